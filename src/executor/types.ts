@@ -1,0 +1,54 @@
+/**
+ * The Executor boundary: runs one attempt of one task as child processes and reports what
+ * happened. The worker owns leasing and recording; the executor owns the process tree.
+ * Implementations: `process` (plain child processes, this file's sibling) and, later, the
+ * bubblewrap sandbox, which slots in under the same interface.
+ */
+import type { Resources, TaskFailure } from '../store/types.ts';
+
+export interface ExecutionRequest {
+  taskId: string;
+  attempt: number;
+  /** Built-in workload name when args and shell are null; a label otherwise. */
+  command: string;
+  /** A real program: argv, spawned without a shell. */
+  args: string[] | null;
+  /** A real program: a string run by /bin/sh -c. */
+  shell: string | null;
+  env: Record<string, string>;
+  metadata: Record<string, unknown>;
+  resources: Resources;
+  /** Kill the whole process tree after this many ms; the outcome is TIMEOUT. */
+  timeoutMs: number;
+  /** A fresh directory for this attempt, the child's working directory. */
+  workspace: string;
+  /** Aborting it (cancel, shutdown) kills the whole process tree; the outcome is CANCELLED. */
+  signal: AbortSignal;
+}
+
+export interface CapturedOutput {
+  /** At most the configured cap, the first bytes the program wrote. */
+  data: Buffer;
+  /** Total bytes the program wrote to the stream. */
+  bytes: number;
+  truncated: boolean;
+}
+
+export interface ExecutionResult {
+  status: 'SUCCESS' | 'FAILED' | 'TIMEOUT' | 'CANCELLED';
+  failure: TaskFailure | null;
+  exitCode: number | null;
+  signal: string | null;
+  /** Seed 000's `detailedResults` body: `{ success, result, metadata }` (or `{ success, error, metadata }`). */
+  detailedResults: Record<string, unknown>;
+  stdout: CapturedOutput;
+  stderr: CapturedOutput;
+  startedAt: number;
+  finishedAt: number;
+}
+
+export interface Executor {
+  readonly name: string;
+  run(req: ExecutionRequest): Promise<ExecutionResult>;
+  close(): Promise<void>;
+}

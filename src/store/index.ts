@@ -1,0 +1,2 @@
+export * from './types.ts';
+export { SqliteStore, type SqliteStoreOptions } from './sqlite/store.ts';

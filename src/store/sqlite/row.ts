@@ -1,0 +1,57 @@
+/** Maps a tasks row (snake_case, JSON in TEXT columns) to the Task model. */
+import { queueTypeOf, type HistoryEntry, type Task, type TaskStatus } from '../types.ts';
+
+export type Row = Record<string, unknown>;
+
+const json = <T>(v: unknown, fallback: T): T => (typeof v === 'string' ? (JSON.parse(v) as T) : fallback);
+const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+const strOrNull = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
+
+export function taskFromRow(r: Row): Task {
+  const priority = Number(r.priority);
+  return {
+    id: String(r.id),
+    command: String(r.command),
+    args: json<string[] | null>(r.args, null),
+    shell: strOrNull(r.shell),
+    queue: String(r.queue),
+    queueType: queueTypeOf(priority),
+    priority,
+    userId: strOrNull(r.user_id),
+    timeout: Number(r.timeout_s),
+    visibilityTimeout: Number(r.visibility_timeout_s),
+    maxAttempts: Number(r.max_attempts),
+    attemptLimit: Number(r.attempt_limit),
+    attempt: Number(r.attempt),
+    idempotencyKey: strOrNull(r.idempotency_key),
+    requestHash: strOrNull(r.request_hash),
+    resources: json(r.resources, { cpu: 256, memory: 512 }),
+    env: json(r.env, {}),
+    metadata: json(r.metadata, {}),
+    status: String(r.status) as TaskStatus,
+    workerId: strOrNull(r.worker_id),
+    createdAt: Number(r.created_at),
+    startedAt: numOrNull(r.started_at),
+    completedAt: numOrNull(r.completed_at),
+    runAfter: Number(r.run_after),
+    leaseExpiresAt: numOrNull(r.lease_expires_at),
+    cancelRequested: Number(r.cancel_requested) === 1,
+    deadLettered: Number(r.dead_lettered) === 1,
+    summary: json(r.summary, null),
+    failure: json(r.failure, null),
+    resultKey: strOrNull(r.result_key),
+    stdoutKey: strOrNull(r.stdout_key),
+    stderrKey: strOrNull(r.stderr_key),
+  };
+}
+
+export function historyFromRow(r: Row): HistoryEntry {
+  return {
+    taskId: String(r.task_id),
+    at: Number(r.at),
+    status: String(r.status) as TaskStatus,
+    attempt: Number(r.attempt),
+    workerId: strOrNull(r.worker_id),
+    reason: strOrNull(r.reason),
+  };
+}

@@ -1,0 +1,417 @@
+/**
+ * The embedded Store: SQLite through node:sqlite, WAL journal, one connection per process.
+ * Writes go through WriteBatch (group commit); reads run directly. Wake-ups are an
+ * in-process emitter, so a `hangar worker` in another process falls back to polling.
+ */
+import { EventEmitter } from 'node:events';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import { ErrorCode, HangarError } from '../../errors/index.ts';
+import { decideExpiry, decideFinish, type AttemptEnd } from '../transitions.ts';
+import {
+  systemClock,
+  type AttemptRef,
+  type CancelResult,
+  type ClaimOptions,
+  type Clock,
+  type HeartbeatResult,
+  type HistoryEntry,
+  type Lease,
+  type ListFilter,
+  type NewTask,
+  type Outcome,
+  type Page,
+  type QueueDepth,
+  type ReapResult,
+  type RetryPolicy,
+  type StatusCounts,
+  type Store,
+  type StoreCapabilities,
+  type SubmitResult,
+  type Task,
+  type TaskFailure,
+  type TaskStatus,
+  type WorkerInfo,
+  type WorkerRecord,
+  queueTypeOf,
+} from '../types.ts';
+import { migrate } from './migrate.ts';
+import { historyFromRow, taskFromRow, type Row } from './row.ts';
+import * as SQL from './sql.ts';
+import { WriteBatch } from './write-batch.ts';
+
+export interface SqliteStoreOptions {
+  /** File path, or ':memory:'. */
+  path: string;
+  /** 'full' fsyncs every commit (survives power loss); 'normal' survives a process crash only. */
+  synchronous?: 'full' | 'normal';
+  clock?: Clock;
+  random?: () => number;
+  retry?: RetryPolicy;
+}
+
+export class SqliteStore implements Store {
+  readonly capabilities: StoreCapabilities = { crossProcessWakeups: false };
+  private readonly db: DatabaseSync;
+  private readonly writes: WriteBatch;
+  private readonly clock: Clock;
+  private readonly random: () => number;
+  private readonly retry: RetryPolicy;
+  private readonly wake = new EventEmitter();
+  private readonly stmts = new Map<string, StatementSync>();
+
+  constructor(opts: SqliteStoreOptions) {
+    if (opts.path !== ':memory:') mkdirSync(dirname(opts.path), { recursive: true });
+    this.db = new DatabaseSync(opts.path);
+    this.db.exec('PRAGMA journal_mode = WAL');
+    this.db.exec(`PRAGMA synchronous = ${opts.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
+    this.db.exec('PRAGMA busy_timeout = 5000');
+    this.db.exec('PRAGMA foreign_keys = ON');
+    migrate(this.db);
+    this.writes = new WriteBatch(this.db);
+    this.clock = opts.clock ?? systemClock;
+    this.random = opts.random ?? Math.random;
+    this.retry = opts.retry ?? { baseMs: 1000, maxMs: 300_000 };
+    this.wake.setMaxListeners(0);
+  }
+
+  private stmt(sql: string): StatementSync {
+    let s = this.stmts.get(sql);
+    if (!s) {
+      s = this.db.prepare(sql);
+      this.stmts.set(sql, s);
+    }
+    return s;
+  }
+
+  /** Called when tasks may have become ready; listeners are the local dispatchers. */
+  subscribe(listener: () => void): () => void {
+    this.wake.on('ready', listener);
+    return () => this.wake.off('ready', listener);
+  }
+
+  private notifyReady(): void {
+    this.wake.emit('ready');
+  }
+
+  private addHistory(taskId: string, at: number, status: TaskStatus, attempt: number, workerId: string | null, reason: string | null): void {
+    this.stmt(SQL.INSERT_HISTORY).run(taskId, at, status, attempt, workerId, reason);
+  }
+
+  async submit(t: NewTask): Promise<SubmitResult> {
+    const result = await this.writes.run(() => {
+      if (t.idempotencyKey) {
+        const existing = this.stmt(SQL.SELECT_BY_IDEMPOTENCY).get(t.userId ?? '', t.idempotencyKey) as Row | undefined;
+        if (existing) {
+          if (existing.request_hash !== t.requestHash) {
+            throw new HangarError(
+              ErrorCode.IdempotencyConflict,
+              `idempotency key '${t.idempotencyKey}' was already used with a different request`,
+              409,
+              { details: { taskId: existing.id } },
+            );
+          }
+          return { task: taskFromRow(existing), created: false };
+        }
+      }
+      const now = this.clock.now();
+      const row = this.stmt(SQL.INSERT_TASK).get(
+        t.id, t.command, t.args ? JSON.stringify(t.args) : null, t.shell, t.queue, t.priority, t.userId,
+        t.timeout, t.visibilityTimeout, t.maxAttempts, t.maxAttempts, t.idempotencyKey, t.requestHash,
+        JSON.stringify(t.resources), JSON.stringify(t.env), JSON.stringify(t.metadata), now, now,
+      ) as Row;
+      this.addHistory(t.id, now, 'PENDING', 0, null, 'submitted');
+      return { task: taskFromRow(row), created: true };
+    });
+    if (result.created) this.notifyReady();
+    return result;
+  }
+
+  async get(id: string): Promise<Task | null> {
+    const row = this.stmt(SQL.SELECT_TASK).get(id) as Row | undefined;
+    return row ? taskFromRow(row) : null;
+  }
+
+  async list(f: ListFilter): Promise<Page<Task>> {
+    const where: string[] = [];
+    const params: (string | number)[] = [];
+    if (f.status) (where.push('status = ?'), params.push(f.status));
+    if (f.userId) (where.push('user_id = ?'), params.push(f.userId));
+    if (f.queue) (where.push('queue = ?'), params.push(f.queue));
+    if (f.deadLettered !== undefined) where.push(f.deadLettered ? 'dead_lettered = 1' : 'dead_lettered = 0');
+    if (f.after) (where.push('seq < ?'), params.push(decodeCursor(f.after)));
+    const sql = `SELECT * FROM tasks ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY seq DESC LIMIT ?`;
+    const rows = this.stmt(sql).all(...params, f.limit + 1) as Row[];
+    const more = rows.length > f.limit;
+    const page = rows.slice(0, f.limit);
+    return {
+      items: page.map(taskFromRow),
+      nextCursor: more ? encodeCursor(Number(page[page.length - 1].seq)) : null,
+    };
+  }
+
+  async history(id: string): Promise<HistoryEntry[]> {
+    return (this.stmt('SELECT * FROM task_history WHERE task_id = ? ORDER BY id').all(id) as Row[]).map(historyFromRow);
+  }
+
+  async claim(o: ClaimOptions): Promise<Lease[]> {
+    if (o.limit <= 0) return [];
+    return this.writes.run(() => {
+      const now = this.clock.now();
+      const rows = (
+        o.queues
+          ? this.stmt(SQL.CLAIM_QUEUES).all(o.workerId, now, o.limit, JSON.stringify(o.queues))
+          : this.stmt(SQL.CLAIM_ANY).all(o.workerId, now, o.limit)
+      ) as Row[];
+      // RETURNING does not keep the subquery's order.
+      rows.sort((a, b) => Number(b.priority) - Number(a.priority) || Number(a.seq) - Number(b.seq));
+      return rows.map((r) => {
+        const task = taskFromRow(r);
+        this.addHistory(task.id, now, 'RUNNING', task.attempt, o.workerId, null);
+        return { task, attempt: task.attempt, workerId: o.workerId, expiresAt: task.leaseExpiresAt ?? now };
+      });
+    });
+  }
+
+  async heartbeat(workerId: string, attempts: AttemptRef[]): Promise<HeartbeatResult> {
+    return this.writes.run(() => {
+      const now = this.clock.now();
+      this.stmt('UPDATE workers SET last_seen = ? WHERE id = ?').run(now, workerId);
+      const out: HeartbeatResult = { held: [], lost: [] };
+      for (const a of attempts) {
+        const r = this.stmt(SQL.EXTEND_LEASE).get(now, a.taskId, a.attempt, workerId) as Row | undefined;
+        if (r) out.held.push({ ...a, cancelRequested: Number(r.cancel_requested) === 1 });
+        else out.lost.push(a);
+      }
+      return out;
+    });
+  }
+
+  async finish(ref: AttemptRef, outcome: Outcome): Promise<Task | null> {
+    const task = await this.writes.run(() => {
+      const row = this.stmt(SQL.SELECT_RUNNING_ATTEMPT).get(ref.taskId, ref.attempt) as Row | undefined;
+      if (!row) return null;
+      const cur = taskFromRow(row);
+      const now = this.clock.now();
+      const end = decideFinish(cur, outcome, now, this.retry, this.random);
+      return this.endAttempt(cur, end, now, outcome.failure, outcome);
+    });
+    if (task?.status === 'PENDING') this.notifyReady();
+    return task;
+  }
+
+  private endAttempt(
+    cur: Task,
+    end: AttemptEnd,
+    now: number,
+    failure: TaskFailure | null,
+    outcome: Pick<Outcome, 'summary' | 'resultKey' | 'stdoutKey' | 'stderrKey'> | null,
+  ): Task {
+    const row = this.stmt(SQL.END_ATTEMPT).get(
+      end.status,
+      null,
+      end.final ? now : null,
+      end.runAfter ?? cur.runAfter,
+      end.deadLettered ? 1 : 0,
+      outcome?.summary ? JSON.stringify(outcome.summary) : cur.summary ? JSON.stringify(cur.summary) : null,
+      failure ? JSON.stringify(failure) : null,
+      outcome ? outcome.resultKey : cur.resultKey,
+      outcome ? outcome.stdoutKey : cur.stdoutKey,
+      outcome ? outcome.stderrKey : cur.stderrKey,
+      cur.id,
+    ) as Row;
+    this.addHistory(cur.id, now, end.status, cur.attempt, cur.workerId, end.reason);
+    return taskFromRow(row);
+  }
+
+  async release(ref: AttemptRef): Promise<boolean> {
+    const ok = await this.writes.run(() => {
+      const row = this.stmt(SQL.SELECT_RUNNING_ATTEMPT).get(ref.taskId, ref.attempt) as Row | undefined;
+      if (!row) return false;
+      const now = this.clock.now();
+      // The attempt number stays (fencing needs it monotonic); the budget grows back by one.
+      this.stmt(
+        `UPDATE tasks SET status = 'PENDING', worker_id = NULL, lease_expires_at = NULL, run_after = ?,
+           attempt_limit = attempt_limit + 1 WHERE id = ?`,
+      ).run(now, ref.taskId);
+      this.addHistory(ref.taskId, now, 'PENDING', ref.attempt, String(row.worker_id), 'released by worker');
+      return true;
+    });
+    if (ok) this.notifyReady();
+    return ok;
+  }
+
+  async cancel(id: string): Promise<CancelResult | null> {
+    return this.writes.run(() => {
+      const row = this.stmt(SQL.SELECT_TASK).get(id) as Row | undefined;
+      if (!row) return null;
+      const cur = taskFromRow(row);
+      const now = this.clock.now();
+      switch (cur.status) {
+        case 'PENDING': {
+          const r = this.stmt(
+            `UPDATE tasks SET status = 'CANCELLED', completed_at = ?, cancel_requested = 1 WHERE id = ? RETURNING *`,
+          ).get(now, id) as Row;
+          this.addHistory(id, now, 'CANCELLED', cur.attempt, null, 'cancelled while pending');
+          return { task: taskFromRow(r), effect: 'cancelled' as const };
+        }
+        case 'RUNNING': {
+          if (!cur.cancelRequested) {
+            this.stmt('UPDATE tasks SET cancel_requested = 1 WHERE id = ?').run(id);
+            this.addHistory(id, now, 'RUNNING', cur.attempt, cur.workerId, 'cancel requested');
+          }
+          return { task: { ...cur, cancelRequested: true }, effect: 'requested' as const };
+        }
+        case 'SUCCESS':
+        case 'FAILED':
+        case 'TIMEOUT':
+        case 'CANCELLED':
+          return { task: cur, effect: 'already-final' as const };
+        default: {
+          const never: never = cur.status;
+          throw new Error(`unknown status ${String(never)}`);
+        }
+      }
+    });
+  }
+
+  async reap(workerStaleMs: number): Promise<ReapResult> {
+    const expired = await this.writes.run(() => {
+      const now = this.clock.now();
+      const rows = this.stmt(SQL.SELECT_EXPIRED).all(now, now - workerStaleMs) as Row[];
+      for (const r of rows) {
+        const cur = taskFromRow(r);
+        const lost = (cur.leaseExpiresAt ?? 0) > now;
+        const failure: TaskFailure = lost
+          ? { code: 'WORKER_LOST', message: `worker ${cur.workerId} stopped heartbeating`, retryable: true }
+          : { code: 'LEASE_EXPIRED', message: `lease of attempt ${cur.attempt} expired`, retryable: true };
+        const end = decideExpiry(cur, failure);
+        this.endAttempt({ ...cur, runAfter: now }, end, now, failure, null);
+      }
+      this.stmt('DELETE FROM workers WHERE last_seen < ?').run(now - workerStaleMs);
+      return rows.length;
+    });
+    if (expired > 0) this.notifyReady();
+    return { expired };
+  }
+
+  async redrive(id: string): Promise<Task> {
+    const task = await this.writes.run(() => {
+      const row = this.stmt(SQL.SELECT_TASK).get(id) as Row | undefined;
+      if (!row) throw new HangarError(ErrorCode.TaskNotFound, `task ${id} not found`, 404);
+      const cur = taskFromRow(row);
+      if (!cur.deadLettered) {
+        throw new HangarError(ErrorCode.TaskNotDeadLettered, `task ${id} is not in the dead-letter queue`, 409);
+      }
+      const now = this.clock.now();
+      const r = this.stmt(
+        `UPDATE tasks SET status = 'PENDING', dead_lettered = 0, cancel_requested = 0, completed_at = NULL,
+           worker_id = NULL, run_after = ?, attempt_limit = attempt + max_attempts WHERE id = ? RETURNING *`,
+      ).get(now, id) as Row;
+      this.addHistory(id, now, 'PENDING', cur.attempt, null, 'redriven from the dead-letter queue');
+      return taskFromRow(r);
+    });
+    this.notifyReady();
+    return task;
+  }
+
+  async touchWorker(workerId: string, info: WorkerInfo): Promise<void> {
+    await this.writes.run(() => {
+      const now = this.clock.now();
+      this.stmt(
+        `INSERT INTO workers (id, host, pid, concurrency, started_at, last_seen) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (id) DO UPDATE SET last_seen = excluded.last_seen, concurrency = excluded.concurrency`,
+      ).run(workerId, info.host, info.pid, info.concurrency, now, now);
+    });
+  }
+
+  async removeWorker(workerId: string): Promise<void> {
+    await this.writes.run(() => this.stmt('DELETE FROM workers WHERE id = ?').run(workerId));
+  }
+
+  async liveWorkers(staleMs: number): Promise<WorkerRecord[]> {
+    const rows = this.stmt('SELECT * FROM workers WHERE last_seen >= ? ORDER BY started_at').all(this.clock.now() - staleMs) as Row[];
+    return rows.map((r) => ({
+      id: String(r.id),
+      host: String(r.host),
+      pid: Number(r.pid),
+      concurrency: Number(r.concurrency),
+      startedAt: Number(r.started_at),
+      lastSeen: Number(r.last_seen),
+    }));
+  }
+
+  async queueDepths(): Promise<QueueDepth[]> {
+    const rows = this.stmt(
+      `SELECT queue, priority, sum(status = 'PENDING') AS pending, sum(status = 'RUNNING') AS running
+       FROM tasks WHERE status IN ('PENDING', 'RUNNING') GROUP BY queue, priority ORDER BY queue, priority DESC`,
+    ).all() as Row[];
+    return rows.map((r) => ({
+      queue: String(r.queue),
+      priority: Number(r.priority),
+      queueType: queueTypeOf(Number(r.priority)),
+      pending: Number(r.pending),
+      running: Number(r.running),
+    }));
+  }
+
+  async counts(): Promise<StatusCounts> {
+    const out: StatusCounts = { PENDING: 0, RUNNING: 0, SUCCESS: 0, FAILED: 0, TIMEOUT: 0, CANCELLED: 0, deadLettered: 0 };
+    for (const r of this.stmt('SELECT status, count(*) AS n FROM tasks GROUP BY status').all() as Row[]) {
+      out[String(r.status) as TaskStatus] = Number(r.n);
+    }
+    out.deadLettered = Number((this.stmt('SELECT count(*) AS n FROM tasks WHERE dead_lettered = 1').get() as Row).n);
+    return out;
+  }
+
+  async positionOf(task: Task): Promise<number> {
+    const seq = this.stmt('SELECT seq FROM tasks WHERE id = ?').get(task.id) as Row | undefined;
+    if (!seq) return 0;
+    return Number((this.stmt(SQL.COUNT_AHEAD).get(task.priority, Number(seq.seq), this.clock.now()) as Row).n);
+  }
+
+  async finishedSince(windowMs: number): Promise<{ count: number; avgDurationMs: number | null }> {
+    const r = this.stmt(
+      `SELECT count(*) AS n, avg(completed_at - started_at) AS avg FROM tasks
+       WHERE completed_at >= ? AND started_at IS NOT NULL`,
+    ).get(this.clock.now() - windowMs) as Row;
+    return { count: Number(r.n), avgDurationMs: r.avg === null ? null : Number(r.avg) };
+  }
+
+  async nextRunAfter(): Promise<number | null> {
+    const r = this.stmt(`SELECT min(run_after) AS t FROM tasks WHERE status = 'PENDING'`).get() as Row;
+    return r.t === null ? null : Number(r.t);
+  }
+
+  async purgeFinished(olderThan: number, limit: number): Promise<string[]> {
+    return this.writes.run(() => {
+      const rows = this.stmt(
+        `SELECT id FROM tasks WHERE completed_at < ? AND status IN ('SUCCESS', 'FAILED', 'TIMEOUT', 'CANCELLED') LIMIT ?`,
+      ).all(olderThan, limit) as Row[];
+      const ids = rows.map((r) => String(r.id));
+      for (const id of ids) {
+        this.stmt('DELETE FROM task_history WHERE task_id = ?').run(id);
+        this.stmt('DELETE FROM tasks WHERE id = ?').run(id);
+      }
+      return ids;
+    });
+  }
+
+  async close(): Promise<void> {
+    this.writes.close();
+    this.wake.removeAllListeners();
+    this.db.close();
+  }
+}
+
+function encodeCursor(seq: number): string {
+  return Buffer.from(`s:${seq}`).toString('base64url');
+}
+
+function decodeCursor(cursor: string): number {
+  const raw = Buffer.from(cursor, 'base64url').toString();
+  const m = /^s:(\d+)$/.exec(raw);
+  if (!m) throw new HangarError(ErrorCode.InvalidCursor, 'cursor is not one this API returned', 400);
+  return Number(m[1]);
+}

@@ -1,0 +1,80 @@
+/**
+ * Pure decisions about what an attempt's end means for its task, shared by every Store
+ * backend so that SQLite and PostgreSQL cannot drift apart.
+ */
+import { backoffDelay, type Outcome, type RetryPolicy, type TaskFailure, type TaskStatus } from './types.ts';
+
+export interface AttemptEnd {
+  status: TaskStatus;
+  /** ms; only for PENDING (a retry). */
+  runAfter: number | null;
+  deadLettered: boolean;
+  final: boolean;
+  reason: string | null;
+}
+
+interface AttemptState {
+  attempt: number;
+  attemptLimit: number;
+  cancelRequested: boolean;
+}
+
+/** What a recorded outcome does: a retryable failure with attempts left goes back to PENDING
+ *  after a full-jitter backoff; anything else is final, and final failures are dead-lettered. */
+export function decideFinish(
+  task: AttemptState,
+  outcome: Pick<Outcome, 'status' | 'failure'>,
+  now: number,
+  policy: RetryPolicy,
+  random: () => number,
+): AttemptEnd {
+  switch (outcome.status) {
+    case 'SUCCESS':
+      return { status: 'SUCCESS', runAfter: null, deadLettered: false, final: true, reason: null };
+    case 'CANCELLED':
+      return { status: 'CANCELLED', runAfter: null, deadLettered: false, final: true, reason: 'cancelled' };
+    case 'TIMEOUT':
+      // Final and not retried, as in AWS Batch; listed in the DLQ so it can be redriven.
+      return { status: 'TIMEOUT', runAfter: null, deadLettered: true, final: true, reason: reasonOf(outcome.failure) };
+    case 'FAILED':
+      return failedAttempt(task, outcome.failure, now, policy, random);
+    default: {
+      const never: never = outcome.status;
+      throw new Error(`unknown outcome ${String(never)}`);
+    }
+  }
+}
+
+/** A lease that ran out or whose worker vanished counts as a failed, retryable attempt
+ *  (as an SQS message whose visibility timeout expires), retried at once. */
+export function decideExpiry(task: AttemptState, failure: TaskFailure): AttemptEnd {
+  if (task.cancelRequested) {
+    return { status: 'CANCELLED', runAfter: null, deadLettered: false, final: true, reason: 'cancelled; ' + failure.message };
+  }
+  if (task.attempt < task.attemptLimit) {
+    return { status: 'PENDING', runAfter: 0, deadLettered: false, final: false, reason: reasonOf(failure) };
+  }
+  return { status: 'FAILED', runAfter: null, deadLettered: true, final: true, reason: reasonOf(failure) };
+}
+
+function failedAttempt(
+  task: AttemptState,
+  failure: TaskFailure | null,
+  now: number,
+  policy: RetryPolicy,
+  random: () => number,
+): AttemptEnd {
+  if (task.cancelRequested) {
+    return { status: 'CANCELLED', runAfter: null, deadLettered: false, final: true, reason: 'cancelled' };
+  }
+  const retryable = failure?.retryable ?? true;
+  if (retryable && task.attempt < task.attemptLimit) {
+    const delay = backoffDelay(policy, task.attempt, random);
+    return { status: 'PENDING', runAfter: now + delay, deadLettered: false, final: false, reason: `retry in ${delay} ms after ${reasonOf(failure)}` };
+  }
+  return { status: 'FAILED', runAfter: null, deadLettered: true, final: true, reason: reasonOf(failure) };
+}
+
+function reasonOf(failure: TaskFailure | null): string {
+  return failure ? `${failure.code}: ${failure.message}` : 'failed';
+}

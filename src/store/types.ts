@@ -1,0 +1,274 @@
+/**
+ * The task model and the Store boundary. The store is the single source of truth: the API,
+ * workers and background jobs talk to it only through the `Store` interface, so the SQLite
+ * (embedded) and PostgreSQL (scale-out) backends are interchangeable and pass one
+ * conformance suite (test/conformance/store.ts).
+ */
+
+/** Task states, with the names of seed 000. */
+export const TaskStatus = {
+  Pending: 'PENDING',
+  Running: 'RUNNING',
+  Success: 'SUCCESS',
+  Failed: 'FAILED',
+  Timeout: 'TIMEOUT',
+  Cancelled: 'CANCELLED',
+} as const;
+export type TaskStatus = (typeof TaskStatus)[keyof typeof TaskStatus];
+export const FINAL_STATUSES: readonly TaskStatus[] = ['SUCCESS', 'FAILED', 'TIMEOUT', 'CANCELLED'];
+export function isFinal(s: TaskStatus): boolean {
+  return FINAL_STATUSES.includes(s);
+}
+
+/** Seed 000: priority >= 5 goes to the priority queue. */
+export const PRIORITY_QUEUE_THRESHOLD = 5;
+export type QueueType = 'priority' | 'standard';
+export function queueTypeOf(priority: number): QueueType {
+  return priority >= PRIORITY_QUEUE_THRESHOLD ? 'priority' : 'standard';
+}
+
+/** Typed failure codes of one attempt; `retryable` says whether another attempt may help. */
+export const FailureCode = {
+  NonZeroExit: 'NON_ZERO_EXIT',
+  Signalled: 'SIGNALLED',
+  WorkloadError: 'WORKLOAD_ERROR',
+  Timeout: 'TIMEOUT',
+  Cancelled: 'CANCELLED',
+  LeaseExpired: 'LEASE_EXPIRED',
+  WorkerLost: 'WORKER_LOST',
+  SpawnFailed: 'SPAWN_FAILED',
+  OomKilled: 'OOM_KILLED',
+  ExecutorError: 'EXECUTOR_ERROR',
+} as const;
+export type FailureCode = (typeof FailureCode)[keyof typeof FailureCode];
+
+export interface TaskFailure {
+  code: FailureCode;
+  message: string;
+  retryable: boolean;
+  exitCode?: number | null;
+  signal?: string | null;
+}
+
+export interface Resources {
+  /** CPU units, 1024 = 1 vCPU (as ECS). Seed default 256. */
+  cpu: number;
+  /** Memory in MB. Seed default 512. */
+  memory: number;
+}
+
+/** What a client asks for; defaults already applied by the API. */
+export interface NewTask {
+  id: string;
+  command: string;
+  args: string[] | null;
+  shell: string | null;
+  queue: string;
+  priority: number;
+  userId: string | null;
+  /** Seconds. */
+  timeout: number;
+  /** Seconds a lease lasts without a heartbeat. */
+  visibilityTimeout: number;
+  maxAttempts: number;
+  idempotencyKey: string | null;
+  /** Hash of the request body, compared when the idempotency key is reused. */
+  requestHash: string | null;
+  resources: Resources;
+  env: Record<string, string>;
+  metadata: Record<string, unknown>;
+}
+
+export interface Task extends NewTask {
+  queueType: QueueType;
+  status: TaskStatus;
+  /** Number of the latest attempt (0 before the first lease). Monotonic, never reset. */
+  attempt: number;
+  /** The attempt number past which no retry is made; redrive raises it. */
+  attemptLimit: number;
+  workerId: string | null;
+  createdAt: number;
+  startedAt: number | null;
+  completedAt: number | null;
+  /** Earliest time (ms) a PENDING task may be leased; later than now while in backoff. */
+  runAfter: number;
+  leaseExpiresAt: number | null;
+  cancelRequested: boolean;
+  deadLettered: boolean;
+  /** Small summary of the last attempt's outcome kept in the database. */
+  summary: Record<string, unknown> | null;
+  failure: TaskFailure | null;
+  /** Blob keys of the last finished attempt. */
+  resultKey: string | null;
+  stdoutKey: string | null;
+  stderrKey: string | null;
+}
+
+export interface HistoryEntry {
+  taskId: string;
+  at: number;
+  status: TaskStatus;
+  attempt: number;
+  workerId: string | null;
+  reason: string | null;
+}
+
+/** A leased attempt. Every later call about it names the attempt; a stale one changes nothing. */
+export interface Lease {
+  task: Task;
+  attempt: number;
+  workerId: string;
+  expiresAt: number;
+}
+
+export interface AttemptRef {
+  taskId: string;
+  attempt: number;
+}
+
+export interface Outcome {
+  status: 'SUCCESS' | 'FAILED' | 'TIMEOUT' | 'CANCELLED';
+  summary: Record<string, unknown> | null;
+  failure: TaskFailure | null;
+  resultKey: string | null;
+  stdoutKey: string | null;
+  stderrKey: string | null;
+}
+
+export type SubmitResult = { task: Task; created: boolean };
+
+export interface ListFilter {
+  status?: TaskStatus;
+  userId?: string;
+  queue?: string;
+  deadLettered?: boolean;
+  /** Opaque cursor from a previous page. */
+  after?: string;
+  limit: number;
+}
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+export interface QueueDepth {
+  queue: string;
+  priority: number;
+  queueType: QueueType;
+  pending: number;
+  running: number;
+}
+
+export interface StatusCounts {
+  PENDING: number;
+  RUNNING: number;
+  SUCCESS: number;
+  FAILED: number;
+  TIMEOUT: number;
+  CANCELLED: number;
+  deadLettered: number;
+}
+
+export interface ClaimOptions {
+  workerId: string;
+  limit: number;
+  /** Only these queues; all when omitted. */
+  queues?: string[];
+}
+
+export interface HeartbeatResult {
+  /** Attempts still held, with the lease's new expiry. */
+  held: { taskId: string; attempt: number; cancelRequested: boolean }[];
+  /** Attempts this worker no longer holds (expired, re-leased or finished). */
+  lost: AttemptRef[];
+}
+
+export interface CancelResult {
+  task: Task;
+  /** 'cancelled': was pending and will never run; 'requested': running, its worker will kill it. */
+  effect: 'cancelled' | 'requested' | 'already-final';
+}
+
+export interface ReapResult {
+  /** Attempts whose lease ran out or whose worker vanished. */
+  expired: number;
+}
+
+/**
+ * The store. Every method is atomic. Time comes from the injected clock, never Date.now().
+ * Implementations: store/sqlite (embedded), store/postgres (scale-out).
+ */
+export interface Store {
+  readonly capabilities: StoreCapabilities;
+  /** Insert a task, or return the existing one for a reused idempotency key with the same body.
+   *  Durable before it resolves. Throws IDEMPOTENCY_CONFLICT on a key reused with another body. */
+  submit(task: NewTask): Promise<SubmitResult>;
+  get(id: string): Promise<Task | null>;
+  list(filter: ListFilter): Promise<Page<Task>>;
+  history(id: string): Promise<HistoryEntry[]>;
+  /** Lease up to `limit` ready tasks: highest priority first, FIFO within a priority. */
+  claim(opts: ClaimOptions): Promise<Lease[]>;
+  /** Extend the leases this worker holds; reports lost ones and cancel requests. */
+  heartbeat(workerId: string, attempts: AttemptRef[]): Promise<HeartbeatResult>;
+  /** Record an attempt's outcome. Returns the task after it, or null if the attempt is stale.
+   *  A FAILED outcome with a retryable failure and attempts left goes back to PENDING after backoff. */
+  finish(ref: AttemptRef, outcome: Outcome): Promise<Task | null>;
+  /** Give a leased attempt back without counting it (graceful shutdown). */
+  release(ref: AttemptRef): Promise<boolean>;
+  cancel(id: string): Promise<CancelResult | null>;
+  /** Expire leases past their time or held by workers not seen within `workerStaleMs`. */
+  reap(workerStaleMs: number): Promise<ReapResult>;
+  /** Put a dead-lettered task back to PENDING with the same id and a fresh attempt budget. */
+  redrive(id: string): Promise<Task>;
+  /** Register or refresh a worker's liveness. */
+  touchWorker(workerId: string, info: WorkerInfo): Promise<void>;
+  removeWorker(workerId: string): Promise<void>;
+  liveWorkers(staleMs: number): Promise<WorkerRecord[]>;
+  queueDepths(): Promise<QueueDepth[]>;
+  counts(): Promise<StatusCounts>;
+  /** Number of PENDING tasks that will be leased before a task of this priority submitted now. */
+  positionOf(task: Task): Promise<number>;
+  /** Tasks finished within the last `windowMs`, for throughput estimates. */
+  finishedSince(windowMs: number): Promise<{ count: number; avgDurationMs: number | null }>;
+  /** Earliest runAfter among PENDING tasks in backoff, for the dispatcher's next wake-up. */
+  nextRunAfter(): Promise<number | null>;
+  /** Delete finished tasks older than the cutoff; returns the ids removed (their blobs go next). */
+  purgeFinished(olderThan: number, limit: number): Promise<string[]>;
+  /** Calls the listener when tasks may have become ready (submit, retry, release, redrive,
+   *  reap). In-process for SQLite; across processes where capabilities say so. */
+  subscribe(listener: () => void): () => void;
+  close(): Promise<void>;
+}
+
+export interface StoreCapabilities {
+  /** Wake-ups reach other processes (PostgreSQL NOTIFY); false = in-process only. */
+  crossProcessWakeups: boolean;
+}
+
+export interface WorkerInfo {
+  host: string;
+  pid: number;
+  concurrency: number;
+}
+export interface WorkerRecord extends WorkerInfo {
+  id: string;
+  startedAt: number;
+  lastSeen: number;
+}
+
+export interface Clock {
+  now(): number;
+}
+export const systemClock: Clock = { now: () => Date.now() };
+
+export interface RetryPolicy {
+  /** First backoff cap in ms; attempt n waits uniform[0, min(maxMs, baseMs * 2^(n-1))] (full jitter). */
+  baseMs: number;
+  maxMs: number;
+}
+
+export function backoffDelay(policy: RetryPolicy, attempt: number, random: () => number): number {
+  const cap = Math.min(policy.maxMs, policy.baseMs * 2 ** Math.max(0, attempt - 1));
+  return Math.floor(random() * cap);
+}

@@ -1,0 +1,432 @@
+/**
+ * The Store's behaviour, written once: every backend calls describeStore with a factory.
+ * Time is injected (a manual clock), and so is randomness, so backoff and lease tests never sleep.
+ */
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import type { Clock, NewTask, Outcome, RetryPolicy, Store } from '../../src/store/index.ts';
+
+export interface StoreFactoryOptions {
+  clock: Clock;
+  random: () => number;
+  retry: RetryPolicy;
+}
+export type MakeStore = (opts: StoreFactoryOptions) => Promise<Store>;
+
+export class ManualClock implements Clock {
+  t = 1_700_000_000_000;
+  now(): number {
+    return this.t;
+  }
+  advance(ms: number): void {
+    this.t += ms;
+  }
+}
+
+export function newTask(over: Partial<NewTask> = {}): NewTask {
+  return {
+    id: randomUUID(),
+    command: 'noop',
+    args: null,
+    shell: null,
+    queue: 'default',
+    priority: 1,
+    userId: 'user123',
+    timeout: 300,
+    visibilityTimeout: 900,
+    maxAttempts: 3,
+    idempotencyKey: null,
+    requestHash: null,
+    resources: { cpu: 256, memory: 512 },
+    env: {},
+    metadata: {},
+    ...over,
+  };
+}
+
+const ok: Outcome = { status: 'SUCCESS', summary: { exitCode: 0 }, failure: null, resultKey: 'r', stdoutKey: null, stderrKey: null };
+const failed = (retryable = true): Outcome => ({
+  status: 'FAILED',
+  summary: null,
+  failure: { code: 'NON_ZERO_EXIT', message: 'exit 1', retryable, exitCode: 1 },
+  resultKey: null,
+  stdoutKey: null,
+  stderrKey: null,
+});
+
+export function describeStore(name: string, makeStore: MakeStore): void {
+  describe(`Store conformance: ${name}`, () => {
+    let store: Store;
+    let clock: ManualClock;
+    let randomValue: number;
+    const retry: RetryPolicy = { baseMs: 1000, maxMs: 60_000 };
+
+    beforeEach(async () => {
+      clock = new ManualClock();
+      randomValue = 0.5;
+      store = await makeStore({ clock, random: () => randomValue, retry });
+    });
+    afterEach(async () => {
+      await store.close();
+    });
+
+    it('submits durably and reads back every field', async () => {
+      const t = newTask({ metadata: { project: 'ml' }, env: { A: '1' }, priority: 7, args: ['echo', 'hi'] });
+      const { task, created } = await store.submit(t);
+      assert.equal(created, true);
+      assert.equal(task.status, 'PENDING');
+      assert.equal(task.queueType, 'priority');
+      assert.equal(task.attempt, 0);
+      const back = await store.get(t.id);
+      assert.deepEqual(back?.metadata, { project: 'ml' });
+      assert.deepEqual(back?.args, ['echo', 'hi']);
+      assert.equal(back?.createdAt, clock.now());
+      assert.deepEqual((await store.history(t.id)).map((h) => h.status), ['PENDING']);
+      assert.equal(await store.get(randomUUID()), null);
+    });
+
+    it('routes priority >= 5 to the priority queue type', async () => {
+      assert.equal((await store.submit(newTask({ priority: 4 }))).task.queueType, 'standard');
+      assert.equal((await store.submit(newTask({ priority: 5 }))).task.queueType, 'priority');
+    });
+
+    it('leases higher priority first and FIFO within a priority', async () => {
+      const ids: string[] = [];
+      for (const p of [1, 5, 1, 9, 5, 1]) {
+        const t = newTask({ priority: p });
+        ids.push(t.id);
+        await store.submit(t);
+        clock.advance(1);
+      }
+      const order: string[] = [];
+      for (;;) {
+        const leases = await store.claim({ workerId: 'w', limit: 1 });
+        if (leases.length === 0) break;
+        order.push(leases[0].task.id);
+      }
+      assert.deepEqual(order, [ids[3], ids[1], ids[4], ids[0], ids[2], ids[5]]);
+    });
+
+    it('a batch claim keeps the same order and never hands a task out twice', async () => {
+      const ids: string[] = [];
+      for (let i = 0; i < 10; i++) {
+        const t = newTask({ priority: i % 2 === 0 ? 1 : 6 });
+        ids.push(t.id);
+        await store.submit(t);
+      }
+      const [a, b] = await Promise.all([store.claim({ workerId: 'a', limit: 4 }), store.claim({ workerId: 'b', limit: 10 })]);
+      const got = [...a, ...b].map((l) => l.task.id);
+      assert.equal(new Set(got).size, 10);
+      const expected = [...ids.filter((_, i) => i % 2 === 1), ...ids.filter((_, i) => i % 2 === 0)];
+      assert.deepEqual(got, expected);
+      assert.ok(a.every((l) => l.attempt === 1 && l.task.status === 'RUNNING' && l.workerId === 'a'));
+    });
+
+    it('claims only the named queues', async () => {
+      await store.submit(newTask({ queue: 'gpu' }));
+      const t = newTask({ queue: 'cpu' });
+      await store.submit(t);
+      const leases = await store.claim({ workerId: 'w', limit: 10, queues: ['cpu'] });
+      assert.deepEqual(leases.map((l) => l.task.id), [t.id]);
+    });
+
+    it('re-delivers a task whose lease expired, with the next attempt number', async () => {
+      const t = newTask({ visibilityTimeout: 60 });
+      await store.submit(t);
+      const [first] = await store.claim({ workerId: 'w1', limit: 1 });
+      assert.equal(first.expiresAt, clock.now() + 60_000);
+      clock.advance(59_999);
+      assert.equal((await store.reap(3_600_000)).expired, 0);
+      clock.advance(1);
+      assert.equal((await store.reap(3_600_000)).expired, 1);
+      const [second] = await store.claim({ workerId: 'w2', limit: 1 });
+      assert.equal(second.task.id, t.id);
+      assert.equal(second.attempt, 2);
+      const reasons = (await store.history(t.id)).map((h) => `${h.status}:${h.attempt}`);
+      assert.deepEqual(reasons, ['PENDING:0', 'RUNNING:1', 'PENDING:1', 'RUNNING:2']);
+    });
+
+    it('heartbeats extend the lease; a lost lease is reported', async () => {
+      const t = newTask({ visibilityTimeout: 60 });
+      await store.submit(t);
+      const [lease] = await store.claim({ workerId: 'w1', limit: 1 });
+      for (let i = 0; i < 5; i++) {
+        clock.advance(50_000);
+        const hb = await store.heartbeat('w1', [{ taskId: t.id, attempt: lease.attempt }]);
+        assert.deepEqual(hb.lost, []);
+        assert.equal(hb.held.length, 1);
+      }
+      assert.equal((await store.reap(3_600_000)).expired, 0);
+      clock.advance(60_001);
+      await store.reap(3_600_000);
+      const hb = await store.heartbeat('w1', [{ taskId: t.id, attempt: lease.attempt }]);
+      assert.deepEqual(hb.lost, [{ taskId: t.id, attempt: 1 }]);
+    });
+
+    it('expires the leases of a worker that stopped heartbeating', async () => {
+      await store.touchWorker('w1', { host: 'h', pid: 1, concurrency: 1 });
+      const t = newTask();
+      await store.submit(t);
+      await store.claim({ workerId: 'w1', limit: 1 });
+      clock.advance(5_000);
+      assert.equal((await store.reap(10_000)).expired, 0);
+      assert.equal((await store.liveWorkers(10_000)).length, 1);
+      clock.advance(5_001);
+      assert.equal((await store.reap(10_000)).expired, 1);
+      const task = await store.get(t.id);
+      assert.equal(task?.status, 'PENDING');
+      assert.equal(task?.failure?.code, 'WORKER_LOST');
+      assert.equal((await store.liveWorkers(10_000)).length, 0);
+    });
+
+    it('fences a stale attempt: its completion, failure and heartbeat change nothing', async () => {
+      const t = newTask({ visibilityTimeout: 10 });
+      await store.submit(t);
+      const [stale] = await store.claim({ workerId: 'w1', limit: 1 });
+      clock.advance(10_000);
+      await store.reap(3_600_000);
+      const [fresh] = await store.claim({ workerId: 'w2', limit: 1 });
+      assert.equal(await store.finish({ taskId: t.id, attempt: stale.attempt }, ok), null);
+      assert.equal(await store.finish({ taskId: t.id, attempt: stale.attempt }, failed()), null);
+      const hb = await store.heartbeat('w1', [{ taskId: t.id, attempt: stale.attempt }]);
+      assert.equal(hb.held.length, 0);
+      assert.equal((await store.get(t.id))?.status, 'RUNNING');
+      const done = await store.finish({ taskId: t.id, attempt: fresh.attempt }, ok);
+      assert.equal(done?.status, 'SUCCESS');
+      assert.equal(await store.finish({ taskId: t.id, attempt: fresh.attempt }, ok), null, 'no second completion');
+      const finals = (await store.history(t.id)).filter((h) => h.status === 'SUCCESS');
+      assert.equal(finals.length, 1);
+    });
+
+    it('retries with exponential backoff and full jitter, then dead-letters', async () => {
+      const t = newTask({ maxAttempts: 3 });
+      await store.submit(t);
+      randomValue = 0.5;
+      const [a1] = await store.claim({ workerId: 'w', limit: 1 });
+      const r1 = await store.finish({ taskId: t.id, attempt: a1.attempt }, failed());
+      assert.equal(r1?.status, 'PENDING');
+      assert.equal(r1?.runAfter, clock.now() + 500, 'attempt 1: uniform[0, 1000) at 0.5');
+      assert.deepEqual(await store.claim({ workerId: 'w', limit: 1 }), [], 'not before its backoff');
+      assert.equal(await store.nextRunAfter(), clock.now() + 500);
+      clock.advance(500);
+      const [a2] = await store.claim({ workerId: 'w', limit: 1 });
+      assert.equal(a2.attempt, 2);
+      randomValue = 0.999;
+      const r2 = await store.finish({ taskId: t.id, attempt: a2.attempt }, failed());
+      assert.equal(r2?.runAfter, clock.now() + 1998, 'attempt 2: uniform[0, 2000)');
+      clock.advance(2000);
+      const [a3] = await store.claim({ workerId: 'w', limit: 1 });
+      const r3 = await store.finish({ taskId: t.id, attempt: a3.attempt }, failed());
+      assert.equal(r3?.status, 'FAILED');
+      assert.equal(r3?.deadLettered, true);
+      assert.ok(r3?.completedAt);
+      const dlq = await store.list({ deadLettered: true, limit: 10 });
+      assert.deepEqual(dlq.items.map((x) => x.id), [t.id]);
+    });
+
+    it('caps the backoff at maxMs', async () => {
+      const t = newTask({ maxAttempts: 20 });
+      await store.submit(t);
+      randomValue = 0.999999;
+      let last = 0;
+      for (let i = 0; i < 10; i++) {
+        const [l] = await store.claim({ workerId: 'w', limit: 1 });
+        const r = await store.finish({ taskId: t.id, attempt: l.attempt }, failed());
+        last = (r?.runAfter ?? 0) - clock.now();
+        clock.advance(last + 1);
+      }
+      assert.ok(last <= 60_000 && last > 59_000, `backoff ${last}`);
+    });
+
+    it('a non-retryable failure and a timeout are final at once', async () => {
+      const a = newTask();
+      const b = newTask();
+      await store.submit(a);
+      await store.submit(b);
+      const leases = await store.claim({ workerId: 'w', limit: 2 });
+      const byId = new Map(leases.map((l) => [l.task.id, l]));
+      assert.equal((await store.finish({ taskId: a.id, attempt: byId.get(a.id)!.attempt }, failed(false)))?.status, 'FAILED');
+      const timeout: Outcome = { ...failed(false), status: 'TIMEOUT', failure: { code: 'TIMEOUT', message: 'timed out', retryable: false } };
+      const tb = await store.finish({ taskId: b.id, attempt: byId.get(b.id)!.attempt }, timeout);
+      assert.equal(tb?.status, 'TIMEOUT');
+      assert.equal(tb?.deadLettered, true);
+    });
+
+    it('dead-letters after maxAttempts lease expiries too', async () => {
+      const t = newTask({ maxAttempts: 2, visibilityTimeout: 1 });
+      await store.submit(t);
+      for (let i = 0; i < 2; i++) {
+        await store.claim({ workerId: 'w', limit: 1 });
+        clock.advance(1000);
+        await store.reap(3_600_000);
+      }
+      const task = await store.get(t.id);
+      assert.equal(task?.status, 'FAILED');
+      assert.equal(task?.deadLettered, true);
+      assert.equal(task?.failure?.code, 'LEASE_EXPIRED');
+    });
+
+    it('redrives a dead-lettered task with the same id and a fresh budget', async () => {
+      const t = newTask({ maxAttempts: 1 });
+      await store.submit(t);
+      const [l] = await store.claim({ workerId: 'w', limit: 1 });
+      await store.finish({ taskId: t.id, attempt: l.attempt }, failed());
+      await assert.rejects(store.redrive(randomUUID()), { code: 'TASK_NOT_FOUND' });
+      const r = await store.redrive(t.id);
+      assert.equal(r.id, t.id);
+      assert.equal(r.status, 'PENDING');
+      assert.equal(r.deadLettered, false);
+      assert.equal(r.completedAt, null);
+      await assert.rejects(store.redrive(t.id), { code: 'TASK_NOT_DEAD_LETTERED' });
+      const [l2] = await store.claim({ workerId: 'w', limit: 1 });
+      assert.equal(l2.attempt, 2, 'attempt numbers keep growing across a redrive');
+      assert.equal((await store.finish({ taskId: t.id, attempt: l.attempt }, ok)), null, 'the old attempt stays fenced');
+      assert.equal((await store.finish({ taskId: t.id, attempt: l2.attempt }, ok))?.status, 'SUCCESS');
+      assert.equal((await store.list({ deadLettered: true, limit: 10 })).items.length, 0);
+    });
+
+    it('idempotency: same key and body → same task; another body → conflict', async () => {
+      const t = newTask({ idempotencyKey: 'k1', requestHash: 'h1' });
+      const first = await store.submit(t);
+      const again = await store.submit({ ...t, id: randomUUID() });
+      assert.equal(again.created, false);
+      assert.equal(again.task.id, first.task.id);
+      await assert.rejects(store.submit({ ...t, id: randomUUID(), requestHash: 'h2' }), { code: 'IDEMPOTENCY_CONFLICT', status: 409 });
+      const other = await store.submit({ ...t, id: randomUUID(), userId: 'someone-else' });
+      assert.equal(other.created, true, 'keys are scoped per user');
+      const concurrent = await Promise.all([1, 2, 3].map(() => store.submit(newTask({ idempotencyKey: 'k2', requestHash: 'h' }))));
+      assert.equal(new Set(concurrent.map((c) => c.task.id)).size, 1);
+      assert.equal(concurrent.filter((c) => c.created).length, 1);
+    });
+
+    it('cancels a pending task: it never runs', async () => {
+      const t = newTask();
+      await store.submit(t);
+      const r = await store.cancel(t.id);
+      assert.equal(r?.effect, 'cancelled');
+      assert.equal(r?.task.status, 'CANCELLED');
+      assert.deepEqual(await store.claim({ workerId: 'w', limit: 10 }), []);
+      assert.equal((await store.cancel(t.id))?.effect, 'already-final');
+      assert.equal(await store.cancel(randomUUID()), null);
+    });
+
+    it('cancels a running task: the request reaches its worker, a failure then ends CANCELLED', async () => {
+      const t = newTask();
+      await store.submit(t);
+      const [l] = await store.claim({ workerId: 'w', limit: 1 });
+      const r = await store.cancel(t.id);
+      assert.equal(r?.effect, 'requested');
+      const hb = await store.heartbeat('w', [{ taskId: t.id, attempt: l.attempt }]);
+      assert.equal(hb.held[0].cancelRequested, true);
+      const end = await store.finish({ taskId: t.id, attempt: l.attempt }, failed());
+      assert.equal(end?.status, 'CANCELLED', 'no retry after a cancel');
+    });
+
+    it('a cancelled running task whose worker died ends CANCELLED, not retried', async () => {
+      const t = newTask({ visibilityTimeout: 1 });
+      await store.submit(t);
+      await store.claim({ workerId: 'w', limit: 1 });
+      await store.cancel(t.id);
+      clock.advance(1000);
+      await store.reap(3_600_000);
+      assert.equal((await store.get(t.id))?.status, 'CANCELLED');
+    });
+
+    it('release gives a lease back without spending an attempt', async () => {
+      const t = newTask({ maxAttempts: 1 });
+      await store.submit(t);
+      const [l] = await store.claim({ workerId: 'w', limit: 1 });
+      assert.equal(await store.release({ taskId: t.id, attempt: l.attempt }), true);
+      const [l2] = await store.claim({ workerId: 'w', limit: 1 });
+      assert.equal(l2.attempt, 2);
+      const r = await store.finish({ taskId: t.id, attempt: l2.attempt }, failed());
+      assert.equal(r?.status, 'FAILED', 'one real attempt was allowed, and it was spent');
+    });
+
+    it('records every transition with time, attempt and worker', async () => {
+      const t = newTask();
+      await store.submit(t);
+      clock.advance(10);
+      const [l] = await store.claim({ workerId: 'w7', limit: 1 });
+      clock.advance(10);
+      await store.finish({ taskId: t.id, attempt: l.attempt }, ok);
+      const h = await store.history(t.id);
+      assert.deepEqual(
+        h.map((e) => [e.status, e.attempt, e.workerId, e.at - h[0].at]),
+        [['PENDING', 0, null, 0], ['RUNNING', 1, 'w7', 10], ['SUCCESS', 1, 'w7', 20]],
+      );
+      const task = await store.get(t.id);
+      assert.equal(task?.startedAt, h[1].at);
+      assert.equal(task?.completedAt, h[2].at);
+      assert.equal(task?.resultKey, 'r');
+    });
+
+    it('lists with filters and cursor pagination, newest first', async () => {
+      const ids: string[] = [];
+      for (let i = 0; i < 7; i++) {
+        const t = newTask({ userId: i % 2 ? 'odd' : 'even', queue: i < 3 ? 'a' : 'b' });
+        ids.push(t.id);
+        await store.submit(t);
+      }
+      const seen: string[] = [];
+      let after: string | undefined;
+      do {
+        const page = await store.list({ limit: 3, after });
+        seen.push(...page.items.map((t) => t.id));
+        after = page.nextCursor ?? undefined;
+      } while (after);
+      assert.deepEqual(seen, [...ids].reverse());
+      assert.equal((await store.list({ userId: 'odd', limit: 50 })).items.length, 3);
+      assert.equal((await store.list({ queue: 'a', limit: 50 })).items.length, 3);
+      assert.equal((await store.list({ status: 'PENDING', queue: 'b', userId: 'even', limit: 50 })).items.length, 2);
+      await assert.rejects(store.list({ limit: 5, after: 'garbage!' }), { code: 'INVALID_CURSOR' });
+    });
+
+    it('reports queue depth, counts, position and throughput', async () => {
+      await store.submit(newTask({ priority: 1 }));
+      await store.submit(newTask({ priority: 1 }));
+      await store.submit(newTask({ priority: 8 }));
+      const late = newTask({ priority: 1 });
+      await store.submit(late);
+      assert.equal(await store.positionOf((await store.get(late.id))!), 3);
+      const [l] = await store.claim({ workerId: 'w', limit: 1 });
+      clock.advance(100);
+      await store.finish({ taskId: l.task.id, attempt: l.attempt }, ok);
+      const depths = await store.queueDepths();
+      assert.deepEqual(depths.map((d) => [d.queue, d.priority, d.pending, d.running]), [['default', 1, 3, 0]]);
+      const c = await store.counts();
+      assert.equal(c.PENDING, 3);
+      assert.equal(c.SUCCESS, 1);
+      const f = await store.finishedSince(60_000);
+      assert.equal(f.count, 1);
+      assert.equal(f.avgDurationMs, 100);
+    });
+
+    it('purges finished tasks past retention, and nothing else', async () => {
+      const done = newTask();
+      const pending = newTask();
+      await store.submit(done);
+      await store.submit(pending);
+      const [l] = await store.claim({ workerId: 'w', limit: 1 });
+      await store.finish({ taskId: l.task.id, attempt: l.attempt }, ok);
+      assert.deepEqual(await store.purgeFinished(clock.now(), 100), []);
+      clock.advance(1);
+      assert.deepEqual(await store.purgeFinished(clock.now(), 100), [done.id]);
+      assert.equal(await store.get(done.id), null);
+      assert.deepEqual(await store.history(done.id), []);
+      assert.ok(await store.get(pending.id));
+    });
+
+    it('wakes subscribers when work becomes ready', async () => {
+      let wakes = 0;
+      const off = store.subscribe(() => wakes++);
+      await store.submit(newTask());
+      assert.ok(wakes >= 1);
+      off();
+      const before = wakes;
+      await store.submit(newTask());
+      assert.equal(wakes, before);
+    });
+  });
+}
