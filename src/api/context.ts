@@ -1,0 +1,20 @@
+/** What the routes need, injected by whoever builds the app (embedded `up` or a `server` node). */
+import type { BlobStore } from '../blobs/index.ts';
+import type { Config } from '../config/index.ts';
+import type { Metrics } from '../metrics/index.ts';
+import type { Clock, Store } from '../store/index.ts';
+import type { CapacityView, StartEstimator } from './estimate.ts';
+
+export interface ApiContext {
+  store: Store;
+  blobs: BlobStore;
+  metrics: Metrics;
+  clock: Clock;
+  config: Pick<Config, 'publicUrl' | 'defaultTimeout' | 'visibilityTimeout' | 'maxAttempts' | 'bodyLimit' | 'workerStaleMs'>;
+  capacity: CapacityView;
+  estimator: StartEstimator;
+  /** Kills a running task in this process at once, if it runs here (heartbeats reach other workers). */
+  cancelLocal(taskId: string): void;
+  /** Names of unsafe or degraded modes the operator opted into, shown by /health. */
+  warnings(): string[];
+}

@@ -1,0 +1,49 @@
+/**
+ * estimatedStartTime: how long a new task waits, from its queue position and the throughput
+ * measured over the last five minutes. The throughput query is refreshed at most once a
+ * second so that submits stay cheap under load.
+ */
+import type { Clock, Store, Task } from '../store/index.ts';
+
+const WINDOW_MS = 5 * 60_000;
+
+export interface CapacityView {
+  /** Task slots of live workers and how many of them are busy. */
+  slots(): Promise<{ total: number; busy: number }>;
+}
+
+export class StartEstimator {
+  private readonly store: Store;
+  private readonly clock: Clock;
+  private readonly capacity: CapacityView;
+  private cached: { at: number; perSecond: number; avgMs: number | null; total: number; busy: number } | null = null;
+
+  constructor(store: Store, clock: Clock, capacity: CapacityView) {
+    this.store = store;
+    this.clock = clock;
+    this.capacity = capacity;
+  }
+
+  private async rates() {
+    const now = this.clock.now();
+    if (!this.cached || now - this.cached.at > 1000) {
+      const [f, s] = await Promise.all([this.store.finishedSince(WINDOW_MS), this.capacity.slots()]);
+      this.cached = { at: now, perSecond: f.count / (WINDOW_MS / 1000), avgMs: f.avgDurationMs, ...s };
+    }
+    return this.cached;
+  }
+
+  async estimate(task: Task): Promise<number> {
+    const now = this.clock.now();
+    const ahead = await this.store.positionOf(task);
+    const r = await this.rates();
+    const free = Math.max(0, r.total - r.busy);
+    if (ahead < free) return Math.max(now, task.runAfter);
+    const waiting = ahead - free + 1;
+    let waitMs: number;
+    if (r.perSecond > 0) waitMs = (waiting / r.perSecond) * 1000;
+    else if (r.avgMs !== null && r.total > 0) waitMs = Math.ceil(waiting / r.total) * r.avgMs;
+    else waitMs = 0; // No worker and no history: nothing to measure yet.
+    return Math.max(now + Math.round(waitMs), task.runAfter);
+  }
+}

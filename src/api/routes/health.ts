@@ -1,0 +1,57 @@
+/** /health (seed 000's shape, with real checks) and /metrics (Prometheus). */
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { ApiContext } from '../context.ts';
+
+const HealthResponse = z.object({
+  status: z.enum(['healthy', 'degraded', 'unhealthy']),
+  checks: z.object({ database: z.boolean(), storage: z.boolean(), compute: z.boolean() }),
+  metrics: z.object({
+    activeTasks: z.number(),
+    queuedTasks: z.number(),
+    failedTasks: z.number(),
+    completedTasks: z.number(),
+    workers: z.number(),
+    slots: z.number(),
+  }),
+  warnings: z.array(z.string()),
+  timestamp: z.string(),
+});
+
+export function healthRoutes(app: FastifyInstance, ctx: ApiContext): void {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+
+  r.get('/health', {
+    schema: { summary: 'Health of database, storage and compute', tags: ['operations'], response: { 200: HealthResponse, 503: HealthResponse } },
+  }, async (_req, reply) => {
+    const [counts, storage, slots] = await Promise.all([
+      ctx.store.counts().catch(() => null),
+      ctx.blobs.check(),
+      ctx.capacity.slots().catch(() => ({ total: 0, busy: 0 })),
+    ]);
+    const workers = await ctx.store.liveWorkers(ctx.config.workerStaleMs).catch(() => []);
+    const checks = { database: counts !== null, storage, compute: slots.total > 0 };
+    const status: 'healthy' | 'degraded' | 'unhealthy' = !checks.database || !checks.storage ? 'unhealthy' : checks.compute && ctx.warnings().length === 0 ? 'healthy' : 'degraded';
+    const body = {
+      status,
+      checks,
+      metrics: {
+        activeTasks: counts?.RUNNING ?? 0,
+        queuedTasks: counts?.PENDING ?? 0,
+        failedTasks: (counts?.FAILED ?? 0) + (counts?.TIMEOUT ?? 0),
+        completedTasks: counts?.SUCCESS ?? 0,
+        workers: workers.length,
+        slots: slots.total,
+      },
+      warnings: [...ctx.warnings(), ...(checks.compute ? [] : ['no live worker: tasks will wait until one starts'])],
+      timestamp: new Date(ctx.clock.now()).toISOString(),
+    };
+    return reply.code(status === 'unhealthy' ? 503 : 200).send(body);
+  });
+
+  app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
+    const text = await ctx.metrics.registry.metrics();
+    return reply.type(ctx.metrics.registry.contentType).send(text);
+  });
+}

@@ -1,0 +1,68 @@
+/** /queues (depth per queue and priority) and the dead-letter queue with redrive. */
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { ApiContext } from '../context.ts';
+import { taskView } from '../present.ts';
+import { IdParams, Problem, TaskPage, TaskView } from '../schemas.ts';
+import { baseUrl } from './tasks.ts';
+
+const Depth = z.object({
+  queue: z.string(),
+  priority: z.number(),
+  queueType: z.string(),
+  pending: z.number(),
+  running: z.number(),
+});
+
+export function queueRoutes(app: FastifyInstance, ctx: ApiContext): void {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+
+  r.get('/queues', {
+    schema: {
+      summary: 'Queue depth per queue and priority',
+      tags: ['queues'],
+      response: {
+        200: z.object({
+          queues: z.array(z.object({ queue: z.string(), pending: z.number(), running: z.number(), byPriority: z.array(Depth) })),
+          deadLettered: z.number(),
+        }),
+      },
+    },
+  }, async () => {
+    const depths = await ctx.store.queueDepths();
+    const byQueue = new Map<string, { queue: string; pending: number; running: number; byPriority: typeof depths }>();
+    for (const d of depths) {
+      const q = byQueue.get(d.queue) ?? { queue: d.queue, pending: 0, running: 0, byPriority: [] };
+      q.pending += d.pending;
+      q.running += d.running;
+      q.byPriority.push(d);
+      byQueue.set(d.queue, q);
+    }
+    return { queues: [...byQueue.values()], deadLettered: (await ctx.store.counts()).deadLettered };
+  });
+
+  r.get('/dlq', {
+    schema: {
+      summary: 'Dead-letter queue: tasks whose last attempt failed or timed out',
+      tags: ['queues'],
+      querystring: z.strictObject({ cursor: z.string().max(200).optional(), limit: z.coerce.number().int().min(1).max(500).default(50) }),
+      response: { 200: TaskPage, 400: Problem },
+    },
+  }, async (req) => {
+    const page = await ctx.store.list({ deadLettered: true, after: req.query.cursor, limit: req.query.limit });
+    const base = baseUrl(ctx, req);
+    return { tasks: page.items.map((t) => taskView(t, base)), nextCursor: page.nextCursor };
+  });
+
+  for (const url of ['/dlq/:id/redrive', '/tasks/:id/redrive']) {
+    r.post(url, {
+      schema: {
+        summary: 'Put a dead-lettered task back in its queue (same id, fresh attempts)',
+        tags: ['queues'],
+        params: IdParams,
+        response: { 200: TaskView, 404: Problem, 409: Problem },
+      },
+    }, async (req) => taskView(await ctx.store.redrive(req.params.id), baseUrl(ctx, req)));
+  }
+}

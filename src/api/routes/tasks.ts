@@ -1,0 +1,170 @@
+/** /tasks: submit, status, list, cancel, logs, history (seed 000's API plus Hangar's additions). */
+import { createHash, randomUUID } from 'node:crypto';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { logKey } from '../../blobs/index.ts';
+import { ErrorCode, HangarError } from '../../errors/index.ts';
+import type { NewTask, Task } from '../../store/index.ts';
+import type { ApiContext } from '../context.ts';
+import { historyView, taskView } from '../present.ts';
+import { problem } from '../problem.ts';
+import { HistoryView, IdParams, ListQuery, LogsQuery, Problem, SubmitBody, SubmitResponse, TaskPage, TaskView } from '../schemas.ts';
+
+export function baseUrl(ctx: ApiContext, req: FastifyRequest): string {
+  if (ctx.config.publicUrl) return ctx.config.publicUrl.replace(/\/$/, '');
+  return `${req.protocol}://${req.host}`;
+}
+
+/** Canonical JSON (sorted keys) so that the same body hashes the same whatever its key order. */
+function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (v && typeof v === 'object') {
+    return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(v);
+}
+
+export async function mustGet(ctx: ApiContext, id: string): Promise<Task> {
+  const t = await ctx.store.get(id);
+  if (!t) throw new HangarError(ErrorCode.TaskNotFound, `task ${id} not found`, 404);
+  return t;
+}
+
+export async function readResults(ctx: ApiContext, t: Task): Promise<Record<string, unknown> | null> {
+  if (!t.resultKey) return null;
+  const raw = await ctx.blobs.get(t.resultKey);
+  return raw ? (JSON.parse(raw.toString()) as Record<string, unknown>) : null;
+}
+
+export function taskRoutes(app: FastifyInstance, ctx: ApiContext): void {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const errors = { 400: Problem, 404: Problem, 409: Problem, 413: Problem };
+
+  r.post('/tasks', {
+    schema: {
+      summary: 'Submit a task',
+      tags: ['tasks'],
+      body: SubmitBody,
+      headers: z.object({ 'idempotency-key': z.string().min(1).max(256).optional() }),
+      response: { 201: SubmitResponse, 200: SubmitResponse, ...errors },
+    },
+  }, async (req, reply) => {
+    const b = req.body;
+    const idempotencyKey = b.idempotencyKey ?? req.headers['idempotency-key'] ?? null;
+    const { idempotencyKey: _ignored, ...hashed } = b;
+    const t: NewTask = {
+      id: randomUUID(),
+      command: b.command ?? (b.args ? b.args.join(' ') : (b.shell ?? '')).slice(0, 256),
+      args: b.args ?? null,
+      shell: b.shell ?? null,
+      queue: b.queue,
+      priority: b.priority,
+      userId: b.userId ?? null,
+      timeout: b.timeout ?? ctx.config.defaultTimeout,
+      visibilityTimeout: b.visibilityTimeout ?? ctx.config.visibilityTimeout,
+      maxAttempts: b.maxAttempts ?? ctx.config.maxAttempts,
+      idempotencyKey,
+      requestHash: idempotencyKey ? createHash('sha256').update(canonical(hashed)).digest('base64url') : null,
+      resources: { cpu: b.resources?.cpu ?? 256, memory: b.resources?.memory ?? 512 },
+      env: b.env ?? {},
+      metadata: b.metadata ?? {},
+    };
+    const { task, created } = await ctx.store.submit(t);
+    if (created) ctx.metrics.submitted.inc({ queue: task.queue });
+    const start = task.status === 'PENDING' ? await ctx.estimator.estimate(task) : task.startedAt ?? task.createdAt;
+    const base = baseUrl(ctx, req);
+    if (!created) reply.header('idempotent-replayed', 'true');
+    return reply.code(created ? 201 : 200).send({
+      success: true as const,
+      taskId: task.id,
+      status: task.status,
+      priority: task.priority,
+      queueType: task.queueType,
+      queue: task.queue,
+      message: created ? 'Task queued for processing' : 'Task already submitted with this idempotency key',
+      statusUrl: `${base}/tasks/${task.id}`,
+      estimatedStartTime: new Date(start).toISOString(),
+    });
+  });
+
+  r.get('/tasks/:id', {
+    schema: { summary: 'Task status and results', tags: ['tasks'], params: IdParams, response: { 200: TaskView, ...errors } },
+  }, async (req) => {
+    const t = await mustGet(ctx, req.params.id);
+    return taskView(t, baseUrl(ctx, req), await readResults(ctx, t));
+  });
+
+  r.get('/tasks', {
+    schema: { summary: 'List tasks, newest first', tags: ['tasks'], querystring: ListQuery, response: { 200: TaskPage, ...errors } },
+  }, async (req) => {
+    const q = req.query;
+    const page = await ctx.store.list({ status: q.status, userId: q.userId, queue: q.queue, after: q.cursor, limit: q.limit });
+    const base = baseUrl(ctx, req);
+    return { tasks: page.items.map((t) => taskView(t, base)), nextCursor: page.nextCursor };
+  });
+
+  r.post('/tasks/:id/cancel', {
+    schema: {
+      summary: 'Cancel a task: a pending one never runs, a running one is killed',
+      tags: ['tasks'],
+      params: IdParams,
+      response: { 200: z.object({ taskId: z.string(), status: z.string(), effect: z.string(), message: z.string() }), ...errors },
+    },
+  }, async (req) => {
+    const res = await ctx.store.cancel(req.params.id);
+    if (!res) throw new HangarError(ErrorCode.TaskNotFound, `task ${req.params.id} not found`, 404);
+    if (res.effect === 'requested') ctx.cancelLocal(res.task.id);
+    if (res.effect === 'already-final' && res.task.status !== 'CANCELLED') {
+      throw new HangarError(ErrorCode.TaskNotCancellable, `task ${res.task.id} already finished with ${res.task.status}`, 409);
+    }
+    const message = {
+      cancelled: 'Task cancelled before it ran',
+      requested: 'Cancellation requested; the running attempt is being killed',
+      'already-final': 'Task was already cancelled',
+    }[res.effect];
+    return { taskId: res.task.id, status: res.task.status, effect: res.effect, message };
+  });
+
+  r.get('/tasks/:id/history', {
+    schema: { summary: 'Every state transition of a task', tags: ['tasks'], params: IdParams, response: { 200: HistoryView, ...errors } },
+  }, async (req) => {
+    await mustGet(ctx, req.params.id);
+    return historyView(req.params.id, await ctx.store.history(req.params.id));
+  });
+
+  r.get('/tasks/:id/logs', {
+    schema: {
+      summary: "A task attempt's stdout and stderr (the latest attempt unless ?attempt=)",
+      tags: ['tasks'],
+      params: IdParams,
+      querystring: LogsQuery,
+      response: {
+        200: z.union([
+          z.object({ taskId: z.string(), attempt: z.number(), stdout: z.string(), stderr: z.string(), stdoutTruncated: z.boolean(), stderrTruncated: z.boolean() }),
+          z.string(),
+        ]),
+        ...errors,
+      },
+    },
+  }, async (req, reply) => {
+    const t = await mustGet(ctx, req.params.id);
+    const attempt = req.query.attempt ?? t.attempt;
+    if (attempt < 1 || attempt > t.attempt) {
+      return reply.code(404).type('application/problem+json').send(JSON.stringify(problem(404, ErrorCode.LogNotFound, `task ${t.id} has no attempt ${attempt} yet`)));
+    }
+    const [stdout, stderr] = await Promise.all([ctx.blobs.get(logKey(t.id, attempt, 'stdout')), ctx.blobs.get(logKey(t.id, attempt, 'stderr'))]);
+    if (req.query.stream) {
+      return reply.type('text/plain; charset=utf-8').send((req.query.stream === 'stdout' ? stdout : stderr)?.toString() ?? '');
+    }
+    const summary = attempt === t.attempt ? t.summary : null;
+    return {
+      taskId: t.id,
+      attempt,
+      stdout: stdout?.toString() ?? '',
+      stderr: stderr?.toString() ?? '',
+      stdoutTruncated: summary?.stdoutTruncated === true,
+      stderrTruncated: summary?.stderrTruncated === true,
+    };
+  });
+}

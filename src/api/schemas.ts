@@ -1,0 +1,117 @@
+/** Request and response schemas. They validate input, shape output and produce /openapi.json. */
+import { z } from 'zod';
+
+const Name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'letters, digits, _ . - (1–64 chars, starting alphanumeric)');
+
+export const SubmitBody = z
+  .strictObject({
+    command: z.string().min(1).max(256).optional().describe(
+      'Seed 000: a built-in workload (cpu-intensive, memory-intensive, io-intensive, network-test, error, timeout, or any other name as a custom command). With `args` or `shell` it is only a label.',
+    ),
+    args: z.array(z.string().max(65_536)).min(1).max(1024).optional().describe('A real program to run: argv, no shell.'),
+    shell: z.string().min(1).max(65_536).optional().describe('A real program to run: a /bin/sh -c string.'),
+    priority: z.int().min(0).max(10).default(1).describe('Higher runs first; >= 5 goes to the priority queue (seed 000).'),
+    userId: z.string().min(1).max(128).optional(),
+    timeout: z.int().min(1).max(86_400).optional().describe('Seconds; the whole process tree is killed after it (state TIMEOUT).'),
+    metadata: z.record(z.string(), z.unknown()).optional(),
+    queue: Name.default('default'),
+    maxAttempts: z.int().min(1).max(100).optional(),
+    idempotencyKey: z.string().min(1).max(256).optional().describe('Same key and body → the same task; same key, other body → 409. Also accepted as the Idempotency-Key header.'),
+    visibilityTimeout: z.int().min(1).max(43_200).optional().describe('Seconds a lease lasts without a heartbeat.'),
+    resources: z
+      .strictObject({
+        cpu: z.int().min(64).max(65_536).default(256).describe('CPU units, 1024 = 1 vCPU (ECS).'),
+        memory: z.int().min(16).max(1_048_576).default(512).describe('MB.'),
+      })
+      .optional(),
+    env: z
+      .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, 'environment variable names are [A-Za-z_][A-Za-z0-9_]*'), z.string().max(65_536))
+      .refine((e) => Object.keys(e).length <= 256, 'at most 256 variables')
+      .optional(),
+  })
+  .refine((b) => b.command !== undefined || b.args !== undefined || b.shell !== undefined, {
+    message: 'one of command, args or shell is required',
+  })
+  .refine((b) => !(b.args && b.shell), { message: 'give args or shell, not both' });
+export type SubmitBody = z.infer<typeof SubmitBody>;
+
+export const SubmitResponse = z.object({
+  success: z.literal(true),
+  taskId: z.string(),
+  status: z.string(),
+  priority: z.number(),
+  queueType: z.enum(['priority', 'standard']),
+  queue: z.string(),
+  message: z.string(),
+  statusUrl: z.string(),
+  estimatedStartTime: z.string(),
+});
+
+export const Failure = z.object({
+  code: z.string(),
+  message: z.string(),
+  retryable: z.boolean(),
+  exitCode: z.number().nullable().optional(),
+  signal: z.string().nullable().optional(),
+});
+
+export const TaskView = z.object({
+  taskId: z.string(),
+  status: z.string(),
+  command: z.string(),
+  args: z.array(z.string()).nullable(),
+  shell: z.string().nullable(),
+  priority: z.number(),
+  queue: z.string(),
+  queueType: z.string(),
+  userId: z.string().nullable(),
+  timeout: z.number(),
+  metadata: z.record(z.string(), z.unknown()),
+  resources: z.object({ cpu: z.number(), memory: z.number() }),
+  attempt: z.number(),
+  maxAttempts: z.number(),
+  createdAt: z.string(),
+  startedAt: z.string().nullable(),
+  completedAt: z.string().nullable(),
+  nextAttemptAt: z.string().nullable(),
+  duration: z.number().nullable().describe('ms from createdAt to completedAt (as seed 000)'),
+  deadLettered: z.boolean(),
+  cancelRequested: z.boolean(),
+  error: Failure.nullable(),
+  summary: z.record(z.string(), z.unknown()).nullable(),
+  detailedResults: z.record(z.string(), z.unknown()).nullable().optional(),
+  logsUrl: z.string(),
+});
+
+export const TaskPage = z.object({ tasks: z.array(TaskView), nextCursor: z.string().nullable() });
+
+export const ListQuery = z.strictObject({
+  status: z.enum(['PENDING', 'RUNNING', 'SUCCESS', 'FAILED', 'TIMEOUT', 'CANCELLED']).optional(),
+  userId: z.string().min(1).max(128).optional(),
+  queue: Name.optional(),
+  cursor: z.string().max(200).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+});
+
+export const IdParams = z.strictObject({ id: z.uuid('task ids are UUIDs') });
+
+export const LogsQuery = z.strictObject({
+  attempt: z.coerce.number().int().min(1).optional(),
+  stream: z.enum(['stdout', 'stderr']).optional().describe('Only this stream, as text/plain.'),
+});
+
+export const HistoryView = z.object({
+  taskId: z.string(),
+  history: z.array(
+    z.object({ at: z.string(), status: z.string(), attempt: z.number(), workerId: z.string().nullable(), reason: z.string().nullable() }),
+  ),
+});
+
+export const Problem = z.object({
+  type: z.string(),
+  title: z.string(),
+  status: z.number(),
+  detail: z.string(),
+  code: z.string(),
+  errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+});

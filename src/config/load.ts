@@ -1,0 +1,59 @@
+/** The only place process.env is read. */
+import { readFileSync } from 'node:fs';
+import { ErrorCode, HangarError } from '../errors/index.ts';
+import { ConfigSchema, type Config } from './schema.ts';
+
+export const envName = (key: string): string => 'HANGAR_' + key.replace(/[A-Z]/g, (c) => '_' + c).toUpperCase();
+
+export interface LoadOptions {
+  env?: NodeJS.ProcessEnv;
+  /** Values from CLI flags, camelCase keys; undefined entries are ignored. */
+  flags?: Record<string, unknown>;
+  /** Path of a JSON config file; defaults to HANGAR_CONFIG. */
+  file?: string;
+}
+
+export function loadConfig(opts: LoadOptions = {}): Config {
+  const env = opts.env ?? process.env;
+  const keys = Object.keys(ConfigSchema.shape);
+  const fromEnv: Record<string, unknown> = {};
+  for (const k of keys) {
+    const v = env[envName(k)];
+    if (v !== undefined && v !== '') fromEnv[k] = v;
+  }
+  const filePath = opts.file ?? env.HANGAR_CONFIG;
+  let fromFile: Record<string, unknown> = {};
+  if (filePath) {
+    try {
+      fromFile = JSON.parse(readFileSync(filePath, 'utf8')) as Record<string, unknown>;
+    } catch (err) {
+      throw new HangarError(ErrorCode.ConfigInvalid, `cannot read config file ${filePath}: ${(err as Error).message}`, 500, { cause: err });
+    }
+  }
+  const fromFlags = Object.fromEntries(Object.entries(opts.flags ?? {}).filter(([k, v]) => v !== undefined && keys.includes(k)));
+  const parsed = ConfigSchema.safeParse({ ...fromFile, ...fromEnv, ...fromFlags });
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => {
+      const key = String(i.path[0] ?? '');
+      return `  ${key ? `${key} (${envName(key)})` : '(config)'}: ${i.message}`;
+    });
+    throw new HangarError(ErrorCode.ConfigInvalid, `invalid configuration:\n${lines.join('\n')}`, 500);
+  }
+  return parsed.data;
+}
+
+/** Markdown table of every setting, for the README. */
+export function configMarkdown(): string {
+  const rows = Object.entries(ConfigSchema.shape).map(([k, s]) => {
+    const schema = s as { description?: string; parse: (v: unknown) => unknown };
+    let def: unknown;
+    try {
+      def = schema.parse(undefined);
+    } catch {
+      def = undefined;
+    }
+    const shown = k === 'workers' ? 'CPU cores' : def === undefined ? '—' : `\`${String(def)}\``;
+    return `| \`${envName(k)}\` | \`--${k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())}\` | ${shown} | ${schema.description ?? ''} |`;
+  });
+  return ['| Variable | Flag | Default | Meaning |', '|---|---|---|---|', ...rows].join('\n');
+}

@@ -1,0 +1,41 @@
+/**
+ * Every setting Hangar reads, in one schema. Each key `fooBar` is also the environment
+ * variable `HANGAR_FOO_BAR` and the CLI flag `--foo-bar`; a JSON file named by `HANGAR_CONFIG`
+ * (or `--config`) may hold any of them. Precedence: flag > environment > file > default.
+ * The README's settings table is generated from these descriptions (`hangar config --markdown`).
+ */
+import { availableParallelism } from 'node:os';
+import { z } from 'zod';
+
+const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
+
+export const ConfigSchema = z
+  .object({
+    port: int(0, 65535).default(8080).describe('TCP port of the HTTP API.'),
+    host: z.string().min(1).default('127.0.0.1').describe('Address the HTTP API binds to.'),
+    dataDir: z.string().min(1).default('./data').describe('Directory holding the SQLite database and the blob store.'),
+    publicUrl: z.url().optional().describe("Base URL used in `statusUrl`; by default taken from the request's Host header."),
+    url: z.url().default('http://127.0.0.1:8080').describe('API base URL the CLI talks to.'),
+    workers: int(0, 1024).default(availableParallelism()).describe('Tasks one worker process runs at once (default: CPU cores). 0 = no in-process workers.'),
+    queues: z.string().optional().describe('Comma-separated queues this worker leases from (default: all).'),
+    sqliteSynchronous: z.enum(['full', 'normal']).default('full').describe('`full`: every commit is fsynced and survives power loss; `normal`: survives a process crash only.'),
+    defaultTimeout: int(1, 86_400).default(300).describe('Task timeout in seconds when the request gives none (seed: 5 minutes).'),
+    visibilityTimeout: int(1, 43_200).default(900).describe('Seconds a lease lasts without a heartbeat (seed: 15 minutes, as SQS).'),
+    maxAttempts: int(1, 100).default(3).describe('Attempts a task gets when the request gives none.'),
+    retryBaseMs: int(0).default(1000).describe('Backoff before attempt n+1 is uniform in [0, min(retryMaxMs, retryBaseMs × 2^(n-1))] ms.'),
+    retryMaxMs: int(0).default(300_000).describe('Upper bound of one backoff, ms.'),
+    heartbeatMs: int(100).default(2000).describe('How often a worker extends its leases and reports itself alive, ms.'),
+    workerStaleMs: int(500).default(15_000).describe('A worker not seen for this long is presumed dead and its tasks are re-queued, ms.'),
+    pollMs: int(10).default(1000).describe('Fallback poll interval of a worker when no wake-up arrives, ms.'),
+    shutdownGraceMs: int(0).default(10_000).describe('On SIGTERM, running tasks get this long to finish before they are released back to the queue, ms.'),
+    maxOutputBytes: int(1024).default(1_048_576).describe('Stored stdout and stderr per attempt, bytes each; beyond it output is marked truncated.'),
+    bodyLimit: int(1024).default(1_048_576).describe('Largest accepted request body, bytes (larger → 413).'),
+    retentionHours: z.coerce.number().min(0).default(24).describe('Finished tasks, their history and blobs are deleted after this many hours (seed: 24 h).'),
+    retentionIntervalMs: int(1000).default(300_000).describe('How often the retention job runs, ms.'),
+    networkTestUrl: z.url().optional().describe("URL the `network-test` workload fetches (default: this API's /health)."),
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('pino log level.'),
+  })
+  .strict();
+
+export type Config = z.infer<typeof ConfigSchema>;
+export type ConfigInput = z.input<typeof ConfigSchema>;

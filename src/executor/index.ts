@@ -1,0 +1,4 @@
+export type { CapturedOutput, ExecutionRequest, ExecutionResult, Executor } from './types.ts';
+export { DEFAULT_PROCESS_EXECUTOR_OPTIONS, ProcessExecutor } from './process-executor.ts';
+export type { ProcessExecutorOptions } from './process-executor.ts';
+export { BUILTIN_WORKLOADS } from './workloads/index.ts';

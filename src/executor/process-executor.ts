@@ -1,0 +1,397 @@
+/**
+ * The `process` executor: runs an attempt as plain child processes in their own process group.
+ *
+ *  - `args`  -> spawned directly (no shell);  `shell` -> `/bin/sh -c <shell>`;
+ *  - neither -> a built-in workload in a child Node process (workloads/child.ts), which gets its
+ *    spec as JSON on stdin and reports one JSON object on fd 3.
+ *
+ * Every child is `detached` (setsid), so the whole tree can be signalled as a group: on timeout or
+ * cancel SIGTERM, then SIGKILL after `killGraceMs`; and whatever is left of the group is SIGKILLed
+ * as soon as the main child exits. (A descendant that calls setsid itself escapes the group; the
+ * sandboxed executor closes that hole.) run() never throws: every problem becomes a result.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { machine } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import type { Readable } from 'node:stream';
+import type { TaskFailure } from '../store/types.ts';
+import type { CapturedOutput, ExecutionRequest, ExecutionResult, Executor } from './types.ts';
+import type { WorkloadSpec } from './workloads/index.ts';
+
+export interface ProcessExecutorOptions {
+  /** Bytes of stdout and of stderr kept per attempt (each); the rest is counted and dropped. */
+  maxOutputBytes: number;
+  /** Time between SIGTERM and SIGKILL of the process group on timeout or cancel. */
+  killGraceMs: number;
+  /** What the `network-test` built-in fetches. */
+  networkTestUrl: string;
+}
+
+export const DEFAULT_PROCESS_EXECUTOR_OPTIONS: Readonly<ProcessExecutorOptions> = Object.freeze({
+  maxOutputBytes: 1024 * 1024,
+  killGraceMs: 500,
+  networkTestUrl: 'https://example.com/',
+});
+
+const CHILD_ENTRY = fileURLToPath(new URL('./workloads/child.ts', import.meta.url));
+const BASE_PATH = '/usr/local/bin:/usr/bin:/bin';
+/** Largest delay setTimeout accepts; larger values would fire after 1 ms. */
+const MAX_TIMER_MS = 2_147_483_647;
+/** How long to wait for output pipes to close after the group is dead (an escaped descendant may hold them). */
+const DRAIN_MS = 2_000;
+/** Cap on the built-in's fd-3 report. */
+const MAX_REPORT_BYTES = 4 * 1024 * 1024;
+
+/** Process groups alive anywhere in this process, killed if the process exits. */
+const liveGroups = new Set<number>();
+let exitHookInstalled = false;
+function trackGroup(pgid: number): void {
+  liveGroups.add(pgid);
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    process.on('exit', () => {
+      for (const g of liveGroups) killGroup(g, 'SIGKILL');
+    });
+  }
+}
+
+function killGroup(pgid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(-pgid, sig);
+  } catch {
+    // ESRCH: the group is gone already. EPERM: not ours to signal (cannot happen for our setsid children).
+  }
+}
+
+class OutputCollector {
+  private readonly chunks: Buffer[] = [];
+  private readonly cap: number;
+  private kept = 0;
+  bytes = 0;
+  constructor(cap: number) {
+    this.cap = cap;
+  }
+  push(chunk: Buffer): void {
+    this.bytes += chunk.length;
+    if (this.kept < this.cap) {
+      const part = chunk.length <= this.cap - this.kept ? chunk : chunk.subarray(0, this.cap - this.kept);
+      this.chunks.push(part);
+      this.kept += part.length;
+    }
+  }
+  result(): CapturedOutput {
+    return { data: Buffer.concat(this.chunks, this.kept), bytes: this.bytes, truncated: this.bytes > this.kept };
+  }
+}
+
+interface Running {
+  /** Stop the attempt now (SIGKILL, no grace) and report it CANCELLED. */
+  kill(): void;
+  done: Promise<unknown>;
+}
+
+type StopReason = 'timeout' | 'cancel';
+
+export class ProcessExecutor implements Executor {
+  readonly name = 'process';
+  readonly options: Readonly<ProcessExecutorOptions>;
+  private readonly running = new Set<Running>();
+  private closed = false;
+
+  constructor(options: Partial<ProcessExecutorOptions> = {}) {
+    const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
+    const o: ProcessExecutorOptions = { ...DEFAULT_PROCESS_EXECUTOR_OPTIONS, ...given };
+    if (!(o.maxOutputBytes >= 0)) throw new RangeError('maxOutputBytes must be >= 0');
+    if (!(o.killGraceMs >= 0)) throw new RangeError('killGraceMs must be >= 0');
+    this.options = Object.freeze(o);
+  }
+
+  run(req: ExecutionRequest): Promise<ExecutionResult> {
+    const startedAt = Date.now();
+    if (this.closed) return Promise.resolve(this.early(req, startedAt, 'CANCELLED', 'CANCELLED', 'executor closed'));
+    if (req.signal.aborted) return Promise.resolve(this.early(req, startedAt, 'CANCELLED', 'CANCELLED', 'cancelled'));
+    let kill: () => void = () => {};
+    const done = new Promise<ExecutionResult>((resolve) => {
+      try {
+        kill = this.start(req, startedAt, resolve);
+      } catch (err) {
+        // A bug, not an outcome of the task; still a result, never a rejection.
+        const r = this.early(req, startedAt, 'FAILED', 'SPAWN_FAILED', (err as Error).message);
+        resolve({ ...r, failure: { code: 'EXECUTOR_ERROR', retryable: true, message: `executor error: ${(err as Error).message}` } });
+      }
+    });
+    const entry: Running = { kill, done };
+    this.running.add(entry);
+    void done.then(() => this.running.delete(entry));
+    return done;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const all = [...this.running];
+    for (const r of all) r.kill();
+    await Promise.allSettled(all.map((r) => r.done));
+  }
+
+  private containerInfo(req: ExecutionRequest): Record<string, string> {
+    return { cpu: String(req.resources.cpu), memory: String(req.resources.memory), architecture: machine() };
+  }
+
+  /** A result for an attempt that never got a process. */
+  private early(
+    req: ExecutionRequest,
+    startedAt: number,
+    status: 'FAILED' | 'CANCELLED',
+    code: 'SPAWN_FAILED' | 'CANCELLED',
+    message: string,
+  ): ExecutionResult {
+    return {
+      status,
+      failure: { code, message, retryable: false },
+      exitCode: null,
+      signal: null,
+      detailedResults: { success: false, error: { message }, metadata: { containerInfo: this.containerInfo(req) } },
+      stdout: emptyOutput(),
+      stderr: emptyOutput(),
+      startedAt,
+      finishedAt: Date.now(),
+    };
+  }
+
+  /** Spawns the attempt; calls `resolve` exactly once; returns a function that kills it now. */
+  private start(req: ExecutionRequest, startedAt: number, resolve: (r: ExecutionResult) => void): () => void {
+    const { maxOutputBytes, killGraceMs } = this.options;
+    const builtin = req.args == null && req.shell == null;
+    const env: Record<string, string> = {
+      PATH: BASE_PATH,
+      HOME: req.workspace,
+      HANGAR_TASK_ID: req.taskId,
+      HANGAR_ATTEMPT: String(req.attempt),
+      ...req.env,
+    };
+    let file: string;
+    let argv: string[];
+    if (req.args != null) {
+      if (req.args.length === 0) {
+        resolve(this.early(req, startedAt, 'FAILED', 'SPAWN_FAILED', 'empty args'));
+        return () => {};
+      }
+      [file, ...argv] = req.args;
+    } else if (req.shell != null) {
+      file = '/bin/sh';
+      argv = ['-c', req.shell];
+    } else {
+      file = process.execPath;
+      argv = ['--disable-warning=ExperimentalWarning', CHILD_ENTRY];
+    }
+
+    const stdout = new OutputCollector(maxOutputBytes);
+    const stderr = new OutputCollector(maxOutputBytes);
+    const report = new OutputCollector(MAX_REPORT_BYTES);
+
+    let child: ChildProcess;
+    try {
+      child = spawn(file, argv, {
+        cwd: req.workspace,
+        env,
+        detached: true,
+        stdio: builtin ? ['pipe', 'pipe', 'pipe', 'pipe'] : ['ignore', 'pipe', 'pipe'],
+      });
+    } catch (err) {
+      resolve(this.early(req, startedAt, 'FAILED', 'SPAWN_FAILED', `spawn ${file}: ${(err as Error).message}`));
+      return () => {};
+    }
+
+    const pid = child.pid;
+    let stopReason: StopReason | null = null;
+    let exited = false;
+    let settled = false;
+    let exitCode: number | null = null;
+    let exitSignal: NodeJS.Signals | null = null;
+    let graceTimer: NodeJS.Timeout | undefined;
+    let drainTimer: NodeJS.Timeout | undefined;
+    let timeoutTimer: NodeJS.Timeout | undefined;
+
+    if (pid !== undefined) trackGroup(pid);
+
+    const streams = [child.stdout, child.stderr, builtin ? (child.stdio[3] as Readable | null) : null];
+    child.stdout?.on('data', (c: Buffer) => stdout.push(c));
+    child.stderr?.on('data', (c: Buffer) => stderr.push(c));
+    if (builtin) (child.stdio[3] as Readable | null)?.on('data', (c: Buffer) => report.push(c));
+    for (const s of streams) s?.on('error', () => {});
+    child.stdin?.on('error', () => {}); // EPIPE if the child dies before reading its spec
+
+    const onAbort = () => stop('cancel', killGraceMs);
+    const cleanup = () => {
+      clearTimeout(timeoutTimer);
+      clearTimeout(graceTimer);
+      clearTimeout(drainTimer);
+      req.signal.removeEventListener('abort', onAbort);
+      if (pid !== undefined) liveGroups.delete(pid);
+    };
+
+    function stop(reason: StopReason, graceMs: number): void {
+      if (exited || settled || pid === undefined) return;
+      if (stopReason === null) stopReason = reason;
+      if (graceMs <= 0) {
+        clearTimeout(graceTimer);
+        killGroup(pid, 'SIGKILL');
+        return;
+      }
+      if (graceTimer !== undefined) return; // already stopping
+      killGroup(pid, 'SIGTERM');
+      graceTimer = setTimeout(() => killGroup(pid, 'SIGKILL'), graceMs);
+    }
+
+    const finish = (spawnError: Error | null) => {
+      if (settled) return;
+      settled = true;
+      cleanup();
+      const finishedAt = Date.now();
+      const result: ExecutionResult = {
+        status: 'SUCCESS',
+        failure: null,
+        exitCode,
+        signal: exitSignal,
+        detailedResults: {},
+        stdout: stdout.result(),
+        stderr: stderr.result(),
+        startedAt,
+        finishedAt,
+      };
+      const containerInfo = this.containerInfo(req);
+      const fail = (status: ExecutionResult['status'], failure: TaskFailure) => {
+        result.status = status;
+        result.failure = failure;
+        result.detailedResults = { success: false, error: { message: failure.message }, metadata: { containerInfo } };
+      };
+
+      if (spawnError) {
+        const code = (spawnError as NodeJS.ErrnoException).code;
+        fail('FAILED', { code: 'SPAWN_FAILED', retryable: false, message: `spawn ${file}: ${code ?? spawnError.message}` });
+      } else if (stopReason === 'timeout') {
+        fail('TIMEOUT', { code: 'TIMEOUT', retryable: false, message: `timed out after ${formatSeconds(req.timeoutMs)}` });
+      } else if (stopReason === 'cancel') {
+        fail('CANCELLED', { code: 'CANCELLED', retryable: false, message: 'cancelled' });
+      } else if (builtin) {
+        const body = parseReport(report.result());
+        const metadata = { ...(isObject(body?.metadata) ? body.metadata : {}), containerInfo };
+        if (body && body.success === true && exitCode === 0) {
+          result.detailedResults = { success: true, result: body.result ?? {}, metadata };
+        } else if (body && body.success === false) {
+          const message = errorMessage(body) ?? 'workload failed';
+          result.status = 'FAILED';
+          result.failure = { code: 'WORKLOAD_ERROR', retryable: true, message, exitCode, signal: exitSignal };
+          result.detailedResults = { success: false, error: { message }, metadata };
+        } else if (exitSignal !== null) {
+          fail('FAILED', signalled(exitSignal));
+        } else if (exitCode !== 0) {
+          fail('FAILED', nonZero(exitCode));
+        } else {
+          fail('FAILED', { code: 'WORKLOAD_ERROR', retryable: true, message: 'workload exited without reporting a result' });
+        }
+      } else {
+        result.detailedResults = {
+          success: exitCode === 0,
+          result: {
+            exitCode,
+            signal: exitSignal,
+            stdoutBytes: stdout.bytes,
+            stderrBytes: stderr.bytes,
+            duration: finishedAt - startedAt,
+          },
+          metadata: { containerInfo },
+        };
+        if (exitSignal !== null) {
+          result.status = 'FAILED';
+          result.failure = signalled(exitSignal);
+        } else if (exitCode !== 0) {
+          result.status = 'FAILED';
+          result.failure = nonZero(exitCode);
+        }
+      }
+      resolve(result);
+    };
+
+    child.on('error', (err) => {
+      // Spawn failures (ENOENT, EACCES, bad cwd) arrive here, with no pid. Other 'error's are
+      // about kill()/send(), which are not used.
+      if (pid === undefined) finish(err);
+    });
+    child.on('exit', (code, sig) => {
+      if (settled) return;
+      exited = true;
+      exitCode = code;
+      exitSignal = sig;
+      clearTimeout(timeoutTimer);
+      clearTimeout(graceTimer);
+      // Leave no orphan of the group behind (e.g. `sleep 100 &`).
+      if (pid !== undefined) killGroup(pid, 'SIGKILL');
+      // Then wait for the pipes to hit EOF, but not forever: a descendant that left the group may hold them.
+      drainTimer = setTimeout(() => {
+        for (const s of streams) s?.destroy();
+        finish(null);
+      }, DRAIN_MS);
+    });
+    child.on('close', () => {
+      if (exited) finish(null);
+    });
+
+    if (pid !== undefined) {
+      if (builtin) {
+        const spec: WorkloadSpec = {
+          command: req.command,
+          metadata: req.metadata ?? {},
+          resources: req.resources,
+          timeoutMs: req.timeoutMs,
+          networkTestUrl: this.options.networkTestUrl,
+          env: req.env ?? {},
+        };
+        child.stdin?.end(JSON.stringify(spec));
+      }
+      if (Number.isFinite(req.timeoutMs) && req.timeoutMs > 0) {
+        timeoutTimer = setTimeout(() => stop('timeout', killGraceMs), Math.min(req.timeoutMs, MAX_TIMER_MS));
+      }
+      req.signal.addEventListener('abort', onAbort, { once: true });
+      if (req.signal.aborted) onAbort();
+    }
+
+    return () => stop('cancel', 0);
+  }
+}
+
+function emptyOutput(): CapturedOutput {
+  return { data: Buffer.alloc(0), bytes: 0, truncated: false };
+}
+
+function signalled(sig: string): TaskFailure {
+  return { code: 'SIGNALLED', retryable: true, message: `killed by signal ${sig}`, exitCode: null, signal: sig };
+}
+
+function nonZero(code: number | null): TaskFailure {
+  return { code: 'NON_ZERO_EXIT', retryable: true, message: `exited with code ${code}`, exitCode: code, signal: null };
+}
+
+function formatSeconds(ms: number): string {
+  return `${Math.round(ms / 10) / 100}s`;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function parseReport(out: CapturedOutput): Record<string, unknown> | null {
+  if (out.truncated || out.bytes === 0) return null;
+  try {
+    const v: unknown = JSON.parse(out.data.toString('utf8'));
+    return isObject(v) ? v : null;
+  } catch {
+    return null;
+  }
+}
+
+function errorMessage(body: Record<string, unknown>): string | null {
+  const e = body.error;
+  if (isObject(e) && typeof e.message === 'string') return e.message;
+  return typeof e === 'string' ? e : null;
+}

@@ -1,0 +1,51 @@
+/**
+ * Prometheus metrics. Counters and histograms are fed by the workers of this process; queue
+ * depth and task counts are read from the store at scrape time, so every API node reports the
+ * same truth.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Store } from '../store/index.ts';
+
+const BUCKETS_S = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600];
+
+export class Metrics {
+  readonly registry = new Registry();
+  readonly finished: Counter<'status' | 'queue'>;
+  readonly attempts: Counter<'outcome'>;
+  readonly runSeconds: Histogram<'queue'>;
+  readonly waitSeconds: Histogram<'queue'>;
+  readonly submitted: Counter<'queue'>;
+
+  constructor(store: Store) {
+    collectDefaultMetrics({ register: this.registry, prefix: 'hangar_process_' });
+    this.submitted = new Counter({ name: 'hangar_tasks_submitted_total', help: 'Tasks accepted by the API', labelNames: ['queue'], registers: [this.registry] });
+    this.finished = new Counter({ name: 'hangar_tasks_finished_total', help: 'Tasks that reached a final state, by state', labelNames: ['status', 'queue'], registers: [this.registry] });
+    this.attempts = new Counter({ name: 'hangar_attempts_total', help: 'Attempts run by this process, by outcome', labelNames: ['outcome'], registers: [this.registry] });
+    this.runSeconds = new Histogram({ name: 'hangar_task_run_seconds', help: 'Wall time of one attempt', labelNames: ['queue'], buckets: BUCKETS_S, registers: [this.registry] });
+    this.waitSeconds = new Histogram({ name: 'hangar_task_wait_seconds', help: 'Time from ready (submit or retry) to lease', labelNames: ['queue'], buckets: BUCKETS_S, registers: [this.registry] });
+    new Gauge({
+      name: 'hangar_queue_depth',
+      help: 'Tasks waiting (PENDING) or running, per queue and priority',
+      labelNames: ['queue', 'priority', 'queue_type', 'state'],
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        for (const d of await store.queueDepths()) {
+          const labels = { queue: d.queue, priority: String(d.priority), queue_type: d.queueType };
+          this.set({ ...labels, state: 'pending' }, d.pending);
+          this.set({ ...labels, state: 'running' }, d.running);
+        }
+      },
+    });
+    new Gauge({
+      name: 'hangar_tasks',
+      help: 'Tasks in the store by state (finished ones until retention removes them)',
+      labelNames: ['status'],
+      registers: [this.registry],
+      async collect() {
+        const c = await store.counts();
+        for (const [k, v] of Object.entries(c)) this.set({ status: k === 'deadLettered' ? 'DEAD_LETTERED' : k }, v);
+      },
+    });
+  }
+}

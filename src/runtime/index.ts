@@ -1,0 +1,134 @@
+/**
+ * Assembles a Hangar process from its parts: `up` (API + workers + upkeep, the embedded
+ * default), `server` (API + upkeep) or `worker` (workers + upkeep). Shutdown order is fixed:
+ * stop accepting → drain or release leases → stop upkeep → close the blob store and the store.
+ */
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { buildApp, StartEstimator, type ApiContext, type CapacityView } from '../api/index.ts';
+import { DiskBlobStore, type BlobStore } from '../blobs/index.ts';
+import type { Config } from '../config/index.ts';
+import { ProcessExecutor } from '../executor/index.ts';
+import { createLogger, type Logger } from '../log/index.ts';
+import { Metrics } from '../metrics/index.ts';
+import { SqliteStore, systemClock, type Store } from '../store/index.ts';
+import { Maintenance, WorkerPool } from '../worker/index.ts';
+
+export interface Roles {
+  api: boolean;
+  workers: boolean;
+}
+
+export interface Platform {
+  config: Config;
+  store: Store;
+  blobs: BlobStore;
+  app: FastifyInstance | null;
+  pool: WorkerPool | null;
+  /** Base URL of the API when this process serves it. */
+  url: string | null;
+  log: Logger;
+  close(): Promise<void>;
+}
+
+export function openStore(config: Config): Store {
+  const dataDir = resolve(config.dataDir);
+  return new SqliteStore({
+    path: join(dataDir, 'hangar.db'),
+    synchronous: config.sqliteSynchronous,
+    retry: { baseMs: config.retryBaseMs, maxMs: config.retryMaxMs },
+  });
+}
+
+export async function startPlatform(config: Config, roles: Roles, log = createLogger(config.logLevel)): Promise<Platform> {
+  const dataDir = resolve(config.dataDir);
+  const store = openStore(config);
+  const blobs = new DiskBlobStore(join(dataDir, 'blobs'));
+  const metrics = new Metrics(store);
+  const clock = systemClock;
+  let pool: WorkerPool | null = null;
+  let app: FastifyInstance | null = null;
+  let url: string | null = null;
+
+  const capacity: CapacityView = {
+    async slots() {
+      const [workers, counts] = await Promise.all([store.liveWorkers(config.workerStaleMs), store.counts()]);
+      return { total: workers.reduce((n, w) => n + w.concurrency, 0), busy: counts.RUNNING };
+    },
+  };
+
+  if (roles.api) {
+    const ctx: ApiContext = {
+      store,
+      blobs,
+      metrics,
+      clock,
+      config,
+      capacity,
+      estimator: new StartEstimator(store, clock, capacity),
+      cancelLocal: (id) => void pool?.cancelLocal(id),
+      warnings: () => [],
+    };
+    app = await buildApp(ctx, log);
+    const address = await app.listen({ port: config.port, host: config.host });
+    url = address.replace('0.0.0.0', '127.0.0.1').replace('[::]', '[::1]');
+    log.info({ url }, 'api listening');
+  }
+
+  if (roles.workers && config.workers > 0) {
+    const executor = new ProcessExecutor({
+      maxOutputBytes: config.maxOutputBytes,
+      networkTestUrl: config.networkTestUrl ?? `${url ?? config.url}/health`,
+    });
+    pool = new WorkerPool({
+      store,
+      blobs,
+      executor,
+      log,
+      metrics,
+      workerId: `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`,
+      concurrency: config.workers,
+      workDir: join(dataDir, 'work'),
+      queues: config.queues ? config.queues.split(',').map((q) => q.trim()).filter(Boolean) : undefined,
+      heartbeatMs: config.heartbeatMs,
+      pollMs: config.pollMs,
+    });
+    await pool.start();
+  }
+
+  const maintenance = new Maintenance({
+    store,
+    blobs,
+    log,
+    clock,
+    reapEveryMs: config.heartbeatMs,
+    workerStaleMs: config.workerStaleMs,
+    retentionMs: config.retentionHours * 3_600_000,
+    retentionEveryMs: config.retentionIntervalMs,
+  });
+  maintenance.start();
+
+  let closing: Promise<void> | null = null;
+  return {
+    config,
+    store,
+    blobs,
+    app,
+    pool,
+    url,
+    log,
+    close() {
+      closing ??= (async () => {
+        await app?.close();
+        await pool?.close(config.shutdownGraceMs);
+        maintenance.close();
+        await blobs.close();
+        await store.close();
+        log.info('stopped');
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,2 @@
+export { WorkerPool, type PoolOptions } from './pool.ts';
+export { Maintenance, type MaintenanceOptions } from './maintenance.ts';

@@ -1,0 +1,73 @@
+/**
+ * Background upkeep any process may run (it is idempotent and transactional): re-queue tasks
+ * whose lease expired or whose worker vanished, and delete finished tasks past retention
+ * together with their blobs.
+ */
+import { taskPrefix, type BlobStore } from '../blobs/index.ts';
+import { coerceError } from '../errors/index.ts';
+import type { Logger } from '../log/index.ts';
+import type { Clock, Store } from '../store/index.ts';
+
+export interface MaintenanceOptions {
+  store: Store;
+  blobs: BlobStore;
+  log: Logger;
+  clock: Clock;
+  reapEveryMs: number;
+  workerStaleMs: number;
+  retentionMs: number;
+  retentionEveryMs: number;
+}
+
+export class Maintenance {
+  private readonly o: MaintenanceOptions;
+  private timers: NodeJS.Timeout[] = [];
+  private readonly log: Logger;
+
+  constructor(o: MaintenanceOptions) {
+    this.o = o;
+    this.log = o.log.child({ module: 'maintenance' });
+  }
+
+  start(): void {
+    void this.reap();
+    void this.purge();
+    this.timers.push(setInterval(() => void this.reap(), this.o.reapEveryMs));
+    this.timers.push(setInterval(() => void this.purge(), this.o.retentionEveryMs));
+    for (const t of this.timers) t.unref();
+  }
+
+  async reap(): Promise<number> {
+    try {
+      const { expired } = await this.o.store.reap(this.o.workerStaleMs);
+      if (expired > 0) this.log.warn({ expired }, 'leases expired; tasks re-queued');
+      return expired;
+    } catch (err) {
+      this.log.error({ err: coerceError(err) }, 'reap failed');
+      return 0;
+    }
+  }
+
+  /** Deletes in batches until nothing is left past the cutoff. */
+  async purge(): Promise<number> {
+    let total = 0;
+    try {
+      const cutoff = this.o.clock.now() - this.o.retentionMs;
+      for (;;) {
+        const ids = await this.o.store.purgeFinished(cutoff, 500);
+        await Promise.all(ids.map((id) => this.o.blobs.deletePrefix(taskPrefix(id))));
+        total += ids.length;
+        if (ids.length < 500) break;
+      }
+      if (total > 0) this.log.info({ removed: total }, 'retention removed finished tasks');
+    } catch (err) {
+      this.log.error({ err: coerceError(err) }, 'retention failed');
+    }
+    return total;
+  }
+
+  close(): void {
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [];
+  }
+}

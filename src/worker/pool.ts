@@ -1,0 +1,260 @@
+/**
+ * A worker pool: leases tasks from the store, runs each attempt through the executor,
+ * heartbeats its leases, stores results and logs as blobs and records the outcome.
+ *
+ * One dispatcher per pool claims as many tasks as it has free slots in one store call, so a
+ * burst of submits becomes one transaction. It wakes on the store's ready signal (a submit
+ * starts at once, no polling delay), at the earliest backoff expiry, and on a fallback poll.
+ */
+import { mkdir, rm } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { logKey, resultKey, type BlobStore } from '../blobs/index.ts';
+import { coerceError } from '../errors/index.ts';
+import type { ExecutionResult, Executor } from '../executor/types.ts';
+import type { Logger } from '../log/index.ts';
+import type { Metrics } from '../metrics/index.ts';
+import type { AttemptRef, Lease, Outcome, Store, Task } from '../store/index.ts';
+
+export interface PoolOptions {
+  store: Store;
+  blobs: BlobStore;
+  executor: Executor;
+  log: Logger;
+  metrics?: Metrics;
+  workerId: string;
+  concurrency: number;
+  /** Root under which each attempt gets a fresh workspace directory. */
+  workDir: string;
+  queues?: string[];
+  heartbeatMs: number;
+  pollMs: number;
+}
+
+type StopReason = 'cancel' | 'lost' | 'shutdown';
+
+interface Running {
+  lease: Lease;
+  abort: AbortController;
+  done: Promise<void>;
+}
+
+export class WorkerPool {
+  private readonly o: PoolOptions;
+  private readonly running = new Map<string, Running>();
+  private claiming = false;
+  private claimAgain = false;
+  private stopping = false;
+  private started = false;
+  private unsubscribe: (() => void) | null = null;
+  private heartbeatTimer: NodeJS.Timeout | null = null;
+  private pollTimer: NodeJS.Timeout | null = null;
+  private backoffTimer: NodeJS.Timeout | null = null;
+  private readonly log: Logger;
+
+  constructor(o: PoolOptions) {
+    this.o = o;
+    this.log = o.log.child({ module: 'worker', workerId: o.workerId });
+  }
+
+  get id(): string {
+    return this.o.workerId;
+  }
+  get active(): number {
+    return this.running.size;
+  }
+  get concurrency(): number {
+    return this.o.concurrency;
+  }
+
+  async start(): Promise<void> {
+    if (this.started) return;
+    this.started = true;
+    await mkdir(this.o.workDir, { recursive: true });
+    await this.o.store.touchWorker(this.o.workerId, { host: hostname(), pid: process.pid, concurrency: this.o.concurrency });
+    this.unsubscribe = this.o.store.subscribe(() => this.dispatch());
+    this.heartbeatTimer = setInterval(() => void this.heartbeat(), this.o.heartbeatMs);
+    this.pollTimer = setInterval(() => this.dispatch(), this.o.pollMs);
+    this.heartbeatTimer.unref();
+    this.pollTimer.unref();
+    this.log.info({ concurrency: this.o.concurrency, executor: this.o.executor.name }, 'worker started');
+    this.dispatch();
+  }
+
+  /** Kill a task this pool runs (the in-process shortcut of a cancel; heartbeats carry it otherwise). */
+  cancelLocal(taskId: string): boolean {
+    const r = this.running.get(taskId);
+    if (!r) return false;
+    r.abort.abort('cancel' satisfies StopReason);
+    return true;
+  }
+
+  dispatch(): void {
+    if (this.stopping || !this.started) return;
+    if (this.claiming) {
+      this.claimAgain = true;
+      return;
+    }
+    const free = this.o.concurrency - this.running.size;
+    if (free <= 0) return;
+    this.claiming = true;
+    this.claimAgain = false;
+    this.o.store
+      .claim({ workerId: this.o.workerId, limit: free, queues: this.o.queues })
+      .then(async (leases) => {
+        for (const lease of leases) this.startAttempt(lease);
+        if (leases.length < free) await this.armBackoffTimer();
+        return leases.length;
+      })
+      .catch((err: unknown) => {
+        this.log.error({ err: coerceError(err) }, 'claim failed');
+        return 0;
+      })
+      .then((got) => {
+        this.claiming = false;
+        // More may have arrived while we claimed, or the batch filled every slot we had.
+        if (this.claimAgain || (got > 0 && this.running.size < this.o.concurrency)) this.dispatch();
+      });
+  }
+
+  private async armBackoffTimer(): Promise<void> {
+    const next = await this.o.store.nextRunAfter();
+    if (next === null) return;
+    const delay = Math.max(0, next - Date.now());
+    if (delay >= this.o.pollMs) return;
+    if (this.backoffTimer) clearTimeout(this.backoffTimer);
+    this.backoffTimer = setTimeout(() => {
+      this.backoffTimer = null;
+      this.dispatch();
+    }, delay + 1);
+    this.backoffTimer.unref();
+  }
+
+  private startAttempt(lease: Lease): void {
+    const abort = new AbortController();
+    const entry: Running = { lease, abort, done: Promise.resolve() };
+    this.running.set(lease.task.id, entry);
+    entry.done = this.runAttempt(lease, abort.signal)
+      .catch((err: unknown) => this.log.error({ err: coerceError(err), taskId: lease.task.id }, 'attempt crashed'))
+      .finally(() => {
+        this.running.delete(lease.task.id);
+        this.dispatch();
+      });
+  }
+
+  private async runAttempt(lease: Lease, signal: AbortSignal): Promise<void> {
+    const { task, attempt } = lease;
+    const ref: AttemptRef = { taskId: task.id, attempt };
+    const log = this.log.child({ taskId: task.id, attempt });
+    const waitFrom = Math.max(task.createdAt, task.runAfter);
+    this.o.metrics?.waitSeconds.observe({ queue: task.queue }, Math.max(0, Date.now() - waitFrom) / 1000);
+    log.debug('attempt started');
+    const workspace = join(this.o.workDir, `${task.id}-${attempt}`);
+    let result: ExecutionResult;
+    try {
+      await mkdir(workspace, { recursive: true });
+      result = await this.o.executor.run({
+        taskId: task.id,
+        attempt,
+        command: task.command,
+        args: task.args,
+        shell: task.shell,
+        env: task.env,
+        metadata: task.metadata,
+        resources: task.resources,
+        timeoutMs: task.timeout * 1000,
+        workspace,
+        signal,
+      });
+    } finally {
+      await rm(workspace, { recursive: true, force: true }).catch(() => {});
+    }
+    const reason = signal.aborted ? (signal.reason as StopReason) : null;
+    if (reason === 'lost') {
+      log.warn('lease lost; outcome not recorded');
+      return;
+    }
+    if (reason === 'shutdown') {
+      await this.o.store.release(ref);
+      log.info('released on shutdown');
+      return;
+    }
+    const outcome = await this.storeOutcome(task, attempt, result);
+    const after = await this.o.store.finish(ref, outcome);
+    this.o.metrics?.attempts.inc({ outcome: result.failure?.code ?? result.status });
+    this.o.metrics?.runSeconds.observe({ queue: task.queue }, (result.finishedAt - result.startedAt) / 1000);
+    if (!after) {
+      log.warn('attempt was stale; outcome discarded');
+      return;
+    }
+    if (after.status !== 'PENDING') this.o.metrics?.finished.inc({ status: after.status, queue: task.queue });
+    log.info({ status: after.status, outcome: result.status, failure: result.failure?.code }, 'attempt finished');
+  }
+
+  /** Results and logs go to the blob store; the database keeps their keys and a summary. */
+  private async storeOutcome(task: Task, attempt: number, r: ExecutionResult): Promise<Outcome> {
+    const rKey = resultKey(task.id, attempt);
+    const writes: Promise<void>[] = [this.o.blobs.put(rKey, JSON.stringify(r.detailedResults))];
+    let stdoutKey: string | null = null;
+    let stderrKey: string | null = null;
+    if (r.stdout.bytes > 0) writes.push(this.o.blobs.put((stdoutKey = logKey(task.id, attempt, 'stdout')), r.stdout.data));
+    if (r.stderr.bytes > 0) writes.push(this.o.blobs.put((stderrKey = logKey(task.id, attempt, 'stderr')), r.stderr.data));
+    await Promise.all(writes);
+    return {
+      status: r.status,
+      failure: r.failure,
+      resultKey: rKey,
+      stdoutKey,
+      stderrKey,
+      summary: {
+        exitCode: r.exitCode,
+        signal: r.signal,
+        runMs: r.finishedAt - r.startedAt,
+        stdoutBytes: r.stdout.bytes,
+        stderrBytes: r.stderr.bytes,
+        stdoutTruncated: r.stdout.truncated,
+        stderrTruncated: r.stderr.truncated,
+      },
+    };
+  }
+
+  private async heartbeat(): Promise<void> {
+    try {
+      const refs = [...this.running.values()].map((r) => ({ taskId: r.lease.task.id, attempt: r.lease.attempt }));
+      await this.o.store.touchWorker(this.o.workerId, { host: hostname(), pid: process.pid, concurrency: this.o.concurrency });
+      if (refs.length === 0) return;
+      const hb = await this.o.store.heartbeat(this.o.workerId, refs);
+      for (const h of hb.held) if (h.cancelRequested) this.running.get(h.taskId)?.abort.abort('cancel' satisfies StopReason);
+      for (const l of hb.lost) {
+        const r = this.running.get(l.taskId);
+        if (r && r.lease.attempt === l.attempt) r.abort.abort('lost' satisfies StopReason);
+      }
+    } catch (err) {
+      this.log.error({ err: coerceError(err) }, 'heartbeat failed');
+    }
+  }
+
+  /**
+   * Stop leasing; give running attempts `graceMs` to finish, then kill them and release their
+   * leases so another worker takes them at once.
+   */
+  async close(graceMs = 0): Promise<void> {
+    if (!this.started || this.stopping) return;
+    this.stopping = true;
+    this.unsubscribe?.();
+    if (this.pollTimer) clearInterval(this.pollTimer);
+    if (this.backoffTimer) clearTimeout(this.backoffTimer);
+    const all = () => Promise.all([...this.running.values()].map((r) => r.done));
+    if (this.running.size > 0 && graceMs > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([all(), new Promise((res) => (timer = setTimeout(res, graceMs)))]);
+      clearTimeout(timer);
+    }
+    for (const r of this.running.values()) r.abort.abort('shutdown' satisfies StopReason);
+    await all();
+    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
+    await this.o.executor.close();
+    await this.o.store.removeWorker(this.o.workerId).catch(() => {});
+    this.log.info('worker stopped');
+  }
+}
