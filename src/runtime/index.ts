@@ -10,7 +10,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp, StartEstimator, type ApiContext, type CapacityView } from '../api/index.ts';
 import { DiskBlobStore, type BlobStore } from '../blobs/index.ts';
 import type { Config } from '../config/index.ts';
-import { ProcessExecutor } from '../executor/index.ts';
+import { ProcessExecutor, type Executor } from '../executor/index.ts';
 import { createLogger, type Logger } from '../log/index.ts';
 import { Metrics } from '../metrics/index.ts';
 import { SqliteStore, systemClock, type Store } from '../store/index.ts';
@@ -42,7 +42,14 @@ export function openStore(config: Config): Store {
   });
 }
 
-export async function startPlatform(config: Config, roles: Roles, log = createLogger(config.logLevel)): Promise<Platform> {
+export interface PlatformOptions {
+  log?: Logger;
+  /** Replaces the default executor (benchmarks measure dispatch with an in-process no-op). */
+  executor?: Executor;
+}
+
+export async function startPlatform(config: Config, roles: Roles, opts: PlatformOptions = {}): Promise<Platform> {
+  const log = opts.log ?? createLogger(config.logLevel);
   const dataDir = resolve(config.dataDir);
   const store = openStore(config);
   const blobs = new DiskBlobStore(join(dataDir, 'blobs'));
@@ -78,7 +85,7 @@ export async function startPlatform(config: Config, roles: Roles, log = createLo
   }
 
   if (roles.workers && config.workers > 0) {
-    const executor = new ProcessExecutor({
+    const executor = opts.executor ?? new ProcessExecutor({
       maxOutputBytes: config.maxOutputBytes,
       networkTestUrl: config.networkTestUrl ?? `${url ?? config.url}/health`,
     });
