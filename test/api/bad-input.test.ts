@@ -1,0 +1,105 @@
+/** Bad input gets a clear 4xx problem+json answer, never a 5xx, and accepted work is not lost. */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Platform } from '../../src/runtime/index.ts';
+import { testPlatform } from '../helpers/platform.ts';
+
+let p: Platform;
+before(async () => {
+  p = await testPlatform({ HANGAR_WORKERS: '0', HANGAR_BODY_LIMIT: '4096' });
+});
+after(async () => p.close());
+
+async function post(payload: string, contentType = 'application/json') {
+  return p.app!.inject({ method: 'POST', url: '/tasks', payload, headers: { 'content-type': contentType } });
+}
+
+function assertProblem(res: { statusCode: number; headers: Record<string, unknown>; json(): any }, status: number, code: string) {
+  assert.equal(res.statusCode, status);
+  assert.match(String(res.headers['content-type']), /^application\/problem\+json/);
+  const b = res.json();
+  assert.equal(b.status, status);
+  assert.equal(b.code, code);
+  assert.equal(typeof b.title, 'string');
+  assert.equal(typeof b.detail, 'string');
+  assert.ok(b.type.startsWith('urn:hangar:problem:'));
+  return b;
+}
+
+describe('bad input', () => {
+  it('unknown fields → 400 naming the field', async () => {
+    const b = assertProblem(await post(JSON.stringify({ command: 'noop', colour: 'red' })), 400, 'VALIDATION_FAILED');
+    assert.match(b.detail, /colour/);
+  });
+
+  it('wrong types and ranges → 400 with the path', async () => {
+    const b = assertProblem(await post(JSON.stringify({ command: 'noop', priority: 'high' })), 400, 'VALIDATION_FAILED');
+    assert.ok(b.errors.some((e: { path: string }) => e.path.includes('priority')));
+    assertProblem(await post(JSON.stringify({ command: 'noop', priority: 11 })), 400, 'VALIDATION_FAILED');
+    assertProblem(await post(JSON.stringify({ command: 'noop', timeout: 0 })), 400, 'VALIDATION_FAILED');
+    assertProblem(await post(JSON.stringify({ command: 'noop', env: { 'BAD-NAME': 'x' } })), 400, 'VALIDATION_FAILED');
+    assertProblem(await post(JSON.stringify({ command: 'noop', resources: { cpu: 256, gpus: 1 } })), 400, 'VALIDATION_FAILED');
+    assertProblem(await post(JSON.stringify({ command: 'noop', queue: '../etc' })), 400, 'VALIDATION_FAILED');
+  });
+
+  it('nothing to run, or two ways to run → 400', async () => {
+    assertProblem(await post(JSON.stringify({ priority: 3 })), 400, 'VALIDATION_FAILED');
+    assertProblem(await post(JSON.stringify({ args: ['true'], shell: 'true' })), 400, 'VALIDATION_FAILED');
+    assertProblem(await post(JSON.stringify({ args: [] })), 400, 'VALIDATION_FAILED');
+  });
+
+  it('malformed JSON, an empty body and a non-object → 400', async () => {
+    assertProblem(await post('{"command": '), 400, 'VALIDATION_FAILED');
+    assertProblem(await post(''), 400, 'VALIDATION_FAILED');
+    assertProblem(await post('[1,2]'), 400, 'VALIDATION_FAILED');
+    assertProblem(await post('null'), 400, 'VALIDATION_FAILED');
+  });
+
+  it('an oversized body → 413', async () => {
+    assertProblem(await post(JSON.stringify({ command: 'noop', metadata: { pad: 'x'.repeat(10_000) } })), 413, 'BODY_TOO_LARGE');
+  });
+
+  it('an unsupported content type → 415', async () => {
+    assertProblem(await post('command=noop', 'application/x-www-form-urlencoded'), 415, 'UNSUPPORTED_MEDIA_TYPE');
+  });
+
+  it('bad ids, cursors and query values → 400; unknown tasks and routes → 404', async () => {
+    assertProblem(await p.app!.inject({ method: 'GET', url: '/tasks/not-a-uuid' }), 400, 'VALIDATION_FAILED');
+    assertProblem(await p.app!.inject({ method: 'GET', url: '/tasks?cursor=%%%' }), 400, 'INVALID_CURSOR');
+    assertProblem(await p.app!.inject({ method: 'GET', url: '/tasks?limit=0' }), 400, 'VALIDATION_FAILED');
+    assertProblem(await p.app!.inject({ method: 'GET', url: '/tasks?status=DONE' }), 400, 'VALIDATION_FAILED');
+    assertProblem(await p.app!.inject({ method: 'GET', url: '/tasks?bogus=1' }), 400, 'VALIDATION_FAILED');
+    assertProblem(await p.app!.inject({ method: 'GET', url: '/tasks/00000000-0000-4000-8000-000000000000' }), 404, 'TASK_NOT_FOUND');
+    assertProblem(await p.app!.inject({ method: 'GET', url: '/nope' }), 404, 'NOT_FOUND');
+    assertProblem(await p.app!.inject({ method: 'DELETE', url: '/tasks' }), 404, 'NOT_FOUND');
+  });
+
+  it('random bodies never produce a 5xx, and every accepted task is stored', async () => {
+    let seed = 42;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+    const pick = <T>(xs: T[]): T => xs[Math.floor(rnd() * xs.length)];
+    const values = (depth: number): unknown => {
+      const kinds = depth > 2 ? ['str', 'num', 'bool', 'null'] : ['str', 'num', 'bool', 'null', 'arr', 'obj'];
+      switch (pick(kinds)) {
+        case 'str': return pick(['', 'noop', 'x'.repeat(300), '\u0000', '😀', '../../etc/passwd', 'cpu-intensive']);
+        case 'num': return pick([0, -1, 1.5, 5, 1e308, -0, 2 ** 53 + 1]);
+        case 'bool': return rnd() > 0.5;
+        case 'null': return null;
+        case 'arr': return Array.from({ length: Math.floor(rnd() * 3) }, () => values(depth + 1));
+        default: return Object.fromEntries(Array.from({ length: Math.floor(rnd() * 4) }, () => [pick(FIELDS), values(depth + 1)]));
+      }
+    };
+    const FIELDS = ['command', 'args', 'shell', 'priority', 'userId', 'timeout', 'metadata', 'queue', 'maxAttempts', 'idempotencyKey', 'resources', 'env', 'cpu', 'memory', '__proto__', 'constructor'];
+    const accepted: string[] = [];
+    for (let i = 0; i < 300; i++) {
+      const body = Object.fromEntries(Array.from({ length: 1 + Math.floor(rnd() * 4) }, () => [pick(FIELDS), values(1)]));
+      const res = await post(JSON.stringify(body));
+      assert.ok(res.statusCode < 500, `${res.statusCode} for ${JSON.stringify(body)}: ${res.body}`);
+      if (res.statusCode === 201) accepted.push(res.json().taskId);
+    }
+    for (const id of accepted) {
+      const r = await p.app!.inject({ method: 'GET', url: `/tasks/${id}` });
+      assert.equal(r.statusCode, 200);
+    }
+  });
+});

@@ -1,0 +1,259 @@
+/** The REST API against a real embedded platform: seed 000's requests and responses field by
+ *  field, every seed task type reaching its documented outcome, and the additions. */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Platform } from '../../src/runtime/index.ts';
+import { processesOfTask, testPlatform, until } from '../helpers/platform.ts';
+
+let p: Platform;
+before(async () => {
+  p = await testPlatform();
+});
+after(async () => p.close());
+
+async function submit(body: unknown, headers: Record<string, string> = {}) {
+  const res = await p.app!.inject({ method: 'POST', url: '/tasks', payload: body as object, headers: { host: 'api.example.test', ...headers } });
+  return { status: res.statusCode, body: res.json(), headers: res.headers };
+}
+const get = async (url: string) => {
+  const res = await p.app!.inject({ method: 'GET', url });
+  return { status: res.statusCode, body: res.json(), headers: res.headers };
+};
+const FINAL = ['SUCCESS', 'FAILED', 'TIMEOUT', 'CANCELLED'];
+async function waitFinal(id: string, timeoutMs = 15_000) {
+  return until(async () => {
+    const r = await get(`/tasks/${id}`);
+    return FINAL.includes(r.body.status) ? r.body : null;
+  }, timeoutMs);
+}
+
+describe('POST /tasks (seed 000)', () => {
+  it('accepts the seed body and answers the seed fields', async () => {
+    const r = await submit({
+      command: 'cpu-intensive',
+      priority: 5,
+      userId: 'user123',
+      timeout: 300,
+      metadata: { project: 'ml-training', environment: 'production' },
+    });
+    assert.equal(r.status, 201);
+    assert.equal(r.body.success, true);
+    assert.match(r.body.taskId, /^[0-9a-f-]{36}$/);
+    assert.equal(r.body.status, 'PENDING');
+    assert.equal(r.body.priority, 5);
+    assert.equal(r.body.queueType, 'priority');
+    assert.equal(r.body.message, 'Task queued for processing');
+    assert.equal(r.body.statusUrl, `http://api.example.test/tasks/${r.body.taskId}`);
+    assert.ok(!Number.isNaN(Date.parse(r.body.estimatedStartTime)));
+    const done = await waitFinal(r.body.taskId);
+    assert.equal(done.status, 'SUCCESS');
+    assert.equal(done.userId, 'user123');
+    assert.deepEqual(done.metadata, { project: 'ml-training', environment: 'production' });
+  });
+
+  it('routes priority < 5 to the standard queue', async () => {
+    const r = await submit({ command: 'noop', priority: 4 });
+    assert.equal(r.body.queueType, 'standard');
+  });
+
+  it('uses the configured default priority, timeout, attempts and resources', async () => {
+    const r = await submit({ command: 'noop' });
+    const t = (await get(`/tasks/${r.body.taskId}`)).body;
+    assert.equal(t.priority, 1);
+    assert.equal(t.timeout, 300);
+    assert.equal(t.maxAttempts, 3);
+    assert.deepEqual(t.resources, { cpu: 256, memory: 512 });
+  });
+});
+
+describe('seed task types reach their documented outcomes', () => {
+  for (const command of ['cpu-intensive', 'memory-intensive', 'io-intensive', 'network-test', 'my-custom-command']) {
+    it(`${command} → SUCCESS with the seed's result fields`, async () => {
+      const r = await submit({ command, priority: 5 });
+      const t = await waitFinal(r.body.taskId);
+      assert.equal(t.status, 'SUCCESS', JSON.stringify(t.error));
+      for (const k of ['taskId', 'status', 'command', 'priority', 'userId', 'createdAt', 'completedAt', 'duration', 'detailedResults']) {
+        assert.ok(k in t, `field ${k}`);
+      }
+      assert.equal(t.command, command);
+      assert.equal(t.duration, Date.parse(t.completedAt) - Date.parse(t.createdAt));
+      const d = t.detailedResults;
+      assert.equal(d.success, true);
+      assert.equal(typeof d.result.message, 'string');
+      assert.equal(typeof d.result.duration, 'number');
+      assert.match(d.metadata.memoryUsage.heapUsed, /^\d+(\.\d+)? MB$/);
+      assert.deepEqual(d.metadata.containerInfo.cpu, '256');
+      assert.deepEqual(d.metadata.containerInfo.memory, '512');
+      assert.equal(typeof d.metadata.containerInfo.architecture, 'string');
+    });
+  }
+
+  it('cpu-intensive reports its iterations', async () => {
+    const t = await waitFinal((await submit({ command: 'cpu-intensive' })).body.taskId);
+    assert.ok(t.detailedResults.result.iterations > 0);
+  });
+
+  it('error → retried, then FAILED and dead-lettered', async () => {
+    const r = await submit({ command: 'error', maxAttempts: 2 });
+    const t = await waitFinal(r.body.taskId);
+    assert.equal(t.status, 'FAILED');
+    assert.equal(t.attempt, 2);
+    assert.equal(t.deadLettered, true);
+    assert.equal(t.error.code, 'WORKLOAD_ERROR');
+    assert.equal(t.detailedResults.success, false);
+    const h = (await get(`/tasks/${r.body.taskId}/history`)).body.history.map((e: { status: string }) => e.status);
+    assert.deepEqual(h, ['PENDING', 'RUNNING', 'PENDING', 'RUNNING', 'FAILED']);
+    const dlq = (await get('/dlq')).body.tasks.map((x: { taskId: string }) => x.taskId);
+    assert.ok(dlq.includes(r.body.taskId));
+  });
+
+  it('{"command":"timeout","timeout":2} ends TIMEOUT within about 3 s with no process left', async () => {
+    const r = await submit({ command: 'timeout', timeout: 2 });
+    const started = await until(async () => {
+      const t = (await get(`/tasks/${r.body.taskId}`)).body;
+      return t.status === 'RUNNING' ? t : null;
+    });
+    assert.ok(processesOfTask(r.body.taskId).length > 0, 'the workload runs');
+    const t = await waitFinal(r.body.taskId);
+    assert.equal(t.status, 'TIMEOUT');
+    assert.equal(t.attempt, 1, 'a timeout is not retried');
+    const ran = Date.parse(t.completedAt) - Date.parse(started.startedAt);
+    assert.ok(ran >= 2000 && ran < 3500, `ran ${ran} ms`);
+    assert.deepEqual(processesOfTask(r.body.taskId), []);
+  });
+});
+
+describe('real programs', () => {
+  it('runs args without a shell and keeps stdout, stderr and the exit code', async () => {
+    const r = await submit({ args: ['sh', '-c', 'echo "hello $NAME"; echo oops >&2; exit 0'], env: { NAME: 'hangar' } });
+    const t = await waitFinal(r.body.taskId);
+    assert.equal(t.status, 'SUCCESS');
+    assert.equal(t.command, 'sh -c echo "hello $NAME"; echo oops >&2; exit 0');
+    const logs = (await get(`/tasks/${r.body.taskId}/logs`)).body;
+    assert.equal(logs.stdout, 'hello hangar\n');
+    assert.equal(logs.stderr, 'oops\n');
+    const raw = await p.app!.inject({ method: 'GET', url: `/tasks/${r.body.taskId}/logs?stream=stdout` });
+    assert.equal(raw.body, 'hello hangar\n');
+    assert.match(String(raw.headers['content-type']), /^text\/plain/);
+  });
+
+  it('a non-zero exit fails with NON_ZERO_EXIT and its code', async () => {
+    const r = await submit({ shell: 'exit 7', maxAttempts: 1 });
+    const t = await waitFinal(r.body.taskId);
+    assert.equal(t.status, 'FAILED');
+    assert.equal(t.error.code, 'NON_ZERO_EXIT');
+    assert.equal(t.error.exitCode, 7);
+  });
+});
+
+describe('cancel', () => {
+  it('a running task is killed and ends CANCELLED', async () => {
+    const r = await submit({ command: 'timeout' });
+    await until(async () => (await get(`/tasks/${r.body.taskId}`)).body.status === 'RUNNING');
+    const c = await p.app!.inject({ method: 'POST', url: `/tasks/${r.body.taskId}/cancel` });
+    assert.equal(c.statusCode, 200);
+    assert.equal(c.json().effect, 'requested');
+    const t = await waitFinal(r.body.taskId, 5000);
+    assert.equal(t.status, 'CANCELLED');
+    assert.deepEqual(processesOfTask(r.body.taskId), []);
+  });
+
+  it('a finished task cannot be cancelled (409); an unknown one is 404', async () => {
+    const r = await submit({ command: 'noop' });
+    await waitFinal(r.body.taskId);
+    const c = await p.app!.inject({ method: 'POST', url: `/tasks/${r.body.taskId}/cancel` });
+    assert.equal(c.statusCode, 409);
+    assert.equal(c.json().code, 'TASK_NOT_CANCELLABLE');
+    const u = await p.app!.inject({ method: 'POST', url: '/tasks/00000000-0000-4000-8000-000000000000/cancel' });
+    assert.equal(u.statusCode, 404);
+  });
+});
+
+describe('idempotency', () => {
+  it('same key and body → the same task; another body → 409', async () => {
+    const body = { command: 'noop', idempotencyKey: 'order-42', metadata: { a: 1, b: 2 } };
+    const a = await submit(body);
+    const b = await submit({ metadata: { b: 2, a: 1 }, idempotencyKey: 'order-42', command: 'noop' });
+    assert.equal(a.status, 201);
+    assert.equal(b.status, 200);
+    assert.equal(b.body.taskId, a.body.taskId);
+    assert.equal(b.headers['idempotent-replayed'], 'true');
+    const c = await submit({ ...body, priority: 9 });
+    assert.equal(c.status, 409);
+    assert.equal(c.body.code, 'IDEMPOTENCY_CONFLICT');
+    const h = await submit({ command: 'noop' }, { 'idempotency-key': 'hdr-1' });
+    const h2 = await submit({ command: 'noop' }, { 'idempotency-key': 'hdr-1' });
+    assert.equal(h2.body.taskId, h.body.taskId);
+  });
+});
+
+describe('reading', () => {
+  it('lists with filters and cursor pagination', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) ids.push((await submit({ command: 'noop', userId: 'pager', queue: 'paging' })).body.taskId);
+    const seen: string[] = [];
+    let url = '/tasks?userId=pager&limit=2';
+    for (;;) {
+      const r = await get(url);
+      assert.equal(r.status, 200);
+      seen.push(...r.body.tasks.map((t: { taskId: string }) => t.taskId));
+      if (!r.body.nextCursor) break;
+      url = `/tasks?userId=pager&limit=2&cursor=${r.body.nextCursor}`;
+    }
+    assert.deepEqual(seen, [...ids].reverse());
+    const byQueue = await get('/tasks?queue=paging&limit=50');
+    assert.equal(byQueue.body.tasks.length, 5);
+    await until(async () => (await get('/tasks?queue=paging&status=SUCCESS')).body.tasks.length === 5);
+  });
+
+  it('reports queue depth per queue and priority', async () => {
+    const r = await submit({ command: 'noop', queue: 'q-depth' });
+    const q = await get('/queues');
+    assert.equal(q.status, 200);
+    assert.ok(Array.isArray(q.body.queues));
+    assert.equal(typeof q.body.deadLettered, 'number');
+    await waitFinal(r.body.taskId);
+  });
+
+  it('health has the seed shape and real checks', async () => {
+    const h = await get('/health');
+    assert.equal(h.status, 200);
+    assert.equal(h.body.status, 'healthy');
+    assert.deepEqual(h.body.checks, { database: true, storage: true, compute: true });
+    for (const k of ['activeTasks', 'queuedTasks', 'failedTasks', 'completedTasks']) assert.equal(typeof h.body.metrics[k], 'number');
+    assert.ok(h.body.metrics.completedTasks > 0);
+    assert.ok(!Number.isNaN(Date.parse(h.body.timestamp)));
+  });
+
+  it('exposes Prometheus metrics, an OpenAPI document and docs', async () => {
+    const m = await p.app!.inject({ method: 'GET', url: '/metrics' });
+    assert.equal(m.statusCode, 200);
+    for (const name of ['hangar_queue_depth', 'hangar_tasks_finished_total', 'hangar_task_run_seconds_bucket', 'hangar_task_wait_seconds_bucket']) {
+      assert.ok(m.body.includes(name), name);
+    }
+    const o = await get('/openapi.json');
+    assert.equal(o.body.openapi, '3.0.3');
+    for (const path of ['/tasks', '/tasks/{id}', '/tasks/{id}/cancel', '/tasks/{id}/logs', '/tasks/{id}/history', '/queues', '/dlq', '/health']) {
+      assert.ok(o.body.paths[path], path);
+    }
+    assert.ok(o.body.paths['/tasks'].post.requestBody);
+    const d = await p.app!.inject({ method: 'GET', url: '/docs/' });
+    assert.equal(d.statusCode, 200);
+  });
+});
+
+describe('dead-letter redrive', () => {
+  it('puts a failed task back with the same id', async () => {
+    const r = await submit({ shell: 'exit 3', maxAttempts: 1 });
+    await waitFinal(r.body.taskId);
+    const rd = await p.app!.inject({ method: 'POST', url: `/dlq/${r.body.taskId}/redrive` });
+    assert.equal(rd.statusCode, 200);
+    assert.equal(rd.json().taskId, r.body.taskId);
+    const t = await waitFinal(r.body.taskId);
+    assert.equal(t.status, 'FAILED');
+    assert.equal(t.attempt, 2);
+    const again = await p.app!.inject({ method: 'POST', url: `/tasks/${(await submit({ command: 'noop' })).body.taskId}/redrive` });
+    assert.equal(again.statusCode, 409);
+    assert.equal(again.json().code, 'TASK_NOT_DEAD_LETTERED');
+  });
+});

@@ -1,0 +1,60 @@
+/** Starts a real embedded platform (temp data dir, port 0) for API tests; no mocks. */
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '../../src/config/index.ts';
+import { createLogger } from '../../src/log/index.ts';
+import { startPlatform, type Platform } from '../../src/runtime/index.ts';
+
+export async function testPlatform(env: Record<string, string> = {}): Promise<Platform & { dir: string }> {
+  const dir = mkdtempSync(join(tmpdir(), 'hangar-test-'));
+  const config = loadConfig({
+    env: {
+      HANGAR_PORT: '0',
+      HANGAR_DATA_DIR: dir,
+      HANGAR_WORKERS: '4',
+      HANGAR_RETRY_BASE_MS: '20',
+      HANGAR_HEARTBEAT_MS: '200',
+      HANGAR_POLL_MS: '200',
+      HANGAR_SHUTDOWN_GRACE_MS: '0',
+      ...env,
+    },
+  });
+  const platform = await startPlatform(config, { api: true, workers: true }, { log: createLogger('silent') });
+  const close = platform.close;
+  return Object.assign(platform, {
+    dir,
+    async close() {
+      await close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  });
+}
+
+/** Live (non-zombie) processes whose environment names this task. PID 1 here does not reap
+ *  orphans, so zombies are skipped: they hold no resources and run no code. */
+export function processesOfTask(taskId: string): number[] {
+  const needle = `HANGAR_TASK_ID=${taskId}`;
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) continue;
+      if (readFileSync(`/proc/${entry}/environ`, 'utf8').split('\0').includes(needle)) pids.push(Number(entry));
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return pids;
+}
+
+export async function until<T>(fn: () => Promise<T | undefined | null | false>, timeoutMs = 10_000, everyMs = 20): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}

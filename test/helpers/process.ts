@@ -1,0 +1,50 @@
+/** Real `hangar` processes for end-to-end tests. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+
+export const HANGAR_BIN = fileURLToPath(new URL('../../bin/hangar', import.meta.url));
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export interface HangarProcess {
+  child: ChildProcess;
+  url: string;
+  output(): string;
+  exited: Promise<number | null>;
+}
+
+/** Starts `hangar <args>` and resolves once GET /health answers. */
+export async function startHangar(args: string[], env: Record<string, string>, port: number): Promise<HangarProcess> {
+  const child = spawn(HANGAR_BIN, args, {
+    env: { ...process.env, HANGAR_PORT: String(port), HANGAR_LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`hangar exited early:\n${out}`);
+    try {
+      const res = await fetch(`${url}/health`);
+      if (res.ok || res.status === 503) break;
+    } catch {
+      // Not listening yet.
+    }
+    if (Date.now() > deadline) throw new Error(`hangar did not start:\n${out}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return { child, url, output: () => out, exited };
+}
