@@ -12,6 +12,16 @@ export interface CapacityView {
   slots(): Promise<{ total: number; busy: number }>;
 }
 
+/** Capacity as the store sees it: slots of workers seen within `staleMs`, busy = RUNNING tasks. */
+export function storeCapacity(store: Store, staleMs: number): CapacityView {
+  return {
+    async slots() {
+      const [workers, counts] = await Promise.all([store.liveWorkers(staleMs), store.counts()]);
+      return { total: workers.reduce((n, w) => n + w.concurrency, 0), busy: counts.RUNNING };
+    },
+  };
+}
+
 export class StartEstimator {
   private readonly store: Store;
   private readonly clock: Clock;

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { buildApp, StartEstimator, type ApiContext, type CapacityView } from '../api/index.ts';
+import { buildApp, StartEstimator, storeCapacity, type ApiContext } from '../api/index.ts';
 import { DiskBlobStore, type BlobStore } from '../blobs/index.ts';
 import type { Config } from '../config/index.ts';
 import { ProcessExecutor, type Executor } from '../executor/index.ts';
@@ -59,12 +59,7 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
   let app: FastifyInstance | null = null;
   let url: string | null = null;
 
-  const capacity: CapacityView = {
-    async slots() {
-      const [workers, counts] = await Promise.all([store.liveWorkers(config.workerStaleMs), store.counts()]);
-      return { total: workers.reduce((n, w) => n + w.concurrency, 0), busy: counts.RUNNING };
-    },
-  };
+  const capacity = storeCapacity(store, config.workerStaleMs);
 
   if (roles.api) {
     const ctx: ApiContext = {

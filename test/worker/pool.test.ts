@@ -1,0 +1,143 @@
+/** The worker pool and upkeep against a real SQLite store, disk blobs and the process executor. */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import { DiskBlobStore, taskPrefix } from '../../src/blobs/index.ts';
+import { ProcessExecutor } from '../../src/executor/index.ts';
+import { createLogger } from '../../src/log/index.ts';
+import { SqliteStore } from '../../src/store/index.ts';
+import { Maintenance, WorkerPool } from '../../src/worker/index.ts';
+import { newTask } from '../conformance/store.ts';
+import { processesOfTask, until } from '../helpers/platform.ts';
+
+const log = createLogger('silent');
+
+describe('worker pool', () => {
+  let dir: string;
+  let store: SqliteStore;
+  let blobs: DiskBlobStore;
+  let pool: WorkerPool;
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'hangar-pool-'));
+    store = new SqliteStore({ path: join(dir, 'db'), retry: { baseMs: 10, maxMs: 100 } });
+    blobs = new DiskBlobStore(join(dir, 'blobs'));
+    pool = new WorkerPool({
+      store,
+      blobs,
+      executor: new ProcessExecutor({}),
+      log,
+      workerId: 'w-test',
+      concurrency: 2,
+      workDir: join(dir, 'work'),
+      heartbeatMs: 100,
+      // A minute: any test that finishes quickly was woken, not polled.
+      pollMs: 60_000,
+    });
+  });
+  afterEach(async () => {
+    await pool.close(0);
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('a submit wakes an idle worker at once, without waiting for a poll', async () => {
+    await pool.start();
+    await new Promise((r) => setTimeout(r, 50));
+    const t = newTask({ args: ['true'] });
+    await store.submit(t);
+    const done = await until(async () => {
+      const x = await store.get(t.id);
+      return x?.status === 'SUCCESS' ? x : null;
+    }, 5000);
+    assert.ok(done.startedAt! - done.createdAt < 1000, 'started well before the 60 s poll');
+  });
+
+  it('a retry after backoff starts without a poll too', async () => {
+    await pool.start();
+    const t = newTask({ shell: 'exit 1', maxAttempts: 3 });
+    await store.submit(t);
+    const done = await until(async () => {
+      const x = await store.get(t.id);
+      return x?.status === 'FAILED' ? x : null;
+    }, 5000);
+    assert.equal(done.attempt, 3);
+  });
+
+  it('stores results and logs as blobs, pointers and a summary in the store', async () => {
+    await pool.start();
+    const t = newTask({ shell: 'echo out; echo err >&2' });
+    await store.submit(t);
+    const done = await until(async () => {
+      const x = await store.get(t.id);
+      return x?.status === 'SUCCESS' ? x : null;
+    });
+    assert.equal((await blobs.get(done.stdoutKey!))?.toString(), 'out\n');
+    assert.equal((await blobs.get(done.stderrKey!))?.toString(), 'err\n');
+    assert.equal(JSON.parse((await blobs.get(done.resultKey!))!.toString()).success, true);
+    assert.equal(done.summary?.exitCode, 0);
+    assert.equal(done.summary?.stdoutBytes, 4);
+  });
+
+  it('on shutdown, a running task gets its grace period and then is released, budget intact', async () => {
+    await pool.start();
+    const quick = newTask({ shell: 'sleep 0.3' });
+    const slow = newTask({ command: 'timeout', maxAttempts: 1 });
+    await store.submit(quick);
+    await store.submit(slow);
+    await until(async () => (await store.get(slow.id))?.status === 'RUNNING' && (await store.get(quick.id))?.status === 'RUNNING');
+    await pool.close(1000);
+    assert.equal((await store.get(quick.id))?.status, 'SUCCESS', 'finished within the grace period');
+    const released = await store.get(slow.id);
+    assert.equal(released?.status, 'PENDING');
+    assert.equal(released?.attemptLimit, 2, 'the released attempt is given back');
+    assert.deepEqual(processesOfTask(slow.id), []);
+    assert.deepEqual(await store.liveWorkers(60_000), [], 'the worker deregistered');
+    const h = await store.history(slow.id);
+    assert.equal(h.at(-1)?.reason, 'released by worker');
+  });
+
+  it('a cancel requested elsewhere reaches the worker through its heartbeat', async () => {
+    await pool.start();
+    const t = newTask({ command: 'timeout' });
+    await store.submit(t);
+    await until(async () => (await store.get(t.id))?.status === 'RUNNING');
+    assert.equal((await store.cancel(t.id))?.effect, 'requested');
+    const done = await until(async () => {
+      const x = await store.get(t.id);
+      return x?.status === 'CANCELLED' ? x : null;
+    }, 5000);
+    assert.equal(done.attempt, 1);
+    assert.deepEqual(processesOfTask(t.id), []);
+  });
+});
+
+describe('upkeep', () => {
+  it('retention removes finished tasks older than the cutoff, with their blobs; nothing else', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hangar-retention-'));
+    const store = new SqliteStore({ path: join(dir, 'db') });
+    const blobs = new DiskBlobStore(join(dir, 'blobs'));
+    try {
+      const old = newTask();
+      const pending = newTask();
+      await store.submit(old);
+      await store.submit(pending);
+      const [lease] = await store.claim({ workerId: 'w', limit: 1 });
+      await blobs.put(`${taskPrefix(old.id)}/1/result.json`, '{}');
+      await store.finish({ taskId: old.id, attempt: lease.attempt }, { status: 'SUCCESS', summary: null, failure: null, resultKey: `${taskPrefix(old.id)}/1/result.json`, stdoutKey: null, stderrKey: null });
+      const at = (hours: number) => ({ now: () => Date.now() + hours * 3_600_000 });
+      const m = (hours: number) =>
+        new Maintenance({ store, blobs, log, clock: at(hours), reapEveryMs: 1000, workerStaleMs: 1e9, retentionMs: 24 * 3_600_000, retentionEveryMs: 1000 });
+      assert.equal(await m(23).purge(), 0);
+      assert.equal(await m(25).purge(), 1);
+      assert.equal(await store.get(old.id), null);
+      assert.deepEqual(await blobs.list(taskPrefix(old.id)), []);
+      assert.ok(await store.get(pending.id), 'unfinished work is never purged');
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
