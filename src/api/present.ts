@@ -3,7 +3,8 @@ import type { HistoryEntry, Task } from '../store/index.ts';
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
-export function taskView(t: Task, base: string, detailedResults?: Record<string, unknown> | null) {
+/** `now` decides whether a PENDING task is still in its backoff (`nextAttemptAt`). */
+export function taskView(t: Task, base: string, now: number, detailedResults?: Record<string, unknown> | null) {
   return {
     taskId: t.id,
     status: t.status,
@@ -19,10 +20,11 @@ export function taskView(t: Task, base: string, detailedResults?: Record<string,
     resources: t.resources,
     attempt: t.attempt,
     maxAttempts: t.maxAttempts,
+    attemptLimit: t.attemptLimit,
     createdAt: new Date(t.createdAt).toISOString(),
     startedAt: iso(t.startedAt),
     completedAt: iso(t.completedAt),
-    nextAttemptAt: t.status === 'PENDING' && t.runAfter > t.createdAt ? iso(t.runAfter) : null,
+    nextAttemptAt: t.status === 'PENDING' && t.runAfter > now ? iso(t.runAfter) : null,
     duration: t.completedAt === null ? null : t.completedAt - t.createdAt,
     deadLettered: t.deadLettered,
     cancelRequested: t.cancelRequested,

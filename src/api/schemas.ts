@@ -70,6 +70,7 @@ export const TaskView = z.object({
   resources: z.object({ cpu: z.number(), memory: z.number() }),
   attempt: z.number(),
   maxAttempts: z.number(),
+  attemptLimit: z.number().describe('The last attempt number that may run; a redrive raises it by maxAttempts.'),
   createdAt: z.string(),
   startedAt: z.string().nullable(),
   completedAt: z.string().nullable(),

@@ -1,10 +1,17 @@
-/** The `hangar` command line. */
+/** The `hangar` command line: server roles (`up`, `server`, `worker`) and API client commands. */
 import { Command } from 'commander';
 import { loadConfig } from '../config/index.ts';
-import { HangarError } from '../errors/index.ts';
-import { serve } from './serve.ts';
+import { reportError } from './commands/common.ts';
+import { opsCommands } from './commands/ops.ts';
+import { submitCommand } from './commands/submit.ts';
+import { taskCommands } from './commands/tasks.ts';
 
-const program = new Command('hangar').description('Hangar: submit work, run it in sandboxed workers, read results.');
+const program = new Command('hangar')
+  .description('Hangar: submit work, run it in sandboxed workers, read results.')
+  // Options belong to the command they follow; this also keeps `submit -- prog args` intact.
+  .enablePositionalOptions()
+  // Usage errors exit 2 (help and --version exit 0); set before any subcommand so they inherit it.
+  .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2));
 
 function serverOptions(cmd: Command): Command {
   return cmd
@@ -20,6 +27,10 @@ function config(flags: Record<string, unknown>) {
   return loadConfig({ flags: rest, file: typeof file === 'string' ? file : undefined });
 }
 
+// serve.ts (and with it fastify, SQLite, the executor) is loaded only by the server roles,
+// so that client commands start fast.
+const serve: typeof import('./serve.ts').serve = async (cfg, roles) => (await import('./serve.ts')).serve(cfg, roles);
+
 serverOptions(program.command('up').description('Run everything on this machine: API, workers, upkeep (embedded default)')).action(
   (flags: Record<string, unknown>) => serve(config(flags), { api: true, workers: true }),
 );
@@ -30,8 +41,10 @@ serverOptions(program.command('worker').description('Run a worker process (no AP
   .option('--queues <list>', 'comma-separated queues to lease from (HANGAR_QUEUES)')
   .action((flags: Record<string, unknown>) => serve(config(flags), { api: false, workers: true }));
 
+submitCommand(program);
+taskCommands(program);
+opsCommands(program);
+
 program.parseAsync().catch((err: unknown) => {
-  const msg = err instanceof HangarError ? err.message : err instanceof Error ? err.message : String(err);
-  process.stderr.write(`hangar: ${msg}\n`);
-  process.exit(err instanceof HangarError && err.code === 'CONFIG_INVALID' ? 2 : 1);
+  process.exit(reportError(err));
 });

@@ -52,7 +52,7 @@ export function queueRoutes(app: FastifyInstance, ctx: ApiContext): void {
   }, async (req) => {
     const page = await ctx.store.list({ deadLettered: true, after: req.query.cursor, limit: req.query.limit });
     const base = baseUrl(ctx, req);
-    return { tasks: page.items.map((t) => taskView(t, base)), nextCursor: page.nextCursor };
+    return { tasks: page.items.map((t) => taskView(t, base, ctx.clock.now())), nextCursor: page.nextCursor };
   });
 
   for (const url of ['/dlq/:id/redrive', '/tasks/:id/redrive']) {
@@ -63,6 +63,6 @@ export function queueRoutes(app: FastifyInstance, ctx: ApiContext): void {
         params: IdParams,
         response: { 200: TaskView, 404: Problem, 409: Problem },
       },
-    }, async (req) => taskView(await ctx.store.redrive(req.params.id), baseUrl(ctx, req)));
+    }, async (req) => taskView(await ctx.store.redrive(req.params.id), baseUrl(ctx, req), ctx.clock.now()));
   }
 }

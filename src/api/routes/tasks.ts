@@ -92,7 +92,7 @@ export function taskRoutes(app: FastifyInstance, ctx: ApiContext): void {
     schema: { summary: 'Task status and results', tags: ['tasks'], params: IdParams, response: { 200: TaskView, ...errors } },
   }, async (req) => {
     const t = await mustGet(ctx, req.params.id);
-    return taskView(t, baseUrl(ctx, req), await readResults(ctx, t));
+    return taskView(t, baseUrl(ctx, req), ctx.clock.now(), await readResults(ctx, t));
   });
 
   r.get('/tasks', {
@@ -101,7 +101,7 @@ export function taskRoutes(app: FastifyInstance, ctx: ApiContext): void {
     const q = req.query;
     const page = await ctx.store.list({ status: q.status, userId: q.userId, queue: q.queue, after: q.cursor, limit: q.limit });
     const base = baseUrl(ctx, req);
-    return { tasks: page.items.map((t) => taskView(t, base)), nextCursor: page.nextCursor };
+    return { tasks: page.items.map((t) => taskView(t, base, ctx.clock.now())), nextCursor: page.nextCursor };
   });
 
   r.post('/tasks/:id/cancel', {

@@ -1,0 +1,211 @@
+/**
+ * A small HTTP client for the Hangar REST API (global fetch, no dependencies). Error
+ * responses (application/problem+json) become an `ApiError`; a failed connection becomes a
+ * `ConnectionError`.
+ */
+import type { z } from 'zod';
+import type { HistoryView, ListQuery, SubmitBody, SubmitResponse, TaskPage, TaskView } from '../api/schemas.ts';
+
+export type SubmitRequest = z.input<typeof SubmitBody>;
+export type SubmitResult = z.infer<typeof SubmitResponse>;
+export type Task = z.infer<typeof TaskView>;
+export type Page = z.infer<typeof TaskPage>;
+export type History = z.infer<typeof HistoryView>;
+export type ListParams = Omit<Partial<z.input<typeof ListQuery>>, 'limit'> & { limit?: number };
+
+export interface CancelResult {
+  taskId: string;
+  status: string;
+  effect: 'cancelled' | 'requested' | 'already-final';
+  message: string;
+}
+
+export interface Logs {
+  taskId: string;
+  attempt: number;
+  stdout: string;
+  stderr: string;
+  stdoutTruncated: boolean;
+  stderrTruncated: boolean;
+}
+
+export interface QueueDepth {
+  queue: string;
+  priority: number;
+  queueType: string;
+  pending: number;
+  running: number;
+}
+
+export interface Queues {
+  queues: { queue: string; pending: number; running: number; byPriority: QueueDepth[] }[];
+  deadLettered: number;
+}
+
+export interface Health {
+  status: 'healthy' | 'degraded' | 'unhealthy';
+  checks: { database: boolean; storage: boolean; compute: boolean };
+  metrics: Record<string, number>;
+  warnings: string[];
+  timestamp: string;
+}
+
+export const FINAL_STATUSES: readonly string[] = ['SUCCESS', 'FAILED', 'TIMEOUT', 'CANCELLED'];
+
+/** The API answered with an error (problem+json when it is Hangar answering). */
+export class ApiError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly detail: string;
+  readonly body: unknown;
+  constructor(status: number, code: string, detail: string, body?: unknown) {
+    super(`${detail} (${code})`);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = code;
+    this.detail = detail;
+    this.body = body;
+  }
+}
+
+/** The API could not be reached at all (refused, DNS, timeout, TLS...). */
+export class ConnectionError extends Error {
+  readonly url: string;
+  readonly reason: string;
+  constructor(url: string, reason: string, cause?: unknown) {
+    super(`cannot reach the Hangar API at ${url}: ${reason}`, { cause });
+    this.name = 'ConnectionError';
+    this.url = url;
+    this.reason = reason;
+  }
+}
+
+export interface ClientOptions {
+  /** Per-request timeout, ms (default 30 s). */
+  timeoutMs?: number;
+  fetch?: typeof fetch;
+}
+
+type Query = Record<string, string | number | undefined>;
+
+export class HangarClient {
+  readonly baseUrl: string;
+  readonly #timeoutMs: number;
+  readonly #fetch: typeof fetch;
+
+  constructor(baseUrl: string, opts: ClientOptions = {}) {
+    this.baseUrl = baseUrl.replace(/\/+$/, '');
+    this.#timeoutMs = opts.timeoutMs ?? 30_000;
+    this.#fetch = opts.fetch ?? fetch;
+  }
+
+  submit(body: SubmitRequest): Promise<SubmitResult> {
+    return this.#json('POST', '/tasks', { body });
+  }
+
+  get(id: string): Promise<Task> {
+    return this.#json('GET', `/tasks/${enc(id)}`);
+  }
+
+  list(params: ListParams = {}): Promise<Page> {
+    return this.#json('GET', '/tasks', { query: params });
+  }
+
+  cancel(id: string): Promise<CancelResult> {
+    return this.#json('POST', `/tasks/${enc(id)}/cancel`);
+  }
+
+  /** Both streams as JSON, or with `stream` only that stream's text. */
+  logs(id: string, opts?: { attempt?: number }): Promise<Logs>;
+  logs(id: string, opts: { attempt?: number; stream: 'stdout' | 'stderr' }): Promise<string>;
+  async logs(id: string, opts: { attempt?: number; stream?: 'stdout' | 'stderr' } = {}): Promise<Logs | string> {
+    const query = { attempt: opts.attempt, stream: opts.stream };
+    if (opts.stream) return (await this.#request('GET', `/tasks/${enc(id)}/logs`, { query })).text();
+    return this.#json('GET', `/tasks/${enc(id)}/logs`, { query });
+  }
+
+  history(id: string): Promise<History> {
+    return this.#json('GET', `/tasks/${enc(id)}/history`);
+  }
+
+  queues(): Promise<Queues> {
+    return this.#json('GET', '/queues');
+  }
+
+  dlq(params: { cursor?: string; limit?: number } = {}): Promise<Page> {
+    return this.#json('GET', '/dlq', { query: params });
+  }
+
+  redrive(id: string): Promise<Task> {
+    return this.#json('POST', `/dlq/${enc(id)}/redrive`);
+  }
+
+  /** 503 (unhealthy) still carries the health body, so it is returned, not thrown. */
+  health(): Promise<Health> {
+    return this.#json('GET', '/health', { accept: [503] });
+  }
+
+  async #json<T>(method: string, path: string, opts: { query?: Query; body?: unknown; accept?: number[] } = {}): Promise<T> {
+    const res = await this.#request(method, path, opts);
+    const text = await res.text();
+    try {
+      return JSON.parse(text) as T;
+    } catch {
+      throw new ApiError(res.status, 'BAD_RESPONSE', `${method} ${this.baseUrl}${path} answered ${res.status} with a body that is not JSON`);
+    }
+  }
+
+  async #request(method: string, path: string, opts: { query?: Query; body?: unknown; accept?: number[] }): Promise<Response> {
+    let url = this.baseUrl + path;
+    const qs = new URLSearchParams();
+    for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) qs.set(k, String(v));
+    if (qs.size > 0) url += `?${qs}`;
+    const headers: Record<string, string> = { accept: 'application/json, application/problem+json, text/plain' };
+    if (opts.body !== undefined) headers['content-type'] = 'application/json';
+    let res: Response;
+    try {
+      res = await this.#fetch(url, {
+        method,
+        headers,
+        body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+        signal: AbortSignal.timeout(this.#timeoutMs),
+      });
+    } catch (err) {
+      throw new ConnectionError(this.baseUrl, reasonOf(err, this.#timeoutMs), err);
+    }
+    if (res.ok || opts.accept?.includes(res.status)) return res;
+    throw await apiError(res);
+  }
+}
+
+const enc = encodeURIComponent;
+
+async function apiError(res: Response): Promise<ApiError> {
+  const text = await res.text().catch(() => '');
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    body = undefined;
+  }
+  if (body && typeof body === 'object') {
+    const p = body as { code?: unknown; detail?: unknown; title?: unknown };
+    if (typeof p.detail === 'string' || typeof p.code === 'string') {
+      const detail = typeof p.detail === 'string' ? p.detail : typeof p.title === 'string' ? p.title : res.statusText;
+      return new ApiError(res.status, typeof p.code === 'string' ? p.code : `HTTP_${res.status}`, detail, body);
+    }
+  }
+  const snippet = text.trim().replace(/\s+/g, ' ').slice(0, 200);
+  return new ApiError(res.status, `HTTP_${res.status}`, snippet || res.statusText || `HTTP ${res.status}`, body ?? text);
+}
+
+/** fetch() says "fetch failed"; the useful part (ECONNREFUSED, ENOTFOUND...) is in its cause. */
+function reasonOf(err: unknown, timeoutMs: number): string {
+  if (err instanceof DOMException && err.name === 'TimeoutError') return `no answer within ${timeoutMs} ms`;
+  let e: unknown = err;
+  for (let i = 0; i < 5 && e instanceof Error && e.cause instanceof Error; i++) e = e.cause;
+  if (e instanceof AggregateError && e.errors.length > 0) e = e.errors[0];
+  if (e instanceof Error && e.message === 'bad port') return 'bad port (fetch refuses to connect to this port; run the API on another one)';
+  if (e instanceof Error) return e.message || (e as { code?: string }).code || e.name;
+  return String(e);
+}
