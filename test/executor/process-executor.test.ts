@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BUILTIN_WORKLOADS, ProcessExecutor } from '../../src/executor/index.ts';
 import type { ExecutionRequest, ExecutionResult } from '../../src/executor/index.ts';
+import { processesOfTask } from '../helpers/platform.ts';
 
 const workspaces: string[] = [];
 function workspace(): string {
@@ -33,24 +34,6 @@ function request(over: Partial<ExecutionRequest>): ExecutionRequest {
   };
 }
 
-/** Pids of live (non-zombie) processes whose environment carries HANGAR_TASK_ID=taskId. */
-function processesOfTask(taskId: string): number[] {
-  const needle = `HANGAR_TASK_ID=${taskId}`;
-  const found: number[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      const state = stat.slice(stat.lastIndexOf(')') + 2)[0];
-      if (state === 'Z' || state === 'X') continue;
-      const environ = readFileSync(`/proc/${name}/environ`, 'utf8').split('\0');
-      if (environ.includes(needle)) found.push(Number(name));
-    } catch {
-      // vanished or not readable
-    }
-  }
-  return found;
-}
 
 function groupAlive(pgid: number): boolean {
   try {

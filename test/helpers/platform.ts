@@ -40,7 +40,8 @@ export function processesOfTask(taskId: string): number[] {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) continue;
+      const state = stat.slice(stat.lastIndexOf(')') + 2)[0];
+      if (state === 'Z' || state === 'X') continue;
       if (readFileSync(`/proc/${entry}/environ`, 'utf8').split('\0').includes(needle)) pids.push(Number(entry));
     } catch {
       // The process ended while we looked.
