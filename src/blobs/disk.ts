@@ -20,9 +20,15 @@ export class DiskBlobStore implements BlobStore {
 
   async put(key: string, data: Buffer | string): Promise<void> {
     const p = this.path(key);
-    await mkdir(dirname(p), { recursive: true });
     const tmp = `${p}.${randomUUID()}.tmp`;
-    await writeFile(tmp, data);
+    try {
+      await writeFile(tmp, data);
+    } catch (err) {
+      // Directories are made on demand: most writes go to one that exists.
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      await mkdir(dirname(p), { recursive: true });
+      await writeFile(tmp, data);
+    }
     await rename(tmp, p);
   }
 

@@ -11,6 +11,7 @@
  * sandboxed executor closes that hole.) run() never throws: every problem becomes a result.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdir, rm } from 'node:fs/promises';
 import { machine } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { Readable } from 'node:stream';
@@ -106,7 +107,21 @@ export class ProcessExecutor implements Executor {
     this.options = Object.freeze(o);
   }
 
-  run(req: ExecutionRequest): Promise<ExecutionResult> {
+  /** Creates the attempt's workspace, runs the attempt in it, then removes it. */
+  async run(req: ExecutionRequest): Promise<ExecutionResult> {
+    try {
+      await mkdir(req.workspace, { recursive: true, mode: 0o700 });
+    } catch (err) {
+      return this.early(req, Date.now(), 'FAILED', 'SPAWN_FAILED', `cannot create workspace: ${(err as Error).message}`);
+    }
+    try {
+      return await this.runIn(req);
+    } finally {
+      await rm(req.workspace, { recursive: true, force: true }).catch(() => {});
+    }
+  }
+
+  private runIn(req: ExecutionRequest): Promise<ExecutionResult> {
     const startedAt = Date.now();
     if (this.closed) return Promise.resolve(this.early(req, startedAt, 'CANCELLED', 'CANCELLED', 'executor closed'));
     if (req.signal.aborted) return Promise.resolve(this.early(req, startedAt, 'CANCELLED', 'CANCELLED', 'cancelled'));

@@ -20,7 +20,8 @@ export interface ExecutionRequest {
   resources: Resources;
   /** Kill the whole process tree after this many ms; the outcome is TIMEOUT. */
   timeoutMs: number;
-  /** A fresh directory for this attempt, the child's working directory. */
+  /** Path of this attempt's workspace, the child's working directory. The executor creates
+   *  it and removes it when the attempt ends. */
   workspace: string;
   /** Aborting it (cancel, shutdown) kills the whole process tree; the outcome is CANCELLED. */
   signal: AbortSignal;

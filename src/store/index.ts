@@ -1,2 +1,3 @@
 export * from './types.ts';
 export { SqliteStore, type SqliteStoreOptions } from './sqlite/store.ts';
+export { uuidv7 } from './ids.ts';

@@ -6,7 +6,7 @@
  * burst of submits becomes one transaction. It wakes on the store's ready signal (a submit
  * starts at once, no polling delay), at the earliest backoff expiry, and on a fallback poll.
  */
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { logKey, resultKey, type BlobStore } from '../blobs/index.ts';
@@ -43,7 +43,10 @@ export class WorkerPool {
   private readonly o: PoolOptions;
   private readonly running = new Map<string, Running>();
   private claiming = false;
-  private claimAgain = false;
+  /** A wake-up arrived that no claim has answered yet. */
+  private wakePending = true;
+  /** The last claim got every task it asked for, so more may be waiting. */
+  private lastClaimFull = false;
   private stopping = false;
   private started = false;
   private unsubscribe: (() => void) | null = null;
@@ -72,9 +75,9 @@ export class WorkerPool {
     this.started = true;
     await mkdir(this.o.workDir, { recursive: true });
     await this.o.store.touchWorker(this.o.workerId, { host: hostname(), pid: process.pid, concurrency: this.o.concurrency });
-    this.unsubscribe = this.o.store.subscribe(() => this.dispatch());
+    this.unsubscribe = this.o.store.subscribe(() => this.wake());
     this.heartbeatTimer = setInterval(() => void this.heartbeat(), this.o.heartbeatMs);
-    this.pollTimer = setInterval(() => this.dispatch(), this.o.pollMs);
+    this.pollTimer = setInterval(() => this.wake(), this.o.pollMs);
     this.heartbeatTimer.unref();
     this.pollTimer.unref();
     this.log.info({ concurrency: this.o.concurrency, executor: this.o.executor.name }, 'worker started');
@@ -89,31 +92,39 @@ export class WorkerPool {
     return true;
   }
 
+  /** Something may be ready: a wake-up, a poll tick or a backoff expiry. */
+  private wake(): void {
+    this.wakePending = true;
+    this.dispatch();
+  }
+
+  /**
+   * Claims as many tasks as there are free slots, in one store call. A claim happens only when
+   * work may be ready (a wake-up arrived, or the last claim filled every slot it asked for):
+   * an empty claim is a wasted write transaction, and at 200 submits/s the first version made
+   * three claims per task, two of them empty.
+   */
   dispatch(): void {
-    if (this.stopping || !this.started) return;
-    if (this.claiming) {
-      this.claimAgain = true;
-      return;
-    }
+    if (this.stopping || !this.started || this.claiming) return;
+    if (!this.wakePending && !this.lastClaimFull) return;
     const free = this.o.concurrency - this.running.size;
     if (free <= 0) return;
     this.claiming = true;
-    this.claimAgain = false;
+    this.wakePending = false;
     this.o.store
       .claim({ workerId: this.o.workerId, limit: free, queues: this.o.queues })
       .then(async (leases) => {
+        this.lastClaimFull = leases.length === free;
         for (const lease of leases) this.startAttempt(lease);
-        if (leases.length < free) await this.armBackoffTimer();
-        return leases.length;
+        if (!this.lastClaimFull) await this.armBackoffTimer();
       })
       .catch((err: unknown) => {
         this.log.error({ err: coerceError(err) }, 'claim failed');
-        return 0;
+        this.wakePending = true;
       })
-      .then((got) => {
+      .finally(() => {
         this.claiming = false;
-        // More may have arrived while we claimed, or the batch filled every slot we had.
-        if (this.claimAgain || (got > 0 && this.running.size < this.o.concurrency)) this.dispatch();
+        this.dispatch();
       });
   }
 
@@ -125,7 +136,7 @@ export class WorkerPool {
     if (this.backoffTimer) clearTimeout(this.backoffTimer);
     this.backoffTimer = setTimeout(() => {
       this.backoffTimer = null;
-      this.dispatch();
+      this.wake();
     }, delay + 1);
     this.backoffTimer.unref();
   }
@@ -149,11 +160,9 @@ export class WorkerPool {
     const waitFrom = Math.max(task.createdAt, task.runAfter);
     this.o.metrics?.waitSeconds.observe({ queue: task.queue }, Math.max(0, Date.now() - waitFrom) / 1000);
     log.debug('attempt started');
+    // The executor creates and removes the workspace: it knows what kind it needs.
     const workspace = join(this.o.workDir, `${task.id}-${attempt}`);
-    let result: ExecutionResult;
-    try {
-      await mkdir(workspace, { recursive: true });
-      result = await this.o.executor.run({
+    const result: ExecutionResult = await this.o.executor.run({
         taskId: task.id,
         attempt,
         command: task.command,
@@ -166,9 +175,6 @@ export class WorkerPool {
         workspace,
         signal,
       });
-    } finally {
-      await rm(workspace, { recursive: true, force: true }).catch(() => {});
-    }
     const reason = signal.aborted ? (signal.reason as StopReason) : null;
     if (reason === 'lost') {
       log.warn('lease lost; outcome not recorded');

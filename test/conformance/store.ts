@@ -3,7 +3,7 @@
  * Time is injected (a manual clock), and so is randomness, so backoff and lease tests never sleep.
  */
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
+import { uuidv7 } from '../../src/store/index.ts';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import type { Clock, NewTask, Outcome, RetryPolicy, Store } from '../../src/store/index.ts';
 
@@ -26,7 +26,7 @@ export class ManualClock implements Clock {
 
 export function newTask(over: Partial<NewTask> = {}): NewTask {
   return {
-    id: randomUUID(),
+    id: uuidv7(),
     command: 'noop',
     args: null,
     shell: null,
@@ -83,7 +83,7 @@ export function describeStore(name: string, makeStore: MakeStore): void {
       assert.deepEqual(back?.args, ['echo', 'hi']);
       assert.equal(back?.createdAt, clock.now());
       assert.deepEqual((await store.history(t.id)).map((h) => h.status), ['PENDING']);
-      assert.equal(await store.get(randomUUID()), null);
+      assert.equal(await store.get(uuidv7()), null);
     });
 
     it('routes priority >= 5 to the priority queue type', async () => {
@@ -272,7 +272,7 @@ export function describeStore(name: string, makeStore: MakeStore): void {
       await store.submit(t);
       const [l] = await store.claim({ workerId: 'w', limit: 1 });
       await store.finish({ taskId: t.id, attempt: l.attempt }, failed());
-      await assert.rejects(store.redrive(randomUUID()), { code: 'TASK_NOT_FOUND' });
+      await assert.rejects(store.redrive(uuidv7()), { code: 'TASK_NOT_FOUND' });
       const r = await store.redrive(t.id);
       assert.equal(r.id, t.id);
       assert.equal(r.status, 'PENDING');
@@ -289,11 +289,11 @@ export function describeStore(name: string, makeStore: MakeStore): void {
     it('idempotency: same key and body → same task; another body → conflict', async () => {
       const t = newTask({ idempotencyKey: 'k1', requestHash: 'h1' });
       const first = await store.submit(t);
-      const again = await store.submit({ ...t, id: randomUUID() });
+      const again = await store.submit({ ...t, id: uuidv7() });
       assert.equal(again.created, false);
       assert.equal(again.task.id, first.task.id);
-      await assert.rejects(store.submit({ ...t, id: randomUUID(), requestHash: 'h2' }), { code: 'IDEMPOTENCY_CONFLICT', status: 409 });
-      const other = await store.submit({ ...t, id: randomUUID(), userId: 'someone-else' });
+      await assert.rejects(store.submit({ ...t, id: uuidv7(), requestHash: 'h2' }), { code: 'IDEMPOTENCY_CONFLICT', status: 409 });
+      const other = await store.submit({ ...t, id: uuidv7(), userId: 'someone-else' });
       assert.equal(other.created, true, 'keys are scoped per user');
       const concurrent = await Promise.all([1, 2, 3].map(() => store.submit(newTask({ idempotencyKey: 'k2', requestHash: 'h' }))));
       assert.equal(new Set(concurrent.map((c) => c.task.id)).size, 1);
@@ -308,7 +308,7 @@ export function describeStore(name: string, makeStore: MakeStore): void {
       assert.equal(r?.task.status, 'CANCELLED');
       assert.deepEqual(await store.claim({ workerId: 'w', limit: 10 }), []);
       assert.equal((await store.cancel(t.id))?.effect, 'already-final');
-      assert.equal(await store.cancel(randomUUID()), null);
+      assert.equal(await store.cancel(uuidv7()), null);
     });
 
     it('cancels a running task: the request reaches its worker, a failure then ends CANCELLED', async () => {

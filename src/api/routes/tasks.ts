@@ -1,11 +1,11 @@
 /** /tasks: submit, status, list, cancel, logs, history (seed 000's API plus Hangar's additions). */
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { logKey } from '../../blobs/index.ts';
 import { ErrorCode, HangarError } from '../../errors/index.ts';
-import type { NewTask, Task } from '../../store/index.ts';
+import { uuidv7, type NewTask, type Task } from '../../store/index.ts';
 import type { ApiContext } from '../context.ts';
 import { historyView, taskView } from '../present.ts';
 import { problem } from '../problem.ts';
@@ -54,7 +54,7 @@ export function taskRoutes(app: FastifyInstance, ctx: ApiContext): void {
     const idempotencyKey = b.idempotencyKey ?? req.headers['idempotency-key'] ?? null;
     const { idempotencyKey: _ignored, ...hashed } = b;
     const t: NewTask = {
-      id: randomUUID(),
+      id: uuidv7(),
       command: b.command ?? (b.args ? b.args.join(' ') : (b.shell ?? '')).slice(0, 256),
       args: b.args ?? null,
       shell: b.shell ?? null,
