@@ -6,6 +6,8 @@
 import type { Clock, Store, Task } from '../store/index.ts';
 
 const WINDOW_MS = 5 * 60_000;
+/** Exact positions are counted up to here; past it the whole queue's depth stands in. */
+const COUNT_CAP = 1000;
 
 export interface CapacityView {
   /** Task slots of live workers and how many of them are busy. */
@@ -16,8 +18,8 @@ export interface CapacityView {
 export function storeCapacity(store: Store, staleMs: number): CapacityView {
   return {
     async slots() {
-      const [workers, counts] = await Promise.all([store.liveWorkers(staleMs), store.counts()]);
-      return { total: workers.reduce((n, w) => n + w.concurrency, 0), busy: counts.RUNNING };
+      const [workers, active] = await Promise.all([store.liveWorkers(staleMs), store.activeCounts()]);
+      return { total: workers.reduce((n, w) => n + w.concurrency, 0), busy: active.running };
     },
   };
 }
@@ -26,7 +28,7 @@ export class StartEstimator {
   private readonly store: Store;
   private readonly clock: Clock;
   private readonly capacity: CapacityView;
-  private cached: { at: number; perSecond: number; avgMs: number | null; total: number; busy: number } | null = null;
+  private cached: { at: number; perSecond: number; avgMs: number | null; total: number; busy: number; pending: number } | null = null;
 
   constructor(store: Store, clock: Clock, capacity: CapacityView) {
     this.store = store;
@@ -37,16 +39,17 @@ export class StartEstimator {
   private async rates() {
     const now = this.clock.now();
     if (!this.cached || now - this.cached.at > 1000) {
-      const [f, s] = await Promise.all([this.store.finishedSince(WINDOW_MS), this.capacity.slots()]);
-      this.cached = { at: now, perSecond: f.count / (WINDOW_MS / 1000), avgMs: f.avgDurationMs, ...s };
+      const [f, s, c] = await Promise.all([this.store.finishedSince(WINDOW_MS, 2000), this.capacity.slots(), this.store.activeCounts()]);
+      this.cached = { at: now, perSecond: f.count / (f.spanMs / 1000), avgMs: f.avgDurationMs, ...s, pending: c.pending };
     }
     return this.cached;
   }
 
   async estimate(task: Task): Promise<number> {
     const now = this.clock.now();
-    const ahead = await this.store.positionOf(task);
     const r = await this.rates();
+    const counted = await this.store.positionOf(task, COUNT_CAP);
+    const ahead = counted < COUNT_CAP ? counted : Math.max(COUNT_CAP, r.pending);
     const free = Math.max(0, r.total - r.busy);
     if (ahead < free) return Math.max(now, task.runAfter);
     const waiting = ahead - free + 1;

@@ -227,10 +227,13 @@ export interface Store {
   liveWorkers(staleMs: number): Promise<WorkerRecord[]>;
   queueDepths(): Promise<QueueDepth[]>;
   counts(): Promise<StatusCounts>;
-  /** Number of PENDING tasks that will be leased before a task of this priority submitted now. */
-  positionOf(task: Task): Promise<number>;
-  /** Tasks finished within the last `windowMs`, for throughput estimates. */
-  finishedSince(windowMs: number): Promise<{ count: number; avgDurationMs: number | null }>;
+  /** PENDING and RUNNING counts only: cheap (partial indexes), for per-second estimates. */
+  activeCounts(): Promise<{ pending: number; running: number }>;
+  /** Number of ready PENDING tasks leased before this one, counted up to `max`. */
+  positionOf(task: Task, max: number): Promise<number>;
+  /** The latest completions within `windowMs`, at most `sample` of them: how many, the time
+   *  they span (ms; the window unless the sample filled first) and their mean run time. */
+  finishedSince(windowMs: number, sample: number): Promise<{ count: number; spanMs: number; avgDurationMs: number | null }>;
   /** Earliest runAfter among PENDING tasks in backoff, for the dispatcher's next wake-up. */
   nextRunAfter(): Promise<number | null>;
   /** Delete finished tasks older than the cutoff; returns the ids removed (their blobs go next). */

@@ -389,7 +389,8 @@ export function describeStore(name: string, makeStore: MakeStore): void {
       await store.submit(newTask({ priority: 8 }));
       const late = newTask({ priority: 1 });
       await store.submit(late);
-      assert.equal(await store.positionOf((await store.get(late.id))!), 3);
+      assert.equal(await store.positionOf((await store.get(late.id))!, 100), 3);
+      assert.equal(await store.positionOf((await store.get(late.id))!, 2), 2, 'counted up to the cap');
       const [l] = await store.claim({ workerId: 'w', limit: 1 });
       clock.advance(100);
       await store.finish({ taskId: l.task.id, attempt: l.attempt }, ok);
@@ -397,10 +398,22 @@ export function describeStore(name: string, makeStore: MakeStore): void {
       assert.deepEqual(depths.map((d) => [d.queue, d.priority, d.pending, d.running]), [['default', 1, 3, 0]]);
       const c = await store.counts();
       assert.equal(c.PENDING, 3);
+      assert.deepEqual(await store.activeCounts(), { pending: 3, running: 0 });
+      await store.claim({ workerId: 'w', limit: 1 });
+      assert.deepEqual(await store.activeCounts(), { pending: 2, running: 1 });
       assert.equal(c.SUCCESS, 1);
-      const f = await store.finishedSince(60_000);
+      const f = await store.finishedSince(60_000, 100);
       assert.equal(f.count, 1);
+      assert.equal(f.spanMs, 60_000);
       assert.equal(f.avgDurationMs, 100);
+      for (let i = 0; i < 2; i++) {
+        clock.advance(1000);
+        const [x] = await store.claim({ workerId: 'w', limit: 1 });
+        await store.finish({ taskId: x.task.id, attempt: x.attempt }, ok);
+      }
+      const capped = await store.finishedSince(60_000, 2);
+      assert.equal(capped.count, 2);
+      assert.equal(capped.spanMs, 1000, 'the two latest completions span one second');
     });
 
     it('purges finished tasks past retention, and nothing else', async () => {

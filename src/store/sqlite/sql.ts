@@ -65,10 +65,11 @@ export const SELECT_EXPIRED = `
 SELECT * FROM tasks WHERE status = 'RUNNING' AND (lease_expires_at <= ?1
   OR worker_id IN (SELECT id FROM workers WHERE last_seen < ?2))`;
 
-/** Ready PENDING tasks that a task of priority ?1 and seq ?2 waits behind; now ?3. */
+/** Ready PENDING tasks that a task of priority ?1 and seq ?2 waits behind; now ?3; counted up
+ *  to ?4 (every POST runs it: uncapped it cost 0.19 ms a request at a 3,000-task backlog). */
 export const COUNT_AHEAD = `
-SELECT count(*) AS n FROM tasks INDEXED BY tasks_ready WHERE status = 'PENDING' AND run_after <= ?3
-  AND (priority > ?1 OR (priority = ?1 AND seq < ?2))`;
+SELECT count(*) AS n FROM (SELECT 1 FROM tasks INDEXED BY tasks_ready WHERE status = 'PENDING' AND run_after <= ?3
+  AND (priority > ?1 OR (priority = ?1 AND seq < ?2)) LIMIT ?4)`;
 
 /** status, completed_at, dead_lettered, summary, failure, result_key, stdout_key, stderr_key, id,
  *  attempt. A final outcome whose effect does not depend on the row (success, timeout, cancel),

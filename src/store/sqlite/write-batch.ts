@@ -15,6 +15,7 @@ import type { DatabaseSync, StatementSync } from 'node:sqlite';
 interface Pending {
   op: () => unknown;
   durable: boolean;
+  afterCommit?: (value: unknown) => void;
   resolve: (v: unknown) => void;
   reject: (e: unknown) => void;
 }
@@ -53,10 +54,10 @@ export class WriteBatch {
    * (worker bookkeeping: leases, heartbeats, outcomes) as soon as it is committed, which
    * survives a process crash, and rides on the next fsync for power loss.
    */
-  run<T>(op: () => T, durable = true): Promise<T> {
+  run<T>(op: () => T, durable = true, afterCommit?: (value: T) => void): Promise<T> {
     if (this.closed) return Promise.reject(new Error('store is closed'));
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ op, durable, resolve: resolve as (v: unknown) => void, reject });
+      this.queue.push({ op, durable, afterCommit: afterCommit as ((v: unknown) => void) | undefined, resolve: resolve as (v: unknown) => void, reject });
       if (!this.scheduled) {
         this.scheduled = true;
         setImmediate(() => this.flush());
@@ -105,6 +106,7 @@ export class WriteBatch {
       return;
     }
     const settle = (p: Pending, i: number) => (results[i].ok ? p.resolve(results[i].value) : p.reject(results[i].value));
+    batch.forEach((p, i) => results[i].ok && p.afterCommit?.(results[i].value));
     const durable: [Pending, number][] = [];
     batch.forEach((p, i) => (this.sync && p.durable ? durable.push([p, i]) : settle(p, i)));
     if (durable.length === 0) return;
