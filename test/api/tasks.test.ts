@@ -113,7 +113,7 @@ describe('seed task types reach their documented outcomes', () => {
       const t = (await get(`/tasks/${r.body.taskId}`)).body;
       return t.status === 'RUNNING' ? t : null;
     });
-    assert.ok(processesOfTask(r.body.taskId).length > 0, 'the workload runs');
+    await until(async () => processesOfTask(r.body.taskId).length > 0, 5000);
     const t = await waitFinal(r.body.taskId);
     assert.equal(t.status, 'TIMEOUT');
     assert.equal(t.attempt, 1, 'a timeout is not retried');
