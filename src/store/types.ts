@@ -98,6 +98,8 @@ export interface Task extends NewTask {
   /** Small summary of the last attempt's outcome kept in the database. */
   summary: Record<string, unknown> | null;
   failure: TaskFailure | null;
+  /** The last finished attempt's detailedResults as JSON text when small, else null and in the blob at resultKey. */
+  resultJson: string | null;
   /** Blob keys of the last finished attempt. */
   resultKey: string | null;
   stdoutKey: string | null;
@@ -130,6 +132,8 @@ export interface Outcome {
   status: 'SUCCESS' | 'FAILED' | 'TIMEOUT' | 'CANCELLED';
   summary: Record<string, unknown> | null;
   failure: TaskFailure | null;
+  /** detailedResults as JSON text, when small enough to keep in the row (else null and resultKey). */
+  resultJson: string | null;
   resultKey: string | null;
   stdoutKey: string | null;
   stderrKey: string | null;
@@ -229,7 +233,7 @@ export interface Store {
   counts(): Promise<StatusCounts>;
   /** PENDING and RUNNING counts only: cheap (partial indexes), for per-second estimates. */
   activeCounts(): Promise<{ pending: number; running: number }>;
-  /** Number of ready PENDING tasks leased before this one, counted up to `max`. */
+  /** Number of PENDING tasks leased before this one (those in backoff included), counted up to `max`. */
   positionOf(task: Task, max: number): Promise<number>;
   /** The latest completions within `windowMs`, at most `sample` of them: how many, the time
    *  they span (ms; the window unless the sample filled first) and their mean run time. */

@@ -8,7 +8,7 @@ import { StartEstimator, storeCapacity } from '../../src/api/index.ts';
 import { SqliteStore, type Outcome } from '../../src/store/index.ts';
 import { ManualClock, newTask } from '../conformance/store.ts';
 
-const ok: Outcome = { status: 'SUCCESS', summary: null, failure: null, resultKey: null, stdoutKey: null, stderrKey: null };
+const ok: Outcome = { status: 'SUCCESS', summary: null, failure: null, resultJson: null, resultKey: null, stdoutKey: null, stderrKey: null };
 
 it('a free slot means now; a backlog waits in proportion to its position and the measured rate', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'hangar-est-'));

@@ -45,11 +45,12 @@ export function newTask(over: Partial<NewTask> = {}): NewTask {
   };
 }
 
-const ok: Outcome = { status: 'SUCCESS', summary: { exitCode: 0 }, failure: null, resultKey: 'r', stdoutKey: null, stderrKey: null };
+const ok: Outcome = { status: 'SUCCESS', summary: { exitCode: 0 }, failure: null, resultJson: '{"success":true}', resultKey: 'r', stdoutKey: null, stderrKey: null };
 const failed = (retryable = true): Outcome => ({
   status: 'FAILED',
   summary: null,
   failure: { code: 'NON_ZERO_EXIT', message: 'exit 1', retryable, exitCode: 1 },
+  resultJson: null,
   resultKey: null,
   stdoutKey: null,
   stderrKey: null,
@@ -360,6 +361,7 @@ export function describeStore(name: string, makeStore: MakeStore): void {
       assert.equal(task?.startedAt, h[1].at);
       assert.equal(task?.completedAt, h[2].at);
       assert.equal(task?.resultKey, 'r');
+      assert.equal(task?.resultJson, '{"success":true}');
     });
 
     it('lists with filters and cursor pagination, newest first', async () => {

@@ -66,7 +66,7 @@ describe('worker pool', () => {
     assert.equal(done.attempt, 3);
   });
 
-  it('stores results and logs as blobs, pointers and a summary in the store', async () => {
+  it('keeps a small result in the row, logs as blobs, pointers and a summary in the store', async () => {
     await pool.start();
     const t = newTask({ shell: 'echo out; echo err >&2' });
     await store.submit(t);
@@ -76,9 +76,24 @@ describe('worker pool', () => {
     });
     assert.equal((await blobs.get(done.stdoutKey!))?.toString(), 'out\n');
     assert.equal((await blobs.get(done.stderrKey!))?.toString(), 'err\n');
-    assert.equal(JSON.parse((await blobs.get(done.resultKey!))!.toString()).success, true);
+    assert.equal(done.resultKey, null);
+    assert.equal(JSON.parse(done.resultJson!).success, true);
     assert.equal(done.summary?.exitCode, 0);
     assert.equal(done.summary?.stdoutBytes, 4);
+  });
+
+  it('a result above the inline limit goes to the blob store', async () => {
+    await pool.close(0);
+    pool = new WorkerPool({ store, blobs, executor: new ProcessExecutor({}), log, workerId: 'w-big', concurrency: 1, workDir: join(dir, 'work'), heartbeatMs: 100, pollMs: 60_000, inlineResultBytes: 0 });
+    await pool.start();
+    const t = newTask({ args: ['true'] });
+    await store.submit(t);
+    const done = await until(async () => {
+      const x = await store.get(t.id);
+      return x?.status === 'SUCCESS' ? x : null;
+    });
+    assert.equal(done.resultJson, null);
+    assert.equal(JSON.parse((await blobs.get(done.resultKey!))!.toString()).success, true);
   });
 
   it('on shutdown, a running task gets its grace period and then is released, budget intact', async () => {
@@ -126,7 +141,7 @@ describe('upkeep', () => {
       await store.submit(pending);
       const [lease] = await store.claim({ workerId: 'w', limit: 1 });
       await blobs.put(`${taskPrefix(old.id)}/1/result.json`, '{}');
-      await store.finish({ taskId: old.id, attempt: lease.attempt }, { status: 'SUCCESS', summary: null, failure: null, resultKey: `${taskPrefix(old.id)}/1/result.json`, stdoutKey: null, stderrKey: null });
+      await store.finish({ taskId: old.id, attempt: lease.attempt }, { status: 'SUCCESS', summary: null, failure: null, resultJson: null, resultKey: `${taskPrefix(old.id)}/1/result.json`, stdoutKey: null, stderrKey: null });
       const at = (hours: number) => ({ now: () => Date.now() + hours * 3_600_000 });
       const m = (hours: number) =>
         new Maintenance({ store, blobs, log, clock: at(hours), reapEveryMs: 1000, workerStaleMs: 1e9, retentionMs: 24 * 3_600_000, retentionEveryMs: 1000 });

@@ -32,6 +32,7 @@ export async function mustGet(ctx: ApiContext, id: string): Promise<Task> {
 }
 
 export async function readResults(ctx: ApiContext, t: Task): Promise<Record<string, unknown> | null> {
+  if (t.resultJson !== null) return JSON.parse(t.resultJson) as Record<string, unknown>;
   if (!t.resultKey) return null;
   const raw = await ctx.blobs.get(t.resultKey);
   return raw ? (JSON.parse(raw.toString()) as Record<string, unknown>) : null;

@@ -39,6 +39,7 @@ export function taskFromRow(r: Row): Task {
     deadLettered: Number(r.dead_lettered) === 1,
     summary: json(r.summary, null),
     failure: json(r.failure, null),
+    resultJson: strOrNull(r.result),
     resultKey: strOrNull(r.result_key),
     stdoutKey: strOrNull(r.stdout_key),
     stderrKey: strOrNull(r.stderr_key),

@@ -225,6 +225,7 @@ export class SqliteStore implements Store {
       outcome.stderrKey,
       ref.taskId,
       ref.attempt,
+      outcome.resultJson,
     ) as Row | undefined;
     if (!row) return null;
     this.addHistory(ref.taskId, now, end.status, ref.attempt, row.worker_id === null ? null : String(row.worker_id), end.reason);
@@ -236,7 +237,7 @@ export class SqliteStore implements Store {
     end: AttemptEnd,
     now: number,
     failure: TaskFailure | null,
-    outcome: Pick<Outcome, 'summary' | 'resultKey' | 'stdoutKey' | 'stderrKey'> | null,
+    outcome: Pick<Outcome, 'summary' | 'resultJson' | 'resultKey' | 'stdoutKey' | 'stderrKey'> | null,
   ): Task {
     const row = this.stmt(SQL.END_ATTEMPT).get(
       end.status,
@@ -245,6 +246,7 @@ export class SqliteStore implements Store {
       end.deadLettered ? 1 : 0,
       outcome?.summary ? JSON.stringify(outcome.summary) : cur.summary ? JSON.stringify(cur.summary) : null,
       failure ? JSON.stringify(failure) : null,
+      outcome ? outcome.resultJson : cur.resultJson,
       outcome ? outcome.resultKey : cur.resultKey,
       outcome ? outcome.stdoutKey : cur.stdoutKey,
       outcome ? outcome.stderrKey : cur.stderrKey,
@@ -403,7 +405,7 @@ export class SqliteStore implements Store {
   async positionOf(task: Task, max: number): Promise<number> {
     const seq = this.stmt('SELECT seq FROM tasks WHERE id = ?').get(task.id) as Row | undefined;
     if (!seq) return 0;
-    return Number((this.stmt(SQL.COUNT_AHEAD).get(task.priority, Number(seq.seq), this.clock.now(), max) as Row).n);
+    return Number((this.stmt(SQL.COUNT_AHEAD).get(task.priority, Number(seq.seq), max) as Row).n);
   }
 
   async finishedSince(windowMs: number, sample: number): Promise<{ count: number; spanMs: number; avgDurationMs: number | null }> {
