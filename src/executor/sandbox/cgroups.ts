@@ -48,6 +48,8 @@ export interface CgroupDriver {
   /** Human-readable summary for `hangar doctor`. */
   readonly description: string;
   create(name: string, limits: CgroupLimits): Promise<TaskCgroup>;
+  /** Removes this worker's (empty) subtree; call after every task cgroup is removed. */
+  dispose(): Promise<void>;
 }
 
 const CPU_PERIOD_US = 100_000;
@@ -174,6 +176,11 @@ class V1Driver implements CgroupDriver {
     this.description = `cgroup v1 (memory, cpu, cpuacct, pids${unifiedBase ? '; cgroup2 cgroup.kill' : ''}) under ${bases.memory}`;
   }
 
+  async dispose(): Promise<void> {
+    const bases = [...new Set(Object.values(this.bases)), ...(this.unifiedBase ? [this.unifiedBase] : [])];
+    await Promise.all(bases.map((b) => rmdirRetry(b, 200).catch(() => {})));
+  }
+
   async create(name: string, l: CgroupLimits): Promise<TaskCgroup> {
     const d = {
       memory: join(this.bases.memory, name),
@@ -228,6 +235,10 @@ class V2Driver implements CgroupDriver {
   constructor(base: string) {
     this.base = base;
     this.description = `cgroup v2 (memory, cpu, pids) under ${base}`;
+  }
+
+  async dispose(): Promise<void> {
+    await rmdirRetry(this.base, 200).catch(() => {});
   }
 
   async create(name: string, l: CgroupLimits): Promise<TaskCgroup> {
