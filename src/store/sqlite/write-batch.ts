@@ -65,10 +65,16 @@ export class WriteBatch {
     });
   }
 
-  /** Runs everything queued now. */
+  /**
+   * Runs everything queued now, including writes queued by the commits' own callbacks (a
+   * worker woken by a submit queues its claim at once), then starts one fsync for all of them.
+   * Starting the fsync only after the last commit matters: a WAL append to a page that is under
+   * writeback waits for it, which made a claim right after a submit take 0.5 ms instead of 0.1.
+   */
   flush(): void {
     this.scheduled = false;
     while (this.queue.length > 0) this.commit(this.queue.splice(0, this.maxBatch));
+    if (this.awaitingSync.length > 0 && !this.syncing) this.startSync();
   }
 
   private commit(batch: Pending[]): void {
@@ -112,7 +118,6 @@ export class WriteBatch {
     if (durable.length === 0) return;
     this.awaitingSync.push(() => durable.forEach(([p, i]) => settle(p, i)));
     this.failSync.push((err) => durable.forEach(([p]) => p.reject(err)));
-    if (!this.syncing) this.startSync();
   }
 
   private startSync(): void {
