@@ -19,7 +19,33 @@ import type { TaskFailure } from '../store/types.ts';
 import type { CapturedOutput, ExecutionRequest, ExecutionResult, Executor } from './types.ts';
 import type { WorkloadSpec } from './workloads/index.ts';
 
+/** A command as spawned: program, arguments, environment. */
+export interface Launch {
+  file: string;
+  argv: string[];
+  env: Record<string, string>;
+}
+
+/** One prepared attempt of a launcher: the wrapped command, and what to do after it. */
+export interface Prepared {
+  launch: Launch;
+  /** Adds accounting to the result (and may retype it, e.g. OOM_KILLED). Kills leftovers first. */
+  finish(result: ExecutionResult): Promise<ExecutionResult>;
+  /** Releases what prepare() took (cgroups); runs whatever happened. */
+  cleanup(): Promise<void>;
+}
+
+/** Wraps each attempt's command, e.g. in a sandbox with per-task cgroups (sandbox/). */
+export interface Launcher {
+  readonly name: string;
+  prepare(req: ExecutionRequest, cmd: Launch): Promise<Prepared>;
+  /** Releases what the launcher holds for all attempts (the worker's cgroup subtree). */
+  close?(): Promise<void>;
+}
+
 export interface ProcessExecutorOptions {
+  /** Wraps every command (the sandbox); none runs them as plain child processes. */
+  launcher?: Launcher;
   /** Bytes of stdout and of stderr kept per attempt (each); the rest is counted and dropped. */
   maxOutputBytes: number;
   /** Time between SIGTERM and SIGKILL of the process group on timeout or cancel. */
@@ -94,9 +120,10 @@ interface Running {
 type StopReason = 'timeout' | 'cancel';
 
 export class ProcessExecutor implements Executor {
-  readonly name = 'process';
+  readonly name: string;
   readonly options: Readonly<ProcessExecutorOptions>;
   private readonly running = new Set<Running>();
+  private readonly attempts = new Set<Promise<ExecutionResult>>();
   private closed = false;
 
   constructor(options: Partial<ProcessExecutorOptions> = {}) {
@@ -105,30 +132,53 @@ export class ProcessExecutor implements Executor {
     if (!(o.maxOutputBytes >= 0)) throw new RangeError('maxOutputBytes must be >= 0');
     if (!(o.killGraceMs >= 0)) throw new RangeError('killGraceMs must be >= 0');
     this.options = Object.freeze(o);
+    this.name = o.launcher?.name ?? 'process';
   }
 
-  /** Creates the attempt's workspace, runs the attempt in it, then removes it. */
-  async run(req: ExecutionRequest): Promise<ExecutionResult> {
+  /** Creates the attempt's workspace, runs the attempt in it (through the launcher, if any),
+   *  then removes it. */
+  run(req: ExecutionRequest): Promise<ExecutionResult> {
+    const p = this.runAttempt(req);
+    this.attempts.add(p);
+    void p.finally(() => this.attempts.delete(p));
+    return p;
+  }
+
+  private async runAttempt(req: ExecutionRequest): Promise<ExecutionResult> {
     try {
       await mkdir(req.workspace, { recursive: true, mode: 0o700 });
     } catch (err) {
       return this.early(req, Date.now(), 'FAILED', 'SPAWN_FAILED', `cannot create workspace: ${(err as Error).message}`);
     }
+    let prepared: Prepared | null = null;
     try {
-      return await this.runIn(req);
+      const cmd = this.commandFor(req);
+      if (typeof cmd === 'string') return this.early(req, Date.now(), 'FAILED', 'SPAWN_FAILED', cmd);
+      const launcher = this.options.launcher;
+      if (launcher) {
+        try {
+          prepared = await launcher.prepare(req, cmd);
+        } catch (err) {
+          const r = this.early(req, Date.now(), 'FAILED', 'SPAWN_FAILED', `sandbox setup failed: ${(err as Error).message}`);
+          return { ...r, failure: { code: 'SANDBOX_ERROR', retryable: true, message: r.failure!.message } };
+        }
+      }
+      const result = await this.runIn(req, prepared ? prepared.launch : cmd);
+      return prepared ? await prepared.finish(result) : result;
     } finally {
+      await prepared?.cleanup().catch(() => {});
       await rm(req.workspace, { recursive: true, force: true }).catch(() => {});
     }
   }
 
-  private runIn(req: ExecutionRequest): Promise<ExecutionResult> {
+  private runIn(req: ExecutionRequest, launch: Launch): Promise<ExecutionResult> {
     const startedAt = Date.now();
     if (this.closed) return Promise.resolve(this.early(req, startedAt, 'CANCELLED', 'CANCELLED', 'executor closed'));
     if (req.signal.aborted) return Promise.resolve(this.early(req, startedAt, 'CANCELLED', 'CANCELLED', 'cancelled'));
     let kill: () => void = () => {};
     const done = new Promise<ExecutionResult>((resolve) => {
       try {
-        kill = this.start(req, startedAt, resolve);
+        kill = this.start(req, startedAt, resolve, launch);
       } catch (err) {
         // A bug, not an outcome of the task; still a result, never a rejection.
         const r = this.early(req, startedAt, 'FAILED', 'SPAWN_FAILED', (err as Error).message);
@@ -146,6 +196,9 @@ export class ProcessExecutor implements Executor {
     const all = [...this.running];
     for (const r of all) r.kill();
     await Promise.allSettled(all.map((r) => r.done));
+    // Then their cleanup (cgroups, workspaces), before the launcher lets go of its subtree.
+    await Promise.allSettled([...this.attempts]);
+    await this.options.launcher?.close?.();
   }
 
   private containerInfo(req: ExecutionRequest): Record<string, string> {
@@ -173,10 +226,8 @@ export class ProcessExecutor implements Executor {
     };
   }
 
-  /** Spawns the attempt; calls `resolve` exactly once; returns a function that kills it now. */
-  private start(req: ExecutionRequest, startedAt: number, resolve: (r: ExecutionResult) => void): () => void {
-    const { maxOutputBytes, killGraceMs } = this.options;
-    const builtin = req.args == null && req.shell == null;
+  /** What to spawn for this request, before any launcher wraps it. */
+  private commandFor(req: ExecutionRequest): Launch | string {
     const env: Record<string, string> = {
       PATH: BASE_PATH,
       HOME: req.workspace,
@@ -184,21 +235,20 @@ export class ProcessExecutor implements Executor {
       HANGAR_ATTEMPT: String(req.attempt),
       ...req.env,
     };
-    let file: string;
-    let argv: string[];
     if (req.args != null) {
-      if (req.args.length === 0) {
-        resolve(this.early(req, startedAt, 'FAILED', 'SPAWN_FAILED', 'empty args'));
-        return () => {};
-      }
-      [file, ...argv] = req.args;
-    } else if (req.shell != null) {
-      file = '/bin/sh';
-      argv = ['-c', req.shell];
-    } else {
-      file = process.execPath;
-      argv = ['--disable-warning=ExperimentalWarning', CHILD_ENTRY];
+      if (req.args.length === 0) return 'empty args';
+      const [file, ...argv] = req.args;
+      return { file, argv, env };
     }
+    if (req.shell != null) return { file: '/bin/sh', argv: ['-c', req.shell], env };
+    return { file: process.execPath, argv: ['--disable-warning=ExperimentalWarning', CHILD_ENTRY], env };
+  }
+
+  /** Spawns the attempt; calls `resolve` exactly once; returns a function that kills it now. */
+  private start(req: ExecutionRequest, startedAt: number, resolve: (r: ExecutionResult) => void, launch: Launch): () => void {
+    const { maxOutputBytes, killGraceMs } = this.options;
+    const builtin = req.args == null && req.shell == null;
+    const { file, argv, env } = launch;
 
     const stdout = new OutputCollector(maxOutputBytes);
     const stderr = new OutputCollector(maxOutputBytes);

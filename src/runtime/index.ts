@@ -10,7 +10,9 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp, StartEstimator, storeCapacity, type ApiContext } from '../api/index.ts';
 import { DiskBlobStore, type BlobStore } from '../blobs/index.ts';
 import type { Config } from '../config/index.ts';
-import { ProcessExecutor, type Executor } from '../executor/index.ts';
+import { createSandboxExecutor, ProcessExecutor, type Executor } from '../executor/index.ts';
+import { ErrorCode, HangarError } from '../errors/index.ts';
+import { chmod, mkdir } from 'node:fs/promises';
 import { createLogger, type Logger } from '../log/index.ts';
 import { Metrics } from '../metrics/index.ts';
 import { SqliteStore, systemClock, type Store } from '../store/index.ts';
@@ -80,19 +82,43 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
   }
 
   if (roles.workers && config.workers > 0) {
-    const executor = opts.executor ?? new ProcessExecutor({
-      maxOutputBytes: config.maxOutputBytes,
-      networkTestUrl: config.networkTestUrl ?? `${url ?? config.url}/health`,
-    });
+    const workerId = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+    const workDir = join(dataDir, 'work');
+    await mkdir(workDir, { recursive: true });
+    const networkTestUrl = config.networkTestUrl ?? `${url ?? config.url}/health`;
+    let executor = opts.executor;
+    if (!executor && config.executor === 'sandbox') {
+      // The sandbox uid opens its workspace by path: let it through the data directory (0711:
+      // traverse, no listing). Sandboxed tasks see none of the host's files either way.
+      await chmod(dataDir, 0o711);
+      const sbx = await createSandboxExecutor({
+        uid: config.sandboxUid,
+        pidsMax: config.pidsLimit,
+        tmpBytes: config.sandboxTmpMb * 1024 * 1024,
+        openFiles: config.openFiles,
+        maxOutputBytes: config.maxOutputBytes,
+        networkTestUrl,
+        workDir,
+        scope: workerId,
+      });
+      if (!sbx.executor) {
+        await app?.close();
+        await store.close();
+        throw new HangarError(ErrorCode.ConfigInvalid, `HANGAR_EXECUTOR=sandbox, but this host cannot sandbox tasks:\n  ${sbx.problems.join('\n  ')}`, 500);
+      }
+      log.info({ isolation: sbx.description }, 'sandbox ready');
+      executor = sbx.executor;
+    }
+    executor ??= new ProcessExecutor({ maxOutputBytes: config.maxOutputBytes, networkTestUrl });
     pool = new WorkerPool({
       store,
       blobs,
       executor,
       log,
       metrics,
-      workerId: `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`,
+      workerId,
       concurrency: config.workers,
-      workDir: join(dataDir, 'work'),
+      workDir,
       queues: config.queues ? config.queues.split(',').map((q) => q.trim()).filter(Boolean) : undefined,
       heartbeatMs: config.heartbeatMs,
       pollMs: config.pollMs,

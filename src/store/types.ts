@@ -38,6 +38,7 @@ export const FailureCode = {
   WorkerLost: 'WORKER_LOST',
   SpawnFailed: 'SPAWN_FAILED',
   OomKilled: 'OOM_KILLED',
+  SandboxError: 'SANDBOX_ERROR',
   ExecutorError: 'EXECUTOR_ERROR',
 } as const;
 export type FailureCode = (typeof FailureCode)[keyof typeof FailureCode];

@@ -1,0 +1,69 @@
+/** The sandbox: bubblewrap + per-task cgroups, behind the ProcessExecutor's Launcher hook. */
+import { chmod } from 'node:fs/promises';
+import { ProcessExecutor } from '../process-executor.ts';
+import { BwrapLauncher, sandboxTools } from './bwrap.ts';
+import { detectCgroups } from './cgroups.ts';
+
+export { BwrapLauncher, sandboxTools, type SandboxOptions } from './bwrap.ts';
+export { detectCgroups, type CgroupDriver, type CgroupLimits, type CgroupStats, type TaskCgroup } from './cgroups.ts';
+
+export interface SandboxSetup {
+  uid: number;
+  pidsMax: number;
+  tmpBytes: number;
+  openFiles: number;
+  maxOutputBytes: number;
+  networkTestUrl: string;
+  /** Directory under which the pool puts workspaces; the sandbox uid must be able to reach it. */
+  workDir: string;
+  /** Names this worker's cgroup subtree. */
+  scope: string;
+}
+
+export interface SandboxReport {
+  executor: ProcessExecutor | null;
+  problems: string[];
+  /** What isolation is in force, for logs and `hangar doctor`. */
+  description: string;
+}
+
+/**
+ * Detects bwrap, util-linux and cgroups, then proves the sandbox with one real run of /bin/true.
+ * Returns no executor, with the reasons, when any part is missing.
+ */
+export async function createSandboxExecutor(s: SandboxSetup): Promise<SandboxReport> {
+  const tools = sandboxTools();
+  const cg = await detectCgroups(s.scope);
+  const problems = [...tools.problems, ...(cg.driver ? [] : cg.problems)];
+  if (!tools.ok || !cg.driver) return { executor: null, problems, description: 'none' };
+  // The unprivileged uid opens the workspace path itself: every ancestor must let it pass
+  // (o+x), and no listing is granted (0711).
+  // (o+x), and no listing is granted (0711). The proof run below fails, naming the path, if an
+  // ancestor bars the way.
+  await chmod(s.workDir, 0o711).catch(() => {});
+  const executor = new ProcessExecutor({
+    maxOutputBytes: s.maxOutputBytes,
+    networkTestUrl: s.networkTestUrl,
+    launcher: new BwrapLauncher({ uid: s.uid, gid: s.uid, pidsMax: s.pidsMax, tmpBytes: s.tmpBytes, openFiles: s.openFiles, cgroups: cg.driver }),
+  });
+  const description = `bubblewrap ${tools.bwrapVersion} as uid ${s.uid}; ${cg.driver.description}`;
+  const proof = await executor.run({
+    taskId: `proof-${process.pid}`,
+    attempt: 1,
+    command: 'proof',
+    args: ['/bin/true'],
+    shell: null,
+    env: {},
+    metadata: {},
+    resources: { cpu: 256, memory: 64 },
+    timeoutMs: 10_000,
+    workspace: `${s.workDir}/proof-${process.pid}`,
+    signal: new AbortController().signal,
+  });
+  if (proof.status !== 'SUCCESS') {
+    await executor.close();
+    const why = proof.failure?.message ?? proof.stderr.data.toString().trim();
+    return { executor: null, problems: [`a sandboxed /bin/true failed: ${why}`], description };
+  }
+  return { executor, problems: [], description };
+}

@@ -1,0 +1,46 @@
+/** The embedded platform with HANGAR_EXECUTOR=sandbox: seed workloads run sandboxed and
+ *  accounted; a timeout leaves nothing behind. Skipped where the host cannot sandbox. */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { sandboxTools } from '../../src/executor/sandbox/index.ts';
+import type { Platform } from '../../src/runtime/index.ts';
+import { processesOfTask, testPlatform, until } from '../helpers/platform.ts';
+
+const tools = sandboxTools();
+describe('platform with the sandbox executor', { skip: tools.ok ? false : tools.problems.join('; ') }, () => {
+  let p: Platform;
+  before(async () => {
+    p = await testPlatform({ HANGAR_EXECUTOR: 'sandbox' });
+  });
+  after(async () => p.close());
+
+  const submit = async (body: object) => (await p.app!.inject({ method: 'POST', url: '/tasks', payload: body })).json().taskId as string;
+  const final = (id: string, ms = 15_000) =>
+    until(async () => {
+      const t = (await p.app!.inject({ method: 'GET', url: `/tasks/${id}` })).json();
+      return ['SUCCESS', 'FAILED', 'TIMEOUT', 'CANCELLED'].includes(t.status) ? t : null;
+    }, ms);
+
+  it('runs a seed workload sandboxed, with cgroup accounting in detailedResults', async () => {
+    const t = await final(await submit({ command: 'cpu-intensive', priority: 5 }));
+    assert.equal(t.status, 'SUCCESS', JSON.stringify(t.error));
+    assert.equal(t.detailedResults.result.message, 'CPU-intensive task completed');
+    const acc = t.detailedResults.metadata.accounting;
+    assert.ok(acc.cpuUserMs > 0 && acc.peakMemoryBytes > 0, JSON.stringify(acc));
+    assert.equal(acc.oomKilled, false);
+  });
+
+  it('runs a program as the sandbox uid', async () => {
+    const t = await final(await submit({ shell: 'id -u' }));
+    assert.equal(t.status, 'SUCCESS');
+    const logs = (await p.app!.inject({ method: 'GET', url: `/tasks/${t.taskId}/logs?stream=stdout` })).body;
+    assert.equal(logs, `${p.config.sandboxUid}\n`);
+  });
+
+  it('{"command":"timeout","timeout":2} ends TIMEOUT with its whole tree gone', async () => {
+    const id = await submit({ command: 'timeout', timeout: 2 });
+    const t = await final(id);
+    assert.equal(t.status, 'TIMEOUT');
+    assert.deepEqual(processesOfTask(id), []);
+  });
+});

@@ -1,0 +1,140 @@
+/**
+ * Hostile tasks against the sandbox (bubblewrap + per-task cgroups), each with a typed outcome.
+ * Real processes, a real server on the host's loopback; skipped, with the reason, where the
+ * host cannot sandbox (no bwrap, not root, no cgroups).
+ */
+import assert from 'node:assert/strict';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { createSandboxExecutor, type ExecutionRequest, type ProcessExecutor } from '../../src/executor/index.ts';
+import { uuidv7 } from '../../src/store/index.ts';
+import { processesOfTask } from '../helpers/platform.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'hangar-sbx-'));
+chmodSync(dir, 0o711);
+const workDir = join(dir, 'work');
+mkdirSync(workDir, { recursive: true });
+const report = await createSandboxExecutor({
+  uid: 64100,
+  pidsMax: 64,
+  tmpBytes: 16 << 20,
+  openFiles: 256,
+  maxOutputBytes: 1 << 20,
+  networkTestUrl: 'http://127.0.0.1:9/',
+  workDir,
+  scope: `test-${process.pid}`,
+}).catch((err: Error) => ({ executor: null, problems: [err.message], description: 'none' }));
+const skip = report.executor ? false : `no sandbox here: ${report.problems.join('; ')}`;
+const sbx = report.executor as ProcessExecutor;
+
+function req(over: Partial<ExecutionRequest>): ExecutionRequest {
+  const taskId = uuidv7();
+  return {
+    taskId,
+    attempt: 1,
+    command: 'test',
+    args: null,
+    shell: null,
+    env: {},
+    metadata: {},
+    resources: { cpu: 1024, memory: 256 },
+    timeoutMs: 10_000,
+    workspace: join(workDir, `${taskId}-1`),
+    signal: new AbortController().signal,
+    ...over,
+  };
+}
+const sh = (shell: string, over: Partial<ExecutionRequest> = {}) => sbx.run(req({ shell, ...over }));
+
+describe('sandbox: hostile tasks are contained', { skip }, () => {
+  let server: ReturnType<typeof createServer>;
+  let port = 0;
+  before(async () => {
+    server = createServer((_q, r) => r.end('secret'));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    port = (server.address() as { port: number }).port;
+  });
+  after(async () => {
+    server.close();
+    await sbx.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('runs as an unprivileged uid with no capabilities and no new privileges', async () => {
+    const r = await sh('id -u; grep -E "^(CapEff|NoNewPrivs)" /proc/self/status');
+    assert.equal(r.status, 'SUCCESS', r.stderr.data.toString());
+    const out = r.stdout.data.toString();
+    assert.match(out, /^64100$/m);
+    assert.match(out, /CapEff:\s+0+$/m);
+    assert.match(out, /NoNewPrivs:\s+1$/m);
+  });
+
+  it('cannot read /etc/shadow', async () => {
+    const r = await sh('cat /etc/shadow');
+    assert.equal(r.status, 'FAILED');
+    assert.match(r.stderr.data.toString(), /Permission denied/);
+  });
+
+  it('cannot write outside its workspace; can write inside it and /tmp', async () => {
+    const r = await sh('for p in /usr/x /etc/x /x /root/x /var/x; do (echo > $p) 2>/dev/null && echo "WROTE $p"; done; echo ok > /workspace/f && echo ok > /tmp/f && cat /workspace/f /tmp/f');
+    assert.equal(r.status, 'SUCCESS', r.stderr.data.toString());
+    assert.doesNotMatch(r.stdout.data.toString(), /WROTE/);
+    assert.equal(r.stdout.data.toString(), 'ok\nok\n');
+  });
+
+  it('sees no host process', async () => {
+    const r = await sh('ls /proc | grep -E "^[0-9]+$" | wc -l; kill -0 1 && echo pid1-is-mine');
+    assert.ok(Number(r.stdout.data.toString().split('\n')[0]) <= 5, r.stdout.data.toString());
+    assert.equal(existsSync(`/proc/${process.pid}`), true, 'the host process exists');
+    const r2 = await sh(`kill -0 ${process.pid} 2>&1 || echo invisible`);
+    assert.match(r2.stdout.data.toString(), /invisible/);
+  });
+
+  it("cannot reach a server on the host's 127.0.0.1", async () => {
+    const r = await sbx.run(req({ args: ['/opt/hangar/node', '-e', `fetch('http://127.0.0.1:${port}/').then(()=>console.log('REACHED'),e=>{console.log('refused',e.cause?.code);process.exit(3)})`] }));
+    assert.doesNotMatch(r.stdout.data.toString(), /REACHED/);
+    assert.equal(r.status, 'FAILED');
+  });
+
+  it('two tasks cannot see each other’s files', async () => {
+    const a = req({ shell: 'echo private > /workspace/mine; sleep 1; ls -a /workspace' });
+    const b = req({ shell: `ls ${a.workspace} 2>&1; ls /workspace; find / -xdev -maxdepth 4 -name mine 2>/dev/null; true` });
+    const [ra, rb] = await Promise.all([sbx.run(a), new Promise((r) => setTimeout(r, 300)).then(() => sbx.run(b))]);
+    assert.match(ra.stdout.data.toString(), /mine/);
+    assert.doesNotMatch(rb.stdout.data.toString(), /^mine$/m);
+  });
+
+  it('allocating twice the memory limit ends OOM_KILLED', async () => {
+    const r = await sbx.run(req({ command: 'memory-intensive', metadata: { megabytes: 128 }, resources: { cpu: 1024, memory: 64 } }));
+    assert.equal(r.status, 'FAILED');
+    assert.equal(r.failure?.code, 'OOM_KILLED');
+    const acc = (r.detailedResults.metadata as Record<string, any>).accounting;
+    assert.equal(acc.oomKilled, true);
+    assert.ok(acc.peakMemoryBytes <= 64 << 20);
+  });
+
+  it('a fork bomb is held at pids.max and dies with its timeout', async () => {
+    const r = await sbx.run(req({ args: ['/opt/hangar/node', '-e', "const {spawn}=require('child_process');setInterval(()=>{for(let i=0;i<20;i++){try{spawn('sleep',['60']).on('error',()=>{})}catch{}}},10)"], timeoutMs: 2000 }));
+    assert.equal(r.status, 'TIMEOUT');
+    const acc = (r.detailedResults.metadata as Record<string, any>).accounting;
+    assert.ok(acc.pidsRefused > 0, 'forks were refused');
+  });
+
+  it('a task that ignores SIGTERM and double-forks does not outlive its timeout', async () => {
+    const q = req({ shell: 'trap "" TERM; (setsid sh -c "trap \\"\\" TERM; sleep 300" &) ; sleep 300', timeoutMs: 1000 });
+    const r = await sbx.run(q);
+    assert.equal(r.status, 'TIMEOUT');
+    await new Promise((res) => setTimeout(res, 200));
+    assert.deepEqual(processesOfTask(q.taskId), []);
+  });
+
+  it('reports CPU, memory and wall time from the cgroup', async () => {
+    const r = await sbx.run(req({ command: 'cpu-intensive' }));
+    assert.equal(r.status, 'SUCCESS');
+    const acc = (r.detailedResults.metadata as Record<string, any>).accounting;
+    assert.ok(acc.cpuUserMs > 0 && acc.peakMemoryBytes > 0 && acc.wallMs > 0, JSON.stringify(acc));
+  });
+});
