@@ -41,6 +41,25 @@ serverOptions(program.command('worker').description('Run a worker process (no AP
   .option('--queues <list>', 'comma-separated queues to lease from (HANGAR_QUEUES)')
   .action((flags: Record<string, unknown>) => serve(config(flags), { api: false, workers: true }));
 
+serverOptions(program.command('doctor').description('Which isolation this host offers, proven by one real sandboxed run (exit 1 without it)'))
+  .option('--json', 'print the report as JSON')
+  .action(async (flags: Record<string, unknown>) => {
+    const { json, ...rest } = flags;
+    const { doctor } = await import('./doctor.ts');
+    const r = await doctor(config(rest));
+    if (json) process.stdout.write(JSON.stringify(r, null, 2) + '\n');
+    else {
+      const lines = [
+        `sandbox:   ${r.sandbox.available ? `available (${r.sandbox.description}; proof run ${r.sandbox.proofMs} ms)` : 'NOT available'}`,
+        ...r.sandbox.problems.map((p) => `  - ${p}`),
+        `executor:  ${r.executor}`,
+        `verdict:   ${r.verdict}`,
+      ];
+      process.stdout.write(lines.join('\n') + '\n');
+    }
+    if (!r.sandbox.available) process.exitCode = 1;
+  });
+
 submitCommand(program);
 taskCommands(program);
 opsCommands(program);

@@ -12,7 +12,7 @@ import { DiskBlobStore, type BlobStore } from '../blobs/index.ts';
 import type { Config } from '../config/index.ts';
 import { createSandboxExecutor, ProcessExecutor, type Executor } from '../executor/index.ts';
 import { ErrorCode, HangarError } from '../errors/index.ts';
-import { chmod, mkdir } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { createLogger, type Logger } from '../log/index.ts';
 import { Metrics } from '../metrics/index.ts';
 import { SqliteStore, systemClock, type Store } from '../store/index.ts';
@@ -73,7 +73,10 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
       capacity,
       estimator: new StartEstimator(store, clock, capacity),
       cancelLocal: (id) => void pool?.cancelLocal(id),
-      warnings: () => [],
+      warnings: () =>
+        roles.workers && config.workers > 0 && config.executor === 'process' && !opts.executor
+          ? ['tasks run as plain processes without isolation (HANGAR_EXECUTOR=process); see hangar doctor']
+          : [],
     };
     app = await buildApp(ctx, log);
     const address = await app.listen({ port: config.port, host: config.host });
@@ -88,9 +91,6 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
     const networkTestUrl = config.networkTestUrl ?? `${url ?? config.url}/health`;
     let executor = opts.executor;
     if (!executor && config.executor === 'sandbox') {
-      // The sandbox uid opens its workspace by path: let it through the data directory (0711:
-      // traverse, no listing). Sandboxed tasks see none of the host's files either way.
-      await chmod(dataDir, 0o711);
       const sbx = await createSandboxExecutor({
         uid: config.sandboxUid,
         pidsMax: config.pidsLimit,

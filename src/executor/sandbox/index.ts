@@ -1,5 +1,6 @@
 /** The sandbox: bubblewrap + per-task cgroups, behind the ProcessExecutor's Launcher hook. */
 import { chmod } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { ProcessExecutor } from '../process-executor.ts';
 import { BwrapLauncher, sandboxTools } from './bwrap.ts';
 import { detectCgroups } from './cgroups.ts';
@@ -40,13 +41,15 @@ export async function createSandboxExecutor(s: SandboxSetup): Promise<SandboxRep
   // (o+x), and no listing is granted (0711).
   // (o+x), and no listing is granted (0711). The proof run below fails, naming the path, if an
   // ancestor bars the way.
+  // The workspaces' directory and the one holding it (the data directory) are ours to open up.
   await chmod(s.workDir, 0o711).catch(() => {});
+  await chmod(dirname(s.workDir), 0o711).catch(() => {});
   const executor = new ProcessExecutor({
     maxOutputBytes: s.maxOutputBytes,
     networkTestUrl: s.networkTestUrl,
     launcher: new BwrapLauncher({ uid: s.uid, gid: s.uid, pidsMax: s.pidsMax, tmpBytes: s.tmpBytes, openFiles: s.openFiles, cgroups: cg.driver }),
   });
-  const description = `bubblewrap ${tools.bwrapVersion} as uid ${s.uid}; ${cg.driver.description}`;
+  const description = `${tools.bwrapVersion} as uid ${s.uid}; ${cg.driver.description}`;
   const proof = await executor.run({
     taskId: `proof-${process.pid}`,
     attempt: 1,
@@ -62,8 +65,10 @@ export async function createSandboxExecutor(s: SandboxSetup): Promise<SandboxRep
   });
   if (proof.status !== 'SUCCESS') {
     await executor.close();
-    const why = proof.failure?.message ?? proof.stderr.data.toString().trim();
-    return { executor: null, problems: [`a sandboxed /bin/true failed: ${why}`], description };
+    const stderr = proof.stderr.data.toString().trim();
+    const why = `${proof.failure?.message ?? 'failed'}${stderr ? ` (${stderr})` : ''}`;
+    const hint = /Permission denied/.test(why) ? `; uid ${s.uid} must be able to traverse (o+x) every directory above ${s.workDir}` : '';
+    return { executor: null, problems: [`a sandboxed /bin/true failed: ${why}${hint}`], description };
   }
   return { executor, problems: [], description };
 }
