@@ -24,6 +24,7 @@ export async function doctor(config: Config): Promise<DoctorReport> {
       pidsMax: config.pidsLimit,
       tmpBytes: config.sandboxTmpMb * 1024 * 1024,
       openFiles: config.openFiles,
+      workspaceBytes: config.workspaceMb * 1024 * 1024,
       maxOutputBytes: config.maxOutputBytes,
       networkTestUrl: 'http://127.0.0.1:9/',
       workDir,

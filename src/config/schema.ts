@@ -32,6 +32,7 @@ export const ConfigSchema = z
     sandboxUid: int(1, 2 ** 31 - 2).default(64100).describe('Host uid and gid sandboxed tasks run as (no login, owns nothing else).'),
     pidsLimit: int(8, 1_000_000).default(256).describe('Processes one sandboxed task may have at once (cgroup pids.max).'),
     sandboxTmpMb: int(1, 1_048_576).default(64).describe("Size of a sandboxed task's private /tmp, MB (counts against its memory limit)."),
+    workspaceMb: int(1, 1_048_576).default(256).describe("Size of a sandboxed task's workspace, MB: a tmpfs, so its pages count against the task's memory limit and filling it ends in ENOSPC."),
     openFiles: int(16, 1_048_576).default(1024).describe('Open files per sandboxed task (RLIMIT_NOFILE).'),
     maxOutputBytes: int(1024).default(1_048_576).describe('Stored stdout and stderr per attempt, bytes each; beyond it output is marked truncated.'),
     bodyLimit: int(1024).default(1_048_576).describe('Largest accepted request body, bytes (larger → 413).'),

@@ -96,6 +96,7 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
         pidsMax: config.pidsLimit,
         tmpBytes: config.sandboxTmpMb * 1024 * 1024,
         openFiles: config.openFiles,
+        workspaceBytes: config.workspaceMb * 1024 * 1024,
         maxOutputBytes: config.maxOutputBytes,
         networkTestUrl,
         workDir,

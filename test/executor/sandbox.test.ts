@@ -22,6 +22,7 @@ const report = await createSandboxExecutor({
   pidsMax: 64,
   tmpBytes: 16 << 20,
   openFiles: 256,
+  workspaceBytes: 32 << 20,
   maxOutputBytes: 1 << 20,
   networkTestUrl: 'http://127.0.0.1:9/',
   workDir,
@@ -129,6 +130,30 @@ describe('sandbox: hostile tasks are contained', { skip }, () => {
     assert.equal(r.status, 'TIMEOUT');
     await new Promise((res) => setTimeout(res, 200));
     assert.deepEqual(processesOfTask(q.taskId), []);
+  });
+
+  it('filling the disk stops at the workspace cap (ENOSPC), the host disk untouched', async () => {
+    const r = await sh('dd if=/dev/zero of=/workspace/fill bs=1M count=200 2>&1; echo dd=$?; dd if=/dev/zero of=/tmp/fill bs=1M count=200 2>&1; echo tmp=$?');
+    const out = r.stdout.data.toString();
+    assert.match(out, /No space left on device/);
+    assert.match(out, /dd=1/);
+    assert.match(out, /tmp=1/);
+  });
+
+  it('printing 1 GB keeps 1 MiB per stream, marked truncated', async () => {
+    const r = await sh('head -c 1073741824 /dev/zero', { timeoutMs: 60_000 });
+    assert.equal(r.status, 'SUCCESS');
+    assert.equal(r.stdout.data.length, 1 << 20);
+    assert.equal(r.stdout.bytes, 1073741824);
+    assert.equal(r.stdout.truncated, true);
+  });
+
+  it('a CPU spinner gets its quota (256 units = 0.25 vCPU), within ±20 %', async () => {
+    const r = await sh('while :; do :; done', { resources: { cpu: 256, memory: 64 }, timeoutMs: 3000 });
+    assert.equal(r.status, 'TIMEOUT');
+    const acc = (r.detailedResults.metadata as Record<string, any>).accounting;
+    const share = (acc.cpuUserMs + acc.cpuSystemMs) / acc.wallMs;
+    assert.ok(share > 0.25 * 0.8 && share < 0.25 * 1.2, `share ${share.toFixed(3)} of a CPU`);
   });
 
   it('reports CPU, memory and wall time from the cgroup', async () => {

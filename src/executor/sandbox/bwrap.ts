@@ -11,7 +11,7 @@
  * Running bwrap as root would keep a full capability set inside its user namespace and let the
  * task read root-only files such as /etc/shadow; dropping the uid first closes that.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { chown } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,6 +34,8 @@ export interface SandboxOptions {
   tmpBytes: number;
   /** RLIMIT_NOFILE of the task. */
   openFiles: number;
+  /** Size of the workspace, bytes: a tmpfs mounted over it (its pages count against memory). */
+  workspaceBytes: number;
   cgroups: CgroupDriver;
 }
 
@@ -97,8 +99,23 @@ export class BwrapLauncher implements Launcher {
     const launch: Launch = {
       file: '/bin/sh',
       // Join every controller before exec, so no fork of the task is ever outside its cgroups.
-      argv: ['-c', 'for f in $HANGAR_CGROUP_PROCS; do echo $$ > "$f" || exit 125; done; exec "$@"', 'hangar-sandbox', ...chain],
-      env: { PATH: '/usr/local/bin:/usr/bin:/bin', HANGAR_CGROUP_PROCS: cg.procsFiles.join(' ') },
+      // The workspace is a size-capped tmpfs, mounted after joining so its pages are charged to
+      // the task: filling it ends in ENOSPC (or the memory limit), never a full host disk.
+      argv: [
+        '-c',
+        'for f in $HANGAR_CGROUP_PROCS; do echo $$ > "$f" || exit 125; done; ' +
+          'mount -t tmpfs -o "size=$HANGAR_WS_BYTES,mode=0700,uid=$HANGAR_UID,gid=$HANGAR_UID,nosuid,nodev" hangar-ws "$HANGAR_WS" || exit 125; ' +
+          'exec "$@"',
+        'hangar-sandbox',
+        ...chain,
+      ],
+      env: {
+        PATH: '/usr/local/bin:/usr/bin:/bin',
+        HANGAR_CGROUP_PROCS: cg.procsFiles.join(' '),
+        HANGAR_WS: req.workspace,
+        HANGAR_WS_BYTES: String(this.o.workspaceBytes),
+        HANGAR_UID: String(uid),
+      },
     };
     return {
       launch,
@@ -125,9 +142,21 @@ export class BwrapLauncher implements Launcher {
         }
         return out;
       },
-      cleanup: () => cg.remove(),
+      async cleanup() {
+        await unmount(req.workspace);
+        await cg.remove();
+      },
     };
   }
+}
+
+/** Unmounts the workspace tmpfs (lazily, so a straggler cannot pin it); fine if never mounted. */
+function unmount(path: string): Promise<void> {
+  return new Promise((resolve) => {
+    const p = spawn('umount', ['-l', path], { stdio: 'ignore' });
+    p.on('error', () => resolve());
+    p.on('exit', () => resolve());
+  });
 }
 
 /** Which sandbox this host offers, and why not when it offers none. */

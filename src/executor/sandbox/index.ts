@@ -13,6 +13,7 @@ export interface SandboxSetup {
   pidsMax: number;
   tmpBytes: number;
   openFiles: number;
+  workspaceBytes: number;
   maxOutputBytes: number;
   networkTestUrl: string;
   /** Directory under which the pool puts workspaces; the sandbox uid must be able to reach it. */
@@ -47,7 +48,7 @@ export async function createSandboxExecutor(s: SandboxSetup): Promise<SandboxRep
   const executor = new ProcessExecutor({
     maxOutputBytes: s.maxOutputBytes,
     networkTestUrl: s.networkTestUrl,
-    launcher: new BwrapLauncher({ uid: s.uid, gid: s.uid, pidsMax: s.pidsMax, tmpBytes: s.tmpBytes, openFiles: s.openFiles, cgroups: cg.driver }),
+    launcher: new BwrapLauncher({ uid: s.uid, gid: s.uid, pidsMax: s.pidsMax, tmpBytes: s.tmpBytes, openFiles: s.openFiles, workspaceBytes: s.workspaceBytes, cgroups: cg.driver }),
   });
   const description = `${tools.bwrapVersion} as uid ${s.uid}; ${cg.driver.description}`;
   const proof = await executor.run({

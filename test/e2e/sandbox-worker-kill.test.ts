@@ -1,0 +1,39 @@
+/** A sandboxed task does not outlive its worker: SIGKILL the embedded server while a task that
+ *  ignores SIGTERM and double-forks is running; within a second nothing of it is left. */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, it } from 'node:test';
+import { sandboxTools } from '../../src/executor/index.ts';
+import { processesOfTask, until } from '../helpers/platform.ts';
+import { freePort, startHangar } from '../helpers/process.ts';
+
+const tools = sandboxTools();
+const dir = mkdtempSync(join(tmpdir(), 'hangar-sbx-kill-'));
+after(() => {
+  // The killed worker could not unmount its workspace tmpfs; the test cleans up after it.
+  try {
+    execFileSync('sh', ['-c', `grep -o " ${dir}[^ ]*" /proc/mounts | xargs -r -n1 umount -l`]);
+  } catch {
+    // Nothing mounted.
+  }
+  rmSync(dir, { recursive: true, force: true });
+});
+
+it('no process of a sandboxed task survives a SIGKILLed worker', { skip: tools.ok ? false : tools.problems.join('; '), timeout: 60_000 }, async () => {
+  const h = await startHangar(['up'], { HANGAR_DATA_DIR: dir, HANGAR_EXECUTOR: 'sandbox' }, await freePort());
+  const res = await fetch(`${h.url}/tasks`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ shell: 'trap "" TERM; (setsid sh -c "trap \\"\\" TERM; sleep 300" &); sleep 300' }),
+  });
+  const { taskId } = (await res.json()) as { taskId: string };
+  await until(async () => processesOfTask(taskId).length >= 2, 10_000);
+  h.child.kill('SIGKILL');
+  await h.exited;
+  const killedAt = Date.now();
+  await until(async () => processesOfTask(taskId).length === 0, 5_000, 10);
+  assert.ok(Date.now() - killedAt <= 1000, `gone after ${Date.now() - killedAt} ms`);
+});
