@@ -2,7 +2,7 @@
  *  ignores SIGTERM and double-forks is running; within a second nothing of it is left. */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, it } from 'node:test';
@@ -36,4 +36,16 @@ it('no process of a sandboxed task survives a SIGKILLed worker', { skip: tools.o
   const killedAt = Date.now();
   await until(async () => processesOfTask(taskId).length === 0, 5_000, 10);
   assert.ok(Date.now() - killedAt <= 1000, `gone after ${Date.now() - killedAt} ms`);
+  const mounted = () => readFileSync('/proc/mounts', 'utf8').includes(` ${dir}/work/`);
+  assert.equal(mounted(), true, 'the dead worker left its workspace mounted');
+
+  // A new worker on the same data directory sweeps what the dead one left.
+  const again = await startHangar(['up'], { HANGAR_DATA_DIR: dir, HANGAR_EXECUTOR: 'sandbox' }, await freePort());
+  try {
+    // The API answers before the worker has set up its sandbox (and swept): wait for it.
+    await until(async () => !mounted(), 10_000);
+  } finally {
+    again.child.kill('SIGTERM');
+    assert.equal(await again.exited, 0);
+  }
 });

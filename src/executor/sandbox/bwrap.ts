@@ -151,7 +151,7 @@ export class BwrapLauncher implements Launcher {
 }
 
 /** Unmounts the workspace tmpfs (lazily, so a straggler cannot pin it); fine if never mounted. */
-function unmount(path: string): Promise<void> {
+export function unmount(path: string): Promise<void> {
   return new Promise((resolve) => {
     const p = spawn('umount', ['-l', path], { stdio: 'ignore' });
     p.on('error', () => resolve());

@@ -13,8 +13,8 @@
  * limit on the worker still bounds its tasks.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, readFile, rmdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readFile, readdir, rmdir, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 
 export interface CgroupLimits {
   memoryBytes: number;
@@ -50,6 +50,11 @@ export interface CgroupDriver {
   create(name: string, limits: CgroupLimits): Promise<TaskCgroup>;
   /** Removes this worker's (empty) subtree; call after every task cgroup is removed. */
   dispose(): Promise<void>;
+  /**
+   * Kills and removes what dead workers left (a SIGKILLed worker cannot clean up): every
+   * sibling subtree whose scope `isAlive` rejects. Returns the task cgroup names it removed.
+   */
+  sweepDead(isAlive: (scope: string) => boolean): Promise<string[]>;
 }
 
 const CPU_PERIOD_US = 100_000;
@@ -176,9 +181,16 @@ class V1Driver implements CgroupDriver {
     this.description = `cgroup v1 (memory, cpu, cpuacct, pids${unifiedBase ? '; cgroup2 cgroup.kill' : ''}) under ${bases.memory}`;
   }
 
+  private allBases(): string[] {
+    return [...new Set(Object.values(this.bases)), ...(this.unifiedBase ? [this.unifiedBase] : [])];
+  }
+
   async dispose(): Promise<void> {
-    const bases = [...new Set(Object.values(this.bases)), ...(this.unifiedBase ? [this.unifiedBase] : [])];
-    await Promise.all(bases.map((b) => rmdirRetry(b, 200).catch(() => {})));
+    await Promise.all(this.allBases().map((b) => rmdirRetry(b, 200).catch(() => {})));
+  }
+
+  sweepDead(isAlive: (scope: string) => boolean): Promise<string[]> {
+    return sweep(this.allBases(), isAlive);
   }
 
   async create(name: string, l: CgroupLimits): Promise<TaskCgroup> {
@@ -241,6 +253,10 @@ class V2Driver implements CgroupDriver {
     await rmdirRetry(this.base, 200).catch(() => {});
   }
 
+  sweepDead(isAlive: (scope: string) => boolean): Promise<string[]> {
+    return sweep([this.base], isAlive);
+  }
+
   async create(name: string, l: CgroupLimits): Promise<TaskCgroup> {
     const dir = join(this.base, name);
     await mkdir(dir, { recursive: true });
@@ -270,6 +286,33 @@ class V2Driver implements CgroupDriver {
       remove: () => rmdirRetry(dir),
     };
   }
+}
+
+async function subdirs(dir: string): Promise<string[]> {
+  try {
+    return (await readdir(dir, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name);
+  } catch {
+    return [];
+  }
+}
+
+/** For each base (`.../hangar/<own scope>`), the sibling scopes of dead workers. */
+async function sweep(bases: string[], isAlive: (scope: string) => boolean): Promise<string[]> {
+  const removed = new Set<string>();
+  for (const base of bases) {
+    const parent = dirname(base);
+    for (const scope of await subdirs(parent)) {
+      if (join(parent, scope) === base || isAlive(scope)) continue;
+      for (const task of await subdirs(join(parent, scope))) {
+        const dir = join(parent, scope, task);
+        await killLoop([dir], null, 1000);
+        await rmdirRetry(dir, 500).catch(() => {});
+        removed.add(task);
+      }
+      await rmdirRetry(join(parent, scope), 200).catch(() => {});
+    }
+  }
+  return [...removed];
 }
 
 export interface DetectResult {

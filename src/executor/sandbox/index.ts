@@ -1,8 +1,10 @@
 /** The sandbox: bubblewrap + per-task cgroups, behind the ProcessExecutor's Launcher hook. */
-import { chmod } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { chmod, rm } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { dirname, join } from 'node:path';
+import type { CgroupDriver } from './cgroups.ts';
 import { ProcessExecutor } from '../process-executor.ts';
-import { BwrapLauncher, sandboxTools } from './bwrap.ts';
+import { BwrapLauncher, sandboxTools, unmount } from './bwrap.ts';
 import { detectCgroups } from './cgroups.ts';
 
 export { BwrapLauncher, sandboxTools, type SandboxOptions } from './bwrap.ts';
@@ -20,6 +22,29 @@ export interface SandboxSetup {
   workDir: string;
   /** Names this worker's cgroup subtree. */
   scope: string;
+}
+
+/** Scopes are `<host>-<pid>-<random>` (the worker id); a scope whose pid is gone is dead. */
+function scopeAlive(scope: string): boolean {
+  const m = /^(.*)-(\d+)-[0-9a-f]+$/.exec(scope);
+  if (!m) return true; // Not ours to judge (doctor or test scopes).
+  if (m[1] !== hostname()) return true;
+  try {
+    process.kill(Number(m[2]), 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** What a SIGKILLed worker left: its task cgroups, and the tmpfs workspaces they were mounted on. */
+async function sweepDeadWorkers(driver: CgroupDriver, workDir: string): Promise<void> {
+  const tasks = await driver.sweepDead(scopeAlive);
+  for (const t of tasks) {
+    const ws = join(workDir, t);
+    await unmount(ws);
+    await rm(ws, { recursive: true, force: true }).catch(() => {});
+  }
 }
 
 export interface SandboxReport {
@@ -45,6 +70,7 @@ export async function createSandboxExecutor(s: SandboxSetup): Promise<SandboxRep
   // The workspaces' directory and the one holding it (the data directory) are ours to open up.
   await chmod(s.workDir, 0o711).catch(() => {});
   await chmod(dirname(s.workDir), 0o711).catch(() => {});
+  await sweepDeadWorkers(cg.driver, s.workDir);
   const executor = new ProcessExecutor({
     maxOutputBytes: s.maxOutputBytes,
     networkTestUrl: s.networkTestUrl,
