@@ -1,0 +1,133 @@
+/**
+ * Sandbox start cost, in one process run (research/sandbox.md §2 method): `/bin/true`
+ *   1. bare spawn,
+ *   2. bare bwrap + cgroups: a shell that makes three v1 cgroups (memory, cpu, pids), sets their
+ *      limits, joins them, drops to the sandbox uid and execs bwrap — no Hangar code,
+ *   3. Hangar: POST /tasks {args:["/bin/true"]} → the task recorded SUCCESS, sandbox executor.
+ * Sequential runs interleaved round-robin (drift hits all three alike), then 2 concurrent
+ * spawners for tasks/s. Prints p50/p99 and Hangar ÷ bare bwrap + cgroups (target ≤ 1.5× at p50).
+ *
+ *   node --disable-warning=ExperimentalWarning bench/sandbox.ts [--n 200]
+ */
+import { spawn } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, rmdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '../src/config/index.ts';
+import { createLogger } from '../src/log/index.ts';
+import { startPlatform } from '../src/runtime/index.ts';
+
+const n = Number(process.argv[process.argv.indexOf('--n') + 1] || 200) || 200;
+const UID = 64100;
+const dir = mkdtempSync(join(tmpdir(), 'hangar-bench-sbx-'));
+chmodSync(dir, 0o711);
+
+const run = (file: string, args: string[], env?: NodeJS.ProcessEnv) =>
+  new Promise<number>((resolve, reject) => {
+    const t = performance.now();
+    const p = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
+    p.stdout.resume();
+    let err = '';
+    p.stderr.on('data', (d) => (err += d));
+    p.on('error', reject);
+    p.on('close', (code) => (code === 0 ? resolve(performance.now() - t) : reject(new Error(`${file} exit ${code}: ${err}`))));
+  });
+
+function own(ctrl: string): string {
+  for (const l of readFileSync('/proc/self/cgroup', 'utf8').trim().split('\n')) {
+    const [, c, p] = l.split(/:(.*?):/);
+    if (c.split(',').includes(ctrl)) return p;
+  }
+  return '/';
+}
+const cgBase = (c: string) => join('/sys/fs/cgroup', c, own(c));
+let seq = 0;
+const ws = join(dir, 'ws');
+mkdirSync(ws, { recursive: true });
+
+// The reference script of research/sandbox.md §3, written for this bench.
+const SCRIPT = `set -e
+M=$1/$4 C=$2/$4 P=$3/$4
+mkdir "$M" "$C" "$P"
+echo 268435456 > "$M/memory.limit_in_bytes"
+echo 100000 > "$C/cpu.cfs_period_us"; echo 25000 > "$C/cpu.cfs_quota_us"
+echo 256 > "$P/pids.max"
+for d in "$M" "$C" "$P"; do echo $$ > "$d/cgroup.procs"; done
+exec setpriv --reuid=${UID} --regid=${UID} --clear-groups --no-new-privs bwrap --unshare-all --die-with-parent --new-session \\
+  --ro-bind /usr /usr --symlink usr/bin /bin --symlink usr/lib /lib --symlink usr/lib64 /lib64 --symlink usr/sbin /sbin \\
+  --ro-bind /etc /etc --size 67108864 --tmpfs /tmp --bind "$5" /workspace --chdir /workspace \\
+  --proc /proc --dev /dev --hostname sandbox --clearenv --setenv PATH /usr/bin:/bin --remount-ro / /bin/true`;
+
+async function bareBwrap(): Promise<number> {
+  const name = `bench-${process.pid}-${seq++}`;
+  const t = await run('/bin/sh', ['-c', SCRIPT, 'sbx', cgBase('memory'), cgBase('cpu'), cgBase('pids'), name, ws]);
+  // Off the critical path, with retry: a just-emptied cgroup is briefly busy.
+  void (async () => {
+    for (const c of ['memory', 'cpu', 'pids']) {
+      for (let i = 0; i < 2000; i++) {
+        try {
+          rmdirSync(join(cgBase(c), name));
+          break;
+        } catch {
+          await new Promise((r) => setTimeout(r, 1));
+        }
+      }
+    }
+  })();
+  return t;
+}
+
+const config = loadConfig({
+  env: { HANGAR_PORT: '0', HANGAR_DATA_DIR: join(dir, 'data'), HANGAR_WORKERS: '2', HANGAR_EXECUTOR: 'sandbox', HANGAR_LOG_LEVEL: 'silent' },
+});
+const platform = await startPlatform(config, { api: true, workers: true }, { log: createLogger('silent') });
+const done = new Map<string, (t: number) => void>();
+const finish = platform.store.finish.bind(platform.store);
+platform.store.finish = async (ref, outcome) => {
+  const t = await finish(ref, outcome);
+  if (t?.status === 'SUCCESS') done.get(t.id)?.(performance.now());
+  else if (t && t.status !== 'PENDING') throw new Error(`task ${t.id} ended ${t.status}: ${JSON.stringify(t.failure)}`);
+  return t;
+};
+async function hangar(): Promise<number> {
+  const t0 = performance.now();
+  const res = await fetch(`${platform.url}/tasks`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"args":["/bin/true"]}' });
+  const { taskId } = (await res.json()) as { taskId: string };
+  const t1 = await new Promise<number>((r) => done.set(taskId, r));
+  done.delete(taskId);
+  return t1 - t0;
+}
+
+const kinds: [string, () => Promise<number>][] = [
+  ['bare spawn /bin/true', () => run('/bin/true', [])],
+  ['bare bwrap + cgroups', bareBwrap],
+  ['Hangar submit→done (sandbox)', hangar],
+];
+const q = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
+
+for (const [, f] of kinds) for (let i = 0; i < 10; i++) await f(); // warm-up
+const lat = new Map<string, number[]>(kinds.map(([k]) => [k, []]));
+for (let i = 0; i < n; i++) for (const [k, f] of kinds) lat.get(k)!.push(await f());
+const rate = new Map<string, number>();
+for (const [k, f] of kinds) {
+  const t = performance.now();
+  let count = 0;
+  await Promise.all([0, 1].map(async () => {
+    while (performance.now() - t < 3000) {
+      await f();
+      count++;
+    }
+  }));
+  rate.set(k, count / ((performance.now() - t) / 1000));
+}
+await platform.close();
+rmSync(dir, { recursive: true, force: true });
+
+const rows = kinds.map(([k]) => {
+  const xs = lat.get(k)!;
+  return `| ${k} | ${q(xs, 50).toFixed(2)} | ${q(xs, 99).toFixed(2)} | ${rate.get(k)!.toFixed(0)} |`;
+});
+const ratio = q(lat.get(kinds[2][0])!, 50) / q(lat.get(kinds[1][0])!, 50);
+console.log(`Sandbox start, /bin/true, n=${n} sequential (interleaved) + 3 s with 2 concurrent spawners; Node ${process.version}\n`);
+console.log('| Mechanism | p50 ms | p99 ms | tasks/s (2 spawners) |\n|---|---|---|---|\n' + rows.join('\n'));
+console.log(`\nHangar p50 ÷ bare bwrap + cgroups p50 = ${ratio.toFixed(2)}× (target ≤ 1.50×: ${ratio <= 1.5 ? 'PASS' : 'MISS'})`);
