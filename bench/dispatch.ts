@@ -15,7 +15,7 @@
  * Other flags: --n, --c 10,50, --base-n, --floor-n, --w2-tasks, --w2-every, --lat-tasks,
  * --lat-rate, --load-rate, --load-secs, --load-conns, --api-tasks, --api-conc, --workers,
  * --warmup, --dir (temp root), --json FILE (raw numbers), --sync normal (diagnostic),
- * --ids v7 (time-ordered ids in the store-alone sections), --wait-quiet S (before each step,
+ * --ids v4 (random ids in the store-alone sections; default v7 as the API makes them), --wait-quiet S (before each step,
  * wait up to S s until other processes use < 10 % of the cores).
  * Method, results and analysis: docs/benchmarks.md.
  */
@@ -29,7 +29,7 @@ import { Worker } from 'node:worker_threads';
 import { loadConfig } from '../src/config/index.ts';
 import type { ExecutionRequest, ExecutionResult, Executor } from '../src/executor/index.ts';
 import { startPlatform, type Platform } from '../src/runtime/index.ts';
-import { SqliteStore, type AttemptRef, type NewTask, type Outcome, type Store } from '../src/store/index.ts';
+import { SqliteStore, uuidv7, type AttemptRef, type NewTask, type Outcome, type Store } from '../src/store/index.ts';
 import type { LoadJob, LoadResult } from './http-load.ts';
 
 // ---------------------------------------------------------------------------------------------
@@ -109,7 +109,7 @@ function parseArgs(argv: string[]): Options {
     json: raw.get('json') ?? null,
     sync: raw.get('sync') === 'normal' ? 'normal' : 'full',
     waitQuiet: raw.has('wait-quiet') ? num('wait-quiet', 60) : 0,
-    ids: raw.get('ids') === 'v7' ? 'v7' : 'v4',
+    ids: raw.get('ids') === 'v4' ? 'v4' : 'v7',
   };
 }
 
@@ -182,21 +182,9 @@ async function waitQuiet(maxS: number): Promise<void> {
   }
 }
 
-/** Task ids of the store-alone sections: random (v4, as the API makes them) or, with --ids v7,
- *  time-ordered (RFC 9562 UUIDv7, ms timestamp + a counter within the ms), to measure what
- *  index locality is worth. */
-let IDS: 'v4' | 'v7' = 'v4';
-let v7Ms = 0;
-let v7Seq = 0;
-function uuidv7(): string {
-  const ms = Date.now();
-  if (ms === v7Ms) v7Seq++;
-  else [v7Ms, v7Seq] = [ms, 0];
-  const r = randomUUID().replace(/-/g, '');
-  const hex = ms.toString(16).padStart(12, '0') + '7' + (v7Seq & 0xfff).toString(16).padStart(3, '0') +
-    ((parseInt(r[16], 16) & 0x3) | 0x8).toString(16) + r.slice(17, 32);
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-}
+/** Task ids of the store-alone sections: time-ordered UUIDv7 from the store, as the API makes
+ *  them, or with --ids v4 random ones, to measure what index locality is worth. */
+let IDS: 'v4' | 'v7' = 'v7';
 
 function newTask(i = 0): NewTask {
   return {
