@@ -3,6 +3,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Config } from '../config/index.ts';
 import { createSandboxExecutor, sandboxTools } from '../executor/index.ts';
+import { sandboxSetup } from '../runtime/index.ts';
 
 export interface DoctorReport {
   sandbox: { available: boolean; description: string; problems: string[]; proofMs: number | null };
@@ -19,17 +20,7 @@ export async function doctor(config: Config): Promise<DoctorReport> {
   const tools = sandboxTools();
   const started = performance.now();
   try {
-    const sbx = await createSandboxExecutor({
-      uid: config.sandboxUid,
-      pidsMax: config.pidsLimit,
-      tmpBytes: config.sandboxTmpMb * 1024 * 1024,
-      openFiles: config.openFiles,
-      workspaceBytes: config.workspaceMb * 1024 * 1024,
-      maxOutputBytes: config.maxOutputBytes,
-      networkTestUrl: 'http://127.0.0.1:9/',
-      workDir,
-      scope: `doctor-${process.pid}`,
-    });
+    const sbx = await createSandboxExecutor(sandboxSetup(config, { networkTestUrl: 'http://127.0.0.1:9/', workDir, scope: `doctor-${process.pid}` }));
     const proofMs = sbx.executor ? Math.round(performance.now() - started) : null;
     await sbx.executor?.close();
     const available = sbx.executor !== null;

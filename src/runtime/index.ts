@@ -10,7 +10,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp, StartEstimator, storeCapacity, type ApiContext } from '../api/index.ts';
 import { DiskBlobStore, type BlobStore } from '../blobs/index.ts';
 import type { Config } from '../config/index.ts';
-import { createSandboxExecutor, ProcessExecutor, type Executor } from '../executor/index.ts';
+import { createSandboxExecutor, ProcessExecutor, type Executor, type SandboxSetup } from '../executor/index.ts';
 import { ErrorCode, HangarError } from '../errors/index.ts';
 import { mkdir } from 'node:fs/promises';
 import { createLogger, type Logger } from '../log/index.ts';
@@ -33,6 +33,19 @@ export interface Platform {
   url: string | null;
   log: Logger;
   close(): Promise<void>;
+}
+
+/** The sandbox's settings from the configuration, plus what only the caller knows. */
+export function sandboxSetup(config: Config, where: Pick<SandboxSetup, 'networkTestUrl' | 'workDir' | 'scope'>): SandboxSetup {
+  return {
+    uid: config.sandboxUid,
+    pidsMax: config.pidsLimit,
+    tmpBytes: config.sandboxTmpMb * 1024 * 1024,
+    openFiles: config.openFiles,
+    workspaceBytes: config.workspaceMb * 1024 * 1024,
+    maxOutputBytes: config.maxOutputBytes,
+    ...where,
+  };
 }
 
 export function openStore(config: Config): Store {
@@ -91,17 +104,7 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
     const networkTestUrl = config.networkTestUrl ?? `${url ?? config.url}/health`;
     let executor = opts.executor;
     if (!executor && config.executor === 'sandbox') {
-      const sbx = await createSandboxExecutor({
-        uid: config.sandboxUid,
-        pidsMax: config.pidsLimit,
-        tmpBytes: config.sandboxTmpMb * 1024 * 1024,
-        openFiles: config.openFiles,
-        workspaceBytes: config.workspaceMb * 1024 * 1024,
-        maxOutputBytes: config.maxOutputBytes,
-        networkTestUrl,
-        workDir,
-        scope: workerId,
-      });
+      const sbx = await createSandboxExecutor(sandboxSetup(config, { networkTestUrl, workDir, scope: workerId }));
       if (!sbx.executor) {
         await app?.close();
         await store.close();
