@@ -170,18 +170,18 @@ export class WorkerPool {
     // The executor creates and removes the workspace: it knows what kind it needs.
     const workspace = join(this.o.workDir, `${task.id}-${attempt}`);
     const result: ExecutionResult = await this.o.executor.run({
-        taskId: task.id,
-        attempt,
-        command: task.command,
-        args: task.args,
-        shell: task.shell,
-        env: task.env,
-        metadata: task.metadata,
-        resources: task.resources,
-        timeoutMs: task.timeout * 1000,
-        workspace,
-        signal,
-      });
+      taskId: task.id,
+      attempt,
+      command: task.command,
+      args: task.args,
+      shell: task.shell,
+      env: task.env,
+      metadata: task.metadata,
+      resources: task.resources,
+      timeoutMs: task.timeout * 1000,
+      workspace,
+      signal,
+    });
     const reason = signal.aborted ? (signal.reason as StopReason) : null;
     if (reason === 'lost') {
       log.warn('lease lost; outcome not recorded');
