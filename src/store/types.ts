@@ -244,7 +244,8 @@ export interface Store {
   /** Delete finished tasks older than the cutoff; returns the ids removed (their blobs go next). */
   purgeFinished(olderThan: number, limit: number): Promise<string[]>;
   /** Calls the listener when tasks may have become ready (submit, retry, release, redrive,
-   *  reap). In-process for SQLite; across processes where capabilities say so. */
+   *  reap). In-process for SQLite; across processes where capabilities say so. The listener
+   *  may run inside the store's write transaction: it must not block (claiming is fine). */
   subscribe(listener: () => void): () => void;
   close(): Promise<void>;
 }

@@ -128,11 +128,11 @@ export class SqliteStore implements Store {
         JSON.stringify(t.resources), JSON.stringify(t.env), JSON.stringify(t.metadata), now, now,
       ) as Row;
       this.addHistory(t.id, now, 'PENDING', 0, null, 'submitted');
+      // Wake workers inside this transaction: a claim they make at once joins it (write-batch.ts),
+      // so the task is leased in the submit's own commit, and the fsync covers both. A task may
+      // thus start up to one fsync before its submit is acknowledged.
+      this.notifyReady();
       return { task: taskFromRow(row), created: true };
-    }, true, (r) => {
-      // Wake workers at commit, while the fsync runs: their claim then overlaps it (−0.2–0.3 ms
-      // submit→start). A task may thus start up to one fsync before its submit is acknowledged.
-      if (r.created) this.notifyReady();
     });
     return result;
   }
