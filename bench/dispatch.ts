@@ -909,7 +909,7 @@ async function apiLoad(o: Options, R: Results): Promise<void> {
 
 async function apiThroughput(o: Options, R: Results): Promise<void> {
   const S = '3. Through the API (startPlatform, no-op executor, 10 worker slots)';
-  await withPlatform(o, 'api-c', async (p, ex, d, hook) => {
+  await withPlatform(o, 'api-c', async (p, _ex, d, hook) => {
     let doneAt = 0;
     hook.cb = () => {
       if (d.succeeded === o.apiTasks) doneAt = hrMs();

@@ -23,7 +23,6 @@ interface Pending {
 export type SyncFn = () => Promise<void>;
 
 export class WriteBatch {
-  private readonly db: DatabaseSync;
   private readonly sync: SyncFn | null;
   private queue: Pending[] = [];
   private scheduled = false;
@@ -31,11 +30,10 @@ export class WriteBatch {
   private readonly maxBatch: number;
   private readonly stmts: { begin: StatementSync; commit: StatementSync; rollback: StatementSync; save: StatementSync; release: StatementSync; undo: StatementSync };
   private syncing = false;
-  private awaitingSync: (() => void)[] = [];
-  private failSync: ((err: unknown) => void)[] = [];
+  /** Committed batches waiting for the next fsync: what to do when it succeeds or fails. */
+  private awaitingSync: { settle: () => void; fail: (err: unknown) => void }[] = [];
 
   constructor(db: DatabaseSync, sync: SyncFn | null, maxBatch = 512) {
-    this.db = db;
     this.sync = sync;
     this.maxBatch = maxBatch;
     this.stmts = {
@@ -120,19 +118,19 @@ export class WriteBatch {
     const durable: [Pending, number][] = [];
     batch.forEach((p, i) => (this.sync && p.durable ? durable.push([p, i]) : settle(p, i)));
     if (durable.length === 0) return;
-    this.awaitingSync.push(() => durable.forEach(([p, i]) => settle(p, i)));
-    this.failSync.push((err) => durable.forEach(([p]) => p.reject(err)));
+    this.awaitingSync.push({
+      settle: () => durable.forEach(([p, i]) => settle(p, i)),
+      fail: (err) => durable.forEach(([p]) => p.reject(err)),
+    });
   }
 
   private startSync(): void {
-    const settle = this.awaitingSync;
-    const fail = this.failSync;
+    const waiting = this.awaitingSync;
     this.awaitingSync = [];
-    this.failSync = [];
     this.syncing = true;
     this.sync!().then(
-      () => settle.forEach((f) => f()),
-      (err: unknown) => fail.forEach((f) => f(err)),
+      () => waiting.forEach((w) => w.settle()),
+      (err: unknown) => waiting.forEach((w) => w.fail(err)),
     ).finally(() => {
       this.syncing = false;
       if (this.awaitingSync.length > 0) this.startSync();
