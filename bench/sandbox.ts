@@ -85,8 +85,8 @@ const done = new Map<string, (t: number) => void>();
 const finish = platform.store.finish.bind(platform.store);
 platform.store.finish = async (ref, outcome) => {
   const t = await finish(ref, outcome);
-  if (t?.status === 'SUCCESS') done.get(t.id)?.(performance.now());
-  else if (t && t.status !== 'PENDING') throw new Error(`task ${t.id} ended ${t.status}: ${JSON.stringify(t.failure)}`);
+  if (t?.status === 'SUCCESS') done.get(ref.taskId)?.(performance.now());
+  else if (t && t.status !== 'PENDING') throw new Error(`task ${ref.taskId} ended ${t.status}: ${JSON.stringify(outcome.failure)}`);
   return t;
 };
 async function hangar(): Promise<number> {

@@ -14,7 +14,7 @@ import { coerceError } from '../errors/index.ts';
 import type { ExecutionResult, Executor } from '../executor/types.ts';
 import type { Logger } from '../log/index.ts';
 import type { Metrics } from '../metrics/index.ts';
-import type { AttemptRef, Lease, Outcome, Store, Task } from '../store/index.ts';
+import type { AttemptRef, Finished, Lease, Outcome, Store, Task } from '../store/index.ts';
 
 export interface PoolOptions {
   store: Store;
@@ -198,7 +198,7 @@ export class WorkerPool {
     const finishing = this.o.store.finish(ref, outcome);
     this.freeing++;
     this.dispatch();
-    let after: Task | null;
+    let after: Finished | null;
     try {
       after = await finishing;
     } finally {

@@ -5,7 +5,7 @@ export type Row = Record<string, unknown>;
 
 const json = <T>(v: unknown, fallback: T): T => (typeof v === 'string' ? (JSON.parse(v) as T) : fallback);
 const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
-const strOrNull = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
+export const strOrNull = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
 
 export function taskFromRow(r: Row): Task {
   const priority = Number(r.priority);

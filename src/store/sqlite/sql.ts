@@ -75,9 +75,10 @@ SELECT count(*) AS n FROM (SELECT 1 FROM tasks INDEXED BY tasks_ready WHERE stat
 
 /** status, completed_at, dead_lettered, summary, failure, result_key, stdout_key, stderr_key, id,
  *  attempt, result. A final outcome whose effect does not depend on the row (success, timeout, cancel),
- *  fenced by attempt in one statement; no row back means the attempt was stale. */
+ *  fenced by attempt in one statement; no row back means the attempt was stale. Returns only the
+ *  worker (for the history row): the caller knows the rest. */
 export const FINISH_FENCED = `
 UPDATE tasks SET status = ?1, completed_at = ?2, lease_expires_at = NULL, dead_lettered = ?3, summary = ?4,
   failure = ?5, result_key = ?6, stdout_key = ?7, stderr_key = ?8, result = ?11
 WHERE id = ?9 AND attempt = ?10 AND status = 'RUNNING'
-RETURNING *`;
+RETURNING worker_id`;

@@ -14,6 +14,7 @@ import {
   type AttemptRef,
   type CancelResult,
   type ClaimOptions,
+  type Finished,
   type Clock,
   type HeartbeatResult,
   type HistoryEntry,
@@ -37,7 +38,7 @@ import {
   queueTypeOf,
 } from '../types.ts';
 import { migrate } from './migrate.ts';
-import { historyFromRow, taskFromRow, type Row } from './row.ts';
+import { historyFromRow, strOrNull, taskFromRow, type Row } from './row.ts';
 import * as SQL from './sql.ts';
 import { walSync, type WalSync } from './wal-sync.ts';
 import { WriteBatch } from './write-batch.ts';
@@ -70,7 +71,6 @@ export class SqliteStore implements Store {
     this.db.exec('PRAGMA journal_mode = WAL');
     // Durability comes from WriteBatch's off-thread WAL fsync, not from SQLite's own (write-batch.ts).
     this.db.exec('PRAGMA synchronous = NORMAL');
-    if (process.env.XCK) this.db.exec('PRAGMA wal_autocheckpoint = 0');
     this.db.exec('PRAGMA busy_timeout = 5000');
     this.db.exec('PRAGMA foreign_keys = ON');
     migrate(this.db);
@@ -197,22 +197,23 @@ export class SqliteStore implements Store {
     }, false);
   }
 
-  async finish(ref: AttemptRef, outcome: Outcome): Promise<Task | null> {
-    const task = await this.writes.run(() => {
+  async finish(ref: AttemptRef, outcome: Outcome): Promise<Finished | null> {
+    const done = await this.writes.run(() => {
       const now = this.clock.now();
       if (outcome.status !== 'FAILED') return this.finishFinal(ref, outcome, now);
       const row = this.stmt(SQL.SELECT_RUNNING_ATTEMPT).get(ref.taskId, ref.attempt) as Row | undefined;
       if (!row) return null;
       const cur = taskFromRow(row);
       const end = decideFinish(cur, outcome, now, this.retry, this.random);
-      return this.endAttempt(cur, end, now, outcome.failure, outcome);
+      const after = this.endAttempt(cur, end, now, outcome.failure, outcome);
+      return { status: after.status, attempt: after.attempt, runAfter: end.final ? null : after.runAfter, deadLettered: after.deadLettered, completedAt: after.completedAt };
     }, false);
-    if (task?.status === 'PENDING') this.notifyReady();
-    return task;
+    if (done?.status === 'PENDING') this.notifyReady();
+    return done;
   }
 
   /** Success, timeout and cancel end the task whatever its row says: one fenced UPDATE. */
-  private finishFinal(ref: AttemptRef, outcome: Outcome, now: number): Task | null {
+  private finishFinal(ref: AttemptRef, outcome: Outcome, now: number): Finished | null {
     const end = decideFinish({ attempt: ref.attempt, attemptLimit: ref.attempt, cancelRequested: false }, outcome, now, this.retry, this.random);
     const row = this.stmt(SQL.FINISH_FENCED).get(
       end.status,
@@ -228,8 +229,8 @@ export class SqliteStore implements Store {
       outcome.resultJson,
     ) as Row | undefined;
     if (!row) return null;
-    this.addHistory(ref.taskId, now, end.status, ref.attempt, row.worker_id === null ? null : String(row.worker_id), end.reason);
-    return taskFromRow(row);
+    this.addHistory(ref.taskId, now, end.status, ref.attempt, strOrNull(row.worker_id), end.reason);
+    return { status: end.status, attempt: ref.attempt, runAfter: null, deadLettered: end.deadLettered, completedAt: now };
   }
 
   private endAttempt(

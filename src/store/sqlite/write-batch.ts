@@ -74,29 +74,58 @@ export class WriteBatch {
   }
 
   private commit(batch: Pending[]): void {
+    // Optimistic first: no savepoints (two statements less per write, 8 % of a drain). If a
+    // write throws, the whole transaction rolls back and the batch runs again with a savepoint
+    // around each write, so the failing one rolls back alone. Writes are functions of the
+    // database: running one twice in a transaction that was rolled back is running it once.
+    let results = this.runBatch(batch, false);
+    if (results === 'retry') results = this.runBatch(batch, true);
+    if (results === 'retry' || results === null) return;
+    const done = results;
+    const settle = (p: Pending, i: number) => (done[i].ok ? p.resolve(done[i].value) : p.reject(done[i].value));
+    const durable: [Pending, number][] = [];
+    batch.forEach((p, i) => (this.sync && p.durable ? durable.push([p, i]) : settle(p, i)));
+    if (durable.length === 0) return;
+    this.awaitingSync.push({
+      settle: () => durable.forEach(([p, i]) => settle(p, i)),
+      fail: (err) => durable.forEach(([p]) => p.reject(err)),
+    });
+  }
+
+  /**
+   * One transaction over `batch` (which grows by the writes its ops queue). Returns each op's
+   * result once committed; 'retry' if, without savepoints, an op threw and everything was rolled
+   * back; null, with every op rejected, if the transaction itself failed.
+   */
+  private runBatch(batch: Pending[], savepoints: boolean): { ok: boolean; value: unknown }[] | 'retry' | null {
     const s = this.stmts;
     const results: { ok: boolean; value: unknown }[] = [];
     try {
       s.begin.run();
     } catch (err) {
       for (const p of batch) p.reject(err);
-      return;
+      return null;
     }
-    const single = batch.length === 1;
     try {
       for (let i = 0; i < batch.length; i++) {
         const p = batch[i];
-        // A lone write needs no savepoint: the transaction is the write.
-        const savepoint = !(single && i === 0);
-        if (savepoint) s.save.run();
-        try {
-          results.push({ ok: true, value: p.op() });
-          if (savepoint) s.release.run();
-        } catch (err) {
-          if (!savepoint) throw err;
-          s.undo.run();
-          s.release.run();
-          results.push({ ok: false, value: err });
+        if (!savepoints) {
+          try {
+            results.push({ ok: true, value: p.op() });
+          } catch {
+            s.rollback.run();
+            return 'retry';
+          }
+        } else {
+          s.save.run();
+          try {
+            results.push({ ok: true, value: p.op() });
+            s.release.run();
+          } catch (err) {
+            s.undo.run();
+            s.release.run();
+            results.push({ ok: false, value: err });
+          }
         }
         // Writes queued by an op's own callbacks join this transaction: a worker woken inside a
         // submit claims the new task in the submit's commit (one commit less before it starts).
@@ -112,16 +141,9 @@ export class WriteBatch {
         // The transaction may already be gone; the original error is what matters.
       }
       for (const p of batch) p.reject(err);
-      return;
+      return null;
     }
-    const settle = (p: Pending, i: number) => (results[i].ok ? p.resolve(results[i].value) : p.reject(results[i].value));
-    const durable: [Pending, number][] = [];
-    batch.forEach((p, i) => (this.sync && p.durable ? durable.push([p, i]) : settle(p, i)));
-    if (durable.length === 0) return;
-    this.awaitingSync.push({
-      settle: () => durable.forEach(([p, i]) => settle(p, i)),
-      fail: (err) => durable.forEach(([p]) => p.reject(err)),
-    });
+    return results;
   }
 
   private startSync(): void {
