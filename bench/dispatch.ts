@@ -851,7 +851,8 @@ async function waitFor(cond: () => boolean, timeoutMs: number, what: string): Pr
 function diagNote(tag: string, d: Diag, tasks: number, sent: Map<string, number> | null = null, off = 0): string {
   const per = (x: number) => (x / tasks).toFixed(2);
   return `${tag}: ${d.txs} write transactions for ${tasks} tasks (${per(d.txs)}/task, ${(d.ops / Math.max(1, d.txs)).toFixed(1)} ops/tx); ` +
-    `${d.claims} claim calls (${per(d.claims)}/task), ${(d.claimed / Math.max(1, d.claims)).toFixed(2)} leases/claim; ${per(d.blobPuts)} blob writes/task. ` +
+    `${d.claims} claim calls (${per(d.claims)}/task), ${(d.claimed / Math.max(1, d.claims)).toFixed(2)} leases/claim; ` +
+    `${[...d.marks.values()].filter((m) => m.run !== undefined && m.claimDone === undefined).length} tasks handed to the pool at submit (no claim); ${per(d.blobPuts)} blob writes/task. ` +
     `Stages p50 / p99 ms: ${stages(d, sent, off)}`;
 }
 

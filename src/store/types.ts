@@ -259,7 +259,24 @@ export interface Store {
    *  reap). In-process for SQLite; across processes where capabilities say so. The listener
    *  may run inside the store's write transaction: it must not block (claiming is fine). */
   subscribe(listener: () => void): () => void;
+  /** Direct dispatch: a submit that finds `taker` with a free slot, and no ready task that
+   *  should run before it, inserts the task already leased to the taker (no claim). */
+  attachTaker(taker: LocalTaker): () => void;
   close(): Promise<void>;
+}
+
+/**
+ * A worker in the store's process that can take a task as it is submitted. The dispatch latency
+ * of an idle pool is then one commit, not a commit and a claim.
+ */
+export interface LocalTaker {
+  workerId: string;
+  /** Queues it takes from; undefined = all. */
+  queues?: string[];
+  /** Called inside the submit's transaction: reserve a slot, synchronously. Returns what to call
+   *  once the transaction has ended (the lease if it committed, null if it did not), or null
+   *  when no slot is free. */
+  offer(): ((lease: Lease | null) => void) | null;
 }
 
 export interface StoreCapabilities {

@@ -48,6 +48,13 @@ export class WorkerPool {
   private readonly o: PoolOptions;
   private readonly running = new Map<string, Running>();
   private claiming = false;
+  /** Slots the claim in flight may fill. */
+  private claimLimit = 0;
+  /** Slots promised to submits in flight (direct dispatch, see offer()). */
+  private reserved = 0;
+  private detachTaker: (() => void) | null = null;
+  /** Releases of tasks handed over while stopping. */
+  private readonly releasing = new Set<Promise<void>>();
   /** A wake-up arrived that no claim has answered yet. */
   private wakePending = true;
   /** The last claim got every task it asked for, so more may be waiting. */
@@ -83,6 +90,7 @@ export class WorkerPool {
     await mkdir(this.o.workDir, { recursive: true });
     await this.o.store.touchWorker(this.o.workerId, { host: hostname(), pid: process.pid, concurrency: this.o.concurrency });
     this.unsubscribe = this.o.store.subscribe(() => this.wake());
+    this.detachTaker = this.o.store.attachTaker({ workerId: this.o.workerId, queues: this.o.queues, offer: () => this.offer() });
     this.heartbeatTimer = setInterval(() => void this.heartbeat(), this.o.heartbeatMs);
     this.pollTimer = setInterval(() => this.wake(), this.o.pollMs);
     this.heartbeatTimer.unref();
@@ -97,6 +105,27 @@ export class WorkerPool {
     if (!r) return false;
     r.abort.abort('cancel' satisfies StopReason);
     return true;
+  }
+
+  /** Slots neither running, nor promised to a submit, nor asked for by the claim in flight. */
+  private freeSlots(): number {
+    return this.o.concurrency - this.running.size + this.freeing - this.reserved - (this.claiming ? this.claimLimit : 0);
+  }
+
+  /** Direct dispatch (Store.attachTaker): a submit asks, inside its transaction, for a slot. */
+  private offer(): ((lease: Lease | null) => void) | null {
+    if (this.stopping || !this.started || this.freeSlots() <= 0) return null;
+    this.reserved++;
+    return (lease) => {
+      this.reserved--;
+      if (lease && !this.stopping) this.startAttempt(lease);
+      else if (lease) {
+        const released = this.o.store.release({ taskId: lease.task.id, attempt: lease.attempt }).then(() => {}, () => {});
+        this.releasing.add(released);
+        void released.finally(() => this.releasing.delete(released));
+      }
+      this.dispatch();
+    };
   }
 
   /** Something may be ready: a wake-up, a poll tick or a backoff expiry. */
@@ -114,9 +143,10 @@ export class WorkerPool {
   dispatch(): void {
     if (this.stopping || !this.started || this.claiming) return;
     if (!this.wakePending && !this.lastClaimFull) return;
-    const free = this.o.concurrency - this.running.size + this.freeing;
+    const free = this.freeSlots();
     if (free <= 0) return;
     this.claiming = true;
+    this.claimLimit = free;
     this.wakePending = false;
     this.o.store
       .claim({ workerId: this.o.workerId, limit: free, queues: this.o.queues })
@@ -273,6 +303,9 @@ export class WorkerPool {
     if (!this.started || this.stopping) return;
     this.stopping = true;
     this.unsubscribe?.();
+    this.detachTaker?.();
+    // A submit may be handing this pool a task: wait for its commit (a few ms at most).
+    while (this.reserved > 0) await new Promise((r) => setImmediate(r));
     if (this.pollTimer) clearInterval(this.pollTimer);
     if (this.backoffTimer) clearTimeout(this.backoffTimer);
     const all = () => Promise.all([...this.running.values()].map((r) => r.done));
@@ -283,6 +316,7 @@ export class WorkerPool {
     }
     for (const r of this.running.values()) r.abort.abort('shutdown' satisfies StopReason);
     await all();
+    await Promise.all(this.releasing);
     if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
     await this.o.executor.close();
     await this.o.store.removeWorker(this.o.workerId).catch(() => {});

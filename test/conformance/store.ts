@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { uuidv7 } from '../../src/store/index.ts';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import type { Clock, NewTask, Outcome, RetryPolicy, Store } from '../../src/store/index.ts';
+import type { Clock, Lease, LocalTaker, NewTask, Outcome, RetryPolicy, Store } from '../../src/store/index.ts';
 
 export interface StoreFactoryOptions {
   clock: Clock;
@@ -431,6 +431,91 @@ export function describeStore(name: string, makeStore: MakeStore): void {
       assert.equal(await store.get(done.id), null);
       assert.deepEqual(await store.history(done.id), []);
       assert.ok(await store.get(pending.id));
+    });
+
+    describe('direct dispatch to a local taker', () => {
+      /** A taker with `slots` free slots; what it was offered and what it got. */
+      function taker(slots: number, queues?: string[]) {
+        const got: (Lease | null)[] = [];
+        const k = {
+          offers: 0,
+          got,
+          taker: {
+            workerId: 'local',
+            queues,
+            offer: () => {
+              k.offers++;
+              if (slots <= 0) return null;
+              slots--;
+              return (lease: Lease | null) => got.push(lease);
+            },
+          } satisfies LocalTaker,
+        };
+        return k;
+      }
+
+      it('hands a submitted task to a taker with a free slot: leased at once, no claim, both history rows', async () => {
+        const k = taker(1);
+        store.attachTaker(k.taker);
+        const t = newTask();
+        const { task } = await store.submit(t);
+        assert.equal(task.status, 'PENDING', 'the submitter sees the task as submitted');
+        assert.equal(k.got.length, 1);
+        const lease = k.got[0]!;
+        assert.equal(lease.task.id, t.id);
+        assert.equal(lease.attempt, 1);
+        assert.equal(lease.workerId, 'local');
+        assert.equal(lease.expiresAt, clock.now() + t.visibilityTimeout * 1000);
+        const stored = await store.get(t.id);
+        assert.equal(stored?.status, 'RUNNING');
+        assert.equal(stored?.workerId, 'local');
+        assert.deepEqual(await store.claim({ workerId: 'other', limit: 10 }), [], 'nothing left to claim');
+        assert.deepEqual((await store.history(t.id)).map((h) => [h.status, h.attempt, h.workerId, h.reason]), [
+          ['PENDING', 0, null, 'submitted'],
+          ['RUNNING', 1, 'local', 'handed to an idle worker at submit'],
+        ]);
+        assert.equal((await store.finish({ taskId: t.id, attempt: 1 }, ok))?.status, 'SUCCESS');
+      });
+
+      it('never lets a task jump ahead of a ready task that a claim would take first', async () => {
+        const waiting = newTask({ priority: 5 });
+        await store.submit(waiting);
+        const k = taker(5);
+        store.attachTaker(k.taker);
+        const same = newTask({ priority: 5 });
+        await store.submit(same);
+        assert.equal(k.offers, 0, 'FIFO within a priority: the earlier task goes first');
+        assert.equal((await store.get(same.id))?.status, 'PENDING');
+        const higher = newTask({ priority: 9 });
+        await store.submit(higher);
+        assert.equal(k.got[0]?.task.id, higher.id, 'a higher priority may go first');
+      });
+
+      it('a task in backoff is not ahead; a taker of other queues or without a free slot is passed by', async () => {
+        const k = taker(0);
+        const other = taker(3, ['gpu']);
+        store.attachTaker(other.taker);
+        store.attachTaker(k.taker);
+        const t = newTask();
+        await store.submit(t);
+        assert.equal(other.offers, 0, 'the gpu taker is not asked for the default queue');
+        assert.equal(k.offers, 1);
+        assert.equal((await store.get(t.id))?.status, 'PENDING');
+        const [l] = await store.claim({ workerId: 'w', limit: 1 });
+        await store.finish({ taskId: l.task.id, attempt: l.attempt }, failed());
+        assert.equal((await store.get(t.id))?.status, 'PENDING', 'in backoff');
+        const gpu = newTask({ queue: 'gpu' });
+        await store.submit(gpu);
+        assert.equal(other.got[0]?.task.id, gpu.id, 'a retry waiting out its backoff does not hold a new task back');
+      });
+
+      it('detached takers are not offered anything', async () => {
+        const k = taker(1);
+        const detach = store.attachTaker(k.taker);
+        detach();
+        await store.submit(newTask());
+        assert.equal(k.offers, 0);
+      });
     });
 
     it('wakes subscribers when work becomes ready', async () => {

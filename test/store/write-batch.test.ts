@@ -65,4 +65,28 @@ describe('WriteBatch', () => {
     other.close();
     db.close();
   });
+
+  it('tells a write whether its transaction committed: onEnd hooks of rolled-back writes get false', async () => {
+    const { db, batch, values } = open();
+    const insert = db.prepare('INSERT INTO t (v) VALUES (?)');
+    const ends: string[] = [];
+    const results = await Promise.allSettled([
+      batch.run(() => {
+        insert.run(1);
+        batch.onEnd((c) => ends.push(`one:${c}`));
+      }),
+      batch.run(() => {
+        insert.run(2);
+        batch.onEnd((c) => ends.push(`two:${c}`));
+        throw new Error('two fails');
+      }),
+    ]);
+    assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'rejected']);
+    assert.deepEqual(values(), [1]);
+    // The optimistic try rolled both back; the retry rolled back only 'two' and committed 'one'.
+    assert.deepEqual(ends, ['one:false', 'two:false', 'two:false', 'one:true']);
+    assert.throws(() => batch.onEnd(() => {}), /only for use inside a write/);
+    await batch.close();
+    db.close();
+  });
 });

@@ -55,6 +55,27 @@ describe('worker pool', () => {
     assert.ok(done.startedAt! - done.createdAt < 1000, 'started well before the 60 s poll');
   });
 
+  it('never runs more tasks than its slots, whether they come by claim or handed over at submit', async () => {
+    await pool.start();
+    await new Promise((r) => setTimeout(r, 50));
+    const tasks = Array.from({ length: 12 }, () => newTask({ shell: 'sleep 0.1' }));
+    let most = 0;
+    const sampler = setInterval(() => {
+      most = Math.max(most, pool.active);
+    }, 2);
+    // Half in one burst (one transaction), half one by one while the first ones run.
+    await Promise.all(tasks.slice(0, 6).map((t) => store.submit(t)));
+    for (const t of tasks.slice(6)) await store.submit(t);
+    await until(async () => ((await store.counts()).SUCCESS === tasks.length ? true : null), 10_000);
+    clearInterval(sampler);
+    assert.ok(most <= 2, `at most 2 at once, saw ${most}`);
+    const store2 = await store.activeCounts();
+    assert.equal(store2.running, 0);
+    const started = await Promise.all(tasks.map(async (t) => (await store.history(t.id))[1].reason));
+    assert.equal(started[0], 'handed to an idle worker at submit', 'an idle pool takes the first task in its submit');
+    assert.ok(started.includes(null), 'the rest wait and are claimed as slots free up');
+  });
+
   it('a retry after backoff starts without a poll too', async () => {
     await pool.start();
     const t = newTask({ shell: 'exit 1', maxAttempts: 3 });

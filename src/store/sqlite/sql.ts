@@ -12,6 +12,20 @@ INSERT INTO tasks (id, command, args, shell, queue, priority, user_id, timeout_s
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'PENDING', ?, ?)
 RETURNING *`;
 
+/** As INSERT_TASK, for a task handed to a local worker as it is submitted (direct dispatch):
+ *  inserted RUNNING, attempt 1, leased to worker_id ?19 from created_at. */
+export const INSERT_TASK_LEASED = `
+INSERT INTO tasks (id, command, args, shell, queue, priority, user_id, timeout_s, visibility_timeout_s,
+  max_attempts, attempt_limit, idempotency_key, request_hash, resources, env, metadata, status, created_at, run_after,
+  attempt, worker_id, started_at, lease_expires_at)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, 'RUNNING', ?17, ?18,
+  1, ?19, ?17, ?17 + ?9 * 1000)
+RETURNING *`;
+
+/** Is a task ready that a claim would take before one of priority ?1? (now ?2) */
+export const READY_AHEAD = `
+SELECT 1 FROM tasks INDEXED BY tasks_ready WHERE status = 'PENDING' AND priority >= ?1 AND run_after <= ?2 LIMIT 1`;
+
 /** task_id, at, status, attempt, worker_id, reason */
 export const INSERT_HISTORY = `INSERT INTO task_history (task_id, at, status, attempt, worker_id, reason) VALUES (?, ?, ?, ?, ?, ?)`;
 

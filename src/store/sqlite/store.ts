@@ -6,7 +6,7 @@
 import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
 import { ErrorCode, HangarError } from '../../errors/index.ts';
 import { decideExpiry, decideFinish, type AttemptEnd } from '../transitions.ts';
 import {
@@ -20,6 +20,7 @@ import {
   type HistoryEntry,
   type Lease,
   type ListFilter,
+  type LocalTaker,
   type NewTask,
   type Outcome,
   type Page,
@@ -64,6 +65,7 @@ export class SqliteStore implements Store {
   private readonly retry: RetryPolicy;
   private readonly wake = new EventEmitter();
   private readonly stmts = new Map<string, StatementSync>();
+  private readonly takers: LocalTaker[] = [];
 
   constructor(opts: SqliteStoreOptions) {
     if (opts.path !== ':memory:') mkdirSync(dirname(opts.path), { recursive: true });
@@ -122,11 +124,14 @@ export class SqliteStore implements Store {
         }
       }
       const now = this.clock.now();
-      const row = this.stmt(SQL.INSERT_TASK).get(
+      const params = [
         t.id, t.command, t.args ? JSON.stringify(t.args) : null, t.shell, t.queue, t.priority, t.userId,
         t.timeout, t.visibilityTimeout, t.maxAttempts, t.maxAttempts, t.idempotencyKey, t.requestHash,
         JSON.stringify(t.resources), JSON.stringify(t.env), JSON.stringify(t.metadata), now, now,
-      ) as Row;
+      ];
+      const handed = this.handOff(t, now, params);
+      if (handed) return handed;
+      const row = this.stmt(SQL.INSERT_TASK).get(...params) as Row;
       this.addHistory(t.id, now, 'PENDING', 0, null, 'submitted');
       // Wake workers inside this transaction: a claim they make at once joins it (write-batch.ts),
       // so the task is leased in the submit's own commit, and the fsync covers both. A task may
@@ -135,6 +140,39 @@ export class SqliteStore implements Store {
       return { task: taskFromRow(row), created: true };
     });
     return result;
+  }
+
+  attachTaker(taker: LocalTaker): () => void {
+    this.takers.push(taker);
+    return () => {
+      const i = this.takers.indexOf(taker);
+      if (i >= 0) this.takers.splice(i, 1);
+    };
+  }
+
+  /**
+   * Direct dispatch, inside the submit's transaction: if a local taker has a free slot and no
+   * ready task should run first (priority, then FIFO, as a claim would order them), insert the
+   * task already leased to it and hand it the lease when the transaction commits. The caller
+   * sees the task as submitted (PENDING); its history has both rows.
+   */
+  private handOff(t: NewTask, now: number, params: SQLInputValue[]): SubmitResult | null {
+    if (this.takers.length === 0) return null;
+    const takers = this.takers.filter((k) => !k.queues || k.queues.includes(t.queue));
+    if (takers.length === 0 || this.stmt(SQL.READY_AHEAD).get(t.priority, now)) return null;
+    for (const taker of takers) {
+      const deliver = taker.offer();
+      if (!deliver) continue;
+      const row = this.stmt(SQL.INSERT_TASK_LEASED).get(...params, taker.workerId) as Row;
+      this.addHistory(t.id, now, 'PENDING', 0, null, 'submitted');
+      this.addHistory(t.id, now, 'RUNNING', 1, taker.workerId, 'handed to an idle worker at submit');
+      const task = taskFromRow(row);
+      const lease: Lease = { task, attempt: 1, workerId: taker.workerId, expiresAt: task.leaseExpiresAt ?? now };
+      this.writes.onEnd((committed) => deliver(committed ? lease : null));
+      const submitted: Task = { ...task, status: 'PENDING', attempt: 0, workerId: null, startedAt: null, leaseExpiresAt: null };
+      return { task: submitted, created: true };
+    }
+    return null;
   }
 
   async get(id: string): Promise<Task | null> {

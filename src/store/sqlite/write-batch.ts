@@ -19,6 +19,18 @@ interface Pending {
   reject: (e: unknown) => void;
 }
 
+type TxHook = (committed: boolean) => void;
+
+function endAll(hooks: TxHook[], committed: boolean): void {
+  for (const h of hooks) {
+    try {
+      h(committed);
+    } catch {
+      // A hook's failure is its own; the transaction's outcome stands.
+    }
+  }
+}
+
 /** Makes everything committed so far durable. */
 export type SyncFn = () => Promise<void>;
 
@@ -30,6 +42,8 @@ export class WriteBatch {
   private readonly maxBatch: number;
   private readonly stmts: { begin: StatementSync; commit: StatementSync; rollback: StatementSync; save: StatementSync; release: StatementSync; undo: StatementSync };
   private syncing = false;
+  /** Hooks registered by the write that is running, if one is. */
+  private hooks: TxHook[] | null = null;
   /** Committed batches waiting for the next fsync: what to do when it succeeds or fails. */
   private awaitingSync: { settle: () => void; fail: (err: unknown) => void }[] = [];
 
@@ -100,6 +114,7 @@ export class WriteBatch {
   private runBatch(batch: Pending[], savepoints: boolean): { ok: boolean; value: unknown }[] | 'retry' | null {
     const s = this.stmts;
     const results: { ok: boolean; value: unknown }[] = [];
+    const ended: TxHook[] = [];
     try {
       s.begin.run();
     } catch (err) {
@@ -109,11 +124,15 @@ export class WriteBatch {
     try {
       for (let i = 0; i < batch.length; i++) {
         const p = batch[i];
+        const hooks: TxHook[] = (this.hooks = []);
         if (!savepoints) {
           try {
             results.push({ ok: true, value: p.op() });
+            ended.push(...hooks);
           } catch {
+            this.hooks = null;
             s.rollback.run();
+            endAll([...ended, ...hooks], false);
             return 'retry';
           }
         } else {
@@ -121,12 +140,16 @@ export class WriteBatch {
           try {
             results.push({ ok: true, value: p.op() });
             s.release.run();
+            ended.push(...hooks);
           } catch (err) {
+            this.hooks = null;
             s.undo.run();
             s.release.run();
+            endAll(hooks, false);
             results.push({ ok: false, value: err });
           }
         }
+        this.hooks = null;
         // Writes queued by an op's own callbacks join this transaction: a worker woken inside a
         // submit claims the new task in the submit's commit (one commit less before it starts).
         if (i === batch.length - 1 && this.queue.length > 0 && batch.length < this.maxBatch) {
@@ -135,15 +158,29 @@ export class WriteBatch {
       }
       s.commit.run();
     } catch (err) {
+      this.hooks = null;
       try {
         s.rollback.run();
       } catch {
         // The transaction may already be gone; the original error is what matters.
       }
+      endAll(ended, false);
       for (const p of batch) p.reject(err);
       return null;
     }
+    endAll(ended, true);
     return results;
+  }
+
+  /**
+   * Inside a write: `hook` runs once that write's transaction has ended, with true if it
+   * committed, false if the write was rolled back. It runs at commit, before the fsync of a
+   * durable write: for in-process effects that must follow the commit, such as handing the task
+   * just inserted to a local worker.
+   */
+  onEnd(hook: TxHook): void {
+    if (!this.hooks) throw new Error('onEnd is only for use inside a write');
+    this.hooks.push(hook);
   }
 
   private startSync(): void {
