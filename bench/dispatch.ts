@@ -203,6 +203,7 @@ function newTask(i = 0): NewTask {
     resources: { cpu: 256, memory: 512 },
     env: {},
     metadata: { i },
+    network: 'none',
   };
 }
 

@@ -18,6 +18,7 @@ export function taskView(t: Task, base: string, now: number, detailedResults?: R
     timeout: t.timeout,
     metadata: t.metadata,
     resources: t.resources,
+    network: t.network,
     attempt: t.attempt,
     maxAttempts: t.maxAttempts,
     attemptLimit: t.attemptLimit,

@@ -28,6 +28,9 @@ export const SubmitBody = z
       .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, 'environment variable names are [A-Za-z_][A-Za-z0-9_]*'), z.string().max(65_536))
       .refine((e) => Object.keys(e).length <= 256, 'at most 256 variables')
       .optional(),
+    network: z.enum(['none', 'egress']).optional().describe(
+      "`none`: no network at all. `egress`: outbound HTTP(S) through the worker's proxy (HTTP_PROXY is set), never to loopback, link-local/metadata or private addresses unless the operator allows them (HANGAR_EGRESS_ALLOW). Default `none`; `egress` for the built-in network-test.",
+    ),
   })
   .refine((b) => b.command !== undefined || b.args !== undefined || b.shell !== undefined, {
     message: 'one of command, args or shell is required',
@@ -68,6 +71,7 @@ export const TaskView = z.object({
   timeout: z.number(),
   metadata: z.record(z.string(), z.unknown()),
   resources: z.object({ cpu: z.number(), memory: z.number() }),
+  network: z.enum(['none', 'egress']),
   attempt: z.number(),
   maxAttempts: z.number(),
   attemptLimit: z.number().describe('The last attempt number that may run; a redrive raises it by maxAttempts.'),

@@ -6,6 +6,10 @@
  */
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
+import { parseAllowlist } from '../executor/sandbox/egress.ts';
+
+/** Entries of a comma-separated setting, trimmed, empty ones dropped. */
+export const splitList = (v: string): string[] => v.split(',').map((x) => x.trim()).filter(Boolean);
 
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
 
@@ -38,6 +42,19 @@ export const ConfigSchema = z
     bodyLimit: int(1024).default(1_048_576).describe('Largest accepted request body, bytes (larger → 413).'),
     retentionHours: z.coerce.number().min(0).default(24).describe('Finished tasks, their history and blobs are deleted after this many hours (seed: 24 h).'),
     retentionIntervalMs: int(1000).default(300_000).describe('How often the retention job runs, ms.'),
+    egressAllow: z
+      .string()
+      .default('')
+      .superRefine((v, ctx) => {
+        try {
+          parseAllowlist(splitList(v));
+        } catch (err) {
+          ctx.addIssue({ code: 'custom', message: (err as Error).message });
+        }
+      })
+      .describe(
+        'Comma-separated destinations that tasks with `network: "egress"` may reach although they are not public addresses: `10.0.0.0/8`, `192.168.1.5`, `db.internal:5432`, `[::1]:8080`. Loopback, link-local (cloud metadata), private and other non-public ranges are refused otherwise. The network test URL is always allowed.',
+      ),
     networkTestUrl: z.url().optional().describe("URL the `network-test` workload fetches (default: this API's /health)."),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('pino log level.'),
   })

@@ -4,7 +4,7 @@
  * Implementations: `process` (plain child processes, this file's sibling) and, later, the
  * bubblewrap sandbox, which slots in under the same interface.
  */
-import type { Resources, TaskFailure } from '../store/types.ts';
+import type { Network, Resources, TaskFailure } from '../store/types.ts';
 
 export interface ExecutionRequest {
   taskId: string;
@@ -18,6 +18,8 @@ export interface ExecutionRequest {
   env: Record<string, string>;
   metadata: Record<string, unknown>;
   resources: Resources;
+  /** 'egress': outbound access through the guarded proxy (sandbox); 'none': no network. */
+  network: Network;
   /** Kill the whole process tree after this many ms; the outcome is TIMEOUT. */
   timeoutMs: number;
   /** Path of this attempt's workspace, the child's working directory. The executor creates

@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildApp, StartEstimator, storeCapacity, type ApiContext } from '../api/index.ts';
 import { DiskBlobStore, type BlobStore } from '../blobs/index.ts';
-import type { Config } from '../config/index.ts';
+import { splitList, type Config } from '../config/index.ts';
 import { createSandboxExecutor, ProcessExecutor, type Executor, type SandboxSetup } from '../executor/index.ts';
 import { ErrorCode, HangarError } from '../errors/index.ts';
 import { mkdir } from 'node:fs/promises';
@@ -44,6 +44,7 @@ export function sandboxSetup(config: Config, where: Pick<SandboxSetup, 'networkT
     openFiles: config.openFiles,
     workspaceBytes: config.workspaceMb * 1024 * 1024,
     maxOutputBytes: config.maxOutputBytes,
+    egressAllow: splitList(config.egressAllow),
     ...where,
   };
 }
@@ -123,7 +124,7 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
       workerId,
       concurrency: config.workers,
       workDir,
-      queues: config.queues ? config.queues.split(',').map((q) => q.trim()).filter(Boolean) : undefined,
+      queues: config.queues ? splitList(config.queues) : undefined,
       heartbeatMs: config.heartbeatMs,
       pollMs: config.pollMs,
     });

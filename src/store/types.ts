@@ -78,7 +78,11 @@ export interface NewTask {
   resources: Resources;
   env: Record<string, string>;
   metadata: Record<string, unknown>;
+  /** 'none': no network at all; 'egress': outbound through the worker's guarded proxy. */
+  network: Network;
 }
+
+export type Network = 'none' | 'egress';
 
 export interface Task extends NewTask {
   queueType: QueueType;

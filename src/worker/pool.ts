@@ -208,6 +208,7 @@ export class WorkerPool {
       env: task.env,
       metadata: task.metadata,
       resources: task.resources,
+      network: task.network,
       timeoutMs: task.timeout * 1000,
       workspace,
       signal,

@@ -41,6 +41,7 @@ export function newTask(over: Partial<NewTask> = {}): NewTask {
     resources: { cpu: 256, memory: 512 },
     env: {},
     metadata: {},
+    network: 'none',
     ...over,
   };
 }

@@ -30,6 +30,14 @@ describe('platform with the sandbox executor', { skip: tools.ok ? false : tools.
     assert.equal(acc.oomKilled, false);
   });
 
+  it("the seed's network-test gets egress and reaches its URL through the proxy", async () => {
+    const t = await final(await submit({ command: 'network-test' }));
+    assert.equal(t.status, 'SUCCESS', JSON.stringify(t.error));
+    assert.equal(t.network, 'egress');
+    assert.deepEqual(t.detailedResults.result.statusCodes, [200, 200, 200]);
+    assert.ok(t.detailedResults.metadata.accounting.egress.connections >= 1, 'through the proxy (connections, kept alive across requests)');
+  });
+
   it('runs a program as the sandbox uid', async () => {
     const t = await final(await submit({ shell: 'id -u' }));
     assert.equal(t.status, 'SUCCESS');

@@ -27,6 +27,7 @@ function request(over: Partial<ExecutionRequest>): ExecutionRequest {
     env: {},
     metadata: {},
     resources: { cpu: 256, memory: 512 },
+    network: 'none',
     timeoutMs: 30_000,
     workspace: workspace(),
     signal: new AbortController().signal,

@@ -17,6 +17,10 @@ const dir = mkdtempSync(join(tmpdir(), 'hangar-sbx-'));
 chmodSync(dir, 0o711);
 const workDir = join(dir, 'work');
 mkdirSync(workDir, { recursive: true });
+// A server on the host's loopback that the operator allowed for egress tasks (HANGAR_EGRESS_ALLOW).
+const allowed = createServer((_q, r) => r.end('allowed'));
+await new Promise<void>((r) => allowed.listen(0, '127.0.0.1', r));
+const allowedPort = (allowed.address() as { port: number }).port;
 const report = await createSandboxExecutor({
   uid: 64100,
   pidsMax: 64,
@@ -25,6 +29,7 @@ const report = await createSandboxExecutor({
   workspaceBytes: 32 << 20,
   maxOutputBytes: 1 << 20,
   networkTestUrl: 'http://127.0.0.1:9/',
+  egressAllow: [`127.0.0.1:${allowedPort}`],
   workDir,
   scope: `test-${process.pid}`,
 }).catch((err: Error) => ({ executor: null, problems: [err.message], description: 'none' }));
@@ -42,6 +47,7 @@ function req(over: Partial<ExecutionRequest>): ExecutionRequest {
     env: {},
     metadata: {},
     resources: { cpu: 1024, memory: 256 },
+    network: 'none',
     timeoutMs: 10_000,
     workspace: join(workDir, `${taskId}-1`),
     signal: new AbortController().signal,
@@ -60,6 +66,7 @@ describe('sandbox: hostile tasks are contained', { skip }, () => {
   });
   after(async () => {
     server.close();
+    allowed.close();
     await sbx.close();
     rmSync(dir, { recursive: true, force: true });
   });
@@ -98,6 +105,37 @@ describe('sandbox: hostile tasks are contained', { skip }, () => {
     const r = await sbx.run(req({ args: ['/opt/hangar/node', '-e', `fetch('http://127.0.0.1:${port}/').then(()=>console.log('REACHED'),e=>{console.log('refused',e.cause?.code);process.exit(3)})`] }));
     assert.doesNotMatch(r.stdout.data.toString(), /REACHED/);
     assert.equal(r.status, 'FAILED');
+  });
+
+  it('with network "egress": out through the proxy to allowed places; never loopback, metadata or private ranges', async () => {
+    const lines = [
+      `curl -sS -m 5 http://127.0.0.1:${allowedPort}/; echo " rc=$?"`,
+      `curl -sS -m 5 http://127.0.0.1:${port}/; echo " rc=$?"`,
+      `curl -sS -m 5 http://localhost:${port}/; echo " rc=$?"`,
+      `curl -sS -m 5 http://169.254.169.254/latest/meta-data/; echo " rc=$?"`,
+      `curl -sS -m 5 https://10.1.2.3/; echo " rc=$?"`,
+      `curl -sS -m 5 --noproxy '*' http://127.0.0.1:${port}/; echo " rc=$?"`,
+    ];
+    const r = await sh(lines.join('; '), { network: 'egress' });
+    assert.equal(r.status, 'SUCCESS', r.stderr.data.toString());
+    // Each command prints its response body, then ' rc=<curl exit code>'.
+    const parts = r.stdout.data.toString().split(/ rc=(\d+)\n/);
+    const out = lines.map((_, i) => ({ body: parts[2 * i].trim(), rc: Number(parts[2 * i + 1]) }));
+    assert.deepEqual(out[0], { body: 'allowed', rc: 0 }, 'the allowlisted server answers');
+    assert.match(out[1].body, /127\.0\.0\.1:\d+ is loopback .* not reachable from tasks/);
+    assert.match(out[2].body, /localhost:\d+ resolves to 127\.0\.0\.1, loopback/);
+    assert.match(out[3].body, /169\.254\.169\.254:80 is link-local \(cloud metadata\)/);
+    assert.equal(out[4].rc, 56, 'CONNECT to a private address is refused (403)');
+    assert.equal(out[5].rc, 7, 'no way around the proxy: the namespace has only loopback');
+    assert.doesNotMatch(r.stdout.data.toString(), /secret/);
+    const egress = (r.detailedResults.metadata as { accounting: { egress: { connections: number; refused: string[] } } }).accounting.egress;
+    assert.equal(egress.connections, 1);
+    assert.equal(egress.refused.length, 4);
+  });
+
+  it('without egress a task has no network, not even to allowed places', async () => {
+    const r = await sh(`curl -sS -m 5 http://127.0.0.1:${allowedPort}/; echo " rc=$?"; env | grep -ci proxy`);
+    assert.match(r.stdout.data.toString(), /^ rc=7\n0\n$/);
   });
 
   it('two tasks cannot see each other’s files', async () => {

@@ -70,6 +70,8 @@ export function taskRoutes(app: FastifyInstance, ctx: ApiContext): void {
       resources: { cpu: b.resources?.cpu ?? 256, memory: b.resources?.memory ?? 512 },
       env: b.env ?? {},
       metadata: b.metadata ?? {},
+      // The seed's network-test makes real requests: it gets egress unless told otherwise.
+      network: b.network ?? (b.command === 'network-test' && !b.args && !b.shell ? 'egress' : 'none'),
     };
     const { task, created } = await ctx.store.submit(t);
     if (created) ctx.metrics.submitted.inc({ queue: task.queue });

@@ -12,18 +12,23 @@
  * task read root-only files such as /etc/shadow; dropping the uid first closes that.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { chown } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { chown, mkdir } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ExecutionRequest, ExecutionResult } from '../types.ts';
 import type { Launch, Launcher, Prepared } from '../process-executor.ts';
 import type { CgroupDriver } from './cgroups.ts';
+import { EGRESS_PORT, startEgressProxy, type EgressGuard, type EgressProxy } from './egress.ts';
 
 const WORKLOADS_DIR = dirname(fileURLToPath(new URL('../workloads/child.ts', import.meta.url)));
 const PACKAGE_JSON = fileURLToPath(new URL('../../../package.json', import.meta.url));
 /** Where the Node binary and the built-in workloads appear inside the sandbox. */
 const IN_NODE = '/opt/hangar/node';
 const IN_WORKLOADS = '/opt/hangar/workloads';
+/** Where the egress proxies' sockets live on the host (short: unix socket paths are capped at
+ *  108 bytes), and where a task's appears inside its sandbox. */
+const EGRESS_DIR = '/run/hangar-egress';
+const IN_EGRESS_SOCKET = '/run/hangar/egress.sock';
 
 export interface SandboxOptions {
   uid: number;
@@ -37,6 +42,8 @@ export interface SandboxOptions {
   /** Size of the workspace, bytes: a tmpfs mounted over it (its pages count against memory). */
   workspaceBytes: number;
   cgroups: CgroupDriver;
+  /** Checks the destinations of tasks with network 'egress'. */
+  egress: EgressGuard;
 }
 
 export class BwrapLauncher implements Launcher {
@@ -61,9 +68,25 @@ export class BwrapLauncher implements Launcher {
       pidsMax: this.o.pidsMax,
     });
     const env: Record<string, string> = { ...cmd.env, HOME: '/workspace', PATH: '/usr/local/bin:/usr/bin:/bin' };
-    const inside = [cmd.file, ...cmd.argv].map((a) =>
+    let inside = [cmd.file, ...cmd.argv].map((a) =>
       a === process.execPath ? IN_NODE : a.startsWith(WORKLOADS_DIR + '/') ? IN_WORKLOADS + a.slice(WORKLOADS_DIR.length) : a,
     );
+    let proxy: EgressProxy | null = null;
+    const egressBind: string[] = [];
+    if (req.network === 'egress') {
+      await mkdir(EGRESS_DIR, { recursive: true, mode: 0o711 });
+      const socket = join(EGRESS_DIR, `${req.taskId}-${req.attempt}.sock`);
+      try {
+        proxy = await startEgressProxy(socket, this.o.egress);
+      } catch (err) {
+        await cg.remove();
+        throw err;
+      }
+      egressBind.push('--bind', socket, IN_EGRESS_SOCKET);
+      inside = [IN_NODE, `${IN_WORKLOADS}/egress-forward.ts`, IN_EGRESS_SOCKET, String(EGRESS_PORT), '--', ...inside];
+      const url = `http://127.0.0.1:${EGRESS_PORT}`;
+      Object.assign(env, { HTTP_PROXY: url, HTTPS_PROXY: url, http_proxy: url, https_proxy: url, NO_PROXY: '', no_proxy: '', NODE_USE_ENV_PROXY: '1' });
+    }
     const bwrap = [
       'bwrap',
       '--unshare-all',
@@ -81,6 +104,7 @@ export class BwrapLauncher implements Launcher {
       '--ro-bind', WORKLOADS_DIR, IN_WORKLOADS,
       '--ro-bind', PACKAGE_JSON, '/opt/hangar/package.json',
       '--bind', req.workspace, '/workspace',
+      ...egressBind,
       '--chdir', '/workspace',
       '--proc', '/proc',
       '--dev', '/dev',
@@ -132,6 +156,7 @@ export class BwrapLauncher implements Launcher {
           signal: result.signal,
           oomKilled: s.oomKilled,
           pidsRefused: s.pidsRefused,
+          ...(proxy ? { egress: { connections: proxy.stats.allowed, refused: proxy.stats.denied } } : {}),
         };
         const metadata = { ...((result.detailedResults.metadata as Record<string, unknown> | undefined) ?? {}), accounting };
         const out: ExecutionResult = { ...result, detailedResults: { ...result.detailedResults, metadata } };
@@ -143,6 +168,7 @@ export class BwrapLauncher implements Launcher {
         return out;
       },
       async cleanup() {
+        await proxy?.close();
         await unmount(req.workspace);
         await cg.remove();
       },

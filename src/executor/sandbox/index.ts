@@ -6,8 +6,10 @@ import type { CgroupDriver } from './cgroups.ts';
 import { ProcessExecutor } from '../process-executor.ts';
 import { BwrapLauncher, sandboxTools, unmount } from './bwrap.ts';
 import { detectCgroups } from './cgroups.ts';
+import { EgressGuard } from './egress.ts';
 
 export { BwrapLauncher, sandboxTools, type SandboxOptions } from './bwrap.ts';
+export { EgressGuard, nonPublicRange, parseAllowlist, startEgressProxy } from './egress.ts';
 export { detectCgroups, type CgroupDriver, type CgroupLimits, type CgroupStats, type TaskCgroup } from './cgroups.ts';
 
 export interface SandboxSetup {
@@ -18,6 +20,9 @@ export interface SandboxSetup {
   workspaceBytes: number;
   maxOutputBytes: number;
   networkTestUrl: string;
+  /** Destinations tasks with network 'egress' may reach although not public (HANGAR_EGRESS_ALLOW);
+   *  the network test URL's host and port are added. */
+  egressAllow: string[];
   /** Directory under which the pool puts workspaces; the sandbox uid must be able to reach it. */
   workDir: string;
   /** Names this worker's cgroup subtree. */
@@ -71,10 +76,11 @@ export async function createSandboxExecutor(s: SandboxSetup): Promise<SandboxRep
   await chmod(s.workDir, 0o711).catch(() => {});
   await chmod(dirname(s.workDir), 0o711).catch(() => {});
   await sweepDeadWorkers(cg.driver, s.workDir);
+  const egress = new EgressGuard([...s.egressAllow, ...testUrlRule(s.networkTestUrl)]);
   const executor = new ProcessExecutor({
     maxOutputBytes: s.maxOutputBytes,
     networkTestUrl: s.networkTestUrl,
-    launcher: new BwrapLauncher({ uid: s.uid, gid: s.uid, pidsMax: s.pidsMax, tmpBytes: s.tmpBytes, openFiles: s.openFiles, workspaceBytes: s.workspaceBytes, cgroups: cg.driver }),
+    launcher: new BwrapLauncher({ uid: s.uid, gid: s.uid, pidsMax: s.pidsMax, tmpBytes: s.tmpBytes, openFiles: s.openFiles, workspaceBytes: s.workspaceBytes, cgroups: cg.driver, egress }),
   });
   const description = `${tools.bwrapVersion} as uid ${s.uid}; ${cg.driver.description}`;
   const proof = await executor.run({
@@ -86,6 +92,7 @@ export async function createSandboxExecutor(s: SandboxSetup): Promise<SandboxRep
     env: {},
     metadata: {},
     resources: { cpu: 256, memory: 64 },
+    network: 'none',
     timeoutMs: 10_000,
     workspace: `${s.workDir}/proof-${process.pid}`,
     signal: new AbortController().signal,
@@ -98,4 +105,15 @@ export async function createSandboxExecutor(s: SandboxSetup): Promise<SandboxRep
     return { executor: null, problems: [`a sandboxed /bin/true failed: ${why}${hint}`], description };
   }
   return { executor, problems: [], description };
+}
+
+/** The built-in network-test's target is always reachable: host:port of its URL. */
+function testUrlRule(url: string): string[] {
+  try {
+    const u = new URL(url);
+    const port = u.port || (u.protocol === 'https:' ? '443' : '80');
+    return [`${u.hostname}:${port}`];
+  } catch {
+    return [];
+  }
 }

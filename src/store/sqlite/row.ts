@@ -28,6 +28,7 @@ export function taskFromRow(r: Row): Task {
     resources: json(r.resources, { cpu: 256, memory: 512 }),
     env: json(r.env, {}),
     metadata: json(r.metadata, {}),
+    network: r.network === 'egress' ? 'egress' : 'none',
     status: String(r.status) as TaskStatus,
     workerId: strOrNull(r.worker_id),
     createdAt: Number(r.created_at),

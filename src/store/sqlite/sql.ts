@@ -3,23 +3,23 @@
  * each statement. snake_case here, camelCase in TypeScript; rows are mapped in row.ts.
  */
 
-/** seq, id, command, args, shell, queue, priority, user_id, timeout_s, visibility_timeout_s,
+/** id, command, args, shell, queue, priority, user_id, timeout_s, visibility_timeout_s,
  *  max_attempts, attempt_limit, idempotency_key, request_hash, resources, env, metadata,
- *  created_at, run_after */
+ *  created_at, run_after, network */
 export const INSERT_TASK = `
 INSERT INTO tasks (id, command, args, shell, queue, priority, user_id, timeout_s, visibility_timeout_s,
-  max_attempts, attempt_limit, idempotency_key, request_hash, resources, env, metadata, status, created_at, run_after)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'PENDING', ?, ?)
+  max_attempts, attempt_limit, idempotency_key, request_hash, resources, env, metadata, status, created_at, run_after, network)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'PENDING', ?, ?, ?)
 RETURNING *`;
 
 /** As INSERT_TASK, for a task handed to a local worker as it is submitted (direct dispatch):
- *  inserted RUNNING, attempt 1, leased to worker_id ?19 from created_at. */
+ *  inserted RUNNING, attempt 1, leased to worker_id ?20 from created_at. */
 export const INSERT_TASK_LEASED = `
 INSERT INTO tasks (id, command, args, shell, queue, priority, user_id, timeout_s, visibility_timeout_s,
   max_attempts, attempt_limit, idempotency_key, request_hash, resources, env, metadata, status, created_at, run_after,
-  attempt, worker_id, started_at, lease_expires_at)
+  network, attempt, worker_id, started_at, lease_expires_at)
 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, 'RUNNING', ?17, ?18,
-  1, ?19, ?17, ?17 + ?9 * 1000)
+  ?19, 1, ?20, ?17, ?17 + ?9 * 1000)
 RETURNING *`;
 
 /** Is a task ready that a claim would take before one of priority ?1? (now ?2) */
