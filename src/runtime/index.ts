@@ -109,12 +109,21 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
       if (!sbx.executor) {
         await app?.close();
         await store.close();
-        throw new HangarError(ErrorCode.ConfigInvalid, `HANGAR_EXECUTOR=sandbox, but this host cannot sandbox tasks:\n  ${sbx.problems.join('\n  ')}`, 500);
+        throw new HangarError(
+          ErrorCode.ConfigInvalid,
+          `this host cannot sandbox tasks, so the worker refuses to run them:\n  ${sbx.problems.join('\n  ')}\n` +
+            'Install bubblewrap (apt-get install bubblewrap) and run as root, or set HANGAR_EXECUTOR=process to run ' +
+            'tasks as plain processes without isolation (unsafe: only for code you trust). `hangar doctor` checks the host.',
+          500,
+        );
       }
       log.info({ isolation: sbx.description }, 'sandbox ready');
       executor = sbx.executor;
     }
-    executor ??= new ProcessExecutor({ maxOutputBytes: config.maxOutputBytes, networkTestUrl });
+    if (!executor) {
+      log.warn('HANGAR_EXECUTOR=process: tasks run as plain processes WITHOUT ISOLATION; use it only for code you trust');
+      executor = new ProcessExecutor({ maxOutputBytes: config.maxOutputBytes, networkTestUrl });
+    }
     pool = new WorkerPool({
       store,
       blobs,

@@ -9,6 +9,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { TEST_EXECUTOR_ENV } from '../helpers/process.ts';
 
 const HANGAR = join(import.meta.dirname, '..', '..', 'bin', 'hangar');
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -76,6 +77,7 @@ before(async () => {
       HANGAR_WORKERS: '4',
       HANGAR_LOG_LEVEL: 'warn',
       HANGAR_SHUTDOWN_GRACE_MS: '2000',
+      ...TEST_EXECUTOR_ENV,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

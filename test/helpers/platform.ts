@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { loadConfig } from '../../src/config/index.ts';
 import { createLogger } from '../../src/log/index.ts';
 import { startPlatform, type Platform } from '../../src/runtime/index.ts';
+import { TEST_EXECUTOR_ENV } from './process.ts';
 
 export async function testPlatform(env: Record<string, string> = {}): Promise<Platform & { dir: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'hangar-test-'));
@@ -17,6 +18,7 @@ export async function testPlatform(env: Record<string, string> = {}): Promise<Pl
       HANGAR_HEARTBEAT_MS: '200',
       HANGAR_POLL_MS: '200',
       HANGAR_SHUTDOWN_GRACE_MS: '0',
+      ...TEST_EXECUTOR_ENV,
       ...env,
     },
   });

@@ -1,7 +1,8 @@
 /** The sandbox: bubblewrap + per-task cgroups, behind the ProcessExecutor's Launcher hook. */
+import { readFileSync } from 'node:fs';
 import { chmod, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname } from 'node:path';
 import type { CgroupDriver } from './cgroups.ts';
 import { ProcessExecutor } from '../process-executor.ts';
 import { BwrapLauncher, sandboxTools, unmount } from './bwrap.ts';
@@ -42,14 +43,33 @@ function scopeAlive(scope: string): boolean {
   }
 }
 
-/** What a SIGKILLed worker left: its task cgroups, and the tmpfs workspaces they were mounted on. */
-async function sweepDeadWorkers(driver: CgroupDriver, workDir: string): Promise<void> {
-  const tasks = await driver.sweepDead(scopeAlive);
-  for (const t of tasks) {
-    const ws = join(workDir, t);
+/**
+ * What a SIGKILLed worker left: its task cgroups, and the tmpfs workspaces they were mounted on.
+ * Any worker on the host may sweep a dead one's cgroups, whatever its data directory, so the
+ * workspaces are found by their mount source ('hangar-ws') and task name, not under our own
+ * work directory: a sweep by a worker of another data directory unmounts them all the same.
+ */
+async function sweepDeadWorkers(driver: CgroupDriver): Promise<void> {
+  const tasks = new Set(await driver.sweepDead(scopeAlive));
+  if (tasks.size === 0) return;
+  for (const ws of workspaceMounts()) {
+    if (!tasks.has(basename(ws))) continue;
     await unmount(ws);
     await rm(ws, { recursive: true, force: true }).catch(() => {});
   }
+}
+
+/** Mount points of sandbox workspaces (tmpfs with source 'hangar-ws'). */
+function workspaceMounts(): string[] {
+  const out: string[] = [];
+  for (const line of readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
+    const sep = line.indexOf(' - ');
+    if (sep < 0) continue;
+    const [fstype, source] = line.slice(sep + 3).split(' ');
+    // Mount points escape spaces and the like as octal (\040).
+    if (fstype === 'tmpfs' && source === 'hangar-ws') out.push(line.slice(0, sep).split(' ')[4].replace(/\\(\d{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8))));
+  }
+  return out;
 }
 
 export interface SandboxReport {
@@ -75,7 +95,7 @@ export async function createSandboxExecutor(s: SandboxSetup): Promise<SandboxRep
   // The workspaces' directory and the one holding it (the data directory) are ours to open up.
   await chmod(s.workDir, 0o711).catch(() => {});
   await chmod(dirname(s.workDir), 0o711).catch(() => {});
-  await sweepDeadWorkers(cg.driver, s.workDir);
+  await sweepDeadWorkers(cg.driver);
   const egress = new EgressGuard([...s.egressAllow, ...testUrlRule(s.networkTestUrl)]);
   const executor = new ProcessExecutor({
     maxOutputBytes: s.maxOutputBytes,
