@@ -204,6 +204,7 @@ function newTask(i = 0): NewTask {
     env: {},
     metadata: { i },
     network: 'none',
+    image: null,
   };
 }
 

@@ -19,6 +19,7 @@ export function taskView(t: Task, base: string, now: number, detailedResults?: R
     metadata: t.metadata,
     resources: t.resources,
     network: t.network,
+    image: t.image,
     attempt: t.attempt,
     maxAttempts: t.maxAttempts,
     attemptLimit: t.attemptLimit,

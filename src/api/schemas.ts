@@ -1,5 +1,6 @@
 /** Request and response schemas. They validate input, shape output and produce /openapi.json. */
 import { z } from 'zod';
+import { IMAGE_NAME } from '../images/index.ts';
 
 const Name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'letters, digits, _ . - (1–64 chars, starting alphanumeric)');
 
@@ -31,11 +32,19 @@ export const SubmitBody = z
     network: z.enum(['none', 'egress']).optional().describe(
       "`none`: no network at all. `egress`: outbound HTTP(S) through the worker's proxy (HTTP_PROXY is set), never to loopback, link-local/metadata or private addresses unless the operator allows them (HANGAR_EGRESS_ALLOW). Default `none`; `egress` for the built-in network-test.",
     ),
+    image: z.string().regex(IMAGE_NAME, 'image names are lowercase letters, digits, _ . - (1–64 chars)').optional().describe(
+      'A registered image (`hangar image import`) whose root filesystem the program runs in, instead of the host\'s /usr and /etc. For `args` or `shell` programs; no `network: egress` yet.',
+    ),
   })
   .refine((b) => b.command !== undefined || b.args !== undefined || b.shell !== undefined, {
     message: 'one of command, args or shell is required',
   })
-  .refine((b) => !(b.args && b.shell), { message: 'give args or shell, not both' });
+  .refine((b) => !(b.args && b.shell), { message: 'give args or shell, not both' })
+  .refine((b) => !b.image || b.args !== undefined || b.shell !== undefined, {
+    message: 'an image runs a program: give args or shell (built-in workloads run on the host root)',
+    path: ['image'],
+  })
+  .refine((b) => !(b.image && b.network === 'egress'), { message: 'network egress is not available with an image yet', path: ['network'] });
 export type SubmitBody = z.infer<typeof SubmitBody>;
 
 export const SubmitResponse = z.object({
@@ -72,6 +81,7 @@ export const TaskView = z.object({
   metadata: z.record(z.string(), z.unknown()),
   resources: z.object({ cpu: z.number(), memory: z.number() }),
   network: z.enum(['none', 'egress']),
+  image: z.string().nullable(),
   attempt: z.number(),
   maxAttempts: z.number(),
   attemptLimit: z.number().describe('The last attempt number that may run; a redrive raises it by maxAttempts.'),

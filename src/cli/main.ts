@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { loadConfig } from '../config/index.ts';
 import { reportError } from './commands/common.ts';
+import { imageCommands } from './commands/image.ts';
 import { opsCommands } from './commands/ops.ts';
 import { submitCommand } from './commands/submit.ts';
 import { taskCommands } from './commands/tasks.ts';
@@ -63,6 +64,7 @@ serverOptions(program.command('doctor').description('Which isolation this host o
 submitCommand(program);
 taskCommands(program);
 opsCommands(program);
+imageCommands(program, config, serverOptions);
 
 program.parseAsync().catch((err: unknown) => {
   process.exit(reportError(err));

@@ -15,7 +15,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { machine } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { Readable } from 'node:stream';
-import type { TaskFailure } from '../store/types.ts';
+import type { FailureCode, TaskFailure } from '../store/types.ts';
 import type { CapturedOutput, ExecutionRequest, ExecutionResult, Executor } from './types.ts';
 import type { WorkloadSpec } from './workloads/index.ts';
 
@@ -24,6 +24,15 @@ export interface Launch {
   file: string;
   argv: string[];
   env: Record<string, string>;
+}
+
+/** What a launcher refuses to run, with the failure code the task gets (not retried). */
+export class LaunchRefused extends Error {
+  readonly code: FailureCode;
+  constructor(code: FailureCode, message: string) {
+    super(message);
+    this.code = code;
+  }
 }
 
 /** One prepared attempt of a launcher: the wrapped command, and what to do after it. */
@@ -160,9 +169,17 @@ export class ProcessExecutor implements Executor {
         try {
           prepared = await launcher.prepare(req, cmd);
         } catch (err) {
+          if (err instanceof LaunchRefused) {
+            const r = this.early(req, Date.now(), 'FAILED', 'SPAWN_FAILED', err.message);
+            return { ...r, failure: { code: err.code, retryable: false, message: err.message } };
+          }
           const r = this.early(req, Date.now(), 'FAILED', 'SPAWN_FAILED', `sandbox setup failed: ${(err as Error).message}`);
           return { ...r, failure: { code: 'SANDBOX_ERROR', retryable: true, message: r.failure!.message } };
         }
+      } else if (req.image) {
+        const message = `image '${req.image}': images need the sandbox executor, and this worker runs HANGAR_EXECUTOR=process`;
+        const r = this.early(req, Date.now(), 'FAILED', 'SPAWN_FAILED', message);
+        return { ...r, failure: { code: 'IMAGE_UNAVAILABLE', retryable: false, message } };
       }
       const result = await this.runIn(req, prepared ? prepared.launch : cmd);
       return prepared ? await prepared.finish(result) : result;

@@ -20,6 +20,8 @@ export interface ExecutionRequest {
   resources: Resources;
   /** 'egress': outbound access through the guarded proxy (sandbox); 'none': no network. */
   network: Network;
+  /** A registered image whose rootfs is the task's root (sandbox only); null = the host's. */
+  image: string | null;
   /** Kill the whole process tree after this many ms; the outcome is TIMEOUT. */
   timeoutMs: number;
   /** Path of this attempt's workspace, the child's working directory. The executor creates

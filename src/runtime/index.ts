@@ -45,6 +45,7 @@ export function sandboxSetup(config: Config, where: Pick<SandboxSetup, 'networkT
     workspaceBytes: config.workspaceMb * 1024 * 1024,
     maxOutputBytes: config.maxOutputBytes,
     egressAllow: splitList(config.egressAllow),
+    imagesDir: join(resolve(config.dataDir), 'images'),
     ...where,
   };
 }

@@ -39,6 +39,7 @@ export const FailureCode = {
   SpawnFailed: 'SPAWN_FAILED',
   OomKilled: 'OOM_KILLED',
   SandboxError: 'SANDBOX_ERROR',
+  ImageUnavailable: 'IMAGE_UNAVAILABLE',
   ExecutorError: 'EXECUTOR_ERROR',
 } as const;
 export type FailureCode = (typeof FailureCode)[keyof typeof FailureCode];
@@ -80,6 +81,8 @@ export interface NewTask {
   metadata: Record<string, unknown>;
   /** 'none': no network at all; 'egress': outbound through the worker's guarded proxy. */
   network: Network;
+  /** Name of a registered image to run in (sandbox); null = the host's /usr and /etc. */
+  image: string | null;
 }
 
 export type Network = 'none' | 'egress';

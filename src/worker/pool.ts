@@ -209,6 +209,7 @@ export class WorkerPool {
       metadata: task.metadata,
       resources: task.resources,
       network: task.network,
+      image: task.image,
       timeoutMs: task.timeout * 1000,
       workspace,
       signal,

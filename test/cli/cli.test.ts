@@ -158,6 +158,16 @@ describe('hangar CLI against a live `hangar up`', () => {
     assert.equal((await hangar('logs', t.taskId, '--stream', 'stdout')).stdout, '1-x=y\n');
   });
 
+  test('--egress and --image are sent', async () => {
+    const t = await json('submit', '--shell', 'true', '--egress', '--wait');
+    assert.equal(t.network, 'egress');
+    const r = await hangar('submit', '--shell', 'true', '--image', 'no-such-image', '--wait', '--json');
+    const failed = JSON.parse(r.stdout);
+    assert.equal(failed.image, 'no-such-image');
+    assert.equal(failed.status, 'FAILED');
+    assert.equal(failed.error.code, 'IMAGE_UNAVAILABLE');
+  });
+
   test('--idempotency-key: same key and body give the same task, another body a 409', async () => {
     const a = await hangar('submit', 'noop', '--idempotency-key', 'k-1');
     const b = await hangar('submit', 'noop', '--idempotency-key', 'k-1');

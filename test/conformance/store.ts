@@ -42,6 +42,7 @@ export function newTask(over: Partial<NewTask> = {}): NewTask {
     env: {},
     metadata: {},
     network: 'none',
+    image: null,
     ...over,
   };
 }

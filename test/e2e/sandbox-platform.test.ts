@@ -4,11 +4,18 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { sandboxTools } from '../../src/executor/sandbox/index.ts';
 import type { Platform } from '../../src/runtime/index.ts';
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { processesOfTask, testPlatform, until } from '../helpers/platform.ts';
+import { HANGAR_BIN } from '../helpers/process.ts';
+import { makeRootfs } from '../helpers/rootfs.ts';
+
+const run = promisify(execFile);
 
 const tools = sandboxTools();
 describe('platform with the sandbox executor', { skip: tools.ok ? false : tools.problems.join('; ') }, () => {
-  let p: Platform;
+  let p: Platform & { dir: string };
   before(async () => {
     p = await testPlatform({ HANGAR_EXECUTOR: 'sandbox' });
   });
@@ -36,6 +43,23 @@ describe('platform with the sandbox executor', { skip: tools.ok ? false : tools.
     assert.equal(t.network, 'egress');
     assert.deepEqual(t.detailedResults.result.statusCodes, [200, 200, 200]);
     assert.ok(t.detailedResults.metadata.accounting.egress.connections >= 1, 'through the proxy (connections, kept alive across requests)');
+  });
+
+  it('runs a program in an image imported with `hangar image import`', async () => {
+    const src = join(p.dir, 'tiny-src');
+    makeRootfs(src);
+    const imported = await run(HANGAR_BIN, ['image', 'import', 'tiny', src, '--json'], { env: { ...process.env, HANGAR_DATA_DIR: p.dir } });
+    assert.equal(JSON.parse(imported.stdout).name, 'tiny');
+    const listed = await run(HANGAR_BIN, ['image', 'list'], { env: { ...process.env, HANGAR_DATA_DIR: p.dir } });
+    assert.match(listed.stdout, /^tiny\t/);
+    const t = await final(await submit({ shell: 'cat /hello.txt', image: 'tiny' }));
+    assert.equal(t.status, 'SUCCESS', JSON.stringify(t.error));
+    assert.equal(t.image, 'tiny');
+    const logs = (await p.app!.inject({ method: 'GET', url: `/tasks/${t.taskId}/logs?stream=stdout` })).body;
+    assert.equal(logs, 'hello from the image\n');
+    const bad = await p.app!.inject({ method: 'POST', url: '/tasks', payload: { command: 'cpu-intensive', image: 'tiny' } });
+    assert.equal(bad.statusCode, 400);
+    assert.match(bad.json().detail, /an image runs a program/);
   });
 
   it('runs a program as the sandbox uid', async () => {

@@ -28,6 +28,7 @@ function request(over: Partial<ExecutionRequest>): ExecutionRequest {
     metadata: {},
     resources: { cpu: 256, memory: 512 },
     network: 'none',
+    image: null,
     timeoutMs: 30_000,
     workspace: workspace(),
     signal: new AbortController().signal,
@@ -241,6 +242,14 @@ describe('built-in workloads', () => {
 });
 
 describe('programs', () => {
+  test('an image cannot be honoured without the sandbox: FAILED, not retried, saying why', async () => {
+    const r = await executor.run(request({ args: ['/bin/true'], image: 'tiny' }));
+    assert.equal(r.status, 'FAILED');
+    assert.equal(r.failure?.code, 'IMAGE_UNAVAILABLE');
+    assert.equal(r.failure?.retryable, false);
+    assert.match(r.failure!.message, /images need the sandbox executor/);
+  });
+
   test('args: success, stdout captured, minimal env', async () => {
     const req = request({ command: 'env', args: ['/bin/sh', '-c', 'echo "hello $FOO"; env; echo oops >&2'], env: { FOO: 'bar' } });
     const r = await executor.run(req);

@@ -11,7 +11,9 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createSandboxExecutor, type ExecutionRequest, type ProcessExecutor } from '../../src/executor/index.ts';
 import { uuidv7 } from '../../src/store/index.ts';
+import { ImageStore } from '../../src/images/index.ts';
 import { processesOfTask } from '../helpers/platform.ts';
+import { makeRootfs } from '../helpers/rootfs.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'hangar-sbx-'));
 chmodSync(dir, 0o711);
@@ -21,6 +23,10 @@ mkdirSync(workDir, { recursive: true });
 const allowed = createServer((_q, r) => r.end('allowed'));
 await new Promise<void>((r) => allowed.listen(0, '127.0.0.1', r));
 const allowedPort = (allowed.address() as { port: number }).port;
+// A small image made here from the host's sh and cat (test/helpers/rootfs.ts).
+const imagesDir = join(dir, 'images');
+makeRootfs(join(dir, 'tiny-src'));
+await new ImageStore(imagesDir).importDir('tiny', join(dir, 'tiny-src'));
 const report = await createSandboxExecutor({
   uid: 64100,
   pidsMax: 64,
@@ -30,6 +36,7 @@ const report = await createSandboxExecutor({
   maxOutputBytes: 1 << 20,
   networkTestUrl: 'http://127.0.0.1:9/',
   egressAllow: [`127.0.0.1:${allowedPort}`],
+  imagesDir,
   workDir,
   scope: `test-${process.pid}`,
 }).catch((err: Error) => ({ executor: null, problems: [err.message], description: 'none' }));
@@ -48,6 +55,7 @@ function req(over: Partial<ExecutionRequest>): ExecutionRequest {
     metadata: {},
     resources: { cpu: 1024, memory: 256 },
     network: 'none',
+    image: null,
     timeoutMs: 10_000,
     workspace: join(workDir, `${taskId}-1`),
     signal: new AbortController().signal,
@@ -136,6 +144,23 @@ describe('sandbox: hostile tasks are contained', { skip }, () => {
   it('without egress a task has no network, not even to allowed places', async () => {
     const r = await sh(`curl -sS -m 5 http://127.0.0.1:${allowedPort}/; echo " rc=$?"; env | grep -ci proxy`);
     assert.match(r.stdout.data.toString(), /^ rc=7\n0\n$/);
+  });
+
+  it("with an image, the image's rootfs is the root: read-only, the host's files out of sight", async () => {
+    const r = await sh(
+      'cat /hello.txt /etc/os-release; if [ -e /etc/shadow ] || [ -e /usr/bin/node ]; then echo host; else echo no-host; fi; ' +
+        'echo kept > /workspace/f && cat /workspace/f; (echo x > /hello.txt) 2>/dev/null || echo read-only',
+      { image: 'tiny' },
+    );
+    assert.equal(r.status, 'SUCCESS', r.stderr.data.toString());
+    assert.equal(r.stdout.data.toString(), 'hello from the image\nID=hangar-tiny\nno-host\nkept\nread-only\n');
+  });
+
+  it('an image this worker does not have fails the task, not retried', async () => {
+    const r = await sh('true', { image: 'nope' });
+    assert.equal(r.status, 'FAILED');
+    assert.equal(r.failure?.code, 'IMAGE_UNAVAILABLE');
+    assert.equal(r.failure?.retryable, false);
   });
 
   it('two tasks cannot see each other’s files', async () => {

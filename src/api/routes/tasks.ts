@@ -72,6 +72,7 @@ export function taskRoutes(app: FastifyInstance, ctx: ApiContext): void {
       metadata: b.metadata ?? {},
       // The seed's network-test makes real requests: it gets egress unless told otherwise.
       network: b.network ?? (b.command === 'network-test' && !b.args && !b.shell ? 'egress' : 'none'),
+      image: b.image ?? null,
     };
     const { task, created } = await ctx.store.submit(t);
     if (created) ctx.metrics.submitted.inc({ queue: task.queue });

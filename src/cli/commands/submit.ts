@@ -18,6 +18,8 @@ interface SubmitFlags extends ClientFlags {
   memory?: number;
   idempotencyKey?: string;
   shell?: string;
+  image?: string;
+  egress?: boolean;
   wait?: boolean;
 }
 
@@ -72,6 +74,8 @@ export function submitCommand(program: Command): void {
       .option('--memory <mb>', 'memory limit, MB', int)
       .option('--idempotency-key <k>', 'same key and body return the same task')
       .option('--shell <string>', 'run a real program: a /bin/sh -c string')
+      .option('--image <name>', 'run the program in a registered image (hangar image list)')
+      .option('--egress', 'outbound network through the guarded proxy (network: egress)')
       .option('--wait', 'wait for a final status and print the result (exit 0 only for SUCCESS)')
       .usage('[command] [options] [-- program [args...]]')
       .addHelpText('after', '\nExamples:\n  hangar submit cpu-intensive --priority 7 --wait\n  hangar submit --shell "make test" --timeout 600\n  hangar submit -- echo hello'),
@@ -101,6 +105,8 @@ export function submitCommand(program: Command): void {
       metadata: flags.metadata,
       env: flags.env,
       idempotencyKey: flags.idempotencyKey,
+      image: flags.image,
+      network: flags.egress ? 'egress' : undefined,
       resources: flags.cpu !== undefined || flags.memory !== undefined ? { cpu: flags.cpu, memory: flags.memory } : undefined,
     };
     const client = clientFor(flags);

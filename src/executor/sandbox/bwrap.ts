@@ -12,11 +12,12 @@
  * task read root-only files such as /etc/shadow; dropping the uid first closes that.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { chown, mkdir } from 'node:fs/promises';
+import { chown, mkdir, readdir, readlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ExecutionRequest, ExecutionResult } from '../types.ts';
-import type { Launch, Launcher, Prepared } from '../process-executor.ts';
+import { LaunchRefused, type Launch, type Launcher, type Prepared } from '../process-executor.ts';
+import type { ImageStore } from '../../images/index.ts';
 import type { CgroupDriver } from './cgroups.ts';
 import { EGRESS_PORT, startEgressProxy, type EgressGuard, type EgressProxy } from './egress.ts';
 
@@ -44,6 +45,25 @@ export interface SandboxOptions {
   cgroups: CgroupDriver;
   /** Checks the destinations of tasks with network 'egress'. */
   egress: EgressGuard;
+  /** Registered images (task field `image`). */
+  images?: ImageStore;
+}
+
+/** Top-level entries to skip: the sandbox makes its own (or they make no sense inside). */
+const OWN_MOUNTS = new Set(['proc', 'dev', 'sys', 'tmp', 'workspace', 'run']);
+
+/** bwrap arguments that lay an image's rootfs out as the sandbox's root, read-only: each
+ *  top-level directory and file bound, each symlink recreated (bwrap's root is a tmpfs, so
+ *  /workspace, /tmp and the rest can still be made on it). */
+async function imageRoot(rootfs: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of await readdir(rootfs, { withFileTypes: true })) {
+    if (OWN_MOUNTS.has(e.name)) continue;
+    const src = join(rootfs, e.name);
+    if (e.isSymbolicLink()) out.push('--symlink', await readlink(src), `/${e.name}`);
+    else if (e.isDirectory() || e.isFile()) out.push('--ro-bind', src, `/${e.name}`);
+  }
+  return out;
 }
 
 export class BwrapLauncher implements Launcher {
@@ -71,6 +91,28 @@ export class BwrapLauncher implements Launcher {
     let inside = [cmd.file, ...cmd.argv].map((a) =>
       a === process.execPath ? IN_NODE : a.startsWith(WORKLOADS_DIR + '/') ? IN_WORKLOADS + a.slice(WORKLOADS_DIR.length) : a,
     );
+    // The root: the host's /usr and /etc with Hangar's Node and workloads, or an image's rootfs.
+    let root: string[];
+    if (req.image) {
+      const rootfs = this.o.images ? await this.o.images.rootfs(req.image) : null;
+      if (!rootfs) {
+        await cg.remove();
+        throw new LaunchRefused('IMAGE_UNAVAILABLE', `image '${req.image}' is not registered on this worker (hangar image list)`);
+      }
+      root = await imageRoot(rootfs);
+    } else {
+      root = [
+        '--ro-bind', '/usr', '/usr',
+        '--symlink', 'usr/bin', '/bin',
+        '--symlink', 'usr/lib', '/lib',
+        '--symlink', 'usr/lib64', '/lib64',
+        '--symlink', 'usr/sbin', '/sbin',
+        '--ro-bind', '/etc', '/etc',
+        '--ro-bind', process.execPath, IN_NODE,
+        '--ro-bind', WORKLOADS_DIR, IN_WORKLOADS,
+        '--ro-bind', PACKAGE_JSON, '/opt/hangar/package.json',
+      ];
+    }
     let proxy: EgressProxy | null = null;
     const egressBind: string[] = [];
     if (req.network === 'egress') {
@@ -93,16 +135,8 @@ export class BwrapLauncher implements Launcher {
       '--die-with-parent',
       '--new-session',
       '--cap-drop', 'ALL',
-      '--ro-bind', '/usr', '/usr',
-      '--symlink', 'usr/bin', '/bin',
-      '--symlink', 'usr/lib', '/lib',
-      '--symlink', 'usr/lib64', '/lib64',
-      '--symlink', 'usr/sbin', '/sbin',
-      '--ro-bind', '/etc', '/etc',
+      ...root,
       '--size', String(this.o.tmpBytes), '--tmpfs', '/tmp',
-      '--ro-bind', process.execPath, IN_NODE,
-      '--ro-bind', WORKLOADS_DIR, IN_WORKLOADS,
-      '--ro-bind', PACKAGE_JSON, '/opt/hangar/package.json',
       '--bind', req.workspace, '/workspace',
       ...egressBind,
       '--chdir', '/workspace',

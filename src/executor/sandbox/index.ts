@@ -8,6 +8,7 @@ import { ProcessExecutor } from '../process-executor.ts';
 import { BwrapLauncher, sandboxTools, unmount } from './bwrap.ts';
 import { detectCgroups } from './cgroups.ts';
 import { EgressGuard } from './egress.ts';
+import { ImageStore } from '../../images/index.ts';
 
 export { BwrapLauncher, sandboxTools, type SandboxOptions } from './bwrap.ts';
 export { EgressGuard, nonPublicRange, parseAllowlist, startEgressProxy } from './egress.ts';
@@ -24,6 +25,8 @@ export interface SandboxSetup {
   /** Destinations tasks with network 'egress' may reach although not public (HANGAR_EGRESS_ALLOW);
    *  the network test URL's host and port are added. */
   egressAllow: string[];
+  /** Where registered images live (ImageStore); none = tasks cannot name an image. */
+  imagesDir?: string;
   /** Directory under which the pool puts workspaces; the sandbox uid must be able to reach it. */
   workDir: string;
   /** Names this worker's cgroup subtree. */
@@ -100,7 +103,7 @@ export async function createSandboxExecutor(s: SandboxSetup): Promise<SandboxRep
   const executor = new ProcessExecutor({
     maxOutputBytes: s.maxOutputBytes,
     networkTestUrl: s.networkTestUrl,
-    launcher: new BwrapLauncher({ uid: s.uid, gid: s.uid, pidsMax: s.pidsMax, tmpBytes: s.tmpBytes, openFiles: s.openFiles, workspaceBytes: s.workspaceBytes, cgroups: cg.driver, egress }),
+    launcher: new BwrapLauncher({ uid: s.uid, gid: s.uid, pidsMax: s.pidsMax, tmpBytes: s.tmpBytes, openFiles: s.openFiles, workspaceBytes: s.workspaceBytes, cgroups: cg.driver, egress, images: s.imagesDir ? new ImageStore(s.imagesDir) : undefined }),
   });
   const description = `${tools.bwrapVersion} as uid ${s.uid}; ${cg.driver.description}`;
   const proof = await executor.run({
@@ -113,6 +116,7 @@ export async function createSandboxExecutor(s: SandboxSetup): Promise<SandboxRep
     metadata: {},
     resources: { cpu: 256, memory: 64 },
     network: 'none',
+    image: null,
     timeoutMs: 10_000,
     workspace: `${s.workDir}/proof-${process.pid}`,
     signal: new AbortController().signal,

@@ -29,6 +29,7 @@ export function taskFromRow(r: Row): Task {
     env: json(r.env, {}),
     metadata: json(r.metadata, {}),
     network: r.network === 'egress' ? 'egress' : 'none',
+    image: strOrNull(r.image),
     status: String(r.status) as TaskStatus,
     workerId: strOrNull(r.worker_id),
     createdAt: Number(r.created_at),

@@ -5,21 +5,21 @@
 
 /** id, command, args, shell, queue, priority, user_id, timeout_s, visibility_timeout_s,
  *  max_attempts, attempt_limit, idempotency_key, request_hash, resources, env, metadata,
- *  created_at, run_after, network */
+ *  created_at, run_after, network, image */
 export const INSERT_TASK = `
 INSERT INTO tasks (id, command, args, shell, queue, priority, user_id, timeout_s, visibility_timeout_s,
-  max_attempts, attempt_limit, idempotency_key, request_hash, resources, env, metadata, status, created_at, run_after, network)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'PENDING', ?, ?, ?)
+  max_attempts, attempt_limit, idempotency_key, request_hash, resources, env, metadata, status, created_at, run_after, network, image)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'PENDING', ?, ?, ?, ?)
 RETURNING *`;
 
 /** As INSERT_TASK, for a task handed to a local worker as it is submitted (direct dispatch):
- *  inserted RUNNING, attempt 1, leased to worker_id ?20 from created_at. */
+ *  inserted RUNNING, attempt 1, leased to worker_id ?21 from created_at. */
 export const INSERT_TASK_LEASED = `
 INSERT INTO tasks (id, command, args, shell, queue, priority, user_id, timeout_s, visibility_timeout_s,
   max_attempts, attempt_limit, idempotency_key, request_hash, resources, env, metadata, status, created_at, run_after,
-  network, attempt, worker_id, started_at, lease_expires_at)
+  network, image, attempt, worker_id, started_at, lease_expires_at)
 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, 'RUNNING', ?17, ?18,
-  ?19, 1, ?20, ?17, ?17 + ?9 * 1000)
+  ?19, ?20, 1, ?21, ?17, ?17 + ?9 * 1000)
 RETURNING *`;
 
 /** Is a task ready that a claim would take before one of priority ?1? (now ?2) */

@@ -127,7 +127,7 @@ export class SqliteStore implements Store {
       const params = [
         t.id, t.command, t.args ? JSON.stringify(t.args) : null, t.shell, t.queue, t.priority, t.userId,
         t.timeout, t.visibilityTimeout, t.maxAttempts, t.maxAttempts, t.idempotencyKey, t.requestHash,
-        JSON.stringify(t.resources), JSON.stringify(t.env), JSON.stringify(t.metadata), now, now, t.network,
+        JSON.stringify(t.resources), JSON.stringify(t.env), JSON.stringify(t.metadata), now, now, t.network, t.image,
       ];
       const handed = this.handOff(t, now, params);
       if (handed) return handed;
