@@ -147,7 +147,12 @@ export interface Outcome {
   stderrKey: string | null;
 }
 
-export type SubmitResult = { task: Task; created: boolean };
+export type SubmitResult = {
+  task: Task;
+  created: boolean;
+  /** The task went straight to a local worker in its submit (direct dispatch): it starts now. */
+  handedOff?: boolean;
+};
 
 export interface ListFilter {
   status?: TaskStatus;

@@ -460,8 +460,9 @@ export function describeStore(name: string, makeStore: MakeStore): void {
         const k = taker(1);
         store.attachTaker(k.taker);
         const t = newTask();
-        const { task } = await store.submit(t);
+        const { task, handedOff } = await store.submit(t);
         assert.equal(task.status, 'PENDING', 'the submitter sees the task as submitted');
+        assert.equal(handedOff, true);
         assert.equal(k.got.length, 1);
         const lease = k.got[0]!;
         assert.equal(lease.task.id, t.id);

@@ -74,9 +74,9 @@ export function taskRoutes(app: FastifyInstance, ctx: ApiContext): void {
       network: b.network ?? (b.command === 'network-test' && !b.args && !b.shell ? 'egress' : 'none'),
       image: b.image ?? null,
     };
-    const { task, created } = await ctx.store.submit(t);
+    const { task, created, handedOff } = await ctx.store.submit(t);
     if (created) ctx.metrics.submitted.inc({ queue: task.queue });
-    const start = task.status === 'PENDING' ? await ctx.estimator.estimate(task) : task.startedAt ?? task.createdAt;
+    const start = handedOff ? task.createdAt : task.status === 'PENDING' ? await ctx.estimator.estimate(task) : task.startedAt ?? task.createdAt;
     const base = baseUrl(ctx, req);
     if (!created) reply.header('idempotent-replayed', 'true');
     return reply.code(created ? 201 : 200).send({

@@ -170,7 +170,7 @@ export class SqliteStore implements Store {
       const lease: Lease = { task, attempt: 1, workerId: taker.workerId, expiresAt: task.leaseExpiresAt ?? now };
       this.writes.onEnd((committed) => deliver(committed ? lease : null));
       const submitted: Task = { ...task, status: 'PENDING', attempt: 0, workerId: null, startedAt: null, leaseExpiresAt: null };
-      return { task: submitted, created: true };
+      return { task: submitted, created: true, handedOff: true };
     }
     return null;
   }
