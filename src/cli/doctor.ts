@@ -8,6 +8,8 @@ import { sandboxSetup } from '../runtime/index.ts';
 export interface DoctorReport {
   sandbox: { available: boolean; description: string; problems: string[]; proofMs: number | null };
   bwrapVersion: string | null;
+  /** Which sandbox the worker would use: bubblewrap, the util-linux fallback, or none. */
+  engine: 'bwrap' | 'unshare' | null;
   root: boolean;
   executor: Config['executor'];
   verdict: string;
@@ -17,7 +19,7 @@ export async function doctor(config: Config): Promise<DoctorReport> {
   const dataDir = resolve(config.dataDir);
   await mkdir(dataDir, { recursive: true });
   const workDir = await mkdtemp(join(dataDir, 'doctor-'));
-  const tools = sandboxTools();
+  const tools = sandboxTools(config.sandboxEngine);
   const started = performance.now();
   try {
     const sbx = await createSandboxExecutor(sandboxSetup(config, { networkTestUrl: 'http://127.0.0.1:9/', workDir, scope: `doctor-${process.pid}` }));
@@ -34,6 +36,7 @@ export async function doctor(config: Config): Promise<DoctorReport> {
     return {
       sandbox: { available, description: sbx.description, problems: sbx.problems, proofMs },
       bwrapVersion: tools.bwrapVersion,
+      engine: tools.engine,
       root: process.getuid?.() === 0,
       executor: config.executor,
       verdict,

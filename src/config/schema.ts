@@ -33,6 +33,7 @@ export const ConfigSchema = z
     pollMs: int(10).default(1000).describe('Fallback poll interval of a worker when no wake-up arrives, ms.'),
     shutdownGraceMs: int(0).default(10_000).describe('On SIGTERM, running tasks get this long to finish before they are released back to the queue, ms.'),
     executor: z.enum(['process', 'sandbox']).default('sandbox').describe('`sandbox`: every task under bubblewrap as an unprivileged uid with per-task cgroups (needs root, bwrap, setpriv, prlimit; start-up proves it with one sandboxed run and refuses to start workers without it). `process`: UNSAFE, plain child processes with no isolation, an explicit opt-in for development; `/health` and the CLI flag it.'),
+    sandboxEngine: z.enum(['auto', 'bwrap', 'unshare']).default('auto').describe('How the sandbox is made: `bwrap` (bubblewrap), `unshare` (the util-linux fallback: unshare, pivot_root, setpriv; no images), or `auto`: bwrap when installed, else the fallback.'),
     sandboxUid: int(1, 2 ** 31 - 2).default(64100).describe('Host uid and gid sandboxed tasks run as (no login, owns nothing else).'),
     pidsLimit: int(8, 1_000_000).default(256).describe('Processes one sandboxed task may have at once (cgroup pids.max).'),
     sandboxTmpMb: int(1, 1_048_576).default(64).describe("Size of a sandboxed task's private /tmp, MB (counts against its memory limit)."),

@@ -46,6 +46,7 @@ export function sandboxSetup(config: Config, where: Pick<SandboxSetup, 'networkT
     maxOutputBytes: config.maxOutputBytes,
     egressAllow: splitList(config.egressAllow),
     imagesDir: join(resolve(config.dataDir), 'images'),
+    engine: config.sandboxEngine,
     ...where,
   };
 }

@@ -1,8 +1,9 @@
 /** A sandboxed task does not outlive its worker: SIGKILL the embedded server while a task that
- *  ignores SIGTERM and double-forks is running; within a second nothing of it is left. */
+ *  ignores SIGTERM and double-forks is running; within a second nothing of it is left. Under
+ *  bubblewrap and under the util-linux fallback. */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, it } from 'node:test';
@@ -10,42 +11,47 @@ import { sandboxTools } from '../../src/executor/index.ts';
 import { processesOfTask, until } from '../helpers/platform.ts';
 import { freePort, startHangar } from '../helpers/process.ts';
 
-const tools = sandboxTools();
-const dir = mkdtempSync(join(tmpdir(), 'hangar-sbx-kill-'));
+const root = mkdtempSync(join(tmpdir(), 'hangar-sbx-kill-'));
+// The sandbox uid must pass through every directory above the data directory.
+chmodSync(root, 0o711);
 after(() => {
   // The killed worker could not unmount its workspace tmpfs; the test cleans up after it.
   try {
-    execFileSync('sh', ['-c', `grep -o " ${dir}[^ ]*" /proc/mounts | xargs -r -n1 umount -l`]);
+    execFileSync('sh', ['-c', `grep -o " ${root}[^ ]*" /proc/mounts | xargs -r -n1 umount -l`]);
   } catch {
     // Nothing mounted.
   }
-  rmSync(dir, { recursive: true, force: true });
+  rmSync(root, { recursive: true, force: true });
 });
 
-it('no process of a sandboxed task survives a SIGKILLed worker', { skip: tools.ok ? false : tools.problems.join('; '), timeout: 60_000 }, async () => {
-  const h = await startHangar(['up'], { HANGAR_DATA_DIR: dir, HANGAR_EXECUTOR: 'sandbox' }, await freePort());
-  const res = await fetch(`${h.url}/tasks`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ shell: 'trap "" TERM; (setsid sh -c "trap \\"\\" TERM; sleep 300" &); sleep 300' }),
+for (const engine of ['bwrap', 'unshare'] as const) {
+  const tools = sandboxTools(engine);
+  it(`no process of a sandboxed task survives a SIGKILLed worker (${engine})`, { skip: tools.ok ? false : tools.problems.join('; '), timeout: 60_000 }, async () => {
+    const dir = join(root, engine);
+    const h = await startHangar(['up'], { HANGAR_DATA_DIR: dir, HANGAR_EXECUTOR: 'sandbox', HANGAR_SANDBOX_ENGINE: engine }, await freePort());
+    const res = await fetch(`${h.url}/tasks`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ shell: 'trap "" TERM; (setsid sh -c "trap \\"\\" TERM; sleep 300" &); sleep 300' }),
+    });
+    const { taskId } = (await res.json()) as { taskId: string };
+    await until(async () => processesOfTask(taskId).length >= 2, 10_000);
+    h.child.kill('SIGKILL');
+    await h.exited;
+    const killedAt = Date.now();
+    await until(async () => processesOfTask(taskId).length === 0, 5_000, 10);
+    assert.ok(Date.now() - killedAt <= 1000, `gone after ${Date.now() - killedAt} ms`);
+    const mounted = () => readFileSync('/proc/mounts', 'utf8').includes(` ${dir}/work/`);
+    assert.equal(mounted(), true, 'the dead worker left its workspace mounted');
+
+    // A new worker on the same data directory sweeps what the dead one left.
+    const again = await startHangar(['up'], { HANGAR_DATA_DIR: dir, HANGAR_EXECUTOR: 'sandbox', HANGAR_SANDBOX_ENGINE: engine }, await freePort());
+    try {
+      // The API answers before the worker has set up its sandbox (and swept): wait for it.
+      await until(async () => !mounted(), 10_000);
+    } finally {
+      again.child.kill('SIGTERM');
+      assert.equal(await again.exited, 0);
+    }
   });
-  const { taskId } = (await res.json()) as { taskId: string };
-  await until(async () => processesOfTask(taskId).length >= 2, 10_000);
-  h.child.kill('SIGKILL');
-  await h.exited;
-  const killedAt = Date.now();
-  await until(async () => processesOfTask(taskId).length === 0, 5_000, 10);
-  assert.ok(Date.now() - killedAt <= 1000, `gone after ${Date.now() - killedAt} ms`);
-  const mounted = () => readFileSync('/proc/mounts', 'utf8').includes(` ${dir}/work/`);
-  assert.equal(mounted(), true, 'the dead worker left its workspace mounted');
-
-  // A new worker on the same data directory sweeps what the dead one left.
-  const again = await startHangar(['up'], { HANGAR_DATA_DIR: dir, HANGAR_EXECUTOR: 'sandbox' }, await freePort());
-  try {
-    // The API answers before the worker has set up its sandbox (and swept): wait for it.
-    await until(async () => !mounted(), 10_000);
-  } finally {
-    again.child.kill('SIGTERM');
-    assert.equal(await again.exited, 0);
-  }
-});
+}

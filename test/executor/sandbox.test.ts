@@ -1,7 +1,8 @@
 /**
- * Hostile tasks against the sandbox (bubblewrap + per-task cgroups), each with a typed outcome.
- * Real processes, a real server on the host's loopback; skipped, with the reason, where the
- * host cannot sandbox (no bwrap, not root, no cgroups).
+ * Hostile tasks against the sandbox (bubblewrap + per-task cgroups), each with a typed outcome,
+ * run twice: under bubblewrap and under the util-linux fallback. Real processes, a real server
+ * on the host's loopback; skipped, with the reason, where the host cannot sandbox (no bwrap or
+ * util-linux tools, not root, no cgroups).
  */
 import assert from 'node:assert/strict';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -27,21 +28,34 @@ const allowedPort = (allowed.address() as { port: number }).port;
 const imagesDir = join(dir, 'images');
 makeRootfs(join(dir, 'tiny-src'));
 await new ImageStore(imagesDir).importDir('tiny', join(dir, 'tiny-src'));
-const report = await createSandboxExecutor({
-  uid: 64100,
-  pidsMax: 64,
-  tmpBytes: 16 << 20,
-  openFiles: 256,
-  workspaceBytes: 32 << 20,
-  maxOutputBytes: 1 << 20,
-  networkTestUrl: 'http://127.0.0.1:9/',
-  egressAllow: [`127.0.0.1:${allowedPort}`],
-  imagesDir,
-  workDir,
-  scope: `test-${process.pid}`,
-}).catch((err: Error) => ({ executor: null, problems: [err.message], description: 'none' }));
-const skip = report.executor ? false : `no sandbox here: ${report.problems.join('; ')}`;
-const sbx = report.executor as ProcessExecutor;
+/** Both renderings of the sandbox: bubblewrap, and the util-linux fallback (unshare.ts). */
+const engines = ['bwrap', 'unshare'] as const;
+const reports = new Map(
+  await Promise.all(
+    engines.map(async (engine) => {
+      const r = await createSandboxExecutor({
+        uid: 64100,
+        pidsMax: 64,
+        tmpBytes: 16 << 20,
+        openFiles: 256,
+        workspaceBytes: 32 << 20,
+        maxOutputBytes: 1 << 20,
+        networkTestUrl: 'http://127.0.0.1:9/',
+        egressAllow: [`127.0.0.1:${allowedPort}`],
+        imagesDir,
+        workDir,
+        scope: `test-${process.pid}-${engine}`,
+        engine,
+      }).catch((err: Error) => ({ executor: null, problems: [err.message], description: 'none' }));
+      return [engine, r] as const;
+    }),
+  ),
+);
+after(async () => {
+  allowed.close();
+  for (const r of reports.values()) await r.executor?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
 
 function req(over: Partial<ExecutionRequest>): ExecutionRequest {
   const taskId = uuidv7();
@@ -62,167 +76,173 @@ function req(over: Partial<ExecutionRequest>): ExecutionRequest {
     ...over,
   };
 }
-const sh = (shell: string, over: Partial<ExecutionRequest> = {}) => sbx.run(req({ shell, ...over }));
+for (const engine of engines) {
+  const report = reports.get(engine)!;
+  const skip = report.executor ? false : `no sandbox here: ${report.problems.join('; ')}`;
+  const sbx = report.executor as ProcessExecutor;
+  const sh = (shell: string, over: Partial<ExecutionRequest> = {}) => sbx.run(req({ shell, ...over }));
 
-describe('sandbox: hostile tasks are contained', { skip }, () => {
-  let server: ReturnType<typeof createServer>;
-  let port = 0;
-  before(async () => {
-    server = createServer((_q, r) => r.end('secret'));
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    port = (server.address() as { port: number }).port;
-  });
-  after(async () => {
-    server.close();
-    allowed.close();
-    await sbx.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  describe(`sandbox (${engine}): hostile tasks are contained`, { skip }, () => {
+    let server: ReturnType<typeof createServer>;
+    let port = 0;
+    before(async () => {
+      server = createServer((_q, r) => r.end('secret'));
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+      port = (server.address() as { port: number }).port;
+    });
+    after(() => server.close());
 
-  it('runs as an unprivileged uid with no capabilities and no new privileges', async () => {
-    const r = await sh('id -u; grep -E "^(CapEff|NoNewPrivs)" /proc/self/status');
-    assert.equal(r.status, 'SUCCESS', r.stderr.data.toString());
-    const out = r.stdout.data.toString();
-    assert.match(out, /^64100$/m);
-    assert.match(out, /CapEff:\s+0+$/m);
-    assert.match(out, /NoNewPrivs:\s+1$/m);
-  });
+    it('runs as an unprivileged uid with no capabilities and no new privileges', async () => {
+      const r = await sh('id -u; grep -E "^(CapEff|NoNewPrivs)" /proc/self/status');
+      assert.equal(r.status, 'SUCCESS', r.stderr.data.toString());
+      const out = r.stdout.data.toString();
+      assert.match(out, /^64100$/m);
+      assert.match(out, /CapEff:\s+0+$/m);
+      assert.match(out, /NoNewPrivs:\s+1$/m);
+    });
 
-  it('cannot read /etc/shadow', async () => {
-    const r = await sh('cat /etc/shadow');
-    assert.equal(r.status, 'FAILED');
-    assert.match(r.stderr.data.toString(), /Permission denied/);
-  });
+    it('cannot read /etc/shadow', async () => {
+      const r = await sh('cat /etc/shadow');
+      assert.equal(r.status, 'FAILED');
+      assert.match(r.stderr.data.toString(), /Permission denied/);
+    });
 
-  it('cannot write outside its workspace; can write inside it and /tmp', async () => {
-    const r = await sh('for p in /usr/x /etc/x /x /root/x /var/x; do (echo > $p) 2>/dev/null && echo "WROTE $p"; done; echo ok > /workspace/f && echo ok > /tmp/f && cat /workspace/f /tmp/f');
-    assert.equal(r.status, 'SUCCESS', r.stderr.data.toString());
-    assert.doesNotMatch(r.stdout.data.toString(), /WROTE/);
-    assert.equal(r.stdout.data.toString(), 'ok\nok\n');
-  });
+    it('cannot write outside its workspace; can write inside it and /tmp', async () => {
+      const r = await sh('for p in /usr/x /etc/x /x /root/x /var/x; do (echo > $p) 2>/dev/null && echo "WROTE $p"; done; echo ok > /workspace/f && echo ok > /tmp/f && cat /workspace/f /tmp/f');
+      assert.equal(r.status, 'SUCCESS', r.stderr.data.toString());
+      assert.doesNotMatch(r.stdout.data.toString(), /WROTE/);
+      assert.equal(r.stdout.data.toString(), 'ok\nok\n');
+    });
 
-  it('sees no host process', async () => {
-    const r = await sh('ls /proc | grep -E "^[0-9]+$" | wc -l; kill -0 1 && echo pid1-is-mine');
-    assert.ok(Number(r.stdout.data.toString().split('\n')[0]) <= 5, r.stdout.data.toString());
-    assert.equal(existsSync(`/proc/${process.pid}`), true, 'the host process exists');
-    const r2 = await sh(`kill -0 ${process.pid} 2>&1 || echo invisible`);
-    assert.match(r2.stdout.data.toString(), /invisible/);
-  });
+    it('sees no host process', async () => {
+      const r = await sh('ls /proc | grep -E "^[0-9]+$" | wc -l; kill -0 1 && echo pid1-is-mine');
+      assert.ok(Number(r.stdout.data.toString().split('\n')[0]) <= 5, r.stdout.data.toString());
+      assert.equal(existsSync(`/proc/${process.pid}`), true, 'the host process exists');
+      const r2 = await sh(`kill -0 ${process.pid} 2>&1 || echo invisible`);
+      assert.match(r2.stdout.data.toString(), /invisible/);
+    });
 
-  it("cannot reach a server on the host's 127.0.0.1", async () => {
-    const r = await sbx.run(req({ args: ['/opt/hangar/node', '-e', `fetch('http://127.0.0.1:${port}/').then(()=>console.log('REACHED'),e=>{console.log('refused',e.cause?.code);process.exit(3)})`] }));
-    assert.doesNotMatch(r.stdout.data.toString(), /REACHED/);
-    assert.equal(r.status, 'FAILED');
-  });
+    it("cannot reach a server on the host's 127.0.0.1", async () => {
+      const r = await sbx.run(req({ args: ['/opt/hangar/node', '-e', `fetch('http://127.0.0.1:${port}/').then(()=>console.log('REACHED'),e=>{console.log('refused',e.cause?.code);process.exit(3)})`] }));
+      assert.doesNotMatch(r.stdout.data.toString(), /REACHED/);
+      assert.equal(r.status, 'FAILED');
+    });
 
-  it('with network "egress": out through the proxy to allowed places; never loopback, metadata or private ranges', async () => {
-    const lines = [
-      `curl -sS -m 5 http://127.0.0.1:${allowedPort}/; echo " rc=$?"`,
-      `curl -sS -m 5 http://127.0.0.1:${port}/; echo " rc=$?"`,
-      `curl -sS -m 5 http://localhost:${port}/; echo " rc=$?"`,
-      `curl -sS -m 5 http://169.254.169.254/latest/meta-data/; echo " rc=$?"`,
-      `curl -sS -m 5 https://10.1.2.3/; echo " rc=$?"`,
-      `curl -sS -m 5 --noproxy '*' http://127.0.0.1:${port}/; echo " rc=$?"`,
-    ];
-    const r = await sh(lines.join('; '), { network: 'egress' });
-    assert.equal(r.status, 'SUCCESS', r.stderr.data.toString());
-    // Each command prints its response body, then ' rc=<curl exit code>'.
-    const parts = r.stdout.data.toString().split(/ rc=(\d+)\n/);
-    const out = lines.map((_, i) => ({ body: parts[2 * i].trim(), rc: Number(parts[2 * i + 1]) }));
-    assert.deepEqual(out[0], { body: 'allowed', rc: 0 }, 'the allowlisted server answers');
-    assert.match(out[1].body, /127\.0\.0\.1:\d+ is loopback .* not reachable from tasks/);
-    assert.match(out[2].body, /localhost:\d+ resolves to 127\.0\.0\.1, loopback/);
-    assert.match(out[3].body, /169\.254\.169\.254:80 is link-local \(cloud metadata\)/);
-    assert.equal(out[4].rc, 56, 'CONNECT to a private address is refused (403)');
-    assert.equal(out[5].rc, 7, 'no way around the proxy: the namespace has only loopback');
-    assert.doesNotMatch(r.stdout.data.toString(), /secret/);
-    const egress = (r.detailedResults.metadata as { accounting: { egress: { connections: number; refused: string[] } } }).accounting.egress;
-    assert.equal(egress.connections, 1);
-    assert.equal(egress.refused.length, 4);
-  });
+    it('with network "egress": out through the proxy to allowed places; never loopback, metadata or private ranges', async () => {
+      const lines = [
+        `curl -sS -m 5 http://127.0.0.1:${allowedPort}/; echo " rc=$?"`,
+        `curl -sS -m 5 http://127.0.0.1:${port}/; echo " rc=$?"`,
+        `curl -sS -m 5 http://localhost:${port}/; echo " rc=$?"`,
+        `curl -sS -m 5 http://169.254.169.254/latest/meta-data/; echo " rc=$?"`,
+        `curl -sS -m 5 https://10.1.2.3/; echo " rc=$?"`,
+        `curl -sS -m 5 --noproxy '*' http://127.0.0.1:${port}/; echo " rc=$?"`,
+      ];
+      const r = await sh(lines.join('; '), { network: 'egress' });
+      assert.equal(r.status, 'SUCCESS', r.stderr.data.toString());
+      // Each command prints its response body, then ' rc=<curl exit code>'.
+      const parts = r.stdout.data.toString().split(/ rc=(\d+)\n/);
+      const out = lines.map((_, i) => ({ body: parts[2 * i].trim(), rc: Number(parts[2 * i + 1]) }));
+      assert.deepEqual(out[0], { body: 'allowed', rc: 0 }, 'the allowlisted server answers');
+      assert.match(out[1].body, /127\.0\.0\.1:\d+ is loopback .* not reachable from tasks/);
+      assert.match(out[2].body, /localhost:\d+ resolves to 127\.0\.0\.1, loopback/);
+      assert.match(out[3].body, /169\.254\.169\.254:80 is link-local \(cloud metadata\)/);
+      assert.equal(out[4].rc, 56, 'CONNECT to a private address is refused (403)');
+      assert.equal(out[5].rc, 7, 'no way around the proxy: the namespace has only loopback');
+      assert.doesNotMatch(r.stdout.data.toString(), /secret/);
+      const egress = (r.detailedResults.metadata as { accounting: { egress: { connections: number; refused: string[] } } }).accounting.egress;
+      assert.equal(egress.connections, 1);
+      assert.equal(egress.refused.length, 4);
+    });
 
-  it('without egress a task has no network, not even to allowed places', async () => {
-    const r = await sh(`curl -sS -m 5 http://127.0.0.1:${allowedPort}/; echo " rc=$?"; env | grep -ci proxy`);
-    assert.match(r.stdout.data.toString(), /^ rc=7\n0\n$/);
-  });
+    it('without egress a task has no network, not even to allowed places', async () => {
+      const r = await sh(`curl -sS -m 5 http://127.0.0.1:${allowedPort}/; echo " rc=$?"; env | grep -ci proxy`);
+      assert.match(r.stdout.data.toString(), /^ rc=7\n0\n$/);
+    });
 
-  it("with an image, the image's rootfs is the root: read-only, the host's files out of sight", async () => {
-    const r = await sh(
-      'cat /hello.txt /etc/os-release; if [ -e /etc/shadow ] || [ -e /usr/bin/node ]; then echo host; else echo no-host; fi; ' +
-        'echo kept > /workspace/f && cat /workspace/f; (echo x > /hello.txt) 2>/dev/null || echo read-only',
-      { image: 'tiny' },
-    );
-    assert.equal(r.status, 'SUCCESS', r.stderr.data.toString());
-    assert.equal(r.stdout.data.toString(), 'hello from the image\nID=hangar-tiny\nno-host\nkept\nread-only\n');
-  });
+    it("with an image, the image's rootfs is the root: read-only, the host's files out of sight", async () => {
+      if (engine === 'unshare') {
+        const refused = await sh('true', { image: 'tiny' });
+        assert.equal(refused.failure?.code, 'IMAGE_UNAVAILABLE', 'the util-linux fallback runs no images');
+        assert.match(refused.failure!.message, /images need bubblewrap/);
+        return;
+      }
+      const r = await sh(
+        'cat /hello.txt /etc/os-release; if [ -e /etc/shadow ] || [ -e /usr/bin/node ]; then echo host; else echo no-host; fi; ' +
+          'echo kept > /workspace/f && cat /workspace/f; (echo x > /hello.txt) 2>/dev/null || echo read-only',
+        { image: 'tiny' },
+      );
+      assert.equal(r.status, 'SUCCESS', r.stderr.data.toString());
+      assert.equal(r.stdout.data.toString(), 'hello from the image\nID=hangar-tiny\nno-host\nkept\nread-only\n');
+    });
 
-  it('an image this worker does not have fails the task, not retried', async () => {
-    const r = await sh('true', { image: 'nope' });
-    assert.equal(r.status, 'FAILED');
-    assert.equal(r.failure?.code, 'IMAGE_UNAVAILABLE');
-    assert.equal(r.failure?.retryable, false);
-  });
+    it('an image this worker does not have fails the task, not retried', async () => {
+      const r = await sh('true', { image: 'nope' });
+      assert.equal(r.status, 'FAILED');
+      assert.equal(r.failure?.code, 'IMAGE_UNAVAILABLE');
+      assert.equal(r.failure?.retryable, false);
+    });
 
-  it('two tasks cannot see each other’s files', async () => {
-    const a = req({ shell: 'echo private > /workspace/mine; sleep 1; ls -a /workspace' });
-    const b = req({ shell: `ls ${a.workspace} 2>&1; ls /workspace; find / -xdev -maxdepth 4 -name mine 2>/dev/null; true` });
-    const [ra, rb] = await Promise.all([sbx.run(a), new Promise((r) => setTimeout(r, 300)).then(() => sbx.run(b))]);
-    assert.match(ra.stdout.data.toString(), /mine/);
-    assert.doesNotMatch(rb.stdout.data.toString(), /^mine$/m);
-  });
+    it('two tasks cannot see each other’s files', async () => {
+      const a = req({ shell: 'echo private > /workspace/mine; sleep 1; ls -a /workspace' });
+      const b = req({ shell: `ls ${a.workspace} 2>&1; ls /workspace; find / -xdev -maxdepth 4 -name mine 2>/dev/null; true` });
+      const [ra, rb] = await Promise.all([sbx.run(a), new Promise((r) => setTimeout(r, 300)).then(() => sbx.run(b))]);
+      assert.match(ra.stdout.data.toString(), /mine/);
+      assert.doesNotMatch(rb.stdout.data.toString(), /^mine$/m);
+    });
 
-  it('allocating twice the memory limit ends OOM_KILLED', async () => {
-    const r = await sbx.run(req({ command: 'memory-intensive', metadata: { megabytes: 128 }, resources: { cpu: 1024, memory: 64 } }));
-    assert.equal(r.status, 'FAILED');
-    assert.equal(r.failure?.code, 'OOM_KILLED');
-    const acc = (r.detailedResults.metadata as Record<string, any>).accounting;
-    assert.equal(acc.oomKilled, true);
-    assert.ok(acc.peakMemoryBytes <= 64 << 20);
-  });
+    it('allocating twice the memory limit ends OOM_KILLED', async () => {
+      const r = await sbx.run(req({ command: 'memory-intensive', metadata: { megabytes: 128 }, resources: { cpu: 1024, memory: 64 } }));
+      assert.equal(r.status, 'FAILED');
+      assert.equal(r.failure?.code, 'OOM_KILLED');
+      const acc = (r.detailedResults.metadata as Record<string, any>).accounting;
+      assert.equal(acc.oomKilled, true);
+      assert.ok(acc.peakMemoryBytes <= 64 << 20);
+    });
 
-  it('a fork bomb is held at pids.max and dies with its timeout', async () => {
-    const r = await sbx.run(req({ args: ['/opt/hangar/node', '-e', "const {spawn}=require('child_process');setInterval(()=>{for(let i=0;i<20;i++){try{spawn('sleep',['60']).on('error',()=>{})}catch{}}},10)"], timeoutMs: 2000 }));
-    assert.equal(r.status, 'TIMEOUT');
-    const acc = (r.detailedResults.metadata as Record<string, any>).accounting;
-    assert.ok(acc.pidsRefused > 0, 'forks were refused');
-  });
+    it('a fork bomb is held at pids.max and dies with its timeout', async () => {
+      const r = await sbx.run(req({ args: ['/opt/hangar/node', '-e', "const {spawn}=require('child_process');setInterval(()=>{for(let i=0;i<20;i++){try{spawn('sleep',['60']).on('error',()=>{})}catch{}}},10)"], timeoutMs: 2000 }));
+      assert.equal(r.status, 'TIMEOUT');
+      const acc = (r.detailedResults.metadata as Record<string, any>).accounting;
+      assert.ok(acc.pidsRefused > 0, 'forks were refused');
+    });
 
-  it('a task that ignores SIGTERM and double-forks does not outlive its timeout', async () => {
-    const q = req({ shell: 'trap "" TERM; (setsid sh -c "trap \\"\\" TERM; sleep 300" &) ; sleep 300', timeoutMs: 1000 });
-    const r = await sbx.run(q);
-    assert.equal(r.status, 'TIMEOUT');
-    await new Promise((res) => setTimeout(res, 200));
-    assert.deepEqual(processesOfTask(q.taskId), []);
-  });
+    it('a task that ignores SIGTERM and double-forks does not outlive its timeout', async () => {
+      const q = req({ shell: 'trap "" TERM; (setsid sh -c "trap \\"\\" TERM; sleep 300" &) ; sleep 300', timeoutMs: 1000 });
+      const r = await sbx.run(q);
+      assert.equal(r.status, 'TIMEOUT');
+      await new Promise((res) => setTimeout(res, 200));
+      assert.deepEqual(processesOfTask(q.taskId), []);
+    });
 
-  it('filling the disk stops at the workspace cap (ENOSPC), the host disk untouched', async () => {
-    const r = await sh('dd if=/dev/zero of=/workspace/fill bs=1M count=200 2>&1; echo dd=$?; dd if=/dev/zero of=/tmp/fill bs=1M count=200 2>&1; echo tmp=$?');
-    const out = r.stdout.data.toString();
-    assert.match(out, /No space left on device/);
-    assert.match(out, /dd=1/);
-    assert.match(out, /tmp=1/);
-  });
+    it('filling the disk stops at the workspace cap (ENOSPC), the host disk untouched', async () => {
+      const r = await sh('dd if=/dev/zero of=/workspace/fill bs=1M count=200 2>&1; echo dd=$?; dd if=/dev/zero of=/tmp/fill bs=1M count=200 2>&1; echo tmp=$?');
+      const out = r.stdout.data.toString();
+      assert.match(out, /No space left on device/);
+      assert.match(out, /dd=1/);
+      assert.match(out, /tmp=1/);
+    });
 
-  it('printing 1 GB keeps 1 MiB per stream, marked truncated', async () => {
-    const r = await sh('head -c 1073741824 /dev/zero', { timeoutMs: 60_000 });
-    assert.equal(r.status, 'SUCCESS');
-    assert.equal(r.stdout.data.length, 1 << 20);
-    assert.equal(r.stdout.bytes, 1073741824);
-    assert.equal(r.stdout.truncated, true);
-  });
+    it('printing 1 GB keeps 1 MiB per stream, marked truncated', async () => {
+      const r = await sh('head -c 1073741824 /dev/zero', { timeoutMs: 60_000 });
+      assert.equal(r.status, 'SUCCESS');
+      assert.equal(r.stdout.data.length, 1 << 20);
+      assert.equal(r.stdout.bytes, 1073741824);
+      assert.equal(r.stdout.truncated, true);
+    });
 
-  it('a CPU spinner gets its quota (256 units = 0.25 vCPU), within ±20 %', async () => {
-    const r = await sh('while :; do :; done', { resources: { cpu: 256, memory: 64 }, timeoutMs: 3000 });
-    assert.equal(r.status, 'TIMEOUT');
-    const acc = (r.detailedResults.metadata as Record<string, any>).accounting;
-    const share = (acc.cpuUserMs + acc.cpuSystemMs) / acc.wallMs;
-    assert.ok(share > 0.25 * 0.8 && share < 0.25 * 1.2, `share ${share.toFixed(3)} of a CPU`);
-  });
+    it('a CPU spinner gets its quota (256 units = 0.25 vCPU), within ±20 %', async () => {
+      const r = await sh('while :; do :; done', { resources: { cpu: 256, memory: 64 }, timeoutMs: 3000 });
+      assert.equal(r.status, 'TIMEOUT');
+      const acc = (r.detailedResults.metadata as Record<string, any>).accounting;
+      const share = (acc.cpuUserMs + acc.cpuSystemMs) / acc.wallMs;
+      assert.ok(share > 0.25 * 0.8 && share < 0.25 * 1.2, `share ${share.toFixed(3)} of a CPU`);
+    });
 
-  it('reports CPU, memory and wall time from the cgroup', async () => {
-    const r = await sbx.run(req({ command: 'cpu-intensive' }));
-    assert.equal(r.status, 'SUCCESS');
-    const acc = (r.detailedResults.metadata as Record<string, any>).accounting;
-    assert.ok(acc.cpuUserMs > 0 && acc.peakMemoryBytes > 0 && acc.wallMs > 0, JSON.stringify(acc));
+    it('reports CPU, memory and wall time from the cgroup', async () => {
+      const r = await sbx.run(req({ command: 'cpu-intensive' }));
+      assert.equal(r.status, 'SUCCESS');
+      const acc = (r.detailedResults.metadata as Record<string, any>).accounting;
+      assert.ok(acc.cpuUserMs > 0 && acc.peakMemoryBytes > 0 && acc.wallMs > 0, JSON.stringify(acc));
+    });
   });
-});
+}

@@ -19,6 +19,7 @@ import type { ExecutionRequest, ExecutionResult } from '../types.ts';
 import { LaunchRefused, type Launch, type Launcher, type Prepared } from '../process-executor.ts';
 import type { ImageStore } from '../../images/index.ts';
 import type { CgroupDriver } from './cgroups.ts';
+import { unshareArgv } from './unshare.ts';
 import { EGRESS_PORT, startEgressProxy, type EgressGuard, type EgressProxy } from './egress.ts';
 
 const WORKLOADS_DIR = dirname(fileURLToPath(new URL('../workloads/child.ts', import.meta.url)));
@@ -47,7 +48,11 @@ export interface SandboxOptions {
   egress: EgressGuard;
   /** Registered images (task field `image`). */
   images?: ImageStore;
+  /** bwrap, or the util-linux rendering of the same sandbox (unshare.ts) where bwrap is missing. */
+  engine: SandboxEngine;
 }
+
+export type SandboxEngine = 'bwrap' | 'unshare';
 
 /** Top-level entries to skip: the sandbox makes its own (or they make no sense inside). */
 const OWN_MOUNTS = new Set(['proc', 'dev', 'sys', 'tmp', 'workspace', 'run']);
@@ -93,6 +98,10 @@ export class BwrapLauncher implements Launcher {
     );
     // The root: the host's /usr and /etc with Hangar's Node and workloads, or an image's rootfs.
     let root: string[];
+    if (req.image && this.o.engine === 'unshare') {
+      await cg.remove();
+      throw new LaunchRefused('IMAGE_UNAVAILABLE', `image '${req.image}': images need bubblewrap, and this worker sandboxes with util-linux unshare`);
+    }
     if (req.image) {
       const rootfs = this.o.images ? await this.o.images.rootfs(req.image) : null;
       if (!rootfs) {
@@ -151,8 +160,9 @@ export class BwrapLauncher implements Launcher {
     ];
     const chain = [
       'prlimit', `--nofile=${this.o.openFiles}:${this.o.openFiles}`, '--',
-      'setpriv', `--reuid=${uid}`, `--regid=${gid}`, '--clear-groups', '--no-new-privs', '--',
-      ...bwrap,
+      ...(this.o.engine === 'unshare'
+        ? unshareArgv(bwrap, { uid, gid })
+        : ['setpriv', `--reuid=${uid}`, `--regid=${gid}`, '--clear-groups', '--no-new-privs', '--', ...bwrap]),
     ];
     const launch: Launch = {
       file: '/bin/sh',
@@ -219,15 +229,32 @@ export function unmount(path: string): Promise<void> {
   });
 }
 
-/** Which sandbox this host offers, and why not when it offers none. */
-export function sandboxTools(): { ok: boolean; problems: string[]; bwrapVersion: string | null } {
+/**
+ * Which sandbox this host offers, and why not when it offers none. `prefer` 'auto' takes
+ * bubblewrap when installed, else the util-linux fallback; 'bwrap' or 'unshare' insist.
+ */
+export function sandboxTools(prefer: 'auto' | SandboxEngine = 'auto'): {
+  ok: boolean;
+  problems: string[];
+  bwrapVersion: string | null;
+  engine: SandboxEngine | null;
+} {
   const problems: string[] = [];
   const v = spawnSync('bwrap', ['--version'], { encoding: 'utf8' });
   const bwrapVersion = v.status === 0 ? v.stdout.trim() : null;
-  if (!bwrapVersion) problems.push('bubblewrap (bwrap) is not installed: apt-get install bubblewrap');
   for (const tool of ['setpriv', 'prlimit']) {
     if (spawnSync(tool, ['--version']).status !== 0) problems.push(`${tool} (util-linux) is missing`);
   }
+  let engine: SandboxEngine | null = null;
+  const fallback = ['unshare', 'pivot_root', 'mount'].filter((t) => spawnSync(t, ['--version'], { env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' } }).status !== 0);
+  if (prefer !== 'unshare' && bwrapVersion) engine = 'bwrap';
+  else if (prefer !== 'bwrap' && fallback.length === 0) engine = 'unshare';
+  else {
+    if (prefer !== 'unshare') problems.push('bubblewrap (bwrap) is not installed: apt-get install bubblewrap');
+    if (prefer !== 'bwrap') problems.push(`the util-linux fallback lacks ${fallback.join(', ')}`);
+  }
   if (process.getuid?.() !== 0) problems.push('the worker is not root: it cannot make per-task cgroups or switch to the sandbox uid');
-  return { ok: problems.length === 0, problems, bwrapVersion };
+  // The fallback was chosen but cannot work either: bubblewrap is the first thing to install.
+  if (problems.length > 0 && engine === 'unshare' && prefer === 'auto') problems.unshift('bubblewrap (bwrap) is not installed: apt-get install bubblewrap');
+  return { ok: problems.length === 0 && engine !== null, problems, bwrapVersion, engine };
 }

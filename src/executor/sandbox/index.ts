@@ -5,12 +5,12 @@ import { hostname } from 'node:os';
 import { basename, dirname } from 'node:path';
 import type { CgroupDriver } from './cgroups.ts';
 import { ProcessExecutor } from '../process-executor.ts';
-import { BwrapLauncher, sandboxTools, unmount } from './bwrap.ts';
+import { BwrapLauncher, sandboxTools, unmount, type SandboxEngine } from './bwrap.ts';
 import { detectCgroups } from './cgroups.ts';
 import { EgressGuard } from './egress.ts';
 import { ImageStore } from '../../images/index.ts';
 
-export { BwrapLauncher, sandboxTools, type SandboxOptions } from './bwrap.ts';
+export { BwrapLauncher, sandboxTools, type SandboxEngine, type SandboxOptions } from './bwrap.ts';
 export { EgressGuard, nonPublicRange, parseAllowlist, startEgressProxy } from './egress.ts';
 export { detectCgroups, type CgroupDriver, type CgroupLimits, type CgroupStats, type TaskCgroup } from './cgroups.ts';
 
@@ -25,6 +25,8 @@ export interface SandboxSetup {
   /** Destinations tasks with network 'egress' may reach although not public (HANGAR_EGRESS_ALLOW);
    *  the network test URL's host and port are added. */
   egressAllow: string[];
+  /** 'auto': bubblewrap if installed, else the util-linux fallback; or insist on one. */
+  engine?: 'auto' | SandboxEngine;
   /** Where registered images live (ImageStore); none = tasks cannot name an image. */
   imagesDir?: string;
   /** Directory under which the pool puts workspaces; the sandbox uid must be able to reach it. */
@@ -87,7 +89,7 @@ export interface SandboxReport {
  * Returns no executor, with the reasons, when any part is missing.
  */
 export async function createSandboxExecutor(s: SandboxSetup): Promise<SandboxReport> {
-  const tools = sandboxTools();
+  const tools = sandboxTools(s.engine ?? 'auto');
   const cg = await detectCgroups(s.scope);
   const problems = [...tools.problems, ...(cg.driver ? [] : cg.problems)];
   if (!tools.ok || !cg.driver) return { executor: null, problems, description: 'none' };
@@ -103,9 +105,10 @@ export async function createSandboxExecutor(s: SandboxSetup): Promise<SandboxRep
   const executor = new ProcessExecutor({
     maxOutputBytes: s.maxOutputBytes,
     networkTestUrl: s.networkTestUrl,
-    launcher: new BwrapLauncher({ uid: s.uid, gid: s.uid, pidsMax: s.pidsMax, tmpBytes: s.tmpBytes, openFiles: s.openFiles, workspaceBytes: s.workspaceBytes, cgroups: cg.driver, egress, images: s.imagesDir ? new ImageStore(s.imagesDir) : undefined }),
+    launcher: new BwrapLauncher({ uid: s.uid, gid: s.uid, pidsMax: s.pidsMax, tmpBytes: s.tmpBytes, openFiles: s.openFiles, workspaceBytes: s.workspaceBytes, cgroups: cg.driver, egress, engine: tools.engine!, images: s.imagesDir ? new ImageStore(s.imagesDir) : undefined }),
   });
-  const description = `${tools.bwrapVersion} as uid ${s.uid}; ${cg.driver.description}`;
+  const engine = tools.engine === 'bwrap' ? tools.bwrapVersion : 'util-linux unshare + pivot_root (no bwrap)';
+  const description = `${engine} as uid ${s.uid}; ${cg.driver.description}`;
   const proof = await executor.run({
     taskId: `proof-${process.pid}`,
     attempt: 1,
