@@ -182,12 +182,20 @@ for (const engine of engines) {
       assert.equal(r.failure?.retryable, false);
     });
 
-    it('two tasks cannot see each other’s files', async () => {
-      const a = req({ shell: 'echo private > /workspace/mine; sleep 1; ls -a /workspace' });
-      const b = req({ shell: `ls ${a.workspace} 2>&1; ls /workspace; find / -xdev -maxdepth 4 -name mine 2>/dev/null; true` });
-      const [ra, rb] = await Promise.all([sbx.run(a), new Promise((r) => setTimeout(r, 300)).then(() => sbx.run(b))]);
-      assert.match(ra.stdout.data.toString(), /mine/);
-      assert.doesNotMatch(rb.stdout.data.toString(), /^mine$/m);
+    it('two tasks cannot see each other’s files or processes', async () => {
+      const a = req({ shell: 'echo private > /workspace/mine; sleep 1.5 # marker-of-task-a', env: { MARK: 'task-a' } });
+      const b = req({
+        shell: `ls ${a.workspace} 2>&1; ls /workspace; find / -xdev -maxdepth 4 -name mine 2>/dev/null; ` +
+          'for f in /proc/[0-9]*/cmdline; do tr "\\0" " " < $f; echo; done 2>/dev/null | grep -c "marker-of-task-[a]"; ' +
+          'echo own-shells: $(for f in /proc/[0-9]*/cmdline; do tr "\\0" " " < $f; echo; done 2>/dev/null | grep -c "sh -c")',
+      });
+      const [ra, rb] = await Promise.all([sbx.run(a), new Promise((r) => setTimeout(r, 500)).then(() => sbx.run(b))]);
+      assert.equal(ra.status, 'SUCCESS');
+      const out = rb.stdout.data.toString();
+      assert.doesNotMatch(out, /^mine$/m);
+      assert.match(out, /^0$/m, `no process of task a in task b's /proc:\n${out}`);
+      assert.match(out, /own-shells: [1-9]/, 'the check does read command lines');
+      assert.ok(processesOfTask(b.taskId).length === 0);
     });
 
     it('allocating twice the memory limit ends OOM_KILLED', async () => {
