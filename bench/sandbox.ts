@@ -3,8 +3,9 @@
  *   1. bare spawn,
  *   2. bare bwrap + cgroups: a shell that makes three v1 cgroups (memory, cpu, pids), sets their
  *      limits, joins them, drops to the sandbox uid and execs bwrap — no Hangar code,
- *   3. Hangar: POST /tasks {args:["/bin/true"]} → the task recorded SUCCESS, sandbox executor.
- * Sequential runs interleaved round-robin (drift hits all three alike), then 2 concurrent
+ *   3. Hangar: POST /tasks {args:["/bin/true"]} → the task recorded SUCCESS, sandbox executor,
+ *   4. the same with the util-linux fallback (HANGAR_SANDBOX_ENGINE=unshare).
+ * Sequential runs interleaved round-robin (drift hits all alike), then 2 concurrent
  * spawners for tasks/s. Prints p50/p99 and Hangar ÷ bare bwrap + cgroups (target ≤ 1.5× at p50).
  *
  *   node --disable-warning=ExperimentalWarning bench/sandbox.ts [--n 200]
@@ -77,31 +78,41 @@ async function bareBwrap(): Promise<number> {
   return t;
 }
 
-const config = loadConfig({
-  env: { HANGAR_PORT: '0', HANGAR_DATA_DIR: join(dir, 'data'), HANGAR_WORKERS: '2', HANGAR_EXECUTOR: 'sandbox', HANGAR_LOG_LEVEL: 'silent' },
-});
-const platform = await startPlatform(config, { api: true, workers: true }, { log: createLogger('silent') });
-const done = new Map<string, (t: number) => void>();
-const finish = platform.store.finish.bind(platform.store);
-platform.store.finish = async (ref, outcome) => {
-  const t = await finish(ref, outcome);
-  if (t?.status === 'SUCCESS') done.get(ref.taskId)?.(performance.now());
-  else if (t && t.status !== 'PENDING') throw new Error(`task ${ref.taskId} ended ${t.status}: ${JSON.stringify(outcome.failure)}`);
-  return t;
-};
-async function hangar(): Promise<number> {
-  const t0 = performance.now();
-  const res = await fetch(`${platform.url}/tasks`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"args":["/bin/true"]}' });
-  const { taskId } = (await res.json()) as { taskId: string };
-  const t1 = await new Promise<number>((r) => done.set(taskId, r));
-  done.delete(taskId);
-  return t1 - t0;
+/** An embedded platform sandboxing with `engine`; returns submit→done of one /bin/true task. */
+async function platformWith(engine: 'bwrap' | 'unshare') {
+  const config = loadConfig({
+    env: {
+      HANGAR_PORT: '0', HANGAR_DATA_DIR: join(dir, `data-${engine}`), HANGAR_WORKERS: '2', HANGAR_EXECUTOR: 'sandbox',
+      HANGAR_SANDBOX_ENGINE: engine, HANGAR_LOG_LEVEL: 'silent',
+    },
+  });
+  const platform = await startPlatform(config, { api: true, workers: true }, { log: createLogger('silent') });
+  const done = new Map<string, (t: number) => void>();
+  const finish = platform.store.finish.bind(platform.store);
+  platform.store.finish = async (ref, outcome) => {
+    const t = await finish(ref, outcome);
+    if (t?.status === 'SUCCESS') done.get(ref.taskId)?.(performance.now());
+    else if (t && t.status !== 'PENDING') throw new Error(`task ${ref.taskId} ended ${t.status}: ${JSON.stringify(outcome.failure)}`);
+    return t;
+  };
+  const submit = async (): Promise<number> => {
+    const t0 = performance.now();
+    const res = await fetch(`${platform.url}/tasks`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"args":["/bin/true"]}' });
+    const { taskId } = (await res.json()) as { taskId: string };
+    const t1 = await new Promise<number>((r) => done.set(taskId, r));
+    done.delete(taskId);
+    return t1 - t0;
+  };
+  return { platform, submit };
 }
+const viaBwrap = await platformWith('bwrap');
+const viaUnshare = await platformWith('unshare');
 
 const kinds: [string, () => Promise<number>][] = [
   ['bare spawn /bin/true', () => run('/bin/true', [])],
   ['bare bwrap + cgroups', bareBwrap],
-  ['Hangar submit→done (sandbox)', hangar],
+  ['Hangar submit→done (sandbox, bwrap)', viaBwrap.submit],
+  ['Hangar submit→done (sandbox, util-linux fallback)', viaUnshare.submit],
 ];
 const q = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
 
@@ -120,7 +131,8 @@ for (const [k, f] of kinds) {
   }));
   rate.set(k, count / ((performance.now() - t) / 1000));
 }
-await platform.close();
+await viaBwrap.platform.close();
+await viaUnshare.platform.close();
 rmSync(dir, { recursive: true, force: true });
 
 const rows = kinds.map(([k]) => {

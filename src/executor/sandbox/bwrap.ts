@@ -11,7 +11,7 @@
  * Running bwrap as root would keep a full capability set inside its user namespace and let the
  * task read root-only files such as /etc/shadow; dropping the uid first closes that.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { chown, mkdir, readdir, readlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -146,7 +146,9 @@ export class BwrapLauncher implements Launcher {
       '--cap-drop', 'ALL',
       ...root,
       '--size', String(this.o.tmpBytes), '--tmpfs', '/tmp',
-      '--bind', req.workspace, '/workspace',
+      // The workspace: a size-capped tmpfs of the sandbox's own, so a full disk is the task's
+      // ENOSPC and its pages count against the task's memory; it vanishes with the sandbox.
+      '--perms', '0700', '--size', String(this.o.workspaceBytes), '--tmpfs', '/workspace',
       ...egressBind,
       '--chdir', '/workspace',
       '--proc', '/proc',
@@ -158,31 +160,24 @@ export class BwrapLauncher implements Launcher {
       '--',
       ...inside,
     ];
-    const chain = [
-      'prlimit', `--nofile=${this.o.openFiles}:${this.o.openFiles}`, '--',
-      ...(this.o.engine === 'unshare'
+    const chain =
+      this.o.engine === 'unshare'
         ? unshareArgv(bwrap, { uid, gid })
-        : ['setpriv', `--reuid=${uid}`, `--regid=${gid}`, '--clear-groups', '--no-new-privs', '--', ...bwrap]),
-    ];
+        : ['setpriv', `--reuid=${uid}`, `--regid=${gid}`, '--clear-groups', '--no-new-privs', '--', ...bwrap];
     const launch: Launch = {
       file: '/bin/sh',
-      // Join every controller before exec, so no fork of the task is ever outside its cgroups.
-      // The workspace is a size-capped tmpfs, mounted after joining so its pages are charged to
-      // the task: filling it ends in ENOSPC (or the memory limit), never a full host disk.
+      // Join every controller before exec, so no fork of the task is ever outside its cgroups;
+      // the open-files limit is the shell's ulimit (soft and hard), one exec less than prlimit.
       argv: [
         '-c',
-        'for f in $HANGAR_CGROUP_PROCS; do echo $$ > "$f" || exit 125; done; ' +
-          'mount -t tmpfs -o "size=$HANGAR_WS_BYTES,mode=0700,uid=$HANGAR_UID,gid=$HANGAR_UID,nosuid,nodev" hangar-ws "$HANGAR_WS" || exit 125; ' +
-          'exec "$@"',
+        'for f in $HANGAR_CGROUP_PROCS; do echo $$ > "$f" || exit 125; done; ulimit -n "$HANGAR_NOFILE" || exit 125; exec "$@"',
         'hangar-sandbox',
         ...chain,
       ],
       env: {
         PATH: '/usr/local/bin:/usr/bin:/bin',
         HANGAR_CGROUP_PROCS: cg.procsFiles.join(' '),
-        HANGAR_WS: req.workspace,
-        HANGAR_WS_BYTES: String(this.o.workspaceBytes),
-        HANGAR_UID: String(uid),
+        HANGAR_NOFILE: String(this.o.openFiles),
       },
     };
     return {
@@ -213,20 +208,10 @@ export class BwrapLauncher implements Launcher {
       },
       async cleanup() {
         await proxy?.close();
-        await unmount(req.workspace);
         await cg.remove();
       },
     };
   }
-}
-
-/** Unmounts the workspace tmpfs (lazily, so a straggler cannot pin it); fine if never mounted. */
-export function unmount(path: string): Promise<void> {
-  return new Promise((resolve) => {
-    const p = spawn('umount', ['-l', path], { stdio: 'ignore' });
-    p.on('error', () => resolve());
-    p.on('exit', () => resolve());
-  });
 }
 
 /**

@@ -1,11 +1,10 @@
 /** The sandbox: bubblewrap + per-task cgroups, behind the ProcessExecutor's Launcher hook. */
-import { readFileSync } from 'node:fs';
-import { chmod, rm } from 'node:fs/promises';
+import { chmod } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { basename, dirname } from 'node:path';
+import { dirname } from 'node:path';
 import type { CgroupDriver } from './cgroups.ts';
 import { ProcessExecutor } from '../process-executor.ts';
-import { BwrapLauncher, sandboxTools, unmount, type SandboxEngine } from './bwrap.ts';
+import { BwrapLauncher, sandboxTools, type SandboxEngine } from './bwrap.ts';
 import { detectCgroups } from './cgroups.ts';
 import { EgressGuard } from './egress.ts';
 import { ImageStore } from '../../images/index.ts';
@@ -48,33 +47,10 @@ function scopeAlive(scope: string): boolean {
   }
 }
 
-/**
- * What a SIGKILLed worker left: its task cgroups, and the tmpfs workspaces they were mounted on.
- * Any worker on the host may sweep a dead one's cgroups, whatever its data directory, so the
- * workspaces are found by their mount source ('hangar-ws') and task name, not under our own
- * work directory: a sweep by a worker of another data directory unmounts them all the same.
- */
+/** What a SIGKILLed worker left: its task cgroups (their processes died with the sandbox, and
+ *  the workspace tmpfs with the sandbox's mount namespace). Any worker on the host may sweep. */
 async function sweepDeadWorkers(driver: CgroupDriver): Promise<void> {
-  const tasks = new Set(await driver.sweepDead(scopeAlive));
-  if (tasks.size === 0) return;
-  for (const ws of workspaceMounts()) {
-    if (!tasks.has(basename(ws))) continue;
-    await unmount(ws);
-    await rm(ws, { recursive: true, force: true }).catch(() => {});
-  }
-}
-
-/** Mount points of sandbox workspaces (tmpfs with source 'hangar-ws'). */
-function workspaceMounts(): string[] {
-  const out: string[] = [];
-  for (const line of readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
-    const sep = line.indexOf(' - ');
-    if (sep < 0) continue;
-    const [fstype, source] = line.slice(sep + 3).split(' ');
-    // Mount points escape spaces and the like as octal (\040).
-    if (fstype === 'tmpfs' && source === 'hangar-ws') out.push(line.slice(0, sep).split(' ')[4].replace(/\\(\d{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8))));
-  }
-  return out;
+  await driver.sweepDead(scopeAlive);
 }
 
 export interface SandboxReport {
