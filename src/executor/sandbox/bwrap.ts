@@ -5,8 +5,8 @@
  * no capabilities, no-new-privileges, and per-task cgroups for memory, CPU and pids.
  *
  * Launch chain (research/sandbox.md §3, measured ≈ 9 ms p50 for /bin/true with cgroups):
- *   sh (root: joins the task's cgroups, so nothing it forks escapes them)
- *   → prlimit (open files) → setpriv (drop to the sandbox uid, no new privileges)
+ *   sh (root: joins the task's cgroups, so nothing it forks escapes them, and sets the
+ *   open-files limit) → setpriv (drop to the sandbox uid, no new privileges)
  *   → bwrap --die-with-parent (killing the launch chain kills the whole pid namespace)
  * Running bwrap as root would keep a full capability set inside its user namespace and let the
  * task read root-only files such as /etc/shadow; dropping the uid first closes that.
@@ -227,7 +227,7 @@ export function sandboxTools(prefer: 'auto' | SandboxEngine = 'auto'): {
   const problems: string[] = [];
   const v = spawnSync('bwrap', ['--version'], { encoding: 'utf8' });
   const bwrapVersion = v.status === 0 ? v.stdout.trim() : null;
-  for (const tool of ['setpriv', 'prlimit']) {
+  for (const tool of ['setpriv']) {
     if (spawnSync(tool, ['--version']).status !== 0) problems.push(`${tool} (util-linux) is missing`);
   }
   let engine: SandboxEngine | null = null;

@@ -29,7 +29,7 @@ const DEVICES = ['null', 'zero', 'full', 'random', 'urandom', 'tty'];
 const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 
 /**
- * The argv (run as root, after the cgroup join and prlimit) that sets up the sandbox described
+ * The argv (run as root, after the cgroup join and the open-files limit) that sets up the sandbox described
  * by `bwrapArgs` (starting with 'bwrap', ending with '--' and the task's argv) and runs the task.
  */
 export function unshareArgv(bwrapArgs: string[], o: UnshareOptions): string[] {
