@@ -435,6 +435,39 @@ export function describeStore(name: string, makeStore: MakeStore): void {
       assert.ok(await store.get(pending.id));
     });
 
+    describe('fair share between users', () => {
+      it("one user's backlog does not hold another's tasks back at equal priority", async () => {
+        for (let i = 0; i < 200; i++) await store.submit(newTask({ userId: 'alice', metadata: { i } }));
+        const started: string[] = [];
+        const claim = async (n: number) => {
+          for (const l of await store.claim({ workerId: 'w', limit: n })) started.push(`${l.task.userId}:${String(l.task.metadata.i)}`);
+        };
+        await claim(5);
+        for (let i = 0; i < 10; i++) await store.submit(newTask({ userId: 'bob', metadata: { i } }));
+        while (started.filter((s) => s.startsWith('bob')).length < 10) await claim(4);
+        const lastBob = started.lastIndexOf('bob:9');
+        assert.ok(lastBob < 5 + 22, `bob's 10 tasks started within ~20 task starts of his submit, not after 200 (${started.join(' ')})`);
+        assert.deepEqual(started.filter((s) => s.startsWith('bob')), Array.from({ length: 10 }, (_, i) => `bob:${i}`), 'FIFO within a user');
+        assert.deepEqual(started.filter((s) => s.startsWith('alice')), started.filter((s) => s.startsWith('alice')).map((_, i) => `alice:${i}`));
+      });
+
+      it('priority still comes first', async () => {
+        for (let i = 0; i < 20; i++) await store.submit(newTask({ userId: 'alice' }));
+        const urgent = newTask({ userId: 'bob', priority: 9 });
+        await store.submit(urgent);
+        const [first] = await store.claim({ workerId: 'w', limit: 1 });
+        assert.equal(first.task.id, urgent.id);
+      });
+
+      it('a local taker is not handed a task that fair share puts behind a ready one', async () => {
+        for (let i = 0; i < 3; i++) await store.submit(newTask({ userId: 'alice' }));
+        const got: (Lease | null)[] = [];
+        store.attachTaker({ workerId: 'local', offer: () => (l) => got.push(l) });
+        await store.submit(newTask({ userId: 'bob' }));
+        assert.equal(got.length, 0, "bob's task ranks with alice's next one, which came first");
+      });
+    });
+
     describe('direct dispatch to a local taker', () => {
       /** A taker with `slots` free slots; what it was offered and what it got. */
       function taker(slots: number, queues?: string[]) {

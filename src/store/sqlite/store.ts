@@ -124,12 +124,15 @@ export class SqliteStore implements Store {
         }
       }
       const now = this.clock.now();
+      const user = t.userId ?? '';
+      const rank = Number((this.stmt(SQL.NEXT_RANK).get(user) as Row).r);
+      this.stmt(SQL.SET_USER_RANK).run(user, rank);
       const params = [
         t.id, t.command, t.args ? JSON.stringify(t.args) : null, t.shell, t.queue, t.priority, t.userId,
         t.timeout, t.visibilityTimeout, t.maxAttempts, t.maxAttempts, t.idempotencyKey, t.requestHash,
-        JSON.stringify(t.resources), JSON.stringify(t.env), JSON.stringify(t.metadata), now, now, t.network, t.image,
+        JSON.stringify(t.resources), JSON.stringify(t.env), JSON.stringify(t.metadata), now, now, t.network, t.image, rank,
       ];
-      const handed = this.handOff(t, now, params);
+      const handed = this.handOff(t, now, rank, params);
       if (handed) return handed;
       const row = this.stmt(SQL.INSERT_TASK).get(...params) as Row;
       this.addHistory(t.id, now, 'PENDING', 0, null, 'submitted');
@@ -156,14 +159,15 @@ export class SqliteStore implements Store {
    * task already leased to it and hand it the lease when the transaction commits. The caller
    * sees the task as submitted (PENDING); its history has both rows.
    */
-  private handOff(t: NewTask, now: number, params: SQLInputValue[]): SubmitResult | null {
+  private handOff(t: NewTask, now: number, rank: number, params: SQLInputValue[]): SubmitResult | null {
     if (this.takers.length === 0) return null;
     const takers = this.takers.filter((k) => !k.queues || k.queues.includes(t.queue));
-    if (takers.length === 0 || this.stmt(SQL.READY_AHEAD).get(t.priority, now)) return null;
+    if (takers.length === 0 || this.stmt(SQL.READY_AHEAD).get(t.priority, now, rank)) return null;
     for (const taker of takers) {
       const deliver = taker.offer();
       if (!deliver) continue;
       const row = this.stmt(SQL.INSERT_TASK_LEASED).get(...params, taker.workerId) as Row;
+      this.stmt(SQL.ADVANCE_CLOCK).run(rank);
       this.addHistory(t.id, now, 'PENDING', 0, null, 'submitted');
       this.addHistory(t.id, now, 'RUNNING', 1, taker.workerId, 'handed to an idle worker at submit');
       const task = taskFromRow(row);
@@ -212,7 +216,8 @@ export class SqliteStore implements Store {
           : this.stmt(SQL.CLAIM_ANY).all(o.workerId, now, o.limit)
       ) as Row[];
       // RETURNING does not keep the subquery's order.
-      rows.sort((a, b) => Number(b.priority) - Number(a.priority) || Number(a.seq) - Number(b.seq));
+      rows.sort((a, b) => Number(b.priority) - Number(a.priority) || Number(a.fair_rank) - Number(b.fair_rank) || Number(a.seq) - Number(b.seq));
+      if (rows.length > 0) this.stmt(SQL.ADVANCE_CLOCK).run(Math.max(...rows.map((r) => Number(r.fair_rank))));
       return rows.map((r) => {
         const task = taskFromRow(r);
         this.addHistory(task.id, now, 'RUNNING', task.attempt, o.workerId, null);
@@ -442,9 +447,9 @@ export class SqliteStore implements Store {
   }
 
   async positionOf(task: Task, max: number): Promise<number> {
-    const seq = this.stmt('SELECT seq FROM tasks WHERE id = ?').get(task.id) as Row | undefined;
-    if (!seq) return 0;
-    return Number((this.stmt(SQL.COUNT_AHEAD).get(task.priority, Number(seq.seq), max) as Row).n);
+    const r = this.stmt('SELECT seq, fair_rank FROM tasks WHERE id = ?').get(task.id) as Row | undefined;
+    if (!r) return 0;
+    return Number((this.stmt(SQL.COUNT_AHEAD).get(task.priority, Number(r.seq), max, Number(r.fair_rank)) as Row).n);
   }
 
   async finishedSince(windowMs: number, sample: number): Promise<{ count: number; spanMs: number; avgDurationMs: number | null }> {
