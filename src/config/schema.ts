@@ -31,6 +31,7 @@ export const ConfigSchema = z
     heartbeatMs: int(100).default(2000).describe('How often a worker extends its leases and reports itself alive, ms.'),
     workerStaleMs: int(500).default(15_000).describe('A worker not seen for this long is presumed dead and its tasks are re-queued, ms.'),
     pollMs: int(10).default(1000).describe('Fallback poll interval of a worker when no wake-up arrives, ms.'),
+    priorityAgingMs: int(0).default(60_000).describe('Priority aging: a waiting task is leased as if its priority were one higher for every this many ms it has waited, up to 10, so a low priority is never starved; 0 = off.'),
     shutdownGraceMs: int(0).default(10_000).describe('On SIGTERM, running tasks get this long to finish before they are released back to the queue, ms.'),
     executor: z.enum(['process', 'sandbox']).default('sandbox').describe('`sandbox`: every task under bubblewrap as an unprivileged uid with per-task cgroups (needs root, bwrap or the util-linux fallback, setpriv; start-up proves it with one sandboxed run and refuses to start workers without it). `process`: UNSAFE, plain child processes with no isolation, an explicit opt-in for development; `/health` and the CLI flag it.'),
     sandboxEngine: z.enum(['auto', 'bwrap', 'unshare']).default('auto').describe('How the sandbox is made: `bwrap` (bubblewrap), `unshare` (the util-linux fallback: unshare, pivot_root, setpriv; no images), or `auto`: bwrap when installed, else the fallback.'),

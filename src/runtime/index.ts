@@ -150,6 +150,7 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
     reapEveryMs: config.heartbeatMs,
     workerStaleMs: config.workerStaleMs,
     retentionMs: config.retentionHours * 3_600_000,
+    priorityAgingMs: config.priorityAgingMs,
     retentionEveryMs: config.retentionIntervalMs,
   });
   maintenance.start();

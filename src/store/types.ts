@@ -271,6 +271,9 @@ export interface Store {
    *  reap). In-process for SQLite; across processes where capabilities say so. The listener
    *  may run inside the store's write transaction: it must not block (claiming is fine). */
   subscribe(listener: () => void): () => void;
+  /** Priority aging: a ready task's effective priority rises one level per `stepMs` it has
+   *  waited, up to the highest, so no task starves. Returns how many tasks rose. */
+  age(stepMs: number): Promise<number>;
   /** Direct dispatch: a submit that finds `taker` with a free slot, and no ready task that
    *  should run before it, inserts the task already leased to the taker (no claim). */
   attachTaker(taker: LocalTaker): () => void;

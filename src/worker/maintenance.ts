@@ -1,7 +1,7 @@
 /**
  * Background upkeep any process may run (it is idempotent and transactional): re-queue tasks
- * whose lease expired or whose worker vanished, and delete finished tasks past retention
- * together with their blobs.
+ * whose lease expired or whose worker vanished, age the priorities of waiting tasks, and delete
+ * finished tasks past retention together with their blobs.
  */
 import { taskPrefix, type BlobStore } from '../blobs/index.ts';
 import { coerceError } from '../errors/index.ts';
@@ -17,6 +17,8 @@ export interface MaintenanceOptions {
   workerStaleMs: number;
   retentionMs: number;
   retentionEveryMs: number;
+  /** Priority aging step (Store.age), ms; 0 = off. Runs with the reaper. */
+  priorityAgingMs?: number;
 }
 
 export class Maintenance {
@@ -39,6 +41,7 @@ export class Maintenance {
 
   async reap(): Promise<number> {
     try {
+      if (this.o.priorityAgingMs) await this.o.store.age(this.o.priorityAgingMs);
       const { expired } = await this.o.store.reap(this.o.workerStaleMs);
       if (expired > 0) this.log.warn({ expired }, 'leases expired; tasks re-queued');
       return expired;

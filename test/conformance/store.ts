@@ -459,6 +459,25 @@ export function describeStore(name: string, makeStore: MakeStore): void {
         assert.equal(first.task.id, urgent.id);
       });
 
+      it('priority aging: a low-priority task is not starved by a stream of urgent ones', async () => {
+        const low = newTask({ priority: 0 });
+        await store.submit(low);
+        let rounds = 0;
+        for (; rounds < 100; rounds++) {
+          await store.submit(newTask({ priority: 9 }));
+          clock.advance(1000);
+          await store.age(2000);
+          const [l] = await store.claim({ workerId: 'w', limit: 1 });
+          if (l.task.id === low.id) break;
+        }
+        // Priority 0 + one level per 2 s waited reaches 9 after 18 s (round 17, 0-based); at equal
+        // priority the task that has waited longer goes first.
+        assert.equal(rounds, 17, `the low-priority task started in round ${rounds}`);
+        const t = await store.get(low.id);
+        assert.equal(t?.priority, 0, 'the priority the user gave is unchanged');
+        assert.equal(await store.age(0), 0, '0 turns aging off');
+      });
+
       it('a local taker is not handed a task that fair share puts behind a ready one', async () => {
         for (let i = 0; i < 3; i++) await store.submit(newTask({ userId: 'alice' }));
         const got: (Lease | null)[] = [];

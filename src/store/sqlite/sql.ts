@@ -9,8 +9,8 @@
 export const INSERT_TASK = `
 INSERT INTO tasks (id, command, args, shell, queue, priority, user_id, timeout_s, visibility_timeout_s,
   max_attempts, attempt_limit, idempotency_key, request_hash, resources, env, metadata, status, created_at, run_after, network, image,
-  fair_rank)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'PENDING', ?, ?, ?, ?, ?)
+  fair_rank, eff_priority)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, 'PENDING', ?17, ?18, ?19, ?20, ?21, ?6)
 RETURNING *`;
 
 /** As INSERT_TASK, for a task handed to a local worker as it is submitted (direct dispatch):
@@ -18,15 +18,15 @@ RETURNING *`;
 export const INSERT_TASK_LEASED = `
 INSERT INTO tasks (id, command, args, shell, queue, priority, user_id, timeout_s, visibility_timeout_s,
   max_attempts, attempt_limit, idempotency_key, request_hash, resources, env, metadata, status, created_at, run_after,
-  network, image, fair_rank, attempt, worker_id, started_at, lease_expires_at)
+  network, image, fair_rank, eff_priority, attempt, worker_id, started_at, lease_expires_at)
 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, 'RUNNING', ?17, ?18,
-  ?19, ?20, ?21, 1, ?22, ?17, ?17 + ?9 * 1000)
+  ?19, ?20, ?21, ?6, 1, ?22, ?17, ?17 + ?9 * 1000)
 RETURNING *`;
 
 /** Is a task ready that a claim would take before a new one of priority ?1 and rank ?3? (now ?2) */
 export const READY_AHEAD = `
 SELECT 1 FROM tasks INDEXED BY tasks_ready WHERE status = 'PENDING' AND run_after <= ?2
-  AND (priority > ?1 OR (priority = ?1 AND fair_rank <= ?3)) LIMIT 1`;
+  AND (eff_priority > ?1 OR (eff_priority = ?1 AND fair_rank <= ?3)) LIMIT 1`;
 
 /** The fair-share rank of a new task of user ?1 ('' for none): see migration 0005. */
 export const NEXT_RANK = `
@@ -49,7 +49,8 @@ export const SELECT_TASK = `SELECT * FROM tasks WHERE id = ?`;
 export const SELECT_BY_IDEMPOTENCY = `SELECT * FROM tasks WHERE coalesce(user_id, '') = ? AND idempotency_key = ?`;
 
 /** worker_id, now (started_at, lease base and run_after bound), limit.
- *  Highest priority first, then fair share between users (fair_rank, migration 0005), then FIFO
+ *  Highest (effective, aged) priority first, then fair share between users (fair_rank, migration
+ *  0005), then FIFO
  *  (seq). INDEXED BY pins the partial index
  *  tasks_ready: left to itself the planner took tasks_status and sorted every pending row on
  *  each claim (a temp B-tree; 5,000 claims/s fell to a few hundred with 10,000 queued). */
@@ -58,7 +59,7 @@ UPDATE tasks SET status = 'RUNNING', attempt = attempt + 1, worker_id = ?1, star
   lease_expires_at = ?2 + visibility_timeout_s * 1000
 WHERE seq IN (
   SELECT seq FROM tasks INDEXED BY tasks_ready WHERE status = 'PENDING' AND run_after <= ?2
-  ORDER BY priority DESC, fair_rank, seq LIMIT ?3)
+  ORDER BY eff_priority DESC, fair_rank, seq LIMIT ?3)
 RETURNING *`;
 
 /** As CLAIM_ANY, restricted to the queues in the JSON array ?4. */
@@ -68,7 +69,7 @@ UPDATE tasks SET status = 'RUNNING', attempt = attempt + 1, worker_id = ?1, star
 WHERE seq IN (
   SELECT seq FROM tasks INDEXED BY tasks_ready WHERE status = 'PENDING' AND run_after <= ?2
     AND queue IN (SELECT value FROM json_each(?4))
-  ORDER BY priority DESC, fair_rank, seq LIMIT ?3)
+  ORDER BY eff_priority DESC, fair_rank, seq LIMIT ?3)
 RETURNING *`;
 
 /** now, id, attempt, worker_id */
@@ -93,13 +94,13 @@ export const SELECT_EXPIRED = `
 SELECT * FROM tasks WHERE status = 'RUNNING' AND (lease_expires_at <= ?1
   OR worker_id IN (SELECT id FROM workers WHERE last_seen < ?2))`;
 
-/** PENDING tasks that a task of priority ?1, rank ?4 and seq ?2 waits behind, counted up to ?3. Every
+/** PENDING tasks that a task of effective priority ?1, rank ?4 and seq ?2 waits behind, counted up to ?3. Every
  *  POST runs it, so it reads the index alone: filtering on run_after (not in the index) cost a
  *  table lookup per row, 9 % of the API's CPU at a 1,000-task backlog. Tasks in backoff are
  *  counted as ahead, a slight overestimate. */
 export const COUNT_AHEAD = `
 SELECT count(*) AS n FROM (SELECT 1 FROM tasks INDEXED BY tasks_ready WHERE status = 'PENDING'
-  AND (priority > ?1 OR (priority = ?1 AND (fair_rank < ?4 OR (fair_rank = ?4 AND seq < ?2)))) LIMIT ?3)`;
+  AND (eff_priority > ?1 OR (eff_priority = ?1 AND (fair_rank < ?4 OR (fair_rank = ?4 AND seq < ?2)))) LIMIT ?3)`;
 
 /** status, completed_at, dead_lettered, summary, failure, result_key, stdout_key, stderr_key, id,
  *  attempt, result. A final outcome whose effect does not depend on the row (success, timeout, cancel),
@@ -110,3 +111,10 @@ UPDATE tasks SET status = ?1, completed_at = ?2, lease_expires_at = NULL, dead_l
   failure = ?5, result_key = ?6, stdout_key = ?7, stderr_key = ?8, result = ?11
 WHERE id = ?9 AND attempt = ?10 AND status = 'RUNNING'
 RETURNING worker_id`;
+
+/** now, step ms: each ready PENDING task's effective priority becomes its priority plus one per
+ *  step it has waited since it became ready, up to 10 (reads only the partial index's rows). */
+export const AGE_PRIORITIES = `
+UPDATE tasks SET eff_priority = min(10, priority + (?1 - run_after) / ?2)
+WHERE seq IN (SELECT seq FROM tasks INDEXED BY tasks_ready WHERE status = 'PENDING' AND eff_priority < 10)
+  AND run_after <= ?1 - ?2 AND eff_priority < min(10, priority + (?1 - run_after) / ?2)`;

@@ -216,7 +216,7 @@ export class SqliteStore implements Store {
           : this.stmt(SQL.CLAIM_ANY).all(o.workerId, now, o.limit)
       ) as Row[];
       // RETURNING does not keep the subquery's order.
-      rows.sort((a, b) => Number(b.priority) - Number(a.priority) || Number(a.fair_rank) - Number(b.fair_rank) || Number(a.seq) - Number(b.seq));
+      rows.sort((a, b) => Number(b.eff_priority) - Number(a.eff_priority) || Number(a.fair_rank) - Number(b.fair_rank) || Number(a.seq) - Number(b.seq));
       if (rows.length > 0) this.stmt(SQL.ADVANCE_CLOCK).run(Math.max(...rows.map((r) => Number(r.fair_rank))));
       return rows.map((r) => {
         const task = taskFromRow(r);
@@ -447,9 +447,14 @@ export class SqliteStore implements Store {
   }
 
   async positionOf(task: Task, max: number): Promise<number> {
-    const r = this.stmt('SELECT seq, fair_rank FROM tasks WHERE id = ?').get(task.id) as Row | undefined;
+    const r = this.stmt('SELECT seq, fair_rank, eff_priority FROM tasks WHERE id = ?').get(task.id) as Row | undefined;
     if (!r) return 0;
-    return Number((this.stmt(SQL.COUNT_AHEAD).get(task.priority, Number(r.seq), max, Number(r.fair_rank)) as Row).n);
+    return Number((this.stmt(SQL.COUNT_AHEAD).get(Number(r.eff_priority), Number(r.seq), max, Number(r.fair_rank)) as Row).n);
+  }
+
+  async age(stepMs: number): Promise<number> {
+    if (stepMs <= 0) return 0;
+    return this.writes.run(() => Number(this.stmt(SQL.AGE_PRIORITIES).run(this.clock.now(), stepMs).changes), false);
   }
 
   async finishedSince(windowMs: number, sample: number): Promise<{ count: number; spanMs: number; avgDurationMs: number | null }> {
