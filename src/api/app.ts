@@ -7,7 +7,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
-import { ErrorCode } from '../errors/index.ts';
+import { ErrorCode, HangarError } from '../errors/index.ts';
 import type { Logger } from '../log/index.ts';
 import type { ApiContext } from './context.ts';
 import { errorHandler, problem, sendProblem } from './problem.ts';
@@ -22,6 +22,18 @@ export async function buildApp(ctx: ApiContext, log: Logger): Promise<FastifyIns
     bodyLimit: ctx.config.bodyLimit,
     trustProxy: true,
   }) as unknown as FastifyInstance;
+  // JSON bodies: fastify's parser (prototype poisoning refused) behind a nesting limit. A body
+  // nested thousands deep parsed fine, then overflowed the stack wherever it was serialised
+  // again (the store, responses): a 500 from input. Refused here with a 400 instead.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+    const depth = jsonDepth(body as string);
+    if (depth > MAX_JSON_DEPTH) {
+      done(new HangarError(ErrorCode.ValidationFailed, `JSON nested ${depth} levels deep; at most ${MAX_JSON_DEPTH} are accepted`, 400), undefined);
+      return;
+    }
+    parseJson(req, body as string, done);
+  });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler);
@@ -47,4 +59,26 @@ export async function buildApp(ctx: ApiContext, log: Logger): Promise<FastifyIns
   healthRoutes(app, ctx);
   await app.ready();
   return app;
+}
+
+/** Deepest nesting of objects and arrays accepted in a request body. */
+export const MAX_JSON_DEPTH = 32;
+
+/** The deepest nesting of `[` and `{` in JSON text, strings skipped; stops counting past the limit. */
+export function jsonDepth(text: string): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92) i++; // backslash: skip the escaped character
+      else if (c === 34) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 123 || c === 91) {
+      if (++depth > max) max = depth;
+      if (max > MAX_JSON_DEPTH) return max;
+    } else if (c === 125 || c === 93) depth--;
+  }
+  return max;
 }

@@ -55,6 +55,23 @@ describe('bad input', () => {
     assertProblem(await post('null'), 400, 'VALIDATION_FAILED');
   });
 
+  it('JSON nested deeper than 32 levels → 400, never a 5xx; 32 levels are fine', async () => {
+    for (const depth of [33, 1_000, 2_000]) {
+      const body = `{"command":"noop","metadata":{"a":${'['.repeat(depth)}${']'.repeat(depth)}}}`;
+      const r = await p.app!.inject({ method: 'POST', url: '/tasks', headers: { 'content-type': 'application/json' }, payload: body });
+      assert.equal(r.statusCode, 400, `depth ${depth}: ${r.body.slice(0, 200)}`);
+      assert.match(r.json().detail, /nested \d+ levels deep; at most 32/);
+    }
+    // Brackets inside strings do not count.
+    const ok = await p.app!.inject({
+      method: 'POST',
+      url: '/tasks',
+      headers: { 'content-type': 'application/json' },
+      payload: `{"command":"noop","metadata":{"s":"${'['.repeat(100)}\\\"{","a":${'['.repeat(29)}${']'.repeat(29)}}}`,
+    });
+    assert.equal(ok.statusCode, 201, ok.body);
+  });
+
   it('an oversized body → 413', async () => {
     assertProblem(await post(JSON.stringify({ command: 'noop', metadata: { pad: 'x'.repeat(10_000) } })), 413, 'BODY_TOO_LARGE');
   });
