@@ -3,6 +3,7 @@
  * produce /openapi.json and the docs at /docs. Handlers stay thin: they call the store and the
  * blob store through their interfaces.
  */
+import { readFileSync } from 'node:fs';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
@@ -16,11 +17,19 @@ import { queueRoutes } from './routes/queues.ts';
 import { taskRoutes } from './routes/tasks.ts';
 
 export async function buildApp(ctx: ApiContext, log: Logger): Promise<FastifyInstance> {
+  const c = ctx.config;
+  // Slow clients: the whole request within requestTimeoutMs, checked often enough to matter
+  // (Node checks every 30 s by default).
+  const timeouts = { headersTimeout: c.requestTimeoutMs, connectionsCheckingInterval: Math.min(30_000, Math.max(50, Math.floor(c.requestTimeoutMs / 4))) };
   const app = Fastify({
     loggerInstance: log.child({ module: 'api' }),
     logController: new LogController({ disableRequestLogging: true }),
-    bodyLimit: ctx.config.bodyLimit,
+    bodyLimit: c.bodyLimit,
     trustProxy: true,
+    requestTimeout: c.requestTimeoutMs,
+    ...(c.tlsCert && c.tlsKey
+      ? { https: { cert: readFileSync(c.tlsCert), key: readFileSync(c.tlsKey), ...timeouts } }
+      : { http: timeouts }),
   }) as unknown as FastifyInstance;
   // JSON bodies: fastify's parser (prototype poisoning refused) behind a nesting limit. A body
   // nested thousands deep parsed fine, then overflowed the stack wherever it was serialised

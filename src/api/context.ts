@@ -10,7 +10,7 @@ export interface ApiContext {
   blobs: BlobStore;
   metrics: Metrics;
   clock: Clock;
-  config: Pick<Config, 'publicUrl' | 'defaultTimeout' | 'visibilityTimeout' | 'maxAttempts' | 'bodyLimit' | 'workerStaleMs'>;
+  config: Pick<Config, 'publicUrl' | 'defaultTimeout' | 'visibilityTimeout' | 'maxAttempts' | 'bodyLimit' | 'workerStaleMs' | 'requestTimeoutMs' | 'tlsCert' | 'tlsKey'>;
   capacity: CapacityView;
   estimator: StartEstimator;
   /** Kills a running task in this process at once, if it runs here (heartbeats reach other workers). */

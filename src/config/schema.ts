@@ -42,6 +42,9 @@ export const ConfigSchema = z
     openFiles: int(16, 1_048_576).default(1024).describe('Open files per sandboxed task (RLIMIT_NOFILE).'),
     maxOutputBytes: int(1024).default(1_048_576).describe('Stored stdout and stderr per attempt, bytes each; beyond it output is marked truncated.'),
     bodyLimit: int(1024).default(1_048_576).describe('Largest accepted request body, bytes (larger → 413).'),
+    requestTimeoutMs: int(100).default(30_000).describe('A request (headers and body) must arrive within this many ms, or the connection is answered 408 and closed (slow clients cannot hold sockets).'),
+    tlsCert: z.string().min(1).optional().describe('PEM certificate (chain) file: serve HTTPS instead of HTTP. Needs HANGAR_TLS_KEY.'),
+    tlsKey: z.string().min(1).optional().describe('PEM private key file of HANGAR_TLS_CERT.'),
     retentionHours: z.coerce.number().min(0).default(24).describe('Finished tasks, their history and blobs are deleted after this many hours (seed: 24 h).'),
     retentionIntervalMs: int(1000).default(300_000).describe('How often the retention job runs, ms.'),
     egressAllow: z
@@ -60,7 +63,10 @@ export const ConfigSchema = z
     networkTestUrl: z.url().optional().describe("URL the `network-test` workload fetches (default: this API's /health)."),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('pino log level.'),
   })
-  .strict();
+  .strict()
+  .superRefine((c, ctx) => {
+    if (Boolean(c.tlsCert) !== Boolean(c.tlsKey)) ctx.addIssue({ code: 'custom', path: [c.tlsCert ? 'tlsKey' : 'tlsCert'], message: 'HANGAR_TLS_CERT and HANGAR_TLS_KEY go together' });
+  });
 
 export type Config = z.infer<typeof ConfigSchema>;
 export type ConfigInput = z.input<typeof ConfigSchema>;
