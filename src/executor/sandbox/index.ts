@@ -69,11 +69,10 @@ export async function createSandboxExecutor(s: SandboxSetup): Promise<SandboxRep
   const cg = await detectCgroups(s.scope);
   const problems = [...tools.problems, ...(cg.driver ? [] : cg.problems)];
   if (!tools.ok || !cg.driver) return { executor: null, problems, description: 'none' };
-  // The unprivileged uid opens the workspace path itself: every ancestor must let it pass
-  // (o+x), and no listing is granted (0711).
-  // (o+x), and no listing is granted (0711). The proof run below fails, naming the path, if an
-  // ancestor bars the way.
-  // The workspaces' directory and the one holding it (the data directory) are ours to open up.
+  // bwrap runs as the unprivileged uid and opens host paths itself (the attempt's directory it
+  // starts in, image roots under the data directory): every ancestor must let it pass (o+x),
+  // with no listing granted (0711). The proof run below fails, naming the path, if an ancestor
+  // bars the way. The work directory and the data directory holding it are ours to open up.
   await chmod(s.workDir, 0o711).catch(() => {});
   await chmod(dirname(s.workDir), 0o711).catch(() => {});
   await sweepDeadWorkers(cg.driver);
