@@ -87,7 +87,7 @@ export class ImageStore {
   /** Registers the image in the OCI tarball at `file` (OCI layout or `docker save`) as `name`. */
   importTarball(name: string, file: string): Promise<ImageInfo> {
     return this.make(name, file, async (rootfs, work) => {
-      await tar(['-C', work, '-xf', file, '--no-same-owner']);
+      await run('tar', ['-C', work, '-xf', file, '--no-same-owner']);
       const layers = await layersOf(work);
       for (const layer of layers) await applyLayer(rootfs, layer);
       return layers.length;
@@ -176,7 +176,7 @@ async function verify(path: string, digest: string): Promise<void> {
  * the directory it is in), then its files. Paths are checked against escaping the root.
  */
 async function applyLayer(rootfs: string, layer: string): Promise<void> {
-  const entries = (await tarOut(['-tf', layer])).split('\n').filter(Boolean);
+  const entries = (await run('tar', ['-tf', layer])).split('\n').filter(Boolean);
   for (const e of entries) {
     const path = normalize('/' + e.replace(/^\.\//, ''));
     const base = path.slice(path.lastIndexOf('/') + 1);
@@ -190,15 +190,7 @@ async function applyLayer(rootfs: string, layer: string): Promise<void> {
     }
   }
   // GNU tar refuses members with '..' and strips leading '/', so nothing lands outside rootfs.
-  await tar(['-C', rootfs, '-xpf', layer, '--numeric-owner', '--exclude=.wh.*', '--exclude=*/.wh.*']);
-}
-
-function tar(args: string[]): Promise<void> {
-  return run('tar', args).then(() => {});
-}
-
-function tarOut(args: string[]): Promise<string> {
-  return run('tar', args);
+  await run('tar', ['-C', rootfs, '-xpf', layer, '--numeric-owner', '--exclude=.wh.*', '--exclude=*/.wh.*']);
 }
 
 /** Runs a system tool; its stdout, or an ImageError with its stderr. */
