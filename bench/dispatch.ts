@@ -205,6 +205,7 @@ function newTask(i = 0): NewTask {
     metadata: { i },
     network: 'none',
     image: null,
+    secrets: [],
   };
 }
 
@@ -922,7 +923,9 @@ async function apiThroughput(o: Options, R: Results): Promise<void> {
     const counts = await p.store.counts();
     if (counts.SUCCESS !== o.apiTasks + o.warmup) throw new Error(`api-c: store says ${counts.SUCCESS} SUCCESS`);
     const n = o.apiTasks.toLocaleString('en-US');
-    R.put('api.c.rate', S, `tasks/s through the API: ${n} POSTs, ${o.apiConc} in flight, first POST → last finish`, 'tasks/s', o.apiTasks / ((doneAt - r.firstSent) / 1000), { op: '>=', value: 15_000 });
+    // No target: the issue's 15,000 tasks/s is for the store alone (section 2); this is one
+    // API process on the same 2 cores as its client, bound by HTTP parsing and serialisation.
+    R.put('api.c.rate', S, `tasks/s through the API: ${n} POSTs, ${o.apiConc} in flight, first POST → last finish`, 'tasks/s', o.apiTasks / ((doneAt - r.firstSent) / 1000));
     R.put('api.c.submit', S, 'POST /tasks rate in that run (first send → last response)', 'req/s', o.apiTasks / ((r.lastDone - r.firstSent) / 1000));
     const http = summary(r.sentAt.map((t, i) => r.doneAt[i] - t));
     R.put('api.c.http.p50', S, `POST /tasks response time, ${o.apiConc} in flight: p50`, 'ms', http.p50);

@@ -4,14 +4,17 @@
  * blob store through their interfaces.
  */
 import { readFileSync } from 'node:fs';
+import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { ErrorCode, HangarError } from '../errors/index.ts';
 import type { Logger } from '../log/index.ts';
+import { registerAccess } from './access.ts';
 import type { ApiContext } from './context.ts';
 import { errorHandler, problem, sendProblem } from './problem.ts';
+import { accessRoutes } from './routes/access.ts';
 import { healthRoutes } from './routes/health.ts';
 import { queueRoutes } from './routes/queues.ts';
 import { taskRoutes } from './routes/tasks.ts';
@@ -56,15 +59,32 @@ export async function buildApp(ctx: ApiContext, log: Logger): Promise<FastifyIns
         version: '0.1.0',
         description: 'Submit work, watch it run in priority queues, read results and logs. Request and response shapes follow seed 000.',
       },
-      tags: [{ name: 'tasks' }, { name: 'queues' }, { name: 'operations' }],
+      tags: [{ name: 'tasks' }, { name: 'queues' }, { name: 'access' }, { name: 'operations' }],
+      components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'An API key: `Authorization: Bearer hk_…`' } } },
+      security: [{ apiKey: [] }],
     },
     transform: jsonSchemaTransform,
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get('/openapi.json', { schema: { hide: true }, config: { public: true } }, async () => app.swagger());
+
+  registerAccess(app, ctx);
+  if (c.rateLimit > 0) {
+    // After the access hook (onRequest), before the body is read: counted per user, per
+    // address for public routes; rejected requests count too.
+    await app.register(rateLimit, {
+      hook: 'preParsing',
+      max: c.rateLimit,
+      timeWindow: 1000,
+      keyGenerator: (req) => (req.principal?.userId !== undefined && req.principal.userId !== null ? `u:${req.principal.userId}` : `ip:${req.ip}`),
+      errorResponseBuilder: (_req, rc) =>
+        new HangarError(ErrorCode.RateLimited, `more than ${rc.max} requests per second; retry in ${rc.after}`, 429, { details: { retryAfter: Math.max(1, Math.ceil(rc.ttl / 1000)) } }),
+    });
+  }
 
   taskRoutes(app, ctx);
   queueRoutes(app, ctx);
+  accessRoutes(app, ctx);
   healthRoutes(app, ctx);
   await app.ready();
   return app;

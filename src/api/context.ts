@@ -1,7 +1,10 @@
 /** What the routes need, injected by whoever builds the app (embedded `up` or a `server` node). */
+import type { AuditSink } from '../audit/index.ts';
+import type { Authenticator } from '../auth/index.ts';
 import type { BlobStore } from '../blobs/index.ts';
 import type { Config } from '../config/index.ts';
 import type { Metrics } from '../metrics/index.ts';
+import type { SecretBox } from '../secrets/index.ts';
 import type { Clock, Store } from '../store/index.ts';
 import type { CapacityView, StartEstimator } from './estimate.ts';
 
@@ -10,7 +13,14 @@ export interface ApiContext {
   blobs: BlobStore;
   metrics: Metrics;
   clock: Clock;
-  config: Pick<Config, 'publicUrl' | 'defaultTimeout' | 'visibilityTimeout' | 'maxAttempts' | 'bodyLimit' | 'workerStaleMs' | 'requestTimeoutMs' | 'tlsCert' | 'tlsKey'>;
+  config: Pick<
+    Config,
+    'publicUrl' | 'defaultTimeout' | 'visibilityTimeout' | 'maxAttempts' | 'bodyLimit' | 'workerStaleMs' | 'requestTimeoutMs' | 'tlsCert' | 'tlsKey' | 'rateLimit' | 'maxQueuedPerUser'
+  >;
+  /** Checks API keys; null when authentication is off (HANGAR_AUTH=none). */
+  auth: Authenticator | null;
+  audit: AuditSink;
+  secrets: SecretBox;
   capacity: CapacityView;
   estimator: StartEstimator;
   /** Kills a running task in this process at once, if it runs here (heartbeats reach other workers). */

@@ -20,6 +20,7 @@ export function taskView(t: Task, base: string, now: number, detailedResults?: R
     resources: t.resources,
     network: t.network,
     image: t.image,
+    secrets: t.secrets,
     attempt: t.attempt,
     maxAttempts: t.maxAttempts,
     attemptLimit: t.attemptLimit,

@@ -2,6 +2,7 @@
  *  anything not recognised as the client's fault is logged and answered 500 without details. */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { AuthError } from '../auth/index.ts';
 import { ErrorCode, HangarError } from '../errors/index.ts';
 
 export interface ProblemBody {
@@ -15,11 +16,14 @@ export interface ProblemBody {
 
 const TITLES: Record<number, string> = {
   400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
   404: 'Not Found',
   405: 'Method Not Allowed',
   409: 'Conflict',
   413: 'Content Too Large',
   415: 'Unsupported Media Type',
+  429: 'Too Many Requests',
   500: 'Internal Server Error',
 };
 
@@ -49,6 +53,9 @@ export function errorHandler(err: FastifyError, req: FastifyRequest, reply: Fast
     return sendProblem(reply, problem(400, ErrorCode.ValidationFailed, errors.map((e) => `${e.path}: ${e.message}`).join('; '), errors));
   }
   if (err instanceof HangarError && err.status < 500) {
+    if (err instanceof AuthError) reply.header('www-authenticate', err.challenge);
+    const retryAfter = (err.details as { retryAfter?: number } | undefined)?.retryAfter;
+    if (retryAfter !== undefined) reply.header('retry-after', String(retryAfter));
     return sendProblem(reply, problem(err.status, err.code, err.message));
   }
   const known = err.code ? FASTIFY_CODES[err.code] : undefined;

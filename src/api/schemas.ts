@@ -2,6 +2,8 @@
 import { z } from 'zod';
 import { IMAGE_NAME } from '../images/index.ts';
 
+export const UserId = z.string().min(1).max(128);
+
 const Name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'letters, digits, _ . - (1–64 chars, starting alphanumeric)');
 
 export const SubmitBody = z
@@ -12,7 +14,7 @@ export const SubmitBody = z
     args: z.array(z.string().max(65_536)).min(1).max(1024).optional().describe('A real program to run: argv, no shell.'),
     shell: z.string().min(1).max(65_536).optional().describe('A real program to run: a /bin/sh -c string.'),
     priority: z.int().min(0).max(10).default(1).describe('Higher runs first; >= 5 goes to the priority queue (seed 000).'),
-    userId: z.string().min(1).max(128).optional(),
+    userId: UserId.optional().describe("Seed 000's owner. Taken from the API key: a user key may only repeat its own (else 403); an admin key may submit for any user."),
     timeout: z.int().min(1).max(86_400).optional().describe('Seconds; the whole process tree is killed after it (state TIMEOUT).'),
     metadata: z.record(z.string(), z.unknown()).optional(),
     queue: Name.default('default'),
@@ -32,6 +34,12 @@ export const SubmitBody = z
     network: z.enum(['none', 'egress']).optional().describe(
       "`none`: no network at all. `egress`: outbound HTTP(S) through the worker's proxy (HTTP_PROXY is set), never to loopback, link-local/metadata or private addresses unless the operator allows them (HANGAR_EGRESS_ALLOW). Default `none`; `egress` for the built-in network-test.",
     ),
+    secrets: z
+      .array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, 'secret names are environment variable names'))
+      .max(64)
+      .refine((a) => new Set(a).size === a.length, 'each secret once')
+      .optional()
+      .describe("Names of the owner's secrets (PUT /secrets/{name}) to set as environment variables of the same name when the task runs; their values are masked as [REDACTED] in stored output."),
     image: z.string().regex(IMAGE_NAME, 'image names are lowercase letters, digits, _ . - (1–64 chars)').optional().describe(
       'A registered image (`hangar image import`) whose root filesystem the program runs in, instead of the host\'s /usr and /etc. For `args` or `shell` programs; no `network: egress` yet.',
     ),
@@ -82,6 +90,7 @@ export const TaskView = z.object({
   resources: z.object({ cpu: z.number(), memory: z.number() }),
   network: z.enum(['none', 'egress']),
   image: z.string().nullable(),
+  secrets: z.array(z.string()).describe('Names of the secrets injected (never values).'),
   attempt: z.number(),
   maxAttempts: z.number(),
   attemptLimit: z.number().describe('The last attempt number that may run; a redrive raises it by maxAttempts.'),
@@ -102,7 +111,7 @@ export const TaskPage = z.object({ tasks: z.array(TaskView), nextCursor: z.strin
 
 export const ListQuery = z.strictObject({
   status: z.enum(['PENDING', 'RUNNING', 'SUCCESS', 'FAILED', 'TIMEOUT', 'CANCELLED']).optional(),
-  userId: z.string().min(1).max(128).optional(),
+  userId: UserId.optional(),
   queue: Name.optional(),
   cursor: z.string().max(200).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),

@@ -50,6 +50,35 @@ export interface Health {
   timestamp: string;
 }
 
+export interface Me {
+  userId: string | null;
+  scope: 'user' | 'admin';
+  keyId: string | null;
+  authentication: 'keys' | 'none';
+}
+
+export interface KeyInfo {
+  keyId: string;
+  prefix: string;
+  userId: string;
+  scope: 'user' | 'admin';
+  name: string | null;
+  createdAt: string;
+  revokedAt: string | null;
+  lastUsedAt: string | null;
+}
+
+export interface SecretInfo {
+  name: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface AuditPage {
+  entries: { id: number; at: string; actor: string | null; keyId: string | null; action: string; target: string | null; source: string | null; outcome: string; detail: Record<string, unknown> | null }[];
+  nextCursor: string | null;
+}
+
 export const FINAL_STATUSES: readonly string[] = ['SUCCESS', 'FAILED', 'TIMEOUT', 'CANCELLED'];
 
 /** The API answered with an error (problem+json when it is Hangar answering). */
@@ -83,6 +112,8 @@ export class ConnectionError extends Error {
 export interface ClientOptions {
   /** Per-request timeout, ms (default 30 s). */
   timeoutMs?: number;
+  /** Sent as `Authorization: Bearer <key>`. */
+  apiKey?: string;
   fetch?: typeof fetch;
 }
 
@@ -92,11 +123,45 @@ export class HangarClient {
   readonly baseUrl: string;
   readonly #timeoutMs: number;
   readonly #fetch: typeof fetch;
+  readonly #apiKey: string | undefined;
 
   constructor(baseUrl: string, opts: ClientOptions = {}) {
     this.baseUrl = baseUrl.replace(/\/+$/, '');
     this.#timeoutMs = opts.timeoutMs ?? 30_000;
     this.#fetch = opts.fetch ?? fetch;
+    this.#apiKey = opts.apiKey;
+  }
+
+  me(): Promise<Me> {
+    return this.#json('GET', '/me');
+  }
+
+  createKey(body: { userId: string; scope?: 'user' | 'admin'; name?: string }): Promise<KeyInfo & { key: string }> {
+    return this.#json('POST', '/keys', { body });
+  }
+
+  keys(userId?: string): Promise<{ keys: KeyInfo[] }> {
+    return this.#json('GET', '/keys', { query: { userId } });
+  }
+
+  revokeKey(id: string): Promise<KeyInfo> {
+    return this.#json('DELETE', `/keys/${enc(id)}`);
+  }
+
+  putSecret(name: string, value: string): Promise<SecretInfo> {
+    return this.#json('PUT', `/secrets/${enc(name)}`, { body: { value } });
+  }
+
+  secrets(): Promise<{ secrets: SecretInfo[] }> {
+    return this.#json('GET', '/secrets');
+  }
+
+  deleteSecret(name: string): Promise<{ name: string; deleted: true }> {
+    return this.#json('DELETE', `/secrets/${enc(name)}`);
+  }
+
+  audit(query: { actor?: string; action?: string; target?: string; since?: string; cursor?: string; limit?: number } = {}): Promise<AuditPage> {
+    return this.#json('GET', '/audit', { query });
   }
 
   submit(body: SubmitRequest): Promise<SubmitResult> {
@@ -162,6 +227,7 @@ export class HangarClient {
     if (qs.size > 0) url += `?${qs}`;
     const headers: Record<string, string> = { accept: 'application/json, application/problem+json, text/plain' };
     if (opts.body !== undefined) headers['content-type'] = 'application/json';
+    if (this.#apiKey) headers.authorization = `Bearer ${this.#apiKey}`;
     let res: Response;
     try {
       res = await this.#fetch(url, {

@@ -1,6 +1,7 @@
 /** The `hangar` command line: server roles (`up`, `server`, `worker`) and API client commands. */
 import { Command } from 'commander';
 import { loadConfig } from '../config/index.ts';
+import { accessCommands } from './commands/access.ts';
 import { reportError } from './commands/common.ts';
 import { imageCommands } from './commands/image.ts';
 import { opsCommands } from './commands/ops.ts';
@@ -65,6 +66,7 @@ submitCommand(program);
 taskCommands(program);
 opsCommands(program);
 imageCommands(program, config, serverOptions);
+accessCommands(program);
 
 program.parseAsync().catch((err: unknown) => {
   process.exit(reportError(err));

@@ -14,6 +14,12 @@ export const ErrorCode = {
   NotFound: 'NOT_FOUND',
   InvalidCursor: 'INVALID_CURSOR',
   ConfigInvalid: 'CONFIG_INVALID',
+  Unauthorized: 'UNAUTHORIZED',
+  Forbidden: 'FORBIDDEN',
+  RateLimited: 'RATE_LIMITED',
+  QuotaExceeded: 'QUOTA_EXCEEDED',
+  KeyNotFound: 'KEY_NOT_FOUND',
+  SecretNotFound: 'SECRET_NOT_FOUND',
   Internal: 'INTERNAL',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -8,6 +8,8 @@ import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildApp, StartEstimator, storeCapacity, type ApiContext } from '../api/index.ts';
+import { AuditSink } from '../audit/index.ts';
+import { Authenticator, ensureAdminKey } from '../auth/index.ts';
 import { DiskBlobStore, type BlobStore } from '../blobs/index.ts';
 import { splitList, type Config } from '../config/index.ts';
 import { createSandboxExecutor, ProcessExecutor, type Executor, type SandboxSetup } from '../executor/index.ts';
@@ -15,6 +17,7 @@ import { ErrorCode, HangarError } from '../errors/index.ts';
 import { mkdir } from 'node:fs/promises';
 import { createLogger, type Logger } from '../log/index.ts';
 import { Metrics } from '../metrics/index.ts';
+import { loadMasterKey, type SecretBox } from '../secrets/index.ts';
 import { SqliteStore, systemClock, type Store } from '../store/index.ts';
 import { Maintenance, WorkerPool } from '../worker/index.ts';
 
@@ -78,8 +81,19 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
   let url: string | null = null;
 
   const capacity = storeCapacity(store, config.workerStaleMs);
+  const audit = new AuditSink(store, log);
+  let secrets: SecretBox;
+  try {
+    await mkdir(dataDir, { recursive: true });
+    secrets = loadMasterKey({ secretsKey: config.secretsKey, secretsKeyFile: config.secretsKeyFile, dataDir });
+  } catch (err) {
+    await store.close();
+    throw err instanceof HangarError ? err : new HangarError(ErrorCode.ConfigInvalid, `cannot load the secrets master key: ${(err as Error).message}`, 500, { cause: err });
+  }
 
   if (roles.api) {
+    if (config.auth === 'keys') await ensureAdminKey(store, dataDir, config.adminKey, log);
+    else log.warn('HANGAR_AUTH=none: the API accepts every caller as an admin, without a key; use it only on a trusted machine');
     const ctx: ApiContext = {
       store,
       blobs,
@@ -88,11 +102,16 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
       config,
       capacity,
       estimator: new StartEstimator(store, clock, capacity),
+      auth: config.auth === 'keys' ? new Authenticator(store, clock) : null,
+      audit,
+      secrets,
       cancelLocal: (id) => void pool?.cancelLocal(id),
-      warnings: () =>
-        roles.workers && config.workers > 0 && config.executor === 'process' && !opts.executor
+      warnings: () => [
+        ...(roles.workers && config.workers > 0 && config.executor === 'process' && !opts.executor
           ? ['tasks run as plain processes without isolation (HANGAR_EXECUTOR=process); see hangar doctor']
-          : [],
+          : []),
+        ...(config.auth === 'none' ? ['the API has no authentication: every caller is an admin (HANGAR_AUTH=none)'] : []),
+      ],
     };
     app = await buildApp(ctx, log);
     const address = await app.listen({ port: config.port, host: config.host });
@@ -138,6 +157,15 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
       queues: config.queues ? splitList(config.queues) : undefined,
       heartbeatMs: config.heartbeatMs,
       pollMs: config.pollMs,
+      maxRunningPerUser: config.maxRunningPerUser,
+      revealSecrets: async (userId, names) => {
+        if (userId === null) throw new Error('the task has no owner');
+        const found = await store.secretsOf(userId, names);
+        const missing = names.filter((n) => !found.some((s) => s.name === n));
+        if (missing.length > 0) throw new Error(`no secret named ${missing.join(', ')}`);
+        return Object.fromEntries(found.map((s) => [s.name, secrets.open(userId, s.name, s.ciphertext)]));
+      },
+      audit: (e) => audit.record(e),
     });
     await pool.start();
   }
@@ -150,6 +178,7 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
     reapEveryMs: config.heartbeatMs,
     workerStaleMs: config.workerStaleMs,
     retentionMs: config.retentionHours * 3_600_000,
+    auditRetentionMs: config.auditRetentionHours * 3_600_000,
     priorityAgingMs: config.priorityAgingMs,
     retentionEveryMs: config.retentionIntervalMs,
   });
@@ -169,6 +198,7 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
         await app?.close();
         await pool?.close(config.shutdownGraceMs);
         maintenance.close();
+        await audit.flush();
         await blobs.close();
         await store.close();
         log.info('stopped');

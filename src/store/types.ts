@@ -40,6 +40,7 @@ export const FailureCode = {
   OomKilled: 'OOM_KILLED',
   SandboxError: 'SANDBOX_ERROR',
   ImageUnavailable: 'IMAGE_UNAVAILABLE',
+  SecretUnavailable: 'SECRET_UNAVAILABLE',
   ExecutorError: 'EXECUTOR_ERROR',
 } as const;
 export type FailureCode = (typeof FailureCode)[keyof typeof FailureCode];
@@ -83,6 +84,8 @@ export interface NewTask {
   network: Network;
   /** Name of a registered image to run in (sandbox); null = the host's /usr and /etc. */
   image: string | null;
+  /** Names of the owner's secrets to inject into the environment at run time (values never stored here). */
+  secrets: string[];
 }
 
 export type Network = 'none' | 'egress';
@@ -192,6 +195,8 @@ export interface ClaimOptions {
   limit: number;
   /** Only these queues; all when omitted. */
   queues?: string[];
+  /** Skip tasks of users who already have this many RUNNING tasks (all workers); 0 or omitted = no limit. */
+  maxRunningPerUser?: number;
 }
 
 export interface HeartbeatResult {
@@ -277,7 +282,88 @@ export interface Store {
   /** Direct dispatch: a submit that finds `taker` with a free slot, and no ready task that
    *  should run before it, inserts the task already leased to the taker (no claim). */
   attachTaker(taker: LocalTaker): () => void;
+  /** A user's PENDING and RUNNING tasks, each counted up to `max` (per-user quotas). */
+  userLoad(userId: string, max: number): Promise<{ pending: number; running: number }>;
+
+  // Tenancy: API keys, secrets and the audit log live in the same database as the tasks.
+  createKey(key: NewApiKey): Promise<ApiKey>;
+  /** The key (revoked or not) whose SHA-256 is `hash`. */
+  keyByHash(hash: string): Promise<ApiKey | null>;
+  listKeys(filter: { userId?: string }): Promise<ApiKey[]>;
+  /** Revoke a key; returns it (already revoked keys keep their first revocation time), or null. */
+  revokeKey(id: string): Promise<ApiKey | null>;
+  /** Record that a key was used (callers throttle this). */
+  touchKey(id: string, at: number): Promise<void>;
+  /** Create or replace a user's secret (ciphertext made above the store). */
+  putSecret(userId: string, name: string, ciphertext: string): Promise<{ secret: SecretRecord; created: boolean }>;
+  /** A user's secrets; only those named when `names` is given. */
+  secretsOf(userId: string, names?: string[]): Promise<SecretRecord[]>;
+  deleteSecret(userId: string, name: string): Promise<boolean>;
+  appendAudit(entries: NewAuditEntry[]): Promise<void>;
+  /** Newest first. */
+  queryAudit(filter: AuditFilter): Promise<Page<AuditEntry>>;
+  /** Delete audit entries older than the cutoff; returns how many went. */
+  purgeAudit(olderThan: number, limit: number): Promise<number>;
   close(): Promise<void>;
+}
+
+export type KeyScope = 'user' | 'admin';
+
+export interface NewApiKey {
+  id: string;
+  /** SHA-256 of the raw key, hex. The raw key itself never reaches the store. */
+  hash: string;
+  /** The key's first characters, to tell keys apart in lists. */
+  prefix: string;
+  userId: string;
+  scope: KeyScope;
+  name: string | null;
+}
+
+export interface ApiKey extends Omit<NewApiKey, 'hash'> {
+  createdAt: number;
+  revokedAt: number | null;
+  lastUsedAt: number | null;
+}
+
+export interface SecretRecord {
+  userId: string;
+  name: string;
+  /** AES-256-GCM output, base64: nonce, tag, data. */
+  ciphertext: string;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface NewAuditEntry {
+  at: number;
+  /** The user who acted (null: unauthenticated, or the platform itself). */
+  actor: string | null;
+  keyId: string | null;
+  /** What was done, e.g. `POST /tasks`, `task.execute`. */
+  action: string;
+  /** The object acted on (task id, key id, secret name), when there is one. */
+  target: string | null;
+  /** Where from: the client's address, or the worker's id. */
+  source: string | null;
+  /** HTTP status, or the execution's final state. */
+  outcome: string;
+  detail: Record<string, unknown> | null;
+}
+
+export interface AuditEntry extends NewAuditEntry {
+  id: number;
+}
+
+export interface AuditFilter {
+  actor?: string;
+  action?: string;
+  target?: string;
+  since?: number;
+  until?: number;
+  /** Opaque cursor from a previous page. */
+  after?: string;
+  limit: number;
 }
 
 /**
@@ -288,6 +374,8 @@ export interface LocalTaker {
   workerId: string;
   /** Queues it takes from; undefined = all. */
   queues?: string[];
+  /** As ClaimOptions.maxRunningPerUser: a task of a user at the limit is not handed over. */
+  maxRunningPerUser?: number;
   /** Called inside the submit's transaction: reserve a slot, synchronously. Returns what to call
    *  once the transaction has ended (the lease if it committed, null if it did not), or null
    *  when no slot is free. */

@@ -1,7 +1,7 @@
 /**
  * Background upkeep any process may run (it is idempotent and transactional): re-queue tasks
  * whose lease expired or whose worker vanished, age the priorities of waiting tasks, and delete
- * finished tasks past retention together with their blobs.
+ * finished tasks past retention together with their blobs, and audit entries past theirs.
  */
 import { taskPrefix, type BlobStore } from '../blobs/index.ts';
 import { coerceError } from '../errors/index.ts';
@@ -19,6 +19,8 @@ export interface MaintenanceOptions {
   retentionEveryMs: number;
   /** Priority aging step (Store.age), ms; 0 = off. Runs with the reaper. */
   priorityAgingMs?: number;
+  /** Audit entries older than this are deleted with the retention job; 0 or omitted = kept. */
+  auditRetentionMs?: number;
 }
 
 export class Maintenance {
@@ -63,6 +65,11 @@ export class Maintenance {
         if (ids.length < 500) break;
       }
       if (total > 0) this.log.info({ removed: total }, 'retention removed finished tasks');
+      if (this.o.auditRetentionMs) {
+        let audit = 0;
+        for (let n = 5000; n === 5000; audit += n) n = await this.o.store.purgeAudit(this.o.clock.now() - this.o.auditRetentionMs, 5000);
+        if (audit > 0) this.log.info({ removed: audit }, 'retention removed audit entries');
+      }
     } catch (err) {
       this.log.error({ err: coerceError(err) }, 'retention failed');
     }

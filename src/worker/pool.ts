@@ -14,7 +14,8 @@ import { coerceError } from '../errors/index.ts';
 import type { ExecutionResult, Executor } from '../executor/types.ts';
 import type { Logger } from '../log/index.ts';
 import type { Metrics } from '../metrics/index.ts';
-import type { AttemptRef, Finished, Lease, Outcome, Store, Task } from '../store/index.ts';
+import type { AttemptRef, Finished, Lease, NewAuditEntry, Outcome, Store, Task } from '../store/index.ts';
+import { redact, redactBytes } from '../secrets/index.ts';
 
 export interface PoolOptions {
   store: Store;
@@ -31,6 +32,12 @@ export interface PoolOptions {
   pollMs: number;
   /** Results up to this many bytes stay in the task's row; default INLINE_RESULT_BYTES. */
   inlineResultBytes?: number;
+  /** Opens the owner's secrets a task names; a missing one rejects (the attempt fails, not retried). */
+  revealSecrets?: (userId: string | null, names: string[]) => Promise<Record<string, string>>;
+  /** Per-user running limit enforced by this pool's claims (0 = none). */
+  maxRunningPerUser?: number;
+  /** Told of every finished execution (the audit log). */
+  audit?: (entry: NewAuditEntry) => void;
 }
 
 type StopReason = 'cancel' | 'lost' | 'shutdown';
@@ -90,7 +97,12 @@ export class WorkerPool {
     await mkdir(this.o.workDir, { recursive: true });
     await this.o.store.touchWorker(this.o.workerId, { host: hostname(), pid: process.pid, concurrency: this.o.concurrency });
     this.unsubscribe = this.o.store.subscribe(() => this.wake());
-    this.detachTaker = this.o.store.attachTaker({ workerId: this.o.workerId, queues: this.o.queues, offer: () => this.offer() });
+    this.detachTaker = this.o.store.attachTaker({
+      workerId: this.o.workerId,
+      queues: this.o.queues,
+      maxRunningPerUser: this.o.maxRunningPerUser,
+      offer: () => this.offer(),
+    });
     this.heartbeatTimer = setInterval(() => void this.heartbeat(), this.o.heartbeatMs);
     this.pollTimer = setInterval(() => this.wake(), this.o.pollMs);
     this.heartbeatTimer.unref();
@@ -149,7 +161,7 @@ export class WorkerPool {
     this.claimLimit = free;
     this.wakePending = false;
     this.o.store
-      .claim({ workerId: this.o.workerId, limit: free, queues: this.o.queues })
+      .claim({ workerId: this.o.workerId, limit: free, queues: this.o.queues, maxRunningPerUser: this.o.maxRunningPerUser })
       .then(async (leases) => {
         this.lastClaimFull = leases.length === free;
         for (const lease of leases) this.startAttempt(lease);
@@ -199,13 +211,23 @@ export class WorkerPool {
     log.debug('attempt started');
     // The executor creates and removes the workspace: it knows what kind it needs.
     const workspace = join(this.o.workDir, `${task.id}-${attempt}`);
-    const result: ExecutionResult = await this.o.executor.run({
+    let secretEnv: Record<string, string> = {};
+    let result: ExecutionResult | undefined;
+    try {
+      if (task.secrets.length > 0) {
+        if (!this.o.revealSecrets) throw new Error('this worker has no access to secrets');
+        secretEnv = await this.o.revealSecrets(task.userId, task.secrets);
+      }
+    } catch (err) {
+      result = notRun('SECRET_UNAVAILABLE', `secrets could not be read: ${coerceError(err).message}`);
+    }
+    result ??= await this.o.executor.run({
       taskId: task.id,
       attempt,
       command: task.command,
       args: task.args,
       shell: task.shell,
-      env: task.env,
+      env: task.secrets.length > 0 ? { ...task.env, ...secretEnv } : task.env,
       metadata: task.metadata,
       resources: task.resources,
       network: task.network,
@@ -224,6 +246,8 @@ export class WorkerPool {
       log.info('released on shutdown');
       return;
     }
+    const secretValues = Object.values(secretEnv);
+    if (secretValues.length > 0) result = redactResult(result, secretValues);
     const outcome = await this.storeOutcome(task, attempt, result);
     // The slot frees with this finish: claim its next task in the same tick, so the claim and
     // the finish share one transaction (measured: a 10-slot drain 11.3k → 16.4k tasks/s).
@@ -243,6 +267,16 @@ export class WorkerPool {
       return;
     }
     if (after.status !== 'PENDING') this.o.metrics?.finished.inc({ status: after.status, queue: task.queue });
+    this.o.audit?.({
+      at: result.finishedAt,
+      actor: task.userId,
+      keyId: null,
+      action: 'task.execute',
+      target: task.id,
+      source: this.o.workerId,
+      outcome: result.status,
+      detail: { attempt, command: task.command, failure: result.failure?.code ?? null, runMs: result.finishedAt - result.startedAt, next: after.status },
+    });
     log.info({ status: after.status, outcome: result.status, failure: result.failure?.code }, 'attempt finished');
   }
 
@@ -324,4 +358,32 @@ export class WorkerPool {
     await this.o.store.removeWorker(this.o.workerId).catch(() => {});
     this.log.info('worker stopped');
   }
+}
+
+/** An attempt that did not start (e.g. its secrets are gone): FAILED, not retried. */
+function notRun(code: 'SECRET_UNAVAILABLE', message: string): ExecutionResult {
+  const now = Date.now();
+  const empty = { data: Buffer.alloc(0), bytes: 0, truncated: false };
+  return {
+    status: 'FAILED',
+    failure: { code, message, retryable: false },
+    exitCode: null,
+    signal: null,
+    detailedResults: { success: false, error: message },
+    stdout: empty,
+    stderr: empty,
+    startedAt: now,
+    finishedAt: now,
+  };
+}
+
+/** The result with every secret value masked, before anything of it is stored. */
+function redactResult(r: ExecutionResult, values: string[]): ExecutionResult {
+  return {
+    ...r,
+    failure: r.failure ? { ...r.failure, message: redact(r.failure.message, values) } : null,
+    detailedResults: JSON.parse(redact(JSON.stringify(r.detailedResults), values.map((v) => JSON.stringify(v).slice(1, -1)))) as Record<string, unknown>,
+    stdout: { ...r.stdout, data: redactBytes(r.stdout.data, values, r.stdout.truncated) },
+    stderr: { ...r.stderr, data: redactBytes(r.stderr.data, values, r.stderr.truncated) },
+  };
 }

@@ -1,17 +1,16 @@
 /** Bad input gets a clear 4xx problem+json answer, never a 5xx, and accepted work is not lost. */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Platform } from '../../src/runtime/index.ts';
-import { testPlatform } from '../helpers/platform.ts';
+import { testPlatform, type TestPlatform } from '../helpers/platform.ts';
 
-let p: Platform;
+let p: TestPlatform;
 before(async () => {
   p = await testPlatform({ HANGAR_WORKERS: '0', HANGAR_BODY_LIMIT: '4096' });
 });
 after(async () => p.close());
 
 async function post(payload: string, contentType = 'application/json') {
-  return p.app!.inject({ method: 'POST', url: '/tasks', payload, headers: { 'content-type': contentType } });
+  return p.inject({ method: 'POST', url: '/tasks', payload, headers: { 'content-type': contentType } });
 }
 
 function assertProblem(res: { statusCode: number; headers: Record<string, unknown>; json(): any }, status: number, code: string) {
@@ -58,12 +57,12 @@ describe('bad input', () => {
   it('JSON nested deeper than 32 levels → 400, never a 5xx; 32 levels are fine', async () => {
     for (const depth of [33, 1_000, 2_000]) {
       const body = `{"command":"noop","metadata":{"a":${'['.repeat(depth)}${']'.repeat(depth)}}}`;
-      const r = await p.app!.inject({ method: 'POST', url: '/tasks', headers: { 'content-type': 'application/json' }, payload: body });
+      const r = await p.inject({ method: 'POST', url: '/tasks', headers: { 'content-type': 'application/json' }, payload: body });
       assert.equal(r.statusCode, 400, `depth ${depth}: ${r.body.slice(0, 200)}`);
       assert.match(r.json().detail, /nested \d+ levels deep; at most 32/);
     }
     // Brackets inside strings do not count.
-    const ok = await p.app!.inject({
+    const ok = await p.inject({
       method: 'POST',
       url: '/tasks',
       headers: { 'content-type': 'application/json' },
@@ -81,14 +80,14 @@ describe('bad input', () => {
   });
 
   it('bad ids, cursors and query values → 400; unknown tasks and routes → 404', async () => {
-    assertProblem(await p.app!.inject({ method: 'GET', url: '/tasks/not-a-uuid' }), 400, 'VALIDATION_FAILED');
-    assertProblem(await p.app!.inject({ method: 'GET', url: '/tasks?cursor=%%%' }), 400, 'INVALID_CURSOR');
-    assertProblem(await p.app!.inject({ method: 'GET', url: '/tasks?limit=0' }), 400, 'VALIDATION_FAILED');
-    assertProblem(await p.app!.inject({ method: 'GET', url: '/tasks?status=DONE' }), 400, 'VALIDATION_FAILED');
-    assertProblem(await p.app!.inject({ method: 'GET', url: '/tasks?bogus=1' }), 400, 'VALIDATION_FAILED');
-    assertProblem(await p.app!.inject({ method: 'GET', url: '/tasks/00000000-0000-4000-8000-000000000000' }), 404, 'TASK_NOT_FOUND');
-    assertProblem(await p.app!.inject({ method: 'GET', url: '/nope' }), 404, 'NOT_FOUND');
-    assertProblem(await p.app!.inject({ method: 'DELETE', url: '/tasks' }), 404, 'NOT_FOUND');
+    assertProblem(await p.inject({ method: 'GET', url: '/tasks/not-a-uuid' }), 400, 'VALIDATION_FAILED');
+    assertProblem(await p.inject({ method: 'GET', url: '/tasks?cursor=%%%' }), 400, 'INVALID_CURSOR');
+    assertProblem(await p.inject({ method: 'GET', url: '/tasks?limit=0' }), 400, 'VALIDATION_FAILED');
+    assertProblem(await p.inject({ method: 'GET', url: '/tasks?status=DONE' }), 400, 'VALIDATION_FAILED');
+    assertProblem(await p.inject({ method: 'GET', url: '/tasks?bogus=1' }), 400, 'VALIDATION_FAILED');
+    assertProblem(await p.inject({ method: 'GET', url: '/tasks/00000000-0000-4000-8000-000000000000' }), 404, 'TASK_NOT_FOUND');
+    assertProblem(await p.inject({ method: 'GET', url: '/nope' }), 404, 'NOT_FOUND');
+    assertProblem(await p.inject({ method: 'DELETE', url: '/tasks' }), 404, 'NOT_FOUND');
   });
 
   it('random bodies never produce a 5xx, and every accepted task is stored', async () => {
@@ -115,7 +114,7 @@ describe('bad input', () => {
       if (res.statusCode === 201) accepted.push(res.json().taskId);
     }
     for (const id of accepted) {
-      const r = await p.app!.inject({ method: 'GET', url: `/tasks/${id}` });
+      const r = await p.inject({ method: 'GET', url: `/tasks/${id}` });
       assert.equal(r.statusCode, 200);
     }
   });

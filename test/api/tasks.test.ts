@@ -2,21 +2,20 @@
  *  field, every seed task type reaching its documented outcome, and the additions. */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Platform } from '../../src/runtime/index.ts';
-import { processesOfTask, testPlatform, until } from '../helpers/platform.ts';
+import { processesOfTask, testPlatform, until, type TestPlatform } from '../helpers/platform.ts';
 
-let p: Platform;
+let p: TestPlatform;
 before(async () => {
   p = await testPlatform();
 });
 after(async () => p.close());
 
 async function submit(body: unknown, headers: Record<string, string> = {}) {
-  const res = await p.app!.inject({ method: 'POST', url: '/tasks', payload: body as object, headers: { host: 'api.example.test', ...headers } });
+  const res = await p.inject({ method: 'POST', url: '/tasks', payload: body as object, headers: { host: 'api.example.test', ...headers } });
   return { status: res.statusCode, body: res.json(), headers: res.headers };
 }
 const get = async (url: string) => {
-  const res = await p.app!.inject({ method: 'GET', url });
+  const res = await p.inject({ method: 'GET', url });
   return { status: res.statusCode, body: res.json(), headers: res.headers };
 };
 const FINAL = ['SUCCESS', 'FAILED', 'TIMEOUT', 'CANCELLED'];
@@ -132,7 +131,7 @@ describe('real programs', () => {
     const logs = (await get(`/tasks/${r.body.taskId}/logs`)).body;
     assert.equal(logs.stdout, 'hello hangar\n');
     assert.equal(logs.stderr, 'oops\n');
-    const raw = await p.app!.inject({ method: 'GET', url: `/tasks/${r.body.taskId}/logs?stream=stdout` });
+    const raw = await p.inject({ method: 'GET', url: `/tasks/${r.body.taskId}/logs?stream=stdout` });
     assert.equal(raw.body, 'hello hangar\n');
     assert.match(String(raw.headers['content-type']), /^text\/plain/);
   });
@@ -150,7 +149,7 @@ describe('cancel', () => {
   it('a running task is killed and ends CANCELLED', async () => {
     const r = await submit({ command: 'timeout' });
     await until(async () => (await get(`/tasks/${r.body.taskId}`)).body.status === 'RUNNING');
-    const c = await p.app!.inject({ method: 'POST', url: `/tasks/${r.body.taskId}/cancel` });
+    const c = await p.inject({ method: 'POST', url: `/tasks/${r.body.taskId}/cancel` });
     assert.equal(c.statusCode, 200);
     assert.equal(c.json().effect, 'requested');
     const t = await waitFinal(r.body.taskId, 5000);
@@ -161,10 +160,10 @@ describe('cancel', () => {
   it('a finished task cannot be cancelled (409); an unknown one is 404', async () => {
     const r = await submit({ command: 'noop' });
     await waitFinal(r.body.taskId);
-    const c = await p.app!.inject({ method: 'POST', url: `/tasks/${r.body.taskId}/cancel` });
+    const c = await p.inject({ method: 'POST', url: `/tasks/${r.body.taskId}/cancel` });
     assert.equal(c.statusCode, 409);
     assert.equal(c.json().code, 'TASK_NOT_CANCELLABLE');
-    const u = await p.app!.inject({ method: 'POST', url: '/tasks/00000000-0000-4000-8000-000000000000/cancel' });
+    const u = await p.inject({ method: 'POST', url: '/tasks/00000000-0000-4000-8000-000000000000/cancel' });
     assert.equal(u.statusCode, 404);
   });
 });
@@ -227,7 +226,7 @@ describe('reading', () => {
   });
 
   it('exposes Prometheus metrics, an OpenAPI document and docs', async () => {
-    const m = await p.app!.inject({ method: 'GET', url: '/metrics' });
+    const m = await p.inject({ method: 'GET', url: '/metrics' });
     assert.equal(m.statusCode, 200);
     for (const name of ['hangar_queue_depth', 'hangar_tasks_finished_total', 'hangar_task_run_seconds_bucket', 'hangar_task_wait_seconds_bucket']) {
       assert.ok(m.body.includes(name), name);
@@ -238,7 +237,7 @@ describe('reading', () => {
       assert.ok(o.body.paths[path], path);
     }
     assert.ok(o.body.paths['/tasks'].post.requestBody);
-    const d = await p.app!.inject({ method: 'GET', url: '/docs/' });
+    const d = await p.inject({ method: 'GET', url: '/docs/' });
     assert.equal(d.statusCode, 200);
   });
 });
@@ -247,13 +246,13 @@ describe('dead-letter redrive', () => {
   it('puts a failed task back with the same id', async () => {
     const r = await submit({ shell: 'exit 3', maxAttempts: 1 });
     await waitFinal(r.body.taskId);
-    const rd = await p.app!.inject({ method: 'POST', url: `/dlq/${r.body.taskId}/redrive` });
+    const rd = await p.inject({ method: 'POST', url: `/dlq/${r.body.taskId}/redrive` });
     assert.equal(rd.statusCode, 200);
     assert.equal(rd.json().taskId, r.body.taskId);
     const t = await waitFinal(r.body.taskId);
     assert.equal(t.status, 'FAILED');
     assert.equal(t.attempt, 2);
-    const again = await p.app!.inject({ method: 'POST', url: `/tasks/${(await submit({ command: 'noop' })).body.taskId}/redrive` });
+    const again = await p.inject({ method: 'POST', url: `/tasks/${(await submit({ command: 'noop' })).body.taskId}/redrive` });
     assert.equal(again.statusCode, 409);
     assert.equal(again.json().code, 'TASK_NOT_DEAD_LETTERED');
   });

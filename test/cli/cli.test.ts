@@ -9,7 +9,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { TEST_EXECUTOR_ENV } from '../helpers/process.ts';
+import { ADMIN, TEST_ADMIN_KEY, TEST_EXECUTOR_ENV } from '../helpers/process.ts';
 
 const HANGAR = join(import.meta.dirname, '..', '..', 'bin', 'hangar');
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -41,7 +41,7 @@ interface Run {
 /** Runs `bin/hangar ...args` against the test server (HANGAR_URL), never rejecting. */
 function hangar(...args: string[]): Promise<Run> {
   return new Promise((resolve) => {
-    execFile(HANGAR, args, { env: { ...process.env, HANGAR_URL: base }, timeout: 20_000 }, (err, stdout, stderr) => {
+    execFile(HANGAR, args, { env: { ...process.env, HANGAR_URL: base, HANGAR_API_KEY: TEST_ADMIN_KEY }, timeout: 20_000 }, (err, stdout, stderr) => {
       const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
       resolve({ code, stdout, stderr });
     });
@@ -58,7 +58,7 @@ async function json<T = Record<string, any>>(...args: string[]): Promise<T> {
 async function settle(id: string, timeoutMs = 10_000): Promise<Record<string, any>> {
   const until = Date.now() + timeoutMs;
   for (;;) {
-    const t = (await (await fetch(`${base}/tasks/${id}`)).json()) as Record<string, any>;
+    const t = (await (await fetch(`${base}/tasks/${id}`, { headers: ADMIN })).json()) as Record<string, any>;
     if (['SUCCESS', 'FAILED', 'TIMEOUT', 'CANCELLED'].includes(t.status)) return t;
     if (Date.now() > until) throw new Error(`task ${id} still ${t.status}`);
     await sleep(50);
@@ -77,6 +77,7 @@ before(async () => {
       HANGAR_WORKERS: '4',
       HANGAR_LOG_LEVEL: 'warn',
       HANGAR_SHUTDOWN_GRACE_MS: '2000',
+      HANGAR_ADMIN_KEY: TEST_ADMIN_KEY,
       ...TEST_EXECUTOR_ENV,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, it } from 'node:test';
 import { promisify } from 'node:util';
-import { HANGAR_BIN, freePort, startHangar } from '../helpers/process.ts';
+import { ADMIN, HANGAR_BIN, TEST_ADMIN_KEY, freePort, startHangar } from '../helpers/process.ts';
 
 const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'hangar-unsafe-'));
@@ -36,11 +36,11 @@ it('without a sandbox on the host, `hangar up` refuses to run tasks and names th
 it('HANGAR_EXECUTOR=process runs tasks, and the log, /health and `hangar health` say they are unsandboxed', async () => {
   const h = await startHangar(['up'], { HANGAR_DATA_DIR: join(dir, 'b'), HANGAR_EXECUTOR: 'process' }, await freePort());
   try {
-    const res = await fetch(`${h.url}/tasks`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"args":["true"]}' });
+    const res = await fetch(`${h.url}/tasks`, { method: 'POST', headers: { 'content-type': 'application/json', ...ADMIN }, body: '{"args":["true"]}' });
     assert.equal(res.status, 201);
     const health = (await (await fetch(`${h.url}/health`)).json()) as { warnings: string[] };
     assert.ok(health.warnings.some((w) => /without isolation/.test(w)), JSON.stringify(health.warnings));
-    const cli = await run(HANGAR_BIN, ['health'], { env: { ...process.env, HANGAR_URL: h.url } });
+    const cli = await run(HANGAR_BIN, ['health'], { env: { ...process.env, HANGAR_URL: h.url, HANGAR_API_KEY: TEST_ADMIN_KEY } });
     assert.match(cli.stdout, /warning\s+tasks run as plain processes without isolation/);
     assert.match(h.output(), /WITHOUT ISOLATION/);
   } finally {

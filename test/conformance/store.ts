@@ -43,6 +43,7 @@ export function newTask(over: Partial<NewTask> = {}): NewTask {
     metadata: {},
     network: 'none',
     image: null,
+    secrets: [],
     ...over,
   };
 }
@@ -75,7 +76,7 @@ export function describeStore(name: string, makeStore: MakeStore): void {
     });
 
     it('submits durably and reads back every field', async () => {
-      const t = newTask({ metadata: { project: 'ml' }, env: { A: '1' }, priority: 7, args: ['echo', 'hi'] });
+      const t = newTask({ metadata: { project: 'ml' }, env: { A: '1' }, priority: 7, args: ['echo', 'hi'], secrets: ['TOKEN'] });
       const { task, created } = await store.submit(t);
       assert.equal(created, true);
       assert.equal(task.status, 'PENDING');
@@ -570,6 +571,101 @@ export function describeStore(name: string, makeStore: MakeStore): void {
         detach();
         await store.submit(newTask());
         assert.equal(k.offers, 0);
+      });
+    });
+
+    describe('per-user limits', () => {
+      it('counts a user\'s pending and running tasks, up to the bound asked', async () => {
+        for (let i = 0; i < 5; i++) await store.submit(newTask({ userId: 'a' }));
+        await store.submit(newTask({ userId: 'b' }));
+        await store.claim({ workerId: 'w', limit: 3 }); // fair share: a, b, a
+        const a = await store.userLoad('a', 100);
+        assert.deepEqual(a, { pending: 3, running: 2 });
+        assert.deepEqual(await store.userLoad('a', 2), { pending: 2, running: 2 });
+        assert.deepEqual(await store.userLoad('nobody', 10), { pending: 0, running: 0 });
+      });
+
+      it('a claim keeps each user within maxRunningPerUser across claims and workers, others go first', async () => {
+        for (let i = 0; i < 4; i++) await store.submit(newTask({ userId: 'a' }));
+        for (let i = 0; i < 2; i++) await store.submit(newTask({ userId: 'b' }));
+        const first = await store.claim({ workerId: 'w1', limit: 10, maxRunningPerUser: 1 });
+        assert.deepEqual(first.map((l) => l.task.userId).sort(), ['a', 'b']);
+        assert.deepEqual(await store.claim({ workerId: 'w2', limit: 10, maxRunningPerUser: 1 }), [], 'both at the limit');
+        const a = first.find((l) => l.task.userId === 'a')!;
+        await store.finish({ taskId: a.task.id, attempt: a.attempt }, ok);
+        const next = await store.claim({ workerId: 'w2', limit: 10, maxRunningPerUser: 1 });
+        assert.deepEqual(next.map((l) => l.task.userId), ['a']);
+        assert.equal((await store.claim({ workerId: 'w2', limit: 10 })).length, 3, 'without the limit the rest is claimable');
+      });
+
+      it('a taker is not handed a task of a user at the limit', async () => {
+        await store.submit(newTask({ userId: 'a' }));
+        await store.claim({ workerId: 'w', limit: 1 });
+        const got: (Lease | null)[] = [];
+        store.attachTaker({ workerId: 'local', maxRunningPerUser: 1, offer: () => (l) => got.push(l) });
+        const r = await store.submit(newTask({ userId: 'b' }));
+        assert.equal(r.handedOff, true);
+        const r2 = await store.submit(newTask({ userId: 'a' }));
+        assert.equal(r2.handedOff ?? false, false, 'a already runs one');
+        assert.equal((await store.get(r2.task.id))?.status, 'PENDING');
+      });
+    });
+
+    describe('keys, secrets and audit', () => {
+      it('stores keys by hash, finds, lists and revokes them', async () => {
+        const k = await store.createKey({ id: uuidv7(), hash: 'h1', prefix: 'hk_abc', userId: 'alice', scope: 'user', name: 'laptop' });
+        assert.equal(k.createdAt, clock.now());
+        assert.equal(k.revokedAt, null);
+        await store.createKey({ id: uuidv7(), hash: 'h2', prefix: 'hk_def', userId: 'root', scope: 'admin', name: null });
+        assert.equal((await store.keyByHash('h1'))?.id, k.id);
+        assert.equal(await store.keyByHash('nope'), null);
+        assert.deepEqual((await store.listKeys({ userId: 'alice' })).map((x) => x.id), [k.id]);
+        assert.equal((await store.listKeys({})).length, 2);
+        await assert.rejects(store.createKey({ id: uuidv7(), hash: 'h1', prefix: 'x', userId: 'x', scope: 'user', name: null }), 'a hash is unique');
+        clock.advance(5);
+        const revoked = await store.revokeKey(k.id);
+        assert.equal(revoked?.revokedAt, clock.now());
+        clock.advance(5);
+        assert.equal((await store.revokeKey(k.id))?.revokedAt, clock.now() - 5, 'the first revocation time stays');
+        assert.equal((await store.keyByHash('h1'))?.revokedAt, clock.now() - 5);
+        assert.equal(await store.revokeKey(uuidv7()), null);
+        await store.touchKey(k.id, 123);
+        assert.equal((await store.keyByHash('h1'))?.lastUsedAt, 123);
+      });
+
+      it('keeps secrets per user: create, replace, read by name, delete', async () => {
+        const a = await store.putSecret('alice', 'TOKEN', 'c1');
+        assert.equal(a.created, true);
+        clock.advance(10);
+        const b = await store.putSecret('alice', 'TOKEN', 'c2');
+        assert.equal(b.created, false);
+        assert.equal(b.secret.ciphertext, 'c2');
+        assert.equal(b.secret.createdAt, a.secret.createdAt);
+        assert.equal(b.secret.updatedAt, clock.now());
+        await store.putSecret('alice', 'OTHER', 'c3');
+        await store.putSecret('bob', 'TOKEN', 'c4');
+        assert.deepEqual((await store.secretsOf('alice')).map((x) => x.name), ['OTHER', 'TOKEN']);
+        assert.deepEqual((await store.secretsOf('alice', ['TOKEN', 'MISSING'])).map((x) => x.ciphertext), ['c2']);
+        assert.deepEqual((await store.secretsOf('bob', ['TOKEN'])).map((x) => x.ciphertext), ['c4']);
+        assert.equal(await store.deleteSecret('alice', 'TOKEN'), true);
+        assert.equal(await store.deleteSecret('alice', 'TOKEN'), false);
+        assert.equal((await store.secretsOf('bob')).length, 1);
+      });
+
+      it('appends, queries (filters, newest first, cursor) and purges audit entries', async () => {
+        const e = (at: number, actor: string, action: string) => ({ at, actor, keyId: null, action, target: 't', source: '127.0.0.1', outcome: '201', detail: { n: at } });
+        await store.appendAudit([e(1, 'alice', 'POST /tasks'), e(2, 'bob', 'POST /tasks'), e(3, 'alice', 'task.execute')]);
+        await store.appendAudit([e(4, 'alice', 'POST /tasks')]);
+        const all = await store.queryAudit({ limit: 10 });
+        assert.deepEqual(all.items.map((x) => x.at), [4, 3, 2, 1]);
+        assert.deepEqual(all.items[0].detail, { n: 4 });
+        assert.deepEqual((await store.queryAudit({ actor: 'alice', action: 'POST /tasks', limit: 10 })).items.map((x) => x.at), [4, 1]);
+        assert.deepEqual((await store.queryAudit({ since: 2, until: 4, limit: 10 })).items.map((x) => x.at), [3, 2]);
+        const p1 = await store.queryAudit({ limit: 3 });
+        assert.ok(p1.nextCursor);
+        assert.deepEqual((await store.queryAudit({ limit: 3, after: p1.nextCursor! })).items.map((x) => x.at), [1]);
+        assert.equal(await store.purgeAudit(3, 100), 2);
+        assert.deepEqual((await store.queryAudit({ limit: 10 })).items.map((x) => x.at), [4, 3]);
       });
     });
 

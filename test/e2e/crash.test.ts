@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { after, it } from 'node:test';
-import { freePort, startHangar } from '../helpers/process.ts';
+import { ADMIN, freePort, startHangar } from '../helpers/process.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'hangar-crash-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -38,7 +38,7 @@ it('every acknowledged task survives a SIGKILL and completes once', { timeout: 1
           : i % 3 === 1
             ? { shell: 'sleep 0.3; echo done', priority: i % 10 }
             : { command: 'noop', priority: i % 10 };
-      const res = await fetch(`${first.url}/tasks`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const res = await fetch(`${first.url}/tasks`, { method: 'POST', headers: { 'content-type': 'application/json', ...ADMIN }, body: JSON.stringify(body) });
       assert.equal(res.status, 201);
       acknowledged.push(((await res.json()) as { taskId: string }).taskId);
     }),
@@ -60,7 +60,7 @@ it('every acknowledged task survives a SIGKILL and completes once', { timeout: 1
       statuses = new Map();
       await Promise.all(
         acknowledged.map(async (id) => {
-          const res = await fetch(`${second.url}/tasks/${id}`);
+          const res = await fetch(`${second.url}/tasks/${id}`, { headers: ADMIN });
           assert.equal(res.status, 200, `task ${id} is present after the crash`);
           statuses.set(id, ((await res.json()) as { status: string }).status);
         }),

@@ -5,17 +5,16 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
-import type { Platform } from '../../src/runtime/index.ts';
-import { testPlatform, until } from '../helpers/platform.ts';
+import { testPlatform, until, type TestPlatform } from '../helpers/platform.ts';
 
-let p: Platform;
+let p: TestPlatform;
 before(async () => {
   p = await testPlatform({ HANGAR_EXECUTOR: 'process', HANGAR_WORKERS: '4' });
 });
 after(async () => p.close());
 
 const submit = async (userId: string) => {
-  const r = await p.app!.inject({ method: 'POST', url: '/tasks', payload: { userId, args: ['true'] } });
+  const r = await p.inject({ method: 'POST', url: '/tasks', payload: { userId, args: ['true'] } });
   assert.equal(r.statusCode, 201, r.body);
   return r.json().taskId as string;
 };

@@ -3,11 +3,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { sandboxTools } from '../../src/executor/sandbox/index.ts';
-import type { Platform } from '../../src/runtime/index.ts';
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { processesOfTask, testPlatform, until } from '../helpers/platform.ts';
+import { processesOfTask, testPlatform, until, type TestPlatform } from '../helpers/platform.ts';
 import { HANGAR_BIN } from '../helpers/process.ts';
 import { makeRootfs } from '../helpers/rootfs.ts';
 
@@ -15,16 +14,16 @@ const run = promisify(execFile);
 
 const tools = sandboxTools();
 describe('platform with the sandbox executor', { skip: tools.ok ? false : tools.problems.join('; ') }, () => {
-  let p: Platform & { dir: string };
+  let p: TestPlatform;
   before(async () => {
     p = await testPlatform({ HANGAR_EXECUTOR: 'sandbox' });
   });
   after(async () => p.close());
 
-  const submit = async (body: object) => (await p.app!.inject({ method: 'POST', url: '/tasks', payload: body })).json().taskId as string;
+  const submit = async (body: object) => (await p.inject({ method: 'POST', url: '/tasks', payload: body })).json().taskId as string;
   const final = (id: string, ms = 15_000) =>
     until(async () => {
-      const t = (await p.app!.inject({ method: 'GET', url: `/tasks/${id}` })).json();
+      const t = (await p.inject({ method: 'GET', url: `/tasks/${id}` })).json();
       return ['SUCCESS', 'FAILED', 'TIMEOUT', 'CANCELLED'].includes(t.status) ? t : null;
     }, ms);
 
@@ -45,7 +44,8 @@ describe('platform with the sandbox executor', { skip: tools.ok ? false : tools.
     assert.ok(t.detailedResults.metadata.accounting.egress.connections >= 1, 'through the proxy (connections, kept alive across requests)');
   });
 
-  it('runs a program in an image imported with `hangar image import`', async () => {
+  const bwrap = sandboxTools('bwrap');
+  it('runs a program in an image imported with `hangar image import`', { skip: bwrap.ok ? false : `images need bubblewrap: ${bwrap.problems.join('; ')}` }, async () => {
     const src = join(p.dir, 'tiny-src');
     makeRootfs(src);
     const imported = await run(HANGAR_BIN, ['image', 'import', 'tiny', src, '--json'], { env: { ...process.env, HANGAR_DATA_DIR: p.dir } });
@@ -55,9 +55,9 @@ describe('platform with the sandbox executor', { skip: tools.ok ? false : tools.
     const t = await final(await submit({ shell: 'cat /hello.txt', image: 'tiny' }));
     assert.equal(t.status, 'SUCCESS', JSON.stringify(t.error));
     assert.equal(t.image, 'tiny');
-    const logs = (await p.app!.inject({ method: 'GET', url: `/tasks/${t.taskId}/logs?stream=stdout` })).body;
+    const logs = (await p.inject({ method: 'GET', url: `/tasks/${t.taskId}/logs?stream=stdout` })).body;
     assert.equal(logs, 'hello from the image\n');
-    const bad = await p.app!.inject({ method: 'POST', url: '/tasks', payload: { command: 'cpu-intensive', image: 'tiny' } });
+    const bad = await p.inject({ method: 'POST', url: '/tasks', payload: { command: 'cpu-intensive', image: 'tiny' } });
     assert.equal(bad.statusCode, 400);
     assert.match(bad.json().detail, /an image runs a program/);
   });
@@ -65,7 +65,7 @@ describe('platform with the sandbox executor', { skip: tools.ok ? false : tools.
   it('runs a program as the sandbox uid', async () => {
     const t = await final(await submit({ shell: 'id -u' }));
     assert.equal(t.status, 'SUCCESS');
-    const logs = (await p.app!.inject({ method: 'GET', url: `/tasks/${t.taskId}/logs?stream=stdout` })).body;
+    const logs = (await p.inject({ method: 'GET', url: `/tasks/${t.taskId}/logs?stream=stdout` })).body;
     assert.equal(logs, `${p.config.sandboxUid}\n`);
   });
 

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { after, it } from 'node:test';
 import { sandboxTools } from '../../src/executor/index.ts';
 import { processesOfTask, until } from '../helpers/platform.ts';
-import { freePort, startHangar } from '../helpers/process.ts';
+import { ADMIN, freePort, startHangar } from '../helpers/process.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'hangar-sbx-kill-'));
 // The sandbox uid must pass through every directory above the data directory.
@@ -24,7 +24,7 @@ for (const engine of ['bwrap', 'unshare'] as const) {
     const h = await startHangar(['up'], { HANGAR_DATA_DIR: dir, HANGAR_EXECUTOR: 'sandbox', HANGAR_SANDBOX_ENGINE: engine }, await freePort());
     const res = await fetch(`${h.url}/tasks`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...ADMIN },
       body: JSON.stringify({ shell: 'trap "" TERM; (setsid sh -c "trap \\"\\" TERM; sleep 300" &); sleep 300' }),
     });
     const { taskId } = (await res.json()) as { taskId: string };
@@ -40,9 +40,9 @@ for (const engine of ['bwrap', 'unshare'] as const) {
     // A new worker on the same data directory sweeps the dead one's cgroups and runs tasks.
     const again = await startHangar(['up'], { HANGAR_DATA_DIR: dir, HANGAR_EXECUTOR: 'sandbox', HANGAR_SANDBOX_ENGINE: engine }, await freePort());
     try {
-      const next = await fetch(`${again.url}/tasks`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"args":["true"]}' });
+      const next = await fetch(`${again.url}/tasks`, { method: 'POST', headers: { 'content-type': 'application/json', ...ADMIN }, body: '{"args":["true"]}' });
       const id = ((await next.json()) as { taskId: string }).taskId;
-      await until(async () => ((await (await fetch(`${again.url}/tasks/${id}`)).json()) as { status: string }).status === 'SUCCESS', 20_000);
+      await until(async () => ((await (await fetch(`${again.url}/tasks/${id}`, { headers: ADMIN })).json()) as { status: string }).status === 'SUCCESS', 20_000);
     } finally {
       again.child.kill('SIGTERM');
       assert.equal(await again.exited, 0);

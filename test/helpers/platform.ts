@@ -5,9 +5,16 @@ import { join } from 'node:path';
 import { loadConfig } from '../../src/config/index.ts';
 import { createLogger } from '../../src/log/index.ts';
 import { startPlatform, type Platform } from '../../src/runtime/index.ts';
-import { TEST_EXECUTOR_ENV } from './process.ts';
+import type { InjectOptions, LightMyRequestResponse } from 'fastify';
+import { ADMIN, TEST_ADMIN_KEY, TEST_EXECUTOR_ENV } from './process.ts';
 
-export async function testPlatform(env: Record<string, string> = {}): Promise<Platform & { dir: string }> {
+export interface TestPlatform extends Platform {
+  dir: string;
+  /** app.inject with the admin key unless the request brings its own Authorization (or `auth: null`). */
+  inject(opts: InjectOptions & { auth?: string | null }): Promise<LightMyRequestResponse>;
+}
+
+export async function testPlatform(env: Record<string, string> = {}): Promise<TestPlatform> {
   const dir = mkdtempSync(join(tmpdir(), 'hangar-test-'));
   const config = loadConfig({
     env: {
@@ -18,14 +25,22 @@ export async function testPlatform(env: Record<string, string> = {}): Promise<Pl
       HANGAR_HEARTBEAT_MS: '200',
       HANGAR_POLL_MS: '200',
       HANGAR_SHUTDOWN_GRACE_MS: '0',
+      HANGAR_ADMIN_KEY: TEST_ADMIN_KEY,
+      // Tests submit thousands of tasks at once; the rate-limit test sets its own.
+      HANGAR_RATE_LIMIT: '1000000',
       ...TEST_EXECUTOR_ENV,
       ...env,
     },
   });
-  const platform = await startPlatform(config, { api: true, workers: true }, { log: createLogger('silent') });
+  const platform = await startPlatform(config, { api: true, workers: true }, { log: createLogger(config.logLevel === 'info' ? 'silent' : config.logLevel) });
   const close = platform.close;
   return Object.assign(platform, {
     dir,
+    inject(opts: InjectOptions & { auth?: string | null }) {
+      const { auth, ...rest } = opts;
+      const headers: Record<string, string> = { ...(auth === null ? {} : auth ? { authorization: `Bearer ${auth}` } : ADMIN), ...(rest.headers as Record<string, string> | undefined) };
+      return platform.app!.inject({ ...rest, headers });
+    },
     async close() {
       await close();
       rmSync(dir, { recursive: true, force: true });

@@ -13,6 +13,12 @@ export const HANGAR_BIN = fileURLToPath(new URL('../../bin/hangar', import.meta.
  */
 export const TEST_EXECUTOR_ENV: Record<string, string> = sandboxTools().ok ? {} : { HANGAR_EXECUTOR: 'process' };
 
+/** The admin key test platforms and processes accept (HANGAR_ADMIN_KEY): a canary too, it
+ *  must never appear in the database, the blobs or a log. */
+export const TEST_ADMIN_KEY = 'hk_TESTADMINcanary0000000000000000000000000000';
+/** Headers of an admin request. */
+export const ADMIN = { authorization: `Bearer ${TEST_ADMIN_KEY}` };
+
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();
@@ -34,7 +40,7 @@ export interface HangarProcess {
 /** Starts `hangar <args>` and resolves once GET /health answers. */
 export async function startHangar(args: string[], env: Record<string, string>, port: number): Promise<HangarProcess> {
   const child = spawn(HANGAR_BIN, args, {
-    env: { ...process.env, HANGAR_PORT: String(port), HANGAR_LOG_LEVEL: 'warn', ...TEST_EXECUTOR_ENV, ...env },
+    env: { ...process.env, HANGAR_PORT: String(port), HANGAR_LOG_LEVEL: 'warn', HANGAR_ADMIN_KEY: TEST_ADMIN_KEY, ...TEST_EXECUTOR_ENV, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -23,7 +23,8 @@ export function healthRoutes(app: FastifyInstance, ctx: ApiContext): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
 
   r.get('/health', {
-    schema: { summary: 'Health of database, storage and compute', tags: ['operations'], response: { 200: HealthResponse, 503: HealthResponse } },
+    config: { public: true },
+    schema: { summary: 'Health of database, storage and compute (no key needed)', tags: ['operations'], security: [], response: { 200: HealthResponse, 503: HealthResponse } },
   }, async (_req, reply) => {
     const [counts, storage, slots] = await Promise.all([
       ctx.store.counts().catch(() => null),
@@ -51,7 +52,7 @@ export function healthRoutes(app: FastifyInstance, ctx: ApiContext): void {
     return reply.code(status === 'unhealthy' ? 503 : 200).send(body);
   });
 
-  app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
+  app.get('/metrics', { schema: { hide: true }, config: { admin: true } }, async (_req, reply) => {
     const text = await ctx.metrics.registry.metrics();
     return reply.type(ctx.metrics.registry.contentType).send(text);
   });

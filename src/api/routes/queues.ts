@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { listScope, mustGetOwned } from '../access.ts';
 import type { ApiContext } from '../context.ts';
 import { taskView } from '../present.ts';
 import { IdParams, Problem, TaskPage, TaskView } from '../schemas.ts';
@@ -47,10 +48,10 @@ export function queueRoutes(app: FastifyInstance, ctx: ApiContext): void {
       summary: 'Dead-letter queue: tasks whose last attempt failed or timed out',
       tags: ['queues'],
       querystring: z.strictObject({ cursor: z.string().max(200).optional(), limit: z.coerce.number().int().min(1).max(500).default(50) }),
-      response: { 200: TaskPage, 400: Problem },
+      response: { 200: TaskPage, 400: Problem, 401: Problem },
     },
   }, async (req) => {
-    const page = await ctx.store.list({ deadLettered: true, after: req.query.cursor, limit: req.query.limit });
+    const page = await ctx.store.list({ deadLettered: true, userId: listScope(req, undefined), after: req.query.cursor, limit: req.query.limit });
     const base = baseUrl(ctx, req);
     return { tasks: page.items.map((t) => taskView(t, base, ctx.clock.now())), nextCursor: page.nextCursor };
   });
@@ -61,8 +62,11 @@ export function queueRoutes(app: FastifyInstance, ctx: ApiContext): void {
         summary: 'Put a dead-lettered task back in its queue (same id, fresh attempts)',
         tags: ['queues'],
         params: IdParams,
-        response: { 200: TaskView, 404: Problem, 409: Problem },
+        response: { 200: TaskView, 401: Problem, 404: Problem, 409: Problem },
       },
-    }, async (req) => taskView(await ctx.store.redrive(req.params.id), baseUrl(ctx, req), ctx.clock.now()));
+    }, async (req) => {
+      await mustGetOwned(ctx, req, req.params.id);
+      return taskView(await ctx.store.redrive(req.params.id), baseUrl(ctx, req), ctx.clock.now());
+    });
   }
 }

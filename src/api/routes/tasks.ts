@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { logKey } from '../../blobs/index.ts';
 import { ErrorCode, HangarError } from '../../errors/index.ts';
 import { uuidv7, type NewTask, type Task } from '../../store/index.ts';
+import { listScope, mustGetOwned, principalOf } from '../access.ts';
 import type { ApiContext } from '../context.ts';
 import { historyView, taskView } from '../present.ts';
 import { problem } from '../problem.ts';
@@ -25,11 +26,6 @@ function canonical(v: unknown): string {
   return JSON.stringify(v);
 }
 
-export async function mustGet(ctx: ApiContext, id: string): Promise<Task> {
-  const t = await ctx.store.get(id);
-  if (!t) throw new HangarError(ErrorCode.TaskNotFound, `task ${id} not found`, 404);
-  return t;
-}
 
 export async function readResults(ctx: ApiContext, t: Task): Promise<Record<string, unknown> | null> {
   if (t.resultJson !== null) return JSON.parse(t.resultJson) as Record<string, unknown>;
@@ -40,7 +36,7 @@ export async function readResults(ctx: ApiContext, t: Task): Promise<Record<stri
 
 export function taskRoutes(app: FastifyInstance, ctx: ApiContext): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
-  const errors = { 400: Problem, 404: Problem, 409: Problem, 413: Problem };
+  const errors = { 400: Problem, 401: Problem, 403: Problem, 404: Problem, 409: Problem, 413: Problem, 429: Problem };
 
   r.post('/tasks', {
     schema: {
@@ -52,6 +48,7 @@ export function taskRoutes(app: FastifyInstance, ctx: ApiContext): void {
     },
   }, async (req, reply) => {
     const b = req.body;
+    const userId = await admitSubmit(ctx, req, b.userId, b.secrets ?? []);
     const idempotencyKey = b.idempotencyKey ?? req.headers['idempotency-key'] ?? null;
     const { idempotencyKey: _ignored, ...hashed } = b;
     const t: NewTask = {
@@ -61,7 +58,7 @@ export function taskRoutes(app: FastifyInstance, ctx: ApiContext): void {
       shell: b.shell ?? null,
       queue: b.queue,
       priority: b.priority,
-      userId: b.userId ?? null,
+      userId,
       timeout: b.timeout ?? ctx.config.defaultTimeout,
       visibilityTimeout: b.visibilityTimeout ?? ctx.config.visibilityTimeout,
       maxAttempts: b.maxAttempts ?? ctx.config.maxAttempts,
@@ -73,8 +70,10 @@ export function taskRoutes(app: FastifyInstance, ctx: ApiContext): void {
       // The seed's network-test makes real requests: it gets egress unless told otherwise.
       network: b.network ?? (b.command === 'network-test' && !b.args && !b.shell ? 'egress' : 'none'),
       image: b.image ?? null,
+      secrets: b.secrets ?? [],
     };
     const { task, created, handedOff } = await ctx.store.submit(t);
+    req.auditTarget = task.id;
     if (created) ctx.metrics.submitted.inc({ queue: task.queue });
     const start = handedOff ? task.createdAt : task.status === 'PENDING' ? await ctx.estimator.estimate(task) : task.startedAt ?? task.createdAt;
     const base = baseUrl(ctx, req);
@@ -95,7 +94,7 @@ export function taskRoutes(app: FastifyInstance, ctx: ApiContext): void {
   r.get('/tasks/:id', {
     schema: { summary: 'Task status and results', tags: ['tasks'], params: IdParams, response: { 200: TaskView, ...errors } },
   }, async (req) => {
-    const t = await mustGet(ctx, req.params.id);
+    const t = await mustGetOwned(ctx, req, req.params.id);
     return taskView(t, baseUrl(ctx, req), ctx.clock.now(), await readResults(ctx, t));
   });
 
@@ -103,7 +102,7 @@ export function taskRoutes(app: FastifyInstance, ctx: ApiContext): void {
     schema: { summary: 'List tasks, newest first', tags: ['tasks'], querystring: ListQuery, response: { 200: TaskPage, ...errors } },
   }, async (req) => {
     const q = req.query;
-    const page = await ctx.store.list({ status: q.status, userId: q.userId, queue: q.queue, after: q.cursor, limit: q.limit });
+    const page = await ctx.store.list({ status: q.status, userId: listScope(req, q.userId), queue: q.queue, after: q.cursor, limit: q.limit });
     const base = baseUrl(ctx, req);
     return { tasks: page.items.map((t) => taskView(t, base, ctx.clock.now())), nextCursor: page.nextCursor };
   });
@@ -116,6 +115,7 @@ export function taskRoutes(app: FastifyInstance, ctx: ApiContext): void {
       response: { 200: z.object({ taskId: z.string(), status: z.string(), effect: z.string(), message: z.string() }), ...errors },
     },
   }, async (req) => {
+    await mustGetOwned(ctx, req, req.params.id);
     const res = await ctx.store.cancel(req.params.id);
     if (!res) throw new HangarError(ErrorCode.TaskNotFound, `task ${req.params.id} not found`, 404);
     if (res.effect === 'requested') ctx.cancelLocal(res.task.id);
@@ -133,7 +133,7 @@ export function taskRoutes(app: FastifyInstance, ctx: ApiContext): void {
   r.get('/tasks/:id/history', {
     schema: { summary: 'Every state transition of a task', tags: ['tasks'], params: IdParams, response: { 200: HistoryView, ...errors } },
   }, async (req) => {
-    await mustGet(ctx, req.params.id);
+    await mustGetOwned(ctx, req, req.params.id);
     return historyView(req.params.id, await ctx.store.history(req.params.id));
   });
 
@@ -152,7 +152,7 @@ export function taskRoutes(app: FastifyInstance, ctx: ApiContext): void {
       },
     },
   }, async (req, reply) => {
-    const t = await mustGet(ctx, req.params.id);
+    const t = await mustGetOwned(ctx, req, req.params.id);
     const attempt = req.query.attempt ?? t.attempt;
     if (attempt < 1 || attempt > t.attempt) {
       return reply.code(404).type('application/problem+json').send(JSON.stringify(problem(404, ErrorCode.LogNotFound, `task ${t.id} has no attempt ${attempt} yet`)));
@@ -171,4 +171,29 @@ export function taskRoutes(app: FastifyInstance, ctx: ApiContext): void {
       stderrTruncated: summary?.stderrTruncated === true,
     };
   });
+}
+
+/**
+ * Whose task this is, and whether they may queue another: a user key submits for its own user
+ * (another userId in the body → 403); an admin key for anyone (its own user by default). The
+ * owner's queued tasks must be under HANGAR_MAX_QUEUED_PER_USER (else 429), and every secret
+ * it names must exist (else 400, not a failure at run time).
+ */
+async function admitSubmit(ctx: ApiContext, req: FastifyRequest, asked: string | undefined, secrets: string[]): Promise<string | null> {
+  const p = principalOf(req);
+  if (p.scope !== 'admin' && asked !== undefined && asked !== p.userId) {
+    throw new HangarError(ErrorCode.Forbidden, `this key belongs to user '${p.userId}'; it cannot submit for '${asked}'`, 403);
+  }
+  const userId = p.scope === 'admin' ? (asked ?? p.userId) : p.userId;
+  const max = ctx.config.maxQueuedPerUser;
+  if (userId !== null && max > 0 && (await ctx.store.userLoad(userId, max)).pending >= max) {
+    throw new HangarError(ErrorCode.QuotaExceeded, `user '${userId}' already has ${max} tasks queued (HANGAR_MAX_QUEUED_PER_USER)`, 429, { details: { retryAfter: 5 } });
+  }
+  if (secrets.length > 0) {
+    if (userId === null) throw new HangarError(ErrorCode.ValidationFailed, 'secrets belong to a user: this task has none', 400);
+    const found = new Set((await ctx.store.secretsOf(userId, secrets)).map((s) => s.name));
+    const missing = secrets.filter((n) => !found.has(n));
+    if (missing.length > 0) throw new HangarError(ErrorCode.SecretNotFound, `no secret named ${missing.join(', ')} (PUT /secrets/{name} first)`, 400);
+  }
+  return userId;
 }

@@ -1,5 +1,7 @@
 /** What every client command shares: --url and --json, the client, output and error reporting. */
 import { InvalidArgumentError, type Command } from 'commander';
+import { resolve } from 'node:path';
+import { readAdminKeyFile } from '../../auth/index.ts';
 import { loadConfig } from '../../config/index.ts';
 import { HangarError } from '../../errors/index.ts';
 import { ApiError, ConnectionError, HangarClient } from '../client.ts';
@@ -13,9 +15,11 @@ export function clientOptions(cmd: Command): Command {
   return cmd.option('--url <base>', 'API base URL (HANGAR_URL; default http://127.0.0.1:8080)').option('--json', 'print the raw JSON response');
 }
 
-/** The API base: --url, else HANGAR_URL, else the config file, else the default. */
+/** The API base: --url, else HANGAR_URL, else the config file, else the default. The key:
+ *  HANGAR_API_KEY, else the admin key the first start saved in the data directory, if readable. */
 export function clientFor(flags: ClientFlags): HangarClient {
-  return new HangarClient(loadConfig({ flags: { url: flags.url } }).url);
+  const c = loadConfig({ flags: { url: flags.url } });
+  return new HangarClient(c.url, { apiKey: c.apiKey ?? readAdminKeyFile(resolve(c.dataDir)) });
 }
 
 export function print(text: string): void {

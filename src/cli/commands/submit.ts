@@ -20,6 +20,7 @@ interface SubmitFlags extends ClientFlags {
   shell?: string;
   image?: string;
   egress?: boolean;
+  secret?: string[];
   wait?: boolean;
 }
 
@@ -76,6 +77,7 @@ export function submitCommand(program: Command): void {
       .option('--shell <string>', 'run a real program: a /bin/sh -c string')
       .option('--image <name>', 'run the program in a registered image (hangar image list)')
       .option('--egress', 'outbound network through the guarded proxy (network: egress)')
+      .option('--secret <name>', 'inject your secret <name> as the environment variable <name> (repeatable; hangar secret set)', (v: string, acc: string[] = []) => [...acc, v])
       .option('--wait', 'wait for a final status and print the result (exit 0 only for SUCCESS)')
       .usage('[command] [options] [-- program [args...]]')
       .addHelpText('after', '\nExamples:\n  hangar submit cpu-intensive --priority 7 --wait\n  hangar submit --shell "make test" --timeout 600\n  hangar submit -- echo hello'),
@@ -106,6 +108,7 @@ export function submitCommand(program: Command): void {
       env: flags.env,
       idempotencyKey: flags.idempotencyKey,
       image: flags.image,
+      secrets: flags.secret,
       network: flags.egress ? 'egress' : undefined,
       resources: flags.cpu !== undefined || flags.memory !== undefined ? { cpu: flags.cpu, memory: flags.memory } : undefined,
     };

@@ -1,5 +1,5 @@
 /** Maps a tasks row (snake_case, JSON in TEXT columns) to the Task model. */
-import { queueTypeOf, type HistoryEntry, type Task, type TaskStatus } from '../types.ts';
+import { queueTypeOf, type ApiKey, type AuditEntry, type HistoryEntry, type KeyScope, type SecretRecord, type Task, type TaskStatus } from '../types.ts';
 
 export type Row = Record<string, unknown>;
 
@@ -30,6 +30,7 @@ export function taskFromRow(r: Row): Task {
     metadata: json(r.metadata, {}),
     network: r.network === 'egress' ? 'egress' : 'none',
     image: strOrNull(r.image),
+    secrets: json<string[]>(r.secrets, []),
     status: String(r.status) as TaskStatus,
     workerId: strOrNull(r.worker_id),
     createdAt: Number(r.created_at),
@@ -56,5 +57,36 @@ export function historyFromRow(r: Row): HistoryEntry {
     attempt: Number(r.attempt),
     workerId: strOrNull(r.worker_id),
     reason: strOrNull(r.reason),
+  };
+}
+
+export function keyFromRow(r: Row): ApiKey {
+  return {
+    id: String(r.id),
+    prefix: String(r.prefix),
+    userId: String(r.user_id),
+    scope: String(r.scope) as KeyScope,
+    name: strOrNull(r.name),
+    createdAt: Number(r.created_at),
+    revokedAt: numOrNull(r.revoked_at),
+    lastUsedAt: numOrNull(r.last_used_at),
+  };
+}
+
+export function secretFromRow(r: Row): SecretRecord {
+  return { userId: String(r.user_id), name: String(r.name), ciphertext: String(r.ciphertext), createdAt: Number(r.created_at), updatedAt: Number(r.updated_at) };
+}
+
+export function auditFromRow(r: Row): AuditEntry {
+  return {
+    id: Number(r.id),
+    at: Number(r.at),
+    actor: strOrNull(r.actor),
+    keyId: strOrNull(r.key_id),
+    action: String(r.action),
+    target: strOrNull(r.target),
+    source: strOrNull(r.source),
+    outcome: String(r.outcome),
+    detail: json(r.detail, null),
   };
 }

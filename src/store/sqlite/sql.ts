@@ -5,12 +5,12 @@
 
 /** id, command, args, shell, queue, priority, user_id, timeout_s, visibility_timeout_s,
  *  max_attempts, attempt_limit, idempotency_key, request_hash, resources, env, metadata,
- *  created_at, run_after, network, image, fair_rank */
+ *  created_at, run_after, network, image, fair_rank, (?22 is the worker of INSERT_TASK_LEASED), secrets */
 export const INSERT_TASK = `
 INSERT INTO tasks (id, command, args, shell, queue, priority, user_id, timeout_s, visibility_timeout_s,
   max_attempts, attempt_limit, idempotency_key, request_hash, resources, env, metadata, status, created_at, run_after, network, image,
-  fair_rank, eff_priority)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, 'PENDING', ?17, ?18, ?19, ?20, ?21, ?6)
+  fair_rank, eff_priority, secrets)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, 'PENDING', ?17, ?18, ?19, ?20, ?21, ?6, ?23)
 RETURNING *`;
 
 /** As INSERT_TASK, for a task handed to a local worker as it is submitted (direct dispatch):
@@ -18,9 +18,9 @@ RETURNING *`;
 export const INSERT_TASK_LEASED = `
 INSERT INTO tasks (id, command, args, shell, queue, priority, user_id, timeout_s, visibility_timeout_s,
   max_attempts, attempt_limit, idempotency_key, request_hash, resources, env, metadata, status, created_at, run_after,
-  network, image, fair_rank, eff_priority, attempt, worker_id, started_at, lease_expires_at)
+  network, image, fair_rank, eff_priority, attempt, worker_id, started_at, lease_expires_at, secrets)
 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, 'RUNNING', ?17, ?18,
-  ?19, ?20, ?21, ?6, 1, ?22, ?17, ?17 + ?9 * 1000)
+  ?19, ?20, ?21, ?6, 1, ?22, ?17, ?17 + ?9 * 1000, ?23)
 RETURNING *`;
 
 /** Is a task ready that a claim would take before a new one of priority ?1 and rank ?3? (now ?2) */
@@ -118,3 +118,28 @@ export const AGE_PRIORITIES = `
 UPDATE tasks SET eff_priority = min(10, priority + (?1 - run_after) / ?2)
 WHERE seq IN (SELECT seq FROM tasks INDEXED BY tasks_ready WHERE status = 'PENDING' AND eff_priority < 10)
   AND run_after <= ?1 - ?2 AND eff_priority < min(10, priority + (?1 - run_after) / ?2)`;
+
+/** now, limit, users at their running limit (JSON array): ready tasks in claim order, for a
+ *  claim that enforces a per-user running limit (the caller picks within the limits). */
+export const READY_CANDIDATES = `
+SELECT seq, user_id, queue FROM tasks INDEXED BY tasks_ready WHERE status = 'PENDING' AND run_after <= ?1
+  AND coalesce(user_id, '') NOT IN (SELECT value FROM json_each(?3))
+ORDER BY eff_priority DESC, fair_rank, seq LIMIT ?2`;
+
+/** worker_id, now, seqs (JSON array): lease exactly these tasks. */
+export const CLAIM_SEQS = `
+UPDATE tasks SET status = 'RUNNING', attempt = attempt + 1, worker_id = ?1, started_at = ?2,
+  lease_expires_at = ?2 + visibility_timeout_s * 1000
+WHERE seq IN (SELECT value FROM json_each(?3)) AND status = 'PENDING'
+RETURNING *`;
+
+/** RUNNING tasks per user ('' for none). */
+export const RUNNING_BY_USER = `SELECT coalesce(user_id, '') AS u, count(*) AS n FROM tasks WHERE status = 'RUNNING' GROUP BY user_id`;
+
+/** user_id, max: a user's PENDING tasks, counted up to max (partial index of migration 0006). */
+export const COUNT_USER_PENDING = `
+SELECT count(*) AS n FROM (SELECT 1 FROM tasks INDEXED BY tasks_user_pending WHERE user_id = ?1 AND status = 'PENDING' LIMIT ?2)`;
+
+/** user_id, max: a user's RUNNING tasks, counted up to max. */
+export const COUNT_USER_RUNNING = `
+SELECT count(*) AS n FROM (SELECT 1 FROM tasks INDEXED BY tasks_user_running WHERE user_id = ?1 AND status = 'RUNNING' LIMIT ?2)`;

@@ -11,7 +11,10 @@ import { ErrorCode, HangarError } from '../../errors/index.ts';
 import { decideExpiry, decideFinish, type AttemptEnd } from '../transitions.ts';
 import {
   systemClock,
+  type ApiKey,
   type AttemptRef,
+  type AuditEntry,
+  type AuditFilter,
   type CancelResult,
   type ClaimOptions,
   type Finished,
@@ -21,12 +24,15 @@ import {
   type Lease,
   type ListFilter,
   type LocalTaker,
+  type NewApiKey,
+  type NewAuditEntry,
   type NewTask,
   type Outcome,
   type Page,
   type QueueDepth,
   type ReapResult,
   type RetryPolicy,
+  type SecretRecord,
   type StatusCounts,
   type Store,
   type StoreCapabilities,
@@ -39,7 +45,7 @@ import {
   queueTypeOf,
 } from '../types.ts';
 import { migrate } from './migrate.ts';
-import { historyFromRow, strOrNull, taskFromRow, type Row } from './row.ts';
+import { auditFromRow, historyFromRow, keyFromRow, secretFromRow, strOrNull, taskFromRow, type Row } from './row.ts';
 import * as SQL from './sql.ts';
 import { walSync, type WalSync } from './wal-sync.ts';
 import { WriteBatch } from './write-batch.ts';
@@ -131,6 +137,7 @@ export class SqliteStore implements Store {
         t.id, t.command, t.args ? JSON.stringify(t.args) : null, t.shell, t.queue, t.priority, t.userId,
         t.timeout, t.visibilityTimeout, t.maxAttempts, t.maxAttempts, t.idempotencyKey, t.requestHash,
         JSON.stringify(t.resources), JSON.stringify(t.env), JSON.stringify(t.metadata), now, now, t.network, t.image, rank,
+        null, t.secrets.length > 0 ? JSON.stringify(t.secrets) : null,
       ];
       const handed = this.handOff(t, now, rank, params);
       if (handed) return handed;
@@ -163,10 +170,17 @@ export class SqliteStore implements Store {
     if (this.takers.length === 0) return null;
     const takers = this.takers.filter((k) => !k.queues || k.queues.includes(t.queue));
     if (takers.length === 0 || this.stmt(SQL.READY_AHEAD).get(t.priority, now, rank)) return null;
+    let running: number | null = null;
     for (const taker of takers) {
+      const max = taker.maxRunningPerUser ?? 0;
+      if (max > 0) {
+        running ??= t.userId === null ? this.runningOfNobody() : this.countUser(t.userId, 'RUNNING', max);
+        if (running >= max) continue;
+      }
       const deliver = taker.offer();
       if (!deliver) continue;
-      const row = this.stmt(SQL.INSERT_TASK_LEASED).get(...params, taker.workerId) as Row;
+      params[21] = taker.workerId;
+      const row = this.stmt(SQL.INSERT_TASK_LEASED).get(...params) as Row;
       this.stmt(SQL.ADVANCE_CLOCK).run(rank);
       this.addHistory(t.id, now, 'PENDING', 0, null, 'submitted');
       this.addHistory(t.id, now, 'RUNNING', 1, taker.workerId, 'handed to an idle worker at submit');
@@ -211,9 +225,11 @@ export class SqliteStore implements Store {
     return this.writes.run(() => {
       const now = this.clock.now();
       const rows = (
-        o.queues
-          ? this.stmt(SQL.CLAIM_QUEUES).all(o.workerId, now, o.limit, JSON.stringify(o.queues))
-          : this.stmt(SQL.CLAIM_ANY).all(o.workerId, now, o.limit)
+        (o.maxRunningPerUser ?? 0) > 0
+          ? this.claimWithinUserLimits(o, now)
+          : o.queues
+            ? this.stmt(SQL.CLAIM_QUEUES).all(o.workerId, now, o.limit, JSON.stringify(o.queues))
+            : this.stmt(SQL.CLAIM_ANY).all(o.workerId, now, o.limit)
       ) as Row[];
       // RETURNING does not keep the subquery's order.
       rows.sort((a, b) => Number(b.eff_priority) - Number(a.eff_priority) || Number(a.fair_rank) - Number(b.fair_rank) || Number(a.seq) - Number(b.seq));
@@ -224,6 +240,128 @@ export class SqliteStore implements Store {
         return { task, attempt: task.attempt, workerId: o.workerId, expiresAt: task.leaseExpiresAt ?? now };
       });
     }, false);
+  }
+
+  /**
+   * A claim under a per-user running limit: count RUNNING tasks per user (few: at most the
+   * workers' slots), read ready tasks in claim order skipping users already at the limit, and
+   * lease those that keep every user within it. Runs inside the claim's write transaction.
+   */
+  private claimWithinUserLimits(o: ClaimOptions, now: number): Row[] {
+    const max = o.maxRunningPerUser ?? 0;
+    const running = new Map<string, number>();
+    for (const r of this.stmt(SQL.RUNNING_BY_USER).all() as Row[]) running.set(String(r.u), Number(r.n));
+    const full = [...running].filter(([, n]) => n >= max).map(([u]) => u);
+    const queues = o.queues ? new Set(o.queues) : null;
+    const picked: number[] = [];
+    // Read a few times the limit: one user's run of tasks may fill its quota early.
+    for (const c of this.stmt(SQL.READY_CANDIDATES).all(now, o.limit * 4 + 16, JSON.stringify(full)) as Row[]) {
+      if (picked.length >= o.limit) break;
+      if (queues && !queues.has(String(c.queue))) continue;
+      const u = c.user_id === null ? '' : String(c.user_id);
+      const n = running.get(u) ?? 0;
+      if (n >= max) continue;
+      running.set(u, n + 1);
+      picked.push(Number(c.seq));
+    }
+    return picked.length === 0 ? [] : (this.stmt(SQL.CLAIM_SEQS).all(o.workerId, now, JSON.stringify(picked)) as Row[]);
+  }
+
+  private countUser(userId: string, status: 'PENDING' | 'RUNNING', max: number): number {
+    return Number((this.stmt(status === 'PENDING' ? SQL.COUNT_USER_PENDING : SQL.COUNT_USER_RUNNING).get(userId, max) as Row).n);
+  }
+
+  private runningOfNobody(): number {
+    return Number((this.stmt(`SELECT count(*) AS n FROM tasks WHERE status = 'RUNNING' AND user_id IS NULL`).get() as Row).n);
+  }
+
+  async userLoad(userId: string, max: number): Promise<{ pending: number; running: number }> {
+    return { pending: this.countUser(userId, 'PENDING', max), running: this.countUser(userId, 'RUNNING', max) };
+  }
+
+  async createKey(k: NewApiKey): Promise<ApiKey> {
+    return this.writes.run(() => {
+      const row = this.stmt(
+        `INSERT INTO api_keys (id, hash, prefix, user_id, scope, name, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+      ).get(k.id, k.hash, k.prefix, k.userId, k.scope, k.name, this.clock.now()) as Row;
+      return keyFromRow(row);
+    });
+  }
+
+  async keyByHash(hash: string): Promise<ApiKey | null> {
+    const row = this.stmt('SELECT * FROM api_keys WHERE hash = ?').get(hash) as Row | undefined;
+    return row ? keyFromRow(row) : null;
+  }
+
+  async listKeys(f: { userId?: string }): Promise<ApiKey[]> {
+    const rows = (f.userId
+      ? this.stmt('SELECT * FROM api_keys WHERE user_id = ? ORDER BY created_at, id').all(f.userId)
+      : this.stmt('SELECT * FROM api_keys ORDER BY created_at, id').all()) as Row[];
+    return rows.map(keyFromRow);
+  }
+
+  async revokeKey(id: string): Promise<ApiKey | null> {
+    return this.writes.run(() => {
+      const row = this.stmt('UPDATE api_keys SET revoked_at = coalesce(revoked_at, ?) WHERE id = ? RETURNING *').get(this.clock.now(), id) as Row | undefined;
+      return row ? keyFromRow(row) : null;
+    });
+  }
+
+  async touchKey(id: string, at: number): Promise<void> {
+    await this.writes.run(() => void this.stmt('UPDATE api_keys SET last_used_at = ? WHERE id = ?').run(at, id), false);
+  }
+
+  async putSecret(userId: string, name: string, ciphertext: string): Promise<{ secret: SecretRecord; created: boolean }> {
+    return this.writes.run(() => {
+      const now = this.clock.now();
+      const existed = this.stmt('SELECT 1 FROM secrets WHERE user_id = ? AND name = ?').get(userId, name) !== undefined;
+      const row = this.stmt(
+        `INSERT INTO secrets (user_id, name, ciphertext, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (user_id, name) DO UPDATE SET ciphertext = excluded.ciphertext, updated_at = excluded.updated_at RETURNING *`,
+      ).get(userId, name, ciphertext, now, now) as Row;
+      return { secret: secretFromRow(row), created: !existed };
+    });
+  }
+
+  async secretsOf(userId: string, names?: string[]): Promise<SecretRecord[]> {
+    const rows = (names
+      ? this.stmt('SELECT * FROM secrets WHERE user_id = ? AND name IN (SELECT value FROM json_each(?)) ORDER BY name').all(userId, JSON.stringify(names))
+      : this.stmt('SELECT * FROM secrets WHERE user_id = ? ORDER BY name').all(userId)) as Row[];
+    return rows.map(secretFromRow);
+  }
+
+  async deleteSecret(userId: string, name: string): Promise<boolean> {
+    return this.writes.run(() => Number(this.stmt('DELETE FROM secrets WHERE user_id = ? AND name = ?').run(userId, name).changes) > 0);
+  }
+
+  async appendAudit(entries: NewAuditEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    await this.writes.run(() => {
+      const ins = this.stmt('INSERT INTO audit_log (at, actor, key_id, action, target, source, outcome, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+      for (const e of entries) ins.run(e.at, e.actor, e.keyId, e.action, e.target, e.source, e.outcome, e.detail ? JSON.stringify(e.detail) : null);
+    }, false);
+  }
+
+  async queryAudit(f: AuditFilter): Promise<Page<AuditEntry>> {
+    const where: string[] = [];
+    const params: (string | number)[] = [];
+    if (f.actor) (where.push('actor = ?'), params.push(f.actor));
+    if (f.action) (where.push('action = ?'), params.push(f.action));
+    if (f.target) (where.push('target = ?'), params.push(f.target));
+    if (f.since !== undefined) (where.push('at >= ?'), params.push(f.since));
+    if (f.until !== undefined) (where.push('at < ?'), params.push(f.until));
+    if (f.after) (where.push('id < ?'), params.push(decodeCursor(f.after)));
+    const sql = `SELECT * FROM audit_log ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY id DESC LIMIT ?`;
+    const rows = this.stmt(sql).all(...params, f.limit + 1) as Row[];
+    const more = rows.length > f.limit;
+    const page = rows.slice(0, f.limit);
+    return { items: page.map(auditFromRow), nextCursor: more ? encodeCursor(Number(page[page.length - 1].id)) : null };
+  }
+
+  async purgeAudit(olderThan: number, limit: number): Promise<number> {
+    return this.writes.run(() =>
+      Number(this.stmt('DELETE FROM audit_log WHERE id IN (SELECT id FROM audit_log WHERE at < ? ORDER BY at LIMIT ?)').run(olderThan, limit).changes),
+    );
   }
 
   async heartbeat(workerId: string, attempts: AttemptRef[]): Promise<HeartbeatResult> {

@@ -1,0 +1,113 @@
+/**
+ * API keys: made here, shown once, kept only as their SHA-256. A request's `Authorization:
+ * Bearer <key>` becomes a Principal (who, with which scope), looked up on every request so a
+ * revocation holds from the next one. `HANGAR_AUTH=none` turns this off for a trusted setup.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ErrorCode, HangarError } from '../errors/index.ts';
+import type { Logger } from '../log/index.ts';
+import { uuidv7, type ApiKey, type Clock, type KeyScope, type Store } from '../store/index.ts';
+
+/** Who is calling. `userId` is null only when authentication is off and the body names nobody. */
+export interface Principal {
+  userId: string | null;
+  scope: KeyScope;
+  /** The key used; null when authentication is off. */
+  keyId: string | null;
+}
+
+export const KEY_PREFIX = 'hk_';
+/** Keys are `hk_` + 43 base64url characters (256 random bits). */
+export const KEY_PATTERN = /^hk_[A-Za-z0-9_-]{43}$/;
+
+export function hashKey(raw: string): string {
+  return createHash('sha256').update(raw).digest('hex');
+}
+
+export interface MadeKey {
+  /** The key to hand to its owner, once. */
+  raw: string;
+  record: ApiKey;
+}
+
+/** Creates a key for `userId` and stores its hash. The raw key exists only in the return value. */
+export async function createKey(store: Store, userId: string, scope: KeyScope, name: string | null, raw = KEY_PREFIX + randomBytes(32).toString('base64url')): Promise<MadeKey> {
+  const record = await store.createKey({ id: uuidv7(), hash: hashKey(raw), prefix: raw.slice(0, 10), userId, scope, name });
+  return { raw, record };
+}
+
+/** Unauthorized, with what RFC 6750 wants the client told. */
+export class AuthError extends HangarError {
+  readonly challenge: string;
+  constructor(message: string, challenge: string) {
+    super(ErrorCode.Unauthorized, message, 401);
+    this.challenge = challenge;
+  }
+}
+
+export class Authenticator {
+  private readonly store: Store;
+  private readonly clock: Clock;
+  /** Last time each key's use was written: at most once a minute per key. */
+  private readonly touched = new Map<string, number>();
+
+  constructor(store: Store, clock: Clock) {
+    this.store = store;
+    this.clock = clock;
+  }
+
+  /** The principal of an Authorization header value, or AuthError. */
+  async authenticate(header: string | undefined): Promise<Principal> {
+    if (!header) throw new AuthError('an API key is required: send Authorization: Bearer <key>', 'Bearer realm="hangar"');
+    const m = /^Bearer +(\S+)\s*$/i.exec(header);
+    if (!m) throw new AuthError('the Authorization header must be "Bearer <key>"', 'Bearer realm="hangar", error="invalid_request"');
+    const raw = m[1];
+    const key = KEY_PATTERN.test(raw) || raw.length >= 24 ? await this.store.keyByHash(hashKey(raw)) : null;
+    if (!key || key.revokedAt !== null) throw new AuthError('the API key is not valid (unknown or revoked)', 'Bearer realm="hangar", error="invalid_token"');
+    const now = this.clock.now();
+    if (now - (this.touched.get(key.id) ?? 0) > 60_000) {
+      this.touched.set(key.id, now);
+      void this.store.touchKey(key.id, now).catch(() => undefined);
+    }
+    return { userId: key.userId, scope: key.scope, keyId: key.id };
+  }
+}
+
+/** Name of the file in the data directory holding the first admin key (mode 0600). */
+export const ADMIN_KEY_FILE = 'admin.key';
+
+/**
+ * Makes sure an admin can get in. With `HANGAR_ADMIN_KEY` set, that key is registered (once)
+ * as user `admin`'s. Otherwise, on the first start (no admin key at all), one is made and
+ * written to `<dataDir>/admin.key`, readable by the owner only: never printed, so it stays
+ * out of logs; the log says where it is. Returns the file's path when it made one.
+ */
+export async function ensureAdminKey(store: Store, dataDir: string, adminKey: string | undefined, log: Logger): Promise<string | null> {
+  if (adminKey) {
+    if (!(await store.keyByHash(hashKey(adminKey)))) await createKey(store, 'admin', 'admin', 'HANGAR_ADMIN_KEY', adminKey);
+    return null;
+  }
+  const admins = (await store.listKeys({})).filter((k) => k.scope === 'admin' && k.revokedAt === null);
+  if (admins.length > 0) return null;
+  const { raw } = await createKey(store, 'admin', 'admin', 'first start');
+  const file = join(dataDir, ADMIN_KEY_FILE);
+  writeFileSync(file, raw + '\n', { mode: 0o600 });
+  chmodSync(file, 0o600);
+  log.warn({ file }, `first start: an admin API key was created and saved in ${file} (only its owner can read it). ` +
+    `Use it as: export HANGAR_API_KEY=$(cat ${file}); curl -H "Authorization: Bearer $HANGAR_API_KEY" ... ` +
+    '`hangar key create --user <name>` makes keys for users.');
+  return file;
+}
+
+/** The admin key file of a data directory, if there is one readable here (for the CLI). */
+export function readAdminKeyFile(dataDir: string): string | undefined {
+  const file = join(dataDir, ADMIN_KEY_FILE);
+  if (!existsSync(file)) return undefined;
+  try {
+    return readFileSync(file, 'utf8').trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,237 @@
+/**
+ * Tenancy through the real API: API keys (missing, malformed, unknown, revoked), admin-only
+ * routes, ownership of every id-bearing route (the BOLA walk over /openapi.json), lists that
+ * never leak, quotas and rate limits with Retry-After, secrets that reach the task and nothing
+ * else, and the audit log.
+ */
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { testPlatform, until, type TestPlatform } from '../helpers/platform.ts';
+
+let p: TestPlatform;
+let alice: string;
+let bob: string;
+let aliceKeyId: string;
+before(async () => {
+  p = await testPlatform();
+  const a = await p.inject({ method: 'POST', url: '/keys', payload: { userId: 'alice', name: 'alice laptop' } });
+  assert.equal(a.statusCode, 201, a.body);
+  alice = a.json().key;
+  aliceKeyId = a.json().keyId;
+  bob = (await p.inject({ method: 'POST', url: '/keys', payload: { userId: 'bob' } })).json().key;
+});
+after(async () => p.close());
+
+const as = (key: string | null, method: string, url: string, payload?: object) =>
+  p.inject({ method: method as 'GET', url, auth: key, ...(payload ? { payload } : {}) });
+const FINAL = ['SUCCESS', 'FAILED', 'TIMEOUT', 'CANCELLED'];
+const waitFinal = (key: string, id: string) =>
+  until(async () => {
+    const t = (await as(key, 'GET', `/tasks/${id}`)).json();
+    return FINAL.includes(t.status) ? t : null;
+  }, 20_000);
+
+describe('authentication', () => {
+  it('refuses missing, malformed, unknown and revoked keys with 401 and a Bearer challenge', async () => {
+    const missing = await as(null, 'GET', '/tasks');
+    assert.equal(missing.statusCode, 401);
+    assert.match(String(missing.headers['content-type']), /^application\/problem\+json/);
+    assert.equal(missing.json().code, 'UNAUTHORIZED');
+    assert.equal(missing.headers['www-authenticate'], 'Bearer realm="hangar"');
+    for (const header of ['Basic YWxpY2U6eA==', 'Bearer', 'Bearer  ', `Token ${alice}`]) {
+      const r = await p.inject({ method: 'GET', url: '/tasks', headers: { authorization: header } });
+      assert.equal(r.statusCode, 401, header);
+      assert.match(String(r.headers['www-authenticate']), /^Bearer realm="hangar"/);
+    }
+    const unknown = await as('hk_' + 'x'.repeat(43), 'GET', '/tasks');
+    assert.equal(unknown.statusCode, 401);
+    assert.match(String(unknown.headers['www-authenticate']), /error="invalid_token"/);
+
+    const made = (await p.inject({ method: 'POST', url: '/keys', payload: { userId: 'carol' } })).json();
+    assert.equal((await as(made.key, 'GET', '/tasks')).statusCode, 200);
+    const revoked = await p.inject({ method: 'DELETE', url: `/keys/${made.keyId}` });
+    assert.equal(revoked.statusCode, 200);
+    assert.ok(revoked.json().revokedAt);
+    assert.equal((await as(made.key, 'GET', '/tasks')).statusCode, 401, 'revocation holds from the next request');
+  });
+
+  it('lets /health and the API documents through without a key', async () => {
+    assert.equal((await as(null, 'GET', '/health')).statusCode, 200);
+    assert.equal((await as(null, 'GET', '/openapi.json')).statusCode, 200);
+    assert.equal((await as(null, 'GET', '/docs/')).statusCode, 200);
+  });
+
+  it('keeps key management, the audit log and metrics to admins (403 for users)', async () => {
+    for (const [method, url, body] of [
+      ['POST', '/keys', { userId: 'bob', scope: 'admin' }],
+      ['GET', '/keys', undefined],
+      ['DELETE', `/keys/${aliceKeyId}`, undefined],
+      ['GET', '/audit', undefined],
+      ['GET', '/metrics', undefined],
+    ] as const) {
+      const r = await as(bob, method, url, body);
+      assert.equal(r.statusCode, 403, `${method} ${url}`);
+      assert.equal(r.json().code, 'FORBIDDEN');
+    }
+    assert.equal((await as(alice, 'GET', '/me')).json().userId, 'alice', "alice's key still works");
+  });
+
+  it('shows a key once and lists keys without them', async () => {
+    const listed = (await p.inject({ method: 'GET', url: '/keys?userId=alice' })).json().keys;
+    assert.equal(listed.length, 1);
+    assert.equal(listed[0].keyId, aliceKeyId);
+    assert.equal(listed[0].prefix, alice.slice(0, 10));
+    assert.equal(JSON.stringify(listed).includes(alice), false);
+  });
+});
+
+describe('ownership', () => {
+  it('takes userId from the key: another user in the body is 403, the admin may submit for anyone', async () => {
+    const own = await as(alice, 'POST', '/tasks', { args: ['true'] });
+    assert.equal(own.statusCode, 201);
+    assert.equal((await as(alice, 'GET', `/tasks/${own.json().taskId}`)).json().userId, 'alice');
+    assert.equal((await as(alice, 'POST', '/tasks', { args: ['true'], userId: 'alice' })).statusCode, 201);
+    const spoof = await as(alice, 'POST', '/tasks', { args: ['true'], userId: 'bob' });
+    assert.equal(spoof.statusCode, 403);
+    const onBehalf = await as(p.config.adminKey!, 'POST', '/tasks', { args: ['true'], userId: 'bob' });
+    assert.equal(onBehalf.statusCode, 201);
+    assert.equal((await as(bob, 'GET', `/tasks/${onBehalf.json().taskId}`)).json().userId, 'bob');
+  });
+
+  it("answers 404 on every id-bearing route of the OpenAPI document for another user's objects", async () => {
+    const dead = (await as(alice, 'POST', '/tasks', { shell: 'echo alice-private; exit 1', maxAttempts: 1 })).json().taskId;
+    assert.equal((await waitFinal(alice, dead)).deadLettered, true);
+    const running = (await as(alice, 'POST', '/tasks', { shell: 'sleep 30' })).json().taskId;
+    await until(async () => (await as(alice, 'GET', `/tasks/${running}`)).json().status === 'RUNNING');
+    assert.equal((await as(alice, 'PUT', '/secrets/ALICE_TOKEN', { value: 'alice-secret-value' })).statusCode, 201);
+
+    const doc = (await as(null, 'GET', '/openapi.json')).json() as { paths: Record<string, Record<string, { parameters?: { in: string; name: string }[] }>> };
+    const walked: string[] = [];
+    for (const [path, ops] of Object.entries(doc.paths)) {
+      if (!path.includes('{')) continue;
+      // PUT last: it makes bob a secret of that name, which DELETE would then find.
+      for (const [method, op] of Object.entries(ops).sort(([a], [b]) => Number(a === 'put') - Number(b === 'put'))) {
+        for (const target of path.startsWith('/keys') ? [aliceKeyId] : path.startsWith('/secrets') ? ['ALICE_TOKEN'] : [dead, running]) {
+          const url = path.replace(/\{(\w+)\}/, target);
+          const body = method === 'put' ? { value: 'bob-value' } : undefined;
+          const r = await as(bob, method.toUpperCase(), url, body);
+          walked.push(`${method.toUpperCase()} ${path}`);
+          const text = r.body;
+          assert.equal(text.includes('alice'), false, `${method} ${url} leaked: ${text}`);
+          if (path.startsWith('/keys')) assert.equal(r.statusCode, 403, `${method} ${url}`);
+          else if (method === 'put') assert.equal(r.statusCode, 201, 'PUT makes bob his own secret of that name');
+          else {
+            assert.equal(r.statusCode, 404, `${method} ${url}: ${text}`);
+            // Exactly as a missing one: same code, same words with the id swapped.
+            const missing = await as(bob, method.toUpperCase(), url.replace(target, target.length === 36 ? '00000000-0000-4000-8000-000000000000' : 'NO_SUCH_SECRET'));
+            assert.equal(r.json().code, missing.json().code);
+          }
+          assert.ok(r.statusCode < 500);
+          void op;
+        }
+      }
+    }
+    assert.ok(walked.includes('POST /tasks/{id}/cancel') && walked.includes('GET /tasks/{id}/logs') && walked.includes('POST /dlq/{id}/redrive'), walked.join(', '));
+    assert.ok(walked.length >= 10, walked.join(', '));
+    // Nothing of alice's changed: still running, still dead-lettered, her secret still hers.
+    assert.equal((await as(alice, 'GET', `/tasks/${running}`)).json().status, 'RUNNING');
+    assert.equal((await as(alice, 'GET', `/tasks/${dead}`)).json().deadLettered, true);
+    assert.deepEqual((await as(alice, 'GET', '/secrets')).json().secrets.map((s: { name: string }) => s.name), ['ALICE_TOKEN']);
+    await as(alice, 'POST', `/tasks/${running}/cancel`);
+  });
+
+  it('never lists another user’s tasks, dead letters or secrets', async () => {
+    const mine = (await as(bob, 'GET', '/tasks?limit=500')).json().tasks;
+    assert.ok(mine.length > 0 && mine.every((t: { userId: string }) => t.userId === 'bob'));
+    assert.ok((await as(bob, 'GET', '/dlq')).json().tasks.every((t: { userId: string }) => t.userId === 'bob'));
+    assert.equal((await as(bob, 'GET', '/tasks?userId=alice')).statusCode, 403);
+    assert.ok((await as(alice, 'GET', '/dlq')).json().tasks.length > 0);
+    assert.deepEqual((await as(bob, 'GET', '/secrets')).json().secrets.map((s: { name: string }) => s.name), ['ALICE_TOKEN'], "bob's own, made by the walk");
+    const all = (await p.inject({ method: 'GET', url: '/tasks?limit=500' })).json().tasks;
+    assert.ok(new Set(all.map((t: { userId: string }) => t.userId)).size >= 2, 'the admin sees everyone');
+  });
+});
+
+describe('secrets', () => {
+  const value = 'v3ry-s3cret-canary-9f1c';
+  it('reach the task as environment variables and nothing stored or answered', async () => {
+    const put = await as(alice, 'PUT', '/secrets/DB_PASSWORD', { value });
+    assert.equal(put.statusCode, 201);
+    assert.equal(put.body.includes(value), false);
+    assert.equal((await as(alice, 'PUT', '/secrets/DB_PASSWORD', { value })).statusCode, 200, 'replacing answers 200');
+    const r = await as(alice, 'POST', '/tasks', { shell: 'echo "pw=$DB_PASSWORD"; echo "err=$DB_PASSWORD" >&2', secrets: ['DB_PASSWORD'] });
+    assert.equal(r.statusCode, 201, r.body);
+    const id = r.json().taskId;
+    const t = await waitFinal(alice, id);
+    assert.equal(t.status, 'SUCCESS', JSON.stringify(t));
+    assert.deepEqual(t.secrets, ['DB_PASSWORD']);
+    const logs = (await as(alice, 'GET', `/tasks/${id}/logs`)).json();
+    assert.match(logs.stdout, /^pw=\[REDACTED\]\n/, 'the task printed it; the stored log has it masked');
+    assert.match(logs.stderr, /err=\[REDACTED\]/);
+
+    // The task really saw the value: compare digests inside the sandbox (the command must not hold the value).
+    const digest = createHash('sha256').update(value).digest('hex');
+    const check = (await as(alice, 'POST', '/tasks', { shell: `[ "$(printf %s "$DB_PASSWORD" | sha256sum | cut -c1-64)" = ${digest} ] && echo same`, secrets: ['DB_PASSWORD'] })).json().taskId;
+    assert.equal((await waitFinal(alice, check)).status, 'SUCCESS');
+    assert.match((await as(alice, 'GET', `/tasks/${check}/logs?stream=stdout`)).body, /^same/);
+
+    for (const url of [`/tasks/${id}`, `/tasks/${id}/logs`, `/tasks/${id}/history`, '/tasks', '/secrets', `/tasks/${check}/logs?stream=stdout`]) {
+      assert.equal((await as(alice, 'GET', url)).body.includes(value), false, url);
+    }
+    assert.equal((await p.inject({ method: 'GET', url: '/audit?limit=500' })).body.includes(value), false);
+    assert.deepEqual(filesContaining(p.dir, [value]), [], 'no stored file holds the value (database, WAL, blobs)');
+  });
+
+  it('must exist, and belong to the submitter, before a task may name them', async () => {
+    const missing = await as(alice, 'POST', '/tasks', { args: ['true'], secrets: ['NOPE'] });
+    assert.equal(missing.statusCode, 400);
+    assert.equal(missing.json().code, 'SECRET_NOT_FOUND');
+    const foreign = await as(bob, 'POST', '/tasks', { args: ['true'], secrets: ['DB_PASSWORD'] });
+    assert.equal(foreign.statusCode, 400, "bob cannot name alice's secret");
+    assert.equal((await as(alice, 'DELETE', '/secrets/DB_PASSWORD')).statusCode, 200);
+    assert.equal((await as(alice, 'DELETE', '/secrets/DB_PASSWORD')).statusCode, 404);
+  });
+});
+
+describe('audit log', () => {
+  it('records changing calls (who, what, target, from where, outcome) and executions; admins only', async () => {
+    const id = (await as(bob, 'POST', '/tasks', { args: ['true'] })).json().taskId;
+    await waitFinal(bob, id);
+    await as(null, 'POST', '/tasks', { args: ['true'] });
+    const entries = await until(async () => {
+      const e = (await p.inject({ method: 'GET', url: `/audit?target=${id}` })).json().entries as { action: string }[];
+      return e.some((x) => x.action === 'task.execute') ? e : null;
+    });
+    const submit = entries.find((e) => (e as { action: string }).action === 'POST /tasks') as Record<string, unknown>;
+    assert.equal(submit.actor, 'bob');
+    assert.equal(submit.outcome, '201');
+    assert.equal(submit.source, '127.0.0.1');
+    assert.ok(submit.keyId);
+    const exec = entries.find((e) => e.action === 'task.execute') as Record<string, any>;
+    assert.equal(exec.actor, 'bob');
+    assert.equal(exec.outcome, 'SUCCESS');
+    assert.equal(exec.detail.attempt, 1);
+    const refused = (await p.inject({ method: 'GET', url: '/audit?action=POST%20/tasks&limit=500' })).json().entries as Record<string, unknown>[];
+    assert.ok(refused.some((e) => e.outcome === '401' && e.actor === null), 'refused calls are recorded too');
+    assert.ok((await p.inject({ method: 'GET', url: '/audit?action=DELETE%20/keys/:id' })).json().entries.length >= 1);
+  });
+});
+
+/** Files under `dir` (recursively) whose bytes contain any of `needles`. */
+export function filesContaining(dir: string, needles: string[]): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    const st = statSync(path, { throwIfNoEntry: false });
+    if (!st) continue;
+    if (st.isDirectory()) out.push(...filesContaining(path, needles));
+    else if (st.isFile()) {
+      const data = readFileSync(path);
+      if (needles.some((n) => data.includes(n))) out.push(path);
+    }
+  }
+  return out;
+}

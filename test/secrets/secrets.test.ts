@@ -1,0 +1,51 @@
+/** The secret box (AES-256-GCM with owner and name bound in) and redaction. */
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { it } from 'node:test';
+import { loadMasterKey, parseMasterKey, redact, redactBytes, SecretBox } from '../../src/secrets/index.ts';
+
+it('seals with a fresh nonce, opens only for the same owner and name, and detects tampering', () => {
+  const box = new SecretBox(randomBytes(32));
+  const a = box.seal('alice', 'TOKEN', 'hunter2-value');
+  const b = box.seal('alice', 'TOKEN', 'hunter2-value');
+  assert.notEqual(a, b, 'a fresh nonce each time');
+  assert.equal(Buffer.from(a, 'base64').includes(Buffer.from('hunter2-value')), false);
+  assert.equal(box.open('alice', 'TOKEN', a), 'hunter2-value');
+  assert.throws(() => box.open('bob', 'TOKEN', a), 'moved to another user');
+  assert.throws(() => box.open('alice', 'OTHER', a), 'renamed');
+  const bytes = Buffer.from(a, 'base64');
+  bytes[bytes.length - 1] ^= 1;
+  assert.throws(() => box.open('alice', 'TOKEN', bytes.toString('base64')), 'tampered');
+  assert.throws(() => new SecretBox(randomBytes(32)).open('alice', 'TOKEN', a), 'another master key');
+});
+
+it('takes the master key as base64 or hex, or makes one (0600) on first use', () => {
+  const k = randomBytes(32);
+  assert.deepEqual(parseMasterKey(k.toString('base64')), k);
+  assert.deepEqual(parseMasterKey(k.toString('hex')), k);
+  assert.throws(() => parseMasterKey('c2hvcnQ='), /32 bytes/);
+  const dir = mkdtempSync(join(tmpdir(), 'hangar-secrets-'));
+  try {
+    const box = loadMasterKey({ dataDir: dir });
+    const file = join(dir, 'secrets.key');
+    assert.equal(statSync(file).mode & 0o777, 0o600);
+    const sealed = box.seal('u', 'N', 'value');
+    assert.equal(loadMasterKey({ dataDir: dir }).open('u', 'N', sealed), 'value', 'the same key on the next start');
+    assert.equal(loadMasterKey({ secretsKeyFile: file, dataDir: '/nonexistent' }).open('u', 'N', sealed), 'value');
+    assert.equal(readFileSync(file, 'utf8').trim().length, 44);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+it('redacts every occurrence, in text and bytes, and a secret cut short by truncation', () => {
+  assert.equal(redact('a=s3cret b=s3cret', ['s3cret']), 'a=[REDACTED] b=[REDACTED]');
+  assert.equal(redact('abc', ['abc'].map((v) => v)), 'abc', 'shorter than 4 is left alone');
+  const bin = Buffer.concat([Buffer.from([0xff, 0x00]), Buffer.from('xx s3cret yy s3cret')]);
+  assert.deepEqual(redactBytes(bin, ['s3cret'], false), Buffer.concat([Buffer.from([0xff, 0x00]), Buffer.from('xx [REDACTED] yy [REDACTED]')]));
+  assert.equal(redactBytes(Buffer.from('out: s3cr'), ['s3cret'], true).toString(), 'out: [REDACTED]');
+  assert.equal(redactBytes(Buffer.from('out: s3cr'), ['s3cret'], false).toString(), 'out: s3cr', 'not cut: a prefix is just text');
+});
