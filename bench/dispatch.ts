@@ -28,6 +28,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { Worker } from 'node:worker_threads';
 import { loadConfig } from '../src/config/index.ts';
 import type { ExecutionRequest, ExecutionResult, Executor } from '../src/executor/index.ts';
+import { createKey } from '../src/auth/index.ts';
 import { startPlatform, type Platform } from '../src/runtime/index.ts';
 import { SqliteStore, uuidv7, type AttemptRef, type NewTask, type Outcome, type Store } from '../src/store/index.ts';
 import type { LoadJob, LoadResult } from './http-load.ts';
@@ -809,10 +810,14 @@ async function withPlatform<T>(o: Options, tag: string, fn: (p: Platform, ex: No
       HANGAR_LOG_LEVEL: 'silent',
       HANGAR_SHUTDOWN_GRACE_MS: '0',
       HANGAR_SQLITE_SYNCHRONOUS: SYNC,
+      // The limiter runs (its cost is measured) but does not refuse the load's 5,000 req/s.
+      HANGAR_RATE_LIMIT: '1000000',
     },
   });
   const ex = new NoopExecutor();
   const p = await startPlatform(config, { api: true, workers: true }, { executor: ex });
+  // Requests carry a user's key, looked up on each one, as every real client's are.
+  apiKey = (await createKey(p.store, 'bench', 'user', 'bench')).raw;
   const hook = { cb: () => {} };
   const d = instrument(p, ex, () => hook.cb());
   try {
@@ -831,9 +836,12 @@ async function withPlatform<T>(o: Options, tag: string, fn: (p: Platform, ex: No
   }
 }
 
+/** The API key of the platform the load runs against (withPlatform makes it). */
+let apiKey: string | undefined;
+
 function load(job: LoadJob): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
-    const w = new Worker(new URL('./http-load.ts', import.meta.url), { workerData: job });
+    const w = new Worker(new URL('./http-load.ts', import.meta.url), { workerData: { ...job, apiKey } });
     w.once('message', (m: { ok: boolean; result?: LoadResult; error?: string }) => {
       void w.terminate();
       if (m.ok) resolve(m.result!);

@@ -21,6 +21,8 @@ export interface LoadJob {
   concurrency: number;
   /** Unmeasured requests sent first, closed loop with `concurrency` in flight. */
   warmup: number;
+  /** Sent as `Authorization: Bearer <apiKey>`. */
+  apiKey?: string;
 }
 
 export interface LoadResult {
@@ -38,7 +40,7 @@ export interface LoadResult {
 
 export const hrMs = (): number => Number(process.hrtime.bigint()) / 1e6;
 
-function post(agent: http.Agent, url: URL, i: number): Promise<number> {
+function post(agent: http.Agent, url: URL, i: number, apiKey: string | undefined): Promise<number> {
   const body = JSON.stringify({ command: 'noop', metadata: { i } });
   return new Promise((resolve, reject) => {
     const req = http.request(
@@ -48,7 +50,7 @@ function post(agent: http.Agent, url: URL, i: number): Promise<number> {
         port: url.port,
         path: '/tasks',
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...(apiKey ? { authorization: `Bearer ${apiKey}` } : {}) },
       },
       (res) => {
         res.on('data', () => {});
@@ -83,7 +85,7 @@ export async function runLoad(job: LoadJob): Promise<LoadResult> {
         const t0 = hrMs();
         let status = 0;
         try {
-          status = await post(agent, url, i);
+          status = await post(agent, url, i, job.apiKey);
         } catch {
           if (record) out.errors++;
         }
@@ -117,7 +119,7 @@ export async function runLoad(job: LoadJob): Promise<LoadResult> {
           out.lag.push(t0 - (start + k * interval));
           out.sentAt[k] = t0;
           inflight.push(
-            post(agent, url, k).then(
+            post(agent, url, k, job.apiKey).then(
               (s) => {
                 out.doneAt[k] = hrMs();
                 out.status[k] = s;

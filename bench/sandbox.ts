@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../src/config/index.ts';
 import { createLogger } from '../src/log/index.ts';
+import { createKey } from '../src/auth/index.ts';
 import { startPlatform } from '../src/runtime/index.ts';
 
 const n = Number(process.argv[process.argv.indexOf('--n') + 1] || 200) || 200;
@@ -83,10 +84,12 @@ async function platformWith(engine: 'bwrap' | 'unshare') {
   const config = loadConfig({
     env: {
       HANGAR_PORT: '0', HANGAR_DATA_DIR: join(dir, `data-${engine}`), HANGAR_WORKERS: '2', HANGAR_EXECUTOR: 'sandbox',
-      HANGAR_SANDBOX_ENGINE: engine, HANGAR_LOG_LEVEL: 'silent',
+      HANGAR_SANDBOX_ENGINE: engine, HANGAR_LOG_LEVEL: 'silent', HANGAR_RATE_LIMIT: '0',
     },
   });
   const platform = await startPlatform(config, { api: true, workers: true }, { log: createLogger('silent') });
+  // A client as users are: a user key, checked on every request.
+  const auth = `Bearer ${(await createKey(platform.store, 'bench', 'user', 'bench')).raw}`;
   const done = new Map<string, (t: number) => void>();
   const finish = platform.store.finish.bind(platform.store);
   platform.store.finish = async (ref, outcome) => {
@@ -97,7 +100,7 @@ async function platformWith(engine: 'bwrap' | 'unshare') {
   };
   const submit = async (): Promise<number> => {
     const t0 = performance.now();
-    const res = await fetch(`${platform.url}/tasks`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"args":["/bin/true"]}' });
+    const res = await fetch(`${platform.url}/tasks`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: auth }, body: '{"args":["/bin/true"]}' });
     const { taskId } = (await res.json()) as { taskId: string };
     const t1 = await new Promise<number>((r) => done.set(taskId, r));
     done.delete(taskId);

@@ -12,6 +12,7 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fast
 import { ErrorCode, HangarError } from '../errors/index.ts';
 import type { Logger } from '../log/index.ts';
 import { registerAccess } from './access.ts';
+import { Problem } from './schemas.ts';
 import type { ApiContext } from './context.ts';
 import { errorHandler, problem, sendProblem } from './problem.ts';
 import { accessRoutes } from './routes/access.ts';
@@ -68,6 +69,7 @@ export async function buildApp(ctx: ApiContext, log: Logger): Promise<FastifyIns
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true }, config: { public: true } }, async () => app.swagger());
 
+  documentErrors(app, c.rateLimit > 0);
   registerAccess(app, ctx);
   if (c.rateLimit > 0) {
     // After the access hook (onRequest), before the body is read: counted per user, per
@@ -88,6 +90,28 @@ export async function buildApp(ctx: ApiContext, log: Logger): Promise<FastifyIns
   healthRoutes(app, ctx);
   await app.ready();
   return app;
+}
+
+/**
+ * Adds to each documented route the error answers it can give beyond its own: 400 when it
+ * validates input, 413 and 415 when a body may come, 401 when it needs a key, 403 when it is
+ * admin-only, 429 when requests are rate-limited. The document then lists every status a
+ * route may answer, and the fuzz test holds the API to it.
+ */
+function documentErrors(app: FastifyInstance, rateLimited: boolean): void {
+  app.addHook('onRoute', (route) => {
+    const schema = route.schema as { response?: Record<number, unknown>; body?: unknown; querystring?: unknown; params?: unknown; headers?: unknown } | undefined;
+    if (!schema?.response) return;
+    const add = (status: number) => void (schema.response![status] ??= Problem);
+    const cfg = route.config ?? {};
+    // Fastify reads a body sent with any of these methods, whether the route wants one or not.
+    const bodied = [route.method].flat().some((m) => ['POST', 'PUT', 'PATCH', 'DELETE'].includes(m));
+    if (bodied || schema.querystring || schema.params || schema.headers) add(400);
+    if (bodied) (add(413), add(415));
+    if (!cfg.public) add(401);
+    if (cfg.admin) add(403);
+    if (rateLimited) add(429);
+  });
 }
 
 /** Deepest nesting of objects and arrays accepted in a request body. */

@@ -49,13 +49,13 @@ const SecretParams = z.strictObject({ name: SecretName });
 
 export function accessRoutes(app: FastifyInstance, ctx: ApiContext): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
-  const errors = { 400: Problem, 401: Problem, 403: Problem, 404: Problem, 429: Problem };
+  // 400, 401, 403 (admin routes), 413, 415 and 429 are added where they can happen (app.ts).
 
   r.get('/me', {
     schema: {
       summary: 'Who the key belongs to',
       tags: ['access'],
-      response: { 200: z.object({ userId: z.string().nullable(), scope: z.enum(['user', 'admin']), keyId: z.string().nullable(), authentication: z.enum(['keys', 'none']) }), ...errors },
+      response: { 200: z.object({ userId: z.string().nullable(), scope: z.enum(['user', 'admin']), keyId: z.string().nullable(), authentication: z.enum(['keys', 'none']) }) },
     },
   }, async (req) => ({ ...principalOf(req), authentication: ctx.auth ? ('keys' as const) : ('none' as const) }));
 
@@ -69,7 +69,7 @@ export function accessRoutes(app: FastifyInstance, ctx: ApiContext): void {
         scope: z.enum(['user', 'admin']).default('user'),
         name: z.string().min(1).max(128).optional(),
       }),
-      response: { 201: KeyView.extend({ key: z.string().describe('The API key. Shown once: only its hash is kept.') }), ...errors },
+      response: { 201: KeyView.extend({ key: z.string().describe('The API key. Shown once: only its hash is kept.') }) },
     },
   }, async (req, reply) => {
     const { raw, record } = await createKey(ctx.store, req.body.userId, req.body.scope, req.body.name ?? null);
@@ -83,13 +83,13 @@ export function accessRoutes(app: FastifyInstance, ctx: ApiContext): void {
       summary: 'List API keys (admin); never the keys themselves',
       tags: ['access'],
       querystring: z.strictObject({ userId: UserId.optional() }),
-      response: { 200: z.object({ keys: z.array(KeyView) }), ...errors },
+      response: { 200: z.object({ keys: z.array(KeyView) }) },
     },
   }, async (req) => ({ keys: (await ctx.store.listKeys({ userId: req.query.userId })).map(keyView) }));
 
   r.delete('/keys/:id', {
     config: { admin: true },
-    schema: { summary: 'Revoke an API key (admin): refused from the next request on', tags: ['access'], params: KeyParams, response: { 200: KeyView, ...errors } },
+    schema: { summary: 'Revoke an API key (admin): refused from the next request on', tags: ['access'], params: KeyParams, response: { 200: KeyView, 404: Problem } },
   }, async (req) => {
     const k = await ctx.store.revokeKey(req.params.id);
     if (!k) throw new HangarError(ErrorCode.KeyNotFound, `key ${req.params.id} not found`, 404);
@@ -102,7 +102,7 @@ export function accessRoutes(app: FastifyInstance, ctx: ApiContext): void {
       tags: ['access'],
       params: SecretParams,
       body: z.strictObject({ value: z.string().min(1).max(65_536) }),
-      response: { 200: SecretView, 201: SecretView, ...errors },
+      response: { 200: SecretView, 201: SecretView },
     },
   }, async (req, reply) => {
     const user = secretOwner(req);
@@ -111,11 +111,11 @@ export function accessRoutes(app: FastifyInstance, ctx: ApiContext): void {
   });
 
   r.get('/secrets', {
-    schema: { summary: "The caller's secrets: names and times, never values", tags: ['access'], response: { 200: z.object({ secrets: z.array(SecretView) }), ...errors } },
+    schema: { summary: "The caller's secrets: names and times, never values", tags: ['access'], response: { 200: z.object({ secrets: z.array(SecretView) }) } },
   }, async (req) => ({ secrets: (await ctx.store.secretsOf(secretOwner(req))).map(secretView) }));
 
   r.delete('/secrets/:name', {
-    schema: { summary: "Delete one of the caller's secrets", tags: ['access'], params: SecretParams, response: { 200: z.object({ name: z.string(), deleted: z.literal(true) }), ...errors } },
+    schema: { summary: "Delete one of the caller's secrets", tags: ['access'], params: SecretParams, response: { 200: z.object({ name: z.string(), deleted: z.literal(true) }), 404: Problem } },
   }, async (req) => {
     if (!(await ctx.store.deleteSecret(secretOwner(req), req.params.name))) {
       throw new HangarError(ErrorCode.SecretNotFound, `secret ${req.params.name} not found`, 404);
@@ -137,7 +137,7 @@ export function accessRoutes(app: FastifyInstance, ctx: ApiContext): void {
         cursor: z.string().max(200).optional(),
         limit: z.coerce.number().int().min(1).max(500).default(50),
       }),
-      response: { 200: z.object({ entries: z.array(AuditView), nextCursor: z.string().nullable() }), ...errors },
+      response: { 200: z.object({ entries: z.array(AuditView), nextCursor: z.string().nullable() }) },
     },
   }, async (req) => {
     const q = req.query;

@@ -48,7 +48,7 @@ export function queueRoutes(app: FastifyInstance, ctx: ApiContext): void {
       summary: 'Dead-letter queue: tasks whose last attempt failed or timed out',
       tags: ['queues'],
       querystring: z.strictObject({ cursor: z.string().max(200).optional(), limit: z.coerce.number().int().min(1).max(500).default(50) }),
-      response: { 200: TaskPage, 400: Problem, 401: Problem },
+      response: { 200: TaskPage },
     },
   }, async (req) => {
     const page = await ctx.store.list({ deadLettered: true, userId: listScope(req, undefined), after: req.query.cursor, limit: req.query.limit });
@@ -62,7 +62,7 @@ export function queueRoutes(app: FastifyInstance, ctx: ApiContext): void {
         summary: 'Put a dead-lettered task back in its queue (same id, fresh attempts)',
         tags: ['queues'],
         params: IdParams,
-        response: { 200: TaskView, 401: Problem, 404: Problem, 409: Problem },
+        response: { 200: TaskView, 404: Problem, 409: Problem },
       },
     }, async (req) => {
       await mustGetOwned(ctx, req, req.params.id);

@@ -36,7 +36,7 @@ export async function readResults(ctx: ApiContext, t: Task): Promise<Record<stri
 
 export function taskRoutes(app: FastifyInstance, ctx: ApiContext): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
-  const errors = { 400: Problem, 401: Problem, 403: Problem, 404: Problem, 409: Problem, 413: Problem, 429: Problem };
+  // 400, 401, 413, 415 and 429 are added to every route where they can happen (app.ts).
 
   r.post('/tasks', {
     schema: {
@@ -44,7 +44,7 @@ export function taskRoutes(app: FastifyInstance, ctx: ApiContext): void {
       tags: ['tasks'],
       body: SubmitBody,
       headers: z.object({ 'idempotency-key': z.string().min(1).max(256).optional() }),
-      response: { 201: SubmitResponse, 200: SubmitResponse, ...errors },
+      response: { 201: SubmitResponse, 200: SubmitResponse, 403: Problem, 409: Problem },
     },
   }, async (req, reply) => {
     const b = req.body;
@@ -92,14 +92,14 @@ export function taskRoutes(app: FastifyInstance, ctx: ApiContext): void {
   });
 
   r.get('/tasks/:id', {
-    schema: { summary: 'Task status and results', tags: ['tasks'], params: IdParams, response: { 200: TaskView, ...errors } },
+    schema: { summary: 'Task status and results', tags: ['tasks'], params: IdParams, response: { 200: TaskView, 404: Problem } },
   }, async (req) => {
     const t = await mustGetOwned(ctx, req, req.params.id);
     return taskView(t, baseUrl(ctx, req), ctx.clock.now(), await readResults(ctx, t));
   });
 
   r.get('/tasks', {
-    schema: { summary: 'List tasks, newest first', tags: ['tasks'], querystring: ListQuery, response: { 200: TaskPage, ...errors } },
+    schema: { summary: 'List tasks, newest first', tags: ['tasks'], querystring: ListQuery, response: { 200: TaskPage, 403: Problem } },
   }, async (req) => {
     const q = req.query;
     const page = await ctx.store.list({ status: q.status, userId: listScope(req, q.userId), queue: q.queue, after: q.cursor, limit: q.limit });
@@ -112,7 +112,7 @@ export function taskRoutes(app: FastifyInstance, ctx: ApiContext): void {
       summary: 'Cancel a task: a pending one never runs, a running one is killed',
       tags: ['tasks'],
       params: IdParams,
-      response: { 200: z.object({ taskId: z.string(), status: z.string(), effect: z.string(), message: z.string() }), ...errors },
+      response: { 200: z.object({ taskId: z.string(), status: z.string(), effect: z.string(), message: z.string() }), 404: Problem, 409: Problem },
     },
   }, async (req) => {
     await mustGetOwned(ctx, req, req.params.id);
@@ -131,7 +131,7 @@ export function taskRoutes(app: FastifyInstance, ctx: ApiContext): void {
   });
 
   r.get('/tasks/:id/history', {
-    schema: { summary: 'Every state transition of a task', tags: ['tasks'], params: IdParams, response: { 200: HistoryView, ...errors } },
+    schema: { summary: 'Every state transition of a task', tags: ['tasks'], params: IdParams, response: { 200: HistoryView, 404: Problem } },
   }, async (req) => {
     await mustGetOwned(ctx, req, req.params.id);
     return historyView(req.params.id, await ctx.store.history(req.params.id));
@@ -148,7 +148,7 @@ export function taskRoutes(app: FastifyInstance, ctx: ApiContext): void {
           z.object({ taskId: z.string(), attempt: z.number(), stdout: z.string(), stderr: z.string(), stdoutTruncated: z.boolean(), stderrTruncated: z.boolean() }),
           z.string(),
         ]),
-        ...errors,
+        404: Problem,
       },
     },
   }, async (req, reply) => {
