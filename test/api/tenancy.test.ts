@@ -6,9 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { filesContaining } from '../helpers/files.ts';
 import { testPlatform, until, type TestPlatform } from '../helpers/platform.ts';
 
 let p: TestPlatform;
@@ -219,19 +218,3 @@ describe('audit log', () => {
     assert.ok((await p.inject({ method: 'GET', url: '/audit?action=DELETE%20/keys/:id' })).json().entries.length >= 1);
   });
 });
-
-/** Files under `dir` (recursively) whose bytes contain any of `needles`. */
-export function filesContaining(dir: string, needles: string[]): string[] {
-  const out: string[] = [];
-  for (const name of readdirSync(dir)) {
-    const path = join(dir, name);
-    const st = statSync(path, { throwIfNoEntry: false });
-    if (!st) continue;
-    if (st.isDirectory()) out.push(...filesContaining(path, needles));
-    else if (st.isFile()) {
-      const data = readFileSync(path);
-      if (needles.some((n) => data.includes(n))) out.push(path);
-    }
-  }
-  return out;
-}
