@@ -1,5 +1,6 @@
 export type { BlobStore } from './types.ts';
 export { DiskBlobStore } from './disk.ts';
+export { S3BlobStore, type S3BlobStoreOptions } from './s3.ts';
 
 /** Where a task's blobs live; deleting `taskPrefix(id)` removes all of them. */
 export const taskPrefix = (taskId: string): string => `tasks/${taskId}`;

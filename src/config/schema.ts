@@ -22,6 +22,22 @@ export const ConfigSchema = z
     url: z.url().default('http://127.0.0.1:8080').describe('API base URL the CLI talks to.'),
     workers: int(0, 1024).default(availableParallelism()).describe('Tasks one worker process runs at once (default: CPU cores). 0 = no in-process workers.'),
     queues: z.string().optional().describe('Comma-separated queues this worker leases from (default: all).'),
+    databaseUrl: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'a postgres:// URL')
+      .optional()
+      .describe('PostgreSQL connection URL (`postgres://user:pass@host:5432/db`): the scale-out store, shared by every API node and worker. Without it: SQLite in the data directory (embedded).'),
+    s3Bucket: z.string().min(3).max(63).optional().describe('S3 bucket for results and logs (scale-out). Without it: the data directory (embedded).'),
+    s3Endpoint: z.url().optional().describe('Endpoint of an S3-compatible server (MinIO, Ceph, R2...); AWS S3 when unset.'),
+    s3Region: z.string().min(1).default('us-east-1').describe('S3 region.'),
+    s3Prefix: z.string().default('').describe('Key prefix inside the bucket.'),
+    s3ForcePathStyle: z
+      .enum(['true', 'false'])
+      .optional()
+      .transform((v) => (v === undefined ? undefined : v === 'true'))
+      .describe('Bucket in the URL path instead of the host name; on by default with HANGAR_S3_ENDPOINT.'),
+    s3AccessKeyId: z.string().min(1).optional().describe("S3 access key; else the AWS SDK's chain (AWS_ACCESS_KEY_ID, profile, instance role)."),
+    s3SecretAccessKey: z.string().min(1).optional().describe('S3 secret key, with HANGAR_S3_ACCESS_KEY_ID.'),
     sqliteSynchronous: z.enum(['full', 'normal']).default('full').describe('`full`: every commit is fsynced and survives power loss; `normal`: survives a process crash only.'),
     defaultTimeout: int(1, 86_400).default(300).describe('Task timeout in seconds when the request gives none (seed: 5 minutes).'),
     visibilityTimeout: int(1, 43_200).default(900).describe('Seconds a lease lasts without a heartbeat (seed: 15 minutes, as SQS).'),

@@ -10,7 +10,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp, StartEstimator, storeCapacity, type ApiContext } from '../api/index.ts';
 import { AuditSink } from '../audit/index.ts';
 import { Authenticator, ensureAdminKey } from '../auth/index.ts';
-import { DiskBlobStore, type BlobStore } from '../blobs/index.ts';
+import { DiskBlobStore, S3BlobStore, type BlobStore } from '../blobs/index.ts';
 import { splitList, type Config } from '../config/index.ts';
 import { createSandboxExecutor, ProcessExecutor, type Executor, type SandboxSetup } from '../executor/index.ts';
 import { ErrorCode, HangarError } from '../errors/index.ts';
@@ -63,6 +63,20 @@ export function openStore(config: Config): Store {
   });
 }
 
+/** S3 when a bucket is configured (scale-out), else the data directory. */
+export function openBlobs(config: Config): BlobStore {
+  if (!config.s3Bucket) return new DiskBlobStore(join(resolve(config.dataDir), 'blobs'));
+  return new S3BlobStore({
+    bucket: config.s3Bucket,
+    prefix: config.s3Prefix,
+    region: config.s3Region,
+    endpoint: config.s3Endpoint,
+    forcePathStyle: config.s3ForcePathStyle,
+    accessKeyId: config.s3AccessKeyId,
+    secretAccessKey: config.s3SecretAccessKey,
+  });
+}
+
 export interface PlatformOptions {
   log?: Logger;
   /** Replaces the default executor (benchmarks measure dispatch with an in-process no-op). */
@@ -73,7 +87,7 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
   const log = opts.log ?? createLogger(config.logLevel);
   const dataDir = resolve(config.dataDir);
   const store = openStore(config);
-  const blobs = new DiskBlobStore(join(dataDir, 'blobs'));
+  const blobs = openBlobs(config);
   const metrics = new Metrics(store);
   const clock = systemClock;
   let pool: WorkerPool | null = null;
@@ -85,6 +99,13 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
   let secrets: SecretBox;
   try {
     await mkdir(dataDir, { recursive: true });
+    if (config.databaseUrl && !config.secretsKey && !config.secretsKeyFile) {
+      throw new HangarError(
+        ErrorCode.ConfigInvalid,
+        'with HANGAR_DATABASE_URL every node must share one secrets master key: set HANGAR_SECRETS_KEY (or HANGAR_SECRETS_KEY_FILE) on every API node and worker (`openssl rand -base64 32`)',
+        500,
+      );
+    }
     secrets = loadMasterKey({ secretsKey: config.secretsKey, secretsKeyFile: config.secretsKeyFile, dataDir });
   } catch (err) {
     await store.close();

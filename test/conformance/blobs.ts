@@ -1,4 +1,4 @@
-/** BlobStore behaviour, for every backend (disk now, S3 later). */
+/** BlobStore behaviour, for every backend (disk, S3). */
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import type { BlobStore } from '../../src/blobs/index.ts';
@@ -29,6 +29,14 @@ export function describeBlobStore(name: string, make: () => Promise<BlobStore>):
       await blobs.deletePrefix('tasks/a');
       assert.deepEqual(await blobs.list('tasks/a'), []);
       assert.deepEqual(await blobs.list('tasks'), ['tasks/b/1/z']);
+    });
+
+    it('treats a prefix as a path: tasks/a holds tasks/a/x, not tasks/ab/x', async () => {
+      await blobs.put('tasks/a/x', '1');
+      await blobs.put('tasks/ab/x', '2');
+      assert.deepEqual(await blobs.list('tasks/a'), ['tasks/a/x']);
+      await blobs.deletePrefix('tasks/a');
+      assert.equal((await blobs.get('tasks/ab/x'))?.toString(), '2');
     });
 
     it('passes its health check', async () => {

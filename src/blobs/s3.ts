@@ -1,0 +1,111 @@
+/**
+ * BlobStore on S3 or any S3-compatible server (MinIO, Ceph RGW, R2, s3rver...): one bucket,
+ * keys under an optional prefix. Path-style addressing for servers that do not do virtual
+ * hosts. Credentials come from the options or the SDK's usual chain (AWS_* variables, profile,
+ * instance role).
+ */
+import { randomUUID } from 'node:crypto';
+import {
+  DeleteObjectCommand,
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  NoSuchKey,
+  PutObjectCommand,
+  S3Client,
+  type S3ClientConfig,
+} from '@aws-sdk/client-s3';
+import type { BlobStore } from './types.ts';
+
+export interface S3BlobStoreOptions {
+  bucket: string;
+  /** Key prefix inside the bucket ('' = the bucket's root). */
+  prefix?: string;
+  region?: string;
+  /** For S3-compatible servers, e.g. http://127.0.0.1:9000. */
+  endpoint?: string;
+  /** Bucket in the path (http://host/bucket/key) instead of the host name. */
+  forcePathStyle?: boolean;
+  accessKeyId?: string;
+  secretAccessKey?: string;
+}
+
+export class S3BlobStore implements BlobStore {
+  private readonly s3: S3Client;
+  private readonly bucket: string;
+  private readonly prefix: string;
+
+  constructor(o: S3BlobStoreOptions) {
+    const config: S3ClientConfig = {
+      region: o.region ?? 'us-east-1',
+      endpoint: o.endpoint,
+      forcePathStyle: o.forcePathStyle ?? Boolean(o.endpoint),
+    };
+    if (o.accessKeyId && o.secretAccessKey) config.credentials = { accessKeyId: o.accessKeyId, secretAccessKey: o.secretAccessKey };
+    this.s3 = new S3Client(config);
+    this.bucket = o.bucket;
+    this.prefix = o.prefix ? o.prefix.replace(/\/*$/, '/') : '';
+  }
+
+  private key(key: string): string {
+    if (key.split('/').some((part) => part === '..' || part === '.')) throw new Error(`blob key escapes the store: ${key}`);
+    return this.prefix + key;
+  }
+
+  async put(key: string, data: Buffer | string): Promise<void> {
+    await this.s3.send(new PutObjectCommand({ Bucket: this.bucket, Key: this.key(key), Body: data }));
+  }
+
+  async get(key: string): Promise<Buffer | null> {
+    try {
+      const res = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.key(key) }));
+      return res.Body ? Buffer.from(await res.Body.transformToByteArray()) : Buffer.alloc(0);
+    } catch (err) {
+      if (err instanceof NoSuchKey || (err as { name?: string }).name === 'NoSuchKey') return null;
+      throw err;
+    }
+  }
+
+  /** Keys under `prefix` as a path: `tasks/a` holds `tasks/a/x`, not `tasks/ab/x` (as on disk). */
+  async list(prefix: string): Promise<string[]> {
+    const out: string[] = [];
+    for await (const keys of this.pages(prefix)) out.push(...keys.map((k) => k.slice(this.prefix.length)));
+    return out.sort();
+  }
+
+  async deletePrefix(prefix: string): Promise<void> {
+    for await (const keys of this.pages(prefix)) {
+      if (keys.length === 1) await this.s3.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: keys[0] }));
+      else if (keys.length > 0) {
+        await this.s3.send(new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: keys.map((Key) => ({ Key })), Quiet: true } }));
+      }
+    }
+  }
+
+  /** Full object keys under a path prefix, a page (≤ 1,000) at a time. */
+  private async *pages(prefix: string): AsyncGenerator<string[]> {
+    const p = prefix === '' ? this.prefix : this.key(prefix).replace(/\/*$/, '/');
+    let token: string | undefined;
+    do {
+      const res = await this.s3.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: p, ContinuationToken: token }));
+      yield (res.Contents ?? []).map((c) => c.Key!).filter(Boolean);
+      token = res.IsTruncated ? res.NextContinuationToken : undefined;
+    } while (token);
+  }
+
+  async check(): Promise<boolean> {
+    const key = `_health/${randomUUID()}`;
+    try {
+      await this.put(key, 'ok');
+      const back = await this.get(key);
+      await this.s3.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.key(key) }));
+      return back?.toString() === 'ok';
+    } catch {
+      return false;
+    }
+  }
+
+  async close(): Promise<void> {
+    this.s3.destroy();
+  }
+}

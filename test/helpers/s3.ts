@@ -1,0 +1,51 @@
+/** A real S3-protocol server (s3rver, in its own process) on a free port, with a bucket, for S3 tests. */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { S3BlobStoreOptions } from '../../src/blobs/index.ts';
+
+export interface TestS3 {
+  endpoint: string;
+  /** Options of an S3BlobStore on the test bucket (s3rver's fixed credentials). */
+  options: S3BlobStoreOptions;
+  /** HANGAR_* variables of a platform storing blobs there. */
+  env: Record<string, string>;
+  close(): Promise<void>;
+}
+
+const SERVER = fileURLToPath(new URL('./s3-server.ts', import.meta.url));
+
+export async function startS3(bucket = 'hangar-test'): Promise<TestS3> {
+  const directory = mkdtempSync(join(tmpdir(), 'hangar-s3-'));
+  const child = spawn(process.execPath, ['--openssl-legacy-provider', '--disable-warning=ExperimentalWarning', SERVER, directory, bucket], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  const port = await new Promise<number>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d;
+      const m = /port=(\d+)/.exec(out);
+      if (m) resolve(Number(m[1]));
+    });
+    child.once('exit', (code) => reject(new Error(`s3rver exited (${code}) before listening`)));
+  });
+  const endpoint = `http://127.0.0.1:${port}`;
+  const options: S3BlobStoreOptions = { bucket, endpoint, region: 'us-east-1', forcePathStyle: true, accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
+  return {
+    endpoint,
+    options,
+    env: {
+      HANGAR_S3_BUCKET: bucket,
+      HANGAR_S3_ENDPOINT: endpoint,
+      HANGAR_S3_REGION: 'us-east-1',
+      HANGAR_S3_ACCESS_KEY_ID: 'S3RVER',
+      HANGAR_S3_SECRET_ACCESS_KEY: 'S3RVER',
+    },
+    async close() {
+      child.kill('SIGTERM');
+      await exited;
+      rmSync(directory, { recursive: true, force: true });
+    },
+  };
+}
