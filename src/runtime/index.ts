@@ -19,6 +19,7 @@ import { createLogger, type Logger } from '../log/index.ts';
 import { Metrics } from '../metrics/index.ts';
 import { loadMasterKey, type SecretBox } from '../secrets/index.ts';
 import { SqliteStore, systemClock, type Store } from '../store/index.ts';
+import { PostgresStore } from '../store/postgres/index.ts';
 import { Maintenance, WorkerPool } from '../worker/index.ts';
 
 export interface Roles {
@@ -54,13 +55,11 @@ export function sandboxSetup(config: Config, where: Pick<SandboxSetup, 'networkT
   };
 }
 
-export function openStore(config: Config): Store {
-  const dataDir = resolve(config.dataDir);
-  return new SqliteStore({
-    path: join(dataDir, 'hangar.db'),
-    synchronous: config.sqliteSynchronous,
-    retry: { baseMs: config.retryBaseMs, maxMs: config.retryMaxMs },
-  });
+/** PostgreSQL when a database URL is configured (scale-out), else SQLite in the data directory. */
+export async function openStore(config: Config): Promise<Store> {
+  const retry = { baseMs: config.retryBaseMs, maxMs: config.retryMaxMs };
+  if (config.databaseUrl) return PostgresStore.open({ url: config.databaseUrl, schema: config.databaseSchema, retry });
+  return new SqliteStore({ path: join(resolve(config.dataDir), 'hangar.db'), synchronous: config.sqliteSynchronous, retry });
 }
 
 /** S3 when a bucket is configured (scale-out), else the data directory. */
@@ -86,7 +85,7 @@ export interface PlatformOptions {
 export async function startPlatform(config: Config, roles: Roles, opts: PlatformOptions = {}): Promise<Platform> {
   const log = opts.log ?? createLogger(config.logLevel);
   const dataDir = resolve(config.dataDir);
-  const store = openStore(config);
+  const store = await openStore(config);
   const blobs = openBlobs(config);
   const metrics = new Metrics(store);
   const clock = systemClock;

@@ -46,13 +46,14 @@ export function decideFinish(
 }
 
 /** A lease that ran out or whose worker vanished counts as a failed, retryable attempt
- *  (as an SQS message whose visibility timeout expires), retried at once. */
-export function decideExpiry(task: AttemptState, failure: TaskFailure): AttemptEnd {
+ *  (as an SQS message whose visibility timeout expires), retried at once: ready from `now`
+ *  (not from 0, which priority aging would read as a task waiting since 1970). */
+export function decideExpiry(task: AttemptState, failure: TaskFailure, now: number): AttemptEnd {
   if (task.cancelRequested) {
     return { status: 'CANCELLED', runAfter: null, deadLettered: false, final: true, reason: 'cancelled; ' + failure.message };
   }
   if (task.attempt < task.attemptLimit) {
-    return { status: 'PENDING', runAfter: 0, deadLettered: false, final: false, reason: reasonOf(failure) };
+    return { status: 'PENDING', runAfter: now, deadLettered: false, final: false, reason: reasonOf(failure) };
   }
   return { status: 'FAILED', runAfter: null, deadLettered: true, final: true, reason: reasonOf(failure) };
 }

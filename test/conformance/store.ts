@@ -144,6 +144,9 @@ export function describeStore(name: string, makeStore: MakeStore): void {
       assert.equal((await store.reap(3_600_000)).expired, 0);
       clock.advance(1);
       assert.equal((await store.reap(3_600_000)).expired, 1);
+      const back = await store.get(t.id);
+      assert.equal(back?.runAfter, clock.now(), 'ready from the reap, not from the epoch');
+      assert.equal(await store.age(60_000), 0, 'so aging does not treat it as 50 years old');
       const [second] = await store.claim({ workerId: 'w2', limit: 1 });
       assert.equal(second.task.id, t.id);
       assert.equal(second.attempt, 2);

@@ -42,10 +42,9 @@ import {
   type TaskStatus,
   type WorkerInfo,
   type WorkerRecord,
-  queueTypeOf,
 } from '../types.ts';
 import { migrate } from './migrate.ts';
-import { auditFromRow, historyFromRow, keyFromRow, secretFromRow, strOrNull, taskFromRow, type Row } from './row.ts';
+import { auditFromRow, decodeCursor, depthFromRow, encodeCursor, historyFromRow, keyFromRow, secretFromRow, workerFromRow, strOrNull, taskFromRow, type Row } from '../row.ts';
 import * as SQL from './sql.ts';
 import { walSync, type WalSync } from './wal-sync.ts';
 import { WriteBatch } from './write-batch.ts';
@@ -499,7 +498,7 @@ export class SqliteStore implements Store {
         const failure: TaskFailure = lost
           ? { code: 'WORKER_LOST', message: `worker ${cur.workerId} stopped heartbeating`, retryable: true }
           : { code: 'LEASE_EXPIRED', message: `lease of attempt ${cur.attempt} expired`, retryable: true };
-        const end = decideExpiry(cur, failure);
+        const end = decideExpiry(cur, failure, now);
         this.endAttempt({ ...cur, runAfter: now }, end, now, failure, null);
       }
       this.stmt('DELETE FROM workers WHERE last_seen < ?').run(now - workerStaleMs);
@@ -545,14 +544,7 @@ export class SqliteStore implements Store {
 
   async liveWorkers(staleMs: number): Promise<WorkerRecord[]> {
     const rows = this.stmt('SELECT * FROM workers WHERE last_seen >= ? ORDER BY started_at').all(this.clock.now() - staleMs) as Row[];
-    return rows.map((r) => ({
-      id: String(r.id),
-      host: String(r.host),
-      pid: Number(r.pid),
-      concurrency: Number(r.concurrency),
-      startedAt: Number(r.started_at),
-      lastSeen: Number(r.last_seen),
-    }));
+    return rows.map(workerFromRow);
   }
 
   async queueDepths(): Promise<QueueDepth[]> {
@@ -560,13 +552,7 @@ export class SqliteStore implements Store {
       `SELECT queue, priority, sum(status = 'PENDING') AS pending, sum(status = 'RUNNING') AS running
        FROM tasks WHERE status IN ('PENDING', 'RUNNING') GROUP BY queue, priority ORDER BY queue, priority DESC`,
     ).all() as Row[];
-    return rows.map((r) => ({
-      queue: String(r.queue),
-      priority: Number(r.priority),
-      queueType: queueTypeOf(Number(r.priority)),
-      pending: Number(r.pending),
-      running: Number(r.running),
-    }));
+    return rows.map(depthFromRow);
   }
 
   async counts(): Promise<StatusCounts> {
@@ -634,15 +620,4 @@ export class SqliteStore implements Store {
     this.wake.removeAllListeners();
     this.db.close();
   }
-}
-
-function encodeCursor(seq: number): string {
-  return Buffer.from(`s:${seq}`).toString('base64url');
-}
-
-function decodeCursor(cursor: string): number {
-  const raw = Buffer.from(cursor, 'base64url').toString();
-  const m = /^s:(\d+)$/.exec(raw);
-  if (!m) throw new HangarError(ErrorCode.InvalidCursor, 'cursor is not one this API returned', 400);
-  return Number(m[1]);
 }

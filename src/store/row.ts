@@ -1,5 +1,6 @@
-/** Maps a tasks row (snake_case, JSON in TEXT columns) to the Task model. */
-import { queueTypeOf, type ApiKey, type AuditEntry, type HistoryEntry, type KeyScope, type SecretRecord, type Task, type TaskStatus } from '../types.ts';
+/** Maps rows of every backend (snake_case, JSON as text, times as numbers) to the model. */
+import { ErrorCode, HangarError } from '../errors/index.ts';
+import { queueTypeOf, type ApiKey, type AuditEntry, type HistoryEntry, type KeyScope, type QueueDepth, type SecretRecord, type Task, type TaskStatus, type WorkerRecord } from './types.ts';
 
 export type Row = Record<string, unknown>;
 
@@ -89,4 +90,32 @@ export function auditFromRow(r: Row): AuditEntry {
     outcome: String(r.outcome),
     detail: json(r.detail, null),
   };
+}
+
+export function workerFromRow(r: Row): WorkerRecord {
+  return {
+    id: String(r.id),
+    host: String(r.host),
+    pid: Number(r.pid),
+    concurrency: Number(r.concurrency),
+    startedAt: Number(r.started_at),
+    lastSeen: Number(r.last_seen),
+  };
+}
+
+/** A (queue, priority) row of pending and running counts. */
+export function depthFromRow(r: Row): QueueDepth {
+  return { queue: String(r.queue), priority: Number(r.priority), queueType: queueTypeOf(Number(r.priority)), pending: Number(r.pending), running: Number(r.running) };
+}
+
+/** List cursors: an opaque token for "rows before this seq (or id)". */
+export function encodeCursor(seq: number): string {
+  return Buffer.from(`s:${seq}`).toString('base64url');
+}
+
+export function decodeCursor(cursor: string): number {
+  const raw = Buffer.from(cursor, 'base64url').toString();
+  const m = /^s:(\d+)$/.exec(raw);
+  if (!m) throw new HangarError(ErrorCode.InvalidCursor, 'cursor is not one this API returned', 400);
+  return Number(m[1]);
 }

@@ -1,0 +1,906 @@
+/**
+ * The scale-out Store: PostgreSQL through a connection pool, shared by any number of API and
+ * worker processes. Claims lease with FOR UPDATE SKIP LOCKED, so concurrent claimers never wait
+ * on each other's rows; wake-ups cross processes with LISTEN/NOTIFY. It behaves as the SQLite
+ * store does, and shares its decisions (transitions.ts) and row mapping (row.ts: this
+ * pool hands JSON columns back as text and BIGINTs as numbers, as node:sqlite does). Every time
+ * comes from the injected clock, never the database's now().
+ */
+import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import pg from 'pg';
+import { ErrorCode, HangarError } from '../../errors/index.ts';
+import { auditFromRow, decodeCursor, depthFromRow, encodeCursor, historyFromRow, keyFromRow, secretFromRow, workerFromRow, taskFromRow, type Row } from '../row.ts';
+import { decideExpiry, decideFinish, type AttemptEnd } from '../transitions.ts';
+import {
+  systemClock,
+  type ApiKey,
+  type AttemptRef,
+  type AuditEntry,
+  type AuditFilter,
+  type CancelResult,
+  type ClaimOptions,
+  type Clock,
+  type Finished,
+  type HeartbeatResult,
+  type HistoryEntry,
+  type Lease,
+  type ListFilter,
+  type LocalTaker,
+  type NewApiKey,
+  type NewAuditEntry,
+  type NewTask,
+  type Outcome,
+  type Page,
+  type QueueDepth,
+  type ReapResult,
+  type RetryPolicy,
+  type SecretRecord,
+  type StatusCounts,
+  type Store,
+  type StoreCapabilities,
+  type SubmitResult,
+  type Task,
+  type TaskFailure,
+  type TaskStatus,
+  type WorkerInfo,
+  type WorkerRecord,
+} from '../types.ts';
+import { migrate } from './migrate.ts';
+
+export interface PostgresStoreOptions {
+  /** Connection URL, e.g. postgres://hangar@db:5432/hangar. */
+  url: string;
+  /** Schema holding the tables (created and migrated on start): a lower-case identifier of at
+   *  most 50 characters. Default 'public'. */
+  schema?: string;
+  clock?: Clock;
+  random?: () => number;
+  retry?: RetryPolicy;
+  /** Connections in the pool (default 10), plus one for LISTEN once someone subscribes. */
+  poolSize?: number;
+}
+
+// Statements. Parameters are positional ($n) and listed above each one; snake_case here,
+// camelCase in TypeScript.
+
+/** id, command, args, shell, queue, priority, user_id, timeout_s, visibility_timeout_s,
+ *  max_attempts, attempt_limit, idempotency_key, request_hash, resources, env, metadata,
+ *  created_at (also run_after and the history row's time), network, image, fair_rank, secrets.
+ *  With its 'submitted' history row. */
+const INSERT_TASK = `
+WITH t AS (
+  INSERT INTO tasks (id, command, args, shell, queue, priority, user_id, timeout_s, visibility_timeout_s,
+    max_attempts, attempt_limit, idempotency_key, request_hash, resources, env, metadata, status, created_at, run_after,
+    network, image, fair_rank, eff_priority, secrets)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, 'PENDING', $17, $17,
+    $18, $19, $20, $6, $21)
+  RETURNING *),
+history AS (
+  INSERT INTO task_history (task_id, at, status, attempt, worker_id, reason)
+  SELECT id, created_at, 'PENDING', 0, NULL, 'submitted' FROM t)
+SELECT * FROM t`;
+
+/** As INSERT_TASK, then worker_id ($22): a task handed to a local worker as it is submitted
+ *  (direct dispatch), inserted RUNNING, attempt 1, leased from created_at; with both history
+ *  rows, and the fair clock advanced to its rank as a claim would. */
+const INSERT_TASK_LEASED = `
+WITH t AS (
+  INSERT INTO tasks (id, command, args, shell, queue, priority, user_id, timeout_s, visibility_timeout_s,
+    max_attempts, attempt_limit, idempotency_key, request_hash, resources, env, metadata, status, created_at, run_after,
+    network, image, fair_rank, eff_priority, secrets, attempt, worker_id, started_at, lease_expires_at)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, 'RUNNING', $17, $17,
+    $18, $19, $20, $6, $21, 1, $22, $17, $17::bigint + $9::integer * 1000)
+  RETURNING *),
+history AS (
+  INSERT INTO task_history (task_id, at, status, attempt, worker_id, reason)
+  VALUES ($1, $17, 'PENDING', 0, NULL, 'submitted'), ($1, $17, 'RUNNING', 1, $22, 'handed to an idle worker at submit')),
+clock AS (UPDATE fair_clock SET rank = $20 WHERE id = 1 AND rank < $20)
+SELECT * FROM t`;
+
+/** user ('' for none): the fair-share rank of the user's new task, one more than the larger
+ *  of the fair clock and the user's last rank, recorded as the user's last rank. One statement,
+ *  so two submits of one user cannot read the same last rank. */
+const NEXT_RANK = `
+INSERT INTO fair_users (user_id, last_rank) VALUES ($1, (SELECT rank FROM fair_clock WHERE id = 1) + 1)
+ON CONFLICT (user_id) DO UPDATE SET last_rank = greatest(fair_users.last_rank, (SELECT rank FROM fair_clock WHERE id = 1)) + 1
+RETURNING last_rank AS r`;
+
+/** Is a task ready that a claim would take before a new one of priority $1 and rank $3? (now $2) */
+const READY_AHEAD = `
+SELECT 1 FROM tasks WHERE status = 'PENDING' AND run_after <= $2
+  AND (eff_priority > $1 OR (eff_priority = $1 AND fair_rank <= $3)) LIMIT 1`;
+
+/** user_id ('' for none), idempotency_key */
+const SELECT_BY_IDEMPOTENCY = `SELECT * FROM tasks WHERE coalesce(user_id, '') = $1 AND idempotency_key = $2`;
+
+/** id */
+const SELECT_TASK = `SELECT * FROM tasks WHERE id = $1`;
+const SELECT_TASK_FOR_UPDATE = `SELECT * FROM tasks WHERE id = $1 FOR UPDATE`;
+
+/** id, attempt: the running attempt, locked, or nothing if the attempt is stale. */
+const SELECT_RUNNING_ATTEMPT = `SELECT * FROM tasks WHERE id = $1 AND attempt = $2 AND status = 'RUNNING' FOR UPDATE`;
+
+/** task_id, at, status, attempt, worker_id, reason */
+const INSERT_HISTORY = `INSERT INTO task_history (task_id, at, status, attempt, worker_id, reason) VALUES ($1, $2, $3, $4, $5, $6)`;
+
+/** The end of every claim statement: lease the rows of `picked` to worker $1 at now $2, write
+ *  their history rows, and advance the fair clock to the highest rank leased. In the claim's one
+ *  statement, so the clock row, which every claim updates, is held only for its commit. */
+const LEASE_PICKED = `
+claimed AS (
+  UPDATE tasks t SET status = 'RUNNING', attempt = t.attempt + 1, worker_id = $1::text, started_at = $2::bigint,
+    lease_expires_at = $2::bigint + t.visibility_timeout_s * 1000
+  FROM picked WHERE t.seq = picked.seq
+  RETURNING t.*),
+history AS (
+  INSERT INTO task_history (task_id, at, status, attempt, worker_id, reason)
+  SELECT id, $2, 'RUNNING', attempt, $1, NULL FROM claimed),
+clock AS (
+  UPDATE fair_clock SET rank = top.rank FROM (SELECT max(fair_rank) AS rank FROM claimed) top
+  WHERE fair_clock.id = 1 AND fair_clock.rank < top.rank)
+SELECT * FROM claimed`;
+
+/** worker_id, now (started_at, lease base and run_after bound), limit. Highest (effective,
+ *  aged) priority first, then fair share between users (fair_rank), then FIFO (seq); rows
+ *  another claim holds are skipped, not waited for. RETURNING does not keep this order. */
+const CLAIM_ANY = `
+WITH picked AS (
+  SELECT seq FROM tasks WHERE status = 'PENDING' AND run_after <= $2
+  ORDER BY eff_priority DESC, fair_rank, seq LIMIT $3 FOR UPDATE SKIP LOCKED),
+${LEASE_PICKED}`;
+
+/** As CLAIM_ANY, restricted to the queues in the array $4. */
+const CLAIM_QUEUES = `
+WITH picked AS (
+  SELECT seq FROM tasks WHERE status = 'PENDING' AND run_after <= $2 AND queue = ANY($4::text[])
+  ORDER BY eff_priority DESC, fair_rank, seq LIMIT $3 FOR UPDATE SKIP LOCKED),
+${LEASE_PICKED}`;
+
+/** worker_id, now, seqs: lease exactly these tasks (locked by READY_CANDIDATES). */
+const CLAIM_SEQS = `
+WITH picked AS (SELECT seq FROM tasks WHERE seq = ANY($3::bigint[]) AND status = 'PENDING'),
+${LEASE_PICKED}`;
+
+/** now, limit, users at their running limit, queues (null for all): ready tasks in claim order,
+ *  locked, for a claim that enforces a per-user running limit (the caller picks within it). */
+const READY_CANDIDATES = `
+SELECT seq, user_id FROM tasks WHERE status = 'PENDING' AND run_after <= $1
+  AND coalesce(user_id, '') <> ALL($3::text[]) AND ($4::text[] IS NULL OR queue = ANY($4::text[]))
+ORDER BY eff_priority DESC, fair_rank, seq LIMIT $2 FOR UPDATE SKIP LOCKED`;
+
+/** First key of the per-user limits' advisory lock ('hgr' 2); the second is the schema's hash. */
+const USER_LIMITS_LOCK = 0x68677202;
+
+/** USER_LIMITS_LOCK, schema: serializes what counts RUNNING tasks per user before leasing
+ *  (limited claims and hand-offs), so two of them cannot both take a user's last slot. Held
+ *  until commit. */
+const LOCK_USER_LIMITS = `SELECT pg_advisory_xact_lock($1, hashtext($2))`;
+
+/** RUNNING tasks per user ('' for none). */
+const RUNNING_BY_USER = `SELECT coalesce(user_id, '') AS u, count(*) AS n FROM tasks WHERE status = 'RUNNING' GROUP BY user_id`;
+
+/** user_id (null for none): that user's RUNNING tasks. */
+const COUNT_RUNNING_OF = `SELECT count(*) AS n FROM tasks WHERE status = 'RUNNING' AND user_id IS NOT DISTINCT FROM $1::text`;
+
+/** user_id, max: a user's PENDING and RUNNING tasks, each counted up to max (partial indexes). */
+const USER_LOAD = `
+SELECT (SELECT count(*) FROM (SELECT 1 FROM tasks WHERE user_id = $1 AND status = 'PENDING' LIMIT $2) p) AS pending,
+       (SELECT count(*) FROM (SELECT 1 FROM tasks WHERE user_id = $1 AND status = 'RUNNING' LIMIT $2) r) AS running`;
+
+/** now, worker_id, task ids, attempts (the last two in step): refresh the worker's liveness and
+ *  extend the leases it still holds; returns those. */
+const EXTEND_LEASES = `
+WITH seen AS (UPDATE workers SET last_seen = $1 WHERE id = $2)
+UPDATE tasks t SET lease_expires_at = $1 + t.visibility_timeout_s * 1000
+FROM unnest($3::text[], $4::integer[]) AS a(id, attempt)
+WHERE t.id = a.id AND t.attempt = a.attempt AND t.worker_id = $2 AND t.status = 'RUNNING'
+RETURNING t.id, t.attempt, t.cancel_requested`;
+
+/** status, completed_at, dead_lettered, summary, failure, result_key, stdout_key, stderr_key,
+ *  id, attempt, result, reason. A final outcome whose effect does not depend on the row
+ *  (success, timeout, cancel), fenced by attempt, with its history row; no row written means
+ *  the attempt was stale. */
+const FINISH_FENCED = `
+WITH done AS (
+  UPDATE tasks SET status = $1, completed_at = $2, lease_expires_at = NULL, dead_lettered = $3, summary = $4,
+    failure = $5, result_key = $6, stdout_key = $7, stderr_key = $8, result = $11
+  WHERE id = $9 AND attempt = $10 AND status = 'RUNNING'
+  RETURNING worker_id)
+INSERT INTO task_history (task_id, at, status, attempt, worker_id, reason)
+SELECT $9, $2, $1, $10, worker_id, $12 FROM done`;
+
+/** status, completed_at, run_after, dead_lettered, summary, failure, result, result_key,
+ *  stdout_key, stderr_key, id, now, worker_id and reason of the history row. worker_id is kept:
+ *  it names the last worker. */
+const END_ATTEMPT = `
+WITH t AS (
+  UPDATE tasks SET status = $1, completed_at = $2, run_after = $3, lease_expires_at = NULL, dead_lettered = $4,
+    summary = $5, failure = $6, result = $7, result_key = $8, stdout_key = $9, stderr_key = $10
+  WHERE id = $11
+  RETURNING *),
+history AS (
+  INSERT INTO task_history (task_id, at, status, attempt, worker_id, reason)
+  SELECT id, $12, status, attempt, $13, $14 FROM t)
+SELECT * FROM t`;
+
+/** now, id: give a leased attempt back. The attempt number stays (fencing needs it monotonic);
+ *  the budget grows back by one. */
+const RELEASE = `
+UPDATE tasks SET status = 'PENDING', worker_id = NULL, lease_expires_at = NULL, run_after = $1,
+  attempt_limit = attempt_limit + 1 WHERE id = $2`;
+
+/** stale-worker cutoff: forget workers not seen since; returns their ids. First in a reap, so
+ *  a reap takes worker rows before task rows, in the order a heartbeat does. */
+const DELETE_STALE_WORKERS = `DELETE FROM workers WHERE last_seen < $1 RETURNING id`;
+
+/** now, stale workers: leases past their time or held by those workers, locked; rows another
+ *  reaper holds are skipped. */
+const SELECT_EXPIRED = `
+SELECT * FROM tasks WHERE status = 'RUNNING' AND (lease_expires_at <= $1 OR worker_id = ANY($2::text[]))
+FOR UPDATE SKIP LOCKED`;
+
+/** now, id */
+const REDRIVE = `
+UPDATE tasks SET status = 'PENDING', dead_lettered = false, cancel_requested = false, completed_at = NULL,
+  worker_id = NULL, run_after = $1, attempt_limit = attempt + max_attempts WHERE id = $2 RETURNING *`;
+
+/** now, id */
+const CANCEL_PENDING = `UPDATE tasks SET status = 'CANCELLED', completed_at = $1, cancel_requested = true WHERE id = $2 RETURNING *`;
+
+/** id, max: PENDING tasks that task waits behind, counted up to max; 0 for an unknown task.
+ *  Tasks in backoff count as ahead, a slight overestimate. */
+const COUNT_AHEAD = `
+SELECT count(*) AS n FROM (
+  SELECT 1 FROM tasks me JOIN tasks a ON a.status = 'PENDING'
+    AND (a.eff_priority > me.eff_priority OR (a.eff_priority = me.eff_priority
+      AND (a.fair_rank < me.fair_rank OR (a.fair_rank = me.fair_rank AND a.seq < me.seq))))
+  WHERE me.id = $1 LIMIT $2) ahead`;
+
+/** now, step ms: each ready PENDING task's effective priority becomes its priority plus one per
+ *  step it has waited since it became ready, up to 10. Rows a claim holds are left for next time. */
+const AGE_PRIORITIES = `
+UPDATE tasks SET eff_priority = least(10, priority + ($1::bigint - run_after) / $2::bigint)
+WHERE seq IN (
+  SELECT seq FROM tasks WHERE status = 'PENDING' AND eff_priority < 10
+    AND run_after <= $1::bigint - $2::bigint AND eff_priority < least(10, priority + ($1::bigint - run_after) / $2::bigint)
+  FOR UPDATE SKIP LOCKED)`;
+
+/** window start, sample: the latest completions, at most `sample` of them. */
+const FINISHED_SINCE = `
+SELECT count(*) AS n, min(completed_at) AS oldest, avg(completed_at - started_at) AS avg FROM (
+  SELECT completed_at, started_at FROM tasks WHERE completed_at >= $1 ORDER BY completed_at DESC LIMIT $2) recent`;
+
+/** cutoff, limit: delete finished tasks completed before the cutoff, and their history. */
+const PURGE_FINISHED = `
+WITH gone AS (
+  DELETE FROM tasks WHERE seq IN (
+    SELECT seq FROM tasks WHERE completed_at < $1 AND status IN ('SUCCESS', 'FAILED', 'TIMEOUT', 'CANCELLED') LIMIT $2)
+  RETURNING id),
+history AS (DELETE FROM task_history WHERE task_id IN (SELECT id FROM gone))
+SELECT id FROM gone`;
+
+/** channel, payload (the sending store's id). Delivered when the transaction commits. */
+const NOTIFY = `SELECT pg_notify($1, $2)`;
+
+/** Parameters of entries to append, one array per column, in step. Ids follow the array order. */
+const APPEND_AUDIT = `
+INSERT INTO audit_log (at, actor, key_id, action, target, source, outcome, detail)
+SELECT at, actor, key_id, action, target, source, outcome, detail
+FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::jsonb[])
+  WITH ORDINALITY AS e(at, actor, key_id, action, target, source, outcome, detail, n)
+ORDER BY n`;
+
+/** user_id, name, ciphertext, now. `created`: the row is new (xmax is 0 for a fresh insert). */
+const PUT_SECRET = `
+INSERT INTO secrets (user_id, name, ciphertext, created_at, updated_at) VALUES ($1, $2, $3, $4, $4)
+ON CONFLICT (user_id, name) DO UPDATE SET ciphertext = excluded.ciphertext, updated_at = excluded.updated_at
+RETURNING *, (xmax = 0) AS created`;
+
+/** BIGINT as a number (times are ms since the epoch), JSON as its text (row.ts parses it, and
+ *  `result` is kept as text); the rest as pg's defaults. */
+const TYPES: pg.CustomTypesConfig = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
+    if (oid === pg.types.builtins.INT8) return Number;
+    if (oid === pg.types.builtins.JSON || oid === pg.types.builtins.JSONB) return (text: string) => text;
+    return pg.types.getTypeParser(oid, format);
+  }) as typeof pg.types.getTypeParser,
+};
+
+/** A transaction on one pooled connection. */
+interface Tx {
+  query(sql: string, params?: unknown[]): Promise<Row[]>;
+  /** Runs once the transaction has ended, committed or not. */
+  onEnd(fn: (committed: boolean) => void): void;
+}
+
+export class PostgresStore implements Store {
+  readonly capabilities: StoreCapabilities = { crossProcessWakeups: true };
+  private readonly pool: pg.Pool;
+  private readonly connection: pg.ClientConfig;
+  private readonly schema: string;
+  private readonly channel: string;
+  /** Payload of this store's notifications, so its own LISTEN ignores them (it woke locally). */
+  private readonly instance = randomUUID();
+  private readonly migrated: Promise<void>;
+  private readonly clock: Clock;
+  private readonly random: () => number;
+  private readonly retry: RetryPolicy;
+  private readonly wake = new EventEmitter();
+  private readonly takers: LocalTaker[] = [];
+  private listener: pg.Client | null = null;
+  private closed = false;
+
+  constructor(opts: PostgresStoreOptions) {
+    const schema = opts.schema ?? 'public';
+    if (!/^[a-z_][a-z0-9_]{0,49}$/.test(schema)) {
+      throw new Error(`schema '${schema}' is not a lower-case identifier of at most 50 characters`);
+    }
+    this.schema = schema;
+    this.channel = `hangar_ready_${schema}`;
+    this.connection = { connectionString: opts.url, options: `-c search_path=${schema}`, types: TYPES };
+    this.pool = new pg.Pool({ ...this.connection, max: opts.poolSize ?? 10 });
+    // An idle connection that breaks is dropped from the pool; the next query opens another.
+    this.pool.on('error', () => {});
+    this.clock = opts.clock ?? systemClock;
+    this.random = opts.random ?? Math.random;
+    this.retry = opts.retry ?? { baseMs: 1000, maxMs: 300_000 };
+    this.wake.setMaxListeners(0);
+    this.migrated = migrate(this.pool, schema, this.clock.now());
+    // Not unhandled: every query awaits it and reports the failure.
+    this.migrated.catch(() => {});
+  }
+
+  /** A store whose schema is migrated: fails here, not on the first call, if the database is not usable. */
+  static async open(opts: PostgresStoreOptions): Promise<PostgresStore> {
+    const store = new PostgresStore(opts);
+    try {
+      await store.migrated;
+    } catch (err) {
+      await store.close();
+      throw err;
+    }
+    return store;
+  }
+
+  private async query(sql: string, params?: unknown[]): Promise<pg.QueryResult<Row>> {
+    await this.migrated;
+    return this.pool.query<Row>(sql, params);
+  }
+
+  private async rows(sql: string, params?: unknown[]): Promise<Row[]> {
+    return (await this.query(sql, params)).rows;
+  }
+
+  /** Runs `fn` between BEGIN and COMMIT on one connection; ROLLBACK if it throws. */
+  private async tx<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+    await this.migrated;
+    const client = await this.pool.connect();
+    const ends: ((committed: boolean) => void)[] = [];
+    let committed = false;
+    let broken: Error | undefined;
+    try {
+      await client.query('BEGIN');
+      const out = await fn({ query: async (sql, params) => (await client.query<Row>(sql, params)).rows, onEnd: (f) => ends.push(f) });
+      await client.query('COMMIT');
+      committed = true;
+      return out;
+    } catch (err) {
+      await client.query('ROLLBACK').catch((e: Error) => (broken = e));
+      throw err;
+    } finally {
+      client.release(broken);
+      for (const f of ends) f(committed);
+    }
+  }
+
+  /** Calls the listener when tasks may have become ready, here or in another process. */
+  subscribe(listener: () => void): () => void {
+    this.wake.on('ready', listener);
+    this.listen();
+    return () => this.wake.off('ready', listener);
+  }
+
+  /** Opens the LISTEN connection, once; again a second after it drops while anyone listens
+   *  (waking them then: notifications sent meanwhile are lost). */
+  private listen(): void {
+    if (this.listener || this.closed) return;
+    const client = new pg.Client(this.connection);
+    this.listener = client;
+    const lost = () => {
+      if (this.listener !== client) return;
+      this.listener = null;
+      client.end().catch(() => {});
+      if (this.closed || this.wake.listenerCount('ready') === 0) return;
+      setTimeout(() => {
+        this.listen();
+        this.wakeLocal();
+      }, 1000).unref();
+    };
+    client.on('notification', (n) => {
+      if (n.payload !== this.instance) this.wakeLocal();
+    });
+    client.on('error', lost);
+    client.on('end', lost);
+    client.connect().then(() => client.query(`LISTEN ${this.channel}`)).catch(lost);
+  }
+
+  private wakeLocal(): void {
+    this.wake.emit('ready');
+  }
+
+  /** Wakes other processes when `tx` commits (NOTIFY), and this one's listeners right after. */
+  private async notifyReady(tx: Tx): Promise<void> {
+    await tx.query(NOTIFY, [this.channel, this.instance]);
+    tx.onEnd((committed) => {
+      if (committed) this.wakeLocal();
+    });
+  }
+
+  async submit(t: NewTask): Promise<SubmitResult> {
+    try {
+      return await this.tx((tx) => this.insertTask(tx, t));
+    } catch (err) {
+      // A concurrent submit with the same key committed first: answer as if it had come first.
+      if (t.idempotencyKey && isUniqueViolation(err, 'tasks_idempotency')) return this.tx((tx) => this.insertTask(tx, t));
+      throw err;
+    }
+  }
+
+  private async insertTask(tx: Tx, t: NewTask): Promise<SubmitResult> {
+    if (t.idempotencyKey) {
+      const [existing] = await tx.query(SELECT_BY_IDEMPOTENCY, [t.userId ?? '', t.idempotencyKey]);
+      if (existing) {
+        if (existing.request_hash !== t.requestHash) {
+          throw new HangarError(
+            ErrorCode.IdempotencyConflict,
+            `idempotency key '${t.idempotencyKey}' was already used with a different request`,
+            409,
+            { details: { taskId: existing.id } },
+          );
+        }
+        return { task: taskFromRow(existing), created: false };
+      }
+    }
+    const now = this.clock.now();
+    const [{ r: rank }] = await tx.query(NEXT_RANK, [t.userId ?? '']);
+    const params = [
+      t.id, t.command, t.args ? JSON.stringify(t.args) : null, t.shell, t.queue, t.priority, t.userId,
+      t.timeout, t.visibilityTimeout, t.maxAttempts, t.maxAttempts, t.idempotencyKey, t.requestHash,
+      JSON.stringify(t.resources), JSON.stringify(t.env), JSON.stringify(t.metadata), now, t.network, t.image, rank,
+      t.secrets.length > 0 ? JSON.stringify(t.secrets) : null,
+    ];
+    const handed = await this.handOff(tx, t, now, Number(rank), params);
+    if (handed) return handed;
+    const [row] = await tx.query(INSERT_TASK, params);
+    await this.notifyReady(tx);
+    return { task: taskFromRow(row), created: true };
+  }
+
+  attachTaker(taker: LocalTaker): () => void {
+    this.takers.push(taker);
+    return () => {
+      const i = this.takers.indexOf(taker);
+      if (i >= 0) this.takers.splice(i, 1);
+    };
+  }
+
+  /**
+   * Direct dispatch, inside the submit's transaction: if a local taker has a free slot and no
+   * ready task should run first (priority, then fair share and FIFO, as a claim would order
+   * them), insert the task already leased to it and hand it the lease once the transaction
+   * has committed (null if it did not). The caller sees the task as submitted (PENDING).
+   */
+  private async handOff(tx: Tx, t: NewTask, now: number, rank: number, params: unknown[]): Promise<SubmitResult | null> {
+    const takers = this.takers.filter((k) => !k.queues || k.queues.includes(t.queue));
+    if (takers.length === 0 || (await tx.query(READY_AHEAD, [t.priority, now, rank])).length > 0) return null;
+    let running: number | null = null;
+    for (const taker of takers) {
+      const max = taker.maxRunningPerUser ?? 0;
+      if (max > 0) {
+        if (running === null) {
+          await tx.query(LOCK_USER_LIMITS, [USER_LIMITS_LOCK, this.schema]);
+          running = Number((await tx.query(COUNT_RUNNING_OF, [t.userId]))[0].n);
+        }
+        if (running >= max) continue;
+      }
+      const deliver = taker.offer();
+      if (!deliver) continue;
+      let lease: Lease | null = null;
+      tx.onEnd((committed) => deliver(committed ? lease : null));
+      const [row] = await tx.query(INSERT_TASK_LEASED, [...params, taker.workerId]);
+      const task = taskFromRow(row);
+      lease = { task, attempt: 1, workerId: taker.workerId, expiresAt: task.leaseExpiresAt ?? now };
+      const submitted: Task = { ...task, status: 'PENDING', attempt: 0, workerId: null, startedAt: null, leaseExpiresAt: null };
+      return { task: submitted, created: true, handedOff: true };
+    }
+    return null;
+  }
+
+  async get(id: string): Promise<Task | null> {
+    const [row] = await this.rows(SELECT_TASK, [id]);
+    return row ? taskFromRow(row) : null;
+  }
+
+  async list(f: ListFilter): Promise<Page<Task>> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const param = (v: unknown) => (params.push(v), `$${params.length}`);
+    if (f.status) where.push(`status = ${param(f.status)}`);
+    if (f.userId) where.push(`user_id = ${param(f.userId)}`);
+    if (f.queue) where.push(`queue = ${param(f.queue)}`);
+    if (f.deadLettered !== undefined) where.push(f.deadLettered ? 'dead_lettered' : 'NOT dead_lettered');
+    if (f.after) where.push(`seq < ${param(decodeCursor(f.after))}`);
+    const sql = `SELECT * FROM tasks ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY seq DESC LIMIT ${param(f.limit + 1)}`;
+    const rows = await this.rows(sql, params);
+    const more = rows.length > f.limit;
+    const page = rows.slice(0, f.limit);
+    return { items: page.map(taskFromRow), nextCursor: more ? encodeCursor(Number(page[page.length - 1].seq)) : null };
+  }
+
+  async history(id: string): Promise<HistoryEntry[]> {
+    return (await this.rows('SELECT * FROM task_history WHERE task_id = $1 ORDER BY id', [id])).map(historyFromRow);
+  }
+
+  async claim(o: ClaimOptions): Promise<Lease[]> {
+    if (o.limit <= 0) return [];
+    const now = this.clock.now();
+    const rows =
+      (o.maxRunningPerUser ?? 0) > 0
+        ? await this.tx((tx) => this.claimWithinUserLimits(tx, o, now))
+        : o.queues
+          ? await this.rows(CLAIM_QUEUES, [o.workerId, now, o.limit, o.queues])
+          : await this.rows(CLAIM_ANY, [o.workerId, now, o.limit]);
+    rows.sort((a, b) => Number(b.eff_priority) - Number(a.eff_priority) || Number(a.fair_rank) - Number(b.fair_rank) || Number(a.seq) - Number(b.seq));
+    return rows.map((r) => {
+      const task = taskFromRow(r);
+      return { task, attempt: task.attempt, workerId: o.workerId, expiresAt: task.leaseExpiresAt ?? now };
+    });
+  }
+
+  /**
+   * A claim under a per-user running limit: count RUNNING tasks per user (few: at most the
+   * workers' slots), lock ready tasks in claim order skipping users already at the limit, and
+   * lease those that keep every user within it. Serialized with the other limited claims and
+   * hand-offs (LOCK_USER_LIMITS), so the counts stay true until it commits.
+   */
+  private async claimWithinUserLimits(tx: Tx, o: ClaimOptions, now: number): Promise<Row[]> {
+    const max = o.maxRunningPerUser ?? 0;
+    await tx.query(LOCK_USER_LIMITS, [USER_LIMITS_LOCK, this.schema]);
+    const running = new Map<string, number>();
+    for (const r of await tx.query(RUNNING_BY_USER)) running.set(String(r.u), Number(r.n));
+    const full = [...running].filter(([, n]) => n >= max).map(([u]) => u);
+    const picked: number[] = [];
+    // Read a few times the limit: one user's run of tasks may fill its quota early.
+    for (const c of await tx.query(READY_CANDIDATES, [now, o.limit * 4 + 16, full, o.queues ?? null])) {
+      if (picked.length >= o.limit) break;
+      const u = c.user_id === null ? '' : String(c.user_id);
+      const n = running.get(u) ?? 0;
+      if (n >= max) continue;
+      running.set(u, n + 1);
+      picked.push(Number(c.seq));
+    }
+    return picked.length === 0 ? [] : tx.query(CLAIM_SEQS, [o.workerId, now, picked]);
+  }
+
+  async userLoad(userId: string, max: number): Promise<{ pending: number; running: number }> {
+    const [r] = await this.rows(USER_LOAD, [userId, max]);
+    return { pending: Number(r.pending), running: Number(r.running) };
+  }
+
+  async createKey(k: NewApiKey): Promise<ApiKey> {
+    const [row] = await this.rows(
+      `INSERT INTO api_keys (id, hash, prefix, user_id, scope, name, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *`,
+      [k.id, k.hash, k.prefix, k.userId, k.scope, k.name, this.clock.now()],
+    );
+    return keyFromRow(row);
+  }
+
+  async keyByHash(hash: string): Promise<ApiKey | null> {
+    const [row] = await this.rows('SELECT * FROM api_keys WHERE hash = $1', [hash]);
+    return row ? keyFromRow(row) : null;
+  }
+
+  async listKeys(f: { userId?: string }): Promise<ApiKey[]> {
+    const rows = f.userId
+      ? await this.rows('SELECT * FROM api_keys WHERE user_id = $1 ORDER BY created_at, id', [f.userId])
+      : await this.rows('SELECT * FROM api_keys ORDER BY created_at, id');
+    return rows.map(keyFromRow);
+  }
+
+  async revokeKey(id: string): Promise<ApiKey | null> {
+    const [row] = await this.rows('UPDATE api_keys SET revoked_at = coalesce(revoked_at, $1) WHERE id = $2 RETURNING *', [this.clock.now(), id]);
+    return row ? keyFromRow(row) : null;
+  }
+
+  async touchKey(id: string, at: number): Promise<void> {
+    await this.query('UPDATE api_keys SET last_used_at = $1 WHERE id = $2', [at, id]);
+  }
+
+  async putSecret(userId: string, name: string, ciphertext: string): Promise<{ secret: SecretRecord; created: boolean }> {
+    const [row] = await this.rows(PUT_SECRET, [userId, name, ciphertext, this.clock.now()]);
+    return { secret: secretFromRow(row), created: row.created === true };
+  }
+
+  async secretsOf(userId: string, names?: string[]): Promise<SecretRecord[]> {
+    const rows = names
+      ? await this.rows('SELECT * FROM secrets WHERE user_id = $1 AND name = ANY($2::text[]) ORDER BY name', [userId, names])
+      : await this.rows('SELECT * FROM secrets WHERE user_id = $1 ORDER BY name', [userId]);
+    return rows.map(secretFromRow);
+  }
+
+  async deleteSecret(userId: string, name: string): Promise<boolean> {
+    return ((await this.query('DELETE FROM secrets WHERE user_id = $1 AND name = $2', [userId, name])).rowCount ?? 0) > 0;
+  }
+
+  async appendAudit(entries: NewAuditEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    const column = <T>(f: (e: NewAuditEntry) => T) => entries.map(f);
+    await this.query(APPEND_AUDIT, [
+      column((e) => e.at),
+      column((e) => e.actor),
+      column((e) => e.keyId),
+      column((e) => e.action),
+      column((e) => e.target),
+      column((e) => e.source),
+      column((e) => e.outcome),
+      column((e) => (e.detail ? JSON.stringify(e.detail) : null)),
+    ]);
+  }
+
+  async queryAudit(f: AuditFilter): Promise<Page<AuditEntry>> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const param = (v: unknown) => (params.push(v), `$${params.length}`);
+    if (f.actor) where.push(`actor = ${param(f.actor)}`);
+    if (f.action) where.push(`action = ${param(f.action)}`);
+    if (f.target) where.push(`target = ${param(f.target)}`);
+    if (f.since !== undefined) where.push(`at >= ${param(f.since)}`);
+    if (f.until !== undefined) where.push(`at < ${param(f.until)}`);
+    if (f.after) where.push(`id < ${param(decodeCursor(f.after))}`);
+    const sql = `SELECT * FROM audit_log ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY id DESC LIMIT ${param(f.limit + 1)}`;
+    const rows = await this.rows(sql, params);
+    const more = rows.length > f.limit;
+    const page = rows.slice(0, f.limit);
+    return { items: page.map(auditFromRow), nextCursor: more ? encodeCursor(Number(page[page.length - 1].id)) : null };
+  }
+
+  async purgeAudit(olderThan: number, limit: number): Promise<number> {
+    const r = await this.query('DELETE FROM audit_log WHERE id IN (SELECT id FROM audit_log WHERE at < $1 ORDER BY at LIMIT $2)', [olderThan, limit]);
+    return r.rowCount ?? 0;
+  }
+
+  async heartbeat(workerId: string, attempts: AttemptRef[]): Promise<HeartbeatResult> {
+    const rows = await this.rows(EXTEND_LEASES, [this.clock.now(), workerId, attempts.map((a) => a.taskId), attempts.map((a) => a.attempt)]);
+    const held = new Map(rows.map((r) => [`${String(r.id)}:${Number(r.attempt)}`, r.cancel_requested === true]));
+    const out: HeartbeatResult = { held: [], lost: [] };
+    for (const a of attempts) {
+      const cancelRequested = held.get(`${a.taskId}:${a.attempt}`);
+      if (cancelRequested === undefined) out.lost.push(a);
+      else out.held.push({ ...a, cancelRequested });
+    }
+    return out;
+  }
+
+  async finish(ref: AttemptRef, outcome: Outcome): Promise<Finished | null> {
+    const now = this.clock.now();
+    if (outcome.status !== 'FAILED') return this.finishFinal(ref, outcome, now);
+    return this.tx(async (tx) => {
+      const [row] = await tx.query(SELECT_RUNNING_ATTEMPT, [ref.taskId, ref.attempt]);
+      if (!row) return null;
+      const cur = taskFromRow(row);
+      const end = decideFinish(cur, outcome, now, this.retry, this.random);
+      const after = await this.endAttempt(tx, cur, end, now, outcome.failure, outcome);
+      if (after.status === 'PENDING') await this.notifyReady(tx);
+      return { status: after.status, attempt: after.attempt, runAfter: end.final ? null : after.runAfter, deadLettered: after.deadLettered, completedAt: after.completedAt };
+    });
+  }
+
+  /** Success, timeout and cancel end the task whatever its row says: one fenced statement. */
+  private async finishFinal(ref: AttemptRef, outcome: Outcome, now: number): Promise<Finished | null> {
+    const end = decideFinish({ attempt: ref.attempt, attemptLimit: ref.attempt, cancelRequested: false }, outcome, now, this.retry, this.random);
+    const r = await this.query(FINISH_FENCED, [
+      end.status,
+      now,
+      end.deadLettered,
+      outcome.summary ? JSON.stringify(outcome.summary) : null,
+      outcome.failure ? JSON.stringify(outcome.failure) : null,
+      outcome.resultKey,
+      outcome.stdoutKey,
+      outcome.stderrKey,
+      ref.taskId,
+      ref.attempt,
+      outcome.resultJson,
+      end.reason,
+    ]);
+    if (r.rowCount !== 1) return null;
+    return { status: end.status, attempt: ref.attempt, runAfter: null, deadLettered: end.deadLettered, completedAt: now };
+  }
+
+  private async endAttempt(
+    tx: Tx,
+    cur: Task,
+    end: AttemptEnd,
+    now: number,
+    failure: TaskFailure | null,
+    outcome: Pick<Outcome, 'summary' | 'resultJson' | 'resultKey' | 'stdoutKey' | 'stderrKey'> | null,
+  ): Promise<Task> {
+    const summary = outcome?.summary ?? cur.summary;
+    const [row] = await tx.query(END_ATTEMPT, [
+      end.status,
+      end.final ? now : null,
+      end.runAfter ?? cur.runAfter,
+      end.deadLettered,
+      summary ? JSON.stringify(summary) : null,
+      failure ? JSON.stringify(failure) : null,
+      outcome ? outcome.resultJson : cur.resultJson,
+      outcome ? outcome.resultKey : cur.resultKey,
+      outcome ? outcome.stdoutKey : cur.stdoutKey,
+      outcome ? outcome.stderrKey : cur.stderrKey,
+      cur.id,
+      now,
+      cur.workerId,
+      end.reason,
+    ]);
+    return taskFromRow(row);
+  }
+
+  async release(ref: AttemptRef): Promise<boolean> {
+    return this.tx(async (tx) => {
+      const [row] = await tx.query(SELECT_RUNNING_ATTEMPT, [ref.taskId, ref.attempt]);
+      if (!row) return false;
+      const now = this.clock.now();
+      await tx.query(RELEASE, [now, ref.taskId]);
+      await tx.query(INSERT_HISTORY, [ref.taskId, now, 'PENDING', ref.attempt, row.worker_id, 'released by worker']);
+      await this.notifyReady(tx);
+      return true;
+    });
+  }
+
+  async cancel(id: string): Promise<CancelResult | null> {
+    return this.tx(async (tx) => {
+      const [row] = await tx.query(SELECT_TASK_FOR_UPDATE, [id]);
+      if (!row) return null;
+      const cur = taskFromRow(row);
+      const now = this.clock.now();
+      switch (cur.status) {
+        case 'PENDING': {
+          const [r] = await tx.query(CANCEL_PENDING, [now, id]);
+          await tx.query(INSERT_HISTORY, [id, now, 'CANCELLED', cur.attempt, null, 'cancelled while pending']);
+          return { task: taskFromRow(r), effect: 'cancelled' as const };
+        }
+        case 'RUNNING': {
+          if (!cur.cancelRequested) {
+            await tx.query('UPDATE tasks SET cancel_requested = true WHERE id = $1', [id]);
+            await tx.query(INSERT_HISTORY, [id, now, 'RUNNING', cur.attempt, cur.workerId, 'cancel requested']);
+          }
+          return { task: { ...cur, cancelRequested: true }, effect: 'requested' as const };
+        }
+        case 'SUCCESS':
+        case 'FAILED':
+        case 'TIMEOUT':
+        case 'CANCELLED':
+          return { task: cur, effect: 'already-final' as const };
+        default: {
+          const never: never = cur.status;
+          throw new Error(`unknown status ${String(never)}`);
+        }
+      }
+    });
+  }
+
+  async reap(workerStaleMs: number): Promise<ReapResult> {
+    const now = this.clock.now();
+    const expired = await this.tx(async (tx) => {
+      const gone = (await tx.query(DELETE_STALE_WORKERS, [now - workerStaleMs])).map((r) => String(r.id));
+      const rows = await tx.query(SELECT_EXPIRED, [now, gone]);
+      for (const r of rows) {
+        const cur = taskFromRow(r);
+        const lost = (cur.leaseExpiresAt ?? 0) > now;
+        const failure: TaskFailure = lost
+          ? { code: 'WORKER_LOST', message: `worker ${cur.workerId} stopped heartbeating`, retryable: true }
+          : { code: 'LEASE_EXPIRED', message: `lease of attempt ${cur.attempt} expired`, retryable: true };
+        await this.endAttempt(tx, { ...cur, runAfter: now }, decideExpiry(cur, failure, now), now, failure, null);
+      }
+      if (rows.length > 0) await this.notifyReady(tx);
+      return rows.length;
+    });
+    return { expired };
+  }
+
+  async redrive(id: string): Promise<Task> {
+    return this.tx(async (tx) => {
+      const [row] = await tx.query(SELECT_TASK_FOR_UPDATE, [id]);
+      if (!row) throw new HangarError(ErrorCode.TaskNotFound, `task ${id} not found`, 404);
+      const cur = taskFromRow(row);
+      if (!cur.deadLettered) {
+        throw new HangarError(ErrorCode.TaskNotDeadLettered, `task ${id} is not in the dead-letter queue`, 409);
+      }
+      const now = this.clock.now();
+      const [r] = await tx.query(REDRIVE, [now, id]);
+      await tx.query(INSERT_HISTORY, [id, now, 'PENDING', cur.attempt, null, 'redriven from the dead-letter queue']);
+      await this.notifyReady(tx);
+      return taskFromRow(r);
+    });
+  }
+
+  async touchWorker(workerId: string, info: WorkerInfo): Promise<void> {
+    const now = this.clock.now();
+    await this.query(
+      `INSERT INTO workers (id, host, pid, concurrency, started_at, last_seen) VALUES ($1, $2, $3, $4, $5, $5)
+       ON CONFLICT (id) DO UPDATE SET last_seen = excluded.last_seen, concurrency = excluded.concurrency`,
+      [workerId, info.host, info.pid, info.concurrency, now],
+    );
+  }
+
+  async removeWorker(workerId: string): Promise<void> {
+    await this.query('DELETE FROM workers WHERE id = $1', [workerId]);
+  }
+
+  async liveWorkers(staleMs: number): Promise<WorkerRecord[]> {
+    const rows = await this.rows('SELECT * FROM workers WHERE last_seen >= $1 ORDER BY started_at', [this.clock.now() - staleMs]);
+    return rows.map(workerFromRow);
+  }
+
+  async queueDepths(): Promise<QueueDepth[]> {
+    const rows = await this.rows(
+      `SELECT queue, priority, count(*) FILTER (WHERE status = 'PENDING') AS pending, count(*) FILTER (WHERE status = 'RUNNING') AS running
+       FROM tasks WHERE status IN ('PENDING', 'RUNNING') GROUP BY queue, priority ORDER BY queue, priority DESC`,
+    );
+    return rows.map(depthFromRow);
+  }
+
+  async counts(): Promise<StatusCounts> {
+    const out: StatusCounts = { PENDING: 0, RUNNING: 0, SUCCESS: 0, FAILED: 0, TIMEOUT: 0, CANCELLED: 0, deadLettered: 0 };
+    for (const r of await this.rows('SELECT status, count(*) AS n, count(*) FILTER (WHERE dead_lettered) AS dead FROM tasks GROUP BY status')) {
+      out[String(r.status) as TaskStatus] = Number(r.n);
+      out.deadLettered += Number(r.dead);
+    }
+    return out;
+  }
+
+  async activeCounts(): Promise<{ pending: number; running: number }> {
+    const [r] = await this.rows(
+      `SELECT (SELECT count(*) FROM tasks WHERE status = 'PENDING') AS pending, (SELECT count(*) FROM tasks WHERE status = 'RUNNING') AS running`,
+    );
+    return { pending: Number(r.pending), running: Number(r.running) };
+  }
+
+  async positionOf(task: Task, max: number): Promise<number> {
+    return Number((await this.rows(COUNT_AHEAD, [task.id, max]))[0].n);
+  }
+
+  async age(stepMs: number): Promise<number> {
+    if (stepMs <= 0) return 0;
+    return (await this.query(AGE_PRIORITIES, [this.clock.now(), stepMs])).rowCount ?? 0;
+  }
+
+  async finishedSince(windowMs: number, sample: number): Promise<{ count: number; spanMs: number; avgDurationMs: number | null }> {
+    const now = this.clock.now();
+    const [r] = await this.rows(FINISHED_SINCE, [now - windowMs, sample]);
+    const count = Number(r.n);
+    const spanMs = count >= sample && r.oldest !== null ? Math.max(1, now - Number(r.oldest)) : windowMs;
+    return { count, spanMs, avgDurationMs: r.avg === null ? null : Number(r.avg) };
+  }
+
+  async nextRunAfter(): Promise<number | null> {
+    const [r] = await this.rows(`SELECT min(run_after) AS t FROM tasks WHERE status = 'PENDING'`);
+    return r.t === null ? null : Number(r.t);
+  }
+
+  async purgeFinished(olderThan: number, limit: number): Promise<string[]> {
+    return (await this.rows(PURGE_FINISHED, [olderThan, limit])).map((r) => String(r.id));
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.wake.removeAllListeners();
+    const listener = this.listener;
+    this.listener = null;
+    await Promise.all([listener?.end().catch(() => {}), this.migrated.catch(() => {}).then(() => this.pool.end())]);
+  }
+}
+
+function isUniqueViolation(err: unknown, constraint: string): boolean {
+  return err instanceof pg.DatabaseError && err.code === '23505' && err.constraint === constraint;
+}
