@@ -1,5 +1,6 @@
 /** The one place errors become application/problem+json (RFC 9457). No input yields a 5xx:
- *  anything not recognised as the client's fault is logged and answered 500 without details. */
+ *  anything not recognised as the client's fault is logged and answered 500 without details;
+ *  a database that cannot be reached is 503 with Retry-After (nothing was accepted). */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { AuthError } from '../auth/index.ts';
@@ -24,6 +25,7 @@ const TITLES: Record<number, string> = {
   413: 'Content Too Large',
   415: 'Unsupported Media Type',
   429: 'Too Many Requests',
+  503: 'Service Unavailable',
   500: 'Internal Server Error',
 };
 
@@ -52,7 +54,7 @@ export function errorHandler(err: FastifyError, req: FastifyRequest, reply: Fast
     }));
     return sendProblem(reply, problem(400, ErrorCode.ValidationFailed, errors.map((e) => `${e.path}: ${e.message}`).join('; '), errors));
   }
-  if (err instanceof HangarError && err.status < 500) {
+  if (err instanceof HangarError && (err.status < 500 || err.status === 503)) {
     if (err instanceof AuthError) reply.header('www-authenticate', err.challenge);
     const retryAfter = (err.details as { retryAfter?: number } | undefined)?.retryAfter;
     if (retryAfter !== undefined) reply.header('retry-after', String(retryAfter));

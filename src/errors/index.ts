@@ -20,6 +20,7 @@ export const ErrorCode = {
   QuotaExceeded: 'QUOTA_EXCEEDED',
   KeyNotFound: 'KEY_NOT_FOUND',
   SecretNotFound: 'SECRET_NOT_FOUND',
+  StoreUnavailable: 'STORE_UNAVAILABLE',
   Internal: 'INTERNAL',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -10,7 +10,7 @@ import { mkdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { logKey, resultKey, type BlobStore } from '../blobs/index.ts';
-import { coerceError } from '../errors/index.ts';
+import { coerceError, ErrorCode, HangarError } from '../errors/index.ts';
 import type { ExecutionResult, Executor } from '../executor/types.ts';
 import type { Logger } from '../log/index.ts';
 import type { Metrics } from '../metrics/index.ts';
@@ -41,6 +41,9 @@ export interface PoolOptions {
 }
 
 type StopReason = 'cancel' | 'lost' | 'shutdown';
+
+/** Wait after a failed claim before the next, ms. */
+const CLAIM_RETRY_MS = 500;
 
 /** Results up to this size are kept in the task's row instead of a blob. */
 export const INLINE_RESULT_BYTES = 16 * 1024;
@@ -74,6 +77,8 @@ export class WorkerPool {
   private heartbeatTimer: NodeJS.Timeout | null = null;
   private pollTimer: NodeJS.Timeout | null = null;
   private backoffTimer: NodeJS.Timeout | null = null;
+  /** Set after a failed claim: no claim until it fires. */
+  private claimRetry: NodeJS.Timeout | null = null;
   private readonly log: Logger;
 
   constructor(o: PoolOptions) {
@@ -153,7 +158,7 @@ export class WorkerPool {
    * three claims per task, two of them empty.
    */
   dispatch(): void {
-    if (this.stopping || !this.started || this.claiming) return;
+    if (this.stopping || !this.started || this.claiming || this.claimRetry) return;
     if (!this.wakePending && !this.lastClaimFull) return;
     const free = this.freeSlots();
     if (free <= 0) return;
@@ -168,8 +173,13 @@ export class WorkerPool {
         if (!this.lastClaimFull) await this.armBackoffTimer();
       })
       .catch((err: unknown) => {
-        this.log.error({ err: coerceError(err) }, 'claim failed');
+        // The store is unreachable (a database restart): try again shortly, not in a loop.
+        this.log.error({ err: coerceError(err), retryInMs: CLAIM_RETRY_MS }, 'claim failed');
         this.wakePending = true;
+        this.claimRetry = setTimeout(() => {
+          this.claimRetry = null;
+          this.dispatch();
+        }, CLAIM_RETRY_MS);
       })
       .finally(() => {
         this.claiming = false;
@@ -251,7 +261,7 @@ export class WorkerPool {
     const outcome = await this.storeOutcome(task, attempt, result);
     // The slot frees with this finish: claim its next task in the same tick, so the claim and
     // the finish share one transaction (measured: a 10-slot drain 11.3k → 16.4k tasks/s).
-    const finishing = this.o.store.finish(ref, outcome);
+    const finishing = this.finishDurably(ref, outcome, task.visibilityTimeout * 1000);
     this.freeing++;
     this.dispatch();
     let after: Finished | null;
@@ -278,6 +288,24 @@ export class WorkerPool {
       detail: { attempt, command: task.command, failure: result.failure?.code ?? null, runMs: result.finishedAt - result.startedAt, next: after.status },
     });
     log.info({ status: after.status, outcome: result.status, failure: result.failure?.code }, 'attempt finished');
+  }
+
+  /**
+   * Records an outcome, retrying while the store is unreachable (a PostgreSQL restart) for as
+   * long as the lease could still hold: after that the attempt is re-run elsewhere anyway, and
+   * fencing refuses this one.
+   */
+  private async finishDurably(ref: AttemptRef, outcome: Outcome, leaseMs: number): Promise<Finished | null> {
+    const giveUpAt = Date.now() + leaseMs;
+    for (let delay = 200; ; delay = Math.min(delay * 2, 2000)) {
+      try {
+        return await this.o.store.finish(ref, outcome);
+      } catch (err) {
+        if (!(err instanceof HangarError && err.code === ErrorCode.StoreUnavailable) || Date.now() + delay > giveUpAt) throw err;
+        this.log.warn({ taskId: ref.taskId, attempt: ref.attempt, retryInMs: delay }, 'store unavailable; retrying the outcome');
+        await new Promise((r) => setTimeout(r, delay));
+      }
+    }
   }
 
   /**
@@ -344,6 +372,7 @@ export class WorkerPool {
     while (this.reserved > 0) await new Promise((r) => setImmediate(r));
     if (this.pollTimer) clearInterval(this.pollTimer);
     if (this.backoffTimer) clearTimeout(this.backoffTimer);
+    if (this.claimRetry) clearTimeout(this.claimRetry);
     const all = () => Promise.all([...this.running.values()].map((r) => r.done));
     if (this.running.size > 0 && graceMs > 0) {
       let timer: NodeJS.Timeout | undefined;

@@ -17,9 +17,10 @@ export interface TestS3 {
 
 const SERVER = fileURLToPath(new URL('./s3-server.ts', import.meta.url));
 
-export async function startS3(bucket = 'hangar-test'): Promise<TestS3> {
+/** `address`: where it listens (default 127.0.0.1; 0.0.0.0 for workers in other network namespaces). */
+export async function startS3(bucket = 'hangar-test', address = '127.0.0.1'): Promise<TestS3> {
   const directory = mkdtempSync(join(tmpdir(), 'hangar-s3-'));
-  const child = spawn(process.execPath, ['--openssl-legacy-provider', '--disable-warning=ExperimentalWarning', SERVER, directory, bucket], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--openssl-legacy-provider', '--disable-warning=ExperimentalWarning', SERVER, directory, bucket, address], { stdio: ['ignore', 'pipe', 'inherit'] });
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   const port = await new Promise<number>((resolve, reject) => {
     let out = '';

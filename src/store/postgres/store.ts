@@ -342,6 +342,9 @@ export class PostgresStore implements Store {
     this.pool = new pg.Pool({ ...this.connection, max: opts.poolSize ?? 10 });
     // An idle connection that breaks is dropped from the pool; the next query opens another.
     this.pool.on('error', () => {});
+    // One that breaks while checked out fails its query (which reports it); the client's own
+    // 'error' event must not go unheard, or it ends the process.
+    this.pool.on('connect', (client) => client.on('error', () => {}));
     this.clock = opts.clock ?? systemClock;
     this.random = opts.random ?? Math.random;
     this.retry = opts.retry ?? { baseMs: 1000, maxMs: 300_000 };
@@ -365,7 +368,11 @@ export class PostgresStore implements Store {
 
   private async query(sql: string, params?: unknown[]): Promise<pg.QueryResult<Row>> {
     await this.migrated;
-    return this.pool.query<Row>(sql, params);
+    try {
+      return await this.pool.query<Row>(sql, params);
+    } catch (err) {
+      throw unavailable(err);
+    }
   }
 
   private async rows(sql: string, params?: unknown[]): Promise<Row[]> {
@@ -375,6 +382,14 @@ export class PostgresStore implements Store {
   /** Runs `fn` between BEGIN and COMMIT on one connection; ROLLBACK if it throws. */
   private async tx<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
     await this.migrated;
+    try {
+      return await this.txOnce(fn);
+    } catch (err) {
+      throw unavailable(err);
+    }
+  }
+
+  private async txOnce<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     const ends: ((committed: boolean) => void)[] = [];
     let committed = false;
@@ -899,6 +914,23 @@ export class PostgresStore implements Store {
     this.listener = null;
     await Promise.all([listener?.end().catch(() => {}), this.migrated.catch(() => {}).then(() => this.pool.end())]);
   }
+}
+
+/**
+ * A database that cannot be reached (refused, dropped, shutting down or starting up) becomes
+ * STORE_UNAVAILABLE: the API answers 503 with Retry-After, workers retry what they were
+ * recording. Anything else is passed on as it is.
+ */
+function unavailable(err: unknown): unknown {
+  const code = (err as { code?: unknown }).code;
+  const gone =
+    (typeof code === 'string' && (/^(08|57P0[1-3])/.test(code) || ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EHOSTUNREACH'].includes(code))) ||
+    (err instanceof Error && /Connection terminated|connection timeout|Client has encountered a connection error/i.test(err.message));
+  if (!gone) return err;
+  return new HangarError(ErrorCode.StoreUnavailable, `the database cannot be reached (${(err as Error).message}); retry shortly`, 503, {
+    cause: err,
+    details: { retryAfter: 1 },
+  });
 }
 
 function isUniqueViolation(err: unknown, constraint: string): boolean {

@@ -1,0 +1,78 @@
+/**
+ * Fault test: PostgreSQL crashes (immediate-mode stop) during a burst of submits and comes back.
+ * While it is down the API answers 503 with Retry-After; every acknowledged submit persists
+ * and its task completes; Hangar recovers without being restarted.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { until } from '../helpers/platform.ts';
+import { privatePostgresProblems, startPrivatePostgres, type PrivatePostgres } from '../helpers/private-postgres.ts';
+import { ADMIN, freePort, startHangar, type HangarProcess } from '../helpers/process.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'hangar-pgrestart-'));
+let pgsrv: PrivatePostgres | undefined;
+let h: HangarProcess | undefined;
+after(async () => {
+  h?.child.kill('SIGTERM');
+  await h?.exited;
+  await pgsrv?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+it('a PostgreSQL crash mid-burst: 503 + Retry-After while down, no acknowledged task lost, recovery without a restart', { skip: privatePostgresProblems(), timeout: 120_000 }, async () => {
+  pgsrv = await startPrivatePostgres();
+  h = await startHangar(['up'], {
+    HANGAR_DATABASE_URL: pgsrv.url,
+    HANGAR_SECRETS_KEY: 'MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=',
+    HANGAR_DATA_DIR: dir,
+    HANGAR_WORKERS: '4',
+    HANGAR_HEARTBEAT_MS: '300',
+  }, await freePort());
+  const base = h.url;
+
+  const acknowledged: string[] = [];
+  const statuses = new Map<number, number>();
+  let retryAfterSeen = false;
+  let stop = false;
+  const submitter = async (lane: number) => {
+    for (let i = 0; !stop; i++) {
+      const res = await fetch(`${base}/tasks`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...ADMIN },
+        body: JSON.stringify(i % 2 ? { command: 'noop', metadata: { lane, i } } : { shell: 'sleep 0.05; echo ok' }),
+      });
+      statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+      const body = (await res.json()) as { taskId?: string };
+      if (res.status === 201) acknowledged.push(body.taskId!);
+      else if (res.status === 503) {
+        retryAfterSeen ||= Number(res.headers.get('retry-after')) >= 1;
+        await sleep(100);
+      }
+    }
+  };
+  const lanes = Array.from({ length: 4 }, (_, lane) => submitter(lane));
+  await until(async () => acknowledged.length >= 100, 30_000);
+  await pgsrv.crash();
+  const ackedBeforeCrash = acknowledged.length;
+  await until(async () => (statuses.get(503) ?? 0) >= 5, 20_000);
+  const health = await fetch(`${base}/health`);
+  assert.equal(health.status, 503, 'health says unhealthy while the database is down');
+  await pgsrv.start();
+  await until(async () => acknowledged.length >= ackedBeforeCrash + 100, 60_000);
+  stop = true;
+  await Promise.all(lanes);
+
+  assert.deepEqual([...statuses.keys()].sort(), [201, 503], `only 201 and 503 were answered: ${JSON.stringify([...statuses])}`);
+  assert.ok(retryAfterSeen, '503s carry Retry-After');
+  // Every acknowledged task is there and finishes, with no restart of Hangar.
+  const final = await until(async () => {
+    const page = await Promise.all(acknowledged.map(async (id) => (await (await fetch(`${base}/tasks/${id}`, { headers: ADMIN })).json()) as { status: string }));
+    return page.every((t) => t.status === 'SUCCESS') ? page : null;
+  }, 60_000, 250);
+  assert.equal(final.length, acknowledged.length);
+  assert.equal((await fetch(`${base}/health`)).status, 200);
+});

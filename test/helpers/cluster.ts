@@ -1,0 +1,93 @@
+/**
+ * The scale-out shape as real processes for end-to-end and fault tests: `hangar server` nodes
+ * and `hangar worker` processes sharing a fresh PostgreSQL schema and an S3 bucket (s3rver).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { until } from './platform.ts';
+import { TEST_DATABASE_URL, dropTestSchemas, freshSchema } from './postgres.ts';
+import { ADMIN, HANGAR_BIN, TEST_ADMIN_KEY, TEST_EXECUTOR_ENV, freePort, startHangar, type HangarProcess } from './process.ts';
+import { startS3, type TestS3 } from './s3.ts';
+
+export interface WorkerProcess {
+  child: ChildProcess;
+  /** Its worker id, as history rows name it. */
+  id: string;
+  output(): string;
+  exited: Promise<number | null>;
+}
+
+export interface Cluster {
+  servers: HangarProcess[];
+  workers: WorkerProcess[];
+  /** The first server's URL. */
+  url: string;
+  addServer(env?: Record<string, string>): Promise<HangarProcess>;
+  addWorker(env?: Record<string, string>): Promise<WorkerProcess>;
+  /** An API call as the admin; the JSON body back. */
+  call(method: string, path: string, body?: object, base?: string): Promise<{ status: number; body: Record<string, any> }>;
+  close(): Promise<void>;
+}
+
+export async function startCluster(opts: { servers?: number; env?: Record<string, string> } = {}): Promise<Cluster> {
+  const s3: TestS3 = await startS3();
+  const schema = freshSchema('hangar_c');
+  const dir = mkdtempSync(join(tmpdir(), 'hangar-cluster-'));
+  const secretsKey = randomBytes(32).toString('base64');
+  let n = 0;
+  const shared = (): Record<string, string> => ({
+    ...s3.env,
+    HANGAR_DATABASE_URL: TEST_DATABASE_URL,
+    HANGAR_DATABASE_SCHEMA: schema,
+    HANGAR_SECRETS_KEY: secretsKey,
+    HANGAR_ADMIN_KEY: TEST_ADMIN_KEY,
+    HANGAR_DATA_DIR: join(dir, `node-${n++}`),
+    HANGAR_HEARTBEAT_MS: '300',
+    HANGAR_LOG_LEVEL: 'info',
+    ...opts.env,
+  });
+  const c: Cluster = {
+    servers: [],
+    workers: [],
+    get url() {
+      return c.servers[0].url;
+    },
+    async addServer(env = {}) {
+      const s = await startHangar(['server'], { ...shared(), ...env }, await freePort());
+      c.servers.push(s);
+      return s;
+    },
+    async addWorker(env = {}) {
+      const child = spawn(HANGAR_BIN, ['worker'], {
+        env: { ...process.env, ...TEST_EXECUTOR_ENV, ...shared(), HANGAR_URL: c.url, ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let out = '';
+      child.stdout!.on('data', (d) => (out += d));
+      child.stderr!.on('data', (d) => (out += d));
+      const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+      await until(async () => /worker \S+ running \d+ tasks/.test(out) || child.exitCode !== null, 30_000);
+      if (child.exitCode !== null) throw new Error(`worker exited:\n${out}`);
+      const w: WorkerProcess = { child, id: /worker (\S+) running/.exec(out)![1], output: () => out, exited };
+      c.workers.push(w);
+      return w;
+    },
+    async call(method, path, body, base = c.url) {
+      const res = await fetch(base + path, { method, headers: { ...ADMIN, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined });
+      return { status: res.status, body: (await res.json()) as Record<string, any> };
+    },
+    async close() {
+      const all = [...c.servers, ...c.workers];
+      for (const p of all) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGTERM');
+      await Promise.all(all.map((p) => p.exited));
+      await s3.close();
+      await dropTestSchemas();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  for (let i = 0; i < (opts.servers ?? 1); i++) await c.addServer();
+  return c;
+}
