@@ -50,3 +50,16 @@ it('runs work submitted on either API node on either worker, results and logs th
   assert.deepEqual(health.checks, { database: true, storage: true, compute: true });
   assert.equal(health.metrics.workers, 2);
 });
+
+it('a cancel on one API node reaches the task running on a worker process, as a status change every node sees', { timeout: 60_000 }, async () => {
+  const [a, b] = c.servers.map((s) => s.url);
+  const id = (await c.call('POST', '/tasks', { shell: 'sleep 30' }, a)).body.taskId as string;
+  await until(async () => (await c.call('GET', `/tasks/${id}`, undefined, b)).body.status === 'RUNNING', 20_000);
+  const r = await c.call('POST', `/tasks/${id}/cancel`, undefined, b);
+  assert.equal(r.body.effect, 'requested');
+  const t = await until(async () => {
+    const v = (await c.call('GET', `/tasks/${id}`, undefined, a)).body;
+    return v.status === 'CANCELLED' ? v : null;
+  }, 20_000);
+  assert.equal(t.attempt, 1);
+});
