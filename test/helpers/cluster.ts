@@ -84,7 +84,7 @@ export async function startCluster(opts: { servers?: number; env?: Record<string
       for (const p of all) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGTERM');
       await Promise.all(all.map((p) => p.exited));
       await s3.close();
-      await dropTestSchemas();
+      await dropTestSchemas([schema]);
       rmSync(dir, { recursive: true, force: true });
     },
   };

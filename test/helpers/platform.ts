@@ -1,4 +1,9 @@
-/** Starts a real embedded platform (temp data dir, port 0) for API tests; no mocks. */
+/**
+ * Starts a real platform (temp data dir, port 0) for API tests; no mocks. Embedded (SQLite,
+ * disk) by default; with HANGAR_TEST_SHAPE=scale-out, on a fresh PostgreSQL schema and an S3
+ * bucket of its own (s3rver), so that the same API tests run on both shapes.
+ */
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,7 +11,9 @@ import { loadConfig } from '../../src/config/index.ts';
 import { createLogger } from '../../src/log/index.ts';
 import { startPlatform, type Platform } from '../../src/runtime/index.ts';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
+import { TEST_DATABASE_URL, dropTestSchemas, freshSchema } from './postgres.ts';
 import { ADMIN, TEST_ADMIN_KEY, TEST_EXECUTOR_ENV } from './process.ts';
+import { startS3 } from './s3.ts';
 
 export interface TestPlatform extends Platform {
   dir: string;
@@ -16,6 +23,11 @@ export interface TestPlatform extends Platform {
 
 export async function testPlatform(env: Record<string, string> = {}): Promise<TestPlatform> {
   const dir = mkdtempSync(join(tmpdir(), 'hangar-test-'));
+  const s3 = process.env.HANGAR_TEST_SHAPE === 'scale-out' ? await startS3() : null;
+  const schema = s3 ? freshSchema('hangar_api') : null;
+  const shape = s3
+    ? { ...s3.env, HANGAR_DATABASE_URL: TEST_DATABASE_URL, HANGAR_DATABASE_SCHEMA: schema!, HANGAR_SECRETS_KEY: randomBytes(32).toString('base64') }
+    : {};
   const config = loadConfig({
     env: {
       HANGAR_PORT: '0',
@@ -29,6 +41,7 @@ export async function testPlatform(env: Record<string, string> = {}): Promise<Te
       // Tests submit thousands of tasks at once; the rate-limit test sets its own.
       HANGAR_RATE_LIMIT: '1000000',
       ...TEST_EXECUTOR_ENV,
+      ...shape,
       ...env,
     },
   });
@@ -43,6 +56,7 @@ export async function testPlatform(env: Record<string, string> = {}): Promise<Te
     },
     async close() {
       await close();
+      if (s3) await Promise.all([s3.close(), dropTestSchemas([schema!])]);
       rmSync(dir, { recursive: true, force: true });
     },
   });

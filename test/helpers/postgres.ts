@@ -14,11 +14,14 @@ export function freshSchema(prefix = 'hangar_t'): string {
   return schema;
 }
 
-export async function dropTestSchemas(): Promise<void> {
+/** Drops the schemas freshSchema made (all of them, or those named). */
+export async function dropTestSchemas(only?: string[]): Promise<void> {
+  const drop = only ?? made.slice();
+  for (const s of drop) made.splice(made.indexOf(s), 1);
   const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
   await client.connect();
   try {
-    for (const s of made.splice(0)) await client.query(`DROP SCHEMA IF EXISTS ${s} CASCADE`);
+    for (const s of drop) await client.query(`DROP SCHEMA IF EXISTS ${s} CASCADE`);
   } finally {
     await client.end();
   }
