@@ -187,6 +187,29 @@ export function describeStore(name: string, makeStore: MakeStore): void {
       assert.equal((await store.liveWorkers(10_000)).length, 0);
     });
 
+    it('records outcomes that arrive together, each fenced on its own', async () => {
+      for (let i = 0; i < 6; i++) await store.submit(newTask());
+      const leases = await store.claim({ workerId: 'w', limit: 6 });
+      const [stale] = leases.splice(0, 1);
+      await store.cancel(stale.task.id);
+      const timeout: Outcome = { ...ok, status: 'TIMEOUT', failure: { code: 'TIMEOUT', message: 'timed out', retryable: false } };
+      const results = await Promise.all([
+        store.finish({ taskId: stale.task.id, attempt: stale.attempt + 1 }, ok),
+        ...leases.map((l, i) => store.finish({ taskId: l.task.id, attempt: l.attempt }, i === 0 ? timeout : ok)),
+      ]);
+      assert.equal(results[0], null, 'an attempt that was never leased records nothing');
+      assert.deepEqual(results.slice(1).map((r) => r?.status), ['TIMEOUT', 'SUCCESS', 'SUCCESS', 'SUCCESS', 'SUCCESS']);
+      for (const [i, l] of leases.entries()) {
+        const t = await store.get(l.task.id);
+        assert.equal(t?.status, i === 0 ? 'TIMEOUT' : 'SUCCESS');
+        assert.equal(t?.deadLettered, i === 0);
+        assert.deepEqual(t?.summary, ok.summary);
+        const h = await store.history(l.task.id);
+        assert.deepEqual(h.map((e) => `${e.status}:${e.attempt}:${e.workerId ?? '-'}`), ['PENDING:0:-', 'RUNNING:1:w', `${i === 0 ? 'TIMEOUT' : 'SUCCESS'}:1:w`]);
+      }
+      assert.equal((await store.get(stale.task.id))?.status, 'RUNNING', 'the cancel is only requested; the bogus attempt changed nothing');
+    });
+
     it('fences a stale attempt: its completion, failure and heartbeat change nothing', async () => {
       const t = newTask({ visibilityTimeout: 10 });
       await store.submit(t);

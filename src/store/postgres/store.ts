@@ -210,6 +210,24 @@ WITH done AS (
 INSERT INTO task_history (task_id, at, status, attempt, worker_id, reason)
 SELECT $9, $2, $1, $10, worker_id, $12 FROM done`;
 
+/** As FINISH_FENCED for several attempts in one statement, each parameter an array (one entry
+ *  per attempt, same order as FINISH_FENCED's). Returns the ids of the attempts it ended. */
+const FINISH_FENCED_MANY = `
+WITH input AS (
+  SELECT * FROM unnest($1::text[], $2::bigint[], $3::boolean[], $4::jsonb[], $5::jsonb[], $6::text[], $7::text[], $8::text[],
+    $9::text[], $10::integer[], $11::text[], $12::text[])
+    AS i(status, completed_at, dead, summary, failure, result_key, stdout_key, stderr_key, id, attempt, result, reason)),
+done AS (
+  UPDATE tasks t SET status = i.status, completed_at = i.completed_at, lease_expires_at = NULL, dead_lettered = i.dead,
+    summary = i.summary, failure = i.failure, result_key = i.result_key, stdout_key = i.stdout_key, stderr_key = i.stderr_key,
+    result = i.result
+  FROM input i WHERE t.id = i.id AND t.attempt = i.attempt AND t.status = 'RUNNING'
+  RETURNING t.id, t.worker_id, i.status, i.completed_at, i.attempt, i.reason),
+history AS (
+  INSERT INTO task_history (task_id, at, status, attempt, worker_id, reason)
+  SELECT id, completed_at, status, attempt, worker_id, reason FROM done)
+SELECT id FROM done`;
+
 /** status, completed_at, run_after, dead_lettered, summary, failure, result, result_key,
  *  stdout_key, stderr_key, id, now, worker_id and reason of the history row. worker_id is kept:
  *  it names the last worker. */
@@ -329,6 +347,8 @@ export class PostgresStore implements Store {
   private readonly wake = new EventEmitter();
   private readonly takers: LocalTaker[] = [];
   private listener: pg.Client | null = null;
+  /** Final outcomes waiting for this tick's shared statement (finishFinal). */
+  private readonly finishing: { params: unknown[]; finished: Finished; resolve: (f: Finished | null) => void; reject: (err: unknown) => void }[] = [];
   private closed = false;
 
   constructor(opts: PostgresStoreOptions) {
@@ -711,10 +731,14 @@ export class PostgresStore implements Store {
     });
   }
 
-  /** Success, timeout and cancel end the task whatever its row says: one fenced statement. */
-  private async finishFinal(ref: AttemptRef, outcome: Outcome, now: number): Promise<Finished | null> {
+  /**
+   * Success, timeout and cancel end the task whatever its row says: one fenced statement.
+   * Those that arrive in the same tick (a pool's slots finishing together) share one statement
+   * and one commit: group commit, as the SQLite store's write batch does.
+   */
+  private finishFinal(ref: AttemptRef, outcome: Outcome, now: number): Promise<Finished | null> {
     const end = decideFinish({ attempt: ref.attempt, attemptLimit: ref.attempt, cancelRequested: false }, outcome, now, this.retry, this.random);
-    const r = await this.query(FINISH_FENCED, [
+    const params = [
       end.status,
       now,
       end.deadLettered,
@@ -727,9 +751,28 @@ export class PostgresStore implements Store {
       ref.attempt,
       outcome.resultJson,
       end.reason,
-    ]);
-    if (r.rowCount !== 1) return null;
-    return { status: end.status, attempt: ref.attempt, runAfter: null, deadLettered: end.deadLettered, completedAt: now };
+    ];
+    const finished: Finished = { status: end.status, attempt: ref.attempt, runAfter: null, deadLettered: end.deadLettered, completedAt: now };
+    return new Promise((resolve, reject) => {
+      this.finishing.push({ params, finished, resolve, reject });
+      if (this.finishing.length === 1) setImmediate(() => void this.flushFinishes());
+    });
+  }
+
+  private async flushFinishes(): Promise<void> {
+    const batch = this.finishing.splice(0);
+    try {
+      if (batch.length === 1) {
+        const r = await this.query(FINISH_FENCED, batch[0].params);
+        batch[0].resolve(r.rowCount === 1 ? batch[0].finished : null);
+        return;
+      }
+      const columns = batch[0].params.map((_, i) => batch.map((b) => b.params[i]));
+      const ended = new Set((await this.rows(FINISH_FENCED_MANY, columns)).map((r) => String(r.id)));
+      for (const b of batch) b.resolve(ended.has(String(b.params[8])) ? b.finished : null);
+    } catch (err) {
+      for (const b of batch) b.reject(err);
+    }
   }
 
   private async endAttempt(
