@@ -19,6 +19,7 @@
  * wait up to S s until other processes use < 10 % of the cores).
  * Method, results and analysis: docs/benchmarks.md.
  */
+import { noopResult } from './noop.ts';
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -671,19 +672,7 @@ class NoopExecutor implements Executor {
       this.ids.set(i, req.taskId);
     }
     this.onRun(req.taskId, t);
-    const empty = { data: Buffer.alloc(0), bytes: 0, truncated: false };
-    const wall = Date.now();
-    return {
-      status: 'SUCCESS',
-      failure: null,
-      exitCode: 0,
-      signal: null,
-      detailedResults: { success: true, result: { message: 'noop' } },
-      stdout: empty,
-      stderr: empty,
-      startedAt: wall,
-      finishedAt: wall,
-    };
+    return noopResult();
   }
   async close(): Promise<void> {}
 }

@@ -39,6 +39,7 @@
  * (default without --with-peers: the three Hangar rows), --json FILE (raw results), --db NAME.
  * Method, results and analysis: docs/benchmarks.md, section "Scale-out".
  */
+import { noopResult } from './noop.ts';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, release, tmpdir, totalmem } from 'node:os';
@@ -249,19 +250,7 @@ class NoopExecutor implements Executor {
   async run(req: ExecutionRequest): Promise<ExecutionResult> {
     const t = hrMs();
     this.onStart(req.metadata, t);
-    const empty = { data: Buffer.alloc(0), bytes: 0, truncated: false };
-    const wall = Date.now();
-    return {
-      status: 'SUCCESS',
-      failure: null,
-      exitCode: 0,
-      signal: null,
-      detailedResults: { success: true, result: { message: 'noop' } },
-      stdout: empty,
-      stderr: empty,
-      startedAt: wall,
-      finishedAt: wall,
-    };
+    return noopResult();
   }
   async close(): Promise<void> {}
 }
