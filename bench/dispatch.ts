@@ -19,7 +19,8 @@
  * wait up to S s until other processes use < 10 % of the cores).
  * Method, results and analysis: docs/benchmarks.md.
  */
-import { noopResult } from './noop.ts';
+import { paced, sleep } from './clock.ts';
+import { NOOP_OUTCOME as OK, noopResult, noopTask } from './noop.ts';
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -131,7 +132,6 @@ function perfToHr(): number {
   }
   return s.sort((a, b) => a - b)[4];
 }
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const tick = () => new Promise<void>((r) => setImmediate(r));
 
 function pct(sorted: number[], p: number): number {
@@ -189,55 +189,14 @@ async function waitQuiet(maxS: number): Promise<void> {
 let IDS: 'v4' | 'v7' = 'v7';
 
 function newTask(i = 0): NewTask {
-  return {
-    id: IDS === 'v7' ? uuidv7() : randomUUID(),
-    command: 'noop',
-    args: null,
-    shell: null,
-    queue: 'default',
-    priority: 1,
-    userId: null,
-    timeout: 300,
-    visibilityTimeout: 900,
-    maxAttempts: 3,
-    idempotencyKey: null,
-    requestHash: null,
-    resources: { cpu: 256, memory: 512 },
-    env: {},
-    metadata: { i },
-    network: 'none',
-    image: null,
-    secrets: [],
-  };
+  return noopTask({ i }, IDS === 'v7' ? uuidv7() : randomUUID());
 }
 
-const OK: Outcome = { status: 'SUCCESS', summary: { exitCode: 0 }, failure: null, resultJson: null, resultKey: null, stdoutKey: null, stderrKey: null };
 
 function tempDir(opts: Options, tag: string): string {
   return mkdtempSync(join(opts.dir, `hangar-bench-${tag}-`));
 }
 
-/** Paces `count` calls at `everyMs` on an absolute schedule (open loop: a call is never awaited
- *  before the next is due). Returns how late each call was against its schedule, ms. */
-async function paced(count: number, everyMs: number, fn: (i: number) => void): Promise<number[]> {
-  const lag: number[] = [];
-  const start = now();
-  let i = 0;
-  await new Promise<void>((done) => {
-    const step = () => {
-      const t = now();
-      const due = Math.min(count, Math.floor((t - start) / everyMs) + 1);
-      while (i < due) {
-        lag.push(now() - (start + i * everyMs));
-        fn(i++);
-      }
-      if (i < count) setTimeout(step, Math.max(0, start + i * everyMs - now()));
-      else done();
-    };
-    step();
-  });
-  return lag;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Results

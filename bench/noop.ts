@@ -1,5 +1,33 @@
-/** What the benchmarks' no-op executors answer: success, no output, a small inline result. */
+/** The benchmarks' no-op work: the task they submit and what their no-op executors answer. */
 import type { ExecutionResult } from '../src/executor/types.ts';
+import { uuidv7, type NewTask, type Outcome } from '../src/store/index.ts';
+
+/** A no-op attempt's outcome, as the store-alone sections record it. */
+export const NOOP_OUTCOME: Outcome = { status: 'SUCCESS', summary: { exitCode: 0 }, failure: null, resultJson: null, resultKey: null, stdoutKey: null, stderrKey: null };
+
+/** A no-op task with the API's defaults. */
+export function noopTask(metadata: Record<string, unknown>, id: string = uuidv7()): NewTask {
+  return {
+    id,
+    command: 'noop',
+    args: null,
+    shell: null,
+    queue: 'default',
+    priority: 1,
+    userId: null,
+    timeout: 300,
+    visibilityTimeout: 900,
+    maxAttempts: 3,
+    idempotencyKey: null,
+    requestHash: null,
+    resources: { cpu: 256, memory: 512 },
+    env: {},
+    metadata,
+    network: 'none',
+    image: null,
+    secrets: [],
+  };
+}
 
 export function noopResult(): ExecutionResult {
   const empty = { data: Buffer.alloc(0), bytes: 0, truncated: false };

@@ -39,7 +39,8 @@
  * (default without --with-peers: the three Hangar rows), --json FILE (raw results), --db NAME.
  * Method, results and analysis: docs/benchmarks.md, section "Scale-out".
  */
-import { noopResult } from './noop.ts';
+import { hrMs, paced, sleep, waitUntil } from './clock.ts';
+import { NOOP_OUTCOME as OK, noopResult, noopTask } from './noop.ts';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, release, tmpdir, totalmem } from 'node:os';
@@ -52,7 +53,7 @@ import { loadConfig } from '../src/config/index.ts';
 import type { ExecutionRequest, ExecutionResult, Executor } from '../src/executor/index.ts';
 import { createLogger } from '../src/log/index.ts';
 import { Metrics } from '../src/metrics/index.ts';
-import { uuidv7, type AttemptRef, type NewTask, type Outcome } from '../src/store/index.ts';
+import type { AttemptRef, Outcome } from '../src/store/index.ts';
 import { PostgresStore } from '../src/store/postgres/index.ts';
 import { WorkerPool } from '../src/worker/index.ts';
 
@@ -157,8 +158,6 @@ function dbUrl(admin: string, db: string): string {
 // Helpers (as bench/dispatch.ts and bench/peers/common.mjs)
 
 /** Process-wide monotonic ms (CLOCK_MONOTONIC, so comparable across processes on Linux). */
-const hrMs = (): number => Number(process.hrtime.bigint()) / 1e6;
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 function pct(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
@@ -174,35 +173,7 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
-/** Paces `count` calls at `everyMs` on an absolute schedule (open loop). Returns each call's lateness, ms. */
-async function paced(count: number, everyMs: number, fn: (i: number) => void): Promise<number[]> {
-  const lag: number[] = [];
-  const start = performance.now();
-  let i = 0;
-  await new Promise<void>((done) => {
-    const step = () => {
-      const t = performance.now();
-      const due = Math.min(count, Math.floor((t - start) / everyMs) + 1);
-      while (i < due) {
-        lag.push(performance.now() - (start + i * everyMs));
-        fn(i++);
-      }
-      if (i < count) setTimeout(step, Math.max(0, start + i * everyMs - performance.now()));
-      else done();
-    };
-    step();
-  });
-  return lag;
-}
 
-async function waitUntil(cond: () => boolean, timeoutMs: number, pollMs = 1): Promise<boolean> {
-  const end = hrMs() + timeoutMs;
-  while (!cond()) {
-    if (hrMs() > end) return false;
-    await sleep(pollMs);
-  }
-  return true;
-}
 
 /** CPU time (ms) the whole machine spent busy, from /proc/stat; null where there is none. */
 function machineBusyMs(): number | null {
@@ -218,30 +189,7 @@ function machineBusyMs(): number | null {
 // ---------------------------------------------------------------------------------------------
 // Hangar's side (child process, --role hangar / --role submitter)
 
-function newTask(metadata: Record<string, unknown>): NewTask {
-  return {
-    id: uuidv7(),
-    command: 'noop',
-    args: null,
-    shell: null,
-    queue: 'default',
-    priority: 1,
-    userId: null,
-    timeout: 300,
-    visibilityTimeout: 900,
-    maxAttempts: 3,
-    idempotencyKey: null,
-    requestHash: null,
-    resources: { cpu: 256, memory: 512 },
-    env: {},
-    metadata,
-    network: 'none',
-    image: null,
-    secrets: [],
-  };
-}
 
-const OK: Outcome = { status: 'SUCCESS', summary: { exitCode: 0 }, failure: null, resultJson: null, resultKey: null, stdoutKey: null, stderrKey: null };
 
 /** Runs nothing: reports its start (first statement) and succeeds with a small inline result. */
 class NoopExecutor implements Executor {
@@ -358,7 +306,7 @@ class CostMarks {
 
 /** Submits N tasks (no batch API: N concurrent submit() calls); resolves with the time it took. */
 async function submitAll(store: PostgresStore, n: number): Promise<number> {
-  const tasks = Array.from({ length: n }, (_, i) => newTask({ i }));
+  const tasks = Array.from({ length: n }, (_, i) => noopTask({ i }));
   const e0 = hrMs();
   await Promise.all(tasks.map((t) => store.submit(t)));
   return hrMs() - e0;
@@ -439,7 +387,7 @@ interface SubmitterResult {
 /** Warm-up, a pause, then the measured paced submits; t0 is read just before each submit() call. */
 async function pacedSubmits(o: Options, store: PostgresStore, pauseMs: number, warmStarted: () => boolean): Promise<SubmitterResult> {
   await paced(o.warmup, o.every, (i) => {
-    const t = newTask({ i: -1 - i });
+    const t = noopTask({ i: -1 - i });
     t.metadata.t0 = hrMs();
     void store.submit(t);
   });
@@ -448,7 +396,7 @@ async function pacedSubmits(o: Options, store: PostgresStore, pauseMs: number, w
   const r: SubmitterResult = { t0s: new Array<number>(o.jobs), calls: [], lag: [], handedOff: 0, errors: [] };
   const pending: Promise<void>[] = [];
   r.lag = await paced(o.jobs, o.every, (i) => {
-    const t = newTask({ i });
+    const t = noopTask({ i });
     const t0 = hrMs();
     t.metadata.t0 = t0;
     r.t0s[i] = t0;

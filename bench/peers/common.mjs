@@ -21,10 +21,10 @@
  */
 
 import { readFileSync } from 'node:fs';
+import { hrMs, paced, sleep, waitUntil } from '../clock.ts';
 
 /** Process-wide monotonic ms (CLOCK_MONOTONIC: comparable across processes on Linux). */
-export const hrMs = () => Number(process.hrtime.bigint()) / 1e6;
-export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+export { hrMs, paced, sleep } from '../clock.ts';
 
 /** CPU time (ms) the whole machine spent busy, from /proc/stat; null where there is none. */
 export function machineBusyMs() {
@@ -81,35 +81,7 @@ export function summary(xs) {
   return { p50: pct(s, 50), p95: pct(s, 95), p99: pct(s, 99), max: s[s.length - 1], n: s.length };
 }
 
-/** Paces `count` calls at `everyMs` on an absolute schedule (as bench/dispatch.ts paced()). */
-export async function paced(count, everyMs, fn) {
-  const lag = [];
-  const start = performance.now();
-  let i = 0;
-  await new Promise((done) => {
-    const step = () => {
-      const t = performance.now();
-      const due = Math.min(count, Math.floor((t - start) / everyMs) + 1);
-      while (i < due) {
-        lag.push(performance.now() - (start + i * everyMs));
-        fn(i++);
-      }
-      if (i < count) setTimeout(step, Math.max(0, start + i * everyMs - performance.now()));
-      else done();
-    };
-    step();
-  });
-  return lag;
-}
 
-async function waitUntil(cond, timeoutMs, pollMs = 1) {
-  const end = hrMs() + timeoutMs;
-  while (!(await cond())) {
-    if (hrMs() > end) return false;
-    await sleep(pollMs);
-  }
-  return true;
-}
 
 export async function main(adapter) {
   const o = parseArgs(process.argv.slice(2));
