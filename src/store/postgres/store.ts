@@ -118,6 +118,32 @@ history AS (
 clock AS (UPDATE fair_clock SET rank = top.r FROM rank top WHERE id = 1 AND rank < top.r)
 SELECT * FROM t`;
 
+/** $1 to $19 as INSERT_TASK, then worker_id ($20), the NOTIFY channel and payload ($21, $22):
+ *  a submit offered to a local worker, in one statement. If no ready task should run first
+ *  (priority, then fair share and FIFO, as a claim orders them), as INSERT_TASK_LEASED;
+ *  otherwise as INSERT_TASK. The returned row's status says which. */
+const INSERT_TASK_OFFERED = `
+WITH ${RANK},
+ahead AS (
+  SELECT EXISTS (SELECT 1 FROM tasks WHERE status = 'PENDING' AND run_after <= $16
+    AND (eff_priority > $6 OR (eff_priority = $6 AND fair_rank <= (SELECT r FROM rank)))) AS yes),
+t AS (
+  INSERT INTO tasks (${NEW_TASK_COLUMNS}, status, attempt, worker_id, started_at, lease_expires_at)
+  SELECT ${NEW_TASK_VALUES},
+    CASE WHEN yes THEN 'PENDING' ELSE 'RUNNING' END, CASE WHEN yes THEN 0 ELSE 1 END,
+    CASE WHEN yes THEN NULL ELSE $20::text END, CASE WHEN yes THEN NULL ELSE $16::bigint END,
+    CASE WHEN yes THEN NULL ELSE $16::bigint + $9::integer * 1000 END
+  FROM ahead
+  RETURNING *),
+history AS (
+  INSERT INTO task_history (task_id, at, status, attempt, worker_id, reason)
+  SELECT $1, $16, 'PENDING', 0, NULL, 'submitted'
+  UNION ALL
+  SELECT $1, $16, 'RUNNING', 1, $20, 'handed to an idle worker at submit' FROM ahead WHERE NOT yes),
+clock AS (UPDATE fair_clock SET rank = top.r FROM rank top, ahead WHERE id = 1 AND rank < top.r AND NOT ahead.yes),
+notified AS (SELECT pg_notify($21, $22) FROM ahead WHERE yes)
+SELECT t.* FROM t LEFT JOIN notified ON true`;
+
 /** priority, now, user ('' for none): is a task ready that a claim would take before a new
  *  task of this priority and user? Its rank is read, not taken: INSERT_TASK_LEASED takes it
  *  later in the transaction (a submit of the same user in between is not committed, so not
@@ -499,10 +525,15 @@ export class PostgresStore implements Store {
   async submit(t: NewTask): Promise<SubmitResult> {
     // Nothing to read first (no idempotency key to look up, no local worker to hand it to):
     // one statement, committed on its own.
-    if (!t.idempotencyKey && this.takersFor(t).length === 0) {
-      const [row] = await this.rows(INSERT_TASK, [...this.newTaskParams(t, this.clock.now()), this.channel, this.instance]);
-      this.wakeLocal();
-      return { task: taskFromRow(row), created: true };
+    if (!t.idempotencyKey) {
+      const takers = this.takersFor(t);
+      if (takers.length === 0) {
+        const [row] = await this.rows(INSERT_TASK, [...this.newTaskParams(t, this.clock.now()), this.channel, this.instance]);
+        this.wakeLocal();
+        return { task: taskFromRow(row), created: true };
+      }
+      // Per-user running limits need counts read under a lock: the transaction below.
+      if (takers.every((k) => (k.maxRunningPerUser ?? 0) <= 0)) return this.offer(t, takers);
     }
     try {
       return await this.tx((tx) => this.insertTask(tx, t));
@@ -511,6 +542,40 @@ export class PostgresStore implements Store {
       if (t.idempotencyKey && isUniqueViolation(err, 'tasks_idempotency')) return this.tx((tx) => this.insertTask(tx, t));
       throw err;
     }
+  }
+
+  /**
+   * Direct dispatch in one statement (INSERT_TASK_OFFERED): the first local taker with a free
+   * slot holds it while the task is inserted, and gets the lease if the task went in leased to
+   * it; otherwise it is told there is none, and the task waits PENDING like any other.
+   */
+  private async offer(t: NewTask, takers: LocalTaker[]): Promise<SubmitResult> {
+    const now = this.clock.now();
+    const params = this.newTaskParams(t, now);
+    let taker: LocalTaker | undefined;
+    let deliver: ((lease: Lease | null) => void) | null = null;
+    for (taker of takers) if ((deliver = taker.offer())) break;
+    if (!taker || !deliver) {
+      const [row] = await this.rows(INSERT_TASK, [...params, this.channel, this.instance]);
+      this.wakeLocal();
+      return { task: taskFromRow(row), created: true };
+    }
+    let row: Row;
+    try {
+      [row] = await this.rows(INSERT_TASK_OFFERED, [...params, taker.workerId, this.channel, this.instance]);
+    } catch (err) {
+      deliver(null);
+      throw err;
+    }
+    const task = taskFromRow(row);
+    if (task.status !== 'RUNNING') {
+      deliver(null);
+      this.wakeLocal();
+      return { task, created: true };
+    }
+    deliver({ task, attempt: 1, workerId: taker.workerId, expiresAt: task.leaseExpiresAt ?? now });
+    const submitted: Task = { ...task, status: 'PENDING', attempt: 0, workerId: null, startedAt: null, leaseExpiresAt: null };
+    return { task: submitted, created: true, handedOff: true };
   }
 
   /** Parameters $1 to $19 of INSERT_TASK and INSERT_TASK_LEASED. */
