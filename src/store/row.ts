@@ -1,6 +1,6 @@
 /** Maps rows of every backend (snake_case, JSON as text, times as numbers) to the model. */
 import { ErrorCode, HangarError } from '../errors/index.ts';
-import { queueTypeOf, type ApiKey, type AuditEntry, type HistoryEntry, type KeyScope, type QueueDepth, type SecretRecord, type Task, type TaskStatus, type WorkerRecord } from './types.ts';
+import { queueTypeOf, type ApiKey, type AuditEntry, type HistoryEntry, type KeyScope, type OutputChunk, type OutputStream, type QueueDepth, type SecretRecord, type Task, type TaskStatus, type WorkerRecord } from './types.ts';
 
 export type Row = Record<string, unknown>;
 
@@ -58,6 +58,19 @@ export function historyFromRow(r: Row): HistoryEntry {
     attempt: Number(r.attempt),
     workerId: strOrNull(r.worker_id),
     reason: strOrNull(r.reason),
+  };
+}
+
+export function outputFromRow(r: Row): OutputChunk {
+  const d = r.data;
+  return {
+    taskId: String(r.task_id),
+    attempt: Number(r.attempt),
+    seq: Number(r.seq),
+    stream: String(r.stream) as OutputStream,
+    // node:sqlite answers a BLOB as a Uint8Array, pg a BYTEA as a Buffer.
+    data: Buffer.isBuffer(d) ? d : Buffer.from(d as Uint8Array),
+    at: Number(r.at),
   };
 }
 

@@ -304,7 +304,35 @@ export interface Store {
   queryAudit(filter: AuditFilter): Promise<Page<AuditEntry>>;
   /** Delete audit entries older than the cutoff; returns how many went. */
   purgeAudit(olderThan: number, limit: number): Promise<number>;
+
+  // Live output: what running attempts write, chunk by chunk, for followers on any node.
+  /** Store chunks (a chunk already stored, same task, attempt and seq, is kept as it was), then
+   *  tell output subscribers here and, where capabilities say so, in other processes. */
+  appendOutput(chunks: OutputChunk[]): Promise<void>;
+  /** A task's chunks after `after`, in order (attempt, then seq), at most `limit`. */
+  readOutput(taskId: string, after: OutputCursor, limit: number): Promise<OutputChunk[]>;
+  /** Calls the listener with a task's id when chunks of it were stored, here or elsewhere. */
+  subscribeOutput(listener: (taskId: string) => void): () => void;
   close(): Promise<void>;
+}
+
+export type OutputStream = 'stdout' | 'stderr';
+
+/** A piece of what an attempt wrote, in the order written: seq counts from 1 per attempt, over
+ *  both streams. */
+export interface OutputChunk {
+  taskId: string;
+  attempt: number;
+  seq: number;
+  stream: OutputStream;
+  data: Buffer;
+  at: number;
+}
+
+/** A place in a task's output: after chunk `seq` of `attempt`; { attempt: 0, seq: 0 } is the start. */
+export interface OutputCursor {
+  attempt: number;
+  seq: number;
 }
 
 export type KeyScope = 'user' | 'admin';

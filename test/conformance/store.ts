@@ -462,6 +462,59 @@ export function describeStore(name: string, makeStore: MakeStore): void {
       assert.ok(await store.get(pending.id));
     });
 
+    describe('live output', () => {
+      const chunk = (taskId: string, attempt: number, seq: number, text: string, stream: 'stdout' | 'stderr' = 'stdout') => ({
+        taskId,
+        attempt,
+        seq,
+        stream,
+        data: Buffer.from(text),
+        at: clock.now(),
+      });
+
+      it('keeps chunks in order per task and reads them from any cursor, across attempts', async () => {
+        const t = newTask();
+        const other = newTask();
+        await store.appendOutput([chunk(t.id, 1, 1, 'a'), chunk(t.id, 1, 2, 'b', 'stderr'), chunk(other.id, 1, 1, 'x')]);
+        await store.appendOutput([chunk(t.id, 2, 1, 'c'), chunk(t.id, 1, 3, 'd')]);
+        const text = (cs: { attempt: number; seq: number; stream: string; data: Buffer }[]) => cs.map((c) => `${c.attempt}.${c.seq}${c.stream[3]}${c.data.toString()}`);
+        assert.deepEqual(text(await store.readOutput(t.id, { attempt: 0, seq: 0 }, 100)), ['1.1oa', '1.2eb', '1.3od', '2.1oc']);
+        assert.deepEqual(text(await store.readOutput(t.id, { attempt: 1, seq: 2 }, 100)), ['1.3od', '2.1oc']);
+        assert.deepEqual(text(await store.readOutput(t.id, { attempt: 1, seq: 0 }, 2)), ['1.1oa', '1.2eb'], 'limit');
+        assert.deepEqual(await store.readOutput(t.id, { attempt: 2, seq: 1 }, 100), []);
+      });
+
+      it('keeps a chunk appended twice as it was first stored, and binary bytes intact', async () => {
+        const t = newTask();
+        const bytes = Buffer.from([0, 255, 0xe2, 0x82, 10]);
+        await store.appendOutput([{ ...chunk(t.id, 1, 1, ''), data: bytes }]);
+        await store.appendOutput([chunk(t.id, 1, 1, 'again'), chunk(t.id, 1, 2, 'next')]);
+        const got = await store.readOutput(t.id, { attempt: 0, seq: 0 }, 10);
+        assert.deepEqual(got.map((c) => c.data), [bytes, Buffer.from('next')]);
+      });
+
+      it('tells output subscribers which task has new chunks', async () => {
+        const t = newTask();
+        const seen: string[] = [];
+        const off = store.subscribeOutput((id) => seen.push(id));
+        await store.appendOutput([chunk(t.id, 1, 1, 'a')]);
+        off();
+        await store.appendOutput([chunk(t.id, 1, 2, 'b')]);
+        assert.deepEqual(seen, [t.id]);
+      });
+
+      it('purges the output of purged tasks', async () => {
+        const t = newTask();
+        await store.submit(t);
+        const [l] = await store.claim({ workerId: 'w', limit: 1 });
+        await store.appendOutput([chunk(t.id, l.attempt, 1, 'a')]);
+        await store.finish({ taskId: t.id, attempt: l.attempt }, ok);
+        clock.advance(1);
+        await store.purgeFinished(clock.now(), 100);
+        assert.deepEqual(await store.readOutput(t.id, { attempt: 0, seq: 0 }, 10), []);
+      });
+    });
+
     describe('fair share between users', () => {
       it("one user's backlog does not hold another's tasks back at equal priority", async () => {
         for (let i = 0; i < 200; i++) await store.submit(newTask({ userId: 'alice', metadata: { i } }));

@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import pg from 'pg';
 import { ErrorCode, HangarError } from '../../errors/index.ts';
-import { auditFromRow, decodeCursor, depthFromRow, encodeCursor, historyFromRow, keyFromRow, secretFromRow, workerFromRow, taskFromRow, type Row } from '../row.ts';
+import { auditFromRow, decodeCursor, depthFromRow, encodeCursor, historyFromRow, keyFromRow, outputFromRow, secretFromRow, workerFromRow, taskFromRow, type Row } from '../row.ts';
 import { decideExpiry, decideFinish, type AttemptEnd } from '../transitions.ts';
 import {
   systemClock,
@@ -31,6 +31,8 @@ import {
   type NewAuditEntry,
   type NewTask,
   type Outcome,
+  type OutputChunk,
+  type OutputCursor,
   type Page,
   type QueueDepth,
   type ReapResult,
@@ -327,8 +329,27 @@ WITH gone AS (
   DELETE FROM tasks WHERE seq IN (
     SELECT seq FROM tasks WHERE completed_at < $1 AND status IN ('SUCCESS', 'FAILED', 'TIMEOUT', 'CANCELLED') LIMIT $2)
   RETURNING id),
-history AS (DELETE FROM task_history WHERE task_id IN (SELECT id FROM gone))
+history AS (DELETE FROM task_history WHERE task_id IN (SELECT id FROM gone)),
+output AS (DELETE FROM task_output WHERE task_id IN (SELECT id FROM gone))
 SELECT id FROM gone`;
+
+/** Chunks as arrays in step (task_id, attempt, seq, stream, data, at), then the output channel
+ *  and the payload of its notification. A chunk already stored is kept as it was. */
+const APPEND_OUTPUT = `
+WITH ins AS (
+  INSERT INTO task_output (task_id, attempt, seq, stream, data, at)
+  SELECT * FROM unnest($1::text[], $2::integer[], $3::integer[], $4::text[], $5::bytea[], $6::bigint[])
+  ON CONFLICT DO NOTHING)
+SELECT pg_notify($7, $8)`;
+
+/** task id, cursor attempt and seq, limit */
+const READ_OUTPUT = `
+SELECT * FROM task_output WHERE task_id = $1 AND (attempt > $2 OR (attempt = $2 AND seq > $3))
+ORDER BY attempt, seq LIMIT $4`;
+
+/** A notification's payload is at most 8000 bytes: past this many characters of task ids, it
+ *  says '*' (every follower looks). */
+const MAX_NOTIFY_IDS = 7000;
 
 /** channel, payload (the sending store's id). Delivered when the transaction commits. */
 const NOTIFY = `SELECT pg_notify($1, $2)`;
@@ -388,6 +409,8 @@ export class PostgresStore implements Store {
   private readonly connection: pg.ClientConfig;
   private readonly schema: string;
   private readonly channel: string;
+  /** Where appended output is announced: "<instance> <task id> <task id> ..." or "<instance> *". */
+  private readonly outputChannel: string;
   /** Payload of this store's notifications, so its own LISTEN ignores them (it woke locally). */
   private readonly instance = randomUUID();
   private readonly migrated: Promise<void>;
@@ -408,6 +431,7 @@ export class PostgresStore implements Store {
     }
     this.schema = schema;
     this.channel = `hangar_ready_${schema}`;
+    this.outputChannel = `hangar_output_${schema}`;
     this.connection = { connectionString: opts.url, options: `-c search_path=${schema}`, types: TYPES };
     this.pool = new pg.Pool({ ...this.connection, max: opts.poolSize ?? 10 });
     // An idle connection that breaks is dropped from the pool; the next query opens another.
@@ -496,18 +520,24 @@ export class PostgresStore implements Store {
       if (this.listener !== client) return;
       this.listener = null;
       client.end().catch(() => {});
-      if (this.closed || this.wake.listenerCount('ready') === 0) return;
+      if (this.closed || this.wake.listenerCount('ready') + this.wake.listenerCount('output') === 0) return;
       setTimeout(() => {
         this.listen();
         this.wakeLocal();
       }, 1000).unref();
     };
     client.on('notification', (n) => {
-      if (n.payload !== this.instance) this.wakeLocal();
+      if (n.channel === this.outputChannel) {
+        const [from, ...ids] = (n.payload ?? '').split(' ');
+        if (from !== this.instance) for (const id of ids) this.wake.emit('output', id);
+      } else if (n.payload !== this.instance) this.wakeLocal();
     });
     client.on('error', lost);
     client.on('end', lost);
-    client.connect().then(() => client.query(`LISTEN ${this.channel}`)).catch(lost);
+    client
+      .connect()
+      .then(() => client.query(`LISTEN ${this.channel}; LISTEN ${this.outputChannel}`))
+      .catch(lost);
   }
 
   private wakeLocal(): void {
@@ -1052,6 +1082,33 @@ export class PostgresStore implements Store {
 
   async purgeFinished(olderThan: number, limit: number): Promise<string[]> {
     return (await this.rows(PURGE_FINISHED, [olderThan, limit])).map((r) => String(r.id));
+  }
+
+  async appendOutput(chunks: OutputChunk[]): Promise<void> {
+    if (chunks.length === 0) return;
+    const ids = [...new Set(chunks.map((c) => c.taskId))];
+    const listed = ids.join(' ');
+    await this.query(APPEND_OUTPUT, [
+      chunks.map((c) => c.taskId),
+      chunks.map((c) => c.attempt),
+      chunks.map((c) => c.seq),
+      chunks.map((c) => c.stream),
+      chunks.map((c) => c.data),
+      chunks.map((c) => c.at),
+      this.outputChannel,
+      `${this.instance} ${listed.length <= MAX_NOTIFY_IDS ? listed : '*'}`,
+    ]);
+    for (const id of ids) this.wake.emit('output', id);
+  }
+
+  async readOutput(taskId: string, after: OutputCursor, limit: number): Promise<OutputChunk[]> {
+    return (await this.rows(READ_OUTPUT, [taskId, after.attempt, after.seq, limit])).map(outputFromRow);
+  }
+
+  subscribeOutput(listener: (taskId: string) => void): () => void {
+    this.wake.on('output', listener);
+    this.listen();
+    return () => this.wake.off('output', listener);
   }
 
   async close(): Promise<void> {

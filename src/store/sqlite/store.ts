@@ -28,6 +28,8 @@ import {
   type NewAuditEntry,
   type NewTask,
   type Outcome,
+  type OutputChunk,
+  type OutputCursor,
   type Page,
   type QueueDepth,
   type ReapResult,
@@ -44,7 +46,7 @@ import {
   type WorkerRecord,
 } from '../types.ts';
 import { migrate } from './migrate.ts';
-import { auditFromRow, decodeCursor, depthFromRow, encodeCursor, historyFromRow, keyFromRow, secretFromRow, workerFromRow, strOrNull, taskFromRow, type Row } from '../row.ts';
+import { auditFromRow, decodeCursor, depthFromRow, encodeCursor, historyFromRow, keyFromRow, outputFromRow, secretFromRow, workerFromRow, strOrNull, taskFromRow, type Row } from '../row.ts';
 import * as SQL from './sql.ts';
 import { walSync, type WalSync } from './wal-sync.ts';
 import { WriteBatch } from './write-batch.ts';
@@ -608,10 +610,34 @@ export class SqliteStore implements Store {
       const ids = rows.map((r) => String(r.id));
       for (const id of ids) {
         this.stmt('DELETE FROM task_history WHERE task_id = ?').run(id);
+        this.stmt('DELETE FROM task_output WHERE task_id = ?').run(id);
         this.stmt('DELETE FROM tasks WHERE id = ?').run(id);
       }
       return ids;
     });
+  }
+
+  async appendOutput(chunks: OutputChunk[]): Promise<void> {
+    if (chunks.length === 0) return;
+    // Not fsynced before it resolves (as the audit log): a follower needs it now, and the whole
+    // log reaches the blob store when the attempt ends.
+    await this.writes.run(() => {
+      const ins = this.stmt('INSERT OR IGNORE INTO task_output (task_id, attempt, seq, stream, data, at) VALUES (?, ?, ?, ?, ?, ?)');
+      for (const c of chunks) ins.run(c.taskId, c.attempt, c.seq, c.stream, c.data, c.at);
+    }, false);
+    for (const id of new Set(chunks.map((c) => c.taskId))) this.wake.emit('output', id);
+  }
+
+  async readOutput(taskId: string, after: OutputCursor, limit: number): Promise<OutputChunk[]> {
+    const rows = this.stmt(
+      'SELECT * FROM task_output WHERE task_id = ? AND (attempt > ? OR (attempt = ? AND seq > ?)) ORDER BY attempt, seq LIMIT ?',
+    ).all(taskId, after.attempt, after.attempt, after.seq, limit) as Row[];
+    return rows.map(outputFromRow);
+  }
+
+  subscribeOutput(listener: (taskId: string) => void): () => void {
+    this.wake.on('output', listener);
+    return () => this.wake.off('output', listener);
   }
 
   async close(): Promise<void> {
