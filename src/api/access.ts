@@ -25,7 +25,7 @@ declare module 'fastify' {
 }
 
 /** Everyone is an admin when authentication is off (HANGAR_AUTH=none). */
-const NO_AUTH: Principal = { userId: null, scope: 'admin', keyId: null };
+export const NO_AUTH: Principal = { userId: null, scope: 'admin', keyId: null };
 
 export function registerAccess(app: FastifyInstance, ctx: ApiContext): void {
   app.decorateRequest('principal', null);
@@ -72,7 +72,11 @@ export function listScope(req: FastifyRequest, asked: string | undefined): strin
 
 /** May the caller see this task? Admins see all; users their own. */
 export function owns(req: FastifyRequest, t: Task): boolean {
-  const p = principalOf(req);
+  return mayAccess(principalOf(req), t);
+}
+
+/** As owns, for a caller known otherwise (a WebSocket's authenticated principal). */
+export function mayAccess(p: Principal, t: Task): boolean {
   return p.scope === 'admin' || (p.userId !== null && t.userId === p.userId);
 }
 

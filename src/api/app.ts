@@ -17,6 +17,7 @@ import type { ApiContext } from './context.ts';
 import { errorHandler, problem, sendProblem } from './problem.ts';
 import { accessRoutes } from './routes/access.ts';
 import { healthRoutes } from './routes/health.ts';
+import { liveRoutes } from './routes/live.ts';
 import { queueRoutes } from './routes/queues.ts';
 import { taskRoutes } from './routes/tasks.ts';
 
@@ -88,6 +89,7 @@ export async function buildApp(ctx: ApiContext, log: Logger): Promise<FastifyIns
   queueRoutes(app, ctx);
   accessRoutes(app, ctx);
   healthRoutes(app, ctx);
+  await liveRoutes(app, ctx);
   await app.ready();
   return app;
 }

@@ -122,6 +122,16 @@ export const IdParams = z.strictObject({ id: z.uuid('task ids are UUIDs') });
 export const LogsQuery = z.strictObject({
   attempt: z.coerce.number().int().min(1).optional(),
   stream: z.enum(['stdout', 'stderr']).optional().describe('Only this stream, as text/plain.'),
+  follow: z
+    .enum(['true', 'false', '1', '0'])
+    .optional()
+    .describe('Live: Server-Sent Events (status, output, end) from `after` until the task ends; also chosen by Accept: text/event-stream.'),
+  after: z
+    .string()
+    .regex(/^\d{1,9}\.\d{1,9}$/, 'an event id, "<attempt>.<seq>"')
+    .optional()
+    .describe('Live: resume after this event id; the Last-Event-ID header does the same.'),
+  encoding: z.enum(['utf8', 'base64']).optional().describe('Live: output chunks as UTF-8 text (default) or base64 bytes.'),
 });
 
 export const HistoryView = z.object({

@@ -308,8 +308,15 @@ export class ProcessExecutor implements Executor {
     if (pid !== undefined) trackGroup(pid);
 
     const streams = [child.stdout, child.stderr, builtin ? (child.stdio[3] as Readable | null) : null];
-    child.stdout?.on('data', (c: Buffer) => stdout.push(c));
-    child.stderr?.on('data', (c: Buffer) => stderr.push(c));
+    const live = req.onOutput;
+    child.stdout?.on('data', (c: Buffer) => {
+      stdout.push(c);
+      live?.('stdout', c);
+    });
+    child.stderr?.on('data', (c: Buffer) => {
+      stderr.push(c);
+      live?.('stderr', c);
+    });
     if (builtin) (child.stdio[3] as Readable | null)?.on('data', (c: Buffer) => report.push(c));
     for (const s of streams) s?.on('error', () => {});
     child.stdin?.on('error', () => {}); // EPIPE if the child dies before reading its spec

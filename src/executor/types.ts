@@ -29,6 +29,9 @@ export interface ExecutionRequest {
   workspace: string;
   /** Aborting it (cancel, shutdown) kills the whole process tree; the outcome is CANCELLED. */
   signal: AbortSignal;
+  /** Called with each piece of output as the program writes it (live output), besides the
+   *  capture the result carries. Must not throw or block. */
+  onOutput?: (stream: 'stdout' | 'stderr', chunk: Buffer) => void;
 }
 
 export interface CapturedOutput {

@@ -20,7 +20,7 @@ import { Metrics } from '../metrics/index.ts';
 import { loadMasterKey, type SecretBox } from '../secrets/index.ts';
 import { SqliteStore, systemClock, type Store } from '../store/index.ts';
 import { PostgresStore } from '../store/postgres/index.ts';
-import { Maintenance, WorkerPool } from '../worker/index.ts';
+import { Maintenance, OutputSink, WorkerPool } from '../worker/index.ts';
 
 export interface Roles {
   api: boolean;
@@ -186,6 +186,7 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
         return Object.fromEntries(found.map((s) => [s.name, secrets.open(userId, s.name, s.ciphertext)]));
       },
       audit: (e) => audit.record(e),
+      output: new OutputSink(store, log, { flushMs: config.outputFlushMs, maxBytes: config.maxOutputBytes }),
     });
     await pool.start();
   }

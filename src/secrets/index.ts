@@ -105,3 +105,41 @@ export function redactBytes(data: Buffer, values: readonly string[], truncated: 
   }
   return out;
 }
+
+/**
+ * As redactBytes, on output that arrives piece by piece (live output): a value may be split
+ * across pieces, so the tail of what has arrived that could be the start of a value is held
+ * back until the next piece shows whether it is. end() gives what is held, its unfinished
+ * value start masked as redactBytes masks a cut capture.
+ */
+export class StreamRedactor {
+  private held = Buffer.alloc(0);
+  private readonly values: string[];
+  private readonly needles: Buffer[];
+  private readonly longest: number;
+
+  constructor(values: readonly string[]) {
+    this.values = values.filter((v) => v.length >= MIN_REDACTED_LENGTH);
+    this.needles = this.values.map((v) => Buffer.from(v));
+    this.longest = Math.max(0, ...this.needles.map((n) => n.length));
+  }
+
+  /** What may be shown of everything pushed so far, beyond what earlier calls returned. */
+  push(data: Buffer): Buffer {
+    if (this.needles.length === 0) return data;
+    const buf = redactBytes(this.held.length > 0 ? Buffer.concat([this.held, data]) : data, this.values, false);
+    let cut = buf.length;
+    for (let i = Math.max(0, buf.length - (this.longest - 1)); i < buf.length && cut === buf.length; i++) {
+      const tail = buf.subarray(i);
+      if (this.needles.some((n) => n.length > tail.length && n.subarray(0, tail.length).equals(tail))) cut = i;
+    }
+    this.held = Buffer.from(buf.subarray(cut));
+    return buf.subarray(0, cut);
+  }
+
+  end(): Buffer {
+    const rest = this.held.length > 0 ? redactBytes(this.held, this.values, true) : this.held;
+    this.held = Buffer.alloc(0);
+    return rest;
+  }
+}

@@ -14,8 +14,9 @@ import { coerceError, ErrorCode, HangarError } from '../errors/index.ts';
 import type { ExecutionResult, Executor } from '../executor/types.ts';
 import type { Logger } from '../log/index.ts';
 import type { Metrics } from '../metrics/index.ts';
-import type { AttemptRef, Finished, Lease, NewAuditEntry, Outcome, Store, Task } from '../store/index.ts';
-import { redact, redactBytes } from '../secrets/index.ts';
+import type { AttemptRef, Finished, Lease, NewAuditEntry, Outcome, OutputStream, Store, Task } from '../store/index.ts';
+import { redact, redactBytes, StreamRedactor } from '../secrets/index.ts';
+import type { OutputSink } from './output.ts';
 
 export interface PoolOptions {
   store: Store;
@@ -38,6 +39,8 @@ export interface PoolOptions {
   maxRunningPerUser?: number;
   /** Told of every finished execution (the audit log). */
   audit?: (entry: NewAuditEntry) => void;
+  /** Where running attempts' output goes live (followers read it from the store); none = no live output. */
+  output?: OutputSink;
 }
 
 type StopReason = 'cancel' | 'lost' | 'shutdown';
@@ -231,6 +234,7 @@ export class WorkerPool {
     } catch (err) {
       result = notRun('SECRET_UNAVAILABLE', `secrets could not be read: ${coerceError(err).message}`);
     }
+    const live = result ? null : this.liveOutput(task, attempt, Object.values(secretEnv));
     result ??= await this.o.executor.run({
       taskId: task.id,
       attempt,
@@ -245,7 +249,9 @@ export class WorkerPool {
       timeoutMs: task.timeout * 1000,
       workspace,
       signal,
+      onOutput: live?.write,
     });
+    await live?.close();
     const reason = signal.aborted ? (signal.reason as StopReason) : null;
     if (reason === 'lost') {
       log.warn('lease lost; outcome not recorded');
@@ -306,6 +312,22 @@ export class WorkerPool {
         await new Promise((r) => setTimeout(r, delay));
       }
     }
+  }
+
+  /** The attempt's live output writer, redacting the task's secret values as they stream by. */
+  private liveOutput(task: Task, attempt: number, secretValues: string[]) {
+    const writer = this.o.output?.open(task.id, attempt);
+    if (!writer) return null;
+    if (secretValues.length === 0) return { write: (s: OutputStream, c: Buffer) => writer.write(s, c), close: () => writer.close() };
+    const redactors = { stdout: new StreamRedactor(secretValues), stderr: new StreamRedactor(secretValues) };
+    return {
+      write: (s: OutputStream, c: Buffer) => writer.write(s, redactors[s].push(c)),
+      close: () => {
+        writer.write('stdout', redactors.stdout.end());
+        writer.write('stderr', redactors.stderr.end());
+        return writer.close();
+      },
+    };
   }
 
   /**

@@ -5,7 +5,8 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { it } from 'node:test';
-import { loadMasterKey, parseMasterKey, redact, redactBytes, SecretBox } from '../../src/secrets/index.ts';
+import fc from 'fast-check';
+import { loadMasterKey, parseMasterKey, redact, redactBytes, SecretBox, StreamRedactor } from '../../src/secrets/index.ts';
 
 it('seals with a fresh nonce, opens only for the same owner and name, and detects tampering', () => {
   const box = new SecretBox(randomBytes(32));
@@ -48,4 +49,29 @@ it('redacts every occurrence, in text and bytes, and a secret cut short by trunc
   assert.deepEqual(redactBytes(bin, ['s3cret'], false), Buffer.concat([Buffer.from([0xff, 0x00]), Buffer.from('xx [REDACTED] yy [REDACTED]')]));
   assert.equal(redactBytes(Buffer.from('out: s3cr'), ['s3cret'], true).toString(), 'out: [REDACTED]');
   assert.equal(redactBytes(Buffer.from('out: s3cr'), ['s3cret'], false).toString(), 'out: s3cr', 'not cut: a prefix is just text');
+});
+
+it('redacts live output however it is split into pieces, as the whole would be', () => {
+  const secret = 's3cret-v4lue';
+  const text = fc.array(fc.constantFrom('s3c', 'ret', '-v4', 'lue', secret, 'x', 's', '\n', 's3cret-v4lu'), { maxLength: 30 }).map((a) => a.join(''));
+  fc.assert(
+    fc.property(text, fc.array(fc.nat(40), { maxLength: 8 }), (whole, cuts) => {
+      const bytes = Buffer.from(whole);
+      const points = [...new Set(cuts.map((c) => Math.min(c, bytes.length)))].sort((a, b) => a - b);
+      const r = new StreamRedactor([secret]);
+      const shown: Buffer[] = [];
+      let from = 0;
+      for (const p of [...points, bytes.length]) {
+        shown.push(r.push(bytes.subarray(from, p)));
+        from = p;
+      }
+      shown.push(r.end());
+      const out = Buffer.concat(shown);
+      assert.deepEqual(out.toString(), redactBytes(bytes, [secret], true).toString());
+      assert.ok(!out.includes(secret));
+    }),
+    { numRuns: 500 },
+  );
+  const none = new StreamRedactor([]);
+  assert.equal(none.push(Buffer.from('s3cret')).toString(), 's3cret', 'no values: passed through');
 });

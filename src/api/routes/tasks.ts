@@ -10,6 +10,8 @@ import { listScope, mustGetOwned, principalOf } from '../access.ts';
 import type { ApiContext } from '../context.ts';
 import { historyView, taskView } from '../present.ts';
 import { problem } from '../problem.ts';
+import { parseCursor } from '../../output/follow.ts';
+import { streamSse } from './live.ts';
 import { HistoryView, IdParams, ListQuery, LogsQuery, Problem, SubmitBody, SubmitResponse, TaskPage, TaskView } from '../schemas.ts';
 
 export function baseUrl(ctx: ApiContext, req: FastifyRequest): string {
@@ -153,6 +155,13 @@ export function taskRoutes(app: FastifyInstance, ctx: ApiContext): void {
     },
   }, async (req, reply) => {
     const t = await mustGetOwned(ctx, req, req.params.id);
+    const q = req.query;
+    if (q.follow === 'true' || q.follow === '1' || (q.follow === undefined && (req.headers.accept ?? '').includes('text/event-stream'))) {
+      const lastId = req.headers['last-event-id'];
+      const after = parseCursor(q.after ?? (typeof lastId === 'string' ? lastId : undefined));
+      if (!after) throw new HangarError(ErrorCode.ValidationFailed, 'Last-Event-ID must be an event id, "<attempt>.<seq>"', 400);
+      return streamSse(ctx, req, reply, t.id, after, q.encoding ?? 'utf8');
+    }
     const attempt = req.query.attempt ?? t.attempt;
     if (attempt < 1 || attempt > t.attempt) {
       return reply.code(404).type('application/problem+json').send(JSON.stringify(problem(404, ErrorCode.LogNotFound, `task ${t.id} has no attempt ${attempt} yet`)));

@@ -1,0 +1,267 @@
+/**
+ * Live output and status (issue 6): Server-Sent Events on GET /tasks/{id}/logs?follow=true,
+ * and one WebSocket per client on /ws carrying any number of subscriptions.
+ *
+ * WebSocket protocol, JSON text messages:
+ *   client → server
+ *     {"type":"auth","token":"hk_…"}        first, unless the upgrade request sent Authorization
+ *     {"type":"subscribe","channel":"task:<id>","after":"<attempt>.<seq>","encoding":"utf8"|"base64"}
+ *     {"type":"unsubscribe","channel":"task:<id>"}
+ *     {"type":"ping","id":<any>}
+ *   server → client
+ *     {"type":"ready","userId":…,"scope":…}  authenticated
+ *     {"type":"subscribed","channel":…}, {"type":"unsubscribed","channel":…}
+ *     {"type":"status"|"output"|"end","channel":…,"id":"<attempt>.<seq>",…}  (bodies: src/output/wire.ts)
+ *     {"type":"pong","id":…}
+ *     {"type":"error","channel"?:…,"code":…,"message":…}
+ * A subscription to a task the caller may not see gets the same TASK_NOT_FOUND as one that does
+ * not exist. An unauthenticated socket is closed with code 4401 after its first other message
+ * or AUTH_WAIT_MS. A subscription ends after its "end" message.
+ *
+ * Slow clients: each subscription sends only while the socket's unsent bytes are under
+ * HIGH_WATER; past it, it waits (the task and other clients go on, src/output/follow.ts) and
+ * resumes from the store when the client has read. A client that reads nothing for
+ * STALL_CLOSE_MS while over the mark is closed (4408) and may reconnect with its last id.
+ */
+import websocket from '@fastify/websocket';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { WebSocket } from 'ws';
+import { z } from 'zod';
+import type { Principal } from '../../auth/index.ts';
+import { coerceError, ErrorCode, HangarError } from '../../errors/index.ts';
+import { follow, formatCursor, parseCursor } from '../../output/follow.ts';
+import { EventEncoder, type OutputEncoding } from '../../output/wire.ts';
+import type { OutputCursor } from '../../store/index.ts';
+import { mayAccess, NO_AUTH } from '../access.ts';
+import type { ApiContext } from '../context.ts';
+
+/** Unsent bytes a socket may hold before its subscriptions wait. */
+const HIGH_WATER = 1024 * 1024;
+/** A socket over HIGH_WATER this long without reading is closed. */
+const STALL_CLOSE_MS = 30_000;
+const AUTH_WAIT_MS = 10_000;
+const MAX_SUBSCRIPTIONS = 64;
+/** Protocol-level ping interval; a socket that missed the previous pong is dropped. */
+const PING_MS = 30_000;
+/** An SSE comment this often keeps proxies from closing an idle stream. */
+const SSE_KEEPALIVE_MS = 15_000;
+
+const ClientMessage = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('auth'), token: z.string().min(1).max(512) }),
+  z.strictObject({
+    type: z.literal('subscribe'),
+    channel: z.string().min(1).max(256),
+    after: z.string().max(32).optional(),
+    encoding: z.enum(['utf8', 'base64']).optional(),
+  }),
+  z.strictObject({ type: z.literal('unsubscribe'), channel: z.string().min(1).max(256) }),
+  z.strictObject({ type: z.literal('ping'), id: z.unknown().optional() }),
+]);
+type ClientMessage = z.infer<typeof ClientMessage>;
+
+/** Open SSE streams per API instance, ended when it closes (they would hold it open). */
+const sseStreams = new WeakMap<ApiContext, Set<AbortController>>();
+
+export async function liveRoutes(app: FastifyInstance, ctx: ApiContext): Promise<void> {
+  sseStreams.set(ctx, new Set());
+  app.addHook('preClose', async () => {
+    for (const ac of sseStreams.get(ctx) ?? []) ac.abort();
+  });
+  await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
+  app.get('/ws', { websocket: true, config: { public: true }, schema: { hide: true } }, (socket, req) => {
+    new LiveSocket(ctx, socket, req).start();
+  });
+}
+
+/** Streams a task's events as SSE until it ends or the client goes; the caller checked access. */
+export async function streamSse(ctx: ApiContext, req: FastifyRequest, reply: FastifyReply, taskId: string, after: OutputCursor, encoding: OutputEncoding): Promise<void> {
+  reply.hijack();
+  const res = reply.raw;
+  res.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache',
+    'x-accel-buffering': 'no',
+    connection: 'keep-alive',
+  });
+  const ac = new AbortController();
+  const open = sseStreams.get(ctx);
+  open?.add(ac);
+  res.on('close', () => ac.abort());
+  const keepalive = setInterval(() => res.write(': keep-alive\n\n'), SSE_KEEPALIVE_MS);
+  const enc = new EventEncoder(encoding);
+  try {
+    for await (const e of follow(ctx.store, taskId, { after, signal: ac.signal })) {
+      const frame = `id: ${formatCursor(e.cursor)}\nevent: ${e.type}\ndata: ${JSON.stringify(enc.body(e))}\n\n`;
+      if (!res.write(frame)) await drained(res, ac.signal);
+    }
+  } catch (err) {
+    if (!ac.signal.aborted) {
+      req.log.warn({ err: coerceError(err), taskId }, 'live output stream failed');
+      res.write(`event: error\ndata: ${JSON.stringify({ code: errorCode(err), message: 'the stream failed; reconnect with Last-Event-ID' })}\n\n`);
+    }
+  } finally {
+    clearInterval(keepalive);
+    open?.delete(ac);
+    res.end();
+  }
+}
+
+function drained(res: NodeJS.WritableStream, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    res.on('drain', done);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
+function errorCode(err: unknown): string {
+  return err instanceof HangarError ? err.code : ErrorCode.Internal;
+}
+
+class LiveSocket {
+  private readonly ctx: ApiContext;
+  private readonly socket: WebSocket;
+  private readonly req: FastifyRequest;
+  private principal: Principal | null = null;
+  /** An authentication in progress: messages that come meanwhile wait for it, in order. */
+  private authenticating: Promise<void> | null = null;
+  private readonly subs = new Map<string, AbortController>();
+  private timers: NodeJS.Timeout[] = [];
+  private alive = true;
+
+  constructor(ctx: ApiContext, socket: WebSocket, req: FastifyRequest) {
+    this.ctx = ctx;
+    this.socket = socket;
+    this.req = req;
+  }
+
+  start(): void {
+    this.socket.on('message', (raw, isBinary) => void this.onMessage(raw.toString(), isBinary));
+    this.socket.on('close', () => this.stop());
+    this.socket.on('error', () => this.stop());
+    this.socket.on('pong', () => (this.alive = true));
+    this.timers.push(
+      setInterval(() => {
+        if (!this.alive) return this.socket.terminate();
+        this.alive = false;
+        this.socket.ping();
+      }, PING_MS),
+    );
+    const header = this.req.headers.authorization;
+    if (!this.ctx.auth) this.ready(NO_AUTH);
+    else if (header) this.authenticating = this.authenticate(header);
+    else this.timers.push(setTimeout(() => this.principal || this.refuse('no auth message within 10 s'), AUTH_WAIT_MS));
+  }
+
+  private stop(): void {
+    for (const t of this.timers) clearTimeout(t);
+    this.timers = [];
+    for (const ac of this.subs.values()) ac.abort();
+    this.subs.clear();
+  }
+
+  private send(msg: Record<string, unknown>): void {
+    if (this.socket.readyState === this.socket.OPEN) this.socket.send(JSON.stringify(msg));
+  }
+
+  private error(code: string, message: string, channel?: string): void {
+    this.send({ type: 'error', ...(channel ? { channel } : {}), code, message });
+  }
+
+  private refuse(message: string): void {
+    this.error(ErrorCode.Unauthorized, message);
+    this.socket.close(4401, 'unauthorized');
+  }
+
+  private ready(p: Principal): void {
+    this.principal = p;
+    this.send({ type: 'ready', userId: p.userId, scope: p.scope });
+  }
+
+  private async authenticate(header: string): Promise<void> {
+    try {
+      this.ready(await this.ctx.auth!.authenticate(header));
+    } catch (err) {
+      this.refuse(err instanceof HangarError ? err.message : 'authentication failed');
+    }
+  }
+
+  private async onMessage(raw: string, isBinary: boolean): Promise<void> {
+    let msg: ClientMessage;
+    try {
+      if (isBinary) throw new Error('binary messages are not part of the protocol');
+      const parsed = ClientMessage.safeParse(JSON.parse(raw));
+      if (!parsed.success) throw new Error(parsed.error.issues.map((i) => `${i.path.join('.') || 'message'}: ${i.message}`).join('; '));
+      msg = parsed.data;
+    } catch (err) {
+      return this.error('BAD_MESSAGE', (err as Error).message);
+    }
+    if (this.authenticating) await this.authenticating;
+    if (msg.type === 'auth') {
+      if (this.principal) return this.error('BAD_MESSAGE', 'already authenticated');
+      this.authenticating = this.authenticate(`Bearer ${msg.token}`);
+      return this.authenticating;
+    }
+    if (!this.principal) return this.refuse('authenticate first: {"type":"auth","token":"<API key>"}');
+    if (msg.type === 'ping') return this.send({ type: 'pong', id: msg.id ?? null });
+    if (msg.type === 'unsubscribe') {
+      const ac = this.subs.get(msg.channel);
+      if (!ac) return this.error('NOT_SUBSCRIBED', `not subscribed to ${msg.channel}`, msg.channel);
+      ac.abort();
+      this.subs.delete(msg.channel);
+      return this.send({ type: 'unsubscribed', channel: msg.channel });
+    }
+    await this.subscribe(this.principal, msg.channel, msg.after, msg.encoding ?? 'utf8');
+  }
+
+  private async subscribe(p: Principal, channel: string, afterText: string | undefined, encoding: OutputEncoding): Promise<void> {
+    const m = /^task:([A-Za-z0-9_-]{1,128})$/.exec(channel);
+    if (!m) return this.error('UNKNOWN_CHANNEL', `no channel ${JSON.stringify(channel)}: channels are task:<id>`, channel);
+    const after = parseCursor(afterText);
+    if (!after) return this.error('BAD_MESSAGE', 'after must be an event id, "<attempt>.<seq>"', channel);
+    if (this.subs.has(channel)) return this.error('ALREADY_SUBSCRIBED', `already subscribed to ${channel}`, channel);
+    if (this.subs.size >= MAX_SUBSCRIPTIONS) return this.error('TOO_MANY_SUBSCRIPTIONS', `at most ${MAX_SUBSCRIPTIONS} subscriptions per socket`, channel);
+    const ac = new AbortController();
+    this.subs.set(channel, ac);
+    let task;
+    try {
+      task = await this.ctx.store.get(m[1]);
+    } catch (err) {
+      this.subs.delete(channel);
+      return this.error(errorCode(err), 'the task could not be read; try again', channel);
+    }
+    if (!task || !mayAccess(p, task)) {
+      this.subs.delete(channel);
+      return this.error(ErrorCode.TaskNotFound, `task ${m[1]} not found`, channel);
+    }
+    this.send({ type: 'subscribed', channel });
+    const enc = new EventEncoder(encoding);
+    try {
+      for await (const e of follow(this.ctx.store, task.id, { after, signal: ac.signal })) {
+        await this.room(ac.signal);
+        if (ac.signal.aborted) break;
+        this.send({ type: e.type, channel, id: formatCursor(e.cursor), ...enc.body(e) });
+      }
+    } catch (err) {
+      if (!ac.signal.aborted) this.error(errorCode(err), 'the subscription failed; subscribe again with the last id', channel);
+    } finally {
+      if (this.subs.get(channel) === ac) this.subs.delete(channel);
+    }
+  }
+
+  /** Waits while the socket holds more unsent bytes than HIGH_WATER; closes a stalled one. */
+  private async room(signal: AbortSignal): Promise<void> {
+    const since = Date.now();
+    while (this.socket.bufferedAmount > HIGH_WATER && !signal.aborted && this.socket.readyState === this.socket.OPEN) {
+      if (Date.now() - since > STALL_CLOSE_MS) {
+        this.socket.close(4408, 'client too slow: reconnect and resume with the last id');
+        return;
+      }
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+}

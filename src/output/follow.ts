@@ -1,0 +1,100 @@
+/**
+ * Following a task: its status changes and its output, chunk by chunk, from a cursor on, until
+ * it ends. Shared by the SSE and WebSocket endpoints.
+ *
+ * Everything a follower gets is read from the store (src/worker/output.ts puts it there), so a
+ * follower on any node sees the same sequence, and resuming from a cursor gives no gap and no
+ * duplicate. It is a pull: the consumer asks for the next event when its client has taken the
+ * last one, so a slow client holds one page of chunks in memory, never a growing buffer, and
+ * slows nobody else: it catches up from the store at its own pace.
+ *
+ * Wake-ups: the store's output notices (in process, or LISTEN/NOTIFY across nodes) wake a
+ * follower at once; status changes made by another process are seen by a poll every `pollMs`.
+ */
+import type { OutputCursor, OutputStream, Store, TaskStatus } from '../store/index.ts';
+
+export type LiveEvent =
+  | { type: 'status'; taskId: string; status: TaskStatus; attempt: number; cursor: OutputCursor }
+  | { type: 'output'; taskId: string; attempt: number; seq: number; stream: OutputStream; data: Buffer; at: number; cursor: OutputCursor }
+  | { type: 'end'; taskId: string; status: TaskStatus | 'GONE'; cursor: OutputCursor };
+
+export interface FollowOptions {
+  /** Events after this place; { attempt: 0, seq: 0 } for everything. */
+  after: OutputCursor;
+  signal: AbortSignal;
+  /** Status poll while nothing wakes the follower, ms (default 250). */
+  pollMs?: number;
+  /** Chunks read per store call (default 200). */
+  pageSize?: number;
+}
+
+const FINAL = new Set<TaskStatus>(['SUCCESS', 'FAILED', 'TIMEOUT', 'CANCELLED']);
+
+/** A cursor as clients write it: "<attempt>.<seq>" (an SSE event id), or null if it is not one. */
+export function parseCursor(s: string | undefined): OutputCursor | null {
+  if (s === undefined || s === '') return { attempt: 0, seq: 0 };
+  const m = /^(\d{1,9})\.(\d{1,9})$/.exec(s.trim());
+  return m ? { attempt: Number(m[1]), seq: Number(m[2]) } : null;
+}
+
+export function formatCursor(c: OutputCursor): string {
+  return `${c.attempt}.${c.seq}`;
+}
+
+/** A task's events after `o.after`, ending with an 'end' event when the task is final (or gone). */
+export async function* follow(store: Store, taskId: string, o: FollowOptions): AsyncGenerator<LiveEvent> {
+  const pollMs = o.pollMs ?? 250;
+  const pageSize = o.pageSize ?? 200;
+  let cursor: OutputCursor = { ...o.after };
+  let seen: { status: TaskStatus; attempt: number } | null = null;
+  let woken = false;
+  let wake: (() => void) | null = null;
+  const off = store.subscribeOutput((id) => {
+    if (id !== taskId && id !== '*') return;
+    woken = true;
+    wake?.();
+  });
+  try {
+    while (!o.signal.aborted) {
+      woken = false;
+      // The task before its output: the worker stores all output before it records the
+      // outcome, so output read after a final status is all there is.
+      const task = await store.get(taskId);
+      if (!task) {
+        yield { type: 'end', taskId, status: 'GONE', cursor };
+        return;
+      }
+      if (!seen || seen.status !== task.status || seen.attempt !== task.attempt) {
+        seen = { status: task.status, attempt: task.attempt };
+        yield { type: 'status', taskId, status: task.status, attempt: task.attempt, cursor };
+      }
+      for (;;) {
+        const page = await store.readOutput(taskId, cursor, pageSize);
+        for (const c of page) {
+          cursor = { attempt: c.attempt, seq: c.seq };
+          yield { type: 'output', taskId, attempt: c.attempt, seq: c.seq, stream: c.stream, data: c.data, at: c.at, cursor };
+          if (o.signal.aborted) return;
+        }
+        if (page.length < pageSize) break;
+      }
+      if (FINAL.has(task.status)) {
+        yield { type: 'end', taskId, status: task.status, cursor };
+        return;
+      }
+      if (woken || o.signal.aborted) continue;
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          clearTimeout(timer);
+          o.signal.removeEventListener('abort', done);
+          wake = null;
+          resolve();
+        };
+        const timer = setTimeout(done, pollMs);
+        o.signal.addEventListener('abort', done, { once: true });
+        wake = done;
+      });
+    }
+  } finally {
+    off();
+  }
+}

@@ -1,0 +1,126 @@
+/**
+ * Live output, the worker's side: every piece a running attempt writes gets the attempt's next
+ * sequence number and is stored within a few milliseconds, for followers on any node
+ * (src/output/follow.ts). One sink per worker batches the chunks of all its attempts into one
+ * store write per flush, and one write is in flight at a time: a chatty task costs the store
+ * one statement per flush, not one per line.
+ *
+ * Live output is best effort where the captured log is not: a flush the store refuses is
+ * dropped (followers skip the gap), while the attempt's whole output still reaches the blob
+ * store with its outcome. Each stream stores at most `maxBytes` per attempt, as the capture.
+ */
+import type { Logger } from '../log/index.ts';
+import type { OutputChunk, OutputStream, Store } from '../store/index.ts';
+
+export interface OutputSinkOptions {
+  /** How long the first chunk of a batch waits for others, ms. */
+  flushMs: number;
+  /** Bytes stored per stream per attempt; the rest is left to the captured log. */
+  maxBytes: number;
+}
+
+/** Consecutive pieces of one stream are joined into one chunk up to this size. */
+const MAX_CHUNK_BYTES = 64 * 1024;
+
+export class OutputSink {
+  private pending: OutputChunk[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private inFlight: Promise<void> | null = null;
+  /** Counts the batches taken for writing: a writer appends to its last chunk only while that
+   *  chunk's batch has not been taken. */
+  private generation = 0;
+  /** Batches stored (or dropped): the one taken at generation g makes this g + 1. */
+  private completed = 0;
+
+  private readonly store: Store;
+  private readonly log: Logger;
+  private readonly o: OutputSinkOptions;
+
+  constructor(store: Store, log: Logger, o: OutputSinkOptions) {
+    this.store = store;
+    this.log = log;
+    this.o = o;
+  }
+
+  /** A writer for one attempt. */
+  open(taskId: string, attempt: number): OutputWriter {
+    return new OutputWriter(this, taskId, attempt, this.o.maxBytes);
+  }
+
+  /** @internal The writer's chunk joins the next batch; returns the batch's generation. */
+  add(c: OutputChunk): number {
+    this.pending.push(c);
+    if (!this.timer && !this.inFlight) this.timer = setTimeout(() => void this.drain(), this.o.flushMs);
+    return this.generation;
+  }
+
+  /** @internal Is a chunk of batch `gen` still open to appends? */
+  isOpen(gen: number): boolean {
+    return gen === this.generation;
+  }
+
+  /** Resolves once the chunks added at generation `gen` (and before) are stored or dropped;
+   *  chunks that other attempts add meanwhile do not hold it back. */
+  async flushThrough(gen: number): Promise<void> {
+    while (this.completed <= gen) await (this.inFlight ?? this.drain());
+  }
+
+  private drain(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    if (this.inFlight) return this.inFlight;
+    const batch = this.pending;
+    if (batch.length === 0) return Promise.resolve();
+    this.pending = [];
+    const gen = ++this.generation;
+    this.inFlight = this.store
+      .appendOutput(batch)
+      .catch((err: unknown) => this.log.warn({ err, chunks: batch.length }, 'live output not stored; followers skip it (the full log is kept)'))
+      .finally(() => {
+        this.inFlight = null;
+        this.completed = gen;
+        // What arrived meanwhile goes now: it has waited at least as long as a flush.
+        if (this.pending.length > 0) void this.drain();
+      });
+    return this.inFlight;
+  }
+}
+
+export class OutputWriter {
+  private seq = 0;
+  private readonly stored: Record<OutputStream, number> = { stdout: 0, stderr: 0 };
+  private last: { chunk: OutputChunk; gen: number } | null = null;
+
+  private readonly sink: OutputSink;
+  readonly taskId: string;
+  readonly attempt: number;
+  private readonly maxBytes: number;
+
+  constructor(sink: OutputSink, taskId: string, attempt: number, maxBytes: number) {
+    this.sink = sink;
+    this.taskId = taskId;
+    this.attempt = attempt;
+    this.maxBytes = maxBytes;
+  }
+
+  write(stream: OutputStream, data: Buffer): void {
+    const room = this.maxBytes - this.stored[stream];
+    if (room <= 0 || data.length === 0) return;
+    const piece = data.length > room ? data.subarray(0, room) : data;
+    this.stored[stream] += piece.length;
+    const last = this.last;
+    if (last && last.chunk.stream === stream && this.sink.isOpen(last.gen) && last.chunk.data.length + piece.length <= MAX_CHUNK_BYTES) {
+      last.chunk.data = Buffer.concat([last.chunk.data, piece]);
+      return;
+    }
+    // Copied: the executor's buffers may be reused.
+    const chunk: OutputChunk = { taskId: this.taskId, attempt: this.attempt, seq: ++this.seq, stream, data: Buffer.from(piece), at: Date.now() };
+    this.last = { chunk, gen: this.sink.add(chunk) };
+  }
+
+  /** Stores what is left; the attempt's outcome is recorded after this, so a follower that
+   *  sees the task finished has already been able to read all of its output. */
+  async close(): Promise<void> {
+    if (this.last) await this.sink.flushThrough(this.last.gen);
+  }
+}
