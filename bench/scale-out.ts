@@ -851,7 +851,7 @@ function printReport(o: Options, entries: Entry[], t: Table, meta: Meta): string
   for (const e of entries) L.push(`- ${e.label}: ${e.settings}.`);
   const notes: string[] = [];
   const lpc = o.cs.map((c) => [c, samples(t, 'hangar', `w1.c${c}.leasesPerClaim`)] as const).filter(([, x]) => x.length);
-  if (lpc.length) notes.push(`Hangar W1: leases per claim() call (the pool claims its free slots in one statement; each finish is a statement and a commit of its own): ${lpc.map(([c, x]) => `C=${c} ${cell(x, 'ms')}`).join(', ')}.`);
+  if (lpc.length) notes.push(`Hangar W1: leases per claim() call (the pool claims its free slots in one statement; the finishes that arrive in one tick share one statement and commit): ${lpc.map(([c, x]) => `C=${c} ${cell(x, 'ms')}`).join(', ')}.`);
   const ho = samples(t, 'hangar', 'w2.handedOff');
   if (ho.length) notes.push(`Hangar W2 (one process): ${ho.map((s) => s.v).join(', ')} of ${o.jobs} submits per round were handed to the idle pool inside the submit's transaction (direct dispatch).`);
   const lag = entries.filter((e) => e.w2).map((e) => `${e.key} ${cell(samples(t, e.key, 'w2.lag99'), 'ms')}`);

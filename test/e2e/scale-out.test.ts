@@ -3,12 +3,14 @@
  * `hangar worker` processes sharing one PostgreSQL schema and one S3 bucket (s3rver). Work
  * submitted on either node runs on either worker, woken by NOTIFY (their fallback poll is set
  * to a minute, longer than the test), and results and logs come back through the other node
- * from S3.
+ * from S3. Live output written on a worker reaches followers on either node.
  */
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import { startCluster, type Cluster } from '../helpers/cluster.ts';
+import { readSse, WsClient } from '../helpers/live.ts';
 import { until } from '../helpers/platform.ts';
+import { ADMIN } from '../helpers/process.ts';
 
 let c: Cluster;
 before(async () => {
@@ -62,4 +64,22 @@ it('a cancel on one API node reaches the task running on a worker process, as a 
     return v.status === 'CANCELLED' ? v : null;
   }, 20_000);
   assert.equal(t.attempt, 1);
+});
+
+it('live output written on a worker process reaches WebSocket and SSE followers on both API nodes as it is written', { timeout: 60_000 }, async () => {
+  const [a, b] = c.servers.map((s) => s.url);
+  const id = (await c.call('POST', '/tasks', { shell: 'echo first; sleep 1; echo second' }, a)).body.taskId as string;
+  const ws = new WsClient(b, ADMIN);
+  await ws.send({ type: 'subscribe', channel: `task:${id}` });
+  await ws.waitFor((m) => m.type === 'output' && m.data === 'first\n');
+  // Live: the first line is here while the task still runs on its worker.
+  assert.equal((await c.call('GET', `/tasks/${id}`, undefined, a)).body.status, 'RUNNING');
+  const sse = readSse(`${a}/tasks/${id}/logs?follow=true`, ADMIN);
+  const end = await ws.waitFor((m) => m.type === 'end');
+  assert.equal(end.status, 'SUCCESS');
+  assert.deepEqual(ws.output(`task:${id}`).map((m) => [m.seq, m.data]), [[1, 'first\n'], [2, 'second\n']]);
+  const events = (await sse).events;
+  assert.deepEqual(events.filter((e) => e.event === 'output').map((e) => e.data.data), ['first\n', 'second\n']);
+  assert.equal(events.at(-1)?.event, 'end');
+  ws.close();
 });
