@@ -86,8 +86,9 @@ interface Follower {
   ended: Promise<void>;
 }
 
-/** Submits the task over HTTP and follows it on /ws from its start. */
-async function followTask(url: string, shell: string): Promise<Follower> {
+/** Submits the task over HTTP and follows it on /ws from its start; `timeLines`: take each
+ *  line's age (the flood has no lines to time). */
+async function followTask(url: string, shell: string, timeLines: boolean): Promise<Follower> {
   const ws = new WebSocket(url.replace(/^http/, 'ws') + '/ws');
   await new Promise((r, j) => (ws.once('open', r), ws.once('error', j)));
   const f: Follower = { ages: new LineAges(), bytes: 0, first: 0, last: 0, ended: Promise.resolve() };
@@ -100,7 +101,7 @@ async function followTask(url: string, shell: string): Promise<Follower> {
         f.last = now();
         if (!f.first) f.first = f.last;
         f.bytes += m.data.length;
-        f.ages.push(m.data);
+        if (timeLines) f.ages.push(m.data);
       } else if (m.type === 'end') {
         ws.close();
         if (m.status === 'SUCCESS') resolve();
@@ -133,9 +134,9 @@ async function hangarRun(shape: string): Promise<{ ages: number[]; mibps: number
   });
   const p = await startPlatform(config, { api: true, workers: true }, { log: createLogger('silent') });
   try {
-    const lat = await followTask(p.url!, shellOf(LATENCY_JS));
+    const lat = await followTask(p.url!, shellOf(LATENCY_JS), true);
     await lat.ended;
-    const flood = await followTask(p.url!, shellOf(FLOOD_JS));
+    const flood = await followTask(p.url!, shellOf(FLOOD_JS), false);
     await flood.ended;
     return { ages: lat.ages.ages, mibps: flood.bytes / 1024 / 1024 / ((flood.last - flood.first) / 1000) };
   } finally {

@@ -13,7 +13,8 @@ import type { Logger } from '../log/index.ts';
 import type { OutputChunk, OutputStream, Store } from '../store/index.ts';
 
 export interface OutputSinkOptions {
-  /** How long the first chunk of a batch waits for others, ms. */
+  /** How long the first chunk of a batch waits for others, ms; 0: until the event loop's next
+   *  turn. Chunks that come while a write is in flight always wait for it and go together. */
   flushMs: number;
   /** Bytes stored per stream per attempt; the rest is left to the captured log. */
   maxBytes: number;
@@ -24,7 +25,8 @@ const MAX_CHUNK_BYTES = 64 * 1024;
 
 export class OutputSink {
   private pending: OutputChunk[] = [];
-  private timer: NodeJS.Timeout | null = null;
+  /** A drain is scheduled (flushMs); one that finds nothing to write is harmless. */
+  private scheduled = false;
   private inFlight: Promise<void> | null = null;
   /** Counts the batches taken for writing: a writer appends to its last chunk only while that
    *  chunk's batch has not been taken. */
@@ -50,7 +52,16 @@ export class OutputSink {
   /** @internal The writer's chunk joins the next batch; returns the batch's generation. */
   add(c: OutputChunk): number {
     this.pending.push(c);
-    if (!this.timer && !this.inFlight) this.timer = setTimeout(() => void this.drain(), this.o.flushMs);
+    if (!this.scheduled && !this.inFlight) {
+      this.scheduled = true;
+      const go = () => {
+        this.scheduled = false;
+        void this.drain();
+      };
+      // 0: the next turn of the event loop, after the pieces that arrived with this one.
+      if (this.o.flushMs > 0) setTimeout(go, this.o.flushMs);
+      else setImmediate(go);
+    }
     return this.generation;
   }
 
@@ -66,8 +77,6 @@ export class OutputSink {
   }
 
   private drain(): Promise<void> {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
     if (this.inFlight) return this.inFlight;
     const batch = this.pending;
     if (batch.length === 0) return Promise.resolve();
