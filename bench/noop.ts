@@ -26,6 +26,7 @@ export function noopTask(metadata: Record<string, unknown>, id: string = uuidv7(
     network: 'none',
     image: null,
     secrets: [],
+    projectId: null,
   };
 }
 

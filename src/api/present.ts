@@ -21,6 +21,7 @@ export function taskView(t: Task, base: string, now: number, detailedResults?: R
     network: t.network,
     image: t.image,
     secrets: t.secrets,
+    projectId: t.projectId,
     attempt: t.attempt,
     maxAttempts: t.maxAttempts,
     attemptLimit: t.attemptLimit,

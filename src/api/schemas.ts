@@ -40,6 +40,11 @@ export const SubmitBody = z
       .refine((a) => new Set(a).size === a.length, 'each secret once')
       .optional()
       .describe("Names of the owner's secrets (PUT /secrets/{name}) to set as environment variables of the same name when the task runs; their values are masked as [REDACTED] in stored output."),
+    project: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,128}$/)
+      .optional()
+      .describe("A project of the task's owner (POST /projects): its latest files are the task's working directory when an attempt starts, and the files the task leaves there become the project's next version."),
     image: z.string().regex(IMAGE_NAME, 'image names are lowercase letters, digits, _ . - (1–64 chars)').optional().describe(
       'A registered image (`hangar image import`) whose root filesystem the program runs in, instead of the host\'s /usr and /etc. For `args` or `shell` programs; no `network: egress` yet.',
     ),
@@ -91,6 +96,7 @@ export const TaskView = z.object({
   network: z.enum(['none', 'egress']),
   image: z.string().nullable(),
   secrets: z.array(z.string()).describe('Names of the secrets injected (never values).'),
+  projectId: z.string().nullable().describe('The project whose files the task runs in (POST /projects), or null.'),
   attempt: z.number(),
   maxAttempts: z.number(),
   attemptLimit: z.number().describe('The last attempt number that may run; a redrive raises it by maxAttempts.'),

@@ -20,6 +20,7 @@ export const ErrorCode = {
   QuotaExceeded: 'QUOTA_EXCEEDED',
   KeyNotFound: 'KEY_NOT_FOUND',
   SecretNotFound: 'SECRET_NOT_FOUND',
+  ProjectNotFound: 'PROJECT_NOT_FOUND',
   StoreUnavailable: 'STORE_UNAVAILABLE',
   Internal: 'INTERNAL',
 } as const;

@@ -1,6 +1,6 @@
 /** Maps rows of every backend (snake_case, JSON as text, times as numbers) to the model. */
 import { ErrorCode, HangarError } from '../errors/index.ts';
-import { queueTypeOf, type ApiKey, type AuditEntry, type HistoryEntry, type KeyScope, type OutputChunk, type OutputStream, type QueueDepth, type SecretRecord, type Task, type TaskStatus, type WorkerRecord } from './types.ts';
+import { queueTypeOf, type ApiKey, type AuditEntry, type HistoryEntry, type KeyScope, type OutputChunk, type OutputStream, type Project, type ProjectVersion, type QueueDepth, type SecretRecord, type Task, type TaskStatus, type WorkerRecord } from './types.ts';
 
 export type Row = Record<string, unknown>;
 
@@ -32,6 +32,7 @@ export function taskFromRow(r: Row): Task {
     network: r.network === 'egress' ? 'egress' : 'none',
     image: strOrNull(r.image),
     secrets: json<string[]>(r.secrets, []),
+    projectId: strOrNull(r.project_id),
     status: String(r.status) as TaskStatus,
     workerId: strOrNull(r.worker_id),
     createdAt: Number(r.created_at),
@@ -71,6 +72,24 @@ export function outputFromRow(r: Row): OutputChunk {
     // node:sqlite answers a BLOB as a Uint8Array, pg a BYTEA as a Buffer.
     data: Buffer.isBuffer(d) ? d : Buffer.from(d as Uint8Array),
     at: Number(r.at),
+  };
+}
+
+export function projectFromRow(r: Row): Project {
+  return { id: String(r.id), userId: strOrNull(r.user_id), name: String(r.name), latestVersion: Number(r.latest_version), createdAt: Number(r.created_at) };
+}
+
+export function projectVersionFromRow(r: Row): ProjectVersion {
+  return {
+    projectId: String(r.project_id),
+    version: Number(r.version),
+    createdAt: Number(r.created_at),
+    baseVersion: numOrNull(r.base_version),
+    taskId: strOrNull(r.task_id),
+    blobKey: String(r.blob_key),
+    files: Number(r.files),
+    bytes: Number(r.bytes),
+    conflicts: typeof r.conflicts === 'string' ? (JSON.parse(r.conflicts) as string[]) : Array.isArray(r.conflicts) ? (r.conflicts as string[]) : [],
   };
 }
 

@@ -86,6 +86,8 @@ export interface NewTask {
   image: string | null;
   /** Names of the owner's secrets to inject into the environment at run time (values never stored here). */
   secrets: string[];
+  /** The project whose files the task runs in (its latest version when an attempt starts), or null. */
+  projectId: string | null;
 }
 
 export type Network = 'none' | 'egress';
@@ -313,7 +315,48 @@ export interface Store {
   readOutput(taskId: string, after: OutputCursor, limit: number): Promise<OutputChunk[]>;
   /** Calls the listener with a task's id when chunks of it were stored, here or elsewhere. */
   subscribeOutput(listener: (taskId: string) => void): () => void;
+
+  // Projects: named file trees, stored as numbered versions (archives in the blob store).
+  createProject(p: NewProject): Promise<Project>;
+  getProject(id: string): Promise<Project | null>;
+  /** Oldest first; a user's only when `userId` is given. */
+  listProjects(filter: { userId?: string }): Promise<Project[]>;
+  /** Records version `v.version` and makes it the latest, if the latest is still
+   *  `v.version - 1`; false (nothing written) if another version came first. */
+  addProjectVersion(v: ProjectVersion): Promise<boolean>;
+  /** Newest first. */
+  projectVersions(projectId: string): Promise<ProjectVersion[]>;
+  projectVersion(projectId: string, version: number): Promise<ProjectVersion | null>;
   close(): Promise<void>;
+}
+
+export interface NewProject {
+  id: string;
+  userId: string | null;
+  name: string;
+}
+
+export interface Project extends NewProject {
+  /** 0 until files are uploaded. */
+  latestVersion: number;
+  createdAt: number;
+}
+
+export interface ProjectVersion {
+  projectId: string;
+  version: number;
+  createdAt: number;
+  /** The version this one was made from (a task's changes, an upload's predecessor), or null. */
+  baseVersion: number | null;
+  /** The task whose changes made it; null for an upload. */
+  taskId: string | null;
+  /** Blob key of its archive (tar.gz). */
+  blobKey: string;
+  files: number;
+  /** Bytes of its files. */
+  bytes: number;
+  /** Files the task changed that another version had changed since its base: the task's wins. */
+  conflicts: string[];
 }
 
 export type OutputStream = 'stdout' | 'stderr';

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { uuidv7 } from '../../src/store/index.ts';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import type { Clock, Lease, LocalTaker, NewTask, Outcome, RetryPolicy, Store } from '../../src/store/index.ts';
+import type { Clock, Lease, LocalTaker, NewTask, Outcome, ProjectVersion, RetryPolicy, Store } from '../../src/store/index.ts';
 
 export interface StoreFactoryOptions {
   clock: Clock;
@@ -44,6 +44,7 @@ export function newTask(over: Partial<NewTask> = {}): NewTask {
     network: 'none',
     image: null,
     secrets: [],
+    projectId: null,
     ...over,
   };
 }
@@ -460,6 +461,51 @@ export function describeStore(name: string, makeStore: MakeStore): void {
       assert.equal(await store.get(done.id), null);
       assert.deepEqual(await store.history(done.id), []);
       assert.ok(await store.get(pending.id));
+    });
+
+    describe('projects', () => {
+      const version = (projectId: string, v: number, over: Partial<ProjectVersion> = {}): ProjectVersion => ({
+        projectId,
+        version: v,
+        createdAt: clock.now(),
+        baseVersion: v - 1 || null,
+        taskId: null,
+        blobKey: `projects/${projectId}/${v}.tar.gz`,
+        files: 2,
+        bytes: 10,
+        conflicts: [],
+        ...over,
+      });
+
+      it('creates, reads and lists projects per user', async () => {
+        const a = await store.createProject({ id: uuidv7(), userId: 'alice', name: 'site' });
+        const b = await store.createProject({ id: uuidv7(), userId: 'bob', name: 'api' });
+        assert.deepEqual(a, { id: a.id, userId: 'alice', name: 'site', latestVersion: 0, createdAt: clock.now() });
+        assert.deepEqual(await store.getProject(a.id), a);
+        assert.equal(await store.getProject('nope'), null);
+        assert.deepEqual((await store.listProjects({ userId: 'alice' })).map((p) => p.id), [a.id]);
+        assert.ok((await store.listProjects({})).some((p) => p.id === b.id));
+      });
+
+      it('adds versions one after another: a version whose predecessor is not the latest is refused', async () => {
+        const p = await store.createProject({ id: uuidv7(), userId: 'alice', name: 'site' });
+        assert.equal(await store.addProjectVersion(version(p.id, 2)), false, 'version 1 comes first');
+        assert.equal(await store.addProjectVersion(version(p.id, 1)), true);
+        const second = version(p.id, 2, { taskId: 't1', conflicts: ['a.txt'], baseVersion: 1 });
+        assert.equal(await store.addProjectVersion(second), true);
+        assert.equal(await store.addProjectVersion(version(p.id, 2)), false, 'two writers of version 2: the second is refused');
+        assert.equal((await store.getProject(p.id))?.latestVersion, 2);
+        assert.deepEqual(await store.projectVersion(p.id, 2), second);
+        assert.deepEqual((await store.projectVersions(p.id)).map((v) => v.version), [2, 1]);
+        assert.equal(await store.projectVersion(p.id, 3), null);
+      });
+
+      it("keeps a task's project", async () => {
+        const t = newTask({ projectId: 'p-1' });
+        await store.submit(t);
+        assert.equal((await store.get(t.id))?.projectId, 'p-1');
+        assert.equal((await store.get((await store.submit(newTask())).task.id))?.projectId, null);
+      });
     });
 
     describe('live output', () => {

@@ -73,7 +73,14 @@ export function taskRoutes(app: FastifyInstance, ctx: ApiContext): void {
       network: b.network ?? (b.command === 'network-test' && !b.args && !b.shell ? 'egress' : 'none'),
       image: b.image ?? null,
       secrets: b.secrets ?? [],
+      projectId: b.project ?? null,
     };
+    if (b.project !== undefined) {
+      const proj = await ctx.store.getProject(b.project);
+      if (!proj || proj.userId !== userId) {
+        throw new HangarError(ErrorCode.ProjectNotFound, `no project ${b.project} of ${userId === null ? 'this caller' : `user '${userId}'`} (POST /projects first)`, 400);
+      }
+    }
     const { task, created, handedOff } = await ctx.store.submit(t);
     req.auditTarget = task.id;
     if (created) ctx.metrics.submitted.inc({ queue: task.queue });

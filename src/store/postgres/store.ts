@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import pg from 'pg';
 import { ErrorCode, HangarError } from '../../errors/index.ts';
-import { auditFromRow, decodeCursor, depthFromRow, encodeCursor, historyFromRow, keyFromRow, outputFromRow, secretFromRow, workerFromRow, taskFromRow, type Row } from '../row.ts';
+import { auditFromRow, decodeCursor, depthFromRow, encodeCursor, historyFromRow, keyFromRow, outputFromRow, projectFromRow, projectVersionFromRow, secretFromRow, workerFromRow, taskFromRow, type Row } from '../row.ts';
 import { decideExpiry, decideFinish, type AttemptEnd } from '../transitions.ts';
 import {
   systemClock,
@@ -30,8 +30,11 @@ import {
   type NewApiKey,
   type NewAuditEntry,
   type NewTask,
+  type NewProject,
   type Outcome,
   type OutputChunk,
+  type Project,
+  type ProjectVersion,
   type OutputCursor,
   type Page,
   type QueueDepth,
@@ -80,18 +83,18 @@ rank AS (
   ON CONFLICT (user_id) DO UPDATE SET last_rank = greatest(fair_users.last_rank, (SELECT rank FROM fair_clock WHERE id = 1)) + 1
   RETURNING last_rank AS r)`;
 
-/** The columns every new task sets, and their values: parameters $1 to $19 of INSERT_TASK and
- *  INSERT_TASK_LEASED (the rank from RANK). */
+/** The columns every new task sets, and their values: parameters $1 to $20 of INSERT_TASK,
+ *  INSERT_TASK_LEASED and INSERT_TASK_OFFERED (the rank from RANK). */
 const NEW_TASK_COLUMNS = `id, command, args, shell, queue, priority, user_id, timeout_s, visibility_timeout_s,
     max_attempts, attempt_limit, idempotency_key, request_hash, resources, env, metadata, created_at, run_after,
-    network, image, secrets, fair_rank, eff_priority`;
+    network, image, secrets, project_id, fair_rank, eff_priority`;
 const NEW_TASK_VALUES = `$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11, $12, $13, $14, $15, $16, $16,
-    $17, $18, $19, (SELECT r FROM rank), $6`;
+    $17, $18, $19, $20, (SELECT r FROM rank), $6`;
 
 /** id, command, args, shell, queue, priority, user_id, timeout_s, visibility_timeout_s,
  *  max_attempts (also the attempt limit), idempotency_key, request_hash, resources, env,
  *  metadata, created_at (also run_after and the history row's time), network, image, secrets,
- *  then the NOTIFY channel and payload ($20, $21). A PENDING task with its rank, its
+ *  project_id, then the NOTIFY channel and payload ($21, $22). A PENDING task with its rank, its
  *  'submitted' history row and the wake-up of other processes, sent when it commits: one
  *  statement, so a submit without a transaction of its own is one round trip. */
 const INSERT_TASK = `
@@ -102,25 +105,25 @@ t AS (
 history AS (
   INSERT INTO task_history (task_id, at, status, attempt, worker_id, reason)
   SELECT id, created_at, 'PENDING', 0, NULL, 'submitted' FROM t),
-notified AS (SELECT pg_notify($20, $21))
+notified AS (SELECT pg_notify($21, $22))
 SELECT t.* FROM t, notified`;
 
-/** $1 to $19 as INSERT_TASK, then worker_id ($20): a task handed to a local worker as it is
+/** $1 to $20 as INSERT_TASK, then worker_id ($21): a task handed to a local worker as it is
  *  submitted (direct dispatch), inserted RUNNING, attempt 1, leased from created_at; with both
  *  history rows, and the fair clock advanced to its rank as a claim would. */
 const INSERT_TASK_LEASED = `
 WITH ${RANK},
 t AS (
   INSERT INTO tasks (${NEW_TASK_COLUMNS}, status, attempt, worker_id, started_at, lease_expires_at)
-  VALUES (${NEW_TASK_VALUES}, 'RUNNING', 1, $20, $16, $16::bigint + $9::integer * 1000)
+  VALUES (${NEW_TASK_VALUES}, 'RUNNING', 1, $21, $16, $16::bigint + $9::integer * 1000)
   RETURNING *),
 history AS (
   INSERT INTO task_history (task_id, at, status, attempt, worker_id, reason)
-  VALUES ($1, $16, 'PENDING', 0, NULL, 'submitted'), ($1, $16, 'RUNNING', 1, $20, 'handed to an idle worker at submit')),
+  VALUES ($1, $16, 'PENDING', 0, NULL, 'submitted'), ($1, $16, 'RUNNING', 1, $21, 'handed to an idle worker at submit')),
 clock AS (UPDATE fair_clock SET rank = top.r FROM rank top WHERE id = 1 AND rank < top.r)
 SELECT * FROM t`;
 
-/** $1 to $19 as INSERT_TASK, then worker_id ($20), the NOTIFY channel and payload ($21, $22):
+/** $1 to $20 as INSERT_TASK, then worker_id ($21), the NOTIFY channel and payload ($22, $23):
  *  a submit offered to a local worker, in one statement. If no ready task should run first
  *  (priority, then fair share and FIFO, as a claim orders them), as INSERT_TASK_LEASED;
  *  otherwise as INSERT_TASK. The returned row's status says which. */
@@ -133,7 +136,7 @@ t AS (
   INSERT INTO tasks (${NEW_TASK_COLUMNS}, status, attempt, worker_id, started_at, lease_expires_at)
   SELECT ${NEW_TASK_VALUES},
     CASE WHEN yes THEN 'PENDING' ELSE 'RUNNING' END, CASE WHEN yes THEN 0 ELSE 1 END,
-    CASE WHEN yes THEN NULL ELSE $20::text END, CASE WHEN yes THEN NULL ELSE $16::bigint END,
+    CASE WHEN yes THEN NULL ELSE $21::text END, CASE WHEN yes THEN NULL ELSE $16::bigint END,
     CASE WHEN yes THEN NULL ELSE $16::bigint + $9::integer * 1000 END
   FROM ahead
   RETURNING *),
@@ -141,9 +144,9 @@ history AS (
   INSERT INTO task_history (task_id, at, status, attempt, worker_id, reason)
   SELECT $1, $16, 'PENDING', 0, NULL, 'submitted'
   UNION ALL
-  SELECT $1, $16, 'RUNNING', 1, $20, 'handed to an idle worker at submit' FROM ahead WHERE NOT yes),
+  SELECT $1, $16, 'RUNNING', 1, $21, 'handed to an idle worker at submit' FROM ahead WHERE NOT yes),
 clock AS (UPDATE fair_clock SET rank = top.r FROM rank top, ahead WHERE id = 1 AND rank < top.r AND NOT ahead.yes),
-notified AS (SELECT pg_notify($21, $22) FROM ahead WHERE yes)
+notified AS (SELECT pg_notify($22, $23) FROM ahead WHERE yes)
 SELECT t.* FROM t LEFT JOIN notified ON true`;
 
 /** priority, now, user ('' for none): is a task ready that a claim would take before a new
@@ -350,6 +353,14 @@ ORDER BY attempt, seq LIMIT $4`;
 /** A notification's payload is at most 8000 bytes: past this many characters of task ids, it
  *  says '*' (every follower looks). */
 const MAX_NOTIFY_IDS = 7000;
+
+/** project_id, version, created_at, base_version, task_id, blob_key, files, bytes, conflicts:
+ *  the version, if the project's latest is still version - 1 (one row back), else nothing. */
+const ADD_PROJECT_VERSION = `
+WITH moved AS (UPDATE projects SET latest_version = $2 WHERE id = $1 AND latest_version = $2 - 1 RETURNING id)
+INSERT INTO project_versions (project_id, version, created_at, base_version, task_id, blob_key, files, bytes, conflicts)
+SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb FROM moved
+RETURNING version`;
 
 /** channel, payload (the sending store's id). Delivered when the transaction commits. */
 const NOTIFY = `SELECT pg_notify($1, $2)`;
@@ -608,13 +619,13 @@ export class PostgresStore implements Store {
     return { task: submitted, created: true, handedOff: true };
   }
 
-  /** Parameters $1 to $19 of INSERT_TASK and INSERT_TASK_LEASED. */
+  /** Parameters $1 to $20 of INSERT_TASK, INSERT_TASK_LEASED and INSERT_TASK_OFFERED. */
   private newTaskParams(t: NewTask, now: number): unknown[] {
     return [
       t.id, t.command, t.args ? JSON.stringify(t.args) : null, t.shell, t.queue, t.priority, t.userId,
       t.timeout, t.visibilityTimeout, t.maxAttempts, t.idempotencyKey, t.requestHash,
       JSON.stringify(t.resources), JSON.stringify(t.env), JSON.stringify(t.metadata), now, t.network, t.image,
-      t.secrets.length > 0 ? JSON.stringify(t.secrets) : null,
+      t.secrets.length > 0 ? JSON.stringify(t.secrets) : null, t.projectId,
     ];
   }
 
@@ -1109,6 +1120,40 @@ export class PostgresStore implements Store {
     this.wake.on('output', listener);
     this.listen();
     return () => this.wake.off('output', listener);
+  }
+
+  async createProject(p: NewProject): Promise<Project> {
+    const [r] = await this.rows('INSERT INTO projects (id, user_id, name, created_at) VALUES ($1, $2, $3, $4) RETURNING *', [p.id, p.userId, p.name, this.clock.now()]);
+    return projectFromRow(r);
+  }
+
+  async getProject(id: string): Promise<Project | null> {
+    const [r] = await this.rows('SELECT * FROM projects WHERE id = $1', [id]);
+    return r ? projectFromRow(r) : null;
+  }
+
+  async listProjects(f: { userId?: string }): Promise<Project[]> {
+    const rows =
+      f.userId === undefined
+        ? await this.rows('SELECT * FROM projects ORDER BY created_at, id')
+        : await this.rows('SELECT * FROM projects WHERE user_id = $1 ORDER BY created_at, id', [f.userId]);
+    return rows.map(projectFromRow);
+  }
+
+  async addProjectVersion(v: ProjectVersion): Promise<boolean> {
+    const rows = await this.rows(ADD_PROJECT_VERSION, [
+      v.projectId, v.version, v.createdAt, v.baseVersion, v.taskId, v.blobKey, v.files, v.bytes, JSON.stringify(v.conflicts),
+    ]);
+    return rows.length === 1;
+  }
+
+  async projectVersions(projectId: string): Promise<ProjectVersion[]> {
+    return (await this.rows('SELECT * FROM project_versions WHERE project_id = $1 ORDER BY version DESC', [projectId])).map(projectVersionFromRow);
+  }
+
+  async projectVersion(projectId: string, version: number): Promise<ProjectVersion | null> {
+    const [r] = await this.rows('SELECT * FROM project_versions WHERE project_id = $1 AND version = $2', [projectId, version]);
+    return r ? projectVersionFromRow(r) : null;
   }
 
   async close(): Promise<void> {

@@ -27,8 +27,11 @@ import {
   type NewApiKey,
   type NewAuditEntry,
   type NewTask,
+  type NewProject,
   type Outcome,
   type OutputChunk,
+  type Project,
+  type ProjectVersion,
   type OutputCursor,
   type Page,
   type QueueDepth,
@@ -46,7 +49,7 @@ import {
   type WorkerRecord,
 } from '../types.ts';
 import { migrate } from './migrate.ts';
-import { auditFromRow, decodeCursor, depthFromRow, encodeCursor, historyFromRow, keyFromRow, outputFromRow, secretFromRow, workerFromRow, strOrNull, taskFromRow, type Row } from '../row.ts';
+import { auditFromRow, decodeCursor, depthFromRow, encodeCursor, historyFromRow, keyFromRow, outputFromRow, projectFromRow, projectVersionFromRow, secretFromRow, workerFromRow, strOrNull, taskFromRow, type Row } from '../row.ts';
 import * as SQL from './sql.ts';
 import { walSync, type WalSync } from './wal-sync.ts';
 import { WriteBatch } from './write-batch.ts';
@@ -138,7 +141,7 @@ export class SqliteStore implements Store {
         t.id, t.command, t.args ? JSON.stringify(t.args) : null, t.shell, t.queue, t.priority, t.userId,
         t.timeout, t.visibilityTimeout, t.maxAttempts, t.maxAttempts, t.idempotencyKey, t.requestHash,
         JSON.stringify(t.resources), JSON.stringify(t.env), JSON.stringify(t.metadata), now, now, t.network, t.image, rank,
-        null, t.secrets.length > 0 ? JSON.stringify(t.secrets) : null,
+        null, t.secrets.length > 0 ? JSON.stringify(t.secrets) : null, t.projectId,
       ];
       const handed = this.handOff(t, now, rank, params);
       if (handed) return handed;
@@ -638,6 +641,44 @@ export class SqliteStore implements Store {
   subscribeOutput(listener: (taskId: string) => void): () => void {
     this.wake.on('output', listener);
     return () => this.wake.off('output', listener);
+  }
+
+  async createProject(p: NewProject): Promise<Project> {
+    return this.writes.run(() => projectFromRow(
+      this.stmt('INSERT INTO projects (id, user_id, name, created_at) VALUES (?, ?, ?, ?) RETURNING *').get(p.id, p.userId, p.name, this.clock.now()) as Row,
+    ));
+  }
+
+  async getProject(id: string): Promise<Project | null> {
+    const r = this.stmt('SELECT * FROM projects WHERE id = ?').get(id) as Row | undefined;
+    return r ? projectFromRow(r) : null;
+  }
+
+  async listProjects(f: { userId?: string }): Promise<Project[]> {
+    const rows = (f.userId === undefined
+      ? this.stmt('SELECT * FROM projects ORDER BY created_at, id').all()
+      : this.stmt('SELECT * FROM projects WHERE user_id = ? ORDER BY created_at, id').all(f.userId)) as Row[];
+    return rows.map(projectFromRow);
+  }
+
+  async addProjectVersion(v: ProjectVersion): Promise<boolean> {
+    return this.writes.run(() => {
+      const moved = this.stmt('UPDATE projects SET latest_version = ? WHERE id = ? AND latest_version = ?').run(v.version, v.projectId, v.version - 1).changes;
+      if (Number(moved) !== 1) return false;
+      this.stmt(
+        'INSERT INTO project_versions (project_id, version, created_at, base_version, task_id, blob_key, files, bytes, conflicts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      ).run(v.projectId, v.version, v.createdAt, v.baseVersion, v.taskId, v.blobKey, v.files, v.bytes, JSON.stringify(v.conflicts));
+      return true;
+    });
+  }
+
+  async projectVersions(projectId: string): Promise<ProjectVersion[]> {
+    return (this.stmt('SELECT * FROM project_versions WHERE project_id = ? ORDER BY version DESC').all(projectId) as Row[]).map(projectVersionFromRow);
+  }
+
+  async projectVersion(projectId: string, version: number): Promise<ProjectVersion | null> {
+    const r = this.stmt('SELECT * FROM project_versions WHERE project_id = ? AND version = ?').get(projectId, version) as Row | undefined;
+    return r ? projectVersionFromRow(r) : null;
   }
 
   async close(): Promise<void> {
