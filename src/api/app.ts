@@ -18,6 +18,7 @@ import { errorHandler, problem, sendProblem } from './problem.ts';
 import { accessRoutes } from './routes/access.ts';
 import { healthRoutes } from './routes/health.ts';
 import { liveRoutes } from './routes/live.ts';
+import { projectRoutes } from './routes/projects.ts';
 import { queueRoutes } from './routes/queues.ts';
 import { taskRoutes } from './routes/tasks.ts';
 
@@ -89,6 +90,7 @@ export async function buildApp(ctx: ApiContext, log: Logger): Promise<FastifyIns
   queueRoutes(app, ctx);
   accessRoutes(app, ctx);
   healthRoutes(app, ctx);
+  projectRoutes(app, ctx, { maxBytes: ctx.config.projectMaxBytes, maxFiles: ctx.config.projectMaxFiles });
   await liveRoutes(app, ctx);
   await app.ready();
   return app;

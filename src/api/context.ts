@@ -15,7 +15,7 @@ export interface ApiContext {
   clock: Clock;
   config: Pick<
     Config,
-    'publicUrl' | 'defaultTimeout' | 'visibilityTimeout' | 'maxAttempts' | 'bodyLimit' | 'workerStaleMs' | 'requestTimeoutMs' | 'tlsCert' | 'tlsKey' | 'rateLimit' | 'maxQueuedPerUser' | 'databaseUrl'
+    'publicUrl' | 'defaultTimeout' | 'visibilityTimeout' | 'maxAttempts' | 'bodyLimit' | 'workerStaleMs' | 'requestTimeoutMs' | 'tlsCert' | 'tlsKey' | 'rateLimit' | 'maxQueuedPerUser' | 'databaseUrl' | 'projectMaxBytes' | 'projectMaxFiles'
   >;
   /** Checks API keys; null when authentication is off (HANGAR_AUTH=none). */
   auth: Authenticator | null;

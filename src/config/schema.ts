@@ -58,6 +58,8 @@ export const ConfigSchema = z
     workspaceMb: int(1, 1_048_576).default(256).describe("Size of a sandboxed task's workspace, MB: a tmpfs, so its pages count against the task's memory limit and filling it ends in ENOSPC."),
     openFiles: int(16, 1_048_576).default(1024).describe('Open files per sandboxed task (RLIMIT_NOFILE).'),
     maxOutputBytes: int(1024).default(1_048_576).describe('Stored stdout and stderr per attempt, bytes each; beyond it output is marked truncated.'),
+    projectMaxBytes: int(1024).default(64 * 1024 * 1024).describe('Projects: bytes of files one version may hold (an upload, or what a task leaves), and the largest upload body.'),
+    projectMaxFiles: int(1).default(10_000).describe('Projects: files one version may hold.'),
     outputFlushMs: int(0, 1000).default(0).describe("Live output: how long a running task's first new output waits for more before it is stored for followers (SSE, WebSocket), ms; 0 = the next event-loop turn. Output that comes while a write is in flight always goes with the next one."),
     bodyLimit: int(1024).default(1_048_576).describe('Largest accepted request body, bytes (larger → 413).'),
     requestTimeoutMs: int(100).default(30_000).describe('A request (headers and body) must arrive within this many ms, or the connection is answered 408 and closed (slow clients cannot hold sockets).'),

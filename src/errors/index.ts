@@ -21,6 +21,7 @@ export const ErrorCode = {
   KeyNotFound: 'KEY_NOT_FOUND',
   SecretNotFound: 'SECRET_NOT_FOUND',
   ProjectNotFound: 'PROJECT_NOT_FOUND',
+  ProjectBusy: 'PROJECT_BUSY',
   StoreUnavailable: 'STORE_UNAVAILABLE',
   Internal: 'INTERNAL',
 } as const;

@@ -11,7 +11,8 @@
  * sandboxed executor closes that hole.) run() never throws: every problem becomes a result.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdir, rm } from 'node:fs/promises';
+import { cp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { machine } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { Readable } from 'node:stream';
@@ -181,7 +182,14 @@ export class ProcessExecutor implements Executor {
         const r = this.early(req, Date.now(), 'FAILED', 'SPAWN_FAILED', message);
         return { ...r, failure: { code: 'IMAGE_UNAVAILABLE', retryable: false, message } };
       }
+      // Unsandboxed, the workspace is a host directory: the project's files go in and out here
+      // (the sandbox copies them inside, src/executor/sandbox/bwrap.ts).
+      if (req.project && !launcher) await cp(req.project.inDir, req.workspace, { recursive: true });
       const result = await this.runIn(req, prepared ? prepared.launch : cmd);
+      if (req.project && !launcher && result.exitCode !== null) {
+        await cp(req.workspace, join(req.project.outDir, 'files'), { recursive: true });
+        await writeFile(join(req.project.outDir, 'done'), '');
+      }
       return prepared ? await prepared.finish(result) : result;
     } finally {
       const removeWorkspace = () => rm(req.workspace, { recursive: true, force: true }).catch(() => {});

@@ -41,6 +41,7 @@ export const FailureCode = {
   SandboxError: 'SANDBOX_ERROR',
   ImageUnavailable: 'IMAGE_UNAVAILABLE',
   SecretUnavailable: 'SECRET_UNAVAILABLE',
+  ProjectUnavailable: 'PROJECT_UNAVAILABLE',
   ExecutorError: 'EXECUTOR_ERROR',
 } as const;
 export type FailureCode = (typeof FailureCode)[keyof typeof FailureCode];

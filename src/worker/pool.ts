@@ -6,7 +6,8 @@
  * burst of submits becomes one transaction. It wakes on the store's ready signal (a submit
  * starts at once, no polling delay), at the earliest backoff expiry, and on a fallback poll.
  */
-import { mkdir } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { logKey, resultKey, type BlobStore } from '../blobs/index.ts';
@@ -14,9 +15,10 @@ import { coerceError, ErrorCode, HangarError } from '../errors/index.ts';
 import type { ExecutionResult, Executor } from '../executor/types.ts';
 import type { Logger } from '../log/index.ts';
 import type { Metrics } from '../metrics/index.ts';
-import type { AttemptRef, Finished, Lease, NewAuditEntry, Outcome, OutputStream, Store, Task } from '../store/index.ts';
+import type { AttemptRef, Finished, Lease, NewAuditEntry, Outcome, OutputStream, Project, Store, Task } from '../store/index.ts';
 import { redact, redactBytes, StreamRedactor } from '../secrets/index.ts';
 import type { OutputSink } from './output.ts';
+import { DEFAULT_ARCHIVE_LIMITS, storeBack, unpack, type ArchiveLimits } from '../projects/index.ts';
 
 export interface PoolOptions {
   store: Store;
@@ -41,6 +43,17 @@ export interface PoolOptions {
   audit?: (entry: NewAuditEntry) => void;
   /** Where running attempts' output goes live (followers read it from the store); none = no live output. */
   output?: OutputSink;
+  /** What one project version may hold; default DEFAULT_ARCHIVE_LIMITS. */
+  projectLimits?: ArchiveLimits;
+}
+
+/** A project's files for one attempt: `inDir` holds its base version, `outDir` what it left. */
+interface ProjectFiles {
+  project: Project;
+  base: number;
+  root: string;
+  inDir: string;
+  outDir: string;
 }
 
 type StopReason = 'cancel' | 'lost' | 'shutdown';
@@ -234,6 +247,15 @@ export class WorkerPool {
     } catch (err) {
       result = notRun('SECRET_UNAVAILABLE', `secrets could not be read: ${coerceError(err).message}`);
     }
+    let files: ProjectFiles | null = null;
+    if (!result && task.projectId) {
+      try {
+        files = await this.projectFiles(task.projectId, `${workspace}.project`);
+      } catch (err) {
+        // The blob store may be down for a moment: another attempt may find it back.
+        result = notRun('PROJECT_UNAVAILABLE', `the project's files could not be read: ${coerceError(err).message}`, true);
+      }
+    }
     const live = result ? null : this.liveOutput(task, attempt, Object.values(secretEnv));
     result ??= await this.o.executor.run({
       taskId: task.id,
@@ -250,8 +272,10 @@ export class WorkerPool {
       workspace,
       signal,
       onOutput: live?.write,
+      project: files ? { inDir: files.inDir, outDir: files.outDir } : undefined,
     });
     await live?.close();
+    const projectNote = files ? await this.storeProjectFiles(files, task, result, log) : null;
     const reason = signal.aborted ? (signal.reason as StopReason) : null;
     if (reason === 'lost') {
       log.warn('lease lost; outcome not recorded');
@@ -265,6 +289,7 @@ export class WorkerPool {
     const secretValues = Object.values(secretEnv);
     if (secretValues.length > 0) result = redactResult(result, secretValues);
     const outcome = await this.storeOutcome(task, attempt, result);
+    if (projectNote) outcome.summary = { ...outcome.summary, project: projectNote };
     // The slot frees with this finish: claim its next task in the same tick, so the claim and
     // the finish share one transaction (measured: a 10-slot drain 11.3k → 16.4k tasks/s).
     const finishing = this.finishDurably(ref, outcome, task.visibilityTimeout * 1000);
@@ -311,6 +336,50 @@ export class WorkerPool {
         this.log.warn({ taskId: ref.taskId, attempt: ref.attempt, retryInMs: delay }, 'store unavailable; retrying the outcome');
         await new Promise((r) => setTimeout(r, delay));
       }
+    }
+  }
+
+  /** The project's latest files, unpacked for the executor to copy into the workspace. */
+  private async projectFiles(projectId: string, root: string): Promise<ProjectFiles> {
+    const project = await this.o.store.getProject(projectId);
+    if (!project) throw new Error(`project ${projectId} does not exist`);
+    const files: ProjectFiles = { project, base: project.latestVersion, root, inDir: join(root, 'in'), outDir: join(root, 'out') };
+    await rm(root, { recursive: true, force: true });
+    await mkdir(files.inDir, { recursive: true });
+    await mkdir(files.outDir, { recursive: true });
+    if (files.base > 0) {
+      const v = await this.o.store.projectVersion(projectId, files.base);
+      const archive = v ? await this.o.blobs.get(v.blobKey) : null;
+      if (!archive) throw new Error(`version ${files.base} of project ${projectId} is missing`);
+      await unpack(archive, files.inDir);
+    }
+    return files;
+  }
+
+  /** Stores what the attempt left in its workspace as the project's next version, if it exited
+   *  on its own and changed anything; what happened, for the task's summary. */
+  private async storeProjectFiles(files: ProjectFiles, task: Task, result: ExecutionResult, log: Logger): Promise<Record<string, unknown>> {
+    const note: Record<string, unknown> = { projectId: files.project.id, baseVersion: files.base || null, version: null };
+    try {
+      if (!existsSync(join(files.outDir, 'done'))) return { ...note, stored: false, reason: `not stored: the task did not exit on its own (${result.status})` };
+      const v = await storeBack({
+        store: this.o.store,
+        blobs: this.o.blobs,
+        project: files.project,
+        base: files.base,
+        baseDir: files.inDir,
+        outDir: join(files.outDir, 'files'),
+        taskId: task.id,
+        scratch: files.root,
+        limits: this.o.projectLimits ?? DEFAULT_ARCHIVE_LIMITS,
+        now: () => Date.now(),
+      });
+      return v ? { ...note, stored: true, version: v.version, conflicts: v.conflicts } : { ...note, stored: false, reason: 'no file changed' };
+    } catch (err) {
+      log.error({ err: coerceError(err), projectId: files.project.id }, "the task's project files were not stored");
+      return { ...note, stored: false, reason: `not stored: ${coerceError(err).message}` };
+    } finally {
+      await rm(files.root, { recursive: true, force: true }).catch(() => {});
     }
   }
 
@@ -412,12 +481,12 @@ export class WorkerPool {
 }
 
 /** An attempt that did not start (e.g. its secrets are gone): FAILED, not retried. */
-function notRun(code: 'SECRET_UNAVAILABLE', message: string): ExecutionResult {
+function notRun(code: 'SECRET_UNAVAILABLE' | 'PROJECT_UNAVAILABLE', message: string, retryable = false): ExecutionResult {
   const now = Date.now();
   const empty = { data: Buffer.alloc(0), bytes: 0, truncated: false };
   return {
     status: 'FAILED',
-    failure: { code, message, retryable: false },
+    failure: { code, message, retryable },
     exitCode: null,
     signal: null,
     detailedResults: { success: false, error: message },

@@ -106,6 +106,7 @@ describe('ownership', () => {
     const running = (await as(alice, 'POST', '/tasks', { shell: 'sleep 30' })).json().taskId;
     await until(async () => (await as(alice, 'GET', `/tasks/${running}`)).json().status === 'RUNNING');
     assert.equal((await as(alice, 'PUT', '/secrets/ALICE_TOKEN', { value: 'alice-secret-value' })).statusCode, 201);
+    const project = (await as(alice, 'POST', '/projects', { name: 'alice-project' })).json().projectId;
 
     const doc = (await as(null, 'GET', '/openapi.json')).json() as { paths: Record<string, Record<string, { parameters?: { in: string; name: string }[] }>> };
     const walked: string[] = [];
@@ -113,15 +114,16 @@ describe('ownership', () => {
       if (!path.includes('{')) continue;
       // PUT last: it makes bob a secret of that name, which DELETE would then find.
       for (const [method, op] of Object.entries(ops).sort(([a], [b]) => Number(a === 'put') - Number(b === 'put'))) {
-        for (const target of path.startsWith('/keys') ? [aliceKeyId] : path.startsWith('/secrets') ? ['ALICE_TOKEN'] : [dead, running]) {
+        const targets = path.startsWith('/keys') ? [aliceKeyId] : path.startsWith('/secrets') ? ['ALICE_TOKEN'] : path.startsWith('/projects') ? [project] : [dead, running];
+        for (const target of targets) {
           const url = path.replace(/\{(\w+)\}/, target);
-          const body = method === 'put' ? { value: 'bob-value' } : undefined;
+          const body = method === 'put' && path.startsWith('/secrets') ? { value: 'bob-value' } : undefined;
           const r = await as(bob, method.toUpperCase(), url, body);
           walked.push(`${method.toUpperCase()} ${path}`);
           const text = r.body;
           assert.equal(text.includes('alice'), false, `${method} ${url} leaked: ${text}`);
           if (path.startsWith('/keys')) assert.equal(r.statusCode, 403, `${method} ${url}`);
-          else if (method === 'put') assert.equal(r.statusCode, 201, 'PUT makes bob his own secret of that name');
+          else if (method === 'put' && path.startsWith('/secrets')) assert.equal(r.statusCode, 201, 'PUT makes bob his own secret of that name');
           else {
             assert.equal(r.statusCode, 404, `${method} ${url}: ${text}`);
             // Exactly as a missing one: same code, same words with the id swapped.
@@ -134,6 +136,7 @@ describe('ownership', () => {
       }
     }
     assert.ok(walked.includes('POST /tasks/{id}/cancel') && walked.includes('GET /tasks/{id}/logs') && walked.includes('POST /dlq/{id}/redrive'), walked.join(', '));
+    assert.ok(walked.includes('PUT /projects/{id}/files') && walked.includes('GET /projects/{id}/files'), walked.join(', '));
     assert.ok(walked.length >= 10, walked.join(', '));
     // Nothing of alice's changed: still running, still dead-lettered, her secret still hers.
     assert.equal((await as(alice, 'GET', `/tasks/${running}`)).json().status, 'RUNNING');

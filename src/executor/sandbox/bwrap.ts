@@ -71,6 +71,16 @@ async function imageRoot(rootfs: string): Promise<string[]> {
   return out;
 }
 
+const IN_PROJECT = '/.hangar/in';
+const OUT_PROJECT = '/.hangar/out';
+/** Runs inside the sandbox as the task's uid: files in, the program ("$@"), files out. Exit
+ *  125 if the files cannot be copied in, as the launch failing would. */
+const PROJECT_WRAPPER = `cp -a ${IN_PROJECT}/. /workspace/ || exit 125
+"$@"
+rc=$?
+mkdir ${OUT_PROJECT}/files && cp -a /workspace/. ${OUT_PROJECT}/files/ && : > ${OUT_PROJECT}/done
+exit $rc`;
+
 export class BwrapLauncher implements Launcher {
   readonly name = 'sandbox';
   private readonly o: SandboxOptions;
@@ -138,6 +148,15 @@ export class BwrapLauncher implements Launcher {
       const url = `http://127.0.0.1:${EGRESS_PORT}`;
       Object.assign(env, { HTTP_PROXY: url, HTTPS_PROXY: url, http_proxy: url, https_proxy: url, NO_PROXY: '', no_proxy: '', NODE_USE_ENV_PROXY: '1' });
     }
+    // A project's files: the base version read-only at /.hangar/in, copied into the workspace
+    // tmpfs by the sandbox itself (the host cannot reach into it), and the workspace copied out
+    // to /.hangar/out when the program exits on its own (a killed tree copies nothing).
+    const projectBind: string[] = [];
+    if (req.project) {
+      await chown(req.project.outDir, uid, gid);
+      projectBind.push('--ro-bind', req.project.inDir, IN_PROJECT, '--bind', req.project.outDir, OUT_PROJECT);
+      inside = ['/bin/sh', '-c', PROJECT_WRAPPER, 'hangar-project', ...inside];
+    }
     const bwrap = [
       'bwrap',
       '--unshare-all',
@@ -150,6 +169,7 @@ export class BwrapLauncher implements Launcher {
       // ENOSPC and its pages count against the task's memory; it vanishes with the sandbox.
       '--perms', '0700', '--size', String(this.o.workspaceBytes), '--tmpfs', '/workspace',
       ...egressBind,
+      ...projectBind,
       '--chdir', '/workspace',
       '--proc', '/proc',
       '--dev', '/dev',

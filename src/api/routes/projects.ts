@@ -1,0 +1,174 @@
+/**
+ * /projects (issue 6): a user's named file trees. Upload a tar or tar.gz to make the next
+ * version, download any version, list versions. A task that names a project (POST /tasks
+ * {"project": id}) runs in its latest files and stores what it changed as the next version
+ * (src/projects).
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { ErrorCode, HangarError } from '../../errors/index.ts';
+import { ArchiveError, pack, unpackUpload, versionKey, type ArchiveLimits } from '../../projects/index.ts';
+import { uuidv7, type Project, type ProjectVersion } from '../../store/index.ts';
+import { listScope, principalOf } from '../access.ts';
+import type { ApiContext } from '../context.ts';
+import { Problem, UserId } from '../schemas.ts';
+
+const ARCHIVE_TYPES = ['application/gzip', 'application/x-gzip', 'application/x-tar', 'application/octet-stream'];
+
+const ProjectView = z.object({
+  projectId: z.string(),
+  name: z.string(),
+  userId: z.string().nullable(),
+  latestVersion: z.number().describe('0 until files are uploaded or a task stores some.'),
+  createdAt: z.string(),
+  filesUrl: z.string().describe('GET it for the latest version as tar.gz.'),
+});
+const VersionView = z.object({
+  version: z.number(),
+  createdAt: z.string(),
+  baseVersion: z.number().nullable().describe('The version it was made from.'),
+  taskId: z.string().nullable().describe('The task whose changes made it; null for an upload.'),
+  files: z.number(),
+  bytes: z.number(),
+  conflicts: z.array(z.string()).describe('Files this task changed that another version had changed since its base version: this version has this task\'s content.'),
+});
+const ProjectParams = z.strictObject({ id: z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, 'project ids are [A-Za-z0-9_-]') });
+
+export function projectView(ctx: ApiContext, p: Project) {
+  const base = (ctx.config.publicUrl ?? '').replace(/\/$/, '');
+  return {
+    projectId: p.id, name: p.name, userId: p.userId, latestVersion: p.latestVersion,
+    createdAt: new Date(p.createdAt).toISOString(), filesUrl: `${base}/projects/${p.id}/files`,
+  };
+}
+const versionView = (v: ProjectVersion) => ({
+  version: v.version, createdAt: new Date(v.createdAt).toISOString(), baseVersion: v.baseVersion,
+  taskId: v.taskId, files: v.files, bytes: v.bytes, conflicts: v.conflicts,
+});
+
+/** The project, if the caller may see it (admins: all; users: their own); else 404 as if missing. */
+async function mustGetProject(ctx: ApiContext, req: FastifyRequest, id: string): Promise<Project> {
+  const p = await ctx.store.getProject(id);
+  const who = principalOf(req);
+  if (!p || (who.scope !== 'admin' && p.userId !== who.userId)) throw new HangarError(ErrorCode.ProjectNotFound, `project ${id} not found`, 404);
+  return p;
+}
+
+export function projectRoutes(app: FastifyInstance, ctx: ApiContext, limits: ArchiveLimits): void {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  // Archives arrive as the body itself; their size is checked per route (bodyLimit).
+  app.addContentTypeParser(ARCHIVE_TYPES, { parseAs: 'buffer', bodyLimit: limits.maxBytes }, (_req, body, done) => done(null, body));
+
+  r.post('/projects', {
+    schema: {
+      summary: 'Create a project (no files yet: upload a version, or let a task write them)',
+      tags: ['projects'],
+      body: z.strictObject({ name: z.string().min(1).max(200), userId: UserId.optional().describe('Admin keys only: whose project.') }),
+      response: { 201: ProjectView, 403: Problem },
+    },
+  }, async (req, reply) => {
+    const who = principalOf(req);
+    if (who.scope !== 'admin' && req.body.userId !== undefined && req.body.userId !== who.userId) {
+      throw new HangarError(ErrorCode.Forbidden, `this key belongs to user '${who.userId}'; it cannot create projects for '${req.body.userId}'`, 403);
+    }
+    const p = await ctx.store.createProject({ id: uuidv7(), userId: who.scope === 'admin' ? (req.body.userId ?? who.userId) : who.userId, name: req.body.name });
+    req.auditTarget = p.id;
+    return reply.code(201).send(projectView(ctx, p));
+  });
+
+  r.get('/projects', {
+    schema: {
+      summary: "Projects (a user key: its user's own)",
+      tags: ['projects'],
+      querystring: z.strictObject({ userId: UserId.optional() }),
+      response: { 200: z.object({ projects: z.array(ProjectView) }), 403: Problem },
+    },
+  }, async (req) => ({ projects: (await ctx.store.listProjects({ userId: listScope(req, req.query.userId) })).map((p) => projectView(ctx, p)) }));
+
+  r.get('/projects/:id', {
+    schema: {
+      summary: 'A project and its versions, newest first',
+      tags: ['projects'],
+      params: ProjectParams,
+      response: { 200: ProjectView.extend({ versions: z.array(VersionView) }), 404: Problem },
+    },
+  }, async (req) => {
+    const p = await mustGetProject(ctx, req, req.params.id);
+    return { ...projectView(ctx, p), versions: (await ctx.store.projectVersions(p.id)).map(versionView) };
+  });
+
+  r.put('/projects/:id/files', {
+    bodyLimit: limits.maxBytes,
+    schema: {
+      summary: 'Upload the project\'s files as a tar or tar.gz archive: the whole tree of the next version',
+      tags: ['projects'],
+      params: ProjectParams,
+      response: { 201: VersionView, 404: Problem, 409: Problem },
+    },
+  }, async (req, reply) => {
+    const p = await mustGetProject(ctx, req, req.params.id);
+    const body = req.body;
+    if (!Buffer.isBuffer(body)) {
+      throw new HangarError(ErrorCode.UnsupportedMediaType, `send the archive as the body, Content-Type one of ${ARCHIVE_TYPES.join(', ')}`, 415);
+    }
+    const dir = await mkdtemp(join(tmpdir(), 'hangar-upload-'));
+    try {
+      let tree: { files: number; bytes: number };
+      try {
+        tree = await unpackUpload(body, join(dir, 'files'), limits);
+      } catch (err) {
+        if (err instanceof ArchiveError) throw new HangarError(ErrorCode.ValidationFailed, err.message, 400);
+        throw err;
+      }
+      const archive = await pack(join(dir, 'files'));
+      const uploadId = uuidv7();
+      // Another version may land between reading the latest and adding this one: try again on top.
+      for (let latest = p.latestVersion, round = 0; round < 5; round++) {
+        const { files, bytes } = tree;
+        const v: ProjectVersion = {
+          projectId: p.id, version: latest + 1, createdAt: ctx.clock.now(), baseVersion: latest || null, taskId: null,
+          blobKey: versionKey(p.id, latest + 1, uploadId), files, bytes, conflicts: [],
+        };
+        await ctx.blobs.put(v.blobKey, archive);
+        if (await ctx.store.addProjectVersion(v)) {
+          req.auditTarget = p.id;
+          return reply.code(201).send(versionView(v));
+        }
+        await ctx.blobs.deletePrefix(v.blobKey).catch(() => {});
+        latest = (await ctx.store.getProject(p.id))?.latestVersion ?? latest;
+      }
+      throw new HangarError(ErrorCode.ProjectBusy, `project ${p.id} changed too often to add a version; try again`, 409);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  // The body is an archive, not JSON: registered without the typed provider's serializer.
+  const FilesQuery = z.strictObject({ version: z.coerce.number().int().min(1).optional() });
+  app.get<{ Params: z.infer<typeof ProjectParams>; Querystring: z.infer<typeof FilesQuery> }>('/projects/:id/files', {
+    schema: {
+      summary: 'Download a version of the project (the latest unless ?version=) as tar.gz',
+      tags: ['projects'],
+      params: ProjectParams,
+      querystring: FilesQuery,
+      response: { 404: Problem },
+    },
+  }, async (req, reply) => {
+    const p = await mustGetProject(ctx, req, req.params.id);
+    const version = req.query.version ?? p.latestVersion;
+    const v = version > 0 ? await ctx.store.projectVersion(p.id, version) : null;
+    if (!v) throw new HangarError(ErrorCode.ProjectNotFound, `project ${p.id} has no version ${version}`, 404);
+    const archive = await ctx.blobs.get(v.blobKey);
+    if (!archive) throw new HangarError(ErrorCode.Internal, `the archive of project ${p.id} version ${version} is missing`, 500);
+    return reply
+      .type('application/gzip')
+      .header('content-disposition', `attachment; filename="${p.id}-v${version}.tar.gz"`)
+      .header('x-hangar-project-version', String(version))
+      .send(archive);
+  });
+}
+
