@@ -27,6 +27,7 @@ export function noopTask(metadata: Record<string, unknown>, id: string = uuidv7(
     image: null,
     secrets: [],
     projectId: null,
+    lane: null,
   };
 }
 

@@ -22,6 +22,7 @@ export function taskView(t: Task, base: string, now: number, detailedResults?: R
     image: t.image,
     secrets: t.secrets,
     projectId: t.projectId,
+    group: t.lane,
     attempt: t.attempt,
     maxAttempts: t.maxAttempts,
     attemptLimit: t.attemptLimit,

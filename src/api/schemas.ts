@@ -40,6 +40,11 @@ export const SubmitBody = z
       .refine((a) => new Set(a).size === a.length, 'each secret once')
       .optional()
       .describe("Names of the owner's secrets (PUT /secrets/{name}) to set as environment variables of the same name when the task runs; their values are masked as [REDACTED] in stored output."),
+    group: z
+      .string()
+      .regex(/^[A-Za-z0-9_.:-]{1,256}$/, 'group names are [A-Za-z0-9_.:-], at most 256')
+      .optional()
+      .describe("Tasks of one owner with the same group run one at a time, in submit order (an SQS FIFO message group): a task waits until every earlier task of its group has ended. Different groups run in parallel. A terminal's commands are the group terminal:<projectId>:<terminalId>."),
     project: z
       .string()
       .regex(/^[A-Za-z0-9_-]{1,128}$/)
@@ -97,6 +102,7 @@ export const TaskView = z.object({
   image: z.string().nullable(),
   secrets: z.array(z.string()).describe('Names of the secrets injected (never values).'),
   projectId: z.string().nullable().describe('The project whose files the task runs in (POST /projects), or null.'),
+  group: z.string().nullable().describe('Its FIFO group, or null.'),
   attempt: z.number(),
   maxAttempts: z.number(),
   attemptLimit: z.number().describe('The last attempt number that may run; a redrive raises it by maxAttempts.'),

@@ -98,3 +98,80 @@ export async function* follow(store: Store, taskId: string, o: FollowOptions): A
     off();
   }
 }
+
+/** Where a lane's follower is: after `cursor` of task `taskId` (null: from the lane's start). */
+export interface LaneCursor {
+  taskId: string | null;
+  cursor: OutputCursor;
+}
+
+/** "<taskId>/<attempt>.<seq>" (a terminal channel's event id), or null if it is not one. */
+export function parseLaneCursor(s: string | undefined): LaneCursor | null {
+  if (s === undefined || s === '') return { taskId: null, cursor: { attempt: 0, seq: 0 } };
+  const m = /^([A-Za-z0-9_-]{1,128})\/(\d{1,9}\.\d{1,9})$/.exec(s.trim());
+  const cursor = m ? parseCursor(m[2]) : null;
+  return m && cursor ? { taskId: m[1], cursor } : null;
+}
+
+export function formatLaneCursor(taskId: string, c: OutputCursor): string {
+  return `${taskId}/${formatCursor(c)}`;
+}
+
+/** Most recent tasks of a lane a follower looks back at. */
+const LANE_WINDOW = 500;
+
+/**
+ * A lane's events (a terminal's commands), task after task in submit order, each task's as
+ * follow() gives them, then waiting for the next task. Never ends by itself: the consumer stops
+ * it (o.signal). `after` resumes inside a task and goes on with the ones after it.
+ */
+export async function* followLane(store: Store, lane: string, userId: string | null, o: Omit<FollowOptions, 'after'> & { after: LaneCursor }): AsyncGenerator<LiveEvent> {
+  const pollMs = o.pollMs ?? 250;
+  let resume: LaneCursor | null = o.after.taskId ? o.after : null;
+  const followed = new Set<string>();
+  let woken = false;
+  let wake: (() => void) | null = null;
+  const poke = () => {
+    woken = true;
+    wake?.();
+  };
+  const offReady = store.subscribe(poke);
+  const offOutput = store.subscribeOutput(poke);
+  try {
+    while (!o.signal.aborted) {
+      woken = false;
+      const page = await store.list({ lane, limit: LANE_WINDOW, ...(userId !== null ? { userId } : {}) });
+      const tasks = page.items.filter((t) => t.userId === userId).reverse();
+      let start = 0;
+      if (resume) {
+        const i = tasks.findIndex((t) => t.id === resume!.taskId);
+        if (i >= 0) start = i;
+      }
+      const next = tasks.slice(start).find((t) => !followed.has(t.id));
+      if (next) {
+        const after = resume && resume.taskId === next.id ? resume.cursor : { attempt: 0, seq: 0 };
+        resume = null;
+        for await (const e of follow(store, next.id, { ...o, after })) yield e;
+        if (o.signal.aborted) return;
+        followed.add(next.id);
+        for (const t of tasks.slice(0, start)) followed.add(t.id);
+        continue;
+      }
+      if (woken) continue;
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          clearTimeout(timer);
+          o.signal.removeEventListener('abort', done);
+          wake = null;
+          resolve();
+        };
+        const timer = setTimeout(done, pollMs);
+        o.signal.addEventListener('abort', done, { once: true });
+        wake = done;
+      });
+    }
+  } finally {
+    offReady();
+    offOutput();
+  }
+}

@@ -33,6 +33,7 @@ export function taskFromRow(r: Row): Task {
     image: strOrNull(r.image),
     secrets: json<string[]>(r.secrets, []),
     projectId: strOrNull(r.project_id),
+    lane: strOrNull(r.lane),
     status: String(r.status) as TaskStatus,
     workerId: strOrNull(r.worker_id),
     createdAt: Number(r.created_at),

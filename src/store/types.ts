@@ -89,6 +89,9 @@ export interface NewTask {
   secrets: string[];
   /** The project whose files the task runs in (its latest version when an attempt starts), or null. */
   projectId: string | null;
+  /** Tasks of one owner with the same lane run one at a time, in submit order (an SQS FIFO
+   *  message group; a terminal's commands); null: no such order. */
+  lane: string | null;
 }
 
 export type Network = 'none' | 'egress';
@@ -164,6 +167,7 @@ export interface ListFilter {
   status?: TaskStatus;
   userId?: string;
   queue?: string;
+  lane?: string;
   deadLettered?: boolean;
   /** Opaque cursor from a previous page. */
   after?: string;

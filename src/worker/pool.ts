@@ -307,6 +307,9 @@ export class WorkerPool {
       log.warn('attempt was stale; outcome discarded');
       return;
     }
+    // The next task of its lane may run now: this pool looks at once (other workers at their
+    // next wake-up or poll).
+    if (task.lane && after.status !== 'PENDING') this.wake();
     if (after.status !== 'PENDING') this.o.metrics?.finished.inc({ status: after.status, queue: task.queue });
     this.o.audit?.({
       at: result.finishedAt,

@@ -116,8 +116,9 @@ describe('ownership', () => {
       for (const [method, op] of Object.entries(ops).sort(([a], [b]) => Number(a === 'put') - Number(b === 'put'))) {
         const targets = path.startsWith('/keys') ? [aliceKeyId] : path.startsWith('/secrets') ? ['ALICE_TOKEN'] : path.startsWith('/projects') ? [project] : [dead, running];
         for (const target of targets) {
-          const url = path.replace(/\{(\w+)\}/, target);
-          const body = method === 'put' && path.startsWith('/secrets') ? { value: 'bob-value' } : undefined;
+          // The object under test is the first id; any other (a terminal's) is one bob could name.
+          const url = path.replace(/\{(\w+)\}/, target).replace(/\{(\w+)\}/g, 'main');
+          const body = method === 'put' && path.startsWith('/secrets') ? { value: 'bob-value' } : path.endsWith('/commands') && method === 'post' ? { command: 'id' } : undefined;
           const r = await as(bob, method.toUpperCase(), url, body);
           walked.push(`${method.toUpperCase()} ${path}`);
           const text = r.body;
@@ -127,7 +128,7 @@ describe('ownership', () => {
           else {
             assert.equal(r.statusCode, 404, `${method} ${url}: ${text}`);
             // Exactly as a missing one: same code, same words with the id swapped.
-            const missing = await as(bob, method.toUpperCase(), url.replace(target, target.length === 36 ? '00000000-0000-4000-8000-000000000000' : 'NO_SUCH_SECRET'));
+            const missing = await as(bob, method.toUpperCase(), url.replace(target, target.length === 36 ? '00000000-0000-4000-8000-000000000000' : 'NO_SUCH_SECRET'), body);
             assert.equal(r.json().code, missing.json().code);
           }
           assert.ok(r.statusCode < 500);

@@ -45,6 +45,7 @@ export function newTask(over: Partial<NewTask> = {}): NewTask {
     image: null,
     secrets: [],
     projectId: null,
+    lane: null,
     ...over,
   };
 }
@@ -461,6 +462,47 @@ export function describeStore(name: string, makeStore: MakeStore): void {
       assert.equal(await store.get(done.id), null);
       assert.deepEqual(await store.history(done.id), []);
       assert.ok(await store.get(pending.id));
+    });
+
+    describe('lanes (FIFO groups)', () => {
+      const claimIds = async (limit = 10) => (await store.claim({ workerId: 'w', limit })).map((l) => l.task.id);
+
+      it('runs the tasks of one lane one at a time in submit order, other lanes and plain tasks alongside', async () => {
+        const [x1, x2, x3] = [newTask({ lane: 'x' }), newTask({ lane: 'x' }), newTask({ lane: 'x' })];
+        const y1 = newTask({ lane: 'y' });
+        const plain = newTask();
+        for (const t of [x1, x2, x3, y1, plain]) await store.submit(t);
+        assert.deepEqual(new Set(await claimIds()), new Set([x1.id, y1.id, plain.id]), 'each lane\'s first, and the plain task');
+        assert.deepEqual(await claimIds(), [], 'x2 waits for x1');
+        await store.finish({ taskId: x1.id, attempt: 1 }, ok);
+        assert.deepEqual(await claimIds(), [x2.id]);
+        // A retry in backoff still holds its lane.
+        await store.finish({ taskId: x2.id, attempt: 1 }, failed());
+        assert.equal((await store.get(x2.id))?.status, 'PENDING');
+        clock.advance(60_000);
+        assert.deepEqual(await claimIds(), [x2.id], 'the retry, not x3');
+        await store.finish({ taskId: x2.id, attempt: 2 }, ok);
+        assert.deepEqual(await claimIds(), [x3.id]);
+        assert.deepEqual((await store.list({ lane: 'x', limit: 10 })).items.map((t) => t.id), [x3.id, x2.id, x1.id]);
+        assert.equal((await store.get(x3.id))?.lane, 'x');
+      });
+
+      it("one user's lane does not hold another user's lane of the same name", async () => {
+        const a1 = newTask({ lane: 'build', userId: 'alice' });
+        const a2 = newTask({ lane: 'build', userId: 'alice' });
+        const b1 = newTask({ lane: 'build', userId: 'bob' });
+        for (const t of [a1, a2, b1]) await store.submit(t);
+        assert.deepEqual(new Set(await claimIds()), new Set([a1.id, b1.id]));
+      });
+
+      it('a lane\'s task is not handed to a local taker: the claim decides', async () => {
+        const got: Lease[] = [];
+        store.attachTaker({ workerId: 'local', offer: () => (l) => l && got.push(l) });
+        const t = newTask({ lane: 'z' });
+        await store.submit(t);
+        assert.equal(got.length, 0);
+        assert.deepEqual(await claimIds(), [t.id]);
+      });
     });
 
     describe('projects', () => {

@@ -6,6 +6,7 @@
  *   client → server
  *     {"type":"auth","token":"hk_…"}        first, unless the upgrade request sent Authorization
  *     {"type":"subscribe","channel":"task:<id>","after":"<attempt>.<seq>","encoding":"utf8"|"base64"}
+ *     {"type":"subscribe","channel":"terminal:<projectId>:<terminalId>","after":"<taskId>/<attempt>.<seq>"}
  *     {"type":"unsubscribe","channel":"task:<id>"}
  *     {"type":"ping","id":<any>}
  *   server → client
@@ -29,7 +30,8 @@ import type { WebSocket } from 'ws';
 import { z } from 'zod';
 import type { Principal } from '../../auth/index.ts';
 import { coerceError, ErrorCode, HangarError } from '../../errors/index.ts';
-import { follow, formatCursor, parseCursor } from '../../output/follow.ts';
+import { follow, followLane, formatCursor, formatLaneCursor, parseCursor, parseLaneCursor } from '../../output/follow.ts';
+import { terminalLane } from './projects.ts';
 import { EventEncoder, type OutputEncoding } from '../../output/wire.ts';
 import type { OutputCursor } from '../../store/index.ts';
 import { mayAccess, NO_AUTH } from '../access.ts';
@@ -51,7 +53,7 @@ const ClientMessage = z.discriminatedUnion('type', [
   z.strictObject({
     type: z.literal('subscribe'),
     channel: z.string().min(1).max(256),
-    after: z.string().max(32).optional(),
+    after: z.string().max(160).optional(),
     encoding: z.enum(['utf8', 'base64']).optional(),
   }),
   z.strictObject({ type: z.literal('unsubscribe'), channel: z.string().min(1).max(256) }),
@@ -219,8 +221,10 @@ class LiveSocket {
   }
 
   private async subscribe(p: Principal, channel: string, afterText: string | undefined, encoding: OutputEncoding): Promise<void> {
+    const term = /^terminal:([A-Za-z0-9_-]{1,128}):([A-Za-z0-9_-]{1,64})$/.exec(channel);
+    if (term) return this.subscribeTerminal(p, channel, term[1], term[2], afterText, encoding);
     const m = /^task:([A-Za-z0-9_-]{1,128})$/.exec(channel);
-    if (!m) return this.error('UNKNOWN_CHANNEL', `no channel ${JSON.stringify(channel)}: channels are task:<id>`, channel);
+    if (!m) return this.error('UNKNOWN_CHANNEL', `no channel ${JSON.stringify(channel)}: channels are task:<id> and terminal:<projectId>:<terminalId>`, channel);
     const after = parseCursor(afterText);
     if (!after) return this.error('BAD_MESSAGE', 'after must be an event id, "<attempt>.<seq>"', channel);
     if (this.subs.has(channel)) return this.error('ALREADY_SUBSCRIBED', `already subscribed to ${channel}`, channel);
@@ -245,6 +249,44 @@ class LiveSocket {
         await this.room(ac.signal);
         if (ac.signal.aborted) break;
         this.send({ type: e.type, channel, id: formatCursor(e.cursor), ...enc.body(e) });
+      }
+    } catch (err) {
+      if (!ac.signal.aborted) this.error(errorCode(err), 'the subscription failed; subscribe again with the last id', channel);
+    } finally {
+      if (this.subs.get(channel) === ac) this.subs.delete(channel);
+    }
+  }
+
+  /** A terminal's commands, one after another, each as a task channel gives it; ids are
+   *  "<taskId>/<attempt>.<seq>". Stays open for the commands to come. */
+  private async subscribeTerminal(p: Principal, channel: string, projectId: string, terminalId: string, afterText: string | undefined, encoding: OutputEncoding): Promise<void> {
+    const after = parseLaneCursor(afterText);
+    if (!after) return this.error('BAD_MESSAGE', 'after must be an event id of this channel, "<taskId>/<attempt>.<seq>"', channel);
+    if (this.subs.has(channel)) return this.error('ALREADY_SUBSCRIBED', `already subscribed to ${channel}`, channel);
+    if (this.subs.size >= MAX_SUBSCRIPTIONS) return this.error('TOO_MANY_SUBSCRIPTIONS', `at most ${MAX_SUBSCRIPTIONS} subscriptions per socket`, channel);
+    const ac = new AbortController();
+    this.subs.set(channel, ac);
+    let project;
+    try {
+      project = await this.ctx.store.getProject(projectId);
+    } catch (err) {
+      this.subs.delete(channel);
+      return this.error(errorCode(err), 'the project could not be read; try again', channel);
+    }
+    if (!project || (p.scope !== 'admin' && project.userId !== p.userId)) {
+      this.subs.delete(channel);
+      return this.error(ErrorCode.ProjectNotFound, `project ${projectId} not found`, channel);
+    }
+    this.send({ type: 'subscribed', channel });
+    const encoders = new Map<string, EventEncoder>();
+    try {
+      for await (const e of followLane(this.ctx.store, terminalLane(project.id, terminalId), project.userId, { after, signal: ac.signal })) {
+        await this.room(ac.signal);
+        if (ac.signal.aborted) break;
+        let enc = encoders.get(e.taskId);
+        if (!enc) encoders.set(e.taskId, (enc = new EventEncoder(encoding)));
+        if (e.type === 'end') encoders.delete(e.taskId);
+        this.send({ type: e.type, channel, id: formatLaneCursor(e.taskId, e.cursor), ...enc.body(e) });
       }
     } catch (err) {
       if (!ac.signal.aborted) this.error(errorCode(err), 'the subscription failed; subscribe again with the last id', channel);

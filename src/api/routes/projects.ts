@@ -15,7 +15,9 @@ import { ArchiveError, pack, unpackUpload, versionKey, type ArchiveLimits } from
 import { uuidv7, type Project, type ProjectVersion } from '../../store/index.ts';
 import { listScope, principalOf } from '../access.ts';
 import type { ApiContext } from '../context.ts';
-import { Problem, UserId } from '../schemas.ts';
+import { taskView } from '../present.ts';
+import { Problem, SubmitBody, SubmitResponse, TaskPage, UserId } from '../schemas.ts';
+import { baseUrl, submitTask } from './tasks.ts';
 
 const ARCHIVE_TYPES = ['application/gzip', 'application/x-gzip', 'application/x-tar', 'application/octet-stream'];
 
@@ -36,6 +38,10 @@ const VersionView = z.object({
   bytes: z.number(),
   conflicts: z.array(z.string()).describe('Files this task changed that another version had changed since its base version: this version has this task\'s content.'),
 });
+/** A terminal's FIFO group: its commands run one at a time, in order. */
+export const terminalLane = (projectId: string, terminalId: string) => `terminal:${projectId}:${terminalId}`;
+export const TerminalId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'terminal ids are [A-Za-z0-9_-], at most 64');
+
 const ProjectParams = z.strictObject({ id: z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, 'project ids are [A-Za-z0-9_-]') });
 
 export function projectView(ctx: ApiContext, p: Project) {
@@ -51,7 +57,7 @@ const versionView = (v: ProjectVersion) => ({
 });
 
 /** The project, if the caller may see it (admins: all; users: their own); else 404 as if missing. */
-async function mustGetProject(ctx: ApiContext, req: FastifyRequest, id: string): Promise<Project> {
+export async function mustGetProject(ctx: ApiContext, req: FastifyRequest, id: string): Promise<Project> {
   const p = await ctx.store.getProject(id);
   const who = principalOf(req);
   if (!p || (who.scope !== 'admin' && p.userId !== who.userId)) throw new HangarError(ErrorCode.ProjectNotFound, `project ${id} not found`, 404);
@@ -145,6 +151,54 @@ export function projectRoutes(app: FastifyInstance, ctx: ApiContext, limits: Arc
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+
+  const TerminalParams = ProjectParams.extend({ terminalId: TerminalId });
+  r.post('/projects/:id/terminals/:terminalId/commands', {
+    schema: {
+      summary: "Run a command in a project's terminal: after the terminal's earlier commands, in the project's files",
+      description:
+        'Each command is a task (shell: the command) in the project, in the FIFO group terminal:<projectId>:<terminalId>: ' +
+        "a terminal's commands run one at a time in the order sent, different terminals in parallel. Their status and output " +
+        'stream on the WebSocket channel terminal:<projectId>:<terminalId>. No stdin and no PTY: a command that waits for input gets end-of-file.',
+      tags: ['projects'],
+      params: TerminalParams,
+      body: z.strictObject({
+        command: z.string().min(1).max(65_536).describe('A shell command line (/bin/sh -c).'),
+        timeout: SubmitBody.shape.timeout,
+        env: SubmitBody.shape.env,
+        resources: SubmitBody.shape.resources,
+      }),
+      response: { 201: SubmitResponse, 404: Problem },
+    },
+  }, async (req, reply) => {
+    const p = await mustGetProject(ctx, req, req.params.id);
+    const body = SubmitBody.parse({
+      command: `terminal ${req.params.terminalId}: ${req.body.command}`.slice(0, 256),
+      shell: req.body.command,
+      project: p.id,
+      group: terminalLane(p.id, req.params.terminalId),
+      ...(p.userId !== null ? { userId: p.userId } : {}),
+      ...(req.body.timeout !== undefined ? { timeout: req.body.timeout } : {}),
+      ...(req.body.env !== undefined ? { env: req.body.env } : {}),
+      ...(req.body.resources !== undefined ? { resources: req.body.resources } : {}),
+    });
+    return submitTask(ctx, req, reply, body, undefined);
+  });
+
+  r.get('/projects/:id/terminals/:terminalId/commands', {
+    schema: {
+      summary: "A terminal's commands, newest first",
+      tags: ['projects'],
+      params: TerminalParams,
+      querystring: z.strictObject({ limit: z.coerce.number().int().min(1).max(500).default(50), cursor: z.string().max(64).optional() }),
+      response: { 200: TaskPage, 404: Problem },
+    },
+  }, async (req) => {
+    const p = await mustGetProject(ctx, req, req.params.id);
+    const page = await ctx.store.list({ lane: terminalLane(p.id, req.params.terminalId), ...(p.userId !== null ? { userId: p.userId } : {}), after: req.query.cursor, limit: req.query.limit });
+    const now = ctx.clock.now();
+    return { tasks: page.items.map((t) => taskView(t, baseUrl(ctx, req), now)), nextCursor: page.nextCursor };
   });
 
   // The body is an archive, not JSON: registered without the typed provider's serializer.

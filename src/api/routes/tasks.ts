@@ -1,6 +1,6 @@
 /** /tasks: submit, status, list, cancel, logs, history (seed 000's API plus Hangar's additions). */
 import { createHash } from 'node:crypto';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { logKey } from '../../blobs/index.ts';
@@ -48,57 +48,7 @@ export function taskRoutes(app: FastifyInstance, ctx: ApiContext): void {
       headers: z.object({ 'idempotency-key': z.string().min(1).max(256).optional() }),
       response: { 201: SubmitResponse, 200: SubmitResponse, 403: Problem, 409: Problem },
     },
-  }, async (req, reply) => {
-    const b = req.body;
-    const userId = await admitSubmit(ctx, req, b.userId, b.secrets ?? []);
-    const idempotencyKey = b.idempotencyKey ?? req.headers['idempotency-key'] ?? null;
-    const { idempotencyKey: _ignored, ...hashed } = b;
-    const t: NewTask = {
-      id: uuidv7(),
-      command: b.command ?? (b.args ? b.args.join(' ') : (b.shell ?? '')).slice(0, 256),
-      args: b.args ?? null,
-      shell: b.shell ?? null,
-      queue: b.queue,
-      priority: b.priority,
-      userId,
-      timeout: b.timeout ?? ctx.config.defaultTimeout,
-      visibilityTimeout: b.visibilityTimeout ?? ctx.config.visibilityTimeout,
-      maxAttempts: b.maxAttempts ?? ctx.config.maxAttempts,
-      idempotencyKey,
-      requestHash: idempotencyKey ? createHash('sha256').update(canonical(hashed)).digest('base64url') : null,
-      resources: { cpu: b.resources?.cpu ?? 256, memory: b.resources?.memory ?? 512 },
-      env: b.env ?? {},
-      metadata: b.metadata ?? {},
-      // The seed's network-test makes real requests: it gets egress unless told otherwise.
-      network: b.network ?? (b.command === 'network-test' && !b.args && !b.shell ? 'egress' : 'none'),
-      image: b.image ?? null,
-      secrets: b.secrets ?? [],
-      projectId: b.project ?? null,
-    };
-    if (b.project !== undefined) {
-      const proj = await ctx.store.getProject(b.project);
-      if (!proj || proj.userId !== userId) {
-        throw new HangarError(ErrorCode.ProjectNotFound, `no project ${b.project} of ${userId === null ? 'this caller' : `user '${userId}'`} (POST /projects first)`, 400);
-      }
-    }
-    const { task, created, handedOff } = await ctx.store.submit(t);
-    req.auditTarget = task.id;
-    if (created) ctx.metrics.submitted.inc({ queue: task.queue });
-    const start = handedOff ? task.createdAt : task.status === 'PENDING' ? await ctx.estimator.estimate(task) : task.startedAt ?? task.createdAt;
-    const base = baseUrl(ctx, req);
-    if (!created) reply.header('idempotent-replayed', 'true');
-    return reply.code(created ? 201 : 200).send({
-      success: true as const,
-      taskId: task.id,
-      status: task.status,
-      priority: task.priority,
-      queueType: task.queueType,
-      queue: task.queue,
-      message: created ? 'Task queued for processing' : 'Task already submitted with this idempotency key',
-      statusUrl: `${base}/tasks/${task.id}`,
-      estimatedStartTime: new Date(start).toISOString(),
-    });
-  });
+  }, async (req, reply) => submitTask(ctx, req, reply, req.body, req.headers['idempotency-key']));
 
   r.get('/tasks/:id', {
     schema: { summary: 'Task status and results', tags: ['tasks'], params: IdParams, response: { 200: TaskView, 404: Problem } },
@@ -186,6 +136,59 @@ export function taskRoutes(app: FastifyInstance, ctx: ApiContext): void {
       stdoutTruncated: summary?.stdoutTruncated === true,
       stderrTruncated: summary?.stderrTruncated === true,
     };
+  });
+}
+
+/** Submits a task described as POST /tasks's body (also a terminal's command, routes/projects.ts). */
+export async function submitTask(ctx: ApiContext, req: FastifyRequest, reply: FastifyReply, b: z.infer<typeof SubmitBody>, headerKey: string | undefined) {
+  const userId = await admitSubmit(ctx, req, b.userId, b.secrets ?? []);
+  const idempotencyKey = b.idempotencyKey ?? headerKey ?? null;
+  const { idempotencyKey: _ignored, ...hashed } = b;
+  const t: NewTask = {
+    id: uuidv7(),
+    command: b.command ?? (b.args ? b.args.join(' ') : (b.shell ?? '')).slice(0, 256),
+    args: b.args ?? null,
+    shell: b.shell ?? null,
+    queue: b.queue,
+    priority: b.priority,
+    userId,
+    timeout: b.timeout ?? ctx.config.defaultTimeout,
+    visibilityTimeout: b.visibilityTimeout ?? ctx.config.visibilityTimeout,
+    maxAttempts: b.maxAttempts ?? ctx.config.maxAttempts,
+    idempotencyKey,
+    requestHash: idempotencyKey ? createHash('sha256').update(canonical(hashed)).digest('base64url') : null,
+    resources: { cpu: b.resources?.cpu ?? 256, memory: b.resources?.memory ?? 512 },
+    env: b.env ?? {},
+    metadata: b.metadata ?? {},
+    // The seed's network-test makes real requests: it gets egress unless told otherwise.
+    network: b.network ?? (b.command === 'network-test' && !b.args && !b.shell ? 'egress' : 'none'),
+    image: b.image ?? null,
+    secrets: b.secrets ?? [],
+    projectId: b.project ?? null,
+    lane: b.group ?? null,
+  };
+  if (b.project !== undefined) {
+    const proj = await ctx.store.getProject(b.project);
+    if (!proj || proj.userId !== userId) {
+      throw new HangarError(ErrorCode.ProjectNotFound, `no project ${b.project} of ${userId === null ? 'this caller' : `user '${userId}'`} (POST /projects first)`, 400);
+    }
+  }
+  const { task, created, handedOff } = await ctx.store.submit(t);
+  req.auditTarget = task.id;
+  if (created) ctx.metrics.submitted.inc({ queue: task.queue });
+  const start = handedOff ? task.createdAt : task.status === 'PENDING' ? await ctx.estimator.estimate(task) : task.startedAt ?? task.createdAt;
+  const base = baseUrl(ctx, req);
+  if (!created) reply.header('idempotent-replayed', 'true');
+  return reply.code(created ? 201 : 200).send({
+    success: true as const,
+    taskId: task.id,
+    status: task.status,
+    priority: task.priority,
+    queueType: task.queueType,
+    queue: task.queue,
+    message: created ? 'Task queued for processing' : 'Task already submitted with this idempotency key',
+    statusUrl: `${base}/tasks/${task.id}`,
+    estimatedStartTime: new Date(start).toISOString(),
   });
 }
 

@@ -9,8 +9,8 @@
 export const INSERT_TASK = `
 INSERT INTO tasks (id, command, args, shell, queue, priority, user_id, timeout_s, visibility_timeout_s,
   max_attempts, attempt_limit, idempotency_key, request_hash, resources, env, metadata, status, created_at, run_after, network, image,
-  fair_rank, eff_priority, secrets, project_id)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, 'PENDING', ?17, ?18, ?19, ?20, ?21, ?6, ?23, ?24)
+  fair_rank, eff_priority, secrets, project_id, lane)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, 'PENDING', ?17, ?18, ?19, ?20, ?21, ?6, ?23, ?24, ?25)
 RETURNING *`;
 
 /** As INSERT_TASK, for a task handed to a local worker as it is submitted (direct dispatch):
@@ -18,9 +18,9 @@ RETURNING *`;
 export const INSERT_TASK_LEASED = `
 INSERT INTO tasks (id, command, args, shell, queue, priority, user_id, timeout_s, visibility_timeout_s,
   max_attempts, attempt_limit, idempotency_key, request_hash, resources, env, metadata, status, created_at, run_after,
-  network, image, fair_rank, eff_priority, attempt, worker_id, started_at, lease_expires_at, secrets, project_id)
+  network, image, fair_rank, eff_priority, attempt, worker_id, started_at, lease_expires_at, secrets, project_id, lane)
 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, 'RUNNING', ?17, ?18,
-  ?19, ?20, ?21, ?6, 1, ?22, ?17, ?17 + ?9 * 1000, ?23, ?24)
+  ?19, ?20, ?21, ?6, 1, ?22, ?17, ?17 + ?9 * 1000, ?23, ?24, ?25)
 RETURNING *`;
 
 /** Is a task ready that a claim would take before a new one of priority ?1 and rank ?3? (now ?2) */
@@ -58,7 +58,9 @@ export const CLAIM_ANY = `
 UPDATE tasks SET status = 'RUNNING', attempt = attempt + 1, worker_id = ?1, started_at = ?2,
   lease_expires_at = ?2 + visibility_timeout_s * 1000
 WHERE seq IN (
-  SELECT seq FROM tasks INDEXED BY tasks_ready WHERE status = 'PENDING' AND run_after <= ?2
+  SELECT seq FROM tasks AS t INDEXED BY tasks_ready WHERE status = 'PENDING' AND run_after <= ?2
+    AND (t.lane IS NULL OR NOT EXISTS (SELECT 1 FROM tasks e WHERE e.lane IS NOT NULL AND e.lane = t.lane AND e.seq < t.seq
+      AND e.user_id IS t.user_id AND e.status IN ('PENDING', 'RUNNING')))
   ORDER BY eff_priority DESC, fair_rank, seq LIMIT ?3)
 RETURNING *`;
 
@@ -67,8 +69,10 @@ export const CLAIM_QUEUES = `
 UPDATE tasks SET status = 'RUNNING', attempt = attempt + 1, worker_id = ?1, started_at = ?2,
   lease_expires_at = ?2 + visibility_timeout_s * 1000
 WHERE seq IN (
-  SELECT seq FROM tasks INDEXED BY tasks_ready WHERE status = 'PENDING' AND run_after <= ?2
+  SELECT seq FROM tasks AS t INDEXED BY tasks_ready WHERE status = 'PENDING' AND run_after <= ?2
     AND queue IN (SELECT value FROM json_each(?4))
+    AND (t.lane IS NULL OR NOT EXISTS (SELECT 1 FROM tasks e WHERE e.lane IS NOT NULL AND e.lane = t.lane AND e.seq < t.seq
+      AND e.user_id IS t.user_id AND e.status IN ('PENDING', 'RUNNING')))
   ORDER BY eff_priority DESC, fair_rank, seq LIMIT ?3)
 RETURNING *`;
 
@@ -122,8 +126,10 @@ WHERE seq IN (SELECT seq FROM tasks INDEXED BY tasks_ready WHERE status = 'PENDI
 /** now, limit, users at their running limit (JSON array): ready tasks in claim order, for a
  *  claim that enforces a per-user running limit (the caller picks within the limits). */
 export const READY_CANDIDATES = `
-SELECT seq, user_id, queue FROM tasks INDEXED BY tasks_ready WHERE status = 'PENDING' AND run_after <= ?1
+SELECT seq, user_id, queue FROM tasks AS t INDEXED BY tasks_ready WHERE status = 'PENDING' AND run_after <= ?1
   AND coalesce(user_id, '') NOT IN (SELECT value FROM json_each(?3))
+    AND (t.lane IS NULL OR NOT EXISTS (SELECT 1 FROM tasks e WHERE e.lane IS NOT NULL AND e.lane = t.lane AND e.seq < t.seq
+      AND e.user_id IS t.user_id AND e.status IN ('PENDING', 'RUNNING')))
 ORDER BY eff_priority DESC, fair_rank, seq LIMIT ?2`;
 
 /** worker_id, now, seqs (JSON array): lease exactly these tasks. */

@@ -141,7 +141,7 @@ export class SqliteStore implements Store {
         t.id, t.command, t.args ? JSON.stringify(t.args) : null, t.shell, t.queue, t.priority, t.userId,
         t.timeout, t.visibilityTimeout, t.maxAttempts, t.maxAttempts, t.idempotencyKey, t.requestHash,
         JSON.stringify(t.resources), JSON.stringify(t.env), JSON.stringify(t.metadata), now, now, t.network, t.image, rank,
-        null, t.secrets.length > 0 ? JSON.stringify(t.secrets) : null, t.projectId,
+        null, t.secrets.length > 0 ? JSON.stringify(t.secrets) : null, t.projectId, t.lane,
       ];
       const handed = this.handOff(t, now, rank, params);
       if (handed) return handed;
@@ -171,7 +171,8 @@ export class SqliteStore implements Store {
    * sees the task as submitted (PENDING); its history has both rows.
    */
   private handOff(t: NewTask, now: number, rank: number, params: SQLInputValue[]): SubmitResult | null {
-    if (this.takers.length === 0) return null;
+    // A lane's task: whether an earlier one of its lane is unfinished is for the claim to decide.
+    if (this.takers.length === 0 || t.lane) return null;
     const takers = this.takers.filter((k) => !k.queues || k.queues.includes(t.queue));
     if (takers.length === 0 || this.stmt(SQL.READY_AHEAD).get(t.priority, now, rank)) return null;
     let running: number | null = null;
@@ -208,6 +209,7 @@ export class SqliteStore implements Store {
     if (f.status) (where.push('status = ?'), params.push(f.status));
     if (f.userId) (where.push('user_id = ?'), params.push(f.userId));
     if (f.queue) (where.push('queue = ?'), params.push(f.queue));
+    if (f.lane) (where.push('lane = ?'), params.push(f.lane));
     if (f.deadLettered !== undefined) where.push(f.deadLettered ? 'dead_lettered = 1' : 'dead_lettered = 0');
     if (f.after) (where.push('seq < ?'), params.push(decodeCursor(f.after)));
     const sql = `SELECT * FROM tasks ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY seq DESC LIMIT ?`;
