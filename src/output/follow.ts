@@ -41,6 +41,22 @@ export function formatCursor(c: OutputCursor): string {
   return `${c.attempt}.${c.seq}`;
 }
 
+/** Waits `ms`, or until aborted, or until the function handed to `setWake` is called (it is
+ *  handed null again when the wait ends). */
+function nap(ms: number, signal: AbortSignal, setWake: (f: (() => void) | null) => void): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      setWake(null);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+    setWake(done);
+  });
+}
+
 /** A task's events after `o.after`, ending with an 'end' event when the task is final (or gone). */
 export async function* follow(store: Store, taskId: string, o: FollowOptions): AsyncGenerator<LiveEvent> {
   const pollMs = o.pollMs ?? 250;
@@ -82,17 +98,7 @@ export async function* follow(store: Store, taskId: string, o: FollowOptions): A
         return;
       }
       if (woken || o.signal.aborted) continue;
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          clearTimeout(timer);
-          o.signal.removeEventListener('abort', done);
-          wake = null;
-          resolve();
-        };
-        const timer = setTimeout(done, pollMs);
-        o.signal.addEventListener('abort', done, { once: true });
-        wake = done;
-      });
+      await nap(pollMs, o.signal, (f) => (wake = f));
     }
   } finally {
     off();
@@ -158,17 +164,7 @@ export async function* followLane(store: Store, lane: string, userId: string | n
         continue;
       }
       if (woken) continue;
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          clearTimeout(timer);
-          o.signal.removeEventListener('abort', done);
-          wake = null;
-          resolve();
-        };
-        const timer = setTimeout(done, pollMs);
-        o.signal.addEventListener('abort', done, { once: true });
-        wake = done;
-      });
+      await nap(pollMs, o.signal, (f) => (wake = f));
     }
   } finally {
     offReady();
