@@ -19,6 +19,7 @@ import { accessRoutes } from './routes/access.ts';
 import { healthRoutes } from './routes/health.ts';
 import { liveRoutes } from './routes/live.ts';
 import { projectRoutes } from './routes/projects.ts';
+import { uiRoutes } from './routes/ui.ts';
 import { queueRoutes } from './routes/queues.ts';
 import { taskRoutes } from './routes/tasks.ts';
 
@@ -92,6 +93,7 @@ export async function buildApp(ctx: ApiContext, log: Logger): Promise<FastifyIns
   healthRoutes(app, ctx);
   projectRoutes(app, ctx, { maxBytes: ctx.config.projectMaxBytes, maxFiles: ctx.config.projectMaxFiles });
   await liveRoutes(app, ctx);
+  uiRoutes(app);
   await app.ready();
   return app;
 }
