@@ -11,7 +11,7 @@
  * Wake-ups: the store's output notices (in process, or LISTEN/NOTIFY across nodes) wake a
  * follower at once; status changes made by another process are seen by a poll every `pollMs`.
  */
-import type { OutputCursor, OutputStream, Store, TaskStatus } from '../store/index.ts';
+import type { FeedEntry, OutputCursor, OutputStream, Store, TaskStatus } from '../store/index.ts';
 
 export type LiveEvent =
   | { type: 'status'; taskId: string; status: TaskStatus; attempt: number; cursor: OutputCursor }
@@ -169,5 +169,62 @@ export async function* followLane(store: Store, lane: string, userId: string | n
   } finally {
     offReady();
     offOutput();
+  }
+}
+
+/** A transition id may commit after a higher one (PostgreSQL assigns ids at insert): a feed
+ *  reader keeps reading this far back, by the transitions' times, and skips what it gave. */
+const FEED_HOLD_MS = 5_000;
+const FEED_PAGE = 500;
+
+/**
+ * Transitions of one user's tasks (userId), of tasks without a user (null), or of all
+ * (undefined), as they happen, after transition id `after` (null: from now on). Never ends by
+ * itself. Each transition once, in id order within what one read returns.
+ */
+export async function* followFeed(
+  store: Store,
+  userId: string | null | undefined,
+  o: { after: number | null; signal: AbortSignal; pollMs?: number; now?: () => number },
+): AsyncGenerator<FeedEntry> {
+  const pollMs = o.pollMs ?? 250;
+  const now = o.now ?? Date.now;
+  let cursor = o.after ?? (await store.feedHead());
+  /** Ids above the cursor already given. */
+  const given = new Set<number>();
+  let woken = false;
+  let wake: (() => void) | null = null;
+  const off = store.subscribe(() => {
+    woken = true;
+    wake?.();
+  });
+  try {
+    while (!o.signal.aborted) {
+      woken = false;
+      let from = cursor;
+      let settled = cursor;
+      let contiguous = true;
+      for (;;) {
+        const page = await store.feed(from, userId, FEED_PAGE);
+        for (const e of page) {
+          if (!given.has(e.id)) {
+            given.add(e.id);
+            yield e;
+            if (o.signal.aborted) return;
+          }
+          // The cursor moves past what is old enough that nothing below it can still commit.
+          if (contiguous && e.at < now() - FEED_HOLD_MS) settled = e.id;
+          else contiguous = false;
+        }
+        if (page.length < FEED_PAGE) break;
+        from = page[page.length - 1].id;
+      }
+      cursor = settled;
+      for (const id of given) if (id <= cursor) given.delete(id);
+      if (woken || o.signal.aborted) continue;
+      await nap(pollMs, o.signal, (f) => (wake = f));
+    }
+  } finally {
+    off();
   }
 }

@@ -1,6 +1,6 @@
 /** Maps rows of every backend (snake_case, JSON as text, times as numbers) to the model. */
 import { ErrorCode, HangarError } from '../errors/index.ts';
-import { queueTypeOf, type ApiKey, type AuditEntry, type HistoryEntry, type KeyScope, type OutputChunk, type OutputStream, type Project, type ProjectVersion, type QueueDepth, type SecretRecord, type Task, type TaskStatus, type WorkerRecord } from './types.ts';
+import { queueTypeOf, type ApiKey, type AuditEntry, type FeedEntry, type HistoryEntry, type KeyScope, type OutputChunk, type OutputStream, type Project, type ProjectVersion, type QueueDepth, type SecretRecord, type Task, type TaskStatus, type WorkerRecord } from './types.ts';
 
 export type Row = Record<string, unknown>;
 
@@ -92,6 +92,10 @@ export function projectVersionFromRow(r: Row): ProjectVersion {
     bytes: Number(r.bytes),
     conflicts: typeof r.conflicts === 'string' ? (JSON.parse(r.conflicts) as string[]) : Array.isArray(r.conflicts) ? (r.conflicts as string[]) : [],
   };
+}
+
+export function feedFromRow(r: Row): FeedEntry {
+  return { id: Number(r.id), ...historyFromRow(r) };
 }
 
 export function keyFromRow(r: Row): ApiKey {

@@ -132,6 +132,11 @@ export interface HistoryEntry {
   reason: string | null;
 }
 
+/** A transition with its place in the feed of all transitions. */
+export interface FeedEntry extends HistoryEntry {
+  id: number;
+}
+
 /** A leased attempt. Every later call about it names the attempt; a stale one changes nothing. */
 export interface Lease {
   task: Task;
@@ -248,6 +253,12 @@ export interface Store {
   get(id: string): Promise<Task | null>;
   list(filter: ListFilter): Promise<Page<Task>>;
   history(id: string): Promise<HistoryEntry[]>;
+  /** Transitions of every task (userId undefined), of one user's tasks, or of tasks without a
+   *  user (null), with ids above `afterId`, in id order, at most `limit`. In PostgreSQL an id
+   *  may commit after a higher one: readers hold back at gaps a while (src/output/follow.ts). */
+  feed(afterId: number, userId: string | null | undefined, limit: number): Promise<FeedEntry[]>;
+  /** The highest transition id so far (0: none). */
+  feedHead(): Promise<number>;
   /** Lease up to `limit` ready tasks: highest priority first, FIFO within a priority. */
   claim(opts: ClaimOptions): Promise<Lease[]>;
   /** Extend the leases this worker holds; reports lost ones and cancel requests. */

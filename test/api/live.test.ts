@@ -199,6 +199,28 @@ describe('WebSocket /ws', () => {
     fast.close();
   });
 
+  it("the user channel carries every status change of the caller's own tasks, and resumes from an id", async () => {
+    const a = new WsClient(url, bearer(alice));
+    const b = new WsClient(url, bearer(bob));
+    for (const c of [a, b]) await c.send({ type: 'subscribe', channel: 'user' });
+    await a.waitFor((m) => m.type === 'subscribed');
+    await b.waitFor((m) => m.type === 'subscribed');
+    const id = await submit(alice, { command: 'quick', shell: 'true' });
+    await a.waitFor((m) => m.type === 'status' && m.taskId === id && m.status === 'SUCCESS');
+    const mine = a.messages.filter((m) => m.type === 'status' && m.taskId === id);
+    assert.deepEqual(mine.map((m) => m.status).filter((s, i, all) => s !== all[i - 1]), ['PENDING', 'RUNNING', 'SUCCESS']);
+    assert.deepEqual(mine.map((m) => Number(m.id)), [...mine.map((m) => Number(m.id))].sort((x, y) => x - y), 'ids rise');
+    const theirs = await submit(bob, { command: 'quick', shell: 'true' });
+    await b.waitFor((m) => m.type === 'status' && m.taskId === theirs && m.status === 'SUCCESS');
+    assert.ok(!b.messages.some((m) => m.taskId === id), "bob sees nothing of alice's task");
+    assert.ok(!a.messages.some((m) => m.taskId === theirs), "nor alice of bob's");
+    const again = new WsClient(url, bearer(alice));
+    await again.send({ type: 'subscribe', channel: 'user', after: String(mine[0].id) });
+    await again.waitFor((m) => m.type === 'status' && m.taskId === id && m.status === 'SUCCESS');
+    assert.deepEqual(again.messages.filter((m) => m.taskId === id).map((m) => m.id), mine.slice(1).map((m) => m.id));
+    for (const c of [a, b, again]) c.close();
+  });
+
   it("masks the owner's secrets in live output, even split across chunks", async () => {
     const value = 'live-secret-value-0123456789';
     assert.equal((await p.inject({ method: 'PUT', url: '/secrets/LIVE_TOKEN', payload: { value }, auth: alice })).statusCode, 201);

@@ -464,6 +464,21 @@ export function describeStore(name: string, makeStore: MakeStore): void {
       assert.ok(await store.get(pending.id));
     });
 
+    it('feeds transitions in id order, per user, after an id', async () => {
+      const head = await store.feedHead();
+      const a = newTask({ userId: 'feed-a' });
+      const b = newTask({ userId: 'feed-b' });
+      await store.submit(a);
+      await store.submit(b);
+      await store.claim({ workerId: 'w', limit: 10 });
+      const all = await store.feed(head, undefined, 100);
+      assert.deepEqual(all.map((e) => e.id), [...all.map((e) => e.id)].sort((x, y) => x - y));
+      const mine = await store.feed(head, 'feed-a', 100);
+      assert.deepEqual(mine.map((e) => [e.taskId, e.status]), [[a.id, 'PENDING'], [a.id, 'RUNNING']]);
+      assert.deepEqual(await store.feed(mine[0].id, 'feed-a', 100), mine.slice(1));
+      assert.equal(await store.feedHead(), all[all.length - 1].id);
+    });
+
     describe('lanes (FIFO groups)', () => {
       const claimIds = async (limit = 10) => (await store.claim({ workerId: 'w', limit })).map((l) => l.task.id);
 

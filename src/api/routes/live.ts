@@ -7,6 +7,7 @@
  *     {"type":"auth","token":"hk_…"}        first, unless the upgrade request sent Authorization
  *     {"type":"subscribe","channel":"task:<id>","after":"<attempt>.<seq>","encoding":"utf8"|"base64"}
  *     {"type":"subscribe","channel":"terminal:<projectId>:<terminalId>","after":"<taskId>/<attempt>.<seq>"}
+ *     {"type":"subscribe","channel":"user","after":"<id>"}   the caller's tasks' status changes
  *     {"type":"unsubscribe","channel":"task:<id>"}
  *     {"type":"ping","id":<any>}
  *   server → client
@@ -30,7 +31,7 @@ import type { WebSocket } from 'ws';
 import { z } from 'zod';
 import type { Principal } from '../../auth/index.ts';
 import { coerceError, ErrorCode, HangarError } from '../../errors/index.ts';
-import { follow, followLane, formatCursor, formatLaneCursor, parseCursor, parseLaneCursor } from '../../output/follow.ts';
+import { follow, followFeed, followLane, formatCursor, formatLaneCursor, parseCursor, parseLaneCursor } from '../../output/follow.ts';
 import { terminalLane } from './projects.ts';
 import { EventEncoder, type OutputEncoding } from '../../output/wire.ts';
 import type { OutputCursor } from '../../store/index.ts';
@@ -221,10 +222,11 @@ class LiveSocket {
   }
 
   private async subscribe(p: Principal, channel: string, afterText: string | undefined, encoding: OutputEncoding): Promise<void> {
+    if (channel === 'user') return this.subscribeFeed(p, channel, afterText);
     const term = /^terminal:([A-Za-z0-9_-]{1,128}):([A-Za-z0-9_-]{1,64})$/.exec(channel);
     if (term) return this.subscribeTerminal(p, channel, term[1], term[2], afterText, encoding);
     const m = /^task:([A-Za-z0-9_-]{1,128})$/.exec(channel);
-    if (!m) return this.error('UNKNOWN_CHANNEL', `no channel ${JSON.stringify(channel)}: channels are task:<id> and terminal:<projectId>:<terminalId>`, channel);
+    if (!m) return this.error('UNKNOWN_CHANNEL', `no channel ${JSON.stringify(channel)}: channels are task:<id>, terminal:<projectId>:<terminalId> and user`, channel);
     const after = parseCursor(afterText);
     if (!after) return this.error('BAD_MESSAGE', 'after must be an event id, "<attempt>.<seq>"', channel);
     if (this.subs.has(channel)) return this.error('ALREADY_SUBSCRIBED', `already subscribed to ${channel}`, channel);
@@ -249,6 +251,29 @@ class LiveSocket {
         await this.room(ac.signal);
         if (ac.signal.aborted) break;
         this.send({ type: e.type, channel, id: formatCursor(e.cursor), ...enc.body(e) });
+      }
+    } catch (err) {
+      if (!ac.signal.aborted) this.error(errorCode(err), 'the subscription failed; subscribe again with the last id', channel);
+    } finally {
+      if (this.subs.get(channel) === ac) this.subs.delete(channel);
+    }
+  }
+
+  /** The caller's own event feed: every status change of their tasks (with authentication
+   *  off, of every task), from now on or after an id. Stays open. */
+  private async subscribeFeed(p: Principal, channel: string, afterText: string | undefined): Promise<void> {
+    if (afterText !== undefined && !/^\d{1,15}$/.test(afterText)) return this.error('BAD_MESSAGE', 'after must be an event id of this channel (digits)', channel);
+    if (this.subs.has(channel)) return this.error('ALREADY_SUBSCRIBED', `already subscribed to ${channel}`, channel);
+    if (this.subs.size >= MAX_SUBSCRIPTIONS) return this.error('TOO_MANY_SUBSCRIPTIONS', `at most ${MAX_SUBSCRIPTIONS} subscriptions per socket`, channel);
+    const ac = new AbortController();
+    this.subs.set(channel, ac);
+    this.send({ type: 'subscribed', channel });
+    const whose = this.ctx.auth ? p.userId : undefined;
+    try {
+      for await (const e of followFeed(this.ctx.store, whose, { after: afterText === undefined ? null : Number(afterText), signal: ac.signal })) {
+        await this.room(ac.signal);
+        if (ac.signal.aborted) break;
+        this.send({ type: 'status', channel, id: String(e.id), taskId: e.taskId, status: e.status, attempt: e.attempt, at: new Date(e.at).toISOString(), reason: e.reason });
       }
     } catch (err) {
       if (!ac.signal.aborted) this.error(errorCode(err), 'the subscription failed; subscribe again with the last id', channel);

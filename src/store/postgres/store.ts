@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import pg from 'pg';
 import { ErrorCode, HangarError } from '../../errors/index.ts';
-import { auditFromRow, decodeCursor, depthFromRow, encodeCursor, historyFromRow, keyFromRow, outputFromRow, projectFromRow, projectVersionFromRow, secretFromRow, workerFromRow, taskFromRow, type Row } from '../row.ts';
+import { auditFromRow, decodeCursor, depthFromRow, encodeCursor, feedFromRow, historyFromRow, keyFromRow, outputFromRow, projectFromRow, projectVersionFromRow, secretFromRow, workerFromRow, taskFromRow, type Row } from '../row.ts';
 import { decideExpiry, decideFinish, type AttemptEnd } from '../transitions.ts';
 import {
   systemClock,
@@ -23,6 +23,7 @@ import {
   type Clock,
   type Finished,
   type HeartbeatResult,
+  type FeedEntry,
   type HistoryEntry,
   type Lease,
   type ListFilter,
@@ -726,6 +727,20 @@ export class PostgresStore implements Store {
 
   async history(id: string): Promise<HistoryEntry[]> {
     return (await this.rows('SELECT * FROM task_history WHERE task_id = $1 ORDER BY id', [id])).map(historyFromRow);
+  }
+
+  async feed(afterId: number, userId: string | null | undefined, limit: number): Promise<FeedEntry[]> {
+    const rows =
+      userId === undefined
+        ? await this.rows('SELECT * FROM task_history WHERE id > $1 ORDER BY id LIMIT $2', [afterId, limit])
+        : userId === null
+          ? await this.rows('SELECT h.* FROM task_history h JOIN tasks t ON t.id = h.task_id WHERE h.id > $1 AND t.user_id IS NULL ORDER BY h.id LIMIT $2', [afterId, limit])
+          : await this.rows('SELECT h.* FROM task_history h JOIN tasks t ON t.id = h.task_id WHERE h.id > $1 AND t.user_id = $2 ORDER BY h.id LIMIT $3', [afterId, userId, limit]);
+    return rows.map(feedFromRow);
+  }
+
+  async feedHead(): Promise<number> {
+    return Number((await this.rows('SELECT coalesce(max(id), 0) AS n FROM task_history'))[0].n);
   }
 
   async claim(o: ClaimOptions): Promise<Lease[]> {

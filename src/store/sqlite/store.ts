@@ -20,6 +20,7 @@ import {
   type Finished,
   type Clock,
   type HeartbeatResult,
+  type FeedEntry,
   type HistoryEntry,
   type Lease,
   type ListFilter,
@@ -49,7 +50,7 @@ import {
   type WorkerRecord,
 } from '../types.ts';
 import { migrate } from './migrate.ts';
-import { auditFromRow, decodeCursor, depthFromRow, encodeCursor, historyFromRow, keyFromRow, outputFromRow, projectFromRow, projectVersionFromRow, secretFromRow, workerFromRow, strOrNull, taskFromRow, type Row } from '../row.ts';
+import { auditFromRow, decodeCursor, depthFromRow, encodeCursor, feedFromRow, historyFromRow, keyFromRow, outputFromRow, projectFromRow, projectVersionFromRow, secretFromRow, workerFromRow, strOrNull, taskFromRow, type Row } from '../row.ts';
 import * as SQL from './sql.ts';
 import { walSync, type WalSync } from './wal-sync.ts';
 import { WriteBatch } from './write-batch.ts';
@@ -224,6 +225,19 @@ export class SqliteStore implements Store {
 
   async history(id: string): Promise<HistoryEntry[]> {
     return (this.stmt('SELECT * FROM task_history WHERE task_id = ? ORDER BY id').all(id) as Row[]).map(historyFromRow);
+  }
+
+  async feed(afterId: number, userId: string | null | undefined, limit: number): Promise<FeedEntry[]> {
+    const rows = (userId === undefined
+      ? this.stmt('SELECT * FROM task_history WHERE id > ? ORDER BY id LIMIT ?').all(afterId, limit)
+      : userId === null
+        ? this.stmt('SELECT h.* FROM task_history h JOIN tasks t ON t.id = h.task_id WHERE h.id > ? AND t.user_id IS NULL ORDER BY h.id LIMIT ?').all(afterId, limit)
+        : this.stmt('SELECT h.* FROM task_history h JOIN tasks t ON t.id = h.task_id WHERE h.id > ? AND t.user_id = ? ORDER BY h.id LIMIT ?').all(afterId, userId, limit)) as Row[];
+    return rows.map(feedFromRow);
+  }
+
+  async feedHead(): Promise<number> {
+    return Number((this.stmt('SELECT coalesce(max(id), 0) AS n FROM task_history').get() as Row).n);
   }
 
   async claim(o: ClaimOptions): Promise<Lease[]> {
