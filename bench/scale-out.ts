@@ -35,7 +35,7 @@
  * and reported. Rounds (--runs) go through every system in a rotated order, so a noisy minute
  * hits them all. The recorded run (docs/benchmarks.md) used --with-peers --runs 3 --wait-quiet 600.
  *
- * Other flags: --only hangar,hangar-2p,hangar-store,bullmq,graphile,graphile-batched,pgboss,pgboss-tuned
+ * Other flags: --only hangar,hangar-2p,hangar-prefetch,hangar-store,bullmq,graphile,graphile-batched,pgboss,pgboss-tuned
  * (default without --with-peers: the three Hangar rows), --json FILE (raw results), --db NAME.
  * Method, results and analysis: docs/benchmarks.md, section "Scale-out".
  */
@@ -216,7 +216,7 @@ async function resetSchema(url: string): Promise<void> {
 /** A WorkerPool wired as src/runtime/index.ts wires it for the `worker` role (metrics, audit,
  *  disk blobs, the configuration's default heartbeat and poll intervals), minus secrets, which
  *  these tasks do not use. */
-function makePool(store: PostgresStore, dir: string, c: number, ex: NoopExecutor): { pool: WorkerPool; audit: AuditSink } {
+function makePool(store: PostgresStore, dir: string, c: number, ex: NoopExecutor, prefetch = 0): { pool: WorkerPool; audit: AuditSink } {
   const config = loadConfig({ env: {} });
   const log = createLogger('silent');
   const audit = new AuditSink(store, log);
@@ -232,6 +232,7 @@ function makePool(store: PostgresStore, dir: string, c: number, ex: NoopExecutor
     heartbeatMs: config.heartbeatMs,
     pollMs: config.pollMs,
     audit: (e) => audit.record(e),
+    prefetch,
   });
   return { pool, audit };
 }
@@ -255,7 +256,7 @@ async function hangarChild(o: Options): Promise<void> {
     if (o.workload === 'w1' && o.variant === 'store') Object.assign(out, await hangarStoreDrain(o, store));
     else if (o.workload === 'w1') {
       const ex = new NoopExecutor();
-      ({ pool, audit } = makePool(store, dir, o.c, ex));
+      ({ pool, audit } = makePool(store, dir, o.c, ex, o.variant === 'prefetch' ? o.c : 0));
       Object.assign(out, await hangarW1(o, store, pool, ex));
     } else {
       const ex = new NoopExecutor();
@@ -508,6 +509,10 @@ const ENTRIES: Entry[] = [
     settings: 'as above; submit() from another process with its own PostgresStore: no hand-off, wake-up by LISTEN/NOTIFY + claim',
   },
   {
+    key: 'hangar-prefetch', label: 'Hangar, prefetch C', peer: false, defaults: false, w1: true, w2: false, cmd: self('prefetch'),
+    settings: 'as Hangar + HANGAR_PREFETCH = C: the pool holds C leases beyond its C slots, so the next claim runs while the current tasks do',
+  },
+  {
     key: 'hangar-store', label: 'Hangar store only (claim C + finish each)', peer: false, defaults: true, w1: true, w2: false, cmd: self('store'),
     settings: 'reference: no pool; claim(limit C), finish each, repeat (bench/dispatch.ts W1 drain)',
   },
@@ -665,7 +670,7 @@ function gitState(): Promise<string> {
 }
 
 async function driver(o: Options): Promise<void> {
-  const keys = o.only ?? (o.withPeers ? ENTRIES.map((e) => e.key) : ['hangar', 'hangar-2p', 'hangar-store']);
+  const keys = o.only ?? (o.withPeers ? ENTRIES.map((e) => e.key) : ['hangar', 'hangar-2p', 'hangar-prefetch', 'hangar-store']);
   for (const k of keys) if (!ENTRIES.some((e) => e.key === k)) throw new Error(`unknown system ${k} (known: ${ENTRIES.map((e) => e.key).join(', ')})`);
   const entries = ENTRIES.filter((e) => keys.includes(e.key));
   if (entries.some((e) => e.peer)) {
@@ -830,7 +835,9 @@ function printReport(o: Options, entries: Entry[], t: Table, meta: Meta): string
       const parts: string[] = [];
       for (const c of cs) {
         const best = ps.reduce((a, b) => (med(t, b.key, `w1.c${c}.rate`) > med(t, a.key, `w1.c${c}.rate`) ? b : a));
-        const h = med(t, 'hangar', `w1.c${c}.rate`);
+        // Against tuned peers, Hangar's tuned row too (when it was run).
+        const tuned = set !== 'peers at their defaults' && samples(t, 'hangar-prefetch', `w1.c${c}.rate`).length > 0;
+        const h = tuned ? Math.max(med(t, 'hangar', `w1.c${c}.rate`), med(t, 'hangar-prefetch', `w1.c${c}.rate`)) : med(t, 'hangar', `w1.c${c}.rate`);
         const pv = med(t, best.key, `w1.c${c}.rate`);
         parts.push(`C=${c}: Hangar ${fmtNum(h, 'rate')} vs ${best.label} ${fmtNum(pv, 'rate')} jobs/s → ${h >= pv ? 'MET' : 'NOT MET'} (${fmtNum(h / pv, 'x')})`);
       }

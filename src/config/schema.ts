@@ -60,6 +60,7 @@ export const ConfigSchema = z
     maxOutputBytes: int(1024).default(1_048_576).describe('Stored stdout and stderr per attempt, bytes each; beyond it output is marked truncated.'),
     projectMaxBytes: int(1024).default(64 * 1024 * 1024).describe('Projects: bytes of files one version may hold (an upload, or what a task leaves), and the largest upload body.'),
     projectMaxFiles: int(1).default(10_000).describe('Projects: files one version may hold.'),
+    prefetch: int(0, 10_000).default(0).describe('Leases a worker claims beyond its free slots, to start the moment a slot frees (the next claim overlaps the running tasks: more throughput for short tasks). They show RUNNING and go back on shutdown; with long tasks they wait on this worker while others may idle, so keep 0 unless tasks are short.'),
     outputFlushMs: int(0, 1000).default(0).describe("Live output: how long a running task's first new output waits for more before it is stored for followers (SSE, WebSocket), ms; 0 = the next event-loop turn. Output that comes while a write is in flight always goes with the next one."),
     bodyLimit: int(1024).default(1_048_576).describe('Largest accepted request body, bytes (larger → 413).'),
     requestTimeoutMs: int(100).default(30_000).describe('A request (headers and body) must arrive within this many ms, or the connection is answered 408 and closed (slow clients cannot hold sockets).'),

@@ -188,6 +188,7 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
       audit: (e) => audit.record(e),
       output: new OutputSink(store, log, { flushMs: config.outputFlushMs, maxBytes: config.maxOutputBytes }),
       projectLimits: { maxBytes: config.projectMaxBytes, maxFiles: config.projectMaxFiles },
+      prefetch: config.prefetch,
     });
     await pool.start();
   }

@@ -43,6 +43,11 @@ export interface PoolOptions {
   audit?: (entry: NewAuditEntry) => void;
   /** Where running attempts' output goes live (followers read it from the store); none = no live output. */
   output?: OutputSink;
+  /** Leases claimed beyond the free slots, to start the moment a slot frees (default 0): the
+   *  next claim runs while the current tasks do. They wait RUNNING to the API, with their
+   *  leases heartbeated, and go back on shutdown. Worth it for short tasks only: a long task
+   *  holds prefetched ones back from other workers. */
+  prefetch?: number;
   /** What one project version may hold; default DEFAULT_ARCHIVE_LIMITS. */
   projectLimits?: ArchiveLimits;
 }
@@ -78,6 +83,12 @@ export class WorkerPool {
   private claimLimit = 0;
   /** Slots promised to submits in flight (direct dispatch, see offer()). */
   private reserved = 0;
+  /** A claim is due on the next turn of the event loop (dispatch). */
+  private dispatchScheduled = false;
+  /** Attempts holding one of the `concurrency` execution slots. */
+  private executing = 0;
+  /** Prefetched leases waiting for an execution slot, in claim order. */
+  private readonly slotWaiters: (() => void)[] = [];
   private detachTaker: (() => void) | null = null;
   /** Releases of tasks handed over while stopping. */
   private readonly releasing = new Set<Promise<void>>();
@@ -105,8 +116,9 @@ export class WorkerPool {
   get id(): string {
     return this.o.workerId;
   }
+  /** Attempts executing now (at most `concurrency`; prefetched leases waiting are not). */
   get active(): number {
-    return this.running.size;
+    return this.executing;
   }
   get concurrency(): number {
     return this.o.concurrency;
@@ -140,14 +152,45 @@ export class WorkerPool {
     return true;
   }
 
-  /** Slots neither running, nor promised to a submit, nor asked for by the claim in flight. */
+  /** Leases this pool may still take: its slots plus the prefetch, less those held (running or
+   *  waiting for a slot), promised to a submit, or asked for by the claim in flight. */
   private freeSlots(): number {
-    return this.o.concurrency - this.running.size + this.freeing - this.reserved - (this.claiming ? this.claimLimit : 0);
+    return this.o.concurrency + (this.o.prefetch ?? 0) - this.running.size + this.freeing - this.reserved - (this.claiming ? this.claimLimit : 0);
+  }
+
+  /** Waits for one of the `concurrency` execution slots (at once unless leases were prefetched);
+   *  false if the attempt was aborted first (it then never holds one). */
+  private async execSlot(signal: AbortSignal): Promise<boolean> {
+    if (this.executing < this.o.concurrency) {
+      this.executing++;
+      return true;
+    }
+    return new Promise<boolean>((resolve) => {
+      const onAbort = () => {
+        const i = this.slotWaiters.indexOf(take);
+        if (i >= 0) this.slotWaiters.splice(i, 1);
+        resolve(false);
+      };
+      const take = () => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(true);
+      };
+      if (signal.aborted) return resolve(false);
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.slotWaiters.push(take);
+    });
+  }
+
+  private releaseSlot(): void {
+    const next = this.slotWaiters.shift();
+    if (next) next(); // the slot passes straight to the next waiting lease
+    else this.executing--;
   }
 
   /** Direct dispatch (Store.attachTaker): a submit asks, inside its transaction, for a slot. */
   private offer(): ((lease: Lease | null) => void) | null {
-    if (this.stopping || !this.started || this.freeSlots() <= 0) return null;
+    // Only to a free execution slot: a handed task must not wait behind prefetched ones.
+    if (this.stopping || !this.started || this.freeSlots() <= 0 || this.running.size + this.reserved >= this.o.concurrency) return null;
     this.reserved++;
     return (lease) => {
       this.reserved--;
@@ -174,6 +217,17 @@ export class WorkerPool {
    * three claims per task, two of them empty.
    */
   dispatch(): void {
+    // On the next turn of the event loop: the slots that free in this one (a claim's tasks
+    // ending together) then go in one claim, not one claim per slot.
+    if (this.dispatchScheduled) return;
+    this.dispatchScheduled = true;
+    setImmediate(() => {
+      this.dispatchScheduled = false;
+      this.claimNow();
+    });
+  }
+
+  private claimNow(): void {
     if (this.stopping || !this.started || this.claiming || this.claimRetry) return;
     if (!this.wakePending && !this.lastClaimFull) return;
     const free = this.freeSlots();
@@ -220,15 +274,28 @@ export class WorkerPool {
     const abort = new AbortController();
     const entry: Running = { lease, abort, done: Promise.resolve() };
     this.running.set(lease.task.id, entry);
-    entry.done = this.runAttempt(lease, abort.signal)
+    let slot = false;
+    const freeSlot = () => {
+      if (slot) this.releaseSlot();
+      slot = false;
+    };
+    entry.done = this.execSlot(abort.signal)
+      .then((got) => {
+        slot = got;
+        // Not started when aborted while waiting: the run below sees the signal and records a
+        // cancel, releases on shutdown, or drops a lost lease, without running anything.
+        return this.runAttempt(lease, abort.signal, freeSlot);
+      })
       .catch((err: unknown) => this.log.error({ err: coerceError(err), taskId: lease.task.id }, 'attempt crashed'))
       .finally(() => {
+        freeSlot();
         this.running.delete(lease.task.id);
         this.dispatch();
       });
   }
 
-  private async runAttempt(lease: Lease, signal: AbortSignal): Promise<void> {
+  /** `freeSlot`: the execution is over (called once its outcome is in hand; again is harmless). */
+  private async runAttempt(lease: Lease, signal: AbortSignal, freeSlot: () => void): Promise<void> {
     const { task, attempt } = lease;
     const ref: AttemptRef = { taskId: task.id, attempt };
     const log = this.log.child({ taskId: task.id, attempt });
@@ -276,6 +343,7 @@ export class WorkerPool {
     });
     await live?.close();
     const projectNote = files ? await this.storeProjectFiles(files, task, result, log) : null;
+    freeSlot();
     const reason = signal.aborted ? (signal.reason as StopReason) : null;
     if (reason === 'lost') {
       log.warn('lease lost; outcome not recorded');

@@ -150,6 +150,69 @@ describe('worker pool', () => {
   });
 });
 
+describe('worker pool with prefetch', () => {
+  let dir: string;
+  let store: SqliteStore;
+  let pool: WorkerPool;
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'hangar-pool-'));
+    store = new SqliteStore({ path: join(dir, 'db'), retry: { baseMs: 10, maxMs: 100 } });
+    pool = new WorkerPool({
+      store,
+      blobs: new DiskBlobStore(join(dir, 'blobs')),
+      executor: new ProcessExecutor({}),
+      log,
+      workerId: 'w-prefetch',
+      concurrency: 2,
+      prefetch: 2,
+      workDir: join(dir, 'work'),
+      heartbeatMs: 100,
+      pollMs: 60_000,
+    });
+  });
+  afterEach(async () => {
+    await pool.close(0);
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('holds up to concurrency + prefetch leases but never runs more than concurrency at once', async () => {
+    const tasks = Array.from({ length: 10 }, () => newTask({ shell: 'sleep 0.1' }));
+    for (const t of tasks) await store.submit(t);
+    let most = 0;
+    let held = 0;
+    const sampler = setInterval(async () => {
+      most = Math.max(most, pool.active);
+      held = Math.max(held, (await store.activeCounts()).running);
+    }, 5);
+    await pool.start();
+    await until(async () => ((await store.counts()).SUCCESS === tasks.length ? true : null), 10_000);
+    clearInterval(sampler);
+    assert.ok(most <= 2, `at most 2 running at once, saw ${most}`);
+    assert.equal(held, 4, 'two running and two prefetched leases');
+  });
+
+  it('gives prefetched leases back on shutdown, and a cancelled one ends CANCELLED without running', async () => {
+    const slow = [newTask({ command: 'timeout', maxAttempts: 1 }), newTask({ command: 'timeout', maxAttempts: 1 })];
+    const waiting = [newTask({ shell: 'echo ran' }), newTask({ shell: 'echo ran' })];
+    for (const t of [...slow, ...waiting]) await store.submit(t);
+    await pool.start();
+    await until(async () => ((await store.activeCounts()).running === 4 ? true : null), 5000);
+    assert.equal(pool.active, 2);
+    assert.equal((await store.cancel(waiting[0].id))?.effect, 'requested');
+    const cancelled = await until(async () => {
+      const x = await store.get(waiting[0].id);
+      return x?.status === 'CANCELLED' ? x : null;
+    }, 5000);
+    assert.equal(cancelled.summary?.stdoutBytes ?? 0, 0, 'it never ran');
+    await pool.close(0);
+    const back = await store.get(waiting[1].id);
+    assert.equal(back?.status, 'PENDING', 'the prefetched lease went back');
+    assert.equal(back?.attemptLimit, back!.maxAttempts + 1, 'without spending an attempt');
+  });
+});
+
 describe('upkeep', () => {
   it('retention removes finished tasks older than the cutoff, with their blobs; nothing else', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'hangar-retention-'));
