@@ -8,11 +8,28 @@ import { DiskBlobStore, taskPrefix } from '../../src/blobs/index.ts';
 import { ProcessExecutor } from '../../src/executor/index.ts';
 import { createLogger } from '../../src/log/index.ts';
 import { SqliteStore } from '../../src/store/index.ts';
-import { Maintenance, WorkerPool } from '../../src/worker/index.ts';
+import { Maintenance, WorkerPool, type PoolOptions } from '../../src/worker/index.ts';
 import { newTask } from '../conformance/store.ts';
 import { processesOfTask, until } from '../helpers/platform.ts';
 
 const log = createLogger('silent');
+
+/** A pool of 2 slots on the process executor; a minute's poll: any test that finishes quickly
+ *  was woken, not polled. */
+function testPool(dir: string, store: SqliteStore, over: Partial<PoolOptions>): WorkerPool {
+  return new WorkerPool({
+    store,
+    blobs: new DiskBlobStore(join(dir, 'blobs')),
+    executor: new ProcessExecutor({}),
+    log,
+    workerId: 'w',
+    concurrency: 2,
+    workDir: join(dir, 'work'),
+    heartbeatMs: 100,
+    pollMs: 60_000,
+    ...over,
+  });
+}
 
 describe('worker pool', () => {
   let dir: string;
@@ -24,18 +41,7 @@ describe('worker pool', () => {
     dir = mkdtempSync(join(tmpdir(), 'hangar-pool-'));
     store = new SqliteStore({ path: join(dir, 'db'), retry: { baseMs: 10, maxMs: 100 } });
     blobs = new DiskBlobStore(join(dir, 'blobs'));
-    pool = new WorkerPool({
-      store,
-      blobs,
-      executor: new ProcessExecutor({}),
-      log,
-      workerId: 'w-test',
-      concurrency: 2,
-      workDir: join(dir, 'work'),
-      heartbeatMs: 100,
-      // A minute: any test that finishes quickly was woken, not polled.
-      pollMs: 60_000,
-    });
+    pool = testPool(dir, store, { blobs, workerId: 'w-test' });
   });
   afterEach(async () => {
     await pool.close(0);
@@ -158,18 +164,7 @@ describe('worker pool with prefetch', () => {
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'hangar-pool-'));
     store = new SqliteStore({ path: join(dir, 'db'), retry: { baseMs: 10, maxMs: 100 } });
-    pool = new WorkerPool({
-      store,
-      blobs: new DiskBlobStore(join(dir, 'blobs')),
-      executor: new ProcessExecutor({}),
-      log,
-      workerId: 'w-prefetch',
-      concurrency: 2,
-      prefetch: 2,
-      workDir: join(dir, 'work'),
-      heartbeatMs: 100,
-      pollMs: 60_000,
-    });
+    pool = testPool(dir, store, { workerId: 'w-prefetch', prefetch: 2 });
   });
   afterEach(async () => {
     await pool.close(0);
