@@ -229,57 +229,26 @@ class LiveSocket {
     if (!m) return this.error('UNKNOWN_CHANNEL', `no channel ${JSON.stringify(channel)}: channels are task:<id>, terminal:<projectId>:<terminalId> and user`, channel);
     const after = parseCursor(afterText);
     if (!after) return this.error('BAD_MESSAGE', 'after must be an event id, "<attempt>.<seq>"', channel);
-    if (this.subs.has(channel)) return this.error('ALREADY_SUBSCRIBED', `already subscribed to ${channel}`, channel);
-    if (this.subs.size >= MAX_SUBSCRIPTIONS) return this.error('TOO_MANY_SUBSCRIPTIONS', `at most ${MAX_SUBSCRIPTIONS} subscriptions per socket`, channel);
-    const ac = new AbortController();
-    this.subs.set(channel, ac);
-    let task;
-    try {
-      task = await this.ctx.store.get(m[1]);
-    } catch (err) {
-      this.subs.delete(channel);
-      return this.error(errorCode(err), 'the task could not be read; try again', channel);
-    }
-    if (!task || !mayAccess(p, task)) {
-      this.subs.delete(channel);
-      return this.error(ErrorCode.TaskNotFound, `task ${m[1]} not found`, channel);
-    }
-    this.send({ type: 'subscribed', channel });
+    const ac = this.holdChannel(channel);
+    if (!ac) return;
+    const task = await this.readOrRelease(channel, ac, 'the task', () => this.ctx.store.get(m[1]));
+    if (task === undefined) return;
+    if (!task || !mayAccess(p, task)) return this.release(channel, ac, ErrorCode.TaskNotFound, `task ${m[1]} not found`);
     const enc = new EventEncoder(encoding);
-    try {
-      for await (const e of follow(this.ctx.store, task.id, { after, signal: ac.signal })) {
-        await this.room(ac.signal);
-        if (ac.signal.aborted) break;
-        this.send({ type: e.type, channel, id: formatCursor(e.cursor), ...enc.body(e) });
-      }
-    } catch (err) {
-      if (!ac.signal.aborted) this.error(errorCode(err), 'the subscription failed; subscribe again with the last id', channel);
-    } finally {
-      if (this.subs.get(channel) === ac) this.subs.delete(channel);
-    }
+    await this.pump(channel, ac, follow(this.ctx.store, task.id, { after, signal: ac.signal }), (e) => ({ type: e.type, channel, id: formatCursor(e.cursor), ...enc.body(e) }));
   }
 
   /** The caller's own event feed: every status change of their tasks (with authentication
    *  off, of every task), from now on or after an id. Stays open. */
   private async subscribeFeed(p: Principal, channel: string, afterText: string | undefined): Promise<void> {
     if (afterText !== undefined && !/^\d{1,15}$/.test(afterText)) return this.error('BAD_MESSAGE', 'after must be an event id of this channel (digits)', channel);
-    if (this.subs.has(channel)) return this.error('ALREADY_SUBSCRIBED', `already subscribed to ${channel}`, channel);
-    if (this.subs.size >= MAX_SUBSCRIPTIONS) return this.error('TOO_MANY_SUBSCRIPTIONS', `at most ${MAX_SUBSCRIPTIONS} subscriptions per socket`, channel);
-    const ac = new AbortController();
-    this.subs.set(channel, ac);
-    this.send({ type: 'subscribed', channel });
+    const ac = this.holdChannel(channel);
+    if (!ac) return;
     const whose = this.ctx.auth ? p.userId : undefined;
-    try {
-      for await (const e of followFeed(this.ctx.store, whose, { after: afterText === undefined ? null : Number(afterText), signal: ac.signal })) {
-        await this.room(ac.signal);
-        if (ac.signal.aborted) break;
-        this.send({ type: 'status', channel, id: String(e.id), taskId: e.taskId, status: e.status, attempt: e.attempt, at: new Date(e.at).toISOString(), reason: e.reason });
-      }
-    } catch (err) {
-      if (!ac.signal.aborted) this.error(errorCode(err), 'the subscription failed; subscribe again with the last id', channel);
-    } finally {
-      if (this.subs.get(channel) === ac) this.subs.delete(channel);
-    }
+    const events = followFeed(this.ctx.store, whose, { after: afterText === undefined ? null : Number(afterText), signal: ac.signal });
+    await this.pump(channel, ac, events, (e) => ({
+      type: 'status', channel, id: String(e.id), taskId: e.taskId, status: e.status, attempt: e.attempt, at: new Date(e.at).toISOString(), reason: e.reason,
+    }));
   }
 
   /** A terminal's commands, one after another, each as a task channel gives it; ids are
@@ -287,31 +256,55 @@ class LiveSocket {
   private async subscribeTerminal(p: Principal, channel: string, projectId: string, terminalId: string, afterText: string | undefined, encoding: OutputEncoding): Promise<void> {
     const after = parseLaneCursor(afterText);
     if (!after) return this.error('BAD_MESSAGE', 'after must be an event id of this channel, "<taskId>/<attempt>.<seq>"', channel);
-    if (this.subs.has(channel)) return this.error('ALREADY_SUBSCRIBED', `already subscribed to ${channel}`, channel);
-    if (this.subs.size >= MAX_SUBSCRIPTIONS) return this.error('TOO_MANY_SUBSCRIPTIONS', `at most ${MAX_SUBSCRIPTIONS} subscriptions per socket`, channel);
+    const ac = this.holdChannel(channel);
+    if (!ac) return;
+    const project = await this.readOrRelease(channel, ac, 'the project', () => this.ctx.store.getProject(projectId));
+    if (project === undefined) return;
+    if (!project || (p.scope !== 'admin' && project.userId !== p.userId)) return this.release(channel, ac, ErrorCode.ProjectNotFound, `project ${projectId} not found`);
+    const encoders = new Map<string, EventEncoder>();
+    const events = followLane(this.ctx.store, terminalLane(project.id, terminalId), project.userId, { after, signal: ac.signal });
+    await this.pump(channel, ac, events, (e) => {
+      let enc = encoders.get(e.taskId);
+      if (!enc) encoders.set(e.taskId, (enc = new EventEncoder(encoding)));
+      if (e.type === 'end') encoders.delete(e.taskId);
+      return { type: e.type, channel, id: formatLaneCursor(e.taskId, e.cursor), ...enc.body(e) };
+    });
+  }
+
+  /** Takes the channel's place on this socket; null (the client told why) if it cannot. */
+  private holdChannel(channel: string): AbortController | null {
+    if (this.subs.has(channel)) return (this.error('ALREADY_SUBSCRIBED', `already subscribed to ${channel}`, channel), null);
+    if (this.subs.size >= MAX_SUBSCRIPTIONS) return (this.error('TOO_MANY_SUBSCRIPTIONS', `at most ${MAX_SUBSCRIPTIONS} subscriptions per socket`, channel), null);
     const ac = new AbortController();
     this.subs.set(channel, ac);
-    let project;
+    return ac;
+  }
+
+  /** Gives the channel's place back and tells the client why. */
+  private release(channel: string, ac: AbortController, code: string, message: string): void {
+    if (this.subs.get(channel) === ac) this.subs.delete(channel);
+    this.error(code, message, channel);
+  }
+
+  /** Reads what a subscription needs; undefined (place released, client told) if the store fails. */
+  private async readOrRelease<T>(channel: string, ac: AbortController, what: string, read: () => Promise<T>): Promise<T | undefined> {
     try {
-      project = await this.ctx.store.getProject(projectId);
+      return await read();
     } catch (err) {
-      this.subs.delete(channel);
-      return this.error(errorCode(err), 'the project could not be read; try again', channel);
+      this.release(channel, ac, errorCode(err), `${what} could not be read; try again`);
+      return undefined;
     }
-    if (!project || (p.scope !== 'admin' && project.userId !== p.userId)) {
-      this.subs.delete(channel);
-      return this.error(ErrorCode.ProjectNotFound, `project ${projectId} not found`, channel);
-    }
+  }
+
+  /** Confirms the subscription, then sends its events as the client takes them (room()), until
+   *  they end, it is unsubscribed or the socket goes; then frees its place. */
+  private async pump<E>(channel: string, ac: AbortController, events: AsyncIterable<E>, message: (e: E) => Record<string, unknown>): Promise<void> {
     this.send({ type: 'subscribed', channel });
-    const encoders = new Map<string, EventEncoder>();
     try {
-      for await (const e of followLane(this.ctx.store, terminalLane(project.id, terminalId), project.userId, { after, signal: ac.signal })) {
+      for await (const e of events) {
         await this.room(ac.signal);
         if (ac.signal.aborted) break;
-        let enc = encoders.get(e.taskId);
-        if (!enc) encoders.set(e.taskId, (enc = new EventEncoder(encoding)));
-        if (e.type === 'end') encoders.delete(e.taskId);
-        this.send({ type: e.type, channel, id: formatLaneCursor(e.taskId, e.cursor), ...enc.body(e) });
+        this.send(message(e));
       }
     } catch (err) {
       if (!ac.signal.aborted) this.error(errorCode(err), 'the subscription failed; subscribe again with the last id', channel);
