@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import fc from 'fast-check';
 import { readSse, WsClient, type Msg } from '../helpers/live.ts';
 import { testPlatform, type TestPlatform } from '../helpers/platform.ts';
 
@@ -197,6 +198,34 @@ describe('WebSocket /ws', () => {
     assert.equal(text(slowOut, 'stdout'), 'x'.repeat(size) + '\ndone\n');
     slow.close();
     fast.close();
+  });
+
+  it('answers any message, however malformed, with an error or a reply, never a crash or a closed socket', async () => {
+    const c = new WsClient(url, bearer(alice));
+    await c.waitFor((m) => m.type === 'ready');
+    const channel = fc.oneof(fc.string(), fc.constantFrom('task:', 'task:x', 'terminal:a:b', 'terminal::', 'user', 'task:' + 'x'.repeat(200)));
+    const message = fc.oneof(
+      fc.string({ maxLength: 300 }),
+      fc.json(),
+      fc.record({ type: fc.constantFrom('subscribe', 'unsubscribe', 'ping', 'auth', 'x'), channel, after: fc.oneof(fc.string(), fc.integer(), fc.constant(null)) }, { requiredKeys: ['type'] }).map((m) => JSON.stringify(m)),
+      fc.uint8Array({ maxLength: 64 }).map((b) => Buffer.from(b)),
+    );
+    await fc.assert(
+      fc.asyncProperty(message, async (m) => {
+        const before = c.messages.length;
+        c.ws.send(m);
+        const id = Math.random();
+        await c.send({ type: 'ping', id });
+        await c.waitFor((x) => x.type === 'pong' && x.id === id, 10_000, before);
+        assert.equal(c.closed, null);
+      }),
+      { numRuns: 150 },
+    );
+    // Whatever it subscribed to along the way, the socket still serves a real task.
+    const t = await submit(alice, { command: 'after-fuzz', shell: 'echo still-fine' });
+    await c.send({ type: 'subscribe', channel: `task:${t}` });
+    await c.waitFor((m) => m.type === 'output' && m.data === 'still-fine\n');
+    c.close();
   });
 
   it("the user channel carries every status change of the caller's own tasks, and resumes from an id", async () => {
