@@ -58,6 +58,8 @@ import { PostgresStore } from '../src/store/postgres/index.ts';
 import { WorkerPool } from '../src/worker/index.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
+/** The prefetch row's HANGAR_PREFETCH: the size of batched graphile-worker's local queue. */
+const PREFETCH = 500;
 const ROOT = join(HERE, '..');
 const PEERS = join(HERE, 'peers');
 const SCHEMA = 'hangar_bench';
@@ -256,7 +258,7 @@ async function hangarChild(o: Options): Promise<void> {
     if (o.workload === 'w1' && o.variant === 'store') Object.assign(out, await hangarStoreDrain(o, store));
     else if (o.workload === 'w1') {
       const ex = new NoopExecutor();
-      ({ pool, audit } = makePool(store, dir, o.c, ex, o.variant === 'prefetch' ? o.c : 0));
+      ({ pool, audit } = makePool(store, dir, o.c, ex, o.variant === 'prefetch' ? PREFETCH : 0));
       Object.assign(out, await hangarW1(o, store, pool, ex));
     } else {
       const ex = new NoopExecutor();
@@ -509,8 +511,8 @@ const ENTRIES: Entry[] = [
     settings: 'as above; submit() from another process with its own PostgresStore: no hand-off, wake-up by LISTEN/NOTIFY + claim',
   },
   {
-    key: 'hangar-prefetch', label: 'Hangar, prefetch C', peer: false, defaults: false, w1: true, w2: false, cmd: self('prefetch'),
-    settings: 'as Hangar + HANGAR_PREFETCH = C: the pool holds C leases beyond its C slots, so the next claim runs while the current tasks do',
+    key: 'hangar-prefetch', label: 'Hangar, prefetch 500', peer: false, defaults: false, w1: true, w2: false, cmd: self('prefetch'),
+    settings: 'as Hangar + HANGAR_PREFETCH = 500 (as batched graphile-worker\'s localQueue.size): the pool holds up to 500 leases beyond its C slots, so claims come in large batches and run while the current tasks do',
   },
   {
     key: 'hangar-store', label: 'Hangar store only (claim C + finish each)', peer: false, defaults: true, w1: true, w2: false, cmd: self('store'),
