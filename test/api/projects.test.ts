@@ -174,6 +174,13 @@ describe('projects', () => {
     const garbage = await upload(alice, id, Buffer.from('not an archive at all, just words'));
     assert.equal(garbage.statusCode, 400);
     assert.match(garbage.headers['content-type'] as string, /problem\+json/);
+    // The archive types' parser serves every route: only the upload route takes more than the
+    // server's body limit (1 MiB by default).
+    const big = Buffer.alloc(2 * 1024 * 1024, 1);
+    const elsewhere = await p.inject({ method: 'POST', url: '/tasks', payload: big, headers: { 'content-type': 'application/octet-stream' }, auth: alice });
+    assert.equal(elsewhere.statusCode, 413);
+    const bigUpload = await upload(alice, id, big);
+    assert.equal(bigUpload.statusCode, 400, 'read whole, then refused as not an archive');
     const json = await p.inject({ method: 'PUT', url: `/projects/${id}/files`, payload: { files: [] }, auth: alice });
     assert.equal(json.statusCode, 415);
     assert.equal((await p.inject({ method: 'GET', url: `/projects/${id}` , auth: alice })).json().latestVersion, 0, 'nothing stored');

@@ -66,8 +66,9 @@ export async function mustGetProject(ctx: ApiContext, req: FastifyRequest, id: s
 
 export function projectRoutes(app: FastifyInstance, ctx: ApiContext, limits: ArchiveLimits): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
-  // Archives arrive as the body itself; their size is checked per route (bodyLimit).
-  app.addContentTypeParser(ARCHIVE_TYPES, { parseAs: 'buffer', bodyLimit: limits.maxBytes }, (_req, body, done) => done(null, body));
+  // Archives arrive as the body itself. The parser keeps the server's body limit (it serves
+  // every route); only the upload route raises it to the project limit (its bodyLimit).
+  app.addContentTypeParser(ARCHIVE_TYPES, { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
 
   r.post('/projects', {
     schema: {
