@@ -34,7 +34,7 @@ function config(flags: Record<string, unknown>) {
 const serve: typeof import('./serve.ts').serve = async (cfg, roles) => (await import('./serve.ts')).serve(cfg, roles);
 
 serverOptions(program.command('up').description('Run everything on this machine: API, workers, upkeep (embedded default)')).action(
-  (flags: Record<string, unknown>) => serve(config(flags), { api: true, workers: true }),
+  (flags: Record<string, unknown>) => serve(config(flags), { api: true, workers: true, autoscaler: true }),
 );
 serverOptions(program.command('server').description('Run an API node (no workers)')).action((flags: Record<string, unknown>) =>
   serve(config(flags), { api: true, workers: false }),
@@ -42,6 +42,19 @@ serverOptions(program.command('server').description('Run an API node (no workers
 serverOptions(program.command('worker').description('Run a worker process (no API)'))
   .option('--queues <list>', 'comma-separated queues to lease from (HANGAR_QUEUES)')
   .action((flags: Record<string, unknown>) => serve(config(flags), { api: false, workers: true }));
+
+serverOptions(program.command('autoscaler').description('Run worker processes on this host, as many as the queue depth needs (no API)'))
+  .option('--autoscale-max-workers <n>', 'most worker processes (HANGAR_AUTOSCALE_MAX_WORKERS)')
+  .option('--autoscale-min-workers <n>', 'fewest worker processes (HANGAR_AUTOSCALE_MIN_WORKERS)')
+  .option('--autoscale-tasks-per-worker <n>', 'queue depth per worker (HANGAR_AUTOSCALE_TASKS_PER_WORKER)')
+  .action((flags: Record<string, unknown>) => {
+    const cfg = config(flags);
+    if (cfg.autoscaleMaxWorkers === 0) {
+      process.stderr.write('hangar autoscaler: set HANGAR_AUTOSCALE_MAX_WORKERS (or --autoscale-max-workers) above 0\n');
+      process.exit(2);
+    }
+    return serve(cfg, { api: false, workers: false, autoscaler: true });
+  });
 
 serverOptions(program.command('doctor').description('Which isolation this host offers, proven by one real sandboxed run (exit 1 without it)'))
   .option('--json', 'print the report as JSON')

@@ -2,6 +2,30 @@
 import type { Config } from '../config/index.ts';
 import { coerceError } from '../errors/index.ts';
 import { startPlatform, type Platform, type Roles } from '../runtime/index.ts';
+import type { FromWorker, ToWorker } from '../autoscale/local.ts';
+
+/**
+ * A worker started by the autoscaler (an IPC channel to its parent): says when it leases,
+ * retires only when idle (the pool decides, so no task is cut short), takes wake-up nudges,
+ * and drains when the parent goes away.
+ */
+function listenToAutoscaler(platform: Platform, stop: (why: string) => void): void {
+  const pool = platform.pool!;
+  const send = (m: FromWorker) => process.send?.(m);
+  process.on('message', (m: ToWorker) => {
+    if (m.type === 'wake') pool.nudge();
+    else if (m.type === 'retire') {
+      const ok = pool.retireIfIdle(m.idleForMs);
+      send({ type: 'retired', seq: m.seq, ok });
+      if (ok) {
+        platform.log.info({ idleForMs: m.idleForMs }, 'retired by the autoscaler');
+        stop('retire');
+      }
+    }
+  });
+  process.on('disconnect', () => stop('parent gone'));
+  send({ type: 'ready', workerId: pool.id });
+}
 
 export async function serve(config: Config, roles: Roles): Promise<void> {
   // Signals are handled from the first moment: the API answers before start-up has finished
@@ -26,8 +50,13 @@ export async function serve(config: Config, roles: Roles): Promise<void> {
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
   platform = await startPlatform(config, roles);
+  if (process.send && platform.pool) listenToAutoscaler(platform, stop);
   if (platform.url) process.stdout.write(`hangar: API on ${platform.url} (docs at ${platform.url}/docs)\n`);
   if (platform.pool) process.stdout.write(`hangar: worker ${platform.pool.id} running ${platform.pool.concurrency} tasks at a time\n`);
+  if (platform.autoscaler) {
+    const c = platform.config;
+    process.stdout.write(`hangar: autoscaler running ${c.autoscaleMinWorkers}-${c.autoscaleMaxWorkers} worker processes of ${c.workers} task slots each\n`);
+  }
   if (stopRequested) {
     signals = 0;
     stop(stopRequested);

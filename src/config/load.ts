@@ -57,3 +57,10 @@ export function configMarkdown(): string {
   });
   return ['| Variable | Flag | Default | Meaning |', '|---|---|---|---|', ...rows].join('\n');
 }
+
+/** The configuration as HANGAR_* variables: what a child process needs to load the same one. */
+export function configEnv(config: Config): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(config)) if (v !== undefined && v !== null) out[envName(k)] = String(v);
+  return out;
+}

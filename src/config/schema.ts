@@ -61,6 +61,12 @@ export const ConfigSchema = z
     projectMaxBytes: int(1024).default(64 * 1024 * 1024).describe('Projects: bytes of files one version may hold (an upload, or what a task leaves), and the largest upload body.'),
     projectMaxFiles: int(1).default(10_000).describe('Projects: files one version may hold.'),
     prefetch: int(0, 10_000).default(0).describe('Leases a worker claims beyond its free slots, to start the moment a slot frees (the next claim overlaps the running tasks: more throughput for short tasks). They show RUNNING and go back on shutdown; with long tasks they wait on this worker while others may idle, so keep 0 unless tasks are short.'),
+    workerId: z.string().regex(/^[A-Za-z0-9._:-]{1,100}$/, 'letters, digits and . _ : - (at most 100)').optional().describe("This worker's id in the store (default: host-pid-random). The autoscaler names the workers it starts."),
+    autoscaleMaxWorkers: int(0, 10_000).default(0).describe('Autoscaler: most worker processes it runs on this host (`hangar autoscaler`, or `hangar up` instead of in-process workers); 0 = autoscaler off. Each runs HANGAR_WORKERS tasks at once.'),
+    autoscaleMinWorkers: int(0, 10_000).default(0).describe('Autoscaler: fewest worker processes kept, busy or not (0 = scale to zero when idle).'),
+    autoscaleTasksPerWorker: int(0, 1_000_000).default(0).describe('Autoscaler: queue depth (PENDING + RUNNING tasks) per worker, seed 004\'s messages_per_task: desired = min(max(ceil(depth / this), min), max). 0 = HANGAR_WORKERS, one task per slot.'),
+    autoscaleIntervalMs: int(50).default(5000).describe('Autoscaler: periodic check, ms; it also reacts at once to every ready signal (submit, retry, release), so this only bounds how late an idle worker is retired.'),
+    autoscaleIdleMs: int(0).default(300_000).describe('Autoscaler: a worker idle this long may be stopped when there are more than desired, ms (seed 000: 5 minutes). Busy workers are never stopped.'),
     outputFlushMs: int(0, 1000).default(0).describe("Live output: how long a running task's first new output waits for more before it is stored for followers (SSE, WebSocket), ms; 0 = the next event-loop turn. Output that comes while a write is in flight always goes with the next one."),
     bodyLimit: int(1024).default(1_048_576).describe('Largest accepted request body, bytes (larger → 413).'),
     requestTimeoutMs: int(100).default(30_000).describe('A request (headers and body) must arrive within this many ms, or the connection is answered 408 and closed (slow clients cannot hold sockets).'),
@@ -95,6 +101,7 @@ export const ConfigSchema = z
   })
   .strict()
   .superRefine((c, ctx) => {
+    if (c.autoscaleMinWorkers > c.autoscaleMaxWorkers && c.autoscaleMaxWorkers > 0) ctx.addIssue({ code: 'custom', path: ['autoscaleMinWorkers'], message: 'must not exceed HANGAR_AUTOSCALE_MAX_WORKERS' });
     if (Boolean(c.tlsCert) !== Boolean(c.tlsKey)) ctx.addIssue({ code: 'custom', path: [c.tlsCert ? 'tlsKey' : 'tlsCert'], message: 'HANGAR_TLS_CERT and HANGAR_TLS_KEY go together' });
   });
 

@@ -6,6 +6,9 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Store } from '../store/index.ts';
 
+/** A live worker is one seen within this long (the default HANGAR_WORKER_STALE_MS). */
+const LIVE_MS = 15_000;
+
 const BUCKETS_S = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600];
 
 export class Metrics {
@@ -15,8 +18,10 @@ export class Metrics {
   readonly runSeconds: Histogram<'queue'>;
   readonly waitSeconds: Histogram<'queue'>;
   readonly submitted: Counter<'queue'>;
+  readonly autoscalerDecisions: Counter<'action'>;
 
-  constructor(store: Store) {
+  constructor(store: Store, opts: { workerStaleMs?: number } = {}) {
+    const liveMs = opts.workerStaleMs ?? LIVE_MS;
     collectDefaultMetrics({ register: this.registry, prefix: 'hangar_process_' });
     this.submitted = new Counter({ name: 'hangar_tasks_submitted_total', help: 'Tasks accepted by the API', labelNames: ['queue'], registers: [this.registry] });
     this.finished = new Counter({ name: 'hangar_tasks_finished_total', help: 'Tasks that reached a final state, by state', labelNames: ['status', 'queue'], registers: [this.registry] });
@@ -35,6 +40,47 @@ export class Metrics {
           this.set({ ...labels, state: 'pending' }, d.pending);
           this.set({ ...labels, state: 'running' }, d.running);
         }
+      },
+    });
+    this.autoscalerDecisions = new Counter({
+      name: 'hangar_autoscaler_decisions_total',
+      help: 'Decisions of the autoscaler running in this process: launch, retire, hold (desired changed, nothing to do yet)',
+      labelNames: ['action'],
+      registers: [this.registry],
+    });
+    new Gauge({
+      name: 'hangar_workers',
+      help: 'Live worker processes: busy (running at least one task) or idle',
+      labelNames: ['state'],
+      registers: [this.registry],
+      async collect() {
+        const [workers, loads] = await Promise.all([store.liveWorkers(liveMs), store.workerLoads()]);
+        const busy = new Set(loads.filter((l) => l.running > 0).map((l) => l.workerId));
+        const n = workers.filter((w) => busy.has(w.id)).length;
+        this.set({ state: 'busy' }, n);
+        this.set({ state: 'idle' }, workers.length - n);
+      },
+    });
+    new Gauge({
+      name: 'hangar_worker_slots',
+      help: 'Task slots of the live workers: total, and busy (running tasks)',
+      labelNames: ['state'],
+      registers: [this.registry],
+      async collect() {
+        const [workers, loads] = await Promise.all([store.liveWorkers(liveMs), store.workerLoads()]);
+        const live = new Set(workers.map((w) => w.id));
+        this.set({ state: 'total' }, workers.reduce((a, w) => a + w.concurrency, 0));
+        this.set({ state: 'busy' }, loads.filter((l) => live.has(l.workerId)).reduce((a, l) => a + l.running, 0));
+      },
+    });
+    new Gauge({
+      name: 'hangar_autoscaler_desired_workers',
+      help: "The autoscaler's latest desired worker count (from the store; absent before its first decision)",
+      registers: [this.registry],
+      async collect() {
+        const [last] = await store.scalingEvents({ limit: 1 });
+        if (last) this.set(last.desired);
+        else this.reset();
       },
     });
     new Gauge({

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { buildApp, StartEstimator, storeCapacity, type ApiContext } from '../api/index.ts';
+import type { ApiContext } from '../api/index.ts';
 import { AuditSink } from '../audit/index.ts';
 import { Authenticator, ensureAdminKey } from '../auth/index.ts';
 import { DiskBlobStore, S3BlobStore, type BlobStore } from '../blobs/index.ts';
@@ -21,10 +21,15 @@ import { loadMasterKey, type SecretBox } from '../secrets/index.ts';
 import { SqliteStore, systemClock, type Store } from '../store/index.ts';
 import { PostgresStore } from '../store/postgres/index.ts';
 import { Maintenance, OutputSink, WorkerPool } from '../worker/index.ts';
+import { Autoscaler } from '../autoscale/index.ts';
+import { LocalProcessProvider } from '../autoscale/local.ts';
 
 export interface Roles {
   api: boolean;
   workers: boolean;
+  /** Run the autoscaler (when HANGAR_AUTOSCALE_MAX_WORKERS > 0): worker processes on this
+   *  host instead of in-process workers. */
+  autoscaler?: boolean;
 }
 
 export interface Platform {
@@ -33,6 +38,7 @@ export interface Platform {
   blobs: BlobStore;
   app: FastifyInstance | null;
   pool: WorkerPool | null;
+  autoscaler: Autoscaler | null;
   /** Base URL of the API when this process serves it. */
   url: string | null;
   log: Logger;
@@ -87,13 +93,12 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
   const dataDir = resolve(config.dataDir);
   const store = await openStore(config);
   const blobs = openBlobs(config);
-  const metrics = new Metrics(store);
+  const metrics = new Metrics(store, { workerStaleMs: config.workerStaleMs });
   const clock = systemClock;
   let pool: WorkerPool | null = null;
   let app: FastifyInstance | null = null;
   let url: string | null = null;
 
-  const capacity = storeCapacity(store, config.workerStaleMs);
   const audit = new AuditSink(store, log);
   let secrets: SecretBox;
   try {
@@ -114,6 +119,10 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
   if (roles.api) {
     if (config.auth === 'keys') await ensureAdminKey(store, dataDir, config.adminKey, log);
     else log.warn('HANGAR_AUTH=none: the API accepts every caller as an admin, without a key; use it only on a trusted machine');
+    // Loaded only where the API runs: a worker process (one the autoscaler starts, say) starts
+    // about 100 ms sooner without fastify and the schemas.
+    const { buildApp, StartEstimator, storeCapacity } = await import('../api/index.ts');
+    const capacity = storeCapacity(store, config.workerStaleMs);
     const ctx: ApiContext = {
       store,
       blobs,
@@ -139,8 +148,10 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
     log.info({ url }, 'api listening');
   }
 
-  if (roles.workers && config.workers > 0) {
-    const workerId = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  // With the autoscaler on, workers are its child processes, not this process's pool.
+  const scaling = Boolean(roles.autoscaler) && config.autoscaleMaxWorkers > 0;
+  if (roles.workers && config.workers > 0 && !scaling) {
+    const workerId = config.workerId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
     const workDir = join(dataDir, 'work');
     await mkdir(workDir, { recursive: true });
     const networkTestUrl = config.networkTestUrl ?? `${url ?? config.url}/health`;
@@ -193,6 +204,26 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
     await pool.start();
   }
 
+  let autoscaler: Autoscaler | null = null;
+  if (scaling) {
+    const provider = new LocalProcessProvider({
+      config: { ...config, dataDir },
+      log,
+      env: url && !config.networkTestUrl ? { HANGAR_NETWORK_TEST_URL: `${url}/health` } : {},
+    });
+    autoscaler = new Autoscaler({
+      store,
+      provider,
+      log,
+      clock,
+      metrics,
+      rule: { min: config.autoscaleMinWorkers, max: config.autoscaleMaxWorkers, tasksPerWorker: config.autoscaleTasksPerWorker || Math.max(1, config.workers) },
+      intervalMs: config.autoscaleIntervalMs,
+      idleMs: config.autoscaleIdleMs,
+    });
+    autoscaler.start();
+  }
+
   const maintenance = new Maintenance({
     store,
     blobs,
@@ -214,12 +245,14 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
     blobs,
     app,
     pool,
+    autoscaler,
     url,
     log,
     close() {
       closing ??= (async () => {
         await app?.close();
         await pool?.close(config.shutdownGraceMs);
+        await autoscaler?.close();
         maintenance.close();
         await audit.flush();
         await blobs.close();

@@ -1,6 +1,6 @@
 /** Maps rows of every backend (snake_case, JSON as text, times as numbers) to the model. */
 import { ErrorCode, HangarError } from '../errors/index.ts';
-import { queueTypeOf, type ApiKey, type AuditEntry, type FeedEntry, type HistoryEntry, type KeyScope, type OutputChunk, type OutputStream, type Project, type ProjectVersion, type QueueDepth, type SecretRecord, type Task, type TaskStatus, type WorkerRecord } from './types.ts';
+import { queueTypeOf, type ApiKey, type AuditEntry, type FeedEntry, type HistoryEntry, type KeyScope, type OutputChunk, type OutputStream, type Project, type ProjectVersion, type QueueDepth, type ScalingEvent, type SecretRecord, type Task, type TaskStatus, type WorkerRecord } from './types.ts';
 
 export type Row = Record<string, unknown>;
 
@@ -126,6 +126,20 @@ export function auditFromRow(r: Row): AuditEntry {
     source: strOrNull(r.source),
     outcome: String(r.outcome),
     detail: json(r.detail, null),
+  };
+}
+
+export function scalingFromRow(r: Row): ScalingEvent {
+  const workers = typeof r.workers === 'string' ? (JSON.parse(r.workers) as unknown) : r.workers;
+  return {
+    id: Number(r.id),
+    at: Number(r.at),
+    action: String(r.action) as ScalingEvent['action'],
+    depth: Number(r.depth),
+    current: Number(r.current),
+    desired: Number(r.desired),
+    workers: Array.isArray(workers) ? workers.map(String) : [],
+    reason: String(r.reason),
   };
 }
 

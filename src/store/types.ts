@@ -278,6 +278,12 @@ export interface Store {
   removeWorker(workerId: string): Promise<void>;
   liveWorkers(staleMs: number): Promise<WorkerRecord[]>;
   queueDepths(): Promise<QueueDepth[]>;
+  /** RUNNING tasks per worker id (workers holding none are absent). */
+  workerLoads(): Promise<WorkerLoad[]>;
+  /** Autoscaler decisions: record one; the latest first. */
+  recordScaling(e: NewScalingEvent): Promise<ScalingEvent>;
+  scalingEvents(filter: { since?: number; limit: number }): Promise<ScalingEvent[]>;
+  purgeScaling(olderThan: number, limit: number): Promise<number>;
   counts(): Promise<StatusCounts>;
   /** PENDING and RUNNING counts only: cheap (partial indexes), for per-second estimates. */
   activeCounts(): Promise<{ pending: number; running: number }>;
@@ -479,6 +485,29 @@ export interface WorkerInfo {
   pid: number;
   concurrency: number;
 }
+export interface WorkerLoad {
+  workerId: string;
+  running: number;
+}
+
+/** One autoscaler decision and what it was computed from. */
+export interface NewScalingEvent {
+  at: number;
+  /** launch: workers started; retire: idle workers stopped; hold: desired changed, nothing to do yet. */
+  action: 'launch' | 'retire' | 'hold';
+  /** PENDING + RUNNING tasks seen. */
+  depth: number;
+  /** Workers before the decision (starting ones included). */
+  current: number;
+  desired: number;
+  /** Ids of the workers launched or retired. */
+  workers: string[];
+  reason: string;
+}
+export interface ScalingEvent extends NewScalingEvent {
+  id: number;
+}
+
 export interface WorkerRecord extends WorkerInfo {
   id: string;
   startedAt: number;

@@ -65,6 +65,8 @@ export class Maintenance {
         if (ids.length < 500) break;
       }
       if (total > 0) this.log.info({ removed: total }, 'retention removed finished tasks');
+      // Autoscaler decisions are kept as long as finished tasks.
+      for (let n = 5000; n === 5000; ) n = await this.o.store.purgeScaling(this.o.clock.now() - this.o.retentionMs, 5000);
       if (this.o.auditRetentionMs) {
         let audit = 0;
         for (let n = 5000; n === 5000; audit += n) n = await this.o.store.purgeAudit(this.o.clock.now() - this.o.auditRetentionMs, 5000);

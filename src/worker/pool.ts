@@ -99,7 +99,10 @@ export class WorkerPool {
   /** Attempts whose finish is being recorded: their slots count as free for the next claim. */
   private freeing = 0;
   private stopping = false;
+  private closing = false;
   private started = false;
+  /** When the pool last became empty (nothing running or waiting); null while it holds work. */
+  private idleSince: number | null = null;
   private unsubscribe: (() => void) | null = null;
   private heartbeatTimer: NodeJS.Timeout | null = null;
   private pollTimer: NodeJS.Timeout | null = null;
@@ -140,8 +143,33 @@ export class WorkerPool {
     this.pollTimer = setInterval(() => this.wake(), this.o.pollMs);
     this.heartbeatTimer.unref();
     this.pollTimer.unref();
+    this.idleSince = Date.now();
     this.log.info({ concurrency: this.o.concurrency, executor: this.o.executor.name }, 'worker started');
     this.dispatch();
+  }
+
+  /** Tasks may be ready (a wake-up relayed by another process, e.g. the autoscaler's). */
+  nudge(): void {
+    if (this.started && !this.stopping) this.wake();
+  }
+
+  /** How long the pool has held no work, ms (0 while it holds some). */
+  idleFor(now = Date.now()): number {
+    return this.idleSince === null || this.running.size > 0 || this.claiming || this.reserved > 0 ? 0 : now - this.idleSince;
+  }
+
+  /**
+   * Scale-in protection: stops leasing, and says yes, only if the pool has held no work for at
+   * least `idleForMs` and no claim or hand-over is in flight; the caller then closes it. A busy
+   * pool says no and keeps working, so a retire never interrupts a task.
+   */
+  retireIfIdle(idleForMs: number): boolean {
+    if (!this.started || this.stopping) return false;
+    if (this.running.size > 0 || this.claiming || this.reserved > 0 || this.idleFor() < idleForMs) return false;
+    this.stopping = true;
+    this.unsubscribe?.();
+    this.detachTaker?.();
+    return true;
   }
 
   /** Kill a task this pool runs (the in-process shortcut of a cancel; heartbeats carry it otherwise). */
@@ -271,6 +299,7 @@ export class WorkerPool {
   }
 
   private startAttempt(lease: Lease): void {
+    this.idleSince = null;
     const abort = new AbortController();
     const entry: Running = { lease, abort, done: Promise.resolve() };
     this.running.set(lease.task.id, entry);
@@ -290,6 +319,7 @@ export class WorkerPool {
       .finally(() => {
         freeSlot();
         this.running.delete(lease.task.id);
+        if (this.running.size === 0) this.idleSince = Date.now();
         this.dispatch();
       });
   }
@@ -526,7 +556,8 @@ export class WorkerPool {
    * leases so another worker takes them at once.
    */
   async close(graceMs = 0): Promise<void> {
-    if (!this.started || this.stopping) return;
+    if (!this.started || this.closing) return;
+    this.closing = true;
     this.stopping = true;
     this.unsubscribe?.();
     this.detachTaker?.();

@@ -464,6 +464,27 @@ export function describeStore(name: string, makeStore: MakeStore): void {
       assert.ok(await store.get(pending.id));
     });
 
+    it('counts running tasks per worker, and records, lists and purges scaling decisions', async () => {
+      for (let i = 0; i < 5; i++) await store.submit(newTask());
+      await store.claim({ workerId: 'wa', limit: 3 });
+      const [b] = await store.claim({ workerId: 'wb', limit: 1 });
+      await store.finish({ taskId: b.task.id, attempt: b.attempt }, ok);
+      await store.claim({ workerId: 'wb', limit: 1 });
+      const loads = (await store.workerLoads()).sort((x, y) => x.workerId.localeCompare(y.workerId));
+      assert.deepEqual(loads, [{ workerId: 'wa', running: 3 }, { workerId: 'wb', running: 1 }]);
+
+      const first = await store.recordScaling({ at: clock.now(), action: 'launch', depth: 9, current: 0, desired: 3, workers: ['x1', 'x2', 'x3'], reason: 'burst' });
+      clock.advance(1000);
+      const second = await store.recordScaling({ at: clock.now(), action: 'retire', depth: 0, current: 3, desired: 0, workers: ['x2'], reason: 'idle' });
+      assert.ok(second.id > first.id);
+      const all = await store.scalingEvents({ limit: 10 });
+      assert.deepEqual(all, [second, first], 'latest first, every field back');
+      assert.deepEqual(await store.scalingEvents({ since: second.at, limit: 10 }), [second]);
+      assert.deepEqual(await store.scalingEvents({ limit: 1 }), [second]);
+      assert.equal(await store.purgeScaling(second.at, 100), 1);
+      assert.deepEqual(await store.scalingEvents({ limit: 10 }), [second]);
+    });
+
     it('feeds transitions in id order, per user, after an id', async () => {
       const head = await store.feedHead();
       const a = newTask({ userId: 'feed-a' });

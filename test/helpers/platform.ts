@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config/index.ts';
 import { createLogger } from '../../src/log/index.ts';
-import { startPlatform, type Platform } from '../../src/runtime/index.ts';
+import { startPlatform, type Platform, type Roles } from '../../src/runtime/index.ts';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { TEST_DATABASE_URL, dropTestSchemas, freshSchema } from './postgres.ts';
 import { ADMIN, TEST_ADMIN_KEY, TEST_EXECUTOR_ENV } from './process.ts';
@@ -21,7 +21,7 @@ export interface TestPlatform extends Platform {
   inject(opts: InjectOptions & { auth?: string | null }): Promise<LightMyRequestResponse>;
 }
 
-export async function testPlatform(env: Record<string, string> = {}): Promise<TestPlatform> {
+export async function testPlatform(env: Record<string, string> = {}, roles: Roles = { api: true, workers: true }): Promise<TestPlatform> {
   const dir = mkdtempSync(join(tmpdir(), 'hangar-test-'));
   const s3 = process.env.HANGAR_TEST_SHAPE === 'scale-out' ? await startS3() : null;
   const schema = s3 ? freshSchema('hangar_api') : null;
@@ -45,7 +45,7 @@ export async function testPlatform(env: Record<string, string> = {}): Promise<Te
       ...env,
     },
   });
-  const platform = await startPlatform(config, { api: true, workers: true }, { log: createLogger(config.logLevel === 'info' ? 'silent' : config.logLevel) });
+  const platform = await startPlatform(config, roles, { log: createLogger(config.logLevel === 'info' ? 'silent' : config.logLevel) });
   const close = platform.close;
   return Object.assign(platform, {
     dir,

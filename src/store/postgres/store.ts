@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import pg from 'pg';
 import { ErrorCode, HangarError } from '../../errors/index.ts';
-import { auditFromRow, decodeCursor, depthFromRow, encodeCursor, feedFromRow, historyFromRow, keyFromRow, outputFromRow, projectFromRow, projectVersionFromRow, secretFromRow, workerFromRow, taskFromRow, type Row } from '../row.ts';
+import { auditFromRow, decodeCursor, depthFromRow, encodeCursor, feedFromRow, historyFromRow, keyFromRow, outputFromRow, projectFromRow, projectVersionFromRow, secretFromRow, scalingFromRow, workerFromRow, taskFromRow, type Row } from '../row.ts';
 import { decideExpiry, decideFinish, type AttemptEnd } from '../transitions.ts';
 import {
   systemClock,
@@ -51,6 +51,9 @@ import {
   type TaskStatus,
   type WorkerInfo,
   type WorkerRecord,
+  type WorkerLoad,
+  type NewScalingEvent,
+  type ScalingEvent,
 } from '../types.ts';
 import { migrate } from './migrate.ts';
 
@@ -1062,6 +1065,29 @@ export class PostgresStore implements Store {
   async liveWorkers(staleMs: number): Promise<WorkerRecord[]> {
     const rows = await this.rows('SELECT * FROM workers WHERE last_seen >= $1 ORDER BY started_at', [this.clock.now() - staleMs]);
     return rows.map(workerFromRow);
+  }
+
+  async workerLoads(): Promise<WorkerLoad[]> {
+    const rows = await this.rows(`SELECT worker_id, count(*) AS n FROM tasks WHERE status = 'RUNNING' AND worker_id IS NOT NULL GROUP BY worker_id`);
+    return rows.map((r) => ({ workerId: String(r.worker_id), running: Number(r.n) }));
+  }
+
+  async recordScaling(e: NewScalingEvent): Promise<ScalingEvent> {
+    const [r] = await this.rows(
+      'INSERT INTO scaling_events (at, action, depth, current, desired, workers, reason) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id',
+      [e.at, e.action, e.depth, e.current, e.desired, JSON.stringify(e.workers), e.reason],
+    );
+    return { ...e, id: Number(r.id) };
+  }
+
+  async scalingEvents(f: { since?: number; limit: number }): Promise<ScalingEvent[]> {
+    const rows = await this.rows('SELECT * FROM scaling_events WHERE at >= $1 ORDER BY id DESC LIMIT $2', [f.since ?? 0, f.limit]);
+    return rows.map(scalingFromRow);
+  }
+
+  async purgeScaling(olderThan: number, limit: number): Promise<number> {
+    const r = await this.query('DELETE FROM scaling_events WHERE id IN (SELECT id FROM scaling_events WHERE at < $1 ORDER BY at LIMIT $2)', [olderThan, limit]);
+    return r.rowCount ?? 0;
   }
 
   async queueDepths(): Promise<QueueDepth[]> {

@@ -48,9 +48,12 @@ import {
   type TaskStatus,
   type WorkerInfo,
   type WorkerRecord,
+  type WorkerLoad,
+  type NewScalingEvent,
+  type ScalingEvent,
 } from '../types.ts';
 import { migrate } from './migrate.ts';
-import { auditFromRow, decodeCursor, depthFromRow, encodeCursor, feedFromRow, historyFromRow, keyFromRow, outputFromRow, projectFromRow, projectVersionFromRow, secretFromRow, workerFromRow, strOrNull, taskFromRow, type Row } from '../row.ts';
+import { auditFromRow, decodeCursor, depthFromRow, encodeCursor, feedFromRow, historyFromRow, keyFromRow, outputFromRow, projectFromRow, projectVersionFromRow, secretFromRow, scalingFromRow, workerFromRow, strOrNull, taskFromRow, type Row } from '../row.ts';
 import * as SQL from './sql.ts';
 import { walSync, type WalSync } from './wal-sync.ts';
 import { WriteBatch } from './write-batch.ts';
@@ -566,6 +569,31 @@ export class SqliteStore implements Store {
   async liveWorkers(staleMs: number): Promise<WorkerRecord[]> {
     const rows = this.stmt('SELECT * FROM workers WHERE last_seen >= ? ORDER BY started_at').all(this.clock.now() - staleMs) as Row[];
     return rows.map(workerFromRow);
+  }
+
+  async workerLoads(): Promise<WorkerLoad[]> {
+    const rows = this.stmt(`SELECT worker_id, count(*) AS n FROM tasks WHERE status = 'RUNNING' AND worker_id IS NOT NULL GROUP BY worker_id`).all() as Row[];
+    return rows.map((r) => ({ workerId: String(r.worker_id), running: Number(r.n) }));
+  }
+
+  async recordScaling(e: NewScalingEvent): Promise<ScalingEvent> {
+    return this.writes.run(() => {
+      const r = this.stmt('INSERT INTO scaling_events (at, action, depth, current, desired, workers, reason) VALUES (?, ?, ?, ?, ?, ?, ?)').run(
+        e.at, e.action, e.depth, e.current, e.desired, JSON.stringify(e.workers), e.reason,
+      );
+      return { ...e, id: Number(r.lastInsertRowid) };
+    });
+  }
+
+  async scalingEvents(f: { since?: number; limit: number }): Promise<ScalingEvent[]> {
+    const rows = this.stmt('SELECT * FROM scaling_events WHERE at >= ? ORDER BY id DESC LIMIT ?').all(f.since ?? 0, f.limit) as Row[];
+    return rows.map(scalingFromRow);
+  }
+
+  async purgeScaling(olderThan: number, limit: number): Promise<number> {
+    return this.writes.run(() =>
+      Number(this.stmt('DELETE FROM scaling_events WHERE id IN (SELECT id FROM scaling_events WHERE at < ? ORDER BY at LIMIT ?)').run(olderThan, limit).changes),
+    );
   }
 
   async queueDepths(): Promise<QueueDepth[]> {

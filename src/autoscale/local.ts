@@ -1,0 +1,146 @@
+/**
+ * Capacity from worker processes on this host: each unit is a `hangar worker` child with the
+ * parent's configuration and its own worker id, talking to the parent over an IPC channel:
+ * it says `ready` once it leases, answers `retire` itself (only an idle pool agrees, so a
+ * retire can never cut a task short) and takes `wake` nudges (SQLite's wake-ups do not cross
+ * processes). A child whose parent goes away drains and exits on its own.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { configEnv, type Config } from '../config/index.ts';
+import type { Logger } from '../log/index.ts';
+import type { CapacityProvider, WorkerUnit } from './index.ts';
+
+/** Messages between the autoscaler and its worker processes. */
+export type ToWorker = { type: 'wake' } | { type: 'retire'; seq: number; idleForMs: number };
+export type FromWorker = { type: 'ready'; workerId: string } | { type: 'retired'; seq: number; ok: boolean };
+
+const MAIN = fileURLToPath(new URL('../cli/main.ts', import.meta.url));
+/** A retire not answered within this long counts as refused. */
+const RETIRE_ANSWER_MS = 5000;
+/** Start-ups that fail (exit before `ready`) back off from 1 s up to this, ms. */
+const MAX_BACKOFF_MS = 30_000;
+
+interface Child {
+  unit: WorkerUnit;
+  proc: ChildProcess;
+  exited: Promise<void>;
+  stopping: boolean;
+}
+
+export interface LocalProviderOptions {
+  config: Config;
+  log: Logger;
+  /** Settings that differ for the children (e.g. the network test URL of the parent's API). */
+  env?: Record<string, string>;
+}
+
+export class LocalProcessProvider implements CapacityProvider {
+  readonly name = 'local-processes';
+  private readonly o: LocalProviderOptions;
+  private readonly log: Logger;
+  private readonly children = new Map<string, Child>();
+  private readonly answers = new Map<number, (ok: boolean) => void>();
+  private seq = 0;
+  private launches = 0;
+  private failedStarts = 0;
+  private noStartBefore = 0;
+  private closed = false;
+
+  constructor(o: LocalProviderOptions) {
+    this.o = o;
+    this.log = o.log.child({ module: 'autoscaler', provider: this.name });
+  }
+
+  async units(): Promise<WorkerUnit[]> {
+    return [...this.children.values()].filter((c) => !c.stopping).map((c) => ({ ...c.unit }));
+  }
+
+  async launch(count: number): Promise<WorkerUnit[]> {
+    if (this.closed || Date.now() < this.noStartBefore) return [];
+    const out: WorkerUnit[] = [];
+    for (let i = 0; i < count; i++) out.push(this.spawn());
+    return out;
+  }
+
+  private spawn(): WorkerUnit {
+    const id = `${hostname()}-w${++this.launches}-${randomBytes(3).toString('hex')}`;
+    const unit: WorkerUnit = { id, state: 'starting', launchedAt: Date.now() };
+    const proc = fork(MAIN, ['worker'], {
+      env: {
+        ...process.env,
+        ...configEnv(this.o.config),
+        ...this.o.env,
+        HANGAR_WORKER_ID: id,
+        // A worker never runs an autoscaler of its own.
+        HANGAR_AUTOSCALE_MAX_WORKERS: '0',
+      },
+      execArgv: ['--disable-warning=ExperimentalWarning'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    const child: Child = { unit, proc, stopping: false, exited: new Promise((r) => proc.once('exit', () => r())) };
+    this.children.set(id, child);
+    proc.on('message', (m: FromWorker) => {
+      if (m.type === 'ready') {
+        unit.state = 'running';
+        this.failedStarts = 0;
+        this.log.info({ workerId: id, startMs: Date.now() - unit.launchedAt }, 'worker process ready');
+      } else if (m.type === 'retired') {
+        this.answers.get(m.seq)?.(m.ok);
+      }
+    });
+    proc.on('error', (err) => this.log.error({ workerId: id, err }, 'worker process error'));
+    proc.once('exit', (code, signal) => {
+      this.children.delete(id);
+      const early = unit.state === 'starting' && !child.stopping;
+      if (early) {
+        this.failedStarts++;
+        const backoff = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** (this.failedStarts - 1));
+        this.noStartBefore = Date.now() + backoff;
+        this.log.error({ workerId: id, code, signal, retryInMs: backoff }, 'worker process exited before it was ready');
+      } else if (!child.stopping) this.log.error({ workerId: id, code, signal }, 'worker process exited unexpectedly');
+      else this.log.info({ workerId: id, code, signal }, 'worker process exited');
+    });
+    return { ...unit };
+  }
+
+  async retire(unitId: string, idleForMs: number): Promise<boolean> {
+    const c = this.children.get(unitId);
+    if (!c || c.stopping || c.unit.state !== 'running' || !c.proc.connected) return false;
+    const seq = ++this.seq;
+    const ok = await new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => done(false), RETIRE_ANSWER_MS);
+      const done = (v: boolean) => {
+        clearTimeout(timer);
+        this.answers.delete(seq);
+        resolve(v);
+      };
+      this.answers.set(seq, done);
+      c.proc.send({ type: 'retire', seq, idleForMs } satisfies ToWorker, (err) => err && done(false));
+    });
+    if (ok) c.stopping = true;
+    return ok;
+  }
+
+  nudge(): void {
+    for (const c of this.children.values()) if (!c.stopping && c.unit.state === 'running' && c.proc.connected) c.proc.send({ type: 'wake' } satisfies ToWorker);
+  }
+
+  /** SIGTERM to every child (each drains: running tasks get the shutdown grace, then are
+   *  released); SIGKILL to any still there 5 s after its grace. */
+  async close(): Promise<void> {
+    this.closed = true;
+    const all = [...this.children.values()];
+    for (const c of all) {
+      c.stopping = true;
+      c.proc.kill('SIGTERM');
+    }
+    const deadline = setTimeout(() => {
+      for (const c of all) if (c.proc.exitCode === null && c.proc.signalCode === null) c.proc.kill('SIGKILL');
+    }, this.o.config.shutdownGraceMs + 5000);
+    await Promise.all(all.map((c) => c.exited));
+    clearTimeout(deadline);
+  }
+}
