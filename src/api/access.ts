@@ -30,10 +30,12 @@ export const NO_AUTH: Principal = { userId: null, scope: 'admin', keyId: null };
 export function registerAccess(app: FastifyInstance, ctx: ApiContext): void {
   app.decorateRequest('principal', null);
   app.decorateRequest('auditTarget', null);
-  app.addHook('onRequest', async (req) => {
+  app.addHook('onRequest', async (req, reply) => {
     const cfg = req.routeOptions.config;
     if (cfg.public || req.url.startsWith('/docs')) return;
     req.principal = ctx.auth ? await ctx.auth.authenticate(req.headers.authorization) : NO_AUTH;
+    // Every later log line of this request names its caller.
+    if (req.principal.userId !== null) req.log = reply.log = req.log.child({ userId: req.principal.userId });
     if (cfg.admin && req.principal.scope !== 'admin') {
       throw new HangarError(ErrorCode.Forbidden, `${req.method} ${req.routeOptions.url} is for admin keys only`, 403);
     }

@@ -17,6 +17,7 @@ import type { ApiContext } from './context.ts';
 import { errorHandler, problem, sendProblem } from './problem.ts';
 import { accessRoutes } from './routes/access.ts';
 import { healthRoutes } from './routes/health.ts';
+import { opsRoutes } from './routes/ops.ts';
 import { liveRoutes } from './routes/live.ts';
 import { projectRoutes } from './routes/projects.ts';
 import { uiRoutes } from './routes/ui.ts';
@@ -91,6 +92,7 @@ export async function buildApp(ctx: ApiContext, log: Logger): Promise<FastifyIns
   queueRoutes(app, ctx);
   accessRoutes(app, ctx);
   healthRoutes(app, ctx);
+  opsRoutes(app, ctx);
   projectRoutes(app, ctx, { maxBytes: ctx.config.projectMaxBytes, maxFiles: ctx.config.projectMaxFiles });
   await liveRoutes(app, ctx);
   uiRoutes(app);

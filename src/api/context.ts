@@ -1,4 +1,5 @@
 /** What the routes need, injected by whoever builds the app (embedded `up` or a `server` node). */
+import type { AlertEvaluator } from '../alerts/index.ts';
 import type { AuditSink } from '../audit/index.ts';
 import type { Authenticator } from '../auth/index.ts';
 import type { BlobStore } from '../blobs/index.ts';
@@ -15,7 +16,7 @@ export interface ApiContext {
   clock: Clock;
   config: Pick<
     Config,
-    'publicUrl' | 'defaultTimeout' | 'visibilityTimeout' | 'maxAttempts' | 'bodyLimit' | 'workerStaleMs' | 'requestTimeoutMs' | 'tlsCert' | 'tlsKey' | 'rateLimit' | 'maxQueuedPerUser' | 'databaseUrl' | 'projectMaxBytes' | 'projectMaxFiles'
+    'publicUrl' | 'defaultTimeout' | 'visibilityTimeout' | 'maxAttempts' | 'bodyLimit' | 'workerStaleMs' | 'requestTimeoutMs' | 'tlsCert' | 'tlsKey' | 'rateLimit' | 'maxQueuedPerUser' | 'databaseUrl' | 'projectMaxBytes' | 'projectMaxFiles' | 'alertWebhookUrl'
   >;
   /** Checks API keys; null when authentication is off (HANGAR_AUTH=none). */
   auth: Authenticator | null;
@@ -25,6 +26,8 @@ export interface ApiContext {
   estimator: StartEstimator;
   /** Kills a running task in this process at once, if it runs here (heartbeats reach other workers). */
   cancelLocal(taskId: string): void;
+  /** The alert rules this process evaluates (their states are in the store). */
+  alerts: AlertEvaluator | null;
   /** Names of unsafe or degraded modes the operator opted into, shown by /health. */
   warnings(): string[];
 }

@@ -19,6 +19,9 @@ export class Metrics {
   readonly waitSeconds: Histogram<'queue'>;
   readonly submitted: Counter<'queue'>;
   readonly autoscalerDecisions: Counter<'action'>;
+  readonly sandboxCpuSeconds: Histogram<'queue'>;
+  readonly sandboxMemoryPeakBytes: Histogram<'queue'>;
+  readonly sandboxOomKills: Counter<'queue'>;
 
   constructor(store: Store, opts: { workerStaleMs?: number } = {}) {
     const liveMs = opts.workerStaleMs ?? LIVE_MS;
@@ -41,6 +44,26 @@ export class Metrics {
           this.set({ ...labels, state: 'running' }, d.running);
         }
       },
+    });
+    this.sandboxCpuSeconds = new Histogram({
+      name: 'hangar_sandbox_cpu_seconds',
+      help: "CPU time (user + system) of one sandboxed attempt, from its cgroup",
+      labelNames: ['queue'],
+      buckets: [0.001, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300, 900],
+      registers: [this.registry],
+    });
+    this.sandboxMemoryPeakBytes = new Histogram({
+      name: 'hangar_sandbox_memory_peak_bytes',
+      help: "Peak memory of one sandboxed attempt, from its cgroup",
+      labelNames: ['queue'],
+      buckets: [1, 4, 16, 64, 128, 256, 512, 1024, 2048, 4096].map((mb) => mb * 1024 * 1024),
+      registers: [this.registry],
+    });
+    this.sandboxOomKills = new Counter({
+      name: 'hangar_sandbox_oom_kills_total',
+      help: 'Sandboxed attempts killed by the kernel for exceeding their memory limit',
+      labelNames: ['queue'],
+      registers: [this.registry],
     });
     this.autoscalerDecisions = new Counter({
       name: 'hangar_autoscaler_decisions_total',
@@ -75,12 +98,11 @@ export class Metrics {
     });
     new Gauge({
       name: 'hangar_autoscaler_desired_workers',
-      help: "The autoscaler's latest desired worker count (from the store; absent before its first decision)",
+      help: "The autoscaler's latest desired worker count (from the store; 0 before its first decision)",
       registers: [this.registry],
       async collect() {
         const [last] = await store.scalingEvents({ limit: 1 });
-        if (last) this.set(last.desired);
-        else this.reset();
+        this.set(last?.desired ?? 0);
       },
     });
     new Gauge({

@@ -21,6 +21,7 @@ import { loadMasterKey, type SecretBox } from '../secrets/index.ts';
 import { SqliteStore, systemClock, type Store } from '../store/index.ts';
 import { PostgresStore } from '../store/postgres/index.ts';
 import { Maintenance, OutputSink, WorkerPool } from '../worker/index.ts';
+import { AlertEvaluator } from '../alerts/index.ts';
 import { Autoscaler } from '../autoscale/index.ts';
 import { LocalProcessProvider } from '../autoscale/local.ts';
 
@@ -116,7 +117,21 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
     throw err instanceof HangarError ? err : new HangarError(ErrorCode.ConfigInvalid, `cannot load the secrets master key: ${(err as Error).message}`, 500, { cause: err });
   }
 
+  let alerts: AlertEvaluator | null = null;
   if (roles.api) {
+    alerts = new AlertEvaluator(store, clock, {
+      webhookUrl: config.alertWebhookUrl,
+      webhookSecret: config.alertWebhookSecret,
+      queueDepth: config.alertQueueDepth,
+      errorRate: config.alertErrorRate,
+      errorMinTasks: config.alertErrorMinTasks,
+      deadLetters: config.alertDeadLetters,
+      noCapacity: config.alertNoCapacity,
+      windowMs: config.alertWindowMs,
+      forMs: config.alertForMs,
+      intervalMs: config.alertIntervalMs,
+      workerStaleMs: config.workerStaleMs,
+    }, log);
     if (config.auth === 'keys') await ensureAdminKey(store, dataDir, config.adminKey, log);
     else log.warn('HANGAR_AUTH=none: the API accepts every caller as an admin, without a key; use it only on a trusted machine');
     // Loaded only where the API runs: a worker process (one the autoscaler starts, say) starts
@@ -135,6 +150,7 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
       audit,
       secrets,
       cancelLocal: (id) => void pool?.cancelLocal(id),
+      alerts,
       warnings: () => [
         ...(roles.workers && config.workers > 0 && config.executor === 'process' && !opts.executor
           ? ['tasks run as plain processes without isolation (HANGAR_EXECUTOR=process); see hangar doctor']
@@ -237,6 +253,7 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
     retentionEveryMs: config.retentionIntervalMs,
   });
   maintenance.start();
+  alerts?.start();
 
   let closing: Promise<void> | null = null;
   return {
@@ -254,6 +271,7 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
         await pool?.close(config.shutdownGraceMs);
         await autoscaler?.close();
         maintenance.close();
+        await alerts?.close();
         await audit.flush();
         await blobs.close();
         await store.close();

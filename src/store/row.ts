@@ -1,6 +1,6 @@
 /** Maps rows of every backend (snake_case, JSON as text, times as numbers) to the model. */
 import { ErrorCode, HangarError } from '../errors/index.ts';
-import { queueTypeOf, type ApiKey, type AuditEntry, type FeedEntry, type HistoryEntry, type KeyScope, type OutputChunk, type OutputStream, type Project, type ProjectVersion, type QueueDepth, type ScalingEvent, type SecretRecord, type Task, type TaskStatus, type WorkerRecord } from './types.ts';
+import { queueTypeOf, type ApiKey, type AuditEntry, type FeedEntry, type HistoryEntry, type KeyScope, type OutputChunk, type OutputStream, type Project, type ProjectVersion, type AlertState, type QueueDepth, type ScalingEvent, type TimelineBucket, type SecretRecord, type Task, type TaskStatus, type WorkerRecord } from './types.ts';
 
 export type Row = Record<string, unknown>;
 
@@ -141,6 +141,14 @@ export function scalingFromRow(r: Row): ScalingEvent {
     workers: Array.isArray(workers) ? workers.map(String) : [],
     reason: String(r.reason),
   };
+}
+
+export function timelineFromRow(r: Row): TimelineBucket {
+  return { at: Number(r.at), finished: Number(r.finished), failed: Number(r.failed ?? 0), avgWaitMs: numOrNull(r.wait), avgRunMs: numOrNull(r.run) };
+}
+
+export function alertFromRow(r: Row): AlertState {
+  return { name: String(r.name), state: String(r.state) as AlertState['state'], since: Number(r.since), value: numOrNull(r.value), message: String(r.message) };
 }
 
 export function workerFromRow(r: Row): WorkerRecord {

@@ -285,6 +285,18 @@ export interface Store {
   scalingEvents(filter: { since?: number; limit: number }): Promise<ScalingEvent[]>;
   purgeScaling(olderThan: number, limit: number): Promise<number>;
   counts(): Promise<StatusCounts>;
+  /** Final outcomes of tasks completed at or after `since`, by state. */
+  outcomesSince(since: number): Promise<Record<'SUCCESS' | 'FAILED' | 'TIMEOUT' | 'CANCELLED', number>>;
+  /** Tasks in the dead-letter queue. */
+  deadLetterCount(): Promise<number>;
+  /** Completions since `since` in buckets of `bucketMs` (oldest first, empty buckets left out):
+   *  how many, how many failed (FAILED or TIMEOUT), mean wait (created → started) and run time. */
+  timeline(since: number, bucketMs: number): Promise<TimelineBucket[]>;
+  /** Alert rule states (rules never evaluated are absent). */
+  alertStates(): Promise<AlertState[]>;
+  /** Moves a rule from state `from` (null: never evaluated) to `s.state`; false if another
+   *  process moved it first (it then notifies, not this one). */
+  transitionAlert(from: AlertState['state'] | null, s: AlertState): Promise<boolean>;
   /** PENDING and RUNNING counts only: cheap (partial indexes), for per-second estimates. */
   activeCounts(): Promise<{ pending: number; running: number }>;
   /** Number of PENDING tasks leased before this one (those in backoff included), counted up to `max`. */
@@ -485,6 +497,22 @@ export interface WorkerInfo {
   pid: number;
   concurrency: number;
 }
+export interface TimelineBucket {
+  at: number;
+  finished: number;
+  failed: number;
+  avgWaitMs: number | null;
+  avgRunMs: number | null;
+}
+
+export interface AlertState {
+  name: string;
+  state: 'ok' | 'firing';
+  since: number;
+  value: number | null;
+  message: string;
+}
+
 export interface WorkerLoad {
   workerId: string;
   running: number;

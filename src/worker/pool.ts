@@ -328,7 +328,7 @@ export class WorkerPool {
   private async runAttempt(lease: Lease, signal: AbortSignal, freeSlot: () => void): Promise<void> {
     const { task, attempt } = lease;
     const ref: AttemptRef = { taskId: task.id, attempt };
-    const log = this.log.child({ taskId: task.id, attempt });
+    const log = this.log.child({ taskId: task.id, attempt, userId: task.userId });
     const waitFrom = Math.max(task.createdAt, task.runAfter);
     this.o.metrics?.waitSeconds.observe({ queue: task.queue }, Math.max(0, Date.now() - waitFrom) / 1000);
     log.debug('attempt started');
@@ -401,6 +401,7 @@ export class WorkerPool {
     }
     this.o.metrics?.attempts.inc({ outcome: result.failure?.code ?? result.status });
     this.o.metrics?.runSeconds.observe({ queue: task.queue }, (result.finishedAt - result.startedAt) / 1000);
+    this.observeSandbox(task.queue, result);
     if (!after) {
       log.warn('attempt was stale; outcome discarded');
       return;
@@ -420,6 +421,17 @@ export class WorkerPool {
       detail: { attempt, command: task.command, failure: result.failure?.code ?? null, runMs: result.finishedAt - result.startedAt, next: after.status },
     });
     log.info({ status: after.status, outcome: result.status, failure: result.failure?.code }, 'attempt finished');
+  }
+
+  /** The sandbox's cgroup accounting of the attempt (absent with the plain process executor). */
+  private observeSandbox(queue: string, result: ExecutionResult): void {
+    const m = this.o.metrics;
+    const meta = result.detailedResults.metadata as { accounting?: { cpuUserMs?: number | null; cpuSystemMs?: number | null; peakMemoryBytes?: number | null; oomKilled?: boolean } } | undefined;
+    const a = meta?.accounting;
+    if (!m || !a) return;
+    if (typeof a.cpuUserMs === 'number' && typeof a.cpuSystemMs === 'number') m.sandboxCpuSeconds.observe({ queue }, (a.cpuUserMs + a.cpuSystemMs) / 1000);
+    if (typeof a.peakMemoryBytes === 'number') m.sandboxMemoryPeakBytes.observe({ queue }, a.peakMemoryBytes);
+    if (a.oomKilled) m.sandboxOomKills.inc({ queue });
   }
 
   /**

@@ -464,6 +464,40 @@ export function describeStore(name: string, makeStore: MakeStore): void {
       assert.ok(await store.get(pending.id));
     });
 
+    it('counts recent outcomes and dead letters, buckets completions, and moves alert states by compare-and-set', async () => {
+      const since = clock.now();
+      for (let i = 0; i < 4; i++) await store.submit(newTask({ maxAttempts: 1 }));
+      clock.advance(100);
+      const ls = await store.claim({ workerId: 'w', limit: 4 });
+      clock.advance(250);
+      await store.finish({ taskId: ls[0].task.id, attempt: ls[0].attempt }, ok);
+      await store.finish({ taskId: ls[1].task.id, attempt: ls[1].attempt }, ok);
+      clock.advance(60_000);
+      await store.finish({ taskId: ls[2].task.id, attempt: ls[2].attempt }, { ...ok, status: 'FAILED', failure: { code: 'NON_ZERO_EXIT', message: 'exit 1', retryable: true } });
+      await store.finish({ taskId: ls[3].task.id, attempt: ls[3].attempt }, { ...ok, status: 'TIMEOUT', failure: { code: 'TIMEOUT', message: 'timed out', retryable: false } });
+      assert.deepEqual(await store.outcomesSince(since), { SUCCESS: 2, FAILED: 1, TIMEOUT: 1, CANCELLED: 0 });
+      assert.deepEqual(await store.outcomesSince(clock.now()), { SUCCESS: 0, FAILED: 1, TIMEOUT: 1, CANCELLED: 0 });
+      assert.equal(await store.deadLetterCount(), 2, 'the failed task had no attempt left; the timeout is final');
+      const tl = await store.timeline(since, 60_000);
+      assert.equal(tl.reduce((a, b) => a + b.finished, 0), 4);
+      assert.equal(tl.reduce((a, b) => a + b.failed, 0), 2);
+      assert.ok(tl.every((b) => b.at % 60_000 === 0), 'bucket starts are multiples of the bucket');
+      const first = tl.find((b) => b.finished === 2 && b.failed === 0)!;
+      assert.equal(first.avgWaitMs, 100);
+      assert.equal(first.avgRunMs, 250);
+
+      assert.deepEqual(await store.alertStates(), []);
+      const fire = { name: 'queue_depth', state: 'firing' as const, since: clock.now(), value: 12, message: '12 > 10' };
+      assert.equal(await store.transitionAlert(null, fire), true);
+      assert.equal(await store.transitionAlert(null, fire), false, 'only one process creates it');
+      assert.equal(await store.transitionAlert('ok', { ...fire, value: 13 }), false, 'it is not ok: nothing changes');
+      assert.deepEqual(await store.alertStates(), [fire]);
+      const resolved = { ...fire, state: 'ok' as const, since: clock.now() + 1, value: 0, message: '0 <= 10' };
+      assert.equal(await store.transitionAlert('firing', resolved), true);
+      assert.equal(await store.transitionAlert('firing', resolved), false, 'a second node loses the race');
+      assert.deepEqual(await store.alertStates(), [resolved]);
+    });
+
     it('counts running tasks per worker, and records, lists and purges scaling decisions', async () => {
       for (let i = 0; i < 5; i++) await store.submit(newTask());
       await store.claim({ workerId: 'wa', limit: 3 });

@@ -32,9 +32,13 @@ export function healthRoutes(app: FastifyInstance, ctx: ApiContext): void {
       ctx.capacity.slots().catch(() => ({ total: 0, busy: 0 })),
     ]);
     const workers = await ctx.store.liveWorkers(ctx.config.workerStaleMs).catch(() => []);
+    const firing = (await ctx.store.alertStates().catch(() => [])).filter((a) => a.state === 'firing');
     const checks = { database: counts !== null, storage, compute: slots.total > 0 };
+    // No worker while nothing waits (an autoscaler at zero) is degraded; tasks waiting with no
+    // worker for the no_capacity rule's `for` time is unhealthy: the check that failed says why.
+    const starved = firing.some((a) => a.name === 'no_capacity');
     // Warnings (e.g. tasks running without isolation) are listed, not folded into the status.
-    const status: 'healthy' | 'degraded' | 'unhealthy' = !checks.database || !checks.storage ? 'unhealthy' : checks.compute ? 'healthy' : 'degraded';
+    const status: 'healthy' | 'degraded' | 'unhealthy' = !checks.database || !checks.storage || starved ? 'unhealthy' : checks.compute ? 'healthy' : 'degraded';
     const body = {
       status,
       checks,
@@ -46,10 +50,46 @@ export function healthRoutes(app: FastifyInstance, ctx: ApiContext): void {
         workers: workers.length,
         slots: slots.total,
       },
-      warnings: [...ctx.warnings(), ...(checks.compute ? [] : ['no live worker: tasks will wait until one starts'])],
+      warnings: [
+        ...ctx.warnings(),
+        ...(checks.compute ? [] : ['no live worker: tasks will wait until one starts']),
+        ...firing.map((a) => `alert ${a.name} firing since ${new Date(a.since).toISOString()}: ${a.message}`),
+      ],
       timestamp: new Date(ctx.clock.now()).toISOString(),
     };
     return reply.code(status === 'unhealthy' ? 503 : 200).send(body);
+  });
+
+  r.get('/health/live', {
+    config: { public: true },
+    schema: { summary: 'Liveness of this API process only (for load balancers; no dependency checked)', tags: ['operations'], security: [], response: { 200: z.object({ status: z.literal('ok') }) } },
+  }, async () => ({ status: 'ok' as const }));
+
+  const Alert = z.object({
+    name: z.string(),
+    threshold: z.number(),
+    state: z.enum(['ok', 'firing', 'unknown']).describe('unknown: not evaluated yet'),
+    since: z.string().nullable(),
+    value: z.number().nullable(),
+    message: z.string(),
+  });
+  r.get('/alerts', {
+    config: { admin: true },
+    schema: { summary: 'Alert rules and their states (admin)', tags: ['operations'], response: { 200: z.object({ alerts: z.array(Alert), webhook: z.boolean() }) } },
+  }, async () => {
+    const states = new Map((await ctx.store.alertStates()).map((a) => [a.name, a]));
+    const alerts = (ctx.alerts?.ruleList ?? []).map((rule) => {
+      const s = states.get(rule.name);
+      return {
+        name: rule.name,
+        threshold: rule.threshold,
+        state: s?.state ?? ('unknown' as const),
+        since: s ? new Date(s.since).toISOString() : null,
+        value: s?.value ?? null,
+        message: s?.message ?? '',
+      };
+    });
+    return { alerts, webhook: Boolean(ctx.config.alertWebhookUrl) };
   });
 
   app.get('/metrics', { schema: { hide: true }, config: { admin: true } }, async (_req, reply) => {

@@ -176,6 +176,7 @@ export async function submitTask(ctx: ApiContext, req: FastifyRequest, reply: Fa
   const { task, created, handedOff } = await ctx.store.submit(t);
   req.auditTarget = task.id;
   if (created) ctx.metrics.submitted.inc({ queue: task.queue });
+  req.log.info({ taskId: task.id, userId: task.userId, queue: task.queue, priority: task.priority, created, handedOff }, 'task submitted');
   const start = handedOff ? task.createdAt : task.status === 'PENDING' ? await ctx.estimator.estimate(task) : task.startedAt ?? task.createdAt;
   const base = baseUrl(ctx, req);
   if (!created) reply.header('idempotent-replayed', 'true');

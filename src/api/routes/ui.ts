@@ -1,7 +1,8 @@
 /**
- * The browser terminal (issue 6): a page, its script, and xterm.js with its stylesheet, served
- * by Hangar itself from the installed @xterm/xterm package (no CDN). Static and public: the
- * page asks for an API key and uses the API like any client.
+ * The dashboard (issue 7, /ui/) and the browser terminal (issue 6, /ui/terminal): pages, their
+ * scripts and styles, and xterm.js served by Hangar itself from the installed @xterm/xterm
+ * package (no CDN). Static and public: the pages ask for an API key and use the API like any
+ * client.
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -19,6 +20,9 @@ export function uiRoutes(app: FastifyInstance): void {
   const files: [string, string, Buffer][] = [
     ['/ui/terminal', 'text/html; charset=utf-8', readFileSync(join(HERE, '../ui/terminal.html'))],
     ['/ui/terminal.js', 'text/javascript; charset=utf-8', readFileSync(join(HERE, '../ui/terminal.js'))],
+    ['/ui/', 'text/html; charset=utf-8', readFileSync(join(HERE, '../ui/dashboard.html'))],
+    ['/ui/dashboard.js', 'text/javascript; charset=utf-8', readFileSync(join(HERE, '../ui/dashboard.js'))],
+    ['/ui/dashboard.css', 'text/css; charset=utf-8', readFileSync(join(HERE, '../ui/dashboard.css'))],
     ['/ui/assets/xterm.js', 'text/javascript; charset=utf-8', readFileSync(join(XTERM, 'lib/xterm.js'))],
     ['/ui/assets/xterm.css', 'text/css; charset=utf-8', readFileSync(join(XTERM, 'css/xterm.css'))],
   ];
@@ -27,5 +31,6 @@ export function uiRoutes(app: FastifyInstance): void {
       reply.type(type).header('content-security-policy', CSP).header('x-content-type-options', 'nosniff').header('cache-control', 'no-cache').send(body),
     );
   }
-  app.get('/ui', { config: { public: true }, schema: { hide: true } }, async (_req, reply) => reply.redirect('/ui/terminal'));
+  app.get('/ui', { config: { public: true }, schema: { hide: true } }, async (_req, reply) => reply.redirect('/ui/'));
+  app.get('/', { config: { public: true }, schema: { hide: true } }, async (_req, reply) => reply.redirect('/ui/'));
 }

@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import pg from 'pg';
 import { ErrorCode, HangarError } from '../../errors/index.ts';
-import { auditFromRow, decodeCursor, depthFromRow, encodeCursor, feedFromRow, historyFromRow, keyFromRow, outputFromRow, projectFromRow, projectVersionFromRow, secretFromRow, scalingFromRow, workerFromRow, taskFromRow, type Row } from '../row.ts';
+import { auditFromRow, decodeCursor, depthFromRow, encodeCursor, feedFromRow, historyFromRow, keyFromRow, outputFromRow, projectFromRow, projectVersionFromRow, secretFromRow, scalingFromRow, timelineFromRow, alertFromRow, workerFromRow, taskFromRow, type Row } from '../row.ts';
 import { decideExpiry, decideFinish, type AttemptEnd } from '../transitions.ts';
 import {
   systemClock,
@@ -52,6 +52,8 @@ import {
   type WorkerInfo,
   type WorkerRecord,
   type WorkerLoad,
+  type TimelineBucket,
+  type AlertState,
   type NewScalingEvent,
   type ScalingEvent,
 } from '../types.ts';
@@ -1088,6 +1090,39 @@ export class PostgresStore implements Store {
   async purgeScaling(olderThan: number, limit: number): Promise<number> {
     const r = await this.query('DELETE FROM scaling_events WHERE id IN (SELECT id FROM scaling_events WHERE at < $1 ORDER BY at LIMIT $2)', [olderThan, limit]);
     return r.rowCount ?? 0;
+  }
+
+  async outcomesSince(since: number): Promise<Record<'SUCCESS' | 'FAILED' | 'TIMEOUT' | 'CANCELLED', number>> {
+    const out = { SUCCESS: 0, FAILED: 0, TIMEOUT: 0, CANCELLED: 0 };
+    for (const r of await this.rows('SELECT status, count(*) AS n FROM tasks WHERE completed_at >= $1 GROUP BY status', [since])) {
+      if (String(r.status) in out) out[String(r.status) as keyof typeof out] = Number(r.n);
+    }
+    return out;
+  }
+
+  async deadLetterCount(): Promise<number> {
+    return Number((await this.rows('SELECT count(*) AS n FROM tasks WHERE dead_lettered'))[0].n);
+  }
+
+  async timeline(since: number, bucketMs: number): Promise<TimelineBucket[]> {
+    const rows = await this.rows(
+      `SELECT (completed_at / $1) * $1 AS at, count(*) AS finished, count(*) FILTER (WHERE status IN ('FAILED', 'TIMEOUT')) AS failed,
+              avg(started_at - created_at)::float8 AS wait, avg(completed_at - started_at)::float8 AS run
+       FROM tasks WHERE completed_at >= $2 GROUP BY 1 ORDER BY 1`,
+      [bucketMs, since],
+    );
+    return rows.map(timelineFromRow);
+  }
+
+  async alertStates(): Promise<AlertState[]> {
+    return (await this.rows('SELECT * FROM alert_state ORDER BY name')).map(alertFromRow);
+  }
+
+  async transitionAlert(from: AlertState['state'] | null, s: AlertState): Promise<boolean> {
+    const r = from === null
+      ? await this.query('INSERT INTO alert_state (name, state, since, value, message) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (name) DO NOTHING', [s.name, s.state, s.since, s.value, s.message])
+      : await this.query('UPDATE alert_state SET state = $1, since = $2, value = $3, message = $4 WHERE name = $5 AND state = $6', [s.state, s.since, s.value, s.message, s.name, from]);
+    return r.rowCount === 1;
   }
 
   async queueDepths(): Promise<QueueDepth[]> {

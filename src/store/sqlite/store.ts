@@ -49,11 +49,13 @@ import {
   type WorkerInfo,
   type WorkerRecord,
   type WorkerLoad,
+  type TimelineBucket,
+  type AlertState,
   type NewScalingEvent,
   type ScalingEvent,
 } from '../types.ts';
 import { migrate } from './migrate.ts';
-import { auditFromRow, decodeCursor, depthFromRow, encodeCursor, feedFromRow, historyFromRow, keyFromRow, outputFromRow, projectFromRow, projectVersionFromRow, secretFromRow, scalingFromRow, workerFromRow, strOrNull, taskFromRow, type Row } from '../row.ts';
+import { auditFromRow, decodeCursor, depthFromRow, encodeCursor, feedFromRow, historyFromRow, keyFromRow, outputFromRow, projectFromRow, projectVersionFromRow, secretFromRow, scalingFromRow, timelineFromRow, alertFromRow, workerFromRow, strOrNull, taskFromRow, type Row } from '../row.ts';
 import * as SQL from './sql.ts';
 import { walSync, type WalSync } from './wal-sync.ts';
 import { WriteBatch } from './write-batch.ts';
@@ -594,6 +596,40 @@ export class SqliteStore implements Store {
     return this.writes.run(() =>
       Number(this.stmt('DELETE FROM scaling_events WHERE id IN (SELECT id FROM scaling_events WHERE at < ? ORDER BY at LIMIT ?)').run(olderThan, limit).changes),
     );
+  }
+
+  async outcomesSince(since: number): Promise<Record<'SUCCESS' | 'FAILED' | 'TIMEOUT' | 'CANCELLED', number>> {
+    const out = { SUCCESS: 0, FAILED: 0, TIMEOUT: 0, CANCELLED: 0 };
+    for (const r of this.stmt('SELECT status, count(*) AS n FROM tasks WHERE completed_at >= ? GROUP BY status').all(since) as Row[]) {
+      if (String(r.status) in out) out[String(r.status) as keyof typeof out] = Number(r.n);
+    }
+    return out;
+  }
+
+  async deadLetterCount(): Promise<number> {
+    return Number((this.stmt('SELECT count(*) AS n FROM tasks WHERE dead_lettered = 1').get() as Row).n);
+  }
+
+  async timeline(since: number, bucketMs: number): Promise<TimelineBucket[]> {
+    const rows = this.stmt(
+      `SELECT (completed_at / CAST(? AS INTEGER)) * CAST(? AS INTEGER) AS at, count(*) AS finished, sum(status IN ('FAILED', 'TIMEOUT')) AS failed,
+              avg(started_at - created_at) AS wait, avg(completed_at - started_at) AS run
+       FROM tasks WHERE completed_at >= ? GROUP BY 1 ORDER BY 1`,
+    ).all(bucketMs, bucketMs, since) as Row[];
+    return rows.map(timelineFromRow);
+  }
+
+  async alertStates(): Promise<AlertState[]> {
+    return (this.stmt('SELECT * FROM alert_state ORDER BY name').all() as Row[]).map(alertFromRow);
+  }
+
+  async transitionAlert(from: AlertState['state'] | null, s: AlertState): Promise<boolean> {
+    return this.writes.run(() => {
+      const r = from === null
+        ? this.stmt('INSERT INTO alert_state (name, state, since, value, message) VALUES (?, ?, ?, ?, ?) ON CONFLICT (name) DO NOTHING').run(s.name, s.state, s.since, s.value, s.message)
+        : this.stmt('UPDATE alert_state SET state = ?, since = ?, value = ?, message = ? WHERE name = ? AND state = ?').run(s.state, s.since, s.value, s.message, s.name, from);
+      return Number(r.changes) === 1;
+    });
   }
 
   async queueDepths(): Promise<QueueDepth[]> {

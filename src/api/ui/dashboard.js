@@ -1,0 +1,355 @@
+// Hangar's dashboard (issue 7): overview, tasks, task detail with live log and timeline,
+// dead letters with redrive, a submit form. Plain DOM and the public API, no framework and no
+// CDN; every value from the server goes in as text (never as HTML). The key stays in this
+// tab's sessionStorage, shared with the terminal page.
+'use strict';
+(() => {
+  const $ = (id) => document.getElementById(id);
+  const view = $('view');
+  const key = () => $('key').value.trim();
+  const state = (s, bad) => {
+    $('state').textContent = s;
+    $('state').className = bad ? 'error' : '';
+  };
+
+  /** h('td', { class: 'x' }, 'text', node...) → element; strings become text nodes. */
+  function h(tag, attrs, ...kids) {
+    const el = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) {
+      if (v === undefined || v === null || v === false) continue;
+      if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
+      else el.setAttribute(k, v === true ? '' : String(v));
+    }
+    for (const kid of kids.flat(Infinity)) if (kid !== null && kid !== undefined) el.append(kid instanceof Node ? kid : String(kid));
+    return el;
+  }
+  const svgEl = (tag, attrs) => {
+    const el = document.createElementNS('http://www.w3.org/2000/svg', tag);
+    for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, String(v));
+    return el;
+  };
+
+  async function api(method, path, body) {
+    const res = await fetch(path, {
+      method,
+      headers: { ...(key() ? { authorization: `Bearer ${key()}` } : {}), ...(body ? { 'content-type': 'application/json' } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    const json = await res.json().catch(() => ({}));
+    if (!res.ok) {
+      const err = new Error(json.detail || `${res.status} ${res.statusText}`);
+      err.status = res.status;
+      throw err;
+    }
+    return json;
+  }
+
+  const fmtTime = (iso) => (iso ? new Date(iso).toLocaleTimeString() : '—');
+  const fmtMs = (ms) => (ms === null || ms === undefined ? '—' : ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`);
+  const status = (s) => h('span', { class: `s-${s}` }, s);
+  const table = (heads, rows, empty) =>
+    rows.length ? h('table', {}, h('thead', {}, h('tr', {}, heads.map((x) => h('th', {}, x)))), h('tbody', {}, rows)) : h('p', { class: 'muted' }, empty);
+
+  // ------------------------------------------------------------------ routing
+  let leave = () => {};
+  let refresher = null;
+  function route() {
+    leave();
+    leave = () => {};
+    if (refresher) clearInterval(refresher);
+    refresher = null;
+    const [path, query] = location.hash.replace(/^#/, '').split('?');
+    const parts = (path || '/').split('/').filter(Boolean);
+    const params = new URLSearchParams(query || '');
+    const page = parts[0] || 'overview';
+    for (const a of document.querySelectorAll('nav a[data-nav]')) a.classList.toggle('on', a.dataset.nav === (page === 'task' ? 'tasks' : page));
+    view.replaceChildren();
+    if (!key()) {
+      view.append(h('p', { class: 'muted', id: 'need-key' }, 'Enter an API key above (an admin key shows everything; a user key its own tasks).'));
+      return;
+    }
+    const pages = { overview, tasks, task: () => taskDetail(decodeURIComponent(parts[1] || '')), dlq, submit };
+    const show = pages[page] || overview;
+    state('');
+    Promise.resolve(show(params)).catch((e) => state(e.message, true));
+  }
+  window.addEventListener('hashchange', route);
+
+  $('key').value = sessionStorage.getItem('hangar-key') || '';
+  $('key').addEventListener('change', () => {
+    sessionStorage.setItem('hangar-key', key());
+    route();
+  });
+
+  // ------------------------------------------------------------------ overview
+  async function overview() {
+    const cards = h('div', { class: 'cards', id: 'cards' });
+    const queues = h('div', { class: 'panel', id: 'queues' });
+    const thru = h('div', { class: 'panel', id: 'throughput' });
+    const lat = h('div', { class: 'panel', id: 'latency' });
+    const workers = h('div', { class: 'panel', id: 'workers' });
+    const scaler = h('div', { class: 'panel', id: 'autoscaler' });
+    const alerts = h('div', { class: 'panel', id: 'alerts' });
+    view.append(
+      cards,
+      h('div', { class: 'grid2' },
+        h('div', {}, h('h2', {}, 'Throughput, last hour (tasks finished per minute)'), thru),
+        h('div', {}, h('h2', {}, 'Latency, last hour (mean wait and run time per minute)'), lat)),
+      h('div', { class: 'grid2' },
+        h('div', {}, h('h2', {}, 'Queues'), queues, h('h2', {}, 'Alerts'), alerts),
+        h('div', {}, h('h2', {}, 'Workers'), workers, h('h2', {}, 'Autoscaler'), scaler)),
+    );
+    const load = async () => {
+      const adminOnly = (el) => (e) => {
+        if (e.status === 403) el.replaceChildren(h('p', { class: 'muted' }, 'needs an admin key'));
+        else throw e;
+      };
+      await Promise.all([
+        api('GET', '/stats').then((s) => {
+          const c = s.counts;
+          const card = (label, n, cls) => h('div', { class: 'card' }, h('b', { class: cls }, n.toLocaleString()), h('span', {}, label));
+          cards.replaceChildren(
+            card('queued', c.PENDING, 's-PENDING'),
+            card('running', c.RUNNING, 's-RUNNING'),
+            card('succeeded', c.SUCCESS, 's-SUCCESS'),
+            card('failed', c.FAILED + c.TIMEOUT, 's-FAILED'),
+            card('cancelled', c.CANCELLED, 's-CANCELLED'),
+            card('dead letters', c.deadLettered, 's-FAILED'),
+          );
+          const minutes = series(s, (b) => b);
+          thru.replaceChildren(chart(minutes, [['finished', '#8fbf7f'], ['failed', '#e0787a']], (v) => String(Math.round(v))), legend([['finished', '#8fbf7f'], ['failed', '#e0787a']]));
+          lat.replaceChildren(chart(minutes, [['avgWaitMs', '#e5c07b'], ['avgRunMs', '#7fa7d9']], fmtMs), legend([['wait', '#e5c07b'], ['run', '#7fa7d9']]));
+        }, adminOnly(cards)),
+        api('GET', '/queues').then((q) => {
+          queues.replaceChildren(table(['queue', 'waiting', 'running', 'by priority'], q.queues.map((x) =>
+            h('tr', {}, h('td', {}, x.queue), h('td', {}, x.pending), h('td', {}, x.running),
+              h('td', { class: 'wrap muted' }, x.byPriority.map((p) => `p${p.priority}: ${p.pending}/${p.running}`).join('  ')))), 'no task waiting or running'));
+        }),
+        api('GET', '/workers').then((w) => {
+          workers.replaceChildren(table(['worker', 'host', 'slots', 'running', 'state', 'last seen'], w.workers.map((x) =>
+            h('tr', {}, h('td', {}, x.workerId), h('td', {}, x.host), h('td', {}, x.slots), h('td', {}, x.running), h('td', {}, status(x.state)), h('td', {}, fmtTime(x.lastSeen)))), 'no live worker'));
+        }, adminOnly(workers)),
+        api('GET', '/autoscaler?limit=10').then((a) => {
+          scaler.replaceChildren(
+            h('p', {}, a.desired === null ? 'no decision yet (autoscaler off, or nothing happened)' : `desired workers: ${a.desired}`),
+            table(['time', 'action', 'depth', 'workers', 'desired', 'why'], a.decisions.map((d) =>
+              h('tr', {}, h('td', {}, fmtTime(d.at)), h('td', {}, status(d.action)), h('td', {}, d.depth), h('td', {}, `${d.current}${d.action === 'launch' ? ` +${d.workers.length}` : d.action === 'retire' ? ` −${d.workers.length}` : ''}`), h('td', {}, d.desired), h('td', { class: 'wrap muted' }, d.reason))), 'no decision recorded'),
+          );
+        }, adminOnly(scaler)),
+        api('GET', '/alerts').then((a) => {
+          alerts.replaceChildren(table(['rule', 'state', 'since', 'detail'], a.alerts.map((x) =>
+            h('tr', {}, h('td', {}, x.name), h('td', {}, status(x.state)), h('td', {}, fmtTime(x.since)), h('td', { class: 'wrap muted' }, x.message))), 'no alert rule configured'));
+        }, adminOnly(alerts)),
+      ]);
+      state(`updated ${new Date().toLocaleTimeString()}`);
+    };
+    await load();
+    refresher = setInterval(() => load().catch((e) => state(e.message, true)), 5000);
+  }
+
+  /** One entry per bucket of the window (empty buckets as zeros / no value). */
+  function series(stats) {
+    const start = Date.parse(stats.since);
+    const n = Math.floor((Date.now() - start) / stats.bucketMs) + 1; // the current bucket too
+    const byAt = new Map(stats.timeline.map((b) => [Date.parse(b.at), b]));
+    return Array.from({ length: n }, (_, i) => {
+      const at = start + i * stats.bucketMs;
+      return byAt.get(at) || { at, finished: 0, failed: 0, avgWaitMs: null, avgRunMs: null };
+    });
+  }
+
+  function legend(items) {
+    return h('div', { class: 'legend' }, items.map(([label, color]) => [h('i', { style: `background:${color}` }), label]));
+  }
+
+  /** A line chart of several fields over the buckets, in SVG (no library). */
+  function chart(points, fields, fmt) {
+    const W = 600, H = 140, L = 44, B = 16;
+    const svg = svgEl('svg', { viewBox: `0 0 ${W} ${H}`, class: 'chart', preserveAspectRatio: 'none' });
+    const max = Math.max(1e-9, ...points.flatMap((p) => fields.map(([f]) => p[f] ?? 0)));
+    const x = (i) => L + (i / Math.max(1, points.length - 1)) * (W - L - 4);
+    const y = (v) => 4 + (1 - v / max) * (H - B - 8);
+    svg.append(svgEl('line', { x1: L, x2: W, y1: y(0), y2: y(0), stroke: '#333944' }));
+    const top = svgEl('text', { x: 2, y: 12 });
+    top.textContent = fmt(max);
+    const zero = svgEl('text', { x: 2, y: y(0) });
+    zero.textContent = '0';
+    const left = svgEl('text', { x: L, y: H - 2 });
+    left.textContent = points.length ? new Date(points[0].at).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }) : '';
+    const right = svgEl('text', { x: W - 40, y: H - 2 });
+    right.textContent = 'now';
+    svg.append(top, zero, left, right);
+    for (const [f, color] of fields) {
+      const d = points.map((p, i) => (p[f] === null || p[f] === undefined ? null : `${x(i).toFixed(1)},${y(p[f]).toFixed(1)}`)).filter(Boolean);
+      if (d.length > 1) svg.append(svgEl('polyline', { points: d.join(' '), fill: 'none', stroke: color, 'stroke-width': 1.5, 'vector-effect': 'non-scaling-stroke' }));
+      for (const pt of d.length === 1 ? d : []) {
+        const [cx, cy] = pt.split(',');
+        svg.append(svgEl('circle', { cx, cy, r: 2.5, fill: color }));
+      }
+    }
+    return svg;
+  }
+
+  // ------------------------------------------------------------------ task list
+  async function tasks(params) {
+    const f = {
+      status: h('select', { name: 'status' }, ['', 'PENDING', 'RUNNING', 'SUCCESS', 'FAILED', 'TIMEOUT', 'CANCELLED'].map((s) => h('option', { value: s, selected: params.get('status') === s }, s || 'any'))),
+      queue: h('input', { name: 'queue', value: params.get('queue') || '', size: 12 }),
+      userId: h('input', { name: 'userId', value: params.get('userId') || '', size: 12 }),
+    };
+    const apply = h('button', { type: 'submit' }, 'Filter');
+    const form = h('form', { class: 'filters', id: 'filters' },
+      h('label', {}, 'status', f.status), h('label', {}, 'queue', f.queue), h('label', {}, 'user (admin)', f.userId), apply);
+    form.addEventListener('submit', (e) => {
+      e.preventDefault();
+      const q = new URLSearchParams();
+      for (const [k, el] of Object.entries(f)) if (el.value) q.set(k, el.value);
+      location.hash = `#/tasks?${q}`;
+    });
+    const body = h('tbody', { id: 'task-rows' });
+    const more = h('button', { type: 'button' }, 'More');
+    view.append(h('h2', {}, 'Tasks'), form, h('div', { class: 'panel' },
+      h('table', {}, h('thead', {}, h('tr', {}, ['task', 'status', 'command', 'queue', 'priority', 'user', 'created', 'took'].map((x) => h('th', {}, x)))), body)), more);
+    let cursor = null;
+    const page = async () => {
+      const q = new URLSearchParams({ limit: '50' });
+      for (const k of ['status', 'queue', 'userId']) if (params.get(k)) q.set(k, params.get(k));
+      if (cursor) q.set('cursor', cursor);
+      const r = await api('GET', `/tasks?${q}`);
+      for (const t of r.tasks) {
+        body.append(h('tr', {},
+          h('td', {}, h('a', { href: `#/task/${encodeURIComponent(t.taskId)}` }, t.taskId)),
+          h('td', {}, status(t.status)),
+          h('td', { class: 'wrap' }, (t.shell || [t.command, ...(t.args || [])].join(' ')).slice(0, 80)),
+          h('td', {}, t.queue), h('td', {}, t.priority), h('td', {}, t.userId ?? '—'),
+          h('td', {}, fmtTime(t.createdAt)), h('td', {}, fmtMs(t.duration))));
+      }
+      if (!body.children.length) body.append(h('tr', {}, h('td', { colspan: 8, class: 'muted' }, 'no task matches')));
+      cursor = r.nextCursor;
+      more.hidden = !cursor;
+    };
+    more.addEventListener('click', () => page().catch((e) => state(e.message, true)));
+    await page();
+  }
+
+  // ------------------------------------------------------------------ task detail
+  async function taskDetail(id) {
+    const info = h('dl', { class: 'kv', id: 'task-info' });
+    const bar = h('div', { class: 'timeline', id: 'task-bar' });
+    const hist = h('div', { class: 'panel', id: 'task-history' });
+    const log = h('pre', { id: 'log' });
+    const actions = h('div', { class: 'filters' });
+    view.append(h('h2', {}, `Task ${id}`), actions, info, h('h2', {}, 'Timeline'), bar, hist, h('h2', {}, 'Live log'), log);
+
+    const refresh = async () => {
+      const [t, hi] = await Promise.all([api('GET', `/tasks/${encodeURIComponent(id)}`), api('GET', `/tasks/${encodeURIComponent(id)}/history`)]);
+      const rows = [
+        ['status', status(t.status)], ['attempt', `${t.attempt} of ${t.attemptLimit}`], ['command', t.shell || [t.command, ...(t.args || [])].join(' ')],
+        ['queue', `${t.queue} (${t.queueType}, priority ${t.priority})`], ['user', t.userId ?? '—'], ['created', t.createdAt], ['started', t.startedAt ?? '—'],
+        ['completed', t.completedAt ?? '—'], ['took', fmtMs(t.duration)], ['error', t.error ? `${t.error.code}: ${t.error.message}` : '—'],
+        ['result', t.detailedResults ? JSON.stringify(t.detailedResults).slice(0, 400) : '—'],
+      ];
+      info.replaceChildren(...rows.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]));
+      actions.replaceChildren(
+        ...(t.status === 'PENDING' || t.status === 'RUNNING' ? [h('button', { id: 'cancel', onclick: () => api('POST', `/tasks/${encodeURIComponent(id)}/cancel`).then(refresh, (e) => state(e.message, true)) }, 'Cancel')] : []),
+        ...(t.deadLettered ? [h('button', { id: 'redrive', onclick: () => api('POST', `/dlq/${encodeURIComponent(id)}/redrive`).then(() => route(), (e) => state(e.message, true)) }, 'Redrive')] : []),
+      );
+      // The bar: waiting (yellow) and running (blue) spans of each attempt, to scale.
+      const events = hi.history.map((e) => ({ ...e, t: Date.parse(e.at) }));
+      const t0 = events[0]?.t ?? Date.now();
+      const t1 = Math.max(Date.now(), t0 + 1);
+      const end = ['SUCCESS', 'FAILED', 'TIMEOUT', 'CANCELLED'].includes(t.status) ? events.at(-1).t : t1;
+      const span = Math.max(1, end - t0);
+      bar.replaceChildren(...events.map((e, i) => {
+        const next = i + 1 < events.length ? events[i + 1].t : end;
+        const color = e.status === 'RUNNING' ? '#7fa7d9' : e.status === 'PENDING' ? '#e5c07b' : 'transparent';
+        return h('div', { title: `${e.status} ${fmtMs(next - e.t)}`, style: `width:${((100 * (next - e.t)) / span).toFixed(2)}%;background:${color}` });
+      }));
+      hist.replaceChildren(table(['time', '+', 'status', 'attempt', 'worker', 'reason'], events.map((e) =>
+        h('tr', {}, h('td', {}, fmtTime(e.at)), h('td', {}, `+${fmtMs(e.t - t0)}`), h('td', {}, status(e.status)), h('td', {}, e.attempt), h('td', {}, e.workerId ?? '—'), h('td', { class: 'wrap muted' }, e.reason ?? ''))), 'no history'));
+      return t;
+    };
+    await refresh();
+
+    // Live output over the WebSocket: every chunk from the first attempt on, then the end.
+    const socket = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`);
+    leave = () => socket.close();
+    socket.onopen = () => {
+      socket.send(JSON.stringify({ type: 'auth', token: key() }));
+      socket.send(JSON.stringify({ type: 'subscribe', channel: `task:${id}` }));
+    };
+    socket.onmessage = (ev) => {
+      const m = JSON.parse(ev.data);
+      if (m.type === 'output') log.append(m.stream === 'stderr' ? h('span', { class: 'err' }, m.data) : m.data);
+      else if (m.type === 'status') refresh().catch(() => {});
+      else if (m.type === 'end') {
+        log.dataset.ended = m.status;
+        refresh().catch(() => {});
+        state(`task ended: ${m.status}`);
+      } else if (m.type === 'error') state(m.message, true);
+    };
+  }
+
+  // ------------------------------------------------------------------ dead letters
+  async function dlq() {
+    const panel = h('div', { class: 'panel', id: 'dlq' });
+    view.append(h('h2', {}, 'Dead-letter queue: tasks whose last attempt failed'), panel);
+    const r = await api('GET', '/dlq?limit=200');
+    panel.replaceChildren(table(['task', 'status', 'command', 'error', 'attempts', 'completed', ''], r.tasks.map((t) =>
+      h('tr', {},
+        h('td', {}, h('a', { href: `#/task/${encodeURIComponent(t.taskId)}` }, t.taskId)),
+        h('td', {}, status(t.status)),
+        h('td', { class: 'wrap' }, (t.shell || t.command).slice(0, 60)),
+        h('td', { class: 'wrap muted' }, t.error ? `${t.error.code}: ${t.error.message}`.slice(0, 120) : ''),
+        h('td', {}, t.attempt), h('td', {}, fmtTime(t.completedAt)),
+        h('td', {}, h('button', {
+          'data-redrive': t.taskId,
+          onclick: async (e) => {
+            e.target.disabled = true;
+            try {
+              await api('POST', `/dlq/${encodeURIComponent(t.taskId)}/redrive`);
+              state(`redriven: ${t.taskId}`);
+              route();
+            } catch (err) {
+              state(err.message, true);
+              e.target.disabled = false;
+            }
+          },
+        }, 'Redrive')))), 'the dead-letter queue is empty'));
+  }
+
+  // ------------------------------------------------------------------ submit
+  function submit() {
+    const kind = h('select', { id: 'kind' }, ['shell', 'cpu-intensive', 'io-intensive', 'memory-intensive', 'network-test', 'error', 'timeout'].map((k) => h('option', { value: k }, k === 'shell' ? 'shell command' : k)));
+    const shell = h('textarea', { id: 'shell', rows: 4, placeholder: 'echo hello; sleep 1; echo done' });
+    const priority = h('input', { id: 'priority', type: 'number', min: 1, max: 10, value: 1, size: 3 });
+    const queue = h('input', { id: 'queue', value: 'default', size: 12 });
+    const timeout = h('input', { id: 'timeout', type: 'number', min: 1, value: 300, size: 6 });
+    const attempts = h('input', { id: 'attempts', type: 'number', min: 1, max: 100, value: 3, size: 3 });
+    const go = h('button', { type: 'submit', id: 'go' }, 'Submit');
+    const form = h('form', { class: 'submit', id: 'submit-form' },
+      h('label', {}, 'what', kind), h('label', { id: 'shell-label' }, 'shell command', shell),
+      h('div', { class: 'row' }, h('label', {}, 'priority (1-10)', priority), h('label', {}, 'queue', queue), h('label', {}, 'timeout (s)', timeout), h('label', {}, 'attempts', attempts)),
+      h('div', {}, go));
+    kind.addEventListener('change', () => ($('shell-label').hidden = kind.value !== 'shell'));
+    form.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      go.disabled = true;
+      try {
+        const body = {
+          ...(kind.value === 'shell' ? { shell: shell.value } : { command: kind.value }),
+          priority: Number(priority.value), queue: queue.value || undefined, timeout: Number(timeout.value), maxAttempts: Number(attempts.value),
+        };
+        const r = await api('POST', '/tasks', body);
+        location.hash = `#/task/${encodeURIComponent(r.taskId)}`;
+      } catch (err) {
+        state(err.message, true);
+      } finally {
+        go.disabled = false;
+      }
+    });
+    view.append(h('h2', {}, 'Submit a task'), form);
+  }
+
+  route();
+})();

@@ -1,0 +1,3 @@
+// The alert tests again, on the scale-out shape (PostgreSQL + S3).
+process.env.HANGAR_TEST_SHAPE = 'scale-out';
+await import('./alerts.test.ts');

@@ -1,0 +1,143 @@
+/**
+ * The dashboard end to end in Debian's chromium (playwright-core): every page loads with no
+ * console error or failed request, served with nothing from another origin; a task submitted
+ * from the form shows its live output and timeline; the task list filters; the dead-letter
+ * page redrives a task; the overview shows counts, charts, workers, alerts and autoscaler
+ * decisions. Screenshots of each page go to test-artifacts/dashboard-*.png.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, it } from 'node:test';
+import { chromium, type Browser, type Page as PwPage } from 'playwright-core';
+import { testPlatform, until, type TestPlatform } from '../helpers/platform.ts';
+import { TEST_ADMIN_KEY } from '../helpers/process.ts';
+
+const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
+const ARTIFACTS = join(import.meta.dirname, '..', '..', 'test-artifacts');
+
+/** What the page-side functions read (the test's types know no DOM). */
+interface Doc {
+  document: {
+    getElementById(id: string): { textContent: string | null; dataset: Record<string, string | undefined>; children: { length: number } } | null;
+    querySelectorAll(sel: string): { length: number };
+  };
+}
+
+let p: TestPlatform;
+let browser: Browser;
+before(async () => {
+  if (!CHROMIUM) return;
+  p = await testPlatform({ HANGAR_WORKERS: '2', HANGAR_ALERT_QUEUE_DEPTH: '100' });
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu'] });
+});
+after(async () => {
+  await browser?.close();
+  await p?.close();
+});
+
+/** A page that records console errors, page errors, failed and cross-origin requests. */
+async function open(): Promise<{ page: PwPage; problems: string[]; bytes: () => number }> {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const problems: string[] = [];
+  let bytes = 0;
+  page.on('console', (m) => {
+    if (m.type() === 'error') problems.push(`console: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()}`));
+  page.on('request', (r) => {
+    if (!r.url().startsWith(p.url!) && !r.url().startsWith(p.url!.replace('http', 'ws'))) problems.push(`other origin: ${r.url()}`);
+  });
+  page.on('response', async (r) => {
+    if (r.url().includes('/ui/')) bytes += (await r.body().catch(() => Buffer.alloc(0))).length;
+  });
+  await page.goto(`${p.url}/ui/`);
+  await page.fill('#key', TEST_ADMIN_KEY);
+  await page.dispatchEvent('#key', 'change');
+  return { page, problems, bytes: () => bytes };
+}
+
+const shot = async (page: PwPage, name: string) => {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  await page.screenshot({ path: join(ARTIFACTS, `dashboard-${name}.png`), fullPage: true });
+};
+
+it('every page loads without errors; a task submitted from the form shows live output and its timeline', { skip: CHROMIUM ? false : 'chromium is not installed: apt-get install chromium', timeout: 120_000 }, async () => {
+  // Some history for the overview: finished tasks, one dead letter, an autoscaler decision.
+  for (let i = 0; i < 3; i++) await p.inject({ method: 'POST', url: '/tasks', payload: { shell: `echo warm-${i}` } });
+  const dead = (await p.inject({ method: 'POST', url: '/tasks', payload: { shell: 'echo broken; exit 3', maxAttempts: 1 } })).json().taskId as string;
+  await until(async () => ((await p.store.get(dead))?.deadLettered ? true : null), 20_000);
+  await p.store.recordScaling({ at: Date.now(), action: 'launch', depth: 6, current: 0, desired: 2, workers: ['w-a', 'w-b'], reason: 'queue depth 6 needs 2 worker(s)' });
+
+  const { page, problems, bytes } = await open();
+
+  // Overview.
+  await page.waitForFunction(() => (globalThis as unknown as Doc).document.querySelectorAll('#cards .card').length === 6);
+  await page.waitForFunction(() => (globalThis as unknown as Doc).document.querySelectorAll('#throughput polyline').length > 0);
+  await page.waitForFunction(() => ((globalThis as unknown as Doc).document.getElementById('autoscaler')?.textContent ?? '').includes('desired workers: 2'));
+  await page.waitForFunction(() => ((globalThis as unknown as Doc).document.getElementById('workers')?.textContent ?? '').includes('idle'));
+  await page.waitForFunction(() => ((globalThis as unknown as Doc).document.getElementById('alerts')?.textContent ?? '').includes('queue_depth'));
+  const cards = await page.textContent('#cards');
+  assert.match(cards!, /3\s*succeeded/);
+  assert.match(cards!, /1\s*dead letters/);
+  await shot(page, 'overview');
+  console.log(`# dashboard: ${bytes()} bytes of page, script and style (uncompressed)`);
+
+  // Submit form → task detail with live output.
+  await page.click('nav a[data-nav="submit"]');
+  await page.fill('#shell', 'echo from-the-form; sleep 0.5; echo second-line >&2; echo done');
+  await page.click('#go');
+  await page.waitForFunction(() => (globalThis as unknown as Doc).document.getElementById('log')?.dataset.ended === 'SUCCESS', undefined, { timeout: 60_000 });
+  const log = await page.textContent('#log');
+  assert.equal(log, 'from-the-form\nsecond-line\ndone\n', 'stdout and stderr, in order');
+  assert.match((await page.textContent('#task-info'))!, /SUCCESS/);
+  await page.waitForFunction(() => ((globalThis as unknown as Doc).document.getElementById('task-history')?.textContent ?? '').includes('SUCCESS'));
+  const hist = (await page.textContent('#task-history'))!;
+  assert.ok(hist.indexOf('PENDING') < hist.indexOf('RUNNING') && hist.indexOf('RUNNING') < hist.indexOf('SUCCESS'), hist);
+  assert.ok((await page.$$('#task-bar div')).length >= 2, 'a timeline bar with waiting and running spans');
+  const taskId = decodeURIComponent(page.url().split('#/task/')[1]);
+  assert.equal((await p.store.get(taskId))?.shell, 'echo from-the-form; sleep 0.5; echo second-line >&2; echo done');
+  await shot(page, 'task');
+
+  // Task list with a filter.
+  await page.click('nav a[data-nav="tasks"]');
+  await page.waitForFunction(() => ((globalThis as unknown as Doc).document.getElementById('task-rows')?.children.length ?? 0) >= 5);
+  await page.selectOption('#filters select[name="status"]', 'FAILED');
+  await page.click('#filters button');
+  await page.waitForFunction((id) => {
+    const t = (globalThis as unknown as Doc).document.getElementById('task-rows')?.textContent ?? '';
+    return t.includes(id) && !t.includes('SUCCESS');
+  }, dead);
+  await shot(page, 'tasks');
+
+  // Dead letters: redrive puts the task back (same id, one more attempt).
+  await page.click('nav a[data-nav="dlq"]');
+  await page.waitForSelector(`button[data-redrive="${dead}"]`);
+  await shot(page, 'dlq');
+  await page.click(`button[data-redrive="${dead}"]`);
+  await until(async () => ((await p.store.get(dead))!.attempt === 2 ? true : null), 20_000);
+  assert.equal((await p.store.history(dead)).filter((e) => e.status === 'RUNNING').length, 2, 'it ran again');
+
+  assert.deepEqual(problems, [], 'no console error, failed request or other origin');
+  await page.close();
+});
+
+it('the pages work with a user key: what needs an admin says so, the rest shows only their own tasks', { skip: CHROMIUM ? false : 'chromium is not installed', timeout: 60_000 }, async () => {
+  const bob = (await p.inject({ method: 'POST', url: '/keys', payload: { userId: 'bob' } })).json().key as string;
+  await p.inject({ method: 'POST', url: '/tasks', payload: { shell: 'echo bobs' }, auth: bob });
+  const page = await browser.newPage();
+  const problems: string[] = [];
+  page.on('pageerror', (e) => problems.push(e.message));
+  await page.goto(`${p.url}/ui/#/tasks`);
+  await page.fill('#key', bob);
+  await page.dispatchEvent('#key', 'change');
+  await page.waitForFunction(() => ((globalThis as unknown as Doc).document.getElementById('task-rows')?.children.length ?? 0) >= 1);
+  const rows = (await page.textContent('#task-rows'))!;
+  assert.match(rows, /echo bobs/);
+  assert.doesNotMatch(rows, /from-the-form|warm-/, "another user's tasks are not listed");
+  await page.click('nav a[data-nav="overview"]');
+  await page.waitForFunction(() => ((globalThis as unknown as Doc).document.getElementById('workers')?.textContent ?? '').includes('needs an admin key'));
+  assert.deepEqual(problems, []);
+  await page.close();
+});
