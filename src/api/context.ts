@@ -1,5 +1,6 @@
 /** What the routes need, injected by whoever builds the app (embedded `up` or a `server` node). */
 import type { AlertEvaluator } from '../alerts/index.ts';
+import type { Tracing } from '../trace/index.ts';
 import type { AuditSink } from '../audit/index.ts';
 import type { Authenticator } from '../auth/index.ts';
 import type { BlobStore } from '../blobs/index.ts';
@@ -26,6 +27,8 @@ export interface ApiContext {
   estimator: StartEstimator;
   /** Kills a running task in this process at once, if it runs here (heartbeats reach other workers). */
   cancelLocal(taskId: string): void;
+  /** OpenTelemetry spans (no-ops unless HANGAR_OTLP_ENDPOINT is set). */
+  tracing: Tracing;
   /** The alert rules this process evaluates (their states are in the store). */
   alerts: AlertEvaluator | null;
   /** Names of unsafe or degraded modes the operator opted into, shown by /health. */

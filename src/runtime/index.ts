@@ -22,6 +22,7 @@ import { SqliteStore, systemClock, type Store } from '../store/index.ts';
 import { PostgresStore } from '../store/postgres/index.ts';
 import { Maintenance, OutputSink, WorkerPool } from '../worker/index.ts';
 import { AlertEvaluator } from '../alerts/index.ts';
+import { Tracing } from '../trace/index.ts';
 import { Autoscaler } from '../autoscale/index.ts';
 import { LocalProcessProvider } from '../autoscale/local.ts';
 
@@ -95,6 +96,8 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
   const store = await openStore(config);
   const blobs = openBlobs(config);
   const metrics = new Metrics(store, { workerStaleMs: config.workerStaleMs });
+  const role = roles.api && roles.workers ? 'up' : roles.api ? 'server' : roles.workers ? 'worker' : 'autoscaler';
+  const tracing = new Tracing({ endpoint: config.otlpEndpoint, serviceName: config.otelServiceName, attributes: { 'hangar.role': role, 'host.name': hostname() } });
   const clock = systemClock;
   let pool: WorkerPool | null = null;
   let app: FastifyInstance | null = null;
@@ -151,6 +154,7 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
       secrets,
       cancelLocal: (id) => void pool?.cancelLocal(id),
       alerts,
+      tracing,
       warnings: () => [
         ...(roles.workers && config.workers > 0 && config.executor === 'process' && !opts.executor
           ? ['tasks run as plain processes without isolation (HANGAR_EXECUTOR=process); see hangar doctor']
@@ -216,6 +220,7 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
       output: new OutputSink(store, log, { flushMs: config.outputFlushMs, maxBytes: config.maxOutputBytes }),
       projectLimits: { maxBytes: config.projectMaxBytes, maxFiles: config.projectMaxFiles },
       prefetch: config.prefetch,
+      tracing,
     });
     await pool.start();
   }
@@ -273,6 +278,7 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
         maintenance.close();
         await alerts?.close();
         await audit.flush();
+        await tracing.close().catch((err: unknown) => log.warn({ err }, 'traces not flushed'));
         await blobs.close();
         await store.close();
         log.info('stopped');

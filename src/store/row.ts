@@ -34,6 +34,7 @@ export function taskFromRow(r: Row): Task {
     secrets: json<string[]>(r.secrets, []),
     projectId: strOrNull(r.project_id),
     lane: strOrNull(r.lane),
+    traceParent: strOrNull(r.trace_parent),
     status: String(r.status) as TaskStatus,
     workerId: strOrNull(r.worker_id),
     createdAt: Number(r.created_at),

@@ -92,6 +92,8 @@ export interface NewTask {
   /** Tasks of one owner with the same lane run one at a time, in submit order (an SQS FIFO
    *  message group; a terminal's commands); null: no such order. */
   lane: string | null;
+  /** W3C traceparent of the submit's span: the worker's spans join that trace (OpenTelemetry). */
+  traceParent?: string | null;
 }
 
 export type Network = 'none' | 'egress';

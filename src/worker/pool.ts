@@ -19,6 +19,7 @@ import type { AttemptRef, Finished, Lease, NewAuditEntry, Outcome, OutputStream,
 import { redact, redactBytes, StreamRedactor } from '../secrets/index.ts';
 import type { OutputSink } from './output.ts';
 import { DEFAULT_ARCHIVE_LIMITS, storeBack, unpack, type ArchiveLimits } from '../projects/index.ts';
+import { NO_TRACING, SpanKind, type Context, type Tracing } from '../trace/index.ts';
 
 export interface PoolOptions {
   store: Store;
@@ -50,6 +51,8 @@ export interface PoolOptions {
   prefetch?: number;
   /** What one project version may hold; default DEFAULT_ARCHIVE_LIMITS. */
   projectLimits?: ArchiveLimits;
+  /** OpenTelemetry: each attempt is a span in its task's trace (default: no tracing). */
+  tracing?: Tracing;
 }
 
 /** A project's files for one attempt: `inDir` holds its base version, `outDir` what it left. */
@@ -325,8 +328,18 @@ export class WorkerPool {
   }
 
   /** `freeSlot`: the execution is over (called once its outcome is in hand; again is harmless). */
-  private async runAttempt(lease: Lease, signal: AbortSignal, freeSlot: () => void): Promise<void> {
+  private runAttempt(lease: Lease, signal: AbortSignal, freeSlot: () => void): Promise<void> {
+    const tracing = this.o.tracing ?? NO_TRACING;
+    if (!tracing.enabled) return this.attempt(lease, signal, freeSlot, tracing, tracing.extract(null));
     const { task, attempt } = lease;
+    const attrs = { 'hangar.task_id': task.id, 'hangar.attempt': attempt, 'hangar.worker_id': this.o.workerId, 'hangar.queue': task.queue, 'hangar.user_id': task.userId ?? '' };
+    return tracing.span('task.attempt', tracing.extract(task.traceParent), attrs, (_span, ctx) => this.attempt(lease, signal, freeSlot, tracing, ctx), SpanKind.CONSUMER);
+  }
+
+  private async attempt(lease: Lease, signal: AbortSignal, freeSlot: () => void, tracing: Tracing, trace: Context): Promise<void> {
+    const { task, attempt } = lease;
+    /** A child span of the attempt around one step (a no-op without tracing). */
+    const step = <T>(name: string, fn: () => Promise<T>): Promise<T> => (tracing.enabled ? tracing.span(name, trace, { 'hangar.task_id': task.id }, fn) : fn());
     const ref: AttemptRef = { taskId: task.id, attempt };
     const log = this.log.child({ taskId: task.id, attempt, userId: task.userId });
     const waitFrom = Math.max(task.createdAt, task.runAfter);
@@ -354,7 +367,7 @@ export class WorkerPool {
       }
     }
     const live = result ? null : this.liveOutput(task, attempt, Object.values(secretEnv));
-    result ??= await this.o.executor.run({
+    result ??= await step(`sandbox.run`, () => this.o.executor.run({
       taskId: task.id,
       attempt,
       command: task.command,
@@ -370,7 +383,7 @@ export class WorkerPool {
       signal,
       onOutput: live?.write,
       project: files ? { inDir: files.inDir, outDir: files.outDir } : undefined,
-    });
+    }));
     await live?.close();
     const projectNote = files ? await this.storeProjectFiles(files, task, result, log) : null;
     freeSlot();
@@ -386,11 +399,13 @@ export class WorkerPool {
     }
     const secretValues = Object.values(secretEnv);
     if (secretValues.length > 0) result = redactResult(result, secretValues);
-    const outcome = await this.storeOutcome(task, attempt, result);
+    const done = result;
+    if (tracing.enabled) tracing.annotate(trace, { 'hangar.outcome': result.status, 'hangar.failure': result.failure?.code ?? '', 'hangar.exit_code': result.exitCode ?? -1 });
+    const outcome = await step('blobs.store', () => this.storeOutcome(task, attempt, done));
     if (projectNote) outcome.summary = { ...outcome.summary, project: projectNote };
     // The slot frees with this finish: claim its next task in the same tick, so the claim and
     // the finish share one transaction (measured: a 10-slot drain 11.3k → 16.4k tasks/s).
-    const finishing = this.finishDurably(ref, outcome, task.visibilityTimeout * 1000);
+    const finishing = step('store.finish', () => this.finishDurably(ref, outcome, task.visibilityTimeout * 1000));
     this.freeing++;
     this.dispatch();
     let after: Finished | null;

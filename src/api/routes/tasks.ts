@@ -12,6 +12,7 @@ import { historyView, taskView } from '../present.ts';
 import { problem } from '../problem.ts';
 import { parseCursor } from '../../output/follow.ts';
 import { streamSse } from './live.ts';
+import { SpanKind, type Context, type Span } from '../../trace/index.ts';
 import { HistoryView, IdParams, ListQuery, LogsQuery, Problem, SubmitBody, SubmitResponse, TaskPage, TaskView } from '../schemas.ts';
 
 export function baseUrl(ctx: ApiContext, req: FastifyRequest): string {
@@ -140,7 +141,20 @@ export function taskRoutes(app: FastifyInstance, ctx: ApiContext): void {
 }
 
 /** Submits a task described as POST /tasks's body (also a terminal's command, routes/projects.ts). */
+/** A submit, traced when OpenTelemetry is on: a server span (continuing the caller's
+ *  `traceparent`, if any) whose context the task keeps, so its attempts join the trace. */
 export async function submitTask(ctx: ApiContext, req: FastifyRequest, reply: FastifyReply, b: z.infer<typeof SubmitBody>, headerKey: string | undefined) {
+  if (!ctx.tracing.enabled) return submitIn(ctx, req, reply, b, headerKey, null);
+  const header = (k: string) => (typeof req.headers[k] === 'string' ? (req.headers[k] as string) : null);
+  const attrs = { 'http.request.method': req.method, 'http.route': req.routeOptions.url ?? '', 'hangar.queue': b.queue, 'hangar.priority': b.priority };
+  return ctx.tracing.span('task.submit', ctx.tracing.extract(header('traceparent'), header('tracestate')), attrs, async (span, c) => {
+    const r = await submitIn(ctx, req, reply, b, headerKey, { span, ctx: c });
+    span.setAttribute('http.response.status_code', reply.statusCode);
+    return r;
+  }, SpanKind.SERVER);
+}
+
+async function submitIn(ctx: ApiContext, req: FastifyRequest, reply: FastifyReply, b: z.infer<typeof SubmitBody>, headerKey: string | undefined, tr: { span: Span; ctx: Context } | null) {
   const userId = await admitSubmit(ctx, req, b.userId, b.secrets ?? []);
   const idempotencyKey = b.idempotencyKey ?? headerKey ?? null;
   const { idempotencyKey: _ignored, ...hashed } = b;
@@ -166,6 +180,7 @@ export async function submitTask(ctx: ApiContext, req: FastifyRequest, reply: Fa
     secrets: b.secrets ?? [],
     projectId: b.project ?? null,
     lane: b.group ?? null,
+    traceParent: tr ? ctx.tracing.traceparent(tr.span) : null,
   };
   if (b.project !== undefined) {
     const proj = await ctx.store.getProject(b.project);
@@ -173,7 +188,10 @@ export async function submitTask(ctx: ApiContext, req: FastifyRequest, reply: Fa
       throw new HangarError(ErrorCode.ProjectNotFound, `no project ${b.project} of ${userId === null ? 'this caller' : `user '${userId}'`} (POST /projects first)`, 400);
     }
   }
-  const { task, created, handedOff } = await ctx.store.submit(t);
+  const { task, created, handedOff } = tr
+    ? await ctx.tracing.span('store.submit', tr.ctx, { 'hangar.task_id': t.id }, () => ctx.store.submit(t))
+    : await ctx.store.submit(t);
+  tr?.span.setAttributes({ 'hangar.task_id': task.id, 'hangar.user_id': task.userId ?? '', 'hangar.created': created });
   req.auditTarget = task.id;
   if (created) ctx.metrics.submitted.inc({ queue: task.queue });
   req.log.info({ taskId: task.id, userId: task.userId, queue: task.queue, priority: task.priority, created, handedOff }, 'task submitted');

@@ -89,18 +89,18 @@ rank AS (
   ON CONFLICT (user_id) DO UPDATE SET last_rank = greatest(fair_users.last_rank, (SELECT rank FROM fair_clock WHERE id = 1)) + 1
   RETURNING last_rank AS r)`;
 
-/** The columns every new task sets, and their values: parameters $1 to $21 of INSERT_TASK,
+/** The columns every new task sets, and their values: parameters $1 to $22 of INSERT_TASK,
  *  INSERT_TASK_LEASED and INSERT_TASK_OFFERED (the rank from RANK). */
 const NEW_TASK_COLUMNS = `id, command, args, shell, queue, priority, user_id, timeout_s, visibility_timeout_s,
     max_attempts, attempt_limit, idempotency_key, request_hash, resources, env, metadata, created_at, run_after,
-    network, image, secrets, project_id, lane, fair_rank, eff_priority`;
+    network, image, secrets, project_id, lane, trace_parent, fair_rank, eff_priority`;
 const NEW_TASK_VALUES = `$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11, $12, $13, $14, $15, $16, $16,
-    $17, $18, $19, $20, $21, (SELECT r FROM rank), $6`;
+    $17, $18, $19, $20, $21, $22, (SELECT r FROM rank), $6`;
 
 /** id, command, args, shell, queue, priority, user_id, timeout_s, visibility_timeout_s,
  *  max_attempts (also the attempt limit), idempotency_key, request_hash, resources, env,
  *  metadata, created_at (also run_after and the history row's time), network, image, secrets,
- *  project_id, lane, then the NOTIFY channel and payload ($22, $23). A PENDING task with its rank, its
+ *  project_id, lane, trace_parent, then the NOTIFY channel and payload ($23, $24). A PENDING task with its rank, its
  *  'submitted' history row and the wake-up of other processes, sent when it commits: one
  *  statement, so a submit without a transaction of its own is one round trip. */
 const INSERT_TASK = `
@@ -111,25 +111,25 @@ t AS (
 history AS (
   INSERT INTO task_history (task_id, at, status, attempt, worker_id, reason)
   SELECT id, created_at, 'PENDING', 0, NULL, 'submitted' FROM t),
-notified AS (SELECT pg_notify($22, $23))
+notified AS (SELECT pg_notify($23, $24))
 SELECT t.* FROM t, notified`;
 
-/** $1 to $21 as INSERT_TASK, then worker_id ($22): a task handed to a local worker as it is
+/** $1 to $21 as INSERT_TASK, then worker_id ($23): a task handed to a local worker as it is
  *  submitted (direct dispatch), inserted RUNNING, attempt 1, leased from created_at; with both
  *  history rows, and the fair clock advanced to its rank as a claim would. */
 const INSERT_TASK_LEASED = `
 WITH ${RANK},
 t AS (
   INSERT INTO tasks (${NEW_TASK_COLUMNS}, status, attempt, worker_id, started_at, lease_expires_at)
-  VALUES (${NEW_TASK_VALUES}, 'RUNNING', 1, $22, $16, $16::bigint + $9::integer * 1000)
+  VALUES (${NEW_TASK_VALUES}, 'RUNNING', 1, $23, $16, $16::bigint + $9::integer * 1000)
   RETURNING *),
 history AS (
   INSERT INTO task_history (task_id, at, status, attempt, worker_id, reason)
-  VALUES ($1, $16, 'PENDING', 0, NULL, 'submitted'), ($1, $16, 'RUNNING', 1, $22, 'handed to an idle worker at submit')),
+  VALUES ($1, $16, 'PENDING', 0, NULL, 'submitted'), ($1, $16, 'RUNNING', 1, $23, 'handed to an idle worker at submit')),
 clock AS (UPDATE fair_clock SET rank = top.r FROM rank top WHERE id = 1 AND rank < top.r)
 SELECT * FROM t`;
 
-/** $1 to $21 as INSERT_TASK, then worker_id ($22), the NOTIFY channel and payload ($23, $24):
+/** $1 to $21 as INSERT_TASK, then worker_id ($23), the NOTIFY channel and payload ($24, $25):
  *  a submit offered to a local worker, in one statement. If no ready task should run first
  *  (priority, then fair share and FIFO, as a claim orders them), as INSERT_TASK_LEASED;
  *  otherwise as INSERT_TASK. The returned row's status says which. */
@@ -142,7 +142,7 @@ t AS (
   INSERT INTO tasks (${NEW_TASK_COLUMNS}, status, attempt, worker_id, started_at, lease_expires_at)
   SELECT ${NEW_TASK_VALUES},
     CASE WHEN yes THEN 'PENDING' ELSE 'RUNNING' END, CASE WHEN yes THEN 0 ELSE 1 END,
-    CASE WHEN yes THEN NULL ELSE $22::text END, CASE WHEN yes THEN NULL ELSE $16::bigint END,
+    CASE WHEN yes THEN NULL ELSE $23::text END, CASE WHEN yes THEN NULL ELSE $16::bigint END,
     CASE WHEN yes THEN NULL ELSE $16::bigint + $9::integer * 1000 END
   FROM ahead
   RETURNING *),
@@ -150,9 +150,9 @@ history AS (
   INSERT INTO task_history (task_id, at, status, attempt, worker_id, reason)
   SELECT $1, $16, 'PENDING', 0, NULL, 'submitted'
   UNION ALL
-  SELECT $1, $16, 'RUNNING', 1, $22, 'handed to an idle worker at submit' FROM ahead WHERE NOT yes),
+  SELECT $1, $16, 'RUNNING', 1, $23, 'handed to an idle worker at submit' FROM ahead WHERE NOT yes),
 clock AS (UPDATE fair_clock SET rank = top.r FROM rank top, ahead WHERE id = 1 AND rank < top.r AND NOT ahead.yes),
-notified AS (SELECT pg_notify($23, $24) FROM ahead WHERE yes)
+notified AS (SELECT pg_notify($24, $25) FROM ahead WHERE yes)
 SELECT t.* FROM t LEFT JOIN notified ON true`;
 
 /** priority, now, user ('' for none): is a task ready that a claim would take before a new
@@ -625,13 +625,13 @@ export class PostgresStore implements Store {
     return { task: submitted, created: true, handedOff: true };
   }
 
-  /** Parameters $1 to $21 of INSERT_TASK, INSERT_TASK_LEASED and INSERT_TASK_OFFERED. */
+  /** Parameters $1 to $22 of INSERT_TASK, INSERT_TASK_LEASED and INSERT_TASK_OFFERED. */
   private newTaskParams(t: NewTask, now: number): unknown[] {
     return [
       t.id, t.command, t.args ? JSON.stringify(t.args) : null, t.shell, t.queue, t.priority, t.userId,
       t.timeout, t.visibilityTimeout, t.maxAttempts, t.idempotencyKey, t.requestHash,
       JSON.stringify(t.resources), JSON.stringify(t.env), JSON.stringify(t.metadata), now, t.network, t.image,
-      t.secrets.length > 0 ? JSON.stringify(t.secrets) : null, t.projectId, t.lane,
+      t.secrets.length > 0 ? JSON.stringify(t.secrets) : null, t.projectId, t.lane, t.traceParent ?? null,
     ];
   }
 

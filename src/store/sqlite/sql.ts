@@ -9,8 +9,8 @@
 export const INSERT_TASK = `
 INSERT INTO tasks (id, command, args, shell, queue, priority, user_id, timeout_s, visibility_timeout_s,
   max_attempts, attempt_limit, idempotency_key, request_hash, resources, env, metadata, status, created_at, run_after, network, image,
-  fair_rank, eff_priority, secrets, project_id, lane)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, 'PENDING', ?17, ?18, ?19, ?20, ?21, ?6, ?23, ?24, ?25)
+  fair_rank, eff_priority, secrets, project_id, lane, trace_parent)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, 'PENDING', ?17, ?18, ?19, ?20, ?21, ?6, ?23, ?24, ?25, ?26)
 RETURNING *`;
 
 /** As INSERT_TASK, for a task handed to a local worker as it is submitted (direct dispatch):
@@ -18,9 +18,9 @@ RETURNING *`;
 export const INSERT_TASK_LEASED = `
 INSERT INTO tasks (id, command, args, shell, queue, priority, user_id, timeout_s, visibility_timeout_s,
   max_attempts, attempt_limit, idempotency_key, request_hash, resources, env, metadata, status, created_at, run_after,
-  network, image, fair_rank, eff_priority, attempt, worker_id, started_at, lease_expires_at, secrets, project_id, lane)
+  network, image, fair_rank, eff_priority, attempt, worker_id, started_at, lease_expires_at, secrets, project_id, lane, trace_parent)
 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, 'RUNNING', ?17, ?18,
-  ?19, ?20, ?21, ?6, 1, ?22, ?17, ?17 + ?9 * 1000, ?23, ?24, ?25)
+  ?19, ?20, ?21, ?6, 1, ?22, ?17, ?17 + ?9 * 1000, ?23, ?24, ?25, ?26)
 RETURNING *`;
 
 /** Is a task ready that a claim would take before a new one of priority ?1 and rank ?3? (now ?2) */

@@ -147,7 +147,7 @@ export class SqliteStore implements Store {
         t.id, t.command, t.args ? JSON.stringify(t.args) : null, t.shell, t.queue, t.priority, t.userId,
         t.timeout, t.visibilityTimeout, t.maxAttempts, t.maxAttempts, t.idempotencyKey, t.requestHash,
         JSON.stringify(t.resources), JSON.stringify(t.env), JSON.stringify(t.metadata), now, now, t.network, t.image, rank,
-        null, t.secrets.length > 0 ? JSON.stringify(t.secrets) : null, t.projectId, t.lane,
+        null, t.secrets.length > 0 ? JSON.stringify(t.secrets) : null, t.projectId, t.lane, t.traceParent ?? null,
       ];
       const handed = this.handOff(t, now, rank, params);
       if (handed) return handed;
