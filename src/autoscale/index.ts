@@ -17,6 +17,11 @@ import type { Logger } from '../log/index.ts';
 import type { Metrics } from '../metrics/index.ts';
 import type { Clock, NewScalingEvent, Store } from '../store/index.ts';
 import { coerceError } from '../errors/index.ts';
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+
+/** The store lease that makes one autoscaler of a deployment the active one. */
+const LEASE = 'autoscaler';
 
 export interface ScalingRule {
   min: number;
@@ -73,6 +78,10 @@ export interface AutoscalerOptions {
   intervalMs: number;
   /** A worker must have been idle this long to be retired, ms. */
   idleMs: number;
+  /** The leader lease: one autoscaler of a deployment scales at a time; another one started
+   *  against the same store waits as a standby and takes over within this long of the
+   *  leader's end (ms; renewed every third of it). */
+  leaseMs?: number;
   metrics?: Metrics;
 }
 
@@ -88,13 +97,34 @@ export class Autoscaler {
   private closed = false;
   /** The last desired count recorded (null before the first check). */
   private desired: number | null = null;
+  /** This autoscaler holds the leader lease: only then does it launch workers. */
+  private leader = false;
+  private leaseTimer: NodeJS.Timeout | null = null;
+  private readonly holder = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
 
   constructor(o: AutoscalerOptions) {
     this.o = o;
     this.log = o.log.child({ module: 'autoscaler', provider: o.provider.name });
   }
 
-  start(): void {
+  private get leaseMs(): number {
+    return this.o.leaseMs ?? 15_000;
+  }
+
+  /** Takes or renews the leader lease; a store error counts as not leading (never two leaders). */
+  private async renewLease(): Promise<void> {
+    const was = this.leader;
+    this.leader = await this.o.store.acquireLease(LEASE, this.holder, this.leaseMs).catch(() => false);
+    if (was !== this.leader) {
+      this.log.info({ holder: this.holder }, this.leader ? 'autoscaler is the leader: it scales' : 'autoscaler is a standby: another one scales');
+      this.check();
+    }
+  }
+
+  async start(): Promise<void> {
+    await this.renewLease();
+    this.leaseTimer = setInterval(() => void this.renewLease(), Math.max(50, Math.floor(this.leaseMs / 3)));
+    this.leaseTimer.unref();
     this.unsubscribe = this.o.store.subscribe(() => {
       this.o.provider.nudge?.();
       this.check();
@@ -141,7 +171,9 @@ export class Autoscaler {
     const { store, provider, rule } = this.o;
     const { pending, running } = await store.activeCounts();
     const depth = pending + running;
-    const desired = desiredWorkers(depth, rule);
+    // A standby launches nothing and lets its own idle workers go (it may have led before).
+    const desired = this.leader ? desiredWorkers(depth, rule) : 0;
+    const who = this.leader ? '' : 'standby (another autoscaler leads): ';
     const units = await provider.units();
     const current = units.length;
     if (desired > current) {
@@ -161,16 +193,16 @@ export class Autoscaler {
         if (await provider.retire(u.id, this.o.idleMs)) retired.push(u.id);
       }
       if (retired.length > 0) {
-        await this.decide({ action: 'retire', depth, current, desired, workers: retired, reason: `queue depth ${depth} needs ${desired}; retired ${retired.length} worker(s) idle for ${this.o.idleMs} ms` });
+        await this.decide({ action: 'retire', depth, current, desired, workers: retired, reason: `${who}queue depth ${depth} needs ${desired}; retired ${retired.length} worker(s) idle for ${this.o.idleMs} ms` });
       } else {
         await this.decideOnChange({
           action: 'hold', depth, current, desired, workers: [],
-          reason: `queue depth ${depth} needs ${desired}; ${current - desired} worker(s) to retire once idle for ${this.o.idleMs} ms (busy workers are never stopped)`,
+          reason: `${who}queue depth ${depth} needs ${desired}; ${current - desired} worker(s) to retire once idle for ${this.o.idleMs} ms (busy workers are never stopped)`,
         });
       }
       return;
     }
-    await this.decideOnChange({ action: 'hold', depth, current, desired, workers: [], reason: `queue depth ${depth}: ${desired} worker(s) desired, ${current} running or starting` });
+    await this.decideOnChange({ action: 'hold', depth, current, desired, workers: [], reason: `${who}queue depth ${depth}: ${desired} worker(s) desired, ${current} running or starting` });
   }
 
   private armRetireCheck(): void {
@@ -202,9 +234,11 @@ export class Autoscaler {
     this.closed = true;
     this.unsubscribe?.();
     if (this.timer) clearInterval(this.timer);
+    if (this.leaseTimer) clearInterval(this.leaseTimer);
     await this.settled();
     if (this.retireTimer) clearTimeout(this.retireTimer);
     await this.o.provider.close();
+    if (this.leader) await this.o.store.releaseLease(LEASE, this.holder).catch(() => {});
     this.log.info('autoscaler stopped');
   }
 }

@@ -241,8 +241,9 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
       rule: { min: config.autoscaleMinWorkers, max: config.autoscaleMaxWorkers, tasksPerWorker: config.autoscaleTasksPerWorker || Math.max(1, config.workers) },
       intervalMs: config.autoscaleIntervalMs,
       idleMs: config.autoscaleIdleMs,
+      leaseMs: config.workerStaleMs,
     });
-    autoscaler.start();
+    await autoscaler.start();
   }
 
   const maintenance = new Maintenance({

@@ -294,6 +294,11 @@ export interface Store {
   /** Completions since `since` in buckets of `bucketMs` (oldest first, empty buckets left out):
    *  how many, how many failed (FAILED or TIMEOUT), mean wait (created → started) and run time. */
   timeline(since: number, bucketMs: number): Promise<TimelineBucket[]>;
+  /** A leader lock: `holder` takes the named lease if it is free or expired, or renews it if
+   *  it holds it, until now + ttlMs. True if `holder` holds it now. */
+  acquireLease(name: string, holder: string, ttlMs: number): Promise<boolean>;
+  /** Gives the lease up if `holder` holds it. */
+  releaseLease(name: string, holder: string): Promise<void>;
   /** Alert rule states (rules never evaluated are absent). */
   alertStates(): Promise<AlertState[]>;
   /** Moves a rule from state `from` (null: never evaluated) to `s.state`; false if another

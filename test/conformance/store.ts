@@ -498,6 +498,23 @@ export function describeStore(name: string, makeStore: MakeStore): void {
       assert.deepEqual(await store.alertStates(), [resolved]);
     });
 
+    it('leader leases: one holder at a time, renewed by it, taken over once expired, released', async () => {
+      assert.equal(await store.acquireLease('scaler', 'a', 10_000), true);
+      assert.equal(await store.acquireLease('scaler', 'b', 10_000), false, 'held by a');
+      assert.equal(await store.acquireLease('other', 'b', 10_000), true, 'leases are per name');
+      clock.advance(9_000);
+      assert.equal(await store.acquireLease('scaler', 'a', 10_000), true, 'a renews');
+      clock.advance(9_000);
+      assert.equal(await store.acquireLease('scaler', 'b', 10_000), false, 'the renewal holds');
+      clock.advance(1_001);
+      assert.equal(await store.acquireLease('scaler', 'b', 10_000), true, 'expired: b takes over');
+      assert.equal(await store.acquireLease('scaler', 'a', 10_000), false, 'a lost it');
+      await store.releaseLease('scaler', 'a');
+      assert.equal(await store.acquireLease('scaler', 'a', 10_000), false, "a cannot release b's lease");
+      await store.releaseLease('scaler', 'b');
+      assert.equal(await store.acquireLease('scaler', 'a', 10_000), true, 'released: free at once');
+    });
+
     it('counts running tasks per worker, and records, lists and purges scaling decisions', async () => {
       for (let i = 0; i < 5; i++) await store.submit(newTask());
       await store.claim({ workerId: 'wa', limit: 3 });

@@ -7,7 +7,10 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
-import type { ScalingEvent, Task } from '../../src/store/index.ts';
+import { Autoscaler } from '../../src/autoscale/index.ts';
+import { LocalProcessProvider } from '../../src/autoscale/local.ts';
+import { createLogger } from '../../src/log/index.ts';
+import { systemClock, type ScalingEvent, type Task } from '../../src/store/index.ts';
 import { testPlatform, until, type TestPlatform } from '../helpers/platform.ts';
 
 let p: TestPlatform;
@@ -22,6 +25,8 @@ before(async () => {
       HANGAR_AUTOSCALE_IDLE_MS: '1500',
       HANGAR_POLL_MS: '60000',
       HANGAR_LOG_LEVEL: 'warn',
+      // The leader lease lasts this long (renewed every second): a standby takes over quickly.
+      HANGAR_WORKER_STALE_MS: '3000',
     },
     { api: true, workers: true, autoscaler: true },
   );
@@ -89,4 +94,30 @@ it('scales from zero to the desired count on a burst, retires only idle workers,
   const last = (await events()).filter((e) => e.action === 'launch').at(-1)!;
   assert.equal(last.desired, 1);
   assert.equal(last.current, 0);
+});
+
+it('a second autoscaler on the same store stands by (launches nothing) and takes over when the leader stops', { timeout: 120_000 }, async () => {
+  const provider = new LocalProcessProvider({ config: p.config, log: createLogger('warn') });
+  const standby = new Autoscaler({
+    store: p.store, provider, log: createLogger('warn'), clock: systemClock,
+    rule: { min: 0, max: 3, tasksPerWorker: 2 }, intervalMs: 600_000, idleMs: 1500, leaseMs: 3000,
+  });
+  await standby.start();
+  try {
+    let most = 0;
+    const watch = setInterval(() => void provider.units().then((u) => (most = Math.max(most, u.length))), 10);
+    const ids = await Promise.all([submit({ shell: 'sleep 0.5' }), submit({ shell: 'sleep 0.5' })]);
+    const done = await finished(ids);
+    clearInterval(watch);
+    for (const t of done) assert.equal(t.status, 'SUCCESS');
+    assert.equal(most, 0, 'the standby started no worker');
+
+    await p.autoscaler!.close(); // the leader stops (its workers drain) and gives the lease up
+    const [t] = await finished([await submit({ shell: 'echo after-takeover' })]);
+    assert.equal(t.status, 'SUCCESS', 'the standby took over and started a worker for it');
+    const ran = (await p.store.history(t.id)).find((h) => h.status === 'RUNNING')!.workerId!;
+    assert.ok((await provider.units()).some((u) => u.id === ran) || (await events()).some((e) => e.action === 'launch' && e.workers.includes(ran)));
+  } finally {
+    await standby.close();
+  }
 });

@@ -1114,6 +1114,21 @@ export class PostgresStore implements Store {
     return rows.map(timelineFromRow);
   }
 
+  async acquireLease(name: string, holder: string, ttlMs: number): Promise<boolean> {
+    const now = this.clock.now();
+    const r = await this.query(
+      `INSERT INTO leader_leases (name, holder, expires_at) VALUES ($1, $2, $3)
+       ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
+       WHERE leader_leases.holder = excluded.holder OR leader_leases.expires_at < $4`,
+      [name, holder, now + ttlMs, now],
+    );
+    return r.rowCount === 1;
+  }
+
+  async releaseLease(name: string, holder: string): Promise<void> {
+    await this.query('DELETE FROM leader_leases WHERE name = $1 AND holder = $2', [name, holder]);
+  }
+
   async alertStates(): Promise<AlertState[]> {
     return (await this.rows('SELECT * FROM alert_state ORDER BY name')).map(alertFromRow);
   }

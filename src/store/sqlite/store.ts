@@ -619,6 +619,22 @@ export class SqliteStore implements Store {
     return rows.map(timelineFromRow);
   }
 
+  async acquireLease(name: string, holder: string, ttlMs: number): Promise<boolean> {
+    return this.writes.run(() => {
+      const now = this.clock.now();
+      const r = this.stmt(
+        `INSERT INTO leader_leases (name, holder, expires_at) VALUES (?, ?, ?)
+         ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
+         WHERE leader_leases.holder = excluded.holder OR leader_leases.expires_at < ?`,
+      ).run(name, holder, now + ttlMs, now);
+      return Number(r.changes) === 1;
+    });
+  }
+
+  async releaseLease(name: string, holder: string): Promise<void> {
+    await this.writes.run(() => void this.stmt('DELETE FROM leader_leases WHERE name = ? AND holder = ?').run(name, holder));
+  }
+
   async alertStates(): Promise<AlertState[]> {
     return (this.stmt('SELECT * FROM alert_state ORDER BY name').all() as Row[]).map(alertFromRow);
   }
