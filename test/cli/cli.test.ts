@@ -284,7 +284,7 @@ describe('hangar CLI against a live `hangar up`', () => {
   });
 
   test('usage errors exit 2', async () => {
-    for (const args of [['submit'], ['submit', 'x', '--priority', 'abc'], ['submit', 'a', 'b'], ['submit', '--shell', 'true', '--', 'true'], ['logs'], ['list', '--status', 'NOPE'], ['frobnicate']]) {
+    for (const args of [['submit'], ['submit', 'x', '--priority', 'abc'], ['submit', 'a', 'b'], ['submit', '--shell', 'true', '--', 'true'], ['logs'], ['list', '--status', 'NOPE'], ['frobnicate'], ['autoscaler']]) {
       const r = await hangar(...args);
       assert.equal(r.code, 2, `hangar ${args.join(' ')}: ${r.stderr}`);
       assert.notEqual(r.stderr, '');
