@@ -10,7 +10,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ApiContext } from '../api/index.ts';
 import { AuditSink } from '../audit/index.ts';
 import { Authenticator, ensureAdminKey } from '../auth/index.ts';
-import { DiskBlobStore, S3BlobStore, type BlobStore } from '../blobs/index.ts';
+import { DiskBlobStore, type BlobStore } from '../blobs/index.ts';
 import { splitList, type Config } from '../config/index.ts';
 import { createSandboxExecutor, ProcessExecutor, type Executor, type SandboxSetup } from '../executor/index.ts';
 import { ErrorCode, HangarError } from '../errors/index.ts';
@@ -19,7 +19,6 @@ import { createLogger, type Logger } from '../log/index.ts';
 import { Metrics } from '../metrics/index.ts';
 import { loadMasterKey, type SecretBox } from '../secrets/index.ts';
 import { SqliteStore, systemClock, type Store } from '../store/index.ts';
-import { PostgresStore } from '../store/postgres/index.ts';
 import { Maintenance, OutputSink, WorkerPool } from '../worker/index.ts';
 import { AlertEvaluator } from '../alerts/index.ts';
 import { Tracing } from '../trace/index.ts';
@@ -66,13 +65,17 @@ export function sandboxSetup(config: Config, where: Pick<SandboxSetup, 'networkT
 /** PostgreSQL when a database URL is configured (scale-out), else SQLite in the data directory. */
 export async function openStore(config: Config): Promise<Store> {
   const retry = { baseMs: config.retryBaseMs, maxMs: config.retryMaxMs };
-  if (config.databaseUrl) return PostgresStore.open({ url: config.databaseUrl, schema: config.databaseSchema, retry });
+  if (config.databaseUrl) {
+    const { PostgresStore } = await import('../store/postgres/index.ts');
+    return PostgresStore.open({ url: config.databaseUrl, schema: config.databaseSchema, retry });
+  }
   return new SqliteStore({ path: join(resolve(config.dataDir), 'hangar.db'), synchronous: config.sqliteSynchronous, retry });
 }
 
 /** S3 when a bucket is configured (scale-out), else the data directory. */
-export function openBlobs(config: Config): BlobStore {
+export async function openBlobs(config: Config): Promise<BlobStore> {
   if (!config.s3Bucket) return new DiskBlobStore(join(resolve(config.dataDir), 'blobs'));
+  const { S3BlobStore } = await import('../blobs/s3.ts');
   return new S3BlobStore({
     bucket: config.s3Bucket,
     prefix: config.s3Prefix,
@@ -94,10 +97,10 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
   const log = opts.log ?? createLogger(config.logLevel);
   const dataDir = resolve(config.dataDir);
   const store = await openStore(config);
-  const blobs = openBlobs(config);
+  const blobs = await openBlobs(config);
   const metrics = new Metrics(store, { workerStaleMs: config.workerStaleMs });
   const role = roles.api && roles.workers ? 'up' : roles.api ? 'server' : roles.workers ? 'worker' : 'autoscaler';
-  const tracing = new Tracing({ endpoint: config.otlpEndpoint, serviceName: config.otelServiceName, attributes: { 'hangar.role': role, 'host.name': hostname() } });
+  const tracing = await Tracing.create({ endpoint: config.otlpEndpoint, serviceName: config.otelServiceName, attributes: { 'hangar.role': role, 'host.name': hostname() } });
   const clock = systemClock;
   let pool: WorkerPool | null = null;
   let app: FastifyInstance | null = null;

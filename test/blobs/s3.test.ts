@@ -1,7 +1,7 @@
 /** The S3 blob store against a real S3-protocol server (s3rver over HTTP), not a mock of the SDK. */
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
-import { S3BlobStore } from '../../src/blobs/index.ts';
+import { S3BlobStore } from '../../src/blobs/s3.ts';
 import { describeBlobStore } from '../conformance/blobs.ts';
 import { startS3, type TestS3 } from '../helpers/s3.ts';
 
