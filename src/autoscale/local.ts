@@ -12,11 +12,17 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { configEnv, type Config } from '../config/index.ts';
 import type { Logger } from '../log/index.ts';
+import { AggregatorRegistry } from 'prom-client';
+import type { MetricsSnapshot } from '../metrics/index.ts';
 import type { CapacityProvider, WorkerUnit } from './index.ts';
 
 /** Messages between the autoscaler and its worker processes. */
-export type ToWorker = { type: 'wake' } | { type: 'retire'; seq: number; idleForMs: number };
-export type FromWorker = { type: 'ready'; workerId: string } | { type: 'retired'; seq: number; ok: boolean };
+export type ToWorker = { type: 'wake' } | { type: 'retire'; seq: number; idleForMs: number } | { type: 'metrics'; seq: number };
+export type FromWorker =
+  | { type: 'ready'; workerId: string }
+  /** On ok, the worker's final metrics: what it counted stays in the parent's totals. */
+  | { type: 'retired'; seq: number; ok: boolean; metrics?: MetricsSnapshot }
+  | { type: 'metrics'; seq: number; metrics: MetricsSnapshot };
 
 const MAIN = fileURLToPath(new URL('../cli/main.ts', import.meta.url));
 /** A retire not answered within this long counts as refused. */
@@ -43,7 +49,9 @@ export class LocalProcessProvider implements CapacityProvider {
   private readonly o: LocalProviderOptions;
   private readonly log: Logger;
   private readonly children = new Map<string, Child>();
-  private readonly answers = new Map<number, (ok: boolean) => void>();
+  private readonly answers = new Map<number, (m: FromWorker) => void>();
+  /** Worker metrics of children that retired, summed: counters must not drop when one goes. */
+  private gone: MetricsSnapshot | null = null;
   private seq = 0;
   private launches = 0;
   private failedStarts = 0;
@@ -78,8 +86,9 @@ export class LocalProcessProvider implements CapacityProvider {
         // V8's code cache on disk: the second and later workers load Hangar in about half
         // the time (measured 206 -> 115 ms of imports).
         NODE_COMPILE_CACHE: process.env.NODE_COMPILE_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'hangar', 'node-compile'),
-        // A worker never runs an autoscaler of its own.
+        // A worker never runs an autoscaler of its own, and reports its metrics to this process.
         HANGAR_AUTOSCALE_MAX_WORKERS: '0',
+        HANGAR_METRICS_PORT: '0',
       },
       execArgv: ['--disable-warning=ExperimentalWarning'],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -91,8 +100,8 @@ export class LocalProcessProvider implements CapacityProvider {
         unit.state = 'running';
         this.failedStarts = 0;
         this.log.info({ workerId: id, startMs: Date.now() - unit.launchedAt }, 'worker process ready');
-      } else if (m.type === 'retired') {
-        this.answers.get(m.seq)?.(m.ok);
+      } else if (m.type === 'retired' || m.type === 'metrics') {
+        this.answers.get(m.seq)?.(m);
       }
     });
     proc.on('error', (err) => this.log.error({ workerId: id, err }, 'worker process error'));
@@ -110,22 +119,42 @@ export class LocalProcessProvider implements CapacityProvider {
     return { ...unit };
   }
 
+  /** Sends a request a child answers by seq; null if it does not within RETIRE_ANSWER_MS. */
+  private ask(c: Child, msg: ToWorker & { seq: number }): Promise<FromWorker | null> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => done(null), RETIRE_ANSWER_MS);
+      const done = (v: FromWorker | null) => {
+        clearTimeout(timer);
+        this.answers.delete(msg.seq);
+        resolve(v);
+      };
+      this.answers.set(msg.seq, done);
+      c.proc.send(msg, (err) => err && done(null));
+    });
+  }
+
   async retire(unitId: string, idleForMs: number): Promise<boolean> {
     const c = this.children.get(unitId);
     if (!c || c.stopping || c.unit.state !== 'running' || !c.proc.connected) return false;
-    const seq = ++this.seq;
-    const ok = await new Promise<boolean>((resolve) => {
-      const timer = setTimeout(() => done(false), RETIRE_ANSWER_MS);
-      const done = (v: boolean) => {
-        clearTimeout(timer);
-        this.answers.delete(seq);
-        resolve(v);
-      };
-      this.answers.set(seq, done);
-      c.proc.send({ type: 'retire', seq, idleForMs } satisfies ToWorker, (err) => err && done(false));
-    });
-    if (ok) c.stopping = true;
+    const answer = await this.ask(c, { type: 'retire', seq: ++this.seq, idleForMs });
+    const ok = answer?.type === 'retired' && answer.ok;
+    if (ok) {
+      c.stopping = true;
+      if (answer.metrics) await this.keep(answer.metrics);
+    }
     return ok;
+  }
+
+  private async keep(final: MetricsSnapshot): Promise<void> {
+    this.gone = await AggregatorRegistry.aggregate(this.gone ? [this.gone, final] : [final]).getMetricsAsJSON();
+  }
+
+  /** The worker metrics of every running child, and the totals of those that retired. */
+  async collectMetrics(): Promise<MetricsSnapshot[]> {
+    const live = [...this.children.values()].filter((c) => !c.stopping && c.unit.state === 'running' && c.proc.connected);
+    const answers = await Promise.all(live.map((c) => this.ask(c, { type: 'metrics', seq: ++this.seq })));
+    const out = answers.flatMap((a) => (a?.type === 'metrics' ? [a.metrics] : []));
+    return this.gone ? [...out, this.gone] : out;
   }
 
   nudge(): void {

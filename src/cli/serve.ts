@@ -14,13 +14,16 @@ function listenToAutoscaler(platform: Platform, stop: (why: string) => void): vo
   const send = (m: FromWorker) => process.send?.(m);
   process.on('message', (m: ToWorker) => {
     if (m.type === 'wake') pool.nudge();
+    else if (m.type === 'metrics') void platform.metrics.workerSnapshot().then((metrics) => send({ type: 'metrics', seq: m.seq, metrics }));
     else if (m.type === 'retire') {
       const ok = pool.retireIfIdle(m.idleForMs);
-      send({ type: 'retired', seq: m.seq, ok });
-      if (ok) {
+      if (!ok) return send({ type: 'retired', seq: m.seq, ok });
+      // Idle and no longer leasing: these are its final counts.
+      void platform.metrics.workerSnapshot().then((metrics) => {
+        send({ type: 'retired', seq: m.seq, ok, metrics });
         platform.log.info({ idleForMs: m.idleForMs }, 'retired by the autoscaler');
         stop('retire');
-      }
+      });
     }
   });
   process.on('disconnect', () => stop('parent gone'));

@@ -107,6 +107,7 @@ export const ConfigSchema = z
         'Comma-separated destinations that tasks with `network: "egress"` may reach although they are not public addresses: `10.0.0.0/8`, `192.168.1.5`, `db.internal:5432`, `[::1]:8080`. Loopback, link-local (cloud metadata), private and other non-public ranges are refused otherwise. The network test URL is always allowed.',
       ),
     networkTestUrl: z.url().optional().describe("URL the `network-test` workload fetches (default: this API's /health)."),
+    metricsPort: int(0, 65535).default(0).describe('Prometheus `/metrics` of a process without the API (`hangar worker`, `hangar autoscaler`) on this port (HANGAR_HOST): its attempts, run and wait times, sandbox use (with its autoscaled workers\' added) and process metrics. 0 = off. API processes serve /metrics on the API port.'),
     otlpEndpoint: z.url().optional().describe('OpenTelemetry: base URL of an OTLP/HTTP receiver (a collector\'s `http://host:4318`); traces of each task\'s path (API request, store write, worker attempt, sandbox run, blob writes, outcome) go to `<it>/v1/traces` as JSON. Unset: no tracing, no cost.'),
     otelServiceName: z.string().min(1).max(100).default('hangar').describe('OpenTelemetry: the `service.name` of this process\'s spans.'),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('pino log level.'),

@@ -3,7 +3,25 @@
  * depth and task counts are read from the store at scrape time, so every API node reports the
  * same truth.
  */
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { AggregatorRegistry, Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** What a worker process counts (the rest is the API's, or read from the store at scrape
+ *  time): the metrics an autoscaler's children report to it, and a worker's own /metrics. */
+export const WORKER_METRICS = new Set([
+  'hangar_tasks_finished_total',
+  'hangar_attempts_total',
+  'hangar_task_run_seconds',
+  'hangar_task_wait_seconds',
+  'hangar_sandbox_cpu_seconds',
+  'hangar_sandbox_memory_peak_bytes',
+  'hangar_sandbox_oom_kills_total',
+]);
+
+/** What the /metrics of a process without the API shows (besides process metrics). */
+export const PROCESS_METRICS = new Set([...WORKER_METRICS, 'hangar_autoscaler_decisions_total']);
+
+/** Metrics of other processes, as prom-client's getMetricsAsJSON() gives them. */
+export type MetricsSnapshot = object[];
 import type { Store } from '../store/index.ts';
 
 /** A live worker is one seen within this long (the default HANGAR_WORKER_STALE_MS). */
@@ -22,6 +40,9 @@ export class Metrics {
   readonly sandboxCpuSeconds: Histogram<'queue'>;
   readonly sandboxMemoryPeakBytes: Histogram<'queue'>;
   readonly sandboxOomKills: Counter<'queue'>;
+
+  /** Snapshots of other processes' worker metrics to add in (the autoscaler's children). */
+  private peers: (() => Promise<MetricsSnapshot[]>) | null = null;
 
   constructor(store: Store, opts: { workerStaleMs?: number } = {}) {
     const liveMs = opts.workerStaleMs ?? LIVE_MS;
@@ -115,5 +136,27 @@ export class Metrics {
         for (const [k, v] of Object.entries(c)) this.set({ status: k === 'deadLettered' ? 'DEAD_LETTERED' : k }, v);
       },
     });
+  }
+
+  /** This process's worker metrics, for a parent to add to its own. */
+  async workerSnapshot(): Promise<MetricsSnapshot> {
+    return (await this.registry.getMetricsAsJSON()).filter((m) => WORKER_METRICS.has(m.name));
+  }
+
+  /** Adds the worker metrics of other processes (counters and histograms summed per label set). */
+  addPeers(collect: () => Promise<MetricsSnapshot[]>): void {
+    this.peers = collect;
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  /** The Prometheus text: this process's metrics plus its peers'. */
+  async text(only?: Set<string>): Promise<string> {
+    const own = (await this.registry.getMetricsAsJSON()).filter((m) => !only || only.has(m.name) || m.name.startsWith('hangar_process_'));
+    const peers = this.peers ? await this.peers().catch(() => []) : [];
+    if (peers.length === 0) return only ? AggregatorRegistry.aggregate([own]).metrics() : this.registry.metrics();
+    return AggregatorRegistry.aggregate([own, ...peers]).metrics();
   }
 }

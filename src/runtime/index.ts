@@ -16,7 +16,8 @@ import { createSandboxExecutor, ProcessExecutor, type Executor, type SandboxSetu
 import { ErrorCode, HangarError } from '../errors/index.ts';
 import { mkdir } from 'node:fs/promises';
 import { createLogger, type Logger } from '../log/index.ts';
-import { Metrics } from '../metrics/index.ts';
+import { Metrics, PROCESS_METRICS } from '../metrics/index.ts';
+import { createServer, type Server } from 'node:http';
 import { loadMasterKey, type SecretBox } from '../secrets/index.ts';
 import { SqliteStore, systemClock, type Store } from '../store/index.ts';
 import { Maintenance, OutputSink, WorkerPool } from '../worker/index.ts';
@@ -40,6 +41,7 @@ export interface Platform {
   app: FastifyInstance | null;
   pool: WorkerPool | null;
   autoscaler: Autoscaler | null;
+  metrics: Metrics;
   /** Base URL of the API when this process serves it. */
   url: string | null;
   log: Logger;
@@ -235,6 +237,8 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
       log,
       env: url && !config.networkTestUrl ? { HANGAR_NETWORK_TEST_URL: `${url}/health` } : {},
     });
+    // /metrics of this process adds the worker metrics of its children.
+    metrics.addPeers(() => provider.collectMetrics());
     autoscaler = new Autoscaler({
       store,
       provider,
@@ -247,6 +251,24 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
       leaseMs: config.workerStaleMs,
     });
     await autoscaler.start();
+  }
+
+  // A process without the API serves its own /metrics when asked to.
+  let metricsServer: Server | null = null;
+  if (!roles.api && config.metricsPort > 0 && (pool || autoscaler)) {
+    const server = createServer((req, res) => {
+      if (req.method !== 'GET' || req.url?.split('?')[0] !== '/metrics') return void res.writeHead(404).end();
+      metrics.text(PROCESS_METRICS).then(
+        (text) => res.writeHead(200, { 'content-type': metrics.contentType }).end(text),
+        (err: unknown) => {
+          log.error({ err }, 'metrics failed');
+          res.writeHead(500).end();
+        },
+      );
+    });
+    await new Promise<void>((resolve, reject) => server.once('error', reject).listen(config.metricsPort, config.host, () => resolve()));
+    metricsServer = server;
+    log.info({ port: config.metricsPort }, 'metrics listening');
   }
 
   const maintenance = new Maintenance({
@@ -272,6 +294,7 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
     app,
     pool,
     autoscaler,
+    metrics,
     url,
     log,
     close() {
@@ -279,6 +302,7 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
         await app?.close();
         await pool?.close(config.shutdownGraceMs);
         await autoscaler?.close();
+        metricsServer?.close();
         maintenance.close();
         await alerts?.close();
         await audit.flush();

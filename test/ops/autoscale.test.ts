@@ -94,6 +94,13 @@ it('scales from zero to the desired count on a burst, retires only idle workers,
   const last = (await events()).filter((e) => e.action === 'launch').at(-1)!;
   assert.equal(last.desired, 1);
   assert.equal(last.current, 0);
+
+  // The attempts ran in worker processes, three of which have exited: /metrics still counts them all.
+  const m = (await p.inject({ method: 'GET', url: '/metrics' })).body;
+  const value = (line: string) => Number(m.split('\n').find((l) => l.startsWith(line + ' '))?.split(' ').at(-1));
+  assert.equal(value('hangar_attempts_total{outcome="SUCCESS"}'), 7, m.split('\n').filter((l) => l.startsWith('hangar_attempts')).join('\n'));
+  assert.equal(value('hangar_task_run_seconds_count{queue="default"}'), 7);
+  assert.equal(value('hangar_tasks_finished_total{status="SUCCESS",queue="default"}'), 7);
 });
 
 it('a second autoscaler on the same store stands by (launches nothing) and takes over when the leader stops', { timeout: 120_000 }, async () => {

@@ -93,7 +93,7 @@ export function healthRoutes(app: FastifyInstance, ctx: ApiContext): void {
   });
 
   app.get('/metrics', { schema: { hide: true }, config: { admin: true } }, async (_req, reply) => {
-    const text = await ctx.metrics.registry.metrics();
-    return reply.type(ctx.metrics.registry.contentType).send(text);
+    const text = await ctx.metrics.text();
+    return reply.type(ctx.metrics.contentType).send(text);
   });
 }
