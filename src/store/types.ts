@@ -313,6 +313,9 @@ export interface Store {
   finishedSince(windowMs: number, sample: number): Promise<{ count: number; spanMs: number; avgDurationMs: number | null }>;
   /** Earliest runAfter among PENDING tasks in backoff, for the dispatcher's next wake-up. */
   nextRunAfter(): Promise<number | null>;
+  /** Forgets fair-share ranks that can no longer matter (a user's last rank not above the
+   *  clock ranks their next task exactly as a new user's); returns how many. */
+  purgeFairShare(): Promise<number>;
   /** Delete finished tasks older than the cutoff; returns the ids removed (their blobs go next). */
   purgeFinished(olderThan: number, limit: number): Promise<string[]>;
   /** Calls the listener when tasks may have become ready (submit, retry, release, redrive,

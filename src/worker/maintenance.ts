@@ -65,6 +65,8 @@ export class Maintenance {
         if (ids.length < 500) break;
       }
       if (total > 0) this.log.info({ removed: total }, 'retention removed finished tasks');
+      // Fair-share ranks of users with nothing ahead of the clock: one row per user ever seen, else.
+      await this.o.store.purgeFairShare();
       // Autoscaler decisions are kept as long as finished tasks.
       for (let n = 5000; n === 5000; ) n = await this.o.store.purgeScaling(this.o.clock.now() - this.o.retentionMs, 5000);
       if (this.o.auditRetentionMs) {

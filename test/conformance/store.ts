@@ -706,6 +706,20 @@ export function describeStore(name: string, makeStore: MakeStore): void {
         assert.deepEqual(started.filter((s) => s.startsWith('alice')), started.filter((s) => s.startsWith('alice')).map((_, i) => `alice:${i}`));
       });
 
+      it('forgets the ranks of users whose tasks have all been leased, without changing the order', async () => {
+        for (const u of ['p1', 'p2', 'p3']) await store.submit(newTask({ userId: u }));
+        const ahead = newTask({ userId: 'p4' });
+        await store.submit(ahead);
+        await store.submit(newTask({ userId: 'p4' }));
+        await store.claim({ workerId: 'w', limit: 4 }); // p1, p2, p3 and p4's first: the clock passes them
+        assert.ok((await store.purgeFairShare()) >= 3, 'p1, p2 and p3 are forgotten');
+        assert.equal(await store.purgeFairShare(), 0, 'p4 still has a task ranked ahead of the clock');
+        // A forgotten user is ranked as a new one: after p4's waiting task, interleaved.
+        const p1 = newTask({ userId: 'p1' });
+        await store.submit(p1);
+        const order = (await store.claim({ workerId: 'w', limit: 2 })).map((l) => l.task.userId);
+        assert.deepEqual(order, ['p4', 'p1']);
+      });
       it('priority still comes first', async () => {
         for (let i = 0; i < 20; i++) await store.submit(newTask({ userId: 'alice' }));
         const urgent = newTask({ userId: 'bob', priority: 9 });

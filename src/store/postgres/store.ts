@@ -1069,6 +1069,12 @@ export class PostgresStore implements Store {
     return rows.map(workerFromRow);
   }
 
+  async purgeFairShare(): Promise<number> {
+    // A submit racing with this upserts the row again (ON CONFLICT); its rank is the same.
+    const r = await this.query('DELETE FROM fair_users WHERE last_rank <= (SELECT rank FROM fair_clock WHERE id = 1)');
+    return r.rowCount ?? 0;
+  }
+
   async workerLoads(): Promise<WorkerLoad[]> {
     const rows = await this.rows(`SELECT worker_id, count(*) AS n FROM tasks WHERE status = 'RUNNING' AND worker_id IS NOT NULL GROUP BY worker_id`);
     return rows.map((r) => ({ workerId: String(r.worker_id), running: Number(r.n) }));

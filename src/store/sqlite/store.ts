@@ -573,6 +573,10 @@ export class SqliteStore implements Store {
     return rows.map(workerFromRow);
   }
 
+  async purgeFairShare(): Promise<number> {
+    return this.writes.run(() => Number(this.stmt('DELETE FROM fair_users WHERE last_rank <= (SELECT rank FROM fair_clock WHERE id = 1)').run().changes));
+  }
+
   async workerLoads(): Promise<WorkerLoad[]> {
     const rows = this.stmt(`SELECT worker_id, count(*) AS n FROM tasks WHERE status = 'RUNNING' AND worker_id IS NOT NULL GROUP BY worker_id`).all() as Row[];
     return rows.map((r) => ({ workerId: String(r.worker_id), running: Number(r.n) }));
