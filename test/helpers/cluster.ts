@@ -27,6 +27,8 @@ export interface Cluster {
   url: string;
   addServer(env?: Record<string, string>): Promise<HangarProcess>;
   addWorker(env?: Record<string, string>): Promise<WorkerProcess>;
+  /** A `hangar autoscaler` process (its workers are its children); id is ''. */
+  addAutoscaler(env: Record<string, string>): Promise<WorkerProcess>;
   /** An API call as the admin; the JSON body back. */
   call(method: string, path: string, body?: object, base?: string): Promise<{ status: number; body: Record<string, any> }>;
   close(): Promise<void>;
@@ -49,6 +51,19 @@ export async function startCluster(opts: { servers?: number; env?: Record<string
     HANGAR_LOG_LEVEL: 'info',
     ...opts.env,
   });
+  const spawnRole = async (role: string, env: Record<string, string>, ready: RegExp): Promise<WorkerProcess> => {
+    const child = spawn(HANGAR_BIN, [role], {
+      env: { ...process.env, ...TEST_EXECUTOR_ENV, ...shared(), HANGAR_URL: c.url, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout!.on('data', (d) => (out += d));
+    child.stderr!.on('data', (d) => (out += d));
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    await until(async () => ready.test(out) || child.exitCode !== null, 30_000);
+    if (child.exitCode !== null) throw new Error(`${role} exited:\n${out}`);
+    return { child, id: ready.exec(out)![1] ?? '', output: () => out, exited };
+  };
   const c: Cluster = {
     servers: [],
     workers: [],
@@ -61,17 +76,12 @@ export async function startCluster(opts: { servers?: number; env?: Record<string
       return s;
     },
     async addWorker(env = {}) {
-      const child = spawn(HANGAR_BIN, ['worker'], {
-        env: { ...process.env, ...TEST_EXECUTOR_ENV, ...shared(), HANGAR_URL: c.url, ...env },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let out = '';
-      child.stdout!.on('data', (d) => (out += d));
-      child.stderr!.on('data', (d) => (out += d));
-      const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-      await until(async () => /worker \S+ running \d+ tasks/.test(out) || child.exitCode !== null, 30_000);
-      if (child.exitCode !== null) throw new Error(`worker exited:\n${out}`);
-      const w: WorkerProcess = { child, id: /worker (\S+) running/.exec(out)![1], output: () => out, exited };
+      const w = await spawnRole('worker', env, /worker (\S+) running \d+ tasks/);
+      c.workers.push(w);
+      return w;
+    },
+    async addAutoscaler(env) {
+      const w = await spawnRole('autoscaler', env, /autoscaler running/);
       c.workers.push(w);
       return w;
     },
