@@ -7,7 +7,7 @@ import type { BlobStore } from '../blobs/index.ts';
 import type { Config } from '../config/index.ts';
 import type { Metrics } from '../metrics/index.ts';
 import type { SecretBox } from '../secrets/index.ts';
-import type { Clock, Store } from '../store/index.ts';
+import type { Clock, StatusCounts, Store } from '../store/index.ts';
 import type { CapacityView, StartEstimator } from './estimate.ts';
 
 export interface ApiContext {
@@ -27,6 +27,8 @@ export interface ApiContext {
   estimator: StartEstimator;
   /** Kills a running task in this process at once, if it runs here (heartbeats reach other workers). */
   cancelLocal(taskId: string): void;
+  /** Task counts, shared between callers within a second (a scan of the tasks table). */
+  counts(): Promise<StatusCounts>;
   /** OpenTelemetry spans (no-ops unless HANGAR_OTLP_ENDPOINT is set). */
   tracing: Tracing;
   /** The alert rules this process evaluates (their states are in the store). */

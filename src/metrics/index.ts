@@ -22,7 +22,7 @@ export const PROCESS_METRICS = new Set([...WORKER_METRICS, 'hangar_autoscaler_de
 
 /** Metrics of other processes, as prom-client's getMetricsAsJSON() gives them. */
 export type MetricsSnapshot = object[];
-import type { Store } from '../store/index.ts';
+import type { StatusCounts, Store } from '../store/index.ts';
 
 /** A live worker is one seen within this long (the default HANGAR_WORKER_STALE_MS). */
 const LIVE_MS = 15_000;
@@ -44,8 +44,9 @@ export class Metrics {
   /** Snapshots of other processes' worker metrics to add in (the autoscaler's children). */
   private peers: (() => Promise<MetricsSnapshot[]>) | null = null;
 
-  constructor(store: Store, opts: { workerStaleMs?: number } = {}) {
+  constructor(store: Store, opts: { workerStaleMs?: number; counts?: () => Promise<StatusCounts> } = {}) {
     const liveMs = opts.workerStaleMs ?? LIVE_MS;
+    const counts = opts.counts ?? (() => store.counts());
     collectDefaultMetrics({ register: this.registry, prefix: 'hangar_process_' });
     this.submitted = new Counter({ name: 'hangar_tasks_submitted_total', help: 'Tasks accepted by the API', labelNames: ['queue'], registers: [this.registry] });
     this.finished = new Counter({ name: 'hangar_tasks_finished_total', help: 'Tasks that reached a final state, by state', labelNames: ['status', 'queue'], registers: [this.registry] });
@@ -132,7 +133,7 @@ export class Metrics {
       labelNames: ['status'],
       registers: [this.registry],
       async collect() {
-        const c = await store.counts();
+        const c = await counts();
         for (const [k, v] of Object.entries(c)) this.set({ status: k === 'deadLettered' ? 'DEAD_LETTERED' : k }, v);
       },
     });

@@ -19,7 +19,7 @@ import { createLogger, type Logger } from '../log/index.ts';
 import { Metrics, PROCESS_METRICS } from '../metrics/index.ts';
 import { createServer, type Server } from 'node:http';
 import { loadMasterKey, type SecretBox } from '../secrets/index.ts';
-import { SqliteStore, systemClock, type Store } from '../store/index.ts';
+import { shareRecent, SqliteStore, systemClock, type Store } from '../store/index.ts';
 import { Maintenance, OutputSink, WorkerPool } from '../worker/index.ts';
 import { AlertEvaluator } from '../alerts/index.ts';
 import { Tracing } from '../trace/index.ts';
@@ -100,7 +100,8 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
   const dataDir = resolve(config.dataDir);
   const store = await openStore(config);
   const blobs = await openBlobs(config);
-  const metrics = new Metrics(store, { workerStaleMs: config.workerStaleMs });
+  const counts = shareRecent(() => store.counts(), 1000);
+  const metrics = new Metrics(store, { workerStaleMs: config.workerStaleMs, counts });
   const role = roles.api && roles.workers ? 'up' : roles.api ? 'server' : roles.workers ? 'worker' : 'autoscaler';
   const tracing = await Tracing.create({ endpoint: config.otlpEndpoint, serviceName: config.otelServiceName, attributes: { 'hangar.role': role, 'host.name': hostname() } });
   const clock = systemClock;
@@ -160,6 +161,7 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
       cancelLocal: (id) => void pool?.cancelLocal(id),
       alerts,
       tracing,
+      counts,
       warnings: () => [
         ...(roles.workers && config.workers > 0 && config.executor === 'process' && !opts.executor
           ? ['tasks run as plain processes without isolation (HANGAR_EXECUTOR=process); see hangar doctor']

@@ -1,3 +1,4 @@
 export * from './types.ts';
 export { SqliteStore, type SqliteStoreOptions } from './sqlite/store.ts';
 export { uuidv7 } from './ids.ts';
+export { shareRecent } from './recent.ts';

@@ -26,14 +26,17 @@ export function healthRoutes(app: FastifyInstance, ctx: ApiContext): void {
     config: { public: true },
     schema: { summary: 'Health of database, storage and compute (no key needed)', tags: ['operations'], security: [], response: { 200: HealthResponse, 503: HealthResponse } },
   }, async (_req, reply) => {
-    const [counts, storage, slots] = await Promise.all([
-      ctx.store.counts().catch(() => null),
+    // The database check is a live read (cheap: partial indexes); the totals may be up to a
+    // second old (a scan of the tasks table, shared with /stats and /metrics).
+    const [live, counts, storage, slots] = await Promise.all([
+      ctx.store.activeCounts().catch(() => null),
+      ctx.counts().catch(() => null),
       ctx.blobs.check(),
       ctx.capacity.slots().catch(() => ({ total: 0, busy: 0 })),
     ]);
     const workers = await ctx.store.liveWorkers(ctx.config.workerStaleMs).catch(() => []);
     const firing = (await ctx.store.alertStates().catch(() => [])).filter((a) => a.state === 'firing');
-    const checks = { database: counts !== null, storage, compute: slots.total > 0 };
+    const checks = { database: live !== null, storage, compute: slots.total > 0 };
     // No worker while nothing waits (an autoscaler at zero) is degraded; tasks waiting with no
     // worker for the no_capacity rule's `for` time is unhealthy: the check that failed says why.
     const starved = firing.some((a) => a.name === 'no_capacity');
@@ -43,8 +46,8 @@ export function healthRoutes(app: FastifyInstance, ctx: ApiContext): void {
       status,
       checks,
       metrics: {
-        activeTasks: counts?.RUNNING ?? 0,
-        queuedTasks: counts?.PENDING ?? 0,
+        activeTasks: live?.running ?? 0,
+        queuedTasks: live?.pending ?? 0,
         failedTasks: (counts?.FAILED ?? 0) + (counts?.TIMEOUT ?? 0),
         completedTasks: counts?.SUCCESS ?? 0,
         workers: workers.length,

@@ -45,7 +45,7 @@ export function opsRoutes(app: FastifyInstance, ctx: ApiContext): void {
   }, async (req) => {
     const { windowMs, bucketMs } = req.query;
     const since = Math.floor((ctx.clock.now() - windowMs) / bucketMs) * bucketMs;
-    const [counts, timeline] = await Promise.all([ctx.store.counts(), ctx.store.timeline(since, bucketMs)]);
+    const [counts, timeline] = await Promise.all([ctx.counts(), ctx.store.timeline(since, bucketMs)]);
     return { counts, since: iso(since), bucketMs, timeline: timeline.map((b) => ({ ...b, at: iso(b.at) })) };
   });
 

@@ -40,7 +40,7 @@ export function queueRoutes(app: FastifyInstance, ctx: ApiContext): void {
       q.byPriority.push(d);
       byQueue.set(d.queue, q);
     }
-    return { queues: [...byQueue.values()], deadLettered: (await ctx.store.counts()).deadLettered };
+    return { queues: [...byQueue.values()], deadLettered: await ctx.store.deadLetterCount() };
   });
 
   r.get('/dlq', {
