@@ -22,7 +22,7 @@ export const PROCESS_METRICS = new Set([...WORKER_METRICS, 'hangar_autoscaler_de
 
 /** Metrics of other processes, as prom-client's getMetricsAsJSON() gives them. */
 export type MetricsSnapshot = object[];
-import type { StatusCounts, Store } from '../store/index.ts';
+import { shareRecent, type StatusCounts, type Store } from '../store/index.ts';
 
 /** A live worker is one seen within this long (the default HANGAR_WORKER_STALE_MS). */
 const LIVE_MS = 15_000;
@@ -93,13 +93,15 @@ export class Metrics {
       labelNames: ['action'],
       registers: [this.registry],
     });
+    // Both worker gauges come from one read of the workers and their loads per scrape.
+    const fleet = shareRecent(() => Promise.all([store.liveWorkers(liveMs), store.workerLoads()]), 500);
     new Gauge({
       name: 'hangar_workers',
       help: 'Live worker processes: busy (running at least one task) or idle',
       labelNames: ['state'],
       registers: [this.registry],
       async collect() {
-        const [workers, loads] = await Promise.all([store.liveWorkers(liveMs), store.workerLoads()]);
+        const [workers, loads] = await fleet();
         const busy = new Set(loads.filter((l) => l.running > 0).map((l) => l.workerId));
         const n = workers.filter((w) => busy.has(w.id)).length;
         this.set({ state: 'busy' }, n);
@@ -112,7 +114,7 @@ export class Metrics {
       labelNames: ['state'],
       registers: [this.registry],
       async collect() {
-        const [workers, loads] = await Promise.all([store.liveWorkers(liveMs), store.workerLoads()]);
+        const [workers, loads] = await fleet();
         const live = new Set(workers.map((w) => w.id));
         this.set({ state: 'total' }, workers.reduce((a, w) => a + w.concurrency, 0));
         this.set({ state: 'busy' }, loads.filter((l) => live.has(l.workerId)).reduce((a, l) => a + l.running, 0));
