@@ -225,6 +225,8 @@ export class Autoscaler {
     const event = { ...e, at: this.o.clock.now() };
     this.log.info(event, `autoscaler ${e.action}`);
     this.o.metrics?.autoscalerDecisions.inc({ action: e.action });
+    // A standby's holds stay in its log: the store's latest decision is the leader's desired count.
+    if (!this.leader && e.action === 'hold') return;
     await this.o.store.recordScaling(event).catch((err: unknown) => this.log.error({ err: coerceError(err) }, 'scaling decision not recorded'));
   }
 
