@@ -41,13 +41,17 @@ export class Metrics {
   readonly sandboxMemoryPeakBytes: Histogram<'queue'>;
   readonly sandboxOomKills: Counter<'queue'>;
 
+  /** Names of Node's default metrics (every process shows its own). */
+  private readonly runtimeMetrics: Set<string>;
   /** Snapshots of other processes' worker metrics to add in (the autoscaler's children). */
   private peers: (() => Promise<MetricsSnapshot[]>) | null = null;
 
   constructor(store: Store, opts: { workerStaleMs?: number; counts?: () => Promise<StatusCounts> } = {}) {
     const liveMs = opts.workerStaleMs ?? LIVE_MS;
     const counts = opts.counts ?? (() => store.counts());
-    collectDefaultMetrics({ register: this.registry, prefix: 'hangar_process_' });
+    // Node's process and runtime metrics: hangar_process_cpu_seconds_total, hangar_nodejs_heap_size_used_bytes...
+    collectDefaultMetrics({ register: this.registry, prefix: 'hangar_' });
+    this.runtimeMetrics = new Set(this.registry.getMetricsAsArray().map((m) => m.name));
     this.submitted = new Counter({ name: 'hangar_tasks_submitted_total', help: 'Tasks accepted by the API', labelNames: ['queue'], registers: [this.registry] });
     this.finished = new Counter({ name: 'hangar_tasks_finished_total', help: 'Tasks that reached a final state, by state', labelNames: ['status', 'queue'], registers: [this.registry] });
     this.attempts = new Counter({ name: 'hangar_attempts_total', help: 'Attempts run by this process, by outcome', labelNames: ['outcome'], registers: [this.registry] });
@@ -157,7 +161,7 @@ export class Metrics {
 
   /** The Prometheus text: this process's metrics plus its peers'. */
   async text(only?: Set<string>): Promise<string> {
-    const own = (await this.registry.getMetricsAsJSON()).filter((m) => !only || only.has(m.name) || m.name.startsWith('hangar_process_'));
+    const own = (await this.registry.getMetricsAsJSON()).filter((m) => !only || only.has(m.name) || this.runtimeMetrics.has(m.name));
     const peers = this.peers ? await this.peers().catch(() => []) : [];
     if (peers.length === 0) return only ? AggregatorRegistry.aggregate([own]).metrics() : this.registry.metrics();
     return AggregatorRegistry.aggregate([own, ...peers]).metrics();

@@ -33,7 +33,8 @@ it('hangar worker with HANGAR_METRICS_PORT serves what it ran on /metrics', { ti
     const text = await res.text();
     assert.match(text, /^hangar_attempts_total\{outcome="SUCCESS"\} 3$/m);
     assert.match(text, /^hangar_task_run_seconds_count\{queue="wm"\} 3$/m);
-    assert.match(text, /^hangar_process_process_cpu_user_seconds_total /m);
+    assert.match(text, /^hangar_process_cpu_user_seconds_total /m);
+    assert.match(text, /^hangar_nodejs_heap_size_used_bytes /m);
     assert.doesNotMatch(text, /hangar_queue_depth|hangar_tasks\{/, 'store-backed views are the API nodes\' job');
     assert.equal((await fetch(`http://127.0.0.1:${port}/other`)).status, 404);
   } finally {
