@@ -19,11 +19,8 @@ import { loadConfig } from '../src/config/index.ts';
 import { createLogger } from '../src/log/index.ts';
 import { startPlatform, type Platform } from '../src/runtime/index.ts';
 import type { Task } from '../src/store/index.ts';
+import { arg } from './args.ts';
 
-const arg = (name: string, dflt: string) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1] : dflt;
-};
 const TASKS = Number(arg('tasks', '500'));
 const WORKERS = Number(arg('workers', '5'));
 const SLOTS = Number(arg('slots', '4'));

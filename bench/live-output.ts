@@ -22,11 +22,8 @@ import WebSocket from 'ws';
 import { loadConfig } from '../src/config/index.ts';
 import { createLogger } from '../src/log/index.ts';
 import { startPlatform } from '../src/runtime/index.ts';
+import { arg } from './args.ts';
 
-const arg = (name: string, dflt: string) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1] : dflt;
-};
 const LINES = Number(arg('lines', '1000'));
 const EVERY = Number(arg('every', '10'));
 const MB = Number(arg('mb', '32'));

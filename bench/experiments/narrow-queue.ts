@@ -16,11 +16,8 @@
 import pg from 'pg';
 import { NOOP_OUTCOME, noopTask } from '../noop.ts';
 import { PostgresStore } from '../../src/store/postgres/index.ts';
+import { arg } from '../args.ts';
 
-const arg = (name: string, dflt: string) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1] : dflt;
-};
 const N = Number(arg('n', '10000'));
 const CS = arg('c', '10,50').split(',').map(Number);
 const URL = arg('pg', 'postgres://postgres@127.0.0.1:5432/postgres');

@@ -22,11 +22,8 @@ import { createLogger } from '../../src/log/index.ts';
 import { PostgresStore } from '../../src/store/postgres/index.ts';
 import { WorkerPool } from '../../src/worker/index.ts';
 import { noopResult, noopTask } from '../noop.ts';
+import { arg } from '../args.ts';
 
-const arg = (name: string, dflt: string) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1] : dflt;
-};
 const N = Number(arg('n', '4000'));
 const M = Number(arg('m', '400'));
 const C = Number(arg('c', '4'));
