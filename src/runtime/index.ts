@@ -227,6 +227,7 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
       output: new OutputSink(store, log, { flushMs: config.outputFlushMs, maxBytes: config.maxOutputBytes }),
       projectLimits: { maxBytes: config.projectMaxBytes, maxFiles: config.projectMaxFiles },
       prefetch: config.prefetch,
+      prefetchWaitMs: config.prefetchWaitMs,
       tracing,
     });
     await pool.start();

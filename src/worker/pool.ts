@@ -49,6 +49,10 @@ export interface PoolOptions {
    *  leases heartbeated, and go back on shutdown. Worth it for short tasks only: a long task
    *  holds prefetched ones back from other workers. */
   prefetch?: number;
+  /** A prefetched lease that has waited this long for a slot goes back to the queue, where an
+   *  idle worker can take it, and this pool prefetches nothing more until one of its slots
+   *  frees (its slots are held by long tasks); ms, default 1000. */
+  prefetchWaitMs?: number;
   /** What one project version may hold; default DEFAULT_ARCHIVE_LIMITS. */
   projectLimits?: ArchiveLimits;
   /** OpenTelemetry: each attempt is a span in its task's trace (default: no tracing). */
@@ -64,7 +68,8 @@ interface ProjectFiles {
   outDir: string;
 }
 
-type StopReason = 'cancel' | 'lost' | 'shutdown';
+/** requeue: a prefetched lease that waited too long for a slot goes back to the queue. */
+type StopReason = 'cancel' | 'lost' | 'shutdown' | 'requeue';
 
 /** Wait after a failed claim before the next, ms. */
 const CLAIM_RETRY_MS = 500;
@@ -90,6 +95,8 @@ export class WorkerPool {
   private dispatchScheduled = false;
   /** Attempts holding one of the `concurrency` execution slots. */
   private executing = 0;
+  /** Set when a prefetched lease waited too long: no prefetch until a slot frees. */
+  private prefetchPaused = false;
   /** Prefetched leases waiting for an execution slot, in claim order. */
   private readonly slotWaiters: (() => void)[] = [];
   private detachTaker: (() => void) | null = null;
@@ -186,33 +193,37 @@ export class WorkerPool {
   /** Leases this pool may still take: its slots plus the prefetch, less those held (running or
    *  waiting for a slot), promised to a submit, or asked for by the claim in flight. */
   private freeSlots(): number {
-    return this.o.concurrency + (this.o.prefetch ?? 0) - this.running.size + this.freeing - this.reserved - (this.claiming ? this.claimLimit : 0);
+    return this.o.concurrency + (this.prefetchPaused ? 0 : (this.o.prefetch ?? 0)) - this.running.size + this.freeing - this.reserved - (this.claiming ? this.claimLimit : 0);
   }
 
   /** Waits for one of the `concurrency` execution slots (at once unless leases were prefetched);
    *  false if the attempt was aborted first (it then never holds one). */
-  private async execSlot(signal: AbortSignal): Promise<boolean> {
+  private async execSlot(signal: AbortSignal, onLongWait: () => void): Promise<boolean> {
     if (this.executing < this.o.concurrency) {
       this.executing++;
       return true;
     }
     return new Promise<boolean>((resolve) => {
+      const timer = setTimeout(onLongWait, this.o.prefetchWaitMs ?? 1000);
       const onAbort = () => {
+        clearTimeout(timer);
         const i = this.slotWaiters.indexOf(take);
         if (i >= 0) this.slotWaiters.splice(i, 1);
         resolve(false);
       };
       const take = () => {
+        clearTimeout(timer);
         signal.removeEventListener('abort', onAbort);
         resolve(true);
       };
-      if (signal.aborted) return resolve(false);
+      if (signal.aborted) return onAbort();
       signal.addEventListener('abort', onAbort, { once: true });
       this.slotWaiters.push(take);
     });
   }
 
   private releaseSlot(): void {
+    this.prefetchPaused = false;
     const next = this.slotWaiters.shift();
     if (next) next(); // the slot passes straight to the next waiting lease
     else this.executing--;
@@ -311,7 +322,12 @@ export class WorkerPool {
       if (slot) this.releaseSlot();
       slot = false;
     };
-    entry.done = this.execSlot(abort.signal)
+    const requeue = () => {
+      // Every slot is held by tasks longer than this wait: let another worker have it.
+      this.prefetchPaused = true;
+      abort.abort('requeue' satisfies StopReason);
+    };
+    entry.done = this.execSlot(abort.signal, requeue)
       .then((got) => {
         slot = got;
         // Not started when aborted while waiting: the run below sees the signal and records a
@@ -338,6 +354,11 @@ export class WorkerPool {
 
   private async attempt(lease: Lease, signal: AbortSignal, freeSlot: () => void, tracing: Tracing, trace: Context): Promise<void> {
     const { task, attempt } = lease;
+    if (signal.aborted && signal.reason === 'requeue') {
+      await this.o.store.release({ taskId: task.id, attempt });
+      this.log.debug({ taskId: task.id, attempt }, 'prefetched lease waited too long for a slot; released');
+      return;
+    }
     /** A child span of the attempt around one step (a no-op without tracing). */
     const step = <T>(name: string, fn: () => Promise<T>): Promise<T> => (tracing.enabled ? tracing.span(name, trace, { 'hangar.task_id': task.id }, fn) : fn());
     const ref: AttemptRef = { taskId: task.id, attempt };

@@ -208,6 +208,38 @@ describe('worker pool with prefetch', () => {
   });
 });
 
+describe('worker pool with prefetch, a slow slot', () => {
+  it('a prefetched lease that waits too long goes back to the queue, and an idle worker runs it', { timeout: 30_000 }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hangar-pool-'));
+    const store = new SqliteStore({ path: join(dir, 'db'), retry: { baseMs: 10, maxMs: 100 } });
+    const busy = testPool(dir, store, { workerId: 'w-busy', concurrency: 1, prefetch: 2, prefetchWaitMs: 200, pollMs: 100 });
+    const idle = testPool(dir, store, { workerId: 'w-idle', concurrency: 2, pollMs: 100 });
+    try {
+      const long = newTask({ shell: 'sleep 3' });
+      const short = [newTask({ shell: 'echo a' }), newTask({ shell: 'echo b' })];
+      for (const t of [long, ...short]) await store.submit(t);
+      await busy.start();
+      await until(async () => ((await store.activeCounts()).running === 3 ? true : null), 5000); // 1 running + 2 prefetched
+      await idle.start();
+      const done = await until(async () => {
+        const ts = await Promise.all(short.map((t) => store.get(t.id)));
+        return ts.every((t) => t?.status === 'SUCCESS') ? ts : null;
+      }, 10_000);
+      assert.notEqual((await store.get(long.id))?.status, 'SUCCESS', 'the short tasks did not wait for the long one');
+      for (const t of done) {
+        assert.equal(t!.workerId, 'w-idle', 'run by the idle worker');
+        const h = await store.history(t!.id);
+        assert.deepEqual(h.map((e) => [e.status, e.workerId]).slice(0, 3), [['PENDING', null], ['RUNNING', 'w-busy'], ['PENDING', 'w-busy']], 'leased by the busy worker, then given back');
+      }
+      await until(async () => ((await store.get(long.id))?.status === 'SUCCESS' ? true : null), 10_000);
+    } finally {
+      await Promise.all([busy.close(0), idle.close(0)]);
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('upkeep', () => {
   it('retention removes finished tasks older than the cutoff, with their blobs; nothing else', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'hangar-retention-'));
