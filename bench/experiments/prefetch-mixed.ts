@@ -106,3 +106,4 @@ console.log(`Prefetch on PostgreSQL: 2 pools × ${C} slots; short = ${N} no-ops;
 console.log('| prefetch per pool | short: jobs/s (÷ default) | mixed: makespan (÷ default) | mixed: p99 submit→start, all enqueued first (÷ default) |');
 console.log('|---|---|---|---|');
 for (const r of rows) console.log(r);
+await reset(); // leave no schema behind
