@@ -7,6 +7,11 @@ export type Row = Record<string, unknown>;
 const json = <T>(v: unknown, fallback: T): T => (typeof v === 'string' ? (JSON.parse(v) as T) : fallback);
 const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 export const strOrNull = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
+/** A list of strings stored as JSON: text from SQLite, already parsed from PostgreSQL's JSONB. */
+const stringList = (v: unknown): string[] => {
+  const parsed = typeof v === 'string' ? (JSON.parse(v) as unknown) : v;
+  return Array.isArray(parsed) ? parsed.map(String) : [];
+};
 
 export function taskFromRow(r: Row): Task {
   const priority = Number(r.priority);
@@ -91,7 +96,7 @@ export function projectVersionFromRow(r: Row): ProjectVersion {
     blobKey: String(r.blob_key),
     files: Number(r.files),
     bytes: Number(r.bytes),
-    conflicts: typeof r.conflicts === 'string' ? (JSON.parse(r.conflicts) as string[]) : Array.isArray(r.conflicts) ? (r.conflicts as string[]) : [],
+    conflicts: stringList(r.conflicts),
   };
 }
 
@@ -131,7 +136,6 @@ export function auditFromRow(r: Row): AuditEntry {
 }
 
 export function scalingFromRow(r: Row): ScalingEvent {
-  const workers = typeof r.workers === 'string' ? (JSON.parse(r.workers) as unknown) : r.workers;
   return {
     id: Number(r.id),
     at: Number(r.at),
@@ -139,7 +143,7 @@ export function scalingFromRow(r: Row): ScalingEvent {
     depth: Number(r.depth),
     current: Number(r.current),
     desired: Number(r.desired),
-    workers: Array.isArray(workers) ? workers.map(String) : [],
+    workers: stringList(r.workers),
     reason: String(r.reason),
   };
 }
