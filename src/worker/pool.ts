@@ -510,7 +510,10 @@ export class WorkerPool {
   private async storeProjectFiles(files: ProjectFiles, task: Task, result: ExecutionResult, log: Logger): Promise<Record<string, unknown>> {
     const note: Record<string, unknown> = { projectId: files.project.id, baseVersion: files.base || null, version: null };
     try {
-      if (!existsSync(join(files.outDir, 'done'))) return { ...note, stored: false, reason: `not stored: the task did not exit on its own (${result.status})` };
+      // A stopped task's wrapper may still copy its files out in the kill's grace time (the
+      // program dies of the SIGTERM, the wrapper does not): the outcome decides, not the marker.
+      const stopped = result.status === 'TIMEOUT' || result.status === 'CANCELLED';
+      if (stopped || !existsSync(join(files.outDir, 'done'))) return { ...note, stored: false, reason: `not stored: the task did not exit on its own (${result.status})` };
       const v = await storeBack({
         store: this.o.store,
         blobs: this.o.blobs,
