@@ -218,7 +218,7 @@ async function resetSchema(url: string): Promise<void> {
 /** A WorkerPool wired as src/runtime/index.ts wires it for the `worker` role (metrics, audit,
  *  disk blobs, the configuration's default heartbeat and poll intervals), minus secrets, which
  *  these tasks do not use. */
-function makePool(store: PostgresStore, dir: string, c: number, ex: NoopExecutor, prefetch = 0): { pool: WorkerPool; audit: AuditSink } {
+function makePool(store: PostgresStore, dir: string, c: number, ex: NoopExecutor, prefetch?: number): { pool: WorkerPool; audit: AuditSink } {
   const config = loadConfig({ env: {} });
   const log = createLogger('silent');
   const audit = new AuditSink(store, log);
@@ -234,7 +234,7 @@ function makePool(store: PostgresStore, dir: string, c: number, ex: NoopExecutor
     heartbeatMs: config.heartbeatMs,
     pollMs: config.pollMs,
     audit: (e) => audit.record(e),
-    prefetch,
+    prefetch: prefetch ?? config.prefetch,
   });
   return { pool, audit };
 }
@@ -250,7 +250,7 @@ async function hangarChild(o: Options): Promise<void> {
     variant: o.variant,
     workload: o.workload,
     c: o.c,
-    settings: { poolSize: 10, concurrency: o.c, heartbeatMs: config.heartbeatMs, pollMs: config.pollMs },
+    settings: { poolSize: 10, concurrency: o.c, prefetch: o.variant === 'prefetch' ? PREFETCH : config.prefetch, heartbeatMs: config.heartbeatMs, pollMs: config.pollMs },
   };
   let pool: WorkerPool | null = null;
   let audit: AuditSink | null = null;
@@ -258,7 +258,7 @@ async function hangarChild(o: Options): Promise<void> {
     if (o.workload === 'w1' && o.variant === 'store') Object.assign(out, await hangarStoreDrain(o, store));
     else if (o.workload === 'w1') {
       const ex = new NoopExecutor();
-      ({ pool, audit } = makePool(store, dir, o.c, ex, o.variant === 'prefetch' ? PREFETCH : 0));
+      ({ pool, audit } = makePool(store, dir, o.c, ex, o.variant === 'prefetch' ? PREFETCH : undefined));
       Object.assign(out, await hangarW1(o, store, pool, ex));
     } else {
       const ex = new NoopExecutor();
@@ -504,7 +504,7 @@ const common = (o: Options) => ['--n', String(o.n), '--jobs', String(o.jobs), '-
 const ENTRIES: Entry[] = [
   {
     key: 'hangar', label: 'Hangar (PostgresStore + WorkerPool)', peer: false, defaults: true, w1: true, w2: true, cmd: self('pool'),
-    settings: 'defaults: pg pool 10 connections, WorkerPool concurrency C, heartbeat 2 s, fallback poll 1 s; metrics + audit sink wired as src/runtime does; W2 submits in the worker\'s process (hand-off at submit)',
+    settings: 'defaults: pg pool 10 connections, WorkerPool concurrency C, HANGAR_PREFETCH auto (C leases beyond the slots while recent tasks ran < 50 ms), heartbeat 2 s, fallback poll 1 s; metrics + audit sink wired as src/runtime does; W2 submits in the worker\'s process (hand-off at submit)',
   },
   {
     key: 'hangar-2p', label: 'Hangar, submitter in a 2nd process', peer: false, defaults: true, w1: false, w2: true, cmd: self('two-process'),

@@ -47,8 +47,11 @@ export interface PoolOptions {
   /** Leases claimed beyond the free slots, to start the moment a slot frees (default 0): the
    *  next claim runs while the current tasks do. They wait RUNNING to the API, with their
    *  leases heartbeated, and go back on shutdown. Worth it for short tasks only: a long task
-   *  holds prefetched ones back from other workers. */
-  prefetch?: number;
+   *  holds prefetched ones back from other workers. 'auto': as many as keep about
+   *  AUTO_PREFETCH_BACKLOG_MS of work (at the recent average execution time) per slot. */
+  prefetch?: number | 'auto';
+  /** prefetch 'auto': ms of work per slot to hold beyond it; default AUTO_PREFETCH_BACKLOG_MS. */
+  prefetchBacklogMs?: number;
   /** A prefetched lease that has waited this long for a slot goes back to the queue, where an
    *  idle worker can take it, and this pool prefetches nothing more until one of its slots
    *  frees (its slots are held by long tasks); ms, default 1000. */
@@ -74,6 +77,23 @@ type StopReason = 'cancel' | 'lost' | 'shutdown' | 'requeue';
 /** Wait after a failed claim before the next, ms. */
 const CLAIM_RETRY_MS = 500;
 
+/** prefetch 'auto': the work, in ms of execution at the recent average, a pool may hold
+ *  beyond its slots, so a prefetched lease waits about this long for its slot. Tasks averaging
+ *  this long or more get fewer prefetched leases than slots; a long-task workload gets none. */
+export const AUTO_PREFETCH_BACKLOG_MS = 50;
+
+/** prefetch 'auto' holds at most this many leases per slot beyond the slots, and at most
+ *  AUTO_PREFETCH_MAX in all. An average of a few executions cannot see a long one still
+ *  running: uncapped, the first pool to see no-ops took a whole small queue (measured,
+ *  bench/experiments/prefetch-mixed.ts, 2 pools × 4 slots, 400 tasks of which 10 % sleep
+ *  200 ms: makespan 2.3 × ideal against 1.2 × without prefetch). */
+export const AUTO_PREFETCH_PER_SLOT = 10;
+export const AUTO_PREFETCH_MAX = 1000;
+
+/** Weight of the newest execution in the running average prefetch 'auto' reads: one long
+ *  execution among short ones cuts the prefetch at once; about 30 short ones restore it. */
+const RUN_AVERAGE_WEIGHT = 0.1;
+
 /** Results up to this size are kept in the task's row instead of a blob. */
 export const INLINE_RESULT_BYTES = 16 * 1024;
 
@@ -97,6 +117,8 @@ export class WorkerPool {
   private executing = 0;
   /** Set when a prefetched lease waited too long: no prefetch until a slot frees. */
   private prefetchPaused = false;
+  /** Running average of this pool's execution times, ms (null before the first). */
+  private runAverageMs: number | null = null;
   /** Prefetched leases waiting for an execution slot, in claim order. */
   private readonly slotWaiters: (() => void)[] = [];
   private detachTaker: (() => void) | null = null;
@@ -193,7 +215,22 @@ export class WorkerPool {
   /** Leases this pool may still take: its slots plus the prefetch, less those held (running or
    *  waiting for a slot), promised to a submit, or asked for by the claim in flight. */
   private freeSlots(): number {
-    return this.o.concurrency + (this.prefetchPaused ? 0 : (this.o.prefetch ?? 0)) - this.running.size + this.freeing - this.reserved - (this.claiming ? this.claimLimit : 0);
+    return this.o.concurrency + this.prefetch() - this.running.size + this.freeing - this.reserved - (this.claiming ? this.claimLimit : 0);
+  }
+
+  /** Leases to hold beyond the execution slots now. */
+  private prefetch(): number {
+    const p = this.o.prefetch ?? 0;
+    if (this.prefetchPaused) return 0;
+    if (p !== 'auto') return p;
+    if (this.runAverageMs === null) return 0;
+    const cap = Math.min(AUTO_PREFETCH_MAX, AUTO_PREFETCH_PER_SLOT * this.o.concurrency);
+    return Math.min(cap, Math.floor((this.o.concurrency * (this.o.prefetchBacklogMs ?? AUTO_PREFETCH_BACKLOG_MS)) / Math.max(this.runAverageMs, 0.01)));
+  }
+
+  private noteExecution(ms: number): void {
+    const m = Math.max(0, ms);
+    this.runAverageMs = this.runAverageMs === null ? m : this.runAverageMs + RUN_AVERAGE_WEIGHT * (m - this.runAverageMs);
   }
 
   /** Waits for one of the `concurrency` execution slots (at once unless leases were prefetched);
@@ -387,6 +424,7 @@ export class WorkerPool {
         result = notRun('PROJECT_UNAVAILABLE', `the project's files could not be read: ${coerceError(err).message}`, true);
       }
     }
+    const ran = !result;
     const live = result ? null : this.liveOutput(task, attempt, Object.values(secretEnv));
     result ??= await step(`sandbox.run`, () => this.o.executor.run({
       taskId: task.id,
@@ -406,6 +444,7 @@ export class WorkerPool {
       project: files ? { inDir: files.inDir, outDir: files.outDir } : undefined,
     }));
     await live?.close();
+    if (ran) this.noteExecution(result.finishedAt - result.startedAt);
     const projectNote = files ? await this.storeProjectFiles(files, task, result, log) : null;
     freeSlot();
     const reason = signal.aborted ? (signal.reason as StopReason) : null;

@@ -208,6 +208,60 @@ describe('worker pool with prefetch', () => {
   });
 });
 
+describe("worker pool with prefetch 'auto'", () => {
+  let dir: string;
+  let store: SqliteStore;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'hangar-pool-'));
+    store = new SqliteStore({ path: join(dir, 'db'), retry: { baseMs: 10, maxMs: 100 } });
+  });
+  afterEach(async () => {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** Most leases held at once (running or prefetched) until every task given has ended. */
+  async function mostHeld(ids: string[]): Promise<number> {
+    let held = 0;
+    const sampler = setInterval(async () => {
+      held = Math.max(held, (await store.activeCounts()).running);
+    }, 2);
+    await until(async () => ((await Promise.all(ids.map((id) => store.get(id)))).every((t) => t?.status === 'SUCCESS') ? true : null), 20_000);
+    clearInterval(sampler);
+    return held;
+  }
+
+  it('holds leases beyond its slots once its tasks prove short', async () => {
+    // A budget no process start can exceed: the first execution makes the tasks "short".
+    const pool = testPool(dir, store, { workerId: 'w-auto', prefetch: 'auto', prefetchBacklogMs: 60_000 });
+    try {
+      const tasks = Array.from({ length: 60 }, () => newTask({ args: ['true'] }));
+      for (const t of tasks) await store.submit(t);
+      await pool.start();
+      const held = await mostHeld(tasks.map((t) => t.id));
+      assert.ok(held > 2, `more leases than its 2 slots, saw at most ${held}`);
+      assert.ok(held <= 22, `at most 10 per slot beyond them, saw ${held}`);
+    } finally {
+      await pool.close(0);
+    }
+  });
+
+  it('holds none beyond its slots while its tasks run long', async () => {
+    const pool = testPool(dir, store, { workerId: 'w-auto', prefetch: 'auto' });
+    try {
+      await pool.start();
+      const first = newTask({ shell: 'sleep 0.3' });
+      await store.submit(first);
+      await mostHeld([first.id]);
+      const next = [newTask({ shell: 'sleep 0.5' }), newTask({ shell: 'sleep 0.5' }), ...Array.from({ length: 4 }, () => newTask({ args: ['true'] }))];
+      for (const t of next) await store.submit(t);
+      assert.equal(await mostHeld(next.map((t) => t.id)), 2, 'two running, nothing prefetched');
+    } finally {
+      await pool.close(0);
+    }
+  });
+});
+
 describe('worker pool with prefetch, a slow slot', () => {
   it('a prefetched lease that waits too long goes back to the queue, and an idle worker runs it', { timeout: 30_000 }, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'hangar-pool-'));
