@@ -87,8 +87,8 @@ export const AUTO_PREFETCH_BACKLOG_MS = 50;
  *  running: uncapped, the first pool to see no-ops took a whole small queue (measured,
  *  bench/experiments/prefetch-mixed.ts, 2 pools × 4 slots, 400 tasks of which 10 % sleep
  *  200 ms: makespan 2.3 × ideal against 1.2 × without prefetch). */
-export const AUTO_PREFETCH_PER_SLOT = 10;
-export const AUTO_PREFETCH_MAX = 1000;
+const AUTO_PREFETCH_PER_SLOT = 10;
+const AUTO_PREFETCH_MAX = 1000;
 
 /** Weight of the newest execution in the running average prefetch 'auto' reads: one long
  *  execution among short ones cuts the prefetch at once; about 30 short ones restore it. */
@@ -220,8 +220,8 @@ export class WorkerPool {
 
   /** Leases to hold beyond the execution slots now. */
   private prefetch(): number {
-    const p = this.o.prefetch ?? 0;
     if (this.prefetchPaused) return 0;
+    const p = this.o.prefetch ?? 0;
     if (p !== 'auto') return p;
     if (this.runAverageMs === null) return 0;
     const cap = Math.min(AUTO_PREFETCH_MAX, AUTO_PREFETCH_PER_SLOT * this.o.concurrency);
