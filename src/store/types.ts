@@ -328,6 +328,11 @@ export interface Store {
   /** Direct dispatch: a submit that finds `taker` with a free slot, and no ready task that
    *  should run before it, inserts the task already leased to the taker (no claim). */
   attachTaker(taker: LocalTaker): () => void;
+  /** Push dispatch, where wake-ups cross processes: offers `slots` free slots of an attached
+   *  taker to submits in other processes, which then insert a task already leased to it and
+   *  the store hands the lease to the taker (through its offer()) as the notification arrives.
+   *  Good for `ttlMs` unless offered again; 0 withdraws. Absent: only local hand-offs. */
+  advertise?(workerId: string, slots: number, ttlMs: number): void;
   /** A user's PENDING and RUNNING tasks, each counted up to `max` (per-user quotas). */
   userLoad(userId: string, max: number): Promise<{ pending: number; running: number }>;
 

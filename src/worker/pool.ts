@@ -303,7 +303,22 @@ export class WorkerPool {
     setImmediate(() => {
       this.dispatchScheduled = false;
       this.claimNow();
+      this.advertise();
     });
+  }
+
+  /**
+   * Push dispatch (Store.advertise): while the last claim found the queue empty, offer the free
+   * execution slots to submits in other processes, which then lease a task to this pool as
+   * they insert it (no claim round trip); nothing while busy, stopping, or enforcing a per-user
+   * limit (that needs the claim's count). Also called by the heartbeat, which keeps the offer
+   * alive; it lapses after three missed heartbeats.
+   */
+  private advertise(): void {
+    if (!this.o.store.advertise || !this.started) return;
+    const idle = !this.stopping && !this.lastClaimFull && this.slotWaiters.length === 0 && (this.o.maxRunningPerUser ?? 0) <= 0;
+    const free = idle ? Math.max(0, this.o.concurrency - this.running.size - this.reserved) : 0;
+    this.o.store.advertise(this.o.workerId, free, 3 * this.o.heartbeatMs);
   }
 
   private claimNow(): void {
@@ -626,6 +641,7 @@ export class WorkerPool {
   }
 
   private async heartbeat(): Promise<void> {
+    this.advertise();
     try {
       const refs = [...this.running.values()].map((r) => ({ taskId: r.lease.task.id, attempt: r.lease.attempt }));
       await this.o.store.touchWorker(this.o.workerId, { host: hostname(), pid: process.pid, concurrency: this.o.concurrency });

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { after, describe, it } from 'node:test';
 import pg from 'pg';
+import type { Lease, LocalTaker } from '../../src/store/index.ts';
 import { PostgresStore, type PostgresStoreOptions } from '../../src/store/postgres/index.ts';
 import { ManualClock, newTask } from '../conformance/store.ts';
 import { TEST_DATABASE_URL, dropTestSchemas, freshSchema } from '../helpers/postgres.ts';
@@ -111,5 +112,137 @@ describe('PostgresStore across processes', () => {
     assert.equal((await a.activeCounts()).pending, 40);
     const [t] = (await a.list({ limit: 1 })).items;
     assert.deepEqual((await a.history(t.id)).map((h) => h.status), ['PENDING', 'RUNNING', 'PENDING']);
+  });
+});
+
+/** A taker with `free` slots that records the leases it is handed. */
+function recordingTaker(workerId: string, free: number, queues?: string[]): LocalTaker & { got: Lease[]; free: number } {
+  const t = {
+    workerId,
+    queues,
+    free,
+    got: [] as Lease[],
+    offer: () => {
+      if (t.free <= 0) return null;
+      t.free--;
+      return (lease: Lease | null) => {
+        if (lease) t.got.push(lease);
+        else t.free++;
+      };
+    },
+  };
+  return t;
+}
+
+async function offeredSlots(workerId: string): Promise<number | null> {
+  const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
+  await client.connect();
+  try {
+    const r = await client.query(`SELECT slots FROM ${lastSchema}.worker_offers WHERE worker_id = $1`, [workerId]);
+    return r.rows.length ? Number(r.rows[0].slots) : null;
+  } finally {
+    await client.end();
+  }
+}
+
+async function until(what: string, cond: () => boolean | Promise<boolean>, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+describe('PostgresStore push dispatch (a submit in one process, an idle worker in another)', () => {
+  it('a submit leases the task to an offered slot and the worker gets it with no claim; then offers run out', async () => {
+    const [worker, api] = await storesOnOneSchema(2);
+    const taker = recordingTaker('w1', 5);
+    worker.attachTaker(taker);
+    worker.advertise('w1', 2, 60_000);
+    await until('the offer', async () => (await offeredSlots('w1')) === 2);
+
+    const first = await api.submit(newTask({ env: { A: 'x' }, metadata: { n: 1, tags: ['a'] }, args: ['-c', 'true'], secrets: ['S'] }));
+    assert.equal(first.handedOff, true);
+    assert.equal(first.task.status, 'PENDING', 'the submitter sees it as submitted');
+    await until('the pushed lease', () => taker.got.length === 1);
+    assert.equal(taker.got[0].task.id, first.task.id);
+    assert.equal(taker.got[0].attempt, 1);
+    const row = await api.get(first.task.id);
+    // The notification carried the row: the worker's task is the stored one, field by field.
+    assert.deepEqual(taker.got[0].task, row);
+    assert.equal(row?.status, 'RUNNING');
+    assert.equal(row?.workerId, 'w1');
+    assert.deepEqual((await api.history(first.task.id)).map((h) => [h.status, h.reason]), [
+      ['PENDING', 'submitted'],
+      ['RUNNING', 'pushed to an idle worker at submit'],
+    ]);
+
+    // A row too large for a notification's payload: the worker reads it.
+    const big = await api.submit(newTask({ metadata: { blob: 'x'.repeat(7500) } }));
+    assert.equal(big.handedOff, true);
+    await until('the second lease', () => taker.got.length === 2);
+    assert.deepEqual(taker.got[1].task, await api.get(big.task.id));
+    assert.equal(await offeredSlots('w1'), 0);
+    const third = await api.submit(newTask());
+    assert.equal(third.handedOff, undefined, 'no slot offered: it waits for a claim');
+    assert.equal((await api.get(third.task.id))?.status, 'PENDING');
+    assert.equal(taker.got.length, 2);
+  });
+
+  it('no push past a ready task, to another queue, of a lane, or to an offer whose worker is gone or expired', async () => {
+    const clock = new ManualClock();
+    const [worker, api] = await storesOnOneSchema(2, { clock });
+    const taker = recordingTaker('w1', 10, ['fast']);
+    worker.attachTaker(taker);
+    worker.advertise('w1', 3, 60_000);
+    await until('the offer', async () => (await offeredSlots('w1')) === 3);
+
+    assert.equal((await api.submit(newTask({ queue: 'slow', priority: 1 }))).handedOff, undefined, 'other queue');
+    // Higher priorities than the task above, so only the lane rule keeps it from a push.
+    assert.equal((await api.submit(newTask({ queue: 'fast', priority: 5, lane: 'term-1' }))).handedOff, undefined, "a lane's task");
+    // The lane's task is ready (PENDING): a later task of the same priority must not pass it.
+    assert.equal((await api.submit(newTask({ queue: 'fast', priority: 5 }))).handedOff, undefined, 'a ready task is ahead');
+    // A higher priority goes first, pushed.
+    const urgent = await api.submit(newTask({ queue: 'fast', priority: 9 }));
+    assert.equal(urgent.handedOff, true);
+    await until('the urgent lease', () => taker.got.length === 1);
+
+    // Expired: the worker stopped renewing its offer.
+    clock.advance(60_001);
+    assert.equal((await api.submit(newTask({ queue: 'fast', priority: 9 }))).handedOff, undefined, 'expired offer');
+    clock.advance(-60_001);
+    // Its listening session is gone (a killed worker): never pushed to.
+    await worker.close();
+    stores.splice(stores.indexOf(worker), 1);
+    const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
+    await client.connect();
+    try {
+      await client.query(`INSERT INTO ${lastSchema}.worker_offers VALUES ('dead', 1, 5, NULL, 2147483000, $1)`, [clock.now() + 60_000]);
+    } finally {
+      await client.end();
+    }
+    assert.equal((await api.submit(newTask({ queue: 'fast', priority: 9 }))).handedOff, undefined, 'dead listener session');
+    assert.equal(await offeredSlots('w1'), null, 'closing withdrew the offer');
+  });
+
+  it('a push that finds its worker full is released to the queue, and a withdrawn offer takes nothing', async () => {
+    const [worker, api] = await storesOnOneSchema(2);
+    const taker = recordingTaker('w1', 0);
+    const detach = worker.attachTaker(taker);
+    worker.advertise('w1', 1, 60_000);
+    await until('the offer', async () => (await offeredSlots('w1')) === 1);
+    const pushed = await api.submit(newTask());
+    assert.equal(pushed.handedOff, true);
+    await until('the release', async () => (await api.get(pushed.task.id))?.status === 'PENDING');
+    assert.deepEqual((await api.history(pushed.task.id)).map((h) => h.reason), ['submitted', 'pushed to an idle worker at submit', 'released by worker']);
+    const [again] = await api.claim({ workerId: 'w2', limit: 1 });
+    assert.equal(again.task.id, pushed.task.id);
+    assert.equal(again.attempt, 2, 'the attempt number only grows (fencing)');
+
+    worker.advertise('w1', 1, 60_000);
+    await until('the new offer', async () => (await offeredSlots('w1')) === 1);
+    detach();
+    await until('the withdrawal', async () => (await offeredSlots('w1')) === null);
+    assert.equal((await api.submit(newTask())).handedOff, undefined);
   });
 });

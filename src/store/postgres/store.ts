@@ -97,21 +97,55 @@ const NEW_TASK_COLUMNS = `id, command, args, shell, queue, priority, user_id, ti
 const NEW_TASK_VALUES = `$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11, $12, $13, $14, $15, $16, $16,
     $17, $18, $19, $20, $21, $22, (SELECT r FROM rank), $6`;
 
+/** A push notification carries the task's row up to this many bytes of JSON (a payload holds
+ *  8000), so the worker starts it without reading it; a larger row is read. */
+const MAX_PUSHED_ROW = 7000;
+
 /** id, command, args, shell, queue, priority, user_id, timeout_s, visibility_timeout_s,
  *  max_attempts (also the attempt limit), idempotency_key, request_hash, resources, env,
  *  metadata, created_at (also run_after and the history row's time), network, image, secrets,
- *  project_id, lane, trace_parent, then the NOTIFY channel and payload ($23, $24). A PENDING task with its rank, its
- *  'submitted' history row and the wake-up of other processes, sent when it commits: one
- *  statement, so a submit without a transaction of its own is one round trip. */
+ *  project_id, lane, trace_parent, then the NOTIFY channel and payload ($23, $24). One
+ *  statement, so a submit without a transaction of its own is one round trip:
+ *  - push dispatch: if a worker offers a free slot (worker_offers, its LISTEN session alive),
+ *    the task is not a lane's and no ready task should run before it (priority, then fair
+ *    share and FIFO, as a claim orders them), it goes in RUNNING, attempt 1, leased to that
+ *    worker, with both history rows and the fair clock advanced to its rank as a claim would;
+ *    the notification, sent when it commits, names worker, offer generation and task, and
+ *    carries its row as JSON unless too large ("push <worker> <gen> <task> [<row>]"), so that
+ *    worker starts it with no claim, and usually no read;
+ *  - otherwise PENDING with its rank and its 'submitted' history row, and the notification
+ *    wakes every process's workers.
+ *  The returned row's status says which. */
 const INSERT_TASK = `
 WITH ${RANK},
+target AS (
+  UPDATE worker_offers o SET slots = o.slots - 1
+  FROM (
+    SELECT w.worker_id FROM worker_offers w
+    WHERE w.slots > 0 AND w.expires_at > $16 AND (w.queues IS NULL OR $5::text = ANY(w.queues)) AND $21::text IS NULL
+      AND NOT EXISTS (SELECT 1 FROM tasks WHERE status = 'PENDING' AND run_after <= $16
+        AND (eff_priority > $6 OR (eff_priority = $6 AND fair_rank <= (SELECT r FROM rank))))
+      AND EXISTS (SELECT 1 FROM pg_stat_get_activity(w.listener_pid))
+    LIMIT 1 FOR UPDATE OF w SKIP LOCKED) pick
+  WHERE o.worker_id = pick.worker_id
+  RETURNING o.worker_id, o.gen),
 t AS (
-  INSERT INTO tasks (${NEW_TASK_COLUMNS}, status) VALUES (${NEW_TASK_VALUES}, 'PENDING')
+  INSERT INTO tasks (${NEW_TASK_COLUMNS}, status, attempt, worker_id, started_at, lease_expires_at)
+  SELECT ${NEW_TASK_VALUES},
+    CASE WHEN p.worker_id IS NULL THEN 'PENDING' ELSE 'RUNNING' END, CASE WHEN p.worker_id IS NULL THEN 0 ELSE 1 END,
+    p.worker_id, CASE WHEN p.worker_id IS NULL THEN NULL ELSE $16::bigint END,
+    CASE WHEN p.worker_id IS NULL THEN NULL ELSE $16::bigint + $9::integer * 1000 END
+  FROM (SELECT 1) one LEFT JOIN target p ON true
   RETURNING *),
 history AS (
   INSERT INTO task_history (task_id, at, status, attempt, worker_id, reason)
-  SELECT id, created_at, 'PENDING', 0, NULL, 'submitted' FROM t),
-notified AS (SELECT pg_notify($23, $24))
+  SELECT $1, $16, 'PENDING', 0, NULL, 'submitted'
+  UNION ALL
+  SELECT $1, $16, 'RUNNING', 1, worker_id, 'pushed to an idle worker at submit' FROM target),
+clock AS (UPDATE fair_clock SET rank = top.r FROM rank top, target WHERE id = 1 AND rank < top.r),
+notified AS (SELECT pg_notify($23, coalesce((
+  SELECT 'push ' || p.worker_id || ' ' || p.gen || ' ' || $1::text || CASE WHEN octet_length(j.s) <= ${MAX_PUSHED_ROW} THEN ' ' || j.s ELSE '' END
+  FROM target p, (SELECT row_to_json(t)::text AS s FROM t) j), $24::text)))
 SELECT t.* FROM t, notified`;
 
 /** $1 to $21 as INSERT_TASK, then worker_id ($23): a task handed to a local worker as it is
@@ -371,6 +405,47 @@ RETURNING version`;
 /** channel, payload (the sending store's id). Delivered when the transaction commits. */
 const NOTIFY = `SELECT pg_notify($1, $2)`;
 
+/** worker_id, gen, slots, change in slots, queues (null for all), listener_pid, expires_at: a
+ *  worker's offer (worker_offers). Within one generation the change is added, so that pushes
+ *  committed meanwhile, whose notifications are still on their way, stay counted; a new
+ *  generation (after a withdrawal or a failed write) sets the slots outright. */
+const UPSERT_OFFER = `
+INSERT INTO worker_offers (worker_id, gen, slots, queues, listener_pid, expires_at) VALUES ($1, $2, $3, $5, $6, $7)
+ON CONFLICT (worker_id) DO UPDATE SET
+  slots = CASE WHEN worker_offers.gen = EXCLUDED.gen THEN greatest(0, worker_offers.slots + $4::integer) ELSE EXCLUDED.slots END,
+  gen = EXCLUDED.gen, queues = EXCLUDED.queues, listener_pid = EXCLUDED.listener_pid, expires_at = EXCLUDED.expires_at`;
+
+/** worker_id */
+const DELETE_OFFER = `DELETE FROM worker_offers WHERE worker_id = $1`;
+
+/** id, worker_id: a task pushed to that worker at submit, if it still holds it. */
+const SELECT_PUSHED = `SELECT * FROM tasks WHERE id = $1 AND worker_id = $2 AND attempt = 1 AND status = 'RUNNING'`;
+
+/** How long a withdrawn offer's pushes are still recognized as this process's, ms. */
+const PUSH_GRACE_MS = 10_000;
+
+/** A local taker's offer of free slots to other processes' submits (push dispatch). */
+interface Offer {
+  /** Slots the taker wants offered. */
+  want: number;
+  /** Slots the row holds, counting pushes whose notification has not arrived as not taken. */
+  have: number;
+  /** Generation of the row: pushes name it, so those of a withdrawn offer are not counted. */
+  gen: number;
+  /** A write failed: the row's state is unknown until the next write. */
+  unknown: boolean;
+  ttlMs: number;
+  /** When the row's expiry was last pushed back (clock ms). */
+  refreshedAt: number;
+  /** A row may exist (written since the last delete). */
+  written: boolean;
+  /** The listener session the row names. */
+  pid: number | null;
+  writing: boolean;
+  /** Its taker is gone and it is about to be forgotten. */
+  forgetting: boolean;
+}
+
 /** Parameters of entries to append, one array per column, in step. Ids follow the array order. */
 const APPEND_AUDIT = `
 INSERT INTO audit_log (at, actor, key_id, action, target, source, outcome, detail)
@@ -437,6 +512,11 @@ export class PostgresStore implements Store {
   private readonly wake = new EventEmitter();
   private readonly takers: LocalTaker[] = [];
   private listener: pg.Client | null = null;
+  /** Backend pid of the LISTEN session once it listens: offers name it. */
+  private listenerPid: number | null = null;
+  /** Offers of local takers' free slots, by worker id (push dispatch). */
+  private readonly offers = new Map<string, Offer>();
+  private offerGen = 0;
   /** Final outcomes waiting for this tick's shared statement (finishFinal). */
   private readonly finishing: { params: unknown[]; finished: Finished; resolve: (f: Finished | null) => void; reject: (err: unknown) => void }[] = [];
   private closed = false;
@@ -536,8 +616,11 @@ export class PostgresStore implements Store {
     const lost = () => {
       if (this.listener !== client) return;
       this.listener = null;
+      this.listenerPid = null;
+      // Pushes to this process are no longer heard: offers go (a submit checks the session too).
+      this.syncOffers();
       client.end().catch(() => {});
-      if (this.closed || this.wake.listenerCount('ready') + this.wake.listenerCount('output') === 0) return;
+      if (this.closed || this.wake.listenerCount('ready') + this.wake.listenerCount('output') + this.offers.size === 0) return;
       setTimeout(() => {
         this.listen();
         this.wakeLocal();
@@ -547,13 +630,19 @@ export class PostgresStore implements Store {
       if (n.channel === this.outputChannel) {
         const [from, ...ids] = (n.payload ?? '').split(' ');
         if (from !== this.instance) for (const id of ids) this.wake.emit('output', id);
-      } else if (n.payload !== this.instance) this.wakeLocal();
+      } else if (n.payload?.startsWith('push ')) this.onPush(n.payload);
+      else if (n.payload !== this.instance) this.wakeLocal();
     });
     client.on('error', lost);
     client.on('end', lost);
     client
       .connect()
       .then(() => client.query(`LISTEN ${this.channel}; LISTEN ${this.outputChannel}`))
+      .then(() => {
+        if (this.listener !== client) return;
+        this.listenerPid = (client as unknown as { processID: number | null }).processID;
+        this.syncOffers();
+      })
       .catch(lost);
   }
 
@@ -576,8 +665,7 @@ export class PostgresStore implements Store {
       const takers = this.takersFor(t);
       if (takers.length === 0) {
         const [row] = await this.rows(INSERT_TASK, [...this.newTaskParams(t, this.clock.now()), this.channel, this.instance]);
-        this.wakeLocal();
-        return { task: taskFromRow(row), created: true };
+        return this.inserted(row, true);
       }
       // Per-user running limits need counts read under a lock: the transaction below.
       if (takers.every((k) => (k.maxRunningPerUser ?? 0) <= 0)) return this.offer(t, takers);
@@ -604,8 +692,7 @@ export class PostgresStore implements Store {
     for (taker of takers) if ((deliver = taker.offer())) break;
     if (!taker || !deliver) {
       const [row] = await this.rows(INSERT_TASK, [...params, this.channel, this.instance]);
-      this.wakeLocal();
-      return { task: taskFromRow(row), created: true };
+      return this.inserted(row, true);
     }
     let row: Row;
     try {
@@ -621,8 +708,17 @@ export class PostgresStore implements Store {
       return { task, created: true };
     }
     deliver({ task, attempt: 1, workerId: taker.workerId, expiresAt: task.leaseExpiresAt ?? now });
-    const submitted: Task = { ...task, status: 'PENDING', attempt: 0, workerId: null, startedAt: null, leaseExpiresAt: null };
-    return { task: submitted, created: true, handedOff: true };
+    return { task: asSubmitted(task), created: true, handedOff: true };
+  }
+
+  /** What INSERT_TASK returned, as the submitter sees it: a task pushed to a worker is shown as
+   *  submitted (PENDING), as a hand-off is. `wake`: this process's workers are told of a
+   *  PENDING one now (in a transaction, the caller does it once it commits). */
+  private inserted(row: Row, wake: boolean): SubmitResult {
+    const task = taskFromRow(row);
+    if (task.status === 'RUNNING') return { task: asSubmitted(task), created: true, handedOff: true };
+    if (wake) this.wakeLocal();
+    return { task, created: true };
   }
 
   /** Parameters $1 to $22 of INSERT_TASK, INSERT_TASK_LEASED and INSERT_TASK_OFFERED. */
@@ -662,10 +758,13 @@ export class PostgresStore implements Store {
     const handed = await this.handOff(tx, t, now, params);
     if (handed) return handed;
     const [row] = await tx.query(INSERT_TASK, [...params, this.channel, this.instance]);
-    tx.onEnd((committed) => {
-      if (committed) this.wakeLocal();
-    });
-    return { task: taskFromRow(row), created: true };
+    const result = this.inserted(row, false);
+    if (!result.handedOff) {
+      tx.onEnd((committed) => {
+        if (committed) this.wakeLocal();
+      });
+    }
+    return result;
   }
 
   attachTaker(taker: LocalTaker): () => void {
@@ -673,7 +772,109 @@ export class PostgresStore implements Store {
     return () => {
       const i = this.takers.indexOf(taker);
       if (i >= 0) this.takers.splice(i, 1);
+      this.advertise(taker.workerId, 0, 0);
     };
+  }
+
+  /**
+   * Push dispatch: offers `slots` of a local taker's free slots to submits in any process
+   * (worker_offers), for `ttlMs` unless offered again; 0 withdraws. Written in the background,
+   * one write at a time per worker, only when the count changes or the expiry needs pushing
+   * back. Offered slots are not reserved: a push that finds the taker full is released.
+   */
+  advertise(workerId: string, slots: number, ttlMs: number): void {
+    let o = this.offers.get(workerId);
+    if (!o) {
+      if (slots <= 0 || !this.takers.some((k) => k.workerId === workerId)) return;
+      o = { want: 0, have: 0, gen: ++this.offerGen, unknown: false, written: false, forgetting: false, ttlMs, refreshedAt: 0, pid: null, writing: false };
+      this.offers.set(workerId, o);
+    }
+    o.want = Math.max(0, slots);
+    if (ttlMs > 0) o.ttlMs = ttlMs;
+    // Pushes arrive as notifications: the offer is written once this store listens.
+    this.listen();
+    this.syncOffer(workerId, o);
+  }
+
+  private syncOffers(): void {
+    for (const [id, o] of this.offers) this.syncOffer(id, o);
+  }
+
+  private syncOffer(workerId: string, o: Offer): void {
+    if (o.writing) return;
+    const taker = this.takers.find((k) => k.workerId === workerId);
+    const pid = this.listenerPid;
+    const want = this.closed || !taker || pid === null ? 0 : o.want;
+    const now = this.clock.now();
+    let write: Promise<unknown>;
+    if (want === 0) {
+      // A row whose slots pushes took is left (it offers nothing) unless the taker has gone.
+      if (o.have === 0 && !o.unknown && (taker || !o.written)) {
+        // Forgotten a while later: a push committed before the withdrawal may still be on its
+        // way, and is then released rather than left to its lease's expiry.
+        if (!taker && !o.forgetting) {
+          o.forgetting = true;
+          setTimeout(() => {
+            o.forgetting = false;
+            if (this.offers.get(workerId) === o && !o.writing && !this.takers.some((k) => k.workerId === workerId)) this.offers.delete(workerId);
+          }, PUSH_GRACE_MS).unref();
+        }
+        return;
+      }
+      // Pushes of this generation still on their way are not counted against the next offer.
+      o.gen = ++this.offerGen;
+      o.have = 0;
+      o.written = false;
+      write = this.query(DELETE_OFFER, [workerId]);
+    } else {
+      if (!o.unknown && want === o.have && pid === o.pid && now < o.refreshedAt + o.ttlMs / 3) return;
+      write = this.query(UPSERT_OFFER, [workerId, o.gen, want, want - o.have, taker!.queues ?? null, pid, now + o.ttlMs]);
+      o.have = want;
+      o.written = true;
+      o.pid = pid;
+      o.refreshedAt = now;
+    }
+    o.unknown = false;
+    o.writing = true;
+    write
+      .catch(() => {
+        // The row may or may not have changed: the next write starts a new generation.
+        o.unknown = true;
+        o.gen = ++this.offerGen;
+        o.have = 0;
+      })
+      .finally(() => {
+        o.writing = false;
+        // Once more if the wish changed meanwhile; after a failure, at the next advertise.
+        if (!o.unknown) this.syncOffer(workerId, o);
+      });
+  }
+
+  /** "push <worker> <gen> <task> [<row>]": a submit inserted a task leased to that worker. If
+   *  it is one of ours, hand the lease over (reading the row if the payload lacks it); if the
+   *  taker is full or gone, release it. */
+  private onPush(payload: string): void {
+    const m = /^push (\S+) (\S+) (\S+)(?: (.*))?$/s.exec(payload);
+    if (!m) return;
+    const [, workerId, gen, taskId, json] = m;
+    const o = this.offers.get(workerId);
+    if (!o) return; // another process's worker
+    if (String(o.gen) === gen && o.have > 0) o.have--;
+    const taker = this.takers.find((k) => k.workerId === workerId);
+    void this.adoptPushed(taker, workerId, taskId, json ? rowFromJson(json) : null);
+  }
+
+  private async adoptPushed(taker: LocalTaker | undefined, workerId: string, taskId: string, pushed: Row | null): Promise<void> {
+    try {
+      const [row] = pushed ? [pushed] : await this.rows(SELECT_PUSHED, [taskId, workerId]);
+      if (!row) return; // cancelled, or reaped
+      const task = taskFromRow(row);
+      const deliver = taker?.offer();
+      if (deliver) return deliver({ task, attempt: 1, workerId, expiresAt: task.leaseExpiresAt ?? this.clock.now() });
+      await this.release({ taskId, attempt: 1 });
+    } catch {
+      // The database is unreachable: the lease expires and the task runs again elsewhere.
+    }
   }
 
   /**
@@ -702,8 +903,7 @@ export class PostgresStore implements Store {
       const [row] = await tx.query(INSERT_TASK_LEASED, [...params, taker.workerId]);
       const task = taskFromRow(row);
       lease = { task, attempt: 1, workerId: taker.workerId, expiresAt: task.leaseExpiresAt ?? now };
-      const submitted: Task = { ...task, status: 'PENDING', attempt: 0, workerId: null, startedAt: null, leaseExpiresAt: null };
-      return { task: submitted, created: true, handedOff: true };
+      return { task: asSubmitted(task), created: true, handedOff: true };
     }
     return null;
   }
@@ -1259,11 +1459,26 @@ export class PostgresStore implements Store {
 
   async close(): Promise<void> {
     this.closed = true;
+    // Offers go first (a submit also checks the listener session, which ends below).
+    await Promise.all([...this.offers.keys()].map((id) => this.query(DELETE_OFFER, [id]).catch(() => {})));
     this.wake.removeAllListeners();
     const listener = this.listener;
     this.listener = null;
     await Promise.all([listener?.end().catch(() => {}), this.migrated.catch(() => {}).then(() => this.pool.end())]);
   }
+}
+
+/** A row as row_to_json gives it, as a query gives it here: JSON columns as text. Only they
+ *  come out as objects or arrays (the other columns are text, numbers and booleans). */
+function rowFromJson(json: string): Row {
+  const row = JSON.parse(json) as Row;
+  for (const [k, v] of Object.entries(row)) if (v !== null && typeof v === 'object') row[k] = JSON.stringify(v);
+  return row;
+}
+
+/** A task handed to a worker at submit, as its submitter sees it: just submitted. */
+function asSubmitted(task: Task): Task {
+  return { ...task, status: 'PENDING', attempt: 0, workerId: null, startedAt: null, leaseExpiresAt: null };
 }
 
 /**
