@@ -19,6 +19,8 @@ let wconn;
 let queue;
 let worker;
 let completedCount = 0;
+/** A submitter process (two-process W2): it must leave the queue to the worker's process. */
+let submitterOnly = false;
 
 await main({
   name: 'bullmq',
@@ -29,6 +31,12 @@ await main({
     queue = new Queue(QUEUE, { connection: qconn });
     await queue.waitUntilReady();
     await queue.obliterate({ force: true });
+  },
+  async connect(o) {
+    submitterOnly = true;
+    qconn = new Redis(o.redis, { maxRetriesPerRequest: null });
+    queue = new Queue(QUEUE, { connection: qconn });
+    await queue.waitUntilReady();
   },
   async server() {
     const info = await qconn.info('server');
@@ -58,7 +66,7 @@ await main({
   },
   async close() {
     await worker?.close();
-    await queue?.obliterate({ force: true }).catch(() => {});
+    if (!submitterOnly) await queue?.obliterate({ force: true }).catch(() => {});
     await queue?.close();
     qconn?.disconnect();
     wconn?.disconnect();

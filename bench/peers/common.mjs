@@ -16,10 +16,14 @@
  *       jobs; then enqueue --jobs jobs one every --every ms on an absolute schedule (open loop:
  *       a call is not awaited before the next is due), each carrying t0 = the monotonic clock
  *       just before the enqueue call; the handler's first statement records now − t0. Enqueuer
- *       and worker share this process, as in bench/scale-out.ts.
+ *       and worker share this process, as in bench/scale-out.ts, unless the variant is
+ *       'two-process': the enqueuer is then a second process of the same harness
+ *       (--role submitter, which needs the adapter's connect(o): open for enqueueing only, and
+ *       close() must then leave the queue as it is), as Hangar's `hangar-2p` row.
  * and prints one line `RESULT {json}` on stdout.
  */
 
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { hrMs, paced, sleep, waitUntil } from '../clock.ts';
 
@@ -69,6 +73,7 @@ export function parseArgs(argv) {
     graceS: Number(o['grace-s'] ?? 10),
     pg: o.pg ?? 'postgres://postgres@127.0.0.1:5432/hangar_bench',
     redis: o.redis ?? 'redis://127.0.0.1:6379',
+    role: o.role ?? 'worker',
   };
 }
 
@@ -85,6 +90,20 @@ export function summary(xs) {
 
 export async function main(adapter) {
   const o = parseArgs(process.argv.slice(2));
+  if (o.role === 'submitter') {
+    await adapter.connect(o);
+    let r;
+    try {
+      // This process cannot see the warm-up jobs start: a fixed pause instead (as Hangar's).
+      await paced(o.warmup, o.every, (i) => void adapter.enqueueOne({ i: -1 - i, t0: hrMs() }, o));
+      await sleep(1500);
+      r = await pacedEnqueues(adapter, o);
+    } finally {
+      await adapter.close();
+    }
+    process.stdout.write(`RESULT ${JSON.stringify(r)}\n`);
+    process.exit(0);
+  }
   const out = { system: adapter.name, version: adapter.version, variant: o.variant, workload: o.workload, c: o.c, settings: adapter.settings(o) };
   await adapter.reset(o);
   if (adapter.server) out.server = await adapter.server();
@@ -156,21 +175,17 @@ async function w2(adapter, o) {
     else lat.set(data.i, t - data.t0);
   });
   await sleep(1000); // idle worker
-  // Warm-up (JIT, connections), unmeasured: the same for every system.
-  await paced(o.warmup, o.every, (i) => void adapter.enqueueOne({ i: -1 - i, t0: hrMs() }, o));
-  await waitUntil(() => warmStarted >= o.warmup, 3_000, 5);
-  await sleep(500);
-  const t0s = new Array(o.jobs);
-  const call = [];
-  const errors = [];
-  const lag = await paced(o.jobs, o.every, (i) => {
-    const t0 = hrMs();
-    t0s[i] = t0;
-    adapter.enqueueOne({ i, t0 }, o).then(
-      () => call.push(hrMs() - t0),
-      (e) => errors.push(String(e)),
-    );
-  });
+  let r;
+  if (o.variant === 'two-process') {
+    r = await submitterChild(o);
+  } else {
+    // Warm-up (JIT, connections), unmeasured: the same for every system.
+    await paced(o.warmup, o.every, (i) => void adapter.enqueueOne({ i: -1 - i, t0: hrMs() }, o));
+    await waitUntil(() => warmStarted >= o.warmup, 3_000, 5);
+    await sleep(500);
+    r = await pacedEnqueues(adapter, o);
+  }
+  const { t0s, call, errors, lag } = r;
   await waitUntil(() => lat.size >= o.jobs, o.graceS * 1000, 5);
   const tEnd = hrMs();
   if (errors.length) throw new Error(`w2: ${errors.length} enqueue errors, first: ${errors[0]}`);
@@ -190,6 +205,43 @@ async function w2(adapter, o) {
     enqueueCallP50: summary(call).p50,
     pacerLagP99: summary(lag).p99,
   };
+}
+
+/** --jobs enqueues one every --every ms (open loop); when each started and what each call took. */
+async function pacedEnqueues(adapter, o) {
+  const t0s = new Array(o.jobs);
+  const call = [];
+  const errors = [];
+  const pending = [];
+  const lag = await paced(o.jobs, o.every, (i) => {
+    const t0 = hrMs();
+    t0s[i] = t0;
+    pending.push(
+      adapter.enqueueOne({ i, t0 }, o).then(
+        () => void call.push(hrMs() - t0),
+        (e) => void errors.push(String(e)),
+      ),
+    );
+  });
+  await Promise.all(pending);
+  return { t0s, call, errors, lag };
+}
+
+/** The same harness as a second process, enqueueing (--role submitter); its RESULT. */
+function submitterChild(o) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [...process.execArgv, process.argv[1], ...process.argv.slice(2), '--role', 'submitter'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const line = stdout.split('\n').find((l) => l.startsWith('RESULT '));
+      if (code === 0 && line) resolve(JSON.parse(line.slice(7)));
+      else reject(new Error(`submitter: exit ${code}\n${stderr.trim().split('\n').slice(-8).join('\n')}`));
+    });
+  });
 }
 
 /** The installed version of a package under bench/peers/node_modules (read from its package.json

@@ -153,13 +153,20 @@ async function until(what: string, cond: () => boolean | Promise<boolean>, ms = 
   }
 }
 
+/** Two stores on one schema: `worker`, whose taker w1 (`free` slots) offers `slots` of them,
+ *  and `api`, to submit through; once the offer is written. */
+async function offering(free: number, slots: number, opts: Partial<PostgresStoreOptions> = {}, queues?: string[]) {
+  const [worker, api] = await storesOnOneSchema(2, opts);
+  const taker = recordingTaker('w1', free, queues);
+  const detach = worker.attachTaker(taker);
+  worker.advertise('w1', slots, 60_000);
+  await until('the offer', async () => (await offeredSlots('w1')) === slots);
+  return { worker, api, taker, detach };
+}
+
 describe('PostgresStore push dispatch (a submit in one process, an idle worker in another)', () => {
   it('a submit leases the task to an offered slot and the worker gets it with no claim; then offers run out', async () => {
-    const [worker, api] = await storesOnOneSchema(2);
-    const taker = recordingTaker('w1', 5);
-    worker.attachTaker(taker);
-    worker.advertise('w1', 2, 60_000);
-    await until('the offer', async () => (await offeredSlots('w1')) === 2);
+    const { api, taker } = await offering(5, 2);
 
     const first = await api.submit(newTask({ env: { A: 'x' }, metadata: { n: 1, tags: ['a'] }, args: ['-c', 'true'], secrets: ['S'] }));
     assert.equal(first.handedOff, true);
@@ -191,11 +198,7 @@ describe('PostgresStore push dispatch (a submit in one process, an idle worker i
 
   it('no push past a ready task, to another queue, of a lane, or to an offer whose worker is gone or expired', async () => {
     const clock = new ManualClock();
-    const [worker, api] = await storesOnOneSchema(2, { clock });
-    const taker = recordingTaker('w1', 10, ['fast']);
-    worker.attachTaker(taker);
-    worker.advertise('w1', 3, 60_000);
-    await until('the offer', async () => (await offeredSlots('w1')) === 3);
+    const { worker, api, taker } = await offering(10, 3, { clock }, ['fast']);
 
     assert.equal((await api.submit(newTask({ queue: 'slow', priority: 1 }))).handedOff, undefined, 'other queue');
     // Higher priorities than the task above, so only the lane rule keeps it from a push.
@@ -226,11 +229,7 @@ describe('PostgresStore push dispatch (a submit in one process, an idle worker i
   });
 
   it('a push that finds its worker full is released to the queue, and a withdrawn offer takes nothing', async () => {
-    const [worker, api] = await storesOnOneSchema(2);
-    const taker = recordingTaker('w1', 0);
-    const detach = worker.attachTaker(taker);
-    worker.advertise('w1', 1, 60_000);
-    await until('the offer', async () => (await offeredSlots('w1')) === 1);
+    const { worker, api, detach } = await offering(0, 1);
     const pushed = await api.submit(newTask());
     assert.equal(pushed.handedOff, true);
     await until('the release', async () => (await api.get(pushed.task.id))?.status === 'PENDING');
@@ -244,5 +243,30 @@ describe('PostgresStore push dispatch (a submit in one process, an idle worker i
     detach();
     await until('the withdrawal', async () => (await offeredSlots('w1')) === null);
     assert.equal((await api.submit(newTask())).handedOff, undefined);
+  });
+
+  it('a push whose notification was lost with the LISTEN session is handed over when the session is back, once', async () => {
+    const { api, taker } = await offering(5, 2);
+    const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
+    await client.connect();
+    try {
+      const { rows } = await client.query(`SELECT listener_pid FROM ${lastSchema}.worker_offers WHERE worker_id = 'w1'`);
+      await client.query('SELECT pg_terminate_backend($1)', [rows[0].listener_pid]);
+      // The worker withdraws its offer when its session drops ...
+      await until('the withdrawal', async () => (await offeredSlots('w1')) === null);
+      // ... but a push may have been committed just before, its notification never heard: an
+      // offer naming a live session (this client's) stands in for it.
+      await client.query(`INSERT INTO ${lastSchema}.worker_offers VALUES ('w1', 999999, 1, NULL, pg_backend_pid(), $1)`, [Date.now() + 60_000]);
+      const lost = await api.submit(newTask());
+      assert.equal(lost.handedOff, true);
+      await until('the lost push handed over', () => taker.got.length === 1);
+      assert.equal(taker.got[0].task.id, lost.task.id);
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal(taker.got.length, 1, 'handed over once');
+      // The offer is the worker's own again.
+      await until('the renewed offer', async () => (await offeredSlots('w1')) === 2);
+    } finally {
+      await client.end();
+    }
   });
 });

@@ -97,6 +97,9 @@ const NEW_TASK_COLUMNS = `id, command, args, shell, queue, priority, user_id, ti
 const NEW_TASK_VALUES = `$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11, $12, $13, $14, $15, $16, $16,
     $17, $18, $19, $20, $21, $22, (SELECT r FROM rank), $6`;
 
+/** The reason of a pushed task's RUNNING history row. */
+const PUSHED = 'pushed to an idle worker at submit';
+
 /** A push notification carries the task's row up to this many bytes of JSON (a payload holds
  *  8000), so the worker starts it without reading it; a larger row is read. */
 const MAX_PUSHED_ROW = 7000;
@@ -141,7 +144,7 @@ history AS (
   INSERT INTO task_history (task_id, at, status, attempt, worker_id, reason)
   SELECT $1, $16, 'PENDING', 0, NULL, 'submitted'
   UNION ALL
-  SELECT $1, $16, 'RUNNING', 1, worker_id, 'pushed to an idle worker at submit' FROM target),
+  SELECT $1, $16, 'RUNNING', 1, worker_id, '${PUSHED}' FROM target),
 clock AS (UPDATE fair_clock SET rank = top.r FROM rank top, target WHERE id = 1 AND rank < top.r),
 notified AS (SELECT pg_notify($23, coalesce((
   SELECT 'push ' || p.worker_id || ' ' || p.gen || ' ' || $1::text || CASE WHEN octet_length(j.s) <= ${MAX_PUSHED_ROW} THEN ' ' || j.s ELSE '' END
@@ -421,6 +424,17 @@ const DELETE_OFFER = `DELETE FROM worker_offers WHERE worker_id = $1`;
 /** id, worker_id: a task pushed to that worker at submit, if it still holds it. */
 const SELECT_PUSHED = `SELECT * FROM tasks WHERE id = $1 AND worker_id = $2 AND attempt = 1 AND status = 'RUNNING'`;
 
+/** worker ids, since: tasks pushed to those workers at or after `since` that they still hold in
+ *  their first attempt; their notifications may have been lost with a LISTEN session. */
+const SELECT_PUSHED_SINCE = `
+SELECT t.* FROM tasks t
+WHERE t.status = 'RUNNING' AND t.attempt = 1 AND t.worker_id = ANY($1::text[]) AND t.started_at >= $2
+  AND EXISTS (SELECT 1 FROM task_history h WHERE h.task_id = t.id AND h.attempt = 1 AND h.reason = '${PUSHED}')`;
+
+/** How long a pushed task is remembered as handed over (so a late notification and a search
+ *  after a lost LISTEN session cannot both hand it over), ms. */
+const ADOPTED_MEMORY_MS = 60_000;
+
 /** How long a withdrawn offer's pushes are still recognized as this process's, ms. */
 const PUSH_GRACE_MS = 10_000;
 
@@ -517,6 +531,10 @@ export class PostgresStore implements Store {
   /** Offers of local takers' free slots, by worker id (push dispatch). */
   private readonly offers = new Map<string, Offer>();
   private offerGen = 0;
+  /** When the LISTEN session was lost, while offers stood: pushes since may not have been heard. */
+  private listenLostAt: number | null = null;
+  /** Pushed tasks handed over (or released) lately, with when, oldest first. */
+  private readonly adopted = new Map<string, number>();
   /** Final outcomes waiting for this tick's shared statement (finishFinal). */
   private readonly finishing: { params: unknown[]; finished: Finished; resolve: (f: Finished | null) => void; reject: (err: unknown) => void }[] = [];
   private closed = false;
@@ -616,6 +634,7 @@ export class PostgresStore implements Store {
     const lost = () => {
       if (this.listener !== client) return;
       this.listener = null;
+      if (this.offers.size > 0) this.listenLostAt ??= this.clock.now();
       this.listenerPid = null;
       // Pushes to this process are no longer heard: offers go (a submit checks the session too).
       this.syncOffers();
@@ -642,6 +661,11 @@ export class PostgresStore implements Store {
         if (this.listener !== client) return;
         this.listenerPid = (client as unknown as { processID: number | null }).processID;
         this.syncOffers();
+        if (this.listenLostAt !== null) {
+          const since = this.listenLostAt - PUSH_GRACE_MS;
+          this.listenLostAt = null;
+          void this.adoptUnheard(since);
+        }
       })
       .catch(lost);
   }
@@ -864,7 +888,29 @@ export class PostgresStore implements Store {
     void this.adoptPushed(taker, workerId, taskId, json ? rowFromJson(json) : null);
   }
 
+  /** After the LISTEN session came back: hands over what was pushed to this process's workers
+   *  since `since` and not heard of (otherwise it would wait for its lease to expire). */
+  private async adoptUnheard(since: number): Promise<void> {
+    try {
+      const rows = await this.rows(SELECT_PUSHED_SINCE, [[...this.offers.keys()], since]);
+      for (const row of rows) {
+        const workerId = String(row.worker_id);
+        void this.adoptPushed(this.takers.find((k) => k.workerId === workerId), workerId, String(row.id), row);
+      }
+    } catch {
+      // The database went again: the next reconnection looks once more.
+      this.listenLostAt ??= since + PUSH_GRACE_MS;
+    }
+  }
+
   private async adoptPushed(taker: LocalTaker | undefined, workerId: string, taskId: string, pushed: Row | null): Promise<void> {
+    const now = this.clock.now();
+    if (this.adopted.has(taskId)) return;
+    for (const [id, at] of this.adopted) {
+      if (at > now - ADOPTED_MEMORY_MS) break;
+      this.adopted.delete(id);
+    }
+    this.adopted.set(taskId, now);
     try {
       const [row] = pushed ? [pushed] : await this.rows(SELECT_PUSHED, [taskId, workerId]);
       if (!row) return; // cancelled, or reaped
@@ -873,7 +919,9 @@ export class PostgresStore implements Store {
       if (deliver) return deliver({ task, attempt: 1, workerId, expiresAt: task.leaseExpiresAt ?? this.clock.now() });
       await this.release({ taskId, attempt: 1 });
     } catch {
-      // The database is unreachable: the lease expires and the task runs again elsewhere.
+      // The database is unreachable: a search after the LISTEN session's return may find it
+      // again; otherwise its lease expires and it runs again elsewhere.
+      this.adopted.delete(taskId);
     }
   }
 
