@@ -3,6 +3,8 @@
  *  1. workers SIGKILLed mid-task, several times during a run of a few hundred tasks: every
  *     task is re-leased and completed exactly once (tasks report each (taskId, attempt) they
  *     run to a ledger, over the guarded egress, and the test checks it against the store);
+ *     An idle worker SIGKILLed while its slots are offered to submits (push dispatch) is
+ *     never pushed to: its database session is gone with it;
  *  2. a stopped worker's late completion is refused (SIGSTOP past its lease, SIGCONT);
  *  4. SIGTERM drains a worker: no new leases, in-flight tasks finish, or are released when the
  *     grace period ends, and run elsewhere.
@@ -80,6 +82,31 @@ describe('worker faults', { timeout: 240_000 }, () => {
       if (t.attempt > 1) reLeased++;
     }
     assert.ok(reLeased > 0, 'killed workers held tasks that were re-leased');
+  });
+
+  it('1b. an idle worker SIGKILLed: no submit is pushed to its offered slots', async () => {
+    for (const w of c.workers) if (w.child.exitCode === null) w.child.kill('SIGTERM');
+    await Promise.all(c.workers.map((w) => w.exited));
+    // Both idle, both offering their slots to submits (push dispatch), renewed every heartbeat.
+    const victim = await c.addWorker({ HANGAR_WORKERS: '2' });
+    const survivor = await c.addWorker({ HANGAR_WORKERS: '2' });
+    await sleep(600);
+    victim.child.kill('SIGKILL');
+    await victim.exited;
+    // Its offer has not expired yet (three heartbeats), but its database session has gone.
+    await sleep(100);
+    const ids: string[] = [];
+    for (let i = 0; i < 6; i++) ids.push((await c.call('POST', '/tasks', { args: ['true'] })).body.taskId);
+    // A push to the dead worker would run only once the upkeep re-queues the dead worker's
+    // tasks (HANGAR_WORKER_STALE_MS), as a second attempt (checked: it does without the
+    // session check).
+    for (const t of await finalTasks(ids, 15_000)) {
+      assert.equal(t.status, 'SUCCESS');
+      assert.equal(t.attempt, 1, `${t.taskId} ran at its first attempt`);
+    }
+    const ran = await Promise.all(ids.map(async (id) => ((await c.call('GET', `/tasks/${id}/history`)).body.history as { status: string; workerId: string; reason: string | null }[]).find((h) => h.status === 'RUNNING')!));
+    assert.ok(ran.every((h) => h.workerId === survivor.id), 'all on the live worker');
+    assert.ok(ran.some((h) => h.reason === 'pushed to an idle worker at submit'), 'pushed to it while idle');
   });
 
   it('2. a stopped worker that wakes past its lease cannot complete its stale attempt', async () => {
