@@ -9,7 +9,8 @@
  * slows nobody else: it catches up from the store at its own pace.
  *
  * Wake-ups: the store's output notices (in process, or LISTEN/NOTIFY across nodes) wake a
- * follower at once; status changes made by another process are seen by a poll every `pollMs`.
+ * follower at once, for new chunks and for a worker's finish of the attempt; other status
+ * changes (a cancel while pending, a lease expiry) are seen by a poll every `pollMs`.
  */
 import type { FeedEntry, OutputCursor, OutputStream, Store, TaskStatus } from '../store/index.ts';
 

@@ -362,7 +362,9 @@ export interface Store {
   appendOutput(chunks: OutputChunk[]): Promise<void>;
   /** A task's chunks after `after`, in order (attempt, then seq), at most `limit`. */
   readOutput(taskId: string, after: OutputCursor, limit: number): Promise<OutputChunk[]>;
-  /** Calls the listener with a task's id when chunks of it were stored, here or elsewhere. */
+  /** Calls the listener with a task's id when chunks of it were stored, or a worker's finish
+   *  ended its attempt, here or elsewhere ('*' from elsewhere: any task), so a follower sees
+   *  the end at once. */
   subscribeOutput(listener: (taskId: string) => void): () => void;
 
   // Projects: named file trees, stored as numbered versions (archives in the blob store).

@@ -269,4 +269,39 @@ describe('PostgresStore push dispatch (a submit in one process, an idle worker i
       await client.end();
     }
   });
+
+  it('a push heard late is checked against the row first: a task moved on meanwhile is not started', async () => {
+    // The worker's clock runs 5 s ahead of the submitter's: every notification looks late.
+    const late = new ManualClock();
+    late.t = Date.now() + 5000;
+    const clock = { now: () => Date.now() };
+    const [worker, api] = await Promise.all([
+      PostgresStore.open({ url: TEST_DATABASE_URL, schema: (lastSchema = freshSchema('hangar_x')), poolSize: 4, clock: late }),
+      PostgresStore.open({ url: TEST_DATABASE_URL, schema: lastSchema, poolSize: 4, clock }),
+    ]).then((x) => (stores.push(...x), x));
+    const taker = recordingTaker('w1', 5);
+    worker.attachTaker(taker);
+    worker.advertise('w1', 2, 3_600_000);
+    await until('the offer', async () => (await offeredSlots('w1')) === 2);
+    // Still as pushed: the row read back confirms it, and it is handed over.
+    const ok = await api.submit(newTask());
+    await until('the confirmed push', () => taker.got.length === 1);
+    assert.equal(taker.got[0].task.id, ok.task.id);
+    // Moved on between the notification and its hearing (as if re-queued and leased again):
+    // a trigger bumps the attempt in the submit's own transaction, after its row (and the
+    // notification's copy of it) was made.
+    const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
+    await client.connect();
+    try {
+      await client.query(`CREATE FUNCTION ${lastSchema}.bump() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN UPDATE ${lastSchema}.tasks SET attempt = 2 WHERE id = NEW.id; RETURN NULL; END $$`);
+      await client.query(`CREATE TRIGGER bump AFTER INSERT ON ${lastSchema}.tasks FOR EACH ROW EXECUTE FUNCTION ${lastSchema}.bump()`);
+    } finally {
+      await client.end();
+    }
+    const moved = await api.submit(newTask());
+    assert.equal(moved.handedOff, true);
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(taker.got.length, 1, 'the late notification of a task that moved on started nothing');
+  });
 });

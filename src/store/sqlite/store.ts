@@ -415,6 +415,8 @@ export class SqliteStore implements Store {
       return { status: after.status, attempt: after.attempt, runAfter: end.final ? null : after.runAfter, deadLettered: after.deadLettered, completedAt: after.completedAt };
     }, false);
     if (done?.status === 'PENDING') this.notifyReady();
+    // Its followers see the attempt's end at once, not at their next poll.
+    if (done) this.wake.emit('output', ref.taskId);
     return done;
   }
 

@@ -1,0 +1,64 @@
+/** A follower sees a task's end as its worker's finish commits, not at its next status poll:
+ *  in one process (SQLite) and from another (PostgreSQL, the notice crosses by NOTIFY). */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { follow } from '../../src/output/follow.ts';
+import { SqliteStore, type Store } from '../../src/store/index.ts';
+import { PostgresStore } from '../../src/store/postgres/index.ts';
+import { newTask } from '../conformance/store.ts';
+import { NOOP_OUTCOME } from '../../bench/noop.ts';
+import { TEST_DATABASE_URL, dropTestSchemas, freshSchema } from '../helpers/postgres.ts';
+
+after(() => dropTestSchemas());
+
+/** Submits a task through `follower`, leases it through `worker`, follows it with an hour's
+ *  poll, finishes it: the follower must see the end long before its poll would. */
+async function followsToTheEnd(worker: Store, follower: Store): Promise<void> {
+  const t = newTask();
+  await follower.submit(t);
+  const [lease] = await worker.claim({ workerId: 'w', limit: 1 });
+  assert.equal(lease.task.id, t.id);
+  const ac = new AbortController();
+  const events = follow(follower, t.id, { after: { attempt: 0, seq: 0 }, signal: ac.signal, pollMs: 3_600_000 });
+  const first = await events.next();
+  assert.equal(first.value?.type, 'status');
+  // The follower now waits (for output, its end, or its poll).
+  const ended = (async () => {
+    for (let e = await events.next(); !e.done; e = await events.next()) if (e.value.type === 'end') return e.value.status;
+    return null;
+  })();
+  await new Promise((r) => setTimeout(r, 100));
+  assert.ok(await worker.finish({ taskId: t.id, attempt: 1 }, NOOP_OUTCOME));
+  const status = await Promise.race([ended, new Promise<null>((r) => setTimeout(() => r(null), 10_000))]);
+  ac.abort();
+  assert.equal(status, 'SUCCESS', 'the end arrived without the poll');
+}
+
+describe("a follower hears of its task's end at once", () => {
+  it('SQLite, in process', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hangar-follow-end-'));
+    const store = new SqliteStore({ path: join(dir, 'db') });
+    try {
+      await followsToTheEnd(store, store);
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('PostgreSQL, follower in another process', async () => {
+    const schema = freshSchema('hangar_fe');
+    const [worker, follower] = await Promise.all([0, 1].map(() => PostgresStore.open({ url: TEST_DATABASE_URL, schema, poolSize: 4 })));
+    try {
+      // LISTEN starts with the first subscriber: let the follower's session be up first.
+      follower.subscribeOutput(() => {});
+      await new Promise((r) => setTimeout(r, 300));
+      await followsToTheEnd(worker, follower);
+    } finally {
+      await Promise.all([worker.close(), follower.close()]);
+    }
+  });
+});
