@@ -500,8 +500,9 @@ export interface LocalTaker {
   maxRunningPerUser?: number;
   /** Called inside the submit's transaction: reserve a slot, synchronously. Returns what to call
    *  once the transaction has ended (the lease if it committed, null if it did not), or null
-   *  when no slot is free. */
-  offer(): ((lease: Lease | null) => void) | null;
+   *  when no slot is free. `pushed`: the task is already leased to this taker (push dispatch,
+   *  Store.advertise); declining it has the store release it. */
+  offer(pushed?: boolean): ((lease: Lease | null) => void) | null;
 }
 
 export interface StoreCapabilities {

@@ -169,7 +169,7 @@ export class WorkerPool {
       workerId: this.o.workerId,
       queues: this.o.queues,
       maxRunningPerUser: this.o.maxRunningPerUser,
-      offer: () => this.offer(),
+      offer: (pushed) => this.offer(pushed),
     });
     this.heartbeatTimer = setInterval(() => void this.heartbeat(), this.o.heartbeatMs);
     this.pollTimer = setInterval(() => this.wake(), this.o.pollMs);
@@ -266,10 +266,15 @@ export class WorkerPool {
     else this.executing--;
   }
 
-  /** Direct dispatch (Store.attachTaker): a submit asks, inside its transaction, for a slot. */
-  private offer(): ((lease: Lease | null) => void) | null {
-    // Only to a free execution slot: a handed task must not wait behind prefetched ones.
-    if (this.stopping || !this.started || this.freeSlots() <= 0 || this.running.size + this.reserved >= this.o.concurrency) return null;
+  /** Direct dispatch (Store.attachTaker): a submit asks, inside its transaction, for a slot;
+   *  or a task pushed to this pool (already leased to it) arrives. */
+  private offer(pushed = false): ((lease: Lease | null) => void) | null {
+    if (this.stopping || !this.started) return null;
+    // A hand-off only to a free execution slot: a handed task must not wait behind prefetched
+    // ones. A pushed task is taken even when a claim in flight or a race has filled the
+    // slots: it then waits for one as a prefetched lease does, which beats releasing it (a
+    // release costs a round trip and shows as a second attempt).
+    if (!pushed && (this.freeSlots() <= 0 || this.running.size + this.reserved >= this.o.concurrency)) return null;
     this.reserved++;
     return (lease) => {
       this.reserved--;

@@ -49,6 +49,16 @@ const reportingTask = (sleepS: number) => ({
   maxAttempts: 20,
 });
 
+/** A task that reports its start to the ledger, then runs `rest`. A task shows RUNNING from
+ *  the moment it is leased, and one pushed to an idle worker is leased at submit, before its
+ *  worker has heard of it: a test that acts on a started task waits for this report. */
+const marked = (rest: string, over: object = {}) => ({
+  shell: `curl -sf -X POST "http://127.0.0.1:${ledgerPort}/?t=$HANGAR_TASK_ID&a=$HANGAR_ATTEMPT"; ${rest}`,
+  network: 'egress',
+  ...over,
+});
+const started = (ids: string[], attempt = 1) => until(async () => (ids.every((id) => ledgerEntries.some((e) => e.t === id && e.a === attempt)) ? true : null));
+
 async function finalTasks(ids: string[], timeoutMs: number) {
   return until(async () => {
     const ts = await Promise.all(ids.map(async (id) => (await c.call('GET', `/tasks/${id}`)).body));
@@ -87,14 +97,16 @@ describe('worker faults', { timeout: 240_000 }, () => {
   it('1b. an idle worker SIGKILLed: no submit is pushed to its offered slots', async () => {
     for (const w of c.workers) if (w.child.exitCode === null) w.child.kill('SIGTERM');
     await Promise.all(c.workers.map((w) => w.exited));
-    // Both idle, both offering their slots to submits (push dispatch), renewed every heartbeat.
-    const victim = await c.addWorker({ HANGAR_WORKERS: '2' });
+    // Both idle, both offering their slots to submits (push dispatch), renewed every heartbeat;
+    // the victim's offer lasts three of its heartbeats: 6 s.
+    const victim = await c.addWorker({ HANGAR_WORKERS: '2', HANGAR_HEARTBEAT_MS: '2000' });
     const survivor = await c.addWorker({ HANGAR_WORKERS: '2' });
     await sleep(600);
     victim.child.kill('SIGKILL');
     await victim.exited;
-    // Its offer has not expired yet (three heartbeats), but its database session has gone.
-    await sleep(100);
+    // Its offer has not expired yet, but its database session has gone (give PostgreSQL a
+    // moment to see the connection closed).
+    await sleep(500);
     const ids: string[] = [];
     for (let i = 0; i < 6; i++) ids.push((await c.call('POST', '/tasks', { args: ['true'] })).body.taskId);
     // A push to the dead worker would run only once the upkeep re-queues the dead worker's
@@ -113,8 +125,8 @@ describe('worker faults', { timeout: 240_000 }, () => {
     for (const w of c.workers) if (w.child.exitCode === null) w.child.kill('SIGTERM');
     await Promise.all(c.workers.map((w) => w.exited));
     const sleeper = await c.addWorker({ HANGAR_WORKERS: '1' });
-    const id = (await c.call('POST', '/tasks', { shell: 'sleep 1.5; echo done', visibilityTimeout: 2, maxAttempts: 5 })).body.taskId;
-    await until(async () => (await c.call('GET', `/tasks/${id}`)).body.status === 'RUNNING');
+    const id = (await c.call('POST', '/tasks', marked('sleep 1.5; echo done', { visibilityTimeout: 2, maxAttempts: 5 }))).body.taskId;
+    await started([id]);
     sleeper.child.kill('SIGSTOP');
     // Its lease lapses (no heartbeats); the API node's upkeep re-queues the task; another worker runs it.
     const other = await c.addWorker({ HANGAR_WORKERS: '1' });
@@ -132,9 +144,9 @@ describe('worker faults', { timeout: 240_000 }, () => {
     for (const w of c.workers) if (w.child.exitCode === null) w.child.kill('SIGTERM');
     await Promise.all(c.workers.map((w) => w.exited));
     const patient = await c.addWorker({ HANGAR_WORKERS: '2', HANGAR_SHUTDOWN_GRACE_MS: '10000' });
-    const short = [0, 1].map(async () => (await c.call('POST', '/tasks', { shell: 'sleep 1; echo finished' })).body.taskId as string);
+    const short = [0, 1].map(async () => (await c.call('POST', '/tasks', marked('sleep 1; echo finished'))).body.taskId as string);
     const inFlight = await Promise.all(short);
-    await until(async () => (await Promise.all(inFlight.map(async (id) => (await c.call('GET', `/tasks/${id}`)).body.status))).every((s) => s === 'RUNNING'));
+    await started(inFlight);
     patient.child.kill('SIGTERM');
     await sleep(200);
     const late = (await c.call('POST', '/tasks', { args: ['true'] })).body.taskId;
@@ -147,8 +159,8 @@ describe('worker faults', { timeout: 240_000 }, () => {
 
     const hasty = await c.addWorker({ HANGAR_WORKERS: '1', HANGAR_SHUTDOWN_GRACE_MS: '300' });
     await finalTasks([late], 10_000);
-    const long = (await c.call('POST', '/tasks', { shell: 'sleep 3; echo finished' })).body.taskId;
-    await until(async () => (await c.call('GET', `/tasks/${long}`)).body.status === 'RUNNING');
+    const long = (await c.call('POST', '/tasks', marked('sleep 3; echo finished'))).body.taskId;
+    await started([long]);
     hasty.child.kill('SIGTERM');
     assert.equal(await hasty.exited, 0);
     assert.match(hasty.output(), /released on shutdown/);

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { after, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createNetNs, netnsProblems, type NetNs } from '../helpers/netns.ts';
+import { WsClient } from '../helpers/live.ts';
 import { until } from '../helpers/platform.ts';
 import { privatePostgresProblems, startPrivatePostgres, type PrivatePostgres } from '../helpers/private-postgres.ts';
 import { ADMIN, HANGAR_BIN, TEST_ADMIN_KEY, TEST_EXECUTOR_ENV, freePort, startHangar, type HangarProcess } from '../helpers/process.ts';
@@ -74,8 +75,14 @@ it('5. a worker cut off mid-task: the task runs elsewhere; back online, its atte
     const res = await fetch(api.url + path, { method, headers: { ...ADMIN, 'content-type': 'application/json' }, body: body ? JSON.stringify(body) : undefined });
     return (await res.json()) as Record<string, any>;
   };
-  const id = (await call('POST', '/tasks', { shell: 'sleep 3; echo done', maxAttempts: 5 })).taskId as string;
+  const id = (await call('POST', '/tasks', { shell: 'echo started; sleep 3; echo done', maxAttempts: 5 })).taskId as string;
   await until(async () => (await call('GET', `/tasks/${id}/history`)).history.some((h: { workerId: string }) => h.workerId === remoteId), 20_000);
+  // Leased is not started: a task pushed to an idle worker is leased at submit, before the
+  // worker has heard of it. Its first line, live, says it runs.
+  const ws = new WsClient(api.url, ADMIN);
+  await ws.send({ type: 'subscribe', channel: `task:${id}` });
+  await ws.waitFor((m) => m.type === 'output' && m.data === 'started\n');
+  ws.close();
   await ns.cut();
 
   // A worker on this host takes the task over once the cut-off one is presumed dead.

@@ -865,7 +865,8 @@ export class PostgresStore implements Store {
    * Push dispatch: offers `slots` of a local taker's free slots to submits in any process
    * (worker_offers), for `ttlMs` unless offered again; 0 withdraws. Written in the background,
    * one write at a time per worker, only when the count changes or the expiry needs pushing
-   * back. Offered slots are not reserved: a push that finds the taker full is released.
+   * back. Offered slots are not reserved: the taker takes a push even when full (it waits for
+   * a slot), and one it declines (stopping, gone) is released.
    */
   advertise(workerId: string, slots: number, ttlMs: number): void {
     let o = this.offers.get(workerId);
@@ -980,7 +981,7 @@ export class PostgresStore implements Store {
       const [row] = pushed ? [pushed] : await this.rows(SELECT_PUSHED, [taskId, workerId]);
       if (!row) return; // cancelled, or reaped
       const task = taskFromRow(row);
-      const deliver = taker?.offer();
+      const deliver = taker?.offer(true);
       if (deliver) return deliver({ task, attempt: 1, workerId, expiresAt: task.leaseExpiresAt ?? this.clock.now() });
       await this.release({ taskId, attempt: 1 });
     } catch {
