@@ -117,7 +117,7 @@ const MAX_PUSHED_ROW = 7000;
  *    carries its row as JSON unless too large ("push <worker> <gen> <task> [<row>]"), so that
  *    worker starts it with no claim, and usually no read;
  *  - otherwise PENDING with its rank and its 'submitted' history row; the caller wakes every
- *    process's workers once it has committed (wakeReady: a NOTIFY in this transaction would
+ *    process's workers once it has committed (readyNow: a NOTIFY in this transaction would
  *    serialize its commit with every other one that notifies).
  *  The returned row's status says which. */
 const INSERT_TASK = `
@@ -380,7 +380,7 @@ output AS (DELETE FROM task_output WHERE task_id IN (SELECT id FROM gone))
 SELECT id FROM gone`;
 
 /** Chunks as arrays in step (task_id, attempt, seq, stream, data, at). A chunk already stored
- *  is kept as it was. Followers elsewhere are told once it has committed (announceOutput). */
+ *  is kept as it was. Followers elsewhere are told once it has committed (outputNow). */
 const APPEND_OUTPUT = `
 INSERT INTO task_output (task_id, attempt, seq, stream, data, at)
 SELECT * FROM unnest($1::text[], $2::integer[], $3::integer[], $4::text[], $5::bytea[], $6::bigint[])
@@ -682,7 +682,7 @@ export class PostgresStore implements Store {
     this.wake.emit('ready');
   }
 
-  /** Once `tx` commits: wakes this process's listeners, and other processes' (wakeReady). */
+  /** Once `tx` commits: wakes this process's listeners, and other processes' (readyNow). */
   private async notifyReady(tx: Tx): Promise<void> {
     tx.onEnd((committed) => {
       if (committed) this.readyNow();
