@@ -871,7 +871,7 @@ export class PostgresStore implements Store {
   advertise(workerId: string, slots: number, ttlMs: number): void {
     let o = this.offers.get(workerId);
     if (!o) {
-      if (slots <= 0 || !this.takers.some((k) => k.workerId === workerId)) return;
+      if (slots <= 0 || !this.takerOf(workerId)) return;
       o = { want: 0, have: 0, gen: ++this.offerGen, unknown: false, written: false, forgetting: false, ttlMs, refreshedAt: 0, pid: null, writing: false };
       this.offers.set(workerId, o);
     }
@@ -882,13 +882,18 @@ export class PostgresStore implements Store {
     this.syncOffer(workerId, o);
   }
 
+  /** The attached taker of that worker, if it is still attached. */
+  private takerOf(workerId: string): LocalTaker | undefined {
+    return this.takers.find((k) => k.workerId === workerId);
+  }
+
   private syncOffers(): void {
     for (const [id, o] of this.offers) this.syncOffer(id, o);
   }
 
   private syncOffer(workerId: string, o: Offer): void {
     if (o.writing) return;
-    const taker = this.takers.find((k) => k.workerId === workerId);
+    const taker = this.takerOf(workerId);
     const pid = this.listenerPid;
     const want = this.closed || !taker || pid === null ? 0 : o.want;
     const now = this.clock.now();
@@ -902,7 +907,7 @@ export class PostgresStore implements Store {
           o.forgetting = true;
           setTimeout(() => {
             o.forgetting = false;
-            if (this.offers.get(workerId) === o && !o.writing && !this.takers.some((k) => k.workerId === workerId)) this.offers.delete(workerId);
+            if (this.offers.get(workerId) === o && !o.writing && !this.takerOf(workerId)) this.offers.delete(workerId);
           }, PUSH_GRACE_MS).unref();
         }
         return;
@@ -937,8 +942,8 @@ export class PostgresStore implements Store {
   }
 
   /** "push <worker> <gen> <task> [<row>]": a submit inserted a task leased to that worker. If
-   *  it is one of ours, hand the lease over (reading the row if the payload lacks it); if the
-   *  taker is full or gone, release it. */
+   *  it is one of ours, hand the lease over (reading the row if the payload lacks it, or if it
+   *  comes late); if the taker declines it (stopping) or is gone, release it. */
   private onPush(payload: string): void {
     const m = /^push (\S+) (\S+) (\S+)(?: (.*))?$/s.exec(payload);
     if (!m) return;
@@ -946,7 +951,7 @@ export class PostgresStore implements Store {
     const o = this.offers.get(workerId);
     if (!o) return; // another process's worker
     if (String(o.gen) === gen && o.have > 0) o.have--;
-    const taker = this.takers.find((k) => k.workerId === workerId);
+    const taker = this.takerOf(workerId);
     // A notification heard late (this process was stopped, or starved) may announce a task
     // that has since been re-queued and run elsewhere: then the row is read, not trusted.
     const row = json ? rowFromJson(json) : null;
@@ -961,7 +966,7 @@ export class PostgresStore implements Store {
       const rows = await this.rows(SELECT_PUSHED_SINCE, [[...this.offers.keys()], since]);
       for (const row of rows) {
         const workerId = String(row.worker_id);
-        void this.adoptPushed(this.takers.find((k) => k.workerId === workerId), workerId, String(row.id), row);
+        void this.adoptPushed(this.takerOf(workerId), workerId, String(row.id), row);
       }
     } catch {
       // The database went again: the next reconnection looks once more.
