@@ -252,6 +252,13 @@ export interface Store {
   /** Insert a task, or return the existing one for a reused idempotency key with the same body.
    *  Durable before it resolves. Throws IDEMPOTENCY_CONFLICT on a key reused with another body. */
   submit(task: NewTask): Promise<SubmitResult>;
+  /** Insert several tasks in one transaction: all of them, or none if one fails. Each entry as
+   *  submit() (an idempotency key used before, or earlier in the batch, with the same body
+   *  returns that task, created false; with another body the batch throws IDEMPOTENCY_CONFLICT
+   *  with details.index, the entry's). New tasks go in PENDING, in order: FIFO within a
+   *  priority, and one user's entries take consecutive fair-share ranks, as one by one would.
+   *  No hand-off or push: workers claim them, many per claim. Durable before it resolves. */
+  submitMany(tasks: NewTask[]): Promise<SubmitResult[]>;
   get(id: string): Promise<Task | null>;
   list(filter: ListFilter): Promise<Page<Task>>;
   history(id: string): Promise<HistoryEntry[]>;

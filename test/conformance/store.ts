@@ -332,6 +332,57 @@ export function describeStore(name: string, makeStore: MakeStore): void {
       assert.equal(concurrent.filter((c) => c.created).length, 1);
     });
 
+    describe('batch submit (submitMany)', () => {
+      it('inserts every entry PENDING, in order, with its history, and wakes the workers', async () => {
+        let woken = 0;
+        const off = store.subscribe(() => woken++);
+        const batch = [newTask({ priority: 1 }), newTask({ priority: 7, args: ['echo', 'x'], env: { A: '1' }, secrets: ['S'] }), newTask({ priority: 1, userId: null })];
+        const results = await store.submitMany(batch);
+        assert.deepEqual(results.map((r) => [r.task.id, r.created, r.task.status]), batch.map((t) => [t.id, true, 'PENDING']));
+        const back = await store.get(batch[1].id);
+        assert.deepEqual([back?.args, back?.env, back?.secrets, back?.queueType, back?.createdAt], [['echo', 'x'], { A: '1' }, ['S'], 'priority', clock.now()]);
+        assert.equal((await store.get(batch[2].id))?.userId, null);
+        for (const t of batch) assert.deepEqual((await store.history(t.id)).map((h) => [h.status, h.reason]), [['PENDING', 'submitted']]);
+        assert.ok(woken > 0, 'local workers are woken as it commits');
+        off();
+        const order = (await store.claim({ workerId: 'w', limit: 10 })).map((l) => l.task.id);
+        assert.deepEqual(order, [batch[1].id, batch[0].id, batch[2].id], 'priority, then FIFO');
+        assert.deepEqual(await store.submitMany([]), []);
+      });
+
+      it('FIFO within a priority, and fair share as if submitted one by one', async () => {
+        const a = Array.from({ length: 4 }, (_, i) => newTask({ userId: 'alice', metadata: { i } }));
+        const b = Array.from({ length: 2 }, (_, i) => newTask({ userId: 'bob', metadata: { i } }));
+        await store.submitMany([...a, ...b]);
+        const started: string[] = [];
+        for (;;) {
+          const [l] = await store.claim({ workerId: 'w', limit: 1 });
+          if (!l) break;
+          started.push(`${l.task.userId}:${String(l.task.metadata.i)}`);
+        }
+        assert.deepEqual(started, ['alice:0', 'bob:0', 'alice:1', 'bob:1', 'alice:2', 'alice:3']);
+      });
+
+      it('a key used before or earlier in the batch replays its task; another body fails the whole batch', async () => {
+        const first = await store.submit(newTask({ idempotencyKey: 'k1', requestHash: 'h1' }));
+        const fresh = newTask({ idempotencyKey: 'k2', requestHash: 'h2' });
+        const results = await store.submitMany([newTask({ idempotencyKey: 'k1', requestHash: 'h1' }), fresh, newTask({ idempotencyKey: 'k2', requestHash: 'h2' }), newTask()]);
+        assert.deepEqual(results.map((r) => [r.task.id, r.created]), [[first.task.id, false], [fresh.id, true], [fresh.id, false], [results[3].task.id, true]]);
+        const before = (await store.list({ limit: 100 })).items.length;
+        const lost = newTask();
+        await assert.rejects(store.submitMany([lost, newTask({ idempotencyKey: 'k1', requestHash: 'other' })]), (err: { code: string; status: number; details: Record<string, unknown> }) => {
+          assert.deepEqual([err.code, err.status, err.details], ['IDEMPOTENCY_CONFLICT', 409, { taskId: first.task.id, index: 1 }]);
+          return true;
+        });
+        await assert.rejects(store.submitMany([newTask({ idempotencyKey: 'k3', requestHash: 'a' }), newTask({ idempotencyKey: 'k3', requestHash: 'b' })]), { code: 'IDEMPOTENCY_CONFLICT' });
+        assert.equal(await store.get(lost.id), null, 'nothing of a failed batch is kept');
+        assert.equal((await store.list({ limit: 100 })).items.length, before);
+        const concurrent = await Promise.all([1, 2, 3].map(() => store.submitMany([newTask({ idempotencyKey: 'k4', requestHash: 'h' }), newTask()])));
+        assert.equal(new Set(concurrent.map((c) => c[0].task.id)).size, 1, 'concurrent batches with one key share its task');
+        assert.equal(concurrent.filter((c) => c[0].created).length, 1);
+      });
+    });
+
     it('cancels a pending task: it never runs', async () => {
       const t = newTask();
       await store.submit(t);

@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import pg from 'pg';
 import { ErrorCode, HangarError } from '../../errors/index.ts';
+import { batchResults, idempotencyConflict, planBatch } from '../batch.ts';
 import { auditFromRow, decodeCursor, depthFromRow, encodeCursor, feedFromRow, historyFromRow, keyFromRow, outputFromRow, projectFromRow, projectVersionFromRow, secretFromRow, scalingFromRow, timelineFromRow, alertFromRow, workerFromRow, taskFromRow, type Row } from '../row.ts';
 import { decideExpiry, decideFinish, type AttemptEnd } from '../transitions.ts';
 import {
@@ -191,6 +192,45 @@ history AS (
   SELECT $1, $16, 'RUNNING', 1, $23, 'handed to an idle worker at submit' FROM ahead WHERE NOT yes),
 clock AS (UPDATE fair_clock SET rank = top.r FROM rank top, ahead WHERE id = 1 AND rank < top.r AND NOT ahead.yes)
 SELECT t.* FROM t`;
+
+/** The new tasks of a batch as a JSON array ($1, one object per task, fields named as the
+ *  columns, `i` its place in the batch), now ($2): inserted PENDING in batch order (so `seq`
+ *  keeps it), each with its 'submitted' history row. Each user of the batch takes as many
+ *  fair-share ranks as it has tasks there, in one upsert (users in a fixed order, so two
+ *  batches of the same users cannot deadlock), and its tasks get them in batch order: the
+ *  ranks one submit after another would have given them. */
+const INSERT_TASKS = `
+WITH input AS (
+  SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(i integer, id text, command text, args jsonb, shell text, queue text,
+    priority integer, user_id text, timeout_s integer, visibility_timeout_s integer, max_attempts integer,
+    idempotency_key text, request_hash text, resources jsonb, env jsonb, metadata jsonb, network text, image text,
+    secrets jsonb, project_id text, lane text, trace_parent text)),
+counts AS (SELECT coalesce(user_id, '') AS u, count(*) AS n FROM input GROUP BY 1),
+ranks AS (
+  INSERT INTO fair_users (user_id, last_rank)
+  SELECT u, (SELECT rank FROM fair_clock WHERE id = 1) + n FROM counts ORDER BY u
+  ON CONFLICT (user_id) DO UPDATE
+    SET last_rank = greatest(fair_users.last_rank, (SELECT rank FROM fair_clock WHERE id = 1)) + excluded.last_rank - (SELECT rank FROM fair_clock WHERE id = 1)
+  RETURNING user_id AS u, last_rank),
+ranked AS (
+  SELECT x.*, r.last_rank - c.n + row_number() OVER (PARTITION BY c.u ORDER BY x.i) AS fair_rank
+  FROM input x JOIN counts c ON c.u = coalesce(x.user_id, '') JOIN ranks r ON r.u = c.u),
+t AS (
+  INSERT INTO tasks (${NEW_TASK_COLUMNS}, status)
+  SELECT id, command, args, shell, queue, priority, user_id, timeout_s, visibility_timeout_s, max_attempts, max_attempts,
+    idempotency_key, request_hash, resources, env, metadata, $2::bigint, $2::bigint, network, image, secrets, project_id, lane,
+    trace_parent, fair_rank, priority, 'PENDING'
+  FROM ranked ORDER BY i
+  RETURNING *),
+history AS (
+  INSERT INTO task_history (task_id, at, status, attempt, worker_id, reason)
+  SELECT id, $2::bigint, 'PENDING', 0, NULL, 'submitted' FROM input ORDER BY i)
+SELECT * FROM t`;
+
+/** users ('' for none), idempotency keys (in step): the tasks that hold them. */
+const SELECT_BY_IDEMPOTENCY_MANY = `
+SELECT t.* FROM unnest($1::text[], $2::text[]) AS k(u, key)
+JOIN tasks t ON coalesce(t.user_id, '') = k.u AND t.idempotency_key = k.key AND t.idempotency_key IS NOT NULL`;
 
 /** priority, now, user ('' for none): is a task ready that a claim would take before a new
  *  task of this priority and user? Its rank is read, not taken: INSERT_TASK_LEASED takes it
@@ -768,6 +808,52 @@ export class PostgresStore implements Store {
     }
   }
 
+  async submitMany(tasks: NewTask[]): Promise<SubmitResult[]> {
+    if (tasks.length === 0) return [];
+    const keyed = tasks.filter((t) => t.idempotencyKey);
+    if (keyed.length === 0) {
+      const plan = planBatch(tasks, () => undefined);
+      const results = batchResults(plan, await this.insertTasks((sql, params) => this.rows(sql, params), plan.inserts));
+      this.readyNow();
+      return results;
+    }
+    const once = () =>
+      this.tx(async (tx) => {
+        const found = new Map<string, Task>();
+        for (const row of await tx.query(SELECT_BY_IDEMPOTENCY_MANY, [keyed.map((t) => t.userId ?? ''), keyed.map((t) => t.idempotencyKey)])) {
+          found.set(`${row.user_id ?? ''}\0${row.idempotency_key}`, taskFromRow(row));
+        }
+        const plan = planBatch(tasks, (user, key) => found.get(`${user}\0${key}`));
+        return batchResults(plan, await this.insertTasks(tx.query, plan.inserts));
+      });
+    let results: SubmitResult[];
+    try {
+      results = await once();
+    } catch (err) {
+      // A concurrent submit with one of the keys committed first: answer as if it had come first.
+      if (!isUniqueViolation(err, 'tasks_idempotency')) throw err;
+      results = await once();
+    }
+    if (results.some((r) => r.created)) this.readyNow();
+    return results;
+  }
+
+  /** INSERT_TASKS through `run` (a transaction's or the pool's); the caller wakes the workers
+   *  once it has committed. Returns the tasks in `tasks`' order. */
+  private async insertTasks(run: (sql: string, params: unknown[]) => Promise<Row[]>, tasks: NewTask[]): Promise<Task[]> {
+    if (tasks.length === 0) return [];
+    const input = tasks.map((t, i) => ({
+      i, id: t.id, command: t.command, args: t.args, shell: t.shell, queue: t.queue, priority: t.priority, user_id: t.userId,
+      timeout_s: t.timeout, visibility_timeout_s: t.visibilityTimeout, max_attempts: t.maxAttempts,
+      idempotency_key: t.idempotencyKey, request_hash: t.requestHash, resources: t.resources, env: t.env, metadata: t.metadata,
+      network: t.network, image: t.image, secrets: t.secrets.length > 0 ? t.secrets : null, project_id: t.projectId,
+      lane: t.lane, trace_parent: t.traceParent ?? null,
+    }));
+    const byId = new Map<string, Task>();
+    for (const row of await run(INSERT_TASKS, [JSON.stringify(input), this.clock.now()])) byId.set(String(row.id), taskFromRow(row));
+    return tasks.map((t) => byId.get(t.id) as Task);
+  }
+
   /**
    * Direct dispatch in one statement (INSERT_TASK_OFFERED): the first local taker with a free
    * slot holds it while the task is inserted, and gets the lease if the task went in leased to
@@ -831,14 +917,7 @@ export class PostgresStore implements Store {
     if (t.idempotencyKey) {
       const [existing] = await tx.query(SELECT_BY_IDEMPOTENCY, [t.userId ?? '', t.idempotencyKey]);
       if (existing) {
-        if (existing.request_hash !== t.requestHash) {
-          throw new HangarError(
-            ErrorCode.IdempotencyConflict,
-            `idempotency key '${t.idempotencyKey}' was already used with a different request`,
-            409,
-            { details: { taskId: existing.id } },
-          );
-        }
+        if (existing.request_hash !== t.requestHash) throw idempotencyConflict(t.idempotencyKey, String(existing.id));
         return { task: taskFromRow(existing), created: false };
       }
     }

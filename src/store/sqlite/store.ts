@@ -8,6 +8,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
 import { ErrorCode, HangarError } from '../../errors/index.ts';
+import { batchResults, idempotencyConflict, planBatch } from '../batch.ts';
 import { decideExpiry, decideFinish, type AttemptEnd } from '../transitions.ts';
 import {
   systemClock,
@@ -124,42 +125,60 @@ export class SqliteStore implements Store {
   }
 
   async submit(t: NewTask): Promise<SubmitResult> {
-    const result = await this.writes.run(() => {
+    return this.writes.run(() => {
       if (t.idempotencyKey) {
-        const existing = this.stmt(SQL.SELECT_BY_IDEMPOTENCY).get(t.userId ?? '', t.idempotencyKey) as Row | undefined;
+        const existing = this.byIdempotencyKey(t.userId ?? '', t.idempotencyKey);
         if (existing) {
-          if (existing.request_hash !== t.requestHash) {
-            throw new HangarError(
-              ErrorCode.IdempotencyConflict,
-              `idempotency key '${t.idempotencyKey}' was already used with a different request`,
-              409,
-              { details: { taskId: existing.id } },
-            );
-          }
-          return { task: taskFromRow(existing), created: false };
+          if (existing.requestHash !== t.requestHash) throw idempotencyConflict(t.idempotencyKey, existing.id);
+          return { task: existing, created: false };
         }
       }
       const now = this.clock.now();
-      const user = t.userId ?? '';
-      const rank = Number((this.stmt(SQL.NEXT_RANK).get(user) as Row).r);
-      this.stmt(SQL.SET_USER_RANK).run(user, rank);
-      const params = [
-        t.id, t.command, t.args ? JSON.stringify(t.args) : null, t.shell, t.queue, t.priority, t.userId,
-        t.timeout, t.visibilityTimeout, t.maxAttempts, t.maxAttempts, t.idempotencyKey, t.requestHash,
-        JSON.stringify(t.resources), JSON.stringify(t.env), JSON.stringify(t.metadata), now, now, t.network, t.image, rank,
-        null, t.secrets.length > 0 ? JSON.stringify(t.secrets) : null, t.projectId, t.lane, t.traceParent ?? null,
-      ];
+      const { rank, params } = this.newTaskParams(t, now);
       const handed = this.handOff(t, now, rank, params);
       if (handed) return handed;
-      const row = this.stmt(SQL.INSERT_TASK).get(...params) as Row;
-      this.addHistory(t.id, now, 'PENDING', 0, null, 'submitted');
+      const task = this.insertPending(t, now, params);
       // Wake workers inside this transaction: a claim they make at once joins it (write-batch.ts),
       // so the task is leased in the submit's own commit, and the fsync covers both. A task may
       // thus start up to one fsync before its submit is acknowledged.
       this.notifyReady();
-      return { task: taskFromRow(row), created: true };
+      return { task, created: true };
     });
-    return result;
+  }
+
+  async submitMany(tasks: NewTask[]): Promise<SubmitResult[]> {
+    return this.writes.run(() => {
+      const plan = planBatch(tasks, (user, key) => this.byIdempotencyKey(user, key));
+      const now = this.clock.now();
+      const inserted = plan.inserts.map((t) => this.insertPending(t, now, this.newTaskParams(t, now).params));
+      if (inserted.length > 0) this.notifyReady();
+      return batchResults(plan, inserted);
+    });
+  }
+
+  private byIdempotencyKey(user: string, key: string): Task | undefined {
+    const row = this.stmt(SQL.SELECT_BY_IDEMPOTENCY).get(user, key) as Row | undefined;
+    return row ? taskFromRow(row) : undefined;
+  }
+
+  /** Takes the task's fair-share rank (its user's next) and returns INSERT_TASK's parameters. */
+  private newTaskParams(t: NewTask, now: number): { rank: number; params: SQLInputValue[] } {
+    const user = t.userId ?? '';
+    const rank = Number((this.stmt(SQL.NEXT_RANK).get(user) as Row).r);
+    this.stmt(SQL.SET_USER_RANK).run(user, rank);
+    const params = [
+      t.id, t.command, t.args ? JSON.stringify(t.args) : null, t.shell, t.queue, t.priority, t.userId,
+      t.timeout, t.visibilityTimeout, t.maxAttempts, t.maxAttempts, t.idempotencyKey, t.requestHash,
+      JSON.stringify(t.resources), JSON.stringify(t.env), JSON.stringify(t.metadata), now, now, t.network, t.image, rank,
+      null, t.secrets.length > 0 ? JSON.stringify(t.secrets) : null, t.projectId, t.lane, t.traceParent ?? null,
+    ];
+    return { rank, params };
+  }
+
+  private insertPending(t: NewTask, now: number, params: SQLInputValue[]): Task {
+    const row = this.stmt(SQL.INSERT_TASK).get(...params) as Row;
+    this.addHistory(t.id, now, 'PENDING', 0, null, 'submitted');
+    return taskFromRow(row);
   }
 
   attachTaker(taker: LocalTaker): () => void {
