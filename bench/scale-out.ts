@@ -15,8 +15,8 @@
  *
  * Workloads (the same for every system; each measurement runs in a fresh child process of its
  * own, which prints one `RESULT {json}` line; bench/peers/common.mjs holds the peers' side):
- * - W1 throughput: enqueue --n (10,000) no-op jobs with the system's batch API (Hangar has
- *   none: --n concurrent submit() calls), timed apart; then time from the call that starts a
+ * - W1 throughput: enqueue --n (10,000) no-op jobs with the system's batch API (Hangar's
+ *   submitMany, 1,000 per call), timed apart; then time from the call that starts a
  *   worker of concurrency C (--c 10,50) until the store confirms all N completed. pg-boss at
  *   its defaults is poll-bound (C jobs per 2 s), so its W1 runs are capped at --cap-s (10) s
  *   and report what completed in that time.
@@ -308,11 +308,12 @@ class CostMarks {
   }
 }
 
-/** Submits N tasks (no batch API: N concurrent submit() calls); resolves with the time it took. */
+/** W1's enqueue: Store.submitMany (POST /tasks/batch) in batches of 1,000, as the peers use
+ *  their batch APIs; resolves with the time it took. */
 async function submitAll(store: PostgresStore, n: number): Promise<number> {
   const tasks = Array.from({ length: n }, (_, i) => noopTask({ i }));
   const e0 = hrMs();
-  await Promise.all(tasks.map((t) => store.submit(t)));
+  for (let i = 0; i < n; i += 1000) await store.submitMany(tasks.slice(i, i + 1000));
   return hrMs() - e0;
 }
 

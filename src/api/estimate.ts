@@ -46,9 +46,30 @@ export class StartEstimator {
   }
 
   async estimate(task: Task): Promise<number> {
-    const now = this.clock.now();
+    return this.fromPosition(task, await this.store.positionOf(task, COUNT_CAP), await this.rates());
+  }
+
+  /** Estimates for a batch's tasks, in order, with one position count per priority: a later
+   *  task of the batch with the same priority is taken to wait behind the earlier ones. */
+  async estimateMany(tasks: Task[]): Promise<number[]> {
     const r = await this.rates();
-    const counted = await this.store.positionOf(task, COUNT_CAP);
+    const firsts = new Map<number, { counted: number; seen: number }>();
+    const out: number[] = [];
+    for (const task of tasks) {
+      if (task.status !== 'PENDING') {
+        out.push(task.startedAt ?? task.createdAt);
+        continue;
+      }
+      let p = firsts.get(task.priority);
+      if (!p) firsts.set(task.priority, (p = { counted: await this.store.positionOf(task, COUNT_CAP), seen: 0 }));
+      out.push(this.fromPosition(task, Math.min(COUNT_CAP, p.counted + p.seen++), r));
+    }
+    return out;
+  }
+
+  /** From `counted`, the tasks ahead of `task` counted up to COUNT_CAP. */
+  private fromPosition(task: Task, counted: number, r: Awaited<ReturnType<StartEstimator['rates']>>): number {
+    const now = this.clock.now();
     const ahead = counted < COUNT_CAP ? counted : Math.max(COUNT_CAP, r.pending);
     const free = Math.max(0, r.total - r.busy);
     if (ahead < free) return Math.max(now, task.runAfter);

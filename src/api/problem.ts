@@ -13,6 +13,10 @@ export interface ProblemBody {
   detail: string;
   code: string;
   errors?: { path: string; message: string }[];
+  /** The task a conflict is about (409 IDEMPOTENCY_CONFLICT). */
+  taskId?: string;
+  /** The entry of a batch (POST /tasks/batch) that was refused. */
+  index?: number;
 }
 
 const TITLES: Record<number, string> = {
@@ -58,7 +62,12 @@ export function errorHandler(err: FastifyError, req: FastifyRequest, reply: Fast
     if (err instanceof AuthError) reply.header('www-authenticate', err.challenge);
     const retryAfter = (err.details as { retryAfter?: number } | undefined)?.retryAfter;
     if (retryAfter !== undefined) reply.header('retry-after', String(retryAfter));
-    return sendProblem(reply, problem(err.status, err.code, err.message));
+    const { taskId, index } = (err.details ?? {}) as { taskId?: unknown; index?: unknown };
+    return sendProblem(reply, {
+      ...problem(err.status, err.code, err.message),
+      ...(typeof taskId === 'string' ? { taskId } : {}),
+      ...(typeof index === 'number' ? { index } : {}),
+    });
   }
   const known = err.code ? FASTIFY_CODES[err.code] : undefined;
   if (known) return sendProblem(reply, problem(known.status, known.code, err.message));

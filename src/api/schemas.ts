@@ -77,6 +77,22 @@ export const SubmitResponse = z.object({
   estimatedStartTime: z.string(),
 });
 
+/** Most entries one POST /tasks/batch takes (Trigger.dev's batchTrigger takes 1,000 too). */
+export const MAX_BATCH = 1000;
+
+export const BatchSubmitBody = z.strictObject({
+  tasks: z.array(SubmitBody).min(1).max(MAX_BATCH).describe(
+    `1 to ${MAX_BATCH} tasks, each exactly as POST /tasks's body. All are queued or none: one refused entry (400, 403, 409, 429) refuses the batch, and the problem's \`index\` names it.`,
+  ),
+});
+
+export const BatchSubmitResponse = z.object({
+  success: z.literal(true),
+  count: z.int().describe('Entries in the batch.'),
+  created: z.int().describe('Entries queued now; the others replayed a task submitted before with their idempotency key.'),
+  tasks: z.array(SubmitResponse).describe("One per entry, in the batch's order, each as POST /tasks answers."),
+});
+
 export const Failure = z.object({
   code: z.string(),
   message: z.string(),
@@ -160,4 +176,6 @@ export const Problem = z.object({
   detail: z.string(),
   code: z.string(),
   errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  taskId: z.string().optional().describe('The task a conflict is about (409 IDEMPOTENCY_CONFLICT).'),
+  index: z.int().optional().describe('The refused entry of a batch (POST /tasks/batch), from 0.'),
 });

@@ -4,10 +4,11 @@
  * `ConnectionError`.
  */
 import type { z } from 'zod';
-import type { HistoryView, ListQuery, SubmitBody, SubmitResponse, TaskPage, TaskView } from '../api/schemas.ts';
+import type { BatchSubmitResponse, HistoryView, ListQuery, SubmitBody, SubmitResponse, TaskPage, TaskView } from '../api/schemas.ts';
 
 export type SubmitRequest = z.input<typeof SubmitBody>;
 export type SubmitResult = z.infer<typeof SubmitResponse>;
+export type BatchSubmitResult = z.infer<typeof BatchSubmitResponse>;
 export type Task = z.infer<typeof TaskView>;
 export type Page = z.infer<typeof TaskPage>;
 export type History = z.infer<typeof HistoryView>;
@@ -166,6 +167,11 @@ export class HangarClient {
 
   submit(body: SubmitRequest): Promise<SubmitResult> {
     return this.#json('POST', '/tasks', { body });
+  }
+
+  /** Up to 1,000 tasks, queued all or none. */
+  submitBatch(tasks: SubmitRequest[]): Promise<BatchSubmitResult> {
+    return this.#json('POST', '/tasks/batch', { body: { tasks } });
   }
 
   get(id: string): Promise<Task> {

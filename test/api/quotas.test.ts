@@ -26,6 +26,23 @@ describe('quotas', () => {
     assert.equal((await p.inject({ method: 'GET', url: '/tasks?limit=500', auth: a })).json().tasks.length, 3, 'nothing of the refused submit was stored');
   });
 
+  it('a batch counts all its tasks against each owner\'s queue quota, and a user key cannot batch for another user', async () => {
+    const { p, a, b } = await withUsers({ HANGAR_WORKERS: '0', HANGAR_MAX_QUEUED_PER_USER: '3' });
+    const batch = (auth: string, tasks: unknown[]) => p.inject({ method: 'POST', url: '/tasks/batch', auth, payload: { tasks } });
+    assert.equal((await batch(a, [{ args: ['true'] }, { args: ['true'] }])).statusCode, 201);
+    const over = await batch(a, [{ args: ['true'] }, { args: ['true'] }]);
+    assert.equal(over.statusCode, 429);
+    assert.equal(over.json().code, 'QUOTA_EXCEEDED');
+    assert.ok(Number(over.headers['retry-after']) >= 1);
+    const forOther = await batch(b, [{ args: ['true'] }, { args: ['true'], userId: 'a' }]);
+    assert.deepEqual([forOther.statusCode, forOther.json().code, forOther.json().index], [403, 'FORBIDDEN', 1]);
+    const secret = await batch(b, [{ args: ['true'] }, { args: ['true'], secrets: ['MISSING'] }]);
+    assert.deepEqual([secret.statusCode, secret.json().code, secret.json().index], [400, 'SECRET_NOT_FOUND', 1]);
+    assert.equal((await batch(a, [{ args: ['true'] }])).statusCode, 201, 'the third fits');
+    assert.equal((await p.inject({ method: 'GET', url: '/tasks?limit=500', auth: a })).json().tasks.length, 3);
+    assert.equal((await p.inject({ method: 'GET', url: '/tasks?limit=500', auth: b })).json().tasks.length, 0, 'nothing of the refused batches was stored');
+  });
+
   it('rate-limits each user to HANGAR_RATE_LIMIT requests per second with 429 and Retry-After', async () => {
     const { p, a, b } = await withUsers({ HANGAR_RATE_LIMIT: '5' });
     const codes: number[] = [];

@@ -186,6 +186,68 @@ describe('idempotency', () => {
   });
 });
 
+describe('POST /tasks/batch', () => {
+  const batch = async (tasks: unknown[], headers: Record<string, string> = {}) => {
+    const res = await p.inject({ method: 'POST', url: '/tasks/batch', payload: { tasks }, headers: { host: 'api.example.test', ...headers } });
+    return { status: res.statusCode, body: res.json(), headers: res.headers };
+  };
+
+  it('queues every entry and answers each as POST /tasks does, in order', async () => {
+    const r = await batch([
+      { command: 'noop', userId: 'batcher', metadata: { i: 0 } },
+      { args: ['sh', '-c', 'echo two'], priority: 7, userId: 'batcher' },
+      { command: 'noop', queue: 'batchq', userId: 'other' },
+    ]);
+    assert.equal(r.status, 201);
+    assert.deepEqual([r.body.success, r.body.count, r.body.created], [true, 3, 3]);
+    assert.deepEqual(r.body.tasks.map((t: { priority: number; queueType: string; queue: string; status: string; message: string }) => [t.priority, t.queueType, t.queue, t.status, t.message]), [
+      [1, 'standard', 'default', 'PENDING', 'Task queued for processing'],
+      [7, 'priority', 'default', 'PENDING', 'Task queued for processing'],
+      [1, 'standard', 'batchq', 'PENDING', 'Task queued for processing'],
+    ]);
+    for (const t of r.body.tasks) {
+      assert.equal(t.statusUrl, `http://api.example.test/tasks/${t.taskId}`);
+      assert.ok(!Number.isNaN(Date.parse(t.estimatedStartTime)));
+    }
+    const done = await Promise.all(r.body.tasks.map((t: { taskId: string }) => waitFinal(t.taskId)));
+    assert.deepEqual(done.map((d) => [d.status, d.userId]), [['SUCCESS', 'batcher'], ['SUCCESS', 'batcher'], ['SUCCESS', 'other']]);
+    const logs = await get(`/tasks/${r.body.tasks[1].taskId}/logs`);
+    assert.equal(logs.body.stdout, 'two\n');
+  });
+
+  it('all or none: one bad entry refuses the batch with its index, and nothing is queued', async () => {
+    const before = (await get('/tasks?queue=allornone&limit=100')).body.tasks.length;
+    const bad = await batch([{ command: 'noop', queue: 'allornone' }, { command: 'noop', queue: 'allornone', priority: 11 }]);
+    assert.equal(bad.status, 400);
+    assert.match(String(bad.headers['content-type']), /^application\/problem\+json/);
+    assert.equal(bad.body.code, 'VALIDATION_FAILED');
+    assert.match(bad.body.detail, /tasks\.1\.priority/);
+    const noProject = await batch([{ command: 'noop', queue: 'allornone' }, { command: 'noop', queue: 'allornone', project: 'nope' }]);
+    assert.deepEqual([noProject.status, noProject.body.code, noProject.body.index], [400, 'PROJECT_NOT_FOUND', 1]);
+    assert.equal((await batch([])).status, 400);
+    assert.equal((await batch(Array.from({ length: 1001 }, () => ({ command: 'noop' })))).status, 400);
+    assert.equal((await p.inject({ method: 'POST', url: '/tasks/batch', payload: [{ command: 'noop' }] })).statusCode, 400);
+    assert.equal((await get('/tasks?queue=allornone&limit=100')).body.tasks.length, before);
+  });
+
+  it('idempotency: keys replay per entry, the header key numbers the entries; another body → 409 naming the entry', async () => {
+    const single = await submit({ command: 'noop', idempotencyKey: 'batch-k1' });
+    const first = await batch([{ command: 'noop', idempotencyKey: 'batch-k1' }, { command: 'noop', metadata: { n: 1 } }], { 'idempotency-key': 'b-hdr' });
+    assert.equal(first.status, 201);
+    assert.equal(first.body.created, 1);
+    assert.equal(first.body.tasks[0].taskId, single.body.taskId);
+    assert.equal(first.body.tasks[0].message, 'Task already submitted with this idempotency key');
+    const again = await batch([{ command: 'noop', idempotencyKey: 'batch-k1' }, { command: 'noop', metadata: { n: 1 } }], { 'idempotency-key': 'b-hdr' });
+    assert.equal(again.status, 200);
+    assert.equal(again.headers['idempotent-replayed'], 'true');
+    assert.deepEqual(again.body.tasks.map((t: { taskId: string }) => t.taskId), first.body.tasks.map((t: { taskId: string }) => t.taskId));
+    const conflict = await batch([{ command: 'noop' }, { command: 'noop', priority: 3 }], { 'idempotency-key': 'b-hdr' });
+    assert.equal(conflict.status, 409);
+    // Entry 0's key (b-hdr:0) is new; entry 1's (b-hdr:1) queued another body before.
+    assert.deepEqual([conflict.body.code, conflict.body.index, conflict.body.taskId], ['IDEMPOTENCY_CONFLICT', 1, first.body.tasks[1].taskId]);
+  });
+});
+
 describe('reading', () => {
   it('lists with filters and cursor pagination', async () => {
     const ids: string[] = [];

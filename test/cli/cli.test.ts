@@ -4,7 +4,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -177,6 +177,31 @@ describe('hangar CLI against a live `hangar up`', () => {
     const c = await hangar('submit', 'other', '--idempotency-key', 'k-1');
     assert.equal(c.code, 1);
     assert.match(c.stderr, /\(IDEMPOTENCY_CONFLICT\)\n$/);
+  });
+
+  test('submit --batch: NDJSON or a JSON array, options as defaults, ids in order; --idempotency-key replays', async () => {
+    const file = join(dataDir, 'batch.ndjson');
+    writeFileSync(file, ['{"shell": "echo one"}', '', '{"shell": "echo two", "queue": "own"}', '{"command": "noop", "priority": 7}'].join('\n'));
+    const r = await hangar('submit', '--batch', file, '--queue', 'cli-batch', '--idempotency-key', 'cli-b');
+    assert.equal(r.code, 0, r.stderr);
+    const ids = r.stdout.trim().split('\n');
+    assert.equal(ids.length, 3);
+    for (const id of ids) assert.match(id, UUID);
+    const done = await Promise.all(ids.map((id) => settle(id)));
+    assert.deepEqual(done.map((t) => [t.status, t.queue, t.priority]), [['SUCCESS', 'cli-batch', 1], ['SUCCESS', 'own', 1], ['SUCCESS', 'cli-batch', 7]]);
+    assert.equal((await hangar('logs', ids[1], '--stream', 'stdout')).stdout, 'two\n');
+    const again = await hangar('submit', '--batch', file, '--queue', 'cli-batch', '--idempotency-key', 'cli-b');
+    assert.equal(again.stdout, r.stdout, 'the same run again replays the same tasks');
+    const arrayFile = join(dataDir, 'batch.json');
+    writeFileSync(arrayFile, JSON.stringify([{ command: 'noop' }, { command: 'noop', priority: 99 }]));
+    const bad = await hangar('submit', '--batch', arrayFile);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /tasks\.1\.priority/);
+    const missing = await hangar('submit', '--batch', join(dataDir, 'nope.json'));
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /cannot read/);
+    const both = await hangar('submit', 'noop', '--batch', file);
+    assert.equal(both.code, 2);
   });
 
   test('a failing task: --wait exits 1, lands in the DLQ, and redrive re-queues it', async () => {

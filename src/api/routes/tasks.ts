@@ -13,7 +13,7 @@ import { problem } from '../problem.ts';
 import { parseCursor } from '../../output/follow.ts';
 import { streamSse } from './live.ts';
 import { SpanKind, type Context, type Span } from '../../trace/index.ts';
-import { HistoryView, IdParams, ListQuery, LogsQuery, Problem, SubmitBody, SubmitResponse, TaskPage, TaskView } from '../schemas.ts';
+import { BatchSubmitBody, BatchSubmitResponse, HistoryView, IdParams, ListQuery, LogsQuery, Problem, SubmitBody, SubmitResponse, TaskPage, TaskView } from '../schemas.ts';
 
 export function baseUrl(ctx: ApiContext, req: FastifyRequest): string {
   if (ctx.config.publicUrl) return ctx.config.publicUrl.replace(/\/$/, '');
@@ -50,6 +50,19 @@ export function taskRoutes(app: FastifyInstance, ctx: ApiContext): void {
       response: { 201: SubmitResponse, 200: SubmitResponse, 403: Problem, 409: Problem },
     },
   }, async (req, reply) => submitTask(ctx, req, reply, req.body, req.headers['idempotency-key']));
+
+  r.post('/tasks/batch', {
+    schema: {
+      summary: 'Submit up to 1,000 tasks at once, all or none',
+      tags: ['tasks'],
+      body: BatchSubmitBody,
+      headers: z.object({ 'idempotency-key': z.string().min(1).max(240).optional() }),
+      response: { 201: BatchSubmitResponse, 200: BatchSubmitResponse, 403: Problem, 409: Problem },
+    },
+  }, async (req, reply) => {
+    const bodies = req.body.tasks;
+    return traced(ctx, req, reply, 'task.submit_batch', { 'hangar.count': bodies.length }, (tr) => submitBatch(ctx, req, reply, bodies, req.headers['idempotency-key'], tr));
+  });
 
   r.get('/tasks/:id', {
     schema: { summary: 'Task status and results', tags: ['tasks'], params: IdParams, response: { 200: TaskView, 404: Problem } },
@@ -140,25 +153,88 @@ export function taskRoutes(app: FastifyInstance, ctx: ApiContext): void {
   });
 }
 
-/** Submits a task described as POST /tasks's body (also a terminal's command, routes/projects.ts). */
-/** A submit, traced when OpenTelemetry is on: a server span (continuing the caller's
- *  `traceparent`, if any) whose context the task keeps, so its attempts join the trace. */
+/** Submits a task described as POST /tasks's body (also a terminal's command, routes/projects.ts).
+ *  Traced when OpenTelemetry is on: a server span (continuing the caller's `traceparent`, if
+ *  any) whose context the task keeps, so its attempts join the trace. */
 export async function submitTask(ctx: ApiContext, req: FastifyRequest, reply: FastifyReply, b: z.infer<typeof SubmitBody>, headerKey: string | undefined) {
-  if (!ctx.tracing.enabled) return submitIn(ctx, req, reply, b, headerKey, null);
+  return traced(ctx, req, reply, 'task.submit', { 'hangar.queue': b.queue, 'hangar.priority': b.priority }, (tr) => submitIn(ctx, req, reply, b, headerKey, tr));
+}
+
+type Traced = { span: Span; ctx: Context } | null;
+
+async function traced<T>(ctx: ApiContext, req: FastifyRequest, reply: FastifyReply, name: string, attrs: Record<string, string | number>, fn: (tr: Traced) => Promise<T>): Promise<T> {
+  if (!ctx.tracing.enabled) return fn(null);
   const header = (k: string) => (typeof req.headers[k] === 'string' ? (req.headers[k] as string) : null);
-  const attrs = { 'http.request.method': req.method, 'http.route': req.routeOptions.url ?? '', 'hangar.queue': b.queue, 'hangar.priority': b.priority };
-  return ctx.tracing.span('task.submit', ctx.tracing.extract(header('traceparent'), header('tracestate')), attrs, async (span, c) => {
-    const r = await submitIn(ctx, req, reply, b, headerKey, { span, ctx: c });
+  const all = { 'http.request.method': req.method, 'http.route': req.routeOptions.url ?? '', ...attrs };
+  return ctx.tracing.span(name, ctx.tracing.extract(header('traceparent'), header('tracestate')), all, async (span, c) => {
+    const r = await fn({ span, ctx: c });
     span.setAttribute('http.response.status_code', reply.statusCode);
     return r;
   }, SpanKind.SERVER);
 }
 
-async function submitIn(ctx: ApiContext, req: FastifyRequest, reply: FastifyReply, b: z.infer<typeof SubmitBody>, headerKey: string | undefined, tr: { span: Span; ctx: Context } | null) {
-  const userId = await admitSubmit(ctx, req, b.userId, b.secrets ?? []);
-  const idempotencyKey = b.idempotencyKey ?? headerKey ?? null;
+async function submitIn(ctx: ApiContext, req: FastifyRequest, reply: FastifyReply, b: z.infer<typeof SubmitBody>, headerKey: string | undefined, tr: Traced) {
+  const userId = ownerOf(req, b.userId);
+  await admit(ctx, userId, [b]);
+  const t = newTask(ctx, b, userId, b.idempotencyKey ?? headerKey ?? null, tr);
+  await checkProjects(ctx, [t]);
+  const { task, created, handedOff } = tr
+    ? await ctx.tracing.span('store.submit', tr.ctx, { 'hangar.task_id': t.id }, () => ctx.store.submit(t))
+    : await ctx.store.submit(t);
+  tr?.span.setAttributes({ 'hangar.task_id': task.id, 'hangar.user_id': task.userId ?? '', 'hangar.created': created });
+  req.auditTarget = task.id;
+  if (created) ctx.metrics.submitted.inc({ queue: task.queue });
+  req.log.info({ taskId: task.id, userId: task.userId, queue: task.queue, priority: task.priority, created, handedOff }, 'task submitted');
+  const start = handedOff ? task.createdAt : task.status === 'PENDING' ? await ctx.estimator.estimate(task) : task.startedAt ?? task.createdAt;
+  if (!created) reply.header('idempotent-replayed', 'true');
+  return reply.code(created ? 201 : 200).send(submitted(task, created, baseUrl(ctx, req), start));
+}
+
+/**
+ * POST /tasks/batch: every entry as POST /tasks, queued in one transaction (Store.submitMany),
+ * all or none. An entry without an idempotency key of its own gets the Idempotency-Key header's
+ * with `:<index>` appended, so a retried batch replays entry by entry.
+ */
+async function submitBatch(ctx: ApiContext, req: FastifyRequest, reply: FastifyReply, bodies: z.infer<typeof SubmitBody>[], headerKey: string | undefined, tr: Traced) {
+  const owners = bodies.map((b, index) => atIndex(index, () => ownerOf(req, b.userId)));
+  const byOwner = new Map<string | null, z.infer<typeof SubmitBody>[]>();
+  bodies.forEach((b, i) => byOwner.set(owners[i], [...(byOwner.get(owners[i]) ?? []), b]));
+  for (const [userId, theirs] of byOwner) await admit(ctx, userId, theirs, bodies);
+  const tasks = bodies.map((b, i) => newTask(ctx, b, owners[i], b.idempotencyKey ?? (headerKey ? `${headerKey}:${i}` : null), tr));
+  await checkProjects(ctx, tasks);
+  const results = tr
+    ? await ctx.tracing.span('store.submit_many', tr.ctx, { 'hangar.count': tasks.length }, () => ctx.store.submitMany(tasks))
+    : await ctx.store.submitMany(tasks);
+  const created = results.filter((r) => r.created).length;
+  tr?.span.setAttributes({ 'hangar.count': results.length, 'hangar.created': created });
+  req.auditTarget = results.length === 1 ? results[0].task.id : `${results[0].task.id} +${results.length - 1}`;
+  for (const r of results) if (r.created) ctx.metrics.submitted.inc({ queue: r.task.queue });
+  req.log.info({ count: results.length, created, first: results[0].task.id, users: [...byOwner.keys()] }, 'task batch submitted');
+  const starts = await ctx.estimator.estimateMany(results.map((r) => r.task));
+  const base = baseUrl(ctx, req);
+  if (created === 0) reply.header('idempotent-replayed', 'true');
+  return reply.code(created > 0 ? 201 : 200).send({
+    success: true as const,
+    count: results.length,
+    created,
+    tasks: results.map((r, i) => submitted(r.task, r.created, base, starts[i])),
+  });
+}
+
+/** Runs `fn`; a client error it throws names the batch entry it is about. */
+function atIndex<T>(index: number, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (!(err instanceof HangarError)) throw err;
+    throw new HangarError(err.code, err.message, err.status, { cause: err.cause, details: { ...(err.details as object | undefined), index } });
+  }
+}
+
+/** The stored form of a submit's body, owned by `userId`. */
+function newTask(ctx: ApiContext, b: z.infer<typeof SubmitBody>, userId: string | null, idempotencyKey: string | null, tr: Traced): NewTask {
   const { idempotencyKey: _ignored, ...hashed } = b;
-  const t: NewTask = {
+  return {
     id: uuidv7(),
     command: b.command ?? (b.args ? b.args.join(' ') : (b.shell ?? '')).slice(0, 256),
     args: b.args ?? null,
@@ -182,23 +258,30 @@ async function submitIn(ctx: ApiContext, req: FastifyRequest, reply: FastifyRepl
     lane: b.group ?? null,
     traceParent: tr ? ctx.tracing.traceparent(tr.span) : null,
   };
-  if (b.project !== undefined) {
-    const proj = await ctx.store.getProject(b.project);
-    if (!proj || proj.userId !== userId) {
-      throw new HangarError(ErrorCode.ProjectNotFound, `no project ${b.project} of ${userId === null ? 'this caller' : `user '${userId}'`} (POST /projects first)`, 400);
+}
+
+/** Every project named must be its task owner's (else 400, naming the batch entry). */
+async function checkProjects(ctx: ApiContext, tasks: NewTask[]): Promise<void> {
+  const checked = new Map<string, boolean>();
+  for (const [index, t] of tasks.entries()) {
+    if (t.projectId === null) continue;
+    const key = `${t.userId ?? ''}\0${t.projectId}`;
+    let ok = checked.get(key);
+    if (ok === undefined) {
+      const proj = await ctx.store.getProject(t.projectId);
+      checked.set(key, (ok = proj !== null && proj.userId === t.userId));
+    }
+    if (!ok) {
+      throw new HangarError(ErrorCode.ProjectNotFound, `no project ${t.projectId} of ${t.userId === null ? 'this caller' : `user '${t.userId}'`} (POST /projects first)`, 400, {
+        details: tasks.length > 1 ? { index } : undefined,
+      });
     }
   }
-  const { task, created, handedOff } = tr
-    ? await ctx.tracing.span('store.submit', tr.ctx, { 'hangar.task_id': t.id }, () => ctx.store.submit(t))
-    : await ctx.store.submit(t);
-  tr?.span.setAttributes({ 'hangar.task_id': task.id, 'hangar.user_id': task.userId ?? '', 'hangar.created': created });
-  req.auditTarget = task.id;
-  if (created) ctx.metrics.submitted.inc({ queue: task.queue });
-  req.log.info({ taskId: task.id, userId: task.userId, queue: task.queue, priority: task.priority, created, handedOff }, 'task submitted');
-  const start = handedOff ? task.createdAt : task.status === 'PENDING' ? await ctx.estimator.estimate(task) : task.startedAt ?? task.createdAt;
-  const base = baseUrl(ctx, req);
-  if (!created) reply.header('idempotent-replayed', 'true');
-  return reply.code(created ? 201 : 200).send({
+}
+
+/** One entry of a submit's answer (seed 000's shape). */
+function submitted(task: Task, created: boolean, base: string, start: number) {
+  return {
     success: true as const,
     taskId: task.id,
     status: task.status,
@@ -208,30 +291,44 @@ async function submitIn(ctx: ApiContext, req: FastifyRequest, reply: FastifyRepl
     message: created ? 'Task queued for processing' : 'Task already submitted with this idempotency key',
     statusUrl: `${base}/tasks/${task.id}`,
     estimatedStartTime: new Date(start).toISOString(),
-  });
+  };
 }
 
-/**
- * Whose task this is, and whether they may queue another: a user key submits for its own user
- * (another userId in the body → 403); an admin key for anyone (its own user by default). The
- * owner's queued tasks must be under HANGAR_MAX_QUEUED_PER_USER (else 429), and every secret
- * it names must exist (else 400, not a failure at run time).
- */
-async function admitSubmit(ctx: ApiContext, req: FastifyRequest, asked: string | undefined, secrets: string[]): Promise<string | null> {
+/** Whose task this is: a user key submits for its own user (another userId in the body →
+ *  403); an admin key for anyone (its own user by default). */
+function ownerOf(req: FastifyRequest, asked: string | undefined): string | null {
   const p = principalOf(req);
   if (p.scope !== 'admin' && asked !== undefined && asked !== p.userId) {
     throw new HangarError(ErrorCode.Forbidden, `this key belongs to user '${p.userId}'; it cannot submit for '${asked}'`, 403);
   }
-  const userId = p.scope === 'admin' ? (asked ?? p.userId) : p.userId;
+  return p.scope === 'admin' ? (asked ?? p.userId) : p.userId;
+}
+
+/**
+ * May `userId` queue these tasks? Its queued tasks plus these must stay within
+ * HANGAR_MAX_QUEUED_PER_USER (else 429), and every secret they name must exist (else 400, not
+ * a failure at run time; in a batch, `all` gives the entry's index).
+ */
+async function admit(ctx: ApiContext, userId: string | null, bodies: z.infer<typeof SubmitBody>[], all?: z.infer<typeof SubmitBody>[]): Promise<void> {
   const max = ctx.config.maxQueuedPerUser;
-  if (userId !== null && max > 0 && (await ctx.store.userLoad(userId, max)).pending >= max) {
-    throw new HangarError(ErrorCode.QuotaExceeded, `user '${userId}' already has ${max} tasks queued (HANGAR_MAX_QUEUED_PER_USER)`, 429, { details: { retryAfter: 5 } });
+  if (userId !== null && max > 0) {
+    const pending = (await ctx.store.userLoad(userId, max)).pending;
+    if (pending + bodies.length > max) {
+      const what = bodies.length === 1 ? '' : ` (this batch has ${bodies.length} of theirs)`;
+      throw new HangarError(ErrorCode.QuotaExceeded, `user '${userId}' already has ${pending} of ${max} tasks queued${what} (HANGAR_MAX_QUEUED_PER_USER)`, 429, { details: { retryAfter: 5 } });
+    }
   }
-  if (secrets.length > 0) {
-    if (userId === null) throw new HangarError(ErrorCode.ValidationFailed, 'secrets belong to a user: this task has none', 400);
-    const found = new Set((await ctx.store.secretsOf(userId, secrets)).map((s) => s.name));
-    const missing = secrets.filter((n) => !found.has(n));
-    if (missing.length > 0) throw new HangarError(ErrorCode.SecretNotFound, `no secret named ${missing.join(', ')} (PUT /secrets/{name} first)`, 400);
+  const named = [...new Set(bodies.flatMap((b) => b.secrets ?? []))];
+  if (named.length === 0) return;
+  const first = bodies.find((b) => (b.secrets ?? []).length > 0) as z.infer<typeof SubmitBody>;
+  const at = all && all.length > 1 ? { index: all.indexOf(first) } : undefined;
+  if (userId === null) throw new HangarError(ErrorCode.ValidationFailed, 'secrets belong to a user: this task has none', 400, { details: at });
+  const found = new Set((await ctx.store.secretsOf(userId, named)).map((s) => s.name));
+  const missing = named.filter((n) => !found.has(n));
+  if (missing.length > 0) {
+    const b = bodies.find((x) => (x.secrets ?? []).some((n) => !found.has(n))) as z.infer<typeof SubmitBody>;
+    throw new HangarError(ErrorCode.SecretNotFound, `no secret named ${missing.join(', ')} (PUT /secrets/{name} first)`, 400, {
+      details: all && all.length > 1 ? { index: all.indexOf(b) } : undefined,
+    });
   }
-  return userId;
 }

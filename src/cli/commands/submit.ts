@@ -1,7 +1,8 @@
 /** `hangar submit [command] [options] [-- program args...]`, optionally waiting for the result. */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { InvalidArgumentError, type Command } from 'commander';
-import { ApiError, FINAL_STATUSES, type HangarClient, type Logs, type SubmitRequest, type Task } from '../client.ts';
+import { readFileSync } from 'node:fs';
+import { ApiError, FINAL_STATUSES, type BatchSubmitResult, type HangarClient, type Logs, type SubmitRequest, type Task } from '../client.ts';
 import { taskDetails } from '../render.ts';
 import { clientFor, clientOptions, int, print, printJson, type ClientFlags } from './common.ts';
 
@@ -22,6 +23,7 @@ interface SubmitFlags extends ClientFlags {
   egress?: boolean;
   secret?: string[];
   wait?: boolean;
+  batch?: string;
 }
 
 function jsonObject(value: string): Record<string, unknown> {
@@ -79,8 +81,9 @@ export function submitCommand(program: Command): void {
       .option('--egress', 'outbound network through the guarded proxy (network: egress)')
       .option('--secret <name>', 'inject your secret <name> as the environment variable <name> (repeatable; hangar secret set)', (v: string, acc: string[] = []) => [...acc, v])
       .option('--wait', 'wait for a final status and print the result (exit 0 only for SUCCESS)')
+      .option('--batch <file>', 'submit many tasks: a JSON array, or one JSON object per line, of POST /tasks bodies (- for standard input); the options above are defaults for every entry; sent 1,000 at a time, each thousand all or none; prints the task ids in order')
       .usage('[command] [options] [-- program [args...]]')
-      .addHelpText('after', '\nExamples:\n  hangar submit cpu-intensive --priority 7 --wait\n  hangar submit --shell "make test" --timeout 600\n  hangar submit -- echo hello'),
+      .addHelpText('after', '\nExamples:\n  hangar submit cpu-intensive --priority 7 --wait\n  hangar submit --shell "make test" --timeout 600\n  hangar submit -- echo hello\n  hangar submit --batch jobs.ndjson --queue nightly'),
   );
   const parse = cmd.parseOptions.bind(cmd);
   cmd.parseOptions = (args: string[]) => {
@@ -89,28 +92,22 @@ export function submitCommand(program: Command): void {
     return parse(split.own);
   };
   cmd.action(async (command: string | undefined, flags: SubmitFlags) => {
+    if (flags.batch !== undefined) {
+      if (command !== undefined || argv || flags.shell !== undefined || flags.wait) {
+        cmd.error('error: --batch takes its tasks from the file; give no command, --shell, program or --wait with it', { exitCode: 2 });
+      }
+      return submitBatch(cmd, flags);
+    }
     if (argv !== null && argv.length === 0) cmd.error('error: nothing after --; give a program to run, e.g. hangar submit -- echo hello', { exitCode: 2 });
     if (argv && flags.shell !== undefined) cmd.error('error: give --shell or a program after --, not both', { exitCode: 2 });
     if (command === undefined && !argv && flags.shell === undefined) {
       cmd.error('error: nothing to run; give a command (e.g. cpu-intensive), --shell <string> or a program after --', { exitCode: 2 });
     }
     const body: SubmitRequest = {
+      ...bodyOptions(flags),
       command,
       args: argv ?? undefined,
       shell: flags.shell,
-      priority: flags.priority,
-      userId: flags.user,
-      timeout: flags.timeout,
-      queue: flags.queue,
-      maxAttempts: flags.maxAttempts,
-      visibilityTimeout: flags.visibilityTimeout,
-      metadata: flags.metadata,
-      env: flags.env,
-      idempotencyKey: flags.idempotencyKey,
-      image: flags.image,
-      secrets: flags.secret,
-      network: flags.egress ? 'egress' : undefined,
-      resources: flags.cpu !== undefined || flags.memory !== undefined ? { cpu: flags.cpu, memory: flags.memory } : undefined,
     };
     const client = clientFor(flags);
     const submitted = await client.submit(body);
@@ -124,6 +121,72 @@ export function submitCommand(program: Command): void {
     else await printOutcome(client, task);
     process.exitCode = task.status === 'SUCCESS' ? 0 : 1;
   });
+}
+
+/** The request fields the options set (undefined where not given). */
+function bodyOptions(flags: SubmitFlags): Omit<SubmitRequest, 'command' | 'args' | 'shell'> {
+  return {
+    priority: flags.priority,
+    userId: flags.user,
+    timeout: flags.timeout,
+    queue: flags.queue,
+    maxAttempts: flags.maxAttempts,
+    visibilityTimeout: flags.visibilityTimeout,
+    metadata: flags.metadata,
+    env: flags.env,
+    idempotencyKey: flags.idempotencyKey,
+    image: flags.image,
+    secrets: flags.secret,
+    network: flags.egress ? 'egress' : undefined,
+    resources: flags.cpu !== undefined || flags.memory !== undefined ? { cpu: flags.cpu, memory: flags.memory } : undefined,
+  };
+}
+
+/** Most entries of one POST /tasks/batch. */
+const BATCH = 1000;
+
+/**
+ * `submit --batch <file>`: the entries, with the options as defaults, in requests of BATCH
+ * (each all or none). --idempotency-key K gives entry i without a key of its own the key K:i,
+ * so running the same command again replays instead of queueing twice. A refused request stops
+ * the run; what earlier requests queued is printed first.
+ */
+async function submitBatch(cmd: Command, flags: SubmitFlags): Promise<void> {
+  let text = '';
+  try {
+    text = readFileSync(flags.batch === '-' ? 0 : (flags.batch as string), 'utf8');
+  } catch (err) {
+    cmd.error(`error: cannot read ${flags.batch}: ${(err as Error).message}`, { exitCode: 2 });
+  }
+  let entries: unknown;
+  try {
+    const trimmed = text.trim();
+    entries = trimmed.startsWith('[') ? JSON.parse(trimmed) : trimmed.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as unknown);
+  } catch (err) {
+    cmd.error(`error: ${flags.batch} is neither a JSON array nor one JSON object per line (${(err as Error).message})`, { exitCode: 2 });
+  }
+  if (!Array.isArray(entries) || entries.length === 0 || entries.some((e) => !e || typeof e !== 'object' || Array.isArray(e))) {
+    cmd.error(`error: ${flags.batch} holds no tasks: give POST /tasks bodies (JSON objects)`, { exitCode: 2 });
+  }
+  const defaults = Object.fromEntries(Object.entries(bodyOptions(flags)).filter(([k, v]) => v !== undefined && k !== 'idempotencyKey'));
+  const bodies = (entries as Record<string, unknown>[]).map((e, i) => ({
+    ...defaults,
+    ...(flags.idempotencyKey !== undefined && e.idempotencyKey === undefined ? { idempotencyKey: `${flags.idempotencyKey}:${i}` } : {}),
+    ...e,
+  })) as SubmitRequest[];
+  const client = clientFor(flags);
+  const answers: BatchSubmitResult['tasks'] = [];
+  try {
+    for (let i = 0; i < bodies.length; i += BATCH) {
+      const r = await client.submitBatch(bodies.slice(i, i + BATCH));
+      if (!flags.json) for (const t of r.tasks) print(t.taskId);
+      answers.push(...r.tasks);
+    }
+  } catch (err) {
+    if (err instanceof ApiError && answers.length > 0) process.stderr.write(`${answers.length} of ${bodies.length} tasks were queued; the next ${BATCH} were refused\n`);
+    throw err;
+  }
+  if (flags.json) printJson(answers);
 }
 
 /** Polls GET /tasks/{id} every 100-250 ms until the task reaches a final status. */
