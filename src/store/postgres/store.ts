@@ -98,6 +98,21 @@ const NEW_TASK_COLUMNS = `id, command, args, shell, queue, priority, user_id, ti
 const NEW_TASK_VALUES = `$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11, $12, $13, $14, $15, $16, $16,
     $17, $18, $19, $20, $21, $22, (SELECT r FROM rank), $6`;
 
+/**
+ * SQL for "a claim at `now` would take a ready task before a new one of priority `priority`
+ * and fair-share rank `rank`": the head of the ready queue in claim order (the tasks_ready
+ * index, read from its start, stopping at the first ready row) is ahead of it. The same as
+ * "some ready task has a higher priority, or the same and a rank no later", for which the
+ * planner chose by its statistics between a sequential scan of the table (finished tasks
+ * included) and a bitmap scan of every matching PENDING task: its cost could grow with the
+ * table. This one reads one index entry whatever the depth (submit rates with 50,000
+ * finished tasks kept were within noise of the old ones, whose plans happened to be cheap).
+ */
+const readyAhead = (now: string, priority: string, rank: string) => `EXISTS (
+  SELECT 1 FROM (SELECT eff_priority AS p, fair_rank AS r FROM tasks WHERE status = 'PENDING' AND run_after <= ${now}
+    ORDER BY eff_priority DESC, fair_rank, seq LIMIT 1) head
+  WHERE head.p > ${priority} OR (head.p = ${priority} AND head.r <= ${rank}))`;
+
 /** The reason of a pushed task's RUNNING history row. */
 const PUSHED = 'pushed to an idle worker at submit';
 
@@ -128,8 +143,7 @@ target AS (
   FROM (
     SELECT w.worker_id FROM worker_offers w
     WHERE w.slots > 0 AND w.expires_at > $16 AND (w.queues IS NULL OR $5::text = ANY(w.queues)) AND $21::text IS NULL
-      AND NOT EXISTS (SELECT 1 FROM tasks WHERE status = 'PENDING' AND run_after <= $16
-        AND (eff_priority > $6 OR (eff_priority = $6 AND fair_rank <= (SELECT r FROM rank))))
+      AND NOT ${readyAhead('$16', '$6', '(SELECT r FROM rank)')}
       AND EXISTS (SELECT 1 FROM pg_stat_get_activity(w.listener_pid))
     LIMIT 1 FOR UPDATE OF w SKIP LOCKED) pick
   WHERE o.worker_id = pick.worker_id
@@ -174,9 +188,7 @@ SELECT * FROM t`;
  *  push. The returned row's status says which. */
 const INSERT_TASK_OFFERED = `
 WITH ${RANK},
-ahead AS (
-  SELECT EXISTS (SELECT 1 FROM tasks WHERE status = 'PENDING' AND run_after <= $16
-    AND (eff_priority > $6 OR (eff_priority = $6 AND fair_rank <= (SELECT r FROM rank)))) AS yes),
+ahead AS (SELECT ${readyAhead('$16', '$6', '(SELECT r FROM rank)')} AS yes),
 t AS (
   INSERT INTO tasks (${NEW_TASK_COLUMNS}, status, attempt, worker_id, started_at, lease_expires_at)
   SELECT ${NEW_TASK_VALUES},
@@ -237,10 +249,7 @@ JOIN tasks t ON coalesce(t.user_id, '') = k.u AND t.idempotency_key = k.key AND 
  *  later in the transaction (a submit of the same user in between is not committed, so not
  *  ready either). */
 const READY_AHEAD = `
-SELECT 1 FROM tasks WHERE status = 'PENDING' AND run_after <= $2
-  AND (eff_priority > $1 OR (eff_priority = $1 AND fair_rank <= (
-    SELECT greatest((SELECT rank FROM fair_clock WHERE id = 1), (SELECT last_rank FROM fair_users WHERE user_id = $3)) + 1)))
-LIMIT 1`;
+SELECT 1 WHERE ${readyAhead('$2', '$1', '(SELECT greatest((SELECT rank FROM fair_clock WHERE id = 1), (SELECT last_rank FROM fair_users WHERE user_id = $3)) + 1)')}`;
 
 /** user_id ('' for none), idempotency_key */
 const SELECT_BY_IDEMPOTENCY = `SELECT * FROM tasks WHERE coalesce(user_id, '') = $1 AND idempotency_key = $2`;

@@ -23,10 +23,14 @@ VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, '
   ?19, ?20, ?21, ?6, 1, ?22, ?17, ?17 + ?9 * 1000, ?23, ?24, ?25, ?26)
 RETURNING *`;
 
-/** Is a task ready that a claim would take before a new one of priority ?1 and rank ?3? (now ?2) */
+/** Is a task ready that a claim would take before a new one of priority ?1 and rank ?3? (now
+ *  ?2) The head of the ready queue in claim order is looked at, not every ready task (which,
+ *  with nothing ahead, read them all). */
 export const READY_AHEAD = `
-SELECT 1 FROM tasks INDEXED BY tasks_ready WHERE status = 'PENDING' AND run_after <= ?2
-  AND (eff_priority > ?1 OR (eff_priority = ?1 AND fair_rank <= ?3)) LIMIT 1`;
+SELECT 1 FROM (
+  SELECT eff_priority AS p, fair_rank AS r FROM tasks INDEXED BY tasks_ready WHERE status = 'PENDING' AND run_after <= ?2
+  ORDER BY eff_priority DESC, fair_rank, seq LIMIT 1)
+WHERE p > ?1 OR (p = ?1 AND r <= ?3)`;
 
 /** The fair-share rank of a new task of user ?1 ('' for none): see migration 0005. */
 export const NEXT_RANK = `
