@@ -164,6 +164,40 @@ async function offering(free: number, slots: number, opts: Partial<PostgresStore
   return { worker, api, taker, detach };
 }
 
+describe('PostgresStore grouped submits (many in flight in one process)', () => {
+  it('submits in flight together are each stored once, with history and fair-share ranks in submit order', async () => {
+    const [store, other] = await storesOnOneSchema(2);
+    const tasks = Array.from({ length: 300 }, (_, i) => newTask({ userId: i % 3 === 0 ? 'bob' : 'alice', metadata: { i } }));
+    const results = await Promise.all(tasks.map((t) => store.submit(t)));
+    assert.deepEqual(results.map((r) => [r.task.id, r.created, r.task.status]), tasks.map((t) => [t.id, true, 'PENDING']));
+    assert.equal((await other.activeCounts()).pending, 300);
+    for (const t of [tasks[0], tasks[150], tasks[299]]) assert.deepEqual((await other.history(t.id)).map((h) => h.reason), ['submitted']);
+    // Claimed one at a time: FIFO within each user, and the users interleave (fair share)
+    // as they would had each submit been its own statement.
+    const started: string[] = [];
+    for (;;) {
+      const got = await other.claim({ workerId: 'w', limit: 50 });
+      if (got.length === 0) break;
+      started.push(...got.map((l) => `${l.task.userId}:${String(l.task.metadata.i)}`));
+    }
+    const order = (u: string) => started.filter((s) => s.startsWith(u)).map((s) => Number(s.split(':')[1]));
+    assert.deepEqual(order('alice'), tasks.filter((t) => t.userId === 'alice').map((t) => Number(t.metadata.i)));
+    assert.deepEqual(order('bob'), tasks.filter((t) => t.userId === 'bob').map((t) => Number(t.metadata.i)));
+    assert.ok(started.slice(0, 20).some((s) => s.startsWith('bob')), `bob is not behind all of alice's tasks (${started.slice(0, 20).join(' ')})`);
+  });
+
+  it("one task the database refuses fails alone; the others of its group are stored", async () => {
+    const [store] = await storesOnOneSchema(1);
+    const good = Array.from({ length: 40 }, () => newTask());
+    const bad = newTask({ timeout: 1e12 }); // out of an INTEGER's range
+    const settled = await Promise.allSettled([...good.slice(0, 20), bad, ...good.slice(20)].map((t) => store.submit(t)));
+    assert.equal(settled.filter((s) => s.status === 'rejected').length, 1);
+    assert.equal(settled[20].status, 'rejected');
+    assert.equal((await store.activeCounts()).pending, 40);
+    assert.equal(await store.get(bad.id), null);
+  });
+});
+
 describe('PostgresStore push dispatch (a submit in one process, an idle worker in another)', () => {
   it('a submit leases the task to an offered slot and the worker gets it with no claim; then offers run out', async () => {
     const { api, taker } = await offering(5, 2);
