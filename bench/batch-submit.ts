@@ -1,15 +1,15 @@
 /**
- * Batch submit (Store.submitMany) against one submit per task, for ONE user: the case where
- * every submit of that user queues on the user's fair-share row until it commits (on
- * PostgreSQL), or on the single writer (SQLite). A benchmark, not a test.
+ * Submit throughput of one user's tasks: submit() one at a time (the baseline), with 10 and
+ * --inflight in flight (PostgreSQL groups those into shared statements; SQLite into shared
+ * commits), and submitMany() (POST /tasks/batch) in batches. A benchmark, not a test.
  *
  *   node_modules/.bin/node --disable-warning=ExperimentalWarning bench/batch-submit.ts [--n 10000] [--runs 3] [--inflight 500] [--pg postgres://postgres@127.0.0.1:5432/postgres]
  *
  * Each round, for each backend (SQLite in a temporary directory, synchronous=FULL as
  * `hangar up` runs it; PostgreSQL in a fresh schema, dropped after): --n tasks of one user as
- * (a) submit() with --inflight calls in flight (the baseline), (b) submitMany() in batches of
- * 100, 10 batches in flight, (c) batches of 1,000, 2 in flight. Prints tasks/s, median
- * (min–max) over rounds, and each row's ratio to (a) of the same round and backend.
+ * submit() with 1 (the baseline), 10 and --inflight calls in flight, then submitMany() in
+ * batches of 100, 10 batches in flight, and of 1,000, 2 in flight. Prints tasks/s, median
+ * (min–max) over rounds, and each row's ratio to the baseline of the same round and backend.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -44,7 +44,9 @@ async function inFlight<T>(items: T[], width: number, each: (item: T) => Promise
 const chunks = <T>(a: T[], size: number): T[][] => Array.from({ length: Math.ceil(a.length / size) }, (_, i) => a.slice(i * size, (i + 1) * size));
 
 const VARIANTS: Variant[] = [
-  { key: 'single', label: `submit(), ${INFLIGHT} in flight`, run: (s, ts) => inFlight(ts, INFLIGHT, (t) => s.submit(t)) },
+  { key: 'single', label: 'submit(), 1 in flight', run: (s, ts) => inFlight(ts, 1, (t) => s.submit(t)) },
+  { key: 'single10', label: 'submit(), 10 in flight', run: (s, ts) => inFlight(ts, 10, (t) => s.submit(t)) },
+  { key: 'singleN', label: `submit(), ${INFLIGHT} in flight`, run: (s, ts) => inFlight(ts, INFLIGHT, (t) => s.submit(t)) },
   { key: 'b100', label: 'submitMany(), batches of 100, 10 in flight', run: (s, ts) => inFlight(chunks(ts, 100), 10, (c) => s.submitMany(c)) },
   { key: 'b1000', label: 'submitMany(), batches of 1,000, 2 in flight', run: (s, ts) => inFlight(chunks(ts, 1000), 2, (c) => s.submitMany(c)) },
 ];
@@ -115,9 +117,9 @@ for (let round = 0; round < RUNS; round++) {
   }
 }
 
-console.log(`Batch submit, one user, ${N.toLocaleString('en-US')} tasks per measurement, ${RUNS} rounds; ${cpus().length} × ${cpus()[0]?.model ?? '?'}; ${new Date().toISOString()}`);
+console.log(`Submit throughput, one user, ${N.toLocaleString('en-US')} tasks per measurement, ${RUNS} rounds; ${cpus().length} × ${cpus()[0]?.model ?? '?'}; ${new Date().toISOString()}`);
 console.log('');
-console.log('| Backend | How | tasks/s, median (min–max) | ÷ submit() of the same round |');
+console.log('| Backend | How | tasks/s, median (min–max) | ÷ submit(), 1 in flight, same round |');
 console.log('|---|---|---|---|');
 for (const b of BACKENDS) {
   for (const v of VARIANTS) {
