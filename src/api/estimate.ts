@@ -6,8 +6,9 @@
 import type { Clock, Store, Task } from '../store/index.ts';
 
 const WINDOW_MS = 5 * 60_000;
-/** Exact positions are counted up to here; past it the whole queue's depth stands in. */
-const COUNT_CAP = 1000;
+/** Exact positions are counted up to here (each POST reads that many index entries, ~1 µs
+ *  each); past it, every task queued at the task's priority or above stands in. */
+const COUNT_CAP = 100;
 
 export interface CapacityView {
   /** Task slots of live workers and how many of them are busy. */
@@ -28,7 +29,7 @@ export class StartEstimator {
   private readonly store: Store;
   private readonly clock: Clock;
   private readonly capacity: CapacityView;
-  private cached: { at: number; perSecond: number; avgMs: number | null; total: number; busy: number; pending: number } | null = null;
+  private cached: { at: number; perSecond: number; avgMs: number | null; total: number; busy: number; pendingFrom: (priority: number) => number } | null = null;
 
   constructor(store: Store, clock: Clock, capacity: CapacityView) {
     this.store = store;
@@ -39,8 +40,9 @@ export class StartEstimator {
   private async rates() {
     const now = this.clock.now();
     if (!this.cached || now - this.cached.at > 1000) {
-      const [f, s, c] = await Promise.all([this.store.finishedSince(WINDOW_MS, 2000), this.capacity.slots(), this.store.activeCounts()]);
-      this.cached = { at: now, perSecond: f.count / (f.spanMs / 1000), avgMs: f.avgDurationMs, ...s, pending: c.pending };
+      const [f, s, depths] = await Promise.all([this.store.finishedSince(WINDOW_MS, 2000), this.capacity.slots(), this.store.queueDepths()]);
+      const pendingFrom = (priority: number) => depths.reduce((n, d) => n + (d.priority >= priority ? d.pending : 0), 0);
+      this.cached = { at: now, perSecond: f.count / (f.spanMs / 1000), avgMs: f.avgDurationMs, ...s, pendingFrom };
     }
     return this.cached;
   }
@@ -70,7 +72,7 @@ export class StartEstimator {
   /** From `counted`, the tasks ahead of `task` counted up to COUNT_CAP. */
   private fromPosition(task: Task, counted: number, r: Awaited<ReturnType<StartEstimator['rates']>>): number {
     const now = this.clock.now();
-    const ahead = counted < COUNT_CAP ? counted : Math.max(COUNT_CAP, r.pending);
+    const ahead = counted < COUNT_CAP ? counted : Math.max(COUNT_CAP, r.pendingFrom(task.priority));
     const free = Math.max(0, r.total - r.busy);
     if (ahead < free) return Math.max(now, task.runAfter);
     const waiting = ahead - free + 1;

@@ -43,3 +43,32 @@ it('a free slot means now; a backlog waits in proportion to its position and the
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+it('past the positions counted exactly, the tasks queued at its priority or above stand in, not the whole queue', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hangar-est-'));
+  const clock = new ManualClock();
+  const store = new SqliteStore({ path: join(dir, 'db'), clock });
+  try {
+    await store.touchWorker('w', { host: 'h', pid: 1, concurrency: 1 });
+    const est = new StartEstimator(store, clock, storeCapacity(store, 60_000));
+    // 0.2 tasks/s measured, one busy slot.
+    for (let i = 0; i < 60; i++) {
+      await store.submit(newTask({ priority: 9 }));
+      const [l] = await store.claim({ workerId: 'w', limit: 1 });
+      await store.finish({ taskId: l.task.id, attempt: l.attempt }, ok);
+    }
+    await store.submit(newTask({ priority: 9 }));
+    await store.claim({ workerId: 'w', limit: 1 });
+    await store.submitMany(Array.from({ length: 300 }, () => newTask({ priority: 1 })));
+    const mine = await store.submitMany(Array.from({ length: 150 }, () => newTask({ priority: 5 })));
+    clock.advance(2000);
+    const last = mine[149].task;
+    // The 150 queued at priority 5 or above stand in for those ahead (an upper bound: the task
+    // is one of them), not all 450; then its own turn.
+    assert.equal((await est.estimate(last)) - clock.now(), (151 / 0.2) * 1000);
+    assert.equal((await est.estimate(mine[9].task)) - clock.now(), (10 / 0.2) * 1000, 'within the exact count: its position');
+  } finally {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
