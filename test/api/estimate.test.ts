@@ -10,22 +10,36 @@ import { ManualClock, newTask } from '../conformance/store.ts';
 
 const ok: Outcome = { status: 'SUCCESS', summary: null, failure: null, resultJson: null, resultKey: null, stdoutKey: null, stderrKey: null };
 
-it('a free slot means now; a backlog waits in proportion to its position and the measured rate', async () => {
+/** A store with one worker of `slots` slots that has finished 60 tasks in the last five
+ *  minutes (0.2 tasks/s measured), and an estimator on it. */
+async function withEstimator(slots: number, fn: (store: SqliteStore, est: StartEstimator, clock: ManualClock) => Promise<void>): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'hangar-est-'));
   const clock = new ManualClock();
   const store = new SqliteStore({ path: join(dir, 'db'), clock });
   try {
-    await store.touchWorker('w', { host: 'h', pid: 1, concurrency: 2 });
-    const est = new StartEstimator(store, clock, storeCapacity(store, 60_000));
+    await store.touchWorker('w', { host: 'h', pid: 1, concurrency: slots });
+    await fn(store, new StartEstimator(store, clock, storeCapacity(store, 60_000)), clock);
+  } finally {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function finishSixty(store: SqliteStore): Promise<void> {
+  for (let i = 0; i < 60; i++) {
+    await store.submit(newTask({ priority: 9 }));
+    const [l] = await store.claim({ workerId: 'w', limit: 1 });
+    await store.finish({ taskId: l.task.id, attempt: l.attempt }, ok);
+  }
+}
+
+it('a free slot means now; a backlog waits in proportion to its position and the measured rate', () =>
+  withEstimator(2, async (store, est, clock) => {
     const first = (await store.submit(newTask())).task;
     assert.equal(await est.estimate(first), clock.now(), 'two free slots, nothing ahead');
 
     // 60 tasks finished in the last five minutes → 0.2 tasks/s.
-    for (let i = 0; i < 60; i++) {
-      await store.submit(newTask({ priority: 9 }));
-      const [l] = await store.claim({ workerId: 'w', limit: 1 });
-      await store.finish({ taskId: l.task.id, attempt: l.attempt }, ok);
-    }
+    await finishSixty(store);
     // Fill both slots, then queue ten more.
     await store.submit(newTask({ priority: 9 }));
     await store.claim({ workerId: 'w', limit: 2 });
@@ -38,37 +52,18 @@ it('a free slot means now; a backlog waits in proportion to its position and the
     assert.equal(e9, 50_000, 'tenth in line: 10 / 0.2 per s');
     const urgent = (await store.submit(newTask({ priority: 10 }))).task;
     assert.equal((await est.estimate(urgent)) - clock.now(), 5_000, 'a higher priority jumps the line');
-  } finally {
-    await store.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  }));
 
-it('past the positions counted exactly, the tasks queued at its priority or above stand in, not the whole queue', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'hangar-est-'));
-  const clock = new ManualClock();
-  const store = new SqliteStore({ path: join(dir, 'db'), clock });
-  try {
-    await store.touchWorker('w', { host: 'h', pid: 1, concurrency: 1 });
-    const est = new StartEstimator(store, clock, storeCapacity(store, 60_000));
-    // 0.2 tasks/s measured, one busy slot.
-    for (let i = 0; i < 60; i++) {
-      await store.submit(newTask({ priority: 9 }));
-      const [l] = await store.claim({ workerId: 'w', limit: 1 });
-      await store.finish({ taskId: l.task.id, attempt: l.attempt }, ok);
-    }
+it('past the positions counted exactly, the tasks queued at its priority or above stand in, not the whole queue', () =>
+  withEstimator(1, async (store, est, clock) => {
+    await finishSixty(store);
     await store.submit(newTask({ priority: 9 }));
     await store.claim({ workerId: 'w', limit: 1 });
     await store.submitMany(Array.from({ length: 300 }, () => newTask({ priority: 1 })));
     const mine = await store.submitMany(Array.from({ length: 150 }, () => newTask({ priority: 5 })));
     clock.advance(2000);
-    const last = mine[149].task;
     // The 150 queued at priority 5 or above stand in for those ahead (an upper bound: the task
     // is one of them), not all 450; then its own turn.
-    assert.equal((await est.estimate(last)) - clock.now(), (151 / 0.2) * 1000);
+    assert.equal((await est.estimate(mine[149].task)) - clock.now(), (151 / 0.2) * 1000);
     assert.equal((await est.estimate(mine[9].task)) - clock.now(), (10 / 0.2) * 1000, 'within the exact count: its position');
-  } finally {
-    await store.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  }));
