@@ -1,0 +1,159 @@
+/**
+ * Issue 5's throughput gap, one more question: what do the rows a job writes besides its task
+ * row cost — its history rows (one per transition) and its audit row (one per execution)? The
+ * same drain twice per round, each in a fresh schema: N no-op tasks queued (submitMany), then
+ * a real WorkerPool (concurrency 10, no-op executor, audit sink and metrics as the `worker` role
+ * wires them) runs them all.
+ *
+ *   A. today's schema;
+ *   B. the same, but task_history and audit_log UNLOGGED and without any index: the most that
+ *      making those rows cheaper could give (their WAL and index upkeep gone).
+ *
+ * Prints, per variant, jobs/s, the worker process's CPU per job, the whole machine's CPU per
+ * job (/proc/stat: worker, PostgreSQL and anything else) and WAL bytes per job, each a median
+ * (min–max) over rounds, and B ÷ A per round. An experiment, not a feature: B exists only here.
+ *
+ *   node_modules/.bin/node --disable-warning=ExperimentalWarning bench/experiments/drain-writes.ts [--n 30000] [--runs 3]
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { AuditSink } from '../../src/audit/index.ts';
+import { DiskBlobStore } from '../../src/blobs/index.ts';
+import { loadConfig } from '../../src/config/index.ts';
+import type { ExecutionRequest, ExecutionResult, Executor } from '../../src/executor/index.ts';
+import { createLogger } from '../../src/log/index.ts';
+import { Metrics } from '../../src/metrics/index.ts';
+import { PostgresStore } from '../../src/store/postgres/index.ts';
+import { WorkerPool } from '../../src/worker/index.ts';
+import { arg } from '../args.ts';
+import { noopResult, noopTask } from '../noop.ts';
+
+const PG = arg('pg', 'postgres://postgres@127.0.0.1:5432/postgres');
+const N = Number(arg('n', '30000'));
+const RUNS = Number(arg('runs', '3'));
+const SCHEMA = 'hangar_exp_drain';
+
+class NoopExecutor implements Executor {
+  readonly name = 'noop';
+  async run(_req: ExecutionRequest): Promise<ExecutionResult> {
+    return noopResult();
+  }
+  async close(): Promise<void> {}
+}
+
+/** Busy and total jiffies of the whole machine. */
+function machine(): { busy: number; total: number } {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].split(/\s+/).slice(1).map(Number);
+  const total = f.reduce((a, b) => a + b, 0);
+  return { busy: total - f[3] - f[4], total };
+}
+
+interface Sample {
+  rate: number;
+  procUs: number;
+  machineUs: number;
+  walBytes: number;
+}
+
+const VARIANTS = {
+  A: { label: "today's schema", setup: [] as string[] },
+  B: {
+    label: 'history and audit rows unlogged, unindexed',
+    setup: [
+      'DROP INDEX task_history_task',
+      'ALTER TABLE task_history DROP CONSTRAINT task_history_pkey',
+      'ALTER TABLE task_history SET UNLOGGED',
+      'DROP INDEX audit_log_at, audit_log_actor',
+      'ALTER TABLE audit_log DROP CONSTRAINT audit_log_pkey',
+      'ALTER TABLE audit_log SET UNLOGGED',
+    ],
+  },
+};
+
+async function drain(admin: pg.Client, setup: string[]): Promise<Sample> {
+  await admin.query(`DROP SCHEMA IF EXISTS ${SCHEMA} CASCADE`);
+  const store = await PostgresStore.open({ url: PG, schema: SCHEMA });
+  const dir = mkdtempSync(join(tmpdir(), 'hangar-exp-drain-'));
+  try {
+    for (let i = 0; i < N; i += 1000) await store.submitMany(Array.from({ length: Math.min(1000, N - i) }, (_, j) => noopTask({ i: i + j })));
+    for (const sql of setup) await admin.query(`SET search_path = ${SCHEMA}; ${sql}; RESET search_path`);
+    await admin.query('CHECKPOINT');
+    const config = loadConfig({ env: {} });
+    const log = createLogger('silent');
+    const audit = new AuditSink(store, log);
+    let done = 0;
+    let allDone!: () => void;
+    const finished = new Promise<void>((r) => (allDone = r));
+    const finish = store.finish.bind(store);
+    store.finish = async (ref, outcome) => {
+      const r = await finish(ref, outcome);
+      if (r?.status === 'SUCCESS' && ++done === N) allDone();
+      return r;
+    };
+    const pool = new WorkerPool({
+      store,
+      blobs: new DiskBlobStore(join(dir, 'blobs')),
+      executor: new NoopExecutor(),
+      log,
+      metrics: new Metrics(store),
+      workerId: `exp-${process.pid}`,
+      concurrency: 10,
+      workDir: join(dir, 'work'),
+      heartbeatMs: config.heartbeatMs,
+      pollMs: config.pollMs,
+      audit: (e) => audit.record(e),
+      prefetch: config.prefetch,
+    });
+    const wal0 = String((await admin.query('SELECT pg_current_wal_lsn() AS l')).rows[0].l);
+    const m0 = machine();
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    await pool.start();
+    await finished;
+    const ms = performance.now() - t0;
+    const cpu = process.cpuUsage(cpu0);
+    const m1 = machine();
+    const wal = Number((await admin.query('SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), $1) AS d', [wal0])).rows[0].d);
+    await pool.close();
+    // Jiffies are 10 ms: busy jiffies × 10,000 µs.
+    return { rate: N / (ms / 1000), procUs: (cpu.user + cpu.system) / N, machineUs: ((m1.busy - m0.busy) * 10_000) / N, walBytes: wal / N };
+  } finally {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const admin = new pg.Client({ connectionString: PG });
+await admin.connect();
+const samples: Record<string, Sample[]> = { A: [], B: [] };
+const ratios: number[] = [];
+try {
+  for (let round = 0; round < RUNS; round++) {
+    // Alternate the order, so a noisy minute does not always hit the same variant.
+    const order = round % 2 === 0 ? (['A', 'B'] as const) : (['B', 'A'] as const);
+    for (const k of order) {
+      const s = await drain(admin, VARIANTS[k].setup);
+      samples[k].push(s);
+      process.stderr.write(`round ${round + 1} ${k}: ${Math.round(s.rate)} jobs/s, machine ${Math.round(s.machineUs)} µs/job, WAL ${Math.round(s.walBytes)} B/job\n`);
+    }
+    ratios.push(samples.B[round].rate / samples.A[round].rate);
+  }
+} finally {
+  await admin.query(`DROP SCHEMA IF EXISTS ${SCHEMA} CASCADE`);
+  await admin.end();
+}
+
+const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const cell = (xs: number[], d = 0) => `${med(xs).toFixed(d)} (${Math.min(...xs).toFixed(d)}–${Math.max(...xs).toFixed(d)})`;
+console.log(`Drain of ${N.toLocaleString('en-US')} no-op jobs, WorkerPool concurrency 10, ${RUNS} rounds; ${cpus().length} × ${cpus()[0]?.model ?? '?'}; ${new Date().toISOString()}`);
+console.log('');
+console.log('| Variant | jobs/s | worker CPU µs/job | machine CPU µs/job | WAL bytes/job |');
+console.log('|---|---|---|---|---|');
+for (const k of ['A', 'B'] as const) {
+  const xs = samples[k];
+  console.log(`| ${k}: ${VARIANTS[k].label} | ${cell(xs.map((s) => s.rate))} | ${cell(xs.map((s) => s.procUs))} | ${cell(xs.map((s) => s.machineUs))} | ${cell(xs.map((s) => s.walBytes))} |`);
+}
+console.log('');
+console.log(`B ÷ A jobs/s per round: ${ratios.map((r) => `${r.toFixed(2)}×`).join(', ')}`);
