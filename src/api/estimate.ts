@@ -29,7 +29,9 @@ export class StartEstimator {
   private readonly store: Store;
   private readonly clock: Clock;
   private readonly capacity: CapacityView;
-  private cached: { at: number; perSecond: number; avgMs: number | null; total: number; busy: number; pendingFrom: (priority: number) => number } | null = null;
+  private cached: { at: number; perSecond: number; avgMs: number | null; total: number; busy: number } | null = null;
+  /** Queued tasks per priority, read only for a task past COUNT_CAP, at most once a second. */
+  private depths: { at: number; pendingFrom: (priority: number) => number } | null = null;
 
   constructor(store: Store, clock: Clock, capacity: CapacityView) {
     this.store = store;
@@ -40,15 +42,26 @@ export class StartEstimator {
   private async rates() {
     const now = this.clock.now();
     if (!this.cached || now - this.cached.at > 1000) {
-      const [f, s, depths] = await Promise.all([this.store.finishedSince(WINDOW_MS, 2000), this.capacity.slots(), this.store.queueDepths()]);
-      const pendingFrom = (priority: number) => depths.reduce((n, d) => n + (d.priority >= priority ? d.pending : 0), 0);
-      this.cached = { at: now, perSecond: f.count / (f.spanMs / 1000), avgMs: f.avgDurationMs, ...s, pendingFrom };
+      const [f, s] = await Promise.all([this.store.finishedSince(WINDOW_MS, 2000), this.capacity.slots()]);
+      this.cached = { at: now, perSecond: f.count / (f.spanMs / 1000), avgMs: f.avgDurationMs, ...s };
     }
     return this.cached;
   }
 
+  /** The tasks ahead of `task`, from `counted` (counted up to COUNT_CAP). */
+  private async ahead(task: Task, counted: number): Promise<number> {
+    if (counted < COUNT_CAP) return counted;
+    const now = this.clock.now();
+    if (!this.depths || now - this.depths.at > 1000) {
+      const depths = await this.store.queueDepths();
+      this.depths = { at: now, pendingFrom: (priority) => depths.reduce((n, d) => n + (d.priority >= priority ? d.pending : 0), 0) };
+    }
+    return Math.max(COUNT_CAP, this.depths.pendingFrom(task.priority));
+  }
+
   async estimate(task: Task): Promise<number> {
-    return this.fromPosition(task, await this.store.positionOf(task, COUNT_CAP), await this.rates());
+    const [counted, r] = await Promise.all([this.store.positionOf(task, COUNT_CAP), this.rates()]);
+    return this.fromAhead(task, await this.ahead(task, counted), r);
   }
 
   /** Estimates for a batch's tasks, in order, with one position count per priority: a later
@@ -64,15 +77,13 @@ export class StartEstimator {
       }
       let p = firsts.get(task.priority);
       if (!p) firsts.set(task.priority, (p = { counted: await this.store.positionOf(task, COUNT_CAP), seen: 0 }));
-      out.push(this.fromPosition(task, Math.min(COUNT_CAP, p.counted + p.seen++), r));
+      out.push(this.fromAhead(task, await this.ahead(task, Math.min(COUNT_CAP, p.counted + p.seen++)), r));
     }
     return out;
   }
 
-  /** From `counted`, the tasks ahead of `task` counted up to COUNT_CAP. */
-  private fromPosition(task: Task, counted: number, r: Awaited<ReturnType<StartEstimator['rates']>>): number {
+  private fromAhead(task: Task, ahead: number, r: Awaited<ReturnType<StartEstimator['rates']>>): number {
     const now = this.clock.now();
-    const ahead = counted < COUNT_CAP ? counted : Math.max(COUNT_CAP, r.pendingFrom(task.priority));
     const free = Math.max(0, r.total - r.busy);
     if (ahead < free) return Math.max(now, task.runAfter);
     const waiting = ahead - free + 1;
