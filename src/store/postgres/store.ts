@@ -906,7 +906,7 @@ export class PostgresStore implements Store {
       group.forEach((g, i) => g.resolve({ task: tasks[i], created: true }));
     } catch (err) {
       // Unreachable: each is told so (as a statement of its own would have been). Any other
-      // error is one task's (say, a project deleted since the API checked it): each goes again
+      // error is one task's (say, a number out of its column's range): each goes again
       // on its own, so the others are kept.
       if (err instanceof HangarError && err.status === 503) for (const g of group) g.reject(err);
       else {

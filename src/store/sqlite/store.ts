@@ -134,7 +134,7 @@ export class SqliteStore implements Store {
         }
       }
       const now = this.clock.now();
-      const { rank, params } = this.newTaskParams(t, now);
+      const { rank, params } = this.rankedParams(t, now);
       const handed = this.handOff(t, now, rank, params);
       if (handed) return handed;
       const task = this.insertPending(t, now, params);
@@ -150,7 +150,7 @@ export class SqliteStore implements Store {
     return this.writes.run(() => {
       const plan = planBatch(tasks, (user, key) => this.byIdempotencyKey(user, key));
       const now = this.clock.now();
-      const inserted = plan.inserts.map((t) => this.insertPending(t, now, this.newTaskParams(t, now).params));
+      const inserted = plan.inserts.map((t) => this.insertPending(t, now, this.rankedParams(t, now).params));
       if (inserted.length > 0) this.notifyReady();
       return batchResults(plan, inserted);
     });
@@ -162,7 +162,7 @@ export class SqliteStore implements Store {
   }
 
   /** Takes the task's fair-share rank (its user's next) and returns INSERT_TASK's parameters. */
-  private newTaskParams(t: NewTask, now: number): { rank: number; params: SQLInputValue[] } {
+  private rankedParams(t: NewTask, now: number): { rank: number; params: SQLInputValue[] } {
     const user = t.userId ?? '';
     const rank = Number((this.stmt(SQL.NEXT_RANK).get(user) as Row).r);
     this.stmt(SQL.SET_USER_RANK).run(user, rank);
