@@ -202,6 +202,13 @@ describe('hangar CLI against a live `hangar up`', () => {
     assert.match(missing.stderr, /cannot read/);
     const both = await hangar('submit', 'noop', '--batch', file);
     assert.equal(both.code, 2);
+    const waitFile = join(dataDir, 'wait.ndjson');
+    writeFileSync(waitFile, ['{"shell": "exit 0"}', '{"shell": "exit 3", "maxAttempts": 1}'].join('\n'));
+    const waited = await hangar('submit', '--batch', waitFile, '--wait');
+    assert.equal(waited.code, 1, 'not all succeeded');
+    const lines = waited.stdout.trim().split('\n').map((l) => l.split(' '));
+    assert.deepEqual(lines.map((l) => l[1]), ['SUCCESS', 'FAILED']);
+    for (const [id] of lines) assert.match(id, UUID);
   });
 
   test('a failing task: --wait exits 1, lands in the DLQ, and redrive re-queues it', async () => {

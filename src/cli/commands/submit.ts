@@ -81,7 +81,7 @@ export function submitCommand(program: Command): void {
       .option('--egress', 'outbound network through the guarded proxy (network: egress)')
       .option('--secret <name>', 'inject your secret <name> as the environment variable <name> (repeatable; hangar secret set)', (v: string, acc: string[] = []) => [...acc, v])
       .option('--wait', 'wait for a final status and print the result (exit 0 only for SUCCESS)')
-      .option('--batch <file>', 'submit many tasks: a JSON array, or one JSON object per line, of POST /tasks bodies (- for standard input); the options above are defaults for every entry; sent 1,000 at a time, each thousand all or none; prints the task ids in order')
+      .option('--batch <file>', 'submit many tasks: a JSON array, or one JSON object per line, of POST /tasks bodies (- for standard input); the options above are defaults for every entry; sent 1,000 at a time, each thousand all or none; prints the task ids in order (with --wait: each id and its final status, exit 0 only if all succeeded)')
       .usage('[command] [options] [-- program [args...]]')
       .addHelpText('after', '\nExamples:\n  hangar submit cpu-intensive --priority 7 --wait\n  hangar submit --shell "make test" --timeout 600\n  hangar submit -- echo hello\n  hangar submit --batch jobs.ndjson --queue nightly'),
   );
@@ -93,8 +93,8 @@ export function submitCommand(program: Command): void {
   };
   cmd.action(async (command: string | undefined, flags: SubmitFlags) => {
     if (flags.batch !== undefined) {
-      if (command !== undefined || argv || flags.shell !== undefined || flags.wait) {
-        cmd.error('error: --batch takes its tasks from the file; give no command, --shell, program or --wait with it', { exitCode: 2 });
+      if (command !== undefined || argv || flags.shell !== undefined) {
+        cmd.error('error: --batch takes its tasks from the file; give no command, --shell or program with it', { exitCode: 2 });
       }
       return submitBatch(cmd, flags);
     }
@@ -179,14 +179,34 @@ async function submitBatch(cmd: Command, flags: SubmitFlags): Promise<void> {
   try {
     for (let i = 0; i < bodies.length; i += BATCH) {
       const r = await client.submitBatch(bodies.slice(i, i + BATCH));
-      if (!flags.json) for (const t of r.tasks) print(t.taskId);
+      if (!flags.json && !flags.wait) for (const t of r.tasks) print(t.taskId);
       answers.push(...r.tasks);
     }
   } catch (err) {
     if (err instanceof ApiError && answers.length > 0) process.stderr.write(`${answers.length} of ${bodies.length} tasks were queued; the next ${BATCH} were refused\n`);
     throw err;
   }
-  if (flags.json) printJson(answers);
+  if (!flags.wait) {
+    if (flags.json) printJson(answers);
+    return;
+  }
+  const tasks = await waitForAll(client, answers.map((a) => a.taskId));
+  if (flags.json) printJson(tasks);
+  else for (const t of tasks) print(`${t.taskId} ${t.status}`);
+  process.exitCode = tasks.every((t) => t.status === 'SUCCESS') ? 0 : 1;
+}
+
+/** Polls the tasks not yet final (8 requests at a time), every 250 ms, until all are. */
+async function waitForAll(client: HangarClient, ids: string[]): Promise<Task[]> {
+  const done = new Map<string, Task>();
+  for (;;) {
+    const open = ids.filter((id) => !done.has(id));
+    for (let i = 0; i < open.length; i += 8) {
+      for (const t of await Promise.all(open.slice(i, i + 8).map((id) => client.get(id)))) if (FINAL_STATUSES.includes(t.status)) done.set(t.taskId, t);
+    }
+    if (done.size === new Set(ids).size) return ids.map((id) => done.get(id) as Task);
+    await sleep(250);
+  }
 }
 
 /** Polls GET /tasks/{id} every 100-250 ms until the task reaches a final status. */
