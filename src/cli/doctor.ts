@@ -1,9 +1,17 @@
-/** `hangar doctor`: which isolation this host offers, proven by one real sandboxed run. */
+/**
+ * `hangar doctor`: which isolation this host offers, proven by one real sandboxed run; and,
+ * in the scale-out shape, whether this host reaches the shared database (its migrations, and
+ * how far this host's clock is from the database's) and can write to the bucket.
+ */
+import { readdirSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Config } from '../config/index.ts';
 import { createSandboxExecutor, sandboxTools } from '../executor/index.ts';
-import { sandboxSetup } from '../runtime/index.ts';
+import { openBlobs, sandboxSetup } from '../runtime/index.ts';
+
+/** Past this, leases, offers and expiries compared across hosts go wrong by as much. */
+const CLOCK_WARN_MS = 1000;
 
 export interface DoctorReport {
   sandbox: { available: boolean; description: string; problems: string[]; proofMs: number | null };
@@ -13,6 +21,74 @@ export interface DoctorReport {
   root: boolean;
   executor: Config['executor'];
   verdict: string;
+  /** The shared database (scale-out shape); null with the embedded SQLite store. */
+  database: DatabaseCheck | null;
+  /** The bucket (scale-out shape); null with the data directory's blobs. */
+  bucket: { name: string; writable: boolean; problem: string | null } | null;
+}
+
+export interface DatabaseCheck {
+  reachable: boolean;
+  problem: string | null;
+  /** PostgreSQL's version string. */
+  version: string | null;
+  /** Migrations applied in the schema, and how many this version of Hangar has. */
+  migrations: { applied: number; known: number } | null;
+  /** The database's clock minus this host's, ms (half the round trip is allowed for). */
+  clockOffsetMs: number | null;
+}
+
+/** Connects with the configured URL and reads version, migrations and clock; never throws. */
+async function checkDatabase(config: Config): Promise<DatabaseCheck> {
+  const { default: pg } = await import('pg');
+  const known = readdirSync(new URL('../store/postgres/migrations/', import.meta.url)).filter((f) => /^\d{4}_.*\.sql$/.test(f)).length;
+  const client = new pg.Client({ connectionString: config.databaseUrl, connectionTimeoutMillis: 5000 });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    const t0 = Date.now();
+    const { rows } = await client.query<{ v: string; now: string }>('SELECT version() AS v, (extract(epoch from clock_timestamp()) * 1000)::bigint::text AS now');
+    const t1 = Date.now();
+    const table = await client.query<{ t: string | null }>('SELECT to_regclass($1)::text AS t', [`${config.databaseSchema}.schema_migrations`]);
+    const applied = table.rows[0].t ? Number((await client.query(`SELECT count(*)::int AS n FROM ${config.databaseSchema}.schema_migrations`)).rows[0].n) : 0;
+    return { reachable: true, problem: null, version: rows[0].v, migrations: { applied, known }, clockOffsetMs: Number(rows[0].now) - Math.round((t0 + t1) / 2) };
+  } catch (err) {
+    return { reachable: false, problem: (err as Error).message, version: null, migrations: null, clockOffsetMs: null };
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+async function checkBucket(config: Config): Promise<NonNullable<DoctorReport['bucket']>> {
+  const blobs = await openBlobs(config);
+  try {
+    return { name: config.s3Bucket ?? '', writable: await blobs.check(), problem: null };
+  } catch (err) {
+    return { name: config.s3Bucket ?? '', writable: false, problem: (err as Error).message };
+  } finally {
+    await blobs.close().catch(() => {});
+  }
+}
+
+/** What a report's problems come to: the lines to warn with (empty: none). */
+export function doctorWarnings(r: DoctorReport): string[] {
+  const out: string[] = [];
+  const db = r.database;
+  if (db && !db.reachable) out.push(`the database cannot be reached: ${db.problem}`);
+  if (db?.migrations && db.migrations.applied < db.migrations.known) {
+    out.push(db.migrations.applied === 0 ? 'the schema is not created yet (the first server or worker to start creates it)' : `${db.migrations.known - db.migrations.applied} migrations not applied yet (the next server or worker to start applies them)`);
+  }
+  if (db?.migrations && db.migrations.applied > db.migrations.known) out.push(`the schema is newer than this Hangar (${db.migrations.applied} migrations, this version knows ${db.migrations.known}): upgrade this host`);
+  if (db?.clockOffsetMs !== null && db?.clockOffsetMs !== undefined && Math.abs(db.clockOffsetMs) > CLOCK_WARN_MS) {
+    out.push(`this host's clock is ${Math.abs(db.clockOffsetMs)} ms ${db.clockOffsetMs > 0 ? 'behind' : 'ahead of'} the database's: leases and offers compare clocks across hosts; sync it (NTP)`);
+  }
+  if (r.bucket && !r.bucket.writable) out.push(`the bucket ${r.bucket.name} cannot be written${r.bucket.problem ? `: ${r.bucket.problem}` : ''}`);
+  return out;
+}
+
+/** Exit 1 when the sandbox, the database or the bucket fails (warnings alone do not). */
+export function doctorFailed(r: DoctorReport): boolean {
+  return !r.sandbox.available || (r.database !== null && !r.database.reachable) || (r.bucket !== null && !r.bucket.writable);
 }
 
 export async function doctor(config: Config): Promise<DoctorReport> {
@@ -21,6 +97,7 @@ export async function doctor(config: Config): Promise<DoctorReport> {
   const workDir = await mkdtemp(join(dataDir, 'doctor-'));
   const tools = sandboxTools(config.sandboxEngine);
   const started = performance.now();
+  const shared = Promise.all([config.databaseUrl ? checkDatabase(config) : null, config.s3Bucket ? checkBucket(config) : null]);
   try {
     const sbx = await createSandboxExecutor(sandboxSetup(config, { networkTestUrl: 'http://127.0.0.1:9/', workDir, scope: `doctor-${process.pid}` }));
     const proofMs = sbx.executor ? Math.round(performance.now() - started) : null;
@@ -40,6 +117,8 @@ export async function doctor(config: Config): Promise<DoctorReport> {
       root: process.getuid?.() === 0,
       executor: config.executor,
       verdict,
+      database: (await shared)[0],
+      bucket: (await shared)[1],
     };
   } finally {
     await rm(workDir, { recursive: true, force: true });

@@ -56,23 +56,27 @@ serverOptions(program.command('autoscaler').description('Run worker processes on
     return serve(cfg, { api: false, workers: false, autoscaler: true });
   });
 
-serverOptions(program.command('doctor').description('Which isolation this host offers, proven by one real sandboxed run (exit 1 without it)'))
+serverOptions(program.command('doctor').description('Which isolation this host offers, proven by one real sandboxed run; with a database URL or a bucket set, whether this host reaches them (exit 1 if any fails)'))
   .option('--json', 'print the report as JSON')
   .action(async (flags: Record<string, unknown>) => {
     const { json, ...rest } = flags;
-    const { doctor } = await import('./doctor.ts');
+    const { doctor, doctorFailed, doctorWarnings } = await import('./doctor.ts');
     const r = await doctor(config(rest));
-    if (json) process.stdout.write(JSON.stringify(r, null, 2) + '\n');
+    if (json) process.stdout.write(JSON.stringify({ ...r, warnings: doctorWarnings(r) }, null, 2) + '\n');
     else {
+      const db = r.database;
       const lines = [
         `sandbox:   ${r.sandbox.available ? `available (${r.sandbox.description}; proof run ${r.sandbox.proofMs} ms)` : 'NOT available'}`,
         ...r.sandbox.problems.map((p) => `  - ${p}`),
         `executor:  ${r.executor}`,
+        ...(db ? [`database:  ${db.reachable ? `reachable (${db.version?.split(' ').slice(0, 2).join(' ')}; migrations ${db.migrations?.applied} of ${db.migrations?.known}; clock offset ${db.clockOffsetMs} ms)` : 'NOT reachable'}`] : []),
+        ...(r.bucket ? [`bucket:    ${r.bucket.name}: ${r.bucket.writable ? 'written and read back' : 'NOT writable'}`] : []),
+        ...doctorWarnings(r).map((w) => `warning:   ${w}`),
         `verdict:   ${r.verdict}`,
       ];
       process.stdout.write(lines.join('\n') + '\n');
     }
-    if (!r.sandbox.available) process.exitCode = 1;
+    if (doctorFailed(r)) process.exitCode = 1;
   });
 
 submitCommand(program);

@@ -32,3 +32,41 @@ it('doctor proves the sandbox with a real run, or says why not and exits 1', asy
     });
   }
 });
+
+// Exit 0 needs the sandbox too; hosts without one are covered by the test above.
+it('in the scale-out shape, doctor reaches the database (migrations, clock offset) and writes to the bucket; an unreachable one exits 1', { skip: !sandboxTools().ok && 'no sandbox on this host' }, async () => {
+  const { startS3 } = await import('../helpers/s3.ts');
+  const { TEST_DATABASE_URL, dropTestSchemas, freshSchema } = await import('../helpers/postgres.ts');
+  const { PostgresStore } = await import('../../src/store/postgres/index.ts');
+  const s3 = await startS3();
+  const schema = freshSchema('hangar_doc');
+  try {
+    const env = { ...process.env, ...s3.env, HANGAR_DATA_DIR: dir, HANGAR_EXECUTOR: 'process', HANGAR_DATABASE_URL: TEST_DATABASE_URL, HANGAR_DATABASE_SCHEMA: schema };
+    // Before any server or worker has started: reachable, schema not created yet (a warning).
+    const fresh = JSON.parse((await run(HANGAR_BIN, ['doctor', '--json'], { env })).stdout);
+    assert.equal(fresh.database.reachable, true, fresh.database.problem);
+    assert.match(fresh.database.version, /^PostgreSQL /);
+    assert.equal(fresh.database.migrations.applied, 0);
+    assert.ok(fresh.database.migrations.known >= 11);
+    assert.ok(Math.abs(fresh.database.clockOffsetMs) < 1000, `same host, same clock: ${fresh.database.clockOffsetMs} ms`);
+    assert.deepEqual([fresh.bucket.name, fresh.bucket.writable], [s3.env.HANGAR_S3_BUCKET, true]);
+    assert.match(fresh.warnings.join('\n'), /schema is not created yet/);
+    // Once a node has migrated it: no warning.
+    await (await PostgresStore.open({ url: TEST_DATABASE_URL, schema })).close();
+    const migrated = await run(HANGAR_BIN, ['doctor'], { env });
+    assert.match(migrated.stdout, /^database: {2}reachable \(PostgreSQL [^;]+; migrations (\d+) of \1; clock offset -?\d+ ms\)$/m);
+    assert.match(migrated.stdout, /^bucket: {4}\S+: written and read back$/m);
+    assert.doesNotMatch(migrated.stdout, /^warning:/m);
+    // A database that cannot be reached fails the check.
+    await assert.rejects(run(HANGAR_BIN, ['doctor', '--json'], { env: { ...env, HANGAR_DATABASE_URL: 'postgres://postgres@127.0.0.1:1/none' } }), (err: { code: number; stdout: string }) => {
+      assert.equal(err.code, 1);
+      const r = JSON.parse(err.stdout);
+      assert.equal(r.database.reachable, false);
+      assert.match(r.warnings.join('\n'), /cannot be reached/);
+      return true;
+    });
+  } finally {
+    await s3.close();
+    await dropTestSchemas([schema]);
+  }
+});
