@@ -870,7 +870,8 @@ export class PostgresStore implements Store {
    * cost in PostgreSQL is mostly the statement's, not the row's (measured, 100 submits in
    * flight: ~2-3k/s one statement each, whatever the users and the pool size, with PostgreSQL
    * on the CPU; a batch of 100 in one statement, ~25k tasks/s). Grouped tasks go in PENDING
-   * and are claimed, never pushed: under such load the workers are busy anyway.
+   * and are claimed, never pushed: under such load the workers are busy anyway. A group of
+   * one (two submits that merely overlapped) is an INSERT_TASK, so it may still be pushed.
    */
   private async submitPlain(t: NewTask): Promise<SubmitResult> {
     if (this.plainInFlight > 0) {
@@ -901,6 +902,11 @@ export class PostgresStore implements Store {
     const group = this.grouped.splice(0, GROUP_MAX);
     this.groupsInFlight++;
     try {
+      if (group.length === 1) {
+        // Only one waited: its own INSERT_TASK, which may still push it to an idle worker.
+        group[0].resolve(this.inserted((await this.rows(INSERT_TASK, [...this.newTaskParams(group[0].t, this.clock.now()), this.channel]))[0], true));
+        return;
+      }
       const tasks = await this.insertTasks((sql, params) => this.rows(sql, params), group.map((g) => g.t));
       this.readyNow();
       group.forEach((g, i) => g.resolve({ task: tasks[i], created: true }));
@@ -908,7 +914,7 @@ export class PostgresStore implements Store {
       // Unreachable: each is told so (as a statement of its own would have been). Any other
       // error is one task's (say, a number out of its column's range): each goes again
       // on its own, so the others are kept.
-      if (err instanceof HangarError && err.status === 503) for (const g of group) g.reject(err);
+      if (group.length === 1 || (err instanceof HangarError && err.status === 503)) for (const g of group) g.reject(err);
       else {
         for (const g of group) {
           this.rows(INSERT_TASK, [...this.newTaskParams(g.t, this.clock.now()), this.channel]).then((rows) => g.resolve(this.inserted(rows[0], true)), g.reject);
