@@ -882,10 +882,15 @@ export class PostgresStore implements Store {
     }
     this.plainInFlight++;
     try {
-      return this.inserted((await this.rows(INSERT_TASK, [...this.newTaskParams(t, this.clock.now()), this.channel]))[0], true);
+      return await this.insertAlone(t);
     } finally {
       this.plainInFlight--;
     }
+  }
+
+  /** INSERT_TASK committed on its own: pushed to an idle worker, or PENDING and announced. */
+  private async insertAlone(t: NewTask): Promise<SubmitResult> {
+    return this.inserted((await this.rows(INSERT_TASK, [...this.newTaskParams(t, this.clock.now()), this.channel]))[0], true);
   }
 
   private scheduleGroup(): void {
@@ -904,7 +909,7 @@ export class PostgresStore implements Store {
     try {
       if (group.length === 1) {
         // Only one waited: its own INSERT_TASK, which may still push it to an idle worker.
-        group[0].resolve(this.inserted((await this.rows(INSERT_TASK, [...this.newTaskParams(group[0].t, this.clock.now()), this.channel]))[0], true));
+        group[0].resolve(await this.insertAlone(group[0].t));
         return;
       }
       const tasks = await this.insertTasks((sql, params) => this.rows(sql, params), group.map((g) => g.t));
@@ -917,7 +922,7 @@ export class PostgresStore implements Store {
       if (group.length === 1 || (err instanceof HangarError && err.status === 503)) for (const g of group) g.reject(err);
       else {
         for (const g of group) {
-          this.rows(INSERT_TASK, [...this.newTaskParams(g.t, this.clock.now()), this.channel]).then((rows) => g.resolve(this.inserted(rows[0], true)), g.reject);
+          this.insertAlone(g.t).then(g.resolve, g.reject);
         }
       }
     } finally {
