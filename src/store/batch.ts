@@ -39,7 +39,13 @@ export function planBatch(tasks: NewTask[], found: (user: string, key: string) =
       const mapKey = `${user}\0${t.idempotencyKey}`;
       const j = earlier.get(mapKey);
       if (j !== undefined) {
-        if (inserts[j].requestHash !== t.requestHash) throw idempotencyConflict(t.idempotencyKey, inserts[j].id, index);
+        if (inserts[j].requestHash !== t.requestHash) {
+          // No task to name: the batch is refused whole, so the earlier entry is not stored either.
+          const first = slots.findIndex((s) => 'insert' in s && s.insert === j);
+          throw new HangarError(ErrorCode.IdempotencyConflict, `idempotency key '${t.idempotencyKey}' is used by entry ${first} of this batch with a different request`, 409, {
+            details: { index },
+          });
+        }
         slots.push({ insert: j, created: false });
         return;
       }

@@ -374,7 +374,11 @@ export function describeStore(name: string, makeStore: MakeStore): void {
           assert.deepEqual([err.code, err.status, err.details], ['IDEMPOTENCY_CONFLICT', 409, { taskId: first.task.id, index: 1 }]);
           return true;
         });
-        await assert.rejects(store.submitMany([newTask({ idempotencyKey: 'k3', requestHash: 'a' }), newTask({ idempotencyKey: 'k3', requestHash: 'b' })]), { code: 'IDEMPOTENCY_CONFLICT' });
+        await assert.rejects(store.submitMany([newTask({ idempotencyKey: 'k3', requestHash: 'a' }), newTask({ idempotencyKey: 'k3', requestHash: 'b' })]), (err: { code: string; details: Record<string, unknown>; message: string }) => {
+          assert.deepEqual([err.code, err.details], ['IDEMPOTENCY_CONFLICT', { index: 1 }], 'no task named: none was stored');
+          assert.match(err.message, /entry 0 of this batch/);
+          return true;
+        });
         assert.equal(await store.get(lost.id), null, 'nothing of a failed batch is kept');
         assert.equal((await store.list({ limit: 100 })).items.length, before);
         const concurrent = await Promise.all([1, 2, 3].map(() => store.submitMany([newTask({ idempotencyKey: 'k4', requestHash: 'h' }), newTask()])));
