@@ -3,7 +3,6 @@
  * in the scale-out shape, whether this host reaches the shared database (its migrations, and
  * how far this host's clock is from the database's) and can write to the bucket.
  */
-import { readdirSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Config } from '../config/index.ts';
@@ -41,7 +40,8 @@ export interface DatabaseCheck {
 /** Connects with the configured URL and reads version, migrations and clock; never throws. */
 async function checkDatabase(config: Config): Promise<DatabaseCheck> {
   const { default: pg } = await import('pg');
-  const known = readdirSync(new URL('../store/postgres/migrations/', import.meta.url)).filter((f) => /^\d{4}_.*\.sql$/.test(f)).length;
+  const { migrationFiles } = await import('../store/postgres/migrate.ts');
+  const known = migrationFiles().length;
   const client = new pg.Client({ connectionString: config.databaseUrl, connectionTimeoutMillis: 5000 });
   client.on('error', () => {});
   try {

@@ -11,9 +11,14 @@ const DIR = new URL('./migrations/', import.meta.url);
 /** First key of the migration's advisory lock ('hgr' 1); the second is the schema's hash. */
 const MIGRATION_LOCK = 0x68677201;
 
+/** The migration files this version has, in the order they apply. */
+export function migrationFiles(): string[] {
+  return readdirSync(DIR).filter((f) => /^\d{4}_.*\.sql$/.test(f)).sort();
+}
+
 /** Brings `schema` (a plain lower-case identifier, created if missing) up to the latest version. */
 export async function migrate(pool: pg.Pool, schema: string, now: number): Promise<void> {
-  const files = readdirSync(DIR).filter((f) => /^\d{4}_.*\.sql$/.test(f)).sort();
+  const files = migrationFiles();
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
