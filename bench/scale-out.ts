@@ -48,7 +48,6 @@ import { availableParallelism, cpus, release, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { AuditSink } from '../src/audit/index.ts';
 import { DiskBlobStore } from '../src/blobs/index.ts';
 import { loadConfig } from '../src/config/index.ts';
 import type { ExecutionRequest, ExecutionResult, Executor } from '../src/executor/index.ts';
@@ -219,11 +218,10 @@ async function resetSchema(url: string): Promise<void> {
 /** A WorkerPool wired as src/runtime/index.ts wires it for the `worker` role (metrics, audit,
  *  disk blobs, the configuration's default heartbeat and poll intervals), minus secrets, which
  *  these tasks do not use. */
-function makePool(store: PostgresStore, dir: string, c: number, ex: NoopExecutor, prefetch?: number): { pool: WorkerPool; audit: AuditSink } {
+function makePool(store: PostgresStore, dir: string, c: number, ex: NoopExecutor, prefetch?: number): WorkerPool {
   const config = loadConfig({ env: {} });
   const log = createLogger('silent');
-  const audit = new AuditSink(store, log);
-  const pool = new WorkerPool({
+  return new WorkerPool({
     store,
     blobs: new DiskBlobStore(join(dir, 'blobs')),
     executor: ex,
@@ -234,10 +232,9 @@ function makePool(store: PostgresStore, dir: string, c: number, ex: NoopExecutor
     workDir: join(dir, 'work'),
     heartbeatMs: config.heartbeatMs,
     pollMs: config.pollMs,
-    audit: (e) => audit.record(e),
+    audit: true,
     prefetch: prefetch ?? config.prefetch,
   });
-  return { pool, audit };
 }
 
 async function hangarChild(o: Options): Promise<void> {
@@ -254,21 +251,19 @@ async function hangarChild(o: Options): Promise<void> {
     settings: { poolSize: 10, concurrency: o.c, prefetch: o.variant === 'prefetch' ? PREFETCH : config.prefetch, heartbeatMs: config.heartbeatMs, pollMs: config.pollMs },
   };
   let pool: WorkerPool | null = null;
-  let audit: AuditSink | null = null;
   try {
     if (o.workload === 'w1' && o.variant === 'store') Object.assign(out, await hangarStoreDrain(o, store));
     else if (o.workload === 'w1') {
       const ex = new NoopExecutor();
-      ({ pool, audit } = makePool(store, dir, o.c, ex, o.variant === 'prefetch' ? PREFETCH : undefined));
+      pool = makePool(store, dir, o.c, ex, o.variant === 'prefetch' ? PREFETCH : undefined);
       Object.assign(out, await hangarW1(o, store, pool, ex));
     } else {
       const ex = new NoopExecutor();
-      ({ pool, audit } = makePool(store, dir, o.c, ex));
+      pool = makePool(store, dir, o.c, ex);
       Object.assign(out, await hangarW2(o, store, pool, ex));
     }
   } finally {
     await pool?.close(0);
-    await audit?.flush();
     await store.close();
     rmSync(dir, { recursive: true, force: true });
   }
@@ -508,7 +503,7 @@ const common = (o: Options) => ['--n', String(o.n), '--jobs', String(o.jobs), '-
 const ENTRIES: Entry[] = [
   {
     key: 'hangar', label: 'Hangar (PostgresStore + WorkerPool)', peer: false, defaults: true, w1: true, w2: true, cmd: self('pool'),
-    settings: 'defaults: pg pool 10 connections, WorkerPool concurrency C, HANGAR_PREFETCH auto (about 50 ms of work per slot at the recent average execution time, at most 10 leases per slot beyond it), heartbeat 2 s, fallback poll 1 s; metrics + audit sink wired as src/runtime does; W2 submits in the worker\'s process (hand-off at submit)',
+    settings: 'defaults: pg pool 10 connections, WorkerPool concurrency C, HANGAR_PREFETCH auto (about 50 ms of work per slot at the recent average execution time, at most 10 leases per slot beyond it), heartbeat 2 s, fallback poll 1 s; metrics + execution audit wired as src/runtime does; W2 submits in the worker\'s process (hand-off at submit)',
   },
   {
     key: 'hangar-2p', label: 'Hangar, submitter in a 2nd process', peer: false, defaults: true, w1: false, w2: true, twoProcess: true, cmd: self('two-process'),

@@ -1,7 +1,7 @@
 /**
  * Issue 5's throughput gap: what do parts of the schema cost a drain? The same drain twice per
  * round, each in a fresh schema: N no-op tasks queued (submitMany), then a real WorkerPool
- * (concurrency 10, no-op executor, audit sink and metrics as the `worker` role wires them) runs
+ * (concurrency 10, no-op executor, execution audit and metrics as the `worker` role wires them) runs
  * them all. A is today's schema; the other (--variant, default B) removes one part:
  *
  *   B. task_history and audit_log UNLOGGED and without any index: the most that making the
@@ -25,7 +25,6 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { AuditSink } from '../../src/audit/index.ts';
 import { DiskBlobStore } from '../../src/blobs/index.ts';
 import { loadConfig } from '../../src/config/index.ts';
 import type { ExecutionRequest, ExecutionResult, Executor } from '../../src/executor/index.ts';
@@ -127,7 +126,6 @@ async function drain(admin: pg.Client, setup: string[]): Promise<Sample> {
     await admin.query('CHECKPOINT');
     const config = loadConfig({ env: {} });
     const log = createLogger('silent');
-    const audit = new AuditSink(store, log);
     let done = 0;
     let allDone!: () => void;
     const finished = new Promise<void>((r) => (allDone = r));
@@ -148,7 +146,7 @@ async function drain(admin: pg.Client, setup: string[]): Promise<Sample> {
       workDir: join(dir, 'work'),
       heartbeatMs: config.heartbeatMs,
       pollMs: config.pollMs,
-      audit: (e) => audit.record(e),
+      audit: true,
       prefetch: config.prefetch,
     });
     if (STATEMENTS) await admin.query('SELECT pg_stat_statements_reset()');

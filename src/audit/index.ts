@@ -1,7 +1,8 @@
 /**
- * The audit log's writer: entries from the API (every call that changes something) and the
- * workers (every execution) are buffered for a moment and appended in one write, off the
- * request's path. An entry is durable with the next commit, not before the response.
+ * The audit log's writer for the API: an entry of every call that changes something is
+ * buffered for a moment and appended in one write, off the request's path. An entry is durable
+ * with the next commit, not before the response. (A worker's entry of each execution does not
+ * come here: it is written with the execution's outcome, in its transaction; Outcome.audit.)
  */
 import { coerceError } from '../errors/index.ts';
 import type { Logger } from '../log/index.ts';

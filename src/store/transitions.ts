@@ -2,7 +2,7 @@
  * Pure decisions about what an attempt's end means for its task, shared by every Store
  * backend so that SQLite and PostgreSQL cannot drift apart.
  */
-import { backoffDelay, type Outcome, type RetryPolicy, type TaskFailure, type TaskStatus } from './types.ts';
+import { backoffDelay, type ExecutionAudit, type NewAuditEntry, type Outcome, type RetryPolicy, type TaskFailure, type TaskStatus } from './types.ts';
 
 export interface AttemptEnd {
   status: TaskStatus;
@@ -78,4 +78,10 @@ function failedAttempt(
 
 function reasonOf(failure: TaskFailure | null): string {
   return failure ? `${failure.code}: ${failure.message}` : 'failed';
+}
+
+/** The audit entry an outcome's execution leaves, written with the outcome: `next` is the
+ *  task's status after it (PENDING for a retry). */
+export function executionAuditEntry(taskId: string, a: ExecutionAudit, next: TaskStatus): NewAuditEntry {
+  return { at: a.at, actor: a.actor, keyId: null, action: 'task.execute', target: taskId, source: a.source, outcome: a.outcome, detail: { ...a.detail, next } };
 }

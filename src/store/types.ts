@@ -161,6 +161,22 @@ export interface Outcome {
   resultKey: string | null;
   stdoutKey: string | null;
   stderrKey: string | null;
+  /** The audit entry of the execution this outcome ends (issue 4: every execution is audited).
+   *  The store writes it with the outcome, in the same transaction, so no recorded outcome is
+   *  without it, however soon after the worker dies; a stale attempt's, refused, is not
+   *  written either. None: not audited. */
+  audit?: ExecutionAudit | null;
+}
+
+/** An execution's audit entry (action `task.execute`, target the task, no key) as the worker
+ *  knows it; the store adds `next`, the task's status after the outcome, to its detail. */
+export interface ExecutionAudit {
+  at: number;
+  actor: string | null;
+  /** The worker's id. */
+  source: string;
+  outcome: string;
+  detail: Record<string, unknown>;
 }
 
 export type SubmitResult = {

@@ -15,7 +15,7 @@ import { coerceError, ErrorCode, HangarError } from '../errors/index.ts';
 import type { ExecutionResult, Executor } from '../executor/types.ts';
 import type { Logger } from '../log/index.ts';
 import type { Metrics } from '../metrics/index.ts';
-import type { AttemptRef, Finished, Lease, NewAuditEntry, Outcome, OutputStream, Project, Store, Task } from '../store/index.ts';
+import type { AttemptRef, Finished, Lease, Outcome, OutputStream, Project, Store, Task } from '../store/index.ts';
 import { redact, redactBytes, StreamRedactor } from '../secrets/index.ts';
 import type { OutputSink } from './output.ts';
 import { DEFAULT_ARCHIVE_LIMITS, storeBack, unpack, type ArchiveLimits } from '../projects/index.ts';
@@ -40,8 +40,9 @@ export interface PoolOptions {
   revealSecrets?: (userId: string | null, names: string[]) => Promise<Record<string, string>>;
   /** Per-user running limit enforced by this pool's claims (0 = none). */
   maxRunningPerUser?: number;
-  /** Told of every finished execution (the audit log). */
-  audit?: (entry: NewAuditEntry) => void;
+  /** Audit every execution (issue 4): its entry goes with the outcome, written in the same
+   *  transaction, so a worker that dies right after recording an outcome loses neither. */
+  audit?: boolean;
   /** Where running attempts' output goes live (followers read it from the store); none = no live output. */
   output?: OutputSink;
   /** Leases claimed beyond the free slots, to start the moment a slot frees (default 0): the
@@ -483,6 +484,15 @@ export class WorkerPool {
     if (tracing.enabled) tracing.annotate(trace, { 'hangar.outcome': result.status, 'hangar.failure': result.failure?.code ?? '', 'hangar.exit_code': result.exitCode ?? -1 });
     const outcome = await step('blobs.store', () => this.storeOutcome(task, attempt, done));
     if (projectNote) outcome.summary = { ...outcome.summary, project: projectNote };
+    if (this.o.audit) {
+      outcome.audit = {
+        at: result.finishedAt,
+        actor: task.userId,
+        source: this.o.workerId,
+        outcome: result.status,
+        detail: { attempt, command: task.command, failure: result.failure?.code ?? null, runMs: result.finishedAt - result.startedAt },
+      };
+    }
     // The slot frees with this finish: claim its next task in the same tick, so the claim and
     // the finish share one transaction (measured: a 10-slot drain 11.3k → 16.4k tasks/s).
     const finishing = step('store.finish', () => this.finishDurably(ref, outcome, task.visibilityTimeout * 1000));
@@ -505,16 +515,6 @@ export class WorkerPool {
     // next wake-up or poll).
     if (task.lane && after.status !== 'PENDING') this.wake();
     if (after.status !== 'PENDING') this.o.metrics?.finished.inc({ status: after.status, queue: task.queue });
-    this.o.audit?.({
-      at: result.finishedAt,
-      actor: task.userId,
-      keyId: null,
-      action: 'task.execute',
-      target: task.id,
-      source: this.o.workerId,
-      outcome: result.status,
-      detail: { attempt, command: task.command, failure: result.failure?.code ?? null, runMs: result.finishedAt - result.startedAt, next: after.status },
-    });
     log.info({ status: after.status, outcome: result.status, failure: result.failure?.code }, 'attempt finished');
   }
 

@@ -995,6 +995,33 @@ export function describeStore(name: string, makeStore: MakeStore): void {
         assert.equal(await store.purgeAudit(3, 100), 2);
         assert.deepEqual((await store.queryAudit({ limit: 10 })).items.map((x) => x.at), [4, 3]);
       });
+
+      it("writes an execution's audit entry with its outcome: alone, together, a retry; not a stale attempt's", async () => {
+        const audited = (o: Outcome, at: number): Outcome => ({ ...o, audit: { at, actor: 'user123', source: 'w', outcome: o.status, detail: { attempt: 1, runMs: 5 } } });
+        for (let i = 0; i < 4; i++) await store.submit(newTask());
+        const [alone, ...together] = await store.claim({ workerId: 'w', limit: 4 });
+        const retried = together.pop()!;
+        assert.equal((await store.finish({ taskId: alone.task.id, attempt: alone.attempt }, audited(ok, 11)))?.status, 'SUCCESS');
+        const ends = await Promise.all([
+          ...together.map((l) => store.finish({ taskId: l.task.id, attempt: l.attempt }, audited(ok, 12))),
+          store.finish({ taskId: retried.task.id, attempt: retried.attempt }, audited(failed(), 13)),
+          store.finish({ taskId: alone.task.id, attempt: alone.attempt }, audited(ok, 14)),
+        ]);
+        assert.deepEqual(ends.map((e) => e?.status ?? null), ['SUCCESS', 'SUCCESS', 'PENDING', null]);
+        const entry = async (id: string) => (await store.queryAudit({ action: 'task.execute', target: id, limit: 10 })).items;
+        const [a] = await entry(alone.task.id);
+        assert.deepEqual({ ...a, id: 0 }, { id: 0, at: 11, actor: 'user123', keyId: null, action: 'task.execute', target: alone.task.id, source: 'w', outcome: 'SUCCESS', detail: { attempt: 1, runMs: 5, next: 'SUCCESS' } });
+        assert.equal((await entry(alone.task.id)).length, 1, 'the stale second outcome left no entry');
+        for (const l of together) assert.deepEqual((await entry(l.task.id)).map((e) => [e.at, e.detail?.next]), [[12, 'SUCCESS']]);
+        assert.deepEqual((await entry(retried.task.id)).map((e) => [e.outcome, e.detail?.next]), [['FAILED', 'PENDING']]);
+        // Without one, nothing is audited.
+        const t = newTask();
+        await store.submit(t);
+        // The retry may be due too (full jitter can draw no wait).
+        const plain = (await store.claim({ workerId: 'w', limit: 2 })).find((l) => l.task.id === t.id)!;
+        assert.equal((await store.finish({ taskId: t.id, attempt: plain.attempt }, ok))?.status, 'SUCCESS');
+        assert.equal((await entry(t.id)).length, 0);
+      });
     });
 
     it('wakes subscribers when work becomes ready', async () => {

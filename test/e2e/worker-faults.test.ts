@@ -2,7 +2,8 @@
  * Fault tests of the scale-out shape with real processes, PostgreSQL and S3:
  *  1. workers SIGKILLed mid-task, several times during a run of a few hundred tasks: every
  *     task is re-leased and completed exactly once (tasks report each (taskId, attempt) they
- *     run to a ledger, over the guarded egress, and the test checks it against the store);
+ *     run to a ledger, over the guarded egress, and the test checks it against the store),
+ *     and the audit log holds each completing execution;
  *     An idle worker SIGKILLed while its slots are offered to submits (push dispatch) is
  *     never pushed to: its database session is gone with it;
  *  2. a stopped worker's late completion is refused (SIGSTOP past its lease, SIGCONT);
@@ -92,6 +93,15 @@ describe('worker faults', { timeout: 240_000 }, () => {
       if (t.attempt > 1) reLeased++;
     }
     assert.ok(reLeased > 0, 'killed workers held tasks that were re-leased');
+    // Every recorded outcome has its execution's audit entry, however soon after it the worker
+    // died: the two are written together.
+    for (const t of tasks) {
+      const audit = (await c.call('GET', `/audit?action=task.execute&target=${t.taskId}`)).body.entries as { outcome: string; detail: { attempt: number; next: string } }[];
+      assert.ok(
+        audit.some((e) => e.outcome === 'SUCCESS' && e.detail.attempt === t.attempt && e.detail.next === 'SUCCESS'),
+        `${t.taskId}: the execution of attempt ${t.attempt} is audited (${JSON.stringify(audit)})`,
+      );
+    }
   });
 
   it('1b. an idle worker SIGKILLed: no submit is pushed to its offered slots', async () => {

@@ -12,7 +12,7 @@ import pg from 'pg';
 import { ErrorCode, HangarError } from '../../errors/index.ts';
 import { batchResults, idempotencyConflict, planBatch } from '../batch.ts';
 import { auditFromRow, decodeCursor, depthFromRow, encodeCursor, feedFromRow, historyFromRow, keyFromRow, outputFromRow, projectFromRow, projectVersionFromRow, secretFromRow, scalingFromRow, timelineFromRow, alertFromRow, workerFromRow, taskFromRow, type Row } from '../row.ts';
-import { decideExpiry, decideFinish, type AttemptEnd } from '../transitions.ts';
+import { decideExpiry, decideFinish, executionAuditEntry, type AttemptEnd } from '../transitions.ts';
 import {
   systemClock,
   type ApiKey,
@@ -327,34 +327,44 @@ WHERE t.id = a.id AND t.attempt = a.attempt AND t.worker_id = $2 AND t.status = 
 RETURNING t.id, t.attempt, t.cancel_requested`;
 
 /** status, completed_at, dead_lettered, summary, failure, result_key, stdout_key, stderr_key,
- *  id, attempt, result, reason. A final outcome whose effect does not depend on the row
- *  (success, timeout, cancel), fenced by attempt, with its history row; no row written means
- *  the attempt was stale. */
+ *  id, attempt, result, reason, and the execution's audit entry: at (null: none), actor,
+ *  source, outcome, detail. A final outcome whose effect does not depend on the row (success,
+ *  timeout, cancel), fenced by attempt, with its history row and audit entry; no row returned
+ *  means the attempt was stale (and nothing was written). */
 const FINISH_FENCED = `
 WITH done AS (
   UPDATE tasks SET status = $1, completed_at = $2, lease_expires_at = NULL, dead_lettered = $3, summary = $4,
     failure = $5, result_key = $6, stdout_key = $7, stderr_key = $8, result = $11
   WHERE id = $9 AND attempt = $10 AND status = 'RUNNING'
-  RETURNING worker_id)
-INSERT INTO task_history (task_id, at, status, attempt, worker_id, reason)
-SELECT $9, $2, $1, $10, worker_id, $12 FROM done`;
+  RETURNING worker_id),
+history AS (
+  INSERT INTO task_history (task_id, at, status, attempt, worker_id, reason)
+  SELECT $9, $2, $1, $10, worker_id, $12 FROM done),
+audit AS (
+  INSERT INTO audit_log (at, actor, key_id, action, target, source, outcome, detail)
+  SELECT $13::bigint, $14::text, NULL, 'task.execute', $9, $15::text, $16::text, $17::jsonb FROM done WHERE $13::bigint IS NOT NULL)
+SELECT 1 FROM done`;
 
 /** As FINISH_FENCED for several attempts in one statement, each parameter an array (one entry
  *  per attempt, same order as FINISH_FENCED's). Returns the ids of the attempts it ended. */
 const FINISH_FENCED_MANY = `
 WITH input AS (
   SELECT * FROM unnest($1::text[], $2::bigint[], $3::boolean[], $4::jsonb[], $5::jsonb[], $6::text[], $7::text[], $8::text[],
-    $9::text[], $10::integer[], $11::text[], $12::text[])
-    AS i(status, completed_at, dead, summary, failure, result_key, stdout_key, stderr_key, id, attempt, result, reason)),
+    $9::text[], $10::integer[], $11::text[], $12::text[], $13::bigint[], $14::text[], $15::text[], $16::text[], $17::jsonb[])
+    AS i(status, completed_at, dead, summary, failure, result_key, stdout_key, stderr_key, id, attempt, result, reason,
+      audit_at, actor, source, audit_outcome, detail)),
 done AS (
   UPDATE tasks t SET status = i.status, completed_at = i.completed_at, lease_expires_at = NULL, dead_lettered = i.dead,
     summary = i.summary, failure = i.failure, result_key = i.result_key, stdout_key = i.stdout_key, stderr_key = i.stderr_key,
     result = i.result
   FROM input i WHERE t.id = i.id AND t.attempt = i.attempt AND t.status = 'RUNNING'
-  RETURNING t.id, t.worker_id, i.status, i.completed_at, i.attempt, i.reason),
+  RETURNING t.id, t.worker_id, i.status, i.completed_at, i.attempt, i.reason, i.audit_at, i.actor, i.source, i.audit_outcome, i.detail),
 history AS (
   INSERT INTO task_history (task_id, at, status, attempt, worker_id, reason)
-  SELECT id, completed_at, status, attempt, worker_id, reason FROM done)
+  SELECT id, completed_at, status, attempt, worker_id, reason FROM done),
+audit AS (
+  INSERT INTO audit_log (at, actor, key_id, action, target, source, outcome, detail)
+  SELECT audit_at, actor, NULL, 'task.execute', id, source, audit_outcome, detail FROM done WHERE audit_at IS NOT NULL)
 SELECT id FROM done`;
 
 /** status, completed_at, run_after, dead_lettered, summary, failure, result, result_key,
@@ -548,6 +558,28 @@ const statementNames = new Map<string, string>();
  * of 10 went from 1.46 to 1.08 ms, a submit from 1.4 to 1.0 ms). The statements here are
  * constants or built from a handful of fixed parts, so connections keep few of them.
  */
+/** FINISH_FENCED's audit parameters: at (null for none), actor, source, outcome, detail. */
+function finishAuditParams(taskId: string, outcome: Outcome, next: TaskStatus): unknown[] {
+  if (!outcome.audit) return [null, null, null, null, null];
+  const e = executionAuditEntry(taskId, outcome.audit, next);
+  return [e.at, e.actor, e.source, e.outcome, JSON.stringify(e.detail)];
+}
+
+/** APPEND_AUDIT's parameters. */
+function auditColumns(entries: NewAuditEntry[]): unknown[][] {
+  const column = <T>(f: (e: NewAuditEntry) => T) => entries.map(f);
+  return [
+    column((e) => e.at),
+    column((e) => e.actor),
+    column((e) => e.keyId),
+    column((e) => e.action),
+    column((e) => e.target),
+    column((e) => e.source),
+    column((e) => e.outcome),
+    column((e) => (e.detail ? JSON.stringify(e.detail) : null)),
+  ];
+}
+
 function prepared(text: string, values?: unknown[]): pg.QueryConfig {
   let name = statementNames.get(text);
   if (name === undefined) {
@@ -1314,17 +1346,7 @@ export class PostgresStore implements Store {
 
   async appendAudit(entries: NewAuditEntry[]): Promise<void> {
     if (entries.length === 0) return;
-    const column = <T>(f: (e: NewAuditEntry) => T) => entries.map(f);
-    await this.query(APPEND_AUDIT, [
-      column((e) => e.at),
-      column((e) => e.actor),
-      column((e) => e.keyId),
-      column((e) => e.action),
-      column((e) => e.target),
-      column((e) => e.source),
-      column((e) => e.outcome),
-      column((e) => (e.detail ? JSON.stringify(e.detail) : null)),
-    ]);
+    await this.query(APPEND_AUDIT, auditColumns(entries));
   }
 
   async queryAudit(f: AuditFilter): Promise<Page<AuditEntry>> {
@@ -1370,6 +1392,7 @@ export class PostgresStore implements Store {
       const cur = taskFromRow(row);
       const end = decideFinish(cur, outcome, now, this.retry, this.random);
       const after = await this.endAttempt(tx, cur, end, now, outcome.failure, outcome);
+      if (outcome.audit) await tx.query(APPEND_AUDIT, auditColumns([executionAuditEntry(ref.taskId, outcome.audit, after.status)]));
       if (after.status === 'PENDING') await this.notifyReady(tx);
       return { status: after.status, attempt: after.attempt, runAfter: end.final ? null : after.runAfter, deadLettered: after.deadLettered, completedAt: after.completedAt };
     });
@@ -1398,6 +1421,7 @@ export class PostgresStore implements Store {
       ref.attempt,
       outcome.resultJson,
       end.reason,
+      ...finishAuditParams(ref.taskId, outcome, end.status),
     ];
     const finished: Finished = { status: end.status, attempt: ref.attempt, runAfter: null, deadLettered: end.deadLettered, completedAt: now };
     return new Promise((resolve, reject) => {

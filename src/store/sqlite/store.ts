@@ -9,7 +9,7 @@ import { dirname } from 'node:path';
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
 import { ErrorCode, HangarError } from '../../errors/index.ts';
 import { batchResults, idempotencyConflict, planBatch } from '../batch.ts';
-import { decideExpiry, decideFinish, type AttemptEnd } from '../transitions.ts';
+import { decideExpiry, decideFinish, executionAuditEntry, type AttemptEnd } from '../transitions.ts';
 import {
   systemClock,
   type ApiKey,
@@ -380,10 +380,13 @@ export class SqliteStore implements Store {
 
   async appendAudit(entries: NewAuditEntry[]): Promise<void> {
     if (entries.length === 0) return;
-    await this.writes.run(() => {
-      const ins = this.stmt('INSERT INTO audit_log (at, actor, key_id, action, target, source, outcome, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
-      for (const e of entries) ins.run(e.at, e.actor, e.keyId, e.action, e.target, e.source, e.outcome, e.detail ? JSON.stringify(e.detail) : null);
-    }, false);
+    await this.writes.run(() => this.insertAudit(entries), false);
+  }
+
+  /** Inside a write. */
+  private insertAudit(entries: NewAuditEntry[]): void {
+    const ins = this.stmt('INSERT INTO audit_log (at, actor, key_id, action, target, source, outcome, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+    for (const e of entries) ins.run(e.at, e.actor, e.keyId, e.action, e.target, e.source, e.outcome, e.detail ? JSON.stringify(e.detail) : null);
   }
 
   async queryAudit(f: AuditFilter): Promise<Page<AuditEntry>> {
@@ -431,6 +434,7 @@ export class SqliteStore implements Store {
       const cur = taskFromRow(row);
       const end = decideFinish(cur, outcome, now, this.retry, this.random);
       const after = this.endAttempt(cur, end, now, outcome.failure, outcome);
+      if (outcome.audit) this.insertAudit([executionAuditEntry(ref.taskId, outcome.audit, after.status)]);
       return { status: after.status, attempt: after.attempt, runAfter: end.final ? null : after.runAfter, deadLettered: after.deadLettered, completedAt: after.completedAt };
     }, false);
     if (done?.status === 'PENDING') this.notifyReady();
@@ -457,6 +461,7 @@ export class SqliteStore implements Store {
     ) as Row | undefined;
     if (!row) return null;
     this.addHistory(ref.taskId, now, end.status, ref.attempt, strOrNull(row.worker_id), end.reason);
+    if (outcome.audit) this.insertAudit([executionAuditEntry(ref.taskId, outcome.audit, end.status)]);
     return { status: end.status, attempt: ref.attempt, runAfter: null, deadLettered: end.deadLettered, completedAt: now };
   }
 
