@@ -2,7 +2,7 @@
  * Pure decisions about what an attempt's end means for its task, shared by every Store
  * backend so that SQLite and PostgreSQL cannot drift apart.
  */
-import { backoffDelay, type ExecutionAudit, type NewAuditEntry, type Outcome, type RetryPolicy, type TaskFailure, type TaskStatus } from './types.ts';
+import { backoffDelay, type ExecutionAudit, type NewAuditEntry, type Outcome, type RetryPolicy, type Task, type TaskFailure, type TaskStatus } from './types.ts';
 
 export interface AttemptEnd {
   status: TaskStatus;
@@ -84,4 +84,28 @@ function reasonOf(failure: TaskFailure | null): string {
  *  task's status after it (PENDING for a retry). */
 export function executionAuditEntry(taskId: string, a: ExecutionAudit, next: TaskStatus): NewAuditEntry {
   return { at: a.at, actor: a.actor, keyId: null, action: 'task.execute', target: taskId, source: a.source, outcome: a.outcome, detail: { ...a.detail, next } };
+}
+
+/** Why the reaper ends a leased attempt at `now`: its worker stopped heartbeating (the lease
+ *  still runs), or the lease ran out. */
+export function expiryFailure(cur: Task, now: number): TaskFailure {
+  return (cur.leaseExpiresAt ?? 0) > now
+    ? { code: 'WORKER_LOST', message: `worker ${cur.workerId} stopped heartbeating`, retryable: true }
+    : { code: 'LEASE_EXPIRED', message: `lease of attempt ${cur.attempt} expired`, retryable: true };
+}
+
+/** The audit entry of an attempt the reaper ends: its worker held it and may have run it (side
+ *  effects included), so it is an execution whose outcome is the failure's code; `next` is the
+ *  task's status after. Written in the reaper's transaction. */
+export function lostAttemptAuditEntry(cur: Task, failure: TaskFailure, next: TaskStatus, now: number): NewAuditEntry {
+  return {
+    at: now,
+    actor: cur.userId,
+    keyId: null,
+    action: 'task.execute',
+    target: cur.id,
+    source: cur.workerId,
+    outcome: failure.code,
+    detail: { attempt: cur.attempt, command: cur.command, failure: failure.code, runMs: null, next },
+  };
 }

@@ -1022,6 +1022,20 @@ export function describeStore(name: string, makeStore: MakeStore): void {
         assert.equal((await store.finish({ taskId: t.id, attempt: plain.attempt }, ok))?.status, 'SUCCESS');
         assert.equal((await entry(t.id)).length, 0);
       });
+
+      it('audits an attempt the reaper ends: its worker held it and may have run it', async () => {
+        const t = newTask({ visibilityTimeout: 10, maxAttempts: 1 });
+        await store.submit(t);
+        await store.touchWorker('w1', { host: 'h', pid: 1, concurrency: 1 });
+        const [lease] = await store.claim({ workerId: 'w1', limit: 1 });
+        clock.advance(10_001);
+        assert.equal((await store.reap(3_600_000)).expired, 1);
+        const items = (await store.queryAudit({ action: 'task.execute', target: t.id, limit: 10 })).items;
+        assert.deepEqual(
+          items.map((e) => [e.at, e.actor, e.source, e.outcome, e.detail]),
+          [[clock.now(), 'user123', 'w1', 'LEASE_EXPIRED', { attempt: lease.attempt, command: 'noop', failure: 'LEASE_EXPIRED', runMs: null, next: 'FAILED' }]],
+        );
+      });
     });
 
     it('wakes subscribers when work becomes ready', async () => {

@@ -3,7 +3,7 @@
  *  1. workers SIGKILLed mid-task, several times during a run of a few hundred tasks: every
  *     task is re-leased and completed exactly once (tasks report each (taskId, attempt) they
  *     run to a ledger, over the guarded egress, and the test checks it against the store),
- *     and the audit log holds each completing execution;
+ *     and the audit log holds every attempt that ran;
  *     An idle worker SIGKILLed while its slots are offered to submits (push dispatch) is
  *     never pushed to: its database session is gone with it;
  *  2. a stopped worker's late completion is refused (SIGSTOP past its lease, SIGCONT);
@@ -93,14 +93,19 @@ describe('worker faults', { timeout: 240_000 }, () => {
       if (t.attempt > 1) reLeased++;
     }
     assert.ok(reLeased > 0, 'killed workers held tasks that were re-leased');
-    // Every recorded outcome has its execution's audit entry, however soon after it the worker
-    // died: the two are written together.
+    // Every attempt that ran is in the audit log, however soon after it its worker died: a
+    // recorded outcome is written with its entry, and an attempt whose worker died is audited
+    // by the reaper that ends it.
     for (const t of tasks) {
       const audit = (await c.call('GET', `/audit?action=task.execute&target=${t.taskId}`)).body.entries as { outcome: string; detail: { attempt: number; next: string } }[];
       assert.ok(
         audit.some((e) => e.outcome === 'SUCCESS' && e.detail.attempt === t.attempt && e.detail.next === 'SUCCESS'),
         `${t.taskId}: the execution of attempt ${t.attempt} is audited (${JSON.stringify(audit)})`,
       );
+      for (const e of ledgerEntries.filter((x) => x.t === t.taskId && x.a !== t.attempt)) {
+        const ended = audit.some((x) => x.detail.attempt === e.a && ['WORKER_LOST', 'LEASE_EXPIRED'].includes(x.outcome));
+        assert.ok(ended, `${t.taskId}: attempt ${e.a} ran and its worker died: audited (${JSON.stringify(audit)})`);
+      }
     }
   });
 

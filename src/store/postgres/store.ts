@@ -12,7 +12,7 @@ import pg from 'pg';
 import { ErrorCode, HangarError } from '../../errors/index.ts';
 import { batchResults, idempotencyConflict, planBatch } from '../batch.ts';
 import { auditFromRow, decodeCursor, depthFromRow, encodeCursor, feedFromRow, historyFromRow, keyFromRow, outputFromRow, projectFromRow, projectVersionFromRow, secretFromRow, scalingFromRow, timelineFromRow, alertFromRow, workerFromRow, taskFromRow, type Row } from '../row.ts';
-import { decideExpiry, decideFinish, executionAuditEntry, type AttemptEnd } from '../transitions.ts';
+import { decideExpiry, decideFinish, executionAuditEntry, expiryFailure, lostAttemptAuditEntry, type AttemptEnd } from '../transitions.ts';
 import {
   systemClock,
   type ApiKey,
@@ -1526,14 +1526,14 @@ export class PostgresStore implements Store {
     const expired = await this.tx(async (tx) => {
       const gone = (await tx.query(DELETE_STALE_WORKERS, [now - workerStaleMs])).map((r) => String(r.id));
       const rows = await tx.query(SELECT_EXPIRED, [now, gone]);
+      const audit: NewAuditEntry[] = [];
       for (const r of rows) {
         const cur = taskFromRow(r);
-        const lost = (cur.leaseExpiresAt ?? 0) > now;
-        const failure: TaskFailure = lost
-          ? { code: 'WORKER_LOST', message: `worker ${cur.workerId} stopped heartbeating`, retryable: true }
-          : { code: 'LEASE_EXPIRED', message: `lease of attempt ${cur.attempt} expired`, retryable: true };
-        await this.endAttempt(tx, { ...cur, runAfter: now }, decideExpiry(cur, failure, now), now, failure, null);
+        const failure = expiryFailure(cur, now);
+        const after = await this.endAttempt(tx, { ...cur, runAfter: now }, decideExpiry(cur, failure, now), now, failure, null);
+        audit.push(lostAttemptAuditEntry(cur, failure, after.status, now));
       }
+      if (audit.length > 0) await tx.query(APPEND_AUDIT, auditColumns(audit));
       if (rows.length > 0) await this.notifyReady(tx);
       return rows.length;
     });

@@ -9,7 +9,7 @@ import { dirname } from 'node:path';
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
 import { ErrorCode, HangarError } from '../../errors/index.ts';
 import { batchResults, idempotencyConflict, planBatch } from '../batch.ts';
-import { decideExpiry, decideFinish, executionAuditEntry, type AttemptEnd } from '../transitions.ts';
+import { decideExpiry, decideFinish, executionAuditEntry, expiryFailure, lostAttemptAuditEntry, type AttemptEnd } from '../transitions.ts';
 import {
   systemClock,
   type ApiKey,
@@ -546,12 +546,9 @@ export class SqliteStore implements Store {
       const rows = this.stmt(SQL.SELECT_EXPIRED).all(now, now - workerStaleMs) as Row[];
       for (const r of rows) {
         const cur = taskFromRow(r);
-        const lost = (cur.leaseExpiresAt ?? 0) > now;
-        const failure: TaskFailure = lost
-          ? { code: 'WORKER_LOST', message: `worker ${cur.workerId} stopped heartbeating`, retryable: true }
-          : { code: 'LEASE_EXPIRED', message: `lease of attempt ${cur.attempt} expired`, retryable: true };
-        const end = decideExpiry(cur, failure, now);
-        this.endAttempt({ ...cur, runAfter: now }, end, now, failure, null);
+        const failure = expiryFailure(cur, now);
+        const after = this.endAttempt({ ...cur, runAfter: now }, decideExpiry(cur, failure, now), now, failure, null);
+        this.insertAudit([lostAttemptAuditEntry(cur, failure, after.status, now)]);
       }
       this.stmt('DELETE FROM workers WHERE last_seen < ?').run(now - workerStaleMs);
       return rows.length;
