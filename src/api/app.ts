@@ -73,7 +73,7 @@ export async function buildApp(ctx: ApiContext, log: Logger): Promise<FastifyIns
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true }, config: { public: true } }, async () => app.swagger());
 
-  documentErrors(app, c.rateLimit > 0, Boolean(c.databaseUrl));
+  documentErrors(app, c.rateLimit > 0, Boolean(c.databaseUrl || c.s3Bucket));
   registerAccess(app, ctx);
   if (c.rateLimit > 0) {
     // After the access hook (onRequest), before the body is read: counted per user, per
@@ -103,11 +103,11 @@ export async function buildApp(ctx: ApiContext, log: Logger): Promise<FastifyIns
 /**
  * Adds to each documented route the error answers it can give beyond its own: 400 when it
  * validates input, 413 and 415 when a body may come, 401 when it needs a key, 403 when it is
- * admin-only, 429 when requests are rate-limited, 503 when the database is a server that can be
- * down (PostgreSQL). The document then lists every status a
+ * admin-only, 429 when requests are rate-limited, 503 when the database or the blob store is a
+ * server that can be down (PostgreSQL, S3). The document then lists every status a
  * route may answer, and the fuzz test holds the API to it.
  */
-function documentErrors(app: FastifyInstance, rateLimited: boolean, sharedDatabase: boolean): void {
+function documentErrors(app: FastifyInstance, rateLimited: boolean, remoteServices: boolean): void {
   app.addHook('onRoute', (route) => {
     const schema = route.schema as { response?: Record<number, unknown>; body?: unknown; querystring?: unknown; params?: unknown; headers?: unknown } | undefined;
     if (!schema?.response) return;
@@ -120,7 +120,7 @@ function documentErrors(app: FastifyInstance, rateLimited: boolean, sharedDataba
     if (!cfg.public) add(401);
     if (cfg.admin) add(403);
     if (rateLimited) add(429);
-    if (sharedDatabase) add(503);
+    if (remoteServices) add(503);
   });
 }
 

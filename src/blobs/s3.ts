@@ -15,6 +15,7 @@ import {
   S3Client,
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
+import { ErrorCode, HangarError } from '../errors/index.ts';
 import type { BlobStore } from './types.ts';
 
 export interface S3BlobStoreOptions {
@@ -28,7 +29,16 @@ export interface S3BlobStoreOptions {
   forcePathStyle?: boolean;
   accessKeyId?: string;
   secretAccessKey?: string;
+  /** A request not answered within this many ms fails with a TimeoutError (the SDK tries 3
+   *  times in all); default DEFAULT_REQUEST_TIMEOUT_MS. The SDK's own default is no bound: a
+   *  server that accepts connections and stops answering held a put forever (measured). */
+  requestTimeoutMs?: number;
 }
+
+export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
+
+/** Connecting to the server: at most this long, ms. */
+const CONNECT_TIMEOUT_MS = 5_000;
 
 export class S3BlobStore implements BlobStore {
   private readonly s3: S3Client;
@@ -40,6 +50,7 @@ export class S3BlobStore implements BlobStore {
       region: o.region ?? 'us-east-1',
       endpoint: o.endpoint,
       forcePathStyle: o.forcePathStyle ?? Boolean(o.endpoint),
+      requestHandler: { requestTimeout: o.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, connectionTimeout: CONNECT_TIMEOUT_MS, throwOnRequestTimeout: true },
     };
     if (o.accessKeyId && o.secretAccessKey) config.credentials = { accessKeyId: o.accessKeyId, secretAccessKey: o.secretAccessKey };
     this.s3 = new S3Client(config);
@@ -53,7 +64,7 @@ export class S3BlobStore implements BlobStore {
   }
 
   async put(key: string, data: Buffer | string): Promise<void> {
-    await this.s3.send(new PutObjectCommand({ Bucket: this.bucket, Key: this.key(key), Body: data }));
+    await reachable(this.s3.send(new PutObjectCommand({ Bucket: this.bucket, Key: this.key(key), Body: data })));
   }
 
   async get(key: string): Promise<Buffer | null> {
@@ -62,7 +73,7 @@ export class S3BlobStore implements BlobStore {
       return res.Body ? Buffer.from(await res.Body.transformToByteArray()) : Buffer.alloc(0);
     } catch (err) {
       if (err instanceof NoSuchKey || (err as { name?: string }).name === 'NoSuchKey') return null;
-      throw err;
+      throw unavailable(err);
     }
   }
 
@@ -75,9 +86,9 @@ export class S3BlobStore implements BlobStore {
 
   async deletePrefix(prefix: string): Promise<void> {
     for await (const keys of this.pages(prefix)) {
-      if (keys.length === 1) await this.s3.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: keys[0] }));
+      if (keys.length === 1) await reachable(this.s3.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: keys[0] })));
       else if (keys.length > 0) {
-        await this.s3.send(new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: keys.map((Key) => ({ Key })), Quiet: true } }));
+        await reachable(this.s3.send(new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: keys.map((Key) => ({ Key })), Quiet: true } })));
       }
     }
   }
@@ -87,7 +98,7 @@ export class S3BlobStore implements BlobStore {
     const p = prefix === '' ? this.prefix : this.key(prefix).replace(/\/*$/, '/');
     let token: string | undefined;
     do {
-      const res = await this.s3.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: p, ContinuationToken: token }));
+      const res = await reachable(this.s3.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: p, ContinuationToken: token })));
       yield (res.Contents ?? []).map((c) => c.Key!).filter(Boolean);
       token = res.IsTruncated ? res.NextContinuationToken : undefined;
     } while (token);
@@ -108,4 +119,25 @@ export class S3BlobStore implements BlobStore {
   async close(): Promise<void> {
     this.s3.destroy();
   }
+}
+
+/**
+ * A failure to reach the server (refused, reset, no answer within the request timeout) or a
+ * server error (5xx: S3's InternalError, SlowDown...) as a 503 the API passes on with
+ * Retry-After; the SDK has already tried 3 times. A 4xx (no such bucket, access denied) is a
+ * configuration error and stays as it is.
+ */
+function unavailable(err: unknown): unknown {
+  const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+  if (!(err instanceof Error) || (status !== undefined && status < 500)) return err;
+  return new HangarError(ErrorCode.BlobStoreUnavailable, `the blob store cannot be reached (${err.name}: ${err.message}); retry shortly`, 503, {
+    cause: err,
+    details: { retryAfter: 1 },
+  });
+}
+
+function reachable<T>(p: Promise<T>): Promise<T> {
+  return p.catch((err: unknown) => {
+    throw unavailable(err);
+  });
 }

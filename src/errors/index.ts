@@ -23,6 +23,7 @@ export const ErrorCode = {
   ProjectNotFound: 'PROJECT_NOT_FOUND',
   ProjectBusy: 'PROJECT_BUSY',
   StoreUnavailable: 'STORE_UNAVAILABLE',
+  BlobStoreUnavailable: 'BLOB_STORE_UNAVAILABLE',
   Internal: 'INTERNAL',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

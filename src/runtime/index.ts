@@ -86,6 +86,7 @@ export async function openBlobs(config: Config): Promise<BlobStore> {
     forcePathStyle: config.s3ForcePathStyle,
     accessKeyId: config.s3AccessKeyId,
     secretAccessKey: config.s3SecretAccessKey,
+    requestTimeoutMs: config.s3RequestTimeoutMs,
   });
 }
 

@@ -12,6 +12,9 @@ export interface TestS3 {
   options: S3BlobStoreOptions;
   /** HANGAR_* variables of a platform storing blobs there. */
   env: Record<string, string>;
+  /** The server stops answering (SIGSTOP): connections are accepted, requests hang. */
+  pause(): void;
+  resume(): void;
   close(): Promise<void>;
 }
 
@@ -43,7 +46,14 @@ export async function startS3(bucket = 'hangar-test', address = '127.0.0.1'): Pr
       HANGAR_S3_ACCESS_KEY_ID: 'S3RVER',
       HANGAR_S3_SECRET_ACCESS_KEY: 'S3RVER',
     },
+    pause() {
+      child.kill('SIGSTOP');
+    },
+    resume() {
+      child.kill('SIGCONT');
+    },
     async close() {
+      child.kill('SIGCONT');
       child.kill('SIGTERM');
       await exited;
       rmSync(directory, { recursive: true, force: true });
