@@ -9,6 +9,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { logKey, resultKey, type BlobStore } from '../blobs/index.ts';
 import { coerceError, ErrorCode, HangarError } from '../errors/index.ts';
@@ -59,6 +60,9 @@ export interface PoolOptions {
   prefetchWaitMs?: number;
   /** What one project version may hold; default DEFAULT_ARCHIVE_LIMITS. */
   projectLimits?: ArchiveLimits;
+  /** How long to keep trying to store an attempt's result and logs in a blob store that fails
+   *  before recording the outcome without them, ms; default BLOB_RETRY_MS. */
+  blobRetryMs?: number;
   /** OpenTelemetry: each attempt is a span in its task's trace (default: no tracing). */
   tracing?: Tracing;
 }
@@ -94,6 +98,10 @@ const AUTO_PREFETCH_MAX = 1000;
 /** Weight of the newest execution in the running average prefetch 'auto' reads: one long
  *  execution among short ones cuts the prefetch at once; about 30 short ones restore it. */
 const RUN_AVERAGE_WEIGHT = 0.1;
+
+/** How long a worker keeps trying to store an attempt's result and logs in a blob store that
+ *  fails (S3 restarting, or not answering), ms, before it records the outcome without them. */
+const BLOB_RETRY_MS = 60_000;
 
 /** Results up to this size are kept in the task's row instead of a blob. */
 export const INLINE_RESULT_BYTES = 16 * 1024;
@@ -482,7 +490,7 @@ export class WorkerPool {
     if (secretValues.length > 0) result = redactResult(result, secretValues);
     const done = result;
     if (tracing.enabled) tracing.annotate(trace, { 'hangar.outcome': result.status, 'hangar.failure': result.failure?.code ?? '', 'hangar.exit_code': result.exitCode ?? -1 });
-    const outcome = await step('blobs.store', () => this.storeOutcome(task, attempt, done));
+    const outcome = await step('blobs.store', () => this.storeOutcome(task, attempt, done, signal, log));
     if (projectNote) outcome.summary = { ...outcome.summary, project: projectNote };
     if (this.o.audit) {
       outcome.audit = {
@@ -616,16 +624,28 @@ export class WorkerPool {
    * payloads: creating a file per attempt waited behind the WAL's journal commits (16 ms p50
    * per attempt at 32 concurrent submits) and capped the embedded shape near 600 tasks/s.
    */
-  private async storeOutcome(task: Task, attempt: number, r: ExecutionResult): Promise<Outcome> {
+  /**
+   * The attempt's result and logs as blobs, and its outcome naming them. A blob the store
+   * cannot take (S3 down or not answering) is tried again for blobRetryMs, the lease held
+   * meanwhile by the heartbeat; then, or when the attempt is stopped, the outcome is recorded
+   * without it, and its summary says so (`unstored`): the task ran, and running it again
+   * would repeat what it did.
+   */
+  private async storeOutcome(task: Task, attempt: number, r: ExecutionResult, signal: AbortSignal, log: Logger): Promise<Outcome> {
     const json = JSON.stringify(r.detailedResults);
     const inline = Buffer.byteLength(json) <= (this.o.inlineResultBytes ?? INLINE_RESULT_BYTES);
-    const rKey = inline ? null : resultKey(task.id, attempt);
-    const writes: Promise<void>[] = rKey ? [this.o.blobs.put(rKey, json)] : [];
-    let stdoutKey: string | null = null;
-    let stderrKey: string | null = null;
-    if (r.stdout.bytes > 0) writes.push(this.o.blobs.put((stdoutKey = logKey(task.id, attempt, 'stdout')), r.stdout.data));
-    if (r.stderr.bytes > 0) writes.push(this.o.blobs.put((stderrKey = logKey(task.id, attempt, 'stderr')), r.stderr.data));
-    await Promise.all(writes);
+    const unstored: string[] = [];
+    const put = async (what: string, key: string, data: Buffer | string): Promise<string | null> => {
+      if (await this.putDurably(key, data, signal, log)) return key;
+      unstored.push(what);
+      return null;
+    };
+    const [rKey, stdoutKey, stderrKey] = await Promise.all([
+      inline ? null : put('result', resultKey(task.id, attempt), json),
+      r.stdout.bytes > 0 ? put('stdout', logKey(task.id, attempt, 'stdout'), r.stdout.data) : null,
+      r.stderr.bytes > 0 ? put('stderr', logKey(task.id, attempt, 'stderr'), r.stderr.data) : null,
+    ]);
+    if (unstored.length > 0) log.error({ unstored }, 'the blob store did not take these; the outcome is recorded without them');
     return {
       status: r.status,
       failure: r.failure,
@@ -641,8 +661,29 @@ export class WorkerPool {
         stderrBytes: r.stderr.bytes,
         stdoutTruncated: r.stdout.truncated,
         stderrTruncated: r.stderr.truncated,
+        ...(unstored.length > 0 ? { unstored } : {}),
       },
     };
+  }
+
+  /** Puts a blob, trying again with backoff for blobRetryMs after the first failure, until
+   *  `signal` aborts; false if it never went in. */
+  private async putDurably(key: string, data: Buffer | string, signal: AbortSignal, log: Logger): Promise<boolean> {
+    const giveUpAt = Date.now() + (this.o.blobRetryMs ?? BLOB_RETRY_MS);
+    for (let delay = 200; ; delay = Math.min(delay * 2, 2000)) {
+      try {
+        await this.o.blobs.put(key, data);
+        return true;
+      } catch (err) {
+        if (signal.aborted || Date.now() + delay > giveUpAt) return false;
+        log.warn({ err: coerceError(err), key, retryInMs: delay }, 'blob store unavailable; retrying');
+        try {
+          await sleep(delay, undefined, { signal });
+        } catch {
+          return false; // stopped while waiting
+        }
+      }
+    }
   }
 
   private async heartbeat(): Promise<void> {

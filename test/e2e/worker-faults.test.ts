@@ -8,7 +8,9 @@
  *     never pushed to: its database session is gone with it;
  *  2. a stopped worker's late completion is refused (SIGSTOP past its lease, SIGCONT);
  *  4. SIGTERM drains a worker: no new leases, in-flight tasks finish, or are released when the
- *     grace period ends, and run elsewhere.
+ *     grace period ends, and run elsewhere;
+ *  6. the S3 server stops answering (SIGSTOP) while tasks finish: their outcomes wait, their
+ *     leases held, and are recorded with their logs once it answers again; nothing runs twice.
  * (3, a PostgreSQL crash, is postgres-restart.test.ts; 5, a network cut, worker-netns.test.ts.)
  */
 import assert from 'node:assert/strict';
@@ -16,6 +18,7 @@ import { createServer, type Server } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startCluster, type Cluster } from '../helpers/cluster.ts';
+import { ADMIN } from '../helpers/process.ts';
 import { until } from '../helpers/platform.ts';
 
 const FINAL = ['SUCCESS', 'FAILED', 'TIMEOUT', 'CANCELLED'];
@@ -35,7 +38,13 @@ before(async () => {
   await new Promise<void>((r) => ledger.listen(0, '127.0.0.1', r));
   ledgerPort = (ledger.address() as { port: number }).port;
   c = await startCluster({
-    env: { HANGAR_WORKER_STALE_MS: '1500', HANGAR_HEARTBEAT_MS: '250', HANGAR_EGRESS_ALLOW: `127.0.0.1:${ledgerPort}`, HANGAR_RATE_LIMIT: '0' },
+    env: {
+      HANGAR_WORKER_STALE_MS: '1500',
+      HANGAR_HEARTBEAT_MS: '250',
+      HANGAR_EGRESS_ALLOW: `127.0.0.1:${ledgerPort}`,
+      HANGAR_RATE_LIMIT: '0',
+      HANGAR_S3_REQUEST_TIMEOUT_MS: '1000',
+    },
   });
 });
 after(async () => {
@@ -186,5 +195,37 @@ describe('worker faults', { timeout: 240_000 }, () => {
     assert.equal(t.status, 'SUCCESS');
     const history = (await c.call('GET', `/tasks/${long}/history`)).body.history as { status: string; workerId: string }[];
     assert.equal(history.at(-1)!.workerId, rescuer.id);
+  });
+
+  it('6. the bucket stops answering for a while: outcomes wait for it; every task completes once, its logs kept', async () => {
+    for (const w of c.workers) if (w.child.exitCode === null) w.child.kill('SIGTERM');
+    await Promise.all(c.workers.map((w) => w.exited));
+    // A slot whose outcome waits for the bucket stays taken: enough slots for every task.
+    const worker = await c.addWorker({ HANGAR_WORKERS: '8' });
+    c.s3.pause();
+    try {
+      const ids: string[] = [];
+      for (let i = 0; i < 6; i++) ids.push((await c.call('POST', '/tasks', marked(`echo out-${i}`, { maxAttempts: 1 }))).body.taskId);
+      await started(ids);
+      // They ran; their logs cannot be stored (each put times out after 1 s, 3 tries), so no
+      // outcome is recorded yet, and the leases are kept.
+      await until(async () => (worker.output().includes('blob store unavailable; retrying') ? true : null), 15_000);
+      await sleep(1500);
+      for (const id of ids) assert.equal((await c.call('GET', `/tasks/${id}`)).body.status, 'RUNNING');
+      // The API cannot read logs meanwhile: 503, not 500.
+      const logs = await fetch(`${c.url}/tasks/${ids[0]}/logs`, { headers: ADMIN });
+      assert.equal(logs.status, 503);
+      assert.equal(logs.headers.get('retry-after'), '1');
+      assert.equal(((await logs.json()) as { code: string }).code, 'BLOB_STORE_UNAVAILABLE');
+    } finally {
+      c.s3.resume();
+    }
+    const ids = ledgerEntries.slice(-6).map((e) => e.t);
+    for (const t of await finalTasks(ids, 60_000)) {
+      assert.equal(t.status, 'SUCCESS');
+      assert.equal(t.attempt, 1, 'not run again');
+      const logs = (await c.call('GET', `/tasks/${t.taskId}/logs`)).body;
+      assert.match(String(logs.stdout), /out-\d/, `${t.taskId}: its stdout was stored once the bucket answered`);
+    }
   });
 });

@@ -25,6 +25,8 @@ export interface Cluster {
   workers: WorkerProcess[];
   /** The first server's URL. */
   url: string;
+  /** The bucket's server, shared by every process. */
+  s3: TestS3;
   addServer(env?: Record<string, string>): Promise<HangarProcess>;
   addWorker(env?: Record<string, string>): Promise<WorkerProcess>;
   /** A `hangar autoscaler` process (its workers are its children); id is ''. */
@@ -65,6 +67,7 @@ export async function startCluster(opts: { servers?: number; env?: Record<string
     return { child, id: ready.exec(out)![1] ?? '', output: () => out, exited };
   };
   const c: Cluster = {
+    s3,
     servers: [],
     workers: [],
     get url() {

@@ -1,6 +1,6 @@
 /** The worker pool and upkeep against a real SQLite store, disk blobs and the process executor. */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
@@ -121,6 +121,46 @@ describe('worker pool', () => {
     });
     assert.equal(done.resultJson, null);
     assert.equal(JSON.parse((await blobs.get(done.resultKey!))!.toString()).success, true);
+  });
+
+  it('a blob store that fails: the outcome waits while it is tried again, then goes without the blobs it refused', async () => {
+    await pool.close(0);
+    // A real failure: the store's directory sits under a regular file (ENOTDIR), until removed.
+    const blocker = join(dir, 'blocked');
+    writeFileSync(blocker, '');
+    const failing = new DiskBlobStore(join(blocker, 'blobs'));
+    pool = testPool(dir, store, { blobs: failing, workerId: 'w-blobs', blobRetryMs: 5_000 });
+    await pool.start();
+    const recovers = newTask({ shell: 'echo out' });
+    await store.submit(recovers);
+    await until(async () => ((await store.get(recovers.id))?.status === 'RUNNING' ? true : null));
+    await new Promise((r) => setTimeout(r, 600));
+    assert.equal((await store.get(recovers.id))?.status, 'RUNNING', 'the outcome waits for its logs');
+    rmSync(blocker);
+    const stored = await until(async () => {
+      const x = await store.get(recovers.id);
+      return x?.status === 'SUCCESS' ? x : null;
+    });
+    assert.equal((await failing.get(stored.stdoutKey!))?.toString(), 'out\n');
+    assert.equal(stored.summary?.unstored, undefined);
+    assert.equal(stored.attempt, 1);
+
+    await pool.close(0);
+    rmSync(blocker, { recursive: true, force: true });
+    writeFileSync(blocker, '');
+    pool = testPool(dir, store, { blobs: failing, workerId: 'w-blobs-2', blobRetryMs: 300 });
+    await pool.start();
+    const gives = newTask({ shell: 'echo out; echo err >&2' });
+    await store.submit(gives);
+    const without = await until(async () => {
+      const x = await store.get(gives.id);
+      return x?.status === 'SUCCESS' ? x : null;
+    });
+    assert.equal(without.stdoutKey, null);
+    assert.equal(without.stderrKey, null);
+    assert.deepEqual(without.summary?.unstored, ['stdout', 'stderr']);
+    assert.equal(without.summary?.stdoutBytes, 4, 'the summary still says what there was');
+    assert.equal(without.attempt, 1, 'not run again');
   });
 
   it('on shutdown, a running task gets its grace period and then is released, budget intact', async () => {
