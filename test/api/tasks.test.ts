@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { processesOfTask, testPlatform, until, type TestPlatform } from '../helpers/platform.ts';
+import { newTask } from '../conformance/store.ts';
 
 let p: TestPlatform;
 before(async () => {
@@ -317,5 +318,26 @@ describe('dead-letter redrive', () => {
     const again = await p.inject({ method: 'POST', url: `/tasks/${(await submit({ command: 'noop' })).body.taskId}/redrive` });
     assert.equal(again.statusCode, 409);
     assert.equal(again.json().code, 'TASK_NOT_DEAD_LETTERED');
+  });
+});
+
+describe('GET /tasks/{id}/logs of a log the blob store did not take', () => {
+  it('serves what the live output kept of each stream summary.unstored names', async () => {
+    const q = await testPlatform({}, { api: true, workers: false });
+    try {
+      const t = newTask({ userId: null });
+      await q.store.submit(t);
+      const [lease] = await q.store.claim({ workerId: 'w', limit: 1 });
+      const chunk = (seq: number, stream: 'stdout' | 'stderr', data: string) => ({ taskId: t.id, attempt: lease.attempt, seq, stream, data: Buffer.from(data), at: Date.now() });
+      await q.store.appendOutput([chunk(1, 'stdout', 'hello '), chunk(2, 'stderr', 'warn\n'), chunk(3, 'stdout', 'world\n')]);
+      const summary = { exitCode: 0, stdoutBytes: 12, stderrBytes: 5, unstored: ['stdout'] };
+      await q.store.finish({ taskId: t.id, attempt: lease.attempt }, { status: 'SUCCESS', summary, failure: null, resultJson: '{}', resultKey: null, stdoutKey: null, stderrKey: null });
+      const logs = (await q.inject({ method: 'GET', url: `/tasks/${t.id}/logs` })).json();
+      assert.equal(logs.stdout, 'hello world\n', 'from the live output');
+      assert.equal(logs.stderr, '', 'stderr was stored (here: it is not there), so it is read from the blob store');
+      assert.equal((await q.inject({ method: 'GET', url: `/tasks/${t.id}/logs?stream=stdout` })).body, 'hello world\n');
+    } finally {
+      await q.close();
+    }
   });
 });

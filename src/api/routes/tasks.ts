@@ -5,7 +5,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { logKey } from '../../blobs/index.ts';
 import { ErrorCode, HangarError } from '../../errors/index.ts';
-import { uuidv7, type NewTask, type Task } from '../../store/index.ts';
+import { uuidv7, type NewTask, type OutputStream, type Task } from '../../store/index.ts';
 import { listScope, mustGetOwned, principalOf } from '../access.ts';
 import type { ApiContext } from '../context.ts';
 import { historyView, taskView } from '../present.ts';
@@ -137,11 +137,15 @@ export function taskRoutes(app: FastifyInstance, ctx: ApiContext): void {
     if (attempt < 1 || attempt > t.attempt) {
       return reply.code(404).type('application/problem+json').send(JSON.stringify(problem(404, ErrorCode.LogNotFound, `task ${t.id} has no attempt ${attempt} yet`)));
     }
-    const [stdout, stderr] = await Promise.all([ctx.blobs.get(logKey(t.id, attempt, 'stdout')), ctx.blobs.get(logKey(t.id, attempt, 'stderr'))]);
+    const summary = attempt === t.attempt ? t.summary : null;
+    // A log the blob store did not take when the attempt ended (it was down): what the live
+    // output kept of it instead.
+    const unstored = Array.isArray(summary?.unstored) ? (summary.unstored as unknown[]) : [];
+    const read = (stream: OutputStream) => (unstored.includes(stream) ? liveLog(ctx, t.id, attempt, stream) : ctx.blobs.get(logKey(t.id, attempt, stream)));
+    const [stdout, stderr] = await Promise.all([read('stdout'), read('stderr')]);
     if (req.query.stream) {
       return reply.type('text/plain; charset=utf-8').send((req.query.stream === 'stdout' ? stdout : stderr)?.toString() ?? '');
     }
-    const summary = attempt === t.attempt ? t.summary : null;
     return {
       taskId: t.id,
       attempt,
@@ -151,6 +155,22 @@ export function taskRoutes(app: FastifyInstance, ctx: ApiContext): void {
       stderrTruncated: summary?.stderrTruncated === true,
     };
   });
+}
+
+/** One stream of an attempt as its live output stored it, chunk by chunk (best effort: a
+ *  flush the store refused is missing). */
+async function liveLog(ctx: ApiContext, taskId: string, attempt: number, stream: OutputStream): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  const page = 500;
+  for (let cursor = { attempt, seq: 0 }; ; ) {
+    const chunks = await ctx.store.readOutput(taskId, cursor, page);
+    for (const c of chunks) {
+      if (c.attempt !== attempt) return Buffer.concat(parts);
+      if (c.stream === stream) parts.push(c.data);
+      cursor = { attempt, seq: c.seq };
+    }
+    if (chunks.length < page) return Buffer.concat(parts);
+  }
 }
 
 /** Submits a task described as POST /tasks's body (also a terminal's command, routes/projects.ts).
