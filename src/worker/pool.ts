@@ -103,6 +103,9 @@ const RUN_AVERAGE_WEIGHT = 0.1;
  *  fails (S3 restarting, or not answering), ms, before it records the outcome without them. */
 const BLOB_RETRY_MS = 60_000;
 
+/** What an attempt may store as blobs, in the order summary.unstored names them. */
+const BLOB_KINDS = ['result', 'stdout', 'stderr'];
+
 /** Results up to this size are kept in the task's row instead of a blob. */
 export const INLINE_RESULT_BYTES = 16 * 1024;
 
@@ -645,6 +648,8 @@ export class WorkerPool {
       r.stdout.bytes > 0 ? put('stdout', logKey(task.id, attempt, 'stdout'), r.stdout.data) : null,
       r.stderr.bytes > 0 ? put('stderr', logKey(task.id, attempt, 'stderr'), r.stderr.data) : null,
     ]);
+    // In a fixed order, whichever gave up first.
+    unstored.sort((a, b) => BLOB_KINDS.indexOf(a) - BLOB_KINDS.indexOf(b));
     if (unstored.length > 0) log.error({ unstored }, 'the blob store did not take these; the outcome is recorded without them');
     return {
       status: r.status,
