@@ -66,7 +66,7 @@ export const ConfigSchema = z
     prefetch: z
       .union([z.literal('auto'), int(0, 10_000)])
       .default('auto')
-      .describe("Leases a worker claims beyond its free slots, to start the moment a slot frees (the next claim overlaps the running tasks: more throughput for short tasks). They show RUNNING (as a received SQS message is in flight) and go back on shutdown. `auto`: about 50 ms of work per slot at the recent average execution time (up to 10 per slot, 1,000 in all), so no-op-sized tasks come in large batches and tasks of 50 ms or more per slot get few or none; a number: always that many; 0: never."),
+      .describe("Leases a worker claims beyond its free slots, to start the moment a slot frees (the next claim overlaps the running tasks: more throughput for short tasks). They show RUNNING (as a received SQS message is in flight) and go back on shutdown. `auto`: about 50 ms of work per slot at the recent average execution time (up to 20 per slot, 1,000 in all), so no-op-sized tasks come in large batches and tasks of 50 ms or more per slot get few or none; a number: always that many; 0: never."),
     workerId: z.string().regex(/^[A-Za-z0-9._:-]{1,100}$/, 'letters, digits and . _ : - (at most 100)').optional().describe("This worker's id in the store (default: host-pid-random). The autoscaler names the workers it starts."),
     autoscaleMaxWorkers: int(0, 10_000).default(0).describe('Autoscaler: most worker processes it runs on this host (`hangar autoscaler`, or `hangar up` instead of in-process workers); 0 = autoscaler off. Each runs HANGAR_WORKERS tasks at once.'),
     autoscaleMinWorkers: int(0, 10_000).default(0).describe('Autoscaler: fewest worker processes kept, busy or not (0 = scale to zero when idle).'),
