@@ -8,9 +8,9 @@ import { join, resolve } from 'node:path';
 import type { Config } from '../config/index.ts';
 import { createSandboxExecutor, sandboxTools } from '../executor/index.ts';
 import { openBlobs, sandboxSetup } from '../runtime/index.ts';
+import { CLOCK_WARN_MS } from '../store/postgres/clock.ts';
 
 /** Past this, leases, offers and expiries compared across hosts go wrong by as much. */
-const CLOCK_WARN_MS = 1000;
 
 export interface DoctorReport {
   sandbox: { available: boolean; description: string; problems: string[]; proofMs: number | null };
@@ -80,7 +80,7 @@ export function doctorWarnings(r: DoctorReport): string[] {
   }
   if (db?.migrations && db.migrations.applied > db.migrations.known) out.push(`the schema is newer than this Hangar (${db.migrations.applied} migrations, this version knows ${db.migrations.known}): upgrade this host`);
   if (db?.clockOffsetMs !== null && db?.clockOffsetMs !== undefined && Math.abs(db.clockOffsetMs) > CLOCK_WARN_MS) {
-    out.push(`this host's clock is ${Math.abs(db.clockOffsetMs)} ms ${db.clockOffsetMs > 0 ? 'behind' : 'ahead of'} the database's: leases and offers compare clocks across hosts; sync it (NTP)`);
+    out.push(`this host's clock is ${Math.abs(db.clockOffsetMs)} ms ${db.clockOffsetMs > 0 ? 'behind' : 'ahead of'} the database's: Hangar keeps its times in the database's clock (leases, offers, history), but this host's logs, metrics and execution times use its own; sync it (NTP)`);
   }
   if (r.bucket && !r.bucket.writable) out.push(`the bucket ${r.bucket.name} cannot be written${r.bucket.problem ? `: ${r.bucket.problem}` : ''}`);
   return out;

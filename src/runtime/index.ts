@@ -25,6 +25,7 @@ import { AlertEvaluator } from '../alerts/index.ts';
 import { Tracing } from '../trace/index.ts';
 import { Autoscaler } from '../autoscale/index.ts';
 import { LocalProcessProvider } from '../autoscale/local.ts';
+import { CLOCK_WARN_MS } from '../store/postgres/clock.ts';
 
 export interface Roles {
   api: boolean;
@@ -111,6 +112,10 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
   let url: string | null = null;
 
   const audit = new AuditSink(store, log);
+  const clockOffsetMs = 'clockOffsetMs' in store && typeof store.clockOffsetMs === 'number' ? store.clockOffsetMs : 0;
+  if (Math.abs(clockOffsetMs) > CLOCK_WARN_MS) {
+    log.warn({ clockOffsetMs }, "this host's clock is off the database's; Hangar's own times follow the database's, but logs and metrics here do not: sync it (NTP)");
+  }
   let secrets: SecretBox;
   try {
     await mkdir(dataDir, { recursive: true });

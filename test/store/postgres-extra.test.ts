@@ -113,6 +113,34 @@ describe('PostgresStore across processes', () => {
     const [t] = (await a.list({ limit: 1 })).items;
     assert.deepEqual((await a.history(t.id)).map((h) => h.status), ['PENDING', 'RUNNING', 'PENDING']);
   });
+
+  it("a host whose clock runs 10 minutes slow keeps time in the database's clock: its leases are not reaped early", async () => {
+    const slow = { now: () => Date.now() - 600_000 };
+    const [reaper] = await storesOnOneSchema(1);
+    const open = (syncClock: boolean) => PostgresStore.open({ url: TEST_DATABASE_URL, schema: lastSchema, poolSize: 2, clock: slow, syncClock });
+    const [synced, unsynced] = await Promise.all([open(true), open(false)]);
+    stores.push(synced, unsynced);
+    assert.ok(Math.abs(synced.clockOffsetMs - 600_000) < 1000, `offset measured: ${synced.clockOffsetMs} ms`);
+    assert.equal(unsynced.clockOffsetMs, 0);
+    // Each slow host submits and leases a task of a 60 s visibility timeout; a reaper on a host
+    // with a true clock then looks for expired leases.
+    const kept = newTask({ visibilityTimeout: 60 });
+    const lost = newTask({ visibilityTimeout: 60 });
+    await synced.submit(kept);
+    const [lease] = await synced.claim({ workerId: 'slow-synced', limit: 1 });
+    assert.equal(lease.task.id, kept.id);
+    assert.ok(Math.abs(lease.expiresAt - (Date.now() + 60_000)) < 2000, 'the lease runs 60 s of the database\'s time');
+    await unsynced.submit(lost);
+    const [stale] = await unsynced.claim({ workerId: 'slow-unsynced', limit: 1 });
+    assert.equal(stale.task.id, lost.id);
+    const reaped = await reaper.reap(3_600_000);
+    // The host clock alone puts the unsynced lease 9 minutes in the past: the reaper takes it
+    // back at once (what syncing prevents); the synced one runs on.
+    assert.equal(reaped.expired, 1);
+    assert.equal((await reaper.get(kept.id))?.status, 'RUNNING');
+    assert.equal((await reaper.get(lost.id))?.status, 'PENDING');
+    assert.ok(Math.abs((await reaper.get(kept.id))!.createdAt - Date.now()) < 5000, 'timestamps are in the database\'s time');
+  });
 });
 
 /** A taker with `free` slots that records the leases it is handed. */

@@ -4,7 +4,8 @@
  * on each other's rows; wake-ups cross processes with LISTEN/NOTIFY. It behaves as the SQLite
  * store does, and shares its decisions (transitions.ts) and row mapping (row.ts: this
  * pool hands JSON columns back as text and BIGINTs as numbers, as node:sqlite does). Every time
- * comes from the injected clock, never the database's now().
+ * comes from the store's clock: the host's corrected to the database server's (clock.ts), or an
+ * injected one.
  */
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
@@ -58,6 +59,7 @@ import {
   type NewScalingEvent,
   type ScalingEvent,
 } from '../types.ts';
+import { CLOCK_SYNC_MS, DatabaseClock } from './clock.ts';
 import { migrate } from './migrate.ts';
 
 export interface PostgresStoreOptions {
@@ -66,7 +68,12 @@ export interface PostgresStoreOptions {
   /** Schema holding the tables (created and migrated on start): a lower-case identifier of at
    *  most 50 characters. Default 'public'. */
   schema?: string;
+  /** This host's clock (default the system's). */
   clock?: Clock;
+  /** Keep time in the database server's clock: the host clock plus their measured offset,
+   *  measured at open and every minute. Default: on unless a clock is injected (tests that
+   *  drive time by hand keep it exact). */
+  syncClock?: boolean;
   random?: () => number;
   retry?: RetryPolicy;
   /** Connections in the pool (default 10), plus one for LISTEN once someone subscribes. */
@@ -601,6 +608,8 @@ export class PostgresStore implements Store {
   private readonly instance = randomUUID();
   private readonly migrated: Promise<void>;
   private readonly clock: Clock;
+  private readonly dbClock: DatabaseClock | null;
+  private clockTimer: NodeJS.Timeout | null = null;
   private readonly random: () => number;
   private readonly retry: RetryPolicy;
   private readonly wake = new EventEmitter();
@@ -645,11 +654,18 @@ export class PostgresStore implements Store {
     // One that breaks while checked out fails its query (which reports it); the client's own
     // 'error' event must not go unheard, or it ends the process.
     this.pool.on('connect', (client) => client.on('error', () => {}));
-    this.clock = opts.clock ?? systemClock;
+    this.dbClock = (opts.syncClock ?? !opts.clock) ? new DatabaseClock(opts.clock ?? systemClock) : null;
+    this.clock = this.dbClock ?? opts.clock ?? systemClock;
     this.random = opts.random ?? Math.random;
     this.retry = opts.retry ?? { baseMs: 1000, maxMs: 300_000 };
     this.wake.setMaxListeners(0);
-    this.migrated = migrate(this.pool, schema, this.clock.now());
+    const clock = this.dbClock;
+    this.migrated = migrate(this.pool, schema, this.clock.now()).then(async () => {
+      if (!clock) return;
+      await clock.sync(this.pool);
+      this.clockTimer = setInterval(() => void clock.sync(this.pool).catch(() => {}), CLOCK_SYNC_MS);
+      this.clockTimer.unref();
+    });
     // Not unhandled: every query awaits it and reports the failure.
     this.migrated.catch(() => {});
   }
@@ -1758,8 +1774,15 @@ export class PostgresStore implements Store {
     return r ? projectVersionFromRow(r) : null;
   }
 
+  /** The database server's clock minus this host's, ms, as last measured (0 with an injected
+   *  clock): what every time this store keeps is corrected by. */
+  get clockOffsetMs(): number {
+    return this.dbClock?.offsetMs ?? 0;
+  }
+
   async close(): Promise<void> {
     this.closed = true;
+    if (this.clockTimer) clearInterval(this.clockTimer);
     // Offers go first (a submit also checks the listener session, which ends below).
     await Promise.all([...this.offers.keys()].map((id) => this.query(DELETE_OFFER, [id]).catch(() => {})));
     this.wake.removeAllListeners();
