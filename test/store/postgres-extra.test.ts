@@ -9,6 +9,9 @@ import pg from 'pg';
 import type { Lease, LocalTaker } from '../../src/store/index.ts';
 import { PostgresStore, type PostgresStoreOptions } from '../../src/store/postgres/index.ts';
 import { ManualClock, newTask } from '../conformance/store.ts';
+import type { Outcome } from '../../src/store/index.ts';
+
+const OK: Outcome = { status: 'SUCCESS', summary: null, failure: null, resultJson: null, resultKey: null, stdoutKey: null, stderrKey: null };
 import { TEST_DATABASE_URL, dropTestSchemas, freshSchema } from '../helpers/postgres.ts';
 
 const stores: PostgresStore[] = [];
@@ -112,6 +115,39 @@ describe('PostgresStore across processes', () => {
     assert.equal((await a.activeCounts()).pending, 40);
     const [t] = (await a.list({ limit: 1 })).items;
     assert.deepEqual((await a.history(t.id)).map((h) => h.status), ['PENDING', 'RUNNING', 'PENDING']);
+  });
+
+  it("a lane's next task wakes other processes when the one before it ends, however it ends", async () => {
+    const [worker, listening] = await storesOnOneSchema(2);
+    let woken = 0;
+    listening.subscribe(() => woken++);
+    const settle = () => new Promise((r) => setTimeout(r, 300));
+    const lane = [newTask({ lane: 'l' }), newTask({ lane: 'l' }), newTask({ lane: 'l' }), newTask({ lane: 'l' })];
+    for (const t of lane) await worker.submit(t);
+    // LISTEN starts with the first subscriber, asynchronously: until it hears the submits.
+    for (let i = 0; i < 50 && woken === 0; i++) {
+      await worker.submit(newTask());
+      await settle();
+    }
+    assert.ok(woken > 0, 'listening');
+    const ends: [string, () => Promise<unknown>][] = [
+      ['success', async () => worker.finish(await leaseOf(lane[0].id), { ...OK })],
+      ['failure, final', async () => worker.finish(await leaseOf(lane[1].id), { ...OK, status: 'FAILED', failure: { code: 'NON_ZERO_EXIT', message: 'exit 1', retryable: false } })],
+      ['cancel while pending', async () => worker.cancel(lane[2].id)],
+    ];
+    async function leaseOf(id: string) {
+      const leases = await worker.claim({ workerId: 'w', limit: 10 });
+      const l = leases.find((x) => x.task.id === id);
+      assert.ok(l, `${id} leased`);
+      return { taskId: id, attempt: l.attempt };
+    }
+    for (const [how, end] of ends) {
+      await settle();
+      woken = 0;
+      await end();
+      for (let i = 0; i < 20 && woken === 0; i++) await settle();
+      assert.ok(woken > 0, `woken after a ${how}`);
+    }
   });
 
   it("a host whose clock runs 10 minutes slow keeps time in the database's clock: its leases are not reaped early", async () => {

@@ -336,24 +336,24 @@ RETURNING t.id, t.attempt, t.cancel_requested`;
 /** status, completed_at, dead_lettered, summary, failure, result_key, stdout_key, stderr_key,
  *  id, attempt, result, reason, and the execution's audit entry: at (null: none), actor,
  *  source, outcome, detail. A final outcome whose effect does not depend on the row (success,
- *  timeout, cancel), fenced by attempt, with its history row and audit entry; no row returned
- *  means the attempt was stale (and nothing was written). */
+ *  timeout, cancel), fenced by attempt, with its history row and audit entry. Returns the
+ *  task's lane; no row means the attempt was stale (and nothing was written). */
 const FINISH_FENCED = `
 WITH done AS (
   UPDATE tasks SET status = $1, completed_at = $2, lease_expires_at = NULL, dead_lettered = $3, summary = $4,
     failure = $5, result_key = $6, stdout_key = $7, stderr_key = $8, result = $11
   WHERE id = $9 AND attempt = $10 AND status = 'RUNNING'
-  RETURNING worker_id),
+  RETURNING worker_id, lane),
 history AS (
   INSERT INTO task_history (task_id, at, status, attempt, worker_id, reason)
   SELECT $9, $2, $1, $10, worker_id, $12 FROM done),
 audit AS (
   INSERT INTO audit_log (at, actor, key_id, action, target, source, outcome, detail)
   SELECT $13::bigint, $14::text, NULL, 'task.execute', $9, $15::text, $16::text, $17::jsonb FROM done WHERE $13::bigint IS NOT NULL)
-SELECT 1 FROM done`;
+SELECT lane FROM done`;
 
 /** As FINISH_FENCED for several attempts in one statement, each parameter an array (one entry
- *  per attempt, same order as FINISH_FENCED's). Returns the ids of the attempts it ended. */
+ *  per attempt, same order as FINISH_FENCED's). Returns the ids (and lanes) of the attempts it ended. */
 const FINISH_FENCED_MANY = `
 WITH input AS (
   SELECT * FROM unnest($1::text[], $2::bigint[], $3::boolean[], $4::jsonb[], $5::jsonb[], $6::text[], $7::text[], $8::text[],
@@ -365,14 +365,14 @@ done AS (
     summary = i.summary, failure = i.failure, result_key = i.result_key, stdout_key = i.stdout_key, stderr_key = i.stderr_key,
     result = i.result
   FROM input i WHERE t.id = i.id AND t.attempt = i.attempt AND t.status = 'RUNNING'
-  RETURNING t.id, t.worker_id, i.status, i.completed_at, i.attempt, i.reason, i.audit_at, i.actor, i.source, i.audit_outcome, i.detail),
+  RETURNING t.id, t.lane, t.worker_id, i.status, i.completed_at, i.attempt, i.reason, i.audit_at, i.actor, i.source, i.audit_outcome, i.detail),
 history AS (
   INSERT INTO task_history (task_id, at, status, attempt, worker_id, reason)
   SELECT id, completed_at, status, attempt, worker_id, reason FROM done),
 audit AS (
   INSERT INTO audit_log (at, actor, key_id, action, target, source, outcome, detail)
   SELECT audit_at, actor, NULL, 'task.execute', id, source, audit_outcome, detail FROM done WHERE audit_at IS NOT NULL)
-SELECT id FROM done`;
+SELECT id, lane FROM done`;
 
 /** status, completed_at, run_after, dead_lettered, summary, failure, result, result_key,
  *  stdout_key, stderr_key, id, now, worker_id and reason of the history row. worker_id is kept:
@@ -1409,7 +1409,7 @@ export class PostgresStore implements Store {
       const end = decideFinish(cur, outcome, now, this.retry, this.random);
       const after = await this.endAttempt(tx, cur, end, now, outcome.failure, outcome);
       if (outcome.audit) await tx.query(APPEND_AUDIT, auditColumns([executionAuditEntry(ref.taskId, outcome.audit, after.status)]));
-      if (after.status === 'PENDING') await this.notifyReady(tx);
+      if (after.status === 'PENDING' || cur.lane) await this.notifyReady(tx);
       return { status: after.status, attempt: after.attempt, runAfter: end.final ? null : after.runAfter, deadLettered: after.deadLettered, completedAt: after.completedAt };
     });
     // Its followers see the attempt's end at once, not at their next poll.
@@ -1449,16 +1449,18 @@ export class PostgresStore implements Store {
   private async flushFinishes(): Promise<void> {
     const batch = this.finishing.splice(0);
     try {
-      let ended: Set<string>;
+      let rows: Row[];
       if (batch.length === 1) {
-        const r = await this.query(FINISH_FENCED, batch[0].params);
-        ended = new Set(r.rowCount === 1 ? [String(batch[0].params[8])] : []);
+        rows = (await this.rows(FINISH_FENCED, batch[0].params)).map((r) => ({ ...r, id: batch[0].params[8] }));
       } else {
         const columns = batch[0].params.map((_, i) => batch.map((b) => b.params[i]));
-        ended = new Set((await this.rows(FINISH_FENCED_MANY, columns)).map((r) => String(r.id)));
+        rows = await this.rows(FINISH_FENCED_MANY, columns);
       }
-      // Their followers see the end at once, not at their next poll.
+      const ended = new Set(rows.map((r) => String(r.id)));
+      // Their followers see the end at once, not at their next poll; workers in every process
+      // see the next task of a lane that one of them ended.
       this.outputNow(ended);
+      if (rows.some((r) => r.lane !== null)) this.readyNow();
       for (const b of batch) b.resolve(ended.has(String(b.params[8])) ? b.finished : null);
     } catch (err) {
       for (const b of batch) b.reject(err);
@@ -1515,6 +1517,8 @@ export class PostgresStore implements Store {
         case 'PENDING': {
           const [r] = await tx.query(CANCEL_PENDING, [now, id]);
           await tx.query(INSERT_HISTORY, [id, now, 'CANCELLED', cur.attempt, null, 'cancelled while pending']);
+          // The next task of its lane may run now.
+          if (cur.lane) await this.notifyReady(tx);
           return { task: taskFromRow(r), effect: 'cancelled' as const };
         }
         case 'RUNNING': {
