@@ -29,9 +29,10 @@ export interface S3BlobStoreOptions {
   forcePathStyle?: boolean;
   accessKeyId?: string;
   secretAccessKey?: string;
-  /** A request not answered within this many ms fails with a TimeoutError (the SDK tries 3
-   *  times in all); default DEFAULT_REQUEST_TIMEOUT_MS. The SDK's own default is no bound: a
-   *  server that accepts connections and stops answering held a put forever (measured). */
+  /** A request not answered within this many ms, or whose body then goes as long without a
+   *  byte, fails with a TimeoutError (the SDK tries 3 times in all); default
+   *  DEFAULT_REQUEST_TIMEOUT_MS. The SDK's own default is no bound: a server that accepts
+   *  connections and stops answering held a put forever (measured). */
   requestTimeoutMs?: number;
 }
 
@@ -46,11 +47,15 @@ export class S3BlobStore implements BlobStore {
   private readonly prefix: string;
 
   constructor(o: S3BlobStoreOptions) {
+    const timeout = o.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     const config: S3ClientConfig = {
       region: o.region ?? 'us-east-1',
       endpoint: o.endpoint,
       forcePathStyle: o.forcePathStyle ?? Boolean(o.endpoint),
-      requestHandler: { requestTimeout: o.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, connectionTimeout: CONNECT_TIMEOUT_MS, throwOnRequestTimeout: true },
+      // requestTimeout bounds the wait for the response's headers; socketTimeout, the same
+      // length of silence at any point, so a body that stops mid-way fails too (measured
+      // through a proxy that stops forwarding after 1 MB of an 8 MB get: never returned).
+      requestHandler: { requestTimeout: timeout, socketTimeout: timeout, connectionTimeout: CONNECT_TIMEOUT_MS, throwOnRequestTimeout: true },
     };
     if (o.accessKeyId && o.secretAccessKey) config.credentials = { accessKeyId: o.accessKeyId, secretAccessKey: o.secretAccessKey };
     this.s3 = new S3Client(config);

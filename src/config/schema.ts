@@ -41,7 +41,7 @@ export const ConfigSchema = z
     s3SecretAccessKey: z.string().min(1).optional().describe('S3 secret key, with HANGAR_S3_ACCESS_KEY_ID.'),
     s3RequestTimeoutMs: int(100, 3_600_000)
       .default(60_000)
-      .describe('An S3 request with no answer after this many ms fails (and is tried again, 3 tries in all); without a bound, a server that stops answering would hold a task\'s outcome forever.'),
+      .describe('An S3 request with no answer after this many ms fails (and is tried again, 3 tries in all), as does a download whose body goes as long without a byte; without a bound, a server that stops answering would hold a task\'s outcome forever.'),
     sqliteSynchronous: z.enum(['full', 'normal']).default('full').describe('`full`: every commit is fsynced and survives power loss; `normal`: survives a process crash only.'),
     defaultTimeout: int(1, 86_400).default(300).describe('Task timeout in seconds when the request gives none (seed: 5 minutes).'),
     visibilityTimeout: int(1, 43_200).default(900).describe('Seconds a lease lasts without a heartbeat (seed: 15 minutes, as SQS).'),

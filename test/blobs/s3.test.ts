@@ -1,5 +1,6 @@
 /** The S3 blob store against a real S3-protocol server (s3rver over HTTP), not a mock of the SDK. */
 import assert from 'node:assert/strict';
+import { createServer, connect, type Server } from 'node:net';
 import { after, before, it } from 'node:test';
 import { S3BlobStore } from '../../src/blobs/s3.ts';
 import { ErrorCode, HangarError } from '../../src/errors/index.ts';
@@ -46,4 +47,54 @@ it('a server that stops answering fails a request after the request timeout, not
   await blobs.put('after', 'y');
   assert.equal((await blobs.get('after'))?.toString(), 'y');
   await blobs.close();
+});
+
+/** A TCP proxy in front of the server that forwards everything until `stall` is set, then
+ *  lets each connection's response through only up to its first `afterBytes` bytes and stops
+ *  reading: a body that stops mid-way (a link going quiet), the server behind it real. */
+async function stallingProxy(target: string, afterBytes: number): Promise<{ endpoint: string; stall: boolean; close(): Promise<void> }> {
+  const { hostname, port } = new URL(target);
+  const state = { endpoint: '', stall: false, close: async () => {} };
+  const server: Server = createServer((client) => {
+    const upstream = connect(Number(port), hostname);
+    let sent = 0;
+    client.on('data', (d) => upstream.write(d));
+    upstream.on('data', (d: Buffer) => {
+      if (!state.stall) return void client.write(d);
+      client.write(d.subarray(0, Math.max(0, afterBytes - sent)));
+      sent += d.length;
+      // Read no further: the server's writes back up, as behind a link gone quiet.
+      if (sent >= afterBytes) upstream.pause();
+    });
+    const end = () => {
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on('error', end).on('close', end);
+    upstream.on('error', end).on('close', end);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const addr = server.address() as { port: number };
+  state.endpoint = `http://127.0.0.1:${addr.port}`;
+  state.close = () => new Promise<void>((r) => {
+    server.close(() => r());
+  });
+  return state;
+}
+
+it('a body that stops arriving mid-way fails the get after the request timeout of quiet, not never', { timeout: 30_000 }, async () => {
+  const direct = new S3BlobStore({ ...s3.options, prefix: 'stall' });
+  const big = Buffer.alloc(8 << 20, 7);
+  await direct.put('big', big);
+  const proxy = await stallingProxy(s3.endpoint, 1 << 20);
+  const blobs = new S3BlobStore({ ...s3.options, endpoint: proxy.endpoint, prefix: 'stall', requestTimeoutMs: 500 });
+  try {
+    assert.equal((await blobs.get('big'))?.length, big.length, 'whole through the proxy');
+    proxy.stall = true;
+    const unavailable = (err: unknown) => err instanceof HangarError && err.status === 503 && err.code === ErrorCode.BlobStoreUnavailable;
+    await assert.rejects(blobs.get('big'), (err: unknown) => unavailable(err) && /TimeoutError/.test((err as Error).message));
+  } finally {
+    await Promise.all([blobs.close(), direct.close()]);
+    await proxy.close();
+  }
 });
