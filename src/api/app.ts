@@ -18,6 +18,7 @@ import { errorHandler, problem, sendProblem } from './problem.ts';
 import { accessRoutes } from './routes/access.ts';
 import { healthRoutes } from './routes/health.ts';
 import { opsRoutes } from './routes/ops.ts';
+import { SharedRateCounts } from './rate-counts.ts';
 import { liveRoutes } from './routes/live.ts';
 import { projectRoutes } from './routes/projects.ts';
 import { uiRoutes } from './routes/ui.ts';
@@ -76,15 +77,22 @@ export async function buildApp(ctx: ApiContext, log: Logger): Promise<FastifyIns
   documentErrors(app, c.rateLimit > 0, Boolean(c.databaseUrl || c.s3Bucket));
   registerAccess(app, ctx);
   if (c.rateLimit > 0) {
+    // Several API nodes on one database share their counts (rate-counts.ts); one process
+    // alone counts in memory.
+    const countRequests = ctx.store.countRequests?.bind(ctx.store);
+    const shared = countRequests ? new SharedRateCounts(countRequests, c.rateLimitWindowMs, app.log) : null;
+    if (shared) app.addHook('onClose', async () => shared.close());
+    const per = c.rateLimitWindowMs === 1000 ? 'second' : `${c.rateLimitWindowMs} ms`;
     // After the access hook (onRequest), before the body is read: counted per user, per
     // address for public routes; rejected requests count too.
     await app.register(rateLimit, {
       hook: 'preParsing',
       max: c.rateLimit,
-      timeWindow: 1000,
+      timeWindow: c.rateLimitWindowMs,
+      ...(shared ? { store: shared.storeClass() } : {}),
       keyGenerator: (req) => (req.principal?.userId !== undefined && req.principal.userId !== null ? `u:${req.principal.userId}` : `ip:${req.ip}`),
       errorResponseBuilder: (_req, rc) =>
-        new HangarError(ErrorCode.RateLimited, `more than ${rc.max} requests per second; retry in ${rc.after}`, 429, { details: { retryAfter: Math.max(1, Math.ceil(rc.ttl / 1000)) } }),
+        new HangarError(ErrorCode.RateLimited, `more than ${rc.max} requests per ${per}; retry in ${rc.after}`, 429, { details: { retryAfter: Math.max(1, Math.ceil(rc.ttl / 1000)) } }),
     });
   }
 

@@ -17,7 +17,7 @@ export interface ApiContext {
   clock: Clock;
   config: Pick<
     Config,
-    'publicUrl' | 'defaultTimeout' | 'visibilityTimeout' | 'maxAttempts' | 'bodyLimit' | 'workerStaleMs' | 'requestTimeoutMs' | 'tlsCert' | 'tlsKey' | 'rateLimit' | 'maxQueuedPerUser' | 'databaseUrl' | 's3Bucket' | 'projectMaxBytes' | 'projectMaxFiles' | 'alertWebhookUrl'
+    'publicUrl' | 'defaultTimeout' | 'visibilityTimeout' | 'maxAttempts' | 'bodyLimit' | 'workerStaleMs' | 'requestTimeoutMs' | 'tlsCert' | 'tlsKey' | 'rateLimit' | 'rateLimitWindowMs' | 'maxQueuedPerUser' | 'databaseUrl' | 's3Bucket' | 'projectMaxBytes' | 'projectMaxFiles' | 'alertWebhookUrl'
   >;
   /** Checks API keys; null when authentication is off (HANGAR_AUTH=none). */
   auth: Authenticator | null;

@@ -401,7 +401,21 @@ export interface Store {
   /** Newest first. */
   projectVersions(projectId: string): Promise<ProjectVersion[]>;
   projectVersion(projectId: string, version: number): Promise<ProjectVersion | null>;
+  /** Adds requests counted in this process to the shared count of their keys' windows of
+   *  `windowMs` (a window past its end starts again now) and returns each key's total and
+   *  window start, with the store clock's now, and those of the `watch` keys, read only: the
+   *  API's rate limit across API nodes. Absent where one process is the
+   *  whole API (SQLite). */
+  countRequests?(counts: { key: string; n: number }[], windowMs: number, watch?: string[]): Promise<{ now: number; counts: RequestCount[] }>;
   close(): Promise<void>;
+}
+
+export interface RequestCount {
+  key: string;
+  /** When the key's current window started (store clock, ms). */
+  startedAt: number;
+  /** Requests counted in it by every API node. */
+  n: number;
 }
 
 export interface NewProject {

@@ -83,3 +83,24 @@ it('live output written on a worker process reaches WebSocket and SSE followers 
   assert.equal(events.at(-1)?.event, 'end');
   ws.close();
 });
+
+it("a user's rate limit holds across API nodes: requests spread over two count once, not twice", { timeout: 60_000 }, async () => {
+  // Two more nodes with a limit of 6 per 30 s (a window longer than the test, so it cannot
+  // roll over midway); the user's requests alternate between them.
+  const env = { HANGAR_RATE_LIMIT: '6', HANGAR_RATE_LIMIT_WINDOW_MS: '30000' };
+  const nodes = [await c.addServer(env), await c.addServer(env)];
+  const key = (await c.call('POST', '/keys', { userId: 'rate-limited' })).body.key as string;
+  const codes: number[] = [];
+  for (let i = 0; i < 14; i++) {
+    const res = await fetch(`${nodes[i % 2].url}/tasks`, { headers: { authorization: `Bearer ${key}` } });
+    codes.push(res.status);
+    if (res.status === 429) assert.equal(((await res.json()) as { code: string }).code, 'RATE_LIMITED');
+    else await res.arrayBuffer();
+    // Longer than a node's flush: each has heard the other's count before the next request.
+    await new Promise((r) => setTimeout(r, 150));
+  }
+  const accepted = codes.filter((s) => s === 200).length;
+  // Counted per node this would be 12 (6 on each).
+  assert.equal(accepted, 6, codes.join(','));
+  assert.deepEqual(codes.slice(6), Array(8).fill(429), codes.join(','));
+});

@@ -38,6 +38,7 @@ import {
   type OutputChunk,
   type Project,
   type ProjectVersion,
+  type RequestCount,
   type OutputCursor,
   type Page,
   type QueueDepth,
@@ -534,6 +535,22 @@ FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::te
 ORDER BY n`;
 
 /** user_id, name, ciphertext, now. `created`: the row is new (xmax is 0 for a fresh insert). */
+/** now, window ms, keys, counts (in step): add each count to its key's window, which starts
+ *  again at now once past its end; returns every key's window start and total. */
+const COUNT_REQUESTS = `
+INSERT INTO rate_counts AS r (key, started_at, n)
+SELECT k, $1::bigint, c FROM unnest($3::text[], $4::integer[]) AS x(k, c)
+ON CONFLICT (key) DO UPDATE SET
+  started_at = CASE WHEN r.started_at + $2::bigint <= $1::bigint THEN $1::bigint ELSE r.started_at END,
+  n = CASE WHEN r.started_at + $2::bigint <= $1::bigint THEN excluded.n ELSE r.n + excluded.n END
+RETURNING key, started_at, n`;
+
+/** keys: their windows' starts and totals. */
+const READ_REQUEST_COUNTS = `SELECT key, started_at, n FROM rate_counts WHERE key = ANY($1::text[])`;
+
+/** cutoff: forget the windows that ended before it. */
+const PRUNE_REQUEST_COUNTS = `DELETE FROM rate_counts WHERE started_at < $1`;
+
 const PUT_SECRET = `
 INSERT INTO secrets (user_id, name, ciphertext, created_at, updated_at) VALUES ($1, $2, $3, $4, $4)
 ON CONFLICT (user_id, name) DO UPDATE SET ciphertext = excluded.ciphertext, updated_at = excluded.updated_at
@@ -1776,6 +1793,23 @@ export class PostgresStore implements Store {
   async projectVersion(projectId: string, version: number): Promise<ProjectVersion | null> {
     const [r] = await this.rows('SELECT * FROM project_versions WHERE project_id = $1 AND version = $2', [projectId, version]);
     return r ? projectVersionFromRow(r) : null;
+  }
+
+  private lastPrune = 0;
+
+  async countRequests(counts: { key: string; n: number }[], windowMs: number, watch: string[] = []): Promise<{ now: number; counts: RequestCount[] }> {
+    const now = this.clock.now();
+    // Sorted: two nodes' upserts take the rows' locks in one order, never waiting on each other in a cycle.
+    const sorted = [...counts].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    const rows = [
+      ...(sorted.length > 0 ? await this.rows(COUNT_REQUESTS, [now, windowMs, sorted.map((c) => c.key), sorted.map((c) => c.n)]) : []),
+      ...(watch.length > 0 ? await this.rows(READ_REQUEST_COUNTS, [watch]) : []),
+    ];
+    if (now - this.lastPrune > Math.max(10_000, 10 * windowMs)) {
+      this.lastPrune = now;
+      await this.query(PRUNE_REQUEST_COUNTS, [now - 2 * windowMs]).catch(() => {});
+    }
+    return { now, counts: rows.map((r) => ({ key: String(r.key), startedAt: Number(r.started_at), n: Number(r.n) })) };
   }
 
   /** The database server's clock minus this host's, ms, as last measured (0 with an injected
