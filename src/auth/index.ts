@@ -1,7 +1,10 @@
 /**
  * API keys: made here, shown once, kept only as their SHA-256. A request's `Authorization:
- * Bearer <key>` becomes a Principal (who, with which scope), looked up on every request so a
- * revocation holds from the next one. `HANGAR_AUTH=none` turns this off for a trusted setup.
+ * Bearer <key>` becomes a Principal (who, with which scope). A valid key is remembered for a
+ * few seconds, so most requests skip the lookup; a revocation, here or on another API node,
+ * drops every remembered key at once (Store.subscribeKeys), so it holds from the next request,
+ * and KEY_CACHE_MS bounds it should that news be lost. `HANGAR_AUTH=none` turns this off for a
+ * trusted setup.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -47,15 +50,50 @@ export class AuthError extends HangarError {
   }
 }
 
+/** How long a valid key is remembered without looking it up again, ms: the longest a
+ *  revocation can go unseen by an API node that missed its notice. */
+export const KEY_CACHE_MS = 5000;
+
+/** Keys remembered at most; past it the cache starts again. */
+const KEY_CACHE_MAX = 10_000;
+
 export class Authenticator {
   private readonly store: Store;
   private readonly clock: Clock;
+  private readonly cacheMs: number;
   /** Last time each key's use was written: at most once a minute per key. */
   private readonly touched = new Map<string, number>();
+  /** Valid keys by hash, with when to look them up again (performance.now()). */
+  private readonly cache = new Map<string, { key: ApiKey; until: number }>();
+  /** Counts the times the cache was dropped: a lookup that straddles one is not remembered. */
+  private generation = 0;
+  private readonly unsubscribe: () => void;
 
-  constructor(store: Store, clock: Clock) {
+  constructor(store: Store, clock: Clock, opts: { cacheMs?: number } = {}) {
     this.store = store;
     this.clock = clock;
+    this.cacheMs = opts.cacheMs ?? KEY_CACHE_MS;
+    this.unsubscribe = store.subscribeKeys(() => {
+      this.generation++;
+      this.cache.clear();
+    });
+  }
+
+  close(): void {
+    this.unsubscribe();
+  }
+
+  private async lookUp(hash: string): Promise<ApiKey | null> {
+    const t = performance.now();
+    const hit = this.cache.get(hash);
+    if (hit && hit.until > t) return hit.key;
+    const generation = this.generation;
+    const key = await this.store.keyByHash(hash);
+    if (key && key.revokedAt === null && generation === this.generation && this.cacheMs > 0) {
+      if (this.cache.size >= KEY_CACHE_MAX) this.cache.clear();
+      this.cache.set(hash, { key, until: t + this.cacheMs });
+    }
+    return key;
   }
 
   /** The principal of an Authorization header value, or AuthError. */
@@ -64,7 +102,7 @@ export class Authenticator {
     const m = /^Bearer +(\S+)\s*$/i.exec(header);
     if (!m) throw new AuthError('the Authorization header must be "Bearer <key>"', 'Bearer realm="hangar", error="invalid_request"');
     const raw = m[1];
-    const key = KEY_PATTERN.test(raw) || raw.length >= 24 ? await this.store.keyByHash(hashKey(raw)) : null;
+    const key = KEY_PATTERN.test(raw) || raw.length >= 24 ? await this.lookUp(hashKey(raw)) : null;
     if (!key || key.revokedAt !== null) throw new AuthError('the API key is not valid (unknown or revoked)', 'Bearer realm="hangar", error="invalid_token"');
     const now = this.clock.now();
     if (now - (this.touched.get(key.id) ?? 0) > 60_000) {

@@ -366,6 +366,10 @@ export interface Store {
   listKeys(filter: { userId?: string }): Promise<ApiKey[]>;
   /** Revoke a key; returns it (already revoked keys keep their first revocation time), or null. */
   revokeKey(id: string): Promise<ApiKey | null>;
+  /** Calls the listener after a key is revoked, here or in every process sharing the store,
+   *  and whenever such news may have been missed (before a LISTEN session starts, and when
+   *  one is lost): what caches keys drops them. */
+  subscribeKeys(listener: () => void): () => void;
   /** Record that a key was used (callers throttle this). */
   touchKey(id: string, at: number): Promise<void>;
   /** Create or replace a user's secret (ciphertext made above the store). */

@@ -639,6 +639,7 @@ export class PostgresStore implements Store {
   private offerGen = 0;
   /** Notices for other processes, sent on the next turn of the event loop (scheduleNotices). */
   private readyToAnnounce = false;
+  private keysToAnnounce = false;
   private readonly outputToAnnounce = new Set<string>();
   private noticesScheduled = false;
   private noticesInFlight = false;
@@ -763,7 +764,9 @@ export class PostgresStore implements Store {
       // Pushes to this process are no longer heard: offers go (a submit checks the session too).
       this.syncOffers();
       client.end().catch(() => {});
-      if (this.closed || this.wake.listenerCount('ready') + this.wake.listenerCount('output') + this.offers.size === 0) return;
+      // Revocations announced meanwhile are not heard: key caches start again.
+      this.wake.emit('keys');
+      if (this.closed || this.wake.listenerCount('ready') + this.wake.listenerCount('output') + this.wake.listenerCount('keys') + this.offers.size === 0) return;
       setTimeout(() => {
         this.listen();
         this.wakeLocal();
@@ -774,7 +777,9 @@ export class PostgresStore implements Store {
         const [from, ...ids] = (n.payload ?? '').split(' ');
         if (from !== this.instance) for (const id of ids) this.wake.emit('output', id);
       } else if (n.payload?.startsWith('push ')) this.onPush(n.payload);
-      else if (n.payload !== this.instance) this.wakeLocal();
+      else if (n.payload?.startsWith('keys ')) {
+        if (n.payload !== `keys ${this.instance}`) this.wake.emit('keys');
+      } else if (n.payload !== this.instance) this.wakeLocal();
     });
     client.on('error', lost);
     client.on('end', lost);
@@ -783,6 +788,8 @@ export class PostgresStore implements Store {
       .then(() => client.query(`LISTEN ${this.channel}; LISTEN ${this.outputChannel}`))
       .then(() => {
         if (this.listener !== client) return;
+        // Revocations announced before this session listened were not heard.
+        this.wake.emit('keys');
         this.listenerPid = (client as unknown as { processID: number | null }).processID;
         this.syncOffers();
         if (this.listenLostAt !== null) {
@@ -845,6 +852,11 @@ export class PostgresStore implements Store {
         channels.push(this.channel);
         payloads.push(this.instance);
       }
+      if (this.keysToAnnounce) {
+        this.keysToAnnounce = false;
+        channels.push(this.channel);
+        payloads.push(`keys ${this.instance}`);
+      }
       if (this.outputToAnnounce.size > 0) {
         const listed = [...this.outputToAnnounce].join(' ');
         this.outputToAnnounce.clear();
@@ -858,7 +870,7 @@ export class PostgresStore implements Store {
         .catch(() => {})
         .finally(() => {
           this.noticesInFlight = false;
-          if (this.readyToAnnounce || this.outputToAnnounce.size > 0) this.scheduleNotices();
+          if (this.readyToAnnounce || this.keysToAnnounce || this.outputToAnnounce.size > 0) this.scheduleNotices();
         });
     });
   }
@@ -1354,7 +1366,18 @@ export class PostgresStore implements Store {
 
   async revokeKey(id: string): Promise<ApiKey | null> {
     const [row] = await this.rows('UPDATE api_keys SET revoked_at = coalesce(revoked_at, $1) WHERE id = $2 RETURNING *', [this.clock.now(), id]);
-    return row ? keyFromRow(row) : null;
+    if (!row) return null;
+    // Every process's key cache drops it: this one's now, the others' with the next notice.
+    this.wake.emit('keys');
+    this.keysToAnnounce = true;
+    this.scheduleNotices();
+    return keyFromRow(row);
+  }
+
+  subscribeKeys(listener: () => void): () => void {
+    this.wake.on('keys', listener);
+    this.listen();
+    return () => this.wake.off('keys', listener);
   }
 
   async touchKey(id: string, at: number): Promise<void> {

@@ -345,10 +345,17 @@ export class SqliteStore implements Store {
   }
 
   async revokeKey(id: string): Promise<ApiKey | null> {
-    return this.writes.run(() => {
+    const key = await this.writes.run(() => {
       const row = this.stmt('UPDATE api_keys SET revoked_at = coalesce(revoked_at, ?) WHERE id = ? RETURNING *').get(this.clock.now(), id) as Row | undefined;
       return row ? keyFromRow(row) : null;
     });
+    if (key) this.wake.emit('keys');
+    return key;
+  }
+
+  subscribeKeys(listener: () => void): () => void {
+    this.wake.on('keys', listener);
+    return () => this.wake.off('keys', listener);
   }
 
   async touchKey(id: string, at: number): Promise<void> {

@@ -1,0 +1,68 @@
+/**
+ * The Authenticator remembers valid keys for a while; a revocation must still hold from the
+ * next request, on the node that revoked and on every other. The cache here is set to a
+ * minute, longer than each test: only the revocation's news can make a remembered key fail.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { AuthError, Authenticator, createKey } from '../../src/auth/index.ts';
+import { SqliteStore, systemClock, type Store } from '../../src/store/index.ts';
+import { PostgresStore } from '../../src/store/postgres/index.ts';
+import { until } from '../helpers/platform.ts';
+import { TEST_DATABASE_URL, dropTestSchemas, freshSchema } from '../helpers/postgres.ts';
+
+const closing: (() => Promise<void>)[] = [];
+after(async () => {
+  for (const c of closing.reverse()) await c();
+  await dropTestSchemas();
+});
+
+/** A store that counts its key lookups. */
+function counted<T extends Store>(store: T): T & { lookups: number } {
+  const s = store as T & { lookups: number };
+  s.lookups = 0;
+  const keyByHash = store.keyByHash.bind(store);
+  s.keyByHash = async (hash) => {
+    s.lookups++;
+    return keyByHash(hash);
+  };
+  return s;
+}
+
+const bearer = (raw: string) => `Bearer ${raw}`;
+const refused = (err: unknown) => err instanceof AuthError && err.status === 401;
+
+describe('API key cache', () => {
+  it('one process (SQLite): a remembered key skips the lookup, and fails from the request after its revocation', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hangar-auth-'));
+    const store = counted(new SqliteStore({ path: join(dir, 'db') }));
+    closing.push(async () => {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
+    const auth = new Authenticator(store, systemClock, { cacheMs: 60_000 });
+    const { raw, record } = await createKey(store, 'u1', 'user', null);
+    assert.equal((await auth.authenticate(bearer(raw))).userId, 'u1');
+    assert.equal((await auth.authenticate(bearer(raw))).userId, 'u1');
+    assert.equal(store.lookups, 1, 'the second request was answered from memory');
+    await store.revokeKey(record.id);
+    await assert.rejects(auth.authenticate(bearer(raw)), refused);
+    auth.close();
+  });
+
+  it('two processes (PostgreSQL): a key revoked on one API node fails on the other, which remembered it', async () => {
+    const schema = freshSchema('hangar_auth');
+    const [a, b] = await Promise.all([PostgresStore.open({ url: TEST_DATABASE_URL, schema, poolSize: 2 }), PostgresStore.open({ url: TEST_DATABASE_URL, schema, poolSize: 2 })]);
+    closing.push(() => a.close(), () => b.close());
+    const onA = new Authenticator(counted(a), systemClock, { cacheMs: 60_000 });
+    const { raw, record } = await createKey(b, 'u2', 'user', null);
+    assert.equal((await onA.authenticate(bearer(raw))).userId, 'u2');
+    await b.revokeKey(record.id);
+    // The notice crosses through PostgreSQL: until then A may still answer from memory.
+    await until(async () => onA.authenticate(bearer(raw)).then(() => false, refused), 10_000, 20);
+    onA.close();
+  });
+});
