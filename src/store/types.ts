@@ -265,6 +265,9 @@ export interface Finished {
 
 export interface Store {
   readonly capabilities: StoreCapabilities;
+  /** The store's clock, which every time it keeps is in (on PostgreSQL the database server's,
+   *  whatever this host's says). */
+  now(): number;
   /** Insert a task, or return the existing one for a reused idempotency key with the same body.
    *  Durable before it resolves. Throws IDEMPOTENCY_CONFLICT on a key reused with another body. */
   submit(task: NewTask): Promise<SubmitResult>;

@@ -436,7 +436,8 @@ export class WorkerPool {
     const ref: AttemptRef = { taskId: task.id, attempt };
     const log = this.log.child({ taskId: task.id, attempt, userId: task.userId });
     const waitFrom = Math.max(task.createdAt, task.runAfter);
-    this.o.metrics?.waitSeconds.observe({ queue: task.queue }, Math.max(0, Date.now() - waitFrom) / 1000);
+    // In the store's clock, as createdAt is (this host's may be off the database's).
+    this.o.metrics?.waitSeconds.observe({ queue: task.queue }, Math.max(0, this.o.store.now() - waitFrom) / 1000);
     log.debug('attempt started');
     // The executor creates and removes the workspace: it knows what kind it needs.
     const workspace = join(this.o.workDir, `${task.id}-${attempt}`);
@@ -500,7 +501,8 @@ export class WorkerPool {
     if (projectNote) outcome.summary = { ...outcome.summary, project: projectNote };
     if (this.o.audit) {
       outcome.audit = {
-        at: result.finishedAt,
+        // The execution's end in the store's clock, as the task's own times are.
+        at: result.finishedAt + (this.o.store.now() - Date.now()),
         actor: task.userId,
         source: this.o.workerId,
         outcome: result.status,

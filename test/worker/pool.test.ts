@@ -194,6 +194,26 @@ describe('worker pool', () => {
     assert.equal(done.attempt, 1);
     assert.deepEqual(processesOfTask(t.id), []);
   });
+
+  it("audits an execution in the store's clock, not this host's, when the two differ", async () => {
+    // A store an hour ahead of this host, as a database server whose clock this host's is off.
+    const ahead = new SqliteStore({ path: join(dir, 'ahead.db'), clock: { now: () => Date.now() + 3_600_000 } });
+    const p = testPool(dir, ahead, { workerId: 'w-skew', audit: true });
+    try {
+      await p.start();
+      const t = newTask({ args: ['true'] });
+      await ahead.submit(t);
+      const done = await until(async () => {
+        const x = await ahead.get(t.id);
+        return x?.status === 'SUCCESS' ? x : null;
+      }, 5000);
+      const [entry] = (await ahead.queryAudit({ action: 'task.execute', target: t.id, limit: 10 })).items;
+      assert.ok(Math.abs(entry.at - done.completedAt!) < 2000, `audited at ${entry.at}, completed at ${done.completedAt}`);
+    } finally {
+      await p.close(0);
+      await ahead.close();
+    }
+  });
 });
 
 describe('worker pool with prefetch', () => {

@@ -1374,6 +1374,10 @@ export class PostgresStore implements Store {
     return keyFromRow(row);
   }
 
+  now(): number {
+    return this.clock.now();
+  }
+
   subscribeKeys(listener: () => void): () => void {
     this.wake.on('keys', listener);
     this.listen();

@@ -353,6 +353,10 @@ export class SqliteStore implements Store {
     return key;
   }
 
+  now(): number {
+    return this.clock.now();
+  }
+
   subscribeKeys(listener: () => void): () => void {
     this.wake.on('keys', listener);
     return () => this.wake.off('keys', listener);
