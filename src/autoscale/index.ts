@@ -100,7 +100,8 @@ export class Autoscaler {
   /** This autoscaler holds the leader lease: only then does it launch workers. */
   private leader = false;
   private leaseTimer: NodeJS.Timeout | null = null;
-  private readonly holder = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  /** This autoscaler: its leader-lease holder id, and what its decisions are recorded under. */
+  readonly id = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
 
   constructor(o: AutoscalerOptions) {
     this.o = o;
@@ -114,9 +115,9 @@ export class Autoscaler {
   /** Takes or renews the leader lease; a store error counts as not leading (never two leaders). */
   private async renewLease(): Promise<void> {
     const was = this.leader;
-    this.leader = await this.o.store.acquireLease(LEASE, this.holder, this.leaseMs).catch(() => false);
+    this.leader = await this.o.store.acquireLease(LEASE, this.id, this.leaseMs).catch(() => false);
     if (was !== this.leader) {
-      this.log.info({ holder: this.holder }, this.leader ? 'autoscaler is the leader: it scales' : 'autoscaler is a standby: another one scales');
+      this.log.info({ holder: this.id }, this.leader ? 'autoscaler is the leader: it scales' : 'autoscaler is a standby: another one scales');
       this.check();
     }
   }
@@ -216,13 +217,13 @@ export class Autoscaler {
   }
 
   /** Records a 'hold' only when the desired count changed, so a steady state writes nothing. */
-  private async decideOnChange(e: Omit<NewScalingEvent, 'at'>): Promise<void> {
+  private async decideOnChange(e: Omit<NewScalingEvent, 'at' | 'autoscaler'>): Promise<void> {
     if (e.desired !== this.desired) await this.decide(e);
   }
 
-  private async decide(e: Omit<NewScalingEvent, 'at'>): Promise<void> {
+  private async decide(e: Omit<NewScalingEvent, 'at' | 'autoscaler'>): Promise<void> {
     this.desired = e.desired;
-    const event = { ...e, at: this.o.clock.now() };
+    const event: NewScalingEvent = { ...e, at: this.o.clock.now(), autoscaler: this.id };
     this.log.info(event, `autoscaler ${e.action}`);
     this.o.metrics?.autoscalerDecisions.inc({ action: e.action });
     // A standby's holds stay in its log: the store's latest decision is the leader's desired count.
@@ -240,7 +241,7 @@ export class Autoscaler {
     await this.settled();
     if (this.retireTimer) clearTimeout(this.retireTimer);
     await this.o.provider.close();
-    if (this.leader) await this.o.store.releaseLease(LEASE, this.holder).catch(() => {});
+    if (this.leader) await this.o.store.releaseLease(LEASE, this.id).catch(() => {});
     this.log.info('autoscaler stopped');
   }
 }

@@ -145,6 +145,7 @@ export function scalingFromRow(r: Row): ScalingEvent {
     desired: Number(r.desired),
     workers: stringList(r.workers),
     reason: String(r.reason),
+    autoscaler: strOrNull(r.autoscaler),
   };
 }
 

@@ -593,6 +593,9 @@ export interface NewScalingEvent {
   /** Ids of the workers launched or retired. */
   workers: string[];
   reason: string;
+  /** Which autoscaler decided: its leader-lease holder id (host-pid-random); null when not
+   *  known (decisions recorded before it was kept). */
+  autoscaler: string | null;
 }
 export interface ScalingEvent extends NewScalingEvent {
   id: number;

@@ -579,9 +579,9 @@ export function describeStore(name: string, makeStore: MakeStore): void {
       const loads = (await store.workerLoads()).sort((x, y) => x.workerId.localeCompare(y.workerId));
       assert.deepEqual(loads, [{ workerId: 'wa', running: 3 }, { workerId: 'wb', running: 1 }]);
 
-      const first = await store.recordScaling({ at: clock.now(), action: 'launch', depth: 9, current: 0, desired: 3, workers: ['x1', 'x2', 'x3'], reason: 'burst' });
+      const first = await store.recordScaling({ at: clock.now(), action: 'launch', depth: 9, current: 0, desired: 3, workers: ['x1', 'x2', 'x3'], reason: 'burst', autoscaler: 'host-a-1-abc' });
       clock.advance(1000);
-      const second = await store.recordScaling({ at: clock.now(), action: 'retire', depth: 0, current: 3, desired: 0, workers: ['x2'], reason: 'idle' });
+      const second = await store.recordScaling({ at: clock.now(), action: 'retire', depth: 0, current: 3, desired: 0, workers: ['x2'], reason: 'idle', autoscaler: null });
       assert.ok(second.id > first.id);
       const all = await store.scalingEvents({ limit: 10 });
       assert.deepEqual(all, [second, first], 'latest first, every field back');

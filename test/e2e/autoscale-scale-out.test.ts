@@ -39,8 +39,11 @@ it('scales worker processes from zero on a submit to any API node, and back to z
   }, 60_000, 100);
   for (const t of done) assert.equal(t.status, 'SUCCESS', JSON.stringify(t.error));
 
-  const decisions = async (base: string) => (await c.call('GET', '/autoscaler', undefined, base)).body.decisions as { action: string; workers: string[]; desired: number }[];
+  const decisions = async (base: string) => (await c.call('GET', '/autoscaler', undefined, base)).body.decisions as { action: string; workers: string[]; desired: number; autoscaler: string | null }[];
   const launched = (await decisions(b)).filter((d) => d.action === 'launch').flatMap((d) => d.workers);
+  const deciders = new Set((await decisions(b)).map((d) => d.autoscaler));
+  assert.equal(deciders.size, 1, 'one autoscaler decided all');
+  assert.match(String([...deciders][0]), /^[\w.-]+-\d+-[0-9a-f]{6}$/, 'named host-pid-random');
   assert.equal(launched.length, 2, 'desired = min(max(ceil(4 / 2), 0), 2) = 2 worker processes');
   const ran = new Set((await Promise.all(ids.map(async (id) => (await c.call('GET', `/tasks/${id}/history`, undefined, b)).body.history))).flat().map((h: { workerId: string | null }) => h.workerId).filter(Boolean));
   for (const w of ran) assert.ok(launched.includes(w as string), `ran on an autoscaled worker: ${String(w)}`);

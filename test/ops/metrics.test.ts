@@ -68,6 +68,6 @@ it('reports queue depth, busy and idle workers and slots while tasks run, then o
     assert.ok(end.get('hangar_sandbox_memory_peak_bytes_sum{queue="m"}')! > 0);
   }
 
-  await p.store.recordScaling({ at: Date.now(), action: 'launch', depth: 8, current: 1, desired: 4, workers: ['a', 'b', 'c'], reason: 'test' });
+  await p.store.recordScaling({ at: Date.now(), action: 'launch', depth: 8, current: 1, desired: 4, workers: ['a', 'b', 'c'], reason: 'test', autoscaler: null });
   assert.equal((await scrape()).get('hangar_autoscaler_desired_workers'), 4, 'read from the store: every API node reports it');
 });

@@ -68,7 +68,7 @@ it('every page loads without errors; a task submitted from the form shows live o
   for (let i = 0; i < 3; i++) await p.inject({ method: 'POST', url: '/tasks', payload: { shell: `echo warm-${i}` } });
   const dead = (await p.inject({ method: 'POST', url: '/tasks', payload: { shell: 'echo broken; exit 3', maxAttempts: 1 } })).json().taskId as string;
   await until(async () => ((await p.store.get(dead))?.deadLettered ? true : null), 20_000);
-  await p.store.recordScaling({ at: Date.now(), action: 'launch', depth: 6, current: 0, desired: 2, workers: ['w-a', 'w-b'], reason: 'queue depth 6 needs 2 worker(s)' });
+  await p.store.recordScaling({ at: Date.now(), action: 'launch', depth: 6, current: 0, desired: 2, workers: ['w-a', 'w-b'], reason: 'queue depth 6 needs 2 worker(s)', autoscaler: 'host-1-abcdef' });
 
   const { page, problems, bytes } = await open();
 

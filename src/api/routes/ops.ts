@@ -25,6 +25,7 @@ const Worker = z.object({
 const Decision = z.object({
   id: z.number(), at: z.string(), action: z.enum(['launch', 'retire', 'hold']), depth: z.number(), current: z.number(), desired: z.number(),
   workers: z.array(z.string()), reason: z.string(),
+  autoscaler: z.string().nullable().describe('Which autoscaler decided (its id, host-pid-random; several may run, one leads); null for older decisions'),
 });
 
 export function opsRoutes(app: FastifyInstance, ctx: ApiContext): void {

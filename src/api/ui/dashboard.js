@@ -132,8 +132,8 @@
         api('GET', '/autoscaler?limit=10').then((a) => {
           scaler.replaceChildren(
             h('p', {}, a.desired === null ? 'no decision yet (autoscaler off, or nothing happened)' : `desired workers: ${a.desired}`),
-            table(['time', 'action', 'depth', 'workers', 'desired', 'why'], a.decisions.map((d) =>
-              h('tr', {}, h('td', {}, fmtTime(d.at)), h('td', {}, status(d.action)), h('td', {}, d.depth), h('td', {}, `${d.current}${d.action === 'launch' ? ` +${d.workers.length}` : d.action === 'retire' ? ` −${d.workers.length}` : ''}`), h('td', {}, d.desired), h('td', { class: 'wrap muted' }, d.reason))), 'no decision recorded'),
+            table(['time', 'action', 'depth', 'workers', 'desired', 'why', 'by'], a.decisions.map((d) =>
+              h('tr', {}, h('td', {}, fmtTime(d.at)), h('td', {}, status(d.action)), h('td', {}, d.depth), h('td', {}, `${d.current}${d.action === 'launch' ? ` +${d.workers.length}` : d.action === 'retire' ? ` −${d.workers.length}` : ''}`), h('td', {}, d.desired), h('td', { class: 'wrap muted' }, d.reason), h('td', { class: 'muted' }, d.autoscaler ?? '—'))), 'no decision recorded'),
           );
         }, adminOnly(scaler)),
         api('GET', '/alerts').then((a) => {

@@ -1651,8 +1651,8 @@ export class PostgresStore implements Store {
 
   async recordScaling(e: NewScalingEvent): Promise<ScalingEvent> {
     const [r] = await this.rows(
-      'INSERT INTO scaling_events (at, action, depth, current, desired, workers, reason) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id',
-      [e.at, e.action, e.depth, e.current, e.desired, JSON.stringify(e.workers), e.reason],
+      'INSERT INTO scaling_events (at, action, depth, current, desired, workers, reason, autoscaler) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id',
+      [e.at, e.action, e.depth, e.current, e.desired, JSON.stringify(e.workers), e.reason, e.autoscaler],
     );
     return { ...e, id: Number(r.id) };
   }

@@ -618,8 +618,8 @@ export class SqliteStore implements Store {
 
   async recordScaling(e: NewScalingEvent): Promise<ScalingEvent> {
     return this.writes.run(() => {
-      const r = this.stmt('INSERT INTO scaling_events (at, action, depth, current, desired, workers, reason) VALUES (?, ?, ?, ?, ?, ?, ?)').run(
-        e.at, e.action, e.depth, e.current, e.desired, JSON.stringify(e.workers), e.reason,
+      const r = this.stmt('INSERT INTO scaling_events (at, action, depth, current, desired, workers, reason, autoscaler) VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(
+        e.at, e.action, e.depth, e.current, e.desired, JSON.stringify(e.workers), e.reason, e.autoscaler,
       );
       return { ...e, id: Number(r.lastInsertRowid) };
     });
