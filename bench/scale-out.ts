@@ -503,7 +503,7 @@ const common = (o: Options) => ['--n', String(o.n), '--jobs', String(o.jobs), '-
 const ENTRIES: Entry[] = [
   {
     key: 'hangar', label: 'Hangar (PostgresStore + WorkerPool)', peer: false, defaults: true, w1: true, w2: true, cmd: self('pool'),
-    settings: 'defaults: pg pool 10 connections, WorkerPool concurrency C, HANGAR_PREFETCH auto (about 50 ms of work per slot at the recent average execution time, at most 10 leases per slot beyond it), heartbeat 2 s, fallback poll 1 s; metrics + execution audit wired as src/runtime does; W2 submits in the worker\'s process (hand-off at submit)',
+    settings: 'defaults: pg pool 10 connections, WorkerPool concurrency C, HANGAR_PREFETCH auto (about 50 ms of work per slot at the recent average execution time, at most 20 leases per slot beyond it), heartbeat 2 s, fallback poll 1 s; metrics + execution audit wired as src/runtime does; W2 submits in the worker\'s process (hand-off at submit)',
   },
   {
     key: 'hangar-2p', label: 'Hangar, submitter in a 2nd process', peer: false, defaults: true, w1: false, w2: true, twoProcess: true, cmd: self('two-process'),
