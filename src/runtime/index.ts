@@ -19,7 +19,7 @@ import { createLogger, type Logger } from '../log/index.ts';
 import { Metrics, PROCESS_METRICS } from '../metrics/index.ts';
 import { createServer, type Server } from 'node:http';
 import { loadMasterKey, type SecretBox } from '../secrets/index.ts';
-import { shareRecent, SqliteStore, systemClock, type Store } from '../store/index.ts';
+import { shareRecent, SqliteStore, type Clock, type Store } from '../store/index.ts';
 import { Maintenance, OutputSink, WorkerPool } from '../worker/index.ts';
 import { AlertEvaluator } from '../alerts/index.ts';
 import { Tracing } from '../trace/index.ts';
@@ -106,7 +106,9 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
   const metrics = new Metrics(store, { workerStaleMs: config.workerStaleMs, counts });
   const role = roles.api && roles.workers ? 'up' : roles.api ? 'server' : roles.workers ? 'worker' : 'autoscaler';
   const tracing = await Tracing.create({ endpoint: config.otlpEndpoint, serviceName: config.otelServiceName, attributes: { 'hangar.role': role, 'host.name': hostname() } });
-  const clock = systemClock;
+  // The store's clock: on PostgreSQL the database server's, so the API's times (audit entries,
+  // project versions, stats windows, elapsed times) agree with the ones the store keeps.
+  const clock: Clock = { now: () => store.now() };
   let pool: WorkerPool | null = null;
   let app: FastifyInstance | null = null;
   let url: string | null = null;
