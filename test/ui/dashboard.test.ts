@@ -141,3 +141,20 @@ it('the pages work with a user key: what needs an admin says so, the rest shows 
   assert.deepEqual(problems, []);
   await page.close();
 });
+
+it('the dead-letter page reads a large queue a page at a time, as far as the operator goes', { skip: CHROMIUM ? false : 'chromium is not installed', timeout: 120_000 }, async () => {
+  const tasks = Array.from({ length: 130 }, (_, i) => ({ shell: `exit ${1 + (i % 5)}`, maxAttempts: 1 }));
+  const made = (await p.inject({ method: 'POST', url: '/tasks/batch', payload: { tasks } })).json().tasks as { taskId: string }[];
+  await until(async () => ((await p.inject({ method: 'GET', url: '/dlq?limit=500' })).json().tasks.length >= made.length ? true : null), 60_000, 200);
+  const total = (await p.inject({ method: 'GET', url: '/dlq?limit=500' })).json().tasks.length as number;
+  const { page, problems } = await open();
+  await page.click('nav a[data-nav="dlq"]');
+  const rows = () => page.evaluate(() => (globalThis as unknown as Doc).document.getElementById('dlq-rows')?.children.length ?? 0);
+  await page.waitForFunction(() => ((globalThis as unknown as Doc).document.getElementById('dlq-rows')?.children.length ?? 0) > 0);
+  assert.equal(await rows(), 100, 'one page');
+  await page.click('#dlq-more');
+  await page.waitForFunction((n) => ((globalThis as unknown as Doc).document.getElementById('dlq-rows')?.children.length ?? 0) === n, total);
+  assert.equal(await page.isHidden('#dlq-more'), true, 'nothing more to read');
+  assert.deepEqual(problems, []);
+  await page.close();
+});

@@ -206,30 +206,38 @@
       for (const [k, el] of Object.entries(f)) if (el.value) q.set(k, el.value);
       location.hash = `#/tasks?${q}`;
     });
-    const body = h('tbody', { id: 'task-rows' });
-    const more = h('button', { type: 'button' }, 'More');
-    view.append(h('h2', {}, 'Tasks'), form, h('div', { class: 'panel' },
-      h('table', {}, h('thead', {}, h('tr', {}, ['task', 'status', 'command', 'queue', 'priority', 'user', 'created', 'took'].map((x) => h('th', {}, x)))), body)), more);
+    const list = pagedTable('task-rows', 'task-more', ['task', 'status', 'command', 'queue', 'priority', 'user', 'created', 'took'], 'no task matches', (t) =>
+      h('tr', {},
+        h('td', {}, h('a', { href: `#/task/${encodeURIComponent(t.taskId)}` }, t.taskId)),
+        h('td', {}, status(t.status)),
+        h('td', { class: 'wrap' }, (t.shell || [t.command, ...(t.args || [])].join(' ')).slice(0, 80)),
+        h('td', {}, t.queue), h('td', {}, t.priority), h('td', {}, t.userId ?? '—'),
+        h('td', {}, fmtTime(t.createdAt)), h('td', {}, fmtMs(t.duration))));
+    view.append(h('h2', {}, 'Tasks'), form, list.panel, list.more);
+    const q = new URLSearchParams({ limit: '50' });
+    for (const k of ['status', 'queue', 'userId']) if (params.get(k)) q.set(k, params.get(k));
+    await list.load(`/tasks?${q}`);
+  }
+
+  /**
+   * A table filled a page at a time from a listing that returns { tasks, nextCursor }: a
+   * "More" button reads the next page, as far as the operator goes.
+   */
+  function pagedTable(bodyId, moreId, columns, empty, row) {
+    const body = h('tbody', { id: bodyId });
+    const more = h('button', { type: 'button', id: moreId }, 'More');
+    const panel = h('div', { class: 'panel' }, h('table', {}, h('thead', {}, h('tr', {}, columns.map((x) => h('th', {}, x)))), body));
     let cursor = null;
+    let path = '';
     const page = async () => {
-      const q = new URLSearchParams({ limit: '50' });
-      for (const k of ['status', 'queue', 'userId']) if (params.get(k)) q.set(k, params.get(k));
-      if (cursor) q.set('cursor', cursor);
-      const r = await api('GET', `/tasks?${q}`);
-      for (const t of r.tasks) {
-        body.append(h('tr', {},
-          h('td', {}, h('a', { href: `#/task/${encodeURIComponent(t.taskId)}` }, t.taskId)),
-          h('td', {}, status(t.status)),
-          h('td', { class: 'wrap' }, (t.shell || [t.command, ...(t.args || [])].join(' ')).slice(0, 80)),
-          h('td', {}, t.queue), h('td', {}, t.priority), h('td', {}, t.userId ?? '—'),
-          h('td', {}, fmtTime(t.createdAt)), h('td', {}, fmtMs(t.duration))));
-      }
-      if (!body.children.length) body.append(h('tr', {}, h('td', { colspan: 8, class: 'muted' }, 'no task matches')));
+      const r = await api('GET', cursor ? `${path}&cursor=${encodeURIComponent(cursor)}` : path);
+      for (const t of r.tasks) body.append(row(t));
+      if (!body.children.length) body.append(h('tr', {}, h('td', { colspan: columns.length, class: 'muted' }, empty)));
       cursor = r.nextCursor;
       more.hidden = !cursor;
     };
     more.addEventListener('click', () => page().catch((e) => state(e.message, true)));
-    await page();
+    return { panel, more, load: (p) => ((path = p), page()) };
   }
 
   // ------------------------------------------------------------------ task detail
@@ -292,10 +300,7 @@
 
   // ------------------------------------------------------------------ dead letters
   async function dlq() {
-    const panel = h('div', { class: 'panel', id: 'dlq' });
-    view.append(h('h2', {}, 'Dead-letter queue: tasks whose last attempt failed'), panel);
-    const r = await api('GET', '/dlq?limit=200');
-    panel.replaceChildren(table(['task', 'status', 'command', 'error', 'attempts', 'completed', ''], r.tasks.map((t) =>
+    const list = pagedTable('dlq-rows', 'dlq-more', ['task', 'status', 'command', 'error', 'attempts', 'completed', ''], 'the dead-letter queue is empty', (t) =>
       h('tr', {},
         h('td', {}, h('a', { href: `#/task/${encodeURIComponent(t.taskId)}` }, t.taskId)),
         h('td', {}, status(t.status)),
@@ -315,7 +320,10 @@
               e.target.disabled = false;
             }
           },
-        }, 'Redrive')))), 'the dead-letter queue is empty'));
+        }, 'Redrive'))));
+    list.panel.id = 'dlq';
+    view.append(h('h2', {}, 'Dead-letter queue: tasks whose last attempt failed'), list.panel, list.more);
+    await list.load('/dlq?limit=100');
   }
 
   // ------------------------------------------------------------------ submit
