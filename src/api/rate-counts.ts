@@ -9,7 +9,6 @@
  * database unreachable each node still limits what it sees itself.
  */
 import type { FastifyRateLimitStore, FastifyRateLimitStoreCtor } from '@fastify/rate-limit';
-import type { FastifyBaseLogger } from 'fastify';
 import type { Store } from '../store/index.ts';
 
 /** How often a node adds its counts to the shared ones, ms. */
@@ -29,11 +28,17 @@ interface KeyState {
 
 type CountRequests = NonNullable<Store['countRequests']>;
 
+/** What it logs through (the API's logger). */
+export interface RateLog {
+  info(msg: string): void;
+  warn(obj: object, msg: string): void;
+}
+
 export class SharedRateCounts {
   private readonly keys = new Map<string, KeyState>();
   private readonly count: CountRequests;
   private readonly windowMs: number;
-  private readonly log: Pick<FastifyBaseLogger, 'info' | 'warn'>;
+  private readonly log: RateLog;
   private timer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> | null = null;
   /** The store's clock minus this host's, ms, as of the last flush. */
@@ -42,7 +47,7 @@ export class SharedRateCounts {
   private failing = false;
   private closed = false;
 
-  constructor(count: CountRequests, windowMs: number, log: Pick<FastifyBaseLogger, 'info' | 'warn'>) {
+  constructor(count: CountRequests, windowMs: number, log: RateLog) {
     this.count = count;
     this.windowMs = windowMs;
     this.log = log;
