@@ -40,11 +40,13 @@ export function registerAccess(app: FastifyInstance, ctx: ApiContext): void {
       throw new HangarError(ErrorCode.Forbidden, `${req.method} ${req.routeOptions.url} is for admin keys only`, 403);
     }
   });
-  app.addHook('onResponse', async (req, reply) => {
-    if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') return;
+  // Before the response goes out (onSend, with its final status): a call that was answered is
+  // audited.
+  app.addHook('onSend', async (req, reply, payload) => {
+    if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') return payload;
     const params = (req.params ?? {}) as Record<string, unknown>;
     const target = req.auditTarget ?? (typeof params.id === 'string' ? params.id : typeof params.name === 'string' ? params.name : null);
-    ctx.audit.record({
+    await ctx.audit.write({
       at: ctx.clock.now(),
       actor: req.principal?.userId ?? null,
       keyId: req.principal?.keyId ?? null,
@@ -54,6 +56,7 @@ export function registerAccess(app: FastifyInstance, ctx: ApiContext): void {
       outcome: String(reply.statusCode),
       detail: null,
     });
+    return payload;
   });
 }
 

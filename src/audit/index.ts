@@ -1,8 +1,10 @@
 /**
- * The audit log's writer for the API: an entry of every call that changes something is
- * buffered for a moment and appended in one write, off the request's path. An entry is durable
- * with the next commit, not before the response. (A worker's entry of each execution does not
- * come here: it is written with the execution's outcome, in its transaction; Outcome.audit.)
+ * The audit log's writer for the API: an entry of every call that changes something, written
+ * before the call's response goes out, so an answered call is audited even if the process dies
+ * the moment after. Entries of the calls that end in one turn of the event loop share one
+ * write (group commit), so a busy API adds one append per turn, not one per call. (A worker's
+ * entry of each execution does not come here: it is written with the execution's outcome, in
+ * its transaction; Outcome.audit.)
  */
 import { coerceError } from '../errors/index.ts';
 import type { Logger } from '../log/index.ts';
@@ -12,7 +14,7 @@ export class AuditSink {
   private readonly store: Store;
   private readonly log: Logger;
   private buffer: NewAuditEntry[] = [];
-  private timer: NodeJS.Timeout | null = null;
+  private scheduled: Promise<void> | null = null;
   private flushing: Promise<void> = Promise.resolve();
 
   constructor(store: Store, log: Logger) {
@@ -20,16 +22,19 @@ export class AuditSink {
     this.log = log;
   }
 
-  record(entry: NewAuditEntry): void {
+  /** Appends the entry with the others of this turn; resolves once written (or once the
+   *  failure to write it is logged: the call it records has happened either way). */
+  write(entry: NewAuditEntry): Promise<void> {
     this.buffer.push(entry);
-    if (this.buffer.length >= 256) this.flush();
-    else this.timer ??= setTimeout(() => this.flush(), 20);
+    this.scheduled ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+      this.scheduled = null;
+      return this.flush();
+    });
+    return this.scheduled;
   }
 
   /** Appends what is buffered; resolves when it is written. */
   flush(): Promise<void> {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
     const entries = this.buffer;
     this.buffer = [];
     if (entries.length > 0) {

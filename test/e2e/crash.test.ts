@@ -1,7 +1,7 @@
 /**
- * Crash safety: SIGKILL the embedded server while 100 tasks are in flight, start it again on
- * the same data directory, and check that every acknowledged task is there, reaches a final
- * state, and is completed exactly once.
+ * Crash safety: SIGKILL the embedded server while 100 tasks are in flight (and the moment one
+ * more submit is answered), start it again on the same data directory, and check that every
+ * acknowledged task is there, reaches a final state, is completed exactly once, and is audited.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -23,6 +23,8 @@ it('every acknowledged task survives a SIGKILL and completes once', { timeout: 1
     HANGAR_HEARTBEAT_MS: '300',
     HANGAR_WORKER_STALE_MS: '1500',
     HANGAR_RETRY_BASE_MS: '50',
+    // The checks below read every task five times a second: not what this test limits.
+    HANGAR_RATE_LIMIT: '0',
   };
   const port = await freePort();
   const first = await startHangar(['up'], env, port);
@@ -49,7 +51,11 @@ it('every acknowledged task survives a SIGKILL and completes once', { timeout: 1
     if (h.metrics.activeTasks > 0) break;
     await new Promise((r) => setTimeout(r, 10));
   }
+  // One more, and the kill the moment its answer arrives: an answered call is audited.
+  const last = await fetch(`${first.url}/tasks`, { method: 'POST', headers: { 'content-type': 'application/json', ...ADMIN }, body: JSON.stringify({ command: 'noop' }) });
   first.child.kill('SIGKILL');
+  assert.equal(last.status, 201);
+  acknowledged.push(((await last.json()) as { taskId: string }).taskId);
   await first.exited;
 
   const second = await startHangar(['up'], env, port);
@@ -61,17 +67,25 @@ it('every acknowledged task survives a SIGKILL and completes once', { timeout: 1
       await Promise.all(
         acknowledged.map(async (id) => {
           const res = await fetch(`${second.url}/tasks/${id}`, { headers: ADMIN });
-          assert.equal(res.status, 200, `task ${id} is present after the crash`);
+          assert.equal(res.status, 200, `task ${id} is present after the crash (status ${res.status})`);
           statuses.set(id, ((await res.json()) as { status: string }).status);
         }),
       );
       if ([...statuses.values()].every((s) => FINAL.has(s))) break;
       await new Promise((r) => setTimeout(r, 200));
     }
-    assert.equal(statuses.size, 100);
+    assert.equal(statuses.size, 101);
     const notFinal = [...statuses].filter(([, s]) => !FINAL.has(s));
     assert.deepEqual(notFinal, [], 'all tasks reached a final state');
     assert.ok([...statuses.values()].every((s) => s === 'SUCCESS'), `statuses: ${[...new Set(statuses.values())]}`);
+    // Every acknowledged submit is in the audit log, the one answered just before the kill too.
+    const audited = new Set<string>();
+    for (let after: string | null = null, first = true; first || after; first = false) {
+      const page = (await (await fetch(`${second.url}/audit?action=${encodeURIComponent('POST /tasks')}&limit=500${after ? `&cursor=${after}` : ''}`, { headers: ADMIN })).json()) as { entries: { target: string | null; outcome: string }[]; nextCursor: string | null };
+      for (const e of page.entries) if (e.outcome === '201' && e.target) audited.add(e.target);
+      after = page.nextCursor;
+    }
+    assert.deepEqual(acknowledged.filter((id) => !audited.has(id)), [], 'every answered submit is audited');
   } finally {
     second.child.kill('SIGTERM');
     assert.equal(await second.exited, 0, 'a graceful stop exits 0');
@@ -86,7 +100,7 @@ it('every acknowledged task survives a SIGKILL and completes once', { timeout: 1
     .prepare(`SELECT count(DISTINCT task_id) AS n FROM task_history WHERE status = 'PENDING' AND reason LIKE 'WORKER_LOST%'`)
     .get() as { n: number };
   db.close();
-  assert.equal(rows.length, 100);
+  assert.equal(rows.length, 101);
   assert.ok(rows.every((r) => Number(r.n) === 1), 'no task completed twice');
   assert.ok(Number(requeued.n) > 0, 'the crash interrupted running attempts, which were re-queued');
 });
