@@ -124,6 +124,9 @@ export function formatLaneCursor(taskId: string, c: OutputCursor): string {
   return `${taskId}/${formatCursor(c)}`;
 }
 
+/** An idle lane follower's poll, ms. */
+const LANE_POLL_MS = 1000;
+
 /** Most recent tasks of a lane a follower looks back at. */
 const LANE_WINDOW = 500;
 
@@ -133,17 +136,20 @@ const LANE_WINDOW = 500;
  * it (o.signal). `after` resumes inside a task and goes on with the ones after it.
  */
 export async function* followLane(store: Store, lane: string, userId: string | null, o: Omit<FollowOptions, 'after'> & { after: LaneCursor }): AsyncGenerator<LiveEvent> {
-  const pollMs = o.pollMs ?? 250;
+  // Between tasks the lane's own notices wake it; this poll is for those missed (a database
+  // session lost meanwhile). A task it follows is polled at follow()'s pace.
+  const pollMs = o.pollMs ?? LANE_POLL_MS;
   let resume: LaneCursor | null = o.after.taskId ? o.after : null;
   const followed = new Set<string>();
   let woken = false;
   let wake: (() => void) | null = null;
-  const poke = () => {
+  // Woken by a new task of this lane only ('*': another process could not list what changed),
+  // not by every submit and output of the deployment: an idle terminal costs its poll alone.
+  const offOutput = store.subscribeOutput((id) => {
+    if (id !== `lane:${lane}` && id !== '*') return;
     woken = true;
     wake?.();
-  };
-  const offReady = store.subscribe(poke);
-  const offOutput = store.subscribeOutput(poke);
+  });
   try {
     while (!o.signal.aborted) {
       woken = false;
@@ -168,7 +174,6 @@ export async function* followLane(store: Store, lane: string, userId: string | n
       await nap(pollMs, o.signal, (f) => (wake = f));
     }
   } finally {
-    offReady();
     offOutput();
   }
 }

@@ -394,7 +394,8 @@ export interface Store {
   readOutput(taskId: string, after: OutputCursor, limit: number): Promise<OutputChunk[]>;
   /** Calls the listener with a task's id when chunks of it were stored, or a worker's finish
    *  ended its attempt, here or elsewhere ('*' from elsewhere: any task), so a follower sees
-   *  the end at once. */
+   *  the end at once; and with `lane:<lane>` when a task of that lane was submitted, so the
+   *  lane's followers (a terminal's) look for it. */
   subscribeOutput(listener: (taskId: string) => void): () => void;
 
   // Projects: named file trees, stored as numbered versions (archives in the blob store).

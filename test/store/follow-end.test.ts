@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { follow } from '../../src/output/follow.ts';
+import { follow, followLane } from '../../src/output/follow.ts';
 import { SqliteStore, type Store } from '../../src/store/index.ts';
 import { PostgresStore } from '../../src/store/postgres/index.ts';
 import { newTask } from '../conformance/store.ts';
@@ -59,6 +59,58 @@ describe("a follower hears of its task's end at once", () => {
       await followsToTheEnd(worker, follower);
     } finally {
       await Promise.all([worker.close(), follower.close()]);
+    }
+  });
+});
+
+/** A lane follower (a terminal's) with an hour's poll, idle between tasks, in `follower`: the
+ *  deployment's other submits, through `submitter`, must not make it list its lane; a task of
+ *  its lane must reach it at once. Counts the follower store's lane listings. */
+async function laneWakesOnItsOwn(submitter: Store, follower: Store & { list: Store['list'] }): Promise<void> {
+  let listings = 0;
+  const list = follower.list.bind(follower);
+  follower.list = async (f) => {
+    if (f.lane) listings++;
+    return list(f);
+  };
+  const lane = `terminal:p:${Math.random().toString(36).slice(2)}`;
+  const ac = new AbortController();
+  const events = followLane(follower, lane, 'user123', { after: { taskId: null, cursor: { attempt: 0, seq: 0 } }, signal: ac.signal, pollMs: 3_600_000 });
+  const next = events.next();
+  await new Promise((r) => setTimeout(r, 200));
+  const idle = listings;
+  for (let i = 0; i < 20; i++) await submitter.submit(newTask());
+  await submitter.submitMany([newTask(), newTask({ lane: 'another' })]);
+  await new Promise((r) => setTimeout(r, 300));
+  assert.equal(listings, idle, "other tasks' submits do not make the lane's follower look");
+  const mine = newTask({ lane });
+  await submitter.submit(mine);
+  const first = await Promise.race([next, new Promise<null>((r) => setTimeout(() => r(null), 10_000))]);
+  ac.abort();
+  assert.ok(first && !first.done && first.value.type === 'status' && first.value.taskId === mine.id, 'its own task reached it without the poll');
+}
+
+describe("a lane's follower wakes for its lane's tasks only", () => {
+  it('SQLite, in process', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hangar-follow-lane-'));
+    const store = new SqliteStore({ path: join(dir, 'db') });
+    try {
+      await laneWakesOnItsOwn(store, store);
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('PostgreSQL, follower in another process', async () => {
+    const schema = freshSchema('hangar_fl');
+    const [submitter, follower] = await Promise.all([0, 1].map(() => PostgresStore.open({ url: TEST_DATABASE_URL, schema, poolSize: 4 })));
+    try {
+      follower.subscribeOutput(() => {});
+      await new Promise((r) => setTimeout(r, 300));
+      await laneWakesOnItsOwn(submitter, follower);
+    } finally {
+      await Promise.all([submitter.close(), follower.close()]);
     }
   });
 });

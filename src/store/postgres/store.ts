@@ -876,6 +876,27 @@ export class PostgresStore implements Store {
   }
 
   async submit(t: NewTask): Promise<SubmitResult> {
+    const r = await this.submitOne(t);
+    if (r.created && t.lane) this.announceLanes([t.lane]);
+    return r;
+  }
+
+  async submitMany(tasks: NewTask[]): Promise<SubmitResult[]> {
+    const results = await this.submitBatch(tasks);
+    const lanes = new Set<string>();
+    results.forEach((r, i) => {
+      if (r.created && tasks[i].lane) lanes.add(tasks[i].lane!);
+    });
+    if (lanes.size > 0) this.announceLanes([...lanes]);
+    return results;
+  }
+
+  /** A lane has a new task: its followers (a terminal's) look, here and in other processes. */
+  private announceLanes(lanes: string[]): void {
+    this.outputNow(lanes.map((l) => `lane:${l}`));
+  }
+
+  private async submitOne(t: NewTask): Promise<SubmitResult> {
     // Nothing to read first (no idempotency key to look up, no local worker to hand it to):
     // one statement, committed on its own.
     if (!t.idempotencyKey) {
@@ -893,7 +914,7 @@ export class PostgresStore implements Store {
     }
   }
 
-  async submitMany(tasks: NewTask[]): Promise<SubmitResult[]> {
+  private async submitBatch(tasks: NewTask[]): Promise<SubmitResult[]> {
     if (tasks.length === 0) return [];
     const keyed = tasks.filter((t) => t.idempotencyKey);
     if (keyed.length === 0) {

@@ -125,6 +125,27 @@ export class SqliteStore implements Store {
   }
 
   async submit(t: NewTask): Promise<SubmitResult> {
+    const r = await this.submitOne(t);
+    if (r.created && t.lane) this.announceLanes([t.lane]);
+    return r;
+  }
+
+  async submitMany(tasks: NewTask[]): Promise<SubmitResult[]> {
+    const results = await this.submitBatch(tasks);
+    const lanes = new Set<string>();
+    results.forEach((r, i) => {
+      if (r.created && tasks[i].lane) lanes.add(tasks[i].lane!);
+    });
+    if (lanes.size > 0) this.announceLanes([...lanes]);
+    return results;
+  }
+
+  /** A lane has a new task: its followers (a terminal's) look, here and in other processes. */
+  private announceLanes(lanes: string[]): void {
+    for (const l of lanes) this.wake.emit('output', `lane:${l}`);
+  }
+
+  private async submitOne(t: NewTask): Promise<SubmitResult> {
     return this.writes.run(() => {
       if (t.idempotencyKey) {
         const existing = this.byIdempotencyKey(t.userId ?? '', t.idempotencyKey);
@@ -146,7 +167,7 @@ export class SqliteStore implements Store {
     });
   }
 
-  async submitMany(tasks: NewTask[]): Promise<SubmitResult[]> {
+  private async submitBatch(tasks: NewTask[]): Promise<SubmitResult[]> {
     return this.writes.run(() => {
       const plan = planBatch(tasks, (user, key) => this.byIdempotencyKey(user, key));
       const now = this.clock.now();
