@@ -61,3 +61,13 @@ export function planBatch(tasks: NewTask[], found: (user: string, key: string) =
 export function batchResults(plan: BatchPlan, inserted: Task[]): SubmitResult[] {
   return plan.slots.map((s) => ('existing' in s ? { task: s.existing, created: false } : { task: inserted[s.insert], created: s.created }));
 }
+
+/** The lanes that got a new task in a submit (each once): their followers, a terminal's, look. */
+export function lanesWithNew(tasks: NewTask[], results: SubmitResult[]): string[] {
+  const lanes = new Set<string>();
+  results.forEach((r, i) => {
+    const lane = tasks[i].lane;
+    if (r.created && lane) lanes.add(lane);
+  });
+  return [...lanes];
+}

@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import pg from 'pg';
 import { ErrorCode, HangarError } from '../../errors/index.ts';
-import { batchResults, idempotencyConflict, planBatch } from '../batch.ts';
+import { batchResults, idempotencyConflict, lanesWithNew, planBatch } from '../batch.ts';
 import { auditFromRow, decodeCursor, depthFromRow, encodeCursor, feedFromRow, historyFromRow, keyFromRow, outputFromRow, projectFromRow, projectVersionFromRow, secretFromRow, scalingFromRow, timelineFromRow, alertFromRow, workerFromRow, taskFromRow, type Row } from '../row.ts';
 import { decideExpiry, decideFinish, executionAuditEntry, expiryFailure, lostAttemptAuditEntry, type AttemptEnd } from '../transitions.ts';
 import {
@@ -877,17 +877,13 @@ export class PostgresStore implements Store {
 
   async submit(t: NewTask): Promise<SubmitResult> {
     const r = await this.submitOne(t);
-    if (r.created && t.lane) this.announceLanes([t.lane]);
+    this.announceLanes(lanesWithNew([t], [r]));
     return r;
   }
 
   async submitMany(tasks: NewTask[]): Promise<SubmitResult[]> {
     const results = await this.submitBatch(tasks);
-    const lanes = new Set<string>();
-    results.forEach((r, i) => {
-      if (r.created && tasks[i].lane) lanes.add(tasks[i].lane!);
-    });
-    if (lanes.size > 0) this.announceLanes([...lanes]);
+    this.announceLanes(lanesWithNew(tasks, results));
     return results;
   }
 

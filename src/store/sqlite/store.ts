@@ -8,7 +8,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
 import { ErrorCode, HangarError } from '../../errors/index.ts';
-import { batchResults, idempotencyConflict, planBatch } from '../batch.ts';
+import { batchResults, idempotencyConflict, lanesWithNew, planBatch } from '../batch.ts';
 import { decideExpiry, decideFinish, executionAuditEntry, expiryFailure, lostAttemptAuditEntry, type AttemptEnd } from '../transitions.ts';
 import {
   systemClock,
@@ -126,17 +126,13 @@ export class SqliteStore implements Store {
 
   async submit(t: NewTask): Promise<SubmitResult> {
     const r = await this.submitOne(t);
-    if (r.created && t.lane) this.announceLanes([t.lane]);
+    this.announceLanes(lanesWithNew([t], [r]));
     return r;
   }
 
   async submitMany(tasks: NewTask[]): Promise<SubmitResult[]> {
     const results = await this.submitBatch(tasks);
-    const lanes = new Set<string>();
-    results.forEach((r, i) => {
-      if (r.created && tasks[i].lane) lanes.add(tasks[i].lane!);
-    });
-    if (lanes.size > 0) this.announceLanes([...lanes]);
+    this.announceLanes(lanesWithNew(tasks, results));
     return results;
   }
 
