@@ -534,7 +534,6 @@ FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::te
   WITH ORDINALITY AS e(at, actor, key_id, action, target, source, outcome, detail, n)
 ORDER BY n`;
 
-/** user_id, name, ciphertext, now. `created`: the row is new (xmax is 0 for a fresh insert). */
 /** now, window ms, keys, counts (in step): add each count to its key's window, which starts
  *  again at now once past its end; returns every key's window start and total. */
 const COUNT_REQUESTS = `
@@ -551,6 +550,7 @@ const READ_REQUEST_COUNTS = `SELECT key, started_at, n FROM rate_counts WHERE ke
 /** cutoff: forget the windows that ended before it. */
 const PRUNE_REQUEST_COUNTS = `DELETE FROM rate_counts WHERE started_at < $1`;
 
+/** user_id, name, ciphertext, now. `created`: the row is new (xmax is 0 for a fresh insert). */
 const PUT_SECRET = `
 INSERT INTO secrets (user_id, name, ciphertext, created_at, updated_at) VALUES ($1, $2, $3, $4, $4)
 ON CONFLICT (user_id, name) DO UPDATE SET ciphertext = excluded.ciphertext, updated_at = excluded.updated_at
