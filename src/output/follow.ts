@@ -9,8 +9,9 @@
  * slows nobody else: it catches up from the store at its own pace.
  *
  * Wake-ups: the store's output notices (in process, or LISTEN/NOTIFY across nodes) wake a
- * follower at once, for new chunks and for a worker's finish of the attempt; other status
- * changes (a cancel while pending, a lease expiry) are seen by a poll every `pollMs`.
+ * follower at once, for new chunks and for the end of the attempt (a worker's finish, or the
+ * reaper's); other status changes (a start, a cancel while pending) are seen by a poll every
+ * `pollMs`, every RUNNING_POLL_MS or more while the task runs.
  */
 import type { FeedEntry, OutputCursor, OutputStream, Store, TaskStatus } from '../store/index.ts';
 
@@ -30,6 +31,9 @@ export interface FollowOptions {
 }
 
 const FINAL = new Set<TaskStatus>(['SUCCESS', 'FAILED', 'TIMEOUT', 'CANCELLED']);
+
+/** A follower's poll while its task runs, ms (at least): only for notices missed. */
+const RUNNING_POLL_MS = 2000;
 
 /** A cursor as clients write it: "<attempt>.<seq>" (an SSE event id), or null if it is not one. */
 export function parseCursor(s: string | undefined): OutputCursor | null {
@@ -99,7 +103,9 @@ export async function* follow(store: Store, taskId: string, o: FollowOptions): A
         return;
       }
       if (woken || o.signal.aborted) continue;
-      await nap(pollMs, o.signal, (f) => (wake = f));
+      // A running attempt's output and end (a worker's finish, or the reaper's) come with
+      // notices: its poll is only for notices missed. A pending task's start comes with none.
+      await nap(task.status === 'RUNNING' ? Math.max(pollMs, RUNNING_POLL_MS) : pollMs, o.signal, (f) => (wake = f));
     }
   } finally {
     off();

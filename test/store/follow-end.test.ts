@@ -8,7 +8,7 @@ import { after, describe, it } from 'node:test';
 import { follow, followLane } from '../../src/output/follow.ts';
 import { SqliteStore, type Store } from '../../src/store/index.ts';
 import { PostgresStore } from '../../src/store/postgres/index.ts';
-import { newTask } from '../conformance/store.ts';
+import { ManualClock, newTask } from '../conformance/store.ts';
 import { NOOP_OUTCOME } from '../../bench/noop.ts';
 import { TEST_DATABASE_URL, dropTestSchemas, freshSchema } from '../helpers/postgres.ts';
 
@@ -111,6 +111,53 @@ describe("a lane's follower wakes for its lane's tasks only", () => {
       await laneWakesOnItsOwn(submitter, follower);
     } finally {
       await Promise.all([submitter.close(), follower.close()]);
+    }
+  });
+});
+
+/** A follower of a running task with an hour's poll, in `follower`; the attempt's lease runs
+ *  out and `reaper` takes it back: the follower must see the task PENDING again at once. */
+async function hearsTheReap(worker: Store, reaper: Store, follower: Store, clock: ManualClock): Promise<void> {
+  const t = newTask({ visibilityTimeout: 1 });
+  await worker.submit(t);
+  const [lease] = await worker.claim({ workerId: 'w', limit: 1 });
+  assert.equal(lease.task.id, t.id);
+  const ac = new AbortController();
+  const events = follow(follower, t.id, { after: { attempt: 0, seq: 0 }, signal: ac.signal, pollMs: 3_600_000 });
+  const first = await events.next();
+  assert.equal(first.value?.type === 'status' && first.value.status, 'RUNNING');
+  const next = events.next();
+  await new Promise((r) => setTimeout(r, 100));
+  clock.advance(1001);
+  assert.equal((await reaper.reap(3_600_000)).expired, 1);
+  const seen = await Promise.race([next, new Promise<null>((r) => setTimeout(() => r(null), 10_000))]);
+  ac.abort();
+  assert.ok(seen && !seen.done && seen.value.type === 'status' && seen.value.status === 'PENDING', 'the reaped attempt reached it without the poll');
+}
+
+describe("a follower hears of its task's reaped attempt at once", () => {
+  it('SQLite, in process', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hangar-follow-reap-'));
+    const clock = new ManualClock();
+    const store = new SqliteStore({ path: join(dir, 'db'), clock });
+    try {
+      await hearsTheReap(store, store, store, clock);
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('PostgreSQL, reaper and follower in other processes', async () => {
+    const schema = freshSchema('hangar_fr');
+    const clock = new ManualClock();
+    const [worker, reaper, follower] = await Promise.all([0, 1, 2].map(() => PostgresStore.open({ url: TEST_DATABASE_URL, schema, poolSize: 4, clock })));
+    try {
+      follower.subscribeOutput(() => {});
+      await new Promise((r) => setTimeout(r, 300));
+      await hearsTheReap(worker, reaper, follower, clock);
+    } finally {
+      await Promise.all([worker.close(), reaper.close(), follower.close()]);
     }
   });
 });

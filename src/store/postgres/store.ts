@@ -1616,6 +1616,9 @@ export class PostgresStore implements Store {
       }
       if (audit.length > 0) await tx.query(APPEND_AUDIT, auditColumns(audit));
       if (rows.length > 0) await this.notifyReady(tx);
+      // Their followers see the attempt's end at once, as after a worker's finish.
+      const ids = rows.map((r) => String(r.id));
+      tx.onEnd((committed) => committed && ids.length > 0 && this.outputNow(ids));
       return rows.length;
     });
     return { expired };

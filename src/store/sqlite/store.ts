@@ -569,9 +569,11 @@ export class SqliteStore implements Store {
   }
 
   async reap(workerStaleMs: number): Promise<ReapResult> {
+    const ended: string[] = [];
     const expired = await this.writes.run(() => {
       const now = this.clock.now();
       const rows = this.stmt(SQL.SELECT_EXPIRED).all(now, now - workerStaleMs) as Row[];
+      ended.push(...rows.map((r) => String(r.id)));
       for (const r of rows) {
         const cur = taskFromRow(r);
         const failure = expiryFailure(cur, now);
@@ -582,6 +584,8 @@ export class SqliteStore implements Store {
       return rows.length;
     }, false);
     if (expired > 0) this.notifyReady();
+    // Their followers see the attempt's end at once, as after a worker's finish.
+    for (const id of ended) this.wake.emit('output', id);
     return { expired };
   }
 
