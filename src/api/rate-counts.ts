@@ -12,7 +12,7 @@ import type { FastifyRateLimitStore, FastifyRateLimitStoreCtor } from '@fastify/
 import type { Store } from '../store/index.ts';
 
 /** How often a node adds its counts to the shared ones, ms. */
-export const FLUSH_MS = 50;
+const FLUSH_MS = 50;
 
 /** How often windows long over are forgotten, ms. */
 const SWEEP_MS = 10_000;

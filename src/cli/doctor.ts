@@ -8,7 +8,8 @@ import { join, resolve } from 'node:path';
 import type { Config } from '../config/index.ts';
 import { createSandboxExecutor, sandboxTools } from '../executor/index.ts';
 import { openBlobs, sandboxSetup } from '../runtime/index.ts';
-import { CLOCK_WARN_MS } from '../store/postgres/clock.ts';
+import { CLOCK_WARN_MS, DatabaseClock } from '../store/postgres/clock.ts';
+import { systemClock } from '../store/index.ts';
 
 /** Past this, leases, offers and expiries compared across hosts go wrong by as much. */
 
@@ -46,12 +47,13 @@ async function checkDatabase(config: Config): Promise<DatabaseCheck> {
   client.on('error', () => {});
   try {
     await client.connect();
-    const t0 = Date.now();
-    const { rows } = await client.query<{ v: string; now: string }>('SELECT version() AS v, (extract(epoch from clock_timestamp()) * 1000)::bigint::text AS now');
-    const t1 = Date.now();
+    const { rows } = await client.query<{ v: string }>('SELECT version() AS v');
+    // Measured as every node measures it (best of three round trips).
+    const clock = new DatabaseClock(systemClock);
+    await clock.sync(client);
     const table = await client.query<{ t: string | null }>('SELECT to_regclass($1)::text AS t', [`${config.databaseSchema}.schema_migrations`]);
     const applied = table.rows[0].t ? Number((await client.query(`SELECT count(*)::int AS n FROM ${config.databaseSchema}.schema_migrations`)).rows[0].n) : 0;
-    return { reachable: true, problem: null, version: rows[0].v, migrations: { applied, known }, clockOffsetMs: Number(rows[0].now) - Math.round((t0 + t1) / 2) };
+    return { reachable: true, problem: null, version: rows[0].v, migrations: { applied, known }, clockOffsetMs: clock.offsetMs };
   } catch (err) {
     return { reachable: false, problem: (err as Error).message, version: null, migrations: null, clockOffsetMs: null };
   } finally {

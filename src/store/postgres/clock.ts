@@ -32,7 +32,7 @@ export class DatabaseClock implements Clock {
   }
 
   /** Measures the offset (half the round trip allowed for); keeps the last one if this fails. */
-  async sync(pool: pg.Pool): Promise<void> {
+  async sync(pool: Pick<pg.Pool | pg.Client, 'query'>): Promise<void> {
     let best: { rtt: number; offset: number } | null = null;
     for (let i = 0; i < SAMPLES; i++) {
       const t0 = this.host.now();
