@@ -13,6 +13,7 @@ import type { Outcome } from '../../src/store/index.ts';
 
 const OK: Outcome = { status: 'SUCCESS', summary: null, failure: null, resultJson: null, resultKey: null, stdoutKey: null, stderrKey: null };
 import { TEST_DATABASE_URL, dropTestSchemas, freshSchema } from '../helpers/postgres.ts';
+import { privatePostgresProblems, startPrivatePostgres } from '../helpers/private-postgres.ts';
 
 const stores: PostgresStore[] = [];
 let lastSchema = '';
@@ -401,5 +402,66 @@ describe('PostgresStore push dispatch (a submit in one process, an idle worker i
     assert.equal(moved.handedOff, true);
     await new Promise((r) => setTimeout(r, 300));
     assert.equal(taker.got.length, 1, 'the late notification of a task that moved on started nothing');
+  });
+});
+
+describe('PostgresStore early commits (a pushed or handed submit)', () => {
+  it('is answered only once on disk: a crash right after the answer keeps it, where an unflushed commit is lost', { skip: privatePostgresProblems(), timeout: 120_000 }, async () => {
+    // A server of the test's own, where nothing flushes WAL behind the test's back: no
+    // autovacuum, no background writer, and (below) its WAL writer stopped.
+    const srv = await startPrivatePostgres(['127.0.0.1'], { autovacuum: 'off', bgwriter_lru_maxpages: '0' });
+    const opened: PostgresStore[] = [];
+    const admin = new pg.Client({ connectionString: srv.url });
+    try {
+      const open = () => PostgresStore.open({ url: srv.url, schema: 'hangar_early', poolSize: 2 }).then((s) => (opened.push(s), s));
+      const worker = await open();
+      const api = await open();
+      const local = await open();
+      // Pushed: worker w1 offers a slot that api's submit takes. Handed: local's own taker w2.
+      const pushedTo = recordingTaker('w1', 1);
+      worker.attachTaker(pushedTo);
+      worker.advertise('w1', 1, 3_600_000);
+      const handedTo = recordingTaker('w2', 1);
+      local.attachTaker(handedTo);
+      await admin.connect();
+      await until('the offer', async () => (await admin.query(`SELECT 1 FROM hangar_early.worker_offers WHERE slots = 1`)).rows.length === 1);
+      await admin.query('CREATE TABLE early_probe (n integer)');
+      const walWriter = Number((await admin.query(`SELECT pid FROM pg_stat_activity WHERE backend_type = 'walwriter'`)).rows[0].pid);
+      process.kill(walWriter, 'SIGSTOP');
+      const pushed = await api.submit(newTask());
+      const handed = await local.submit(newTask());
+      assert.equal(pushed.handedOff, true, 'pushed to w1');
+      assert.equal(handed.handedOff, true, 'handed to w2');
+      await until('both started', () => pushedTo.got.length === 1 && handedTo.got.length === 1);
+      // The control: a commit that does not wait for its flush, with nothing flushing after it.
+      await admin.query('BEGIN; SET LOCAL synchronous_commit = off; INSERT INTO early_probe VALUES (1); COMMIT');
+      // A crash: the postmaster ends every process and recovers from the WAL on disk.
+      process.kill(walWriter, 'SIGKILL');
+      await admin.end().catch(() => {});
+      let after: pg.Client | undefined;
+      await until('recovery', async () => {
+        const c = new pg.Client({ connectionString: srv.url });
+        try {
+          await c.connect();
+          await c.query('SELECT 1');
+          after = c;
+          return true;
+        } catch {
+          await c.end().catch(() => {});
+          return false;
+        }
+      }, 60_000);
+      try {
+        assert.equal((await after!.query('SELECT count(*)::int AS n FROM early_probe')).rows[0].n, 0, 'the unflushed commit is lost (else this test could not tell)');
+        const kept = await after!.query('SELECT id, status FROM hangar_early.tasks ORDER BY id');
+        assert.deepEqual(kept.rows.map((r) => r.id).sort(), [pushed.task.id, handed.task.id].sort(), 'both answered submits survive');
+      } finally {
+        await after!.end();
+      }
+    } finally {
+      await admin.end().catch(() => {});
+      await Promise.all(opened.map((s) => s.close().catch(() => {})));
+      await srv.close();
+    }
   });
 });

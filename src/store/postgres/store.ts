@@ -124,6 +124,22 @@ const GROUP_MAX = 1000;
 /** The reason of a pushed task's RUNNING history row. */
 const PUSHED = 'pushed to an idle worker at submit';
 
+/**
+ * A pushed or handed submit's statement commits without waiting for its WAL to reach the disk
+ * (synchronous_commit off for that transaction alone), so the worker hears of its task one
+ * disk flush sooner: measured here, an idle submit's statement took 1.4 ms with the flush and
+ * 0.8-1.0 without. It is visible at once, to that worker too. The submitter is answered only
+ * after FLUSH, a commit that waits for all WAL before its own to be on disk, so an answered
+ * submit is as durable as before. A crash in between loses a task no one was told was
+ * accepted, as a crash before an ordinary commit's answer does, and the worker's own writes
+ * (heartbeat, outcome) flush it first if they come sooner.
+ */
+const EARLY_COMMIT = `set_config('synchronous_commit', 'off', true)`;
+
+/** A transaction that writes WAL (a transactional logical message, which any role may emit),
+ *  so its commit waits for everything written before it to be flushed. */
+const FLUSH = `SELECT pg_logical_emit_message(true, 'hangar', 'flush')`;
+
 /** A push notification carries the task's row up to this many bytes of JSON (a payload holds
  *  8000), so the worker starts it without reading it; a larger row is read. */
 const MAX_PUSHED_ROW = 7000;
@@ -143,8 +159,9 @@ const MAX_PUSHED_ROW = 7000;
  *  - otherwise PENDING with its rank and its 'submitted' history row; the caller wakes every
  *    process's workers once it has committed (readyNow: a NOTIFY in this transaction would
  *    serialize its commit with every other one that notifies).
- *  The returned row's status says which. */
-const INSERT_TASK = `
+ *  The returned row's status says which. A pushed task's transaction commits early
+ *  (EARLY_COMMIT): the caller answers once FLUSH has returned. */
+const insertTaskSql = (early: boolean) => `
 WITH ${RANK},
 target AS (
   UPDATE worker_offers o SET slots = o.slots - 1
@@ -171,9 +188,13 @@ history AS (
   SELECT $1, $16, 'RUNNING', 1, worker_id, '${PUSHED}' FROM target),
 clock AS (UPDATE fair_clock SET rank = top.r FROM rank top, target WHERE id = 1 AND rank < top.r),
 notified AS (
-  SELECT pg_notify($23, 'push ' || p.worker_id || ' ' || p.gen || ' ' || $1::text || CASE WHEN octet_length(j.s) <= ${MAX_PUSHED_ROW} THEN ' ' || j.s ELSE '' END)
+  SELECT pg_notify($23, 'push ' || p.worker_id || ' ' || p.gen || ' ' || $1::text || CASE WHEN octet_length(j.s) <= ${MAX_PUSHED_ROW} THEN ' ' || j.s ELSE '' END)${early ? `, ${EARLY_COMMIT}` : ''}
   FROM target p, (SELECT row_to_json(t)::text AS s FROM t) j)
 SELECT t.* FROM t LEFT JOIN notified ON true`;
+/** INSERT_TASK committed on its own (a push commits early), and inside a transaction (whose
+ *  commit keeps the session's setting). */
+const INSERT_TASK = insertTaskSql(true);
+const INSERT_TASK_IN_TX = insertTaskSql(false);
 
 /** $1 to $21 as INSERT_TASK, then worker_id ($23): a task handed to a local worker as it is
  *  submitted (direct dispatch), inserted RUNNING, attempt 1, leased from created_at; with both
@@ -192,8 +213,8 @@ SELECT * FROM t`;
 
 /** $1 to $21 as INSERT_TASK, then worker_id ($23): a submit offered to a local worker, in one
  *  statement. If no ready task should run first (priority, then fair share and FIFO, as a
- *  claim orders them), as INSERT_TASK_LEASED; otherwise PENDING, as INSERT_TASK without its
- *  push. The returned row's status says which. */
+ *  claim orders them), as INSERT_TASK_LEASED, committed early (EARLY_COMMIT); otherwise
+ *  PENDING, as INSERT_TASK without its push. The returned row's status says which. */
 const INSERT_TASK_OFFERED = `
 WITH ${RANK},
 ahead AS (SELECT ${readyAhead('$16', '$6', '(SELECT r FROM rank)')} AS yes),
@@ -210,8 +231,9 @@ history AS (
   SELECT $1, $16, 'PENDING', 0, NULL, 'submitted'
   UNION ALL
   SELECT $1, $16, 'RUNNING', 1, $23, 'handed to an idle worker at submit' FROM ahead WHERE NOT yes),
-clock AS (UPDATE fair_clock SET rank = top.r FROM rank top, ahead WHERE id = 1 AND rank < top.r AND NOT ahead.yes)
-SELECT t.* FROM t`;
+clock AS (UPDATE fair_clock SET rank = top.r FROM rank top, ahead WHERE id = 1 AND rank < top.r AND NOT ahead.yes),
+early AS (SELECT ${EARLY_COMMIT} FROM ahead WHERE NOT yes)
+SELECT t.* FROM t LEFT JOIN early ON true`;
 
 /** The new tasks of a batch as a JSON array ($1, one object per task, fields named as the
  *  columns, `i` its place in the batch), now ($2): inserted PENDING in batch order (so `seq`
@@ -982,9 +1004,17 @@ export class PostgresStore implements Store {
     }
   }
 
-  /** INSERT_TASK committed on its own: pushed to an idle worker, or PENDING and announced. */
+  /** INSERT_TASK committed on its own: pushed to an idle worker (answered once on disk), or
+   *  PENDING and announced. */
   private async insertAlone(t: NewTask): Promise<SubmitResult> {
-    return this.inserted((await this.rows(INSERT_TASK, [...this.newTaskParams(t, this.clock.now()), this.channel]))[0], true);
+    const result = this.inserted((await this.rows(INSERT_TASK, [...this.newTaskParams(t, this.clock.now()), this.channel]))[0], true);
+    if (result.handedOff) await this.flush();
+    return result;
+  }
+
+  /** Returns once what this store committed early (EARLY_COMMIT) is on disk. */
+  private async flush(): Promise<void> {
+    await this.query(FLUSH);
   }
 
   private scheduleGroup(): void {
@@ -1031,15 +1061,12 @@ export class PostgresStore implements Store {
    * it; otherwise it is told there is none, and the task waits PENDING like any other.
    */
   private async offer(t: NewTask, takers: LocalTaker[]): Promise<SubmitResult> {
-    const now = this.clock.now();
-    const params = this.newTaskParams(t, now);
     let taker: LocalTaker | undefined;
     let deliver: ((lease: Lease | null) => void) | null = null;
     for (taker of takers) if ((deliver = taker.offer())) break;
-    if (!taker || !deliver) {
-      const [row] = await this.rows(INSERT_TASK, [...params, this.channel]);
-      return this.inserted(row, true);
-    }
+    if (!taker || !deliver) return this.insertAlone(t);
+    const now = this.clock.now();
+    const params = this.newTaskParams(t, now);
     let row: Row;
     try {
       [row] = await this.rows(INSERT_TASK_OFFERED, [...params, taker.workerId]);
@@ -1053,7 +1080,9 @@ export class PostgresStore implements Store {
       this.readyNow();
       return { task, created: true };
     }
+    // Committed early: the worker starts now, the submitter is answered once it is on disk.
     deliver({ task, attempt: 1, workerId: taker.workerId, expiresAt: task.leaseExpiresAt ?? now });
+    await this.flush();
     return { task: asSubmitted(task), created: true, handedOff: true };
   }
 
@@ -1096,7 +1125,7 @@ export class PostgresStore implements Store {
     const params = this.newTaskParams(t, now);
     const handed = await this.handOff(tx, t, now, params);
     if (handed) return handed;
-    const [row] = await tx.query(INSERT_TASK, [...params, this.channel]);
+    const [row] = await tx.query(INSERT_TASK_IN_TX, [...params, this.channel]);
     const result = this.inserted(row, false);
     if (!result.handedOff) await this.notifyReady(tx);
     return result;
