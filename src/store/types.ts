@@ -332,7 +332,7 @@ export interface Store {
   transitionAlert(from: AlertState['state'] | null, s: AlertState): Promise<boolean>;
   /** PENDING and RUNNING counts only: cheap (partial indexes), for per-second estimates. */
   activeCounts(): Promise<{ pending: number; running: number }>;
-  /** Number of PENDING tasks leased before this one (those in backoff included), counted up to `max`. */
+  /** Number of ready PENDING tasks leased before this one (not those in backoff), counted up to `max`. */
   positionOf(task: Task, max: number): Promise<number>;
   /** The latest completions within `windowMs`, at most `sample` of them: how many, the time
    *  they span (ms; the window unless the sample filled first) and their mean run time. */

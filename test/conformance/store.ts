@@ -257,6 +257,23 @@ export function describeStore(name: string, makeStore: MakeStore): void {
       assert.deepEqual(dlq.items.map((x) => x.id), [t.id]);
     });
 
+    it('a retry in backoff leaves the ready queue, and takes its old place once the backoff ends', async () => {
+      const first = newTask({ maxAttempts: 3 });
+      await store.submit(first);
+      randomValue = 0.5;
+      const [a1] = await store.claim({ workerId: 'w', limit: 1 });
+      assert.equal((await store.finish({ taskId: first.id, attempt: a1.attempt }, failed()))?.runAfter, clock.now() + 500);
+      const later = [newTask(), newTask()];
+      for (const t of later) await store.submit(t);
+      assert.equal(await store.positionOf((await store.get(later[1].id))!, 100), 1, 'the retry in backoff is not ahead of it');
+      assert.equal((await store.activeCounts()).pending, 3, 'still counted as pending');
+      clock.advance(500);
+      const [next] = await store.claim({ workerId: 'w', limit: 1 });
+      assert.equal(next.task.id, first.id, 'back in its old place, ahead of the later submits');
+      assert.equal(next.attempt, 2);
+      assert.equal(await store.nextRunAfter(), null, 'nothing in backoff');
+    });
+
     it('caps the backoff at maxMs', async () => {
       const t = newTask({ maxAttempts: 20 });
       await store.submit(t);

@@ -118,6 +118,31 @@ describe('PostgresStore across processes', () => {
     assert.deepEqual((await a.history(t.id)).map((h) => h.status), ['PENDING', 'RUNNING', 'PENDING']);
   });
 
+  it("a backoff that ends in another process's retry is claimed within a second, or at once after nextRunAfter", async () => {
+    const clock = new ManualClock();
+    const [a, b] = await storesOnOneSchema(2, { clock, random: () => 0.5 });
+    const FAILED: Outcome = { ...OK, status: 'FAILED', failure: { code: 'NON_ZERO_EXIT', message: 'exit 1', retryable: true, exitCode: 1 } };
+    const retried = async () => {
+      const t = newTask();
+      await a.submit(t);
+      const [l] = await a.claim({ workerId: 'wa', limit: 1 });
+      assert.equal((await a.finish({ taskId: t.id, attempt: l.attempt }, FAILED))?.runAfter, clock.now() + 500);
+      return t;
+    };
+    // b has looked at the queue just now, and knows nothing of a's retry.
+    const first = await retried();
+    assert.deepEqual(await b.claim({ workerId: 'wb', limit: 1 }), []);
+    clock.advance(500);
+    assert.deepEqual(await b.claim({ workerId: 'wb', limit: 1 }), [], 'its backoff has ended, but b has not looked for a second');
+    clock.advance(500);
+    assert.equal((await b.claim({ workerId: 'wb', limit: 1 }))[0]?.task.id, first.id, 'a second on, it has');
+    // Told by nextRunAfter (what an idle worker asks), b looks as soon as that time comes.
+    const second = await retried();
+    assert.equal(await b.nextRunAfter(), clock.now() + 500);
+    clock.advance(500);
+    assert.equal((await b.claim({ workerId: 'wb', limit: 1 }))[0]?.task.id, second.id);
+  });
+
   it("a lane's next task wakes other processes when the one before it ends, however it ends", async () => {
     const [worker, listening] = await storesOnOneSchema(2);
     let woken = 0;

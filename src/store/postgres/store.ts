@@ -399,10 +399,11 @@ SELECT id, lane FROM done`;
 
 /** status, completed_at, run_after, dead_lettered, summary, failure, result, result_key,
  *  stdout_key, stderr_key, id, now, worker_id and reason of the history row. worker_id is kept:
- *  it names the last worker. */
+ *  it names the last worker. A retry that must wait goes in backoff (migration 0014). */
 const END_ATTEMPT = `
 WITH t AS (
   UPDATE tasks SET status = $1, completed_at = $2, run_after = $3, lease_expires_at = NULL, dead_lettered = $4,
+    in_backoff = ($1::text = 'PENDING' AND $3::bigint > $12::bigint),
     summary = $5, failure = $6, result = $7, result_key = $8, stdout_key = $9, stderr_key = $10
   WHERE id = $11
   RETURNING *),
@@ -414,7 +415,7 @@ SELECT * FROM t`;
 /** now, id: give a leased attempt back. The attempt number stays (fencing needs it monotonic);
  *  the budget grows back by one. */
 const RELEASE = `
-UPDATE tasks SET status = 'PENDING', worker_id = NULL, lease_expires_at = NULL, run_after = $1,
+UPDATE tasks SET status = 'PENDING', worker_id = NULL, lease_expires_at = NULL, run_after = $1, in_backoff = false,
   attempt_limit = attempt_limit + 1 WHERE id = $2`;
 
 /** stale-worker cutoff: forget workers not seen since; returns their ids. First in a reap, so
@@ -430,10 +431,19 @@ FOR UPDATE SKIP LOCKED`;
 /** now, id */
 const REDRIVE = `
 UPDATE tasks SET status = 'PENDING', dead_lettered = false, cancel_requested = false, completed_at = NULL,
-  worker_id = NULL, run_after = $1, attempt_limit = attempt + max_attempts WHERE id = $2 RETURNING *`;
+  worker_id = NULL, run_after = $1, in_backoff = false, attempt_limit = attempt + max_attempts WHERE id = $2 RETURNING *`;
 
 /** now, id */
-const CANCEL_PENDING = `UPDATE tasks SET status = 'CANCELLED', completed_at = $1, cancel_requested = true WHERE id = $2 RETURNING *`;
+const CANCEL_PENDING = `UPDATE tasks SET status = 'CANCELLED', completed_at = $1, cancel_requested = true, in_backoff = false WHERE id = $2 RETURNING *`;
+
+/** now, limit: PENDING tasks whose backoff has ended go back to the ready queue (tasks_ready),
+ *  the earliest first; rows another statement holds are left for next time. */
+const END_BACKOFFS_MAX = 1000;
+const END_BACKOFFS_EVERY_MS = 1000;
+const END_BACKOFFS = `
+UPDATE tasks SET in_backoff = false WHERE seq IN (
+  SELECT seq FROM tasks WHERE status = 'PENDING' AND in_backoff AND run_after <= $1 ORDER BY run_after LIMIT $2
+  FOR UPDATE SKIP LOCKED)`;
 
 /** id, max: PENDING tasks that task waits behind, counted up to max; 0 for an unknown task
  *  (tasks_ahead, migration 0011: before it, one join with an OR that the planner answered by
@@ -661,6 +671,10 @@ export class PostgresStore implements Store {
   private offerGen = 0;
   /** Notices for other processes, sent on the next turn of the event loop (scheduleNotices). */
   private readyToAnnounce = false;
+  /** The earliest end of a backoff this store knows of (its own retries, nextRunAfter), and
+   *  when END_BACKOFFS last ran: see endBackoffs. */
+  private backoffEndsAt = 0;
+  private backoffsEndedAt = 0;
   private keysToAnnounce = false;
   private readonly outputToAnnounce = new Set<string>();
   private noticesScheduled = false;
@@ -1349,6 +1363,7 @@ export class PostgresStore implements Store {
   async claim(o: ClaimOptions): Promise<Lease[]> {
     if (o.limit <= 0) return [];
     const now = this.clock.now();
+    await this.endBackoffs(now);
     const rows =
       (o.maxRunningPerUser ?? 0) > 0
         ? await this.tx((tx) => this.claimWithinUserLimits(tx, o, now))
@@ -1358,6 +1373,24 @@ export class PostgresStore implements Store {
       const task = taskFromRow(r);
       return { task, attempt: task.attempt, workerId: o.workerId, expiresAt: task.leaseExpiresAt ?? now };
     });
+  }
+
+  /**
+   * Tasks whose backoff has ended go back to the ready queue (END_BACKOFFS), before a claim
+   * looks at it: once a backoff this store knows of has ended (a retry of its own, or the next
+   * end nextRunAfter found, which an idle worker asks for), and at least every
+   * END_BACKOFFS_EVERY_MS whatever it knows (retries of other processes, while its workers are
+   * too busy to ask). The reaper runs it too (`force`). Those moved are announced: this claim
+   * may not take them all.
+   */
+  private async endBackoffs(now: number, force = false): Promise<void> {
+    if (!force && now < this.backoffEndsAt && now - this.backoffsEndedAt < END_BACKOFFS_EVERY_MS) return;
+    this.backoffsEndedAt = now;
+    this.backoffEndsAt = Infinity;
+    const moved = (await this.query(END_BACKOFFS, [now, END_BACKOFFS_MAX])).rowCount ?? 0;
+    // More may have ended than one statement moves: again at the next claim.
+    if (moved >= END_BACKOFFS_MAX) this.backoffEndsAt = now;
+    if (moved > 0) this.readyNow();
   }
 
   /**
@@ -1582,7 +1615,9 @@ export class PostgresStore implements Store {
       cur.workerId,
       end.reason,
     ]);
-    return taskFromRow(row);
+    const after = taskFromRow(row);
+    if (after.status === 'PENDING' && after.runAfter > now) this.backoffEndsAt = Math.min(this.backoffEndsAt, after.runAfter);
+    return after;
   }
 
   async release(ref: AttemptRef): Promise<boolean> {
@@ -1650,6 +1685,7 @@ export class PostgresStore implements Store {
       tx.onEnd((committed) => committed && ids.length > 0 && this.outputNow(ids));
       return rows.length;
     });
+    await this.endBackoffs(now, true);
     return { expired };
   }
 
@@ -1806,8 +1842,10 @@ export class PostgresStore implements Store {
   }
 
   async nextRunAfter(): Promise<number | null> {
-    const [r] = await this.rows(`SELECT min(run_after) AS t FROM tasks WHERE status = 'PENDING'`);
-    return r.t === null ? null : Number(r.t);
+    const [r] = await this.rows(`SELECT min(run_after) AS t FROM tasks WHERE status = 'PENDING' AND in_backoff`);
+    const t = r.t === null ? null : Number(r.t);
+    this.backoffEndsAt = Math.min(this.backoffEndsAt, t ?? Infinity);
+    return t;
   }
 
   async purgeFinished(olderThan: number, limit: number): Promise<string[]> {

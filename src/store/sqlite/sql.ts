@@ -28,7 +28,7 @@ RETURNING *`;
  *  with nothing ahead, read them all). */
 export const READY_AHEAD = `
 SELECT 1 FROM (
-  SELECT eff_priority AS p, fair_rank AS r FROM tasks INDEXED BY tasks_ready WHERE status = 'PENDING' AND run_after <= ?2
+  SELECT eff_priority AS p, fair_rank AS r FROM tasks INDEXED BY tasks_ready WHERE status = 'PENDING' AND in_backoff = 0 AND run_after <= ?2
   ORDER BY eff_priority DESC, fair_rank, seq LIMIT 1)
 WHERE p > ?1 OR (p = ?1 AND r <= ?3)`;
 
@@ -62,7 +62,7 @@ export const CLAIM_ANY = `
 UPDATE tasks SET status = 'RUNNING', attempt = attempt + 1, worker_id = ?1, started_at = ?2,
   lease_expires_at = ?2 + visibility_timeout_s * 1000
 WHERE seq IN (
-  SELECT seq FROM tasks AS t INDEXED BY tasks_ready WHERE status = 'PENDING' AND run_after <= ?2
+  SELECT seq FROM tasks AS t INDEXED BY tasks_ready WHERE status = 'PENDING' AND in_backoff = 0 AND run_after <= ?2
     AND (t.lane IS NULL OR NOT EXISTS (SELECT 1 FROM tasks e WHERE e.lane IS NOT NULL AND e.lane = t.lane AND e.seq < t.seq
       AND e.user_id IS t.user_id AND e.status IN ('PENDING', 'RUNNING')))
   ORDER BY eff_priority DESC, fair_rank, seq LIMIT ?3)
@@ -73,7 +73,7 @@ export const CLAIM_QUEUES = `
 UPDATE tasks SET status = 'RUNNING', attempt = attempt + 1, worker_id = ?1, started_at = ?2,
   lease_expires_at = ?2 + visibility_timeout_s * 1000
 WHERE seq IN (
-  SELECT seq FROM tasks AS t INDEXED BY tasks_ready WHERE status = 'PENDING' AND run_after <= ?2
+  SELECT seq FROM tasks AS t INDEXED BY tasks_ready WHERE status = 'PENDING' AND in_backoff = 0 AND run_after <= ?2
     AND queue IN (SELECT value FROM json_each(?4))
     AND (t.lane IS NULL OR NOT EXISTS (SELECT 1 FROM tasks e WHERE e.lane IS NOT NULL AND e.lane = t.lane AND e.seq < t.seq
       AND e.user_id IS t.user_id AND e.status IN ('PENDING', 'RUNNING')))
@@ -90,12 +90,21 @@ RETURNING cancel_requested`;
 export const SELECT_RUNNING_ATTEMPT = `SELECT * FROM tasks WHERE id = ? AND attempt = ? AND status = 'RUNNING'`;
 
 /** status, completed_at, run_after, dead_lettered, summary, failure, result, result_key, stdout_key,
- *  stderr_key, id. worker_id is kept: it names the last worker. */
+ *  stderr_key, id, now. worker_id is kept: it names the last worker. A retry that must wait
+ *  goes in backoff (migration 0015). */
 export const END_ATTEMPT = `
-UPDATE tasks SET status = ?, completed_at = ?, run_after = ?, lease_expires_at = NULL,
-  dead_lettered = ?, summary = ?, failure = ?, result = ?, result_key = ?, stdout_key = ?, stderr_key = ?
-WHERE id = ?
+UPDATE tasks SET status = ?1, completed_at = ?2, run_after = ?3, lease_expires_at = NULL,
+  dead_lettered = ?4, summary = ?5, failure = ?6, result = ?7, result_key = ?8, stdout_key = ?9, stderr_key = ?10,
+  in_backoff = (?1 = 'PENDING' AND ?3 > ?12)
+WHERE id = ?11
 RETURNING *`;
+
+/** now, limit: PENDING tasks whose backoff has ended go back to the ready queue (tasks_ready),
+ *  the earliest first. */
+export const END_BACKOFFS = `
+UPDATE tasks SET in_backoff = 0 WHERE seq IN (
+  SELECT seq FROM tasks INDEXED BY tasks_backoff WHERE status = 'PENDING' AND in_backoff = 1 AND run_after <= ?1
+  ORDER BY run_after LIMIT ?2)`;
 
 /** now, stale-worker cutoff: leases past their time or held by workers not seen since the cutoff. */
 export const SELECT_EXPIRED = `
@@ -105,11 +114,11 @@ SELECT * FROM tasks WHERE status = 'RUNNING' AND (lease_expires_at <= ?1
 /** PENDING tasks that a task of effective priority ?1, rank ?4 and seq ?2 waits behind, counted up to ?3. Every
  *  POST runs it, so it reads the index alone: filtering on run_after (not in the index) cost a
  *  table lookup per row, 9 % of the API's CPU at a 1,000-task backlog. Tasks in backoff are
- *  counted as ahead, a slight overestimate. */
+ *  not in it (migration 0015), so not counted. */
 export const COUNT_AHEAD = `
 SELECT min(?3,
-  (SELECT count(*) FROM (SELECT 1 FROM tasks INDEXED BY tasks_ready WHERE status = 'PENDING' AND eff_priority > ?1 LIMIT ?3))
-  + (SELECT count(*) FROM (SELECT 1 FROM tasks INDEXED BY tasks_ready WHERE status = 'PENDING' AND eff_priority = ?1
+  (SELECT count(*) FROM (SELECT 1 FROM tasks INDEXED BY tasks_ready WHERE status = 'PENDING' AND in_backoff = 0 AND eff_priority > ?1 LIMIT ?3))
+  + (SELECT count(*) FROM (SELECT 1 FROM tasks INDEXED BY tasks_ready WHERE status = 'PENDING' AND in_backoff = 0 AND eff_priority = ?1
       AND (fair_rank, seq) < (?4, ?2) LIMIT ?3))) AS n`;
 
 /** status, completed_at, dead_lettered, summary, failure, result_key, stdout_key, stderr_key, id,
@@ -126,13 +135,13 @@ RETURNING worker_id`;
  *  step it has waited since it became ready, up to 10 (reads only the partial index's rows). */
 export const AGE_PRIORITIES = `
 UPDATE tasks SET eff_priority = min(10, priority + (?1 - run_after) / ?2)
-WHERE seq IN (SELECT seq FROM tasks INDEXED BY tasks_ready WHERE status = 'PENDING' AND eff_priority < 10)
+WHERE seq IN (SELECT seq FROM tasks INDEXED BY tasks_ready WHERE status = 'PENDING' AND in_backoff = 0 AND eff_priority < 10)
   AND run_after <= ?1 - ?2 AND eff_priority < min(10, priority + (?1 - run_after) / ?2)`;
 
 /** now, limit, users at their running limit (JSON array): ready tasks in claim order, for a
  *  claim that enforces a per-user running limit (the caller picks within the limits). */
 export const READY_CANDIDATES = `
-SELECT seq, user_id, queue FROM tasks AS t INDEXED BY tasks_ready WHERE status = 'PENDING' AND run_after <= ?1
+SELECT seq, user_id, queue FROM tasks AS t INDEXED BY tasks_ready WHERE status = 'PENDING' AND in_backoff = 0 AND run_after <= ?1
   AND coalesce(user_id, '') NOT IN (SELECT value FROM json_each(?3))
     AND (t.lane IS NULL OR NOT EXISTS (SELECT 1 FROM tasks e WHERE e.lane IS NOT NULL AND e.lane = t.lane AND e.seq < t.seq
       AND e.user_id IS t.user_id AND e.status IN ('PENDING', 'RUNNING')))

@@ -72,6 +72,10 @@ export interface SqliteStoreOptions {
   retry?: RetryPolicy;
 }
 
+/** END_BACKOFFS: tasks moved per statement, and how often a claim runs it whatever it knows. */
+const END_BACKOFFS_MAX = 1000;
+const END_BACKOFFS_EVERY_MS = 1000;
+
 export class SqliteStore implements Store {
   readonly capabilities: StoreCapabilities = { crossProcessWakeups: false };
   private readonly db: DatabaseSync;
@@ -83,6 +87,10 @@ export class SqliteStore implements Store {
   private readonly wake = new EventEmitter();
   private readonly stmts = new Map<string, StatementSync>();
   private readonly takers: LocalTaker[] = [];
+  /** The earliest end of a backoff this store knows of, and when END_BACKOFFS last ran: see
+   *  endBackoffs. */
+  private backoffEndsAt = 0;
+  private backoffsEndedAt = 0;
 
   constructor(opts: SqliteStoreOptions) {
     if (opts.path !== ':memory:') mkdirSync(dirname(opts.path), { recursive: true });
@@ -283,8 +291,10 @@ export class SqliteStore implements Store {
 
   async claim(o: ClaimOptions): Promise<Lease[]> {
     if (o.limit <= 0) return [];
-    return this.writes.run(() => {
+    let moved = 0;
+    const leases = await this.writes.run(() => {
       const now = this.clock.now();
+      moved = this.endBackoffs(now);
       const rows = (
         (o.maxRunningPerUser ?? 0) > 0
           ? this.claimWithinUserLimits(o, now)
@@ -301,6 +311,25 @@ export class SqliteStore implements Store {
         return { task, attempt: task.attempt, workerId: o.workerId, expiresAt: task.leaseExpiresAt ?? now };
       });
     }, false);
+    // Moved back to the ready queue: more than this claim may have taken.
+    if (moved > 0) this.notifyReady();
+    return leases;
+  }
+
+  /**
+   * Tasks whose backoff has ended go back to the ready queue (END_BACKOFFS), in the write
+   * transaction of the claim about to read it: once a backoff this store knows of has ended,
+   * and at least every END_BACKOFFS_EVERY_MS whatever it knows (another process on this file).
+   * The reaper runs it too (`force`). Returns how many it moved.
+   */
+  private endBackoffs(now: number, force = false): number {
+    if (!force && now < this.backoffEndsAt && now - this.backoffsEndedAt < END_BACKOFFS_EVERY_MS) return 0;
+    this.backoffsEndedAt = now;
+    this.backoffEndsAt = Infinity;
+    const moved = Number(this.stmt(SQL.END_BACKOFFS).run(now, END_BACKOFFS_MAX).changes);
+    // More may have ended than one statement moves: again at the next claim.
+    if (moved >= END_BACKOFFS_MAX) this.backoffEndsAt = now;
+    return moved;
   }
 
   /**
@@ -512,9 +541,12 @@ export class SqliteStore implements Store {
       outcome ? outcome.stdoutKey : cur.stdoutKey,
       outcome ? outcome.stderrKey : cur.stderrKey,
       cur.id,
+      now,
     ) as Row;
     this.addHistory(cur.id, now, end.status, cur.attempt, cur.workerId, end.reason);
-    return taskFromRow(row);
+    const after = taskFromRow(row);
+    if (after.status === 'PENDING' && after.runAfter > now) this.backoffEndsAt = Math.min(this.backoffEndsAt, after.runAfter);
+    return after;
   }
 
   async release(ref: AttemptRef): Promise<boolean> {
@@ -524,7 +556,7 @@ export class SqliteStore implements Store {
       const now = this.clock.now();
       // The attempt number stays (fencing needs it monotonic); the budget grows back by one.
       this.stmt(
-        `UPDATE tasks SET status = 'PENDING', worker_id = NULL, lease_expires_at = NULL, run_after = ?,
+        `UPDATE tasks SET status = 'PENDING', worker_id = NULL, lease_expires_at = NULL, run_after = ?, in_backoff = 0,
            attempt_limit = attempt_limit + 1 WHERE id = ?`,
       ).run(now, ref.taskId);
       this.addHistory(ref.taskId, now, 'PENDING', ref.attempt, String(row.worker_id), 'released by worker');
@@ -543,7 +575,7 @@ export class SqliteStore implements Store {
       switch (cur.status) {
         case 'PENDING': {
           const r = this.stmt(
-            `UPDATE tasks SET status = 'CANCELLED', completed_at = ?, cancel_requested = 1 WHERE id = ? RETURNING *`,
+            `UPDATE tasks SET status = 'CANCELLED', completed_at = ?, cancel_requested = 1, in_backoff = 0 WHERE id = ? RETURNING *`,
           ).get(now, id) as Row;
           this.addHistory(id, now, 'CANCELLED', cur.attempt, null, 'cancelled while pending');
           return { task: taskFromRow(r), effect: 'cancelled' as const };
@@ -570,8 +602,10 @@ export class SqliteStore implements Store {
 
   async reap(workerStaleMs: number): Promise<ReapResult> {
     const ended: string[] = [];
+    let moved = 0;
     const expired = await this.writes.run(() => {
       const now = this.clock.now();
+      moved = this.endBackoffs(now, true);
       const rows = this.stmt(SQL.SELECT_EXPIRED).all(now, now - workerStaleMs) as Row[];
       ended.push(...rows.map((r) => String(r.id)));
       for (const r of rows) {
@@ -583,7 +617,7 @@ export class SqliteStore implements Store {
       this.stmt('DELETE FROM workers WHERE last_seen < ?').run(now - workerStaleMs);
       return rows.length;
     }, false);
-    if (expired > 0) this.notifyReady();
+    if (expired > 0 || moved > 0) this.notifyReady();
     // Their followers see the attempt's end at once, as after a worker's finish.
     for (const id of ended) this.wake.emit('output', id);
     return { expired };
@@ -600,7 +634,7 @@ export class SqliteStore implements Store {
       const now = this.clock.now();
       const r = this.stmt(
         `UPDATE tasks SET status = 'PENDING', dead_lettered = 0, cancel_requested = 0, completed_at = NULL,
-           worker_id = NULL, run_after = ?, attempt_limit = attempt + max_attempts WHERE id = ? RETURNING *`,
+           worker_id = NULL, run_after = ?, in_backoff = 0, attempt_limit = attempt + max_attempts WHERE id = ? RETURNING *`,
       ).get(now, id) as Row;
       this.addHistory(id, now, 'PENDING', cur.attempt, null, 'redriven from the dead-letter queue');
       return taskFromRow(r);
@@ -725,7 +759,10 @@ export class SqliteStore implements Store {
   }
 
   async activeCounts(): Promise<{ pending: number; running: number }> {
-    const p = this.stmt(`SELECT count(*) AS n FROM tasks INDEXED BY tasks_ready WHERE status = 'PENDING'`).get() as Row;
+    const p = this.stmt(
+      `SELECT (SELECT count(*) FROM tasks INDEXED BY tasks_ready WHERE status = 'PENDING' AND in_backoff = 0)
+        + (SELECT count(*) FROM tasks INDEXED BY tasks_backoff WHERE status = 'PENDING' AND in_backoff = 1) AS n`,
+    ).get() as Row;
     const r = this.stmt(`SELECT count(*) AS n FROM tasks INDEXED BY tasks_leased WHERE status = 'RUNNING'`).get() as Row;
     return { pending: Number(p.n), running: Number(r.n) };
   }
@@ -756,8 +793,10 @@ export class SqliteStore implements Store {
   }
 
   async nextRunAfter(): Promise<number | null> {
-    const r = this.stmt(`SELECT min(run_after) AS t FROM tasks INDEXED BY tasks_ready WHERE status = 'PENDING'`).get() as Row;
-    return r.t === null ? null : Number(r.t);
+    const r = this.stmt(`SELECT min(run_after) AS t FROM tasks INDEXED BY tasks_backoff WHERE status = 'PENDING' AND in_backoff = 1`).get() as Row;
+    const t = r.t === null ? null : Number(r.t);
+    this.backoffEndsAt = Math.min(this.backoffEndsAt, t ?? Infinity);
+    return t;
   }
 
   async purgeFinished(olderThan: number, limit: number): Promise<string[]> {
