@@ -93,6 +93,25 @@ describe('worker pool', () => {
     assert.equal(done.attempt, 3);
   });
 
+  it("an idle worker of one queue does not claim in a loop while another queue's tasks wait", async () => {
+    // Counts the claims of this (real) store.
+    let claims = 0;
+    const claim = store.claim.bind(store);
+    store.claim = (o) => (claims++, claim(o));
+    for (let i = 0; i < 20; i++) await store.submit(newTask({ queue: 'other', args: ['true'] }));
+    const own = testPool(dir, store, { blobs, workerId: 'w-own', queues: ['own'] });
+    try {
+      await own.start();
+      await new Promise((r) => setTimeout(r, 500));
+      // Before, its next-wake-up timer read the other queue's ready tasks as due now, and
+      // claimed again every millisecond or two (1,676 claims in 2 s).
+      assert.ok(claims <= 5, `${claims} claims in 500 ms`);
+      assert.equal((await store.activeCounts()).pending, 20);
+    } finally {
+      await own.close(0);
+    }
+  });
+
   it('keeps a small result in the row, logs as blobs, pointers and a summary in the store', async () => {
     await pool.start();
     const t = newTask({ shell: 'echo out; echo err >&2' });
