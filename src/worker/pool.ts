@@ -374,7 +374,9 @@ export class WorkerPool {
   private async armBackoffTimer(): Promise<void> {
     const next = await this.o.store.nextRunAfter();
     if (next === null) return;
-    const delay = Math.max(0, next - Date.now());
+    // In the store's clock, as the backoff's end is: with this host's, a host ahead of the
+    // database saw every backoff as ended and claimed in a loop until it really was.
+    const delay = Math.max(0, next - this.o.store.now());
     if (delay >= this.o.pollMs) return;
     if (this.backoffTimer) clearTimeout(this.backoffTimer);
     this.backoffTimer = setTimeout(() => {
@@ -599,7 +601,7 @@ export class WorkerPool {
         taskId: task.id,
         scratch: files.root,
         limits: this.o.projectLimits ?? DEFAULT_ARCHIVE_LIMITS,
-        now: () => Date.now(),
+        now: () => this.o.store.now(),
       });
       return v ? { ...note, stored: true, version: v.version, conflicts: v.conflicts } : { ...note, stored: false, reason: 'no file changed' };
     } catch (err) {

@@ -112,6 +112,29 @@ describe('worker pool', () => {
     }
   });
 
+  it("waits for a backoff's end in the store's clock, on a host whose clock is ahead of it", async () => {
+    // The store's clock is 10 minutes behind this host's; a failed attempt waits 30 s of it.
+    const behind = new SqliteStore({ path: join(dir, 'behind.db'), clock: { now: () => Date.now() - 600_000 }, retry: { baseMs: 60_000, maxMs: 60_000 }, random: () => 0.5 });
+    let claims = 0;
+    const claim = behind.claim.bind(behind);
+    behind.claim = (o) => (claims++, claim(o));
+    const own = testPool(dir, behind, { blobs, workerId: 'w-ahead' });
+    try {
+      await own.start();
+      const t = newTask({ shell: 'exit 1', maxAttempts: 3 });
+      await behind.submit(t);
+      await until(async () => ((await behind.get(t.id))?.attempt === 1 && (await behind.get(t.id))?.status === 'PENDING' ? true : null), 5000);
+      const before = claims;
+      await new Promise((r) => setTimeout(r, 500));
+      // Before, the backoff's end (store time) read as 10 minutes past: a claim every
+      // millisecond or two until it really ended.
+      assert.ok(claims - before <= 5, `${claims - before} claims in 500 ms`);
+    } finally {
+      await own.close(0);
+      await behind.close();
+    }
+  });
+
   it('keeps a small result in the row, logs as blobs, pointers and a summary in the store', async () => {
     await pool.start();
     const t = newTask({ shell: 'echo out; echo err >&2' });
