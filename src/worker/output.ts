@@ -65,6 +65,12 @@ export class OutputSink {
     return this.generation;
   }
 
+  /** The store's time (the database's, in the scale-out shape), which chunks are stamped with,
+   *  as every other time a follower compares them with. */
+  now(): number {
+    return this.store.now();
+  }
+
   /** @internal Is a chunk of batch `gen` still open to appends? */
   isOpen(gen: number): boolean {
     return gen === this.generation;
@@ -123,7 +129,7 @@ export class OutputWriter {
       return;
     }
     // Copied: the executor's buffers may be reused.
-    const chunk: OutputChunk = { taskId: this.taskId, attempt: this.attempt, seq: ++this.seq, stream, data: Buffer.from(piece), at: Date.now() };
+    const chunk: OutputChunk = { taskId: this.taskId, attempt: this.attempt, seq: ++this.seq, stream, data: Buffer.from(piece), at: this.sink.now() };
     this.last = { chunk, gen: this.sink.add(chunk) };
   }
 

@@ -8,7 +8,7 @@ import { DiskBlobStore, taskPrefix } from '../../src/blobs/index.ts';
 import { ProcessExecutor } from '../../src/executor/index.ts';
 import { createLogger } from '../../src/log/index.ts';
 import { SqliteStore } from '../../src/store/index.ts';
-import { Maintenance, WorkerPool, type PoolOptions } from '../../src/worker/index.ts';
+import { Maintenance, OutputSink, WorkerPool, type PoolOptions } from '../../src/worker/index.ts';
 import { newTask } from '../conformance/store.ts';
 import { processesOfTask, until } from '../helpers/platform.ts';
 
@@ -237,13 +237,13 @@ describe('worker pool', () => {
     assert.deepEqual(processesOfTask(t.id), []);
   });
 
-  it("audits an execution in the store's clock, not this host's, when the two differ", async () => {
+  it("audits an execution and times its live output in the store's clock, not this host's, when the two differ", async () => {
     // A store an hour ahead of this host, as a database server whose clock this host's is off.
     const ahead = new SqliteStore({ path: join(dir, 'ahead.db'), clock: { now: () => Date.now() + 3_600_000 } });
-    const p = testPool(dir, ahead, { workerId: 'w-skew', audit: true });
+    const p = testPool(dir, ahead, { workerId: 'w-skew', audit: true, output: new OutputSink(ahead, log, { flushMs: 0, maxBytes: 1 << 20 }) });
     try {
       await p.start();
-      const t = newTask({ args: ['true'] });
+      const t = newTask({ shell: 'echo hi' });
       await ahead.submit(t);
       const done = await until(async () => {
         const x = await ahead.get(t.id);
@@ -251,6 +251,9 @@ describe('worker pool', () => {
       }, 5000);
       const [entry] = (await ahead.queryAudit({ action: 'task.execute', target: t.id, limit: 10 })).items;
       assert.ok(Math.abs(entry.at - done.completedAt!) < 2000, `audited at ${entry.at}, completed at ${done.completedAt}`);
+      const [chunk] = await ahead.readOutput(t.id, { attempt: 0, seq: 0 }, 10);
+      assert.equal(chunk?.data.toString(), 'hi\n');
+      assert.ok(Math.abs(chunk.at - done.completedAt!) < 2000, `output at ${chunk.at}, completed at ${done.completedAt}`);
     } finally {
       await p.close(0);
       await ahead.close();
