@@ -267,7 +267,7 @@ async function hangarChild(o: Options): Promise<void> {
     await store.close();
     rmSync(dir, { recursive: true, force: true });
   }
-  process.stdout.write(`RESULT ${JSON.stringify(out)}\n`);
+  await writeResult(out);
 }
 
 /** CPU, machine and WAL marks around a W1 processing window: start() just before it, stop()
@@ -463,7 +463,7 @@ async function submitterChild(o: Options): Promise<void> {
   try {
     // This process cannot see the warm-up jobs start: a fixed pause instead.
     const r = await pacedSubmits(o, store, 1500, () => false);
-    process.stdout.write(`RESULT ${JSON.stringify(r)}\n`);
+    await writeResult(r);
   } finally {
     await store.close();
   }
@@ -542,6 +542,13 @@ const ENTRIES: Entry[] = [
     settings: 'localConcurrency C, batchSize 100, pollingIntervalSeconds 0.5, burstWhenBatchFull; useListenNotify + queue notify: true',
   },
 ];
+
+/** Prints a child's `RESULT {json}` line; resolves once it is written. The process exits right
+ *  after, and a pipe takes a large line in several writes: exiting earlier cut it short (a
+ *  3,000-job W2 result is ~150 KB). */
+function writeResult(r: unknown): Promise<void> {
+  return new Promise((resolve, reject) => process.stdout.write(`RESULT ${JSON.stringify(r)}\n`, (err) => (err ? reject(err) : resolve())));
+}
 
 /** Runs a child process; resolves with its parsed `RESULT {json}` line. */
 function runChild(file: string, args: string[], cwd: string, timeoutMs: number): Promise<Record<string, unknown>> {

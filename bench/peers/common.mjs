@@ -101,7 +101,7 @@ export async function main(adapter) {
     } finally {
       await adapter.close();
     }
-    process.stdout.write(`RESULT ${JSON.stringify(r)}\n`);
+    await writeResult(r);
     process.exit(0);
   }
   const out = { system: adapter.name, version: adapter.version, variant: o.variant, workload: o.workload, c: o.c, settings: adapter.settings(o) };
@@ -114,7 +114,7 @@ export async function main(adapter) {
   } finally {
     await adapter.close();
   }
-  process.stdout.write(`RESULT ${JSON.stringify(out)}\n`);
+  await writeResult(out);
   process.exit(0);
 }
 
@@ -225,6 +225,12 @@ async function pacedEnqueues(adapter, o) {
   });
   await Promise.all(pending);
   return { t0s, call, errors, lag };
+}
+
+/** Prints the `RESULT {json}` line; resolves once it is written (the process exits right after,
+ *  and a pipe takes a large line in several writes: exiting earlier cut it short). */
+function writeResult(r) {
+  return new Promise((resolve, reject) => process.stdout.write(`RESULT ${JSON.stringify(r)}\n`, (err) => (err ? reject(err) : resolve())));
 }
 
 /** The same harness as a second process, enqueueing (--role submitter); its RESULT. */
