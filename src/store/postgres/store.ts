@@ -704,7 +704,18 @@ export class PostgresStore implements Store {
     this.channel = `hangar_ready_${schema}`;
     this.outputChannel = `hangar_output_${schema}`;
     this.connection = { connectionString: opts.url, options: `-c search_path=${schema}`, types: TYPES };
-    this.pool = new pg.Pool({ ...this.connection, max: opts.poolSize ?? 10 });
+    // Connections stay open once made (pg-pool closes idle ones after 10 s by default): a new
+    // one starts with cold caches, and its first claim took 30 ms more than a warm one's
+    // (measured, 10 at once after an 11 s pause: 39.5 ms against 9). Idle ones do not keep
+    // the process alive, and TCP keepalive holds them through idle-timeout middleboxes.
+    this.pool = new pg.Pool({
+      ...this.connection,
+      max: opts.poolSize ?? 10,
+      idleTimeoutMillis: 0,
+      allowExitOnIdle: true,
+      keepAlive: true,
+      keepAliveInitialDelayMillis: 60_000,
+    });
     // An idle connection that breaks is dropped from the pool; the next query opens another.
     this.pool.on('error', () => {});
     // One that breaks while checked out fails its query (which reports it); the client's own
