@@ -703,19 +703,14 @@ export class PostgresStore implements Store {
     this.schema = schema;
     this.channel = `hangar_ready_${schema}`;
     this.outputChannel = `hangar_output_${schema}`;
-    this.connection = { connectionString: opts.url, options: `-c search_path=${schema}`, types: TYPES };
+    // TCP keepalive (first probe after a minute idle) holds the pool's idle connections and the
+    // LISTEN session through middleboxes that drop idle flows, and lets a dropped one be seen.
+    this.connection = { connectionString: opts.url, options: `-c search_path=${schema}`, types: TYPES, keepAlive: true, keepAliveInitialDelayMillis: 60_000 };
     // Connections stay open once made (pg-pool closes idle ones after 10 s by default): a new
     // one starts with cold caches, and its first claim took 30 ms more than a warm one's
     // (measured, 10 at once after an 11 s pause: 39.5 ms against 9). Idle ones do not keep
-    // the process alive, and TCP keepalive holds them through idle-timeout middleboxes.
-    this.pool = new pg.Pool({
-      ...this.connection,
-      max: opts.poolSize ?? 10,
-      idleTimeoutMillis: 0,
-      allowExitOnIdle: true,
-      keepAlive: true,
-      keepAliveInitialDelayMillis: 60_000,
-    });
+    // the process alive.
+    this.pool = new pg.Pool({ ...this.connection, max: opts.poolSize ?? 10, idleTimeoutMillis: 0, allowExitOnIdle: true });
     // An idle connection that breaks is dropped from the pool; the next query opens another.
     this.pool.on('error', () => {});
     // One that breaks while checked out fails its query (which reports it); the client's own
