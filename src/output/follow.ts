@@ -11,7 +11,9 @@
  * Wake-ups: the store's output notices (in process, or LISTEN/NOTIFY across nodes) wake a
  * follower at once, for new chunks and for the end of the attempt (a worker's finish, or the
  * reaper's); other status changes (a start, a cancel while pending) are seen by a poll every
- * `pollMs`, every RUNNING_POLL_MS or more while the task runs.
+ * `pollMs`, every RUNNING_POLL_MS or more while the task runs. A task that stays pending is
+ * polled less and less often, down to every PENDING_POLL_MAX_MS: its first output still wakes
+ * its follower at once, only a silent start is seen that much later.
  */
 import type { FeedEntry, OutputCursor, OutputStream, Store, TaskStatus } from '../store/index.ts';
 
@@ -34,6 +36,10 @@ const FINAL = new Set<TaskStatus>(['SUCCESS', 'FAILED', 'TIMEOUT', 'CANCELLED'])
 
 /** A follower's poll while its task runs, ms (at least): only for notices missed. */
 const RUNNING_POLL_MS = 2000;
+
+/** A pending task's poll doubles from `pollMs` up to this, ms (at least `pollMs`): a follower
+ *  of a task queued behind a backlog read it four times a second for as long as it waited. */
+const PENDING_POLL_MAX_MS = 2000;
 
 /** A cursor as clients write it: "<attempt>.<seq>" (an SSE event id), or null if it is not one. */
 export function parseCursor(s: string | undefined): OutputCursor | null {
@@ -68,6 +74,7 @@ export async function* follow(store: Store, taskId: string, o: FollowOptions): A
   const pageSize = o.pageSize ?? 200;
   let cursor: OutputCursor = { ...o.after };
   let seen: { status: TaskStatus; attempt: number } | null = null;
+  let pendingPollMs = pollMs;
   let woken = false;
   let wake: (() => void) | null = null;
   const off = store.subscribeOutput((id) => {
@@ -87,6 +94,7 @@ export async function* follow(store: Store, taskId: string, o: FollowOptions): A
       }
       if (!seen || seen.status !== task.status || seen.attempt !== task.attempt) {
         seen = { status: task.status, attempt: task.attempt };
+        pendingPollMs = pollMs;
         yield { type: 'status', taskId, status: task.status, attempt: task.attempt, cursor };
       }
       for (;;) {
@@ -105,7 +113,12 @@ export async function* follow(store: Store, taskId: string, o: FollowOptions): A
       if (woken || o.signal.aborted) continue;
       // A running attempt's output and end (a worker's finish, or the reaper's) come with
       // notices: its poll is only for notices missed. A pending task's start comes with none.
-      await nap(task.status === 'RUNNING' ? Math.max(pollMs, RUNNING_POLL_MS) : pollMs, o.signal, (f) => (wake = f));
+      let ms = Math.max(pollMs, RUNNING_POLL_MS);
+      if (task.status !== 'RUNNING') {
+        ms = pendingPollMs;
+        pendingPollMs = Math.min(pendingPollMs * 2, Math.max(pollMs, PENDING_POLL_MAX_MS));
+      }
+      await nap(ms, o.signal, (f) => (wake = f));
     }
   } finally {
     off();

@@ -161,3 +161,40 @@ describe("a follower hears of its task's reaped attempt at once", () => {
     }
   });
 });
+
+describe('a follower of a task that stays pending', () => {
+  it('reads it less and less often, and still sees it start and end', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hangar-follow-pending-'));
+    const store = new SqliteStore({ path: join(dir, 'db') });
+    const ac = new AbortController();
+    try {
+      const t = newTask();
+      await store.submit(t);
+      // Counts this (real) store's reads of the task.
+      let reads = 0;
+      const get = store.get.bind(store);
+      store.get = (id) => (id === t.id && reads++, get(id));
+      const events = follow(store, t.id, { after: { attempt: 0, seq: 0 }, signal: ac.signal });
+      assert.equal((await events.next()).value?.type, 'status');
+      const next = events.next();
+      await new Promise((r) => setTimeout(r, 3200));
+      // Every 250 ms, 13 reads; doubling from 250 ms up to 2 s, 4 (at 0, 0.25, 0.75 and 1.75 s).
+      assert.ok(reads <= 6, `${reads} reads in 3.2 s`);
+      // A start without output is seen at the next poll, at most 2 s on.
+      const [lease] = await store.claim({ workerId: 'w', limit: 1 });
+      const started = await Promise.race([next, new Promise<null>((r) => setTimeout(() => r(null), 4000))]);
+      assert.equal(started && !started.done && started.value.type === 'status' ? started.value.status : null, 'RUNNING');
+      const ended = (async () => {
+        for (let e = await events.next(); !e.done; e = await events.next()) if (e.value.type === 'end') return e.value.status;
+        return null;
+      })();
+      assert.ok(await store.finish({ taskId: t.id, attempt: lease.attempt }, NOOP_OUTCOME));
+      const end = await Promise.race([ended, new Promise<null>((r) => setTimeout(() => r(null), 1000))]);
+      assert.equal(end, 'SUCCESS', 'the end at once, by its notice');
+    } finally {
+      ac.abort();
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
