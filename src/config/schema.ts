@@ -28,6 +28,9 @@ export const ConfigSchema = z
       .optional()
       .describe('PostgreSQL connection URL (`postgres://user:pass@host:5432/db`): the scale-out store, shared by every API node and worker. Without it: SQLite in the data directory (embedded).'),
     databaseSchema: z.string().regex(/^[a-z_][a-z0-9_]{0,49}$/, 'a lower-case identifier (≤ 50 characters)').default('public').describe('PostgreSQL schema holding Hangar\'s tables (created and migrated on start): several installations can share one database.'),
+    databasePoolSize: int(1, 1000)
+      .default(10)
+      .describe('Connections each process keeps to PostgreSQL, plus one for LISTEN: opened as load needs them, then kept. Size `max_connections` for (API nodes + workers) × (this + 1). They show in `pg_stat_activity` as `hangar <schema>`.'),
     s3Bucket: z.string().min(3).max(63).optional().describe('S3 bucket for results and logs (scale-out). Without it: the data directory (embedded).'),
     s3Endpoint: z.url().optional().describe('Endpoint of an S3-compatible server (MinIO, Ceph, R2...); AWS S3 when unset.'),
     s3Region: z.string().min(1).default('us-east-1').describe('S3 region.'),

@@ -70,7 +70,7 @@ export async function openStore(config: Config): Promise<Store> {
   const retry = { baseMs: config.retryBaseMs, maxMs: config.retryMaxMs };
   if (config.databaseUrl) {
     const { PostgresStore } = await import('../store/postgres/index.ts');
-    return PostgresStore.open({ url: config.databaseUrl, schema: config.databaseSchema, retry });
+    return PostgresStore.open({ url: config.databaseUrl, schema: config.databaseSchema, retry, poolSize: config.databasePoolSize });
   }
   return new SqliteStore({ path: join(resolve(config.dataDir), 'hangar.db'), synchronous: config.sqliteSynchronous, retry });
 }

@@ -705,7 +705,15 @@ export class PostgresStore implements Store {
     this.outputChannel = `hangar_output_${schema}`;
     // TCP keepalive (first probe after a minute idle) holds the pool's idle connections and the
     // LISTEN session through middleboxes that drop idle flows, and lets a dropped one be seen.
-    this.connection = { connectionString: opts.url, options: `-c search_path=${schema}`, types: TYPES, keepAlive: true, keepAliveInitialDelayMillis: 60_000 };
+    // `hangar <schema>` in pg_stat_activity: whose connections these are.
+    this.connection = {
+      connectionString: opts.url,
+      options: `-c search_path=${schema}`,
+      application_name: `hangar ${schema}`,
+      types: TYPES,
+      keepAlive: true,
+      keepAliveInitialDelayMillis: 60_000,
+    };
     // Connections stay open once made (pg-pool closes idle ones after 10 s by default): a new
     // one starts with cold caches, and its first claim took 30 ms more than a warm one's
     // (measured, 10 at once after an 11 s pause: 39.5 ms against 9). Idle ones do not keep
