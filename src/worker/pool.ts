@@ -81,6 +81,9 @@ type StopReason = 'cancel' | 'lost' | 'shutdown' | 'requeue';
 
 /** Wait after a failed claim before the next, ms. */
 const CLAIM_RETRY_MS = 500;
+/** How long a lease's release is retried while the store is unreachable when something waits on
+ *  it (shutdown) or it follows a failure: not the lease's whole visibility timeout. */
+const BRIEF_RELEASE_MS = 30_000;
 
 /** prefetch 'auto': the work, in ms of execution at the recent average, a pool may hold
  *  beyond its slots, so a prefetched lease waits about this long for its slot. Tasks averaging
@@ -295,7 +298,11 @@ export class WorkerPool {
       this.reserved--;
       if (lease && !this.stopping) this.startAttempt(lease);
       else if (lease) {
-        const released = this.o.store.release({ taskId: lease.task.id, attempt: lease.attempt }).then(() => {}, () => {});
+        const ref = { taskId: lease.task.id, attempt: lease.attempt };
+        const released = this.releaseDurably(ref, Math.min(lease.task.visibilityTimeout * 1000, BRIEF_RELEASE_MS)).then(
+          () => {},
+          (err: unknown) => this.log.warn({ err: coerceError(err), ...ref }, 'lease not given back; it returns to the queue when it expires'),
+        );
         this.releasing.add(released);
         void released.finally(() => this.releasing.delete(released));
       }
@@ -408,7 +415,15 @@ export class WorkerPool {
         // cancel, releases on shutdown, or drops a lost lease, without running anything.
         return this.runAttempt(lease, abort.signal, freeSlot);
       })
-      .catch((err: unknown) => this.log.error({ err: coerceError(err), taskId: lease.task.id }, 'attempt crashed'))
+      .catch(async (err: unknown) => {
+        this.log.error({ err: coerceError(err), taskId: lease.task.id }, 'attempt crashed');
+        // The store was out of reach: the lease goes back rather than sit out its visibility
+        // timeout (a harmless no-op when it is gone). Any other crash leaves it to expire, so
+        // that the reaper counts the attempt and a task that crashes every worker dead-letters.
+        if (err instanceof HangarError && err.code === ErrorCode.StoreUnavailable) {
+          await this.releaseDurably({ taskId: lease.task.id, attempt: lease.attempt }, Math.min(lease.task.visibilityTimeout * 1000, BRIEF_RELEASE_MS)).catch(() => {});
+        }
+      })
       .finally(() => {
         freeSlot();
         this.running.delete(lease.task.id);
@@ -429,7 +444,7 @@ export class WorkerPool {
   private async attempt(lease: Lease, signal: AbortSignal, freeSlot: () => void, tracing: Tracing, trace: Context): Promise<void> {
     const { task, attempt } = lease;
     if (signal.aborted && signal.reason === 'requeue') {
-      await this.o.store.release({ taskId: task.id, attempt });
+      await this.releaseDurably({ taskId: task.id, attempt }, task.visibilityTimeout * 1000);
       this.log.debug({ taskId: task.id, attempt }, 'prefetched lease waited too long for a slot; released');
       return;
     }
@@ -491,7 +506,7 @@ export class WorkerPool {
       return;
     }
     if (reason === 'shutdown') {
-      await this.o.store.release(ref);
+      await this.releaseDurably(ref, Math.min(task.visibilityTimeout * 1000, BRIEF_RELEASE_MS));
       log.info('released on shutdown');
       return;
     }
@@ -513,7 +528,7 @@ export class WorkerPool {
     }
     // The slot frees with this finish: claim its next task in the same tick, so the claim and
     // the finish share one transaction (measured: a 10-slot drain 11.3k → 16.4k tasks/s).
-    const finishing = step('store.finish', () => this.finishDurably(ref, outcome, task.visibilityTimeout * 1000));
+    const finishing = step('store.finish', () => this.durably('outcome', ref, task.visibilityTimeout * 1000, () => this.o.store.finish(ref, outcome)));
     this.freeing++;
     this.dispatch();
     let after: Finished | null;
@@ -548,21 +563,27 @@ export class WorkerPool {
   }
 
   /**
-   * Records an outcome, retrying while the store is unreachable (a PostgreSQL restart) for as
-   * long as the lease could still hold: after that the attempt is re-run elsewhere anyway, and
-   * fencing refuses this one.
+   * A write of an attempt's lease (its outcome, or giving it back), retried while the store is
+   * unreachable (a PostgreSQL restart) for up to `forMs`, as long as the lease could still
+   * hold: after that the attempt is re-run elsewhere anyway, and fencing refuses this one. A
+   * lease dropped instead would sit out its whole visibility timeout before anyone ran it.
    */
-  private async finishDurably(ref: AttemptRef, outcome: Outcome, leaseMs: number): Promise<Finished | null> {
-    const giveUpAt = Date.now() + leaseMs;
+  private async durably<T>(what: 'outcome' | 'release', ref: AttemptRef, forMs: number, write: () => Promise<T>): Promise<T> {
+    const giveUpAt = Date.now() + forMs;
     for (let delay = 200; ; delay = Math.min(delay * 2, 2000)) {
       try {
-        return await this.o.store.finish(ref, outcome);
+        return await write();
       } catch (err) {
         if (!(err instanceof HangarError && err.code === ErrorCode.StoreUnavailable) || Date.now() + delay > giveUpAt) throw err;
-        this.log.warn({ taskId: ref.taskId, attempt: ref.attempt, retryInMs: delay }, 'store unavailable; retrying the outcome');
+        this.log.warn({ taskId: ref.taskId, attempt: ref.attempt, retryInMs: delay }, `store unavailable; retrying the ${what}`);
         await new Promise((r) => setTimeout(r, delay));
       }
     }
+  }
+
+  /** Gives a lease back (see durably). */
+  private releaseDurably(ref: AttemptRef, leaseMs: number): Promise<boolean> {
+    return this.durably('release', ref, leaseMs, () => this.o.store.release(ref));
   }
 
   /** The project's latest files, unpacked for the executor to copy into the workspace. */

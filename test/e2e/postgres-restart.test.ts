@@ -31,6 +31,9 @@ it('a PostgreSQL crash mid-burst: 503 + Retry-After while down, no acknowledged 
     HANGAR_DATA_DIR: dir,
     HANGAR_WORKERS: '4',
     HANGAR_HEARTBEAT_MS: '300',
+    // The check below reads every acknowledged task, a few hundred requests at a time.
+    HANGAR_RATE_LIMIT: '0',
+    HANGAR_LOG_LEVEL: 'info',
   }, await freePort());
   const base = h.url;
 
@@ -69,10 +72,15 @@ it('a PostgreSQL crash mid-burst: 503 + Retry-After while down, no acknowledged 
   assert.deepEqual([...statuses.keys()].sort(), [201, 503], `only 201 and 503 were answered: ${JSON.stringify([...statuses])}`);
   assert.ok(retryAfterSeen, '503s carry Retry-After');
   // Every acknowledged task is there and finishes, with no restart of Hangar.
+  let last: { status: string }[] = [];
   const final = await until(async () => {
-    const page = await Promise.all(acknowledged.map(async (id) => (await (await fetch(`${base}/tasks/${id}`, { headers: ADMIN })).json()) as { status: string }));
-    return page.every((t) => t.status === 'SUCCESS') ? page : null;
-  }, 60_000, 250);
+    last = await Promise.all(acknowledged.map(async (id) => (await (await fetch(`${base}/tasks/${id}`, { headers: ADMIN })).json()) as { status: string }));
+    return last.every((t) => t.status === 'SUCCESS') ? last : null;
+  }, 60_000, 250).catch((err: Error) => {
+    const unfinished = last.filter((t) => t.status !== 'SUCCESS') as { taskId: string; status: string }[];
+    const logged = h!.output().split('\n').filter((line) => unfinished.some((t) => line.includes(t.taskId))).slice(0, 20);
+    throw new Error(`${err.message}: ${unfinished.length} of ${last.length} tasks unfinished, e.g. ${JSON.stringify(unfinished.slice(0, 3))}; logged about them:\n${logged.join('\n')}`);
+  });
   assert.equal(final.length, acknowledged.length);
   assert.equal((await fetch(`${base}/health`)).status, 200);
 });
