@@ -234,6 +234,10 @@ export interface HeartbeatResult {
   held: { taskId: string; attempt: number; cancelRequested: boolean }[];
   /** Attempts this worker no longer holds (expired, re-leased or finished). */
   lost: AttemptRef[];
+  /** Leases this worker holds that it did not list, granted before the cutoff asked for: ones
+   *  it never received (the answer to the claim or submit that granted one was lost with its
+   *  connection). Empty unless a cutoff is given. */
+  strays: AttemptRef[];
 }
 
 export interface CancelResult {
@@ -289,8 +293,9 @@ export interface Store {
   feedHead(): Promise<number>;
   /** Lease up to `limit` ready tasks: highest priority first, FIFO within a priority. */
   claim(opts: ClaimOptions): Promise<Lease[]>;
-  /** Extend the leases this worker holds; reports lost ones and cancel requests. */
-  heartbeat(workerId: string, attempts: AttemptRef[]): Promise<HeartbeatResult>;
+  /** Extend the leases this worker holds; reports lost ones, cancel requests and, given a
+   *  cutoff (store clock, ms), the strays granted before it. */
+  heartbeat(workerId: string, attempts: AttemptRef[], straysBefore?: number): Promise<HeartbeatResult>;
   /** Record an attempt's outcome. Returns where the task went, or null if the attempt is stale.
    *  A FAILED outcome with a retryable failure and attempts left goes back to PENDING after backoff. */
   finish(ref: AttemptRef, outcome: Outcome): Promise<Finished | null>;

@@ -65,6 +65,10 @@ export interface PoolOptions {
   blobRetryMs?: number;
   /** OpenTelemetry: each attempt is a span in its task's trace (default: no tracing). */
   tracing?: Tracing;
+  /** A lease the store says this pool holds, granted this long ago, that the pool never
+   *  received (the answer to its claim was lost with the connection) is given back, ms;
+   *  default STRAY_LEASE_MS. */
+  strayLeaseMs?: number;
 }
 
 /** A project's files for one attempt: `inDir` holds its base version, `outDir` what it left. */
@@ -84,6 +88,10 @@ const CLAIM_RETRY_MS = 500;
 /** How long a lease's release is retried while the store is unreachable when something waits on
  *  it (shutdown) or it follows a failure: not the lease's whole visibility timeout. */
 const BRIEF_RELEASE_MS = 30_000;
+/** Default PoolOptions.strayLeaseMs: far longer than a granted lease takes to reach its pool
+ *  (a claim's answer, a push's notification, the search for pushes unheard while the LISTEN
+ *  session was down), so a lease on its way is never taken for a lost one. */
+export const STRAY_LEASE_MS = 10_000;
 
 /** prefetch 'auto': the work, in ms of execution at the recent average, a pool may hold
  *  beyond its slots, so a prefetched lease waits about this long for its slot. Tasks averaging
@@ -159,6 +167,11 @@ export class WorkerPool {
   private backoffTimer: NodeJS.Timeout | null = null;
   /** Set after a failed claim: no claim until it fires. */
   private claimRetry: NodeJS.Timeout | null = null;
+  /** Leases of crashed attempts ('taskId:attempt' → when their lease expires, ms): left to
+   *  expire, so that the reaper counts them, not given back as strays. */
+  private readonly abandoned = new Map<string, number>();
+  /** Strays being given back. */
+  private readonly straysReleasing = new Set<string>();
   private readonly log: Logger;
 
   constructor(o: PoolOptions) {
@@ -422,6 +435,8 @@ export class WorkerPool {
         // that the reaper counts the attempt and a task that crashes every worker dead-letters.
         if (err instanceof HangarError && err.code === ErrorCode.StoreUnavailable) {
           await this.releaseDurably({ taskId: lease.task.id, attempt: lease.attempt }, Math.min(lease.task.visibilityTimeout * 1000, BRIEF_RELEASE_MS)).catch(() => {});
+        } else {
+          this.abandoned.set(`${lease.task.id}:${lease.attempt}`, Date.now() + lease.task.visibilityTimeout * 1000);
         }
       })
       .finally(() => {
@@ -724,16 +739,34 @@ export class WorkerPool {
     try {
       const refs = [...this.running.values()].map((r) => ({ taskId: r.lease.task.id, attempt: r.lease.attempt }));
       await this.o.store.touchWorker(this.o.workerId, { host: hostname(), pid: process.pid, concurrency: this.o.concurrency });
-      if (refs.length === 0) return;
-      const hb = await this.o.store.heartbeat(this.o.workerId, refs);
+      const hb = await this.o.store.heartbeat(this.o.workerId, refs, this.o.store.now() - (this.o.strayLeaseMs ?? STRAY_LEASE_MS));
       for (const h of hb.held) if (h.cancelRequested) this.running.get(h.taskId)?.abort.abort('cancel' satisfies StopReason);
       for (const l of hb.lost) {
         const r = this.running.get(l.taskId);
         if (r && r.lease.attempt === l.attempt) r.abort.abort('lost' satisfies StopReason);
       }
+      for (const s of hb.strays) this.releaseStray(s);
     } catch (err) {
       this.log.error({ err: coerceError(err) }, 'heartbeat failed');
     }
+  }
+
+  /**
+   * Gives back a lease this pool holds in the store but never received: the claim that took it
+   * committed and its answer was lost with the connection (a PostgreSQL crash). Without this
+   * it would sit out its visibility timeout.
+   */
+  private releaseStray(ref: AttemptRef): void {
+    const key = `${ref.taskId}:${ref.attempt}`;
+    const now = Date.now();
+    for (const [k, until] of this.abandoned) if (until < now) this.abandoned.delete(k);
+    // Arrived while the heartbeat was on its way, or left on purpose, or on its way back.
+    if (this.running.get(ref.taskId)?.lease.attempt === ref.attempt || this.abandoned.has(key) || this.straysReleasing.has(key)) return;
+    this.straysReleasing.add(key);
+    this.log.warn(ref, 'the store holds a lease for this worker that it never received; giving it back');
+    void this.releaseDurably(ref, BRIEF_RELEASE_MS)
+      .catch((err: unknown) => this.log.warn({ err: coerceError(err), ...ref }, 'stray lease not given back; it returns to the queue when it expires'))
+      .finally(() => this.straysReleasing.delete(key));
   }
 
   /**

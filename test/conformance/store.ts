@@ -173,6 +173,25 @@ export function describeStore(name: string, makeStore: MakeStore): void {
       assert.deepEqual(hb.lost, [{ taskId: t.id, attempt: 1 }]);
     });
 
+    it('a heartbeat names the leases its worker holds but did not list, granted before the cutoff asked for', async () => {
+      const [listed, unlisted, young, others] = [newTask(), newTask(), newTask(), newTask()];
+      for (const t of [listed, unlisted]) await store.submit(t);
+      const [a, b] = await store.claim({ workerId: 'w1', limit: 2 });
+      clock.advance(10_000);
+      await store.submit(young);
+      await store.submit(others);
+      await store.claim({ workerId: 'w1', limit: 1 });
+      await store.claim({ workerId: 'w2', limit: 1 });
+      const held = [a, b].find((l) => l.task.id === listed.id)!;
+      const hb = await store.heartbeat('w1', [{ taskId: listed.id, attempt: held.attempt }], clock.now() - 5_000);
+      assert.deepEqual(hb.held.map((h) => h.taskId), [listed.id]);
+      assert.deepEqual(hb.strays, [{ taskId: unlisted.id, attempt: 1 }], "not the listed one, nor one granted after the cutoff, nor another worker's");
+      assert.deepEqual((await store.heartbeat('w1', [])).strays, [], 'none without a cutoff');
+      assert.equal(await store.release(hb.strays[0]), true);
+      clock.advance(1);
+      assert.deepEqual((await store.heartbeat('w1', [], clock.now())).strays.map((s) => s.taskId).sort(), [listed.id, young.id].sort(), 'released: no longer a stray');
+    });
+
     it('expires the leases of a worker that stopped heartbeating', async () => {
       await store.touchWorker('w1', { host: 'h', pid: 1, concurrency: 1 });
       const t = newTask();

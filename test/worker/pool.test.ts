@@ -223,6 +223,21 @@ describe('worker pool', () => {
     assert.equal(h.at(-1)?.reason, 'released by worker');
   });
 
+  it('gives back a lease the store holds for it that it never received (its claim answered into a lost connection), then runs the task', async () => {
+    const t = newTask({ args: ['true'] });
+    await store.submit(t);
+    await store.claim({ workerId: 'w-stray', limit: 1 });
+    const stray = testPool(dir, store, { blobs, workerId: 'w-stray', strayLeaseMs: 300 });
+    try {
+      await stray.start();
+      await until(async () => ((await store.get(t.id))?.status === 'SUCCESS' ? true : null), 5000);
+      const h = await store.history(t.id);
+      assert.deepEqual(h.map((e) => [e.status, e.reason === 'released by worker']).slice(0, 4), [['PENDING', false], ['RUNNING', false], ['PENDING', true], ['RUNNING', false]]);
+    } finally {
+      await stray.close(0);
+    }
+  });
+
   it('a cancel requested elsewhere reaches the worker through its heartbeat', async () => {
     await pool.start();
     const t = newTask({ command: 'timeout' });

@@ -347,14 +347,22 @@ const USER_LOAD = `
 SELECT (SELECT count(*) FROM (SELECT 1 FROM tasks WHERE user_id = $1 AND status = 'PENDING' LIMIT $2) p) AS pending,
        (SELECT count(*) FROM (SELECT 1 FROM tasks WHERE user_id = $1 AND status = 'RUNNING' LIMIT $2) r) AS running`;
 
-/** now, worker_id, task ids, attempts (the last two in step): refresh the worker's liveness and
- *  extend the leases it still holds; returns those. */
+/** now, worker_id, task ids, attempts (the last two in step), a cutoff or null: refresh the
+ *  worker's liveness and extend the leases it still holds; returns those, and (stray) the
+ *  leases it holds but did not list that were granted before the cutoff. */
 const EXTEND_LEASES = `
-WITH seen AS (UPDATE workers SET last_seen = $1 WHERE id = $2)
-UPDATE tasks t SET lease_expires_at = $1 + t.visibility_timeout_s * 1000
-FROM unnest($3::text[], $4::integer[]) AS a(id, attempt)
-WHERE t.id = a.id AND t.attempt = a.attempt AND t.worker_id = $2 AND t.status = 'RUNNING'
-RETURNING t.id, t.attempt, t.cancel_requested`;
+WITH seen AS (UPDATE workers SET last_seen = $1 WHERE id = $2),
+extended AS (
+  UPDATE tasks t SET lease_expires_at = $1 + t.visibility_timeout_s * 1000
+  FROM unnest($3::text[], $4::integer[]) AS a(id, attempt)
+  WHERE t.id = a.id AND t.attempt = a.attempt AND t.worker_id = $2 AND t.status = 'RUNNING'
+  RETURNING t.id, t.attempt, t.cancel_requested
+)
+SELECT id, attempt, cancel_requested, false AS stray FROM extended
+UNION ALL
+SELECT t.id, t.attempt, false, true FROM tasks t
+WHERE $5::bigint IS NOT NULL AND t.status = 'RUNNING' AND t.worker_id = $2 AND t.started_at < $5
+  AND NOT EXISTS (SELECT 1 FROM unnest($3::text[], $4::integer[]) AS a(id, attempt) WHERE a.id = t.id AND a.attempt = t.attempt)`;
 
 /** status, completed_at, dead_lettered, summary, failure, result_key, stdout_key, stderr_key,
  *  id, attempt, result, reason, and the execution's audit entry: at (null: none), actor,
@@ -1526,10 +1534,14 @@ export class PostgresStore implements Store {
     return r.rowCount ?? 0;
   }
 
-  async heartbeat(workerId: string, attempts: AttemptRef[]): Promise<HeartbeatResult> {
-    const rows = await this.rows(EXTEND_LEASES, [this.clock.now(), workerId, attempts.map((a) => a.taskId), attempts.map((a) => a.attempt)]);
-    const held = new Map(rows.map((r) => [`${String(r.id)}:${Number(r.attempt)}`, r.cancel_requested === true]));
-    const out: HeartbeatResult = { held: [], lost: [] };
+  async heartbeat(workerId: string, attempts: AttemptRef[], straysBefore?: number): Promise<HeartbeatResult> {
+    const rows = await this.rows(EXTEND_LEASES, [this.clock.now(), workerId, attempts.map((a) => a.taskId), attempts.map((a) => a.attempt), straysBefore ?? null]);
+    const held = new Map<string, boolean>();
+    const out: HeartbeatResult = { held: [], lost: [], strays: [] };
+    for (const r of rows) {
+      if (r.stray) out.strays.push({ taskId: String(r.id), attempt: Number(r.attempt) });
+      else held.set(`${String(r.id)}:${Number(r.attempt)}`, r.cancel_requested === true);
+    }
     for (const a of attempts) {
       const cancelRequested = held.get(`${a.taskId}:${a.attempt}`);
       if (cancelRequested === undefined) out.lost.push(a);

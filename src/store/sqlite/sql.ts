@@ -86,6 +86,9 @@ UPDATE tasks SET lease_expires_at = ?1 + visibility_timeout_s * 1000
 WHERE id = ?2 AND attempt = ?3 AND worker_id = ?4 AND status = 'RUNNING'
 RETURNING cancel_requested`;
 
+/** worker_id, before: the leases that worker holds, granted before then. */
+export const LEASES_OF_WORKER = `SELECT id, attempt FROM tasks WHERE status = 'RUNNING' AND worker_id = ? AND started_at < ?`;
+
 /** id, attempt: the running attempt, or nothing if the attempt is stale. */
 export const SELECT_RUNNING_ATTEMPT = `SELECT * FROM tasks WHERE id = ? AND attempt = ? AND status = 'RUNNING'`;
 

@@ -468,15 +468,22 @@ export class SqliteStore implements Store {
     );
   }
 
-  async heartbeat(workerId: string, attempts: AttemptRef[]): Promise<HeartbeatResult> {
+  async heartbeat(workerId: string, attempts: AttemptRef[], straysBefore?: number): Promise<HeartbeatResult> {
     return this.writes.run(() => {
       const now = this.clock.now();
       this.stmt('UPDATE workers SET last_seen = ? WHERE id = ?').run(now, workerId);
-      const out: HeartbeatResult = { held: [], lost: [] };
+      const out: HeartbeatResult = { held: [], lost: [], strays: [] };
       for (const a of attempts) {
         const r = this.stmt(SQL.EXTEND_LEASE).get(now, a.taskId, a.attempt, workerId) as Row | undefined;
         if (r) out.held.push({ ...a, cancelRequested: Number(r.cancel_requested) === 1 });
         else out.lost.push(a);
+      }
+      if (straysBefore !== undefined) {
+        const listed = new Set(attempts.map((a) => `${a.taskId}:${a.attempt}`));
+        for (const r of this.stmt(SQL.LEASES_OF_WORKER).all(workerId, straysBefore) as Row[]) {
+          const a = { taskId: String(r.id), attempt: Number(r.attempt) };
+          if (!listed.has(`${a.taskId}:${a.attempt}`)) out.strays.push(a);
+        }
       }
       return out;
     }, false);
