@@ -4,7 +4,9 @@
  *   2. bare bwrap + cgroups: a shell that makes three v1 cgroups (memory, cpu, pids), sets their
  *      limits, joins them, drops to the sandbox uid and execs bwrap — no Hangar code,
  *   3. Hangar: POST /tasks {args:["/bin/true"]} → the task recorded SUCCESS, sandbox executor,
- *   4. the same with the util-linux fallback (HANGAR_SANDBOX_ENGINE=unshare).
+ *   4. Hangar, the built-in `noop` workload (a Node process in the sandbox),
+ *   5. Hangar, /bin/true with network 'egress' (a Node forwarder in front of it),
+ *   6. the same as 3 with the util-linux fallback (HANGAR_SANDBOX_ENGINE=unshare).
  * Sequential runs interleaved round-robin (drift hits all alike), then 2 concurrent
  * spawners for tasks/s. Prints p50/p99 and Hangar ÷ bare bwrap + cgroups (target ≤ 1.5× at p50).
  *
@@ -98,9 +100,9 @@ async function platformWith(engine: 'bwrap' | 'unshare') {
     else if (t && t.status !== 'PENDING') throw new Error(`task ${ref.taskId} ended ${t.status}: ${JSON.stringify(outcome.failure)}`);
     return t;
   };
-  const submit = async (): Promise<number> => {
+  const submit = async (body = '{"args":["/bin/true"]}'): Promise<number> => {
     const t0 = performance.now();
-    const res = await fetch(`${platform.url}/tasks`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: auth }, body: '{"args":["/bin/true"]}' });
+    const res = await fetch(`${platform.url}/tasks`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: auth }, body });
     const { taskId } = (await res.json()) as { taskId: string };
     const t1 = await new Promise<number>((r) => done.set(taskId, r));
     done.delete(taskId);
@@ -114,8 +116,12 @@ const viaUnshare = await platformWith('unshare');
 const kinds: [string, () => Promise<number>][] = [
   ['bare spawn /bin/true', () => run('/bin/true', [])],
   ['bare bwrap + cgroups', bareBwrap],
-  ['Hangar submit→done (sandbox, bwrap)', viaBwrap.submit],
-  ['Hangar submit→done (sandbox, util-linux fallback)', viaUnshare.submit],
+  ['Hangar submit→done (sandbox, bwrap)', () => viaBwrap.submit()],
+  // A built-in workload runs in a Node process of its own; with network 'egress' a Node
+  // forwarder runs in front of the task. Both at the default resources (256 CPU units).
+  ['Hangar submit→done, built-in noop (bwrap)', () => viaBwrap.submit('{"command":"noop"}')],
+  ['Hangar submit→done, /bin/true with network egress (bwrap)', () => viaBwrap.submit('{"args":["/bin/true"],"network":"egress"}')],
+  ['Hangar submit→done (sandbox, util-linux fallback)', () => viaUnshare.submit()],
 ];
 const q = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
 

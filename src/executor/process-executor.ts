@@ -14,9 +14,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { cp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { machine } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import type { Readable } from 'node:stream';
 import type { FailureCode, TaskFailure } from '../store/types.ts';
+import { compiledWorkload } from './compiled-workloads.ts';
 import type { CapturedOutput, ExecutionRequest, ExecutionResult, Executor } from './types.ts';
 import type { WorkloadSpec } from './workloads/index.ts';
 
@@ -70,7 +70,6 @@ export const DEFAULT_PROCESS_EXECUTOR_OPTIONS: Readonly<ProcessExecutorOptions> 
   networkTestUrl: 'https://example.com/',
 });
 
-const CHILD_ENTRY = fileURLToPath(new URL('./workloads/child.ts', import.meta.url));
 const BASE_PATH = '/usr/local/bin:/usr/bin:/bin';
 /** Largest delay setTimeout accepts; larger values would fire after 1 ms. */
 const MAX_TIMER_MS = 2_147_483_647;
@@ -277,7 +276,7 @@ export class ProcessExecutor implements Executor {
       return { file, argv, env };
     }
     if (req.shell != null) return { file: '/bin/sh', argv: ['-c', req.shell], env };
-    return { file: process.execPath, argv: ['--disable-warning=ExperimentalWarning', CHILD_ENTRY], env };
+    return { file: process.execPath, argv: ['--disable-warning=ExperimentalWarning', compiledWorkload('child.ts')], env };
   }
 
   /** Spawns the attempt; calls `resolve` exactly once; returns a function that kills it now. */

@@ -13,7 +13,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { chown, mkdir, readdir, readlink } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ExecutionRequest, ExecutionResult } from '../types.ts';
 import { LaunchRefused, type Launch, type Launcher, type Prepared } from '../process-executor.ts';
@@ -21,8 +21,8 @@ import type { ImageStore } from '../../images/index.ts';
 import type { CgroupDriver } from './cgroups.ts';
 import { unshareArgv } from './unshare.ts';
 import { EGRESS_PORT, startEgressProxy, type EgressGuard, type EgressProxy } from './egress.ts';
+import { compiledWorkloadsDir } from '../compiled-workloads.ts';
 
-const WORKLOADS_DIR = dirname(fileURLToPath(new URL('../workloads/child.ts', import.meta.url)));
 const PACKAGE_JSON = fileURLToPath(new URL('../../../package.json', import.meta.url));
 /** Where the Node binary and the built-in workloads appear inside the sandbox. */
 const IN_NODE = '/opt/hangar/node';
@@ -103,8 +103,9 @@ export class BwrapLauncher implements Launcher {
       pidsMax: this.o.pidsMax,
     });
     const env: Record<string, string> = { ...cmd.env, HOME: '/workspace', PATH: '/usr/local/bin:/usr/bin:/bin' };
+    const workloads = compiledWorkloadsDir();
     let inside = [cmd.file, ...cmd.argv].map((a) =>
-      a === process.execPath ? IN_NODE : a.startsWith(WORKLOADS_DIR + '/') ? IN_WORKLOADS + a.slice(WORKLOADS_DIR.length) : a,
+      a === process.execPath ? IN_NODE : a.startsWith(workloads + '/') ? IN_WORKLOADS + a.slice(workloads.length) : a,
     );
     // The root: the host's /usr and /etc with Hangar's Node and workloads, or an image's rootfs.
     let root: string[];
@@ -128,7 +129,7 @@ export class BwrapLauncher implements Launcher {
         '--symlink', 'usr/sbin', '/sbin',
         '--ro-bind', '/etc', '/etc',
         '--ro-bind', process.execPath, IN_NODE,
-        '--ro-bind', WORKLOADS_DIR, IN_WORKLOADS,
+        '--ro-bind', workloads, IN_WORKLOADS,
         '--ro-bind', PACKAGE_JSON, '/opt/hangar/package.json',
       ];
     }
@@ -144,7 +145,7 @@ export class BwrapLauncher implements Launcher {
         throw err;
       }
       egressBind.push('--bind', socket, IN_EGRESS_SOCKET);
-      inside = [IN_NODE, `${IN_WORKLOADS}/egress-forward.ts`, IN_EGRESS_SOCKET, String(EGRESS_PORT), '--', ...inside];
+      inside = [IN_NODE, `${IN_WORKLOADS}/egress-forward.mjs`, IN_EGRESS_SOCKET, String(EGRESS_PORT), '--', ...inside];
       const url = `http://127.0.0.1:${EGRESS_PORT}`;
       Object.assign(env, { HTTP_PROXY: url, HTTPS_PROXY: url, http_proxy: url, https_proxy: url, NO_PROXY: '', no_proxy: '', NODE_USE_ENV_PROXY: '1' });
     }
