@@ -19,7 +19,7 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startCluster, type Cluster } from '../helpers/cluster.ts';
 import { ADMIN } from '../helpers/process.ts';
-import { until } from '../helpers/platform.ts';
+import { until, untilEach } from '../helpers/platform.ts';
 
 const FINAL = ['SUCCESS', 'FAILED', 'TIMEOUT', 'CANCELLED'];
 
@@ -69,11 +69,9 @@ const marked = (rest: string, over: object = {}) => ({
 });
 const started = (ids: string[], attempt = 1) => until(async () => (ids.every((id) => ledgerEntries.some((e) => e.t === id && e.a === attempt)) ? true : null));
 
-async function finalTasks(ids: string[], timeoutMs: number) {
-  return until(async () => {
-    const ts = await Promise.all(ids.map(async (id) => (await c.call('GET', `/tasks/${id}`)).body));
-    return ts.every((t) => FINAL.includes(t.status)) ? ts : null;
-  }, timeoutMs, 250);
+/** The tasks once each is final; fails when none gets there for `stallMs`. */
+function finalTasks(ids: string[], stallMs = 30_000) {
+  return untilEach(ids, async (id) => (await c.call('GET', `/tasks/${id}`)).body, (t) => FINAL.includes(t.status), stallMs);
 }
 
 describe('worker faults', { timeout: 240_000 }, () => {
@@ -90,7 +88,7 @@ describe('worker faults', { timeout: 240_000 }, () => {
       await victim.exited;
       await c.addWorker({ HANGAR_WORKERS: '4' });
     }
-    const tasks = await finalTasks(ids, 180_000);
+    const tasks = await finalTasks(ids);
     const histories = await Promise.all(ids.map(async (id) => (await c.call('GET', `/tasks/${id}/history`)).body.history as { status: string; attempt: number }[]));
     let reLeased = 0;
     for (const [i, t] of tasks.entries()) {

@@ -81,6 +81,35 @@ export function processesOfTask(taskId: string): number[] {
   return pids;
 }
 
+/**
+ * Reads each id until `done` holds for it: one read at a time, and only of those not yet done,
+ * so that the poll does not take the CPU from the work it waits for (a few hundred reads at
+ * once, four times a second, did on a 2-core host). Fails only when none gets done for
+ * `stallMs`, so a slow host drains slowly rather than fails. Returns the last read of each, in
+ * `ids`' order.
+ */
+export async function untilEach<T>(ids: string[], read: (id: string) => Promise<T>, done: (v: T) => boolean, stallMs = 30_000, everyMs = 250): Promise<T[]> {
+  const last = new Map<string, T>();
+  const pending = new Set(ids);
+  let progressAt = Date.now();
+  for (;;) {
+    for (const id of pending) {
+      const v = await read(id);
+      last.set(id, v);
+      if (done(v)) {
+        pending.delete(id);
+        progressAt = Date.now();
+      }
+    }
+    if (pending.size === 0) return ids.map((id) => last.get(id) as T);
+    if (Date.now() - progressAt > stallMs) {
+      const stuck = [...pending].map((id) => last.get(id));
+      throw Object.assign(new Error(`${pending.size} of ${ids.length} not done, none done for ${stallMs} ms, e.g. ${JSON.stringify(stuck.slice(0, 3))}`), { pending: [...pending] });
+    }
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
 export async function until<T>(fn: () => Promise<T | undefined | null | false>, timeoutMs = 10_000, everyMs = 20): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
