@@ -249,8 +249,13 @@
     const actions = h('div', { class: 'filters' });
     view.append(h('h2', {}, `Task ${id}`), actions, info, h('h2', {}, 'Timeline'), bar, hist, h('h2', {}, 'Live log'), log);
 
+    // Status and end messages each refresh: only the last one started draws, so an earlier
+    // read that answers late cannot put an ended task back to RUNNING.
+    let latest = 0;
     const refresh = async () => {
+      const mine = ++latest;
       const [t, hi] = await Promise.all([api('GET', `/tasks/${encodeURIComponent(id)}`), api('GET', `/tasks/${encodeURIComponent(id)}/history`)]);
+      if (mine !== latest) return t;
       const rows = [
         ['status', status(t.status)], ['attempt', `${t.attempt} of ${t.attemptLimit}`], ['command', t.shell || [t.command, ...(t.args || [])].join(' ')],
         ['queue', `${t.queue} (${t.queueType}, priority ${t.priority})`], ['user', t.userId ?? '—'], ['created', t.createdAt], ['started', t.startedAt ?? '—'],
