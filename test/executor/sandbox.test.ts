@@ -238,12 +238,15 @@ for (const engine of engines) {
       assert.equal(r.stdout.truncated, true);
     });
 
-    it('a CPU spinner gets its quota (256 units = 0.25 vCPU), within ±20 %', async () => {
+    it('a CPU spinner is held to its quota (256 units = 0.25 vCPU)', async () => {
       const r = await sh('while :; do :; done', { resources: { cpu: 256, memory: 64 }, timeoutMs: 3000 });
       assert.equal(r.status, 'TIMEOUT');
       const acc = (r.detailedResults.metadata as Record<string, any>).accounting;
       const share = (acc.cpuUserMs + acc.cpuSystemMs) / acc.wallMs;
-      assert.ok(share > 0.25 * 0.8 && share < 0.25 * 1.2, `share ${share.toFixed(3)} of a CPU`);
+      // The quota is a ceiling. How much of it the spinner gets depends on what else the host
+      // runs (in a full test run it got 0.199 once): below, only that it ran at all.
+      assert.ok(share < 0.25 * 1.2, `share ${share.toFixed(3)} of a CPU, over the quota`);
+      assert.ok(share > 0.25 * 0.2, `share ${share.toFixed(3)} of a CPU: it hardly ran`);
     });
 
     it('reports CPU, memory and wall time from the cgroup', async () => {
