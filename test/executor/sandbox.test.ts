@@ -208,7 +208,9 @@ for (const engine of engines) {
     });
 
     it('a fork bomb is held at pids.max and dies with its timeout', async () => {
-      const r = await sbx.run(req({ args: ['/opt/hangar/node', '-e', "const {spawn}=require('child_process');setInterval(()=>{for(let i=0;i<20;i++){try{spawn('sleep',['60']).on('error',()=>{})}catch{}}},10)"], timeoutMs: 5000 }));
+      // Children without pipes: with three each, the open-files limit (256) could stop the
+      // bomb before pids.max did.
+      const r = await sbx.run(req({ args: ['/opt/hangar/node', '-e', "const {spawn}=require('child_process');setInterval(()=>{for(let i=0;i<20;i++){try{spawn('sleep',['60'],{stdio:'ignore'}).on('error',()=>{})}catch{}}},10)"], timeoutMs: 5000 }));
       assert.equal(r.status, 'TIMEOUT');
       const acc = (r.detailedResults.metadata as Record<string, any>).accounting;
       assert.ok(acc.pidsRefused > 0, 'forks were refused');
