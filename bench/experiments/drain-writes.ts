@@ -7,7 +7,9 @@
  *   B. task_history and audit_log UNLOGGED and without any index: the most that making the
  *      rows a job writes besides its task row cheaper could give (their WAL and index upkeep);
  *   C. the task row without its listing indexes (status, user, queue), which every
- *      transition's UPDATE also writes to.
+ *      transition's UPDATE also writes to;
+ *   D. the schema before migration 0015 (set before the tasks are queued): an index on
+ *      lease_expires_at, task pages filled full (no lease extension can be a HOT update).
  *
  * Prints, per variant, jobs/s, the worker process's CPU per job, the PostgreSQL processes' CPU
  * per job, the whole machine's CPU per job (/proc/stat: worker, PostgreSQL and anything else)
@@ -19,7 +21,7 @@
  * load it: shared_preload_libraries = 'pg_stat_statements', then CREATE EXTENSION). Execution
  * time is elapsed time: on a saturated machine it includes waiting for a CPU.
  *
- *   node_modules/.bin/node --disable-warning=ExperimentalWarning bench/experiments/drain-writes.ts [--n 30000] [--runs 3] [--variant B|C] [--statements]
+ *   node_modules/.bin/node --disable-warning=ExperimentalWarning bench/experiments/drain-writes.ts [--n 30000] [--runs 3] [--variant B|C|D] [--statements]
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -110,17 +112,23 @@ const VARIANTS = {
     label: 'no listing indexes on the task row (status, user, queue)',
     setup: ['DROP INDEX tasks_status, tasks_user, tasks_queue'],
   },
-};
+  D: {
+    label: 'as before migration 0015: an index on lease_expires_at, task pages filled full',
+    setup: [],
+    before: ["CREATE INDEX tasks_leased ON tasks (lease_expires_at) WHERE status = 'RUNNING'", 'ALTER TABLE tasks RESET (fillfactor)'],
+  },
+} as Record<string, { label: string; setup: string[]; before?: string[] }>;
 type Variant = keyof typeof VARIANTS;
 /** Which to compare with A: --variant B (default) or C. */
 const OTHER = arg('variant', 'B') as Variant;
 if (!(OTHER in VARIANTS) || OTHER === 'A') throw new Error(`--variant: one of ${Object.keys(VARIANTS).filter((k) => k !== 'A').join(', ')}`);
 
-async function drain(admin: pg.Client, setup: string[]): Promise<Sample> {
+async function drain(admin: pg.Client, setup: string[], before: string[] = []): Promise<Sample> {
   await admin.query(`DROP SCHEMA IF EXISTS ${SCHEMA} CASCADE`);
   const store = await PostgresStore.open({ url: PG, schema: SCHEMA });
   const dir = mkdtempSync(join(tmpdir(), 'hangar-exp-drain-'));
   try {
+    for (const sql of before) await admin.query(`SET search_path = ${SCHEMA}; ${sql}; RESET search_path`);
     for (let i = 0; i < N; i += 1000) await store.submitMany(Array.from({ length: Math.min(1000, N - i) }, (_, j) => noopTask({ i: i + j })));
     for (const sql of setup) await admin.query(`SET search_path = ${SCHEMA}; ${sql}; RESET search_path`);
     await admin.query('CHECKPOINT');
@@ -184,7 +192,7 @@ try {
     // Alternate the order, so a noisy minute does not always hit the same variant.
     const order: Variant[] = round % 2 === 0 ? ['A', OTHER] : [OTHER, 'A'];
     for (const k of order) {
-      const s = await drain(admin, VARIANTS[k].setup);
+      const s = await drain(admin, VARIANTS[k].setup, VARIANTS[k].before);
       samples[k].push(s);
       process.stderr.write(`round ${round + 1} ${k}: ${Math.round(s.rate)} jobs/s, machine ${Math.round(s.machineUs)} µs/job, WAL ${Math.round(s.walBytes)} B/job\n`);
     }
