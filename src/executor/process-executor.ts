@@ -10,13 +10,14 @@
  * as soon as the main child exits. (A descendant that calls setsid itself escapes the group; the
  * sandboxed executor closes that hole.) run() never throws: every problem becomes a result.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { cp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { machine } from 'node:os';
 import type { Readable } from 'node:stream';
 import type { FailureCode, TaskFailure } from '../store/types.ts';
 import { compiledWorkload } from './compiled-workloads.ts';
+import { Spawner, type Spawned } from './spawner.ts';
 import type { CapturedOutput, ExecutionRequest, ExecutionResult, Executor } from './types.ts';
 import type { WorkloadSpec } from './workloads/index.ts';
 
@@ -62,12 +63,15 @@ export interface ProcessExecutorOptions {
   killGraceMs: number;
   /** What the `network-test` built-in fetches. */
   networkTestUrl: string;
+  /** Start processes through the spawn helper (spawner.ts), not by forking this process. */
+  spawnHelper: boolean;
 }
 
 export const DEFAULT_PROCESS_EXECUTOR_OPTIONS: Readonly<ProcessExecutorOptions> = Object.freeze({
   maxOutputBytes: 1024 * 1024,
   killGraceMs: 500,
   networkTestUrl: 'https://example.com/',
+  spawnHelper: true,
 });
 
 const BASE_PATH = '/usr/local/bin:/usr/bin:/bin';
@@ -75,6 +79,8 @@ const BASE_PATH = '/usr/local/bin:/usr/bin:/bin';
 const MAX_TIMER_MS = 2_147_483_647;
 /** How long to wait for output pipes to close after the group is dead (an escaped descendant may hold them). */
 const DRAIN_MS = 2_000;
+/** Spawn errors that come from the spawn helper, not from the program (spawner.ts). */
+const HELPER_FAULTS = new Set(['ECHILD', 'EPROTO']);
 /** Cap on the built-in's fd-3 report. */
 const MAX_REPORT_BYTES = 4 * 1024 * 1024;
 
@@ -135,6 +141,7 @@ export class ProcessExecutor implements Executor {
   private readonly attempts = new Set<Promise<ExecutionResult>>();
   private readonly cleanups = new Set<Promise<void>>();
   private closed = false;
+  private readonly spawner: Spawner | null;
 
   constructor(options: Partial<ProcessExecutorOptions> = {}) {
     const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
@@ -143,6 +150,9 @@ export class ProcessExecutor implements Executor {
     if (!(o.killGraceMs >= 0)) throw new RangeError('killGraceMs must be >= 0');
     this.options = Object.freeze(o);
     this.name = o.launcher?.name ?? 'process';
+    this.spawner = o.spawnHelper
+      ? new Spawner((err) => process.emitWarning(`the spawn helper is unavailable, so attempts are spawned by forking the worker: ${err.message}`))
+      : null;
   }
 
   /** Creates the attempt's workspace, runs the attempt in it (through the launcher, if any),
@@ -184,6 +194,7 @@ export class ProcessExecutor implements Executor {
       // Unsandboxed, the workspace is a host directory: the project's files go in and out here
       // (the sandbox copies them inside, src/executor/sandbox/bwrap.ts).
       if (req.project && !launcher) await cp(req.project.inDir, req.workspace, { recursive: true });
+      await this.spawner?.ready();
       const result = await this.runIn(req, prepared ? prepared.launch : cmd);
       if (req.project && !launcher && result.exitCode !== null) {
         await cp(req.workspace, join(req.project.outDir, 'files'), { recursive: true });
@@ -234,6 +245,7 @@ export class ProcessExecutor implements Executor {
     await Promise.allSettled([...this.attempts]);
     await Promise.allSettled([...this.cleanups]);
     await this.options.launcher?.close?.();
+    await this.spawner?.close();
   }
 
   private containerInfo(req: ExecutionRequest): Record<string, string> {
@@ -289,20 +301,17 @@ export class ProcessExecutor implements Executor {
     const stderr = new OutputCollector(maxOutputBytes);
     const report = new OutputCollector(MAX_REPORT_BYTES);
 
-    let child: ChildProcess;
+    let child: Spawned;
+    const stdio: ('ignore' | 'pipe')[] = builtin ? ['pipe', 'pipe', 'pipe', 'pipe'] : ['ignore', 'pipe', 'pipe'];
     try {
-      child = spawn(file, argv, {
-        cwd: req.workspace,
-        env,
-        detached: true,
-        stdio: builtin ? ['pipe', 'pipe', 'pipe', 'pipe'] : ['ignore', 'pipe', 'pipe'],
-      });
+      child = this.spawner ? this.spawner.spawn(file, argv, { cwd: req.workspace, env, stdio }) : spawnDirect(file, argv, { cwd: req.workspace, env, stdio });
     } catch (err) {
       resolve(this.early(req, startedAt, 'FAILED', 'SPAWN_FAILED', `spawn ${file}: ${(err as Error).message}`));
       return () => {};
     }
 
-    const pid = child.pid;
+    // Known once the process has started ('spawn'): the helper answers a moment later.
+    let pid: number | undefined;
     let stopReason: StopReason | null = null;
     let exited = false;
     let settled = false;
@@ -311,8 +320,6 @@ export class ProcessExecutor implements Executor {
     let graceTimer: NodeJS.Timeout | undefined;
     let drainTimer: NodeJS.Timeout | undefined;
     let timeoutTimer: NodeJS.Timeout | undefined;
-
-    if (pid !== undefined) trackGroup(pid);
 
     const streams = [child.stdout, child.stderr, builtin ? (child.stdio[3] as Readable | null) : null];
     const live = req.onOutput;
@@ -338,16 +345,18 @@ export class ProcessExecutor implements Executor {
     };
 
     function stop(reason: StopReason, graceMs: number): void {
-      if (exited || settled || pid === undefined) return;
+      if (exited || settled) return;
       if (stopReason === null) stopReason = reason;
+      if (pid === undefined) return; // killed as soon as it starts
       if (graceMs <= 0) {
         clearTimeout(graceTimer);
         killGroup(pid, 'SIGKILL');
         return;
       }
       if (graceTimer !== undefined) return; // already stopping
-      killGroup(pid, 'SIGTERM');
-      graceTimer = setTimeout(() => killGroup(pid, 'SIGKILL'), graceMs);
+      const group = pid;
+      killGroup(group, 'SIGTERM');
+      graceTimer = setTimeout(() => killGroup(group, 'SIGKILL'), graceMs);
     }
 
     const finish = (spawnError: Error | null) => {
@@ -373,7 +382,10 @@ export class ProcessExecutor implements Executor {
         result.detailedResults = { success: false, error: { message: failure.message }, metadata: { containerInfo } };
       };
 
-      if (spawnError) {
+      if (spawnError && HELPER_FAULTS.has((spawnError as NodeJS.ErrnoException).code ?? '')) {
+        // The spawn helper went away before it started the process: not the task's fault.
+        fail('FAILED', { code: 'EXECUTOR_ERROR', retryable: true, message: `executor error: ${spawnError.message}` });
+      } else if (spawnError) {
         const code = (spawnError as NodeJS.ErrnoException).code;
         fail('FAILED', { code: 'SPAWN_FAILED', retryable: false, message: `spawn ${file}: ${code ?? spawnError.message}` });
       } else if (stopReason === 'timeout') {
@@ -444,7 +456,15 @@ export class ProcessExecutor implements Executor {
       if (exited) finish(null);
     });
 
-    if (pid !== undefined) {
+    child.once('spawn', () => {
+      pid = child.pid;
+      if (pid === undefined || settled) return;
+      trackGroup(pid);
+      if (stopReason !== null) {
+        // Stopped (cancelled, or the executor closed) before it had started.
+        killGroup(pid, 'SIGKILL');
+        return;
+      }
       if (builtin) {
         const spec: WorkloadSpec = {
           command: req.command,
@@ -461,10 +481,15 @@ export class ProcessExecutor implements Executor {
       }
       req.signal.addEventListener('abort', onAbort, { once: true });
       if (req.signal.aborted) onAbort();
-    }
+    });
 
     return () => stop('cancel', 0);
   }
+}
+
+/** Node's own spawn: a fork of this process (see spawner.ts). */
+function spawnDirect(file: string, argv: string[], o: { cwd: string; env: Record<string, string>; stdio: ('ignore' | 'pipe')[] }): Spawned {
+  return spawn(file, argv, { cwd: o.cwd, env: o.env, detached: true, stdio: o.stdio });
 }
 
 function emptyOutput(): CapturedOutput {

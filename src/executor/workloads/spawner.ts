@@ -1,0 +1,133 @@
+/**
+ * The spawn helper: a small process that starts the attempts' processes for a worker (see
+ * ../spawner.ts for why).
+ *   node spawner.mjs <name of an abstract unix socket (Linux), without its leading NUL>
+ * Requests come over the IPC channel: { id, file, argv, cwd, env, stdio }, where each stdio
+ * entry is null (ignored) or a token. For each token the worker has connected to the socket and
+ * written the token first; that connection becomes the process's descriptor (stdin, stdout,
+ * stderr, fd 3), so its output goes straight to the worker, never through here. Every process
+ * starts in a session of its own (detached), as the worker's own spawns did. Answers:
+ * { id, pid } once started, { id, error: { code, message } } if it could not start, and
+ * { id, exit: [code, signal] } when it ends. When the worker goes away (the channel closes),
+ * every process group started here is killed and the helper exits.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer, type Socket } from 'node:net';
+
+interface Request {
+  id: number;
+  file: string;
+  argv: string[];
+  cwd: string;
+  env: Record<string, string>;
+  stdio: (string | null)[];
+}
+
+const TOKEN_BYTES = 16;
+/** A connection whose request does not come (or a request whose connection does not) is dropped after this. */
+const MATCH_MS = 10_000;
+
+const name = process.argv[2];
+if (!name || typeof process.send !== 'function') {
+  process.stderr.write('usage: spawner <socket name> (started by a Hangar worker, with an IPC channel)\n');
+  process.exit(125);
+}
+const send = (m: unknown) => {
+  if (process.connected) process.send!(m);
+};
+
+/** Connections that presented a token no request has asked for yet. */
+const arrived = new Map<string, { socket: Socket; timer: NodeJS.Timeout }>();
+/** Requests waiting for the connection with this token. */
+const awaited = new Map<string, (s: Socket | null) => void>();
+/** Process groups started here and not yet ended. */
+const groups = new Set<number>();
+
+const server = createServer({ pauseOnConnect: true }, (socket) => {
+  socket.on('error', () => {});
+  let got = Buffer.alloc(0);
+  const onReadable = () => {
+    // Read the token and nothing more: what follows belongs to the process.
+    while (got.length < TOKEN_BYTES) {
+      const part = socket.read(TOKEN_BYTES - got.length) ?? socket.read();
+      if (part === null) return;
+      got = Buffer.concat([got, part]);
+    }
+    socket.off('readable', onReadable);
+    const token = got.subarray(0, TOKEN_BYTES).toString('latin1');
+    const waiter = awaited.get(token);
+    if (waiter) {
+      awaited.delete(token);
+      waiter(socket);
+      return;
+    }
+    arrived.set(token, { socket, timer: setTimeout(() => arrived.delete(token) && socket.destroy(), MATCH_MS) });
+  };
+  socket.on('readable', onReadable);
+});
+
+function connection(token: string): Promise<Socket | null> {
+  const a = arrived.get(token);
+  if (a) {
+    arrived.delete(token);
+    clearTimeout(a.timer);
+    return Promise.resolve(a.socket);
+  }
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      awaited.delete(token);
+      resolve(null);
+    }, MATCH_MS);
+    awaited.set(token, (s) => {
+      clearTimeout(timer);
+      resolve(s);
+    });
+  });
+}
+
+async function start(r: Request): Promise<void> {
+  const sockets = await Promise.all(r.stdio.map((t) => (t === null ? null : connection(t))));
+  const release = () => {
+    for (const s of sockets) s?.destroy();
+  };
+  if (sockets.some((s, i) => s === null && r.stdio[i] !== null)) {
+    release();
+    send({ id: r.id, error: { code: 'EPROTO', message: 'a descriptor of the process never connected' } });
+    return;
+  }
+  let child: ChildProcess;
+  try {
+    child = spawn(r.file, r.argv, { cwd: r.cwd, env: r.env, detached: true, stdio: sockets.map((s) => s ?? 'ignore') });
+  } catch (err) {
+    release();
+    const e = err as NodeJS.ErrnoException;
+    send({ id: r.id, error: { code: e.code ?? 'EINVAL', message: e.message } });
+    return;
+  }
+  // The process holds its own copies of the descriptors; these would keep them open after it ends.
+  release();
+  child.on('error', (err: NodeJS.ErrnoException) => {
+    if (child.pid === undefined) send({ id: r.id, error: { code: err.code ?? 'EINVAL', message: err.message } });
+  });
+  child.on('spawn', () => {
+    if (child.pid !== undefined) groups.add(child.pid);
+    send({ id: r.id, pid: child.pid });
+  });
+  child.on('exit', (code, signal) => {
+    if (child.pid !== undefined) groups.delete(child.pid);
+    send({ id: r.id, exit: [code, signal] });
+  });
+}
+
+process.on('message', (m: Request) => void start(m));
+process.on('disconnect', () => {
+  for (const g of groups) {
+    try {
+      process.kill(-g, 'SIGKILL');
+    } catch {
+      // gone already
+    }
+  }
+  process.exit(0);
+});
+server.listen(`\0${name}`, () => send({ ready: true }));
