@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { Spawner, type Spawned } from '../../src/executor/spawner.ts';
 
@@ -62,6 +63,31 @@ describe('spawn helper', () => {
       const r = await outputOf(c);
       assert.deepEqual(r, { out: 'out:hello\n', err: 'err\n', code: 7, signal: null });
       assert.equal(report, 'report\n');
+    } finally {
+      await s.close();
+    }
+  });
+
+  test("a connection to the helper's socket without the token gets nothing of a process", async () => {
+    const s = new Spawner();
+    try {
+      await s.ready();
+      const probe = s.spawn('/bin/sleep', ['1'], { cwd: tmpdir(), env: ENV, stdio: ['ignore', 'pipe', 'pipe'] });
+      await once(probe, 'spawn');
+      const helper = proc(probe.pid!)!.ppid;
+      const name = readFileSync(`/proc/${helper}/cmdline`, 'utf8').split('\0').filter(Boolean).at(-1)!;
+      // A stranger connects first, with a token of its own, and listens.
+      const stranger = connect(`\0${name}`);
+      await once(stranger, 'connect');
+      stranger.write('0123456789abcdef');
+      let stolen = '';
+      stranger.on('data', (d: Buffer) => (stolen += d));
+      const c = s.spawn('/bin/sh', ['-c', 'echo secret; echo secret >&2'], { cwd: tmpdir(), env: ENV, stdio: ['ignore', 'pipe', 'pipe'] });
+      const r = await outputOf(c);
+      assert.deepEqual([r.out, r.err, r.code], ['secret\n', 'secret\n', 0]);
+      assert.equal(stolen, '');
+      stranger.destroy();
+      await outputOf(probe);
     } finally {
       await s.close();
     }

@@ -26,6 +26,10 @@ interface Request {
 const TOKEN_BYTES = 16;
 /** A connection whose request does not come (or a request whose connection does not) is dropped after this. */
 const MATCH_MS = 10_000;
+/** Connections waiting for their request at most: the socket is abstract, so anyone on the host
+ *  (not in a sandbox: those have a network namespace of their own) can connect, and without the
+ *  token gets nothing, but must not be able to make this hold connections without limit. */
+const MAX_WAITING = 1024;
 
 const name = process.argv[2];
 if (!name || typeof process.send !== 'function') {
@@ -37,14 +41,41 @@ const send = (m: unknown) => {
 };
 
 /** Connections that presented a token no request has asked for yet. */
-const arrived = new Map<string, { socket: Socket; timer: NodeJS.Timeout }>();
+const arrived = new Map<string, Socket>();
 /** Requests waiting for the connection with this token. */
 const awaited = new Map<string, (s: Socket | null) => void>();
+/** Connections not yet handed to a request, each dropped after MATCH_MS. */
+const unmatched = new Map<Socket, NodeJS.Timeout>();
 /** Process groups started here and not yet ended. */
 const groups = new Set<number>();
 
+function matched(socket: Socket): Socket {
+  clearTimeout(unmatched.get(socket));
+  unmatched.delete(socket);
+  return socket;
+}
+
 const server = createServer({ pauseOnConnect: true }, (socket) => {
   socket.on('error', () => {});
+  if (unmatched.size >= MAX_WAITING) {
+    socket.destroy();
+    return;
+  }
+  let token: string | null = null;
+  unmatched.set(
+    socket,
+    setTimeout(() => {
+      unmatched.delete(socket);
+      if (token !== null) arrived.delete(token);
+      socket.destroy();
+    }, MATCH_MS),
+  );
+  socket.once('close', () => {
+    if (!unmatched.has(socket)) return;
+    clearTimeout(unmatched.get(socket));
+    unmatched.delete(socket);
+    if (token !== null && arrived.get(token) === socket) arrived.delete(token);
+  });
   let got = Buffer.alloc(0);
   const onReadable = () => {
     // Read the token and nothing more: what follows belongs to the process.
@@ -54,14 +85,14 @@ const server = createServer({ pauseOnConnect: true }, (socket) => {
       got = Buffer.concat([got, part]);
     }
     socket.off('readable', onReadable);
-    const token = got.subarray(0, TOKEN_BYTES).toString('latin1');
+    token = got.subarray(0, TOKEN_BYTES).toString('latin1');
     const waiter = awaited.get(token);
     if (waiter) {
       awaited.delete(token);
-      waiter(socket);
+      waiter(matched(socket));
       return;
     }
-    arrived.set(token, { socket, timer: setTimeout(() => arrived.delete(token) && socket.destroy(), MATCH_MS) });
+    arrived.set(token, socket);
   };
   socket.on('readable', onReadable);
 });
@@ -70,8 +101,7 @@ function connection(token: string): Promise<Socket | null> {
   const a = arrived.get(token);
   if (a) {
     arrived.delete(token);
-    clearTimeout(a.timer);
-    return Promise.resolve(a.socket);
+    return Promise.resolve(matched(a));
   }
   return new Promise((resolve) => {
     const timer = setTimeout(() => {
