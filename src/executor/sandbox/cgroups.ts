@@ -57,7 +57,16 @@ export interface CgroupDriver {
   sweepDead(isAlive: (scope: string) => boolean): Promise<string[]>;
 }
 
-const CPU_PERIOD_US = 100_000;
+/**
+ * The CPU quota's accounting period. A task may use `cpus` × this per period, then waits for
+ * the next one. The kernel's usual 100 ms gives a quarter core 25 ms per period, less than a
+ * Node process needs to start (~40 ms of CPU), so every built-in workload and the egress
+ * forwarder sat out two or three throttled periods before doing anything. At 250 ms the start
+ * fits in the first period (bench/sandbox.ts, same host and hour: built-in `noop` p50 105 -> 54
+ * ms, `/bin/true` with egress 227 -> 100 ms); the average share is the same, and a task that
+ * spins runs 62.5 ms then waits 187.5 ms at a quarter core, instead of 25 then 75.
+ */
+const CPU_PERIOD_US = 250_000;
 
 interface Mount {
   path: string;
