@@ -130,6 +130,22 @@ describe('spawn helper', () => {
     }
   });
 
+  test("signals meant for the worker (Ctrl-C, a service manager's stop) leave the helper and its processes running", async () => {
+    const s = new Spawner();
+    try {
+      await s.ready();
+      const c = s.spawn('/bin/sh', ['-c', 'sleep 0.5; echo finished'], { cwd: tmpdir(), env: ENV, stdio: ['ignore', 'pipe', 'pipe'] });
+      await once(c, 'spawn');
+      const helper = proc(c.pid!)!.ppid;
+      for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.kill(helper, sig);
+      const r = await outputOf(c);
+      assert.deepEqual([r.out, r.code], ['finished\n', 0]);
+      assert.ok(proc(helper), 'the helper still runs');
+    } finally {
+      await s.close();
+    }
+  });
+
   test('a worker killed outright takes the processes it started with it', async () => {
     const url = new URL('../../src/executor/spawner.ts', import.meta.url).href;
     const script = `
