@@ -10,7 +10,6 @@
  * as soon as the main child exits. (A descendant that calls setsid itself escapes the group; the
  * sandboxed executor closes that hole.) run() never throws: every problem becomes a result.
  */
-import { spawn } from 'node:child_process';
 import { cp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { machine } from 'node:os';
@@ -141,7 +140,7 @@ export class ProcessExecutor implements Executor {
   private readonly attempts = new Set<Promise<ExecutionResult>>();
   private readonly cleanups = new Set<Promise<void>>();
   private closed = false;
-  private readonly spawner: Spawner | null;
+  private readonly spawner: Spawner;
 
   constructor(options: Partial<ProcessExecutorOptions> = {}) {
     const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
@@ -150,9 +149,10 @@ export class ProcessExecutor implements Executor {
     if (!(o.killGraceMs >= 0)) throw new RangeError('killGraceMs must be >= 0');
     this.options = Object.freeze(o);
     this.name = o.launcher?.name ?? 'process';
-    this.spawner = o.spawnHelper
-      ? new Spawner((err) => process.emitWarning(`the spawn helper is unavailable, so attempts are spawned by forking the worker: ${err.message}`))
-      : null;
+    this.spawner = new Spawner({
+      useHelper: o.spawnHelper,
+      onFallback: (err) => process.emitWarning(`the spawn helper is unavailable, so attempts are spawned by forking the worker: ${err.message}`),
+    });
   }
 
   /** Creates the attempt's workspace, runs the attempt in it (through the launcher, if any),
@@ -194,7 +194,7 @@ export class ProcessExecutor implements Executor {
       // Unsandboxed, the workspace is a host directory: the project's files go in and out here
       // (the sandbox copies them inside, src/executor/sandbox/bwrap.ts).
       if (req.project && !launcher) await cp(req.project.inDir, req.workspace, { recursive: true });
-      await this.spawner?.ready();
+      await this.spawner.ready();
       const result = await this.runIn(req, prepared ? prepared.launch : cmd);
       if (req.project && !launcher && result.exitCode !== null) {
         await cp(req.workspace, join(req.project.outDir, 'files'), { recursive: true });
@@ -245,7 +245,7 @@ export class ProcessExecutor implements Executor {
     await Promise.allSettled([...this.attempts]);
     await Promise.allSettled([...this.cleanups]);
     await this.options.launcher?.close?.();
-    await this.spawner?.close();
+    await this.spawner.close();
   }
 
   private containerInfo(req: ExecutionRequest): Record<string, string> {
@@ -304,7 +304,7 @@ export class ProcessExecutor implements Executor {
     let child: Spawned;
     const stdio: ('ignore' | 'pipe')[] = builtin ? ['pipe', 'pipe', 'pipe', 'pipe'] : ['ignore', 'pipe', 'pipe'];
     try {
-      child = this.spawner ? this.spawner.spawn(file, argv, { cwd: req.workspace, env, stdio }) : spawnDirect(file, argv, { cwd: req.workspace, env, stdio });
+      child = this.spawner.spawn(file, argv, { cwd: req.workspace, env, stdio });
     } catch (err) {
       resolve(this.early(req, startedAt, 'FAILED', 'SPAWN_FAILED', `spawn ${file}: ${(err as Error).message}`));
       return () => {};
@@ -485,11 +485,6 @@ export class ProcessExecutor implements Executor {
 
     return () => stop('cancel', 0);
   }
-}
-
-/** Node's own spawn: a fork of this process (see spawner.ts). */
-function spawnDirect(file: string, argv: string[], o: { cwd: string; env: Record<string, string>; stdio: ('ignore' | 'pipe')[] }): Spawned {
-  return spawn(file, argv, { cwd: o.cwd, env: o.env, detached: true, stdio: o.stdio });
 }
 
 function emptyOutput(): CapturedOutput {

@@ -109,12 +109,14 @@ export class Spawner {
   private next = 1;
   private readonly children = new Map<number, HelperChild>();
   private closed = false;
-  /** Set when the helper could not be started: spawn directly from then on. */
-  private broken = false;
+  /** Set when the helper is not wanted or could not be started: spawn directly from then on. */
+  private broken: boolean;
   private readonly onFallback: (err: Error) => void;
 
-  constructor(onFallback: (err: Error) => void = () => {}) {
-    this.onFallback = onFallback;
+  /** `useHelper` false: Node's own spawn, always. `onFallback`: told once if the helper cannot be started. */
+  constructor(o: { useHelper?: boolean; onFallback?: (err: Error) => void } = {}) {
+    this.broken = o.useHelper === false;
+    this.onFallback = o.onFallback ?? (() => {});
   }
 
   /** Starts the helper if it is not running; resolves once it can take requests (or is given up on). */

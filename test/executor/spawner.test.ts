@@ -93,6 +93,16 @@ describe('spawn helper', () => {
     }
   });
 
+  test('without the helper (useHelper false) the worker forks the process itself', async () => {
+    const s = new Spawner({ useHelper: false });
+    await s.ready();
+    const c = s.spawn('/bin/sh', ['-c', 'echo direct; sleep 0.2'], { cwd: tmpdir(), env: ENV, stdio: ['ignore', 'pipe', 'pipe'] });
+    await once(c, 'spawn');
+    assert.equal(proc(c.pid!)?.ppid, process.pid);
+    assert.equal((await outputOf(c)).out, 'direct\n');
+    await s.close();
+  });
+
   test('a program that cannot start is an error with its code, and no pid', async () => {
     const s = new Spawner();
     try {
