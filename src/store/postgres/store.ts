@@ -1102,7 +1102,8 @@ export class PostgresStore implements Store {
     let taker: LocalTaker | undefined;
     let deliver: ((lease: Lease | null) => void) | null = null;
     for (taker of takers) if ((deliver = taker.offer())) break;
-    if (!taker || !deliver) return this.insertAlone(t);
+    // No local slot free: as a submit with no local worker (grouped while others are in flight).
+    if (!taker || !deliver) return this.submitPlain(t);
     const now = this.clock.now();
     const params = this.newTaskParams(t, now);
     let row: Row;

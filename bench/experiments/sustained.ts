@@ -1,0 +1,109 @@
+/**
+ * Does dispatch on PostgreSQL hold up under sustained load, or do the dead row versions that
+ * every claim and finish leaves behind slow it down as a run goes on? W1 and W2 (bench/
+ * scale-out.ts) last seconds; this runs for --seconds at --rate submits/s (one process:
+ * PostgresStore, a WorkerPool of --c slots with a no-op executor wired as the worker role wires
+ * it, submits from this process in ticks of 10 ms). Every --window seconds it prints how many
+ * tasks started, their submit → start p50 / p99, and the task table's dead row versions and
+ * index size as PostgreSQL's statistics report them.
+ *
+ *   node_modules/.bin/node --disable-warning=ExperimentalWarning bench/experiments/sustained.ts [--rate 2000] [--seconds 120] [--window 10] [--c 10]
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { DiskBlobStore } from '../../src/blobs/index.ts';
+import { loadConfig } from '../../src/config/index.ts';
+import type { ExecutionRequest, ExecutionResult, Executor } from '../../src/executor/index.ts';
+import { createLogger } from '../../src/log/index.ts';
+import { Metrics } from '../../src/metrics/index.ts';
+import { PostgresStore } from '../../src/store/postgres/index.ts';
+import { WorkerPool } from '../../src/worker/index.ts';
+import { arg } from '../args.ts';
+import { noopResult, noopTask } from '../noop.ts';
+
+const URL = arg('pg', 'postgres://postgres@127.0.0.1:5432/postgres');
+const RATE = Number(arg('rate', '2000'));
+const SECONDS = Number(arg('seconds', '120'));
+const WINDOW_S = Number(arg('window', '10'));
+const C = Number(arg('c', '10'));
+const SCHEMA = 'hangar_exp_sustained';
+
+let window: number[] = [];
+class StartTimes implements Executor {
+  readonly name = 'noop';
+  async run(req: ExecutionRequest): Promise<ExecutionResult> {
+    window.push(performance.now() - Number(req.metadata.t0));
+    return noopResult();
+  }
+  async close(): Promise<void> {}
+}
+
+const admin = new pg.Client({ connectionString: URL });
+await admin.connect();
+await admin.query(`DROP SCHEMA IF EXISTS ${SCHEMA} CASCADE`);
+const store = await PostgresStore.open({ url: URL, schema: SCHEMA });
+// --split: the submits go through a store (and connection pool) of their own, as an API node's would.
+const submitStore = process.argv.includes('--split') ? await PostgresStore.open({ url: URL, schema: SCHEMA }) : store;
+const dir = mkdtempSync(join(tmpdir(), 'hangar-exp-sustained-'));
+const config = loadConfig({ env: {} });
+const pool = new WorkerPool({
+  store,
+  blobs: new DiskBlobStore(join(dir, 'blobs')),
+  executor: new StartTimes(),
+  log: createLogger('silent'),
+  metrics: new Metrics(store),
+  workerId: `exp-${process.pid}`,
+  concurrency: C,
+  workDir: join(dir, 'work'),
+  heartbeatMs: config.heartbeatMs,
+  pollMs: config.pollMs,
+  audit: true,
+  prefetch: config.prefetch,
+});
+const q = (xs: number[], p: number) => (xs.length ? [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))] : NaN);
+try {
+  await pool.start();
+  console.log(`Sustained load: ${RATE} submits/s for ${SECONDS} s, WorkerPool C=${C}, no-op tasks; ${new Date().toISOString()}`);
+  console.log('| from s | acked/s | started/s | submits in flight | PENDING | submit→start p50 ms | p99 ms | task rows dead (stats) | task indexes MB | submit errors |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|');
+  const perTick = RATE / 100;
+  let owed = 0;
+  let errors = 0;
+  let acked = 0;
+  const t0 = performance.now();
+  let windowStart = t0;
+  let inFlight = new Set<Promise<unknown>>();
+  while (performance.now() - t0 < SECONDS * 1000) {
+    owed += perTick;
+    for (; owed >= 1; owed--) {
+      const p = submitStore.submit(noopTask({ t0: performance.now() })).then(() => acked++, () => errors++);
+      inFlight.add(p);
+      void p.finally(() => inFlight.delete(p));
+    }
+    await new Promise((r) => setTimeout(r, 10));
+    const now = performance.now();
+    if (now - windowStart >= WINDOW_S * 1000) {
+      const w = window;
+      window = [];
+      const s = (await admin.query(`SELECT n_dead_tup AS d, pg_indexes_size(relid) AS ix FROM pg_stat_user_tables WHERE schemaname = $1 AND relname = 'tasks'`, [SCHEMA])).rows[0];
+      const pending = (await admin.query(`SELECT count(*) AS n FROM ${SCHEMA}.tasks WHERE status = 'PENDING'`)).rows[0].n;
+      const secs = (now - windowStart) / 1000;
+      console.log(
+        `| ${((windowStart - t0) / 1000).toFixed(0)} | ${Math.round(acked / secs)} | ${Math.round(w.length / secs)} | ${inFlight.size} | ${pending} ` +
+          `| ${q(w, 0.5).toFixed(2)} | ${q(w, 0.99).toFixed(2)} | ${s?.d ?? '?'} | ${(Number(s?.ix ?? 0) / 1e6).toFixed(1)} | ${errors} |`,
+      );
+      acked = 0;
+      windowStart = now;
+    }
+  }
+  await Promise.all(inFlight);
+} finally {
+  await pool.close();
+  if (submitStore !== store) await submitStore.close();
+  await store.close();
+  await admin.query(`DROP SCHEMA IF EXISTS ${SCHEMA} CASCADE`);
+  await admin.end();
+  rmSync(dir, { recursive: true, force: true });
+}
