@@ -3,7 +3,8 @@
  * every claim and finish leaves behind slow it down as a run goes on? W1 and W2 (bench/
  * scale-out.ts) last seconds; this runs for --seconds at --rate submits/s (one process:
  * PostgresStore, a WorkerPool of --c slots with a no-op executor wired as the worker role wires
- * it, submits from this process in ticks of 10 ms). Every --window seconds it prints how many
+ * it, upkeep (Maintenance) as every Hangar process runs it, submits from this process in ticks
+ * of 10 ms; --split: through a store of their own, as an API node's). Every --window seconds it prints how many
  * tasks started, their submit → start p50 / p99, and the task table's dead row versions and
  * index size as PostgreSQL's statistics report them.
  *
@@ -19,7 +20,7 @@ import type { ExecutionRequest, ExecutionResult, Executor } from '../../src/exec
 import { createLogger } from '../../src/log/index.ts';
 import { Metrics } from '../../src/metrics/index.ts';
 import { PostgresStore } from '../../src/store/postgres/index.ts';
-import { WorkerPool } from '../../src/worker/index.ts';
+import { Maintenance, WorkerPool } from '../../src/worker/index.ts';
 import { arg } from '../args.ts';
 import { noopResult, noopTask } from '../noop.ts';
 
@@ -28,6 +29,8 @@ const RATE = Number(arg('rate', '2000'));
 const SECONDS = Number(arg('seconds', '120'));
 const WINDOW_S = Number(arg('window', '10'));
 const C = Number(arg('c', '10'));
+/** ANALYZE the task table once, this many seconds in (-1: never). */
+const ANALYZE_AT = Number(arg('analyze-at', '-1'));
 const SCHEMA = 'hangar_exp_sustained';
 
 let window: number[] = [];
@@ -63,17 +66,31 @@ const pool = new WorkerPool({
   prefetch: config.prefetch,
 });
 const q = (xs: number[], p: number) => (xs.length ? [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))] : NaN);
+const blobs = new DiskBlobStore(join(dir, 'blobs'));
+const maintenance = new Maintenance({
+  store,
+  blobs,
+  log: createLogger('silent'),
+  clock: store,
+  reapEveryMs: config.heartbeatMs,
+  workerStaleMs: config.workerStaleMs,
+  retentionMs: config.retentionHours * 3_600_000,
+  priorityAgingMs: config.priorityAgingMs,
+  retentionEveryMs: config.retentionIntervalMs,
+});
 try {
+  maintenance.start();
   await pool.start();
   console.log(`Sustained load: ${RATE} submits/s for ${SECONDS} s, WorkerPool C=${C}, no-op tasks; ${new Date().toISOString()}`);
-  console.log('| from s | acked/s | started/s | submits in flight | PENDING | submit→start p50 ms | p99 ms | task rows dead (stats) | task indexes MB | submit errors |');
-  console.log('|---|---|---|---|---|---|---|---|---|---|');
+  console.log('| from s | acked/s | started/s | submits in flight | PENDING | submit→start p50 ms | p99 ms | task rows dead (stats) | autovacuums | task indexes MB | submit errors |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|');
   const perTick = RATE / 100;
   let owed = 0;
   let errors = 0;
   let acked = 0;
   const t0 = performance.now();
   let windowStart = t0;
+  let analyzed = ANALYZE_AT < 0;
   let inFlight = new Set<Promise<unknown>>();
   while (performance.now() - t0 < SECONDS * 1000) {
     owed += perTick;
@@ -84,15 +101,19 @@ try {
     }
     await new Promise((r) => setTimeout(r, 10));
     const now = performance.now();
+    if (!analyzed && now - t0 >= ANALYZE_AT * 1000) {
+      analyzed = true;
+      void admin.query(`ANALYZE ${SCHEMA}.tasks`);
+    }
     if (now - windowStart >= WINDOW_S * 1000) {
       const w = window;
       window = [];
-      const s = (await admin.query(`SELECT n_dead_tup AS d, pg_indexes_size(relid) AS ix FROM pg_stat_user_tables WHERE schemaname = $1 AND relname = 'tasks'`, [SCHEMA])).rows[0];
+      const s = (await admin.query(`SELECT n_dead_tup AS d, pg_indexes_size(relid) AS ix, autovacuum_count AS v FROM pg_stat_user_tables WHERE schemaname = $1 AND relname = 'tasks'`, [SCHEMA])).rows[0];
       const pending = (await admin.query(`SELECT count(*) AS n FROM ${SCHEMA}.tasks WHERE status = 'PENDING'`)).rows[0].n;
       const secs = (now - windowStart) / 1000;
       console.log(
         `| ${((windowStart - t0) / 1000).toFixed(0)} | ${Math.round(acked / secs)} | ${Math.round(w.length / secs)} | ${inFlight.size} | ${pending} ` +
-          `| ${q(w, 0.5).toFixed(2)} | ${q(w, 0.99).toFixed(2)} | ${s?.d ?? '?'} | ${(Number(s?.ix ?? 0) / 1e6).toFixed(1)} | ${errors} |`,
+          `| ${q(w, 0.5).toFixed(2)} | ${q(w, 0.99).toFixed(2)} | ${s?.d ?? '?'} | ${s?.v ?? '?'} | ${(Number(s?.ix ?? 0) / 1e6).toFixed(1)} | ${errors} |`,
       );
       acked = 0;
       windowStart = now;
@@ -100,6 +121,7 @@ try {
   }
   await Promise.all(inFlight);
 } finally {
+  maintenance.close();
   await pool.close();
   if (submitStore !== store) await submitStore.close();
   await store.close();

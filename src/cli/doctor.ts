@@ -9,6 +9,7 @@ import type { Config } from '../config/index.ts';
 import { createSandboxExecutor, sandboxTools } from '../executor/index.ts';
 import { openBlobs, sandboxSetup } from '../runtime/index.ts';
 import { CLOCK_WARN_MS, DatabaseClock } from '../store/postgres/clock.ts';
+import { AUTOVACUUM_OFF } from '../store/postgres/warnings.ts';
 import { systemClock } from '../store/index.ts';
 
 /** Past this, leases, offers and expiries compared across hosts go wrong by as much. */
@@ -36,6 +37,8 @@ export interface DatabaseCheck {
   migrations: { applied: number; known: number } | null;
   /** The database's clock minus this host's, ms (half the round trip is allowed for). */
   clockOffsetMs: number | null;
+  /** Whether the server's autovacuum is on (null: not read). */
+  autovacuum: boolean | null;
 }
 
 /** Connects with the configured URL and reads version, migrations and clock; never throws. */
@@ -53,9 +56,10 @@ async function checkDatabase(config: Config): Promise<DatabaseCheck> {
     await clock.sync(client);
     const table = await client.query<{ t: string | null }>('SELECT to_regclass($1)::text AS t', [`${config.databaseSchema}.schema_migrations`]);
     const applied = table.rows[0].t ? Number((await client.query(`SELECT count(*)::int AS n FROM ${config.databaseSchema}.schema_migrations`)).rows[0].n) : 0;
-    return { reachable: true, problem: null, version: rows[0].v, migrations: { applied, known }, clockOffsetMs: clock.offsetMs };
+    const autovacuum = (await client.query<{ on: boolean }>(`SELECT current_setting('autovacuum') = 'on' AS on`)).rows[0].on;
+    return { reachable: true, problem: null, version: rows[0].v, migrations: { applied, known }, clockOffsetMs: clock.offsetMs, autovacuum };
   } catch (err) {
-    return { reachable: false, problem: (err as Error).message, version: null, migrations: null, clockOffsetMs: null };
+    return { reachable: false, problem: (err as Error).message, version: null, migrations: null, clockOffsetMs: null, autovacuum: null };
   } finally {
     await client.end().catch(() => {});
   }
@@ -84,6 +88,7 @@ export function doctorWarnings(r: DoctorReport): string[] {
   if (db?.clockOffsetMs !== null && db?.clockOffsetMs !== undefined && Math.abs(db.clockOffsetMs) > CLOCK_WARN_MS) {
     out.push(`this host's clock is ${Math.abs(db.clockOffsetMs)} ms ${db.clockOffsetMs > 0 ? 'behind' : 'ahead of'} the database's: Hangar keeps its times in the database's clock (leases, offers, history), but this host's logs, metrics and execution times use its own; sync it (NTP)`);
   }
+  if (db?.autovacuum === false) out.push(AUTOVACUUM_OFF);
   if (r.bucket && !r.bucket.writable) out.push(`the bucket ${r.bucket.name} cannot be written${r.bucket.problem ? `: ${r.bucket.problem}` : ''}`);
   return out;
 }

@@ -26,6 +26,7 @@ import { Tracing } from '../trace/index.ts';
 import { Autoscaler } from '../autoscale/index.ts';
 import { LocalProcessProvider } from '../autoscale/local.ts';
 import { CLOCK_WARN_MS } from '../store/postgres/clock.ts';
+import { AUTOVACUUM_OFF } from '../store/postgres/warnings.ts';
 
 export interface Roles {
   api: boolean;
@@ -118,6 +119,7 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
   if (Math.abs(clockOffsetMs) > CLOCK_WARN_MS) {
     log.warn({ clockOffsetMs }, "this host's clock is off the database's; Hangar's own times follow the database's, but logs and metrics here do not: sync it (NTP)");
   }
+  if ('autovacuumOn' in store && typeof store.autovacuumOn === 'function' && (await store.autovacuumOn()) === false) log.warn(AUTOVACUUM_OFF);
   let secrets: SecretBox;
   try {
     await mkdir(dataDir, { recursive: true });

@@ -444,6 +444,34 @@ describe('PostgresStore push dispatch (a submit in one process, an idle worker i
   });
 });
 
+describe('PostgresStore planner statistics', () => {
+  it("a reap refreshes the task table's statistics once they are stale, as autovacuum would", async () => {
+    const clock = new ManualClock();
+    const [store] = await storesOnOneSchema(1, { clock });
+    const analyzed = async () => {
+      const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
+      await client.connect();
+      try {
+        // On a server whose autovacuum is on it may get there first (not here: it is off).
+        const r = await client.query(`SELECT coalesce(last_analyze, last_autoanalyze) AS at FROM pg_stat_user_tables WHERE schemaname = $1 AND relname = 'tasks'`, [lastSchema]);
+        return r.rows[0]?.at ?? null;
+      } finally {
+        await client.end();
+      }
+    };
+    await store.reap(60_000);
+    assert.equal(await analyzed(), null, 'an empty table is left alone');
+    for (let i = 0; i < 3; i++) await store.submitMany(Array.from({ length: 1000 }, () => newTask()));
+    // The server's statistics views see the inserts once the connections report them (within
+    // a second or so of activity); each reap here is a later look.
+    await until('an ANALYZE', async () => {
+      clock.advance(16_000);
+      await store.reap(60_000);
+      return (await analyzed()) !== null;
+    }, 30_000);
+  });
+});
+
 describe('PostgresStore early commits (a pushed or handed submit)', () => {
   it('is answered only once on disk: a crash right after the answer keeps it, where an unflushed commit is lost', { skip: privatePostgresProblems(), timeout: 120_000 }, async () => {
     // A server of the test's own, where nothing flushes WAL behind the test's back: no

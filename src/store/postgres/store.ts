@@ -426,6 +426,19 @@ const RELEASE = `
 UPDATE tasks SET status = 'PENDING', worker_id = NULL, lease_expires_at = NULL, run_after = $1, in_backoff = false,
   attempt_limit = attempt_limit + 1 WHERE id = $2`;
 
+/** How often a store looks at whether the task table's planner statistics are stale. */
+const STATISTICS_EVERY_MS = 15_000;
+
+/** First key of the advisory lock under which one store at a time refreshes them ('hgr' 3). */
+const STATISTICS_LOCK = 0x68677203;
+
+/** schema: are the task table's planner statistics stale, as autovacuum's analyze threshold
+ *  reckons (more than 10 % of its rows, and at least 1,000, changed since the last ANALYZE)? */
+const STALE_STATISTICS = `
+SELECT s.n_mod_since_analyze > greatest(1000, 0.1 * greatest(c.reltuples, 0)) AS stale
+FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid
+WHERE s.schemaname = $1 AND s.relname = 'tasks'`;
+
 /** stale-worker cutoff: forget workers not seen since; returns their ids. First in a reap, so
  *  a reap takes worker rows before task rows, in the order a heartbeat does. */
 const DELETE_STALE_WORKERS = `DELETE FROM workers WHERE last_seen < $1 RETURNING id`;
@@ -702,6 +715,9 @@ export class PostgresStore implements Store {
   private groupsInFlight = 0;
   private groupScheduled = false;
   private closed = false;
+  /** When keepStatistics last looked; never again once ANALYZE was refused (not the owner). */
+  private statisticsCheckedAt = 0;
+  private statisticsRefused = false;
 
   constructor(opts: PostgresStoreOptions) {
     const schema = opts.schema ?? 'public';
@@ -1715,7 +1731,33 @@ export class PostgresStore implements Store {
       return rows.length;
     });
     await this.endBackoffs(now, true);
+    await this.keepStatistics(now);
     return { expired };
+  }
+
+  /**
+   * Refreshes the task table's planner statistics when they are stale: the server's autovacuum
+   * does this, but it may be off, and its first look at a new table comes up to a minute
+   * (autovacuum_naptime) after the table fills. Meanwhile the statements' plans were made for an
+   * empty table: a sustained 2,000 submits/s to a fresh schema saw submit → start p50 grow from
+   * 4 to 150 ms in two minutes, ~100 sequential scans of the whole table a second, and fall to
+   * 3.4 ms at once after an ANALYZE (bench/experiments/sustained.ts). One store at a time
+   * (advisory lock); never in the way of the reap it follows.
+   */
+  private async keepStatistics(now: number): Promise<void> {
+    if (this.statisticsRefused || now - this.statisticsCheckedAt < STATISTICS_EVERY_MS) return;
+    this.statisticsCheckedAt = now;
+    try {
+      const [r] = await this.rows(STALE_STATISTICS, [this.schema]);
+      if (!r?.stale) return;
+      await this.tx(async (tx) => {
+        const [lock] = await tx.query('SELECT pg_try_advisory_xact_lock($1, hashtext($2)) AS ok', [STATISTICS_LOCK, this.schema]);
+        if (lock?.ok) await tx.query(`ANALYZE ${this.schema}.tasks`);
+      });
+    } catch (err) {
+      // Not the table's owner: leave it to autovacuum. Anything else: next time.
+      if ((err as { code?: string }).code === '42501') this.statisticsRefused = true;
+    }
   }
 
   async redrive(id: string): Promise<Task> {
@@ -1953,6 +1995,17 @@ export class PostgresStore implements Store {
       await this.query(PRUNE_REQUEST_COUNTS, [now - 2 * windowMs]).catch(() => {});
     }
     return { now, counts: rows.map((r) => ({ key: String(r.key), startedAt: Number(r.started_at), n: Number(r.n) })) };
+  }
+
+  /** Whether the server's autovacuum is on: without it the dead row versions every claim and
+   *  finish leaves are never reclaimed (null: could not be read). */
+  async autovacuumOn(): Promise<boolean | null> {
+    try {
+      const [r] = await this.rows(`SELECT current_setting('autovacuum') = 'on' AS on`);
+      return r ? Boolean(r.on) : null;
+    } catch {
+      return null;
+    }
   }
 
   /** The database server's clock minus this host's, ms, as last measured (0 with an injected
