@@ -208,7 +208,8 @@ export class Spawner {
     const helper = this.helper;
     if (!helper || !helper.connected) return spawn(file, argv, { cwd: o.cwd, env: o.env, detached: true, stdio: o.stdio });
     const id = this.next++;
-    const tokens = o.stdio.map((s) => (s === 'pipe' ? randomBytes(8).toString('hex') : null));
+    // 128 random bits each, as 32 hex characters (TOKEN_BYTES in workloads/spawner.ts).
+    const tokens = o.stdio.map((s) => (s === 'pipe' ? randomBytes(16).toString('hex') : null));
     const sockets = tokens.map((t) => {
       if (t === null) return null;
       const s = connect(`\0${this.name}`);

@@ -79,7 +79,7 @@ describe('spawn helper', () => {
       // A stranger connects first, with a token of its own, and listens.
       const stranger = connect(`\0${name}`);
       await once(stranger, 'connect');
-      stranger.write('0123456789abcdef');
+      stranger.write('0123456789abcdef0123456789abcdef');
       let stolen = '';
       stranger.on('data', (d: Buffer) => (stolen += d));
       const c = s.spawn('/bin/sh', ['-c', 'echo secret; echo secret >&2'], { cwd: tmpdir(), env: ENV, stdio: ['ignore', 'pipe', 'pipe'] });

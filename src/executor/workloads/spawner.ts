@@ -23,7 +23,8 @@ interface Request {
   stdio: (string | null)[];
 }
 
-const TOKEN_BYTES = 16;
+/** A token is 128 random bits written as 32 hex characters (../spawner.ts). */
+const TOKEN_BYTES = 32;
 /** A connection whose request does not come (or a request whose connection does not) is dropped after this. */
 const MATCH_MS = 10_000;
 /** Connections waiting for their request at most: the socket is abstract, so anyone on the host
