@@ -6,9 +6,10 @@
  * it, upkeep (Maintenance) as every Hangar process runs it, submits from this process in ticks
  * of 10 ms; --split: through a store of their own, as an API node's). Every --window seconds it prints how many
  * tasks started, their submit → start p50 / p99, and the task table's dead row versions and
- * index size as PostgreSQL's statistics report them.
+ * index size as PostgreSQL's statistics report them. --sqlite: the embedded shape's store (a
+ * fresh database file) instead, without those statistics.
  *
- *   node_modules/.bin/node --disable-warning=ExperimentalWarning bench/experiments/sustained.ts [--rate 2000] [--seconds 120] [--window 10] [--c 10]
+ *   node_modules/.bin/node --disable-warning=ExperimentalWarning bench/experiments/sustained.ts [--rate 2000] [--seconds 120] [--window 10] [--c 10] [--split | --sqlite] [--analyze-at S]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,7 +20,9 @@ import { loadConfig } from '../../src/config/index.ts';
 import type { ExecutionRequest, ExecutionResult, Executor } from '../../src/executor/index.ts';
 import { createLogger } from '../../src/log/index.ts';
 import { Metrics } from '../../src/metrics/index.ts';
+import type { Store } from '../../src/store/index.ts';
 import { PostgresStore } from '../../src/store/postgres/index.ts';
+import { SqliteStore } from '../../src/store/sqlite/store.ts';
 import { Maintenance, WorkerPool } from '../../src/worker/index.ts';
 import { arg } from '../args.ts';
 import { noopResult, noopTask } from '../noop.ts';
@@ -43,13 +46,14 @@ class StartTimes implements Executor {
   async close(): Promise<void> {}
 }
 
-const admin = new pg.Client({ connectionString: URL });
-await admin.connect();
-await admin.query(`DROP SCHEMA IF EXISTS ${SCHEMA} CASCADE`);
-const store = await PostgresStore.open({ url: URL, schema: SCHEMA });
-// --split: the submits go through a store (and connection pool) of their own, as an API node's would.
-const submitStore = process.argv.includes('--split') ? await PostgresStore.open({ url: URL, schema: SCHEMA }) : store;
+const SQLITE = process.argv.includes('--sqlite');
 const dir = mkdtempSync(join(tmpdir(), 'hangar-exp-sustained-'));
+const admin = SQLITE ? null : new pg.Client({ connectionString: URL });
+await admin?.connect();
+await admin?.query(`DROP SCHEMA IF EXISTS ${SCHEMA} CASCADE`);
+const store: Store = SQLITE ? new SqliteStore({ path: join(dir, 'hangar.db') }) : await PostgresStore.open({ url: URL, schema: SCHEMA });
+// --split: the submits go through a store (and connection pool) of their own, as an API node's would.
+const submitStore = !SQLITE && process.argv.includes('--split') ? await PostgresStore.open({ url: URL, schema: SCHEMA }) : store;
 const config = loadConfig({ env: {} });
 const pool = new WorkerPool({
   store,
@@ -103,17 +107,19 @@ try {
     const now = performance.now();
     if (!analyzed && now - t0 >= ANALYZE_AT * 1000) {
       analyzed = true;
-      void admin.query(`ANALYZE ${SCHEMA}.tasks`);
+      void admin?.query(`ANALYZE ${SCHEMA}.tasks`);
     }
     if (now - windowStart >= WINDOW_S * 1000) {
       const w = window;
       window = [];
-      const s = (await admin.query(`SELECT n_dead_tup AS d, pg_indexes_size(relid) AS ix, autovacuum_count AS v FROM pg_stat_user_tables WHERE schemaname = $1 AND relname = 'tasks'`, [SCHEMA])).rows[0];
-      const pending = (await admin.query(`SELECT count(*) AS n FROM ${SCHEMA}.tasks WHERE status = 'PENDING'`)).rows[0].n;
+      const s = admin
+        ? (await admin.query(`SELECT n_dead_tup AS d, pg_indexes_size(relid) AS ix, autovacuum_count AS v FROM pg_stat_user_tables WHERE schemaname = $1 AND relname = 'tasks'`, [SCHEMA])).rows[0]
+        : null;
+      const pending = (await store.activeCounts()).pending;
       const secs = (now - windowStart) / 1000;
       console.log(
         `| ${((windowStart - t0) / 1000).toFixed(0)} | ${Math.round(acked / secs)} | ${Math.round(w.length / secs)} | ${inFlight.size} | ${pending} ` +
-          `| ${q(w, 0.5).toFixed(2)} | ${q(w, 0.99).toFixed(2)} | ${s?.d ?? '?'} | ${s?.v ?? '?'} | ${(Number(s?.ix ?? 0) / 1e6).toFixed(1)} | ${errors} |`,
+          `| ${q(w, 0.5).toFixed(2)} | ${q(w, 0.99).toFixed(2)} | ${s?.d ?? '—'} | ${s?.v ?? '—'} | ${s ? (Number(s.ix) / 1e6).toFixed(1) : '—'} | ${errors} |`,
       );
       acked = 0;
       windowStart = now;
@@ -125,7 +131,7 @@ try {
   await pool.close();
   if (submitStore !== store) await submitStore.close();
   await store.close();
-  await admin.query(`DROP SCHEMA IF EXISTS ${SCHEMA} CASCADE`);
-  await admin.end();
+  await admin?.query(`DROP SCHEMA IF EXISTS ${SCHEMA} CASCADE`);
+  await admin?.end();
   rmSync(dir, { recursive: true, force: true });
 }
