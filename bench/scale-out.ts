@@ -48,14 +48,12 @@ import { availableParallelism, cpus, release, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { DiskBlobStore } from '../src/blobs/index.ts';
 import { loadConfig } from '../src/config/index.ts';
 import type { ExecutionRequest, ExecutionResult, Executor } from '../src/executor/index.ts';
-import { createLogger } from '../src/log/index.ts';
-import { Metrics } from '../src/metrics/index.ts';
 import type { AttemptRef, Outcome } from '../src/store/index.ts';
 import { PostgresStore } from '../src/store/postgres/index.ts';
 import { WorkerPool } from '../src/worker/index.ts';
+import { workerRolePool } from './worker-pool.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 /** The prefetch row's HANGAR_PREFETCH: the size of batched graphile-worker's local queue. */
@@ -215,26 +213,9 @@ async function resetSchema(url: string): Promise<void> {
   }
 }
 
-/** A WorkerPool wired as src/runtime/index.ts wires it for the `worker` role (metrics, audit,
- *  disk blobs, the configuration's default heartbeat and poll intervals), minus secrets, which
- *  these tasks do not use. */
+/** The worker role's pool (bench/worker-pool.ts) with the no-op executor. */
 function makePool(store: PostgresStore, dir: string, c: number, ex: NoopExecutor, prefetch?: number): WorkerPool {
-  const config = loadConfig({ env: {} });
-  const log = createLogger('silent');
-  return new WorkerPool({
-    store,
-    blobs: new DiskBlobStore(join(dir, 'blobs')),
-    executor: ex,
-    log,
-    metrics: new Metrics(store),
-    workerId: `bench-${process.pid}`,
-    concurrency: c,
-    workDir: join(dir, 'work'),
-    heartbeatMs: config.heartbeatMs,
-    pollMs: config.pollMs,
-    audit: true,
-    prefetch: prefetch ?? config.prefetch,
-  });
+  return workerRolePool({ store, dir, executor: ex, concurrency: c, workerId: `bench-${process.pid}`, prefetch });
 }
 
 async function hangarChild(o: Options): Promise<void> {

@@ -13,14 +13,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
-import { DiskBlobStore } from '../../src/blobs/index.ts';
-import { loadConfig } from '../../src/config/index.ts';
-import { createLogger } from '../../src/log/index.ts';
-import { Metrics } from '../../src/metrics/index.ts';
 import { PostgresStore } from '../../src/store/postgres/index.ts';
-import { WorkerPool } from '../../src/worker/index.ts';
+import type { WorkerPool } from '../../src/worker/index.ts';
 import { arg } from '../args.ts';
 import { noopResult, noopTask } from '../noop.ts';
+import { workerRolePool } from '../worker-pool.ts';
 
 const N = Number(arg('n', '10000'));
 const C = Number(arg('c', '10'));
@@ -46,20 +43,12 @@ async function drain(admin: pg.Client): Promise<string> {
       claims.push({ ms: performance.now() - t0, got: leases.length });
       return leases;
     };
-    const config = loadConfig({ env: {} });
-    pool = new WorkerPool({
+    pool = workerRolePool({
       store,
-      blobs: new DiskBlobStore(join(dir, 'blobs')),
+      dir,
       executor: { name: 'noop', run: async () => noopResult(), close: async () => {} },
-      log: createLogger('silent'),
-      metrics: new Metrics(store),
-      workerId: 'drain',
       concurrency: C,
-      workDir: join(dir, 'work'),
-      heartbeatMs: config.heartbeatMs,
-      pollMs: config.pollMs,
-      audit: true,
-      prefetch: config.prefetch,
+      workerId: 'drain',
     });
     const elu0 = performance.eventLoopUtilization();
     const cpu0 = process.cpuUsage();

@@ -27,15 +27,11 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { DiskBlobStore } from '../../src/blobs/index.ts';
-import { loadConfig } from '../../src/config/index.ts';
 import type { ExecutionRequest, ExecutionResult, Executor } from '../../src/executor/index.ts';
-import { createLogger } from '../../src/log/index.ts';
-import { Metrics } from '../../src/metrics/index.ts';
 import { PostgresStore } from '../../src/store/postgres/index.ts';
-import { WorkerPool } from '../../src/worker/index.ts';
 import { arg } from '../args.ts';
 import { noopResult, noopTask } from '../noop.ts';
+import { workerRolePool } from '../worker-pool.ts';
 
 const PG = arg('pg', 'postgres://postgres@127.0.0.1:5432/postgres');
 const N = Number(arg('n', '30000'));
@@ -132,8 +128,6 @@ async function drain(admin: pg.Client, setup: string[], before: string[] = []): 
     for (let i = 0; i < N; i += 1000) await store.submitMany(Array.from({ length: Math.min(1000, N - i) }, (_, j) => noopTask({ i: i + j })));
     for (const sql of setup) await admin.query(`SET search_path = ${SCHEMA}; ${sql}; RESET search_path`);
     await admin.query('CHECKPOINT');
-    const config = loadConfig({ env: {} });
-    const log = createLogger('silent');
     let done = 0;
     let allDone!: () => void;
     const finished = new Promise<void>((r) => (allDone = r));
@@ -143,20 +137,7 @@ async function drain(admin: pg.Client, setup: string[], before: string[] = []): 
       if (r?.status === 'SUCCESS' && ++done === N) allDone();
       return r;
     };
-    const pool = new WorkerPool({
-      store,
-      blobs: new DiskBlobStore(join(dir, 'blobs')),
-      executor: new NoopExecutor(),
-      log,
-      metrics: new Metrics(store),
-      workerId: `exp-${process.pid}`,
-      concurrency: 10,
-      workDir: join(dir, 'work'),
-      heartbeatMs: config.heartbeatMs,
-      pollMs: config.pollMs,
-      audit: true,
-      prefetch: config.prefetch,
-    });
+    const pool = workerRolePool({ store, dir, executor: new NoopExecutor(), concurrency: 10, workerId: `exp-${process.pid}` });
     if (STATEMENTS) await admin.query('SELECT pg_stat_statements_reset()');
     const pg0 = postgresJiffies();
     const wal0 = String((await admin.query('SELECT pg_current_wal_lsn() AS l')).rows[0].l);

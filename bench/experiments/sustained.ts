@@ -19,13 +19,13 @@ import { DiskBlobStore } from '../../src/blobs/index.ts';
 import { loadConfig } from '../../src/config/index.ts';
 import type { ExecutionRequest, ExecutionResult, Executor } from '../../src/executor/index.ts';
 import { createLogger } from '../../src/log/index.ts';
-import { Metrics } from '../../src/metrics/index.ts';
 import type { Store } from '../../src/store/index.ts';
 import { PostgresStore } from '../../src/store/postgres/index.ts';
 import { SqliteStore } from '../../src/store/sqlite/store.ts';
-import { Maintenance, WorkerPool } from '../../src/worker/index.ts';
+import { Maintenance } from '../../src/worker/index.ts';
 import { arg } from '../args.ts';
 import { noopResult, noopTask } from '../noop.ts';
+import { workerRolePool } from '../worker-pool.ts';
 
 const URL = arg('pg', 'postgres://postgres@127.0.0.1:5432/postgres');
 const RATE = Number(arg('rate', '2000'));
@@ -55,22 +55,9 @@ const store: Store = SQLITE ? new SqliteStore({ path: join(dir, 'hangar.db') }) 
 // --split: the submits go through a store (and connection pool) of their own, as an API node's would.
 const submitStore = !SQLITE && process.argv.includes('--split') ? await PostgresStore.open({ url: URL, schema: SCHEMA }) : store;
 const config = loadConfig({ env: {} });
-const pool = new WorkerPool({
-  store,
-  blobs: new DiskBlobStore(join(dir, 'blobs')),
-  executor: new StartTimes(),
-  log: createLogger('silent'),
-  metrics: new Metrics(store),
-  workerId: `exp-${process.pid}`,
-  concurrency: C,
-  workDir: join(dir, 'work'),
-  heartbeatMs: config.heartbeatMs,
-  pollMs: config.pollMs,
-  audit: true,
-  prefetch: config.prefetch,
-});
-const q = (xs: number[], p: number) => (xs.length ? [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))] : NaN);
 const blobs = new DiskBlobStore(join(dir, 'blobs'));
+const pool = workerRolePool({ store, dir, blobs, executor: new StartTimes(), concurrency: C, workerId: `exp-${process.pid}` });
+const q = (xs: number[], p: number) => (xs.length ? [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))] : NaN);
 const maintenance = new Maintenance({
   store,
   blobs,
