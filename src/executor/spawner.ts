@@ -5,26 +5,24 @@
  * API, the store and the SDKs loaded is ~190 MB resident, and each spawn blocked it for ~3.6
  * ms, about a third of its CPU per sandboxed /bin/true (bench/sandbox.ts) and a stall of every
  * request it was serving meanwhile. So processes are started by a small helper process
- * (workloads/spawner.ts) that the worker starts once: the worker sends it a message and opens
- * one Unix-socket connection per descriptor; the helper hands those connections to the process
- * as its stdin, stdout, stderr and fd 3, so output flows to the worker directly. The worker
- * still signals the process group itself (same user, same PID namespace).
+ * (workloads/spawner.ts) that the worker starts once: the worker sends it a message naming the
+ * process's descriptors, which are real pipes (fifos.ts): the worker holds one end of each, the
+ * helper opens the other for the process, so output flows to the worker directly, never through
+ * the helper. The worker still signals the process group itself (same user, same PID namespace).
  *
- * The socket is an abstract one (Linux): nothing on disk to leave behind when a worker is
- * killed outright. Whoever connects must present a token of 128 random bits that only the worker
- * and the helper know, or is dropped; sandboxed processes cannot reach it at all (a network
- * namespace of their own). If the helper cannot be started, spawns fall back to Node's own; if
- * it dies, the processes it started are killed (their exit status is lost: they end as killed
- * by SIGKILL, and the worker's usual rules apply) and the next spawn starts a new helper.
+ * If the helper cannot be started, the worker spawns itself (same pipes); if it dies, the
+ * processes it started are killed (their exit status is lost: they end as killed by SIGKILL,
+ * and the worker's usual rules apply) and the next spawn starts a new helper.
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { connect, type Socket } from 'node:net';
+import { closeSync } from 'node:fs';
+import { Socket } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
 import { compiledWorkload } from './compiled-workloads.ts';
+import { FifoPool, openProcessEnd, openWorkerEnd, unlinkQuietly, type PipeSpec } from './fifos.ts';
 
-/** What the executor uses of a started process: ChildProcess has it, and so does HelperChild. */
+/** What the executor uses of a started process. */
 export interface Spawned extends EventEmitter {
   readonly pid?: number | undefined;
   readonly stdin: Writable | null;
@@ -36,7 +34,8 @@ export interface Spawned extends EventEmitter {
 export interface SpawnOptions {
   cwd: string;
   env: Record<string, string>;
-  /** One entry per descriptor from 0: ignored, or a stream to the worker. */
+  /** One entry per descriptor from 0: ignored (/dev/null), or a pipe to the worker (stdin is
+   *  written by the worker, every other descriptor is read). */
   stdio: ('ignore' | 'pipe')[];
 }
 
@@ -47,17 +46,21 @@ interface Answer {
   exit?: [number | null, NodeJS.Signals | null];
 }
 
-/** A process started by the helper; emits 'spawn', 'error' (not started), 'exit' and 'close', as ChildProcess does. */
-class HelperChild extends EventEmitter implements Spawned {
+/** A started process as the executor sees it; emits 'spawn', 'error' (not started), 'exit' and
+ *  'close' (exited and every pipe at its end), as ChildProcess does. */
+class PipedChild extends EventEmitter implements Spawned {
   pid: number | undefined = undefined;
   readonly stdio: (Socket | null)[];
   private open: number;
   private exited = false;
+  /** Held until the process has its ends of the pipes (fifos.ts openWorkerEnd). */
+  private keepers: number[];
 
-  constructor(sockets: (Socket | null)[]) {
+  constructor(streams: (Socket | null)[], keepers: number[]) {
     super();
-    this.stdio = sockets;
-    const live = sockets.filter((s): s is Socket => s !== null);
+    this.stdio = streams;
+    this.keepers = keepers;
+    const live = streams.filter((s): s is Socket => s !== null);
     this.open = live.length;
     for (const s of live) {
       s.on('error', () => {});
@@ -77,7 +80,14 @@ class HelperChild extends EventEmitter implements Spawned {
     return this.stdio[2] ?? null;
   }
 
+  /** The process has its ends (or will never have them): the keepers go. */
+  release(): void {
+    for (const fd of this.keepers) closeSync(fd);
+    this.keepers = [];
+  }
+
   answer(a: Answer): void {
+    this.release();
     if (a.pid !== undefined) {
       this.pid = a.pid;
       this.emit('spawn');
@@ -90,6 +100,7 @@ class HelperChild extends EventEmitter implements Spawned {
   }
 
   ended(code: number | null, signal: NodeJS.Signals | null): void {
+    this.release();
     if (this.exited) return;
     this.exited = true;
     this.emit('exit', code, signal);
@@ -101,37 +112,65 @@ class HelperChild extends EventEmitter implements Spawned {
   }
 }
 
+/** The worker's ends of a process's pipes, as a child (streams null for ignored descriptors). */
+function pipedChild(specs: (PipeSpec | null)[]): PipedChild {
+  const opened: { fd: number; keeper: number }[] = [];
+  try {
+    for (const spec of specs) if (spec) opened.push(openWorkerEnd(spec));
+  } catch (err) {
+    for (const o of opened) closeSync(o.fd), closeSync(o.keeper);
+    throw err;
+  }
+  let i = 0;
+  const streams = specs.map((spec) => {
+    if (spec === null) return null;
+    const { fd } = opened[i++];
+    return spec.direction === 'read'
+      ? new Socket({ fd, readable: false, writable: true })
+      : new Socket({ fd, readable: true, writable: false });
+  });
+  return new PipedChild(
+    streams,
+    opened.map((o) => o.keeper),
+  );
+}
+
 export class Spawner {
   private helper: ChildProcess | null = null;
   private starting: Promise<ChildProcess | null> | null = null;
-  /** The name of the helper's abstract socket (without its leading NUL), new for each helper. */
-  private name = '';
   private next = 1;
-  private readonly children = new Map<number, HelperChild>();
+  private readonly children = new Map<number, PipedChild>();
   private closed = false;
   /** Set when the helper is not wanted or could not be started: spawn directly from then on. */
   private broken: boolean;
   private readonly onFallback: (err: Error) => void;
+  private readonly fifos: FifoPool;
+  private firstFill: Promise<void> | null = null;
 
   /** `useHelper` false: Node's own spawn, always. `onFallback`: told once if the helper cannot be started. */
   constructor(o: { useHelper?: boolean; onFallback?: (err: Error) => void } = {}) {
     this.broken = o.useHelper === false;
     this.onFallback = o.onFallback ?? (() => {});
+    this.fifos = new FifoPool((file, argv) => this.runToEnd(file, argv));
   }
 
-  /** Starts the helper if it is not running; resolves once it can take requests (or is given up on). */
-  ready(): Promise<unknown> {
-    if (this.helper || this.broken || this.closed) return Promise.resolve();
-    this.starting ??= this.startHelper().finally(() => (this.starting = null));
-    return this.starting;
+  /** Starts the helper if it is not running and makes the first pipes; resolves once it can take
+   *  requests (or is given up on). */
+  async ready(): Promise<void> {
+    if (this.closed) return;
+    if (!this.helper && !this.broken) {
+      this.starting ??= this.startHelper().finally(() => (this.starting = null));
+      await this.starting;
+    }
+    this.firstFill ??= this.fifos.fill();
+    await this.firstFill;
   }
 
   private startHelper(): Promise<ChildProcess | null> {
-    this.name = `hangar-spawner-${process.pid}-${randomBytes(8).toString('hex')}`;
     return new Promise((resolve) => {
       let child: ChildProcess;
       try {
-        child = fork(compiledWorkload('spawner.ts'), [this.name], {
+        child = fork(compiledWorkload('spawner.ts'), [], {
           execArgv: ['--max-semi-space-size=1'],
           stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
         });
@@ -203,30 +242,74 @@ export class Spawner {
     this.onFallback(err);
   }
 
-  /** Starts `file` with `argv` in a session of its own (detached), through the helper when it is up. */
+  /** Starts `file` with `argv` in a session of its own (detached), through the helper when it
+   *  is up; its 'pipe' descriptors are pipes to this process. Throws if the pipes cannot be made. */
   spawn(file: string, argv: string[], o: SpawnOptions): Spawned {
+    const pipes = o.stdio.filter((s) => s === 'pipe').length;
+    const paths = pipes > 0 ? this.fifos.take(pipes) : [];
+    let taken = 0;
+    const specs = o.stdio.map((s, fd): PipeSpec | null =>
+      s === 'pipe' ? { path: paths[taken++], direction: fd === 0 ? 'read' : 'write' } : null,
+    );
+    let child: PipedChild;
+    try {
+      child = pipedChild(specs);
+    } catch (err) {
+      for (const p of paths) unlinkQuietly(p);
+      throw err;
+    }
     const helper = this.helper;
-    if (!helper || !helper.connected) return spawn(file, argv, { cwd: o.cwd, env: o.env, detached: true, stdio: o.stdio });
-    const id = this.next++;
-    // 128 random bits each, as 32 hex characters (TOKEN_BYTES in workloads/spawner.ts).
-    const tokens = o.stdio.map((s) => (s === 'pipe' ? randomBytes(16).toString('hex') : null));
-    const sockets = tokens.map((t) => {
-      if (t === null) return null;
-      const s = connect(`\0${this.name}`);
-      s.write(t);
-      return s;
-    });
-    const child = new HelperChild(sockets);
-    this.children.set(id, child);
-    this.holding();
-    helper.send({ id, file, argv, cwd: o.cwd, env: o.env, stdio: tokens });
+    if (helper && helper.connected) {
+      const id = this.next++;
+      this.children.set(id, child);
+      this.holding();
+      // The helper unlinks them once it has opened them; if it never does (it died), the pool's
+      // directory goes at close.
+      helper.send({ id, file, argv, cwd: o.cwd, env: o.env, stdio: specs });
+      return child;
+    }
+    this.spawnHere(child, file, argv, o, specs);
     return child;
   }
 
-  /** Stops the helper (after the executor has ended its processes). */
+  /** Node's own spawn (a fork of this process), with the same pipes. */
+  private spawnHere(child: PipedChild, file: string, argv: string[], o: SpawnOptions, specs: (PipeSpec | null)[]): void {
+    const fds: (number | 'ignore')[] = [];
+    let proc: ChildProcess;
+    try {
+      for (const spec of specs) fds.push(spec === null ? 'ignore' : openProcessEnd(spec));
+      proc = spawn(file, argv, { cwd: o.cwd, env: o.env, detached: true, stdio: fds });
+    } catch (err) {
+      for (const s of child.stdio) s?.destroy();
+      throw err;
+    } finally {
+      for (const spec of specs) if (spec) unlinkQuietly(spec.path);
+      // The process holds its own copies; these would keep its pipes open after it ends.
+      for (const fd of fds) if (fd !== 'ignore') closeSync(fd);
+      child.release();
+    }
+    proc.on('error', (err: NodeJS.ErrnoException) => {
+      if (proc.pid === undefined) child.answer({ id: 0, error: { code: err.code ?? 'EINVAL', message: err.message } });
+    });
+    proc.on('spawn', () => child.answer({ id: 0, pid: proc.pid }));
+    proc.on('exit', (code, signal) => child.ended(code, signal));
+  }
+
+  /** Runs a process with no descriptors to its end (mkfifo for the pool). */
+  private async runToEnd(file: string, argv: string[]): Promise<void> {
+    const c = this.spawn(file, argv, { cwd: '/', env: {}, stdio: ['ignore', 'ignore', 'ignore'] });
+    const code = await new Promise<number | null>((resolve, reject) => {
+      c.once('error', reject);
+      c.once('exit', (exitCode: number | null) => resolve(exitCode));
+    });
+    if (code !== 0) throw new Error(`${file} exited with ${code}`);
+  }
+
+  /** Stops the helper (after the executor has ended its processes) and removes the pipes' directory. */
   async close(): Promise<void> {
     this.closed = true;
     await this.starting;
+    await this.fifos.close();
     const h = this.helper;
     this.helper = null;
     if (h && h.exitCode === null && h.signalCode === null) {

@@ -2,9 +2,9 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
-import { connect } from 'node:net';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Spawner, type Spawned } from '../../src/executor/spawner.ts';
 
 const ENV = { PATH: '/usr/bin:/bin' };
@@ -68,29 +68,51 @@ describe('spawn helper', () => {
     }
   });
 
-  test("a connection to the helper's socket without the token gets nothing of a process", async () => {
+  for (const useHelper of [true, false]) {
+    test(`a process's stdin, stdout and stderr are pipes it can reopen by path (${useHelper ? 'helper' : 'no helper'})`, async () => {
+      const s = new Spawner({ useHelper });
+      try {
+        await s.ready();
+        // A socket (what Node's own 'pipe' stdio is) cannot be opened through /proc/self/fd:
+        // `echo > /dev/stdout` failed with ENXIO before. `-p` is true for a pipe (FIFO) only.
+        const script = [
+          'for f in /dev/stdin /dev/stdout /dev/stderr; do [ -p "$f" ] || echo "$f is not a pipe" >&2; done',
+          // stdin is read through fd 0: a FIFO, unlike pipe(2)'s pipes, waits at open for a
+          // writer, and the worker has closed it. Only built-in workloads get a stdin pipe.
+          'cat > /dev/stdout',
+          'echo to-err | tee /dev/stderr > /dev/null',
+          'echo report > /proc/self/fd/3',
+        ].join('; ');
+        const c = s.spawn('/bin/sh', ['-c', script], { cwd: tmpdir(), env: ENV, stdio: ['pipe', 'pipe', 'pipe', 'pipe'] });
+        let report = '';
+        c.stdio[3]?.on('data', (d: Buffer) => (report += d));
+        c.stdin!.end('from-stdin\n');
+        const r = await outputOf(c);
+        assert.deepEqual(r, { out: 'from-stdin\n', err: 'to-err\n', code: 0, signal: null });
+        assert.equal(report, 'report\n');
+      } finally {
+        await s.close();
+      }
+    });
+  }
+
+  test('the pipes leave nothing on disk: unlinked once open, their directory gone at close', async () => {
     const s = new Spawner();
+    const mine = () => readdirSync(tmpdir()).filter((n) => n.startsWith(`hangar-fifo-${process.pid}-`));
     try {
       await s.ready();
-      const probe = s.spawn('/bin/sleep', ['1'], { cwd: tmpdir(), env: ENV, stdio: ['ignore', 'pipe', 'pipe'] });
-      await once(probe, 'spawn');
-      const helper = proc(probe.pid!)!.ppid;
-      const name = readFileSync(`/proc/${helper}/cmdline`, 'utf8').split('\0').filter(Boolean).at(-1)!;
-      // A stranger connects first, with a token of its own, and listens.
-      const stranger = connect(`\0${name}`);
-      await once(stranger, 'connect');
-      stranger.write('0123456789abcdef0123456789abcdef');
-      let stolen = '';
-      stranger.on('data', (d: Buffer) => (stolen += d));
-      const c = s.spawn('/bin/sh', ['-c', 'echo secret; echo secret >&2'], { cwd: tmpdir(), env: ENV, stdio: ['ignore', 'pipe', 'pipe'] });
-      const r = await outputOf(c);
-      assert.deepEqual([r.out, r.err, r.code], ['secret\n', 'secret\n', 0]);
-      assert.equal(stolen, '');
-      stranger.destroy();
-      await outputOf(probe);
+      const [dir] = mine();
+      assert.ok(dir, 'a directory of FIFOs made ahead');
+      assert.equal(statSync(join(tmpdir(), dir)).mode & 0o777, 0o700, 'private to this user');
+      const before = readdirSync(join(tmpdir(), dir)).length;
+      const c = s.spawn('/bin/sh', ['-c', 'sleep 0.3; echo done'], { cwd: tmpdir(), env: ENV, stdio: ['ignore', 'pipe', 'pipe'] });
+      await once(c, 'spawn');
+      assert.equal(readdirSync(join(tmpdir(), dir)).length, before - 2, 'the running process\'s two FIFOs are unlinked');
+      assert.equal((await outputOf(c)).out, 'done\n');
     } finally {
       await s.close();
     }
+    assert.deepEqual(mine(), []);
   });
 
   test('without the helper (useHelper false) the worker forks the process itself', async () => {
@@ -174,5 +196,11 @@ describe('spawn helper', () => {
     worker.kill('SIGKILL');
     await once(worker, 'exit');
     assert.ok(await until(() => proc(pid) === null, 5000), 'the process died with the worker');
+    const left = () => readdirSync(tmpdir()).filter((n) => n.startsWith(`hangar-fifo-${worker.pid}-`));
+    assert.equal(left().length, 1, 'it left its directory of FIFOs');
+    const next = new Spawner();
+    await next.ready();
+    await next.close();
+    assert.deepEqual(left(), [], 'the next worker to start removes it');
   });
 });
