@@ -128,13 +128,16 @@ for (const engine of engines) {
       assert.equal(r.status, 'FAILED');
     });
 
-    it('with network "egress": out through the proxy to allowed places; never loopback, metadata or private ranges', async () => {
+    it('with network "egress": out through the proxy to allowed places; never to loopback, however spelt', async () => {
+      // Only loopback destinations here: this proxy runs in the test's own network namespace, so
+      // a guard that regressed would send anything else out of the host. The other non-public
+      // ranges, in all their spellings, are egress.test.ts's, in a namespace with no route out.
       const lines = [
         `curl -sS -m 5 http://127.0.0.1:${allowedPort}/; echo " rc=$?"`,
         `curl -sS -m 5 http://127.0.0.1:${port}/; echo " rc=$?"`,
         `curl -sS -m 5 http://localhost:${port}/; echo " rc=$?"`,
-        `curl -sS -m 5 http://169.254.169.254/latest/meta-data/; echo " rc=$?"`,
-        `curl -sS -m 5 https://10.1.2.3/; echo " rc=$?"`,
+        `curl -sS -m 5 -g http://[::ffff:127.0.0.1]:${port}/; echo " rc=$?"`,
+        `curl -sS -m 5 -g https://[::ffff:7f00:1]:${port}/; echo " rc=$?"`,
         `curl -sS -m 5 --noproxy '*' http://127.0.0.1:${port}/; echo " rc=$?"`,
       ];
       const r = await sh(lines.join('; '), { network: 'egress' });
@@ -144,9 +147,10 @@ for (const engine of engines) {
       const out = lines.map((_, i) => ({ body: parts[2 * i].trim(), rc: Number(parts[2 * i + 1]) }));
       assert.deepEqual(out[0], { body: 'allowed', rc: 0 }, 'the allowlisted server answers');
       assert.match(out[1].body, /127\.0\.0\.1:\d+ is loopback .* not reachable from tasks/);
-      assert.match(out[2].body, /localhost:\d+ resolves to 127\.0\.0\.1, loopback/);
-      assert.match(out[3].body, /169\.254\.169\.254:80 is link-local \(cloud metadata\)/);
-      assert.equal(out[4].rc, 56, 'CONNECT to a private address is refused (403)');
+      // Whatever the host's resolver answers for localhost: 127.0.0.1, or ::1 (Debian's /etc/hosts).
+      assert.match(out[2].body, /localhost:\d+ resolves to (127\.0\.0\.1|::1), loopback/);
+      assert.match(out[3].body, /\[::ffff:7f00:1\]:\d+ is 127\.0\.0\.1, loopback/);
+      assert.equal(out[4].rc, 56, 'CONNECT to IPv4-mapped loopback is refused (403)');
       assert.equal(out[5].rc, 7, 'no way around the proxy: the namespace has only loopback');
       assert.doesNotMatch(r.stdout.data.toString(), /secret/);
       const egress = (r.detailedResults.metadata as { accounting: { egress: { connections: number; refused: string[] } } }).accounting.egress;

@@ -4,11 +4,12 @@
  * The task's network namespace keeps only loopback. Inside it, a forwarder listens on
  * 127.0.0.1:EGRESS_PORT and passes each connection through a unix socket, bound into the
  * sandbox, to this proxy in the worker; HTTP_PROXY / HTTPS_PROXY point there. The proxy speaks
- * HTTP CONNECT (any TCP, TLS included) and absolute-URI HTTP. For each request it resolves the
- * host once, refuses the connection if any address is loopback, link-local (cloud metadata at
- * 169.254.169.254), private, carrier-grade NAT, multicast or otherwise not public, unless the
- * operator's allowlist names it, and then connects to the address it checked, so a DNS answer
- * that changes between check and use (rebinding) cannot slip through.
+ * HTTP CONNECT (any TCP, TLS included) and absolute-URI HTTP. For each request it reads the
+ * host whatever its spelling (address.ts: IPv4 numbers, IPv4 inside IPv6, zone ids, brackets),
+ * resolves a name once, refuses the connection if any address is loopback, link-local (cloud
+ * metadata at 169.254.169.254), private, carrier-grade NAT, multicast or otherwise not public,
+ * or cannot be read, unless the operator's allowlist names it, and then connects to the address
+ * it checked, so a DNS answer that changes between check and use (rebinding) cannot slip through.
  *
  * What a task without a proxy-aware client gets: nothing. There is no route out of its
  * namespace other than the proxy.
@@ -17,58 +18,18 @@ import { lookup } from 'node:dns/promises';
 import { chmod, rm } from 'node:fs/promises';
 import http from 'node:http';
 import { BlockList, createConnection, isIP, type Socket } from 'node:net';
+import { classify, parseHost, type Destination } from './address.ts';
 
 /** Where the forwarder listens inside the sandbox (its own loopback). */
 export const EGRESS_PORT = 3128;
 
-/** Address ranges a task may not reach unless allowlisted: not the public internet. */
-const NOT_PUBLIC: [string, number, 'ipv4' | 'ipv6', string][] = [
-  ['0.0.0.0', 8, 'ipv4', 'this network'],
-  ['10.0.0.0', 8, 'ipv4', 'private'],
-  ['100.64.0.0', 10, 'ipv4', 'carrier-grade NAT'],
-  ['127.0.0.0', 8, 'ipv4', 'loopback'],
-  ['169.254.0.0', 16, 'ipv4', 'link-local (cloud metadata)'],
-  ['172.16.0.0', 12, 'ipv4', 'private'],
-  ['192.0.0.0', 24, 'ipv4', 'IETF protocol assignments'],
-  ['192.0.2.0', 24, 'ipv4', 'documentation'],
-  ['192.88.99.0', 24, 'ipv4', '6to4 relay'],
-  ['192.168.0.0', 16, 'ipv4', 'private'],
-  ['198.18.0.0', 15, 'ipv4', 'benchmarking'],
-  ['198.51.100.0', 24, 'ipv4', 'documentation'],
-  ['203.0.113.0', 24, 'ipv4', 'documentation'],
-  ['224.0.0.0', 4, 'ipv4', 'multicast'],
-  ['240.0.0.0', 4, 'ipv4', 'reserved'],
-  ['::', 128, 'ipv6', 'unspecified'],
-  ['::1', 128, 'ipv6', 'loopback'],
-  ['64:ff9b::', 96, 'ipv6', 'NAT64'],
-  ['64:ff9b:1::', 48, 'ipv6', 'NAT64'],
-  ['100::', 64, 'ipv6', 'discard'],
-  ['2001::', 23, 'ipv6', 'IETF protocol assignments'],
-  ['2001:db8::', 32, 'ipv6', 'documentation'],
-  ['2002::', 16, 'ipv6', '6to4'],
-  ['fc00::', 7, 'ipv6', 'unique local (private)'],
-  ['fe80::', 10, 'ipv6', 'link-local'],
-  ['ff00::', 8, 'ipv6', 'multicast'],
-];
-
-const ranges = NOT_PUBLIC.map(([net, prefix, type, name]) => {
-  const b = new BlockList();
-  b.addSubnet(net, prefix, type);
-  return { b, type, name: `${name} ${net}/${prefix}` };
-});
-
-/** The name of the non-public range holding `address`, or null if it is a public address. */
+/**
+ * The name of the non-public range holding `address` (any spelling parseHost reads), 'not an IP
+ * address', or null for a public address.
+ */
 export function nonPublicRange(address: string): string | null {
-  let a = address;
-  let type: 'ipv4' | 'ipv6' = isIP(a) === 6 ? 'ipv6' : 'ipv4';
-  if (type === 'ipv6') {
-    // An IPv4-mapped or -compatible IPv6 address reaches the IPv4 host it embeds.
-    const m = /^(?:::ffff:|::)(\d+\.\d+\.\d+\.\d+)$/i.exec(a);
-    if (m) (a = m[1]), (type = 'ipv4');
-  }
-  if (isIP(a) === 0) return 'not an IP address';
-  for (const r of ranges) if (r.type === type && r.b.check(a, type)) return r.name;
-  return null;
+  const h = parseHost(address);
+  return h.kind === 'address' ? classify(h.bytes).refused : 'not an IP address';
 }
 
 /** One allowlist entry: an address or CIDR, or a host name, each with an optional port. */
@@ -95,18 +56,24 @@ export function parseAllowlist(entries: string[]): AllowRule[] {
       if (m) (host = m[1]), (port = Number(m[2]));
     }
     if (port !== null && (port < 1 || port > 65535)) throw new Error(`egress allowlist: bad port in '${text}'`);
-    const [addr, prefix] = host.split('/');
-    const family = isIP(addr);
-    if (family) {
+    const [addr, prefix, extra] = host.split('/');
+    if (prefix !== undefined) {
+      const family = isIP(addr);
+      const bits = Number(prefix);
+      if (!family || extra !== undefined || !/^\d+$/.test(prefix) || bits > (family === 6 ? 128 : 32)) throw new Error(`egress allowlist: bad prefix in '${text}'`);
       const net = new BlockList();
-      const type = family === 6 ? 'ipv6' : 'ipv4';
-      const bits = prefix === undefined ? (family === 6 ? 128 : 32) : Number(prefix);
-      if (!Number.isInteger(bits) || bits < 0 || bits > (family === 6 ? 128 : 32)) throw new Error(`egress allowlist: bad prefix in '${text}'`);
-      net.addSubnet(addr, bits, type);
+      net.addSubnet(addr, bits, family === 6 ? 'ipv6' : 'ipv4');
       return { host: null, net, port, text };
     }
-    if (prefix !== undefined || !/^[a-z0-9.-]+$/i.test(host)) throw new Error(`egress allowlist: cannot read '${text}'`);
-    return { host: host.toLowerCase(), net: null, port, text };
+    // One address in any spelling the guard reads, kept as the guard will see it (127.1 is
+    // 127.0.0.1, ::ffff:10.0.0.5 is 10.0.0.5); a name without its trailing dot.
+    const h = parseHost(host);
+    if (h.kind === 'unreadable') throw new Error(`egress allowlist: cannot read '${text}'`);
+    if (h.kind === 'name') return { host: h.name, net: null, port, text };
+    const d = classify(h.bytes);
+    const net = new BlockList();
+    net.addAddress(d.address, d.family === 6 ? 'ipv6' : 'ipv4');
+    return { host: null, net, port, text };
   });
 }
 
@@ -125,37 +92,49 @@ export class EgressGuard {
     this.resolve = resolve;
   }
 
-  /** Where a connection to host:port may go, or why it may not. */
+  /**
+   * Where a connection to host:port may go, or why it may not. The host may be spelt any way
+   * (see address.ts); a name is resolved once, every address it has must pass, and the verdict
+   * carries the checked address to connect to, so that nothing resolves it again.
+   */
   async check(host: string, port: number): Promise<Verdict> {
-    const name = host.replace(/^\[|\]$/g, '').toLowerCase();
     if (!Number.isInteger(port) || port < 1 || port > 65535) return { ok: false, reason: `bad port ${port}` };
-    let addrs: { address: string; family: number }[];
-    if (isIP(name)) addrs = [{ address: name, family: isIP(name) }];
-    else {
-      try {
-        addrs = await this.resolve(name);
-      } catch (err) {
-        return { ok: false, reason: `cannot resolve ${name}: ${(err as { code?: string }).code ?? String(err)}` };
-      }
-      if (addrs.length === 0) return { ok: false, reason: `cannot resolve ${name}` };
+    const target = parseHost(host);
+    if (target.kind === 'unreadable') return { ok: false, reason: `cannot read host '${host}': ${target.why}` };
+    const refuse = (why: string) => ({ ok: false as const, reason: `${why}: not reachable from tasks (HANGAR_EGRESS_ALLOW lists exceptions)` });
+    if (target.kind === 'address') {
+      const d = classify(target.bytes);
+      const written = host.replace(/^\[|\]$/g, '').toLowerCase();
+      if (d.refused && !this.allowed(null, d, port)) return refuse(`${host}:${port} is ${d.address === written ? '' : `${d.address}, `}${d.refused}`);
+      return { ok: true, address: d.address, family: d.family };
     }
+    const name = target.name;
+    let found: { address: string; family: number }[];
+    try {
+      found = await this.resolve(name);
+    } catch (err) {
+      return { ok: false, reason: `cannot resolve ${name}: ${(err as { code?: string }).code ?? String(err)}` };
+    }
+    if (found.length === 0) return { ok: false, reason: `cannot resolve ${name}` };
     // Every address the name has must pass: a name with one public and one private address
     // is refused, or a client retrying the second address would reach the private one.
-    for (const a of addrs) {
-      const bad = nonPublicRange(a.address);
-      if (bad && !this.allowed(name, a.address, port)) {
-        const what = isIP(name) ? `${name}:${port} is` : `${name}:${port} resolves to ${a.address},`;
-        return { ok: false, reason: `${what} ${bad}: not reachable from tasks (HANGAR_EGRESS_ALLOW lists exceptions)` };
+    const checked: Destination[] = [];
+    for (const a of found) {
+      const h = parseHost(a.address);
+      if (h.kind !== 'address') return { ok: false, reason: `${name} resolves to '${a.address}', not an address` };
+      const d = classify(h.bytes);
+      if (d.refused && !this.allowed(name, d, port)) {
+        return refuse(`${name}:${port} resolves to ${a.address}${d.address === a.address ? '' : ` (${d.address})`}, ${d.refused}`);
       }
+      checked.push(d);
     }
-    const first = addrs[0];
-    return { ok: true, address: first.address, family: first.family === 6 ? 6 : 4 };
+    return { ok: true, address: checked[0].address, family: checked[0].family };
   }
 
-  private allowed(name: string, address: string, port: number): boolean {
-    const type = isIP(address) === 6 ? 'ipv6' : 'ipv4';
+  private allowed(name: string | null, d: Destination, port: number): boolean {
+    const type = d.family === 6 ? 'ipv6' : 'ipv4';
     return this.allow.some(
-      (r) => (r.port === null || r.port === port) && (r.host !== null ? r.host === name : r.net!.check(address, type)),
+      (r) => (r.port === null || r.port === port) && (r.host !== null ? r.host === name : r.net!.check(d.address, type)),
     );
   }
 }
@@ -182,7 +161,8 @@ export async function startEgressProxy(socketPath: string, guard: EgressGuard): 
     try {
       url = new URL(req.url ?? '');
     } catch {
-      res.writeHead(400, { 'content-type': 'text/plain' }).end('hangar egress proxy: send absolute-URI requests or CONNECT\n');
+      // Not an absolute URI, or one whose host URL cannot read (an IPv6 zone id, 1.2.3.09, …).
+      res.writeHead(400, { 'content-type': 'text/plain' }).end('hangar egress proxy: send absolute-URI requests with a valid host, or CONNECT\n');
       return;
     }
     if (url.protocol !== 'http:') {
@@ -233,14 +213,17 @@ export async function startEgressProxy(socketPath: string, guard: EgressGuard): 
       const up = createConnection({ host: v.address, port: Number(m[2]), family: v.family });
       sockets.add(up);
       up.on('close', () => sockets.delete(up));
+      let established = false;
       up.once('connect', () => {
+        established = true;
         client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
         if (head.length) up.write(head);
         up.pipe(client);
         client.pipe(up);
       });
       up.on('error', (err) => {
-        if (up.connecting) client.end(`HTTP/1.1 502 Bad Gateway\r\n\r\n${err.message}\n`);
+        // `up.connecting` is already false when a failed connect reports its error.
+        if (!established) client.end(`HTTP/1.1 502 Bad Gateway\r\n\r\n${err.message}\n`);
         else client.destroy();
       });
       client.on('close', () => up.destroy());
