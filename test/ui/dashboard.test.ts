@@ -165,3 +165,22 @@ it('the dead-letter page reads a large queue a page at a time, as far as the ope
   assert.deepEqual(problems, []);
   await page.close();
 });
+
+it('an args task shows its command once, in the list and in the detail (issue 21 item 6)', { skip: CHROMIUM ? false : 'chromium is not installed', timeout: 60_000 }, async () => {
+  const made = (await p.inject({ method: 'POST', url: '/tasks', payload: { args: ['echo', 'b2'], maxAttempts: 1 } })).json().taskId as string;
+  await p.inject({ method: 'POST', url: '/tasks', payload: { args: ['printf', '%s\\n', "it's here"], maxAttempts: 1 } });
+  const { page, problems } = await open();
+  await page.goto(`${p.url}/ui/#/tasks`);
+  await page.waitForFunction((id) => ((globalThis as unknown as Doc).document.getElementById('task-rows')?.textContent ?? '').includes(id), made);
+  const rows = await page.$$eval('#task-rows tr', (trs) => trs.map((tr) => (tr as unknown as { children: { textContent: string }[] }).children[2]?.textContent ?? ''));
+  assert.ok(rows.includes('echo b2'), rows.join(' | '));
+  assert.ok(rows.includes(`printf '%s\\n' 'it'\\''s here'`), `an argument with spaces or quotes is quoted as a shell would need it: ${rows.join(' | ')}`);
+  assert.ok(!rows.some((r) => r.includes('echo b2 echo b2')), 'not twice');
+  await shot(page, 'args-list');
+  await page.goto(`${p.url}/ui/#/task/${made}`);
+  await page.waitForFunction(() => ((globalThis as unknown as Doc).document.getElementById('task-info')?.textContent ?? '').includes('SUCCESS'), undefined, { timeout: 30_000 });
+  const info = (await page.textContent('#task-info'))!;
+  assert.match(info, /commandecho b2queue/, 'the command row shows the argv once');
+  assert.deepEqual(problems, []);
+  await page.close();
+});

@@ -47,6 +47,11 @@
   const fmtTime = (iso) => (iso ? new Date(iso).toLocaleTimeString() : '—');
   const fmtMs = (ms) => (ms === null || ms === undefined ? '—' : ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`);
   const status = (s) => h('span', { class: `s-${s}` }, s);
+  /** An argument as a shell would need it typed (quoted only when it must be). */
+  const quote = (a) => (/^[A-Za-z0-9_./=:,@%+-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`);
+  /** What a task runs: its shell line, its argv, or the name of a built-in workload. `command`
+   *  of an `args` task is only a label (by default the argv joined), so it is not added to it. */
+  const commandLine = (t) => t.shell ?? (t.args ? t.args.map(quote).join(' ') : t.command);
   const table = (heads, rows, empty) =>
     rows.length ? h('table', {}, h('thead', {}, h('tr', {}, heads.map((x) => h('th', {}, x)))), h('tbody', {}, rows)) : h('p', { class: 'muted' }, empty);
 
@@ -210,7 +215,7 @@
       h('tr', {},
         h('td', {}, h('a', { href: `#/task/${encodeURIComponent(t.taskId)}` }, t.taskId)),
         h('td', {}, status(t.status)),
-        h('td', { class: 'wrap' }, (t.shell || [t.command, ...(t.args || [])].join(' ')).slice(0, 80)),
+        h('td', { class: 'wrap' }, commandLine(t).slice(0, 80)),
         h('td', {}, t.queue), h('td', {}, t.priority), h('td', {}, t.userId ?? '—'),
         h('td', {}, fmtTime(t.createdAt)), h('td', {}, fmtMs(t.duration))));
     view.append(h('h2', {}, 'Tasks'), form, list.panel, list.more);
@@ -257,7 +262,7 @@
       const [t, hi] = await Promise.all([api('GET', `/tasks/${encodeURIComponent(id)}`), api('GET', `/tasks/${encodeURIComponent(id)}/history`)]);
       if (mine !== latest) return t;
       const rows = [
-        ['status', status(t.status)], ['attempt', `${t.attempt} of ${t.attemptLimit}`], ['command', t.shell || [t.command, ...(t.args || [])].join(' ')],
+        ['status', status(t.status)], ['attempt', `${t.attempt} of ${t.attemptLimit}`], ['command', commandLine(t)], ...(t.args && t.command !== t.args.join(' ') ? [['label', t.command]] : []),
         ['queue', `${t.queue} (${t.queueType}, priority ${t.priority})`], ['user', t.userId ?? '—'], ['created', t.createdAt], ['started', t.startedAt ?? '—'],
         ['completed', t.completedAt ?? '—'], ['took', fmtMs(t.duration)], ['error', t.error ? `${t.error.code}: ${t.error.message}` : '—'],
         ['result', t.detailedResults ? JSON.stringify(t.detailedResults).slice(0, 400) : '—'],
@@ -309,7 +314,7 @@
       h('tr', {},
         h('td', {}, h('a', { href: `#/task/${encodeURIComponent(t.taskId)}` }, t.taskId)),
         h('td', {}, status(t.status)),
-        h('td', { class: 'wrap' }, (t.shell || t.command).slice(0, 60)),
+        h('td', { class: 'wrap' }, commandLine(t).slice(0, 60)),
         h('td', { class: 'wrap muted' }, t.error ? `${t.error.code}: ${t.error.message}`.slice(0, 120) : ''),
         h('td', {}, t.attempt), h('td', {}, fmtTime(t.completedAt)),
         h('td', {}, h('button', {
