@@ -192,6 +192,9 @@ export interface ListFilter {
   queue?: string;
   lane?: string;
   deadLettered?: boolean;
+  /** Tasks whose command (label) or shell line holds this text, in any case (ASCII). A scan
+   *  of the other filters' tasks, newest first: for people searching, not for hot paths. */
+  command?: string;
   /** Opaque cursor from a previous page. */
   after?: string;
   limit: number;

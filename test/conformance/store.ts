@@ -507,6 +507,22 @@ export function describeStore(name: string, makeStore: MakeStore): void {
       await assert.rejects(store.list({ limit: 5, after: 'garbage!' }), { code: 'INVALID_CURSOR' });
     });
 
+    it('finds tasks by a piece of their command or shell line, in any case, % and _ as written', async () => {
+      const label = newTask({ command: 'Train-Model_v2' });
+      const shell = newTask({ command: 'sh', shell: 'python3 fit.py --epochs 100%' });
+      await store.submit(label);
+      await store.submit(shell);
+      await store.submit(newTask({ command: 'TrainXModelXv2', userId: 'other' }));
+      const ids = async (command: string, userId?: string) => (await store.list({ command, userId, limit: 50 })).items.map((t) => t.id);
+      assert.deepEqual(await ids('train-model_'), [label.id]);
+      assert.deepEqual(await ids('FIT.PY'), [shell.id]);
+      assert.deepEqual(await ids('100%'), [shell.id]);
+      assert.deepEqual(await ids('model_', 'other'), [], 'with the other filters');
+      const page = await store.list({ command: 'T', limit: 1 });
+      assert.equal(page.items.length, 1);
+      assert.deepEqual((await store.list({ command: 'T', limit: 5, after: page.nextCursor! })).items.length, 2, 'pages as any list');
+    });
+
     it('reports queue depth, counts, position and throughput', async () => {
       await store.submit(newTask({ priority: 1 }));
       await store.submit(newTask({ priority: 1 }));

@@ -186,6 +186,13 @@ it('task detail: logs per attempt, a folding result, re-run into a full submit f
   assert.match(page.url(), /#\/tasks\?status=FAILED$/);
   assert.equal(await page.inputValue('#filters select[name="status"]'), 'FAILED');
   assert.match((await page.textContent('#task-rows'))!, new RegExp(twice));
+  // Search by a piece of the command, in any case.
+  await page.fill('#filters input[name="command"]', 'OUTPUT-of-attempt');
+  await page.selectOption('#filters select[name="status"]', '');
+  await page.click('#filters button');
+  await page.waitForFunction(() => /command=/.test((globalThis as unknown as { location: { hash: string } }).location.hash) && ((globalThis as unknown as Doc).document.getElementById('task-rows')?.children.length ?? 0) === 1);
+  assert.match((await page.textContent('#task-rows'))!, new RegExp(twice));
+  await shot(page, 'search');
 
   // One attempt's output at a time, the latest first; the picker shows the other.
   await page.goto(`${p.url}/ui/#/task/${twice}`);

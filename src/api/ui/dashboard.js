@@ -247,13 +247,14 @@
   // ------------------------------------------------------------------ task list
   async function tasks(params) {
     const f = {
+      command: h('input', { name: 'command', type: 'search', value: params.get('command') || '', size: 24, placeholder: 'part of the command' }),
       status: h('select', { name: 'status' }, ['', 'PENDING', 'RUNNING', 'SUCCESS', 'FAILED', 'TIMEOUT', 'CANCELLED'].map((s) => h('option', { value: s, selected: params.get('status') === s }, s || 'any'))),
       queue: h('input', { name: 'queue', value: params.get('queue') || '', size: 12 }),
       userId: h('input', { name: 'userId', value: params.get('userId') || '', size: 12 }),
     };
     const apply = h('button', { type: 'submit' }, 'Filter');
     const form = h('form', { class: 'filters', id: 'filters' },
-      h('label', {}, 'status', f.status), h('label', {}, 'queue', f.queue), isAdmin() ? h('label', {}, 'user', f.userId) : null, apply);
+      h('label', {}, 'search', f.command), h('label', {}, 'status', f.status), h('label', {}, 'queue', f.queue), isAdmin() ? h('label', {}, 'user', f.userId) : null, apply);
     form.addEventListener('submit', (e) => {
       e.preventDefault();
       const q = new URLSearchParams();
@@ -269,7 +270,7 @@
         h('td', {}, fmtTime(t.createdAt)), h('td', {}, fmtMs(t.duration))));
     view.append(h('h2', {}, 'Tasks'), form, list.panel, list.more);
     const q = new URLSearchParams({ limit: '50' });
-    for (const k of ['status', 'queue', 'userId']) if (params.get(k)) q.set(k, params.get(k));
+    for (const k of ['command', 'status', 'queue', 'userId']) if (params.get(k)) q.set(k, params.get(k));
     await list.load(`/tasks?${q}`);
   }
 

@@ -1374,6 +1374,11 @@ export class PostgresStore implements Store {
     if (f.queue) where.push(`queue = ${param(f.queue)}`);
     if (f.lane) where.push(`lane = ${param(f.lane)}`);
     if (f.deadLettered !== undefined) where.push(f.deadLettered ? 'dead_lettered' : 'NOT dead_lettered');
+    // strpos, not LIKE: the text is matched as given, % and _ included.
+    if (f.command) {
+      const c = param(f.command);
+      where.push(`(strpos(lower(command), lower(${c})) > 0 OR strpos(lower(coalesce(shell, '')), lower(${c})) > 0)`);
+    }
     if (f.after) where.push(`seq < ${param(decodeCursor(f.after))}`);
     const sql = `SELECT * FROM tasks ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY seq DESC LIMIT ${param(f.limit + 1)}`;
     const rows = await this.rows(sql, params);

@@ -261,6 +261,8 @@ export class SqliteStore implements Store {
     if (f.queue) (where.push('queue = ?'), params.push(f.queue));
     if (f.lane) (where.push('lane = ?'), params.push(f.lane));
     if (f.deadLettered !== undefined) where.push(f.deadLettered ? 'dead_lettered = 1' : 'dead_lettered = 0');
+    // instr, not LIKE: the text is matched as given, % and _ included.
+    if (f.command) (where.push("(instr(lower(command), lower(?)) > 0 OR instr(lower(coalesce(shell, '')), lower(?)) > 0)"), params.push(f.command, f.command));
     if (f.after) (where.push('seq < ?'), params.push(decodeCursor(f.after)));
     const sql = `SELECT * FROM tasks ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY seq DESC LIMIT ?`;
     const rows = this.stmt(sql).all(...params, f.limit + 1) as Row[];
