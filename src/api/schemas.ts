@@ -141,6 +141,7 @@ export const ListQuery = z.strictObject({
   status: z.enum(['PENDING', 'RUNNING', 'SUCCESS', 'FAILED', 'TIMEOUT', 'CANCELLED']).optional(),
   userId: UserId.optional(),
   queue: Name.optional(),
+  command: z.string().min(1).max(256).optional().describe('Only tasks whose command or shell line contains this text (any case)'),
   cursor: z.string().max(200).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
 });

@@ -192,6 +192,9 @@ export interface ListFilter {
   queue?: string;
   lane?: string;
   deadLettered?: boolean;
+  /** Tasks whose command (label) or shell line holds this text, in any case (ASCII). A scan
+   *  of the other filters' tasks, newest first: for people searching, not for hot paths. */
+  command?: string;
   /** Opaque cursor from a previous page. */
   after?: string;
   limit: number;
@@ -310,21 +313,24 @@ export interface Store {
   touchWorker(workerId: string, info: WorkerInfo): Promise<void>;
   removeWorker(workerId: string): Promise<void>;
   liveWorkers(staleMs: number): Promise<WorkerRecord[]>;
-  queueDepths(): Promise<QueueDepth[]>;
+  /** PENDING and RUNNING per queue and priority: of every task, or of one user's (`userId`). */
+  queueDepths(userId?: string): Promise<QueueDepth[]>;
   /** RUNNING tasks per worker id (workers holding none are absent). */
   workerLoads(): Promise<WorkerLoad[]>;
   /** Autoscaler decisions: record one; the latest first. */
   recordScaling(e: NewScalingEvent): Promise<ScalingEvent>;
   scalingEvents(filter: { since?: number; limit: number }): Promise<ScalingEvent[]>;
   purgeScaling(olderThan: number, limit: number): Promise<number>;
-  counts(): Promise<StatusCounts>;
+  /** Tasks by state: all of them, or one user's (`userId`). */
+  counts(userId?: string): Promise<StatusCounts>;
   /** Final outcomes of tasks completed at or after `since`, by state. */
   outcomesSince(since: number): Promise<Record<'SUCCESS' | 'FAILED' | 'TIMEOUT' | 'CANCELLED', number>>;
-  /** Tasks in the dead-letter queue. */
-  deadLetterCount(): Promise<number>;
+  /** Tasks in the dead-letter queue (one user's, given `userId`). */
+  deadLetterCount(userId?: string): Promise<number>;
   /** Completions since `since` in buckets of `bucketMs` (oldest first, empty buckets left out):
-   *  how many, how many failed (FAILED or TIMEOUT), mean wait (created → started) and run time. */
-  timeline(since: number, bucketMs: number): Promise<TimelineBucket[]>;
+   *  how many, how many failed (FAILED or TIMEOUT), mean wait (created → started) and run time;
+   *  of every task, or of one user's (`userId`). */
+  timeline(since: number, bucketMs: number, userId?: string): Promise<TimelineBucket[]>;
   /** A leader lock: `holder` takes the named lease if it is free or expired, or renews it if
    *  it holds it, until now + ttlMs. True if `holder` holds it now. */
   acquireLease(name: string, holder: string, ttlMs: number): Promise<boolean>;

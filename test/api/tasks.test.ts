@@ -268,6 +268,18 @@ describe('reading', () => {
     await until(async () => (await get('/tasks?queue=paging&status=SUCCESS')).body.tasks.length === 5);
   });
 
+  it('finds tasks by a piece of their command or shell line (?command=), within the caller\'s own', async () => {
+    const shell = (await submit({ shell: 'echo Find-Me-Here', userId: 'searcher' })).body.taskId;
+    const argv = (await submit({ args: ['echo', 'find-me-too'], userId: 'searcher' })).body.taskId;
+    await submit({ shell: 'echo find-me-not-yours', userId: 'someone-else' });
+    const found = (await get('/tasks?command=FIND-ME&userId=searcher')).body.tasks.map((t: { taskId: string }) => t.taskId);
+    assert.deepEqual(found, [argv, shell]);
+    const key = (await p.inject({ method: 'POST', url: '/keys', payload: { userId: 'searcher' } })).json().key as string;
+    const mine = await p.inject({ method: 'GET', url: '/tasks?command=find-me', auth: key });
+    assert.deepEqual(mine.json().tasks.map((t: { taskId: string }) => t.taskId), [argv, shell], "a user key finds only its own tasks");
+    assert.equal((await get('/tasks?command=')).status, 400, 'an empty search is a bad request');
+  });
+
   it('reports queue depth per queue and priority', async () => {
     const r = await submit({ command: 'noop', queue: 'q-depth' });
     const q = await get('/queues');

@@ -158,6 +158,38 @@ describe('ownership', () => {
   });
 });
 
+describe('operations views for a user key', () => {
+  it("answer /stats and /queues with the caller's own tasks only (issue 21 item 15)", async () => {
+    const carol = (await p.inject({ method: 'POST', url: '/keys', payload: { userId: 'carol' } })).json().key as string;
+    const ok = (await as(carol, 'POST', '/tasks', { shell: 'true' })).json().taskId;
+    const admins = (await p.inject({ method: 'POST', url: '/tasks', payload: { shell: 'true' } })).json().taskId;
+    await until(async () => ((await p.store.get(admins))?.status === 'SUCCESS' ? true : null), 20_000);
+    const bad = (await as(carol, 'POST', '/tasks', { shell: 'exit 1', maxAttempts: 1 })).json().taskId;
+    await waitFinal(carol, ok);
+    await waitFinal(carol, bad);
+    const long = (await as(carol, 'POST', '/tasks', { shell: 'sleep 30', queue: 'carols' })).json().taskId;
+    await until(async () => ((await as(carol, 'GET', `/tasks/${long}`)).json().status === 'RUNNING' ? true : null), 20_000);
+
+    const stats = await as(carol, 'GET', '/stats');
+    assert.equal(stats.statusCode, 200, stats.body);
+    assert.deepEqual(stats.json().counts, { PENDING: 0, RUNNING: 1, SUCCESS: 1, FAILED: 1, TIMEOUT: 0, CANCELLED: 0, deadLettered: 1 });
+    const timeline = stats.json().timeline as { finished: number; failed: number }[];
+    assert.deepEqual([timeline.reduce((a, b) => a + b.finished, 0), timeline.reduce((a, b) => a + b.failed, 0)], [2, 1]);
+    const everyone = (await p.inject({ method: 'GET', url: '/stats' })).json().counts;
+    assert.ok(everyone.SUCCESS > 1, 'the admin sees every task');
+    assert.deepEqual((await p.inject({ method: 'GET', url: '/stats?userId=carol' })).json().counts, stats.json().counts, 'or one user');
+    assert.equal((await as(carol, 'GET', '/stats?userId=alice')).statusCode, 403);
+
+    const queues = (await as(carol, 'GET', '/queues')).json();
+    assert.deepEqual(queues.queues.map((q: { queue: string; pending: number; running: number }) => [q.queue, q.pending, q.running]), [['carols', 0, 1]]);
+    assert.equal(queues.deadLettered, 1);
+    assert.ok(!(await as(bob, 'GET', '/queues')).json().queues.some((q: { queue: string }) => q.queue === 'carols'), "another user's queue is not shown");
+    assert.ok((await p.inject({ method: 'GET', url: '/queues' })).json().queues.some((q: { queue: string }) => q.queue === 'carols'), 'the admin sees it');
+    await as(carol, 'POST', `/tasks/${long}/cancel`);
+    await waitFinal(carol, long);
+  });
+});
+
 describe('secrets', () => {
   const value = 'v3ry-s3cret-canary-9f1c';
   it('reach the task as environment variables and nothing stored or answered', async () => {

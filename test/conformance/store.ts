@@ -507,6 +507,22 @@ export function describeStore(name: string, makeStore: MakeStore): void {
       await assert.rejects(store.list({ limit: 5, after: 'garbage!' }), { code: 'INVALID_CURSOR' });
     });
 
+    it('finds tasks by a piece of their command or shell line, in any case, % and _ as written', async () => {
+      const label = newTask({ command: 'Train-Model_v2' });
+      const shell = newTask({ command: 'sh', shell: 'python3 fit.py --epochs 100%' });
+      await store.submit(label);
+      await store.submit(shell);
+      await store.submit(newTask({ command: 'TrainXModelXv2', userId: 'other' }));
+      const ids = async (command: string, userId?: string) => (await store.list({ command, userId, limit: 50 })).items.map((t) => t.id);
+      assert.deepEqual(await ids('train-model_'), [label.id]);
+      assert.deepEqual(await ids('FIT.PY'), [shell.id]);
+      assert.deepEqual(await ids('100%'), [shell.id]);
+      assert.deepEqual(await ids('model_', 'other'), [], 'with the other filters');
+      const page = await store.list({ command: 'T', limit: 1 });
+      assert.equal(page.items.length, 1);
+      assert.deepEqual((await store.list({ command: 'T', limit: 5, after: page.nextCursor! })).items.length, 2, 'pages as any list');
+    });
+
     it('reports queue depth, counts, position and throughput', async () => {
       await store.submit(newTask({ priority: 1 }));
       await store.submit(newTask({ priority: 1 }));
@@ -538,6 +554,33 @@ export function describeStore(name: string, makeStore: MakeStore): void {
       const capped = await store.finishedSince(60_000, 2);
       assert.equal(capped.count, 2);
       assert.equal(capped.spanMs, 1000, 'the two latest completions span one second');
+    });
+
+    it("scopes counts, queue depth, dead letters and the timeline to one user's tasks", async () => {
+      const since = clock.now();
+      await store.submit(newTask({ userId: 'ann', queue: 'a', priority: 7 }));
+      await store.submit(newTask({ userId: 'ann', maxAttempts: 1 }));
+      await store.submit(newTask({ userId: 'ben', queue: 'b' }));
+      await store.submit(newTask({ userId: 'ben', queue: 'b', maxAttempts: 1 }));
+      for (let i = 0; i < 4; i++) {
+        const [l] = await store.claim({ workerId: 'w', limit: 1 });
+        if (l.task.userId === 'ben' && l.task.maxAttempts > 1) continue; // stays RUNNING
+        if (l.task.queue === 'a') continue; // ann's stays RUNNING too
+        await store.finish({ taskId: l.task.id, attempt: l.attempt }, { ...ok, status: 'FAILED', failure: { code: 'NON_ZERO_EXIT', message: 'exit 1', retryable: true } });
+      }
+      const ann = await store.counts('ann');
+      assert.deepEqual(ann, { PENDING: 0, RUNNING: 1, SUCCESS: 0, FAILED: 1, TIMEOUT: 0, CANCELLED: 0, deadLettered: 1 });
+      assert.equal((await store.counts()).RUNNING, 2, 'everyone');
+      assert.deepEqual(await store.counts('nobody'), { PENDING: 0, RUNNING: 0, SUCCESS: 0, FAILED: 0, TIMEOUT: 0, CANCELLED: 0, deadLettered: 0 });
+      assert.deepEqual((await store.queueDepths('ann')).map((d) => [d.queue, d.priority, d.pending, d.running]), [['a', 7, 0, 1]]);
+      assert.deepEqual((await store.queueDepths('ben')).map((d) => [d.queue, d.running]), [['b', 1]]);
+      assert.equal((await store.queueDepths()).length, 2);
+      assert.equal(await store.deadLetterCount('ann'), 1);
+      assert.equal(await store.deadLetterCount('ben'), 1);
+      assert.equal(await store.deadLetterCount(), 2);
+      assert.equal((await store.timeline(since, 60_000, 'ann')).reduce((a, b) => a + b.failed, 0), 1);
+      assert.equal((await store.timeline(since, 60_000, 'nobody')).length, 0);
+      assert.equal((await store.timeline(since, 60_000)).reduce((a, b) => a + b.finished, 0), 2);
     });
 
     it('purges finished tasks past retention, and nothing else', async () => {

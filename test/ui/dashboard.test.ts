@@ -124,22 +124,116 @@ it('every page loads without errors; a task submitted from the form shows live o
   await page.close();
 });
 
-it('the pages work with a user key: what needs an admin says so, the rest shows only their own tasks', { skip: CHROMIUM ? false : 'chromium is not installed', timeout: 60_000 }, async () => {
+it('a user key sees its own counts, charts and queues; a wrong key and no key get a clear page (issue 21 item 15)', { skip: CHROMIUM ? false : 'chromium is not installed', timeout: 60_000 }, async () => {
   const bob = (await p.inject({ method: 'POST', url: '/keys', payload: { userId: 'bob' } })).json().key as string;
-  await p.inject({ method: 'POST', url: '/tasks', payload: { shell: 'echo bobs' }, auth: bob });
-  const page = await browser.newPage();
+  const bobs = (await p.inject({ method: 'POST', url: '/tasks', payload: { shell: 'echo bobs' }, auth: bob })).json().taskId as string;
+  await until(async () => ((await p.store.get(bobs))?.status === 'SUCCESS' ? true : null), 20_000);
+  const waiting = (await p.inject({ method: 'POST', url: '/tasks', payload: { shell: 'sleep 30', queue: 'bobs-queue' }, auth: bob })).json().taskId as string;
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   const problems: string[] = [];
   page.on('pageerror', (e) => problems.push(e.message));
-  await page.goto(`${p.url}/ui/#/tasks`);
+  await page.goto(`${p.url}/ui/`);
+  // No key: where the admin key is.
+  const needKey = (await page.textContent('#need-key'))!;
+  assert.match(needKey, /data\/admin\.key/);
+  assert.match(needKey, /HANGAR_DATA_DIR/);
+  await shot(page, 'no-key');
+
+  // A wrong key: one clear message, not empty panels.
+  await page.fill('#key', 'hk_not-a-key-of-this-server');
+  await page.dispatchEvent('#key', 'change');
+  await page.waitForSelector('#bad-key');
+  assert.match((await page.textContent('#bad-key'))!, /not accepted/);
+  assert.equal(await page.$('#cards'), null, 'no empty panels');
+  await shot(page, 'bad-key');
+
   await page.fill('#key', bob);
   await page.dispatchEvent('#key', 'change');
+  await page.waitForFunction(() => (globalThis as unknown as Doc).document.querySelectorAll('#cards .card').length === 6);
+  await page.waitForFunction(() => ((globalThis as unknown as Doc).document.getElementById('queues')?.textContent ?? '').includes('bobs-queue'));
+  const cards = (await page.textContent('#cards'))!;
+  assert.match(cards, /1\s*succeeded/, "bob's own counts");
+  assert.match(cards, /0\s*dead letters/);
+  assert.ok((await page.$$('#throughput polyline, #throughput circle')).length > 0, "bob's own throughput chart");
+  assert.doesNotMatch((await page.textContent('#queues'))!, /default/, "only bob's queues");
+  assert.equal(await page.$('#workers'), null, 'the operator panels are not shown to a user');
+  assert.doesNotMatch((await page.textContent('#view'))!, /needs an admin key/);
+  await shot(page, 'user-overview');
+
+  await page.click('nav a[data-nav="tasks"]');
   await page.waitForFunction(() => ((globalThis as unknown as Doc).document.getElementById('task-rows')?.children.length ?? 0) >= 1);
   const rows = (await page.textContent('#task-rows'))!;
   assert.match(rows, /echo bobs/);
   assert.doesNotMatch(rows, /from-the-form|warm-/, "another user's tasks are not listed");
-  await page.click('nav a[data-nav="overview"]');
-  await page.waitForFunction(() => ((globalThis as unknown as Doc).document.getElementById('workers')?.textContent ?? '').includes('needs an admin key'));
+  await p.inject({ method: 'POST', url: `/tasks/${waiting}/cancel`, auth: bob });
   assert.deepEqual(problems, []);
+  await page.close();
+});
+
+it('task detail: logs per attempt, a folding result, re-run into a full submit form; count cards open the list (issue 21 item 15)', { skip: CHROMIUM ? false : 'chromium is not installed', timeout: 120_000 }, async () => {
+  const twice = (await p.inject({ method: 'POST', url: '/tasks', payload: { shell: 'echo output-of-attempt-$HANGAR_ATTEMPT; exit 1', maxAttempts: 2 } })).json().taskId as string;
+  const noop = (await p.inject({ method: 'POST', url: '/tasks', payload: { command: 'noop', priority: 0, queue: 'q-rerun', timeout: 77, maxAttempts: 2, resources: { cpu: 512, memory: 300 } } })).json().taskId as string;
+  await until(async () => ((await p.store.get(twice))?.deadLettered && (await p.store.get(noop))?.status === 'SUCCESS' ? true : null), 30_000);
+  await p.inject({ method: 'PUT', url: '/secrets/UI_TOKEN', payload: { value: 's3cret-value' } });
+  const project = (await p.inject({ method: 'POST', url: '/projects', payload: { name: 'ui-project' } })).json().projectId as string;
+  const { page, problems } = await open();
+  page.on('dialog', (d) => void d.accept());
+
+  // Count cards open the list of their tasks.
+  await page.waitForFunction(() => (globalThis as unknown as Doc).document.querySelectorAll('#cards .card').length === 6);
+  await page.click('#cards [data-card="failed"]');
+  await page.waitForFunction(() => ((globalThis as unknown as Doc).document.getElementById('task-rows')?.children.length ?? 0) >= 1);
+  assert.match(page.url(), /#\/tasks\?status=FAILED$/);
+  assert.equal(await page.inputValue('#filters select[name="status"]'), 'FAILED');
+  assert.match((await page.textContent('#task-rows'))!, new RegExp(twice));
+  // Search by a piece of the command, in any case.
+  await page.fill('#filters input[name="command"]', 'OUTPUT-of-attempt');
+  await page.selectOption('#filters select[name="status"]', '');
+  await page.click('#filters button');
+  await page.waitForFunction(() => /command=/.test((globalThis as unknown as { location: { hash: string } }).location.hash) && ((globalThis as unknown as Doc).document.getElementById('task-rows')?.children.length ?? 0) === 1);
+  assert.match((await page.textContent('#task-rows'))!, new RegExp(twice));
+  await shot(page, 'search');
+
+  // One attempt's output at a time, the latest first; the picker shows the other.
+  await page.goto(`${p.url}/ui/#/task/${twice}`);
+  await page.waitForFunction(() => ((globalThis as unknown as Doc).document.getElementById('log')?.textContent ?? '').includes('attempt-2'));
+  assert.equal(await page.textContent('#log'), 'output-of-attempt-2\n');
+  await page.selectOption('#attempt-pick', '1');
+  assert.equal(await page.textContent('#log'), 'output-of-attempt-1\n');
+  await shot(page, 'attempts');
+
+  // A built-in's result: pretty, folding JSON.
+  await page.goto(`${p.url}/ui/#/task/${noop}`);
+  await page.waitForSelector('#result details');
+  const result = (await page.textContent('#result'))!;
+  assert.match(result, /containerInfo/);
+  assert.ok((await page.$$('#result details')).length >= 2, 'nested objects fold');
+  await shot(page, 'result');
+
+  // Re-run: the submit form, filled from the task.
+  await page.click('#rerun');
+  await page.waitForFunction(() => ((globalThis as unknown as Doc).document.getElementById('from')?.textContent ?? '').includes('copy'));
+  assert.deepEqual(
+    await Promise.all(['#kind', '#priority', '#queue', '#timeout', '#attempts', '#cpu', '#memory'].map((sel) => page.inputValue(sel))),
+    ['noop', '0', 'q-rerun', '77', '2', '512', '300'],
+  );
+  assert.equal(await page.getAttribute('#priority', 'min'), '0', 'priority 0-10, as the API takes');
+  // The form has what the API takes: environment, secrets, project, memory, cpu.
+  await page.selectOption('#kind', 'shell');
+  await page.fill('#shell', 'echo "$GREETING"; ls');
+  await page.fill('#env', 'GREETING=hello from the form');
+  await page.fill('#secrets', 'UI_TOKEN');
+  await page.selectOption('#project', project);
+  await shot(page, 'rerun-form');
+  await page.click('#go');
+  await page.waitForFunction(() => (globalThis as unknown as Doc).document.getElementById('log')?.dataset.ended === 'SUCCESS', undefined, { timeout: 60_000 });
+  assert.equal(await page.textContent('#log'), 'hello from the form\n');
+  const made = (await p.store.get(decodeURIComponent(page.url().split('#/task/')[1])))!;
+  assert.deepEqual(
+    [made.shell, made.priority, made.queue, made.timeout, made.maxAttempts, made.resources, made.env, made.secrets, made.projectId],
+    ['echo "$GREETING"; ls', 0, 'q-rerun', 77, 2, { cpu: 512, memory: 300 }, { GREETING: 'hello from the form' }, ['UI_TOKEN'], project],
+  );
+  assert.deepEqual(problems, [], 'no console error, failed request or other origin');
   await page.close();
 });
 
@@ -162,6 +256,34 @@ it('the dead-letter page reads a large queue a page at a time, as far as the ope
   await page.click('#dlq-more');
   await page.waitForFunction((n) => ((globalThis as unknown as Doc).document.getElementById('dlq-rows')?.children.length ?? 0) === n, total);
   assert.equal(await page.isHidden('#dlq-more'), true, 'nothing more to read');
+
+  // Redrive all: every dead letter once (issue 21 item 15).
+  page.on('dialog', (d) => void d.accept());
+  await page.click('#redrive-all');
+  await until(async () => {
+    const tasks = await Promise.all(made.map((t) => p.store.get(t.taskId)));
+    return tasks.every((t) => t!.attempt === 2) ? true : null;
+  }, 60_000, 200);
+  await shot(page, 'dlq-redriven');
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+it('an args task shows its command once, in the list and in the detail (issue 21 item 6)', { skip: CHROMIUM ? false : 'chromium is not installed', timeout: 60_000 }, async () => {
+  const made = (await p.inject({ method: 'POST', url: '/tasks', payload: { args: ['echo', 'b2'], maxAttempts: 1 } })).json().taskId as string;
+  await p.inject({ method: 'POST', url: '/tasks', payload: { args: ['printf', '%s\\n', "it's here"], maxAttempts: 1 } });
+  const { page, problems } = await open();
+  await page.goto(`${p.url}/ui/#/tasks`);
+  await page.waitForFunction((id) => ((globalThis as unknown as Doc).document.getElementById('task-rows')?.textContent ?? '').includes(id), made);
+  const rows = await page.$$eval('#task-rows tr', (trs) => trs.map((tr) => (tr as unknown as { children: { textContent: string }[] }).children[2]?.textContent ?? ''));
+  assert.ok(rows.includes('echo b2'), rows.join(' | '));
+  assert.ok(rows.includes(`printf '%s\\n' 'it'\\''s here'`), `an argument with spaces or quotes is quoted as a shell would need it: ${rows.join(' | ')}`);
+  assert.ok(!rows.some((r) => r.includes('echo b2 echo b2')), 'not twice');
+  await shot(page, 'args-list');
+  await page.goto(`${p.url}/ui/#/task/${made}`);
+  await page.waitForFunction(() => ((globalThis as unknown as Doc).document.getElementById('task-info')?.textContent ?? '').includes('SUCCESS'), undefined, { timeout: 30_000 });
+  const info = (await page.textContent('#task-info'))!;
+  assert.match(info, /commandecho b2queue/, 'the command row shows the argv once');
   assert.deepEqual(problems, []);
   await page.close();
 });

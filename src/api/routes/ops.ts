@@ -1,12 +1,14 @@
 /**
- * Operations views for the dashboard and for scripts (admin keys): task counts and the
- * throughput and latency of the last hour, the live workers with what they run, and the
- * autoscaler's decisions. Everything is read from the store, so every API node answers alike.
+ * Operations views for the dashboard and for scripts: task counts and the throughput and
+ * latency of the last hour (a user key: of its own tasks), and for admin keys the live workers
+ * with what they run and the autoscaler's decisions. Everything is read from the store, so every API node answers alike.
  */
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { listScope } from '../access.ts';
 import type { ApiContext } from '../context.ts';
+import { Problem, UserId } from '../schemas.ts';
 
 const Counts = z.object({
   PENDING: z.number(), RUNNING: z.number(), SUCCESS: z.number(), FAILED: z.number(), TIMEOUT: z.number(), CANCELLED: z.number(), deadLettered: z.number(),
@@ -33,20 +35,22 @@ export function opsRoutes(app: FastifyInstance, ctx: ApiContext): void {
   const iso = (ms: number) => new Date(ms).toISOString();
 
   r.get('/stats', {
-    config: { admin: true },
     schema: {
-      summary: 'Task counts, and completions, failures, wait and run time over time (admin)',
+      summary: "Task counts, and completions, failures, wait and run time over time (a user key: its user's own tasks)",
       tags: ['operations'],
       querystring: z.strictObject({
+        userId: UserId.optional().describe("One user's tasks (admins; a user key always reads its own)"),
         windowMs: z.coerce.number().int().min(60_000).max(7 * 86_400_000).default(3_600_000).describe('How far back (default: the last hour)'),
         bucketMs: z.coerce.number().int().min(1000).max(86_400_000).default(60_000).describe('Bucket width (default: one minute)'),
       }),
-      response: { 200: z.object({ counts: Counts, since: z.string(), bucketMs: z.number(), timeline: z.array(Bucket) }) },
+      response: { 200: z.object({ counts: Counts, since: z.string(), bucketMs: z.number(), timeline: z.array(Bucket) }), 403: Problem },
     },
   }, async (req) => {
     const { windowMs, bucketMs } = req.query;
     const since = Math.floor((ctx.clock.now() - windowMs) / bucketMs) * bucketMs;
-    const [counts, timeline] = await Promise.all([ctx.counts(), ctx.store.timeline(since, bucketMs)]);
+    // Everyone's counts are shared between callers (ctx.counts); one user's are read each time.
+    const userId = listScope(req, req.query.userId);
+    const [counts, timeline] = await Promise.all([userId === undefined ? ctx.counts() : ctx.store.counts(userId), ctx.store.timeline(since, bucketMs, userId)]);
     return { counts, since: iso(since), bucketMs, timeline: timeline.map((b) => ({ ...b, at: iso(b.at) })) };
   });
 

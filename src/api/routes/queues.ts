@@ -21,7 +21,7 @@ export function queueRoutes(app: FastifyInstance, ctx: ApiContext): void {
 
   r.get('/queues', {
     schema: {
-      summary: 'Queue depth per queue and priority',
+      summary: "Queue depth per queue and priority (a user key: its user's own tasks)",
       tags: ['queues'],
       response: {
         200: z.object({
@@ -30,8 +30,10 @@ export function queueRoutes(app: FastifyInstance, ctx: ApiContext): void {
         }),
       },
     },
-  }, async () => {
-    const depths = await ctx.store.queueDepths();
+  }, async (req) => {
+    // A user sees their own tasks only, as in every listing (access.ts).
+    const userId = listScope(req, undefined);
+    const depths = await ctx.store.queueDepths(userId);
     const byQueue = new Map<string, { queue: string; pending: number; running: number; byPriority: typeof depths }>();
     for (const d of depths) {
       const q = byQueue.get(d.queue) ?? { queue: d.queue, pending: 0, running: 0, byPriority: [] };
@@ -40,7 +42,7 @@ export function queueRoutes(app: FastifyInstance, ctx: ApiContext): void {
       q.byPriority.push(d);
       byQueue.set(d.queue, q);
     }
-    return { queues: [...byQueue.values()], deadLettered: await ctx.store.deadLetterCount() };
+    return { queues: [...byQueue.values()], deadLettered: await ctx.store.deadLetterCount(userId) };
   });
 
   r.get('/dlq', {

@@ -75,7 +75,7 @@ export function taskRoutes(app: FastifyInstance, ctx: ApiContext): void {
     schema: { summary: 'List tasks, newest first', tags: ['tasks'], querystring: ListQuery, response: { 200: TaskPage, 403: Problem } },
   }, async (req) => {
     const q = req.query;
-    const page = await ctx.store.list({ status: q.status, userId: listScope(req, q.userId), queue: q.queue, after: q.cursor, limit: q.limit });
+    const page = await ctx.store.list({ status: q.status, userId: listScope(req, q.userId), queue: q.queue, command: q.command, after: q.cursor, limit: q.limit });
     const base = baseUrl(ctx, req);
     return { tasks: page.items.map((t) => taskView(t, base, ctx.clock.now())), nextCursor: page.nextCursor };
   });

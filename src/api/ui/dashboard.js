@@ -39,14 +39,51 @@
     if (!res.ok) {
       const err = new Error(json.detail || `${res.status} ${res.statusText}`);
       err.status = res.status;
+      if (res.status === 401) refused(err);
       throw err;
     }
     return json;
   }
 
+  /** Where the admin key is, for the pages that ask for a key. */
+  const whereIsTheKey = () =>
+    h('p', {}, 'The admin key is in ', h('code', {}, 'data/admin.key'), ' under the server\'s ', h('code', {}, 'HANGAR_DATA_DIR'),
+      ' (', h('code', {}, './data'), ' of the directory Hangar was started in, by default): ', h('code', {}, 'cat data/admin.key'),
+      '. An admin makes user keys with ', h('code', {}, 'hangar key create --user <name>'), '.');
+
+  /** A key the API does not accept: one clear message instead of the page's empty panels. */
+  function refused(err) {
+    leave();
+    leave = () => {};
+    if (refresher) clearInterval(refresher);
+    refresher = null;
+    state('key refused', true);
+    view.replaceChildren(h('div', { class: 'panel notice', id: 'bad-key' },
+      h('h2', {}, 'This API key was not accepted'),
+      h('p', {}, `The server answered: ${err.message}. Check the key above (it starts with hk_), or ask an admin for a new one.`),
+      whereIsTheKey()));
+  }
+
+  /** Who the key is ({ userId, scope }), read once per key. */
+  let me = null;
+  let meKey = null;
+  async function whoAmI() {
+    if (meKey !== key()) {
+      me = await api('GET', '/me');
+      meKey = key();
+    }
+    return me;
+  }
+  const isAdmin = () => me?.scope === 'admin';
+
   const fmtTime = (iso) => (iso ? new Date(iso).toLocaleTimeString() : '—');
   const fmtMs = (ms) => (ms === null || ms === undefined ? '—' : ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`);
   const status = (s) => h('span', { class: `s-${s}` }, s);
+  /** An argument as a shell would need it typed (quoted only when it must be). */
+  const quote = (a) => (/^[A-Za-z0-9_./=:,@%+-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`);
+  /** What a task runs: its shell line, its argv, or the name of a built-in workload. `command`
+   *  of an `args` task is only a label (by default the argv joined), so it is not added to it. */
+  const commandLine = (t) => t.shell ?? (t.args ? t.args.map(quote).join(' ') : t.command);
   const table = (heads, rows, empty) =>
     rows.length ? h('table', {}, h('thead', {}, h('tr', {}, heads.map((x) => h('th', {}, x)))), h('tbody', {}, rows)) : h('p', { class: 'muted' }, empty);
 
@@ -65,18 +102,28 @@
     for (const a of document.querySelectorAll('nav a[data-nav]')) a.classList.toggle('on', a.dataset.nav === (page === 'task' ? 'tasks' : page));
     view.replaceChildren();
     if (!key()) {
-      view.append(h('p', { class: 'muted', id: 'need-key' }, 'Enter an API key above (an admin key shows everything; a user key its own tasks).'));
+      view.append(h('div', { class: 'panel notice', id: 'need-key' },
+        h('h2', {}, 'Enter an API key above'),
+        h('p', {}, 'An admin key shows everything; a user key its own tasks.'),
+        whereIsTheKey()));
       return;
     }
     const pages = { overview, tasks, task: () => taskDetail(decodeURIComponent(parts[1] || '')), dlq, submit };
     const show = pages[page] || overview;
     state('');
-    Promise.resolve(show(params)).catch((e) => state(e.message, true));
+    whoAmI()
+      .then(() => show(params))
+      .catch((e) => {
+        if (e.status !== 401) state(e.message, true);
+      });
   }
   window.addEventListener('hashchange', route);
 
   $('key').value = sessionStorage.getItem('hangar-key') || '';
   $('key').addEventListener('change', () => {
+    // A change event comes again when the field loses focus: the page is redrawn only for a
+    // new key, else the redraw would swallow the click that took the focus away.
+    if (key() === (sessionStorage.getItem('hangar-key') || '')) return;
     sessionStorage.setItem('hangar-key', key());
     route();
   });
@@ -90,14 +137,20 @@
     const workers = h('div', { class: 'panel', id: 'workers' });
     const scaler = h('div', { class: 'panel', id: 'autoscaler' });
     const alerts = h('div', { class: 'panel', id: 'alerts' });
+    // A user key reads its own tasks' counts, charts and queues; workers, alerts and the
+    // autoscaler are the operator's (admin keys only), so they are not shown to users.
+    const admin = isAdmin();
     view.append(
+      admin ? null : h('p', { class: 'muted', id: 'whose' }, `Your tasks (user ${me.userId}). Workers, alerts and the autoscaler need an admin key.`),
       cards,
       h('div', { class: 'grid2' },
         h('div', {}, h('h2', {}, 'Throughput, last hour (tasks finished per minute)'), thru),
         h('div', {}, h('h2', {}, 'Latency, last hour (mean wait and run time per minute)'), lat)),
-      h('div', { class: 'grid2' },
-        h('div', {}, h('h2', {}, 'Queues'), queues, h('h2', {}, 'Alerts'), alerts),
-        h('div', {}, h('h2', {}, 'Workers'), workers, h('h2', {}, 'Autoscaler'), scaler)),
+      admin
+        ? h('div', { class: 'grid2' },
+          h('div', {}, h('h2', {}, 'Queues'), queues, h('h2', {}, 'Alerts'), alerts),
+          h('div', {}, h('h2', {}, 'Workers'), workers, h('h2', {}, 'Autoscaler'), scaler))
+        : h('div', {}, h('h2', {}, 'Your queues'), queues),
     );
     const load = async () => {
       const adminOnly = (el) => (e) => {
@@ -107,14 +160,15 @@
       await Promise.all([
         api('GET', '/stats').then((s) => {
           const c = s.counts;
-          const card = (label, n, cls) => h('div', { class: 'card' }, h('b', { class: cls }, n.toLocaleString()), h('span', {}, label));
+          // Each card opens the list of its tasks.
+          const card = (label, n, cls, href) => h('a', { class: 'card', href, 'data-card': label }, h('b', { class: cls }, n.toLocaleString()), h('span', {}, label));
           cards.replaceChildren(
-            card('queued', c.PENDING, 's-PENDING'),
-            card('running', c.RUNNING, 's-RUNNING'),
-            card('succeeded', c.SUCCESS, 's-SUCCESS'),
-            card('failed', c.FAILED + c.TIMEOUT, 's-FAILED'),
-            card('cancelled', c.CANCELLED, 's-CANCELLED'),
-            card('dead letters', c.deadLettered, 's-FAILED'),
+            card('queued', c.PENDING, 's-PENDING', '#/tasks?status=PENDING'),
+            card('running', c.RUNNING, 's-RUNNING', '#/tasks?status=RUNNING'),
+            card('succeeded', c.SUCCESS, 's-SUCCESS', '#/tasks?status=SUCCESS'),
+            card('failed', c.FAILED + c.TIMEOUT, 's-FAILED', c.TIMEOUT > 0 && c.FAILED === 0 ? '#/tasks?status=TIMEOUT' : '#/tasks?status=FAILED'),
+            card('cancelled', c.CANCELLED, 's-CANCELLED', '#/tasks?status=CANCELLED'),
+            card('dead letters', c.deadLettered, 's-FAILED', '#/dlq'),
           );
           const minutes = series(s, (b) => b);
           thru.replaceChildren(chart(minutes, [['finished', '#8fbf7f'], ['failed', '#e0787a']], (v) => String(Math.round(v))), legend([['finished', '#8fbf7f'], ['failed', '#e0787a']]));
@@ -125,18 +179,18 @@
             h('tr', {}, h('td', {}, x.queue), h('td', {}, x.pending), h('td', {}, x.running),
               h('td', { class: 'wrap muted' }, x.byPriority.map((p) => `p${p.priority}: ${p.pending}/${p.running}`).join('  ')))), 'no task waiting or running'));
         }),
-        api('GET', '/workers').then((w) => {
+        !admin ? null : api('GET', '/workers').then((w) => {
           workers.replaceChildren(table(['worker', 'host', 'slots', 'running', 'state', 'last seen'], w.workers.map((x) =>
             h('tr', {}, h('td', {}, x.workerId), h('td', {}, x.host), h('td', {}, x.slots), h('td', {}, x.running), h('td', {}, status(x.state)), h('td', {}, fmtTime(x.lastSeen)))), 'no live worker'));
         }, adminOnly(workers)),
-        api('GET', '/autoscaler?limit=10').then((a) => {
+        !admin ? null : api('GET', '/autoscaler?limit=10').then((a) => {
           scaler.replaceChildren(
             h('p', {}, a.desired === null ? 'no decision yet (autoscaler off, or nothing happened)' : `desired workers: ${a.desired}`),
             table(['time', 'action', 'depth', 'workers', 'desired', 'why', 'by'], a.decisions.map((d) =>
               h('tr', {}, h('td', {}, fmtTime(d.at)), h('td', {}, status(d.action)), h('td', {}, d.depth), h('td', {}, `${d.current}${d.action === 'launch' ? ` +${d.workers.length}` : d.action === 'retire' ? ` −${d.workers.length}` : ''}`), h('td', {}, d.desired), h('td', { class: 'wrap muted' }, d.reason), h('td', { class: 'muted' }, d.autoscaler ?? '—'))), 'no decision recorded'),
           );
         }, adminOnly(scaler)),
-        api('GET', '/alerts').then((a) => {
+        !admin ? null : api('GET', '/alerts').then((a) => {
           alerts.replaceChildren(table(['rule', 'state', 'since', 'detail'], a.alerts.map((x) =>
             h('tr', {}, h('td', {}, x.name), h('td', {}, status(x.state)), h('td', {}, fmtTime(x.since)), h('td', { class: 'wrap muted' }, x.message))), 'no alert rule configured'));
         }, adminOnly(alerts)),
@@ -193,13 +247,14 @@
   // ------------------------------------------------------------------ task list
   async function tasks(params) {
     const f = {
+      command: h('input', { name: 'command', type: 'search', value: params.get('command') || '', size: 24, placeholder: 'part of the command' }),
       status: h('select', { name: 'status' }, ['', 'PENDING', 'RUNNING', 'SUCCESS', 'FAILED', 'TIMEOUT', 'CANCELLED'].map((s) => h('option', { value: s, selected: params.get('status') === s }, s || 'any'))),
       queue: h('input', { name: 'queue', value: params.get('queue') || '', size: 12 }),
       userId: h('input', { name: 'userId', value: params.get('userId') || '', size: 12 }),
     };
     const apply = h('button', { type: 'submit' }, 'Filter');
     const form = h('form', { class: 'filters', id: 'filters' },
-      h('label', {}, 'status', f.status), h('label', {}, 'queue', f.queue), h('label', {}, 'user (admin)', f.userId), apply);
+      h('label', {}, 'search', f.command), h('label', {}, 'status', f.status), h('label', {}, 'queue', f.queue), isAdmin() ? h('label', {}, 'user', f.userId) : null, apply);
     form.addEventListener('submit', (e) => {
       e.preventDefault();
       const q = new URLSearchParams();
@@ -210,12 +265,12 @@
       h('tr', {},
         h('td', {}, h('a', { href: `#/task/${encodeURIComponent(t.taskId)}` }, t.taskId)),
         h('td', {}, status(t.status)),
-        h('td', { class: 'wrap' }, (t.shell || [t.command, ...(t.args || [])].join(' ')).slice(0, 80)),
+        h('td', { class: 'wrap' }, commandLine(t).slice(0, 80)),
         h('td', {}, t.queue), h('td', {}, t.priority), h('td', {}, t.userId ?? '—'),
         h('td', {}, fmtTime(t.createdAt)), h('td', {}, fmtMs(t.duration))));
     view.append(h('h2', {}, 'Tasks'), form, list.panel, list.more);
     const q = new URLSearchParams({ limit: '50' });
-    for (const k of ['status', 'queue', 'userId']) if (params.get(k)) q.set(k, params.get(k));
+    for (const k of ['command', 'status', 'queue', 'userId']) if (params.get(k)) q.set(k, params.get(k));
     await list.load(`/tasks?${q}`);
   }
 
@@ -240,14 +295,50 @@
     return { panel, more, load: (p) => ((path = p), page()) };
   }
 
+  /** A JSON value as a tree: objects and arrays fold (<details>), the first levels open. */
+  function tree(v, label, depth) {
+    if (v === null || typeof v !== 'object') {
+      const cls = typeof v === 'string' ? 'j-str' : typeof v === 'number' ? 'j-num' : 'j-lit';
+      return h('div', { class: 'j-leaf' }, label === null ? null : h('span', { class: 'j-key' }, `${label}: `), h('span', { class: cls }, JSON.stringify(v)));
+    }
+    const entries = Array.isArray(v) ? v.map((x, i) => [i, x]) : Object.entries(v);
+    const size = Array.isArray(v) ? `[${entries.length}]` : `{${entries.length}}`;
+    return h('details', { open: depth < 2 && entries.length <= 50 },
+      h('summary', {}, label === null ? null : h('span', { class: 'j-key' }, `${label} `), h('span', { class: 'muted' }, size)),
+      h('div', { class: 'j-kids' }, entries.map(([k, x]) => tree(x, k, depth + 1))));
+  }
+
   // ------------------------------------------------------------------ task detail
   async function taskDetail(id) {
     const info = h('dl', { class: 'kv', id: 'task-info' });
     const bar = h('div', { class: 'timeline', id: 'task-bar' });
     const hist = h('div', { class: 'panel', id: 'task-history' });
     const log = h('pre', { id: 'log' });
+    const result = h('div', { id: 'result' });
     const actions = h('div', { class: 'filters' });
-    view.append(h('h2', {}, `Task ${id}`), actions, info, h('h2', {}, 'Timeline'), bar, hist, h('h2', {}, 'Live log'), log);
+    // Each attempt's output apart: the picker shows one attempt, by default the latest.
+    const pick = h('select', { id: 'attempt-pick', title: 'attempt' });
+    const logs = new Map(); // attempt → [{ stream, data }]
+    let shown = 1;
+    let picked = false; // the user chose an attempt: a new one does not take its place
+    const chunk = (c) => (c.stream === 'stderr' ? h('span', { class: 'err' }, c.data) : c.data);
+    const showAttempt = (n) => {
+      shown = n;
+      pick.value = String(n);
+      log.dataset.attempt = String(n);
+      log.replaceChildren(...(logs.get(n) || []).map(chunk));
+    };
+    const attempts = (n) => {
+      for (let i = pick.options.length + 1; i <= n; i++) pick.append(h('option', { value: i }, `attempt ${i}`));
+      if (!picked && n > shown) showAttempt(n);
+    };
+    pick.addEventListener('change', () => {
+      picked = true;
+      showAttempt(Number(pick.value));
+    });
+    attempts(1);
+    view.append(h('h2', {}, `Task ${id}`), actions, info, result, h('h2', {}, 'Timeline'), bar, hist,
+      h('h2', {}, 'Live log ', pick), log);
 
     // Status and end messages each refresh: only the last one started draws, so an earlier
     // read that answers late cannot put an ended task back to RUNNING.
@@ -257,13 +348,20 @@
       const [t, hi] = await Promise.all([api('GET', `/tasks/${encodeURIComponent(id)}`), api('GET', `/tasks/${encodeURIComponent(id)}/history`)]);
       if (mine !== latest) return t;
       const rows = [
-        ['status', status(t.status)], ['attempt', `${t.attempt} of ${t.attemptLimit}`], ['command', t.shell || [t.command, ...(t.args || [])].join(' ')],
+        ['status', status(t.status)], ['attempt', `${t.attempt} of ${t.attemptLimit}`], ['command', commandLine(t)], ...(t.args && t.command !== t.args.join(' ') ? [['label', t.command]] : []),
         ['queue', `${t.queue} (${t.queueType}, priority ${t.priority})`], ['user', t.userId ?? '—'], ['created', t.createdAt], ['started', t.startedAt ?? '—'],
         ['completed', t.completedAt ?? '—'], ['took', fmtMs(t.duration)], ['error', t.error ? `${t.error.code}: ${t.error.message}` : '—'],
-        ['result', t.detailedResults ? JSON.stringify(t.detailedResults).slice(0, 400) : '—'],
       ];
       info.replaceChildren(...rows.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]));
+      // Redrawn only when it changes, so what the reader opened or closed stays so.
+      const json = t.detailedResults ? JSON.stringify(t.detailedResults) : '';
+      if (result.dataset.json !== json) {
+        result.dataset.json = json;
+        result.replaceChildren(...(t.detailedResults ? [h('h2', {}, 'Result'), h('div', { class: 'panel json' }, tree(t.detailedResults, 'result', 0))] : []));
+      }
+      attempts(t.attempt);
       actions.replaceChildren(
+        h('a', { class: 'button', id: 'rerun', href: `#/submit?from=${encodeURIComponent(id)}`, title: 'a new task with the same command and settings, in the submit form' }, 'Re-run'),
         ...(t.status === 'PENDING' || t.status === 'RUNNING' ? [h('button', { id: 'cancel', onclick: () => api('POST', `/tasks/${encodeURIComponent(id)}/cancel`).then(refresh, (e) => state(e.message, true)) }, 'Cancel')] : []),
         ...(t.deadLettered ? [h('button', { id: 'redrive', onclick: () => api('POST', `/dlq/${encodeURIComponent(id)}/redrive`).then(() => route(), (e) => state(e.message, true)) }, 'Redrive')] : []),
       );
@@ -293,7 +391,12 @@
     };
     socket.onmessage = (ev) => {
       const m = JSON.parse(ev.data);
-      if (m.type === 'output') log.append(m.stream === 'stderr' ? h('span', { class: 'err' }, m.data) : m.data);
+      if (m.type === 'output') {
+        if (!logs.has(m.attempt)) logs.set(m.attempt, []);
+        logs.get(m.attempt).push({ stream: m.stream, data: m.data });
+        attempts(m.attempt);
+        if (m.attempt === shown) log.append(chunk(m));
+      }
       else if (m.type === 'status') refresh().catch(() => {});
       else if (m.type === 'end') {
         log.dataset.ended = m.status;
@@ -309,7 +412,7 @@
       h('tr', {},
         h('td', {}, h('a', { href: `#/task/${encodeURIComponent(t.taskId)}` }, t.taskId)),
         h('td', {}, status(t.status)),
-        h('td', { class: 'wrap' }, (t.shell || t.command).slice(0, 60)),
+        h('td', { class: 'wrap' }, commandLine(t).slice(0, 60)),
         h('td', { class: 'wrap muted' }, t.error ? `${t.error.code}: ${t.error.message}`.slice(0, 120) : ''),
         h('td', {}, t.attempt), h('td', {}, fmtTime(t.completedAt)),
         h('td', {}, h('button', {
@@ -327,31 +430,120 @@
           },
         }, 'Redrive'))));
     list.panel.id = 'dlq';
-    view.append(h('h2', {}, 'Dead-letter queue: tasks whose last attempt failed'), list.panel, list.more);
+    // Redrive all: the ids are read first, then each is redriven once, so a task that fails
+    // again and comes back is not redriven a second time.
+    const all = h('button', { type: 'button', id: 'redrive-all' }, 'Redrive all');
+    all.addEventListener('click', async () => {
+      all.disabled = true;
+      try {
+        const ids = [];
+        for (let cursor = null, first = true; first || cursor; first = false) {
+          const page = await api('GET', `/dlq?limit=500${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+          ids.push(...page.tasks.map((t) => t.taskId));
+          cursor = page.nextCursor;
+        }
+        if (!ids.length || !confirm(`Redrive ${ids.length} dead-lettered task(s)?`)) return;
+        let done = 0;
+        const failed = [];
+        for (let i = 0; i < ids.length; i += 8) {
+          await Promise.all(ids.slice(i, i + 8).map((id) => api('POST', `/dlq/${encodeURIComponent(id)}/redrive`).then(() => done++, (e) => failed.push(`${id}: ${e.message}`))));
+          state(`redriving: ${done} of ${ids.length}`);
+        }
+        route();
+        state(failed.length ? `redriven: ${done}; not redriven: ${failed.join('; ')}` : `redriven: ${done}`, failed.length > 0);
+      } catch (err) {
+        state(err.message, true);
+      } finally {
+        all.disabled = false;
+      }
+    });
+    view.append(h('h2', {}, 'Dead-letter queue: tasks whose last attempt failed'), h('div', { class: 'filters' }, all), list.panel, list.more);
     await list.load('/dlq?limit=100');
   }
 
   // ------------------------------------------------------------------ submit
-  function submit() {
-    const kind = h('select', { id: 'kind' }, ['shell', 'cpu-intensive', 'io-intensive', 'memory-intensive', 'network-test', 'error', 'timeout'].map((k) => h('option', { value: k }, k === 'shell' ? 'shell command' : k)));
+  /** The submit form; `#/submit?from=<taskId>` fills it from that task (re-run). */
+  async function submit(params) {
+    const BUILTIN = ['cpu-intensive', 'io-intensive', 'memory-intensive', 'network-test', 'error', 'timeout', 'noop'];
+    const kind = h('select', { id: 'kind' },
+      h('option', { value: 'shell' }, 'shell command'), h('option', { value: 'args' }, 'program (argv, no shell)'),
+      BUILTIN.map((k) => h('option', { value: k }, k)));
     const shell = h('textarea', { id: 'shell', rows: 4, placeholder: 'echo hello; sleep 1; echo done' });
-    const priority = h('input', { id: 'priority', type: 'number', min: 1, max: 10, value: 1, size: 3 });
+    const argv = h('textarea', { id: 'args', rows: 4, placeholder: 'one argument a line:\npython3\n-c\nprint("hi")' });
+    const num = (id, min, max, value, size) => h('input', { id, type: 'number', min, max, value, size });
+    const priority = num('priority', 0, 10, 1, 3);
     const queue = h('input', { id: 'queue', value: 'default', size: 12 });
-    const timeout = h('input', { id: 'timeout', type: 'number', min: 1, value: 300, size: 6 });
-    const attempts = h('input', { id: 'attempts', type: 'number', min: 1, max: 100, value: 3, size: 3 });
+    const timeout = num('timeout', 1, undefined, 300, 6);
+    const attempts = h('input', { id: 'attempts', type: 'number', min: 1, max: 100, size: 4, placeholder: 'default' });
+    const cpu = num('cpu', 1, undefined, 256, 6);
+    const memory = num('memory', 1, undefined, 512, 6);
+    const network = h('select', { id: 'network' }, h('option', { value: 'none' }, 'none'), h('option', { value: 'egress' }, 'egress'));
+    const project = h('select', { id: 'project' }, h('option', { value: '' }, '—'));
+    const env = h('textarea', { id: 'env', rows: 3, placeholder: 'NAME=value, one a line' });
+    const secrets = h('input', { id: 'secrets', size: 30, placeholder: 'API_TOKEN, DB_PASSWORD' });
     const go = h('button', { type: 'submit', id: 'go' }, 'Submit');
+    const note = h('p', { class: 'muted', id: 'from' });
     const form = h('form', { class: 'submit', id: 'submit-form' },
-      h('label', {}, 'what', kind), h('label', { id: 'shell-label' }, 'shell command', shell),
-      h('div', { class: 'row' }, h('label', {}, 'priority (1-10)', priority), h('label', {}, 'queue', queue), h('label', {}, 'timeout (s)', timeout), h('label', {}, 'attempts', attempts)),
+      note,
+      h('label', {}, 'what', kind), h('label', { id: 'shell-label' }, 'shell command', shell), h('label', { id: 'args-label', hidden: true }, 'program and arguments', argv),
+      h('div', { class: 'row' }, h('label', {}, 'priority (0-10, ≥ 5: priority queue)', priority), h('label', {}, 'queue', queue), h('label', {}, 'timeout (s)', timeout), h('label', {}, 'attempts', attempts)),
+      h('div', { class: 'row' }, h('label', {}, 'cpu (1024 = 1 vCPU)', cpu), h('label', {}, 'memory (MB)', memory), h('label', {}, 'network', network), h('label', {}, 'project (its files)', project)),
+      h('label', {}, 'environment', env),
+      h('label', {}, 'secrets (names, set as environment variables)', secrets),
       h('div', {}, go));
-    kind.addEventListener('change', () => ($('shell-label').hidden = kind.value !== 'shell'));
+    const showKind = () => {
+      form.querySelector('#shell-label').hidden = kind.value !== 'shell';
+      form.querySelector('#args-label').hidden = kind.value !== 'args';
+    };
+    kind.addEventListener('change', showKind);
+    view.append(h('h2', {}, 'Submit a task'), form);
+
+    const projects = await api('GET', '/projects').catch(() => ({ projects: [] }));
+    project.append(...projects.projects.map((p) => h('option', { value: p.projectId }, `${p.name} (v${p.latestVersion})`)));
+    const from = params.get('from');
+    if (from) {
+      // Re-run: everything the task's view shows (its environment is not shown by the API).
+      const t = await api('GET', `/tasks/${encodeURIComponent(from)}`);
+      kind.value = t.shell !== null ? 'shell' : t.args ? 'args' : BUILTIN.includes(t.command) ? t.command : 'shell';
+      if (t.shell !== null) shell.value = t.shell;
+      else if (t.args) argv.value = t.args.join('\n');
+      else if (!BUILTIN.includes(t.command)) shell.value = t.command;
+      priority.value = t.priority;
+      queue.value = t.queue;
+      timeout.value = t.timeout;
+      attempts.value = t.maxAttempts;
+      cpu.value = t.resources.cpu;
+      memory.value = t.resources.memory;
+      network.value = t.network;
+      project.value = t.projectId ?? '';
+      secrets.value = (t.secrets || []).join(', ');
+      note.replaceChildren('A copy of task ', h('a', { href: `#/task/${encodeURIComponent(from)}` }, from), ' (its environment is not copied: the API does not show it).');
+      showKind();
+    }
+
     form.addEventListener('submit', async (e) => {
       e.preventDefault();
       go.disabled = true;
       try {
+        const vars = {};
+        for (const line of env.value.split('\n').map((l) => l.trim()).filter(Boolean)) {
+          const eq = line.indexOf('=');
+          if (eq < 1) throw new Error(`environment: "${line}" is not NAME=value`);
+          vars[line.slice(0, eq)] = line.slice(eq + 1);
+        }
+        const names = secrets.value.split(/[\s,]+/).filter(Boolean);
+        const what = kind.value === 'shell' ? { shell: shell.value }
+          : kind.value === 'args' ? { args: argv.value.replace(/\n+$/, '').split('\n') }
+          : { command: kind.value };
         const body = {
-          ...(kind.value === 'shell' ? { shell: shell.value } : { command: kind.value }),
-          priority: Number(priority.value), queue: queue.value || undefined, timeout: Number(timeout.value), maxAttempts: Number(attempts.value),
+          ...what,
+          priority: Number(priority.value), queue: queue.value || undefined, timeout: Number(timeout.value),
+          ...(attempts.value ? { maxAttempts: Number(attempts.value) } : {}),
+          resources: { cpu: Number(cpu.value), memory: Number(memory.value) },
+          network: network.value,
+          ...(project.value ? { project: project.value } : {}),
+          ...(Object.keys(vars).length ? { env: vars } : {}),
+          ...(names.length ? { secrets: names } : {}),
         };
         const r = await api('POST', '/tasks', body);
         location.hash = `#/task/${encodeURIComponent(r.taskId)}`;
@@ -361,7 +553,6 @@
         go.disabled = false;
       }
     });
-    view.append(h('h2', {}, 'Submit a task'), form);
   }
 
   route();

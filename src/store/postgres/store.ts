@@ -1374,6 +1374,11 @@ export class PostgresStore implements Store {
     if (f.queue) where.push(`queue = ${param(f.queue)}`);
     if (f.lane) where.push(`lane = ${param(f.lane)}`);
     if (f.deadLettered !== undefined) where.push(f.deadLettered ? 'dead_lettered' : 'NOT dead_lettered');
+    // strpos, not LIKE: the text is matched as given, % and _ included.
+    if (f.command) {
+      const c = param(f.command);
+      where.push(`(strpos(lower(command), lower(${c})) > 0 OR strpos(lower(coalesce(shell, '')), lower(${c})) > 0)`);
+    }
     if (f.after) where.push(`seq < ${param(decodeCursor(f.after))}`);
     const sql = `SELECT * FROM tasks ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY seq DESC LIMIT ${param(f.limit + 1)}`;
     const rows = await this.rows(sql, params);
@@ -1830,16 +1835,17 @@ export class PostgresStore implements Store {
     return out;
   }
 
-  async deadLetterCount(): Promise<number> {
+  async deadLetterCount(userId?: string): Promise<number> {
+    if (userId !== undefined) return Number((await this.rows('SELECT count(*) AS n FROM tasks WHERE dead_lettered AND user_id = $1', [userId]))[0].n);
     return Number((await this.rows('SELECT count(*) AS n FROM tasks WHERE dead_lettered'))[0].n);
   }
 
-  async timeline(since: number, bucketMs: number): Promise<TimelineBucket[]> {
+  async timeline(since: number, bucketMs: number, userId?: string): Promise<TimelineBucket[]> {
     const rows = await this.rows(
       `SELECT (completed_at / $1) * $1 AS at, count(*) AS finished, count(*) FILTER (WHERE status IN ('FAILED', 'TIMEOUT')) AS failed,
               avg(started_at - created_at)::float8 AS wait, avg(completed_at - started_at)::float8 AS run
-       FROM tasks WHERE completed_at >= $2 GROUP BY 1 ORDER BY 1`,
-      [bucketMs, since],
+       FROM tasks WHERE completed_at >= $2 ${userId !== undefined ? 'AND user_id = $3' : ''} GROUP BY 1 ORDER BY 1`,
+      [bucketMs, since, ...(userId !== undefined ? [userId] : [])],
     );
     return rows.map(timelineFromRow);
   }
@@ -1870,17 +1876,19 @@ export class PostgresStore implements Store {
     return r.rowCount === 1;
   }
 
-  async queueDepths(): Promise<QueueDepth[]> {
+  async queueDepths(userId?: string): Promise<QueueDepth[]> {
     const rows = await this.rows(
       `SELECT queue, priority, count(*) FILTER (WHERE status = 'PENDING') AS pending, count(*) FILTER (WHERE status = 'RUNNING') AS running
-       FROM tasks WHERE status IN ('PENDING', 'RUNNING') GROUP BY queue, priority ORDER BY queue, priority DESC`,
+       FROM tasks WHERE status IN ('PENDING', 'RUNNING') ${userId !== undefined ? 'AND user_id = $1' : ''} GROUP BY queue, priority ORDER BY queue, priority DESC`,
+      userId !== undefined ? [userId] : [],
     );
     return rows.map(depthFromRow);
   }
 
-  async counts(): Promise<StatusCounts> {
+  async counts(userId?: string): Promise<StatusCounts> {
     const out: StatusCounts = { PENDING: 0, RUNNING: 0, SUCCESS: 0, FAILED: 0, TIMEOUT: 0, CANCELLED: 0, deadLettered: 0 };
-    for (const r of await this.rows('SELECT status, count(*) AS n, count(*) FILTER (WHERE dead_lettered) AS dead FROM tasks GROUP BY status')) {
+    const sql = `SELECT status, count(*) AS n, count(*) FILTER (WHERE dead_lettered) AS dead FROM tasks ${userId !== undefined ? 'WHERE user_id = $1' : ''} GROUP BY status`;
+    for (const r of await this.rows(sql, userId !== undefined ? [userId] : [])) {
       out[String(r.status) as TaskStatus] = Number(r.n);
       out.deadLettered += Number(r.dead);
     }

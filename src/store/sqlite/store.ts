@@ -261,6 +261,8 @@ export class SqliteStore implements Store {
     if (f.queue) (where.push('queue = ?'), params.push(f.queue));
     if (f.lane) (where.push('lane = ?'), params.push(f.lane));
     if (f.deadLettered !== undefined) where.push(f.deadLettered ? 'dead_lettered = 1' : 'dead_lettered = 0');
+    // instr, not LIKE: the text is matched as given, % and _ included.
+    if (f.command) (where.push("(instr(lower(command), lower(?)) > 0 OR instr(lower(coalesce(shell, '')), lower(?)) > 0)"), params.push(f.command, f.command));
     if (f.after) (where.push('seq < ?'), params.push(decodeCursor(f.after)));
     const sql = `SELECT * FROM tasks ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY seq DESC LIMIT ?`;
     const rows = this.stmt(sql).all(...params, f.limit + 1) as Row[];
@@ -706,16 +708,17 @@ export class SqliteStore implements Store {
     return out;
   }
 
-  async deadLetterCount(): Promise<number> {
+  async deadLetterCount(userId?: string): Promise<number> {
+    if (userId !== undefined) return Number((this.stmt('SELECT count(*) AS n FROM tasks WHERE dead_lettered = 1 AND user_id = ?').get(userId) as Row).n);
     return Number((this.stmt('SELECT count(*) AS n FROM tasks WHERE dead_lettered = 1').get() as Row).n);
   }
 
-  async timeline(since: number, bucketMs: number): Promise<TimelineBucket[]> {
+  async timeline(since: number, bucketMs: number, userId?: string): Promise<TimelineBucket[]> {
     const rows = this.stmt(
       `SELECT (completed_at / CAST(? AS INTEGER)) * CAST(? AS INTEGER) AS at, count(*) AS finished, sum(status IN ('FAILED', 'TIMEOUT')) AS failed,
               avg(started_at - created_at) AS wait, avg(completed_at - started_at) AS run
-       FROM tasks WHERE completed_at >= ? GROUP BY 1 ORDER BY 1`,
-    ).all(bucketMs, bucketMs, since) as Row[];
+       FROM tasks WHERE completed_at >= ? ${userId !== undefined ? 'AND user_id = ?' : ''} GROUP BY 1 ORDER BY 1`,
+    ).all(bucketMs, bucketMs, since, ...(userId !== undefined ? [userId] : [])) as Row[];
     return rows.map(timelineFromRow);
   }
 
@@ -748,20 +751,21 @@ export class SqliteStore implements Store {
     });
   }
 
-  async queueDepths(): Promise<QueueDepth[]> {
+  async queueDepths(userId?: string): Promise<QueueDepth[]> {
     const rows = this.stmt(
       `SELECT queue, priority, sum(status = 'PENDING') AS pending, sum(status = 'RUNNING') AS running
-       FROM tasks WHERE status IN ('PENDING', 'RUNNING') GROUP BY queue, priority ORDER BY queue, priority DESC`,
-    ).all() as Row[];
+       FROM tasks WHERE status IN ('PENDING', 'RUNNING') ${userId !== undefined ? 'AND user_id = ?' : ''} GROUP BY queue, priority ORDER BY queue, priority DESC`,
+    ).all(...(userId !== undefined ? [userId] : [])) as Row[];
     return rows.map(depthFromRow);
   }
 
-  async counts(): Promise<StatusCounts> {
+  async counts(userId?: string): Promise<StatusCounts> {
     const out: StatusCounts = { PENDING: 0, RUNNING: 0, SUCCESS: 0, FAILED: 0, TIMEOUT: 0, CANCELLED: 0, deadLettered: 0 };
-    for (const r of this.stmt('SELECT status, count(*) AS n FROM tasks GROUP BY status').all() as Row[]) {
-      out[String(r.status) as TaskStatus] = Number(r.n);
-    }
-    out.deadLettered = Number((this.stmt('SELECT count(*) AS n FROM tasks WHERE dead_lettered = 1').get() as Row).n);
+    const rows = userId !== undefined
+      ? this.stmt('SELECT status, count(*) AS n FROM tasks WHERE user_id = ? GROUP BY status').all(userId)
+      : this.stmt('SELECT status, count(*) AS n FROM tasks GROUP BY status').all();
+    for (const r of rows as Row[]) out[String(r.status) as TaskStatus] = Number(r.n);
+    out.deadLettered = await this.deadLetterCount(userId);
     return out;
   }
 
