@@ -63,7 +63,7 @@ export const ConfigSchema = z
     sandboxTmpMb: int(1, 1_048_576).default(64).describe("Size of a sandboxed task's private /tmp, MB (counts against its memory limit)."),
     workspaceMb: int(1, 1_048_576).default(256).describe("Size of a sandboxed task's workspace, MB: a tmpfs, so its pages count against the task's memory limit and filling it ends in ENOSPC."),
     openFiles: int(16, 1_048_576).default(1024).describe('Open files per sandboxed task (RLIMIT_NOFILE).'),
-    maxOutputBytes: int(1024).default(1_048_576).describe('Stored stdout and stderr per attempt, bytes each; beyond it output is marked truncated.'),
+    maxOutputBytes: int(1024).default(1_048_576).describe('Stored stdout and stderr per attempt, bytes each. Longer output keeps its first and last half of this, with a line `… N bytes omitted …` between, and is marked truncated (live followers get the first this-many bytes as they come, then the marker and the same tail when the attempt ends).'),
     projectMaxBytes: int(1024).default(64 * 1024 * 1024).describe('Projects: bytes of files one version may hold (an upload, or what a task leaves), and the largest upload body.'),
     projectMaxFiles: int(1).default(10_000).describe('Projects: files one version may hold.'),
     prefetch: z
