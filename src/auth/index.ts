@@ -7,7 +7,7 @@
  * trusted setup.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ErrorCode, HangarError } from '../errors/index.ts';
 import type { Logger } from '../log/index.ts';
@@ -137,15 +137,4 @@ export async function ensureAdminKey(store: Store, dataDir: string, adminKey: st
     `Use it as: export HANGAR_API_KEY=$(cat ${file}); curl -H "Authorization: Bearer $HANGAR_API_KEY" ... ` +
     '`hangar key create --user <name>` makes keys for users.');
   return file;
-}
-
-/** The admin key file of a data directory, if there is one readable here (for the CLI). */
-export function readAdminKeyFile(dataDir: string): string | undefined {
-  const file = join(dataDir, ADMIN_KEY_FILE);
-  if (!existsSync(file)) return undefined;
-  try {
-    return readFileSync(file, 'utf8').trim() || undefined;
-  } catch {
-    return undefined;
-  }
 }

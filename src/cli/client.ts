@@ -80,6 +80,32 @@ export interface AuditPage {
   nextCursor: string | null;
 }
 
+export interface Project {
+  projectId: string;
+  name: string;
+  userId: string | null;
+  latestVersion: number;
+  createdAt: string;
+  filesUrl: string;
+}
+
+export interface ProjectVersion {
+  version: number;
+  createdAt: string;
+  baseVersion: number | null;
+  taskId: string | null;
+  files: number;
+  bytes: number;
+  conflicts: string[];
+}
+
+export interface TerminalCommand {
+  command: string;
+  timeout?: number;
+  env?: Record<string, string>;
+  resources?: { cpu?: number; memory?: number };
+}
+
 export const FINAL_STATUSES: readonly string[] = ['SUCCESS', 'FAILED', 'TIMEOUT', 'CANCELLED'];
 
 /** The API answered with an error (problem+json when it is Hangar answering). */
@@ -88,6 +114,8 @@ export class ApiError extends Error {
   readonly code: string;
   readonly detail: string;
   readonly body: unknown;
+  /** What the CLI adds for the user (e.g. where it looked for a key, on a 401). */
+  hint: string | undefined;
   constructor(status: number, code: string, detail: string, body?: unknown) {
     super(`${detail} (${code})`);
     this.name = 'ApiError';
@@ -115,22 +143,39 @@ export interface ClientOptions {
   timeoutMs?: number;
   /** Sent as `Authorization: Bearer <key>`. */
   apiKey?: string;
+  /** Added to a 401's error: where the key came from, or where none was found. */
+  keyHint?: string;
   fetch?: typeof fetch;
 }
 
 type Query = Record<string, string | number | undefined>;
+
+interface RequestOptions {
+  query?: Query;
+  /** Sent as JSON. */
+  body?: unknown;
+  /** Sent as is, with this content type. */
+  raw?: { data: Buffer; type: string };
+  /** Statuses besides 2xx that are answers, not errors. */
+  accept?: number[];
+  headers?: Record<string, string>;
+  /** Instead of the per-request timeout. */
+  signal?: AbortSignal;
+}
 
 export class HangarClient {
   readonly baseUrl: string;
   readonly #timeoutMs: number;
   readonly #fetch: typeof fetch;
   readonly #apiKey: string | undefined;
+  readonly #keyHint: string | undefined;
 
   constructor(baseUrl: string, opts: ClientOptions = {}) {
     this.baseUrl = baseUrl.replace(/\/+$/, '');
     this.#timeoutMs = opts.timeoutMs ?? 30_000;
     this.#fetch = opts.fetch ?? fetch;
     this.#apiKey = opts.apiKey;
+    this.#keyHint = opts.keyHint;
   }
 
   me(): Promise<Me> {
@@ -211,12 +256,60 @@ export class HangarClient {
     return this.#json('POST', `/dlq/${enc(id)}/redrive`);
   }
 
+  createProject(body: { name: string; userId?: string }): Promise<Project> {
+    return this.#json('POST', '/projects', { body });
+  }
+
+  projects(userId?: string): Promise<{ projects: Project[] }> {
+    return this.#json('GET', '/projects', { query: { userId } });
+  }
+
+  project(id: string): Promise<Project & { versions: ProjectVersion[] }> {
+    return this.#json('GET', `/projects/${enc(id)}`);
+  }
+
+  /** A tar or tar.gz archive as the project's next version. */
+  uploadProject(id: string, archive: Buffer): Promise<ProjectVersion> {
+    return this.#json('PUT', `/projects/${enc(id)}/files`, { raw: { data: archive, type: 'application/gzip' } });
+  }
+
+  /** A version (the latest unless given) as tar.gz. */
+  async downloadProject(id: string, version?: number): Promise<{ version: number; archive: Buffer }> {
+    const res = await this.#request('GET', `/projects/${enc(id)}/files`, { query: { version } });
+    return { version: Number(res.headers.get('x-hangar-project-version')), archive: Buffer.from(await res.arrayBuffer()) };
+  }
+
+  runCommand(projectId: string, terminal: string, body: TerminalCommand): Promise<SubmitResult> {
+    return this.#json('POST', `/projects/${enc(projectId)}/terminals/${enc(terminal)}/commands`, { body });
+  }
+
+  commands(projectId: string, terminal: string, params: { cursor?: string; limit?: number } = {}): Promise<Page> {
+    return this.#json('GET', `/projects/${enc(projectId)}/terminals/${enc(terminal)}/commands`, { query: params });
+  }
+
   /** 503 (unhealthy) still carries the health body, so it is returned, not thrown. */
   health(): Promise<Health> {
     return this.#json('GET', '/health', { accept: [503] });
   }
 
-  async #json<T>(method: string, path: string, opts: { query?: Query; body?: unknown; accept?: number[] } = {}): Promise<T> {
+  /**
+   * A long response (Server-Sent Events): the timeout bounds the wait for its headers only,
+   * `signal` ends it.
+   */
+  async openStream(path: string, query: Query, signal?: AbortSignal): Promise<Response> {
+    const ac = new AbortController();
+    const abort = () => ac.abort(signal?.reason);
+    signal?.addEventListener('abort', abort, { once: true });
+    const timer = setTimeout(() => ac.abort(new DOMException('no answer', 'TimeoutError')), this.#timeoutMs);
+    try {
+      return await this.#request('GET', path, { query, accept: [], signal: ac.signal, headers: { accept: 'text/event-stream, application/problem+json' } });
+    } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', abort);
+    }
+  }
+
+  async #json<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
     const res = await this.#request(method, path, opts);
     const text = await res.text();
     try {
@@ -226,27 +319,31 @@ export class HangarClient {
     }
   }
 
-  async #request(method: string, path: string, opts: { query?: Query; body?: unknown; accept?: number[] }): Promise<Response> {
+  async #request(method: string, path: string, opts: RequestOptions): Promise<Response> {
     let url = this.baseUrl + path;
     const qs = new URLSearchParams();
     for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) qs.set(k, String(v));
     if (qs.size > 0) url += `?${qs}`;
-    const headers: Record<string, string> = { accept: 'application/json, application/problem+json, text/plain' };
+    const headers: Record<string, string> = { accept: 'application/json, application/problem+json, text/plain', ...opts.headers };
     if (opts.body !== undefined) headers['content-type'] = 'application/json';
+    if (opts.raw) headers['content-type'] = opts.raw.type;
     if (this.#apiKey) headers.authorization = `Bearer ${this.#apiKey}`;
     let res: Response;
     try {
       res = await this.#fetch(url, {
         method,
         headers,
-        body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
-        signal: AbortSignal.timeout(this.#timeoutMs),
+        body: opts.raw ? new Uint8Array(opts.raw.data) : opts.body === undefined ? undefined : JSON.stringify(opts.body),
+        signal: opts.signal ?? AbortSignal.timeout(this.#timeoutMs),
       });
     } catch (err) {
+      if (opts.signal?.aborted && !(opts.signal.reason instanceof DOMException && opts.signal.reason.name === 'TimeoutError')) throw err;
       throw new ConnectionError(this.baseUrl, reasonOf(err, this.#timeoutMs), err);
     }
     if (res.ok || opts.accept?.includes(res.status)) return res;
-    throw await apiError(res);
+    const err = await apiError(res);
+    if (res.status === 401) err.hint = this.#keyHint;
+    throw err;
   }
 }
 

@@ -5,6 +5,7 @@ import { accessCommands } from './commands/access.ts';
 import { reportError } from './commands/common.ts';
 import { imageCommands } from './commands/image.ts';
 import { opsCommands } from './commands/ops.ts';
+import { projectCommands } from './commands/projects.ts';
 import { submitCommand } from './commands/submit.ts';
 import { taskCommands } from './commands/tasks.ts';
 
@@ -84,6 +85,7 @@ taskCommands(program);
 opsCommands(program);
 imageCommands(program, config, serverOptions);
 accessCommands(program);
+projectCommands(program);
 
 program.parseAsync().catch((err: unknown) => {
   process.exit(reportError(err));

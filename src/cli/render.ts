@@ -56,15 +56,39 @@ export function taskDetails(t: Task): string {
     ['next try', time(t.nextAttemptAt)],
     ['duration', duration(t.duration)],
     ['error', err ? `${err.code}: ${err.message}${err.exitCode != null ? ` (exit ${err.exitCode})` : ''}${err.signal ? ` (${err.signal})` : ''}` : null],
+    ['output', truncation(t.summary)],
     ['metadata', Object.keys(t.metadata).length > 0 ? JSON.stringify(t.metadata) : null],
     ['result', result === undefined ? null : JSON.stringify(result)],
   ]);
 }
 
-export function taskTable(page: Page): string {
+/** Says which of the last attempt's streams were truncated (their middle left out), if any. */
+function truncation(summary: Task['summary']): string | null {
+  if (!summary) return null;
+  const cut = (['stdout', 'stderr'] as const).filter((s) => summary[`${s}Truncated`] === true);
+  if (cut.length === 0) return null;
+  const sizes = cut.map((s) => `${s} ${bytes(Number(summary[`${s}Bytes`]))}`).join(', ');
+  return `truncated (${sizes} written): the stored log keeps the head and the tail, the middle is left out (HANGAR_MAX_OUTPUT_BYTES)`;
+}
+
+export function bytes(n: number): string {
+  if (!Number.isFinite(n)) return '?';
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
+  if (n < 1024 ** 3) return `${(n / 1024 ** 2).toFixed(1)} MiB`;
+  return `${(n / 1024 ** 3).toFixed(1)} GiB`;
+}
+
+export function taskTable(page: Page, o: { user?: boolean } = {}): string {
+  if (!o.user) {
+    return table(
+      ['ID', 'STATUS', 'COMMAND', 'PRIORITY', 'QUEUE', 'CREATED'],
+      page.tasks.map((t) => [t.taskId, t.status, clip(t.command, 40), t.priority, t.queue, time(t.createdAt)]),
+    );
+  }
   return table(
-    ['ID', 'STATUS', 'COMMAND', 'PRIORITY', 'QUEUE', 'CREATED'],
-    page.tasks.map((t) => [t.taskId, t.status, clip(t.command, 40), t.priority, t.queue, time(t.createdAt)]),
+    ['ID', 'STATUS', 'USER', 'COMMAND', 'PRIORITY', 'QUEUE', 'CREATED'],
+    page.tasks.map((t) => [t.taskId, t.status, t.userId, clip(t.command, 40), t.priority, t.queue, time(t.createdAt)]),
   );
 }
 

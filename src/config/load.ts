@@ -13,7 +13,16 @@ export interface LoadOptions {
   file?: string;
 }
 
+/** Where a setting's value came from. */
+export type SettingSource = 'flag' | 'env' | 'file' | 'default';
+
 export function loadConfig(opts: LoadOptions = {}): Config {
+  return loadConfigWithSources(opts).config;
+}
+
+/** The configuration and, for each setting, where its value came from (what `hangar config`
+ *  shows, and how the CLI tells an explicit HANGAR_URL from its default). */
+export function loadConfigWithSources(opts: LoadOptions = {}): { config: Config; sources: Record<keyof Config, SettingSource>; file: string | undefined } {
   const env = opts.env ?? process.env;
   const keys = Object.keys(ConfigSchema.shape);
   const fromEnv: Record<string, unknown> = {};
@@ -39,7 +48,10 @@ export function loadConfig(opts: LoadOptions = {}): Config {
     });
     throw new HangarError(ErrorCode.ConfigInvalid, `invalid configuration:\n${lines.join('\n')}`, 500);
   }
-  return parsed.data;
+  const sources = Object.fromEntries(
+    keys.map((k) => [k, k in fromFlags ? 'flag' : k in fromEnv ? 'env' : k in fromFile ? 'file' : 'default']),
+  ) as Record<keyof Config, SettingSource>;
+  return { config: parsed.data, sources, file: filePath || undefined };
 }
 
 /** Markdown table of every setting, for the README. */

@@ -19,7 +19,7 @@ export const ConfigSchema = z
     host: z.string().min(1).default('127.0.0.1').describe('Address the HTTP API binds to.'),
     dataDir: z.string().min(1).default('./data').describe('Directory holding the SQLite database and the blob store.'),
     publicUrl: z.url().optional().describe("Base URL used in `statusUrl`; by default taken from the request's Host header."),
-    url: z.url().default('http://127.0.0.1:8080').describe('API base URL the CLI talks to.'),
+    url: z.url().default('http://127.0.0.1:8080').describe('API base URL the CLI talks to; unset, the CLI makes it of HANGAR_HOST and HANGAR_PORT (a wildcard address as loopback, https with HANGAR_TLS_CERT), as the server binds.'),
     workers: int(0, 1024).default(availableParallelism()).describe('Tasks one worker process runs at once (default: CPU cores). 0 = no in-process workers.'),
     queues: z.string().optional().describe('Comma-separated queues this worker leases from (default: all).'),
     databaseUrl: z
@@ -63,7 +63,7 @@ export const ConfigSchema = z
     sandboxTmpMb: int(1, 1_048_576).default(64).describe("Size of a sandboxed task's private /tmp, MB (counts against its memory limit)."),
     workspaceMb: int(1, 1_048_576).default(256).describe("Size of a sandboxed task's workspace, MB: a tmpfs, so its pages count against the task's memory limit and filling it ends in ENOSPC."),
     openFiles: int(16, 1_048_576).default(1024).describe('Open files per sandboxed task (RLIMIT_NOFILE).'),
-    maxOutputBytes: int(1024).default(1_048_576).describe('Stored stdout and stderr per attempt, bytes each; beyond it output is marked truncated.'),
+    maxOutputBytes: int(1024).default(1_048_576).describe('Stored stdout and stderr per attempt, bytes each. Longer output keeps its first and last half of this, with a line `… N bytes omitted …` between, and is marked truncated (live followers get the first this-many bytes as they come, then the marker and the same tail when the attempt ends).'),
     projectMaxBytes: int(1024).default(64 * 1024 * 1024).describe('Projects: bytes of files one version may hold (an upload, or what a task leaves), and the largest upload body.'),
     projectMaxFiles: int(1).default(10_000).describe('Projects: files one version may hold.'),
     prefetch: z
@@ -94,7 +94,7 @@ export const ConfigSchema = z
     tlsKey: z.string().min(1).optional().describe('PEM private key file of HANGAR_TLS_CERT.'),
     auth: z.enum(['keys', 'none']).default('keys').describe('`keys`: every API call but /health and the docs needs `Authorization: Bearer <API key>` (401 without). `none`: UNSAFE, no authentication, every caller is an admin; only for a trusted single-user setup, and /health flags it.'),
     adminKey: z.string().min(24).max(512).optional().describe('An admin API key to accept (registered on start, for automation). Without it, the first start makes one and saves it in `<dataDir>/admin.key` (mode 0600).'),
-    apiKey: z.string().min(1).max(512).optional().describe('The API key the CLI sends; by default the CLI reads `<dataDir>/admin.key` when it can.'),
+    apiKey: z.string().min(1).max(512).optional().describe('The API key the CLI sends; unset, the CLI uses HANGAR_ADMIN_KEY, else `<dataDir>/admin.key` (a relative data directory from the current directory, then from the installation\'s root) and names the files it tried when the API refuses it.'),
     rateLimit: int(0).default(500).describe('API requests per user (per address before authentication) per HANGAR_RATE_LIMIT_WINDOW_MS (default a second); over it → 429 with Retry-After. With a database URL, counted across all API nodes (shared through the database every 50 ms: spread over several nodes, a burst may overshoot by what the others took meanwhile, and by one request per node per window). 0 = no limit.'),
     rateLimitWindowMs: int(100, 3_600_000).default(1000).describe('The window HANGAR_RATE_LIMIT counts requests in, ms; it starts with a key\'s first request.'),
     maxQueuedPerUser: int(0).default(10_000).describe('PENDING tasks one user may have; a submit beyond it → 429 with Retry-After. 0 = no limit.'),

@@ -1,3 +1,4 @@
+export { headTail, omittedMarker, TailBuffer } from './capture.ts';
 export type { CapturedOutput, ExecutionRequest, ExecutionResult, Executor } from './types.ts';
 export { DEFAULT_PROCESS_EXECUTOR_OPTIONS, ProcessExecutor } from './process-executor.ts';
 export type { ProcessExecutorOptions } from './process-executor.ts';

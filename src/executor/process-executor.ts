@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { machine } from 'node:os';
 import type { Readable } from 'node:stream';
 import type { FailureCode, TaskFailure } from '../store/types.ts';
+import { OutputCapture } from './capture.ts';
 import { compiledWorkload } from './compiled-workloads.ts';
 import { Spawner, type Spawned } from './spawner.ts';
 import type { CapturedOutput, ExecutionRequest, ExecutionResult, Executor } from './types.ts';
@@ -104,6 +105,7 @@ function killGroup(pgid: number, sig: NodeJS.Signals): void {
   }
 }
 
+/** The first `cap` bytes of a stream (the built-in's fd-3 report: more than that is no report). */
 class OutputCollector {
   private readonly chunks: Buffer[] = [];
   private readonly cap: number;
@@ -297,8 +299,8 @@ export class ProcessExecutor implements Executor {
     const builtin = req.args == null && req.shell == null;
     const { file, argv, env } = launch;
 
-    const stdout = new OutputCollector(maxOutputBytes);
-    const stderr = new OutputCollector(maxOutputBytes);
+    const stdout = new OutputCapture(maxOutputBytes);
+    const stderr = new OutputCapture(maxOutputBytes);
     const report = new OutputCollector(MAX_REPORT_BYTES);
 
     let child: Spawned;

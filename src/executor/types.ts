@@ -39,11 +39,15 @@ export interface ExecutionRequest {
 }
 
 export interface CapturedOutput {
-  /** At most the configured cap, the first bytes the program wrote. */
+  /** What is kept (src/executor/capture.ts): everything the program wrote, or, past the
+   *  configured cap, its first and last half-cap with a marker between. */
   data: Buffer;
   /** Total bytes the program wrote to the stream. */
   bytes: number;
   truncated: boolean;
+  /** Where the marker is in `data` (the head ends at `start`, the tail begins at `end`), and
+   *  how many bytes it stands for; absent when nothing was left out. */
+  omitted?: { start: number; end: number; bytes: number };
 }
 
 export interface ExecutionResult {

@@ -75,9 +75,11 @@ export function redact(text: string, values: readonly string[]): string {
 
 /**
  * As redact, on captured output (bytes, maybe not UTF-8). When the capture was cut short, a
- * value's beginning at the very end is masked too: the cut must not leave half a secret.
+ * value's beginning at the very end is masked too (and with `cutAtStart`, a value's end at the
+ * very start, for the tail of a log whose middle was left out): a cut must not leave half a
+ * secret.
  */
-export function redactBytes(data: Buffer, values: readonly string[], truncated: boolean): Buffer {
+export function redactBytes(data: Buffer, values: readonly string[], truncated: boolean, cutAtStart = false): Buffer {
   let out = data;
   const mask = Buffer.from(MASK);
   for (const v of values) {
@@ -98,6 +100,14 @@ export function redactBytes(data: Buffer, values: readonly string[], truncated: 
       for (let k = Math.min(needle.length - 1, out.length); k >= MIN_REDACTED_LENGTH; k--) {
         if (out.subarray(out.length - k).equals(needle.subarray(0, k))) {
           out = Buffer.concat([out.subarray(0, out.length - k), mask]);
+          break;
+        }
+      }
+    }
+    if (cutAtStart) {
+      for (let k = Math.min(needle.length - 1, out.length); k >= MIN_REDACTED_LENGTH; k--) {
+        if (out.subarray(0, k).equals(needle.subarray(needle.length - k))) {
+          out = Buffer.concat([mask, out.subarray(k)]);
           break;
         }
       }

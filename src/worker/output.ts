@@ -7,8 +7,12 @@
  *
  * Live output is best effort where the captured log is not: a flush the store refuses is
  * dropped (followers skip the gap), while the attempt's whole output still reaches the blob
- * store with its outcome. Each stream stores at most `maxBytes` per attempt, as the capture.
+ * store with its outcome. Each stream is stored as it comes up to `maxBytes` per attempt; past
+ * that, the stream pauses, and when the attempt ends it gets the capture's marker ("… N bytes
+ * omitted …") and the same tail as the captured log (src/executor/capture.ts). Storing every
+ * byte live would put a task's whole output, however large, into the database.
  */
+import { headTail, omittedMarker, TailBuffer } from '../executor/index.ts';
 import type { Logger } from '../log/index.ts';
 import type { OutputChunk, OutputStream, Store } from '../store/index.ts';
 
@@ -16,7 +20,7 @@ export interface OutputSinkOptions {
   /** How long the first chunk of a batch waits for others, ms; 0: until the event loop's next
    *  turn. Chunks that come while a write is in flight always wait for it and go together. */
   flushMs: number;
-  /** Bytes stored per stream per attempt; the rest is left to the captured log. */
+  /** Bytes stored per stream per attempt as they come; of the rest, the tail at the end (HANGAR_MAX_OUTPUT_BYTES). */
   maxBytes: number;
 }
 
@@ -103,7 +107,10 @@ export class OutputSink {
 
 export class OutputWriter {
   private seq = 0;
-  private readonly stored: Record<OutputStream, number> = { stdout: 0, stderr: 0 };
+  /** Bytes of each stream stored as they came (at most maxBytes). */
+  private readonly streamed: Record<OutputStream, number> = { stdout: 0, stderr: 0 };
+  /** Past maxBytes: the last half-cap of what has not been stored, for the attempt's end. */
+  private readonly held: Record<OutputStream, TailBuffer>;
   private last: { chunk: OutputChunk; gen: number } | null = null;
 
   private readonly sink: OutputSink;
@@ -116,13 +123,22 @@ export class OutputWriter {
     this.taskId = taskId;
     this.attempt = attempt;
     this.maxBytes = maxBytes;
+    const { tail } = headTail(maxBytes);
+    this.held = { stdout: new TailBuffer(tail), stderr: new TailBuffer(tail) };
   }
 
   write(stream: OutputStream, data: Buffer): void {
-    const room = this.maxBytes - this.stored[stream];
-    if (room <= 0 || data.length === 0) return;
-    const piece = data.length > room ? data.subarray(0, room) : data;
-    this.stored[stream] += piece.length;
+    if (data.length === 0) return;
+    const room = Math.max(0, this.maxBytes - this.streamed[stream]);
+    const now = data.length > room ? data.subarray(0, room) : data;
+    if (now.length > 0) {
+      this.streamed[stream] += now.length;
+      this.append(stream, now);
+    }
+    if (now.length < data.length) this.held[stream].push(data.subarray(now.length));
+  }
+
+  private append(stream: OutputStream, piece: Buffer): void {
     const last = this.last;
     if (last && last.chunk.stream === stream && this.sink.isOpen(last.gen) && last.chunk.data.length + piece.length <= MAX_CHUNK_BYTES) {
       last.chunk.data = Buffer.concat([last.chunk.data, piece]);
@@ -133,9 +149,16 @@ export class OutputWriter {
     this.last = { chunk, gen: this.sink.add(chunk) };
   }
 
-  /** Stores what is left; the attempt's outcome is recorded after this, so a follower that
-   *  sees the task finished has already been able to read all of its output. */
+  /** Stores what is left: of a stream that outgrew maxBytes, the marker of what was left out
+   *  and the same tail as the captured log. The attempt's outcome is recorded after this, so a
+   *  follower that sees the task finished has already been able to read all of its output. */
   async close(): Promise<void> {
+    for (const stream of ['stdout', 'stderr'] as const) {
+      const held = this.held[stream];
+      if (held.dropped > 0) this.append(stream, omittedMarker(held.dropped));
+      const tail = held.take();
+      for (let i = 0; i < tail.length; i += MAX_CHUNK_BYTES) this.append(stream, tail.subarray(i, i + MAX_CHUNK_BYTES));
+    }
     if (this.last) await this.sink.flushThrough(this.last.gen);
   }
 }

@@ -13,7 +13,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { logKey, resultKey, type BlobStore } from '../blobs/index.ts';
 import { coerceError, ErrorCode, HangarError } from '../errors/index.ts';
-import type { ExecutionResult, Executor } from '../executor/types.ts';
+import type { CapturedOutput, ExecutionResult, Executor } from '../executor/types.ts';
 import type { Logger } from '../log/index.ts';
 import type { Metrics } from '../metrics/index.ts';
 import type { AttemptRef, Finished, Lease, Outcome, OutputStream, Project, Store, Task } from '../store/index.ts';
@@ -823,7 +823,17 @@ function redactResult(r: ExecutionResult, values: string[]): ExecutionResult {
     ...r,
     failure: r.failure ? { ...r.failure, message: redact(r.failure.message, values) } : null,
     detailedResults: JSON.parse(redact(JSON.stringify(r.detailedResults), values.map((v) => JSON.stringify(v).slice(1, -1)))) as Record<string, unknown>,
-    stdout: { ...r.stdout, data: redactBytes(r.stdout.data, values, r.stdout.truncated) },
-    stderr: { ...r.stderr, data: redactBytes(r.stderr.data, values, r.stderr.truncated) },
+    stdout: redactCapture(r.stdout, values),
+    stderr: redactCapture(r.stderr, values),
   };
+}
+
+/** A kept log with every secret value masked: its head and tail apart, each cut where the
+ *  middle was left out, so that no part of a value survives on either side of the marker. */
+function redactCapture(c: CapturedOutput, values: string[]): CapturedOutput {
+  if (!c.omitted) return { ...c, data: redactBytes(c.data, values, c.truncated) };
+  const head = redactBytes(c.data.subarray(0, c.omitted.start), values, true);
+  const marker = c.data.subarray(c.omitted.start, c.omitted.end);
+  const tail = redactBytes(c.data.subarray(c.omitted.end), values, false, true);
+  return { ...c, data: Buffer.concat([head, marker, tail]), omitted: { ...c.omitted, start: head.length, end: head.length + marker.length } };
 }

@@ -322,18 +322,22 @@ describe('programs', () => {
     assert.equal(r.failure?.code, 'SPAWN_FAILED');
   });
 
-  test('output is capped per stream, the total counted', async () => {
+  test('output is capped per stream, its head and tail kept, the total counted', async () => {
     const r = await executor.run(
-      request({ command: 'big', shell: 'head -c 3145728 /dev/zero; head -c 100 /dev/zero >&2' }),
+      request({ command: 'big', shell: 'printf HEAD; head -c 3145718 /dev/zero; printf THE-END; head -c 100 /dev/zero >&2' }),
     );
     assert.equal(r.status, 'SUCCESS');
-    assert.equal(r.stdout.bytes, 3 * 1024 * 1024);
-    assert.equal(r.stdout.data.length, 1024 * 1024);
+    assert.equal(r.stdout.bytes, 3 * 1024 * 1024 + 1);
+    const marker = `\n… ${2 * 1024 * 1024 + 1} bytes omitted …\n`;
+    assert.equal(r.stdout.data.length, 1024 * 1024 + Buffer.byteLength(marker));
+    assert.equal(r.stdout.data.subarray(0, 4).toString(), 'HEAD');
+    assert.equal(r.stdout.data.subarray(512 * 1024, 512 * 1024 + Buffer.byteLength(marker)).toString(), marker);
+    assert.equal(r.stdout.data.subarray(-7).toString(), 'THE-END');
     assert.equal(r.stdout.truncated, true);
     assert.equal(r.stderr.bytes, 100);
     assert.equal(r.stderr.data.length, 100);
     assert.equal(r.stderr.truncated, false);
-    assert.equal(result(r).stdoutBytes, 3 * 1024 * 1024);
+    assert.equal(result(r).stdoutBytes, 3 * 1024 * 1024 + 1);
   });
 
   test('no background child of the group survives the main process', async () => {

@@ -48,6 +48,9 @@ it('redacts every occurrence, in text and bytes, and a secret cut short by trunc
   const bin = Buffer.concat([Buffer.from([0xff, 0x00]), Buffer.from('xx s3cret yy s3cret')]);
   assert.deepEqual(redactBytes(bin, ['s3cret'], false), Buffer.concat([Buffer.from([0xff, 0x00]), Buffer.from('xx [REDACTED] yy [REDACTED]')]));
   assert.equal(redactBytes(Buffer.from('out: s3cr'), ['s3cret'], true).toString(), 'out: [REDACTED]');
+  // The tail of a log whose middle was left out may begin inside a value.
+  assert.equal(redactBytes(Buffer.from('cret; more'), ['s3cret'], false, true).toString(), '[REDACTED]; more');
+  assert.equal(redactBytes(Buffer.from('cret; more'), ['s3cret'], false).toString(), 'cret; more');
   assert.equal(redactBytes(Buffer.from('out: s3cr'), ['s3cret'], false).toString(), 'out: s3cr', 'not cut: a prefix is just text');
 });
 

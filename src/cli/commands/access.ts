@@ -1,12 +1,8 @@
 /** `hangar key create|list|revoke`, `hangar secret set|list|rm`, `hangar audit`, `hangar whoami`. */
 import { readFileSync } from 'node:fs';
 import { InvalidArgumentError, type Command } from 'commander';
+import { table, time } from '../render.ts';
 import { clientFor, clientOptions, int, note, print, printJson, type ClientFlags } from './common.ts';
-
-const table = (rows: string[][]): string => {
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd()).join('\n');
-};
 
 export function accessCommands(program: Command): void {
   clientOptions(program.command('whoami').description('The user and scope of the API key in use')).action(async (flags: ClientFlags) => {
@@ -33,13 +29,13 @@ export function accessCommands(program: Command): void {
     async (flags: ClientFlags & { user?: string }) => {
       const { keys } = await clientFor(flags).keys(flags.user);
       if (flags.json) return printJson({ keys });
-      print(table([['KEY ID', 'PREFIX', 'USER', 'SCOPE', 'CREATED', 'REVOKED', 'NAME'], ...keys.map((k) => [k.keyId, k.prefix + '…', k.userId, k.scope, k.createdAt, k.revokedAt ?? '-', k.name ?? ''])]));
+      print(table(['KEY ID', 'PREFIX', 'USER', 'SCOPE', 'CREATED', 'REVOKED', 'NAME'], keys.map((k) => [k.keyId, k.prefix + '…', k.userId, k.scope, time(k.createdAt), time(k.revokedAt), k.name ?? ''])));
     },
   );
   clientOptions(key.command('revoke').description('Revoke a key: refused from the next request on').argument('<keyId>')).action(async (id: string, flags: ClientFlags) => {
     const k = await clientFor(flags).revokeKey(id);
     if (flags.json) printJson(k);
-    else print(`${k.keyId}: revoked at ${k.revokedAt}`);
+    else print(`${k.keyId}: revoked at ${time(k.revokedAt)}`);
   });
 
   const secret = program.command('secret').description('Your secrets: encrypted at rest, injected into tasks by name, never shown again');
@@ -61,7 +57,7 @@ export function accessCommands(program: Command): void {
   clientOptions(secret.command('list').description('Names of your secrets (never values)')).action(async (flags: ClientFlags) => {
     const { secrets } = await clientFor(flags).secrets();
     if (flags.json) return printJson({ secrets });
-    print(secrets.length === 0 ? 'no secrets' : table([['NAME', 'CREATED', 'UPDATED'], ...secrets.map((s) => [s.name, s.createdAt, s.updatedAt])]));
+    print(secrets.length === 0 ? 'no secrets' : table(['NAME', 'CREATED', 'UPDATED'], secrets.map((s) => [s.name, time(s.createdAt), time(s.updatedAt)])));
   });
   clientOptions(secret.command('rm').description('Delete a secret').argument('<name>')).action(async (name: string, flags: ClientFlags) => {
     const r = await clientFor(flags).deleteSecret(name);
@@ -81,7 +77,7 @@ export function accessCommands(program: Command): void {
   ).action(async (flags: ClientFlags & { actor?: string; action?: string; target?: string; limit?: number; cursor?: string }) => {
     const page = await clientFor(flags).audit({ actor: flags.actor, action: flags.action, target: flags.target, limit: flags.limit, cursor: flags.cursor });
     if (flags.json) return printJson(page);
-    print(table([['AT', 'ACTOR', 'ACTION', 'TARGET', 'OUTCOME', 'FROM'], ...page.entries.map((e) => [e.at, e.actor ?? '-', e.action, e.target ?? '-', e.outcome, e.source ?? '-'])]));
+    print(table(['AT', 'ACTOR', 'ACTION', 'TARGET', 'OUTCOME', 'FROM'], page.entries.map((e) => [time(e.at), e.actor, e.action, e.target, e.outcome, e.source])));
     if (page.nextCursor) note(`more entries: hangar audit --cursor ${page.nextCursor}`);
   });
 }

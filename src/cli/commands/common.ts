@@ -1,10 +1,10 @@
 /** What every client command shares: --url and --json, the client, output and error reporting. */
 import { InvalidArgumentError, type Command } from 'commander';
-import { resolve } from 'node:path';
-import { readAdminKeyFile } from '../../auth/index.ts';
-import { loadConfig } from '../../config/index.ts';
+import { join } from 'node:path';
+import { loadConfigWithSources } from '../../config/index.ts';
 import { HangarError } from '../../errors/index.ts';
 import { ApiError, ConnectionError, HangarClient } from '../client.ts';
+import { apiKey, apiUrl, keyHint, type Loaded } from '../target.ts';
 
 export interface ClientFlags {
   url?: string;
@@ -12,14 +12,25 @@ export interface ClientFlags {
 }
 
 export function clientOptions(cmd: Command): Command {
-  return cmd.option('--url <base>', 'API base URL (HANGAR_URL; default http://127.0.0.1:8080)').option('--json', 'print the raw JSON response');
+  return cmd
+    .option('--url <base>', 'API base URL (HANGAR_URL; else http://HANGAR_HOST:HANGAR_PORT, default http://127.0.0.1:8080)')
+    .option('--json', 'print the raw JSON response');
 }
 
-/** The API base: --url, else HANGAR_URL, else the config file, else the default. The key:
- *  HANGAR_API_KEY, else the admin key the first start saved in the data directory, if readable. */
+/** This installation's root, where `npm start` runs the server (and so keeps ./data). */
+export const INSTALL_ROOT = join(import.meta.dirname, '..', '..', '..');
+
+/** The settings as the CLI sees them (src/cli/target.ts says what it makes of them). */
+export function cliSettings(flags: Record<string, unknown> = {}): Loaded {
+  const { config: file, ...rest } = flags;
+  return loadConfigWithSources({ flags: rest, file: typeof file === 'string' ? file : undefined });
+}
+
+/** A client for the API and key src/cli/target.ts finds. */
 export function clientFor(flags: ClientFlags): HangarClient {
-  const c = loadConfig({ flags: { url: flags.url } });
-  return new HangarClient(c.url, { apiKey: c.apiKey ?? readAdminKeyFile(resolve(c.dataDir)) });
+  const l = cliSettings({ url: flags.url });
+  const key = apiKey(l, { installRoot: INSTALL_ROOT });
+  return new HangarClient(apiUrl(l).url, { apiKey: key.key, keyHint: keyHint(key) });
 }
 
 export function print(text: string): void {
@@ -40,10 +51,18 @@ export function int(value: string): number {
   return Number(value);
 }
 
+/** A repeatable KEY=VALUE option, collected into an object. */
+export function envPair(value: string, acc: Record<string, string> | undefined): Record<string, string> {
+  const i = value.indexOf('=');
+  if (i <= 0) throw new InvalidArgumentError('Expected KEY=VALUE.');
+  return { ...acc, [value.slice(0, i)]: value.slice(i + 1) };
+}
+
 /** Reports an error the way every command does and returns the exit code. */
 export function reportError(err: unknown): number {
   if (err instanceof ApiError) {
     note(`${err.detail} (${err.code})`);
+    if (err.hint) note(err.hint);
     return 1;
   }
   if (err instanceof ConnectionError) {

@@ -4,6 +4,7 @@ import { stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Config } from '../../config/index.ts';
 import { ImageError, ImageStore, type ImageInfo } from '../../images/index.ts';
+import { time } from '../render.ts';
 import { print, printJson } from './common.ts';
 
 type ConfigFrom = (flags: Record<string, unknown>) => Config;
@@ -12,7 +13,7 @@ const storeFor = (config: Config) => new ImageStore(join(resolve(config.dataDir)
 
 function describe(i: ImageInfo): string {
   const layers = i.layers ? `, ${i.layers} layer${i.layers === 1 ? '' : 's'}` : '';
-  return `${i.name}\t${(i.bytes / 1048576).toFixed(1)} MB${layers}\tfrom ${i.source}\t${i.createdAt}`;
+  return `${i.name}\t${(i.bytes / 1048576).toFixed(1)} MB${layers}\tfrom ${i.source}\t${time(i.createdAt)}`;
 }
 
 export function imageCommands(program: Command, config: ConfigFrom, withServerOptions: (c: Command) => Command): void {

@@ -1,8 +1,22 @@
 /** `hangar queues | dlq | dlq redrive | health | config`. */
 import type { Command } from 'commander';
-import { configMarkdown } from '../../config/index.ts';
-import { dlqTable, healthText, queuesTable } from '../render.ts';
-import { clientFor, clientOptions, int, note, print, printJson, type ClientFlags } from './common.ts';
+import { configMarkdown, envName, type Config } from '../../config/index.ts';
+import { dlqTable, healthText, queuesTable, table } from '../render.ts';
+import { apiKey, apiUrl, origin } from '../target.ts';
+import { cliSettings, clientFor, clientOptions, INSTALL_ROOT, int, note, print, printJson, type ClientFlags } from './common.ts';
+
+/** Settings whose values `hangar config` never prints. */
+const HIDDEN: readonly (keyof Config)[] = ['apiKey', 'adminKey', 'secretsKey', 's3SecretAccessKey', 'alertWebhookSecret'];
+
+/** A setting's value as `hangar config` prints it: secrets hidden, a URL's password and a
+ *  webhook's path (Slack puts its token there) left out. */
+function shown(key: keyof Config, value: unknown): string {
+  if (value === undefined || value === null) return '-';
+  if (HIDDEN.includes(key)) return '(set, hidden)';
+  if (key === 'databaseUrl') return String(value).replace(/^(\w+:\/\/[^:@/]+:)[^@/]*@/, '$1***@');
+  if (key === 'alertWebhookUrl') return `${new URL(String(value)).origin}/…`;
+  return String(value);
+}
 
 export function opsCommands(program: Command): void {
   clientOptions(program.command('queues').description('Pending and running tasks per queue and priority')).action(async (flags: ClientFlags) => {
@@ -43,7 +57,27 @@ export function opsCommands(program: Command): void {
 
   program
     .command('config')
-    .description('Print every setting: environment variable, flag, default and meaning (Markdown table)')
-    .option('--markdown', 'Markdown table (the default and only format)')
-    .action(() => print(configMarkdown()));
+    .description('The effective settings: where the CLI connects, which key it uses, and every setting with its value and where it came from')
+    .option('--url <base>', 'API base URL (HANGAR_URL)')
+    .option('--port <n>', 'HTTP port (HANGAR_PORT)')
+    .option('--host <addr>', 'bind address (HANGAR_HOST)')
+    .option('--data-dir <dir>', 'data directory (HANGAR_DATA_DIR)')
+    .option('--config <file>', 'JSON config file (HANGAR_CONFIG)')
+    .option('--json', 'print JSON')
+    .option('--markdown', "every setting's variable, flag, default and meaning (the README's table)")
+    .action((flags: Record<string, unknown>) => {
+      const { json, markdown, ...rest } = flags;
+      if (markdown) return print(configMarkdown());
+      const l = cliSettings(rest);
+      const url = apiUrl(l);
+      const key = apiKey(l, { installRoot: INSTALL_ROOT });
+      const keys = Object.keys(l.sources) as (keyof Config)[];
+      const settings = Object.fromEntries(keys.map((k) => [k, { variable: envName(k), value: shown(k, l.config[k]), from: origin(l, k) }]));
+      // The URL the CLI uses, also when it is made of HANGAR_HOST and HANGAR_PORT.
+      settings.url = { ...settings.url, value: url.url, from: url.from };
+      if (json) return printJson({ url, apiKey: { from: key.from, tried: key.tried }, configFile: l.file ?? null, settings });
+      const keyFrom = key.from ?? `none found (${key.tried.map((t) => `${t.file}: ${t.found}`).join('; ')})`;
+      print(`api url   ${url.url} (from ${url.from})\napi key   ${keyFrom}${l.file ? `\nconfig    ${l.file}` : ''}\n`);
+      print(table(['VARIABLE', 'VALUE', 'FROM'], keys.map((k) => [settings[k].variable, settings[k].value, settings[k].from])));
+    });
 }

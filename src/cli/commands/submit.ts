@@ -2,9 +2,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { InvalidArgumentError, type Command } from 'commander';
 import { readFileSync } from 'node:fs';
-import { ApiError, FINAL_STATUSES, type BatchSubmitResult, type HangarClient, type Logs, type SubmitRequest, type Task } from '../client.ts';
+import { ApiError, FINAL_STATUSES, type BatchSubmitResult, type HangarClient, type SubmitRequest, type Task } from '../client.ts';
 import { taskDetails } from '../render.ts';
-import { clientFor, clientOptions, int, print, printJson, type ClientFlags } from './common.ts';
+import { clientFor, clientOptions, envPair, int, print, printJson, type ClientFlags } from './common.ts';
+import { streamTask } from './follow.ts';
 
 interface SubmitFlags extends ClientFlags {
   priority?: number;
@@ -21,6 +22,7 @@ interface SubmitFlags extends ClientFlags {
   shell?: string;
   image?: string;
   egress?: boolean;
+  project?: string;
   secret?: string[];
   wait?: boolean;
   batch?: string;
@@ -35,12 +37,6 @@ function jsonObject(value: string): Record<string, unknown> {
   }
   if (!v || typeof v !== 'object' || Array.isArray(v)) throw new InvalidArgumentError('Must be a JSON object.');
   return v as Record<string, unknown>;
-}
-
-function envPair(value: string, acc: Record<string, string> | undefined): Record<string, string> {
-  const i = value.indexOf('=');
-  if (i <= 0) throw new InvalidArgumentError('Expected KEY=VALUE.');
-  return { ...acc, [value.slice(0, i)]: value.slice(i + 1) };
 }
 
 /**
@@ -79,8 +75,9 @@ export function submitCommand(program: Command): void {
       .option('--shell <string>', 'run a real program: a /bin/sh -c string')
       .option('--image <name>', 'run the program in a registered image (hangar image list)')
       .option('--egress', 'outbound network through the guarded proxy (network: egress)')
+      .option('--project <id>', "run in the project's latest files; what the task leaves there becomes its next version (hangar project)")
       .option('--secret <name>', 'inject your secret <name> as the environment variable <name> (repeatable; hangar secret set)', (v: string, acc: string[] = []) => [...acc, v])
-      .option('--wait', 'wait for a final status and print the result (exit 0 only for SUCCESS)')
+      .option('--wait', "stream the task's output as it runs (stdout to stdout, stderr to stderr), then print its status and result (exit 0 only for SUCCESS)")
       .option('--batch <file>', 'submit many tasks: a JSON array, or one JSON object per line, of POST /tasks bodies (- for standard input); the options above are defaults for every entry; sent 1,000 at a time, each thousand all or none; prints the task ids in order (with --wait: each id and its final status, exit 0 only if all succeeded)')
       .usage('[command] [options] [-- program [args...]]')
       .addHelpText('after', '\nExamples:\n  hangar submit cpu-intensive --priority 7 --wait\n  hangar submit --shell "make test" --timeout 600\n  hangar submit -- echo hello\n  hangar submit --batch jobs.ndjson --queue nightly'),
@@ -116,9 +113,15 @@ export function submitCommand(program: Command): void {
       else print(submitted.taskId);
       return;
     }
-    const task = await waitFor(client, submitted.taskId);
-    if (flags.json) printJson(task);
-    else await printOutcome(client, task);
+    if (flags.json) {
+      const task = await waitFor(client, submitted.taskId);
+      printJson(task);
+      process.exitCode = task.status === 'SUCCESS' ? 0 : 1;
+      return;
+    }
+    const { openLine } = await streamTask(client, submitted.taskId);
+    const task = await client.get(submitted.taskId);
+    print(`${openLine ? '\n' : ''}${taskDetails(task)}`);
     process.exitCode = task.status === 'SUCCESS' ? 0 : 1;
   });
 }
@@ -137,6 +140,7 @@ function bodyOptions(flags: SubmitFlags): Omit<SubmitRequest, 'command' | 'args'
     idempotencyKey: flags.idempotencyKey,
     image: flags.image,
     secrets: flags.secret,
+    project: flags.project,
     network: flags.egress ? 'egress' : undefined,
     resources: flags.cpu !== undefined || flags.memory !== undefined ? { cpu: flags.cpu, memory: flags.memory } : undefined,
   };
@@ -218,19 +222,4 @@ export async function waitFor(client: HangarClient, id: string): Promise<Task> {
     await sleep(delay);
     delay = Math.min(250, Math.round(delay * 1.5));
   }
-}
-
-/** Status, duration and result on stdout, then the task's own stdout (and stderr on stderr). */
-async function printOutcome(client: HangarClient, task: Task): Promise<void> {
-  print(taskDetails(task));
-  if (task.attempt < 1) return;
-  let logs: Logs;
-  try {
-    logs = await client.logs(task.taskId);
-  } catch (err) {
-    if (err instanceof ApiError && err.status === 404) return;
-    throw err;
-  }
-  if (logs.stdout) process.stdout.write(`--- stdout (attempt ${logs.attempt}) ---\n${logs.stdout}${logs.stdout.endsWith('\n') ? '' : '\n'}`);
-  if (logs.stderr) process.stderr.write(`--- stderr (attempt ${logs.attempt}) ---\n${logs.stderr}${logs.stderr.endsWith('\n') ? '' : '\n'}`);
 }
