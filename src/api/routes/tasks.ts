@@ -52,6 +52,7 @@ export function taskRoutes(app: FastifyInstance, ctx: ApiContext): void {
   }, async (req, reply) => submitTask(ctx, req, reply, req.body, req.headers['idempotency-key']));
 
   r.post('/tasks/batch', {
+    config: { batchOf: 'tasks' },
     schema: {
       summary: 'Submit up to 1,000 tasks at once, all or none',
       tags: ['tasks'],
