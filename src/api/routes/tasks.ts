@@ -265,7 +265,7 @@ function newTask(ctx: ApiContext, b: z.infer<typeof SubmitBody>, userId: string 
     userId,
     timeout: b.timeout ?? ctx.config.defaultTimeout,
     visibilityTimeout: b.visibilityTimeout ?? ctx.config.visibilityTimeout,
-    maxAttempts: b.maxAttempts ?? ctx.config.maxAttempts,
+    maxAttempts: b.maxAttempts ?? defaultAttempts(ctx, b),
     idempotencyKey,
     requestHash: idempotencyKey ? createHash('sha256').update(canonical(hashed)).digest('base64url') : null,
     resources: { cpu: b.resources?.cpu ?? 256, memory: b.resources?.memory ?? 512 },
@@ -279,6 +279,15 @@ function newTask(ctx: ApiContext, b: z.infer<typeof SubmitBody>, userId: string 
     lane: b.group ?? null,
     traceParent: tr ? ctx.tracing.traceparent(tr.span) : null,
   };
+}
+
+/** Attempts when the request names none. A user's own program (`args`, `shell`, a terminal's
+ *  command) runs once, as AWS Batch: a non-zero exit is its answer, and running it again would
+ *  repeat its side effects (a line appended three times). Built-in workloads keep seed 000's
+ *  retries (HANGAR_MAX_ATTEMPTS). Either way a worker lost mid-attempt costs no user a run: the
+ *  attempt runs again (store/transitions.ts, decideExpiry). */
+function defaultAttempts(ctx: ApiContext, b: z.infer<typeof SubmitBody>): number {
+  return b.args !== undefined || b.shell !== undefined ? 1 : ctx.config.maxAttempts;
 }
 
 /** Every project named must be its task owner's (else 400, naming the batch entry). */
