@@ -554,6 +554,23 @@ export function describeStore(name: string, makeStore: MakeStore): void {
       assert.equal(capped.spanMs, 1000, 'the two latest completions span one second');
     });
 
+    it('reports the mean run time of each kind of work among the latest completions, most frequent first', async () => {
+      const run = async (command: string, ms: number) => {
+        await store.submit(newTask({ command }));
+        const [l] = await store.claim({ workerId: 'w', limit: 1 });
+        clock.advance(ms);
+        await store.finish({ taskId: l.task.id, attempt: l.attempt }, ok);
+      };
+      await run('slow', 300);
+      await run('fast', 100);
+      await run('slow', 500);
+      const f = await store.finishedSince(60_000, 100);
+      assert.equal(f.count, 3);
+      assert.equal(f.avgDurationMs, 300);
+      assert.deepEqual(f.byCommand, [{ command: 'slow', count: 2, avgMs: 400 }, { command: 'fast', count: 1, avgMs: 100 }]);
+      assert.deepEqual((await store.finishedSince(60_000, 1)).byCommand, [{ command: 'slow', count: 1, avgMs: 500 }], 'within the sample only');
+    });
+
     it('purges finished tasks past retention, and nothing else', async () => {
       const done = newTask();
       const pending = newTask();

@@ -199,6 +199,8 @@ async function submitIn(ctx: ApiContext, req: FastifyRequest, reply: FastifyRepl
   await admit(ctx, userId, [b]);
   const t = newTask(ctx, b, userId, b.idempotencyKey ?? headerKey ?? null, tr);
   await checkProjects(ctx, [t]);
+  // Capacity as it was before this task: a worker that leases it at once must not count it busy.
+  const snap = await ctx.estimator.snapshot();
   const { task, created, handedOff } = tr
     ? await ctx.tracing.span('store.submit', tr.ctx, { 'hangar.task_id': t.id }, () => ctx.store.submit(t))
     : await ctx.store.submit(t);
@@ -206,7 +208,7 @@ async function submitIn(ctx: ApiContext, req: FastifyRequest, reply: FastifyRepl
   req.auditTarget = task.id;
   if (created) ctx.metrics.submitted.inc({ queue: task.queue });
   req.log.info({ taskId: task.id, userId: task.userId, queue: task.queue, priority: task.priority, created, handedOff }, 'task submitted');
-  const start = handedOff ? task.createdAt : task.status === 'PENDING' ? await ctx.estimator.estimate(task) : task.startedAt ?? task.createdAt;
+  const start = handedOff ? task.createdAt : task.status === 'PENDING' ? await ctx.estimator.estimate(task, snap) : task.startedAt ?? task.createdAt;
   if (!created) reply.header('idempotent-replayed', 'true');
   return reply.code(created ? 201 : 200).send(submitted(task, created, baseUrl(ctx, req), start));
 }
@@ -223,6 +225,7 @@ async function submitBatch(ctx: ApiContext, req: FastifyRequest, reply: FastifyR
   for (const [userId, theirs] of byOwner) await admit(ctx, userId, theirs, bodies);
   const tasks = bodies.map((b, i) => newTask(ctx, b, owners[i], b.idempotencyKey ?? (headerKey ? `${headerKey}:${i}` : null), tr));
   await checkProjects(ctx, tasks);
+  const snap = await ctx.estimator.snapshot(); // before the batch, as in submitIn
   const results = tr
     ? await ctx.tracing.span('store.submit_many', tr.ctx, { 'hangar.count': tasks.length }, () => ctx.store.submitMany(tasks))
     : await ctx.store.submitMany(tasks);
@@ -231,7 +234,7 @@ async function submitBatch(ctx: ApiContext, req: FastifyRequest, reply: FastifyR
   req.auditTarget = results.length === 1 ? results[0].task.id : `${results[0].task.id} +${results.length - 1}`;
   for (const r of results) if (r.created) ctx.metrics.submitted.inc({ queue: r.task.queue });
   req.log.info({ count: results.length, created, first: results[0].task.id, users: [...byOwner.keys()] }, 'task batch submitted');
-  const starts = await ctx.estimator.estimateMany(results.map((r) => r.task));
+  const starts = await ctx.estimator.estimateMany(results.map((r) => r.task), snap);
   const base = baseUrl(ctx, req);
   if (created === 0) reply.header('idempotent-replayed', 'true');
   return reply.code(created > 0 ? 201 : 200).send({
