@@ -21,6 +21,7 @@ import {
   type Finished,
   type FinishedSince,
   finishedSinceFrom,
+  KIND_SAMPLE,
   RECENT_KINDS,
   type Clock,
   type HeartbeatResult,
@@ -793,14 +794,15 @@ export class SqliteStore implements Store {
     // index entries on the event loop once a second.
     const now = this.clock.now();
     const rows = this.stmt(
-      `WITH recent AS MATERIALIZED (
-         SELECT command, completed_at, started_at FROM tasks INDEXED BY tasks_completed
+      `SELECT NULL AS command, count(*) AS n, min(completed_at) AS oldest, avg(completed_at - started_at) AS avg FROM (
+         SELECT completed_at, started_at FROM tasks INDEXED BY tasks_completed
          WHERE completed_at >= ? ORDER BY completed_at DESC LIMIT ?)
-       SELECT NULL AS command, count(*) AS n, min(completed_at) AS oldest, avg(completed_at - started_at) AS avg FROM recent
        UNION ALL
-       SELECT * FROM (SELECT command, count(*) AS n, min(completed_at) AS oldest, avg(completed_at - started_at) AS avg
-         FROM recent GROUP BY command ORDER BY n DESC LIMIT ?)`,
-    ).all(now - windowMs, sample, RECENT_KINDS) as Row[];
+       SELECT * FROM (SELECT command, count(*) AS n, min(completed_at) AS oldest, avg(completed_at - started_at) AS avg FROM (
+           SELECT command, completed_at, started_at FROM tasks INDEXED BY tasks_completed
+           WHERE completed_at >= ? ORDER BY completed_at DESC LIMIT ?)
+         GROUP BY command ORDER BY n DESC LIMIT ?)`,
+    ).all(now - windowMs, sample, now - windowMs, Math.min(sample, KIND_SAMPLE), RECENT_KINDS) as Row[];
     return finishedSinceFrom(rows, now, windowMs, sample);
   }
 
