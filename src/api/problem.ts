@@ -6,6 +6,15 @@ import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { AuthError } from '../auth/index.ts';
 import { ErrorCode, HangarError } from '../errors/index.ts';
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Media types the route's body may have, named by a 415 (default: application/json). */
+    bodyTypes?: readonly string[];
+    /** The body field holding a batch's entries: a validation error inside one names it (`index`). */
+    batchOf?: string;
+  }
+}
+
 export interface ProblemBody {
   type: string;
   title: string;
@@ -44,7 +53,6 @@ export function sendProblem(reply: FastifyReply, body: ProblemBody): FastifyRepl
 /** Fastify's own client-error codes we translate to stable Hangar codes. */
 const FASTIFY_CODES: Record<string, { status: number; code: ErrorCode }> = {
   FST_ERR_CTP_BODY_TOO_LARGE: { status: 413, code: ErrorCode.BodyTooLarge },
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: { status: 415, code: ErrorCode.UnsupportedMediaType },
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: { status: 400, code: ErrorCode.ValidationFailed },
   FST_ERR_CTP_EMPTY_JSON_BODY: { status: 400, code: ErrorCode.ValidationFailed },
   FST_ERR_CTP_INVALID_JSON_BODY: { status: 400, code: ErrorCode.ValidationFailed },
@@ -56,7 +64,11 @@ export function errorHandler(err: FastifyError, req: FastifyRequest, reply: Fast
       path: [err.validationContext, ...String(v.instancePath ?? '').split('/').filter(Boolean)].join('.'),
       message: v.message ?? 'invalid',
     }));
-    return sendProblem(reply, problem(400, ErrorCode.ValidationFailed, errors.map((e) => `${e.path}: ${e.message}`).join('; '), errors));
+    const index = entryIndex(req, err.validationContext, err.validation.map((v) => String(v.instancePath ?? '')));
+    return sendProblem(reply, {
+      ...problem(400, ErrorCode.ValidationFailed, errors.map((e) => `${e.path}: ${e.message}`).join('; '), errors),
+      ...(index !== undefined ? { index } : {}),
+    });
   }
   if (err instanceof HangarError && (err.status < 500 || err.status === 503)) {
     if (err instanceof AuthError) reply.header('www-authenticate', err.challenge);
@@ -69,6 +81,7 @@ export function errorHandler(err: FastifyError, req: FastifyRequest, reply: Fast
       ...(typeof index === 'number' ? { index } : {}),
     });
   }
+  if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return sendProblem(reply, problem(415, ErrorCode.UnsupportedMediaType, mediaTypeHint(req)));
   const known = err.code ? FASTIFY_CODES[err.code] : undefined;
   if (known) return sendProblem(reply, problem(known.status, known.code, err.message));
   if (err instanceof SyntaxError || (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500)) {
@@ -77,4 +90,24 @@ export function errorHandler(err: FastifyError, req: FastifyRequest, reply: Fast
   }
   req.log.error({ err }, 'request failed');
   return sendProblem(reply, problem(500, ErrorCode.Internal, 'internal error; see the server log'));
+}
+
+/** What to send instead: Fastify's own 415 says only "Unsupported Media Type", and a POST
+ *  without a Content-Type (curl -d sends a form type; some clients send none) left users guessing. */
+function mediaTypeHint(req: FastifyRequest): string {
+  const types = req.routeOptions.config?.bodyTypes ?? ['application/json'];
+  const sent = req.headers['content-type'];
+  const got = sent ? `Content-Type ${sent.split(';')[0].trim()} is not accepted` : 'the request has no Content-Type';
+  const want = types.length === 1 ? `Content-Type: ${types[0]}` : `a Content-Type of ${types.join(', ')}`;
+  const what = types.includes('application/json') ? 'a JSON body' : 'the body';
+  return `${got}: send ${what} with ${want}`;
+}
+
+/** The batch entry the first failing path lies in (`/tasks/3/priority` → 3), on a route whose
+ *  body is a batch, so a refused batch names its entry as every other refusal of it does. */
+function entryIndex(req: FastifyRequest, context: string | undefined, paths: string[]): number | undefined {
+  const field = req.routeOptions.config?.batchOf;
+  if (!field || context !== 'body') return undefined;
+  const indexes = paths.map((p) => p.split('/')).filter(([, f, i]) => f === field && /^\d+$/.test(i ?? '')).map(([, , i]) => Number(i));
+  return indexes.length > 0 ? Math.min(...indexes) : undefined;
 }

@@ -18,7 +18,7 @@ export const SubmitBody = z
     timeout: z.int().min(1).max(86_400).optional().describe('Seconds; the whole process tree is killed after it (state TIMEOUT).'),
     metadata: z.record(z.string(), z.unknown()).optional(),
     queue: Name.default('default'),
-    maxAttempts: z.int().min(1).max(100).optional(),
+    maxAttempts: z.int().min(1).max(100).optional().describe('Attempts before the task fails for good. Default 1 for `args` and `shell` (a failed program is not run again unless asked), HANGAR_MAX_ATTEMPTS (3) for built-in workloads.'),
     idempotencyKey: z.string().min(1).max(256).optional().describe('Same key and body → the same task; same key, other body → 409. Also accepted as the Idempotency-Key header.'),
     visibilityTimeout: z.int().min(1).max(43_200).optional().describe('Seconds a lease lasts without a heartbeat.'),
     resources: z
@@ -121,7 +121,7 @@ export const TaskView = z.object({
   group: z.string().nullable().describe('Its FIFO group, or null.'),
   attempt: z.number(),
   maxAttempts: z.number(),
-  attemptLimit: z.number().describe('The last attempt number that may run; a redrive raises it by maxAttempts.'),
+  attemptLimit: z.number().describe('The last attempt number that may run; a redrive raises it by maxAttempts. An attempt lost with its worker runs again past it, at most 2 times.'),
   createdAt: z.string(),
   startedAt: z.string().nullable(),
   completedAt: z.string().nullable(),

@@ -48,7 +48,7 @@ export const ConfigSchema = z
     sqliteSynchronous: z.enum(['full', 'normal']).default('full').describe('`full`: every commit is fsynced and survives power loss; `normal`: survives a process crash only.'),
     defaultTimeout: int(1, 86_400).default(300).describe('Task timeout in seconds when the request gives none (seed: 5 minutes).'),
     visibilityTimeout: int(1, 43_200).default(900).describe('Seconds a lease lasts without a heartbeat (seed: 15 minutes, as SQS).'),
-    maxAttempts: int(1, 100).default(3).describe('Attempts a task gets when the request gives none.'),
+    maxAttempts: int(1, 100).default(3).describe('Attempts a built-in workload gets when the request gives none (`args` and `shell` programs and terminal commands get 1).'),
     retryBaseMs: int(0).default(1000).describe('Backoff before attempt n+1 is uniform in [0, min(retryMaxMs, retryBaseMs × 2^(n-1))] ms.'),
     retryMaxMs: int(0).default(300_000).describe('Upper bound of one backoff, ms.'),
     heartbeatMs: int(100).default(2000).describe('How often a worker extends its leases and reports itself alive, ms.'),

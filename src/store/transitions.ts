@@ -45,14 +45,24 @@ export function decideFinish(
   }
 }
 
-/** A lease that ran out or whose worker vanished counts as a failed, retryable attempt
- *  (as an SQS message whose visibility timeout expires), retried at once: ready from `now`
- *  (not from 0, which priority aging would read as a task waiting since 1970). */
+/** Attempts past its budget (attemptLimit) a task may still get when its worker is lost. */
+export const LOST_RERUNS = 2;
+
+/**
+ * A lease that ran out or whose worker vanished (WORKER_LOST, LEASE_EXPIRED) counts as a
+ * failed attempt (as an SQS message whose visibility timeout expires), retried at once: ready
+ * from `now` (not from 0, which priority aging would read as a task waiting since 1970).
+ * Nobody learnt how such an attempt ended, so it runs again even when it was the last one its
+ * budget allowed (a program with maxAttempts 1 is run at least once, not failed for a worker's
+ * death), up to LOST_RERUNS attempts past the budget: a program that takes its worker down with
+ * it ends FAILED instead of looping. `attempt - attemptLimit` counts those extra attempts
+ * without a column: a release gives back the budget it takes, and only this path runs past it.
+ */
 export function decideExpiry(task: AttemptState, failure: TaskFailure, now: number): AttemptEnd {
   if (task.cancelRequested) {
     return { status: 'CANCELLED', runAfter: null, deadLettered: false, final: true, reason: 'cancelled; ' + failure.message };
   }
-  if (task.attempt < task.attemptLimit) {
+  if (task.attempt < task.attemptLimit + LOST_RERUNS) {
     return { status: 'PENDING', runAfter: now, deadLettered: false, final: false, reason: reasonOf(failure) };
   }
   return { status: 'FAILED', runAfter: null, deadLettered: true, final: true, reason: reasonOf(failure) };

@@ -79,6 +79,31 @@ describe('bad input', () => {
     assertProblem(await post('command=noop', 'application/x-www-form-urlencoded'), 415, 'UNSUPPORTED_MEDIA_TYPE');
   });
 
+  it('a body without a Content-Type, or a form (curl -d), → 415 saying what to send', async () => {
+    const none = assertProblem(await p.inject({ method: 'POST', url: '/tasks', payload: Buffer.from('{"command":"noop"}') }), 415, 'UNSUPPORTED_MEDIA_TYPE');
+    assert.equal(none.detail, 'the request has no Content-Type: send a JSON body with Content-Type: application/json');
+    const form = assertProblem(await post('command=noop', 'application/x-www-form-urlencoded'), 415, 'UNSUPPORTED_MEDIA_TYPE');
+    assert.equal(form.detail, 'Content-Type application/x-www-form-urlencoded is not accepted: send a JSON body with Content-Type: application/json');
+    const batch = assertProblem(await p.inject({ method: 'POST', url: '/tasks/batch', payload: Buffer.from('{"tasks":[]}') }), 415, 'UNSUPPORTED_MEDIA_TYPE');
+    assert.match(batch.detail, /application\/json/);
+    // An upload takes an archive, and says so.
+    const project = (await p.inject({ method: 'POST', url: '/projects', payload: { name: 'p415' } })).json().id;
+    const upload = assertProblem(await p.inject({ method: 'PUT', url: `/projects/${project}/files`, payload: Buffer.from('x') }), 415, 'UNSUPPORTED_MEDIA_TYPE');
+    assert.match(upload.detail, /^the request has no Content-Type: send the body with a Content-Type of application\/gzip, /);
+  });
+
+  it("a batch's invalid entry is named by index, the first when several are", async () => {
+    const batch = async (tasks: unknown[]) => assertProblem(await p.inject({ method: 'POST', url: '/tasks/batch', payload: { tasks } }), 400, 'VALIDATION_FAILED');
+    const ok = { command: 'noop' };
+    assert.equal((await batch([ok, { command: 'noop', priority: 11 }])).index, 1, 'a field out of range');
+    assert.equal((await batch([ok, ok, { priority: 3 }])).index, 2, 'an entry-level rule (nothing to run)');
+    assert.equal((await batch([{ command: 'noop', colour: 'red' }])).index, 0, 'an unknown field');
+    const two = await batch([ok, ok, ok, { args: [] }, ok, { args: ['a'], shell: 'b' }]);
+    assert.equal(two.index, 3);
+    assert.equal(two.errors.length, 2, 'every refusal is still listed');
+    assert.equal((await batch([])).index, undefined, 'not about an entry');
+  });
+
   it('bad ids, cursors and query values → 400; unknown tasks and routes → 404', async () => {
     assertProblem(await p.inject({ method: 'GET', url: '/tasks/not-a-uuid' }), 400, 'VALIDATION_FAILED');
     assertProblem(await p.inject({ method: 'GET', url: '/tasks?cursor=%%%' }), 400, 'INVALID_CURSOR');

@@ -64,6 +64,17 @@ describe('POST /tasks (seed 000)', () => {
     assert.equal(t.maxAttempts, 3);
     assert.deepEqual(t.resources, { cpu: 256, memory: 512 });
   });
+
+  it("runs a user's program once by default (as AWS Batch); built-in workloads keep their retries", async () => {
+    const attempts = async (body: object) => (await get(`/tasks/${(await submit(body)).body.taskId}`)).body.maxAttempts;
+    assert.deepEqual(
+      [await attempts({ shell: 'true' }), await attempts({ args: ['true'] }), await attempts({ command: 'error' }), await attempts({ shell: 'true', maxAttempts: 4 })],
+      [1, 1, 3, 4],
+    );
+    const failed = await waitFinal((await submit({ shell: 'echo ran; exit 3' })).body.taskId);
+    assert.deepEqual([failed.status, failed.attempt, failed.deadLettered], ['FAILED', 1, true]);
+    assert.equal((await get(`/tasks/${failed.taskId}/logs`)).body.stdout, 'ran\n', 'its side effects happened once');
+  });
 });
 
 describe('seed task types reach their documented outcomes', () => {

@@ -51,6 +51,16 @@ describe('terminals', () => {
     assert.equal(files.headers['x-hangar-project-version'], '3');
   });
 
+  it('a failed command runs once: its side effects are not repeated', async () => {
+    const project = (await as(alice, 'POST', '/projects', { name: 'once' })).json().projectId;
+    const failing = await command(alice, project, 't', 'echo line >> log.txt; cat log.txt; false');
+    const [t] = await finished(alice, [failing]);
+    assert.deepEqual([t.status, t.attempt, t.maxAttempts], ['FAILED', 1, 1]);
+    assert.equal((await as(alice, 'GET', `/tasks/${failing}/logs`)).json().stdout, 'line\n');
+    const [after] = await finished(alice, [await command(alice, project, 't', 'cat log.txt')]);
+    assert.equal((await as(alice, 'GET', `/tasks/${after.taskId}/logs`)).json().stdout, 'line\n', 'appended once');
+  });
+
   it("streams a terminal's commands on its channel in order, one end per command, and resumes from an id", async () => {
     const project = (await as(alice, 'POST', '/projects', { name: 'ws' })).json().projectId;
     const channel = `terminal:${project}:main`;

@@ -321,18 +321,32 @@ export function describeStore(name: string, makeStore: MakeStore): void {
       assert.equal(tb?.deadLettered, true);
     });
 
-    it('dead-letters after maxAttempts lease expiries too', async () => {
-      const t = newTask({ maxAttempts: 2, visibilityTimeout: 1 });
+    it('a lost attempt runs again even past the budget, at most LOST_RERUNS (2) times, then dead-letters', async () => {
+      const t = newTask({ maxAttempts: 1, visibilityTimeout: 1 });
       await store.submit(t);
-      for (let i = 0; i < 2; i++) {
-        await store.claim({ workerId: 'w', limit: 1 });
+      for (let i = 1; i <= 3; i++) {
+        const [lease] = await store.claim({ workerId: 'w', limit: 1 });
+        assert.equal(lease?.attempt, i, `attempt ${i} is leased`);
         clock.advance(1000);
         await store.reap(3_600_000);
+        const task = await store.get(t.id);
+        assert.equal(task?.failure?.code, 'LEASE_EXPIRED');
+        assert.deepEqual([task?.status, task?.deadLettered], i < 3 ? ['PENDING', false] : ['FAILED', true], `after attempt ${i}`);
       }
-      const task = await store.get(t.id);
-      assert.equal(task?.status, 'FAILED');
-      assert.equal(task?.deadLettered, true);
-      assert.equal(task?.failure?.code, 'LEASE_EXPIRED');
+    });
+
+    it("a lost worker's re-run that fails on its own is final: only losses run past the budget", async () => {
+      await store.touchWorker('w1', { host: 'h', pid: 1, concurrency: 1 });
+      const t = newTask({ maxAttempts: 1 });
+      await store.submit(t);
+      await store.claim({ workerId: 'w1', limit: 1 });
+      clock.advance(10_001);
+      assert.equal((await store.reap(10_000)).expired, 1);
+      assert.equal((await store.get(t.id))?.status, 'PENDING', 'its worker was lost: it runs again');
+      const [again] = await store.claim({ workerId: 'w2', limit: 1 });
+      assert.equal(again.attempt, 2);
+      assert.equal((await store.finish({ taskId: t.id, attempt: 2 }, failed()))?.status, 'FAILED');
+      assert.equal((await store.get(t.id))?.deadLettered, true);
     });
 
     it('redrives a dead-lettered task with the same id and a fresh budget', async () => {
@@ -581,6 +595,23 @@ export function describeStore(name: string, makeStore: MakeStore): void {
       assert.equal((await store.timeline(since, 60_000, 'ann')).reduce((a, b) => a + b.failed, 0), 1);
       assert.equal((await store.timeline(since, 60_000, 'nobody')).length, 0);
       assert.equal((await store.timeline(since, 60_000)).reduce((a, b) => a + b.finished, 0), 2);
+    });
+
+    it('reports the mean run time of each kind of work among the latest completions, most frequent first', async () => {
+      const run = async (command: string, ms: number) => {
+        await store.submit(newTask({ command }));
+        const [l] = await store.claim({ workerId: 'w', limit: 1 });
+        clock.advance(ms);
+        await store.finish({ taskId: l.task.id, attempt: l.attempt }, ok);
+      };
+      await run('slow', 300);
+      await run('fast', 100);
+      await run('slow', 500);
+      const f = await store.finishedSince(60_000, 100);
+      assert.equal(f.count, 3);
+      assert.equal(f.avgDurationMs, 300);
+      assert.deepEqual(f.byCommand, [{ command: 'slow', count: 2, avgMs: 400 }, { command: 'fast', count: 1, avgMs: 100 }]);
+      assert.deepEqual((await store.finishedSince(60_000, 1)).byCommand, [{ command: 'slow', count: 1, avgMs: 500 }], 'within the sample only');
     });
 
     it('purges finished tasks past retention, and nothing else', async () => {
@@ -1112,7 +1143,7 @@ export function describeStore(name: string, makeStore: MakeStore): void {
         const items = (await store.queryAudit({ action: 'task.execute', target: t.id, limit: 10 })).items;
         assert.deepEqual(
           items.map((e) => [e.at, e.actor, e.source, e.outcome, e.detail]),
-          [[clock.now(), 'user123', 'w1', 'LEASE_EXPIRED', { attempt: lease.attempt, command: 'noop', failure: 'LEASE_EXPIRED', runMs: null, next: 'FAILED' }]],
+          [[clock.now(), 'user123', 'w1', 'LEASE_EXPIRED', { attempt: lease.attempt, command: 'noop', failure: 'LEASE_EXPIRED', runMs: null, next: 'PENDING' }]],
         );
       });
     });

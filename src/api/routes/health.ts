@@ -95,7 +95,14 @@ export function healthRoutes(app: FastifyInstance, ctx: ApiContext): void {
     return { alerts, webhook: Boolean(ctx.config.alertWebhookUrl) };
   });
 
-  app.get('/metrics', { schema: { hide: true }, config: { admin: true } }, async (_req, reply) => {
+  r.get('/metrics', {
+    config: { admin: true },
+    schema: {
+      summary: 'Prometheus metrics in the text exposition format (admin)',
+      tags: ['operations'],
+      response: { 200: { description: 'Prometheus text format 0.0.4', content: { 'text/plain': { schema: z.string() } } } },
+    },
+  }, async (_req, reply) => {
     const text = await ctx.metrics.text();
     return reply.type(ctx.metrics.contentType).send(text);
   });

@@ -110,6 +110,7 @@ export function projectRoutes(app: FastifyInstance, ctx: ApiContext, limits: Arc
 
   r.put('/projects/:id/files', {
     bodyLimit: limits.maxBytes,
+    config: { bodyTypes: ARCHIVE_TYPES },
     schema: {
       summary: 'Upload the project\'s files as a tar or tar.gz archive: the whole tree of the next version',
       tags: ['projects'],

@@ -52,6 +52,7 @@ export function taskRoutes(app: FastifyInstance, ctx: ApiContext): void {
   }, async (req, reply) => submitTask(ctx, req, reply, req.body, req.headers['idempotency-key']));
 
   r.post('/tasks/batch', {
+    config: { batchOf: 'tasks' },
     schema: {
       summary: 'Submit up to 1,000 tasks at once, all or none',
       tags: ['tasks'],
@@ -198,6 +199,8 @@ async function submitIn(ctx: ApiContext, req: FastifyRequest, reply: FastifyRepl
   await admit(ctx, userId, [b]);
   const t = newTask(ctx, b, userId, b.idempotencyKey ?? headerKey ?? null, tr);
   await checkProjects(ctx, [t]);
+  // Capacity as it was before this task: a worker that leases it at once must not count it busy.
+  const snap = await ctx.estimator.snapshot();
   const { task, created, handedOff } = tr
     ? await ctx.tracing.span('store.submit', tr.ctx, { 'hangar.task_id': t.id }, () => ctx.store.submit(t))
     : await ctx.store.submit(t);
@@ -205,7 +208,7 @@ async function submitIn(ctx: ApiContext, req: FastifyRequest, reply: FastifyRepl
   req.auditTarget = task.id;
   if (created) ctx.metrics.submitted.inc({ queue: task.queue });
   req.log.info({ taskId: task.id, userId: task.userId, queue: task.queue, priority: task.priority, created, handedOff }, 'task submitted');
-  const start = handedOff ? task.createdAt : task.status === 'PENDING' ? await ctx.estimator.estimate(task) : task.startedAt ?? task.createdAt;
+  const start = handedOff ? task.createdAt : task.status === 'PENDING' ? await ctx.estimator.estimate(task, snap) : task.startedAt ?? task.createdAt;
   if (!created) reply.header('idempotent-replayed', 'true');
   return reply.code(created ? 201 : 200).send(submitted(task, created, baseUrl(ctx, req), start));
 }
@@ -222,6 +225,7 @@ async function submitBatch(ctx: ApiContext, req: FastifyRequest, reply: FastifyR
   for (const [userId, theirs] of byOwner) await admit(ctx, userId, theirs, bodies);
   const tasks = bodies.map((b, i) => newTask(ctx, b, owners[i], b.idempotencyKey ?? (headerKey ? `${headerKey}:${i}` : null), tr));
   await checkProjects(ctx, tasks);
+  const snap = await ctx.estimator.snapshot(); // before the batch, as in submitIn
   const results = tr
     ? await ctx.tracing.span('store.submit_many', tr.ctx, { 'hangar.count': tasks.length }, () => ctx.store.submitMany(tasks))
     : await ctx.store.submitMany(tasks);
@@ -230,7 +234,7 @@ async function submitBatch(ctx: ApiContext, req: FastifyRequest, reply: FastifyR
   req.auditTarget = results.length === 1 ? results[0].task.id : `${results[0].task.id} +${results.length - 1}`;
   for (const r of results) if (r.created) ctx.metrics.submitted.inc({ queue: r.task.queue });
   req.log.info({ count: results.length, created, first: results[0].task.id, users: [...byOwner.keys()] }, 'task batch submitted');
-  const starts = await ctx.estimator.estimateMany(results.map((r) => r.task));
+  const starts = await ctx.estimator.estimateMany(results.map((r) => r.task), snap);
   const base = baseUrl(ctx, req);
   if (created === 0) reply.header('idempotent-replayed', 'true');
   return reply.code(created > 0 ? 201 : 200).send({
@@ -264,7 +268,7 @@ function newTask(ctx: ApiContext, b: z.infer<typeof SubmitBody>, userId: string 
     userId,
     timeout: b.timeout ?? ctx.config.defaultTimeout,
     visibilityTimeout: b.visibilityTimeout ?? ctx.config.visibilityTimeout,
-    maxAttempts: b.maxAttempts ?? ctx.config.maxAttempts,
+    maxAttempts: b.maxAttempts ?? defaultAttempts(ctx, b),
     idempotencyKey,
     requestHash: idempotencyKey ? createHash('sha256').update(canonical(hashed)).digest('base64url') : null,
     resources: { cpu: b.resources?.cpu ?? 256, memory: b.resources?.memory ?? 512 },
@@ -278,6 +282,15 @@ function newTask(ctx: ApiContext, b: z.infer<typeof SubmitBody>, userId: string 
     lane: b.group ?? null,
     traceParent: tr ? ctx.tracing.traceparent(tr.span) : null,
   };
+}
+
+/** Attempts when the request names none. A user's own program (`args`, `shell`, a terminal's
+ *  command) runs once, as AWS Batch: a non-zero exit is its answer, and running it again would
+ *  repeat its side effects (a line appended three times). Built-in workloads keep seed 000's
+ *  retries (HANGAR_MAX_ATTEMPTS). Either way a worker lost mid-attempt costs no user a run: the
+ *  attempt runs again (store/transitions.ts, decideExpiry). */
+function defaultAttempts(ctx: ApiContext, b: z.infer<typeof SubmitBody>): number {
+  return b.args !== undefined || b.shell !== undefined ? 1 : ctx.config.maxAttempts;
 }
 
 /** Every project named must be its task owner's (else 400, naming the batch entry). */

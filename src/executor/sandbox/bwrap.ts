@@ -22,6 +22,7 @@ import type { CgroupDriver } from './cgroups.ts';
 import { unshareArgv } from './unshare.ts';
 import { EGRESS_PORT, startEgressProxy, type EgressGuard, type EgressProxy } from './egress.ts';
 import { compiledWorkloadsDir } from '../compiled-workloads.ts';
+import { SANDBOX_USER, SandboxIdentity } from './identity.ts';
 
 const PACKAGE_JSON = fileURLToPath(new URL('../../../package.json', import.meta.url));
 /** Where the Node binary and the built-in workloads appear inside the sandbox. */
@@ -50,6 +51,9 @@ export interface SandboxOptions {
   images?: ImageStore;
   /** bwrap, or the util-linux rendering of the same sandbox (unshare.ts) where bwrap is missing. */
   engine: SandboxEngine;
+  /** Where the sandbox's passwd and group files are written (identity.ts); the sandbox uid
+   *  must be able to reach it. */
+  identityDir: string;
 }
 
 export type SandboxEngine = 'bwrap' | 'unshare';
@@ -84,9 +88,11 @@ exit $rc`;
 export class BwrapLauncher implements Launcher {
   readonly name = 'sandbox';
   private readonly o: SandboxOptions;
+  private readonly identity: SandboxIdentity;
 
   constructor(o: SandboxOptions) {
     this.o = o;
+    this.identity = new SandboxIdentity(o.identityDir, o.uid, o.gid);
   }
 
   async close(): Promise<void> {
@@ -102,13 +108,24 @@ export class BwrapLauncher implements Launcher {
       cpus: req.resources.cpu / 1024,
       pidsMax: this.o.pidsMax,
     });
-    const env: Record<string, string> = { ...cmd.env, HOME: '/workspace', PATH: '/usr/local/bin:/usr/bin:/bin' };
+    // The sandbox user's name and a UTF-8 locale, as a login would set them, unless the task
+    // sets its own (Python, Perl and friends fall back to ASCII without LANG).
+    const own = req.env ?? {};
+    const env: Record<string, string> = {
+      ...cmd.env,
+      HOME: own.HOME ?? '/workspace',
+      USER: own.USER ?? SANDBOX_USER,
+      LOGNAME: own.LOGNAME ?? SANDBOX_USER,
+      LANG: own.LANG ?? 'C.UTF-8',
+      PATH: '/usr/local/bin:/usr/bin:/bin',
+    };
     const workloads = compiledWorkloadsDir();
     let inside = [cmd.file, ...cmd.argv].map((a) =>
       a === process.execPath ? IN_NODE : a.startsWith(workloads + '/') ? IN_WORKLOADS + a.slice(workloads.length) : a,
     );
     // The root: the host's /usr and /etc with Hangar's Node and workloads, or an image's rootfs.
     let root: string[];
+    let etc = '/etc';
     if (req.image && this.o.engine === 'unshare') {
       await cg.remove();
       throw new LaunchRefused('IMAGE_UNAVAILABLE', `image '${req.image}': images need bubblewrap, and this worker sandboxes with util-linux unshare`);
@@ -120,6 +137,7 @@ export class BwrapLauncher implements Launcher {
         throw new LaunchRefused('IMAGE_UNAVAILABLE', `image '${req.image}' is not registered on this worker (hangar image list)`);
       }
       root = await imageRoot(rootfs);
+      etc = join(rootfs, 'etc');
     } else {
       root = [
         '--ro-bind', '/usr', '/usr',
@@ -133,6 +151,10 @@ export class BwrapLauncher implements Launcher {
         '--ro-bind', PACKAGE_JSON, '/opt/hangar/package.json',
       ];
     }
+    // The sandbox user's passwd and group entries, over the root's own files.
+    const names = await this.identity.files(etc);
+    if (names.passwd) root.push('--ro-bind', names.passwd, '/etc/passwd');
+    if (names.group) root.push('--ro-bind', names.group, '/etc/group');
     let proxy: EgressProxy | null = null;
     const egressBind: string[] = [];
     if (req.network === 'egress') {

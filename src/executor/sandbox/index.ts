@@ -1,7 +1,7 @@
 /** The sandbox: bubblewrap + per-task cgroups, behind the ProcessExecutor's Launcher hook. */
 import { chmod } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { CgroupDriver } from './cgroups.ts';
 import { ProcessExecutor } from '../process-executor.ts';
 import { BwrapLauncher, sandboxTools, type SandboxEngine } from './bwrap.ts';
@@ -80,7 +80,7 @@ export async function createSandboxExecutor(s: SandboxSetup): Promise<SandboxRep
   const executor = new ProcessExecutor({
     maxOutputBytes: s.maxOutputBytes,
     networkTestUrl: s.networkTestUrl,
-    launcher: new BwrapLauncher({ uid: s.uid, gid: s.uid, pidsMax: s.pidsMax, tmpBytes: s.tmpBytes, openFiles: s.openFiles, workspaceBytes: s.workspaceBytes, cgroups: cg.driver, egress, engine: tools.engine!, images: s.imagesDir ? new ImageStore(s.imagesDir) : undefined }),
+    launcher: new BwrapLauncher({ uid: s.uid, gid: s.uid, pidsMax: s.pidsMax, tmpBytes: s.tmpBytes, openFiles: s.openFiles, workspaceBytes: s.workspaceBytes, cgroups: cg.driver, egress, engine: tools.engine!, images: s.imagesDir ? new ImageStore(s.imagesDir) : undefined, identityDir: join(s.workDir, '.sandbox-etc') }),
   });
   const engine = tools.engine === 'bwrap' ? tools.bwrapVersion : 'util-linux unshare + pivot_root (no bwrap)';
   const description = `${engine} as uid ${s.uid}; ${cg.driver.description}`;

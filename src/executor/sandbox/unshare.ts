@@ -70,7 +70,9 @@ export function unshareArgv(bwrapArgs: string[], o: UnshareOptions): string[] {
         const dst = next();
         dirs.push(parent(dst));
         steps.push(
-          `if [ -d ${q(src)} ]; then mkdir -p ${target(dst)}; else : > ${target(dst)}; fi`,
+          // A file bound over one the root already has (/etc/passwd in the read-only /etc) needs
+          // no mount point made: creating it would fail on the read-only bind.
+          `if [ -d ${q(src)} ]; then mkdir -p ${target(dst)}; elif [ ! -e ${target(dst)} ]; then : > ${target(dst)}; fi`,
           `mount -o ${a === '--ro-bind' ? 'bind,ro,nosuid,nodev' : 'bind,nosuid,nodev'} ${q(src)} ${target(dst)}`,
         );
         break;

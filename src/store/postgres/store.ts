@@ -24,6 +24,10 @@ import {
   type ClaimOptions,
   type Clock,
   type Finished,
+  type FinishedSince,
+  finishedSinceFrom,
+  KIND_SAMPLE,
+  RECENT_KINDS,
   type HeartbeatResult,
   type FeedEntry,
   type HistoryEntry,
@@ -482,10 +486,15 @@ WHERE seq IN (
     AND run_after <= $1::bigint - $2::bigint AND eff_priority < least(10, priority + ($1::bigint - run_after) / $2::bigint)
   FOR UPDATE SKIP LOCKED)`;
 
-/** window start, sample: the latest completions, at most `sample` of them. */
+/** window start, sample, kind sample, kinds: the latest completions (at most `sample`), and per
+ *  command among the latest `kind sample` (the `kinds` most frequent). */
 const FINISHED_SINCE = `
-SELECT count(*) AS n, min(completed_at) AS oldest, avg(completed_at - started_at) AS avg FROM (
-  SELECT completed_at, started_at FROM tasks WHERE completed_at >= $1 ORDER BY completed_at DESC LIMIT $2) recent`;
+SELECT NULL::text AS command, count(*) AS n, min(completed_at) AS oldest, avg(completed_at - started_at) AS avg FROM (
+  SELECT completed_at, started_at FROM tasks WHERE completed_at >= $1 ORDER BY completed_at DESC LIMIT $2) recent
+UNION ALL
+SELECT * FROM (SELECT command, count(*) AS n, min(completed_at) AS oldest, avg(completed_at - started_at) AS avg FROM (
+    SELECT command, completed_at, started_at FROM tasks WHERE completed_at >= $1 ORDER BY completed_at DESC LIMIT $3) latest
+  GROUP BY command ORDER BY n DESC LIMIT $4) kinds`;
 
 /** cutoff, limit: delete finished tasks completed before the cutoff, and their history. */
 const PURGE_FINISHED = `
@@ -1911,12 +1920,9 @@ export class PostgresStore implements Store {
     return (await this.query(AGE_PRIORITIES, [this.clock.now(), stepMs])).rowCount ?? 0;
   }
 
-  async finishedSince(windowMs: number, sample: number): Promise<{ count: number; spanMs: number; avgDurationMs: number | null }> {
+  async finishedSince(windowMs: number, sample: number): Promise<FinishedSince> {
     const now = this.clock.now();
-    const [r] = await this.rows(FINISHED_SINCE, [now - windowMs, sample]);
-    const count = Number(r.n);
-    const spanMs = count >= sample && r.oldest !== null ? Math.max(1, now - Number(r.oldest)) : windowMs;
-    return { count, spanMs, avgDurationMs: r.avg === null ? null : Number(r.avg) };
+    return finishedSinceFrom(await this.rows(FINISHED_SINCE, [now - windowMs, sample, Math.min(sample, KIND_SAMPLE), RECENT_KINDS]), now, windowMs, sample);
   }
 
   async nextRunAfter(): Promise<number | null> {

@@ -19,6 +19,10 @@ import {
   type CancelResult,
   type ClaimOptions,
   type Finished,
+  type FinishedSince,
+  finishedSinceFrom,
+  KIND_SAMPLE,
+  RECENT_KINDS,
   type Clock,
   type HeartbeatResult,
   type FeedEntry,
@@ -789,18 +793,21 @@ export class SqliteStore implements Store {
     return this.writes.run(() => Number(this.stmt(SQL.AGE_PRIORITIES).run(this.clock.now(), stepMs).changes), false);
   }
 
-  async finishedSince(windowMs: number, sample: number): Promise<{ count: number; spanMs: number; avgDurationMs: number | null }> {
+  async finishedSince(windowMs: number, sample: number): Promise<FinishedSince> {
     // Bounded by `sample`: an unbounded count over five minutes at 1,000 tasks/s scanned 300,000
     // index entries on the event loop once a second.
     const now = this.clock.now();
-    const r = this.stmt(
-      `SELECT count(*) AS n, min(completed_at) AS oldest, avg(completed_at - started_at) AS avg FROM (
+    const rows = this.stmt(
+      `SELECT NULL AS command, count(*) AS n, min(completed_at) AS oldest, avg(completed_at - started_at) AS avg FROM (
          SELECT completed_at, started_at FROM tasks INDEXED BY tasks_completed
-         WHERE completed_at >= ? ORDER BY completed_at DESC LIMIT ?)`,
-    ).get(now - windowMs, sample) as Row;
-    const count = Number(r.n);
-    const spanMs = count >= sample && r.oldest !== null ? Math.max(1, now - Number(r.oldest)) : windowMs;
-    return { count, spanMs, avgDurationMs: r.avg === null ? null : Number(r.avg) };
+         WHERE completed_at >= ? ORDER BY completed_at DESC LIMIT ?)
+       UNION ALL
+       SELECT * FROM (SELECT command, count(*) AS n, min(completed_at) AS oldest, avg(completed_at - started_at) AS avg FROM (
+           SELECT command, completed_at, started_at FROM tasks INDEXED BY tasks_completed
+           WHERE completed_at >= ? ORDER BY completed_at DESC LIMIT ?)
+         GROUP BY command ORDER BY n DESC LIMIT ?)`,
+    ).all(now - windowMs, sample, now - windowMs, Math.min(sample, KIND_SAMPLE), RECENT_KINDS) as Row[];
+    return finishedSinceFrom(rows, now, windowMs, sample);
   }
 
   async nextRunAfter(): Promise<number | null> {
