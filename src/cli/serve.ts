@@ -1,6 +1,7 @@
 /** `hangar up | server | worker`: run a Hangar process until SIGTERM or SIGINT. */
 import type { Config } from '../config/index.ts';
 import { coerceError } from '../errors/index.ts';
+import type { Logger } from '../log/index.ts';
 import { startPlatform, type Platform, type Roles } from '../runtime/index.ts';
 import type { FromWorker, ToWorker } from '../autoscale/local.ts';
 
@@ -30,6 +31,27 @@ function listenToAutoscaler(platform: Platform, stop: (why: string) => void): vo
   send({ type: 'ready', workerId: pool.id });
 }
 
+/**
+ * A server role lives until it is told to stop, whatever its parts happen to hold open. The
+ * pool's, the store's and the upkeep's timers are unref()'d (a library user or a test decides
+ * its own lifetime), so an idle `hangar worker` was kept alive only by its LISTEN connection,
+ * or on SQLite by nothing: when PostgreSQL went away it ended at once, status 0, and a
+ * supervisor that restarts on failure left it down. This timer holds the event loop until
+ * process.exit; should the loop empty all the same (a bug), that is a failure, said and exited
+ * 1, never a silent success.
+ */
+function holdUntilStopped(stopping: () => boolean, log: () => Logger | undefined): void {
+  setInterval(() => {}, 2 ** 31 - 1);
+  process.on('beforeExit', () => {
+    if (stopping()) return;
+    const why = 'the event loop emptied while serving (nothing left to run, and no stop was asked for)';
+    const l = log();
+    if (l) l.fatal(why);
+    else process.stderr.write(`hangar: ${why}\n`);
+    process.exit(1);
+  });
+}
+
 export async function serve(config: Config, roles: Roles): Promise<void> {
   // Signals are handled from the first moment: the API answers before start-up has finished
   // (the workers' sandbox proof runs after it listens), and a SIGTERM then must still be graceful.
@@ -52,6 +74,7 @@ export async function serve(config: Config, roles: Roles): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  holdUntilStopped(() => stopRequested !== null, () => platform?.log);
   platform = await startPlatform(config, roles);
   if (process.send && platform.pool) listenToAutoscaler(platform, stop);
   if (platform.url) process.stdout.write(`hangar: API on ${platform.url} (docs at ${platform.url}/docs)\n`);
