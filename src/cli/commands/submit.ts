@@ -4,7 +4,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { ApiError, FINAL_STATUSES, type BatchSubmitResult, type HangarClient, type Logs, type SubmitRequest, type Task } from '../client.ts';
 import { taskDetails } from '../render.ts';
-import { clientFor, clientOptions, int, print, printJson, type ClientFlags } from './common.ts';
+import { clientFor, clientOptions, int, note, print, printJson, type ClientFlags } from './common.ts';
 
 interface SubmitFlags extends ClientFlags {
   priority?: number;
@@ -229,6 +229,8 @@ async function printOutcome(client: HangarClient, task: Task): Promise<void> {
     logs = await client.logs(task.taskId);
   } catch (err) {
     if (err instanceof ApiError && err.status === 404) return;
+    // The log is gone from the blob store: say so, and let the task's status decide the exit.
+    if (err instanceof ApiError && err.status === 410) return note(err.detail);
     throw err;
   }
   if (logs.stdout) process.stdout.write(`--- stdout (attempt ${logs.attempt}) ---\n${logs.stdout}${logs.stdout.endsWith('\n') ? '' : '\n'}`);
