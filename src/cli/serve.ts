@@ -52,15 +52,50 @@ function holdUntilStopped(stopping: () => boolean, log: () => Logger | undefined
   });
 }
 
+/** Two deliveries of one signal arrive within this many ms of each other. */
+const DOUBLE_DELIVERY_MS = 500;
+/** How often the parent is looked for (HANGAR_EXIT_WITH_PARENT), ms. */
+const PARENT_CHECK_MS = 1000;
+
+/**
+ * HANGAR_EXIT_WITH_PARENT: stop when the process that started this one is gone. `npm start`
+ * passes SIGTERM and SIGINT on (its script execs node, so there is no shell in between to
+ * swallow them), but an npm killed outright (SIGKILL, a crash) passes nothing on, and the
+ * platform went on serving the port, orphaned. Linux tells a child its parent died only by
+ * reparenting it (to init or a subreaper), and Node offers no prctl(PR_SET_PDEATHSIG): so
+ * this looks at the parent pid once a second.
+ */
+function stopWithParent(stop: (why: string) => void): void {
+  const parent = process.ppid;
+  const timer = setInterval(() => {
+    if (process.ppid === parent) return;
+    clearInterval(timer);
+    stop('parent gone');
+  }, PARENT_CHECK_MS);
+  timer.unref();
+}
+
 export async function serve(config: Config, roles: Roles): Promise<void> {
   // Signals are handled from the first moment: the API answers before start-up has finished
   // (the workers' sandbox proof runs after it listens), and a SIGTERM then must still be graceful.
   let platform: Platform | null = null;
   let stopRequested: string | null = null;
-  let signals = 0;
-  const stop = (sig: string) => {
-    if (++signals > 1) process.exit(130);
-    stopRequested = sig;
+  let firstStopAt = 0;
+  /** Drains and exits 0 (once, whoever asks: a signal, the autoscaler, a parent gone). */
+  const stop = (why: string) => {
+    if (stopRequested !== null) return;
+    stopRequested = why;
+    firstStopAt = Date.now();
+    startStop(why);
+  };
+  const onSignal = (sig: string) => {
+    // A second signal means "now", unless it is the first one delivered twice: a terminal
+    // sends Ctrl-C's SIGINT to the whole process group, and `npm start` forwards the copy it
+    // got to this process too, a few ms later.
+    if (stopRequested !== null && Date.now() - firstStopAt >= DOUBLE_DELIVERY_MS) process.exit(130);
+    stop(sig);
+  };
+  const startStop = (sig: string) => {
     if (!platform) return; // Start-up finishes first, then stops.
     const p = platform;
     p.log.info({ sig }, 'shutting down');
@@ -72,9 +107,10 @@ export async function serve(config: Config, roles: Roles): Promise<void> {
       },
     );
   };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+  process.on('SIGINT', () => onSignal('SIGINT'));
   holdUntilStopped(() => stopRequested !== null, () => platform?.log);
+  if (config.exitWithParent) stopWithParent(stop);
   platform = await startPlatform(config, roles);
   if (process.send && platform.pool) listenToAutoscaler(platform, stop);
   if (platform.url) process.stdout.write(`hangar: API on ${platform.url} (docs at ${platform.url}/docs)\n`);
@@ -83,8 +119,5 @@ export async function serve(config: Config, roles: Roles): Promise<void> {
     const c = platform.config;
     process.stdout.write(`hangar: autoscaler running ${c.autoscaleMinWorkers}-${c.autoscaleMaxWorkers} worker processes of ${c.workers} task slots each\n`);
   }
-  if (stopRequested) {
-    signals = 0;
-    stop(stopRequested);
-  }
+  if (stopRequested) startStop(stopRequested);
 }
