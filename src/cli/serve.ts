@@ -1,6 +1,7 @@
 /** `hangar up | server | worker`: run a Hangar process until SIGTERM or SIGINT. */
 import type { Config } from '../config/index.ts';
 import { coerceError } from '../errors/index.ts';
+import type { Logger } from '../log/index.ts';
 import { startPlatform, type Platform, type Roles } from '../runtime/index.ts';
 import type { FromWorker, ToWorker } from '../autoscale/local.ts';
 
@@ -30,15 +31,71 @@ function listenToAutoscaler(platform: Platform, stop: (why: string) => void): vo
   send({ type: 'ready', workerId: pool.id });
 }
 
+/**
+ * A server role lives until it is told to stop, whatever its parts happen to hold open. The
+ * pool's, the store's and the upkeep's timers are unref()'d (a library user or a test decides
+ * its own lifetime), so an idle `hangar worker` was kept alive only by its LISTEN connection,
+ * or on SQLite by nothing: when PostgreSQL went away it ended at once, status 0, and a
+ * supervisor that restarts on failure left it down. This timer holds the event loop until
+ * process.exit; should the loop empty all the same (a bug), that is a failure, said and exited
+ * 1, never a silent success.
+ */
+function holdUntilStopped(stopping: () => boolean, log: () => Logger | undefined): void {
+  setInterval(() => {}, 2 ** 31 - 1);
+  process.on('beforeExit', () => {
+    if (stopping()) return;
+    const why = 'the event loop emptied while serving (nothing left to run, and no stop was asked for)';
+    const l = log();
+    if (l) l.fatal(why);
+    else process.stderr.write(`hangar: ${why}\n`);
+    process.exit(1);
+  });
+}
+
+/** Two deliveries of one signal arrive within this many ms of each other. */
+const DOUBLE_DELIVERY_MS = 500;
+/** How often the parent is looked for (HANGAR_EXIT_WITH_PARENT), ms. */
+const PARENT_CHECK_MS = 1000;
+
+/**
+ * HANGAR_EXIT_WITH_PARENT: stop when the process that started this one is gone. `npm start`
+ * passes SIGTERM and SIGINT on (its script execs node, so there is no shell in between to
+ * swallow them), but an npm killed outright (SIGKILL, a crash) passes nothing on, and the
+ * platform went on serving the port, orphaned. Linux tells a child its parent died only by
+ * reparenting it (to init or a subreaper), and Node offers no prctl(PR_SET_PDEATHSIG): so
+ * this looks at the parent pid once a second.
+ */
+function stopWithParent(stop: (why: string) => void): void {
+  const parent = process.ppid;
+  const timer = setInterval(() => {
+    if (process.ppid === parent) return;
+    clearInterval(timer);
+    stop('parent gone');
+  }, PARENT_CHECK_MS);
+  timer.unref();
+}
+
 export async function serve(config: Config, roles: Roles): Promise<void> {
   // Signals are handled from the first moment: the API answers before start-up has finished
   // (the workers' sandbox proof runs after it listens), and a SIGTERM then must still be graceful.
   let platform: Platform | null = null;
   let stopRequested: string | null = null;
-  let signals = 0;
-  const stop = (sig: string) => {
-    if (++signals > 1) process.exit(130);
-    stopRequested = sig;
+  let firstStopAt = 0;
+  /** Drains and exits 0 (once, whoever asks: a signal, the autoscaler, a parent gone). */
+  const stop = (why: string) => {
+    if (stopRequested !== null) return;
+    stopRequested = why;
+    firstStopAt = Date.now();
+    startStop(why);
+  };
+  const onSignal = (sig: string) => {
+    // A second signal means "now", unless it is the first one delivered twice: a terminal
+    // sends Ctrl-C's SIGINT to the whole process group, and `npm start` forwards the copy it
+    // got to this process too, a few ms later.
+    if (stopRequested !== null && Date.now() - firstStopAt >= DOUBLE_DELIVERY_MS) process.exit(130);
+    stop(sig);
+  };
+  const startStop = (sig: string) => {
     if (!platform) return; // Start-up finishes first, then stops.
     const p = platform;
     p.log.info({ sig }, 'shutting down');
@@ -50,8 +107,10 @@ export async function serve(config: Config, roles: Roles): Promise<void> {
       },
     );
   };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+  process.on('SIGINT', () => onSignal('SIGINT'));
+  holdUntilStopped(() => stopRequested !== null, () => platform?.log);
+  if (config.exitWithParent) stopWithParent(stop);
   platform = await startPlatform(config, roles);
   if (process.send && platform.pool) listenToAutoscaler(platform, stop);
   if (platform.url) process.stdout.write(`hangar: API on ${platform.url} (docs at ${platform.url}/docs)\n`);
@@ -60,8 +119,5 @@ export async function serve(config: Config, roles: Roles): Promise<void> {
     const c = platform.config;
     process.stdout.write(`hangar: autoscaler running ${c.autoscaleMinWorkers}-${c.autoscaleMaxWorkers} worker processes of ${c.workers} task slots each\n`);
   }
-  if (stopRequested) {
-    signals = 0;
-    stop(stopRequested);
-  }
+  if (stopRequested) startStop(stopRequested);
 }

@@ -9,6 +9,8 @@ export const ErrorCode = {
   TaskNotCancellable: 'TASK_NOT_CANCELLABLE',
   TaskNotDeadLettered: 'TASK_NOT_DEAD_LETTERED',
   LogNotFound: 'LOG_NOT_FOUND',
+  /** A log that was stored is gone from the blob store (410). */
+  LogUnavailable: 'LOG_UNAVAILABLE',
   BodyTooLarge: 'BODY_TOO_LARGE',
   UnsupportedMediaType: 'UNSUPPORTED_MEDIA_TYPE',
   NotFound: 'NOT_FOUND',

@@ -6,6 +6,7 @@
 import { taskPrefix, type BlobStore } from '../blobs/index.ts';
 import { coerceError } from '../errors/index.ts';
 import type { Logger } from '../log/index.ts';
+import { isStoreUnavailable, OutageLog } from './outage.ts';
 import type { Clock, Store } from '../store/index.ts';
 
 export interface MaintenanceOptions {
@@ -27,10 +28,13 @@ export class Maintenance {
   private readonly o: MaintenanceOptions;
   private timers: NodeJS.Timeout[] = [];
   private readonly log: Logger;
+  /** Reaps failing because the store is gone (every heartbeat): said once, then now and then. */
+  private readonly outage: OutageLog;
 
   constructor(o: MaintenanceOptions) {
     this.o = o;
     this.log = o.log.child({ module: 'maintenance' });
+    this.outage = new OutageLog(this.log);
   }
 
   start(): void {
@@ -46,9 +50,11 @@ export class Maintenance {
       if (this.o.priorityAgingMs) await this.o.store.age(this.o.priorityAgingMs);
       const { expired } = await this.o.store.reap(this.o.workerStaleMs);
       if (expired > 0) this.log.warn({ expired }, 'leases expired; tasks re-queued');
+      this.outage.ok();
       return expired;
     } catch (err) {
-      this.log.error({ err: coerceError(err) }, 'reap failed');
+      if (isStoreUnavailable(err)) this.outage.failed(err, 'reap');
+      else this.log.error({ err: coerceError(err) }, 'reap failed');
       return 0;
     }
   }

@@ -19,6 +19,7 @@ import type { Metrics } from '../metrics/index.ts';
 import type { AttemptRef, Finished, Lease, Outcome, OutputStream, Project, Store, Task } from '../store/index.ts';
 import { redact, redactBytes, StreamRedactor } from '../secrets/index.ts';
 import type { OutputSink } from './output.ts';
+import { isStoreUnavailable, OutageLog } from './outage.ts';
 import { DEFAULT_ARCHIVE_LIMITS, storeBack, unpack, type ArchiveLimits } from '../projects/index.ts';
 import { NO_TRACING, SpanKind, type Context, type Tracing } from '../trace/index.ts';
 
@@ -173,10 +174,13 @@ export class WorkerPool {
   /** Strays being given back. */
   private readonly straysReleasing = new Set<string>();
   private readonly log: Logger;
+  /** Claims and heartbeats failing because the store is gone: said once, then now and then. */
+  private readonly outage: OutageLog;
 
   constructor(o: PoolOptions) {
     this.o = o;
     this.log = o.log.child({ module: 'worker', workerId: o.workerId });
+    this.outage = new OutageLog(this.log);
   }
 
   get id(): string {
@@ -372,13 +376,16 @@ export class WorkerPool {
     this.o.store
       .claim({ workerId: this.o.workerId, limit: free, queues: this.o.queues, maxRunningPerUser: this.o.maxRunningPerUser })
       .then(async (leases) => {
+        this.outage.ok();
         this.lastClaimFull = leases.length === free;
         for (const lease of leases) this.startAttempt(lease);
         if (!this.lastClaimFull) await this.armBackoffTimer();
       })
       .catch((err: unknown) => {
-        // The store is unreachable (a database restart): try again shortly, not in a loop.
-        this.log.error({ err: coerceError(err), retryInMs: CLAIM_RETRY_MS }, 'claim failed');
+        // The store is unreachable (a database restart): try again shortly, not in a loop, for
+        // as long as it takes (the process lives until told to stop: cli/serve.ts).
+        if (isStoreUnavailable(err)) this.outage.failed(err, 'claim');
+        else this.log.error({ err: coerceError(err), retryInMs: CLAIM_RETRY_MS }, 'claim failed');
         this.wakePending = true;
         this.claimRetry = setTimeout(() => {
           this.claimRetry = null;
@@ -746,8 +753,10 @@ export class WorkerPool {
         if (r && r.lease.attempt === l.attempt) r.abort.abort('lost' satisfies StopReason);
       }
       for (const s of hb.strays) this.releaseStray(s);
+      this.outage.ok();
     } catch (err) {
-      this.log.error({ err: coerceError(err) }, 'heartbeat failed');
+      if (isStoreUnavailable(err)) this.outage.failed(err, 'heartbeat');
+      else this.log.error({ err: coerceError(err) }, 'heartbeat failed');
     }
   }
 

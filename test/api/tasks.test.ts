@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { processesOfTask, testPlatform, until, type TestPlatform } from '../helpers/platform.ts';
 import { newTask } from '../conformance/store.ts';
+import { logKey } from '../../src/blobs/index.ts';
 
 let p: TestPlatform;
 before(async () => {
@@ -359,6 +360,59 @@ describe('GET /tasks/{id}/logs of a log the blob store did not take', () => {
       assert.equal(logs.stdout, 'hello world\n', 'from the live output');
       assert.equal(logs.stderr, '', 'stderr was stored (here: it is not there), so it is read from the blob store');
       assert.equal((await q.inject({ method: 'GET', url: `/tasks/${t.id}/logs?stream=stdout` })).body, 'hello world\n');
+    } finally {
+      await q.close();
+    }
+  });
+});
+
+describe('GET /tasks/{id}/logs of a log that is gone from the blob store', () => {
+  it('answers 410 LOG_UNAVAILABLE, not an empty log, and still serves the stream that is there', async () => {
+    const q = await testPlatform({ HANGAR_RETRY_BASE_MS: '1', HANGAR_RETRY_MAX_MS: '1' }, { api: true, workers: false });
+    try {
+      const t = { ...newTask({ userId: null }), maxAttempts: 2 };
+      await q.store.submit(t);
+      // Attempt 1 prints to stdout and fails; attempt 2 prints to both and succeeds. Each
+      // stored log is in the blob store under its key, as a worker leaves it.
+      // `lost`: streams recorded as stored whose object is then gone (a bucket's lifecycle
+      // rule, a hand that deleted it).
+      const run = async (out: { stdout?: string; stderr?: string }, status: 'FAILED' | 'SUCCESS', lost: string[] = []) => {
+        const [lease] = await until(async () => {
+          const l = await q.store.claim({ workerId: 'w', limit: 1 });
+          return l.length > 0 ? l : null;
+        });
+        const keys = { stdoutKey: null as string | null, stderrKey: null as string | null };
+        let seq = 0;
+        for (const stream of ['stdout', 'stderr'] as const) {
+          const data = out[stream];
+          if (!data) continue;
+          await q.store.appendOutput([{ taskId: t.id, attempt: lease.attempt, seq: ++seq, stream, data: Buffer.from(data), at: Date.now() }]);
+          if (!lost.includes(stream)) await q.blobs.put(logKey(t.id, lease.attempt, stream), data);
+          keys[`${stream}Key`] = logKey(t.id, lease.attempt, stream);
+        }
+        const summary = { exitCode: status === 'SUCCESS' ? 0 : 1, stdoutBytes: out.stdout?.length ?? 0, stderrBytes: out.stderr?.length ?? 0 };
+        await q.store.finish({ taskId: t.id, attempt: lease.attempt }, { status, summary, failure: null, resultJson: '{}', resultKey: null, ...keys });
+      };
+      await run({ stdout: 'first\n' }, 'FAILED');
+      assert.equal((await q.inject({ method: 'GET', url: `/tasks/${t.id}/logs` })).json().stdout, 'first\n');
+      await q.blobs.deletePrefix(`tasks/${t.id}/1`);
+      await run({ stdout: 'second\n', stderr: 'warn\n' }, 'SUCCESS', ['stdout']);
+
+      const gone = await q.inject({ method: 'GET', url: `/tasks/${t.id}/logs` });
+      assert.equal(gone.statusCode, 410);
+      assert.match(String(gone.headers['content-type']), /^application\/problem\+json/);
+      assert.equal(gone.json().code, 'LOG_UNAVAILABLE');
+      assert.match(gone.json().detail, /stdout log of attempt 2 .* no longer in the blob store.*stderr is available with \?stream=stderr/);
+      assert.equal((await q.inject({ method: 'GET', url: `/tasks/${t.id}/logs?stream=stdout` })).statusCode, 410);
+      const stderr = await q.inject({ method: 'GET', url: `/tasks/${t.id}/logs?stream=stderr` });
+      assert.equal(stderr.statusCode, 200);
+      assert.equal(stderr.body, 'warn\n');
+      // An earlier attempt: its live output says it printed, so its missing log is gone too;
+      // its stderr printed nothing, and an empty log is just that.
+      assert.equal((await q.inject({ method: 'GET', url: `/tasks/${t.id}/logs?attempt=1` })).statusCode, 410);
+      const empty = await q.inject({ method: 'GET', url: `/tasks/${t.id}/logs?attempt=1&stream=stderr` });
+      assert.equal(empty.statusCode, 200);
+      assert.equal(empty.body, '');
     } finally {
       await q.close();
     }

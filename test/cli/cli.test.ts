@@ -630,3 +630,19 @@ describe('CLI commands (issue 21, item 18)', () => {
     assert.deepEqual([...readFileSync(file).subarray(0, 2)], [0x1f, 0x8b], 'a gzip file');
   });
 });
+
+describe('hangar logs of a log gone from the blob store', () => {
+  test('says it is unavailable and exits 1; the stream that is there still prints', async () => {
+    const r = await hangar('submit', '--shell', 'echo out; echo err >&2');
+    const id = r.stdout.trim();
+    assert.equal((await settle(id)).status, 'SUCCESS');
+    rmSync(join(dataDir, 'blobs', 'tasks', id, '1', 'stdout.log'));
+    const logs = await hangar('logs', id);
+    assert.equal(logs.code, 1);
+    assert.equal(logs.stdout, '', 'no empty log passed off as the output');
+    assert.match(logs.stderr, /stdout log of attempt 1 .* no longer in the blob store.*\(LOG_UNAVAILABLE\)/);
+    const err = await hangar('logs', id, '--stream', 'stderr');
+    assert.equal(err.code, 0, err.stderr);
+    assert.equal(err.stderr, 'err\n');
+  });
+});

@@ -123,6 +123,7 @@ export function taskRoutes(app: FastifyInstance, ctx: ApiContext): void {
           z.string(),
         ]),
         404: Problem,
+        410: Problem,
       },
     },
   }, async (req, reply) => {
@@ -144,6 +145,20 @@ export function taskRoutes(app: FastifyInstance, ctx: ApiContext): void {
     const unstored = Array.isArray(summary?.unstored) ? (summary.unstored as unknown[]) : [];
     const read = (stream: OutputStream) => (unstored.includes(stream) ? liveLog(ctx, t.id, attempt, stream) : ctx.blobs.get(logKey(t.id, attempt, stream)));
     const [stdout, stderr] = await Promise.all([read('stdout'), read('stderr')]);
+    // A log that was stored and is gone (deleted from the bucket, lost with a disk) must not
+    // read as a task that printed nothing.
+    const missing: OutputStream[] = [];
+    for (const [stream, data] of [['stdout', stdout], ['stderr', stderr]] as const) {
+      if (data === null && !unstored.includes(stream) && (await logWasStored(ctx, t, attempt, stream))) missing.push(stream);
+    }
+    const wanted = req.query.stream ? missing.filter((m) => m === req.query.stream) : missing;
+    if (wanted.length > 0) {
+      const other = req.query.stream ? [] : (['stdout', 'stderr'] as const).filter((m) => !missing.includes(m));
+      const detail =
+        `the ${wanted.join(' and ')} log of attempt ${attempt} of task ${t.id} was stored but is no longer in the blob store ` +
+        `(deleted or lost), so it cannot be shown` + (other.length > 0 ? `; ${other[0]} is available with ?stream=${other[0]}` : '');
+      return reply.code(410).type('application/problem+json').send(JSON.stringify(problem(410, ErrorCode.LogUnavailable, detail)));
+    }
     if (req.query.stream) {
       return reply.type('text/plain; charset=utf-8').send((req.query.stream === 'stdout' ? stdout : stderr)?.toString() ?? '');
     }
@@ -156,6 +171,16 @@ export function taskRoutes(app: FastifyInstance, ctx: ApiContext): void {
       stderrTruncated: summary?.stderrTruncated === true,
     };
   });
+}
+
+/** Whether an attempt's stream went to the blob store when it ended (a stream that printed
+ *  nothing is never stored). The task row keeps the keys of its last finished attempt; of an
+ *  earlier one, the live output the store keeps says whether it printed anything. */
+async function logWasStored(ctx: ApiContext, t: Task, attempt: number, stream: OutputStream): Promise<boolean> {
+  const key = logKey(t.id, attempt, stream);
+  if ((stream === 'stdout' ? t.stdoutKey : t.stderrKey) === key) return true;
+  if (attempt >= t.attempt) return false; // running, or finished without output
+  return (await liveLog(ctx, t.id, attempt, stream)).length > 0;
 }
 
 /** One stream of an attempt as its live output stored it, chunk by chunk (best effort: a
