@@ -26,9 +26,9 @@
  * refused, as it is under Docker for a non-root user).
  */
 import { execFileSync } from 'node:child_process';
-import { closeSync, constants, existsSync, mkdtempSync, openSync, readdirSync, rmSync, statSync, unlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { closeSync, constants, existsSync, openSync, rmSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
+import { pidDir } from './pid-dirs.ts';
 
 const { O_RDONLY, O_WRONLY, O_RDWR } = constants;
 
@@ -36,7 +36,6 @@ const { O_RDONLY, O_WRONLY, O_RDWR } = constants;
 const BATCH = 128;
 /** Below this many left, the next batch is made in the background. */
 const LOW = 48;
-const PREFIX = 'hangar-fifo-';
 
 /** Which way data flows for the process: it reads (stdin) or writes (stdout, stderr, fd 3). */
 export type PipeDirection = 'read' | 'write';
@@ -77,34 +76,6 @@ export function unlinkQuietly(path: string): void {
   }
 }
 
-/** Removes FIFO directories of this user's processes that no longer run (a worker killed outright). */
-function sweep(base: string): void {
-  const uid = process.getuid?.() ?? 0;
-  let names: string[];
-  try {
-    names = readdirSync(base);
-  } catch {
-    return;
-  }
-  for (const name of names) {
-    if (!name.startsWith(PREFIX)) continue;
-    const pid = Number(name.slice(PREFIX.length).split('-')[0]);
-    if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid) continue;
-    try {
-      process.kill(pid, 0);
-      continue; // still running
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ESRCH') continue;
-    }
-    const dir = join(base, name);
-    try {
-      if (statSync(dir).uid === uid) rmSync(dir, { recursive: true, force: true });
-    } catch {
-      // raced with another sweep
-    }
-  }
-}
-
 const MKFIFO = ['/usr/bin/mkfifo', '/bin/mkfifo'].find((p) => existsSync(p)) ?? 'mkfifo';
 
 /** Runs `mkfifo` with these arguments to its end; rejects unless it exits 0. */
@@ -117,19 +88,13 @@ export class FifoPool {
   private filling: Promise<void> | null = null;
   private closed = false;
   private readonly run: RunMkfifo;
-  private readonly base: string;
 
-  constructor(run: RunMkfifo, base = tmpdir()) {
+  constructor(run: RunMkfifo) {
     this.run = run;
-    this.base = base;
   }
 
   private directory(): string {
-    if (this.dir === null) {
-      sweep(this.base);
-      // mkdtemp makes it 0700.
-      this.dir = mkdtempSync(join(this.base, `${PREFIX}${process.pid}-`));
-    }
+    this.dir ??= pidDir('hangar-fifo-');
     return this.dir;
   }
 

@@ -51,9 +51,6 @@ export interface SandboxOptions {
   images?: ImageStore;
   /** bwrap, or the util-linux rendering of the same sandbox (unshare.ts) where bwrap is missing. */
   engine: SandboxEngine;
-  /** Where the sandbox's passwd and group files are written (identity.ts); the sandbox uid
-   *  must be able to reach it. */
-  identityDir: string;
 }
 
 export type SandboxEngine = 'bwrap' | 'unshare';
@@ -92,10 +89,11 @@ export class BwrapLauncher implements Launcher {
 
   constructor(o: SandboxOptions) {
     this.o = o;
-    this.identity = new SandboxIdentity(o.identityDir, o.uid, o.gid);
+    this.identity = new SandboxIdentity(o.uid, o.gid);
   }
 
   async close(): Promise<void> {
+    this.identity.close();
     await this.o.cgroups.dispose();
   }
 

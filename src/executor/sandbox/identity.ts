@@ -7,9 +7,10 @@
  * directory never see a half-written one, and a changed /etc (a re-imported image) is picked up.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { constants } from 'node:fs';
+import { constants, rmSync } from 'node:fs';
 import { access, chmod, lstat, mkdir, open, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { pidDir } from '../pid-dirs.ts';
 
 /** What `whoami`, `id -un`, getpass, $USER and $LOGNAME say inside the sandbox. */
 export const SANDBOX_USER = 'sandbox';
@@ -43,11 +44,19 @@ export class SandboxIdentity {
    *  compared, and the files. */
   private readonly made = new Map<string, { stamp: string; checkedAt: number; files: IdentityFiles }>();
 
-  /** `dir` must be reachable by the sandbox uid (bwrap opens the files as that uid). */
-  constructor(dir: string, uid: number, gid: number) {
-    this.dir = dir;
+  /** The files live in a directory of this process under $TMPDIR, 0755: bwrap opens them as
+   *  the sandbox uid, which could not reach them under a data directory below /root or any
+   *  other 0700 directory (every sandboxed task failed there). */
+  constructor(uid: number, gid: number) {
+    this.dir = pidDir('hangar-sandbox-etc-', 0o755);
     this.uid = uid;
     this.gid = gid;
+  }
+
+  /** Removes the files (after the last task that binds them has ended). */
+  close(): void {
+    rmSync(this.dir, { recursive: true, force: true });
+    this.made.clear();
   }
 
   /** The files for a root whose /etc is `etc`, compared with it at most once a second (three
@@ -69,8 +78,7 @@ export class SandboxIdentity {
     }
     const read = (f: string, s: string | null) => (s === null ? Promise.resolve('') : readNoFollow(join(etc, f)));
     const text = identityText({ passwd: await read('passwd', p), group: await read('group', g) }, this.uid, this.gid);
-    await mkdir(this.dir, { recursive: true });
-    await chmod(this.dir, 0o755);
+    await mkdir(this.dir, { recursive: true, mode: 0o755 });
     // A bind needs its target to exist: a root without the file (and read-only) is left as it is.
     const files = {
       passwd: p === null ? null : await this.write('passwd', text.passwd),
