@@ -106,7 +106,7 @@ export async function doctor(config: Config): Promise<DoctorReport> {
   const started = performance.now();
   const shared = Promise.all([config.databaseUrl ? checkDatabase(config) : null, config.s3Bucket ? checkBucket(config) : null]);
   try {
-    const sbx = await createSandboxExecutor(sandboxSetup(config, { networkTestUrl: 'http://127.0.0.1:9/', workDir, scope: `doctor-${process.pid}` }));
+    const sbx = await createSandboxExecutor(sandboxSetup(config, { networkTestUrl: 'http://127.0.0.1:9/', workDir, scope: `doctor-${process.pid}`, cgroupMode: 'probe' }));
     const proofMs = sbx.executor ? Math.round(performance.now() - started) : null;
     await sbx.executor?.close();
     const available = sbx.executor !== null;

@@ -32,6 +32,8 @@ export interface SandboxSetup {
   workDir: string;
   /** Names this worker's cgroup subtree. */
   scope: string;
+  /** 'probe' (`hangar doctor`): leave the caller's cgroup as it was (detectCgroups). */
+  cgroupMode?: 'worker' | 'probe';
 }
 
 /** Scopes are `<host>-<pid>-<random>` (the worker id); a scope whose pid is gone is dead. */
@@ -66,7 +68,7 @@ export interface SandboxReport {
  */
 export async function createSandboxExecutor(s: SandboxSetup): Promise<SandboxReport> {
   const tools = sandboxTools(s.engine ?? 'auto');
-  const cg = await detectCgroups(s.scope);
+  const cg = await detectCgroups(s.scope, { mode: s.cgroupMode });
   const problems = [...tools.problems, ...(cg.driver ? [] : cg.problems)];
   if (!tools.ok || !cg.driver) return { executor: null, problems, description: 'none' };
   // bwrap runs as the unprivileged uid and opens host paths itself (the attempt's directory it
