@@ -12,8 +12,9 @@
 # under software emulation. apt-get install -y debootstrap qemu-system-x86 qemu-utils
 #
 # The Debian image is built once and cached outside the repository ($HANGAR_VM_CACHE,
-# default /var/tmp/hangar-vm); each run boots a copy-on-write overlay of it plus a second
-# disk holding this working tree (node_modules included), whose results/ come back.
+# default /var/tmp/hangar-vm: rootfs/, ~1 GB, and base.img); each run boots a copy-on-write
+# overlay of it plus a second disk holding this working tree (node_modules included), whose
+# results/ come back.
 # `--build-only`: build the cached image and stop.
 # Environment: HANGAR_VM_CACHE, HANGAR_VM_MEMORY (MB, 4096), HANGAR_VM_CPUS (2),
 # HANGAR_VM_TIMEOUT (s, 14400), HANGAR_VM_MIRROR, HANGAR_VM_SUITE (the test files, default
@@ -28,8 +29,8 @@ cpus="${HANGAR_VM_CPUS:-2}"
 timeout_s="${HANGAR_VM_TIMEOUT:-14400}"
 suite="${HANGAR_VM_SUITE:-test/executor/*.test.ts}"
 phases="${HANGAR_VM_PHASES:-doctor-shell shell service doctor-plain unit}"
-# Bump when the image's recipe below changes: a cached image of another recipe is rebuilt.
-recipe=1
+# Bump when build_base below changes: a cached image of another recipe is rebuilt.
+recipe=2
 
 say() { printf '[vm] %s\n' "$*" >&2; }
 die() { say "$*"; exit 2; }
@@ -41,13 +42,25 @@ done
 [ -x "$repo/node_modules/.bin/node" ] || die "run npm ci in $repo first: the VM uses its node_modules (Node 24)"
 mkdir -p "$cache"
 
+# debootstrap's package list: the rootfs is made again only when it changes.
+packages=systemd,systemd-sysv,udev,dbus,linux-image-amd64,bubblewrap,curl,ca-certificates,procps,iproute2,kmod,util-linux,e2fsprogs,less
+# Installed on top with apt in the chroot (changing these does not repeat debootstrap).
+# libpam-systemd: a root login gets a session scope under user.slice, as on a real host.
+extras="libpam-systemd"
+
+make_rootfs() {
+  rm -rf "$rootfs"
+  say "debootstrap bookworm into $rootfs (once; 10-20 minutes)"
+  debootstrap --variant=minbase --include="$packages" bookworm "$rootfs" "$mirror"
+  echo "$packages" > "$rootfs/.hangar-debootstrap"
+}
+
 build_base() {
-  local rootfs="$cache/rootfs"
-  rm -rf "$rootfs" "$cache/base.img"
-  say "debootstrap bookworm into $rootfs (once; several minutes)"
-  debootstrap --variant=minbase \
-    --include=systemd,systemd-sysv,udev,dbus,linux-image-amd64,bubblewrap,curl,ca-certificates,procps,iproute2,kmod,util-linux,e2fsprogs,less \
-    bookworm "$rootfs" "$mirror"
+  rm -f "$cache/base.img"
+  cp /etc/resolv.conf "$rootfs/etc/resolv.conf"
+  # shellcheck disable=SC2086 # a list of package names
+  chroot "$rootfs" dpkg -s $extras > /dev/null 2>&1 || chroot "$rootfs" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $extras
+  chroot "$rootfs" apt-get clean
   echo hangar-v2 > "$rootfs/etc/hostname"
   # Debian's usual hosts file (localhost is both 127.0.0.1 and ::1), as a user's host has it.
   printf '127.0.0.1\tlocalhost\n127.0.1.1\thangar-v2\n::1\t\tlocalhost ip6-localhost ip6-loopback\n' > "$rootfs/etc/hosts"
@@ -56,17 +69,17 @@ build_base() {
   chroot "$rootfs" passwd -d root >/dev/null
   # Root logs in on the serial console by itself; its login shell runs the guest script once.
   mkdir -p "$rootfs/etc/systemd/system/serial-getty@ttyS0.service.d"
-  cat > "$rootfs/etc/systemd/system/serial-getty@ttyS0.service.d/autologin.conf" <<'EOF'
+  cat > "$rootfs/etc/systemd/system/serial-getty@ttyS0.service.d/autologin.conf" <<'EOF2'
 [Service]
 ExecStart=
 ExecStart=-/sbin/agetty --autologin root --keep-baud 115200,57600,38400,9600 %I $TERM
-EOF
-  cat > "$rootfs/root/.bash_profile" <<'EOF'
+EOF2
+  cat > "$rootfs/root/.bash_profile" <<'EOF2'
 if [ "$(tty)" = /dev/ttyS0 ] && [ -x /mnt/hangar/scripts/vm/guest-suite.sh ] && mkdir /run/hangar-suite 2>/dev/null; then
   /mnt/hangar/scripts/vm/guest-suite.sh
   systemctl poweroff
 fi
-EOF
+EOF2
   # Nothing here needs the network, and the wait for it would only slow the boot.
   chroot "$rootfs" systemctl mask systemd-networkd-wait-online.service apt-daily.timer apt-daily-upgrade.timer e2scrub_all.timer fstrim.timer man-db.timer >/dev/null 2>&1 || true
   cp -L "$rootfs/vmlinuz" "$cache/vmlinuz"
@@ -75,9 +88,10 @@ EOF
   mkfs.ext4 -q -F -L hangar-root -d "$rootfs" "$cache/base.img.tmp" 6G
   mv "$cache/base.img.tmp" "$cache/base.img"
   echo "$recipe" > "$cache/recipe"
-  rm -rf "$rootfs"
 }
 
+rootfs="$cache/rootfs"
+if [ "$(cat "$rootfs/.hangar-debootstrap" 2>/dev/null)" != "$packages" ]; then make_rootfs; rm -f "$cache/base.img"; fi
 if [ ! -f "$cache/base.img" ] || [ "$(cat "$cache/recipe" 2>/dev/null)" != "$recipe" ]; then build_base; fi
 [ "${1:-}" = --build-only ] && { say "image ready in $cache"; exit 0; }
 
