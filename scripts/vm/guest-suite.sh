@@ -14,8 +14,8 @@ say() { echo "$*" | tee -a "$out/summary.txt"; }
 pass() { say "PASS $1: $2"; }
 fail() { say "FAIL $1: $2"; failed=1; }
 own() { cut -d: -f3 /proc/self/cgroup; }
-# The pass/fail/skip counts of a node --test TAP file.
-counts() { grep -E '^# (tests|pass|fail|skipped|cancelled) ' "$1" | tr '\n' ' '; }
+# The counts at the end of a node --test spec report.
+counts() { grep -E '^ℹ (tests|pass|fail|skipped|cancelled) ' "$1" | sed 's/^ℹ //' | tr '\n' ' '; }
 
 say "kernel $(uname -r); /sys/fs/cgroup is $(stat -fc %T /sys/fs/cgroup); systemd $(systemctl --version | head -1 | cut -d' ' -f2)"
 say "root shell's cgroup $(own): controllers '$(cat "/sys/fs/cgroup$(own)/cgroup.controllers")'"
@@ -34,20 +34,24 @@ for phase in $(cat .vm-phases); do
       if [ "$(own)" != "${cg#/sys/fs/cgroup}" ]; then fail "$phase" "the shell was moved to $(own)"
       elif [ "$before" != "$after" ]; then fail "$phase" "cgroups left behind: $(diff <(echo "$before") <(echo "$after") | grep '^>' | tr '\n' ' ')"
       else pass "$phase" "shell still in $(own), no cgroup left behind"; fi
+      # What doctor suggests from a shell whose cgroup has other processes: a delegated scope.
+      systemd-run --scope --quiet -p Delegate=yes env HANGAR_DATA_DIR=/tmp/hangar-doctor bin/hangar doctor > "$out/doctor-scope.txt" 2>&1
+      rc=$?
+      if [ $rc = 0 ]; then pass doctor-scope "$(grep -E '^sandbox:' "$out/doctor-scope.txt")"; else fail doctor-scope "exit $rc: $(head -c 600 "$out/doctor-scope.txt")"; fi
       ;;
     shell)
       # shellcheck disable=SC2086 # the suite is a glob
-      node --disable-warning=ExperimentalWarning --test --test-concurrency=1 $suite > "$out/suite-shell.tap" 2>&1
+      node --disable-warning=ExperimentalWarning --test --test-reporter=spec --test-concurrency=1 $suite > "$out/suite-shell.txt" 2>&1
       rc=$?
-      if [ $rc = 0 ]; then pass "$phase" "$(counts "$out/suite-shell.tap")"; else fail "$phase" "exit $rc; $(counts "$out/suite-shell.tap")"; fi
+      if [ $rc = 0 ]; then pass "$phase" "$(counts "$out/suite-shell.txt")"; else fail "$phase" "exit $rc; $(counts "$out/suite-shell.txt")"; fi
       ;;
     service)
       systemd-run --unit=hangar-suite --wait --collect --quiet \
         -p Delegate=yes -p KillMode=mixed -p WorkingDirectory="$repo" -p Environment=PATH="$PATH" \
-        -p StandardOutput=file:"$out/suite-service.tap" -p StandardError=append:"$out/suite-service.tap" \
-        /bin/sh -c "exec node --disable-warning=ExperimentalWarning --test --test-concurrency=1 $suite"
+        -p StandardOutput=file:"$out/suite-service.txt" -p StandardError=append:"$out/suite-service.txt" \
+        /bin/sh -c "exec node --disable-warning=ExperimentalWarning --test --test-reporter=spec --test-concurrency=1 $suite"
       rc=$?
-      if [ $rc = 0 ]; then pass "$phase" "$(counts "$out/suite-service.tap")"; else fail "$phase" "exit $rc; $(counts "$out/suite-service.tap")"; fi
+      if [ $rc = 0 ]; then pass "$phase" "$(counts "$out/suite-service.txt")"; else fail "$phase" "exit $rc; $(counts "$out/suite-service.txt")"; fi
       ;;
     doctor-plain)
       # An ordinary unit (no Delegate=yes): doctor must name the missing controller and the fix.

@@ -119,6 +119,7 @@ describe('cgroup v2 detection', () => {
       const before = tree.cgroups();
       const r = await detectCgroups('w1', { cgroup2Root: tree.root, procSelfCgroup: cgroupFile(SERVICE) });
       assert.equal(r.driver, null);
+      assert.ok(!r.unproven);
       const why = r.problems.join('\n');
       assert.match(why, /\/system\.slice\/hangar\.service lacks the cpu controller \(its cgroup\.controllers: memory pids\)/);
       assert.doesNotMatch(why, /lacks the (memory|pids)/);
@@ -199,6 +200,7 @@ describe('cgroup v2 detection', () => {
       const before = tree.cgroups();
       const r = await detectCgroups('doctor-1', { mode: 'probe', cgroup2Root: tree.root, procSelfCgroup: cgroupFile(SCOPE) });
       assert.equal(r.driver, null);
+      assert.equal(r.unproven, true, 'not proven, rather than unusable');
       const why = r.problems.join('\n');
       assert.match(why, /1 other process \(the caller's shell among them\) are in it\. doctor does not move them; a worker started here would move them into \/user\.slice\/user-0\.slice\/session-3\.scope\/worker/);
       assert.match(why, /systemd-run --scope -p Delegate=yes bin\/hangar doctor/);

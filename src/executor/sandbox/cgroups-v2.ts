@@ -36,7 +36,15 @@ export interface V2Subtree {
 }
 
 /** Why v2 cannot be used here, with the fix; the message is shown as is. */
-export class CgroupV2Unusable extends Error {}
+export class CgroupV2Unusable extends Error {
+  /** Not proven rather than unusable: a probe that would have had to move its caller's processes. */
+  readonly unproven: boolean;
+
+  constructor(message: string, unproven = false) {
+    super(message);
+    this.unproven = unproven;
+  }
+}
 
 function readList(file: string): Set<string> {
   return new Set(readFileSync(file, 'utf8').trim().split(/\s+/).filter(Boolean));
@@ -178,6 +186,7 @@ export async function delegateV2(root: string, ownRel: string, scope: string, mo
               `cgroup v2: memory, cpu and pids are delegated to ${ownRel}, but using them needs that cgroup empty, and ${others.length} other process${others.length > 1 ? 'es' : ''} ` +
                 `(the caller's shell among them) are in it. doctor does not move them; a worker started here would move them into ${ownRel}/worker. ` +
                 'To prove the sandbox with a real run: systemd-run --scope -p Delegate=yes bin/hangar doctor (or run doctor in the unit that runs Hangar)',
+              true,
             );
           }
           const leaf = join(own, `doctor-${pid}`);

@@ -337,6 +337,8 @@ export interface DetectResult {
   driver: CgroupDriver | null;
   /** Why there is no driver, or what is degraded. */
   problems: string[];
+  /** No driver because a probe would have had to move its caller's processes; a worker would not be stopped by it. */
+  unproven?: boolean;
 }
 
 export interface DetectOptions {
@@ -400,6 +402,7 @@ export async function detectCgroups(scope: string, opts: DetectOptions = {}): Pr
       return { driver, problems };
     } catch (err) {
       problems.push(err instanceof CgroupV2Unusable ? err.message : `cgroup v2 subtree not usable: ${(err as Error).message}`);
+      if (err instanceof CgroupV2Unusable && err.unproven) return { driver: null, problems, unproven: true };
     }
   }
   if (!v2 && !need.some((c) => v1(c))) problems.push('no cgroup filesystem is mounted');

@@ -60,6 +60,8 @@ export interface SandboxReport {
   problems: string[];
   /** What isolation is in force, for logs and `hangar doctor`. */
   description: string;
+  /** The cgroups could not be proven without moving the caller's processes (a probe's, see detectCgroups). */
+  unproven?: boolean;
 }
 
 /**
@@ -70,7 +72,7 @@ export async function createSandboxExecutor(s: SandboxSetup): Promise<SandboxRep
   const tools = sandboxTools(s.engine ?? 'auto');
   const cg = await detectCgroups(s.scope, { mode: s.cgroupMode });
   const problems = [...tools.problems, ...(cg.driver ? [] : cg.problems)];
-  if (!tools.ok || !cg.driver) return { executor: null, problems, description: 'none' };
+  if (!tools.ok || !cg.driver) return { executor: null, problems, description: 'none', unproven: tools.ok && cg.unproven };
   // bwrap runs as the unprivileged uid and opens host paths itself (the attempt's directory it
   // starts in, image roots under the data directory): every ancestor must let it pass (o+x),
   // with no listing granted (0711). The proof run below fails, naming the path, if an ancestor
@@ -97,7 +99,9 @@ export async function createSandboxExecutor(s: SandboxSetup): Promise<SandboxRep
     resources: { cpu: 256, memory: 64 },
     network: 'none',
     image: null,
-    timeoutMs: 10_000,
+    // Generous: under software emulation (QEMU without KVM, scripts/vm) this run took 24 s,
+    // and a slow host is not one that cannot sandbox. A healthy host answers in ~30 ms.
+    timeoutMs: 60_000,
     workspace: `${s.workDir}/proof-${process.pid}`,
     signal: new AbortController().signal,
   });
