@@ -15,7 +15,8 @@ import { systemClock } from '../store/index.ts';
 /** Past this, leases, offers and expiries compared across hosts go wrong by as much. */
 
 export interface DoctorReport {
-  sandbox: { available: boolean; description: string; problems: string[]; proofMs: number | null };
+  /** `unproven`: doctor would have had to move its caller's processes to prove the cgroups (v2); a worker started there would move them and could work. */
+  sandbox: { available: boolean; unproven: boolean; description: string; problems: string[]; proofMs: number | null };
   bwrapVersion: string | null;
   /** Which sandbox the worker would use: bubblewrap, the util-linux fallback, or none. */
   engine: 'bwrap' | 'unshare' | null;
@@ -106,19 +107,22 @@ export async function doctor(config: Config): Promise<DoctorReport> {
   const started = performance.now();
   const shared = Promise.all([config.databaseUrl ? checkDatabase(config) : null, config.s3Bucket ? checkBucket(config) : null]);
   try {
-    const sbx = await createSandboxExecutor(sandboxSetup(config, { networkTestUrl: 'http://127.0.0.1:9/', workDir, scope: `doctor-${process.pid}` }));
+    const sbx = await createSandboxExecutor(sandboxSetup(config, { networkTestUrl: 'http://127.0.0.1:9/', workDir, scope: `doctor-${process.pid}`, cgroupMode: 'probe' }));
     const proofMs = sbx.executor ? Math.round(performance.now() - started) : null;
     await sbx.executor?.close();
     const available = sbx.executor !== null;
+    const unproven = sbx.unproven === true;
     const verdict = available
       ? config.executor === 'sandbox'
         ? 'tasks run sandboxed'
         : 'the sandbox works here; tasks run UNSANDBOXED until HANGAR_EXECUTOR=sandbox'
-      : config.executor === 'sandbox'
-        ? 'HANGAR_EXECUTOR=sandbox, but the sandbox does not work here: workers will refuse to start'
-        : 'no sandbox here: tasks run as plain processes with no isolation (HANGAR_EXECUTOR=process)';
+      : unproven
+        ? 'the sandbox is not proven from here (see above): a worker started here would move the processes of this cgroup aside and could work'
+        : config.executor === 'sandbox'
+          ? 'HANGAR_EXECUTOR=sandbox, but the sandbox does not work here: workers will refuse to start'
+          : 'no sandbox here: tasks run as plain processes with no isolation (HANGAR_EXECUTOR=process)';
     return {
-      sandbox: { available, description: sbx.description, problems: sbx.problems, proofMs },
+      sandbox: { available, unproven, description: sbx.description, problems: sbx.problems, proofMs },
       bwrapVersion: tools.bwrapVersion,
       engine: tools.engine,
       root: process.getuid?.() === 0,

@@ -67,7 +67,7 @@ serverOptions(program.command('doctor').description('Which isolation this host o
     else {
       const db = r.database;
       const lines = [
-        `sandbox:   ${r.sandbox.available ? `available (${r.sandbox.description}; proof run ${r.sandbox.proofMs} ms)` : 'NOT available'}`,
+        `sandbox:   ${r.sandbox.available ? `available (${r.sandbox.description}; proof run ${r.sandbox.proofMs} ms)` : r.sandbox.unproven ? 'NOT proven from here' : 'NOT available'}`,
         ...r.sandbox.problems.map((p) => `  - ${p}`),
         `executor:  ${r.executor}`,
         ...(db ? [`database:  ${db.reachable ? `reachable (${db.version?.split(' ').slice(0, 2).join(' ')}; migrations ${db.migrations?.applied} of ${db.migrations?.known}; clock offset ${db.clockOffsetMs} ms)` : 'NOT reachable'}`] : []),

@@ -51,7 +51,7 @@ export interface Platform {
 }
 
 /** The sandbox's settings from the configuration, plus what only the caller knows. */
-export function sandboxSetup(config: Config, where: Pick<SandboxSetup, 'networkTestUrl' | 'workDir' | 'scope'>): SandboxSetup {
+export function sandboxSetup(config: Config, where: Pick<SandboxSetup, 'networkTestUrl' | 'workDir' | 'scope' | 'cgroupMode'>): SandboxSetup {
   return {
     uid: config.sandboxUid,
     pidsMax: config.pidsLimit,
@@ -201,7 +201,7 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
         throw new HangarError(
           ErrorCode.ConfigInvalid,
           `this host cannot sandbox tasks, so the worker refuses to run them:\n  ${sbx.problems.join('\n  ')}\n` +
-            'Install bubblewrap (apt-get install bubblewrap) and run as root, or set HANGAR_EXECUTOR=process to run ' +
+            'Fix what is listed above, or set HANGAR_EXECUTOR=process to run ' +
             'tasks as plain processes without isolation (unsafe: only for code you trust). `hangar doctor` checks the host.',
           500,
         );

@@ -1,7 +1,7 @@
 /** `hangar doctor` reports the isolation this host really has, proven by a sandboxed run. */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFile, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -30,6 +30,50 @@ it('doctor proves the sandbox with a real run, or says why not and exits 1', asy
       assert.equal(JSON.parse(err.stdout).sandbox.available, false);
       return true;
     });
+  }
+});
+
+/** A fresh cgroup beside this process's in each v1 hierarchy doctor uses (and the unified one). */
+function freshCgroups(name: string): string[] {
+  const own = new Map<string, string>();
+  for (const line of readFileSync('/proc/self/cgroup', 'utf8').trim().split('\n')) {
+    const [, ctrls, path] = line.split(/:(.*?):/);
+    for (const c of ctrls.split(',')) own.set(c, path);
+  }
+  const dirs = new Set<string>();
+  for (const line of readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
+    const [left, right] = line.split(' - ');
+    if (!right) continue;
+    const [fstype, , options] = right.split(' ');
+    const at = left.split(' ')[4];
+    if (fstype === 'cgroup2') dirs.add(join(at, own.get('') ?? '/', name));
+    for (const c of ['memory', 'cpu', 'cpuacct', 'pids']) if (fstype === 'cgroup' && options.split(',').includes(c)) dirs.add(join(at, own.get(c) ?? '/', name));
+  }
+  return [...dirs];
+}
+
+const v1Host = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').some((l) => / - cgroup \S+ \S*\bmemory\b/.test(l));
+
+// On a v2 host doctor's caller keeps its cgroup by construction (cgroupfs trees in
+// test/executor/cgroups.test.ts; scripts/vm/run-sandbox-suite-v2.sh checks a real one).
+it("doctor leaves no cgroup behind in its caller's cgroups", { skip: (!sandboxTools().ok && 'no sandbox on this host') || (!v1Host && 'not a cgroup v1 host') }, async () => {
+  // doctor runs in cgroups of its own, so that no other process on the host blurs the picture.
+  const cgroups = freshCgroups(`doctor-test-${process.pid}`);
+  for (const d of cgroups) mkdirSync(d);
+  try {
+    const enter = cgroups.map((d) => `echo $$ > '${d}/cgroup.procs'`).join(' && ');
+    const child = spawn('/bin/sh', ['-c', `${enter} && exec "$0" doctor --json`, HANGAR_BIN], { env: { ...process.env, HANGAR_DATA_DIR: dir }, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    const code = await new Promise((res) => child.on('exit', res));
+    assert.equal(code, 0, out);
+    assert.equal(JSON.parse(out).sandbox.available, true);
+    for (const d of cgroups) {
+      const left = readdirSync(d, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
+      assert.deepEqual(left, [], `${d}: doctor left ${left.join(', ')}`);
+    }
+  } finally {
+    for (const d of cgroups) rmdirSync(d);
   }
 });
 

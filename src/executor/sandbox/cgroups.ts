@@ -10,11 +10,12 @@
  * spread through the executor.
  *
  * Task cgroups nest under the worker's own cgroup (`<own>/hangar/<name>`), so a host-level
- * limit on the worker still bounds its tasks.
+ * limit on the worker still bounds its tasks. How v2 gets its controllers: cgroups-v2.ts.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, readdir, rmdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { CgroupV2Unusable, delegateV2, type DelegationMode } from './cgroups-v2.ts';
 
 export interface CgroupLimits {
   memoryBytes: number;
@@ -74,9 +75,9 @@ interface Mount {
   options: string[];
 }
 
-function mounts(): Mount[] {
+function mounts(mountinfo: string): Mount[] {
   const out: Mount[] = [];
-  for (const line of readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
+  for (const line of mountinfo.split('\n')) {
     const sep = line.indexOf(' - ');
     if (sep < 0) continue;
     const left = line.slice(0, sep).split(' ');
@@ -87,9 +88,9 @@ function mounts(): Mount[] {
 }
 
 /** The worker's own cgroup path per v1 controller, and under "" for v2. */
-function ownPaths(): Map<string, string> {
+function ownPaths(procSelfCgroup: string): Map<string, string> {
   const m = new Map<string, string>();
-  for (const line of readFileSync('/proc/self/cgroup', 'utf8').trim().split('\n')) {
+  for (const line of procSelfCgroup.trim().split('\n')) {
     const [, ctrls, path] = line.split(/:(.*?):/);
     for (const c of ctrls.split(',')) m.set(c, path);
   }
@@ -183,10 +184,13 @@ class V1Driver implements CgroupDriver {
   readonly description: string;
   private readonly bases: { memory: string; cpu: string; cpuacct: string; pids: string };
   private readonly unifiedBase: string | null;
+  private readonly leftovers: string[];
 
-  constructor(bases: { memory: string; cpu: string; cpuacct: string; pids: string }, unifiedBase: string | null) {
+  /** `leftovers`: directories to remove after the bases (the `hangar` parents a probe made). */
+  constructor(bases: { memory: string; cpu: string; cpuacct: string; pids: string }, unifiedBase: string | null, leftovers: string[] = []) {
     this.bases = bases;
     this.unifiedBase = unifiedBase;
+    this.leftovers = leftovers;
     this.description = `cgroup v1 (memory, cpu, cpuacct, pids${unifiedBase ? '; cgroup2 cgroup.kill' : ''}) under ${bases.memory}`;
   }
 
@@ -196,6 +200,7 @@ class V1Driver implements CgroupDriver {
 
   async dispose(): Promise<void> {
     await Promise.all(this.allBases().map((b) => rmdirRetry(b, 200).catch(() => {})));
+    await Promise.all(this.leftovers.map((d) => rmdirRetry(d, 200).catch(() => {})));
   }
 
   sweepDead(isAlive: (scope: string) => boolean): Promise<string[]> {
@@ -252,14 +257,18 @@ class V2Driver implements CgroupDriver {
   readonly version = 'v2' as const;
   readonly description: string;
   private readonly base: string;
+  private readonly release: () => Promise<void>;
 
-  constructor(base: string) {
+  /** `release` undoes what a probe did to the cgroups above `base`, once it is removed. */
+  constructor(base: string, notes: string[] = [], release: () => Promise<void> = async () => {}) {
     this.base = base;
-    this.description = `cgroup v2 (memory, cpu, pids) under ${base}`;
+    this.release = release;
+    this.description = [`cgroup v2 (memory, cpu, pids) under ${base}`, ...notes].join('; ');
   }
 
   async dispose(): Promise<void> {
     await rmdirRetry(this.base, 200).catch(() => {});
+    await this.release();
   }
 
   sweepDead(isAlive: (scope: string) => boolean): Promise<string[]> {
@@ -328,19 +337,35 @@ export interface DetectResult {
   driver: CgroupDriver | null;
   /** Why there is no driver, or what is degraded. */
   problems: string[];
+  /** No driver because a probe would have had to move its caller's processes; a worker would not be stopped by it. */
+  unproven?: boolean;
+}
+
+export interface DetectOptions {
+  /**
+   * 'worker' (default) sets up its subtree for good, moving the processes of its own cgroup
+   * aside when cgroup v2 needs it; 'probe' (`hangar doctor`) changes nothing of its caller's
+   * cgroup and removes all it made when the driver is disposed.
+   */
+  mode?: DelegationMode;
+  /** Where cgroup2 is mounted; with it, mountinfo is not read and v1 is not looked for (tests). */
+  cgroup2Root?: string;
+  /** The content of /proc/self/cgroup (default: read). */
+  procSelfCgroup?: string;
 }
 
 /**
  * Finds usable cgroups. `scope` names this worker's subtree (`<own>/hangar/<scope>`), so that
  * two workers on one host never touch each other's task cgroups.
  */
-export async function detectCgroups(scope: string): Promise<DetectResult> {
+export async function detectCgroups(scope: string, opts: DetectOptions = {}): Promise<DetectResult> {
+  const mode = opts.mode ?? 'worker';
   const problems: string[] = [];
   let all: Mount[];
   let own: Map<string, string>;
   try {
-    all = mounts();
-    own = ownPaths();
+    all = opts.cgroup2Root ? [{ path: opts.cgroup2Root, fstype: 'cgroup2', options: [] }] : mounts(readFileSync('/proc/self/mountinfo', 'utf8'));
+    own = ownPaths(opts.procSelfCgroup ?? readFileSync('/proc/self/cgroup', 'utf8'));
   } catch (err) {
     return { driver: null, problems: [`cannot read /proc: ${(err as Error).message}`] };
   }
@@ -351,53 +376,37 @@ export async function detectCgroups(scope: string): Promise<DetectResult> {
     const base = (c: string) => join(v1(c)!.path, own.get(c) ?? '/', 'hangar', scope);
     const bases = { memory: base('memory'), cpu: base('cpu'), cpuacct: base('cpuacct'), pids: base('pids') };
     const unifiedBase = v2 ? join(v2.path, own.get('') ?? '/', 'hangar', scope) : null;
+    // A probe removes the `hangar` directories it had to make (a worker keeps them: its
+    // siblings share them).
+    const parents = [...new Set([...Object.values(bases), ...(unifiedBase ? [unifiedBase] : [])].map((b) => dirname(b)))];
+    const leftovers = mode === 'probe' ? parents.filter((p) => !existsSync(p)) : [];
+    const driver = new V1Driver(bases, unifiedBase, leftovers);
     try {
-      const driver = new V1Driver(bases, unifiedBase);
       await probe(driver);
       return { driver, problems };
     } catch (err) {
+      await driver.dispose();
       problems.push(`cgroup v1 is mounted but not usable: ${(err as Error).message}`);
     }
   }
   if (v2) {
-    const root = join(v2.path, own.get('') ?? '/');
-    const controllers = readFileSync(join(v2.path, 'cgroup.controllers'), 'utf8').trim().split(/\s+/);
-    const missing = ['memory', 'cpu', 'pids'].filter((c) => !controllers.includes(c));
-    if (missing.length > 0) {
-      problems.push(`cgroup v2 lacks the ${missing.join(', ')} controller(s) (bound to v1 or not delegated)`);
-    } else {
+    try {
+      const sub = await delegateV2(v2.path, own.get('') ?? '/', scope, mode);
+      const driver = new V2Driver(sub.base, sub.notes, sub.release);
       try {
-        const base = await delegateV2(root, scope);
-        const driver = new V2Driver(base);
         await probe(driver);
-        return { driver, problems };
       } catch (err) {
-        problems.push(`cgroup v2 subtree not usable: ${(err as Error).message}`);
+        await driver.dispose();
+        throw err;
       }
+      return { driver, problems };
+    } catch (err) {
+      problems.push(err instanceof CgroupV2Unusable ? err.message : `cgroup v2 subtree not usable: ${(err as Error).message}`);
+      if (err instanceof CgroupV2Unusable && err.unproven) return { driver: null, problems, unproven: true };
     }
   }
   if (!v2 && !need.some((c) => v1(c))) problems.push('no cgroup filesystem is mounted');
   return { driver: null, problems };
-}
-
-/**
- * v2's "no internal processes" rule: controllers can be enabled for children only in a cgroup
- * with no processes of its own. The worker therefore moves itself into `<own>/worker` and
- * enables memory, cpu and pids in `<own>` and `<own>/hangar`.
- */
-async function delegateV2(own: string, scope: string): Promise<string> {
-  const enable = (dir: string) => writeFile(join(dir, 'cgroup.subtree_control'), '+memory +cpu +pids');
-  const leaf = join(own, 'worker');
-  await mkdir(leaf, { recursive: true });
-  for (const pid of await pidsIn(own)) await writeFile(join(leaf, 'cgroup.procs'), String(pid)).catch(() => {});
-  await enable(own);
-  const hangar = join(own, 'hangar');
-  await mkdir(hangar, { recursive: true });
-  await enable(hangar);
-  const base = join(hangar, scope);
-  await mkdir(base, { recursive: true });
-  await enable(base);
-  return base;
 }
 
 /** Creates, measures and removes one cgroup, proving the driver works here. */

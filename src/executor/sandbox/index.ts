@@ -32,6 +32,8 @@ export interface SandboxSetup {
   workDir: string;
   /** Names this worker's cgroup subtree. */
   scope: string;
+  /** 'probe' (`hangar doctor`): leave the caller's cgroup as it was (detectCgroups). */
+  cgroupMode?: 'worker' | 'probe';
 }
 
 /** Scopes are `<host>-<pid>-<random>` (the worker id); a scope whose pid is gone is dead. */
@@ -58,6 +60,8 @@ export interface SandboxReport {
   problems: string[];
   /** What isolation is in force, for logs and `hangar doctor`. */
   description: string;
+  /** The cgroups could not be proven without moving the caller's processes (a probe's, see detectCgroups). */
+  unproven?: boolean;
 }
 
 /**
@@ -66,9 +70,9 @@ export interface SandboxReport {
  */
 export async function createSandboxExecutor(s: SandboxSetup): Promise<SandboxReport> {
   const tools = sandboxTools(s.engine ?? 'auto');
-  const cg = await detectCgroups(s.scope);
+  const cg = await detectCgroups(s.scope, { mode: s.cgroupMode });
   const problems = [...tools.problems, ...(cg.driver ? [] : cg.problems)];
-  if (!tools.ok || !cg.driver) return { executor: null, problems, description: 'none' };
+  if (!tools.ok || !cg.driver) return { executor: null, problems, description: 'none', unproven: tools.ok && cg.unproven };
   // bwrap runs as the unprivileged uid and opens host paths itself (the attempt's directory it
   // starts in, image roots under the data directory): every ancestor must let it pass (o+x),
   // with no listing granted (0711). The proof run below fails, naming the path, if an ancestor
@@ -95,7 +99,9 @@ export async function createSandboxExecutor(s: SandboxSetup): Promise<SandboxRep
     resources: { cpu: 256, memory: 64 },
     network: 'none',
     image: null,
-    timeoutMs: 10_000,
+    // Generous: under software emulation (QEMU without KVM, scripts/vm) this run took 24 s,
+    // and a slow host is not one that cannot sandbox. A healthy host answers in ~30 ms.
+    timeoutMs: 60_000,
     workspace: `${s.workDir}/proof-${process.pid}`,
     signal: new AbortController().signal,
   });
