@@ -5,20 +5,15 @@
  * reason, where the host cannot sandbox.
  */
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { createSandboxExecutor, type ExecutionRequest, type ProcessExecutor } from '../../src/executor/index.ts';
+import type { ExecutionRequest, ProcessExecutor } from '../../src/executor/index.ts';
 import { ImageStore } from '../../src/images/index.ts';
-import { uuidv7 } from '../../src/store/index.ts';
 import { makeRootfs } from '../helpers/rootfs.ts';
+import { ENGINES, SANDBOX_UID as UID, executionRequest, sandboxTestDir, testSandboxes } from '../helpers/sandbox.ts';
 
-const UID = 64100;
-const dir = mkdtempSync(join(tmpdir(), 'hangar-sbx-id-'));
-chmodSync(dir, 0o711);
-const workDir = join(dir, 'work');
-mkdirSync(workDir, { recursive: true });
+const { dir, workDir } = sandboxTestDir('hangar-sbx-id-');
 // An image with a passwd file of its own, and a group file that is a link to the host's
 // /etc/shadow: the worker, root, must not read through it.
 const imagesDir = join(dir, 'images');
@@ -28,57 +23,18 @@ writeFileSync(join(src, 'etc', 'passwd'), `root:x:0:0:root:/root:/bin/sh\nold:x:
 symlinkSync('/etc/shadow', join(src, 'etc', 'group'));
 await new ImageStore(imagesDir).importDir('named', src);
 
-const engines = ['bwrap', 'unshare'] as const;
-const reports = new Map(
-  await Promise.all(
-    engines.map(async (engine) => {
-      const r = await createSandboxExecutor({
-        uid: UID,
-        pidsMax: 64,
-        tmpBytes: 16 << 20,
-        openFiles: 256,
-        workspaceBytes: 32 << 20,
-        maxOutputBytes: 1 << 20,
-        networkTestUrl: 'http://127.0.0.1:9/',
-        egressAllow: [],
-        imagesDir,
-        workDir,
-        scope: `test-${process.pid}-id-${engine}`,
-        engine,
-      }).catch((err: Error) => ({ executor: null, problems: [err.message], description: 'none' }));
-      return [engine, r] as const;
-    }),
-  ),
-);
+const engines = ENGINES;
+const reports = await testSandboxes(workDir, 'id', { imagesDir });
 after(async () => {
   for (const r of reports.values()) await r.executor?.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
-function req(over: Partial<ExecutionRequest>): ExecutionRequest {
-  const taskId = uuidv7();
-  return {
-    taskId,
-    attempt: 1,
-    command: 'test',
-    args: null,
-    shell: null,
-    env: {},
-    metadata: {},
-    resources: { cpu: 1024, memory: 256 },
-    network: 'none',
-    image: null,
-    timeoutMs: 10_000,
-    workspace: join(workDir, `${taskId}-1`),
-    signal: new AbortController().signal,
-    ...over,
-  };
-}
+const req = (over: Partial<ExecutionRequest>) => executionRequest(workDir, over);
 
 for (const engine of engines) {
-  const report = reports.get(engine)!;
-  const skip = report.executor ? false : `no sandbox here: ${report.problems.join('; ')}`;
-  const sbx = report.executor as ProcessExecutor;
+  const { executor, skip } = reports.get(engine)!;
+  const sbx = executor as ProcessExecutor;
   const sh = async (shell: string, over: Partial<ExecutionRequest> = {}) => {
     const r = await sbx.run(req({ shell, ...over }));
     assert.equal(r.status, 'SUCCESS', r.stderr.data.toString());

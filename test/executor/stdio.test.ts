@@ -6,64 +6,19 @@
  * Unsandboxed always; in the sandbox (bubblewrap and the util-linux fallback) where the host can.
  */
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync, rmSync } from 'node:fs';
 import { after, describe, it } from 'node:test';
-import { createSandboxExecutor, ProcessExecutor, type ExecutionRequest, type Executor } from '../../src/executor/index.ts';
-import { uuidv7 } from '../../src/store/index.ts';
+import { ProcessExecutor, type ExecutionRequest, type Executor } from '../../src/executor/index.ts';
+import { executionRequest, sandboxTestDir, testSandboxes } from '../helpers/sandbox.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'hangar-stdio-'));
-chmodSync(dir, 0o711);
-const workDir = join(dir, 'work');
-mkdirSync(workDir, { recursive: true });
-
-function req(over: Partial<ExecutionRequest>): ExecutionRequest {
-  const taskId = uuidv7();
-  return {
-    taskId,
-    attempt: 1,
-    command: 'test',
-    args: null,
-    shell: null,
-    env: {},
-    metadata: {},
-    resources: { cpu: 1024, memory: 256 },
-    network: 'none',
-    image: null,
-    timeoutMs: 20_000,
-    workspace: join(workDir, `${taskId}-1`),
-    signal: new AbortController().signal,
-    ...over,
-  };
-}
+const { dir, workDir } = sandboxTestDir('hangar-stdio-');
+const req = (over: Partial<ExecutionRequest>) => executionRequest(workDir, { timeoutMs: 20_000, ...over });
 
 const executors: { name: string; executor: Executor | null; skip: string | false; node: string }[] = [
   { name: 'unsandboxed', executor: new ProcessExecutor(), skip: false, node: process.execPath },
 ];
-for (const engine of ['bwrap', 'unshare'] as const) {
-  const r = await createSandboxExecutor({
-    uid: 64100,
-    pidsMax: 64,
-    tmpBytes: 16 << 20,
-    openFiles: 256,
-    workspaceBytes: 32 << 20,
-    maxOutputBytes: 1 << 20,
-    networkTestUrl: 'http://127.0.0.1:9/',
-    egressAllow: [],
-    workDir,
-    scope: `test-stdio-${process.pid}-${engine}`,
-    engine,
-  }).catch((err: Error) => ({
-    executor: null,
-    problems: [err.message],
-  }));
-  executors.push({
-    name: `sandbox (${engine})`,
-    executor: r.executor,
-    skip: r.executor ? false : `no sandbox here: ${r.problems.join('; ')}`,
-    node: '/opt/hangar/node',
-  });
+for (const [engine, { executor, skip }] of await testSandboxes(workDir, 'stdio')) {
+  executors.push({ name: `sandbox (${engine})`, executor, skip, node: '/opt/hangar/node' });
 }
 after(async () => {
   for (const e of executors) await e.executor?.close();
