@@ -65,6 +65,10 @@ export function errorHandler(err: FastifyError, req: FastifyRequest, reply: Fast
       path: [err.validationContext, ...String(v.instancePath ?? '').split('/').filter(Boolean)].join('.'),
       message: v.message ?? 'invalid',
     }));
+    // No body at all: the schema's "expected object, received null" said nothing of what to send.
+    if (err.validationContext === 'body' && req.body == null) {
+      return sendProblem(reply, problem(400, ErrorCode.ValidationFailed, `the request has no body: send ${bodyWanted(req)}`, errors));
+    }
     const index = entryIndex(req, err.validationContext, err.validation.map((v) => String(v.instancePath ?? '')));
     return sendProblem(reply, {
       ...problem(400, ErrorCode.ValidationFailed, errors.map((e) => `${e.path}: ${e.message}`).join('; '), errors),
@@ -96,12 +100,17 @@ export function errorHandler(err: FastifyError, req: FastifyRequest, reply: Fast
 /** What to send instead: Fastify's own 415 says only "Unsupported Media Type", and a POST
  *  without a Content-Type (curl -d sends a form type; some clients send none) left users guessing. */
 function mediaTypeHint(req: FastifyRequest): string {
-  const types = req.routeOptions.config?.bodyTypes ?? ['application/json'];
   const sent = req.headers['content-type'];
   const got = sent ? `Content-Type ${sent.split(';')[0].trim()} is not accepted` : 'the request has no Content-Type';
+  return `${got}: send ${bodyWanted(req)}`;
+}
+
+/** "a JSON body with Content-Type: application/json", or the route's own media types. */
+function bodyWanted(req: FastifyRequest): string {
+  const types = req.routeOptions.config?.bodyTypes ?? ['application/json'];
   const want = types.length === 1 ? `Content-Type: ${types[0]}` : `a Content-Type of ${types.join(', ')}`;
   const what = types.includes('application/json') ? 'a JSON body' : 'the body';
-  return `${got}: send ${what} with ${want}`;
+  return `${what} with ${want}`;
 }
 
 /** The batch entry the first failing path lies in (`/tasks/3/priority` → 3), on a route whose

@@ -92,6 +92,13 @@ describe('bad input', () => {
     assert.match(upload.detail, /^the request has no Content-Type: send the body with a Content-Type of application\/gzip, /);
   });
 
+  it('a POST with no body at all → 400 saying what to send', async () => {
+    for (const url of ['/tasks', '/tasks/batch']) {
+      const empty = assertProblem(await p.inject({ method: 'POST', url }), 400, 'VALIDATION_FAILED');
+      assert.equal(empty.detail, 'the request has no body: send a JSON body with Content-Type: application/json');
+    }
+  });
+
   it("a batch's invalid entry is named by index, the first when several are", async () => {
     const batch = async (tasks: unknown[]) => assertProblem(await p.inject({ method: 'POST', url: '/tasks/batch', payload: { tasks } }), 400, 'VALIDATION_FAILED');
     const ok = { command: 'noop' };
