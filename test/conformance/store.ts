@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { uuidv7 } from '../../src/store/index.ts';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import type { Clock, Lease, LocalTaker, NewTask, Outcome, ProjectVersion, RetryPolicy, Store } from '../../src/store/index.ts';
+import type { ClaimOptions, Clock, Lease, LocalTaker, NewTask, Outcome, ProjectVersion, RetryPolicy, Store } from '../../src/store/index.ts';
 
 export interface StoreFactoryOptions {
   clock: Clock;
@@ -1146,6 +1146,41 @@ export function describeStore(name: string, makeStore: MakeStore): void {
           [[clock.now(), 'user123', 'w1', 'LEASE_EXPIRED', { attempt: lease.attempt, command: 'noop', failure: 'LEASE_EXPIRED', runMs: null, next: 'PENDING' }]],
         );
       });
+    });
+
+    describe('claim order on every claim path', () => {
+      // Submitted in this order (one ms apart): alice's fair-share ranks are 1..5, bob's 1 and 2.
+      const mix: [user: string, priority: number, queue: string][] = [
+        ['alice', 1, 'a'], ['alice', 1, 'b'], ['alice', 5, 'a'], ['bob', 1, 'b'], ['alice', 1, 'c'], ['bob', 5, 'a'], ['alice', 9, 'b'],
+      ];
+      // Priority first, then fair share between users (rank), then FIFO: task 3 (bob's 2nd, rank 2)
+      // before 2 (alice's 3rd, rank 3); task 0 (alice, rank 1) before 3 (bob, rank 1, later).
+      const expected = [6, 5, 2, 0, 3, 1, 4];
+      const paths: [string, Omit<ClaimOptions, 'workerId' | 'limit'>][] = [
+        ['any queue', {}],
+        ['named queues (--queues)', { queues: ['a', 'b'] }],
+        ['under a per-user limit', { maxRunningPerUser: 100 }],
+        ['named queues under a per-user limit', { queues: ['a', 'b'], maxRunningPerUser: 100 }],
+      ];
+      for (const [path, opts] of paths) {
+        it(`${path}: priority, then fair share, then FIFO; a batch claim takes the head`, async () => {
+          const ids: string[] = [];
+          for (const [userId, priority, queue] of mix) {
+            const t = newTask({ userId, priority, queue });
+            ids.push(t.id);
+            await store.submit(t);
+            clock.advance(1);
+          }
+          const want = expected.filter((i) => !opts.queues || opts.queues.includes(mix[i][2])).map((i) => ids[i]);
+          const got = (await store.claim({ workerId: 'w', limit: 3, ...opts })).map((l) => l.task.id);
+          for (;;) {
+            const [l] = await store.claim({ workerId: 'w', limit: 1, ...opts });
+            if (!l) break;
+            got.push(l.task.id);
+          }
+          assert.deepEqual(got, want);
+        });
+      }
     });
 
     it('wakes subscribers when work becomes ready', async () => {
