@@ -45,6 +45,16 @@ export function decideFinish(
   }
 }
 
+/**
+ * Whether a task moving to `status` may let a task run that could not before, so that waiting
+ * workers are woken at once rather than left to their fallback poll: back to PENDING (a retry,
+ * even in backoff: the workers learn when it ends from nextRunAfter; a re-run; a redrive), or
+ * the end of a lane's task, pending or running (the next task of its lane was held behind it).
+ */
+export function wakesWorkers(lane: string | null, status: TaskStatus): boolean {
+  return status === 'PENDING' || (lane !== null && status !== 'RUNNING');
+}
+
 /** Attempts past its budget (attemptLimit) a task may still get when its worker is lost. */
 export const LOST_RERUNS = 2;
 

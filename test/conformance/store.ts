@@ -1183,6 +1183,67 @@ export function describeStore(name: string, makeStore: MakeStore): void {
       }
     });
 
+    describe('wake-ups: each event that may let a task run wakes the waiting workers', () => {
+      /** Counts the wake-ups a worker (WorkerPool subscribes) would get while `during` runs. */
+      async function wakesDuring(during: () => Promise<unknown>): Promise<number> {
+        let wakes = 0;
+        const off = store.subscribe(() => wakes++);
+        try {
+          await during();
+        } finally {
+          off();
+        }
+        return wakes;
+      }
+      const claimIds = async (limit = 10) => (await store.claim({ workerId: 'w', limit })).map((l) => l.task.id);
+
+      it('cancel of a pending lane head: the next task of its lane may run', async () => {
+        // The head waits in another queue than the waiting worker's (or in backoff): x2 is held by it.
+        const x1 = newTask({ lane: 'x', queue: 'gpu' });
+        const x2 = newTask({ lane: 'x' });
+        for (const t of [x1, x2]) await store.submit(t);
+        assert.deepEqual(await store.claim({ workerId: 'w', limit: 10, queues: ['default'] }), [], 'x2 waits for x1');
+        assert.ok((await wakesDuring(() => store.cancel(x1.id))) > 0, 'woken, not left to the fallback poll');
+        assert.deepEqual(await claimIds(), [x2.id]);
+      });
+
+      for (const [how, outcome] of [['succeeds', ok], ['fails for good', failed(false)]] as const) {
+        it(`end of a lane task (it ${how}): the next task of its lane may run`, async () => {
+          const [x1, x2] = [newTask({ lane: 'x' }), newTask({ lane: 'x' })];
+          for (const t of [x1, x2]) await store.submit(t);
+          assert.deepEqual(await claimIds(), [x1.id]);
+          assert.ok((await wakesDuring(() => store.finish({ taskId: x1.id, attempt: 1 }, outcome))) > 0, 'woken, not left to the fallback poll');
+          assert.deepEqual(await claimIds(), [x2.id]);
+        });
+      }
+
+      it('backoff end: a retry wakes the workers, who learn its end; a claim that ends more backoffs than it takes wakes the others', async () => {
+        const [t1, t2] = [newTask(), newTask()];
+        for (const t of [t1, t2]) await store.submit(t);
+        const leases = await store.claim({ workerId: 'w', limit: 2 });
+        let end = 0;
+        const wakes = await wakesDuring(async () => {
+          for (const l of leases) end = Math.max(end, (await store.finish({ taskId: l.task.id, attempt: l.attempt }, failed()))!.runAfter!);
+        });
+        assert.ok(wakes > 0, 'a worker waiting for work re-reads the next backoff end (WorkerPool.armBackoffTimer)');
+        assert.equal(await store.nextRunAfter(), end);
+        assert.deepEqual(await claimIds(), [], 'not before its backoff');
+        clock.advance(end - clock.now());
+        assert.ok((await wakesDuring(() => claimIds(1))) > 0, 'the other retry is ready too: the other workers look');
+        assert.equal((await claimIds()).length, 1);
+      });
+
+      it('redrive: the dead-lettered task may run again', async () => {
+        const t = newTask({ maxAttempts: 1 });
+        await store.submit(t);
+        await claimIds();
+        await store.finish({ taskId: t.id, attempt: 1 }, failed());
+        assert.equal((await store.get(t.id))?.deadLettered, true);
+        assert.ok((await wakesDuring(() => store.redrive(t.id))) > 0, 'woken, not left to the fallback poll');
+        assert.deepEqual(await claimIds(), [t.id]);
+      });
+    });
+
     it('wakes subscribers when work becomes ready', async () => {
       let wakes = 0;
       const off = store.subscribe(() => wakes++);

@@ -13,7 +13,7 @@ import pg from 'pg';
 import { ErrorCode, HangarError } from '../../errors/index.ts';
 import { batchResults, idempotencyConflict, lanesWithNew, planBatch } from '../batch.ts';
 import { auditFromRow, decodeCursor, depthFromRow, encodeCursor, feedFromRow, historyFromRow, keyFromRow, outputFromRow, projectFromRow, projectVersionFromRow, secretFromRow, scalingFromRow, timelineFromRow, alertFromRow, workerFromRow, taskFromRow, type Row } from '../row.ts';
-import { decideExpiry, decideFinish, executionAuditEntry, expiryFailure, lostAttemptAuditEntry, type AttemptEnd } from '../transitions.ts';
+import { decideExpiry, decideFinish, executionAuditEntry, expiryFailure, lostAttemptAuditEntry, wakesWorkers, type AttemptEnd } from '../transitions.ts';
 import {
   systemClock,
   type ApiKey,
@@ -1590,7 +1590,7 @@ export class PostgresStore implements Store {
       const end = decideFinish(cur, outcome, now, this.retry, this.random);
       const after = await this.endAttempt(tx, cur, end, now, outcome.failure, outcome);
       if (outcome.audit) await tx.query(APPEND_AUDIT, auditColumns([executionAuditEntry(ref.taskId, outcome.audit, after.status)]));
-      if (after.status === 'PENDING' || cur.lane) await this.notifyReady(tx);
+      if (wakesWorkers(cur.lane, after.status)) await this.notifyReady(tx);
       return { status: after.status, attempt: after.attempt, runAfter: end.final ? null : after.runAfter, deadLettered: after.deadLettered, completedAt: after.completedAt };
     });
     // Its followers see the attempt's end at once, not at their next poll.
@@ -1700,8 +1700,8 @@ export class PostgresStore implements Store {
         case 'PENDING': {
           const [r] = await tx.query(CANCEL_PENDING, [now, id]);
           await tx.query(INSERT_HISTORY, [id, now, 'CANCELLED', cur.attempt, null, 'cancelled while pending']);
-          // The next task of its lane may run now.
-          if (cur.lane) await this.notifyReady(tx);
+          // A lane head: the next task of its lane may run now.
+          if (wakesWorkers(cur.lane, 'CANCELLED')) await this.notifyReady(tx);
           return { task: taskFromRow(r), effect: 'cancelled' as const };
         }
         case 'RUNNING': {

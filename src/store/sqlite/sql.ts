@@ -127,12 +127,12 @@ SELECT min(?3,
 /** status, completed_at, dead_lettered, summary, failure, result_key, stdout_key, stderr_key, id,
  *  attempt, result. A final outcome whose effect does not depend on the row (success, timeout, cancel),
  *  fenced by attempt in one statement; no row back means the attempt was stale. Returns only the
- *  worker (for the history row): the caller knows the rest. */
+ *  worker (for the history row) and the lane (whose next task may now run): the caller knows the rest. */
 export const FINISH_FENCED = `
 UPDATE tasks SET status = ?1, completed_at = ?2, lease_expires_at = NULL, dead_lettered = ?3, summary = ?4,
   failure = ?5, result_key = ?6, stdout_key = ?7, stderr_key = ?8, result = ?11
 WHERE id = ?9 AND attempt = ?10 AND status = 'RUNNING'
-RETURNING worker_id`;
+RETURNING worker_id, lane`;
 
 /** now, step ms: each ready PENDING task's effective priority becomes its priority plus one per
  *  step it has waited since it became ready, up to 10 (reads only the partial index's rows). */

@@ -9,7 +9,7 @@ import { dirname } from 'node:path';
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
 import { ErrorCode, HangarError } from '../../errors/index.ts';
 import { batchResults, idempotencyConflict, lanesWithNew, planBatch } from '../batch.ts';
-import { decideExpiry, decideFinish, executionAuditEntry, expiryFailure, lostAttemptAuditEntry, type AttemptEnd } from '../transitions.ts';
+import { decideExpiry, decideFinish, executionAuditEntry, expiryFailure, lostAttemptAuditEntry, wakesWorkers, type AttemptEnd } from '../transitions.ts';
 import {
   systemClock,
   type ApiKey,
@@ -505,16 +505,21 @@ export class SqliteStore implements Store {
       const end = decideFinish(cur, outcome, now, this.retry, this.random);
       const after = this.endAttempt(cur, end, now, outcome.failure, outcome);
       if (outcome.audit) this.insertAudit([executionAuditEntry(ref.taskId, outcome.audit, after.status)]);
-      return { status: after.status, attempt: after.attempt, runAfter: end.final ? null : after.runAfter, deadLettered: after.deadLettered, completedAt: after.completedAt };
+      const finished: Finished = {
+        status: after.status, attempt: after.attempt, runAfter: end.final ? null : after.runAfter,
+        deadLettered: after.deadLettered, completedAt: after.completedAt,
+      };
+      return { finished, lane: cur.lane };
     }, false);
-    if (done?.status === 'PENDING') this.notifyReady();
+    if (!done) return null;
+    if (wakesWorkers(done.lane, done.finished.status)) this.notifyReady();
     // Its followers see the attempt's end at once, not at their next poll.
-    if (done) this.wake.emit('output', ref.taskId);
-    return done;
+    this.wake.emit('output', ref.taskId);
+    return done.finished;
   }
 
   /** Success, timeout and cancel end the task whatever its row says: one fenced UPDATE. */
-  private finishFinal(ref: AttemptRef, outcome: Outcome, now: number): Finished | null {
+  private finishFinal(ref: AttemptRef, outcome: Outcome, now: number): { finished: Finished; lane: string | null } | null {
     const end = decideFinish({ attempt: ref.attempt, attemptLimit: ref.attempt, cancelRequested: false }, outcome, now, this.retry, this.random);
     const row = this.stmt(SQL.FINISH_FENCED).get(
       end.status,
@@ -532,7 +537,8 @@ export class SqliteStore implements Store {
     if (!row) return null;
     this.addHistory(ref.taskId, now, end.status, ref.attempt, strOrNull(row.worker_id), end.reason);
     if (outcome.audit) this.insertAudit([executionAuditEntry(ref.taskId, outcome.audit, end.status)]);
-    return { status: end.status, attempt: ref.attempt, runAfter: null, deadLettered: end.deadLettered, completedAt: now };
+    const finished: Finished = { status: end.status, attempt: ref.attempt, runAfter: null, deadLettered: end.deadLettered, completedAt: now };
+    return { finished, lane: strOrNull(row.lane) };
   }
 
   private endAttempt(
@@ -580,7 +586,7 @@ export class SqliteStore implements Store {
   }
 
   async cancel(id: string): Promise<CancelResult | null> {
-    return this.writes.run(() => {
+    const result = await this.writes.run(() => {
       const row = this.stmt(SQL.SELECT_TASK).get(id) as Row | undefined;
       if (!row) return null;
       const cur = taskFromRow(row);
@@ -611,6 +617,9 @@ export class SqliteStore implements Store {
         }
       }
     });
+    // A pending lane head cancelled: the next task of its lane may run now.
+    if (result?.effect === 'cancelled' && wakesWorkers(result.task.lane, result.task.status)) this.notifyReady();
+    return result;
   }
 
   async reap(workerStaleMs: number): Promise<ReapResult> {
