@@ -1217,6 +1217,15 @@ export function describeStore(name: string, makeStore: MakeStore): void {
         });
       }
 
+      it('ends of lane tasks recorded together: the next task of each lane may run', async () => {
+        const [x1, x2, y1, y2] = [newTask({ lane: 'x' }), newTask({ lane: 'x' }), newTask({ lane: 'y' }), newTask({ lane: 'y' })];
+        for (const t of [x1, x2, y1, y2]) await store.submit(t);
+        assert.deepEqual(new Set(await claimIds()), new Set([x1.id, y1.id]));
+        const wakes = await wakesDuring(() => Promise.all([x1, y1].map((t) => store.finish({ taskId: t.id, attempt: 1 }, ok))));
+        assert.ok(wakes > 0, 'woken, not left to the fallback poll');
+        assert.deepEqual(new Set(await claimIds()), new Set([x2.id, y2.id]));
+      });
+
       it('backoff end: a retry wakes the workers, who learn its end; a claim that ends more backoffs than it takes wakes the others', async () => {
         const [t1, t2] = [newTask(), newTask()];
         for (const t of [t1, t2]) await store.submit(t);

@@ -1637,11 +1637,12 @@ export class PostgresStore implements Store {
         const columns = batch[0].params.map((_, i) => batch.map((b) => b.params[i]));
         rows = await this.rows(FINISH_FENCED_MANY, columns);
       }
-      const ended = new Set(rows.map((r) => String(r.id)));
+      const ended = new Map(rows.map((r) => [String(r.id), r.lane === null ? null : String(r.lane)]));
+      const laneOf = (b: (typeof batch)[number]) => ended.get(String(b.params[8])) ?? null;
       // Their followers see the end at once, not at their next poll; workers in every process
       // see the next task of a lane that one of them ended.
-      this.outputNow(ended);
-      if (rows.some((r) => r.lane !== null)) this.readyNow();
+      this.outputNow(ended.keys());
+      if (batch.some((b) => ended.has(String(b.params[8])) && wakesWorkers(laneOf(b), b.finished.status))) this.readyNow();
       for (const b of batch) b.resolve(ended.has(String(b.params[8])) ? b.finished : null);
     } catch (err) {
       for (const b of batch) b.reject(err);
