@@ -1,8 +1,8 @@
 /**
  * The Executor boundary: runs one attempt of one task as child processes and reports what
  * happened. The worker owns leasing and recording; the executor owns the process tree.
- * Implementations: `process` (plain child processes, this file's sibling) and, later, the
- * bubblewrap sandbox, which slots in under the same interface.
+ * One implementation, ProcessExecutor (process-executor.ts): plain child processes, or, with a
+ * Launcher (sandbox/), the same processes in a bubblewrap or util-linux sandbox with cgroups.
  */
 import type { Network, Resources, TaskFailure } from '../store/types.ts';
 
