@@ -41,7 +41,7 @@ describe('terminals', () => {
     const [t1, t2, t3, o] = await finished(alice, [one, two, three, other]);
     for (const t of [t1, t2, t3, o]) assert.equal(t.status, 'SUCCESS', JSON.stringify(t.error));
     const ms = (s: string) => Date.parse(s);
-    assert.ok(ms(t2.startedAt) >= ms(t1.completedAt) && ms(t3.startedAt) >= ms(t2.completedAt), 'one at a time, in order');
+    assert.ok(ms(t2.startedAt) >= ms(t1.completedAt) && ms(t3.startedAt) >= ms(t2.completedAt), 'one at a time, in order ' + JSON.stringify([t1, t2, t3].map((t) => [t.startedAt, t.completedAt, t.attempt])));
     assert.ok(ms(o.startedAt) < ms(t1.completedAt) && ms(t1.startedAt) < ms(o.completedAt), 'the other terminal ran alongside');
     assert.equal(t2.group, `terminal:${project}:t1`);
     assert.equal((await as(alice, 'GET', `/tasks/${two}/logs`)).json().stdout, 'one\ntwo\n');
