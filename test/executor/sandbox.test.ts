@@ -5,21 +5,17 @@
  * util-linux tools, not root, no cgroups).
  */
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { createSandboxExecutor, type ExecutionRequest, type ProcessExecutor } from '../../src/executor/index.ts';
-import { uuidv7 } from '../../src/store/index.ts';
+import type { ExecutionRequest, ProcessExecutor } from '../../src/executor/index.ts';
 import { ImageStore } from '../../src/images/index.ts';
 import { processesOfTask } from '../helpers/platform.ts';
 import { makeRootfs } from '../helpers/rootfs.ts';
+import { ENGINES, executionRequest, sandboxTestDir, testSandboxes } from '../helpers/sandbox.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'hangar-sbx-'));
-chmodSync(dir, 0o711);
-const workDir = join(dir, 'work');
-mkdirSync(workDir, { recursive: true });
+const { dir, workDir } = sandboxTestDir('hangar-sbx-');
 // A server on the host's loopback that the operator allowed for egress tasks (HANGAR_EGRESS_ALLOW).
 const allowed = createServer((_q, r) => r.end('allowed'));
 await new Promise<void>((r) => allowed.listen(0, '127.0.0.1', r));
@@ -28,58 +24,19 @@ const allowedPort = (allowed.address() as { port: number }).port;
 const imagesDir = join(dir, 'images');
 makeRootfs(join(dir, 'tiny-src'));
 await new ImageStore(imagesDir).importDir('tiny', join(dir, 'tiny-src'));
-/** Both renderings of the sandbox: bubblewrap, and the util-linux fallback (unshare.ts). */
-const engines = ['bwrap', 'unshare'] as const;
-const reports = new Map(
-  await Promise.all(
-    engines.map(async (engine) => {
-      const r = await createSandboxExecutor({
-        uid: 64100,
-        pidsMax: 64,
-        tmpBytes: 16 << 20,
-        openFiles: 256,
-        workspaceBytes: 32 << 20,
-        maxOutputBytes: 1 << 20,
-        networkTestUrl: 'http://127.0.0.1:9/',
-        egressAllow: [`127.0.0.1:${allowedPort}`],
-        imagesDir,
-        workDir,
-        scope: `test-${process.pid}-${engine}`,
-        engine,
-      }).catch((err: Error) => ({ executor: null, problems: [err.message], description: 'none' }));
-      return [engine, r] as const;
-    }),
-  ),
-);
+const engines = ENGINES;
+const reports = await testSandboxes(workDir, 'hostile', { egressAllow: [`127.0.0.1:${allowedPort}`], imagesDir });
 after(async () => {
   allowed.close();
   for (const r of reports.values()) await r.executor?.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
-function req(over: Partial<ExecutionRequest>): ExecutionRequest {
-  const taskId = uuidv7();
-  return {
-    taskId,
-    attempt: 1,
-    command: 'test',
-    args: null,
-    shell: null,
-    env: {},
-    metadata: {},
-    resources: { cpu: 1024, memory: 256 },
-    network: 'none',
-    image: null,
-    timeoutMs: 10_000,
-    workspace: join(workDir, `${taskId}-1`),
-    signal: new AbortController().signal,
-    ...over,
-  };
-}
+const req = (over: Partial<ExecutionRequest>) => executionRequest(workDir, over);
+
 for (const engine of engines) {
-  const report = reports.get(engine)!;
-  const skip = report.executor ? false : `no sandbox here: ${report.problems.join('; ')}`;
-  const sbx = report.executor as ProcessExecutor;
+  const { executor, skip } = reports.get(engine)!;
+  const sbx = executor as ProcessExecutor;
   const sh = (shell: string, over: Partial<ExecutionRequest> = {}) => sbx.run(req({ shell, ...over }));
 
   describe(`sandbox (${engine}): hostile tasks are contained`, { skip }, () => {
