@@ -231,6 +231,8 @@ export class BwrapLauncher implements Launcher {
           peakMemoryBytes: s.memoryPeakBytes,
           cpuUserMs: s.cpuUserMs === null ? null : Math.round(s.cpuUserMs),
           cpuSystemMs: s.cpuSystemMs === null ? null : Math.round(s.cpuSystemMs),
+          cpuThrottledMs: s.cpuThrottledMs === null ? null : Math.round(s.cpuThrottledMs),
+          cpuThrottledPeriods: s.cpuThrottledPeriods,
           wallMs: result.finishedAt - result.startedAt,
           exitCode: result.exitCode,
           signal: result.signal,

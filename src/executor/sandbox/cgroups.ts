@@ -28,6 +28,10 @@ export interface CgroupStats {
   memoryPeakBytes: number | null;
   cpuUserMs: number | null;
   cpuSystemMs: number | null;
+  /** How long the CPU quota held the task back (the kernel's throttled time), and in how many
+   *  of its periods: the evidence that the quota, not the host, set the task's pace. */
+  cpuThrottledMs: number | null;
+  cpuThrottledPeriods: number | null;
   oomKilled: boolean;
   /** Forks refused by pids.max. */
   pidsRefused: number;
@@ -229,10 +233,11 @@ class V1Driver implements CgroupDriver {
       name,
       procsFiles: dirs.map((x) => join(x, 'cgroup.procs')),
       async stats() {
-        const [peak, user, sys, oom, pidsEvents] = await Promise.all([
+        const [peak, user, sys, cpu, oom, pidsEvents] = await Promise.all([
           readNum(join(d.memory, 'memory.max_usage_in_bytes')),
           readNum(join(d.cpuacct, 'cpuacct.usage_user')),
           readNum(join(d.cpuacct, 'cpuacct.usage_sys')),
+          readKeyed(join(d.cpu, 'cpu.stat')),
           readKeyed(join(d.memory, 'memory.oom_control')),
           readKeyed(join(d.pids, 'pids.events')),
         ]);
@@ -240,6 +245,8 @@ class V1Driver implements CgroupDriver {
           memoryPeakBytes: peak,
           cpuUserMs: user === null ? null : user / 1e6,
           cpuSystemMs: sys === null ? null : sys / 1e6,
+          cpuThrottledMs: cpu.has('throttled_time') ? cpu.get('throttled_time')! / 1e6 : null,
+          cpuThrottledPeriods: cpu.get('nr_throttled') ?? null,
           oomKilled: (oom.get('oom_kill') ?? 0) > 0,
           pidsRefused: pidsEvents.get('max') ?? 0,
         };
@@ -296,6 +303,8 @@ class V2Driver implements CgroupDriver {
           memoryPeakBytes: peak,
           cpuUserMs: cpu.has('user_usec') ? cpu.get('user_usec')! / 1000 : null,
           cpuSystemMs: cpu.has('system_usec') ? cpu.get('system_usec')! / 1000 : null,
+          cpuThrottledMs: cpu.has('throttled_usec') ? cpu.get('throttled_usec')! / 1000 : null,
+          cpuThrottledPeriods: cpu.get('nr_throttled') ?? null,
           oomKilled: (events.get('oom_kill') ?? 0) > 0,
           pidsRefused: pidsEvents.get('max') ?? 0,
         };
