@@ -1,4 +1,5 @@
 /** The `hangar` command line: server roles (`up`, `server`, `worker`) and API client commands. */
+import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { loadConfig } from '../config/index.ts';
 import { accessCommands } from './commands/access.ts';
@@ -86,6 +87,42 @@ opsCommands(program);
 imageCommands(program, config, serverOptions);
 accessCommands(program);
 projectCommands(program);
+
+// Help points at the reference pages (docs/ of this installation, linked from the README).
+const DOCS = fileURLToPath(new URL('../../docs/', import.meta.url));
+const PAGES = [
+  ['running.md', 'install, start, stop'],
+  ['api.md', 'the HTTP API, every endpoint, errors, live output'],
+  ['cli.md', 'these commands at work'],
+  ['projects-and-terminals.md', 'projects and terminals'],
+  ['isolation.md', 'the sandbox, cgroups, egress, images, systemd'],
+  ['scale-out.md', 'PostgreSQL, S3, many nodes; the autoscaler'],
+  ['observability.md', 'dashboard, metrics, logs, traces, health, alerts'],
+  ['settings.md', 'every setting: variable, flag, default'],
+  ['layout.md', 'where the code is'],
+] as const;
+program.addHelpText('after', `\nReference (in ${DOCS}):\n${PAGES.map(([page, what]) => `  ${page.padEnd(27)} ${what}`).join('\n')}`);
+const ACCESS = 'api.md, "Users, keys, quotas, secrets and the audit log"';
+const COMMAND_PAGES: Record<string, readonly string[]> = {
+  up: ['running.md', 'settings.md'],
+  server: ['scale-out.md', 'settings.md'],
+  worker: ['scale-out.md', 'isolation.md', 'settings.md'],
+  autoscaler: ['scale-out.md, "Autoscaling"', 'settings.md'],
+  doctor: ['isolation.md', 'scale-out.md'],
+  config: ['settings.md'],
+  health: ['observability.md, "Health"'],
+  image: ['isolation.md, "Images"'],
+  whoami: [ACCESS],
+  key: [ACCESS],
+  secret: [ACCESS],
+  audit: [ACCESS],
+  project: ['projects-and-terminals.md'],
+  terminal: ['projects-and-terminals.md'],
+};
+for (const cmd of program.commands) {
+  const pages = COMMAND_PAGES[cmd.name()] ?? ['cli.md', 'api.md'];
+  cmd.addHelpText('after', `\nReference:\n${pages.map((page) => `  ${DOCS}${page}`).join('\n')}`);
+}
 
 program.parseAsync().catch((err: unknown) => {
   process.exit(reportError(err));
