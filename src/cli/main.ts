@@ -100,6 +100,7 @@ const PAGES = [
   ['observability.md', 'dashboard, metrics, logs, traces, health, alerts'],
   ['settings.md', 'every setting: variable, flag, default'],
   ['layout.md', 'where the code is'],
+  ['benchmarks.md', 'current benchmark results; how to run them'],
 ] as const;
 program.addHelpText('after', `\nReference (in ${DOCS}):\n${PAGES.map(([page, what]) => `  ${page.padEnd(27)} ${what}`).join('\n')}`);
 const ACCESS = 'api.md, "Users, keys, quotas, secrets and the audit log"';
