@@ -1,0 +1,49 @@
+/** Tenancy's model: API keys (stored by hash), users' secrets (ciphertext only) and the audit log. */
+
+export type KeyScope = 'user' | 'admin';
+
+export interface NewApiKey {
+  id: string;
+  /** SHA-256 of the raw key, hex. The raw key itself never reaches the store. */
+  hash: string;
+  /** The key's first characters, to tell keys apart in lists. */
+  prefix: string;
+  userId: string;
+  scope: KeyScope;
+  name: string | null;
+}
+
+export interface ApiKey extends Omit<NewApiKey, 'hash'> {
+  createdAt: number;
+  revokedAt: number | null;
+  lastUsedAt: number | null;
+}
+
+export interface SecretRecord {
+  userId: string;
+  name: string;
+  /** AES-256-GCM output, base64: nonce, tag, data. */
+  ciphertext: string;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface NewAuditEntry {
+  at: number;
+  /** The user who acted (null: unauthenticated, or the platform itself). */
+  actor: string | null;
+  keyId: string | null;
+  /** What was done, e.g. `POST /tasks`, `task.execute`. */
+  action: string;
+  /** The object acted on (task id, key id, secret name), when there is one. */
+  target: string | null;
+  /** Where from: the client's address, or the worker's id. */
+  source: string | null;
+  /** HTTP status, or the execution's final state. */
+  outcome: string;
+  detail: Record<string, unknown> | null;
+}
+
+export interface AuditEntry extends NewAuditEntry {
+  id: number;
+}

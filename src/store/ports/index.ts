@@ -1,0 +1,9 @@
+/** The store's ports, one per role, and the whole `Store` a backend implements. */
+export * from './access.ts';
+export * from './dispatch.ts';
+export * from './fleet.ts';
+export * from './output.ts';
+export * from './projects.ts';
+export * from './store.ts';
+export * from './task-queue.ts';
+export * from './task-reads.ts';
