@@ -57,7 +57,11 @@ export async function startHangar(args: string[], env: Record<string, string>, p
     } catch {
       // Not listening yet.
     }
-    if (Date.now() > deadline) throw new Error(`hangar did not start:\n${out}`);
+    if (Date.now() > deadline) {
+      // Not left behind: its pipes would hold the test process open for ever.
+      child.kill('SIGKILL');
+      throw new Error(`hangar did not start:\n${out}`);
+    }
     await new Promise((r) => setTimeout(r, 50));
   }
   return { child, url, output: () => out, exited };
