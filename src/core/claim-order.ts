@@ -4,11 +4,11 @@
  * took at submit: SQLite migration 0005), then FIFO (seq).
  *
  * The statements that pick tasks say it in SQL, `ORDER BY eff_priority DESC, fair_rank, seq`
- * (SQLite: CLAIM_ORDER in sqlite/claim.ts; PostgreSQL: ready_tasks() and tasks_ahead() in its
- * migrations), and stay SQL: an index (tasks_ready) serves that order, so a claim reads the
- * queue's head and not every ready row, and a landed migration is never edited. This names the
- * rule once, and orders what a claim's UPDATE ... RETURNING gives back, which does not keep
- * its subquery's order.
+ * (SQLite: CLAIM_ORDER in store/sqlite/claim.ts; PostgreSQL: ready_tasks(), ready_head() and
+ * tasks_ahead(), last defined in its migration 0014_backoff.sql), and stay SQL: an index
+ * (tasks_ready) serves that order, so a claim reads the queue's head and not every ready row,
+ * and a landed migration is never edited. This names the rule once, and orders what a claim's
+ * UPDATE ... RETURNING gives back, which does not keep its subquery's order.
  */
 
 export interface ClaimKey {

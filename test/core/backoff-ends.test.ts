@@ -47,4 +47,13 @@ describe('BackoffWatch', () => {
     w.attemptEnded({ status: 'PENDING', runAfter: 10_300 }, 10_000);
     assert.equal(w.due(10_300), true);
   });
+
+  it('keeps what it learns while END_BACKOFFS runs', () => {
+    const w = new BackoffWatch();
+    assert.equal(w.due(10_000), true);
+    w.endsBy(10_200);
+    w.moved(10_000, 3);
+    assert.equal(w.due(10_100), false);
+    assert.equal(w.due(10_200), true);
+  });
 });
