@@ -1,4 +1,5 @@
 /** Access: API keys, users' secrets, and the audit log. */
+import { pageOf, rowsForPage } from '../../core/page.ts';
 import { auditFromRow, decodeCursor, encodeCursor, keyFromRow, secretFromRow, type Row } from '../row.ts';
 import type { ApiKey, AuditEntry, AuditFilter, NewApiKey, NewAuditEntry, Page, SecretRecord } from '../types.ts';
 import type { SqliteContext } from './context.ts';
@@ -86,10 +87,8 @@ export async function queryAudit(ctx: SqliteContext, f: AuditFilter): Promise<Pa
   if (f.until !== undefined) (where.push('at < ?'), params.push(f.until));
   if (f.after) (where.push('id < ?'), params.push(decodeCursor(f.after)));
   const sql = `SELECT * FROM audit_log ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY id DESC LIMIT ?`;
-  const rows = ctx.stmt(sql).all(...params, f.limit + 1) as Row[];
-  const more = rows.length > f.limit;
-  const page = rows.slice(0, f.limit);
-  return { items: page.map(auditFromRow), nextCursor: more ? encodeCursor(Number(page[page.length - 1].id)) : null };
+  const rows = ctx.stmt(sql).all(...params, rowsForPage(f.limit)) as Row[];
+  return pageOf(rows, f.limit, auditFromRow, (last) => encodeCursor(Number(last.id)));
 }
 
 export async function purgeAudit(ctx: SqliteContext, olderThan: number, limit: number): Promise<number> {

@@ -1,5 +1,6 @@
 /** Task reads: one task, pages of tasks, their history, the feed of all transitions, and a
  *  task's place in the ready queue. Reads run directly, outside the write batch. */
+import { pageOf, rowsForPage } from '../../core/page.ts';
 import { decodeCursor, encodeCursor, feedFromRow, historyFromRow, taskFromRow, type Row } from '../row.ts';
 import type { FeedEntry, HistoryEntry, ListFilter, Page, Task } from '../types.ts';
 import type { SqliteContext } from './context.ts';
@@ -34,13 +35,8 @@ export async function list(ctx: SqliteContext, f: ListFilter): Promise<Page<Task
   if (f.command) (where.push("(instr(lower(command), lower(?)) > 0 OR instr(lower(coalesce(shell, '')), lower(?)) > 0)"), params.push(f.command, f.command));
   if (f.after) (where.push('seq < ?'), params.push(decodeCursor(f.after)));
   const sql = `SELECT * FROM tasks ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY seq DESC LIMIT ?`;
-  const rows = ctx.stmt(sql).all(...params, f.limit + 1) as Row[];
-  const more = rows.length > f.limit;
-  const page = rows.slice(0, f.limit);
-  return {
-    items: page.map(taskFromRow),
-    nextCursor: more ? encodeCursor(Number(page[page.length - 1].seq)) : null,
-  };
+  const rows = ctx.stmt(sql).all(...params, rowsForPage(f.limit)) as Row[];
+  return pageOf(rows, f.limit, taskFromRow, (last) => encodeCursor(Number(last.seq)));
 }
 
 export async function history(ctx: SqliteContext, id: string): Promise<HistoryEntry[]> {
