@@ -1,0 +1,28 @@
+/**
+ * A worker's heartbeat answer, assembled the same way by every Store backend from what its
+ * statements found: which listed attempts it still holds (their leases extended), which it
+ * lost, and which leases it holds that it did not list (strays).
+ */
+import type { AttemptRef, HeartbeatResult } from '../store/types.ts';
+
+/** One attempt as a map key. */
+export function attemptKey(a: AttemptRef): string {
+  return `${a.taskId}:${a.attempt}`;
+}
+
+/**
+ * `attempts`: as the worker listed them. `extended`: the attempts whose lease was extended
+ * (attemptKey), each with whether a cancel is requested. `leased`: the leases the worker holds
+ * granted before the stray cutoff (empty without one); those it listed are not strays.
+ */
+export function heartbeatResult(attempts: AttemptRef[], extended: ReadonlyMap<string, boolean>, leased: Iterable<AttemptRef>): HeartbeatResult {
+  const out: HeartbeatResult = { held: [], lost: [], strays: [] };
+  for (const a of attempts) {
+    const cancelRequested = extended.get(attemptKey(a));
+    if (cancelRequested === undefined) out.lost.push(a);
+    else out.held.push({ ...a, cancelRequested });
+  }
+  const listed = new Set(attempts.map(attemptKey));
+  for (const a of leased) if (!listed.has(attemptKey(a))) out.strays.push(a);
+  return out;
+}
