@@ -52,7 +52,7 @@ import { loadConfig } from '../src/config/index.ts';
 import type { ExecutionRequest, ExecutionResult, Executor } from '../src/executor/index.ts';
 import type { AttemptRef, Outcome } from '../src/store/index.ts';
 import { PostgresStore } from '../src/store/postgres/index.ts';
-import { WorkerPool } from '../src/worker/index.ts';
+import type { WorkerPool } from '../src/worker/index.ts';
 import { workerRolePool } from './worker-pool.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));

@@ -82,7 +82,7 @@ try {
   const t0 = performance.now();
   let windowStart = t0;
   let analyzed = ANALYZE_AT < 0;
-  let inFlight = new Set<Promise<unknown>>();
+  const inFlight = new Set<Promise<unknown>>();
   while (performance.now() - t0 < SECONDS * 1000) {
     owed += perTick;
     for (; owed >= 1; owed--) {
