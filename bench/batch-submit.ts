@@ -3,7 +3,8 @@
  * --inflight in flight (PostgreSQL groups those into shared statements; SQLite into shared
  * commits), and submitMany() (POST /tasks/batch) in batches. A benchmark, not a test.
  *
- *   node_modules/.bin/node --disable-warning=ExperimentalWarning bench/batch-submit.ts [--n 10000] [--runs 3] [--inflight 500] [--pg postgres://postgres@127.0.0.1:5432/postgres]
+ *   node_modules/.bin/node --disable-warning=ExperimentalWarning bench/batch-submit.ts \
+ *     [--n 10000] [--runs 3] [--inflight 500] [--pg postgres://postgres@127.0.0.1:5432/postgres]
  *
  * Each round, for each backend (SQLite in a temporary directory, synchronous=FULL as
  * `hangar up` runs it; PostgreSQL in a fresh schema, dropped after): --n tasks of one user as
@@ -117,7 +118,8 @@ for (let round = 0; round < RUNS; round++) {
   }
 }
 
-console.log(`Submit throughput, one user, ${N.toLocaleString('en-US')} tasks per measurement, ${RUNS} rounds; ${cpus().length} × ${cpus()[0]?.model ?? '?'}; ${new Date().toISOString()}`);
+console.log(`Submit throughput, one user, ${N.toLocaleString('en-US')} tasks per measurement, ${RUNS} rounds; ` +
+  `${cpus().length} × ${cpus()[0]?.model ?? '?'}; ${new Date().toISOString()}`);
 console.log('');
 console.log('| Backend | How | tasks/s, median (min–max) | ÷ submit(), 1 in flight, same round |');
 console.log('|---|---|---|---|');

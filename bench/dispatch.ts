@@ -811,7 +811,8 @@ function diagNote(tag: string, d: Diag, tasks: number, sent: Map<string, number>
   const per = (x: number) => (x / tasks).toFixed(2);
   return `${tag}: ${d.txs} write transactions for ${tasks} tasks (${per(d.txs)}/task, ${(d.ops / Math.max(1, d.txs)).toFixed(1)} ops/tx); ` +
     `${d.claims} claim calls (${per(d.claims)}/task), ${(d.claimed / Math.max(1, d.claims)).toFixed(2)} leases/claim; ` +
-    `${[...d.marks.values()].filter((m) => m.run !== undefined && m.claimDone === undefined).length} tasks handed to the pool at submit (no claim); ${per(d.blobPuts)} blob writes/task. ` +
+    `${[...d.marks.values()].filter((m) => m.run !== undefined && m.claimDone === undefined).length} tasks handed ` +
+      `to the pool at submit (no claim); ${per(d.blobPuts)} blob writes/task. ` +
     `Stages p50 / p99 ms: ${stages(d, sent, off)}`;
 }
 
@@ -934,7 +935,8 @@ const PEERS = [
 function printReport(o: Options, R: Results): string {
   const lines: string[] = [];
   const runs = o.runs > 1 ? `median (min–max) of ${o.runs} runs` : '1 run';
-  lines.push(`Hangar dispatch benchmark: ${runs}; Node ${process.version}; N=${o.n.toLocaleString('en-US')}; store synchronous=${o.sync.toUpperCase()}${o.ids === 'v7' ? '; store-alone task ids UUIDv7' : ''}`, '');
+  lines.push(`Hangar dispatch benchmark: ${runs}; Node ${process.version}; N=${o.n.toLocaleString('en-US')}; store ` +
+    `synchronous=${o.sync.toUpperCase()}${o.ids === 'v7' ? '; store-alone task ids UUIDv7' : ''}`, '');
   let section = '';
   lines.push('| Measurement | Result | Target | Verdict |', '|---|---|---|---|');
   for (const m of R.metrics.values()) {
@@ -960,7 +962,8 @@ function printReport(o: Options, R: Results): string {
   if (R.noise.length) {
     const worst = R.noise.reduce((a, b) => (b.others > a.others ? b : a));
     const avg = R.noise.reduce((a, b) => a + b.others, 0) / R.noise.length;
-    lines.push(`- other processes on the machine used ${avg.toFixed(0)} % of the cores on average during the steps, at most ${worst.others.toFixed(0)} % (run ${worst.run}, ${worst.step}); a busy machine lowers every number above`);
+    lines.push(`- other processes on the machine used ${avg.toFixed(0)} % of the cores on average during the steps, at most ` +
+      `${worst.others.toFixed(0)} % (run ${worst.run}, ${worst.step}); a busy machine lowers every number above`);
   }
   return lines.join('\n');
 }

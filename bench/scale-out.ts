@@ -52,7 +52,7 @@ import { loadConfig } from '../src/config/index.ts';
 import type { ExecutionRequest, ExecutionResult, Executor } from '../src/executor/index.ts';
 import type { AttemptRef, Outcome } from '../src/store/index.ts';
 import { PostgresStore } from '../src/store/postgres/index.ts';
-import { WorkerPool } from '../src/worker/index.ts';
+import type { WorkerPool } from '../src/worker/index.ts';
 import { workerRolePool } from './worker-pool.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -484,15 +484,21 @@ const common = (o: Options) => ['--n', String(o.n), '--jobs', String(o.jobs), '-
 const ENTRIES: Entry[] = [
   {
     key: 'hangar', label: 'Hangar (PostgresStore + WorkerPool)', peer: false, defaults: true, w1: true, w2: true, cmd: self('pool'),
-    settings: 'defaults: pg pool 10 connections, WorkerPool concurrency C, HANGAR_PREFETCH auto (about 50 ms of work per slot at the recent average execution time, at most 20 leases per slot beyond it), heartbeat 2 s, fallback poll 1 s; metrics + execution audit wired as src/runtime does; W2 submits in the worker\'s process (hand-off at submit)',
+    settings: 'defaults: pg pool 10 connections, WorkerPool concurrency C, HANGAR_PREFETCH auto (about 50 ms of work per ' +
+      'slot at the recent average execution time, at most 20 leases per slot beyond it), heartbeat 2 s, fallback ' +
+      'poll 1 s; metrics + execution audit wired as src/runtime does; W2 submits in the worker\'s process ' +
+      '(hand-off at submit)',
   },
   {
     key: 'hangar-2p', label: 'Hangar, submitter in a 2nd process', peer: false, defaults: true, w1: false, w2: true, twoProcess: true, cmd: self('two-process'),
-    settings: 'as above; submit() from another process with its own PostgresStore: no in-process hand-off; the idle pool\'s offered slots take the task at submit (push dispatch: leased in the submit\'s statement, the NOTIFY carries it), or LISTEN/NOTIFY + claim',
+    settings: 'as above; submit() from another process with its own PostgresStore: no in-process hand-off; the idle pool\'s ' +
+      'offered slots take the task at submit (push dispatch: leased in the submit\'s statement, the NOTIFY carries ' +
+      'it), or LISTEN/NOTIFY + claim',
   },
   {
     key: 'hangar-prefetch', label: 'Hangar, prefetch 500', peer: false, defaults: false, w1: true, w2: false, cmd: self('prefetch'),
-    settings: 'as Hangar + HANGAR_PREFETCH = 500 (as batched graphile-worker\'s localQueue.size): the pool holds up to 500 leases beyond its C slots, so claims come in large batches and run while the current tasks do',
+    settings: 'as Hangar + HANGAR_PREFETCH = 500 (as batched graphile-worker\'s localQueue.size): the pool holds up to 500 ' +
+      'leases beyond its C slots, so claims come in large batches and run while the current tasks do',
   },
   {
     key: 'hangar-store', label: 'Hangar store only (claim C + finish each)', peer: false, defaults: true, w1: true, w2: false, cmd: self('store'),
@@ -516,7 +522,8 @@ const ENTRIES: Entry[] = [
   },
   {
     key: 'pgboss', label: 'pg-boss', peer: true, defaults: true, w1: true, w2: true, cmd: peer('pgboss.mjs', 'default', true),
-    settings: 'work({ localConcurrency: C }); defaults otherwise (batchSize 1, 2 s poll, no NOTIFY); poll-bound, so its W1 runs are capped (--cap-s, default 10 s) and its W2 latencies are lower bounds',
+    settings: 'work({ localConcurrency: C }); defaults otherwise (batchSize 1, 2 s poll, no NOTIFY); poll-bound, so its W1 ' +
+      'runs are capped (--cap-s, default 10 s) and its W2 latencies are lower bounds',
   },
   {
     key: 'pgboss-tuned', label: 'pg-boss, tuned', peer: true, defaults: false, w1: true, w2: true, cmd: peer('pgboss.mjs', 'tuned'),
@@ -545,7 +552,8 @@ function runChild(file: string, args: string[], cwd: string, timeoutMs: number):
       clearTimeout(timer);
       const line = stdout.split('\n').find((l) => l.startsWith('RESULT '));
       if (code === 0 && line) resolve(JSON.parse(line.slice(7)) as Record<string, unknown>);
-      else reject(new Error(`${file.split('/').pop()} ${args.slice(0, 8).join(' ')}: exit ${code ?? signal}\n${stderr.trim().split('\n').slice(-8).join('\n')}`));
+      else reject(new Error(`${file.split('/').pop()} ${args.slice(0, 8).join(' ')}: exit ` +
+        `${code ?? signal}\n${stderr.trim().split('\n').slice(-8).join('\n')}`));
     });
   });
 }
@@ -694,7 +702,8 @@ async function driver(o: Options): Promise<void> {
       const r = await runChild(process.execPath, ['--disable-warning=ExperimentalWarning', file, ...args], e.peer ? PEERS : ROOT, 900_000);
       const secs = `${((hrMs() - a) / 1000).toFixed(1)} s, machine ${b?.toFixed(0)} % busy before`;
       if (s.workload === 'w1') process.stderr.write(`${what}: ${fmtNum(Number(r.rate), 'rate')} jobs/s (enqueue ${fmtNum(Number(r.enqueueRate), 'rate')}/s) [${secs}]\n`);
-      else process.stderr.write(`${what}: p50 ${fmtNum(Number(r.p50), 'ms')} ms, p99 ${fmtNum(Number(r.p99), 'ms')} ms, ${String(r.started)}/${o.jobs} started [${secs}]\n`);
+      else process.stderr.write(`${what}: p50 ${fmtNum(Number(r.p50), 'ms')} ms, p99 ${fmtNum(Number(r.p99), 'ms')} ms, ` +
+        `${String(r.started)}/${o.jobs} started [${secs}]\n`);
       return r;
     } catch (err) {
       errors.push(`${what}: ${(err as Error).message}`);
@@ -781,17 +790,28 @@ function printReport(o: Options, entries: Entry[], t: Table, meta: Meta): string
   const L: string[] = [];
   const runs = o.runs > 1 ? `median (min–max) of ${o.runs} rounds` : '1 round';
   const v = (k: string) => meta.versions.get(k) ?? '?';
-  L.push(`Scale-out benchmark, ${runs}; ${meta.started.toISOString().slice(0, 16).replace('T', ' ')} UTC; ${machine().join(', ')}; Node ${process.version}; PostgreSQL ${meta.pgVersion}${meta.redisVersion ? `; ${meta.redisVersion}` : ''}.`);
-  L.push(`Versions: hangar ${v('hangar')} (${meta.git})${entries.some((e) => e.peer) ? `, bullmq ${v('bullmq')}, graphile-worker ${v('graphile-worker')}, pg-boss ${v('pg-boss')}` : ''}.`);
-  L.push(`W1: ${o.n.toLocaleString('en-US')} no-op jobs enqueued first, then timed from worker start to the last completion. W2: ${o.jobs.toLocaleString('en-US')} jobs, one every ${o.every} ms, open loop, to an idle worker of concurrency 10; enqueue-call start → handler start.`, '');
+  L.push(`Scale-out benchmark, ${runs}; ${meta.started.toISOString().slice(0, 16).replace('T', ' ')} UTC; ` +
+    `${machine().join(', ')}; Node ${process.version}; PostgreSQL ` +
+    `${meta.pgVersion}${meta.redisVersion ? `; ${meta.redisVersion}` : ''}.`);
+  L.push(`Versions: hangar ${v('hangar')} ` +
+    `(${meta.git})${entries.some((e) => e.peer) ? `, bullmq ${v('bullmq')}, graphile-worker ${v('graphile-worker')}, pg-boss ${v('pg-boss')}` : ''}.`);
+  L.push(`W1: ${o.n.toLocaleString('en-US')} no-op jobs enqueued first, then timed from worker start to the last ` +
+    `completion. W2: ${o.jobs.toLocaleString('en-US')} jobs, one every ${o.every} ms, open loop, to an idle worker ` +
+    `of concurrency 10; enqueue-call start → handler start.`, '');
 
   const cs = o.cs;
-  L.push(`| System | ${cs.map((c) => `W1 jobs/s, C=${c}`).join(' | ')} | W1 enqueue jobs/s (setup, C=${cs[0]} runs) | first job after worker start, ms (C=${cs[0]}) |`);
+  L.push(`| System | ${cs.map((c) => `W1 jobs/s, C=${c}`).join(' | ')} | W1 enqueue jobs/s (setup, C=${cs[0]} runs) | ` +
+    `first job after worker start, ms (C=${cs[0]}) |`);
   L.push(`|---|${cs.map(() => '---|').join('')}---|---|`);
   for (const e of entries.filter((x) => x.w1)) {
-    L.push(`| ${e.label} | ${cs.map((c) => cell(samples(t, e.key, `w1.c${c}.rate`), 'rate') + (samples(t, e.key, `w1.c${c}.capped`).length ? ` (${o.capS} s cap)` : '')).join(' | ')} | ${cell(samples(t, e.key, `w1.c${cs[0]}.enqueue`), 'rate')} | ${cell(samples(t, e.key, `w1.c${cs[0]}.first`), 'ms')} |`);
+    const capped = (c: number) => (samples(t, e.key, `w1.c${c}.capped`).length ? ` (${o.capS} s cap)` : '');
+    L.push(`| ${e.label} | ${cs.map((c) => cell(samples(t, e.key, `w1.c${c}.rate`), 'rate') + capped(c)).join(' | ')} ` +
+      `| ${cell(samples(t, e.key, `w1.c${cs[0]}.enqueue`), 'rate')} | ` +
+      `${cell(samples(t, e.key, `w1.c${cs[0]}.first`), 'ms')} |`);
   }
-  L.push('', `Where W1's time goes (diagnostics, medians; per job completed in the processing window): CPU of the process running the worker, CPU of the whole machine (the worker, PostgreSQL or Redis, and anything else), WAL PostgreSQL wrote. ${cs.join(' / ')} = the C of the run.`, '');
+  L.push('', `Where W1's time goes (diagnostics, medians; per job completed in the processing window): CPU of the process ` +
+    `running the worker, CPU of the whole machine (the worker, PostgreSQL or Redis, and anything else), WAL ` +
+    `PostgreSQL wrote. ${cs.join(' / ')} = the C of the run.`, '');
   L.push(`| System | worker process CPU µs/job (C=${cs.join(' / ')}) | machine CPU µs/job | WAL bytes/job |`);
   L.push('|---|---|---|---|');
   for (const e of entries.filter((x) => x.w1)) {
@@ -806,15 +826,19 @@ function printReport(o: Options, entries: Entry[], t: Table, meta: Meta): string
   L.push('|---|---|---|---|---|---|---|');
   for (const e of entries.filter((x) => x.w2)) {
     const st = samples(t, e.key, 'w2.started');
-    L.push(`| ${e.label} | ${['p50', 'p95', 'p99', 'max'].map((m) => cell(samples(t, e.key, `w2.${m}`), 'ms')).join(' | ')} | ${st.length ? `${Math.min(...st.map((x) => x.v))}–${Math.max(...st.map((x) => x.v))} of ${o.jobs}` : '—'} | ${cell(samples(t, e.key, 'w2.call'), 'ms')} |`);
+    L.push(`| ${e.label} | ${['p50', 'p95', 'p99', 'max'].map((m) => cell(samples(t, e.key, `w2.${m}`), 'ms')).join(' | ')} ` +
+      `| ${st.length ? `${Math.min(...st.map((x) => x.v))}–${Math.max(...st.map((x) => x.v))} of ${o.jobs}` : '—'} | ` +
+      `${cell(samples(t, e.key, 'w2.call'), 'ms')} |`);
   }
 
   const peers = entries.filter((e) => e.peer);
   const hasHangar = entries.some((e) => e.key === 'hangar');
   if (peers.length && hasHangar) {
     const two = entries.some((e) => e.key === 'hangar-2p');
-    L.push('', `Ratios Hangar ÷ peer, per round then ${o.runs > 1 ? 'median (min–max)' : 'as measured'}: jobs/s higher is better, latency lower is better.`, '');
-    L.push(`| Peer | ${cs.map((c) => `jobs/s C=${c}`).join(' | ')} | p50 | p99 |${two ? ' p50, Hangar 2 processes | p99, Hangar 2 processes |' : ''}`);
+    L.push('', `Ratios Hangar ÷ peer, per round then ${o.runs > 1 ? 'median (min–max)' : 'as measured'}: jobs/s higher is ` +
+      `better, latency lower is better.`, '');
+    L.push(`| Peer | ${cs.map((c) => `jobs/s C=${c}`).join(' | ')} | p50 | p99 ` +
+      `|${two ? ' p50, Hangar 2 processes | p99, Hangar 2 processes |' : ''}`);
     L.push(`|---|${cs.map(() => '---|').join('')}---|---|${two ? '---|---|' : ''}`);
     for (const p of peers) {
       const tp = cs.map((c) => ratioCell(ratio(t, 'hangar', `w1.c${c}.rate`, p.key, `w1.c${c}.rate`), false));
@@ -833,7 +857,8 @@ function printReport(o: Options, entries: Entry[], t: Table, meta: Meta): string
         const tuned = set !== 'peers at their defaults' && samples(t, 'hangar-prefetch', `w1.c${c}.rate`).length > 0;
         const h = tuned ? Math.max(med(t, 'hangar', `w1.c${c}.rate`), med(t, 'hangar-prefetch', `w1.c${c}.rate`)) : med(t, 'hangar', `w1.c${c}.rate`);
         const pv = med(t, best.key, `w1.c${c}.rate`);
-        parts.push(`C=${c}: Hangar ${fmtNum(h, 'rate')} vs ${best.label} ${fmtNum(pv, 'rate')} jobs/s → ${h >= pv ? 'MET' : 'NOT MET'} (${fmtNum(h / pv, 'x')})`);
+        parts.push(`C=${c}: Hangar ${fmtNum(h, 'rate')} vs ${best.label} ${fmtNum(pv, 'rate')} jobs/s → ` +
+          `${h >= pv ? 'MET' : 'NOT MET'} (${fmtNum(h / pv, 'x')})`);
       }
       const lat = ps.filter((p) => samples(t, p.key, 'w2.p99').length && !samples(t, p.key, 'w2.p99').some((s) => s.censored));
       for (const hk of ['hangar', 'hangar-2p'].filter((k) => samples(t, k, 'w2.p99').length)) {
@@ -845,7 +870,8 @@ function printReport(o: Options, entries: Entry[], t: Table, meta: Meta): string
         const pv = med(t, best.key, 'w2.p99');
         {
           const h = med(t, hk, 'w2.p99');
-          parts.push(`p99${hk === 'hangar-2p' ? ' (Hangar submitter in a 2nd process)' : ''}: Hangar ${fmtNum(h, 'ms')} vs ${best.label} ${fmtNum(pv, 'ms')} ms → ${h <= pv ? 'MET' : 'NOT MET'} (${fmtNum(h / pv, 'x')})`);
+          parts.push(`p99${hk === 'hangar-2p' ? ' (Hangar submitter in a 2nd process)' : ''}: Hangar ${fmtNum(h, 'ms')} vs ` +
+            `${best.label} ${fmtNum(pv, 'ms')} ms → ${h <= pv ? 'MET' : 'NOT MET'} (${fmtNum(h / pv, 'x')})`);
         }
       }
       L.push(`- Against ${set}: ${parts.join('; ')}.`);
@@ -856,13 +882,18 @@ function printReport(o: Options, entries: Entry[], t: Table, meta: Meta): string
   for (const e of entries) L.push(`- ${e.label}: ${e.settings}.`);
   const notes: string[] = [];
   const lpc = o.cs.map((c) => [c, samples(t, 'hangar', `w1.c${c}.leasesPerClaim`)] as const).filter(([, x]) => x.length);
-  if (lpc.length) notes.push(`Hangar W1: leases per claim() call (the pool claims its free slots in one statement; the finishes that arrive in one tick share one statement and commit): ${lpc.map(([c, x]) => `C=${c} ${cell(x, 'ms')}`).join(', ')}.`);
+  if (lpc.length) notes.push(`Hangar W1: leases per claim() call (the pool claims its free slots in one statement; the finishes that ` +
+    `arrive in one tick share one statement and commit): ` +
+    `${lpc.map(([c, x]) => `C=${c} ${cell(x, 'ms')}`).join(', ')}.`);
   const ho = samples(t, 'hangar', 'w2.handedOff');
-  if (ho.length) notes.push(`Hangar W2 (one process): ${ho.map((s) => s.v).join(', ')} of ${o.jobs} submits per round were handed to the idle pool inside the submit's transaction (direct dispatch).`);
+  if (ho.length) notes.push(`Hangar W2 (one process): ${ho.map((s) => s.v).join(', ')} of ${o.jobs} submits per round were handed to the ` +
+    `idle pool inside the submit's transaction (direct dispatch).`);
   const lag = entries.filter((e) => e.w2).map((e) => `${e.key} ${cell(samples(t, e.key, 'w2.lag99'), 'ms')}`);
   if (lag.length) notes.push(`Pacer lateness p99 (ms; the enqueuer's timer quality): ${lag.join(', ')}.`);
-  if (meta.busy.length) notes.push(`Machine busy share in the 1 s pause before each measurement: median ${median(meta.busy).toFixed(0)} %, max ${Math.max(...meta.busy).toFixed(0)} % (PostgreSQL's checkpoint included).`);
-  notes.push(`Measurements taken again because the machine was still ≥ ${QUIET} % busy right after them (someone else's load): ${meta.retried.length ? meta.retried.join('; ') : 'none'}.`);
+  if (meta.busy.length) notes.push(`Machine busy share in the 1 s pause before each measurement: median ${median(meta.busy).toFixed(0)} %, max ` +
+    `${Math.max(...meta.busy).toFixed(0)} % (PostgreSQL's checkpoint included).`);
+  notes.push(`Measurements taken again because the machine was still ≥ ${QUIET} % busy right after them (someone else's ` +
+    `load): ${meta.retried.length ? meta.retried.join('; ') : 'none'}.`);
   for (const d of meta.disturbed) notes.push(`Possibly disturbed, kept: ${d}.`);
   notes.push(`Wall time ${(meta.wallS / 60).toFixed(1)} min.`);
   for (const e of meta.errors) notes.push(`FAILED: ${e}`);

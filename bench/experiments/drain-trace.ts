@@ -60,7 +60,9 @@ async function drain(admin: pg.Client): Promise<string> {
     const cpu = process.cpuUsage(cpu0);
     const inClaims = claims.reduce((a, c) => a + c.ms, 0);
     const got = claims.map((c) => c.got).filter((g) => g > 0);
-    return `| ${Math.round(N / (ms / 1000))} | ${Math.round(elu * 100)} % | ${Math.round((cpu.user + cpu.system) / N)} | ${claims.length} | ${median(got)} / ${Math.max(...got)} | ${median(claims.map((c) => c.ms)).toFixed(1)} | ${(inClaims / ms).toFixed(2)} |`;
+    return `| ${Math.round(N / (ms / 1000))} | ${Math.round(elu * 100)} % | ${Math.round((cpu.user + cpu.system) / N)} | ` +
+      `${claims.length} | ${median(got)} / ${Math.max(...got)} | ${median(claims.map((c) => c.ms)).toFixed(1)} | ` +
+      `${(inClaims / ms).toFixed(2)} |`;
   } finally {
     await pool?.close(0);
     await store.close();
@@ -73,7 +75,8 @@ const admin = new pg.Client({ connectionString: URL });
 await admin.connect();
 try {
   console.log(`Drain of ${N} no-op tasks, C = ${C}, ${RUNS} runs; ${new Date().toISOString()}`);
-  console.log('| jobs/s | event loop busy | process CPU µs/job | claims | leases per claim, median / max | claim ms, median | time in claims ÷ drain time |');
+  console.log('| jobs/s | event loop busy | process CPU µs/job | claims | leases per claim, median / max | claim ms, median ' +
+    '| time in claims ÷ drain time |');
   console.log('|---|---|---|---|---|---|---|');
   for (let r = 0; r < RUNS; r++) console.log(await drain(admin));
 } finally {

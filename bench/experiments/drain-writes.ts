@@ -152,7 +152,8 @@ async function drain(admin: pg.Client, setup: string[], before: string[] = []): 
     const pgUs = ((postgresJiffies() - pg0) * 10_000) / N;
     if (STATEMENTS) {
       const lines = await statementsPerJob(admin);
-      process.stderr.write(`PostgreSQL processes: ${pgUs.toFixed(0)} µs of CPU per job\n| calls | rows | exec µs/job | WAL records/job | statement |\n|---|---|---|---|---|\n${lines.join('\n')}\n`);
+      process.stderr.write(`PostgreSQL processes: ${pgUs.toFixed(0)} µs of CPU per job\n| calls | rows | exec µs/job | WAL records/job | ` +
+        `statement |\n|---|---|---|---|---|\n${lines.join('\n')}\n`);
     }
     const wal = Number((await admin.query('SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), $1) AS d', [wal0])).rows[0].d);
     await pool.close();
@@ -175,7 +176,8 @@ try {
     for (const k of order) {
       const s = await drain(admin, VARIANTS[k].setup, VARIANTS[k].before);
       samples[k].push(s);
-      process.stderr.write(`round ${round + 1} ${k}: ${Math.round(s.rate)} jobs/s, machine ${Math.round(s.machineUs)} µs/job, WAL ${Math.round(s.walBytes)} B/job\n`);
+      process.stderr.write(`round ${round + 1} ${k}: ${Math.round(s.rate)} jobs/s, machine ${Math.round(s.machineUs)} µs/job, WAL ` +
+        `${Math.round(s.walBytes)} B/job\n`);
     }
     ratios.push(samples[OTHER][round].rate / samples.A[round].rate);
   }
@@ -186,13 +188,15 @@ try {
 
 const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const cell = (xs: number[], d = 0) => `${med(xs).toFixed(d)} (${Math.min(...xs).toFixed(d)}–${Math.max(...xs).toFixed(d)})`;
-console.log(`Drain of ${N.toLocaleString('en-US')} no-op jobs, WorkerPool concurrency 10, ${RUNS} rounds; ${cpus().length} × ${cpus()[0]?.model ?? '?'}; ${new Date().toISOString()}`);
+console.log(`Drain of ${N.toLocaleString('en-US')} no-op jobs, WorkerPool concurrency 10, ${RUNS} rounds; ` +
+  `${cpus().length} × ${cpus()[0]?.model ?? '?'}; ${new Date().toISOString()}`);
 console.log('');
 console.log('| Variant | jobs/s | worker CPU µs/job | PostgreSQL CPU µs/job | machine CPU µs/job | WAL bytes/job |');
 console.log('|---|---|---|---|---|---|');
 for (const k of ['A', OTHER] as const) {
   const xs = samples[k];
-  console.log(`| ${k}: ${VARIANTS[k].label} | ${cell(xs.map((s) => s.rate))} | ${cell(xs.map((s) => s.procUs))} | ${cell(xs.map((s) => s.pgUs))} | ${cell(xs.map((s) => s.machineUs))} | ${cell(xs.map((s) => s.walBytes))} |`);
+  console.log(`| ${k}: ${VARIANTS[k].label} | ${cell(xs.map((s) => s.rate))} | ${cell(xs.map((s) => s.procUs))} | ` +
+    `${cell(xs.map((s) => s.pgUs))} | ${cell(xs.map((s) => s.machineUs))} | ${cell(xs.map((s) => s.walBytes))} |`);
 }
 console.log('');
 console.log(`${OTHER} ÷ A jobs/s per round: ${ratios.map((r) => `${r.toFixed(2)}×`).join(', ')}`);

@@ -90,7 +90,8 @@ try {
   }
   const med = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
   const row = (name: string, s: Sample[]) =>
-    `| ${name} | ${med(s.map((x) => x.p50)).toFixed(2)} | ${med(s.map((x) => x.p90)).toFixed(2)} | ${med(s.map((x) => x.walPerLease)).toFixed(0)} | ${med(s.map((x) => x.indexGrowthKb)).toFixed(0)} |`;
+    `| ${name} | ${med(s.map((x) => x.p50)).toFixed(2)} | ${med(s.map((x) => x.p90)).toFixed(2)} | ` +
+      `${med(s.map((x) => x.walPerLease)).toFixed(0)} | ${med(s.map((x) => x.indexGrowthKb)).toFixed(0)} |`;
   console.log(`Heartbeats of one worker holding ${RUNNING} leases, ${BEATS} beats, median of ${RUNS} rounds; ${new Date().toISOString()}`);
   console.log('| Variant | heartbeat p50 ms | p90 ms | WAL bytes per extended lease | task index growth, KiB |');
   console.log('|---|---|---|---|---|');

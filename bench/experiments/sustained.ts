@@ -9,7 +9,8 @@
  * index size as PostgreSQL's statistics report them. --sqlite: the embedded shape's store (a
  * fresh database file) instead, without those statistics.
  *
- *   node_modules/.bin/node --disable-warning=ExperimentalWarning bench/experiments/sustained.ts [--rate 2000] [--seconds 120] [--window 10] [--c 10] [--split | --sqlite] [--analyze-at S]
+ *   node_modules/.bin/node --disable-warning=ExperimentalWarning bench/experiments/sustained.ts \
+ *     [--rate 2000] [--seconds 120] [--window 10] [--c 10] [--split | --sqlite] [--analyze-at S]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -73,7 +74,8 @@ try {
   maintenance.start();
   await pool.start();
   console.log(`Sustained load: ${RATE} submits/s for ${SECONDS} s, WorkerPool C=${C}, no-op tasks; ${new Date().toISOString()}`);
-  console.log('| from s | acked/s | started/s | submits in flight | PENDING | submit→start p50 ms | p99 ms | task rows dead (stats) | autovacuums | task indexes MB | submit errors |');
+  console.log('| from s | acked/s | started/s | submits in flight | PENDING | submit→start p50 ms | p99 ms | task rows dead ' +
+    '(stats) | autovacuums | task indexes MB | submit errors |');
   console.log('|---|---|---|---|---|---|---|---|---|---|---|');
   const perTick = RATE / 100;
   let owed = 0;
@@ -82,7 +84,7 @@ try {
   const t0 = performance.now();
   let windowStart = t0;
   let analyzed = ANALYZE_AT < 0;
-  let inFlight = new Set<Promise<unknown>>();
+  const inFlight = new Set<Promise<unknown>>();
   while (performance.now() - t0 < SECONDS * 1000) {
     owed += perTick;
     for (; owed >= 1; owed--) {
@@ -100,13 +102,16 @@ try {
       const w = window;
       window = [];
       const s = admin
-        ? (await admin.query(`SELECT n_dead_tup AS d, pg_indexes_size(relid) AS ix, autovacuum_count AS v FROM pg_stat_user_tables WHERE schemaname = $1 AND relname = 'tasks'`, [SCHEMA])).rows[0]
+        ? (await admin.query(`SELECT n_dead_tup AS d, pg_indexes_size(relid) AS ix, autovacuum_count AS v FROM pg_stat_user_tables WHERE ` +
+          `schemaname = $1 AND relname = 'tasks'`, [SCHEMA])).rows[0]
         : null;
       const pending = (await store.activeCounts()).pending;
       const secs = (now - windowStart) / 1000;
       console.log(
-        `| ${((windowStart - t0) / 1000).toFixed(0)} | ${Math.round(acked / secs)} | ${Math.round(w.length / secs)} | ${inFlight.size} | ${pending} ` +
-          `| ${q(w, 0.5).toFixed(2)} | ${q(w, 0.99).toFixed(2)} | ${s?.d ?? '—'} | ${s?.v ?? '—'} | ${s ? (Number(s.ix) / 1e6).toFixed(1) : '—'} | ${errors} |`,
+        `| ${((windowStart - t0) / 1000).toFixed(0)} | ${Math.round(acked / secs)} | ${Math.round(w.length / secs)} | ` +
+          `${inFlight.size} | ${pending} ` +
+          `| ${q(w, 0.5).toFixed(2)} | ${q(w, 0.99).toFixed(2)} | ${s?.d ?? '—'} | ${s?.v ?? '—'} | ` +
+            `${s ? (Number(s.ix) / 1e6).toFixed(1) : '—'} | ${errors} |`,
       );
       acked = 0;
       windowStart = now;

@@ -177,7 +177,7 @@ async function w2(adapter, o) {
   await sleep(1000); // idle worker
   let r;
   if (o.variant === 'two-process') {
-    r = await submitterChild(o);
+    r = await submitterChild();
   } else {
     // Warm-up (JIT, connections), unmeasured: the same for every system.
     await paced(o.warmup, o.every, (i) => void adapter.enqueueOne({ i: -1 - i, t0: hrMs() }, o));
@@ -234,7 +234,7 @@ function writeResult(r) {
 }
 
 /** The same harness as a second process, enqueueing (--role submitter); its RESULT. */
-function submitterChild(o) {
+function submitterChild() {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [...process.execArgv, process.argv[1], ...process.argv.slice(2), '--role', 'submitter'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';

@@ -63,7 +63,9 @@ export function alertRules(store: Store, clock: Clock, s: AlertSettings): AlertR
         return {
           value: rate,
           breached: total >= s.errorMinTasks && rate > s.errorRate,
-          message: `${o.FAILED + o.TIMEOUT} of ${total} tasks finished in the last ${Math.round(s.windowMs / 1000)} s failed or timed out (${pct(rate)}); threshold ${pct(s.errorRate)}${total < s.errorMinTasks ? `, needs ${s.errorMinTasks} tasks` : ''}`,
+          message:
+            `${o.FAILED + o.TIMEOUT} of ${total} tasks finished in the last ${Math.round(s.windowMs / 1000)} s failed or timed out ` +
+            `(${pct(rate)}); threshold ${pct(s.errorRate)}${total < s.errorMinTasks ? `, needs ${s.errorMinTasks} tasks` : ''}`,
         };
       },
     });

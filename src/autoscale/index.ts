@@ -198,7 +198,9 @@ export class Autoscaler {
       } else {
         await this.decideOnChange({
           action: 'hold', depth, current, desired, workers: [],
-          reason: `${who}queue depth ${depth} needs ${desired}; ${current - desired} worker(s) to retire once idle for ${this.o.idleMs} ms (busy workers are never stopped)`,
+          reason:
+            `${who}queue depth ${depth} needs ${desired}; ${current - desired} worker(s) to retire once idle for ${this.o.idleMs} ms ` +
+            '(busy workers are never stopped)',
         });
       }
       return;

@@ -66,7 +66,7 @@ describe('bad input', () => {
       method: 'POST',
       url: '/tasks',
       headers: { 'content-type': 'application/json' },
-      payload: `{"command":"noop","metadata":{"s":"${'['.repeat(100)}\\\"{","a":${'['.repeat(29)}${']'.repeat(29)}}}`,
+      payload: `{"command":"noop","metadata":{"s":"${'['.repeat(100)}\\"{","a":${'['.repeat(29)}${']'.repeat(29)}}}`,
     });
     assert.equal(ok.statusCode, 201, ok.body);
   });

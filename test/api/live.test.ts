@@ -254,7 +254,9 @@ describe('WebSocket /ws', () => {
     const value = 'live-secret-value-0123456789';
     assert.equal((await p.inject({ method: 'PUT', url: '/secrets/LIVE_TOKEN', payload: { value }, auth: alice })).statusCode, 201);
     // The value written in two pieces a moment apart: it reaches the worker as two chunks.
-    const id = await submit(alice, { command: 'leak', shell: 'printf "token=%s" "${LIVE_TOKEN%%-0123*}"; sleep 0.2; printf "%s\\n" "-0123${LIVE_TOKEN##*-0123}"', secrets: ['LIVE_TOKEN'] });
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not a template
+    const shell = 'printf "token=%s" "${LIVE_TOKEN%%-0123*}"; sleep 0.2; printf "%s\\n" "-0123${LIVE_TOKEN##*-0123}"';
+    const id = await submit(alice, { command: 'leak', shell, secrets: ['LIVE_TOKEN'] });
     const c = new WsClient(url, bearer(alice));
     const run = await subscribeAndFinish(c, id);
     const shown = text(run.filter((m) => m.type === 'output'), 'stdout');

@@ -32,7 +32,7 @@ async function seedExamples(url: string, auth: string[]): Promise<void> {
   assert.equal(submitted.queueType, 'priority');
   assert.equal(submitted.statusUrl, `${url}/tasks/${submitted.taskId}`);
 
-  let status;
+  let status: any;
   for (let i = 0; i < 100; i++) {
     status = await curl(`${url}/tasks/${submitted.taskId}`, ...auth);
     if (status.status === 'SUCCESS') break;

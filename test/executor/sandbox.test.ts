@@ -65,7 +65,10 @@ for (const engine of engines) {
     });
 
     it('cannot write outside its workspace; can write inside it and /tmp', async () => {
-      const r = await sh('for p in /usr/x /etc/x /x /root/x /var/x; do (echo > $p) 2>/dev/null && echo "WROTE $p"; done; echo ok > /workspace/f && echo ok > /tmp/f && cat /workspace/f /tmp/f');
+      const r = await sh(
+        'for p in /usr/x /etc/x /x /root/x /var/x; do (echo > $p) 2>/dev/null && echo "WROTE $p"; done; ' +
+          'echo ok > /workspace/f && echo ok > /tmp/f && cat /workspace/f /tmp/f',
+      );
       assert.equal(r.status, 'SUCCESS', r.stderr.data.toString());
       assert.doesNotMatch(r.stdout.data.toString(), /WROTE/);
       assert.equal(r.stdout.data.toString(), 'ok\nok\n');

@@ -39,6 +39,7 @@ const submit = async (body: object): Promise<string> => {
   return r.json().taskId as string;
 };
 const events = async (): Promise<ScalingEvent[]> => (await p.store.scalingEvents({ limit: 100 })).reverse();
+// biome-ignore lint/complexity/useLiteralKeys: a private field, which TypeScript lets brackets read
 const units = async () => p.autoscaler!['o'].provider.units();
 const finished = (ids: string[]) =>
   until(async () => {

@@ -20,7 +20,9 @@ const npmVersion = spawnSync('npm', ['--version'], { env, encoding: 'utf8' }).st
 const skip = !npmVersion ? 'npm is not installed' : Number(npmVersion.split('.')[0]) < 11 ? `npm ${npmVersion} predates allowScripts` : false;
 
 const dirs: string[] = [];
-after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+after(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
 
 function project(edit: (pkg: Record<string, unknown>) => void = () => {}): string {
   const dir = mkdtempSync(join(tmpdir(), 'hangar-install-'));
