@@ -2,8 +2,14 @@
  * What a cancel does in each state of its task, the same for every Store backend: the backend
  * reads the row (locked, or inside its write), persists what this decides, and answers.
  */
-import { wakesWorkers } from '../store/transitions.ts';
-import type { CancelResult, HistoryEntry, Task } from '../store/types.ts';
+import { wakesWorkers } from './transitions.ts';
+import type { HistoryEntry, Task } from './task.ts';
+
+export interface CancelResult {
+  task: Task;
+  /** 'cancelled': was pending and will never run; 'requested': running, its worker will kill it. */
+  effect: 'cancelled' | 'requested' | 'already-final';
+}
 
 export interface CancelDecision {
   effect: CancelResult['effect'];

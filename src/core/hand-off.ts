@@ -2,7 +2,24 @@
  * Direct dispatch (a new task handed to a local worker inside its submit): which local takers
  * may take it, and what its submitter and its worker see, the same for every Store backend.
  */
-import type { Lease, LocalTaker, NewTask, Task } from '../store/types.ts';
+import type { Lease, NewTask, Task } from './task.ts';
+
+/**
+ * A worker in the store's process that can take a task as it is submitted. The dispatch latency
+ * of an idle pool is then one commit, not a commit and a claim.
+ */
+export interface LocalTaker {
+  workerId: string;
+  /** Queues it takes from; undefined = all. */
+  queues?: string[];
+  /** As ClaimOptions.maxRunningPerUser: a task of a user at the limit is not handed over. */
+  maxRunningPerUser?: number;
+  /** Called inside the submit's transaction: reserve a slot, synchronously. Returns what to call
+   *  once the transaction has ended (the lease if it committed, null if it did not), or null
+   *  when no slot is free. `pushed`: the task is already leased to this taker (push dispatch,
+   *  Store.advertise); declining it has the store release it. */
+  offer(pushed?: boolean): ((lease: Lease | null) => void) | null;
+}
 
 /** Local takers a new task may be handed to, in the order they are offered it. Not a lane's
  *  task: whether an earlier one of its lane is unfinished is for the claim to decide. */

@@ -3,7 +3,18 @@
  * statements found: which listed attempts it still holds (their leases extended), which it
  * lost, and which leases it holds that it did not list (strays).
  */
-import type { AttemptRef, HeartbeatResult } from '../store/types.ts';
+import type { AttemptRef } from './task.ts';
+
+export interface HeartbeatResult {
+  /** Attempts still held, with the lease's new expiry. */
+  held: { taskId: string; attempt: number; cancelRequested: boolean }[];
+  /** Attempts this worker no longer holds (expired, re-leased or finished). */
+  lost: AttemptRef[];
+  /** Leases this worker holds that it did not list, granted before the cutoff asked for: ones
+   *  it never received (the answer to the claim or submit that granted one was lost with its
+   *  connection). Empty unless a cutoff is given. */
+  strays: AttemptRef[];
+}
 
 /** One attempt as a map key. */
 export function attemptKey(a: AttemptRef): string {

@@ -1,8 +1,17 @@
 /** The core: Hangar's model, its pure decisions and its clock. It knows nothing of SQL or HTTP. */
 export * from './access.ts';
+export * from './backoff-ends.ts';
+export * from './cancel.ts';
+export * from './claim-order.ts';
 export * from './clock.ts';
+export * from './finish.ts';
+export * from './hand-off.ts';
+export * from './heartbeat.ts';
 export * from './output.ts';
+export * from './page.ts';
 export * from './project.ts';
+export * from './redrive.ts';
 export * from './retry.ts';
 export * from './task.ts';
 export * from './transitions.ts';
+export * from './user-limit.ts';

@@ -3,7 +3,11 @@
  * the backend reads one row more than the page, newest first, after the cursor it was given;
  * that extra row says a next page exists, and the next page starts after this page's last row.
  */
-import type { Page } from '../store/types.ts';
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
 
 /** Rows a backend reads for a page of `limit`. */
 export function rowsForPage(limit: number): number {

@@ -6,7 +6,7 @@
  * fencing needs them monotonic).
  */
 import { ErrorCode, HangarError } from '../errors/index.ts';
-import type { HistoryEntry, Task } from '../store/types.ts';
+import type { HistoryEntry, Task } from './task.ts';
 
 /** `cur`: the task's row as read inside the redrive's write, or null if there is none. Throws
  *  what the caller answers when it may not be redriven; returns the history row to write. */

@@ -1,11 +1,6 @@
 /**
- * The store's vocabulary during the move to src/core (issue 22): the model now lives in
- * src/core and the ports in src/store/ports; this file re-exports both for code not yet moved.
+ * The store's vocabulary during the move to src/core (issue 22): the model and its decisions
+ * live in src/core, the ports in src/store/ports; this file re-exports both for code not yet moved.
  */
-export * from '../core/access.ts';
-export * from '../core/clock.ts';
-export * from '../core/output.ts';
-export * from '../core/project.ts';
-export * from '../core/retry.ts';
-export * from '../core/task.ts';
+export * from '../core/index.ts';
 export * from './ports/index.ts';

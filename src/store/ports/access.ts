@@ -1,6 +1,6 @@
 /** The access port: API keys, secrets, the audit log and shared request counts. */
 import type { ApiKey, AuditEntry, NewApiKey, NewAuditEntry, SecretRecord } from '../../core/access.ts';
-import type { Page } from './task-reads.ts';
+import type { Page } from '../../core/page.ts';
 
 export interface AuditFilter {
   actor?: string;

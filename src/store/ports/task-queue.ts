@@ -1,5 +1,8 @@
 /** The task queue port: a task's life from submit to its final state. */
 import type { AttemptRef, Lease, NewTask, Outcome, Task, TaskStatus } from '../../core/task.ts';
+import type { CancelResult } from '../../core/cancel.ts';
+import type { Finished } from '../../core/finish.ts';
+import type { HeartbeatResult } from '../../core/heartbeat.ts';
 
 export type SubmitResult = {
   task: Task;
@@ -17,38 +20,9 @@ export interface ClaimOptions {
   maxRunningPerUser?: number;
 }
 
-export interface HeartbeatResult {
-  /** Attempts still held, with the lease's new expiry. */
-  held: { taskId: string; attempt: number; cancelRequested: boolean }[];
-  /** Attempts this worker no longer holds (expired, re-leased or finished). */
-  lost: AttemptRef[];
-  /** Leases this worker holds that it did not list, granted before the cutoff asked for: ones
-   *  it never received (the answer to the claim or submit that granted one was lost with its
-   *  connection). Empty unless a cutoff is given. */
-  strays: AttemptRef[];
-}
-
-export interface CancelResult {
-  task: Task;
-  /** 'cancelled': was pending and will never run; 'requested': running, its worker will kill it. */
-  effect: 'cancelled' | 'requested' | 'already-final';
-}
-
 export interface ReapResult {
   /** Attempts whose lease ran out or whose worker vanished. */
   expired: number;
-}
-
-/** Where a finished attempt left its task. Not the whole task: the hot path returns only what
- *  the update decided, so the store need not read the row back (RETURNING * and its mapping were
- *  a fifth of a no-op task's cost in the store drain). */
-export interface Finished {
-  status: TaskStatus;
-  attempt: number;
-  /** When a retry may start (PENDING), else null. */
-  runAfter: number | null;
-  deadLettered: boolean;
-  completedAt: number | null;
 }
 
 /** Every method is atomic; time comes from the store's clock, never Date.now(). */

@@ -1,5 +1,6 @@
 /** The task reads port: tasks, their history, and the counts and rates made of them. */
 import type { FeedEntry, HistoryEntry, QueueType, Task, TaskStatus } from '../../core/task.ts';
+import type { Page } from '../../core/page.ts';
 
 export interface ListFilter {
   status?: TaskStatus;
@@ -13,11 +14,6 @@ export interface ListFilter {
   /** Opaque cursor from a previous page. */
   after?: string;
   limit: number;
-}
-
-export interface Page<T> {
-  items: T[];
-  nextCursor: string | null;
 }
 
 export interface QueueDepth {
