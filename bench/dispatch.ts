@@ -17,7 +17,7 @@
  * --warmup, --dir (temp root), --json FILE (raw numbers), --sync normal (diagnostic),
  * --ids v4 (random ids in the store-alone sections; default v7 as the API makes them), --wait-quiet S (before each step,
  * wait up to S s until other processes use < 10 % of the cores).
- * Method, results and analysis: docs/benchmarks.md.
+ * Current results: docs/benchmarks.md; method and analysis: docs/benchmarks/history.md.
  */
 import { paced, sleep } from './clock.ts';
 import { NOOP_OUTCOME as OK, noopResult, noopTask } from './noop.ts';

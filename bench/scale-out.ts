@@ -34,11 +34,11 @@
  * is sampled (--wait-quiet S: repeat the pause up to S s until it is < 10 %); a measurement after
  * which the machine is still ≥ 10 % busy (someone else's load) is taken again, at most twice,
  * and reported. Rounds (--runs) go through every system in a rotated order, so a noisy minute
- * hits them all. The recorded run (docs/benchmarks.md) used --with-peers --runs 3 --wait-quiet 600.
+ * hits them all. The recorded run (docs/benchmarks/history.md) used --with-peers --runs 3 --wait-quiet 600.
  *
  * Other flags: --only hangar,hangar-2p,hangar-prefetch,hangar-store,bullmq,bullmq-2p,graphile,graphile-batched,pgboss,pgboss-tuned
  * (default without --with-peers: the three Hangar rows), --json FILE (raw results), --db NAME.
- * Method, results and analysis: docs/benchmarks.md, section "Scale-out".
+ * Current results: docs/benchmarks.md; method and analysis: docs/benchmarks/history.md, section "Scale-out".
  */
 import { hrMs, paced, sleep, waitUntil } from './clock.ts';
 import { NOOP_OUTCOME as OK, noopResult, noopTask } from './noop.ts';

@@ -68,7 +68,7 @@ for phase in $(cat .vm-phases); do
       if [ $rc = 0 ]; then pass "doctor-delegated" "$(grep -E '^sandbox:' "$out/doctor-delegated.txt")"; else fail "doctor-delegated" "exit $rc: $(head -c 600 "$out/doctor-delegated.txt")"; fi
       ;;
     unit)
-      # The shipped unit, as the README installs it (Hangar in /opt/hangar).
+      # The shipped unit, as docs/isolation.md installs it (Hangar in /opt/hangar).
       ln -sfn "$repo" /opt/hangar
       cp contrib/systemd/hangar.service /etc/systemd/system/hangar.service
       systemctl daemon-reload

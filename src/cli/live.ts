@@ -1,6 +1,6 @@
 /**
  * Following a task from the CLI: the API's Server-Sent Events (GET /tasks/{id}/logs?follow=true,
- * README "Live output"), as events. Output comes base64-encoded, so the bytes a task wrote are
+ * docs/api.md, "Live output"), as events. Output comes base64-encoded, so the bytes a task wrote are
  * the bytes the CLI writes. A dropped connection is made again from the last event id (the
  * server resumes there with no gap and no duplicate); it gives up after MAX_RETRIES failures in
  * a row.

@@ -64,7 +64,7 @@ export function opsCommands(program: Command): void {
     .option('--data-dir <dir>', 'data directory (HANGAR_DATA_DIR)')
     .option('--config <file>', 'JSON config file (HANGAR_CONFIG)')
     .option('--json', 'print JSON')
-    .option('--markdown', "every setting's variable, flag, default and meaning (the README's table)")
+    .option('--markdown', "every setting's variable, flag, default and meaning (the table in docs/settings.md)")
     .action((flags: Record<string, unknown>) => {
       const { json, markdown, ...rest } = flags;
       if (markdown) return print(configMarkdown());

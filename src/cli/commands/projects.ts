@@ -1,4 +1,4 @@
-/** `hangar project create|list|show|upload|download` and `hangar terminal run|list` (README "Projects", "Terminals"). */
+/** `hangar project create|list|show|upload|download` and `hangar terminal run|list` (docs/projects-and-terminals.md). */
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
