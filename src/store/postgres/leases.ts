@@ -1,0 +1,251 @@
+/**
+ * The lease lifecycle after a claim: heartbeats extend leases, a finish ends the attempt (a
+ * failure decides retry or dead letter under the row's lock; final outcomes go through
+ * finishes.ts), a worker may release one, a cancel stops one, the reaper ends the expired, and
+ * a dead-lettered task may be redriven.
+ */
+import { ErrorCode, HangarError } from '../../errors/index.ts';
+import { taskFromRow } from '../row.ts';
+import { decideExpiry, decideFinish, executionAuditEntry, expiryFailure, lostAttemptAuditEntry, wakesWorkers, type AttemptEnd } from '../transitions.ts';
+import type { AttemptRef, CancelResult, Finished, HeartbeatResult, NewAuditEntry, Outcome, ReapResult, RetryPolicy, Task, TaskFailure } from '../types.ts';
+import { APPEND_AUDIT, auditColumns } from './access.ts';
+import type { Backoffs } from './backoffs.ts';
+import type { Db, Tx } from './db.ts';
+import type { FencedFinishes } from './finishes.ts';
+import type { Notifier } from './notifier.ts';
+import type { PlannerStatistics } from './statistics.ts';
+
+/** id */
+const SELECT_TASK_FOR_UPDATE = `SELECT * FROM tasks WHERE id = $1 FOR UPDATE`;
+
+/** id, attempt: the running attempt, locked, or nothing if the attempt is stale. */
+const SELECT_RUNNING_ATTEMPT = `SELECT * FROM tasks WHERE id = $1 AND attempt = $2 AND status = 'RUNNING' FOR UPDATE`;
+
+/** task_id, at, status, attempt, worker_id, reason */
+const INSERT_HISTORY = `INSERT INTO task_history (task_id, at, status, attempt, worker_id, reason) VALUES ($1, $2, $3, $4, $5, $6)`;
+
+/** now, worker_id, task ids, attempts (the last two in step), a cutoff or null: refresh the
+ *  worker's liveness and extend the leases it still holds; returns those, and (stray) the
+ *  leases it holds but did not list that were granted before the cutoff. */
+const EXTEND_LEASES = `
+WITH seen AS (UPDATE workers SET last_seen = $1 WHERE id = $2),
+extended AS (
+  UPDATE tasks t SET lease_expires_at = $1 + t.visibility_timeout_s * 1000
+  FROM unnest($3::text[], $4::integer[]) AS a(id, attempt)
+  WHERE t.id = a.id AND t.attempt = a.attempt AND t.worker_id = $2 AND t.status = 'RUNNING'
+  RETURNING t.id, t.attempt, t.cancel_requested
+)
+SELECT id, attempt, cancel_requested, false AS stray FROM extended
+UNION ALL
+SELECT t.id, t.attempt, false, true FROM tasks t
+WHERE $5::bigint IS NOT NULL AND t.status = 'RUNNING' AND t.worker_id = $2 AND t.started_at < $5
+  AND NOT EXISTS (SELECT 1 FROM unnest($3::text[], $4::integer[]) AS a(id, attempt) WHERE a.id = t.id AND a.attempt = t.attempt)`;
+
+/** status, completed_at, run_after, dead_lettered, summary, failure, result, result_key,
+ *  stdout_key, stderr_key, id, now, worker_id and reason of the history row. worker_id is kept:
+ *  it names the last worker. A retry that must wait goes in backoff (migration 0014). */
+const END_ATTEMPT = `
+WITH t AS (
+  UPDATE tasks SET status = $1, completed_at = $2, run_after = $3, lease_expires_at = NULL, dead_lettered = $4,
+    in_backoff = ($1::text = 'PENDING' AND $3::bigint > $12::bigint),
+    summary = $5, failure = $6, result = $7, result_key = $8, stdout_key = $9, stderr_key = $10
+  WHERE id = $11
+  RETURNING *),
+history AS (
+  INSERT INTO task_history (task_id, at, status, attempt, worker_id, reason)
+  SELECT id, $12, status, attempt, $13, $14 FROM t)
+SELECT * FROM t`;
+
+/** now, id: give a leased attempt back. The attempt number stays (fencing needs it monotonic);
+ *  the budget grows back by one. */
+const RELEASE = `
+UPDATE tasks SET status = 'PENDING', worker_id = NULL, lease_expires_at = NULL, run_after = $1, in_backoff = false,
+  attempt_limit = attempt_limit + 1 WHERE id = $2`;
+
+/** stale-worker cutoff: forget workers not seen since; returns their ids. First in a reap, so
+ *  a reap takes worker rows before task rows, in the order a heartbeat does. */
+const DELETE_STALE_WORKERS = `DELETE FROM workers WHERE last_seen < $1 RETURNING id`;
+
+/** now, stale workers: leases past their time or held by those workers, locked; rows another
+ *  reaper holds are skipped. */
+const SELECT_EXPIRED = `
+SELECT * FROM tasks WHERE status = 'RUNNING' AND (lease_expires_at <= $1 OR worker_id = ANY($2::text[]))
+FOR UPDATE SKIP LOCKED`;
+
+/** now, id */
+const REDRIVE = `
+UPDATE tasks SET status = 'PENDING', dead_lettered = false, cancel_requested = false, completed_at = NULL,
+  worker_id = NULL, run_after = $1, in_backoff = false, attempt_limit = attempt + max_attempts WHERE id = $2 RETURNING *`;
+
+/** now, id */
+const CANCEL_PENDING = `UPDATE tasks SET status = 'CANCELLED', completed_at = $1, cancel_requested = true, in_backoff = false WHERE id = $2 RETURNING *`;
+
+export class Leases {
+  private readonly db: Db;
+  private readonly notifier: Notifier;
+  private readonly backoffs: Backoffs;
+  private readonly finishes: FencedFinishes;
+  private readonly statistics: PlannerStatistics;
+  private readonly retry: RetryPolicy;
+  private readonly random: () => number;
+
+  constructor(db: Db, notifier: Notifier, backoffs: Backoffs, finishes: FencedFinishes, statistics: PlannerStatistics, retry: RetryPolicy, random: () => number) {
+    this.db = db;
+    this.notifier = notifier;
+    this.backoffs = backoffs;
+    this.finishes = finishes;
+    this.statistics = statistics;
+    this.retry = retry;
+    this.random = random;
+  }
+
+  async heartbeat(workerId: string, attempts: AttemptRef[], straysBefore?: number): Promise<HeartbeatResult> {
+    const rows = await this.db.rows(EXTEND_LEASES, [this.db.now(), workerId, attempts.map((a) => a.taskId), attempts.map((a) => a.attempt), straysBefore ?? null]);
+    const held = new Map<string, boolean>();
+    const out: HeartbeatResult = { held: [], lost: [], strays: [] };
+    for (const r of rows) {
+      if (r.stray) out.strays.push({ taskId: String(r.id), attempt: Number(r.attempt) });
+      else held.set(`${String(r.id)}:${Number(r.attempt)}`, r.cancel_requested === true);
+    }
+    for (const a of attempts) {
+      const cancelRequested = held.get(`${a.taskId}:${a.attempt}`);
+      if (cancelRequested === undefined) out.lost.push(a);
+      else out.held.push({ ...a, cancelRequested });
+    }
+    return out;
+  }
+
+  async finish(ref: AttemptRef, outcome: Outcome): Promise<Finished | null> {
+    const now = this.db.now();
+    if (outcome.status !== 'FAILED') return this.finishes.finish(ref, outcome, now);
+    const done = await this.db.tx(async (tx) => {
+      const [row] = await tx.query(SELECT_RUNNING_ATTEMPT, [ref.taskId, ref.attempt]);
+      if (!row) return null;
+      const cur = taskFromRow(row);
+      const end = decideFinish(cur, outcome, now, this.retry, this.random);
+      const after = await this.endAttempt(tx, cur, end, now, outcome.failure, outcome);
+      if (outcome.audit) await tx.query(APPEND_AUDIT, auditColumns([executionAuditEntry(ref.taskId, outcome.audit, after.status)]));
+      if (wakesWorkers(cur.lane, after.status)) await this.notifier.notifyReady(tx);
+      return { status: after.status, attempt: after.attempt, runAfter: end.final ? null : after.runAfter, deadLettered: after.deadLettered, completedAt: after.completedAt };
+    });
+    // Its followers see the attempt's end at once, not at their next poll.
+    if (done) this.notifier.outputNow([ref.taskId]);
+    return done;
+  }
+
+  private async endAttempt(
+    tx: Tx,
+    cur: Task,
+    end: AttemptEnd,
+    now: number,
+    failure: TaskFailure | null,
+    outcome: Pick<Outcome, 'summary' | 'resultJson' | 'resultKey' | 'stdoutKey' | 'stderrKey'> | null,
+  ): Promise<Task> {
+    const summary = outcome?.summary ?? cur.summary;
+    const [row] = await tx.query(END_ATTEMPT, [
+      end.status,
+      end.final ? now : null,
+      end.runAfter ?? cur.runAfter,
+      end.deadLettered,
+      summary ? JSON.stringify(summary) : null,
+      failure ? JSON.stringify(failure) : null,
+      outcome ? outcome.resultJson : cur.resultJson,
+      outcome ? outcome.resultKey : cur.resultKey,
+      outcome ? outcome.stdoutKey : cur.stdoutKey,
+      outcome ? outcome.stderrKey : cur.stderrKey,
+      cur.id,
+      now,
+      cur.workerId,
+      end.reason,
+    ]);
+    const after = taskFromRow(row);
+    if (after.status === 'PENDING' && after.runAfter > now) this.backoffs.ends(after.runAfter);
+    return after;
+  }
+
+  async release(ref: AttemptRef): Promise<boolean> {
+    return this.db.tx(async (tx) => {
+      const [row] = await tx.query(SELECT_RUNNING_ATTEMPT, [ref.taskId, ref.attempt]);
+      if (!row) return false;
+      const now = this.db.now();
+      await tx.query(RELEASE, [now, ref.taskId]);
+      await tx.query(INSERT_HISTORY, [ref.taskId, now, 'PENDING', ref.attempt, row.worker_id, 'released by worker']);
+      await this.notifier.notifyReady(tx);
+      return true;
+    });
+  }
+
+  async cancel(id: string): Promise<CancelResult | null> {
+    return this.db.tx(async (tx) => {
+      const [row] = await tx.query(SELECT_TASK_FOR_UPDATE, [id]);
+      if (!row) return null;
+      const cur = taskFromRow(row);
+      const now = this.db.now();
+      switch (cur.status) {
+        case 'PENDING': {
+          const [r] = await tx.query(CANCEL_PENDING, [now, id]);
+          await tx.query(INSERT_HISTORY, [id, now, 'CANCELLED', cur.attempt, null, 'cancelled while pending']);
+          // A lane head: the next task of its lane may run now.
+          if (wakesWorkers(cur.lane, 'CANCELLED')) await this.notifier.notifyReady(tx);
+          return { task: taskFromRow(r), effect: 'cancelled' as const };
+        }
+        case 'RUNNING': {
+          if (!cur.cancelRequested) {
+            await tx.query('UPDATE tasks SET cancel_requested = true WHERE id = $1', [id]);
+            await tx.query(INSERT_HISTORY, [id, now, 'RUNNING', cur.attempt, cur.workerId, 'cancel requested']);
+          }
+          return { task: { ...cur, cancelRequested: true }, effect: 'requested' as const };
+        }
+        case 'SUCCESS':
+        case 'FAILED':
+        case 'TIMEOUT':
+        case 'CANCELLED':
+          return { task: cur, effect: 'already-final' as const };
+        default: {
+          const never: never = cur.status;
+          throw new Error(`unknown status ${String(never)}`);
+        }
+      }
+    });
+  }
+
+  async reap(workerStaleMs: number): Promise<ReapResult> {
+    const now = this.db.now();
+    const expired = await this.db.tx(async (tx) => {
+      const gone = (await tx.query(DELETE_STALE_WORKERS, [now - workerStaleMs])).map((r) => String(r.id));
+      const rows = await tx.query(SELECT_EXPIRED, [now, gone]);
+      const audit: NewAuditEntry[] = [];
+      for (const r of rows) {
+        const cur = taskFromRow(r);
+        const failure = expiryFailure(cur, now);
+        const after = await this.endAttempt(tx, { ...cur, runAfter: now }, decideExpiry(cur, failure, now), now, failure, null);
+        audit.push(lostAttemptAuditEntry(cur, failure, after.status, now));
+      }
+      if (audit.length > 0) await tx.query(APPEND_AUDIT, auditColumns(audit));
+      if (rows.length > 0) await this.notifier.notifyReady(tx);
+      // Their followers see the attempt's end at once, as after a worker's finish.
+      const ids = rows.map((r) => String(r.id));
+      tx.onEnd((committed) => committed && ids.length > 0 && this.notifier.outputNow(ids));
+      return rows.length;
+    });
+    await this.backoffs.end(now, true);
+    await this.statistics.keep(now);
+    return { expired };
+  }
+
+  async redrive(id: string): Promise<Task> {
+    return this.db.tx(async (tx) => {
+      const [row] = await tx.query(SELECT_TASK_FOR_UPDATE, [id]);
+      if (!row) throw new HangarError(ErrorCode.TaskNotFound, `task ${id} not found`, 404);
+      const cur = taskFromRow(row);
+      if (!cur.deadLettered) {
+        throw new HangarError(ErrorCode.TaskNotDeadLettered, `task ${id} is not in the dead-letter queue`, 409);
+      }
+      const now = this.db.now();
+      const [r] = await tx.query(REDRIVE, [now, id]);
+      await tx.query(INSERT_HISTORY, [id, now, 'PENDING', cur.attempt, null, 'redriven from the dead-letter queue']);
+      await this.notifier.notifyReady(tx);
+      return taskFromRow(r);
+    });
+  }
+}
