@@ -14,8 +14,9 @@ import { cp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { machine } from 'node:os';
 import type { Readable } from 'node:stream';
-import type { FailureCode, TaskFailure } from '../store/types.ts';
+import type { FailureCode } from '../store/types.ts';
 import { OutputCapture } from './capture.ts';
+import { classify, type Exit, type Reported, type StopReason } from './classify.ts';
 import { compiledWorkload } from './compiled-workloads.ts';
 import { Spawner, type Spawned } from './spawner.ts';
 import type { CapturedOutput, ExecutionRequest, ExecutionResult, Executor } from './types.ts';
@@ -79,8 +80,6 @@ const BASE_PATH = '/usr/local/bin:/usr/bin:/bin';
 const MAX_TIMER_MS = 2_147_483_647;
 /** How long to wait for output pipes to close after the group is dead (an escaped descendant may hold them). */
 const DRAIN_MS = 2_000;
-/** Spawn errors that come from the spawn helper, not from the program (spawner.ts). */
-const HELPER_FAULTS = new Set(['ECHILD', 'EPROTO']);
 /** Cap on the built-in's fd-3 report. */
 const MAX_REPORT_BYTES = 4 * 1024 * 1024;
 
@@ -132,8 +131,6 @@ interface Running {
   kill(): void;
   done: Promise<unknown>;
 }
-
-type StopReason = 'timeout' | 'cancel';
 
 export class ProcessExecutor implements Executor {
   readonly name: string;
@@ -361,77 +358,29 @@ export class ProcessExecutor implements Executor {
       graceTimer = setTimeout(() => killGroup(group, 'SIGKILL'), graceMs);
     }
 
-    const finish = (spawnError: Error | null) => {
+    const finish = (spawnError: NodeJS.ErrnoException | null) => {
       if (settled) return;
       settled = true;
       cleanup();
       const finishedAt = Date.now();
-      const result: ExecutionResult = {
-        status: 'SUCCESS',
-        failure: null,
+      const exit: Exit = spawnError
+        ? { kind: 'spawn-failed', file, error: spawnError }
+        : { kind: 'exited', code: exitCode, signal: exitSignal };
+      const reported: Reported = builtin
+        ? { kind: 'builtin', report: report.result() }
+        : { kind: 'program', stdoutBytes: stdout.bytes, stderrBytes: stderr.bytes, durationMs: finishedAt - startedAt };
+      const verdict = classify(exit, stopReason, reported, { timeoutMs: req.timeoutMs, containerInfo: this.containerInfo(req) });
+      resolve({
+        status: verdict.status,
+        failure: verdict.failure,
         exitCode,
         signal: exitSignal,
-        detailedResults: {},
+        detailedResults: verdict.detailedResults,
         stdout: stdout.result(),
         stderr: stderr.result(),
         startedAt,
         finishedAt,
-      };
-      const containerInfo = this.containerInfo(req);
-      const fail = (status: ExecutionResult['status'], failure: TaskFailure) => {
-        result.status = status;
-        result.failure = failure;
-        result.detailedResults = { success: false, error: { message: failure.message }, metadata: { containerInfo } };
-      };
-
-      if (spawnError && HELPER_FAULTS.has((spawnError as NodeJS.ErrnoException).code ?? '')) {
-        // The spawn helper went away before it started the process: not the task's fault.
-        fail('FAILED', { code: 'EXECUTOR_ERROR', retryable: true, message: `executor error: ${spawnError.message}` });
-      } else if (spawnError) {
-        const code = (spawnError as NodeJS.ErrnoException).code;
-        fail('FAILED', { code: 'SPAWN_FAILED', retryable: false, message: `spawn ${file}: ${code ?? spawnError.message}` });
-      } else if (stopReason === 'timeout') {
-        fail('TIMEOUT', { code: 'TIMEOUT', retryable: false, message: `timed out after ${formatSeconds(req.timeoutMs)}` });
-      } else if (stopReason === 'cancel') {
-        fail('CANCELLED', { code: 'CANCELLED', retryable: false, message: 'cancelled' });
-      } else if (builtin) {
-        const body = parseReport(report.result());
-        const metadata = { ...(isObject(body?.metadata) ? body.metadata : {}), containerInfo };
-        if (body && body.success === true && exitCode === 0) {
-          result.detailedResults = { success: true, result: body.result ?? {}, metadata };
-        } else if (body && body.success === false) {
-          const message = errorMessage(body) ?? 'workload failed';
-          result.status = 'FAILED';
-          result.failure = { code: 'WORKLOAD_ERROR', retryable: true, message, exitCode, signal: exitSignal };
-          result.detailedResults = { success: false, error: { message }, metadata };
-        } else if (exitSignal !== null) {
-          fail('FAILED', signalled(exitSignal));
-        } else if (exitCode !== 0) {
-          fail('FAILED', nonZero(exitCode));
-        } else {
-          fail('FAILED', { code: 'WORKLOAD_ERROR', retryable: true, message: 'workload exited without reporting a result' });
-        }
-      } else {
-        result.detailedResults = {
-          success: exitCode === 0,
-          result: {
-            exitCode,
-            signal: exitSignal,
-            stdoutBytes: stdout.bytes,
-            stderrBytes: stderr.bytes,
-            duration: finishedAt - startedAt,
-          },
-          metadata: { containerInfo },
-        };
-        if (exitSignal !== null) {
-          result.status = 'FAILED';
-          result.failure = signalled(exitSignal);
-        } else if (exitCode !== 0) {
-          result.status = 'FAILED';
-          result.failure = nonZero(exitCode);
-        }
-      }
-      resolve(result);
+      });
     };
 
     child.on('error', (err) => {
@@ -491,36 +440,4 @@ export class ProcessExecutor implements Executor {
 
 function emptyOutput(): CapturedOutput {
   return { data: Buffer.alloc(0), bytes: 0, truncated: false };
-}
-
-function signalled(sig: string): TaskFailure {
-  return { code: 'SIGNALLED', retryable: true, message: `killed by signal ${sig}`, exitCode: null, signal: sig };
-}
-
-function nonZero(code: number | null): TaskFailure {
-  return { code: 'NON_ZERO_EXIT', retryable: true, message: `exited with code ${code}`, exitCode: code, signal: null };
-}
-
-function formatSeconds(ms: number): string {
-  return `${Math.round(ms / 10) / 100}s`;
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function parseReport(out: CapturedOutput): Record<string, unknown> | null {
-  if (out.truncated || out.bytes === 0) return null;
-  try {
-    const v: unknown = JSON.parse(out.data.toString('utf8'));
-    return isObject(v) ? v : null;
-  } catch {
-    return null;
-  }
-}
-
-function errorMessage(body: Record<string, unknown>): string | null {
-  const e = body.error;
-  if (isObject(e) && typeof e.message === 'string') return e.message;
-  return typeof e === 'string' ? e : null;
 }
