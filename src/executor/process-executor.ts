@@ -14,46 +14,13 @@ import { cp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { machine } from 'node:os';
 import type { Readable } from 'node:stream';
-import type { FailureCode } from '../store/types.ts';
 import { OutputCapture } from './capture.ts';
 import { classify, type Exit, type Reported, type StopReason } from './classify.ts';
 import { compiledWorkload } from './compiled-workloads.ts';
+import { ImageUnavailable, type Launch, type Launcher, type Prepared } from './launcher.ts';
 import { Spawner, type Spawned } from './spawner.ts';
 import type { CapturedOutput, ExecutionRequest, ExecutionResult, Executor } from './types.ts';
 import type { WorkloadSpec } from './workloads/index.ts';
-
-/** A command as spawned: program, arguments, environment. */
-export interface Launch {
-  file: string;
-  argv: string[];
-  env: Record<string, string>;
-}
-
-/** What a launcher refuses to run, with the failure code the task gets (not retried). */
-export class LaunchRefused extends Error {
-  readonly code: FailureCode;
-  constructor(code: FailureCode, message: string) {
-    super(message);
-    this.code = code;
-  }
-}
-
-/** One prepared attempt of a launcher: the wrapped command, and what to do after it. */
-export interface Prepared {
-  launch: Launch;
-  /** Adds accounting to the result (and may retype it, e.g. OOM_KILLED). Kills leftovers first. */
-  finish(result: ExecutionResult): Promise<ExecutionResult>;
-  /** Releases what prepare() took (cgroups); runs whatever happened. */
-  cleanup(): Promise<void>;
-}
-
-/** Wraps each attempt's command, e.g. in a sandbox with per-task cgroups (sandbox/). */
-export interface Launcher {
-  readonly name: string;
-  prepare(req: ExecutionRequest, cmd: Launch): Promise<Prepared>;
-  /** Releases what the launcher holds for all attempts (the worker's cgroup subtree). */
-  close?(): Promise<void>;
-}
 
 export interface ProcessExecutorOptions {
   /** Wraps every command (the sandbox); none runs them as plain child processes. */
@@ -178,17 +145,12 @@ export class ProcessExecutor implements Executor {
         try {
           prepared = await launcher.prepare(req, cmd);
         } catch (err) {
-          if (err instanceof LaunchRefused) {
-            const r = this.early(req, Date.now(), 'FAILED', 'SPAWN_FAILED', err.message);
-            return { ...r, failure: { code: err.code, retryable: false, message: err.message } };
-          }
+          if (err instanceof ImageUnavailable) return this.imageUnavailable(req, err);
           const r = this.early(req, Date.now(), 'FAILED', 'SPAWN_FAILED', `sandbox setup failed: ${(err as Error).message}`);
           return { ...r, failure: { code: 'SANDBOX_ERROR', retryable: true, message: r.failure!.message } };
         }
       } else if (req.image) {
-        const message = `image '${req.image}': images need the sandbox executor, and this worker runs HANGAR_EXECUTOR=process`;
-        const r = this.early(req, Date.now(), 'FAILED', 'SPAWN_FAILED', message);
-        return { ...r, failure: { code: 'IMAGE_UNAVAILABLE', retryable: false, message } };
+        return this.imageUnavailable(req, new ImageUnavailable(req.image, 'needs-sandbox'));
       }
       // Unsandboxed, the workspace is a host directory: the project's files go in and out here
       // (the sandbox copies them inside, src/executor/sandbox/bwrap.ts).
@@ -270,6 +232,11 @@ export class ProcessExecutor implements Executor {
       startedAt,
       finishedAt: Date.now(),
     };
+  }
+
+  private imageUnavailable(req: ExecutionRequest, err: ImageUnavailable): ExecutionResult {
+    const r = this.early(req, Date.now(), 'FAILED', 'SPAWN_FAILED', err.message);
+    return { ...r, failure: { code: 'IMAGE_UNAVAILABLE', retryable: false, message: err.message } };
   }
 
   /** What to spawn for this request, before any launcher wraps it. */

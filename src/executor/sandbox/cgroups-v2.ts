@@ -37,12 +37,28 @@ export interface V2Subtree {
 
 /** Why v2 cannot be used here, with the fix; the message is shown as is. */
 export class CgroupV2Unusable extends Error {
-  /** Not proven rather than unusable: a probe that would have had to move its caller's processes. */
-  readonly unproven: boolean;
-
-  constructor(message: string, unproven = false) {
+  constructor(message: string) {
     super(message);
-    this.unproven = unproven;
+    this.name = 'CgroupV2Unusable';
+  }
+}
+
+/** Not proven rather than unusable: a probe ('probe' mode, `hangar doctor`) would have had to
+ *  move its caller's processes out of `cgroup` to use it; a worker started there would move them. */
+export class CgroupV2Unproven extends Error {
+  /** The caller's cgroup, relative to the v2 root. */
+  readonly cgroup: string;
+  /** How many processes besides the prober are in it. */
+  readonly others: number;
+  constructor(cgroup: string, others: number) {
+    super(
+      `cgroup v2: memory, cpu and pids are delegated to ${cgroup}, but using them needs that cgroup empty, and ${others} other process${others > 1 ? 'es' : ''} ` +
+        `(the caller's shell among them) are in it. doctor does not move them; a worker started here would move them into ${cgroup}/worker. ` +
+        'To prove the sandbox with a real run: systemd-run --scope -p Delegate=yes bin/hangar doctor (or run doctor in the unit that runs Hangar)',
+    );
+    this.name = 'CgroupV2Unproven';
+    this.cgroup = cgroup;
+    this.others = others;
   }
 }
 
@@ -158,7 +174,8 @@ const missingIn = (dir: string) => {
 
 /**
  * Sets up `<own>/hangar/<scope>` with memory, cpu and pids enabled. `ownRel` is this process's
- * path from /proc/self/cgroup (`0::<path>`). Throws CgroupV2Unusable with the reason and fix.
+ * path from /proc/self/cgroup (`0::<path>`). Throws CgroupV2Unusable with the reason and fix, or, in
+ * 'probe' mode, CgroupV2Unproven when proving it would move the caller's processes.
  */
 export async function delegateV2(root: string, ownRel: string, scope: string, mode: DelegationMode, pid = process.pid): Promise<V2Subtree> {
   const problem = controllerProblem(root, ownRel);
@@ -182,12 +199,7 @@ export async function delegateV2(root: string, ownRel: string, scope: string, mo
         const others = residents.filter((p) => p !== pid);
         if (mode === 'probe') {
           if (others.length > 0) {
-            throw new CgroupV2Unusable(
-              `cgroup v2: memory, cpu and pids are delegated to ${ownRel}, but using them needs that cgroup empty, and ${others.length} other process${others.length > 1 ? 'es' : ''} ` +
-                `(the caller's shell among them) are in it. doctor does not move them; a worker started here would move them into ${ownRel}/worker. ` +
-                'To prove the sandbox with a real run: systemd-run --scope -p Delegate=yes bin/hangar doctor (or run doctor in the unit that runs Hangar)',
-              true,
-            );
+            throw new CgroupV2Unproven(ownRel, others.length);
           }
           const leaf = join(own, `doctor-${pid}`);
           await mkdir(leaf);

@@ -15,7 +15,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, readdir, rmdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { CgroupV2Unusable, delegateV2, type DelegationMode } from './cgroups-v2.ts';
+import { CgroupV2Unproven, CgroupV2Unusable, delegateV2, type DelegationMode } from './cgroups-v2.ts';
 
 export interface CgroupLimits {
   memoryBytes: number;
@@ -410,8 +410,9 @@ export async function detectCgroups(scope: string, opts: DetectOptions = {}): Pr
       }
       return { driver, problems };
     } catch (err) {
-      problems.push(err instanceof CgroupV2Unusable ? err.message : `cgroup v2 subtree not usable: ${(err as Error).message}`);
-      if (err instanceof CgroupV2Unusable && err.unproven) return { driver: null, problems, unproven: true };
+      const known = err instanceof CgroupV2Unusable || err instanceof CgroupV2Unproven;
+      problems.push(known ? err.message : `cgroup v2 subtree not usable: ${(err as Error).message}`);
+      if (err instanceof CgroupV2Unproven) return { driver: null, problems, unproven: true };
     }
   }
   if (!v2 && !need.some((c) => v1(c))) problems.push('no cgroup filesystem is mounted');
