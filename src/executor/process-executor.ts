@@ -5,10 +5,14 @@
  *  - neither -> a built-in workload in a child Node process (workloads/child.ts), which gets its
  *    spec as JSON on stdin and reports one JSON object on fd 3.
  *
+ * With a Launcher (the sandbox, sandbox/), the same commands run wrapped in its launch chain.
+ *
  * Every child is `detached` (setsid), so the whole tree can be signalled as a group: on timeout or
  * cancel SIGTERM, then SIGKILL after `killGraceMs`; and whatever is left of the group is SIGKILLed
  * as soon as the main child exits. (A descendant that calls setsid itself escapes the group; the
- * sandboxed executor closes that hole.) run() never throws: every problem becomes a result.
+ * sandbox launcher closes that hole: its PID namespace dies with the launch chain.) run() never
+ * throws: every problem becomes a result. How the process ended becomes the result's status and
+ * failure in classify.ts.
  */
 import { cp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -18,6 +22,8 @@ import { OutputCapture } from './capture.ts';
 import { classify, type Exit, type Reported, type StopReason } from './classify.ts';
 import { compiledWorkload } from './compiled-workloads.ts';
 import { ImageUnavailable, type Launch, type Launcher, type Prepared } from './launcher.ts';
+import { killGroup, trackGroup, untrackGroup } from './process-groups.ts';
+import { ReportCollector } from './report-collector.ts';
 import { Spawner, type Spawned } from './spawner.ts';
 import type { CapturedOutput, ExecutionRequest, ExecutionResult, Executor } from './types.ts';
 import type { WorkloadSpec } from './workloads/index.ts';
@@ -25,7 +31,8 @@ import type { WorkloadSpec } from './workloads/index.ts';
 export interface ProcessExecutorOptions {
   /** Wraps every command (the sandbox); none runs them as plain child processes. */
   launcher?: Launcher;
-  /** Bytes of stdout and of stderr kept per attempt (each); the rest is counted and dropped. */
+  /** Bytes of stdout and of stderr kept per attempt (each); past it, the head and tail are kept
+   *  and the middle is counted and dropped (capture.ts). */
   maxOutputBytes: number;
   /** Time between SIGTERM and SIGKILL of the process group on timeout or cancel. */
   killGraceMs: number;
@@ -49,49 +56,6 @@ const MAX_TIMER_MS = 2_147_483_647;
 const DRAIN_MS = 2_000;
 /** Cap on the built-in's fd-3 report. */
 const MAX_REPORT_BYTES = 4 * 1024 * 1024;
-
-/** Process groups alive anywhere in this process, killed if the process exits. */
-const liveGroups = new Set<number>();
-let exitHookInstalled = false;
-function trackGroup(pgid: number): void {
-  liveGroups.add(pgid);
-  if (!exitHookInstalled) {
-    exitHookInstalled = true;
-    process.on('exit', () => {
-      for (const g of liveGroups) killGroup(g, 'SIGKILL');
-    });
-  }
-}
-
-function killGroup(pgid: number, sig: NodeJS.Signals): void {
-  try {
-    process.kill(-pgid, sig);
-  } catch {
-    // ESRCH: the group is gone already. EPERM: not ours to signal (cannot happen for our setsid children).
-  }
-}
-
-/** The first `cap` bytes of a stream (the built-in's fd-3 report: more than that is no report). */
-class OutputCollector {
-  private readonly chunks: Buffer[] = [];
-  private readonly cap: number;
-  private kept = 0;
-  bytes = 0;
-  constructor(cap: number) {
-    this.cap = cap;
-  }
-  push(chunk: Buffer): void {
-    this.bytes += chunk.length;
-    if (this.kept < this.cap) {
-      const part = chunk.length <= this.cap - this.kept ? chunk : chunk.subarray(0, this.cap - this.kept);
-      this.chunks.push(part);
-      this.kept += part.length;
-    }
-  }
-  result(): CapturedOutput {
-    return { data: Buffer.concat(this.chunks, this.kept), bytes: this.bytes, truncated: this.bytes > this.kept };
-  }
-}
 
 interface Running {
   /** Stop the attempt now (SIGKILL, no grace) and report it CANCELLED. */
@@ -265,7 +229,7 @@ export class ProcessExecutor implements Executor {
 
     const stdout = new OutputCapture(maxOutputBytes);
     const stderr = new OutputCapture(maxOutputBytes);
-    const report = new OutputCollector(MAX_REPORT_BYTES);
+    const report = new ReportCollector(MAX_REPORT_BYTES);
 
     let child: Spawned;
     const stdio: ('ignore' | 'pipe')[] = builtin ? ['pipe', 'pipe', 'pipe', 'pipe'] : ['ignore', 'pipe', 'pipe'];
@@ -307,7 +271,7 @@ export class ProcessExecutor implements Executor {
       clearTimeout(graceTimer);
       clearTimeout(drainTimer);
       req.signal.removeEventListener('abort', onAbort);
-      if (pid !== undefined) liveGroups.delete(pid);
+      if (pid !== undefined) untrackGroup(pid);
     };
 
     function stop(reason: StopReason, graceMs: number): void {
@@ -351,8 +315,8 @@ export class ProcessExecutor implements Executor {
     };
 
     child.on('error', (err) => {
-      // Spawn failures (ENOENT, EACCES, bad cwd) arrive here, with no pid. Other 'error's are
-      // about kill()/send(), which are not used.
+      // Spawn failures (ENOENT, EACCES, bad cwd, or the spawn helper's: spawner.ts) arrive here,
+      // with no pid. A ChildProcess's other 'error's are about kill()/send(), which are not used.
       if (pid === undefined) finish(err);
     });
     child.on('exit', (code, sig) => {
