@@ -18,8 +18,9 @@
  * its own, only when it is alone there, and puts everything back when it is done.
  */
 import { existsSync, openSync, closeSync, readFileSync } from 'node:fs';
-import { mkdir, readFile, rmdir, writeFile } from 'node:fs/promises';
+import { mkdir, rmdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { pidsIn } from './cgroup-files.ts';
 
 export const V2_CONTROLLERS = ['memory', 'cpu', 'pids'] as const;
 
@@ -71,14 +72,6 @@ function readListOrEmpty(file: string): Set<string> {
     return readList(file);
   } catch {
     return new Set();
-  }
-}
-
-async function pidsOf(dir: string): Promise<number[]> {
-  try {
-    return (await readFile(join(dir, 'cgroup.procs'), 'utf8')).split('\n').filter(Boolean).map(Number);
-  } catch {
-    return [];
   }
 }
 
@@ -194,7 +187,7 @@ export async function delegateV2(root: string, ownRel: string, scope: string, mo
     if (lacking.length > 0) {
       checkWritable(join(own, 'cgroup.subtree_control'));
       // The host's root cgroup may have processes and children with controllers; any other may not.
-      const residents = ownRel === '/' ? [] : await pidsOf(own);
+      const residents = ownRel === '/' ? [] : await pidsIn(own);
       if (residents.length > 0) {
         const others = residents.filter((p) => p !== pid);
         if (mode === 'probe') {
@@ -207,7 +200,7 @@ export async function delegateV2(root: string, ownRel: string, scope: string, mo
           await writeFile(join(leaf, 'cgroup.procs'), String(pid));
           // Everything doctor started meanwhile (its spawn helper) is in the leaf too: all go back.
           undo.push(async () => {
-            for (const p of await pidsOf(leaf)) await writeFile(join(own, 'cgroup.procs'), String(p)).catch(() => {});
+            for (const p of await pidsIn(leaf)) await writeFile(join(own, 'cgroup.procs'), String(p)).catch(() => {});
           });
         } else {
           const leaf = join(own, 'worker');
