@@ -5,59 +5,34 @@
  *  - neither -> a built-in workload in a child Node process (workloads/child.ts), which gets its
  *    spec as JSON on stdin and reports one JSON object on fd 3.
  *
+ * With a Launcher (the sandbox, sandbox/), the same commands run wrapped in its launch chain.
+ *
  * Every child is `detached` (setsid), so the whole tree can be signalled as a group: on timeout or
  * cancel SIGTERM, then SIGKILL after `killGraceMs`; and whatever is left of the group is SIGKILLed
  * as soon as the main child exits. (A descendant that calls setsid itself escapes the group; the
- * sandboxed executor closes that hole.) run() never throws: every problem becomes a result.
+ * sandbox launcher closes that hole: its PID namespace dies with the launch chain.) run() never
+ * throws: every problem becomes a result. How the process ended becomes the result's status and
+ * failure in classify.ts.
  */
 import { cp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { machine } from 'node:os';
 import type { Readable } from 'node:stream';
-import type { FailureCode, TaskFailure } from '../store/types.ts';
 import { OutputCapture } from './capture.ts';
+import { classify, type Exit, type Reported, type StopReason } from './classify.ts';
 import { compiledWorkload } from './compiled-workloads.ts';
+import { ImageUnavailable, type Launch, type Launcher, type Prepared } from './launcher.ts';
+import { killGroup, trackGroup, untrackGroup } from './process-groups.ts';
+import { ReportCollector } from './report-collector.ts';
 import { Spawner, type Spawned } from './spawner.ts';
 import type { CapturedOutput, ExecutionRequest, ExecutionResult, Executor } from './types.ts';
 import type { WorkloadSpec } from './workloads/index.ts';
 
-/** A command as spawned: program, arguments, environment. */
-export interface Launch {
-  file: string;
-  argv: string[];
-  env: Record<string, string>;
-}
-
-/** What a launcher refuses to run, with the failure code the task gets (not retried). */
-export class LaunchRefused extends Error {
-  readonly code: FailureCode;
-  constructor(code: FailureCode, message: string) {
-    super(message);
-    this.code = code;
-  }
-}
-
-/** One prepared attempt of a launcher: the wrapped command, and what to do after it. */
-export interface Prepared {
-  launch: Launch;
-  /** Adds accounting to the result (and may retype it, e.g. OOM_KILLED). Kills leftovers first. */
-  finish(result: ExecutionResult): Promise<ExecutionResult>;
-  /** Releases what prepare() took (cgroups); runs whatever happened. */
-  cleanup(): Promise<void>;
-}
-
-/** Wraps each attempt's command, e.g. in a sandbox with per-task cgroups (sandbox/). */
-export interface Launcher {
-  readonly name: string;
-  prepare(req: ExecutionRequest, cmd: Launch): Promise<Prepared>;
-  /** Releases what the launcher holds for all attempts (the worker's cgroup subtree). */
-  close?(): Promise<void>;
-}
-
 export interface ProcessExecutorOptions {
   /** Wraps every command (the sandbox); none runs them as plain child processes. */
   launcher?: Launcher;
-  /** Bytes of stdout and of stderr kept per attempt (each); the rest is counted and dropped. */
+  /** Bytes of stdout and of stderr kept per attempt (each); past it, the head and tail are kept
+   *  and the middle is counted and dropped (capture.ts). */
   maxOutputBytes: number;
   /** Time between SIGTERM and SIGKILL of the process group on timeout or cancel. */
   killGraceMs: number;
@@ -79,61 +54,14 @@ const BASE_PATH = '/usr/local/bin:/usr/bin:/bin';
 const MAX_TIMER_MS = 2_147_483_647;
 /** How long to wait for output pipes to close after the group is dead (an escaped descendant may hold them). */
 const DRAIN_MS = 2_000;
-/** Spawn errors that come from the spawn helper, not from the program (spawner.ts). */
-const HELPER_FAULTS = new Set(['ECHILD', 'EPROTO']);
 /** Cap on the built-in's fd-3 report. */
 const MAX_REPORT_BYTES = 4 * 1024 * 1024;
-
-/** Process groups alive anywhere in this process, killed if the process exits. */
-const liveGroups = new Set<number>();
-let exitHookInstalled = false;
-function trackGroup(pgid: number): void {
-  liveGroups.add(pgid);
-  if (!exitHookInstalled) {
-    exitHookInstalled = true;
-    process.on('exit', () => {
-      for (const g of liveGroups) killGroup(g, 'SIGKILL');
-    });
-  }
-}
-
-function killGroup(pgid: number, sig: NodeJS.Signals): void {
-  try {
-    process.kill(-pgid, sig);
-  } catch {
-    // ESRCH: the group is gone already. EPERM: not ours to signal (cannot happen for our setsid children).
-  }
-}
-
-/** The first `cap` bytes of a stream (the built-in's fd-3 report: more than that is no report). */
-class OutputCollector {
-  private readonly chunks: Buffer[] = [];
-  private readonly cap: number;
-  private kept = 0;
-  bytes = 0;
-  constructor(cap: number) {
-    this.cap = cap;
-  }
-  push(chunk: Buffer): void {
-    this.bytes += chunk.length;
-    if (this.kept < this.cap) {
-      const part = chunk.length <= this.cap - this.kept ? chunk : chunk.subarray(0, this.cap - this.kept);
-      this.chunks.push(part);
-      this.kept += part.length;
-    }
-  }
-  result(): CapturedOutput {
-    return { data: Buffer.concat(this.chunks, this.kept), bytes: this.bytes, truncated: this.bytes > this.kept };
-  }
-}
 
 interface Running {
   /** Stop the attempt now (SIGKILL, no grace) and report it CANCELLED. */
   kill(): void;
   done: Promise<unknown>;
 }
-
-type StopReason = 'timeout' | 'cancel';
 
 export class ProcessExecutor implements Executor {
   readonly name: string;
@@ -181,17 +109,12 @@ export class ProcessExecutor implements Executor {
         try {
           prepared = await launcher.prepare(req, cmd);
         } catch (err) {
-          if (err instanceof LaunchRefused) {
-            const r = this.early(req, Date.now(), 'FAILED', 'SPAWN_FAILED', err.message);
-            return { ...r, failure: { code: err.code, retryable: false, message: err.message } };
-          }
+          if (err instanceof ImageUnavailable) return this.imageUnavailable(req, err);
           const r = this.early(req, Date.now(), 'FAILED', 'SPAWN_FAILED', `sandbox setup failed: ${(err as Error).message}`);
           return { ...r, failure: { code: 'SANDBOX_ERROR', retryable: true, message: r.failure!.message } };
         }
       } else if (req.image) {
-        const message = `image '${req.image}': images need the sandbox executor, and this worker runs HANGAR_EXECUTOR=process`;
-        const r = this.early(req, Date.now(), 'FAILED', 'SPAWN_FAILED', message);
-        return { ...r, failure: { code: 'IMAGE_UNAVAILABLE', retryable: false, message } };
+        return this.imageUnavailable(req, new ImageUnavailable(req.image, 'needs-sandbox'));
       }
       // Unsandboxed, the workspace is a host directory: the project's files go in and out here
       // (the sandbox copies them inside, src/executor/sandbox/bwrap.ts).
@@ -275,6 +198,11 @@ export class ProcessExecutor implements Executor {
     };
   }
 
+  private imageUnavailable(req: ExecutionRequest, err: ImageUnavailable): ExecutionResult {
+    const r = this.early(req, Date.now(), 'FAILED', 'SPAWN_FAILED', err.message);
+    return { ...r, failure: { code: 'IMAGE_UNAVAILABLE', retryable: false, message: err.message } };
+  }
+
   /** What to spawn for this request, before any launcher wraps it. */
   private commandFor(req: ExecutionRequest): Launch | string {
     const env: Record<string, string> = {
@@ -301,7 +229,7 @@ export class ProcessExecutor implements Executor {
 
     const stdout = new OutputCapture(maxOutputBytes);
     const stderr = new OutputCapture(maxOutputBytes);
-    const report = new OutputCollector(MAX_REPORT_BYTES);
+    const report = new ReportCollector(MAX_REPORT_BYTES);
 
     let child: Spawned;
     const stdio: ('ignore' | 'pipe')[] = builtin ? ['pipe', 'pipe', 'pipe', 'pipe'] : ['ignore', 'pipe', 'pipe'];
@@ -343,7 +271,7 @@ export class ProcessExecutor implements Executor {
       clearTimeout(graceTimer);
       clearTimeout(drainTimer);
       req.signal.removeEventListener('abort', onAbort);
-      if (pid !== undefined) liveGroups.delete(pid);
+      if (pid !== undefined) untrackGroup(pid);
     };
 
     function stop(reason: StopReason, graceMs: number): void {
@@ -361,82 +289,34 @@ export class ProcessExecutor implements Executor {
       graceTimer = setTimeout(() => killGroup(group, 'SIGKILL'), graceMs);
     }
 
-    const finish = (spawnError: Error | null) => {
+    const finish = (spawnError: NodeJS.ErrnoException | null) => {
       if (settled) return;
       settled = true;
       cleanup();
       const finishedAt = Date.now();
-      const result: ExecutionResult = {
-        status: 'SUCCESS',
-        failure: null,
+      const exit: Exit = spawnError
+        ? { kind: 'spawn-failed', file, error: spawnError }
+        : { kind: 'exited', code: exitCode, signal: exitSignal };
+      const reported: Reported = builtin
+        ? { kind: 'builtin', report: report.result() }
+        : { kind: 'program', stdoutBytes: stdout.bytes, stderrBytes: stderr.bytes, durationMs: finishedAt - startedAt };
+      const verdict = classify(exit, stopReason, reported, { timeoutMs: req.timeoutMs, containerInfo: this.containerInfo(req) });
+      resolve({
+        status: verdict.status,
+        failure: verdict.failure,
         exitCode,
         signal: exitSignal,
-        detailedResults: {},
+        detailedResults: verdict.detailedResults,
         stdout: stdout.result(),
         stderr: stderr.result(),
         startedAt,
         finishedAt,
-      };
-      const containerInfo = this.containerInfo(req);
-      const fail = (status: ExecutionResult['status'], failure: TaskFailure) => {
-        result.status = status;
-        result.failure = failure;
-        result.detailedResults = { success: false, error: { message: failure.message }, metadata: { containerInfo } };
-      };
-
-      if (spawnError && HELPER_FAULTS.has((spawnError as NodeJS.ErrnoException).code ?? '')) {
-        // The spawn helper went away before it started the process: not the task's fault.
-        fail('FAILED', { code: 'EXECUTOR_ERROR', retryable: true, message: `executor error: ${spawnError.message}` });
-      } else if (spawnError) {
-        const code = (spawnError as NodeJS.ErrnoException).code;
-        fail('FAILED', { code: 'SPAWN_FAILED', retryable: false, message: `spawn ${file}: ${code ?? spawnError.message}` });
-      } else if (stopReason === 'timeout') {
-        fail('TIMEOUT', { code: 'TIMEOUT', retryable: false, message: `timed out after ${formatSeconds(req.timeoutMs)}` });
-      } else if (stopReason === 'cancel') {
-        fail('CANCELLED', { code: 'CANCELLED', retryable: false, message: 'cancelled' });
-      } else if (builtin) {
-        const body = parseReport(report.result());
-        const metadata = { ...(isObject(body?.metadata) ? body.metadata : {}), containerInfo };
-        if (body && body.success === true && exitCode === 0) {
-          result.detailedResults = { success: true, result: body.result ?? {}, metadata };
-        } else if (body && body.success === false) {
-          const message = errorMessage(body) ?? 'workload failed';
-          result.status = 'FAILED';
-          result.failure = { code: 'WORKLOAD_ERROR', retryable: true, message, exitCode, signal: exitSignal };
-          result.detailedResults = { success: false, error: { message }, metadata };
-        } else if (exitSignal !== null) {
-          fail('FAILED', signalled(exitSignal));
-        } else if (exitCode !== 0) {
-          fail('FAILED', nonZero(exitCode));
-        } else {
-          fail('FAILED', { code: 'WORKLOAD_ERROR', retryable: true, message: 'workload exited without reporting a result' });
-        }
-      } else {
-        result.detailedResults = {
-          success: exitCode === 0,
-          result: {
-            exitCode,
-            signal: exitSignal,
-            stdoutBytes: stdout.bytes,
-            stderrBytes: stderr.bytes,
-            duration: finishedAt - startedAt,
-          },
-          metadata: { containerInfo },
-        };
-        if (exitSignal !== null) {
-          result.status = 'FAILED';
-          result.failure = signalled(exitSignal);
-        } else if (exitCode !== 0) {
-          result.status = 'FAILED';
-          result.failure = nonZero(exitCode);
-        }
-      }
-      resolve(result);
+      });
     };
 
     child.on('error', (err) => {
-      // Spawn failures (ENOENT, EACCES, bad cwd) arrive here, with no pid. Other 'error's are
-      // about kill()/send(), which are not used.
+      // Spawn failures (ENOENT, EACCES, bad cwd, or the spawn helper's: spawner.ts) arrive here,
+      // with no pid. A ChildProcess's other 'error's are about kill()/send(), which are not used.
       if (pid === undefined) finish(err);
     });
     child.on('exit', (code, sig) => {
@@ -491,36 +371,4 @@ export class ProcessExecutor implements Executor {
 
 function emptyOutput(): CapturedOutput {
   return { data: Buffer.alloc(0), bytes: 0, truncated: false };
-}
-
-function signalled(sig: string): TaskFailure {
-  return { code: 'SIGNALLED', retryable: true, message: `killed by signal ${sig}`, exitCode: null, signal: sig };
-}
-
-function nonZero(code: number | null): TaskFailure {
-  return { code: 'NON_ZERO_EXIT', retryable: true, message: `exited with code ${code}`, exitCode: code, signal: null };
-}
-
-function formatSeconds(ms: number): string {
-  return `${Math.round(ms / 10) / 100}s`;
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function parseReport(out: CapturedOutput): Record<string, unknown> | null {
-  if (out.truncated || out.bytes === 0) return null;
-  try {
-    const v: unknown = JSON.parse(out.data.toString('utf8'));
-    return isObject(v) ? v : null;
-  } catch {
-    return null;
-  }
-}
-
-function errorMessage(body: Record<string, unknown>): string | null {
-  const e = body.error;
-  if (isObject(e) && typeof e.message === 'string') return e.message;
-  return typeof e === 'string' ? e : null;
 }

@@ -16,7 +16,7 @@ import { chown, mkdir, readdir, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ExecutionRequest, ExecutionResult } from '../types.ts';
-import { LaunchRefused, type Launch, type Launcher, type Prepared } from '../process-executor.ts';
+import { ImageUnavailable, type Launch, type Launcher, type Prepared } from '../launcher.ts';
 import type { ImageStore } from '../../images/index.ts';
 import type { CgroupDriver } from './cgroups.ts';
 import { unshareArgv } from './unshare.ts';
@@ -126,13 +126,13 @@ export class BwrapLauncher implements Launcher {
     let etc = '/etc';
     if (req.image && this.o.engine === 'unshare') {
       await cg.remove();
-      throw new LaunchRefused('IMAGE_UNAVAILABLE', `image '${req.image}': images need bubblewrap, and this worker sandboxes with util-linux unshare`);
+      throw new ImageUnavailable(req.image, 'needs-bubblewrap');
     }
     if (req.image) {
       const rootfs = this.o.images ? await this.o.images.rootfs(req.image) : null;
       if (!rootfs) {
         await cg.remove();
-        throw new LaunchRefused('IMAGE_UNAVAILABLE', `image '${req.image}' is not registered on this worker (hangar image list)`);
+        throw new ImageUnavailable(req.image, 'not-registered');
       }
       root = await imageRoot(rootfs);
       etc = join(rootfs, 'etc');

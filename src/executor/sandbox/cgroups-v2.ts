@@ -18,8 +18,9 @@
  * its own, only when it is alone there, and puts everything back when it is done.
  */
 import { existsSync, openSync, closeSync, readFileSync } from 'node:fs';
-import { mkdir, readFile, rmdir, writeFile } from 'node:fs/promises';
+import { mkdir, rmdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { pidsIn } from './cgroup-files.ts';
 
 export const V2_CONTROLLERS = ['memory', 'cpu', 'pids'] as const;
 
@@ -37,12 +38,28 @@ export interface V2Subtree {
 
 /** Why v2 cannot be used here, with the fix; the message is shown as is. */
 export class CgroupV2Unusable extends Error {
-  /** Not proven rather than unusable: a probe that would have had to move its caller's processes. */
-  readonly unproven: boolean;
-
-  constructor(message: string, unproven = false) {
+  constructor(message: string) {
     super(message);
-    this.unproven = unproven;
+    this.name = 'CgroupV2Unusable';
+  }
+}
+
+/** Not proven rather than unusable: a probe ('probe' mode, `hangar doctor`) would have had to
+ *  move its caller's processes out of `cgroup` to use it; a worker started there would move them. */
+export class CgroupV2Unproven extends Error {
+  /** The caller's cgroup, relative to the v2 root. */
+  readonly cgroup: string;
+  /** How many processes besides the prober are in it. */
+  readonly others: number;
+  constructor(cgroup: string, others: number) {
+    super(
+      `cgroup v2: memory, cpu and pids are delegated to ${cgroup}, but using them needs that cgroup empty, and ${others} other process${others > 1 ? 'es' : ''} ` +
+        `(the caller's shell among them) are in it. doctor does not move them; a worker started here would move them into ${cgroup}/worker. ` +
+        'To prove the sandbox with a real run: systemd-run --scope -p Delegate=yes bin/hangar doctor (or run doctor in the unit that runs Hangar)',
+    );
+    this.name = 'CgroupV2Unproven';
+    this.cgroup = cgroup;
+    this.others = others;
   }
 }
 
@@ -55,14 +72,6 @@ function readListOrEmpty(file: string): Set<string> {
     return readList(file);
   } catch {
     return new Set();
-  }
-}
-
-async function pidsOf(dir: string): Promise<number[]> {
-  try {
-    return (await readFile(join(dir, 'cgroup.procs'), 'utf8')).split('\n').filter(Boolean).map(Number);
-  } catch {
-    return [];
   }
 }
 
@@ -158,7 +167,8 @@ const missingIn = (dir: string) => {
 
 /**
  * Sets up `<own>/hangar/<scope>` with memory, cpu and pids enabled. `ownRel` is this process's
- * path from /proc/self/cgroup (`0::<path>`). Throws CgroupV2Unusable with the reason and fix.
+ * path from /proc/self/cgroup (`0::<path>`). Throws CgroupV2Unusable with the reason and fix, or, in
+ * 'probe' mode, CgroupV2Unproven when proving it would move the caller's processes.
  */
 export async function delegateV2(root: string, ownRel: string, scope: string, mode: DelegationMode, pid = process.pid): Promise<V2Subtree> {
   const problem = controllerProblem(root, ownRel);
@@ -177,17 +187,12 @@ export async function delegateV2(root: string, ownRel: string, scope: string, mo
     if (lacking.length > 0) {
       checkWritable(join(own, 'cgroup.subtree_control'));
       // The host's root cgroup may have processes and children with controllers; any other may not.
-      const residents = ownRel === '/' ? [] : await pidsOf(own);
+      const residents = ownRel === '/' ? [] : await pidsIn(own);
       if (residents.length > 0) {
         const others = residents.filter((p) => p !== pid);
         if (mode === 'probe') {
           if (others.length > 0) {
-            throw new CgroupV2Unusable(
-              `cgroup v2: memory, cpu and pids are delegated to ${ownRel}, but using them needs that cgroup empty, and ${others.length} other process${others.length > 1 ? 'es' : ''} ` +
-                `(the caller's shell among them) are in it. doctor does not move them; a worker started here would move them into ${ownRel}/worker. ` +
-                'To prove the sandbox with a real run: systemd-run --scope -p Delegate=yes bin/hangar doctor (or run doctor in the unit that runs Hangar)',
-              true,
-            );
+            throw new CgroupV2Unproven(ownRel, others.length);
           }
           const leaf = join(own, `doctor-${pid}`);
           await mkdir(leaf);
@@ -195,7 +200,7 @@ export async function delegateV2(root: string, ownRel: string, scope: string, mo
           await writeFile(join(leaf, 'cgroup.procs'), String(pid));
           // Everything doctor started meanwhile (its spawn helper) is in the leaf too: all go back.
           undo.push(async () => {
-            for (const p of await pidsOf(leaf)) await writeFile(join(own, 'cgroup.procs'), String(p)).catch(() => {});
+            for (const p of await pidsIn(leaf)) await writeFile(join(own, 'cgroup.procs'), String(p)).catch(() => {});
           });
         } else {
           const leaf = join(own, 'worker');

@@ -13,9 +13,10 @@
  * limit on the worker still bounds its tasks. How v2 gets its controllers: cgroups-v2.ts.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, readFile, readdir, rmdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { CgroupV2Unusable, delegateV2, type DelegationMode } from './cgroups-v2.ts';
+import { killLoop, readKeyed, readNum, rmdirRetry, writeIfExists } from './cgroup-files.ts';
+import { CgroupV2Unproven, CgroupV2Unusable, delegateV2, type DelegationMode } from './cgroups-v2.ts';
 
 export interface CgroupLimits {
   memoryBytes: number;
@@ -99,87 +100,6 @@ function ownPaths(procSelfCgroup: string): Map<string, string> {
     for (const c of ctrls.split(',')) m.set(c, path);
   }
   return m;
-}
-
-async function writeIfExists(file: string, value: string): Promise<void> {
-  if (existsSync(file)) await writeFile(file, value);
-}
-
-async function readNum(file: string): Promise<number | null> {
-  try {
-    return Number((await readFile(file, 'utf8')).trim());
-  } catch {
-    return null;
-  }
-}
-
-async function readKeyed(file: string): Promise<Map<string, number>> {
-  const m = new Map<string, number>();
-  try {
-    for (const line of (await readFile(file, 'utf8')).split('\n')) {
-      const [k, v] = line.trim().split(/\s+/);
-      if (k && v !== undefined) m.set(k, Number(v));
-    }
-  } catch {
-    // Missing file: the stat is unknown.
-  }
-  return m;
-}
-
-async function pidsIn(dir: string): Promise<number[]> {
-  try {
-    return (await readFile(join(dir, 'cgroup.procs'), 'utf8')).split('\n').filter(Boolean).map(Number);
-  } catch {
-    return [];
-  }
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function rmdirRetry(dir: string, timeoutMs = 2000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      await rmdir(dir);
-      return;
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT') return;
-      if (Date.now() > end) throw err;
-      await sleep(code === 'EBUSY' ? 1 : 10);
-    }
-  }
-}
-
-async function killLoop(dirs: string[], killFile: string | null, timeoutMs: number): Promise<boolean> {
-  const end = Date.now() + timeoutMs;
-  if (killFile) await writeFile(killFile, '1').catch(() => {});
-  for (;;) {
-    const pids = new Set<number>();
-    for (const d of dirs) for (const p of await pidsIn(d)) pids.add(p);
-    // Zombies waiting for a reaper still show in cgroup.procs; they run no code.
-    const live = [...pids].filter((p) => !isZombie(p));
-    if (live.length === 0) return true;
-    for (const p of live) {
-      try {
-        process.kill(p, 'SIGKILL');
-      } catch {
-        // Gone already.
-      }
-    }
-    if (Date.now() > end) return false;
-    await sleep(2);
-  }
-}
-
-function isZombie(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const state = stat.slice(stat.lastIndexOf(')') + 2)[0];
-    return state === 'Z' || state === 'X';
-  } catch {
-    return true;
-  }
 }
 
 /** cgroup v1 (with the unified tree used for cgroup.kill when the kernel has it). */
@@ -410,8 +330,9 @@ export async function detectCgroups(scope: string, opts: DetectOptions = {}): Pr
       }
       return { driver, problems };
     } catch (err) {
-      problems.push(err instanceof CgroupV2Unusable ? err.message : `cgroup v2 subtree not usable: ${(err as Error).message}`);
-      if (err instanceof CgroupV2Unusable && err.unproven) return { driver: null, problems, unproven: true };
+      const known = err instanceof CgroupV2Unusable || err instanceof CgroupV2Unproven;
+      problems.push(known ? err.message : `cgroup v2 subtree not usable: ${(err as Error).message}`);
+      if (err instanceof CgroupV2Unproven) return { driver: null, problems, unproven: true };
     }
   }
   if (!v2 && !need.some((c) => v1(c))) problems.push('no cgroup filesystem is mounted');

@@ -1,7 +1,8 @@
-/** The sandbox: bubblewrap + per-task cgroups, behind the ProcessExecutor's Launcher hook. */
+/** The sandbox: bubblewrap (or its util-linux fallback, unshare.ts) + per-task cgroups, behind the
+ *  ProcessExecutor's Launcher hook (launcher.ts). */
 import { chmod } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import type { CgroupDriver } from './cgroups.ts';
 import { ProcessExecutor } from '../process-executor.ts';
 import { BwrapLauncher, sandboxTools, type SandboxEngine } from './bwrap.ts';
