@@ -215,13 +215,14 @@ for (const engine of engines) {
       assert.equal(r.status, 'TIMEOUT');
       const acc = (r.detailedResults.metadata as Record<string, any>).accounting;
       const share = (acc.cpuUserMs + acc.cpuSystemMs) / acc.wallMs;
-      // The kernel's own record says the quota held it back, period after period (without a
-      // quota it never throttles, however busy the host).
-      assert.ok(acc.cpuThrottledPeriods >= 5 && acc.cpuThrottledMs > 0, JSON.stringify(acc));
       // The quota's size: a spinner alone here gets 0.25-0.27 (its start-up and the partial
       // periods at both ends count too); in a full CI run it got 0.307 once and 0.199 once.
       // A quota of half a CPU or more is well outside this.
       assert.ok(share < 0.25 * 1.5, `share ${share.toFixed(3)} of a CPU, over the quota`);
+      // The kernel's own record: a spinner that reached its quota was held back (without a
+      // quota it never is). On a host too busy to give it even a quarter of a CPU, the quota
+      // never bit, and only the bound above can be checked.
+      assert.ok(acc.cpuThrottledPeriods > 0 || share < 0.25, JSON.stringify(acc));
       assert.ok(share > 0.25 * 0.2, `share ${share.toFixed(3)} of a CPU: it hardly ran`);
     });
 

@@ -1,5 +1,6 @@
 /** The sandbox: bubblewrap (or its util-linux fallback, unshare.ts) + per-task cgroups, behind the
  *  ProcessExecutor's Launcher hook (launcher.ts). */
+import { randomBytes } from 'node:crypto';
 import { chmod } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
@@ -89,8 +90,11 @@ export async function createSandboxExecutor(s: SandboxSetup): Promise<SandboxRep
   });
   const engine = tools.engine === 'bwrap' ? tools.bwrapVersion : 'util-linux unshare + pivot_root (no bwrap)';
   const description = `${engine} as uid ${s.uid}; ${cg.driver.description}`;
+  // Its own id: two executors proved at once in one process (the test suites make one per
+  // engine together) shared a workspace and a cgroup name, and one's cleanup broke the other.
+  const proofId = `proof-${process.pid}-${randomBytes(4).toString('hex')}`;
   const proof = await executor.run({
-    taskId: `proof-${process.pid}`,
+    taskId: proofId,
     attempt: 1,
     command: 'proof',
     args: ['/bin/true'],
@@ -103,7 +107,7 @@ export async function createSandboxExecutor(s: SandboxSetup): Promise<SandboxRep
     // Generous: under software emulation (QEMU without KVM, scripts/vm) this run took 24 s,
     // and a slow host is not one that cannot sandbox. A healthy host answers in ~30 ms.
     timeoutMs: 60_000,
-    workspace: `${s.workDir}/proof-${process.pid}`,
+    workspace: `${s.workDir}/${proofId}`,
     signal: new AbortController().signal,
   });
   if (proof.status !== 'SUCCESS') {
