@@ -9,7 +9,6 @@
 import { existsSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { logKey, resultKey, type BlobStore } from '../blobs/index.ts';
 import { coerceError, ErrorCode, HangarError } from '../errors/index.ts';
@@ -20,6 +19,7 @@ import type { AttemptRef, Finished, Lease, Outcome, OutputStream, Project, Store
 import { redact, redactBytes, StreamRedactor } from '../secrets/index.ts';
 import type { OutputSink } from './output.ts';
 import { isStoreUnavailable, OutageLog } from './outage.ts';
+import { retry } from './retry.ts';
 import { DEFAULT_ARCHIVE_LIMITS, storeBack, unpack, type ArchiveLimits } from '../projects/index.ts';
 import { NO_TRACING, SpanKind, type Context, type Tracing } from '../trace/index.ts';
 
@@ -590,17 +590,12 @@ export class WorkerPool {
    * hold: after that the attempt is re-run elsewhere anyway, and fencing refuses this one. A
    * lease dropped instead would sit out its whole visibility timeout before anyone ran it.
    */
-  private async durably<T>(what: 'outcome' | 'release', ref: AttemptRef, forMs: number, write: () => Promise<T>): Promise<T> {
-    const giveUpAt = Date.now() + forMs;
-    for (let delay = 200; ; delay = Math.min(delay * 2, 2000)) {
-      try {
-        return await write();
-      } catch (err) {
-        if (!(err instanceof HangarError && err.code === ErrorCode.StoreUnavailable) || Date.now() + delay > giveUpAt) throw err;
-        this.log.warn({ taskId: ref.taskId, attempt: ref.attempt, retryInMs: delay }, `store unavailable; retrying the ${what}`);
-        await new Promise((r) => setTimeout(r, delay));
-      }
-    }
+  private durably<T>(what: 'outcome' | 'release', ref: AttemptRef, forMs: number, write: () => Promise<T>): Promise<T> {
+    return retry(write, {
+      forMs,
+      retryable: isStoreUnavailable,
+      onRetry: (_err, delay) => this.log.warn({ taskId: ref.taskId, attempt: ref.attempt, retryInMs: delay }, `store unavailable; retrying the ${what}`),
+    });
   }
 
   /** Gives a lease back (see durably). */
@@ -723,22 +718,15 @@ export class WorkerPool {
 
   /** Puts a blob, trying again with backoff for blobRetryMs after the first failure, until
    *  `signal` aborts; false if it never went in. */
-  private async putDurably(key: string, data: Buffer | string, signal: AbortSignal, log: Logger): Promise<boolean> {
-    const giveUpAt = Date.now() + (this.o.blobRetryMs ?? BLOB_RETRY_MS);
-    for (let delay = 200; ; delay = Math.min(delay * 2, 2000)) {
-      try {
-        await this.o.blobs.put(key, data);
-        return true;
-      } catch (err) {
-        if (signal.aborted || Date.now() + delay > giveUpAt) return false;
-        log.warn({ err: coerceError(err), key, retryInMs: delay }, 'blob store unavailable; retrying');
-        try {
-          await sleep(delay, undefined, { signal });
-        } catch {
-          return false; // stopped while waiting
-        }
-      }
-    }
+  private putDurably(key: string, data: Buffer | string, signal: AbortSignal, log: Logger): Promise<boolean> {
+    return retry(() => this.o.blobs.put(key, data), {
+      forMs: this.o.blobRetryMs ?? BLOB_RETRY_MS,
+      signal,
+      onRetry: (err, delay) => log.warn({ err: coerceError(err), key, retryInMs: delay }, 'blob store unavailable; retrying'),
+    }).then(
+      () => true,
+      () => false,
+    );
   }
 
   private async heartbeat(): Promise<void> {
