@@ -17,7 +17,7 @@ import type { Logger } from '../log/index.ts';
 import type { Metrics } from '../metrics/index.ts';
 import type { AttemptRef, Finished, Lease, Outcome, OutputStream, Project, Store, Task } from '../store/index.ts';
 import { redact, redactBytes, StreamRedactor } from '../secrets/index.ts';
-import type { OutputSink } from './output.ts';
+import type { OutputSink } from './live-output.ts';
 import { isStoreUnavailable, OutageLog } from './outage.ts';
 import { retry } from './retry.ts';
 import { DEFAULT_ARCHIVE_LIMITS, storeBack, unpack, type ArchiveLimits } from '../projects/index.ts';
