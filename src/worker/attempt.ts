@@ -11,6 +11,7 @@ import type { Logger } from '../log/index.ts';
 import type { Metrics } from '../metrics/index.ts';
 import type { Lease, Outcome, OutputStream, Task } from '../store/index.ts';
 import { StreamRedactor } from '../secrets/index.ts';
+import { SpanKind, type Context, type Tracing } from '../trace/index.ts';
 import type { OutputSink } from './live-output.ts';
 import { projectFiles, storeProjectFiles, type ProjectFiles, type ProjectFilesOptions } from './attempt-files.ts';
 import { redactResult, storeOutcome, type OutcomeOptions } from './attempt-outcome.ts';
@@ -38,19 +39,38 @@ export type StopReason = 'cancel' | 'lost' | 'shutdown' | 'requeue';
  *  by a shutdown (its lease goes back), or it has an outcome to record. */
 export type AttemptEnd = { kind: 'lost' } | { kind: 'shutdown' } | { kind: 'outcome'; result: ExecutionResult; outcome: Outcome };
 
-/** What the pool lends one attempt. */
-export interface AttemptContext {
-  /** Aborted with a StopReason. */
-  signal: AbortSignal;
-  log: Logger;
+/** The attempt's span in its task's trace, for its steps. */
+export interface AttemptTrace {
   /** A child span of the attempt around one step (a no-op without tracing). */
   step: <T>(name: string, fn: () => Promise<T>) => Promise<T>;
   /** Attributes for the attempt's span (a no-op without tracing). */
   annotate: (attributes: Record<string, string | number>) => void;
+}
+
+/** What the pool lends one attempt. */
+export interface AttemptContext extends AttemptTrace {
+  /** Aborted with a StopReason. */
+  signal: AbortSignal;
+  log: Logger;
   /** The execution is over (called once its outcome is in hand; again is harmless). */
   freeSlot: () => void;
   /** How long the executor ran (not called when the attempt did not start). */
   onExecuted: (ms: number) => void;
+}
+
+/** Runs `fn` as the attempt's span in its task's trace (OpenTelemetry), when tracing is on. */
+export function inAttemptSpan(tracing: Tracing, workerId: string, lease: Lease, fn: (trace: AttemptTrace) => Promise<void>): Promise<void> {
+  const { task, attempt } = lease;
+  const inSpan = (trace: Context) =>
+    fn({
+      step: (name, run) => (tracing.enabled ? tracing.span(name, trace, { 'hangar.task_id': task.id }, run) : run()),
+      annotate: (attributes) => {
+        if (tracing.enabled) tracing.annotate(trace, attributes);
+      },
+    });
+  if (!tracing.enabled) return inSpan(tracing.extract(null));
+  const attrs = { 'hangar.task_id': task.id, 'hangar.attempt': attempt, 'hangar.worker_id': workerId, 'hangar.queue': task.queue, 'hangar.user_id': task.userId ?? '' };
+  return tracing.span('task.attempt', tracing.extract(task.traceParent), attrs, (_span, ctx) => inSpan(ctx), SpanKind.CONSUMER);
 }
 
 /** Runs the attempt a lease grants; its end says what the pool has left to do. */

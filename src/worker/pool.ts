@@ -8,13 +8,13 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { coerceError, ErrorCode, HangarError } from '../errors/index.ts';
+import { coerceError } from '../errors/index.ts';
 import type { Logger } from '../log/index.ts';
 import type { AttemptRef, Finished, Lease, Store } from '../store/index.ts';
-import { NO_TRACING, SpanKind, type Context, type Tracing } from '../trace/index.ts';
-import { observeSandbox, runAttempt, type AttemptEnd, type AttemptOptions, type StopReason } from './attempt.ts';
+import { NO_TRACING, type Tracing } from '../trace/index.ts';
+import { inAttemptSpan, observeSandbox, runAttempt, type AttemptEnd, type AttemptOptions, type AttemptTrace, type StopReason } from './attempt.ts';
 import { isStoreUnavailable, OutageLog } from './outage.ts';
-import { retry } from './retry.ts';
+import { LeaseReturns } from './lease-returns.ts';
 import { Slots, type SlotsOptions } from './slots.ts';
 
 export { INLINE_RESULT_BYTES } from './attempt-outcome.ts';
@@ -29,16 +29,6 @@ export interface PoolOptions extends AttemptOptions, SlotsOptions {
   pollMs: number;
   /** Per-user running limit enforced by this pool's claims (0 = none). */
   maxRunningPerUser?: number;
-  /** Leases claimed beyond the free slots, to start the moment a slot frees (default 0): the
-   *  next claim runs while the current tasks do. They wait RUNNING to the API, with their
-   *  leases heartbeated, and go back on shutdown. Worth it for short tasks only: a long task
-   *  holds prefetched ones back from other workers. 'auto': as many as keep about
-   *  AUTO_PREFETCH_BACKLOG_MS of work (at the recent average execution time) per slot. */
-  prefetch?: number | 'auto';
-  /** A prefetched lease that has waited this long for a slot goes back to the queue, where an
-   *  idle worker can take it, and this pool prefetches nothing more until one of its slots
-   *  frees (its slots are held by long tasks); ms, default 1000. */
-  prefetchWaitMs?: number;
   /** OpenTelemetry: each attempt is a span in its task's trace (default: no tracing). */
   tracing?: Tracing;
   /** A lease the store says this pool holds, granted this long ago, that the pool never
@@ -67,9 +57,6 @@ export type ClaimMode = (typeof ClaimMode)[keyof typeof ClaimMode];
 
 /** Wait after a failed claim before the next, ms. */
 const CLAIM_RETRY_MS = 500;
-/** How long a lease's release is retried while the store is unreachable when something waits on
- *  it (shutdown) or it follows a failure: not the lease's whole visibility timeout. */
-const BRIEF_RELEASE_MS = 30_000;
 /** Default PoolOptions.strayLeaseMs: far longer than a granted lease takes to reach its pool
  *  (a claim's answer, a push's notification, the search for pushes unheard while the LISTEN
  *  session was down), so a lease on its way is never taken for a lost one. */
@@ -104,19 +91,14 @@ export class WorkerPool {
   /** When the pool last became empty (nothing running or waiting); null while it holds work. */
   private idleSince: number | null = null;
   private detachTaker: (() => void) | null = null;
-  /** Releases of tasks handed over while stopping. */
-  private readonly releasing = new Set<Promise<void>>();
   private unsubscribe: (() => void) | null = null;
   private heartbeatTimer: NodeJS.Timeout | null = null;
   private pollTimer: NodeJS.Timeout | null = null;
   private backoffTimer: NodeJS.Timeout | null = null;
   /** Set after a failed claim: no claim until it fires (RETRY_WAIT). */
   private claimRetry: NodeJS.Timeout | null = null;
-  /** Leases of crashed attempts ('taskId:attempt' → when their lease expires, ms): left to
-   *  expire, so that the reaper counts them, not given back as strays. */
-  private readonly abandoned = new Map<string, number>();
-  /** Strays being given back. */
-  private readonly straysReleasing = new Set<string>();
+  /** Leases going back to the store (handed over while stopping, stopped, crashed, strays). */
+  private readonly leases: LeaseReturns;
   private readonly log: Logger;
   /** Claims and heartbeats failing because the store is gone: said once, then now and then. */
   private readonly outage: OutageLog;
@@ -126,6 +108,7 @@ export class WorkerPool {
     this.slots = new Slots(o);
     this.log = o.log.child({ module: 'worker', workerId: o.workerId });
     this.outage = new OutageLog(this.log);
+    this.leases = new LeaseReturns(o.store, this.log);
   }
 
   get id(): string {
@@ -212,15 +195,7 @@ export class WorkerPool {
     return (lease) => {
       this.reserved--;
       if (lease && this.mode === PoolMode.LEASING) this.startAttempt(lease);
-      else if (lease) {
-        const ref = { taskId: lease.task.id, attempt: lease.attempt };
-        const released = this.releaseDurably(ref, Math.min(lease.task.visibilityTimeout * 1000, BRIEF_RELEASE_MS)).then(
-          () => {},
-          (err: unknown) => this.log.warn({ err: coerceError(err), ...ref }, 'lease not given back; it returns to the queue when it expires'),
-        );
-        this.releasing.add(released);
-        void released.finally(() => this.releasing.delete(released));
-      }
+      else if (lease) this.leases.releaseHandedOver(lease);
       this.dispatch();
     };
   }
@@ -361,18 +336,11 @@ export class WorkerPool {
         slot = got;
         // Not started when aborted while waiting: the run below sees the signal and records a
         // cancel, releases on shutdown, or drops a lost lease, without running anything.
-        return this.traceAttempt(lease, abort.signal, freeSlot);
+        return this.attempt(lease, abort.signal, freeSlot);
       })
       .catch(async (err: unknown) => {
         this.log.error({ err: coerceError(err), taskId: lease.task.id }, 'attempt crashed');
-        // The store was out of reach: the lease goes back rather than sit out its visibility
-        // timeout (a harmless no-op when it is gone). Any other crash leaves it to expire, so
-        // that the reaper counts the attempt and a task that crashes every worker dead-letters.
-        if (err instanceof HangarError && err.code === ErrorCode.StoreUnavailable) {
-          await this.releaseDurably({ taskId: lease.task.id, attempt: lease.attempt }, Math.min(lease.task.visibilityTimeout * 1000, BRIEF_RELEASE_MS)).catch(() => {});
-        } else {
-          this.abandoned.set(`${lease.task.id}:${lease.attempt}`, Date.now() + lease.task.visibilityTimeout * 1000);
-        }
+        await this.leases.crashed(lease, err);
       })
       .finally(() => {
         freeSlot();
@@ -382,42 +350,29 @@ export class WorkerPool {
       });
   }
 
-  /** The attempt as a span in its task's trace, when tracing is on. */
-  private traceAttempt(lease: Lease, signal: AbortSignal, freeSlot: () => void): Promise<void> {
-    const tracing = this.o.tracing ?? NO_TRACING;
-    if (!tracing.enabled) return this.attempt(lease, signal, freeSlot, tracing, tracing.extract(null));
-    const { task, attempt } = lease;
-    const attrs = { 'hangar.task_id': task.id, 'hangar.attempt': attempt, 'hangar.worker_id': this.o.workerId, 'hangar.queue': task.queue, 'hangar.user_id': task.userId ?? '' };
-    return tracing.span('task.attempt', tracing.extract(task.traceParent), attrs, (_span, ctx) => this.attempt(lease, signal, freeSlot, tracing, ctx), SpanKind.CONSUMER);
+  /** Runs the attempt (a span in its task's trace) and does what its end asks: nothing, a
+   *  release, or recording its outcome. */
+  private attempt(lease: Lease, signal: AbortSignal, freeSlot: () => void): Promise<void> {
+    return inAttemptSpan(this.o.tracing ?? NO_TRACING, this.o.workerId, lease, async ({ step, annotate }) => {
+      const { task, attempt } = lease;
+      if (signal.aborted && signal.reason === 'requeue') {
+        await this.leases.release({ taskId: task.id, attempt }, task.visibilityTimeout * 1000);
+        this.log.debug({ taskId: task.id, attempt }, 'prefetched lease waited too long for a slot; released');
+        return;
+      }
+      const log = this.log.child({ taskId: task.id, attempt, userId: task.userId });
+      const end = await runAttempt(this.o, lease, { signal, log, step, annotate, freeSlot, onExecuted: (ms) => this.slots.noteExecution(ms) });
+      await this.afterAttempt(lease, end, step, log);
+    });
   }
 
-  /** Runs the attempt and does what its end asks: nothing, a release, or recording its outcome. */
-  private async attempt(lease: Lease, signal: AbortSignal, freeSlot: () => void, tracing: Tracing, trace: Context): Promise<void> {
-    const { task, attempt } = lease;
-    if (signal.aborted && signal.reason === 'requeue') {
-      await this.releaseDurably({ taskId: task.id, attempt }, task.visibilityTimeout * 1000);
-      this.log.debug({ taskId: task.id, attempt }, 'prefetched lease waited too long for a slot; released');
-      return;
-    }
-    /** A child span of the attempt around one step (a no-op without tracing). */
-    const step = <T>(name: string, fn: () => Promise<T>): Promise<T> => (tracing.enabled ? tracing.span(name, trace, { 'hangar.task_id': task.id }, fn) : fn());
-    const log = this.log.child({ taskId: task.id, attempt, userId: task.userId });
-    const end = await runAttempt(this.o, lease, {
-      signal,
-      log,
-      step,
-      annotate: (attributes) => {
-        if (tracing.enabled) tracing.annotate(trace, attributes);
-      },
-      freeSlot,
-      onExecuted: (ms) => this.slots.noteExecution(ms),
-    });
+  private async afterAttempt(lease: Lease, end: AttemptEnd, step: AttemptTrace['step'], log: Logger): Promise<void> {
     switch (end.kind) {
       case 'lost':
         log.warn('lease lost; outcome not recorded');
         return;
       case 'shutdown':
-        await this.releaseDurably({ taskId: task.id, attempt }, Math.min(task.visibilityTimeout * 1000, BRIEF_RELEASE_MS));
+        await this.leases.releaseBriefly(lease);
         log.info('released on shutdown');
         return;
       case 'outcome':
@@ -430,13 +385,13 @@ export class WorkerPool {
   }
 
   /** Records an attempt's outcome (fenced by its attempt number) and counts it. */
-  private async record(lease: Lease, end: Extract<AttemptEnd, { kind: 'outcome' }>, step: <T>(name: string, fn: () => Promise<T>) => Promise<T>, log: Logger): Promise<void> {
+  private async record(lease: Lease, end: Extract<AttemptEnd, { kind: 'outcome' }>, step: AttemptTrace['step'], log: Logger): Promise<void> {
     const { task, attempt } = lease;
     const { result, outcome } = end;
     const ref: AttemptRef = { taskId: task.id, attempt };
     // The slot frees with this finish: claim its next task in the same tick, so the claim and
     // the finish share one transaction (measured: a 10-slot drain 11.3k → 16.4k tasks/s).
-    const finishing = step('store.finish', () => this.durably('outcome', ref, task.visibilityTimeout * 1000, () => this.o.store.finish(ref, outcome)));
+    const finishing = step('store.finish', () => this.leases.durably('outcome', ref, task.visibilityTimeout * 1000, () => this.o.store.finish(ref, outcome)));
     this.freeing++;
     this.dispatch();
     let after: Finished | null;
@@ -459,25 +414,6 @@ export class WorkerPool {
     log.info({ status: after.status, outcome: result.status, failure: result.failure?.code }, 'attempt finished');
   }
 
-  /**
-   * A write of an attempt's lease (its outcome, or giving it back), retried while the store is
-   * unreachable (a PostgreSQL restart) for up to `forMs`, as long as the lease could still
-   * hold: after that the attempt is re-run elsewhere anyway, and fencing refuses this one. A
-   * lease dropped instead would sit out its whole visibility timeout before anyone ran it.
-   */
-  private durably<T>(what: 'outcome' | 'release', ref: AttemptRef, forMs: number, write: () => Promise<T>): Promise<T> {
-    return retry(write, {
-      forMs,
-      retryable: isStoreUnavailable,
-      onRetry: (_err, delay) => this.log.warn({ taskId: ref.taskId, attempt: ref.attempt, retryInMs: delay }, `store unavailable; retrying the ${what}`),
-    });
-  }
-
-  /** Gives a lease back (see durably). */
-  private releaseDurably(ref: AttemptRef, leaseMs: number): Promise<boolean> {
-    return this.durably('release', ref, leaseMs, () => this.o.store.release(ref));
-  }
-
   private async heartbeat(): Promise<void> {
     this.advertise();
     try {
@@ -489,30 +425,12 @@ export class WorkerPool {
         const r = this.running.get(l.taskId);
         if (r && r.lease.attempt === l.attempt) r.abort.abort('lost' satisfies StopReason);
       }
-      for (const s of hb.strays) this.releaseStray(s);
+      for (const s of hb.strays) this.leases.releaseStray(s, this.running.get(s.taskId)?.lease.attempt === s.attempt);
       this.outage.ok();
     } catch (err) {
       if (isStoreUnavailable(err)) this.outage.failed(err, 'heartbeat');
       else this.log.error({ err: coerceError(err) }, 'heartbeat failed');
     }
-  }
-
-  /**
-   * Gives back a lease this pool holds in the store but never received: the claim that took it
-   * committed and its answer was lost with the connection (a PostgreSQL crash). Without this
-   * it would sit out its visibility timeout.
-   */
-  private releaseStray(ref: AttemptRef): void {
-    const key = `${ref.taskId}:${ref.attempt}`;
-    const now = Date.now();
-    for (const [k, until] of this.abandoned) if (until < now) this.abandoned.delete(k);
-    // Arrived while the heartbeat was on its way, or left on purpose, or on its way back.
-    if (this.running.get(ref.taskId)?.lease.attempt === ref.attempt || this.abandoned.has(key) || this.straysReleasing.has(key)) return;
-    this.straysReleasing.add(key);
-    this.log.warn(ref, 'the store holds a lease for this worker that it never received; giving it back');
-    void this.releaseDurably(ref, BRIEF_RELEASE_MS)
-      .catch((err: unknown) => this.log.warn({ err: coerceError(err), ...ref }, 'stray lease not given back; it returns to the queue when it expires'))
-      .finally(() => this.straysReleasing.delete(key));
   }
 
   /**
@@ -549,7 +467,7 @@ export class WorkerPool {
     }
     for (const r of this.running.values()) r.abort.abort('shutdown' satisfies StopReason);
     await all();
-    await Promise.all(this.releasing);
+    await this.leases.settled();
     if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
     await this.o.executor.close();
     await this.o.store.removeWorker(this.o.workerId).catch(() => {});

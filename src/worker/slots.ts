@@ -5,11 +5,17 @@
 
 export interface SlotsOptions {
   concurrency: number;
-  /** PoolOptions.prefetch. */
+  /** Leases claimed beyond the free slots, to start the moment a slot frees (default 0): the
+   *  next claim runs while the current tasks do. They wait RUNNING to the API, with their
+   *  leases heartbeated, and go back on shutdown. Worth it for short tasks only: a long task
+   *  holds prefetched ones back from other workers. 'auto': as many as keep about
+   *  AUTO_PREFETCH_BACKLOG_MS of work (at the recent average execution time) per slot. */
   prefetch?: number | 'auto';
   /** prefetch 'auto': ms of work per slot to hold beyond it; default AUTO_PREFETCH_BACKLOG_MS. */
   prefetchBacklogMs?: number;
-  /** PoolOptions.prefetchWaitMs; default 1000. */
+  /** A prefetched lease that has waited this long for a slot goes back to the queue, where an
+   *  idle worker can take it, and this pool prefetches nothing more until one of its slots
+   *  frees (its slots are held by long tasks); ms, default 1000. */
   prefetchWaitMs?: number;
 }
 
