@@ -407,9 +407,9 @@ export class WorkerPool {
       log.warn('attempt was stale; outcome discarded');
       return;
     }
-    // The next task of its lane may run now: this pool looks at once (other workers at their
-    // next wake-up or poll).
-    if (task.lane && after.status !== 'PENDING') this.wake();
+    // The next task of its lane may run now: the store wakes this pool (and every worker) as
+    // the finish commits, before `finish` resolves (wakesWorkers in src/store/transitions.ts),
+    // so the pool no longer wakes itself here.
     if (after.status !== 'PENDING') this.o.metrics?.finished.inc({ status: after.status, queue: task.queue });
     log.info({ status: after.status, outcome: result.status, failure: result.failure?.code }, 'attempt finished');
   }
