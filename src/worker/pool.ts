@@ -74,7 +74,11 @@ export class WorkerPool {
   private claimMode: ClaimMode = ClaimMode.IDLE;
   /** Slots the claim in flight may fill (read while CLAIMING). */
   private claimLimit = 0;
-  // Independent facts, kept as fields rather than modes: each can hold in any mode above.
+  // Independent facts, kept as fields rather than folded into a mode: each can hold in any
+  // mode above, and together with the others. Why a claim is due (wakePending, lastClaimFull:
+  // either or both, while a claim is in flight too), a claim queued for the next turn of the
+  // event loop (dispatchScheduled), counts of leases (running, reserved, freeing), and the
+  // prefetch's pause (in Slots: it follows slots freeing, not claims).
   /** Leases held: executing, or waiting for a slot. */
   private readonly running = new Map<string, Running>();
   private readonly slots: Slots;
