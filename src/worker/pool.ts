@@ -17,9 +17,6 @@ import { isStoreUnavailable, OutageLog } from './outage.ts';
 import { LeaseReturns } from './lease-returns.ts';
 import { Slots, type SlotsOptions } from './slots.ts';
 
-export { INLINE_RESULT_BYTES } from './attempt-outcome.ts';
-export { AUTO_PREFETCH_BACKLOG_MS } from './slots.ts';
-
 export interface PoolOptions extends AttemptOptions, SlotsOptions {
   store: Store;
   log: Logger;
