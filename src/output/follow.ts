@@ -2,7 +2,7 @@
  * Following a task: its status changes and its output, chunk by chunk, from a cursor on, until
  * it ends. Shared by the SSE and WebSocket endpoints.
  *
- * Everything a follower gets is read from the store (src/worker/output.ts puts it there), so a
+ * Everything a follower gets is read from the store (src/worker/live-output.ts puts it there), so a
  * follower on any node sees the same sequence, and resuming from a cursor gives no gap and no
  * duplicate. It is a pull: the consumer asks for the next event when its client has taken the
  * last one, so a slow client holds one page of chunks in memory, never a growing buffer, and
