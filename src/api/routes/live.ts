@@ -30,12 +30,13 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import { z } from 'zod';
 import type { Principal } from '../../auth/index.ts';
-import { coerceError, ErrorCode, HangarError } from '../../errors/index.ts';
+import { mayAccess } from '../../app/ownership.ts';
+import { terminalLane } from '../../app/projects.ts';
+import { coerceError, ErrorCode, HangarError } from '../../core/errors.ts';
 import { follow, followFeed, followLane, formatCursor, formatLaneCursor, parseCursor, parseLaneCursor } from '../../output/follow.ts';
-import { terminalLane } from './projects.ts';
 import { EventEncoder, type OutputEncoding } from '../../output/wire.ts';
 import type { OutputCursor } from '../../store/index.ts';
-import { mayAccess, NO_AUTH } from '../access.ts';
+import { NO_AUTH } from '../authenticate.ts';
 import type { ApiContext } from '../context.ts';
 
 /** Unsent bytes a socket may hold before its subscriptions wait. */
