@@ -8,8 +8,7 @@ import type { Config } from '../config/index.ts';
 import type { Metrics } from '../metrics/index.ts';
 import type { SecretBox } from '../secrets/index.ts';
 import type { Clock, StatusCounts, Store } from '../store/index.ts';
-import type { AppContext } from '../app/context.ts';
-import type { CapacityView, StartEstimator } from '../app/estimate.ts';
+import type { AppContext, CapacityView, StartEstimator } from '../app/index.ts';
 
 /** The use cases' context (app/context.ts) and what only the API needs besides. */
 export interface ApiContext extends AppContext {

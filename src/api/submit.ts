@@ -5,8 +5,7 @@
  * their attempts join the trace.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { submitBatch, submitTask, type Trace } from '../app/submit.ts';
-import type { TaskRequest } from '../app/task-request.ts';
+import { submitBatch, submitTask, type TaskRequest, type Trace } from '../app/index.ts';
 import { SpanKind } from '../trace/index.ts';
 import { principalOf } from './authenticate.ts';
 import type { ApiContext } from './context.ts';
@@ -14,9 +13,10 @@ import { baseUrl, submittedView } from './present.ts';
 
 export async function answerSubmit(ctx: ApiContext, req: FastifyRequest, reply: FastifyReply, b: TaskRequest, headerKey: string | undefined) {
   return traced(ctx, req, reply, 'task.submit', { 'hangar.queue': b.queue, 'hangar.priority': b.priority }, async (tr) => {
-    const { task, created, handedOff, start } = await submitTask(ctx, principalOf(req), b, headerKey, tr);
-    req.auditTarget = task.id;
-    req.log.info({ taskId: task.id, userId: task.userId, queue: task.queue, priority: task.priority, created, handedOff }, 'task submitted');
+    const { task, created, start } = await submitTask(ctx, principalOf(req), b, headerKey, tr, ({ task, created, handedOff }) => {
+      req.auditTarget = task.id;
+      req.log.info({ taskId: task.id, userId: task.userId, queue: task.queue, priority: task.priority, created, handedOff }, 'task submitted');
+    });
     if (!created) reply.header('idempotent-replayed', 'true');
     return reply.code(created ? 201 : 200).send(submittedView(task, created, baseUrl(ctx, req), start));
   });
@@ -24,9 +24,10 @@ export async function answerSubmit(ctx: ApiContext, req: FastifyRequest, reply: 
 
 export async function answerBatch(ctx: ApiContext, req: FastifyRequest, reply: FastifyReply, bodies: TaskRequest[], headerKey: string | undefined) {
   return traced(ctx, req, reply, 'task.submit_batch', { 'hangar.count': bodies.length }, async (tr) => {
-    const { tasks, created, users } = await submitBatch(ctx, principalOf(req), bodies, headerKey, tr);
-    req.auditTarget = tasks.length === 1 ? tasks[0].task.id : `${tasks[0].task.id} +${tasks.length - 1}`;
-    req.log.info({ count: tasks.length, created, first: tasks[0].task.id, users }, 'task batch submitted');
+    const { tasks, created } = await submitBatch(ctx, principalOf(req), bodies, headerKey, tr, ({ tasks, created, users }) => {
+      req.auditTarget = tasks.length === 1 ? tasks[0].id : `${tasks[0].id} +${tasks.length - 1}`;
+      req.log.info({ count: tasks.length, created, first: tasks[0].id, users }, 'task batch submitted');
+    });
     const base = baseUrl(ctx, req);
     if (created === 0) reply.header('idempotent-replayed', 'true');
     return reply.code(created > 0 ? 201 : 200).send({

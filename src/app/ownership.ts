@@ -25,10 +25,15 @@ export async function ownedTask(store: Store, p: Principal, id: string): Promise
   return t;
 }
 
-/** The project, if the caller may see it (admins: all; users: their own); else NotFound as if missing. */
+/** May this caller see the project? Admins see all; users their own. */
+export function mayAccessProject(p: Principal, project: Project): boolean {
+  return p.scope === 'admin' || project.userId === p.userId;
+}
+
+/** The project, if the caller may see it; else NotFound as if missing. */
 export async function ownedProject(store: Store, p: Principal, id: string): Promise<Project> {
   const project = await store.getProject(id);
-  if (!project || (p.scope !== 'admin' && project.userId !== p.userId)) throw new NotFound(ErrorCode.ProjectNotFound, `project ${id} not found`);
+  if (!project || !mayAccessProject(p, project)) throw new NotFound(ErrorCode.ProjectNotFound, `project ${id} not found`);
   return project;
 }
 

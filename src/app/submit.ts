@@ -25,7 +25,11 @@ export interface Submitted {
   start: number;
 }
 
-export async function submitTask(app: AppContext, who: Principal, b: TaskRequest, headerKey: string | undefined, tr: Trace): Promise<Submitted> {
+/** What a surface does once the tasks are stored (its audit, its log line), before the estimate
+ *  reads the store again: a task stored stays on record even if the estimate then fails. */
+export type OnStored = (s: Omit<Submitted, 'start'>) => void;
+
+export async function submitTask(app: AppContext, who: Principal, b: TaskRequest, headerKey: string | undefined, tr: Trace, onStored?: OnStored): Promise<Submitted> {
   const userId = taskOwner(who, b.userId);
   await admit(app, userId, [b]);
   const t = newTask(app, b, userId, b.idempotencyKey ?? headerKey ?? null, tr ? app.tracing.traceparent(tr.span) : null);
@@ -37,6 +41,7 @@ export async function submitTask(app: AppContext, who: Principal, b: TaskRequest
     : await app.store.submit(t);
   tr?.span.setAttributes({ 'hangar.task_id': task.id, 'hangar.user_id': task.userId ?? '', 'hangar.created': created });
   if (created) app.metrics.submitted.inc({ queue: task.queue });
+  onStored?.({ task, created, handedOff });
   const start = handedOff ? task.createdAt : task.status === 'PENDING' ? await app.estimator.estimate(task, snap) : task.startedAt ?? task.createdAt;
   return { task, created, handedOff, start };
 }
@@ -53,7 +58,9 @@ export interface SubmittedBatch {
  * Every entry as submitTask, all or none. An entry without an idempotency key of its own gets
  * `headerKey` with `:<index>` appended, so a retried batch replays entry by entry.
  */
-export async function submitBatch(app: AppContext, who: Principal, bodies: TaskRequest[], headerKey: string | undefined, tr: Trace): Promise<SubmittedBatch> {
+export async function submitBatch(
+  app: AppContext, who: Principal, bodies: TaskRequest[], headerKey: string | undefined, tr: Trace, onStored?: (b: Omit<SubmittedBatch, 'tasks'> & { tasks: Task[] }) => void,
+): Promise<SubmittedBatch> {
   const owners = bodies.map((b, index) => atIndex(index, () => taskOwner(who, b.userId)));
   const byOwner = new Map<string | null, TaskRequest[]>();
   bodies.forEach((b, i) => byOwner.set(owners[i], [...(byOwner.get(owners[i]) ?? []), b]));
@@ -68,8 +75,10 @@ export async function submitBatch(app: AppContext, who: Principal, bodies: TaskR
   const created = results.filter((r) => r.created).length;
   tr?.span.setAttributes({ 'hangar.count': results.length, 'hangar.created': created });
   for (const r of results) if (r.created) app.metrics.submitted.inc({ queue: r.task.queue });
+  const users = [...byOwner.keys()];
+  onStored?.({ tasks: results.map((r) => r.task), created, users });
   const starts = await app.estimator.estimateMany(results.map((r) => r.task), snap);
-  return { tasks: results.map((r, i) => ({ task: r.task, created: r.created, start: starts[i] })), created, users: [...byOwner.keys()] };
+  return { tasks: results.map((r, i) => ({ task: r.task, created: r.created, start: starts[i] })), created, users };
 }
 
 /** Runs `fn`; a refusal it throws names the batch entry it is about. */

@@ -7,8 +7,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { listScope, ownedProject } from '../../app/ownership.ts';
-import { createProject, terminalLane, uploadVersion, versionArchive } from '../../app/projects.ts';
+import { createProject, listScope, ownedProject, terminalLane, uploadVersion, versionArchive } from '../../app/index.ts';
 import { UnsupportedMedia } from '../../core/errors.ts';
 import type { ArchiveLimits } from '../../projects/index.ts';
 import type { Project, ProjectVersion } from '../../store/index.ts';

@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { listScope, ownedTask } from '../../app/ownership.ts';
+import { listScope, ownedTask } from '../../app/index.ts';
 import { principalOf } from '../authenticate.ts';
 import type { ApiContext } from '../context.ts';
 import { baseUrl, taskView } from '../present.ts';

@@ -2,9 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { readLogs } from '../../app/logs.ts';
-import { listScope, ownedTask } from '../../app/ownership.ts';
-import { cancelTask, readResults } from '../../app/tasks.ts';
+import { cancelTask, listScope, ownedTask, readLogs, readResults } from '../../app/index.ts';
 import { ErrorCode, InvalidInput } from '../../core/errors.ts';
 import { parseCursor } from '../../output/follow.ts';
 import { principalOf } from '../authenticate.ts';
