@@ -3,8 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { createKey } from '../../auth/index.ts';
-import { deleteSecret, putSecret, secretOwner } from '../../app/index.ts';
-import { ErrorCode, NotFound } from '../../core/errors.ts';
+import { deleteSecret, putSecret, revokeKey, secretOwner } from '../../app/index.ts';
 import type { ApiKey, AuditEntry, SecretRecord } from '../../store/index.ts';
 import { principalOf } from '../authenticate.ts';
 import type { ApiContext } from '../context.ts';
@@ -91,11 +90,7 @@ export function accessRoutes(app: FastifyInstance, ctx: ApiContext): void {
   r.delete('/keys/:id', {
     config: { admin: true },
     schema: { summary: 'Revoke an API key (admin): refused from the next request on', tags: ['access'], params: KeyParams, response: { 200: KeyView, 404: Problem } },
-  }, async (req) => {
-    const k = await ctx.store.revokeKey(req.params.id);
-    if (!k) throw new NotFound(ErrorCode.KeyNotFound, `key ${req.params.id} not found`);
-    return keyView(k);
-  });
+  }, async (req) => keyView(await revokeKey(ctx.store, req.params.id)));
 
   r.put('/secrets/:name', {
     schema: {
