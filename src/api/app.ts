@@ -9,9 +9,10 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
-import { ErrorCode, HangarError } from '../errors/index.ts';
+import { ErrorCode, InvalidInput, Throttled } from '../core/errors.ts';
 import type { Logger } from '../log/index.ts';
-import { registerAccess } from './access.ts';
+import { registerAudit } from './audit-calls.ts';
+import { registerAuthentication } from './authenticate.ts';
 import { Problem } from './schemas.ts';
 import type { ApiContext } from './context.ts';
 import { errorHandler, problem, sendProblem } from './problem.ts';
@@ -47,7 +48,7 @@ export async function buildApp(ctx: ApiContext, log: Logger): Promise<FastifyIns
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
     const depth = jsonDepth(body as string);
     if (depth > MAX_JSON_DEPTH) {
-      done(new HangarError(ErrorCode.ValidationFailed, `JSON nested ${depth} levels deep; at most ${MAX_JSON_DEPTH} are accepted`, 400), undefined);
+      done(new InvalidInput(ErrorCode.ValidationFailed, `JSON nested ${depth} levels deep; at most ${MAX_JSON_DEPTH} are accepted`), undefined);
       return;
     }
     parseJson(req, body as string, done);
@@ -75,7 +76,8 @@ export async function buildApp(ctx: ApiContext, log: Logger): Promise<FastifyIns
   app.get('/openapi.json', { schema: { hide: true }, config: { public: true } }, async () => app.swagger());
 
   documentErrors(app, c.rateLimit > 0, Boolean(c.databaseUrl || c.s3Bucket));
-  registerAccess(app, ctx);
+  registerAuthentication(app, ctx);
+  registerAudit(app, ctx);
   if (c.rateLimit > 0) {
     // Several API nodes on one database share their counts (rate-counts.ts); one process
     // alone counts in memory.
@@ -92,7 +94,7 @@ export async function buildApp(ctx: ApiContext, log: Logger): Promise<FastifyIns
       ...(shared ? { store: shared.storeClass() } : {}),
       keyGenerator: (req) => (req.principal?.userId !== undefined && req.principal.userId !== null ? `u:${req.principal.userId}` : `ip:${req.ip}`),
       errorResponseBuilder: (_req, rc) =>
-        new HangarError(ErrorCode.RateLimited, `more than ${rc.max} requests per ${per}; retry in ${rc.after}`, 429, { details: { retryAfter: Math.max(1, Math.ceil(rc.ttl / 1000)) } }),
+        new Throttled(ErrorCode.RateLimited, `more than ${rc.max} requests per ${per}; retry in ${rc.after}`, Math.max(1, Math.ceil(rc.ttl / 1000))),
     });
   }
 

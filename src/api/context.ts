@@ -8,9 +8,10 @@ import type { Config } from '../config/index.ts';
 import type { Metrics } from '../metrics/index.ts';
 import type { SecretBox } from '../secrets/index.ts';
 import type { Clock, StatusCounts, Store } from '../store/index.ts';
-import type { CapacityView, StartEstimator } from './estimate.ts';
+import type { AppContext, CapacityView, StartEstimator } from '../app/index.ts';
 
-export interface ApiContext {
+/** The use cases' context (app/context.ts) and what only the API needs besides. */
+export interface ApiContext extends AppContext {
   store: Store;
   blobs: BlobStore;
   metrics: Metrics;

@@ -1,3 +1,3 @@
 export { buildApp } from './app.ts';
 export type { ApiContext } from './context.ts';
-export { StartEstimator, storeCapacity, type CapacityView } from './estimate.ts';
+export { StartEstimator, storeCapacity, type CapacityView } from '../app/index.ts';

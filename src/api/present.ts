@@ -1,4 +1,5 @@
 /** Task → the API's view (seed 000's field names; times as ISO 8601). */
+import type { FastifyRequest } from 'fastify';
 import type { HistoryEntry, Task } from '../store/index.ts';
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
@@ -44,5 +45,26 @@ export function historyView(id: string, h: HistoryEntry[]) {
   return {
     taskId: id,
     history: h.map((e) => ({ at: new Date(e.at).toISOString(), status: e.status, attempt: e.attempt, workerId: e.workerId, reason: e.reason })),
+  };
+}
+
+/** The origin links point to: HANGAR_PUBLIC_URL, else the request's own. */
+export function baseUrl(ctx: { config: { publicUrl?: string | null } }, req: FastifyRequest): string {
+  if (ctx.config.publicUrl) return ctx.config.publicUrl.replace(/\/$/, '');
+  return `${req.protocol}://${req.host}`;
+}
+
+/** One entry of a submit's answer (seed 000's shape). */
+export function submittedView(task: Task, created: boolean, base: string, start: number) {
+  return {
+    success: true as const,
+    taskId: task.id,
+    status: task.status,
+    priority: task.priority,
+    queueType: task.queueType,
+    queue: task.queue,
+    message: created ? 'Task queued for processing' : 'Task already submitted with this idempotency key',
+    statusUrl: `${base}/tasks/${task.id}`,
+    estimatedStartTime: new Date(start).toISOString(),
   };
 }

@@ -4,7 +4,9 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { AuthError } from '../auth/index.ts';
-import { ErrorCode, HangarError } from '../errors/index.ts';
+import {
+  Conflict, ErrorCode, Forbidden, Gone, HangarError, Internal, InvalidInput, Misconfigured, NotFound, Throttled, TooLarge, Unauthorized, Unavailable, UnsupportedMedia,
+} from '../core/errors.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -75,16 +77,18 @@ export function errorHandler(err: FastifyError, req: FastifyRequest, reply: Fast
       ...(index !== undefined ? { index } : {}),
     });
   }
-  if (err instanceof HangarError && (err.status < 500 || err.status === 503)) {
-    if (err instanceof AuthError) reply.header('www-authenticate', err.challenge);
-    const retryAfter = (err.details as { retryAfter?: number } | undefined)?.retryAfter;
-    if (retryAfter !== undefined) reply.header('retry-after', String(retryAfter));
-    const { taskId, index } = (err.details ?? {}) as { taskId?: unknown; index?: unknown };
-    return sendProblem(reply, {
-      ...problem(err.status, err.code, err.message),
-      ...(typeof taskId === 'string' ? { taskId } : {}),
-      ...(typeof index === 'number' ? { index } : {}),
-    });
+  if (err instanceof HangarError) {
+    const status = statusOf(err);
+    if (status < 500 || status === 503) {
+      if (err instanceof AuthError) reply.header('www-authenticate', err.challenge);
+      const { retryAfter, taskId, index } = dataOf(err);
+      if (retryAfter !== undefined) reply.header('retry-after', String(retryAfter));
+      return sendProblem(reply, {
+        ...problem(status, err.code, err.message),
+        ...(typeof taskId === 'string' ? { taskId } : {}),
+        ...(typeof index === 'number' ? { index } : {}),
+      });
+    }
   }
   if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return sendProblem(reply, problem(415, ErrorCode.UnsupportedMediaType, mediaTypeHint(req)));
   const known = err.code ? FASTIFY_CODES[err.code] : undefined;
@@ -95,6 +99,35 @@ export function errorHandler(err: FastifyError, req: FastifyRequest, reply: Fast
   }
   req.log.error({ err }, 'request failed');
   return sendProblem(reply, problem(500, ErrorCode.Internal, 'internal error; see the server log'));
+}
+
+/** The status each kind of domain error is answered with: the API's one mapping (core/errors.ts
+ *  says what an error means, never how a surface answers it). */
+export function statusOf(err: HangarError): number {
+  if (err instanceof InvalidInput) return 400;
+  if (err instanceof Unauthorized) return 401;
+  if (err instanceof Forbidden) return 403;
+  if (err instanceof NotFound) return 404;
+  if (err instanceof Conflict) return 409;
+  if (err instanceof Gone) return 410;
+  if (err instanceof TooLarge) return 413;
+  if (err instanceof UnsupportedMedia) return 415;
+  if (err instanceof Throttled) return 429;
+  if (err instanceof Unavailable) return 503;
+  if (err instanceof Misconfigured || err instanceof Internal) return 500;
+  // An old-style error (src/store, src/worker, src/executor until they are converted).
+  return err.legacyStatus ?? 500;
+}
+
+/** What a problem body and its headers say besides the code: the error's own data, or an
+ *  old-style error's details. */
+function dataOf(err: HangarError): { retryAfter?: number; taskId?: unknown; index?: unknown } {
+  const legacy = (err.details ?? {}) as { retryAfter?: number; taskId?: unknown; index?: unknown };
+  return {
+    retryAfter: err instanceof Throttled || err instanceof Unavailable ? err.retryAfter : legacy.retryAfter,
+    taskId: err instanceof Conflict ? err.taskId : legacy.taskId,
+    index: err.index ?? legacy.index,
+  };
 }
 
 /** What to send instead: Fastify's own 415 says only "Unsupported Media Type", and a POST

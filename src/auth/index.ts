@@ -9,7 +9,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ErrorCode, HangarError } from '../errors/index.ts';
+import { Unauthorized } from '../errors/index.ts';
 import type { Logger } from '../log/index.ts';
 import { uuidv7, type ApiKey, type Clock, type KeyScope, type Store } from '../store/index.ts';
 
@@ -42,10 +42,10 @@ export async function createKey(store: Store, userId: string, scope: KeyScope, n
 }
 
 /** Unauthorized, with what RFC 6750 wants the client told. */
-export class AuthError extends HangarError {
+export class AuthError extends Unauthorized {
   readonly challenge: string;
   constructor(message: string, challenge: string) {
-    super(ErrorCode.Unauthorized, message, 401);
+    super(message);
     this.challenge = challenge;
   }
 }

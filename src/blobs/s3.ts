@@ -15,7 +15,7 @@ import {
   S3Client,
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
-import { ErrorCode, HangarError } from '../errors/index.ts';
+import { ErrorCode, Unavailable } from '../errors/index.ts';
 import type { BlobStore } from './types.ts';
 
 export interface S3BlobStoreOptions {
@@ -135,10 +135,7 @@ export class S3BlobStore implements BlobStore {
 function unavailable(err: unknown): unknown {
   const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
   if (!(err instanceof Error) || (status !== undefined && status < 500)) return err;
-  return new HangarError(ErrorCode.BlobStoreUnavailable, `the blob store cannot be reached (${err.name}: ${err.message}); retry shortly`, 503, {
-    cause: err,
-    details: { retryAfter: 1 },
-  });
+  return new Unavailable(ErrorCode.BlobStoreUnavailable, `the blob store cannot be reached (${err.name}: ${err.message}); retry shortly`, 1, { cause: err });
 }
 
 function reachable<T>(p: Promise<T>): Promise<T> {

@@ -1,6 +1,6 @@
 /** The only place process.env is read. */
 import { readFileSync } from 'node:fs';
-import { ErrorCode, HangarError } from '../errors/index.ts';
+import { Misconfigured } from '../errors/index.ts';
 import { ConfigSchema, type Config } from './schema.ts';
 
 export const envName = (key: string): string => 'HANGAR_' + key.replace(/[A-Z]/g, (c) => '_' + c).toUpperCase();
@@ -36,7 +36,7 @@ export function loadConfigWithSources(opts: LoadOptions = {}): { config: Config;
     try {
       fromFile = JSON.parse(readFileSync(filePath, 'utf8')) as Record<string, unknown>;
     } catch (err) {
-      throw new HangarError(ErrorCode.ConfigInvalid, `cannot read config file ${filePath}: ${(err as Error).message}`, 500, { cause: err });
+      throw new Misconfigured(`cannot read config file ${filePath}: ${(err as Error).message}`, { cause: err });
     }
   }
   const fromFlags = Object.fromEntries(Object.entries(opts.flags ?? {}).filter(([k, v]) => v !== undefined && keys.includes(k)));
@@ -46,7 +46,7 @@ export function loadConfigWithSources(opts: LoadOptions = {}): { config: Config;
       const key = String(i.path[0] ?? '');
       return `  ${key ? `${key} (${envName(key)})` : '(config)'}: ${i.message}`;
     });
-    throw new HangarError(ErrorCode.ConfigInvalid, `invalid configuration:\n${lines.join('\n')}`, 500);
+    throw new Misconfigured(`invalid configuration:\n${lines.join('\n')}`);
   }
   const sources = Object.fromEntries(
     keys.map((k) => [k, k in fromFlags ? 'flag' : k in fromEnv ? 'env' : k in fromFile ? 'file' : 'default']),

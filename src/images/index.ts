@@ -13,6 +13,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { chmod, lstat, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, normalize } from 'node:path';
+import { ErrorCode, InvalidInput } from '../errors/index.ts';
 
 export const IMAGE_NAME = /^[a-z0-9][a-z0-9_.-]{0,63}$/;
 
@@ -26,9 +27,10 @@ export interface ImageInfo {
   bytes: number;
 }
 
-export class ImageError extends Error {
+/** An image that cannot be imported as given (or a tool that failed importing it). */
+export class ImageError extends InvalidInput {
   constructor(message: string) {
-    super(message);
+    super(ErrorCode.ValidationFailed, message);
     this.name = 'ImageError';
   }
 }

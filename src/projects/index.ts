@@ -17,6 +17,7 @@ import { createHash } from 'node:crypto';
 import { cp, lstat, mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import * as tar from 'tar';
+import { ErrorCode, InvalidInput } from '../errors/index.ts';
 import type { BlobStore } from '../blobs/index.ts';
 import type { Project, ProjectVersion, Store } from '../store/index.ts';
 
@@ -29,7 +30,13 @@ export interface ArchiveLimits {
 export const DEFAULT_ARCHIVE_LIMITS: ArchiveLimits = { maxBytes: 64 * 1024 * 1024, maxFiles: 10_000 };
 
 /** What is wrong with an archive, in words for the client (400). */
-export class ArchiveError extends Error {}
+/** An uploaded archive a project cannot take (unreadable, or entries or sizes it cannot hold). */
+export class ArchiveError extends InvalidInput {
+  constructor(message: string) {
+    super(ErrorCode.ValidationFailed, message);
+    this.name = 'ArchiveError';
+  }
+}
 
 const KEPT_TYPES = new Set(['File', 'OldFile', 'ContiguousFile', 'Directory']);
 

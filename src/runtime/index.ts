@@ -13,7 +13,8 @@ import { Authenticator, ensureAdminKey } from '../auth/index.ts';
 import { DiskBlobStore, type BlobStore } from '../blobs/index.ts';
 import { splitList, type Config } from '../config/index.ts';
 import { createSandboxExecutor, ProcessExecutor, type Executor, type SandboxSetup } from '../executor/index.ts';
-import { ErrorCode, HangarError } from '../errors/index.ts';
+import { secretRevealer } from '../app/index.ts';
+import { HangarError, Misconfigured } from '../errors/index.ts';
 import { mkdir } from 'node:fs/promises';
 import { createLogger, type Logger } from '../log/index.ts';
 import { Metrics, PROCESS_METRICS } from '../metrics/index.ts';
@@ -124,16 +125,14 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
   try {
     await mkdir(dataDir, { recursive: true });
     if (config.databaseUrl && !config.secretsKey && !config.secretsKeyFile) {
-      throw new HangarError(
-        ErrorCode.ConfigInvalid,
+      throw new Misconfigured(
         'with HANGAR_DATABASE_URL every node must share one secrets master key: set HANGAR_SECRETS_KEY (or HANGAR_SECRETS_KEY_FILE) on every API node and worker (`openssl rand -base64 32`)',
-        500,
       );
     }
     secrets = loadMasterKey({ secretsKey: config.secretsKey, secretsKeyFile: config.secretsKeyFile, dataDir });
   } catch (err) {
     await store.close();
-    throw err instanceof HangarError ? err : new HangarError(ErrorCode.ConfigInvalid, `cannot load the secrets master key: ${(err as Error).message}`, 500, { cause: err });
+    throw err instanceof HangarError ? err : new Misconfigured(`cannot load the secrets master key: ${(err as Error).message}`, { cause: err });
   }
 
   let alerts: AlertEvaluator | null = null;
@@ -198,12 +197,10 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
       if (!sbx.executor) {
         await app?.close();
         await store.close();
-        throw new HangarError(
-          ErrorCode.ConfigInvalid,
+        throw new Misconfigured(
           `this host cannot sandbox tasks, so the worker refuses to run them:\n  ${sbx.problems.join('\n  ')}\n` +
             'Fix what is listed above, or set HANGAR_EXECUTOR=process to run ' +
             'tasks as plain processes without isolation (unsafe: only for code you trust). `hangar doctor` checks the host.',
-          500,
         );
       }
       log.info({ isolation: sbx.description }, 'sandbox ready');
@@ -226,13 +223,7 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
       heartbeatMs: config.heartbeatMs,
       pollMs: config.pollMs,
       maxRunningPerUser: config.maxRunningPerUser,
-      revealSecrets: async (userId, names) => {
-        if (userId === null) throw new Error('the task has no owner');
-        const found = await store.secretsOf(userId, names);
-        const missing = names.filter((n) => !found.some((s) => s.name === n));
-        if (missing.length > 0) throw new Error(`no secret named ${missing.join(', ')}`);
-        return Object.fromEntries(found.map((s) => [s.name, secrets.open(userId, s.name, s.ciphertext)]));
-      },
+      revealSecrets: secretRevealer(store, secrets),
       audit: true,
       output: new OutputSink(store, log, { flushMs: config.outputFlushMs, maxBytes: config.maxOutputBytes }),
       projectLimits: { maxBytes: config.projectMaxBytes, maxFiles: config.projectMaxFiles },

@@ -7,7 +7,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ErrorCode, HangarError } from '../errors/index.ts';
+import { Misconfigured } from '../errors/index.ts';
 
 /** Where the embedded shape keeps the master key it made on first start (mode 0600). */
 export const MASTER_KEY_FILE = 'secrets.key';
@@ -16,7 +16,7 @@ export class SecretBox {
   private readonly key: Buffer;
 
   constructor(key: Buffer) {
-    if (key.length !== 32) throw new HangarError(ErrorCode.ConfigInvalid, 'the secrets master key must be 32 bytes (base64 or hex)', 500);
+    if (key.length !== 32) throw new Misconfigured('the secrets master key must be 32 bytes (base64 or hex)');
     this.key = key;
   }
 
@@ -43,7 +43,7 @@ const aad = (userId: string, name: string): Buffer => Buffer.from(JSON.stringify
 export function parseMasterKey(text: string): Buffer {
   const t = text.trim();
   const key = /^[0-9a-fA-F]{64}$/.test(t) ? Buffer.from(t, 'hex') : Buffer.from(t, 'base64');
-  if (key.length !== 32) throw new HangarError(ErrorCode.ConfigInvalid, 'HANGAR_SECRETS_KEY must be 32 bytes, base64 or hex (e.g. `openssl rand -base64 32`)', 500);
+  if (key.length !== 32) throw new Misconfigured('HANGAR_SECRETS_KEY must be 32 bytes, base64 or hex (e.g. `openssl rand -base64 32`)');
   return key;
 }
 

@@ -3,9 +3,9 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { createKey } from '../../auth/index.ts';
-import { ErrorCode, HangarError } from '../../errors/index.ts';
+import { deleteSecret, putSecret, revokeKey, secretOwner } from '../../app/index.ts';
 import type { ApiKey, AuditEntry, SecretRecord } from '../../store/index.ts';
-import { principalOf, secretOwner } from '../access.ts';
+import { principalOf } from '../authenticate.ts';
 import type { ApiContext } from '../context.ts';
 import { Problem, UserId } from '../schemas.ts';
 
@@ -90,11 +90,7 @@ export function accessRoutes(app: FastifyInstance, ctx: ApiContext): void {
   r.delete('/keys/:id', {
     config: { admin: true },
     schema: { summary: 'Revoke an API key (admin): refused from the next request on', tags: ['access'], params: KeyParams, response: { 200: KeyView, 404: Problem } },
-  }, async (req) => {
-    const k = await ctx.store.revokeKey(req.params.id);
-    if (!k) throw new HangarError(ErrorCode.KeyNotFound, `key ${req.params.id} not found`, 404);
-    return keyView(k);
-  });
+  }, async (req) => keyView(await revokeKey(ctx.store, req.params.id)));
 
   r.put('/secrets/:name', {
     schema: {
@@ -105,21 +101,18 @@ export function accessRoutes(app: FastifyInstance, ctx: ApiContext): void {
       response: { 200: SecretView, 201: SecretView },
     },
   }, async (req, reply) => {
-    const user = secretOwner(req);
-    const { secret, created } = await ctx.store.putSecret(user, req.params.name, ctx.secrets.seal(user, req.params.name, req.body.value));
+    const { secret, created } = await putSecret(ctx, secretOwner(principalOf(req)), req.params.name, req.body.value);
     return reply.code(created ? 201 : 200).send(secretView(secret));
   });
 
   r.get('/secrets', {
     schema: { summary: "The caller's secrets: names and times, never values", tags: ['access'], response: { 200: z.object({ secrets: z.array(SecretView) }) } },
-  }, async (req) => ({ secrets: (await ctx.store.secretsOf(secretOwner(req))).map(secretView) }));
+  }, async (req) => ({ secrets: (await ctx.store.secretsOf(secretOwner(principalOf(req)))).map(secretView) }));
 
   r.delete('/secrets/:name', {
     schema: { summary: "Delete one of the caller's secrets", tags: ['access'], params: SecretParams, response: { 200: z.object({ name: z.string(), deleted: z.literal(true) }), 404: Problem } },
   }, async (req) => {
-    if (!(await ctx.store.deleteSecret(secretOwner(req), req.params.name))) {
-      throw new HangarError(ErrorCode.SecretNotFound, `secret ${req.params.name} not found`, 404);
-    }
+    await deleteSecret(ctx.store, secretOwner(principalOf(req)), req.params.name);
     return { name: req.params.name, deleted: true as const };
   });
 

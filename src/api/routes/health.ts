@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { checkHealth } from '../../app/index.ts';
 import type { ApiContext } from '../context.ts';
 
 const HealthResponse = z.object({
@@ -26,41 +27,8 @@ export function healthRoutes(app: FastifyInstance, ctx: ApiContext): void {
     config: { public: true },
     schema: { summary: 'Health of database, storage and compute (no key needed)', tags: ['operations'], security: [], response: { 200: HealthResponse, 503: HealthResponse } },
   }, async (_req, reply) => {
-    // The database check is a live read (cheap: partial indexes); the totals may be up to a
-    // second old (a scan of the tasks table, shared with /stats and /metrics).
-    const [live, counts, storage, slots] = await Promise.all([
-      ctx.store.activeCounts().catch(() => null),
-      ctx.counts().catch(() => null),
-      ctx.blobs.check(),
-      ctx.capacity.slots().catch(() => ({ total: 0, busy: 0 })),
-    ]);
-    const workers = await ctx.store.liveWorkers(ctx.config.workerStaleMs).catch(() => []);
-    const firing = (await ctx.store.alertStates().catch(() => [])).filter((a) => a.state === 'firing');
-    const checks = { database: live !== null, storage, compute: slots.total > 0 };
-    // No worker while nothing waits (an autoscaler at zero) is degraded; tasks waiting with no
-    // worker for the no_capacity rule's `for` time is unhealthy: the check that failed says why.
-    const starved = firing.some((a) => a.name === 'no_capacity');
-    // Warnings (e.g. tasks running without isolation) are listed, not folded into the status.
-    const status: 'healthy' | 'degraded' | 'unhealthy' = !checks.database || !checks.storage || starved ? 'unhealthy' : checks.compute ? 'healthy' : 'degraded';
-    const body = {
-      status,
-      checks,
-      metrics: {
-        activeTasks: live?.running ?? 0,
-        queuedTasks: live?.pending ?? 0,
-        failedTasks: (counts?.FAILED ?? 0) + (counts?.TIMEOUT ?? 0),
-        completedTasks: counts?.SUCCESS ?? 0,
-        workers: workers.length,
-        slots: slots.total,
-      },
-      warnings: [
-        ...ctx.warnings(),
-        ...(checks.compute ? [] : ['no live worker: tasks will wait until one starts']),
-        ...firing.map((a) => `alert ${a.name} firing since ${new Date(a.since).toISOString()}: ${a.message}`),
-      ],
-      timestamp: new Date(ctx.clock.now()).toISOString(),
-    };
-    return reply.code(status === 'unhealthy' ? 503 : 200).send(body);
+    const body = await checkHealth(ctx);
+    return reply.code(body.status === 'unhealthy' ? 503 : 200).send(body);
   });
 
   r.get('/health/live', {

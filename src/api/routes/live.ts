@@ -30,12 +30,12 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import { z } from 'zod';
 import type { Principal } from '../../auth/index.ts';
-import { coerceError, ErrorCode, HangarError } from '../../errors/index.ts';
+import { mayAccess, mayAccessProject, terminalLane } from '../../app/index.ts';
+import { coerceError, ErrorCode, HangarError } from '../../core/errors.ts';
 import { follow, followFeed, followLane, formatCursor, formatLaneCursor, parseCursor, parseLaneCursor } from '../../output/follow.ts';
-import { terminalLane } from './projects.ts';
 import { EventEncoder, type OutputEncoding } from '../../output/wire.ts';
 import type { OutputCursor } from '../../store/index.ts';
-import { mayAccess, NO_AUTH } from '../access.ts';
+import { NO_AUTH } from '../authenticate.ts';
 import type { ApiContext } from '../context.ts';
 
 /** Unsent bytes a socket may hold before its subscriptions wait. */
@@ -260,7 +260,7 @@ class LiveSocket {
     if (!ac) return;
     const project = await this.readOrRelease(channel, ac, 'the project', () => this.ctx.store.getProject(projectId));
     if (project === undefined) return;
-    if (!project || (p.scope !== 'admin' && project.userId !== p.userId)) return this.release(channel, ac, ErrorCode.ProjectNotFound, `project ${projectId} not found`);
+    if (!project || !mayAccessProject(p, project)) return this.release(channel, ac, ErrorCode.ProjectNotFound, `project ${projectId} not found`);
     const encoders = new Map<string, EventEncoder>();
     const events = followLane(this.ctx.store, terminalLane(project.id, terminalId), project.userId, { after, signal: ac.signal });
     await this.pump(channel, ac, events, (e) => {

@@ -6,7 +6,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { listScope } from '../access.ts';
+import { listScope } from '../../app/index.ts';
+import { principalOf } from '../authenticate.ts';
 import type { ApiContext } from '../context.ts';
 import { Problem, UserId } from '../schemas.ts';
 
@@ -49,7 +50,7 @@ export function opsRoutes(app: FastifyInstance, ctx: ApiContext): void {
     const { windowMs, bucketMs } = req.query;
     const since = Math.floor((ctx.clock.now() - windowMs) / bucketMs) * bucketMs;
     // Everyone's counts are shared between callers (ctx.counts); one user's are read each time.
-    const userId = listScope(req, req.query.userId);
+    const userId = listScope(principalOf(req), req.query.userId);
     const [counts, timeline] = await Promise.all([userId === undefined ? ctx.counts() : ctx.store.counts(userId), ctx.store.timeline(since, bucketMs, userId)]);
     return { counts, since: iso(since), bucketMs, timeline: timeline.map((b) => ({ ...b, at: iso(b.at) })) };
   });

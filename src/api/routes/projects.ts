@@ -4,20 +4,18 @@
  * {"project": id}) runs in its latest files and stores what it changed as the next version
  * (src/projects).
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { ErrorCode, HangarError } from '../../errors/index.ts';
-import { ArchiveError, pack, unpackUpload, versionKey, type ArchiveLimits } from '../../projects/index.ts';
-import { uuidv7, type Project, type ProjectVersion } from '../../store/index.ts';
-import { listScope, principalOf } from '../access.ts';
+import { createProject, listScope, ownedProject, terminalLane, uploadVersion, versionArchive } from '../../app/index.ts';
+import { UnsupportedMedia } from '../../core/errors.ts';
+import type { ArchiveLimits } from '../../projects/index.ts';
+import type { Project, ProjectVersion } from '../../store/index.ts';
+import { principalOf } from '../authenticate.ts';
 import type { ApiContext } from '../context.ts';
-import { taskView } from '../present.ts';
+import { baseUrl, taskView } from '../present.ts';
 import { Problem, SubmitBody, SubmitResponse, TaskPage, UserId } from '../schemas.ts';
-import { baseUrl, submitTask } from './tasks.ts';
+import { answerSubmit } from '../submit.ts';
 
 const ARCHIVE_TYPES = ['application/gzip', 'application/x-gzip', 'application/x-tar', 'application/octet-stream'];
 
@@ -38,8 +36,6 @@ const VersionView = z.object({
   bytes: z.number(),
   conflicts: z.array(z.string()).describe('Files this task changed that another version had changed since its base version: this version has this task\'s content.'),
 });
-/** A terminal's FIFO group: its commands run one at a time, in order. */
-export const terminalLane = (projectId: string, terminalId: string) => `terminal:${projectId}:${terminalId}`;
 export const TerminalId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'terminal ids are [A-Za-z0-9_-], at most 64');
 
 const ProjectParams = z.strictObject({ id: z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, 'project ids are [A-Za-z0-9_-]') });
@@ -56,14 +52,6 @@ const versionView = (v: ProjectVersion) => ({
   taskId: v.taskId, files: v.files, bytes: v.bytes, conflicts: v.conflicts,
 });
 
-/** The project, if the caller may see it (admins: all; users: their own); else 404 as if missing. */
-export async function mustGetProject(ctx: ApiContext, req: FastifyRequest, id: string): Promise<Project> {
-  const p = await ctx.store.getProject(id);
-  const who = principalOf(req);
-  if (!p || (who.scope !== 'admin' && p.userId !== who.userId)) throw new HangarError(ErrorCode.ProjectNotFound, `project ${id} not found`, 404);
-  return p;
-}
-
 export function projectRoutes(app: FastifyInstance, ctx: ApiContext, limits: ArchiveLimits): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
   // Archives arrive as the body itself. The parser keeps the server's body limit (it serves
@@ -78,11 +66,7 @@ export function projectRoutes(app: FastifyInstance, ctx: ApiContext, limits: Arc
       response: { 201: ProjectView, 403: Problem },
     },
   }, async (req, reply) => {
-    const who = principalOf(req);
-    if (who.scope !== 'admin' && req.body.userId !== undefined && req.body.userId !== who.userId) {
-      throw new HangarError(ErrorCode.Forbidden, `this key belongs to user '${who.userId}'; it cannot create projects for '${req.body.userId}'`, 403);
-    }
-    const p = await ctx.store.createProject({ id: uuidv7(), userId: who.scope === 'admin' ? (req.body.userId ?? who.userId) : who.userId, name: req.body.name });
+    const p = await createProject(ctx, principalOf(req), req.body.name, req.body.userId);
     req.auditTarget = p.id;
     return reply.code(201).send(projectView(ctx, p));
   });
@@ -94,7 +78,7 @@ export function projectRoutes(app: FastifyInstance, ctx: ApiContext, limits: Arc
       querystring: z.strictObject({ userId: UserId.optional() }),
       response: { 200: z.object({ projects: z.array(ProjectView) }), 403: Problem },
     },
-  }, async (req) => ({ projects: (await ctx.store.listProjects({ userId: listScope(req, req.query.userId) })).map((p) => projectView(ctx, p)) }));
+  }, async (req) => ({ projects: (await ctx.store.listProjects({ userId: listScope(principalOf(req), req.query.userId) })).map((p) => projectView(ctx, p)) }));
 
   r.get('/projects/:id', {
     schema: {
@@ -104,7 +88,7 @@ export function projectRoutes(app: FastifyInstance, ctx: ApiContext, limits: Arc
       response: { 200: ProjectView.extend({ versions: z.array(VersionView) }), 404: Problem },
     },
   }, async (req) => {
-    const p = await mustGetProject(ctx, req, req.params.id);
+    const p = await ownedProject(ctx.store, principalOf(req), req.params.id);
     return { ...projectView(ctx, p), versions: (await ctx.store.projectVersions(p.id)).map(versionView) };
   });
 
@@ -118,41 +102,12 @@ export function projectRoutes(app: FastifyInstance, ctx: ApiContext, limits: Arc
       response: { 201: VersionView, 404: Problem, 409: Problem },
     },
   }, async (req, reply) => {
-    const p = await mustGetProject(ctx, req, req.params.id);
+    const p = await ownedProject(ctx.store, principalOf(req), req.params.id);
     const body = req.body;
-    if (!Buffer.isBuffer(body)) {
-      throw new HangarError(ErrorCode.UnsupportedMediaType, `send the archive as the body, Content-Type one of ${ARCHIVE_TYPES.join(', ')}`, 415);
-    }
-    const dir = await mkdtemp(join(tmpdir(), 'hangar-upload-'));
-    try {
-      let tree: { files: number; bytes: number };
-      try {
-        tree = await unpackUpload(body, join(dir, 'files'), limits);
-      } catch (err) {
-        if (err instanceof ArchiveError) throw new HangarError(ErrorCode.ValidationFailed, err.message, 400);
-        throw err;
-      }
-      const archive = await pack(join(dir, 'files'));
-      const uploadId = uuidv7();
-      // Another version may land between reading the latest and adding this one: try again on top.
-      for (let latest = p.latestVersion, round = 0; round < 5; round++) {
-        const { files, bytes } = tree;
-        const v: ProjectVersion = {
-          projectId: p.id, version: latest + 1, createdAt: ctx.clock.now(), baseVersion: latest || null, taskId: null,
-          blobKey: versionKey(p.id, latest + 1, uploadId), files, bytes, conflicts: [],
-        };
-        await ctx.blobs.put(v.blobKey, archive);
-        if (await ctx.store.addProjectVersion(v)) {
-          req.auditTarget = p.id;
-          return reply.code(201).send(versionView(v));
-        }
-        await ctx.blobs.deletePrefix(v.blobKey).catch(() => {});
-        latest = (await ctx.store.getProject(p.id))?.latestVersion ?? latest;
-      }
-      throw new HangarError(ErrorCode.ProjectBusy, `project ${p.id} changed too often to add a version; try again`, 409);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+    if (!Buffer.isBuffer(body)) throw new UnsupportedMedia(`send the archive as the body, Content-Type one of ${ARCHIVE_TYPES.join(', ')}`);
+    const v = await uploadVersion(ctx, p, body, limits);
+    req.auditTarget = p.id;
+    return reply.code(201).send(versionView(v));
   });
 
   const TerminalParams = ProjectParams.extend({ terminalId: TerminalId });
@@ -174,7 +129,7 @@ export function projectRoutes(app: FastifyInstance, ctx: ApiContext, limits: Arc
       response: { 201: SubmitResponse, 404: Problem },
     },
   }, async (req, reply) => {
-    const p = await mustGetProject(ctx, req, req.params.id);
+    const p = await ownedProject(ctx.store, principalOf(req), req.params.id);
     const body = SubmitBody.parse({
       command: `terminal ${req.params.terminalId}: ${req.body.command}`.slice(0, 256),
       shell: req.body.command,
@@ -185,7 +140,7 @@ export function projectRoutes(app: FastifyInstance, ctx: ApiContext, limits: Arc
       ...(req.body.env !== undefined ? { env: req.body.env } : {}),
       ...(req.body.resources !== undefined ? { resources: req.body.resources } : {}),
     });
-    return submitTask(ctx, req, reply, body, undefined);
+    return answerSubmit(ctx, req, reply, body, undefined);
   });
 
   r.get('/projects/:id/terminals/:terminalId/commands', {
@@ -197,7 +152,7 @@ export function projectRoutes(app: FastifyInstance, ctx: ApiContext, limits: Arc
       response: { 200: TaskPage, 404: Problem },
     },
   }, async (req) => {
-    const p = await mustGetProject(ctx, req, req.params.id);
+    const p = await ownedProject(ctx.store, principalOf(req), req.params.id);
     const page = await ctx.store.list({ lane: terminalLane(p.id, req.params.terminalId), ...(p.userId !== null ? { userId: p.userId } : {}), after: req.query.cursor, limit: req.query.limit });
     const now = ctx.clock.now();
     return { tasks: page.items.map((t) => taskView(t, baseUrl(ctx, req), now)), nextCursor: page.nextCursor };
@@ -214,12 +169,8 @@ export function projectRoutes(app: FastifyInstance, ctx: ApiContext, limits: Arc
       response: { 404: Problem },
     },
   }, async (req, reply) => {
-    const p = await mustGetProject(ctx, req, req.params.id);
-    const version = req.query.version ?? p.latestVersion;
-    const v = version > 0 ? await ctx.store.projectVersion(p.id, version) : null;
-    if (!v) throw new HangarError(ErrorCode.ProjectNotFound, `project ${p.id} has no version ${version}`, 404);
-    const archive = await ctx.blobs.get(v.blobKey);
-    if (!archive) throw new HangarError(ErrorCode.Internal, `the archive of project ${p.id} version ${version} is missing`, 500);
+    const p = await ownedProject(ctx.store, principalOf(req), req.params.id);
+    const { version, archive } = await versionArchive(ctx, p, req.query.version);
     return reply
       .type('application/gzip')
       .header('content-disposition', `attachment; filename="${p.id}-v${version}.tar.gz"`)

@@ -2,11 +2,11 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { listScope, mustGetOwned } from '../access.ts';
+import { listScope, ownedTask } from '../../app/index.ts';
+import { principalOf } from '../authenticate.ts';
 import type { ApiContext } from '../context.ts';
-import { taskView } from '../present.ts';
+import { baseUrl, taskView } from '../present.ts';
 import { IdParams, Problem, TaskPage, TaskView } from '../schemas.ts';
-import { baseUrl } from './tasks.ts';
 
 const Depth = z.object({
   queue: z.string(),
@@ -32,7 +32,7 @@ export function queueRoutes(app: FastifyInstance, ctx: ApiContext): void {
     },
   }, async (req) => {
     // A user sees their own tasks only, as in every listing (access.ts).
-    const userId = listScope(req, undefined);
+    const userId = listScope(principalOf(req), undefined);
     const depths = await ctx.store.queueDepths(userId);
     const byQueue = new Map<string, { queue: string; pending: number; running: number; byPriority: typeof depths }>();
     for (const d of depths) {
@@ -53,7 +53,7 @@ export function queueRoutes(app: FastifyInstance, ctx: ApiContext): void {
       response: { 200: TaskPage },
     },
   }, async (req) => {
-    const page = await ctx.store.list({ deadLettered: true, userId: listScope(req, undefined), after: req.query.cursor, limit: req.query.limit });
+    const page = await ctx.store.list({ deadLettered: true, userId: listScope(principalOf(req), undefined), after: req.query.cursor, limit: req.query.limit });
     const base = baseUrl(ctx, req);
     return { tasks: page.items.map((t) => taskView(t, base, ctx.clock.now())), nextCursor: page.nextCursor };
   });
@@ -67,7 +67,7 @@ export function queueRoutes(app: FastifyInstance, ctx: ApiContext): void {
         response: { 200: TaskView, 404: Problem, 409: Problem },
       },
     }, async (req) => {
-      await mustGetOwned(ctx, req, req.params.id);
+      await ownedTask(ctx.store, principalOf(req), req.params.id);
       return taskView(await ctx.store.redrive(req.params.id), baseUrl(ctx, req), ctx.clock.now());
     });
   }

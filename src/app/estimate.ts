@@ -10,7 +10,7 @@
  * what the workers can do: four noops on an idle 2-slot worker got +11.5 s, +23 s, +34.6 s and
  * +46 s, and ran within 100 ms. It remains the fallback when no worker is live.
  *
- * Capacity is read before the submit (routes/tasks.ts): read after, a worker that had already
+ * Capacity is read before the submit (app/submit.ts): read after, a worker that had already
  * leased the new tasks counted them busy, and they waited behind themselves. The reads are
  * refreshed at most once a second so that submits stay cheap under load.
  */

@@ -1,0 +1,32 @@
+/** The audit log of the API: every changing call that was answered, with its caller and outcome. */
+import type { FastifyInstance } from 'fastify';
+import type { ApiContext } from './context.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The object a changing call acted on, for the audit log (when the URL has no id). */
+    auditTarget: string | null;
+  }
+}
+
+export function registerAudit(app: FastifyInstance, ctx: ApiContext): void {
+  app.decorateRequest('auditTarget', null);
+  // Before the response goes out (onSend, with its final status): a call that was answered is
+  // audited.
+  app.addHook('onSend', async (req, reply, payload) => {
+    if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') return payload;
+    const params = (req.params ?? {}) as Record<string, unknown>;
+    const target = req.auditTarget ?? (typeof params.id === 'string' ? params.id : typeof params.name === 'string' ? params.name : null);
+    await ctx.audit.write({
+      at: ctx.clock.now(),
+      actor: req.principal?.userId ?? null,
+      keyId: req.principal?.keyId ?? null,
+      action: `${req.method} ${req.routeOptions.url ?? req.url.split('?')[0].slice(0, 200)}`,
+      target,
+      source: req.ip,
+      outcome: String(reply.statusCode),
+      detail: null,
+    });
+    return payload;
+  });
+}

@@ -1,0 +1,41 @@
+/**
+ * Who is calling. Every route needs an API key (Authorization: Bearer) unless it is marked
+ * public; admin-only routes say so. What a caller may touch once known is app/ownership.ts.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Principal } from '../auth/index.ts';
+import { Forbidden, Internal } from '../core/errors.ts';
+import type { ApiContext } from './context.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set by the authentication hook on every non-public route. */
+    principal: Principal | null;
+  }
+  interface FastifyContextConfig {
+    /** No key needed (health, API documents). */
+    public?: boolean;
+    /** Admin keys only; users get 403. */
+    admin?: boolean;
+  }
+}
+
+/** Everyone is an admin when authentication is off (HANGAR_AUTH=none). */
+export const NO_AUTH: Principal = { userId: null, scope: 'admin', keyId: null };
+
+export function registerAuthentication(app: FastifyInstance, ctx: ApiContext): void {
+  app.decorateRequest('principal', null);
+  app.addHook('onRequest', async (req, reply) => {
+    const cfg = req.routeOptions.config;
+    if (cfg.public || req.url.startsWith('/docs')) return;
+    req.principal = ctx.auth ? await ctx.auth.authenticate(req.headers.authorization) : NO_AUTH;
+    // Every later log line of this request names its caller.
+    if (req.principal.userId !== null) req.log = reply.log = req.log.child({ userId: req.principal.userId });
+    if (cfg.admin && req.principal.scope !== 'admin') throw new Forbidden(`${req.method} ${req.routeOptions.url} is for admin keys only`);
+  });
+}
+
+export function principalOf(req: FastifyRequest): Principal {
+  if (!req.principal) throw new Internal('route without an access check');
+  return req.principal;
+}

@@ -1,0 +1,214 @@
+/**
+ * Domain errors, named by what they mean (STYLE.md rule 7). Each carries the stable `code` the
+ * API answers with (ErrorCode: these strings are part of the API and never change) and only its
+ * own data. No HTTP here: each surface maps the class to its answer in one place
+ * (api/problem.ts for the HTTP API). The same code can mean two things: a PROJECT_NOT_FOUND is
+ * NotFound on GET /projects/{id} but InvalidInput when a submit names a missing project.
+ */
+export const ErrorCode = {
+  ValidationFailed: 'VALIDATION_FAILED',
+  TaskNotFound: 'TASK_NOT_FOUND',
+  IdempotencyConflict: 'IDEMPOTENCY_CONFLICT',
+  TaskNotCancellable: 'TASK_NOT_CANCELLABLE',
+  TaskNotDeadLettered: 'TASK_NOT_DEAD_LETTERED',
+  LogNotFound: 'LOG_NOT_FOUND',
+  /** A log that was stored is gone from the blob store (410). */
+  LogUnavailable: 'LOG_UNAVAILABLE',
+  BodyTooLarge: 'BODY_TOO_LARGE',
+  UnsupportedMediaType: 'UNSUPPORTED_MEDIA_TYPE',
+  NotFound: 'NOT_FOUND',
+  InvalidCursor: 'INVALID_CURSOR',
+  ConfigInvalid: 'CONFIG_INVALID',
+  Unauthorized: 'UNAUTHORIZED',
+  Forbidden: 'FORBIDDEN',
+  RateLimited: 'RATE_LIMITED',
+  QuotaExceeded: 'QUOTA_EXCEEDED',
+  KeyNotFound: 'KEY_NOT_FOUND',
+  SecretNotFound: 'SECRET_NOT_FOUND',
+  ProjectNotFound: 'PROJECT_NOT_FOUND',
+  ProjectBusy: 'PROJECT_BUSY',
+  StoreUnavailable: 'STORE_UNAVAILABLE',
+  BlobStoreUnavailable: 'BLOB_STORE_UNAVAILABLE',
+  Internal: 'INTERNAL',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** What every domain error may say besides its message. */
+export interface ErrorOptions {
+  cause?: unknown;
+  /** The entry of a batch (POST /tasks/batch) the refusal is about. */
+  index?: number;
+}
+
+/**
+ * The base of the family. Its old constructor, `new HangarError(code, message, status, opts)`,
+ * still works for the throw sites not converted yet (src/store, src/worker, src/executor).
+ */
+export class HangarError extends Error {
+  readonly code: ErrorCode;
+  /** The entry of a batch the refusal is about. */
+  readonly index: number | undefined;
+  /** @deprecated Old-style errors only: data chosen at the throw site ({retryAfter, taskId, index}). */
+  readonly details: unknown;
+  /** @deprecated Old-style errors only: the HTTP status chosen at the throw site. */
+  readonly legacyStatus: number | undefined;
+
+  /** @deprecated Throw one of the classes below; this signature is for unconverted sites. */
+  constructor(code: ErrorCode, message: string, status?: number, opts: { cause?: unknown; details?: unknown; index?: number } = {}) {
+    super(message, { cause: opts.cause });
+    this.name = 'HangarError';
+    this.code = code;
+    this.legacyStatus = status;
+    this.details = opts.details;
+    this.index = opts.index;
+  }
+
+  /**
+   * @deprecated The HTTP status the API answers this error with, for the readers of `.status`
+   * that remain (store/postgres/store.ts; test/auth/cache.test.ts, test/blobs/s3.test.ts). The
+   * API itself does not read it: api/problem.ts maps by class, and test/core/errors.test.ts
+   * checks that the two agree.
+   */
+  get status(): number {
+    if (this.legacyStatus !== undefined) return this.legacyStatus;
+    for (let c = this.constructor; c && c !== HangarError; c = Object.getPrototypeOf(c) as typeof c) {
+      const status = LEGACY_STATUS.get(c);
+      if (status !== undefined) return status;
+    }
+    return 500;
+  }
+
+  /** The same refusal, naming batch entry `index`. */
+  atIndex(index: number): HangarError {
+    const copy = Object.create(Object.getPrototypeOf(this) as object) as HangarError;
+    Object.defineProperties(copy, Object.getOwnPropertyDescriptors(this));
+    Object.defineProperty(copy, 'index', { value: index, enumerable: true });
+    return copy;
+  }
+}
+
+/** The request is wrong as sent (a bad value, a reference to something that is not there). */
+export class InvalidInput extends HangarError {
+  constructor(code: ErrorCode, message: string, opts: ErrorOptions = {}) {
+    super(code, message, undefined, opts);
+    this.name = 'InvalidInput';
+  }
+}
+
+/** The caller is not known (no key, or a key that is not valid). */
+export class Unauthorized extends HangarError {
+  constructor(message: string, opts: ErrorOptions = {}) {
+    super(ErrorCode.Unauthorized, message, undefined, opts);
+    this.name = 'Unauthorized';
+  }
+}
+
+/** The caller is known and may not do this. */
+export class Forbidden extends HangarError {
+  constructor(message: string, opts: ErrorOptions = {}) {
+    super(ErrorCode.Forbidden, message, undefined, opts);
+    this.name = 'Forbidden';
+  }
+}
+
+/** The object does not exist, or the caller may not know that it does. */
+export class NotFound extends HangarError {
+  constructor(code: ErrorCode, message: string, opts: ErrorOptions = {}) {
+    super(code, message, undefined, opts);
+    this.name = 'NotFound';
+  }
+}
+
+/** The object's state does not allow this (already finished, busy, a key used otherwise). */
+export class Conflict extends HangarError {
+  /** The task the conflict is about (an idempotency key's). */
+  readonly taskId: string | undefined;
+  constructor(code: ErrorCode, message: string, opts: ErrorOptions & { taskId?: string } = {}) {
+    super(code, message, undefined, opts);
+    this.name = 'Conflict';
+    this.taskId = opts.taskId;
+  }
+}
+
+/** The object existed and is lost for good. */
+export class Gone extends HangarError {
+  constructor(code: ErrorCode, message: string, opts: ErrorOptions = {}) {
+    super(code, message, undefined, opts);
+    this.name = 'Gone';
+  }
+}
+
+/** The request is larger than allowed. */
+export class TooLarge extends HangarError {
+  constructor(message: string, opts: ErrorOptions = {}) {
+    super(ErrorCode.BodyTooLarge, message, undefined, opts);
+    this.name = 'TooLarge';
+  }
+}
+
+/** The request's body is of a kind this call does not take. */
+export class UnsupportedMedia extends HangarError {
+  constructor(message: string, opts: ErrorOptions = {}) {
+    super(ErrorCode.UnsupportedMediaType, message, undefined, opts);
+    this.name = 'UnsupportedMedia';
+  }
+}
+
+/** Too much, too fast: the same request may succeed after `retryAfter` seconds. */
+export class Throttled extends HangarError {
+  readonly retryAfter: number;
+  constructor(code: ErrorCode, message: string, retryAfter: number, opts: ErrorOptions = {}) {
+    super(code, message, undefined, opts);
+    this.name = 'Throttled';
+    this.retryAfter = retryAfter;
+  }
+}
+
+/** Something Hangar depends on cannot be reached; nothing was done, and a retry after
+ *  `retryAfter` seconds may succeed. */
+export class Unavailable extends HangarError {
+  readonly retryAfter: number;
+  constructor(code: ErrorCode, message: string, retryAfter: number, opts: ErrorOptions = {}) {
+    super(code, message, undefined, opts);
+    this.name = 'Unavailable';
+    this.retryAfter = retryAfter;
+  }
+}
+
+/** The configuration (or the host) does not let Hangar start or do this: the operator's to fix. */
+export class Misconfigured extends HangarError {
+  constructor(message: string, opts: ErrorOptions = {}) {
+    super(ErrorCode.ConfigInvalid, message, undefined, opts);
+    this.name = 'Misconfigured';
+  }
+}
+
+/** Hangar broke its own invariant (a bug, or data lost behind its back). */
+export class Internal extends HangarError {
+  constructor(message: string, opts: ErrorOptions = {}) {
+    super(ErrorCode.Internal, message, undefined, opts);
+    this.name = 'Internal';
+  }
+}
+
+/** @deprecated See HangarError.status. */
+const LEGACY_STATUS = new Map<Function, number>([
+  [InvalidInput, 400],
+  [Unauthorized, 401],
+  [Forbidden, 403],
+  [NotFound, 404],
+  [Conflict, 409],
+  [Gone, 410],
+  [TooLarge, 413],
+  [UnsupportedMedia, 415],
+  [Throttled, 429],
+  [Unavailable, 503],
+  [Misconfigured, 500],
+  [Internal, 500],
+]);
+
+/** Turns anything thrown into an Error, so every catch can log `.message` safely. */
+export function coerceError(err: unknown): Error {
+  if (err instanceof Error) return err;
+  return new Error(typeof err === 'string' ? err : JSON.stringify(err));
+}
