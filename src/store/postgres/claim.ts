@@ -1,9 +1,11 @@
 /**
- * Claims: ready tasks leased to a worker in claim order (highest effective priority, then fair
- * share between users, then FIFO), in one statement, or under a per-user running limit in a
- * transaction that counts first.
+ * Claims: ready tasks leased to a worker in claim order (core/claim-order.ts: highest effective
+ * priority, then fair share between users, then FIFO), in one statement, or under a per-user
+ * running limit in a transaction that counts first.
  */
-import { taskFromRow, type Row } from '../row.ts';
+import { inClaimOrder } from '../../core/claim-order.ts';
+import { leaseOf } from '../../core/hand-off.ts';
+import { claimKey, taskFromRow, type Row } from '../row.ts';
 import type { ClaimOptions, Lease } from '../types.ts';
 import type { Backoffs } from './backoffs.ts';
 import type { Db, Tx } from './db.ts';
@@ -75,11 +77,7 @@ export class Claims {
       (o.maxRunningPerUser ?? 0) > 0
         ? await this.db.tx((tx) => this.claimWithinUserLimits(tx, o, now))
         : await this.db.rows(CLAIM, [o.workerId, now, o.limit, o.queues ?? null]);
-    rows.sort((a, b) => Number(b.eff_priority) - Number(a.eff_priority) || Number(a.fair_rank) - Number(b.fair_rank) || Number(a.seq) - Number(b.seq));
-    return rows.map((r) => {
-      const task = taskFromRow(r);
-      return { task, attempt: task.attempt, workerId: o.workerId, expiresAt: task.leaseExpiresAt ?? now };
-    });
+    return inClaimOrder(rows, claimKey).map((r) => leaseOf(taskFromRow(r), o.workerId, now));
   }
 
   /**

@@ -7,6 +7,7 @@
  * `offer()` is different again: it reserves one of its slots for a task about to be handed to
  * it.
  */
+import { leaseOf } from '../../core/hand-off.ts';
 import { taskFromRow, type Row } from '../row.ts';
 import type { AttemptRef, LocalTaker, NewTask } from '../types.ts';
 import type { Db } from './db.ts';
@@ -256,7 +257,7 @@ export class PushDispatch implements PushListener {
       if (!row) return; // cancelled, or reaped
       const task = taskFromRow(row);
       const deliver = taker?.offer(true);
-      if (deliver) return deliver({ task, attempt: 1, workerId, expiresAt: task.leaseExpiresAt ?? this.db.now() });
+      if (deliver) return deliver(leaseOf(task, workerId, this.db.now()));
       await this.release({ taskId, attempt: 1 });
     } catch {
       // The database is unreachable: a search after the LISTEN session's return may find it

@@ -3,6 +3,7 @@
  * taker with a free slot (direct dispatch, push.ts's takers), pushed to another process's idle
  * worker (INSERT_TASK), or left PENDING for a claim. Plain submits go through plain-submit.ts.
  */
+import { leaseOf } from '../../core/hand-off.ts';
 import { batchResults, idempotencyConflict, lanesWithNew, planBatch } from '../batch.ts';
 import { taskFromRow, type Row } from '../row.ts';
 import type { Lease, LocalTaker, NewTask, SubmitResult, Task } from '../types.ts';
@@ -175,7 +176,7 @@ export class Submits {
       return { task, created: true };
     }
     // Committed early: the worker starts now, the submitter is answered once it is on disk.
-    deliver({ task, attempt: 1, workerId: taker.workerId, expiresAt: task.leaseExpiresAt ?? now });
+    deliver(leaseOf(task, taker.workerId, now));
     await this.plain.flush();
     return { task: asSubmitted(task), created: true, handedOff: true };
   }
@@ -223,7 +224,7 @@ export class Submits {
       tx.onEnd((committed) => deliver(committed ? lease : null));
       const [row] = await tx.query(INSERT_TASK_LEASED, [...params, taker.workerId]);
       const task = taskFromRow(row);
-      lease = { task, attempt: 1, workerId: taker.workerId, expiresAt: task.leaseExpiresAt ?? now };
+      lease = leaseOf(task, taker.workerId, now);
       return { task: asSubmitted(task), created: true, handedOff: true };
     }
     return null;
