@@ -5,6 +5,7 @@
  */
 import { inClaimOrder } from '../../core/claim-order.ts';
 import { leaseOf } from '../../core/hand-off.ts';
+import { candidatesToRead, pickWithinUserLimits, usersAtLimit } from '../../core/user-limit.ts';
 import { claimKey, taskFromRow, type Row } from '../row.ts';
 import type { ClaimOptions, Lease } from '../types.ts';
 import type { Backoffs } from './backoffs.ts';
@@ -83,25 +84,24 @@ export class Claims {
   /**
    * A claim under a per-user running limit: count RUNNING tasks per user (few: at most the
    * workers' slots), lock ready tasks in claim order skipping users already at the limit, and
-   * lease those that keep every user within it. Serialized with the other limited claims and
-   * hand-offs (LOCK_USER_LIMITS), so the counts stay true until it commits.
+   * lease those that keep every user within it (pickWithinUserLimits, core/user-limit.ts).
+   * Serialized with the other limited claims and hand-offs (LOCK_USER_LIMITS), so the counts
+   * stay true until it commits.
    */
   private async claimWithinUserLimits(tx: Tx, o: ClaimOptions, now: number): Promise<Row[]> {
     const max = o.maxRunningPerUser ?? 0;
     await tx.query(LOCK_USER_LIMITS, [USER_LIMITS_LOCK, this.db.schema]);
     const running = new Map<string, number>();
     for (const r of await tx.query(RUNNING_BY_USER)) running.set(String(r.u), Number(r.n));
-    const full = [...running].filter(([, n]) => n >= max).map(([u]) => u);
-    const picked: number[] = [];
-    // Read a few times the limit: one user's run of tasks may fill its quota early.
-    for (const c of await tx.query(READY_CANDIDATES, [now, o.limit * 4 + 16, full, o.queues ?? null])) {
-      if (picked.length >= o.limit) break;
-      const u = c.user_id === null ? '' : String(c.user_id);
-      const n = running.get(u) ?? 0;
-      if (n >= max) continue;
-      running.set(u, n + 1);
-      picked.push(Number(c.seq));
-    }
+    const candidates = await tx.query(READY_CANDIDATES, [now, candidatesToRead(o.limit), usersAtLimit(running, max), o.queues ?? null]);
+    // Queues are filtered by READY_CANDIDATES already: none to filter here (null).
+    const picked = pickWithinUserLimits(
+      candidates.map((c) => ({ seq: Number(c.seq), userId: c.user_id === null ? null : String(c.user_id) })),
+      running,
+      max,
+      o.limit,
+      null,
+    );
     return picked.length === 0 ? [] : tx.query(CLAIM_SEQS, [o.workerId, now, picked]);
   }
 

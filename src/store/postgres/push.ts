@@ -9,7 +9,7 @@
  */
 import { leaseOf } from '../../core/hand-off.ts';
 import { taskFromRow, type Row } from '../row.ts';
-import type { AttemptRef, LocalTaker, NewTask } from '../types.ts';
+import type { AttemptRef, LocalTaker } from '../types.ts';
 import type { Db } from './db.ts';
 import { PUSHED } from './new-task.ts';
 import type { Notifier, PushListener } from './notifier.ts';
@@ -97,11 +97,10 @@ export class PushDispatch implements PushListener {
     return this.adverts.size > 0;
   }
 
-  /** Local workers a new task may be handed to. Not a lane's task: whether an earlier one of
-   *  its lane is unfinished is for the claim to decide. */
-  takersFor(t: NewTask): LocalTaker[] {
-    if (t.lane) return [];
-    return this.takers.filter((k) => !k.queues || k.queues.includes(t.queue));
+  /** The attached local takers, in attach order (which of them a new task may be handed to is
+   *  takersFor's, core/hand-off.ts). */
+  get attached(): readonly LocalTaker[] {
+    return this.takers;
   }
 
   attachTaker(taker: LocalTaker): () => void {
