@@ -6,6 +6,7 @@
  * core/cancel.ts and core/redrive.ts; this persists it.
  */
 import { cancelResult, decideCancel } from '../../core/cancel.ts';
+import { attemptKey, heartbeatResult } from '../../core/heartbeat.ts';
 import { decideRedrive } from '../../core/redrive.ts';
 import { taskFromRow } from '../row.ts';
 import { decideExpiry, decideFinish, executionAuditEntry, expiryFailure, lostAttemptAuditEntry, wakesWorkers, type AttemptEnd } from '../transitions.ts';
@@ -106,18 +107,14 @@ export class Leases {
 
   async heartbeat(workerId: string, attempts: AttemptRef[], straysBefore?: number): Promise<HeartbeatResult> {
     const rows = await this.db.rows(EXTEND_LEASES, [this.db.now(), workerId, attempts.map((a) => a.taskId), attempts.map((a) => a.attempt), straysBefore ?? null]);
-    const held = new Map<string, boolean>();
-    const out: HeartbeatResult = { held: [], lost: [], strays: [] };
+    const extended = new Map<string, boolean>();
+    const strays: AttemptRef[] = [];
     for (const r of rows) {
-      if (r.stray) out.strays.push({ taskId: String(r.id), attempt: Number(r.attempt) });
-      else held.set(`${String(r.id)}:${Number(r.attempt)}`, r.cancel_requested === true);
+      const a = { taskId: String(r.id), attempt: Number(r.attempt) };
+      if (r.stray) strays.push(a);
+      else extended.set(attemptKey(a), r.cancel_requested === true);
     }
-    for (const a of attempts) {
-      const cancelRequested = held.get(`${a.taskId}:${a.attempt}`);
-      if (cancelRequested === undefined) out.lost.push(a);
-      else out.held.push({ ...a, cancelRequested });
-    }
-    return out;
+    return heartbeatResult(attempts, extended, strays);
   }
 
   async finish(ref: AttemptRef, outcome: Outcome): Promise<Finished | null> {
@@ -164,7 +161,7 @@ export class Leases {
       end.reason,
     ]);
     const after = taskFromRow(row);
-    if (after.status === 'PENDING' && after.runAfter > now) this.backoffs.ends(after.runAfter);
+    this.backoffs.watch.attemptEnded(after, now);
     return after;
   }
 
