@@ -6,6 +6,7 @@
  * core/cancel.ts and core/redrive.ts; this persists it.
  */
 import { cancelResult, decideCancel } from '../../core/cancel.ts';
+import { finishedAfter } from '../../core/finish.ts';
 import { attemptKey, heartbeatResult } from '../../core/heartbeat.ts';
 import { decideRedrive } from '../../core/redrive.ts';
 import { taskFromRow } from '../row.ts';
@@ -128,7 +129,7 @@ export class Leases {
       const after = await this.endAttempt(tx, cur, end, now, outcome.failure, outcome);
       if (outcome.audit) await tx.query(APPEND_AUDIT, auditColumns([executionAuditEntry(ref.taskId, outcome.audit, after.status)]));
       if (wakesWorkers(cur.lane, after.status)) await this.notifier.notifyReady(tx);
-      return { status: after.status, attempt: after.attempt, runAfter: end.final ? null : after.runAfter, deadLettered: after.deadLettered, completedAt: after.completedAt };
+      return finishedAfter(end, after);
     });
     // Its followers see the attempt's end at once, not at their next poll.
     if (done) this.notifier.outputNow([ref.taskId]);
