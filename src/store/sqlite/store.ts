@@ -47,6 +47,7 @@ import {
   type StatusCounts,
   type Store,
   type StoreCapabilities,
+  type StoreHealth,
   type SubmitResult,
   type Task,
   type TimelineBucket,
@@ -84,7 +85,7 @@ export interface SqliteStoreOptions {
 }
 
 export class SqliteStore implements Store {
-  readonly capabilities: StoreCapabilities = { crossProcessWakeups: false };
+  readonly capabilities: StoreCapabilities = { crossProcessWakeups: false, pushDispatch: false, sharedRequestCounts: false };
   private readonly db: DatabaseSync;
   private readonly writes: WriteBatch;
   private readonly wal: WalSync | null;
@@ -168,6 +169,8 @@ export class SqliteStore implements Store {
   purgeScaling(olderThan: number, limit: number): Promise<number> { return ops.purgeScaling(this.ctx, olderThan, limit); }
   purgeFinished(olderThan: number, limit: number): Promise<string[]> { return ops.purgeFinished(this.ctx, olderThan, limit); }
   purgeFairShare(): Promise<number> { return fairShare.purgeFairShare(this.ctx); }
+  /** The clock is this host's, and SQLite has no autovacuum to check. */
+  async health(): Promise<StoreHealth> { return { clockOffsetMs: 0, autovacuum: null }; }
 
   // --- Metrics (metrics.ts) ---
   workerLoads(): Promise<WorkerLoad[]> { return metrics.workerLoads(this.ctx); }
