@@ -9,6 +9,7 @@ export interface Dispatch {
   /** Push dispatch (StoreCapabilities.pushDispatch): offers `slots` free slots of an attached
    *  taker to submits in other processes, which then insert a task already leased to it and
    *  the store hands the lease to the taker (through its offer()) as the notification arrives.
-   *  Good for `ttlMs` unless offered again; 0 withdraws. Absent: only local hand-offs. */
-  advertise?(workerId: string, slots: number, ttlMs: number): void;
+   *  Good for `ttlMs` unless offered again; 0 withdraws. Without the capability it does
+   *  nothing: only local hand-offs. */
+  advertise(workerId: string, slots: number, ttlMs: number): void;
 }

@@ -41,6 +41,7 @@ import {
   type ProjectVersion,
   type QueueDepth,
   type ReapResult,
+  type RequestCount,
   type RetryPolicy,
   type ScalingEvent,
   type SecretRecord,
@@ -119,6 +120,9 @@ export class SqliteStore implements Store {
   submit(t: NewTask): Promise<SubmitResult> { return submits.submit(this.ctx, t); }
   submitMany(tasks: NewTask[]): Promise<SubmitResult[]> { return submits.submitMany(this.ctx, tasks); }
   attachTaker(taker: LocalTaker): () => void { return submits.attachTaker(this.ctx, taker); }
+  /** No push dispatch (capabilities.pushDispatch): in one process a submit sees the attached
+   *  takers directly. */
+  advertise(_workerId: string, _slots: number, _ttlMs: number): void {}
 
   // --- Task reads (reads.ts) ---
   get(id: string): Promise<Task | null> { return reads.get(this.ctx, id); }
@@ -155,6 +159,11 @@ export class SqliteStore implements Store {
   appendAudit(entries: NewAuditEntry[]): Promise<void> { return access.appendAudit(this.ctx, entries); }
   queryAudit(f: AuditFilter): Promise<Page<AuditEntry>> { return access.queryAudit(this.ctx, f); }
   purgeAudit(olderThan: number, limit: number): Promise<number> { return access.purgeAudit(this.ctx, olderThan, limit); }
+  /** No shared request counts (capabilities.sharedRequestCounts): one process is the whole API
+   *  and counts in memory. */
+  async countRequests(_counts: { key: string; n: number }[], _windowMs: number, _watch?: string[]): Promise<{ now: number; counts: RequestCount[] }> {
+    throw new Error('countRequests: this store does not share request counts (capabilities.sharedRequestCounts is false)');
+  }
 
   // --- Operations: workers, leader lease, alerts, scaling, retention (ops.ts, fair-share.ts) ---
   touchWorker(workerId: string, info: WorkerInfo): Promise<void> { return ops.touchWorker(this.ctx, workerId, info); }
