@@ -1,4 +1,5 @@
 /** Maps rows of every backend (snake_case, JSON as text, times as numbers) to the model. */
+import type { ClaimKey } from '../core/claim-order.ts';
 import { ErrorCode, HangarError } from '../errors/index.ts';
 import { queueTypeOf, type ApiKey, type AuditEntry, type FeedEntry, type HistoryEntry, type KeyScope, type OutputChunk, type OutputStream, type Project, type ProjectVersion, type AlertState, type QueueDepth, type ScalingEvent, type TimelineBucket, type SecretRecord, type Task, type TaskStatus, type WorkerRecord } from './types.ts';
 
@@ -56,6 +57,11 @@ export function taskFromRow(r: Row): Task {
     stdoutKey: strOrNull(r.stdout_key),
     stderrKey: strOrNull(r.stderr_key),
   };
+}
+
+/** A claimed row's place in claim order (core/claim-order.ts). */
+export function claimKey(r: Row): ClaimKey {
+  return { effPriority: Number(r.eff_priority), fairRank: Number(r.fair_rank), seq: Number(r.seq) };
 }
 
 export function historyFromRow(r: Row): HistoryEntry {

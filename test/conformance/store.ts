@@ -1263,5 +1263,13 @@ export function describeStore(name: string, makeStore: MakeStore): void {
       await store.submit(newTask());
       assert.equal(wakes, before);
     });
+
+    it('declares its capabilities as booleans and answers health() with its shape', async () => {
+      for (const c of ['crossProcessWakeups', 'pushDispatch', 'sharedRequestCounts'] as const) assert.equal(typeof store.capabilities[c], 'boolean', c);
+      const h = await store.health();
+      assert.deepEqual(Object.keys(h).sort(), ['autovacuum', 'clockOffsetMs']);
+      assert.ok(Number.isFinite(h.clockOffsetMs));
+      assert.ok(h.autovacuum === null || typeof h.autovacuum === 'boolean');
+    });
   });
 }

@@ -47,6 +47,17 @@ export interface AlertState {
   message: string;
 }
 
+/** What start-up and `doctor` check of the database the store runs on. */
+export interface StoreHealth {
+  /** The database's clock minus this host's, ms, as last measured (0 on SQLite, whose clock
+   *  is this host's). The store keeps its times in the database's clock; this host's logs and
+   *  metrics use its own. */
+  clockOffsetMs: number;
+  /** Whether the database's autovacuum is on (without it the dead row versions every claim and
+   *  finish leaves are never reclaimed); null where it does not apply (SQLite) or could not be
+   *  read. */
+  autovacuum: boolean | null;
+}
 
 export interface Fleet {
   /** Register or refresh a worker's liveness. */
@@ -71,4 +82,6 @@ export interface Fleet {
   transitionAlert(from: AlertState['state'] | null, s: AlertState): Promise<boolean>;
   /** Delete finished tasks older than the cutoff; returns the ids removed (their blobs go next). */
   purgeFinished(olderThan: number, limit: number): Promise<string[]>;
+  /** The database's clock offset and autovacuum setting (StoreHealth). */
+  health(): Promise<StoreHealth>;
 }

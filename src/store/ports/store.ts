@@ -16,6 +16,14 @@ import type { TaskReads } from './task-reads.ts';
 export interface StoreCapabilities {
   /** Wake-ups reach other processes (PostgreSQL NOTIFY); false = in-process only. */
   crossProcessWakeups: boolean;
+  /** advertise() offers a worker's free slots to submits in other processes, which then insert
+   *  a task already leased to it (PostgreSQL). False: it offers nothing, as in one process a
+   *  submit sees the attached takers directly (SQLite). */
+  pushDispatch: boolean;
+  /** countRequests() shares rate-limit counts between API nodes on one database (PostgreSQL).
+   *  False: one process is the whole API and counts in memory, and countRequests() is not to
+   *  be called (SQLite). */
+  sharedRequestCounts: boolean;
 }
 
 /** Every port of one backend, over one database. */

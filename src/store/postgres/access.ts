@@ -2,6 +2,7 @@
  * Access: API keys (whose revocation every process's key cache hears of), users' secrets, the
  * audit log, and the request counts rate limits share between nodes.
  */
+import { pageOf, rowsForPage } from '../../core/page.ts';
 import { auditFromRow, decodeCursor, encodeCursor, keyFromRow, secretFromRow } from '../row.ts';
 import type { ApiKey, AuditEntry, AuditFilter, NewApiKey, NewAuditEntry, Page, RequestCount, SecretRecord } from '../types.ts';
 import type { Db } from './db.ts';
@@ -126,11 +127,8 @@ export class Access {
     if (f.since !== undefined) where.push(`at >= ${param(f.since)}`);
     if (f.until !== undefined) where.push(`at < ${param(f.until)}`);
     if (f.after) where.push(`id < ${param(decodeCursor(f.after))}`);
-    const sql = `SELECT * FROM audit_log ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY id DESC LIMIT ${param(f.limit + 1)}`;
-    const rows = await this.db.rows(sql, params);
-    const more = rows.length > f.limit;
-    const page = rows.slice(0, f.limit);
-    return { items: page.map(auditFromRow), nextCursor: more ? encodeCursor(Number(page[page.length - 1].id)) : null };
+    const sql = `SELECT * FROM audit_log ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY id DESC LIMIT ${param(rowsForPage(f.limit))}`;
+    return pageOf(await this.db.rows(sql, params), f.limit, auditFromRow, (last) => encodeCursor(Number(last.id)));
   }
 
   async purgeAudit(olderThan: number, limit: number): Promise<number> {

@@ -1,9 +1,12 @@
 /**
- * Claims: ready tasks leased to a worker in claim order (highest effective priority, then fair
- * share between users, then FIFO), in one statement, or under a per-user running limit in a
- * transaction that counts first.
+ * Claims: ready tasks leased to a worker in claim order (core/claim-order.ts: highest effective
+ * priority, then fair share between users, then FIFO), in one statement, or under a per-user
+ * running limit in a transaction that counts first.
  */
-import { taskFromRow, type Row } from '../row.ts';
+import { inClaimOrder } from '../../core/claim-order.ts';
+import { leaseOf } from '../../core/hand-off.ts';
+import { candidatesToRead, pickWithinUserLimits, usersAtLimit } from '../../core/user-limit.ts';
+import { claimKey, taskFromRow, type Row } from '../row.ts';
 import type { ClaimOptions, Lease } from '../types.ts';
 import type { Backoffs } from './backoffs.ts';
 import type { Db, Tx } from './db.ts';
@@ -75,35 +78,30 @@ export class Claims {
       (o.maxRunningPerUser ?? 0) > 0
         ? await this.db.tx((tx) => this.claimWithinUserLimits(tx, o, now))
         : await this.db.rows(CLAIM, [o.workerId, now, o.limit, o.queues ?? null]);
-    rows.sort((a, b) => Number(b.eff_priority) - Number(a.eff_priority) || Number(a.fair_rank) - Number(b.fair_rank) || Number(a.seq) - Number(b.seq));
-    return rows.map((r) => {
-      const task = taskFromRow(r);
-      return { task, attempt: task.attempt, workerId: o.workerId, expiresAt: task.leaseExpiresAt ?? now };
-    });
+    return inClaimOrder(rows, claimKey).map((r) => leaseOf(taskFromRow(r), o.workerId, now));
   }
 
   /**
    * A claim under a per-user running limit: count RUNNING tasks per user (few: at most the
    * workers' slots), lock ready tasks in claim order skipping users already at the limit, and
-   * lease those that keep every user within it. Serialized with the other limited claims and
-   * hand-offs (LOCK_USER_LIMITS), so the counts stay true until it commits.
+   * lease those that keep every user within it (pickWithinUserLimits, core/user-limit.ts).
+   * Serialized with the other limited claims and hand-offs (LOCK_USER_LIMITS), so the counts
+   * stay true until it commits.
    */
   private async claimWithinUserLimits(tx: Tx, o: ClaimOptions, now: number): Promise<Row[]> {
     const max = o.maxRunningPerUser ?? 0;
     await tx.query(LOCK_USER_LIMITS, [USER_LIMITS_LOCK, this.db.schema]);
     const running = new Map<string, number>();
     for (const r of await tx.query(RUNNING_BY_USER)) running.set(String(r.u), Number(r.n));
-    const full = [...running].filter(([, n]) => n >= max).map(([u]) => u);
-    const picked: number[] = [];
-    // Read a few times the limit: one user's run of tasks may fill its quota early.
-    for (const c of await tx.query(READY_CANDIDATES, [now, o.limit * 4 + 16, full, o.queues ?? null])) {
-      if (picked.length >= o.limit) break;
-      const u = c.user_id === null ? '' : String(c.user_id);
-      const n = running.get(u) ?? 0;
-      if (n >= max) continue;
-      running.set(u, n + 1);
-      picked.push(Number(c.seq));
-    }
+    const candidates = await tx.query(READY_CANDIDATES, [now, candidatesToRead(o.limit), usersAtLimit(running, max), o.queues ?? null]);
+    // Queues are filtered by READY_CANDIDATES already: none to filter here (null).
+    const picked = pickWithinUserLimits(
+      candidates.map((c) => ({ seq: Number(c.seq), userId: c.user_id === null ? null : String(c.user_id) })),
+      running,
+      max,
+      o.limit,
+      null,
+    );
     return picked.length === 0 ? [] : tx.query(CLAIM_SEQS, [o.workerId, now, picked]);
   }
 

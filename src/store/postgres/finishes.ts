@@ -1,9 +1,11 @@
 /**
- * Final outcomes (success, timeout, cancel) end the task whatever its row says: one fenced
- * statement per tick, shared by every attempt that ends in it (group commit).
+ * Final outcomes (success, timeout, cancel) end the task whatever its row says (decideFinal,
+ * core/finish.ts): one fenced statement per tick, shared by every attempt that ends in it
+ * (group commit).
  */
+import { decideFinal, finishedFinal } from '../../core/finish.ts';
 import type { Row } from '../row.ts';
-import { decideFinish, executionAuditEntry, wakesWorkers } from '../transitions.ts';
+import { executionAuditEntry, wakesWorkers } from '../transitions.ts';
 import type { AttemptRef, Finished, Outcome, RetryPolicy, TaskStatus } from '../types.ts';
 import type { Db } from './db.ts';
 import type { Notifier } from './notifier.ts';
@@ -77,7 +79,7 @@ export class FencedFinishes {
    * and one commit: group commit, as the SQLite store's write batch does.
    */
   finish(ref: AttemptRef, outcome: Outcome, now: number): Promise<Finished | null> {
-    const end = decideFinish({ attempt: ref.attempt, attemptLimit: ref.attempt, cancelRequested: false }, outcome, now, this.retry, this.random);
+    const end = decideFinal(ref, outcome, now, this.retry, this.random);
     const params = [
       end.status,
       now,
@@ -93,7 +95,7 @@ export class FencedFinishes {
       end.reason,
       ...finishAuditParams(ref.taskId, outcome, end.status),
     ];
-    const finished: Finished = { status: end.status, attempt: ref.attempt, runAfter: null, deadLettered: end.deadLettered, completedAt: now };
+    const finished = finishedFinal(ref, end, now);
     return new Promise((resolve, reject) => {
       this.finishing.push({ params, finished, resolve, reject });
       if (this.finishing.length === 1) setImmediate(() => void this.flush());

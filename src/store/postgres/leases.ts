@@ -2,9 +2,13 @@
  * The lease lifecycle after a claim: heartbeats extend leases, a finish ends the attempt (a
  * failure decides retry or dead letter under the row's lock; final outcomes go through
  * finishes.ts), a worker may release one, a cancel stops one, the reaper ends the expired, and
- * a dead-lettered task may be redriven.
+ * a dead-lettered task may be redriven. What a cancel and a redrive do is decided in
+ * core/cancel.ts and core/redrive.ts; this persists it.
  */
-import { ErrorCode, HangarError } from '../../errors/index.ts';
+import { cancelResult, decideCancel } from '../../core/cancel.ts';
+import { finishedAfter } from '../../core/finish.ts';
+import { attemptKey, heartbeatResult } from '../../core/heartbeat.ts';
+import { decideRedrive } from '../../core/redrive.ts';
 import { taskFromRow } from '../row.ts';
 import { decideExpiry, decideFinish, executionAuditEntry, expiryFailure, lostAttemptAuditEntry, wakesWorkers, type AttemptEnd } from '../transitions.ts';
 import type { AttemptRef, CancelResult, Finished, HeartbeatResult, NewAuditEntry, Outcome, ReapResult, RetryPolicy, Task, TaskFailure } from '../types.ts';
@@ -72,13 +76,16 @@ const SELECT_EXPIRED = `
 SELECT * FROM tasks WHERE status = 'RUNNING' AND (lease_expires_at <= $1 OR worker_id = ANY($2::text[]))
 FOR UPDATE SKIP LOCKED`;
 
-/** now, id */
+/** now, id: see core/redrive.ts. */
 const REDRIVE = `
 UPDATE tasks SET status = 'PENDING', dead_lettered = false, cancel_requested = false, completed_at = NULL,
   worker_id = NULL, run_after = $1, in_backoff = false, attempt_limit = attempt + max_attempts WHERE id = $2 RETURNING *`;
 
-/** now, id */
+/** now, id: a pending task ends CANCELLED, out of backoff. */
 const CANCEL_PENDING = `UPDATE tasks SET status = 'CANCELLED', completed_at = $1, cancel_requested = true, in_backoff = false WHERE id = $2 RETURNING *`;
+
+/** id: its worker kills the running attempt when its heartbeat says so. */
+const REQUEST_CANCEL = 'UPDATE tasks SET cancel_requested = true WHERE id = $1';
 
 export class Leases {
   private readonly db: Db;
@@ -101,18 +108,14 @@ export class Leases {
 
   async heartbeat(workerId: string, attempts: AttemptRef[], straysBefore?: number): Promise<HeartbeatResult> {
     const rows = await this.db.rows(EXTEND_LEASES, [this.db.now(), workerId, attempts.map((a) => a.taskId), attempts.map((a) => a.attempt), straysBefore ?? null]);
-    const held = new Map<string, boolean>();
-    const out: HeartbeatResult = { held: [], lost: [], strays: [] };
+    const extended = new Map<string, boolean>();
+    const strays: AttemptRef[] = [];
     for (const r of rows) {
-      if (r.stray) out.strays.push({ taskId: String(r.id), attempt: Number(r.attempt) });
-      else held.set(`${String(r.id)}:${Number(r.attempt)}`, r.cancel_requested === true);
+      const a = { taskId: String(r.id), attempt: Number(r.attempt) };
+      if (r.stray) strays.push(a);
+      else extended.set(attemptKey(a), r.cancel_requested === true);
     }
-    for (const a of attempts) {
-      const cancelRequested = held.get(`${a.taskId}:${a.attempt}`);
-      if (cancelRequested === undefined) out.lost.push(a);
-      else out.held.push({ ...a, cancelRequested });
-    }
-    return out;
+    return heartbeatResult(attempts, extended, strays);
   }
 
   async finish(ref: AttemptRef, outcome: Outcome): Promise<Finished | null> {
@@ -126,7 +129,7 @@ export class Leases {
       const after = await this.endAttempt(tx, cur, end, now, outcome.failure, outcome);
       if (outcome.audit) await tx.query(APPEND_AUDIT, auditColumns([executionAuditEntry(ref.taskId, outcome.audit, after.status)]));
       if (wakesWorkers(cur.lane, after.status)) await this.notifier.notifyReady(tx);
-      return { status: after.status, attempt: after.attempt, runAfter: end.final ? null : after.runAfter, deadLettered: after.deadLettered, completedAt: after.completedAt };
+      return finishedAfter(end, after);
     });
     // Its followers see the attempt's end at once, not at their next poll.
     if (done) this.notifier.outputNow([ref.taskId]);
@@ -159,7 +162,7 @@ export class Leases {
       end.reason,
     ]);
     const after = taskFromRow(row);
-    if (after.status === 'PENDING' && after.runAfter > now) this.backoffs.ends(after.runAfter);
+    this.backoffs.watch.attemptEnded(after, now);
     return after;
   }
 
@@ -181,31 +184,14 @@ export class Leases {
       if (!row) return null;
       const cur = taskFromRow(row);
       const now = this.db.now();
-      switch (cur.status) {
-        case 'PENDING': {
-          const [r] = await tx.query(CANCEL_PENDING, [now, id]);
-          await tx.query(INSERT_HISTORY, [id, now, 'CANCELLED', cur.attempt, null, 'cancelled while pending']);
-          // A lane head: the next task of its lane may run now.
-          if (wakesWorkers(cur.lane, 'CANCELLED')) await this.notifier.notifyReady(tx);
-          return { task: taskFromRow(r), effect: 'cancelled' as const };
-        }
-        case 'RUNNING': {
-          if (!cur.cancelRequested) {
-            await tx.query('UPDATE tasks SET cancel_requested = true WHERE id = $1', [id]);
-            await tx.query(INSERT_HISTORY, [id, now, 'RUNNING', cur.attempt, cur.workerId, 'cancel requested']);
-          }
-          return { task: { ...cur, cancelRequested: true }, effect: 'requested' as const };
-        }
-        case 'SUCCESS':
-        case 'FAILED':
-        case 'TIMEOUT':
-        case 'CANCELLED':
-          return { task: cur, effect: 'already-final' as const };
-        default: {
-          const never: never = cur.status;
-          throw new Error(`unknown status ${String(never)}`);
-        }
-      }
+      const d = decideCancel(cur);
+      let ended: Task | null = null;
+      if (d.write === 'end') ended = taskFromRow((await tx.query(CANCEL_PENDING, [now, id]))[0]);
+      else if (d.write === 'flag') await tx.query(REQUEST_CANCEL, [id]);
+      if (d.history) await tx.query(INSERT_HISTORY, [id, now, d.history.status, d.history.attempt, d.history.workerId, d.history.reason]);
+      // A pending lane head cancelled: the next task of its lane may run now.
+      if (d.wakes) await this.notifier.notifyReady(tx);
+      return cancelResult(cur, d, ended);
     });
   }
 
@@ -236,14 +222,10 @@ export class Leases {
   async redrive(id: string): Promise<Task> {
     return this.db.tx(async (tx) => {
       const [row] = await tx.query(SELECT_TASK_FOR_UPDATE, [id]);
-      if (!row) throw new HangarError(ErrorCode.TaskNotFound, `task ${id} not found`, 404);
-      const cur = taskFromRow(row);
-      if (!cur.deadLettered) {
-        throw new HangarError(ErrorCode.TaskNotDeadLettered, `task ${id} is not in the dead-letter queue`, 409);
-      }
+      const h = decideRedrive(id, row ? taskFromRow(row) : null);
       const now = this.db.now();
       const [r] = await tx.query(REDRIVE, [now, id]);
-      await tx.query(INSERT_HISTORY, [id, now, 'PENDING', cur.attempt, null, 'redriven from the dead-letter queue']);
+      await tx.query(INSERT_HISTORY, [id, now, h.status, h.attempt, h.workerId, h.reason]);
       await this.notifier.notifyReady(tx);
       return taskFromRow(r);
     });

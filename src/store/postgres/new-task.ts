@@ -3,8 +3,9 @@
  * columns, its fair-share rank, "a ready task comes first"), the push statement INSERT_TASK,
  * the early commit of a task leased at submit, and a new task's parameters.
  */
+import { asSubmitted } from '../../core/hand-off.ts';
 import { taskFromRow, type Row } from '../row.ts';
-import type { NewTask, SubmitResult, Task } from '../types.ts';
+import type { NewTask, SubmitResult } from '../types.ts';
 
 /**
  * The fair-share rank of a new task of user $7 ('' for none): one more than the larger of the
@@ -131,9 +132,4 @@ export function insertedResult(row: Row): SubmitResult {
   const task = taskFromRow(row);
   if (task.status === 'RUNNING') return { task: asSubmitted(task), created: true, handedOff: true };
   return { task, created: true };
-}
-
-/** A task handed to a worker at submit, as its submitter sees it: just submitted. */
-export function asSubmitted(task: Task): Task {
-  return { ...task, status: 'PENDING', attempt: 0, workerId: null, startedAt: null, leaseExpiresAt: null };
 }

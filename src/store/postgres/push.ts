@@ -7,8 +7,9 @@
  * `offer()` is different again: it reserves one of its slots for a task about to be handed to
  * it.
  */
+import { leaseOf } from '../../core/hand-off.ts';
 import { taskFromRow, type Row } from '../row.ts';
-import type { AttemptRef, LocalTaker, NewTask } from '../types.ts';
+import type { AttemptRef, LocalTaker } from '../types.ts';
 import type { Db } from './db.ts';
 import { PUSHED } from './new-task.ts';
 import type { Notifier, PushListener } from './notifier.ts';
@@ -96,11 +97,10 @@ export class PushDispatch implements PushListener {
     return this.adverts.size > 0;
   }
 
-  /** Local workers a new task may be handed to. Not a lane's task: whether an earlier one of
-   *  its lane is unfinished is for the claim to decide. */
-  takersFor(t: NewTask): LocalTaker[] {
-    if (t.lane) return [];
-    return this.takers.filter((k) => !k.queues || k.queues.includes(t.queue));
+  /** The attached local takers, in attach order (which of them a new task may be handed to is
+   *  takersFor's, core/hand-off.ts). */
+  get attached(): readonly LocalTaker[] {
+    return this.takers;
   }
 
   attachTaker(taker: LocalTaker): () => void {
@@ -256,7 +256,7 @@ export class PushDispatch implements PushListener {
       if (!row) return; // cancelled, or reaped
       const task = taskFromRow(row);
       const deliver = taker?.offer(true);
-      if (deliver) return deliver({ task, attempt: 1, workerId, expiresAt: task.leaseExpiresAt ?? this.db.now() });
+      if (deliver) return deliver(leaseOf(task, workerId, this.db.now()));
       await this.release({ taskId, attempt: 1 });
     } catch {
       // The database is unreachable: a search after the LISTEN session's return may find it

@@ -1,4 +1,5 @@
 /** Reads of tasks and their history: one task, pages, the history feed, counts and statistics. */
+import { pageOf, rowsForPage } from '../../core/page.ts';
 import { decodeCursor, depthFromRow, encodeCursor, feedFromRow, historyFromRow, taskFromRow, timelineFromRow } from '../row.ts';
 import {
   finishedSinceFrom,
@@ -62,11 +63,8 @@ export class Reads {
       where.push(`(strpos(lower(command), lower(${c})) > 0 OR strpos(lower(coalesce(shell, '')), lower(${c})) > 0)`);
     }
     if (f.after) where.push(`seq < ${param(decodeCursor(f.after))}`);
-    const sql = `SELECT * FROM tasks ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY seq DESC LIMIT ${param(f.limit + 1)}`;
-    const rows = await this.db.rows(sql, params);
-    const more = rows.length > f.limit;
-    const page = rows.slice(0, f.limit);
-    return { items: page.map(taskFromRow), nextCursor: more ? encodeCursor(Number(page[page.length - 1].seq)) : null };
+    const sql = `SELECT * FROM tasks ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY seq DESC LIMIT ${param(rowsForPage(f.limit))}`;
+    return pageOf(await this.db.rows(sql, params), f.limit, taskFromRow, (last) => encodeCursor(Number(last.seq)));
   }
 
   async history(id: string): Promise<HistoryEntry[]> {

@@ -51,6 +51,7 @@ import type {
   StatusCounts,
   Store,
   StoreCapabilities,
+  StoreHealth,
   SubmitResult,
   Task,
   TimelineBucket,
@@ -76,7 +77,7 @@ import { Submits } from './submit.ts';
 export type { PostgresStoreOptions } from './db.ts';
 
 export class PostgresStore implements Store {
-  readonly capabilities: StoreCapabilities = { crossProcessWakeups: true };
+  readonly capabilities: StoreCapabilities = { crossProcessWakeups: true, pushDispatch: true, sharedRequestCounts: true };
   private readonly db: Db;
   private readonly notifier: Notifier;
   private readonly push: PushDispatch;
@@ -313,6 +314,9 @@ export class PostgresStore implements Store {
    *  finish leaves are never reclaimed (null: could not be read). */
   autovacuumOn(): Promise<boolean | null> {
     return this.ops.autovacuumOn();
+  }
+  async health(): Promise<StoreHealth> {
+    return { clockOffsetMs: this.clockOffsetMs, autovacuum: await this.autovacuumOn() };
   }
 
   // Content (content.ts)

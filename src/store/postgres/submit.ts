@@ -1,14 +1,16 @@
 /**
  * Submits: one task or a batch, with or without an idempotency key, handed at once to a local
- * taker with a free slot (direct dispatch, push.ts's takers), pushed to another process's idle
- * worker (INSERT_TASK), or left PENDING for a claim. Plain submits go through plain-submit.ts.
+ * taker with a free slot (direct dispatch: which takers, core/hand-off.ts; push.ts keeps
+ * them), pushed to another process's idle worker (INSERT_TASK), or left PENDING for a claim.
+ * Plain submits go through plain-submit.ts.
  */
+import { asSubmitted, leaseOf, takersFor } from '../../core/hand-off.ts';
 import { batchResults, idempotencyConflict, lanesWithNew, planBatch } from '../batch.ts';
 import { taskFromRow, type Row } from '../row.ts';
 import type { Lease, LocalTaker, NewTask, SubmitResult, Task } from '../types.ts';
 import { LOCK_USER_LIMITS, USER_LIMITS_LOCK } from './claim.ts';
 import { isUniqueViolation, type Db, type Tx } from './db.ts';
-import { asSubmitted, EARLY_COMMIT, INSERT_TASK_IN_TX, insertedResult, NEW_TASK_COLUMNS, NEW_TASK_VALUES, newTaskParams, RANK, readyAhead } from './new-task.ts';
+import { EARLY_COMMIT, INSERT_TASK_IN_TX, insertedResult, NEW_TASK_COLUMNS, NEW_TASK_VALUES, newTaskParams, RANK, readyAhead } from './new-task.ts';
 import type { Notifier } from './notifier.ts';
 import type { PlainSubmits } from './plain-submit.ts';
 import type { PushDispatch } from './push.ts';
@@ -104,7 +106,7 @@ export class Submits {
     // Nothing to read first (no idempotency key to look up, no local worker to hand it to):
     // one statement, committed on its own.
     if (!t.idempotencyKey) {
-      const takers = this.push.takersFor(t);
+      const takers = takersFor(this.push.attached, t);
       if (takers.length === 0) return this.plain.submit(t);
       // Per-user running limits need counts read under a lock: the transaction below.
       if (takers.every((k) => (k.maxRunningPerUser ?? 0) <= 0)) return this.submitHanded(t, takers);
@@ -175,7 +177,7 @@ export class Submits {
       return { task, created: true };
     }
     // Committed early: the worker starts now, the submitter is answered once it is on disk.
-    deliver({ task, attempt: 1, workerId: taker.workerId, expiresAt: task.leaseExpiresAt ?? now });
+    deliver(leaseOf(task, taker.workerId, now));
     await this.plain.flush();
     return { task: asSubmitted(task), created: true, handedOff: true };
   }
@@ -205,7 +207,7 @@ export class Submits {
    * has committed (null if it did not). The caller sees the task as submitted (PENDING).
    */
   private async handOff(tx: Tx, t: NewTask, now: number, params: unknown[]): Promise<SubmitResult | null> {
-    const takers = this.push.takersFor(t);
+    const takers = takersFor(this.push.attached, t);
     if (takers.length === 0 || (await tx.query(READY_AHEAD, [t.priority, now, t.userId ?? ''])).length > 0) return null;
     let running: number | null = null;
     for (const taker of takers) {
@@ -223,7 +225,7 @@ export class Submits {
       tx.onEnd((committed) => deliver(committed ? lease : null));
       const [row] = await tx.query(INSERT_TASK_LEASED, [...params, taker.workerId]);
       const task = taskFromRow(row);
-      lease = { task, attempt: 1, workerId: taker.workerId, expiresAt: task.leaseExpiresAt ?? now };
+      lease = leaseOf(task, taker.workerId, now);
       return { task: asSubmitted(task), created: true, handedOff: true };
     }
     return null;

@@ -3,10 +3,10 @@
  * running limits when asked (core/user-limit.ts); and priority aging, which moves tasks up
  * that order as they wait.
  */
-import { inClaimOrder, type ClaimKey } from '../../core/claim-order.ts';
+import { inClaimOrder } from '../../core/claim-order.ts';
 import { leaseOf } from '../../core/hand-off.ts';
 import { candidatesToRead, pickWithinUserLimits, usersAtLimit } from '../../core/user-limit.ts';
-import { taskFromRow, type Row } from '../row.ts';
+import { claimKey, taskFromRow, type Row } from '../row.ts';
 import type { ClaimOptions, Lease } from '../types.ts';
 import { endBackoffs } from './backoffs.ts';
 import type { SqliteContext } from './context.ts';
@@ -69,11 +69,6 @@ const AGE_PRIORITIES = `
 UPDATE tasks SET eff_priority = min(10, priority + (?1 - run_after) / ?2)
 WHERE seq IN (SELECT seq FROM tasks INDEXED BY tasks_ready WHERE status = 'PENDING' AND in_backoff = 0 AND eff_priority < 10)
   AND run_after <= ?1 - ?2 AND eff_priority < min(10, priority + (?1 - run_after) / ?2)`;
-
-/** A claimed row's place in claim order. */
-function claimKey(r: Row): ClaimKey {
-  return { effPriority: Number(r.eff_priority), fairRank: Number(r.fair_rank), seq: Number(r.seq) };
-}
 
 export async function claim(ctx: SqliteContext, o: ClaimOptions): Promise<Lease[]> {
   if (o.limit <= 0) return [];

@@ -41,12 +41,14 @@ import {
   type ProjectVersion,
   type QueueDepth,
   type ReapResult,
+  type RequestCount,
   type RetryPolicy,
   type ScalingEvent,
   type SecretRecord,
   type StatusCounts,
   type Store,
   type StoreCapabilities,
+  type StoreHealth,
   type SubmitResult,
   type Task,
   type TimelineBucket,
@@ -84,7 +86,7 @@ export interface SqliteStoreOptions {
 }
 
 export class SqliteStore implements Store {
-  readonly capabilities: StoreCapabilities = { crossProcessWakeups: false };
+  readonly capabilities: StoreCapabilities = { crossProcessWakeups: false, pushDispatch: false, sharedRequestCounts: false };
   private readonly db: DatabaseSync;
   private readonly writes: WriteBatch;
   private readonly wal: WalSync | null;
@@ -118,6 +120,9 @@ export class SqliteStore implements Store {
   submit(t: NewTask): Promise<SubmitResult> { return submits.submit(this.ctx, t); }
   submitMany(tasks: NewTask[]): Promise<SubmitResult[]> { return submits.submitMany(this.ctx, tasks); }
   attachTaker(taker: LocalTaker): () => void { return submits.attachTaker(this.ctx, taker); }
+  /** No push dispatch (capabilities.pushDispatch): in one process a submit sees the attached
+   *  takers directly. */
+  advertise(_workerId: string, _slots: number, _ttlMs: number): void {}
 
   // --- Task reads (reads.ts) ---
   get(id: string): Promise<Task | null> { return reads.get(this.ctx, id); }
@@ -154,6 +159,11 @@ export class SqliteStore implements Store {
   appendAudit(entries: NewAuditEntry[]): Promise<void> { return access.appendAudit(this.ctx, entries); }
   queryAudit(f: AuditFilter): Promise<Page<AuditEntry>> { return access.queryAudit(this.ctx, f); }
   purgeAudit(olderThan: number, limit: number): Promise<number> { return access.purgeAudit(this.ctx, olderThan, limit); }
+  /** No shared request counts (capabilities.sharedRequestCounts): one process is the whole API
+   *  and counts in memory. */
+  async countRequests(_counts: { key: string; n: number }[], _windowMs: number, _watch?: string[]): Promise<{ now: number; counts: RequestCount[] }> {
+    throw new Error('countRequests: this store does not share request counts (capabilities.sharedRequestCounts is false)');
+  }
 
   // --- Operations: workers, leader lease, alerts, scaling, retention (ops.ts, fair-share.ts) ---
   touchWorker(workerId: string, info: WorkerInfo): Promise<void> { return ops.touchWorker(this.ctx, workerId, info); }
@@ -168,6 +178,8 @@ export class SqliteStore implements Store {
   purgeScaling(olderThan: number, limit: number): Promise<number> { return ops.purgeScaling(this.ctx, olderThan, limit); }
   purgeFinished(olderThan: number, limit: number): Promise<string[]> { return ops.purgeFinished(this.ctx, olderThan, limit); }
   purgeFairShare(): Promise<number> { return fairShare.purgeFairShare(this.ctx); }
+  /** The clock is this host's, and SQLite has no autovacuum to check. */
+  async health(): Promise<StoreHealth> { return { clockOffsetMs: 0, autovacuum: null }; }
 
   // --- Metrics (metrics.ts) ---
   workerLoads(): Promise<WorkerLoad[]> { return metrics.workerLoads(this.ctx); }
