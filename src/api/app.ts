@@ -81,7 +81,7 @@ export async function buildApp(ctx: ApiContext, log: Logger): Promise<FastifyIns
   if (c.rateLimit > 0) {
     // Several API nodes on one database share their counts (rate-counts.ts); one process
     // alone counts in memory.
-    const countRequests = ctx.store.countRequests?.bind(ctx.store);
+    const countRequests = ctx.store.capabilities.sharedRequestCounts ? ctx.store.countRequests.bind(ctx.store) : null;
     const shared = countRequests ? new SharedRateCounts(countRequests, c.rateLimitWindowMs, app.log) : null;
     if (shared) app.addHook('onClose', async () => shared.close());
     const per = c.rateLimitWindowMs === 1000 ? 'second' : `${c.rateLimitWindowMs} ms`;

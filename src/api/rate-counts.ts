@@ -26,7 +26,7 @@ interface KeyState {
   pending: number;
 }
 
-type CountRequests = NonNullable<Store['countRequests']>;
+type CountRequests = Store['countRequests'];
 
 /** What it logs through (the API's logger). */
 export interface RateLog {

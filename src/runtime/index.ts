@@ -116,11 +116,11 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
   let url: string | null = null;
 
   const audit = new AuditSink(store, log);
-  const clockOffsetMs = 'clockOffsetMs' in store && typeof store.clockOffsetMs === 'number' ? store.clockOffsetMs : 0;
+  const { clockOffsetMs, autovacuum } = await store.health();
   if (Math.abs(clockOffsetMs) > CLOCK_WARN_MS) {
     log.warn({ clockOffsetMs }, "this host's clock is off the database's; Hangar's own times follow the database's, but logs and metrics here do not: sync it (NTP)");
   }
-  if ('autovacuumOn' in store && typeof store.autovacuumOn === 'function' && (await store.autovacuumOn()) === false) log.warn(AUTOVACUUM_OFF);
+  if (autovacuum === false) log.warn(AUTOVACUUM_OFF);
   let secrets: SecretBox;
   try {
     await mkdir(dataDir, { recursive: true });

@@ -233,7 +233,7 @@ export class WorkerPool {
    * alive; it lapses after three missed heartbeats.
    */
   private advertise(): void {
-    if (!this.o.store.advertise) return;
+    if (!this.o.store.capabilities.pushDispatch) return;
     let free: number;
     switch (this.mode) {
       case PoolMode.NEW:

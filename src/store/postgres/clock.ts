@@ -27,8 +27,14 @@ export class DatabaseClock implements Clock {
     this.host = host;
   }
 
+  private last = Number.NEGATIVE_INFINITY;
+
+  /** Never earlier than a previous answer (core/clock.ts monotonic: a new offset measured a
+   *  few ms lower must not put a later event before an earlier one). */
   now(): number {
-    return this.host.now() + this.offsetMs;
+    const t = this.host.now() + this.offsetMs;
+    if (t > this.last) this.last = t;
+    return this.last;
   }
 
   /** Measures the offset (half the round trip allowed for); keeps the last one if this fails. */
