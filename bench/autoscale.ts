@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { loadConfig } from '../src/config/index.ts';
 import { createLogger } from '../src/log/index.ts';
 import { startPlatform, type Platform } from '../src/runtime/index.ts';
-import type { Task } from '../src/store/index.ts';
+import type { Task } from '../src/core/index.ts';
 import { arg } from './args.ts';
 
 const TASKS = Number(arg('tasks', '500'));

@@ -32,7 +32,8 @@ import { loadConfig } from '../src/config/index.ts';
 import type { ExecutionRequest, ExecutionResult, Executor } from '../src/executor/index.ts';
 import { createKey } from '../src/auth/index.ts';
 import { startPlatform, type Platform } from '../src/runtime/index.ts';
-import { SqliteStore, uuidv7, type AttemptRef, type NewTask, type Outcome, type Store } from '../src/store/index.ts';
+import { SqliteStore, uuidv7, type Store } from '../src/store/index.ts';
+import type { AttemptRef, NewTask, Outcome } from '../src/core/index.ts';
 import type { LoadJob, LoadResult } from './http-load.ts';
 
 // ---------------------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 /** The benchmarks' no-op work: the task they submit and what their no-op executors answer. */
 import type { ExecutionResult } from '../src/executor/types.ts';
-import { uuidv7, type NewTask, type Outcome } from '../src/store/index.ts';
+import { uuidv7 } from '../src/store/index.ts';
+import type { NewTask, Outcome } from '../src/core/index.ts';
 
 /** A no-op attempt's outcome, as the store-alone sections record it. */
 export const NOOP_OUTCOME: Outcome = { status: 'SUCCESS', summary: { exitCode: 0 }, failure: null, resultJson: null, resultKey: null, stdoutKey: null, stderrKey: null };

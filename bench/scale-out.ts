@@ -50,7 +50,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { loadConfig } from '../src/config/index.ts';
 import type { ExecutionRequest, ExecutionResult, Executor } from '../src/executor/index.ts';
-import type { AttemptRef, Outcome } from '../src/store/index.ts';
+import type { AttemptRef, Outcome } from '../src/core/index.ts';
 import { PostgresStore } from '../src/store/postgres/index.ts';
 import type { WorkerPool } from '../src/worker/index.ts';
 import { workerRolePool } from './worker-pool.ts';

@@ -9,7 +9,7 @@
  *   node --disable-warning=ExperimentalWarning bench/experiments/backoff-claims.ts [--backoff 0,5000] [--ready 3000] [--limit 10]
  */
 import pg from 'pg';
-import type { Outcome } from '../../src/store/index.ts';
+import type { Outcome } from '../../src/core/index.ts';
 import { PostgresStore } from '../../src/store/postgres/index.ts';
 import { arg } from '../args.ts';
 import { noopTask } from '../noop.ts';

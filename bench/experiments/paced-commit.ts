@@ -9,7 +9,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { SqliteStore, type NewTask } from '../../src/store/index.ts';
+import { SqliteStore } from '../../src/store/index.ts';
+import type { NewTask } from '../../src/core/index.ts';
 
 const gap = Number(process.argv[2] ?? 5);
 const dir = mkdtempSync(join(tmpdir(), 'hangar-paced-'));

@@ -9,7 +9,8 @@
 import { createHmac } from 'node:crypto';
 import { coerceError } from '../errors/index.ts';
 import type { Logger } from '../log/index.ts';
-import type { AlertState, Clock, Store } from '../store/index.ts';
+import type { AlertState, Store } from '../store/index.ts';
+import type { Clock } from '../core/index.ts';
 
 export interface AlertSettings {
   webhookUrl?: string;

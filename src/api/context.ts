@@ -7,7 +7,8 @@ import type { BlobStore } from '../blobs/index.ts';
 import type { Config } from '../config/index.ts';
 import type { Metrics } from '../metrics/index.ts';
 import type { SecretBox } from '../secrets/index.ts';
-import type { Clock, StatusCounts, Store } from '../store/index.ts';
+import type { Clock } from '../core/index.ts';
+import type { StatusCounts, Store } from '../store/index.ts';
 import type { AppContext, CapacityView, StartEstimator } from '../app/index.ts';
 
 /** The use cases' context (app/context.ts) and what only the API needs besides. */

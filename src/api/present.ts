@@ -1,6 +1,6 @@
 /** Task → the API's view (seed 000's field names; times as ISO 8601). */
 import type { FastifyRequest } from 'fastify';
-import type { HistoryEntry, Task } from '../store/index.ts';
+import type { HistoryEntry, Task } from '../core/index.ts';
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 

@@ -4,7 +4,8 @@
  * batch does.
  */
 import { ErrorCode, InvalidInput, Throttled } from '../core/errors.ts';
-import type { NewTask, Store } from '../store/index.ts';
+import type { NewTask } from '../core/index.ts';
+import type { Store } from '../store/index.ts';
 import type { AppContext } from './context.ts';
 import type { TaskRequest } from './task-request.ts';
 

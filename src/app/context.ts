@@ -3,7 +3,8 @@ import type { BlobStore } from '../blobs/index.ts';
 import type { Config } from '../config/index.ts';
 import type { Metrics } from '../metrics/index.ts';
 import type { SecretBox } from '../secrets/index.ts';
-import type { Clock, Store } from '../store/index.ts';
+import type { Clock } from '../core/index.ts';
+import type { Store } from '../store/index.ts';
 import type { Tracing } from '../trace/index.ts';
 import type { StartEstimator } from './estimate.ts';
 

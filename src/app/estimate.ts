@@ -14,7 +14,8 @@
  * leased the new tasks counted them busy, and they waited behind themselves. The reads are
  * refreshed at most once a second so that submits stay cheap under load.
  */
-import type { Clock, Store, Task } from '../store/index.ts';
+import type { Clock, Task } from '../core/index.ts';
+import type { Store } from '../store/index.ts';
 
 const WINDOW_MS = 5 * 60_000;
 /** Completions whose run times are averaged (the latest within WINDOW_MS). */

@@ -1,6 +1,7 @@
 /** API keys (created by src/auth's createKey): revoking one. */
 import { ErrorCode, NotFound } from '../core/errors.ts';
-import type { ApiKey, Store } from '../store/index.ts';
+import type { ApiKey } from '../core/index.ts';
+import type { Store } from '../store/index.ts';
 
 /** Revokes a key: refused from the next request on. A key that does not exist is NotFound. */
 export async function revokeKey(store: Store, id: string): Promise<ApiKey> {

@@ -2,7 +2,7 @@
  *  store did not take then, as its live output kept it). */
 import { logKey } from '../blobs/index.ts';
 import { ErrorCode, Gone, NotFound } from '../core/errors.ts';
-import type { OutputStream, Task } from '../store/index.ts';
+import type { OutputStream, Task } from '../core/index.ts';
 import type { AppContext } from './context.ts';
 
 export interface AttemptLogs {

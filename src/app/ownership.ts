@@ -4,7 +4,8 @@
  */
 import type { Principal } from '../auth/index.ts';
 import { ErrorCode, Forbidden, InvalidInput, NotFound } from '../core/errors.ts';
-import type { Project, Store, Task } from '../store/index.ts';
+import type { Project, Task } from '../core/index.ts';
+import type { Store } from '../store/index.ts';
 
 /** May this caller see the task? Admins see all; users their own. */
 export function mayAccess(p: Principal, t: Task): boolean {

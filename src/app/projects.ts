@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import type { Principal } from '../auth/index.ts';
 import { Conflict, ErrorCode, Internal, NotFound } from '../core/errors.ts';
 import { pack, unpackUpload, versionKey, type ArchiveLimits } from '../projects/index.ts';
-import { uuidv7, type Project, type ProjectVersion } from '../store/index.ts';
+import { uuidv7 } from '../store/index.ts';
+import type { Project, ProjectVersion } from '../core/index.ts';
 import type { AppContext } from './context.ts';
 import { projectOwner } from './ownership.ts';
 

@@ -1,7 +1,8 @@
 /** A user's secrets: stored sealed (src/secrets), opened only for the tasks that name them. */
 import { ErrorCode, InvalidInput, NotFound } from '../core/errors.ts';
 import type { SecretBox } from '../secrets/index.ts';
-import type { SecretRecord, Store } from '../store/index.ts';
+import type { SecretRecord } from '../core/index.ts';
+import type { Store } from '../store/index.ts';
 
 /** Creates or replaces one secret, sealed under the master key. */
 export async function putSecret(app: { store: Store; secrets: SecretBox }, userId: string, name: string, value: string): Promise<{ secret: SecretRecord; created: boolean }> {

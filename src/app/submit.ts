@@ -5,7 +5,7 @@
  */
 import type { Principal } from '../auth/index.ts';
 import { HangarError } from '../core/errors.ts';
-import type { Task } from '../store/index.ts';
+import type { Task } from '../core/index.ts';
 import type { Context, Span } from '../trace/index.ts';
 import { admit, checkProjects } from './admission.ts';
 import type { AppContext } from './context.ts';

@@ -4,7 +4,8 @@
  * task it becomes.
  */
 import { createHash } from 'node:crypto';
-import { uuidv7, type NewTask } from '../store/index.ts';
+import { uuidv7 } from '../store/index.ts';
+import type { NewTask } from '../core/index.ts';
 import type { AppContext } from './context.ts';
 
 export interface TaskRequest {
@@ -70,7 +71,7 @@ export function newTask(app: Pick<AppContext, 'config'>, b: TaskRequest, userId:
  *  command) runs once, as AWS Batch: a non-zero exit is its answer, and running it again would
  *  repeat its side effects (a line appended three times). Built-in workloads keep seed 000's
  *  retries (HANGAR_MAX_ATTEMPTS). Either way a worker lost mid-attempt costs no user a run: the
- *  attempt runs again (store/transitions.ts, decideExpiry). */
+ *  attempt runs again (core/transitions.ts, decideExpiry). */
 function defaultAttempts(app: Pick<AppContext, 'config'>, b: TaskRequest): number {
   return b.args !== undefined || b.shell !== undefined ? 1 : app.config.maxAttempts;
 }

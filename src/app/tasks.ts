@@ -1,7 +1,7 @@
 /** A task's results and cancelling it. */
 import type { Principal } from '../auth/index.ts';
 import { Conflict, ErrorCode, NotFound } from '../core/errors.ts';
-import type { Task } from '../store/index.ts';
+import type { Task } from '../core/index.ts';
 import type { AppContext } from './context.ts';
 import { ownedTask } from './ownership.ts';
 

@@ -8,7 +8,8 @@
  */
 import { coerceError } from '../errors/index.ts';
 import type { Logger } from '../log/index.ts';
-import type { NewAuditEntry, Store } from '../store/index.ts';
+import type { NewAuditEntry } from '../core/index.ts';
+import type { Store } from '../store/index.ts';
 
 export class AuditSink {
   private readonly store: Store;

@@ -11,7 +11,8 @@ import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Unauthorized } from '../errors/index.ts';
 import type { Logger } from '../log/index.ts';
-import { uuidv7, type ApiKey, type Clock, type KeyScope, type Store } from '../store/index.ts';
+import { uuidv7, type Store } from '../store/index.ts';
+import type { ApiKey, Clock, KeyScope } from '../core/index.ts';
 
 /** Who is calling. `userId` is null only when authentication is off and the body names nobody. */
 export interface Principal {

@@ -10,7 +10,7 @@ import { createSandboxExecutor, sandboxTools } from '../executor/index.ts';
 import { openBlobs, sandboxSetup } from '../runtime/index.ts';
 import { CLOCK_WARN_MS, DatabaseClock } from '../store/postgres/clock.ts';
 import { AUTOVACUUM_OFF } from '../store/postgres/warnings.ts';
-import { systemClock } from '../store/index.ts';
+import { systemClock } from '../core/index.ts';
 
 /** Past this, leases, offers and expiries compared across hosts go wrong by as much. */
 

@@ -1,6 +1,6 @@
 /**
  * What a worker's finish answers (Finished), the same for every Store backend. What the
- * outcome does to the task is decideFinish's (store/transitions.ts).
+ * outcome does to the task is decideFinish's (transitions.ts).
  */
 import { decideFinish, type AttemptEnd } from './transitions.ts';
 import type { RetryPolicy } from './retry.ts';

@@ -4,7 +4,7 @@
  * ProcessExecutor.start() gathers the facts (exit, why it stopped the process, what the workload
  * reported) and calls classify() once, when the process has exited and its pipes are drained.
  */
-import type { TaskFailure } from '../store/types.ts';
+import type { TaskFailure } from '../core/index.ts';
 import type { CapturedOutput, ExecutionResult } from './types.ts';
 
 /** Why the executor stopped the process itself; null when it ended on its own. */

@@ -4,7 +4,7 @@
  * One implementation, ProcessExecutor (process-executor.ts): plain child processes, or, with a
  * Launcher (sandbox/), the same processes in a bubblewrap or util-linux sandbox with cgroups.
  */
-import type { Network, Resources, TaskFailure } from '../store/types.ts';
+import type { Network, Resources, TaskFailure } from '../core/index.ts';
 
 export interface ExecutionRequest {
   taskId: string;

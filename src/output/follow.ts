@@ -15,7 +15,8 @@
  * polled less and less often, down to every PENDING_POLL_MAX_MS: its first output still wakes
  * its follower at once, only a silent start is seen that much later.
  */
-import type { FeedEntry, OutputCursor, OutputStream, Store, TaskStatus } from '../store/index.ts';
+import type { FeedEntry, OutputCursor, OutputStream, TaskStatus } from '../core/index.ts';
+import type { Store } from '../store/index.ts';
 
 export type LiveEvent =
   | { type: 'status'; taskId: string; status: TaskStatus; attempt: number; cursor: OutputCursor }

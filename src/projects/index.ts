@@ -19,7 +19,8 @@ import { join, relative, sep } from 'node:path';
 import * as tar from 'tar';
 import { ErrorCode, InvalidInput } from '../errors/index.ts';
 import type { BlobStore } from '../blobs/index.ts';
-import type { Project, ProjectVersion, Store } from '../store/index.ts';
+import type { Project, ProjectVersion } from '../core/index.ts';
+import type { Store } from '../store/index.ts';
 
 export interface ArchiveLimits {
   /** Total bytes of the files. */

@@ -5,7 +5,8 @@
  * fails the whole batch (409), naming the entry.
  */
 import { ErrorCode, HangarError } from '../errors/index.ts';
-import type { NewTask, SubmitResult, Task } from './types.ts';
+import type { NewTask, Task } from '../core/index.ts';
+import type { SubmitResult } from './ports/index.ts';
 
 /** Entry i of the batch: a task that exists already, or the j-th of the tasks to insert. */
 type Slot = { existing: Task } | { insert: number; created: boolean };

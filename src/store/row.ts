@@ -1,7 +1,8 @@
 /** Maps rows of every backend (snake_case, JSON as text, times as numbers) to the model. */
 import type { ClaimKey } from '../core/claim-order.ts';
 import { ErrorCode, HangarError } from '../errors/index.ts';
-import { queueTypeOf, type ApiKey, type AuditEntry, type FeedEntry, type HistoryEntry, type KeyScope, type OutputChunk, type OutputStream, type Project, type ProjectVersion, type AlertState, type QueueDepth, type ScalingEvent, type TimelineBucket, type SecretRecord, type Task, type TaskStatus, type WorkerRecord } from './types.ts';
+import { queueTypeOf, type ApiKey, type AuditEntry, type FeedEntry, type HistoryEntry, type KeyScope, type OutputChunk, type OutputStream, type Project, type ProjectVersion, type SecretRecord, type Task, type TaskStatus } from '../core/index.ts';
+import type { AlertState, QueueDepth, ScalingEvent, TimelineBucket, WorkerRecord } from './ports/index.ts';
 
 export type Row = Record<string, unknown>;
 

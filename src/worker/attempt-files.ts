@@ -8,7 +8,8 @@ import { coerceError } from '../errors/index.ts';
 import type { ExecutionResult } from '../executor/types.ts';
 import type { Logger } from '../log/index.ts';
 import { DEFAULT_ARCHIVE_LIMITS, storeBack, unpack, type ArchiveLimits } from '../projects/index.ts';
-import type { Project, Store, Task } from '../store/index.ts';
+import type { Project, Task } from '../core/index.ts';
+import type { Store } from '../store/index.ts';
 
 /** A project's files for one attempt: `inDir` holds its base version, `outDir` what it left. */
 export interface ProjectFiles {

@@ -5,7 +5,7 @@ import { coerceError } from '../errors/index.ts';
 import type { CapturedOutput, ExecutionResult } from '../executor/types.ts';
 import type { Logger } from '../log/index.ts';
 import { redact, redactBytes } from '../secrets/index.ts';
-import type { Outcome, Task } from '../store/index.ts';
+import type { Outcome, Task } from '../core/index.ts';
 import { retry } from './retry.ts';
 
 export interface OutcomeOptions {

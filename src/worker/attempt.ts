@@ -9,7 +9,7 @@ import { coerceError } from '../errors/index.ts';
 import type { ExecutionResult, Executor } from '../executor/types.ts';
 import type { Logger } from '../log/index.ts';
 import type { Metrics } from '../metrics/index.ts';
-import type { Lease, Outcome, OutputStream, Task } from '../store/index.ts';
+import type { Lease, Outcome, OutputStream, Task } from '../core/index.ts';
 import { StreamRedactor } from '../secrets/index.ts';
 import { SpanKind, type Context, type Tracing } from '../trace/index.ts';
 import type { OutputSink } from './live-output.ts';

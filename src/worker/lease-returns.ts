@@ -5,7 +5,8 @@
  */
 import { coerceError } from '../errors/index.ts';
 import type { Logger } from '../log/index.ts';
-import type { AttemptRef, Lease, Store } from '../store/index.ts';
+import type { AttemptRef, Lease } from '../core/index.ts';
+import type { Store } from '../store/index.ts';
 import { isStoreUnavailable } from './outage.ts';
 import { retry } from './retry.ts';
 

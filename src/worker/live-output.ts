@@ -14,7 +14,8 @@
  */
 import { headTail, omittedMarker, TailBuffer } from '../executor/index.ts';
 import type { Logger } from '../log/index.ts';
-import type { OutputChunk, OutputStream, Store } from '../store/index.ts';
+import type { OutputChunk, OutputStream } from '../core/index.ts';
+import type { Store } from '../store/index.ts';
 
 export interface OutputSinkOptions {
   /** How long the first chunk of a batch waits for others, ms; 0: until the event loop's next

@@ -7,7 +7,8 @@ import { taskPrefix, type BlobStore } from '../blobs/index.ts';
 import { coerceError } from '../errors/index.ts';
 import type { Logger } from '../log/index.ts';
 import { isStoreUnavailable, OutageLog } from './outage.ts';
-import type { Clock, Store } from '../store/index.ts';
+import type { Clock } from '../core/index.ts';
+import type { Store } from '../store/index.ts';
 
 export interface MaintenanceOptions {
   store: Store;

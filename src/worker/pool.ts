@@ -10,7 +10,8 @@ import { mkdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { coerceError } from '../errors/index.ts';
 import type { Logger } from '../log/index.ts';
-import type { AttemptRef, Finished, Lease, Store } from '../store/index.ts';
+import type { AttemptRef, Finished, Lease } from '../core/index.ts';
+import type { Store } from '../store/index.ts';
 import { NO_TRACING, type Tracing } from '../trace/index.ts';
 import { inAttemptSpan, observeSandbox, runAttempt, type AttemptEnd, type AttemptOptions, type AttemptTrace, type StopReason } from './attempt.ts';
 import { isStoreUnavailable, OutageLog } from './outage.ts';
@@ -409,7 +410,7 @@ export class WorkerPool {
       return;
     }
     // The next task of its lane may run now: the store wakes this pool (and every worker) as
-    // the finish commits, before `finish` resolves (wakesWorkers in src/store/transitions.ts),
+    // the finish commits, before `finish` resolves (wakesWorkers in src/core/transitions.ts),
     // so the pool no longer wakes itself here.
     if (after.status !== 'PENDING') this.o.metrics?.finished.inc({ status: after.status, queue: task.queue });
     log.info({ status: after.status, outcome: result.status, failure: result.failure?.code }, 'attempt finished');

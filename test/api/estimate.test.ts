@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { it } from 'node:test';
 import { StartEstimator, storeCapacity } from '../../src/api/index.ts';
-import { SqliteStore, type Outcome } from '../../src/store/index.ts';
+import { SqliteStore } from '../../src/store/index.ts';
+import type { Outcome } from '../../src/core/index.ts';
 import { ManualClock, newTask } from '../conformance/store.ts';
 import { testPlatform, until } from '../helpers/platform.ts';
 

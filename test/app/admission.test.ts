@@ -7,7 +7,8 @@ import { listScope, secretOwner, taskOwner } from '../../src/app/ownership.ts';
 import { newTask, type TaskRequest } from '../../src/app/task-request.ts';
 import type { Principal } from '../../src/auth/index.ts';
 import { ErrorCode, Forbidden, InvalidInput, Throttled } from '../../src/core/errors.ts';
-import type { NewTask, Project, SecretRecord, Store } from '../../src/store/index.ts';
+import type { NewTask, Project, SecretRecord } from '../../src/core/index.ts';
+import type { Store } from '../../src/store/index.ts';
 
 const admin: Principal = { userId: 'root', scope: 'admin', keyId: 'k0' };
 const alice: Principal = { userId: 'alice', scope: 'user', keyId: 'k1' };

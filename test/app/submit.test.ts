@@ -5,7 +5,8 @@ import { describe, it } from 'node:test';
 import { submitBatch, submitTask, type AppContext } from '../../src/app/index.ts';
 import type { Principal } from '../../src/auth/index.ts';
 import { Forbidden } from '../../src/core/errors.ts';
-import type { NewTask, Store, Task } from '../../src/store/index.ts';
+import type { NewTask, Task } from '../../src/core/index.ts';
+import type { Store } from '../../src/store/index.ts';
 
 const alice: Principal = { userId: 'alice', scope: 'user', keyId: 'k1' };
 

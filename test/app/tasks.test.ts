@@ -9,7 +9,8 @@ import type { BlobStore } from '../../src/blobs/index.ts';
 import { logKey } from '../../src/blobs/index.ts';
 import { Conflict, ErrorCode, Gone, InvalidInput, NotFound } from '../../src/core/errors.ts';
 import { SecretBox } from '../../src/secrets/index.ts';
-import type { CancelResult, OutputChunk, SecretRecord, Store, Task } from '../../src/store/index.ts';
+import type { CancelResult, OutputChunk, SecretRecord, Task } from '../../src/core/index.ts';
+import type { Store } from '../../src/store/index.ts';
 
 const alice: Principal = { userId: 'alice', scope: 'user', keyId: 'k1' };
 const task = (o: Partial<Task>) => ({ id: 't1', userId: 'alice', status: 'RUNNING', attempt: 1, summary: null, stdoutKey: null, stderrKey: null, ...o }) as Task;

@@ -5,7 +5,8 @@
 import assert from 'node:assert/strict';
 import { uuidv7 } from '../../src/store/index.ts';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import type { ClaimOptions, Clock, Lease, LocalTaker, NewTask, Outcome, ProjectVersion, RetryPolicy, Store } from '../../src/store/index.ts';
+import type { ClaimOptions, Store } from '../../src/store/index.ts';
+import type { Clock, Lease, LocalTaker, NewTask, Outcome, ProjectVersion, RetryPolicy } from '../../src/core/index.ts';
 
 export interface StoreFactoryOptions {
   clock: Clock;

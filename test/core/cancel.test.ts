@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { cancelResult, decideCancel } from '../../src/core/cancel.ts';
-import type { Task } from '../../src/store/types.ts';
+import type { Task } from '../../src/core/index.ts';
 
 const task = (over: Partial<Task>): Task => ({ id: 't1', status: 'PENDING', attempt: 0, cancelRequested: false, workerId: null, lane: null, ...over }) as Task;
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { decideFinal, finishedAfter, finishedFinal } from '../../src/core/finish.ts';
-import type { Task } from '../../src/store/types.ts';
+import type { Task } from '../../src/core/index.ts';
 
 const policy = { baseMs: 1000, maxMs: 60_000 };
 const ref = { taskId: 't1', attempt: 2 };

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { asSubmitted, leaseOf, takersFor } from '../../src/core/hand-off.ts';
-import type { LocalTaker, Task } from '../../src/store/types.ts';
+import type { LocalTaker, Task } from '../../src/core/index.ts';
 
 const taker = (workerId: string, queues?: string[]): LocalTaker => ({ workerId, queues, offer: () => null });
 

@@ -10,7 +10,8 @@ import { after, before, it } from 'node:test';
 import { Autoscaler } from '../../src/autoscale/index.ts';
 import { LocalProcessProvider } from '../../src/autoscale/local.ts';
 import { createLogger } from '../../src/log/index.ts';
-import { systemClock, type ScalingEvent, type Task } from '../../src/store/index.ts';
+import { systemClock, type Task } from '../../src/core/index.ts';
+import type { ScalingEvent } from '../../src/store/index.ts';
 import { testPlatform, until, type TestPlatform } from '../helpers/platform.ts';
 
 let p: TestPlatform;

@@ -6,10 +6,10 @@ import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { after, describe, it } from 'node:test';
 import pg from 'pg';
-import type { Lease, LocalTaker } from '../../src/store/index.ts';
+import type { Lease, LocalTaker } from '../../src/core/index.ts';
 import { PostgresStore, type PostgresStoreOptions } from '../../src/store/postgres/index.ts';
 import { ManualClock, newTask } from '../conformance/store.ts';
-import type { Outcome } from '../../src/store/index.ts';
+import type { Outcome } from '../../src/core/index.ts';
 
 const OK: Outcome = { status: 'SUCCESS', summary: null, failure: null, resultJson: null, resultKey: null, stdoutKey: null, stderrKey: null };
 import { TEST_DATABASE_URL, dropTestSchemas, freshSchema } from '../helpers/postgres.ts';

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { insertedResult, newTaskParams } from '../../src/store/postgres/new-task.ts';
-import type { NewTask } from '../../src/store/types.ts';
+import type { NewTask } from '../../src/core/index.ts';
 
 const task: NewTask = {
   id: 't1',

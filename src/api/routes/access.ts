@@ -4,7 +4,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { createKey } from '../../auth/index.ts';
 import { deleteSecret, putSecret, revokeKey, secretOwner } from '../../app/index.ts';
-import type { ApiKey, AuditEntry, SecretRecord } from '../../store/index.ts';
+import type { ApiKey, AuditEntry, SecretRecord } from '../../core/index.ts';
 import { principalOf } from '../authenticate.ts';
 import type { ApiContext } from '../context.ts';
 import { Problem, UserId } from '../schemas.ts';

@@ -34,7 +34,7 @@ import { mayAccess, mayAccessProject, terminalLane } from '../../app/index.ts';
 import { coerceError, ErrorCode, HangarError } from '../../core/errors.ts';
 import { follow, followFeed, followLane, formatCursor, formatLaneCursor, parseCursor, parseLaneCursor } from '../../output/follow.ts';
 import { EventEncoder, type OutputEncoding } from '../../output/wire.ts';
-import type { OutputCursor } from '../../store/index.ts';
+import type { OutputCursor } from '../../core/index.ts';
 import { NO_AUTH } from '../authenticate.ts';
 import type { ApiContext } from '../context.ts';
 

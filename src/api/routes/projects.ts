@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { createProject, listScope, ownedProject, terminalLane, uploadVersion, versionArchive } from '../../app/index.ts';
 import { UnsupportedMedia } from '../../core/errors.ts';
 import type { ArchiveLimits } from '../../projects/index.ts';
-import type { Project, ProjectVersion } from '../../store/index.ts';
+import type { Project, ProjectVersion } from '../../core/index.ts';
 import { principalOf } from '../authenticate.ts';
 import type { ApiContext } from '../context.ts';
 import { baseUrl, taskView } from '../present.ts';

@@ -2,7 +2,7 @@
  * What a built-in workload gets and returns. Workloads run inside the child process started
  * by ProcessExecutor (child.ts); their stdout lines are the task's log.
  */
-import type { Resources } from '../../store/types.ts';
+import type { Resources } from '../../core/index.ts';
 
 /** The JSON spec the executor writes to the child's stdin. */
 export interface WorkloadSpec {

@@ -4,7 +4,8 @@
  */
 import { pageOf, rowsForPage } from '../../core/page.ts';
 import { auditFromRow, decodeCursor, encodeCursor, keyFromRow, secretFromRow } from '../row.ts';
-import type { ApiKey, AuditEntry, AuditFilter, NewApiKey, NewAuditEntry, Page, RequestCount, SecretRecord } from '../types.ts';
+import type { ApiKey, AuditEntry, NewApiKey, NewAuditEntry, Page, SecretRecord } from '../../core/index.ts';
+import type { AuditFilter, RequestCount } from '../ports/index.ts';
 import type { Db } from './db.ts';
 import type { Notifier } from './notifier.ts';
 

@@ -7,7 +7,8 @@ import { inClaimOrder } from '../../core/claim-order.ts';
 import { leaseOf } from '../../core/hand-off.ts';
 import { candidatesToRead, pickWithinUserLimits, usersAtLimit } from '../../core/user-limit.ts';
 import { claimKey, taskFromRow, type Row } from '../row.ts';
-import type { ClaimOptions, Lease } from '../types.ts';
+import type { ClaimOptions } from '../ports/index.ts';
+import type { Lease } from '../../core/index.ts';
 import type { Backoffs } from './backoffs.ts';
 import type { Db, Tx } from './db.ts';
 

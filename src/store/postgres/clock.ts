@@ -6,7 +6,7 @@
  * early nor keeps them late (as SQS keeps visibility timeouts on its own clock).
  */
 import type pg from 'pg';
-import type { Clock } from '../types.ts';
+import type { Clock } from '../../core/index.ts';
 
 /** How often the offset is measured again: drift between NTP-less hosts is seconds a day. */
 export const CLOCK_SYNC_MS = 60_000;

@@ -3,7 +3,7 @@
  * and projects with their versions.
  */
 import { outputFromRow, projectFromRow, projectVersionFromRow } from '../row.ts';
-import type { NewProject, OutputChunk, OutputCursor, Project, ProjectVersion } from '../types.ts';
+import type { NewProject, OutputChunk, OutputCursor, Project, ProjectVersion } from '../../core/index.ts';
 import type { Db } from './db.ts';
 import type { Notifier } from './notifier.ts';
 

@@ -7,7 +7,7 @@
 import pg from 'pg';
 import { ErrorCode, HangarError } from '../../errors/index.ts';
 import type { Row } from '../row.ts';
-import { systemClock, type Clock, type RetryPolicy } from '../types.ts';
+import { systemClock, type Clock, type RetryPolicy } from '../../core/index.ts';
 import { CLOCK_SYNC_MS, DatabaseClock } from './clock.ts';
 import { migrate } from './migrate.ts';
 

@@ -5,8 +5,8 @@
  */
 import { decideFinal, finishedFinal } from '../../core/finish.ts';
 import type { Row } from '../row.ts';
-import { executionAuditEntry, wakesWorkers } from '../transitions.ts';
-import type { AttemptRef, Finished, Outcome, RetryPolicy, TaskStatus } from '../types.ts';
+import { executionAuditEntry, wakesWorkers } from '../../core/index.ts';
+import type { AttemptRef, Finished, Outcome, RetryPolicy, TaskStatus } from '../../core/index.ts';
 import type { Db } from './db.ts';
 import type { Notifier } from './notifier.ts';
 

@@ -5,7 +5,8 @@
  */
 import { asSubmitted } from '../../core/hand-off.ts';
 import { taskFromRow, type Row } from '../row.ts';
-import type { NewTask, SubmitResult } from '../types.ts';
+import type { NewTask } from '../../core/index.ts';
+import type { SubmitResult } from '../ports/index.ts';
 
 /**
  * The fair-share rank of a new task of user $7 ('' for none): one more than the larger of the

@@ -3,7 +3,7 @@
  * upkeep the leader runs (priority aging, purges of finished tasks and of fair-share rows).
  */
 import { alertFromRow, scalingFromRow, workerFromRow } from '../row.ts';
-import type { AlertState, NewScalingEvent, ScalingEvent, WorkerInfo, WorkerLoad, WorkerRecord } from '../types.ts';
+import type { AlertState, NewScalingEvent, ScalingEvent, WorkerInfo, WorkerLoad, WorkerRecord } from '../ports/index.ts';
 import type { Db } from './db.ts';
 
 /** now, step ms: each ready PENDING task's effective priority becomes its priority plus one per

@@ -5,7 +5,8 @@
  */
 import { HangarError } from '../../errors/index.ts';
 import { taskFromRow, type Row } from '../row.ts';
-import type { NewTask, SubmitResult, Task } from '../types.ts';
+import type { NewTask, Task } from '../../core/index.ts';
+import type { SubmitResult } from '../ports/index.ts';
 import type { Db } from './db.ts';
 import { FLUSH, INSERT_TASK, insertedResult, NEW_TASK_COLUMNS, newTaskParams } from './new-task.ts';
 import type { Notifier } from './notifier.ts';

@@ -9,7 +9,7 @@
  */
 import { leaseOf } from '../../core/hand-off.ts';
 import { taskFromRow, type Row } from '../row.ts';
-import type { AttemptRef, LocalTaker } from '../types.ts';
+import type { AttemptRef, LocalTaker } from '../../core/index.ts';
 import type { Db } from './db.ts';
 import { PUSHED } from './new-task.ts';
 import type { Notifier, PushListener } from './notifier.ts';

@@ -1,21 +1,8 @@
 /** Reads of tasks and their history: one task, pages, the history feed, counts and statistics. */
 import { pageOf, rowsForPage } from '../../core/page.ts';
 import { decodeCursor, depthFromRow, encodeCursor, feedFromRow, historyFromRow, taskFromRow, timelineFromRow } from '../row.ts';
-import {
-  finishedSinceFrom,
-  KIND_SAMPLE,
-  RECENT_KINDS,
-  type FeedEntry,
-  type FinishedSince,
-  type HistoryEntry,
-  type ListFilter,
-  type Page,
-  type QueueDepth,
-  type StatusCounts,
-  type Task,
-  type TaskStatus,
-  type TimelineBucket,
-} from '../types.ts';
+import { finishedSinceFrom, KIND_SAMPLE, RECENT_KINDS, type FinishedSince, type ListFilter, type QueueDepth, type StatusCounts, type TimelineBucket } from '../ports/index.ts';
+import type { FeedEntry, HistoryEntry, Page, Task, TaskStatus } from '../../core/index.ts';
 import type { Db } from './db.ts';
 
 /** id */

@@ -16,49 +16,8 @@
  * Statements are named constants whose positional parameters ($n) are listed above each one;
  * snake_case in SQL, camelCase in TypeScript.
  */
-import type {
-  AlertState,
-  ApiKey,
-  AttemptRef,
-  AuditEntry,
-  AuditFilter,
-  CancelResult,
-  ClaimOptions,
-  FeedEntry,
-  Finished,
-  FinishedSince,
-  HeartbeatResult,
-  HistoryEntry,
-  Lease,
-  ListFilter,
-  LocalTaker,
-  NewApiKey,
-  NewAuditEntry,
-  NewProject,
-  NewScalingEvent,
-  NewTask,
-  Outcome,
-  OutputChunk,
-  OutputCursor,
-  Page,
-  Project,
-  ProjectVersion,
-  QueueDepth,
-  ReapResult,
-  RequestCount,
-  ScalingEvent,
-  SecretRecord,
-  StatusCounts,
-  Store,
-  StoreCapabilities,
-  StoreHealth,
-  SubmitResult,
-  Task,
-  TimelineBucket,
-  WorkerInfo,
-  WorkerLoad,
-  WorkerRecord,
-} from '../types.ts';
+import type { AlertState, AuditFilter, ClaimOptions, FinishedSince, ListFilter, NewScalingEvent, QueueDepth, ReapResult, RequestCount, ScalingEvent, StatusCounts, Store, StoreCapabilities, StoreHealth, SubmitResult, TimelineBucket, WorkerInfo, WorkerLoad, WorkerRecord } from '../ports/index.ts';
+import type { ApiKey, AttemptRef, AuditEntry, CancelResult, FeedEntry, Finished, HeartbeatResult, HistoryEntry, Lease, LocalTaker, NewApiKey, NewAuditEntry, NewProject, NewTask, Outcome, OutputChunk, OutputCursor, Page, Project, ProjectVersion, SecretRecord, Task } from '../../core/index.ts';
 import { Access } from './access.ts';
 import { Backoffs } from './backoffs.ts';
 import { Claims } from './claim.ts';

@@ -7,7 +7,8 @@
 import { asSubmitted, leaseOf, takersFor } from '../../core/hand-off.ts';
 import { batchResults, idempotencyConflict, lanesWithNew, planBatch } from '../batch.ts';
 import { taskFromRow, type Row } from '../row.ts';
-import type { Lease, LocalTaker, NewTask, SubmitResult, Task } from '../types.ts';
+import type { Lease, LocalTaker, NewTask, Task } from '../../core/index.ts';
+import type { SubmitResult } from '../ports/index.ts';
 import { LOCK_USER_LIMITS, USER_LIMITS_LOCK } from './claim.ts';
 import { isUniqueViolation, type Db, type Tx } from './db.ts';
 import { EARLY_COMMIT, INSERT_TASK_IN_TX, insertedResult, NEW_TASK_COLUMNS, NEW_TASK_VALUES, newTaskParams, RANK, readyAhead } from './new-task.ts';

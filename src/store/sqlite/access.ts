@@ -1,7 +1,8 @@
 /** Access: API keys, users' secrets, and the audit log. */
 import { pageOf, rowsForPage } from '../../core/page.ts';
 import { auditFromRow, decodeCursor, encodeCursor, keyFromRow, secretFromRow, type Row } from '../row.ts';
-import type { ApiKey, AuditEntry, AuditFilter, NewApiKey, NewAuditEntry, Page, SecretRecord } from '../types.ts';
+import type { ApiKey, AuditEntry, NewApiKey, NewAuditEntry, Page, SecretRecord } from '../../core/index.ts';
+import type { AuditFilter } from '../ports/index.ts';
 import type { SqliteContext } from './context.ts';
 
 export async function createKey(ctx: SqliteContext, k: NewApiKey): Promise<ApiKey> {

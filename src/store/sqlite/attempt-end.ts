@@ -1,12 +1,13 @@
 /**
  * How attempts end: a worker's finish or release, or the reaper's finding that its lease ran out
- * or its worker vanished. What each end does to the task is decided in store/transitions.ts
+ * or its worker vanished. What each end does to the task is decided in core/transitions.ts
  * and core/finish.ts; this persists it.
  */
 import { decideFinal, finishedAfter, finishedFinal } from '../../core/finish.ts';
-import { decideExpiry, decideFinish, executionAuditEntry, expiryFailure, lostAttemptAuditEntry, wakesWorkers, type AttemptEnd } from '../transitions.ts';
+import { decideExpiry, decideFinish, executionAuditEntry, expiryFailure, lostAttemptAuditEntry, wakesWorkers, type AttemptEnd } from '../../core/index.ts';
 import { strOrNull, taskFromRow, type Row } from '../row.ts';
-import type { AttemptRef, Finished, Outcome, ReapResult, Task, TaskFailure } from '../types.ts';
+import type { AttemptRef, Finished, Outcome, Task, TaskFailure } from '../../core/index.ts';
+import type { ReapResult } from '../ports/index.ts';
 import { insertAudit } from './access.ts';
 import { endBackoffs } from './backoffs.ts';
 import type { SqliteContext } from './context.ts';

@@ -1,7 +1,7 @@
 /** Content: tasks' output as it is written (and its followers' wake-ups), and projects with
  *  their versions. */
 import { outputFromRow, projectFromRow, projectVersionFromRow, type Row } from '../row.ts';
-import type { NewProject, OutputChunk, OutputCursor, Project, ProjectVersion } from '../types.ts';
+import type { NewProject, OutputChunk, OutputCursor, Project, ProjectVersion } from '../../core/index.ts';
 import type { SqliteContext } from './context.ts';
 
 export async function appendOutput(ctx: SqliteContext, chunks: OutputChunk[]): Promise<void> {

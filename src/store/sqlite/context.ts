@@ -6,7 +6,7 @@
 import { EventEmitter } from 'node:events';
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { BackoffWatch } from '../../core/backoff-ends.ts';
-import type { Clock, LocalTaker, RetryPolicy, TaskStatus } from '../types.ts';
+import type { Clock, LocalTaker, RetryPolicy, TaskStatus } from '../../core/index.ts';
 import type { WriteBatch } from './write-batch.ts';
 
 /** task_id, at, status, attempt, worker_id, reason */

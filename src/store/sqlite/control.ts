@@ -3,7 +3,7 @@
 import { cancelResult, decideCancel } from '../../core/cancel.ts';
 import { decideRedrive } from '../../core/redrive.ts';
 import { taskFromRow, type Row } from '../row.ts';
-import type { CancelResult, Task } from '../types.ts';
+import type { CancelResult, Task } from '../../core/index.ts';
 import type { SqliteContext } from './context.ts';
 import { SELECT_TASK } from './reads.ts';
 

@@ -1,7 +1,7 @@
 /** A worker's heartbeat: its liveness, its leases extended, and its strays (core/heartbeat.ts). */
 import { attemptKey, heartbeatResult } from '../../core/heartbeat.ts';
 import type { Row } from '../row.ts';
-import type { AttemptRef, HeartbeatResult } from '../types.ts';
+import type { AttemptRef, HeartbeatResult } from '../../core/index.ts';
 import type { SqliteContext } from './context.ts';
 
 /** now, id, attempt, worker_id */

@@ -1,6 +1,7 @@
 /** Counts over the task table for the dashboard, the metrics and the autoscaler. */
 import { depthFromRow, timelineFromRow, type Row } from '../row.ts';
-import { finishedSinceFrom, KIND_SAMPLE, RECENT_KINDS, type FinishedSince, type QueueDepth, type StatusCounts, type TaskStatus, type TimelineBucket, type WorkerLoad } from '../types.ts';
+import { finishedSinceFrom, KIND_SAMPLE, RECENT_KINDS, type FinishedSince, type QueueDepth, type StatusCounts, type TimelineBucket, type WorkerLoad } from '../ports/index.ts';
+import type { TaskStatus } from '../../core/index.ts';
 import type { SqliteContext } from './context.ts';
 
 export async function queueDepths(ctx: SqliteContext, userId?: string): Promise<QueueDepth[]> {

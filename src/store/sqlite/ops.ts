@@ -1,7 +1,7 @@
 /** Operations: the workers' registry, the leader lease, alert states, scaling events, and the
  *  retention of finished tasks. */
 import { alertFromRow, scalingFromRow, workerFromRow, type Row } from '../row.ts';
-import type { AlertState, NewScalingEvent, ScalingEvent, WorkerInfo, WorkerRecord } from '../types.ts';
+import type { AlertState, NewScalingEvent, ScalingEvent, WorkerInfo, WorkerRecord } from '../ports/index.ts';
 import type { SqliteContext } from './context.ts';
 
 export async function touchWorker(ctx: SqliteContext, workerId: string, info: WorkerInfo): Promise<void> {

@@ -2,7 +2,8 @@
  *  task's place in the ready queue. Reads run directly, outside the write batch. */
 import { pageOf, rowsForPage } from '../../core/page.ts';
 import { decodeCursor, encodeCursor, feedFromRow, historyFromRow, taskFromRow, type Row } from '../row.ts';
-import type { FeedEntry, HistoryEntry, ListFilter, Page, Task } from '../types.ts';
+import type { FeedEntry, HistoryEntry, Page, Task } from '../../core/index.ts';
+import type { ListFilter } from '../ports/index.ts';
 import type { SqliteContext } from './context.ts';
 
 /** id */

@@ -5,57 +5,13 @@
  *
  * This class opens the database and delegates each method to the collaborator of its role,
  * which holds the SQL it runs; what a method decides (claim order, a cancel's effect, ...) is
- * in core/ and store/transitions.ts, shared with the PostgreSQL store.
+ * in core/, shared with the PostgreSQL store.
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import {
-  systemClock,
-  type AlertState,
-  type ApiKey,
-  type AttemptRef,
-  type AuditEntry,
-  type AuditFilter,
-  type CancelResult,
-  type ClaimOptions,
-  type Clock,
-  type FeedEntry,
-  type Finished,
-  type FinishedSince,
-  type HeartbeatResult,
-  type HistoryEntry,
-  type Lease,
-  type ListFilter,
-  type LocalTaker,
-  type NewApiKey,
-  type NewAuditEntry,
-  type NewProject,
-  type NewScalingEvent,
-  type NewTask,
-  type Outcome,
-  type OutputChunk,
-  type OutputCursor,
-  type Page,
-  type Project,
-  type ProjectVersion,
-  type QueueDepth,
-  type ReapResult,
-  type RequestCount,
-  type RetryPolicy,
-  type ScalingEvent,
-  type SecretRecord,
-  type StatusCounts,
-  type Store,
-  type StoreCapabilities,
-  type StoreHealth,
-  type SubmitResult,
-  type Task,
-  type TimelineBucket,
-  type WorkerInfo,
-  type WorkerLoad,
-  type WorkerRecord,
-} from '../types.ts';
+import { systemClock, type ApiKey, type AttemptRef, type AuditEntry, type CancelResult, type Clock, type FeedEntry, type Finished, type HeartbeatResult, type HistoryEntry, type Lease, type LocalTaker, type NewApiKey, type NewAuditEntry, type NewProject, type NewTask, type Outcome, type OutputChunk, type OutputCursor, type Page, type Project, type ProjectVersion, type RetryPolicy, type SecretRecord, type Task } from '../../core/index.ts';
+import type { AlertState, AuditFilter, ClaimOptions, FinishedSince, ListFilter, NewScalingEvent, QueueDepth, ReapResult, RequestCount, ScalingEvent, StatusCounts, Store, StoreCapabilities, StoreHealth, SubmitResult, TimelineBucket, WorkerInfo, WorkerLoad, WorkerRecord } from '../ports/index.ts';
 import * as access from './access.ts';
 import * as attempts from './attempt-end.ts';
 import * as backoffs from './backoffs.ts';
