@@ -7,7 +7,7 @@
  * POST to a webhook (with a Slack-compatible `text`), optionally HMAC-signed, tried 3 times.
  */
 import { createHmac } from 'node:crypto';
-import { coerceError } from '../errors/index.ts';
+import { coerceError } from '../core/index.ts';
 import type { Logger } from '../log/index.ts';
 import type { AlertState, Store } from '../store/index.ts';
 import type { Clock } from '../core/index.ts';

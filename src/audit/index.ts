@@ -6,7 +6,7 @@
  * entry of each execution does not come here: it is written with the execution's outcome, in
  * its transaction; Outcome.audit.)
  */
-import { coerceError } from '../errors/index.ts';
+import { coerceError } from '../core/index.ts';
 import type { Logger } from '../log/index.ts';
 import type { NewAuditEntry } from '../core/index.ts';
 import type { Store } from '../store/index.ts';

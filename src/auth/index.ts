@@ -9,7 +9,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Unauthorized } from '../errors/index.ts';
+import { Unauthorized } from '../core/index.ts';
 import type { Logger } from '../log/index.ts';
 import { uuidv7, type Store } from '../store/index.ts';
 import type { ApiKey, Clock, KeyScope } from '../core/index.ts';

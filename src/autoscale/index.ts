@@ -17,7 +17,7 @@ import type { Logger } from '../log/index.ts';
 import type { Metrics } from '../metrics/index.ts';
 import type { Clock } from '../core/index.ts';
 import type { NewScalingEvent, Store } from '../store/index.ts';
-import { coerceError } from '../errors/index.ts';
+import { coerceError } from '../core/index.ts';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 

@@ -15,7 +15,7 @@ import {
   S3Client,
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
-import { ErrorCode, Unavailable } from '../errors/index.ts';
+import { ErrorCode, Unavailable } from '../core/index.ts';
 import type { BlobStore } from './types.ts';
 
 export interface S3BlobStoreOptions {

@@ -1,6 +1,6 @@
 /** `hangar up | server | worker`: run a Hangar process until SIGTERM or SIGINT. */
 import type { Config } from '../config/index.ts';
-import { coerceError } from '../errors/index.ts';
+import { coerceError } from '../core/index.ts';
 import type { Logger } from '../log/index.ts';
 import { startPlatform, type Platform, type Roles } from '../runtime/index.ts';
 import type { FromWorker, ToWorker } from '../autoscale/local.ts';

@@ -49,7 +49,7 @@ export class HangarError extends Error {
   /** The entry of a batch the refusal is about. */
   readonly index: number | undefined;
   /** @deprecated Old-style errors only: data chosen at the throw site ({retryAfter, taskId, index}). */
-  readonly details: unknown;
+  private readonly legacyDetails: unknown;
   /** @deprecated Old-style errors only: the HTTP status chosen at the throw site. */
   readonly legacyStatus: number | undefined;
 
@@ -59,7 +59,7 @@ export class HangarError extends Error {
     this.name = 'HangarError';
     this.code = code;
     this.legacyStatus = status;
-    this.details = opts.details;
+    this.legacyDetails = opts.details;
     this.index = opts.index;
   }
 
@@ -76,6 +76,20 @@ export class HangarError extends Error {
       if (status !== undefined) return status;
     }
     return 500;
+  }
+
+  /**
+   * @deprecated The error's data as one object, for the readers of `.details` that remain
+   * (the store conformance suite): an old-style error's details as given, else its own data
+   * (taskId, retryAfter, index; those it has).
+   */
+  get details(): unknown {
+    if (this.legacyDetails !== undefined) return this.legacyDetails;
+    const own: { taskId?: string; retryAfter?: number; index?: number } = {};
+    if (this instanceof Conflict && this.taskId !== undefined) own.taskId = this.taskId;
+    if ((this instanceof Throttled || this instanceof Unavailable) && this.retryAfter !== undefined) own.retryAfter = this.retryAfter;
+    if (this.index !== undefined) own.index = this.index;
+    return Object.keys(own).length ? own : undefined;
   }
 
   /** The same refusal, naming batch entry `index`. */

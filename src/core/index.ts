@@ -4,6 +4,7 @@ export * from './backoff-ends.ts';
 export * from './cancel.ts';
 export * from './claim-order.ts';
 export * from './clock.ts';
+export * from './errors.ts';
 export * from './finish.ts';
 export * from './hand-off.ts';
 export * from './heartbeat.ts';

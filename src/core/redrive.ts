@@ -5,15 +5,15 @@
  * the attempt it reached (attempt_limit = attempt + max_attempts: attempt numbers never go back,
  * fencing needs them monotonic).
  */
-import { ErrorCode, HangarError } from '../errors/index.ts';
+import { Conflict, ErrorCode, NotFound } from './errors.ts';
 import type { HistoryEntry, Task } from './task.ts';
 
 /** `cur`: the task's row as read inside the redrive's write, or null if there is none. Throws
  *  what the caller answers when it may not be redriven; returns the history row to write. */
 export function decideRedrive(id: string, cur: Pick<Task, 'attempt' | 'deadLettered'> | null): Omit<HistoryEntry, 'taskId' | 'at'> {
-  if (!cur) throw new HangarError(ErrorCode.TaskNotFound, `task ${id} not found`, 404);
+  if (!cur) throw new NotFound(ErrorCode.TaskNotFound, `task ${id} not found`);
   if (!cur.deadLettered) {
-    throw new HangarError(ErrorCode.TaskNotDeadLettered, `task ${id} is not in the dead-letter queue`, 409);
+    throw new Conflict(ErrorCode.TaskNotDeadLettered, `task ${id} is not in the dead-letter queue`);
   }
   return { status: 'PENDING', attempt: cur.attempt, workerId: null, reason: 'redriven from the dead-letter queue' };
 }

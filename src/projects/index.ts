@@ -17,7 +17,7 @@ import { createHash } from 'node:crypto';
 import { cp, lstat, mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import * as tar from 'tar';
-import { ErrorCode, InvalidInput } from '../errors/index.ts';
+import { ErrorCode, InvalidInput } from '../core/index.ts';
 import type { BlobStore } from '../blobs/index.ts';
 import type { Project, ProjectVersion } from '../core/index.ts';
 import type { Store } from '../store/index.ts';

@@ -14,7 +14,7 @@ import { DiskBlobStore, type BlobStore } from '../blobs/index.ts';
 import { splitList, type Config } from '../config/index.ts';
 import { createSandboxExecutor, ProcessExecutor, type Executor, type SandboxSetup } from '../executor/index.ts';
 import { secretRevealer } from '../app/index.ts';
-import { HangarError, Misconfigured } from '../errors/index.ts';
+import { HangarError, Misconfigured } from '../core/index.ts';
 import { mkdir } from 'node:fs/promises';
 import { createLogger, type Logger } from '../log/index.ts';
 import { Metrics, PROCESS_METRICS } from '../metrics/index.ts';

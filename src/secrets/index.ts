@@ -7,7 +7,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Misconfigured } from '../errors/index.ts';
+import { Misconfigured } from '../core/index.ts';
 
 /** Where the embedded shape keeps the master key it made on first start (mode 0600). */
 export const MASTER_KEY_FILE = 'secrets.key';

@@ -4,7 +4,7 @@
  * replay of an earlier entry of the batch with the same key. A key reused with another body
  * fails the whole batch (409), naming the entry.
  */
-import { ErrorCode, HangarError } from '../errors/index.ts';
+import { Conflict, ErrorCode } from '../core/index.ts';
 import type { NewTask, Task } from '../core/index.ts';
 import type { SubmitResult } from './ports/index.ts';
 
@@ -17,10 +17,8 @@ export interface BatchPlan {
   slots: Slot[];
 }
 
-export function idempotencyConflict(key: string, taskId: string, index?: number): HangarError {
-  return new HangarError(ErrorCode.IdempotencyConflict, `idempotency key '${key}' was already used with a different request`, 409, {
-    details: index === undefined ? { taskId } : { taskId, index },
-  });
+export function idempotencyConflict(key: string, taskId: string, index?: number): Conflict {
+  return new Conflict(ErrorCode.IdempotencyConflict, `idempotency key '${key}' was already used with a different request`, { taskId, index });
 }
 
 /** `found(user, key)`: the stored task with that idempotency key ('' for no user), if any. */
@@ -43,9 +41,7 @@ export function planBatch(tasks: NewTask[], found: (user: string, key: string) =
         if (inserts[j].requestHash !== t.requestHash) {
           // No task to name: the batch is refused whole, so the earlier entry is not stored either.
           const first = slots.findIndex((s) => 'insert' in s && s.insert === j);
-          throw new HangarError(ErrorCode.IdempotencyConflict, `idempotency key '${t.idempotencyKey}' is used by entry ${first} of this batch with a different request`, 409, {
-            details: { index },
-          });
+          throw new Conflict(ErrorCode.IdempotencyConflict, `idempotency key '${t.idempotencyKey}' is used by entry ${first} of this batch with a different request`, { index });
         }
         slots.push({ insert: j, created: false });
         return;

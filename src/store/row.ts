@@ -1,6 +1,6 @@
 /** Maps rows of every backend (snake_case, JSON as text, times as numbers) to the model. */
 import type { ClaimKey } from '../core/claim-order.ts';
-import { ErrorCode, HangarError } from '../errors/index.ts';
+import { ErrorCode, InvalidInput } from '../core/index.ts';
 import { queueTypeOf, type ApiKey, type AuditEntry, type FeedEntry, type HistoryEntry, type KeyScope, type OutputChunk, type OutputStream, type Project, type ProjectVersion, type SecretRecord, type Task, type TaskStatus } from '../core/index.ts';
 import type { AlertState, QueueDepth, ScalingEvent, TimelineBucket, WorkerRecord } from './ports/index.ts';
 
@@ -188,6 +188,6 @@ export function encodeCursor(seq: number): string {
 export function decodeCursor(cursor: string): number {
   const raw = Buffer.from(cursor, 'base64url').toString();
   const m = /^s:(\d+)$/.exec(raw);
-  if (!m) throw new HangarError(ErrorCode.InvalidCursor, 'cursor is not one this API returned', 400);
+  if (!m) throw new InvalidInput(ErrorCode.InvalidCursor, 'cursor is not one this API returned');
   return Number(m[1]);
 }

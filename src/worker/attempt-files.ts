@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BlobStore } from '../blobs/index.ts';
-import { coerceError } from '../errors/index.ts';
+import { coerceError } from '../core/index.ts';
 import type { ExecutionResult } from '../executor/types.ts';
 import type { Logger } from '../log/index.ts';
 import { DEFAULT_ARCHIVE_LIMITS, storeBack, unpack, type ArchiveLimits } from '../projects/index.ts';

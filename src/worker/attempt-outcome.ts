@@ -1,7 +1,7 @@
 /** An attempt's result made safe and durable: every secret value masked, the result and logs
  *  stored as blobs (a small result kept in the row), and the outcome naming them. */
 import { logKey, resultKey, type BlobStore } from '../blobs/index.ts';
-import { coerceError } from '../errors/index.ts';
+import { coerceError } from '../core/index.ts';
 import type { CapturedOutput, ExecutionResult } from '../executor/types.ts';
 import type { Logger } from '../log/index.ts';
 import { redact, redactBytes } from '../secrets/index.ts';

@@ -5,7 +5,7 @@
  * The pool holds the lease around it (the slot, heartbeats, a release, recording the outcome).
  */
 import { join } from 'node:path';
-import { coerceError } from '../errors/index.ts';
+import { coerceError } from '../core/index.ts';
 import type { ExecutionResult, Executor } from '../executor/types.ts';
 import type { Logger } from '../log/index.ts';
 import type { Metrics } from '../metrics/index.ts';

@@ -3,7 +3,7 @@
  * that is briefly out of reach: a lease handed over while it stops, one whose attempt was
  * stopped or crashed, and a stray (granted to the pool, never received).
  */
-import { coerceError } from '../errors/index.ts';
+import { coerceError } from '../core/index.ts';
 import type { Logger } from '../log/index.ts';
 import type { AttemptRef, Lease } from '../core/index.ts';
 import type { Store } from '../store/index.ts';

@@ -4,7 +4,7 @@
  * finished tasks past retention together with their blobs, and audit entries past theirs.
  */
 import { taskPrefix, type BlobStore } from '../blobs/index.ts';
-import { coerceError } from '../errors/index.ts';
+import { coerceError } from '../core/index.ts';
 import type { Logger } from '../log/index.ts';
 import { isStoreUnavailable, OutageLog } from './outage.ts';
 import type { Clock } from '../core/index.ts';

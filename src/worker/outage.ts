@@ -1,5 +1,5 @@
 /** How a long-lived part of a worker process reports an outage of the store it keeps retrying. */
-import { coerceError, ErrorCode, HangarError } from '../errors/index.ts';
+import { coerceError, ErrorCode, HangarError } from '../core/index.ts';
 import type { Logger } from '../log/index.ts';
 
 /** The first reminder after this long, ms; each next one after twice the last gap. */

@@ -8,7 +8,7 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { coerceError } from '../errors/index.ts';
+import { coerceError } from '../core/index.ts';
 import type { Logger } from '../log/index.ts';
 import type { AttemptRef, Finished, Lease } from '../core/index.ts';
 import type { Store } from '../store/index.ts';

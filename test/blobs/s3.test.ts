@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createServer, connect, type Server } from 'node:net';
 import { after, before, it } from 'node:test';
 import { S3BlobStore } from '../../src/blobs/s3.ts';
-import { ErrorCode, HangarError } from '../../src/errors/index.ts';
+import { ErrorCode, HangarError } from '../../src/core/index.ts';
 import { describeBlobStore } from '../conformance/blobs.ts';
 import { startS3, type TestS3 } from '../helpers/s3.ts';
 

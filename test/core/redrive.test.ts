@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { decideRedrive } from '../../src/core/redrive.ts';
-import { ErrorCode, HangarError } from '../../src/errors/index.ts';
+import { ErrorCode, HangarError } from '../../src/core/index.ts';
 
 describe('decideRedrive', () => {
   it('redrives a dead-lettered task: PENDING, at the attempt it reached', () => {

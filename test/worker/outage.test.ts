@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { it } from 'node:test';
-import { ErrorCode, HangarError } from '../../src/errors/index.ts';
+import { ErrorCode, HangarError } from '../../src/core/index.ts';
 import { createLogger } from '../../src/log/index.ts';
 import { isStoreUnavailable, OutageLog } from '../../src/worker/outage.ts';
 

@@ -5,7 +5,7 @@
  * connection as STORE_UNAVAILABLE.
  */
 import pg from 'pg';
-import { ErrorCode, HangarError } from '../../errors/index.ts';
+import { ErrorCode, Unavailable } from '../../core/index.ts';
 import type { Row } from '../row.ts';
 import { systemClock, type Clock, type RetryPolicy } from '../../core/index.ts';
 import { CLOCK_SYNC_MS, DatabaseClock } from './clock.ts';
@@ -198,10 +198,7 @@ function unavailable(err: unknown): unknown {
     (typeof code === 'string' && (/^(08|57P0[1-3])/.test(code) || ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EHOSTUNREACH'].includes(code))) ||
     (err instanceof Error && /Connection terminated|connection timeout|Client has encountered a connection error/i.test(err.message));
   if (!gone) return err;
-  return new HangarError(ErrorCode.StoreUnavailable, `the database cannot be reached (${(err as Error).message}); retry shortly`, 503, {
-    cause: err,
-    details: { retryAfter: 1 },
-  });
+  return new Unavailable(ErrorCode.StoreUnavailable, `the database cannot be reached (${(err as Error).message}); retry shortly`, 1, { cause: err });
 }
 
 export function isUniqueViolation(err: unknown, constraint: string): boolean {

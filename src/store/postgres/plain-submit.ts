@@ -3,7 +3,7 @@
  * statement each, committed on its own, or several sharing one INSERT_TASKS under load; and
  * batches of new tasks (submitMany) through the same statement.
  */
-import { HangarError } from '../../errors/index.ts';
+import { HangarError } from '../../core/index.ts';
 import { taskFromRow, type Row } from '../row.ts';
 import type { NewTask, Task } from '../../core/index.ts';
 import type { SubmitResult } from '../ports/index.ts';
