@@ -46,7 +46,7 @@ export class Metrics {
   /** Snapshots of other processes' worker metrics to add in (the autoscaler's children). */
   private peers: (() => Promise<MetricsSnapshot[]>) | null = null;
 
-  constructor(store: TaskReads & Fleet, opts: { workerStaleMs?: number; counts?: () => Promise<StatusCounts> } = {}) {
+  constructor(store: Pick<TaskReads, 'counts' | 'queueDepths'> & Fleet, opts: { workerStaleMs?: number; counts?: () => Promise<StatusCounts> } = {}) {
     const liveMs = opts.workerStaleMs ?? LIVE_MS;
     const counts = opts.counts ?? (() => store.counts());
     // Node's process and runtime metrics: hangar_process_cpu_seconds_total, hangar_nodejs_heap_size_used_bytes...

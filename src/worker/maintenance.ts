@@ -11,7 +11,7 @@ import type { Clock } from '../core/index.ts';
 import type { Access, Fleet, TaskQueue } from '../store/index.ts';
 
 export interface MaintenanceOptions {
-  store: TaskQueue & Fleet & Pick<Access, 'purgeAudit'>;
+  store: TaskQueue & Pick<Fleet, 'purgeFinished' | 'purgeScaling'> & Pick<Access, 'purgeAudit'>;
   blobs: BlobStore;
   log: Logger;
   clock: Clock;
