@@ -9,7 +9,7 @@
 import { createHmac } from 'node:crypto';
 import { coerceError } from '../core/index.ts';
 import type { Logger } from '../log/index.ts';
-import type { AlertState, Store } from '../store/index.ts';
+import type { AlertState, Fleet, TaskReads } from '../store/index.ts';
 import type { Clock } from '../core/index.ts';
 
 export interface AlertSettings {
@@ -40,7 +40,7 @@ export interface AlertRule {
   read(): Promise<Reading>;
 }
 
-export function alertRules(store: Store, clock: Clock, s: AlertSettings): AlertRule[] {
+export function alertRules(store: TaskReads & Fleet, clock: Clock, s: AlertSettings): AlertRule[] {
   const rules: AlertRule[] = [];
   if (s.queueDepth > 0) {
     rules.push({
@@ -121,11 +121,11 @@ export class AlertEvaluator {
   private running: Promise<void> | null = null;
   private readonly deliveries = new Set<Promise<void>>();
 
-  private readonly store: Store;
+  private readonly store: TaskReads & Fleet;
   private readonly clock: Clock;
   private readonly s: AlertSettings;
 
-  constructor(store: Store, clock: Clock, s: AlertSettings, log: Logger) {
+  constructor(store: TaskReads & Fleet, clock: Clock, s: AlertSettings, log: Logger) {
     this.store = store;
     this.clock = clock;
     this.s = s;

@@ -8,12 +8,16 @@ import type { Config } from '../config/index.ts';
 import type { Metrics } from '../metrics/index.ts';
 import type { SecretBox } from '../secrets/index.ts';
 import type { Clock } from '../core/index.ts';
-import type { StatusCounts, Store } from '../store/index.ts';
-import type { AppContext, CapacityView, StartEstimator } from '../app/index.ts';
+import type { Fleet, StatusCounts, Store } from '../store/index.ts';
+import type { AppContext, AppStore, CapacityView, StartEstimator } from '../app/index.ts';
 
 /** The use cases' context (app/context.ts) and what only the API needs besides. */
+/** The ports the routes call: the use cases' (AppStore), the fleet's (workers, scaling, alerts)
+ *  and the backend's capabilities (shared rate-limit counts). */
+export type ApiStore = AppStore & Fleet & Pick<Store, 'capabilities'>;
+
 export interface ApiContext extends AppContext {
-  store: Store;
+  store: ApiStore;
   blobs: BlobStore;
   metrics: Metrics;
   clock: Clock;

@@ -9,7 +9,7 @@
  * database unreachable each node still limits what it sees itself.
  */
 import type { FastifyRateLimitStore, FastifyRateLimitStoreCtor } from '@fastify/rate-limit';
-import type { Store } from '../store/index.ts';
+import type { Access } from '../store/index.ts';
 
 /** How often a node adds its counts to the shared ones, ms. */
 const FLUSH_MS = 50;
@@ -26,7 +26,7 @@ interface KeyState {
   pending: number;
 }
 
-type CountRequests = Store['countRequests'];
+type CountRequests = Access['countRequests'];
 
 /** What it logs through (the API's logger). */
 export interface RateLog {

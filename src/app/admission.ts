@@ -5,7 +5,7 @@
  */
 import { ErrorCode, InvalidInput, Throttled } from '../core/errors.ts';
 import type { NewTask } from '../core/index.ts';
-import type { Store } from '../store/index.ts';
+import type { Projects } from '../store/index.ts';
 import type { AppContext } from './context.ts';
 import type { TaskRequest } from './task-request.ts';
 
@@ -37,7 +37,7 @@ export async function admit(app: Pick<AppContext, 'store' | 'config'>, userId: s
 }
 
 /** Every project named must be its task owner's (else InvalidInput, naming the batch entry). */
-export async function checkProjects(store: Store, tasks: NewTask[]): Promise<void> {
+export async function checkProjects(store: Projects, tasks: NewTask[]): Promise<void> {
   const checked = new Map<string, boolean>();
   for (const [index, t] of tasks.entries()) {
     if (t.projectId === null) continue;

@@ -4,12 +4,15 @@ import type { Config } from '../config/index.ts';
 import type { Metrics } from '../metrics/index.ts';
 import type { SecretBox } from '../secrets/index.ts';
 import type { Clock } from '../core/index.ts';
-import type { Store } from '../store/index.ts';
+import type { Access, OutputLog, Projects, TaskQueue, TaskReads } from '../store/index.ts';
 import type { Tracing } from '../trace/index.ts';
 import type { StartEstimator } from './estimate.ts';
 
+/** The ports the use cases call: submit, cancel and read tasks, their output, projects, keys and secrets. */
+export type AppStore = TaskQueue & TaskReads & OutputLog & Projects & Access;
+
 export interface AppContext {
-  store: Store;
+  store: AppStore;
   blobs: BlobStore;
   clock: Clock;
   metrics: Metrics;

@@ -15,7 +15,7 @@
  * refreshed at most once a second so that submits stay cheap under load.
  */
 import type { Clock, Task } from '../core/index.ts';
-import type { Store } from '../store/index.ts';
+import type { Fleet, TaskReads } from '../store/index.ts';
 
 const WINDOW_MS = 5 * 60_000;
 /** Completions whose run times are averaged (the latest within WINDOW_MS). */
@@ -30,7 +30,7 @@ export interface CapacityView {
 }
 
 /** Capacity as the store sees it: slots of workers seen within `staleMs`, busy = RUNNING tasks. */
-export function storeCapacity(store: Store, staleMs: number): CapacityView {
+export function storeCapacity(store: Pick<Fleet, 'liveWorkers'> & Pick<TaskReads, 'activeCounts'>, staleMs: number): CapacityView {
   return {
     async slots() {
       const [workers, active] = await Promise.all([store.liveWorkers(staleMs), store.activeCounts()]);
@@ -53,14 +53,14 @@ export interface Snapshot {
 }
 
 export class StartEstimator {
-  private readonly store: Store;
+  private readonly store: TaskReads;
   private readonly clock: Clock;
   private readonly capacity: CapacityView;
   private cached: Snapshot | null = null;
   /** Queued tasks per priority, read only for a task past COUNT_CAP, at most once a second. */
   private depths: { at: number; pendingFrom: (priority: number) => number } | null = null;
 
-  constructor(store: Store, clock: Clock, capacity: CapacityView) {
+  constructor(store: TaskReads, clock: Clock, capacity: CapacityView) {
     this.store = store;
     this.clock = clock;
     this.capacity = capacity;

@@ -1,10 +1,10 @@
 /** How the platform is: database, storage and compute, with the task totals and what is wrong. */
 import type { BlobStore } from '../blobs/index.ts';
-import type { StatusCounts, Store } from '../store/index.ts';
+import type { Fleet, StatusCounts, TaskReads } from '../store/index.ts';
 import type { CapacityView } from './estimate.ts';
 
 export interface HealthDeps {
-  store: Store;
+  store: Pick<TaskReads, 'activeCounts'> & Pick<Fleet, 'liveWorkers' | 'alertStates'>;
   blobs: BlobStore;
   capacity: CapacityView;
   clock: { now(): number };

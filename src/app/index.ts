@@ -1,6 +1,6 @@
 /** The use cases every surface calls (the API today; the CLI and later capabilities too). They
  *  know nothing of HTTP: refusals are domain errors (core/errors.ts), mapped by each surface. */
-export type { AppContext } from './context.ts';
+export type { AppContext, AppStore } from './context.ts';
 export { StartEstimator, storeCapacity, type CapacityView, type Snapshot } from './estimate.ts';
 export { checkHealth, type HealthDeps, type HealthStatus } from './health.ts';
 export { revokeKey } from './keys.ts';

@@ -5,7 +5,7 @@
 import type { Principal } from '../auth/index.ts';
 import { ErrorCode, Forbidden, InvalidInput, NotFound } from '../core/errors.ts';
 import type { Project, Task } from '../core/index.ts';
-import type { Store } from '../store/index.ts';
+import type { Projects, TaskReads } from '../store/index.ts';
 
 /** May this caller see the task? Admins see all; users their own. */
 export function mayAccess(p: Principal, t: Task): boolean {
@@ -20,7 +20,7 @@ export function listScope(p: Principal, asked: string | undefined): string | und
 }
 
 /** The task, if the caller may see it; otherwise the same NotFound as for an id that does not exist. */
-export async function ownedTask(store: Store, p: Principal, id: string): Promise<Task> {
+export async function ownedTask(store: Pick<TaskReads, 'get'>, p: Principal, id: string): Promise<Task> {
   const t = await store.get(id);
   if (!t || !mayAccess(p, t)) throw new NotFound(ErrorCode.TaskNotFound, `task ${id} not found`);
   return t;
@@ -32,7 +32,7 @@ export function mayAccessProject(p: Principal, project: Project): boolean {
 }
 
 /** The project, if the caller may see it; else NotFound as if missing. */
-export async function ownedProject(store: Store, p: Principal, id: string): Promise<Project> {
+export async function ownedProject(store: Projects, p: Principal, id: string): Promise<Project> {
   const project = await store.getProject(id);
   if (!project || !mayAccessProject(p, project)) throw new NotFound(ErrorCode.ProjectNotFound, `project ${id} not found`);
   return project;

@@ -9,16 +9,16 @@
 import { coerceError } from '../core/index.ts';
 import type { Logger } from '../log/index.ts';
 import type { NewAuditEntry } from '../core/index.ts';
-import type { Store } from '../store/index.ts';
+import type { Access } from '../store/index.ts';
 
 export class AuditSink {
-  private readonly store: Store;
+  private readonly store: Pick<Access, 'appendAudit'>;
   private readonly log: Logger;
   private buffer: NewAuditEntry[] = [];
   private scheduled: Promise<void> | null = null;
   private flushing: Promise<void> = Promise.resolve();
 
-  constructor(store: Store, log: Logger) {
+  constructor(store: Pick<Access, 'appendAudit'>, log: Logger) {
     this.store = store;
     this.log = log;
   }

@@ -11,7 +11,7 @@ import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Unauthorized } from '../core/index.ts';
 import type { Logger } from '../log/index.ts';
-import { uuidv7, type Store } from '../store/index.ts';
+import { uuidv7, type Access } from '../store/index.ts';
 import type { ApiKey, Clock, KeyScope } from '../core/index.ts';
 
 /** Who is calling. `userId` is null only when authentication is off and the body names nobody. */
@@ -37,7 +37,7 @@ export interface MadeKey {
 }
 
 /** Creates a key for `userId` and stores its hash. The raw key exists only in the return value. */
-export async function createKey(store: Store, userId: string, scope: KeyScope, name: string | null, raw = KEY_PREFIX + randomBytes(32).toString('base64url')): Promise<MadeKey> {
+export async function createKey(store: Pick<Access, 'createKey'>, userId: string, scope: KeyScope, name: string | null, raw = KEY_PREFIX + randomBytes(32).toString('base64url')): Promise<MadeKey> {
   const record = await store.createKey({ id: uuidv7(), hash: hashKey(raw), prefix: raw.slice(0, 10), userId, scope, name });
   return { raw, record };
 }
@@ -59,7 +59,7 @@ export const KEY_CACHE_MS = 5000;
 const KEY_CACHE_MAX = 10_000;
 
 export class Authenticator {
-  private readonly store: Store;
+  private readonly store: Access;
   private readonly clock: Clock;
   private readonly cacheMs: number;
   /** Last time each key's use was written: at most once a minute per key. */
@@ -70,7 +70,7 @@ export class Authenticator {
   private generation = 0;
   private readonly unsubscribe: () => void;
 
-  constructor(store: Store, clock: Clock, opts: { cacheMs?: number } = {}) {
+  constructor(store: Access, clock: Clock, opts: { cacheMs?: number } = {}) {
     this.store = store;
     this.clock = clock;
     this.cacheMs = opts.cacheMs ?? KEY_CACHE_MS;
@@ -123,7 +123,7 @@ export const ADMIN_KEY_FILE = 'admin.key';
  * written to `<dataDir>/admin.key`, readable by the owner only: never printed, so it stays
  * out of logs; the log says where it is. Returns the file's path when it made one.
  */
-export async function ensureAdminKey(store: Store, dataDir: string, adminKey: string | undefined, log: Logger): Promise<string | null> {
+export async function ensureAdminKey(store: Access, dataDir: string, adminKey: string | undefined, log: Logger): Promise<string | null> {
   if (adminKey) {
     if (!(await store.keyByHash(hashKey(adminKey)))) await createKey(store, 'admin', 'admin', 'HANGAR_ADMIN_KEY', adminKey);
     return null;

@@ -16,7 +16,7 @@
 import type { Logger } from '../log/index.ts';
 import type { Metrics } from '../metrics/index.ts';
 import type { Clock } from '../core/index.ts';
-import type { NewScalingEvent, Store } from '../store/index.ts';
+import type { Fleet, NewScalingEvent, TaskQueue, TaskReads } from '../store/index.ts';
 import { coerceError } from '../core/index.ts';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
@@ -70,7 +70,7 @@ export interface CapacityProvider {
 }
 
 export interface AutoscalerOptions {
-  store: Store;
+  store: Fleet & Pick<TaskReads, 'activeCounts'> & Pick<TaskQueue, 'subscribe'>;
   provider: CapacityProvider;
   log: Logger;
   clock: Clock;

@@ -22,7 +22,7 @@ export const PROCESS_METRICS = new Set([...WORKER_METRICS, 'hangar_autoscaler_de
 
 /** Metrics of other processes, as prom-client's getMetricsAsJSON() gives them. */
 export type MetricsSnapshot = object[];
-import { shareRecent, type StatusCounts, type Store } from '../store/index.ts';
+import { shareRecent, type Fleet, type StatusCounts, type TaskReads } from '../store/index.ts';
 
 /** A live worker is one seen within this long (the default HANGAR_WORKER_STALE_MS). */
 const LIVE_MS = 15_000;
@@ -46,7 +46,7 @@ export class Metrics {
   /** Snapshots of other processes' worker metrics to add in (the autoscaler's children). */
   private peers: (() => Promise<MetricsSnapshot[]>) | null = null;
 
-  constructor(store: Store, opts: { workerStaleMs?: number; counts?: () => Promise<StatusCounts> } = {}) {
+  constructor(store: Pick<TaskReads, 'counts' | 'queueDepths'> & Fleet, opts: { workerStaleMs?: number; counts?: () => Promise<StatusCounts> } = {}) {
     const liveMs = opts.workerStaleMs ?? LIVE_MS;
     const counts = opts.counts ?? (() => store.counts());
     // Node's process and runtime metrics: hangar_process_cpu_seconds_total, hangar_nodejs_heap_size_used_bytes...

@@ -16,7 +16,7 @@
  * its follower at once, only a silent start is seen that much later.
  */
 import type { FeedEntry, OutputCursor, OutputStream, TaskStatus } from '../core/index.ts';
-import type { Store } from '../store/index.ts';
+import type { OutputLog, TaskQueue, TaskReads } from '../store/index.ts';
 
 export type LiveEvent =
   | { type: 'status'; taskId: string; status: TaskStatus; attempt: number; cursor: OutputCursor }
@@ -70,7 +70,7 @@ function nap(ms: number, signal: AbortSignal, setWake: (f: (() => void) | null) 
 }
 
 /** A task's events after `o.after`, ending with an 'end' event when the task is final (or gone). */
-export async function* follow(store: Store, taskId: string, o: FollowOptions): AsyncGenerator<LiveEvent> {
+export async function* follow(store: OutputLog & Pick<TaskReads, 'get'>, taskId: string, o: FollowOptions): AsyncGenerator<LiveEvent> {
   const pollMs = o.pollMs ?? 250;
   const pageSize = o.pageSize ?? 200;
   let cursor: OutputCursor = { ...o.after };
@@ -155,7 +155,7 @@ const LANE_WINDOW = 500;
  * follow() gives them, then waiting for the next task. Never ends by itself: the consumer stops
  * it (o.signal). `after` resumes inside a task and goes on with the ones after it.
  */
-export async function* followLane(store: Store, lane: string, userId: string | null, o: Omit<FollowOptions, 'after'> & { after: LaneCursor }): AsyncGenerator<LiveEvent> {
+export async function* followLane(store: OutputLog & Pick<TaskReads, 'get' | 'list'>, lane: string, userId: string | null, o: Omit<FollowOptions, 'after'> & { after: LaneCursor }): AsyncGenerator<LiveEvent> {
   // Between tasks the lane's own notices wake it; this poll is for those missed (a database
   // session lost meanwhile). A task it follows is polled at follow()'s pace.
   const pollMs = o.pollMs ?? LANE_POLL_MS;
@@ -209,7 +209,7 @@ const FEED_PAGE = 500;
  * itself. Each transition once, in id order within what one read returns.
  */
 export async function* followFeed(
-  store: Store,
+  store: Pick<TaskReads, 'feed' | 'feedHead'> & Pick<TaskQueue, 'subscribe'>,
   userId: string | null | undefined,
   o: { after: number | null; signal: AbortSignal; pollMs?: number; now?: () => number },
 ): AsyncGenerator<FeedEntry> {

@@ -20,7 +20,7 @@ import * as tar from 'tar';
 import { ErrorCode, InvalidInput } from '../core/index.ts';
 import type { BlobStore } from '../blobs/index.ts';
 import type { Project, ProjectVersion } from '../core/index.ts';
-import type { Store } from '../store/index.ts';
+import type { Projects } from '../store/index.ts';
 
 export interface ArchiveLimits {
   /** Total bytes of the files. */
@@ -137,7 +137,7 @@ function changes(before: Map<string, string>, after: Map<string, string>): strin
 }
 
 export interface StoreBackInput {
-  store: Store;
+  store: Projects;
   blobs: BlobStore;
   project: Project;
   /** The version the task started from (0: none). */

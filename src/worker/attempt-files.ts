@@ -9,7 +9,7 @@ import type { ExecutionResult } from '../executor/types.ts';
 import type { Logger } from '../log/index.ts';
 import { DEFAULT_ARCHIVE_LIMITS, storeBack, unpack, type ArchiveLimits } from '../projects/index.ts';
 import type { Project, Task } from '../core/index.ts';
-import type { Store } from '../store/index.ts';
+import type { Projects, Store } from '../store/index.ts';
 
 /** A project's files for one attempt: `inDir` holds its base version, `outDir` what it left. */
 export interface ProjectFiles {
@@ -21,7 +21,7 @@ export interface ProjectFiles {
 }
 
 export interface ProjectFilesOptions {
-  store: Store;
+  store: Projects & Pick<Store, 'now'>;
   blobs: BlobStore;
   /** What one project version may hold; default DEFAULT_ARCHIVE_LIMITS. */
   projectLimits?: ArchiveLimits;

@@ -6,7 +6,7 @@
 import { coerceError } from '../core/index.ts';
 import type { Logger } from '../log/index.ts';
 import type { AttemptRef, Lease } from '../core/index.ts';
-import type { Store } from '../store/index.ts';
+import type { TaskQueue } from '../store/index.ts';
 import { isStoreUnavailable } from './outage.ts';
 import { retry } from './retry.ts';
 
@@ -15,7 +15,7 @@ import { retry } from './retry.ts';
 const BRIEF_RELEASE_MS = 30_000;
 
 export class LeaseReturns {
-  private readonly store: Store;
+  private readonly store: Pick<TaskQueue, 'release'>;
   private readonly log: Logger;
   /** Releases of tasks handed over while stopping. */
   private readonly releasing = new Set<Promise<void>>();
@@ -25,7 +25,7 @@ export class LeaseReturns {
   /** Strays being given back. */
   private readonly straysReleasing = new Set<string>();
 
-  constructor(store: Store, log: Logger) {
+  constructor(store: Pick<TaskQueue, 'release'>, log: Logger) {
     this.store = store;
     this.log = log;
   }

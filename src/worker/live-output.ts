@@ -15,7 +15,7 @@
 import { headTail, omittedMarker, TailBuffer } from '../executor/index.ts';
 import type { Logger } from '../log/index.ts';
 import type { OutputChunk, OutputStream } from '../core/index.ts';
-import type { Store } from '../store/index.ts';
+import type { OutputLog, Store } from '../store/index.ts';
 
 export interface OutputSinkOptions {
   /** How long the first chunk of a batch waits for others, ms; 0: until the event loop's next
@@ -39,11 +39,11 @@ export class OutputSink {
   /** Batches stored (or dropped): the one taken at generation g makes this g + 1. */
   private completed = 0;
 
-  private readonly store: Store;
+  private readonly store: OutputLog & Pick<Store, 'now'>;
   private readonly log: Logger;
   private readonly o: OutputSinkOptions;
 
-  constructor(store: Store, log: Logger, o: OutputSinkOptions) {
+  constructor(store: OutputLog & Pick<Store, 'now'>, log: Logger, o: OutputSinkOptions) {
     this.store = store;
     this.log = log;
     this.o = o;

@@ -8,10 +8,10 @@ import { coerceError } from '../core/index.ts';
 import type { Logger } from '../log/index.ts';
 import { isStoreUnavailable, OutageLog } from './outage.ts';
 import type { Clock } from '../core/index.ts';
-import type { Store } from '../store/index.ts';
+import type { Access, Fleet, TaskQueue } from '../store/index.ts';
 
 export interface MaintenanceOptions {
-  store: Store;
+  store: TaskQueue & Pick<Fleet, 'purgeFinished' | 'purgeScaling'> & Pick<Access, 'purgeAudit'>;
   blobs: BlobStore;
   log: Logger;
   clock: Clock;

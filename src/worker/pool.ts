@@ -11,15 +11,18 @@ import { hostname } from 'node:os';
 import { coerceError } from '../core/index.ts';
 import type { Logger } from '../log/index.ts';
 import type { AttemptRef, Finished, Lease } from '../core/index.ts';
-import type { Store } from '../store/index.ts';
+import type { Dispatch, Fleet, Store, TaskQueue } from '../store/index.ts';
 import { NO_TRACING, type Tracing } from '../trace/index.ts';
 import { inAttemptSpan, observeSandbox, runAttempt, type AttemptEnd, type AttemptOptions, type AttemptTrace, type StopReason } from './attempt.ts';
 import { isStoreUnavailable, OutageLog } from './outage.ts';
 import { LeaseReturns } from './lease-returns.ts';
 import { Slots, type SlotsOptions } from './slots.ts';
 
+/** What a pool asks of the store: its own calls, and what its attempts need (AttemptOptions). */
+type PoolStore = AttemptOptions['store'] & TaskQueue & Dispatch & Pick<Fleet, 'touchWorker' | 'removeWorker'> & Pick<Store, 'capabilities' | 'now'>;
+
 export interface PoolOptions extends AttemptOptions, SlotsOptions {
-  store: Store;
+  store: PoolStore;
   log: Logger;
   concurrency: number;
   queues?: string[];
