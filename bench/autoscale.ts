@@ -99,10 +99,14 @@ async function run(mode: 'warm' | 'autoscaled'): Promise<Result> {
         return r.json().taskId as string;
       }),
     );
-    await until(async () => {
-      const c = await platform.store.counts();
-      return c.SUCCESS + c.FAILED + c.TIMEOUT + c.CANCELLED === TASKS;
-    }, 20 * 60_000, 100);
+    await until(
+      async () => {
+        const c = await platform.store.counts();
+        return c.SUCCESS + c.FAILED + c.TIMEOUT + c.CANCELLED === TASKS;
+      },
+      20 * 60_000,
+      100,
+    );
     const tasks = (await Promise.all(ids.map((id) => platform.store.get(id)))) as Task[];
     const failed = tasks.filter((t) => t.status !== 'SUCCESS');
     if (failed.length > 0) throw new Error(`${failed.length} tasks did not succeed: ${JSON.stringify(failed[0].failure)}`);
@@ -146,17 +150,27 @@ const summary = (rs: Result[]) => ({
 });
 const w = summary(rows.warm);
 const a = summary(rows.autoscaled);
-console.log(`\nAutoscaling benchmark; ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC; ${cpus().length} ` +
-  `CPUs (${cpus()[0]?.model.trim()}), ${Math.round(totalmem() / 2 ** 30)} GiB; Node ${process.version}; executor ` +
-  `${rows.warm[0].executor}`);
-console.log(`${TASKS} tasks of ${SECONDS} s, N = ${WORKERS} worker processes × ${SLOTS} slots = ${N}; ideal makespan ` +
-  `${fmt(IDEAL_MS)}; ${RUNS} run(s), medians\n`);
+console.log(
+  `\nAutoscaling benchmark; ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC; ${cpus().length} ` +
+    `CPUs (${cpus()[0]?.model.trim()}), ${Math.round(totalmem() / 2 ** 30)} GiB; Node ${process.version}; executor ` +
+    `${rows.warm[0].executor}`,
+);
+console.log(
+  `${TASKS} tasks of ${SECONDS} s, N = ${WORKERS} worker processes × ${SLOTS} slots = ${N}; ideal makespan ` +
+    `${fmt(IDEAL_MS)}; ${RUNS} run(s), medians\n`,
+);
 console.log('| Capacity | first task start | full capacity (N running) | makespan | makespan / ideal | makespan / warm baseline |');
 console.log('|---|---|---|---|---|---|');
-console.log(`| warm: ${N} in-process slots already up (baseline) | ${fmt(w.first)} | ${fmt(w.full)} | ${fmt(w.makespan)} ` +
-  `| ${(w.makespan / IDEAL_MS).toFixed(3)} | 1.000 |`);
-console.log(`| autoscaled from 0 workers (launch decision at ${fmt(a.launch)}) | ${fmt(a.first)} | ${fmt(a.full)} | ` +
-  `${fmt(a.makespan)} | ${(a.makespan / IDEAL_MS).toFixed(3)} | ${(a.makespan / w.makespan).toFixed(3)} |`);
-console.log(`\nTarget: makespan within 10 % of the ideal ${fmt(IDEAL_MS)}: ` +
-  `${a.makespan <= IDEAL_MS * 1.1 ? 'MET' : 'NOT met'} (autoscaled ` +
-  `${((a.makespan / IDEAL_MS - 1) * 100).toFixed(1)} % over).`);
+console.log(
+  `| warm: ${N} in-process slots already up (baseline) | ${fmt(w.first)} | ${fmt(w.full)} | ${fmt(w.makespan)} ` +
+    `| ${(w.makespan / IDEAL_MS).toFixed(3)} | 1.000 |`,
+);
+console.log(
+  `| autoscaled from 0 workers (launch decision at ${fmt(a.launch)}) | ${fmt(a.first)} | ${fmt(a.full)} | ` +
+    `${fmt(a.makespan)} | ${(a.makespan / IDEAL_MS).toFixed(3)} | ${(a.makespan / w.makespan).toFixed(3)} |`,
+);
+console.log(
+  `\nTarget: makespan within 10 % of the ideal ${fmt(IDEAL_MS)}: ` +
+    `${a.makespan <= IDEAL_MS * 1.1 ? 'MET' : 'NOT met'} (autoscaled ` +
+    `${((a.makespan / IDEAL_MS - 1) * 100).toFixed(1)} % over).`,
+);

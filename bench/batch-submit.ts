@@ -38,19 +38,30 @@ interface Variant {
 /** Runs `each` over `items` with at most `width` in flight. */
 async function inFlight<T>(items: T[], width: number, each: (item: T) => Promise<unknown>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: Math.min(width, items.length) }, async () => {
-    while (next < items.length) await each(items[next++]);
-  }));
+  await Promise.all(
+    Array.from({ length: Math.min(width, items.length) }, async () => {
+      while (next < items.length) await each(items[next++]);
+    }),
+  );
 }
 
-const chunks = <T>(a: T[], size: number): T[][] => Array.from({ length: Math.ceil(a.length / size) }, (_, i) => a.slice(i * size, (i + 1) * size));
+const chunks = <T>(a: T[], size: number): T[][] =>
+  Array.from({ length: Math.ceil(a.length / size) }, (_, i) => a.slice(i * size, (i + 1) * size));
 
 const VARIANTS: Variant[] = [
   { key: 'single', label: 'submit(), 1 in flight', run: (s, ts) => inFlight(ts, 1, (t) => s.submit(t)) },
   { key: 'single10', label: 'submit(), 10 in flight', run: (s, ts) => inFlight(ts, 10, (t) => s.submit(t)) },
   { key: 'singleN', label: `submit(), ${INFLIGHT} in flight`, run: (s, ts) => inFlight(ts, INFLIGHT, (t) => s.submit(t)) },
-  { key: 'b100', label: 'submitMany(), batches of 100, 10 in flight', run: (s, ts) => inFlight(chunks(ts, 100), 10, (c) => s.submitMany(c)) },
-  { key: 'b1000', label: 'submitMany(), batches of 1,000, 2 in flight', run: (s, ts) => inFlight(chunks(ts, 1000), 2, (c) => s.submitMany(c)) },
+  {
+    key: 'b100',
+    label: 'submitMany(), batches of 100, 10 in flight',
+    run: (s, ts) => inFlight(chunks(ts, 100), 10, (c) => s.submitMany(c)),
+  },
+  {
+    key: 'b1000',
+    label: 'submitMany(), batches of 1,000, 2 in flight',
+    run: (s, ts) => inFlight(chunks(ts, 1000), 2, (c) => s.submitMany(c)),
+  },
 ];
 
 interface Backend {
@@ -119,14 +130,18 @@ for (let round = 0; round < RUNS; round++) {
   }
 }
 
-console.log(`Submit throughput, one user, ${N.toLocaleString('en-US')} tasks per measurement, ${RUNS} rounds; ` +
-  `${cpus().length} × ${cpus()[0]?.model ?? '?'}; ${new Date().toISOString()}`);
+console.log(
+  `Submit throughput, one user, ${N.toLocaleString('en-US')} tasks per measurement, ${RUNS} rounds; ` +
+    `${cpus().length} × ${cpus()[0]?.model ?? '?'}; ${new Date().toISOString()}`,
+);
 console.log('');
 console.log('| Backend | How | tasks/s, median (min–max) | ÷ submit(), 1 in flight, same round |');
 console.log('|---|---|---|---|');
 for (const b of BACKENDS) {
   for (const v of VARIANTS) {
     const k = `${b.name}/${v.key}`;
-    console.log(`| ${b.name} | ${v.label} | ${range(rates.get(k) ?? [], fmt)} | ${range(ratios.get(k) ?? [], (x) => `${x.toFixed(2)}x`)} |`);
+    console.log(
+      `| ${b.name} | ${v.label} | ${range(rates.get(k) ?? [], fmt)} | ${range(ratios.get(k) ?? [], (x) => `${x.toFixed(2)}x`)} |`,
+    );
   }
 }

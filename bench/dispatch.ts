@@ -75,8 +75,29 @@ function parseArgs(argv: string[]): Options {
     else raw.set(a.slice(2), 'true');
   }
   const known = new Set([
-    'n', 'runs', 'c', 'base-n', 'floor-n', 'w2-tasks', 'w2-every', 'lat-tasks', 'lat-rate', 'load-rate',
-    'load-secs', 'load-conns', 'api-tasks', 'api-conc', 'workers', 'warmup', 'only', 'dir', 'json', 'sync', 'wait-quiet', 'ids', 'help',
+    'n',
+    'runs',
+    'c',
+    'base-n',
+    'floor-n',
+    'w2-tasks',
+    'w2-every',
+    'lat-tasks',
+    'lat-rate',
+    'load-rate',
+    'load-secs',
+    'load-conns',
+    'api-tasks',
+    'api-conc',
+    'workers',
+    'warmup',
+    'only',
+    'dir',
+    'json',
+    'sync',
+    'wait-quiet',
+    'ids',
+    'help',
   ]);
   for (const k of raw.keys()) if (!known.has(k)) throw new Error(`unknown flag --${k} (known: ${[...known].join(', ')})`);
   if (raw.has('help')) {
@@ -193,11 +214,9 @@ function newTask(i = 0): NewTask {
   return noopTask({ i }, IDS === 'v7' ? uuidv7() : randomUUID());
 }
 
-
 function tempDir(opts: Options, tag: string): string {
   return mkdtempSync(join(opts.dir, `hangar-bench-${tag}-`));
 }
-
 
 // ---------------------------------------------------------------------------------------------
 // Results
@@ -411,7 +430,13 @@ async function pacedCommits(path: string, count: number, everyMs: number): Promi
 async function baselines(o: Options, R: Results): Promise<void> {
   const S = '1. Baselines (same run)';
   for (const c of [10]) {
-    R.put(`base.array.c${c}`, S, `in-memory array queue, ${c} async workers, N=${o.floorN.toLocaleString('en-US')}`, 'tasks/s', await arrayFloor(o.floorN, c));
+    R.put(
+      `base.array.c${c}`,
+      S,
+      `in-memory array queue, ${c} async workers, N=${o.floorN.toLocaleString('en-US')}`,
+      'tasks/s',
+      await arrayFloor(o.floorN, c),
+    );
   }
   const wf = summary(await wakeFloor(o.w2Tasks, o.w2EveryMs));
   R.put('base.wake.p50', S, `in-memory queue + emitter wake-up, ${o.w2Tasks} paced 1/${o.w2EveryMs} ms: p50`, 'µs', wf.p50 * 1000);
@@ -427,15 +452,45 @@ async function baselines(o: Options, R: Results): Promise<void> {
     const ins = summary(r.insMs);
     const ls = summary(r.leaseMs);
     R.put('base.sqlite.commit.p50', S, 'raw node:sqlite FULL: one commit (insert), p50', 'ms', ins.p50);
-    R.put('base.sqlite.floor.p50', S, 'durable submit→lease floor back to back = insert commit p50 + lease commit p50', 'ms', ins.p50 + ls.p50);
+    R.put(
+      'base.sqlite.floor.p50',
+      S,
+      'durable submit→lease floor back to back = insert commit p50 + lease commit p50',
+      'ms',
+      ins.p50 + ls.p50,
+    );
     const w2 = await pacedCommits(join(dir, 'paced-w2.db'), 250, o.w2EveryMs);
-    R.put('base.paced.w2.p50', S, `durable submit→lease floor paced 1/${o.w2EveryMs} ms (W2 pace): insert commit + lease commit, p50`, 'ms', summary(w2.two).p50);
+    R.put(
+      'base.paced.w2.p50',
+      S,
+      `durable submit→lease floor paced 1/${o.w2EveryMs} ms (W2 pace): insert commit + lease commit, p50`,
+      'ms',
+      summary(w2.two).p50,
+    );
     const api = await pacedCommits(join(dir, 'paced-api.db'), 200, 1000 / o.latRate);
-    R.put('base.paced.api.one', S, `one raw commit paced 1/${(1000 / o.latRate).toFixed(0)} ms (API pace), p50`, 'ms', summary(api.one).p50);
-    R.put('base.paced.api.p50', S, `durable submit→lease floor paced 1/${(1000 / o.latRate).toFixed(0)} ms: insert commit + lease commit, p50`, 'ms', summary(api.two).p50);
+    R.put(
+      'base.paced.api.one',
+      S,
+      `one raw commit paced 1/${(1000 / o.latRate).toFixed(0)} ms (API pace), p50`,
+      'ms',
+      summary(api.one).p50,
+    );
+    R.put(
+      'base.paced.api.p50',
+      S,
+      `durable submit→lease floor paced 1/${(1000 / o.latRate).toFixed(0)} ms: insert commit + lease commit, p50`,
+      'ms',
+      summary(api.two).p50,
+    );
     for (const c of o.cs) {
       const b = rawBatched(join(dir, `batched-${c}.db`), o.baseN, c);
-      R.put(`base.sqliteb.c${c}.drain`, S, `raw node:sqlite FULL, grouped (lease ${c}/tx + complete ${c}/tx): drain`, 'tasks/s', b.drainRate);
+      R.put(
+        `base.sqliteb.c${c}.drain`,
+        S,
+        `raw node:sqlite FULL, grouped (lease ${c}/tx + complete ${c}/tx): drain`,
+        'tasks/s',
+        b.drainRate,
+      );
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -472,8 +527,18 @@ async function storeW1(o: Options, R: Results, c: number): Promise<void> {
     if (counts.SUCCESS !== o.n) throw new Error(`expected ${o.n} SUCCESS, store says ${counts.SUCCESS}`);
     const n = o.n.toLocaleString('en-US');
     if (c === o.cs[0]) R.put('store.submit', S, `W1 submit, ${n} concurrent submit() calls`, 'tasks/s', o.n / ((t1 - t0) / 1000));
-    R.put(`store.w1.c${c}.drain`, S, `W1 drain, claim limit ${c} + finish each, first claim → last finish`, 'tasks/s', o.n / ((t2 - t1) / 1000), { op: '>=', value: 15_000 });
-    R.put(`store.w1.c${c}.e2e`, S, `W1 end to end (submit + drain), C=${c}`, 'tasks/s', o.n / ((t2 - t0) / 1000), { op: '>=', value: 15_000 });
+    R.put(
+      `store.w1.c${c}.drain`,
+      S,
+      `W1 drain, claim limit ${c} + finish each, first claim → last finish`,
+      'tasks/s',
+      o.n / ((t2 - t1) / 1000),
+      { op: '>=', value: 15_000 },
+    );
+    R.put(`store.w1.c${c}.e2e`, S, `W1 end to end (submit + drain), C=${c}`, 'tasks/s', o.n / ((t2 - t0) / 1000), {
+      op: '>=',
+      value: 15_000,
+    });
   } finally {
     await store.close();
     rmSync(dir, { recursive: true, force: true });
@@ -501,7 +566,14 @@ async function storeW1Prefetch(o: Options, R: Results, c: number): Promise<void>
     }
     const t2 = now();
     await next;
-    R.put(`store.w1q.c${c}.drain`, S, `W1 drain, prefetch (claim of the next ${c} shares the commit of this batch's finishes)`, 'tasks/s', o.n / ((t2 - t1) / 1000), { op: '>=', value: 15_000 });
+    R.put(
+      `store.w1q.c${c}.drain`,
+      S,
+      `W1 drain, prefetch (claim of the next ${c} shares the commit of this batch's finishes)`,
+      'tasks/s',
+      o.n / ((t2 - t1) / 1000),
+      { op: '>=', value: 15_000 },
+    );
   } finally {
     await store.close();
     rmSync(dir, { recursive: true, force: true });
@@ -547,7 +619,14 @@ async function storeW1Pool(o: Options, R: Results, c: number): Promise<void> {
       dispatch();
     });
     const t2 = now();
-    R.put(`store.w1p.c${c}.drain`, S, `W1 drain, pool-shaped (${c} slots, claim free slots on each finish)`, 'tasks/s', o.n / ((t2 - t1) / 1000), { op: '>=', value: 15_000 });
+    R.put(
+      `store.w1p.c${c}.drain`,
+      S,
+      `W1 drain, pool-shaped (${c} slots, claim free slots on each finish)`,
+      'tasks/s',
+      o.n / ((t2 - t1) / 1000),
+      { op: '>=', value: 15_000 },
+    );
   } finally {
     await store.close();
     rmSync(dir, { recursive: true, force: true });
@@ -659,7 +738,8 @@ interface Diag {
   marks: Map<string, Marks>;
 }
 
-const resetDiag = (d: Diag) => Object.assign(d, { txs: 0, ops: 0, claims: 0, claimed: 0, finishes: 0, succeeded: 0, blobPuts: 0, marks: new Map() });
+const resetDiag = (d: Diag) =>
+  Object.assign(d, { txs: 0, ops: 0, claims: 0, claimed: 0, finishes: 0, succeeded: 0, blobPuts: 0, marks: new Map() });
 
 /** Counts transactions, claims and finishes and marks each task's way through the platform by
  *  wrapping the instances (bench-only instrumentation, a few µs per call; the WriteBatch hook
@@ -748,7 +828,11 @@ function stages(d: Diag, sent: Map<string, number> | null, off: number): string 
     .join('; ');
 }
 
-async function withPlatform<T>(o: Options, tag: string, fn: (p: Platform, ex: NoopExecutor, d: Diag, onSuccess: { cb: () => void }) => Promise<T>): Promise<T> {
+async function withPlatform<T>(
+  o: Options,
+  tag: string,
+  fn: (p: Platform, ex: NoopExecutor, d: Diag, onSuccess: { cb: () => void }) => Promise<T>,
+): Promise<T> {
   const dir = tempDir(o, tag);
   const config = loadConfig({
     env: {
@@ -810,11 +894,13 @@ async function waitFor(cond: () => boolean, timeoutMs: number, what: string): Pr
 
 function diagNote(tag: string, d: Diag, tasks: number, sent: Map<string, number> | null = null, off = 0): string {
   const per = (x: number) => (x / tasks).toFixed(2);
-  return `${tag}: ${d.txs} write transactions for ${tasks} tasks (${per(d.txs)}/task, ${(d.ops / Math.max(1, d.txs)).toFixed(1)} ops/tx); ` +
+  return (
+    `${tag}: ${d.txs} write transactions for ${tasks} tasks (${per(d.txs)}/task, ${(d.ops / Math.max(1, d.txs)).toFixed(1)} ops/tx); ` +
     `${d.claims} claim calls (${per(d.claims)}/task), ${(d.claimed / Math.max(1, d.claims)).toFixed(2)} leases/claim; ` +
     `${[...d.marks.values()].filter((m) => m.run !== undefined && m.claimDone === undefined).length} tasks handed ` +
-      `to the pool at submit (no claim); ${per(d.blobPuts)} blob writes/task. ` +
-    `Stages p50 / p99 ms: ${stages(d, sent, off)}`;
+    `to the pool at submit (no claim); ${per(d.blobPuts)} blob writes/task. ` +
+    `Stages p50 / p99 ms: ${stages(d, sent, off)}`
+  );
 }
 
 /** Client send time (hrtime ms) by task id, joined through the executor's metadata.i. */
@@ -859,7 +945,10 @@ async function apiLoad(o: Options, R: Results): Promise<void> {
     R.put('api.b.p50', S, `${label}: p50`, 'ms', http.p50);
     R.put('api.b.p99', S, 'POST /tasks at 1,000/s: p99', 'ms', http.p99, { op: '<=', value: 10 });
     R.put('api.b.max', S, 'POST /tasks at 1,000/s: max', 'ms', http.max);
-    R.put('api.b.rate', S, 'POST /tasks: achieved rate (first send → last response)', 'req/s', achieved, { op: '>=', value: o.loadRate * 0.98 });
+    R.put('api.b.rate', S, 'POST /tasks: achieved rate (first send → last response)', 'req/s', achieved, {
+      op: '>=',
+      value: o.loadRate * 0.98,
+    });
     R.put('api.b.lag99', S, 'client pacer lateness p99 (if large, the client was the bottleneck)', 'ms', summary(r.lag).p99);
     const st = summary([...Array(count).keys()].map((i) => ex.starts.get(i)! + off - r.sentAt[i]));
     R.put('api.b.start.p50', S, 'submit→start at 1,000/s: p50', 'ms', st.p50);
@@ -883,8 +972,20 @@ async function apiThroughput(o: Options, R: Results): Promise<void> {
     const n = o.apiTasks.toLocaleString('en-US');
     // No target: the issue's 15,000 tasks/s is for the store alone (section 2); this is one
     // API process on the same 2 cores as its client, bound by HTTP parsing and serialisation.
-    R.put('api.c.rate', S, `tasks/s through the API: ${n} POSTs, ${o.apiConc} in flight, first POST → last finish`, 'tasks/s', o.apiTasks / ((doneAt - r.firstSent) / 1000));
-    R.put('api.c.submit', S, 'POST /tasks rate in that run (first send → last response)', 'req/s', o.apiTasks / ((r.lastDone - r.firstSent) / 1000));
+    R.put(
+      'api.c.rate',
+      S,
+      `tasks/s through the API: ${n} POSTs, ${o.apiConc} in flight, first POST → last finish`,
+      'tasks/s',
+      o.apiTasks / ((doneAt - r.firstSent) / 1000),
+    );
+    R.put(
+      'api.c.submit',
+      S,
+      'POST /tasks rate in that run (first send → last response)',
+      'req/s',
+      o.apiTasks / ((r.lastDone - r.firstSent) / 1000),
+    );
     const http = summary(r.sentAt.map((t, i) => r.doneAt[i] - t));
     R.put('api.c.http.p50', S, `POST /tasks response time, ${o.apiConc} in flight: p50`, 'ms', http.p50);
     R.put('api.c.http.p99', S, `POST /tasks response time, ${o.apiConc} in flight: p99`, 'ms', http.p99);
@@ -907,17 +1008,84 @@ interface Ratio {
 }
 
 const RATIOS: Ratio[] = [
-  { id: 'r.w1c10.naive', label: 'store W1 drain C=10 ÷ raw SQLite naive drain (×, higher is better)', num: 'store.w1.c10.drain', den: 'base.sqlite.drain', kind: 'higher' },
-  { id: 'r.w1c50.naive', label: 'store W1 drain C=50 ÷ raw SQLite naive drain', num: 'store.w1.c50.drain', den: 'base.sqlite.drain', kind: 'higher' },
-  { id: 'r.w1e2e.naive', label: 'store W1 end to end C=10 ÷ raw SQLite naive end to end', num: 'store.w1.c10.e2e', den: 'base.sqlite.e2e', kind: 'higher' },
-  { id: 'r.w1c10.batched', label: 'store W1 drain C=10 ÷ raw SQLite grouped drain C=10 (share of the grouped-SQL ceiling)', num: 'store.w1.c10.drain', den: 'base.sqliteb.c10.drain', kind: 'higher' },
-  { id: 'r.w1c50.batched', label: 'store W1 drain C=50 ÷ raw SQLite grouped drain C=50', num: 'store.w1.c50.drain', den: 'base.sqliteb.c50.drain', kind: 'higher' },
-  { id: 'r.w1c10.array', label: 'store W1 drain C=10 ÷ in-memory array floor', num: 'store.w1.c10.drain', den: 'base.array.c10', kind: 'higher' },
-  { id: 'r.w2.floor', label: 'store W2 p50 ÷ durable submit→lease floor at the W2 pace (2 raw commits)', num: 'store.w2.p50', den: 'base.paced.w2.p50', kind: 'lower' },
-  { id: 'r.w2.wake', label: 'store W2 p50 ÷ in-memory wake-up p50', num: 'store.w2.p50', den: 'base.wake.p50', kind: 'lower', scaleDen: 1 / 1000 },
-  { id: 'r.api.a.store', label: 'API submit→start p50 ÷ store W2 p50 (cost of HTTP + pool)', num: 'api.a.p50', den: 'store.w2.p50', kind: 'lower' },
-  { id: 'r.api.a.floor', label: 'API submit→start p50 ÷ durable submit→lease floor at the API pace (2 raw commits)', num: 'api.a.p50', den: 'base.paced.api.p50', kind: 'lower' },
-  { id: 'r.api.a.one', label: 'API submit→start p50 ÷ one raw commit at the API pace', num: 'api.a.p50', den: 'base.paced.api.one', kind: 'lower' },
+  {
+    id: 'r.w1c10.naive',
+    label: 'store W1 drain C=10 ÷ raw SQLite naive drain (×, higher is better)',
+    num: 'store.w1.c10.drain',
+    den: 'base.sqlite.drain',
+    kind: 'higher',
+  },
+  {
+    id: 'r.w1c50.naive',
+    label: 'store W1 drain C=50 ÷ raw SQLite naive drain',
+    num: 'store.w1.c50.drain',
+    den: 'base.sqlite.drain',
+    kind: 'higher',
+  },
+  {
+    id: 'r.w1e2e.naive',
+    label: 'store W1 end to end C=10 ÷ raw SQLite naive end to end',
+    num: 'store.w1.c10.e2e',
+    den: 'base.sqlite.e2e',
+    kind: 'higher',
+  },
+  {
+    id: 'r.w1c10.batched',
+    label: 'store W1 drain C=10 ÷ raw SQLite grouped drain C=10 (share of the grouped-SQL ceiling)',
+    num: 'store.w1.c10.drain',
+    den: 'base.sqliteb.c10.drain',
+    kind: 'higher',
+  },
+  {
+    id: 'r.w1c50.batched',
+    label: 'store W1 drain C=50 ÷ raw SQLite grouped drain C=50',
+    num: 'store.w1.c50.drain',
+    den: 'base.sqliteb.c50.drain',
+    kind: 'higher',
+  },
+  {
+    id: 'r.w1c10.array',
+    label: 'store W1 drain C=10 ÷ in-memory array floor',
+    num: 'store.w1.c10.drain',
+    den: 'base.array.c10',
+    kind: 'higher',
+  },
+  {
+    id: 'r.w2.floor',
+    label: 'store W2 p50 ÷ durable submit→lease floor at the W2 pace (2 raw commits)',
+    num: 'store.w2.p50',
+    den: 'base.paced.w2.p50',
+    kind: 'lower',
+  },
+  {
+    id: 'r.w2.wake',
+    label: 'store W2 p50 ÷ in-memory wake-up p50',
+    num: 'store.w2.p50',
+    den: 'base.wake.p50',
+    kind: 'lower',
+    scaleDen: 1 / 1000,
+  },
+  {
+    id: 'r.api.a.store',
+    label: 'API submit→start p50 ÷ store W2 p50 (cost of HTTP + pool)',
+    num: 'api.a.p50',
+    den: 'store.w2.p50',
+    kind: 'lower',
+  },
+  {
+    id: 'r.api.a.floor',
+    label: 'API submit→start p50 ÷ durable submit→lease floor at the API pace (2 raw commits)',
+    num: 'api.a.p50',
+    den: 'base.paced.api.p50',
+    kind: 'lower',
+  },
+  {
+    id: 'r.api.a.one',
+    label: 'API submit→start p50 ÷ one raw commit at the API pace',
+    num: 'api.a.p50',
+    den: 'base.paced.api.one',
+    kind: 'lower',
+  },
   { id: 'r.api.c.store', label: 'API tasks/s ÷ store W1 drain C=10', num: 'api.c.rate', den: 'store.w1.c10.drain', kind: 'higher' },
   { id: 'r.api.c.naive', label: 'API tasks/s ÷ raw SQLite naive end to end', num: 'api.c.rate', den: 'base.sqlite.e2e', kind: 'higher' },
 ];
@@ -936,8 +1104,11 @@ const PEERS = [
 function printReport(o: Options, R: Results): string {
   const lines: string[] = [];
   const runs = o.runs > 1 ? `median (min–max) of ${o.runs} runs` : '1 run';
-  lines.push(`Hangar dispatch benchmark: ${runs}; Node ${process.version}; N=${o.n.toLocaleString('en-US')}; store ` +
-    `synchronous=${o.sync.toUpperCase()}${o.ids === 'v7' ? '; store-alone task ids UUIDv7' : ''}`, '');
+  lines.push(
+    `Hangar dispatch benchmark: ${runs}; Node ${process.version}; N=${o.n.toLocaleString('en-US')}; store ` +
+      `synchronous=${o.sync.toUpperCase()}${o.ids === 'v7' ? '; store-alone task ids UUIDv7' : ''}`,
+    '',
+  );
   let section = '';
   lines.push('| Measurement | Result | Target | Verdict |', '|---|---|---|---|');
   for (const m of R.metrics.values()) {
@@ -963,8 +1134,10 @@ function printReport(o: Options, R: Results): string {
   if (R.noise.length) {
     const worst = R.noise.reduce((a, b) => (b.others > a.others ? b : a));
     const avg = R.noise.reduce((a, b) => a + b.others, 0) / R.noise.length;
-    lines.push(`- other processes on the machine used ${avg.toFixed(0)} % of the cores on average during the steps, at most ` +
-      `${worst.others.toFixed(0)} % (run ${worst.run}, ${worst.step}); a busy machine lowers every number above`);
+    lines.push(
+      `- other processes on the machine used ${avg.toFixed(0)} % of the cores on average during the steps, at most ` +
+        `${worst.others.toFixed(0)} % (run ${worst.run}, ${worst.step}); a busy machine lowers every number above`,
+    );
   }
   return lines.join('\n');
 }
@@ -1014,7 +1187,20 @@ async function main(): Promise<void> {
   console.log(printReport(o, R));
   process.stderr.write(`total ${((now() - t0) / 1000).toFixed(1)} s\n`);
   if (o.json) {
-    writeFileSync(o.json, JSON.stringify({ options: { ...o, only: o.only ? [...o.only] : null }, metrics: [...R.metrics.values()], ratios: [...R.ratios.values()], notes: R.notes, noise: R.noise }, null, 2));
+    writeFileSync(
+      o.json,
+      JSON.stringify(
+        {
+          options: { ...o, only: o.only ? [...o.only] : null },
+          metrics: [...R.metrics.values()],
+          ratios: [...R.ratios.values()],
+          notes: R.notes,
+          noise: R.noise,
+        },
+        null,
+        2,
+      ),
+    );
   }
 }
 

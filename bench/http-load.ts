@@ -50,7 +50,11 @@ function post(agent: http.Agent, url: URL, i: number, apiKey: string | undefined
         port: url.port,
         path: '/tasks',
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...(apiKey ? { authorization: `Bearer ${apiKey}` } : {}) },
+        headers: {
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(body),
+          ...(apiKey ? { authorization: `Bearer ${apiKey}` } : {}),
+        },
       },
       (res) => {
         res.on('data', () => {});

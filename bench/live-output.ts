@@ -32,7 +32,8 @@ const PG = arg('pg', 'postgres://postgres@127.0.0.1:5432/postgres');
 const SCHEMA = 'hangar_bench_live';
 
 const now = () => performance.timeOrigin + performance.now();
-const LATENCY_JS = `setTimeout(() => { let i = 0; const t = setInterval(() => { process.stdout.write((performance.timeOrigin + ` +
+const LATENCY_JS =
+  `setTimeout(() => { let i = 0; const t = setInterval(() => { process.stdout.write((performance.timeOrigin + ` +
   `performance.now()).toFixed(3) + '\\n'); if (++i === ${LINES}) clearInterval(t); }, ${EVERY}); }, 500)`;
 const FLOOD_JS = `process.stdout.write(Buffer.alloc(${MB * 1024 * 1024}, 120))`;
 const shellOf = (js: string) => `${process.execPath} -e "${js.replace(/"/g, '\\"')}"`;
@@ -90,7 +91,11 @@ async function followTask(url: string, shell: string, timeLines: boolean): Promi
   const ws = new WebSocket(url.replace(/^http/, 'ws') + '/ws');
   await new Promise((r, j) => (ws.once('open', r), ws.once('error', j)));
   const f: Follower = { ages: new LineAges(), bytes: 0, first: 0, last: 0, ended: Promise.resolve() };
-  const res = await fetch(`${url}/tasks`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ command: 'live-bench', shell }) });
+  const res = await fetch(`${url}/tasks`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ command: 'live-bench', shell }),
+  });
   const { taskId } = (await res.json()) as { taskId: string };
   f.ended = new Promise((resolve, reject) => {
     ws.on('message', (raw) => {
@@ -127,7 +132,9 @@ async function hangarRun(shape: string): Promise<{ ages: number[]; mibps: number
       HANGAR_WORKERS: '2',
       HANGAR_MAX_OUTPUT_BYTES: String((MB + 1) * 1024 * 1024),
       HANGAR_RATE_LIMIT: '1000000',
-      ...(admin ? { HANGAR_DATABASE_URL: PG, HANGAR_DATABASE_SCHEMA: SCHEMA, HANGAR_SECRETS_KEY: Buffer.alloc(32, 7).toString('base64') } : {}),
+      ...(admin
+        ? { HANGAR_DATABASE_URL: PG, HANGAR_DATABASE_SCHEMA: SCHEMA, HANGAR_SECRETS_KEY: Buffer.alloc(32, 7).toString('base64') }
+        : {}),
     },
   });
   const p = await startPlatform(config, { api: true, workers: true }, { log: createLogger('silent') });
@@ -154,8 +161,10 @@ console.log(`Machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}; Node ${pro
 console.log(`Latency: ${LINES} lines, one every ${EVERY} ms. Throughput: ${MB} MiB written at once.\n`);
 console.log('| Path | p50 ms | p99 ms | max ms | lines | ÷ pipe p50 | ÷ pipe p99 | MiB/s received | ÷ pipe |');
 console.log('|---|---|---|---|---|---|---|---|---|');
-console.log(`| pipe to this process (baseline) | ${f2(pct(pipe, 50))} | ${f2(pct(pipe, 99))} | ${f2(Math.max(...pipe))} | ` +
-  `${pipe.length} | 1 | 1 | ${pipeMibps.toFixed(0)} | 1 |`);
+console.log(
+  `| pipe to this process (baseline) | ${f2(pct(pipe, 50))} | ${f2(pct(pipe, 99))} | ${f2(Math.max(...pipe))} | ` +
+    `${pipe.length} | 1 | 1 | ${pipeMibps.toFixed(0)} | 1 |`,
+);
 for (const shape of SHAPES) {
   const r = await hangarRun(shape);
   if (r.ages.length !== LINES) throw new Error(`${shape}: ${r.ages.length} of ${LINES} lines arrived`);
@@ -163,6 +172,6 @@ for (const shape of SHAPES) {
     `| Hangar ${shape}: task stdout → /ws client | ${f2(pct(r.ages, 50))} | ${f2(pct(r.ages, 99))} | ` +
       `${f2(Math.max(...r.ages))} | ${r.ages.length} | ` +
       `${f2(pct(r.ages, 50) / pct(pipe, 50))} | ${f2(pct(r.ages, 99) / pct(pipe, 99))} | ${r.mibps.toFixed(0)} | ` +
-        `${f2(r.mibps / pipeMibps)} |`,
+      `${f2(r.mibps / pipeMibps)} |`,
   );
 }

@@ -4,7 +4,15 @@ import { uuidv7 } from '../src/store/index.ts';
 import type { NewTask, Outcome } from '../src/core/index.ts';
 
 /** A no-op attempt's outcome, as the store-alone sections record it. */
-export const NOOP_OUTCOME: Outcome = { status: 'SUCCESS', summary: { exitCode: 0 }, failure: null, resultJson: null, resultKey: null, stdoutKey: null, stderrKey: null };
+export const NOOP_OUTCOME: Outcome = {
+  status: 'SUCCESS',
+  summary: { exitCode: 0 },
+  failure: null,
+  resultJson: null,
+  resultKey: null,
+  stdoutKey: null,
+  stderrKey: null,
+};
 
 /** A no-op task with the API's defaults. */
 export function noopTask(metadata: Record<string, unknown>, id: string = uuidv7()): NewTask {

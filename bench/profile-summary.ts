@@ -34,7 +34,11 @@ const flag = (k: string) => {
 const top = Number(flag('top') ?? 30);
 const grep = flag('grep');
 
-const short = (url: string) => url.replace(/^file:\/\//, '').replace(/^.*\/node_modules\//, 'nm:').replace(/^.*\/work\/main\//, '');
+const short = (url: string) =>
+  url
+    .replace(/^file:\/\//, '')
+    .replace(/^.*\/node_modules\//, 'nm:')
+    .replace(/^.*\/work\/main\//, '');
 
 for (const file of files) {
   const p = JSON.parse(readFileSync(file, 'utf8')) as Profile;
@@ -72,6 +76,10 @@ for (const file of files) {
   if (grep) {
     console.log(`\nInclusive time of functions matching /${grep}/:`);
     const re = new RegExp(grep);
-    for (const [f, us] of [...fnTotal].filter(([k]) => re.test(k)).sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`${pct(us)} ${ms(us)}  ${f}`);
+    for (const [f, us] of [...fnTotal]
+      .filter(([k]) => re.test(k))
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, top))
+      console.log(`${pct(us)} ${ms(us)}  ${f}`);
   }
 }

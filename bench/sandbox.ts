@@ -85,8 +85,13 @@ async function bareBwrap(): Promise<number> {
 async function platformWith(engine: 'bwrap' | 'unshare') {
   const config = loadConfig({
     env: {
-      HANGAR_PORT: '0', HANGAR_DATA_DIR: join(dir, `data-${engine}`), HANGAR_WORKERS: '2', HANGAR_EXECUTOR: 'sandbox',
-      HANGAR_SANDBOX_ENGINE: engine, HANGAR_LOG_LEVEL: 'silent', HANGAR_RATE_LIMIT: '0',
+      HANGAR_PORT: '0',
+      HANGAR_DATA_DIR: join(dir, `data-${engine}`),
+      HANGAR_WORKERS: '2',
+      HANGAR_EXECUTOR: 'sandbox',
+      HANGAR_SANDBOX_ENGINE: engine,
+      HANGAR_LOG_LEVEL: 'silent',
+      HANGAR_RATE_LIMIT: '0',
     },
   });
   const platform = await startPlatform(config, { api: true, workers: true }, { log: createLogger('silent') });
@@ -102,7 +107,11 @@ async function platformWith(engine: 'bwrap' | 'unshare') {
   };
   const submit = async (body = '{"args":["/bin/true"]}'): Promise<number> => {
     const t0 = performance.now();
-    const res = await fetch(`${platform.url}/tasks`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: auth }, body });
+    const res = await fetch(`${platform.url}/tasks`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: auth },
+      body,
+    });
     const { taskId } = (await res.json()) as { taskId: string };
     const t1 = await new Promise<number>((r) => done.set(taskId, r));
     done.delete(taskId);
@@ -132,12 +141,14 @@ const rate = new Map<string, number>();
 for (const [k, f] of kinds) {
   const t = performance.now();
   let count = 0;
-  await Promise.all([0, 1].map(async () => {
-    while (performance.now() - t < 3000) {
-      await f();
-      count++;
-    }
-  }));
+  await Promise.all(
+    [0, 1].map(async () => {
+      while (performance.now() - t < 3000) {
+        await f();
+        count++;
+      }
+    }),
+  );
   rate.set(k, count / ((performance.now() - t) / 1000));
 }
 await viaBwrap.platform.close();

@@ -103,8 +103,27 @@ function parseArgs(argv: string[]): Options {
     else raw.set(a.slice(2), 'true');
   }
   const known = new Set([
-    'role', 'with-peers', 'runs', 'n', 'c', 'jobs', 'every', 'warmup', 'cap-s', 'grace-s', 'wait-quiet', 'only', 'json',
-    'pg-admin', 'db', 'keep-db', 'redis', 'pg', 'workload', 'variant', 'help',
+    'role',
+    'with-peers',
+    'runs',
+    'n',
+    'c',
+    'jobs',
+    'every',
+    'warmup',
+    'cap-s',
+    'grace-s',
+    'wait-quiet',
+    'only',
+    'json',
+    'pg-admin',
+    'db',
+    'keep-db',
+    'redis',
+    'pg',
+    'workload',
+    'variant',
+    'help',
   ]);
   for (const k of raw.keys()) if (!known.has(k)) throw new Error(`unknown flag --${k} (known: ${[...known].join(', ')})`);
   if (raw.has('help')) {
@@ -173,8 +192,6 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
-
-
 /** CPU time (ms) the whole machine spent busy, from /proc/stat; null where there is none. */
 function machineBusyMs(): number | null {
   try {
@@ -188,8 +205,6 @@ function machineBusyMs(): number | null {
 
 // ---------------------------------------------------------------------------------------------
 // Hangar's side (child process, --role hangar / --role submitter)
-
-
 
 /** Runs nothing: reports its start (first statement) and succeeds with a small inline result. */
 class NoopExecutor implements Executor {
@@ -229,7 +244,13 @@ async function hangarChild(o: Options): Promise<void> {
     variant: o.variant,
     workload: o.workload,
     c: o.c,
-    settings: { poolSize: 10, concurrency: o.c, prefetch: o.variant === 'prefetch' ? PREFETCH : config.prefetch, heartbeatMs: config.heartbeatMs, pollMs: config.pollMs },
+    settings: {
+      poolSize: 10,
+      concurrency: o.c,
+      prefetch: o.variant === 'prefetch' ? PREFETCH : config.prefetch,
+      heartbeatMs: config.heartbeatMs,
+      pollMs: config.pollMs,
+    },
   };
   let pool: WorkerPool | null = null;
   try {
@@ -327,8 +348,17 @@ async function hangarW1(o: Options, store: PostgresStore, pool: WorkerPool, ex: 
   const counts = await store.counts();
   if (counts.SUCCESS !== o.n) throw new Error(`w1: store says ${counts.SUCCESS} of ${o.n} SUCCESS`);
   return {
-    n: o.n, enqueueMs, enqueueRate: o.n / (enqueueMs / 1000), processMs: doneAt - t0, completed: counts.SUCCESS, capped: false,
-    rate: o.n / ((doneAt - t0) / 1000), firstJobMs: first - t0, ...(await marks.costs(o.n)), claims, leasesPerClaim: leased / Math.max(1, claims),
+    n: o.n,
+    enqueueMs,
+    enqueueRate: o.n / (enqueueMs / 1000),
+    processMs: doneAt - t0,
+    completed: counts.SUCCESS,
+    capped: false,
+    rate: o.n / ((doneAt - t0) / 1000),
+    firstJobMs: first - t0,
+    ...(await marks.costs(o.n)),
+    claims,
+    leasesPerClaim: leased / Math.max(1, claims),
   };
 }
 
@@ -352,8 +382,15 @@ async function hangarStoreDrain(o: Options, store: PostgresStore) {
   const counts = await store.counts();
   if (counts.SUCCESS !== o.n) throw new Error(`store drain: store says ${counts.SUCCESS} of ${o.n} SUCCESS`);
   return {
-    n: o.n, enqueueMs, enqueueRate: o.n / (enqueueMs / 1000), processMs: t1 - t0, completed: counts.SUCCESS, capped: false,
-    rate: o.n / ((t1 - t0) / 1000), firstJobMs: first - t0, ...(await marks.costs(o.n)),
+    n: o.n,
+    enqueueMs,
+    enqueueRate: o.n / (enqueueMs / 1000),
+    processMs: t1 - t0,
+    completed: counts.SUCCESS,
+    capped: false,
+    rate: o.n / ((t1 - t0) / 1000),
+    firstJobMs: first - t0,
+    ...(await marks.costs(o.n)),
   };
 }
 
@@ -409,10 +446,25 @@ async function hangarW2(o: Options, store: PostgresStore, pool: WorkerPool, ex: 
   if (o.variant === 'two-process') {
     // The submitter is another process with a store of its own: no local taker there, so the
     // wake-up is the store's NOTIFY, as with an API node and a worker node.
-    const child = await runChild(process.execPath, [
-      '--disable-warning=ExperimentalWarning', fileURLToPath(import.meta.url), '--role', 'submitter', '--pg', o.pg,
-      '--jobs', String(o.jobs), '--every', String(o.every), '--warmup', String(o.warmup),
-    ], ROOT, 300_000);
+    const child = await runChild(
+      process.execPath,
+      [
+        '--disable-warning=ExperimentalWarning',
+        fileURLToPath(import.meta.url),
+        '--role',
+        'submitter',
+        '--pg',
+        o.pg,
+        '--jobs',
+        String(o.jobs),
+        '--every',
+        String(o.every),
+        '--warmup',
+        String(o.warmup),
+      ],
+      ROOT,
+      300_000,
+    );
     r = child as unknown as SubmitterResult;
   } else {
     r = await pacedSubmits(o, store, 500, () => warm >= o.warmup);
@@ -472,61 +524,150 @@ const self = (variant: string) => (o: Options, workload: 'w1' | 'w2', c: number)
   file: fileURLToPath(import.meta.url),
   args: ['--role', 'hangar', '--pg', o.pg, '--workload', workload, '--variant', variant, '--c', String(c), ...common(o)],
 });
-const peer = (script: string, variant: string, capped = false) => (o: Options, workload: 'w1' | 'w2', c: number) => ({
-  file: join(PEERS, script),
-  args: [
-    '--workload', workload, '--variant', variant, '--c', String(c), '--pg', o.pg, '--redis', o.redis, ...common(o),
-    ...(capped && workload === 'w1' ? ['--cap-s', String(o.capS)] : []),
-  ],
-});
-const common = (o: Options) => ['--n', String(o.n), '--jobs', String(o.jobs), '--every', String(o.every), '--warmup', String(o.warmup), '--grace-s', String(o.graceS)];
+const peer =
+  (script: string, variant: string, capped = false) =>
+  (o: Options, workload: 'w1' | 'w2', c: number) => ({
+    file: join(PEERS, script),
+    args: [
+      '--workload',
+      workload,
+      '--variant',
+      variant,
+      '--c',
+      String(c),
+      '--pg',
+      o.pg,
+      '--redis',
+      o.redis,
+      ...common(o),
+      ...(capped && workload === 'w1' ? ['--cap-s', String(o.capS)] : []),
+    ],
+  });
+const common = (o: Options) => [
+  '--n',
+  String(o.n),
+  '--jobs',
+  String(o.jobs),
+  '--every',
+  String(o.every),
+  '--warmup',
+  String(o.warmup),
+  '--grace-s',
+  String(o.graceS),
+];
 
 const ENTRIES: Entry[] = [
   {
-    key: 'hangar', label: 'Hangar (PostgresStore + WorkerPool)', peer: false, defaults: true, w1: true, w2: true, cmd: self('pool'),
-    settings: 'defaults: pg pool 10 connections, WorkerPool concurrency C, HANGAR_PREFETCH auto (about 50 ms of work per ' +
+    key: 'hangar',
+    label: 'Hangar (PostgresStore + WorkerPool)',
+    peer: false,
+    defaults: true,
+    w1: true,
+    w2: true,
+    cmd: self('pool'),
+    settings:
+      'defaults: pg pool 10 connections, WorkerPool concurrency C, HANGAR_PREFETCH auto (about 50 ms of work per ' +
       'slot at the recent average execution time, at most 20 leases per slot beyond it), heartbeat 2 s, fallback ' +
-      'poll 1 s; metrics + execution audit wired as src/runtime does; W2 submits in the worker\'s process ' +
+      "poll 1 s; metrics + execution audit wired as src/runtime does; W2 submits in the worker's process " +
       '(hand-off at submit)',
   },
   {
-    key: 'hangar-2p', label: 'Hangar, submitter in a 2nd process', peer: false, defaults: true, w1: false, w2: true, twoProcess: true, cmd: self('two-process'),
-    settings: 'as above; submit() from another process with its own PostgresStore: no in-process hand-off; the idle pool\'s ' +
-      'offered slots take the task at submit (push dispatch: leased in the submit\'s statement, the NOTIFY carries ' +
+    key: 'hangar-2p',
+    label: 'Hangar, submitter in a 2nd process',
+    peer: false,
+    defaults: true,
+    w1: false,
+    w2: true,
+    twoProcess: true,
+    cmd: self('two-process'),
+    settings:
+      "as above; submit() from another process with its own PostgresStore: no in-process hand-off; the idle pool's " +
+      "offered slots take the task at submit (push dispatch: leased in the submit's statement, the NOTIFY carries " +
       'it), or LISTEN/NOTIFY + claim',
   },
   {
-    key: 'hangar-prefetch', label: 'Hangar, prefetch 500', peer: false, defaults: false, w1: true, w2: false, cmd: self('prefetch'),
-    settings: 'as Hangar + HANGAR_PREFETCH = 500 (as batched graphile-worker\'s localQueue.size): the pool holds up to 500 ' +
+    key: 'hangar-prefetch',
+    label: 'Hangar, prefetch 500',
+    peer: false,
+    defaults: false,
+    w1: true,
+    w2: false,
+    cmd: self('prefetch'),
+    settings:
+      "as Hangar + HANGAR_PREFETCH = 500 (as batched graphile-worker's localQueue.size): the pool holds up to 500 " +
       'leases beyond its C slots, so claims come in large batches and run while the current tasks do',
   },
   {
-    key: 'hangar-store', label: 'Hangar store only (claim C + finish each)', peer: false, defaults: true, w1: true, w2: false, cmd: self('store'),
+    key: 'hangar-store',
+    label: 'Hangar store only (claim C + finish each)',
+    peer: false,
+    defaults: true,
+    w1: true,
+    w2: false,
+    cmd: self('store'),
     settings: 'reference: no pool; claim(limit C), finish each, repeat (bench/dispatch.ts W1 drain)',
   },
   {
-    key: 'bullmq', label: 'BullMQ (Redis)', peer: true, defaults: true, w1: true, w2: true, cmd: peer('bullmq.mjs', 'default'),
+    key: 'bullmq',
+    label: 'BullMQ (Redis)',
+    peer: true,
+    defaults: true,
+    w1: true,
+    w2: true,
+    cmd: peer('bullmq.mjs', 'default'),
     settings: 'Worker concurrency C; ioredis maxRetriesPerRequest: null (required); Redis without persistence',
   },
   {
-    key: 'bullmq-2p', label: 'BullMQ, enqueuer in a 2nd process', peer: true, defaults: true, w1: false, w2: true, twoProcess: true, cmd: peer('bullmq.mjs', 'two-process'),
+    key: 'bullmq-2p',
+    label: 'BullMQ, enqueuer in a 2nd process',
+    peer: true,
+    defaults: true,
+    w1: false,
+    w2: true,
+    twoProcess: true,
+    cmd: peer('bullmq.mjs', 'two-process'),
     settings: 'as above; Queue.add() from another process with its own connection (the shape of hangar-2p)',
   },
   {
-    key: 'graphile', label: 'graphile-worker', peer: true, defaults: true, w1: true, w2: true, cmd: peer('graphile.mjs', 'default'),
-    settings: 'concurrency C; maxPoolSize max(10, C+2) (its docs\' advice; default 10)',
+    key: 'graphile',
+    label: 'graphile-worker',
+    peer: true,
+    defaults: true,
+    w1: true,
+    w2: true,
+    cmd: peer('graphile.mjs', 'default'),
+    settings: "concurrency C; maxPoolSize max(10, C+2) (its docs' advice; default 10)",
   },
   {
-    key: 'graphile-batched', label: 'graphile-worker, batched', peer: true, defaults: false, w1: true, w2: true, cmd: peer('graphile.mjs', 'batched'),
-    settings: 'as above + localQueue.size 500, completeJobBatchDelay 0, failJobBatchDelay 0 (its performance page\'s opt-in batching)',
+    key: 'graphile-batched',
+    label: 'graphile-worker, batched',
+    peer: true,
+    defaults: false,
+    w1: true,
+    w2: true,
+    cmd: peer('graphile.mjs', 'batched'),
+    settings: "as above + localQueue.size 500, completeJobBatchDelay 0, failJobBatchDelay 0 (its performance page's opt-in batching)",
   },
   {
-    key: 'pgboss', label: 'pg-boss', peer: true, defaults: true, w1: true, w2: true, cmd: peer('pgboss.mjs', 'default', true),
-    settings: 'work({ localConcurrency: C }); defaults otherwise (batchSize 1, 2 s poll, no NOTIFY); poll-bound, so its W1 ' +
+    key: 'pgboss',
+    label: 'pg-boss',
+    peer: true,
+    defaults: true,
+    w1: true,
+    w2: true,
+    cmd: peer('pgboss.mjs', 'default', true),
+    settings:
+      'work({ localConcurrency: C }); defaults otherwise (batchSize 1, 2 s poll, no NOTIFY); poll-bound, so its W1 ' +
       'runs are capped (--cap-s, default 10 s) and its W2 latencies are lower bounds',
   },
   {
-    key: 'pgboss-tuned', label: 'pg-boss, tuned', peer: true, defaults: false, w1: true, w2: true, cmd: peer('pgboss.mjs', 'tuned'),
+    key: 'pgboss-tuned',
+    label: 'pg-boss, tuned',
+    peer: true,
+    defaults: false,
+    w1: true,
+    w2: true,
+    cmd: peer('pgboss.mjs', 'tuned'),
     settings: 'localConcurrency C, batchSize 100, pollingIntervalSeconds 0.5, burstWhenBatchFull; useListenNotify + queue notify: true',
   },
 ];
@@ -552,8 +693,13 @@ function runChild(file: string, args: string[], cwd: string, timeoutMs: number):
       clearTimeout(timer);
       const line = stdout.split('\n').find((l) => l.startsWith('RESULT '));
       if (code === 0 && line) resolve(JSON.parse(line.slice(7)) as Record<string, unknown>);
-      else reject(new Error(`${file.split('/').pop()} ${args.slice(0, 8).join(' ')}: exit ` +
-        `${code ?? signal}\n${stderr.trim().split('\n').slice(-8).join('\n')}`));
+      else
+        reject(
+          new Error(
+            `${file.split('/').pop()} ${args.slice(0, 8).join(' ')}: exit ` +
+              `${code ?? signal}\n${stderr.trim().split('\n').slice(-8).join('\n')}`,
+          ),
+        );
     });
   });
 }
@@ -584,7 +730,10 @@ function med(t: Table, key: string, metric: string): number {
 function fmtNum(v: number, kind: 'rate' | 'ms' | 'x'): string {
   if (!Number.isFinite(v)) return 'n/a';
   if (kind === 'rate') return v >= 100 ? Math.round(v).toLocaleString('en-US') : v.toFixed(1);
-  if (kind === 'x') return v >= 100 ? Math.round(v).toLocaleString('en-US') + '×' : (v >= 10 ? v.toFixed(1) : v >= 0.1 ? v.toFixed(2) : v.toPrecision(2)) + '×';
+  if (kind === 'x')
+    return v >= 100
+      ? Math.round(v).toLocaleString('en-US') + '×'
+      : (v >= 10 ? v.toFixed(1) : v >= 0.1 ? v.toFixed(2) : v.toPrecision(2)) + '×';
   return v >= 100 ? Math.round(v).toLocaleString('en-US') : v >= 10 ? v.toFixed(1) : v.toFixed(2);
 }
 function cell(s: Sample[], kind: 'rate' | 'ms' | 'x', unit = ''): string {
@@ -609,7 +758,10 @@ function ratio(t: Table, a: string, am: string, b: string, bm: string): Sample[]
 function ratioCell(s: Sample[], lowerIsBetter: boolean): string {
   if (s.length === 0) return '—';
   // A censored peer latency is a lower bound, so Hangar ÷ peer is an upper bound there.
-  const c = cell(s.map((x) => ({ v: x.v, censored: false })), 'x');
+  const c = cell(
+    s.map((x) => ({ v: x.v, censored: false })),
+    'x',
+  );
   return s.some((x) => x.censored) ? (lowerIsBetter ? `≤ ${c}` : `≥ ${c}`) : c;
 }
 
@@ -672,7 +824,8 @@ function gitState(): Promise<string> {
 
 async function driver(o: Options): Promise<void> {
   const keys = o.only ?? (o.withPeers ? ENTRIES.map((e) => e.key) : ['hangar', 'hangar-2p', 'hangar-prefetch', 'hangar-store']);
-  for (const k of keys) if (!ENTRIES.some((e) => e.key === k)) throw new Error(`unknown system ${k} (known: ${ENTRIES.map((e) => e.key).join(', ')})`);
+  for (const k of keys)
+    if (!ENTRIES.some((e) => e.key === k)) throw new Error(`unknown system ${k} (known: ${ENTRIES.map((e) => e.key).join(', ')})`);
   const entries = ENTRIES.filter((e) => keys.includes(e.key));
   if (entries.some((e) => e.peer)) {
     try {
@@ -701,9 +854,15 @@ async function driver(o: Options): Promise<void> {
     try {
       const r = await runChild(process.execPath, ['--disable-warning=ExperimentalWarning', file, ...args], e.peer ? PEERS : ROOT, 900_000);
       const secs = `${((hrMs() - a) / 1000).toFixed(1)} s, machine ${b?.toFixed(0)} % busy before`;
-      if (s.workload === 'w1') process.stderr.write(`${what}: ${fmtNum(Number(r.rate), 'rate')} jobs/s (enqueue ${fmtNum(Number(r.enqueueRate), 'rate')}/s) [${secs}]\n`);
-      else process.stderr.write(`${what}: p50 ${fmtNum(Number(r.p50), 'ms')} ms, p99 ${fmtNum(Number(r.p99), 'ms')} ms, ` +
-        `${String(r.started)}/${o.jobs} started [${secs}]\n`);
+      if (s.workload === 'w1')
+        process.stderr.write(
+          `${what}: ${fmtNum(Number(r.rate), 'rate')} jobs/s (enqueue ${fmtNum(Number(r.enqueueRate), 'rate')}/s) [${secs}]\n`,
+        );
+      else
+        process.stderr.write(
+          `${what}: p50 ${fmtNum(Number(r.p50), 'ms')} ms, p99 ${fmtNum(Number(r.p99), 'ms')} ms, ` +
+            `${String(r.started)}/${o.jobs} started [${secs}]\n`,
+        );
       return r;
     } catch (err) {
       errors.push(`${what}: ${(err as Error).message}`);
@@ -764,13 +923,48 @@ async function driver(o: Options): Promise<void> {
       }
     }
   } finally {
-    if (!o.keepDb) await pgAdmin(o.pgAdmin, (c) => c.query(`DROP DATABASE IF EXISTS ${o.db} WITH (FORCE)`)).catch((e: Error) => errors.push(`drop database: ${e.message}`));
+    if (!o.keepDb)
+      await pgAdmin(o.pgAdmin, (c) => c.query(`DROP DATABASE IF EXISTS ${o.db} WITH (FORCE)`)).catch((e: Error) =>
+        errors.push(`drop database: ${e.message}`),
+      );
   }
   const gitEnd = await gitState();
   const git = gitEnd === gitStart ? gitStart : `${gitStart} at the start, ${gitEnd} at the end`;
-  const report = printReport(o, entries, t, { started, versions, pgVersion, redisVersion, git, busy, errors, retried, disturbed, wallS: (hrMs() - t0) / 1000 });
+  const report = printReport(o, entries, t, {
+    started,
+    versions,
+    pgVersion,
+    redisVersion,
+    git,
+    busy,
+    errors,
+    retried,
+    disturbed,
+    wallS: (hrMs() - t0) / 1000,
+  });
   console.log(report);
-  if (o.json) writeFileSync(o.json, JSON.stringify({ options: o, started, versions: Object.fromEntries(versions), pgVersion, redisVersion, machine: machine(), git, busy, errors, retried, disturbed, results: Object.fromEntries([...t].map(([k, m]) => [k, Object.fromEntries(m)])) }, null, 2));
+  if (o.json)
+    writeFileSync(
+      o.json,
+      JSON.stringify(
+        {
+          options: o,
+          started,
+          versions: Object.fromEntries(versions),
+          pgVersion,
+          redisVersion,
+          machine: machine(),
+          git,
+          busy,
+          errors,
+          retried,
+          disturbed,
+          results: Object.fromEntries([...t].map(([k, m]) => [k, Object.fromEntries(m)])),
+        },
+        null,
+        2,
+      ),
+    );
 }
 
 interface Meta {
@@ -790,35 +984,53 @@ function printReport(o: Options, entries: Entry[], t: Table, meta: Meta): string
   const L: string[] = [];
   const runs = o.runs > 1 ? `median (min–max) of ${o.runs} rounds` : '1 round';
   const v = (k: string) => meta.versions.get(k) ?? '?';
-  L.push(`Scale-out benchmark, ${runs}; ${meta.started.toISOString().slice(0, 16).replace('T', ' ')} UTC; ` +
-    `${machine().join(', ')}; Node ${process.version}; PostgreSQL ` +
-    `${meta.pgVersion}${meta.redisVersion ? `; ${meta.redisVersion}` : ''}.`);
-  L.push(`Versions: hangar ${v('hangar')} ` +
-    `(${meta.git})${entries.some((e) => e.peer) ? `, bullmq ${v('bullmq')}, graphile-worker ${v('graphile-worker')}, pg-boss ${v('pg-boss')}` : ''}.`);
-  L.push(`W1: ${o.n.toLocaleString('en-US')} no-op jobs enqueued first, then timed from worker start to the last ` +
-    `completion. W2: ${o.jobs.toLocaleString('en-US')} jobs, one every ${o.every} ms, open loop, to an idle worker ` +
-    `of concurrency 10; enqueue-call start → handler start.`, '');
+  L.push(
+    `Scale-out benchmark, ${runs}; ${meta.started.toISOString().slice(0, 16).replace('T', ' ')} UTC; ` +
+      `${machine().join(', ')}; Node ${process.version}; PostgreSQL ` +
+      `${meta.pgVersion}${meta.redisVersion ? `; ${meta.redisVersion}` : ''}.`,
+  );
+  L.push(
+    `Versions: hangar ${v('hangar')} ` +
+      `(${meta.git})${entries.some((e) => e.peer) ? `, bullmq ${v('bullmq')}, graphile-worker ${v('graphile-worker')}, pg-boss ${v('pg-boss')}` : ''}.`,
+  );
+  L.push(
+    `W1: ${o.n.toLocaleString('en-US')} no-op jobs enqueued first, then timed from worker start to the last ` +
+      `completion. W2: ${o.jobs.toLocaleString('en-US')} jobs, one every ${o.every} ms, open loop, to an idle worker ` +
+      `of concurrency 10; enqueue-call start → handler start.`,
+    '',
+  );
 
   const cs = o.cs;
-  L.push(`| System | ${cs.map((c) => `W1 jobs/s, C=${c}`).join(' | ')} | W1 enqueue jobs/s (setup, C=${cs[0]} runs) | ` +
-    `first job after worker start, ms (C=${cs[0]}) |`);
+  L.push(
+    `| System | ${cs.map((c) => `W1 jobs/s, C=${c}`).join(' | ')} | W1 enqueue jobs/s (setup, C=${cs[0]} runs) | ` +
+      `first job after worker start, ms (C=${cs[0]}) |`,
+  );
   L.push(`|---|${cs.map(() => '---|').join('')}---|---|`);
   for (const e of entries.filter((x) => x.w1)) {
     const capped = (c: number) => (samples(t, e.key, `w1.c${c}.capped`).length ? ` (${o.capS} s cap)` : '');
-    L.push(`| ${e.label} | ${cs.map((c) => cell(samples(t, e.key, `w1.c${c}.rate`), 'rate') + capped(c)).join(' | ')} ` +
-      `| ${cell(samples(t, e.key, `w1.c${cs[0]}.enqueue`), 'rate')} | ` +
-      `${cell(samples(t, e.key, `w1.c${cs[0]}.first`), 'ms')} |`);
+    L.push(
+      `| ${e.label} | ${cs.map((c) => cell(samples(t, e.key, `w1.c${c}.rate`), 'rate') + capped(c)).join(' | ')} ` +
+        `| ${cell(samples(t, e.key, `w1.c${cs[0]}.enqueue`), 'rate')} | ` +
+        `${cell(samples(t, e.key, `w1.c${cs[0]}.first`), 'ms')} |`,
+    );
   }
-  L.push('', `Where W1's time goes (diagnostics, medians; per job completed in the processing window): CPU of the process ` +
-    `running the worker, CPU of the whole machine (the worker, PostgreSQL or Redis, and anything else), WAL ` +
-    `PostgreSQL wrote. ${cs.join(' / ')} = the C of the run.`, '');
+  L.push(
+    '',
+    `Where W1's time goes (diagnostics, medians; per job completed in the processing window): CPU of the process ` +
+      `running the worker, CPU of the whole machine (the worker, PostgreSQL or Redis, and anything else), WAL ` +
+      `PostgreSQL wrote. ${cs.join(' / ')} = the C of the run.`,
+    '',
+  );
   L.push(`| System | worker process CPU µs/job (C=${cs.join(' / ')}) | machine CPU µs/job | WAL bytes/job |`);
   L.push('|---|---|---|---|');
   for (const e of entries.filter((x) => x.w1)) {
-    const col = (k: string, kind: 'rate' | 'ms') => cs.map((c) => {
-      const v = med(t, e.key, `w1.c${c}.${k}`);
-      return Number.isFinite(v) ? (kind === 'rate' ? Math.round(v).toLocaleString('en-US') : fmtNum(v, 'ms')) : '—';
-    }).join(' / ');
+    const col = (k: string, kind: 'rate' | 'ms') =>
+      cs
+        .map((c) => {
+          const v = med(t, e.key, `w1.c${c}.${k}`);
+          return Number.isFinite(v) ? (kind === 'rate' ? Math.round(v).toLocaleString('en-US') : fmtNum(v, 'ms')) : '—';
+        })
+        .join(' / ');
     L.push(`| ${e.label} | ${col('procCpuUsPerJob', 'rate')} | ${col('machineCpuUsPerJob', 'rate')} | ${col('walBytesPerJob', 'rate')} |`);
   }
   L.push('');
@@ -826,19 +1038,27 @@ function printReport(o: Options, entries: Entry[], t: Table, meta: Meta): string
   L.push('|---|---|---|---|---|---|---|');
   for (const e of entries.filter((x) => x.w2)) {
     const st = samples(t, e.key, 'w2.started');
-    L.push(`| ${e.label} | ${['p50', 'p95', 'p99', 'max'].map((m) => cell(samples(t, e.key, `w2.${m}`), 'ms')).join(' | ')} ` +
-      `| ${st.length ? `${Math.min(...st.map((x) => x.v))}–${Math.max(...st.map((x) => x.v))} of ${o.jobs}` : '—'} | ` +
-      `${cell(samples(t, e.key, 'w2.call'), 'ms')} |`);
+    L.push(
+      `| ${e.label} | ${['p50', 'p95', 'p99', 'max'].map((m) => cell(samples(t, e.key, `w2.${m}`), 'ms')).join(' | ')} ` +
+        `| ${st.length ? `${Math.min(...st.map((x) => x.v))}–${Math.max(...st.map((x) => x.v))} of ${o.jobs}` : '—'} | ` +
+        `${cell(samples(t, e.key, 'w2.call'), 'ms')} |`,
+    );
   }
 
   const peers = entries.filter((e) => e.peer);
   const hasHangar = entries.some((e) => e.key === 'hangar');
   if (peers.length && hasHangar) {
     const two = entries.some((e) => e.key === 'hangar-2p');
-    L.push('', `Ratios Hangar ÷ peer, per round then ${o.runs > 1 ? 'median (min–max)' : 'as measured'}: jobs/s higher is ` +
-      `better, latency lower is better.`, '');
-    L.push(`| Peer | ${cs.map((c) => `jobs/s C=${c}`).join(' | ')} | p50 | p99 ` +
-      `|${two ? ' p50, Hangar 2 processes | p99, Hangar 2 processes |' : ''}`);
+    L.push(
+      '',
+      `Ratios Hangar ÷ peer, per round then ${o.runs > 1 ? 'median (min–max)' : 'as measured'}: jobs/s higher is ` +
+        `better, latency lower is better.`,
+      '',
+    );
+    L.push(
+      `| Peer | ${cs.map((c) => `jobs/s C=${c}`).join(' | ')} | p50 | p99 ` +
+        `|${two ? ' p50, Hangar 2 processes | p99, Hangar 2 processes |' : ''}`,
+    );
     L.push(`|---|${cs.map(() => '---|').join('')}---|---|${two ? '---|---|' : ''}`);
     for (const p of peers) {
       const tp = cs.map((c) => ratioCell(ratio(t, 'hangar', `w1.c${c}.rate`, p.key, `w1.c${c}.rate`), false));
@@ -847,18 +1067,25 @@ function printReport(o: Options, entries: Entry[], t: Table, meta: Meta): string
       const lat2 = two ? ['p50', 'p99'].map((m) => ratioCell(ratio(t, 'hangar-2p', `w2.${m}`, p.key, `w2.${m}`), true)) : [];
       L.push(`| ${p.label} | ${[...tp, ...lat, ...lat2].join(' | ')} |`);
     }
-    L.push('', 'Target (issue 5): at least the best peer\'s jobs/s and at most the best peer p99 (medians).', '');
-    for (const [set, ps] of [['peers at their defaults', peers.filter((p) => p.defaults)], ['peers including the tuned variants', peers]] as const) {
+    L.push('', "Target (issue 5): at least the best peer's jobs/s and at most the best peer p99 (medians).", '');
+    for (const [set, ps] of [
+      ['peers at their defaults', peers.filter((p) => p.defaults)],
+      ['peers including the tuned variants', peers],
+    ] as const) {
       if (ps.length === 0) continue;
       const parts: string[] = [];
       for (const c of cs) {
         const best = ps.reduce((a, b) => (med(t, b.key, `w1.c${c}.rate`) > med(t, a.key, `w1.c${c}.rate`) ? b : a));
         // Against tuned peers, Hangar's tuned row too (when it was run).
         const tuned = set !== 'peers at their defaults' && samples(t, 'hangar-prefetch', `w1.c${c}.rate`).length > 0;
-        const h = tuned ? Math.max(med(t, 'hangar', `w1.c${c}.rate`), med(t, 'hangar-prefetch', `w1.c${c}.rate`)) : med(t, 'hangar', `w1.c${c}.rate`);
+        const h = tuned
+          ? Math.max(med(t, 'hangar', `w1.c${c}.rate`), med(t, 'hangar-prefetch', `w1.c${c}.rate`))
+          : med(t, 'hangar', `w1.c${c}.rate`);
         const pv = med(t, best.key, `w1.c${c}.rate`);
-        parts.push(`C=${c}: Hangar ${fmtNum(h, 'rate')} vs ${best.label} ${fmtNum(pv, 'rate')} jobs/s → ` +
-          `${h >= pv ? 'MET' : 'NOT MET'} (${fmtNum(h / pv, 'x')})`);
+        parts.push(
+          `C=${c}: Hangar ${fmtNum(h, 'rate')} vs ${best.label} ${fmtNum(pv, 'rate')} jobs/s → ` +
+            `${h >= pv ? 'MET' : 'NOT MET'} (${fmtNum(h / pv, 'x')})`,
+        );
       }
       const lat = ps.filter((p) => samples(t, p.key, 'w2.p99').length && !samples(t, p.key, 'w2.p99').some((s) => s.censored));
       for (const hk of ['hangar', 'hangar-2p'].filter((k) => samples(t, k, 'w2.p99').length)) {
@@ -870,30 +1097,43 @@ function printReport(o: Options, entries: Entry[], t: Table, meta: Meta): string
         const pv = med(t, best.key, 'w2.p99');
         {
           const h = med(t, hk, 'w2.p99');
-          parts.push(`p99${hk === 'hangar-2p' ? ' (Hangar submitter in a 2nd process)' : ''}: Hangar ${fmtNum(h, 'ms')} vs ` +
-            `${best.label} ${fmtNum(pv, 'ms')} ms → ${h <= pv ? 'MET' : 'NOT MET'} (${fmtNum(h / pv, 'x')})`);
+          parts.push(
+            `p99${hk === 'hangar-2p' ? ' (Hangar submitter in a 2nd process)' : ''}: Hangar ${fmtNum(h, 'ms')} vs ` +
+              `${best.label} ${fmtNum(pv, 'ms')} ms → ${h <= pv ? 'MET' : 'NOT MET'} (${fmtNum(h / pv, 'x')})`,
+          );
         }
       }
       L.push(`- Against ${set}: ${parts.join('; ')}.`);
     }
   }
 
-  L.push('', 'Settings (non-default ones named; everything else is the library\'s default):', '');
+  L.push('', "Settings (non-default ones named; everything else is the library's default):", '');
   for (const e of entries) L.push(`- ${e.label}: ${e.settings}.`);
   const notes: string[] = [];
   const lpc = o.cs.map((c) => [c, samples(t, 'hangar', `w1.c${c}.leasesPerClaim`)] as const).filter(([, x]) => x.length);
-  if (lpc.length) notes.push(`Hangar W1: leases per claim() call (the pool claims its free slots in one statement; the finishes that ` +
-    `arrive in one tick share one statement and commit): ` +
-    `${lpc.map(([c, x]) => `C=${c} ${cell(x, 'ms')}`).join(', ')}.`);
+  if (lpc.length)
+    notes.push(
+      `Hangar W1: leases per claim() call (the pool claims its free slots in one statement; the finishes that ` +
+        `arrive in one tick share one statement and commit): ` +
+        `${lpc.map(([c, x]) => `C=${c} ${cell(x, 'ms')}`).join(', ')}.`,
+    );
   const ho = samples(t, 'hangar', 'w2.handedOff');
-  if (ho.length) notes.push(`Hangar W2 (one process): ${ho.map((s) => s.v).join(', ')} of ${o.jobs} submits per round were handed to the ` +
-    `idle pool inside the submit's transaction (direct dispatch).`);
+  if (ho.length)
+    notes.push(
+      `Hangar W2 (one process): ${ho.map((s) => s.v).join(', ')} of ${o.jobs} submits per round were handed to the ` +
+        `idle pool inside the submit's transaction (direct dispatch).`,
+    );
   const lag = entries.filter((e) => e.w2).map((e) => `${e.key} ${cell(samples(t, e.key, 'w2.lag99'), 'ms')}`);
   if (lag.length) notes.push(`Pacer lateness p99 (ms; the enqueuer's timer quality): ${lag.join(', ')}.`);
-  if (meta.busy.length) notes.push(`Machine busy share in the 1 s pause before each measurement: median ${median(meta.busy).toFixed(0)} %, max ` +
-    `${Math.max(...meta.busy).toFixed(0)} % (PostgreSQL's checkpoint included).`);
-  notes.push(`Measurements taken again because the machine was still ≥ ${QUIET} % busy right after them (someone else's ` +
-    `load): ${meta.retried.length ? meta.retried.join('; ') : 'none'}.`);
+  if (meta.busy.length)
+    notes.push(
+      `Machine busy share in the 1 s pause before each measurement: median ${median(meta.busy).toFixed(0)} %, max ` +
+        `${Math.max(...meta.busy).toFixed(0)} % (PostgreSQL's checkpoint included).`,
+    );
+  notes.push(
+    `Measurements taken again because the machine was still ≥ ${QUIET} % busy right after them (someone else's ` +
+      `load): ${meta.retried.length ? meta.retried.join('; ') : 'none'}.`,
+  );
   for (const d of meta.disturbed) notes.push(`Possibly disturbed, kept: ${d}.`);
   notes.push(`Wall time ${(meta.wallS / 60).toFixed(1)} min.`);
   for (const e of meta.errors) notes.push(`FAILED: ${e}`);

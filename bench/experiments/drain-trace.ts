@@ -33,7 +33,8 @@ async function drain(admin: pg.Client): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'hangar-drain-trace-'));
   let pool: WorkerPool | null = null;
   try {
-    for (let i = 0; i < N; i += 1000) await store.submitMany(Array.from({ length: Math.min(1000, N - i) }, (_, j) => noopTask({ i: i + j })));
+    for (let i = 0; i < N; i += 1000)
+      await store.submitMany(Array.from({ length: Math.min(1000, N - i) }, (_, j) => noopTask({ i: i + j })));
     await admin.query(`ANALYZE ${SCHEMA}.tasks`);
     const claims: { ms: number; got: number }[] = [];
     const claim = store.claim.bind(store);
@@ -60,9 +61,11 @@ async function drain(admin: pg.Client): Promise<string> {
     const cpu = process.cpuUsage(cpu0);
     const inClaims = claims.reduce((a, c) => a + c.ms, 0);
     const got = claims.map((c) => c.got).filter((g) => g > 0);
-    return `| ${Math.round(N / (ms / 1000))} | ${Math.round(elu * 100)} % | ${Math.round((cpu.user + cpu.system) / N)} | ` +
+    return (
+      `| ${Math.round(N / (ms / 1000))} | ${Math.round(elu * 100)} % | ${Math.round((cpu.user + cpu.system) / N)} | ` +
       `${claims.length} | ${median(got)} / ${Math.max(...got)} | ${median(claims.map((c) => c.ms)).toFixed(1)} | ` +
-      `${(inClaims / ms).toFixed(2)} |`;
+      `${(inClaims / ms).toFixed(2)} |`
+    );
   } finally {
     await pool?.close(0);
     await store.close();
@@ -75,8 +78,10 @@ const admin = new pg.Client({ connectionString: URL });
 await admin.connect();
 try {
   console.log(`Drain of ${N} no-op tasks, C = ${C}, ${RUNS} runs; ${new Date().toISOString()}`);
-  console.log('| jobs/s | event loop busy | process CPU µs/job | claims | leases per claim, median / max | claim ms, median ' +
-    '| time in claims ÷ drain time |');
+  console.log(
+    '| jobs/s | event loop busy | process CPU µs/job | claims | leases per claim, median / max | claim ms, median ' +
+      '| time in claims ÷ drain time |',
+  );
   console.log('|---|---|---|---|---|---|---|');
   for (let r = 0; r < RUNS; r++) console.log(await drain(admin));
 } finally {

@@ -80,7 +80,9 @@ async function statementsPerJob(admin: pg.Client): Promise<string[]> {
      ORDER BY total_exec_time DESC`,
     [N],
   );
-  return rows.map((r) => `| ${r.calls} | ${r.rows} | ${Number(r.us).toFixed(1)} | ${Number(r.wal).toFixed(1)} | \`${String(r.q).slice(0, 80)}…\` |`);
+  return rows.map(
+    (r) => `| ${r.calls} | ${r.rows} | ${Number(r.us).toFixed(1)} | ${Number(r.wal).toFixed(1)} | \`${String(r.q).slice(0, 80)}…\` |`,
+  );
 }
 
 interface Sample {
@@ -117,7 +119,12 @@ const VARIANTS = {
 type Variant = keyof typeof VARIANTS;
 /** Which to compare with A: --variant B (default) or C. */
 const OTHER = arg('variant', 'B') as Variant;
-if (!(OTHER in VARIANTS) || OTHER === 'A') throw new Error(`--variant: one of ${Object.keys(VARIANTS).filter((k) => k !== 'A').join(', ')}`);
+if (!(OTHER in VARIANTS) || OTHER === 'A')
+  throw new Error(
+    `--variant: one of ${Object.keys(VARIANTS)
+      .filter((k) => k !== 'A')
+      .join(', ')}`,
+  );
 
 async function drain(admin: pg.Client, setup: string[], before: string[] = []): Promise<Sample> {
   await admin.query(`DROP SCHEMA IF EXISTS ${SCHEMA} CASCADE`);
@@ -125,7 +132,8 @@ async function drain(admin: pg.Client, setup: string[], before: string[] = []): 
   const dir = mkdtempSync(join(tmpdir(), 'hangar-exp-drain-'));
   try {
     for (const sql of before) await admin.query(`SET search_path = ${SCHEMA}; ${sql}; RESET search_path`);
-    for (let i = 0; i < N; i += 1000) await store.submitMany(Array.from({ length: Math.min(1000, N - i) }, (_, j) => noopTask({ i: i + j })));
+    for (let i = 0; i < N; i += 1000)
+      await store.submitMany(Array.from({ length: Math.min(1000, N - i) }, (_, j) => noopTask({ i: i + j })));
     for (const sql of setup) await admin.query(`SET search_path = ${SCHEMA}; ${sql}; RESET search_path`);
     await admin.query('CHECKPOINT');
     let done = 0;
@@ -152,13 +160,21 @@ async function drain(admin: pg.Client, setup: string[], before: string[] = []): 
     const pgUs = ((postgresJiffies() - pg0) * 10_000) / N;
     if (STATEMENTS) {
       const lines = await statementsPerJob(admin);
-      process.stderr.write(`PostgreSQL processes: ${pgUs.toFixed(0)} µs of CPU per job\n| calls | rows | exec µs/job | WAL records/job | ` +
-        `statement |\n|---|---|---|---|---|\n${lines.join('\n')}\n`);
+      process.stderr.write(
+        `PostgreSQL processes: ${pgUs.toFixed(0)} µs of CPU per job\n| calls | rows | exec µs/job | WAL records/job | ` +
+          `statement |\n|---|---|---|---|---|\n${lines.join('\n')}\n`,
+      );
     }
     const wal = Number((await admin.query('SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), $1) AS d', [wal0])).rows[0].d);
     await pool.close();
     // Jiffies are 10 ms: busy jiffies × 10,000 µs.
-    return { rate: N / (ms / 1000), procUs: (cpu.user + cpu.system) / N, pgUs, machineUs: ((m1.busy - m0.busy) * 10_000) / N, walBytes: wal / N };
+    return {
+      rate: N / (ms / 1000),
+      procUs: (cpu.user + cpu.system) / N,
+      pgUs,
+      machineUs: ((m1.busy - m0.busy) * 10_000) / N,
+      walBytes: wal / N,
+    };
   } finally {
     await store.close();
     rmSync(dir, { recursive: true, force: true });
@@ -176,8 +192,10 @@ try {
     for (const k of order) {
       const s = await drain(admin, VARIANTS[k].setup, VARIANTS[k].before);
       samples[k].push(s);
-      process.stderr.write(`round ${round + 1} ${k}: ${Math.round(s.rate)} jobs/s, machine ${Math.round(s.machineUs)} µs/job, WAL ` +
-        `${Math.round(s.walBytes)} B/job\n`);
+      process.stderr.write(
+        `round ${round + 1} ${k}: ${Math.round(s.rate)} jobs/s, machine ${Math.round(s.machineUs)} µs/job, WAL ` +
+          `${Math.round(s.walBytes)} B/job\n`,
+      );
     }
     ratios.push(samples[OTHER][round].rate / samples.A[round].rate);
   }
@@ -188,15 +206,19 @@ try {
 
 const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const cell = (xs: number[], d = 0) => `${med(xs).toFixed(d)} (${Math.min(...xs).toFixed(d)}–${Math.max(...xs).toFixed(d)})`;
-console.log(`Drain of ${N.toLocaleString('en-US')} no-op jobs, WorkerPool concurrency 10, ${RUNS} rounds; ` +
-  `${cpus().length} × ${cpus()[0]?.model ?? '?'}; ${new Date().toISOString()}`);
+console.log(
+  `Drain of ${N.toLocaleString('en-US')} no-op jobs, WorkerPool concurrency 10, ${RUNS} rounds; ` +
+    `${cpus().length} × ${cpus()[0]?.model ?? '?'}; ${new Date().toISOString()}`,
+);
 console.log('');
 console.log('| Variant | jobs/s | worker CPU µs/job | PostgreSQL CPU µs/job | machine CPU µs/job | WAL bytes/job |');
 console.log('|---|---|---|---|---|---|');
 for (const k of ['A', OTHER] as const) {
   const xs = samples[k];
-  console.log(`| ${k}: ${VARIANTS[k].label} | ${cell(xs.map((s) => s.rate))} | ${cell(xs.map((s) => s.procUs))} | ` +
-    `${cell(xs.map((s) => s.pgUs))} | ${cell(xs.map((s) => s.machineUs))} | ${cell(xs.map((s) => s.walBytes))} |`);
+  console.log(
+    `| ${k}: ${VARIANTS[k].label} | ${cell(xs.map((s) => s.rate))} | ${cell(xs.map((s) => s.procUs))} | ` +
+      `${cell(xs.map((s) => s.pgUs))} | ${cell(xs.map((s) => s.machineUs))} | ${cell(xs.map((s) => s.walBytes))} |`,
+  );
 }
 console.log('');
 console.log(`${OTHER} ÷ A jobs/s per round: ${ratios.map((r) => `${r.toFixed(2)}×`).join(', ')}`);

@@ -22,7 +22,13 @@ const URL = arg('pg', 'postgres://postgres@127.0.0.1:5432/postgres');
 const RUNNING = Number(arg('running', '2000'));
 const BEATS = Number(arg('beats', '30'));
 const RUNS = Number(arg('runs', '3'));
-const SETUP = arg('setup', "CREATE INDEX tasks_leased ON tasks (lease_expires_at) WHERE status = 'RUNNING'; ALTER TABLE tasks RESET (fillfactor)").split(';').map((s) => s.trim()).filter(Boolean);
+const SETUP = arg(
+  'setup',
+  "CREATE INDEX tasks_leased ON tasks (lease_expires_at) WHERE status = 'RUNNING'; ALTER TABLE tasks RESET (fillfactor)",
+)
+  .split(';')
+  .map((s) => s.trim())
+  .filter(Boolean);
 const SCHEMA = 'hangar_exp_beats';
 
 interface Sample {
@@ -33,15 +39,18 @@ interface Sample {
 }
 
 const lsn = async (c: pg.Client) => String((await c.query('SELECT pg_current_wal_lsn() AS l')).rows[0].l);
-const walSince = async (c: pg.Client, from: string) => Number((await c.query('SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), $1) AS d', [from])).rows[0].d);
-const indexBytes = async (c: pg.Client) => Number((await c.query(`SELECT pg_indexes_size($1::regclass) AS b`, [`${SCHEMA}.tasks`])).rows[0].b);
+const walSince = async (c: pg.Client, from: string) =>
+  Number((await c.query('SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), $1) AS d', [from])).rows[0].d);
+const indexBytes = async (c: pg.Client) =>
+  Number((await c.query(`SELECT pg_indexes_size($1::regclass) AS b`, [`${SCHEMA}.tasks`])).rows[0].b);
 
 async function run(admin: pg.Client, setup: string[]): Promise<Sample> {
   await admin.query(`DROP SCHEMA IF EXISTS ${SCHEMA} CASCADE`);
   const store = await PostgresStore.open({ url: URL, schema: SCHEMA });
   try {
     for (const sql of setup) await admin.query(`SET search_path = ${SCHEMA}; ${sql}; RESET search_path`);
-    for (let i = 0; i < RUNNING; i += 1000) await store.submitMany(Array.from({ length: Math.min(1000, RUNNING - i) }, (_, j) => noopTask({ i: i + j })));
+    for (let i = 0; i < RUNNING; i += 1000)
+      await store.submitMany(Array.from({ length: Math.min(1000, RUNNING - i) }, (_, j) => noopTask({ i: i + j })));
     const refs: { taskId: string; attempt: number }[] = [];
     while (refs.length < RUNNING) {
       const got = await store.claim({ workerId: 'w', limit: 500 });
@@ -91,7 +100,7 @@ try {
   const med = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
   const row = (name: string, s: Sample[]) =>
     `| ${name} | ${med(s.map((x) => x.p50)).toFixed(2)} | ${med(s.map((x) => x.p90)).toFixed(2)} | ` +
-      `${med(s.map((x) => x.walPerLease)).toFixed(0)} | ${med(s.map((x) => x.indexGrowthKb)).toFixed(0)} |`;
+    `${med(s.map((x) => x.walPerLease)).toFixed(0)} | ${med(s.map((x) => x.indexGrowthKb)).toFixed(0)} |`;
   console.log(`Heartbeats of one worker holding ${RUNNING} leases, ${BEATS} beats, median of ${RUNS} rounds; ${new Date().toISOString()}`);
   console.log('| Variant | heartbeat p50 ms | p90 ms | WAL bytes per extended lease | task index growth, KiB |');
   console.log('|---|---|---|---|---|');

@@ -74,7 +74,8 @@ async function today(admin: pg.Client, c: number): Promise<{ rate: number; walPe
   await admin.query('DROP SCHEMA IF EXISTS exp_a CASCADE');
   const store = await PostgresStore.open({ url: URL, schema: 'exp_a' });
   try {
-    for (let i = 0; i < N; i += 500) await Promise.all(Array.from({ length: Math.min(500, N - i) }, (_, j) => store.submit(noopTask({ i: i + j }))));
+    for (let i = 0; i < N; i += 500)
+      await Promise.all(Array.from({ length: Math.min(500, N - i) }, (_, j) => store.submit(noopTask({ i: i + j }))));
     await admin.query('CHECKPOINT');
     const lsn = await wal(admin);
     const t0 = performance.now();
@@ -99,16 +100,33 @@ async function prototype(admin: pg.Client, c: number): Promise<{ rate: number; w
     await pool.query(PROTOTYPE);
     const now = Date.now();
     for (let i = 0; i < N; i += 500) {
-      await Promise.all(Array.from({ length: Math.min(500, N - i) }, async (_, j) => {
-        const t = noopTask({ i: i + j });
-        await pool.query(`
+      await Promise.all(
+        Array.from({ length: Math.min(500, N - i) }, async (_, j) => {
+          const t = noopTask({ i: i + j });
+          await pool.query(
+            `
           WITH t AS (INSERT INTO tasks (id, command, queue, priority, user_id, timeout_s, visibility_timeout_s, max_attempts,
               resources, env, metadata, status, created_at)
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'PENDING', $12) RETURNING seq, id, created_at),
           r AS (INSERT INTO ready (seq, eff_priority, fair_rank, run_after) SELECT seq, $4, seq, created_at FROM t)
           INSERT INTO task_history (task_id, at, status, attempt, reason) SELECT id, created_at, 'PENDING', 0, 'submitted' FROM t`,
-        [t.id, t.command, t.queue, t.priority, t.userId, t.timeout, t.visibilityTimeout, t.maxAttempts, JSON.stringify(t.resources), JSON.stringify(t.env), JSON.stringify(t.metadata), now]);
-      }));
+            [
+              t.id,
+              t.command,
+              t.queue,
+              t.priority,
+              t.userId,
+              t.timeout,
+              t.visibilityTimeout,
+              t.maxAttempts,
+              JSON.stringify(t.resources),
+              JSON.stringify(t.env),
+              JSON.stringify(t.metadata),
+              now,
+            ],
+          );
+        }),
+      );
     }
     await admin.query('CHECKPOINT');
     const lsn = await wal(admin);
@@ -142,7 +160,9 @@ for (const c of CS) {
   const a2 = await today(admin, c);
   const a = { rate: (a1.rate + a2.rate) / 2, walPerJob: (a1.walPerJob + a2.walPerJob) / 2 };
   const f = (x: number) => Math.round(x).toLocaleString('en-US');
-  console.log(`| ${c} | ${f(a1.rate)} / ${f(a2.rate)} | ${f(a.walPerJob)} | ${f(b.rate)} | ${f(b.walPerJob)} | ` +
-    `${(b.rate / a.rate).toFixed(2)} | ${(b.walPerJob / a.walPerJob).toFixed(2)} |`);
+  console.log(
+    `| ${c} | ${f(a1.rate)} / ${f(a2.rate)} | ${f(a.walPerJob)} | ${f(b.rate)} | ${f(b.walPerJob)} | ` +
+      `${(b.rate / a.rate).toFixed(2)} | ${(b.walPerJob / a.walPerJob).toFixed(2)} |`,
+  );
 }
 await admin.end();

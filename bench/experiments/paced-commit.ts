@@ -16,8 +16,26 @@ const gap = Number(process.argv[2] ?? 5);
 const dir = mkdtempSync(join(tmpdir(), 'hangar-paced-'));
 const store = new SqliteStore({ path: join(dir, 'h.db'), synchronous: 'full' });
 const task = (): NewTask => ({
-  id: randomUUID(), command: 'noop', args: null, shell: null, queue: 'default', priority: 1, userId: null, timeout: 300,
-  visibilityTimeout: 900, maxAttempts: 3, idempotencyKey: null, requestHash: null, resources: { cpu: 256, memory: 512 }, env: {}, metadata: {}, network: 'none', image: null, secrets: [], projectId: null, lane: null,
+  id: randomUUID(),
+  command: 'noop',
+  args: null,
+  shell: null,
+  queue: 'default',
+  priority: 1,
+  userId: null,
+  timeout: 300,
+  visibilityTimeout: 900,
+  maxAttempts: 3,
+  idempotencyKey: null,
+  requestHash: null,
+  resources: { cpu: 256, memory: 512 },
+  env: {},
+  metadata: {},
+  network: 'none',
+  image: null,
+  secrets: [],
+  projectId: null,
+  lane: null,
 });
 const raw = new DatabaseSync(join(dir, 'raw.db'));
 raw.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)');

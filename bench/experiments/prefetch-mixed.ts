@@ -70,8 +70,16 @@ async function run(prefetch: number | 'auto', workload: 'short' | 'mixed') {
   const pools = [0, 1].map(
     (w) =>
       new WorkerPool({
-        store, blobs: new DiskBlobStore(join(dir, 'blobs')), executor: ex, log: createLogger('silent'), workerId: `exp-${w}`,
-        concurrency: C, workDir: join(dir, `work-${w}`), heartbeatMs: 2000, pollMs: 1000, prefetch,
+        store,
+        blobs: new DiskBlobStore(join(dir, 'blobs')),
+        executor: ex,
+        log: createLogger('silent'),
+        workerId: `exp-${w}`,
+        concurrency: C,
+        workDir: join(dir, `work-${w}`),
+        heartbeatMs: 2000,
+        pollMs: 1000,
+        prefetch,
       }),
   );
   const t0 = Date.now();
@@ -101,14 +109,18 @@ for (const p of settings) {
     `| ${p === 0 ? '0 (none)' : p === 'auto' ? 'auto (default)' : p} | ${Math.round(s.rate).toLocaleString('en')} ` +
       `(${(s.rate / base.short.rate).toFixed(2)}×) | ` +
       `${(m.ms / 1000).toFixed(2)} s = ${(m.ms / idealMs).toFixed(2)} × ideal ` +
-        `(${(m.ms / base.mixed.ms).toFixed(2)}×) | ${m.p99Wait} ms ` +
-        `(${(m.p99Wait / Math.max(1, base.mixed.p99Wait)).toFixed(2)}×) |`,
+      `(${(m.ms / base.mixed.ms).toFixed(2)}×) | ${m.p99Wait} ms ` +
+      `(${(m.p99Wait / Math.max(1, base.mixed.p99Wait)).toFixed(2)}×) |`,
   );
 }
-console.log(`Prefetch on PostgreSQL: 2 pools × ${C} slots; short = ${N} no-ops; mixed = ${M} tasks, every 10th ${LONG_MS} ` +
-  `ms (ideal makespan ${(idealMs / 1000).toFixed(2)} s); ` +
-  `${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC\n`);
-console.log('| prefetch per pool | short: jobs/s (÷ none) | mixed: makespan (÷ none) | mixed: p99 submit→start, all enqueued first (÷ none) |');
+console.log(
+  `Prefetch on PostgreSQL: 2 pools × ${C} slots; short = ${N} no-ops; mixed = ${M} tasks, every 10th ${LONG_MS} ` +
+    `ms (ideal makespan ${(idealMs / 1000).toFixed(2)} s); ` +
+    `${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC\n`,
+);
+console.log(
+  '| prefetch per pool | short: jobs/s (÷ none) | mixed: makespan (÷ none) | mixed: p99 submit→start, all enqueued first (÷ none) |',
+);
 console.log('|---|---|---|---|');
 for (const r of rows) console.log(r);
 await reset(); // leave no schema behind

@@ -58,7 +58,8 @@ const submitStore = !SQLITE && process.argv.includes('--split') ? await Postgres
 const config = loadConfig({ env: {} });
 const blobs = new DiskBlobStore(join(dir, 'blobs'));
 const pool = workerRolePool({ store, dir, blobs, executor: new StartTimes(), concurrency: C, workerId: `exp-${process.pid}` });
-const q = (xs: number[], p: number) => (xs.length ? [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))] : NaN);
+const q = (xs: number[], p: number) =>
+  xs.length ? [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))] : NaN;
 const maintenance = new Maintenance({
   store,
   blobs,
@@ -74,8 +75,10 @@ try {
   maintenance.start();
   await pool.start();
   console.log(`Sustained load: ${RATE} submits/s for ${SECONDS} s, WorkerPool C=${C}, no-op tasks; ${new Date().toISOString()}`);
-  console.log('| from s | acked/s | started/s | submits in flight | PENDING | submit→start p50 ms | p99 ms | task rows dead ' +
-    '(stats) | autovacuums | task indexes MB | submit errors |');
+  console.log(
+    '| from s | acked/s | started/s | submits in flight | PENDING | submit→start p50 ms | p99 ms | task rows dead ' +
+      '(stats) | autovacuums | task indexes MB | submit errors |',
+  );
   console.log('|---|---|---|---|---|---|---|---|---|---|---|');
   const perTick = RATE / 100;
   let owed = 0;
@@ -88,7 +91,10 @@ try {
   while (performance.now() - t0 < SECONDS * 1000) {
     owed += perTick;
     for (; owed >= 1; owed--) {
-      const p = submitStore.submit(noopTask({ t0: performance.now() })).then(() => acked++, () => errors++);
+      const p = submitStore.submit(noopTask({ t0: performance.now() })).then(
+        () => acked++,
+        () => errors++,
+      );
       inFlight.add(p);
       void p.finally(() => inFlight.delete(p));
     }
@@ -102,8 +108,13 @@ try {
       const w = window;
       window = [];
       const s = admin
-        ? (await admin.query(`SELECT n_dead_tup AS d, pg_indexes_size(relid) AS ix, autovacuum_count AS v FROM pg_stat_user_tables WHERE ` +
-          `schemaname = $1 AND relname = 'tasks'`, [SCHEMA])).rows[0]
+        ? (
+            await admin.query(
+              `SELECT n_dead_tup AS d, pg_indexes_size(relid) AS ix, autovacuum_count AS v FROM pg_stat_user_tables WHERE ` +
+                `schemaname = $1 AND relname = 'tasks'`,
+              [SCHEMA],
+            )
+          ).rows[0]
         : null;
       const pending = (await store.activeCounts()).pending;
       const secs = (now - windowStart) / 1000;
@@ -111,7 +122,7 @@ try {
         `| ${((windowStart - t0) / 1000).toFixed(0)} | ${Math.round(acked / secs)} | ${Math.round(w.length / secs)} | ` +
           `${inFlight.size} | ${pending} ` +
           `| ${q(w, 0.5).toFixed(2)} | ${q(w, 0.99).toFixed(2)} | ${s?.d ?? '—'} | ${s?.v ?? '—'} | ` +
-            `${s ? (Number(s.ix) / 1e6).toFixed(1) : '—'} | ${errors} |`,
+          `${s ? (Number(s.ix) / 1e6).toFixed(1) : '—'} | ${errors} |`,
       );
       acked = 0;
       windowStart = now;

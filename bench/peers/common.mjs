@@ -86,8 +86,6 @@ export function summary(xs) {
   return { p50: pct(s, 50), p95: pct(s, 95), p99: pct(s, 99), max: s[s.length - 1], n: s.length };
 }
 
-
-
 export async function main(adapter) {
   const o = parseArgs(process.argv.slice(2));
   if (o.role === 'submitter') {
@@ -104,7 +102,14 @@ export async function main(adapter) {
     await writeResult(r);
     process.exit(0);
   }
-  const out = { system: adapter.name, version: adapter.version, variant: o.variant, workload: o.workload, c: o.c, settings: adapter.settings(o) };
+  const out = {
+    system: adapter.name,
+    version: adapter.version,
+    variant: o.variant,
+    workload: o.workload,
+    c: o.c,
+    settings: adapter.settings(o),
+  };
   await adapter.reset(o);
   if (adapter.server) out.server = await adapter.server();
   try {
@@ -236,7 +241,9 @@ function writeResult(r) {
 /** The same harness as a second process, enqueueing (--role submitter); its RESULT. */
 function submitterChild() {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...process.execArgv, process.argv[1], ...process.argv.slice(2), '--role', 'submitter'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...process.execArgv, process.argv[1], ...process.argv.slice(2), '--role', 'submitter'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));

@@ -48,7 +48,11 @@ export function alertRules(store: TaskReads & Fleet, clock: Clock, s: AlertSetti
       threshold: s.queueDepth,
       async read() {
         const { pending } = await store.activeCounts();
-        return { value: pending, breached: pending > s.queueDepth, message: `${pending} tasks waiting (PENDING); threshold ${s.queueDepth}` };
+        return {
+          value: pending,
+          breached: pending > s.queueDepth,
+          message: `${pending} tasks waiting (PENDING); threshold ${s.queueDepth}`,
+        };
       },
     });
   }
@@ -181,7 +185,10 @@ export class AlertEvaluator {
     const next: AlertState = { name: rule.name, state: want, since: firing ? heldSince! : now, value: r.value, message: r.message };
     if (!(await this.store.transitionAlert(cur?.state ?? null, next))) return; // another process did
     if (cur === null && want === 'ok') return;
-    this.log[firing ? 'warn' : 'info']({ alert: rule.name, value: r.value, threshold: rule.threshold }, `alert ${firing ? 'firing' : 'resolved'}: ${r.message}`);
+    this.log[firing ? 'warn' : 'info'](
+      { alert: rule.name, value: r.value, threshold: rule.threshold },
+      `alert ${firing ? 'firing' : 'resolved'}: ${r.message}`,
+    );
     this.notify({
       source: 'hangar',
       alert: rule.name,
@@ -199,7 +206,8 @@ export class AlertEvaluator {
     if (!url) return;
     const body = JSON.stringify(n);
     const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'hangar-alerts' };
-    if (this.s.webhookSecret) headers['x-hangar-signature'] = `sha256=${createHmac('sha256', this.s.webhookSecret).update(body).digest('hex')}`;
+    if (this.s.webhookSecret)
+      headers['x-hangar-signature'] = `sha256=${createHmac('sha256', this.s.webhookSecret).update(body).digest('hex')}`;
     const delivery = (async () => {
       for (let attempt = 1; attempt <= 3; attempt++) {
         try {

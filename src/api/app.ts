@@ -30,7 +30,10 @@ export async function buildApp(ctx: ApiContext, log: Logger): Promise<FastifyIns
   const c = ctx.config;
   // Slow clients: the whole request within requestTimeoutMs, checked often enough to matter
   // (Node checks every 30 s by default).
-  const timeouts = { headersTimeout: c.requestTimeoutMs, connectionsCheckingInterval: Math.min(30_000, Math.max(50, Math.floor(c.requestTimeoutMs / 4))) };
+  const timeouts = {
+    headersTimeout: c.requestTimeoutMs,
+    connectionsCheckingInterval: Math.min(30_000, Math.max(50, Math.floor(c.requestTimeoutMs / 4))),
+  };
   const app = Fastify({
     loggerInstance: log.child({ module: 'api' }),
     logController: new LogController({ disableRequestLogging: true }),
@@ -48,7 +51,10 @@ export async function buildApp(ctx: ApiContext, log: Logger): Promise<FastifyIns
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
     const depth = jsonDepth(body as string);
     if (depth > MAX_JSON_DEPTH) {
-      done(new InvalidInput(ErrorCode.ValidationFailed, `JSON nested ${depth} levels deep; at most ${MAX_JSON_DEPTH} are accepted`), undefined);
+      done(
+        new InvalidInput(ErrorCode.ValidationFailed, `JSON nested ${depth} levels deep; at most ${MAX_JSON_DEPTH} are accepted`),
+        undefined,
+      );
       return;
     }
     parseJson(req, body as string, done);
@@ -67,7 +73,9 @@ export async function buildApp(ctx: ApiContext, log: Logger): Promise<FastifyIns
         description: 'Submit work, watch it run in priority queues, read results and logs. Request and response shapes follow seed 000.',
       },
       tags: [{ name: 'tasks' }, { name: 'queues' }, { name: 'access' }, { name: 'operations' }],
-      components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'An API key: `Authorization: Bearer hk_…`' } } },
+      components: {
+        securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'An API key: `Authorization: Bearer hk_…`' } },
+      },
       security: [{ apiKey: [] }],
     },
     transform: jsonSchemaTransform,
@@ -92,9 +100,14 @@ export async function buildApp(ctx: ApiContext, log: Logger): Promise<FastifyIns
       max: c.rateLimit,
       timeWindow: c.rateLimitWindowMs,
       ...(shared ? { store: shared.storeClass() } : {}),
-      keyGenerator: (req) => (req.principal?.userId !== undefined && req.principal.userId !== null ? `u:${req.principal.userId}` : `ip:${req.ip}`),
+      keyGenerator: (req) =>
+        req.principal?.userId !== undefined && req.principal.userId !== null ? `u:${req.principal.userId}` : `ip:${req.ip}`,
       errorResponseBuilder: (_req, rc) =>
-        new Throttled(ErrorCode.RateLimited, `more than ${rc.max} requests per ${per}; retry in ${rc.after}`, Math.max(1, Math.ceil(rc.ttl / 1000))),
+        new Throttled(
+          ErrorCode.RateLimited,
+          `more than ${rc.max} requests per ${per}; retry in ${rc.after}`,
+          Math.max(1, Math.ceil(rc.ttl / 1000)),
+        ),
     });
   }
 
@@ -119,14 +132,16 @@ export async function buildApp(ctx: ApiContext, log: Logger): Promise<FastifyIns
  */
 function documentErrors(app: FastifyInstance, rateLimited: boolean, remoteServices: boolean): void {
   app.addHook('onRoute', (route) => {
-    const schema = route.schema as { response?: Record<number, unknown>; body?: unknown; querystring?: unknown; params?: unknown; headers?: unknown } | undefined;
+    const schema = route.schema as
+      | { response?: Record<number, unknown>; body?: unknown; querystring?: unknown; params?: unknown; headers?: unknown }
+      | undefined;
     if (!schema?.response) return;
     const add = (status: number) => void (schema.response![status] ??= Problem);
     const cfg = route.config ?? {};
     // Fastify reads a body sent with any of these methods, whether the route wants one or not.
     const bodied = [route.method].flat().some((m) => ['POST', 'PUT', 'PATCH', 'DELETE'].includes(m));
     if (bodied || schema.querystring || schema.params || schema.headers) add(400);
-    if (bodied) (add(413), add(415));
+    if (bodied) add(413), add(415);
     if (!cfg.public) add(401);
     if (cfg.admin) add(403);
     if (rateLimited) add(429);
@@ -145,7 +160,8 @@ export function jsonDepth(text: string): number {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (inString) {
-      if (c === 92) i++; // backslash: skip the escaped character
+      if (c === 92)
+        i++; // backslash: skip the escaped character
       else if (c === 34) inString = false;
     } else if (c === 34) inString = true;
     else if (c === 123 || c === 91) {

@@ -23,7 +23,23 @@ export interface ApiContext extends AppContext {
   clock: Clock;
   config: Pick<
     Config,
-    'publicUrl' | 'defaultTimeout' | 'visibilityTimeout' | 'maxAttempts' | 'bodyLimit' | 'workerStaleMs' | 'requestTimeoutMs' | 'tlsCert' | 'tlsKey' | 'rateLimit' | 'rateLimitWindowMs' | 'maxQueuedPerUser' | 'databaseUrl' | 's3Bucket' | 'projectMaxBytes' | 'projectMaxFiles' | 'alertWebhookUrl'
+    | 'publicUrl'
+    | 'defaultTimeout'
+    | 'visibilityTimeout'
+    | 'maxAttempts'
+    | 'bodyLimit'
+    | 'workerStaleMs'
+    | 'requestTimeoutMs'
+    | 'tlsCert'
+    | 'tlsKey'
+    | 'rateLimit'
+    | 'rateLimitWindowMs'
+    | 'maxQueuedPerUser'
+    | 'databaseUrl'
+    | 's3Bucket'
+    | 'projectMaxBytes'
+    | 'projectMaxFiles'
+    | 'alertWebhookUrl'
   >;
   /** Checks API keys; null when authentication is off (HANGAR_AUTH=none). */
   auth: Authenticator | null;

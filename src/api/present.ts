@@ -44,7 +44,13 @@ export function taskView(t: Task, base: string, now: number, detailedResults?: R
 export function historyView(id: string, h: HistoryEntry[]) {
   return {
     taskId: id,
-    history: h.map((e) => ({ at: new Date(e.at).toISOString(), status: e.status, attempt: e.attempt, workerId: e.workerId, reason: e.reason })),
+    history: h.map((e) => ({
+      at: new Date(e.at).toISOString(),
+      status: e.status,
+      attempt: e.attempt,
+      workerId: e.workerId,
+      reason: e.reason,
+    })),
   };
 }
 

@@ -5,7 +5,20 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { AuthError } from '../auth/index.ts';
 import {
-  Conflict, ErrorCode, Forbidden, Gone, HangarError, Internal, InvalidInput, Misconfigured, NotFound, Throttled, TooLarge, Unauthorized, Unavailable, UnsupportedMedia,
+  Conflict,
+  ErrorCode,
+  Forbidden,
+  Gone,
+  HangarError,
+  Internal,
+  InvalidInput,
+  Misconfigured,
+  NotFound,
+  Throttled,
+  TooLarge,
+  Unauthorized,
+  Unavailable,
+  UnsupportedMedia,
 } from '../core/errors.ts';
 
 declare module 'fastify' {
@@ -46,7 +59,14 @@ const TITLES: Record<number, string> = {
 };
 
 export function problem(status: number, code: string, detail: string, errors?: ProblemBody['errors']): ProblemBody {
-  return { type: `urn:hangar:problem:${code.toLowerCase().replace(/_/g, '-')}`, title: TITLES[status] ?? 'Error', status, detail, code, ...(errors ? { errors } : {}) };
+  return {
+    type: `urn:hangar:problem:${code.toLowerCase().replace(/_/g, '-')}`,
+    title: TITLES[status] ?? 'Error',
+    status,
+    detail,
+    code,
+    ...(errors ? { errors } : {}),
+  };
 }
 
 export function sendProblem(reply: FastifyReply, body: ProblemBody): FastifyReply {
@@ -64,14 +84,23 @@ const FASTIFY_CODES: Record<string, { status: number; code: ErrorCode }> = {
 export function errorHandler(err: FastifyError, req: FastifyRequest, reply: FastifyReply): FastifyReply {
   if (hasZodFastifySchemaValidationErrors(err)) {
     const errors = err.validation.map((v) => ({
-      path: [err.validationContext, ...String(v.instancePath ?? '').split('/').filter(Boolean)].join('.'),
+      path: [
+        err.validationContext,
+        ...String(v.instancePath ?? '')
+          .split('/')
+          .filter(Boolean),
+      ].join('.'),
       message: v.message ?? 'invalid',
     }));
     // No body at all: the schema's "expected object, received null" said nothing of what to send.
     if (err.validationContext === 'body' && req.body == null) {
       return sendProblem(reply, problem(400, ErrorCode.ValidationFailed, `the request has no body: send ${bodyWanted(req)}`, errors));
     }
-    const index = entryIndex(req, err.validationContext, err.validation.map((v) => String(v.instancePath ?? '')));
+    const index = entryIndex(
+      req,
+      err.validationContext,
+      err.validation.map((v) => String(v.instancePath ?? '')),
+    );
     return sendProblem(reply, {
       ...problem(400, ErrorCode.ValidationFailed, errors.map((e) => `${e.path}: ${e.message}`).join('; '), errors),
       ...(index !== undefined ? { index } : {}),
@@ -90,7 +119,8 @@ export function errorHandler(err: FastifyError, req: FastifyRequest, reply: Fast
       });
     }
   }
-  if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return sendProblem(reply, problem(415, ErrorCode.UnsupportedMediaType, mediaTypeHint(req)));
+  if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE')
+    return sendProblem(reply, problem(415, ErrorCode.UnsupportedMediaType, mediaTypeHint(req)));
   const known = err.code ? FASTIFY_CODES[err.code] : undefined;
   if (known) return sendProblem(reply, problem(known.status, known.code, err.message));
   if (err instanceof SyntaxError || (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500)) {
@@ -151,6 +181,9 @@ function bodyWanted(req: FastifyRequest): string {
 function entryIndex(req: FastifyRequest, context: string | undefined, paths: string[]): number | undefined {
   const field = req.routeOptions.config?.batchOf;
   if (!field || context !== 'body') return undefined;
-  const indexes = paths.map((p) => p.split('/')).filter(([, f, i]) => f === field && /^\d+$/.test(i ?? '')).map(([, , i]) => Number(i));
+  const indexes = paths
+    .map((p) => p.split('/'))
+    .filter(([, f, i]) => f === field && /^\d+$/.test(i ?? ''))
+    .map(([, , i]) => Number(i));
   return indexes.length > 0 ? Math.min(...indexes) : undefined;
 }

@@ -129,7 +129,8 @@ export class SharedRateCounts {
         const s = this.keys.get(t.key);
         if (s) s.pending += t.n;
       }
-      if (!this.failing) this.log.warn({ err }, 'rate-limit counts cannot be shared now; each API node limits what it sees until the database answers');
+      if (!this.failing)
+        this.log.warn({ err }, 'rate-limit counts cannot be shared now; each API node limits what it sees until the database answers');
       this.failing = true;
     }
     this.sweep();

@@ -8,18 +8,37 @@ const Name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'letters, dig
 
 export const SubmitBody = z
   .strictObject({
-    command: z.string().min(1).max(256).optional().describe(
-      'Seed 000: a built-in workload (cpu-intensive, memory-intensive, io-intensive, network-test, error, timeout, or any other name as a custom command). With `args` or `shell` it is only a label.',
-    ),
+    command: z
+      .string()
+      .min(1)
+      .max(256)
+      .optional()
+      .describe(
+        'Seed 000: a built-in workload (cpu-intensive, memory-intensive, io-intensive, network-test, error, timeout, or any other name as a custom command). With `args` or `shell` it is only a label.',
+      ),
     args: z.array(z.string().max(65_536)).min(1).max(1024).optional().describe('A real program to run: argv, no shell.'),
     shell: z.string().min(1).max(65_536).optional().describe('A real program to run: a /bin/sh -c string.'),
     priority: z.int().min(0).max(10).default(1).describe('Higher runs first; >= 5 goes to the priority queue (seed 000).'),
-    userId: UserId.optional().describe("Seed 000's owner. Taken from the API key: a user key may only repeat its own (else 403); an admin key may submit for any user."),
+    userId: UserId.optional().describe(
+      "Seed 000's owner. Taken from the API key: a user key may only repeat its own (else 403); an admin key may submit for any user.",
+    ),
     timeout: z.int().min(1).max(86_400).optional().describe('Seconds; the whole process tree is killed after it (state TIMEOUT).'),
     metadata: z.record(z.string(), z.unknown()).optional(),
     queue: Name.default('default'),
-    maxAttempts: z.int().min(1).max(100).optional().describe('Attempts before the task fails for good. Default 1 for `args` and `shell` (a failed program is not run again unless asked), HANGAR_MAX_ATTEMPTS (3) for built-in workloads.'),
-    idempotencyKey: z.string().min(1).max(256).optional().describe('Same key and body → the same task; same key, other body → 409. Also accepted as the Idempotency-Key header.'),
+    maxAttempts: z
+      .int()
+      .min(1)
+      .max(100)
+      .optional()
+      .describe(
+        'Attempts before the task fails for good. Default 1 for `args` and `shell` (a failed program is not run again unless asked), HANGAR_MAX_ATTEMPTS (3) for built-in workloads.',
+      ),
+    idempotencyKey: z
+      .string()
+      .min(1)
+      .max(256)
+      .optional()
+      .describe('Same key and body → the same task; same key, other body → 409. Also accepted as the Idempotency-Key header.'),
     visibilityTimeout: z.int().min(1).max(43_200).optional().describe('Seconds a lease lasts without a heartbeat.'),
     resources: z
       .strictObject({
@@ -28,31 +47,47 @@ export const SubmitBody = z
       })
       .optional(),
     env: z
-      .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, 'environment variable names are [A-Za-z_][A-Za-z0-9_]*'), z.string().max(65_536))
+      .record(
+        z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, 'environment variable names are [A-Za-z_][A-Za-z0-9_]*'),
+        z.string().max(65_536),
+      )
       .refine((e) => Object.keys(e).length <= 256, 'at most 256 variables')
       .optional(),
-    network: z.enum(['none', 'egress']).optional().describe(
-      "`none`: no network at all. `egress`: outbound HTTP(S) through the worker's proxy (HTTP_PROXY is set), never to loopback, link-local/metadata or private addresses unless the operator allows them (HANGAR_EGRESS_ALLOW). Default `none`; `egress` for the built-in network-test.",
-    ),
+    network: z
+      .enum(['none', 'egress'])
+      .optional()
+      .describe(
+        "`none`: no network at all. `egress`: outbound HTTP(S) through the worker's proxy (HTTP_PROXY is set), never to loopback, link-local/metadata or private addresses unless the operator allows them (HANGAR_EGRESS_ALLOW). Default `none`; `egress` for the built-in network-test.",
+      ),
     secrets: z
       .array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, 'secret names are environment variable names'))
       .max(64)
       .refine((a) => new Set(a).size === a.length, 'each secret once')
       .optional()
-      .describe("Names of the owner's secrets (PUT /secrets/{name}) to set as environment variables of the same name when the task runs; their values are masked as [REDACTED] in stored output."),
+      .describe(
+        "Names of the owner's secrets (PUT /secrets/{name}) to set as environment variables of the same name when the task runs; their values are masked as [REDACTED] in stored output.",
+      ),
     group: z
       .string()
       .regex(/^[A-Za-z0-9_.:-]{1,256}$/, 'group names are [A-Za-z0-9_.:-], at most 256')
       .optional()
-      .describe("Tasks of one owner with the same group run one at a time, in submit order (an SQS FIFO message group): a task waits until every earlier task of its group has ended. Different groups run in parallel. A terminal's commands are the group terminal:<projectId>:<terminalId>."),
+      .describe(
+        "Tasks of one owner with the same group run one at a time, in submit order (an SQS FIFO message group): a task waits until every earlier task of its group has ended. Different groups run in parallel. A terminal's commands are the group terminal:<projectId>:<terminalId>.",
+      ),
     project: z
       .string()
       .regex(/^[A-Za-z0-9_-]{1,128}$/)
       .optional()
-      .describe("A project of the task's owner (POST /projects): its latest files are the task's working directory when an attempt starts, and the files the task leaves there become the project's next version."),
-    image: z.string().regex(IMAGE_NAME, 'image names are lowercase letters, digits, _ . - (1–64 chars)').optional().describe(
-      'A registered image (`hangar image import`) whose root filesystem the program runs in, instead of the host\'s /usr and /etc. For `args` or `shell` programs; no `network: egress` yet.',
-    ),
+      .describe(
+        "A project of the task's owner (POST /projects): its latest files are the task's working directory when an attempt starts, and the files the task leaves there become the project's next version.",
+      ),
+    image: z
+      .string()
+      .regex(IMAGE_NAME, 'image names are lowercase letters, digits, _ . - (1–64 chars)')
+      .optional()
+      .describe(
+        "A registered image (`hangar image import`) whose root filesystem the program runs in, instead of the host's /usr and /etc. For `args` or `shell` programs; no `network: egress` yet.",
+      ),
   })
   .refine((b) => b.command !== undefined || b.args !== undefined || b.shell !== undefined, {
     message: 'one of command, args or shell is required',
@@ -81,9 +116,13 @@ export const SubmitResponse = z.object({
 export const MAX_BATCH = 1000;
 
 export const BatchSubmitBody = z.strictObject({
-  tasks: z.array(SubmitBody).min(1).max(MAX_BATCH).describe(
-    `1 to ${MAX_BATCH} tasks, each exactly as POST /tasks's body. All are queued or none: one refused entry (400, 403, 409, 429) refuses the batch, and the problem's \`index\` names it.`,
-  ),
+  tasks: z
+    .array(SubmitBody)
+    .min(1)
+    .max(MAX_BATCH)
+    .describe(
+      `1 to ${MAX_BATCH} tasks, each exactly as POST /tasks's body. All are queued or none: one refused entry (400, 403, 409, 429) refuses the batch, and the problem's \`index\` names it.`,
+    ),
 });
 
 export const BatchSubmitResponse = z.object({
@@ -121,7 +160,11 @@ export const TaskView = z.object({
   group: z.string().nullable().describe('Its FIFO group, or null.'),
   attempt: z.number(),
   maxAttempts: z.number(),
-  attemptLimit: z.number().describe('The last attempt number that may run; a redrive raises it by maxAttempts. An attempt lost with its worker runs again past it, at most 2 times.'),
+  attemptLimit: z
+    .number()
+    .describe(
+      'The last attempt number that may run; a redrive raises it by maxAttempts. An attempt lost with its worker runs again past it, at most 2 times.',
+    ),
   createdAt: z.string(),
   startedAt: z.string().nullable(),
   completedAt: z.string().nullable(),

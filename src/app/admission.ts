@@ -14,13 +14,22 @@ import type { TaskRequest } from './task-request.ts';
  * HANGAR_MAX_QUEUED_PER_USER (else Throttled), and every secret they name must exist (else
  * InvalidInput, not a failure at run time; in a batch, `all` gives the entry's index).
  */
-export async function admit(app: Pick<AppContext, 'store' | 'config'>, userId: string | null, bodies: TaskRequest[], all?: TaskRequest[]): Promise<void> {
+export async function admit(
+  app: Pick<AppContext, 'store' | 'config'>,
+  userId: string | null,
+  bodies: TaskRequest[],
+  all?: TaskRequest[],
+): Promise<void> {
   const max = app.config.maxQueuedPerUser;
   if (userId !== null && max > 0) {
     const pending = (await app.store.userLoad(userId, max)).pending;
     if (pending + bodies.length > max) {
       const what = bodies.length === 1 ? '' : ` (this batch has ${bodies.length} of theirs)`;
-      throw new Throttled(ErrorCode.QuotaExceeded, `user '${userId}' already has ${pending} of ${max} tasks queued${what} (HANGAR_MAX_QUEUED_PER_USER)`, 5);
+      throw new Throttled(
+        ErrorCode.QuotaExceeded,
+        `user '${userId}' already has ${pending} of ${max} tasks queued${what} (HANGAR_MAX_QUEUED_PER_USER)`,
+        5,
+      );
     }
   }
   const named = [...new Set(bodies.flatMap((b) => b.secrets ?? []))];
@@ -32,7 +41,11 @@ export async function admit(app: Pick<AppContext, 'store' | 'config'>, userId: s
   const missing = named.filter((n) => !found.has(n));
   if (missing.length > 0) {
     const b = bodies.find((x) => (x.secrets ?? []).some((n) => !found.has(n))) as TaskRequest;
-    throw new InvalidInput(ErrorCode.SecretNotFound, `no secret named ${missing.join(', ')} (PUT /secrets/{name} first)`, all && all.length > 1 ? { index: all.indexOf(b) } : undefined);
+    throw new InvalidInput(
+      ErrorCode.SecretNotFound,
+      `no secret named ${missing.join(', ')} (PUT /secrets/{name} first)`,
+      all && all.length > 1 ? { index: all.indexOf(b) } : undefined,
+    );
   }
 }
 
@@ -48,7 +61,11 @@ export async function checkProjects(store: Projects, tasks: NewTask[]): Promise<
       checked.set(key, (ok = proj !== null && proj.userId === t.userId));
     }
     if (!ok) {
-      throw new InvalidInput(ErrorCode.ProjectNotFound, `no project ${t.projectId} of ${t.userId === null ? 'this caller' : `user '${t.userId}'`} (POST /projects first)`, tasks.length > 1 ? { index } : {});
+      throw new InvalidInput(
+        ErrorCode.ProjectNotFound,
+        `no project ${t.projectId} of ${t.userId === null ? 'this caller' : `user '${t.userId}'`} (POST /projects first)`,
+        tasks.length > 1 ? { index } : {},
+      );
     }
   }
 }

@@ -15,19 +15,28 @@ export interface AttemptLogs {
 
 /** The logs of `attempt` (the latest by default); `only`, when the caller wants one stream. An
  *  attempt not run yet is NotFound; a log that was stored and is gone is Gone. */
-export async function readLogs(app: Pick<AppContext, 'store' | 'blobs'>, t: Task, attemptAsked: number | undefined, only: OutputStream | undefined): Promise<AttemptLogs> {
+export async function readLogs(
+  app: Pick<AppContext, 'store' | 'blobs'>,
+  t: Task,
+  attemptAsked: number | undefined,
+  only: OutputStream | undefined,
+): Promise<AttemptLogs> {
   const attempt = attemptAsked ?? t.attempt;
   if (attempt < 1 || attempt > t.attempt) throw new NotFound(ErrorCode.LogNotFound, `task ${t.id} has no attempt ${attempt} yet`);
   const summary = attempt === t.attempt ? t.summary : null;
   // A log the blob store did not take when the attempt ended (it was down): what the live
   // output kept of it instead.
   const unstored = Array.isArray(summary?.unstored) ? (summary.unstored as unknown[]) : [];
-  const read = (stream: OutputStream) => (unstored.includes(stream) ? liveLog(app, t.id, attempt, stream) : app.blobs.get(logKey(t.id, attempt, stream)));
+  const read = (stream: OutputStream) =>
+    unstored.includes(stream) ? liveLog(app, t.id, attempt, stream) : app.blobs.get(logKey(t.id, attempt, stream));
   const [stdout, stderr] = await Promise.all([read('stdout'), read('stderr')]);
   // A log that was stored and is gone (deleted from the bucket, lost with a disk) must not
   // read as a task that printed nothing.
   const missing: OutputStream[] = [];
-  for (const [stream, data] of [['stdout', stdout], ['stderr', stderr]] as const) {
+  for (const [stream, data] of [
+    ['stdout', stdout],
+    ['stderr', stderr],
+  ] as const) {
     if (data === null && !unstored.includes(stream) && (await logWasStored(app, t, attempt, stream))) missing.push(stream);
   }
   const wanted = only ? missing.filter((m) => m === only) : missing;
@@ -35,10 +44,17 @@ export async function readLogs(app: Pick<AppContext, 'store' | 'blobs'>, t: Task
     const other = only ? [] : (['stdout', 'stderr'] as const).filter((m) => !missing.includes(m));
     const detail =
       `the ${wanted.join(' and ')} log of attempt ${attempt} of task ${t.id} was stored but is no longer in the blob store ` +
-      `(deleted or lost), so it cannot be shown` + (other.length > 0 ? `; ${other[0]} is available with ?stream=${other[0]}` : '');
+      `(deleted or lost), so it cannot be shown` +
+      (other.length > 0 ? `; ${other[0]} is available with ?stream=${other[0]}` : '');
     throw new Gone(ErrorCode.LogUnavailable, detail);
   }
-  return { attempt, stdout, stderr, stdoutTruncated: summary?.stdoutTruncated === true, stderrTruncated: summary?.stderrTruncated === true };
+  return {
+    attempt,
+    stdout,
+    stderr,
+    stdoutTruncated: summary?.stdoutTruncated === true,
+    stderrTruncated: summary?.stderrTruncated === true,
+  };
 }
 
 /** Whether an attempt's stream went to the blob store when it ended (a stream that printed

@@ -57,6 +57,7 @@ export function projectOwner(p: Principal, asked: string | undefined): string | 
 
 /** The user a secret call acts for. */
 export function secretOwner(p: Principal): string {
-  if (p.userId === null) throw new InvalidInput(ErrorCode.ValidationFailed, 'secrets belong to a user: use an API key (authentication is off)');
+  if (p.userId === null)
+    throw new InvalidInput(ErrorCode.ValidationFailed, 'secrets belong to a user: use an API key (authentication is off)');
   return p.userId;
 }

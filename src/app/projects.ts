@@ -13,13 +13,23 @@ import type { Project, ProjectVersion } from '../core/index.ts';
 import type { AppContext } from './context.ts';
 import { projectOwner } from './ownership.ts';
 
-export async function createProject(app: Pick<AppContext, 'store'>, who: Principal, name: string, asked: string | undefined): Promise<Project> {
+export async function createProject(
+  app: Pick<AppContext, 'store'>,
+  who: Principal,
+  name: string,
+  asked: string | undefined,
+): Promise<Project> {
   return app.store.createProject({ id: uuidv7(), userId: projectOwner(who, asked), name });
 }
 
 /** Makes the next version of `p` from an uploaded tar or tar.gz: the whole tree. An archive a
  *  project cannot hold is InvalidInput (ArchiveError). */
-export async function uploadVersion(app: Pick<AppContext, 'store' | 'blobs' | 'clock'>, p: Project, body: Buffer, limits: ArchiveLimits): Promise<ProjectVersion> {
+export async function uploadVersion(
+  app: Pick<AppContext, 'store' | 'blobs' | 'clock'>,
+  p: Project,
+  body: Buffer,
+  limits: ArchiveLimits,
+): Promise<ProjectVersion> {
   const dir = await mkdtemp(join(tmpdir(), 'hangar-upload-'));
   try {
     const tree = await unpackUpload(body, join(dir, 'files'), limits);
@@ -29,8 +39,15 @@ export async function uploadVersion(app: Pick<AppContext, 'store' | 'blobs' | 'c
     for (let latest = p.latestVersion, round = 0; round < 5; round++) {
       const { files, bytes } = tree;
       const v: ProjectVersion = {
-        projectId: p.id, version: latest + 1, createdAt: app.clock.now(), baseVersion: latest || null, taskId: null,
-        blobKey: versionKey(p.id, latest + 1, uploadId), files, bytes, conflicts: [],
+        projectId: p.id,
+        version: latest + 1,
+        createdAt: app.clock.now(),
+        baseVersion: latest || null,
+        taskId: null,
+        blobKey: versionKey(p.id, latest + 1, uploadId),
+        files,
+        bytes,
+        conflicts: [],
       };
       await app.blobs.put(v.blobKey, archive);
       if (await app.store.addProjectVersion(v)) return v;
@@ -44,7 +61,11 @@ export async function uploadVersion(app: Pick<AppContext, 'store' | 'blobs' | 'c
 }
 
 /** A version of `p` (the latest unless asked) as tar.gz. */
-export async function versionArchive(app: Pick<AppContext, 'store' | 'blobs'>, p: Project, asked: number | undefined): Promise<{ version: number; archive: Buffer }> {
+export async function versionArchive(
+  app: Pick<AppContext, 'store' | 'blobs'>,
+  p: Project,
+  asked: number | undefined,
+): Promise<{ version: number; archive: Buffer }> {
   const version = asked ?? p.latestVersion;
   const v = version > 0 ? await app.store.projectVersion(p.id, version) : null;
   if (!v) throw new NotFound(ErrorCode.ProjectNotFound, `project ${p.id} has no version ${version}`);

@@ -5,7 +5,12 @@ import type { SecretRecord } from '../core/index.ts';
 import type { Access } from '../store/index.ts';
 
 /** Creates or replaces one secret, sealed under the master key. */
-export async function putSecret(app: { store: Pick<Access, 'putSecret'>; secrets: SecretBox }, userId: string, name: string, value: string): Promise<{ secret: SecretRecord; created: boolean }> {
+export async function putSecret(
+  app: { store: Pick<Access, 'putSecret'>; secrets: SecretBox },
+  userId: string,
+  name: string,
+  value: string,
+): Promise<{ secret: SecretRecord; created: boolean }> {
   return app.store.putSecret(userId, name, app.secrets.seal(userId, name, value));
 }
 
@@ -17,7 +22,10 @@ export async function deleteSecret(store: Pick<Access, 'deleteSecret'>, userId: 
 /** What a worker calls to get a task's secrets as environment variables: the owner's secrets
  *  by name, opened. A task without an owner, or naming a secret deleted since its submit, gets
  *  none (its attempt is not run: worker/pool.ts). */
-export function secretRevealer(store: Pick<Access, 'secretsOf'>, box: SecretBox): (userId: string | null, names: string[]) => Promise<Record<string, string>> {
+export function secretRevealer(
+  store: Pick<Access, 'secretsOf'>,
+  box: SecretBox,
+): (userId: string | null, names: string[]) => Promise<Record<string, string>> {
   return async (userId, names) => {
     if (userId === null) throw new InvalidInput(ErrorCode.ValidationFailed, 'the task has no owner');
     const found = await store.secretsOf(userId, names);

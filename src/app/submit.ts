@@ -29,7 +29,14 @@ export interface Submitted {
  *  reads the store again: a task stored stays on record even if the estimate then fails. */
 export type OnStored = (s: Omit<Submitted, 'start'>) => void;
 
-export async function submitTask(app: AppContext, who: Principal, b: TaskRequest, headerKey: string | undefined, tr: Trace, onStored?: OnStored): Promise<Submitted> {
+export async function submitTask(
+  app: AppContext,
+  who: Principal,
+  b: TaskRequest,
+  headerKey: string | undefined,
+  tr: Trace,
+  onStored?: OnStored,
+): Promise<Submitted> {
   const userId = taskOwner(who, b.userId);
   await admit(app, userId, [b]);
   const t = newTask(app, b, userId, b.idempotencyKey ?? headerKey ?? null, tr ? app.tracing.traceparent(tr.span) : null);
@@ -42,7 +49,11 @@ export async function submitTask(app: AppContext, who: Principal, b: TaskRequest
   tr?.span.setAttributes({ 'hangar.task_id': task.id, 'hangar.user_id': task.userId ?? '', 'hangar.created': created });
   if (created) app.metrics.submitted.inc({ queue: task.queue });
   onStored?.({ task, created, handedOff });
-  const start = handedOff ? task.createdAt : task.status === 'PENDING' ? await app.estimator.estimate(task, snap) : task.startedAt ?? task.createdAt;
+  const start = handedOff
+    ? task.createdAt
+    : task.status === 'PENDING'
+      ? await app.estimator.estimate(task, snap)
+      : (task.startedAt ?? task.createdAt);
   return { task, created, handedOff, start };
 }
 
@@ -59,11 +70,18 @@ export interface SubmittedBatch {
  * `headerKey` with `:<index>` appended, so a retried batch replays entry by entry.
  */
 export async function submitBatch(
-  app: AppContext, who: Principal, bodies: TaskRequest[], headerKey: string | undefined, tr: Trace, onStored?: (b: Omit<SubmittedBatch, 'tasks'> & { tasks: Task[] }) => void,
+  app: AppContext,
+  who: Principal,
+  bodies: TaskRequest[],
+  headerKey: string | undefined,
+  tr: Trace,
+  onStored?: (b: Omit<SubmittedBatch, 'tasks'> & { tasks: Task[] }) => void,
 ): Promise<SubmittedBatch> {
   const owners = bodies.map((b, index) => atIndex(index, () => taskOwner(who, b.userId)));
   const byOwner = new Map<string | null, TaskRequest[]>();
-  bodies.forEach((b, i) => byOwner.set(owners[i], [...(byOwner.get(owners[i]) ?? []), b]));
+  bodies.forEach((b, i) => {
+    byOwner.set(owners[i], [...(byOwner.get(owners[i]) ?? []), b]);
+  });
   for (const [userId, theirs] of byOwner) await admit(app, userId, theirs, bodies);
   const traceParent = tr ? app.tracing.traceparent(tr.span) : null;
   const tasks = bodies.map((b, i) => newTask(app, b, owners[i], b.idempotencyKey ?? (headerKey ? `${headerKey}:${i}` : null), traceParent));
@@ -77,7 +95,10 @@ export async function submitBatch(
   for (const r of results) if (r.created) app.metrics.submitted.inc({ queue: r.task.queue });
   const users = [...byOwner.keys()];
   onStored?.({ tasks: results.map((r) => r.task), created, users });
-  const starts = await app.estimator.estimateMany(results.map((r) => r.task), snap);
+  const starts = await app.estimator.estimateMany(
+    results.map((r) => r.task),
+    snap,
+  );
   return { tasks: results.map((r, i) => ({ task: r.task, created: r.created, start: starts[i] })), created, users };
 }
 

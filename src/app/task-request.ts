@@ -33,13 +33,22 @@ export interface TaskRequest {
 function canonical(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
   if (v && typeof v === 'object') {
-    return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`).join(',')}}`;
+    return `{${Object.keys(v)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
   }
   return JSON.stringify(v);
 }
 
 /** The stored form of a request, owned by `userId`; `traceParent` is the submit's span, if traced. */
-export function newTask(app: Pick<AppContext, 'config'>, b: TaskRequest, userId: string | null, idempotencyKey: string | null, traceParent: string | null): NewTask {
+export function newTask(
+  app: Pick<AppContext, 'config'>,
+  b: TaskRequest,
+  userId: string | null,
+  idempotencyKey: string | null,
+  traceParent: string | null,
+): NewTask {
   const { idempotencyKey: _ignored, ...hashed } = b;
   return {
     id: uuidv7(),

@@ -37,7 +37,13 @@ export interface MadeKey {
 }
 
 /** Creates a key for `userId` and stores its hash. The raw key exists only in the return value. */
-export async function createKey(store: Pick<Access, 'createKey'>, userId: string, scope: KeyScope, name: string | null, raw = KEY_PREFIX + randomBytes(32).toString('base64url')): Promise<MadeKey> {
+export async function createKey(
+  store: Pick<Access, 'createKey'>,
+  userId: string,
+  scope: KeyScope,
+  name: string | null,
+  raw = KEY_PREFIX + randomBytes(32).toString('base64url'),
+): Promise<MadeKey> {
   const record = await store.createKey({ id: uuidv7(), hash: hashKey(raw), prefix: raw.slice(0, 10), userId, scope, name });
   return { raw, record };
 }
@@ -104,7 +110,8 @@ export class Authenticator {
     if (!m) throw new AuthError('the Authorization header must be "Bearer <key>"', 'Bearer realm="hangar", error="invalid_request"');
     const raw = m[1];
     const key = KEY_PATTERN.test(raw) || raw.length >= 24 ? await this.lookUp(hashKey(raw)) : null;
-    if (!key || key.revokedAt !== null) throw new AuthError('the API key is not valid (unknown or revoked)', 'Bearer realm="hangar", error="invalid_token"');
+    if (!key || key.revokedAt !== null)
+      throw new AuthError('the API key is not valid (unknown or revoked)', 'Bearer realm="hangar", error="invalid_token"');
     const now = this.clock.now();
     if (now - (this.touched.get(key.id) ?? 0) > 60_000) {
       this.touched.set(key.id, now);
@@ -134,8 +141,11 @@ export async function ensureAdminKey(store: Access, dataDir: string, adminKey: s
   const file = join(dataDir, ADMIN_KEY_FILE);
   writeFileSync(file, raw + '\n', { mode: 0o600 });
   chmodSync(file, 0o600);
-  log.warn({ file }, `first start: an admin API key was created and saved in ${file} (only its owner can read it). ` +
-    `Use it as: export HANGAR_API_KEY=$(cat ${file}); curl -H "Authorization: Bearer $HANGAR_API_KEY" ... ` +
-    '`hangar key create --user <name>` makes keys for users.');
+  log.warn(
+    { file },
+    `first start: an admin API key was created and saved in ${file} (only its owner can read it). ` +
+      `Use it as: export HANGAR_API_KEY=$(cat ${file}); curl -H "Authorization: Bearer $HANGAR_API_KEY" ... ` +
+      '`hangar key create --user <name>` makes keys for users.',
+  );
   return file;
 }

@@ -118,7 +118,10 @@ export class Autoscaler {
     const was = this.leader;
     this.leader = await this.o.store.acquireLease(LEASE, this.id, this.leaseMs).catch(() => false);
     if (was !== this.leader) {
-      this.log.info({ holder: this.id }, this.leader ? 'autoscaler is the leader: it scales' : 'autoscaler is a standby: another one scales');
+      this.log.info(
+        { holder: this.id },
+        this.leader ? 'autoscaler is the leader: it scales' : 'autoscaler is a standby: another one scales',
+      );
       this.check();
     }
   }
@@ -182,7 +185,15 @@ export class Autoscaler {
       const launched = await provider.launch(desired - current);
       const reason = `queue depth ${depth} needs ${desired} worker(s) at ${rule.tasksPerWorker} task(s) each; ${current} running or starting`;
       if (launched.length > 0) await this.decide({ action: 'launch', depth, current, desired, workers: launched.map((u) => u.id), reason });
-      else await this.decideOnChange({ action: 'hold', depth, current, desired, workers: [], reason: `${reason}; the provider started none (start-ups failing, backing off)` });
+      else
+        await this.decideOnChange({
+          action: 'hold',
+          depth,
+          current,
+          desired,
+          workers: [],
+          reason: `${reason}; the provider started none (start-ups failing, backing off)`,
+        });
       return;
     }
     if (desired < current) {
@@ -195,10 +206,21 @@ export class Autoscaler {
         if (await provider.retire(u.id, this.o.idleMs)) retired.push(u.id);
       }
       if (retired.length > 0) {
-        await this.decide({ action: 'retire', depth, current, desired, workers: retired, reason: `${who}queue depth ${depth} needs ${desired}; retired ${retired.length} worker(s) idle for ${this.o.idleMs} ms` });
+        await this.decide({
+          action: 'retire',
+          depth,
+          current,
+          desired,
+          workers: retired,
+          reason: `${who}queue depth ${depth} needs ${desired}; retired ${retired.length} worker(s) idle for ${this.o.idleMs} ms`,
+        });
       } else {
         await this.decideOnChange({
-          action: 'hold', depth, current, desired, workers: [],
+          action: 'hold',
+          depth,
+          current,
+          desired,
+          workers: [],
           reason:
             `${who}queue depth ${depth} needs ${desired}; ${current - desired} worker(s) to retire once idle for ${this.o.idleMs} ms ` +
             '(busy workers are never stopped)',
@@ -206,7 +228,14 @@ export class Autoscaler {
       }
       return;
     }
-    await this.decideOnChange({ action: 'hold', depth, current, desired, workers: [], reason: `${who}queue depth ${depth}: ${desired} worker(s) desired, ${current} running or starting` });
+    await this.decideOnChange({
+      action: 'hold',
+      depth,
+      current,
+      desired,
+      workers: [],
+      reason: `${who}queue depth ${depth}: ${desired} worker(s) desired, ${current} running or starting`,
+    });
   }
 
   private armRetireCheck(): void {
@@ -231,7 +260,9 @@ export class Autoscaler {
     this.o.metrics?.autoscalerDecisions.inc({ action: e.action });
     // A standby's holds stay in its log: the store's latest decision is the leader's desired count.
     if (!this.leader && e.action === 'hold') return;
-    await this.o.store.recordScaling(event).catch((err: unknown) => this.log.error({ err: coerceError(err) }, 'scaling decision not recorded'));
+    await this.o.store
+      .recordScaling(event)
+      .catch((err: unknown) => this.log.error({ err: coerceError(err) }, 'scaling decision not recorded'));
   }
 
   /** Stops checking, then stops every worker the provider runs (gracefully). */

@@ -55,7 +55,12 @@ export class S3BlobStore implements BlobStore {
       // requestTimeout bounds the wait for the response's headers; socketTimeout, the same
       // length of silence at any point, so a body that stops mid-way fails too (measured
       // through a proxy that stops forwarding after 1 MB of an 8 MB get: never returned).
-      requestHandler: { requestTimeout: timeout, socketTimeout: timeout, connectionTimeout: CONNECT_TIMEOUT_MS, throwOnRequestTimeout: true },
+      requestHandler: {
+        requestTimeout: timeout,
+        socketTimeout: timeout,
+        connectionTimeout: CONNECT_TIMEOUT_MS,
+        throwOnRequestTimeout: true,
+      },
     };
     if (o.accessKeyId && o.secretAccessKey) config.credentials = { accessKeyId: o.accessKeyId, secretAccessKey: o.secretAccessKey };
     this.s3 = new S3Client(config);
@@ -93,7 +98,9 @@ export class S3BlobStore implements BlobStore {
     for await (const keys of this.pages(prefix)) {
       if (keys.length === 1) await reachable(this.s3.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: keys[0] })));
       else if (keys.length > 0) {
-        await reachable(this.s3.send(new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: keys.map((Key) => ({ Key })), Quiet: true } })));
+        await reachable(
+          this.s3.send(new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: keys.map((Key) => ({ Key })), Quiet: true } })),
+        );
       }
     }
   }
@@ -135,7 +142,12 @@ export class S3BlobStore implements BlobStore {
 function unavailable(err: unknown): unknown {
   const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
   if (!(err instanceof Error) || (status !== undefined && status < 500)) return err;
-  return new Unavailable(ErrorCode.BlobStoreUnavailable, `the blob store cannot be reached (${err.name}: ${err.message}); retry shortly`, 1, { cause: err });
+  return new Unavailable(
+    ErrorCode.BlobStoreUnavailable,
+    `the blob store cannot be reached (${err.name}: ${err.message}); retry shortly`,
+    1,
+    { cause: err },
+  );
 }
 
 function reachable<T>(p: Promise<T>): Promise<T> {

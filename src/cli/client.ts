@@ -76,7 +76,17 @@ export interface SecretInfo {
 }
 
 export interface AuditPage {
-  entries: { id: number; at: string; actor: string | null; keyId: string | null; action: string; target: string | null; source: string | null; outcome: string; detail: Record<string, unknown> | null }[];
+  entries: {
+    id: number;
+    at: string;
+    actor: string | null;
+    keyId: string | null;
+    action: string;
+    target: string | null;
+    source: string | null;
+    outcome: string;
+    detail: Record<string, unknown> | null;
+  }[];
   nextCursor: string | null;
 }
 
@@ -206,7 +216,9 @@ export class HangarClient {
     return this.#json('DELETE', `/secrets/${enc(name)}`);
   }
 
-  audit(query: { actor?: string; action?: string; target?: string; since?: string; cursor?: string; limit?: number } = {}): Promise<AuditPage> {
+  audit(
+    query: { actor?: string; action?: string; target?: string; since?: string; cursor?: string; limit?: number } = {},
+  ): Promise<AuditPage> {
     return this.#json('GET', '/audit', { query });
   }
 
@@ -302,7 +314,12 @@ export class HangarClient {
     signal?.addEventListener('abort', abort, { once: true });
     const timer = setTimeout(() => ac.abort(new DOMException('no answer', 'TimeoutError')), this.#timeoutMs);
     try {
-      return await this.#request('GET', path, { query, accept: [], signal: ac.signal, headers: { accept: 'text/event-stream, application/problem+json' } });
+      return await this.#request('GET', path, {
+        query,
+        accept: [],
+        signal: ac.signal,
+        headers: { accept: 'text/event-stream, application/problem+json' },
+      });
     } finally {
       clearTimeout(timer);
       signal?.removeEventListener('abort', abort);
@@ -315,7 +332,11 @@ export class HangarClient {
     try {
       return JSON.parse(text) as T;
     } catch {
-      throw new ApiError(res.status, 'BAD_RESPONSE', `${method} ${this.baseUrl}${path} answered ${res.status} with a body that is not JSON`);
+      throw new ApiError(
+        res.status,
+        'BAD_RESPONSE',
+        `${method} ${this.baseUrl}${path} answered ${res.status} with a body that is not JSON`,
+      );
     }
   }
 

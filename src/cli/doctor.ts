@@ -55,10 +55,21 @@ async function checkDatabase(config: Config): Promise<DatabaseCheck> {
     // Measured as every node measures it (best of three round trips).
     const clock = new DatabaseClock(systemClock);
     await clock.sync(client);
-    const table = await client.query<{ t: string | null }>('SELECT to_regclass($1)::text AS t', [`${config.databaseSchema}.schema_migrations`]);
-    const applied = table.rows[0].t ? Number((await client.query(`SELECT count(*)::int AS n FROM ${config.databaseSchema}.schema_migrations`)).rows[0].n) : 0;
+    const table = await client.query<{ t: string | null }>('SELECT to_regclass($1)::text AS t', [
+      `${config.databaseSchema}.schema_migrations`,
+    ]);
+    const applied = table.rows[0].t
+      ? Number((await client.query(`SELECT count(*)::int AS n FROM ${config.databaseSchema}.schema_migrations`)).rows[0].n)
+      : 0;
     const autovacuum = (await client.query<{ on: boolean }>(`SELECT current_setting('autovacuum') = 'on' AS on`)).rows[0].on;
-    return { reachable: true, problem: null, version: rows[0].v, migrations: { applied, known }, clockOffsetMs: clock.offsetMs, autovacuum };
+    return {
+      reachable: true,
+      problem: null,
+      version: rows[0].v,
+      migrations: { applied, known },
+      clockOffsetMs: clock.offsetMs,
+      autovacuum,
+    };
   } catch (err) {
     return { reachable: false, problem: (err as Error).message, version: null, migrations: null, clockOffsetMs: null, autovacuum: null };
   } finally {
@@ -83,14 +94,24 @@ export function doctorWarnings(r: DoctorReport): string[] {
   const db = r.database;
   if (db && !db.reachable) out.push(`the database cannot be reached: ${db.problem}`);
   if (db?.migrations && db.migrations.applied < db.migrations.known) {
-    out.push(db.migrations.applied === 0 ? 'the schema is not created yet (the first server or worker to start creates it)' : `${db.migrations.known - db.migrations.applied} migrations not applied yet (the next server or worker to start applies them)`);
+    out.push(
+      db.migrations.applied === 0
+        ? 'the schema is not created yet (the first server or worker to start creates it)'
+        : `${db.migrations.known - db.migrations.applied} migrations not applied yet (the next server or worker to start applies them)`,
+    );
   }
-  if (db?.migrations && db.migrations.applied > db.migrations.known) out.push(`the schema is newer than this Hangar (${db.migrations.applied} migrations, this version knows ${db.migrations.known}): upgrade this host`);
+  if (db?.migrations && db.migrations.applied > db.migrations.known)
+    out.push(
+      `the schema is newer than this Hangar (${db.migrations.applied} migrations, this version knows ${db.migrations.known}): upgrade this host`,
+    );
   if (db?.clockOffsetMs !== null && db?.clockOffsetMs !== undefined && Math.abs(db.clockOffsetMs) > CLOCK_WARN_MS) {
-    out.push(`this host's clock is ${Math.abs(db.clockOffsetMs)} ms ${db.clockOffsetMs > 0 ? 'behind' : 'ahead of'} the database's: Hangar keeps its times in the database's clock (leases, offers, history), but this host's logs, metrics and execution times use its own; sync it (NTP)`);
+    out.push(
+      `this host's clock is ${Math.abs(db.clockOffsetMs)} ms ${db.clockOffsetMs > 0 ? 'behind' : 'ahead of'} the database's: Hangar keeps its times in the database's clock (leases, offers, history), but this host's logs, metrics and execution times use its own; sync it (NTP)`,
+    );
   }
   if (db?.autovacuum === false) out.push(AUTOVACUUM_OFF);
-  if (r.bucket && !r.bucket.writable) out.push(`the bucket ${r.bucket.name} cannot be written${r.bucket.problem ? `: ${r.bucket.problem}` : ''}`);
+  if (r.bucket && !r.bucket.writable)
+    out.push(`the bucket ${r.bucket.name} cannot be written${r.bucket.problem ? `: ${r.bucket.problem}` : ''}`);
   return out;
 }
 
@@ -107,7 +128,9 @@ export async function doctor(config: Config): Promise<DoctorReport> {
   const started = performance.now();
   const shared = Promise.all([config.databaseUrl ? checkDatabase(config) : null, config.s3Bucket ? checkBucket(config) : null]);
   try {
-    const sbx = await createSandboxExecutor(sandboxSetup(config, { networkTestUrl: 'http://127.0.0.1:9/', workDir, scope: `doctor-${process.pid}`, cgroupMode: 'probe' }));
+    const sbx = await createSandboxExecutor(
+      sandboxSetup(config, { networkTestUrl: 'http://127.0.0.1:9/', workDir, scope: `doctor-${process.pid}`, cgroupMode: 'probe' }),
+    );
     const proofMs = sbx.executor ? Math.round(performance.now() - started) : null;
     await sbx.executor?.close();
     const available = sbx.executor !== null;

@@ -55,20 +55,34 @@ async function* frames(body: ReadableStream<Uint8Array>): AsyncGenerator<SseFram
 
 /** The task's events after `after` ("<attempt>.<seq>"; from its first output by default),
  *  ending with its 'end' event. */
-export async function* followTask(client: HangarClient, taskId: string, opts: { after?: string; signal?: AbortSignal } = {}): AsyncGenerator<FollowEvent> {
+export async function* followTask(
+  client: HangarClient,
+  taskId: string,
+  opts: { after?: string; signal?: AbortSignal } = {},
+): AsyncGenerator<FollowEvent> {
   let after = opts.after;
   let failures = 0;
   for (;;) {
     let lastError: unknown = null;
     try {
-      const res = await client.openStream(`/tasks/${encodeURIComponent(taskId)}/logs`, { follow: 'true', encoding: 'base64', after }, opts.signal);
+      const res = await client.openStream(
+        `/tasks/${encodeURIComponent(taskId)}/logs`,
+        { follow: 'true', encoding: 'base64', after },
+        opts.signal,
+      );
       if (!res.body) throw new ConnectionError(client.baseUrl, 'the live stream had no body');
       for await (const f of frames(res.body)) {
         if (f.id) after = f.id;
         failures = 0;
         const d = JSON.parse(f.data) as Record<string, unknown>;
         if (f.event === 'status') yield { type: 'status', status: String(d.status), attempt: Number(d.attempt) };
-        else if (f.event === 'output') yield { type: 'output', attempt: Number(d.attempt), stream: d.stream === 'stderr' ? 'stderr' : 'stdout', data: Buffer.from(String(d.data), 'base64') };
+        else if (f.event === 'output')
+          yield {
+            type: 'output',
+            attempt: Number(d.attempt),
+            stream: d.stream === 'stderr' ? 'stderr' : 'stdout',
+            data: Buffer.from(String(d.data), 'base64'),
+          };
         else if (f.event === 'end') {
           yield { type: 'end', status: String(d.status) };
           return;
@@ -81,7 +95,11 @@ export async function* followTask(client: HangarClient, taskId: string, opts: { 
     }
     if (++failures > MAX_RETRIES) {
       if (lastError instanceof ConnectionError) throw lastError;
-      throw new ConnectionError(client.baseUrl, `the live stream of task ${taskId} broke off ${failures} times${lastError instanceof Error ? ` (${lastError.message})` : ''}`, lastError);
+      throw new ConnectionError(
+        client.baseUrl,
+        `the live stream of task ${taskId} broke off ${failures} times${lastError instanceof Error ? ` (${lastError.message})` : ''}`,
+        lastError,
+      );
     }
     await sleep(250 * 2 ** (failures - 1), undefined, { signal: opts.signal });
   }

@@ -58,7 +58,13 @@ serverOptions(program.command('autoscaler').description('Run worker processes on
     return serve(cfg, { api: false, workers: false, autoscaler: true });
   });
 
-serverOptions(program.command('doctor').description('Which isolation this host offers, proven by one real sandboxed run; with a database URL or a bucket set, whether this host reaches them (exit 1 if any fails)'))
+serverOptions(
+  program
+    .command('doctor')
+    .description(
+      'Which isolation this host offers, proven by one real sandboxed run; with a database URL or a bucket set, whether this host reaches them (exit 1 if any fails)',
+    ),
+)
   .option('--json', 'print the report as JSON')
   .action(async (flags: Record<string, unknown>) => {
     const { json, ...rest } = flags;
@@ -71,7 +77,11 @@ serverOptions(program.command('doctor').description('Which isolation this host o
         `sandbox:   ${r.sandbox.available ? `available (${r.sandbox.description}; proof run ${r.sandbox.proofMs} ms)` : r.sandbox.unproven ? 'NOT proven from here' : 'NOT available'}`,
         ...r.sandbox.problems.map((p) => `  - ${p}`),
         `executor:  ${r.executor}`,
-        ...(db ? [`database:  ${db.reachable ? `reachable (${db.version?.split(' ').slice(0, 2).join(' ')}; migrations ${db.migrations?.applied} of ${db.migrations?.known}; clock offset ${db.clockOffsetMs} ms)` : 'NOT reachable'}`] : []),
+        ...(db
+          ? [
+              `database:  ${db.reachable ? `reachable (${db.version?.split(' ').slice(0, 2).join(' ')}; migrations ${db.migrations?.applied} of ${db.migrations?.known}; clock offset ${db.clockOffsetMs} ms)` : 'NOT reachable'}`,
+            ]
+          : []),
         ...(r.bucket ? [`bucket:    ${r.bucket.name}: ${r.bucket.writable ? 'written and read back' : 'NOT writable'}`] : []),
         ...doctorWarnings(r).map((w) => `warning:   ${w}`),
         `verdict:   ${r.verdict}`,

@@ -5,7 +5,14 @@ import type { Health, History, Page, Queues, Task } from './client.ts';
 export function table(header: string[], rows: (string | number | null | undefined)[][]): string {
   const cells = [header, ...rows.map((r) => r.map((c) => (c === null || c === undefined ? '-' : String(c))))];
   const widths = header.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
-  return cells.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('  ').trimEnd()).join('\n');
+  return cells
+    .map((r) =>
+      r
+        .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i])))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 /** Aligned `key  value` lines; entries whose value is null or undefined are left out. */
@@ -41,10 +48,14 @@ function program(t: Task): string | null {
 
 export function taskDetails(t: Task): string {
   const err = t.error;
-  const result = t.detailedResults && typeof t.detailedResults === 'object' ? (t.detailedResults as { result?: unknown }).result : undefined;
+  const result =
+    t.detailedResults && typeof t.detailedResults === 'object' ? (t.detailedResults as { result?: unknown }).result : undefined;
   return fields([
     ['task', t.taskId],
-    ['status', `${t.status} (attempt ${t.attempt}/${t.attemptLimit})${t.deadLettered ? ', dead-lettered' : ''}${t.cancelRequested && t.status === 'RUNNING' ? ', cancelling' : ''}`],
+    [
+      'status',
+      `${t.status} (attempt ${t.attempt}/${t.attemptLimit})${t.deadLettered ? ', dead-lettered' : ''}${t.cancelRequested && t.status === 'RUNNING' ? ', cancelling' : ''}`,
+    ],
     ['command', t.command],
     ['program', program(t)],
     ['queue', `${t.queue} (${t.queueType}), priority ${t.priority}`],
@@ -55,7 +66,12 @@ export function taskDetails(t: Task): string {
     ['completed', time(t.completedAt)],
     ['next try', time(t.nextAttemptAt)],
     ['duration', duration(t.duration)],
-    ['error', err ? `${err.code}: ${err.message}${err.exitCode != null ? ` (exit ${err.exitCode})` : ''}${err.signal ? ` (${err.signal})` : ''}` : null],
+    [
+      'error',
+      err
+        ? `${err.code}: ${err.message}${err.exitCode != null ? ` (exit ${err.exitCode})` : ''}${err.signal ? ` (${err.signal})` : ''}`
+        : null,
+    ],
     ['output', truncation(t.summary)],
     ['metadata', Object.keys(t.metadata).length > 0 ? JSON.stringify(t.metadata) : null],
     ['result', result === undefined ? null : JSON.stringify(result)],
@@ -95,12 +111,22 @@ export function taskTable(page: Page, o: { user?: boolean } = {}): string {
 export function dlqTable(page: Page): string {
   return table(
     ['ID', 'STATUS', 'COMMAND', 'ATTEMPTS', 'ERROR', 'COMPLETED'],
-    page.tasks.map((t) => [t.taskId, t.status, clip(t.command, 30), `${t.attempt}/${t.attemptLimit}`, t.error ? clip(`${t.error.code}: ${t.error.message}`, 50) : null, time(t.completedAt)]),
+    page.tasks.map((t) => [
+      t.taskId,
+      t.status,
+      clip(t.command, 30),
+      `${t.attempt}/${t.attemptLimit}`,
+      t.error ? clip(`${t.error.code}: ${t.error.message}`, 50) : null,
+      time(t.completedAt),
+    ]),
   );
 }
 
 export function historyTable(h: History): string {
-  return table(['AT', 'STATUS', 'ATTEMPT', 'WORKER', 'REASON'], h.history.map((e) => [time(e.at), e.status, e.attempt, e.workerId, e.reason]));
+  return table(
+    ['AT', 'STATUS', 'ATTEMPT', 'WORKER', 'REASON'],
+    h.history.map((e) => [time(e.at), e.status, e.attempt, e.workerId, e.reason]),
+  );
 }
 
 export function queuesTable(q: Queues): string {
@@ -110,8 +136,12 @@ export function queuesTable(q: Queues): string {
 }
 
 export function healthText(h: Health): string {
-  const checks = Object.entries(h.checks).map(([k, ok]) => `${k} ${ok ? 'ok' : 'FAIL'}`).join(', ');
-  const metrics = Object.entries(h.metrics).map(([k, v]) => `${k}=${v}`).join(' ');
+  const checks = Object.entries(h.checks)
+    .map(([k, ok]) => `${k} ${ok ? 'ok' : 'FAIL'}`)
+    .join(', ');
+  const metrics = Object.entries(h.metrics)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ');
   return fields([
     ['status', h.status],
     ['checks', checks],

@@ -109,7 +109,10 @@ export async function serve(config: Config, roles: Roles): Promise<void> {
   };
   process.on('SIGTERM', () => onSignal('SIGTERM'));
   process.on('SIGINT', () => onSignal('SIGINT'));
-  holdUntilStopped(() => stopRequested !== null, () => platform?.log);
+  holdUntilStopped(
+    () => stopRequested !== null,
+    () => platform?.log,
+  );
   if (config.exitWithParent) stopWithParent(stop);
   platform = await startPlatform(config, roles);
   if (process.send && platform.pool) listenToAutoscaler(platform, stop);
@@ -117,7 +120,9 @@ export async function serve(config: Config, roles: Roles): Promise<void> {
   if (platform.pool) process.stdout.write(`hangar: worker ${platform.pool.id} running ${platform.pool.concurrency} tasks at a time\n`);
   if (platform.autoscaler) {
     const c = platform.config;
-    process.stdout.write(`hangar: autoscaler running ${c.autoscaleMinWorkers}-${c.autoscaleMaxWorkers} worker processes of ${c.workers} task slots each\n`);
+    process.stdout.write(
+      `hangar: autoscaler running ${c.autoscaleMinWorkers}-${c.autoscaleMaxWorkers} worker processes of ${c.workers} task slots each\n`,
+    );
   }
   if (stopRequested) startStop(stopRequested);
 }

@@ -77,7 +77,10 @@ export function apiKey(l: Loaded, opts: { cwd?: string; installRoot?: string } =
       tried.push({ file, found: 'empty' });
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      tried.push({ file, found: code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'not readable by this user' : (err as Error).message });
+      tried.push({
+        file,
+        found: code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'not readable by this user' : (err as Error).message,
+      });
     }
   }
   return { key: undefined, from: null, tried };

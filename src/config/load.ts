@@ -22,7 +22,11 @@ export function loadConfig(opts: LoadOptions = {}): Config {
 
 /** The configuration and, for each setting, where its value came from (what `hangar config`
  *  shows, and how the CLI tells an explicit HANGAR_URL from its default). */
-export function loadConfigWithSources(opts: LoadOptions = {}): { config: Config; sources: Record<keyof Config, SettingSource>; file: string | undefined } {
+export function loadConfigWithSources(opts: LoadOptions = {}): {
+  config: Config;
+  sources: Record<keyof Config, SettingSource>;
+  file: string | undefined;
+} {
   const env = opts.env ?? process.env;
   const keys = Object.keys(ConfigSchema.shape);
   const fromEnv: Record<string, unknown> = {};

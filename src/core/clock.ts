@@ -4,7 +4,6 @@ export interface Clock {
   now(): number;
 }
 
-
 /** A clock that never answers earlier than it did before. The store stamps one event after
  *  another with it (a lane's task ends, the next one starts), and a host clock stepped back
  *  (NTP) or a database offset measured again would otherwise give the later event the earlier

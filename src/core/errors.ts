@@ -206,7 +206,7 @@ export class Internal extends HangarError {
 }
 
 /** @deprecated See HangarError.status. */
-const LEGACY_STATUS = new Map<Function, number>([
+const LEGACY_STATUS = new Map<object, number>([
   [InvalidInput, 400],
   [Unauthorized, 401],
   [Forbidden, 403],

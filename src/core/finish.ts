@@ -20,7 +20,13 @@ export interface Finished {
 
 /** A final outcome (success, timeout, cancel) ends the task whatever its row says: decided
  *  without reading it, so that one fenced statement can persist it. */
-export function decideFinal(ref: AttemptRef, outcome: Pick<Outcome, 'status' | 'failure'>, now: number, policy: RetryPolicy, random: () => number): AttemptEnd {
+export function decideFinal(
+  ref: AttemptRef,
+  outcome: Pick<Outcome, 'status' | 'failure'>,
+  now: number,
+  policy: RetryPolicy,
+  random: () => number,
+): AttemptEnd {
   return decideFinish({ attempt: ref.attempt, attemptLimit: ref.attempt, cancelRequested: false }, outcome, now, policy, random);
 }
 
@@ -31,5 +37,11 @@ export function finishedFinal(ref: AttemptRef, end: AttemptEnd, now: number): Fi
 
 /** The answer to a failure, from the task as the attempt's end left it. */
 export function finishedAfter(end: AttemptEnd, after: Task): Finished {
-  return { status: after.status, attempt: after.attempt, runAfter: end.final ? null : after.runAfter, deadLettered: after.deadLettered, completedAt: after.completedAt };
+  return {
+    status: after.status,
+    attempt: after.attempt,
+    runAfter: end.final ? null : after.runAfter,
+    deadLettered: after.deadLettered,
+    completedAt: after.completedAt,
+  };
 }

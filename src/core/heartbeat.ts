@@ -26,7 +26,11 @@ export function attemptKey(a: AttemptRef): string {
  * (attemptKey), each with whether a cancel is requested. `leased`: the leases the worker holds
  * granted before the stray cutoff (empty without one); those it listed are not strays.
  */
-export function heartbeatResult(attempts: AttemptRef[], extended: ReadonlyMap<string, boolean>, leased: Iterable<AttemptRef>): HeartbeatResult {
+export function heartbeatResult(
+  attempts: AttemptRef[],
+  extended: ReadonlyMap<string, boolean>,
+  leased: Iterable<AttemptRef>,
+): HeartbeatResult {
   const out: HeartbeatResult = { held: [], lost: [], strays: [] };
   for (const a of attempts) {
     const cancelRequested = extended.get(attemptKey(a));

@@ -93,7 +93,13 @@ function failedAttempt(
   const retryable = failure?.retryable ?? true;
   if (retryable && task.attempt < task.attemptLimit) {
     const delay = backoffDelay(policy, task.attempt, random);
-    return { status: 'PENDING', runAfter: now + delay, deadLettered: false, final: false, reason: `retry in ${delay} ms after ${reasonOf(failure)}` };
+    return {
+      status: 'PENDING',
+      runAfter: now + delay,
+      deadLettered: false,
+      final: false,
+      reason: `retry in ${delay} ms after ${reasonOf(failure)}`,
+    };
   }
   return { status: 'FAILED', runAfter: null, deadLettered: true, final: true, reason: reasonOf(failure) };
 }
@@ -105,7 +111,16 @@ function reasonOf(failure: TaskFailure | null): string {
 /** The audit entry an outcome's execution leaves, written with the outcome: `next` is the
  *  task's status after it (PENDING for a retry). */
 export function executionAuditEntry(taskId: string, a: ExecutionAudit, next: TaskStatus): NewAuditEntry {
-  return { at: a.at, actor: a.actor, keyId: null, action: 'task.execute', target: taskId, source: a.source, outcome: a.outcome, detail: { ...a.detail, next } };
+  return {
+    at: a.at,
+    actor: a.actor,
+    keyId: null,
+    action: 'task.execute',
+    target: taskId,
+    source: a.source,
+    outcome: a.outcome,
+    detail: { ...a.detail, next },
+  };
 }
 
 /** Why the reaper ends a leased attempt at `now`: its worker stopped heartbeating (the lease

@@ -44,7 +44,11 @@ export function classify(exit: Exit, stopReason: StopReason | null, reported: Re
       // The spawn helper went away before it started the process: not the task's fault.
       return failed('FAILED', { code: 'EXECUTOR_ERROR', retryable: true, message: `executor error: ${error.message}` }, containerInfo);
     }
-    return failed('FAILED', { code: 'SPAWN_FAILED', retryable: false, message: `spawn ${exit.file}: ${error.code ?? error.message}` }, containerInfo);
+    return failed(
+      'FAILED',
+      { code: 'SPAWN_FAILED', retryable: false, message: `spawn ${exit.file}: ${error.code ?? error.message}` },
+      containerInfo,
+    );
   }
   // Stopped by us: the process's own exit (SIGTERM, SIGKILL, or a code it chose meanwhile) says nothing.
   if (stopReason !== null) return stopped(stopReason, context);
@@ -55,7 +59,11 @@ export function classify(exit: Exit, stopReason: StopReason | null, reported: Re
 function stopped(reason: StopReason, { timeoutMs, containerInfo }: ClassifyContext): Verdict {
   switch (reason) {
     case 'timeout':
-      return failed('TIMEOUT', { code: 'TIMEOUT', retryable: false, message: `timed out after ${formatSeconds(timeoutMs)}` }, containerInfo);
+      return failed(
+        'TIMEOUT',
+        { code: 'TIMEOUT', retryable: false, message: `timed out after ${formatSeconds(timeoutMs)}` },
+        containerInfo,
+      );
     case 'cancel':
       return failed('CANCELLED', { code: 'CANCELLED', retryable: false, message: 'cancelled' }, containerInfo);
     default:
@@ -64,7 +72,11 @@ function stopped(reason: StopReason, { timeoutMs, containerInfo }: ClassifyConte
 }
 
 /** A built-in succeeds only by reporting success and exiting 0; a reported failure wins over the exit. */
-function builtinOutcome(exit: { code: number | null; signal: string | null }, report: CapturedOutput, containerInfo: Record<string, string>): Verdict {
+function builtinOutcome(
+  exit: { code: number | null; signal: string | null },
+  report: CapturedOutput,
+  containerInfo: Record<string, string>,
+): Verdict {
   const body = parseReport(report);
   const metadata = { ...(isObject(body?.metadata) ? body.metadata : {}), containerInfo };
   if (body && body.success === true && exit.code === 0) {
@@ -80,7 +92,11 @@ function builtinOutcome(exit: { code: number | null; signal: string | null }, re
   }
   if (exit.signal !== null) return failed('FAILED', signalled(exit.signal), containerInfo);
   if (exit.code !== 0) return failed('FAILED', nonZero(exit.code), containerInfo);
-  return failed('FAILED', { code: 'WORKLOAD_ERROR', retryable: true, message: 'workload exited without reporting a result' }, containerInfo);
+  return failed(
+    'FAILED',
+    { code: 'WORKLOAD_ERROR', retryable: true, message: 'workload exited without reporting a result' },
+    containerInfo,
+  );
 }
 
 /** A program succeeds by exiting 0; its detailedResults are its exit and output sizes either way. */

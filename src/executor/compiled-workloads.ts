@@ -30,7 +30,9 @@ let compiled: string | null = null;
  */
 export function compiledWorkloadsDir(): string {
   if (compiled) return compiled;
-  const files = readdirSync(SOURCE_DIR).filter((name) => name.endsWith('.ts')).sort();
+  const files = readdirSync(SOURCE_DIR)
+    .filter((name) => name.endsWith('.ts'))
+    .sort();
   const hash = createHash('sha256');
   const js = files.map((name) => {
     const code = stripTypeScriptTypes(readFileSync(join(SOURCE_DIR, name), 'utf8'), { mode: 'strip' }).replace(RELATIVE_TS, '$1$2$3.mjs$2');

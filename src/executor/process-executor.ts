@@ -81,7 +81,8 @@ export class ProcessExecutor implements Executor {
     this.name = o.launcher?.name ?? 'process';
     this.spawner = new Spawner({
       useHelper: o.spawnHelper,
-      onFallback: (err) => process.emitWarning(`the spawn helper is unavailable, so attempts are spawned by forking the worker: ${err.message}`),
+      onFallback: (err) =>
+        process.emitWarning(`the spawn helper is unavailable, so attempts are spawned by forking the worker: ${err.message}`),
     });
   }
 
@@ -132,7 +133,10 @@ export class ProcessExecutor implements Executor {
         // Unmounting and removing cgroups (an umount exec, rmdir retries) took ~10 ms of the
         // sandbox's 30 ms per /bin/true; the result does not wait for them. close() does.
         const p = prepared;
-        const cleanup = p.cleanup().catch(() => {}).then(removeWorkspace);
+        const cleanup = p
+          .cleanup()
+          .catch(() => {})
+          .then(removeWorkspace);
         this.cleanups.add(cleanup);
         void cleanup.finally(() => this.cleanups.delete(cleanup));
       } else {

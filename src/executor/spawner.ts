@@ -259,7 +259,7 @@ export class Spawner {
       throw err;
     }
     const helper = this.helper;
-    if (helper && helper.connected) {
+    if (helper?.connected) {
       const id = this.next++;
       this.children.set(id, child);
       this.holding();

@@ -132,7 +132,11 @@ async function layersOf(work: string): Promise<string[]> {
     return full;
   };
   const json = async (p: string) => JSON.parse(await readFile(p, 'utf8')) as Record<string, unknown>;
-  const exists = (p: string) => lstat(p).then(() => true, () => false);
+  const exists = (p: string) =>
+    lstat(p).then(
+      () => true,
+      () => false,
+    );
   if (await exists(join(work, 'index.json'))) {
     const blob = (digest: string) => {
       const m = /^sha256:([0-9a-f]{64})$/.exec(digest);
@@ -204,7 +208,9 @@ function run(cmd: string, args: string[]): Promise<string> {
     p.stdout.on('data', (d) => (out += d));
     p.stderr.on('data', (d) => (err += d));
     p.on('error', (e) => reject(new ImageError(`${cmd}: ${e.message}`)));
-    p.on('close', (code) => (code === 0 ? resolve(out) : reject(new ImageError(`${cmd} ${args.join(' ')}: ${err.trim() || `exit ${code}`}`))));
+    p.on('close', (code) =>
+      code === 0 ? resolve(out) : reject(new ImageError(`${cmd} ${args.join(' ')}: ${err.trim() || `exit ${code}`}`)),
+    );
   });
 }
 

@@ -46,17 +46,47 @@ export class Metrics {
   /** Snapshots of other processes' worker metrics to add in (the autoscaler's children). */
   private peers: (() => Promise<MetricsSnapshot[]>) | null = null;
 
-  constructor(store: Pick<TaskReads, 'counts' | 'queueDepths'> & Fleet, opts: { workerStaleMs?: number; counts?: () => Promise<StatusCounts> } = {}) {
+  constructor(
+    store: Pick<TaskReads, 'counts' | 'queueDepths'> & Fleet,
+    opts: { workerStaleMs?: number; counts?: () => Promise<StatusCounts> } = {},
+  ) {
     const liveMs = opts.workerStaleMs ?? LIVE_MS;
     const counts = opts.counts ?? (() => store.counts());
     // Node's process and runtime metrics: hangar_process_cpu_seconds_total, hangar_nodejs_heap_size_used_bytes...
     collectDefaultMetrics({ register: this.registry, prefix: 'hangar_' });
     this.runtimeMetrics = new Set(this.registry.getMetricsAsArray().map((m) => m.name));
-    this.submitted = new Counter({ name: 'hangar_tasks_submitted_total', help: 'Tasks accepted by the API', labelNames: ['queue'], registers: [this.registry] });
-    this.finished = new Counter({ name: 'hangar_tasks_finished_total', help: 'Tasks that reached a final state, by state', labelNames: ['status', 'queue'], registers: [this.registry] });
-    this.attempts = new Counter({ name: 'hangar_attempts_total', help: 'Attempts run by this process, by outcome', labelNames: ['outcome'], registers: [this.registry] });
-    this.runSeconds = new Histogram({ name: 'hangar_task_run_seconds', help: 'Wall time of one attempt', labelNames: ['queue'], buckets: BUCKETS_S, registers: [this.registry] });
-    this.waitSeconds = new Histogram({ name: 'hangar_task_wait_seconds', help: 'Time from ready (submit or retry) to lease', labelNames: ['queue'], buckets: BUCKETS_S, registers: [this.registry] });
+    this.submitted = new Counter({
+      name: 'hangar_tasks_submitted_total',
+      help: 'Tasks accepted by the API',
+      labelNames: ['queue'],
+      registers: [this.registry],
+    });
+    this.finished = new Counter({
+      name: 'hangar_tasks_finished_total',
+      help: 'Tasks that reached a final state, by state',
+      labelNames: ['status', 'queue'],
+      registers: [this.registry],
+    });
+    this.attempts = new Counter({
+      name: 'hangar_attempts_total',
+      help: 'Attempts run by this process, by outcome',
+      labelNames: ['outcome'],
+      registers: [this.registry],
+    });
+    this.runSeconds = new Histogram({
+      name: 'hangar_task_run_seconds',
+      help: 'Wall time of one attempt',
+      labelNames: ['queue'],
+      buckets: BUCKETS_S,
+      registers: [this.registry],
+    });
+    this.waitSeconds = new Histogram({
+      name: 'hangar_task_wait_seconds',
+      help: 'Time from ready (submit or retry) to lease',
+      labelNames: ['queue'],
+      buckets: BUCKETS_S,
+      registers: [this.registry],
+    });
     new Gauge({
       name: 'hangar_queue_depth',
       help: 'Tasks waiting (PENDING) or running, per queue and priority',
@@ -73,14 +103,14 @@ export class Metrics {
     });
     this.sandboxCpuSeconds = new Histogram({
       name: 'hangar_sandbox_cpu_seconds',
-      help: "CPU time (user + system) of one sandboxed attempt, from its cgroup",
+      help: 'CPU time (user + system) of one sandboxed attempt, from its cgroup',
       labelNames: ['queue'],
       buckets: [0.001, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300, 900],
       registers: [this.registry],
     });
     this.sandboxMemoryPeakBytes = new Histogram({
       name: 'hangar_sandbox_memory_peak_bytes',
-      help: "Peak memory of one sandboxed attempt, from its cgroup",
+      help: 'Peak memory of one sandboxed attempt, from its cgroup',
       labelNames: ['queue'],
       buckets: [1, 4, 16, 64, 128, 256, 512, 1024, 2048, 4096].map((mb) => mb * 1024 * 1024),
       registers: [this.registry],
@@ -120,8 +150,14 @@ export class Metrics {
       async collect() {
         const [workers, loads] = await fleet();
         const live = new Set(workers.map((w) => w.id));
-        this.set({ state: 'total' }, workers.reduce((a, w) => a + w.concurrency, 0));
-        this.set({ state: 'busy' }, loads.filter((l) => live.has(l.workerId)).reduce((a, l) => a + l.running, 0));
+        this.set(
+          { state: 'total' },
+          workers.reduce((a, w) => a + w.concurrency, 0),
+        );
+        this.set(
+          { state: 'busy' },
+          loads.filter((l) => live.has(l.workerId)).reduce((a, l) => a + l.running, 0),
+        );
       },
     });
     new Gauge({

@@ -155,7 +155,12 @@ const LANE_WINDOW = 500;
  * follow() gives them, then waiting for the next task. Never ends by itself: the consumer stops
  * it (o.signal). `after` resumes inside a task and goes on with the ones after it.
  */
-export async function* followLane(store: OutputLog & Pick<TaskReads, 'get' | 'list'>, lane: string, userId: string | null, o: Omit<FollowOptions, 'after'> & { after: LaneCursor }): AsyncGenerator<LiveEvent> {
+export async function* followLane(
+  store: OutputLog & Pick<TaskReads, 'get' | 'list'>,
+  lane: string,
+  userId: string | null,
+  o: Omit<FollowOptions, 'after'> & { after: LaneCursor },
+): AsyncGenerator<LiveEvent> {
   // Between tasks the lane's own notices wake it; this poll is for those missed (a database
   // session lost meanwhile). A task it follows is polled at follow()'s pace.
   const pollMs = o.pollMs ?? LANE_POLL_MS;

@@ -91,7 +91,10 @@ export async function pack(dir: string): Promise<Buffer> {
   const names = await readdir(dir);
   if (names.length === 0) return pack0();
   const chunks: Buffer[] = [];
-  const stream = tar.c({ gzip: true, cwd: dir, portable: true, filter: (_p, s) => 'isFile' in s && (s.isFile() || s.isDirectory()) }, names.sort());
+  const stream = tar.c(
+    { gzip: true, cwd: dir, portable: true, filter: (_p, s) => 'isFile' in s && (s.isFile() || s.isDirectory()) },
+    names.sort(),
+  );
   for await (const c of stream as AsyncIterable<Buffer>) chunks.push(c);
   return Buffer.concat(chunks);
 }
@@ -113,7 +116,9 @@ export async function manifest(dir: string): Promise<Map<string, string>> {
       if (e.isDirectory()) await walk(p);
       else if (e.isFile()) {
         const st = await lstat(p);
-        const hash = createHash('sha256').update(await readFile(p)).digest('hex');
+        const hash = createHash('sha256')
+          .update(await readFile(p))
+          .digest('hex');
         out.set(relative(dir, p).split(sep).join('/'), `${hash}${st.mode & 0o111 ? '+x' : ''}`);
       }
     }
@@ -183,7 +188,9 @@ export async function storeBack(o: StoreBackInput): Promise<ProjectVersion | nul
     const m = dir === o.outDir ? after : await manifest(dir);
     const bytes = await sum(dir, m);
     if (m.size > o.limits.maxFiles || bytes > o.limits.maxBytes) {
-      throw new Error(`the task left ${m.size} files of ${bytes} bytes; a project holds at most ${o.limits.maxFiles} files of ${o.limits.maxBytes} bytes`);
+      throw new Error(
+        `the task left ${m.size} files of ${bytes} bytes; a project holds at most ${o.limits.maxFiles} files of ${o.limits.maxBytes} bytes`,
+      );
     }
     const v: ProjectVersion = {
       projectId: o.project.id,

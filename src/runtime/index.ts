@@ -53,7 +53,10 @@ export interface Platform {
 }
 
 /** The sandbox's settings from the configuration, plus what only the caller knows. */
-export function sandboxSetup(config: Config, where: Pick<SandboxSetup, 'networkTestUrl' | 'workDir' | 'scope' | 'cgroupMode'>): SandboxSetup {
+export function sandboxSetup(
+  config: Config,
+  where: Pick<SandboxSetup, 'networkTestUrl' | 'workDir' | 'scope' | 'cgroupMode'>,
+): SandboxSetup {
   return {
     uid: config.sandboxUid,
     pidsMax: config.pidsLimit,
@@ -108,7 +111,11 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
   const counts = shareRecent(() => store.counts(), 1000);
   const metrics = new Metrics(store, { workerStaleMs: config.workerStaleMs, counts });
   const role = roles.api && roles.workers ? 'up' : roles.api ? 'server' : roles.workers ? 'worker' : 'autoscaler';
-  const tracing = await Tracing.create({ endpoint: config.otlpEndpoint, serviceName: config.otelServiceName, attributes: { 'hangar.role': role, 'host.name': hostname() } });
+  const tracing = await Tracing.create({
+    endpoint: config.otlpEndpoint,
+    serviceName: config.otelServiceName,
+    attributes: { 'hangar.role': role, 'host.name': hostname() },
+  });
   // The store's clock: on PostgreSQL the database server's, so the API's times (audit entries,
   // project versions, stats windows, elapsed times) agree with the ones the store keeps.
   const clock: Clock = { now: () => store.now() };
@@ -119,7 +126,10 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
   const audit = new AuditSink(store, log);
   const { clockOffsetMs, autovacuum } = await store.health();
   if (Math.abs(clockOffsetMs) > CLOCK_WARN_MS) {
-    log.warn({ clockOffsetMs }, "this host's clock is off the database's; Hangar's own times follow the database's, but logs and metrics here do not: sync it (NTP)");
+    log.warn(
+      { clockOffsetMs },
+      "this host's clock is off the database's; Hangar's own times follow the database's, but logs and metrics here do not: sync it (NTP)",
+    );
   }
   if (autovacuum === false) log.warn(AUTOVACUUM_OFF);
   let secrets: SecretBox;
@@ -133,24 +143,31 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
     secrets = loadMasterKey({ secretsKey: config.secretsKey, secretsKeyFile: config.secretsKeyFile, dataDir });
   } catch (err) {
     await store.close();
-    throw err instanceof HangarError ? err : new Misconfigured(`cannot load the secrets master key: ${(err as Error).message}`, { cause: err });
+    throw err instanceof HangarError
+      ? err
+      : new Misconfigured(`cannot load the secrets master key: ${(err as Error).message}`, { cause: err });
   }
 
   let alerts: AlertEvaluator | null = null;
   if (roles.api) {
-    alerts = new AlertEvaluator(store, clock, {
-      webhookUrl: config.alertWebhookUrl,
-      webhookSecret: config.alertWebhookSecret,
-      queueDepth: config.alertQueueDepth,
-      errorRate: config.alertErrorRate,
-      errorMinTasks: config.alertErrorMinTasks,
-      deadLetters: config.alertDeadLetters,
-      noCapacity: config.alertNoCapacity,
-      windowMs: config.alertWindowMs,
-      forMs: config.alertForMs,
-      intervalMs: config.alertIntervalMs,
-      workerStaleMs: config.workerStaleMs,
-    }, log);
+    alerts = new AlertEvaluator(
+      store,
+      clock,
+      {
+        webhookUrl: config.alertWebhookUrl,
+        webhookSecret: config.alertWebhookSecret,
+        queueDepth: config.alertQueueDepth,
+        errorRate: config.alertErrorRate,
+        errorMinTasks: config.alertErrorMinTasks,
+        deadLetters: config.alertDeadLetters,
+        noCapacity: config.alertNoCapacity,
+        windowMs: config.alertWindowMs,
+        forMs: config.alertForMs,
+        intervalMs: config.alertIntervalMs,
+        workerStaleMs: config.workerStaleMs,
+      },
+      log,
+    );
     if (config.auth === 'keys') await ensureAdminKey(store, dataDir, config.adminKey, log);
     else log.warn('HANGAR_AUTH=none: the API accepts every caller as an admin, without a key; use it only on a trusted machine');
     // Loaded only where the API runs: a worker process (one the autoscaler starts, say) starts
@@ -250,7 +267,11 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
       log,
       clock,
       metrics,
-      rule: { min: config.autoscaleMinWorkers, max: config.autoscaleMaxWorkers, tasksPerWorker: config.autoscaleTasksPerWorker || Math.max(1, config.workers) },
+      rule: {
+        min: config.autoscaleMinWorkers,
+        max: config.autoscaleMaxWorkers,
+        tasksPerWorker: config.autoscaleTasksPerWorker || Math.max(1, config.workers),
+      },
       intervalMs: config.autoscaleIntervalMs,
       idleMs: config.autoscaleIdleMs,
       leaseMs: config.workerStaleMs,

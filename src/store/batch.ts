@@ -18,7 +18,10 @@ export interface BatchPlan {
 }
 
 export function idempotencyConflict(key: string, taskId: string, index?: number): Conflict {
-  return new Conflict(ErrorCode.IdempotencyConflict, `idempotency key '${key}' was already used with a different request`, { taskId, index });
+  return new Conflict(ErrorCode.IdempotencyConflict, `idempotency key '${key}' was already used with a different request`, {
+    taskId,
+    index,
+  });
 }
 
 /** `found(user, key)`: the stored task with that idempotency key ('' for no user), if any. */
@@ -41,7 +44,11 @@ export function planBatch(tasks: NewTask[], found: (user: string, key: string) =
         if (inserts[j].requestHash !== t.requestHash) {
           // No task to name: the batch is refused whole, so the earlier entry is not stored either.
           const first = slots.findIndex((s) => 'insert' in s && s.insert === j);
-          throw new Conflict(ErrorCode.IdempotencyConflict, `idempotency key '${t.idempotencyKey}' is used by entry ${first} of this batch with a different request`, { index });
+          throw new Conflict(
+            ErrorCode.IdempotencyConflict,
+            `idempotency key '${t.idempotencyKey}' is used by entry ${first} of this batch with a different request`,
+            { index },
+          );
         }
         slots.push({ insert: j, created: false });
         return;

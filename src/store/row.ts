@@ -1,7 +1,21 @@
 /** Maps rows of every backend (snake_case, JSON as text, times as numbers) to the model. */
 import type { ClaimKey } from '../core/claim-order.ts';
 import { ErrorCode, InvalidInput } from '../core/index.ts';
-import { queueTypeOf, type ApiKey, type AuditEntry, type FeedEntry, type HistoryEntry, type KeyScope, type OutputChunk, type OutputStream, type Project, type ProjectVersion, type SecretRecord, type Task, type TaskStatus } from '../core/index.ts';
+import {
+  queueTypeOf,
+  type ApiKey,
+  type AuditEntry,
+  type FeedEntry,
+  type HistoryEntry,
+  type KeyScope,
+  type OutputChunk,
+  type OutputStream,
+  type Project,
+  type ProjectVersion,
+  type SecretRecord,
+  type Task,
+  type TaskStatus,
+} from '../core/index.ts';
 import type { AlertState, QueueDepth, ScalingEvent, TimelineBucket, WorkerRecord } from './ports/index.ts';
 
 export type Row = Record<string, unknown>;
@@ -90,7 +104,13 @@ export function outputFromRow(r: Row): OutputChunk {
 }
 
 export function projectFromRow(r: Row): Project {
-  return { id: String(r.id), userId: strOrNull(r.user_id), name: String(r.name), latestVersion: Number(r.latest_version), createdAt: Number(r.created_at) };
+  return {
+    id: String(r.id),
+    userId: strOrNull(r.user_id),
+    name: String(r.name),
+    latestVersion: Number(r.latest_version),
+    createdAt: Number(r.created_at),
+  };
 }
 
 export function projectVersionFromRow(r: Row): ProjectVersion {
@@ -125,7 +145,13 @@ export function keyFromRow(r: Row): ApiKey {
 }
 
 export function secretFromRow(r: Row): SecretRecord {
-  return { userId: String(r.user_id), name: String(r.name), ciphertext: String(r.ciphertext), createdAt: Number(r.created_at), updatedAt: Number(r.updated_at) };
+  return {
+    userId: String(r.user_id),
+    name: String(r.name),
+    ciphertext: String(r.ciphertext),
+    createdAt: Number(r.created_at),
+    updatedAt: Number(r.updated_at),
+  };
 }
 
 export function auditFromRow(r: Row): AuditEntry {
@@ -157,11 +183,23 @@ export function scalingFromRow(r: Row): ScalingEvent {
 }
 
 export function timelineFromRow(r: Row): TimelineBucket {
-  return { at: Number(r.at), finished: Number(r.finished), failed: Number(r.failed ?? 0), avgWaitMs: numOrNull(r.wait), avgRunMs: numOrNull(r.run) };
+  return {
+    at: Number(r.at),
+    finished: Number(r.finished),
+    failed: Number(r.failed ?? 0),
+    avgWaitMs: numOrNull(r.wait),
+    avgRunMs: numOrNull(r.run),
+  };
 }
 
 export function alertFromRow(r: Row): AlertState {
-  return { name: String(r.name), state: String(r.state) as AlertState['state'], since: Number(r.since), value: numOrNull(r.value), message: String(r.message) };
+  return {
+    name: String(r.name),
+    state: String(r.state) as AlertState['state'],
+    since: Number(r.since),
+    value: numOrNull(r.value),
+    message: String(r.message),
+  };
 }
 
 export function workerFromRow(r: Row): WorkerRecord {
@@ -177,7 +215,13 @@ export function workerFromRow(r: Row): WorkerRecord {
 
 /** A (queue, priority) row of pending and running counts. */
 export function depthFromRow(r: Row): QueueDepth {
-  return { queue: String(r.queue), priority: Number(r.priority), queueType: queueTypeOf(Number(r.priority)), pending: Number(r.pending), running: Number(r.running) };
+  return {
+    queue: String(r.queue),
+    priority: Number(r.priority),
+    queueType: queueTypeOf(Number(r.priority)),
+    pending: Number(r.pending),
+    running: Number(r.running),
+  };
 }
 
 /** List cursors: an opaque token for "rows before this seq (or id)". */

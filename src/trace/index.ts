@@ -9,7 +9,17 @@
  * Contexts are passed explicitly (no global context manager, no monkey-patching): each call
  * site that starts a span says what its parent is.
  */
-import { context as otelContext, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Context, type Span, type TextMapPropagator, type Tracer } from '@opentelemetry/api';
+import {
+  context as otelContext,
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  type Context,
+  type Span,
+  type TextMapPropagator,
+  type Tracer,
+} from '@opentelemetry/api';
 
 export { SpanKind, type Context, type Span };
 
@@ -33,7 +43,11 @@ export class Tracing {
   private readonly propagator: TextMapPropagator | null;
 
   /** Use Tracing.create; without a provider every span is a no-op. */
-  constructor(setup?: { tracer: Tracer; provider: { forceFlush(): Promise<void>; shutdown(): Promise<void> }; propagator: TextMapPropagator }) {
+  constructor(setup?: {
+    tracer: Tracer;
+    provider: { forceFlush(): Promise<void>; shutdown(): Promise<void> };
+    propagator: TextMapPropagator;
+  }) {
     this.tracer = setup?.tracer ?? trace.getTracer('hangar'); // no provider registered: no-op spans
     this.provider = setup?.provider ?? null;
     this.propagator = setup?.propagator ?? null;
@@ -44,12 +58,13 @@ export class Tracing {
    *  a process without tracing, e.g. each autoscaled worker, does not pay). */
   static async create(o: TracingOptions): Promise<Tracing> {
     if (!o.endpoint) return NO_TRACING;
-    const [{ W3CTraceContextPropagator }, { OTLPTraceExporter }, { resourceFromAttributes }, { BatchSpanProcessor, TracerProvider }] = await Promise.all([
-      import('@opentelemetry/core'),
-      import('@opentelemetry/exporter-trace-otlp-http'),
-      import('@opentelemetry/resources'),
-      import('@opentelemetry/sdk-trace'),
-    ]);
+    const [{ W3CTraceContextPropagator }, { OTLPTraceExporter }, { resourceFromAttributes }, { BatchSpanProcessor, TracerProvider }] =
+      await Promise.all([
+        import('@opentelemetry/core'),
+        import('@opentelemetry/exporter-trace-otlp-http'),
+        import('@opentelemetry/resources'),
+        import('@opentelemetry/sdk-trace'),
+      ]);
     const exporter = new OTLPTraceExporter({ url: `${o.endpoint.replace(/\/+$/, '')}/v1/traces` });
     const provider = new TracerProvider({
       resource: resourceFromAttributes({ 'service.name': o.serviceName, ...o.attributes }),
@@ -73,7 +88,13 @@ export class Tracing {
   }
 
   /** Runs `fn` in a span child of `parent`; ends it with fn's outcome (error status on a throw). */
-  async span<T>(name: string, parent: Context, attributes: Record<string, string | number | boolean>, fn: (span: Span, ctx: Context) => Promise<T>, kind = SpanKind.INTERNAL): Promise<T> {
+  async span<T>(
+    name: string,
+    parent: Context,
+    attributes: Record<string, string | number | boolean>,
+    fn: (span: Span, ctx: Context) => Promise<T>,
+    kind = SpanKind.INTERNAL,
+  ): Promise<T> {
     const span = this.tracer.startSpan(name, { kind, attributes }, parent);
     try {
       return await fn(span, trace.setSpan(parent, span));
@@ -87,7 +108,12 @@ export class Tracing {
   }
 
   /** Starts a span the caller ends (for spans that outlive one function, e.g. an HTTP request). */
-  start(name: string, parent: Context, attributes: Record<string, string | number | boolean>, kind = SpanKind.INTERNAL): { span: Span; ctx: Context } {
+  start(
+    name: string,
+    parent: Context,
+    attributes: Record<string, string | number | boolean>,
+    kind = SpanKind.INTERNAL,
+  ): { span: Span; ctx: Context } {
     const span = this.tracer.startSpan(name, { kind, attributes }, parent);
     return { span, ctx: trace.setSpan(parent, span) };
   }

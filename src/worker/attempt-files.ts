@@ -46,13 +46,20 @@ export async function projectFiles(o: ProjectFilesOptions, projectId: string, ro
 
 /** Stores what the attempt left in its workspace as the project's next version, if it exited
  *  on its own and changed anything; what happened, for the task's summary. */
-export async function storeProjectFiles(o: ProjectFilesOptions, files: ProjectFiles, task: Task, result: ExecutionResult, log: Logger): Promise<Record<string, unknown>> {
+export async function storeProjectFiles(
+  o: ProjectFilesOptions,
+  files: ProjectFiles,
+  task: Task,
+  result: ExecutionResult,
+  log: Logger,
+): Promise<Record<string, unknown>> {
   const note: Record<string, unknown> = { projectId: files.project.id, baseVersion: files.base || null, version: null };
   try {
     // A stopped task's wrapper may still copy its files out in the kill's grace time (the
     // program dies of the SIGTERM, the wrapper does not): the outcome decides, not the marker.
     const stopped = result.status === 'TIMEOUT' || result.status === 'CANCELLED';
-    if (stopped || !existsSync(join(files.outDir, 'done'))) return { ...note, stored: false, reason: `not stored: the task did not exit on its own (${result.status})` };
+    if (stopped || !existsSync(join(files.outDir, 'done')))
+      return { ...note, stored: false, reason: `not stored: the task did not exit on its own (${result.status})` };
     const v = await storeBack({
       store: o.store,
       blobs: o.blobs,
@@ -65,7 +72,9 @@ export async function storeProjectFiles(o: ProjectFilesOptions, files: ProjectFi
       limits: o.projectLimits ?? DEFAULT_ARCHIVE_LIMITS,
       now: () => o.store.now(),
     });
-    return v ? { ...note, stored: true, version: v.version, conflicts: v.conflicts } : { ...note, stored: false, reason: 'no file changed' };
+    return v
+      ? { ...note, stored: true, version: v.version, conflicts: v.conflicts }
+      : { ...note, stored: false, reason: 'no file changed' };
   } catch (err) {
     log.error({ err: coerceError(err), projectId: files.project.id }, "the task's project files were not stored");
     return { ...note, stored: false, reason: `not stored: ${coerceError(err).message}` };

@@ -40,7 +40,14 @@ export const INLINE_RESULT_BYTES = 16 * 1024;
  * without it, and its summary says so (`unstored`): the task ran, and running it again
  * would repeat what it did.
  */
-export async function storeOutcome(o: OutcomeOptions, task: Task, attempt: number, r: ExecutionResult, signal: AbortSignal, log: Logger): Promise<Outcome> {
+export async function storeOutcome(
+  o: OutcomeOptions,
+  task: Task,
+  attempt: number,
+  r: ExecutionResult,
+  signal: AbortSignal,
+  log: Logger,
+): Promise<Outcome> {
   const json = JSON.stringify(r.detailedResults);
   const inline = Buffer.byteLength(json) <= (o.inlineResultBytes ?? INLINE_RESULT_BYTES);
   const unstored: string[] = [];
@@ -95,7 +102,12 @@ export function redactResult(r: ExecutionResult, values: string[]): ExecutionRes
   return {
     ...r,
     failure: r.failure ? { ...r.failure, message: redact(r.failure.message, values) } : null,
-    detailedResults: JSON.parse(redact(JSON.stringify(r.detailedResults), values.map((v) => JSON.stringify(v).slice(1, -1)))) as Record<string, unknown>,
+    detailedResults: JSON.parse(
+      redact(
+        JSON.stringify(r.detailedResults),
+        values.map((v) => JSON.stringify(v).slice(1, -1)),
+      ),
+    ) as Record<string, unknown>,
     stdout: redactCapture(r.stdout, values),
     stderr: redactCapture(r.stderr, values),
   };
@@ -108,5 +120,9 @@ function redactCapture(c: CapturedOutput, values: string[]): CapturedOutput {
   const head = redactBytes(c.data.subarray(0, c.omitted.start), values, true);
   const marker = c.data.subarray(c.omitted.start, c.omitted.end);
   const tail = redactBytes(c.data.subarray(c.omitted.end), values, false, true);
-  return { ...c, data: Buffer.concat([head, marker, tail]), omitted: { ...c.omitted, start: head.length, end: head.length + marker.length } };
+  return {
+    ...c,
+    data: Buffer.concat([head, marker, tail]),
+    omitted: { ...c.omitted, start: head.length, end: head.length + marker.length },
+  };
 }

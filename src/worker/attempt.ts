@@ -69,7 +69,13 @@ export function inAttemptSpan(tracing: Tracing, workerId: string, lease: Lease, 
       },
     });
   if (!tracing.enabled) return inSpan(tracing.extract(null));
-  const attrs = { 'hangar.task_id': task.id, 'hangar.attempt': attempt, 'hangar.worker_id': workerId, 'hangar.queue': task.queue, 'hangar.user_id': task.userId ?? '' };
+  const attrs = {
+    'hangar.task_id': task.id,
+    'hangar.attempt': attempt,
+    'hangar.worker_id': workerId,
+    'hangar.queue': task.queue,
+    'hangar.user_id': task.userId ?? '',
+  };
   return tracing.span('task.attempt', tracing.extract(task.traceParent), attrs, (_span, ctx) => inSpan(ctx), SpanKind.CONSUMER);
 }
 
@@ -104,23 +110,25 @@ export async function runAttempt(o: AttemptOptions, lease: Lease, c: AttemptCont
   }
   const ran = !result;
   const live = result ? null : liveOutput(o.output, task, attempt, Object.values(secretEnv));
-  result ??= await c.step(`sandbox.run`, () => o.executor.run({
-    taskId: task.id,
-    attempt,
-    command: task.command,
-    args: task.args,
-    shell: task.shell,
-    env: task.secrets.length > 0 ? { ...task.env, ...secretEnv } : task.env,
-    metadata: task.metadata,
-    resources: task.resources,
-    network: task.network,
-    image: task.image,
-    timeoutMs: task.timeout * 1000,
-    workspace,
-    signal,
-    onOutput: live?.write,
-    project: files ? { inDir: files.inDir, outDir: files.outDir } : undefined,
-  }));
+  result ??= await c.step(`sandbox.run`, () =>
+    o.executor.run({
+      taskId: task.id,
+      attempt,
+      command: task.command,
+      args: task.args,
+      shell: task.shell,
+      env: task.secrets.length > 0 ? { ...task.env, ...secretEnv } : task.env,
+      metadata: task.metadata,
+      resources: task.resources,
+      network: task.network,
+      image: task.image,
+      timeoutMs: task.timeout * 1000,
+      workspace,
+      signal,
+      onOutput: live?.write,
+      project: files ? { inDir: files.inDir, outDir: files.outDir } : undefined,
+    }),
+  );
   await live?.close();
   if (ran) c.onExecuted(result.finishedAt - result.startedAt);
   const projectNote = files ? await storeProjectFiles(o, files, task, result, log) : null;
@@ -182,10 +190,13 @@ function notRun(code: 'SECRET_UNAVAILABLE' | 'PROJECT_UNAVAILABLE', message: str
 
 /** The sandbox's cgroup accounting of the attempt (absent with the plain process executor). */
 export function observeSandbox(m: Metrics | undefined, queue: string, result: ExecutionResult): void {
-  const meta = result.detailedResults.metadata as { accounting?: { cpuUserMs?: number | null; cpuSystemMs?: number | null; peakMemoryBytes?: number | null; oomKilled?: boolean } } | undefined;
+  const meta = result.detailedResults.metadata as
+    | { accounting?: { cpuUserMs?: number | null; cpuSystemMs?: number | null; peakMemoryBytes?: number | null; oomKilled?: boolean } }
+    | undefined;
   const a = meta?.accounting;
   if (!m || !a) return;
-  if (typeof a.cpuUserMs === 'number' && typeof a.cpuSystemMs === 'number') m.sandboxCpuSeconds.observe({ queue }, (a.cpuUserMs + a.cpuSystemMs) / 1000);
+  if (typeof a.cpuUserMs === 'number' && typeof a.cpuSystemMs === 'number')
+    m.sandboxCpuSeconds.observe({ queue }, (a.cpuUserMs + a.cpuSystemMs) / 1000);
   if (typeof a.peakMemoryBytes === 'number') m.sandboxMemoryPeakBytes.observe({ queue }, a.peakMemoryBytes);
   if (a.oomKilled) m.sandboxOomKills.inc({ queue });
 }

@@ -40,7 +40,8 @@ export class LeaseReturns {
     return retry(write, {
       forMs,
       retryable: isStoreUnavailable,
-      onRetry: (_err, delay) => this.log.warn({ taskId: ref.taskId, attempt: ref.attempt, retryInMs: delay }, `store unavailable; retrying the ${what}`),
+      onRetry: (_err, delay) =>
+        this.log.warn({ taskId: ref.taskId, attempt: ref.attempt, retryInMs: delay }, `store unavailable; retrying the ${what}`),
     });
   }
 
@@ -96,7 +97,9 @@ export class LeaseReturns {
     this.straysReleasing.add(key);
     this.log.warn(ref, 'the store holds a lease for this worker that it never received; giving it back');
     void this.release(ref, BRIEF_RELEASE_MS)
-      .catch((err: unknown) => this.log.warn({ err: coerceError(err), ...ref }, 'stray lease not given back; it returns to the queue when it expires'))
+      .catch((err: unknown) =>
+        this.log.warn({ err: coerceError(err), ...ref }, 'stray lease not given back; it returns to the queue when it expires'),
+      )
       .finally(() => this.straysReleasing.delete(key));
   }
 }

@@ -95,7 +95,9 @@ export class OutputSink {
     const gen = ++this.generation;
     this.inFlight = this.store
       .appendOutput(batch)
-      .catch((err: unknown) => this.log.warn({ err, chunks: batch.length }, 'live output not stored; followers skip it (the full log is kept)'))
+      .catch((err: unknown) =>
+        this.log.warn({ err, chunks: batch.length }, 'live output not stored; followers skip it (the full log is kept)'),
+      )
       .finally(() => {
         this.inFlight = null;
         this.completed = gen;
@@ -146,7 +148,14 @@ export class OutputWriter {
       return;
     }
     // Copied: the executor's buffers may be reused.
-    const chunk: OutputChunk = { taskId: this.taskId, attempt: this.attempt, seq: ++this.seq, stream, data: Buffer.from(piece), at: this.sink.now() };
+    const chunk: OutputChunk = {
+      taskId: this.taskId,
+      attempt: this.attempt,
+      seq: ++this.seq,
+      stream,
+      data: Buffer.from(piece),
+      at: this.sink.now(),
+    };
     this.last = { chunk, gen: this.sink.add(chunk) };
   }
 

@@ -44,7 +44,10 @@ export class OutageLog {
       return;
     }
     if (now < this.nextAt) return;
-    this.log.warn({ reason: coerceError(err).message, during, downForMs: now - this.since, failures: this.failures }, 'store still unavailable; retrying');
+    this.log.warn(
+      { reason: coerceError(err).message, during, downForMs: now - this.since, failures: this.failures },
+      'store still unavailable; retrying',
+    );
     this.gapMs = Math.min(this.gapMs * 2, MAX_REMINDER_MS);
     this.nextAt = now + this.gapMs;
   }

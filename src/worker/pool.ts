@@ -13,13 +13,25 @@ import type { Logger } from '../log/index.ts';
 import type { AttemptRef, Finished, Lease } from '../core/index.ts';
 import type { Dispatch, Fleet, Store, TaskQueue } from '../store/index.ts';
 import { NO_TRACING, type Tracing } from '../trace/index.ts';
-import { inAttemptSpan, observeSandbox, runAttempt, type AttemptEnd, type AttemptOptions, type AttemptTrace, type StopReason } from './attempt.ts';
+import {
+  inAttemptSpan,
+  observeSandbox,
+  runAttempt,
+  type AttemptEnd,
+  type AttemptOptions,
+  type AttemptTrace,
+  type StopReason,
+} from './attempt.ts';
 import { isStoreUnavailable, OutageLog } from './outage.ts';
 import { LeaseReturns } from './lease-returns.ts';
 import { Slots, type SlotsOptions } from './slots.ts';
 
 /** What a pool asks of the store: its own calls, and what its attempts need (AttemptOptions). */
-type PoolStore = AttemptOptions['store'] & TaskQueue & Dispatch & Pick<Fleet, 'touchWorker' | 'removeWorker'> & Pick<Store, 'capabilities' | 'now'>;
+type PoolStore = AttemptOptions['store'] &
+  TaskQueue &
+  Dispatch &
+  Pick<Fleet, 'touchWorker' | 'removeWorker'> &
+  Pick<Store, 'capabilities' | 'now'>;
 
 export interface PoolOptions extends AttemptOptions, SlotsOptions {
   store: PoolStore;
@@ -155,7 +167,9 @@ export class WorkerPool {
 
   /** How long the pool has held no work, ms (0 while it holds some). */
   idleFor(now = Date.now()): number {
-    return this.idleSince === null || this.running.size > 0 || this.claimMode === ClaimMode.CLAIMING || this.reserved > 0 ? 0 : now - this.idleSince;
+    return this.idleSince === null || this.running.size > 0 || this.claimMode === ClaimMode.CLAIMING || this.reserved > 0
+      ? 0
+      : now - this.idleSince;
   }
 
   /**
@@ -366,7 +380,14 @@ export class WorkerPool {
         return;
       }
       const log = this.log.child({ taskId: task.id, attempt, userId: task.userId });
-      const end = await runAttempt(this.o, lease, { signal, log, step, annotate, freeSlot, onExecuted: (ms) => this.slots.noteExecution(ms) });
+      const end = await runAttempt(this.o, lease, {
+        signal,
+        log,
+        step,
+        annotate,
+        freeSlot,
+        onExecuted: (ms) => this.slots.noteExecution(ms),
+      });
       await this.afterAttempt(lease, end, step, log);
     });
   }
@@ -390,13 +411,20 @@ export class WorkerPool {
   }
 
   /** Records an attempt's outcome (fenced by its attempt number) and counts it. */
-  private async record(lease: Lease, end: Extract<AttemptEnd, { kind: 'outcome' }>, step: AttemptTrace['step'], log: Logger): Promise<void> {
+  private async record(
+    lease: Lease,
+    end: Extract<AttemptEnd, { kind: 'outcome' }>,
+    step: AttemptTrace['step'],
+    log: Logger,
+  ): Promise<void> {
     const { task, attempt } = lease;
     const { result, outcome } = end;
     const ref: AttemptRef = { taskId: task.id, attempt };
     // The slot frees with this finish: claim its next task in the same tick, so the claim and
     // the finish share one transaction (measured: a 10-slot drain 11.3k → 16.4k tasks/s).
-    const finishing = step('store.finish', () => this.leases.durably('outcome', ref, task.visibilityTimeout * 1000, () => this.o.store.finish(ref, outcome)));
+    const finishing = step('store.finish', () =>
+      this.leases.durably('outcome', ref, task.visibilityTimeout * 1000, () => this.o.store.finish(ref, outcome)),
+    );
     this.freeing++;
     this.dispatch();
     let after: Finished | null;

@@ -71,7 +71,10 @@ export class Slots {
     if (p !== 'auto') return p;
     if (this.runAverageMs === null) return 0;
     const cap = Math.min(AUTO_PREFETCH_MAX, AUTO_PREFETCH_PER_SLOT * this.o.concurrency);
-    return Math.min(cap, Math.floor((this.o.concurrency * (this.o.prefetchBacklogMs ?? AUTO_PREFETCH_BACKLOG_MS)) / Math.max(this.runAverageMs, 0.01)));
+    return Math.min(
+      cap,
+      Math.floor((this.o.concurrency * (this.o.prefetchBacklogMs ?? AUTO_PREFETCH_BACKLOG_MS)) / Math.max(this.runAverageMs, 0.01)),
+    );
   }
 
   /** Every slot is held by tasks longer than a prefetched lease may wait: prefetch nothing
@@ -114,7 +117,8 @@ export class Slots {
   release(): void {
     this.prefetchPaused = false;
     const next = this.waiters.shift();
-    if (next) next(); // the slot passes straight to the next waiting lease
+    if (next)
+      next(); // the slot passes straight to the next waiting lease
     else this.executing--;
   }
 }

@@ -80,15 +80,30 @@ describe('bad input', () => {
   });
 
   it('a body without a Content-Type, or a form (curl -d), → 415 saying what to send', async () => {
-    const none = assertProblem(await p.inject({ method: 'POST', url: '/tasks', payload: Buffer.from('{"command":"noop"}') }), 415, 'UNSUPPORTED_MEDIA_TYPE');
+    const none = assertProblem(
+      await p.inject({ method: 'POST', url: '/tasks', payload: Buffer.from('{"command":"noop"}') }),
+      415,
+      'UNSUPPORTED_MEDIA_TYPE',
+    );
     assert.equal(none.detail, 'the request has no Content-Type: send a JSON body with Content-Type: application/json');
     const form = assertProblem(await post('command=noop', 'application/x-www-form-urlencoded'), 415, 'UNSUPPORTED_MEDIA_TYPE');
-    assert.equal(form.detail, 'Content-Type application/x-www-form-urlencoded is not accepted: send a JSON body with Content-Type: application/json');
-    const batch = assertProblem(await p.inject({ method: 'POST', url: '/tasks/batch', payload: Buffer.from('{"tasks":[]}') }), 415, 'UNSUPPORTED_MEDIA_TYPE');
+    assert.equal(
+      form.detail,
+      'Content-Type application/x-www-form-urlencoded is not accepted: send a JSON body with Content-Type: application/json',
+    );
+    const batch = assertProblem(
+      await p.inject({ method: 'POST', url: '/tasks/batch', payload: Buffer.from('{"tasks":[]}') }),
+      415,
+      'UNSUPPORTED_MEDIA_TYPE',
+    );
     assert.match(batch.detail, /application\/json/);
     // An upload takes an archive, and says so.
     const project = (await p.inject({ method: 'POST', url: '/projects', payload: { name: 'p415' } })).json().id;
-    const upload = assertProblem(await p.inject({ method: 'PUT', url: `/projects/${project}/files`, payload: Buffer.from('x') }), 415, 'UNSUPPORTED_MEDIA_TYPE');
+    const upload = assertProblem(
+      await p.inject({ method: 'PUT', url: `/projects/${project}/files`, payload: Buffer.from('x') }),
+      415,
+      'UNSUPPORTED_MEDIA_TYPE',
+    );
     assert.match(upload.detail, /^the request has no Content-Type: send the body with a Content-Type of application\/gzip, /);
   });
 
@@ -100,7 +115,8 @@ describe('bad input', () => {
   });
 
   it("a batch's invalid entry is named by index, the first when several are", async () => {
-    const batch = async (tasks: unknown[]) => assertProblem(await p.inject({ method: 'POST', url: '/tasks/batch', payload: { tasks } }), 400, 'VALIDATION_FAILED');
+    const batch = async (tasks: unknown[]) =>
+      assertProblem(await p.inject({ method: 'POST', url: '/tasks/batch', payload: { tasks } }), 400, 'VALIDATION_FAILED');
     const ok = { command: 'noop' };
     assert.equal((await batch([ok, { command: 'noop', priority: 11 }])).index, 1, 'a field out of range');
     assert.equal((await batch([ok, ok, { priority: 3 }])).index, 2, 'an entry-level rule (nothing to run)');
@@ -124,20 +140,43 @@ describe('bad input', () => {
 
   it('random bodies never produce a 5xx, and every accepted task is stored', async () => {
     let seed = 42;
-    const rnd = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+    const rnd = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
     const pick = <T>(xs: T[]): T => xs[Math.floor(rnd() * xs.length)];
     const values = (depth: number): unknown => {
       const kinds = depth > 2 ? ['str', 'num', 'bool', 'null'] : ['str', 'num', 'bool', 'null', 'arr', 'obj'];
       switch (pick(kinds)) {
-        case 'str': return pick(['', 'noop', 'x'.repeat(300), '\u0000', '😀', '../../etc/passwd', 'cpu-intensive']);
-        case 'num': return pick([0, -1, 1.5, 5, 1e308, -0, 2 ** 53 + 1]);
-        case 'bool': return rnd() > 0.5;
-        case 'null': return null;
-        case 'arr': return Array.from({ length: Math.floor(rnd() * 3) }, () => values(depth + 1));
-        default: return Object.fromEntries(Array.from({ length: Math.floor(rnd() * 4) }, () => [pick(FIELDS), values(depth + 1)]));
+        case 'str':
+          return pick(['', 'noop', 'x'.repeat(300), '\u0000', '😀', '../../etc/passwd', 'cpu-intensive']);
+        case 'num':
+          return pick([0, -1, 1.5, 5, 1e308, -0, 2 ** 53 + 1]);
+        case 'bool':
+          return rnd() > 0.5;
+        case 'null':
+          return null;
+        case 'arr':
+          return Array.from({ length: Math.floor(rnd() * 3) }, () => values(depth + 1));
+        default:
+          return Object.fromEntries(Array.from({ length: Math.floor(rnd() * 4) }, () => [pick(FIELDS), values(depth + 1)]));
       }
     };
-    const FIELDS = ['command', 'args', 'shell', 'priority', 'userId', 'timeout', 'metadata', 'queue', 'maxAttempts', 'idempotencyKey', 'resources', 'env', 'cpu', 'memory', '__proto__', 'constructor'];
+    const FIELDS = [
+      'command',
+      'args',
+      'shell',
+      'priority',
+      'userId',
+      'timeout',
+      'metadata',
+      'queue',
+      'maxAttempts',
+      'idempotencyKey',
+      'resources',
+      'env',
+      'cpu',
+      'memory',
+      '__proto__',
+      'constructor',
+    ];
     const accepted: string[] = [];
     for (let i = 0; i < 300; i++) {
       const body = Object.fromEntries(Array.from({ length: 1 + Math.floor(rnd() * 4) }, () => [pick(FIELDS), values(1)]));

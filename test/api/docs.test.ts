@@ -27,7 +27,9 @@ it("the API reference's endpoint table names every path of /openapi.json", () =>
   const start = page.indexOf('## Endpoints');
   const table = page.slice(start, page.indexOf('\n## ', start + 1));
   const missing = Object.entries(doc.paths).flatMap(([path, methods]) =>
-    Object.keys(methods).map((m) => `${m.toUpperCase()} ${path}`).filter(() => !table.includes(`${path}\``) && !table.includes(`${path}?`)),
+    Object.keys(methods)
+      .map((m) => `${m.toUpperCase()} ${path}`)
+      .filter(() => !table.includes(`${path}\``) && !table.includes(`${path}?`)),
   );
   assert.deepEqual(missing, []);
 });

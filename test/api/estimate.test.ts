@@ -11,10 +11,21 @@ import type { Outcome } from '../../src/core/index.ts';
 import { ManualClock, newTask } from '../conformance/store.ts';
 import { testPlatform, until } from '../helpers/platform.ts';
 
-const ok: Outcome = { status: 'SUCCESS', summary: null, failure: null, resultJson: null, resultKey: null, stdoutKey: null, stderrKey: null };
+const ok: Outcome = {
+  status: 'SUCCESS',
+  summary: null,
+  failure: null,
+  resultJson: null,
+  resultKey: null,
+  stdoutKey: null,
+  stderrKey: null,
+};
 
 /** A store with one worker of `slots` slots, and an estimator on it. */
-async function withEstimator(slots: number, fn: (store: SqliteStore, est: StartEstimator, clock: ManualClock) => Promise<void>): Promise<void> {
+async function withEstimator(
+  slots: number,
+  fn: (store: SqliteStore, est: StartEstimator, clock: ManualClock) => Promise<void>,
+): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'hangar-est-'));
   const clock = new ManualClock();
   const store = new SqliteStore({ path: join(dir, 'db'), clock });
@@ -58,7 +69,7 @@ it('a free slot means now; a backlog waits in rounds of the slots, at the measur
     assert.equal((await est.estimate(urgent)) - clock.now(), 400, 'a higher priority jumps the line');
   }));
 
-it('a batch on an idle worker: now for each free slot, then the run time of the entries ahead, not the last minutes\' throughput', () =>
+it("a batch on an idle worker: now for each free slot, then the run time of the entries ahead, not the last minutes' throughput", () =>
   withEstimator(2, async (store, est, clock) => {
     // 26 noops of 20 ms and two 3 s tasks spread over five minutes: a throughput of ~0.09 tasks/s.
     await history(store, clock, 'noop', 26, 20);
@@ -94,14 +105,19 @@ it('a real platform: a batch of noops on an idle 2-slot worker is estimated to s
     // Some history, then an idle worker.
     const warm = await post('/tasks/batch', { tasks: Array.from({ length: 4 }, () => ({ command: 'noop' })) });
     await until(async () => {
-      const ts = await Promise.all(warm.tasks.map(async (t: { taskId: string }) => (await p.inject({ method: 'GET', url: `/tasks/${t.taskId}` })).json()));
+      const ts = await Promise.all(
+        warm.tasks.map(async (t: { taskId: string }) => (await p.inject({ method: 'GET', url: `/tasks/${t.taskId}` })).json()),
+      );
       return ts.every((t) => t.status === 'SUCCESS');
     }, 30_000);
     const before = Date.now();
     const r = await post('/tasks/batch', { tasks: Array.from({ length: 4 }, () => ({ command: 'noop' })) });
     const answered = Date.now();
     const at = r.tasks.map((t: { estimatedStartTime: string }) => Date.parse(t.estimatedStartTime));
-    assert.ok(at[0] >= before - 1000 && at[1] <= answered, `the first two start now: ${r.tasks.map((t: { estimatedStartTime: string }) => t.estimatedStartTime)} (answered at ${new Date(answered).toISOString()})`);
+    assert.ok(
+      at[0] >= before - 1000 && at[1] <= answered,
+      `the first two start now: ${r.tasks.map((t: { estimatedStartTime: string }) => t.estimatedStartTime)} (answered at ${new Date(answered).toISOString()})`,
+    );
     // The others wait for a noop to end: well under the +11.5 s and +23 s seen before.
     assert.ok(at[3] < answered + 5_000, `the last within moments: ${new Date(at[3]).toISOString()}`);
     assert.ok(at[0] <= at[2] && at[2] <= at[3]);

@@ -62,9 +62,13 @@ function arbBase(s: Schema, depth: number): fc.Arbitrary<unknown> {
   switch (type) {
     case 'string': {
       if (s.format === 'uuid') return fc.uuid();
-      if (s.format === 'date-time') return fc.date({ min: new Date(0), max: new Date(4e12), noInvalidDate: true }).map((d) => d.toISOString());
+      if (s.format === 'date-time')
+        return fc.date({ min: new Date(0), max: new Date(4e12), noInvalidDate: true }).map((d) => d.toISOString());
       const max = Math.min(s.maxLength ?? 24, 24);
-      if (s.pattern) return fc.stringMatching(new RegExp(s.pattern)).filter((x) => x.length >= (s.minLength ?? 0) && x.length <= (s.maxLength ?? Infinity));
+      if (s.pattern)
+        return fc
+          .stringMatching(new RegExp(s.pattern))
+          .filter((x) => x.length >= (s.minLength ?? 0) && x.length <= (s.maxLength ?? Infinity));
       return fc.string({ minLength: s.minLength ?? 0, maxLength: Math.max(max, s.minLength ?? 0) });
     }
     case 'integer':
@@ -83,7 +87,10 @@ function arbBase(s: Schema, depth: number): fc.Arbitrary<unknown> {
       if (Object.keys(props).length === 0 && s.additionalProperties !== false) {
         if (depth > 2) return fc.constant({});
         const keys = s.propertyNames?.pattern ? fc.stringMatching(new RegExp(s.propertyNames.pattern)) : fc.string({ maxLength: 8 });
-        const values = typeof s.additionalProperties === 'object' && Object.keys(s.additionalProperties).length > 0 ? arb(s.additionalProperties, depth + 1) : fc.jsonValue({ maxDepth: 2 });
+        const values =
+          typeof s.additionalProperties === 'object' && Object.keys(s.additionalProperties).length > 0
+            ? arb(s.additionalProperties, depth + 1)
+            : fc.jsonValue({ maxDepth: 2 });
         return fc.dictionary(keys, values, { maxKeys: 3 });
       }
       return fc.record(model, { requiredKeys: [...required] });
@@ -111,9 +118,25 @@ function runnable(b: unknown): unknown {
 /** One way to spoil a valid body. */
 const mutation = fc.oneof(
   fc.constant({ kind: 'drop-required' as const }),
-  fc.record({ kind: fc.constant('unknown-field' as const), key: fc.string({ minLength: 1, maxLength: 12 }), value: fc.jsonValue({ maxDepth: 2 }) }),
-  fc.record({ kind: fc.constant('wrong-type' as const), value: fc.oneof(fc.jsonValue({ maxDepth: 3 }), fc.constant(null), fc.constant('x'.repeat(70_000))) }),
-  fc.record({ kind: fc.constant('raw' as const), text: fc.oneof(fc.string({ maxLength: 40 }), fc.constant('{"a":'), fc.constant('['.repeat(40) + ']'.repeat(40)), fc.constant('null'), fc.constant('"str"')) }),
+  fc.record({
+    kind: fc.constant('unknown-field' as const),
+    key: fc.string({ minLength: 1, maxLength: 12 }),
+    value: fc.jsonValue({ maxDepth: 2 }),
+  }),
+  fc.record({
+    kind: fc.constant('wrong-type' as const),
+    value: fc.oneof(fc.jsonValue({ maxDepth: 3 }), fc.constant(null), fc.constant('x'.repeat(70_000))),
+  }),
+  fc.record({
+    kind: fc.constant('raw' as const),
+    text: fc.oneof(
+      fc.string({ maxLength: 40 }),
+      fc.constant('{"a":'),
+      fc.constant('['.repeat(40) + ']'.repeat(40)),
+      fc.constant('null'),
+      fc.constant('"str"'),
+    ),
+  }),
   fc.constant({ kind: 'oversized' as const }),
   fc.constant({ kind: 'content-type' as const }),
 );
@@ -133,7 +156,15 @@ before(async () => {
 });
 after(async () => p.close());
 
-function check(method: string, path: string, op: Operation, status: number, contentType: string | undefined, body: string, what: string): void {
+function check(
+  method: string,
+  path: string,
+  op: Operation,
+  status: number,
+  contentType: string | undefined,
+  body: string,
+  what: string,
+): void {
   assert.ok(status < 500, `${what} → ${status} ${body.slice(0, 300)}`);
   const documented = op.responses[String(status)];
   assert.ok(documented, `${what} → ${status}, which ${method.toUpperCase()} ${path} does not document (${Object.keys(op.responses)})`);
@@ -142,7 +173,10 @@ function check(method: string, path: string, op: Operation, status: number, cont
   let value: unknown = body;
   if (contentType?.includes('json')) value = JSON.parse(body);
   const validate = ajv.compile(json.schema);
-  assert.ok(validate(value), `${what} → ${status}: body does not match the documented schema: ${ajv.errorsText(validate.errors)}\n${body.slice(0, 300)}`);
+  assert.ok(
+    validate(value),
+    `${what} → ${status}: body does not match the documented schema: ${ajv.errorsText(validate.errors)}\n${body.slice(0, 300)}`,
+  );
 }
 
 it('every operation answers valid and mutated requests with a documented status and body, never a 5xx', async () => {
@@ -153,12 +187,29 @@ it('every operation answers valid and mutated requests with a documented status 
     const params = op.parameters ?? [];
     const bodySchema = op.requestBody?.content['application/json']?.schema;
     const input = fc.record({
-      path: fc.record(Object.fromEntries(params.filter((x) => x.in === 'path').map((x) => [x.name, fc.oneof(arb(x.schema), fc.constant(taskId), fc.string({ maxLength: 40 }))]))),
+      path: fc.record(
+        Object.fromEntries(
+          params
+            .filter((x) => x.in === 'path')
+            .map((x) => [x.name, fc.oneof(arb(x.schema), fc.constant(taskId), fc.string({ maxLength: 40 }))]),
+        ),
+      ),
       query: fc.record(
-        Object.fromEntries(params.filter((x) => x.in === 'query').map((x) => [x.name, fc.oneof({ weight: 4, arbitrary: arb(x.schema) }, { weight: 1, arbitrary: fc.string({ maxLength: 10 }) })])),
+        Object.fromEntries(
+          params
+            .filter((x) => x.in === 'query')
+            .map((x) => [
+              x.name,
+              fc.oneof({ weight: 4, arbitrary: arb(x.schema) }, { weight: 1, arbitrary: fc.string({ maxLength: 10 }) }),
+            ]),
+        ),
         { requiredKeys: [] },
       ),
-      body: !bodySchema ? fc.constant(undefined) : path === '/tasks' ? fc.oneof(arb(bodySchema), arb(bodySchema).map(runnable)) : arb(bodySchema),
+      body: !bodySchema
+        ? fc.constant(undefined)
+        : path === '/tasks'
+          ? fc.oneof(arb(bodySchema), arb(bodySchema).map(runnable))
+          : arb(bodySchema),
       mutate: fc.option(mutation, { freq: 2 }),
       auth: fc.constantFrom<'admin' | 'user' | 'none' | 'bad'>('admin', 'admin', 'user', 'none', 'bad'),
     });
@@ -166,7 +217,9 @@ it('every operation answers valid and mutated requests with a documented status 
       fc.asyncProperty(input, async (x) => {
         let url = path;
         for (const [k, v] of Object.entries(x.path)) url = url.replace(`{${k}}`, encodeURIComponent(String(v)));
-        const qs = new URLSearchParams(Object.entries(x.query).map(([k, v]): [string, string] => [k, typeof v === 'string' ? v : JSON.stringify(v)]));
+        const qs = new URLSearchParams(
+          Object.entries(x.query).map(([k, v]): [string, string] => [k, typeof v === 'string' ? v : JSON.stringify(v)]),
+        );
         if ([...qs].length) url += `?${qs}`;
         const headers: Record<string, string> = {};
         let payload: string | undefined;
@@ -178,7 +231,15 @@ it('every operation answers valid and mutated requests with a documented status 
         const auth = x.auth === 'admin' ? undefined : x.auth === 'user' ? userKey : x.auth === 'bad' ? 'hk_' + 'b'.repeat(43) : null;
         const res = await p.inject({ method: method.toUpperCase() as 'GET', url, headers, payload, auth });
         requests++;
-        check(method, path, op, res.statusCode, res.headers['content-type'] as string | undefined, res.body, `${method.toUpperCase()} ${url} ${payload?.slice(0, 200) ?? ''} (${x.auth}${x.mutate ? ', ' + x.mutate.kind : ''})`);
+        check(
+          method,
+          path,
+          op,
+          res.statusCode,
+          res.headers['content-type'] as string | undefined,
+          res.body,
+          `${method.toUpperCase()} ${url} ${payload?.slice(0, 200) ?? ''} (${x.auth}${x.mutate ? ', ' + x.mutate.kind : ''})`,
+        );
       }),
       { numRuns: 200, seed: Number(process.env.HANGAR_FUZZ_SEED ?? 42) },
     );
@@ -188,7 +249,6 @@ it('every operation answers valid and mutated requests with a documented status 
   assert.equal((await p.inject({ method: 'GET', url: `/tasks/${taskId}` })).statusCode, 200);
   assert.equal((await p.inject({ method: 'GET', url: '/health', auth: null })).statusCode, 200);
 });
-
 
 function applyMutation(body: unknown, m: Mutation | null, schema: Schema | undefined): string {
   if (!m) return JSON.stringify(body ?? {});

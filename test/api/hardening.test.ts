@@ -20,7 +20,9 @@ describe('transport hardening', () => {
       const { port } = new URL(p.url!);
       const t0 = Date.now();
       const answer = await new Promise<string>((resolve, reject) => {
-        const s = connect(Number(port), '127.0.0.1', () => s.write('POST /tasks HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n'));
+        const s = connect(Number(port), '127.0.0.1', () =>
+          s.write('POST /tasks HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n'),
+        );
         let got = '';
         s.on('data', (d) => (got += d));
         s.on('close', () => resolve(got));
@@ -37,7 +39,27 @@ describe('transport hardening', () => {
   it('serves HTTPS with HANGAR_TLS_CERT and HANGAR_TLS_KEY, and refuses one without the other', async () => {
     const cert = join(dir, 'cert.pem');
     const key = join(dir, 'key.pem');
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        key,
+        '-out',
+        cert,
+        '-days',
+        '1',
+        '-subj',
+        '/CN=localhost',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+      ],
+      { stdio: 'ignore' },
+    );
     assert.throws(() => loadConfig({ env: { HANGAR_TLS_CERT: cert } }), /HANGAR_TLS_CERT and HANGAR_TLS_KEY go together/);
     const p = await testPlatform({ HANGAR_WORKERS: '0', HANGAR_TLS_CERT: cert, HANGAR_TLS_KEY: key });
     try {

@@ -25,7 +25,10 @@ const TICKER = { command: 'ticker', shell: 'for i in 1 2 3 4 5; do echo line $i;
 const seqs = (ms: Record<string, unknown>[]) => ms.map((m) => Number(m.seq));
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 const text = (ms: Record<string, unknown>[], stream: string) =>
-  ms.filter((m) => m.stream === stream).map((m) => String(m.data)).join('');
+  ms
+    .filter((m) => m.stream === stream)
+    .map((m) => String(m.data))
+    .join('');
 
 before(async () => {
   p = await testPlatform({ HANGAR_MAX_OUTPUT_BYTES: String(16 * 1024 * 1024) });
@@ -45,24 +48,55 @@ describe('SSE: GET /tasks/{id}/logs?follow=true', () => {
     assert.equal(events[0].event, 'status');
     const out = events.filter((e) => e.event === 'output');
     assert.deepEqual(seqs(out.map((e) => e.data)), range(1, out.length), 'seq counts from 1 with no gap');
-    assert.deepEqual(out.map((e) => e.id), out.map((e) => `1.${String(e.data.seq)}`), 'the event id is the resume cursor');
-    assert.equal(text(out.map((e) => e.data), 'stdout'), 'line 1\nline 2\nline 3\nline 4\nline 5\n');
-    assert.equal(text(out.map((e) => e.data), 'stderr'), 'oops\n');
+    assert.deepEqual(
+      out.map((e) => e.id),
+      out.map((e) => `1.${String(e.data.seq)}`),
+      'the event id is the resume cursor',
+    );
+    assert.equal(
+      text(
+        out.map((e) => e.data),
+        'stdout',
+      ),
+      'line 1\nline 2\nline 3\nline 4\nline 5\n',
+    );
+    assert.equal(
+      text(
+        out.map((e) => e.data),
+        'stderr',
+      ),
+      'oops\n',
+    );
     assert.ok(out.length >= 2, 'several chunks, not one blob at the end');
     const last = events[events.length - 1];
     assert.equal(last.event, 'end');
     assert.equal(last.data.status, 'SUCCESS');
-    assert.deepEqual(events.filter((e) => e.event === 'status').map((e) => e.data.status).at(-1), 'SUCCESS');
+    assert.deepEqual(
+      events
+        .filter((e) => e.event === 'status')
+        .map((e) => e.data.status)
+        .at(-1),
+      'SUCCESS',
+    );
     const stored = (await p.inject({ method: 'GET', url: `/tasks/${id}/logs`, auth: alice })).json();
-    assert.equal(stored.stdout, text(out.map((e) => e.data), 'stdout'));
+    assert.equal(
+      stored.stdout,
+      text(
+        out.map((e) => e.data),
+        'stdout',
+      ),
+    );
   });
 
   it('resumes after an event id (after= or Last-Event-ID) with no gap and no duplicate', async () => {
     const all = (await readSse(`${url}/tasks/${id}/logs?follow=true`, bearer(alice))).events.filter((e) => e.event === 'output');
     const n = all.length;
-    const fromQuery = (await readSse(`${url}/tasks/${id}/logs?follow=true&after=1.2`, bearer(alice))).events.filter((e) => e.event === 'output');
+    const fromQuery = (await readSse(`${url}/tasks/${id}/logs?follow=true&after=1.2`, bearer(alice))).events.filter(
+      (e) => e.event === 'output',
+    );
     assert.deepEqual(seqs(fromQuery.map((e) => e.data)), range(3, n));
-    const fromHeader = (await readSse(`${url}/tasks/${id}/logs`, { ...bearer(alice), accept: 'text/event-stream', 'last-event-id': '1.1' })).events;
+    const fromHeader = (await readSse(`${url}/tasks/${id}/logs`, { ...bearer(alice), accept: 'text/event-stream', 'last-event-id': '1.1' }))
+      .events;
     assert.deepEqual(seqs(fromHeader.filter((e) => e.event === 'output').map((e) => e.data)), range(2, n));
     const bad = await fetch(`${url}/tasks/${id}/logs?follow=true`, { headers: { ...bearer(alice), 'last-event-id': 'yesterday' } });
     assert.equal(bad.status, 400);
@@ -71,7 +105,9 @@ describe('SSE: GET /tasks/{id}/logs?follow=true', () => {
 
   it('gives bytes exactly with encoding=base64', async () => {
     const t = await submit(alice, { command: 'bytes', shell: "printf 'caf\\303\\251 \\377\\n'" });
-    const out = (await readSse(`${url}/tasks/${t}/logs?follow=true&encoding=base64`, bearer(alice))).events.filter((e) => e.event === 'output');
+    const out = (await readSse(`${url}/tasks/${t}/logs?follow=true&encoding=base64`, bearer(alice))).events.filter(
+      (e) => e.event === 'output',
+    );
     const bytes = Buffer.concat(out.map((e) => Buffer.from(String(e.data.data), 'base64')));
     assert.deepEqual(bytes, Buffer.from([0x63, 0x61, 0x66, 0xc3, 0xa9, 0x20, 0xff, 0x0a]));
   });
@@ -149,9 +185,18 @@ describe('WebSocket /ws', () => {
     const clients = Array.from({ length: 12 }, () => new WsClient(url, bearer(alice)));
     const runs = await Promise.all(clients.map((c) => subscribeAndFinish(c, id)));
     const reference = runs[0].filter((m) => m.type === 'output').map((m) => [m.seq, m.stream, m.data]);
-    assert.equal(text(runs[0].filter((m) => m.type === 'output'), 'stdout'), 'line 1\nline 2\nline 3\nline 4\nline 5\n');
+    assert.equal(
+      text(
+        runs[0].filter((m) => m.type === 'output'),
+        'stdout',
+      ),
+      'line 1\nline 2\nline 3\nline 4\nline 5\n',
+    );
     for (const r of runs) {
-      assert.deepEqual(r.filter((m) => m.type === 'output').map((m) => [m.seq, m.stream, m.data]), reference);
+      assert.deepEqual(
+        r.filter((m) => m.type === 'output').map((m) => [m.seq, m.stream, m.data]),
+        reference,
+      );
       assert.equal(r.at(-1)?.status, 'SUCCESS');
     }
     for (const c of clients) c.close();
@@ -203,11 +248,23 @@ describe('WebSocket /ws', () => {
   it('answers any message, however malformed, with an error or a reply, never a crash or a closed socket', async () => {
     const c = new WsClient(url, bearer(alice));
     await c.waitFor((m) => m.type === 'ready');
-    const channel = fc.oneof(fc.string(), fc.constantFrom('task:', 'task:x', 'terminal:a:b', 'terminal::', 'user', 'task:' + 'x'.repeat(200)));
+    const channel = fc.oneof(
+      fc.string(),
+      fc.constantFrom('task:', 'task:x', 'terminal:a:b', 'terminal::', 'user', 'task:' + 'x'.repeat(200)),
+    );
     const message = fc.oneof(
       fc.string({ maxLength: 300 }),
       fc.json(),
-      fc.record({ type: fc.constantFrom('subscribe', 'unsubscribe', 'ping', 'auth', 'x'), channel, after: fc.oneof(fc.string(), fc.integer(), fc.constant(null)) }, { requiredKeys: ['type'] }).map((m) => JSON.stringify(m)),
+      fc
+        .record(
+          {
+            type: fc.constantFrom('subscribe', 'unsubscribe', 'ping', 'auth', 'x'),
+            channel,
+            after: fc.oneof(fc.string(), fc.integer(), fc.constant(null)),
+          },
+          { requiredKeys: ['type'] },
+        )
+        .map((m) => JSON.stringify(m)),
       fc.uint8Array({ maxLength: 64 }).map((b) => Buffer.from(b)),
     );
     await fc.assert(
@@ -237,8 +294,15 @@ describe('WebSocket /ws', () => {
     const id = await submit(alice, { command: 'quick', shell: 'true' });
     await a.waitFor((m) => m.type === 'status' && m.taskId === id && m.status === 'SUCCESS');
     const mine = a.messages.filter((m) => m.type === 'status' && m.taskId === id);
-    assert.deepEqual(mine.map((m) => m.status).filter((s, i, all) => s !== all[i - 1]), ['PENDING', 'RUNNING', 'SUCCESS']);
-    assert.deepEqual(mine.map((m) => Number(m.id)), [...mine.map((m) => Number(m.id))].sort((x, y) => x - y), 'ids rise');
+    assert.deepEqual(
+      mine.map((m) => m.status).filter((s, i, all) => s !== all[i - 1]),
+      ['PENDING', 'RUNNING', 'SUCCESS'],
+    );
+    assert.deepEqual(
+      mine.map((m) => Number(m.id)),
+      [...mine.map((m) => Number(m.id))].sort((x, y) => x - y),
+      'ids rise',
+    );
     const theirs = await submit(bob, { command: 'quick', shell: 'true' });
     await b.waitFor((m) => m.type === 'status' && m.taskId === theirs && m.status === 'SUCCESS');
     assert.ok(!b.messages.some((m) => m.taskId === id), "bob sees nothing of alice's task");
@@ -246,7 +310,10 @@ describe('WebSocket /ws', () => {
     const again = new WsClient(url, bearer(alice));
     await again.send({ type: 'subscribe', channel: 'user', after: String(mine[0].id) });
     await again.waitFor((m) => m.type === 'status' && m.taskId === id && m.status === 'SUCCESS');
-    assert.deepEqual(again.messages.filter((m) => m.taskId === id).map((m) => m.id), mine.slice(1).map((m) => m.id));
+    assert.deepEqual(
+      again.messages.filter((m) => m.taskId === id).map((m) => m.id),
+      mine.slice(1).map((m) => m.id),
+    );
     for (const c of [a, b, again]) c.close();
   });
 
@@ -259,7 +326,10 @@ describe('WebSocket /ws', () => {
     const id = await submit(alice, { command: 'leak', shell, secrets: ['LIVE_TOKEN'] });
     const c = new WsClient(url, bearer(alice));
     const run = await subscribeAndFinish(c, id);
-    const shown = text(run.filter((m) => m.type === 'output'), 'stdout');
+    const shown = text(
+      run.filter((m) => m.type === 'output'),
+      'stdout',
+    );
     assert.ok(!shown.includes(value) && !shown.includes('live-secret'), shown);
     assert.equal(shown, 'token=[REDACTED]\n');
     c.close();

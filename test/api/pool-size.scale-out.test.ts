@@ -17,7 +17,9 @@ async function connectionsUnderBurst(env: Record<string, string>): Promise<numbe
   let sampling = true;
   const sampler = (async () => {
     while (sampling) {
-      const r = await admin.query('SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1', [`hangar ${p.config.databaseSchema}`]);
+      const r = await admin.query('SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1', [
+        `hangar ${p.config.databaseSchema}`,
+      ]);
       most = Math.max(most, r.rows[0].n);
       await new Promise((r) => setTimeout(r, 2));
     }

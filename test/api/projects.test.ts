@@ -71,10 +71,14 @@ const run = async (key: string, body: object) => {
   const r = await p.inject({ method: 'POST', url: '/tasks', payload: body, auth: key });
   assert.equal(r.statusCode, 201, r.body);
   const id = r.json().taskId as string;
-  return until(async () => {
-    const t = (await p.inject({ method: 'GET', url: `/tasks/${id}`, auth: key })).json();
-    return ['SUCCESS', 'FAILED', 'TIMEOUT', 'CANCELLED'].includes(t.status) ? t : null;
-  }, 30_000, 50);
+  return until(
+    async () => {
+      const t = (await p.inject({ method: 'GET', url: `/tasks/${id}`, auth: key })).json();
+      return ['SUCCESS', 'FAILED', 'TIMEOUT', 'CANCELLED'].includes(t.status) ? t : null;
+    },
+    30_000,
+    50,
+  );
 };
 
 before(async () => {
@@ -91,9 +95,16 @@ after(async () => {
 describe('projects', () => {
   it('round trip: upload → a task reads and changes files → the new version downloads; the old one stays', async () => {
     const id = await newProject(alice);
-    const up = await upload(alice, id, await archiveOf({ 'hello.txt': 'hello\n', 'old.txt': 'bye\n', 'bin/run.sh*': '#!/bin/sh\necho ran\n' }));
+    const up = await upload(
+      alice,
+      id,
+      await archiveOf({ 'hello.txt': 'hello\n', 'old.txt': 'bye\n', 'bin/run.sh*': '#!/bin/sh\necho ran\n' }),
+    );
     assert.equal(up.statusCode, 201, up.body);
-    assert.deepEqual({ ...(up.json() as object), createdAt: 'x' }, { version: 1, createdAt: 'x', baseVersion: null, taskId: null, files: 3, bytes: 29, conflicts: [] });
+    assert.deepEqual(
+      { ...(up.json() as object), createdAt: 'x' },
+      { version: 1, createdAt: 'x', baseVersion: null, taskId: null, files: 3, bytes: 29, conflicts: [] },
+    );
 
     const t = await run(alice, {
       project: id,
@@ -103,13 +114,23 @@ describe('projects', () => {
     assert.equal(t.projectId, id);
     assert.deepEqual(t.summary.project, { projectId: id, baseVersion: 1, version: 2, stored: true, conflicts: [] });
     const logs = (await p.inject({ method: 'GET', url: `/tasks/${t.taskId}/logs`, auth: alice })).json();
-    assert.equal(logs.stdout, 'hello\nran\n', 'the task ran in the project\'s files');
+    assert.equal(logs.stdout, 'hello\nran\n', "the task ran in the project's files");
 
-    assert.deepEqual(await download(alice, id), { 'hello.txt': 'changed\n', 'bin/run.sh*': '#!/bin/sh\necho ran\n', 'src/new.txt': 'new\n' });
+    assert.deepEqual(await download(alice, id), {
+      'hello.txt': 'changed\n',
+      'bin/run.sh*': '#!/bin/sh\necho ran\n',
+      'src/new.txt': 'new\n',
+    });
     assert.deepEqual(await download(alice, id, 1), { 'hello.txt': 'hello\n', 'old.txt': 'bye\n', 'bin/run.sh*': '#!/bin/sh\necho ran\n' });
     const view = (await p.inject({ method: 'GET', url: `/projects/${id}`, auth: alice })).json();
     assert.equal(view.latestVersion, 2);
-    assert.deepEqual(view.versions.map((v: { version: number; taskId: string | null }) => [v.version, v.taskId]), [[2, t.taskId], [1, null]]);
+    assert.deepEqual(
+      view.versions.map((v: { version: number; taskId: string | null }) => [v.version, v.taskId]),
+      [
+        [2, t.taskId],
+        [1, null],
+      ],
+    );
   });
 
   it('a task that changes nothing makes no version; one that fails still stores its files; one killed by its timeout does not', async () => {
@@ -153,8 +174,12 @@ describe('projects', () => {
     const id = await newProject(alice);
     assert.equal((await p.inject({ method: 'GET', url: `/projects/${id}`, auth: bob })).statusCode, 404);
     assert.equal((await p.inject({ method: 'GET', url: `/projects/${id}/files`, auth: bob })).statusCode, 404);
-    assert.equal((await upload(bob, id, await archiveOf({ 'x': 'x' }))).statusCode, 404);
-    assert.ok(!(await p.inject({ method: 'GET', url: '/projects', auth: bob })).json().projects.some((x: { projectId: string }) => x.projectId === id));
+    assert.equal((await upload(bob, id, await archiveOf({ x: 'x' }))).statusCode, 404);
+    assert.ok(
+      !(await p.inject({ method: 'GET', url: '/projects', auth: bob }))
+        .json()
+        .projects.some((x: { projectId: string }) => x.projectId === id),
+    );
     const r = await p.inject({ method: 'POST', url: '/tasks', payload: { shell: 'true', project: id }, auth: bob });
     assert.equal(r.statusCode, 400);
     assert.equal(r.json().code, 'PROJECT_NOT_FOUND');
@@ -168,7 +193,12 @@ describe('projects', () => {
     // A hand-made tar whose one file climbs out of the project.
     const header = new tar.Header({ path: '../evil.txt', type: 'File', size: 4, mode: 0o644, mtime: new Date(0) });
     header.encode();
-    const climb = await upload(alice, id, Buffer.concat([header.block!, Buffer.from('evil'), Buffer.alloc(508), Buffer.alloc(1024)]), 'application/x-tar');
+    const climb = await upload(
+      alice,
+      id,
+      Buffer.concat([header.block!, Buffer.from('evil'), Buffer.alloc(508), Buffer.alloc(1024)]),
+      'application/x-tar',
+    );
     assert.equal(climb.statusCode, 400);
     assert.match(climb.json().detail, /evil\.txt: outside the project/);
     const garbage = await upload(alice, id, Buffer.from('not an archive at all, just words'));
@@ -177,13 +207,19 @@ describe('projects', () => {
     // The archive types' parser serves every route: only the upload route takes more than the
     // server's body limit (1 MiB by default).
     const big = Buffer.alloc(2 * 1024 * 1024, 1);
-    const elsewhere = await p.inject({ method: 'POST', url: '/tasks', payload: big, headers: { 'content-type': 'application/octet-stream' }, auth: alice });
+    const elsewhere = await p.inject({
+      method: 'POST',
+      url: '/tasks',
+      payload: big,
+      headers: { 'content-type': 'application/octet-stream' },
+      auth: alice,
+    });
     assert.equal(elsewhere.statusCode, 413);
     const bigUpload = await upload(alice, id, big);
     assert.equal(bigUpload.statusCode, 400, 'read whole, then refused as not an archive');
     const json = await p.inject({ method: 'PUT', url: `/projects/${id}/files`, payload: { files: [] }, auth: alice });
     assert.equal(json.statusCode, 415);
-    assert.equal((await p.inject({ method: 'GET', url: `/projects/${id}` , auth: alice })).json().latestVersion, 0, 'nothing stored');
+    assert.equal((await p.inject({ method: 'GET', url: `/projects/${id}`, auth: alice })).json().latestVersion, 0, 'nothing stored');
     assert.equal((await p.inject({ method: 'GET', url: `/projects/${id}/files`, auth: alice })).statusCode, 404, 'no version yet');
   });
 });

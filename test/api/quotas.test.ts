@@ -17,16 +17,21 @@ async function withUsers(env: Record<string, string>) {
 describe('quotas', () => {
   it('refuses a submit past HANGAR_MAX_QUEUED_PER_USER with 429 and Retry-After; other users go on', async () => {
     const { p, a, b } = await withUsers({ HANGAR_WORKERS: '0', HANGAR_MAX_QUEUED_PER_USER: '3' });
-    for (let i = 0; i < 3; i++) assert.equal((await p.inject({ method: 'POST', url: '/tasks', auth: a, payload: { args: ['true'] } })).statusCode, 201);
+    for (let i = 0; i < 3; i++)
+      assert.equal((await p.inject({ method: 'POST', url: '/tasks', auth: a, payload: { args: ['true'] } })).statusCode, 201);
     const over = await p.inject({ method: 'POST', url: '/tasks', auth: a, payload: { args: ['true'] } });
     assert.equal(over.statusCode, 429);
     assert.equal(over.json().code, 'QUOTA_EXCEEDED');
     assert.ok(Number(over.headers['retry-after']) >= 1);
     assert.equal((await p.inject({ method: 'POST', url: '/tasks', auth: b, payload: { args: ['true'] } })).statusCode, 201);
-    assert.equal((await p.inject({ method: 'GET', url: '/tasks?limit=500', auth: a })).json().tasks.length, 3, 'nothing of the refused submit was stored');
+    assert.equal(
+      (await p.inject({ method: 'GET', url: '/tasks?limit=500', auth: a })).json().tasks.length,
+      3,
+      'nothing of the refused submit was stored',
+    );
   });
 
-  it('a batch counts all its tasks against each owner\'s queue quota, and a user key cannot batch for another user', async () => {
+  it("a batch counts all its tasks against each owner's queue quota, and a user key cannot batch for another user", async () => {
     const { p, a, b } = await withUsers({ HANGAR_WORKERS: '0', HANGAR_MAX_QUEUED_PER_USER: '3' });
     const batch = (auth: string, tasks: unknown[]) => p.inject({ method: 'POST', url: '/tasks/batch', auth, payload: { tasks } });
     assert.equal((await batch(a, [{ args: ['true'] }, { args: ['true'] }])).statusCode, 201);
@@ -40,7 +45,11 @@ describe('quotas', () => {
     assert.deepEqual([secret.statusCode, secret.json().code, secret.json().index], [400, 'SECRET_NOT_FOUND', 1]);
     assert.equal((await batch(a, [{ args: ['true'] }])).statusCode, 201, 'the third fits');
     assert.equal((await p.inject({ method: 'GET', url: '/tasks?limit=500', auth: a })).json().tasks.length, 3);
-    assert.equal((await p.inject({ method: 'GET', url: '/tasks?limit=500', auth: b })).json().tasks.length, 0, 'nothing of the refused batches was stored');
+    assert.equal(
+      (await p.inject({ method: 'GET', url: '/tasks?limit=500', auth: b })).json().tasks.length,
+      0,
+      'nothing of the refused batches was stored',
+    );
   });
 
   it('rate-limits each user to HANGAR_RATE_LIMIT requests per second with 429 and Retry-After', async () => {
@@ -56,19 +65,28 @@ describe('quotas', () => {
     await until(async () => (await p.inject({ method: 'GET', url: '/tasks', auth: a })).statusCode === 200, 5000, 200);
   });
 
-  it('runs at most HANGAR_MAX_RUNNING_PER_USER of a user\'s tasks at once; others use the free workers', async () => {
+  it("runs at most HANGAR_MAX_RUNNING_PER_USER of a user's tasks at once; others use the free workers", async () => {
     const { p, a, b } = await withUsers({ HANGAR_WORKERS: '3', HANGAR_MAX_RUNNING_PER_USER: '1' });
-    const submit = async (key: string) => (await p.inject({ method: 'POST', url: '/tasks', auth: key, payload: { shell: 'sleep 0.4' } })).json().taskId as string;
+    const submit = async (key: string) =>
+      (await p.inject({ method: 'POST', url: '/tasks', auth: key, payload: { shell: 'sleep 0.4' } })).json().taskId as string;
     const ids = [await submit(a), await submit(a), await submit(a), await submit(b)];
     let maxA = 0;
     let sawB = false;
-    await until(async () => {
-      const tasks = (await p.inject({ method: 'GET', url: '/tasks?limit=500' })).json().tasks as { taskId: string; userId: string; status: string }[];
-      const mine = tasks.filter((t) => ids.includes(t.taskId));
-      maxA = Math.max(maxA, mine.filter((t) => t.userId === 'a' && t.status === 'RUNNING').length);
-      sawB ||= mine.some((t) => t.userId === 'b' && t.status !== 'PENDING');
-      return mine.every((t) => t.status === 'SUCCESS');
-    }, 20_000, 25);
+    await until(
+      async () => {
+        const tasks = (await p.inject({ method: 'GET', url: '/tasks?limit=500' })).json().tasks as {
+          taskId: string;
+          userId: string;
+          status: string;
+        }[];
+        const mine = tasks.filter((t) => ids.includes(t.taskId));
+        maxA = Math.max(maxA, mine.filter((t) => t.userId === 'a' && t.status === 'RUNNING').length);
+        sawB ||= mine.some((t) => t.userId === 'b' && t.status !== 'PENDING');
+        return mine.every((t) => t.status === 'SUCCESS');
+      },
+      20_000,
+      25,
+    );
     assert.equal(maxA, 1, 'never two of a at once');
     assert.ok(sawB);
   });

@@ -69,7 +69,12 @@ describe('POST /tasks (seed 000)', () => {
   it("runs a user's program once by default (as AWS Batch); built-in workloads keep their retries", async () => {
     const attempts = async (body: object) => (await get(`/tasks/${(await submit(body)).body.taskId}`)).body.maxAttempts;
     assert.deepEqual(
-      [await attempts({ shell: 'true' }), await attempts({ args: ['true'] }), await attempts({ command: 'error' }), await attempts({ shell: 'true', maxAttempts: 4 })],
+      [
+        await attempts({ shell: 'true' }),
+        await attempts({ args: ['true'] }),
+        await attempts({ command: 'error' }),
+        await attempts({ shell: 'true', maxAttempts: 4 }),
+      ],
       [1, 1, 3, 4],
     );
     const failed = await waitFinal((await submit({ shell: 'echo ran; exit 3' })).body.taskId);
@@ -201,7 +206,12 @@ describe('idempotency', () => {
 
 describe('POST /tasks/batch', () => {
   const batch = async (tasks: unknown[], headers: Record<string, string> = {}) => {
-    const res = await p.inject({ method: 'POST', url: '/tasks/batch', payload: { tasks }, headers: { host: 'api.example.test', ...headers } });
+    const res = await p.inject({
+      method: 'POST',
+      url: '/tasks/batch',
+      payload: { tasks },
+      headers: { host: 'api.example.test', ...headers },
+    });
     return { status: res.statusCode, body: res.json(), headers: res.headers };
   };
 
@@ -213,29 +223,51 @@ describe('POST /tasks/batch', () => {
     ]);
     assert.equal(r.status, 201);
     assert.deepEqual([r.body.success, r.body.count, r.body.created], [true, 3, 3]);
-    assert.deepEqual(r.body.tasks.map((t: { priority: number; queueType: string; queue: string; status: string; message: string }) => [t.priority, t.queueType, t.queue, t.status, t.message]), [
-      [1, 'standard', 'default', 'PENDING', 'Task queued for processing'],
-      [7, 'priority', 'default', 'PENDING', 'Task queued for processing'],
-      [1, 'standard', 'batchq', 'PENDING', 'Task queued for processing'],
-    ]);
+    assert.deepEqual(
+      r.body.tasks.map((t: { priority: number; queueType: string; queue: string; status: string; message: string }) => [
+        t.priority,
+        t.queueType,
+        t.queue,
+        t.status,
+        t.message,
+      ]),
+      [
+        [1, 'standard', 'default', 'PENDING', 'Task queued for processing'],
+        [7, 'priority', 'default', 'PENDING', 'Task queued for processing'],
+        [1, 'standard', 'batchq', 'PENDING', 'Task queued for processing'],
+      ],
+    );
     for (const t of r.body.tasks) {
       assert.equal(t.statusUrl, `http://api.example.test/tasks/${t.taskId}`);
       assert.ok(!Number.isNaN(Date.parse(t.estimatedStartTime)));
     }
     const done = await Promise.all(r.body.tasks.map((t: { taskId: string }) => waitFinal(t.taskId)));
-    assert.deepEqual(done.map((d) => [d.status, d.userId]), [['SUCCESS', 'batcher'], ['SUCCESS', 'batcher'], ['SUCCESS', 'other']]);
+    assert.deepEqual(
+      done.map((d) => [d.status, d.userId]),
+      [
+        ['SUCCESS', 'batcher'],
+        ['SUCCESS', 'batcher'],
+        ['SUCCESS', 'other'],
+      ],
+    );
     const logs = await get(`/tasks/${r.body.tasks[1].taskId}/logs`);
     assert.equal(logs.body.stdout, 'two\n');
   });
 
   it('all or none: one bad entry refuses the batch with its index, and nothing is queued', async () => {
     const before = (await get('/tasks?queue=allornone&limit=100')).body.tasks.length;
-    const bad = await batch([{ command: 'noop', queue: 'allornone' }, { command: 'noop', queue: 'allornone', priority: 11 }]);
+    const bad = await batch([
+      { command: 'noop', queue: 'allornone' },
+      { command: 'noop', queue: 'allornone', priority: 11 },
+    ]);
     assert.equal(bad.status, 400);
     assert.match(String(bad.headers['content-type']), /^application\/problem\+json/);
     assert.equal(bad.body.code, 'VALIDATION_FAILED');
     assert.match(bad.body.detail, /tasks\.1\.priority/);
-    const noProject = await batch([{ command: 'noop', queue: 'allornone' }, { command: 'noop', queue: 'allornone', project: 'nope' }]);
+    const noProject = await batch([
+      { command: 'noop', queue: 'allornone' },
+      { command: 'noop', queue: 'allornone', project: 'nope' },
+    ]);
     assert.deepEqual([noProject.status, noProject.body.code, noProject.body.index], [400, 'PROJECT_NOT_FOUND', 1]);
     assert.equal((await batch([])).status, 400);
     assert.equal((await batch(Array.from({ length: 1001 }, () => ({ command: 'noop' })))).status, 400);
@@ -245,19 +277,37 @@ describe('POST /tasks/batch', () => {
 
   it('idempotency: keys replay per entry, the header key numbers the entries; another body → 409 naming the entry', async () => {
     const single = await submit({ command: 'noop', idempotencyKey: 'batch-k1' });
-    const first = await batch([{ command: 'noop', idempotencyKey: 'batch-k1' }, { command: 'noop', metadata: { n: 1 } }], { 'idempotency-key': 'b-hdr' });
+    const first = await batch(
+      [
+        { command: 'noop', idempotencyKey: 'batch-k1' },
+        { command: 'noop', metadata: { n: 1 } },
+      ],
+      { 'idempotency-key': 'b-hdr' },
+    );
     assert.equal(first.status, 201);
     assert.equal(first.body.created, 1);
     assert.equal(first.body.tasks[0].taskId, single.body.taskId);
     assert.equal(first.body.tasks[0].message, 'Task already submitted with this idempotency key');
-    const again = await batch([{ command: 'noop', idempotencyKey: 'batch-k1' }, { command: 'noop', metadata: { n: 1 } }], { 'idempotency-key': 'b-hdr' });
+    const again = await batch(
+      [
+        { command: 'noop', idempotencyKey: 'batch-k1' },
+        { command: 'noop', metadata: { n: 1 } },
+      ],
+      { 'idempotency-key': 'b-hdr' },
+    );
     assert.equal(again.status, 200);
     assert.equal(again.headers['idempotent-replayed'], 'true');
-    assert.deepEqual(again.body.tasks.map((t: { taskId: string }) => t.taskId), first.body.tasks.map((t: { taskId: string }) => t.taskId));
+    assert.deepEqual(
+      again.body.tasks.map((t: { taskId: string }) => t.taskId),
+      first.body.tasks.map((t: { taskId: string }) => t.taskId),
+    );
     const conflict = await batch([{ command: 'noop' }, { command: 'noop', priority: 3 }], { 'idempotency-key': 'b-hdr' });
     assert.equal(conflict.status, 409);
     // Entry 0's key (b-hdr:0) is new; entry 1's (b-hdr:1) queued another body before.
-    assert.deepEqual([conflict.body.code, conflict.body.index, conflict.body.taskId], ['IDEMPOTENCY_CONFLICT', 1, first.body.tasks[1].taskId]);
+    assert.deepEqual(
+      [conflict.body.code, conflict.body.index, conflict.body.taskId],
+      ['IDEMPOTENCY_CONFLICT', 1, first.body.tasks[1].taskId],
+    );
   });
 });
 
@@ -280,7 +330,7 @@ describe('reading', () => {
     await until(async () => (await get('/tasks?queue=paging&status=SUCCESS')).body.tasks.length === 5);
   });
 
-  it('finds tasks by a piece of their command or shell line (?command=), within the caller\'s own', async () => {
+  it("finds tasks by a piece of their command or shell line (?command=), within the caller's own", async () => {
     const shell = (await submit({ shell: 'echo Find-Me-Here', userId: 'searcher' })).body.taskId;
     const argv = (await submit({ args: ['echo', 'find-me-too'], userId: 'searcher' })).body.taskId;
     await submit({ shell: 'echo find-me-not-yours', userId: 'someone-else' });
@@ -288,7 +338,11 @@ describe('reading', () => {
     assert.deepEqual(found, [argv, shell]);
     const key = (await p.inject({ method: 'POST', url: '/keys', payload: { userId: 'searcher' } })).json().key as string;
     const mine = await p.inject({ method: 'GET', url: '/tasks?command=find-me', auth: key });
-    assert.deepEqual(mine.json().tasks.map((t: { taskId: string }) => t.taskId), [argv, shell], "a user key finds only its own tasks");
+    assert.deepEqual(
+      mine.json().tasks.map((t: { taskId: string }) => t.taskId),
+      [argv, shell],
+      'a user key finds only its own tasks',
+    );
     assert.equal((await get('/tasks?command=')).status, 400, 'an empty search is a bad request');
   });
 
@@ -315,12 +369,26 @@ describe('reading', () => {
   it('exposes Prometheus metrics, an OpenAPI document and docs', async () => {
     const m = await p.inject({ method: 'GET', url: '/metrics' });
     assert.equal(m.statusCode, 200);
-    for (const name of ['hangar_queue_depth', 'hangar_tasks_finished_total', 'hangar_task_run_seconds_bucket', 'hangar_task_wait_seconds_bucket']) {
+    for (const name of [
+      'hangar_queue_depth',
+      'hangar_tasks_finished_total',
+      'hangar_task_run_seconds_bucket',
+      'hangar_task_wait_seconds_bucket',
+    ]) {
       assert.ok(m.body.includes(name), name);
     }
     const o = await get('/openapi.json');
     assert.equal(o.body.openapi, '3.0.3');
-    for (const path of ['/tasks', '/tasks/{id}', '/tasks/{id}/cancel', '/tasks/{id}/logs', '/tasks/{id}/history', '/queues', '/dlq', '/health']) {
+    for (const path of [
+      '/tasks',
+      '/tasks/{id}',
+      '/tasks/{id}/cancel',
+      '/tasks/{id}/logs',
+      '/tasks/{id}/history',
+      '/queues',
+      '/dlq',
+      '/health',
+    ]) {
       assert.ok(o.body.paths[path], path);
     }
     assert.ok(o.body.paths['/tasks'].post.requestBody);
@@ -352,10 +420,20 @@ describe('GET /tasks/{id}/logs of a log the blob store did not take', () => {
       const t = newTask({ userId: null });
       await q.store.submit(t);
       const [lease] = await q.store.claim({ workerId: 'w', limit: 1 });
-      const chunk = (seq: number, stream: 'stdout' | 'stderr', data: string) => ({ taskId: t.id, attempt: lease.attempt, seq, stream, data: Buffer.from(data), at: Date.now() });
+      const chunk = (seq: number, stream: 'stdout' | 'stderr', data: string) => ({
+        taskId: t.id,
+        attempt: lease.attempt,
+        seq,
+        stream,
+        data: Buffer.from(data),
+        at: Date.now(),
+      });
       await q.store.appendOutput([chunk(1, 'stdout', 'hello '), chunk(2, 'stderr', 'warn\n'), chunk(3, 'stdout', 'world\n')]);
       const summary = { exitCode: 0, stdoutBytes: 12, stderrBytes: 5, unstored: ['stdout'] };
-      await q.store.finish({ taskId: t.id, attempt: lease.attempt }, { status: 'SUCCESS', summary, failure: null, resultJson: '{}', resultKey: null, stdoutKey: null, stderrKey: null });
+      await q.store.finish(
+        { taskId: t.id, attempt: lease.attempt },
+        { status: 'SUCCESS', summary, failure: null, resultJson: '{}', resultKey: null, stdoutKey: null, stderrKey: null },
+      );
       const logs = (await q.inject({ method: 'GET', url: `/tasks/${t.id}/logs` })).json();
       assert.equal(logs.stdout, 'hello world\n', 'from the live output');
       assert.equal(logs.stderr, '', 'stderr was stored (here: it is not there), so it is read from the blob store');
@@ -386,12 +464,21 @@ describe('GET /tasks/{id}/logs of a log that is gone from the blob store', () =>
         for (const stream of ['stdout', 'stderr'] as const) {
           const data = out[stream];
           if (!data) continue;
-          await q.store.appendOutput([{ taskId: t.id, attempt: lease.attempt, seq: ++seq, stream, data: Buffer.from(data), at: Date.now() }]);
+          await q.store.appendOutput([
+            { taskId: t.id, attempt: lease.attempt, seq: ++seq, stream, data: Buffer.from(data), at: Date.now() },
+          ]);
           if (!lost.includes(stream)) await q.blobs.put(logKey(t.id, lease.attempt, stream), data);
           keys[`${stream}Key`] = logKey(t.id, lease.attempt, stream);
         }
-        const summary = { exitCode: status === 'SUCCESS' ? 0 : 1, stdoutBytes: out.stdout?.length ?? 0, stderrBytes: out.stderr?.length ?? 0 };
-        await q.store.finish({ taskId: t.id, attempt: lease.attempt }, { status, summary, failure: null, resultJson: '{}', resultKey: null, ...keys });
+        const summary = {
+          exitCode: status === 'SUCCESS' ? 0 : 1,
+          stdoutBytes: out.stdout?.length ?? 0,
+          stderrBytes: out.stderr?.length ?? 0,
+        };
+        await q.store.finish(
+          { taskId: t.id, attempt: lease.attempt },
+          { status, summary, failure: null, resultJson: '{}', resultKey: null, ...keys },
+        );
       };
       await run({ stdout: 'first\n' }, 'FAILED');
       assert.equal((await q.inject({ method: 'GET', url: `/tasks/${t.id}/logs` })).json().stdout, 'first\n');

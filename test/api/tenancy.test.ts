@@ -108,27 +108,46 @@ describe('ownership', () => {
     assert.equal((await as(alice, 'PUT', '/secrets/ALICE_TOKEN', { value: 'alice-secret-value' })).statusCode, 201);
     const project = (await as(alice, 'POST', '/projects', { name: 'alice-project' })).json().projectId;
 
-    const doc = (await as(null, 'GET', '/openapi.json')).json() as { paths: Record<string, Record<string, { parameters?: { in: string; name: string }[] }>> };
+    const doc = (await as(null, 'GET', '/openapi.json')).json() as {
+      paths: Record<string, Record<string, { parameters?: { in: string; name: string }[] }>>;
+    };
     const walked: string[] = [];
     for (const [path, ops] of Object.entries(doc.paths)) {
       if (!path.includes('{')) continue;
       // PUT last: it makes bob a secret of that name, which DELETE would then find.
       for (const [method, op] of Object.entries(ops).sort(([a], [b]) => Number(a === 'put') - Number(b === 'put'))) {
-        const targets = path.startsWith('/keys') ? [aliceKeyId] : path.startsWith('/secrets') ? ['ALICE_TOKEN'] : path.startsWith('/projects') ? [project] : [dead, running];
+        const targets = path.startsWith('/keys')
+          ? [aliceKeyId]
+          : path.startsWith('/secrets')
+            ? ['ALICE_TOKEN']
+            : path.startsWith('/projects')
+              ? [project]
+              : [dead, running];
         for (const target of targets) {
           // The object under test is the first id; any other (a terminal's) is one bob could name.
           const url = path.replace(/\{(\w+)\}/, target).replace(/\{(\w+)\}/g, 'main');
-          const body = method === 'put' && path.startsWith('/secrets') ? { value: 'bob-value' } : path.endsWith('/commands') && method === 'post' ? { command: 'id' } : undefined;
+          const body =
+            method === 'put' && path.startsWith('/secrets')
+              ? { value: 'bob-value' }
+              : path.endsWith('/commands') && method === 'post'
+                ? { command: 'id' }
+                : undefined;
           const r = await as(bob, method.toUpperCase(), url, body);
           walked.push(`${method.toUpperCase()} ${path}`);
           const text = r.body;
           assert.equal(text.includes('alice'), false, `${method} ${url} leaked: ${text}`);
           if (path.startsWith('/keys')) assert.equal(r.statusCode, 403, `${method} ${url}`);
-          else if (method === 'put' && path.startsWith('/secrets')) assert.equal(r.statusCode, 201, 'PUT makes bob his own secret of that name');
+          else if (method === 'put' && path.startsWith('/secrets'))
+            assert.equal(r.statusCode, 201, 'PUT makes bob his own secret of that name');
           else {
             assert.equal(r.statusCode, 404, `${method} ${url}: ${text}`);
             // Exactly as a missing one: same code, same words with the id swapped.
-            const missing = await as(bob, method.toUpperCase(), url.replace(target, target.length === 36 ? '00000000-0000-4000-8000-000000000000' : 'NO_SUCH_SECRET'), body);
+            const missing = await as(
+              bob,
+              method.toUpperCase(),
+              url.replace(target, target.length === 36 ? '00000000-0000-4000-8000-000000000000' : 'NO_SUCH_SECRET'),
+              body,
+            );
             assert.equal(r.json().code, missing.json().code);
           }
           assert.ok(r.statusCode < 500);
@@ -136,13 +155,19 @@ describe('ownership', () => {
         }
       }
     }
-    assert.ok(walked.includes('POST /tasks/{id}/cancel') && walked.includes('GET /tasks/{id}/logs') && walked.includes('POST /dlq/{id}/redrive'), walked.join(', '));
+    assert.ok(
+      walked.includes('POST /tasks/{id}/cancel') && walked.includes('GET /tasks/{id}/logs') && walked.includes('POST /dlq/{id}/redrive'),
+      walked.join(', '),
+    );
     assert.ok(walked.includes('PUT /projects/{id}/files') && walked.includes('GET /projects/{id}/files'), walked.join(', '));
     assert.ok(walked.length >= 10, walked.join(', '));
     // Nothing of alice's changed: still running, still dead-lettered, her secret still hers.
     assert.equal((await as(alice, 'GET', `/tasks/${running}`)).json().status, 'RUNNING');
     assert.equal((await as(alice, 'GET', `/tasks/${dead}`)).json().deadLettered, true);
-    assert.deepEqual((await as(alice, 'GET', '/secrets')).json().secrets.map((s: { name: string }) => s.name), ['ALICE_TOKEN']);
+    assert.deepEqual(
+      (await as(alice, 'GET', '/secrets')).json().secrets.map((s: { name: string }) => s.name),
+      ['ALICE_TOKEN'],
+    );
     await as(alice, 'POST', `/tasks/${running}/cancel`);
   });
 
@@ -152,7 +177,11 @@ describe('ownership', () => {
     assert.ok((await as(bob, 'GET', '/dlq')).json().tasks.every((t: { userId: string }) => t.userId === 'bob'));
     assert.equal((await as(bob, 'GET', '/tasks?userId=alice')).statusCode, 403);
     assert.ok((await as(alice, 'GET', '/dlq')).json().tasks.length > 0);
-    assert.deepEqual((await as(bob, 'GET', '/secrets')).json().secrets.map((s: { name: string }) => s.name), ['ALICE_TOKEN'], "bob's own, made by the walk");
+    assert.deepEqual(
+      (await as(bob, 'GET', '/secrets')).json().secrets.map((s: { name: string }) => s.name),
+      ['ALICE_TOKEN'],
+      "bob's own, made by the walk",
+    );
     const all = (await p.inject({ method: 'GET', url: '/tasks?limit=500' })).json().tasks;
     assert.ok(new Set(all.map((t: { userId: string }) => t.userId)).size >= 2, 'the admin sees everyone');
   });
@@ -183,10 +212,19 @@ describe('operations views for a user key', () => {
     assert.equal((await as(carol, 'GET', '/stats?userId=alice')).statusCode, 403);
 
     const queues = (await as(carol, 'GET', '/queues')).json();
-    assert.deepEqual(queues.queues.map((q: { queue: string; pending: number; running: number }) => [q.queue, q.pending, q.running]), [['carols', 0, 1]]);
+    assert.deepEqual(
+      queues.queues.map((q: { queue: string; pending: number; running: number }) => [q.queue, q.pending, q.running]),
+      [['carols', 0, 1]],
+    );
     assert.equal(queues.deadLettered, 1);
-    assert.ok(!(await as(bob, 'GET', '/queues')).json().queues.some((q: { queue: string }) => q.queue === 'carols'), "another user's queue is not shown");
-    assert.ok((await p.inject({ method: 'GET', url: '/queues' })).json().queues.some((q: { queue: string }) => q.queue === 'carols'), 'the admin sees it');
+    assert.ok(
+      !(await as(bob, 'GET', '/queues')).json().queues.some((q: { queue: string }) => q.queue === 'carols'),
+      "another user's queue is not shown",
+    );
+    assert.ok(
+      (await p.inject({ method: 'GET', url: '/queues' })).json().queues.some((q: { queue: string }) => q.queue === 'carols'),
+      'the admin sees it',
+    );
     await as(carol, 'POST', `/tasks/${long}/cancel`);
     await waitFinal(carol, long);
   });
@@ -211,11 +249,23 @@ describe('secrets', () => {
 
     // The task really saw the value: compare digests inside the sandbox (the command must not hold the value).
     const digest = createHash('sha256').update(value).digest('hex');
-    const check = (await as(alice, 'POST', '/tasks', { shell: `[ "$(printf %s "$DB_PASSWORD" | sha256sum | cut -c1-64)" = ${digest} ] && echo same`, secrets: ['DB_PASSWORD'] })).json().taskId;
+    const check = (
+      await as(alice, 'POST', '/tasks', {
+        shell: `[ "$(printf %s "$DB_PASSWORD" | sha256sum | cut -c1-64)" = ${digest} ] && echo same`,
+        secrets: ['DB_PASSWORD'],
+      })
+    ).json().taskId;
     assert.equal((await waitFinal(alice, check)).status, 'SUCCESS');
     assert.match((await as(alice, 'GET', `/tasks/${check}/logs?stream=stdout`)).body, /^same/);
 
-    for (const url of [`/tasks/${id}`, `/tasks/${id}/logs`, `/tasks/${id}/history`, '/tasks', '/secrets', `/tasks/${check}/logs?stream=stdout`]) {
+    for (const url of [
+      `/tasks/${id}`,
+      `/tasks/${id}/logs`,
+      `/tasks/${id}/history`,
+      '/tasks',
+      '/secrets',
+      `/tasks/${check}/logs?stream=stdout`,
+    ]) {
       assert.equal((await as(alice, 'GET', url)).body.includes(value), false, url);
     }
     assert.equal((await p.inject({ method: 'GET', url: '/audit?limit=500' })).body.includes(value), false);
@@ -251,8 +301,14 @@ describe('audit log', () => {
     assert.equal(exec.actor, 'bob');
     assert.equal(exec.outcome, 'SUCCESS');
     assert.equal(exec.detail.attempt, 1);
-    const refused = (await p.inject({ method: 'GET', url: '/audit?action=POST%20/tasks&limit=500' })).json().entries as Record<string, unknown>[];
-    assert.ok(refused.some((e) => e.outcome === '401' && e.actor === null), 'refused calls are recorded too');
+    const refused = (await p.inject({ method: 'GET', url: '/audit?action=POST%20/tasks&limit=500' })).json().entries as Record<
+      string,
+      unknown
+    >[];
+    assert.ok(
+      refused.some((e) => e.outcome === '401' && e.actor === null),
+      'refused calls are recorded too',
+    );
     assert.ok((await p.inject({ method: 'GET', url: '/audit?action=DELETE%20/keys/:id' })).json().entries.length >= 1);
   });
 });

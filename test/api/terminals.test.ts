@@ -19,10 +19,14 @@ const command = async (key: string, project: string, terminal: string, cmd: stri
   return r.json().taskId as string;
 };
 const finished = (key: string, ids: string[]) =>
-  until(async () => {
-    const ts = await Promise.all(ids.map(async (id) => (await as(key, 'GET', `/tasks/${id}`)).json()));
-    return ts.every((t) => ['SUCCESS', 'FAILED', 'TIMEOUT', 'CANCELLED'].includes(t.status)) ? ts : null;
-  }, 60_000, 50);
+  until(
+    async () => {
+      const ts = await Promise.all(ids.map(async (id) => (await as(key, 'GET', `/tasks/${id}`)).json()));
+      return ts.every((t) => ['SUCCESS', 'FAILED', 'TIMEOUT', 'CANCELLED'].includes(t.status)) ? ts : null;
+    },
+    60_000,
+    50,
+  );
 
 before(async () => {
   p = await testPlatform();
@@ -41,12 +45,18 @@ describe('terminals', () => {
     const [t1, t2, t3, o] = await finished(alice, [one, two, three, other]);
     for (const t of [t1, t2, t3, o]) assert.equal(t.status, 'SUCCESS', JSON.stringify(t.error));
     const ms = (s: string) => Date.parse(s);
-    assert.ok(ms(t2.startedAt) >= ms(t1.completedAt) && ms(t3.startedAt) >= ms(t2.completedAt), 'one at a time, in order ' + JSON.stringify([t1, t2, t3].map((t) => [t.startedAt, t.completedAt, t.attempt])));
+    assert.ok(
+      ms(t2.startedAt) >= ms(t1.completedAt) && ms(t3.startedAt) >= ms(t2.completedAt),
+      'one at a time, in order ' + JSON.stringify([t1, t2, t3].map((t) => [t.startedAt, t.completedAt, t.attempt])),
+    );
     assert.ok(ms(o.startedAt) < ms(t1.completedAt) && ms(t1.startedAt) < ms(o.completedAt), 'the other terminal ran alongside');
     assert.equal(t2.group, `terminal:${project}:t1`);
     assert.equal((await as(alice, 'GET', `/tasks/${two}/logs`)).json().stdout, 'one\ntwo\n');
     const list = (await as(alice, 'GET', `/projects/${project}/terminals/t1/commands`)).json();
-    assert.deepEqual(list.tasks.map((t: { taskId: string }) => t.taskId), [three, two, one]);
+    assert.deepEqual(
+      list.tasks.map((t: { taskId: string }) => t.taskId),
+      [three, two, one],
+    );
     const files = await p.inject({ method: 'GET', url: `/projects/${project}/files`, auth: alice });
     assert.equal(files.headers['x-hangar-project-version'], '3');
   });
@@ -71,7 +81,9 @@ describe('terminals', () => {
     for (const word of ['alpha', 'beta', 'gamma']) ids.push(await command(alice, project, 'main', `echo ${word}`));
     await c.waitFor((m) => m.type === 'end' && m.taskId === ids[2]);
     const events = c.messages.filter((m) => m.channel === channel && m.type !== 'subscribed');
-    const order = events.filter((m) => m.type === 'output' || m.type === 'end').map((m) => (m.type === 'output' ? m.data : `end ${String(m.status)}`));
+    const order = events
+      .filter((m) => m.type === 'output' || m.type === 'end')
+      .map((m) => (m.type === 'output' ? m.data : `end ${String(m.status)}`));
     assert.deepEqual(order, ['alpha\n', 'end SUCCESS', 'beta\n', 'end SUCCESS', 'gamma\n', 'end SUCCESS']);
     const firstEnd = events.find((m: Msg) => m.type === 'end' && m.taskId === ids[0])!;
     assert.match(String(firstEnd.id), new RegExp(`^${ids[0]}/1\\.\\d+$`));

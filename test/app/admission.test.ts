@@ -48,15 +48,24 @@ describe('admission', () => {
       assert.deepEqual([err.code, err.index, err.message], [ErrorCode.SecretNotFound, 2, 'no secret named B (PUT /secrets/{name} first)']);
       return true;
     });
-    await assert.rejects(admit(app, null, [req({ secrets: ['A'] })]), (err) => err instanceof InvalidInput && err.code === ErrorCode.ValidationFailed && err.index === undefined);
+    await assert.rejects(
+      admit(app, null, [req({ secrets: ['A'] })]),
+      (err) => err instanceof InvalidInput && err.code === ErrorCode.ValidationFailed && err.index === undefined,
+    );
   });
 
   it("refuses a project that is not the task owner's", async () => {
     const store = fakeStore({ projects: [{ id: 'p1', userId: 'alice' } as Project] });
     const task = (projectId: string | null, userId: string | null) => ({ projectId, userId }) as NewTask;
     await checkProjects(store, [task('p1', 'alice'), task(null, 'bob')]);
-    await assert.rejects(checkProjects(store, [task('p1', 'bob')]), (err) => err instanceof InvalidInput && err.code === ErrorCode.ProjectNotFound && err.index === undefined);
-    await assert.rejects(checkProjects(store, [task('p1', 'alice'), task('p2', 'alice')]), (err) => err instanceof InvalidInput && err.index === 1);
+    await assert.rejects(
+      checkProjects(store, [task('p1', 'bob')]),
+      (err) => err instanceof InvalidInput && err.code === ErrorCode.ProjectNotFound && err.index === undefined,
+    );
+    await assert.rejects(
+      checkProjects(store, [task('p1', 'alice'), task('p2', 'alice')]),
+      (err) => err instanceof InvalidInput && err.index === 1,
+    );
   });
 });
 
@@ -79,7 +88,10 @@ describe('newTask', () => {
     const app = { config };
     assert.equal(newTask(app, req({ shell: 'true' }), 'u', null, null).maxAttempts, 1);
     const t = newTask(app, req({ command: 'network-test' }), 'u', null, null);
-    assert.deepEqual([t.maxAttempts, t.network, t.timeout, t.visibilityTimeout, t.resources, t.requestHash], [3, 'egress', 300, 60, { cpu: 256, memory: 512 }, null]);
+    assert.deepEqual(
+      [t.maxAttempts, t.network, t.timeout, t.visibilityTimeout, t.resources, t.requestHash],
+      [3, 'egress', 300, 60, { cpu: 256, memory: 512 }, null],
+    );
     assert.equal(newTask(app, { queue: 'q', priority: 1, args: ['echo', 'hi'] }, 'u', null, null).command, 'echo hi');
   });
 

@@ -22,7 +22,14 @@ function imports(file: string): string[] {
 
 it('src/ has no import cycle', () => {
   const all = files(SRC);
-  const graph = new Map(all.map((f) => [f, imports(f).filter((m) => m.startsWith('.')).map((m) => resolve(dirname(f), m))]));
+  const graph = new Map(
+    all.map((f) => [
+      f,
+      imports(f)
+        .filter((m) => m.startsWith('.'))
+        .map((m) => resolve(dirname(f), m)),
+    ]),
+  );
   const state = new Map<string, 'open' | 'done'>();
   const stack: string[] = [];
   const cycles: string[] = [];
@@ -42,7 +49,9 @@ it('src/ has no import cycle', () => {
 
 it('src/app and src/core import neither fastify nor the surfaces', () => {
   const bad = [...files(join(SRC, 'app')), ...files(join(SRC, 'core'))].flatMap((f) =>
-    imports(f).filter((m) => /^(fastify|@fastify\/)/.test(m) || /\/(api|cli|ui)\//.test(m)).map((m) => `${relative(SRC, f)}: ${m}`),
+    imports(f)
+      .filter((m) => /^(fastify|@fastify\/)/.test(m) || /\/(api|cli|ui)\//.test(m))
+      .map((m) => `${relative(SRC, f)}: ${m}`),
   );
   assert.deepEqual(bad, []);
 });

@@ -34,22 +34,47 @@ function fakeApp(events: string[], o: { failEstimate?: boolean } = {}): AppConte
 describe('submit', () => {
   it('stores the task, counts it and tells the surface before estimating its start', async () => {
     const events: string[] = [];
-    const out = await submitTask(fakeApp(events), alice, { queue: 'q', priority: 1, command: 'noop' }, 'hk', null, (s) => events.push(`stored ${s.task.userId}`));
+    const out = await submitTask(fakeApp(events), alice, { queue: 'q', priority: 1, command: 'noop' }, 'hk', null, (s) =>
+      events.push(`stored ${s.task.userId}`),
+    );
     assert.deepEqual(events, ['snapshot', 'store hk', 'counted', 'stored alice']);
     assert.deepEqual([out.created, out.start, out.task.userId], [true, 42, 'alice']);
     // A failed estimate still leaves the stored task on record with the surface.
     const heard: string[] = [];
-    await assert.rejects(submitTask(fakeApp([], { failEstimate: true }), alice, { queue: 'q', priority: 1, command: 'noop' }, undefined, null, (s) => heard.push(s.task.id)), /store down/);
+    await assert.rejects(
+      submitTask(fakeApp([], { failEstimate: true }), alice, { queue: 'q', priority: 1, command: 'noop' }, undefined, null, (s) =>
+        heard.push(s.task.id),
+      ),
+      /store down/,
+    );
     assert.equal(heard.length, 1);
   });
 
   it('a batch keys its entries from the header, and a refused owner names its entry', async () => {
     const events: string[] = [];
-    const out = await submitBatch(fakeApp(events), alice, [{ queue: 'q', priority: 1, command: 'a' }, { queue: 'q', priority: 1, command: 'b', idempotencyKey: 'own' }], 'hk', null);
+    const out = await submitBatch(
+      fakeApp(events),
+      alice,
+      [
+        { queue: 'q', priority: 1, command: 'a' },
+        { queue: 'q', priority: 1, command: 'b', idempotencyKey: 'own' },
+      ],
+      'hk',
+      null,
+    );
     assert.ok(events.includes('store hk:0,own'));
     assert.deepEqual([out.created, out.users, out.tasks.map((t) => t.start)], [2, ['alice'], [42, 42]]);
     await assert.rejects(
-      submitBatch(fakeApp([]), alice, [{ queue: 'q', priority: 1, command: 'a' }, { queue: 'q', priority: 1, command: 'b', userId: 'bob' }], undefined, null),
+      submitBatch(
+        fakeApp([]),
+        alice,
+        [
+          { queue: 'q', priority: 1, command: 'a' },
+          { queue: 'q', priority: 1, command: 'b', userId: 'bob' },
+        ],
+        undefined,
+        null,
+      ),
       (e) => e instanceof Forbidden && e.index === 1,
     );
   });

@@ -56,8 +56,14 @@ describe('API key cache', () => {
 
   it('two processes (PostgreSQL): a key revoked on one API node fails on the other, which remembered it', async () => {
     const schema = freshSchema('hangar_auth');
-    const [a, b] = await Promise.all([PostgresStore.open({ url: TEST_DATABASE_URL, schema, poolSize: 2 }), PostgresStore.open({ url: TEST_DATABASE_URL, schema, poolSize: 2 })]);
-    closing.push(() => a.close(), () => b.close());
+    const [a, b] = await Promise.all([
+      PostgresStore.open({ url: TEST_DATABASE_URL, schema, poolSize: 2 }),
+      PostgresStore.open({ url: TEST_DATABASE_URL, schema, poolSize: 2 }),
+    ]);
+    closing.push(
+      () => a.close(),
+      () => b.close(),
+    );
     const onA = new Authenticator(counted(a), systemClock, { cacheMs: 60_000 });
     const { raw, record } = await createKey(b, 'u2', 'user', null);
     assert.equal((await onA.authenticate(bearer(raw))).userId, 'u2');

@@ -37,7 +37,8 @@ it('a server that stops answering fails a request after the request timeout, not
   await blobs.put('warm', 'x');
   s3.pause();
   try {
-    const unavailable = (err: unknown) => err instanceof HangarError && err.status === 503 && err.code === ErrorCode.BlobStoreUnavailable && /TimeoutError/.test(err.message);
+    const unavailable = (err: unknown) =>
+      err instanceof HangarError && err.status === 503 && err.code === ErrorCode.BlobStoreUnavailable && /TimeoutError/.test(err.message);
     await assert.rejects(blobs.put('k', 'x'), unavailable);
     await assert.rejects(blobs.get('warm'), unavailable);
   } finally {
@@ -76,9 +77,10 @@ async function stallingProxy(target: string, afterBytes: number): Promise<{ endp
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const addr = server.address() as { port: number };
   state.endpoint = `http://127.0.0.1:${addr.port}`;
-  state.close = () => new Promise<void>((r) => {
-    server.close(() => r());
-  });
+  state.close = () =>
+    new Promise<void>((r) => {
+      server.close(() => r());
+    });
   return state;
 }
 

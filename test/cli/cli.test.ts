@@ -41,10 +41,15 @@ interface Run {
 /** Runs `bin/hangar ...args` against the test server (HANGAR_URL), never rejecting. */
 function hangar(...args: string[]): Promise<Run> {
   return new Promise((resolve) => {
-    execFile(HANGAR, args, { env: { ...process.env, HANGAR_URL: base, HANGAR_API_KEY: TEST_ADMIN_KEY }, timeout: 20_000 }, (err, stdout, stderr) => {
-      const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
-      resolve({ code, stdout, stderr });
-    });
+    execFile(
+      HANGAR,
+      args,
+      { env: { ...process.env, HANGAR_URL: base, HANGAR_API_KEY: TEST_ADMIN_KEY }, timeout: 20_000 },
+      (err, stdout, stderr) => {
+        const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -64,20 +69,28 @@ function hangarIn(env: Record<string, string>, cwd: string, ...args: string[]): 
 
 /** A `hangar` process whose output the test reads as it comes. */
 function follower(...args: string[]) {
-  const child = spawn(HANGAR, args, { env: { ...process.env, HANGAR_URL: base, HANGAR_API_KEY: TEST_ADMIN_KEY }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(HANGAR, args, {
+    env: { ...process.env, HANGAR_URL: base, HANGAR_API_KEY: TEST_ADMIN_KEY },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
   child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
   const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return {
-    get stdout() { return stdout; },
-    get stderr() { return stderr; },
+    get stdout() {
+      return stdout;
+    },
+    get stderr() {
+      return stderr;
+    },
     /** Until its stdout matches, or fails after `ms` (a CLI that prints nothing before the end). */
     async waitFor(re: RegExp, ms = 15_000): Promise<void> {
       const until = Date.now() + ms;
       while (!re.test(stdout)) {
-        if (child.exitCode !== null || Date.now() > until) throw new Error(`no ${re} on the CLI's stdout yet; stdout: ${JSON.stringify(stdout.slice(-300))}, stderr: ${stderr}`);
+        if (child.exitCode !== null || Date.now() > until)
+          throw new Error(`no ${re} on the CLI's stdout yet; stdout: ${JSON.stringify(stdout.slice(-300))}, stderr: ${stderr}`);
         await sleep(20);
       }
     },
@@ -203,7 +216,22 @@ describe('hangar CLI against a live `hangar up`', () => {
   });
 
   test('--shell, --env, --queue, --cpu and --memory are sent', async () => {
-    const t = await json('submit', '--shell', 'echo "$A-$B"', '--env', 'A=1', '--env', 'B=x=y', '--queue', 'batch', '--cpu', '512', '--memory', '256', '--wait');
+    const t = await json(
+      'submit',
+      '--shell',
+      'echo "$A-$B"',
+      '--env',
+      'A=1',
+      '--env',
+      'B=x=y',
+      '--queue',
+      'batch',
+      '--cpu',
+      '512',
+      '--memory',
+      '256',
+      '--wait',
+    );
     assert.equal(t.status, 'SUCCESS');
     assert.equal(t.queue, 'batch');
     assert.deepEqual(t.resources, { cpu: 512, memory: 256 });
@@ -232,14 +260,24 @@ describe('hangar CLI against a live `hangar up`', () => {
 
   test('submit --batch: NDJSON or a JSON array, options as defaults, ids in order; --idempotency-key replays', async () => {
     const file = join(dataDir, 'batch.ndjson');
-    writeFileSync(file, ['{"shell": "echo one"}', '', '{"shell": "echo two", "queue": "own"}', '{"command": "noop", "priority": 7}'].join('\n'));
+    writeFileSync(
+      file,
+      ['{"shell": "echo one"}', '', '{"shell": "echo two", "queue": "own"}', '{"command": "noop", "priority": 7}'].join('\n'),
+    );
     const r = await hangar('submit', '--batch', file, '--queue', 'cli-batch', '--idempotency-key', 'cli-b');
     assert.equal(r.code, 0, r.stderr);
     const ids = r.stdout.trim().split('\n');
     assert.equal(ids.length, 3);
     for (const id of ids) assert.match(id, UUID);
     const done = await Promise.all(ids.map((id) => settle(id)));
-    assert.deepEqual(done.map((t) => [t.status, t.queue, t.priority]), [['SUCCESS', 'cli-batch', 1], ['SUCCESS', 'own', 1], ['SUCCESS', 'cli-batch', 7]]);
+    assert.deepEqual(
+      done.map((t) => [t.status, t.queue, t.priority]),
+      [
+        ['SUCCESS', 'cli-batch', 1],
+        ['SUCCESS', 'own', 1],
+        ['SUCCESS', 'cli-batch', 7],
+      ],
+    );
     assert.equal((await hangar('logs', ids[1], '--stream', 'stdout')).stdout, 'two\n');
     const again = await hangar('submit', '--batch', file, '--queue', 'cli-batch', '--idempotency-key', 'cli-b');
     assert.equal(again.stdout, r.stdout, 'the same run again replays the same tasks');
@@ -257,8 +295,14 @@ describe('hangar CLI against a live `hangar up`', () => {
     writeFileSync(waitFile, ['{"shell": "exit 0"}', '{"shell": "exit 3", "maxAttempts": 1}'].join('\n'));
     const waited = await hangar('submit', '--batch', waitFile, '--wait');
     assert.equal(waited.code, 1, 'not all succeeded');
-    const lines = waited.stdout.trim().split('\n').map((l) => l.split(' '));
-    assert.deepEqual(lines.map((l) => l[1]), ['SUCCESS', 'FAILED']);
+    const lines = waited.stdout
+      .trim()
+      .split('\n')
+      .map((l) => l.split(' '));
+    assert.deepEqual(
+      lines.map((l) => l[1]),
+      ['SUCCESS', 'FAILED'],
+    );
     for (const [id] of lines) assert.match(id, UUID);
   });
 
@@ -328,7 +372,19 @@ describe('hangar CLI against a live `hangar up`', () => {
     assert.equal(mine.tasks[0].queueType, 'priority');
 
     const t = await json('status', page.tasks[0].taskId);
-    for (const k of ['taskId', 'status', 'command', 'priority', 'userId', 'createdAt', 'completedAt', 'duration', 'detailedResults', 'attempt', 'maxAttempts']) {
+    for (const k of [
+      'taskId',
+      'status',
+      'command',
+      'priority',
+      'userId',
+      'createdAt',
+      'completedAt',
+      'duration',
+      'detailedResults',
+      'attempt',
+      'maxAttempts',
+    ]) {
       assert.ok(k in t, `status has ${k}`);
     }
 
@@ -367,7 +423,16 @@ describe('hangar CLI against a live `hangar up`', () => {
   });
 
   test('usage errors exit 2', async () => {
-    for (const args of [['submit'], ['submit', 'x', '--priority', 'abc'], ['submit', 'a', 'b'], ['submit', '--shell', 'true', '--', 'true'], ['logs'], ['list', '--status', 'NOPE'], ['frobnicate'], ['autoscaler']]) {
+    for (const args of [
+      ['submit'],
+      ['submit', 'x', '--priority', 'abc'],
+      ['submit', 'a', 'b'],
+      ['submit', '--shell', 'true', '--', 'true'],
+      ['logs'],
+      ['list', '--status', 'NOPE'],
+      ['frobnicate'],
+      ['autoscaler'],
+    ]) {
       const r = await hangar(...args);
       assert.equal(r.code, 2, `hangar ${args.join(' ')}: ${r.stderr}`);
       assert.notEqual(r.stderr, '');
@@ -408,7 +473,12 @@ describe('where the CLI connects and which key it sends (issue 21, items 10 and 
     try {
       const file = join(cwd, 'hangar.json');
       writeFileSync(file, JSON.stringify({ retentionHours: 48 }));
-      const env = { HANGAR_PORT: port, HANGAR_API_KEY: TEST_ADMIN_KEY, HANGAR_DATABASE_URL: 'postgres://app:pw-canary@db.example:5432/hangar', HANGAR_CONFIG: file };
+      const env = {
+        HANGAR_PORT: port,
+        HANGAR_API_KEY: TEST_ADMIN_KEY,
+        HANGAR_DATABASE_URL: 'postgres://app:pw-canary@db.example:5432/hangar',
+        HANGAR_CONFIG: file,
+      };
       const c = await hangarIn(env, cwd, 'config', '--data-dir', '/srv/hangar');
       assert.equal(c.code, 0, c.stderr);
       assert.match(c.stdout, new RegExp(`^api url\\s+http://127\\.0\\.0\\.1:${port} \\(from HANGAR_PORT\\)$`, 'm'));
@@ -506,7 +576,8 @@ describe('long output keeps its head and tail (issue 21, item 12)', () => {
     assert.equal(head.slice(-12), 'xx[REDACTED]');
     assert.equal(tail.length, 32760 + '[REDACTED]'.length);
     assert.equal(tail.slice(0, 12), '[REDACTED]yy');
-    for (let i = 0; i + 4 <= token.length; i++) assert.ok(!log.includes(token.slice(i, i + 4)), `no piece of the value (${token.slice(i, i + 4)})`);
+    for (let i = 0; i + 4 <= token.length; i++)
+      assert.ok(!log.includes(token.slice(i, i + 4)), `no piece of the value (${token.slice(i, i + 4)})`);
   });
 });
 
@@ -556,7 +627,13 @@ describe('CLI commands (issue 21, item 18)', () => {
     const b = (await hangar('submit', 'timeout')).stdout.trim();
     const r = await hangar('cancel', a, b);
     assert.equal(r.code, 0, r.stderr);
-    assert.deepEqual(r.stdout.trim().split('\n').map((l) => l.split(':')[0]), [a, b]);
+    assert.deepEqual(
+      r.stdout
+        .trim()
+        .split('\n')
+        .map((l) => l.split(':')[0]),
+      [a, b],
+    );
     const c = (await hangar('submit', 'timeout')).stdout.trim();
     const missing = '00000000-0000-4000-8000-000000000000';
     const mixed = await hangar('cancel', missing, c);
@@ -564,7 +641,10 @@ describe('CLI commands (issue 21, item 18)', () => {
     assert.match(mixed.stderr, /task 00000000-0000-4000-8000-000000000000 not found \(TASK_NOT_FOUND\)/);
     assert.match(mixed.stdout, new RegExp(`^${c}: `));
     const j = await hangar('cancel', a, c, '--json');
-    assert.deepEqual(JSON.parse(j.stdout).map((x: { taskId: string }) => x.taskId), [a, c]);
+    assert.deepEqual(
+      JSON.parse(j.stdout).map((x: { taskId: string }) => x.taskId),
+      [a, c],
+    );
     for (const id of [a, b, c]) assert.equal((await settle(id)).status, 'CANCELLED');
   });
 
@@ -585,7 +665,12 @@ describe('CLI commands (issue 21, item 18)', () => {
 
     assert.equal((await asCarol('secret', 'set', 'TOKEN', '--value', 'carols-token-value')).code, 0);
     const stamp = /\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ/;
-    for (const out of [(await hangar('key', 'list')).stdout, (await asCarol('secret', 'list')).stdout, (await hangar('audit', '--limit', '3')).stdout, (await hangar('list', '--limit', '3')).stdout]) {
+    for (const out of [
+      (await hangar('key', 'list')).stdout,
+      (await asCarol('secret', 'list')).stdout,
+      (await hangar('audit', '--limit', '3')).stdout,
+      (await hangar('list', '--limit', '3')).stdout,
+    ]) {
       assert.match(out, stamp);
       assert.doesNotMatch(out, /\d\dT\d\d:\d\d|\.\d{3}Z/, 'no raw ISO times');
     }

@@ -47,29 +47,39 @@ function freshCgroups(name: string): string[] {
     const [fstype, , options] = right.split(' ');
     const at = left.split(' ')[4];
     if (fstype === 'cgroup2') dirs.add(join(at, own.get('') ?? '/', name));
-    for (const c of ['memory', 'cpu', 'cpuacct', 'pids']) if (fstype === 'cgroup' && options.split(',').includes(c)) dirs.add(join(at, own.get(c) ?? '/', name));
+    for (const c of ['memory', 'cpu', 'cpuacct', 'pids'])
+      if (fstype === 'cgroup' && options.split(',').includes(c)) dirs.add(join(at, own.get(c) ?? '/', name));
   }
   return [...dirs];
 }
 
-const v1Host = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').some((l) => / - cgroup \S+ \S*\bmemory\b/.test(l));
+const v1Host = readFileSync('/proc/self/mountinfo', 'utf8')
+  .split('\n')
+  .some((l) => / - cgroup \S+ \S*\bmemory\b/.test(l));
 
 // On a v2 host doctor's caller keeps its cgroup by construction (cgroupfs trees in
 // test/executor/cgroups.test.ts; scripts/vm/run-sandbox-suite-v2.sh checks a real one).
-it("doctor leaves no cgroup behind in its caller's cgroups", { skip: (!sandboxTools().ok && 'no sandbox on this host') || (!v1Host && 'not a cgroup v1 host') }, async () => {
+it("doctor leaves no cgroup behind in its caller's cgroups", {
+  skip: (!sandboxTools().ok && 'no sandbox on this host') || (!v1Host && 'not a cgroup v1 host'),
+}, async () => {
   // doctor runs in cgroups of its own, so that no other process on the host blurs the picture.
   const cgroups = freshCgroups(`doctor-test-${process.pid}`);
   for (const d of cgroups) mkdirSync(d);
   try {
     const enter = cgroups.map((d) => `echo $$ > '${d}/cgroup.procs'`).join(' && ');
-    const child = spawn('/bin/sh', ['-c', `${enter} && exec "$0" doctor --json`, HANGAR_BIN], { env: { ...process.env, HANGAR_DATA_DIR: dir }, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn('/bin/sh', ['-c', `${enter} && exec "$0" doctor --json`, HANGAR_BIN], {
+      env: { ...process.env, HANGAR_DATA_DIR: dir },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     const code = await new Promise((res) => child.on('exit', res));
     assert.equal(code, 0, out);
     assert.equal(JSON.parse(out).sandbox.available, true);
     for (const d of cgroups) {
-      const left = readdirSync(d, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
+      const left = readdirSync(d, { withFileTypes: true })
+        .filter((e) => e.isDirectory())
+        .map((e) => e.name);
       assert.deepEqual(left, [], `${d}: doctor left ${left.join(', ')}`);
     }
   } finally {
@@ -78,14 +88,23 @@ it("doctor leaves no cgroup behind in its caller's cgroups", { skip: (!sandboxTo
 });
 
 // Exit 0 needs the sandbox too; hosts without one are covered by the test above.
-it('in the scale-out shape, doctor reaches the database (migrations, clock offset) and writes to the bucket; an unreachable one exits 1', { skip: !sandboxTools().ok && 'no sandbox on this host' }, async () => {
+it('in the scale-out shape, doctor reaches the database (migrations, clock offset) and writes to the bucket; an unreachable one exits 1', {
+  skip: !sandboxTools().ok && 'no sandbox on this host',
+}, async () => {
   const { startS3 } = await import('../helpers/s3.ts');
   const { TEST_DATABASE_URL, dropTestSchemas, freshSchema } = await import('../helpers/postgres.ts');
   const { PostgresStore } = await import('../../src/store/postgres/index.ts');
   const s3 = await startS3();
   const schema = freshSchema('hangar_doc');
   try {
-    const env = { ...process.env, ...s3.env, HANGAR_DATA_DIR: dir, HANGAR_EXECUTOR: 'process', HANGAR_DATABASE_URL: TEST_DATABASE_URL, HANGAR_DATABASE_SCHEMA: schema };
+    const env = {
+      ...process.env,
+      ...s3.env,
+      HANGAR_DATA_DIR: dir,
+      HANGAR_EXECUTOR: 'process',
+      HANGAR_DATABASE_URL: TEST_DATABASE_URL,
+      HANGAR_DATABASE_SCHEMA: schema,
+    };
     // Before any server or worker has started: reachable, schema not created yet (a warning).
     const fresh = JSON.parse((await run(HANGAR_BIN, ['doctor', '--json'], { env })).stdout);
     assert.equal(fresh.database.reachable, true, fresh.database.problem);
@@ -112,15 +131,22 @@ it('in the scale-out shape, doctor reaches the database (migrations, clock offse
       }
     })();
     const warnings = migrated.stdout.split('\n').filter((l) => l.startsWith('warning:'));
-    assert.deepEqual(warnings.map((w) => /autovacuum is off/.test(w)), autovacuumOn ? [] : [true], warnings.join('\n'));
+    assert.deepEqual(
+      warnings.map((w) => /autovacuum is off/.test(w)),
+      autovacuumOn ? [] : [true],
+      warnings.join('\n'),
+    );
     // A database that cannot be reached fails the check.
-    await assert.rejects(run(HANGAR_BIN, ['doctor', '--json'], { env: { ...env, HANGAR_DATABASE_URL: 'postgres://postgres@127.0.0.1:1/none' } }), (err: { code: number; stdout: string }) => {
-      assert.equal(err.code, 1);
-      const r = JSON.parse(err.stdout);
-      assert.equal(r.database.reachable, false);
-      assert.match(r.warnings.join('\n'), /cannot be reached/);
-      return true;
-    });
+    await assert.rejects(
+      run(HANGAR_BIN, ['doctor', '--json'], { env: { ...env, HANGAR_DATABASE_URL: 'postgres://postgres@127.0.0.1:1/none' } }),
+      (err: { code: number; stdout: string }) => {
+        assert.equal(err.code, 1);
+        const r = JSON.parse(err.stdout);
+        assert.equal(r.database.reachable, false);
+        assert.match(r.warnings.join('\n'), /cannot be reached/);
+        return true;
+      },
+    );
   } finally {
     await s3.close();
     await dropTestSchemas([schema]);

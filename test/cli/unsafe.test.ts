@@ -19,10 +19,14 @@ it('without a sandbox on the host, `hangar up` refuses to run tasks and names th
   // A PATH with what bin/hangar needs and nothing of the sandbox's tools.
   const bin = join(dir, 'bin');
   mkdirSync(bin);
-  for (const tool of ['bash', 'readlink', 'dirname']) symlinkSync((await run('sh', ['-c', `command -v ${tool}`])).stdout.trim(), join(bin, tool));
+  for (const tool of ['bash', 'readlink', 'dirname'])
+    symlinkSync((await run('sh', ['-c', `command -v ${tool}`])).stdout.trim(), join(bin, tool));
   const port = await freePort();
   await assert.rejects(
-    run(HANGAR_BIN, ['up'], { env: { PATH: bin, HANGAR_DATA_DIR: join(dir, 'a'), HANGAR_PORT: String(port), HANGAR_LOG_LEVEL: 'warn' }, timeout: 30_000 }),
+    run(HANGAR_BIN, ['up'], {
+      env: { PATH: bin, HANGAR_DATA_DIR: join(dir, 'a'), HANGAR_PORT: String(port), HANGAR_LOG_LEVEL: 'warn' },
+      timeout: 30_000,
+    }),
     (err: { code: number; stderr: string }) => {
       assert.notEqual(err.code, 0);
       assert.match(err.stderr, /cannot sandbox tasks, so the worker refuses to run them/);
@@ -36,10 +40,17 @@ it('without a sandbox on the host, `hangar up` refuses to run tasks and names th
 it('HANGAR_EXECUTOR=process runs tasks, and the log, /health and `hangar health` say they are unsandboxed', async () => {
   const h = await startHangar(['up'], { HANGAR_DATA_DIR: join(dir, 'b'), HANGAR_EXECUTOR: 'process' }, await freePort());
   try {
-    const res = await fetch(`${h.url}/tasks`, { method: 'POST', headers: { 'content-type': 'application/json', ...ADMIN }, body: '{"args":["true"]}' });
+    const res = await fetch(`${h.url}/tasks`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...ADMIN },
+      body: '{"args":["true"]}',
+    });
     assert.equal(res.status, 201);
     const health = (await (await fetch(`${h.url}/health`)).json()) as { warnings: string[] };
-    assert.ok(health.warnings.some((w) => /without isolation/.test(w)), JSON.stringify(health.warnings));
+    assert.ok(
+      health.warnings.some((w) => /without isolation/.test(w)),
+      JSON.stringify(health.warnings),
+    );
     const cli = await run(HANGAR_BIN, ['health'], { env: { ...process.env, HANGAR_URL: h.url, HANGAR_API_KEY: TEST_ADMIN_KEY } });
     assert.match(cli.stdout, /warning\s+tasks run as plain processes without isolation/);
     assert.match(h.output(), /WITHOUT ISOLATION/);

@@ -51,7 +51,15 @@ export function newTask(over: Partial<NewTask> = {}): NewTask {
   };
 }
 
-const ok: Outcome = { status: 'SUCCESS', summary: { exitCode: 0 }, failure: null, resultJson: '{"success":true}', resultKey: 'r', stdoutKey: null, stderrKey: null };
+const ok: Outcome = {
+  status: 'SUCCESS',
+  summary: { exitCode: 0 },
+  failure: null,
+  resultJson: '{"success":true}',
+  resultKey: 'r',
+  stdoutKey: null,
+  stderrKey: null,
+};
 const failed = (retryable = true): Outcome => ({
   status: 'FAILED',
   summary: null,
@@ -89,7 +97,10 @@ export function describeStore(name: string, makeStore: MakeStore): void {
       assert.deepEqual(back?.metadata, { project: 'ml' });
       assert.deepEqual(back?.args, ['echo', 'hi']);
       assert.equal(back?.createdAt, clock.now());
-      assert.deepEqual((await store.history(t.id)).map((h) => h.status), ['PENDING']);
+      assert.deepEqual(
+        (await store.history(t.id)).map((h) => h.status),
+        ['PENDING'],
+      );
       assert.equal(await store.get(uuidv7()), null);
     });
 
@@ -135,7 +146,10 @@ export function describeStore(name: string, makeStore: MakeStore): void {
       const t = newTask({ queue: 'cpu' });
       await store.submit(t);
       const leases = await store.claim({ workerId: 'w', limit: 10, queues: ['cpu'] });
-      assert.deepEqual(leases.map((l) => l.task.id), [t.id]);
+      assert.deepEqual(
+        leases.map((l) => l.task.id),
+        [t.id],
+      );
     });
 
     it('re-delivers a task whose lease expired, with the next attempt number', async () => {
@@ -185,12 +199,23 @@ export function describeStore(name: string, makeStore: MakeStore): void {
       await store.claim({ workerId: 'w2', limit: 1 });
       const held = [a, b].find((l) => l.task.id === listed.id)!;
       const hb = await store.heartbeat('w1', [{ taskId: listed.id, attempt: held.attempt }], clock.now() - 5_000);
-      assert.deepEqual(hb.held.map((h) => h.taskId), [listed.id]);
-      assert.deepEqual(hb.strays, [{ taskId: unlisted.id, attempt: 1 }], "not the listed one, nor one granted after the cutoff, nor another worker's");
+      assert.deepEqual(
+        hb.held.map((h) => h.taskId),
+        [listed.id],
+      );
+      assert.deepEqual(
+        hb.strays,
+        [{ taskId: unlisted.id, attempt: 1 }],
+        "not the listed one, nor one granted after the cutoff, nor another worker's",
+      );
       assert.deepEqual((await store.heartbeat('w1', [])).strays, [], 'none without a cutoff');
       assert.equal(await store.release(hb.strays[0]), true);
       clock.advance(1);
-      assert.deepEqual((await store.heartbeat('w1', [], clock.now())).strays.map((s) => s.taskId).sort(), [listed.id, young.id].sort(), 'released: no longer a stray');
+      assert.deepEqual(
+        (await store.heartbeat('w1', [], clock.now())).strays.map((s) => s.taskId).sort(),
+        [listed.id, young.id].sort(),
+        'released: no longer a stray',
+      );
     });
 
     it('expires the leases of a worker that stopped heartbeating', async () => {
@@ -220,14 +245,20 @@ export function describeStore(name: string, makeStore: MakeStore): void {
         ...leases.map((l, i) => store.finish({ taskId: l.task.id, attempt: l.attempt }, i === 0 ? timeout : ok)),
       ]);
       assert.equal(results[0], null, 'an attempt that was never leased records nothing');
-      assert.deepEqual(results.slice(1).map((r) => r?.status), ['TIMEOUT', 'SUCCESS', 'SUCCESS', 'SUCCESS', 'SUCCESS']);
+      assert.deepEqual(
+        results.slice(1).map((r) => r?.status),
+        ['TIMEOUT', 'SUCCESS', 'SUCCESS', 'SUCCESS', 'SUCCESS'],
+      );
       for (const [i, l] of leases.entries()) {
         const t = await store.get(l.task.id);
         assert.equal(t?.status, i === 0 ? 'TIMEOUT' : 'SUCCESS');
         assert.equal(t?.deadLettered, i === 0);
         assert.deepEqual(t?.summary, ok.summary);
         const h = await store.history(l.task.id);
-        assert.deepEqual(h.map((e) => `${e.status}:${e.attempt}:${e.workerId ?? '-'}`), ['PENDING:0:-', 'RUNNING:1:w', `${i === 0 ? 'TIMEOUT' : 'SUCCESS'}:1:w`]);
+        assert.deepEqual(
+          h.map((e) => `${e.status}:${e.attempt}:${e.workerId ?? '-'}`),
+          ['PENDING:0:-', 'RUNNING:1:w', `${i === 0 ? 'TIMEOUT' : 'SUCCESS'}:1:w`],
+        );
       }
       assert.equal((await store.get(stale.task.id))?.status, 'RUNNING', 'the cancel is only requested; the bogus attempt changed nothing');
     });
@@ -274,7 +305,10 @@ export function describeStore(name: string, makeStore: MakeStore): void {
       assert.equal(r3?.deadLettered, true);
       assert.ok(r3?.completedAt);
       const dlq = await store.list({ deadLettered: true, limit: 10 });
-      assert.deepEqual(dlq.items.map((x) => x.id), [t.id]);
+      assert.deepEqual(
+        dlq.items.map((x) => x.id),
+        [t.id],
+      );
     });
 
     it('a retry in backoff leaves the ready queue, and takes its old place once the backoff ends', async () => {
@@ -316,7 +350,11 @@ export function describeStore(name: string, makeStore: MakeStore): void {
       const leases = await store.claim({ workerId: 'w', limit: 2 });
       const byId = new Map(leases.map((l) => [l.task.id, l]));
       assert.equal((await store.finish({ taskId: a.id, attempt: byId.get(a.id)!.attempt }, failed(false)))?.status, 'FAILED');
-      const timeout: Outcome = { ...failed(false), status: 'TIMEOUT', failure: { code: 'TIMEOUT', message: 'timed out', retryable: false } };
+      const timeout: Outcome = {
+        ...failed(false),
+        status: 'TIMEOUT',
+        failure: { code: 'TIMEOUT', message: 'timed out', retryable: false },
+      };
       const tb = await store.finish({ taskId: b.id, attempt: byId.get(b.id)!.attempt }, timeout);
       assert.equal(tb?.status, 'TIMEOUT');
       assert.equal(tb?.deadLettered, true);
@@ -364,7 +402,7 @@ export function describeStore(name: string, makeStore: MakeStore): void {
       await assert.rejects(store.redrive(t.id), { code: 'TASK_NOT_DEAD_LETTERED' });
       const [l2] = await store.claim({ workerId: 'w', limit: 1 });
       assert.equal(l2.attempt, 2, 'attempt numbers keep growing across a redrive');
-      assert.equal((await store.finish({ taskId: t.id, attempt: l.attempt }, ok)), null, 'the old attempt stays fenced');
+      assert.equal(await store.finish({ taskId: t.id, attempt: l.attempt }, ok), null, 'the old attempt stays fenced');
       assert.equal((await store.finish({ taskId: t.id, attempt: l2.attempt }, ok))?.status, 'SUCCESS');
       assert.equal((await store.list({ deadLettered: true, limit: 10 })).items.length, 0);
     });
@@ -387,13 +425,27 @@ export function describeStore(name: string, makeStore: MakeStore): void {
       it('inserts every entry PENDING, in order, with its history, and wakes the workers', async () => {
         let woken = 0;
         const off = store.subscribe(() => woken++);
-        const batch = [newTask({ priority: 1 }), newTask({ priority: 7, args: ['echo', 'x'], env: { A: '1' }, secrets: ['S'] }), newTask({ priority: 1, userId: null })];
+        const batch = [
+          newTask({ priority: 1 }),
+          newTask({ priority: 7, args: ['echo', 'x'], env: { A: '1' }, secrets: ['S'] }),
+          newTask({ priority: 1, userId: null }),
+        ];
         const results = await store.submitMany(batch);
-        assert.deepEqual(results.map((r) => [r.task.id, r.created, r.task.status]), batch.map((t) => [t.id, true, 'PENDING']));
+        assert.deepEqual(
+          results.map((r) => [r.task.id, r.created, r.task.status]),
+          batch.map((t) => [t.id, true, 'PENDING']),
+        );
         const back = await store.get(batch[1].id);
-        assert.deepEqual([back?.args, back?.env, back?.secrets, back?.queueType, back?.createdAt], [['echo', 'x'], { A: '1' }, ['S'], 'priority', clock.now()]);
+        assert.deepEqual(
+          [back?.args, back?.env, back?.secrets, back?.queueType, back?.createdAt],
+          [['echo', 'x'], { A: '1' }, ['S'], 'priority', clock.now()],
+        );
         assert.equal((await store.get(batch[2].id))?.userId, null);
-        for (const t of batch) assert.deepEqual((await store.history(t.id)).map((h) => [h.status, h.reason]), [['PENDING', 'submitted']]);
+        for (const t of batch)
+          assert.deepEqual(
+            (await store.history(t.id)).map((h) => [h.status, h.reason]),
+            [['PENDING', 'submitted']],
+          );
         assert.ok(woken > 0, 'local workers are woken as it commits');
         off();
         const order = (await store.claim({ workerId: 'w', limit: 10 })).map((l) => l.task.id);
@@ -417,22 +469,43 @@ export function describeStore(name: string, makeStore: MakeStore): void {
       it('a key used before or earlier in the batch replays its task; another body fails the whole batch', async () => {
         const first = await store.submit(newTask({ idempotencyKey: 'k1', requestHash: 'h1' }));
         const fresh = newTask({ idempotencyKey: 'k2', requestHash: 'h2' });
-        const results = await store.submitMany([newTask({ idempotencyKey: 'k1', requestHash: 'h1' }), fresh, newTask({ idempotencyKey: 'k2', requestHash: 'h2' }), newTask()]);
-        assert.deepEqual(results.map((r) => [r.task.id, r.created]), [[first.task.id, false], [fresh.id, true], [fresh.id, false], [results[3].task.id, true]]);
+        const results = await store.submitMany([
+          newTask({ idempotencyKey: 'k1', requestHash: 'h1' }),
+          fresh,
+          newTask({ idempotencyKey: 'k2', requestHash: 'h2' }),
+          newTask(),
+        ]);
+        assert.deepEqual(
+          results.map((r) => [r.task.id, r.created]),
+          [
+            [first.task.id, false],
+            [fresh.id, true],
+            [fresh.id, false],
+            [results[3].task.id, true],
+          ],
+        );
         const before = (await store.list({ limit: 100 })).items.length;
         const lost = newTask();
-        await assert.rejects(store.submitMany([lost, newTask({ idempotencyKey: 'k1', requestHash: 'other' })]), (err: { code: string; status: number; details: Record<string, unknown> }) => {
-          assert.deepEqual([err.code, err.status, err.details], ['IDEMPOTENCY_CONFLICT', 409, { taskId: first.task.id, index: 1 }]);
-          return true;
-        });
-        await assert.rejects(store.submitMany([newTask({ idempotencyKey: 'k3', requestHash: 'a' }), newTask({ idempotencyKey: 'k3', requestHash: 'b' })]), (err: { code: string; details: Record<string, unknown>; message: string }) => {
-          assert.deepEqual([err.code, err.details], ['IDEMPOTENCY_CONFLICT', { index: 1 }], 'no task named: none was stored');
-          assert.match(err.message, /entry 0 of this batch/);
-          return true;
-        });
+        await assert.rejects(
+          store.submitMany([lost, newTask({ idempotencyKey: 'k1', requestHash: 'other' })]),
+          (err: { code: string; status: number; details: Record<string, unknown> }) => {
+            assert.deepEqual([err.code, err.status, err.details], ['IDEMPOTENCY_CONFLICT', 409, { taskId: first.task.id, index: 1 }]);
+            return true;
+          },
+        );
+        await assert.rejects(
+          store.submitMany([newTask({ idempotencyKey: 'k3', requestHash: 'a' }), newTask({ idempotencyKey: 'k3', requestHash: 'b' })]),
+          (err: { code: string; details: Record<string, unknown>; message: string }) => {
+            assert.deepEqual([err.code, err.details], ['IDEMPOTENCY_CONFLICT', { index: 1 }], 'no task named: none was stored');
+            assert.match(err.message, /entry 0 of this batch/);
+            return true;
+          },
+        );
         assert.equal(await store.get(lost.id), null, 'nothing of a failed batch is kept');
         assert.equal((await store.list({ limit: 100 })).items.length, before);
-        const concurrent = await Promise.all([1, 2, 3].map(() => store.submitMany([newTask({ idempotencyKey: 'k4', requestHash: 'h' }), newTask()])));
+        const concurrent = await Promise.all(
+          [1, 2, 3].map(() => store.submitMany([newTask({ idempotencyKey: 'k4', requestHash: 'h' }), newTask()])),
+        );
         assert.equal(new Set(concurrent.map((c) => c[0].task.id)).size, 1, 'concurrent batches with one key share its task');
         assert.equal(concurrent.filter((c) => c[0].created).length, 1);
       });
@@ -492,7 +565,11 @@ export function describeStore(name: string, makeStore: MakeStore): void {
       const h = await store.history(t.id);
       assert.deepEqual(
         h.map((e) => [e.status, e.attempt, e.workerId, e.at - h[0].at]),
-        [['PENDING', 0, null, 0], ['RUNNING', 1, 'w7', 10], ['SUCCESS', 1, 'w7', 20]],
+        [
+          ['PENDING', 0, null, 0],
+          ['RUNNING', 1, 'w7', 10],
+          ['SUCCESS', 1, 'w7', 20],
+        ],
       );
       const task = await store.get(t.id);
       assert.equal(task?.startedAt, h[1].at);
@@ -550,7 +627,10 @@ export function describeStore(name: string, makeStore: MakeStore): void {
       clock.advance(100);
       await store.finish({ taskId: l.task.id, attempt: l.attempt }, ok);
       const depths = await store.queueDepths();
-      assert.deepEqual(depths.map((d) => [d.queue, d.priority, d.pending, d.running]), [['default', 1, 3, 0]]);
+      assert.deepEqual(
+        depths.map((d) => [d.queue, d.priority, d.pending, d.running]),
+        [['default', 1, 3, 0]],
+      );
       const c = await store.counts();
       assert.equal(c.PENDING, 3);
       assert.deepEqual(await store.activeCounts(), { pending: 3, running: 0 });
@@ -581,21 +661,44 @@ export function describeStore(name: string, makeStore: MakeStore): void {
         const [l] = await store.claim({ workerId: 'w', limit: 1 });
         if (l.task.userId === 'ben' && l.task.maxAttempts > 1) continue; // stays RUNNING
         if (l.task.queue === 'a') continue; // ann's stays RUNNING too
-        await store.finish({ taskId: l.task.id, attempt: l.attempt }, { ...ok, status: 'FAILED', failure: { code: 'NON_ZERO_EXIT', message: 'exit 1', retryable: true } });
+        await store.finish(
+          { taskId: l.task.id, attempt: l.attempt },
+          { ...ok, status: 'FAILED', failure: { code: 'NON_ZERO_EXIT', message: 'exit 1', retryable: true } },
+        );
       }
       const ann = await store.counts('ann');
       assert.deepEqual(ann, { PENDING: 0, RUNNING: 1, SUCCESS: 0, FAILED: 1, TIMEOUT: 0, CANCELLED: 0, deadLettered: 1 });
       assert.equal((await store.counts()).RUNNING, 2, 'everyone');
-      assert.deepEqual(await store.counts('nobody'), { PENDING: 0, RUNNING: 0, SUCCESS: 0, FAILED: 0, TIMEOUT: 0, CANCELLED: 0, deadLettered: 0 });
-      assert.deepEqual((await store.queueDepths('ann')).map((d) => [d.queue, d.priority, d.pending, d.running]), [['a', 7, 0, 1]]);
-      assert.deepEqual((await store.queueDepths('ben')).map((d) => [d.queue, d.running]), [['b', 1]]);
+      assert.deepEqual(await store.counts('nobody'), {
+        PENDING: 0,
+        RUNNING: 0,
+        SUCCESS: 0,
+        FAILED: 0,
+        TIMEOUT: 0,
+        CANCELLED: 0,
+        deadLettered: 0,
+      });
+      assert.deepEqual(
+        (await store.queueDepths('ann')).map((d) => [d.queue, d.priority, d.pending, d.running]),
+        [['a', 7, 0, 1]],
+      );
+      assert.deepEqual(
+        (await store.queueDepths('ben')).map((d) => [d.queue, d.running]),
+        [['b', 1]],
+      );
       assert.equal((await store.queueDepths()).length, 2);
       assert.equal(await store.deadLetterCount('ann'), 1);
       assert.equal(await store.deadLetterCount('ben'), 1);
       assert.equal(await store.deadLetterCount(), 2);
-      assert.equal((await store.timeline(since, 60_000, 'ann')).reduce((a, b) => a + b.failed, 0), 1);
+      assert.equal(
+        (await store.timeline(since, 60_000, 'ann')).reduce((a, b) => a + b.failed, 0),
+        1,
+      );
       assert.equal((await store.timeline(since, 60_000, 'nobody')).length, 0);
-      assert.equal((await store.timeline(since, 60_000)).reduce((a, b) => a + b.finished, 0), 2);
+      assert.equal(
+        (await store.timeline(since, 60_000)).reduce((a, b) => a + b.finished, 0),
+        2,
+      );
     });
 
     it('reports the mean run time of each kind of work among the latest completions, most frequent first', async () => {
@@ -611,8 +714,15 @@ export function describeStore(name: string, makeStore: MakeStore): void {
       const f = await store.finishedSince(60_000, 100);
       assert.equal(f.count, 3);
       assert.equal(f.avgDurationMs, 300);
-      assert.deepEqual(f.byCommand, [{ command: 'slow', count: 2, avgMs: 400 }, { command: 'fast', count: 1, avgMs: 100 }]);
-      assert.deepEqual((await store.finishedSince(60_000, 1)).byCommand, [{ command: 'slow', count: 1, avgMs: 500 }], 'within the sample only');
+      assert.deepEqual(f.byCommand, [
+        { command: 'slow', count: 2, avgMs: 400 },
+        { command: 'fast', count: 1, avgMs: 100 },
+      ]);
+      assert.deepEqual(
+        (await store.finishedSince(60_000, 1)).byCommand,
+        [{ command: 'slow', count: 1, avgMs: 500 }],
+        'within the sample only',
+      );
     });
 
     it('purges finished tasks past retention, and nothing else', async () => {
@@ -639,15 +749,30 @@ export function describeStore(name: string, makeStore: MakeStore): void {
       await store.finish({ taskId: ls[0].task.id, attempt: ls[0].attempt }, ok);
       await store.finish({ taskId: ls[1].task.id, attempt: ls[1].attempt }, ok);
       clock.advance(60_000);
-      await store.finish({ taskId: ls[2].task.id, attempt: ls[2].attempt }, { ...ok, status: 'FAILED', failure: { code: 'NON_ZERO_EXIT', message: 'exit 1', retryable: true } });
-      await store.finish({ taskId: ls[3].task.id, attempt: ls[3].attempt }, { ...ok, status: 'TIMEOUT', failure: { code: 'TIMEOUT', message: 'timed out', retryable: false } });
+      await store.finish(
+        { taskId: ls[2].task.id, attempt: ls[2].attempt },
+        { ...ok, status: 'FAILED', failure: { code: 'NON_ZERO_EXIT', message: 'exit 1', retryable: true } },
+      );
+      await store.finish(
+        { taskId: ls[3].task.id, attempt: ls[3].attempt },
+        { ...ok, status: 'TIMEOUT', failure: { code: 'TIMEOUT', message: 'timed out', retryable: false } },
+      );
       assert.deepEqual(await store.outcomesSince(since), { SUCCESS: 2, FAILED: 1, TIMEOUT: 1, CANCELLED: 0 });
       assert.deepEqual(await store.outcomesSince(clock.now()), { SUCCESS: 0, FAILED: 1, TIMEOUT: 1, CANCELLED: 0 });
       assert.equal(await store.deadLetterCount(), 2, 'the failed task had no attempt left; the timeout is final');
       const tl = await store.timeline(since, 60_000);
-      assert.equal(tl.reduce((a, b) => a + b.finished, 0), 4);
-      assert.equal(tl.reduce((a, b) => a + b.failed, 0), 2);
-      assert.ok(tl.every((b) => b.at % 60_000 === 0), 'bucket starts are multiples of the bucket');
+      assert.equal(
+        tl.reduce((a, b) => a + b.finished, 0),
+        4,
+      );
+      assert.equal(
+        tl.reduce((a, b) => a + b.failed, 0),
+        2,
+      );
+      assert.ok(
+        tl.every((b) => b.at % 60_000 === 0),
+        'bucket starts are multiples of the bucket',
+      );
       const first = tl.find((b) => b.finished === 2 && b.failed === 0)!;
       assert.equal(first.avgWaitMs, 100);
       assert.equal(first.avgRunMs, 250);
@@ -688,11 +813,32 @@ export function describeStore(name: string, makeStore: MakeStore): void {
       await store.finish({ taskId: b.task.id, attempt: b.attempt }, ok);
       await store.claim({ workerId: 'wb', limit: 1 });
       const loads = (await store.workerLoads()).sort((x, y) => x.workerId.localeCompare(y.workerId));
-      assert.deepEqual(loads, [{ workerId: 'wa', running: 3 }, { workerId: 'wb', running: 1 }]);
+      assert.deepEqual(loads, [
+        { workerId: 'wa', running: 3 },
+        { workerId: 'wb', running: 1 },
+      ]);
 
-      const first = await store.recordScaling({ at: clock.now(), action: 'launch', depth: 9, current: 0, desired: 3, workers: ['x1', 'x2', 'x3'], reason: 'burst', autoscaler: 'host-a-1-abc' });
+      const first = await store.recordScaling({
+        at: clock.now(),
+        action: 'launch',
+        depth: 9,
+        current: 0,
+        desired: 3,
+        workers: ['x1', 'x2', 'x3'],
+        reason: 'burst',
+        autoscaler: 'host-a-1-abc',
+      });
       clock.advance(1000);
-      const second = await store.recordScaling({ at: clock.now(), action: 'retire', depth: 0, current: 3, desired: 0, workers: ['x2'], reason: 'idle', autoscaler: null });
+      const second = await store.recordScaling({
+        at: clock.now(),
+        action: 'retire',
+        depth: 0,
+        current: 3,
+        desired: 0,
+        workers: ['x2'],
+        reason: 'idle',
+        autoscaler: null,
+      });
       assert.ok(second.id > first.id);
       const all = await store.scalingEvents({ limit: 10 });
       assert.deepEqual(all, [second, first], 'latest first, every field back');
@@ -710,9 +856,18 @@ export function describeStore(name: string, makeStore: MakeStore): void {
       await store.submit(b);
       await store.claim({ workerId: 'w', limit: 10 });
       const all = await store.feed(head, undefined, 100);
-      assert.deepEqual(all.map((e) => e.id), [...all.map((e) => e.id)].sort((x, y) => x - y));
+      assert.deepEqual(
+        all.map((e) => e.id),
+        [...all.map((e) => e.id)].sort((x, y) => x - y),
+      );
       const mine = await store.feed(head, 'feed-a', 100);
-      assert.deepEqual(mine.map((e) => [e.taskId, e.status]), [[a.id, 'PENDING'], [a.id, 'RUNNING']]);
+      assert.deepEqual(
+        mine.map((e) => [e.taskId, e.status]),
+        [
+          [a.id, 'PENDING'],
+          [a.id, 'RUNNING'],
+        ],
+      );
       assert.deepEqual(await store.feed(mine[0].id, 'feed-a', 100), mine.slice(1));
       assert.equal(await store.feedHead(), all[all.length - 1].id);
     });
@@ -725,7 +880,7 @@ export function describeStore(name: string, makeStore: MakeStore): void {
         const y1 = newTask({ lane: 'y' });
         const plain = newTask();
         for (const t of [x1, x2, x3, y1, plain]) await store.submit(t);
-        assert.deepEqual(new Set(await claimIds()), new Set([x1.id, y1.id, plain.id]), 'each lane\'s first, and the plain task');
+        assert.deepEqual(new Set(await claimIds()), new Set([x1.id, y1.id, plain.id]), "each lane's first, and the plain task");
         assert.deepEqual(await claimIds(), [], 'x2 waits for x1');
         await store.finish({ taskId: x1.id, attempt: 1 }, ok);
         assert.deepEqual(await claimIds(), [x2.id]);
@@ -736,7 +891,10 @@ export function describeStore(name: string, makeStore: MakeStore): void {
         assert.deepEqual(await claimIds(), [x2.id], 'the retry, not x3');
         await store.finish({ taskId: x2.id, attempt: 2 }, ok);
         assert.deepEqual(await claimIds(), [x3.id]);
-        assert.deepEqual((await store.list({ lane: 'x', limit: 10 })).items.map((t) => t.id), [x3.id, x2.id, x1.id]);
+        assert.deepEqual(
+          (await store.list({ lane: 'x', limit: 10 })).items.map((t) => t.id),
+          [x3.id, x2.id, x1.id],
+        );
         assert.equal((await store.get(x3.id))?.lane, 'x');
       });
 
@@ -748,7 +906,7 @@ export function describeStore(name: string, makeStore: MakeStore): void {
         assert.deepEqual(new Set(await claimIds()), new Set([a1.id, b1.id]));
       });
 
-      it('a lane\'s task is not handed to a local taker: the claim decides', async () => {
+      it("a lane's task is not handed to a local taker: the claim decides", async () => {
         const got: Lease[] = [];
         store.attachTaker({ workerId: 'local', offer: () => (l) => l && got.push(l) });
         const t = newTask({ lane: 'z' });
@@ -778,7 +936,10 @@ export function describeStore(name: string, makeStore: MakeStore): void {
         assert.deepEqual(a, { id: a.id, userId: 'alice', name: 'site', latestVersion: 0, createdAt: clock.now() });
         assert.deepEqual(await store.getProject(a.id), a);
         assert.equal(await store.getProject('nope'), null);
-        assert.deepEqual((await store.listProjects({ userId: 'alice' })).map((p) => p.id), [a.id]);
+        assert.deepEqual(
+          (await store.listProjects({ userId: 'alice' })).map((p) => p.id),
+          [a.id],
+        );
         assert.ok((await store.listProjects({})).some((p) => p.id === b.id));
       });
 
@@ -791,7 +952,10 @@ export function describeStore(name: string, makeStore: MakeStore): void {
         assert.equal(await store.addProjectVersion(version(p.id, 2)), false, 'two writers of version 2: the second is refused');
         assert.equal((await store.getProject(p.id))?.latestVersion, 2);
         assert.deepEqual(await store.projectVersion(p.id, 2), second);
-        assert.deepEqual((await store.projectVersions(p.id)).map((v) => v.version), [2, 1]);
+        assert.deepEqual(
+          (await store.projectVersions(p.id)).map((v) => v.version),
+          [2, 1],
+        );
         assert.equal(await store.projectVersion(p.id, 3), null);
       });
 
@@ -818,7 +982,8 @@ export function describeStore(name: string, makeStore: MakeStore): void {
         const other = newTask();
         await store.appendOutput([chunk(t.id, 1, 1, 'a'), chunk(t.id, 1, 2, 'b', 'stderr'), chunk(other.id, 1, 1, 'x')]);
         await store.appendOutput([chunk(t.id, 2, 1, 'c'), chunk(t.id, 1, 3, 'd')]);
-        const text = (cs: { attempt: number; seq: number; stream: string; data: Buffer }[]) => cs.map((c) => `${c.attempt}.${c.seq}${c.stream[3]}${c.data.toString()}`);
+        const text = (cs: { attempt: number; seq: number; stream: string; data: Buffer }[]) =>
+          cs.map((c) => `${c.attempt}.${c.seq}${c.stream[3]}${c.data.toString()}`);
         assert.deepEqual(text(await store.readOutput(t.id, { attempt: 0, seq: 0 }, 100)), ['1.1oa', '1.2eb', '1.3od', '2.1oc']);
         assert.deepEqual(text(await store.readOutput(t.id, { attempt: 1, seq: 2 }, 100)), ['1.3od', '2.1oc']);
         assert.deepEqual(text(await store.readOutput(t.id, { attempt: 1, seq: 0 }, 2)), ['1.1oa', '1.2eb'], 'limit');
@@ -831,7 +996,10 @@ export function describeStore(name: string, makeStore: MakeStore): void {
         await store.appendOutput([{ ...chunk(t.id, 1, 1, ''), data: bytes }]);
         await store.appendOutput([chunk(t.id, 1, 1, 'again'), chunk(t.id, 1, 2, 'next')]);
         const got = await store.readOutput(t.id, { attempt: 0, seq: 0 }, 10);
-        assert.deepEqual(got.map((c) => c.data), [bytes, Buffer.from('next')]);
+        assert.deepEqual(
+          got.map((c) => c.data),
+          [bytes, Buffer.from('next')],
+        );
       });
 
       it('tells output subscribers which task has new chunks', async () => {
@@ -868,8 +1036,15 @@ export function describeStore(name: string, makeStore: MakeStore): void {
         while (started.filter((s) => s.startsWith('bob')).length < 10) await claim(4);
         const lastBob = started.lastIndexOf('bob:9');
         assert.ok(lastBob < 5 + 22, `bob's 10 tasks started within ~20 task starts of his submit, not after 200 (${started.join(' ')})`);
-        assert.deepEqual(started.filter((s) => s.startsWith('bob')), Array.from({ length: 10 }, (_, i) => `bob:${i}`), 'FIFO within a user');
-        assert.deepEqual(started.filter((s) => s.startsWith('alice')), started.filter((s) => s.startsWith('alice')).map((_, i) => `alice:${i}`));
+        assert.deepEqual(
+          started.filter((s) => s.startsWith('bob')),
+          Array.from({ length: 10 }, (_, i) => `bob:${i}`),
+          'FIFO within a user',
+        );
+        assert.deepEqual(
+          started.filter((s) => s.startsWith('alice')),
+          started.filter((s) => s.startsWith('alice')).map((_, i) => `alice:${i}`),
+        );
       });
 
       it('forgets the ranks of users whose tasks have all been leased, without changing the order', async () => {
@@ -965,10 +1140,13 @@ export function describeStore(name: string, makeStore: MakeStore): void {
         assert.equal(stored?.status, 'RUNNING');
         assert.equal(stored?.workerId, 'local');
         assert.deepEqual(await store.claim({ workerId: 'other', limit: 10 }), [], 'nothing left to claim');
-        assert.deepEqual((await store.history(t.id)).map((h) => [h.status, h.attempt, h.workerId, h.reason]), [
-          ['PENDING', 0, null, 'submitted'],
-          ['RUNNING', 1, 'local', 'handed to an idle worker at submit'],
-        ]);
+        assert.deepEqual(
+          (await store.history(t.id)).map((h) => [h.status, h.attempt, h.workerId, h.reason]),
+          [
+            ['PENDING', 0, null, 'submitted'],
+            ['RUNNING', 1, 'local', 'handed to an idle worker at submit'],
+          ],
+        );
         assert.equal((await store.finish({ taskId: t.id, attempt: 1 }, ok))?.status, 'SUCCESS');
       });
 
@@ -1014,7 +1192,7 @@ export function describeStore(name: string, makeStore: MakeStore): void {
     });
 
     describe('per-user limits', () => {
-      it('counts a user\'s pending and running tasks, up to the bound asked', async () => {
+      it("counts a user's pending and running tasks, up to the bound asked", async () => {
         for (let i = 0; i < 5; i++) await store.submit(newTask({ userId: 'a' }));
         await store.submit(newTask({ userId: 'b' }));
         await store.claim({ workerId: 'w', limit: 3 }); // fair share: a, b, a
@@ -1033,7 +1211,10 @@ export function describeStore(name: string, makeStore: MakeStore): void {
         const a = first.find((l) => l.task.userId === 'a')!;
         await store.finish({ taskId: a.task.id, attempt: a.attempt }, ok);
         const next = await store.claim({ workerId: 'w2', limit: 10, maxRunningPerUser: 1 });
-        assert.deepEqual(next.map((l) => l.task.userId), ['a']);
+        assert.deepEqual(
+          next.map((l) => l.task.userId),
+          ['a'],
+        );
         assert.equal((await store.claim({ workerId: 'w2', limit: 10 })).length, 3, 'without the limit the rest is claimable');
       });
 
@@ -1058,9 +1239,15 @@ export function describeStore(name: string, makeStore: MakeStore): void {
         await store.createKey({ id: uuidv7(), hash: 'h2', prefix: 'hk_def', userId: 'root', scope: 'admin', name: null });
         assert.equal((await store.keyByHash('h1'))?.id, k.id);
         assert.equal(await store.keyByHash('nope'), null);
-        assert.deepEqual((await store.listKeys({ userId: 'alice' })).map((x) => x.id), [k.id]);
+        assert.deepEqual(
+          (await store.listKeys({ userId: 'alice' })).map((x) => x.id),
+          [k.id],
+        );
         assert.equal((await store.listKeys({})).length, 2);
-        await assert.rejects(store.createKey({ id: uuidv7(), hash: 'h1', prefix: 'x', userId: 'x', scope: 'user', name: null }), 'a hash is unique');
+        await assert.rejects(
+          store.createKey({ id: uuidv7(), hash: 'h1', prefix: 'x', userId: 'x', scope: 'user', name: null }),
+          'a hash is unique',
+        );
         clock.advance(5);
         const revoked = await store.revokeKey(k.id);
         assert.equal(revoked?.revokedAt, clock.now());
@@ -1083,32 +1270,68 @@ export function describeStore(name: string, makeStore: MakeStore): void {
         assert.equal(b.secret.updatedAt, clock.now());
         await store.putSecret('alice', 'OTHER', 'c3');
         await store.putSecret('bob', 'TOKEN', 'c4');
-        assert.deepEqual((await store.secretsOf('alice')).map((x) => x.name), ['OTHER', 'TOKEN']);
-        assert.deepEqual((await store.secretsOf('alice', ['TOKEN', 'MISSING'])).map((x) => x.ciphertext), ['c2']);
-        assert.deepEqual((await store.secretsOf('bob', ['TOKEN'])).map((x) => x.ciphertext), ['c4']);
+        assert.deepEqual(
+          (await store.secretsOf('alice')).map((x) => x.name),
+          ['OTHER', 'TOKEN'],
+        );
+        assert.deepEqual(
+          (await store.secretsOf('alice', ['TOKEN', 'MISSING'])).map((x) => x.ciphertext),
+          ['c2'],
+        );
+        assert.deepEqual(
+          (await store.secretsOf('bob', ['TOKEN'])).map((x) => x.ciphertext),
+          ['c4'],
+        );
         assert.equal(await store.deleteSecret('alice', 'TOKEN'), true);
         assert.equal(await store.deleteSecret('alice', 'TOKEN'), false);
         assert.equal((await store.secretsOf('bob')).length, 1);
       });
 
       it('appends, queries (filters, newest first, cursor) and purges audit entries', async () => {
-        const e = (at: number, actor: string, action: string) => ({ at, actor, keyId: null, action, target: 't', source: '127.0.0.1', outcome: '201', detail: { n: at } });
+        const e = (at: number, actor: string, action: string) => ({
+          at,
+          actor,
+          keyId: null,
+          action,
+          target: 't',
+          source: '127.0.0.1',
+          outcome: '201',
+          detail: { n: at },
+        });
         await store.appendAudit([e(1, 'alice', 'POST /tasks'), e(2, 'bob', 'POST /tasks'), e(3, 'alice', 'task.execute')]);
         await store.appendAudit([e(4, 'alice', 'POST /tasks')]);
         const all = await store.queryAudit({ limit: 10 });
-        assert.deepEqual(all.items.map((x) => x.at), [4, 3, 2, 1]);
+        assert.deepEqual(
+          all.items.map((x) => x.at),
+          [4, 3, 2, 1],
+        );
         assert.deepEqual(all.items[0].detail, { n: 4 });
-        assert.deepEqual((await store.queryAudit({ actor: 'alice', action: 'POST /tasks', limit: 10 })).items.map((x) => x.at), [4, 1]);
-        assert.deepEqual((await store.queryAudit({ since: 2, until: 4, limit: 10 })).items.map((x) => x.at), [3, 2]);
+        assert.deepEqual(
+          (await store.queryAudit({ actor: 'alice', action: 'POST /tasks', limit: 10 })).items.map((x) => x.at),
+          [4, 1],
+        );
+        assert.deepEqual(
+          (await store.queryAudit({ since: 2, until: 4, limit: 10 })).items.map((x) => x.at),
+          [3, 2],
+        );
         const p1 = await store.queryAudit({ limit: 3 });
         assert.ok(p1.nextCursor);
-        assert.deepEqual((await store.queryAudit({ limit: 3, after: p1.nextCursor! })).items.map((x) => x.at), [1]);
+        assert.deepEqual(
+          (await store.queryAudit({ limit: 3, after: p1.nextCursor! })).items.map((x) => x.at),
+          [1],
+        );
         assert.equal(await store.purgeAudit(3, 100), 2);
-        assert.deepEqual((await store.queryAudit({ limit: 10 })).items.map((x) => x.at), [4, 3]);
+        assert.deepEqual(
+          (await store.queryAudit({ limit: 10 })).items.map((x) => x.at),
+          [4, 3],
+        );
       });
 
       it("writes an execution's audit entry with its outcome: alone, together, a retry; not a stale attempt's", async () => {
-        const audited = (o: Outcome, at: number): Outcome => ({ ...o, audit: { at, actor: 'user123', source: 'w', outcome: o.status, detail: { attempt: 1, runMs: 5 } } });
+        const audited = (o: Outcome, at: number): Outcome => ({
+          ...o,
+          audit: { at, actor: 'user123', source: 'w', outcome: o.status, detail: { attempt: 1, runMs: 5 } },
+        });
         for (let i = 0; i < 4; i++) await store.submit(newTask());
         const [alone, ...together] = await store.claim({ workerId: 'w', limit: 4 });
         const retried = together.pop()!;
@@ -1118,13 +1341,36 @@ export function describeStore(name: string, makeStore: MakeStore): void {
           store.finish({ taskId: retried.task.id, attempt: retried.attempt }, audited(failed(), 13)),
           store.finish({ taskId: alone.task.id, attempt: alone.attempt }, audited(ok, 14)),
         ]);
-        assert.deepEqual(ends.map((e) => e?.status ?? null), ['SUCCESS', 'SUCCESS', 'PENDING', null]);
+        assert.deepEqual(
+          ends.map((e) => e?.status ?? null),
+          ['SUCCESS', 'SUCCESS', 'PENDING', null],
+        );
         const entry = async (id: string) => (await store.queryAudit({ action: 'task.execute', target: id, limit: 10 })).items;
         const [a] = await entry(alone.task.id);
-        assert.deepEqual({ ...a, id: 0 }, { id: 0, at: 11, actor: 'user123', keyId: null, action: 'task.execute', target: alone.task.id, source: 'w', outcome: 'SUCCESS', detail: { attempt: 1, runMs: 5, next: 'SUCCESS' } });
+        assert.deepEqual(
+          { ...a, id: 0 },
+          {
+            id: 0,
+            at: 11,
+            actor: 'user123',
+            keyId: null,
+            action: 'task.execute',
+            target: alone.task.id,
+            source: 'w',
+            outcome: 'SUCCESS',
+            detail: { attempt: 1, runMs: 5, next: 'SUCCESS' },
+          },
+        );
         assert.equal((await entry(alone.task.id)).length, 1, 'the stale second outcome left no entry');
-        for (const l of together) assert.deepEqual((await entry(l.task.id)).map((e) => [e.at, e.detail?.next]), [[12, 'SUCCESS']]);
-        assert.deepEqual((await entry(retried.task.id)).map((e) => [e.outcome, e.detail?.next]), [['FAILED', 'PENDING']]);
+        for (const l of together)
+          assert.deepEqual(
+            (await entry(l.task.id)).map((e) => [e.at, e.detail?.next]),
+            [[12, 'SUCCESS']],
+          );
+        assert.deepEqual(
+          (await entry(retried.task.id)).map((e) => [e.outcome, e.detail?.next]),
+          [['FAILED', 'PENDING']],
+        );
         // Without one, nothing is audited.
         const t = newTask();
         await store.submit(t);
@@ -1144,7 +1390,15 @@ export function describeStore(name: string, makeStore: MakeStore): void {
         const items = (await store.queryAudit({ action: 'task.execute', target: t.id, limit: 10 })).items;
         assert.deepEqual(
           items.map((e) => [e.at, e.actor, e.source, e.outcome, e.detail]),
-          [[clock.now(), 'user123', 'w1', 'LEASE_EXPIRED', { attempt: lease.attempt, command: 'noop', failure: 'LEASE_EXPIRED', runMs: null, next: 'PENDING' }]],
+          [
+            [
+              clock.now(),
+              'user123',
+              'w1',
+              'LEASE_EXPIRED',
+              { attempt: lease.attempt, command: 'noop', failure: 'LEASE_EXPIRED', runMs: null, next: 'PENDING' },
+            ],
+          ],
         );
       });
     });
@@ -1152,7 +1406,13 @@ export function describeStore(name: string, makeStore: MakeStore): void {
     describe('claim order on every claim path', () => {
       // Submitted in this order (one ms apart): alice's fair-share ranks are 1..5, bob's 1 and 2.
       const mix: [user: string, priority: number, queue: string][] = [
-        ['alice', 1, 'a'], ['alice', 1, 'b'], ['alice', 5, 'a'], ['bob', 1, 'b'], ['alice', 1, 'c'], ['bob', 5, 'a'], ['alice', 9, 'b'],
+        ['alice', 1, 'a'],
+        ['alice', 1, 'b'],
+        ['alice', 5, 'a'],
+        ['bob', 1, 'b'],
+        ['alice', 1, 'c'],
+        ['bob', 5, 'a'],
+        ['alice', 9, 'b'],
       ];
       // Priority first, then fair share between users (rank), then FIFO: task 3 (bob's 2nd, rank 2)
       // before 2 (alice's 3rd, rank 3); task 0 (alice, rank 1) before 3 (bob, rank 1, later).
@@ -1208,12 +1468,18 @@ export function describeStore(name: string, makeStore: MakeStore): void {
         assert.deepEqual(await claimIds(), [x2.id]);
       });
 
-      for (const [how, outcome] of [['succeeds', ok], ['fails for good', failed(false)]] as const) {
+      for (const [how, outcome] of [
+        ['succeeds', ok],
+        ['fails for good', failed(false)],
+      ] as const) {
         it(`end of a lane task (it ${how}): the next task of its lane may run`, async () => {
           const [x1, x2] = [newTask({ lane: 'x' }), newTask({ lane: 'x' })];
           for (const t of [x1, x2]) await store.submit(t);
           assert.deepEqual(await claimIds(), [x1.id]);
-          assert.ok((await wakesDuring(() => store.finish({ taskId: x1.id, attempt: 1 }, outcome))) > 0, 'woken, not left to the fallback poll');
+          assert.ok(
+            (await wakesDuring(() => store.finish({ taskId: x1.id, attempt: 1 }, outcome))) > 0,
+            'woken, not left to the fallback poll',
+          );
           assert.deepEqual(await claimIds(), [x2.id]);
         });
       }
@@ -1266,7 +1532,8 @@ export function describeStore(name: string, makeStore: MakeStore): void {
     });
 
     it('declares its capabilities as booleans and answers health() with its shape', async () => {
-      for (const c of ['crossProcessWakeups', 'pushDispatch', 'sharedRequestCounts'] as const) assert.equal(typeof store.capabilities[c], 'boolean', c);
+      for (const c of ['crossProcessWakeups', 'pushDispatch', 'sharedRequestCounts'] as const)
+        assert.equal(typeof store.capabilities[c], 'boolean', c);
       const h = await store.health();
       assert.deepEqual(Object.keys(h).sort(), ['autovacuum', 'clockOffsetMs']);
       assert.ok(Number.isFinite(h.clockOffsetMs));

@@ -3,7 +3,8 @@ import { describe, it } from 'node:test';
 import { cancelResult, decideCancel } from '../../src/core/cancel.ts';
 import type { Task } from '../../src/core/index.ts';
 
-const task = (over: Partial<Task>): Task => ({ id: 't1', status: 'PENDING', attempt: 0, cancelRequested: false, workerId: null, lane: null, ...over }) as Task;
+const task = (over: Partial<Task>): Task =>
+  ({ id: 't1', status: 'PENDING', attempt: 0, cancelRequested: false, workerId: null, lane: null, ...over }) as Task;
 
 describe('decideCancel', () => {
   it('ends a pending task, with its history row', () => {
@@ -32,7 +33,10 @@ describe('decideCancel', () => {
 
   it('writes nothing when the running attempt is already flagged', () => {
     assert.deepEqual(decideCancel(task({ status: 'RUNNING', cancelRequested: true, workerId: 'w1' })), {
-      effect: 'requested', write: null, history: null, wakes: false,
+      effect: 'requested',
+      write: null,
+      history: null,
+      wakes: false,
     });
   });
 

@@ -17,9 +17,17 @@ describe('claim order', () => {
   });
 
   it('sorts items in place through their key', () => {
-    const rows = [{ id: 'c', key: k(1, 1, 3) }, { id: 'a', key: k(2, 5, 5) }, { id: 'b', key: k(1, 1, 2) }, { id: 'd', key: k(1, 2, 1) }];
+    const rows = [
+      { id: 'c', key: k(1, 1, 3) },
+      { id: 'a', key: k(2, 5, 5) },
+      { id: 'b', key: k(1, 1, 2) },
+      { id: 'd', key: k(1, 2, 1) },
+    ];
     const sorted = inClaimOrder(rows, (r) => r.key);
     assert.equal(sorted, rows);
-    assert.deepEqual(sorted.map((r) => r.id), ['a', 'b', 'c', 'd']);
+    assert.deepEqual(
+      sorted.map((r) => r.id),
+      ['a', 'b', 'c', 'd'],
+    );
   });
 });

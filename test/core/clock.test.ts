@@ -9,7 +9,7 @@ it('a monotonic clock stands still while its source runs back, then follows it a
   assert.deepEqual([c.now(), c.now(), c.now(), c.now(), c.now()], [100, 105, 105, 105, 110]);
 });
 
-it("the database clock never goes back when a new offset measures a few ms lower", () => {
+it('the database clock never goes back when a new offset measures a few ms lower', () => {
   let host = 1000;
   const c = new DatabaseClock({ now: () => host });
   c.offsetMs = 5;

@@ -3,7 +3,20 @@ import { describe, it } from 'node:test';
 import { statusOf } from '../../src/api/problem.ts';
 import { AuthError } from '../../src/auth/index.ts';
 import {
-  Conflict, ErrorCode, Forbidden, Gone, HangarError, Internal, InvalidInput, Misconfigured, NotFound, Throttled, TooLarge, Unauthorized, Unavailable, UnsupportedMedia,
+  Conflict,
+  ErrorCode,
+  Forbidden,
+  Gone,
+  HangarError,
+  Internal,
+  InvalidInput,
+  Misconfigured,
+  NotFound,
+  Throttled,
+  TooLarge,
+  Unauthorized,
+  Unavailable,
+  UnsupportedMedia,
 } from '../../src/core/errors.ts';
 import { ImageError } from '../../src/images/index.ts';
 import { ArchiveError } from '../../src/projects/index.ts';
@@ -50,6 +63,9 @@ describe('domain errors', () => {
     const err = new Conflict(ErrorCode.IdempotencyConflict, 'used', { taskId: 't1', cause: 'c' });
     const at = err.atIndex(3) as Conflict;
     assert.ok(at instanceof Conflict);
-    assert.deepEqual([at.index, at.taskId, at.code, at.message, at.cause, err.index], [3, 't1', ErrorCode.IdempotencyConflict, 'used', 'c', undefined]);
+    assert.deepEqual(
+      [at.index, at.taskId, at.code, at.message, at.cause, err.index],
+      [3, 't1', ErrorCode.IdempotencyConflict, 'used', 'c', undefined],
+    );
   });
 });

@@ -8,10 +8,23 @@ const ref = { taskId: 't1', attempt: 2 };
 
 describe('finish answers', () => {
   it('a final outcome is decided without the row', () => {
-    assert.deepEqual(decideFinal(ref, { status: 'SUCCESS', failure: null }, 100, policy, () => 0.5), {
-      status: 'SUCCESS', runAfter: null, deadLettered: false, final: true, reason: null,
-    });
-    const timeout = decideFinal(ref, { status: 'TIMEOUT', failure: { code: 'TIMEOUT', message: 'ran 5 s', retryable: false } }, 100, policy, () => 0.5);
+    assert.deepEqual(
+      decideFinal(ref, { status: 'SUCCESS', failure: null }, 100, policy, () => 0.5),
+      {
+        status: 'SUCCESS',
+        runAfter: null,
+        deadLettered: false,
+        final: true,
+        reason: null,
+      },
+    );
+    const timeout = decideFinal(
+      ref,
+      { status: 'TIMEOUT', failure: { code: 'TIMEOUT', message: 'ran 5 s', retryable: false } },
+      100,
+      policy,
+      () => 0.5,
+    );
     assert.equal(timeout.deadLettered, true);
     assert.equal(timeout.reason, 'TIMEOUT: ran 5 s');
   });
@@ -24,11 +37,19 @@ describe('finish answers', () => {
   it('answers a failure from the task it left', () => {
     const after = { status: 'PENDING', attempt: 2, runAfter: 1500, deadLettered: false, completedAt: null } as Task;
     assert.deepEqual(finishedAfter({ status: 'PENDING', runAfter: 1500, deadLettered: false, final: false, reason: 'r' }, after), {
-      status: 'PENDING', attempt: 2, runAfter: 1500, deadLettered: false, completedAt: null,
+      status: 'PENDING',
+      attempt: 2,
+      runAfter: 1500,
+      deadLettered: false,
+      completedAt: null,
     });
     const failed = { status: 'FAILED', attempt: 3, runAfter: 1500, deadLettered: true, completedAt: 200 } as Task;
     assert.deepEqual(finishedAfter({ status: 'FAILED', runAfter: null, deadLettered: true, final: true, reason: 'r' }, failed), {
-      status: 'FAILED', attempt: 3, runAfter: null, deadLettered: true, completedAt: 200,
+      status: 'FAILED',
+      attempt: 3,
+      runAfter: null,
+      deadLettered: true,
+      completedAt: 200,
     });
   });
 });

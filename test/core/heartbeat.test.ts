@@ -12,9 +12,15 @@ describe('heartbeatResult', () => {
   });
 
   it('splits the listed attempts into held (with cancel requests) and lost, in listed order', () => {
-    const extended = new Map([[attemptKey(a3), true], [attemptKey(a1), false]]);
+    const extended = new Map([
+      [attemptKey(a3), true],
+      [attemptKey(a1), false],
+    ]);
     assert.deepEqual(heartbeatResult([a1, a2, a3], extended, []), {
-      held: [{ ...a1, cancelRequested: false }, { ...a3, cancelRequested: true }],
+      held: [
+        { ...a1, cancelRequested: false },
+        { ...a3, cancelRequested: true },
+      ],
       lost: [a2],
       strays: [],
     });

@@ -14,12 +14,27 @@ describe('per-user running limit', () => {
   });
 
   it('lists the users already at the limit', () => {
-    assert.deepEqual(usersAtLimit(new Map([['a', 2], ['b', 1], ['', 3]]), 2), ['a', '']);
+    assert.deepEqual(
+      usersAtLimit(
+        new Map([
+          ['a', 2],
+          ['b', 1],
+          ['', 3],
+        ]),
+        2,
+      ),
+      ['a', ''],
+    );
   });
 
   it('picks in candidate order, keeping each user within the limit, counting its own picks', () => {
     const candidates = [
-      { seq: 1, userId: 'a' }, { seq: 2, userId: 'a' }, { seq: 3, userId: 'b' }, { seq: 4, userId: null }, { seq: 5, userId: null }, { seq: 6, userId: 'b' },
+      { seq: 1, userId: 'a' },
+      { seq: 2, userId: 'a' },
+      { seq: 3, userId: 'b' },
+      { seq: 4, userId: null },
+      { seq: 5, userId: null },
+      { seq: 6, userId: 'b' },
     ];
     const running = new Map([['b', 1]]);
     assert.deepEqual(pickWithinUserLimits(candidates, running, 2, 10), [1, 2, 3, 4, 5]);
@@ -29,13 +44,21 @@ describe('per-user running limit', () => {
   });
 
   it('stops at the claim limit', () => {
-    const candidates = [{ seq: 1, userId: 'a' }, { seq: 2, userId: 'b' }, { seq: 3, userId: 'c' }];
+    const candidates = [
+      { seq: 1, userId: 'a' },
+      { seq: 2, userId: 'b' },
+      { seq: 3, userId: 'c' },
+    ];
     assert.deepEqual(pickWithinUserLimits(candidates, new Map(), 1, 2), [1, 2]);
     assert.deepEqual(pickWithinUserLimits(candidates, new Map(), 1, 0), []);
   });
 
   it('skips queues outside those asked for, when asked', () => {
-    const candidates = [{ seq: 1, userId: 'a', queue: 'gpu' }, { seq: 2, userId: 'a', queue: 'default' }, { seq: 3, userId: 'b', queue: 'gpu' }];
+    const candidates = [
+      { seq: 1, userId: 'a', queue: 'gpu' },
+      { seq: 2, userId: 'a', queue: 'default' },
+      { seq: 3, userId: 'b', queue: 'gpu' },
+    ];
     assert.deepEqual(pickWithinUserLimits(candidates, new Map(), 1, 10, ['default']), [2]);
     assert.deepEqual(pickWithinUserLimits(candidates, new Map(), 1, 10, null), [1, 3]);
   });

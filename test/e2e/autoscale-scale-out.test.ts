@@ -33,29 +33,48 @@ it('scales worker processes from zero on a submit to any API node, and back to z
   assert.equal((await c.call('GET', '/workers', undefined, a)).body.workers.length, 0, 'no worker before any work');
   const ids: string[] = [];
   for (let i = 0; i < 4; i++) ids.push((await c.call('POST', '/tasks', { shell: `sleep 0.5; echo task-${i}` }, i % 2 ? b : a)).body.taskId);
-  const done = await until(async () => {
-    const ts = await Promise.all(ids.map(async (id) => (await c.call('GET', `/tasks/${id}`, undefined, a)).body));
-    return ts.every((t) => t.status === 'SUCCESS' || t.status === 'FAILED') ? ts : null;
-  }, 60_000, 100);
+  const done = await until(
+    async () => {
+      const ts = await Promise.all(ids.map(async (id) => (await c.call('GET', `/tasks/${id}`, undefined, a)).body));
+      return ts.every((t) => t.status === 'SUCCESS' || t.status === 'FAILED') ? ts : null;
+    },
+    60_000,
+    100,
+  );
   for (const t of done) assert.equal(t.status, 'SUCCESS', JSON.stringify(t.error));
 
-  const decisions = async (base: string) => (await c.call('GET', '/autoscaler', undefined, base)).body.decisions as { action: string; workers: string[]; desired: number; autoscaler: string | null }[];
+  const decisions = async (base: string) =>
+    (await c.call('GET', '/autoscaler', undefined, base)).body.decisions as {
+      action: string;
+      workers: string[];
+      desired: number;
+      autoscaler: string | null;
+    }[];
   const launched = (await decisions(b)).filter((d) => d.action === 'launch').flatMap((d) => d.workers);
   const deciders = new Set((await decisions(b)).map((d) => d.autoscaler));
   assert.equal(deciders.size, 1, 'one autoscaler decided all');
   assert.match(String([...deciders][0]), /^[\w.-]+-\d+-[0-9a-f]{6}$/, 'named host-pid-random');
   assert.equal(launched.length, 2, 'desired = min(max(ceil(4 / 2), 0), 2) = 2 worker processes');
-  const ran = new Set((await Promise.all(ids.map(async (id) => (await c.call('GET', `/tasks/${id}/history`, undefined, b)).body.history))).flat().map((h: { workerId: string | null }) => h.workerId).filter(Boolean));
+  const ran = new Set(
+    (await Promise.all(ids.map(async (id) => (await c.call('GET', `/tasks/${id}/history`, undefined, b)).body.history)))
+      .flat()
+      .map((h: { workerId: string | null }) => h.workerId)
+      .filter(Boolean),
+  );
   for (const w of ran) assert.ok(launched.includes(w as string), `ran on an autoscaled worker: ${String(w)}`);
 
-  await until(async () => {
-    const retired = (await decisions(a)).filter((d) => d.action === 'retire').flatMap((d) => d.workers);
-    const live = (await c.call('GET', '/workers', undefined, a)).body.workers.length;
-    return retired.length === 2 && live === 0 ? true : null;
-  }, 30_000, 100);
+  await until(
+    async () => {
+      const retired = (await decisions(a)).filter((d) => d.action === 'retire').flatMap((d) => d.workers);
+      const live = (await c.call('GET', '/workers', undefined, a)).body.workers.length;
+      return retired.length === 2 && live === 0 ? true : null;
+    },
+    30_000,
+    100,
+  );
 
   const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
-  assert.match(text, /^hangar_attempts_total\{outcome="SUCCESS"\} 4$/m, 'the retired workers\' attempts are still counted');
+  assert.match(text, /^hangar_attempts_total\{outcome="SUCCESS"\} 4$/m, "the retired workers' attempts are still counted");
   assert.match(text, /^hangar_autoscaler_decisions_total\{action="launch"\} [1-9]/m);
   assert.match(text, /^hangar_autoscaler_decisions_total\{action="retire"\} [1-9]/m);
 });

@@ -40,7 +40,11 @@ it('every acknowledged task survives a SIGKILL and completes once', { timeout: 1
           : i % 3 === 1
             ? { shell: 'sleep 0.3; echo done', priority: i % 10 }
             : { command: 'noop', priority: i % 10 };
-      const res = await fetch(`${first.url}/tasks`, { method: 'POST', headers: { 'content-type': 'application/json', ...ADMIN }, body: JSON.stringify(body) });
+      const res = await fetch(`${first.url}/tasks`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...ADMIN },
+        body: JSON.stringify(body),
+      });
       assert.equal(res.status, 201);
       acknowledged.push(((await res.json()) as { taskId: string }).taskId);
     }),
@@ -52,7 +56,11 @@ it('every acknowledged task survives a SIGKILL and completes once', { timeout: 1
     await new Promise((r) => setTimeout(r, 10));
   }
   // One more, and the kill the moment its answer arrives: an answered call is audited.
-  const last = await fetch(`${first.url}/tasks`, { method: 'POST', headers: { 'content-type': 'application/json', ...ADMIN }, body: JSON.stringify({ command: 'noop' }) });
+  const last = await fetch(`${first.url}/tasks`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...ADMIN },
+    body: JSON.stringify({ command: 'noop' }),
+  });
   first.child.kill('SIGKILL');
   assert.equal(last.status, 201);
   acknowledged.push(((await last.json()) as { taskId: string }).taskId);
@@ -77,15 +85,26 @@ it('every acknowledged task survives a SIGKILL and completes once', { timeout: 1
     assert.equal(statuses.size, 101);
     const notFinal = [...statuses].filter(([, s]) => !FINAL.has(s));
     assert.deepEqual(notFinal, [], 'all tasks reached a final state');
-    assert.ok([...statuses.values()].every((s) => s === 'SUCCESS'), `statuses: ${[...new Set(statuses.values())]}`);
+    assert.ok(
+      [...statuses.values()].every((s) => s === 'SUCCESS'),
+      `statuses: ${[...new Set(statuses.values())]}`,
+    );
     // Every acknowledged submit is in the audit log, the one answered just before the kill too.
     const audited = new Set<string>();
     for (let after: string | null = null, first = true; first || after; first = false) {
-      const page = (await (await fetch(`${second.url}/audit?action=${encodeURIComponent('POST /tasks')}&limit=500${after ? `&cursor=${after}` : ''}`, { headers: ADMIN })).json()) as { entries: { target: string | null; outcome: string }[]; nextCursor: string | null };
+      const page = (await (
+        await fetch(`${second.url}/audit?action=${encodeURIComponent('POST /tasks')}&limit=500${after ? `&cursor=${after}` : ''}`, {
+          headers: ADMIN,
+        })
+      ).json()) as { entries: { target: string | null; outcome: string }[]; nextCursor: string | null };
       for (const e of page.entries) if (e.outcome === '201' && e.target) audited.add(e.target);
       after = page.nextCursor;
     }
-    assert.deepEqual(acknowledged.filter((id) => !audited.has(id)), [], 'every answered submit is audited');
+    assert.deepEqual(
+      acknowledged.filter((id) => !audited.has(id)),
+      [],
+      'every answered submit is audited',
+    );
   } finally {
     second.child.kill('SIGTERM');
     assert.equal(await second.exited, 0, 'a graceful stop exits 0');
@@ -101,6 +120,9 @@ it('every acknowledged task survives a SIGKILL and completes once', { timeout: 1
     .get() as { n: number };
   db.close();
   assert.equal(rows.length, 101);
-  assert.ok(rows.every((r) => Number(r.n) === 1), 'no task completed twice');
+  assert.ok(
+    rows.every((r) => Number(r.n) === 1),
+    'no task completed twice',
+  );
   assert.ok(Number(requeued.n) > 0, 'the crash interrupted running attempts, which were re-queued');
 });

@@ -30,10 +30,14 @@ it("one user's 2,000 queued tasks do not hold another user's 10 back", { timeout
   assert.ok(before < 1000, `the backlog is still there when bob comes (${before} of 2,000 started)`);
   const bob: string[] = [];
   for (let i = 0; i < 10; i++) bob.push(await submit('bob'));
-  await until(async () => {
-    const ts = await Promise.all(bob.map((id) => p.store.get(id)));
-    return ts.every((t) => t && t.startedAt !== null);
-  }, 60_000, 5);
+  await until(
+    async () => {
+      const ts = await Promise.all(bob.map((id) => p.store.get(id)));
+      return ts.every((t) => t && t.startedAt !== null);
+    },
+    60_000,
+    5,
+  );
   const aliceMeanwhile = (await started()) - 10 - before;
   // With 4 workers and fair share, alice's tasks and bob's alternate: ~10 of hers, plus what
   // was already leased. Without it, bob would wait for the whole backlog (over 1,000).

@@ -19,7 +19,8 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 
 it('keys from the CLI work, revocation holds, and no raw key is stored or logged', { timeout: 60_000 }, async () => {
   const h = await startHangar(['up'], { HANGAR_DATA_DIR: dir, HANGAR_LOG_LEVEL: 'trace' }, await freePort());
-  const cli = (args: string[], key = TEST_ADMIN_KEY) => run(HANGAR_BIN, args, { env: { ...process.env, HANGAR_URL: h.url, HANGAR_API_KEY: key } });
+  const cli = (args: string[], key = TEST_ADMIN_KEY) =>
+    run(HANGAR_BIN, args, { env: { ...process.env, HANGAR_URL: h.url, HANGAR_API_KEY: key } });
   let stopped = false;
   try {
     const made = await cli(['key', 'create', '--user', 'dana', '--name', 'ci']);

@@ -109,9 +109,17 @@ describe('npm start under a supervisor', { skip: npmMissing, timeout: 180_000 },
     const s = await npmStart({ ...TEST_EXECUTOR_ENV, HANGAR_WORKERS: '1' });
     // A task running when Ctrl-C comes: the drain lets it finish (npm's copy of the SIGINT
     // arrives meanwhile).
-    const res = await fetch(`${s.url}/tasks`, { method: 'POST', headers: { 'content-type': 'application/json', ...ADMIN }, body: JSON.stringify({ shell: 'sleep 1; echo done' }) });
+    const res = await fetch(`${s.url}/tasks`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...ADMIN },
+      body: JSON.stringify({ shell: 'sleep 1; echo done' }),
+    });
     const { taskId } = (await res.json()) as { taskId: string };
-    await until(async () => ((await (await fetch(`${s.url}/tasks/${taskId}`, { headers: ADMIN })).json()) as { status: string }).status === 'RUNNING', 60_000, 50);
+    await until(
+      async () => ((await (await fetch(`${s.url}/tasks/${taskId}`, { headers: ADMIN })).json()) as { status: string }).status === 'RUNNING',
+      60_000,
+      50,
+    );
     process.kill(-s.npm.pid!, 'SIGINT');
     // npm exits with its script's status: 0 after a drain, 130 after a forced exit.
     assert.equal(await s.exited, 0, `a graceful stop, not a forced exit:\n${s.output()}`);

@@ -23,18 +23,25 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-it('a PostgreSQL crash mid-burst: 503 + Retry-After while down, no acknowledged task lost, recovery without a restart', { skip: privatePostgresProblems(), timeout: 300_000 }, async () => {
+it('a PostgreSQL crash mid-burst: 503 + Retry-After while down, no acknowledged task lost, recovery without a restart', {
+  skip: privatePostgresProblems(),
+  timeout: 300_000,
+}, async () => {
   pgsrv = await startPrivatePostgres();
-  h = await startHangar(['up'], {
-    HANGAR_DATABASE_URL: pgsrv.url,
-    HANGAR_SECRETS_KEY: 'MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=',
-    HANGAR_DATA_DIR: dir,
-    HANGAR_WORKERS: '4',
-    HANGAR_HEARTBEAT_MS: '300',
-    // The check below reads every acknowledged task, a few hundred requests at a time.
-    HANGAR_RATE_LIMIT: '0',
-    HANGAR_LOG_LEVEL: 'info',
-  }, await freePort());
+  h = await startHangar(
+    ['up'],
+    {
+      HANGAR_DATABASE_URL: pgsrv.url,
+      HANGAR_SECRETS_KEY: 'MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=',
+      HANGAR_DATA_DIR: dir,
+      HANGAR_WORKERS: '4',
+      HANGAR_HEARTBEAT_MS: '300',
+      // The check below reads every acknowledged task, a few hundred requests at a time.
+      HANGAR_RATE_LIMIT: '0',
+      HANGAR_LOG_LEVEL: 'info',
+    },
+    await freePort(),
+  );
   const base = h.url;
 
   const acknowledged: string[] = [];
@@ -78,7 +85,11 @@ it('a PostgreSQL crash mid-burst: 503 + Retry-After while down, no acknowledged 
     return { http: res.status, ...((await res.json()) as { status: string }) };
   };
   await untilEach(acknowledged, read, (t) => t.http === 200 && t.status === 'SUCCESS').catch((err: Error & { pending?: string[] }) => {
-    const logged = h!.output().split('\n').filter((line) => err.pending?.some((id) => line.includes(id))).slice(0, 20);
+    const logged = h!
+      .output()
+      .split('\n')
+      .filter((line) => err.pending?.some((id) => line.includes(id)))
+      .slice(0, 20);
     throw new Error(`${err.message}; logged about them:\n${logged.join('\n')}`);
   });
   assert.equal((await fetch(`${base}/health`)).status, 200);

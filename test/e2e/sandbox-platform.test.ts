@@ -45,7 +45,9 @@ describe('platform with the sandbox executor', { skip: tools.ok ? false : tools.
   });
 
   const bwrap = sandboxTools('bwrap');
-  it('runs a program in an image imported with `hangar image import`', { skip: bwrap.ok ? false : `images need bubblewrap: ${bwrap.problems.join('; ')}` }, async () => {
+  it('runs a program in an image imported with `hangar image import`', {
+    skip: bwrap.ok ? false : `images need bubblewrap: ${bwrap.problems.join('; ')}`,
+  }, async () => {
     const src = join(p.dir, 'tiny-src');
     makeRootfs(src);
     const imported = await run(HANGAR_BIN, ['image', 'import', 'tiny', src, '--json'], { env: { ...process.env, HANGAR_DATA_DIR: p.dir } });

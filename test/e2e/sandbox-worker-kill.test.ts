@@ -19,9 +19,16 @@ after(() => {
 
 for (const engine of ['bwrap', 'unshare'] as const) {
   const tools = sandboxTools(engine);
-  it(`no process of a sandboxed task survives a SIGKILLed worker (${engine})`, { skip: tools.ok ? false : tools.problems.join('; '), timeout: 60_000 }, async () => {
+  it(`no process of a sandboxed task survives a SIGKILLed worker (${engine})`, {
+    skip: tools.ok ? false : tools.problems.join('; '),
+    timeout: 60_000,
+  }, async () => {
     const dir = join(root, engine);
-    const h = await startHangar(['up'], { HANGAR_DATA_DIR: dir, HANGAR_EXECUTOR: 'sandbox', HANGAR_SANDBOX_ENGINE: engine }, await freePort());
+    const h = await startHangar(
+      ['up'],
+      { HANGAR_DATA_DIR: dir, HANGAR_EXECUTOR: 'sandbox', HANGAR_SANDBOX_ENGINE: engine },
+      await freePort(),
+    );
     const res = await fetch(`${h.url}/tasks`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...ADMIN },
@@ -38,11 +45,23 @@ for (const engine of ['bwrap', 'unshare'] as const) {
     assert.equal(readFileSync('/proc/mounts', 'utf8').includes(` ${dir}`), false, 'nothing of the task is left mounted');
 
     // A new worker on the same data directory sweeps the dead one's cgroups and runs tasks.
-    const again = await startHangar(['up'], { HANGAR_DATA_DIR: dir, HANGAR_EXECUTOR: 'sandbox', HANGAR_SANDBOX_ENGINE: engine }, await freePort());
+    const again = await startHangar(
+      ['up'],
+      { HANGAR_DATA_DIR: dir, HANGAR_EXECUTOR: 'sandbox', HANGAR_SANDBOX_ENGINE: engine },
+      await freePort(),
+    );
     try {
-      const next = await fetch(`${again.url}/tasks`, { method: 'POST', headers: { 'content-type': 'application/json', ...ADMIN }, body: '{"args":["true"]}' });
+      const next = await fetch(`${again.url}/tasks`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...ADMIN },
+        body: '{"args":["true"]}',
+      });
       const id = ((await next.json()) as { taskId: string }).taskId;
-      await until(async () => ((await (await fetch(`${again.url}/tasks/${id}`, { headers: ADMIN })).json()) as { status: string }).status === 'SUCCESS', 20_000);
+      await until(
+        async () =>
+          ((await (await fetch(`${again.url}/tasks/${id}`, { headers: ADMIN })).json()) as { status: string }).status === 'SUCCESS',
+        20_000,
+      );
     } finally {
       again.child.kill('SIGTERM');
       assert.equal(await again.exited, 0);

@@ -35,16 +35,22 @@ it('runs work submitted on either API node on either worker, results and logs th
     assert.equal(r.status, 201, JSON.stringify(r.body));
     ids.push(r.body.taskId);
   }
-  const done = await until(async () => {
-    const ts = await Promise.all(ids.map(async (id, i) => (await c.call('GET', `/tasks/${id}`, undefined, i % 2 ? a : b)).body));
-    return ts.every((t) => t.status === 'SUCCESS' || t.status === 'FAILED') ? ts : null;
-  }, 60_000, 100);
+  const done = await until(
+    async () => {
+      const ts = await Promise.all(ids.map(async (id, i) => (await c.call('GET', `/tasks/${id}`, undefined, i % 2 ? a : b)).body));
+      return ts.every((t) => t.status === 'SUCCESS' || t.status === 'FAILED') ? ts : null;
+    },
+    60_000,
+    100,
+  );
   for (const t of done) assert.equal(t.status, 'SUCCESS', JSON.stringify(t.error));
   assert.equal(done[0].detailedResults.result.message, 'CPU-intensive task completed');
   const logs = (await c.call('GET', `/tasks/${ids[3]}/logs`, undefined, b)).body;
   assert.equal(logs.stdout, 'from a worker\n');
   assert.equal(logs.stderr, 'oops\n');
-  const histories = await Promise.all(ids.map(async (id) => (await c.call('GET', `/tasks/${id}/history`, undefined, a)).body.history as { workerId: string | null }[]));
+  const histories = await Promise.all(
+    ids.map(async (id) => (await c.call('GET', `/tasks/${id}/history`, undefined, a)).body.history as { workerId: string | null }[]),
+  );
   const ran = new Set(histories.flatMap((h) => h.map((e) => e.workerId).filter(Boolean)));
   assert.deepEqual([...ran].sort(), c.workers.map((w) => w.id).sort(), 'both workers ran tasks');
   const health = (await c.call('GET', '/health', undefined, b)).body;
@@ -53,7 +59,9 @@ it('runs work submitted on either API node on either worker, results and logs th
   assert.equal(health.metrics.workers, 2);
 });
 
-it('a cancel on one API node reaches the task running on a worker process, as a status change every node sees', { timeout: 60_000 }, async () => {
+it('a cancel on one API node reaches the task running on a worker process, as a status change every node sees', {
+  timeout: 60_000,
+}, async () => {
   const [a, b] = c.servers.map((s) => s.url);
   const id = (await c.call('POST', '/tasks', { shell: 'sleep 30' }, a)).body.taskId as string;
   await until(async () => (await c.call('GET', `/tasks/${id}`, undefined, b)).body.status === 'RUNNING', 20_000);
@@ -66,7 +74,9 @@ it('a cancel on one API node reaches the task running on a worker process, as a 
   assert.equal(t.attempt, 1);
 });
 
-it('live output written on a worker process reaches WebSocket and SSE followers on both API nodes as it is written', { timeout: 60_000 }, async () => {
+it('live output written on a worker process reaches WebSocket and SSE followers on both API nodes as it is written', {
+  timeout: 60_000,
+}, async () => {
   const [a, b] = c.servers.map((s) => s.url);
   const id = (await c.call('POST', '/tasks', { shell: 'echo first; sleep 1; echo second' }, a)).body.taskId as string;
   const ws = new WsClient(b, ADMIN);
@@ -77,9 +87,18 @@ it('live output written on a worker process reaches WebSocket and SSE followers 
   const sse = readSse(`${a}/tasks/${id}/logs?follow=true`, ADMIN);
   const end = await ws.waitFor((m) => m.type === 'end');
   assert.equal(end.status, 'SUCCESS');
-  assert.deepEqual(ws.output(`task:${id}`).map((m) => [m.seq, m.data]), [[1, 'first\n'], [2, 'second\n']]);
+  assert.deepEqual(
+    ws.output(`task:${id}`).map((m) => [m.seq, m.data]),
+    [
+      [1, 'first\n'],
+      [2, 'second\n'],
+    ],
+  );
   const events = (await sse).events;
-  assert.deepEqual(events.filter((e) => e.event === 'output').map((e) => e.data.data), ['first\n', 'second\n']);
+  assert.deepEqual(
+    events.filter((e) => e.event === 'output').map((e) => e.data.data),
+    ['first\n', 'second\n'],
+  );
   assert.equal(events.at(-1)?.event, 'end');
   ws.close();
 });

@@ -26,7 +26,16 @@ after(async () => {
 const curl = async (...args: string[]) => JSON.parse((await run('curl', ['-sS', ...args])).stdout);
 
 async function seedExamples(url: string, auth: string[]): Promise<void> {
-  const submitted = await curl('-X', 'POST', `${url}/tasks`, '-H', 'Content-Type: application/json', ...auth, '-d', '{"command": "cpu-intensive", "priority": 5}');
+  const submitted = await curl(
+    '-X',
+    'POST',
+    `${url}/tasks`,
+    '-H',
+    'Content-Type: application/json',
+    ...auth,
+    '-d',
+    '{"command": "cpu-intensive", "priority": 5}',
+  );
   assert.equal(submitted.success, true, JSON.stringify(submitted));
   assert.equal(submitted.status, 'PENDING');
   assert.equal(submitted.queueType, 'priority');
@@ -58,7 +67,17 @@ it('on the default, the first start saves an admin key and the seed examples wor
   assert.match(h.output(), /admin API key was created and saved in .*admin\.key/);
   assert.equal(h.output().includes(key), false, 'the key itself is never logged');
 
-  const denied = await run('curl', ['-sS', '-i', '-X', 'POST', `${h.url}/tasks`, '-H', 'Content-Type: application/json', '-d', '{"command": "cpu-intensive", "priority": 5}']);
+  const denied = await run('curl', [
+    '-sS',
+    '-i',
+    '-X',
+    'POST',
+    `${h.url}/tasks`,
+    '-H',
+    'Content-Type: application/json',
+    '-d',
+    '{"command": "cpu-intensive", "priority": 5}',
+  ]);
   assert.match(denied.stdout, /^HTTP\/1\.1 401/);
   assert.match(denied.stdout, /www-authenticate: Bearer realm="hangar"/i);
   await seedExamples(h.url, ['-H', `Authorization: Bearer ${key}`]);
@@ -69,5 +88,8 @@ it('with HANGAR_AUTH=none the seed examples work exactly as written', async () =
   started.push(h);
   await seedExamples(h.url, []);
   const health = await curl(`${h.url}/health`);
-  assert.ok(health.warnings.some((w: string) => /no authentication/.test(w)), JSON.stringify(health.warnings));
+  assert.ok(
+    health.warnings.some((w: string) => /no authentication/.test(w)),
+    JSON.stringify(health.warnings),
+  );
 });

@@ -67,11 +67,17 @@ const marked = (rest: string, over: object = {}) => ({
   network: 'egress',
   ...over,
 });
-const started = (ids: string[], attempt = 1) => until(async () => (ids.every((id) => ledgerEntries.some((e) => e.t === id && e.a === attempt)) ? true : null));
+const started = (ids: string[], attempt = 1) =>
+  until(async () => (ids.every((id) => ledgerEntries.some((e) => e.t === id && e.a === attempt)) ? true : null));
 
 /** The tasks once each is final; fails when none gets there for `stallMs`. */
 function finalTasks(ids: string[], stallMs = 30_000) {
-  return untilEach(ids, async (id) => (await c.call('GET', `/tasks/${id}`)).body, (t) => FINAL.includes(t.status), stallMs);
+  return untilEach(
+    ids,
+    async (id) => (await c.call('GET', `/tasks/${id}`)).body,
+    (t) => FINAL.includes(t.status),
+    stallMs,
+  );
 }
 
 describe('worker faults', { timeout: 240_000 }, () => {
@@ -89,13 +95,18 @@ describe('worker faults', { timeout: 240_000 }, () => {
       await c.addWorker({ HANGAR_WORKERS: '4' });
     }
     const tasks = await finalTasks(ids);
-    const histories = await Promise.all(ids.map(async (id) => (await c.call('GET', `/tasks/${id}/history`)).body.history as { status: string; attempt: number }[]));
+    const histories = await Promise.all(
+      ids.map(async (id) => (await c.call('GET', `/tasks/${id}/history`)).body.history as { status: string; attempt: number }[]),
+    );
     let reLeased = 0;
     for (const [i, t] of tasks.entries()) {
       assert.equal(t.status, 'SUCCESS', `${t.taskId}: ${JSON.stringify(t.error)}`);
       assert.equal(histories[i].filter((h) => h.status === 'SUCCESS').length, 1, `${t.taskId} completed once`);
       const ran = ledgerEntries.filter((e) => e.t === t.taskId);
-      assert.ok(ran.some((e) => e.a === t.attempt), `${t.taskId}: its completing attempt ${t.attempt} is in the ledger`);
+      assert.ok(
+        ran.some((e) => e.a === t.attempt),
+        `${t.taskId}: its completing attempt ${t.attempt} is in the ledger`,
+      );
       assert.equal(new Set(ran.map((e) => e.a)).size, ran.length, `${t.taskId}: no attempt ran twice`);
       if (t.attempt > 1) reLeased++;
     }
@@ -104,7 +115,10 @@ describe('worker faults', { timeout: 240_000 }, () => {
     // recorded outcome is written with its entry, and an attempt whose worker died is audited
     // by the reaper that ends it.
     for (const t of tasks) {
-      const audit = (await c.call('GET', `/audit?action=task.execute&target=${t.taskId}`)).body.entries as { outcome: string; detail: { attempt: number; next: string } }[];
+      const audit = (await c.call('GET', `/audit?action=task.execute&target=${t.taskId}`)).body.entries as {
+        outcome: string;
+        detail: { attempt: number; next: string };
+      }[];
       assert.ok(
         audit.some((e) => e.outcome === 'SUCCESS' && e.detail.attempt === t.attempt && e.detail.next === 'SUCCESS'),
         `${t.taskId}: the execution of attempt ${t.attempt} is audited (${JSON.stringify(audit)})`,
@@ -138,9 +152,22 @@ describe('worker faults', { timeout: 240_000 }, () => {
       assert.equal(t.status, 'SUCCESS');
       assert.equal(t.attempt, 1, `${t.taskId} ran at its first attempt`);
     }
-    const ran = await Promise.all(ids.map(async (id) => ((await c.call('GET', `/tasks/${id}/history`)).body.history as { status: string; workerId: string; reason: string | null }[]).find((h) => h.status === 'RUNNING')!));
-    assert.ok(ran.every((h) => h.workerId === survivor.id), 'all on the live worker');
-    assert.ok(ran.some((h) => h.reason === 'pushed to an idle worker at submit'), 'pushed to it while idle');
+    const ran = await Promise.all(
+      ids.map(
+        async (id) =>
+          (
+            (await c.call('GET', `/tasks/${id}/history`)).body.history as { status: string; workerId: string; reason: string | null }[]
+          ).find((h) => h.status === 'RUNNING')!,
+      ),
+    );
+    assert.ok(
+      ran.every((h) => h.workerId === survivor.id),
+      'all on the live worker',
+    );
+    assert.ok(
+      ran.some((h) => h.reason === 'pushed to an idle worker at submit'),
+      'pushed to it while idle',
+    );
   });
 
   it('2. a stopped worker that wakes past its lease cannot complete its stale attempt', async () => {
@@ -158,7 +185,10 @@ describe('worker faults', { timeout: 240_000 }, () => {
     sleeper.child.kill('SIGCONT');
     await until(async () => /lease lost; outcome not recorded|attempt was stale; outcome discarded/.test(sleeper.output()), 15_000);
     const history = (await c.call('GET', `/tasks/${id}/history`)).body.history as { status: string; attempt: number; workerId: string }[];
-    assert.deepEqual(history.filter((h) => h.status === 'SUCCESS').map((h) => [h.attempt, h.workerId]), [[2, other.id]]);
+    assert.deepEqual(
+      history.filter((h) => h.status === 'SUCCESS').map((h) => [h.attempt, h.workerId]),
+      [[2, other.id]],
+    );
     assert.equal((await c.call('GET', `/tasks/${id}`)).body.attempt, 2, 'the late attempt changed nothing');
   });
 

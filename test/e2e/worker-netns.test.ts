@@ -34,7 +34,10 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-it('5. a worker cut off mid-task: the task runs elsewhere; back online, its attempt cannot complete', { skip: netnsProblems() || privatePostgresProblems(), timeout: 120_000 }, async () => {
+it('5. a worker cut off mid-task: the task runs elsewhere; back online, its attempt cannot complete', {
+  skip: netnsProblems() || privatePostgresProblems(),
+  timeout: 120_000,
+}, async () => {
   ns = await createNetNs();
   pgsrv = await startPrivatePostgres(['127.0.0.1', ns.hostAddress]);
   s3 = await startS3('hangar-netns', '0.0.0.0');
@@ -45,7 +48,11 @@ it('5. a worker cut off mid-task: the task runs elsewhere; back online, its atte
     HANGAR_WORKER_STALE_MS: '1500',
     HANGAR_LOG_LEVEL: 'info',
   };
-  const api: HangarProcess = await startHangar(['server'], { ...common, ...s3.env, HANGAR_DATABASE_URL: pgsrv.url, HANGAR_DATA_DIR: join(dir, 'api') }, await freePort());
+  const api: HangarProcess = await startHangar(
+    ['server'],
+    { ...common, ...s3.env, HANGAR_DATABASE_URL: pgsrv.url, HANGAR_DATA_DIR: join(dir, 'api') },
+    await freePort(),
+  );
   procs.push(api);
 
   // The remote worker reaches PostgreSQL and S3 at the host's address on the veth link only.
@@ -72,11 +79,18 @@ it('5. a worker cut off mid-task: the task runs elsewhere; back online, its atte
   assert.ok(remoteId, `the remote worker did not start:\n${out}`);
 
   const call = async (method: string, path: string, body?: object) => {
-    const res = await fetch(api.url + path, { method, headers: { ...ADMIN, 'content-type': 'application/json' }, body: body ? JSON.stringify(body) : undefined });
+    const res = await fetch(api.url + path, {
+      method,
+      headers: { ...ADMIN, 'content-type': 'application/json' },
+      body: body ? JSON.stringify(body) : undefined,
+    });
     return (await res.json()) as Record<string, any>;
   };
   const id = (await call('POST', '/tasks', { shell: 'echo started; sleep 3; echo done', maxAttempts: 5 })).taskId as string;
-  await until(async () => (await call('GET', `/tasks/${id}/history`)).history.some((h: { workerId: string }) => h.workerId === remoteId), 20_000);
+  await until(
+    async () => (await call('GET', `/tasks/${id}/history`)).history.some((h: { workerId: string }) => h.workerId === remoteId),
+    20_000,
+  );
   // Leased is not started: a task pushed to an idle worker is leased at submit, before the
   // worker has heard of it. Its first line, live, says it runs.
   const ws = new WsClient(api.url, ADMIN);
@@ -87,17 +101,29 @@ it('5. a worker cut off mid-task: the task runs elsewhere; back online, its atte
 
   // A worker on this host takes the task over once the cut-off one is presumed dead.
   const local = spawn(HANGAR_BIN, ['worker'], {
-    env: { ...process.env, ...TEST_EXECUTOR_ENV, ...common, ...s3.env, HANGAR_DATABASE_URL: pgsrv.url, HANGAR_DATA_DIR: join(dir, 'local'), HANGAR_WORKERS: '1' },
+    env: {
+      ...process.env,
+      ...TEST_EXECUTOR_ENV,
+      ...common,
+      ...s3.env,
+      HANGAR_DATABASE_URL: pgsrv.url,
+      HANGAR_DATA_DIR: join(dir, 'local'),
+      HANGAR_WORKERS: '1',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let localOut = '';
   local.stdout!.on('data', (d) => (localOut += d));
   local.stderr!.on('data', (d) => (localOut += d));
   procs.push({ child: local, exited: new Promise((r) => local.on('exit', r)) });
-  const t = await until(async () => {
-    const v = await call('GET', `/tasks/${id}`);
-    return v.status === 'SUCCESS' ? v : null;
-  }, 40_000, 200);
+  const t = await until(
+    async () => {
+      const v = await call('GET', `/tasks/${id}`);
+      return v.status === 'SUCCESS' ? v : null;
+    },
+    40_000,
+    200,
+  );
   assert.equal(t.attempt, 2);
   // The remote attempt's sleep ended during the cut; restore the link and let it try to report.
   await sleep(500);
@@ -105,7 +131,13 @@ it('5. a worker cut off mid-task: the task runs elsewhere; back online, its atte
   await until(async () => /lease lost; outcome not recorded|attempt was stale; outcome discarded/.test(out), 60_000, 200);
   const history = (await call('GET', `/tasks/${id}/history`)).history as { status: string; attempt: number; workerId: string }[];
   const localId = /worker (\S+) running/.exec(localOut)![1];
-  assert.deepEqual(history.filter((h) => h.status === 'SUCCESS').map((h) => [h.attempt, h.workerId]), [[2, localId]]);
-  assert.ok(history.some((h) => h.status === 'RUNNING' && h.attempt === 1 && h.workerId === remoteId), 'attempt 1 ran on the cut-off host');
+  assert.deepEqual(
+    history.filter((h) => h.status === 'SUCCESS').map((h) => [h.attempt, h.workerId]),
+    [[2, localId]],
+  );
+  assert.ok(
+    history.some((h) => h.status === 'RUNNING' && h.attempt === 1 && h.workerId === remoteId),
+    'attempt 1 ran on the cut-off host',
+  );
   assert.equal((await call('GET', `/tasks/${id}`)).attempt, 2, 'the late attempt changed nothing');
 });

@@ -28,7 +28,10 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-it('an idle standalone worker outlives a PostgreSQL crash, says it is retrying, and works again when the database is back', { skip: privatePostgresProblems(), timeout: 180_000 }, async () => {
+it('an idle standalone worker outlives a PostgreSQL crash, says it is retrying, and works again when the database is back', {
+  skip: privatePostgresProblems(),
+  timeout: 180_000,
+}, async () => {
   pgsrv = await startPrivatePostgres();
   const env = {
     HANGAR_DATABASE_URL: pgsrv.url,
@@ -54,17 +57,29 @@ it('an idle standalone worker outlives a PostgreSQL crash, says it is retrying, 
 
   const submit = async () => {
     // While the database comes back the API may answer 503 for a moment.
-    const res = await until(async () => {
-      const r = await fetch(`${server!.url}/tasks`, { method: 'POST', headers: { 'content-type': 'application/json', ...ADMIN }, body: JSON.stringify({ command: 'noop' }) });
-      return r.status === 201 ? r : null;
-    }, 30_000, 200);
+    const res = await until(
+      async () => {
+        const r = await fetch(`${server!.url}/tasks`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...ADMIN },
+          body: JSON.stringify({ command: 'noop' }),
+        });
+        return r.status === 201 ? r : null;
+      },
+      30_000,
+      200,
+    );
     return ((await res.json()) as { taskId: string }).taskId;
   };
   const succeeded = (id: string) =>
-    until(async () => {
-      const t = (await (await fetch(`${server!.url}/tasks/${id}`, { headers: ADMIN })).json()) as { status: string };
-      return t.status === 'SUCCESS' || !alive();
-    }, 60_000, 100);
+    until(
+      async () => {
+        const t = (await (await fetch(`${server!.url}/tasks/${id}`, { headers: ADMIN })).json()) as { status: string };
+        return t.status === 'SUCCESS' || !alive();
+      },
+      60_000,
+      100,
+    );
 
   // The worker takes work before the crash (only it can: the server runs none).
   await succeeded(await submit());
@@ -82,8 +97,13 @@ it('an idle standalone worker outlives a PostgreSQL crash, says it is retrying, 
   const id = await submit();
   await succeeded(id);
   assert.ok(alive(), `the worker exited (status ${w.exitCode}):\n${out.slice(-3000)}`);
-  const history = (await (await fetch(`${server.url}/tasks/${id}/history`, { headers: ADMIN })).json()) as { history: { status: string; workerId: string | null }[] };
-  assert.ok(history.history.some((h) => h.status === 'SUCCESS' && h.workerId !== null), 'the standalone worker ran it');
+  const history = (await (await fetch(`${server.url}/tasks/${id}/history`, { headers: ADMIN })).json()) as {
+    history: { status: string; workerId: string | null }[];
+  };
+  assert.ok(
+    history.history.some((h) => h.status === 'SUCCESS' && h.workerId !== null),
+    'the standalone worker ran it',
+  );
   await until(async () => out.includes('store reachable again'), 20_000);
   // Rate-limited: one line, then reminders 5, 10, 20, 40 s apart and then a minute apart (as
   // test/worker/outage.test.ts checks), not a line per failed claim or heartbeat.
@@ -92,7 +112,10 @@ it('an idle standalone worker outlives a PostgreSQL crash, says it is retrying, 
   const retryLines = workerLines.filter((l) => /store (still )?unavailable; retrying/.test(l));
   let reminders = 0;
   for (let at = 5_000, gap = 5_000; at <= back.downForMs; gap = Math.min(gap * 2, 60_000), at += gap) reminders++;
-  assert.ok(retryLines.length <= 1 + reminders && retryLines.length < back.failures, `${back.failures} failures over ${back.downForMs} ms logged ${retryLines.length} times:\n${retryLines.join('\n')}`);
+  assert.ok(
+    retryLines.length <= 1 + reminders && retryLines.length < back.failures,
+    `${back.failures} failures over ${back.downForMs} ms logged ${retryLines.length} times:\n${retryLines.join('\n')}`,
+  );
 
   w.kill('SIGTERM');
   assert.equal(await workerExited, 0, 'SIGTERM still stops it cleanly');

@@ -3,7 +3,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { OutputCapture, TailBuffer, omittedMarker } from '../../src/executor/capture.ts';
 
-const text = (n: number, from = 0) => Buffer.from(Array.from({ length: n }, (_, i) => String.fromCharCode(97 + ((from + i) % 26))).join(''));
+const text = (n: number, from = 0) =>
+  Buffer.from(Array.from({ length: n }, (_, i) => String.fromCharCode(97 + ((from + i) % 26))).join(''));
 
 test('output up to the cap is kept whole, in pieces of any size', () => {
   for (const piece of [1, 7, 100, 1000]) {

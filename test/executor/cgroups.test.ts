@@ -145,7 +145,10 @@ describe('cgroup v2 detection', () => {
       assert.match(why, /lacks the cpu, pids controllers/);
       assert.match(why, /cpu: not offered by this kernel's cgroup v2 at all/);
       // Not a systemd unit: the fix is the root's subtree_control.
-      assert.ok(why.includes(`pids: not enabled by the parent cgroups. Fix, as root: echo '+pids' > ${join(tree.root, 'cgroup.subtree_control')}`), why);
+      assert.ok(
+        why.includes(`pids: not enabled by the parent cgroups. Fix, as root: echo '+pids' > ${join(tree.root, 'cgroup.subtree_control')}`),
+        why,
+      );
     } finally {
       tree.close();
     }
@@ -163,7 +166,10 @@ describe('cgroup v2 detection', () => {
       assert.equal(tree.read(SERVICE, 'cgroup.subtree_control'), '+memory +cpu +pids');
       assert.equal(tree.read(`${SERVICE}/hangar`, 'cgroup.subtree_control'), '+memory +cpu +pids');
       assert.equal(tree.read(`${SERVICE}/hangar/w1`, 'cgroup.subtree_control'), '+memory +cpu +pids');
-      assert.match(sub.notes.join(), /moved 1 other process of \/system\.slice\/hangar\.service into \/system\.slice\/hangar\.service\/worker/);
+      assert.match(
+        sub.notes.join(),
+        /moved 1 other process of \/system\.slice\/hangar\.service into \/system\.slice\/hangar\.service\/worker/,
+      );
     } finally {
       tree.close();
     }
@@ -202,7 +208,10 @@ describe('cgroup v2 detection', () => {
       assert.equal(r.driver, null);
       assert.equal(r.unproven, true, 'not proven, rather than unusable');
       const why = r.problems.join('\n');
-      assert.match(why, /1 other process \(the caller's shell among them\) are in it\. doctor does not move them; a worker started here would move them into \/user\.slice\/user-0\.slice\/session-3\.scope\/worker/);
+      assert.match(
+        why,
+        /1 other process \(the caller's shell among them\) are in it\. doctor does not move them; a worker started here would move them into \/user\.slice\/user-0\.slice\/session-3\.scope\/worker/,
+      );
       assert.match(why, /systemd-run --scope -p Delegate=yes bin\/hangar doctor/);
       assert.deepEqual(tree.cgroups(), before, 'no <own>/worker, no <own>/hangar');
       assert.equal(tree.read(SCOPE, 'cgroup.procs'), `${shell}\n${process.pid}\n`);
@@ -231,13 +240,26 @@ describe('cgroup v2 detection', () => {
     }
   });
 
-  it('a read-only cgroup filesystem (as in a container) is named, before any process is moved', { skip: process.getuid?.() !== 0 && 'needs root (mount namespace)' }, async () => {
+  it('a read-only cgroup filesystem (as in a container) is named, before any process is moved', {
+    skip: process.getuid?.() !== 0 && 'needs root (mount namespace)',
+  }, async () => {
     const tree = delegatedService([process.pid, process.ppid]);
     try {
       // The tree bound read-only in a mount namespace of its own, as /sys/fs/cgroup is in a container.
       const script = `const { delegateV2 } = await import(${JSON.stringify(new URL('../../src/executor/sandbox/cgroups-v2.ts', import.meta.url).pathname)});
         try { await delegateV2(process.argv[1], ${JSON.stringify(SERVICE)}, 'w1', 'worker'); console.log('ok'); } catch (err) { console.log(err.message); }`;
-      const { stdout } = await promisify(execFile)('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', 'mount --bind -o ro "$1" "$1" && exec "$2" --input-type=module -e "$3" "$1"', 'sh', tree.root, process.execPath, script]);
+      const { stdout } = await promisify(execFile)('unshare', [
+        '--mount',
+        '--propagation',
+        'private',
+        'sh',
+        '-c',
+        'mount --bind -o ro "$1" "$1" && exec "$2" --input-type=module -e "$3" "$1"',
+        'sh',
+        tree.root,
+        process.execPath,
+        script,
+      ]);
       assert.match(stdout, /cgroup\.subtree_control is read-only \(EROFS\): the cgroup filesystem is mounted read-only/);
       assert.ok(!tree.cgroups().includes(`${SERVICE}/worker`), 'nothing moved');
     } finally {

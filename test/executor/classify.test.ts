@@ -14,7 +14,13 @@ const report = (text: string, truncated = false): Reported => {
 };
 const json = (body: unknown): Reported => report(JSON.stringify(body));
 const program: Reported = { kind: 'program', stdoutBytes: 12, stderrBytes: 3, durationMs: 40 };
-const programResult = (exitCode: number | null, signal: string | null) => ({ exitCode, signal, stdoutBytes: 12, stderrBytes: 3, duration: 40 });
+const programResult = (exitCode: number | null, signal: string | null) => ({
+  exitCode,
+  signal,
+  stdoutBytes: 12,
+  stderrBytes: 3,
+  duration: 40,
+});
 
 /** A failure whose detailedResults carry only its message and the container. */
 const failed = (status: Verdict['status'], failure: NonNullable<Verdict['failure']>): Verdict => ({
@@ -22,8 +28,10 @@ const failed = (status: Verdict['status'], failure: NonNullable<Verdict['failure
   failure,
   detailedResults: { success: false, error: { message: failure.message }, metadata: { containerInfo } },
 });
-const nonZero = (code: number) => failed('FAILED', { code: 'NON_ZERO_EXIT', retryable: true, message: `exited with code ${code}`, exitCode: code, signal: null });
-const signalled = (sig: string) => failed('FAILED', { code: 'SIGNALLED', retryable: true, message: `killed by signal ${sig}`, exitCode: null, signal: sig });
+const nonZero = (code: number) =>
+  failed('FAILED', { code: 'NON_ZERO_EXIT', retryable: true, message: `exited with code ${code}`, exitCode: code, signal: null });
+const signalled = (sig: string) =>
+  failed('FAILED', { code: 'SIGNALLED', retryable: true, message: `killed by signal ${sig}`, exitCode: null, signal: sig });
 const noReport = failed('FAILED', { code: 'WORKLOAD_ERROR', retryable: true, message: 'workload exited without reporting a result' });
 const timedOut = failed('TIMEOUT', { code: 'TIMEOUT', retryable: false, message: 'timed out after 1.5s' });
 const cancelled = failed('CANCELLED', { code: 'CANCELLED', retryable: false, message: 'cancelled' });
@@ -84,7 +92,13 @@ const cases: Case[] = [
     timeoutMs: 1234,
     want: failed('TIMEOUT', { code: 'TIMEOUT', retryable: false, message: 'timed out after 1.23s' }),
   },
-  { name: 'timed out although the built-in then reported success', exit: exited(0), stop: 'timeout', reported: json({ success: true }), want: timedOut },
+  {
+    name: 'timed out although the built-in then reported success',
+    exit: exited(0),
+    stop: 'timeout',
+    reported: json({ success: true }),
+    want: timedOut,
+  },
   { name: 'cancelled: CANCELLED, even if it exited 0 meanwhile', exit: exited(0), stop: 'cancel', reported: program, want: cancelled },
   { name: 'cancelled built-in', exit: exited(null, 'SIGKILL'), stop: 'cancel', reported: report(''), want: cancelled },
   // A built-in workload: its report decides, with its exit.
@@ -93,7 +107,11 @@ const cases: Case[] = [
     exit: exited(0),
     stop: null,
     reported: json({ success: true, result: { n: 1 }, metadata: { phase: 'done', containerInfo: 'theirs' } }),
-    want: { status: 'SUCCESS', failure: null, detailedResults: { success: true, result: { n: 1 }, metadata: { phase: 'done', containerInfo } } },
+    want: {
+      status: 'SUCCESS',
+      failure: null,
+      detailedResults: { success: true, result: { n: 1 }, metadata: { phase: 'done', containerInfo } },
+    },
   },
   {
     name: 'built-in reported success without a result: an empty one; metadata that is no object is dropped',
@@ -102,7 +120,13 @@ const cases: Case[] = [
     reported: json({ success: true, metadata: ['x'] }),
     want: { status: 'SUCCESS', failure: null, detailedResults: { success: true, result: {}, metadata: { containerInfo } } },
   },
-  { name: 'built-in reported success but exited 3: NON_ZERO_EXIT', exit: exited(3), stop: null, reported: json({ success: true }), want: nonZero(3) },
+  {
+    name: 'built-in reported success but exited 3: NON_ZERO_EXIT',
+    exit: exited(3),
+    stop: null,
+    reported: json({ success: true }),
+    want: nonZero(3),
+  },
   {
     name: 'built-in reported success but was killed: SIGNALLED',
     exit: exited(null, 'SIGKILL'),
@@ -144,8 +168,20 @@ const cases: Case[] = [
     },
   },
   { name: 'built-in exited 0 without a report: WORKLOAD_ERROR', exit: exited(0), stop: null, reported: report(''), want: noReport },
-  { name: 'built-in report that is not JSON, exit 0: no report', exit: exited(0), stop: null, reported: report('{"success": tr'), want: noReport },
-  { name: 'built-in report that is a JSON array: no report', exit: exited(0), stop: null, reported: report('[{"success":true}]'), want: noReport },
+  {
+    name: 'built-in report that is not JSON, exit 0: no report',
+    exit: exited(0),
+    stop: null,
+    reported: report('{"success": tr'),
+    want: noReport,
+  },
+  {
+    name: 'built-in report that is a JSON array: no report',
+    exit: exited(0),
+    stop: null,
+    reported: report('[{"success":true}]'),
+    want: noReport,
+  },
   {
     name: 'built-in report over the cap (truncated): no report, even if what was kept parses',
     exit: exited(0),
@@ -153,15 +189,31 @@ const cases: Case[] = [
     reported: report('{"success":true}', true),
     want: noReport,
   },
-  { name: 'built-in without a report, killed by a signal: SIGNALLED', exit: exited(null, 'SIGKILL'), stop: null, reported: report(''), want: signalled('SIGKILL') },
-  { name: 'built-in without a report, exited 2: NON_ZERO_EXIT', exit: exited(2), stop: null, reported: report('not json'), want: nonZero(2) },
+  {
+    name: 'built-in without a report, killed by a signal: SIGNALLED',
+    exit: exited(null, 'SIGKILL'),
+    stop: null,
+    reported: report(''),
+    want: signalled('SIGKILL'),
+  },
+  {
+    name: 'built-in without a report, exited 2: NON_ZERO_EXIT',
+    exit: exited(2),
+    stop: null,
+    reported: report('not json'),
+    want: nonZero(2),
+  },
   // A real program: its exit decides; detailedResults describe the run either way.
   {
     name: 'program exited 0: SUCCESS, with its exit and output sizes',
     exit: exited(0),
     stop: null,
     reported: program,
-    want: { status: 'SUCCESS', failure: null, detailedResults: { success: true, result: programResult(0, null), metadata: { containerInfo } } },
+    want: {
+      status: 'SUCCESS',
+      failure: null,
+      detailedResults: { success: true, result: programResult(0, null), metadata: { containerInfo } },
+    },
   },
   {
     name: 'program exited 42: NON_ZERO_EXIT, retried',
@@ -175,7 +227,10 @@ const cases: Case[] = [
     exit: exited(null, 'SIGTERM'),
     stop: null,
     reported: program,
-    want: { ...signalled('SIGTERM'), detailedResults: { success: false, result: programResult(null, 'SIGTERM'), metadata: { containerInfo } } },
+    want: {
+      ...signalled('SIGTERM'),
+      detailedResults: { success: false, result: programResult(null, 'SIGTERM'), metadata: { containerInfo } },
+    },
   },
 ];
 

@@ -35,10 +35,51 @@ function exchange(socketPath: string, request: string, thenSend = ''): Promise<s
 
 describe('egress guard', () => {
   it('knows the non-public ranges, in every spelling', () => {
-    for (const a of ['127.0.0.1', '127.8.9.10', '10.0.0.1', '172.16.5.4', '172.31.255.255', '192.168.1.1', '169.254.169.254', '100.64.0.1', '0.0.0.0', '224.0.0.1', '255.255.255.255', '::1', '::', 'fe80::1', 'fd00::1', 'fc00::1', 'ff02::1', '::ffff:127.0.0.1', '::ffff:169.254.169.254', '64:ff9b::7f00:1', '::ffff:7f00:1', '[::ffff:a9fe:a9fe]', '2130706433', '0x7f.1', '017700000001', '127.1', 'fe80::1%eth0', '2002:7f00:1::', 'fec0::1']) {
+    for (const a of [
+      '127.0.0.1',
+      '127.8.9.10',
+      '10.0.0.1',
+      '172.16.5.4',
+      '172.31.255.255',
+      '192.168.1.1',
+      '169.254.169.254',
+      '100.64.0.1',
+      '0.0.0.0',
+      '224.0.0.1',
+      '255.255.255.255',
+      '::1',
+      '::',
+      'fe80::1',
+      'fd00::1',
+      'fc00::1',
+      'ff02::1',
+      '::ffff:127.0.0.1',
+      '::ffff:169.254.169.254',
+      '64:ff9b::7f00:1',
+      '::ffff:7f00:1',
+      '[::ffff:a9fe:a9fe]',
+      '2130706433',
+      '0x7f.1',
+      '017700000001',
+      '127.1',
+      'fe80::1%eth0',
+      '2002:7f00:1::',
+      'fec0::1',
+    ]) {
       assert.ok(nonPublicRange(a), `${a} is not public`);
     }
-    for (const a of ['8.8.8.8', '1.1.1.1', '93.184.216.34', '172.32.0.1', '192.169.0.1', '2606:4700:4700::1111', '::ffff:8.8.8.8', '::ffff:808:808', '134744072', '64:ff9b::808:808']) {
+    for (const a of [
+      '8.8.8.8',
+      '1.1.1.1',
+      '93.184.216.34',
+      '172.32.0.1',
+      '192.169.0.1',
+      '2606:4700:4700::1111',
+      '::ffff:8.8.8.8',
+      '::ffff:808:808',
+      '134744072',
+      '64:ff9b::808:808',
+    ]) {
       assert.equal(nonPublicRange(a), null, `${a} is public`);
     }
     assert.match(nonPublicRange('169.254.169.254')!, /cloud metadata/);
@@ -47,12 +88,16 @@ describe('egress guard', () => {
 
   it('reads allowlist entries and refuses the ones it cannot read', () => {
     assert.equal(parseAllowlist(['10.0.0.0/8', '192.168.1.5', 'db.internal:5432', '127.0.0.1:8080', '[::1]:8080', 'fd00::/8']).length, 6);
-    for (const bad of ['10.0.0.0/33', 'db:99999', 'a b', 'host/8', '[::1]:0', '1.2.3.09', '[::ffff:1.2.3]', '10.0.0.0/8/9']) assert.throws(() => parseAllowlist([bad]), /egress allowlist/, bad);
+    for (const bad of ['10.0.0.0/33', 'db:99999', 'a b', 'host/8', '[::1]:0', '1.2.3.09', '[::ffff:1.2.3]', '10.0.0.0/8/9'])
+      assert.throws(() => parseAllowlist([bad]), /egress allowlist/, bad);
   });
 
   it('reads allowlisted addresses as it reads destinations, whatever their spelling', async () => {
-    const guard = new EgressGuard(['127.1:8080', '[::ffff:10.0.0.5]', 'db.internal.:5432'], async () => [{ address: '10.9.9.9', family: 4 }]);
-    for (const host of ['127.0.0.1', '2130706433', '[::ffff:7f00:1]']) assert.deepEqual(await guard.check(host, 8080), { ok: true, address: '127.0.0.1', family: 4 }, host);
+    const guard = new EgressGuard(['127.1:8080', '[::ffff:10.0.0.5]', 'db.internal.:5432'], async () => [
+      { address: '10.9.9.9', family: 4 },
+    ]);
+    for (const host of ['127.0.0.1', '2130706433', '[::ffff:7f00:1]'])
+      assert.deepEqual(await guard.check(host, 8080), { ok: true, address: '127.0.0.1', family: 4 }, host);
     assert.equal((await guard.check('127.0.0.1', 8081)).ok, false);
     assert.deepEqual(await guard.check('[::ffff:a00:5]', 22), { ok: true, address: '10.0.0.5', family: 4 });
     assert.equal((await guard.check('db.internal.', 5432)).ok, true, 'a trailing dot names the same host');
@@ -61,7 +106,10 @@ describe('egress guard', () => {
   it('refuses a name if any of its addresses is not public, and pins the address it checked', async () => {
     const dns: Record<string, { address: string; family: number }[]> = {
       'public.test': [{ address: '93.184.216.34', family: 4 }],
-      'mixed.test': [{ address: '93.184.216.34', family: 4 }, { address: '10.0.0.7', family: 4 }],
+      'mixed.test': [
+        { address: '93.184.216.34', family: 4 },
+        { address: '10.0.0.7', family: 4 },
+      ],
       'meta.test': [{ address: '169.254.169.254', family: 4 }],
       'db.internal': [{ address: '10.1.2.3', family: 4 }],
     };
@@ -70,16 +118,20 @@ describe('egress guard', () => {
       return dns[h];
     });
     assert.deepEqual(await guard.check('public.test', 443), { ok: true, address: '93.184.216.34', family: 4 });
-    assert.match((await guard.check('mixed.test', 443) as { reason: string }).reason, /10\.0\.0\.7, private/);
-    assert.match((await guard.check('meta.test', 80) as { reason: string }).reason, /cloud metadata/);
-    assert.match((await guard.check('nowhere.test', 80) as { reason: string }).reason, /cannot resolve nowhere\.test: ENOTFOUND/);
+    assert.match(((await guard.check('mixed.test', 443)) as { reason: string }).reason, /10\.0\.0\.7, private/);
+    assert.match(((await guard.check('meta.test', 80)) as { reason: string }).reason, /cloud metadata/);
+    assert.match(((await guard.check('nowhere.test', 80)) as { reason: string }).reason, /cannot resolve nowhere\.test: ENOTFOUND/);
     assert.equal((await guard.check('db.internal', 5432)).ok, true, 'allowed by name and port');
     assert.equal((await guard.check('db.internal', 22)).ok, false, 'only that port');
     assert.equal((await guard.check('192.168.7.20', 22)).ok, true, 'allowed by CIDR, any port');
     assert.equal((await guard.check('192.168.8.20', 22)).ok, false);
     assert.equal((await guard.check('[::1]', 80)).ok, false);
     assert.equal((await guard.check('8.8.8.8', 0)).ok, false, 'bad port');
-    assert.deepEqual(await guard.check('[::ffff:808:808]', 443), { ok: true, address: '8.8.8.8', family: 4 }, 'an IPv4-mapped address is connected to as IPv4');
+    assert.deepEqual(
+      await guard.check('[::ffff:808:808]', 443),
+      { ok: true, address: '8.8.8.8', family: 4 },
+      'an IPv4-mapped address is connected to as IPv4',
+    );
   });
 });
 
@@ -117,7 +169,10 @@ describe('egress proxy', () => {
   });
 
   it('tunnels CONNECT to an allowed place', async () => {
-    const res = await send(`CONNECT 127.0.0.1:${okPort} HTTP/1.1\r\nHost: 127.0.0.1:${okPort}\r\n\r\n`, `GET /t HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
+    const res = await send(
+      `CONNECT 127.0.0.1:${okPort} HTTP/1.1\r\nHost: 127.0.0.1:${okPort}\r\n\r\n`,
+      `GET /t HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`,
+    );
     assert.match(res, /^HTTP\/1\.1 200 Connection Established\r\n\r\nHTTP\/1\.1 200 OK/);
     assert.match(res, /ok GET \/t host=x$/);
   });
@@ -146,16 +201,50 @@ describe('egress proxy', () => {
 
 /** Spellings of each refused range, as they appear in a URL's or a CONNECT line's host. */
 const REFUSED: [RegExp, string[]][] = [
-  [/loopback 127\.0\.0\.0\/8/, ['127.0.0.1', '127.1', '127.0.1', '2130706433', '0x7f000001', '0x7f.1', '0177.0.0.1', '017700000001', '0x7F.0.0.1', '127.0.0.1.', '127.255.255.254', '[::ffff:127.0.0.1]', '[::ffff:7f00:1]', '[::FFFF:7F00:0001]', '[0:0:0:0:0:ffff:127.0.0.1]', '[::ffff:127.0.0.1%lo]']],
+  [
+    /loopback 127\.0\.0\.0\/8/,
+    [
+      '127.0.0.1',
+      '127.1',
+      '127.0.1',
+      '2130706433',
+      '0x7f000001',
+      '0x7f.1',
+      '0177.0.0.1',
+      '017700000001',
+      '0x7F.0.0.1',
+      '127.0.0.1.',
+      '127.255.255.254',
+      '[::ffff:127.0.0.1]',
+      '[::ffff:7f00:1]',
+      '[::FFFF:7F00:0001]',
+      '[0:0:0:0:0:ffff:127.0.0.1]',
+      '[::ffff:127.0.0.1%lo]',
+    ],
+  ],
   [/loopback ::1\/128/, ['[::1]', '[0:0:0:0:0:0:0:1]', '[::0:1]', '[::1%lo]']],
   [/this network 0\.0\.0\.0\/8/, ['0.0.0.0', '0', '0x0', '0.0.0.0.', '0.1.2.3', '[::ffff:0.0.0.0]', '[::ffff:0:0]']],
   [/unspecified ::\/128/, ['[::]', '[0::0]']],
   [/IPv4-compatible ::\/96 .*(loopback|link-local)/, ['[::127.0.0.1]', '[::7f00:1]', '[::a9fe:a9fe]']],
   [/IPv4-translated ::ffff:0:0:0\/96 .*(loopback|private)/, ['[::ffff:0:127.0.0.1]', '[::ffff:0:a00:1]']],
-  [/private 10\.0\.0\.0\/8/, ['10.0.0.1', '10.1.2.3', '012.1.2.3', '0xa.1.2.3', '167838211', '10.1.515', '[::ffff:10.1.2.3]', '[::ffff:a01:203]']],
+  [
+    /private 10\.0\.0\.0\/8/,
+    ['10.0.0.1', '10.1.2.3', '012.1.2.3', '0xa.1.2.3', '167838211', '10.1.515', '[::ffff:10.1.2.3]', '[::ffff:a01:203]'],
+  ],
   [/private 172\.16\.0\.0\/12/, ['172.16.0.1', '172.31.255.255', '0xac.0x10.0.1', '[::ffff:ac10:1]']],
   [/private 192\.168\.0\.0\/16/, ['192.168.1.1', '3232235777', '0300.0250.1.1', '[::ffff:c0a8:101]']],
-  [/link-local \(cloud metadata\) 169\.254\.0\.0\/16/, ['169.254.169.254', '0xa9fea9fe', '2852039166', '0251.0376.0251.0376', '169.254.43518', '[::ffff:169.254.169.254]', '[::ffff:a9fe:a9fe]']],
+  [
+    /link-local \(cloud metadata\) 169\.254\.0\.0\/16/,
+    [
+      '169.254.169.254',
+      '0xa9fea9fe',
+      '2852039166',
+      '0251.0376.0251.0376',
+      '169.254.43518',
+      '[::ffff:169.254.169.254]',
+      '[::ffff:a9fe:a9fe]',
+    ],
+  ],
   [/carrier-grade NAT 100\.64\.0\.0\/10/, ['100.64.0.1', '100.100.100.200', '100.127.255.254', '[::ffff:6464:64c8]']],
   [/multicast 224\.0\.0\.0\/4/, ['224.0.0.1', '239.255.255.250', '[::ffff:e000:1]']],
   [/broadcast 255\.255\.255\.255\/32/, ['255.255.255.255', '4294967295', '0xffffffff', '[::ffff:ffff:ffff]']],
@@ -165,7 +254,10 @@ const REFUSED: [RegExp, string[]][] = [
   [/benchmarking 198\.18\.0\.0\/15/, ['198.18.0.1', '198.19.255.255']],
   [/6to4 relay 192\.88\.99\.0\/24/, ['192.88.99.1']],
   [/Azure host services/, ['168.63.129.16', '[::ffff:a83f:8110]']],
-  [/NAT64 64:ff9b::\/96 of .*(loopback|cloud metadata|private)/, ['[64:ff9b::127.0.0.1]', '[64:ff9b::7f00:1]', '[64:ff9b::a9fe:a9fe]', '[64:ff9b::a00:1]']],
+  [
+    /NAT64 64:ff9b::\/96 of .*(loopback|cloud metadata|private)/,
+    ['[64:ff9b::127.0.0.1]', '[64:ff9b::7f00:1]', '[64:ff9b::a9fe:a9fe]', '[64:ff9b::a00:1]'],
+  ],
   [/NAT64 local use 64:ff9b:1::\/48/, ['[64:ff9b:1::a00:1]', '[64:ff9b:1:ffff::1]']],
   [/6to4 2002::\/16/, ['[2002:7f00:1::1]', '[2002:a9fe:a9fe::]', '[2002:808:808::1]']],
   [/Teredo 2001::\/32/, ['[2001:0:4136:e378:8000:63bf:80ff:fffe]', '[2001::1]']],
@@ -193,7 +285,19 @@ const REFUSED_NAMES: [string, RegExp][] = [
 ];
 
 /** Hosts that are no address and no name: refused, as a bad request or by the guard. */
-const UNREADABLE = ['1.2.3.09', '999.1.1.1', '4294967296', '1.2.3.4.5', '0x100.0.0.1', 'a..b', '[1::2::3]', '[::ffff:1.2.3]', '[fe80::1%]', '[::ffff:127.0.0.1', '%31%32%37.0.0.1'];
+const UNREADABLE = [
+  '1.2.3.09',
+  '999.1.1.1',
+  '4294967296',
+  '1.2.3.4.5',
+  '0x100.0.0.1',
+  'a..b',
+  '[1::2::3]',
+  '[::ffff:1.2.3]',
+  '[fe80::1%]',
+  '[::ffff:127.0.0.1',
+  '%31%32%37.0.0.1',
+];
 
 const netnsProblems = emptyNetnsProblems();
 
@@ -208,8 +312,10 @@ describe('egress proxy in a network namespace with only loopback', { skip: netns
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const get = (host: string, port: number) => exchange(p.socketPath, `GET http://${host}:${port}/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
-  const tunnel = (host: string, port: number) => exchange(p.socketPath, `CONNECT ${host}:${port} HTTP/1.1\r\n\r\n`, 'GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+  const get = (host: string, port: number) =>
+    exchange(p.socketPath, `GET http://${host}:${port}/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
+  const tunnel = (host: string, port: number) =>
+    exchange(p.socketPath, `CONNECT ${host}:${port} HTTP/1.1\r\n\r\n`, 'GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
   /** Why `res` is not a refusal naming `range` (for a GET whose URL is unreadable: a 400), or null. */
   function notRefused(res: string, range: RegExp, unreadableUrl = false): string | null {
     if (/reached|decoy|ENETUNREACH/.test(res) || !/^HTTP\/1\.1 40[03]/.test(res)) return `got through: ${JSON.stringify(res.slice(-160))}`;
@@ -243,7 +349,10 @@ describe('egress proxy in a network namespace with only loopback', { skip: netns
 
   it('refuses hosts it cannot read', async () => {
     for (const host of UNREADABLE) {
-      for (const [how, res] of [['GET', await get(host, p.openPort)], ['CONNECT', await tunnel(host, p.openPort)]]) {
+      for (const [how, res] of [
+        ['GET', await get(host, p.openPort)],
+        ['CONNECT', await tunnel(host, p.openPort)],
+      ]) {
         assert.match(res, /^HTTP\/1\.1 40[03]/, `${how} ${host}:\n${res}`);
         assert.doesNotMatch(res, /reached|ENETUNREACH/, `${how} ${host}`);
       }
@@ -252,7 +361,13 @@ describe('egress proxy in a network namespace with only loopback', { skip: netns
 
   it('connects to the address it read: a public IPv4 in any spelling as IPv4, NAT64 of a public one as IPv6', async () => {
     // No route leaves the namespace: the proxy's attempt ends in ENETUNREACH, naming the address.
-    for (const [host, address] of [['134744072', '8.8.8.8'], ['[::ffff:808:808]', '8.8.8.8'], ['0x8.0x8.0x8.0x8', '8.8.8.8'], ['[64:ff9b::8.8.8.8]', '64:ff9b::808:808'], ['[2606:4700:4700::1111]', '2606:4700:4700::1111']]) {
+    for (const [host, address] of [
+      ['134744072', '8.8.8.8'],
+      ['[::ffff:808:808]', '8.8.8.8'],
+      ['0x8.0x8.0x8.0x8', '8.8.8.8'],
+      ['[64:ff9b::8.8.8.8]', '64:ff9b::808:808'],
+      ['[2606:4700:4700::1111]', '2606:4700:4700::1111'],
+    ]) {
       for (const res of [await get(host, 80), await tunnel(host, 80)]) {
         assert.match(res, /^HTTP\/1\.1 502/, `${host}:\n${res}`);
         assert.match(res, new RegExp(`ENETUNREACH ${address.replace(/\./g, '\\.')}:80`), host);

@@ -36,7 +36,6 @@ function request(over: Partial<ExecutionRequest>): ExecutionRequest {
   };
 }
 
-
 function groupAlive(pgid: number): boolean {
   try {
     process.kill(-pgid, 0);
@@ -229,10 +228,7 @@ describe('built-in workloads', () => {
     assert.ok(Date.now() - t0 < 5000);
     assert.ok(r.finishedAt - r.startedAt < 4000, `took ${r.finishedAt - r.startedAt} ms`);
     assert.equal(r.status, 'TIMEOUT');
-    assert.deepEqual(
-      { code: r.failure?.code, retryable: r.failure?.retryable },
-      { code: 'TIMEOUT', retryable: false },
-    );
+    assert.deepEqual({ code: r.failure?.code, retryable: r.failure?.retryable }, { code: 'TIMEOUT', retryable: false });
     assert.deepEqual(r.detailedResults.error, { message: 'timed out after 1s' });
     assert.equal(r.detailedResults.success, false);
     assert.match(r.stdout.data.toString(), /5 minutes/);
@@ -375,10 +371,7 @@ describe('programs', () => {
     ac.abort();
     const r = await running;
     assert.equal(r.status, 'CANCELLED');
-    assert.deepEqual(
-      { code: r.failure?.code, retryable: r.failure?.retryable },
-      { code: 'CANCELLED', retryable: false },
-    );
+    assert.deepEqual({ code: r.failure?.code, retryable: r.failure?.retryable }, { code: 'CANCELLED', retryable: false });
     assert.deepEqual(r.detailedResults.error, { message: 'cancelled' });
     assert.deepEqual(processesOfTask(req.taskId), []);
   });

@@ -42,13 +42,18 @@ for (const engine of engines) {
   };
 
   describe(`sandbox (${engine}): the task's user has a name`, { skip }, () => {
-    it('whoami, id -un and id -gn name the sandbox user; the host\'s own entries are still there', async () => {
+    it("whoami, id -un and id -gn name the sandbox user; the host's own entries are still there", async () => {
       const out = await sh('whoami; id -un; id -gn; getent passwd root | cut -d: -f1; getent passwd sandbox');
       assert.equal(out, `sandbox\nsandbox\nsandbox\nroot\nsandbox:x:${UID}:${UID}:Hangar sandboxed task:/workspace:/bin/sh\n`);
     });
 
-    it('Python\'s getpass.getuser() and pwd find it', { skip: existsSync('/usr/bin/python3') ? false : 'no /usr/bin/python3 on this host' }, async () => {
-      const out = await sh(`python3 -c 'import getpass, os, pwd; print(getpass.getuser(), pwd.getpwuid(os.getuid()).pw_name, pwd.getpwuid(os.getuid()).pw_dir)'`, { env: { USER: '', LOGNAME: '' } });
+    it("Python's getpass.getuser() and pwd find it", {
+      skip: existsSync('/usr/bin/python3') ? false : 'no /usr/bin/python3 on this host',
+    }, async () => {
+      const out = await sh(
+        `python3 -c 'import getpass, os, pwd; print(getpass.getuser(), pwd.getpwuid(os.getuid()).pw_name, pwd.getpwuid(os.getuid()).pw_dir)'`,
+        { env: { USER: '', LOGNAME: '' } },
+      );
       assert.equal(out, 'sandbox sandbox /workspace\n');
     });
 
@@ -58,10 +63,15 @@ for (const engine of engines) {
       assert.equal(await sh(show, { env: { USER: 'u', LOGNAME: 'l', HOME: '/tmp', LANG: 'de_DE.UTF-8' } }), 'u l /tmp de_DE.UTF-8\n');
     });
 
-    it("an image's passwd gets the sandbox user in place of its uid's entry; a linked group file is not followed", { skip: engine === 'unshare' ? 'the util-linux fallback runs no images' : false }, async () => {
+    it("an image's passwd gets the sandbox user in place of its uid's entry; a linked group file is not followed", {
+      skip: engine === 'unshare' ? 'the util-linux fallback runs no images' : false,
+    }, async () => {
       const out = await sh('cat /etc/passwd; cat /etc/group 2>&1 || echo no-group', { image: 'named' });
-      assert.equal(out, `root:x:0:0:root:/root:/bin/sh\nsandbox:x:${UID}:${UID}:Hangar sandboxed task:/workspace:/bin/sh\n`
-        + 'cat: /etc/group: No such file or directory\nno-group\n');
+      assert.equal(
+        out,
+        `root:x:0:0:root:/root:/bin/sh\nsandbox:x:${UID}:${UID}:Hangar sandboxed task:/workspace:/bin/sh\n` +
+          'cat: /etc/group: No such file or directory\nno-group\n',
+      );
     });
   });
 }

@@ -83,7 +83,15 @@ for (const engine of engines) {
     });
 
     it("cannot reach a server on the host's 127.0.0.1", async () => {
-      const r = await sbx.run(req({ args: ['/opt/hangar/node', '-e', `fetch('http://127.0.0.1:${port}/').then(()=>console.log('REACHED'),e=>{console.log('refused',e.cause?.code);process.exit(3)})`] }));
+      const r = await sbx.run(
+        req({
+          args: [
+            '/opt/hangar/node',
+            '-e',
+            `fetch('http://127.0.0.1:${port}/').then(()=>console.log('REACHED'),e=>{console.log('refused',e.cause?.code);process.exit(3)})`,
+          ],
+        }),
+      );
       assert.doesNotMatch(r.stdout.data.toString(), /REACHED/);
       assert.equal(r.status, 'FAILED');
     });
@@ -113,7 +121,8 @@ for (const engine of engines) {
       assert.equal(out[4].rc, 56, 'CONNECT to IPv4-mapped loopback is refused (403)');
       assert.equal(out[5].rc, 7, 'no way around the proxy: the namespace has only loopback');
       assert.doesNotMatch(r.stdout.data.toString(), /secret/);
-      const egress = (r.detailedResults.metadata as { accounting: { egress: { connections: number; refused: string[] } } }).accounting.egress;
+      const egress = (r.detailedResults.metadata as { accounting: { egress: { connections: number; refused: string[] } } }).accounting
+        .egress;
       assert.equal(egress.connections, 1);
       assert.equal(egress.refused.length, 4);
     });
@@ -149,7 +158,8 @@ for (const engine of engines) {
     it('two tasks cannot see each other’s files or processes', async () => {
       const a = req({ shell: 'echo private > /workspace/mine; sleep 1.5 # marker-of-task-a', env: { MARK: 'task-a' } });
       const b = req({
-        shell: `ls ${a.workspace} 2>&1; ls /workspace; find / -xdev -maxdepth 4 -name mine 2>/dev/null; ` +
+        shell:
+          `ls ${a.workspace} 2>&1; ls /workspace; find / -xdev -maxdepth 4 -name mine 2>/dev/null; ` +
           'for f in /proc/[0-9]*/cmdline; do tr "\\0" " " < $f; echo; done 2>/dev/null | grep -c "marker-of-task-[a]"; ' +
           'echo own-shells: $(for f in /proc/[0-9]*/cmdline; do tr "\\0" " " < $f; echo; done 2>/dev/null | grep -c "sh -c")',
       });
@@ -175,7 +185,8 @@ for (const engine of engines) {
       // It forks until 20 forks have failed, then exits 3: no race against a timeout, which a
       // loaded host lost (the bomb had not reached the limit within 5 s in a full run). Its
       // children have no pipes, so that only pids.max, not the open-files limit, can stop it.
-      const bomb = "const {spawn}=require('child_process');let failed=0;const fail=()=>{if(++failed===20)process.exit(3)};" +
+      const bomb =
+        "const {spawn}=require('child_process');let failed=0;const fail=()=>{if(++failed===20)process.exit(3)};" +
         "setInterval(()=>{for(let i=0;i<20;i++){try{spawn('sleep',['60'],{stdio:'ignore'}).on('error',fail)}catch{fail()}}},10)";
       const q = req({ args: ['/opt/hangar/node', '-e', bomb], timeoutMs: 60_000 });
       const r = await sbx.run(q);
@@ -195,7 +206,9 @@ for (const engine of engines) {
     });
 
     it('filling the disk stops at the workspace cap (ENOSPC), the host disk untouched', async () => {
-      const r = await sh('dd if=/dev/zero of=/workspace/fill bs=1M count=200 2>&1; echo dd=$?; dd if=/dev/zero of=/tmp/fill bs=1M count=200 2>&1; echo tmp=$?');
+      const r = await sh(
+        'dd if=/dev/zero of=/workspace/fill bs=1M count=200 2>&1; echo dd=$?; dd if=/dev/zero of=/tmp/fill bs=1M count=200 2>&1; echo tmp=$?',
+      );
       const out = r.stdout.data.toString();
       assert.match(out, /No space left on device/);
       assert.match(out, /dd=1/);

@@ -107,7 +107,7 @@ describe('spawn helper', () => {
       const before = readdirSync(join(tmpdir(), dir)).length;
       const c = s.spawn('/bin/sh', ['-c', 'sleep 0.3; echo done'], { cwd: tmpdir(), env: ENV, stdio: ['ignore', 'pipe', 'pipe'] });
       await once(c, 'spawn');
-      assert.equal(readdirSync(join(tmpdir(), dir)).length, before - 2, 'the running process\'s two FIFOs are unlinked');
+      assert.equal(readdirSync(join(tmpdir(), dir)).length, before - 2, "the running process's two FIFOs are unlinked");
       assert.equal((await outputOf(c)).out, 'done\n');
     } finally {
       await s.close();
@@ -187,7 +187,9 @@ describe('spawn helper', () => {
       const c = s.spawn('/bin/sleep', ['300'], { cwd: '/', env: { PATH: '/usr/bin:/bin' }, stdio: ['ignore', 'pipe', 'pipe'] });
       c.on('spawn', () => console.log(c.pid));
       setInterval(() => {}, 1000);`;
-    const worker = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const worker = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', '--input-type=module', '-e', script], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
     worker.stdout.on('data', (d: Buffer) => (out += d));
     assert.ok(await until(() => /\d+\n/.test(out), 15_000), 'the worker started its process');

@@ -42,7 +42,9 @@ for (const { name, executor, skip, node } of executors) {
     });
 
     it("from Python's open('/dev/stdout')", { skip: existsSync('/usr/bin/python3') ? false : 'no /usr/bin/python3' }, async () => {
-      const r = await executor!.run(req({ args: ['/usr/bin/python3', '-c', 'open("/dev/stdout", "w").write("py\\n"); open("/dev/stderr", "w").write("py-err\\n")'] }));
+      const r = await executor!.run(
+        req({ args: ['/usr/bin/python3', '-c', 'open("/dev/stdout", "w").write("py\\n"); open("/dev/stderr", "w").write("py-err\\n")'] }),
+      );
       assert.equal(r.status, 'SUCCESS', r.stderr.data.toString());
       assert.equal(r.stdout.data.toString(), 'py\n');
       assert.equal(r.stderr.data.toString(), 'py-err\n');

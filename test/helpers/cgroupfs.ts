@@ -47,7 +47,10 @@ export class CgroupTree {
 
   /** The words of a cgroup's file (`/system.slice/hangar.service`, 'cgroup.subtree_control'). */
   list(path: string, file: string): string[] {
-    return readFileSync(join(this.root, path, file), 'utf8').trim().split(/\s+/).filter(Boolean);
+    return readFileSync(join(this.root, path, file), 'utf8')
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean);
   }
 
   read(path: string, file: string): string {
@@ -57,7 +60,10 @@ export class CgroupTree {
   /** Every cgroup (directory) of the tree, as paths from its root, sorted. */
   cgroups(): string[] {
     const entries = readdirSync(this.root, { recursive: true, withFileTypes: true });
-    return entries.filter((e) => e.isDirectory()).map((e) => join(e.parentPath, e.name).slice(this.root.length)).sort();
+    return entries
+      .filter((e) => e.isDirectory())
+      .map((e) => join(e.parentPath, e.name).slice(this.root.length))
+      .sort();
   }
 
   close(): void {

@@ -89,7 +89,11 @@ export async function startCluster(opts: { servers?: number; env?: Record<string
       return w;
     },
     async call(method, path, body, base = c.url) {
-      const res = await fetch(base + path, { method, headers: { ...ADMIN, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined });
+      const res = await fetch(base + path, {
+        method,
+        headers: { ...ADMIN, ...(body ? { 'content-type': 'application/json' } : {}) },
+        body: body ? JSON.stringify(body) : undefined,
+      });
       return { status: res.status, body: (await res.json()) as Record<string, any> };
     },
     async close() {

@@ -33,7 +33,15 @@ export async function startProxyInEmptyNetns(dir: string): Promise<NetnsProxy> {
   const socketPath = join(dir, 'netns-proxy.sock');
   const child = spawn(
     'unshare',
-    [...UNSHARE, '--', ...UP_LO, process.execPath, '--disable-warning=ExperimentalWarning', join(import.meta.dirname, 'egress-netns-child.ts'), socketPath],
+    [
+      ...UNSHARE,
+      '--',
+      ...UP_LO,
+      process.execPath,
+      '--disable-warning=ExperimentalWarning',
+      join(import.meta.dirname, 'egress-netns-child.ts'),
+      socketPath,
+    ],
     { stdio: ['pipe', 'pipe', 'inherit'] },
   );
   const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();

@@ -43,7 +43,10 @@ export class WsClient {
     for (;;) {
       const m = this.messages.slice(from).find(pred);
       if (m) return m;
-      if (this.closed) throw new Error(`socket closed (${this.closed.code} ${this.closed.reason}) before the message came; got ${JSON.stringify(this.messages.slice(-5))}`);
+      if (this.closed)
+        throw new Error(
+          `socket closed (${this.closed.code} ${this.closed.reason}) before the message came; got ${JSON.stringify(this.messages.slice(-5))}`,
+        );
       const left = deadline - Date.now();
       if (left <= 0) throw new Error(`no matching message within ${ms} ms; got ${JSON.stringify(this.messages.slice(-5))}`);
       await new Promise<void>((r) => {
@@ -86,7 +89,11 @@ export async function readSse(url: string, headers: Record<string, string>): Pro
     const lines = block.split('\n').filter((l) => l && !l.startsWith(':'));
     if (lines.length === 0) continue;
     const field = (name: string) => lines.find((l) => l.startsWith(`${name}: `))?.slice(name.length + 2) ?? null;
-    events.push({ id: field('id'), event: field('event') ?? 'message', data: JSON.parse(field('data') ?? 'null') as Record<string, unknown> });
+    events.push({
+      id: field('id'),
+      event: field('event') ?? 'message',
+      data: JSON.parse(field('data') ?? 'null') as Record<string, unknown>,
+    });
   }
   return { status: res.status, events };
 }

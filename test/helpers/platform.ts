@@ -26,7 +26,12 @@ export async function testPlatform(env: Record<string, string> = {}, roles: Role
   const s3 = process.env.HANGAR_TEST_SHAPE === 'scale-out' ? await startS3() : null;
   const schema = s3 ? freshSchema('hangar_api') : null;
   const shape = s3
-    ? { ...s3.env, HANGAR_DATABASE_URL: TEST_DATABASE_URL, HANGAR_DATABASE_SCHEMA: schema!, HANGAR_SECRETS_KEY: randomBytes(32).toString('base64') }
+    ? {
+        ...s3.env,
+        HANGAR_DATABASE_URL: TEST_DATABASE_URL,
+        HANGAR_DATABASE_SCHEMA: schema!,
+        HANGAR_SECRETS_KEY: randomBytes(32).toString('base64'),
+      }
     : {};
   const config = loadConfig({
     env: {
@@ -51,7 +56,10 @@ export async function testPlatform(env: Record<string, string> = {}, roles: Role
     dir,
     inject(opts: InjectOptions & { auth?: string | null }) {
       const { auth, ...rest } = opts;
-      const headers: Record<string, string> = { ...(auth === null ? {} : auth ? { authorization: `Bearer ${auth}` } : ADMIN), ...(rest.headers as Record<string, string> | undefined) };
+      const headers: Record<string, string> = {
+        ...(auth === null ? {} : auth ? { authorization: `Bearer ${auth}` } : ADMIN),
+        ...(rest.headers as Record<string, string> | undefined),
+      };
       return platform.app!.inject({ ...rest, headers });
     },
     async close() {
@@ -88,7 +96,13 @@ export function processesOfTask(taskId: string): number[] {
  * `stallMs`, so a slow host drains slowly rather than fails. Returns the last read of each, in
  * `ids`' order.
  */
-export async function untilEach<T>(ids: string[], read: (id: string) => Promise<T>, done: (v: T) => boolean, stallMs = 30_000, everyMs = 250): Promise<T[]> {
+export async function untilEach<T>(
+  ids: string[],
+  read: (id: string) => Promise<T>,
+  done: (v: T) => boolean,
+  stallMs = 30_000,
+  everyMs = 250,
+): Promise<T[]> {
   const last = new Map<string, T>();
   const pending = new Set(ids);
   let progressAt = Date.now();
@@ -104,7 +118,10 @@ export async function untilEach<T>(ids: string[], read: (id: string) => Promise<
     if (pending.size === 0) return ids.map((id) => last.get(id) as T);
     if (Date.now() - progressAt > stallMs) {
       const stuck = [...pending].map((id) => last.get(id));
-      throw Object.assign(new Error(`${pending.size} of ${ids.length} not done, none done for ${stallMs} ms, e.g. ${JSON.stringify(stuck.slice(0, 3))}`), { pending: [...pending] });
+      throw Object.assign(
+        new Error(`${pending.size} of ${ids.length} not done, none done for ${stallMs} ms, e.g. ${JSON.stringify(stuck.slice(0, 3))}`),
+        { pending: [...pending] },
+      );
     }
     await new Promise((r) => setTimeout(r, everyMs));
   }

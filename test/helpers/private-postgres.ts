@@ -29,15 +29,34 @@ export interface PrivatePostgres {
 
 /** `listen`: addresses to accept connections on (trusted, as the shared test server is);
  *  `settings`: server settings (`-c name=value`). */
-export async function startPrivatePostgres(listen: string[] = ['127.0.0.1'], settings: Record<string, string> = {}): Promise<PrivatePostgres> {
+export async function startPrivatePostgres(
+  listen: string[] = ['127.0.0.1'],
+  settings: Record<string, string> = {},
+): Promise<PrivatePostgres> {
   const dir = mkdtempSync(join(tmpdir(), 'hangar-pg-'));
   chownSync(dir, Number((await run('id', ['-u', 'postgres'])).stdout), Number((await run('id', ['-g', 'postgres'])).stdout));
   const data = join(dir, 'data');
   const port = await freePort();
   const as = (args: string[]) => run('runuser', ['-u', 'postgres', '--', ...args], { cwd: dir });
   await as([bin('initdb'), '-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync']);
-  appendFileSync(join(data, 'pg_hba.conf'), listen.map((a) => `host all all ${a}/32 trust\nhost all all ${a.replace(/\.\d+$/, '.0')}/24 trust\n`).join(''));
-  const start = () => as([bin('pg_ctl'), '-D', data, '-w', '-l', join(dir, 'log'), '-o', `-p ${port} -k ${dir} -c listen_addresses=${listen.join(',')}${Object.entries(settings).map(([k, v]) => ` -c ${k}=${v}`).join('')}`, 'start']).then(() => undefined);
+  appendFileSync(
+    join(data, 'pg_hba.conf'),
+    listen.map((a) => `host all all ${a}/32 trust\nhost all all ${a.replace(/\.\d+$/, '.0')}/24 trust\n`).join(''),
+  );
+  const start = () =>
+    as([
+      bin('pg_ctl'),
+      '-D',
+      data,
+      '-w',
+      '-l',
+      join(dir, 'log'),
+      '-o',
+      `-p ${port} -k ${dir} -c listen_addresses=${listen.join(',')}${Object.entries(settings)
+        .map(([k, v]) => ` -c ${k}=${v}`)
+        .join('')}`,
+      'start',
+    ]).then(() => undefined);
   await start();
   return {
     port,

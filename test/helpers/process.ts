@@ -40,7 +40,14 @@ export interface HangarProcess {
 /** Starts `hangar <args>` and resolves once GET /health answers. */
 export async function startHangar(args: string[], env: Record<string, string>, port: number): Promise<HangarProcess> {
   const child = spawn(HANGAR_BIN, args, {
-    env: { ...process.env, HANGAR_PORT: String(port), HANGAR_LOG_LEVEL: 'warn', HANGAR_ADMIN_KEY: TEST_ADMIN_KEY, ...TEST_EXECUTOR_ENV, ...env },
+    env: {
+      ...process.env,
+      HANGAR_PORT: String(port),
+      HANGAR_LOG_LEVEL: 'warn',
+      HANGAR_ADMIN_KEY: TEST_ADMIN_KEY,
+      ...TEST_EXECUTOR_ENV,
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

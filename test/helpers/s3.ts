@@ -23,7 +23,11 @@ const SERVER = fileURLToPath(new URL('./s3-server.ts', import.meta.url));
 /** `address`: where it listens (default 127.0.0.1; 0.0.0.0 for workers in other network namespaces). */
 export async function startS3(bucket = 'hangar-test', address = '127.0.0.1'): Promise<TestS3> {
   const directory = mkdtempSync(join(tmpdir(), 'hangar-s3-'));
-  const child = spawn(process.execPath, ['--openssl-legacy-provider', '--disable-warning=ExperimentalWarning', SERVER, directory, bucket, address], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(
+    process.execPath,
+    ['--openssl-legacy-provider', '--disable-warning=ExperimentalWarning', SERVER, directory, bucket, address],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   const port = await new Promise<number>((resolve, reject) => {
     let out = '';
@@ -35,7 +39,14 @@ export async function startS3(bucket = 'hangar-test', address = '127.0.0.1'): Pr
     child.once('exit', (code) => reject(new Error(`s3rver exited (${code}) before listening`)));
   });
   const endpoint = `http://127.0.0.1:${port}`;
-  const options: S3BlobStoreOptions = { bucket, endpoint, region: 'us-east-1', forcePathStyle: true, accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
+  const options: S3BlobStoreOptions = {
+    bucket,
+    endpoint,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    accessKeyId: 'S3RVER',
+    secretAccessKey: 'S3RVER',
+  };
   return {
     endpoint,
     options,

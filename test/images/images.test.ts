@@ -26,7 +26,10 @@ describe('images', () => {
     assert.equal(readFileSync(join(root, 'hello.txt'), 'utf8'), 'hello from the image\n');
     assert.equal(statSync(join(root, 'bin', 'sh')).mode & 0o777, 0o755);
     assert.equal(statSync(join(images.dir, 'tiny')).mode & 0o777, 0o711, 'the sandbox uid can pass, not list');
-    assert.deepEqual((await images.list()).map((i) => i.name), ['tiny']);
+    assert.deepEqual(
+      (await images.list()).map((i) => i.name),
+      ['tiny'],
+    );
     await assert.rejects(images.importDir('tiny', src), /exists/);
     await assert.rejects(images.importDir('Bad/Name', src), /image names/);
     assert.equal(await images.rootfs('../tiny'), null);
@@ -69,7 +72,10 @@ describe('images', () => {
     const work = fresh();
     mkdirSync(join(work, 'save', 'abc'), { recursive: true });
     execFileSync('tar', ['-C', base, '-cf', join(work, 'save', 'abc', 'layer.tar'), '.']);
-    writeFileSync(join(work, 'save', 'manifest.json'), JSON.stringify([{ Config: 'c.json', RepoTags: ['tiny:1'], Layers: ['abc/layer.tar'] }]));
+    writeFileSync(
+      join(work, 'save', 'manifest.json'),
+      JSON.stringify([{ Config: 'c.json', RepoTags: ['tiny:1'], Layers: ['abc/layer.tar'] }]),
+    );
     execFileSync('tar', ['-C', join(work, 'save'), '-cf', join(work, 'saved.tar'), '.']);
     const images = new ImageStore(fresh());
     assert.equal((await images.importTarball('saved', join(work, 'saved.tar'))).layers, 1);
@@ -89,10 +95,16 @@ describe('images', () => {
     // Corrupt the layer blob: its digest no longer matches.
     const layout = join(oci, 'layout');
     const blobs = join(layout, 'blobs', 'sha256');
-    const manifest = JSON.parse(readFileSync(join(blobs, JSON.parse(readFileSync(join(layout, 'index.json'), 'utf8')).manifests[0].digest.slice(7)), 'utf8'));
+    const manifest = JSON.parse(
+      readFileSync(join(blobs, JSON.parse(readFileSync(join(layout, 'index.json'), 'utf8')).manifests[0].digest.slice(7)), 'utf8'),
+    );
     writeFileSync(join(blobs, manifest.layers[0].digest.slice(7)), 'not the layer');
     execFileSync('tar', ['-C', layout, '-cf', join(oci, 'bad.tar'), '.']);
     await assert.rejects(images.importTarball('bad', join(oci, 'bad.tar')), /does not match its digest/);
-    assert.deepEqual((await images.list()).map((i) => i.name), ['saved'], 'failed imports leave nothing');
+    assert.deepEqual(
+      (await images.list()).map((i) => i.name),
+      ['saved'],
+      'failed imports leave nothing',
+    );
   });
 });

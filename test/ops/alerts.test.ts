@@ -66,11 +66,20 @@ const submit = async (body: object): Promise<string> => {
   return r.json().taskId as string;
 };
 
-it('fires queue_depth and no_capacity when tasks wait with no worker, once each, signed; /health is 503 on compute', { timeout: 30_000 }, async () => {
+it('fires queue_depth and no_capacity when tasks wait with no worker, once each, signed; /health is 503 on compute', {
+  timeout: 30_000,
+}, async () => {
   const before = await p.inject({ method: 'GET', url: '/alerts' });
   assert.equal(before.statusCode, 200);
-  assert.deepEqual(before.json().alerts.map((a: { name: string }) => a.name), ['queue_depth', 'error_rate', 'dead_letters', 'no_capacity']);
-  assert.equal((await p.inject({ method: 'GET', url: '/health', auth: null })).statusCode, 200, 'no worker but nothing waiting: degraded, not down');
+  assert.deepEqual(
+    before.json().alerts.map((a: { name: string }) => a.name),
+    ['queue_depth', 'error_rate', 'dead_letters', 'no_capacity'],
+  );
+  assert.equal(
+    (await p.inject({ method: 'GET', url: '/health', auth: null })).statusCode,
+    200,
+    'no worker but nothing waiting: degraded, not down',
+  );
 
   failNext = 1; // the receiver fails the first delivery: it is retried
   for (let i = 0; i < 4; i++) await submit({ shell: 'exit 1', maxAttempts: 1 });
@@ -95,20 +104,37 @@ it('fires queue_depth and no_capacity when tasks wait with no worker, once each,
   assert.equal(of('queue_depth', 'firing').length, 1, 'a firing rule is notified once, not on every evaluation');
 });
 
-it('resolves them when workers run the tasks, and fires dead_letters and error_rate as the tasks fail for good', { timeout: 30_000 }, async () => {
+it('resolves them when workers run the tasks, and fires dead_letters and error_rate as the tasks fail for good', {
+  timeout: 30_000,
+}, async () => {
   // A worker arrives: the waiting tasks run (and fail: exit 1, no retries).
   const { WorkerPool } = await import('../../src/worker/index.ts');
   const { ProcessExecutor } = await import('../../src/executor/index.ts');
   const { createLogger } = await import('../../src/log/index.ts');
   const { join } = await import('node:path');
   const pool = new WorkerPool({
-    store: p.store, blobs: p.blobs, executor: new ProcessExecutor({ maxOutputBytes: 65536 }), log: createLogger('silent'),
-    workerId: 'alerts-test-worker', concurrency: 4, workDir: join(p.dir, 'work'), heartbeatMs: 200, pollMs: 100,
+    store: p.store,
+    blobs: p.blobs,
+    executor: new ProcessExecutor({ maxOutputBytes: 65536 }),
+    log: createLogger('silent'),
+    workerId: 'alerts-test-worker',
+    concurrency: 4,
+    workDir: join(p.dir, 'work'),
+    heartbeatMs: 200,
+    pollMs: 100,
   });
   await pool.start();
   try {
-    await until(async () => (of('queue_depth', 'resolved').length === 1 && of('no_capacity', 'resolved').length === 1 ? true : null), 20_000, 20);
-    await until(async () => (of('dead_letters', 'firing').length === 1 && of('error_rate', 'firing').length === 1 ? true : null), 20_000, 20);
+    await until(
+      async () => (of('queue_depth', 'resolved').length === 1 && of('no_capacity', 'resolved').length === 1 ? true : null),
+      20_000,
+      20,
+    );
+    await until(
+      async () => (of('dead_letters', 'firing').length === 1 && of('error_rate', 'firing').length === 1 ? true : null),
+      20_000,
+      20,
+    );
     assert.equal(of('dead_letters', 'firing')[0].body.value, 4);
     assert.equal(of('error_rate', 'firing')[0].body.value, 1);
     assert.equal((await p.inject({ method: 'GET', url: '/health', auth: null })).json().checks.compute, true);

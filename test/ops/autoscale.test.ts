@@ -43,12 +43,18 @@ const events = async (): Promise<ScalingEvent[]> => (await p.store.scalingEvents
 // biome-ignore lint/complexity/useLiteralKeys: a private field, which TypeScript lets brackets read
 const units = async () => p.autoscaler!['o'].provider.units();
 const finished = (ids: string[]) =>
-  until(async () => {
-    const ts = (await Promise.all(ids.map((id) => p.store.get(id)))) as Task[];
-    return ts.every((t) => t && ['SUCCESS', 'FAILED', 'TIMEOUT', 'CANCELLED'].includes(t.status)) ? ts : null;
-  }, 60_000, 50);
+  until(
+    async () => {
+      const ts = (await Promise.all(ids.map((id) => p.store.get(id)))) as Task[];
+      return ts.every((t) => t && ['SUCCESS', 'FAILED', 'TIMEOUT', 'CANCELLED'].includes(t.status)) ? ts : null;
+    },
+    60_000,
+    50,
+  );
 
-it('scales from zero to the desired count on a burst, retires only idle workers, back to zero and up again', { timeout: 120_000 }, async () => {
+it('scales from zero to the desired count on a burst, retires only idle workers, back to zero and up again', {
+  timeout: 120_000,
+}, async () => {
   assert.ok(p.autoscaler, 'the autoscaler runs');
   assert.equal(p.pool, null, 'no in-process workers: capacity comes from the autoscaler');
   await p.autoscaler.settled();
@@ -59,15 +65,25 @@ it('scales from zero to the desired count on a burst, retires only idle workers,
   const burstAt = Date.now();
   const short = await Promise.all(Array.from({ length: 5 }, (_, i) => submit({ shell: `sleep 0.3; echo short-${i}` })));
   const long = await submit({ shell: 'sleep 4; echo long' });
-  const launched = await until(async () => {
-    const ev = (await events()).filter((e) => e.action === 'launch');
-    return ev.reduce((n, e) => n + e.workers.length, 0) >= 3 ? ev : null;
-  }, 30_000, 10);
+  const launched = await until(
+    async () => {
+      const ev = (await events()).filter((e) => e.action === 'launch');
+      return ev.reduce((n, e) => n + e.workers.length, 0) >= 3 ? ev : null;
+    },
+    30_000,
+    10,
+  );
   const firstLaunch = launched[0];
   assert.ok(firstLaunch.desired >= 1 && firstLaunch.desired <= 3);
   assert.equal(launched.at(-1)!.desired, 3, 'desired = min(max(ceil(6 / 2), 0), 3)');
-  assert.equal(launched.reduce((n, e) => n + e.workers.length, 0), 3, 'exactly the desired count, no more');
-  console.log(`# burst → launch decision of ${launched.at(-1)!.desired} workers: ${launched.at(-1)!.at - burstAt} ms (first: ${firstLaunch.at - burstAt} ms)`);
+  assert.equal(
+    launched.reduce((n, e) => n + e.workers.length, 0),
+    3,
+    'exactly the desired count, no more',
+  );
+  console.log(
+    `# burst → launch decision of ${launched.at(-1)!.desired} workers: ${launched.at(-1)!.at - burstAt} ms (first: ${firstLaunch.at - burstAt} ms)`,
+  );
   const ids = launched.flatMap((e) => e.workers);
   await until(async () => ((await p.store.liveWorkers(60_000)).length === 3 ? true : null), 30_000, 20);
   console.log(`# burst → 3 worker processes leasing: ${Date.now() - burstAt} ms`);
@@ -86,7 +102,10 @@ it('scales from zero to the desired count on a burst, retires only idle workers,
   assert.deepEqual(retires.flatMap((e) => e.workers).sort(), [...ids].sort(), 'each launched worker retired once');
   const longRetire = retires.find((e) => e.workers.includes(longWorker))!;
   assert.ok(longRetire.at >= longTask.completedAt! + 1500, 'the worker running the long task was retired only after it finished and idled');
-  assert.ok(retires.some((e) => e.at < longTask.completedAt!), 'idle workers retired while the busy one kept working');
+  assert.ok(
+    retires.some((e) => e.at < longTask.completedAt!),
+    'idle workers retired while the busy one kept working',
+  );
   assert.equal(retires.at(-1)!.desired, 0, 'scaled to zero');
 
   // And up again from zero.
@@ -99,17 +118,39 @@ it('scales from zero to the desired count on a burst, retires only idle workers,
 
   // The attempts ran in worker processes, three of which have exited: /metrics still counts them all.
   const m = (await p.inject({ method: 'GET', url: '/metrics' })).body;
-  const value = (line: string) => Number(m.split('\n').find((l) => l.startsWith(line + ' '))?.split(' ').at(-1));
-  assert.equal(value('hangar_attempts_total{outcome="SUCCESS"}'), 7, m.split('\n').filter((l) => l.startsWith('hangar_attempts')).join('\n'));
+  const value = (line: string) =>
+    Number(
+      m
+        .split('\n')
+        .find((l) => l.startsWith(line + ' '))
+        ?.split(' ')
+        .at(-1),
+    );
+  assert.equal(
+    value('hangar_attempts_total{outcome="SUCCESS"}'),
+    7,
+    m
+      .split('\n')
+      .filter((l) => l.startsWith('hangar_attempts'))
+      .join('\n'),
+  );
   assert.equal(value('hangar_task_run_seconds_count{queue="default"}'), 7);
   assert.equal(value('hangar_tasks_finished_total{status="SUCCESS",queue="default"}'), 7);
 });
 
-it('a second autoscaler on the same store stands by (launches nothing) and takes over when the leader stops', { timeout: 120_000 }, async () => {
+it('a second autoscaler on the same store stands by (launches nothing) and takes over when the leader stops', {
+  timeout: 120_000,
+}, async () => {
   const provider = new LocalProcessProvider({ config: p.config, log: createLogger('warn') });
   const standby = new Autoscaler({
-    store: p.store, provider, log: createLogger('warn'), clock: systemClock,
-    rule: { min: 0, max: 3, tasksPerWorker: 2 }, intervalMs: 600_000, idleMs: 1500, leaseMs: 3000,
+    store: p.store,
+    provider,
+    log: createLogger('warn'),
+    clock: systemClock,
+    rule: { min: 0, max: 3, tasksPerWorker: 2 },
+    intervalMs: 600_000,
+    idleMs: 1500,
+    leaseMs: 3000,
   });
   await standby.start();
   try {
@@ -125,7 +166,9 @@ it('a second autoscaler on the same store stands by (launches nothing) and takes
     const [t] = await finished([await submit({ shell: 'echo after-takeover' })]);
     assert.equal(t.status, 'SUCCESS', 'the standby took over and started a worker for it');
     const ran = (await p.store.history(t.id)).find((h) => h.status === 'RUNNING')!.workerId!;
-    assert.ok((await provider.units()).some((u) => u.id === ran) || (await events()).some((e) => e.action === 'launch' && e.workers.includes(ran)));
+    assert.ok(
+      (await provider.units()).some((u) => u.id === ran) || (await events()).some((e) => e.action === 'launch' && e.workers.includes(ran)),
+    );
   } finally {
     await standby.close();
   }

@@ -16,7 +16,9 @@ before(async () => {
 });
 after(async () => p?.close());
 
-it('a blob store that cannot store makes /health 503 with checks.storage false, until it can again', { skip: process.env.HANGAR_TEST_SHAPE === 'scale-out' ? 'disk blob store only' : false }, async () => {
+it('a blob store that cannot store makes /health 503 with checks.storage false, until it can again', {
+  skip: process.env.HANGAR_TEST_SHAPE === 'scale-out' ? 'disk blob store only' : false,
+}, async () => {
   const health = async () => {
     const r = await p.inject({ method: 'GET', url: '/health', auth: null });
     return { code: r.statusCode, body: r.json() };

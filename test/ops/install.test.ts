@@ -13,11 +13,18 @@ import { promisify } from 'node:util';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 // The user's PATH: npm scripts put node_modules/.bin (Node 24) first; a user's shell does not.
-const PATH = (process.env.PATH ?? '').split(delimiter).filter((p) => !p.endsWith(join('node_modules', '.bin'))).join(delimiter);
+const PATH = (process.env.PATH ?? '')
+  .split(delimiter)
+  .filter((p) => !p.endsWith(join('node_modules', '.bin')))
+  .join(delimiter);
 const env = { ...process.env, PATH, npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false' };
 const npmVersion = spawnSync('npm', ['--version'], { env, encoding: 'utf8' }).stdout?.trim();
 // allowScripts came with npm 11.16.
-const skip = !npmVersion ? 'npm is not installed' : Number(npmVersion.split('.')[0]) < 11 ? `npm ${npmVersion} predates allowScripts` : false;
+const skip = !npmVersion
+  ? 'npm is not installed'
+  : Number(npmVersion.split('.')[0]) < 11
+    ? `npm ${npmVersion} predates allowScripts`
+    : false;
 
 const dirs: string[] = [];
 after(() => {
@@ -47,7 +54,10 @@ it('npm ci prints no warning: no EBADENGINE, no install script left unreviewed',
   assert.match(r.stdout, /added \d+ packages/);
 });
 
-it('an install script not in allowScripts fails the install loudly, never runs or is skipped unnoticed', { skip, timeout: 180_000 }, async () => {
+it('an install script not in allowScripts fails the install loudly, never runs or is skipped unnoticed', {
+  skip,
+  timeout: 180_000,
+}, async () => {
   const r = await npmCi(project((pkg) => delete pkg.allowScripts));
   assert.notEqual(r.code, 0);
   assert.match(r.stderr, /ESTRICTALLOWSCRIPTS[\s\S]*node@/);

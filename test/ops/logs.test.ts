@@ -27,11 +27,18 @@ it('task, user and worker ids are on the lines about a task, from submit to fini
     },
   });
   const dir = mkdtempSync(join(tmpdir(), 'hangar-logs-'));
-  const config = loadConfig({ env: { HANGAR_PORT: '0', HANGAR_DATA_DIR: dir, HANGAR_WORKERS: '1', HANGAR_ADMIN_KEY: TEST_ADMIN_KEY, ...TEST_EXECUTOR_ENV } });
+  const config = loadConfig({
+    env: { HANGAR_PORT: '0', HANGAR_DATA_DIR: dir, HANGAR_WORKERS: '1', HANGAR_ADMIN_KEY: TEST_ADMIN_KEY, ...TEST_EXECUTOR_ENV },
+  });
   const p = await startPlatform(config, { api: true, workers: true }, { log: createLogger('info', sink) });
   try {
     const key = (await p.app!.inject({ method: 'POST', url: '/keys', headers: ADMIN, payload: { userId: 'dana' } })).json().key as string;
-    const r = await p.app!.inject({ method: 'POST', url: '/tasks', headers: { authorization: `Bearer ${key}` }, payload: { shell: 'echo hi' } });
+    const r = await p.app!.inject({
+      method: 'POST',
+      url: '/tasks',
+      headers: { authorization: `Bearer ${key}` },
+      payload: { shell: 'echo hi' },
+    });
     assert.equal(r.statusCode, 201);
     const taskId = r.json().taskId as string;
     const finished = await until(async () => lines.find((l) => l.msg === 'attempt finished' && l.taskId === taskId), 20_000);

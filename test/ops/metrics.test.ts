@@ -37,7 +37,11 @@ it('reports queue depth, busy and idle workers and slots while tasks run, then o
   await until(async () => ((await p.store.activeCounts()).running === 2 ? true : null), 20_000);
   const waiting = await submit({ shell: 'echo waited', queue: 'm', priority: 7 });
   const during = await scrape();
-  assert.equal(during.get('hangar_queue_depth{queue="m",priority="1",queue_type="standard",state="running"}'), 2, [...during.keys()].filter((k) => k.startsWith('hangar_queue_depth')).join('\n'));
+  assert.equal(
+    during.get('hangar_queue_depth{queue="m",priority="1",queue_type="standard",state="running"}'),
+    2,
+    [...during.keys()].filter((k) => k.startsWith('hangar_queue_depth')).join('\n'),
+  );
   assert.equal(during.get('hangar_queue_depth{queue="m",priority="7",queue_type="priority",state="pending"}'), 1);
   assert.equal(during.get('hangar_workers{state="busy"}'), 1, 'the one worker process is busy');
   assert.equal(during.get('hangar_workers{state="idle"}'), 0);
@@ -68,6 +72,15 @@ it('reports queue depth, busy and idle workers and slots while tasks run, then o
     assert.ok(end.get('hangar_sandbox_memory_peak_bytes_sum{queue="m"}')! > 0);
   }
 
-  await p.store.recordScaling({ at: Date.now(), action: 'launch', depth: 8, current: 1, desired: 4, workers: ['a', 'b', 'c'], reason: 'test', autoscaler: null });
+  await p.store.recordScaling({
+    at: Date.now(),
+    action: 'launch',
+    depth: 8,
+    current: 1,
+    desired: 4,
+    workers: ['a', 'b', 'c'],
+    reason: 'test',
+    autoscaler: null,
+  });
   assert.equal((await scrape()).get('hangar_autoscaler_desired_workers'), 4, 'read from the store: every API node reports it');
 });

@@ -37,7 +37,12 @@ before(async () => {
       if (req.headers['content-encoding'] === 'gzip') raw = gunzipSync(raw);
       assert.equal(req.url, '/v1/traces');
       assert.match(String(req.headers['content-type']), /application\/json/);
-      const body = JSON.parse(raw.toString()) as { resourceSpans: { resource: { attributes: { key: string; value: { stringValue?: string } }[] }; scopeSpans: { spans: OtlpSpan[] }[] }[] };
+      const body = JSON.parse(raw.toString()) as {
+        resourceSpans: {
+          resource: { attributes: { key: string; value: { stringValue?: string } }[] };
+          scopeSpans: { spans: OtlpSpan[] }[];
+        }[];
+      };
       for (const rs of body.resourceSpans) {
         const service = rs.resource.attributes.find((a) => a.key === 'service.name')?.value.stringValue ?? '';
         for (const ss of rs.scopeSpans) for (const s of ss.spans) spans.push({ ...s, service });
@@ -58,25 +63,40 @@ const attr = (s: OtlpSpan, k: string) => {
   return v ? (v.stringValue ?? v.intValue ?? v.boolValue) : undefined;
 };
 
-it("one trace per task: the caller's span, submit, store write, attempt, sandbox run, blob writes, outcome", { timeout: 30_000 }, async () => {
+it("one trace per task: the caller's span, submit, store write, attempt, sandbox run, blob writes, outcome", {
+  timeout: 30_000,
+}, async () => {
   const clientTrace = '4bf92f3577b34da6a3ce929d0e0e4736';
   const clientSpan = '00f067aa0ba902b7';
-  const r = await p.inject({ method: 'POST', url: '/tasks', payload: { shell: 'echo traced' }, headers: { traceparent: `00-${clientTrace}-${clientSpan}-01` } });
+  const r = await p.inject({
+    method: 'POST',
+    url: '/tasks',
+    payload: { shell: 'echo traced' },
+    headers: { traceparent: `00-${clientTrace}-${clientSpan}-01` },
+  });
   assert.equal(r.statusCode, 201, r.body);
   const taskId = r.json().taskId as string;
   await until(async () => ((await p.store.get(taskId))?.status === 'SUCCESS' ? true : null), 20_000);
   const names = ['task.submit', 'store.submit', 'task.attempt', 'sandbox.run', 'blobs.store', 'store.finish'];
-  const mine = await until(async () => {
-    const t = spans.filter((s) => s.traceId === clientTrace);
-    return names.every((n) => t.some((s) => s.name === n)) ? t : null;
-  }, 15_000, 50);
+  const mine = await until(
+    async () => {
+      const t = spans.filter((s) => s.traceId === clientTrace);
+      return names.every((n) => t.some((s) => s.name === n)) ? t : null;
+    },
+    15_000,
+    50,
+  );
   const by = (n: string) => mine.find((s) => s.name === n)!;
   assert.equal(by('task.submit').parentSpanId, clientSpan, "the API continues the caller's trace");
   assert.equal(by('task.submit').kind, 2, 'SERVER');
   assert.equal(attr(by('task.submit'), 'hangar.task_id'), taskId);
   assert.equal(attr(by('task.submit'), 'http.response.status_code'), 201);
   assert.equal(by('store.submit').parentSpanId, by('task.submit').spanId);
-  assert.equal(by('task.attempt').parentSpanId, by('task.submit').spanId, "the worker's attempt is a child of the submit, through the task's stored context");
+  assert.equal(
+    by('task.attempt').parentSpanId,
+    by('task.submit').spanId,
+    "the worker's attempt is a child of the submit, through the task's stored context",
+  );
   assert.equal(by('task.attempt').kind, 5, 'CONSUMER');
   assert.equal(attr(by('task.attempt'), 'hangar.worker_id'), p.pool!.id);
   assert.equal(attr(by('task.attempt'), 'hangar.outcome'), 'SUCCESS');

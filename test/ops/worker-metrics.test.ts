@@ -18,7 +18,9 @@ import { freePort, TEST_EXECUTOR_ENV } from '../helpers/process.ts';
 it('hangar worker with HANGAR_METRICS_PORT serves what it ran on /metrics', { timeout: 30_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'hangar-worker-metrics-'));
   const port = await freePort();
-  const config = loadConfig({ env: { HANGAR_DATA_DIR: dir, HANGAR_WORKERS: '2', HANGAR_METRICS_PORT: String(port), HANGAR_POLL_MS: '100', ...TEST_EXECUTOR_ENV } });
+  const config = loadConfig({
+    env: { HANGAR_DATA_DIR: dir, HANGAR_WORKERS: '2', HANGAR_METRICS_PORT: String(port), HANGAR_POLL_MS: '100', ...TEST_EXECUTOR_ENV },
+  });
   const p = await startPlatform(config, { api: false, workers: true }, { log: createLogger('silent') });
   try {
     const ids: string[] = [];
@@ -27,7 +29,10 @@ it('hangar worker with HANGAR_METRICS_PORT serves what it ran on /metrics', { ti
       ids.push(t.id);
       await p.store.submit(t);
     }
-    await until(async () => ((await Promise.all(ids.map((id) => p.store.get(id)))).every((t) => t?.status === 'SUCCESS') ? true : null), 20_000);
+    await until(
+      async () => ((await Promise.all(ids.map((id) => p.store.get(id)))).every((t) => t?.status === 'SUCCESS') ? true : null),
+      20_000,
+    );
     const res = await fetch(`http://127.0.0.1:${port}/metrics`);
     assert.equal(res.status, 200);
     const text = await res.text();
@@ -35,7 +40,7 @@ it('hangar worker with HANGAR_METRICS_PORT serves what it ran on /metrics', { ti
     assert.match(text, /^hangar_task_run_seconds_count\{queue="wm"\} 3$/m);
     assert.match(text, /^hangar_process_cpu_user_seconds_total /m);
     assert.match(text, /^hangar_nodejs_heap_size_used_bytes /m);
-    assert.doesNotMatch(text, /hangar_queue_depth|hangar_tasks\{/, 'store-backed views are the API nodes\' job');
+    assert.doesNotMatch(text, /hangar_queue_depth|hangar_tasks\{/, "store-backed views are the API nodes' job");
     assert.equal((await fetch(`http://127.0.0.1:${port}/other`)).status, 404);
   } finally {
     await p.close();

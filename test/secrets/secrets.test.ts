@@ -44,9 +44,19 @@ it('takes the master key as base64 or hex, or makes one (0600) on first use', ()
 
 it('redacts every occurrence, in text and bytes, and a secret cut short by truncation', () => {
   assert.equal(redact('a=s3cret b=s3cret', ['s3cret']), 'a=[REDACTED] b=[REDACTED]');
-  assert.equal(redact('abc', ['abc'].map((v) => v)), 'abc', 'shorter than 4 is left alone');
+  assert.equal(
+    redact(
+      'abc',
+      ['abc'].map((v) => v),
+    ),
+    'abc',
+    'shorter than 4 is left alone',
+  );
   const bin = Buffer.concat([Buffer.from([0xff, 0x00]), Buffer.from('xx s3cret yy s3cret')]);
-  assert.deepEqual(redactBytes(bin, ['s3cret'], false), Buffer.concat([Buffer.from([0xff, 0x00]), Buffer.from('xx [REDACTED] yy [REDACTED]')]));
+  assert.deepEqual(
+    redactBytes(bin, ['s3cret'], false),
+    Buffer.concat([Buffer.from([0xff, 0x00]), Buffer.from('xx [REDACTED] yy [REDACTED]')]),
+  );
   assert.equal(redactBytes(Buffer.from('out: s3cr'), ['s3cret'], true).toString(), 'out: [REDACTED]');
   // The tail of a log whose middle was left out may begin inside a value.
   assert.equal(redactBytes(Buffer.from('cret; more'), ['s3cret'], false, true).toString(), '[REDACTED]; more');
@@ -56,7 +66,9 @@ it('redacts every occurrence, in text and bytes, and a secret cut short by trunc
 
 it('redacts live output however it is split into pieces, as the whole would be', () => {
   const secret = 's3cret-v4lue';
-  const text = fc.array(fc.constantFrom('s3c', 'ret', '-v4', 'lue', secret, 'x', 's', '\n', 's3cret-v4lu'), { maxLength: 30 }).map((a) => a.join(''));
+  const text = fc
+    .array(fc.constantFrom('s3c', 'ret', '-v4', 'lue', secret, 'x', 's', '\n', 's3cret-v4lu'), { maxLength: 30 })
+    .map((a) => a.join(''));
   fc.assert(
     fc.property(text, fc.array(fc.nat(40), { maxLength: 8 }), (whole, cuts) => {
       const bytes = Buffer.from(whole);

@@ -75,7 +75,11 @@ async function laneWakesOnItsOwn(submitter: Store, follower: Store & { list: Sto
   };
   const lane = `terminal:p:${Math.random().toString(36).slice(2)}`;
   const ac = new AbortController();
-  const events = followLane(follower, lane, 'user123', { after: { taskId: null, cursor: { attempt: 0, seq: 0 } }, signal: ac.signal, pollMs: 3_600_000 });
+  const events = followLane(follower, lane, 'user123', {
+    after: { taskId: null, cursor: { attempt: 0, seq: 0 } },
+    signal: ac.signal,
+    pollMs: 3_600_000,
+  });
   const next = events.next();
   await new Promise((r) => setTimeout(r, 200));
   const idle = listings;
@@ -87,7 +91,10 @@ async function laneWakesOnItsOwn(submitter: Store, follower: Store & { list: Sto
   await submitter.submit(mine);
   const first = await Promise.race([next, new Promise<null>((r) => setTimeout(() => r(null), 10_000))]);
   ac.abort();
-  assert.ok(first && !first.done && first.value.type === 'status' && first.value.taskId === mine.id, 'its own task reached it without the poll');
+  assert.ok(
+    first && !first.done && first.value.type === 'status' && first.value.taskId === mine.id,
+    'its own task reached it without the poll',
+  );
 }
 
 describe("a lane's follower wakes for its lane's tasks only", () => {
@@ -132,7 +139,10 @@ async function hearsTheReap(worker: Store, reaper: Store, follower: Store, clock
   assert.equal((await reaper.reap(3_600_000)).expired, 1);
   const seen = await Promise.race([next, new Promise<null>((r) => setTimeout(() => r(null), 10_000))]);
   ac.abort();
-  assert.ok(seen && !seen.done && seen.value.type === 'status' && seen.value.status === 'PENDING', 'the reaped attempt reached it without the poll');
+  assert.ok(
+    seen && !seen.done && seen.value.type === 'status' && seen.value.status === 'PENDING',
+    'the reaped attempt reached it without the poll',
+  );
 }
 
 describe("a follower hears of its task's reaped attempt at once", () => {
@@ -151,7 +161,9 @@ describe("a follower hears of its task's reaped attempt at once", () => {
   it('PostgreSQL, reaper and follower in other processes', async () => {
     const schema = freshSchema('hangar_fr');
     const clock = new ManualClock();
-    const [worker, reaper, follower] = await Promise.all([0, 1, 2].map(() => PostgresStore.open({ url: TEST_DATABASE_URL, schema, poolSize: 4, clock })));
+    const [worker, reaper, follower] = await Promise.all(
+      [0, 1, 2].map(() => PostgresStore.open({ url: TEST_DATABASE_URL, schema, poolSize: 4, clock })),
+    );
     try {
       follower.subscribeOutput(() => {});
       await new Promise((r) => setTimeout(r, 300));

@@ -11,7 +11,15 @@ import { PostgresStore, type PostgresStoreOptions } from '../../src/store/postgr
 import { ManualClock, newTask } from '../conformance/store.ts';
 import type { Outcome } from '../../src/core/index.ts';
 
-const OK: Outcome = { status: 'SUCCESS', summary: null, failure: null, resultJson: null, resultKey: null, stdoutKey: null, stderrKey: null };
+const OK: Outcome = {
+  status: 'SUCCESS',
+  summary: null,
+  failure: null,
+  resultJson: null,
+  resultKey: null,
+  stdoutKey: null,
+  stderrKey: null,
+};
 import { TEST_DATABASE_URL, dropTestSchemas, freshSchema } from '../helpers/postgres.ts';
 import { privatePostgresProblems, startPrivatePostgres } from '../helpers/private-postgres.ts';
 
@@ -25,7 +33,9 @@ after(async () => {
 /** `n` stores on one fresh schema, opened at the same time. */
 async function storesOnOneSchema(n: number, opts: Partial<PostgresStoreOptions> = {}): Promise<PostgresStore[]> {
   const schema = (lastSchema = freshSchema('hangar_x'));
-  const opened = await Promise.all(Array.from({ length: n }, () => PostgresStore.open({ url: TEST_DATABASE_URL, schema, poolSize: 4, ...opts })));
+  const opened = await Promise.all(
+    Array.from({ length: n }, () => PostgresStore.open({ url: TEST_DATABASE_URL, schema, poolSize: 4, ...opts })),
+  );
   stores.push(...opened);
   return opened;
 }
@@ -93,7 +103,10 @@ describe('PostgresStore across processes', () => {
     const perUser = new Map<string, number>();
     for (const u of leased) perUser.set(u, (perUser.get(u) ?? 0) + 1);
     assert.equal(leased.length, 12, 'two for each of six users');
-    assert.ok([...perUser.values()].every((c) => c === 2), JSON.stringify([...perUser]));
+    assert.ok(
+      [...perUser.values()].every((c) => c === 2),
+      JSON.stringify([...perUser]),
+    );
   });
 
   it('same idempotency key submitted through two stores at once: one task', async () => {
@@ -115,13 +128,20 @@ describe('PostgresStore across processes', () => {
     assert.equal(ra.expired + rb.expired, 40);
     assert.equal((await a.activeCounts()).pending, 40);
     const [t] = (await a.list({ limit: 1 })).items;
-    assert.deepEqual((await a.history(t.id)).map((h) => h.status), ['PENDING', 'RUNNING', 'PENDING']);
+    assert.deepEqual(
+      (await a.history(t.id)).map((h) => h.status),
+      ['PENDING', 'RUNNING', 'PENDING'],
+    );
   });
 
   it("a backoff that ends in another process's retry is claimed within a second, or at once after nextRunAfter", async () => {
     const clock = new ManualClock();
     const [a, b] = await storesOnOneSchema(2, { clock, random: () => 0.5 });
-    const FAILED: Outcome = { ...OK, status: 'FAILED', failure: { code: 'NON_ZERO_EXIT', message: 'exit 1', retryable: true, exitCode: 1 } };
+    const FAILED: Outcome = {
+      ...OK,
+      status: 'FAILED',
+      failure: { code: 'NON_ZERO_EXIT', message: 'exit 1', retryable: true, exitCode: 1 },
+    };
     const retried = async () => {
       const t = newTask();
       await a.submit(t);
@@ -158,7 +178,15 @@ describe('PostgresStore across processes', () => {
     assert.ok(woken > 0, 'listening');
     const ends: [string, () => Promise<unknown>][] = [
       ['success', async () => worker.finish(await leaseOf(lane[0].id), { ...OK })],
-      ['failure, final', async () => worker.finish(await leaseOf(lane[1].id), { ...OK, status: 'FAILED', failure: { code: 'NON_ZERO_EXIT', message: 'exit 1', retryable: false } })],
+      [
+        'failure, final',
+        async () =>
+          worker.finish(await leaseOf(lane[1].id), {
+            ...OK,
+            status: 'FAILED',
+            failure: { code: 'NON_ZERO_EXIT', message: 'exit 1', retryable: false },
+          }),
+      ],
       ['cancel while pending', async () => worker.cancel(lane[2].id)],
     ];
     async function leaseOf(id: string) {
@@ -179,7 +207,8 @@ describe('PostgresStore across processes', () => {
   it("a host whose clock runs 10 minutes slow keeps time in the database's clock: its leases are not reaped early", async () => {
     const slow = { now: () => Date.now() - 600_000 };
     const [reaper] = await storesOnOneSchema(1);
-    const open = (syncClock: boolean) => PostgresStore.open({ url: TEST_DATABASE_URL, schema: lastSchema, poolSize: 2, clock: slow, syncClock });
+    const open = (syncClock: boolean) =>
+      PostgresStore.open({ url: TEST_DATABASE_URL, schema: lastSchema, poolSize: 2, clock: slow, syncClock });
     const [synced, unsynced] = await Promise.all([open(true), open(false)]);
     stores.push(synced, unsynced);
     assert.ok(Math.abs(synced.clockOffsetMs - 600_000) < 1000, `offset measured: ${synced.clockOffsetMs} ms`);
@@ -191,7 +220,7 @@ describe('PostgresStore across processes', () => {
     await synced.submit(kept);
     const [lease] = await synced.claim({ workerId: 'slow-synced', limit: 1 });
     assert.equal(lease.task.id, kept.id);
-    assert.ok(Math.abs(lease.expiresAt - (Date.now() + 60_000)) < 2000, 'the lease runs 60 s of the database\'s time');
+    assert.ok(Math.abs(lease.expiresAt - (Date.now() + 60_000)) < 2000, "the lease runs 60 s of the database's time");
     await unsynced.submit(lost);
     const [stale] = await unsynced.claim({ workerId: 'slow-unsynced', limit: 1 });
     assert.equal(stale.task.id, lost.id);
@@ -201,7 +230,7 @@ describe('PostgresStore across processes', () => {
     assert.equal(reaped.expired, 1);
     assert.equal((await reaper.get(kept.id))?.status, 'RUNNING');
     assert.equal((await reaper.get(lost.id))?.status, 'PENDING');
-    assert.ok(Math.abs((await reaper.get(kept.id))!.createdAt - Date.now()) < 5000, 'timestamps are in the database\'s time');
+    assert.ok(Math.abs((await reaper.get(kept.id))!.createdAt - Date.now()) < 5000, "timestamps are in the database's time");
   });
 });
 
@@ -259,9 +288,16 @@ describe('PostgresStore grouped submits (many in flight in one process)', () => 
     const [store, other] = await storesOnOneSchema(2);
     const tasks = Array.from({ length: 300 }, (_, i) => newTask({ userId: i % 3 === 0 ? 'bob' : 'alice', metadata: { i } }));
     const results = await Promise.all(tasks.map((t) => store.submit(t)));
-    assert.deepEqual(results.map((r) => [r.task.id, r.created, r.task.status]), tasks.map((t) => [t.id, true, 'PENDING']));
+    assert.deepEqual(
+      results.map((r) => [r.task.id, r.created, r.task.status]),
+      tasks.map((t) => [t.id, true, 'PENDING']),
+    );
     assert.equal((await other.activeCounts()).pending, 300);
-    for (const t of [tasks[0], tasks[150], tasks[299]]) assert.deepEqual((await other.history(t.id)).map((h) => h.reason), ['submitted']);
+    for (const t of [tasks[0], tasks[150], tasks[299]])
+      assert.deepEqual(
+        (await other.history(t.id)).map((h) => h.reason),
+        ['submitted'],
+      );
     // Claimed one at a time: FIFO within each user, and the users interleave (fair share)
     // as they would had each submit been its own statement.
     const started: string[] = [];
@@ -271,9 +307,18 @@ describe('PostgresStore grouped submits (many in flight in one process)', () => 
       started.push(...got.map((l) => `${l.task.userId}:${String(l.task.metadata.i)}`));
     }
     const order = (u: string) => started.filter((s) => s.startsWith(u)).map((s) => Number(s.split(':')[1]));
-    assert.deepEqual(order('alice'), tasks.filter((t) => t.userId === 'alice').map((t) => Number(t.metadata.i)));
-    assert.deepEqual(order('bob'), tasks.filter((t) => t.userId === 'bob').map((t) => Number(t.metadata.i)));
-    assert.ok(started.slice(0, 20).some((s) => s.startsWith('bob')), `bob is not behind all of alice's tasks (${started.slice(0, 20).join(' ')})`);
+    assert.deepEqual(
+      order('alice'),
+      tasks.filter((t) => t.userId === 'alice').map((t) => Number(t.metadata.i)),
+    );
+    assert.deepEqual(
+      order('bob'),
+      tasks.filter((t) => t.userId === 'bob').map((t) => Number(t.metadata.i)),
+    );
+    assert.ok(
+      started.slice(0, 20).some((s) => s.startsWith('bob')),
+      `bob is not behind all of alice's tasks (${started.slice(0, 20).join(' ')})`,
+    );
   });
 
   it("while this process's workers have no free slot, a burst of submits is grouped, not a statement each", async () => {
@@ -289,7 +334,7 @@ describe('PostgresStore grouped submits (many in flight in one process)', () => 
     detach();
   });
 
-  it("one task the database refuses fails alone; the others of its group are stored", async () => {
+  it('one task the database refuses fails alone; the others of its group are stored', async () => {
     const [store] = await storesOnOneSchema(1);
     const good = Array.from({ length: 40 }, () => newTask());
     const bad = newTask({ timeout: 1e12 }); // out of an INTEGER's range
@@ -316,10 +361,13 @@ describe('PostgresStore push dispatch (a submit in one process, an idle worker i
     assert.deepEqual(taker.got[0].task, row);
     assert.equal(row?.status, 'RUNNING');
     assert.equal(row?.workerId, 'w1');
-    assert.deepEqual((await api.history(first.task.id)).map((h) => [h.status, h.reason]), [
-      ['PENDING', 'submitted'],
-      ['RUNNING', 'pushed to an idle worker at submit'],
-    ]);
+    assert.deepEqual(
+      (await api.history(first.task.id)).map((h) => [h.status, h.reason]),
+      [
+        ['PENDING', 'submitted'],
+        ['RUNNING', 'pushed to an idle worker at submit'],
+      ],
+    );
 
     // A row too large for a notification's payload: the worker reads it.
     const big = await api.submit(newTask({ metadata: { blob: 'x'.repeat(7500) } }));
@@ -370,7 +418,10 @@ describe('PostgresStore push dispatch (a submit in one process, an idle worker i
     const pushed = await api.submit(newTask());
     assert.equal(pushed.handedOff, true);
     await until('the release', async () => (await api.get(pushed.task.id))?.status === 'PENDING');
-    assert.deepEqual((await api.history(pushed.task.id)).map((h) => h.reason), ['submitted', 'pushed to an idle worker at submit', 'released by worker']);
+    assert.deepEqual(
+      (await api.history(pushed.task.id)).map((h) => h.reason),
+      ['submitted', 'pushed to an idle worker at submit', 'released by worker'],
+    );
     const [again] = await api.claim({ workerId: 'w2', limit: 1 });
     assert.equal(again.task.id, pushed.task.id);
     assert.equal(again.attempt, 2, 'the attempt number only grows (fencing)');
@@ -393,7 +444,9 @@ describe('PostgresStore push dispatch (a submit in one process, an idle worker i
       await until('the withdrawal', async () => (await offeredSlots('w1')) === null);
       // ... but a push may have been committed just before, its notification never heard: an
       // offer naming a live session (this client's) stands in for it.
-      await client.query(`INSERT INTO ${lastSchema}.worker_offers VALUES ('w1', 999999, 1, NULL, pg_backend_pid(), $1)`, [Date.now() + 60_000]);
+      await client.query(`INSERT INTO ${lastSchema}.worker_offers VALUES ('w1', 999999, 1, NULL, pg_backend_pid(), $1)`, [
+        Date.now() + 60_000,
+      ]);
       const lost = await api.submit(newTask());
       assert.equal(lost.handedOff, true);
       await until('the lost push handed over', () => taker.got.length === 1);
@@ -452,7 +505,10 @@ describe('PostgresStore planner statistics', () => {
       await client.connect();
       try {
         // On a server whose autovacuum is on it may get there first (not here: it is off).
-        const r = await client.query(`SELECT coalesce(last_analyze, last_autoanalyze) AS at FROM pg_stat_user_tables WHERE schemaname = $1 AND relname = 'tasks'`, [lastSchema]);
+        const r = await client.query(
+          `SELECT coalesce(last_analyze, last_autoanalyze) AS at FROM pg_stat_user_tables WHERE schemaname = $1 AND relname = 'tasks'`,
+          [lastSchema],
+        );
         return r.rows[0]?.at ?? null;
       } finally {
         await client.end();
@@ -463,16 +519,23 @@ describe('PostgresStore planner statistics', () => {
     for (let i = 0; i < 3; i++) await store.submitMany(Array.from({ length: 1000 }, () => newTask()));
     // The server's statistics views see the inserts once the connections report them (within
     // a second or so of activity); each reap here is a later look.
-    await until('an ANALYZE', async () => {
-      clock.advance(16_000);
-      await store.reap(60_000);
-      return (await analyzed()) !== null;
-    }, 30_000);
+    await until(
+      'an ANALYZE',
+      async () => {
+        clock.advance(16_000);
+        await store.reap(60_000);
+        return (await analyzed()) !== null;
+      },
+      30_000,
+    );
   });
 });
 
 describe('PostgresStore early commits (a pushed or handed submit)', () => {
-  it('is answered only once on disk: a crash right after the answer keeps it, where an unflushed commit is lost', { skip: privatePostgresProblems(), timeout: 120_000 }, async () => {
+  it('is answered only once on disk: a crash right after the answer keeps it, where an unflushed commit is lost', {
+    skip: privatePostgresProblems(),
+    timeout: 120_000,
+  }, async () => {
     // A server of the test's own, where nothing flushes WAL behind the test's back: no
     // autovacuum, no background writer, and (below) its WAL writer stopped.
     const srv = await startPrivatePostgres(['127.0.0.1'], { autovacuum: 'off', bgwriter_lru_maxpages: '0' });
@@ -490,7 +553,10 @@ describe('PostgresStore early commits (a pushed or handed submit)', () => {
       const handedTo = recordingTaker('w2', 1);
       local.attachTaker(handedTo);
       await admin.connect();
-      await until('the offer', async () => (await admin.query(`SELECT 1 FROM hangar_early.worker_offers WHERE slots = 1`)).rows.length === 1);
+      await until(
+        'the offer',
+        async () => (await admin.query(`SELECT 1 FROM hangar_early.worker_offers WHERE slots = 1`)).rows.length === 1,
+      );
       await admin.query('CREATE TABLE early_probe (n integer)');
       const walWriter = Number((await admin.query(`SELECT pid FROM pg_stat_activity WHERE backend_type = 'walwriter'`)).rows[0].pid);
       process.kill(walWriter, 'SIGSTOP');
@@ -505,20 +571,28 @@ describe('PostgresStore early commits (a pushed or handed submit)', () => {
       process.kill(walWriter, 'SIGKILL');
       await admin.end().catch(() => {});
       let after: pg.Client | undefined;
-      await until('recovery', async () => {
-        const c = new pg.Client({ connectionString: srv.url });
-        try {
-          await c.connect();
-          await c.query('SELECT 1');
-          after = c;
-          return true;
-        } catch {
-          await c.end().catch(() => {});
-          return false;
-        }
-      }, 60_000);
+      await until(
+        'recovery',
+        async () => {
+          const c = new pg.Client({ connectionString: srv.url });
+          try {
+            await c.connect();
+            await c.query('SELECT 1');
+            after = c;
+            return true;
+          } catch {
+            await c.end().catch(() => {});
+            return false;
+          }
+        },
+        60_000,
+      );
       try {
-        assert.equal((await after!.query('SELECT count(*)::int AS n FROM early_probe')).rows[0].n, 0, 'the unflushed commit is lost (else this test could not tell)');
+        assert.equal(
+          (await after!.query('SELECT count(*)::int AS n FROM early_probe')).rows[0].n,
+          0,
+          'the unflushed commit is lost (else this test could not tell)',
+        );
         const kept = await after!.query('SELECT id, status FROM hangar_early.tasks ORDER BY id');
         assert.deepEqual(kept.rows.map((r) => r.id).sort(), [pushed.task.id, handed.task.id].sort(), 'both answered submits survive');
       } finally {

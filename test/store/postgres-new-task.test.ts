@@ -41,7 +41,19 @@ test('newTaskParams: $1 to $22 in column order, JSON columns as text, now at $16
 });
 
 test('insertedResult: a task leased at submit is shown to its submitter as just submitted', () => {
-  const row = { id: 't1', command: 'echo', queue: 'default', priority: 5, status: 'RUNNING', attempt: 1, worker_id: 'w1', started_at: 10, lease_expires_at: 40, created_at: 10, run_after: 10 };
+  const row = {
+    id: 't1',
+    command: 'echo',
+    queue: 'default',
+    priority: 5,
+    status: 'RUNNING',
+    attempt: 1,
+    worker_id: 'w1',
+    started_at: 10,
+    lease_expires_at: 40,
+    created_at: 10,
+    run_after: 10,
+  };
   const pushed = insertedResult(row);
   assert.equal(pushed.handedOff, true);
   assert.equal(pushed.created, true);

@@ -6,11 +6,15 @@ it('shareRecent: callers within the TTL and during a read share one read; a fail
   let t = 0;
   let reads = 0;
   let fail = false;
-  const get = shareRecent(async () => {
-    reads++;
-    if (fail) throw new Error('down');
-    return reads;
-  }, 1000, () => t);
+  const get = shareRecent(
+    async () => {
+      reads++;
+      if (fail) throw new Error('down');
+      return reads;
+    },
+    1000,
+    () => t,
+  );
   const [a, b] = await Promise.all([get(), get()]);
   assert.deepEqual([a, b, reads], [1, 1, 1], 'concurrent callers share the read in flight');
   t = 999;

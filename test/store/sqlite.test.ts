@@ -10,9 +10,7 @@ const dir = mkdtempSync(join(tmpdir(), 'hangar-store-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 let n = 0;
 
-describeStore('sqlite', async ({ clock, random, retry }) =>
-  new SqliteStore({ path: join(dir, `s${n++}.db`), clock, random, retry }),
-);
+describeStore('sqlite', async ({ clock, random, retry }) => new SqliteStore({ path: join(dir, `s${n++}.db`), clock, random, retry }));
 
 describe('sqlite: capabilities it does not have', () => {
   it('advertise does nothing and countRequests refuses (one process is the whole API)', async () => {

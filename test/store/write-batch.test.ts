@@ -23,7 +23,7 @@ describe('WriteBatch', () => {
     const { db, batch, values } = open();
     const insert = db.prepare('INSERT INTO t (v) VALUES (?)');
     let commits = 0;
-    const commit = (batch as unknown as { runBatch: (...a: unknown[]) => unknown });
+    const commit = batch as unknown as { runBatch: (...a: unknown[]) => unknown };
     const runBatch = commit.runBatch.bind(batch);
     commit.runBatch = (...a: unknown[]) => (commits++, runBatch(...a));
     const results = await Promise.allSettled([
@@ -81,7 +81,10 @@ describe('WriteBatch', () => {
         throw new Error('two fails');
       }),
     ]);
-    assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'rejected']);
+    assert.deepEqual(
+      results.map((r) => r.status),
+      ['fulfilled', 'rejected'],
+    );
     assert.deepEqual(values(), [1]);
     // The optimistic try rolled both back; the retry rolled back only 'two' and committed 'one'.
     assert.deepEqual(ends, ['one:false', 'two:false', 'two:false', 'one:true']);

@@ -38,7 +38,10 @@ after(async () => {
   await p?.close();
 });
 
-it('types commands into the page and reads their output live, in order, from a project terminal', { skip: CHROMIUM ? false : 'chromium is not installed: apt-get install chromium', timeout: 120_000 }, async () => {
+it('types commands into the page and reads their output live, in order, from a project terminal', {
+  skip: CHROMIUM ? false : 'chromium is not installed: apt-get install chromium',
+  timeout: 120_000,
+}, async () => {
   const page = await browser.newPage({ viewport: { width: 1100, height: 640 } });
   const problems: string[] = [];
   page.on('pageerror', (e) => problems.push(e.message));
@@ -50,11 +53,25 @@ it('types commands into the page and reads their output live, in order, from a p
   await page.waitForFunction(() => (globalThis as unknown as Page).document.getElementById('project')!.options!.length === 1);
   await page.fill('#terminal', 'main');
   await page.click('#open');
-  await page.waitForFunction(() => (globalThis as unknown as Page).document.getElementById('state')!.textContent === 'terminal main: ready');
-  const lines = async () => (await page.evaluate(() => (globalThis as unknown as Page).hangarText())).split('\n').map((l) => l.trimEnd()).filter(Boolean);
+  await page.waitForFunction(
+    () => (globalThis as unknown as Page).document.getElementById('state')!.textContent === 'terminal main: ready',
+  );
+  const lines = async () =>
+    (await page.evaluate(() => (globalThis as unknown as Page).hangarText()))
+      .split('\n')
+      .map((l) => l.trimEnd())
+      .filter(Boolean);
   /** Waits until the terminal shows this line on its own (not as part of what was typed). */
   const shows = (line: string) =>
-    page.waitForFunction((l) => (globalThis as unknown as Page).hangarText().split('\n').some((x) => x.trimEnd() === l), line, { timeout: 60_000 });
+    page.waitForFunction(
+      (l) =>
+        (globalThis as unknown as Page)
+          .hangarText()
+          .split('\n')
+          .some((x) => x.trimEnd() === l),
+      line,
+      { timeout: 60_000 },
+    );
 
   await page.click('#term');
   await page.keyboard.type('echo hello-from-the-browser > note.txt; cat note.txt');
@@ -82,7 +99,10 @@ it('types commands into the page and reads their output live, in order, from a p
   assert.equal(projects[0].latestVersion, 1);
 });
 
-it('after a reload the replay shows each command line before its output; the picker, history, Ctrl-C and the dashboard link work (issue 21 item 16)', { skip: CHROMIUM ? false : 'chromium is not installed: apt-get install chromium', timeout: 120_000 }, async () => {
+it('after a reload the replay shows each command line before its output; the picker, history, Ctrl-C and the dashboard link work (issue 21 item 16)', {
+  skip: CHROMIUM ? false : 'chromium is not installed: apt-get install chromium',
+  timeout: 120_000,
+}, async () => {
   // Runs after the test above, in its project: two commands, the first of which made v1.
   const page = await browser.newPage({ viewport: { width: 1100, height: 640 } });
   const problems: string[] = [];
@@ -94,19 +114,35 @@ it('after a reload the replay shows each command line before its output; the pic
   assert.match((await page.textContent('#project'))!, /from-the-browser \(v1\)/);
   await page.click('#open');
   const text = () => page.evaluate(() => (globalThis as unknown as Page).hangarText());
-  const lines = async () => (await text()).split('\n').map((l) => l.trimEnd()).filter(Boolean);
+  const lines = async () =>
+    (await text())
+      .split('\n')
+      .map((l) => l.trimEnd())
+      .filter(Boolean);
   const shows = (line: string) =>
-    page.waitForFunction((l) => (globalThis as unknown as Page).hangarText().split('\n').some((x) => x.trimEnd() === l), line, { timeout: 60_000 });
+    page.waitForFunction(
+      (l) =>
+        (globalThis as unknown as Page)
+          .hangarText()
+          .split('\n')
+          .some((x) => x.trimEnd() === l),
+      line,
+      { timeout: 60_000 },
+    );
   await shows('warn');
   await page.waitForFunction(() => (globalThis as unknown as Page).hangarText().trimEnd().endsWith('$'));
-  assert.deepEqual(await lines(), [
-    '$ echo hello-from-the-browser > note.txt; cat note.txt',
-    'hello-from-the-browser',
-    '$ wc -c note.txt; echo warn >&2',
-    '23 note.txt',
-    'warn',
-    '$',
-  ], 'the replay shows every command line before its output, as it was typed');
+  assert.deepEqual(
+    await lines(),
+    [
+      '$ echo hello-from-the-browser > note.txt; cat note.txt',
+      'hello-from-the-browser',
+      '$ wc -c note.txt; echo warn >&2',
+      '23 note.txt',
+      'warn',
+      '$',
+    ],
+    'the replay shows every command line before its output, as it was typed',
+  );
   await shot(page, 'replay');
 
   // History: up brings back the last command, up again the one before, down goes back.
@@ -115,7 +151,9 @@ it('after a reload the replay shows each command line before its output; the pic
   await page.keyboard.press('ArrowUp');
   await page.waitForFunction(() => (globalThis as unknown as Page).hangarText().trimEnd().endsWith('$ wc -c note.txt; echo warn >&2'));
   await page.keyboard.press('ArrowUp');
-  await page.waitForFunction(() => (globalThis as unknown as Page).hangarText().trimEnd().endsWith('$ echo hello-from-the-browser > note.txt; cat note.txt'));
+  await page.waitForFunction(() =>
+    (globalThis as unknown as Page).hangarText().trimEnd().endsWith('$ echo hello-from-the-browser > note.txt; cat note.txt'),
+  );
   await page.keyboard.press('ArrowDown');
   await page.waitForFunction(() => (globalThis as unknown as Page).hangarText().trimEnd().endsWith('$ wc -c note.txt; echo warn >&2'));
   // Enter runs the recalled command again; a new file makes v2, and the picker shows it.
@@ -123,7 +161,11 @@ it('after a reload the replay shows each command line before its output; the pic
   assert.equal(await lastLine(), '$');
   await page.keyboard.type('echo more > more.txt');
   await page.keyboard.press('Enter');
-  await page.waitForFunction(() => /\(v2\)/.test((globalThis as unknown as Page).document.getElementById('project')!.textContent ?? ''), undefined, { timeout: 60_000 });
+  await page.waitForFunction(
+    () => /\(v2\)/.test((globalThis as unknown as Page).document.getElementById('project')!.textContent ?? ''),
+    undefined,
+    { timeout: 60_000 },
+  );
 
   // Ctrl-C cancels the running command through the API: the task ends CANCELLED.
   await page.keyboard.type('echo started; sleep 60; echo never');
@@ -132,7 +174,10 @@ it('after a reload the replay shows each command line before its output; the pic
   await page.keyboard.press('Control+C');
   await shows('[CANCELLED]').catch(async () => assert.fail(`no [CANCELLED] line:\n${await text()}`));
   const project = (await p.inject({ method: 'GET', url: '/projects', auth: alice })).json().projects[0].projectId as string;
-  const cmds = (await p.inject({ method: 'GET', url: `/projects/${project}/terminals/main/commands`, auth: alice })).json().tasks as { shell: string; status: string }[];
+  const cmds = (await p.inject({ method: 'GET', url: `/projects/${project}/terminals/main/commands`, auth: alice })).json().tasks as {
+    shell: string;
+    status: string;
+  }[];
   assert.equal(cmds[0].shell, 'echo started; sleep 60; echo never');
   assert.equal(cmds[0].status, 'CANCELLED');
   await page.waitForFunction(() => (globalThis as unknown as Page).hangarText().trimEnd().endsWith('$'));

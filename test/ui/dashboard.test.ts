@@ -19,7 +19,9 @@ const ARTIFACTS = join(import.meta.dirname, '..', '..', 'test-artifacts');
 /** What the page-side functions read (the test's types know no DOM). */
 interface Doc {
   document: {
-    getElementById(id: string): { textContent: string | null; dataset: Record<string, string | undefined>; children: { length: number } } | null;
+    getElementById(
+      id: string,
+    ): { textContent: string | null; dataset: Record<string, string | undefined>; children: { length: number } } | null;
     querySelectorAll(sel: string): { length: number };
   };
 }
@@ -63,21 +65,38 @@ const shot = async (page: PwPage, name: string) => {
   await page.screenshot({ path: join(ARTIFACTS, `dashboard-${name}.png`), fullPage: true });
 };
 
-it('every page loads without errors; a task submitted from the form shows live output and its timeline', { skip: CHROMIUM ? false : 'chromium is not installed: apt-get install chromium', timeout: 120_000 }, async () => {
+it('every page loads without errors; a task submitted from the form shows live output and its timeline', {
+  skip: CHROMIUM ? false : 'chromium is not installed: apt-get install chromium',
+  timeout: 120_000,
+}, async () => {
   // Some history for the overview: finished tasks, one dead letter, an autoscaler decision.
   for (let i = 0; i < 3; i++) await p.inject({ method: 'POST', url: '/tasks', payload: { shell: `echo warm-${i}` } });
-  const dead = (await p.inject({ method: 'POST', url: '/tasks', payload: { shell: 'echo broken; exit 3', maxAttempts: 1 } })).json().taskId as string;
+  const dead = (await p.inject({ method: 'POST', url: '/tasks', payload: { shell: 'echo broken; exit 3', maxAttempts: 1 } })).json()
+    .taskId as string;
   await until(async () => ((await p.store.get(dead))?.deadLettered ? true : null), 20_000);
-  await p.store.recordScaling({ at: Date.now(), action: 'launch', depth: 6, current: 0, desired: 2, workers: ['w-a', 'w-b'], reason: 'queue depth 6 needs 2 worker(s)', autoscaler: 'host-1-abcdef' });
+  await p.store.recordScaling({
+    at: Date.now(),
+    action: 'launch',
+    depth: 6,
+    current: 0,
+    desired: 2,
+    workers: ['w-a', 'w-b'],
+    reason: 'queue depth 6 needs 2 worker(s)',
+    autoscaler: 'host-1-abcdef',
+  });
 
   const { page, problems, bytes } = await open();
 
   // Overview.
   await page.waitForFunction(() => (globalThis as unknown as Doc).document.querySelectorAll('#cards .card').length === 6);
   await page.waitForFunction(() => (globalThis as unknown as Doc).document.querySelectorAll('#throughput polyline').length > 0);
-  await page.waitForFunction(() => ((globalThis as unknown as Doc).document.getElementById('autoscaler')?.textContent ?? '').includes('desired workers: 2'));
+  await page.waitForFunction(() =>
+    ((globalThis as unknown as Doc).document.getElementById('autoscaler')?.textContent ?? '').includes('desired workers: 2'),
+  );
   await page.waitForFunction(() => ((globalThis as unknown as Doc).document.getElementById('workers')?.textContent ?? '').includes('idle'));
-  await page.waitForFunction(() => ((globalThis as unknown as Doc).document.getElementById('alerts')?.textContent ?? '').includes('queue_depth'));
+  await page.waitForFunction(() =>
+    ((globalThis as unknown as Doc).document.getElementById('alerts')?.textContent ?? '').includes('queue_depth'),
+  );
   const cards = await page.textContent('#cards');
   assert.match(cards!, /3\s*succeeded/);
   assert.match(cards!, /1\s*dead letters/);
@@ -88,12 +107,18 @@ it('every page loads without errors; a task submitted from the form shows live o
   await page.click('nav a[data-nav="submit"]');
   await page.fill('#shell', 'echo from-the-form; sleep 0.5; echo second-line >&2; echo done');
   await page.click('#go');
-  await page.waitForFunction(() => (globalThis as unknown as Doc).document.getElementById('log')?.dataset.ended === 'SUCCESS', undefined, { timeout: 60_000 });
+  await page.waitForFunction(() => (globalThis as unknown as Doc).document.getElementById('log')?.dataset.ended === 'SUCCESS', undefined, {
+    timeout: 60_000,
+  });
   const log = await page.textContent('#log');
   assert.equal(log, 'from-the-form\nsecond-line\ndone\n', 'stdout and stderr, in order');
   // The end message re-reads the task; its panel shows the outcome once that read answers.
-  await page.waitForFunction(() => ((globalThis as unknown as Doc).document.getElementById('task-info')?.textContent ?? '').includes('SUCCESS'));
-  await page.waitForFunction(() => ((globalThis as unknown as Doc).document.getElementById('task-history')?.textContent ?? '').includes('SUCCESS'));
+  await page.waitForFunction(() =>
+    ((globalThis as unknown as Doc).document.getElementById('task-info')?.textContent ?? '').includes('SUCCESS'),
+  );
+  await page.waitForFunction(() =>
+    ((globalThis as unknown as Doc).document.getElementById('task-history')?.textContent ?? '').includes('SUCCESS'),
+  );
   const hist = (await page.textContent('#task-history'))!;
   assert.ok(hist.indexOf('PENDING') < hist.indexOf('RUNNING') && hist.indexOf('RUNNING') < hist.indexOf('SUCCESS'), hist);
   assert.ok((await page.$$('#task-bar div')).length >= 2, 'a timeline bar with waiting and running spans');
@@ -124,11 +149,15 @@ it('every page loads without errors; a task submitted from the form shows live o
   await page.close();
 });
 
-it('a user key sees its own counts, charts and queues; a wrong key and no key get a clear page (issue 21 item 15)', { skip: CHROMIUM ? false : 'chromium is not installed', timeout: 60_000 }, async () => {
+it('a user key sees its own counts, charts and queues; a wrong key and no key get a clear page (issue 21 item 15)', {
+  skip: CHROMIUM ? false : 'chromium is not installed',
+  timeout: 60_000,
+}, async () => {
   const bob = (await p.inject({ method: 'POST', url: '/keys', payload: { userId: 'bob' } })).json().key as string;
   const bobs = (await p.inject({ method: 'POST', url: '/tasks', payload: { shell: 'echo bobs' }, auth: bob })).json().taskId as string;
   await until(async () => ((await p.store.get(bobs))?.status === 'SUCCESS' ? true : null), 20_000);
-  const waiting = (await p.inject({ method: 'POST', url: '/tasks', payload: { shell: 'sleep 30', queue: 'bobs-queue' }, auth: bob })).json().taskId as string;
+  const waiting = (await p.inject({ method: 'POST', url: '/tasks', payload: { shell: 'sleep 30', queue: 'bobs-queue' }, auth: bob })).json()
+    .taskId as string;
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   const problems: string[] = [];
   page.on('pageerror', (e) => problems.push(e.message));
@@ -150,7 +179,9 @@ it('a user key sees its own counts, charts and queues; a wrong key and no key ge
   await page.fill('#key', bob);
   await page.dispatchEvent('#key', 'change');
   await page.waitForFunction(() => (globalThis as unknown as Doc).document.querySelectorAll('#cards .card').length === 6);
-  await page.waitForFunction(() => ((globalThis as unknown as Doc).document.getElementById('queues')?.textContent ?? '').includes('bobs-queue'));
+  await page.waitForFunction(() =>
+    ((globalThis as unknown as Doc).document.getElementById('queues')?.textContent ?? '').includes('bobs-queue'),
+  );
   const cards = (await page.textContent('#cards'))!;
   assert.match(cards, /1\s*succeeded/, "bob's own counts");
   assert.match(cards, /0\s*dead letters/);
@@ -170,10 +201,24 @@ it('a user key sees its own counts, charts and queues; a wrong key and no key ge
   await page.close();
 });
 
-it('task detail: logs per attempt, a folding result, re-run into a full submit form; count cards open the list (issue 21 item 15)', { skip: CHROMIUM ? false : 'chromium is not installed', timeout: 120_000 }, async () => {
-  const twice = (await p.inject({ method: 'POST', url: '/tasks', payload: { shell: 'echo output-of-attempt-$HANGAR_ATTEMPT; exit 1', maxAttempts: 2 } })).json().taskId as string;
-  const noop = (await p.inject({ method: 'POST', url: '/tasks', payload: { command: 'noop', priority: 0, queue: 'q-rerun', timeout: 77, maxAttempts: 2, resources: { cpu: 512, memory: 300 } } })).json().taskId as string;
-  await until(async () => ((await p.store.get(twice))?.deadLettered && (await p.store.get(noop))?.status === 'SUCCESS' ? true : null), 30_000);
+it('task detail: logs per attempt, a folding result, re-run into a full submit form; count cards open the list (issue 21 item 15)', {
+  skip: CHROMIUM ? false : 'chromium is not installed',
+  timeout: 120_000,
+}, async () => {
+  const twice = (
+    await p.inject({ method: 'POST', url: '/tasks', payload: { shell: 'echo output-of-attempt-$HANGAR_ATTEMPT; exit 1', maxAttempts: 2 } })
+  ).json().taskId as string;
+  const noop = (
+    await p.inject({
+      method: 'POST',
+      url: '/tasks',
+      payload: { command: 'noop', priority: 0, queue: 'q-rerun', timeout: 77, maxAttempts: 2, resources: { cpu: 512, memory: 300 } },
+    })
+  ).json().taskId as string;
+  await until(
+    async () => ((await p.store.get(twice))?.deadLettered && (await p.store.get(noop))?.status === 'SUCCESS' ? true : null),
+    30_000,
+  );
   await p.inject({ method: 'PUT', url: '/secrets/UI_TOKEN', payload: { value: 's3cret-value' } });
   const project = (await p.inject({ method: 'POST', url: '/projects', payload: { name: 'ui-project' } })).json().projectId as string;
   const { page, problems } = await open();
@@ -190,13 +235,19 @@ it('task detail: logs per attempt, a folding result, re-run into a full submit f
   await page.fill('#filters input[name="command"]', 'OUTPUT-of-attempt');
   await page.selectOption('#filters select[name="status"]', '');
   await page.click('#filters button');
-  await page.waitForFunction(() => /command=/.test((globalThis as unknown as { location: { hash: string } }).location.hash) && ((globalThis as unknown as Doc).document.getElementById('task-rows')?.children.length ?? 0) === 1);
+  await page.waitForFunction(
+    () =>
+      /command=/.test((globalThis as unknown as { location: { hash: string } }).location.hash) &&
+      ((globalThis as unknown as Doc).document.getElementById('task-rows')?.children.length ?? 0) === 1,
+  );
   assert.match((await page.textContent('#task-rows'))!, new RegExp(twice));
   await shot(page, 'search');
 
   // One attempt's output at a time, the latest first; the picker shows the other.
   await page.goto(`${p.url}/ui/#/task/${twice}`);
-  await page.waitForFunction(() => ((globalThis as unknown as Doc).document.getElementById('log')?.textContent ?? '').includes('attempt-2'));
+  await page.waitForFunction(() =>
+    ((globalThis as unknown as Doc).document.getElementById('log')?.textContent ?? '').includes('attempt-2'),
+  );
   assert.equal(await page.textContent('#log'), 'output-of-attempt-2\n');
   await page.selectOption('#attempt-pick', '1');
   assert.equal(await page.textContent('#log'), 'output-of-attempt-1\n');
@@ -226,7 +277,9 @@ it('task detail: logs per attempt, a folding result, re-run into a full submit f
   await page.selectOption('#project', project);
   await shot(page, 'rerun-form');
   await page.click('#go');
-  await page.waitForFunction(() => (globalThis as unknown as Doc).document.getElementById('log')?.dataset.ended === 'SUCCESS', undefined, { timeout: 60_000 });
+  await page.waitForFunction(() => (globalThis as unknown as Doc).document.getElementById('log')?.dataset.ended === 'SUCCESS', undefined, {
+    timeout: 60_000,
+  });
   assert.equal(await page.textContent('#log'), 'hello from the form\n');
   const made = (await p.store.get(decodeURIComponent(page.url().split('#/task/')[1])))!;
   assert.deepEqual(
@@ -237,16 +290,23 @@ it('task detail: logs per attempt, a folding result, re-run into a full submit f
   await page.close();
 });
 
-it('the dead-letter page reads a large queue a page at a time, as far as the operator goes', { skip: CHROMIUM ? false : 'chromium is not installed', timeout: 120_000 }, async () => {
+it('the dead-letter page reads a large queue a page at a time, as far as the operator goes', {
+  skip: CHROMIUM ? false : 'chromium is not installed',
+  timeout: 120_000,
+}, async () => {
   const tasks = Array.from({ length: 130 }, (_, i) => ({ shell: `exit ${1 + (i % 5)}`, maxAttempts: 1 }));
   const made = (await p.inject({ method: 'POST', url: '/tasks/batch', payload: { tasks } })).json().tasks as { taskId: string }[];
   // Until nothing runs or waits any more (the first test's redriven task may still be failing
   // again): the dead-letter queue then stays as it is.
-  await until(async () => {
-    const active = await p.store.activeCounts();
-    const dead = (await p.inject({ method: 'GET', url: '/dlq?limit=500' })).json().tasks.length as number;
-    return active.pending + active.running === 0 && dead >= made.length ? true : null;
-  }, 60_000, 200);
+  await until(
+    async () => {
+      const active = await p.store.activeCounts();
+      const dead = (await p.inject({ method: 'GET', url: '/dlq?limit=500' })).json().tasks.length as number;
+      return active.pending + active.running === 0 && dead >= made.length ? true : null;
+    },
+    60_000,
+    200,
+  );
   const total = (await p.inject({ method: 'GET', url: '/dlq?limit=500' })).json().tasks.length as number;
   const { page, problems } = await open();
   await page.click('nav a[data-nav="dlq"]');
@@ -254,34 +314,57 @@ it('the dead-letter page reads a large queue a page at a time, as far as the ope
   await page.waitForFunction(() => ((globalThis as unknown as Doc).document.getElementById('dlq-rows')?.children.length ?? 0) > 0);
   assert.equal(await rows(), 100, 'one page');
   await page.click('#dlq-more');
-  await page.waitForFunction((n) => ((globalThis as unknown as Doc).document.getElementById('dlq-rows')?.children.length ?? 0) === n, total);
+  await page.waitForFunction(
+    (n) => ((globalThis as unknown as Doc).document.getElementById('dlq-rows')?.children.length ?? 0) === n,
+    total,
+  );
   assert.equal(await page.isHidden('#dlq-more'), true, 'nothing more to read');
 
   // Redrive all: every dead letter once (issue 21 item 15).
   page.on('dialog', (d) => void d.accept());
   await page.click('#redrive-all');
-  await until(async () => {
-    const tasks = await Promise.all(made.map((t) => p.store.get(t.taskId)));
-    return tasks.every((t) => t!.attempt === 2) ? true : null;
-  }, 60_000, 200);
+  await until(
+    async () => {
+      const tasks = await Promise.all(made.map((t) => p.store.get(t.taskId)));
+      return tasks.every((t) => t!.attempt === 2) ? true : null;
+    },
+    60_000,
+    200,
+  );
   await shot(page, 'dlq-redriven');
   assert.deepEqual(problems, []);
   await page.close();
 });
 
-it('an args task shows its command once, in the list and in the detail (issue 21 item 6)', { skip: CHROMIUM ? false : 'chromium is not installed', timeout: 60_000 }, async () => {
-  const made = (await p.inject({ method: 'POST', url: '/tasks', payload: { args: ['echo', 'b2'], maxAttempts: 1 } })).json().taskId as string;
+it('an args task shows its command once, in the list and in the detail (issue 21 item 6)', {
+  skip: CHROMIUM ? false : 'chromium is not installed',
+  timeout: 60_000,
+}, async () => {
+  const made = (await p.inject({ method: 'POST', url: '/tasks', payload: { args: ['echo', 'b2'], maxAttempts: 1 } })).json()
+    .taskId as string;
   await p.inject({ method: 'POST', url: '/tasks', payload: { args: ['printf', '%s\\n', "it's here"], maxAttempts: 1 } });
   const { page, problems } = await open();
   await page.goto(`${p.url}/ui/#/tasks`);
-  await page.waitForFunction((id) => ((globalThis as unknown as Doc).document.getElementById('task-rows')?.textContent ?? '').includes(id), made);
-  const rows = await page.$$eval('#task-rows tr', (trs) => trs.map((tr) => (tr as unknown as { children: { textContent: string }[] }).children[2]?.textContent ?? ''));
+  await page.waitForFunction(
+    (id) => ((globalThis as unknown as Doc).document.getElementById('task-rows')?.textContent ?? '').includes(id),
+    made,
+  );
+  const rows = await page.$$eval('#task-rows tr', (trs) =>
+    trs.map((tr) => (tr as unknown as { children: { textContent: string }[] }).children[2]?.textContent ?? ''),
+  );
   assert.ok(rows.includes('echo b2'), rows.join(' | '));
-  assert.ok(rows.includes(`printf '%s\\n' 'it'\\''s here'`), `an argument with spaces or quotes is quoted as a shell would need it: ${rows.join(' | ')}`);
+  assert.ok(
+    rows.includes(`printf '%s\\n' 'it'\\''s here'`),
+    `an argument with spaces or quotes is quoted as a shell would need it: ${rows.join(' | ')}`,
+  );
   assert.ok(!rows.some((r) => r.includes('echo b2 echo b2')), 'not twice');
   await shot(page, 'args-list');
   await page.goto(`${p.url}/ui/#/task/${made}`);
-  await page.waitForFunction(() => ((globalThis as unknown as Doc).document.getElementById('task-info')?.textContent ?? '').includes('SUCCESS'), undefined, { timeout: 30_000 });
+  await page.waitForFunction(
+    () => ((globalThis as unknown as Doc).document.getElementById('task-info')?.textContent ?? '').includes('SUCCESS'),
+    undefined,
+    { timeout: 30_000 },
+  );
   const info = (await page.textContent('#task-info'))!;
   assert.match(info, /commandecho b2queue/, 'the command row shows the argv once');
   assert.deepEqual(problems, []);

@@ -17,7 +17,10 @@ import { newTask } from '../conformance/store.ts';
 import { until } from '../helpers/platform.ts';
 import { privatePostgresProblems, startPrivatePostgres } from '../helpers/private-postgres.ts';
 
-it('a prefetched lease that waits too long while the database is down goes back once it is up, not after its visibility timeout', { skip: privatePostgresProblems(), timeout: 60_000 }, async () => {
+it('a prefetched lease that waits too long while the database is down goes back once it is up, not after its visibility timeout', {
+  skip: privatePostgresProblems(),
+  timeout: 60_000,
+}, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'hangar-pool-pg-'));
   const srv = await startPrivatePostgres();
   const store = await PostgresStore.open({ url: srv.url, poolSize: 4 });
@@ -54,7 +57,15 @@ it('a prefetched lease that waits too long while the database is down goes back 
     }, 20_000);
     for (const t of done) {
       const h = await store.history(t!.id);
-      assert.deepEqual(h.map((e) => [e.status, e.workerId]).slice(0, 3), [['PENDING', null], ['RUNNING', 'w-busy'], ['PENDING', 'w-busy']], 'leased by the busy worker, then given back');
+      assert.deepEqual(
+        h.map((e) => [e.status, e.workerId]).slice(0, 3),
+        [
+          ['PENDING', null],
+          ['RUNNING', 'w-busy'],
+          ['PENDING', 'w-busy'],
+        ],
+        'leased by the busy worker, then given back',
+      );
     }
     await until(async () => ((await store.get(long.id))?.status === 'SUCCESS' ? true : null), 20_000);
   } finally {

@@ -70,7 +70,10 @@ describe('worker pool, submits from another process (push dispatch)', () => {
     }, 5000);
     assert.equal(done.attempt, 1);
     assert.equal(done.workerId, 'w-push');
-    assert.deepEqual((await apiStore.history(t.id)).map((h) => h.reason), ['submitted', 'pushed to an idle worker at submit', null]);
+    assert.deepEqual(
+      (await apiStore.history(t.id)).map((h) => h.reason),
+      ['submitted', 'pushed to an idle worker at submit', null],
+    );
     // Idle again: the slot is offered again.
     await until(async () => ((await offered()) === 2 ? true : null), 5000);
   });

@@ -114,7 +114,12 @@ describe('worker pool', () => {
 
   it("waits for a backoff's end in the store's clock, on a host whose clock is ahead of it", async () => {
     // The store's clock is 10 minutes behind this host's; a failed attempt waits 30 s of it.
-    const behind = new SqliteStore({ path: join(dir, 'behind.db'), clock: { now: () => Date.now() - 600_000 }, retry: { baseMs: 60_000, maxMs: 60_000 }, random: () => 0.5 });
+    const behind = new SqliteStore({
+      path: join(dir, 'behind.db'),
+      clock: { now: () => Date.now() - 600_000 },
+      retry: { baseMs: 60_000, maxMs: 60_000 },
+      random: () => 0.5,
+    });
     let claims = 0;
     const claim = behind.claim.bind(behind);
     behind.claim = (o) => (claims++, claim(o));
@@ -123,7 +128,10 @@ describe('worker pool', () => {
       await own.start();
       const t = newTask({ shell: 'exit 1', maxAttempts: 3 });
       await behind.submit(t);
-      await until(async () => ((await behind.get(t.id))?.attempt === 1 && (await behind.get(t.id))?.status === 'PENDING' ? true : null), 5000);
+      await until(
+        async () => ((await behind.get(t.id))?.attempt === 1 && (await behind.get(t.id))?.status === 'PENDING' ? true : null),
+        5000,
+      );
       const before = claims;
       await new Promise((r) => setTimeout(r, 500));
       // Before, the backoff's end (store time) read as 10 minutes past: a claim every
@@ -153,7 +161,18 @@ describe('worker pool', () => {
 
   it('a result above the inline limit goes to the blob store', async () => {
     await pool.close(0);
-    pool = new WorkerPool({ store, blobs, executor: new ProcessExecutor({}), log, workerId: 'w-big', concurrency: 1, workDir: join(dir, 'work'), heartbeatMs: 100, pollMs: 60_000, inlineResultBytes: 0 });
+    pool = new WorkerPool({
+      store,
+      blobs,
+      executor: new ProcessExecutor({}),
+      log,
+      workerId: 'w-big',
+      concurrency: 1,
+      workDir: join(dir, 'work'),
+      heartbeatMs: 100,
+      pollMs: 60_000,
+      inlineResultBytes: 0,
+    });
     await pool.start();
     const t = newTask({ args: ['true'] });
     await store.submit(t);
@@ -232,7 +251,12 @@ describe('worker pool', () => {
       await stray.start();
       await until(async () => ((await store.get(t.id))?.status === 'SUCCESS' ? true : null), 5000);
       const h = await store.history(t.id);
-      assert.deepEqual(h.map((e) => [e.status, e.reason === 'released by worker']).slice(0, 4), [['PENDING', false], ['RUNNING', false], ['PENDING', true], ['RUNNING', false]]);
+      assert.deepEqual(h.map((e) => [e.status, e.reason === 'released by worker']).slice(0, 4), [
+        ['PENDING', false],
+        ['RUNNING', false],
+        ['PENDING', true],
+        ['RUNNING', false],
+      ]);
     } finally {
       await stray.close(0);
     }
@@ -255,7 +279,11 @@ describe('worker pool', () => {
   it("audits an execution and times its live output in the store's clock, not this host's, when the two differ", async () => {
     // A store an hour ahead of this host, as a database server whose clock this host's is off.
     const ahead = new SqliteStore({ path: join(dir, 'ahead.db'), clock: { now: () => Date.now() + 3_600_000 } });
-    const p = testPool(dir, ahead, { workerId: 'w-skew', audit: true, output: new OutputSink(ahead, log, { flushMs: 0, maxBytes: 1 << 20 }) });
+    const p = testPool(dir, ahead, {
+      workerId: 'w-skew',
+      audit: true,
+      output: new OutputSink(ahead, log, { flushMs: 0, maxBytes: 1 << 20 }),
+    });
     try {
       await p.start();
       const t = newTask({ shell: 'echo hi' });
@@ -346,7 +374,10 @@ describe("worker pool with prefetch 'auto'", () => {
     const sampler = setInterval(async () => {
       held = Math.max(held, (await store.activeCounts()).running);
     }, 2);
-    await until(async () => ((await Promise.all(ids.map((id) => store.get(id)))).every((t) => t?.status === 'SUCCESS') ? true : null), 20_000);
+    await until(
+      async () => ((await Promise.all(ids.map((id) => store.get(id)))).every((t) => t?.status === 'SUCCESS') ? true : null),
+      20_000,
+    );
     clearInterval(sampler);
     return held;
   }
@@ -373,7 +404,11 @@ describe("worker pool with prefetch 'auto'", () => {
       const first = newTask({ shell: 'sleep 0.3' });
       await store.submit(first);
       await mostHeld([first.id]);
-      const next = [newTask({ shell: 'sleep 0.5' }), newTask({ shell: 'sleep 0.5' }), ...Array.from({ length: 4 }, () => newTask({ args: ['true'] }))];
+      const next = [
+        newTask({ shell: 'sleep 0.5' }),
+        newTask({ shell: 'sleep 0.5' }),
+        ...Array.from({ length: 4 }, () => newTask({ args: ['true'] })),
+      ];
       for (const t of next) await store.submit(t);
       assert.equal(await mostHeld(next.map((t) => t.id)), 2, 'two running, nothing prefetched');
     } finally {
@@ -403,7 +438,15 @@ describe('worker pool with prefetch, a slow slot', () => {
       for (const t of done) {
         assert.equal(t!.workerId, 'w-idle', 'run by the idle worker');
         const h = await store.history(t!.id);
-        assert.deepEqual(h.map((e) => [e.status, e.workerId]).slice(0, 3), [['PENDING', null], ['RUNNING', 'w-busy'], ['PENDING', 'w-busy']], 'leased by the busy worker, then given back');
+        assert.deepEqual(
+          h.map((e) => [e.status, e.workerId]).slice(0, 3),
+          [
+            ['PENDING', null],
+            ['RUNNING', 'w-busy'],
+            ['PENDING', 'w-busy'],
+          ],
+          'leased by the busy worker, then given back',
+        );
       }
       await until(async () => ((await store.get(long.id))?.status === 'SUCCESS' ? true : null), 10_000);
     } finally {
@@ -426,10 +469,30 @@ describe('upkeep', () => {
       await store.submit(pending);
       const [lease] = await store.claim({ workerId: 'w', limit: 1 });
       await blobs.put(`${taskPrefix(old.id)}/1/result.json`, '{}');
-      await store.finish({ taskId: old.id, attempt: lease.attempt }, { status: 'SUCCESS', summary: null, failure: null, resultJson: null, resultKey: `${taskPrefix(old.id)}/1/result.json`, stdoutKey: null, stderrKey: null });
+      await store.finish(
+        { taskId: old.id, attempt: lease.attempt },
+        {
+          status: 'SUCCESS',
+          summary: null,
+          failure: null,
+          resultJson: null,
+          resultKey: `${taskPrefix(old.id)}/1/result.json`,
+          stdoutKey: null,
+          stderrKey: null,
+        },
+      );
       const at = (hours: number) => ({ now: () => Date.now() + hours * 3_600_000 });
       const m = (hours: number) =>
-        new Maintenance({ store, blobs, log, clock: at(hours), reapEveryMs: 1000, workerStaleMs: 1e9, retentionMs: 24 * 3_600_000, retentionEveryMs: 1000 });
+        new Maintenance({
+          store,
+          blobs,
+          log,
+          clock: at(hours),
+          reapEveryMs: 1000,
+          workerStaleMs: 1e9,
+          retentionMs: 24 * 3_600_000,
+          retentionEveryMs: 1000,
+        });
       assert.equal(await m(23).purge(), 0);
       assert.equal(await m(25).purge(), 1);
       assert.equal(await store.get(old.id), null);

@@ -23,18 +23,36 @@ const HealthResponse = z.object({
 export function healthRoutes(app: FastifyInstance, ctx: ApiContext): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
 
-  r.get('/health', {
-    config: { public: true },
-    schema: { summary: 'Health of database, storage and compute (no key needed)', tags: ['operations'], security: [], response: { 200: HealthResponse, 503: HealthResponse } },
-  }, async (_req, reply) => {
-    const body = await checkHealth(ctx);
-    return reply.code(body.status === 'unhealthy' ? 503 : 200).send(body);
-  });
+  r.get(
+    '/health',
+    {
+      config: { public: true },
+      schema: {
+        summary: 'Health of database, storage and compute (no key needed)',
+        tags: ['operations'],
+        security: [],
+        response: { 200: HealthResponse, 503: HealthResponse },
+      },
+    },
+    async (_req, reply) => {
+      const body = await checkHealth(ctx);
+      return reply.code(body.status === 'unhealthy' ? 503 : 200).send(body);
+    },
+  );
 
-  r.get('/health/live', {
-    config: { public: true },
-    schema: { summary: 'Liveness of this API process only (for load balancers; no dependency checked)', tags: ['operations'], security: [], response: { 200: z.object({ status: z.literal('ok') }) } },
-  }, async () => ({ status: 'ok' as const }));
+  r.get(
+    '/health/live',
+    {
+      config: { public: true },
+      schema: {
+        summary: 'Liveness of this API process only (for load balancers; no dependency checked)',
+        tags: ['operations'],
+        security: [],
+        response: { 200: z.object({ status: z.literal('ok') }) },
+      },
+    },
+    async () => ({ status: 'ok' as const }),
+  );
 
   const Alert = z.object({
     name: z.string(),
@@ -44,34 +62,46 @@ export function healthRoutes(app: FastifyInstance, ctx: ApiContext): void {
     value: z.number().nullable(),
     message: z.string(),
   });
-  r.get('/alerts', {
-    config: { admin: true },
-    schema: { summary: 'Alert rules and their states (admin)', tags: ['operations'], response: { 200: z.object({ alerts: z.array(Alert), webhook: z.boolean() }) } },
-  }, async () => {
-    const states = new Map((await ctx.store.alertStates()).map((a) => [a.name, a]));
-    const alerts = (ctx.alerts?.ruleList ?? []).map((rule) => {
-      const s = states.get(rule.name);
-      return {
-        name: rule.name,
-        threshold: rule.threshold,
-        state: s?.state ?? ('unknown' as const),
-        since: s ? new Date(s.since).toISOString() : null,
-        value: s?.value ?? null,
-        message: s?.message ?? '',
-      };
-    });
-    return { alerts, webhook: Boolean(ctx.config.alertWebhookUrl) };
-  });
-
-  r.get('/metrics', {
-    config: { admin: true },
-    schema: {
-      summary: 'Prometheus metrics in the text exposition format (admin)',
-      tags: ['operations'],
-      response: { 200: { description: 'Prometheus text format 0.0.4', content: { 'text/plain': { schema: z.string() } } } },
+  r.get(
+    '/alerts',
+    {
+      config: { admin: true },
+      schema: {
+        summary: 'Alert rules and their states (admin)',
+        tags: ['operations'],
+        response: { 200: z.object({ alerts: z.array(Alert), webhook: z.boolean() }) },
+      },
     },
-  }, async (_req, reply) => {
-    const text = await ctx.metrics.text();
-    return reply.type(ctx.metrics.contentType).send(text);
-  });
+    async () => {
+      const states = new Map((await ctx.store.alertStates()).map((a) => [a.name, a]));
+      const alerts = (ctx.alerts?.ruleList ?? []).map((rule) => {
+        const s = states.get(rule.name);
+        return {
+          name: rule.name,
+          threshold: rule.threshold,
+          state: s?.state ?? ('unknown' as const),
+          since: s ? new Date(s.since).toISOString() : null,
+          value: s?.value ?? null,
+          message: s?.message ?? '',
+        };
+      });
+      return { alerts, webhook: Boolean(ctx.config.alertWebhookUrl) };
+    },
+  );
+
+  r.get(
+    '/metrics',
+    {
+      config: { admin: true },
+      schema: {
+        summary: 'Prometheus metrics in the text exposition format (admin)',
+        tags: ['operations'],
+        response: { 200: { description: 'Prometheus text format 0.0.4', content: { 'text/plain': { schema: z.string() } } } },
+      },
+    },
+    async (_req, reply) => {
+      const text = await ctx.metrics.text();
+      return reply.type(ctx.metrics.contentType).send(text);
+    },
+  );
 }

@@ -77,7 +77,14 @@ export async function liveRoutes(app: FastifyInstance, ctx: ApiContext): Promise
 }
 
 /** Streams a task's events as SSE until it ends or the client goes; the caller checked access. */
-export async function streamSse(ctx: ApiContext, req: FastifyRequest, reply: FastifyReply, taskId: string, after: OutputCursor, encoding: OutputEncoding): Promise<void> {
+export async function streamSse(
+  ctx: ApiContext,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  taskId: string,
+  after: OutputCursor,
+  encoding: OutputEncoding,
+): Promise<void> {
   reply.hijack();
   const res = reply.raw;
   res.writeHead(200, {
@@ -100,7 +107,9 @@ export async function streamSse(ctx: ApiContext, req: FastifyRequest, reply: Fas
   } catch (err) {
     if (!ac.signal.aborted) {
       req.log.warn({ err: coerceError(err), taskId }, 'live output stream failed');
-      res.write(`event: error\ndata: ${JSON.stringify({ code: errorCode(err), message: 'the stream failed; reconnect with Last-Event-ID' })}\n\n`);
+      res.write(
+        `event: error\ndata: ${JSON.stringify({ code: errorCode(err), message: 'the stream failed; reconnect with Last-Event-ID' })}\n\n`,
+      );
     }
   } finally {
     clearInterval(keepalive);
@@ -226,7 +235,12 @@ class LiveSocket {
     const term = /^terminal:([A-Za-z0-9_-]{1,128}):([A-Za-z0-9_-]{1,64})$/.exec(channel);
     if (term) return this.subscribeTerminal(p, channel, term[1], term[2], afterText, encoding);
     const m = /^task:([A-Za-z0-9_-]{1,128})$/.exec(channel);
-    if (!m) return this.error('UNKNOWN_CHANNEL', `no channel ${JSON.stringify(channel)}: channels are task:<id>, terminal:<projectId>:<terminalId> and user`, channel);
+    if (!m)
+      return this.error(
+        'UNKNOWN_CHANNEL',
+        `no channel ${JSON.stringify(channel)}: channels are task:<id>, terminal:<projectId>:<terminalId> and user`,
+        channel,
+      );
     const after = parseCursor(afterText);
     if (!after) return this.error('BAD_MESSAGE', 'after must be an event id, "<attempt>.<seq>"', channel);
     const ac = this.holdChannel(channel);
@@ -235,32 +249,53 @@ class LiveSocket {
     if (task === undefined) return;
     if (!task || !mayAccess(p, task)) return this.release(channel, ac, ErrorCode.TaskNotFound, `task ${m[1]} not found`);
     const enc = new EventEncoder(encoding);
-    await this.pump(channel, ac, follow(this.ctx.store, task.id, { after, signal: ac.signal }), (e) => ({ type: e.type, channel, id: formatCursor(e.cursor), ...enc.body(e) }));
+    await this.pump(channel, ac, follow(this.ctx.store, task.id, { after, signal: ac.signal }), (e) => ({
+      type: e.type,
+      channel,
+      id: formatCursor(e.cursor),
+      ...enc.body(e),
+    }));
   }
 
   /** The caller's own event feed: every status change of their tasks (with authentication
    *  off, of every task), from now on or after an id. Stays open. */
   private async subscribeFeed(p: Principal, channel: string, afterText: string | undefined): Promise<void> {
-    if (afterText !== undefined && !/^\d{1,15}$/.test(afterText)) return this.error('BAD_MESSAGE', 'after must be an event id of this channel (digits)', channel);
+    if (afterText !== undefined && !/^\d{1,15}$/.test(afterText))
+      return this.error('BAD_MESSAGE', 'after must be an event id of this channel (digits)', channel);
     const ac = this.holdChannel(channel);
     if (!ac) return;
     const whose = this.ctx.auth ? p.userId : undefined;
     const events = followFeed(this.ctx.store, whose, { after: afterText === undefined ? null : Number(afterText), signal: ac.signal });
     await this.pump(channel, ac, events, (e) => ({
-      type: 'status', channel, id: String(e.id), taskId: e.taskId, status: e.status, attempt: e.attempt, at: new Date(e.at).toISOString(), reason: e.reason,
+      type: 'status',
+      channel,
+      id: String(e.id),
+      taskId: e.taskId,
+      status: e.status,
+      attempt: e.attempt,
+      at: new Date(e.at).toISOString(),
+      reason: e.reason,
     }));
   }
 
   /** A terminal's commands, one after another, each as a task channel gives it; ids are
    *  "<taskId>/<attempt>.<seq>". Stays open for the commands to come. */
-  private async subscribeTerminal(p: Principal, channel: string, projectId: string, terminalId: string, afterText: string | undefined, encoding: OutputEncoding): Promise<void> {
+  private async subscribeTerminal(
+    p: Principal,
+    channel: string,
+    projectId: string,
+    terminalId: string,
+    afterText: string | undefined,
+    encoding: OutputEncoding,
+  ): Promise<void> {
     const after = parseLaneCursor(afterText);
     if (!after) return this.error('BAD_MESSAGE', 'after must be an event id of this channel, "<taskId>/<attempt>.<seq>"', channel);
     const ac = this.holdChannel(channel);
     if (!ac) return;
     const project = await this.readOrRelease(channel, ac, 'the project', () => this.ctx.store.getProject(projectId));
     if (project === undefined) return;
-    if (!project || !mayAccessProject(p, project)) return this.release(channel, ac, ErrorCode.ProjectNotFound, `project ${projectId} not found`);
+    if (!project || !mayAccessProject(p, project))
+      return this.release(channel, ac, ErrorCode.ProjectNotFound, `project ${projectId} not found`);
     const encoders = new Map<string, EventEncoder>();
     const events = followLane(this.ctx.store, terminalLane(project.id, terminalId), project.userId, { after, signal: ac.signal });
     await this.pump(channel, ac, events, (e) => {
@@ -274,7 +309,8 @@ class LiveSocket {
   /** Takes the channel's place on this socket; null (the client told why) if it cannot. */
   private holdChannel(channel: string): AbortController | null {
     if (this.subs.has(channel)) return (this.error('ALREADY_SUBSCRIBED', `already subscribed to ${channel}`, channel), null);
-    if (this.subs.size >= MAX_SUBSCRIPTIONS) return (this.error('TOO_MANY_SUBSCRIPTIONS', `at most ${MAX_SUBSCRIPTIONS} subscriptions per socket`, channel), null);
+    if (this.subs.size >= MAX_SUBSCRIPTIONS)
+      return (this.error('TOO_MANY_SUBSCRIPTIONS', `at most ${MAX_SUBSCRIPTIONS} subscriptions per socket`, channel), null);
     const ac = new AbortController();
     this.subs.set(channel, ac);
     return ac;
@@ -298,7 +334,12 @@ class LiveSocket {
 
   /** Confirms the subscription, then sends its events as the client takes them (room()), until
    *  they end, it is unsubscribed or the socket goes; then frees its place. */
-  private async pump<E>(channel: string, ac: AbortController, events: AsyncIterable<E>, message: (e: E) => Record<string, unknown>): Promise<void> {
+  private async pump<E>(
+    channel: string,
+    ac: AbortController,
+    events: AsyncIterable<E>,
+    message: (e: E) => Record<string, unknown>,
+  ): Promise<void> {
     this.send({ type: 'subscribed', channel });
     try {
       for await (const e of events) {

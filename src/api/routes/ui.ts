@@ -14,7 +14,8 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 const XTERM = join(dirname(createRequire(import.meta.url).resolve('@xterm/xterm')), '..');
 
 /** Only this origin's scripts, styles (xterm sets inline styles) and sockets. */
-const CSP = "default-src 'self'; style-src 'self' 'unsafe-inline'; connect-src 'self' ws: wss:; img-src 'self' data:; frame-ancestors 'none'";
+const CSP =
+  "default-src 'self'; style-src 'self' 'unsafe-inline'; connect-src 'self' ws: wss:; img-src 'self' data:; frame-ancestors 'none'";
 
 export function uiRoutes(app: FastifyInstance): void {
   const files: [string, string, Buffer][] = [
@@ -28,7 +29,12 @@ export function uiRoutes(app: FastifyInstance): void {
   ];
   for (const [path, type, body] of files) {
     app.get(path, { config: { public: true }, schema: { hide: true } }, async (_req, reply) =>
-      reply.type(type).header('content-security-policy', CSP).header('x-content-type-options', 'nosniff').header('cache-control', 'no-cache').send(body),
+      reply
+        .type(type)
+        .header('content-security-policy', CSP)
+        .header('x-content-type-options', 'nosniff')
+        .header('cache-control', 'no-cache')
+        .send(body),
     );
   }
   app.get('/ui', { config: { public: true }, schema: { hide: true } }, async (_req, reply) => reply.redirect('/ui/'));

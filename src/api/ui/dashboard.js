@@ -47,9 +47,21 @@
 
   /** Where the admin key is, for the pages that ask for a key. */
   const whereIsTheKey = () =>
-    h('p', {}, 'The admin key is in ', h('code', {}, 'data/admin.key'), ' under the server\'s ', h('code', {}, 'HANGAR_DATA_DIR'),
-      ' (', h('code', {}, './data'), ' of the directory Hangar was started in, by default): ', h('code', {}, 'cat data/admin.key'),
-      '. An admin makes user keys with ', h('code', {}, 'hangar key create --user <name>'), '.');
+    h(
+      'p',
+      {},
+      'The admin key is in ',
+      h('code', {}, 'data/admin.key'),
+      " under the server's ",
+      h('code', {}, 'HANGAR_DATA_DIR'),
+      ' (',
+      h('code', {}, './data'),
+      ' of the directory Hangar was started in, by default): ',
+      h('code', {}, 'cat data/admin.key'),
+      '. An admin makes user keys with ',
+      h('code', {}, 'hangar key create --user <name>'),
+      '.',
+    );
 
   /** A key the API does not accept: one clear message instead of the page's empty panels. */
   function refused(err) {
@@ -58,10 +70,15 @@
     if (refresher) clearInterval(refresher);
     refresher = null;
     state('key refused', true);
-    view.replaceChildren(h('div', { class: 'panel notice', id: 'bad-key' },
-      h('h2', {}, 'This API key was not accepted'),
-      h('p', {}, `The server answered: ${err.message}. Check the key above (it starts with hk_), or ask an admin for a new one.`),
-      whereIsTheKey()));
+    view.replaceChildren(
+      h(
+        'div',
+        { class: 'panel notice', id: 'bad-key' },
+        h('h2', {}, 'This API key was not accepted'),
+        h('p', {}, `The server answered: ${err.message}. Check the key above (it starts with hk_), or ask an admin for a new one.`),
+        whereIsTheKey(),
+      ),
+    );
   }
 
   /** Who the key is ({ userId, scope }), read once per key. */
@@ -77,7 +94,8 @@
   const isAdmin = () => me?.scope === 'admin';
 
   const fmtTime = (iso) => (iso ? new Date(iso).toLocaleTimeString() : '—');
-  const fmtMs = (ms) => (ms === null || ms === undefined ? '—' : ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`);
+  const fmtMs = (ms) =>
+    ms === null || ms === undefined ? '—' : ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
   const status = (s) => h('span', { class: `s-${s}` }, s);
   /** An argument as a shell would need it typed (quoted only when it must be). */
   const quote = (a) => (/^[A-Za-z0-9_./=:,@%+-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`);
@@ -85,7 +103,22 @@
    *  of an `args` task is only a label (by default the argv joined), so it is not added to it. */
   const commandLine = (t) => t.shell ?? (t.args ? t.args.map(quote).join(' ') : t.command);
   const table = (heads, rows, empty) =>
-    rows.length ? h('table', {}, h('thead', {}, h('tr', {}, heads.map((x) => h('th', {}, x)))), h('tbody', {}, rows)) : h('p', { class: 'muted' }, empty);
+    rows.length
+      ? h(
+          'table',
+          {},
+          h(
+            'thead',
+            {},
+            h(
+              'tr',
+              {},
+              heads.map((x) => h('th', {}, x)),
+            ),
+          ),
+          h('tbody', {}, rows),
+        )
+      : h('p', { class: 'muted' }, empty);
 
   // ------------------------------------------------------------------ routing
   let leave = () => {};
@@ -99,13 +132,19 @@
     const parts = (path || '/').split('/').filter(Boolean);
     const params = new URLSearchParams(query || '');
     const page = parts[0] || 'overview';
-    for (const a of document.querySelectorAll('nav a[data-nav]')) a.classList.toggle('on', a.dataset.nav === (page === 'task' ? 'tasks' : page));
+    for (const a of document.querySelectorAll('nav a[data-nav]'))
+      a.classList.toggle('on', a.dataset.nav === (page === 'task' ? 'tasks' : page));
     view.replaceChildren();
     if (!key()) {
-      view.append(h('div', { class: 'panel notice', id: 'need-key' },
-        h('h2', {}, 'Enter an API key above'),
-        h('p', {}, 'An admin key shows everything; a user key its own tasks.'),
-        whereIsTheKey()));
+      view.append(
+        h(
+          'div',
+          { class: 'panel notice', id: 'need-key' },
+          h('h2', {}, 'Enter an API key above'),
+          h('p', {}, 'An admin key shows everything; a user key its own tasks.'),
+          whereIsTheKey(),
+        ),
+      );
       return;
     }
     const pages = { overview, tasks, task: () => taskDetail(decodeURIComponent(parts[1] || '')), dlq, submit };
@@ -141,15 +180,23 @@
     // autoscaler are the operator's (admin keys only), so they are not shown to users.
     const admin = isAdmin();
     view.append(
-      admin ? null : h('p', { class: 'muted', id: 'whose' }, `Your tasks (user ${me.userId}). Workers, alerts and the autoscaler need an admin key.`),
-      cards,
-      h('div', { class: 'grid2' },
-        h('div', {}, h('h2', {}, 'Throughput, last hour (tasks finished per minute)'), thru),
-        h('div', {}, h('h2', {}, 'Latency, last hour (mean wait and run time per minute)'), lat)),
       admin
-        ? h('div', { class: 'grid2' },
-          h('div', {}, h('h2', {}, 'Queues'), queues, h('h2', {}, 'Alerts'), alerts),
-          h('div', {}, h('h2', {}, 'Workers'), workers, h('h2', {}, 'Autoscaler'), scaler))
+        ? null
+        : h('p', { class: 'muted', id: 'whose' }, `Your tasks (user ${me.userId}). Workers, alerts and the autoscaler need an admin key.`),
+      cards,
+      h(
+        'div',
+        { class: 'grid2' },
+        h('div', {}, h('h2', {}, 'Throughput, last hour (tasks finished per minute)'), thru),
+        h('div', {}, h('h2', {}, 'Latency, last hour (mean wait and run time per minute)'), lat),
+      ),
+      admin
+        ? h(
+            'div',
+            { class: 'grid2' },
+            h('div', {}, h('h2', {}, 'Queues'), queues, h('h2', {}, 'Alerts'), alerts),
+            h('div', {}, h('h2', {}, 'Workers'), workers, h('h2', {}, 'Autoscaler'), scaler),
+          )
         : h('div', {}, h('h2', {}, 'Your queues'), queues),
     );
     const load = async () => {
@@ -161,39 +208,139 @@
         api('GET', '/stats').then((s) => {
           const c = s.counts;
           // Each card opens the list of its tasks.
-          const card = (label, n, cls, href) => h('a', { class: 'card', href, 'data-card': label }, h('b', { class: cls }, n.toLocaleString()), h('span', {}, label));
+          const card = (label, n, cls, href) =>
+            h('a', { class: 'card', href, 'data-card': label }, h('b', { class: cls }, n.toLocaleString()), h('span', {}, label));
           cards.replaceChildren(
             card('queued', c.PENDING, 's-PENDING', '#/tasks?status=PENDING'),
             card('running', c.RUNNING, 's-RUNNING', '#/tasks?status=RUNNING'),
             card('succeeded', c.SUCCESS, 's-SUCCESS', '#/tasks?status=SUCCESS'),
-            card('failed', c.FAILED + c.TIMEOUT, 's-FAILED', c.TIMEOUT > 0 && c.FAILED === 0 ? '#/tasks?status=TIMEOUT' : '#/tasks?status=FAILED'),
+            card(
+              'failed',
+              c.FAILED + c.TIMEOUT,
+              's-FAILED',
+              c.TIMEOUT > 0 && c.FAILED === 0 ? '#/tasks?status=TIMEOUT' : '#/tasks?status=FAILED',
+            ),
             card('cancelled', c.CANCELLED, 's-CANCELLED', '#/tasks?status=CANCELLED'),
             card('dead letters', c.deadLettered, 's-FAILED', '#/dlq'),
           );
           const minutes = series(s, (b) => b);
-          thru.replaceChildren(chart(minutes, [['finished', '#8fbf7f'], ['failed', '#e0787a']], (v) => String(Math.round(v))), legend([['finished', '#8fbf7f'], ['failed', '#e0787a']]));
-          lat.replaceChildren(chart(minutes, [['avgWaitMs', '#e5c07b'], ['avgRunMs', '#7fa7d9']], fmtMs), legend([['wait', '#e5c07b'], ['run', '#7fa7d9']]));
+          thru.replaceChildren(
+            chart(
+              minutes,
+              [
+                ['finished', '#8fbf7f'],
+                ['failed', '#e0787a'],
+              ],
+              (v) => String(Math.round(v)),
+            ),
+            legend([
+              ['finished', '#8fbf7f'],
+              ['failed', '#e0787a'],
+            ]),
+          );
+          lat.replaceChildren(
+            chart(
+              minutes,
+              [
+                ['avgWaitMs', '#e5c07b'],
+                ['avgRunMs', '#7fa7d9'],
+              ],
+              fmtMs,
+            ),
+            legend([
+              ['wait', '#e5c07b'],
+              ['run', '#7fa7d9'],
+            ]),
+          );
         }, adminOnly(cards)),
         api('GET', '/queues').then((q) => {
-          queues.replaceChildren(table(['queue', 'waiting', 'running', 'by priority'], q.queues.map((x) =>
-            h('tr', {}, h('td', {}, x.queue), h('td', {}, x.pending), h('td', {}, x.running),
-              h('td', { class: 'wrap muted' }, x.byPriority.map((p) => `p${p.priority}: ${p.pending}/${p.running}`).join('  ')))), 'no task waiting or running'));
-        }),
-        !admin ? null : api('GET', '/workers').then((w) => {
-          workers.replaceChildren(table(['worker', 'host', 'slots', 'running', 'state', 'last seen'], w.workers.map((x) =>
-            h('tr', {}, h('td', {}, x.workerId), h('td', {}, x.host), h('td', {}, x.slots), h('td', {}, x.running), h('td', {}, status(x.state)), h('td', {}, fmtTime(x.lastSeen)))), 'no live worker'));
-        }, adminOnly(workers)),
-        !admin ? null : api('GET', '/autoscaler?limit=10').then((a) => {
-          scaler.replaceChildren(
-            h('p', {}, a.desired === null ? 'no decision yet (autoscaler off, or nothing happened)' : `desired workers: ${a.desired}`),
-            table(['time', 'action', 'depth', 'workers', 'desired', 'why', 'by'], a.decisions.map((d) =>
-              h('tr', {}, h('td', {}, fmtTime(d.at)), h('td', {}, status(d.action)), h('td', {}, d.depth), h('td', {}, `${d.current}${d.action === 'launch' ? ` +${d.workers.length}` : d.action === 'retire' ? ` −${d.workers.length}` : ''}`), h('td', {}, d.desired), h('td', { class: 'wrap muted' }, d.reason), h('td', { class: 'muted' }, d.autoscaler ?? '—'))), 'no decision recorded'),
+          queues.replaceChildren(
+            table(
+              ['queue', 'waiting', 'running', 'by priority'],
+              q.queues.map((x) =>
+                h(
+                  'tr',
+                  {},
+                  h('td', {}, x.queue),
+                  h('td', {}, x.pending),
+                  h('td', {}, x.running),
+                  h('td', { class: 'wrap muted' }, x.byPriority.map((p) => `p${p.priority}: ${p.pending}/${p.running}`).join('  ')),
+                ),
+              ),
+              'no task waiting or running',
+            ),
           );
-        }, adminOnly(scaler)),
-        !admin ? null : api('GET', '/alerts').then((a) => {
-          alerts.replaceChildren(table(['rule', 'state', 'since', 'detail'], a.alerts.map((x) =>
-            h('tr', {}, h('td', {}, x.name), h('td', {}, status(x.state)), h('td', {}, fmtTime(x.since)), h('td', { class: 'wrap muted' }, x.message))), 'no alert rule configured'));
-        }, adminOnly(alerts)),
+        }),
+        !admin
+          ? null
+          : api('GET', '/workers').then((w) => {
+              workers.replaceChildren(
+                table(
+                  ['worker', 'host', 'slots', 'running', 'state', 'last seen'],
+                  w.workers.map((x) =>
+                    h(
+                      'tr',
+                      {},
+                      h('td', {}, x.workerId),
+                      h('td', {}, x.host),
+                      h('td', {}, x.slots),
+                      h('td', {}, x.running),
+                      h('td', {}, status(x.state)),
+                      h('td', {}, fmtTime(x.lastSeen)),
+                    ),
+                  ),
+                  'no live worker',
+                ),
+              );
+            }, adminOnly(workers)),
+        !admin
+          ? null
+          : api('GET', '/autoscaler?limit=10').then((a) => {
+              scaler.replaceChildren(
+                h('p', {}, a.desired === null ? 'no decision yet (autoscaler off, or nothing happened)' : `desired workers: ${a.desired}`),
+                table(
+                  ['time', 'action', 'depth', 'workers', 'desired', 'why', 'by'],
+                  a.decisions.map((d) =>
+                    h(
+                      'tr',
+                      {},
+                      h('td', {}, fmtTime(d.at)),
+                      h('td', {}, status(d.action)),
+                      h('td', {}, d.depth),
+                      h(
+                        'td',
+                        {},
+                        `${d.current}${d.action === 'launch' ? ` +${d.workers.length}` : d.action === 'retire' ? ` −${d.workers.length}` : ''}`,
+                      ),
+                      h('td', {}, d.desired),
+                      h('td', { class: 'wrap muted' }, d.reason),
+                      h('td', { class: 'muted' }, d.autoscaler ?? '—'),
+                    ),
+                  ),
+                  'no decision recorded',
+                ),
+              );
+            }, adminOnly(scaler)),
+        !admin
+          ? null
+          : api('GET', '/alerts').then((a) => {
+              alerts.replaceChildren(
+                table(
+                  ['rule', 'state', 'since', 'detail'],
+                  a.alerts.map((x) =>
+                    h(
+                      'tr',
+                      {},
+                      h('td', {}, x.name),
+                      h('td', {}, status(x.state)),
+                      h('td', {}, fmtTime(x.since)),
+                      h('td', { class: 'wrap muted' }, x.message),
+                    ),
+                  ),
+                  'no alert rule configured',
+                ),
+              );
+            }, adminOnly(alerts)),
       ]);
       state(`updated ${new Date().toLocaleTimeString()}`);
     };
@@ -213,12 +360,19 @@
   }
 
   function legend(items) {
-    return h('div', { class: 'legend' }, items.map(([label, color]) => [h('i', { style: `background:${color}` }), label]));
+    return h(
+      'div',
+      { class: 'legend' },
+      items.map(([label, color]) => [h('i', { style: `background:${color}` }), label]),
+    );
   }
 
   /** A line chart of several fields over the buckets, in SVG (no library). */
   function chart(points, fields, fmt) {
-    const W = 600, H = 140, L = 44, B = 16;
+    const W = 600,
+      H = 140,
+      L = 44,
+      B = 16;
     const svg = svgEl('svg', { viewBox: `0 0 ${W} ${H}`, class: 'chart', preserveAspectRatio: 'none' });
     const max = Math.max(1e-9, ...points.flatMap((p) => fields.map(([f]) => p[f] ?? 0)));
     const x = (i) => L + (i / Math.max(1, points.length - 1)) * (W - L - 4);
@@ -234,8 +388,19 @@
     right.textContent = 'now';
     svg.append(top, zero, left, right);
     for (const [f, color] of fields) {
-      const d = points.map((p, i) => (p[f] === null || p[f] === undefined ? null : `${x(i).toFixed(1)},${y(p[f]).toFixed(1)}`)).filter(Boolean);
-      if (d.length > 1) svg.append(svgEl('polyline', { points: d.join(' '), fill: 'none', stroke: color, 'stroke-width': 1.5, 'vector-effect': 'non-scaling-stroke' }));
+      const d = points
+        .map((p, i) => (p[f] === null || p[f] === undefined ? null : `${x(i).toFixed(1)},${y(p[f]).toFixed(1)}`))
+        .filter(Boolean);
+      if (d.length > 1)
+        svg.append(
+          svgEl('polyline', {
+            points: d.join(' '),
+            fill: 'none',
+            stroke: color,
+            'stroke-width': 1.5,
+            'vector-effect': 'non-scaling-stroke',
+          }),
+        );
       for (const pt of d.length === 1 ? d : []) {
         const [cx, cy] = pt.split(',');
         svg.append(svgEl('circle', { cx, cy, r: 2.5, fill: color }));
@@ -247,27 +412,58 @@
   // ------------------------------------------------------------------ task list
   async function tasks(params) {
     const f = {
-      command: h('input', { name: 'command', type: 'search', value: params.get('command') || '', size: 24, placeholder: 'part of the command' }),
-      status: h('select', { name: 'status' }, ['', 'PENDING', 'RUNNING', 'SUCCESS', 'FAILED', 'TIMEOUT', 'CANCELLED'].map((s) => h('option', { value: s, selected: params.get('status') === s }, s || 'any'))),
+      command: h('input', {
+        name: 'command',
+        type: 'search',
+        value: params.get('command') || '',
+        size: 24,
+        placeholder: 'part of the command',
+      }),
+      status: h(
+        'select',
+        { name: 'status' },
+        ['', 'PENDING', 'RUNNING', 'SUCCESS', 'FAILED', 'TIMEOUT', 'CANCELLED'].map((s) =>
+          h('option', { value: s, selected: params.get('status') === s }, s || 'any'),
+        ),
+      ),
       queue: h('input', { name: 'queue', value: params.get('queue') || '', size: 12 }),
       userId: h('input', { name: 'userId', value: params.get('userId') || '', size: 12 }),
     };
     const apply = h('button', { type: 'submit' }, 'Filter');
-    const form = h('form', { class: 'filters', id: 'filters' },
-      h('label', {}, 'search', f.command), h('label', {}, 'status', f.status), h('label', {}, 'queue', f.queue), isAdmin() ? h('label', {}, 'user', f.userId) : null, apply);
+    const form = h(
+      'form',
+      { class: 'filters', id: 'filters' },
+      h('label', {}, 'search', f.command),
+      h('label', {}, 'status', f.status),
+      h('label', {}, 'queue', f.queue),
+      isAdmin() ? h('label', {}, 'user', f.userId) : null,
+      apply,
+    );
     form.addEventListener('submit', (e) => {
       e.preventDefault();
       const q = new URLSearchParams();
       for (const [k, el] of Object.entries(f)) if (el.value) q.set(k, el.value);
       location.hash = `#/tasks?${q}`;
     });
-    const list = pagedTable('task-rows', 'task-more', ['task', 'status', 'command', 'queue', 'priority', 'user', 'created', 'took'], 'no task matches', (t) =>
-      h('tr', {},
-        h('td', {}, h('a', { href: `#/task/${encodeURIComponent(t.taskId)}` }, t.taskId)),
-        h('td', {}, status(t.status)),
-        h('td', { class: 'wrap' }, commandLine(t).slice(0, 80)),
-        h('td', {}, t.queue), h('td', {}, t.priority), h('td', {}, t.userId ?? '—'),
-        h('td', {}, fmtTime(t.createdAt)), h('td', {}, fmtMs(t.duration))));
+    const list = pagedTable(
+      'task-rows',
+      'task-more',
+      ['task', 'status', 'command', 'queue', 'priority', 'user', 'created', 'took'],
+      'no task matches',
+      (t) =>
+        h(
+          'tr',
+          {},
+          h('td', {}, h('a', { href: `#/task/${encodeURIComponent(t.taskId)}` }, t.taskId)),
+          h('td', {}, status(t.status)),
+          h('td', { class: 'wrap' }, commandLine(t).slice(0, 80)),
+          h('td', {}, t.queue),
+          h('td', {}, t.priority),
+          h('td', {}, t.userId ?? '—'),
+          h('td', {}, fmtTime(t.createdAt)),
+          h('td', {}, fmtMs(t.duration)),
+        ),
+    );
     view.append(h('h2', {}, 'Tasks'), form, list.panel, list.more);
     const q = new URLSearchParams({ limit: '50' });
     for (const k of ['command', 'status', 'queue', 'userId']) if (params.get(k)) q.set(k, params.get(k));
@@ -281,7 +477,24 @@
   function pagedTable(bodyId, moreId, columns, empty, row) {
     const body = h('tbody', { id: bodyId });
     const more = h('button', { type: 'button', id: moreId }, 'More');
-    const panel = h('div', { class: 'panel' }, h('table', {}, h('thead', {}, h('tr', {}, columns.map((x) => h('th', {}, x)))), body));
+    const panel = h(
+      'div',
+      { class: 'panel' },
+      h(
+        'table',
+        {},
+        h(
+          'thead',
+          {},
+          h(
+            'tr',
+            {},
+            columns.map((x) => h('th', {}, x)),
+          ),
+        ),
+        body,
+      ),
+    );
     let cursor = null;
     let path = '';
     const page = async () => {
@@ -299,13 +512,25 @@
   function tree(v, label, depth) {
     if (v === null || typeof v !== 'object') {
       const cls = typeof v === 'string' ? 'j-str' : typeof v === 'number' ? 'j-num' : 'j-lit';
-      return h('div', { class: 'j-leaf' }, label === null ? null : h('span', { class: 'j-key' }, `${label}: `), h('span', { class: cls }, JSON.stringify(v)));
+      return h(
+        'div',
+        { class: 'j-leaf' },
+        label === null ? null : h('span', { class: 'j-key' }, `${label}: `),
+        h('span', { class: cls }, JSON.stringify(v)),
+      );
     }
     const entries = Array.isArray(v) ? v.map((x, i) => [i, x]) : Object.entries(v);
     const size = Array.isArray(v) ? `[${entries.length}]` : `{${entries.length}}`;
-    return h('details', { open: depth < 2 && entries.length <= 50 },
+    return h(
+      'details',
+      { open: depth < 2 && entries.length <= 50 },
       h('summary', {}, label === null ? null : h('span', { class: 'j-key' }, `${label} `), h('span', { class: 'muted' }, size)),
-      h('div', { class: 'j-kids' }, entries.map(([k, x]) => tree(x, k, depth + 1))));
+      h(
+        'div',
+        { class: 'j-kids' },
+        entries.map(([k, x]) => tree(x, k, depth + 1)),
+      ),
+    );
   }
 
   // ------------------------------------------------------------------ task detail
@@ -337,33 +562,80 @@
       showAttempt(Number(pick.value));
     });
     attempts(1);
-    view.append(h('h2', {}, `Task ${id}`), actions, info, result, h('h2', {}, 'Timeline'), bar, hist,
-      h('h2', {}, 'Live log ', pick), log);
+    view.append(h('h2', {}, `Task ${id}`), actions, info, result, h('h2', {}, 'Timeline'), bar, hist, h('h2', {}, 'Live log ', pick), log);
 
     // Status and end messages each refresh: only the last one started draws, so an earlier
     // read that answers late cannot put an ended task back to RUNNING.
     let latest = 0;
     const refresh = async () => {
       const mine = ++latest;
-      const [t, hi] = await Promise.all([api('GET', `/tasks/${encodeURIComponent(id)}`), api('GET', `/tasks/${encodeURIComponent(id)}/history`)]);
+      const [t, hi] = await Promise.all([
+        api('GET', `/tasks/${encodeURIComponent(id)}`),
+        api('GET', `/tasks/${encodeURIComponent(id)}/history`),
+      ]);
       if (mine !== latest) return t;
       const rows = [
-        ['status', status(t.status)], ['attempt', `${t.attempt} of ${t.attemptLimit}`], ['command', commandLine(t)], ...(t.args && t.command !== t.args.join(' ') ? [['label', t.command]] : []),
-        ['queue', `${t.queue} (${t.queueType}, priority ${t.priority})`], ['user', t.userId ?? '—'], ['created', t.createdAt], ['started', t.startedAt ?? '—'],
-        ['completed', t.completedAt ?? '—'], ['took', fmtMs(t.duration)], ['error', t.error ? `${t.error.code}: ${t.error.message}` : '—'],
+        ['status', status(t.status)],
+        ['attempt', `${t.attempt} of ${t.attemptLimit}`],
+        ['command', commandLine(t)],
+        ...(t.args && t.command !== t.args.join(' ') ? [['label', t.command]] : []),
+        ['queue', `${t.queue} (${t.queueType}, priority ${t.priority})`],
+        ['user', t.userId ?? '—'],
+        ['created', t.createdAt],
+        ['started', t.startedAt ?? '—'],
+        ['completed', t.completedAt ?? '—'],
+        ['took', fmtMs(t.duration)],
+        ['error', t.error ? `${t.error.code}: ${t.error.message}` : '—'],
       ];
       info.replaceChildren(...rows.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]));
       // Redrawn only when it changes, so what the reader opened or closed stays so.
       const json = t.detailedResults ? JSON.stringify(t.detailedResults) : '';
       if (result.dataset.json !== json) {
         result.dataset.json = json;
-        result.replaceChildren(...(t.detailedResults ? [h('h2', {}, 'Result'), h('div', { class: 'panel json' }, tree(t.detailedResults, 'result', 0))] : []));
+        result.replaceChildren(
+          ...(t.detailedResults ? [h('h2', {}, 'Result'), h('div', { class: 'panel json' }, tree(t.detailedResults, 'result', 0))] : []),
+        );
       }
       attempts(t.attempt);
       actions.replaceChildren(
-        h('a', { class: 'button', id: 'rerun', href: `#/submit?from=${encodeURIComponent(id)}`, title: 'a new task with the same command and settings, in the submit form' }, 'Re-run'),
-        ...(t.status === 'PENDING' || t.status === 'RUNNING' ? [h('button', { id: 'cancel', onclick: () => api('POST', `/tasks/${encodeURIComponent(id)}/cancel`).then(refresh, (e) => state(e.message, true)) }, 'Cancel')] : []),
-        ...(t.deadLettered ? [h('button', { id: 'redrive', onclick: () => api('POST', `/dlq/${encodeURIComponent(id)}/redrive`).then(() => route(), (e) => state(e.message, true)) }, 'Redrive')] : []),
+        h(
+          'a',
+          {
+            class: 'button',
+            id: 'rerun',
+            href: `#/submit?from=${encodeURIComponent(id)}`,
+            title: 'a new task with the same command and settings, in the submit form',
+          },
+          'Re-run',
+        ),
+        ...(t.status === 'PENDING' || t.status === 'RUNNING'
+          ? [
+              h(
+                'button',
+                {
+                  id: 'cancel',
+                  onclick: () => api('POST', `/tasks/${encodeURIComponent(id)}/cancel`).then(refresh, (e) => state(e.message, true)),
+                },
+                'Cancel',
+              ),
+            ]
+          : []),
+        ...(t.deadLettered
+          ? [
+              h(
+                'button',
+                {
+                  id: 'redrive',
+                  onclick: () =>
+                    api('POST', `/dlq/${encodeURIComponent(id)}/redrive`).then(
+                      () => route(),
+                      (e) => state(e.message, true),
+                    ),
+                },
+                'Redrive',
+              ),
+            ]
+          : []),
       );
       // The bar: waiting (yellow) and running (blue) spans of each attempt, to scale.
       const events = hi.history.map((e) => ({ ...e, t: Date.parse(e.at) }));
@@ -371,13 +643,34 @@
       const t1 = Math.max(Date.now(), t0 + 1);
       const end = ['SUCCESS', 'FAILED', 'TIMEOUT', 'CANCELLED'].includes(t.status) ? events.at(-1).t : t1;
       const span = Math.max(1, end - t0);
-      bar.replaceChildren(...events.map((e, i) => {
-        const next = i + 1 < events.length ? events[i + 1].t : end;
-        const color = e.status === 'RUNNING' ? '#7fa7d9' : e.status === 'PENDING' ? '#e5c07b' : 'transparent';
-        return h('div', { title: `${e.status} ${fmtMs(next - e.t)}`, style: `width:${((100 * (next - e.t)) / span).toFixed(2)}%;background:${color}` });
-      }));
-      hist.replaceChildren(table(['time', '+', 'status', 'attempt', 'worker', 'reason'], events.map((e) =>
-        h('tr', {}, h('td', {}, fmtTime(e.at)), h('td', {}, `+${fmtMs(e.t - t0)}`), h('td', {}, status(e.status)), h('td', {}, e.attempt), h('td', {}, e.workerId ?? '—'), h('td', { class: 'wrap muted' }, e.reason ?? ''))), 'no history'));
+      bar.replaceChildren(
+        ...events.map((e, i) => {
+          const next = i + 1 < events.length ? events[i + 1].t : end;
+          const color = e.status === 'RUNNING' ? '#7fa7d9' : e.status === 'PENDING' ? '#e5c07b' : 'transparent';
+          return h('div', {
+            title: `${e.status} ${fmtMs(next - e.t)}`,
+            style: `width:${((100 * (next - e.t)) / span).toFixed(2)}%;background:${color}`,
+          });
+        }),
+      );
+      hist.replaceChildren(
+        table(
+          ['time', '+', 'status', 'attempt', 'worker', 'reason'],
+          events.map((e) =>
+            h(
+              'tr',
+              {},
+              h('td', {}, fmtTime(e.at)),
+              h('td', {}, `+${fmtMs(e.t - t0)}`),
+              h('td', {}, status(e.status)),
+              h('td', {}, e.attempt),
+              h('td', {}, e.workerId ?? '—'),
+              h('td', { class: 'wrap muted' }, e.reason ?? ''),
+            ),
+          ),
+          'no history',
+        ),
+      );
       return t;
     };
     await refresh();
@@ -396,8 +689,7 @@
         logs.get(m.attempt).push({ stream: m.stream, data: m.data });
         attempts(m.attempt);
         if (m.attempt === shown) log.append(chunk(m));
-      }
-      else if (m.type === 'status') refresh().catch(() => {});
+      } else if (m.type === 'status') refresh().catch(() => {});
       else if (m.type === 'end') {
         log.dataset.ended = m.status;
         refresh().catch(() => {});
@@ -408,27 +700,45 @@
 
   // ------------------------------------------------------------------ dead letters
   async function dlq() {
-    const list = pagedTable('dlq-rows', 'dlq-more', ['task', 'status', 'command', 'error', 'attempts', 'completed', ''], 'the dead-letter queue is empty', (t) =>
-      h('tr', {},
-        h('td', {}, h('a', { href: `#/task/${encodeURIComponent(t.taskId)}` }, t.taskId)),
-        h('td', {}, status(t.status)),
-        h('td', { class: 'wrap' }, commandLine(t).slice(0, 60)),
-        h('td', { class: 'wrap muted' }, t.error ? `${t.error.code}: ${t.error.message}`.slice(0, 120) : ''),
-        h('td', {}, t.attempt), h('td', {}, fmtTime(t.completedAt)),
-        h('td', {}, h('button', {
-          'data-redrive': t.taskId,
-          onclick: async (e) => {
-            e.target.disabled = true;
-            try {
-              await api('POST', `/dlq/${encodeURIComponent(t.taskId)}/redrive`);
-              state(`redriven: ${t.taskId}`);
-              route();
-            } catch (err) {
-              state(err.message, true);
-              e.target.disabled = false;
-            }
-          },
-        }, 'Redrive'))));
+    const list = pagedTable(
+      'dlq-rows',
+      'dlq-more',
+      ['task', 'status', 'command', 'error', 'attempts', 'completed', ''],
+      'the dead-letter queue is empty',
+      (t) =>
+        h(
+          'tr',
+          {},
+          h('td', {}, h('a', { href: `#/task/${encodeURIComponent(t.taskId)}` }, t.taskId)),
+          h('td', {}, status(t.status)),
+          h('td', { class: 'wrap' }, commandLine(t).slice(0, 60)),
+          h('td', { class: 'wrap muted' }, t.error ? `${t.error.code}: ${t.error.message}`.slice(0, 120) : ''),
+          h('td', {}, t.attempt),
+          h('td', {}, fmtTime(t.completedAt)),
+          h(
+            'td',
+            {},
+            h(
+              'button',
+              {
+                'data-redrive': t.taskId,
+                onclick: async (e) => {
+                  e.target.disabled = true;
+                  try {
+                    await api('POST', `/dlq/${encodeURIComponent(t.taskId)}/redrive`);
+                    state(`redriven: ${t.taskId}`);
+                    route();
+                  } catch (err) {
+                    state(err.message, true);
+                    e.target.disabled = false;
+                  }
+                },
+              },
+              'Redrive',
+            ),
+          ),
+        ),
+    );
     list.panel.id = 'dlq';
     // Redrive all: the ids are read first, then each is redriven once, so a task that fails
     // again and comes back is not redriven a second time.
@@ -446,7 +756,14 @@
         let done = 0;
         const failed = [];
         for (let i = 0; i < ids.length; i += 8) {
-          await Promise.all(ids.slice(i, i + 8).map((id) => api('POST', `/dlq/${encodeURIComponent(id)}/redrive`).then(() => done++, (e) => failed.push(`${id}: ${e.message}`))));
+          await Promise.all(
+            ids.slice(i, i + 8).map((id) =>
+              api('POST', `/dlq/${encodeURIComponent(id)}/redrive`).then(
+                () => done++,
+                (e) => failed.push(`${id}: ${e.message}`),
+              ),
+            ),
+          );
           state(`redriving: ${done} of ${ids.length}`);
         }
         route();
@@ -457,7 +774,12 @@
         all.disabled = false;
       }
     });
-    view.append(h('h2', {}, 'Dead-letter queue: tasks whose last attempt failed'), h('div', { class: 'filters' }, all), list.panel, list.more);
+    view.append(
+      h('h2', {}, 'Dead-letter queue: tasks whose last attempt failed'),
+      h('div', { class: 'filters' }, all),
+      list.panel,
+      list.more,
+    );
     await list.load('/dlq?limit=100');
   }
 
@@ -465,9 +787,13 @@
   /** The submit form; `#/submit?from=<taskId>` fills it from that task (re-run). */
   async function submit(params) {
     const BUILTIN = ['cpu-intensive', 'io-intensive', 'memory-intensive', 'network-test', 'error', 'timeout', 'noop'];
-    const kind = h('select', { id: 'kind' },
-      h('option', { value: 'shell' }, 'shell command'), h('option', { value: 'args' }, 'program (argv, no shell)'),
-      BUILTIN.map((k) => h('option', { value: k }, k)));
+    const kind = h(
+      'select',
+      { id: 'kind' },
+      h('option', { value: 'shell' }, 'shell command'),
+      h('option', { value: 'args' }, 'program (argv, no shell)'),
+      BUILTIN.map((k) => h('option', { value: k }, k)),
+    );
     const shell = h('textarea', { id: 'shell', rows: 4, placeholder: 'echo hello; sleep 1; echo done' });
     const argv = h('textarea', { id: 'args', rows: 4, placeholder: 'one argument a line:\npython3\n-c\nprint("hi")' });
     const num = (id, min, max, value, size) => h('input', { id, type: 'number', min, max, value, size });
@@ -483,14 +809,33 @@
     const secrets = h('input', { id: 'secrets', size: 30, placeholder: 'API_TOKEN, DB_PASSWORD' });
     const go = h('button', { type: 'submit', id: 'go' }, 'Submit');
     const note = h('p', { class: 'muted', id: 'from' });
-    const form = h('form', { class: 'submit', id: 'submit-form' },
+    const form = h(
+      'form',
+      { class: 'submit', id: 'submit-form' },
       note,
-      h('label', {}, 'what', kind), h('label', { id: 'shell-label' }, 'shell command', shell), h('label', { id: 'args-label', hidden: true }, 'program and arguments', argv),
-      h('div', { class: 'row' }, h('label', {}, 'priority (0-10, ≥ 5: priority queue)', priority), h('label', {}, 'queue', queue), h('label', {}, 'timeout (s)', timeout), h('label', {}, 'attempts', attempts)),
-      h('div', { class: 'row' }, h('label', {}, 'cpu (1024 = 1 vCPU)', cpu), h('label', {}, 'memory (MB)', memory), h('label', {}, 'network', network), h('label', {}, 'project (its files)', project)),
+      h('label', {}, 'what', kind),
+      h('label', { id: 'shell-label' }, 'shell command', shell),
+      h('label', { id: 'args-label', hidden: true }, 'program and arguments', argv),
+      h(
+        'div',
+        { class: 'row' },
+        h('label', {}, 'priority (0-10, ≥ 5: priority queue)', priority),
+        h('label', {}, 'queue', queue),
+        h('label', {}, 'timeout (s)', timeout),
+        h('label', {}, 'attempts', attempts),
+      ),
+      h(
+        'div',
+        { class: 'row' },
+        h('label', {}, 'cpu (1024 = 1 vCPU)', cpu),
+        h('label', {}, 'memory (MB)', memory),
+        h('label', {}, 'network', network),
+        h('label', {}, 'project (its files)', project),
+      ),
       h('label', {}, 'environment', env),
       h('label', {}, 'secrets (names, set as environment variables)', secrets),
-      h('div', {}, go));
+      h('div', {}, go),
+    );
     const showKind = () => {
       form.querySelector('#shell-label').hidden = kind.value !== 'shell';
       form.querySelector('#args-label').hidden = kind.value !== 'args';
@@ -517,7 +862,11 @@
       network.value = t.network;
       project.value = t.projectId ?? '';
       secrets.value = (t.secrets || []).join(', ');
-      note.replaceChildren('A copy of task ', h('a', { href: `#/task/${encodeURIComponent(from)}` }, from), ' (its environment is not copied: the API does not show it).');
+      note.replaceChildren(
+        'A copy of task ',
+        h('a', { href: `#/task/${encodeURIComponent(from)}` }, from),
+        ' (its environment is not copied: the API does not show it).',
+      );
       showKind();
     }
 
@@ -526,18 +875,26 @@
       go.disabled = true;
       try {
         const vars = {};
-        for (const line of env.value.split('\n').map((l) => l.trim()).filter(Boolean)) {
+        for (const line of env.value
+          .split('\n')
+          .map((l) => l.trim())
+          .filter(Boolean)) {
           const eq = line.indexOf('=');
           if (eq < 1) throw new Error(`environment: "${line}" is not NAME=value`);
           vars[line.slice(0, eq)] = line.slice(eq + 1);
         }
         const names = secrets.value.split(/[\s,]+/).filter(Boolean);
-        const what = kind.value === 'shell' ? { shell: shell.value }
-          : kind.value === 'args' ? { args: argv.value.replace(/\n+$/, '').split('\n') }
-          : { command: kind.value };
+        const what =
+          kind.value === 'shell'
+            ? { shell: shell.value }
+            : kind.value === 'args'
+              ? { args: argv.value.replace(/\n+$/, '').split('\n') }
+              : { command: kind.value };
         const body = {
           ...what,
-          priority: Number(priority.value), queue: queue.value || undefined, timeout: Number(timeout.value),
+          priority: Number(priority.value),
+          queue: queue.value || undefined,
+          timeout: Number(timeout.value),
           ...(attempts.value ? { maxAttempts: Number(attempts.value) } : {}),
           resources: { cpu: Number(cpu.value), memory: Number(memory.value) },
           network: network.value,

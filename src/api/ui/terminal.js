@@ -37,12 +37,14 @@
     const { projects } = await api('GET', '/projects');
     const sel = $('project');
     const keep = select || sel.value;
-    sel.replaceChildren(...projects.map((p) => {
-      const o = document.createElement('option');
-      o.value = p.projectId;
-      o.textContent = `${p.name} (v${p.latestVersion})`;
-      return o;
-    }));
+    sel.replaceChildren(
+      ...projects.map((p) => {
+        const o = document.createElement('option');
+        o.value = p.projectId;
+        o.textContent = `${p.name} (v${p.latestVersion})`;
+        return o;
+      }),
+    );
     if (keep && projects.some((p) => p.projectId === keep)) sel.value = keep;
     if (!quiet) state(projects.length ? 'pick a project and open a terminal' : 'create a project');
   }
@@ -91,6 +93,7 @@
   const out = (text) => {
     if (!text) return;
     term.write(text);
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: ESC starts the colour codes this looks for.
     fresh = /\n(\x1b\[[0-9;]*m)*$/.test(text); // a colour's reset may follow the newline
   };
   const newline = () => {

@@ -8,7 +8,10 @@ export function accessCommands(program: Command): void {
   clientOptions(program.command('whoami').description('The user and scope of the API key in use')).action(async (flags: ClientFlags) => {
     const me = await clientFor(flags).me();
     if (flags.json) printJson(me);
-    else print(me.authentication === 'none' ? 'authentication is off: every caller is an admin' : `${me.userId} (${me.scope} key ${me.keyId})`);
+    else
+      print(
+        me.authentication === 'none' ? 'authentication is off: every caller is an admin' : `${me.userId} (${me.scope} key ${me.keyId})`,
+      );
   });
 
   const key = program.command('key').description('API keys (admin): create, list, revoke');
@@ -25,18 +28,25 @@ export function accessCommands(program: Command): void {
     print(k.key);
     note(`key ${k.keyId} for ${k.userId} (${k.scope}); it is shown this once: store it now`);
   });
-  clientOptions(key.command('list').description('List keys (never the keys themselves)').option('--user <id>', 'only this user\'s')).action(
+  clientOptions(key.command('list').description('List keys (never the keys themselves)').option('--user <id>', "only this user's")).action(
     async (flags: ClientFlags & { user?: string }) => {
       const { keys } = await clientFor(flags).keys(flags.user);
       if (flags.json) return printJson({ keys });
-      print(table(['KEY ID', 'PREFIX', 'USER', 'SCOPE', 'CREATED', 'REVOKED', 'NAME'], keys.map((k) => [k.keyId, k.prefix + '…', k.userId, k.scope, time(k.createdAt), time(k.revokedAt), k.name ?? ''])));
+      print(
+        table(
+          ['KEY ID', 'PREFIX', 'USER', 'SCOPE', 'CREATED', 'REVOKED', 'NAME'],
+          keys.map((k) => [k.keyId, k.prefix + '…', k.userId, k.scope, time(k.createdAt), time(k.revokedAt), k.name ?? '']),
+        ),
+      );
     },
   );
-  clientOptions(key.command('revoke').description('Revoke a key: refused from the next request on').argument('<keyId>')).action(async (id: string, flags: ClientFlags) => {
-    const k = await clientFor(flags).revokeKey(id);
-    if (flags.json) printJson(k);
-    else print(`${k.keyId}: revoked at ${time(k.revokedAt)}`);
-  });
+  clientOptions(key.command('revoke').description('Revoke a key: refused from the next request on').argument('<keyId>')).action(
+    async (id: string, flags: ClientFlags) => {
+      const k = await clientFor(flags).revokeKey(id);
+      if (flags.json) printJson(k);
+      else print(`${k.keyId}: revoked at ${time(k.revokedAt)}`);
+    },
+  );
 
   const secret = program.command('secret').description('Your secrets: encrypted at rest, injected into tasks by name, never shown again');
   clientOptions(
@@ -57,7 +67,14 @@ export function accessCommands(program: Command): void {
   clientOptions(secret.command('list').description('Names of your secrets (never values)')).action(async (flags: ClientFlags) => {
     const { secrets } = await clientFor(flags).secrets();
     if (flags.json) return printJson({ secrets });
-    print(secrets.length === 0 ? 'no secrets' : table(['NAME', 'CREATED', 'UPDATED'], secrets.map((s) => [s.name, time(s.createdAt), time(s.updatedAt)])));
+    print(
+      secrets.length === 0
+        ? 'no secrets'
+        : table(
+            ['NAME', 'CREATED', 'UPDATED'],
+            secrets.map((s) => [s.name, time(s.createdAt), time(s.updatedAt)]),
+          ),
+    );
   });
   clientOptions(secret.command('rm').description('Delete a secret').argument('<name>')).action(async (name: string, flags: ClientFlags) => {
     const r = await clientFor(flags).deleteSecret(name);
@@ -69,15 +86,26 @@ export function accessCommands(program: Command): void {
     program
       .command('audit')
       .description('The audit log (admin): changing API calls and executions, newest first')
-      .option('--actor <user>', 'only this user\'s')
+      .option('--actor <user>', "only this user's")
       .option('--action <action>', 'e.g. "POST /tasks" or task.execute')
       .option('--target <id>', 'only entries about this object')
       .option('--limit <n>', 'at most this many (1-500, default 50)', int)
       .option('--cursor <c>', 'continue after a previous page'),
   ).action(async (flags: ClientFlags & { actor?: string; action?: string; target?: string; limit?: number; cursor?: string }) => {
-    const page = await clientFor(flags).audit({ actor: flags.actor, action: flags.action, target: flags.target, limit: flags.limit, cursor: flags.cursor });
+    const page = await clientFor(flags).audit({
+      actor: flags.actor,
+      action: flags.action,
+      target: flags.target,
+      limit: flags.limit,
+      cursor: flags.cursor,
+    });
     if (flags.json) return printJson(page);
-    print(table(['AT', 'ACTOR', 'ACTION', 'TARGET', 'OUTCOME', 'FROM'], page.entries.map((e) => [time(e.at), e.actor, e.action, e.target, e.outcome, e.source])));
+    print(
+      table(
+        ['AT', 'ACTOR', 'ACTION', 'TARGET', 'OUTCOME', 'FROM'],
+        page.entries.map((e) => [time(e.at), e.actor, e.action, e.target, e.outcome, e.source]),
+      ),
+    );
     if (page.nextCursor) note(`more entries: hangar audit --cursor ${page.nextCursor}`);
   });
 }

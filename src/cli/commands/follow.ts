@@ -14,7 +14,11 @@ async function write(out: NodeJS.WriteStream, data: Buffer): Promise<void> {
  * Returns the task's final status ('GONE' if it was deleted meanwhile), and whether its stdout
  * ended inside a line (so that what is printed next starts on a line of its own).
  */
-export async function streamTask(client: HangarClient, taskId: string, opts: { after?: string } = {}): Promise<{ status: string; openLine: boolean }> {
+export async function streamTask(
+  client: HangarClient,
+  taskId: string,
+  opts: { after?: string } = {},
+): Promise<{ status: string; openLine: boolean }> {
   let attempt = 0;
   let openLine = false;
   const seeAttempt = (a: number) => {

@@ -30,7 +30,9 @@ export function imageCommands(program: Command, config: ConfigFrom, withServerOp
     const { json, ...rest } = flags;
     const images = storeFor(config(rest));
     const src = resolve(path);
-    const info = (await stat(src).catch(() => null))?.isDirectory() ? await images.importDir(name, src) : await images.importTarball(name, src);
+    const info = (await stat(src).catch(() => null))?.isDirectory()
+      ? await images.importDir(name, src)
+      : await images.importTarball(name, src);
     if (json) printJson(info);
     else print(`imported ${describe(info)}`);
   });
@@ -44,8 +46,10 @@ export function imageCommands(program: Command, config: ConfigFrom, withServerOp
     },
   );
 
-  withServerOptions(image.command('rm').description('Remove an image').argument('<name>')).action(async (name: string, flags: Record<string, unknown>) => {
-    if (!(await storeFor(config(flags)).remove(name))) throw new ImageError(`no image ${name}`);
-    print(`removed ${name}`);
-  });
+  withServerOptions(image.command('rm').description('Remove an image').argument('<name>')).action(
+    async (name: string, flags: Record<string, unknown>) => {
+      if (!(await storeFor(config(flags)).remove(name))) throw new ImageError(`no image ${name}`);
+      print(`removed ${name}`);
+    },
+  );
 }

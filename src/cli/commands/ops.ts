@@ -19,11 +19,13 @@ function shown(key: keyof Config, value: unknown): string {
 }
 
 export function opsCommands(program: Command): void {
-  clientOptions(program.command('queues').description('Pending and running tasks per queue and priority')).action(async (flags: ClientFlags) => {
-    const q = await clientFor(flags).queues();
-    if (flags.json) printJson(q);
-    else print(queuesTable(q));
-  });
+  clientOptions(program.command('queues').description('Pending and running tasks per queue and priority')).action(
+    async (flags: ClientFlags) => {
+      const q = await clientFor(flags).queues();
+      if (flags.json) printJson(q);
+      else print(queuesTable(q));
+    },
+  );
 
   const dlq = clientOptions(
     program
@@ -38,13 +40,13 @@ export function opsCommands(program: Command): void {
     if (page.nextCursor) note(`more tasks: hangar dlq --cursor ${page.nextCursor}`);
   });
 
-  clientOptions(dlq.command('redrive').description('Put a dead-lettered task back in its queue (same id, fresh attempts)').argument('<taskId>')).action(
-    async (id: string, flags: ClientFlags) => {
-      const t = await clientFor(flags).redrive(id);
-      if (flags.json) printJson(t);
-      else print(`${t.taskId}: redriven, now ${t.status}`);
-    },
-  );
+  clientOptions(
+    dlq.command('redrive').description('Put a dead-lettered task back in its queue (same id, fresh attempts)').argument('<taskId>'),
+  ).action(async (id: string, flags: ClientFlags) => {
+    const t = await clientFor(flags).redrive(id);
+    if (flags.json) printJson(t);
+    else print(`${t.taskId}: redriven, now ${t.status}`);
+  });
 
   clientOptions(program.command('health').description('Health of database, storage and compute (exit 1 when unhealthy)')).action(
     async (flags: ClientFlags) => {
@@ -57,7 +59,9 @@ export function opsCommands(program: Command): void {
 
   program
     .command('config')
-    .description('The effective settings: where the CLI connects, which key it uses, and every setting with its value and where it came from')
+    .description(
+      'The effective settings: where the CLI connects, which key it uses, and every setting with its value and where it came from',
+    )
     .option('--url <base>', 'API base URL (HANGAR_URL)')
     .option('--port <n>', 'HTTP port (HANGAR_PORT)')
     .option('--host <addr>', 'bind address (HANGAR_HOST)')
@@ -78,6 +82,11 @@ export function opsCommands(program: Command): void {
       if (json) return printJson({ url, apiKey: { from: key.from, tried: key.tried }, configFile: l.file ?? null, settings });
       const keyFrom = key.from ?? `none found (${key.tried.map((t) => `${t.file}: ${t.found}`).join('; ')})`;
       print(`api url   ${url.url} (from ${url.from})\napi key   ${keyFrom}${l.file ? `\nconfig    ${l.file}` : ''}\n`);
-      print(table(['VARIABLE', 'VALUE', 'FROM'], keys.map((k) => [settings[k].variable, settings[k].value, settings[k].from])));
+      print(
+        table(
+          ['VARIABLE', 'VALUE', 'FROM'],
+          keys.map((k) => [settings[k].variable, settings[k].value, settings[k].from]),
+        ),
+      );
     });
 }

@@ -60,7 +60,10 @@ export function submitCommand(program: Command): void {
     program
       .command('submit')
       .description('Submit a task: a built-in workload by name, a --shell string, or a program after --')
-      .argument('[command]', 'workload name (cpu-intensive, memory-intensive, io-intensive, network-test, error, timeout, or a custom name); only a label with --shell or --')
+      .argument(
+        '[command]',
+        'workload name (cpu-intensive, memory-intensive, io-intensive, network-test, error, timeout, or a custom name); only a label with --shell or --',
+      )
       .option('--priority <n>', 'priority 0-10; >= 5 goes to the priority queue', int)
       .option('--user <id>', 'user id the task runs for')
       .option('--timeout <s>', 'seconds before the task is killed (TIMEOUT)', int)
@@ -76,11 +79,24 @@ export function submitCommand(program: Command): void {
       .option('--image <name>', 'run the program in a registered image (hangar image list)')
       .option('--egress', 'outbound network through the guarded proxy (network: egress)')
       .option('--project <id>', "run in the project's latest files; what the task leaves there becomes its next version (hangar project)")
-      .option('--secret <name>', 'inject your secret <name> as the environment variable <name> (repeatable; hangar secret set)', (v: string, acc: string[] = []) => [...acc, v])
-      .option('--wait', "stream the task's output as it runs (stdout to stdout, stderr to stderr), then print its status and result (exit 0 only for SUCCESS)")
-      .option('--batch <file>', 'submit many tasks: a JSON array, or one JSON object per line, of POST /tasks bodies (- for standard input); the options above are defaults for every entry; sent 1,000 at a time, each thousand all or none; prints the task ids in order (with --wait: each id and its final status, exit 0 only if all succeeded)')
+      .option(
+        '--secret <name>',
+        'inject your secret <name> as the environment variable <name> (repeatable; hangar secret set)',
+        (v: string, acc: string[] = []) => [...acc, v],
+      )
+      .option(
+        '--wait',
+        "stream the task's output as it runs (stdout to stdout, stderr to stderr), then print its status and result (exit 0 only for SUCCESS)",
+      )
+      .option(
+        '--batch <file>',
+        'submit many tasks: a JSON array, or one JSON object per line, of POST /tasks bodies (- for standard input); the options above are defaults for every entry; sent 1,000 at a time, each thousand all or none; prints the task ids in order (with --wait: each id and its final status, exit 0 only if all succeeded)',
+      )
       .usage('[command] [options] [-- program [args...]]')
-      .addHelpText('after', '\nExamples:\n  hangar submit cpu-intensive --priority 7 --wait\n  hangar submit --shell "make test" --timeout 600\n  hangar submit -- echo hello\n  hangar submit --batch jobs.ndjson --queue nightly'),
+      .addHelpText(
+        'after',
+        '\nExamples:\n  hangar submit cpu-intensive --priority 7 --wait\n  hangar submit --shell "make test" --timeout 600\n  hangar submit -- echo hello\n  hangar submit --batch jobs.ndjson --queue nightly',
+      ),
   );
   const parse = cmd.parseOptions.bind(cmd);
   cmd.parseOptions = (args: string[]) => {
@@ -95,7 +111,8 @@ export function submitCommand(program: Command): void {
       }
       return submitBatch(cmd, flags);
     }
-    if (argv !== null && argv.length === 0) cmd.error('error: nothing after --; give a program to run, e.g. hangar submit -- echo hello', { exitCode: 2 });
+    if (argv !== null && argv.length === 0)
+      cmd.error('error: nothing after --; give a program to run, e.g. hangar submit -- echo hello', { exitCode: 2 });
     if (argv && flags.shell !== undefined) cmd.error('error: give --shell or a program after --, not both', { exitCode: 2 });
     if (command === undefined && !argv && flags.shell === undefined) {
       cmd.error('error: nothing to run; give a command (e.g. cpu-intensive), --shell <string> or a program after --', { exitCode: 2 });
@@ -165,7 +182,12 @@ async function submitBatch(cmd: Command, flags: SubmitFlags): Promise<void> {
   let entries: unknown;
   try {
     const trimmed = text.trim();
-    entries = trimmed.startsWith('[') ? JSON.parse(trimmed) : trimmed.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as unknown);
+    entries = trimmed.startsWith('[')
+      ? JSON.parse(trimmed)
+      : trimmed
+          .split('\n')
+          .filter((l) => l.trim() !== '')
+          .map((l) => JSON.parse(l) as unknown);
   } catch (err) {
     cmd.error(`error: ${flags.batch} is neither a JSON array nor one JSON object per line (${(err as Error).message})`, { exitCode: 2 });
   }
@@ -187,14 +209,18 @@ async function submitBatch(cmd: Command, flags: SubmitFlags): Promise<void> {
       answers.push(...r.tasks);
     }
   } catch (err) {
-    if (err instanceof ApiError && answers.length > 0) process.stderr.write(`${answers.length} of ${bodies.length} tasks were queued; the next ${BATCH} were refused\n`);
+    if (err instanceof ApiError && answers.length > 0)
+      process.stderr.write(`${answers.length} of ${bodies.length} tasks were queued; the next ${BATCH} were refused\n`);
     throw err;
   }
   if (!flags.wait) {
     if (flags.json) printJson(answers);
     return;
   }
-  const tasks = await waitForAll(client, answers.map((a) => a.taskId));
+  const tasks = await waitForAll(
+    client,
+    answers.map((a) => a.taskId),
+  );
   if (flags.json) printJson(tasks);
   else for (const t of tasks) print(`${t.taskId} ${t.status}`);
   process.exitCode = tasks.every((t) => t.status === 'SUCCESS') ? 0 : 1;
@@ -206,7 +232,8 @@ async function waitForAll(client: HangarClient, ids: string[]): Promise<Task[]> 
   for (;;) {
     const open = ids.filter((id) => !done.has(id));
     for (let i = 0; i < open.length; i += 8) {
-      for (const t of await Promise.all(open.slice(i, i + 8).map((id) => client.get(id)))) if (FINAL_STATUSES.includes(t.status)) done.set(t.taskId, t);
+      for (const t of await Promise.all(open.slice(i, i + 8).map((id) => client.get(id))))
+        if (FINAL_STATUSES.includes(t.status)) done.set(t.taskId, t);
     }
     if (done.size === new Set(ids).size) return ids.map((id) => done.get(id) as Task);
     await sleep(250);

@@ -30,7 +30,12 @@ export function taskCommands(program: Command): void {
       .argument('<taskId>')
       .option('--attempt <n>', 'attempt number (default: the latest; with --follow: from this attempt on)', int)
       .addOption(new Option('--stream <name>', 'only this stream').choices(['stdout', 'stderr']).conflicts('json'))
-      .addOption(new Option('--follow', 'stream the output live until the task ends (every attempt); exit 0 only if it succeeds').conflicts(['json', 'stream'])),
+      .addOption(
+        new Option('--follow', 'stream the output live until the task ends (every attempt); exit 0 only if it succeeds').conflicts([
+          'json',
+          'stream',
+        ]),
+      ),
   ).action(async (id: string, flags: ClientFlags & { attempt?: number; stream?: 'stdout' | 'stderr'; follow?: boolean }) => {
     const client = clientFor(flags);
     if (flags.follow) {
@@ -54,7 +59,10 @@ export function taskCommands(program: Command): void {
   });
 
   clientOptions(
-    program.command('cancel').description('Cancel tasks: a pending one never runs, a running one is killed (exit 1 if any could not be cancelled)').argument('<taskId...>'),
+    program
+      .command('cancel')
+      .description('Cancel tasks: a pending one never runs, a running one is killed (exit 1 if any could not be cancelled)')
+      .argument('<taskId...>'),
   ).action(async (ids: string[], flags: ClientFlags) => {
     const client = clientFor(flags);
     const results: (CancelResult | { taskId: string; error: { status: number; code: string; detail: string } })[] = [];
@@ -85,7 +93,13 @@ export function taskCommands(program: Command): void {
       .option('--cursor <c>', 'continue after a previous page (its nextCursor)'),
   ).action(async (flags: ClientFlags & { status?: string; user?: string; queue?: string; limit?: number; cursor?: string }) => {
     const client = clientFor(flags);
-    const query = { status: flags.status as ListParams['status'], userId: flags.user, queue: flags.queue, limit: flags.limit, cursor: flags.cursor };
+    const query = {
+      status: flags.status as ListParams['status'],
+      userId: flags.user,
+      queue: flags.queue,
+      limit: flags.limit,
+      cursor: flags.cursor,
+    };
     if (flags.json) return printJson(await client.list(query));
     // An admin sees every user's tasks: whose each is goes in a column.
     const [page, me] = await Promise.all([client.list(query), client.me()]);

@@ -77,7 +77,10 @@ function ipv6Bytes(text: string): Uint8Array | null {
   if (tail === undefined ? zeros !== 0 : zeros < 1) return null;
   const all = [...h, ...new Array<number>(zeros).fill(0), ...t];
   const bytes = new Uint8Array(16);
-  all.forEach((g, i) => ((bytes[2 * i] = g >> 8), (bytes[2 * i + 1] = g & 255)));
+  all.forEach((g, i) => {
+    bytes[2 * i] = g >> 8;
+    bytes[2 * i + 1] = g & 255;
+  });
   return bytes;
 }
 
@@ -138,7 +141,10 @@ GLOBAL_UNICAST.addSubnet('2000::', 3, 'ipv6');
 const v4Text = (b: Uint8Array) => Array.from(b).join('.');
 // URL's serializer writes IPv6 the canonical way (RFC 5952): lower case, longest zero run as ::.
 const v6Text = (b: Uint8Array) =>
-  new URL(`http://[${Array.from({ length: 8 }, (_, i) => ((b[2 * i] << 8) | b[2 * i + 1]).toString(16)).join(':')}]/`).hostname.slice(1, -1);
+  new URL(`http://[${Array.from({ length: 8 }, (_, i) => ((b[2 * i] << 8) | b[2 * i + 1]).toString(16)).join(':')}]/`).hostname.slice(
+    1,
+    -1,
+  );
 
 function rangeOf(text: string, type: 'ipv4' | 'ipv6'): string | null {
   for (const r of type === 'ipv4' ? V4 : V6) if (r.b.check(text, type)) return r.name;

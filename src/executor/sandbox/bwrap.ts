@@ -138,15 +138,33 @@ export class BwrapLauncher implements Launcher {
       etc = join(rootfs, 'etc');
     } else {
       root = [
-        '--ro-bind', '/usr', '/usr',
-        '--symlink', 'usr/bin', '/bin',
-        '--symlink', 'usr/lib', '/lib',
-        '--symlink', 'usr/lib64', '/lib64',
-        '--symlink', 'usr/sbin', '/sbin',
-        '--ro-bind', '/etc', '/etc',
-        '--ro-bind', process.execPath, IN_NODE,
-        '--ro-bind', workloads, IN_WORKLOADS,
-        '--ro-bind', PACKAGE_JSON, '/opt/hangar/package.json',
+        '--ro-bind',
+        '/usr',
+        '/usr',
+        '--symlink',
+        'usr/bin',
+        '/bin',
+        '--symlink',
+        'usr/lib',
+        '/lib',
+        '--symlink',
+        'usr/lib64',
+        '/lib64',
+        '--symlink',
+        'usr/sbin',
+        '/sbin',
+        '--ro-bind',
+        '/etc',
+        '/etc',
+        '--ro-bind',
+        process.execPath,
+        IN_NODE,
+        '--ro-bind',
+        workloads,
+        IN_WORKLOADS,
+        '--ro-bind',
+        PACKAGE_JSON,
+        '/opt/hangar/package.json',
       ];
     }
     // The sandbox user's passwd and group entries, over the root's own files.
@@ -167,7 +185,15 @@ export class BwrapLauncher implements Launcher {
       egressBind.push('--bind', socket, IN_EGRESS_SOCKET);
       inside = [IN_NODE, `${IN_WORKLOADS}/egress-forward.mjs`, IN_EGRESS_SOCKET, String(EGRESS_PORT), '--', ...inside];
       const url = `http://127.0.0.1:${EGRESS_PORT}`;
-      Object.assign(env, { HTTP_PROXY: url, HTTPS_PROXY: url, http_proxy: url, https_proxy: url, NO_PROXY: '', no_proxy: '', NODE_USE_ENV_PROXY: '1' });
+      Object.assign(env, {
+        HTTP_PROXY: url,
+        HTTPS_PROXY: url,
+        http_proxy: url,
+        https_proxy: url,
+        NO_PROXY: '',
+        no_proxy: '',
+        NODE_USE_ENV_PROXY: '1',
+      });
     }
     // A project's files: the base version read-only at /.hangar/in, copied into the workspace
     // tmpfs by the sandbox itself (the host cannot reach into it), and the workspace copied out
@@ -183,21 +209,35 @@ export class BwrapLauncher implements Launcher {
       '--unshare-all',
       '--die-with-parent',
       '--new-session',
-      '--cap-drop', 'ALL',
+      '--cap-drop',
+      'ALL',
       ...root,
-      '--size', String(this.o.tmpBytes), '--tmpfs', '/tmp',
+      '--size',
+      String(this.o.tmpBytes),
+      '--tmpfs',
+      '/tmp',
       // The workspace: a size-capped tmpfs of the sandbox's own, so a full disk is the task's
       // ENOSPC and its pages count against the task's memory; it vanishes with the sandbox.
-      '--perms', '0700', '--size', String(this.o.workspaceBytes), '--tmpfs', '/workspace',
+      '--perms',
+      '0700',
+      '--size',
+      String(this.o.workspaceBytes),
+      '--tmpfs',
+      '/workspace',
       ...egressBind,
       ...projectBind,
-      '--chdir', '/workspace',
-      '--proc', '/proc',
-      '--dev', '/dev',
-      '--hostname', 'sandbox',
+      '--chdir',
+      '/workspace',
+      '--proc',
+      '/proc',
+      '--dev',
+      '/dev',
+      '--hostname',
+      'sandbox',
       '--clearenv',
       ...Object.entries(env).flatMap(([k, v]) => ['--setenv', k, v]),
-      '--remount-ro', '/',
+      '--remount-ro',
+      '/',
       '--',
       ...inside,
     ];
@@ -274,7 +314,9 @@ export function sandboxTools(prefer: 'auto' | SandboxEngine = 'auto'): {
     if (spawnSync(tool, ['--version']).status !== 0) problems.push(`${tool} (util-linux) is missing`);
   }
   let engine: SandboxEngine | null = null;
-  const fallback = ['unshare', 'pivot_root', 'mount'].filter((t) => spawnSync(t, ['--version'], { env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' } }).status !== 0);
+  const fallback = ['unshare', 'pivot_root', 'mount'].filter(
+    (t) => spawnSync(t, ['--version'], { env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' } }).status !== 0,
+  );
   if (prefer !== 'unshare' && bwrapVersion) engine = 'bwrap';
   else if (prefer !== 'bwrap' && fallback.length === 0) engine = 'unshare';
   else {
@@ -283,6 +325,7 @@ export function sandboxTools(prefer: 'auto' | SandboxEngine = 'auto'): {
   }
   if (process.getuid?.() !== 0) problems.push('the worker is not root: it cannot make per-task cgroups or switch to the sandbox uid');
   // The fallback was chosen but cannot work either: bubblewrap is the first thing to install.
-  if (problems.length > 0 && engine === 'unshare' && prefer === 'auto') problems.unshift('bubblewrap (bwrap) is not installed: apt-get install bubblewrap');
+  if (problems.length > 0 && engine === 'unshare' && prefer === 'auto')
+    problems.unshift('bubblewrap (bwrap) is not installed: apt-get install bubblewrap');
   return { ok: problems.length === 0 && engine !== null, problems, bwrapVersion, engine };
 }

@@ -106,7 +106,9 @@ export function controllerProblem(root: string, ownRel: string): string | null {
       `(its cgroup.controllers: ${[...available].join(' ') || 'none'}): Hangar limits every task with memory, cpu and pids, and runs no task without all three`,
   ];
   if (absent.length > 0) {
-    lines.push(`${absent.join(', ')}: not offered by this kernel's cgroup v2 at all (not built in, or still bound to a v1 hierarchy: see /proc/cgroups; boot with systemd.unified_cgroup_hierarchy=1)`);
+    lines.push(
+      `${absent.join(', ')}: not offered by this kernel's cgroup v2 at all (not built in, or still bound to a v1 hierarchy: see /proc/cgroups; boot with systemd.unified_cgroup_hierarchy=1)`,
+    );
   }
   if (undelegated.length > 0) {
     const writes: string[] = [];
@@ -206,7 +208,10 @@ export async function delegateV2(root: string, ownRel: string, scope: string, mo
           const leaf = join(own, 'worker');
           await mkdir(leaf, { recursive: true });
           for (const p of residents) await writeFile(join(leaf, 'cgroup.procs'), String(p)).catch(() => {});
-          if (others.length > 0) notes.push(`moved ${others.length} other process${others.length > 1 ? 'es' : ''} of ${ownRel} into ${join(ownRel, 'worker')} (cgroup v2 lets a cgroup with processes hand no controllers to its children)`);
+          if (others.length > 0)
+            notes.push(
+              `moved ${others.length} other process${others.length > 1 ? 'es' : ''} of ${ownRel} into ${join(ownRel, 'worker')} (cgroup v2 lets a cgroup with processes hand no controllers to its children)`,
+            );
         }
       }
       await enable(own, lacking);

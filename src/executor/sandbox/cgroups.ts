@@ -293,7 +293,9 @@ export async function detectCgroups(scope: string, opts: DetectOptions = {}): Pr
   let all: Mount[];
   let own: Map<string, string>;
   try {
-    all = opts.cgroup2Root ? [{ path: opts.cgroup2Root, fstype: 'cgroup2', options: [] }] : mounts(readFileSync('/proc/self/mountinfo', 'utf8'));
+    all = opts.cgroup2Root
+      ? [{ path: opts.cgroup2Root, fstype: 'cgroup2', options: [] }]
+      : mounts(readFileSync('/proc/self/mountinfo', 'utf8'));
     own = ownPaths(opts.procSelfCgroup ?? readFileSync('/proc/self/cgroup', 'utf8'));
   } catch (err) {
     return { driver: null, problems: [`cannot read /proc: ${(err as Error).message}`] };

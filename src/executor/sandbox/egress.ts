@@ -60,7 +60,8 @@ export function parseAllowlist(entries: string[]): AllowRule[] {
     if (prefix !== undefined) {
       const family = isIP(addr);
       const bits = Number(prefix);
-      if (!family || extra !== undefined || !/^\d+$/.test(prefix) || bits > (family === 6 ? 128 : 32)) throw new Error(`egress allowlist: bad prefix in '${text}'`);
+      if (!family || extra !== undefined || !/^\d+$/.test(prefix) || bits > (family === 6 ? 128 : 32))
+        throw new Error(`egress allowlist: bad prefix in '${text}'`);
       const net = new BlockList();
       net.addSubnet(addr, bits, family === 6 ? 'ipv6' : 'ipv4');
       return { host: null, net, port, text };
@@ -101,11 +102,15 @@ export class EgressGuard {
     if (!Number.isInteger(port) || port < 1 || port > 65535) return { ok: false, reason: `bad port ${port}` };
     const target = parseHost(host);
     if (target.kind === 'unreadable') return { ok: false, reason: `cannot read host '${host}': ${target.why}` };
-    const refuse = (why: string) => ({ ok: false as const, reason: `${why}: not reachable from tasks (HANGAR_EGRESS_ALLOW lists exceptions)` });
+    const refuse = (why: string) => ({
+      ok: false as const,
+      reason: `${why}: not reachable from tasks (HANGAR_EGRESS_ALLOW lists exceptions)`,
+    });
     if (target.kind === 'address') {
       const d = classify(target.bytes);
       const written = host.replace(/^\[|\]$/g, '').toLowerCase();
-      if (d.refused && !this.allowed(null, d, port)) return refuse(`${host}:${port} is ${d.address === written ? '' : `${d.address}, `}${d.refused}`);
+      if (d.refused && !this.allowed(null, d, port))
+        return refuse(`${host}:${port} is ${d.address === written ? '' : `${d.address}, `}${d.refused}`);
       return { ok: true, address: d.address, family: d.family };
     }
     const name = target.name;
@@ -145,7 +150,17 @@ export interface EgressProxy {
   close(): Promise<void>;
 }
 
-const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'proxy-authorization', 'proxy-authenticate', 'te', 'trailer', 'transfer-encoding', 'upgrade'];
+const HOP_BY_HOP = [
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authorization',
+  'proxy-authenticate',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+];
 
 /** An HTTP proxy on a unix socket (mode 0666: the sandbox uid connects to it) for one attempt. */
 export async function startEgressProxy(socketPath: string, guard: EgressGuard): Promise<EgressProxy> {
@@ -162,7 +177,9 @@ export async function startEgressProxy(socketPath: string, guard: EgressGuard): 
       url = new URL(req.url ?? '');
     } catch {
       // Not an absolute URI, or one whose host URL cannot read (an IPv6 zone id, 1.2.3.09, …).
-      res.writeHead(400, { 'content-type': 'text/plain' }).end('hangar egress proxy: send absolute-URI requests with a valid host, or CONNECT\n');
+      res
+        .writeHead(400, { 'content-type': 'text/plain' })
+        .end('hangar egress proxy: send absolute-URI requests with a valid host, or CONNECT\n');
       return;
     }
     if (url.protocol !== 'http:') {
@@ -178,7 +195,15 @@ export async function startEgressProxy(socketPath: string, guard: EgressGuard): 
       const headers = { ...req.headers };
       for (const h of HOP_BY_HOP) delete headers[h];
       const up = http.request(
-        { host: v.address, family: v.family, port: Number(url.port || 80), method: req.method, path: url.pathname + url.search, headers, setHost: false },
+        {
+          host: v.address,
+          family: v.family,
+          port: Number(url.port || 80),
+          method: req.method,
+          path: url.pathname + url.search,
+          headers,
+          setHost: false,
+        },
         (ur) => {
           const out = { ...ur.headers };
           for (const h of HOP_BY_HOP) delete out[h];

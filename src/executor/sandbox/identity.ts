@@ -100,7 +100,16 @@ export class SandboxIdentity {
 
 async function present(files: IdentityFiles): Promise<boolean> {
   const paths = [files.passwd, files.group].filter((f) => f !== null);
-  return (await Promise.all(paths.map((f) => access(f).then(() => true, () => false)))).every(Boolean);
+  return (
+    await Promise.all(
+      paths.map((f) =>
+        access(f).then(
+          () => true,
+          () => false,
+        ),
+      ),
+    )
+  ).every(Boolean);
 }
 
 async function readNoFollow(path: string): Promise<string> {

@@ -86,7 +86,18 @@ export async function createSandboxExecutor(s: SandboxSetup): Promise<SandboxRep
   const executor = new ProcessExecutor({
     maxOutputBytes: s.maxOutputBytes,
     networkTestUrl: s.networkTestUrl,
-    launcher: new BwrapLauncher({ uid: s.uid, gid: s.uid, pidsMax: s.pidsMax, tmpBytes: s.tmpBytes, openFiles: s.openFiles, workspaceBytes: s.workspaceBytes, cgroups: cg.driver, egress, engine: tools.engine!, images: s.imagesDir ? new ImageStore(s.imagesDir) : undefined }),
+    launcher: new BwrapLauncher({
+      uid: s.uid,
+      gid: s.uid,
+      pidsMax: s.pidsMax,
+      tmpBytes: s.tmpBytes,
+      openFiles: s.openFiles,
+      workspaceBytes: s.workspaceBytes,
+      cgroups: cg.driver,
+      egress,
+      engine: tools.engine!,
+      images: s.imagesDir ? new ImageStore(s.imagesDir) : undefined,
+    }),
   });
   const engine = tools.engine === 'bwrap' ? tools.bwrapVersion : 'util-linux unshare + pivot_root (no bwrap)';
   const description = `${engine} as uid ${s.uid}; ${cg.driver.description}`;

@@ -39,7 +39,11 @@ async function main(): Promise<number> {
   try {
     spec = await readSpec();
   } catch (err) {
-    report({ success: false, error: { message: `bad workload spec: ${(err as Error).message}` }, metadata: { memoryUsage: memoryUsage() } });
+    report({
+      success: false,
+      error: { message: `bad workload spec: ${(err as Error).message}` },
+      metadata: { memoryUsage: memoryUsage() },
+    });
     return 1;
   }
   const workload = workloadFor(spec.command);

@@ -31,13 +31,7 @@ export interface WorkloadResult {
 export type Workload = (ctx: WorkloadContext) => Promise<WorkloadResult>;
 
 /** An integer from metadata[key], or the default when absent/invalid, clamped to [min, max]. */
-export function intParam(
-  metadata: Record<string, unknown>,
-  key: string,
-  def: number,
-  min: number,
-  max: number,
-): number {
+export function intParam(metadata: Record<string, unknown>, key: string, def: number, min: number, max: number): number {
   const raw = metadata[key];
   const n = typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : NaN;
   const v = Number.isFinite(n) ? Math.floor(n) : def;

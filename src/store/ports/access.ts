@@ -23,7 +23,6 @@ export interface RequestCount {
 
 /** Tenancy: keys, secrets and the audit log live in the same database as the tasks. */
 export interface Access {
-
   // Tenancy: API keys, secrets and the audit log live in the same database as the tasks.
   createKey(key: NewApiKey): Promise<ApiKey>;
   /** The key (revoked or not) whose SHA-256 is `hash`. */

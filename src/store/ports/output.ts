@@ -2,7 +2,6 @@
 import type { OutputChunk, OutputCursor } from '../../core/output.ts';
 
 export interface OutputLog {
-
   // Live output: what running attempts write, chunk by chunk, for followers on any node.
   /** Store chunks (a chunk already stored, same task, attempt and seq, is kept as it was), then
    *  tell output subscribers here and, where capabilities say so, in other processes. */

@@ -2,7 +2,6 @@
 import type { NewProject, Project, ProjectVersion } from '../../core/project.ts';
 
 export interface Projects {
-
   // Projects: named file trees, stored as numbered versions (archives in the blob store).
   createProject(p: NewProject): Promise<Project>;
   getProject(id: string): Promise<Project | null>;

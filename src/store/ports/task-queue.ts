@@ -1,5 +1,5 @@
 /** The task queue port: a task's life from submit to its final state. */
-import type { AttemptRef, Lease, NewTask, Outcome, Task, TaskStatus } from '../../core/task.ts';
+import type { AttemptRef, Lease, NewTask, Outcome, Task } from '../../core/task.ts';
 import type { CancelResult } from '../../core/cancel.ts';
 import type { Finished } from '../../core/finish.ts';
 import type { HeartbeatResult } from '../../core/heartbeat.ts';

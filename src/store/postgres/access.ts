@@ -86,7 +86,10 @@ export class Access {
   }
 
   async revokeKey(id: string): Promise<ApiKey | null> {
-    const [row] = await this.db.rows('UPDATE api_keys SET revoked_at = coalesce(revoked_at, $1) WHERE id = $2 RETURNING *', [this.db.now(), id]);
+    const [row] = await this.db.rows('UPDATE api_keys SET revoked_at = coalesce(revoked_at, $1) WHERE id = $2 RETURNING *', [
+      this.db.now(),
+      id,
+    ]);
     if (!row) return null;
     // Every process's key cache drops it: this one's now, the others' with the next notice.
     this.notifier.keysNow();
@@ -133,11 +136,18 @@ export class Access {
   }
 
   async purgeAudit(olderThan: number, limit: number): Promise<number> {
-    const r = await this.db.query('DELETE FROM audit_log WHERE id IN (SELECT id FROM audit_log WHERE at < $1 ORDER BY at LIMIT $2)', [olderThan, limit]);
+    const r = await this.db.query('DELETE FROM audit_log WHERE id IN (SELECT id FROM audit_log WHERE at < $1 ORDER BY at LIMIT $2)', [
+      olderThan,
+      limit,
+    ]);
     return r.rowCount ?? 0;
   }
 
-  async countRequests(counts: { key: string; n: number }[], windowMs: number, watch: string[] = []): Promise<{ now: number; counts: RequestCount[] }> {
+  async countRequests(
+    counts: { key: string; n: number }[],
+    windowMs: number,
+    watch: string[] = [],
+  ): Promise<{ now: number; counts: RequestCount[] }> {
     const now = this.db.now();
     // Sorted: two nodes' upserts take the rows' locks in one order, never waiting on each other in a cycle.
     const sorted = [...counts].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
@@ -151,5 +161,4 @@ export class Access {
     }
     return { now, counts: rows.map((r) => ({ key: String(r.key), startedAt: Number(r.started_at), n: Number(r.n) })) };
   }
-
 }

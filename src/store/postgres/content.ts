@@ -54,7 +54,12 @@ export class Content {
   }
 
   async createProject(p: NewProject): Promise<Project> {
-    const [r] = await this.db.rows('INSERT INTO projects (id, user_id, name, created_at) VALUES ($1, $2, $3, $4) RETURNING *', [p.id, p.userId, p.name, this.db.now()]);
+    const [r] = await this.db.rows('INSERT INTO projects (id, user_id, name, created_at) VALUES ($1, $2, $3, $4) RETURNING *', [
+      p.id,
+      p.userId,
+      p.name,
+      this.db.now(),
+    ]);
     return projectFromRow(r);
   }
 
@@ -73,13 +78,23 @@ export class Content {
 
   async addProjectVersion(v: ProjectVersion): Promise<boolean> {
     const rows = await this.db.rows(ADD_PROJECT_VERSION, [
-      v.projectId, v.version, v.createdAt, v.baseVersion, v.taskId, v.blobKey, v.files, v.bytes, JSON.stringify(v.conflicts),
+      v.projectId,
+      v.version,
+      v.createdAt,
+      v.baseVersion,
+      v.taskId,
+      v.blobKey,
+      v.files,
+      v.bytes,
+      JSON.stringify(v.conflicts),
     ]);
     return rows.length === 1;
   }
 
   async projectVersions(projectId: string): Promise<ProjectVersion[]> {
-    return (await this.db.rows('SELECT * FROM project_versions WHERE project_id = $1 ORDER BY version DESC', [projectId])).map(projectVersionFromRow);
+    return (await this.db.rows('SELECT * FROM project_versions WHERE project_id = $1 ORDER BY version DESC', [projectId])).map(
+      projectVersionFromRow,
+    );
   }
 
   async projectVersion(projectId: string, version: number): Promise<ProjectVersion | null> {

@@ -161,7 +161,10 @@ export class Db {
     let broken: Error | undefined;
     try {
       await client.query('BEGIN');
-      const out = await fn({ query: async (sql, params) => (await client.query<Row>(prepared(sql, params))).rows, onEnd: (f) => ends.push(f) });
+      const out = await fn({
+        query: async (sql, params) => (await client.query<Row>(prepared(sql, params))).rows,
+        onEnd: (f) => ends.push(f),
+      });
       await client.query('COMMIT');
       committed = true;
       return out;
@@ -195,10 +198,13 @@ export class Db {
 function unavailable(err: unknown): unknown {
   const code = (err as { code?: unknown }).code;
   const gone =
-    (typeof code === 'string' && (/^(08|57P0[1-3])/.test(code) || ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EHOSTUNREACH'].includes(code))) ||
+    (typeof code === 'string' &&
+      (/^(08|57P0[1-3])/.test(code) || ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EHOSTUNREACH'].includes(code))) ||
     (err instanceof Error && /Connection terminated|connection timeout|Client has encountered a connection error/i.test(err.message));
   if (!gone) return err;
-  return new Unavailable(ErrorCode.StoreUnavailable, `the database cannot be reached (${(err as Error).message}); retry shortly`, 1, { cause: err });
+  return new Unavailable(ErrorCode.StoreUnavailable, `the database cannot be reached (${(err as Error).message}); retry shortly`, 1, {
+    cause: err,
+  });
 }
 
 export function isUniqueViolation(err: unknown, constraint: string): boolean {

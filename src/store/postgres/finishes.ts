@@ -64,7 +64,12 @@ export class FencedFinishes {
   private readonly retry: RetryPolicy;
   private readonly random: () => number;
   /** Final outcomes waiting for this tick's shared statement (finish). */
-  private readonly finishing: { params: unknown[]; finished: Finished; resolve: (f: Finished | null) => void; reject: (err: unknown) => void }[] = [];
+  private readonly finishing: {
+    params: unknown[];
+    finished: Finished;
+    resolve: (f: Finished | null) => void;
+    reject: (err: unknown) => void;
+  }[] = [];
 
   constructor(db: Db, notifier: Notifier, retry: RetryPolicy, random: () => number) {
     this.db = db;

@@ -10,8 +10,26 @@ import { finishedAfter } from '../../core/finish.ts';
 import { attemptKey, heartbeatResult } from '../../core/heartbeat.ts';
 import { decideRedrive } from '../../core/redrive.ts';
 import { taskFromRow } from '../row.ts';
-import { decideExpiry, decideFinish, executionAuditEntry, expiryFailure, lostAttemptAuditEntry, wakesWorkers, type AttemptEnd } from '../../core/index.ts';
-import type { AttemptRef, CancelResult, Finished, HeartbeatResult, NewAuditEntry, Outcome, RetryPolicy, Task, TaskFailure } from '../../core/index.ts';
+import {
+  decideExpiry,
+  decideFinish,
+  executionAuditEntry,
+  expiryFailure,
+  lostAttemptAuditEntry,
+  wakesWorkers,
+  type AttemptEnd,
+} from '../../core/index.ts';
+import type {
+  AttemptRef,
+  CancelResult,
+  Finished,
+  HeartbeatResult,
+  NewAuditEntry,
+  Outcome,
+  RetryPolicy,
+  Task,
+  TaskFailure,
+} from '../../core/index.ts';
 import type { ReapResult } from '../ports/index.ts';
 import { APPEND_AUDIT, auditColumns } from './access.ts';
 import type { Backoffs } from './backoffs.ts';
@@ -97,7 +115,15 @@ export class Leases {
   private readonly retry: RetryPolicy;
   private readonly random: () => number;
 
-  constructor(db: Db, notifier: Notifier, backoffs: Backoffs, finishes: FencedFinishes, statistics: PlannerStatistics, retry: RetryPolicy, random: () => number) {
+  constructor(
+    db: Db,
+    notifier: Notifier,
+    backoffs: Backoffs,
+    finishes: FencedFinishes,
+    statistics: PlannerStatistics,
+    retry: RetryPolicy,
+    random: () => number,
+  ) {
     this.db = db;
     this.notifier = notifier;
     this.backoffs = backoffs;
@@ -108,7 +134,13 @@ export class Leases {
   }
 
   async heartbeat(workerId: string, attempts: AttemptRef[], straysBefore?: number): Promise<HeartbeatResult> {
-    const rows = await this.db.rows(EXTEND_LEASES, [this.db.now(), workerId, attempts.map((a) => a.taskId), attempts.map((a) => a.attempt), straysBefore ?? null]);
+    const rows = await this.db.rows(EXTEND_LEASES, [
+      this.db.now(),
+      workerId,
+      attempts.map((a) => a.taskId),
+      attempts.map((a) => a.attempt),
+      straysBefore ?? null,
+    ]);
     const extended = new Map<string, boolean>();
     const strays: AttemptRef[] = [];
     for (const r of rows) {

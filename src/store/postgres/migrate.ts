@@ -13,7 +13,9 @@ const MIGRATION_LOCK = 0x68677201;
 
 /** The migration files this version has, in the order they apply. */
 export function migrationFiles(): string[] {
-  return readdirSync(DIR).filter((f) => /^\d{4}_.*\.sql$/.test(f)).sort();
+  return readdirSync(DIR)
+    .filter((f) => /^\d{4}_.*\.sql$/.test(f))
+    .sort();
 }
 
 /** Brings `schema` (a plain lower-case identifier, created if missing) up to the latest version. */

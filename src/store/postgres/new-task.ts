@@ -119,10 +119,28 @@ export const INSERT_TASK_IN_TX = insertTaskSql(false);
 /** Parameters $1 to $22 of INSERT_TASK, INSERT_TASK_LEASED and INSERT_TASK_HANDED. */
 export function newTaskParams(t: NewTask, now: number): unknown[] {
   return [
-    t.id, t.command, t.args ? JSON.stringify(t.args) : null, t.shell, t.queue, t.priority, t.userId,
-    t.timeout, t.visibilityTimeout, t.maxAttempts, t.idempotencyKey, t.requestHash,
-    JSON.stringify(t.resources), JSON.stringify(t.env), JSON.stringify(t.metadata), now, t.network, t.image,
-    t.secrets.length > 0 ? JSON.stringify(t.secrets) : null, t.projectId, t.lane, t.traceParent ?? null,
+    t.id,
+    t.command,
+    t.args ? JSON.stringify(t.args) : null,
+    t.shell,
+    t.queue,
+    t.priority,
+    t.userId,
+    t.timeout,
+    t.visibilityTimeout,
+    t.maxAttempts,
+    t.idempotencyKey,
+    t.requestHash,
+    JSON.stringify(t.resources),
+    JSON.stringify(t.env),
+    JSON.stringify(t.metadata),
+    now,
+    t.network,
+    t.image,
+    t.secrets.length > 0 ? JSON.stringify(t.secrets) : null,
+    t.projectId,
+    t.lane,
+    t.traceParent ?? null,
   ];
 }
 

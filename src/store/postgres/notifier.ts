@@ -98,7 +98,11 @@ export class Notifier {
       client.end().catch(() => {});
       // Revocations announced meanwhile are not heard: key caches start again.
       this.wake.emit('keys');
-      if (this.db.closed || (this.wake.listenerCount('ready') + this.wake.listenerCount('output') + this.wake.listenerCount('keys') === 0 && !this.push?.active)) return;
+      if (
+        this.db.closed ||
+        (this.wake.listenerCount('ready') + this.wake.listenerCount('output') + this.wake.listenerCount('keys') === 0 && !this.push?.active)
+      )
+        return;
       setTimeout(() => {
         this.listen();
         this.wakeLocal();
@@ -156,7 +160,6 @@ export class Notifier {
     this.scheduleNotices();
   }
 
-
   /** A key was revoked (committed): this process's key caches drop it now, other processes' next. */
   keysNow(): void {
     this.wake.emit('keys');
@@ -200,7 +203,8 @@ export class Notifier {
       }
       if (channels.length === 0) return;
       this.noticesInFlight = true;
-      this.db.query(NOTIFY, [channels, payloads])
+      this.db
+        .query(NOTIFY, [channels, payloads])
         // Unreachable database: the listeners' fallback polls cover it.
         .catch(() => {})
         .finally(() => {

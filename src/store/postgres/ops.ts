@@ -57,7 +57,9 @@ export class Ops {
   }
 
   async workerLoads(): Promise<WorkerLoad[]> {
-    const rows = await this.db.rows(`SELECT worker_id, count(*) AS n FROM tasks WHERE status = 'RUNNING' AND worker_id IS NOT NULL GROUP BY worker_id`);
+    const rows = await this.db.rows(
+      `SELECT worker_id, count(*) AS n FROM tasks WHERE status = 'RUNNING' AND worker_id IS NOT NULL GROUP BY worker_id`,
+    );
     return rows.map((r) => ({ workerId: String(r.worker_id), running: Number(r.n) }));
   }
 
@@ -75,7 +77,10 @@ export class Ops {
   }
 
   async purgeScaling(olderThan: number, limit: number): Promise<number> {
-    const r = await this.db.query('DELETE FROM scaling_events WHERE id IN (SELECT id FROM scaling_events WHERE at < $1 ORDER BY at LIMIT $2)', [olderThan, limit]);
+    const r = await this.db.query(
+      'DELETE FROM scaling_events WHERE id IN (SELECT id FROM scaling_events WHERE at < $1 ORDER BY at LIMIT $2)',
+      [olderThan, limit],
+    );
     return r.rowCount ?? 0;
   }
 
@@ -99,9 +104,20 @@ export class Ops {
   }
 
   async transitionAlert(from: AlertState['state'] | null, s: AlertState): Promise<boolean> {
-    const r = from === null
-      ? await this.db.query('INSERT INTO alert_state (name, state, since, value, message) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (name) DO NOTHING', [s.name, s.state, s.since, s.value, s.message])
-      : await this.db.query('UPDATE alert_state SET state = $1, since = $2, value = $3, message = $4 WHERE name = $5 AND state = $6', [s.state, s.since, s.value, s.message, s.name, from]);
+    const r =
+      from === null
+        ? await this.db.query(
+            'INSERT INTO alert_state (name, state, since, value, message) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (name) DO NOTHING',
+            [s.name, s.state, s.since, s.value, s.message],
+          )
+        : await this.db.query('UPDATE alert_state SET state = $1, since = $2, value = $3, message = $4 WHERE name = $5 AND state = $6', [
+            s.state,
+            s.since,
+            s.value,
+            s.message,
+            s.name,
+            from,
+          ]);
     return r.rowCount === 1;
   }
 
@@ -124,5 +140,4 @@ export class Ops {
       return null;
     }
   }
-
 }

@@ -69,11 +69,28 @@ export class PlainSubmits {
   async insertTasks(run: (sql: string, params: unknown[]) => Promise<Row[]>, tasks: NewTask[]): Promise<Task[]> {
     if (tasks.length === 0) return [];
     const input = tasks.map((t, i) => ({
-      i, id: t.id, command: t.command, args: t.args, shell: t.shell, queue: t.queue, priority: t.priority, user_id: t.userId,
-      timeout_s: t.timeout, visibility_timeout_s: t.visibilityTimeout, max_attempts: t.maxAttempts,
-      idempotency_key: t.idempotencyKey, request_hash: t.requestHash, resources: t.resources, env: t.env, metadata: t.metadata,
-      network: t.network, image: t.image, secrets: t.secrets.length > 0 ? t.secrets : null, project_id: t.projectId,
-      lane: t.lane, trace_parent: t.traceParent ?? null,
+      i,
+      id: t.id,
+      command: t.command,
+      args: t.args,
+      shell: t.shell,
+      queue: t.queue,
+      priority: t.priority,
+      user_id: t.userId,
+      timeout_s: t.timeout,
+      visibility_timeout_s: t.visibilityTimeout,
+      max_attempts: t.maxAttempts,
+      idempotency_key: t.idempotencyKey,
+      request_hash: t.requestHash,
+      resources: t.resources,
+      env: t.env,
+      metadata: t.metadata,
+      network: t.network,
+      image: t.image,
+      secrets: t.secrets.length > 0 ? t.secrets : null,
+      project_id: t.projectId,
+      lane: t.lane,
+      trace_parent: t.traceParent ?? null,
     }));
     const byId = new Map<string, Task>();
     for (const row of await run(INSERT_TASKS, [JSON.stringify(input), this.db.now()])) byId.set(String(row.id), taskFromRow(row));
@@ -139,9 +156,14 @@ export class PlainSubmits {
         group[0].resolve(await this.insertAlone(group[0].t));
         return;
       }
-      const tasks = await this.insertTasks((sql, params) => this.db.rows(sql, params), group.map((g) => g.t));
+      const tasks = await this.insertTasks(
+        (sql, params) => this.db.rows(sql, params),
+        group.map((g) => g.t),
+      );
       this.notifier.readyNow();
-      group.forEach((g, i) => g.resolve({ task: tasks[i], created: true }));
+      group.forEach((g, i) => {
+        g.resolve({ task: tasks[i], created: true });
+      });
     } catch (err) {
       // Unreachable: each is told so (as a statement of its own would have been). Any other
       // error is one task's (say, a number out of its column's range): each goes again

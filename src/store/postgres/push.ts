@@ -123,7 +123,18 @@ export class PushDispatch implements PushListener {
     let o = this.adverts.get(workerId);
     if (!o) {
       if (slots <= 0 || !this.takerOf(workerId)) return;
-      o = { want: 0, have: 0, gen: ++this.advertGen, unknown: false, written: false, forgetting: false, ttlMs, refreshedAt: 0, pid: null, writing: false };
+      o = {
+        want: 0,
+        have: 0,
+        gen: ++this.advertGen,
+        unknown: false,
+        written: false,
+        forgetting: false,
+        ttlMs,
+        refreshedAt: 0,
+        pid: null,
+        writing: false,
+      };
       this.adverts.set(workerId, o);
     }
     o.want = Math.max(0, slots);

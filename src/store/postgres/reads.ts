@@ -1,7 +1,16 @@
 /** Reads of tasks and their history: one task, pages, the history feed, counts and statistics. */
 import { pageOf, rowsForPage } from '../../core/page.ts';
 import { decodeCursor, depthFromRow, encodeCursor, feedFromRow, historyFromRow, taskFromRow, timelineFromRow } from '../row.ts';
-import { finishedSinceFrom, KIND_SAMPLE, RECENT_KINDS, type FinishedSince, type ListFilter, type QueueDepth, type StatusCounts, type TimelineBucket } from '../ports/index.ts';
+import {
+  finishedSinceFrom,
+  KIND_SAMPLE,
+  RECENT_KINDS,
+  type FinishedSince,
+  type ListFilter,
+  type QueueDepth,
+  type StatusCounts,
+  type TimelineBucket,
+} from '../ports/index.ts';
 import type { FeedEntry, HistoryEntry, Page, Task, TaskStatus } from '../../core/index.ts';
 import type { Db } from './db.ts';
 
@@ -63,8 +72,14 @@ export class Reads {
       userId === undefined
         ? await this.db.rows('SELECT * FROM task_history WHERE id > $1 ORDER BY id LIMIT $2', [afterId, limit])
         : userId === null
-          ? await this.db.rows('SELECT h.* FROM task_history h JOIN tasks t ON t.id = h.task_id WHERE h.id > $1 AND t.user_id IS NULL ORDER BY h.id LIMIT $2', [afterId, limit])
-          : await this.db.rows('SELECT h.* FROM task_history h JOIN tasks t ON t.id = h.task_id WHERE h.id > $1 AND t.user_id = $2 ORDER BY h.id LIMIT $3', [afterId, userId, limit]);
+          ? await this.db.rows(
+              'SELECT h.* FROM task_history h JOIN tasks t ON t.id = h.task_id WHERE h.id > $1 AND t.user_id IS NULL ORDER BY h.id LIMIT $2',
+              [afterId, limit],
+            )
+          : await this.db.rows(
+              'SELECT h.* FROM task_history h JOIN tasks t ON t.id = h.task_id WHERE h.id > $1 AND t.user_id = $2 ORDER BY h.id LIMIT $3',
+              [afterId, userId, limit],
+            );
     return rows.map(feedFromRow);
   }
 
@@ -81,7 +96,8 @@ export class Reads {
   }
 
   async deadLetterCount(userId?: string): Promise<number> {
-    if (userId !== undefined) return Number((await this.db.rows('SELECT count(*) AS n FROM tasks WHERE dead_lettered AND user_id = $1', [userId]))[0].n);
+    if (userId !== undefined)
+      return Number((await this.db.rows('SELECT count(*) AS n FROM tasks WHERE dead_lettered AND user_id = $1', [userId]))[0].n);
     return Number((await this.db.rows('SELECT count(*) AS n FROM tasks WHERE dead_lettered'))[0].n);
   }
 
@@ -127,6 +143,11 @@ export class Reads {
 
   async finishedSince(windowMs: number, sample: number): Promise<FinishedSince> {
     const now = this.db.now();
-    return finishedSinceFrom(await this.db.rows(FINISHED_SINCE, [now - windowMs, sample, Math.min(sample, KIND_SAMPLE), RECENT_KINDS]), now, windowMs, sample);
+    return finishedSinceFrom(
+      await this.db.rows(FINISHED_SINCE, [now - windowMs, sample, Math.min(sample, KIND_SAMPLE), RECENT_KINDS]),
+      now,
+      windowMs,
+      sample,
+    );
   }
 }

@@ -16,8 +16,51 @@
  * Statements are named constants whose positional parameters ($n) are listed above each one;
  * snake_case in SQL, camelCase in TypeScript.
  */
-import type { AlertState, AuditFilter, ClaimOptions, FinishedSince, ListFilter, NewScalingEvent, QueueDepth, ReapResult, RequestCount, ScalingEvent, StatusCounts, Store, StoreCapabilities, StoreHealth, SubmitResult, TimelineBucket, WorkerInfo, WorkerLoad, WorkerRecord } from '../ports/index.ts';
-import type { ApiKey, AttemptRef, AuditEntry, CancelResult, FeedEntry, Finished, HeartbeatResult, HistoryEntry, Lease, LocalTaker, NewApiKey, NewAuditEntry, NewProject, NewTask, Outcome, OutputChunk, OutputCursor, Page, Project, ProjectVersion, SecretRecord, Task } from '../../core/index.ts';
+import type {
+  AlertState,
+  AuditFilter,
+  ClaimOptions,
+  FinishedSince,
+  ListFilter,
+  NewScalingEvent,
+  QueueDepth,
+  ReapResult,
+  RequestCount,
+  ScalingEvent,
+  StatusCounts,
+  Store,
+  StoreCapabilities,
+  StoreHealth,
+  SubmitResult,
+  TimelineBucket,
+  WorkerInfo,
+  WorkerLoad,
+  WorkerRecord,
+} from '../ports/index.ts';
+import type {
+  ApiKey,
+  AttemptRef,
+  AuditEntry,
+  CancelResult,
+  FeedEntry,
+  Finished,
+  HeartbeatResult,
+  HistoryEntry,
+  Lease,
+  LocalTaker,
+  NewApiKey,
+  NewAuditEntry,
+  NewProject,
+  NewTask,
+  Outcome,
+  OutputChunk,
+  OutputCursor,
+  Page,
+  Project,
+  ProjectVersion,
+  SecretRecord,
+  Task,
+} from '../../core/index.ts';
 import { Access } from './access.ts';
 import { Backoffs } from './backoffs.ts';
 import { Claims } from './claim.ts';
@@ -222,7 +265,11 @@ export class PostgresStore implements Store {
   purgeAudit(olderThan: number, limit: number): Promise<number> {
     return this.access.purgeAudit(olderThan, limit);
   }
-  countRequests(counts: { key: string; n: number }[], windowMs: number, watch: string[] = []): Promise<{ now: number; counts: RequestCount[] }> {
+  countRequests(
+    counts: { key: string; n: number }[],
+    windowMs: number,
+    watch: string[] = [],
+  ): Promise<{ now: number; counts: RequestCount[] }> {
     return this.access.countRequests(counts, windowMs, watch);
   }
 

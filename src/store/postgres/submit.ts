@@ -11,7 +11,16 @@ import type { Lease, LocalTaker, NewTask, Task } from '../../core/index.ts';
 import type { SubmitResult } from '../ports/index.ts';
 import { LOCK_USER_LIMITS, USER_LIMITS_LOCK } from './claim.ts';
 import { isUniqueViolation, type Db, type Tx } from './db.ts';
-import { EARLY_COMMIT, INSERT_TASK_IN_TX, insertedResult, NEW_TASK_COLUMNS, NEW_TASK_VALUES, newTaskParams, RANK, readyAhead } from './new-task.ts';
+import {
+  EARLY_COMMIT,
+  INSERT_TASK_IN_TX,
+  insertedResult,
+  NEW_TASK_COLUMNS,
+  NEW_TASK_VALUES,
+  newTaskParams,
+  RANK,
+  readyAhead,
+} from './new-task.ts';
 import type { Notifier } from './notifier.ts';
 import type { PlainSubmits } from './plain-submit.ts';
 import type { PushDispatch } from './push.ts';
@@ -133,7 +142,10 @@ export class Submits {
     const once = () =>
       this.db.tx(async (tx) => {
         const found = new Map<string, Task>();
-        for (const row of await tx.query(SELECT_BY_IDEMPOTENCY_MANY, [keyed.map((t) => t.userId ?? ''), keyed.map((t) => t.idempotencyKey)])) {
+        for (const row of await tx.query(SELECT_BY_IDEMPOTENCY_MANY, [
+          keyed.map((t) => t.userId ?? ''),
+          keyed.map((t) => t.idempotencyKey),
+        ])) {
           found.set(`${row.user_id ?? ''}\0${row.idempotency_key}`, taskFromRow(row));
         }
         const plan = planBatch(tasks, (user, key) => found.get(`${user}\0${key}`));

@@ -4,7 +4,15 @@
  * and core/finish.ts; this persists it.
  */
 import { decideFinal, finishedAfter, finishedFinal } from '../../core/finish.ts';
-import { decideExpiry, decideFinish, executionAuditEntry, expiryFailure, lostAttemptAuditEntry, wakesWorkers, type AttemptEnd } from '../../core/index.ts';
+import {
+  decideExpiry,
+  decideFinish,
+  executionAuditEntry,
+  expiryFailure,
+  lostAttemptAuditEntry,
+  wakesWorkers,
+  type AttemptEnd,
+} from '../../core/index.ts';
 import { strOrNull, taskFromRow, type Row } from '../row.ts';
 import type { AttemptRef, Finished, Outcome, Task, TaskFailure } from '../../core/index.ts';
 import type { ReapResult } from '../ports/index.ts';
@@ -60,21 +68,28 @@ export async function finish(ctx: SqliteContext, ref: AttemptRef, outcome: Outco
 }
 
 /** Success, timeout and cancel end the task whatever its row says: one fenced UPDATE. */
-function finishFinal(ctx: SqliteContext, ref: AttemptRef, outcome: Outcome, now: number): { finished: Finished; lane: string | null } | null {
+function finishFinal(
+  ctx: SqliteContext,
+  ref: AttemptRef,
+  outcome: Outcome,
+  now: number,
+): { finished: Finished; lane: string | null } | null {
   const end = decideFinal(ref, outcome, now, ctx.retry, ctx.random);
-  const row = ctx.stmt(FINISH_FENCED).get(
-    end.status,
-    now,
-    end.deadLettered ? 1 : 0,
-    outcome.summary ? JSON.stringify(outcome.summary) : null,
-    outcome.failure ? JSON.stringify(outcome.failure) : null,
-    outcome.resultKey,
-    outcome.stdoutKey,
-    outcome.stderrKey,
-    ref.taskId,
-    ref.attempt,
-    outcome.resultJson,
-  ) as Row | undefined;
+  const row = ctx
+    .stmt(FINISH_FENCED)
+    .get(
+      end.status,
+      now,
+      end.deadLettered ? 1 : 0,
+      outcome.summary ? JSON.stringify(outcome.summary) : null,
+      outcome.failure ? JSON.stringify(outcome.failure) : null,
+      outcome.resultKey,
+      outcome.stdoutKey,
+      outcome.stderrKey,
+      ref.taskId,
+      ref.attempt,
+      outcome.resultJson,
+    ) as Row | undefined;
   if (!row) return null;
   ctx.addHistory(ref.taskId, now, end.status, ref.attempt, strOrNull(row.worker_id), end.reason);
   if (outcome.audit) insertAudit(ctx, [executionAuditEntry(ref.taskId, outcome.audit, end.status)]);
@@ -89,20 +104,22 @@ function endAttempt(
   failure: TaskFailure | null,
   outcome: Pick<Outcome, 'summary' | 'resultJson' | 'resultKey' | 'stdoutKey' | 'stderrKey'> | null,
 ): Task {
-  const row = ctx.stmt(END_ATTEMPT).get(
-    end.status,
-    end.final ? now : null,
-    end.runAfter ?? cur.runAfter,
-    end.deadLettered ? 1 : 0,
-    outcome?.summary ? JSON.stringify(outcome.summary) : cur.summary ? JSON.stringify(cur.summary) : null,
-    failure ? JSON.stringify(failure) : null,
-    outcome ? outcome.resultJson : cur.resultJson,
-    outcome ? outcome.resultKey : cur.resultKey,
-    outcome ? outcome.stdoutKey : cur.stdoutKey,
-    outcome ? outcome.stderrKey : cur.stderrKey,
-    cur.id,
-    now,
-  ) as Row;
+  const row = ctx
+    .stmt(END_ATTEMPT)
+    .get(
+      end.status,
+      end.final ? now : null,
+      end.runAfter ?? cur.runAfter,
+      end.deadLettered ? 1 : 0,
+      outcome?.summary ? JSON.stringify(outcome.summary) : cur.summary ? JSON.stringify(cur.summary) : null,
+      failure ? JSON.stringify(failure) : null,
+      outcome ? outcome.resultJson : cur.resultJson,
+      outcome ? outcome.resultKey : cur.resultKey,
+      outcome ? outcome.stdoutKey : cur.stdoutKey,
+      outcome ? outcome.stderrKey : cur.stderrKey,
+      cur.id,
+      now,
+    ) as Row;
   ctx.addHistory(cur.id, now, end.status, cur.attempt, cur.workerId, end.reason);
   const after = taskFromRow(row);
   ctx.backoffs.attemptEnded(after, now);
@@ -115,10 +132,12 @@ export async function release(ctx: SqliteContext, ref: AttemptRef): Promise<bool
     if (!row) return false;
     const now = ctx.clock.now();
     // The attempt number stays (fencing needs it monotonic); the budget grows back by one.
-    ctx.stmt(
-      `UPDATE tasks SET status = 'PENDING', worker_id = NULL, lease_expires_at = NULL, run_after = ?, in_backoff = 0,
+    ctx
+      .stmt(
+        `UPDATE tasks SET status = 'PENDING', worker_id = NULL, lease_expires_at = NULL, run_after = ?, in_backoff = 0,
            attempt_limit = attempt_limit + 1 WHERE id = ?`,
-    ).run(now, ref.taskId);
+      )
+      .run(now, ref.taskId);
     ctx.addHistory(ref.taskId, now, 'PENDING', ref.attempt, String(row.worker_id), 'released by worker');
     return true;
   }, false);

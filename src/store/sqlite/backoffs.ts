@@ -27,7 +27,9 @@ export function endBackoffs(ctx: SqliteContext, now: number, force = false): num
 }
 
 export async function nextRunAfter(ctx: SqliteContext): Promise<number | null> {
-  const r = ctx.stmt(`SELECT min(run_after) AS t FROM tasks INDEXED BY tasks_backoff WHERE status = 'PENDING' AND in_backoff = 1`).get() as Row;
+  const r = ctx
+    .stmt(`SELECT min(run_after) AS t FROM tasks INDEXED BY tasks_backoff WHERE status = 'PENDING' AND in_backoff = 1`)
+    .get() as Row;
   const t = r.t === null ? null : Number(r.t);
   ctx.backoffs.endsBy(t);
   return t;

@@ -16,9 +16,9 @@ export async function appendOutput(ctx: SqliteContext, chunks: OutputChunk[]): P
 }
 
 export async function readOutput(ctx: SqliteContext, taskId: string, after: OutputCursor, limit: number): Promise<OutputChunk[]> {
-  const rows = ctx.stmt(
-    'SELECT * FROM task_output WHERE task_id = ? AND (attempt > ? OR (attempt = ? AND seq > ?)) ORDER BY attempt, seq LIMIT ?',
-  ).all(taskId, after.attempt, after.attempt, after.seq, limit) as Row[];
+  const rows = ctx
+    .stmt('SELECT * FROM task_output WHERE task_id = ? AND (attempt > ? OR (attempt = ? AND seq > ?)) ORDER BY attempt, seq LIMIT ?')
+    .all(taskId, after.attempt, after.attempt, after.seq, limit) as Row[];
   return rows.map(outputFromRow);
 }
 
@@ -28,9 +28,13 @@ export function subscribeOutput(ctx: SqliteContext, listener: (taskId: string) =
 }
 
 export async function createProject(ctx: SqliteContext, p: NewProject): Promise<Project> {
-  return ctx.writes.run(() => projectFromRow(
-    ctx.stmt('INSERT INTO projects (id, user_id, name, created_at) VALUES (?, ?, ?, ?) RETURNING *').get(p.id, p.userId, p.name, ctx.clock.now()) as Row,
-  ));
+  return ctx.writes.run(() =>
+    projectFromRow(
+      ctx
+        .stmt('INSERT INTO projects (id, user_id, name, created_at) VALUES (?, ?, ?, ?) RETURNING *')
+        .get(p.id, p.userId, p.name, ctx.clock.now()) as Row,
+    ),
+  );
 }
 
 export async function getProject(ctx: SqliteContext, id: string): Promise<Project | null> {
@@ -39,25 +43,33 @@ export async function getProject(ctx: SqliteContext, id: string): Promise<Projec
 }
 
 export async function listProjects(ctx: SqliteContext, f: { userId?: string }): Promise<Project[]> {
-  const rows = (f.userId === undefined
-    ? ctx.stmt('SELECT * FROM projects ORDER BY created_at, id').all()
-    : ctx.stmt('SELECT * FROM projects WHERE user_id = ? ORDER BY created_at, id').all(f.userId)) as Row[];
+  const rows = (
+    f.userId === undefined
+      ? ctx.stmt('SELECT * FROM projects ORDER BY created_at, id').all()
+      : ctx.stmt('SELECT * FROM projects WHERE user_id = ? ORDER BY created_at, id').all(f.userId)
+  ) as Row[];
   return rows.map(projectFromRow);
 }
 
 export async function addProjectVersion(ctx: SqliteContext, v: ProjectVersion): Promise<boolean> {
   return ctx.writes.run(() => {
-    const moved = ctx.stmt('UPDATE projects SET latest_version = ? WHERE id = ? AND latest_version = ?').run(v.version, v.projectId, v.version - 1).changes;
+    const moved = ctx
+      .stmt('UPDATE projects SET latest_version = ? WHERE id = ? AND latest_version = ?')
+      .run(v.version, v.projectId, v.version - 1).changes;
     if (Number(moved) !== 1) return false;
-    ctx.stmt(
-      'INSERT INTO project_versions (project_id, version, created_at, base_version, task_id, blob_key, files, bytes, conflicts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-    ).run(v.projectId, v.version, v.createdAt, v.baseVersion, v.taskId, v.blobKey, v.files, v.bytes, JSON.stringify(v.conflicts));
+    ctx
+      .stmt(
+        'INSERT INTO project_versions (project_id, version, created_at, base_version, task_id, blob_key, files, bytes, conflicts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      )
+      .run(v.projectId, v.version, v.createdAt, v.baseVersion, v.taskId, v.blobKey, v.files, v.bytes, JSON.stringify(v.conflicts));
     return true;
   });
 }
 
 export async function projectVersions(ctx: SqliteContext, projectId: string): Promise<ProjectVersion[]> {
-  return (ctx.stmt('SELECT * FROM project_versions WHERE project_id = ? ORDER BY version DESC').all(projectId) as Row[]).map(projectVersionFromRow);
+  return (ctx.stmt('SELECT * FROM project_versions WHERE project_id = ? ORDER BY version DESC').all(projectId) as Row[]).map(
+    projectVersionFromRow,
+  );
 }
 
 export async function projectVersion(ctx: SqliteContext, projectId: string, version: number): Promise<ProjectVersion | null> {

@@ -29,5 +29,7 @@ export function advanceClock(ctx: SqliteContext, rank: number): void {
 }
 
 export async function purgeFairShare(ctx: SqliteContext): Promise<number> {
-  return ctx.writes.run(() => Number(ctx.stmt('DELETE FROM fair_users WHERE last_rank <= (SELECT rank FROM fair_clock WHERE id = 1)').run().changes));
+  return ctx.writes.run(() =>
+    Number(ctx.stmt('DELETE FROM fair_users WHERE last_rank <= (SELECT rank FROM fair_clock WHERE id = 1)').run().changes),
+  );
 }

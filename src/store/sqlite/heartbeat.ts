@@ -13,7 +13,12 @@ RETURNING cancel_requested`;
 /** worker_id, before: the leases that worker holds, granted before then. */
 const LEASES_OF_WORKER = `SELECT id, attempt FROM tasks WHERE status = 'RUNNING' AND worker_id = ? AND started_at < ?`;
 
-export async function heartbeat(ctx: SqliteContext, workerId: string, attempts: AttemptRef[], straysBefore?: number): Promise<HeartbeatResult> {
+export async function heartbeat(
+  ctx: SqliteContext,
+  workerId: string,
+  attempts: AttemptRef[],
+  straysBefore?: number,
+): Promise<HeartbeatResult> {
   return ctx.writes.run(() => {
     const now = ctx.clock.now();
     ctx.stmt('UPDATE workers SET last_seen = ? WHERE id = ?').run(now, workerId);
@@ -22,9 +27,13 @@ export async function heartbeat(ctx: SqliteContext, workerId: string, attempts: 
       const r = ctx.stmt(EXTEND_LEASE).get(now, a.taskId, a.attempt, workerId) as Row | undefined;
       if (r) extended.set(attemptKey(a), Number(r.cancel_requested) === 1);
     }
-    const leased = straysBefore === undefined
-      ? []
-      : (ctx.stmt(LEASES_OF_WORKER).all(workerId, straysBefore) as Row[]).map((r) => ({ taskId: String(r.id), attempt: Number(r.attempt) }));
+    const leased =
+      straysBefore === undefined
+        ? []
+        : (ctx.stmt(LEASES_OF_WORKER).all(workerId, straysBefore) as Row[]).map((r) => ({
+            taskId: String(r.id),
+            attempt: Number(r.attempt),
+          }));
     return heartbeatResult(attempts, extended, leased);
   }, false);
 }

@@ -7,10 +7,10 @@ const DIR = new URL('./migrations/', import.meta.url);
 
 export function migrate(db: DatabaseSync): void {
   db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)');
-  const done = new Set(
-    (db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => Number(r.version)),
-  );
-  const files = readdirSync(DIR).filter((f) => /^\d{4}_.*\.sql$/.test(f)).sort();
+  const done = new Set((db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => Number(r.version)));
+  const files = readdirSync(DIR)
+    .filter((f) => /^\d{4}_.*\.sql$/.test(f))
+    .sort();
   for (const file of files) {
     const version = Number(file.slice(0, 4));
     if (done.has(version)) continue;

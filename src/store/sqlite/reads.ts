@@ -27,14 +27,16 @@ export async function get(ctx: SqliteContext, id: string): Promise<Task | null> 
 export async function list(ctx: SqliteContext, f: ListFilter): Promise<Page<Task>> {
   const where: string[] = [];
   const params: (string | number)[] = [];
-  if (f.status) (where.push('status = ?'), params.push(f.status));
-  if (f.userId) (where.push('user_id = ?'), params.push(f.userId));
-  if (f.queue) (where.push('queue = ?'), params.push(f.queue));
-  if (f.lane) (where.push('lane = ?'), params.push(f.lane));
+  if (f.status) where.push('status = ?'), params.push(f.status);
+  if (f.userId) where.push('user_id = ?'), params.push(f.userId);
+  if (f.queue) where.push('queue = ?'), params.push(f.queue);
+  if (f.lane) where.push('lane = ?'), params.push(f.lane);
   if (f.deadLettered !== undefined) where.push(f.deadLettered ? 'dead_lettered = 1' : 'dead_lettered = 0');
   // instr, not LIKE: the text is matched as given, % and _ included.
-  if (f.command) (where.push("(instr(lower(command), lower(?)) > 0 OR instr(lower(coalesce(shell, '')), lower(?)) > 0)"), params.push(f.command, f.command));
-  if (f.after) (where.push('seq < ?'), params.push(decodeCursor(f.after)));
+  if (f.command)
+    where.push("(instr(lower(command), lower(?)) > 0 OR instr(lower(coalesce(shell, '')), lower(?)) > 0)"),
+      params.push(f.command, f.command);
+  if (f.after) where.push('seq < ?'), params.push(decodeCursor(f.after));
   const sql = `SELECT * FROM tasks ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY seq DESC LIMIT ?`;
   const rows = ctx.stmt(sql).all(...params, rowsForPage(f.limit)) as Row[];
   return pageOf(rows, f.limit, taskFromRow, (last) => encodeCursor(Number(last.seq)));
@@ -45,11 +47,19 @@ export async function history(ctx: SqliteContext, id: string): Promise<HistoryEn
 }
 
 export async function feed(ctx: SqliteContext, afterId: number, userId: string | null | undefined, limit: number): Promise<FeedEntry[]> {
-  const rows = (userId === undefined
-    ? ctx.stmt('SELECT * FROM task_history WHERE id > ? ORDER BY id LIMIT ?').all(afterId, limit)
-    : userId === null
-      ? ctx.stmt('SELECT h.* FROM task_history h JOIN tasks t ON t.id = h.task_id WHERE h.id > ? AND t.user_id IS NULL ORDER BY h.id LIMIT ?').all(afterId, limit)
-      : ctx.stmt('SELECT h.* FROM task_history h JOIN tasks t ON t.id = h.task_id WHERE h.id > ? AND t.user_id = ? ORDER BY h.id LIMIT ?').all(afterId, userId, limit)) as Row[];
+  const rows = (
+    userId === undefined
+      ? ctx.stmt('SELECT * FROM task_history WHERE id > ? ORDER BY id LIMIT ?').all(afterId, limit)
+      : userId === null
+        ? ctx
+            .stmt(
+              'SELECT h.* FROM task_history h JOIN tasks t ON t.id = h.task_id WHERE h.id > ? AND t.user_id IS NULL ORDER BY h.id LIMIT ?',
+            )
+            .all(afterId, limit)
+        : ctx
+            .stmt('SELECT h.* FROM task_history h JOIN tasks t ON t.id = h.task_id WHERE h.id > ? AND t.user_id = ? ORDER BY h.id LIMIT ?')
+            .all(afterId, userId, limit)
+  ) as Row[];
   return rows.map(feedFromRow);
 }
 

@@ -10,8 +10,54 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { systemClock, type ApiKey, type AttemptRef, type AuditEntry, type CancelResult, type Clock, type FeedEntry, type Finished, type HeartbeatResult, type HistoryEntry, type Lease, type LocalTaker, type NewApiKey, type NewAuditEntry, type NewProject, type NewTask, type Outcome, type OutputChunk, type OutputCursor, type Page, type Project, type ProjectVersion, type RetryPolicy, type SecretRecord, type Task } from '../../core/index.ts';
-import type { AlertState, AuditFilter, ClaimOptions, FinishedSince, ListFilter, NewScalingEvent, QueueDepth, ReapResult, RequestCount, ScalingEvent, StatusCounts, Store, StoreCapabilities, StoreHealth, SubmitResult, TimelineBucket, WorkerInfo, WorkerLoad, WorkerRecord } from '../ports/index.ts';
+import {
+  systemClock,
+  type ApiKey,
+  type AttemptRef,
+  type AuditEntry,
+  type CancelResult,
+  type Clock,
+  type FeedEntry,
+  type Finished,
+  type HeartbeatResult,
+  type HistoryEntry,
+  type Lease,
+  type LocalTaker,
+  type NewApiKey,
+  type NewAuditEntry,
+  type NewProject,
+  type NewTask,
+  type Outcome,
+  type OutputChunk,
+  type OutputCursor,
+  type Page,
+  type Project,
+  type ProjectVersion,
+  type RetryPolicy,
+  type SecretRecord,
+  type Task,
+} from '../../core/index.ts';
+import type {
+  AlertState,
+  AuditFilter,
+  ClaimOptions,
+  FinishedSince,
+  ListFilter,
+  NewScalingEvent,
+  QueueDepth,
+  ReapResult,
+  RequestCount,
+  ScalingEvent,
+  StatusCounts,
+  Store,
+  StoreCapabilities,
+  StoreHealth,
+  SubmitResult,
+  TimelineBucket,
+  WorkerInfo,
+  WorkerLoad,
+  WorkerRecord,
+} from '../ports/index.ts';
 import * as access from './access.ts';
 import * as attempts from './attempt-end.ts';
 import * as backoffs from './backoffs.ts';
@@ -59,7 +105,13 @@ export class SqliteStore implements Store {
     migrate(this.db);
     this.wal = opts.synchronous !== 'normal' && opts.path !== ':memory:' ? walSync(opts.path) : null;
     this.writes = new WriteBatch(this.db, this.wal ? () => this.wal!.sync() : null);
-    this.ctx = new SqliteContext(this.db, this.writes, opts.clock ?? systemClock, opts.random ?? Math.random, opts.retry ?? { baseMs: 1000, maxMs: 300_000 });
+    this.ctx = new SqliteContext(
+      this.db,
+      this.writes,
+      opts.clock ?? systemClock,
+      opts.random ?? Math.random,
+      opts.retry ?? { baseMs: 1000, maxMs: 300_000 },
+    );
   }
 
   now(): number {
@@ -73,90 +125,216 @@ export class SqliteStore implements Store {
   }
 
   // --- Submit (submit.ts) ---
-  submit(t: NewTask): Promise<SubmitResult> { return submits.submit(this.ctx, t); }
-  submitMany(tasks: NewTask[]): Promise<SubmitResult[]> { return submits.submitMany(this.ctx, tasks); }
-  attachTaker(taker: LocalTaker): () => void { return submits.attachTaker(this.ctx, taker); }
+  submit(t: NewTask): Promise<SubmitResult> {
+    return submits.submit(this.ctx, t);
+  }
+  submitMany(tasks: NewTask[]): Promise<SubmitResult[]> {
+    return submits.submitMany(this.ctx, tasks);
+  }
+  attachTaker(taker: LocalTaker): () => void {
+    return submits.attachTaker(this.ctx, taker);
+  }
   /** No push dispatch (capabilities.pushDispatch): in one process a submit sees the attached
    *  takers directly. */
   advertise(_workerId: string, _slots: number, _ttlMs: number): void {}
 
   // --- Task reads (reads.ts) ---
-  get(id: string): Promise<Task | null> { return reads.get(this.ctx, id); }
-  list(f: ListFilter): Promise<Page<Task>> { return reads.list(this.ctx, f); }
-  history(id: string): Promise<HistoryEntry[]> { return reads.history(this.ctx, id); }
-  feed(afterId: number, userId: string | null | undefined, limit: number): Promise<FeedEntry[]> { return reads.feed(this.ctx, afterId, userId, limit); }
-  feedHead(): Promise<number> { return reads.feedHead(this.ctx); }
-  positionOf(task: Task, max: number): Promise<number> { return reads.positionOf(this.ctx, task, max); }
+  get(id: string): Promise<Task | null> {
+    return reads.get(this.ctx, id);
+  }
+  list(f: ListFilter): Promise<Page<Task>> {
+    return reads.list(this.ctx, f);
+  }
+  history(id: string): Promise<HistoryEntry[]> {
+    return reads.history(this.ctx, id);
+  }
+  feed(afterId: number, userId: string | null | undefined, limit: number): Promise<FeedEntry[]> {
+    return reads.feed(this.ctx, afterId, userId, limit);
+  }
+  feedHead(): Promise<number> {
+    return reads.feedHead(this.ctx);
+  }
+  positionOf(task: Task, max: number): Promise<number> {
+    return reads.positionOf(this.ctx, task, max);
+  }
 
   // --- Dispatch: claims, leases, attempts' ends (claim.ts, backoffs.ts, heartbeat.ts, attempt-end.ts) ---
-  claim(o: ClaimOptions): Promise<Lease[]> { return claims.claim(this.ctx, o); }
-  age(stepMs: number): Promise<number> { return claims.age(this.ctx, stepMs); }
-  nextRunAfter(): Promise<number | null> { return backoffs.nextRunAfter(this.ctx); }
-  userLoad(userId: string, max: number): Promise<{ pending: number; running: number }> { return userLoad(this.ctx, userId, max); }
-  heartbeat(workerId: string, refs: AttemptRef[], straysBefore?: number): Promise<HeartbeatResult> { return leases.heartbeat(this.ctx, workerId, refs, straysBefore); }
-  finish(ref: AttemptRef, outcome: Outcome): Promise<Finished | null> { return attempts.finish(this.ctx, ref, outcome); }
-  release(ref: AttemptRef): Promise<boolean> { return attempts.release(this.ctx, ref); }
-  reap(workerStaleMs: number): Promise<ReapResult> { return attempts.reap(this.ctx, workerStaleMs); }
+  claim(o: ClaimOptions): Promise<Lease[]> {
+    return claims.claim(this.ctx, o);
+  }
+  age(stepMs: number): Promise<number> {
+    return claims.age(this.ctx, stepMs);
+  }
+  nextRunAfter(): Promise<number | null> {
+    return backoffs.nextRunAfter(this.ctx);
+  }
+  userLoad(userId: string, max: number): Promise<{ pending: number; running: number }> {
+    return userLoad(this.ctx, userId, max);
+  }
+  heartbeat(workerId: string, refs: AttemptRef[], straysBefore?: number): Promise<HeartbeatResult> {
+    return leases.heartbeat(this.ctx, workerId, refs, straysBefore);
+  }
+  finish(ref: AttemptRef, outcome: Outcome): Promise<Finished | null> {
+    return attempts.finish(this.ctx, ref, outcome);
+  }
+  release(ref: AttemptRef): Promise<boolean> {
+    return attempts.release(this.ctx, ref);
+  }
+  reap(workerStaleMs: number): Promise<ReapResult> {
+    return attempts.reap(this.ctx, workerStaleMs);
+  }
 
   // --- Task control (control.ts) ---
-  cancel(id: string): Promise<CancelResult | null> { return control.cancel(this.ctx, id); }
-  redrive(id: string): Promise<Task> { return control.redrive(this.ctx, id); }
+  cancel(id: string): Promise<CancelResult | null> {
+    return control.cancel(this.ctx, id);
+  }
+  redrive(id: string): Promise<Task> {
+    return control.redrive(this.ctx, id);
+  }
 
   // --- Access: keys, secrets, audit (access.ts) ---
-  createKey(k: NewApiKey): Promise<ApiKey> { return access.createKey(this.ctx, k); }
-  keyByHash(hash: string): Promise<ApiKey | null> { return access.keyByHash(this.ctx, hash); }
-  listKeys(f: { userId?: string }): Promise<ApiKey[]> { return access.listKeys(this.ctx, f); }
-  revokeKey(id: string): Promise<ApiKey | null> { return access.revokeKey(this.ctx, id); }
-  subscribeKeys(listener: () => void): () => void { return access.subscribeKeys(this.ctx, listener); }
-  touchKey(id: string, at: number): Promise<void> { return access.touchKey(this.ctx, id, at); }
-  putSecret(userId: string, name: string, ciphertext: string): Promise<{ secret: SecretRecord; created: boolean }> { return access.putSecret(this.ctx, userId, name, ciphertext); }
-  secretsOf(userId: string, names?: string[]): Promise<SecretRecord[]> { return access.secretsOf(this.ctx, userId, names); }
-  deleteSecret(userId: string, name: string): Promise<boolean> { return access.deleteSecret(this.ctx, userId, name); }
-  appendAudit(entries: NewAuditEntry[]): Promise<void> { return access.appendAudit(this.ctx, entries); }
-  queryAudit(f: AuditFilter): Promise<Page<AuditEntry>> { return access.queryAudit(this.ctx, f); }
-  purgeAudit(olderThan: number, limit: number): Promise<number> { return access.purgeAudit(this.ctx, olderThan, limit); }
+  createKey(k: NewApiKey): Promise<ApiKey> {
+    return access.createKey(this.ctx, k);
+  }
+  keyByHash(hash: string): Promise<ApiKey | null> {
+    return access.keyByHash(this.ctx, hash);
+  }
+  listKeys(f: { userId?: string }): Promise<ApiKey[]> {
+    return access.listKeys(this.ctx, f);
+  }
+  revokeKey(id: string): Promise<ApiKey | null> {
+    return access.revokeKey(this.ctx, id);
+  }
+  subscribeKeys(listener: () => void): () => void {
+    return access.subscribeKeys(this.ctx, listener);
+  }
+  touchKey(id: string, at: number): Promise<void> {
+    return access.touchKey(this.ctx, id, at);
+  }
+  putSecret(userId: string, name: string, ciphertext: string): Promise<{ secret: SecretRecord; created: boolean }> {
+    return access.putSecret(this.ctx, userId, name, ciphertext);
+  }
+  secretsOf(userId: string, names?: string[]): Promise<SecretRecord[]> {
+    return access.secretsOf(this.ctx, userId, names);
+  }
+  deleteSecret(userId: string, name: string): Promise<boolean> {
+    return access.deleteSecret(this.ctx, userId, name);
+  }
+  appendAudit(entries: NewAuditEntry[]): Promise<void> {
+    return access.appendAudit(this.ctx, entries);
+  }
+  queryAudit(f: AuditFilter): Promise<Page<AuditEntry>> {
+    return access.queryAudit(this.ctx, f);
+  }
+  purgeAudit(olderThan: number, limit: number): Promise<number> {
+    return access.purgeAudit(this.ctx, olderThan, limit);
+  }
   /** No shared request counts (capabilities.sharedRequestCounts): one process is the whole API
    *  and counts in memory. */
-  async countRequests(_counts: { key: string; n: number }[], _windowMs: number, _watch?: string[]): Promise<{ now: number; counts: RequestCount[] }> {
+  async countRequests(
+    _counts: { key: string; n: number }[],
+    _windowMs: number,
+    _watch?: string[],
+  ): Promise<{ now: number; counts: RequestCount[] }> {
     throw new Error('countRequests: this store does not share request counts (capabilities.sharedRequestCounts is false)');
   }
 
   // --- Operations: workers, leader lease, alerts, scaling, retention (ops.ts, fair-share.ts) ---
-  touchWorker(workerId: string, info: WorkerInfo): Promise<void> { return ops.touchWorker(this.ctx, workerId, info); }
-  removeWorker(workerId: string): Promise<void> { return ops.removeWorker(this.ctx, workerId); }
-  liveWorkers(staleMs: number): Promise<WorkerRecord[]> { return ops.liveWorkers(this.ctx, staleMs); }
-  acquireLease(name: string, holder: string, ttlMs: number): Promise<boolean> { return ops.acquireLease(this.ctx, name, holder, ttlMs); }
-  releaseLease(name: string, holder: string): Promise<void> { return ops.releaseLease(this.ctx, name, holder); }
-  alertStates(): Promise<AlertState[]> { return ops.alertStates(this.ctx); }
-  transitionAlert(from: AlertState['state'] | null, s: AlertState): Promise<boolean> { return ops.transitionAlert(this.ctx, from, s); }
-  recordScaling(e: NewScalingEvent): Promise<ScalingEvent> { return ops.recordScaling(this.ctx, e); }
-  scalingEvents(f: { since?: number; limit: number }): Promise<ScalingEvent[]> { return ops.scalingEvents(this.ctx, f); }
-  purgeScaling(olderThan: number, limit: number): Promise<number> { return ops.purgeScaling(this.ctx, olderThan, limit); }
-  purgeFinished(olderThan: number, limit: number): Promise<string[]> { return ops.purgeFinished(this.ctx, olderThan, limit); }
-  purgeFairShare(): Promise<number> { return fairShare.purgeFairShare(this.ctx); }
+  touchWorker(workerId: string, info: WorkerInfo): Promise<void> {
+    return ops.touchWorker(this.ctx, workerId, info);
+  }
+  removeWorker(workerId: string): Promise<void> {
+    return ops.removeWorker(this.ctx, workerId);
+  }
+  liveWorkers(staleMs: number): Promise<WorkerRecord[]> {
+    return ops.liveWorkers(this.ctx, staleMs);
+  }
+  acquireLease(name: string, holder: string, ttlMs: number): Promise<boolean> {
+    return ops.acquireLease(this.ctx, name, holder, ttlMs);
+  }
+  releaseLease(name: string, holder: string): Promise<void> {
+    return ops.releaseLease(this.ctx, name, holder);
+  }
+  alertStates(): Promise<AlertState[]> {
+    return ops.alertStates(this.ctx);
+  }
+  transitionAlert(from: AlertState['state'] | null, s: AlertState): Promise<boolean> {
+    return ops.transitionAlert(this.ctx, from, s);
+  }
+  recordScaling(e: NewScalingEvent): Promise<ScalingEvent> {
+    return ops.recordScaling(this.ctx, e);
+  }
+  scalingEvents(f: { since?: number; limit: number }): Promise<ScalingEvent[]> {
+    return ops.scalingEvents(this.ctx, f);
+  }
+  purgeScaling(olderThan: number, limit: number): Promise<number> {
+    return ops.purgeScaling(this.ctx, olderThan, limit);
+  }
+  purgeFinished(olderThan: number, limit: number): Promise<string[]> {
+    return ops.purgeFinished(this.ctx, olderThan, limit);
+  }
+  purgeFairShare(): Promise<number> {
+    return fairShare.purgeFairShare(this.ctx);
+  }
   /** The clock is this host's, and SQLite has no autovacuum to check. */
-  async health(): Promise<StoreHealth> { return { clockOffsetMs: 0, autovacuum: null }; }
+  async health(): Promise<StoreHealth> {
+    return { clockOffsetMs: 0, autovacuum: null };
+  }
 
   // --- Metrics (metrics.ts) ---
-  workerLoads(): Promise<WorkerLoad[]> { return metrics.workerLoads(this.ctx); }
-  outcomesSince(since: number): Promise<Record<'SUCCESS' | 'FAILED' | 'TIMEOUT' | 'CANCELLED', number>> { return metrics.outcomesSince(this.ctx, since); }
-  deadLetterCount(userId?: string): Promise<number> { return metrics.deadLetterCount(this.ctx, userId); }
-  timeline(since: number, bucketMs: number, userId?: string): Promise<TimelineBucket[]> { return metrics.timeline(this.ctx, since, bucketMs, userId); }
-  queueDepths(userId?: string): Promise<QueueDepth[]> { return metrics.queueDepths(this.ctx, userId); }
-  counts(userId?: string): Promise<StatusCounts> { return metrics.counts(this.ctx, userId); }
-  activeCounts(): Promise<{ pending: number; running: number }> { return metrics.activeCounts(this.ctx); }
-  finishedSince(windowMs: number, sample: number): Promise<FinishedSince> { return metrics.finishedSince(this.ctx, windowMs, sample); }
+  workerLoads(): Promise<WorkerLoad[]> {
+    return metrics.workerLoads(this.ctx);
+  }
+  outcomesSince(since: number): Promise<Record<'SUCCESS' | 'FAILED' | 'TIMEOUT' | 'CANCELLED', number>> {
+    return metrics.outcomesSince(this.ctx, since);
+  }
+  deadLetterCount(userId?: string): Promise<number> {
+    return metrics.deadLetterCount(this.ctx, userId);
+  }
+  timeline(since: number, bucketMs: number, userId?: string): Promise<TimelineBucket[]> {
+    return metrics.timeline(this.ctx, since, bucketMs, userId);
+  }
+  queueDepths(userId?: string): Promise<QueueDepth[]> {
+    return metrics.queueDepths(this.ctx, userId);
+  }
+  counts(userId?: string): Promise<StatusCounts> {
+    return metrics.counts(this.ctx, userId);
+  }
+  activeCounts(): Promise<{ pending: number; running: number }> {
+    return metrics.activeCounts(this.ctx);
+  }
+  finishedSince(windowMs: number, sample: number): Promise<FinishedSince> {
+    return metrics.finishedSince(this.ctx, windowMs, sample);
+  }
 
   // --- Content: output, projects (content.ts) ---
-  appendOutput(chunks: OutputChunk[]): Promise<void> { return content.appendOutput(this.ctx, chunks); }
-  readOutput(taskId: string, after: OutputCursor, limit: number): Promise<OutputChunk[]> { return content.readOutput(this.ctx, taskId, after, limit); }
-  subscribeOutput(listener: (taskId: string) => void): () => void { return content.subscribeOutput(this.ctx, listener); }
-  createProject(p: NewProject): Promise<Project> { return content.createProject(this.ctx, p); }
-  getProject(id: string): Promise<Project | null> { return content.getProject(this.ctx, id); }
-  listProjects(f: { userId?: string }): Promise<Project[]> { return content.listProjects(this.ctx, f); }
-  addProjectVersion(v: ProjectVersion): Promise<boolean> { return content.addProjectVersion(this.ctx, v); }
-  projectVersions(projectId: string): Promise<ProjectVersion[]> { return content.projectVersions(this.ctx, projectId); }
-  projectVersion(projectId: string, version: number): Promise<ProjectVersion | null> { return content.projectVersion(this.ctx, projectId, version); }
+  appendOutput(chunks: OutputChunk[]): Promise<void> {
+    return content.appendOutput(this.ctx, chunks);
+  }
+  readOutput(taskId: string, after: OutputCursor, limit: number): Promise<OutputChunk[]> {
+    return content.readOutput(this.ctx, taskId, after, limit);
+  }
+  subscribeOutput(listener: (taskId: string) => void): () => void {
+    return content.subscribeOutput(this.ctx, listener);
+  }
+  createProject(p: NewProject): Promise<Project> {
+    return content.createProject(this.ctx, p);
+  }
+  getProject(id: string): Promise<Project | null> {
+    return content.getProject(this.ctx, id);
+  }
+  listProjects(f: { userId?: string }): Promise<Project[]> {
+    return content.listProjects(this.ctx, f);
+  }
+  addProjectVersion(v: ProjectVersion): Promise<boolean> {
+    return content.addProjectVersion(this.ctx, v);
+  }
+  projectVersions(projectId: string): Promise<ProjectVersion[]> {
+    return content.projectVersions(this.ctx, projectId);
+  }
+  projectVersion(projectId: string, version: number): Promise<ProjectVersion | null> {
+    return content.projectVersion(this.ctx, projectId, version);
+  }
 
   async close(): Promise<void> {
     await this.writes.close();

@@ -103,10 +103,32 @@ function byIdempotencyKey(ctx: SqliteContext, user: string, key: string): Task |
 function rankedParams(ctx: SqliteContext, t: NewTask, now: number): { rank: number; params: SQLInputValue[] } {
   const rank = takeRank(ctx, t.userId ?? '');
   const params = [
-    t.id, t.command, t.args ? JSON.stringify(t.args) : null, t.shell, t.queue, t.priority, t.userId,
-    t.timeout, t.visibilityTimeout, t.maxAttempts, t.maxAttempts, t.idempotencyKey, t.requestHash,
-    JSON.stringify(t.resources), JSON.stringify(t.env), JSON.stringify(t.metadata), now, now, t.network, t.image, rank,
-    null, t.secrets.length > 0 ? JSON.stringify(t.secrets) : null, t.projectId, t.lane, t.traceParent ?? null,
+    t.id,
+    t.command,
+    t.args ? JSON.stringify(t.args) : null,
+    t.shell,
+    t.queue,
+    t.priority,
+    t.userId,
+    t.timeout,
+    t.visibilityTimeout,
+    t.maxAttempts,
+    t.maxAttempts,
+    t.idempotencyKey,
+    t.requestHash,
+    JSON.stringify(t.resources),
+    JSON.stringify(t.env),
+    JSON.stringify(t.metadata),
+    now,
+    now,
+    t.network,
+    t.image,
+    rank,
+    null,
+    t.secrets.length > 0 ? JSON.stringify(t.secrets) : null,
+    t.projectId,
+    t.lane,
+    t.traceParent ?? null,
   ];
   return { rank, params };
 }

@@ -40,7 +40,14 @@ export class WriteBatch {
   private scheduled = false;
   private closed = false;
   private readonly maxBatch: number;
-  private readonly stmts: { begin: StatementSync; commit: StatementSync; rollback: StatementSync; save: StatementSync; release: StatementSync; undo: StatementSync };
+  private readonly stmts: {
+    begin: StatementSync;
+    commit: StatementSync;
+    rollback: StatementSync;
+    save: StatementSync;
+    release: StatementSync;
+    undo: StatementSync;
+  };
   private syncing = false;
   /** Hooks registered by the write that is running, if one is. */
   private hooks: TxHook[] | null = null;
@@ -98,11 +105,18 @@ export class WriteBatch {
     const done = results;
     const settle = (p: Pending, i: number) => (done[i].ok ? p.resolve(done[i].value) : p.reject(done[i].value));
     const durable: [Pending, number][] = [];
-    batch.forEach((p, i) => (this.sync && p.durable ? durable.push([p, i]) : settle(p, i)));
+    batch.forEach((p, i) => {
+      if (this.sync && p.durable) durable.push([p, i]);
+      else settle(p, i);
+    });
     if (durable.length === 0) return;
     this.awaitingSync.push({
-      settle: () => durable.forEach(([p, i]) => settle(p, i)),
-      fail: (err) => durable.forEach(([p]) => p.reject(err)),
+      settle: () => {
+        for (const [p, i] of durable) settle(p, i);
+      },
+      fail: (err) => {
+        for (const [p] of durable) p.reject(err);
+      },
     });
   }
 
@@ -187,13 +201,19 @@ export class WriteBatch {
     const waiting = this.awaitingSync;
     this.awaitingSync = [];
     this.syncing = true;
-    this.sync!().then(
-      () => waiting.forEach((w) => w.settle()),
-      (err: unknown) => waiting.forEach((w) => w.fail(err)),
-    ).finally(() => {
-      this.syncing = false;
-      if (this.awaitingSync.length > 0) this.startSync();
-    });
+    this.sync!()
+      .then(
+        () => {
+          for (const w of waiting) w.settle();
+        },
+        (err: unknown) => {
+          for (const w of waiting) w.fail(err);
+        },
+      )
+      .finally(() => {
+        this.syncing = false;
+        if (this.awaitingSync.length > 0) this.startSync();
+      });
   }
 
   /** Commits what is queued and waits until it is durable. */
