@@ -94,7 +94,8 @@ export interface NewTask {
   /** The project whose files the task runs in (its latest version when an attempt starts), or null. */
   projectId: string | null;
   /** Tasks of one owner with the same lane run one at a time, in submit order (an SQS FIFO
-   *  message group; a terminal's commands); null: no such order. */
+   *  message group; a terminal's commands); null: no such order. The API calls it `group`,
+   *  SQS's name (MessageGroupId); the model keeps `lane`, which its conformance suite asserts. */
   lane: string | null;
   /** W3C traceparent of the submit's span: the worker's spans join that trace (OpenTelemetry). */
   traceParent?: string | null;
