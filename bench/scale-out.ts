@@ -30,8 +30,9 @@
  *   the last enqueue count with their lower bound (shown as "> x").
  * Diagnostics of W1's processing window, per job: CPU of the worker's process, CPU of the whole
  * machine (/proc/stat), WAL bytes (pg_current_wal_lsn); for Hangar, leases per claim() call.
- * Before each measurement: CHECKPOINT, then 1 s pause, during which the machine's busy share
- * is sampled (--wait-quiet S: repeat the pause up to S s until it is < 10 %); a measurement after
+ * W1's window starts after a full garbage collection in the child (children run with
+ * --expose-gc), so it does not pay for the enqueue's garbage. Before each measurement:
+ * CHECKPOINT, then 1 s pause, during which the machine's busy share is sampled (--wait-quiet S: repeat the pause up to S s until it is < 10 %); a measurement after
  * which the machine is still ≥ 10 % busy (someone else's load) is taken again, at most twice,
  * and reported. Rounds (--runs) go through every system in a rotated order, so a noisy minute
  * hits them all. The recorded run (docs/benchmarks/history.md) used --with-peers --runs 3 --wait-quiet 600.
@@ -284,6 +285,11 @@ class CostMarks {
     this.c = new pg.Client({ connectionString: url });
   }
   async start(): Promise<void> {
+    // The window starts with the enqueue's garbage collected (every system's child alike, run
+    // with --expose-gc): otherwise a major collection of what the enqueue left falls inside
+    // the window or not by the heap's history, and that alone moved Hangar's W1 at C=10 by
+    // 20 µs of worker CPU per job between two builds that allocate the same (docs/benchmarks.md).
+    globalThis.gc?.();
     await this.c.connect();
     this.lsn = String((await this.c.query('SELECT pg_current_wal_lsn()::text AS l')).rows[0].l);
     this.m0 = machineBusyMs();
@@ -852,7 +858,12 @@ async function driver(o: Options): Promise<void> {
     const { file, args } = e.cmd(o, s.workload, s.c);
     const a = hrMs();
     try {
-      const r = await runChild(process.execPath, ['--disable-warning=ExperimentalWarning', file, ...args], e.peer ? PEERS : ROOT, 900_000);
+      const r = await runChild(
+        process.execPath,
+        ['--disable-warning=ExperimentalWarning', '--expose-gc', file, ...args],
+        e.peer ? PEERS : ROOT,
+        900_000,
+      );
       const secs = `${((hrMs() - a) / 1000).toFixed(1)} s, machine ${b?.toFixed(0)} % busy before`;
       if (s.workload === 'w1')
         process.stderr.write(
