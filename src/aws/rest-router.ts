@@ -29,7 +29,10 @@ export class RestRouter {
     for (const { op, segments: template } of this.ops) {
       if (op.method !== call.method) continue;
       const params = match(template, segments);
-      if (params) return op.run(call, params);
+      if (params) {
+        call.named(op.name);
+        return op.run(call, params);
+      }
     }
     throw new AwsError('UnknownOperationException', 404, `Unknown operation: ${call.method} ${call.rawPath.slice(0, 200)}`);
   }

@@ -90,6 +90,9 @@ export class AwsEdge {
       headers: req.headers,
       body: Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0),
       caller: { principal, accountId: accountIdOf(principal.userId ?? ''), region: this.ctx.config.awsRegion },
+      named: (operation) => {
+        req.auditAction = `${service.signingName}:${operation}`;
+      },
     });
     return sendReply(reply, service.protocol, result);
   }

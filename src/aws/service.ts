@@ -34,6 +34,8 @@ export interface AwsCall {
   /** The body's bytes (empty when there was none). */
   body: Buffer;
   caller: AwsCaller;
+  /** The adapter names the operation as soon as it knows it (the audit log's action). */
+  named(operation: string): void;
 }
 
 export interface AwsReply {

@@ -169,6 +169,21 @@ describe('the AWS edge on the main port', () => {
     assert.equal(res.headers.get('x-amzn-errortype'), 'UnknownOperationException');
   });
 
+  it('an AWS call is audited as its caller, with the key it was signed with', async () => {
+    // PublishLayerVersion: layers are not in Hangar's plans, so this stays an unknown operation.
+    const res = await signedFetch('lambda', {
+      method: 'POST',
+      path: '/2018-10-31/layers/l/versions',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
+    assert.equal(res.status, 404);
+    const audit = await p.inject({ method: 'GET', url: '/audit?actor=alice' });
+    const entry = (audit.json().entries as { action: string; keyId: string; outcome: string }[]).find((e) => e.outcome === '404');
+    assert.ok(entry, JSON.stringify(audit.json()));
+    assert.equal(entry.keyId, alice.keyId);
+  });
+
   it('native routes are untouched: a SigV4 request to /me is the native API refusing a non-Bearer key', async () => {
     const res = await signedFetch('lambda', { method: 'GET', path: '/me', headers: {} });
     assert.equal(res.status, 401);
