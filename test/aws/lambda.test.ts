@@ -192,3 +192,31 @@ describe('the AWS edge on the main port', () => {
     assert.equal(((await ok.json()) as { userId: string }).userId, 'alice');
   });
 });
+
+describe('with authentication off (HANGAR_AUTH=none)', () => {
+  it('AWS requests are taken as the native API takes every caller: unchecked, as admin', async () => {
+    const open = await testPlatform({ HANGAR_AUTH: 'none', HANGAR_AWS_REGION: 'eu-west-1' });
+    try {
+      const client = new LambdaClient({
+        endpoint: open.url!,
+        region: 'eu-west-1',
+        credentials: { accessKeyId: 'anything', secretAccessKey: 'anything' },
+        maxAttempts: 1,
+      });
+      const out = await client.send(new GetAccountSettingsCommand({}));
+      assert.equal(out.$metadata.httpStatusCode, 200);
+      const unsigned = await fetch(`${open.url}/2016-08-19/account-settings/`);
+      assert.equal(unsigned.status, 200);
+    } finally {
+      await open.close();
+    }
+  });
+});
+
+describe('HANGAR_AWS_REGION', () => {
+  it('requests signed for another region are refused, naming the one to use', async () => {
+    const r = await refusal(lambda(alice.keyId, alice.key, { region: 'eu-west-1' }), new GetAccountSettingsCommand({}));
+    assert.deepEqual([r.name, r.status], ['InvalidSignatureException', 403]);
+    assert.match(r.message, /not 'eu-west-1'.*'us-east-1' \(HANGAR_AWS_REGION\)/);
+  });
+});
