@@ -115,8 +115,8 @@ export class AwsEdge {
   answerError(err: FastifyError | Error, req: FastifyRequest, reply: FastifyReply): FastifyReply {
     // Refused before dispatch (the rate limit, a body too large) still gets one.
     if (!reply.hasHeader('x-amzn-requestid')) reply.header('x-amzn-requestid', randomUUID());
-    const service =
-      this.chosen.get(req) ?? this.ownerOf(req) ?? (scopeOf(req.headers) && this.bySigningName.get(scopeOf(req.headers)!.service));
+    const scope = scopeOf(req.headers);
+    const service = this.chosen.get(req) ?? this.ownerOf(req) ?? (scope ? this.bySigningName.get(scope.service) : undefined);
     const protocol = service ? service.protocol : req.headers['x-amz-target'] ? Protocol.AwsJson1_0 : Protocol.RestJson1;
     if (err instanceof SignatureRefused) {
       const n = service?.refusals?.[err.reason] ?? COMMON_REFUSALS[err.reason];
