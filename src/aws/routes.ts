@@ -30,8 +30,9 @@ const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
 /** Everyone, when authentication is off (as the native API's NO_AUTH). */
 const ANONYMOUS: Principal = { userId: null, scope: 'admin', keyId: null };
 
-export async function registerAws(app: FastifyInstance, ctx: AwsContext): Promise<AwsEdge> {
-  const edge = new AwsEdge(ctx, awsServices(ctx));
+/** Registers the AWS routes of `services` (every adapter Hangar has, unless a test brings its own). */
+export async function registerAws(app: FastifyInstance, ctx: AwsContext, services: AwsService[] = awsServices(ctx)): Promise<AwsEdge> {
+  const edge = new AwsEdge(ctx, services);
   await app.register(async (scope) => {
     // The signature covers the body's bytes: no parser may change them first.
     scope.removeAllContentTypeParsers();
