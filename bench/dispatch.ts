@@ -850,7 +850,7 @@ async function withPlatform<T>(
   const ex = new NoopExecutor();
   const p = await startPlatform(config, { api: true, workers: true }, { executor: ex });
   // Requests carry a user's key, looked up on each one, as every real client's are.
-  apiKey = (await createKey(p.store, 'bench', 'user', 'bench')).raw;
+  apiKey = (await createKey(p.store, p.secrets, 'bench', 'user', 'bench')).raw;
   const hook = { cb: () => {} };
   const d = instrument(p, ex, () => hook.cb());
   try {

@@ -96,7 +96,7 @@ async function platformWith(engine: 'bwrap' | 'unshare') {
   });
   const platform = await startPlatform(config, { api: true, workers: true }, { log: createLogger('silent') });
   // A client as users are: a user key, checked on every request.
-  const auth = `Bearer ${(await createKey(platform.store, 'bench', 'user', 'bench')).raw}`;
+  const auth = `Bearer ${(await createKey(platform.store, platform.secrets, 'bench', 'user', 'bench')).raw}`;
   const done = new Map<string, (t: number) => void>();
   const finish = platform.store.finish.bind(platform.store);
   platform.store.finish = async (ref, outcome) => {

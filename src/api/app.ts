@@ -9,6 +9,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { registerAws, type AwsEdge } from '../aws/index.ts';
 import { ErrorCode, InvalidInput, Throttled } from '../core/errors.ts';
 import type { Logger } from '../log/index.ts';
 import { registerAudit } from './audit-calls.ts';
@@ -62,7 +63,11 @@ export async function buildApp(ctx: ApiContext, log: Logger): Promise<FastifyIns
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler);
-  app.setNotFoundHandler((req, reply) => sendProblem(reply, problem(404, ErrorCode.NotFound, `no route ${req.method} ${req.url}`)));
+  // Set once the AWS routes are: a signed request no route matches is answered in AWS's shape.
+  let aws: AwsEdge | null = null;
+  app.setNotFoundHandler((req, reply) =>
+    aws?.claims(req) ? aws.notFound(req, reply) : sendProblem(reply, problem(404, ErrorCode.NotFound, `no route ${req.method} ${req.url}`)),
+  );
 
   await app.register(swagger, {
     openapi: {
@@ -84,7 +89,7 @@ export async function buildApp(ctx: ApiContext, log: Logger): Promise<FastifyIns
   app.get('/openapi.json', { schema: { hide: true }, config: { public: true } }, async () => app.swagger());
 
   documentErrors(app, c.rateLimit > 0, Boolean(c.databaseUrl || c.s3Bucket));
-  registerAuthentication(app, ctx);
+  registerAuthentication(app, ctx, (req) => aws?.claims(req) === true);
   registerAudit(app, ctx);
   if (c.rateLimit > 0) {
     // Several API nodes on one database share their counts (rate-counts.ts); one process
@@ -111,6 +116,8 @@ export async function buildApp(ctx: ApiContext, log: Logger): Promise<FastifyIns
     });
   }
 
+  // The AWS-compatible API: its own authentication (SigV4), bodies and error shapes (src/aws).
+  aws = await registerAws(app, ctx);
   taskRoutes(app, ctx);
   queueRoutes(app, ctx);
   accessRoutes(app, ctx);

@@ -6,11 +6,14 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The object a changing call acted on, for the audit log (when the URL has no id). */
     auditTarget: string | null;
+    /** What the call did, when its route does not say (an AWS operation: `lambda:CreateFunction`). */
+    auditAction: string | null;
   }
 }
 
 export function registerAudit(app: FastifyInstance, ctx: ApiContext): void {
   app.decorateRequest('auditTarget', null);
+  app.decorateRequest('auditAction', null);
   // Before the response goes out (onSend, with its final status): a call that was answered is
   // audited.
   app.addHook('onSend', async (req, reply, payload) => {
@@ -21,7 +24,7 @@ export function registerAudit(app: FastifyInstance, ctx: ApiContext): void {
       at: ctx.clock.now(),
       actor: req.principal?.userId ?? null,
       keyId: req.principal?.keyId ?? null,
-      action: `${req.method} ${req.routeOptions.url ?? req.url.split('?')[0].slice(0, 200)}`,
+      action: req.auditAction ?? `${req.method} ${req.routeOptions.url ?? req.url.split('?')[0].slice(0, 200)}`,
       target,
       source: req.ip,
       outcome: String(reply.statusCode),

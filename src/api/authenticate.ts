@@ -17,17 +17,25 @@ declare module 'fastify' {
     public?: boolean;
     /** Admin keys only; users get 403. */
     admin?: boolean;
+    /** The AWS-compatible API's (src/aws): signed with SigV4 and authenticated there, not with a Bearer key. */
+    aws?: boolean;
   }
 }
 
 /** Everyone is an admin when authentication is off (HANGAR_AUTH=none). */
 export const NO_AUTH: Principal = { userId: null, scope: 'admin', keyId: null };
 
-export function registerAuthentication(app: FastifyInstance, ctx: ApiContext): void {
+/** `foreign`: requests no route matched that are another surface's to answer (an AWS-signed one's
+ *  404 is AWS-shaped, not a Bearer challenge). */
+export function registerAuthentication(
+  app: FastifyInstance,
+  ctx: ApiContext,
+  foreign: (req: FastifyRequest) => boolean = () => false,
+): void {
   app.decorateRequest('principal', null);
   app.addHook('onRequest', async (req, reply) => {
     const cfg = req.routeOptions.config;
-    if (cfg.public || req.url.startsWith('/docs')) return;
+    if (cfg.public || cfg.aws || req.url.startsWith('/docs') || (req.is404 && foreign(req))) return;
     req.principal = ctx.auth ? await ctx.auth.authenticate(req.headers.authorization) : NO_AUTH;
     // Every later log line of this request names its caller.
     if (req.principal.userId !== null) req.log = reply.log = req.log.child({ userId: req.principal.userId });

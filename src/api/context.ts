@@ -40,6 +40,7 @@ export interface ApiContext extends AppContext {
     | 'projectMaxBytes'
     | 'projectMaxFiles'
     | 'alertWebhookUrl'
+    | 'awsRegion'
   >;
   /** Checks API keys; null when authentication is off (HANGAR_AUTH=none). */
   auth: Authenticator | null;

@@ -1,5 +1,7 @@
 /**
- * API keys: made here, shown once, kept only as their SHA-256. A request's `Authorization:
+ * API keys: made here, shown once, kept as their SHA-256 and, for AWS SigV4 (where the key is
+ * the secret access key and its id the access key id), sealed under the secrets master key:
+ * never in plain text. A request's `Authorization:
  * Bearer <key>` becomes a Principal (who, with which scope). A valid key is remembered for a
  * few seconds, so most requests skip the lookup; a revocation, here or on another API node,
  * drops every remembered key at once (Store.subscribeKeys), so it holds from the next request,
@@ -12,6 +14,7 @@ import { join } from 'node:path';
 import { Unauthorized } from '../core/index.ts';
 import type { Logger } from '../log/index.ts';
 import { uuidv7, type Access } from '../store/index.ts';
+import type { SecretBox } from '../secrets/index.ts';
 import type { ApiKey, Clock, KeyScope } from '../core/index.ts';
 
 /** Who is calling. `userId` is null only when authentication is off and the body names nobody. */
@@ -36,17 +39,36 @@ export interface MadeKey {
   record: ApiKey;
 }
 
-/** Creates a key for `userId` and stores its hash. The raw key exists only in the return value. */
+/** The name a key's sealed copy is bound to (the cipher's associated data, with its owner), so
+ *  a sealed key moved to another key's row does not open. Users' secret names cannot take this
+ *  form (they are environment variable names). */
+const sealedName = (keyId: string): string => `api-key:${keyId}`;
+
+/** Creates a key for `userId` and stores its hash and its sealed copy (for AWS signatures). The
+ *  raw key exists in plain text only in the return value. */
 export async function createKey(
   store: Pick<Access, 'createKey'>,
+  box: SecretBox,
   userId: string,
   scope: KeyScope,
   name: string | null,
   raw = KEY_PREFIX + randomBytes(32).toString('base64url'),
 ): Promise<MadeKey> {
-  const record = await store.createKey({ id: uuidv7(), hash: hashKey(raw), prefix: raw.slice(0, 10), userId, scope, name });
+  const id = uuidv7();
+  const sealedKey = box.seal(userId, sealedName(id), raw);
+  const record = await store.createKey({ id, hash: hashKey(raw), prefix: raw.slice(0, 10), userId, scope, name, sealedKey });
   return { raw, record };
 }
+
+/** A key as an AWS credential pair: its record and its raw key (the secret access key), or
+ *  null when the key was made before keys were kept sealed. */
+export interface KeyCredential {
+  key: ApiKey;
+  secret: string | null;
+}
+
+/** The principal a key makes of its caller. */
+export const principalOfKey = (key: ApiKey): Principal => ({ userId: key.userId, scope: key.scope, keyId: key.id });
 
 /** Unauthorized, with what RFC 6750 wants the client told. */
 export class AuthError extends Unauthorized {
@@ -72,17 +94,23 @@ export class Authenticator {
   private readonly touched = new Map<string, number>();
   /** Valid keys by hash, with when to look them up again (performance.now()). */
   private readonly cache = new Map<string, { key: ApiKey; until: number }>();
+  /** Valid signing keys by id (AWS access key id), sealed, with when to look them up again. */
+  private readonly signers = new Map<string, { key: ApiKey; sealedKey: string | null; until: number }>();
+  private readonly box: SecretBox | null;
   /** Counts the times the cache was dropped: a lookup that straddles one is not remembered. */
   private generation = 0;
   private readonly unsubscribe: () => void;
 
-  constructor(store: Access, clock: Clock, opts: { cacheMs?: number } = {}) {
+  /** `secrets` opens the sealed keys AWS signatures are checked with; without it no key can sign. */
+  constructor(store: Access, clock: Clock, opts: { cacheMs?: number; secrets?: SecretBox } = {}) {
     this.store = store;
     this.clock = clock;
     this.cacheMs = opts.cacheMs ?? KEY_CACHE_MS;
+    this.box = opts.secrets ?? null;
     this.unsubscribe = store.subscribeKeys(() => {
       this.generation++;
       this.cache.clear();
+      this.signers.clear();
     });
   }
 
@@ -103,6 +131,38 @@ export class Authenticator {
     return key;
   }
 
+  /**
+   * The key whose id is `keyId` (an AWS access key id), revoked or not, with its raw key opened
+   * for checking a signature; null when there is no such key. Remembered as valid keys are
+   * (sealed; opened per call, a few microseconds), dropped on the same revocation news. A use
+   * is recorded as a Bearer key's is: the caller calls used() once the signature holds.
+   */
+  async credential(keyId: string): Promise<KeyCredential | null> {
+    const t = performance.now();
+    let hit = this.signers.get(keyId);
+    if (!hit || hit.until <= t) {
+      const generation = this.generation;
+      const found = await this.store.signingKey(keyId);
+      if (!found) return null;
+      hit = { ...found, until: t + this.cacheMs };
+      if (found.key.revokedAt === null && generation === this.generation && this.cacheMs > 0) {
+        if (this.signers.size >= KEY_CACHE_MAX) this.signers.clear();
+        this.signers.set(keyId, hit);
+      }
+    }
+    const secret = hit.sealedKey !== null && this.box ? this.box.open(hit.key.userId, sealedName(keyId), hit.sealedKey) : null;
+    return { key: hit.key, secret };
+  }
+
+  /** Records that a key was used (at most once a minute per key). */
+  used(key: ApiKey): void {
+    const now = this.clock.now();
+    if (now - (this.touched.get(key.id) ?? 0) > 60_000) {
+      this.touched.set(key.id, now);
+      void this.store.touchKey(key.id, now).catch(() => undefined);
+    }
+  }
+
   /** The principal of an Authorization header value, or AuthError. */
   async authenticate(header: string | undefined): Promise<Principal> {
     if (!header) throw new AuthError('an API key is required: send Authorization: Bearer <key>', 'Bearer realm="hangar"');
@@ -112,12 +172,8 @@ export class Authenticator {
     const key = KEY_PATTERN.test(raw) || raw.length >= 24 ? await this.lookUp(hashKey(raw)) : null;
     if (!key || key.revokedAt !== null)
       throw new AuthError('the API key is not valid (unknown or revoked)', 'Bearer realm="hangar", error="invalid_token"');
-    const now = this.clock.now();
-    if (now - (this.touched.get(key.id) ?? 0) > 60_000) {
-      this.touched.set(key.id, now);
-      void this.store.touchKey(key.id, now).catch(() => undefined);
-    }
-    return { userId: key.userId, scope: key.scope, keyId: key.id };
+    this.used(key);
+    return principalOfKey(key);
   }
 }
 
@@ -130,14 +186,20 @@ export const ADMIN_KEY_FILE = 'admin.key';
  * written to `<dataDir>/admin.key`, readable by the owner only: never printed, so it stays
  * out of logs; the log says where it is. Returns the file's path when it made one.
  */
-export async function ensureAdminKey(store: Access, dataDir: string, adminKey: string | undefined, log: Logger): Promise<string | null> {
+export async function ensureAdminKey(
+  store: Access,
+  box: SecretBox,
+  dataDir: string,
+  adminKey: string | undefined,
+  log: Logger,
+): Promise<string | null> {
   if (adminKey) {
-    if (!(await store.keyByHash(hashKey(adminKey)))) await createKey(store, 'admin', 'admin', 'HANGAR_ADMIN_KEY', adminKey);
+    if (!(await store.keyByHash(hashKey(adminKey)))) await createKey(store, box, 'admin', 'admin', 'HANGAR_ADMIN_KEY', adminKey);
     return null;
   }
   const admins = (await store.listKeys({})).filter((k) => k.scope === 'admin' && k.revokedAt === null);
   if (admins.length > 0) return null;
-  const { raw } = await createKey(store, 'admin', 'admin', 'first start');
+  const { raw } = await createKey(store, box, 'admin', 'admin', 'first start');
   const file = join(dataDir, ADMIN_KEY_FILE);
   writeFileSync(file, raw + '\n', { mode: 0o600 });
   chmodSync(file, 0o600);

@@ -276,6 +276,13 @@ export const ConfigSchema = z
         'Master key of the secrets store: 32 bytes, base64 or hex (`openssl rand -base64 32`). Without it (and without HANGAR_SECRETS_KEY_FILE) one is made in `<dataDir>/secrets.key` (mode 0600): back it up with the data.',
       ),
     secretsKeyFile: z.string().min(1).optional().describe('File holding the secrets master key (as HANGAR_SECRETS_KEY).'),
+    awsRegion: z
+      .string()
+      .regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'an AWS region name such as us-east-1')
+      .default('us-east-1')
+      .describe(
+        "Region of the AWS-compatible API (docs/aws.md): requests must be signed for it (SigV4's credential scope), and it is in every ARN Hangar gives out. Point the AWS SDK's `region` at the same name.",
+      ),
     auditRetentionHours: z.coerce
       .number()
       .min(0)

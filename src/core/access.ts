@@ -11,12 +11,23 @@ export interface NewApiKey {
   userId: string;
   scope: KeyScope;
   name: string | null;
+  /** The raw key sealed under the secrets master key (src/secrets), which AWS SigV4 verification
+   *  needs: there the key is the secret access key. Absent or null: the key cannot sign AWS
+   *  requests (keys made before migration 0017 have none). */
+  sealedKey?: string | null;
 }
 
-export interface ApiKey extends Omit<NewApiKey, 'hash'> {
+export interface ApiKey extends Omit<NewApiKey, 'hash' | 'sealedKey'> {
   createdAt: number;
   revokedAt: number | null;
   lastUsedAt: number | null;
+}
+
+/** A key as an AWS credential: its record (revoked or not) and its sealed raw key, or null when
+ *  it was made before keys kept one. */
+export interface SigningKey {
+  key: ApiKey;
+  sealedKey: string | null;
 }
 
 export interface SecretRecord {

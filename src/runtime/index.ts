@@ -42,6 +42,8 @@ export interface Platform {
   config: Config;
   store: Store;
   blobs: BlobStore;
+  /** The secrets master key's box: users' secrets and the sealed copies of API keys. */
+  secrets: SecretBox;
   app: FastifyInstance | null;
   pool: WorkerPool | null;
   autoscaler: Autoscaler | null;
@@ -168,7 +170,7 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
       },
       log,
     );
-    if (config.auth === 'keys') await ensureAdminKey(store, dataDir, config.adminKey, log);
+    if (config.auth === 'keys') await ensureAdminKey(store, secrets, dataDir, config.adminKey, log);
     else log.warn('HANGAR_AUTH=none: the API accepts every caller as an admin, without a key; use it only on a trusted machine');
     // Loaded only where the API runs: a worker process (one the autoscaler starts, say) starts
     // about 100 ms sooner without fastify and the schemas.
@@ -182,7 +184,7 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
       config,
       capacity,
       estimator: new StartEstimator(store, clock, capacity),
-      auth: config.auth === 'keys' ? new Authenticator(store, clock) : null,
+      auth: config.auth === 'keys' ? new Authenticator(store, clock, { secrets }) : null,
       audit,
       secrets,
       cancelLocal: (id) => void pool?.cancelLocal(id),
@@ -317,6 +319,7 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
     config,
     store,
     blobs,
+    secrets,
     app,
     pool,
     autoscaler,

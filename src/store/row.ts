@@ -13,6 +13,7 @@ import {
   type Project,
   type ProjectVersion,
   type SecretRecord,
+  type SigningKey,
   type Task,
   type TaskStatus,
 } from '../core/index.ts';
@@ -142,6 +143,10 @@ export function keyFromRow(r: Row): ApiKey {
     revokedAt: numOrNull(r.revoked_at),
     lastUsedAt: numOrNull(r.last_used_at),
   };
+}
+
+export function signingKeyFromRow(r: Row): SigningKey {
+  return { key: keyFromRow(r), sealedKey: strOrNull(r.sealed_key) };
 }
 
 export function secretFromRow(r: Row): SecretRecord {

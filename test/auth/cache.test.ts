@@ -7,8 +7,10 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { after, describe, it } from 'node:test';
 import { AuthError, Authenticator, createKey } from '../../src/auth/index.ts';
+import { SecretBox } from '../../src/secrets/index.ts';
 import { SqliteStore, type Store } from '../../src/store/index.ts';
 import { systemClock } from '../../src/core/index.ts';
 import { PostgresStore } from '../../src/store/postgres/index.ts';
@@ -34,6 +36,7 @@ function counted<T extends Store>(store: T): T & { lookups: number } {
 }
 
 const bearer = (raw: string) => `Bearer ${raw}`;
+const box = new SecretBox(randomBytes(32));
 const refused = (err: unknown) => err instanceof AuthError && err.status === 401;
 
 describe('API key cache', () => {
@@ -45,12 +48,33 @@ describe('API key cache', () => {
       rmSync(dir, { recursive: true, force: true });
     });
     const auth = new Authenticator(store, systemClock, { cacheMs: 60_000 });
-    const { raw, record } = await createKey(store, 'u1', 'user', null);
+    const { raw, record } = await createKey(store, box, 'u1', 'user', null);
     assert.equal((await auth.authenticate(bearer(raw))).userId, 'u1');
     assert.equal((await auth.authenticate(bearer(raw))).userId, 'u1');
     assert.equal(store.lookups, 1, 'the second request was answered from memory');
     await store.revokeKey(record.id);
     await assert.rejects(auth.authenticate(bearer(raw)), refused);
+    auth.close();
+  });
+
+  it('an AWS credential: the key opened by its id, remembered, and seen revoked from the next request', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hangar-auth-'));
+    const store = new SqliteStore({ path: join(dir, 'db') });
+    closing.push(async () => {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
+    let lookups = 0;
+    const signingKey = store.signingKey.bind(store);
+    store.signingKey = async (id) => (lookups++, signingKey(id));
+    const auth = new Authenticator(store, systemClock, { cacheMs: 60_000, secrets: box });
+    const { raw, record } = await createKey(store, box, 'u3', 'user', null);
+    assert.equal((await auth.credential(record.id))?.secret, raw);
+    assert.equal((await auth.credential(record.id))?.secret, raw);
+    assert.equal(lookups, 1, 'the second request was answered from memory');
+    assert.equal(await auth.credential('no-such-key'), null);
+    await store.revokeKey(record.id);
+    assert.notEqual((await auth.credential(record.id))?.key.revokedAt, null);
     auth.close();
   });
 
@@ -65,7 +89,7 @@ describe('API key cache', () => {
       () => b.close(),
     );
     const onA = new Authenticator(counted(a), systemClock, { cacheMs: 60_000 });
-    const { raw, record } = await createKey(b, 'u2', 'user', null);
+    const { raw, record } = await createKey(b, box, 'u2', 'user', null);
     assert.equal((await onA.authenticate(bearer(raw))).userId, 'u2');
     await b.revokeKey(record.id);
     // The notice crosses through PostgreSQL: until then A may still answer from memory.

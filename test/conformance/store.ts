@@ -1259,6 +1259,34 @@ export function describeStore(name: string, makeStore: MakeStore): void {
         assert.equal((await store.keyByHash('h1'))?.lastUsedAt, 123);
       });
 
+      it('keeps a key sealed for AWS signing, found by its id (revoked or not); older keys have none', async () => {
+        const signer = await store.createKey({
+          id: uuidv7(),
+          hash: 'hs1',
+          prefix: 'hk_sig',
+          userId: 'alice',
+          scope: 'user',
+          name: null,
+          sealedKey: 'sealed-bytes',
+        });
+        assert.equal('sealedKey' in signer, false, 'a key record never carries its sealed key');
+        const old = await store.createKey({ id: uuidv7(), hash: 'hs2', prefix: 'hk_old', userId: 'bob', scope: 'admin', name: 'old' });
+        const found = await store.signingKey(signer.id);
+        assert.deepEqual(found, { key: signer, sealedKey: 'sealed-bytes' });
+        assert.deepEqual(await store.signingKey(old.id), { key: old, sealedKey: null });
+        assert.equal(await store.signingKey(uuidv7()), null);
+        assert.equal(
+          (await store.listKeys({ userId: 'alice' })).some((k) => 'sealedKey' in k),
+          false,
+          'lists never carry sealed keys',
+        );
+        clock.advance(7);
+        await store.revokeKey(signer.id);
+        const revoked = await store.signingKey(signer.id);
+        assert.equal(revoked?.key.revokedAt, clock.now(), 'the caller sees the revocation');
+        assert.equal(revoked?.sealedKey, 'sealed-bytes');
+      });
+
       it('keeps secrets per user: create, replace, read by name, delete', async () => {
         const a = await store.putSecret('alice', 'TOKEN', 'c1');
         assert.equal(a.created, true);

@@ -94,11 +94,19 @@ export function accessRoutes(app: FastifyInstance, ctx: ApiContext): void {
           scope: z.enum(['user', 'admin']).default('user'),
           name: z.string().min(1).max(128).optional(),
         }),
-        response: { 201: KeyView.extend({ key: z.string().describe('The API key. Shown once: only its hash is kept.') }) },
+        response: {
+          201: KeyView.extend({
+            key: z
+              .string()
+              .describe(
+                'The API key. Shown once: kept as its hash, and sealed under the secrets master key for AWS signatures (as the secret access key, with `keyId` as the access key id).',
+              ),
+          }),
+        },
       },
     },
     async (req, reply) => {
-      const { raw, record } = await createKey(ctx.store, req.body.userId, req.body.scope, req.body.name ?? null);
+      const { raw, record } = await createKey(ctx.store, ctx.secrets, req.body.userId, req.body.scope, req.body.name ?? null);
       req.auditTarget = record.id;
       return reply.code(201).send({ ...keyView(record), key: raw });
     },

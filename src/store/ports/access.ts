@@ -1,5 +1,5 @@
 /** The access port: API keys, secrets, the audit log and shared request counts. */
-import type { ApiKey, AuditEntry, NewApiKey, NewAuditEntry, SecretRecord } from '../../core/access.ts';
+import type { ApiKey, AuditEntry, NewApiKey, NewAuditEntry, SecretRecord, SigningKey } from '../../core/access.ts';
 import type { Page } from '../../core/page.ts';
 
 export interface AuditFilter {
@@ -27,6 +27,9 @@ export interface Access {
   createKey(key: NewApiKey): Promise<ApiKey>;
   /** The key (revoked or not) whose SHA-256 is `hash`. */
   keyByHash(hash: string): Promise<ApiKey | null>;
+  /** The key (revoked or not) whose id is `id`, with its sealed raw key: what verifying an AWS
+   *  signature made with it (access key id = key id) needs. */
+  signingKey(id: string): Promise<SigningKey | null>;
   listKeys(filter: { userId?: string }): Promise<ApiKey[]>;
   /** Revoke a key; returns it (already revoked keys keep their first revocation time), or null. */
   revokeKey(id: string): Promise<ApiKey | null>;

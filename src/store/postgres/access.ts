@@ -3,8 +3,8 @@
  * audit log, and the request counts rate limits share between nodes.
  */
 import { pageOf, rowsForPage } from '../../core/page.ts';
-import { auditFromRow, decodeCursor, encodeCursor, keyFromRow, secretFromRow } from '../row.ts';
-import type { ApiKey, AuditEntry, NewApiKey, NewAuditEntry, Page, SecretRecord } from '../../core/index.ts';
+import { auditFromRow, decodeCursor, encodeCursor, keyFromRow, secretFromRow, signingKeyFromRow } from '../row.ts';
+import type { ApiKey, AuditEntry, NewApiKey, NewAuditEntry, Page, SecretRecord, SigningKey } from '../../core/index.ts';
 import type { AuditFilter, RequestCount } from '../ports/index.ts';
 import type { Db } from './db.ts';
 import type { Notifier } from './notifier.ts';
@@ -67,8 +67,8 @@ export class Access {
 
   async createKey(k: NewApiKey): Promise<ApiKey> {
     const [row] = await this.db.rows(
-      `INSERT INTO api_keys (id, hash, prefix, user_id, scope, name, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *`,
-      [k.id, k.hash, k.prefix, k.userId, k.scope, k.name, this.db.now()],
+      `INSERT INTO api_keys (id, hash, prefix, user_id, scope, name, created_at, sealed_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *`,
+      [k.id, k.hash, k.prefix, k.userId, k.scope, k.name, this.db.now(), k.sealedKey ?? null],
     );
     return keyFromRow(row);
   }
@@ -76,6 +76,11 @@ export class Access {
   async keyByHash(hash: string): Promise<ApiKey | null> {
     const [row] = await this.db.rows('SELECT * FROM api_keys WHERE hash = $1', [hash]);
     return row ? keyFromRow(row) : null;
+  }
+
+  async signingKey(id: string): Promise<SigningKey | null> {
+    const [row] = await this.db.rows('SELECT * FROM api_keys WHERE id = $1', [id]);
+    return row ? signingKeyFromRow(row) : null;
   }
 
   async listKeys(f: { userId?: string }): Promise<ApiKey[]> {

@@ -49,6 +49,7 @@ import type {
   Lease,
   LocalTaker,
   NewApiKey,
+  SigningKey,
   NewAuditEntry,
   NewProject,
   NewTask,
@@ -237,6 +238,9 @@ export class PostgresStore implements Store {
   }
   keyByHash(hash: string): Promise<ApiKey | null> {
     return this.access.keyByHash(hash);
+  }
+  signingKey(id: string): Promise<SigningKey | null> {
+    return this.access.signingKey(id);
   }
   listKeys(f: { userId?: string }): Promise<ApiKey[]> {
     return this.access.listKeys(f);

@@ -1,15 +1,17 @@
 /** Access: API keys, users' secrets, and the audit log. */
 import { pageOf, rowsForPage } from '../../core/page.ts';
-import { auditFromRow, decodeCursor, encodeCursor, keyFromRow, secretFromRow, type Row } from '../row.ts';
-import type { ApiKey, AuditEntry, NewApiKey, NewAuditEntry, Page, SecretRecord } from '../../core/index.ts';
+import { auditFromRow, decodeCursor, encodeCursor, keyFromRow, secretFromRow, signingKeyFromRow, type Row } from '../row.ts';
+import type { ApiKey, AuditEntry, NewApiKey, NewAuditEntry, Page, SecretRecord, SigningKey } from '../../core/index.ts';
 import type { AuditFilter } from '../ports/index.ts';
 import type { SqliteContext } from './context.ts';
 
 export async function createKey(ctx: SqliteContext, k: NewApiKey): Promise<ApiKey> {
   return ctx.writes.run(() => {
     const row = ctx
-      .stmt(`INSERT INTO api_keys (id, hash, prefix, user_id, scope, name, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING *`)
-      .get(k.id, k.hash, k.prefix, k.userId, k.scope, k.name, ctx.clock.now()) as Row;
+      .stmt(
+        `INSERT INTO api_keys (id, hash, prefix, user_id, scope, name, created_at, sealed_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+      )
+      .get(k.id, k.hash, k.prefix, k.userId, k.scope, k.name, ctx.clock.now(), k.sealedKey ?? null) as Row;
     return keyFromRow(row);
   });
 }
@@ -17,6 +19,11 @@ export async function createKey(ctx: SqliteContext, k: NewApiKey): Promise<ApiKe
 export async function keyByHash(ctx: SqliteContext, hash: string): Promise<ApiKey | null> {
   const row = ctx.stmt('SELECT * FROM api_keys WHERE hash = ?').get(hash) as Row | undefined;
   return row ? keyFromRow(row) : null;
+}
+
+export async function signingKey(ctx: SqliteContext, id: string): Promise<SigningKey | null> {
+  const row = ctx.stmt('SELECT * FROM api_keys WHERE id = ?').get(id) as Row | undefined;
+  return row ? signingKeyFromRow(row) : null;
 }
 
 export async function listKeys(ctx: SqliteContext, f: { userId?: string }): Promise<ApiKey[]> {

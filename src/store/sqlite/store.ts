@@ -24,6 +24,7 @@ import {
   type Lease,
   type LocalTaker,
   type NewApiKey,
+  type SigningKey,
   type NewAuditEntry,
   type NewProject,
   type NewTask,
@@ -198,6 +199,9 @@ export class SqliteStore implements Store {
   }
   keyByHash(hash: string): Promise<ApiKey | null> {
     return access.keyByHash(this.ctx, hash);
+  }
+  signingKey(id: string): Promise<SigningKey | null> {
+    return access.signingKey(this.ctx, id);
   }
   listKeys(f: { userId?: string }): Promise<ApiKey[]> {
     return access.listKeys(this.ctx, f);

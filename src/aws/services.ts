@@ -1,0 +1,12 @@
+/** The AWS services Hangar speaks, one adapter each. The next ones (Step Functions, SQS,
+ *  Kinesis, EventBridge Scheduler) are added here and nowhere else. */
+import type { LambdaContext } from './lambda/context.ts';
+import { lambdaService } from './lambda/index.ts';
+import type { AwsService } from './service.ts';
+
+/** What every adapter may need. */
+export type ServicesContext = LambdaContext;
+
+export function awsServices(ctx: ServicesContext): AwsService[] {
+  return [lambdaService(ctx)];
+}
