@@ -9,9 +9,9 @@ import {
   checkFunctionName,
   Conflict,
   ErrorCode,
+  functionErrors,
   InvalidInput,
   newFunctionConfig,
-  NotFound,
   parseFunctionRef,
   TooLarge,
   type FunctionCode,
@@ -106,7 +106,7 @@ export async function getFunction(
 ): Promise<FunctionSnapshot> {
   const ref = parseFunctionRef(functionName, qualifier);
   const f = await app.functions.getFunction(userId, ref.name, ref.qualifier);
-  if (!f) throw new NotFound(ErrorCode.FunctionNotFound, `function ${functionName}${qualifier ? `:${qualifier}` : ''} not found`);
+  if (!f) throw functionErrors.notFound(ref.name, ref.qualifier.kind === 'version' ? ref.qualifier.version : undefined);
   return f;
 }
 
@@ -121,6 +121,5 @@ export function listFunctions(
 /** Deletes the function with its versions and aliases. Its code stays in the BlobStore: it is
  *  stored by content and may be another function's too (collecting unreferenced code is later). */
 export async function deleteFunction(app: Pick<FunctionsApp, 'functions'>, userId: string, name: string): Promise<void> {
-  if (!(await app.functions.deleteFunction(userId, checkFunctionName(name))))
-    throw new NotFound(ErrorCode.FunctionNotFound, `function ${name} not found`);
+  if (!(await app.functions.deleteFunction(userId, checkFunctionName(name)))) throw functionErrors.notFound(name);
 }

@@ -125,6 +125,20 @@ const VERSION_NUMBER = /^[1-9]\d{0,9}$/;
 
 const invalid = (message: string) => new InvalidInput(ErrorCode.FunctionInvalid, message);
 
+/** The refusals every backend and use case gives, worded once. */
+export const functionErrors = {
+  notFound: (name: string, version?: VersionRef) =>
+    new NotFound(
+      ErrorCode.FunctionNotFound,
+      version === undefined ? `function ${name} not found` : `function ${name} has no version ${version}`,
+    ),
+  exists: (name: string) => new Conflict(ErrorCode.FunctionExists, `function ${name} already exists`),
+  aliasNotFound: (functionName: string, alias: string) =>
+    new NotFound(ErrorCode.FunctionAliasNotFound, `function ${functionName} has no alias ${alias}`),
+  aliasExists: (functionName: string, alias: string) =>
+    new Conflict(ErrorCode.FunctionAliasExists, `function ${functionName} already has an alias ${alias}`),
+};
+
 export function checkFunctionName(name: string): string {
   if (!FUNCTION_NAME.test(name)) throw invalid(`function name '${name}' must be 1-64 characters of A-Z a-z 0-9 _ -`);
   return name;
@@ -375,6 +389,50 @@ export function versionOf(
   };
 }
 
+// --- Changes, as every backend writes them ---
+
+/** A new function at $LATEST. */
+export function newLatest(f: NewFunction, revisionId: string, at: number): FunctionSnapshot {
+  return { ...f, version: LATEST, revisionId, lastModified: at, state: FunctionState.Active };
+}
+
+/** What an update of $LATEST changes: its code (UpdateFunctionCode) or its configuration. */
+export type LatestChange = { kind: 'code'; code: FunctionCode } | { kind: 'config'; patch: FunctionConfigPatch };
+
+/** $LATEST after a change, with a new revision; refused unless it is at `expectRevisionId`
+ *  (when given). */
+export function changedLatest(
+  current: FunctionSnapshot,
+  change: LatestChange,
+  expectRevisionId: string | undefined,
+  revisionId: string,
+  at: number,
+): FunctionSnapshot {
+  checkRevision(`function ${current.name}`, current.revisionId, expectRevisionId);
+  const next = change.kind === 'code' ? { ...current, code: change.code } : { ...current, ...applyConfigPatch(current, change.patch) };
+  return { ...next, revisionId, lastModified: at };
+}
+
+/** PublishVersion's options: the version's description, and its preconditions. */
+export interface PublishOptions {
+  description?: string;
+  codeSha256?: string;
+  revisionId?: string;
+}
+
+/** What a publish writes: nothing (the last version is the answer) or a new version. */
+export function planPublish(
+  latest: FunctionSnapshot,
+  last: FunctionSnapshot | null,
+  opts: PublishOptions,
+  revisionId: string,
+  at: number,
+): { kind: 'existing' | 'new'; version: FunctionSnapshot } {
+  const d = publishDecision(latest, last, opts);
+  if (d.kind === 'existing' && last) return { kind: 'existing', version: last };
+  return { kind: 'new', version: versionOf(latest, d.version, opts.description, revisionId, at) };
+}
+
 // --- Qualifiers ---
 
 export type Qualifier = { kind: 'latest' } | { kind: 'version'; version: number } | { kind: 'alias'; alias: string };
@@ -453,11 +511,14 @@ function checkVersionRef(v: VersionRef): VersionRef {
   return checkInteger('version', v, 1, 9_999_999_999);
 }
 
-/** An alias after an update: the given fields over the current ones. */
+/** An alias after an update: the given fields over the current ones, if it is still at
+ *  `expectRevisionId` (when given). */
 export function applyAliasPatch(
   current: FunctionAlias,
   patch: { version?: VersionRef; description?: string },
+  expectRevisionId?: string,
 ): { version: VersionRef; description: string } {
+  checkRevision(`alias ${current.name}`, current.revisionId, expectRevisionId);
   return {
     version: checkVersionRef(patch.version ?? current.version),
     description: checkDescription('alias description', patch.description ?? current.description),

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
+  applyAliasPatch,
   applyConfigPatch,
+  changedLatest,
   checkCodeSha256,
   checkEnvironment,
   checkFunctionName,
@@ -15,6 +17,7 @@ import {
   NotFound,
   parseFunctionRef,
   parseQualifier,
+  planPublish,
   publishDecision,
   resolveQualifier,
   runtimeFamilyOf,
@@ -267,5 +270,49 @@ describe('publishing', () => {
       },
     );
     assert.throws(() => versionOf(latest, 2, 'd'.repeat(257), 'rv', 9), refused);
+  });
+});
+
+describe('changes as backends write them', () => {
+  it('changes code or configuration of $LATEST with a new revision, only at the revision expected', () => {
+    const latest = snapshot();
+    const code = { sha256: 'C'.repeat(43) + '=', size: 3, blobKey: 'k2' };
+    const withCode = changedLatest(latest, { kind: 'code', code }, 'r1', 'r2', 7);
+    assert.deepEqual(withCode, { ...latest, code, revisionId: 'r2', lastModified: 7 });
+    const withConfig = changedLatest(latest, { kind: 'config', patch: { timeoutS: 60 } }, undefined, 'r3', 8);
+    assert.deepEqual(withConfig, { ...latest, timeoutS: 60, revisionId: 'r3', lastModified: 8 });
+    assert.throws(
+      () => changedLatest(latest, { kind: 'code', code }, 'r0', 'r2', 7),
+      (e) => e instanceof Conflict && e.code === ErrorCode.FunctionRevisionMismatch,
+    );
+    assert.throws(() => changedLatest(latest, { kind: 'config', patch: { memoryMb: 1 } }, undefined, 'r2', 7), refused);
+  });
+
+  it('plans a publish: the last version when unchanged, else the next, snapshotted', () => {
+    const latest = snapshot();
+    const first = planPublish(latest, null, { description: 'one' }, 'rv1', 5);
+    assert.equal(first.kind, 'new');
+    assert.deepEqual(first.version, { ...latest, version: 1, description: 'one', revisionId: 'rv1', lastModified: 5 });
+    assert.deepEqual(planPublish(latest, first.version, {}, 'rv2', 6), { kind: 'existing', version: first.version });
+    assert.equal(planPublish({ ...latest, timeoutS: 9 }, first.version, {}, 'rv2', 6).version.version, 2);
+  });
+
+  it('moves an alias only at the revision expected', () => {
+    const alias: FunctionAlias = {
+      userId: 'u',
+      functionName: 'fn',
+      name: 'live',
+      version: 1,
+      description: 'd',
+      revisionId: 'a1',
+      createdAt: 0,
+      updatedAt: 0,
+    };
+    assert.deepEqual(applyAliasPatch(alias, { version: 2 }, 'a1'), { version: 2, description: 'd' });
+    assert.deepEqual(applyAliasPatch(alias, { description: '' }), { version: 1, description: '' });
+    assert.throws(
+      () => applyAliasPatch(alias, { version: 2 }, 'a0'),
+      (e) => e instanceof Conflict && e.code === ErrorCode.FunctionRevisionMismatch,
+    );
   });
 });

@@ -15,6 +15,7 @@ import type {
   FunctionConfigPatch,
   FunctionSnapshot,
   NewFunction,
+  PublishOptions,
   Qualifier,
   VersionRef,
 } from '../../core/function.ts';
@@ -53,12 +54,8 @@ export interface Functions {
 
   // Versions
   /** $LATEST as the next version, or the last version if nothing that runs changed since
-   *  (core publishDecision, which also checks the preconditions). */
-  publishVersion(
-    userId: string,
-    name: string,
-    opts?: { description?: string; codeSha256?: string; revisionId?: string },
-  ): Promise<FunctionSnapshot>;
+   *  (core planPublish, which also checks the preconditions). */
+  publishVersion(userId: string, name: string, opts?: PublishOptions): Promise<FunctionSnapshot>;
   /** Published versions, oldest first ($LATEST is getFunction's). */
   listVersions(userId: string, name: string): Promise<FunctionSnapshot[]>;
 

@@ -7,27 +7,25 @@
 import { randomUUID } from 'node:crypto';
 import {
   applyAliasPatch,
-  applyConfigPatch,
+  changedLatest,
   checkReservedConcurrency,
-  checkRevision,
-  Conflict,
-  ErrorCode,
-  FunctionState,
+  functionErrors,
   LATEST,
   newAlias,
-  NotFound,
+  newLatest,
   pageOf,
-  publishDecision,
+  planPublish,
   resolveQualifier,
   rowsForPage,
-  versionOf,
   type AliasInput,
   type FunctionAlias,
   type FunctionCode,
   type FunctionConfigPatch,
   type FunctionSnapshot,
+  type LatestChange,
   type NewFunction,
   type Page,
+  type PublishOptions,
   type Qualifier,
   type VersionRef,
 } from '../../core/index.ts';
@@ -105,8 +103,6 @@ const SET_CONCURRENCY = `UPDATE functions SET reserved_concurrency = $1 WHERE us
 /** user_id, name. */
 const SELECT_CONCURRENCY = `SELECT reserved_concurrency FROM functions WHERE user_id = $1 AND name = $2`;
 
-const notFound = (name: string) => new NotFound(ErrorCode.FunctionNotFound, `function ${name} not found`);
-
 export class PgFunctions implements Functions {
   private readonly db: Db;
 
@@ -116,9 +112,9 @@ export class PgFunctions implements Functions {
 
   async createFunction(f: NewFunction): Promise<FunctionSnapshot> {
     const now = this.db.now();
-    const s: FunctionSnapshot = { ...f, version: LATEST, revisionId: randomUUID(), lastModified: now, state: FunctionState.Active };
+    const s = newLatest(f, randomUUID(), now);
     const [row] = await this.db.rows(INSERT_FUNCTION, [f.userId, f.name, ...snapshotValues(s), now]);
-    if (!row) throw new Conflict(ErrorCode.FunctionExists, `function ${f.name} already exists`);
+    if (!row) throw functionErrors.exists(f.name);
     return snapshotFromRow(row);
   }
 
@@ -143,7 +139,7 @@ export class PgFunctions implements Functions {
   }
 
   updateFunctionCode(userId: string, name: string, code: FunctionCode, expectRevisionId?: string): Promise<FunctionSnapshot> {
-    return this.updateLatest(userId, name, expectRevisionId, (current) => ({ ...current, code }));
+    return this.updateLatest(userId, name, { kind: 'code', code }, expectRevisionId);
   }
 
   updateFunctionConfiguration(
@@ -152,20 +148,17 @@ export class PgFunctions implements Functions {
     patch: FunctionConfigPatch,
     expectRevisionId?: string,
   ): Promise<FunctionSnapshot> {
-    return this.updateLatest(userId, name, expectRevisionId, (current) => ({ ...current, ...applyConfigPatch(current, patch) }));
+    return this.updateLatest(userId, name, { kind: 'config', patch }, expectRevisionId);
   }
 
-  /** $LATEST changed by `change`, with a new revision, if it is at `expectRevisionId` (when given). */
   private updateLatest(
     userId: string,
     name: string,
+    change: LatestChange,
     expectRevisionId: string | undefined,
-    change: (current: FunctionSnapshot) => FunctionSnapshot,
   ): Promise<FunctionSnapshot> {
     return this.db.tx(async (tx) => {
-      const current = await latest(tx, userId, name);
-      checkRevision(`function ${name}`, current.revisionId, expectRevisionId);
-      const next = { ...change(current), revisionId: randomUUID(), lastModified: this.db.now() };
+      const next = changedLatest(await latest(tx, userId, name), change, expectRevisionId, randomUUID(), this.db.now());
       const [row] = await tx.query(UPDATE_SNAPSHOT, [...snapshotValues(next), userId, name]);
       return snapshotFromRow(row);
     });
@@ -175,20 +168,14 @@ export class PgFunctions implements Functions {
     return ((await this.db.query(DELETE_FUNCTION, [userId, name])).rowCount ?? 0) > 0;
   }
 
-  publishVersion(
-    userId: string,
-    name: string,
-    opts: { description?: string; codeSha256?: string; revisionId?: string } = {},
-  ): Promise<FunctionSnapshot> {
+  publishVersion(userId: string, name: string, opts: PublishOptions = {}): Promise<FunctionSnapshot> {
     return this.db.tx(async (tx) => {
       // Locking $LATEST orders concurrent publishes: the second sees the first's version.
       const current = await latest(tx, userId, name);
       const [lastRow] = await tx.query(LAST_VERSION, [userId, name]);
-      const last = lastRow ? snapshotFromRow(lastRow) : null;
-      const decision = publishDecision(current, last, opts);
-      if (decision.kind === 'existing' && last) return last;
-      const v = versionOf(current, decision.version, opts.description, randomUUID(), this.db.now());
-      const [row] = await tx.query(INSERT_VERSION, [userId, name, v.version, ...snapshotValues(v)]);
+      const plan = planPublish(current, lastRow ? snapshotFromRow(lastRow) : null, opts, randomUUID(), this.db.now());
+      if (plan.kind === 'existing') return plan.version;
+      const [row] = await tx.query(INSERT_VERSION, [userId, name, plan.version.version, ...snapshotValues(plan.version)]);
       return snapshotFromRow(row);
     });
   }
@@ -216,7 +203,7 @@ export class PgFunctions implements Functions {
       ]);
       return inserted;
     });
-    if (!row) throw new Conflict(ErrorCode.FunctionAliasExists, `function ${functionName} already has an alias ${a.name}`);
+    if (!row) throw functionErrors.aliasExists(functionName, a.name);
     return aliasFromRow(row);
   }
 
@@ -234,10 +221,8 @@ export class PgFunctions implements Functions {
   ): Promise<FunctionAlias> {
     return this.db.tx(async (tx) => {
       const [currentRow] = await tx.query(LOCK_ALIAS, [userId, functionName, name]);
-      if (!currentRow) throw new NotFound(ErrorCode.FunctionAliasNotFound, `function ${functionName} has no alias ${name}`);
-      const current = aliasFromRow(currentRow);
-      checkRevision(`alias ${name}`, current.revisionId, expectRevisionId);
-      const next = applyAliasPatch(current, patch);
+      if (!currentRow) throw functionErrors.aliasNotFound(functionName, name);
+      const next = applyAliasPatch(aliasFromRow(currentRow), patch, expectRevisionId);
       await mustHaveVersion(tx, userId, functionName, next.version);
       const [row] = await tx.query(UPDATE_ALIAS, [
         aliasVersionValue(next.version),
@@ -269,7 +254,7 @@ export class PgFunctions implements Functions {
 
   async getConcurrency(userId: string, name: string): Promise<number | null> {
     const [row] = await this.db.rows(SELECT_CONCURRENCY, [userId, name]);
-    if (!row) throw notFound(name);
+    if (!row) throw functionErrors.notFound(name);
     return row.reserved_concurrency === null ? null : Number(row.reserved_concurrency);
   }
 
@@ -280,23 +265,22 @@ export class PgFunctions implements Functions {
   /** Reserved concurrency is the function's, not a version's: it changes no revision. */
   private async setConcurrency(userId: string, name: string, reserved: number | null): Promise<void> {
     const [row] = await this.db.rows(SET_CONCURRENCY, [reserved, userId, name]);
-    if (!row) throw notFound(name);
+    if (!row) throw functionErrors.notFound(name);
   }
 
   private async mustExist(userId: string, name: string): Promise<void> {
-    if ((await this.db.rows(SELECT_FUNCTION, [userId, name])).length === 0) throw notFound(name);
+    if ((await this.db.rows(SELECT_FUNCTION, [userId, name])).length === 0) throw functionErrors.notFound(name);
   }
 }
 
 /** $LATEST, locked until the transaction ends; NotFound if there is none. */
 async function latest(tx: Tx, userId: string, name: string): Promise<FunctionSnapshot> {
   const [row] = await tx.query(LOCK_FUNCTION, [userId, name]);
-  if (!row) throw notFound(name);
+  if (!row) throw functionErrors.notFound(name);
   return snapshotFromRow(row);
 }
 
 async function mustHaveVersion(tx: Tx, userId: string, name: string, version: VersionRef): Promise<void> {
-  if (version !== LATEST && (await tx.query(SELECT_VERSION, [userId, name, version])).length === 0) {
-    throw new NotFound(ErrorCode.FunctionNotFound, `function ${name} has no version ${version}`);
-  }
+  if (version !== LATEST && (await tx.query(SELECT_VERSION, [userId, name, version])).length === 0)
+    throw functionErrors.notFound(name, version);
 }

@@ -7,27 +7,25 @@
 import { randomUUID } from 'node:crypto';
 import {
   applyAliasPatch,
-  applyConfigPatch,
+  changedLatest,
   checkReservedConcurrency,
-  checkRevision,
-  Conflict,
-  ErrorCode,
-  FunctionState,
+  functionErrors,
   LATEST,
   newAlias,
-  NotFound,
+  newLatest,
   pageOf,
-  publishDecision,
+  planPublish,
   resolveQualifier,
   rowsForPage,
-  versionOf,
   type AliasInput,
   type FunctionAlias,
   type FunctionCode,
   type FunctionConfigPatch,
   type FunctionSnapshot,
+  type LatestChange,
   type NewFunction,
   type Page,
+  type PublishOptions,
   type Qualifier,
   type VersionRef,
 } from '../../core/index.ts';
@@ -97,8 +95,6 @@ const SET_CONCURRENCY = `UPDATE functions SET reserved_concurrency = ? WHERE use
 /** user_id, name. */
 const SELECT_CONCURRENCY = `SELECT reserved_concurrency FROM functions WHERE user_id = ? AND name = ?`;
 
-const notFound = (name: string) => new NotFound(ErrorCode.FunctionNotFound, `function ${name} not found`);
-
 export class SqliteFunctions implements Functions {
   private readonly ctx: SqliteContext;
 
@@ -108,11 +104,11 @@ export class SqliteFunctions implements Functions {
 
   async createFunction(f: NewFunction): Promise<FunctionSnapshot> {
     const now = this.ctx.clock.now();
-    const s: FunctionSnapshot = { ...f, version: LATEST, revisionId: randomUUID(), lastModified: now, state: FunctionState.Active };
+    const s = newLatest(f, randomUUID(), now);
     const row = await this.ctx.writes.run(
       () => this.ctx.stmt(INSERT_FUNCTION).get(f.userId, f.name, ...snapshotValues(s), now) as Row | undefined,
     );
-    if (!row) throw new Conflict(ErrorCode.FunctionExists, `function ${f.name} already exists`);
+    if (!row) throw functionErrors.exists(f.name);
     return snapshotFromRow(row);
   }
 
@@ -136,7 +132,7 @@ export class SqliteFunctions implements Functions {
   }
 
   updateFunctionCode(userId: string, name: string, code: FunctionCode, expectRevisionId?: string): Promise<FunctionSnapshot> {
-    return this.updateLatest(userId, name, expectRevisionId, (current) => ({ ...current, code }));
+    return this.updateLatest(userId, name, { kind: 'code', code }, expectRevisionId);
   }
 
   updateFunctionConfiguration(
@@ -145,22 +141,19 @@ export class SqliteFunctions implements Functions {
     patch: FunctionConfigPatch,
     expectRevisionId?: string,
   ): Promise<FunctionSnapshot> {
-    return this.updateLatest(userId, name, expectRevisionId, (current) => ({ ...current, ...applyConfigPatch(current, patch) }));
+    return this.updateLatest(userId, name, { kind: 'config', patch }, expectRevisionId);
   }
 
-  /** $LATEST changed by `change`, with a new revision, if it is at `expectRevisionId` (when given). */
   private async updateLatest(
     userId: string,
     name: string,
+    change: LatestChange,
     expectRevisionId: string | undefined,
-    change: (current: FunctionSnapshot) => FunctionSnapshot,
   ): Promise<FunctionSnapshot> {
     const revisionId = randomUUID();
     const now = this.ctx.clock.now();
     const row = await this.ctx.writes.run(() => {
-      const current = this.latest(userId, name);
-      checkRevision(`function ${name}`, current.revisionId, expectRevisionId);
-      const next = { ...change(current), revisionId, lastModified: now };
+      const next = changedLatest(this.latest(userId, name), change, expectRevisionId, revisionId, now);
       return this.ctx.stmt(UPDATE_SNAPSHOT).get(...snapshotValues(next), userId, name) as Row;
     });
     return snapshotFromRow(row);
@@ -169,7 +162,7 @@ export class SqliteFunctions implements Functions {
   /** Inside a write: $LATEST, or NotFound. */
   private latest(userId: string, name: string): FunctionSnapshot {
     const row = this.ctx.stmt(SELECT_FUNCTION).get(userId, name) as Row | undefined;
-    if (!row) throw notFound(name);
+    if (!row) throw functionErrors.notFound(name);
     return snapshotFromRow(row);
   }
 
@@ -177,22 +170,14 @@ export class SqliteFunctions implements Functions {
     return this.ctx.writes.run(() => Number(this.ctx.stmt(DELETE_FUNCTION).run(userId, name).changes) > 0);
   }
 
-  async publishVersion(
-    userId: string,
-    name: string,
-    opts: { description?: string; codeSha256?: string; revisionId?: string } = {},
-  ): Promise<FunctionSnapshot> {
+  async publishVersion(userId: string, name: string, opts: PublishOptions = {}): Promise<FunctionSnapshot> {
     const revisionId = randomUUID();
     const now = this.ctx.clock.now();
     return this.ctx.writes.run(() => {
-      const latest = this.latest(userId, name);
       const lastRow = this.ctx.stmt(LAST_VERSION).get(userId, name) as Row | undefined;
-      const last = lastRow ? snapshotFromRow(lastRow) : null;
-      const decision = publishDecision(latest, last, opts);
-      if (decision.kind === 'existing' && last) return last;
-      const v = versionOf(latest, decision.version, opts.description, revisionId, now);
-      this.ctx.stmt(INSERT_VERSION).run(userId, name, v.version, ...snapshotValues(v));
-      return v;
+      const plan = planPublish(this.latest(userId, name), lastRow ? snapshotFromRow(lastRow) : null, opts, revisionId, now);
+      if (plan.kind === 'new') this.ctx.stmt(INSERT_VERSION).run(userId, name, plan.version.version, ...snapshotValues(plan.version));
+      return plan.version;
     });
   }
 
@@ -212,7 +197,7 @@ export class SqliteFunctions implements Functions {
         .stmt(INSERT_ALIAS)
         .get(userId, functionName, a.name, aliasVersionValue(a.version), a.description, revisionId, now, now) as Row | undefined;
     });
-    if (!row) throw new Conflict(ErrorCode.FunctionAliasExists, `function ${functionName} already has an alias ${a.name}`);
+    if (!row) throw functionErrors.aliasExists(functionName, a.name);
     return aliasFromRow(row);
   }
 
@@ -232,10 +217,8 @@ export class SqliteFunctions implements Functions {
     const now = this.ctx.clock.now();
     const row = await this.ctx.writes.run(() => {
       const currentRow = this.ctx.stmt(SELECT_ALIAS).get(userId, functionName, name) as Row | undefined;
-      if (!currentRow) throw new NotFound(ErrorCode.FunctionAliasNotFound, `function ${functionName} has no alias ${name}`);
-      const current = aliasFromRow(currentRow);
-      checkRevision(`alias ${name}`, current.revisionId, expectRevisionId);
-      const next = applyAliasPatch(current, patch);
+      if (!currentRow) throw functionErrors.aliasNotFound(functionName, name);
+      const next = applyAliasPatch(aliasFromRow(currentRow), patch, expectRevisionId);
       this.mustHaveVersion(userId, functionName, next.version);
       return this.ctx
         .stmt(UPDATE_ALIAS)
@@ -261,7 +244,7 @@ export class SqliteFunctions implements Functions {
 
   async getConcurrency(userId: string, name: string): Promise<number | null> {
     const row = this.ctx.stmt(SELECT_CONCURRENCY).get(userId, name) as Row | undefined;
-    if (!row) throw notFound(name);
+    if (!row) throw functionErrors.notFound(name);
     return row.reserved_concurrency === null ? null : Number(row.reserved_concurrency);
   }
 
@@ -272,16 +255,14 @@ export class SqliteFunctions implements Functions {
   /** Reserved concurrency is the function's, not a version's: it changes no revision. */
   private async setConcurrency(userId: string, name: string, reserved: number | null): Promise<void> {
     const row = await this.ctx.writes.run(() => this.ctx.stmt(SET_CONCURRENCY).get(reserved, userId, name) as Row | undefined);
-    if (!row) throw notFound(name);
+    if (!row) throw functionErrors.notFound(name);
   }
 
   private mustExist(userId: string, name: string): void {
-    if (!this.ctx.stmt(SELECT_FUNCTION).get(userId, name)) throw notFound(name);
+    if (!this.ctx.stmt(SELECT_FUNCTION).get(userId, name)) throw functionErrors.notFound(name);
   }
 
   private mustHaveVersion(userId: string, name: string, version: VersionRef): void {
-    if (version !== LATEST && !this.ctx.stmt(SELECT_VERSION).get(userId, name, version)) {
-      throw new NotFound(ErrorCode.FunctionNotFound, `function ${name} has no version ${version}`);
-    }
+    if (version !== LATEST && !this.ctx.stmt(SELECT_VERSION).get(userId, name, version)) throw functionErrors.notFound(name, version);
   }
 }
