@@ -165,6 +165,26 @@ export function describeFunctions(name: string, make: MakeFunctions): void {
         assert.notEqual(h.revisionId, g.revisionId);
       });
 
+      it('of updates conditional on one revision, made at once, exactly one goes ahead', async () => {
+        const f = await fns.createFunction(newFunction());
+        // Several, after reads that open a pooled backend's connections, so that some overlap
+        // (on connections still to be opened, the first update would be done before the rest began).
+        await Promise.all(Array.from({ length: 8 }, () => fns.getFunction('alice', 'hello')));
+        const all = await Promise.allSettled(
+          Array.from({ length: 8 }, (_, i) =>
+            i % 2
+              ? fns.updateFunctionConfiguration('alice', 'hello', { timeoutS: 10 + i }, f.revisionId)
+              : fns.updateFunctionCode('alice', 'hello', codeOf(`v${i}`), f.revisionId),
+          ),
+        );
+        const won = all.filter((r) => r.status === 'fulfilled');
+        const lost = all.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+        assert.equal(won.length, 1);
+        assert.equal(lost.length, 7);
+        for (const l of lost) assert.ok(l.reason instanceof Conflict && l.reason.code === ErrorCode.FunctionRevisionMismatch);
+        assert.deepEqual(await fns.getFunction('alice', 'hello'), (won[0] as PromiseFulfilledResult<unknown>).value);
+      });
+
       it('updates configuration: named fields change, the environment is replaced, a bad result changes nothing', async () => {
         const f = await fns.createFunction(newFunction({}, { environment: { A1: 'x', B1: 'y' }, description: 'first' }));
         const g = await fns.updateFunctionConfiguration('alice', 'hello', { memoryMb: 1769, environment: { C1: 'z' } }, f.revisionId);
@@ -243,9 +263,10 @@ export function describeFunctions(name: string, make: MakeFunctions): void {
 
       it('concurrent publishes of one change make one version', async () => {
         await fns.createFunction(newFunction());
-        const [a, b] = await Promise.all([fns.publishVersion('alice', 'hello'), fns.publishVersion('alice', 'hello')]);
-        assert.equal(a.version, 1);
-        assert.deepEqual(b, a);
+        await Promise.all(Array.from({ length: 8 }, () => fns.getFunction('alice', 'hello')));
+        const all = await Promise.all(Array.from({ length: 8 }, () => fns.publishVersion('alice', 'hello')));
+        assert.equal(all[0].version, 1);
+        for (const v of all) assert.deepEqual(v, all[0]);
         assert.equal((await fns.listVersions('alice', 'hello')).length, 1);
       });
     });
@@ -312,6 +333,20 @@ export function describeFunctions(name: string, make: MakeFunctions): void {
         );
         assert.equal(await fns.getFunction('alice', 'hello', { kind: 'alias', alias: 'gone' }), null);
         assert.equal((await fns.getAlias('alice', 'hello', 'live'))?.version, 1);
+      });
+
+      it('of two creates of one alias made at once, exactly one wins', async () => {
+        const both = await Promise.allSettled([
+          fns.createAlias('alice', 'hello', { name: 'live', version: 1 }),
+          fns.createAlias('alice', 'hello', { name: 'live', version: 2 }),
+        ]);
+        const won = both.filter((r) => r.status === 'fulfilled');
+        const lost = both.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+        assert.equal(won.length, 1);
+        assert.equal(lost.length, 1);
+        assert.ok(lost[0].reason instanceof Conflict);
+        assert.equal(lost[0].reason.code, ErrorCode.FunctionAliasExists);
+        assert.deepEqual(await fns.getAlias('alice', 'hello', 'live'), (won[0] as PromiseFulfilledResult<unknown>).value);
       });
 
       it('lists aliases by name and deletes one', async () => {
