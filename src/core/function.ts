@@ -310,7 +310,9 @@ export function checkCodeSha256(sha: string): string {
   return sha;
 }
 
-/** Reserved concurrency: null is unreserved (the shared pool); 0 throttles every invocation. */
+/** Reserved concurrency: null is unreserved (the shared pool); 0 throttles every invocation.
+ *  How much a user may reserve (Lambda: the account's limit less 100 kept unreserved) is the
+ *  caller's to check against its settings; this bound only keeps the number sane. */
 export function checkReservedConcurrency(n: number): number {
   return checkInteger('reserved concurrency', n, 0, 1_000_000);
 }
