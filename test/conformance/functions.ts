@@ -44,6 +44,14 @@ const isCode = (code: string) => (err: unknown) => {
   return true;
 };
 
+/** Of racing calls, exactly one succeeded and every other was refused with Conflict `code`: the winner's value. */
+function theOneWinner<T>(results: PromiseSettledResult<T>[], code: string): T {
+  const won = results.filter((r): r is PromiseFulfilledResult<T> => r.status === 'fulfilled');
+  assert.equal(won.length, 1, `${won.length} of ${results.length} succeeded`);
+  for (const r of results) if (r.status === 'rejected') assert.ok(r.reason instanceof Conflict && r.reason.code === code, String(r.reason));
+  return won[0].value;
+}
+
 export function describeFunctions(name: string, make: MakeFunctions): void {
   describe(`Functions conformance: ${name}`, () => {
     let under: FunctionsUnderTest;
@@ -88,14 +96,9 @@ export function describeFunctions(name: string, make: MakeFunctions): void {
           fns.createFunction(newFunction({ name: 'race', code: codeOf('a') })),
           fns.createFunction(newFunction({ name: 'race', code: codeOf('b') })),
         ]);
-        const won = both.filter((r) => r.status === 'fulfilled');
-        const lost = both.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
-        assert.equal(won.length, 1);
-        assert.equal(lost.length, 1);
-        assert.ok(lost[0].reason instanceof Conflict);
-        assert.equal(lost[0].reason.code, ErrorCode.FunctionExists);
+        const winner = theOneWinner(both, ErrorCode.FunctionExists);
         const stored = await fns.getFunction('alice', 'race');
-        assert.deepEqual(stored, (won[0] as PromiseFulfilledResult<unknown>).value);
+        assert.deepEqual(stored, winner);
       });
 
       it("keeps users apart: another user's function is not there for any call", async () => {
@@ -177,12 +180,8 @@ export function describeFunctions(name: string, make: MakeFunctions): void {
               : fns.updateFunctionCode('alice', 'hello', codeOf(`v${i}`), f.revisionId),
           ),
         );
-        const won = all.filter((r) => r.status === 'fulfilled');
-        const lost = all.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
-        assert.equal(won.length, 1);
-        assert.equal(lost.length, 7);
-        for (const l of lost) assert.ok(l.reason instanceof Conflict && l.reason.code === ErrorCode.FunctionRevisionMismatch);
-        assert.deepEqual(await fns.getFunction('alice', 'hello'), (won[0] as PromiseFulfilledResult<unknown>).value);
+        const winner = theOneWinner(all, ErrorCode.FunctionRevisionMismatch);
+        assert.deepEqual(await fns.getFunction('alice', 'hello'), winner);
       });
 
       it('updates configuration: named fields change, the environment is replaced, a bad result changes nothing', async () => {
@@ -340,13 +339,8 @@ export function describeFunctions(name: string, make: MakeFunctions): void {
           fns.createAlias('alice', 'hello', { name: 'live', version: 1 }),
           fns.createAlias('alice', 'hello', { name: 'live', version: 2 }),
         ]);
-        const won = both.filter((r) => r.status === 'fulfilled');
-        const lost = both.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
-        assert.equal(won.length, 1);
-        assert.equal(lost.length, 1);
-        assert.ok(lost[0].reason instanceof Conflict);
-        assert.equal(lost[0].reason.code, ErrorCode.FunctionAliasExists);
-        assert.deepEqual(await fns.getAlias('alice', 'hello', 'live'), (won[0] as PromiseFulfilledResult<unknown>).value);
+        const winner = theOneWinner(both, ErrorCode.FunctionAliasExists);
+        assert.deepEqual(await fns.getAlias('alice', 'hello', 'live'), winner);
       });
 
       it('lists aliases by name and deletes one', async () => {
