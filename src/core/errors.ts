@@ -30,6 +30,18 @@ export const ErrorCode = {
   StoreUnavailable: 'STORE_UNAVAILABLE',
   BlobStoreUnavailable: 'BLOB_STORE_UNAVAILABLE',
   Internal: 'INTERNAL',
+  // Functions (core/function.ts).
+  /** A function's name, configuration, qualifier or alias is not valid as sent. */
+  FunctionInvalid: 'FUNCTION_INVALID',
+  /** No such function, or no such version of it. */
+  FunctionNotFound: 'FUNCTION_NOT_FOUND',
+  FunctionExists: 'FUNCTION_EXISTS',
+  FunctionAliasNotFound: 'FUNCTION_ALIAS_NOT_FOUND',
+  FunctionAliasExists: 'FUNCTION_ALIAS_EXISTS',
+  /** A conditional update named a RevisionId that is no longer the current one. */
+  FunctionRevisionMismatch: 'FUNCTION_REVISION_MISMATCH',
+  /** PublishVersion named a CodeSha256 that is not $LATEST's. */
+  FunctionCodeMismatch: 'FUNCTION_CODE_MISMATCH',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

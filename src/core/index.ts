@@ -6,6 +6,7 @@ export * from './claim-order.ts';
 export * from './clock.ts';
 export * from './errors.ts';
 export * from './finish.ts';
+export * from './function.ts';
 export * from './hand-off.ts';
 export * from './heartbeat.ts';
 export * from './output.ts';

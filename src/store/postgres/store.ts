@@ -21,6 +21,7 @@ import type {
   AuditFilter,
   ClaimOptions,
   FinishedSince,
+  Functions,
   ListFilter,
   NewScalingEvent,
   QueueDepth,
@@ -68,6 +69,7 @@ import { Claims } from './claim.ts';
 import { Content } from './content.ts';
 import { Db, type PostgresStoreOptions } from './db.ts';
 import { FencedFinishes } from './finishes.ts';
+import { PgFunctions } from './functions.ts';
 import { Leases } from './leases.ts';
 import { Notifier } from './notifier.ts';
 import { Ops } from './ops.ts';
@@ -92,6 +94,12 @@ export class PostgresStore implements Store {
   private readonly access: Access;
   private readonly ops: Ops;
   private readonly content: Content;
+  /**
+   * Functions, a port of their own (ports/functions.ts) held as a property rather than mixed
+   * into Store: consumers of functions ask for a `Functions`, the task paths never see it, and
+   * the facade does not grow a delegating method per function call.
+   */
+  readonly functions: Functions;
 
   constructor(opts: PostgresStoreOptions) {
     const retry = opts.retry ?? { baseMs: 1000, maxMs: 300_000 };
@@ -113,6 +121,7 @@ export class PostgresStore implements Store {
     this.access = new Access(db, notifier);
     this.ops = new Ops(db);
     this.content = new Content(db, notifier);
+    this.functions = new PgFunctions(db);
   }
 
   /** A store whose schema is migrated: fails here, not on the first call, if the database is not usable. */

@@ -50,6 +50,7 @@ import type {
   RequestCount,
   ScalingEvent,
   StatusCounts,
+  Functions,
   Store,
   StoreCapabilities,
   StoreHealth,
@@ -67,6 +68,7 @@ import * as content from './content.ts';
 import { SqliteContext } from './context.ts';
 import * as control from './control.ts';
 import * as fairShare from './fair-share.ts';
+import { SqliteFunctions } from './functions.ts';
 import * as leases from './heartbeat.ts';
 import * as metrics from './metrics.ts';
 import { migrate } from './migrate.ts';
@@ -94,6 +96,12 @@ export class SqliteStore implements Store {
   private readonly writes: WriteBatch;
   private readonly wal: WalSync | null;
   private readonly ctx: SqliteContext;
+  /**
+   * Functions, a port of their own (ports/functions.ts) held as a property rather than mixed
+   * into Store: consumers of functions ask for a `Functions`, the task paths never see it, and
+   * the facade does not grow a delegating method per function call.
+   */
+  readonly functions: Functions;
 
   constructor(opts: SqliteStoreOptions) {
     if (opts.path !== ':memory:') mkdirSync(dirname(opts.path), { recursive: true });
@@ -113,6 +121,7 @@ export class SqliteStore implements Store {
       opts.random ?? Math.random,
       opts.retry ?? { baseMs: 1000, maxMs: 300_000 },
     );
+    this.functions = new SqliteFunctions(this.ctx);
   }
 
   now(): number {

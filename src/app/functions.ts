@@ -1,0 +1,125 @@
+/**
+ * Functions (issue 23): deploy a zip as Lambda takes it, read, list and delete. The native API
+ * and the Lambda-compatible API both call these, with the user the caller's key belongs to; the
+ * store keeps metadata (ports/functions.ts), the code goes to the BlobStore under a content key.
+ */
+import { createHash } from 'node:crypto';
+import type { BlobStore } from '../blobs/index.ts';
+import {
+  checkFunctionName,
+  Conflict,
+  ErrorCode,
+  functionErrors,
+  InvalidInput,
+  newFunctionConfig,
+  parseFunctionRef,
+  TooLarge,
+  type FunctionCode,
+  type FunctionConfigInput,
+  type FunctionConfigPatch,
+  type FunctionSnapshot,
+  type Page,
+} from '../core/index.ts';
+import type { Functions } from '../store/index.ts';
+
+export interface FunctionsApp {
+  functions: Functions;
+  blobs: BlobStore;
+}
+
+/** Lambda's limit for a zip uploaded in the request (ZipFile): 50 MB. */
+export const MAX_ZIP_BYTES = 50 * 1024 * 1024;
+
+/**
+ * Where a user's code lives: by content, so deploying the same zip twice stores it once and a
+ * published version's code stays readable after $LATEST moves on. Per user, so one user's
+ * upload never tells another whether some zip exists. Hex, not Lambda's base64 (which has '/').
+ */
+export const functionCodeKey = (userId: string, sha256Hex: string): string => `functions/${userId}/code/${sha256Hex}.zip`;
+
+/** A zip starts with a local file header (PK\3\4), or is an empty archive (only the end record,
+ *  PK\5\6), and has its end-of-central-directory record within the last 64 KiB + 22 bytes. */
+export function isZip(bytes: Buffer): boolean {
+  if (bytes.length < 22) return false;
+  const head = bytes.readUInt32LE(0);
+  if (head !== 0x04034b50 && head !== 0x06054b50) return false;
+  const from = Math.max(0, bytes.length - 22 - 0xffff);
+  for (let i = bytes.length - 22; i >= from; i--) if (bytes.readUInt32LE(i) === 0x06054b50) return true;
+  return false;
+}
+
+/** The FunctionCode of a zip (checked: a zip, not too large), to be stored at its blobKey. */
+export function codeOf(userId: string, zip: Buffer, maxBytes = MAX_ZIP_BYTES): FunctionCode {
+  if (zip.length > maxBytes) throw new TooLarge(`the code zip is ${zip.length} bytes; at most ${maxBytes} may be uploaded`);
+  if (!isZip(zip)) throw new InvalidInput(ErrorCode.FunctionInvalid, 'the code is not a zip file');
+  const digest = createHash('sha256').update(zip).digest();
+  return { sha256: digest.toString('base64'), size: zip.length, blobKey: functionCodeKey(userId, digest.toString('hex')) };
+}
+
+export interface DeployInput {
+  name: string;
+  zip: Buffer;
+  /** For a new function, its whole configuration; for an existing one, the fields to change. */
+  config: FunctionConfigInput;
+}
+
+/**
+ * Creates the function, or updates the code and the given configuration of the user's function
+ * of that name. The zip and the configuration are checked before anything is stored or changed.
+ */
+export async function deployFunction(
+  app: FunctionsApp,
+  userId: string,
+  input: DeployInput,
+): Promise<{ function: FunctionSnapshot; created: boolean }> {
+  const name = checkFunctionName(input.name);
+  const code = codeOf(userId, input.zip);
+  if (!(await app.functions.getFunction(userId, name))) {
+    const config = newFunctionConfig(input.config);
+    await app.blobs.put(code.blobKey, input.zip);
+    try {
+      return { function: await app.functions.createFunction({ userId, name, code, ...config }), created: true };
+    } catch (err) {
+      // Created by a concurrent deploy since the read: this one updates it instead.
+      if (!(err instanceof Conflict && err.code === ErrorCode.FunctionExists)) throw err;
+    }
+  }
+  // The configuration first: a patch the function cannot take changes nothing, code included.
+  const current = await app.functions.updateFunctionConfiguration(userId, name, patchOf(input.config));
+  if (current.code.sha256 === code.sha256) return { function: current, created: false };
+  await app.blobs.put(code.blobKey, input.zip);
+  return { function: await app.functions.updateFunctionCode(userId, name, code, current.revisionId), created: false };
+}
+
+/** Only the fields the deploy named: an update keeps what it does not mention. */
+function patchOf(input: FunctionConfigInput): FunctionConfigPatch {
+  return Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)) as FunctionConfigPatch;
+}
+
+/** The user's function at the qualifier its name or `qualifier` gives (Lambda's forms); NotFound
+ *  if it, the version or the alias is not there. */
+export async function getFunction(
+  app: Pick<FunctionsApp, 'functions'>,
+  userId: string,
+  functionName: string,
+  qualifier?: string,
+): Promise<FunctionSnapshot> {
+  const ref = parseFunctionRef(functionName, qualifier);
+  const f = await app.functions.getFunction(userId, ref.name, ref.qualifier);
+  if (!f) throw functionErrors.notFound(ref.name, ref.qualifier.kind === 'version' ? ref.qualifier.version : undefined);
+  return f;
+}
+
+export function listFunctions(
+  app: Pick<FunctionsApp, 'functions'>,
+  userId: string,
+  page: { after?: string; limit: number },
+): Promise<Page<FunctionSnapshot>> {
+  return app.functions.listFunctions({ userId, ...page });
+}
+
+/** Deletes the function with its versions and aliases. Its code stays in the BlobStore: it is
+ *  stored by content and may be another function's too (collecting unreferenced code is later). */
+export async function deleteFunction(app: Pick<FunctionsApp, 'functions'>, userId: string, name: string): Promise<void> {
+  if (!(await app.functions.deleteFunction(userId, checkFunctionName(name)))) throw functionErrors.notFound(name);
+}

@@ -1,0 +1,85 @@
+/**
+ * The functions port: users' functions ($LATEST), their published versions, aliases and
+ * reserved concurrency. Metadata only: code bytes are in the BlobStore (FunctionCode.blobKey),
+ * put there by the app layer. What an update or a publish means is decided in core/function.ts;
+ * a backend reads, applies that decision and writes in one transaction.
+ *
+ * Every method is scoped by userId: another user's function is not found, never visible.
+ * Reads answer null for what is not there; changes to a function that is not there throw
+ * NotFound (FUNCTION_NOT_FOUND), so a caller never mistakes "nothing to do" for "done".
+ */
+import type {
+  AliasInput,
+  FunctionAlias,
+  FunctionCode,
+  FunctionConfigPatch,
+  FunctionSnapshot,
+  NewFunction,
+  PublishOptions,
+  Qualifier,
+  VersionRef,
+} from '../../core/function.ts';
+import type { Page } from '../../core/page.ts';
+
+export interface FunctionListFilter {
+  userId: string;
+  /** Opaque cursor from a previous page. */
+  after?: string;
+  limit: number;
+}
+
+export interface Functions {
+  // $LATEST
+  /** A new function at $LATEST, Active, with a fresh revisionId. Conflict (FUNCTION_EXISTS)
+   *  if the user has one of that name: of two concurrent creates exactly one wins. */
+  createFunction(f: NewFunction): Promise<FunctionSnapshot>;
+  /** The function at `qualifier` (default $LATEST; an alias is resolved to its version);
+   *  null if the function, the version or the alias is not there. */
+  getFunction(userId: string, name: string, qualifier?: Qualifier): Promise<FunctionSnapshot | null>;
+  /** A user's functions at $LATEST, by name. */
+  listFunctions(filter: FunctionListFilter): Promise<Page<FunctionSnapshot>>;
+  /** New code at $LATEST, if it is still at `expectRevisionId` when given (else Conflict,
+   *  FUNCTION_REVISION_MISMATCH). */
+  updateFunctionCode(userId: string, name: string, code: FunctionCode, expectRevisionId?: string): Promise<FunctionSnapshot>;
+  /** The patch applied to $LATEST's configuration (core applyConfigPatch: InvalidInput if the
+   *  result is not a valid configuration), conditional as updateFunctionCode. */
+  updateFunctionConfiguration(
+    userId: string,
+    name: string,
+    patch: FunctionConfigPatch,
+    expectRevisionId?: string,
+  ): Promise<FunctionSnapshot>;
+  /** The function with its versions and aliases; false if there was none. */
+  deleteFunction(userId: string, name: string): Promise<boolean>;
+
+  // Versions
+  /** $LATEST as the next version, or the last version if nothing that runs changed since
+   *  (core planPublish, which also checks the preconditions). */
+  publishVersion(userId: string, name: string, opts?: PublishOptions): Promise<FunctionSnapshot>;
+  /** Published versions, oldest first ($LATEST is getFunction's). */
+  listVersions(userId: string, name: string): Promise<FunctionSnapshot[]>;
+
+  // Aliases
+  /** Conflict (FUNCTION_ALIAS_EXISTS) if the function has one of that name; NotFound if the
+   *  version it names is not published. */
+  createAlias(userId: string, functionName: string, alias: AliasInput): Promise<FunctionAlias>;
+  getAlias(userId: string, functionName: string, name: string): Promise<FunctionAlias | null>;
+  /** NotFound (FUNCTION_ALIAS_NOT_FOUND) if there is no such alias; conditional on its
+   *  revisionId when given. */
+  updateAlias(
+    userId: string,
+    functionName: string,
+    name: string,
+    patch: { version?: VersionRef; description?: string },
+    expectRevisionId?: string,
+  ): Promise<FunctionAlias>;
+  deleteAlias(userId: string, functionName: string, name: string): Promise<boolean>;
+  /** By name. */
+  listAliases(userId: string, functionName: string): Promise<FunctionAlias[]>;
+
+  // Reserved concurrency (the function's, for every version, as Lambda's)
+  putConcurrency(userId: string, name: string, reserved: number): Promise<number>;
+  /** null: unreserved. NotFound if there is no such function, as for the other two. */
+  getConcurrency(userId: string, name: string): Promise<number | null>;
+  deleteConcurrency(userId: string, name: string): Promise<void>;
+}

@@ -1,0 +1,286 @@
+/**
+ * The functions port on PostgreSQL. A change reads its function row FOR UPDATE, decides
+ * (core/function.ts) and writes in one transaction, so concurrent updates and publishes of one
+ * function run one after the other; a create is one INSERT that the primary key lets only one
+ * of two concurrent creates make.
+ */
+import { randomUUID } from 'node:crypto';
+import {
+  applyAliasPatch,
+  changedLatest,
+  checkReservedConcurrency,
+  functionErrors,
+  LATEST,
+  newAlias,
+  newLatest,
+  pageOf,
+  planPublish,
+  resolveQualifier,
+  rowsForPage,
+  type AliasInput,
+  type FunctionAlias,
+  type FunctionCode,
+  type FunctionConfigPatch,
+  type FunctionSnapshot,
+  type LatestChange,
+  type NewFunction,
+  type Page,
+  type PublishOptions,
+  type Qualifier,
+  type VersionRef,
+} from '../../core/index.ts';
+import {
+  aliasFromRow,
+  aliasVersionValue,
+  decodeNameCursor,
+  encodeNameCursor,
+  SNAPSHOT_COLUMNS,
+  snapshotFromRow,
+  snapshotValues,
+} from '../function-row.ts';
+import type { FunctionListFilter, Functions } from '../ports/functions.ts';
+import type { Db, Tx } from './db.ts';
+
+/** The snapshot's 15 values as $from..$from+14. */
+const snapshotParams = (from: number) => Array.from({ length: 15 }, (_, i) => `$${from + i}`).join(', ');
+
+/** user_id, name, the snapshot's values ($3..$17), created_at. Nothing if the name is taken. */
+const INSERT_FUNCTION = `INSERT INTO functions (user_id, name, ${SNAPSHOT_COLUMNS}, created_at)
+  VALUES ($1, $2, ${snapshotParams(3)}, $18) ON CONFLICT (user_id, name) DO NOTHING RETURNING *`;
+
+/** user_id, name. */
+const SELECT_FUNCTION = `SELECT * FROM functions WHERE user_id = $1 AND name = $2`;
+
+/** user_id, name: the row, locked until the transaction ends. */
+const LOCK_FUNCTION = `SELECT * FROM functions WHERE user_id = $1 AND name = $2 FOR UPDATE`;
+
+/** user_id, after name ('' for the first page), limit. */
+const LIST_FUNCTIONS = `SELECT * FROM functions WHERE user_id = $1 AND name > $2 ORDER BY name LIMIT $3`;
+
+/** The snapshot's values ($1..$15), user_id, name. */
+const UPDATE_SNAPSHOT = `UPDATE functions SET (${SNAPSHOT_COLUMNS}) = (${snapshotParams(1)})
+  WHERE user_id = $16 AND name = $17 RETURNING *`;
+
+/** user_id, name. Versions and aliases go with it (ON DELETE CASCADE). */
+const DELETE_FUNCTION = `DELETE FROM functions WHERE user_id = $1 AND name = $2`;
+
+/** user_id, function_name, version, the snapshot's values ($4..$18). */
+const INSERT_VERSION = `INSERT INTO function_versions (user_id, function_name, version, ${SNAPSHOT_COLUMNS})
+  VALUES ($1, $2, $3, ${snapshotParams(4)}) RETURNING *`;
+
+/** user_id, function_name, version. */
+const SELECT_VERSION = `SELECT * FROM function_versions WHERE user_id = $1 AND function_name = $2 AND version = $3`;
+
+/** user_id, function_name: the last published version. */
+const LAST_VERSION = `SELECT * FROM function_versions WHERE user_id = $1 AND function_name = $2 ORDER BY version DESC LIMIT 1`;
+
+/** user_id, function_name. */
+const LIST_VERSIONS = `SELECT * FROM function_versions WHERE user_id = $1 AND function_name = $2 ORDER BY version`;
+
+/** user_id, function_name, name, version (NULL: $LATEST), description, revision_id, now. */
+const INSERT_ALIAS = `INSERT INTO function_aliases (user_id, function_name, name, version, description, revision_id, created_at, updated_at)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $7) ON CONFLICT (user_id, function_name, name) DO NOTHING RETURNING *`;
+
+/** user_id, function_name, name. */
+const SELECT_ALIAS = `SELECT * FROM function_aliases WHERE user_id = $1 AND function_name = $2 AND name = $3`;
+
+/** user_id, function_name, name: the alias, locked until the transaction ends. */
+const LOCK_ALIAS = `${SELECT_ALIAS} FOR UPDATE`;
+
+/** version, description, revision_id, updated_at, user_id, function_name, name. */
+const UPDATE_ALIAS = `UPDATE function_aliases SET version = $1, description = $2, revision_id = $3, updated_at = $4
+  WHERE user_id = $5 AND function_name = $6 AND name = $7 RETURNING *`;
+
+/** user_id, function_name, name. */
+const DELETE_ALIAS = `DELETE FROM function_aliases WHERE user_id = $1 AND function_name = $2 AND name = $3`;
+
+/** user_id, function_name. */
+const LIST_ALIASES = `SELECT * FROM function_aliases WHERE user_id = $1 AND function_name = $2 ORDER BY name`;
+
+/** reserved (NULL: unreserved), user_id, name. */
+const SET_CONCURRENCY = `UPDATE functions SET reserved_concurrency = $1 WHERE user_id = $2 AND name = $3 RETURNING reserved_concurrency`;
+
+/** user_id, name. */
+const SELECT_CONCURRENCY = `SELECT reserved_concurrency FROM functions WHERE user_id = $1 AND name = $2`;
+
+export class PgFunctions implements Functions {
+  private readonly db: Db;
+
+  constructor(db: Db) {
+    this.db = db;
+  }
+
+  async createFunction(f: NewFunction): Promise<FunctionSnapshot> {
+    const now = this.db.now();
+    const s = newLatest(f, randomUUID(), now);
+    const [row] = await this.db.rows(INSERT_FUNCTION, [f.userId, f.name, ...snapshotValues(s), now]);
+    if (!row) throw functionErrors.exists(f.name);
+    return snapshotFromRow(row);
+  }
+
+  async getFunction(userId: string, name: string, qualifier: Qualifier = { kind: 'latest' }): Promise<FunctionSnapshot | null> {
+    let version: VersionRef;
+    if (qualifier.kind === 'alias') {
+      const alias = await this.getAlias(userId, name, qualifier.alias);
+      if (!alias) return null;
+      version = resolveQualifier(name, qualifier, alias);
+    } else version = resolveQualifier(name, qualifier, null);
+    const [row] =
+      version === LATEST
+        ? await this.db.rows(SELECT_FUNCTION, [userId, name])
+        : await this.db.rows(SELECT_VERSION, [userId, name, version]);
+    return row ? snapshotFromRow(row) : null;
+  }
+
+  async listFunctions(f: FunctionListFilter): Promise<Page<FunctionSnapshot>> {
+    const after = f.after ? decodeNameCursor(f.after) : '';
+    const rows = await this.db.rows(LIST_FUNCTIONS, [f.userId, after, rowsForPage(f.limit)]);
+    return pageOf(rows, f.limit, snapshotFromRow, (last) => encodeNameCursor(String(last.name)));
+  }
+
+  updateFunctionCode(userId: string, name: string, code: FunctionCode, expectRevisionId?: string): Promise<FunctionSnapshot> {
+    return this.updateLatest(userId, name, { kind: 'code', code }, expectRevisionId);
+  }
+
+  updateFunctionConfiguration(
+    userId: string,
+    name: string,
+    patch: FunctionConfigPatch,
+    expectRevisionId?: string,
+  ): Promise<FunctionSnapshot> {
+    return this.updateLatest(userId, name, { kind: 'config', patch }, expectRevisionId);
+  }
+
+  private updateLatest(
+    userId: string,
+    name: string,
+    change: LatestChange,
+    expectRevisionId: string | undefined,
+  ): Promise<FunctionSnapshot> {
+    return this.db.tx(async (tx) => {
+      const next = changedLatest(await latest(tx, userId, name), change, expectRevisionId, randomUUID(), this.db.now());
+      const [row] = await tx.query(UPDATE_SNAPSHOT, [...snapshotValues(next), userId, name]);
+      return snapshotFromRow(row);
+    });
+  }
+
+  async deleteFunction(userId: string, name: string): Promise<boolean> {
+    return ((await this.db.query(DELETE_FUNCTION, [userId, name])).rowCount ?? 0) > 0;
+  }
+
+  publishVersion(userId: string, name: string, opts: PublishOptions = {}): Promise<FunctionSnapshot> {
+    return this.db.tx(async (tx) => {
+      // Locking $LATEST orders concurrent publishes: the second sees the first's version.
+      const current = await latest(tx, userId, name);
+      const [lastRow] = await tx.query(LAST_VERSION, [userId, name]);
+      const plan = planPublish(current, lastRow ? snapshotFromRow(lastRow) : null, opts, randomUUID(), this.db.now());
+      if (plan.kind === 'existing') return plan.version;
+      const [row] = await tx.query(INSERT_VERSION, [userId, name, plan.version.version, ...snapshotValues(plan.version)]);
+      return snapshotFromRow(row);
+    });
+  }
+
+  async listVersions(userId: string, name: string): Promise<FunctionSnapshot[]> {
+    await this.mustExist(userId, name);
+    return (await this.db.rows(LIST_VERSIONS, [userId, name])).map(snapshotFromRow);
+  }
+
+  async createAlias(userId: string, functionName: string, input: AliasInput): Promise<FunctionAlias> {
+    const a = newAlias(input);
+    const row = await this.db.tx(async (tx) => {
+      // Locked, so the function is not deleted between this check and the insert.
+      await latest(tx, userId, functionName);
+      await mustHaveVersion(tx, userId, functionName, a.version);
+      const now = this.db.now();
+      const [inserted] = await tx.query(INSERT_ALIAS, [
+        userId,
+        functionName,
+        a.name,
+        aliasVersionValue(a.version),
+        a.description,
+        randomUUID(),
+        now,
+      ]);
+      return inserted;
+    });
+    if (!row) throw functionErrors.aliasExists(functionName, a.name);
+    return aliasFromRow(row);
+  }
+
+  async getAlias(userId: string, functionName: string, name: string): Promise<FunctionAlias | null> {
+    const [row] = await this.db.rows(SELECT_ALIAS, [userId, functionName, name]);
+    return row ? aliasFromRow(row) : null;
+  }
+
+  updateAlias(
+    userId: string,
+    functionName: string,
+    name: string,
+    patch: { version?: VersionRef; description?: string },
+    expectRevisionId?: string,
+  ): Promise<FunctionAlias> {
+    return this.db.tx(async (tx) => {
+      const [currentRow] = await tx.query(LOCK_ALIAS, [userId, functionName, name]);
+      if (!currentRow) throw functionErrors.aliasNotFound(functionName, name);
+      const next = applyAliasPatch(aliasFromRow(currentRow), patch, expectRevisionId);
+      await mustHaveVersion(tx, userId, functionName, next.version);
+      const [row] = await tx.query(UPDATE_ALIAS, [
+        aliasVersionValue(next.version),
+        next.description,
+        randomUUID(),
+        this.db.now(),
+        userId,
+        functionName,
+        name,
+      ]);
+      return aliasFromRow(row);
+    });
+  }
+
+  async deleteAlias(userId: string, functionName: string, name: string): Promise<boolean> {
+    return ((await this.db.query(DELETE_ALIAS, [userId, functionName, name])).rowCount ?? 0) > 0;
+  }
+
+  async listAliases(userId: string, functionName: string): Promise<FunctionAlias[]> {
+    await this.mustExist(userId, functionName);
+    return (await this.db.rows(LIST_ALIASES, [userId, functionName])).map(aliasFromRow);
+  }
+
+  async putConcurrency(userId: string, name: string, reserved: number): Promise<number> {
+    checkReservedConcurrency(reserved);
+    await this.setConcurrency(userId, name, reserved);
+    return reserved;
+  }
+
+  async getConcurrency(userId: string, name: string): Promise<number | null> {
+    const [row] = await this.db.rows(SELECT_CONCURRENCY, [userId, name]);
+    if (!row) throw functionErrors.notFound(name);
+    return row.reserved_concurrency === null ? null : Number(row.reserved_concurrency);
+  }
+
+  async deleteConcurrency(userId: string, name: string): Promise<void> {
+    await this.setConcurrency(userId, name, null);
+  }
+
+  /** Reserved concurrency is the function's, not a version's: it changes no revision. */
+  private async setConcurrency(userId: string, name: string, reserved: number | null): Promise<void> {
+    const [row] = await this.db.rows(SET_CONCURRENCY, [reserved, userId, name]);
+    if (!row) throw functionErrors.notFound(name);
+  }
+
+  private async mustExist(userId: string, name: string): Promise<void> {
+    if ((await this.db.rows(SELECT_FUNCTION, [userId, name])).length === 0) throw functionErrors.notFound(name);
+  }
+}
+
+/** $LATEST, locked until the transaction ends; NotFound if there is none. */
+async function latest(tx: Tx, userId: string, name: string): Promise<FunctionSnapshot> {
+  const [row] = await tx.query(LOCK_FUNCTION, [userId, name]);
+  if (!row) throw functionErrors.notFound(name);
+  return snapshotFromRow(row);
+}
+
+async function mustHaveVersion(tx: Tx, userId: string, name: string, version: VersionRef): Promise<void> {
+  if (version !== LATEST && (await tx.query(SELECT_VERSION, [userId, name, version])).length === 0)
+    throw functionErrors.notFound(name, version);
+}

@@ -1,0 +1,268 @@
+/**
+ * The functions port on SQLite. Reads run directly; every change is one write of the batch
+ * (write-batch.ts), which reads, decides (core/function.ts) and writes in one transaction. A
+ * write may run twice when its batch is retried, so it makes no ids or times itself: those are
+ * made before it and passed in.
+ */
+import { randomUUID } from 'node:crypto';
+import {
+  applyAliasPatch,
+  changedLatest,
+  checkReservedConcurrency,
+  functionErrors,
+  LATEST,
+  newAlias,
+  newLatest,
+  pageOf,
+  planPublish,
+  resolveQualifier,
+  rowsForPage,
+  type AliasInput,
+  type FunctionAlias,
+  type FunctionCode,
+  type FunctionConfigPatch,
+  type FunctionSnapshot,
+  type LatestChange,
+  type NewFunction,
+  type Page,
+  type PublishOptions,
+  type Qualifier,
+  type VersionRef,
+} from '../../core/index.ts';
+import {
+  aliasFromRow,
+  aliasVersionValue,
+  decodeNameCursor,
+  encodeNameCursor,
+  SNAPSHOT_COLUMNS,
+  snapshotFromRow,
+  snapshotValues,
+} from '../function-row.ts';
+import type { FunctionListFilter, Functions } from '../ports/functions.ts';
+import type { Row } from '../row.ts';
+import type { SqliteContext } from './context.ts';
+
+/** user_id, name, the snapshot's values, created_at. Nothing if the name is taken. */
+const INSERT_FUNCTION = `INSERT INTO functions (user_id, name, ${SNAPSHOT_COLUMNS}, created_at)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (user_id, name) DO NOTHING RETURNING *`;
+
+/** user_id, name. */
+const SELECT_FUNCTION = `SELECT * FROM functions WHERE user_id = ? AND name = ?`;
+
+/** user_id, after name ('' for the first page), limit. */
+const LIST_FUNCTIONS = `SELECT * FROM functions WHERE user_id = ? AND name > ? ORDER BY name LIMIT ?`;
+
+/** The snapshot's values, then user_id, name. */
+const UPDATE_SNAPSHOT = `UPDATE functions SET (${SNAPSHOT_COLUMNS}) = (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+  WHERE user_id = ? AND name = ? RETURNING *`;
+
+/** user_id, name. Versions and aliases go with it (ON DELETE CASCADE). */
+const DELETE_FUNCTION = `DELETE FROM functions WHERE user_id = ? AND name = ?`;
+
+/** user_id, function_name, version, the snapshot's values. */
+const INSERT_VERSION = `INSERT INTO function_versions (user_id, function_name, version, ${SNAPSHOT_COLUMNS})
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+
+/** user_id, function_name, version. */
+const SELECT_VERSION = `SELECT * FROM function_versions WHERE user_id = ? AND function_name = ? AND version = ?`;
+
+/** user_id, function_name: the last published version. */
+const LAST_VERSION = `SELECT * FROM function_versions WHERE user_id = ? AND function_name = ? ORDER BY version DESC LIMIT 1`;
+
+/** user_id, function_name. */
+const LIST_VERSIONS = `SELECT * FROM function_versions WHERE user_id = ? AND function_name = ? ORDER BY version`;
+
+/** user_id, function_name, name, version (NULL: $LATEST), description, revision_id, now. */
+const INSERT_ALIAS = `INSERT INTO function_aliases (user_id, function_name, name, version, description, revision_id, created_at, updated_at)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (user_id, function_name, name) DO NOTHING RETURNING *`;
+
+/** user_id, function_name, name. */
+const SELECT_ALIAS = `SELECT * FROM function_aliases WHERE user_id = ? AND function_name = ? AND name = ?`;
+
+/** version, description, revision_id, updated_at, then user_id, function_name, name. */
+const UPDATE_ALIAS = `UPDATE function_aliases SET version = ?, description = ?, revision_id = ?, updated_at = ?
+  WHERE user_id = ? AND function_name = ? AND name = ? RETURNING *`;
+
+/** user_id, function_name, name. */
+const DELETE_ALIAS = `DELETE FROM function_aliases WHERE user_id = ? AND function_name = ? AND name = ?`;
+
+/** user_id, function_name. */
+const LIST_ALIASES = `SELECT * FROM function_aliases WHERE user_id = ? AND function_name = ? ORDER BY name`;
+
+/** reserved (NULL: unreserved), user_id, name. */
+const SET_CONCURRENCY = `UPDATE functions SET reserved_concurrency = ? WHERE user_id = ? AND name = ? RETURNING reserved_concurrency`;
+
+/** user_id, name. */
+const SELECT_CONCURRENCY = `SELECT reserved_concurrency FROM functions WHERE user_id = ? AND name = ?`;
+
+export class SqliteFunctions implements Functions {
+  private readonly ctx: SqliteContext;
+
+  constructor(ctx: SqliteContext) {
+    this.ctx = ctx;
+  }
+
+  async createFunction(f: NewFunction): Promise<FunctionSnapshot> {
+    const now = this.ctx.clock.now();
+    const s = newLatest(f, randomUUID(), now);
+    const row = await this.ctx.writes.run(
+      () => this.ctx.stmt(INSERT_FUNCTION).get(f.userId, f.name, ...snapshotValues(s), now) as Row | undefined,
+    );
+    if (!row) throw functionErrors.exists(f.name);
+    return snapshotFromRow(row);
+  }
+
+  async getFunction(userId: string, name: string, qualifier: Qualifier = { kind: 'latest' }): Promise<FunctionSnapshot | null> {
+    let version: VersionRef;
+    if (qualifier.kind === 'alias') {
+      const alias = await this.getAlias(userId, name, qualifier.alias);
+      if (!alias) return null;
+      version = resolveQualifier(name, qualifier, alias);
+    } else version = resolveQualifier(name, qualifier, null);
+    const row = (
+      version === LATEST ? this.ctx.stmt(SELECT_FUNCTION).get(userId, name) : this.ctx.stmt(SELECT_VERSION).get(userId, name, version)
+    ) as Row | undefined;
+    return row ? snapshotFromRow(row) : null;
+  }
+
+  async listFunctions(f: FunctionListFilter): Promise<Page<FunctionSnapshot>> {
+    const after = f.after ? decodeNameCursor(f.after) : '';
+    const rows = this.ctx.stmt(LIST_FUNCTIONS).all(f.userId, after, rowsForPage(f.limit)) as Row[];
+    return pageOf(rows, f.limit, snapshotFromRow, (last) => encodeNameCursor(String(last.name)));
+  }
+
+  updateFunctionCode(userId: string, name: string, code: FunctionCode, expectRevisionId?: string): Promise<FunctionSnapshot> {
+    return this.updateLatest(userId, name, { kind: 'code', code }, expectRevisionId);
+  }
+
+  updateFunctionConfiguration(
+    userId: string,
+    name: string,
+    patch: FunctionConfigPatch,
+    expectRevisionId?: string,
+  ): Promise<FunctionSnapshot> {
+    return this.updateLatest(userId, name, { kind: 'config', patch }, expectRevisionId);
+  }
+
+  private async updateLatest(
+    userId: string,
+    name: string,
+    change: LatestChange,
+    expectRevisionId: string | undefined,
+  ): Promise<FunctionSnapshot> {
+    const revisionId = randomUUID();
+    const now = this.ctx.clock.now();
+    const row = await this.ctx.writes.run(() => {
+      const next = changedLatest(this.latest(userId, name), change, expectRevisionId, revisionId, now);
+      return this.ctx.stmt(UPDATE_SNAPSHOT).get(...snapshotValues(next), userId, name) as Row;
+    });
+    return snapshotFromRow(row);
+  }
+
+  /** Inside a write: $LATEST, or NotFound. */
+  private latest(userId: string, name: string): FunctionSnapshot {
+    const row = this.ctx.stmt(SELECT_FUNCTION).get(userId, name) as Row | undefined;
+    if (!row) throw functionErrors.notFound(name);
+    return snapshotFromRow(row);
+  }
+
+  async deleteFunction(userId: string, name: string): Promise<boolean> {
+    return this.ctx.writes.run(() => Number(this.ctx.stmt(DELETE_FUNCTION).run(userId, name).changes) > 0);
+  }
+
+  async publishVersion(userId: string, name: string, opts: PublishOptions = {}): Promise<FunctionSnapshot> {
+    const revisionId = randomUUID();
+    const now = this.ctx.clock.now();
+    return this.ctx.writes.run(() => {
+      const lastRow = this.ctx.stmt(LAST_VERSION).get(userId, name) as Row | undefined;
+      const plan = planPublish(this.latest(userId, name), lastRow ? snapshotFromRow(lastRow) : null, opts, revisionId, now);
+      if (plan.kind === 'new') this.ctx.stmt(INSERT_VERSION).run(userId, name, plan.version.version, ...snapshotValues(plan.version));
+      return plan.version;
+    });
+  }
+
+  async listVersions(userId: string, name: string): Promise<FunctionSnapshot[]> {
+    this.mustExist(userId, name);
+    return (this.ctx.stmt(LIST_VERSIONS).all(userId, name) as Row[]).map(snapshotFromRow);
+  }
+
+  async createAlias(userId: string, functionName: string, input: AliasInput): Promise<FunctionAlias> {
+    const a = newAlias(input);
+    const revisionId = randomUUID();
+    const now = this.ctx.clock.now();
+    const row = await this.ctx.writes.run(() => {
+      this.mustExist(userId, functionName);
+      this.mustHaveVersion(userId, functionName, a.version);
+      return this.ctx
+        .stmt(INSERT_ALIAS)
+        .get(userId, functionName, a.name, aliasVersionValue(a.version), a.description, revisionId, now, now) as Row | undefined;
+    });
+    if (!row) throw functionErrors.aliasExists(functionName, a.name);
+    return aliasFromRow(row);
+  }
+
+  async getAlias(userId: string, functionName: string, name: string): Promise<FunctionAlias | null> {
+    const row = this.ctx.stmt(SELECT_ALIAS).get(userId, functionName, name) as Row | undefined;
+    return row ? aliasFromRow(row) : null;
+  }
+
+  async updateAlias(
+    userId: string,
+    functionName: string,
+    name: string,
+    patch: { version?: VersionRef; description?: string },
+    expectRevisionId?: string,
+  ): Promise<FunctionAlias> {
+    const revisionId = randomUUID();
+    const now = this.ctx.clock.now();
+    const row = await this.ctx.writes.run(() => {
+      const currentRow = this.ctx.stmt(SELECT_ALIAS).get(userId, functionName, name) as Row | undefined;
+      if (!currentRow) throw functionErrors.aliasNotFound(functionName, name);
+      const next = applyAliasPatch(aliasFromRow(currentRow), patch, expectRevisionId);
+      this.mustHaveVersion(userId, functionName, next.version);
+      return this.ctx
+        .stmt(UPDATE_ALIAS)
+        .get(aliasVersionValue(next.version), next.description, revisionId, now, userId, functionName, name) as Row;
+    });
+    return aliasFromRow(row);
+  }
+
+  async deleteAlias(userId: string, functionName: string, name: string): Promise<boolean> {
+    return this.ctx.writes.run(() => Number(this.ctx.stmt(DELETE_ALIAS).run(userId, functionName, name).changes) > 0);
+  }
+
+  async listAliases(userId: string, functionName: string): Promise<FunctionAlias[]> {
+    this.mustExist(userId, functionName);
+    return (this.ctx.stmt(LIST_ALIASES).all(userId, functionName) as Row[]).map(aliasFromRow);
+  }
+
+  async putConcurrency(userId: string, name: string, reserved: number): Promise<number> {
+    checkReservedConcurrency(reserved);
+    await this.setConcurrency(userId, name, reserved);
+    return reserved;
+  }
+
+  async getConcurrency(userId: string, name: string): Promise<number | null> {
+    const row = this.ctx.stmt(SELECT_CONCURRENCY).get(userId, name) as Row | undefined;
+    if (!row) throw functionErrors.notFound(name);
+    return row.reserved_concurrency === null ? null : Number(row.reserved_concurrency);
+  }
+
+  async deleteConcurrency(userId: string, name: string): Promise<void> {
+    await this.setConcurrency(userId, name, null);
+  }
+
+  /** Reserved concurrency is the function's, not a version's: it changes no revision. */
+  private async setConcurrency(userId: string, name: string, reserved: number | null): Promise<void> {
+    const row = await this.ctx.writes.run(() => this.ctx.stmt(SET_CONCURRENCY).get(reserved, userId, name) as Row | undefined);
+    if (!row) throw functionErrors.notFound(name);
+  }
+
+  private mustExist(userId: string, name: string): void {
+    if (!this.ctx.stmt(SELECT_FUNCTION).get(userId, name)) throw functionErrors.notFound(name);
+  }
+
+  private mustHaveVersion(userId: string, name: string, version: VersionRef): void {
+    if (version !== LATEST && !this.ctx.stmt(SELECT_VERSION).get(userId, name, version)) throw functionErrors.notFound(name, version);
+  }
+}

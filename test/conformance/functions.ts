@@ -1,0 +1,383 @@
+/**
+ * The Functions port's behaviour, written once: every backend calls describeFunctions with a
+ * factory (as describeStore). Time is injected, so lastModified is exact.
+ */
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import {
+  Conflict,
+  ErrorCode,
+  InvalidInput,
+  newFunctionConfig,
+  NotFound,
+  type Clock,
+  type FunctionCode,
+  type FunctionConfigInput,
+  type NewFunction,
+} from '../../src/core/index.ts';
+import type { Functions } from '../../src/store/index.ts';
+import { ManualClock } from './store.ts';
+
+export interface FunctionsUnderTest {
+  functions: Functions;
+  close(): Promise<void>;
+}
+export type MakeFunctions = (clock: Clock) => Promise<FunctionsUnderTest>;
+
+export function codeOf(text: string): FunctionCode {
+  return { sha256: createHash('sha256').update(text).digest('base64'), size: text.length, blobKey: `functions/code/${text}` };
+}
+
+export function newFunction(over: Partial<NewFunction> = {}, config: Partial<FunctionConfigInput> = {}): NewFunction {
+  return {
+    userId: 'alice',
+    name: 'hello',
+    code: codeOf('v1'),
+    ...newFunctionConfig({ runtime: 'nodejs22.x', handler: 'index.handler', ...config }),
+    ...over,
+  };
+}
+
+const isCode = (code: string) => (err: unknown) => {
+  assert.equal((err as { code?: string }).code, code);
+  return true;
+};
+
+/** Of racing calls, exactly one succeeded and every other was refused with Conflict `code`: the winner's value. */
+function theOneWinner<T>(results: PromiseSettledResult<T>[], code: string): T {
+  const won = results.filter((r): r is PromiseFulfilledResult<T> => r.status === 'fulfilled');
+  assert.equal(won.length, 1, `${won.length} of ${results.length} succeeded`);
+  for (const r of results) if (r.status === 'rejected') assert.ok(r.reason instanceof Conflict && r.reason.code === code, String(r.reason));
+  return won[0].value;
+}
+
+export function describeFunctions(name: string, make: MakeFunctions): void {
+  describe(`Functions conformance: ${name}`, () => {
+    let under: FunctionsUnderTest;
+    let fns: Functions;
+    let clock: ManualClock;
+
+    beforeEach(async () => {
+      clock = new ManualClock();
+      under = await make(clock);
+      fns = under.functions;
+    });
+    afterEach(async () => {
+      await under.close();
+    });
+
+    describe('$LATEST', () => {
+      it('creates a function at $LATEST, Active, with its configuration, code and a revision', async () => {
+        const f = await fns.createFunction(newFunction({}, { environment: { STAGE: 'prod' }, secrets: ['DB_PASSWORD'] }));
+        assert.equal(f.version, '$LATEST');
+        assert.equal(f.state, 'Active');
+        assert.equal(f.lastModified, clock.t);
+        assert.equal(f.runtime, 'nodejs22.x');
+        assert.equal(f.runtimeFamily, 'nodejs');
+        assert.equal(f.memoryMb, 128);
+        assert.equal(f.timeoutS, 3);
+        assert.equal(f.network, 'none');
+        assert.deepEqual(f.environment, { STAGE: 'prod' });
+        assert.deepEqual(f.secrets, ['DB_PASSWORD']);
+        assert.deepEqual(f.code, codeOf('v1'));
+        assert.match(f.revisionId, /\S{8,}/);
+        assert.deepEqual(await fns.getFunction('alice', 'hello'), f);
+        assert.deepEqual(await fns.getFunction('alice', 'hello', { kind: 'latest' }), f);
+      });
+
+      it('refuses a second function of the same name, even when both are created at once', async () => {
+        await fns.createFunction(newFunction({ name: 'taken' }));
+        await assert.rejects(
+          fns.createFunction(newFunction({ name: 'taken' })),
+          (e) => e instanceof Conflict && isCode(ErrorCode.FunctionExists)(e),
+        );
+        const both = await Promise.allSettled([
+          fns.createFunction(newFunction({ name: 'race', code: codeOf('a') })),
+          fns.createFunction(newFunction({ name: 'race', code: codeOf('b') })),
+        ]);
+        const winner = theOneWinner(both, ErrorCode.FunctionExists);
+        const stored = await fns.getFunction('alice', 'race');
+        assert.deepEqual(stored, winner);
+      });
+
+      it("keeps users apart: another user's function is not there for any call", async () => {
+        await fns.createFunction(newFunction());
+        await fns.publishVersion('alice', 'hello');
+        await fns.createAlias('alice', 'hello', { name: 'live', version: 1 });
+        assert.equal(await fns.getFunction('bob', 'hello'), null);
+        assert.equal(await fns.getFunction('bob', 'hello', { kind: 'version', version: 1 }), null);
+        assert.equal(await fns.getFunction('bob', 'hello', { kind: 'alias', alias: 'live' }), null);
+        assert.equal(await fns.getAlias('bob', 'hello', 'live'), null);
+        assert.deepEqual((await fns.listFunctions({ userId: 'bob', limit: 10 })).items, []);
+        const notFound = (e: unknown) => e instanceof NotFound && isCode(ErrorCode.FunctionNotFound)(e);
+        await assert.rejects(fns.updateFunctionCode('bob', 'hello', codeOf('evil')), notFound);
+        await assert.rejects(fns.updateFunctionConfiguration('bob', 'hello', { timeoutS: 9 }), notFound);
+        await assert.rejects(fns.publishVersion('bob', 'hello'), notFound);
+        await assert.rejects(fns.listVersions('bob', 'hello'), notFound);
+        await assert.rejects(fns.listAliases('bob', 'hello'), notFound);
+        await assert.rejects(fns.createAlias('bob', 'hello', { name: 'mine', version: 1 }), notFound);
+        await assert.rejects(fns.updateAlias('bob', 'hello', 'live', { version: '$LATEST' }), NotFound);
+        await assert.rejects(fns.putConcurrency('bob', 'hello', 5), notFound);
+        await assert.rejects(fns.getConcurrency('bob', 'hello'), notFound);
+        assert.equal(await fns.deleteAlias('bob', 'hello', 'live'), false);
+        assert.equal(await fns.deleteFunction('bob', 'hello'), false);
+        // Bob may have his own 'hello'; Alice's is untouched by all of the above.
+        const bobs = await fns.createFunction(newFunction({ userId: 'bob', code: codeOf('bob') }));
+        assert.equal(bobs.userId, 'bob');
+        const alices = await fns.getFunction('alice', 'hello');
+        assert.deepEqual(alices?.code, codeOf('v1'));
+        assert.equal(await fns.getConcurrency('alice', 'hello'), null);
+        assert.equal((await fns.getAlias('alice', 'hello', 'live'))?.version, 1);
+      });
+
+      it("lists a user's functions by name, a page at a time", async () => {
+        for (const n of ['delta', 'alpha', 'echo', 'charlie', 'bravo']) await fns.createFunction(newFunction({ name: n }));
+        await fns.createFunction(newFunction({ userId: 'bob', name: 'aaa' }));
+        const names: string[] = [];
+        let after: string | undefined;
+        let pages = 0;
+        do {
+          const page = await fns.listFunctions({ userId: 'alice', limit: 2, after });
+          names.push(...page.items.map((f) => f.name));
+          after = page.nextCursor ?? undefined;
+          pages++;
+        } while (after);
+        assert.deepEqual(names, ['alpha', 'bravo', 'charlie', 'delta', 'echo']);
+        assert.equal(pages, 3);
+        await assert.rejects(
+          fns.listFunctions({ userId: 'alice', limit: 2, after: 'garbage' }),
+          (e) => e instanceof InvalidInput && isCode(ErrorCode.InvalidCursor)(e),
+        );
+      });
+
+      it('updates code with a new revision, conditionally on the revision when one is named', async () => {
+        const f = await fns.createFunction(newFunction());
+        clock.advance(1000);
+        const g = await fns.updateFunctionCode('alice', 'hello', codeOf('v2'), f.revisionId);
+        assert.deepEqual(g.code, codeOf('v2'));
+        assert.notEqual(g.revisionId, f.revisionId);
+        assert.equal(g.lastModified, f.lastModified + 1000);
+        assert.equal(g.handler, f.handler);
+        await assert.rejects(
+          fns.updateFunctionCode('alice', 'hello', codeOf('v3'), f.revisionId),
+          (e) => e instanceof Conflict && isCode(ErrorCode.FunctionRevisionMismatch)(e),
+        );
+        assert.deepEqual((await fns.getFunction('alice', 'hello'))?.code, codeOf('v2'));
+        const h = await fns.updateFunctionCode('alice', 'hello', codeOf('v3'));
+        assert.notEqual(h.revisionId, g.revisionId);
+      });
+
+      it('of updates conditional on one revision, made at once, exactly one goes ahead', async () => {
+        const f = await fns.createFunction(newFunction());
+        // Several, after reads that open a pooled backend's connections, so that some overlap
+        // (on connections still to be opened, the first update would be done before the rest began).
+        await Promise.all(Array.from({ length: 8 }, () => fns.getFunction('alice', 'hello')));
+        const all = await Promise.allSettled(
+          Array.from({ length: 8 }, (_, i) =>
+            i % 2
+              ? fns.updateFunctionConfiguration('alice', 'hello', { timeoutS: 10 + i }, f.revisionId)
+              : fns.updateFunctionCode('alice', 'hello', codeOf(`v${i}`), f.revisionId),
+          ),
+        );
+        const winner = theOneWinner(all, ErrorCode.FunctionRevisionMismatch);
+        assert.deepEqual(await fns.getFunction('alice', 'hello'), winner);
+      });
+
+      it('updates configuration: named fields change, the environment is replaced, a bad result changes nothing', async () => {
+        const f = await fns.createFunction(newFunction({}, { environment: { A1: 'x', B1: 'y' }, description: 'first' }));
+        const g = await fns.updateFunctionConfiguration('alice', 'hello', { memoryMb: 1769, environment: { C1: 'z' } }, f.revisionId);
+        assert.equal(g.memoryMb, 1769);
+        assert.deepEqual(g.environment, { C1: 'z' });
+        assert.equal(g.description, 'first');
+        assert.equal(g.timeoutS, 3);
+        assert.deepEqual(g.code, f.code);
+        assert.notEqual(g.revisionId, f.revisionId);
+        await assert.rejects(fns.updateFunctionConfiguration('alice', 'hello', { memoryMb: 64 }), InvalidInput);
+        await assert.rejects(fns.updateFunctionConfiguration('alice', 'hello', { runtime: 'python3.12', handler: null }), InvalidInput);
+        await assert.rejects(fns.updateFunctionConfiguration('alice', 'hello', { timeoutS: 10 }, f.revisionId), Conflict);
+        assert.deepEqual(await fns.getFunction('alice', 'hello'), g);
+        const p = await fns.updateFunctionConfiguration('alice', 'hello', { runtime: 'provided.al2023', handler: null, network: 'egress' });
+        assert.equal(p.runtimeFamily, 'provided');
+        assert.equal(p.handler, null);
+        assert.equal(p.network, 'egress');
+      });
+
+      it('deletes a function with its versions and aliases; a new one of that name starts again at version 1', async () => {
+        await fns.createFunction(newFunction());
+        await fns.publishVersion('alice', 'hello');
+        await fns.createAlias('alice', 'hello', { name: 'live', version: 1 });
+        await fns.putConcurrency('alice', 'hello', 3);
+        assert.equal(await fns.deleteFunction('alice', 'hello'), true);
+        assert.equal(await fns.deleteFunction('alice', 'hello'), false);
+        assert.equal(await fns.getFunction('alice', 'hello'), null);
+        assert.equal(await fns.getFunction('alice', 'hello', { kind: 'version', version: 1 }), null);
+        assert.equal(await fns.getAlias('alice', 'hello', 'live'), null);
+        await fns.createFunction(newFunction({ code: codeOf('again') }));
+        assert.deepEqual(await fns.listVersions('alice', 'hello'), []);
+        assert.deepEqual(await fns.listAliases('alice', 'hello'), []);
+        assert.equal(await fns.getConcurrency('alice', 'hello'), null);
+        assert.equal((await fns.publishVersion('alice', 'hello')).version, 1);
+      });
+    });
+
+    describe('versions', () => {
+      it('publishes $LATEST as 1, 2, ...; unchanged, it answers the last version; versions stay as published', async () => {
+        await fns.createFunction(newFunction({}, { description: 'fn' }));
+        clock.advance(10);
+        const v1 = await fns.publishVersion('alice', 'hello', { description: 'first cut' });
+        assert.equal(v1.version, 1);
+        assert.equal(v1.description, 'first cut');
+        assert.equal(v1.lastModified, clock.t);
+        assert.deepEqual(v1.code, codeOf('v1'));
+        const again = await fns.publishVersion('alice', 'hello');
+        assert.deepEqual(again, v1);
+        await fns.updateFunctionConfiguration('alice', 'hello', { timeoutS: 30 });
+        const v2 = await fns.publishVersion('alice', 'hello');
+        assert.equal(v2.version, 2);
+        assert.equal(v2.timeoutS, 30);
+        assert.equal(v2.description, 'fn');
+        await fns.updateFunctionCode('alice', 'hello', codeOf('v3'));
+        await fns.updateFunctionConfiguration('alice', 'hello', { memoryMb: 512 });
+        assert.deepEqual(await fns.getFunction('alice', 'hello', { kind: 'version', version: 1 }), v1);
+        assert.deepEqual(await fns.getFunction('alice', 'hello', { kind: 'version', version: 2 }), v2);
+        assert.equal(await fns.getFunction('alice', 'hello', { kind: 'version', version: 3 }), null);
+        assert.deepEqual(await fns.listVersions('alice', 'hello'), [v1, v2]);
+      });
+
+      it('publishes only if the code and revision named are still $LATEST', async () => {
+        const f = await fns.createFunction(newFunction());
+        await assert.rejects(
+          fns.publishVersion('alice', 'hello', { codeSha256: codeOf('other').sha256 }),
+          (e) => e instanceof Conflict && isCode(ErrorCode.FunctionCodeMismatch)(e),
+        );
+        await assert.rejects(
+          fns.publishVersion('alice', 'hello', { revisionId: 'not-the-revision' }),
+          (e) => e instanceof Conflict && isCode(ErrorCode.FunctionRevisionMismatch)(e),
+        );
+        assert.deepEqual(await fns.listVersions('alice', 'hello'), []);
+        const v1 = await fns.publishVersion('alice', 'hello', { codeSha256: f.code.sha256, revisionId: f.revisionId });
+        assert.equal(v1.version, 1);
+      });
+
+      it('concurrent publishes of one change make one version', async () => {
+        await fns.createFunction(newFunction());
+        await Promise.all(Array.from({ length: 8 }, () => fns.getFunction('alice', 'hello')));
+        const all = await Promise.all(Array.from({ length: 8 }, () => fns.publishVersion('alice', 'hello')));
+        assert.equal(all[0].version, 1);
+        for (const v of all) assert.deepEqual(v, all[0]);
+        assert.equal((await fns.listVersions('alice', 'hello')).length, 1);
+      });
+    });
+
+    describe('aliases', () => {
+      beforeEach(async () => {
+        await fns.createFunction(newFunction());
+        await fns.publishVersion('alice', 'hello');
+        await fns.updateFunctionCode('alice', 'hello', codeOf('v2'));
+        await fns.publishVersion('alice', 'hello');
+      });
+
+      it('names a version; qualifiers by alias resolve to it; moving it changes what it resolves to', async () => {
+        clock.advance(5);
+        const live = await fns.createAlias('alice', 'hello', { name: 'live', version: 1, description: 'prod' });
+        assert.deepEqual(
+          { ...live, revisionId: '' },
+          {
+            userId: 'alice',
+            functionName: 'hello',
+            name: 'live',
+            version: 1,
+            description: 'prod',
+            revisionId: '',
+            createdAt: clock.t,
+            updatedAt: clock.t,
+          },
+        );
+        assert.deepEqual(await fns.getAlias('alice', 'hello', 'live'), live);
+        assert.deepEqual((await fns.getFunction('alice', 'hello', { kind: 'alias', alias: 'live' }))?.code, codeOf('v1'));
+        clock.advance(5);
+        const moved = await fns.updateAlias('alice', 'hello', 'live', { version: 2 }, live.revisionId);
+        assert.equal(moved.version, 2);
+        assert.equal(moved.description, 'prod');
+        assert.equal(moved.updatedAt, clock.t);
+        assert.equal(moved.createdAt, live.createdAt);
+        assert.notEqual(moved.revisionId, live.revisionId);
+        assert.deepEqual((await fns.getFunction('alice', 'hello', { kind: 'alias', alias: 'live' }))?.version, 2);
+        await assert.rejects(
+          fns.updateAlias('alice', 'hello', 'live', { version: 1 }, live.revisionId),
+          (e) => e instanceof Conflict && isCode(ErrorCode.FunctionRevisionMismatch)(e),
+        );
+        const latest = await fns.updateAlias('alice', 'hello', 'live', { version: '$LATEST', description: '' });
+        assert.equal(latest.version, '$LATEST');
+        assert.equal(latest.description, '');
+        assert.equal((await fns.getFunction('alice', 'hello', { kind: 'alias', alias: 'live' }))?.version, '$LATEST');
+      });
+
+      it('refuses a second alias of a name, an alias to a version not published, and updates of one not there', async () => {
+        await fns.createAlias('alice', 'hello', { name: 'live', version: 1 });
+        await assert.rejects(
+          fns.createAlias('alice', 'hello', { name: 'live', version: 2 }),
+          (e) => e instanceof Conflict && isCode(ErrorCode.FunctionAliasExists)(e),
+        );
+        await assert.rejects(
+          fns.createAlias('alice', 'hello', { name: 'next', version: 3 }),
+          (e) => e instanceof NotFound && isCode(ErrorCode.FunctionNotFound)(e),
+        );
+        await assert.rejects(fns.createAlias('alice', 'hello', { name: '123', version: 1 }), InvalidInput);
+        await assert.rejects(fns.updateAlias('alice', 'hello', 'live', { version: 9 }), NotFound);
+        await assert.rejects(
+          fns.updateAlias('alice', 'hello', 'gone', { version: 1 }),
+          (e) => e instanceof NotFound && isCode(ErrorCode.FunctionAliasNotFound)(e),
+        );
+        assert.equal(await fns.getFunction('alice', 'hello', { kind: 'alias', alias: 'gone' }), null);
+        assert.equal((await fns.getAlias('alice', 'hello', 'live'))?.version, 1);
+      });
+
+      it('of two creates of one alias made at once, exactly one wins', async () => {
+        const both = await Promise.allSettled([
+          fns.createAlias('alice', 'hello', { name: 'live', version: 1 }),
+          fns.createAlias('alice', 'hello', { name: 'live', version: 2 }),
+        ]);
+        const winner = theOneWinner(both, ErrorCode.FunctionAliasExists);
+        assert.deepEqual(await fns.getAlias('alice', 'hello', 'live'), winner);
+      });
+
+      it('lists aliases by name and deletes one', async () => {
+        await fns.createAlias('alice', 'hello', { name: 'staging', version: '$LATEST' });
+        await fns.createAlias('alice', 'hello', { name: 'live', version: 2 });
+        assert.deepEqual(
+          (await fns.listAliases('alice', 'hello')).map((a) => [a.name, a.version]),
+          [
+            ['live', 2],
+            ['staging', '$LATEST'],
+          ],
+        );
+        assert.equal(await fns.deleteAlias('alice', 'hello', 'live'), true);
+        assert.equal(await fns.deleteAlias('alice', 'hello', 'live'), false);
+        assert.deepEqual(
+          (await fns.listAliases('alice', 'hello')).map((a) => a.name),
+          ['staging'],
+        );
+      });
+    });
+
+    describe('reserved concurrency', () => {
+      it('is unreserved until put; 0 is kept (throttle all); deleting unreserves; it changes no revision', async () => {
+        const f = await fns.createFunction(newFunction());
+        assert.equal(await fns.getConcurrency('alice', 'hello'), null);
+        assert.equal(await fns.putConcurrency('alice', 'hello', 0), 0);
+        assert.equal(await fns.getConcurrency('alice', 'hello'), 0);
+        assert.equal(await fns.putConcurrency('alice', 'hello', 25), 25);
+        assert.equal(await fns.getConcurrency('alice', 'hello'), 25);
+        await assert.rejects(fns.putConcurrency('alice', 'hello', -1), InvalidInput);
+        await assert.rejects(fns.putConcurrency('alice', 'hello', 1.5), InvalidInput);
+        assert.equal(await fns.getConcurrency('alice', 'hello'), 25);
+        await fns.deleteConcurrency('alice', 'hello');
+        assert.equal(await fns.getConcurrency('alice', 'hello'), null);
+        assert.equal((await fns.getFunction('alice', 'hello'))?.revisionId, f.revisionId);
+        await assert.rejects(fns.deleteConcurrency('alice', 'nope'), NotFound);
+      });
+    });
+  });
+}
