@@ -11,3 +11,32 @@ export { deleteSecret, putSecret, secretRevealer } from './secrets.ts';
 export { submitBatch, submitTask, type Submitted, type SubmittedBatch, type Trace } from './submit.ts';
 export type { TaskRequest } from './task-request.ts';
 export { cancelTask, readResults, type Cancelled } from './tasks.ts';
+export {
+  codeOf,
+  deleteFunction,
+  deployFunction,
+  functionCodeKey,
+  getFunction,
+  isZip,
+  listFunctions,
+  MAX_ZIP_BYTES,
+  type DeployInput,
+  type FunctionsApp,
+} from './functions.ts';
+export {
+  createAlias,
+  createFunction,
+  deleteAlias,
+  deleteConcurrency,
+  functionUsage,
+  getAlias,
+  getConcurrency,
+  listAliases,
+  listVersions,
+  publishVersion,
+  putConcurrency,
+  updateAlias,
+  updateFunctionCode,
+  updateFunctionConfiguration,
+  type CodeUpdate,
+} from './function-admin.ts';

@@ -20,7 +20,7 @@ import { createLogger, type Logger } from '../log/index.ts';
 import { Metrics, PROCESS_METRICS } from '../metrics/index.ts';
 import { createServer, type Server } from 'node:http';
 import { loadMasterKey, type SecretBox } from '../secrets/index.ts';
-import { shareRecent, SqliteStore, type Store } from '../store/index.ts';
+import { shareRecent, SqliteStore, type Functions, type Store } from '../store/index.ts';
 import type { Clock } from '../core/index.ts';
 import { Maintenance, OutputSink, WorkerPool } from '../worker/index.ts';
 import { AlertEvaluator } from '../alerts/index.ts';
@@ -38,9 +38,12 @@ export interface Roles {
   autoscaler?: boolean;
 }
 
+/** Every store port, and functions beside them (a port of its own: ports/functions.ts). */
+export type PlatformStore = Store & { readonly functions: Functions };
+
 export interface Platform {
   config: Config;
-  store: Store;
+  store: PlatformStore;
   blobs: BlobStore;
   /** The secrets master key's box: users' secrets and the sealed copies of API keys. */
   secrets: SecretBox;
@@ -74,7 +77,7 @@ export function sandboxSetup(
 }
 
 /** PostgreSQL when a database URL is configured (scale-out), else SQLite in the data directory. */
-export async function openStore(config: Config): Promise<Store> {
+export async function openStore(config: Config): Promise<PlatformStore> {
   const retry = { baseMs: config.retryBaseMs, maxMs: config.retryMaxMs };
   if (config.databaseUrl) {
     const { PostgresStore } = await import('../store/postgres/index.ts');
@@ -179,6 +182,7 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
     const ctx: ApiContext = {
       store,
       blobs,
+      functions: store.functions,
       metrics,
       clock,
       config,
