@@ -198,6 +198,18 @@ describe('Lambda function management through the AWS SDK', () => {
     assert.equal(viaAlias.FunctionArn, `${arn}:prod`);
     const taken = await refused(alice, new CreateAliasCommand({ FunctionName: 'hello', Name: 'prod', FunctionVersion: '2' }));
     assert.deepEqual([taken.name, taken.status], ['ResourceConflictException', 409]);
+    const weighted = await refused(
+      alice,
+      new CreateAliasCommand({
+        FunctionName: 'hello',
+        Name: 'split',
+        FunctionVersion: '1',
+        RoutingConfig: { AdditionalVersionWeights: { '2': 0.5 } },
+      }),
+    );
+    assert.deepEqual([weighted.name, weighted.status], ['InvalidParameterValueException', 400]);
+    const oneVersion = await refused(alice, new DeleteFunctionCommand({ FunctionName: 'hello', Qualifier: '1' }));
+    assert.deepEqual([oneVersion.name, oneVersion.status], ['InvalidParameterValueException', 400]);
     const noVersion = await refused(alice, new CreateAliasCommand({ FunctionName: 'hello', Name: 'next', FunctionVersion: '9' }));
     assert.deepEqual([noVersion.name, noVersion.status], ['ResourceNotFoundException', 404]);
     const staleAlias = await refused(

@@ -23,6 +23,15 @@ const required = (name: string, v: string | undefined): string => {
   return v;
 };
 
+/** An alias names one version here: weighted routing between two is refused, not ignored. */
+function refuseRouting(body: Record<string, unknown>): void {
+  if (field.object(body, 'RoutingConfig'))
+    throw new InvalidInput(
+      ErrorCode.FunctionInvalid,
+      'Hangar aliases point at one version: RoutingConfig (weighted versions) is not supported',
+    );
+}
+
 export function versionOperations(ctx: LambdaContext): RestOperation[] {
   const fn = '/2015-03-31/functions/{FunctionName}';
   return [
@@ -57,11 +66,7 @@ export function versionOperations(ctx: LambdaContext): RestOperation[] {
       path: `${fn}/aliases`,
       async run(call, params) {
         const body = jsonBody(call);
-        if (field.object(body, 'RoutingConfig'))
-          throw new InvalidInput(
-            ErrorCode.FunctionInvalid,
-            'Hangar aliases point at one version: RoutingConfig (weighted versions) is not supported',
-          );
+        refuseRouting(body);
         const a = await createAlias(ctx, userOf(call.caller), nameOf(call, params.FunctionName), {
           name: required('Name', field.string(body, 'Name')),
           version: required('FunctionVersion', field.string(body, 'FunctionVersion')),
@@ -103,11 +108,7 @@ export function versionOperations(ctx: LambdaContext): RestOperation[] {
       path: `${fn}/aliases/{Name}`,
       async run(call, params) {
         const body = jsonBody(call);
-        if (field.object(body, 'RoutingConfig'))
-          throw new InvalidInput(
-            ErrorCode.FunctionInvalid,
-            'Hangar aliases point at one version: RoutingConfig (weighted versions) is not supported',
-          );
+        refuseRouting(body);
         const a = await updateAlias(
           ctx,
           userOf(call.caller),
