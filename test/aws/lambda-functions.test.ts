@@ -262,6 +262,17 @@ describe('Lambda function management through the AWS SDK', () => {
       const r = await refused(alice, command);
       assert.deepEqual([r.name, r.status], ['ResourceNotFoundException', 404]);
     }
+    // Every changing call is audited as its Lambda operation, by the key's user.
+    const audit = await p.inject({ method: 'GET', url: '/audit?actor=alice&limit=200' });
+    const actions = new Set((audit.json().entries as { action: string }[]).map((e) => e.action));
+    for (const a of [
+      'lambda:CreateFunction',
+      'lambda:UpdateFunctionCode',
+      'lambda:PublishVersion',
+      'lambda:CreateAlias',
+      'lambda:DeleteFunction',
+    ])
+      assert.ok(actions.has(a), `${a} in ${[...actions].join(', ')}`);
     await alice.send(new DeleteFunctionCommand({ FunctionName: 'hello-2' }));
     await alice.send(new DeleteFunctionCommand({ FunctionName: 'hello-3' }));
   });
