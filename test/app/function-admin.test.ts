@@ -1,10 +1,7 @@
 /** The function use cases beyond deploy (src/app/function-admin.ts) on the embedded store; the
  *  Lambda API tests (test/aws/lambda-functions*.test.ts) drive them on both backends. */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, beforeEach, describe, it } from 'node:test';
+import { beforeEach, describe, it } from 'node:test';
 import {
   createFunction,
   functionUsage,
@@ -15,30 +12,20 @@ import {
   createAlias,
   deleteAlias,
 } from '../../src/app/index.ts';
-import { DiskBlobStore } from '../../src/blobs/index.ts';
 import { Conflict, ErrorCode, InvalidInput, NotFound } from '../../src/core/index.ts';
-import { SqliteStore } from '../../src/store/index.ts';
+import { embeddedFunctionsApp, type EmbeddedFunctionsApp } from '../helpers/functions-app.ts';
 import { makeZip } from '../helpers/zip.ts';
 
 const config = { runtime: 'nodejs22.x', handler: 'index.handler' };
 const zipOf = (n: number) => makeZip({ 'index.js': `exports.handler = async () => ${n};` });
 
 describe('function administration use cases', () => {
-  let dir: string;
-  let store: SqliteStore;
-  let blobs: DiskBlobStore;
-  let app: { functions: SqliteStore['functions']; blobs: DiskBlobStore };
-
+  const ctx = embeddedFunctionsApp();
+  let app: EmbeddedFunctionsApp;
+  let blobs: EmbeddedFunctionsApp['blobs'];
   beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'hangar-fn-admin-'));
-    store = new SqliteStore({ path: join(dir, 'db.sqlite') });
-    blobs = new DiskBlobStore(join(dir, 'blobs'));
-    app = { functions: store.functions, blobs };
-  });
-  afterEach(async () => {
-    await store.close();
-    await blobs.close();
-    rmSync(dir, { recursive: true, force: true });
+    app = ctx();
+    blobs = app.blobs;
   });
 
   it('creates only: a taken name is a conflict, and a refused create stores no code', async () => {
