@@ -76,6 +76,12 @@ export function publishVersion(app: Reads, userId: string, name: string, opts: P
   return app.functions.publishVersion(userId, name, opts);
 }
 
+/** Deletes one published version (Conflict while an alias names it); NotFound if the function
+ *  has no such version. $LATEST goes only with its function (deleteFunction). */
+export async function deleteVersion(app: Reads, userId: string, name: string, version: number): Promise<void> {
+  if (!(await app.functions.deleteVersion(userId, name, version))) throw functionErrors.notFound(name, version);
+}
+
 /** $LATEST, then the published versions, oldest first (as Lambda lists them). */
 export async function listVersions(app: Reads, userId: string, name: string): Promise<FunctionSnapshot[]> {
   const latest = await app.functions.getFunction(userId, name);

@@ -28,6 +28,7 @@ export {
   createFunction,
   deleteAlias,
   deleteConcurrency,
+  deleteVersion,
   functionUsage,
   getAlias,
   getConcurrency,

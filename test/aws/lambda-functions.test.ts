@@ -208,8 +208,6 @@ describe('Lambda function management through the AWS SDK', () => {
       }),
     );
     assert.deepEqual([weighted.name, weighted.status], ['InvalidParameterValueException', 400]);
-    const oneVersion = await refused(alice, new DeleteFunctionCommand({ FunctionName: 'hello', Qualifier: '1' }));
-    assert.deepEqual([oneVersion.name, oneVersion.status], ['InvalidParameterValueException', 400]);
     const noVersion = await refused(alice, new CreateAliasCommand({ FunctionName: 'hello', Name: 'next', FunctionVersion: '9' }));
     assert.deepEqual([noVersion.name, noVersion.status], ['ResourceNotFoundException', 404]);
     const staleAlias = await refused(
@@ -249,6 +247,28 @@ describe('Lambda function management through the AWS SDK', () => {
     assert.deepEqual([negative.name, negative.status], ['InvalidParameterValueException', 400]);
     await alice.send(new DeleteFunctionConcurrencyCommand({ FunctionName: 'hello' }));
     assert.equal((await alice.send(new GetFunctionConcurrencyCommand({ FunctionName: 'hello' }))).ReservedConcurrentExecutions, undefined);
+
+    // Delete one version: not while an alias names it, never $LATEST or an alias this way; its
+    // number is not published again.
+    const named = await refused(alice, new DeleteFunctionCommand({ FunctionName: 'hello', Qualifier: '2' }));
+    assert.deepEqual([named.name, named.status], ['ResourceConflictException', 409]);
+    assert.match(named.message, /alias prod/);
+    for (const Qualifier of ['$LATEST', 'prod']) {
+      const r = await refused(alice, new DeleteFunctionCommand({ FunctionName: 'hello', Qualifier }));
+      assert.deepEqual([r.name, r.status], ['InvalidParameterValueException', 400], Qualifier);
+    }
+    await alice.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'hello', MemorySize: 512 }));
+    const v3 = await alice.send(new PublishVersionCommand({ FunctionName: 'hello' }));
+    assert.equal(v3.Version, '3');
+    assert.equal((await alice.send(new DeleteFunctionCommand({ FunctionName: 'hello', Qualifier: '3' }))).$metadata.httpStatusCode, 204);
+    const noV3 = await refused(alice, new GetFunctionConfigurationCommand({ FunctionName: 'hello', Qualifier: '3' }));
+    assert.deepEqual([noV3.name, noV3.status], ['ResourceNotFoundException', 404]);
+    assert.equal((await alice.send(new PublishVersionCommand({ FunctionName: 'hello' }))).Version, '4');
+    assert.equal(
+      (await alice.send(new GetFunctionCommand({ FunctionName: 'hello' }))).Configuration?.Version,
+      '$LATEST',
+      'the function stays',
+    );
 
     // Delete: the function with its versions and aliases.
     const del = await alice.send(new DeleteFunctionCommand({ FunctionName: 'hello' }));

@@ -7,6 +7,7 @@
 import {
   createFunction,
   deleteFunction,
+  deleteVersion,
   getConcurrency,
   getFunction,
   listFunctions,
@@ -162,14 +163,18 @@ export function functionOperations(ctx: LambdaContext): RestOperation[] {
       method: 'DELETE',
       path: '/2015-03-31/functions/{FunctionName}',
       async run(call, params) {
-        const ref = functionRefOf(call.caller, params.FunctionName, call.query.get('Qualifier'));
-        if (ref.qualifier.kind !== 'latest')
-          // Versions stay until their function goes: deleting one alone is not in Hangar yet.
+        const qualifier = call.query.get('Qualifier');
+        const ref = functionRefOf(call.caller, params.FunctionName, qualifier);
+        const user = userOf(call.caller);
+        // As Lambda: a version Qualifier deletes that version; $LATEST named explicitly or an
+        // alias is refused (DeleteAlias removes an alias); none deletes the whole function.
+        if (ref.qualifier.kind === 'version') await deleteVersion(ctx, user, ref.name, ref.qualifier.version);
+        else if (ref.qualifier.kind === 'alias' || qualifier !== null || params.FunctionName.endsWith(':$LATEST'))
           throw new InvalidInput(
             ErrorCode.FunctionInvalid,
-            'Hangar deletes a function with all its versions and aliases: call DeleteFunction without a Qualifier',
+            'DeleteFunction takes a version number as Qualifier, or none to delete the function with all its versions and aliases',
           );
-        await deleteFunction(ctx, userOf(call.caller), ref.name);
+        else await deleteFunction(ctx, user, ref.name);
         return { status: 204 };
       },
     },

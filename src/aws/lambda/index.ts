@@ -54,6 +54,7 @@ export function lambdaService(ctx: LambdaContext): AwsService {
     },
     errorCodes: {
       [ErrorCode.FunctionRevisionMismatch]: { type: 'PreconditionFailedException', status: 412 },
+      [ErrorCode.FunctionVersionInUse]: { type: 'ResourceConflictException', status: 409 },
       // Lambda refuses a PublishVersion whose CodeSha256 is not $LATEST's as a bad parameter.
       [ErrorCode.FunctionCodeMismatch]: { type: 'InvalidParameterValueException', status: 400 },
     },
