@@ -36,6 +36,20 @@ export interface ExecutionRequest {
    *  starts; when it exits on its own (any exit code, not killed), the workspace's files are
    *  copied to `outDir/files` and `outDir/done` is created. */
   project?: { inDir: string; outDir: string };
+  /** Sandbox only, for long-lived processes such as function instances (src/functions/):
+   *  host paths bound read-only inside (a function's code at /var/task), host unix sockets
+   *  reachable inside on 127.0.0.1:port (the forwarder, workloads/egress-forward.ts: the
+   *  Runtime API at 9001), the working directory inside, and the private /tmp's size. */
+  sandbox?: SandboxExtras;
+}
+
+export interface SandboxExtras {
+  binds?: { source: string; target: string }[];
+  forwards?: { socket: string; port: number }[];
+  /** Default /workspace. */
+  cwd?: string;
+  /** Bytes; default the launcher's. */
+  tmpBytes?: number;
 }
 
 export interface CapturedOutput {
