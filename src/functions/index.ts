@@ -19,3 +19,4 @@ export {
   RuntimeApi,
 } from './runtime-api.ts';
 export { cpuUnitsFor, type FunctionVersionConfig, lambdaEnvironment, MB_PER_VCPU, RuntimeFamily } from './runtimes.ts';
+export { type FunctionOwner, InstancePool, type PoolDeps, type PoolOptions } from './pool.ts';
