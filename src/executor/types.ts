@@ -44,7 +44,8 @@ export interface ExecutionRequest {
 }
 
 export interface SandboxExtras {
-  binds?: { source: string; target: string }[];
+  /** Read-only unless `writable` (a unix socket the program connects to itself). */
+  binds?: { source: string; target: string; writable?: boolean }[];
   forwards?: { socket: string; port: number }[];
   /** Default /workspace. */
   cwd?: string;

@@ -18,8 +18,10 @@ import type { ExecutionResult, Executor } from '../executor/index.ts';
 import { errorDocument, type FunctionError, type InvocationOutcome, RuntimeApi } from './runtime-api.ts';
 import {
   cpuUnitsFor,
+  forwardsItself,
   type FunctionVersionConfig,
   IN_RUNTIME,
+  IN_RUNTIME_API_SOCKET,
   IN_TASK,
   lambdaEnvironment,
   RUNTIME_API_PORT,
@@ -112,6 +114,8 @@ export class Instance {
       logStreamName: `${day}/[${config.version}]${id.replaceAll('-', '')}`,
       initializationType: deps.initializationType ?? 'on-demand',
     });
+    const self = forwardsItself(config.runtime);
+    if (self) env.HANGAR_RUNTIME_API_SOCKET = IN_RUNTIME_API_SOCKET;
     this.spawnedAt = performance.now();
     this.exit = deps.executor.run({
       taskId: `fn-${id}`,
@@ -133,8 +137,9 @@ export class Instance {
         binds: [
           { source: config.codeDir, target: IN_TASK },
           { source: RUNTIMES_DIR, target: IN_RUNTIME },
+          ...(self ? [{ source: api.socketPath, target: IN_RUNTIME_API_SOCKET, writable: true }] : []),
         ],
-        forwards: [{ socket: api.socketPath, port: RUNTIME_API_PORT }],
+        forwards: self ? [] : [{ socket: api.socketPath, port: RUNTIME_API_PORT }],
         cwd: IN_TASK,
         tmpBytes: TMP_BYTES,
       },

@@ -54,6 +54,15 @@ export function runtimeCommand(runtime: RuntimeFamily): string[] {
   }
 }
 
+/** Where the Runtime API's socket appears inside for a runtime that forwards it itself. */
+export const IN_RUNTIME_API_SOCKET = '/run/hangar/runtime-api.sock';
+
+/** Whether the runtime offers AWS_LAMBDA_RUNTIME_API itself (Hangar's Node bootstrap), so the
+ *  sandbox runs no forwarder in front of it (measured: a Node start and ~40 MB saved). */
+export function forwardsItself(runtime: RuntimeFamily): boolean {
+  return runtime === 'nodejs';
+}
+
 /** Lambda's AWS_EXECUTION_ENV for the runtime (Node's major version is Hangar's own). */
 function executionEnv(runtime: RuntimeFamily): string {
   switch (runtime) {

@@ -54,6 +54,16 @@ exports.handler = async (event) => new Promise((resolve) => {
 });`,
   'whoami.js': `exports.handler = async () => ({ uid: process.getuid(), pid: process.pid, tmpWritable: (() => {
   require('node:fs').writeFileSync('/tmp/x', 'y'); return true; })() });`,
+  // What an extension or user code sees at AWS_LAMBDA_RUNTIME_API.
+  'rapi.js': `const http = require('node:http');
+exports.handler = async () => new Promise((resolve) => {
+  http.get('http://' + process.env.AWS_LAMBDA_RUNTIME_API + '/2018-06-01/runtime/nothing', (res) => {
+    let body = '';
+    res.on('data', (c) => (body += c));
+    res.on('end', () => resolve({ api: process.env.AWS_LAMBDA_RUNTIME_API, status: res.statusCode, errorType: JSON.parse(body).errorType,
+      socketVar: process.env.HANGAR_RUNTIME_API_SOCKET ?? null }));
+  }).on('error', (e) => resolve({ error: e.message }));
+});`,
   'big.js': `exports.handler = async () => 'x'.repeat(7 * 1024 * 1024);`,
   // Python, as Lambda's python3.x runtimes run it.
   'py_counter.py': `import os

@@ -115,6 +115,12 @@ for (const engine of ENGINES) {
       assert.equal(c.cwd, '/var/task');
     });
 
+    it('offers the Runtime API at AWS_LAMBDA_RUNTIME_API inside, as Lambda does', async () => {
+      // Node's bootstrap offers it itself; python3 and provided go through the sandbox's forwarder.
+      const i = await start(config('rapi.handler'));
+      assert.deepEqual(json(await i.invoke(event({}))), { api: '127.0.0.1:9001', status: 404, errorType: 'NotFound', socketVar: null });
+    });
+
     it('runs as the sandbox uid with a writable /tmp', async () => {
       const i = await start(config('whoami.handler'));
       const w = json(await i.invoke(event({})));

@@ -235,7 +235,7 @@ export class BwrapLauncher implements Launcher {
       '/workspace',
       ...forwardBind,
       ...projectBind,
-      ...(extras.binds ?? []).flatMap((b) => ['--ro-bind', b.source, b.target]),
+      ...(extras.binds ?? []).flatMap((b) => [b.writable ? '--bind' : '--ro-bind', b.source, b.target]),
       '--chdir',
       extras.cwd ?? '/workspace',
       '--proc',

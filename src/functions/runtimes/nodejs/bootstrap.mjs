@@ -15,6 +15,7 @@
  */
 import { existsSync } from 'node:fs';
 import http from 'node:http';
+import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { format } from 'node:util';
@@ -22,10 +23,38 @@ import { format } from 'node:util';
 const api = process.env.AWS_LAMBDA_RUNTIME_API ?? '';
 const taskRoot = process.env.LAMBDA_TASK_ROOT ?? '/var/task';
 const handlerName = process.env._HANDLER ?? '';
+// In Hangar's sandbox the Runtime API's unix socket is bound in, and this process offers it on
+// AWS_LAMBDA_RUNTIME_API itself (for extensions and code that read the variable): a separate
+// forwarder would be a second Node start in every cold start and ~40 MB of the function's memory.
+const ownSocket = process.env.HANGAR_RUNTIME_API_SOCKET;
+delete process.env.HANGAR_RUNTIME_API_SOCKET;
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-const target = api.startsWith('/')
-  ? { socketPath: api }
-  : { host: api.slice(0, api.lastIndexOf(':')), port: Number(api.slice(api.lastIndexOf(':') + 1)) };
+const hostPort = { host: api.slice(0, api.lastIndexOf(':')), port: Number(api.slice(api.lastIndexOf(':') + 1)) };
+const target = ownSocket ? { socketPath: ownSocket } : api.startsWith('/') ? { socketPath: api } : hostPort;
+
+/** Listens on AWS_LAMBDA_RUNTIME_API and passes each connection to the socket; unref'd, so it
+ *  never keeps the event loop alive (callbackWaitsForEmptyEventLoop). */
+function offerRuntimeApi(socketPath) {
+  const server = createServer((client) => {
+    const up = connect(socketPath);
+    client.pipe(up);
+    up.pipe(client);
+    for (const [a, b] of [
+      [client, up],
+      [up, client],
+    ]) {
+      a.on('error', () => b.destroy());
+      a.on('close', () => b.destroy());
+    }
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(hostPort.port, hostPort.host, () => {
+      server.unref();
+      resolve();
+    });
+  });
+}
 
 /** One Runtime API request; resolves with status, headers and body. */
 function call(method, path, body, headers = {}) {
@@ -189,6 +218,7 @@ function runHandler(handler, event, headers) {
 async function main() {
   let handler;
   try {
+    if (ownSocket && !api.startsWith('/')) await offerRuntimeApi(ownSocket);
     handler = await loadHandler();
   } catch (err) {
     process.stderr.write(`${JSON.stringify(errorDoc(err))}\n`);
