@@ -51,6 +51,9 @@ export interface SandboxExtras {
   cwd?: string;
   /** Bytes; default the launcher's. */
   tmpBytes?: number;
+  /** Called once the task's cgroup exists, before its process starts, with a way to change its
+   *  CPU quota while it runs (vCPUs; resources.cpu sets the first). */
+  onCpuControl?: (setCpus: (cpus: number) => Promise<void>) => void;
 }
 
 export interface CapturedOutput {

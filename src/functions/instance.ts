@@ -22,6 +22,7 @@ import {
   type FunctionVersionConfig,
   IN_RUNTIME,
   IN_RUNTIME_API_SOCKET,
+  INIT_MIN_CPU_UNITS,
   IN_TASK,
   lambdaEnvironment,
   RUNTIME_API_PORT,
@@ -101,6 +102,8 @@ export class Instance {
   private readonly exit: Promise<ExecutionResult>;
   private readonly init: Promise<FunctionError | null>;
   private invocations = 0;
+  /** Changes the instance's CPU quota (vCPUs); given by the sandbox once its cgroup exists. */
+  private setCpus: ((cpus: number) => Promise<void>) | null = null;
   private currentRequestId: string | null = null;
 
   private constructor(config: FunctionVersionConfig, deps: InstanceDeps, id: string, api: RuntimeApi) {
@@ -125,7 +128,8 @@ export class Instance {
       shell: null,
       env,
       metadata: {},
-      resources: { cpu: cpuUnitsFor(config.memoryMb), memory: config.memoryMb },
+      // The init phase at INIT_MIN_CPU_UNITS at least; the memory's share once it ends (initPhase).
+      resources: { cpu: Math.max(cpuUnitsFor(config.memoryMb), INIT_MIN_CPU_UNITS), memory: config.memoryMb },
       network: 'none',
       image: null,
       // No executor timeout: an instance lives across invocations; each has its own deadline.
@@ -142,6 +146,9 @@ export class Instance {
         forwards: self ? [] : [{ socket: api.socketPath, port: RUNTIME_API_PORT }],
         cwd: IN_TASK,
         tmpBytes: TMP_BYTES,
+        onCpuControl: (setCpus) => {
+          this.setCpus = setCpus;
+        },
       },
     });
     void this.exit.then((r) => this.ended(r));
@@ -241,6 +248,12 @@ export class Instance {
       // Lambda discards an instance whose init failed; so do we.
       void this.kill('init error');
       return r.error;
+    }
+    // Invocations run at the memory's share of a vCPU, as on Lambda.
+    try {
+      await this.setCpus?.(cpuUnitsFor(this.config.memoryMb) / 1024);
+    } catch {
+      // The process (and its cgroup) may be gone already: the exit reports that.
     }
     if (this.state === 'initializing') this.state = 'idle';
     return null;

@@ -4,7 +4,8 @@
  * API at 127.0.0.1:9001 inside. Skipped, with the reason, where the host cannot sandbox.
  */
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -88,6 +89,20 @@ for (const engine of ENGINES) {
       t.diagnostic(
         `${engine}: cold start (spawn -> first /next) ${a.initDurationMs!.toFixed(1)} ms at 512 MB; warm invoke round trips ${warm.map((w) => w.toFixed(2)).join(', ')} ms`,
       );
+    });
+
+    it("runs the init phase at one vCPU at least, then invocations at the memory's share", async () => {
+      const i = await start(config('counter.handler', { memoryMb: 128 }));
+      assert.equal(await i.ready(), null);
+      // The instance's cgroup, found from the host: its CPU quota per 250 ms period.
+      const found = execFileSync('find', ['/sys/fs/cgroup', '-maxdepth', '8', '-type', 'd', '-name', `fn-${i.id}-1`], { encoding: 'utf8' });
+      const dirs = found.split('\n').filter(Boolean);
+      const v1 = dirs.map((d) => join(d, 'cpu.cfs_quota_us')).find((f) => existsSync(f));
+      const file = v1 ?? dirs.map((d) => join(d, 'cpu.max')).find((f) => existsSync(f));
+      assert.ok(file, `no cpu quota file among ${dirs.join(', ')}`);
+      // 128 MB: 74 units of 1024 (Lambda's 1769 MB per vCPU), 18066 µs per 250 ms.
+      assert.equal(Number(readFileSync(file, 'utf8').trim().split(' ')[0]), Math.round((74 / 1024) * 250_000));
+      assert.equal(json(await i.invoke(event({}))).count, 1);
     });
 
     it('runs ESM, callback and nested handlers', async () => {
