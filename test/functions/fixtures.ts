@@ -75,6 +75,15 @@ def handler(event, context):
     return {"count": count, "echo": event, "requestId": context.aws_request_id, "functionName": context.function_name,
             "memory": context.memory_limit_in_mb, "remaining": context.get_remaining_time_in_millis(), "region": os.environ["AWS_REGION"]}
 `,
+  'py_rapi.py': `import json, os, urllib.error, urllib.request
+def handler(event, context):
+    url = "http://" + os.environ["AWS_LAMBDA_RUNTIME_API"] + "/2018-06-01/runtime/nothing"
+    try:
+        urllib.request.urlopen(url, timeout=5)
+        return {"status": 200}
+    except urllib.error.HTTPError as e:
+        return {"status": e.code, "errorType": json.loads(e.read())["errorType"], "socketVar": os.environ.get("HANGAR_RUNTIME_API_SOCKET")}
+`,
   'py_errors.py': `class ValidationError(Exception):
     pass
 def handler(event, context):

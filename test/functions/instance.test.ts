@@ -131,9 +131,12 @@ for (const engine of ENGINES) {
     });
 
     it('offers the Runtime API at AWS_LAMBDA_RUNTIME_API inside, as Lambda does', async () => {
-      // Node's bootstrap offers it itself; python3 and provided go through the sandbox's forwarder.
+      // Node's and Python's bootstraps offer it themselves; provided goes through the sandbox's
+      // forwarder (its test's curl bootstrap uses it).
       const i = await start(config('rapi.handler'));
       assert.deepEqual(json(await i.invoke(event({}))), { api: '127.0.0.1:9001', status: 404, errorType: 'NotFound', socketVar: null });
+      const py = await start(config('py_rapi.handler', { runtime: 'python3' }));
+      assert.deepEqual(json(await py.invoke(event({}))), { status: 404, errorType: 'NotFound', socketVar: null });
     });
 
     it('runs as the sandbox uid with a writable /tmp', async () => {

@@ -17,6 +17,7 @@ import json
 import os
 import socket
 import sys
+import threading
 import time
 import traceback
 
@@ -24,6 +25,46 @@ API = os.environ.get("AWS_LAMBDA_RUNTIME_API", "")
 TASK_ROOT = os.environ.get("LAMBDA_TASK_ROOT", "/var/task")
 HANDLER = os.environ.get("_HANDLER", "")
 PREFIX = "/2018-06-01/runtime"
+# In Hangar's sandbox the Runtime API's unix socket is bound in; this process talks to it
+# directly and offers it on AWS_LAMBDA_RUNTIME_API itself (for extensions and code that read
+# the variable), so no forwarder process runs beside it.
+OWN_SOCKET = os.environ.pop("HANGAR_RUNTIME_API_SOCKET", None)
+
+
+def pump(src, dst):
+    try:
+        while True:
+            data = src.recv(65536)
+            if not data:
+                break
+            dst.sendall(data)
+    except OSError:
+        pass
+    finally:
+        for s in (src, dst):
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+
+def offer_runtime_api(socket_path):
+    host, _, port = API.rpartition(":")
+    server = socket.create_server((host, int(port)))
+
+    def accept():
+        while True:
+            client, _ = server.accept()
+            up = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                up.connect(socket_path)
+            except OSError:
+                client.close()
+                continue
+            threading.Thread(target=pump, args=(client, up), daemon=True).start()
+            threading.Thread(target=pump, args=(up, client), daemon=True).start()
+
+    threading.Thread(target=accept, daemon=True).start()
 
 
 class UnixConnection(http.client.HTTPConnection):
@@ -37,6 +78,8 @@ class UnixConnection(http.client.HTTPConnection):
 
 
 def connection():
+    if OWN_SOCKET:
+        return UnixConnection(OWN_SOCKET)
     if API.startswith("/"):
         return UnixConnection(API)
     host, _, port = API.rpartition(":")
@@ -132,6 +175,8 @@ def parse(text):
 
 def main():
     try:
+        if OWN_SOCKET and not API.startswith("/"):
+            offer_runtime_api(OWN_SOCKET)
         handler = load_handler()
     except Exception as e:
         doc = post_error("/init/error", e)
