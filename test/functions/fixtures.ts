@@ -9,6 +9,15 @@ exports.handler = async (event) => { count++; console.log('count is', count); re
   'esm.mjs': `let count = 0;
 const loadedAt = await Promise.resolve(Date.now()); // top-level await, as Lambda allows in ESM
 export const handler = async (event) => ({ count: ++count, kind: 'esm', loadedAt, echo: event });`,
+  // A .js ES module, as a package.json with "type": "module" makes it.
+  'esmpkg/package.json': `{ "type": "module" }`,
+  'esmpkg/app.js': `import { basename } from 'node:path';
+export const handler = async () => basename(import.meta.url);`,
+  'reject.js': `exports.handler = async () => {
+  Promise.reject(new TypeError('nobody caught me'));
+  await new Promise((r) => setTimeout(r, 1000));
+  return 'unreachable';
+};`,
   'cjs.cjs': `module.exports = { handler: async () => 'from cjs' };`,
   'callback.js': `exports.handler = (event, context, callback) => {
   setTimeout(() => callback(null, { via: 'callback', n: event.n * 2 }), 5);
@@ -126,7 +135,7 @@ export function writeHandlers(dir: string): void {
     mkdirSync(dirname(file), { recursive: true, mode: 0o755 });
     writeFileSync(file, code, { mode: 0o644 });
   }
-  for (const sub of ['lib', 'lib/deep', 'pydir']) chmodSync(join(dir, sub), 0o755);
+  for (const sub of ['lib', 'lib/deep', 'pydir', 'esmpkg']) chmodSync(join(dir, sub), 0o755);
 }
 
 /** Writes a \`provided\` function's code (its bootstrap) into `dir`. */

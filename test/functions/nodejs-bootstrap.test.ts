@@ -102,6 +102,8 @@ describe('node bootstrap, plain process', () => {
     assert.equal(json(await cjs.invoke({})), 'from cjs');
     const nested = await start('lib/deep/nested.api.v1.handler');
     assert.equal(json(await nested.invoke({})), 'nested');
+    const typeModule = await start('esmpkg/app.handler');
+    assert.equal(json(await typeModule.invoke({})), 'app.js');
   });
 
   it('runs callback handlers, and waits for the empty event loop unless told not to', async () => {
@@ -172,6 +174,14 @@ describe('node bootstrap, plain process', () => {
       assert.equal(await p.exited, 1);
     });
   }
+
+  it("an unhandled rejection fails the invocation with Lambda's type and ends the process", async () => {
+    const p = await start('reject.handler');
+    const o = await p.invoke({});
+    assert.equal(o.kind === 'error' && o.error.errorType, 'Runtime.UnhandledPromiseRejection');
+    assert.match(json(o).errorMessage, /TypeError: nobody caught me/);
+    assert.equal(await p.exited, 129);
+  });
 
   it('a handler that exits the process fails the invocation, never hangs it', async () => {
     const p = await start('crash.handler');
