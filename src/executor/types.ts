@@ -32,6 +32,9 @@ export interface ExecutionRequest {
   /** Called with each piece of output as the program writes it (live output), besides the
    *  capture the result carries. Must not throw or block. */
   onOutput?: (stream: 'stdout' | 'stderr', chunk: Buffer) => void;
+  /** Bytes of stdout and of stderr the result keeps (each); default the executor's. A
+   *  long-lived process whose output goes to `onOutput` (a function instance) keeps less. */
+  maxOutputBytes?: number;
   /** A project's files: those in `inDir` are copied into the workspace before the program
    *  starts; when it exits on its own (any exit code, not killed), the workspace's files are
    *  copied to `outDir/files` and `outDir/done` is created. */

@@ -137,6 +137,9 @@ export class Instance {
       workspace: join(deps.workDir, `fn-${id}`),
       signal: this.abort.signal,
       onOutput: deps.onOutput,
+      // Its logs go to onOutput; the result keeps only a little (the last words of a crash),
+      // not the executor's default per instance for as long as it lives.
+      maxOutputBytes: 16 * 1024,
       sandbox: {
         binds: [
           { source: config.codeDir, target: IN_TASK },
