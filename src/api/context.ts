@@ -8,7 +8,7 @@ import type { Config } from '../config/index.ts';
 import type { Metrics } from '../metrics/index.ts';
 import type { SecretBox } from '../secrets/index.ts';
 import type { Clock } from '../core/index.ts';
-import type { Fleet, StatusCounts, Store } from '../store/index.ts';
+import type { Fleet, Functions, StatusCounts, Store } from '../store/index.ts';
 import type { AppContext, AppStore, CapacityView, StartEstimator } from '../app/index.ts';
 
 /** The use cases' context (app/context.ts) and what only the API needs besides. */
@@ -19,6 +19,8 @@ export type ApiStore = AppStore & Fleet & Pick<Store, 'capabilities'>;
 export interface ApiContext extends AppContext {
   store: ApiStore;
   blobs: BlobStore;
+  /** Users' functions (a port of their own, beside the store's: ports/functions.ts). */
+  functions: Functions;
   metrics: Metrics;
   clock: Clock;
   config: Pick<

@@ -20,7 +20,7 @@ import { createLogger, type Logger } from '../log/index.ts';
 import { Metrics, PROCESS_METRICS } from '../metrics/index.ts';
 import { createServer, type Server } from 'node:http';
 import { loadMasterKey, type SecretBox } from '../secrets/index.ts';
-import { shareRecent, SqliteStore, type Store } from '../store/index.ts';
+import { shareRecent, SqliteStore, type Functions, type Store } from '../store/index.ts';
 import type { Clock } from '../core/index.ts';
 import { Maintenance, OutputSink, WorkerPool } from '../worker/index.ts';
 import { AlertEvaluator } from '../alerts/index.ts';
@@ -74,7 +74,9 @@ export function sandboxSetup(
 }
 
 /** PostgreSQL when a database URL is configured (scale-out), else SQLite in the data directory. */
-export async function openStore(config: Config): Promise<Store> {
+/** The store, and beside it the functions port over the same database (held apart from Store:
+ *  ports/functions.ts). */
+export async function openStore(config: Config): Promise<Store & { readonly functions: Functions }> {
   const retry = { baseMs: config.retryBaseMs, maxMs: config.retryMaxMs };
   if (config.databaseUrl) {
     const { PostgresStore } = await import('../store/postgres/index.ts');
@@ -179,6 +181,7 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
     const ctx: ApiContext = {
       store,
       blobs,
+      functions: store.functions,
       metrics,
       clock,
       config,
