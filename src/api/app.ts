@@ -18,6 +18,7 @@ import { Problem } from './schemas.ts';
 import type { ApiContext } from './context.ts';
 import { errorHandler, problem, sendProblem } from './problem.ts';
 import { accessRoutes } from './routes/access.ts';
+import { functionRoutes } from './routes/functions.ts';
 import { healthRoutes } from './routes/health.ts';
 import { opsRoutes } from './routes/ops.ts';
 import { SharedRateCounts } from './rate-counts.ts';
@@ -77,7 +78,7 @@ export async function buildApp(ctx: ApiContext, log: Logger): Promise<FastifyIns
         version: '0.1.0',
         description: 'Submit work, watch it run in priority queues, read results and logs. Request and response shapes follow seed 000.',
       },
-      tags: [{ name: 'tasks' }, { name: 'queues' }, { name: 'access' }, { name: 'operations' }],
+      tags: [{ name: 'tasks' }, { name: 'functions' }, { name: 'queues' }, { name: 'access' }, { name: 'operations' }],
       components: {
         securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'An API key: `Authorization: Bearer hk_…`' } },
       },
@@ -123,6 +124,7 @@ export async function buildApp(ctx: ApiContext, log: Logger): Promise<FastifyIns
   accessRoutes(app, ctx);
   healthRoutes(app, ctx);
   opsRoutes(app, ctx);
+  functionRoutes(app, ctx);
   projectRoutes(app, ctx, { maxBytes: ctx.config.projectMaxBytes, maxFiles: ctx.config.projectMaxFiles });
   await liveRoutes(app, ctx);
   uiRoutes(app);

@@ -19,7 +19,7 @@ export type ApiStore = AppStore & Fleet & Pick<Store, 'capabilities'>;
 export interface ApiContext extends AppContext {
   store: ApiStore;
   blobs: BlobStore;
-  /** Users' functions (a port of its own, beside the store's). */
+  /** Users' functions (a port of their own, beside the store's: ports/functions.ts). */
   functions: Functions;
   metrics: Metrics;
   clock: Clock;

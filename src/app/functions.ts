@@ -10,12 +10,12 @@ import {
   Conflict,
   ErrorCode,
   functionErrors,
+  Internal,
   InvalidInput,
   newFunctionConfig,
   parseFunctionRef,
   TooLarge,
   type FunctionCode,
-  type FunctionConfigInput,
   type FunctionConfigPatch,
   type FunctionSnapshot,
   type Page,
@@ -59,8 +59,9 @@ export function codeOf(userId: string, zip: Buffer, maxBytes = MAX_ZIP_BYTES): F
 export interface DeployInput {
   name: string;
   zip: Buffer;
-  /** For a new function, its whole configuration; for an existing one, the fields to change. */
-  config: FunctionConfigInput;
+  /** For a new function, its whole configuration (a runtime at least); for an existing one, the
+   *  fields to change. */
+  config: FunctionConfigPatch;
 }
 
 /**
@@ -75,7 +76,9 @@ export async function deployFunction(
   const name = checkFunctionName(input.name);
   const code = codeOf(userId, input.zip);
   if (!(await app.functions.getFunction(userId, name))) {
-    const config = newFunctionConfig(input.config);
+    const { runtime } = input.config;
+    if (runtime === undefined) throw new InvalidInput(ErrorCode.FunctionInvalid, `function ${name} is new: name its runtime`);
+    const config = newFunctionConfig({ ...input.config, runtime });
     await app.blobs.put(code.blobKey, input.zip);
     try {
       return { function: await app.functions.createFunction({ userId, name, code, ...config }), created: true };
@@ -92,7 +95,7 @@ export async function deployFunction(
 }
 
 /** Only the fields the deploy named: an update keeps what it does not mention. */
-function patchOf(input: FunctionConfigInput): FunctionConfigPatch {
+function patchOf(input: FunctionConfigPatch): FunctionConfigPatch {
   return Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)) as FunctionConfigPatch;
 }
 
@@ -108,6 +111,20 @@ export async function getFunction(
   const f = await app.functions.getFunction(userId, ref.name, ref.qualifier);
   if (!f) throw functionErrors.notFound(ref.name, ref.qualifier.kind === 'version' ? ref.qualifier.version : undefined);
   return f;
+}
+
+/** The zip of the user's function at a qualifier (getFunction's). The code of a stored function
+ *  missing from the BlobStore is a fault of the platform, not of the request. */
+export async function functionCode(
+  app: FunctionsApp,
+  userId: string,
+  functionName: string,
+  qualifier?: string,
+): Promise<{ function: FunctionSnapshot; zip: Buffer }> {
+  const f = await getFunction(app, userId, functionName, qualifier);
+  const zip = await app.blobs.get(f.code.blobKey);
+  if (!zip) throw new Internal(`the code of function ${f.name} (${f.code.blobKey}) is missing from the blob store`);
+  return { function: f, zip };
 }
 
 export function listFunctions(

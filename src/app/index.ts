@@ -2,19 +2,11 @@
  *  know nothing of HTTP: refusals are domain errors (core/errors.ts), mapped by each surface. */
 export type { AppContext, AppStore } from './context.ts';
 export { StartEstimator, storeCapacity, type CapacityView, type Snapshot } from './estimate.ts';
-export { checkHealth, type HealthDeps, type HealthStatus } from './health.ts';
-export { revokeKey } from './keys.ts';
-export { readLogs, type AttemptLogs } from './logs.ts';
-export { listScope, mayAccess, mayAccessProject, ownedProject, ownedTask, projectOwner, secretOwner, taskOwner } from './ownership.ts';
-export { createProject, terminalLane, uploadVersion, versionArchive } from './projects.ts';
-export { deleteSecret, putSecret, secretRevealer } from './secrets.ts';
-export { submitBatch, submitTask, type Submitted, type SubmittedBatch, type Trace } from './submit.ts';
-export type { TaskRequest } from './task-request.ts';
-export { cancelTask, readResults, type Cancelled } from './tasks.ts';
 export {
   codeOf,
   deleteFunction,
   deployFunction,
+  functionCode,
   functionCodeKey,
   getFunction,
   isZip,
@@ -23,6 +15,25 @@ export {
   type DeployInput,
   type FunctionsApp,
 } from './functions.ts';
+export { checkHealth, type HealthDeps, type HealthStatus } from './health.ts';
+export { revokeKey } from './keys.ts';
+export { readLogs, type AttemptLogs } from './logs.ts';
+export {
+  functionOwner,
+  listScope,
+  mayAccess,
+  mayAccessProject,
+  ownedProject,
+  ownedTask,
+  projectOwner,
+  secretOwner,
+  taskOwner,
+} from './ownership.ts';
+export { createProject, terminalLane, uploadVersion, versionArchive } from './projects.ts';
+export { deleteSecret, putSecret, secretRevealer } from './secrets.ts';
+export { submitBatch, submitTask, type Submitted, type SubmittedBatch, type Trace } from './submit.ts';
+export type { TaskRequest } from './task-request.ts';
+export { cancelTask, readResults, type Cancelled } from './tasks.ts';
 export {
   createAlias,
   createFunction,

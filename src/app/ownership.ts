@@ -61,3 +61,15 @@ export function secretOwner(p: Principal): string {
     throw new InvalidInput(ErrorCode.ValidationFailed, 'secrets belong to a user: use an API key (authentication is off)');
   return p.userId;
 }
+
+/** The user whose functions a call acts on: a user key its own (another user → Forbidden, as
+ *  listScope); an admin key its own or the one asked for. Functions always belong to a user,
+ *  so with authentication off (no user) the caller must name one. */
+export function functionOwner(p: Principal, asked: string | undefined): string {
+  if (p.scope !== 'admin' && asked !== undefined && asked !== p.userId) {
+    throw new Forbidden(`this key belongs to user '${p.userId}'; it acts only on its own functions`);
+  }
+  const user = p.scope === 'admin' ? (asked ?? p.userId) : p.userId;
+  if (user === null) throw new InvalidInput(ErrorCode.ValidationFailed, 'functions belong to a user: name one (?userId=) or use a key');
+  return user;
+}

@@ -109,6 +109,38 @@ export interface ProjectVersion {
   conflicts: string[];
 }
 
+/** A function as GET /functions/{name} shows it (src/api/routes/functions.ts). */
+export interface FunctionInfo {
+  name: string;
+  userId: string;
+  version: string;
+  runtime: string;
+  runtimeFamily: string;
+  handler: string | null;
+  memoryMb: number;
+  timeoutS: number;
+  environment: Record<string, string>;
+  secrets: string[];
+  network: string;
+  description: string;
+  state: string;
+  revisionId: string;
+  lastModified: string;
+  code: { sha256: string; size: number; url: string };
+  /** Published versions (GET of one function only). */
+  versions?: number;
+}
+
+/** What a deploy sends besides the zip: for a new function its runtime at least; for an
+ *  existing one only the fields to change. */
+export interface FunctionDeploy {
+  runtime?: string;
+  handler?: string;
+  memoryMb?: number;
+  timeoutS?: number;
+  environment?: Record<string, string>;
+}
+
 export interface TerminalCommand {
   command: string;
   timeout?: number;
@@ -289,6 +321,34 @@ export class HangarClient {
   async downloadProject(id: string, version?: number): Promise<{ version: number; archive: Buffer }> {
     const res = await this.#request('GET', `/projects/${enc(id)}/files`, { query: { version } });
     return { version: Number(res.headers.get('x-hangar-project-version')), archive: Buffer.from(await res.arrayBuffer()) };
+  }
+
+  /** Creates the function or updates it; `created` tells which. */
+  async deployFunction(
+    name: string,
+    zip: Buffer,
+    config: FunctionDeploy,
+    userId?: string,
+  ): Promise<{ function: FunctionInfo; created: boolean }> {
+    const res = await this.#request('PUT', `/functions/${enc(name)}`, {
+      query: { userId },
+      body: { ...config, zip: zip.toString('base64') },
+    });
+    return { function: (await res.json()) as FunctionInfo, created: res.status === 201 };
+  }
+
+  functions(
+    params: { userId?: string; cursor?: string; limit?: number } = {},
+  ): Promise<{ functions: FunctionInfo[]; nextCursor: string | null }> {
+    return this.#json('GET', '/functions', { query: params });
+  }
+
+  function(name: string, params: { userId?: string; qualifier?: string } = {}): Promise<FunctionInfo> {
+    return this.#json('GET', `/functions/${enc(name)}`, { query: params });
+  }
+
+  deleteFunction(name: string, userId?: string): Promise<{ name: string; deleted: true }> {
+    return this.#json('DELETE', `/functions/${enc(name)}`, { query: { userId } });
   }
 
   runCommand(projectId: string, terminal: string, body: TerminalCommand): Promise<SubmitResult> {

@@ -6,6 +6,7 @@ import { accessCommands } from './commands/access.ts';
 import { reportError } from './commands/common.ts';
 import { imageCommands } from './commands/image.ts';
 import { opsCommands } from './commands/ops.ts';
+import { functionCommands } from './commands/functions.ts';
 import { projectCommands } from './commands/projects.ts';
 import { submitCommand } from './commands/submit.ts';
 import { taskCommands } from './commands/tasks.ts';
@@ -97,6 +98,7 @@ opsCommands(program);
 imageCommands(program, config, serverOptions);
 accessCommands(program);
 projectCommands(program);
+functionCommands(program);
 
 // Help points at the reference pages (docs/ of this installation, linked from the README).
 const DOCS = fileURLToPath(new URL('../../docs/', import.meta.url));

@@ -227,7 +227,8 @@ export class ProcessExecutor implements Executor {
 
   /** Spawns the attempt; calls `resolve` exactly once; returns a function that kills it now. */
   private start(req: ExecutionRequest, startedAt: number, resolve: (r: ExecutionResult) => void, launch: Launch): () => void {
-    const { maxOutputBytes, killGraceMs } = this.options;
+    const { killGraceMs } = this.options;
+    const maxOutputBytes = req.maxOutputBytes ?? this.options.maxOutputBytes;
     const builtin = req.args == null && req.shell == null;
     const { file, argv, env } = launch;
 

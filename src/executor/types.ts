@@ -32,10 +32,31 @@ export interface ExecutionRequest {
   /** Called with each piece of output as the program writes it (live output), besides the
    *  capture the result carries. Must not throw or block. */
   onOutput?: (stream: 'stdout' | 'stderr', chunk: Buffer) => void;
+  /** Bytes of stdout and of stderr the result keeps (each); default the executor's. A
+   *  long-lived process whose output goes to `onOutput` (a function instance) keeps less. */
+  maxOutputBytes?: number;
   /** A project's files: those in `inDir` are copied into the workspace before the program
    *  starts; when it exits on its own (any exit code, not killed), the workspace's files are
    *  copied to `outDir/files` and `outDir/done` is created. */
   project?: { inDir: string; outDir: string };
+  /** Sandbox only, for long-lived processes such as function instances (src/functions/):
+   *  host paths bound read-only inside (a function's code at /var/task), host unix sockets
+   *  reachable inside on 127.0.0.1:port (the forwarder, workloads/egress-forward.ts: the
+   *  Runtime API at 9001), the working directory inside, and the private /tmp's size. */
+  sandbox?: SandboxExtras;
+}
+
+export interface SandboxExtras {
+  /** Read-only unless `writable` (a unix socket the program connects to itself). */
+  binds?: { source: string; target: string; writable?: boolean }[];
+  forwards?: { socket: string; port: number }[];
+  /** Default /workspace. */
+  cwd?: string;
+  /** Bytes; default the launcher's. */
+  tmpBytes?: number;
+  /** Called once the task's cgroup exists, before its process starts, with a way to change its
+   *  CPU quota while it runs (vCPUs; resources.cpu sets the first). */
+  onCpuControl?: (setCpus: (cpus: number) => Promise<void>) => void;
 }
 
 export interface CapturedOutput {

@@ -38,12 +38,9 @@ export interface Roles {
   autoscaler?: boolean;
 }
 
-/** Every store port, and functions beside them (a port of its own: ports/functions.ts). */
-export type PlatformStore = Store & { readonly functions: Functions };
-
 export interface Platform {
   config: Config;
-  store: PlatformStore;
+  store: Store;
   blobs: BlobStore;
   /** The secrets master key's box: users' secrets and the sealed copies of API keys. */
   secrets: SecretBox;
@@ -77,7 +74,9 @@ export function sandboxSetup(
 }
 
 /** PostgreSQL when a database URL is configured (scale-out), else SQLite in the data directory. */
-export async function openStore(config: Config): Promise<PlatformStore> {
+/** The store, and beside it the functions port over the same database (held apart from Store:
+ *  ports/functions.ts). */
+export async function openStore(config: Config): Promise<Store & { readonly functions: Functions }> {
   const retry = { baseMs: config.retryBaseMs, maxMs: config.retryMaxMs };
   if (config.databaseUrl) {
     const { PostgresStore } = await import('../store/postgres/index.ts');

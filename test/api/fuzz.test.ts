@@ -10,6 +10,7 @@ import { after, before, it } from 'node:test';
 import { Ajv } from 'ajv';
 import fc from 'fast-check';
 import { testPlatform, type TestPlatform } from '../helpers/platform.ts';
+import { makeZip } from '../helpers/zip.ts';
 
 type Schema = {
   type?: string | string[];
@@ -154,6 +155,15 @@ before(async () => {
   taskId = (await p.inject({ method: 'POST', url: '/tasks', payload: { args: ['true'] } })).json().taskId;
   userKey = (await p.inject({ method: 'POST', url: '/keys', payload: { userId: 'fuzzer' } })).json().key;
 });
+
+/** A function of the admin's (the fuzz's usual caller), so that function routes answer 200 too;
+ *  made again before each function route, since a fuzzed DELETE may remove it. */
+const FUNCTION = 'fuzzed';
+const deployFunction = async () => {
+  const zip = makeZip({ 'index.mjs': 'export const handler = async () => 1;\n' }).toString('base64');
+  const r = await p.inject({ method: 'PUT', url: `/functions/${FUNCTION}`, payload: { zip, runtime: 'nodejs', handler: 'index.handler' } });
+  assert.ok(r.statusCode === 200 || r.statusCode === 201, r.body);
+};
 after(async () => p.close());
 
 function check(
@@ -183,7 +193,16 @@ it('every operation answers valid and mutated requests with a documented status 
   let requests = 0;
   const ops = Object.entries(doc.paths).flatMap(([path, methods]) => Object.entries(methods).map(([method, op]) => ({ path, method, op })));
   assert.ok(ops.length >= 15, `operations: ${ops.length}`);
+  const functionOps = ops.filter((o) => o.path.startsWith('/functions')).map((o) => `${o.method.toUpperCase()} ${o.path}`);
+  assert.deepEqual(functionOps.sort(), [
+    'DELETE /functions/{name}',
+    'GET /functions',
+    'GET /functions/{name}',
+    'GET /functions/{name}/code',
+    'PUT /functions/{name}',
+  ]);
   for (const { path, method, op } of ops) {
+    if (path.startsWith('/functions')) await deployFunction();
     const params = op.parameters ?? [];
     const bodySchema = op.requestBody?.content['application/json']?.schema;
     const input = fc.record({
@@ -191,7 +210,7 @@ it('every operation answers valid and mutated requests with a documented status 
         Object.fromEntries(
           params
             .filter((x) => x.in === 'path')
-            .map((x) => [x.name, fc.oneof(arb(x.schema), fc.constant(taskId), fc.string({ maxLength: 40 }))]),
+            .map((x) => [x.name, fc.oneof(arb(x.schema), fc.constant(taskId), fc.constant(FUNCTION), fc.string({ maxLength: 40 }))]),
         ),
       ),
       query: fc.record(

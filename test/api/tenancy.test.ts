@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { filesContaining } from '../helpers/files.ts';
 import { testPlatform, until, type TestPlatform } from '../helpers/platform.ts';
+import { makeZip } from '../helpers/zip.ts';
 
 let p: TestPlatform;
 let alice: string;
@@ -107,6 +108,11 @@ describe('ownership', () => {
     await until(async () => (await as(alice, 'GET', `/tasks/${running}`)).json().status === 'RUNNING');
     assert.equal((await as(alice, 'PUT', '/secrets/ALICE_TOKEN', { value: 'alice-secret-value' })).statusCode, 201);
     const project = (await as(alice, 'POST', '/projects', { name: 'alice-project' })).json().projectId;
+    // Upper case: a 404 names the function, and no answer to bob may say 'alice'.
+    const aliceZip = makeZip({ 'index.mjs': 'export const handler = async () => "alice";\n' });
+    const fn = { zip: aliceZip.toString('base64'), runtime: 'nodejs22.x', handler: 'index.handler' };
+    const aliceFn = (await as(alice, 'PUT', '/functions/ALICE_FN', fn)).json();
+    assert.equal(aliceFn.userId, 'alice');
 
     const doc = (await as(null, 'GET', '/openapi.json')).json() as {
       paths: Record<string, Record<string, { parameters?: { in: string; name: string }[] }>>;
@@ -114,7 +120,7 @@ describe('ownership', () => {
     const walked: string[] = [];
     for (const [path, ops] of Object.entries(doc.paths)) {
       if (!path.includes('{')) continue;
-      // PUT last: it makes bob a secret of that name, which DELETE would then find.
+      // PUT last: it makes bob a secret (a function) of that name, which DELETE would then find.
       for (const [method, op] of Object.entries(ops).sort(([a], [b]) => Number(a === 'put') - Number(b === 'put'))) {
         const targets = path.startsWith('/keys')
           ? [aliceKeyId]
@@ -122,16 +128,20 @@ describe('ownership', () => {
             ? ['ALICE_TOKEN']
             : path.startsWith('/projects')
               ? [project]
-              : [dead, running];
+              : path.startsWith('/functions')
+                ? ['ALICE_FN']
+                : [dead, running];
         for (const target of targets) {
           // The object under test is the first id; any other (a terminal's) is one bob could name.
           const url = path.replace(/\{(\w+)\}/, target).replace(/\{(\w+)\}/g, 'main');
           const body =
             method === 'put' && path.startsWith('/secrets')
               ? { value: 'bob-value' }
-              : path.endsWith('/commands') && method === 'post'
-                ? { command: 'id' }
-                : undefined;
+              : method === 'put' && path.startsWith('/functions')
+                ? { ...fn, zip: makeZip({ 'index.mjs': 'bob' }).toString('base64') }
+                : path.endsWith('/commands') && method === 'post'
+                  ? { command: 'id' }
+                  : undefined;
           const r = await as(bob, method.toUpperCase(), url, body);
           walked.push(`${method.toUpperCase()} ${path}`);
           const text = r.body;
@@ -139,7 +149,12 @@ describe('ownership', () => {
           if (path.startsWith('/keys')) assert.equal(r.statusCode, 403, `${method} ${url}`);
           else if (method === 'put' && path.startsWith('/secrets'))
             assert.equal(r.statusCode, 201, 'PUT makes bob his own secret of that name');
-          else {
+          else if (method === 'put' && path.startsWith('/functions')) {
+            assert.equal(r.statusCode, 201, 'PUT makes bob his own function of that name');
+            assert.equal(r.json().userId, 'bob');
+            // Gone again, or the walk of /functions/{name}/code would find bob's own.
+            assert.equal((await as(bob, 'DELETE', url)).statusCode, 200);
+          } else {
             assert.equal(r.statusCode, 404, `${method} ${url}: ${text}`);
             // Exactly as a missing one: same code, same words with the id swapped.
             const missing = await as(
@@ -160,6 +175,8 @@ describe('ownership', () => {
       walked.join(', '),
     );
     assert.ok(walked.includes('PUT /projects/{id}/files') && walked.includes('GET /projects/{id}/files'), walked.join(', '));
+    for (const route of ['GET /functions/{name}', 'GET /functions/{name}/code', 'DELETE /functions/{name}', 'PUT /functions/{name}'])
+      assert.ok(walked.includes(route), `${route} walked: ${walked.join(', ')}`);
     assert.ok(walked.length >= 10, walked.join(', '));
     // Nothing of alice's changed: still running, still dead-lettered, her secret still hers.
     assert.equal((await as(alice, 'GET', `/tasks/${running}`)).json().status, 'RUNNING');
@@ -168,6 +185,9 @@ describe('ownership', () => {
       (await as(alice, 'GET', '/secrets')).json().secrets.map((s: { name: string }) => s.name),
       ['ALICE_TOKEN'],
     );
+    const hers = (await as(alice, 'GET', '/functions/ALICE_FN')).json();
+    assert.deepEqual([hers.userId, hers.code.sha256, hers.revisionId], ['alice', aliceFn.code.sha256, aliceFn.revisionId]);
+    assert.deepEqual((await as(alice, 'GET', '/functions/ALICE_FN/code')).rawPayload, aliceZip);
     await as(alice, 'POST', `/tasks/${running}/cancel`);
   });
 
@@ -176,6 +196,8 @@ describe('ownership', () => {
     assert.ok(mine.length > 0 && mine.every((t: { userId: string }) => t.userId === 'bob'));
     assert.ok((await as(bob, 'GET', '/dlq')).json().tasks.every((t: { userId: string }) => t.userId === 'bob'));
     assert.equal((await as(bob, 'GET', '/tasks?userId=alice')).statusCode, 403);
+    assert.equal((await as(bob, 'GET', '/functions?userId=alice')).statusCode, 403);
+    assert.ok((await as(bob, 'GET', '/functions')).json().functions.every((f: { userId: string }) => f.userId === 'bob'));
     assert.ok((await as(alice, 'GET', '/dlq')).json().tasks.length > 0);
     assert.deepEqual(
       (await as(bob, 'GET', '/secrets')).json().secrets.map((s: { name: string }) => s.name),

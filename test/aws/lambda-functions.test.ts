@@ -186,7 +186,11 @@ describe('Lambda function management through the AWS SDK', () => {
     );
     const old = await alice.send(new GetFunctionCommand({ FunctionName: 'hello', Qualifier: '1' }));
     assert.equal(old.Configuration?.CodeSha256, sha(zipV2));
-    assert.equal(old.Code?.Location, `${p.url}/functions/hello/code?version=1`);
+    assert.equal(old.Code?.Location, `${p.url}/functions/hello/code?qualifier=1`);
+    // The location is the native download: a Bearer key of the owner reads the zip there.
+    const download = await fetch(old.Code!.Location!, { headers: { authorization: `Bearer ${aliceKey.key}` } });
+    assert.equal(download.status, 200);
+    assert.deepEqual(Buffer.from(await download.arrayBuffer()), zipV2);
 
     // Aliases.
     const alias = await alice.send(new CreateAliasCommand({ FunctionName: 'hello', Name: 'prod', FunctionVersion: '1' }));

@@ -5,8 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, describe, it } from 'node:test';
 import { detectCgroups } from '../../src/executor/sandbox/cgroups.ts';
@@ -32,6 +32,23 @@ describe('task cgroups', { skip }, () => {
   after(async () => {
     await driver.dispose();
     assert.equal(existsSync(driver.description.split(' under ')[1]), false, 'the worker subtree is removed');
+  });
+
+  it("changes a running task's CPU quota", async () => {
+    const cg = await driver.create(`cpu-${Date.now()}`, { memoryBytes: 64 << 20, cpus: 1, pidsMax: 64 });
+    try {
+      const dirs = cg.procsFiles.map((f) => dirname(f));
+      const v1 = dirs.map((d) => join(d, 'cpu.cfs_quota_us')).find((f) => existsSync(f));
+      const file = v1 ?? join(dirs[0], 'cpu.max');
+      const quota = () => Number(readFileSync(file, 'utf8').trim().split(' ')[0]);
+      assert.equal(quota(), 250_000);
+      await cg.setCpus(0.25);
+      assert.equal(quota(), 62_500);
+      await cg.setCpus(0.0001);
+      assert.equal(quota(), 1000, "the kernel's minimum");
+    } finally {
+      await cg.remove();
+    }
   });
 
   it('enforces the memory limit and reports the OOM kill and the peak', async () => {

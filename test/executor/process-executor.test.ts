@@ -336,6 +336,24 @@ describe('programs', () => {
     assert.equal(result(r).stdoutBytes, 3 * 1024 * 1024 + 1);
   });
 
+  test("a request may keep less output than the executor's cap; onOutput still sees all of it", async () => {
+    let seen = 0;
+    const r = await executor.run(
+      request({
+        command: 'small-cap',
+        shell: 'printf HEAD; head -c 5000 /dev/zero; printf THE-END',
+        maxOutputBytes: 1000,
+        onOutput: (_s, c) => (seen += c.length),
+      }),
+    );
+    assert.equal(r.stdout.bytes, 5011);
+    assert.equal(seen, 5011);
+    assert.equal(r.stdout.truncated, true);
+    const marker = `\n… 4011 bytes omitted …\n`;
+    assert.equal(r.stdout.data.length, 1000 + Buffer.byteLength(marker));
+    assert.equal(r.stdout.data.subarray(-7).toString(), 'THE-END');
+  });
+
   test('no background child of the group survives the main process', async () => {
     const req = request({ command: 'bg', shell: 'sleep 100 & echo hi' });
     const r = await executor.run(req);

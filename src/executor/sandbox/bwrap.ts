@@ -29,9 +29,8 @@ const PACKAGE_JSON = fileURLToPath(new URL('../../../package.json', import.meta.
 const IN_NODE = '/opt/hangar/node';
 const IN_WORKLOADS = '/opt/hangar/workloads';
 /** Where the egress proxies' sockets live on the host (short: unix socket paths are capped at
- *  108 bytes), and where a task's appears inside its sandbox. */
+ *  108 bytes). Inside, each forwarded socket appears as /run/hangar/fwd-<port>.sock. */
 const EGRESS_DIR = '/run/hangar-egress';
-const IN_EGRESS_SOCKET = '/run/hangar/egress.sock';
 
 export interface SandboxOptions {
   uid: number;
@@ -172,7 +171,10 @@ export class BwrapLauncher implements Launcher {
     if (names.passwd) root.push('--ro-bind', names.passwd, '/etc/passwd');
     if (names.group) root.push('--ro-bind', names.group, '/etc/group');
     let proxy: EgressProxy | null = null;
-    const egressBind: string[] = [];
+    const extras = req.sandbox ?? {};
+    // Host unix sockets the sandbox reaches on its own loopback: the egress proxy, and what the
+    // request asks for (a function's Runtime API). One forwarder serves them all.
+    const forwards = [...(extras.forwards ?? [])];
     if (req.network === 'egress') {
       await mkdir(EGRESS_DIR, { recursive: true, mode: 0o711 });
       const socket = join(EGRESS_DIR, `${req.taskId}-${req.attempt}.sock`);
@@ -182,8 +184,15 @@ export class BwrapLauncher implements Launcher {
         await cg.remove();
         throw err;
       }
-      egressBind.push('--bind', socket, IN_EGRESS_SOCKET);
-      inside = [IN_NODE, `${IN_WORKLOADS}/egress-forward.mjs`, IN_EGRESS_SOCKET, String(EGRESS_PORT), '--', ...inside];
+      forwards.push({ socket, port: EGRESS_PORT });
+    }
+    const forwardBind: string[] = [];
+    if (forwards.length > 0) {
+      const pairs = forwards.flatMap((f) => [`/run/hangar/fwd-${f.port}.sock`, String(f.port)]);
+      forwardBind.push(...forwards.flatMap((f) => ['--bind', f.socket, `/run/hangar/fwd-${f.port}.sock`]));
+      inside = [IN_NODE, `${IN_WORKLOADS}/egress-forward.mjs`, ...pairs, '--', ...inside];
+    }
+    if (req.network === 'egress') {
       const url = `http://127.0.0.1:${EGRESS_PORT}`;
       Object.assign(env, {
         HTTP_PROXY: url,
@@ -213,7 +222,7 @@ export class BwrapLauncher implements Launcher {
       'ALL',
       ...root,
       '--size',
-      String(this.o.tmpBytes),
+      String(extras.tmpBytes ?? this.o.tmpBytes),
       '--tmpfs',
       '/tmp',
       // The workspace: a size-capped tmpfs of the sandbox's own, so a full disk is the task's
@@ -224,10 +233,11 @@ export class BwrapLauncher implements Launcher {
       String(this.o.workspaceBytes),
       '--tmpfs',
       '/workspace',
-      ...egressBind,
+      ...forwardBind,
       ...projectBind,
+      ...(extras.binds ?? []).flatMap((b) => [b.writable ? '--bind' : '--ro-bind', b.source, b.target]),
       '--chdir',
-      '/workspace',
+      extras.cwd ?? '/workspace',
       '--proc',
       '/proc',
       '--dev',
@@ -245,6 +255,7 @@ export class BwrapLauncher implements Launcher {
       this.o.engine === 'unshare'
         ? unshareArgv(bwrap, { uid, gid })
         : ['setpriv', `--reuid=${uid}`, `--regid=${gid}`, '--clear-groups', '--no-new-privs', '--', ...bwrap];
+    extras.onCpuControl?.((cpus) => cg.setCpus(cpus));
     const launch: Launch = {
       file: '/bin/sh',
       // Join every controller before exec, so no fork of the task is ever outside its cgroups;

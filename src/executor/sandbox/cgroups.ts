@@ -43,6 +43,8 @@ export interface TaskCgroup {
   /** `cgroup.procs` files a process writes its pid to, to join every controller, before exec. */
   readonly procsFiles: string[];
   stats(): Promise<CgroupStats>;
+  /** Changes the CPU quota of a running task (a function instance's init phase runs at more). */
+  setCpus(cpus: number): Promise<void>;
   /** SIGKILL every process in the task's cgroups, until none is left (or `timeoutMs` passes). */
   killAll(timeoutMs?: number): Promise<boolean>;
   /** rmdir with retry: a just-emptied cgroup reports EBUSY for a few ms (measured: p95 5.5 ms). */
@@ -73,6 +75,11 @@ export interface CgroupDriver {
  * spins runs 62.5 ms then waits 187.5 ms at a quarter core, instead of 25 then 75.
  */
 const CPU_PERIOD_US = 250_000;
+
+/** The quota for `cpus` per period; at least 1 ms, the kernel's minimum. */
+function quotaUs(cpus: number): number {
+  return Math.max(1000, Math.round(cpus * CPU_PERIOD_US));
+}
 
 interface Mount {
   path: string;
@@ -146,12 +153,13 @@ class V1Driver implements CgroupDriver {
     // Swap counts against the same limit (no swap here, but a host with swap must not leak past it).
     await writeIfExists(join(d.memory, 'memory.memsw.limit_in_bytes'), String(l.memoryBytes));
     await writeFile(join(d.cpu, 'cpu.cfs_period_us'), String(CPU_PERIOD_US));
-    await writeFile(join(d.cpu, 'cpu.cfs_quota_us'), String(Math.max(1000, Math.round(l.cpus * CPU_PERIOD_US))));
+    await writeFile(join(d.cpu, 'cpu.cfs_quota_us'), String(quotaUs(l.cpus)));
     await writeFile(join(d.pids, 'pids.max'), String(l.pidsMax));
     const hasKill = unified !== null && existsSync(join(unified, 'cgroup.kill'));
     return {
       name,
       procsFiles: dirs.map((x) => join(x, 'cgroup.procs')),
+      setCpus: (cpus: number) => writeFile(join(d.cpu, 'cpu.cfs_quota_us'), String(quotaUs(cpus))),
       async stats() {
         const [peak, user, sys, cpu, oom, pidsEvents] = await Promise.all([
           readNum(join(d.memory, 'memory.max_usage_in_bytes')),
@@ -207,11 +215,12 @@ class V2Driver implements CgroupDriver {
     await mkdir(dir, { recursive: true });
     await writeFile(join(dir, 'memory.max'), String(l.memoryBytes));
     await writeIfExists(join(dir, 'memory.swap.max'), '0');
-    await writeFile(join(dir, 'cpu.max'), `${Math.max(1000, Math.round(l.cpus * CPU_PERIOD_US))} ${CPU_PERIOD_US}`);
+    await writeFile(join(dir, 'cpu.max'), `${quotaUs(l.cpus)} ${CPU_PERIOD_US}`);
     await writeFile(join(dir, 'pids.max'), String(l.pidsMax));
     return {
       name,
       procsFiles: [join(dir, 'cgroup.procs')],
+      setCpus: (cpus: number) => writeFile(join(dir, 'cpu.max'), `${quotaUs(cpus)} ${CPU_PERIOD_US}`),
       async stats() {
         const [peak, cpu, events, pidsEvents] = await Promise.all([
           readNum(join(dir, 'memory.peak')),

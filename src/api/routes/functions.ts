@@ -1,0 +1,242 @@
+/**
+ * /functions (issue 23): a user's functions, over the use cases the Lambda-compatible API calls
+ * too (app/functions.ts), so both surfaces agree on what a function is and which input is refused.
+ *
+ * Deploy is one request, `PUT /functions/{name}` with JSON: the configuration and the zip in
+ * base64 (`zip`), as Lambda's CreateFunction takes its ZipFile. Not a raw application/zip body
+ * on `/code` beside a JSON configuration: a function exists only with code and runs only with a
+ * configuration, so a create needs both, and two requests would need a staged upload between
+ * them that could be left behind. One request is checked whole (runtime, memory, zip...) before
+ * anything is stored. Its cost: a third more bytes on the wire and the body held once as text,
+ * ~67 MB at Lambda's 50 MB zip limit, which only this route accepts (its own bodyLimit).
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { deleteFunction, deployFunction, functionCode, functionOwner, getFunction, listFunctions, MAX_ZIP_BYTES } from '../../app/index.ts';
+import { checkFunctionName, FUNCTION_LIMITS, type FunctionSnapshot } from '../../core/index.ts';
+import { principalOf } from '../authenticate.ts';
+import type { ApiContext } from '../context.ts';
+import { baseUrl } from '../present.ts';
+import { Problem, UserId } from '../schemas.ts';
+
+/** The longest base64 text of a zip Lambda accepts, and room for the configuration beside it
+ *  (environment at most 4 KB; secrets' names, description, handler: well under 60 KB). */
+const DEPLOY_BODY_LIMIT = Math.ceil(MAX_ZIP_BYTES / 3) * 4 + 64 * 1024;
+
+// Types only: ranges and formats (runtime names, memory, timeout, environment keys, the zip) are
+// checked once in core, so a refusal carries the same code (FUNCTION_INVALID) on every surface.
+const L = FUNCTION_LIMITS;
+const DeployBody = z.strictObject({
+  zip: z
+    .string()
+    .regex(/^[A-Za-z0-9+/]*={0,2}$/, 'the zip must be base64')
+    .describe(`The code: a zip, base64 (at most ${MAX_ZIP_BYTES / 1024 / 1024} MB before encoding), as Lambda's ZipFile.`),
+  runtime: z
+    .string()
+    .max(64)
+    .optional()
+    .describe('Needed for a new function: nodejs (or nodejs22.x ...), python3 (python3.12 ...), provided (provided.al2023 ...).'),
+  handler: z.string().max(256).nullable().optional().describe('file.export (index.handler); none for provided.'),
+  memoryMb: z
+    .int()
+    .optional()
+    .describe(`${L.memoryMinMb}-${L.memoryMaxMb}; default ${L.memoryDefaultMb}. CPU in proportion (1,769 MB = 1 vCPU).`),
+  timeoutS: z.int().optional().describe(`Seconds, ${L.timeoutMinS}-${L.timeoutMaxS}; default ${L.timeoutDefaultS}.`),
+  environment: z
+    .record(z.string(), z.string())
+    .optional()
+    .describe(`Replaces the whole environment; keys and values ${L.environmentMaxBytes} bytes at most.`),
+  secrets: z
+    .array(z.string().max(256))
+    .max(256)
+    .optional()
+    .describe("Names of the user's secrets, given to the function as environment variables."),
+  network: z.enum(['none', 'egress']).optional().describe('`none` (default) or `egress` through the guarded proxy, as tasks.'),
+  description: z.string().max(1024).optional(),
+});
+
+const CodeView = z.object({
+  sha256: z.string().describe("SHA-256 of the zip, base64 (Lambda's CodeSha256)."),
+  size: z.number(),
+  url: z.string().describe('GET it (with a key) for the zip.'),
+});
+const FunctionView = z.object({
+  name: z.string(),
+  userId: z.string(),
+  version: z.string().describe('$LATEST, or a published version number.'),
+  runtime: z.string(),
+  runtimeFamily: z.enum(['nodejs', 'python3', 'provided']),
+  handler: z.string().nullable(),
+  memoryMb: z.number(),
+  timeoutS: z.number(),
+  environment: z.record(z.string(), z.string()),
+  secrets: z.array(z.string()),
+  network: z.string(),
+  description: z.string(),
+  state: z.string(),
+  revisionId: z.string(),
+  lastModified: z.string(),
+  code: CodeView,
+});
+const FunctionDetail = FunctionView.extend({ versions: z.number().describe('Published versions (not counting $LATEST).') });
+
+const NameParams = z.strictObject({ name: z.string().max(256) });
+const OwnerQuery = z.strictObject({ userId: UserId.optional().describe("Admin keys only: whose function (default: the key's user).") });
+const QualifiedQuery = OwnerQuery.extend({
+  qualifier: z.string().max(256).optional().describe('$LATEST (default), a published version number or an alias.'),
+});
+
+/**
+ * Where a function's zip is: stable for as long as the function is (Lambda's GetFunction points
+ * Code.Location here). A published version's URL names it, since $LATEST's code moves on; an
+ * admin's view of another user's function names that user.
+ */
+export function functionCodeUrl(base: string, f: FunctionSnapshot, callerUserId: string | null): string {
+  const q = new URLSearchParams();
+  if (f.version !== '$LATEST') q.set('qualifier', String(f.version));
+  if (f.userId !== callerUserId) q.set('userId', f.userId);
+  const query = q.size > 0 ? `?${q}` : '';
+  return `${base}/functions/${encodeURIComponent(f.name)}/code${query}`;
+}
+
+function functionView(base: string, f: FunctionSnapshot, callerUserId: string | null): z.infer<typeof FunctionView> {
+  return {
+    name: f.name,
+    userId: f.userId,
+    version: String(f.version),
+    runtime: f.runtime,
+    runtimeFamily: f.runtimeFamily,
+    handler: f.handler,
+    memoryMb: f.memoryMb,
+    timeoutS: f.timeoutS,
+    environment: f.environment,
+    secrets: f.secrets,
+    network: f.network,
+    description: f.description,
+    state: f.state,
+    revisionId: f.revisionId,
+    lastModified: new Date(f.lastModified).toISOString(),
+    code: { sha256: f.code.sha256, size: f.code.size, url: functionCodeUrl(base, f, callerUserId) },
+  };
+}
+
+export function functionRoutes(app: FastifyInstance, ctx: ApiContext): void {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const owner = (req: FastifyRequest, asked: string | undefined) => functionOwner(principalOf(req), asked);
+  const view = (req: FastifyRequest, f: FunctionSnapshot) => functionView(baseUrl(ctx, req), f, principalOf(req).userId);
+
+  r.put(
+    '/functions/:name',
+    {
+      bodyLimit: DEPLOY_BODY_LIMIT,
+      schema: {
+        summary: 'Deploy a function: create it, or update its code and the configuration fields given',
+        description:
+          'A new function needs `runtime` (and `handler` unless provided); an existing one keeps every field not given. ' +
+          'The zip and the configuration are checked before anything changes: a refusal changes nothing.',
+        tags: ['functions'],
+        params: NameParams,
+        querystring: OwnerQuery,
+        body: DeployBody,
+        response: { 201: FunctionView, 200: FunctionView, 403: Problem, 404: Problem, 409: Problem },
+      },
+    },
+    async (req, reply) => {
+      const { zip, ...config } = req.body;
+      const userId = owner(req, req.query.userId);
+      const done = await deployFunction(ctx, userId, { name: req.params.name, zip: Buffer.from(zip, 'base64'), config });
+      req.auditTarget = `${userId}/${done.function.name}`;
+      return reply.code(done.created ? 201 : 200).send(view(req, done.function));
+    },
+  );
+
+  r.get(
+    '/functions',
+    {
+      schema: {
+        summary: "A user's functions by name (a user key: its own)",
+        tags: ['functions'],
+        querystring: OwnerQuery.extend({
+          cursor: z.string().max(200).optional(),
+          limit: z.coerce.number().int().min(1).max(500).default(50),
+        }),
+        response: { 200: z.object({ functions: z.array(FunctionView), nextCursor: z.string().nullable() }), 403: Problem },
+      },
+    },
+    async (req) => {
+      const page = await listFunctions(ctx, owner(req, req.query.userId), { after: req.query.cursor, limit: req.query.limit });
+      return { functions: page.items.map((f) => view(req, f)), nextCursor: page.nextCursor };
+    },
+  );
+
+  r.get(
+    '/functions/:name',
+    {
+      schema: {
+        summary: 'A function: its configuration, its code (SHA-256, size, where to get it) and how many versions it has',
+        tags: ['functions'],
+        params: NameParams,
+        querystring: QualifiedQuery,
+        response: { 200: FunctionDetail, 403: Problem, 404: Problem },
+      },
+    },
+    async (req) => {
+      const userId = owner(req, req.query.userId);
+      const f = await getFunction(ctx, userId, checkFunctionName(req.params.name), req.query.qualifier);
+      // One indexed read of the function's version rows: cheap beside the read above.
+      const versions = (await ctx.functions.listVersions(userId, f.name)).length;
+      return { ...view(req, f), versions };
+    },
+  );
+
+  // The body is a zip, not JSON: registered without the typed provider's serializer.
+  app.get<{ Params: z.infer<typeof NameParams>; Querystring: z.infer<typeof QualifiedQuery> }>(
+    '/functions/:name/code',
+    {
+      schema: {
+        summary: "A function's code, the zip as deployed",
+        tags: ['functions'],
+        params: NameParams,
+        querystring: QualifiedQuery,
+        response: {
+          200: { description: 'The zip', content: { 'application/zip': { schema: z.string() } } },
+          403: Problem,
+          404: Problem,
+        },
+      },
+    },
+    async (req, reply) => {
+      const { function: f, zip } = await functionCode(
+        ctx,
+        owner(req, req.query.userId),
+        checkFunctionName(req.params.name),
+        req.query.qualifier,
+      );
+      return reply
+        .type('application/zip')
+        .header('content-disposition', `attachment; filename="${f.name}.zip"`)
+        .header('x-hangar-code-sha256', f.code.sha256)
+        .send(zip);
+    },
+  );
+
+  r.delete(
+    '/functions/:name',
+    {
+      schema: {
+        summary: 'Delete a function with its versions and aliases',
+        tags: ['functions'],
+        params: NameParams,
+        querystring: OwnerQuery,
+        response: { 200: z.object({ name: z.string(), deleted: z.literal(true) }), 403: Problem, 404: Problem },
+      },
+    },
+    async (req) => {
+      const userId = owner(req, req.query.userId);
+      await deleteFunction(ctx, userId, req.params.name);
+      req.auditTarget = `${userId}/${req.params.name}`;
+      return { name: req.params.name, deleted: true as const };
+    },
+  );
+}

@@ -1,0 +1,133 @@
+/** `hangar function deploy|list|get|rm` (docs/cli.md): a user's functions over /functions. */
+import { readFileSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import type { FunctionInfo } from '../client.ts';
+import { bytes, fields, table, time } from '../render.ts';
+import { clientFor, clientOptions, envPair, int, note, print, printJson, type ClientFlags } from './common.ts';
+
+type UserFlags = ClientFlags & { user?: string };
+
+const functionRows = (fs: FunctionInfo[]) =>
+  table(
+    ['NAME', 'RUNTIME', 'HANDLER', 'MEMORY', 'TIMEOUT', 'CODE', 'MODIFIED'],
+    fs.map((f) => [f.name, f.runtime, f.handler, `${f.memoryMb} MB`, `${f.timeoutS} s`, bytes(f.code.size), time(f.lastModified)]),
+  );
+
+function functionFields(f: FunctionInfo): string {
+  const env = Object.entries(f.environment);
+  return fields([
+    ['function', f.name],
+    ['user', f.userId],
+    ['version', f.version],
+    ['state', f.state],
+    ['runtime', f.runtime],
+    ['handler', f.handler],
+    ['memory', `${f.memoryMb} MB`],
+    ['timeout', `${f.timeoutS} s`],
+    ['network', f.network],
+    ['environment', env.length > 0 ? env.map(([k, v]) => `${k}=${v}`).join(' ') : null],
+    ['secrets', f.secrets.length > 0 ? f.secrets.join(' ') : null],
+    ['description', f.description || null],
+    ['code', `${bytes(f.code.size)} sha256 ${f.code.sha256}`],
+    ['code url', f.code.url],
+    ['versions', f.versions],
+    ['modified', time(f.lastModified)],
+  ]);
+}
+
+/** The code to send: a zip file as it is, or a directory zipped here. Giving neither or both
+ *  is a usage error (exit 2, as commander's own). */
+async function codeOf(flags: { zip?: string; dir?: string }, cmd: Command): Promise<Buffer> {
+  if ((flags.zip === undefined) === (flags.dir === undefined)) cmd.error('error: give the code as --zip FILE or --dir DIR (one of them)');
+  if (flags.zip !== undefined) return readFileSync(resolve(flags.zip));
+  const dir = resolve(flags.dir!);
+  if (!statSync(dir).isDirectory()) cmd.error(`error: ${flags.dir} is not a directory`);
+  // Loaded only here: no other command needs the zip writer.
+  return (await import('../zip.ts')).zipDirectory(dir);
+}
+
+export function functionCommands(program: Command): void {
+  const fn = program.command('function').description("Functions: a user's Lambda-style handlers, deployed from a zip or a directory");
+
+  clientOptions(
+    fn
+      .command('deploy')
+      .description('Create a function, or update its code and the settings given (settings not given stay as they are)')
+      .argument('<name>')
+      .option(
+        '--runtime <runtime>',
+        'nodejs (nodejs22.x ...), python3 (python3.12 ...) or provided (provided.al2023); needed for a new function',
+      )
+      .option('--handler <handler>', 'file.export, e.g. index.handler (not for provided)')
+      .option('--memory <mb>', 'memory, MB (128-10240; default 128; CPU in proportion)', int)
+      .option('--timeout <s>', 'seconds an invocation may run (1-900; default 3)', int)
+      .option('--env <KEY=VALUE>', 'environment variable (repeatable; replaces the whole environment)', envPair)
+      .option('--zip <file>', 'the code: a zip file')
+      .option('--dir <dir>', 'the code: a directory, zipped with its files’ modes')
+      .option('--user <id>', 'admin keys: whose function'),
+  ).action(
+    async (
+      name: string,
+      flags: UserFlags & {
+        runtime?: string;
+        handler?: string;
+        memory?: number;
+        timeout?: number;
+        env?: Record<string, string>;
+        zip?: string;
+        dir?: string;
+      },
+      cmd: Command,
+    ) => {
+      const zip = await codeOf(flags, cmd);
+      const { function: f, created } = await clientFor(flags).deployFunction(
+        name,
+        zip,
+        { runtime: flags.runtime, handler: flags.handler, memoryMb: flags.memory, timeoutS: flags.timeout, environment: flags.env },
+        flags.user,
+      );
+      if (flags.json) return printJson(f);
+      print(`${f.name}: ${created ? 'created' : 'updated'} (${f.runtime}, ${bytes(f.code.size)} of code, sha256 ${f.code.sha256})`);
+    },
+  );
+
+  clientOptions(
+    fn
+      .command('list')
+      .description('Functions by name (a user key: its own)')
+      .option('--user <id>', "admin keys: this user's")
+      .option('--limit <n>', 'at most this many (1-500, default 50)', int)
+      .option('--cursor <c>', 'continue after a previous page (its nextCursor)'),
+  ).action(async (flags: UserFlags & { limit?: number; cursor?: string }) => {
+    const page = await clientFor(flags).functions({ userId: flags.user, limit: flags.limit, cursor: flags.cursor });
+    if (flags.json) return printJson(page);
+    print(page.functions.length > 0 ? functionRows(page.functions) : 'no functions (hangar function deploy <name> ...)');
+    if (page.nextCursor) note(`more functions: hangar function list --cursor ${page.nextCursor}`);
+  });
+
+  clientOptions(
+    fn
+      .command('get')
+      .description("A function's configuration and code")
+      .argument('<name>')
+      .option('--qualifier <q>', '$LATEST (default), a version number or an alias')
+      .option('--user <id>', 'admin keys: whose function'),
+  ).action(async (name: string, flags: UserFlags & { qualifier?: string }) => {
+    const f = await clientFor(flags).function(name, { userId: flags.user, qualifier: flags.qualifier });
+    if (flags.json) printJson(f);
+    else print(functionFields(f));
+  });
+
+  clientOptions(
+    fn
+      .command('rm')
+      .description('Delete a function with its versions and aliases')
+      .argument('<name>')
+      .option('--user <id>', 'admin keys: whose function'),
+  ).action(async (name: string, flags: UserFlags) => {
+    const r = await clientFor(flags).deleteFunction(name, flags.user);
+    if (flags.json) printJson(r);
+    else print(`${name}: deleted`);
+  });
+}

@@ -1,0 +1,282 @@
+/**
+ * One warm function instance: a long-lived runtime process in the task sandbox (bubblewrap +
+ * cgroups, its own uid, no network), reached through its own Runtime API socket, which the
+ * sandbox's forwarder offers inside on 127.0.0.1:9001 (AWS_LAMBDA_RUNTIME_API, as on Lambda).
+ *
+ * Lifecycle, as Lambda's: start() spawns it (the init phase ends at the runtime's first GET
+ * /next: Init Duration); invoke() gives it one invocation at a time; module state stays between
+ * invocations. A timeout kills it (Lambda's `Task timed out after N.NN seconds`; the next
+ * invocation needs a new instance: a cold start), so does an init error; a runtime that exits
+ * fails the invocation in flight with Runtime.ExitError (Runtime.OutOfMemory when the kernel
+ * killed it for memory), never a hang. close() kills it and lets go of its socket; the executor
+ * removes its cgroup and workspace.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { ExecutionResult, Executor } from '../executor/index.ts';
+import { errorDocument, type FunctionError, type InvocationOutcome, RuntimeApi } from './runtime-api.ts';
+import {
+  cpuUnitsFor,
+  forwardsItself,
+  type FunctionVersionConfig,
+  IN_RUNTIME,
+  IN_RUNTIME_API_SOCKET,
+  INIT_MIN_CPU_UNITS,
+  IN_TASK,
+  lambdaEnvironment,
+  RUNTIME_API_PORT,
+  RUNTIMES_DIR,
+  runtimeCommand,
+  TMP_BYTES,
+} from './runtimes.ts';
+
+/** Lambda's init phase limit for on-demand instances. */
+export const INIT_TIMEOUT_MS = 10_000;
+/** Where instances' Runtime API sockets live on the host: short (unix socket paths are capped at
+ *  108 bytes), traversable by the sandbox uid through bwrap's bind. */
+export const SOCKET_DIR = '/run/hangar-fn';
+
+export interface InstanceDeps {
+  /** The sandbox executor (src/executor/sandbox): instances only run sandboxed. */
+  executor: Executor;
+  /** Where the instance's workspace directory goes (the sandbox uid must reach it). */
+  workDir: string;
+  region: string;
+  /** The 12-digit account id of the function's owner, for its ARN. */
+  accountId: string;
+  /** Each piece of the runtime's output as written (the function's logs). */
+  onOutput?: (stream: 'stdout' | 'stderr', chunk: Buffer) => void;
+  socketDir?: string;
+  initTimeoutMs?: number;
+  initializationType?: 'on-demand' | 'provisioned-concurrency';
+}
+
+export interface InvokeOptions {
+  requestId?: string;
+  /** Default: the version's ARN. */
+  invokedFunctionArn?: string;
+  traceId?: string;
+  clientContext?: string;
+  cognitoIdentity?: string;
+}
+
+/** An invocation's outcome, with Lambda's REPORT facts. */
+export type InvokeOutcome = InvocationOutcome & {
+  requestId: string;
+  durationMs: number;
+  /** The init phase's length, on the instance's first invocation only (a cold start). */
+  initDurationMs: number | null;
+};
+
+export type InstanceState = 'initializing' | 'idle' | 'busy' | 'dead';
+
+/** The instance is serving an invocation: one at a time. */
+export class InstanceBusy extends Error {
+  constructor() {
+    super('function instance is busy');
+    this.name = 'InstanceBusy';
+  }
+}
+
+/** The instance has ended (timed out, crashed, closed): the next invocation needs a new one. */
+export class InstanceGone extends Error {
+  constructor() {
+    super('function instance has ended');
+    this.name = 'InstanceGone';
+  }
+}
+
+export class Instance {
+  readonly id: string;
+  readonly config: FunctionVersionConfig;
+  state: InstanceState = 'initializing';
+  /** Milliseconds from spawn to the first GET /next, once known. */
+  initDurationMs: number | null = null;
+  /** Why it ended, once dead. */
+  endedBy: string | null = null;
+  private readonly api: RuntimeApi;
+  private readonly deps: InstanceDeps;
+  private readonly abort = new AbortController();
+  private readonly spawnedAt: number;
+  private readonly exit: Promise<ExecutionResult>;
+  private readonly init: Promise<FunctionError | null>;
+  private invocations = 0;
+  /** Changes the instance's CPU quota (vCPUs); given by the sandbox once its cgroup exists. */
+  private setCpus: ((cpus: number) => Promise<void>) | null = null;
+  private currentRequestId: string | null = null;
+
+  private constructor(config: FunctionVersionConfig, deps: InstanceDeps, id: string, api: RuntimeApi) {
+    this.id = id;
+    this.config = config;
+    this.deps = deps;
+    this.api = api;
+    const day = new Date().toISOString().slice(0, 10).replaceAll('-', '/');
+    const env = lambdaEnvironment(config, {
+      region: deps.region,
+      logStreamName: `${day}/[${config.version}]${id.replaceAll('-', '')}`,
+      initializationType: deps.initializationType ?? 'on-demand',
+    });
+    const self = forwardsItself(config.runtime);
+    if (self) env.HANGAR_RUNTIME_API_SOCKET = IN_RUNTIME_API_SOCKET;
+    this.spawnedAt = performance.now();
+    this.exit = deps.executor.run({
+      taskId: `fn-${id}`,
+      attempt: 1,
+      command: `function ${config.name}:${config.version}`,
+      args: runtimeCommand(config.runtime),
+      shell: null,
+      env,
+      metadata: {},
+      // The init phase at INIT_MIN_CPU_UNITS at least; the memory's share once it ends (initPhase).
+      resources: { cpu: Math.max(cpuUnitsFor(config.memoryMb), INIT_MIN_CPU_UNITS), memory: config.memoryMb },
+      network: 'none',
+      image: null,
+      // No executor timeout: an instance lives across invocations; each has its own deadline.
+      timeoutMs: 0,
+      workspace: join(deps.workDir, `fn-${id}`),
+      signal: this.abort.signal,
+      onOutput: deps.onOutput,
+      // Its logs go to onOutput; the result keeps only a little (the last words of a crash),
+      // not the executor's default per instance for as long as it lives.
+      maxOutputBytes: 16 * 1024,
+      sandbox: {
+        binds: [
+          { source: config.codeDir, target: IN_TASK },
+          { source: RUNTIMES_DIR, target: IN_RUNTIME },
+          ...(self ? [{ source: api.socketPath, target: IN_RUNTIME_API_SOCKET, writable: true }] : []),
+        ],
+        forwards: self ? [] : [{ socket: api.socketPath, port: RUNTIME_API_PORT }],
+        cwd: IN_TASK,
+        tmpBytes: TMP_BYTES,
+        onCpuControl: (setCpus) => {
+          this.setCpus = setCpus;
+        },
+      },
+    });
+    void this.exit.then((r) => this.ended(r));
+    this.init = this.initPhase(deps.initTimeoutMs ?? INIT_TIMEOUT_MS);
+  }
+
+  /** Spawns an instance of the function version; its init phase runs in the background. */
+  static async start(config: FunctionVersionConfig, deps: InstanceDeps): Promise<Instance> {
+    if (deps.executor.name !== 'sandbox')
+      throw new Error(`function instances run only in the sandbox, not the '${deps.executor.name}' executor`);
+    const dir = deps.socketDir ?? SOCKET_DIR;
+    await mkdir(dir, { recursive: true, mode: 0o711 });
+    const id = randomUUID();
+    const api = new RuntimeApi(join(dir, `${id}.sock`));
+    await api.listen();
+    return new Instance(config, deps, id, api);
+  }
+
+  /** The version's ARN, as Lambda's. */
+  get arn(): string {
+    return `arn:aws:lambda:${this.deps.region}:${this.deps.accountId}:function:${this.config.name}:${this.config.version}`;
+  }
+
+  /** Settles when the init phase ends: null when ready, else the init error (the instance is then dead). */
+  async ready(): Promise<FunctionError | null> {
+    return this.init;
+  }
+
+  /** Runs one invocation; the instance must be idle (or still initializing). */
+  async invoke(event: Buffer, o: InvokeOptions = {}): Promise<InvokeOutcome> {
+    if (this.state === 'dead') throw new InstanceGone();
+    if (this.state === 'busy' || this.currentRequestId !== null) throw new InstanceBusy();
+    const requestId = o.requestId ?? randomUUID();
+    this.currentRequestId = requestId;
+    const first = this.invocations++ === 0;
+    try {
+      const initError = await this.init;
+      const initDurationMs = first ? this.initDurationMs : null;
+      if (initError) return { kind: 'error', error: initError, requestId, durationMs: 0, initDurationMs };
+      // It may have died while this invocation waited for the init phase.
+      if ((this.state as InstanceState) === 'dead') throw new InstanceGone();
+      this.state = 'busy';
+      const timeoutMs = this.config.timeoutS * 1000;
+      const started = performance.now();
+      const timer = setTimeout(() => {
+        const seconds = (timeoutMs / 1000).toFixed(2);
+        this.api.fail(errorDocument('Sandbox.Timedout', `RequestId: ${requestId} Error: Task timed out after ${seconds} seconds`));
+        void this.kill('timeout');
+      }, timeoutMs);
+      const outcome = await this.api.invoke(event, {
+        requestId,
+        deadlineMs: Date.now() + timeoutMs,
+        invokedFunctionArn: o.invokedFunctionArn ?? this.arn,
+        traceId: o.traceId,
+        clientContext: o.clientContext,
+        cognitoIdentity: o.cognitoIdentity,
+      });
+      clearTimeout(timer);
+      const durationMs = performance.now() - started;
+      if (this.state === 'busy') this.state = 'idle';
+      return { ...outcome, requestId, durationMs, initDurationMs };
+    } finally {
+      this.currentRequestId = null;
+    }
+  }
+
+  /** Kills the instance and waits for its process to end; its socket is removed. */
+  async close(): Promise<void> {
+    await this.kill('closed');
+  }
+
+  private async kill(why: string): Promise<void> {
+    if (this.state !== 'dead') {
+      this.state = 'dead';
+      this.endedBy ??= why;
+    }
+    this.abort.abort();
+    await this.exit;
+    await this.api.close();
+  }
+
+  private async initPhase(timeoutMs: number): Promise<FunctionError | null> {
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), timeoutMs);
+    });
+    const r = await Promise.race([this.api.ready, timedOut]);
+    clearTimeout(timer);
+    const at = this.api.firstNextAt ?? performance.now();
+    this.initDurationMs = at - this.spawnedAt;
+    if (r === 'timeout') {
+      const error = errorDocument('Sandbox.Timedout', `Init timed out after ${(timeoutMs / 1000).toFixed(2)} seconds`);
+      void this.kill('init timeout');
+      return error;
+    }
+    if (r.kind === 'error') {
+      // Lambda discards an instance whose init failed; so do we.
+      void this.kill('init error');
+      return r.error;
+    }
+    // Invocations run at the memory's share of a vCPU, as on Lambda.
+    try {
+      await this.setCpus?.(cpuUnitsFor(this.config.memoryMb) / 1024);
+    } catch {
+      // The process (and its cgroup) may be gone already: the exit reports that.
+    }
+    if (this.state === 'initializing') this.state = 'idle';
+    return null;
+  }
+
+  /** The runtime's process ended (crash, kill, OOM): whatever waits on it gets an error. */
+  private ended(r: ExecutionResult): void {
+    const oom = r.failure?.code === 'OOM_KILLED';
+    const how = r.signal
+      ? `signal: ${r.signal === 'SIGKILL' ? 'killed' : r.signal}`
+      : r.exitCode !== null
+        ? `exit status ${r.exitCode}`
+        : (r.failure?.message ?? 'it did not start');
+    const prefix = this.currentRequestId ? `RequestId: ${this.currentRequestId} ` : '';
+    const message = `${prefix}Error: Runtime exited with error: ${oom ? 'signal: killed' : how}`;
+    this.api.fail(errorDocument(oom ? 'Runtime.OutOfMemory' : 'Runtime.ExitError', message));
+    if (this.state !== 'dead') {
+      this.state = 'dead';
+      this.endedBy = oom ? 'out of memory' : 'runtime exited';
+      void this.api.close();
+    }
+  }
+}

@@ -1,0 +1,124 @@
+/**
+ * Warm instances, kept per function version and owner: an invocation takes an idle instance of
+ * exactly its key (owner, account, function, version and code), or starts one (a cold start);
+ * an instance is never given to another key, so two functions, or two users' functions of the
+ * same name, never share a sandbox. An instance idle past `idleMs` is reaped; a dead one (timed
+ * out, crashed, failed its init) is dropped, so the next invocation starts a new one.
+ */
+import { Instance, type InstanceDeps, type InvokeOptions, type InvokeOutcome } from './instance.ts';
+import type { FunctionVersionConfig } from './runtimes.ts';
+
+/** Who a function version belongs to: the key's other half (the version is in its config). */
+export interface FunctionOwner {
+  /** The Hangar user id. */
+  owner: string;
+  /** The owner's 12-digit account id (ARNs). */
+  accountId: string;
+}
+
+export interface PoolOptions {
+  /** How long an idle instance is kept warm. Lambda keeps them for minutes; default 10 minutes. */
+  idleMs: number;
+  /** The clock reaping reads (injected: tests move time, never sleep). */
+  now?: () => number;
+}
+
+/** What an instance needs from the pool's owner, less what the key decides (the account). */
+export type PoolDeps = Omit<InstanceDeps, 'accountId'>;
+
+interface Idle {
+  instance: Instance;
+  since: number;
+}
+
+/** The key of an instance: every field that must match to reuse it. */
+function keyOf(o: FunctionOwner, f: FunctionVersionConfig): string {
+  return JSON.stringify([o.owner, o.accountId, f.name, f.version, f.codeDir]);
+}
+
+export class InstancePool {
+  private readonly deps: PoolDeps;
+  private readonly idleMs: number;
+  private readonly now: () => number;
+  private readonly idle = new Map<string, Idle[]>();
+  private readonly busy = new Set<Instance>();
+  private timer: NodeJS.Timeout | null = null;
+  private closed = false;
+
+  constructor(deps: PoolDeps, o: PoolOptions) {
+    this.deps = deps;
+    this.idleMs = o.idleMs;
+    this.now = o.now ?? Date.now;
+  }
+
+  /** Starts reaping idle instances on a timer (a pool used without start() reaps on reap()). */
+  start(): void {
+    this.timer = setInterval(() => void this.reap(), Math.max(1000, Math.floor(this.idleMs / 2)));
+    this.timer.unref();
+  }
+
+  /** Runs one invocation on a warm instance of its key, or on a new one. */
+  async invoke(owner: FunctionOwner, f: FunctionVersionConfig, event: Buffer, o: InvokeOptions = {}): Promise<InvokeOutcome> {
+    if (this.closed) throw new Error('instance pool closed');
+    const key = keyOf(owner, f);
+    const instance = this.take(key) ?? (await Instance.start(f, { ...this.deps, accountId: owner.accountId }));
+    this.busy.add(instance);
+    try {
+      return await instance.invoke(event, o);
+    } finally {
+      this.busy.delete(instance);
+      if (instance.state === 'idle' && !this.closed) {
+        const list = this.idle.get(key) ?? [];
+        list.push({ instance, since: this.now() });
+        this.idle.set(key, list);
+      } else void instance.close();
+    }
+  }
+
+  /** Warm instances per key, and those serving an invocation. */
+  stats(): { idle: number; busy: number; keys: number } {
+    let idle = 0;
+    for (const l of this.idle.values()) idle += l.length;
+    return { idle, busy: this.busy.size, keys: this.idle.size };
+  }
+
+  /** Closes the instances idle longer than idleMs. */
+  async reap(): Promise<number> {
+    const cutoff = this.now() - this.idleMs;
+    const gone: Instance[] = [];
+    for (const [key, list] of this.idle) {
+      const keep = list.filter((e) => {
+        if (e.since > cutoff && e.instance.state === 'idle') return true;
+        gone.push(e.instance);
+        return false;
+      });
+      if (keep.length) this.idle.set(key, keep);
+      else this.idle.delete(key);
+    }
+    await Promise.all(gone.map((i) => i.close()));
+    return gone.length;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.timer) clearInterval(this.timer);
+    const all = [...this.busy, ...[...this.idle.values()].flat().map((e) => e.instance)];
+    this.idle.clear();
+    await Promise.all(all.map((i) => i.close()));
+  }
+
+  /** The most recently used idle instance of the key (its caches are the warmest). */
+  private take(key: string): Instance | null {
+    const list = this.idle.get(key);
+    while (list?.length) {
+      const e = list.pop()!;
+      if (e.instance.state === 'idle') {
+        if (list.length === 0) this.idle.delete(key);
+        return e.instance;
+      }
+      void e.instance.close();
+    }
+    this.idle.delete(key);
+    return null;
+  }
+}

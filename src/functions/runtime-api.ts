@@ -1,0 +1,260 @@
+/**
+ * The AWS Lambda Runtime API (version 2018-06-01) for ONE function instance, on a unix socket.
+ *
+ * The runtime inside the instance (our bootstraps, AWS's runtime interface clients, a `provided`
+ * bootstrap written with curl) long-polls GET /runtime/invocation/next, runs the handler and
+ * answers with POST /runtime/invocation/{id}/response or /error; a runtime that cannot start
+ * posts /runtime/init/error. Each accepted answer is 202 {"status":"OK"}; refusals carry AWS's
+ * {errorMessage, errorType} body: 400 for a request id that is not the current invocation's,
+ * 403 for a second answer to one, 413 for an answer over Lambda's 6 MB synchronous limit (the
+ * invocation then fails with Function.ResponseSizeTooLarge, as Lambda's does), 404 elsewhere.
+ *
+ * It turns one invocation into a promise: the result payload, a function error (the runtime's
+ * own error document, passed through as Lambda passes it to the caller: FunctionError Unhandled),
+ * or, before the first /next, an init error. One invocation at a time: the instance serialises.
+ */
+import { chmod, rm } from 'node:fs/promises';
+import http from 'node:http';
+
+/** Lambda's synchronous response limit, in bytes, as its error message states it. */
+export const MAX_RESPONSE_BYTES = 6_291_556;
+const PREFIX = '/2018-06-01/runtime';
+
+/** What a function's failure looks like to the caller: Lambda's Unhandled error document. */
+export interface FunctionError {
+  errorType: string;
+  /** The error document as the caller gets it (the runtime's own JSON when it sent valid JSON). */
+  payload: Buffer;
+}
+
+export type InvocationOutcome = { kind: 'result'; payload: Buffer } | { kind: 'error'; error: FunctionError };
+
+export type InitOutcome = { kind: 'ready' } | { kind: 'error'; error: FunctionError };
+
+/** What GET /next carries besides the event: Lambda's Lambda-Runtime-* headers. */
+export interface InvocationMeta {
+  requestId: string;
+  /** Epoch milliseconds the invocation must finish by. */
+  deadlineMs: number;
+  invokedFunctionArn: string;
+  traceId?: string;
+  /** JSON, as the Lambda-Runtime-Client-Context header carries it. */
+  clientContext?: string;
+  /** JSON, as the Lambda-Runtime-Cognito-Identity header carries it. */
+  cognitoIdentity?: string;
+}
+
+/** An error document made here (not by the runtime), in the shape Lambda's runtimes send. */
+export function errorDocument(errorType: string, errorMessage: string): FunctionError {
+  return { errorType, payload: Buffer.from(JSON.stringify({ errorType, errorMessage })) };
+}
+
+interface Current {
+  meta: InvocationMeta;
+  event: Buffer;
+  delivered: boolean;
+  resolve(o: InvocationOutcome): void;
+}
+
+/** The Runtime API server of one instance. listen() first; close() last. */
+export class RuntimeApi {
+  readonly socketPath: string;
+  /** Settles at the runtime's first GET /next (ready) or its POST /init/error. */
+  readonly ready: Promise<InitOutcome>;
+  /** performance.now() of the first GET /next: the end of the init phase. */
+  firstNextAt: number | null = null;
+  private settleInit!: (o: InitOutcome) => void;
+  private initSettled = false;
+  private current: Current | null = null;
+  /** Request ids already answered: a second answer is 403, not 400. */
+  private readonly answered = new Set<string>();
+  private waiting: http.ServerResponse | null = null;
+  private readonly server: http.Server;
+  private readonly maxBytes: number;
+
+  constructor(socketPath: string, maxResponseBytes = MAX_RESPONSE_BYTES) {
+    this.socketPath = socketPath;
+    this.maxBytes = maxResponseBytes;
+    this.ready = new Promise((resolve) => {
+      this.settleInit = (o) => {
+        if (this.initSettled) return;
+        this.initSettled = true;
+        resolve(o);
+      };
+    });
+    this.server = http.createServer((req, res) => this.route(req, res));
+    // One long poll may wait for minutes between invocations: no server-side timeouts.
+    this.server.requestTimeout = 0;
+    this.server.headersTimeout = 0;
+    this.server.keepAliveTimeout = 0;
+  }
+
+  async listen(): Promise<void> {
+    await rm(this.socketPath, { force: true });
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(this.socketPath, () => resolve());
+    });
+    // The instance's uid reaches it through the sandbox's forwarder, not as us.
+    await chmod(this.socketPath, 0o666);
+  }
+
+  /** Whether an invocation is given and not yet answered. */
+  get busy(): boolean {
+    return this.current !== null;
+  }
+
+  /** Gives the runtime one invocation; settles with its answer, or with what fail() says. */
+  invoke(event: Buffer, meta: InvocationMeta): Promise<InvocationOutcome> {
+    if (this.current) throw new Error('runtime api: an invocation is already in flight');
+    return new Promise((resolve) => {
+      this.current = { meta, event, delivered: false, resolve };
+      if (this.waiting) this.deliver(this.waiting);
+    });
+  }
+
+  /** Ends the init phase and the invocation in flight with `error` (the instance died or timed out). */
+  fail(error: FunctionError): void {
+    this.settleInit({ kind: 'error', error });
+    this.finish({ kind: 'error', error });
+  }
+
+  async close(): Promise<void> {
+    this.waiting = null;
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await rm(this.socketPath, { force: true });
+  }
+
+  private finish(o: InvocationOutcome): void {
+    const c = this.current;
+    if (!c) return;
+    this.current = null;
+    this.answered.add(c.meta.requestId);
+    c.resolve(o);
+  }
+
+  private route(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const path = (req.url ?? '').split('?')[0];
+    const m = /^\/2018-06-01\/runtime\/invocation\/([^/]+)\/(response|error)$/.exec(path);
+    if (req.method === 'GET' && path === `${PREFIX}/invocation/next`) this.next(res);
+    else if (req.method === 'POST' && path === `${PREFIX}/init/error`) void this.initError(req, res);
+    else if (req.method === 'POST' && m) void this.answer(req, res, safeDecode(m[1]), m[2] as 'response' | 'error');
+    else {
+      req.resume();
+      reply(res, 404, { errorMessage: `no such Runtime API resource: ${req.method} ${path}`, errorType: 'NotFound' });
+    }
+  }
+
+  private next(res: http.ServerResponse): void {
+    if (this.firstNextAt === null) {
+      this.firstNextAt = performance.now();
+      this.settleInit({ kind: 'ready' });
+    }
+    this.waiting = res;
+    res.on('close', () => {
+      if (this.waiting === res) this.waiting = null;
+    });
+    // A /next while the given invocation is unanswered waits (it is not an answer): the
+    // invocation stays in flight until answered or timed out, as Lambda's does.
+    if (this.current && !this.current.delivered) this.deliver(res);
+  }
+
+  private deliver(res: http.ServerResponse): void {
+    const c = this.current!;
+    c.delivered = true;
+    this.waiting = null;
+    const headers: Record<string, string | number> = {
+      'content-type': 'application/json',
+      'content-length': c.event.length,
+      'lambda-runtime-aws-request-id': c.meta.requestId,
+      'lambda-runtime-deadline-ms': String(c.meta.deadlineMs),
+      'lambda-runtime-invoked-function-arn': c.meta.invokedFunctionArn,
+      'lambda-runtime-trace-id': c.meta.traceId ?? '',
+    };
+    if (c.meta.clientContext) headers['lambda-runtime-client-context'] = c.meta.clientContext;
+    if (c.meta.cognitoIdentity) headers['lambda-runtime-cognito-identity'] = c.meta.cognitoIdentity;
+    res.writeHead(200, headers).end(c.event);
+  }
+
+  private async answer(req: http.IncomingMessage, res: http.ServerResponse, id: string, kind: 'response' | 'error'): Promise<void> {
+    const c = this.current;
+    if (!c || c.meta.requestId !== id || !c.delivered) {
+      req.resume();
+      if (this.answered.has(id))
+        return reply(res, 403, { errorMessage: `invocation ${id} has already been answered`, errorType: 'InvalidStateTransition' });
+      return reply(res, 400, { errorMessage: `invalid request id: ${id}`, errorType: 'InvalidRequestID' });
+    }
+    const body = await readCapped(req, this.maxBytes);
+    if (body === 'aborted') return; // The runtime hung up mid-answer: the invocation stays in flight.
+    if (this.current !== c) return reply(res, 403, { errorMessage: `invocation ${id} has ended`, errorType: 'InvalidStateTransition' });
+    if (body === 'too-large') {
+      const message = `Response payload size exceeded maximum allowed payload size (${this.maxBytes} bytes).`;
+      this.finish({ kind: 'error', error: errorDocument('Function.ResponseSizeTooLarge', message) });
+      return reply(res, 413, { errorMessage: message, errorType: 'RequestEntityTooLarge' });
+    }
+    if (kind === 'response') this.finish({ kind: 'result', payload: body });
+    else this.finish({ kind: 'error', error: runtimeError(req, body) });
+    reply(res, 202, { status: 'OK' });
+  }
+
+  private async initError(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const body = await readCapped(req, this.maxBytes);
+    if (body === 'aborted') return;
+    if (this.initSettled) return reply(res, 403, { errorMessage: 'the init phase has ended', errorType: 'InvalidStateTransition' });
+    if (body === 'too-large') return reply(res, 413, { errorMessage: 'init error document too large', errorType: 'RequestEntityTooLarge' });
+    this.settleInit({ kind: 'error', error: runtimeError(req, body) });
+    reply(res, 202, { status: 'OK' });
+  }
+}
+
+/** The runtime's error document: its JSON as sent (errorType from the body, else the header),
+ *  or, when the body is not a JSON object, one made from the header and the body's text. */
+function runtimeError(req: http.IncomingMessage, body: Buffer): FunctionError {
+  const header = req.headers['lambda-runtime-function-error-type'];
+  const headerType = (Array.isArray(header) ? header[0] : header) || 'Unknown';
+  try {
+    const doc = JSON.parse(body.toString('utf8')) as unknown;
+    if (doc && typeof doc === 'object' && !Array.isArray(doc)) {
+      const t = (doc as { errorType?: unknown }).errorType;
+      return { errorType: typeof t === 'string' && t ? t : headerType, payload: body };
+    }
+  } catch {
+    // Not JSON: described below.
+  }
+  return errorDocument(headerType, body.toString('utf8'));
+}
+
+/** The request's body; 'too-large' once it passes `max` bytes (the rest is drained, not kept). */
+function readCapped(req: http.IncomingMessage, max: number): Promise<Buffer | 'too-large' | 'aborted'> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let over = false;
+    req.on('data', (c: Buffer) => {
+      if (over) return;
+      size += c.length;
+      if (size > max) {
+        over = true;
+        chunks.length = 0;
+      } else chunks.push(c);
+    });
+    req.on('end', () => resolve(over ? 'too-large' : Buffer.concat(chunks)));
+    req.on('error', () => resolve('aborted'));
+    req.on('aborted', () => resolve('aborted'));
+  });
+}
+
+/** A path segment decoded, or as written when it is not valid percent-encoding (then no id matches). */
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
+function reply(res: http.ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) }).end(text);
+}

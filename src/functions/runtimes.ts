@@ -1,0 +1,111 @@
+/**
+ * What a function version runs as: its runtime's command inside the sandbox, where its files
+ * appear there, and the environment Lambda gives a function.
+ */
+import { fileURLToPath } from 'node:url';
+
+/** Runtime families: Hangar's pinned Node, the host's python3, or the function's own bootstrap. */
+export const RuntimeFamily = { Nodejs: 'nodejs', Python3: 'python3', Provided: 'provided' } as const;
+export type RuntimeFamily = (typeof RuntimeFamily)[keyof typeof RuntimeFamily];
+
+/** One function version as an instance needs it (the model's own record is src/core's). */
+export interface FunctionVersionConfig {
+  name: string;
+  /** '$LATEST' or a published number, as a string (Lambda's FunctionVersion). */
+  version: string;
+  runtime: RuntimeFamily;
+  /** Lambda's handler string, e.g. 'index.handler' ('provided': passed on, unused by us). */
+  handler: string;
+  memoryMb: number;
+  timeoutS: number;
+  environment: Record<string, string>;
+  /** The function's code, unpacked, on the host: bound read-only at /var/task. */
+  codeDir: string;
+}
+
+/** Where the built-in runtimes are on the host, and where they and the code appear inside. */
+export const RUNTIMES_DIR = fileURLToPath(new URL('./runtimes/', import.meta.url));
+export const IN_RUNTIME = '/var/runtime';
+export const IN_TASK = '/var/task';
+/** Where the Runtime API answers inside the sandbox (its own loopback), as on Lambda. */
+export const RUNTIME_API_PORT = 9001;
+/** Lambda's default ephemeral storage (/tmp). */
+export const TMP_BYTES = 512 * 1024 * 1024;
+/** Lambda gives 1 vCPU at 1,769 MB and CPU in proportion below and above it. */
+export const MB_PER_VCPU = 1769;
+
+/** The CPU an instance's init phase runs at, at least: one vCPU. Lambda is observed to give
+ *  its init phase more CPU than the memory's share; here, at 128 MB's 0.07 vCPU, loading the
+ *  runtime alone took 6-7 s (measured, 2 shared cores), against ~0.4 s at one vCPU. */
+export const INIT_MIN_CPU_UNITS = 1024;
+
+/** CPU units (1024 = 1 vCPU, as tasks' resources) for a function's memory. */
+export function cpuUnitsFor(memoryMb: number): number {
+  return Math.max(1, Math.round((memoryMb * 1024) / MB_PER_VCPU));
+}
+
+/** The runtime's command, as spawned (process.execPath is Hangar's Node; the sandbox maps it). */
+export function runtimeCommand(runtime: RuntimeFamily): string[] {
+  switch (runtime) {
+    case 'nodejs':
+      return [process.execPath, `${IN_RUNTIME}/nodejs/bootstrap.mjs`];
+    case 'python3':
+      // The host's system Python (the sandbox binds /usr), unbuffered so logs arrive as written.
+      return ['/usr/bin/python3', '-u', `${IN_RUNTIME}/python3/bootstrap.py`];
+    case 'provided':
+      return [`${IN_TASK}/bootstrap`];
+    default:
+      return runtime satisfies never;
+  }
+}
+
+/** Where the Runtime API's socket appears inside for a runtime that forwards it itself. */
+export const IN_RUNTIME_API_SOCKET = '/run/hangar/runtime-api.sock';
+
+/** Whether the runtime offers AWS_LAMBDA_RUNTIME_API itself (Hangar's Node and Python
+ *  bootstraps), so the sandbox runs no forwarder in front of it (measured: a Node start and
+ *  ~40 MB saved). A `provided` bootstrap is the function's own: it gets the forwarder. */
+export function forwardsItself(runtime: RuntimeFamily): boolean {
+  return runtime === 'nodejs' || runtime === 'python3';
+}
+
+/** Lambda's AWS_EXECUTION_ENV for the runtime (Node's major version is Hangar's own). */
+function executionEnv(runtime: RuntimeFamily): string {
+  switch (runtime) {
+    case 'nodejs':
+      return `AWS_Lambda_nodejs${process.versions.node.split('.')[0]}.x`;
+    case 'python3':
+      return 'AWS_Lambda_python3';
+    case 'provided':
+      return 'AWS_Lambda_provided';
+    default:
+      return runtime satisfies never;
+  }
+}
+
+/** The environment as Lambda sets it: the function's own variables, then the reserved ones
+ *  (which the function cannot override, as on Lambda). */
+export function lambdaEnvironment(
+  f: FunctionVersionConfig,
+  o: { region: string; logStreamName: string; initializationType: 'on-demand' | 'provisioned-concurrency' },
+): Record<string, string> {
+  return {
+    ...f.environment,
+    AWS_LAMBDA_FUNCTION_NAME: f.name,
+    AWS_LAMBDA_FUNCTION_VERSION: f.version,
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(f.memoryMb),
+    AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${f.name}`,
+    AWS_LAMBDA_LOG_STREAM_NAME: o.logStreamName,
+    AWS_LAMBDA_INITIALIZATION_TYPE: o.initializationType,
+    AWS_LAMBDA_RUNTIME_API: `127.0.0.1:${RUNTIME_API_PORT}`,
+    AWS_EXECUTION_ENV: executionEnv(f.runtime),
+    AWS_REGION: o.region,
+    AWS_DEFAULT_REGION: o.region,
+    LAMBDA_TASK_ROOT: IN_TASK,
+    LAMBDA_RUNTIME_DIR: IN_RUNTIME,
+    _HANDLER: f.handler,
+    TZ: ':UTC',
+    LANG: 'C.UTF-8',
+    HOME: '/tmp',
+  };
+}

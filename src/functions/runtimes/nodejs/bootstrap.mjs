@@ -1,0 +1,263 @@
+/**
+ * Hangar's Node.js runtime for functions: a Lambda Runtime API client, run by Hangar's pinned
+ * Node inside the instance's sandbox. Plain JavaScript (no type stripping at each cold start).
+ *
+ *   AWS_LAMBDA_RUNTIME_API  host:port of the Runtime API (a path starting with '/' is taken as
+ *                           a unix socket: Hangar's own, for running it outside a sandbox)
+ *   _HANDLER                'file.export' (Lambda's form: the module is everything before the
+ *                           first dot, relative to the task root; the export path may be nested)
+ *   LAMBDA_TASK_ROOT        where the function's code is
+ *
+ * Loads the handler once (module state stays while the instance is warm), then loops:
+ * GET /next -> handler(event, context[, callback]) -> POST /response or /error. A failure to
+ * load goes to /init/error with Lambda's names (Runtime.ImportModuleError,
+ * Runtime.HandlerNotFound, Runtime.UserCodeSyntaxError, Runtime.MalformedHandlerName).
+ */
+import { existsSync } from 'node:fs';
+import http from 'node:http';
+import { connect, createServer } from 'node:net';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { format } from 'node:util';
+
+const api = process.env.AWS_LAMBDA_RUNTIME_API ?? '';
+const taskRoot = process.env.LAMBDA_TASK_ROOT ?? '/var/task';
+const handlerName = process.env._HANDLER ?? '';
+// In Hangar's sandbox the Runtime API's unix socket is bound in, and this process offers it on
+// AWS_LAMBDA_RUNTIME_API itself (for extensions and code that read the variable): a separate
+// forwarder would be a second Node start in every cold start and ~40 MB of the function's memory.
+const ownSocket = process.env.HANGAR_RUNTIME_API_SOCKET;
+delete process.env.HANGAR_RUNTIME_API_SOCKET;
+const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+const hostPort = { host: api.slice(0, api.lastIndexOf(':')), port: Number(api.slice(api.lastIndexOf(':') + 1)) };
+const target = ownSocket ? { socketPath: ownSocket } : api.startsWith('/') ? { socketPath: api } : hostPort;
+
+/** Listens on AWS_LAMBDA_RUNTIME_API and passes each connection to the socket; unref'd, so it
+ *  never keeps the event loop alive (callbackWaitsForEmptyEventLoop). */
+function offerRuntimeApi(socketPath) {
+  const server = createServer((client) => {
+    const up = connect(socketPath);
+    client.pipe(up);
+    up.pipe(client);
+    for (const [a, b] of [
+      [client, up],
+      [up, client],
+    ]) {
+      a.on('error', () => b.destroy());
+      a.on('close', () => b.destroy());
+    }
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(hostPort.port, hostPort.host, () => {
+      server.unref();
+      resolve();
+    });
+  });
+}
+
+/** One Runtime API request; resolves with status, headers and body. */
+function call(method, path, body, headers = {}) {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ ...target, agent, method, path: `/2018-06-01/runtime${path}`, headers }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks) }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** Lambda's error document for a thrown value: errorType is the error's name. */
+function errorDoc(err) {
+  if (err instanceof Error || (err && typeof err === 'object' && 'message' in err)) {
+    const trace = typeof err.stack === 'string' ? err.stack.split('\n') : [];
+    return { errorType: err.name || err.constructor?.name || 'Error', errorMessage: String(err.message), trace };
+  }
+  return { errorType: typeof err, errorMessage: typeof err === 'string' ? err : format('%o', err), trace: [] };
+}
+
+/** A named error, as Lambda's runtime raises for problems loading the handler. */
+function named(name, message, cause) {
+  const e = new Error(message, cause ? { cause } : undefined);
+  e.name = name;
+  if (cause?.stack) e.stack = `${name}: ${message}\n${String(cause.stack).split('\n').slice(1).join('\n')}`;
+  return e;
+}
+
+async function postError(path, err) {
+  const doc = errorDoc(err);
+  await call('POST', path, JSON.stringify(doc), {
+    'content-type': 'application/json',
+    'lambda-runtime-function-error-type': doc.errorType,
+  });
+}
+
+/** The handler function `_HANDLER` names. */
+async function loadHandler() {
+  if (handlerName.includes('..'))
+    throw named('Runtime.MalformedHandlerName', `'${handlerName}' is not a valid handler name. Use absolute paths when specifying root directories in handler names.`);
+  // The directory part may hold dots; the module is the last part up to its first dot.
+  const slash = handlerName.lastIndexOf('/');
+  const m = /^([^.]*)\.(.*)$/.exec(handlerName.slice(slash + 1));
+  if (!m || !m[1] || !m[2]) throw named('Runtime.MalformedHandlerName', `Bad handler ${handlerName}`);
+  const modulePath = handlerName.slice(0, slash + 1) + m[1];
+  const exportPath = m[2];
+  const base = join(taskRoot, modulePath);
+  const file = ['.js', '.mjs', '.cjs'].map((ext) => base + ext).find((f) => existsSync(f));
+  if (!file) throw named('Runtime.ImportModuleError', `Error: Cannot find module '${modulePath}'`);
+  let mod;
+  try {
+    // import() loads ES modules and CommonJS alike (a CommonJS module's exports are its default).
+    mod = await import(pathToFileURL(file).href);
+  } catch (err) {
+    if (err instanceof SyntaxError) throw named('Runtime.UserCodeSyntaxError', `${err.name}: ${err.message}`, err);
+    if (err?.code === 'ERR_MODULE_NOT_FOUND' || err?.code === 'MODULE_NOT_FOUND')
+      throw named('Runtime.ImportModuleError', `Error: ${err.message}`, err);
+    throw err;
+  }
+  const find = (root) => exportPath.split('.').reduce((o, k) => (o == null ? undefined : o[k]), root);
+  let fn = find(mod);
+  if (fn === undefined && mod.default && typeof mod.default === 'object') fn = find(mod.default);
+  if (fn === undefined) throw named('Runtime.HandlerNotFound', `${modulePath}.${exportPath} is undefined or not exported`);
+  if (typeof fn !== 'function') throw named('Runtime.HandlerNotFound', `${modulePath}.${exportPath} is not a function`);
+  return fn;
+}
+
+/** The request being handled, for console lines and for an uncaught error. */
+let currentId = null;
+
+// Lambda's console: each line carries the time, the request id and the level.
+for (const [method, level] of [
+  ['log', 'INFO'],
+  ['info', 'INFO'],
+  ['warn', 'WARN'],
+  ['error', 'ERROR'],
+  ['debug', 'DEBUG'],
+  ['trace', 'TRACE'],
+]) {
+  console[method] = (...args) => {
+    process.stdout.write(`${new Date().toISOString()}\t${currentId ?? 'undefined'}\t${level}\t${format(...args).replace(/\n/g, '\r')}\n`);
+  };
+}
+
+/** An error the handler did not catch ends the process, as on Lambda: report it first. */
+async function fatal(err) {
+  try {
+    if (currentId) await postError(`/invocation/${encodeURIComponent(currentId)}/error`, err);
+    else await postError('/init/error', err);
+  } finally {
+    process.stderr.write(`${JSON.stringify(errorDoc(err))}\n`);
+    process.exit(129);
+  }
+}
+process.on('uncaughtException', (err) => void fatal(err));
+process.on('unhandledRejection', (reason) => {
+  const err = reason instanceof Error ? reason : new Error(String(reason));
+  const e = named('Runtime.UnhandledPromiseRejection', `${err.name}: ${err.message}`, err);
+  void fatal(e);
+});
+
+function makeContext(headers, finish) {
+  const deadline = Number(headers['lambda-runtime-deadline-ms']);
+  const parse = (h) => {
+    if (!h) return undefined;
+    try {
+      return JSON.parse(h);
+    } catch {
+      return undefined;
+    }
+  };
+  const context = {
+    callbackWaitsForEmptyEventLoop: true,
+    awsRequestId: headers['lambda-runtime-aws-request-id'],
+    invokedFunctionArn: headers['lambda-runtime-invoked-function-arn'],
+    functionName: process.env.AWS_LAMBDA_FUNCTION_NAME,
+    functionVersion: process.env.AWS_LAMBDA_FUNCTION_VERSION,
+    memoryLimitInMB: process.env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE,
+    logGroupName: process.env.AWS_LAMBDA_LOG_GROUP_NAME,
+    logStreamName: process.env.AWS_LAMBDA_LOG_STREAM_NAME,
+    clientContext: parse(headers['lambda-runtime-client-context']),
+    identity: parse(headers['lambda-runtime-cognito-identity']),
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    // The legacy completion methods Lambda's context still has.
+    succeed: (result) => finish(null, result, false),
+    fail: (err) => finish(err ?? new Error('handled'), undefined, false),
+    done: (err, result) => finish(err, result, false),
+  };
+  return context;
+}
+
+/** Runs one invocation to its answer: the result, or the error's document. */
+function runHandler(handler, event, headers) {
+  return new Promise((resolve) => {
+    let done = false;
+    const finish = (err, result, waitForLoop) => {
+      if (done) return;
+      done = true;
+      const answer = err != null ? { err } : { result };
+      // callback(): Lambda answers once the event loop is empty unless the handler said not to
+      // wait. Only the runtime's idle keep-alive socket (unref'd) is left then: beforeExit fires.
+      if (waitForLoop && context.callbackWaitsForEmptyEventLoop) process.once('beforeExit', () => resolve(answer));
+      else resolve(answer);
+    };
+    const context = makeContext(headers, finish);
+    try {
+      const out = handler(event, context, (err, result) => finish(err, result, true));
+      if (out && typeof out.then === 'function') out.then((r) => finish(null, r, false), (e) => finish(e ?? new Error('rejected'), undefined, false));
+      // A handler that neither returns a promise nor takes a callback answers with what it returned.
+      else if (handler.length < 3) finish(null, out, false);
+    } catch (err) {
+      finish(err, undefined, false);
+    }
+  });
+}
+
+async function main() {
+  let handler;
+  try {
+    if (ownSocket && !api.startsWith('/')) await offerRuntimeApi(ownSocket);
+    handler = await loadHandler();
+  } catch (err) {
+    process.stderr.write(`${JSON.stringify(errorDoc(err))}\n`);
+    await postError('/init/error', err);
+    process.exit(1);
+  }
+  for (;;) {
+    const next = await call('GET', '/invocation/next');
+    if (next.status !== 200) throw new Error(`runtime api: GET /next answered ${next.status}`);
+    const id = next.headers['lambda-runtime-aws-request-id'];
+    currentId = id;
+    if (next.headers['lambda-runtime-trace-id']) process.env._X_AMZN_TRACE_ID = next.headers['lambda-runtime-trace-id'];
+    let event;
+    try {
+      event = JSON.parse(next.body.toString('utf8'));
+    } catch (err) {
+      await postError(`/invocation/${encodeURIComponent(id)}/error`, named('Runtime.UnmarshalError', `Unable to parse input as json: ${err.message}`));
+      continue;
+    }
+    const answer = await runHandler(handler, event, next.headers);
+    const path = `/invocation/${encodeURIComponent(id)}`;
+    if ('err' in answer) {
+      process.stderr.write(`${new Date().toISOString()}\t${id}\tERROR\tInvoke Error \t${JSON.stringify(errorDoc(answer.err))}\n`);
+      await postError(`${path}/error`, answer.err);
+    } else {
+      let body;
+      try {
+        // undefined answers as null, as Lambda's runtime does.
+        body = JSON.stringify(answer.result === undefined ? null : answer.result);
+      } catch (err) {
+        await postError(`${path}/error`, named('Runtime.MarshalError', `Unable to stringify response body: ${err.message}`));
+        currentId = null;
+        continue;
+      }
+      const r = await call('POST', `${path}/response`, body, { 'content-type': 'application/json' });
+      if (r.status === 413) process.stderr.write(`${new Date().toISOString()}\t${id}\tERROR\tresponse too large: ${r.body}\n`);
+    }
+    currentId = null;
+  }
+}
+
+await main();

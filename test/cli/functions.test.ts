@@ -1,0 +1,155 @@
+/**
+ * `hangar function deploy|list|get|rm`: real `hangar` processes against a real platform (in this
+ * process, port 0). A directory is zipped by the CLI and read back by an independent reader
+ * (Python's zipfile): names, contents and the executable bit of a `provided` bootstrap.
+ */
+import assert from 'node:assert/strict';
+import { execFile, execFileSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { testPlatform, type TestPlatform } from '../helpers/platform.ts';
+import { TEST_ADMIN_KEY } from '../helpers/process.ts';
+import { makeZip } from '../helpers/zip.ts';
+
+const HANGAR = join(import.meta.dirname, '..', '..', 'bin', 'hangar');
+
+let p: TestPlatform;
+let alice: string;
+const scratch = mkdtempSync(join(tmpdir(), 'hangar-cli-functions-'));
+before(async () => {
+  p = await testPlatform({ HANGAR_WORKERS: '0' });
+  alice = (await p.inject({ method: 'POST', url: '/keys', payload: { userId: 'alice' } })).json().key;
+});
+after(async () => {
+  await p.close();
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+function hangar(key: string, ...args: string[]): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(HANGAR, args, { env: { ...process.env, HANGAR_URL: p.url!, HANGAR_API_KEY: key }, timeout: 20_000 }, (err, stdout, stderr) =>
+      resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+/** What Python's zipfile reads in a zip: name → [content, mode]. */
+function readZip(zip: Buffer): Record<string, [string, string]> {
+  const path = join(scratch, `read-${Date.now()}.zip`);
+  writeFileSync(path, zip);
+  const script =
+    'import json, sys, zipfile\n' +
+    'z = zipfile.ZipFile(sys.argv[1])\n' +
+    'print(json.dumps({i.filename: [z.read(i).decode(), oct(i.external_attr >> 16 & 0o777)] for i in z.infolist()}))';
+  return JSON.parse(execFileSync('python3', ['-c', script, path], { encoding: 'utf8' }));
+}
+
+describe('hangar function', () => {
+  test('deploy --dir zips a directory with its modes; get, list and rm show and remove it', async () => {
+    const dir = join(scratch, 'app');
+    mkdirSync(join(dir, 'lib'), { recursive: true });
+    writeFileSync(join(dir, 'bootstrap'), '#!/bin/sh\necho hi\n');
+    chmodSync(join(dir, 'bootstrap'), 0o755);
+    writeFileSync(join(dir, 'lib', 'data.txt'), 'x'.repeat(10_000));
+
+    const made = await hangar(alice, 'function', 'deploy', 'boot', '--runtime', 'provided.al2023', '--dir', dir, '--timeout', '30');
+    assert.equal(made.code, 0, made.stderr);
+    assert.match(made.stdout, /^boot: created \(provided\.al2023, /);
+
+    const zip = (await p.inject({ method: 'GET', url: '/functions/boot/code', auth: alice })).rawPayload;
+    assert.deepEqual(readZip(zip), {
+      bootstrap: ['#!/bin/sh\necho hi\n', '0o755'],
+      'lib/data.txt': ['x'.repeat(10_000), '0o644'],
+    });
+    assert.ok(zip.length < 10_000, 'deflated');
+
+    const again = await hangar(alice, 'function', 'deploy', 'boot', '--dir', dir, '--memory', '256', '--json');
+    assert.equal(again.code, 0, again.stderr);
+    const f = JSON.parse(again.stdout);
+    assert.equal(f.memoryMb, 256);
+    assert.equal(f.timeoutS, 30, 'kept');
+
+    const shown = await hangar(alice, 'function', 'get', 'boot');
+    assert.equal(shown.code, 0, shown.stderr);
+    for (const line of [/^function +boot$/m, /^runtime +provided\.al2023$/m, /^memory +256 MB$/m, /^timeout +30 s$/m, /^versions +0$/m])
+      assert.match(shown.stdout, line);
+    assert.match(shown.stdout, new RegExp(`sha256 ${f.code.sha256.replace(/[+/]/g, '\\$&')}`), 'the same directory makes the same zip');
+
+    const listed = await hangar(alice, 'function', 'list');
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.match(listed.stdout, /^NAME +RUNTIME/m);
+    assert.match(listed.stdout, /^boot +provided\.al2023 /m);
+
+    const removed = await hangar(alice, 'function', 'rm', 'boot');
+    assert.equal(removed.code, 0, removed.stderr);
+    assert.equal(removed.stdout.trim(), 'boot: deleted');
+    assert.match((await hangar(alice, 'function', 'list')).stdout, /no functions/);
+  });
+
+  test('deploy --zip with --handler and --env; --user for an admin', async () => {
+    const file = join(scratch, 'fn.zip');
+    writeFileSync(file, makeZip({ 'index.mjs': 'export const handler = async () => 1;\n' }));
+    const r = await hangar(
+      TEST_ADMIN_KEY,
+      'function',
+      'deploy',
+      'zipped',
+      '--user',
+      'alice',
+      '--runtime',
+      'nodejs22.x',
+      '--handler',
+      'index.handler',
+      '--zip',
+      file,
+      '--env',
+      'AA=1',
+      '--env',
+      'B_=x=y',
+      '--json',
+    );
+    assert.equal(r.code, 0, r.stderr);
+    const f = JSON.parse(r.stdout);
+    assert.equal(f.userId, 'alice');
+    assert.deepEqual(f.environment, { AA: '1', B_: 'x=y' });
+    assert.equal((await hangar(alice, 'function', 'get', 'zipped', '--json')).code, 0, "alice's own");
+  });
+
+  test('refusals: the server’s detail and code, exit 1; usage errors exit 2', async () => {
+    const notZip = join(scratch, 'not.zip');
+    writeFileSync(notZip, 'plain text');
+    const bad = await hangar(alice, 'function', 'deploy', 'bad', '--runtime', 'nodejs', '--handler', 'i.h', '--zip', notZip);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /not a zip file \(FUNCTION_INVALID\)/);
+    const memory = await hangar(
+      alice,
+      'function',
+      'deploy',
+      'bad',
+      '--runtime',
+      'nodejs',
+      '--handler',
+      'i.h',
+      '--zip',
+      join(scratch, 'fn.zip'),
+      '--memory',
+      '64',
+    );
+    assert.equal(memory.code, 1);
+    assert.match(memory.stderr, /memory \(MB\) must be a whole number from 128 to 10240.*\(FUNCTION_INVALID\)/);
+    const missing = await hangar(alice, 'function', 'get', 'nope');
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /FUNCTION_NOT_FOUND/);
+    const both = await hangar(alice, 'function', 'deploy', 'bad', '--runtime', 'nodejs', '--zip', notZip, '--dir', scratch);
+    assert.equal(both.code, 2, both.stderr);
+    assert.match(both.stderr, /--zip FILE or --dir DIR/);
+    assert.equal((await hangar(alice, 'function', 'deploy', 'bad', '--memory', 'lots', '--zip', notZip)).code, 2);
+  });
+});

@@ -1,0 +1,90 @@
+/**
+ * The warm pool (src/functions/pool.ts) over real sandboxed instances: reuse only for the same
+ * key, never across functions or owners, reaping by an injected clock, dead instances dropped.
+ * Skipped, with the reason, where the host cannot sandbox.
+ */
+import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import type { ProcessExecutor } from '../../src/executor/index.ts';
+import { type FunctionVersionConfig, InstancePool, type InvokeOutcome } from '../../src/functions/index.ts';
+import { sandboxTestDir, testSandboxes } from '../helpers/sandbox.ts';
+import { writeHandlers } from './fixtures.ts';
+
+const { dir, workDir } = sandboxTestDir('hangar-fnpool-');
+const codeDir = join(dir, 'code');
+writeHandlers(codeDir);
+// One engine is enough here (the instance suite covers both): the first this host has.
+const sandboxes = [...(await testSandboxes(workDir, 'fnpool')).values()];
+const { executor, skip } = sandboxes.find((s) => !s.skip) ?? sandboxes[0];
+for (const s of sandboxes) if (s.executor !== executor) await s.executor?.close();
+let clock = 1_000_000;
+const pool = new InstancePool(
+  { executor: executor as ProcessExecutor, workDir, region: 'eu-west-1' },
+  { idleMs: 60_000, now: () => clock },
+);
+after(async () => {
+  await pool.close();
+  await executor?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const alice = { owner: 'user-alice', accountId: '111111111111' };
+const bob = { owner: 'user-bob', accountId: '222222222222' };
+const fn = (name: string, handler = 'counter.handler', over: Partial<FunctionVersionConfig> = {}): FunctionVersionConfig => ({
+  name,
+  version: '1',
+  runtime: 'nodejs',
+  handler,
+  memoryMb: 512,
+  timeoutS: 10,
+  environment: {},
+  codeDir,
+  ...over,
+});
+const count = (o: InvokeOutcome) => JSON.parse((o.kind === 'result' ? o.payload : o.error.payload).toString()).count;
+const ev = Buffer.from('{}');
+
+describe('instance pool', { skip }, () => {
+  it('reuses a warm instance only for the same owner, function and version', async () => {
+    const first = await pool.invoke(alice, fn('f'), ev);
+    assert.equal(count(first), 1);
+    assert.equal(typeof first.initDurationMs, 'number');
+    const warm = await pool.invoke(alice, fn('f'), ev);
+    assert.equal(count(warm), 2);
+    assert.equal(warm.initDurationMs, null);
+    assert.equal(count(await pool.invoke(bob, fn('f'), ev)), 1, "another owner's function of the same name");
+    assert.equal(count(await pool.invoke(alice, fn('g'), ev)), 1, 'another function');
+    assert.equal(count(await pool.invoke(alice, fn('f', 'counter.handler', { version: '2' }), ev)), 1, 'another version');
+    assert.equal(count(await pool.invoke(alice, fn('f'), ev)), 3);
+    assert.deepEqual(pool.stats(), { idle: 4, busy: 0, keys: 4 });
+  });
+
+  it('starts a second instance for a concurrent invocation of the same key', async () => {
+    const [a, b] = await Promise.all([pool.invoke(alice, fn('h'), ev), pool.invoke(alice, fn('h'), ev)]);
+    assert.deepEqual([count(a), count(b)], [1, 1]);
+    assert.equal(pool.stats().idle, 6);
+  });
+
+  it('reaps instances idle too long; the next invocation is a cold start', async () => {
+    clock += 30_000;
+    assert.equal(count(await pool.invoke(alice, fn('f'), ev)), 4);
+    clock += 45_000; // f was used 45 s ago, the others 75 s ago
+    assert.equal(await pool.reap(), 5);
+    assert.equal(count(await pool.invoke(alice, fn('f'), ev)), 5);
+    clock += 61_000;
+    assert.equal(await pool.reap(), 1);
+    const cold = await pool.invoke(alice, fn('f'), ev);
+    assert.equal(count(cold), 1);
+    assert.equal(typeof cold.initDurationMs, 'number');
+  });
+
+  it('drops an instance that timed out: the next invocation gets a new one', async () => {
+    const slow = fn('s', 'sleeps.handler', { timeoutS: 1 });
+    const t = await pool.invoke(alice, slow, Buffer.from('{"ms":3000}'));
+    assert.equal(t.kind === 'error' && t.error.errorType, 'Sandbox.Timedout');
+    const next = await pool.invoke(alice, slow, Buffer.from('{"ms":1}'));
+    assert.equal(next.kind === 'result' && next.payload.toString(), '1');
+  });
+});
