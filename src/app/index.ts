@@ -3,10 +3,13 @@
 export type { AppContext, AppStore } from './context.ts';
 export { StartEstimator, storeCapacity, type CapacityView, type Snapshot } from './estimate.ts';
 export {
+  codeOf,
   deleteFunction,
   deployFunction,
   functionCode,
+  functionCodeKey,
   getFunction,
+  isZip,
   listFunctions,
   MAX_ZIP_BYTES,
   type DeployInput,
@@ -31,3 +34,21 @@ export { deleteSecret, putSecret, secretRevealer } from './secrets.ts';
 export { submitBatch, submitTask, type Submitted, type SubmittedBatch, type Trace } from './submit.ts';
 export type { TaskRequest } from './task-request.ts';
 export { cancelTask, readResults, type Cancelled } from './tasks.ts';
+export {
+  createAlias,
+  createFunction,
+  deleteAlias,
+  deleteConcurrency,
+  deleteVersion,
+  functionUsage,
+  getAlias,
+  getConcurrency,
+  listAliases,
+  listVersions,
+  publishVersion,
+  putConcurrency,
+  updateAlias,
+  updateFunctionCode,
+  updateFunctionConfiguration,
+  type CodeUpdate,
+} from './function-admin.ts';

@@ -21,7 +21,6 @@ export interface AwsContext extends ServicesContext {
   /** Checks keys; null when authentication is off (HANGAR_AUTH=none): requests are then taken unsigned, as admin. */
   auth: Authenticator | null;
   clock: Clock;
-  config: { awsRegion: string };
 }
 
 // HEAD comes with GET (fastify adds it).
@@ -39,8 +38,17 @@ export async function registerAws(app: FastifyInstance, ctx: AwsContext, service
     scope.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
     scope.setErrorHandler((err: FastifyError, req, reply) => edge.answerError(err, req, reply));
     const handler = (req: FastifyRequest, reply: FastifyReply) => edge.dispatch(req, reply);
-    for (const prefix of edge.pathPrefixes())
-      scope.route({ method: METHODS, url: `${prefix}*`, config: { aws: true }, schema: { hide: true }, handler });
+    // A service's own body limit applies to its paths only: the native routes keep theirs.
+    for (const s of services)
+      for (const prefix of s.pathPrefixes ?? [])
+        scope.route({
+          method: METHODS,
+          url: `${prefix}*`,
+          config: { aws: true },
+          schema: { hide: true },
+          handler,
+          ...(s.bodyLimit ? { bodyLimit: s.bodyLimit } : {}),
+        });
     scope.route({ method: 'POST', url: '/', config: { aws: true }, schema: { hide: true }, handler });
   });
   return edge;
@@ -133,7 +141,8 @@ export class AwsEdge {
     if (kind === 'internal') req.log.error({ err }, 'aws request failed');
     if ((err instanceof Throttled || err instanceof Unavailable) && err.retryAfter !== undefined)
       reply.header('retry-after', String(err.retryAfter));
-    const n = service?.domainErrors?.[kind] ?? COMMON_DOMAIN_ERRORS[kind];
+    const byCode = err instanceof HangarError ? service?.errorCodes?.[err.code] : undefined;
+    const n = byCode ?? service?.domainErrors?.[kind] ?? COMMON_DOMAIN_ERRORS[kind];
     const message = kind === 'internal' ? 'internal error; see the server log' : err.message;
     return sendError(reply, protocol, new AwsError(n.type, n.status, message, n.status >= 500 ? 'Service' : 'User'), { signature: false });
   }

@@ -4,6 +4,7 @@
  * SQS, Kinesis and EventBridge Scheduler are each one more adapter in services.ts.
  */
 import type { Principal } from '../auth/index.ts';
+import type { ErrorCode } from '../core/index.ts';
 import type { DomainErrorKind, Refusal } from './errors.ts';
 
 /**
@@ -58,6 +59,13 @@ export interface AwsService {
   refusals?: Partial<Record<Refusal, { type: string; status: number }>>;
   /** Domain error names where the service's differ from the common ones. */
   domainErrors?: Partial<Record<DomainErrorKind, { type: string; status: number }>>;
+  /** Names of particular domain errors (by code), where the service tells them apart from
+   *  the rest of their kind (Lambda: a stale RevisionId is PreconditionFailedException, 412,
+   *  not a ResourceConflictException). */
+  errorCodes?: Partial<Record<ErrorCode, { type: string; status: number }>>;
+  /** The largest request body its operations take, bytes, when more than the API's
+   *  (HANGAR_BODY_LIMIT): Lambda's ZipFile is up to 50 MB of zip as base64 in JSON. */
+  bodyLimit?: number;
   /** Runs the operation the call names; an unknown one throws AwsError (UnknownOperation...). */
   handle(call: AwsCall): Promise<AwsReply>;
 }

@@ -42,6 +42,8 @@ export const ErrorCode = {
   FunctionRevisionMismatch: 'FUNCTION_REVISION_MISMATCH',
   /** PublishVersion named a CodeSha256 that is not $LATEST's. */
   FunctionCodeMismatch: 'FUNCTION_CODE_MISMATCH',
+  /** A version an alias names cannot be deleted. */
+  FunctionVersionInUse: 'FUNCTION_VERSION_IN_USE',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

@@ -365,13 +365,16 @@ export function publishDecision(
   latest: FunctionSnapshot,
   last: FunctionSnapshot | null,
   expect: { codeSha256?: string; revisionId?: string } = {},
+  highest = 0,
 ): PublishDecision {
   if (expect.codeSha256 !== undefined && expect.codeSha256 !== latest.code.sha256) {
     throw new Conflict(ErrorCode.FunctionCodeMismatch, `the code is ${latest.code.sha256}, not ${expect.codeSha256}`);
   }
   checkRevision(`function ${latest.name}`, latest.revisionId, expect.revisionId);
   if (last && sameRunning(latest, last)) return { kind: 'existing', version: last.version as number };
-  return { kind: 'new', version: last ? (last.version as number) + 1 : 1 };
+  // A deleted version's number is never given again (Lambda's rule): `highest` is the
+  // highest number the function ever had, which may be a version since deleted.
+  return { kind: 'new', version: Math.max(highest, last ? (last.version as number) : 0) + 1 };
 }
 
 /** The version a new version snapshots: $LATEST as it is, numbered, with its own description. */
@@ -429,10 +432,24 @@ export function planPublish(
   opts: PublishOptions,
   revisionId: string,
   at: number,
+  highest = 0,
 ): { kind: 'existing' | 'new'; version: FunctionSnapshot } {
-  const d = publishDecision(latest, last, opts);
+  const d = publishDecision(latest, last, opts, highest);
   if (d.kind === 'existing' && last) return { kind: 'existing', version: last };
   return { kind: 'new', version: versionOf(latest, d.version, opts.description, revisionId, at) };
+}
+
+/**
+ * Whether a published version may be deleted: not while an alias names it (Lambda refuses
+ * that too: the alias would point at nothing). $LATEST is deleted with its function only.
+ */
+export function checkVersionDeletable(functionName: string, version: number, aliases: FunctionAlias[]): void {
+  const naming = aliases.filter((a) => a.version === version).map((a) => a.name);
+  if (naming.length > 0)
+    throw new Conflict(
+      ErrorCode.FunctionVersionInUse,
+      `version ${version} of function ${functionName} is named by alias${naming.length > 1 ? 'es' : ''} ${naming.join(', ')}: point ${naming.length > 1 ? 'them' : 'it'} elsewhere first`,
+    );
 }
 
 // --- Qualifiers ---

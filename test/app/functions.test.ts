@@ -1,33 +1,20 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, beforeEach, describe, it } from 'node:test';
+import { beforeEach, describe, it } from 'node:test';
 import { deleteFunction, deployFunction, getFunction, isZip, listFunctions } from '../../src/app/functions.ts';
-import { DiskBlobStore } from '../../src/blobs/index.ts';
 import { ErrorCode, InvalidInput, NotFound, TooLarge } from '../../src/core/index.ts';
-import { SqliteStore } from '../../src/store/index.ts';
+import { embeddedFunctionsApp, type EmbeddedFunctionsApp } from '../helpers/functions-app.ts';
 import { makeZip } from '../helpers/zip.ts';
 
 const handler = 'exports.handler = async () => 1;';
 
 describe('functions use cases (embedded store, disk blobs)', () => {
-  let dir: string;
-  let store: SqliteStore;
-  let blobs: DiskBlobStore;
-  let app: { functions: SqliteStore['functions']; blobs: DiskBlobStore };
-
+  const ctx = embeddedFunctionsApp();
+  let app: EmbeddedFunctionsApp;
+  let blobs: EmbeddedFunctionsApp['blobs'];
   beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'hangar-fn-app-'));
-    store = new SqliteStore({ path: join(dir, 'db.sqlite') });
-    blobs = new DiskBlobStore(join(dir, 'blobs'));
-    app = { functions: store.functions, blobs };
-  });
-  afterEach(async () => {
-    await store.close();
-    await blobs.close();
-    rmSync(dir, { recursive: true, force: true });
+    app = ctx();
+    blobs = app.blobs;
   });
 
   it('tells zips from other bytes', () => {
@@ -63,7 +50,7 @@ describe('functions use cases (embedded store, disk blobs)', () => {
         config: { runtime: 'nodejs22.x', handler: 'index.handler', memoryMb: 256 },
       })
     ).function;
-    await store.functions.publishVersion('alice', 'hello');
+    await app.functions.publishVersion('alice', 'hello');
     const v2zip = makeZip({ 'index.js': 'exports.handler = async () => 2;' });
     const { function: second, created } = await deployFunction(app, 'alice', {
       name: 'hello',
@@ -108,8 +95,8 @@ describe('functions use cases (embedded store, disk blobs)', () => {
     const zip = makeZip({ bootstrap: '#!/bin/sh\n' });
     await deployFunction(app, 'alice', { name: 'b-fn', zip, config: { runtime: 'provided.al2023' } });
     await deployFunction(app, 'alice', { name: 'a-fn', zip, config: { runtime: 'provided.al2023' } });
-    await store.functions.publishVersion('alice', 'a-fn');
-    await store.functions.createAlias('alice', 'a-fn', { name: 'live', version: 1 });
+    await app.functions.publishVersion('alice', 'a-fn');
+    await app.functions.createAlias('alice', 'a-fn', { name: 'live', version: 1 });
     assert.equal((await getFunction(app, 'alice', 'a-fn', 'live')).version, 1);
     assert.equal((await getFunction(app, 'alice', 'arn:aws:lambda:eu-west-1:123456789012:function:a-fn:$LATEST')).version, '$LATEST');
     await assert.rejects(getFunction(app, 'alice', 'a-fn:nope'), (e) => e instanceof NotFound && e.code === ErrorCode.FunctionNotFound);

@@ -16,6 +16,7 @@ import { Authenticator, createKey } from '../../src/auth/index.ts';
 import { AwsError, accountIdOf, Protocol, registerAws, type AwsService } from '../../src/aws/index.ts';
 import { Sha256 } from '../../src/aws/sigv4.ts';
 import { ErrorCode, NotFound, systemClock } from '../../src/core/index.ts';
+import { DiskBlobStore } from '../../src/blobs/index.ts';
 import { SecretBox } from '../../src/secrets/index.ts';
 import { SqliteStore } from '../../src/store/index.ts';
 
@@ -60,7 +61,14 @@ before(async () => {
   app = Fastify();
   await registerAws(
     app,
-    { auth, clock: systemClock, config: { awsRegion: REGION }, capacity: { slots: async () => ({ total: 0, busy: 0 }) } },
+    {
+      auth,
+      clock: systemClock,
+      config: { awsRegion: REGION },
+      capacity: { slots: async () => ({ total: 0, busy: 0 }) },
+      functions: store.functions,
+      blobs: new DiskBlobStore(join(dir, 'blobs')),
+    },
     [echo],
   );
   await app.ready();

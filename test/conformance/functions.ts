@@ -245,6 +245,29 @@ export function describeFunctions(name: string, make: MakeFunctions): void {
         assert.deepEqual(await fns.listVersions('alice', 'hello'), [v1, v2]);
       });
 
+      it('deletes a version no alias names; its number is never published again', async () => {
+        await fns.createFunction(newFunction());
+        const v1 = await fns.publishVersion('alice', 'hello');
+        await fns.updateFunctionConfiguration('alice', 'hello', { timeoutS: 30 });
+        await fns.publishVersion('alice', 'hello');
+        await fns.createAlias('alice', 'hello', { name: 'live', version: 1 });
+        await assert.rejects(
+          fns.deleteVersion('alice', 'hello', 1),
+          (e) => e instanceof Conflict && isCode(ErrorCode.FunctionVersionInUse)(e),
+        );
+        await assert.rejects(fns.deleteVersion('bob', 'hello', 2), NotFound);
+        assert.equal(await fns.deleteVersion('alice', 'hello', 2), true);
+        assert.equal(await fns.deleteVersion('alice', 'hello', 2), false);
+        assert.equal(await fns.getFunction('alice', 'hello', { kind: 'version', version: 2 }), null);
+        // $LATEST is as version 2 was, which is gone: a new version, numbered 3.
+        assert.equal((await fns.publishVersion('alice', 'hello')).version, 3);
+        assert.deepEqual(
+          (await fns.listVersions('alice', 'hello')).map((v) => v.version),
+          [1, 3],
+        );
+        assert.deepEqual(await fns.getFunction('alice', 'hello', { kind: 'version', version: 1 }), v1);
+      });
+
       it('publishes only if the code and revision named are still $LATEST', async () => {
         const f = await fns.createFunction(newFunction());
         await assert.rejects(

@@ -1,7 +1,14 @@
 /** What the Lambda adapter's operations need. */
-import type { CapacityView } from '../../app/index.ts';
+import type { CapacityView, FunctionsApp } from '../../app/index.ts';
 
-export interface LambdaContext {
+export interface LambdaContext extends FunctionsApp {
   /** Worker slots: what concurrent executions are made of. */
   capacity: CapacityView;
+  config: {
+    awsRegion: string;
+    /** Where Hangar's native API is reached, for the code's download URL (GetFunction's
+     *  Code.Location); by default the request's Host. */
+    publicUrl?: string;
+    tlsCert?: string;
+  };
 }

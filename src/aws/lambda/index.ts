@@ -2,10 +2,18 @@
  * The Lambda adapter: Lambda's restJson1 API (the AWS SDK's LambdaClient) over Hangar's use
  * cases. Its operations live under dated prefixes, none of which is a native route's.
  */
+import { MAX_ZIP_BYTES } from '../../app/index.ts';
+import { ErrorCode } from '../../core/index.ts';
 import { RestRouter } from '../rest-router.ts';
 import { Protocol, type AwsService } from '../service.ts';
 import { getAccountSettings } from './account-settings.ts';
 import type { LambdaContext } from './context.ts';
+import { functionOperations } from './functions.ts';
+import { versionOperations } from './versions.ts';
+
+/** Lambda takes a ZipFile of up to 50 MB; base64 makes that 4/3 as many bytes, and the rest of
+ *  the JSON (configuration, a 4 KB environment) fits in the 1 MB added. */
+export const LAMBDA_BODY_LIMIT = Math.ceil((MAX_ZIP_BYTES * 4) / 3) + 1024 * 1024;
 
 /** Every dated prefix Lambda's API uses (functions, account settings, event sources, layers,
  *  code signing, function URLs, provisioned concurrency...), so that an operation Hangar does not
@@ -28,17 +36,27 @@ export const LAMBDA_PATH_PREFIXES = [
 
 export function lambdaService(ctx: LambdaContext): AwsService {
   const router = new RestRouter([
-    { name: 'GetAccountSettings', method: 'GET', path: '/2016-08-19/account-settings/', run: () => getAccountSettings(ctx) },
+    { name: 'GetAccountSettings', method: 'GET', path: '/2016-08-19/account-settings/', run: (call) => getAccountSettings(ctx, call) },
+    ...functionOperations(ctx),
+    ...versionOperations(ctx),
   ]);
   return {
     signingName: 'lambda',
     protocol: Protocol.RestJson1,
     pathPrefixes: LAMBDA_PATH_PREFIXES,
+    bodyLimit: LAMBDA_BODY_LIMIT,
     domainErrors: {
       invalid: { type: 'InvalidParameterValueException', status: 400 },
+      'too-large': { type: 'RequestTooLargeException', status: 413 },
       throttled: { type: 'TooManyRequestsException', status: 429 },
       unavailable: { type: 'ServiceException', status: 503 },
       internal: { type: 'ServiceException', status: 500 },
+    },
+    errorCodes: {
+      [ErrorCode.FunctionRevisionMismatch]: { type: 'PreconditionFailedException', status: 412 },
+      [ErrorCode.FunctionVersionInUse]: { type: 'ResourceConflictException', status: 409 },
+      // Lambda refuses a PublishVersion whose CodeSha256 is not $LATEST's as a bad parameter.
+      [ErrorCode.FunctionCodeMismatch]: { type: 'InvalidParameterValueException', status: 400 },
     },
     handle: (call) => router.handle(call),
   };

@@ -56,6 +56,10 @@ export interface Functions {
   /** $LATEST as the next version, or the last version if nothing that runs changed since
    *  (core planPublish, which also checks the preconditions). */
   publishVersion(userId: string, name: string, opts?: PublishOptions): Promise<FunctionSnapshot>;
+  /** One published version; false if the function has none of that number. NotFound if there
+   *  is no such function; Conflict (FUNCTION_VERSION_IN_USE) while an alias names it. Its
+   *  number is never published again. */
+  deleteVersion(userId: string, name: string, version: number): Promise<boolean>;
   /** Published versions, oldest first ($LATEST is getFunction's). */
   listVersions(userId: string, name: string): Promise<FunctionSnapshot[]>;
 

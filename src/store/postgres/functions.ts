@@ -14,6 +14,7 @@ import {
   newAlias,
   newLatest,
   pageOf,
+  checkVersionDeletable,
   planPublish,
   resolveQualifier,
   rowsForPage,
@@ -73,6 +74,15 @@ const SELECT_VERSION = `SELECT * FROM function_versions WHERE user_id = $1 AND f
 
 /** user_id, function_name: the last published version. */
 const LAST_VERSION = `SELECT * FROM function_versions WHERE user_id = $1 AND function_name = $2 ORDER BY version DESC LIMIT 1`;
+
+/** last_version, user_id, name: the highest version number the function has had. */
+const SET_HIGHEST_VERSION = `UPDATE functions SET last_version = $1 WHERE user_id = $2 AND name = $3`;
+
+/** user_id, function_name, version. */
+const DELETE_VERSION = `DELETE FROM function_versions WHERE user_id = $1 AND function_name = $2 AND version = $3 RETURNING version`;
+
+/** user_id, function_name: locked, so an alias is not moved onto a version being deleted. */
+const LOCK_ALIASES = `SELECT * FROM function_aliases WHERE user_id = $1 AND function_name = $2 ORDER BY name FOR UPDATE`;
 
 /** user_id, function_name. */
 const LIST_VERSIONS = `SELECT * FROM function_versions WHERE user_id = $1 AND function_name = $2 ORDER BY version`;
@@ -171,12 +181,31 @@ export class PgFunctions implements Functions {
   publishVersion(userId: string, name: string, opts: PublishOptions = {}): Promise<FunctionSnapshot> {
     return this.db.tx(async (tx) => {
       // Locking $LATEST orders concurrent publishes: the second sees the first's version.
-      const current = await latest(tx, userId, name);
+      const [locked] = await tx.query(LOCK_FUNCTION, [userId, name]);
+      if (!locked) throw functionErrors.notFound(name);
       const [lastRow] = await tx.query(LAST_VERSION, [userId, name]);
-      const plan = planPublish(current, lastRow ? snapshotFromRow(lastRow) : null, opts, randomUUID(), this.db.now());
+      const highest = Number(locked.last_version);
+      const plan = planPublish(
+        snapshotFromRow(locked),
+        lastRow ? snapshotFromRow(lastRow) : null,
+        opts,
+        randomUUID(),
+        this.db.now(),
+        highest,
+      );
       if (plan.kind === 'existing') return plan.version;
       const [row] = await tx.query(INSERT_VERSION, [userId, name, plan.version.version, ...snapshotValues(plan.version)]);
+      await tx.query(SET_HIGHEST_VERSION, [plan.version.version, userId, name]);
       return snapshotFromRow(row);
+    });
+  }
+
+  deleteVersion(userId: string, name: string, version: number): Promise<boolean> {
+    return this.db.tx(async (tx) => {
+      // The function locked as a publish locks it, then its aliases: none moves onto the version meanwhile.
+      await latest(tx, userId, name);
+      checkVersionDeletable(name, version, (await tx.query(LOCK_ALIASES, [userId, name])).map(aliasFromRow));
+      return (await tx.query(DELETE_VERSION, [userId, name, version])).length > 0;
     });
   }
 

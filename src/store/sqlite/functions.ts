@@ -14,6 +14,7 @@ import {
   newAlias,
   newLatest,
   pageOf,
+  checkVersionDeletable,
   planPublish,
   resolveQualifier,
   rowsForPage,
@@ -68,6 +69,15 @@ const SELECT_VERSION = `SELECT * FROM function_versions WHERE user_id = ? AND fu
 
 /** user_id, function_name: the last published version. */
 const LAST_VERSION = `SELECT * FROM function_versions WHERE user_id = ? AND function_name = ? ORDER BY version DESC LIMIT 1`;
+
+/** user_id, name: the highest version number the function has had (0: none). */
+const HIGHEST_VERSION = `SELECT last_version FROM functions WHERE user_id = ? AND name = ?`;
+
+/** last_version, user_id, name. */
+const SET_HIGHEST_VERSION = `UPDATE functions SET last_version = ? WHERE user_id = ? AND name = ?`;
+
+/** user_id, function_name, version. */
+const DELETE_VERSION = `DELETE FROM function_versions WHERE user_id = ? AND function_name = ? AND version = ?`;
 
 /** user_id, function_name. */
 const LIST_VERSIONS = `SELECT * FROM function_versions WHERE user_id = ? AND function_name = ? ORDER BY version`;
@@ -174,10 +184,23 @@ export class SqliteFunctions implements Functions {
     const revisionId = randomUUID();
     const now = this.ctx.clock.now();
     return this.ctx.writes.run(() => {
+      const latest = this.latest(userId, name);
       const lastRow = this.ctx.stmt(LAST_VERSION).get(userId, name) as Row | undefined;
-      const plan = planPublish(this.latest(userId, name), lastRow ? snapshotFromRow(lastRow) : null, opts, revisionId, now);
-      if (plan.kind === 'new') this.ctx.stmt(INSERT_VERSION).run(userId, name, plan.version.version, ...snapshotValues(plan.version));
+      const highest = Number((this.ctx.stmt(HIGHEST_VERSION).get(userId, name) as Row).last_version);
+      const plan = planPublish(latest, lastRow ? snapshotFromRow(lastRow) : null, opts, revisionId, now, highest);
+      if (plan.kind === 'new') {
+        this.ctx.stmt(INSERT_VERSION).run(userId, name, plan.version.version, ...snapshotValues(plan.version));
+        this.ctx.stmt(SET_HIGHEST_VERSION).run(plan.version.version, userId, name);
+      }
       return plan.version;
+    });
+  }
+
+  async deleteVersion(userId: string, name: string, version: number): Promise<boolean> {
+    return this.ctx.writes.run(() => {
+      this.mustExist(userId, name);
+      checkVersionDeletable(name, version, (this.ctx.stmt(LIST_ALIASES).all(userId, name) as Row[]).map(aliasFromRow));
+      return Number(this.ctx.stmt(DELETE_VERSION).run(userId, name, version).changes) > 0;
     });
   }
 

@@ -1,0 +1,202 @@
+/**
+ * Lambda's function operations (API version 2015-03-31): create, read, list, update, delete.
+ * Each reads Lambda's request shape, calls a use case (src/app) as the caller's user, and
+ * writes Lambda's response shape; refusals are domain errors, named in Lambda's words once
+ * (index.ts).
+ */
+import {
+  createFunction,
+  deleteFunction,
+  deleteVersion,
+  getConcurrency,
+  getFunction,
+  listFunctions,
+  updateFunctionCode,
+  updateFunctionConfiguration,
+} from '../../app/index.ts';
+import { ErrorCode, InvalidInput, LATEST, type FunctionConfigPatch, type FunctionSnapshot } from '../../core/index.ts';
+import type { RestOperation } from '../rest-router.ts';
+import type { AwsCall, AwsCaller } from '../service.ts';
+import type { LambdaContext } from './context.ts';
+import { checkUnsupported, environmentOf, field, functionConfiguration, functionRefOf, jsonBody, maxItemsOf, zipOf } from './shapes.ts';
+
+/** Whose functions a call reaches: its key's user. With authentication off (HANGAR_AUTH=none)
+ *  every caller is one anonymous user, as accountIdOf('') is one account. */
+export const ANONYMOUS_USER = 'anonymous';
+export const userOf = (caller: AwsCaller): string => caller.principal.userId ?? ANONYMOUS_USER;
+
+/** The function name of a path label, checked against the caller's account when it is an ARN. */
+export const nameOf = (call: AwsCall, label: string): string => functionRefOf(call.caller, label).name;
+
+/** The configuration fields CreateFunction and UpdateFunctionConfiguration share. */
+function configOf(body: Record<string, unknown>): FunctionConfigPatch {
+  checkUnsupported(body);
+  return {
+    runtime: field.string(body, 'Runtime'),
+    handler: field.string(body, 'Handler'),
+    memoryMb: field.integer(body, 'MemorySize'),
+    timeoutS: field.integer(body, 'Timeout'),
+    description: field.string(body, 'Description'),
+    environment: environmentOf(body),
+  };
+}
+
+/** Where GetFunction's Code.Location points: Hangar's native download of the code (a Bearer
+ *  key reads it), where Lambda gives a presigned S3 URL. The query is the native route's
+ *  (api/routes/functions.ts, functionCodeUrl): a version's `qualifier`, and the owner's
+ *  `userId` when the caller is not the owner (an admin, or anyone with authentication off). */
+function codeLocation(ctx: LambdaContext, call: AwsCall, f: FunctionSnapshot): string {
+  const host = call.headers.host;
+  const base =
+    ctx.config.publicUrl ?? `${ctx.config.tlsCert ? 'https' : 'http'}://${Array.isArray(host) ? host[0] : (host ?? 'localhost')}`;
+  const q = new URLSearchParams();
+  if (f.version !== LATEST) q.set('qualifier', String(f.version));
+  if (f.userId !== call.caller.principal.userId) q.set('userId', f.userId);
+  return `${base.replace(/\/$/, '')}/functions/${encodeURIComponent(f.name)}/code${q.size > 0 ? `?${q}` : ''}`;
+}
+
+export function functionOperations(ctx: LambdaContext): RestOperation[] {
+  return [
+    {
+      name: 'CreateFunction',
+      method: 'POST',
+      path: '/2015-03-31/functions',
+      async run(call) {
+        const body = jsonBody(call);
+        const name = field.string(body, 'FunctionName');
+        if (name === undefined) throw new InvalidInput(ErrorCode.FunctionInvalid, 'FunctionName is required');
+        const code = field.object(body, 'Code');
+        if (!code) throw new InvalidInput(ErrorCode.FunctionInvalid, 'Code is required: { "ZipFile": <the zip, base64> }');
+        const config = configOf(body);
+        if (config.runtime === undefined)
+          throw new InvalidInput(ErrorCode.FunctionInvalid, 'Runtime is required (nodejs22.x, python3.12, provided.al2023...)');
+        const f = await createFunction(ctx, userOf(call.caller), {
+          name: functionRefOf(call.caller, name).name,
+          zip: zipOf(code),
+          config: { ...config, runtime: config.runtime },
+          publish: field.boolean(body, 'Publish'),
+        });
+        return { status: 201, body: functionConfiguration(call.caller, f, f.version === LATEST ? undefined : String(f.version)) };
+      },
+    },
+    {
+      name: 'ListFunctions',
+      method: 'GET',
+      path: '/2015-03-31/functions/',
+      async run(call) {
+        const user = userOf(call.caller);
+        const all = call.query.get('FunctionVersion');
+        if (all !== null && all !== 'ALL') throw new InvalidInput(ErrorCode.FunctionInvalid, "FunctionVersion may only be 'ALL'");
+        const page = await listFunctions(ctx, user, { after: call.query.get('Marker') ?? undefined, limit: maxItemsOf(call.query) });
+        const functions: Record<string, unknown>[] = [];
+        for (const f of page.items) {
+          functions.push(functionConfiguration(call.caller, f));
+          // FunctionVersion=ALL: each function's published versions after it.
+          if (all)
+            for (const v of await ctx.functions.listVersions(user, f.name))
+              functions.push(functionConfiguration(call.caller, v, String(v.version)));
+        }
+        return { status: 200, body: { Functions: functions, ...(page.nextCursor ? { NextMarker: page.nextCursor } : {}) } };
+      },
+    },
+    {
+      name: 'GetFunction',
+      method: 'GET',
+      path: '/2015-03-31/functions/{FunctionName}',
+      async run(call, params) {
+        const user = userOf(call.caller);
+        const qualifier = call.query.get('Qualifier');
+        const ref = functionRefOf(call.caller, params.FunctionName, qualifier);
+        const f = await getFunction(ctx, user, ref.name, asked(ref.qualifier));
+        const reserved = await getConcurrency(ctx, user, ref.name);
+        return {
+          status: 200,
+          body: {
+            Configuration: functionConfiguration(call.caller, f, asked(ref.qualifier)),
+            Code: { RepositoryType: 'S3', Location: codeLocation(ctx, call, f) },
+            ...(reserved === null ? {} : { Concurrency: { ReservedConcurrentExecutions: reserved } }),
+          },
+        };
+      },
+    },
+    {
+      name: 'GetFunctionConfiguration',
+      method: 'GET',
+      path: '/2015-03-31/functions/{FunctionName}/configuration',
+      async run(call, params) {
+        const ref = functionRefOf(call.caller, params.FunctionName, call.query.get('Qualifier'));
+        const f = await getFunction(ctx, userOf(call.caller), ref.name, asked(ref.qualifier));
+        return { status: 200, body: functionConfiguration(call.caller, f, asked(ref.qualifier)) };
+      },
+    },
+    {
+      name: 'UpdateFunctionCode',
+      method: 'PUT',
+      path: '/2015-03-31/functions/{FunctionName}/code',
+      async run(call, params) {
+        const body = jsonBody(call);
+        checkUnsupported(body);
+        const f = await updateFunctionCode(ctx, userOf(call.caller), nameOf(call, params.FunctionName), {
+          zip: zipOf(body),
+          revisionId: field.string(body, 'RevisionId'),
+          publish: field.boolean(body, 'Publish'),
+          dryRun: field.boolean(body, 'DryRun'),
+        });
+        return { status: 200, body: functionConfiguration(call.caller, f, f.version === LATEST ? undefined : String(f.version)) };
+      },
+    },
+    {
+      name: 'UpdateFunctionConfiguration',
+      method: 'PUT',
+      path: '/2015-03-31/functions/{FunctionName}/configuration',
+      async run(call, params) {
+        const body = jsonBody(call);
+        const patch = Object.fromEntries(Object.entries(configOf(body)).filter(([, v]) => v !== undefined)) as FunctionConfigPatch;
+        const f = await updateFunctionConfiguration(
+          ctx,
+          userOf(call.caller),
+          nameOf(call, params.FunctionName),
+          patch,
+          field.string(body, 'RevisionId'),
+        );
+        return { status: 200, body: functionConfiguration(call.caller, f) };
+      },
+    },
+    {
+      name: 'DeleteFunction',
+      method: 'DELETE',
+      path: '/2015-03-31/functions/{FunctionName}',
+      async run(call, params) {
+        const qualifier = call.query.get('Qualifier');
+        const ref = functionRefOf(call.caller, params.FunctionName, qualifier);
+        const user = userOf(call.caller);
+        // As Lambda: a version Qualifier deletes that version; $LATEST named explicitly or an
+        // alias is refused (DeleteAlias removes an alias); none deletes the whole function.
+        if (ref.qualifier.kind === 'version') await deleteVersion(ctx, user, ref.name, ref.qualifier.version);
+        else if (ref.qualifier.kind === 'alias' || qualifier !== null || params.FunctionName.endsWith(':$LATEST'))
+          throw new InvalidInput(
+            ErrorCode.FunctionInvalid,
+            'DeleteFunction takes a version number as Qualifier, or none to delete the function with all its versions and aliases',
+          );
+        else await deleteFunction(ctx, user, ref.name);
+        return { status: 204 };
+      },
+    },
+  ];
+}
+
+/** The qualifier as the caller gave it, for the answer's ARN (none for plain $LATEST). */
+function asked(q: ReturnType<typeof functionRefOf>['qualifier']): string | undefined {
+  switch (q.kind) {
+    case 'latest':
+      return undefined;
+    case 'version':
+      return String(q.version);
+    case 'alias':
+      return q.alias;
+    default: {
+      const never: never = q;
+      throw new Error(`unknown qualifier ${JSON.stringify(never)}`);
+    }
+  }
+}

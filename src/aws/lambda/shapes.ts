@@ -1,0 +1,171 @@
+/**
+ * Lambda's request and response shapes over Hangar's function model: reading a JSON body's
+ * fields as Lambda's API reference types them, and writing FunctionConfiguration and
+ * AliasConfiguration. No decisions: those are core/function.ts's.
+ */
+import {
+  ErrorCode,
+  functionErrors,
+  InvalidInput,
+  LATEST,
+  parseFunctionRef,
+  type FunctionAlias,
+  type FunctionSnapshot,
+} from '../../core/index.ts';
+import { functionArn } from '../identity.ts';
+import type { AwsCall, AwsCaller } from '../service.ts';
+
+const invalid = (message: string) => new InvalidInput(ErrorCode.FunctionInvalid, message);
+
+/** A restJson1 body as an object; an empty body is `{}`. */
+export function jsonBody(call: AwsCall): Record<string, unknown> {
+  if (call.body.length === 0) return {};
+  let v: unknown;
+  try {
+    v = JSON.parse(call.body.toString('utf8'));
+  } catch {
+    throw invalid('the request body is not JSON');
+  }
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw invalid('the request body must be a JSON object');
+  return v as Record<string, unknown>;
+}
+
+/** Typed reads of optional fields: absent (or null) is undefined, a wrong type is refused naming the field. */
+export const field = {
+  string(o: Record<string, unknown>, name: string): string | undefined {
+    const v = o[name];
+    if (v === undefined || v === null) return undefined;
+    if (typeof v !== 'string') throw invalid(`${name} must be a string`);
+    return v;
+  },
+  integer(o: Record<string, unknown>, name: string): number | undefined {
+    const v = o[name];
+    if (v === undefined || v === null) return undefined;
+    if (typeof v !== 'number' || !Number.isInteger(v)) throw invalid(`${name} must be a whole number`);
+    return v;
+  },
+  boolean(o: Record<string, unknown>, name: string): boolean | undefined {
+    const v = o[name];
+    if (v === undefined || v === null) return undefined;
+    if (typeof v !== 'boolean') throw invalid(`${name} must be true or false`);
+    return v;
+  },
+  object(o: Record<string, unknown>, name: string): Record<string, unknown> | undefined {
+    const v = o[name];
+    if (v === undefined || v === null) return undefined;
+    if (typeof v !== 'object' || Array.isArray(v)) throw invalid(`${name} must be an object`);
+    return v as Record<string, unknown>;
+  },
+  list(o: Record<string, unknown>, name: string): unknown[] | undefined {
+    const v = o[name];
+    if (v === undefined || v === null) return undefined;
+    if (!Array.isArray(v)) throw invalid(`${name} must be a list`);
+    return v;
+  },
+};
+
+/** Code.ZipFile's bytes. Hangar takes the zip in the request only: S3 locations and container
+ *  images name things it does not have. */
+export function zipOf(code: Record<string, unknown>): Buffer {
+  if (code.S3Bucket !== undefined || code.S3Key !== undefined || code.S3ObjectVersion !== undefined)
+    throw invalid('Hangar takes code as Code.ZipFile (the zip in the request, up to 50 MB), not from S3 (S3Bucket/S3Key)');
+  if (code.ImageUri !== undefined) throw invalid('Hangar runs zip functions only (Code.ZipFile), not container images (ImageUri)');
+  const zip = field.string(code, 'ZipFile');
+  if (zip === undefined) throw invalid('Code.ZipFile is required: the function code as a zip, base64-encoded');
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(zip)) throw invalid('Code.ZipFile must be base64');
+  return Buffer.from(zip, 'base64');
+}
+
+/** Environment.Variables: a map of strings (absent: not changed). */
+export function environmentOf(body: Record<string, unknown>): Record<string, string> | undefined {
+  const env = field.object(body, 'Environment');
+  if (!env) return undefined;
+  const vars = field.object(env, 'Variables') ?? {};
+  for (const [k, v] of Object.entries(vars)) if (typeof v !== 'string') throw invalid(`Environment.Variables.${k} must be a string`);
+  return vars as Record<string, string>;
+}
+
+/** The architecture Hangar runs functions on: the host's. */
+export const ARCHITECTURE = process.arch === 'arm64' ? 'arm64' : 'x86_64';
+
+/** Refuses what Hangar cannot honour rather than ignore it: another architecture, layers,
+ *  container images. Other Lambda settings (Role, VpcConfig, TracingConfig...) have no
+ *  meaning here and are accepted and not kept. */
+export function checkUnsupported(body: Record<string, unknown>): void {
+  const archs = field.list(body, 'Architectures');
+  if (archs && (archs.length !== 1 || archs[0] !== ARCHITECTURE))
+    throw invalid(`this Hangar runs functions on ${ARCHITECTURE}: Architectures must be ["${ARCHITECTURE}"]`);
+  const layers = field.list(body, 'Layers');
+  if (layers && layers.length > 0) throw invalid('Hangar has no layers: put the code of a layer into the function zip');
+  const packageType = field.string(body, 'PackageType');
+  if (packageType !== undefined && packageType !== 'Zip')
+    throw invalid('Hangar runs zip functions only: PackageType must be Zip (Code.ZipFile)');
+}
+
+/** The function a FunctionName (a name, partial ARN or ARN) and Qualifier name; another
+ *  account's ARN is a function this caller does not have. */
+export function functionRefOf(caller: AwsCaller, functionName: string, qualifier?: string | null) {
+  const ref = parseFunctionRef(functionName, qualifier ?? undefined);
+  if (ref.accountId !== null && ref.accountId !== caller.accountId) throw functionErrors.notFound(ref.name);
+  return ref;
+}
+
+/** Lambda's LastModified: ISO 8601 with milliseconds and a +0000 offset. */
+export const lastModified = (ms: number): string => new Date(ms).toISOString().replace('Z', '+0000');
+
+/** Lambda's FunctionConfiguration. `qualifier` is how the caller named it (the ARN says so). */
+export function functionConfiguration(caller: AwsCaller, f: FunctionSnapshot, qualifier?: string): Record<string, unknown> {
+  const version = f.version === LATEST ? LATEST : String(f.version);
+  return {
+    FunctionName: f.name,
+    FunctionArn: functionArn(caller.region, caller.accountId, f.name, qualifier),
+    Runtime: f.runtime,
+    ...(f.handler === null ? {} : { Handler: f.handler }),
+    CodeSize: f.code.size,
+    CodeSha256: f.code.sha256,
+    Description: f.description,
+    Timeout: f.timeoutS,
+    MemorySize: f.memoryMb,
+    LastModified: lastModified(f.lastModified),
+    Version: version,
+    Environment: { Variables: f.environment },
+    RevisionId: f.revisionId,
+    State: f.state,
+    LastUpdateStatus: 'Successful',
+    PackageType: 'Zip',
+    Architectures: [ARCHITECTURE],
+    EphemeralStorage: { Size: 512 },
+    TracingConfig: { Mode: 'PassThrough' },
+    LoggingConfig: { LogFormat: 'Text', LogGroup: `/aws/lambda/${f.name}` },
+  };
+}
+
+/** Lambda's AliasConfiguration. */
+export function aliasConfiguration(caller: AwsCaller, a: FunctionAlias): Record<string, unknown> {
+  return {
+    AliasArn: functionArn(caller.region, caller.accountId, a.functionName, a.name),
+    Name: a.name,
+    FunctionVersion: a.version === LATEST ? LATEST : String(a.version),
+    Description: a.description,
+    RevisionId: a.revisionId,
+  };
+}
+
+/** Marker/MaxItems over a list read whole (versions, aliases): the marker is the next index. */
+export function pageOfList<T>(items: T[], query: URLSearchParams, maxDefault = 50): { items: T[]; next: string | undefined } {
+  const marker = query.get('Marker');
+  const start = marker === null ? 0 : Number(marker);
+  if (!Number.isInteger(start) || start < 0) throw invalid(`Marker '${marker}' is not one this API gave`);
+  const max = maxItemsOf(query, maxDefault);
+  const page = items.slice(start, start + max);
+  return { items: page, next: start + max < items.length ? String(start + max) : undefined };
+}
+
+/** MaxItems: 1 to 10,000 as Lambda's reference says, a page at most 50 (Lambda's own cap). */
+export function maxItemsOf(query: URLSearchParams, maxDefault = 50): number {
+  const raw = query.get('MaxItems');
+  if (raw === null) return maxDefault;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > 10_000) throw invalid('MaxItems must be a whole number from 1 to 10000');
+  return Math.min(n, maxDefault);
+}
