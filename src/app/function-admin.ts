@@ -8,6 +8,8 @@
 import {
   checkFunctionName,
   checkReservedConcurrency,
+  Conflict,
+  ErrorCode,
   functionErrors,
   newFunctionConfig,
   parseVersionRef,
@@ -15,6 +17,7 @@ import {
   type FunctionConfigInput,
   type FunctionConfigPatch,
   type FunctionSnapshot,
+  type Page,
   type PublishOptions,
   type VersionRef,
 } from '../core/index.ts';
@@ -82,6 +85,19 @@ export async function deleteVersion(app: Reads, userId: string, name: string, ve
   if (!(await app.functions.deleteVersion(userId, name, version))) throw functionErrors.notFound(name, version);
 }
 
+/** The published versions, oldest first, a page at a time: `after` is the last number seen. */
+export async function listVersionPage(
+  app: Reads,
+  userId: string,
+  name: string,
+  page: { after?: number; limit: number },
+): Promise<Page<FunctionSnapshot>> {
+  const all = await app.functions.listVersions(userId, name);
+  const rest = all.filter((v) => page.after === undefined || (v.version as number) > page.after);
+  const items = rest.slice(0, page.limit);
+  return { items, nextCursor: rest.length > items.length ? String(items[items.length - 1].version) : null };
+}
+
 /** $LATEST, then the published versions, oldest first (as Lambda lists them). */
 export async function listVersions(app: Reads, userId: string, name: string): Promise<FunctionSnapshot[]> {
   const latest = await app.functions.getFunction(userId, name);
@@ -118,6 +134,30 @@ export function updateAlias(
 ): Promise<FunctionAlias> {
   const version: VersionRef | undefined = patch.version === undefined ? undefined : parseVersionRef(patch.version);
   return app.functions.updateAlias(userId, functionName, name, { version, description: patch.description }, revisionId);
+}
+
+/**
+ * Points the alias at `version`, making it if the function has none of that name (the native
+ * PUT; Lambda has CreateAlias and UpdateAlias). With `revisionId`, only an update of the alias
+ * at that revision: a revision cannot name an alias that does not exist yet.
+ */
+export async function putAlias(
+  app: Reads,
+  userId: string,
+  functionName: string,
+  name: string,
+  alias: { version: string; description?: string },
+  revisionId?: string,
+): Promise<{ alias: FunctionAlias; created: boolean }> {
+  if (revisionId === undefined && !(await app.functions.getAlias(userId, functionName, name))) {
+    try {
+      return { alias: await createAlias(app, userId, functionName, { name, ...alias }), created: true };
+    } catch (err) {
+      // Made by a concurrent PUT since the read: this one updates it instead.
+      if (!(err instanceof Conflict && err.code === ErrorCode.FunctionAliasExists)) throw err;
+    }
+  }
+  return { alias: await updateAlias(app, userId, functionName, name, alias, revisionId), created: false };
 }
 
 export async function deleteAlias(app: Reads, userId: string, functionName: string, name: string): Promise<void> {

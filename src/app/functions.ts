@@ -12,6 +12,7 @@ import {
   functionErrors,
   Internal,
   InvalidInput,
+  LATEST,
   newFunctionConfig,
   parseFunctionRef,
   TooLarge,
@@ -36,6 +37,20 @@ export const MAX_ZIP_BYTES = 50 * 1024 * 1024;
  * upload never tells another whether some zip exists. Hex, not Lambda's base64 (which has '/').
  */
 export const functionCodeKey = (userId: string, sha256Hex: string): string => `functions/${userId}/code/${sha256Hex}.zip`;
+
+/**
+ * Where a function's zip is downloaded: the native route GET /functions/{name}/code, stable for
+ * as long as the function is. Both surfaces link it (the native view's code.url, Lambda's
+ * GetFunction Code.Location), so its shape lives here, not in either. A published version's
+ * URL names it, since $LATEST's code moves on; a caller other than the owner (an admin, or
+ * anyone with authentication off) gets the owner's `userId`, which the route needs from them.
+ */
+export function functionCodeUrl(base: string, f: FunctionSnapshot, callerUserId: string | null): string {
+  const q = new URLSearchParams();
+  if (f.version !== LATEST) q.set('qualifier', String(f.version));
+  if (f.userId !== callerUserId) q.set('userId', f.userId);
+  return `${base.replace(/\/$/, '')}/functions/${encodeURIComponent(f.name)}/code${q.size > 0 ? `?${q}` : ''}`;
+}
 
 /** A zip starts with a local file header (PK\3\4), or is an empty archive (only the end record,
  *  PK\5\6), and has its end-of-central-directory record within the last 64 KiB + 22 bytes. */

@@ -141,6 +141,18 @@ export interface FunctionDeploy {
   environment?: Record<string, string>;
 }
 
+/** An alias as /functions/{name}/aliases shows it. */
+export interface FunctionAliasInfo {
+  name: string;
+  functionName: string;
+  userId: string;
+  version: string;
+  description: string;
+  revisionId: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
 export interface TerminalCommand {
   command: string;
   timeout?: number;
@@ -349,6 +361,49 @@ export class HangarClient {
 
   deleteFunction(name: string, userId?: string): Promise<{ name: string; deleted: true }> {
     return this.#json('DELETE', `/functions/${enc(name)}`, { query: { userId } });
+  }
+
+  /** Publishes $LATEST; with `revisionId`, only if it is still at that revision (If-Match). */
+  publishFunction(name: string, opts: { userId?: string; description?: string; revisionId?: string } = {}): Promise<FunctionInfo> {
+    return this.#json('POST', `/functions/${enc(name)}/versions`, {
+      query: { userId: opts.userId },
+      body: opts.description === undefined ? {} : { description: opts.description },
+      headers: opts.revisionId === undefined ? undefined : { 'if-match': `"${opts.revisionId}"` },
+    });
+  }
+
+  functionVersions(
+    name: string,
+    params: { userId?: string; cursor?: string; limit?: number } = {},
+  ): Promise<{ versions: FunctionInfo[]; nextCursor: string | null }> {
+    return this.#json('GET', `/functions/${enc(name)}/versions`, { query: params });
+  }
+
+  /** Creates the alias or points it anew; `created` tells which. */
+  async putFunctionAlias(
+    name: string,
+    alias: string,
+    body: { version: string; description?: string },
+    userId?: string,
+  ): Promise<{ alias: FunctionAliasInfo; created: boolean }> {
+    const res = await this.#request('PUT', `/functions/${enc(name)}/aliases/${enc(alias)}`, { query: { userId }, body });
+    return { alias: (await res.json()) as FunctionAliasInfo, created: res.status === 201 };
+  }
+
+  functionAliases(name: string, userId?: string): Promise<{ aliases: FunctionAliasInfo[] }> {
+    return this.#json('GET', `/functions/${enc(name)}/aliases`, { query: { userId } });
+  }
+
+  deleteFunctionAlias(name: string, alias: string, userId?: string): Promise<{ name: string; alias: string; deleted: true }> {
+    return this.#json('DELETE', `/functions/${enc(name)}/aliases/${enc(alias)}`, { query: { userId } });
+  }
+
+  /** Reserves `reserved` concurrent instances, or removes the reservation (null). */
+  functionConcurrency(name: string, reserved: number | null, userId?: string): Promise<{ name: string; reserved: number | null }> {
+    const path = `/functions/${enc(name)}/concurrency`;
+    return reserved === null
+      ? this.#json('DELETE', path, { query: { userId } })
+      : this.#json('PUT', path, { query: { userId }, body: { reserved } });
   }
 
   runCommand(projectId: string, terminal: string, body: TerminalCommand): Promise<SubmitResult> {

@@ -163,6 +163,12 @@ const deployFunction = async () => {
   const zip = makeZip({ 'index.mjs': 'export const handler = async () => 1;\n' }).toString('base64');
   const r = await p.inject({ method: 'PUT', url: `/functions/${FUNCTION}`, payload: { zip, runtime: 'nodejs', handler: 'index.handler' } });
   assert.ok(r.statusCode === 200 || r.statusCode === 201, r.body);
+  // A version with an alias on it, for the version and alias routes (a fuzzed DELETE may have
+  // removed the last one: the publish then makes the next number).
+  const v = await p.inject({ method: 'POST', url: `/functions/${FUNCTION}/versions`, payload: {} });
+  assert.equal(v.statusCode, 201, v.body);
+  const a = await p.inject({ method: 'PUT', url: `/functions/${FUNCTION}/aliases/live`, payload: { version: v.json().version } });
+  assert.ok(a.statusCode === 200 || a.statusCode === 201, a.body);
 };
 after(async () => p.close());
 
@@ -196,10 +202,20 @@ it('every operation answers valid and mutated requests with a documented status 
   const functionOps = ops.filter((o) => o.path.startsWith('/functions')).map((o) => `${o.method.toUpperCase()} ${o.path}`);
   assert.deepEqual(functionOps.sort(), [
     'DELETE /functions/{name}',
+    'DELETE /functions/{name}/aliases/{alias}',
+    'DELETE /functions/{name}/concurrency',
+    'DELETE /functions/{name}/versions/{n}',
     'GET /functions',
     'GET /functions/{name}',
+    'GET /functions/{name}/aliases',
+    'GET /functions/{name}/aliases/{alias}',
     'GET /functions/{name}/code',
+    'GET /functions/{name}/versions',
+    'GET /functions/{name}/versions/{n}',
+    'POST /functions/{name}/versions',
     'PUT /functions/{name}',
+    'PUT /functions/{name}/aliases/{alias}',
+    'PUT /functions/{name}/concurrency',
   ]);
   for (const { path, method, op } of ops) {
     if (path.startsWith('/functions')) await deployFunction();

@@ -111,8 +111,12 @@ describe('ownership', () => {
     // Upper case: a 404 names the function, and no answer to bob may say 'alice'.
     const aliceZip = makeZip({ 'index.mjs': 'export const handler = async () => "alice";\n' });
     const fn = { zip: aliceZip.toString('base64'), runtime: 'nodejs22.x', handler: 'index.handler' };
-    const aliceFn = (await as(alice, 'PUT', '/functions/ALICE_FN', fn)).json();
-    assert.equal(aliceFn.userId, 'alice');
+    assert.equal((await as(alice, 'PUT', '/functions/ALICE_FN', fn)).json().userId, 'alice');
+    // A version, an alias on it and a reservation: objects behind every function route to reach for.
+    assert.equal((await as(alice, 'POST', '/functions/ALICE_FN/versions', {})).statusCode, 201);
+    assert.equal((await as(alice, 'PUT', '/functions/ALICE_FN/aliases/main', { version: '1' })).statusCode, 201);
+    assert.equal((await as(alice, 'PUT', '/functions/ALICE_FN/concurrency', { reserved: 3 })).statusCode, 200);
+    const aliceFn = (await as(alice, 'GET', '/functions/ALICE_FN')).json();
 
     const doc = (await as(null, 'GET', '/openapi.json')).json() as {
       paths: Record<string, Record<string, { parameters?: { in: string; name: string }[] }>>;
@@ -133,15 +137,26 @@ describe('ownership', () => {
                 : [dead, running];
         for (const target of targets) {
           // The object under test is the first id; any other (a terminal's) is one bob could name.
-          const url = path.replace(/\{(\w+)\}/, target).replace(/\{(\w+)\}/g, 'main');
+          // A version number where the route takes one (alice's version 1), else 'main' (her alias).
+          const url = path
+            .replace(/\{(\w+)\}/, target)
+            .replace('{n}', '1')
+            .replace(/\{(\w+)\}/g, 'main');
+          const deploy = method === 'put' && path === '/functions/{name}';
           const body =
             method === 'put' && path.startsWith('/secrets')
               ? { value: 'bob-value' }
-              : method === 'put' && path.startsWith('/functions')
+              : deploy
                 ? { ...fn, zip: makeZip({ 'index.mjs': 'bob' }).toString('base64') }
                 : path.endsWith('/commands') && method === 'post'
                   ? { command: 'id' }
-                  : undefined;
+                  : path.endsWith('/aliases/{alias}') && method === 'put'
+                    ? { version: '1' }
+                    : path.endsWith('/concurrency') && method === 'put'
+                      ? { reserved: 1 }
+                      : path.endsWith('/versions') && method === 'post'
+                        ? {}
+                        : undefined;
           const r = await as(bob, method.toUpperCase(), url, body);
           walked.push(`${method.toUpperCase()} ${path}`);
           const text = r.body;
@@ -149,7 +164,7 @@ describe('ownership', () => {
           if (path.startsWith('/keys')) assert.equal(r.statusCode, 403, `${method} ${url}`);
           else if (method === 'put' && path.startsWith('/secrets'))
             assert.equal(r.statusCode, 201, 'PUT makes bob his own secret of that name');
-          else if (method === 'put' && path.startsWith('/functions')) {
+          else if (deploy) {
             assert.equal(r.statusCode, 201, 'PUT makes bob his own function of that name');
             assert.equal(r.json().userId, 'bob');
             // Gone again, or the walk of /functions/{name}/code would find bob's own.
@@ -175,7 +190,22 @@ describe('ownership', () => {
       walked.join(', '),
     );
     assert.ok(walked.includes('PUT /projects/{id}/files') && walked.includes('GET /projects/{id}/files'), walked.join(', '));
-    for (const route of ['GET /functions/{name}', 'GET /functions/{name}/code', 'DELETE /functions/{name}', 'PUT /functions/{name}'])
+    for (const route of [
+      'GET /functions/{name}',
+      'GET /functions/{name}/code',
+      'DELETE /functions/{name}',
+      'PUT /functions/{name}',
+      'POST /functions/{name}/versions',
+      'GET /functions/{name}/versions',
+      'GET /functions/{name}/versions/{n}',
+      'DELETE /functions/{name}/versions/{n}',
+      'PUT /functions/{name}/aliases/{alias}',
+      'GET /functions/{name}/aliases',
+      'GET /functions/{name}/aliases/{alias}',
+      'DELETE /functions/{name}/aliases/{alias}',
+      'PUT /functions/{name}/concurrency',
+      'DELETE /functions/{name}/concurrency',
+    ])
       assert.ok(walked.includes(route), `${route} walked: ${walked.join(', ')}`);
     assert.ok(walked.length >= 10, walked.join(', '));
     // Nothing of alice's changed: still running, still dead-lettered, her secret still hers.
@@ -188,6 +218,8 @@ describe('ownership', () => {
     const hers = (await as(alice, 'GET', '/functions/ALICE_FN')).json();
     assert.deepEqual([hers.userId, hers.code.sha256, hers.revisionId], ['alice', aliceFn.code.sha256, aliceFn.revisionId]);
     assert.deepEqual((await as(alice, 'GET', '/functions/ALICE_FN/code')).rawPayload, aliceZip);
+    assert.equal(hers.versions, 1);
+    assert.equal((await as(alice, 'GET', '/functions/ALICE_FN/aliases/main')).json().version, '1');
     await as(alice, 'POST', `/tasks/${running}/cancel`);
   });
 

@@ -1,5 +1,5 @@
 /**
- * `hangar function deploy|list|get|rm`: real `hangar` processes against a real platform (in this
+ * `hangar function deploy|list|get|rm|publish|versions|alias|concurrency`: real `hangar` processes against a real platform (in this
  * process, port 0). A directory is zipped by the CLI and read back by an independent reader
  * (Python's zipfile): names, contents and the executable bit of a `provided` bootstrap.
  */
@@ -120,6 +120,55 @@ describe('hangar function', () => {
     assert.equal(f.userId, 'alice');
     assert.deepEqual(f.environment, { AA: '1', B_: 'x=y' });
     assert.equal((await hangar(alice, 'function', 'get', 'zipped', '--json')).code, 0, "alice's own");
+  });
+
+  test('publish, versions, alias set|rm and concurrency change what the API shows', async () => {
+    const file = join(scratch, 'ver.zip');
+    writeFileSync(file, makeZip({ 'index.mjs': 'export const handler = async () => 1;\n' }));
+    const deploy = (...more: string[]) => hangar(alice, 'function', 'deploy', 'ver', '--zip', file, ...more);
+    assert.equal((await deploy('--runtime', 'nodejs22.x', '--handler', 'index.handler')).code, 0);
+
+    const v1 = await hangar(alice, 'function', 'publish', 'ver', '--description', 'first');
+    assert.equal(v1.code, 0, v1.stderr);
+    assert.match(v1.stdout, /^ver: version 1 \(sha256 \S+\)$/m);
+    const revision = JSON.parse((await hangar(alice, 'function', 'get', 'ver', '--json')).stdout).revisionId;
+    assert.equal((await deploy('--memory', '256')).code, 0, 'a change after the read');
+    const stale = await hangar(alice, 'function', 'publish', 'ver', '--if-revision', revision);
+    assert.equal(stale.code, 1);
+    assert.match(stale.stderr, /FUNCTION_REVISION_MISMATCH/);
+    const v2 = await hangar(alice, 'function', 'publish', 'ver', '--json');
+    assert.equal(v2.code, 0, v2.stderr);
+    assert.equal(JSON.parse(v2.stdout).version, '2');
+
+    const set = await hangar(alice, 'function', 'alias', 'set', 'ver', 'live', '1');
+    assert.equal(set.code, 0, set.stderr);
+    assert.equal(set.stdout.trim(), 'ver:live → version 1 (created)');
+    assert.equal((await hangar(alice, 'function', 'alias', 'set', 'ver', 'live', '2')).stdout.trim(), 'ver:live → version 2 (updated)');
+    const versions = await hangar(alice, 'function', 'versions', 'ver');
+    assert.equal(versions.code, 0, versions.stderr);
+    assert.match(versions.stdout, /^VERSION +RUNTIME +MEMORY +CODE +ALIASES/m);
+    assert.match(versions.stdout, /^1 +nodejs22\.x +128 MB +\d+ B +- +first /m);
+    assert.match(versions.stdout, /^2 +nodejs22\.x +256 MB .* live /m);
+    const api = (await p.inject({ method: 'GET', url: '/functions/ver/aliases/live', auth: alice })).json();
+    assert.equal(api.version, '2');
+    const rm = await hangar(alice, 'function', 'alias', 'rm', 'ver', 'live');
+    assert.equal(rm.code, 0, rm.stderr);
+    assert.equal(rm.stdout.trim(), 'ver:live: deleted');
+    assert.equal((await p.inject({ method: 'GET', url: '/functions/ver/aliases/live', auth: alice })).statusCode, 404);
+
+    const reserve = await hangar(alice, 'function', 'concurrency', 'ver', '7');
+    assert.equal(reserve.code, 0, reserve.stderr);
+    assert.equal(reserve.stdout.trim(), 'ver: reserved concurrency 7');
+    const clear = await hangar(alice, 'function', 'concurrency', 'ver', '--clear', '--json');
+    assert.equal(clear.code, 0, clear.stderr);
+    assert.deepEqual(JSON.parse(clear.stdout), { name: 'ver', reserved: null });
+    const neither = await hangar(alice, 'function', 'concurrency', 'ver');
+    assert.equal(neither.code, 2, neither.stderr);
+    assert.match(neither.stderr, /N or --clear/);
+    assert.equal((await hangar(alice, 'function', 'concurrency', 'ver', '3', '--clear')).code, 2);
+    const none = await hangar(alice, 'function', 'versions', 'nope');
+    assert.equal(none.code, 1);
+    assert.match(none.stderr, /FUNCTION_NOT_FOUND/);
   });
 
   test('refusals: the server’s detail and code, exit 1; usage errors exit 2', async () => {

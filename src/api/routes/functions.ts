@@ -13,7 +13,16 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { deleteFunction, deployFunction, functionCode, functionOwner, getFunction, listFunctions, MAX_ZIP_BYTES } from '../../app/index.ts';
+import {
+  deleteFunction,
+  deployFunction,
+  functionCode,
+  functionCodeUrl,
+  functionOwner,
+  getFunction,
+  listFunctions,
+  MAX_ZIP_BYTES,
+} from '../../app/index.ts';
 import { checkFunctionName, FUNCTION_LIMITS, type FunctionSnapshot } from '../../core/index.ts';
 import { principalOf } from '../authenticate.ts';
 import type { ApiContext } from '../context.ts';
@@ -61,7 +70,7 @@ const CodeView = z.object({
   size: z.number(),
   url: z.string().describe('GET it (with a key) for the zip.'),
 });
-const FunctionView = z.object({
+export const FunctionView = z.object({
   name: z.string(),
   userId: z.string(),
   version: z.string().describe('$LATEST, or a published version number.'),
@@ -81,26 +90,16 @@ const FunctionView = z.object({
 });
 const FunctionDetail = FunctionView.extend({ versions: z.number().describe('Published versions (not counting $LATEST).') });
 
-const NameParams = z.strictObject({ name: z.string().max(256) });
-const OwnerQuery = z.strictObject({ userId: UserId.optional().describe("Admin keys only: whose function (default: the key's user).") });
+export const NameParams = z.strictObject({ name: z.string().max(256) });
+export const OwnerQuery = z.strictObject({
+  userId: UserId.optional().describe("Admin keys only: whose function (default: the key's user)."),
+});
 const QualifiedQuery = OwnerQuery.extend({
   qualifier: z.string().max(256).optional().describe('$LATEST (default), a published version number or an alias.'),
 });
 
-/**
- * Where a function's zip is: stable for as long as the function is (Lambda's GetFunction points
- * Code.Location here). A published version's URL names it, since $LATEST's code moves on; an
- * admin's view of another user's function names that user.
- */
-export function functionCodeUrl(base: string, f: FunctionSnapshot, callerUserId: string | null): string {
-  const q = new URLSearchParams();
-  if (f.version !== '$LATEST') q.set('qualifier', String(f.version));
-  if (f.userId !== callerUserId) q.set('userId', f.userId);
-  const query = q.size > 0 ? `?${q}` : '';
-  return `${base}/functions/${encodeURIComponent(f.name)}/code${query}`;
-}
-
-function functionView(base: string, f: FunctionSnapshot, callerUserId: string | null): z.infer<typeof FunctionView> {
+/** A function (at $LATEST or a version) as the native API shows it; the code's URL as the caller may follow it. */
+export function functionView(base: string, f: FunctionSnapshot, callerUserId: string | null): z.infer<typeof FunctionView> {
   return {
     name: f.name,
     userId: f.userId,
@@ -175,15 +174,18 @@ export function functionRoutes(app: FastifyInstance, ctx: ApiContext): void {
     {
       schema: {
         summary: 'A function: its configuration, its code (SHA-256, size, where to get it) and how many versions it has',
+        description: 'The ETag is its revision: send it as If-Match to publish only what was read.',
         tags: ['functions'],
         params: NameParams,
         querystring: QualifiedQuery,
         response: { 200: FunctionDetail, 403: Problem, 404: Problem },
       },
     },
-    async (req) => {
+    async (req, reply) => {
       const userId = owner(req, req.query.userId);
       const f = await getFunction(ctx, userId, checkFunctionName(req.params.name), req.query.qualifier);
+      // The revision, for If-Match on the conditional routes (function-versions.ts).
+      reply.header('etag', `"${f.revisionId}"`);
       // One indexed read of the function's version rows: cheap beside the read above.
       const versions = (await ctx.functions.listVersions(userId, f.name)).length;
       return { ...view(req, f), versions };

@@ -8,6 +8,7 @@ import {
   createFunction,
   deleteFunction,
   deleteVersion,
+  functionCodeUrl,
   getConcurrency,
   getFunction,
   listFunctions,
@@ -42,17 +43,12 @@ function configOf(body: Record<string, unknown>): FunctionConfigPatch {
 }
 
 /** Where GetFunction's Code.Location points: Hangar's native download of the code (a Bearer
- *  key reads it), where Lambda gives a presigned S3 URL. The query is the native route's
- *  (api/routes/functions.ts, functionCodeUrl): a version's `qualifier`, and the owner's
- *  `userId` when the caller is not the owner (an admin, or anyone with authentication off). */
+ *  key reads it), where Lambda gives a presigned S3 URL; on the native API's address. */
 function codeLocation(ctx: LambdaContext, call: AwsCall, f: FunctionSnapshot): string {
   const host = call.headers.host;
   const base =
     ctx.config.publicUrl ?? `${ctx.config.tlsCert ? 'https' : 'http'}://${Array.isArray(host) ? host[0] : (host ?? 'localhost')}`;
-  const q = new URLSearchParams();
-  if (f.version !== LATEST) q.set('qualifier', String(f.version));
-  if (f.userId !== call.caller.principal.userId) q.set('userId', f.userId);
-  return `${base.replace(/\/$/, '')}/functions/${encodeURIComponent(f.name)}/code${q.size > 0 ? `?${q}` : ''}`;
+  return functionCodeUrl(base, f, call.caller.principal.userId);
 }
 
 export function functionOperations(ctx: LambdaContext): RestOperation[] {
