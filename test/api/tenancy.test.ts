@@ -175,7 +175,13 @@ describe('ownership', () => {
       walked.join(', '),
     );
     assert.ok(walked.includes('PUT /projects/{id}/files') && walked.includes('GET /projects/{id}/files'), walked.join(', '));
-    for (const route of ['GET /functions/{name}', 'GET /functions/{name}/code', 'DELETE /functions/{name}', 'PUT /functions/{name}'])
+    for (const route of [
+      'GET /functions/{name}',
+      'GET /functions/{name}/code',
+      'DELETE /functions/{name}',
+      'PUT /functions/{name}',
+      'POST /functions/{name}/invoke',
+    ])
       assert.ok(walked.includes(route), `${route} walked: ${walked.join(', ')}`);
     assert.ok(walked.length >= 10, walked.join(', '));
     // Nothing of alice's changed: still running, still dead-lettered, her secret still hers.
