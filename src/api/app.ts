@@ -19,6 +19,7 @@ import type { ApiContext } from './context.ts';
 import { errorHandler, problem, sendProblem } from './problem.ts';
 import { accessRoutes } from './routes/access.ts';
 import { functionVersionRoutes } from './routes/function-versions.ts';
+import { functionInvokeRoutes } from './routes/function-invoke.ts';
 import { functionRoutes } from './routes/functions.ts';
 import { healthRoutes } from './routes/health.ts';
 import { opsRoutes } from './routes/ops.ts';
@@ -127,6 +128,7 @@ export async function buildApp(ctx: ApiContext, log: Logger): Promise<FastifyIns
   opsRoutes(app, ctx);
   functionRoutes(app, ctx);
   functionVersionRoutes(app, ctx);
+  functionInvokeRoutes(app, ctx);
   projectRoutes(app, ctx, { maxBytes: ctx.config.projectMaxBytes, maxFiles: ctx.config.projectMaxFiles });
   await liveRoutes(app, ctx);
   uiRoutes(app);

@@ -8,6 +8,7 @@ import type { Config } from '../config/index.ts';
 import type { Metrics } from '../metrics/index.ts';
 import type { SecretBox } from '../secrets/index.ts';
 import type { Clock } from '../core/index.ts';
+import type { FunctionHost } from '../functions/index.ts';
 import type { Fleet, Functions, StatusCounts, Store } from '../store/index.ts';
 import type { AppContext, AppStore, CapacityView, StartEstimator } from '../app/index.ts';
 
@@ -21,6 +22,9 @@ export interface ApiContext extends AppContext {
   blobs: BlobStore;
   /** Users' functions (a port of their own, beside the store's: ports/functions.ts). */
   functions: Functions;
+  /** This process's function host (invocations), set once its sandboxing workers exist: the
+   *  API starts before the workers, so it holds the reference, not the host. */
+  functionHost: { current: FunctionHost | null };
   metrics: Metrics;
   clock: Clock;
   config: Pick<

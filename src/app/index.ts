@@ -17,6 +17,14 @@ export {
   type FunctionsApp,
 } from './functions.ts';
 export { checkHealth, type HealthDeps, type HealthStatus } from './health.ts';
+export {
+  InvocationType,
+  invokeFunction,
+  MAX_PAYLOAD_BYTES,
+  type InvokeApp,
+  type InvokeInput,
+  type InvokeResult,
+} from './invoke.ts';
 export { revokeKey } from './keys.ts';
 export { readLogs, type AttemptLogs } from './logs.ts';
 export {

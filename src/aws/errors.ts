@@ -21,11 +21,15 @@ export class AwsError extends Error {
   readonly status: number;
   /** Whose fault: Lambda's errors say `"Type": "User"` or `"Service"`. */
   readonly fault: 'User' | 'Service';
-  constructor(type: string, status: number, message: string, fault: 'User' | 'Service' = 'User') {
+  /** More members of the error body, where the service names them (Lambda's throttles say
+   *  their `Reason`). */
+  readonly fields: Record<string, string>;
+  constructor(type: string, status: number, message: string, fault: 'User' | 'Service' = 'User', fields: Record<string, string> = {}) {
     super(message);
     this.type = type;
     this.status = status;
     this.fault = fault;
+    this.fields = fields;
   }
 }
 

@@ -26,7 +26,7 @@ export function sendError(reply: FastifyReply, protocol: Protocol, err: AwsError
   reply.code(err.status);
   if (protocol === Protocol.RestJson1) {
     reply.header('x-amzn-errortype', err.type);
-    const body = opts.signature ? { message: err.message } : { Type: err.fault, message: err.message };
+    const body = opts.signature ? { message: err.message } : { ...err.fields, Type: err.fault, message: err.message };
     return reply.type(JSON_TYPES[protocol]).send(JSON.stringify(body));
   }
   return reply.type(JSON_TYPES[protocol]).send(JSON.stringify({ __type: err.type, message: err.message }));

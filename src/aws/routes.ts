@@ -144,7 +144,8 @@ export class AwsEdge {
     const byCode = err instanceof HangarError ? service?.errorCodes?.[err.code] : undefined;
     const n = byCode ?? service?.domainErrors?.[kind] ?? COMMON_DOMAIN_ERRORS[kind];
     const message = kind === 'internal' ? 'internal error; see the server log' : err.message;
-    return sendError(reply, protocol, new AwsError(n.type, n.status, message, n.status >= 500 ? 'Service' : 'User'), { signature: false });
+    const fault = n.status >= 500 ? 'Service' : 'User';
+    return sendError(reply, protocol, new AwsError(n.type, n.status, message, fault, byCode?.fields), { signature: false });
   }
 
   /** The service a request's path or X-Amz-Target belongs to, whatever its signature says. */

@@ -62,7 +62,7 @@ export interface AwsService {
   /** Names of particular domain errors (by code), where the service tells them apart from
    *  the rest of their kind (Lambda: a stale RevisionId is PreconditionFailedException, 412,
    *  not a ResourceConflictException). */
-  errorCodes?: Partial<Record<ErrorCode, { type: string; status: number }>>;
+  errorCodes?: Partial<Record<ErrorCode, { type: string; status: number; fields?: Record<string, string> }>>;
   /** The largest request body its operations take, bytes, when more than the API's
    *  (HANGAR_BODY_LIMIT): Lambda's ZipFile is up to 50 MB of zip as base64 in JSON. */
   bodyLimit?: number;

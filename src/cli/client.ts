@@ -406,6 +406,27 @@ export class HangarClient {
       : this.#json('PUT', path, { query: { userId }, body: { reserved } });
   }
 
+  /** Runs a function synchronously: its result (or error document, functionError set) as sent. */
+  async invokeFunction(
+    name: string,
+    payload: Buffer | undefined,
+    opts: { qualifier?: string; log?: boolean; userId?: string } = {},
+  ): Promise<{ payload: string; executedVersion: string | null; functionError: string | null; log: string | null }> {
+    const res = await this.#request('POST', `/functions/${enc(name)}/invoke`, {
+      query: { qualifier: opts.qualifier, log: opts.log ? 'true' : undefined, userId: opts.userId },
+      ...(payload ? { raw: { type: 'application/json', data: payload } } : {}),
+      // An invocation may run for up to Lambda's 900 s: longer than the client's usual timeout.
+      signal: AbortSignal.timeout(960_000),
+    });
+    const log = res.headers.get('x-hangar-log-result');
+    return {
+      payload: await res.text(),
+      executedVersion: res.headers.get('x-hangar-executed-version'),
+      functionError: res.headers.get('x-hangar-function-error'),
+      log: log === null ? null : Buffer.from(log, 'base64').toString('utf8'),
+    };
+  }
+
   runCommand(projectId: string, terminal: string, body: TerminalCommand): Promise<SubmitResult> {
     return this.#json('POST', `/projects/${enc(projectId)}/terminals/${enc(terminal)}/commands`, { body });
   }

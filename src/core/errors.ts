@@ -44,6 +44,12 @@ export const ErrorCode = {
   FunctionCodeMismatch: 'FUNCTION_CODE_MISMATCH',
   /** A version an alias names cannot be deleted. */
   FunctionVersionInUse: 'FUNCTION_VERSION_IN_USE',
+  /** An invocation over the function's reserved concurrency (0: every one). */
+  FunctionThrottled: 'FUNCTION_THROTTLED',
+  /** An invocation's payload is not JSON. */
+  FunctionPayloadInvalid: 'FUNCTION_PAYLOAD_INVALID',
+  /** No process here can run the function (no sandboxing worker in this process). */
+  FunctionsUnavailable: 'FUNCTIONS_UNAVAILABLE',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

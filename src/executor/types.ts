@@ -55,8 +55,9 @@ export interface SandboxExtras {
   /** Bytes; default the launcher's. */
   tmpBytes?: number;
   /** Called once the task's cgroup exists, before its process starts, with a way to change its
-   *  CPU quota while it runs (vCPUs; resources.cpu sets the first). */
-  onCpuControl?: (setCpus: (cpus: number) => Promise<void>) => void;
+   *  CPU quota while it runs (vCPUs; resources.cpu sets the first) and to read its peak memory
+   *  so far (bytes, null where the cgroup does not say: a function's REPORT line). */
+  onCpuControl?: (setCpus: (cpus: number) => Promise<void>, peakMemory: () => Promise<number | null>) => void;
 }
 
 export interface CapturedOutput {

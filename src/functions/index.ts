@@ -1,5 +1,7 @@
 /** Functions: warm instances of Lambda-style handlers speaking the AWS Lambda Runtime API, in
  *  the task sandbox. The only module other subsystems import. */
+export { CodeDirectories } from './code-dirs.ts';
+export { FunctionHost } from './host.ts';
 export {
   Instance,
   InstanceBusy,
@@ -9,6 +11,7 @@ export {
   type InvokeOptions,
   type InvokeOutcome,
 } from './instance.ts';
+export { endLine, LOG_TAIL_BYTES, logTail, type ReportFacts, reportLine, startLine } from './logs.ts';
 export {
   errorDocument,
   type FunctionError,
@@ -20,3 +23,4 @@ export {
 } from './runtime-api.ts';
 export { cpuUnitsFor, type FunctionVersionConfig, lambdaEnvironment, MB_PER_VCPU, RuntimeFamily } from './runtimes.ts';
 export { type FunctionOwner, InstancePool, type PoolDeps, type PoolOptions } from './pool.ts';
+export { BadZip, MAX_UNZIPPED_BYTES, unzipTo } from './unzip.ts';

@@ -59,6 +59,8 @@ export interface InvokeOptions {
   traceId?: string;
   clientContext?: string;
   cognitoIdentity?: string;
+  /** The runtime's output while this invocation runs (its share of the function's logs). */
+  onOutput?: (chunk: Buffer) => void;
 }
 
 /** An invocation's outcome, with Lambda's REPORT facts. */
@@ -67,6 +69,9 @@ export type InvokeOutcome = InvocationOutcome & {
   durationMs: number;
   /** The init phase's length, on the instance's first invocation only (a cold start). */
   initDurationMs: number | null;
+  /** The instance's peak memory so far, bytes (its cgroup's; null where unknown): Lambda's
+   *  Max Memory Used is the execution environment's, so it never goes down while warm. */
+  maxMemoryBytes: number | null;
 };
 
 export type InstanceState = 'initializing' | 'idle' | 'busy' | 'dead';
@@ -105,6 +110,10 @@ export class Instance {
   /** Changes the instance's CPU quota (vCPUs); given by the sandbox once its cgroup exists. */
   private setCpus: ((cpus: number) => Promise<void>) | null = null;
   private currentRequestId: string | null = null;
+  /** Reads the cgroup's peak memory; given by the sandbox with setCpus. */
+  private peakMemory: (() => Promise<number | null>) | null = null;
+  /** Where the output of the invocation in flight goes. */
+  private sink: ((chunk: Buffer) => void) | null = null;
 
   private constructor(config: FunctionVersionConfig, deps: InstanceDeps, id: string, api: RuntimeApi) {
     this.id = id;
@@ -136,7 +145,10 @@ export class Instance {
       timeoutMs: 0,
       workspace: join(deps.workDir, `fn-${id}`),
       signal: this.abort.signal,
-      onOutput: deps.onOutput,
+      onOutput: (stream, chunk) => {
+        deps.onOutput?.(stream, chunk);
+        this.sink?.(chunk);
+      },
       // Its logs go to onOutput; the result keeps only a little (the last words of a crash),
       // not the executor's default per instance for as long as it lives.
       maxOutputBytes: 16 * 1024,
@@ -149,8 +161,9 @@ export class Instance {
         forwards: self ? [] : [{ socket: api.socketPath, port: RUNTIME_API_PORT }],
         cwd: IN_TASK,
         tmpBytes: TMP_BYTES,
-        onCpuControl: (setCpus) => {
+        onCpuControl: (setCpus, peakMemory) => {
           this.setCpus = setCpus;
+          this.peakMemory = peakMemory;
         },
       },
     });
@@ -188,9 +201,11 @@ export class Instance {
     this.currentRequestId = requestId;
     const first = this.invocations++ === 0;
     try {
+      this.sink = o.onOutput ?? null;
       const initError = await this.init;
       const initDurationMs = first ? this.initDurationMs : null;
-      if (initError) return { kind: 'error', error: initError, requestId, durationMs: 0, initDurationMs };
+      if (initError)
+        return { kind: 'error', error: initError, requestId, durationMs: 0, initDurationMs, maxMemoryBytes: await this.memory() };
       // It may have died while this invocation waited for the init phase.
       if ((this.state as InstanceState) === 'dead') throw new InstanceGone();
       this.state = 'busy';
@@ -211,10 +226,24 @@ export class Instance {
       });
       clearTimeout(timer);
       const durationMs = performance.now() - started;
+      // Output the runtime wrote before it answered may be read from its pipe just after the
+      // answer: one turn of the event loop lets it land in this invocation's log.
+      const maxMemoryBytes = await this.memory();
+      await new Promise((resolve) => setImmediate(resolve));
       if (this.state === 'busy') this.state = 'idle';
-      return { ...outcome, requestId, durationMs, initDurationMs };
+      return { ...outcome, requestId, durationMs, initDurationMs, maxMemoryBytes };
     } finally {
+      this.sink = null;
       this.currentRequestId = null;
+    }
+  }
+
+  /** The cgroup's peak memory, or null (no cgroup reading here, or the instance is gone). */
+  private async memory(): Promise<number | null> {
+    try {
+      return (await this.peakMemory?.()) ?? null;
+    } catch {
+      return null;
     }
   }
 

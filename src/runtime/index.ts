@@ -23,12 +23,16 @@ import { loadMasterKey, type SecretBox } from '../secrets/index.ts';
 import { shareRecent, SqliteStore, type Functions, type Store } from '../store/index.ts';
 import type { Clock } from '../core/index.ts';
 import { Maintenance, OutputSink, WorkerPool } from '../worker/index.ts';
+import { FunctionHost } from '../functions/index.ts';
 import { AlertEvaluator } from '../alerts/index.ts';
 import { Tracing } from '../trace/index.ts';
 import { Autoscaler } from '../autoscale/index.ts';
 import { LocalProcessProvider } from '../autoscale/local.ts';
 import { CLOCK_WARN_MS } from '../store/postgres/clock.ts';
 import { AUTOVACUUM_OFF } from '../store/postgres/warnings.ts';
+
+/** How long an idle function instance stays warm (Lambda keeps them for minutes). */
+const FUNCTION_IDLE_MS = 10 * 60_000;
 
 export interface Roles {
   api: boolean;
@@ -125,6 +129,9 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
   const clock: Clock = { now: () => store.now() };
   let pool: WorkerPool | null = null;
   let app: FastifyInstance | null = null;
+  // Runs functions in this process: made with the workers (it needs their sandbox), after the
+  // API, which holds this reference.
+  const functionHost: { current: FunctionHost | null } = { current: null };
   let url: string | null = null;
 
   const audit = new AuditSink(store, log);
@@ -182,6 +189,7 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
       store,
       blobs,
       functions: store.functions,
+      functionHost,
       metrics,
       clock,
       config,
@@ -255,6 +263,15 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
       tracing,
     });
     await pool.start();
+    // Function instances run only sandboxed: with HANGAR_EXECUTOR=process there are none, and
+    // an invocation answers that no worker here runs functions.
+    if (executor.name === 'sandbox') {
+      functionHost.current = new FunctionHost(
+        { executor, workDir, region: config.awsRegion, codeDir: join(dataDir, 'functions', 'code') },
+        { idleMs: FUNCTION_IDLE_MS },
+      );
+      functionHost.current.start();
+    }
   }
 
   let autoscaler: Autoscaler | null = null;
@@ -333,6 +350,7 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
       closing ??= (async () => {
         await app?.close();
         await pool?.close(config.shutdownGraceMs);
+        await functionHost.current?.close();
         await autoscaler?.close();
         metricsServer?.close();
         maintenance.close();

@@ -181,7 +181,10 @@ function check(
   body: string,
   what: string,
 ): void {
-  assert.ok(status < 500, `${what} → ${status} ${body.slice(0, 300)}`);
+  // This platform runs no workers, so a valid invocation finds no function host here: its
+  // documented 503 (every bad input is refused with a 4xx before that point).
+  const noHost = status === 503 && path === '/functions/{name}/invoke';
+  assert.ok(status < 500 || noHost, `${what} → ${status} ${body.slice(0, 300)}`);
   const documented = op.responses[String(status)];
   assert.ok(documented, `${what} → ${status}, which ${method.toUpperCase()} ${path} does not document (${Object.keys(op.responses)})`);
   if (!documented.content) return;
@@ -212,6 +215,7 @@ it('every operation answers valid and mutated requests with a documented status 
     'GET /functions/{name}/code',
     'GET /functions/{name}/versions',
     'GET /functions/{name}/versions/{n}',
+    'POST /functions/{name}/invoke',
     'POST /functions/{name}/versions',
     'PUT /functions/{name}',
     'PUT /functions/{name}/aliases/{alias}',

@@ -205,6 +205,7 @@ describe('ownership', () => {
       'DELETE /functions/{name}/aliases/{alias}',
       'PUT /functions/{name}/concurrency',
       'DELETE /functions/{name}/concurrency',
+      'POST /functions/{name}/invoke',
     ])
       assert.ok(walked.includes(route), `${route} walked: ${walked.join(', ')}`);
     assert.ok(walked.length >= 10, walked.join(', '));

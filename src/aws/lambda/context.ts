@@ -1,7 +1,10 @@
 /** What the Lambda adapter's operations need. */
 import type { CapacityView, FunctionsApp } from '../../app/index.ts';
+import type { FunctionHost } from '../../functions/index.ts';
 
 export interface LambdaContext extends FunctionsApp {
+  /** This process's function host (Invoke), once its sandboxing workers exist. */
+  functionHost: { current: FunctionHost | null };
   /** Worker slots: what concurrent executions are made of. */
   capacity: CapacityView;
   config: {

@@ -9,6 +9,7 @@ import { Protocol, type AwsService } from '../service.ts';
 import { getAccountSettings } from './account-settings.ts';
 import type { LambdaContext } from './context.ts';
 import { functionOperations } from './functions.ts';
+import { invokeOperation } from './invoke.ts';
 import { versionOperations } from './versions.ts';
 
 /** Lambda takes a ZipFile of up to 50 MB; base64 makes that 4/3 as many bytes, and the rest of
@@ -39,6 +40,7 @@ export function lambdaService(ctx: LambdaContext): AwsService {
     { name: 'GetAccountSettings', method: 'GET', path: '/2016-08-19/account-settings/', run: (call) => getAccountSettings(ctx, call) },
     ...functionOperations(ctx),
     ...versionOperations(ctx),
+    invokeOperation(ctx),
   ]);
   return {
     signingName: 'lambda',
@@ -57,6 +59,13 @@ export function lambdaService(ctx: LambdaContext): AwsService {
       [ErrorCode.FunctionVersionInUse]: { type: 'ResourceConflictException', status: 409 },
       // Lambda refuses a PublishVersion whose CodeSha256 is not $LATEST's as a bad parameter.
       [ErrorCode.FunctionCodeMismatch]: { type: 'InvalidParameterValueException', status: 400 },
+      [ErrorCode.FunctionPayloadInvalid]: { type: 'InvalidRequestContentException', status: 400 },
+      // Lambda's throttle of a function at its reserved concurrency says so in its Reason.
+      [ErrorCode.FunctionThrottled]: {
+        type: 'TooManyRequestsException',
+        status: 429,
+        fields: { Reason: 'ReservedFunctionConcurrentInvocationLimitExceeded' },
+      },
     },
     handle: (call) => router.handle(call),
   };

@@ -1,5 +1,5 @@
-/** `hangar function deploy|list|get|rm` (docs/cli.md): a user's functions over /functions; versions,
- *  aliases and concurrency are function-versions.ts's. */
+/** `hangar function deploy|list|get|invoke|rm` (docs/cli.md): a user's functions over /functions;
+ *  versions, aliases and concurrency are function-versions.ts's. */
 import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
@@ -119,6 +119,33 @@ export function functionCommands(program: Command): void {
     const f = await clientFor(flags).function(name, { userId: flags.user, qualifier: flags.qualifier });
     if (flags.json) printJson(f);
     else print(functionFields(f));
+  });
+
+  clientOptions(
+    fn
+      .command('invoke')
+      .description('Run a function once, synchronously, and print its result (a function error: its error document, exit 1)')
+      .argument('<name>')
+      .option('--payload <json>', 'the event, JSON (default {})')
+      .option('--qualifier <q>', '$LATEST (default), a version number or an alias')
+      .option('--log', "also print the invocation's log (its last 4 KB: START, output, END, REPORT) to stderr")
+      .option('--user <id>', 'admin keys: whose function'),
+  ).action(async (name: string, flags: UserFlags & { payload?: string; qualifier?: string; log?: boolean }, cmd: Command) => {
+    let payload: Buffer | undefined;
+    if (flags.payload !== undefined) {
+      try {
+        JSON.parse(flags.payload);
+      } catch {
+        cmd.error('error: --payload must be JSON');
+      }
+      payload = Buffer.from(flags.payload);
+    }
+    const r = await clientFor(flags).invokeFunction(name, payload, { qualifier: flags.qualifier, log: flags.log, userId: flags.user });
+    if (r.log !== null) process.stderr.write(r.log);
+    if (flags.json) printJson({ executedVersion: r.executedVersion, functionError: r.functionError, payload: JSON.parse(r.payload) });
+    else print(r.payload);
+    // A function that failed is a failed command, as a task that failed.
+    if (r.functionError) process.exitCode = 1;
   });
 
   clientOptions(

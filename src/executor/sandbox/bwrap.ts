@@ -255,7 +255,10 @@ export class BwrapLauncher implements Launcher {
       this.o.engine === 'unshare'
         ? unshareArgv(bwrap, { uid, gid })
         : ['setpriv', `--reuid=${uid}`, `--regid=${gid}`, '--clear-groups', '--no-new-privs', '--', ...bwrap];
-    extras.onCpuControl?.((cpus) => cg.setCpus(cpus));
+    extras.onCpuControl?.(
+      (cpus) => cg.setCpus(cpus),
+      async () => (await cg.stats()).memoryPeakBytes,
+    );
     const launch: Launch = {
       file: '/bin/sh',
       // Join every controller before exec, so no fork of the task is ever outside its cgroups;

@@ -1,0 +1,89 @@
+/**
+ * POST /functions/{name}/invoke: runs the user's function synchronously (app/invoke.ts, as
+ * Lambda's Invoke). The body is the event (JSON); the answer is the function's result as the
+ * function returned it.
+ *
+ * How a function error is signalled: as Lambda does, 200 with the function's error document
+ * ({errorType, errorMessage, trace}) as the body and `X-Hangar-Function-Error: Unhandled`. The
+ * request was served; it is the user's code that failed, and a status would confuse the two (a
+ * 5xx would say Hangar failed and invite a retry of something that may have had effects).
+ * Refusals of the request itself (no such function, throttled, bad payload) are problem+json.
+ */
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { functionOwner, invokeFunction, MAX_PAYLOAD_BYTES } from '../../app/index.ts';
+import { accountIdOf } from '../../aws/index.ts';
+import { checkFunctionName } from '../../core/index.ts';
+import { principalOf } from '../authenticate.ts';
+import type { ApiContext } from '../context.ts';
+import { Problem, UserId } from '../schemas.ts';
+
+const Params = z.strictObject({ name: z.string().max(256) });
+const Query = z.strictObject({
+  userId: UserId.optional().describe("Admin keys only: whose function (default: the key's user)."),
+  qualifier: z.string().max(256).optional().describe('$LATEST (default), a published version number or an alias.'),
+  type: z
+    .enum(['RequestResponse', 'DryRun', 'Event'])
+    .optional()
+    .describe(
+      'RequestResponse (default) runs it; DryRun only checks it could (204). Event (asynchronous) arrives in a later version: 400.',
+    ),
+  log: z
+    .enum(['true', 'false'])
+    .optional()
+    .describe('true: the last 4 KB of the invocation log (START, output, END, REPORT), base64, in X-Hangar-Log-Result.'),
+});
+
+export function functionInvokeRoutes(app: FastifyInstance, ctx: ApiContext): void {
+  // The body is the event as sent and the answer the function's bytes: no typed serializer.
+  app.post<{ Params: z.infer<typeof Params>; Querystring: z.infer<typeof Query>; Body: unknown }>(
+    '/functions/:name/invoke',
+    {
+      // The payload limit is Lambda's 6 MB, more than the API's default body limit.
+      bodyLimit: MAX_PAYLOAD_BYTES + 1,
+      schema: {
+        summary: 'Invoke a function synchronously, as Lambda Invoke',
+        description:
+          'The body is the event (JSON; none is {}). 200 with the result; a function that failed (threw, timed out, crashed) ' +
+          "also answers 200, with Lambda's error document {errorType, errorMessage, trace} and X-Hangar-Function-Error: Unhandled. " +
+          'X-Hangar-Executed-Version names the version that ran. 429 over the reserved concurrency.',
+        tags: ['functions'],
+        params: Params,
+        querystring: Query,
+        body: z.unknown().optional().describe('The event.'),
+        response: {
+          200: {
+            description: "The function's result, or its error document (X-Hangar-Function-Error: Unhandled)",
+            content: { 'application/json': { schema: z.unknown() } },
+          },
+          204: z.null().describe('DryRun: the function exists and the caller may invoke it'),
+          400: Problem,
+          403: Problem,
+          404: Problem,
+          413: Problem,
+          429: Problem,
+          503: Problem,
+        },
+      },
+    },
+    async (req, reply) => {
+      const userId = functionOwner(principalOf(req), req.query.userId);
+      const name = checkFunctionName(req.params.name);
+      const r = await invokeFunction(ctx, userId, {
+        functionName: name,
+        qualifier: req.query.qualifier,
+        // No body (no content type) is the empty event; a JSON `null` is an event too.
+        payload: req.headers['content-type'] === undefined ? Buffer.alloc(0) : Buffer.from(JSON.stringify(req.body)),
+        type: req.query.type,
+        logType: req.query.log === 'true' ? 'Tail' : 'None',
+        accountId: accountIdOf(userId),
+      });
+      req.auditTarget = `${userId}/${name}`;
+      reply.header('x-hangar-executed-version', r.executedVersion);
+      if (r.kind === 'dry-run') return reply.code(204).send();
+      if (r.functionError) reply.header('x-hangar-function-error', r.functionError);
+      if (r.logTail !== undefined) reply.header('x-hangar-log-result', r.logTail);
+      return reply.code(200).type('application/json').send(r.payload);
+    },
+  );
+}

@@ -1,0 +1,236 @@
+/**
+ * Synchronous invocation (issue 23): the user's function at a qualifier runs on a warm instance
+ * of its version, and the caller gets its payload or its error document, the version that ran
+ * and its log as CloudWatch would show it. The Lambda API (Invoke) and the native API
+ * (POST /functions/{name}/invoke) both call this.
+ *
+ * Event (asynchronous) invocations need a durable, store-backed queue with retries; until that
+ * exists they are refused, never accepted and dropped.
+ */
+import { randomUUID } from 'node:crypto';
+import {
+  ErrorCode,
+  InvalidInput,
+  LATEST,
+  Throttled,
+  TooLarge,
+  Unavailable,
+  Internal,
+  parseFunctionRef,
+  type FunctionRef,
+  type FunctionSnapshot,
+} from '../core/index.ts';
+import { BadZip, endLine, type FunctionHost, type FunctionVersionConfig, logTail, reportLine, startLine } from '../functions/index.ts';
+import { getFunction, type FunctionsApp } from './functions.ts';
+
+/** Lambda's synchronous payload limit, each way: 6 MB. */
+export const MAX_PAYLOAD_BYTES = 6 * 1024 * 1024;
+/** Lambda's limit for the base64 ClientContext. */
+export const MAX_CLIENT_CONTEXT_BYTES = 3583;
+/** How much of an invocation's own output is kept for its log (the tail: LogType Tail returns
+ *  the last 4 KB; full logs with `hangar function logs` come later). */
+const KEPT_OUTPUT_BYTES = 64 * 1024;
+
+export const InvocationType = { RequestResponse: 'RequestResponse', Event: 'Event', DryRun: 'DryRun' } as const;
+export type InvocationType = (typeof InvocationType)[keyof typeof InvocationType];
+
+export interface InvokeApp extends FunctionsApp {
+  /** This process's function host, once its sandboxing workers exist (null: none here). */
+  functionHost: { current: FunctionHost | null };
+  config: { awsRegion: string };
+}
+
+export interface InvokeInput {
+  /** A name, `name:qualifier`, or an ARN (its account already checked by the caller). */
+  functionName: string;
+  qualifier?: string;
+  payload: Buffer;
+  type?: InvocationType;
+  logType?: 'None' | 'Tail';
+  /** Base64 JSON, as Lambda's X-Amz-Client-Context. */
+  clientContext?: string;
+  /** The caller's 12-digit account id (the ARN the function sees as invokedFunctionArn). */
+  accountId: string;
+}
+
+export interface InvokeResult {
+  /** 'dry-run': the function exists and the caller may invoke it; nothing ran. */
+  kind: 'ran' | 'dry-run';
+  requestId: string;
+  executedVersion: string;
+  /** The function's result, or its error document when functionError is set. */
+  payload: Buffer;
+  /** Lambda's X-Amz-Function-Error: the function failed (threw, timed out, crashed). */
+  functionError?: 'Unhandled';
+  /** The log's last 4 KB, base64 (LogType Tail). */
+  logTail?: string;
+  /** START, the function's output (its tail), END and REPORT. */
+  log: Buffer;
+  durationMs: number;
+  /** On a cold start only. */
+  initDurationMs: number | null;
+}
+
+/** Checks the invocation type: Event is refused until asynchronous invocation exists. */
+function invocationTypeOf(type: string | undefined): InvocationType {
+  if (type === undefined || type === InvocationType.RequestResponse) return InvocationType.RequestResponse;
+  if (type === InvocationType.DryRun) return InvocationType.DryRun;
+  if (type === InvocationType.Event)
+    throw new InvalidInput(
+      ErrorCode.FunctionInvalid,
+      'Event (asynchronous) invocations arrive in a later Hangar version; invoke with RequestResponse',
+    );
+  throw new InvalidInput(ErrorCode.FunctionInvalid, `InvocationType must be RequestResponse, Event or DryRun, not '${type}'`);
+}
+
+/** The ClientContext as the runtime receives it (decoded JSON), checked. */
+function clientContextOf(b64: string | undefined): string | undefined {
+  if (b64 === undefined || b64 === '') return undefined;
+  if (b64.length > MAX_CLIENT_CONTEXT_BYTES)
+    throw new InvalidInput(ErrorCode.FunctionInvalid, `ClientContext is ${b64.length} bytes; at most ${MAX_CLIENT_CONTEXT_BYTES}`);
+  const text = Buffer.from(b64, 'base64').toString('utf8');
+  try {
+    JSON.parse(text);
+  } catch {
+    throw new InvalidInput(ErrorCode.FunctionInvalid, 'ClientContext must be base64-encoded JSON');
+  }
+  return text;
+}
+
+/** The ARN the function sees as invokedFunctionArn: qualified as the caller qualified it. */
+function invokedArn(region: string, accountId: string, ref: FunctionRef, explicitLatest: boolean): string {
+  const q = ref.qualifier;
+  const suffix = q.kind === 'version' ? `:${q.version}` : q.kind === 'alias' ? `:${q.alias}` : explicitLatest ? `:${LATEST}` : '';
+  return `arn:aws:lambda:${region}:${accountId}:function:${ref.name}${suffix}`;
+}
+
+const versionOf = (f: FunctionSnapshot): string => (f.version === LATEST ? LATEST : String(f.version));
+
+/** Keeps the last `max` bytes written. */
+class Tail {
+  private chunks: Buffer[] = [];
+  private size = 0;
+  private readonly max: number;
+  constructor(max: number) {
+    this.max = max;
+  }
+  push(chunk: Buffer): void {
+    this.chunks.push(chunk);
+    this.size += chunk.length;
+    while (this.size - (this.chunks[0]?.length ?? 0) >= this.max) this.size -= this.chunks.shift()!.length;
+  }
+  bytes(): Buffer {
+    const all = Buffer.concat(this.chunks);
+    return all.subarray(Math.max(0, all.length - this.max));
+  }
+}
+
+/** Runs the user's function once, synchronously (or checks it could: DryRun). */
+export async function invokeFunction(app: InvokeApp, userId: string, input: InvokeInput): Promise<InvokeResult> {
+  const type = invocationTypeOf(input.type);
+  if (input.logType !== undefined && input.logType !== 'None' && input.logType !== 'Tail')
+    throw new InvalidInput(ErrorCode.FunctionInvalid, `LogType must be None or Tail, not '${input.logType}'`);
+  if (input.payload.length > MAX_PAYLOAD_BYTES)
+    throw new TooLarge(`the request payload is ${input.payload.length} bytes; at most ${MAX_PAYLOAD_BYTES} for a synchronous invocation`);
+  const clientContext = clientContextOf(input.clientContext);
+  // No payload is the empty object, as on Lambda; anything else must be JSON.
+  const payload = input.payload.length === 0 ? Buffer.from('{}') : input.payload;
+  try {
+    JSON.parse(payload.toString('utf8'));
+  } catch {
+    throw new InvalidInput(ErrorCode.FunctionPayloadInvalid, 'Could not parse request body into json: the payload must be JSON');
+  }
+  const f = await getFunction(app, userId, input.functionName, input.qualifier);
+  const requestId = randomUUID();
+  const executedVersion = versionOf(f);
+  if (type === InvocationType.DryRun)
+    return {
+      kind: 'dry-run',
+      requestId,
+      executedVersion,
+      payload: Buffer.alloc(0),
+      log: Buffer.alloc(0),
+      durationMs: 0,
+      initDurationMs: null,
+    };
+
+  const host = app.functionHost.current;
+  if (!host)
+    throw new Unavailable(
+      ErrorCode.FunctionsUnavailable,
+      'no sandboxing worker in this process runs functions (start Hangar with workers and the sandbox executor)',
+      5,
+    );
+  const reserved = await app.functions.getConcurrency(userId, f.name);
+  const release = host.acquire(JSON.stringify([userId, f.name]), reserved);
+  if (!release)
+    throw new Throttled(ErrorCode.FunctionThrottled, `function ${f.name} is at its reserved concurrency (${reserved}): Rate Exceeded.`, 1);
+  try {
+    const hex = Buffer.from(f.code.sha256, 'base64').toString('hex');
+    let codeDir: string;
+    try {
+      codeDir = await host.code.dir(hex, async () => {
+        const zip = await app.blobs.get(f.code.blobKey);
+        if (!zip) throw new Internal(`the code of function ${f.name} (${f.code.blobKey}) is missing from the blob store`);
+        return zip;
+      });
+    } catch (err) {
+      if (err instanceof BadZip)
+        throw new InvalidInput(ErrorCode.FunctionInvalid, `the function's code cannot be unpacked: ${err.message}`);
+      throw err;
+    }
+    const config: FunctionVersionConfig = {
+      name: f.name,
+      version: executedVersion,
+      runtime: f.runtimeFamily,
+      handler: f.handler ?? '',
+      memoryMb: f.memoryMb,
+      timeoutS: f.timeoutS,
+      environment: f.environment,
+      codeDir,
+    };
+    const output = new Tail(KEPT_OUTPUT_BYTES);
+    const outcome = await host.pool.invoke({ owner: userId, accountId: input.accountId }, config, payload, {
+      requestId,
+      invokedFunctionArn: invokedArn(
+        app.config.awsRegion,
+        input.accountId,
+        parseFunctionRef(input.functionName, input.qualifier),
+        input.qualifier === LATEST || input.functionName.endsWith(`:${LATEST}`),
+      ),
+      clientContext,
+      onOutput: (chunk) => output.push(chunk),
+    });
+    const failed = outcome.kind === 'error';
+    const timedOut = failed && outcome.error.errorType === 'Sandbox.Timedout';
+    const log = Buffer.concat([
+      Buffer.from(startLine(requestId, executedVersion)),
+      output.bytes(),
+      // Lambda writes the timeout into the log too, where the function's output stopped.
+      Buffer.from(timedOut ? `${new Date().toISOString()} ${requestId} Task timed out after ${f.timeoutS.toFixed(2)} seconds\n` : ''),
+      Buffer.from(endLine(requestId)),
+      Buffer.from(
+        reportLine({
+          requestId,
+          durationMs: outcome.durationMs,
+          memoryMb: f.memoryMb,
+          maxMemoryBytes: outcome.maxMemoryBytes,
+          initDurationMs: outcome.initDurationMs,
+        }),
+      ),
+    ]);
+    return {
+      kind: 'ran',
+      requestId,
+      executedVersion,
+      payload: outcome.kind === 'result' ? outcome.payload : outcome.error.payload,
+      ...(failed ? { functionError: 'Unhandled' as const } : {}),
+      ...(input.logType === 'Tail' ? { logTail: logTail(log) } : {}),
+      log,
+      durationMs: outcome.durationMs,
+      initDurationMs: outcome.initDurationMs,
+    };
+  } finally {
+    release();
+  }
+}

@@ -1,0 +1,54 @@
+/**
+ * Lambda's Invoke (POST /2015-03-31/functions/{FunctionName}/invocations): the request body is
+ * the event as is; the answer is the function's payload as is, 200, with X-Amz-Executed-Version.
+ * A function that failed still answers 200, its error document as the payload and
+ * X-Amz-Function-Error: Unhandled (as Lambda). DryRun answers 204; LogType Tail adds the log's
+ * last 4 KB in X-Amz-Log-Result. Event (asynchronous) is refused until Hangar has it.
+ */
+import { invokeFunction, type InvocationType } from '../../app/index.ts';
+import type { RestOperation } from '../rest-router.ts';
+import type { AwsCall } from '../service.ts';
+import type { LambdaContext } from './context.ts';
+import { userOf } from './functions.ts';
+import { functionRefOf } from './shapes.ts';
+
+const header = (call: AwsCall, name: string): string | undefined => {
+  const v = call.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+};
+
+export function invokeOperation(ctx: LambdaContext): RestOperation {
+  return {
+    name: 'Invoke',
+    method: 'POST',
+    path: '/2015-03-31/functions/{FunctionName}/invocations',
+    async run(call, params) {
+      const qualifier = call.query.get('Qualifier') ?? undefined;
+      // Another account's ARN is NotFound, as a function the caller does not have.
+      functionRefOf(call.caller, params.FunctionName, qualifier);
+      const logType = header(call, 'x-amz-log-type');
+      // The use case checks the header values it is given (a type or log type it does not know
+      // is refused there).
+      const r = await invokeFunction(ctx, userOf(call.caller), {
+        functionName: params.FunctionName,
+        qualifier,
+        payload: call.body,
+        type: header(call, 'x-amz-invocation-type') as InvocationType | undefined,
+        logType: logType as 'None' | 'Tail' | undefined,
+        clientContext: header(call, 'x-amz-client-context'),
+        accountId: call.caller.accountId,
+      });
+      if (r.kind === 'dry-run') return { status: 204, headers: { 'x-amz-executed-version': r.executedVersion } };
+      return {
+        status: 200,
+        headers: {
+          'content-type': 'application/json',
+          'x-amz-executed-version': r.executedVersion,
+          ...(r.functionError ? { 'x-amz-function-error': r.functionError } : {}),
+          ...(r.logTail !== undefined ? { 'x-amz-log-result': r.logTail } : {}),
+        },
+        body: r.payload,
+      };
+    },
+  };
+}

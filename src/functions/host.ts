@@ -1,0 +1,53 @@
+/**
+ * What runs functions in one process: the warm pool, the unpacked code it runs, and the count of
+ * invocations in flight per function (reserved concurrency). One per process that runs workers;
+ * on the embedded shape that is the process serving the API, so the count is exact. (Scale-out
+ * needs a count shared by every API node: a later issue, with invocation dispatch.)
+ */
+import { CodeDirectories } from './code-dirs.ts';
+import { InstancePool, type PoolDeps, type PoolOptions } from './pool.ts';
+
+export class FunctionHost {
+  readonly pool: InstancePool;
+  readonly code: CodeDirectories;
+  private readonly inflight = new Map<string, number>();
+
+  constructor(deps: PoolDeps & { codeDir: string }, o: PoolOptions) {
+    const { codeDir, ...poolDeps } = deps;
+    this.pool = new InstancePool(poolDeps, o);
+    this.code = new CodeDirectories(codeDir);
+  }
+
+  start(): void {
+    this.pool.start();
+  }
+
+  /**
+   * Takes one of `limit` concurrent slots of `key` (null: unlimited), or answers null when all
+   * are taken. The caller releases the slot once its invocation ends.
+   */
+  acquire(key: string, limit: number | null): (() => void) | null {
+    const n = this.inflight.get(key) ?? 0;
+    if (limit !== null && n >= limit) return null;
+    this.inflight.set(key, n + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const left = (this.inflight.get(key) ?? 1) - 1;
+      if (left > 0) this.inflight.set(key, left);
+      else this.inflight.delete(key);
+    };
+  }
+
+  /** Invocations in flight, all functions. */
+  get concurrent(): number {
+    let n = 0;
+    for (const v of this.inflight.values()) n += v;
+    return n;
+  }
+
+  close(): Promise<void> {
+    return this.pool.close();
+  }
+}

@@ -1,0 +1,258 @@
+/**
+ * Lambda's Invoke through the real AWS SDK against a started Hangar (embedded: SQLite, disk,
+ * the sandbox): handlers written for AWS run unchanged on warm sandboxed instances. Skipped,
+ * with the reason, where the host cannot sandbox.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import {
+  CreateAliasCommand,
+  CreateFunctionCommand,
+  InvokeCommand,
+  type InvokeCommandOutput,
+  LambdaClient,
+  PublishVersionCommand,
+  PutFunctionConcurrencyCommand,
+  UpdateFunctionCodeCommand,
+} from '@aws-sdk/client-lambda';
+import { accountIdOf } from '../../src/aws/index.ts';
+import { testPlatform, type TestPlatform } from '../helpers/platform.ts';
+import { TEST_EXECUTOR_ENV } from '../helpers/process.ts';
+import { makeZip } from '../helpers/zip.ts';
+
+const REGION = 'us-east-1';
+const skip = TEST_EXECUTOR_ENV.HANGAR_EXECUTOR === 'process' ? 'no sandbox on this host: functions run only sandboxed' : false;
+let p: TestPlatform;
+let alice: LambdaClient;
+let bob: LambdaClient;
+
+const client = (k: { keyId: string; key: string }) =>
+  new LambdaClient({ endpoint: p.url!, region: REGION, credentials: { accessKeyId: k.keyId, secretAccessKey: k.key }, maxAttempts: 1 });
+
+/** Handlers as written for AWS Lambda. */
+const CODE = makeZip({
+  'index.js': `let count = 0;
+exports.handler = async (event, context) => {
+  count++;
+  console.log('count is', count);
+  return { count, echo: event, awsRequestId: context.awsRequestId, functionName: context.functionName,
+    functionVersion: context.functionVersion, memoryLimitInMB: context.memoryLimitInMB,
+    invokedFunctionArn: context.invokedFunctionArn, remaining: context.getRemainingTimeInMillis(),
+    clientContext: context.clientContext };
+};`,
+  'callback.js': `exports.handler = (event, context, callback) => { setTimeout(() => callback(null, { via: 'callback', n: event.n * 2 }), 5); };`,
+  'throws.js': `class ValidationError extends Error { constructor(m) { super(m); this.name = 'ValidationError'; } }
+exports.handler = async () => { throw new ValidationError('bad input'); };`,
+  'slow.js': `exports.handler = async () => { console.log('going to sleep'); await new Promise((r) => setTimeout(r, 5000)); return 'woke'; };`,
+  'app.py': `count = 0
+def handler(event, context):
+    global count
+    count += 1
+    print("python count", count)
+    return {"count": count, "echo": event, "requestId": context.aws_request_id, "memory": context.memory_limit_in_mb}
+`,
+});
+
+const text = (b: Uint8Array | undefined) => Buffer.from(b ?? []).toString('utf8');
+const json = (r: InvokeCommandOutput) => JSON.parse(text(r.Payload));
+const log = (r: InvokeCommandOutput) => Buffer.from(r.LogResult ?? '', 'base64').toString('utf8');
+const invoke = (c: LambdaClient, name: string, payload: unknown = {}, over: Record<string, unknown> = {}) =>
+  c.send(new InvokeCommand({ FunctionName: name, Payload: Buffer.from(JSON.stringify(payload)), ...over }));
+
+async function refused(run: Promise<unknown>): Promise<{ name: string; status: number; message: string; body: Record<string, unknown> }> {
+  try {
+    await run;
+  } catch (err) {
+    const e = err as Error & { $metadata: { httpStatusCode: number }; $response?: unknown } & Record<string, unknown>;
+    return { name: e.name, status: e.$metadata.httpStatusCode, message: e.message, body: e };
+  }
+  assert.fail('the call was not refused');
+}
+
+const create = (c: LambdaClient, name: string, handler: string, over: Record<string, unknown> = {}) =>
+  c.send(
+    new CreateFunctionCommand({
+      FunctionName: name,
+      Runtime: 'nodejs22.x',
+      Role: 'arn:aws:iam::123456789012:role/ignored',
+      Handler: handler,
+      Code: { ZipFile: CODE },
+      MemorySize: 512,
+      ...over,
+    }),
+  );
+
+before(async () => {
+  p = await testPlatform();
+  const key = async (userId: string) => (await p.inject({ method: 'POST', url: '/keys', payload: { userId } })).json();
+  alice = client(await key('alice'));
+  bob = client(await key('bob'));
+});
+after(() => p?.close());
+
+describe('Lambda Invoke through the AWS SDK', { skip }, () => {
+  it('runs an async handler warm: context fields, module state, START/END/REPORT with Init Duration on the cold start only', async () => {
+    await create(alice, 'counter', 'index.handler');
+    const t0 = performance.now();
+    const cold = await invoke(alice, 'counter', { hello: 'world' }, { LogType: 'Tail' });
+    const coldMs = performance.now() - t0;
+    assert.equal(cold.StatusCode, 200);
+    assert.equal(cold.FunctionError, undefined);
+    assert.equal(cold.ExecutedVersion, '$LATEST');
+    const body = json(cold);
+    assert.equal(body.count, 1);
+    assert.deepEqual(body.echo, { hello: 'world' });
+    assert.equal(body.functionName, 'counter');
+    assert.equal(body.functionVersion, '$LATEST');
+    assert.equal(body.memoryLimitInMB, '512');
+    assert.equal(body.invokedFunctionArn, `arn:aws:lambda:${REGION}:${accountIdOf('alice')}:function:counter`);
+    assert.ok(body.remaining > 0 && body.remaining <= 3000, `remaining ${body.remaining}`);
+    const coldLog = log(cold);
+    const id = body.awsRequestId;
+    assert.match(id, /^[0-9a-f-]{36}$/);
+    assert.ok(coldLog.startsWith(`START RequestId: ${id} Version: $LATEST\n`), coldLog);
+    assert.match(coldLog, /count is 1/);
+    assert.match(coldLog, new RegExp(`\nEND RequestId: ${id}\n`));
+    const report = new RegExp(
+      `REPORT RequestId: ${id}\\tDuration: \\d+\\.\\d\\d ms\\tBilled Duration: \\d+ ms\\tMemory Size: 512 MB\\tMax Memory Used: \\d+ MB\\tInit Duration: \\d+\\.\\d\\d ms\\n$`,
+    );
+    assert.match(coldLog, report);
+
+    const warms: number[] = [];
+    let warm!: InvokeCommandOutput;
+    for (let i = 0; i < 5; i++) {
+      const t = performance.now();
+      warm = await invoke(alice, 'counter', { i }, { LogType: 'Tail' });
+      warms.push(performance.now() - t);
+    }
+    assert.equal(json(warm).count, 6, 'module state kept while warm');
+    const warmLog = log(warm);
+    assert.match(
+      warmLog,
+      /REPORT RequestId: \S+\tDuration: [\d.]+ ms\tBilled Duration: \d+ ms\tMemory Size: 512 MB\tMax Memory Used: \d+ MB\n$/,
+    );
+    assert.doesNotMatch(warmLog, /Init Duration/);
+    warms.sort((a, b) => a - b);
+    // Reported, not asserted (timings are the benchmark's, not a test's).
+    console.log(
+      `# cold invoke round trip ${coldMs.toFixed(1)} ms (${/Init Duration: ([\d.]+) ms/.exec(coldLog)?.[1]} ms init); ` +
+        `warm round trips through the Lambda API: ${warms.map((w) => w.toFixed(1)).join(', ')} ms`,
+    );
+    // Without LogType, no log.
+    assert.equal((await invoke(alice, 'counter')).LogResult, undefined);
+  });
+
+  it('passes the client context, and qualifies by version and alias', async () => {
+    await create(alice, 'quals', 'index.handler', { Publish: true });
+    await alice.send(
+      new UpdateFunctionCodeCommand({ FunctionName: 'quals', ZipFile: makeZip({ 'index.js': 'exports.handler = async () => "v2";' }) }),
+    );
+    await alice.send(new PublishVersionCommand({ FunctionName: 'quals' }));
+    await alice.send(new CreateAliasCommand({ FunctionName: 'quals', Name: 'prod', FunctionVersion: '1' }));
+    const ctx = Buffer.from(JSON.stringify({ custom: { a: 1 } })).toString('base64');
+    const v1 = await invoke(alice, 'quals', {}, { Qualifier: 'prod', ClientContext: ctx });
+    assert.equal(v1.ExecutedVersion, '1');
+    const b = json(v1);
+    assert.equal(b.invokedFunctionArn, `arn:aws:lambda:${REGION}:${accountIdOf('alice')}:function:quals:prod`);
+    assert.equal(b.functionVersion, '1');
+    assert.deepEqual(b.clientContext?.custom ?? b.clientContext?.Custom, { a: 1 });
+    const v2 = await invoke(alice, 'quals:2');
+    assert.equal(v2.ExecutedVersion, '2');
+    assert.equal(text(v2.Payload), '"v2"');
+    assert.equal(text((await invoke(alice, 'quals')).Payload), '"v2"', '$LATEST');
+  });
+
+  it('runs a callback-style handler', async () => {
+    await create(alice, 'cb', 'callback.handler');
+    const r = await invoke(alice, 'cb', { n: 21 });
+    assert.deepEqual(json(r), { via: 'callback', n: 42 });
+  });
+
+  it('answers a thrown error as Lambda: 200, FunctionError Unhandled, {errorType, errorMessage, trace}', async () => {
+    await create(alice, 'thrower', 'throws.handler');
+    const r = await invoke(alice, 'thrower');
+    assert.equal(r.StatusCode, 200);
+    assert.equal(r.FunctionError, 'Unhandled');
+    const e = json(r);
+    assert.equal(e.errorType, 'ValidationError');
+    assert.equal(e.errorMessage, 'bad input');
+    assert.ok(Array.isArray(e.trace) && e.trace[0].startsWith('ValidationError: bad input'), JSON.stringify(e));
+  });
+
+  it('answers a timeout as Lambda, and the next invocation is a cold start', async () => {
+    await create(alice, 'sleeper', 'slow.handler', { Timeout: 1 });
+    const r = await invoke(alice, 'sleeper', {}, { LogType: 'Tail' });
+    assert.equal(r.StatusCode, 200);
+    assert.equal(r.FunctionError, 'Unhandled');
+    const e = json(r);
+    assert.equal(e.errorType, 'Sandbox.Timedout');
+    assert.match(e.errorMessage, /Task timed out after 1\.00 seconds/);
+    const l = log(r);
+    assert.match(l, /going to sleep/);
+    assert.match(l, /Task timed out after 1\.00 seconds\nEND RequestId/);
+    const again = await invoke(alice, 'sleeper', {}, { LogType: 'Tail' });
+    assert.match(log(again), /Init Duration/, 'a timed-out instance is not reused');
+  });
+
+  it('DryRun answers 204 and runs nothing; Event is refused, not accepted', async () => {
+    await create(alice, 'dry', 'index.handler');
+    const dry = await invoke(alice, 'dry', {}, { InvocationType: 'DryRun' });
+    assert.equal(dry.StatusCode, 204);
+    assert.equal(json(await invoke(alice, 'dry')).count, 1, 'the dry run did not run the handler');
+    const ev = await refused(invoke(alice, 'dry', {}, { InvocationType: 'Event' }));
+    assert.equal(ev.name, 'InvalidParameterValueException');
+    assert.equal(ev.status, 400);
+    assert.match(ev.message, /Event .*later Hangar version/);
+    assert.equal(json(await invoke(alice, 'dry')).count, 2, 'the refused Event did not run either');
+  });
+
+  it('refuses bad payloads: not JSON, over 6 MB', async () => {
+    await create(alice, 'payloads', 'index.handler');
+    const bad = await refused(alice.send(new InvokeCommand({ FunctionName: 'payloads', Payload: Buffer.from('{nope') })));
+    assert.equal(bad.name, 'InvalidRequestContentException');
+    assert.equal(bad.status, 400);
+    const big = await refused(
+      alice.send(new InvokeCommand({ FunctionName: 'payloads', Payload: Buffer.from(`"${'x'.repeat(6 * 1024 * 1024)}"`) })),
+    );
+    assert.equal(big.name, 'RequestTooLargeException');
+    assert.equal(big.status, 413);
+  });
+
+  it('throttles over reserved concurrency (0: every invocation) with TooManyRequestsException 429', async () => {
+    await create(alice, 'reserved', 'index.handler');
+    await alice.send(new PutFunctionConcurrencyCommand({ FunctionName: 'reserved', ReservedConcurrentExecutions: 0 }));
+    const r = await refused(invoke(alice, 'reserved'));
+    assert.equal(r.name, 'TooManyRequestsException');
+    assert.equal(r.status, 429);
+    assert.equal(r.body.Reason, 'ReservedFunctionConcurrentInvocationLimitExceeded');
+    // Reserved 1: one at a time; a second while the first runs is throttled.
+    await create(alice, 'one', 'slow.handler', { Timeout: 2 });
+    await alice.send(new PutFunctionConcurrencyCommand({ FunctionName: 'one', ReservedConcurrentExecutions: 1 }));
+    const first = invoke(alice, 'one');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const second = await refused(invoke(alice, 'one'));
+    assert.equal(second.name, 'TooManyRequestsException');
+    assert.equal((await first).FunctionError, 'Unhandled', 'the first ran (and timed out)');
+  });
+
+  it("refuses another user's function, by name and by ARN, as ResourceNotFoundException", async () => {
+    await create(alice, 'private', 'index.handler');
+    const byName = await refused(invoke(bob, 'private'));
+    assert.equal(byName.name, 'ResourceNotFoundException');
+    assert.equal(byName.status, 404);
+    const arn = `arn:aws:lambda:${REGION}:${accountIdOf('alice')}:function:private`;
+    assert.equal((await refused(invoke(bob, arn))).name, 'ResourceNotFoundException');
+  });
+
+  it('runs a Python handler, warm', async () => {
+    await create(alice, 'py', 'app.handler', { Runtime: 'python3.12' });
+    const a = json(await invoke(alice, 'py', { x: 1 }));
+    assert.equal(a.count, 1);
+    assert.deepEqual(a.echo, { x: 1 });
+    assert.equal(Number(a.memory), 512);
+    assert.match(a.requestId, /^[0-9a-f-]{36}$/);
+    const b = await invoke(alice, 'py', {}, { LogType: 'Tail' });
+    assert.equal(json(b).count, 2);
+    assert.match(log(b), /python count 2/);
+  });
+});

@@ -1,0 +1,68 @@
+/**
+ * `hangar function invoke`: a real `hangar` process against a real platform with workers (the
+ * sandbox): the result on stdout, the log on stderr with --log, a function error exits 1.
+ * Skipped, with the reason, where the host cannot sandbox.
+ */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { testPlatform, type TestPlatform } from '../helpers/platform.ts';
+import { TEST_EXECUTOR_ENV } from '../helpers/process.ts';
+import { makeZip } from '../helpers/zip.ts';
+
+const HANGAR = join(import.meta.dirname, '..', '..', 'bin', 'hangar');
+const skip = TEST_EXECUTOR_ENV.HANGAR_EXECUTOR === 'process' ? 'no sandbox on this host: functions run only sandboxed' : false;
+
+let p: TestPlatform;
+let alice: string;
+before(async () => {
+  if (skip) return;
+  p = await testPlatform();
+  alice = (await p.inject({ method: 'POST', url: '/keys', payload: { userId: 'alice' } })).json().key;
+  const zip = makeZip({
+    'index.js': `exports.handler = async (event) => { console.log('got', JSON.stringify(event)); return { doubled: event.n * 2 }; };`,
+    'fail.js': `exports.handler = async () => { throw new Error('broken'); };`,
+  });
+  for (const [name, handler] of [
+    ['double', 'index.handler'],
+    ['broken', 'fail.handler'],
+  ]) {
+    const r = await p.inject({
+      method: 'PUT',
+      url: `/functions/${name}`,
+      auth: alice,
+      payload: { zip: zip.toString('base64'), runtime: 'nodejs', handler },
+    });
+    assert.equal(r.statusCode, 201, r.body);
+  }
+});
+after(() => p?.close());
+
+function hangar(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(HANGAR, args, { env: { ...process.env, HANGAR_URL: p.url!, HANGAR_API_KEY: alice }, timeout: 30_000 }, (err, stdout, stderr) =>
+      resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+describe('hangar function invoke', { skip }, () => {
+  test('prints the result, and the log with --log', async () => {
+    const r = await hangar('function', 'invoke', 'double', '--payload', '{"n":21}', '--log');
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(JSON.parse(r.stdout), { doubled: 42 });
+    assert.match(r.stderr, /^START RequestId: /);
+    assert.match(r.stderr, /got \{"n":21\}/);
+    assert.match(r.stderr, /REPORT RequestId: /);
+  });
+
+  test('a function error prints its document and exits 1; bad --payload is a usage error', async () => {
+    const r = await hangar('function', 'invoke', 'broken');
+    assert.equal(r.code, 1);
+    assert.equal(JSON.parse(r.stdout).errorMessage, 'broken');
+    const bad = await hangar('function', 'invoke', 'double', '--payload', '{nope');
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--payload must be JSON/);
+  });
+});
