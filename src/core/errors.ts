@@ -44,6 +44,10 @@ export const ErrorCode = {
   FunctionCodeMismatch: 'FUNCTION_CODE_MISMATCH',
   /** A version an alias names cannot be deleted. */
   FunctionVersionInUse: 'FUNCTION_VERSION_IN_USE',
+  // HTTP routes (core/http-api/).
+  /** A route key, or an HTTP API's CORS or throttle setting, is not valid as sent. */
+  HttpRouteInvalid: 'HTTP_ROUTE_INVALID',
+  HttpApiInvalid: 'HTTP_API_INVALID',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
