@@ -48,6 +48,9 @@ export const ErrorCode = {
   /** A route key, or an HTTP API's CORS or throttle setting, is not valid as sent. */
   HttpRouteInvalid: 'HTTP_ROUTE_INVALID',
   HttpApiInvalid: 'HTTP_API_INVALID',
+  HttpApiNotFound: 'HTTP_API_NOT_FOUND',
+  HttpRouteNotFound: 'HTTP_ROUTE_NOT_FOUND',
+  HttpRouteExists: 'HTTP_ROUTE_EXISTS',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

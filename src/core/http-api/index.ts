@@ -4,6 +4,7 @@ export * from './cache.ts';
 export * from './cors.ts';
 export * from './event.ts';
 export * from './match.ts';
+export * from './model.ts';
 export * from './response.ts';
 export * from './route-key.ts';
 export * from './throttle.ts';
