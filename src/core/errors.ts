@@ -50,6 +50,13 @@ export const ErrorCode = {
   FunctionPayloadInvalid: 'FUNCTION_PAYLOAD_INVALID',
   /** No process here can run the function (no sandboxing worker in this process). */
   FunctionsUnavailable: 'FUNCTIONS_UNAVAILABLE',
+  // HTTP routes (core/http-api/).
+  /** A route key, or an HTTP API's CORS or throttle setting, is not valid as sent. */
+  HttpRouteInvalid: 'HTTP_ROUTE_INVALID',
+  HttpApiInvalid: 'HTTP_API_INVALID',
+  HttpApiNotFound: 'HTTP_API_NOT_FOUND',
+  HttpRouteNotFound: 'HTTP_ROUTE_NOT_FOUND',
+  HttpRouteExists: 'HTTP_ROUTE_EXISTS',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

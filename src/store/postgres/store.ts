@@ -22,6 +22,7 @@ import type {
   ClaimOptions,
   FinishedSince,
   Functions,
+  HttpApis,
   ListFilter,
   NewScalingEvent,
   QueueDepth,
@@ -70,6 +71,7 @@ import { Content } from './content.ts';
 import { Db, type PostgresStoreOptions } from './db.ts';
 import { FencedFinishes } from './finishes.ts';
 import { PgFunctions } from './functions.ts';
+import { PgHttpApis } from './http-apis.ts';
 import { Leases } from './leases.ts';
 import { Notifier } from './notifier.ts';
 import { Ops } from './ops.ts';
@@ -100,6 +102,8 @@ export class PostgresStore implements Store {
    * the facade does not grow a delegating method per function call.
    */
   readonly functions: Functions;
+  /** HTTP APIs and routes (ports/http-apis.ts), a port of their own as functions are. */
+  readonly httpApis: HttpApis;
 
   constructor(opts: PostgresStoreOptions) {
     const retry = opts.retry ?? { baseMs: 1000, maxMs: 300_000 };
@@ -122,6 +126,7 @@ export class PostgresStore implements Store {
     this.ops = new Ops(db);
     this.content = new Content(db, notifier);
     this.functions = new PgFunctions(db);
+    this.httpApis = new PgHttpApis(db);
   }
 
   /** A store whose schema is migrated: fails here, not on the first call, if the database is not usable. */

@@ -51,6 +51,7 @@ import type {
   ScalingEvent,
   StatusCounts,
   Functions,
+  HttpApis,
   Store,
   StoreCapabilities,
   StoreHealth,
@@ -69,6 +70,7 @@ import { SqliteContext } from './context.ts';
 import * as control from './control.ts';
 import * as fairShare from './fair-share.ts';
 import { SqliteFunctions } from './functions.ts';
+import { SqliteHttpApis } from './http-apis.ts';
 import * as leases from './heartbeat.ts';
 import * as metrics from './metrics.ts';
 import { migrate } from './migrate.ts';
@@ -102,6 +104,8 @@ export class SqliteStore implements Store {
    * the facade does not grow a delegating method per function call.
    */
   readonly functions: Functions;
+  /** HTTP APIs and routes (ports/http-apis.ts), a port of their own as functions are. */
+  readonly httpApis: HttpApis;
 
   constructor(opts: SqliteStoreOptions) {
     if (opts.path !== ':memory:') mkdirSync(dirname(opts.path), { recursive: true });
@@ -122,6 +126,7 @@ export class SqliteStore implements Store {
       opts.retry ?? { baseMs: 1000, maxMs: 300_000 },
     );
     this.functions = new SqliteFunctions(this.ctx);
+    this.httpApis = new SqliteHttpApis(this.ctx);
   }
 
   now(): number {

@@ -1,0 +1,10 @@
+/** HTTP routes (API Gateway HTTP API): route keys, choosing a route, the payload 2.0 event and
+ *  answer, CORS, throttling and caching — pure decisions, no HTTP server. */
+export * from './cache.ts';
+export * from './cors.ts';
+export * from './event.ts';
+export * from './match.ts';
+export * from './model.ts';
+export * from './response.ts';
+export * from './route-key.ts';
+export * from './throttle.ts';

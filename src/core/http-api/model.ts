@@ -1,0 +1,160 @@
+/**
+ * HTTP APIs and their routes as stored: an API (per user, named, with an optional CORS
+ * configuration and a default throttle) holds routes, each a route key sending its requests to
+ * a function (a name and an optional version or alias), with its own auth, throttle and cache
+ * TTL. Everything is checked here once, so the store only persists what is valid.
+ */
+import { ErrorCode, InvalidInput, NotFound, Conflict } from '../errors.ts';
+import { checkFunctionName, parseQualifier } from '../function.ts';
+import { CACHE_TTL_MAX_S } from './cache.ts';
+import { type CorsConfig, checkCorsConfig } from './cors.ts';
+import { parseRouteKey } from './route-key.ts';
+import { checkThrottleLimit, type ThrottleLimit } from './throttle.ts';
+
+export type RouteAuth =
+  | { kind: 'none' }
+  /** A Hangar API key of the API's owner. */
+  | { kind: 'key' }
+  /** A JWT signed by a key of `jwksUrl`, from `issuer`, for one of `audience`. */
+  | { kind: 'jwt'; issuer: string; audience: string[]; jwksUrl: string };
+
+export interface HttpApi {
+  userId: string;
+  apiId: string;
+  name: string;
+  cors: CorsConfig | null;
+  throttle: ThrottleLimit | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface HttpApiInput {
+  name: string;
+  cors?: CorsConfig | null;
+  throttle?: ThrottleLimit | null;
+}
+
+export interface HttpRoute {
+  userId: string;
+  apiId: string;
+  routeKey: string;
+  functionName: string;
+  /** A version number or alias; null: $LATEST. */
+  qualifier: string | null;
+  auth: RouteAuth;
+  throttle: ThrottleLimit | null;
+  /** 0: not cached. */
+  cacheTtlS: number;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface HttpRouteInput {
+  routeKey: string;
+  functionName: string;
+  qualifier?: string | null;
+  auth?: RouteAuth;
+  throttle?: ThrottleLimit | null;
+  cacheTtlS?: number;
+}
+
+const API_NAME = /^[A-Za-z0-9 ._-]{1,128}$/;
+/** AWS's API ids are 10 lower-case letters and digits. */
+export const API_ID = /^[a-z0-9]{10}$/;
+
+const invalid = (message: string) => new InvalidInput(ErrorCode.HttpApiInvalid, message);
+
+export const httpApiErrors = {
+  apiNotFound: (apiId: string) => new NotFound(ErrorCode.HttpApiNotFound, `HTTP API ${apiId} not found`),
+  routeNotFound: (apiId: string, routeKey: string) =>
+    new NotFound(ErrorCode.HttpRouteNotFound, `HTTP API ${apiId} has no route '${routeKey}'`),
+  routeExists: (apiId: string, routeKey: string) =>
+    new Conflict(ErrorCode.HttpRouteExists, `HTTP API ${apiId} already has a route '${routeKey}'`),
+};
+
+export function checkHttpApiInput(input: HttpApiInput): Required<HttpApiInput> {
+  if (typeof input.name !== 'string' || !API_NAME.test(input.name)) {
+    throw invalid('an HTTP API name is 1 to 128 letters, digits, spaces, dots, hyphens or underscores');
+  }
+  return {
+    name: input.name,
+    cors: input.cors ? checkCorsConfig(input.cors) : null,
+    throttle: input.throttle ? checkThrottleLimit(input.throttle) : null,
+  };
+}
+
+export function checkHttpRouteInput(input: HttpRouteInput): Omit<HttpRoute, 'userId' | 'apiId' | 'createdAt' | 'updatedAt'> {
+  parseRouteKey(input.routeKey);
+  checkFunctionName(input.functionName);
+  const qualifier = input.qualifier ?? null;
+  if (qualifier !== null) parseQualifier(qualifier);
+  const cacheTtlS = input.cacheTtlS ?? 0;
+  if (!Number.isInteger(cacheTtlS) || cacheTtlS < 0 || cacheTtlS > CACHE_TTL_MAX_S) {
+    throw invalid(`cache TTL must be a whole number of seconds from 0 to ${CACHE_TTL_MAX_S}`);
+  }
+  return {
+    routeKey: input.routeKey,
+    functionName: input.functionName,
+    qualifier,
+    auth: checkAuth(input.auth ?? { kind: 'none' }),
+    throttle: input.throttle ? checkThrottleLimit(input.throttle) : null,
+    cacheTtlS,
+  };
+}
+
+function checkAuth(auth: RouteAuth): RouteAuth {
+  switch (auth.kind) {
+    case 'none':
+    case 'key':
+      return { kind: auth.kind };
+    case 'jwt': {
+      if (typeof auth.issuer !== 'string' || !isHttpsUrl(auth.issuer)) throw invalid('a JWT authorizer needs an issuer URL (https://...)');
+      if (!isHttpsUrl(auth.jwksUrl)) throw invalid('a JWT authorizer needs a JWKS URL (https://...)');
+      if (!Array.isArray(auth.audience) || auth.audience.length === 0 || !auth.audience.every((a) => typeof a === 'string' && a !== '')) {
+        throw invalid('a JWT authorizer needs at least one audience');
+      }
+      return { kind: 'jwt', issuer: auth.issuer, audience: [...auth.audience], jwksUrl: auth.jwksUrl };
+    }
+    default: {
+      const unknown: never = auth;
+      throw invalid(`unknown auth kind ${JSON.stringify((unknown as { kind?: unknown }).kind)}: none, key or jwt`);
+    }
+  }
+}
+
+function isHttpsUrl(s: unknown): boolean {
+  if (typeof s !== 'string') return false;
+  try {
+    return new URL(s).protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
+
+/** An API's fields after a patch, checked again as a whole. */
+export function applyApiPatch(api: HttpApi, patch: Partial<HttpApiInput>): Required<HttpApiInput> {
+  return checkHttpApiInput({
+    name: patch.name ?? api.name,
+    cors: patch.cors === undefined ? api.cors : patch.cors,
+    throttle: patch.throttle === undefined ? api.throttle : patch.throttle,
+  });
+}
+
+/** A route's fields after a patch (its key stays), checked again as a whole. */
+export function applyRoutePatch(route: HttpRoute, patch: Partial<Omit<HttpRouteInput, 'routeKey'>>) {
+  return checkHttpRouteInput({
+    routeKey: route.routeKey,
+    functionName: patch.functionName ?? route.functionName,
+    qualifier: patch.qualifier === undefined ? route.qualifier : patch.qualifier,
+    auth: patch.auth ?? route.auth,
+    throttle: patch.throttle === undefined ? route.throttle : patch.throttle,
+    cacheTtlS: patch.cacheTtlS ?? route.cacheTtlS,
+  });
+}
+
+/** A new API id from 10 random bytes: AWS's shape, 36^10 ≈ 3.7e15 ids per user. */
+export function apiIdFrom(bytes: Uint8Array): string {
+  const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
+  if (bytes.length < 10) throw new Error('apiIdFrom needs 10 random bytes');
+  return Array.from(bytes.subarray(0, 10), (b) => alphabet[b % 36]).join('');
+}

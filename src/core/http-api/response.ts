@@ -1,0 +1,73 @@
+/**
+ * What an HTTP API answers for a function's result under payload format 2.0. A JSON object with
+ * a `statusCode` is a structured answer: statusCode, headers, cookies (each one Set-Cookie
+ * header), body, isBase64Encoded. Any other JSON — a string, a number, an array, an object
+ * without statusCode — is inferred as AWS documents: 200, content-type application/json, and
+ * the result as the body exactly as the function returned it (a returned string keeps its JSON
+ * quotes, as AWS's answer does). Format 2.0 has no multiValueHeaders: AWS ignores the field, so
+ * Hangar does too. A result that is not JSON, or a structured answer that breaks its own rules,
+ * is the gateway's 500 `{"message":"Internal Server Error"}`, never a guess.
+ */
+
+export interface GatewayResponse {
+  statusCode: number;
+  /** In order; a name may repeat (set-cookie). Names lower-case. */
+  headers: Array<[string, string]>;
+  body: Uint8Array;
+}
+
+const JSON_TYPE = 'application/json';
+
+export function internalServerError(): GatewayResponse {
+  return jsonAnswer(500, { message: 'Internal Server Error' });
+}
+
+export function jsonAnswer(statusCode: number, value: unknown): GatewayResponse {
+  return { statusCode, headers: [['content-type', JSON_TYPE]], body: new TextEncoder().encode(JSON.stringify(value)) };
+}
+
+/** `payload`: the function's result as the invocation returned it (JSON text). */
+export function mapResponseV2(payload: string): GatewayResponse {
+  let result: unknown;
+  try {
+    result = JSON.parse(payload);
+  } catch {
+    return internalServerError();
+  }
+  if (!isRecord(result) || !Object.hasOwn(result, 'statusCode')) {
+    return { statusCode: 200, headers: [['content-type', JSON_TYPE]], body: new TextEncoder().encode(payload) };
+  }
+  return structured(result) ?? internalServerError();
+}
+
+function structured(r: Record<string, unknown>): GatewayResponse | null {
+  const status = r.statusCode;
+  if (typeof status !== 'number' || !Number.isInteger(status) || status < 100 || status > 599) return null;
+  const headers: Array<[string, string]> = [];
+  if (r.headers !== undefined && r.headers !== null) {
+    if (!isRecord(r.headers)) return null;
+    for (const [name, value] of Object.entries(r.headers)) {
+      if (!isScalar(value)) return null;
+      headers.push([name.toLowerCase(), String(value)]);
+    }
+  }
+  if (r.cookies !== undefined && r.cookies !== null) {
+    if (!Array.isArray(r.cookies) || !r.cookies.every((c) => typeof c === 'string')) return null;
+    for (const c of r.cookies) headers.push(['set-cookie', c]);
+  }
+  if (r.isBase64Encoded !== undefined && typeof r.isBase64Encoded !== 'boolean') return null;
+  let body: Uint8Array = new Uint8Array();
+  if (r.body !== undefined && r.body !== null) {
+    if (typeof r.body !== 'string') return null;
+    body = r.isBase64Encoded === true ? new Uint8Array(Buffer.from(r.body, 'base64')) : new TextEncoder().encode(r.body);
+  }
+  return { statusCode: status, headers, body };
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function isScalar(v: unknown): v is string | number | boolean {
+  return typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean';
+}

@@ -1,0 +1,48 @@
+/**
+ * Rows of http_apis and http_routes to the model and back, shared by both backends. JSON comes
+ * as text from both (postgres/db.ts parses none), so one mapping serves both.
+ */
+import type { CorsConfig, HttpApi, HttpRoute, RouteAuth, ThrottleLimit } from '../core/index.ts';
+import type { Row } from './row.ts';
+
+const json = (v: unknown): string | null => (v === null || v === undefined ? null : JSON.stringify(v));
+const parsed = <T>(v: unknown): T | null => (v === null || v === undefined ? null : (JSON.parse(String(v)) as T));
+
+/** name, cors, throttle: the columns an API's update writes. */
+export function apiValues(a: Pick<HttpApi, 'name' | 'cors' | 'throttle'>): Array<string | number | null> {
+  return [a.name, json(a.cors), json(a.throttle)];
+}
+
+export function apiFromRow(r: Row): HttpApi {
+  return {
+    userId: String(r.user_id),
+    apiId: String(r.api_id),
+    name: String(r.name),
+    cors: parsed<CorsConfig>(r.cors),
+    throttle: parsed<ThrottleLimit>(r.throttle),
+    createdAt: Number(r.created_at),
+    updatedAt: Number(r.updated_at),
+  };
+}
+
+/** function_name, qualifier, auth, throttle, cache_ttl_s: the columns a route's update writes. */
+export function routeValues(
+  r: Pick<HttpRoute, 'functionName' | 'qualifier' | 'auth' | 'throttle' | 'cacheTtlS'>,
+): Array<string | number | null> {
+  return [r.functionName, r.qualifier, json(r.auth), json(r.throttle), r.cacheTtlS];
+}
+
+export function routeFromRow(r: Row): HttpRoute {
+  return {
+    userId: String(r.user_id),
+    apiId: String(r.api_id),
+    routeKey: String(r.route_key),
+    functionName: String(r.function_name),
+    qualifier: r.qualifier === null || r.qualifier === undefined ? null : String(r.qualifier),
+    auth: parsed<RouteAuth>(r.auth) ?? { kind: 'none' },
+    throttle: parsed<ThrottleLimit>(r.throttle),
+    cacheTtlS: Number(r.cache_ttl_s),
+    createdAt: Number(r.created_at),
+    updatedAt: Number(r.updated_at),
+  };
+}

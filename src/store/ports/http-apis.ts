@@ -1,0 +1,33 @@
+/**
+ * The HTTP APIs port: users' HTTP APIs (API Gateway HTTP API) and their routes. What is valid is
+ * decided in core/http-api/model.ts; a backend checks with it, then persists. Every method is
+ * scoped by userId: another user's API is not found, never visible. Reads answer null (or an
+ * empty list) for what is not there; changes to what is not there throw NotFound
+ * (HTTP_API_NOT_FOUND, HTTP_ROUTE_NOT_FOUND).
+ */
+import type { HttpApi, HttpApiInput, HttpRoute, HttpRouteInput } from '../../core/index.ts';
+
+export type HttpRoutePatch = Partial<Omit<HttpRouteInput, 'routeKey'>>;
+
+export interface HttpApis {
+  // APIs
+  /** A new API with a fresh 10-character id. InvalidInput (HTTP_API_INVALID) if the input is not valid. */
+  createApi(userId: string, input: HttpApiInput): Promise<HttpApi>;
+  getApi(userId: string, apiId: string): Promise<HttpApi | null>;
+  /** A user's APIs, oldest first. */
+  listApis(userId: string): Promise<HttpApi[]>;
+  /** The patch applied (absent fields stay; null clears cors or throttle). */
+  updateApi(userId: string, apiId: string, patch: Partial<HttpApiInput>): Promise<HttpApi>;
+  /** The API with its routes; false if there was none. */
+  deleteApi(userId: string, apiId: string): Promise<boolean>;
+
+  // Routes
+  /** NotFound (HTTP_API_NOT_FOUND) without such an API; Conflict (HTTP_ROUTE_EXISTS) if the
+   *  route key is taken: of two concurrent creates exactly one wins. */
+  createRoute(userId: string, apiId: string, input: HttpRouteInput): Promise<HttpRoute>;
+  getRoute(userId: string, apiId: string, routeKey: string): Promise<HttpRoute | null>;
+  /** By route key; empty when there is no such API. */
+  listRoutes(userId: string, apiId: string): Promise<HttpRoute[]>;
+  updateRoute(userId: string, apiId: string, routeKey: string, patch: HttpRoutePatch): Promise<HttpRoute>;
+  deleteRoute(userId: string, apiId: string, routeKey: string): Promise<boolean>;
+}

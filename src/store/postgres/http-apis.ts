@@ -1,0 +1,132 @@
+/**
+ * The HTTP APIs port on PostgreSQL. An update reads its row FOR UPDATE, decides
+ * (core/http-api/model.ts) and writes in one transaction, so concurrent patches apply one after
+ * the other; a route's create is one INSERT that the primary key lets only one of two
+ * concurrent creates make.
+ */
+import { randomBytes } from 'node:crypto';
+import {
+  type HttpApi,
+  type HttpApiInput,
+  type HttpRoute,
+  type HttpRouteInput,
+  apiIdFrom,
+  applyApiPatch,
+  applyRoutePatch,
+  checkHttpApiInput,
+  checkHttpRouteInput,
+  httpApiErrors,
+} from '../../core/index.ts';
+import { apiFromRow, apiValues, routeFromRow, routeValues } from '../http-api-row.ts';
+import type { HttpApis, HttpRoutePatch } from '../ports/http-apis.ts';
+import type { Db } from './db.ts';
+
+/** user_id, api_id, name, cors, throttle, now. */
+const INSERT_API = `INSERT INTO http_apis (user_id, api_id, name, cors, throttle, created_at, updated_at)
+  VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING *`;
+
+/** user_id, api_id. */
+const SELECT_API = `SELECT * FROM http_apis WHERE user_id = $1 AND api_id = $2`;
+
+/** user_id, api_id: the row, locked until the transaction ends. */
+const LOCK_API = `SELECT * FROM http_apis WHERE user_id = $1 AND api_id = $2 FOR UPDATE`;
+
+/** user_id. */
+const LIST_APIS = `SELECT * FROM http_apis WHERE user_id = $1 ORDER BY created_at, api_id`;
+
+/** name, cors, throttle, updated_at, user_id, api_id. */
+const UPDATE_API = `UPDATE http_apis SET name = $1, cors = $2, throttle = $3, updated_at = $4 WHERE user_id = $5 AND api_id = $6 RETURNING *`;
+
+/** user_id, api_id. Routes go with it (ON DELETE CASCADE). */
+const DELETE_API = `DELETE FROM http_apis WHERE user_id = $1 AND api_id = $2`;
+
+/** user_id, api_id, route_key, function_name, qualifier, auth, throttle, cache_ttl_s, now.
+ *  Nothing if the API is not there or the key is taken. */
+const INSERT_ROUTE = `INSERT INTO http_routes
+  (user_id, api_id, route_key, function_name, qualifier, auth, throttle, cache_ttl_s, created_at, updated_at)
+  SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $9 FROM http_apis WHERE user_id = $1 AND api_id = $2
+  ON CONFLICT (user_id, api_id, route_key) DO NOTHING RETURNING *`;
+
+/** user_id, api_id, route_key. */
+const SELECT_ROUTE = `SELECT * FROM http_routes WHERE user_id = $1 AND api_id = $2 AND route_key = $3`;
+
+/** user_id, api_id, route_key: the row, locked until the transaction ends. */
+const LOCK_ROUTE = `SELECT * FROM http_routes WHERE user_id = $1 AND api_id = $2 AND route_key = $3 FOR UPDATE`;
+
+/** user_id, api_id. */
+const LIST_ROUTES = `SELECT * FROM http_routes WHERE user_id = $1 AND api_id = $2 ORDER BY route_key`;
+
+/** function_name, qualifier, auth, throttle, cache_ttl_s, updated_at, user_id, api_id, route_key. */
+const UPDATE_ROUTE = `UPDATE http_routes SET function_name = $1, qualifier = $2, auth = $3, throttle = $4, cache_ttl_s = $5, updated_at = $6
+  WHERE user_id = $7 AND api_id = $8 AND route_key = $9 RETURNING *`;
+
+/** user_id, api_id, route_key. */
+const DELETE_ROUTE = `DELETE FROM http_routes WHERE user_id = $1 AND api_id = $2 AND route_key = $3`;
+
+export class PgHttpApis implements HttpApis {
+  private readonly db: Db;
+
+  constructor(db: Db) {
+    this.db = db;
+  }
+
+  async createApi(userId: string, input: HttpApiInput): Promise<HttpApi> {
+    const api = checkHttpApiInput(input);
+    const [row] = await this.db.rows(INSERT_API, [userId, apiIdFrom(randomBytes(10)), ...apiValues(api), this.db.now()]);
+    return apiFromRow(row as Record<string, unknown>);
+  }
+
+  async getApi(userId: string, apiId: string): Promise<HttpApi | null> {
+    const [row] = await this.db.rows(SELECT_API, [userId, apiId]);
+    return row ? apiFromRow(row) : null;
+  }
+
+  async listApis(userId: string): Promise<HttpApi[]> {
+    return (await this.db.rows(LIST_APIS, [userId])).map(apiFromRow);
+  }
+
+  updateApi(userId: string, apiId: string, patch: Partial<HttpApiInput>): Promise<HttpApi> {
+    return this.db.tx(async (tx) => {
+      const [before] = await tx.query(LOCK_API, [userId, apiId]);
+      if (!before) throw httpApiErrors.apiNotFound(apiId);
+      const next = applyApiPatch(apiFromRow(before), patch);
+      const [row] = await tx.query(UPDATE_API, [...apiValues(next), this.db.now(), userId, apiId]);
+      return apiFromRow(row as Record<string, unknown>);
+    });
+  }
+
+  async deleteApi(userId: string, apiId: string): Promise<boolean> {
+    return ((await this.db.query(DELETE_API, [userId, apiId])).rowCount ?? 0) > 0;
+  }
+
+  async createRoute(userId: string, apiId: string, input: HttpRouteInput): Promise<HttpRoute> {
+    const route = checkHttpRouteInput(input);
+    const [row] = await this.db.rows(INSERT_ROUTE, [userId, apiId, route.routeKey, ...routeValues(route), this.db.now()]);
+    if (row) return routeFromRow(row);
+    if (!(await this.getApi(userId, apiId))) throw httpApiErrors.apiNotFound(apiId);
+    throw httpApiErrors.routeExists(apiId, route.routeKey);
+  }
+
+  async getRoute(userId: string, apiId: string, routeKey: string): Promise<HttpRoute | null> {
+    const [row] = await this.db.rows(SELECT_ROUTE, [userId, apiId, routeKey]);
+    return row ? routeFromRow(row) : null;
+  }
+
+  async listRoutes(userId: string, apiId: string): Promise<HttpRoute[]> {
+    return (await this.db.rows(LIST_ROUTES, [userId, apiId])).map(routeFromRow);
+  }
+
+  updateRoute(userId: string, apiId: string, routeKey: string, patch: HttpRoutePatch): Promise<HttpRoute> {
+    return this.db.tx(async (tx) => {
+      const [before] = await tx.query(LOCK_ROUTE, [userId, apiId, routeKey]);
+      if (!before) throw httpApiErrors.routeNotFound(apiId, routeKey);
+      const next = applyRoutePatch(routeFromRow(before), patch);
+      const [row] = await tx.query(UPDATE_ROUTE, [...routeValues(next), this.db.now(), userId, apiId, routeKey]);
+      return routeFromRow(row as Record<string, unknown>);
+    });
+  }
+
+  async deleteRoute(userId: string, apiId: string, routeKey: string): Promise<boolean> {
+    return ((await this.db.query(DELETE_ROUTE, [userId, apiId, routeKey])).rowCount ?? 0) > 0;
+  }
+}

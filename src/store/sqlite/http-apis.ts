@@ -1,0 +1,135 @@
+/**
+ * The HTTP APIs port on SQLite. Reads run directly; every change is one write of the batch
+ * (write-batch.ts), which reads, decides (core/http-api/model.ts) and writes in one
+ * transaction. A write may run twice when its batch is retried, so ids and times are made
+ * before it and passed in.
+ */
+import { randomBytes } from 'node:crypto';
+import {
+  type HttpApi,
+  type HttpApiInput,
+  type HttpRoute,
+  type HttpRouteInput,
+  apiIdFrom,
+  applyApiPatch,
+  applyRoutePatch,
+  checkHttpApiInput,
+  checkHttpRouteInput,
+  httpApiErrors,
+} from '../../core/index.ts';
+import { apiFromRow, apiValues, routeFromRow, routeValues } from '../http-api-row.ts';
+import type { HttpApis, HttpRoutePatch } from '../ports/http-apis.ts';
+import type { Row } from '../row.ts';
+import type { SqliteContext } from './context.ts';
+
+/** user_id, api_id, name, cors, throttle, created_at, updated_at. */
+const INSERT_API = `INSERT INTO http_apis (user_id, api_id, name, cors, throttle, created_at, updated_at)
+  VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING *`;
+
+/** user_id, api_id. */
+const SELECT_API = `SELECT * FROM http_apis WHERE user_id = ? AND api_id = ?`;
+
+/** user_id. */
+const LIST_APIS = `SELECT * FROM http_apis WHERE user_id = ? ORDER BY created_at, api_id`;
+
+/** name, cors, throttle, updated_at, then user_id, api_id. */
+const UPDATE_API = `UPDATE http_apis SET name = ?, cors = ?, throttle = ?, updated_at = ? WHERE user_id = ? AND api_id = ? RETURNING *`;
+
+/** user_id, api_id. Routes go with it (ON DELETE CASCADE). */
+const DELETE_API = `DELETE FROM http_apis WHERE user_id = ? AND api_id = ?`;
+
+/** user_id, api_id, route_key, function_name, qualifier, auth, throttle, cache_ttl_s, now.
+ *  Nothing if the API is not there or the key is taken. */
+const INSERT_ROUTE = `INSERT INTO http_routes
+  (user_id, api_id, route_key, function_name, qualifier, auth, throttle, cache_ttl_s, created_at, updated_at)
+  SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9 FROM http_apis WHERE user_id = ?1 AND api_id = ?2
+  ON CONFLICT (user_id, api_id, route_key) DO NOTHING RETURNING *`;
+
+/** user_id, api_id, route_key. */
+const SELECT_ROUTE = `SELECT * FROM http_routes WHERE user_id = ? AND api_id = ? AND route_key = ?`;
+
+/** user_id, api_id. */
+const LIST_ROUTES = `SELECT * FROM http_routes WHERE user_id = ? AND api_id = ? ORDER BY route_key`;
+
+/** function_name, qualifier, auth, throttle, cache_ttl_s, updated_at, then user_id, api_id, route_key. */
+const UPDATE_ROUTE = `UPDATE http_routes SET function_name = ?, qualifier = ?, auth = ?, throttle = ?, cache_ttl_s = ?, updated_at = ?
+  WHERE user_id = ? AND api_id = ? AND route_key = ? RETURNING *`;
+
+/** user_id, api_id, route_key. */
+const DELETE_ROUTE = `DELETE FROM http_routes WHERE user_id = ? AND api_id = ? AND route_key = ?`;
+
+export class SqliteHttpApis implements HttpApis {
+  private readonly ctx: SqliteContext;
+
+  constructor(ctx: SqliteContext) {
+    this.ctx = ctx;
+  }
+
+  async createApi(userId: string, input: HttpApiInput): Promise<HttpApi> {
+    const api = checkHttpApiInput(input);
+    const apiId = apiIdFrom(randomBytes(10));
+    const now = this.ctx.clock.now();
+    const row = await this.ctx.writes.run(() => this.ctx.stmt(INSERT_API).get(userId, apiId, ...apiValues(api), now, now) as Row);
+    return apiFromRow(row);
+  }
+
+  async getApi(userId: string, apiId: string): Promise<HttpApi | null> {
+    const row = this.ctx.stmt(SELECT_API).get(userId, apiId) as Row | undefined;
+    return row ? apiFromRow(row) : null;
+  }
+
+  async listApis(userId: string): Promise<HttpApi[]> {
+    return (this.ctx.stmt(LIST_APIS).all(userId) as Row[]).map(apiFromRow);
+  }
+
+  async updateApi(userId: string, apiId: string, patch: Partial<HttpApiInput>): Promise<HttpApi> {
+    const now = this.ctx.clock.now();
+    const row = await this.ctx.writes.run(() => {
+      const before = this.ctx.stmt(SELECT_API).get(userId, apiId) as Row | undefined;
+      if (!before) throw httpApiErrors.apiNotFound(apiId);
+      const next = applyApiPatch(apiFromRow(before), patch);
+      return this.ctx.stmt(UPDATE_API).get(...apiValues(next), now, userId, apiId) as Row;
+    });
+    return apiFromRow(row);
+  }
+
+  async deleteApi(userId: string, apiId: string): Promise<boolean> {
+    return this.ctx.writes.run(() => Number(this.ctx.stmt(DELETE_API).run(userId, apiId).changes) > 0);
+  }
+
+  async createRoute(userId: string, apiId: string, input: HttpRouteInput): Promise<HttpRoute> {
+    const route = checkHttpRouteInput(input);
+    const now = this.ctx.clock.now();
+    const row = await this.ctx.writes.run(() => {
+      const inserted = this.ctx.stmt(INSERT_ROUTE).get(userId, apiId, route.routeKey, ...routeValues(route), now) as Row | undefined;
+      if (inserted) return inserted;
+      if (!this.ctx.stmt(SELECT_API).get(userId, apiId)) throw httpApiErrors.apiNotFound(apiId);
+      throw httpApiErrors.routeExists(apiId, route.routeKey);
+    });
+    return routeFromRow(row);
+  }
+
+  async getRoute(userId: string, apiId: string, routeKey: string): Promise<HttpRoute | null> {
+    const row = this.ctx.stmt(SELECT_ROUTE).get(userId, apiId, routeKey) as Row | undefined;
+    return row ? routeFromRow(row) : null;
+  }
+
+  async listRoutes(userId: string, apiId: string): Promise<HttpRoute[]> {
+    return (this.ctx.stmt(LIST_ROUTES).all(userId, apiId) as Row[]).map(routeFromRow);
+  }
+
+  async updateRoute(userId: string, apiId: string, routeKey: string, patch: HttpRoutePatch): Promise<HttpRoute> {
+    const now = this.ctx.clock.now();
+    const row = await this.ctx.writes.run(() => {
+      const before = this.ctx.stmt(SELECT_ROUTE).get(userId, apiId, routeKey) as Row | undefined;
+      if (!before) throw httpApiErrors.routeNotFound(apiId, routeKey);
+      const next = applyRoutePatch(routeFromRow(before), patch);
+      return this.ctx.stmt(UPDATE_ROUTE).get(...routeValues(next), now, userId, apiId, routeKey) as Row;
+    });
+    return routeFromRow(row);
+  }
+
+  async deleteRoute(userId: string, apiId: string, routeKey: string): Promise<boolean> {
+    return this.ctx.writes.run(() => Number(this.ctx.stmt(DELETE_ROUTE).run(userId, apiId, routeKey).changes) > 0);
+  }
+}

@@ -1,0 +1,225 @@
+/**
+ * The HttpApis port's behaviour, written once: every backend calls describeHttpApis with a
+ * factory (as describeFunctions). Time is injected, so createdAt and updatedAt are exact.
+ */
+import assert from 'node:assert/strict';
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import { type Clock, Conflict, type CorsConfig, ErrorCode, type HttpRouteInput, InvalidInput, NotFound } from '../../src/core/index.ts';
+import type { HttpApis } from '../../src/store/index.ts';
+import { ManualClock } from './store.ts';
+
+export interface HttpApisUnderTest {
+  httpApis: HttpApis;
+  close(): Promise<void>;
+}
+export type MakeHttpApis = (clock: Clock) => Promise<HttpApisUnderTest>;
+
+const cors: CorsConfig = {
+  allowOrigins: ['https://app.example.com'],
+  allowMethods: ['GET'],
+  allowHeaders: ['content-type'],
+  exposeHeaders: [],
+  maxAgeS: 300,
+  allowCredentials: true,
+};
+
+const jwtRoute: HttpRouteInput = {
+  routeKey: 'GET /pets/{id}',
+  functionName: 'pets',
+  qualifier: 'live',
+  auth: {
+    kind: 'jwt',
+    issuer: 'https://issuer.example.com/',
+    audience: ['pets-api'],
+    jwksUrl: 'https://issuer.example.com/.well-known/jwks.json',
+  },
+  throttle: { rate: 50, burst: 100 },
+  cacheTtlS: 30,
+};
+
+const is = (cls: new (...a: never[]) => Error, code: string) => (e: unknown) => e instanceof cls && (e as { code?: string }).code === code;
+
+export function describeHttpApis(name: string, make: MakeHttpApis): void {
+  describe(`HttpApis conformance: ${name}`, () => {
+    let under: HttpApisUnderTest;
+    let apis: HttpApis;
+    let clock: ManualClock;
+
+    beforeEach(async () => {
+      clock = new ManualClock();
+      under = await make(clock);
+      apis = under.httpApis;
+    });
+    afterEach(async () => {
+      await under.close();
+    });
+
+    describe('APIs', () => {
+      it('creates an API with an id of AWS shape, keeping its CORS and default throttle', async () => {
+        const a = await apis.createApi('alice', { name: 'pets', cors, throttle: { rate: 10.5, burst: 20 } });
+        assert.match(a.apiId, /^[a-z0-9]{10}$/);
+        assert.deepEqual(a, {
+          userId: 'alice',
+          apiId: a.apiId,
+          name: 'pets',
+          cors,
+          throttle: { rate: 10.5, burst: 20 },
+          createdAt: clock.t,
+          updatedAt: clock.t,
+        });
+        assert.deepEqual(await apis.getApi('alice', a.apiId), a);
+        const b = await apis.createApi('alice', { name: 'pets' });
+        assert.notEqual(b.apiId, a.apiId);
+        assert.equal(b.cors, null);
+        assert.equal(b.throttle, null);
+        assert.deepEqual(
+          (await apis.listApis('alice')).map((x) => x.apiId),
+          [a.apiId, b.apiId].sort((x, y) => (x < y ? -1 : 1)),
+        );
+      });
+
+      it('refuses an invalid API and stores nothing', async () => {
+        await assert.rejects(apis.createApi('alice', { name: '' }), is(InvalidInput, ErrorCode.HttpApiInvalid));
+        await assert.rejects(
+          apis.createApi('alice', { name: 'x', cors: { ...cors, allowOrigins: ['*'] } }),
+          is(InvalidInput, ErrorCode.HttpApiInvalid),
+        );
+        await assert.rejects(
+          apis.createApi('alice', { name: 'x', throttle: { rate: -1, burst: 1 } }),
+          is(InvalidInput, ErrorCode.HttpApiInvalid),
+        );
+        assert.deepEqual(await apis.listApis('alice'), []);
+      });
+
+      it('applies a patch: absent fields stay, null clears; an invalid one changes nothing', async () => {
+        const a = await apis.createApi('alice', { name: 'pets', cors, throttle: { rate: 1, burst: 1 } });
+        clock.advance(1000);
+        const b = await apis.updateApi('alice', a.apiId, { name: 'pets2', cors: null });
+        assert.deepEqual(b, { ...a, name: 'pets2', cors: null, updatedAt: a.createdAt + 1000 });
+        await assert.rejects(
+          apis.updateApi('alice', a.apiId, { throttle: { rate: 1, burst: 0.5 } }),
+          is(InvalidInput, ErrorCode.HttpApiInvalid),
+        );
+        assert.deepEqual(await apis.getApi('alice', a.apiId), b);
+        await assert.rejects(apis.updateApi('alice', 'nosuchapi0', { name: 'x' }), is(NotFound, ErrorCode.HttpApiNotFound));
+      });
+
+      it("another user's API is not there for anyone else", async () => {
+        const a = await apis.createApi('alice', { name: 'pets' });
+        await apis.createRoute('alice', a.apiId, jwtRoute);
+        assert.equal(await apis.getApi('bob', a.apiId), null);
+        assert.deepEqual(await apis.listApis('bob'), []);
+        assert.deepEqual(await apis.listRoutes('bob', a.apiId), []);
+        assert.equal(await apis.getRoute('bob', a.apiId, jwtRoute.routeKey), null);
+        await assert.rejects(apis.updateApi('bob', a.apiId, { name: 'mine' }), is(NotFound, ErrorCode.HttpApiNotFound));
+        await assert.rejects(
+          apis.createRoute('bob', a.apiId, { ...jwtRoute, routeKey: 'GET /x' }),
+          is(NotFound, ErrorCode.HttpApiNotFound),
+        );
+        await assert.rejects(
+          apis.updateRoute('bob', a.apiId, jwtRoute.routeKey, { cacheTtlS: 0 }),
+          is(NotFound, ErrorCode.HttpRouteNotFound),
+        );
+        assert.equal(await apis.deleteRoute('bob', a.apiId, jwtRoute.routeKey), false);
+        assert.equal(await apis.deleteApi('bob', a.apiId), false);
+        assert.equal((await apis.getApi('alice', a.apiId))?.name, 'pets');
+        assert.equal((await apis.listRoutes('alice', a.apiId)).length, 1);
+      });
+
+      it('deleting an API deletes its routes', async () => {
+        const a = await apis.createApi('alice', { name: 'pets' });
+        await apis.createRoute('alice', a.apiId, jwtRoute);
+        assert.equal(await apis.deleteApi('alice', a.apiId), true);
+        assert.equal(await apis.deleteApi('alice', a.apiId), false);
+        assert.equal(await apis.getApi('alice', a.apiId), null);
+        assert.equal(await apis.getRoute('alice', a.apiId, jwtRoute.routeKey), null);
+      });
+    });
+
+    describe('routes', () => {
+      it('creates a route with its target, auth, throttle and cache TTL; lists by route key', async () => {
+        const a = await apis.createApi('alice', { name: 'pets' });
+        const r = await apis.createRoute('alice', a.apiId, jwtRoute);
+        assert.deepEqual(r, {
+          userId: 'alice',
+          apiId: a.apiId,
+          routeKey: 'GET /pets/{id}',
+          functionName: 'pets',
+          qualifier: 'live',
+          auth: jwtRoute.auth,
+          throttle: { rate: 50, burst: 100 },
+          cacheTtlS: 30,
+          createdAt: clock.t,
+          updatedAt: clock.t,
+        });
+        const d = await apis.createRoute('alice', a.apiId, { routeKey: '$default', functionName: 'fallback' });
+        assert.deepEqual([d.qualifier, d.auth, d.throttle, d.cacheTtlS], [null, { kind: 'none' }, null, 0]);
+        await apis.createRoute('alice', a.apiId, { routeKey: 'ANY /{proxy+}', functionName: 'proxy', auth: { kind: 'key' } });
+        assert.deepEqual(
+          (await apis.listRoutes('alice', a.apiId)).map((x) => x.routeKey),
+          ['$default', 'ANY /{proxy+}', 'GET /pets/{id}'],
+        );
+        assert.deepEqual(await apis.getRoute('alice', a.apiId, 'GET /pets/{id}'), r);
+      });
+
+      it('refuses a taken route key, a missing API and an invalid route', async () => {
+        const a = await apis.createApi('alice', { name: 'pets' });
+        await apis.createRoute('alice', a.apiId, jwtRoute);
+        await assert.rejects(
+          apis.createRoute('alice', a.apiId, { ...jwtRoute, functionName: 'other' }),
+          is(Conflict, ErrorCode.HttpRouteExists),
+        );
+        await assert.rejects(apis.createRoute('alice', 'nosuchapi0', jwtRoute), is(NotFound, ErrorCode.HttpApiNotFound));
+        await assert.rejects(
+          apis.createRoute('alice', a.apiId, { ...jwtRoute, routeKey: 'GET /{proxy+}/x' }),
+          is(InvalidInput, ErrorCode.HttpRouteInvalid),
+        );
+        await assert.rejects(
+          apis.createRoute('alice', a.apiId, {
+            ...jwtRoute,
+            routeKey: 'GET /a',
+            auth: { kind: 'jwt', issuer: 'http://plain', audience: ['x'], jwksUrl: 'https://k' },
+          }),
+          is(InvalidInput, ErrorCode.HttpApiInvalid),
+        );
+        await assert.rejects(
+          apis.createRoute('alice', a.apiId, { ...jwtRoute, routeKey: 'GET /b', cacheTtlS: 3601 }),
+          is(InvalidInput, ErrorCode.HttpApiInvalid),
+        );
+        await assert.rejects(
+          apis.createRoute('alice', a.apiId, { ...jwtRoute, routeKey: 'GET /c', functionName: 'bad name' }),
+          InvalidInput,
+        );
+        assert.equal((await apis.getRoute('alice', a.apiId, jwtRoute.routeKey))?.functionName, 'pets');
+        assert.equal((await apis.listRoutes('alice', a.apiId)).length, 1);
+      });
+
+      it('of two concurrent creates of one route key exactly one wins', async () => {
+        const a = await apis.createApi('alice', { name: 'pets' });
+        const results = await Promise.allSettled(
+          ['f1', 'f2', 'f3'].map((functionName) => apis.createRoute('alice', a.apiId, { routeKey: 'POST /orders', functionName })),
+        );
+        const won = results.filter((r) => r.status === 'fulfilled');
+        assert.equal(won.length, 1);
+        for (const r of results)
+          if (r.status === 'rejected') assert.ok(is(Conflict, ErrorCode.HttpRouteExists)(r.reason), String(r.reason));
+        const stored = await apis.getRoute('alice', a.apiId, 'POST /orders');
+        assert.equal(stored?.functionName, (won[0] as PromiseFulfilledResult<{ functionName: string }>).value.functionName);
+      });
+
+      it('updates a route: absent fields stay, null clears; an invalid patch changes nothing; deletes', async () => {
+        const a = await apis.createApi('alice', { name: 'pets' });
+        const r = await apis.createRoute('alice', a.apiId, jwtRoute);
+        clock.advance(5);
+        const u = await apis.updateRoute('alice', a.apiId, jwtRoute.routeKey, { qualifier: null, throttle: null, auth: { kind: 'key' } });
+        assert.deepEqual(u, { ...r, qualifier: null, throttle: null, auth: { kind: 'key' }, updatedAt: r.createdAt + 5 });
+        await assert.rejects(apis.updateRoute('alice', a.apiId, jwtRoute.routeKey, { qualifier: '$bad' }), InvalidInput);
+        assert.deepEqual(await apis.getRoute('alice', a.apiId, jwtRoute.routeKey), u);
+        await assert.rejects(apis.updateRoute('alice', a.apiId, 'GET /none', { cacheTtlS: 1 }), is(NotFound, ErrorCode.HttpRouteNotFound));
+        assert.equal(await apis.deleteRoute('alice', a.apiId, jwtRoute.routeKey), true);
+        assert.equal(await apis.deleteRoute('alice', a.apiId, jwtRoute.routeKey), false);
+        assert.deepEqual(await apis.listRoutes('alice', a.apiId), []);
+      });
+    });
+  });
+}

@@ -1,0 +1,85 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import {
+  apiIdFrom,
+  applyApiPatch,
+  applyRoutePatch,
+  checkHttpApiInput,
+  checkHttpRouteInput,
+  ErrorCode,
+  type HttpRoute,
+  InvalidInput,
+  type RouteAuth,
+} from '../../../src/core/index.ts';
+
+const refused = (code: string) => (e: unknown) => e instanceof InvalidInput && e.code === code;
+
+const route: HttpRoute = {
+  userId: 'alice',
+  apiId: 'abcdefghij',
+  routeKey: 'GET /pets',
+  functionName: 'pets',
+  qualifier: '3',
+  auth: { kind: 'none' },
+  throttle: { rate: 1, burst: 2 },
+  cacheTtlS: 10,
+  createdAt: 0,
+  updatedAt: 0,
+};
+
+describe('HTTP API and route model', () => {
+  it('an API id has AWS shape and uses every byte given', () => {
+    assert.equal(apiIdFrom(new Uint8Array(10)), 'aaaaaaaaaa');
+    assert.equal(apiIdFrom(Uint8Array.from([0, 1, 25, 26, 35, 36, 255, 2, 3, 4])), 'abz09ad' + 'cde');
+    assert.throws(() => apiIdFrom(new Uint8Array(9)));
+  });
+
+  it('defaults a route: $LATEST, no auth, no throttle, no cache', () => {
+    assert.deepEqual(checkHttpRouteInput({ routeKey: '$default', functionName: 'f' }), {
+      routeKey: '$default',
+      functionName: 'f',
+      qualifier: null,
+      auth: { kind: 'none' },
+      throttle: null,
+      cacheTtlS: 0,
+    });
+  });
+
+  const jwt = { kind: 'jwt', issuer: 'https://i.example', audience: ['a'], jwksUrl: 'https://i.example/jwks' } as const;
+  for (const [what, auth] of [
+    ['an issuer that is not https', { ...jwt, issuer: 'http://i.example' }],
+    ['a JWKS URL that is not a URL', { ...jwt, jwksUrl: 'jwks' }],
+    ['no audience', { ...jwt, audience: [] }],
+    ['an empty audience', { ...jwt, audience: [''] }],
+    ['an unknown kind', { kind: 'iam' } as unknown as RouteAuth],
+  ] as Array<[string, RouteAuth]>) {
+    it(`refuses a JWT authorizer with ${what}`, () => {
+      assert.throws(() => checkHttpRouteInput({ routeKey: 'GET /a', functionName: 'f', auth }), refused(ErrorCode.HttpApiInvalid));
+    });
+  }
+
+  it('refuses a bad route key, function name or qualifier with their own codes', () => {
+    assert.throws(() => checkHttpRouteInput({ routeKey: 'GET a', functionName: 'f' }), refused(ErrorCode.HttpRouteInvalid));
+    assert.throws(() => checkHttpRouteInput({ routeKey: 'GET /a', functionName: 'f g' }), refused(ErrorCode.FunctionInvalid));
+    assert.throws(
+      () => checkHttpRouteInput({ routeKey: 'GET /a', functionName: 'f', qualifier: '$x' }),
+      refused(ErrorCode.FunctionInvalid),
+    );
+  });
+
+  it('a patch keeps what it does not name, clears what it sets to null, and is checked as a whole', () => {
+    assert.deepEqual(applyRoutePatch(route, { qualifier: null, cacheTtlS: 0 }), {
+      routeKey: 'GET /pets',
+      functionName: 'pets',
+      qualifier: null,
+      auth: { kind: 'none' },
+      throttle: { rate: 1, burst: 2 },
+      cacheTtlS: 0,
+    });
+    assert.throws(() => applyRoutePatch(route, { throttle: { rate: 1, burst: -1 } }), refused(ErrorCode.HttpApiInvalid));
+    const api = { userId: 'a', apiId: 'abcdefghij', name: 'x', cors: null, throttle: { rate: 1, burst: 1 }, createdAt: 0, updatedAt: 0 };
+    assert.deepEqual(applyApiPatch(api, { name: 'y' }), { name: 'y', cors: null, throttle: { rate: 1, burst: 1 } });
+    assert.deepEqual(applyApiPatch(api, { throttle: null }), { name: 'x', cors: null, throttle: null });
+    assert.throws(() => checkHttpApiInput({ name: 'a/b' }), refused(ErrorCode.HttpApiInvalid));
+  });
+});
