@@ -23,6 +23,9 @@ export interface LoadJob {
   warmup: number;
   /** Sent as `Authorization: Bearer <apiKey>`. */
   apiKey?: string;
+  /** POSTed to this path (default /tasks) with this body (default a no-op task naming its index). */
+  path?: string;
+  body?: string;
 }
 
 export interface LoadResult {
@@ -40,15 +43,16 @@ export interface LoadResult {
 
 export const hrMs = (): number => Number(process.hrtime.bigint()) / 1e6;
 
-function post(agent: http.Agent, url: URL, i: number, apiKey: string | undefined): Promise<number> {
-  const body = JSON.stringify({ command: 'noop', metadata: { i } });
+function post(agent: http.Agent, url: URL, i: number, job: LoadJob): Promise<number> {
+  const body = job.body ?? JSON.stringify({ command: 'noop', metadata: { i } });
+  const apiKey = job.apiKey;
   return new Promise((resolve, reject) => {
     const req = http.request(
       {
         agent,
         host: url.hostname,
         port: url.port,
-        path: '/tasks',
+        path: job.path ?? '/tasks',
         method: 'POST',
         headers: {
           'content-type': 'application/json',
@@ -89,7 +93,7 @@ export async function runLoad(job: LoadJob): Promise<LoadResult> {
         const t0 = hrMs();
         let status = 0;
         try {
-          status = await post(agent, url, i, job.apiKey);
+          status = await post(agent, url, i, job);
         } catch {
           if (record) out.errors++;
         }
@@ -123,7 +127,7 @@ export async function runLoad(job: LoadJob): Promise<LoadResult> {
           out.lag.push(t0 - (start + k * interval));
           out.sentAt[k] = t0;
           inflight.push(
-            post(agent, url, k, job.apiKey).then(
+            post(agent, url, k, job).then(
               (s) => {
                 out.doneAt[k] = hrMs();
                 out.status[k] = s;
