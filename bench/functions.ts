@@ -26,7 +26,7 @@
  * Sections 1 and 2 run --rounds times, interleaved (every variant once per round) so drift hits
  * all alike; latencies are pooled over rounds, throughput is the median of rounds.
  *
- *   node_modules/.bin/node --disable-warning=ExperimentalWarning bench/functions.ts
+ *   node_modules/.bin/node --expose-gc --disable-warning=ExperimentalWarning bench/functions.ts
  *     [--n 1000] (requests per variant, concurrency and round) [--rounds 3] [--cold 4] (cold starts
  *     of each kind per round) [--warm 20] (--warm 100 for the issue's 100) [--register 1000]
  * Root and bubblewrap needed. Results: docs/benchmarks.md ("Functions").
@@ -447,7 +447,12 @@ async function main(): Promise<void> {
     out.push(
       `| cgroup anonymous (rss) memory, MB | ${mb(median(an))} | ${mb(Math.min(...an))} | ${mb(Math.max(...an))} | ${mb(sum(an))} |`,
     );
-    out.push(`| worker (this process) RSS growth, MB | ${mb((rss1 - rss0) / warmN)} (mean) | | | ${mb(rss1 - rss0)} |`);
+    // Without a collection before each reading, the garbage of the earlier sections hides the growth.
+    out.push(
+      globalThis.gc
+        ? `| worker (this process) RSS growth, MB | ${mb((rss1 - rss0) / warmN)} (mean) | | | ${mb(rss1 - rss0)} |`
+        : '| worker (this process) RSS growth | n/a: run node with --expose-gc | | | |',
+    );
     out.push(
       '',
       `Registering ${registerN.toLocaleString('en-US')} functions (distinct zips of ${Buffer.from(zip(), 'base64').length} bytes), one PUT after another:\n`,
