@@ -44,15 +44,12 @@ import { startPlatform } from '../src/runtime/index.ts';
 import { zipEntries } from '../src/cli/zip.ts';
 import { arg } from './args.ts';
 import { bareBwrap, cgBase } from './bare-sandbox.ts';
-// Types only: the module itself, loaded in this file's SDK worker, would start a load of its own.
-import type { LoadJob, LoadResult } from './http-load.ts';
+import { closedLanes, type LoadJob, type LoadResult } from './http-load.ts';
 
 const HANDLER = 'exports.handler = async (e) => ({ ok: true, n: e.n });\n';
 const EVENT = '{"n":1}';
 const MEMORY_MB = 1769;
 const UID = 64100;
-/** Process-wide monotonic ms, the clock of bench/http-load.ts. */
-const hrMs = (): number => Number(process.hrtime.bigint()) / 1e6;
 
 // ---------------------------------------------------------------------------------------------
 // The SDK load loop, in a worker thread (as http-load.ts) so the client does not share the
@@ -77,28 +74,11 @@ async function sdkLoad(job: SdkJob): Promise<LoadResult> {
   });
   const payload = Buffer.from(EVENT);
   const out: LoadResult = { sentAt: [], doneAt: [], lag: [], status: [], errors: 0, firstSent: 0, lastDone: 0 };
-  const loop = async (count: number, record: boolean) => {
-    let next = 0;
-    const lane = async () => {
-      while (next < count) {
-        const k = next++;
-        const t0 = hrMs();
-        let status = 0;
-        try {
-          const r = await client.send(new InvokeCommand({ FunctionName: job.fn, Payload: payload }));
-          status = r.FunctionError ? 599 : (r.StatusCode ?? 0);
-        } catch {
-          if (record) out.errors++;
-        }
-        if (record) {
-          out.sentAt[k] = t0;
-          out.doneAt[k] = hrMs();
-          out.status[k] = status;
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(job.concurrency, count) }, lane));
+  const send = async () => {
+    const r = await client.send(new InvokeCommand({ FunctionName: job.fn, Payload: payload }));
+    return r.FunctionError ? 599 : (r.StatusCode ?? 0);
   };
+  const loop = (count: number, record: boolean) => closedLanes(count, 0, job.concurrency, send, record ? out : null);
   if (job.warmup) await loop(job.warmup, false);
   await loop(job.count, true);
   out.firstSent = Math.min(...out.sentAt);
@@ -142,7 +122,7 @@ const f0 = (x: number) => Math.round(x).toLocaleString('en-US');
 const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);
 
 /** Every function instance's cgroup directory (memory controller): the executor names them fn-<id>-1. */
-function instanceCgroups(): string[] {
+function instanceCgroups(controller = 'memory'): string[] {
   const out: string[] = [];
   const walk = (d: string, depth: number) => {
     let names: string[];
@@ -158,9 +138,30 @@ function instanceCgroups(): string[] {
       else if (depth < 4) walk(join(d, n), depth + 1);
     }
   };
-  const v1 = cgBase('memory');
-  walk(existsSync(join(v1, 'memory.usage_in_bytes')) ? v1 : '/sys/fs/cgroup/unified', 0);
+  const v1 = cgBase(controller);
+  walk(existsSync(join(cgBase('memory'), 'memory.usage_in_bytes')) ? v1 : '/sys/fs/cgroup/unified', 0);
   return out;
+}
+
+/** CFS throttling of every instance so far (cpu.stat): periods throttled and time throttled, ms. */
+function throttling(): { periods: number; ms: number } {
+  let periods = 0;
+  let ms = 0;
+  for (const d of instanceCgroups('cpu')) {
+    try {
+      const st = Object.fromEntries(
+        readFileSync(join(d, 'cpu.stat'), 'utf8')
+          .trim()
+          .split('\n')
+          .map((l) => l.split(' ') as [string, string]),
+      );
+      periods += Number(st.nr_throttled ?? 0);
+      ms += st.throttled_time !== undefined ? Number(st.throttled_time) / 1e6 : Number(st.throttled_usec ?? 0) / 1e3;
+    } catch {
+      // An instance gone meanwhile.
+    }
+  }
+  return { periods, ms };
 }
 
 /** An idle instance's memory from its cgroup: usage (v1 usage_in_bytes, v2 current) and anonymous (rss). */
@@ -306,6 +307,7 @@ async function main(): Promise<void> {
     const cs = [1, 16];
     for (const c of cs) for (const v of variants) await v.run(c, 0, c * 20); // warm-up: up to 16 instances
     const instancesAfterWarmup = instanceCgroups().length;
+    const throttled0 = throttling();
     const lat = new Map<string, number[]>();
     const rate = new Map<string, number[]>();
     for (let r = 0; r < rounds; r++) {
@@ -321,6 +323,7 @@ async function main(): Promise<void> {
       }
       process.stderr.write(`warm round ${r + 1}/${rounds} done\n`);
     }
+    const throttled1 = throttling();
 
     // 2. Cold start, interleaved with the bare baseline.
     const bareCmd = [
@@ -424,7 +427,12 @@ async function main(): Promise<void> {
         );
       }
     }
-    out.push('', 'Targets: p50 ≤ floor + 1 ms, p99 ≤ floor + 3 ms (embedded), throughput ≥ 0.3× the floor at c=16.', '');
+    out.push('', 'Targets: p50 ≤ floor + 1 ms, p99 ≤ floor + 3 ms (embedded), throughput ≥ 0.3× the floor at c=16.');
+    out.push(
+      `Instances' CPU quota (cgroup cpu.stat) during the measured warm rounds: throttled in ${throttled1.periods - throttled0.periods} ` +
+        `periods of 100 ms, for ${f0(throttled1.ms - throttled0.ms)} ms in all.`,
+      '',
+    );
     const ratio = median(cold) / median(bare);
     out.push(`Cold start, ${cold.length} of each (${coldPerRound} per round, interleaved), 1 vCPU and ${MEMORY_MB} MB for both:\n`);
     out.push('| Mechanism | p50 ms | min ms | max ms |', '|---|---|---|---|');

@@ -71,6 +71,38 @@ function post(agent: http.Agent, url: URL, i: number, job: LoadJob): Promise<num
   });
 }
 
+/**
+ * `count` requests through `send(base + k)`, `concurrency` in flight; each recorded at index k of
+ * `out` (send time, done time, status; a throw counts as an error) unless `out` is null.
+ */
+export async function closedLanes(
+  count: number,
+  base: number,
+  concurrency: number,
+  send: (i: number) => Promise<number>,
+  out: LoadResult | null,
+): Promise<void> {
+  let next = 0;
+  const lane = async () => {
+    while (next < count) {
+      const k = next++;
+      const t0 = hrMs();
+      let status = 0;
+      try {
+        status = await send(base + k);
+      } catch {
+        if (out) out.errors++;
+      }
+      if (out) {
+        out.sentAt[k] = t0;
+        out.doneAt[k] = hrMs();
+        out.status[k] = status;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, lane));
+}
+
 export async function runLoad(job: LoadJob): Promise<LoadResult> {
   const url = new URL(job.url);
   const agent = new http.Agent({ keepAlive: true, maxSockets: job.concurrency, maxFreeSockets: job.concurrency });
@@ -84,28 +116,8 @@ export async function runLoad(job: LoadJob): Promise<LoadResult> {
     lastDone: 0,
   };
 
-  const closedLoop = async (count: number, base: number, record: boolean): Promise<void> => {
-    let next = 0;
-    const lane = async () => {
-      while (next < count) {
-        const k = next++;
-        const i = base + k;
-        const t0 = hrMs();
-        let status = 0;
-        try {
-          status = await post(agent, url, i, job);
-        } catch {
-          if (record) out.errors++;
-        }
-        if (record) {
-          out.sentAt[k] = t0;
-          out.doneAt[k] = hrMs();
-          out.status[k] = status;
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(job.concurrency, count) }, lane));
-  };
+  const closedLoop = (count: number, base: number, record: boolean) =>
+    closedLanes(count, base, job.concurrency, (i) => post(agent, url, i, job), record ? out : null);
 
   // Warm-up: negative indices, so the server side can tell them apart.
   if (job.warmup > 0) await closedLoop(job.warmup, -job.warmup, false);
@@ -152,7 +164,8 @@ export async function runLoad(job: LoadJob): Promise<LoadResult> {
   return out;
 }
 
-if (parentPort && workerData) {
+// Only when started as the load worker (bench/functions.ts imports closedLanes into a worker of its own).
+if (parentPort && (workerData as LoadJob | undefined)?.mode) {
   const port = parentPort;
   runLoad(workerData as LoadJob).then(
     (r) => port.postMessage({ ok: true, result: r }),
