@@ -143,36 +143,37 @@ function instanceCgroups(controller = 'memory'): string[] {
   return out;
 }
 
+/** A cgroup file of `key value` lines. */
+const keyed = (file: string): Record<string, string> =>
+  Object.fromEntries(
+    readFileSync(file, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => l.split(' ') as [string, string]),
+  );
+
 /** CFS throttling of every instance so far (cpu.stat): periods throttled and time throttled, ms. */
-function throttling(): { periods: number; ms: number } {
+function throttling(): { periods: number; ms: number; read: number } {
+  let read = 0;
   let periods = 0;
   let ms = 0;
   for (const d of instanceCgroups('cpu')) {
     try {
-      const st = Object.fromEntries(
-        readFileSync(join(d, 'cpu.stat'), 'utf8')
-          .trim()
-          .split('\n')
-          .map((l) => l.split(' ') as [string, string]),
-      );
+      const st = keyed(join(d, 'cpu.stat'));
+      read++;
       periods += Number(st.nr_throttled ?? 0);
       ms += st.throttled_time !== undefined ? Number(st.throttled_time) / 1e6 : Number(st.throttled_usec ?? 0) / 1e3;
     } catch {
       // An instance gone meanwhile.
     }
   }
-  return { periods, ms };
+  return { periods, ms, read };
 }
 
 /** An idle instance's memory from its cgroup: usage (v1 usage_in_bytes, v2 current) and anonymous (rss). */
 function cgroupMemory(dir: string): { usage: number; anon: number } | null {
   try {
-    const stat = Object.fromEntries(
-      readFileSync(join(dir, 'memory.stat'), 'utf8')
-        .trim()
-        .split('\n')
-        .map((l) => l.split(' ') as [string, string]),
-    );
+    const stat = keyed(join(dir, 'memory.stat'));
     const v1 = existsSync(join(dir, 'memory.usage_in_bytes'));
     const usage = Number(readFileSync(join(dir, v1 ? 'memory.usage_in_bytes' : 'memory.current'), 'utf8'));
     return { usage, anon: Number(v1 ? stat.total_rss : stat.anon) };
@@ -430,7 +431,7 @@ async function main(): Promise<void> {
     out.push('', 'Targets: p50 ≤ floor + 1 ms, p99 ≤ floor + 3 ms (embedded), throughput ≥ 0.3× the floor at c=16.');
     out.push(
       `Instances' CPU quota (cgroup cpu.stat) during the measured warm rounds: throttled in ${throttled1.periods - throttled0.periods} ` +
-        `periods of 100 ms, for ${f0(throttled1.ms - throttled0.ms)} ms in all.`,
+        `periods of 100 ms, for ${f0(throttled1.ms - throttled0.ms)} ms in all (cpu.stat of ${throttled1.read} instances read).`,
       '',
     );
     const ratio = median(cold) / median(bare);
