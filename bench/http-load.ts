@@ -23,6 +23,9 @@ export interface LoadJob {
   warmup: number;
   /** Sent as `Authorization: Bearer <apiKey>`. */
   apiKey?: string;
+  /** POSTed to this path (default /tasks) with this body (default a no-op task naming its index). */
+  path?: string;
+  body?: string;
 }
 
 export interface LoadResult {
@@ -40,15 +43,16 @@ export interface LoadResult {
 
 export const hrMs = (): number => Number(process.hrtime.bigint()) / 1e6;
 
-function post(agent: http.Agent, url: URL, i: number, apiKey: string | undefined): Promise<number> {
-  const body = JSON.stringify({ command: 'noop', metadata: { i } });
+function post(agent: http.Agent, url: URL, i: number, job: LoadJob): Promise<number> {
+  const body = job.body ?? JSON.stringify({ command: 'noop', metadata: { i } });
+  const apiKey = job.apiKey;
   return new Promise((resolve, reject) => {
     const req = http.request(
       {
         agent,
         host: url.hostname,
         port: url.port,
-        path: '/tasks',
+        path: job.path ?? '/tasks',
         method: 'POST',
         headers: {
           'content-type': 'application/json',
@@ -67,6 +71,38 @@ function post(agent: http.Agent, url: URL, i: number, apiKey: string | undefined
   });
 }
 
+/**
+ * `count` requests through `send(base + k)`, `concurrency` in flight; each recorded at index k of
+ * `out` (send time, done time, status; a throw counts as an error) unless `out` is null.
+ */
+export async function closedLanes(
+  count: number,
+  base: number,
+  concurrency: number,
+  send: (i: number) => Promise<number>,
+  out: LoadResult | null,
+): Promise<void> {
+  let next = 0;
+  const lane = async () => {
+    while (next < count) {
+      const k = next++;
+      const t0 = hrMs();
+      let status = 0;
+      try {
+        status = await send(base + k);
+      } catch {
+        if (out) out.errors++;
+      }
+      if (out) {
+        out.sentAt[k] = t0;
+        out.doneAt[k] = hrMs();
+        out.status[k] = status;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, lane));
+}
+
 export async function runLoad(job: LoadJob): Promise<LoadResult> {
   const url = new URL(job.url);
   const agent = new http.Agent({ keepAlive: true, maxSockets: job.concurrency, maxFreeSockets: job.concurrency });
@@ -80,28 +116,8 @@ export async function runLoad(job: LoadJob): Promise<LoadResult> {
     lastDone: 0,
   };
 
-  const closedLoop = async (count: number, base: number, record: boolean): Promise<void> => {
-    let next = 0;
-    const lane = async () => {
-      while (next < count) {
-        const k = next++;
-        const i = base + k;
-        const t0 = hrMs();
-        let status = 0;
-        try {
-          status = await post(agent, url, i, job.apiKey);
-        } catch {
-          if (record) out.errors++;
-        }
-        if (record) {
-          out.sentAt[k] = t0;
-          out.doneAt[k] = hrMs();
-          out.status[k] = status;
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(job.concurrency, count) }, lane));
-  };
+  const closedLoop = (count: number, base: number, record: boolean) =>
+    closedLanes(count, base, job.concurrency, (i) => post(agent, url, i, job), record ? out : null);
 
   // Warm-up: negative indices, so the server side can tell them apart.
   if (job.warmup > 0) await closedLoop(job.warmup, -job.warmup, false);
@@ -123,7 +139,7 @@ export async function runLoad(job: LoadJob): Promise<LoadResult> {
           out.lag.push(t0 - (start + k * interval));
           out.sentAt[k] = t0;
           inflight.push(
-            post(agent, url, k, job.apiKey).then(
+            post(agent, url, k, job).then(
               (s) => {
                 out.doneAt[k] = hrMs();
                 out.status[k] = s;
@@ -148,7 +164,8 @@ export async function runLoad(job: LoadJob): Promise<LoadResult> {
   return out;
 }
 
-if (parentPort && workerData) {
+// Only when started as the load worker (bench/functions.ts imports closedLanes into a worker of its own).
+if (parentPort && (workerData as LoadJob | undefined)?.mode) {
   const port = parentPort;
   runLoad(workerData as LoadJob).then(
     (r) => port.postMessage({ ok: true, result: r }),

@@ -12,74 +12,22 @@
  *
  *   node --disable-warning=ExperimentalWarning bench/sandbox.ts [--n 200]
  */
-import { spawn } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, rmdirSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../src/config/index.ts';
 import { createLogger } from '../src/log/index.ts';
 import { createKey } from '../src/auth/index.ts';
 import { startPlatform } from '../src/runtime/index.ts';
+import { bareBwrap as bare, run } from './bare-sandbox.ts';
 
 const n = Number(process.argv[process.argv.indexOf('--n') + 1] || 200) || 200;
 const UID = 64100;
 const dir = mkdtempSync(join(tmpdir(), 'hangar-bench-sbx-'));
 chmodSync(dir, 0o711);
-
-const run = (file: string, args: string[], env?: NodeJS.ProcessEnv) =>
-  new Promise<number>((resolve, reject) => {
-    const t = performance.now();
-    const p = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
-    p.stdout.resume();
-    let err = '';
-    p.stderr.on('data', (d) => (err += d));
-    p.on('error', reject);
-    p.on('close', (code) => (code === 0 ? resolve(performance.now() - t) : reject(new Error(`${file} exit ${code}: ${err}`))));
-  });
-
-function own(ctrl: string): string {
-  for (const l of readFileSync('/proc/self/cgroup', 'utf8').trim().split('\n')) {
-    const [, c, p] = l.split(/:(.*?):/);
-    if (c.split(',').includes(ctrl)) return p;
-  }
-  return '/';
-}
-const cgBase = (c: string) => join('/sys/fs/cgroup', c, own(c));
-let seq = 0;
 const ws = join(dir, 'ws');
 mkdirSync(ws, { recursive: true });
-
-// The reference script of research/sandbox.md §3, written for this bench.
-const SCRIPT = `set -e
-M=$1/$4 C=$2/$4 P=$3/$4
-mkdir "$M" "$C" "$P"
-echo 268435456 > "$M/memory.limit_in_bytes"
-echo 100000 > "$C/cpu.cfs_period_us"; echo 25000 > "$C/cpu.cfs_quota_us"
-echo 256 > "$P/pids.max"
-for d in "$M" "$C" "$P"; do echo $$ > "$d/cgroup.procs"; done
-exec setpriv --reuid=${UID} --regid=${UID} --clear-groups --no-new-privs bwrap --unshare-all --die-with-parent --new-session \\
-  --ro-bind /usr /usr --symlink usr/bin /bin --symlink usr/lib /lib --symlink usr/lib64 /lib64 --symlink usr/sbin /sbin \\
-  --ro-bind /etc /etc --size 67108864 --tmpfs /tmp --bind "$5" /workspace --chdir /workspace \\
-  --proc /proc --dev /dev --hostname sandbox --clearenv --setenv PATH /usr/bin:/bin --remount-ro / /bin/true`;
-
-async function bareBwrap(): Promise<number> {
-  const name = `bench-${process.pid}-${seq++}`;
-  const t = await run('/bin/sh', ['-c', SCRIPT, 'sbx', cgBase('memory'), cgBase('cpu'), cgBase('pids'), name, ws]);
-  // Off the critical path, with retry: a just-emptied cgroup is briefly busy.
-  void (async () => {
-    for (const c of ['memory', 'cpu', 'pids']) {
-      for (let i = 0; i < 2000; i++) {
-        try {
-          rmdirSync(join(cgBase(c), name));
-          break;
-        } catch {
-          await new Promise((r) => setTimeout(r, 1));
-        }
-      }
-    }
-  })();
-  return t;
-}
+const bareBwrap = () => bare({ uid: UID, workspace: ws });
 
 /** An embedded platform sandboxing with `engine`; returns submit→done of one /bin/true task. */
 async function platformWith(engine: 'bwrap' | 'unshare') {
