@@ -898,6 +898,24 @@ export function describeStore(name: string, makeStore: MakeStore): void {
         assert.equal((await store.get(x3.id))?.lane, 'x');
       });
 
+      it("a lane's next task starts no earlier than the one before it ended, whatever the claim's clock read", async () => {
+        // A claim whose clock reading was taken before the previous task's end committed (it
+        // waited for a connection, or a host whose offset was measured lower) still leases the
+        // next task only after that end: its start is the end, not the earlier reading.
+        const [a, b] = [newTask({ lane: 'seq' }), newTask({ lane: 'seq' })];
+        const plain = newTask();
+        for (const t of [a, b]) await store.submit(t);
+        assert.deepEqual(await claimIds(), [a.id]);
+        clock.advance(1000);
+        await store.finish({ taskId: a.id, attempt: 1 }, ok);
+        const ended = (await store.get(a.id))!.completedAt!;
+        clock.advance(-16);
+        await store.submit(plain);
+        assert.deepEqual(new Set(await claimIds()), new Set([b.id, plain.id]));
+        assert.equal((await store.get(b.id))!.startedAt, ended);
+        assert.equal((await store.get(plain.id))!.startedAt, clock.now(), 'a task outside any lane keeps the reading');
+      });
+
       it("one user's lane does not hold another user's lane of the same name", async () => {
         const a1 = newTask({ lane: 'build', userId: 'alice' });
         const a2 = newTask({ lane: 'build', userId: 'alice' });

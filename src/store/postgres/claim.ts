@@ -12,18 +12,22 @@ import type { Lease } from '../../core/index.ts';
 import type { Backoffs } from './backoffs.ts';
 import type { Db, Tx } from './db.ts';
 
-/** The end of every claim statement: lease the rows of `picked` to worker $1 at now $2, write
+/** The end of every claim statement: lease the rows of `picked` to worker $1 at now $2 (a lane's
+ *  task starts no earlier than the end of the lane's previous one: the claim's `now` is read
+ *  before the statement runs, and that end may commit in between), write
  *  their history rows, and advance the fair clock to the highest rank leased. In the claim's one
  *  statement, so the clock row, which every claim updates, is held only for its commit. */
 const LEASE_PICKED = `
 claimed AS (
-  UPDATE tasks t SET status = 'RUNNING', attempt = t.attempt + 1, worker_id = $1::text, started_at = $2::bigint,
+  UPDATE tasks t SET status = 'RUNNING', attempt = t.attempt + 1, worker_id = $1::text,
+    started_at = CASE WHEN t.lane IS NULL THEN $2::bigint ELSE GREATEST($2::bigint, coalesce((SELECT e.completed_at FROM tasks e
+      WHERE e.lane = t.lane AND e.seq < t.seq AND e.user_id IS NOT DISTINCT FROM t.user_id ORDER BY e.seq DESC LIMIT 1), 0)) END,
     lease_expires_at = $2::bigint + t.visibility_timeout_s * 1000
   FROM picked WHERE t.seq = picked.seq
   RETURNING t.*),
 history AS (
   INSERT INTO task_history (task_id, at, status, attempt, worker_id, reason)
-  SELECT id, $2, 'RUNNING', attempt, $1, NULL FROM claimed),
+  SELECT id, started_at, 'RUNNING', attempt, $1, NULL FROM claimed),
 clock AS (
   UPDATE fair_clock SET rank = top.rank FROM (SELECT max(fair_rank) AS rank FROM claimed) top
   WHERE fair_clock.id = 1 AND fair_clock.rank < top.rank)
@@ -73,8 +77,9 @@ export class Claims {
 
   async claim(o: ClaimOptions): Promise<Lease[]> {
     if (o.limit <= 0) return [];
+    await this.backoffs.end(this.db.now());
+    // Read after that round trip: a claim stamps its tasks' start with it.
     const now = this.db.now();
-    await this.backoffs.end(now);
     const rows =
       (o.maxRunningPerUser ?? 0) > 0
         ? await this.db.tx((tx) => this.claimWithinUserLimits(tx, o, now))

@@ -17,6 +17,13 @@ import { advanceClock } from './fair-share.ts';
  *  tasks_ready, so a claim reads only the head of the ready queue. */
 export const CLAIM_ORDER = 'eff_priority DESC, fair_rank, seq';
 
+/** A claimed task's start: now (?2), but for a lane's task never before the end of the lane's
+ *  previous task. A lane's task is claimable only once that one ended, so this changes a time
+ *  only when the clock read earlier than the end it waited for (a monotonic host clock does not;
+ *  an injected one, or another process's, may). */
+const LANE_START = `CASE WHEN tasks.lane IS NULL THEN ?2 ELSE max(?2, coalesce((SELECT e.completed_at FROM tasks e
+  WHERE e.lane = tasks.lane AND e.seq < tasks.seq AND e.user_id IS tasks.user_id ORDER BY e.seq DESC LIMIT 1), 0)) END`;
+
 /** worker_id, now (started_at, lease base and run_after bound), limit.
  *  Highest (effective, aged) priority first, then fair share between users (fair_rank, migration
  *  0005), then FIFO
@@ -24,7 +31,7 @@ export const CLAIM_ORDER = 'eff_priority DESC, fair_rank, seq';
  *  tasks_ready: left to itself the planner took tasks_status and sorted every pending row on
  *  each claim (a temp B-tree; 5,000 claims/s fell to a few hundred with 10,000 queued). */
 const CLAIM_ANY = `
-UPDATE tasks SET status = 'RUNNING', attempt = attempt + 1, worker_id = ?1, started_at = ?2,
+UPDATE tasks SET status = 'RUNNING', attempt = attempt + 1, worker_id = ?1, started_at = ${LANE_START},
   lease_expires_at = ?2 + visibility_timeout_s * 1000
 WHERE seq IN (
   SELECT seq FROM tasks AS t INDEXED BY tasks_ready WHERE status = 'PENDING' AND in_backoff = 0 AND run_after <= ?2
@@ -35,7 +42,7 @@ RETURNING *`;
 
 /** As CLAIM_ANY, restricted to the queues in the JSON array ?4. */
 const CLAIM_QUEUES = `
-UPDATE tasks SET status = 'RUNNING', attempt = attempt + 1, worker_id = ?1, started_at = ?2,
+UPDATE tasks SET status = 'RUNNING', attempt = attempt + 1, worker_id = ?1, started_at = ${LANE_START},
   lease_expires_at = ?2 + visibility_timeout_s * 1000
 WHERE seq IN (
   SELECT seq FROM tasks AS t INDEXED BY tasks_ready WHERE status = 'PENDING' AND in_backoff = 0 AND run_after <= ?2
@@ -56,7 +63,7 @@ ORDER BY ${CLAIM_ORDER} LIMIT ?2`;
 
 /** worker_id, now, seqs (JSON array): lease exactly these tasks. */
 const CLAIM_SEQS = `
-UPDATE tasks SET status = 'RUNNING', attempt = attempt + 1, worker_id = ?1, started_at = ?2,
+UPDATE tasks SET status = 'RUNNING', attempt = attempt + 1, worker_id = ?1, started_at = ${LANE_START},
   lease_expires_at = ?2 + visibility_timeout_s * 1000
 WHERE seq IN (SELECT value FROM json_each(?3)) AND status = 'PENDING'
 RETURNING *`;
@@ -89,7 +96,7 @@ export async function claim(ctx: SqliteContext, o: ClaimOptions): Promise<Lease[
     if (rows.length > 0) advanceClock(ctx, Math.max(...rows.map((r) => Number(r.fair_rank))));
     return rows.map((r) => {
       const task = taskFromRow(r);
-      ctx.addHistory(task.id, now, 'RUNNING', task.attempt, o.workerId, null);
+      ctx.addHistory(task.id, task.startedAt ?? now, 'RUNNING', task.attempt, o.workerId, null);
       return leaseOf(task, o.workerId, now);
     });
   }, false);
