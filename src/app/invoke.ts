@@ -187,6 +187,8 @@ export async function invokeFunction(app: InvokeApp, userId: string, input: Invo
       memoryMb: f.memoryMb,
       timeoutS: f.timeoutS,
       environment: f.environment,
+      secrets: f.secrets,
+      network: f.network,
       codeDir,
     };
     const output = new Tail(KEPT_OUTPUT_BYTES);

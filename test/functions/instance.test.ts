@@ -40,6 +40,8 @@ const config = (handler: string, over: Partial<FunctionVersionConfig> = {}): Fun
   memoryMb: 512,
   timeoutS: 10,
   environment: { GREETING: 'hello' },
+  secrets: [],
+  network: 'none',
   codeDir,
   ...over,
 });
@@ -63,6 +65,7 @@ for (const engine of ENGINES) {
       workDir,
       region: 'eu-west-1',
       accountId: '123456789012',
+      owner: 'user-test',
       onOutput: logs ? (_s, chunk) => logs.push(chunk.toString()) : undefined,
     });
     instances.push(i);
