@@ -148,6 +148,7 @@ export class Instance {
       args: runtimeCommand(config.runtime),
       shell: null,
       env,
+      taskEnv: false,
       metadata: {},
       // The init phase at INIT_MIN_CPU_UNITS at least; the memory's share once it ends (initPhase).
       resources: { cpu: Math.max(cpuUnitsFor(config.memoryMb), INIT_MIN_CPU_UNITS), memory: config.memoryMb },
