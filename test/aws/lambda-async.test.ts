@@ -320,6 +320,45 @@ describe('Lambda Event invocations through the AWS SDK', { skip }, () => {
     assert.deepEqual([noVersion.name, noVersion.status], ['ResourceNotFoundException', 404]);
   });
 
+  it('the native API sets the same configuration (a destination by name), and refuses bad input as problem+json', async () => {
+    const url = '/functions/cfg/event-config';
+    const put = await w.p.inject({
+      method: 'PUT',
+      url,
+      auth: w.aliceKey.key,
+      payload: { maximumRetryAttempts: 1, onFailure: 'on-failure' },
+    });
+    assert.equal(put.statusCode, 200, put.body);
+    assert.deepEqual(
+      { ...(put.json() as object), lastModified: undefined },
+      {
+        name: 'cfg',
+        qualifier: '$LATEST',
+        maximumRetryAttempts: 1,
+        maximumEventAgeSeconds: null,
+        onSuccess: null,
+        onFailure: w.arn('on-failure'),
+        lastModified: undefined,
+      },
+    );
+    const viaLambda = await w.alice.send(new GetFunctionEventInvokeConfigCommand({ FunctionName: 'cfg' }));
+    assert.equal(viaLambda.DestinationConfig?.OnFailure?.Destination, w.arn('on-failure'));
+    assert.equal((await w.p.inject({ method: 'GET', url, auth: w.aliceKey.key })).json().maximumRetryAttempts, 1);
+    const bad = await w.p.inject({ method: 'PUT', url, auth: w.aliceKey.key, payload: { maximumEventAgeSeconds: 10 } });
+    assert.equal(bad.statusCode, 400);
+    assert.match(String(bad.headers['content-type']), /^application\/problem\+json/);
+    const sqs = await w.p.inject({
+      method: 'PUT',
+      url,
+      auth: w.aliceKey.key,
+      payload: { onSuccess: 'arn:aws:sqs:us-east-1:123456789012:q' },
+    });
+    assert.equal(sqs.statusCode, 400);
+    assert.equal((await w.p.inject({ method: 'DELETE', url, auth: w.aliceKey.key })).statusCode, 200);
+    const gone = await w.p.inject({ method: 'GET', url, auth: w.aliceKey.key });
+    assert.deepEqual([gone.statusCode, gone.json().code], [404, 'FUNCTION_EVENT_CONFIG_NOT_FOUND']);
+  });
+
   it('refuses bad input in the AWS error shape', async () => {
     const bad = async (input: Record<string, unknown>, pattern: RegExp) => {
       const r = await refused(w.alice.send(new PutFunctionEventInvokeConfigCommand({ FunctionName: 'cfg', ...input })));
