@@ -35,6 +35,7 @@ import {
   InvalidInput,
   invocationRecord,
   LATEST,
+  MAX_DESTINATION_HOPS,
   MAX_EVENT_PAYLOAD_BYTES,
   NotFound,
   parseFunctionRef,
@@ -81,6 +82,8 @@ export interface EventTarget {
   qualifier: string | null;
   accountId: string;
   requestId: string;
+  /** A destination's event: how many destinations led to it (0: invoked by a caller). */
+  hops?: number;
 }
 
 /** Where an event's payload is kept: under its task's prefix, so it goes with the task. */
@@ -121,11 +124,25 @@ export async function invokeEvent(app: EventQueueApp, userId: string, input: Inv
 async function enqueueEvent(
   app: EventQueueApp,
   userId: string,
-  e: { name: string; qualifier: string | null; accountId: string; payload: Buffer; timeoutS: number; idempotencyKey?: string },
+  e: {
+    name: string;
+    qualifier: string | null;
+    accountId: string;
+    payload: Buffer;
+    timeoutS: number;
+    idempotencyKey?: string;
+    hops?: number;
+  },
 ): Promise<QueuedEvent> {
   const id = uuidv7();
   const requestId = randomUUID();
-  const target: EventTarget = { name: e.name, qualifier: e.qualifier, accountId: e.accountId, requestId };
+  const target: EventTarget = {
+    name: e.name,
+    qualifier: e.qualifier,
+    accountId: e.accountId,
+    requestId,
+    ...(e.hops ? { hops: e.hops } : {}),
+  };
   await app.blobs.put(eventPayloadKey(id), e.payload);
   const task: NewTask = {
     id,
@@ -174,7 +191,13 @@ const NO_OUTPUT = { data: Buffer.alloc(0), bytes: 0, truncated: false };
 function targetOf(metadata: Record<string, unknown>): EventTarget | null {
   const t = metadata.function as Partial<EventTarget> | undefined;
   if (!t || typeof t.name !== 'string' || typeof t.accountId !== 'string' || typeof t.requestId !== 'string') return null;
-  return { name: t.name, qualifier: typeof t.qualifier === 'string' ? t.qualifier : null, accountId: t.accountId, requestId: t.requestId };
+  return {
+    name: t.name,
+    qualifier: typeof t.qualifier === 'string' ? t.qualifier : null,
+    accountId: t.accountId,
+    requestId: t.requestId,
+    hops: typeof t.hops === 'number' ? t.hops : 0,
+  };
 }
 
 async function runEvent(app: EventRunnerApp, lease: Lease, signal: AbortSignal): Promise<EventRun> {
@@ -353,6 +376,9 @@ async function finish(c: Finish, condition: EventCondition, response: EventRespo
       const ref = parseFunctionRef(destination);
       // Checked when it was configured; the account is the user's for as long as they exist.
       if (ref.accountId !== target.accountId) throw new Error(`it is not a function of account ${target.accountId}`);
+      const hops = (target.hops ?? 0) + 1;
+      if (hops > MAX_DESTINATION_HOPS)
+        throw new Error(`a loop of destinations: ${MAX_DESTINATION_HOPS} hops, stopped as Lambda's recursive loop detection does`);
       const f = await getFunction(app, c.userId, destination);
       await enqueueEvent(app, c.userId, {
         name: f.name,
@@ -361,6 +387,7 @@ async function finish(c: Finish, condition: EventCondition, response: EventRespo
         payload: Buffer.from(JSON.stringify(record)),
         timeoutS: f.timeoutS,
         idempotencyKey: `hangar.destination:${c.taskId}:${c.progress.ageFrom}`,
+        hops,
       });
       delivered = destination;
     } catch (err) {

@@ -35,6 +35,10 @@ export const EVENT_RETRY_STEP_MS = 60_000;
  *  waits use attempts too, and the event's age bounds those. A backstop, not a policy. */
 export const EVENT_TASK_ATTEMPTS = 1000;
 
+/** Destinations invoking destinations (a function its own OnSuccess, say) stop at this many
+ *  hops, as Lambda's recursive loop detection stops a loop after 16 invocations. */
+export const MAX_DESTINATION_HOPS = 16;
+
 /** Why an event ended on the failure path, or succeeded: the record's `condition`. */
 export const EventCondition = {
   Success: 'Success',

@@ -34,6 +34,8 @@ const CODE = makeZip({
   'fail.js': `exports.handler = async (event) => { throw new Error('boom ' + event.n); };`,
   // A destination: its result is the invocation record it received.
   'sink.js': `exports.handler = async (record) => record;`,
+  // Its record does not double at each hop (a sink's does: it returns what it got).
+  'small.js': `exports.handler = async () => 'ok';`,
 });
 
 interface Key {
@@ -231,6 +233,27 @@ describe('Lambda Event invocations through the AWS SDK', { skip }, () => {
     assert.equal(record.requestContext.approximateInvokeCount, 1);
     assert.deepEqual(record.responseContext, { statusCode: 200, executedVersion: '$LATEST' });
     assert.deepEqual(record.responsePayload, { ok: true, got: { n: 3 }, requestId });
+  });
+
+  it('a function that is its own OnSuccess destination stops after 16 hops, as Lambda stops recursive loops', async () => {
+    await w.create('loop', 'small.handler');
+    await w.alice.send(
+      new PutFunctionEventInvokeConfigCommand({ FunctionName: 'loop', DestinationConfig: { OnSuccess: { Destination: w.arn('loop') } } }),
+    );
+    await w.event('loop', { n: 0 });
+    const deadline = Date.now() + 90_000;
+    let last: TaskView | undefined;
+    for (;;) {
+      const loops = (await w.tasks()).filter((t) => t.metadata.function?.name === 'loop');
+      last = loops.find((t) => t.status === 'SUCCESS' && (t.metadata.function as { hops?: number }).hops === 16);
+      if (last) break;
+      if (Date.now() > deadline) assert.fail(`no 16th hop: ${loops.length} events`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const full = (await w.p.inject({ method: 'GET', url: `/tasks/${last.taskId}`, auth: w.aliceKey.key })).json() as TaskView;
+    assert.match(String(full.detailedResults?.metadata?.destinationError), /loop of destinations/);
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal((await w.tasks()).filter((t) => t.metadata.function?.name === 'loop').length, 17);
   });
 
   it('MaximumRetryAttempts 0 and no destination: one run, then the dead-letter queue, from which it can be redriven', async () => {
