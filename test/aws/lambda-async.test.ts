@@ -400,6 +400,20 @@ describe('Lambda Event invocations through the AWS SDK', { skip }, () => {
       { DestinationConfig: { OnSuccess: { Destination: `arn:aws:lambda:${REGION}:${accountIdOf('bob')}:function:x` } } },
       /not a function of your account/,
     );
+    const dlq = await refused(
+      w.alice.send(
+        new CreateFunctionCommand({
+          FunctionName: 'with-dlq',
+          Runtime: 'nodejs22.x',
+          Role: 'arn:aws:iam::123456789012:role/ignored',
+          Handler: 'ok.handler',
+          Code: { ZipFile: CODE },
+          DeadLetterConfig: { TargetArn: `arn:aws:sqs:${REGION}:${accountIdOf('alice')}:dlq` },
+        }),
+      ),
+    );
+    assert.deepEqual([dlq.name, dlq.status], ['InvalidParameterValueException', 400]);
+    assert.match(dlq.message, /dead-letter queue \(GET \/dlq\)/);
     const big = await refused(
       w.alice.send(new InvokeCommand({ FunctionName: 'hello', InvocationType: 'Event', Payload: Buffer.alloc(1024 * 1024 + 1, 0x20) })),
     );
