@@ -18,6 +18,7 @@ import { Problem } from './schemas.ts';
 import type { ApiContext } from './context.ts';
 import { errorHandler, problem, sendProblem } from './problem.ts';
 import { accessRoutes } from './routes/access.ts';
+import { functionEventConfigRoutes } from './routes/function-event-config.ts';
 import { functionVersionRoutes } from './routes/function-versions.ts';
 import { functionInvokeRoutes } from './routes/function-invoke.ts';
 import { functionRoutes } from './routes/functions.ts';
@@ -129,6 +130,7 @@ export async function buildApp(ctx: ApiContext, log: Logger): Promise<FastifyIns
   functionRoutes(app, ctx);
   functionVersionRoutes(app, ctx);
   functionInvokeRoutes(app, ctx);
+  functionEventConfigRoutes(app, ctx);
   projectRoutes(app, ctx, { maxBytes: ctx.config.projectMaxBytes, maxFiles: ctx.config.projectMaxFiles });
   await liveRoutes(app, ctx);
   uiRoutes(app);

@@ -18,7 +18,23 @@ export {
 } from './functions.ts';
 export { checkHealth, type HealthDeps, type HealthStatus } from './health.ts';
 export {
+  deleteEventInvokeConfig,
+  getEventInvokeConfig,
+  listEventInvokeConfigs,
+  putEventInvokeConfig,
+} from './event-invoke-config.ts';
+export {
+  eventPayloadKey,
+  functionEventRunner,
+  invokeEvent,
+  type EventQueueApp,
+  type EventRunnerApp,
+  type EventTarget,
+  type QueuedEvent,
+} from './invoke-async.ts';
+export {
   InvocationType,
+  invocationTypeOf,
   invokeFunction,
   MAX_PAYLOAD_BYTES,
   type InvokeApp,

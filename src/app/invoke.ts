@@ -4,8 +4,8 @@
  * and its log as CloudWatch would show it. The Lambda API (Invoke) and the native API
  * (POST /functions/{name}/invoke) both call this.
  *
- * Event (asynchronous) invocations need a durable, store-backed queue with retries; until that
- * exists they are refused, never accepted and dropped.
+ * Event (asynchronous) invocations are stored and run by a worker later: invoke-async.ts, which
+ * runs them through runOnWarmInstance below, the one path to a warm instance.
  */
 import { randomUUID } from 'node:crypto';
 import {
@@ -71,15 +71,10 @@ export interface InvokeResult {
   initDurationMs: number | null;
 }
 
-/** Checks the invocation type: Event is refused until asynchronous invocation exists. */
-function invocationTypeOf(type: string | undefined): InvocationType {
+/** Checks an invocation type as sent (none: RequestResponse). */
+export function invocationTypeOf(type: string | undefined): InvocationType {
   if (type === undefined || type === InvocationType.RequestResponse) return InvocationType.RequestResponse;
-  if (type === InvocationType.DryRun) return InvocationType.DryRun;
-  if (type === InvocationType.Event)
-    throw new InvalidInput(
-      ErrorCode.FunctionInvalid,
-      'Event (asynchronous) invocations arrive in a later Hangar version; invoke with RequestResponse',
-    );
+  if (type === InvocationType.DryRun || type === InvocationType.Event) return type;
   throw new InvalidInput(ErrorCode.FunctionInvalid, `InvocationType must be RequestResponse, Event or DryRun, not '${type}'`);
 }
 
@@ -128,6 +123,8 @@ class Tail {
 /** Runs the user's function once, synchronously (or checks it could: DryRun). */
 export async function invokeFunction(app: InvokeApp, userId: string, input: InvokeInput): Promise<InvokeResult> {
   const type = invocationTypeOf(input.type);
+  // Event invocations are stored, not run here: the surfaces send them to invokeEvent.
+  if (type === InvocationType.Event) throw new Error('an Event invocation goes to invokeEvent (invoke-async.ts)');
   if (input.logType !== undefined && input.logType !== 'None' && input.logType !== 'Tail')
     throw new InvalidInput(ErrorCode.FunctionInvalid, `LogType must be None or Tail, not '${input.logType}'`);
   if (input.payload.length > MAX_PAYLOAD_BYTES)
@@ -161,6 +158,56 @@ export async function invokeFunction(app: InvokeApp, userId: string, input: Invo
       'no sandboxing worker in this process runs functions (start Hangar with workers and the sandbox executor)',
       5,
     );
+  const ran = await runOnWarmInstance(app, host, userId, f, payload, {
+    requestId,
+    accountId: input.accountId,
+    invokedFunctionArn: invokedArn(
+      app.config.awsRegion,
+      input.accountId,
+      parseFunctionRef(input.functionName, input.qualifier),
+      input.qualifier === LATEST || input.functionName.endsWith(`:${LATEST}`),
+    ),
+    clientContext,
+  });
+  return {
+    kind: 'ran',
+    requestId,
+    executedVersion,
+    payload: ran.payload,
+    ...(ran.functionError ? { functionError: ran.functionError } : {}),
+    ...(input.logType === 'Tail' ? { logTail: logTail(ran.log) } : {}),
+    log: ran.log,
+    durationMs: ran.durationMs,
+    initDurationMs: ran.initDurationMs,
+  };
+}
+
+/** One run of a function on a warm instance of its version, as it ended. */
+export interface WarmRun {
+  /** The function's result, or its error document when functionError is set. */
+  payload: Buffer;
+  functionError?: 'Unhandled';
+  /** START, the function's output (its tail), END and REPORT. */
+  log: Buffer;
+  durationMs: number;
+  initDurationMs: number | null;
+}
+
+/**
+ * Runs the user's function `f` once on a warm instance of this process's host, within its
+ * reserved concurrency (Throttled, FUNCTION_THROTTLED, when every slot is taken): the one path
+ * of synchronous invokes and of the worker running an Event invocation (invoke-async.ts).
+ */
+export async function runOnWarmInstance(
+  app: Pick<InvokeApp, 'functions' | 'blobs'>,
+  host: FunctionHost,
+  userId: string,
+  f: FunctionSnapshot,
+  payload: Buffer,
+  meta: { requestId: string; accountId: string; invokedFunctionArn: string; clientContext?: string },
+): Promise<WarmRun> {
+  const { requestId } = meta;
+  const executedVersion = versionOf(f);
   const reserved = await app.functions.getConcurrency(userId, f.name);
   const release = host.acquire(JSON.stringify([userId, f.name]), reserved);
   if (!release)
@@ -192,15 +239,10 @@ export async function invokeFunction(app: InvokeApp, userId: string, input: Invo
       codeDir,
     };
     const output = new Tail(KEPT_OUTPUT_BYTES);
-    const outcome = await host.pool.invoke({ owner: userId, accountId: input.accountId }, config, payload, {
+    const outcome = await host.pool.invoke({ owner: userId, accountId: meta.accountId }, config, payload, {
       requestId,
-      invokedFunctionArn: invokedArn(
-        app.config.awsRegion,
-        input.accountId,
-        parseFunctionRef(input.functionName, input.qualifier),
-        input.qualifier === LATEST || input.functionName.endsWith(`:${LATEST}`),
-      ),
-      clientContext,
+      invokedFunctionArn: meta.invokedFunctionArn,
+      clientContext: meta.clientContext,
       onOutput: (chunk) => output.push(chunk),
     });
     const failed = outcome.kind === 'error';
@@ -222,12 +264,8 @@ export async function invokeFunction(app: InvokeApp, userId: string, input: Invo
       ),
     ]);
     return {
-      kind: 'ran',
-      requestId,
-      executedVersion,
       payload: outcome.kind === 'result' ? outcome.payload : outcome.error.payload,
       ...(failed ? { functionError: 'Unhandled' as const } : {}),
-      ...(input.logType === 'Tail' ? { logTail: logTail(log) } : {}),
       log,
       durationMs: outcome.durationMs,
       initDurationMs: outcome.initDurationMs,

@@ -412,12 +412,7 @@ export class HangarClient {
     payload: Buffer | undefined,
     opts: { qualifier?: string; log?: boolean; userId?: string } = {},
   ): Promise<{ payload: string; executedVersion: string | null; functionError: string | null; log: string | null }> {
-    const res = await this.#request('POST', `/functions/${enc(name)}/invoke`, {
-      query: { qualifier: opts.qualifier, log: opts.log ? 'true' : undefined, userId: opts.userId },
-      ...(payload ? { raw: { type: 'application/json', data: payload } } : {}),
-      // An invocation may run for up to Lambda's 900 s: longer than the client's usual timeout.
-      signal: AbortSignal.timeout(960_000),
-    });
+    const res = await this.#invoke(name, payload, { ...opts, type: undefined });
     const log = res.headers.get('x-hangar-log-result');
     return {
       payload: await res.text(),
@@ -425,6 +420,26 @@ export class HangarClient {
       functionError: res.headers.get('x-hangar-function-error'),
       log: log === null ? null : Buffer.from(log, 'base64').toString('utf8'),
     };
+  }
+
+  /** Stores an Event (asynchronous) invocation: its request id and the task a worker runs it as. */
+  async invokeFunctionEvent(
+    name: string,
+    payload: Buffer | undefined,
+    opts: { qualifier?: string; userId?: string } = {},
+  ): Promise<{ requestId: string | null; taskId: string | null }> {
+    const res = await this.#invoke(name, payload, { ...opts, type: 'Event' });
+    await res.arrayBuffer();
+    return { requestId: res.headers.get('x-hangar-request-id'), taskId: res.headers.get('x-hangar-task-id') };
+  }
+
+  #invoke(name: string, payload: Buffer | undefined, opts: { qualifier?: string; log?: boolean; userId?: string; type?: 'Event' }) {
+    return this.#request('POST', `/functions/${enc(name)}/invoke`, {
+      query: { qualifier: opts.qualifier, log: opts.log ? 'true' : undefined, userId: opts.userId, type: opts.type },
+      ...(payload ? { raw: { type: 'application/json', data: payload } } : {}),
+      // An invocation may run for up to Lambda's 900 s: longer than the client's usual timeout.
+      signal: AbortSignal.timeout(960_000),
+    });
   }
 
   runCommand(projectId: string, terminal: string, body: TerminalCommand): Promise<SubmitResult> {

@@ -50,6 +50,8 @@ export const ErrorCode = {
   FunctionPayloadInvalid: 'FUNCTION_PAYLOAD_INVALID',
   /** No process here can run the function (no sandboxing worker in this process). */
   FunctionsUnavailable: 'FUNCTIONS_UNAVAILABLE',
+  /** The function (at that qualifier) has no asynchronous invocation configuration. */
+  FunctionEventConfigNotFound: 'FUNCTION_EVENT_CONFIG_NOT_FOUND',
   // HTTP routes (core/http-api/).
   /** A route key, or an HTTP API's CORS or throttle setting, is not valid as sent. */
   HttpRouteInvalid: 'HTTP_ROUTE_INVALID',

@@ -13,8 +13,8 @@ import { Authenticator, ensureAdminKey } from '../auth/index.ts';
 import { DiskBlobStore, type BlobStore } from '../blobs/index.ts';
 import { splitList, type Config } from '../config/index.ts';
 import { createSandboxExecutor, ProcessExecutor, type Executor, type SandboxSetup } from '../executor/index.ts';
-import { secretRevealer } from '../app/index.ts';
-import { HangarError, Misconfigured } from '../core/index.ts';
+import { functionEventRunner, secretRevealer } from '../app/index.ts';
+import { FUNCTION_EVENTS_QUEUE, HangarError, Misconfigured } from '../core/index.ts';
 import { mkdir } from 'node:fs/promises';
 import { createLogger, type Logger } from '../log/index.ts';
 import { Metrics, PROCESS_METRICS } from '../metrics/index.ts';
@@ -241,30 +241,9 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
       log.warn('HANGAR_EXECUTOR=process: tasks run as plain processes WITHOUT ISOLATION; use it only for code you trust');
       executor = new ProcessExecutor({ maxOutputBytes: config.maxOutputBytes, networkTestUrl });
     }
-    pool = new WorkerPool({
-      store,
-      blobs,
-      executor,
-      log,
-      metrics,
-      workerId,
-      concurrency: config.workers,
-      workDir,
-      queues: config.queues ? splitList(config.queues) : undefined,
-      heartbeatMs: config.heartbeatMs,
-      pollMs: config.pollMs,
-      maxRunningPerUser: config.maxRunningPerUser,
-      revealSecrets: secretRevealer(store, secrets),
-      audit: true,
-      output: new OutputSink(store, log, { flushMs: config.outputFlushMs, maxBytes: config.maxOutputBytes }),
-      projectLimits: { maxBytes: config.projectMaxBytes, maxFiles: config.projectMaxFiles },
-      prefetch: config.prefetch,
-      prefetchWaitMs: config.prefetchWaitMs,
-      tracing,
-    });
-    await pool.start();
     // Function instances run only sandboxed: with HANGAR_EXECUTOR=process there are none, and
-    // an invocation answers that no worker here runs functions.
+    // an invocation answers that no worker here runs functions (events wait for a worker that
+    // does). Made before the pool, whose attempts run events on it.
     if (executor.name === 'sandbox') {
       functionHost.current = new FunctionHost(
         {
@@ -278,6 +257,37 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
       );
       functionHost.current.start();
     }
+    pool = new WorkerPool({
+      store,
+      blobs,
+      executor,
+      log,
+      metrics,
+      workerId,
+      concurrency: config.workers,
+      workDir,
+      // A worker that runs functions runs events too, whichever queues it is given.
+      queues: config.queues ? [...splitList(config.queues), ...(functionHost.current ? [FUNCTION_EVENTS_QUEUE] : [])] : undefined,
+      heartbeatMs: config.heartbeatMs,
+      pollMs: config.pollMs,
+      maxRunningPerUser: config.maxRunningPerUser,
+      revealSecrets: secretRevealer(store, secrets),
+      audit: true,
+      output: new OutputSink(store, log, { flushMs: config.outputFlushMs, maxBytes: config.maxOutputBytes }),
+      projectLimits: { maxBytes: config.projectMaxBytes, maxFiles: config.projectMaxFiles },
+      prefetch: config.prefetch,
+      prefetchWaitMs: config.prefetchWaitMs,
+      tracing,
+      functionEvents: functionEventRunner({
+        functions: store.functions,
+        blobs,
+        store,
+        functionHost,
+        config,
+        now: () => store.now(),
+      }),
+    });
+    await pool.start();
   }
 
   let autoscaler: Autoscaler | null = null;

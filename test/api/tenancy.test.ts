@@ -116,6 +116,7 @@ describe('ownership', () => {
     assert.equal((await as(alice, 'POST', '/functions/ALICE_FN/versions', {})).statusCode, 201);
     assert.equal((await as(alice, 'PUT', '/functions/ALICE_FN/aliases/main', { version: '1' })).statusCode, 201);
     assert.equal((await as(alice, 'PUT', '/functions/ALICE_FN/concurrency', { reserved: 3 })).statusCode, 200);
+    assert.equal((await as(alice, 'PUT', '/functions/ALICE_FN/event-config', { maximumRetryAttempts: 0 })).statusCode, 200);
     const aliceFn = (await as(alice, 'GET', '/functions/ALICE_FN')).json();
 
     const doc = (await as(null, 'GET', '/openapi.json')).json() as {
@@ -154,9 +155,11 @@ describe('ownership', () => {
                     ? { version: '1' }
                     : path.endsWith('/concurrency') && method === 'put'
                       ? { reserved: 1 }
-                      : path.endsWith('/versions') && method === 'post'
-                        ? {}
-                        : undefined;
+                      : path.endsWith('/event-config') && method === 'put'
+                        ? { maximumRetryAttempts: 1 }
+                        : path.endsWith('/versions') && method === 'post'
+                          ? {}
+                          : undefined;
           const r = await as(bob, method.toUpperCase(), url, body);
           walked.push(`${method.toUpperCase()} ${path}`);
           const text = r.body;
@@ -205,6 +208,9 @@ describe('ownership', () => {
       'DELETE /functions/{name}/aliases/{alias}',
       'PUT /functions/{name}/concurrency',
       'DELETE /functions/{name}/concurrency',
+      'PUT /functions/{name}/event-config',
+      'GET /functions/{name}/event-config',
+      'DELETE /functions/{name}/event-config',
       'POST /functions/{name}/invoke',
     ])
       assert.ok(walked.includes(route), `${route} walked: ${walked.join(', ')}`);
@@ -221,6 +227,7 @@ describe('ownership', () => {
     assert.deepEqual((await as(alice, 'GET', '/functions/ALICE_FN/code')).rawPayload, aliceZip);
     assert.equal(hers.versions, 1);
     assert.equal((await as(alice, 'GET', '/functions/ALICE_FN/aliases/main')).json().version, '1');
+    assert.equal((await as(alice, 'GET', '/functions/ALICE_FN/event-config')).json().maximumRetryAttempts, 0);
     await as(alice, 'POST', `/tasks/${running}/cancel`);
   });
 

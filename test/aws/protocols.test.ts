@@ -64,8 +64,9 @@ before(async () => {
     {
       auth,
       clock: systemClock,
-      config: { awsRegion: REGION },
+      config: { awsRegion: REGION, visibilityTimeout: 900 },
       capacity: { slots: async () => ({ total: 0, busy: 0 }) },
+      store,
       functions: store.functions,
       functionHost: { current: null },
       blobs: new DiskBlobStore(join(dir, 'blobs')),

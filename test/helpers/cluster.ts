@@ -4,7 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { until } from './platform.ts';
@@ -40,6 +40,9 @@ export async function startCluster(opts: { servers?: number; env?: Record<string
   const s3: TestS3 = await startS3();
   const schema = freshSchema('hangar_c');
   const dir = mkdtempSync(join(tmpdir(), 'hangar-cluster-'));
+  // The sandbox uid must traverse every directory above a node's data dir (function code is
+  // bound from there); the node makes its own data dir 0711, not this parent.
+  chmodSync(dir, 0o711);
   const secretsKey = randomBytes(32).toString('base64');
   let n = 0;
   const shared = (): Record<string, string> => ({

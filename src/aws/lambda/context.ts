@@ -1,14 +1,19 @@
 /** What the Lambda adapter's operations need. */
 import type { CapacityView, FunctionsApp } from '../../app/index.ts';
 import type { FunctionHost } from '../../functions/index.ts';
+import type { TaskQueue } from '../../store/index.ts';
 
 export interface LambdaContext extends FunctionsApp {
   /** This process's function host (Invoke), once its sandboxing workers exist. */
   functionHost: { current: FunctionHost | null };
+  /** Where Event invocations are stored (each a task of the reserved functions queue). */
+  store: Pick<TaskQueue, 'submit'>;
   /** Worker slots: what concurrent executions are made of. */
   capacity: CapacityView;
   config: {
     awsRegion: string;
+    /** Seconds an event's lease lasts without a heartbeat. */
+    visibilityTimeout: number;
     /** Where Hangar's native API is reached, for the code's download URL (GetFunction's
      *  Code.Location); by default the request's Host. */
     publicUrl?: string;

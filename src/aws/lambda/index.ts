@@ -8,6 +8,7 @@ import { RestRouter } from '../rest-router.ts';
 import { Protocol, type AwsService } from '../service.ts';
 import { getAccountSettings } from './account-settings.ts';
 import type { LambdaContext } from './context.ts';
+import { eventInvokeConfigOperations } from './event-invoke-config.ts';
 import { functionOperations } from './functions.ts';
 import { invokeOperation } from './invoke.ts';
 import { versionOperations } from './versions.ts';
@@ -40,6 +41,7 @@ export function lambdaService(ctx: LambdaContext): AwsService {
     { name: 'GetAccountSettings', method: 'GET', path: '/2016-08-19/account-settings/', run: (call) => getAccountSettings(ctx, call) },
     ...functionOperations(ctx),
     ...versionOperations(ctx),
+    ...eventInvokeConfigOperations(ctx),
     invokeOperation(ctx),
   ]);
   return {
