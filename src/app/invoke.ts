@@ -21,7 +21,17 @@ import {
   type FunctionSnapshot,
 } from '../core/index.ts';
 import { BadZip, endLine, type FunctionHost, type FunctionVersionConfig, logTail, reportLine, startLine } from '../functions/index.ts';
+import type { BlobStore } from '../blobs/index.ts';
 import { getFunction, type FunctionsApp } from './functions.ts';
+
+/** Where an API node without a function host of its own sends invocations (app/dispatch.ts). */
+export interface RemoteInvoker {
+  /** Takes a reserved-concurrency slot of the function, shared by every API node (Throttled when
+   *  all are taken); answers the release, a no-op for a function without reserved concurrency. */
+  admit(userId: string, f: FunctionSnapshot): Promise<() => Promise<void>>;
+  /** Runs the invocation on a worker host and answers its result. */
+  invoke(inv: HostInvocation): Promise<InvokeResult>;
+}
 
 /** Lambda's synchronous payload limit, each way: 6 MB. */
 export const MAX_PAYLOAD_BYTES = 6 * 1024 * 1024;
@@ -37,6 +47,9 @@ export type InvocationType = (typeof InvocationType)[keyof typeof InvocationType
 export interface InvokeApp extends FunctionsApp {
   /** This process's function host, once its sandboxing workers exist (null: none here). */
   functionHost: { current: FunctionHost | null };
+  /** Scale-out: sends invocations to worker hosts and counts reserved concurrency in the store
+   *  (app/dispatch.ts). Absent on the embedded shape, whose invocations all run in-process. */
+  functionDispatch?: RemoteInvoker | null;
   config: { awsRegion: string };
 }
 
@@ -154,83 +167,132 @@ export async function invokeFunction(app: InvokeApp, userId: string, input: Invo
       initDurationMs: null,
     };
 
+  const inv: HostInvocation = {
+    owner: userId,
+    accountId: input.accountId,
+    f,
+    requestId,
+    invokedFunctionArn: invokedArn(
+      app.config.awsRegion,
+      input.accountId,
+      parseFunctionRef(input.functionName, input.qualifier),
+      input.qualifier === LATEST || input.functionName.endsWith(`:${LATEST}`),
+    ),
+    ...(clientContext === undefined ? {} : { clientContext }),
+    payload,
+    logType: input.logType === 'Tail' ? 'Tail' : 'None',
+  };
+  // This process's own host when it has one (embedded: no hop); else a worker host's, through
+  // the dispatcher (scale-out API nodes).
   const host = app.functionHost.current;
-  if (!host)
+  const remote = app.functionDispatch ?? null;
+  if (!host && !remote)
     throw new Unavailable(
       ErrorCode.FunctionsUnavailable,
       'no sandboxing worker in this process runs functions (start Hangar with workers and the sandbox executor)',
       5,
     );
-  const reserved = await app.functions.getConcurrency(userId, f.name);
-  const release = host.acquire(JSON.stringify([userId, f.name]), reserved);
-  if (!release)
-    throw new Throttled(ErrorCode.FunctionThrottled, `function ${f.name} is at its reserved concurrency (${reserved}): Rate Exceeded.`, 1);
+  const release = remote ? await remote.admit(userId, f) : await admitLocally(app, host!, userId, f.name);
   try {
-    const hex = Buffer.from(f.code.sha256, 'base64').toString('hex');
-    let codeDir: string;
-    try {
-      codeDir = await host.code.dir(hex, async () => {
-        const zip = await app.blobs.get(f.code.blobKey);
-        if (!zip) throw new Internal(`the code of function ${f.name} (${f.code.blobKey}) is missing from the blob store`);
-        return zip;
-      });
-    } catch (err) {
-      if (err instanceof BadZip)
-        throw new InvalidInput(ErrorCode.FunctionInvalid, `the function's code cannot be unpacked: ${err.message}`);
-      throw err;
-    }
-    const config: FunctionVersionConfig = {
-      name: f.name,
-      version: executedVersion,
-      runtime: f.runtimeFamily,
-      handler: f.handler ?? '',
-      memoryMb: f.memoryMb,
-      timeoutS: f.timeoutS,
-      environment: f.environment,
-      codeDir,
-    };
-    const output = new Tail(KEPT_OUTPUT_BYTES);
-    const outcome = await host.pool.invoke({ owner: userId, accountId: input.accountId }, config, payload, {
-      requestId,
-      invokedFunctionArn: invokedArn(
-        app.config.awsRegion,
-        input.accountId,
-        parseFunctionRef(input.functionName, input.qualifier),
-        input.qualifier === LATEST || input.functionName.endsWith(`:${LATEST}`),
-      ),
-      clientContext,
-      onOutput: (chunk) => output.push(chunk),
-    });
-    const failed = outcome.kind === 'error';
-    const timedOut = failed && outcome.error.errorType === 'Sandbox.Timedout';
-    const log = Buffer.concat([
-      Buffer.from(startLine(requestId, executedVersion)),
-      output.bytes(),
-      // Lambda writes the timeout into the log too, where the function's output stopped.
-      Buffer.from(timedOut ? `${new Date().toISOString()} ${requestId} Task timed out after ${f.timeoutS.toFixed(2)} seconds\n` : ''),
-      Buffer.from(endLine(requestId)),
-      Buffer.from(
-        reportLine({
-          requestId,
-          durationMs: outcome.durationMs,
-          memoryMb: f.memoryMb,
-          maxMemoryBytes: outcome.maxMemoryBytes,
-          initDurationMs: outcome.initDurationMs,
-        }),
-      ),
-    ]);
-    return {
-      kind: 'ran',
-      requestId,
-      executedVersion,
-      payload: outcome.kind === 'result' ? outcome.payload : outcome.error.payload,
-      ...(failed ? { functionError: 'Unhandled' as const } : {}),
-      ...(input.logType === 'Tail' ? { logTail: logTail(log) } : {}),
-      log,
-      durationMs: outcome.durationMs,
-      initDurationMs: outcome.initDurationMs,
-    };
+    return host ? await runOnHost(host, app.blobs, inv) : await remote!.invoke(inv);
   } finally {
-    release();
+    await release();
   }
+}
+
+/** Reserved concurrency counted in this process (embedded: every invocation runs here). */
+async function admitLocally(app: InvokeApp, host: FunctionHost, userId: string, name: string): Promise<() => Promise<void>> {
+  const reserved = await app.functions.getConcurrency(userId, name);
+  const release = host.acquire(JSON.stringify([userId, name]), reserved);
+  if (!release) throw throttled(name, reserved ?? 0);
+  return async () => release();
+}
+
+/** Lambda's 429 for a function at its reserved concurrency. */
+export const throttled = (name: string, reserved: number): Throttled =>
+  new Throttled(ErrorCode.FunctionThrottled, `function ${name} is at its reserved concurrency (${reserved}): Rate Exceeded.`, 1);
+
+/** One synchronous invocation, all decided but where it runs: what a FunctionHost needs to run
+ *  it, in this process or (sent by an API node, app/dispatch.ts) on a worker host. */
+export interface HostInvocation {
+  /** The Hangar user whose function it is. */
+  owner: string;
+  accountId: string;
+  /** The version to run, resolved from the caller's qualifier. */
+  f: FunctionSnapshot;
+  requestId: string;
+  invokedFunctionArn: string;
+  /** The decoded ClientContext JSON. */
+  clientContext?: string;
+  /** The event, checked JSON. */
+  payload: Buffer;
+  logType: 'None' | 'Tail';
+}
+
+/**
+ * Runs an invocation on a host: its code unpacked (once per code), a warm instance of its version
+ * (or a cold one), and the outcome as Lambda reports it with its log. The one path every
+ * synchronous invocation takes, embedded or on a worker host.
+ */
+export async function runOnHost(host: FunctionHost, blobs: BlobStore, inv: HostInvocation): Promise<InvokeResult> {
+  const { f, requestId } = inv;
+  const executedVersion = versionOf(f);
+  const hex = Buffer.from(f.code.sha256, 'base64').toString('hex');
+  let codeDir: string;
+  try {
+    codeDir = await host.code.dir(hex, async () => {
+      const zip = await blobs.get(f.code.blobKey);
+      if (!zip) throw new Internal(`the code of function ${f.name} (${f.code.blobKey}) is missing from the blob store`);
+      return zip;
+    });
+  } catch (err) {
+    if (err instanceof BadZip) throw new InvalidInput(ErrorCode.FunctionInvalid, `the function's code cannot be unpacked: ${err.message}`);
+    throw err;
+  }
+  const config: FunctionVersionConfig = {
+    name: f.name,
+    version: executedVersion,
+    runtime: f.runtimeFamily,
+    handler: f.handler ?? '',
+    memoryMb: f.memoryMb,
+    timeoutS: f.timeoutS,
+    environment: f.environment,
+    codeDir,
+  };
+  const output = new Tail(KEPT_OUTPUT_BYTES);
+  const outcome = await host.pool.invoke({ owner: inv.owner, accountId: inv.accountId }, config, inv.payload, {
+    requestId,
+    invokedFunctionArn: inv.invokedFunctionArn,
+    clientContext: inv.clientContext,
+    onOutput: (chunk) => output.push(chunk),
+  });
+  const failed = outcome.kind === 'error';
+  const timedOut = failed && outcome.error.errorType === 'Sandbox.Timedout';
+  const log = Buffer.concat([
+    Buffer.from(startLine(requestId, executedVersion)),
+    output.bytes(),
+    // Lambda writes the timeout into the log too, where the function's output stopped.
+    Buffer.from(timedOut ? `${new Date().toISOString()} ${requestId} Task timed out after ${f.timeoutS.toFixed(2)} seconds\n` : ''),
+    Buffer.from(endLine(requestId)),
+    Buffer.from(
+      reportLine({
+        requestId,
+        durationMs: outcome.durationMs,
+        memoryMb: f.memoryMb,
+        maxMemoryBytes: outcome.maxMemoryBytes,
+        initDurationMs: outcome.initDurationMs,
+      }),
+    ),
+  ]);
+  return {
+    kind: 'ran',
+    requestId,
+    executedVersion,
+    payload: outcome.kind === 'result' ? outcome.payload : outcome.error.payload,
+    ...(failed ? { functionError: 'Unhandled' as const } : {}),
+    ...(inv.logType === 'Tail' ? { logTail: logTail(log) } : {}),
+    log,
+    durationMs: outcome.durationMs,
+    initDurationMs: outcome.initDurationMs,
+  };
 }

@@ -7,6 +7,7 @@ export * from './clock.ts';
 export * from './errors.ts';
 export * from './finish.ts';
 export * from './function.ts';
+export * from './function-placement.ts';
 export * from './hand-off.ts';
 export * from './http-api/index.ts';
 export * from './heartbeat.ts';

@@ -29,6 +29,7 @@ export type PoolDeps = Omit<InstanceDeps, 'accountId'>;
 interface Idle {
   instance: Instance;
   since: number;
+  owner: string;
 }
 
 /** The key of an instance: every field that must match to reuse it. */
@@ -44,6 +45,7 @@ export class InstancePool {
   private readonly busy = new Set<Instance>();
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
+  private readonly watchers = new Set<() => void>();
 
   constructor(deps: PoolDeps, o: PoolOptions) {
     this.deps = deps;
@@ -69,10 +71,27 @@ export class InstancePool {
       this.busy.delete(instance);
       if (instance.state === 'idle' && !this.closed) {
         const list = this.idle.get(key) ?? [];
-        list.push({ instance, since: this.now() });
+        list.push({ instance, since: this.now(), owner: owner.owner });
         this.idle.set(key, list);
+        if (list.length === 1) this.changed();
       } else void instance.close();
     }
+  }
+
+  /** Calls `f` when the set of versions with an idle instance may have changed (a worker host
+   *  advertises it, functions/warm-key.ts); answers the call that stops it. */
+  watchIdle(f: () => void): () => void {
+    this.watchers.add(f);
+    return () => this.watchers.delete(f);
+  }
+
+  /** Idle instances: whose, of which version (its config), one entry per instance. */
+  idleVersions(): { owner: string; config: FunctionVersionConfig }[] {
+    return [...this.idle.values()].flat().map((e) => ({ owner: e.owner, config: e.instance.config }));
+  }
+
+  private changed(): void {
+    for (const f of this.watchers) f();
   }
 
   /** Warm instances per key, and those serving an invocation. */
@@ -95,6 +114,7 @@ export class InstancePool {
       if (keep.length) this.idle.set(key, keep);
       else this.idle.delete(key);
     }
+    if (gone.length) this.changed();
     await Promise.all(gone.map((i) => i.close()));
     return gone.length;
   }
@@ -113,7 +133,10 @@ export class InstancePool {
     while (list?.length) {
       const e = list.pop()!;
       if (e.instance.state === 'idle') {
-        if (list.length === 0) this.idle.delete(key);
+        if (list.length === 0) {
+          this.idle.delete(key);
+          this.changed();
+        }
         return e.instance;
       }
       void e.instance.close();
