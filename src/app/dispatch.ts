@@ -71,8 +71,12 @@ const INVOKE_PATH = '/invocations';
 export const DISPATCH_KEY_PURPOSE = 'hangar function dispatch v1';
 /** How far a request's signed time may be from the host's clock, ms. */
 const MAX_SKEW_MS = 5 * 60_000;
-/** How stale an API node's copy of the adverts may get before it reads them again, ms. */
+/** How stale an API node's copy of the adverts may get before it reads them again (in the
+ *  background: the invocation does not wait), ms. */
 const REFRESH_MS = 250;
+/** Older than this, the copy is read again before choosing (after a quiet spell, the hosts and
+ *  their warm instances may have changed much), ms. */
+const MAX_STALE_MS = 1000;
 /** How long an API node counts a version as warm on a host where it just ran, before the
  *  host's advert says so, ms. */
 const RECENT_MS = 10_000;
@@ -245,12 +249,13 @@ export class FunctionDispatcher implements RemoteInvoker {
             entry: h,
           };
         });
-    const stale = Date.now() - this.readAt > REFRESH_MS;
+    const age = Date.now() - this.readAt;
     let out = view();
-    if (stale) {
-      // Read in the background while there are hosts to choose from; wait when there are none.
+    if (age > REFRESH_MS) {
+      // Read in the background while there are hosts to choose from and the copy is fresh
+      // enough; wait when there are none, or it is old.
       const read = this.refresh();
-      if (out.length === 0) {
+      if (out.length === 0 || age > MAX_STALE_MS) {
         await read;
         out = view();
       } else read.catch(() => {});
