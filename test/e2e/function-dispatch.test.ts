@@ -74,9 +74,16 @@ async function refusal(run: Promise<unknown>): Promise<{ name: string; status: n
 }
 
 /** The worker hosts' adverts, as API nodes read them. */
-async function adverts(): Promise<{ hostId: string; busy: number; warm: Record<string, number> }[]> {
-  const { rows } = await db.query(`SELECT host_id, busy, warm FROM ${c.schema}.function_hosts WHERE expires_at > $1`, [Date.now()]);
-  return rows.map((r) => ({ hostId: r.host_id as string, busy: Number(r.busy), warm: r.warm as Record<string, number> }));
+async function adverts(): Promise<{ hostId: string; address: string; busy: number; warm: Record<string, number> }[]> {
+  const { rows } = await db.query(`SELECT host_id, address, busy, warm FROM ${c.schema}.function_hosts WHERE expires_at > $1`, [
+    Date.now(),
+  ]);
+  return rows.map((r) => ({
+    hostId: r.host_id as string,
+    address: r.address as string,
+    busy: Number(r.busy),
+    warm: r.warm as Record<string, number>,
+  }));
 }
 
 /** The warm key of a function's $LATEST as worker hosts advertise it. */
@@ -120,6 +127,16 @@ describe('synchronous invocations on the scale-out shape', { skip, timeout: 120_
     assert.deepEqual(JSON.parse(text(warm)), { count: 2 }, 'module state kept: the same warm instance');
     assert.doesNotMatch(Buffer.from(warm.LogResult ?? '', 'base64').toString(), /Init Duration/);
     assert.equal(await count(nodes[1], 'counter'), 3, 'the other API node reaches the same warm instance');
+  });
+
+  it("a worker host's function port refuses a request not signed with the shared key", async () => {
+    const [{ address }] = await adverts();
+    const body = Buffer.from('{}');
+    for (const headers of [{}, { 'x-hangar-time': String(Date.now()), 'x-hangar-signature': 'AAAA' }]) {
+      const res = await fetch(`${address}/invocations`, { method: 'POST', headers, body });
+      assert.equal(res.status, 401);
+    }
+    assert.equal((await fetch(`${address}/other`)).status, 404);
   });
 
   it('with two worker hosts, the one holding a warm instance is preferred and both are used under concurrency', async () => {
