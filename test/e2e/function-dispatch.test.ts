@@ -46,7 +46,7 @@ const invoke = (node: LambdaClient, name: string, event: object = {}) =>
   node.send(new InvokeCommand({ FunctionName: name, Payload: Buffer.from(JSON.stringify(event)), LogType: 'Tail' }));
 const count = async (node: LambdaClient, name: string, event: object = {}) => {
   const r = await invoke(node, name, event);
-  assert.equal(r.FunctionError, undefined, text(r));
+  assert.equal(r.FunctionError, undefined, `${text(r)}\n${Buffer.from(r.LogResult ?? '', 'base64')}`);
   return (JSON.parse(text(r)) as { count: number }).count;
 };
 const create = (name: string, over: Record<string, unknown> = {}) =>
@@ -57,7 +57,7 @@ const create = (name: string, over: Record<string, unknown> = {}) =>
       Role: 'arn:aws:iam::123456789012:role/ignored',
       Handler: 'index.handler',
       Code: { ZipFile: CODE },
-      MemorySize: 128,
+      MemorySize: 512,
       Timeout: 60,
       ...over,
     }),

@@ -4,7 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { until } from './platform.ts';
@@ -42,6 +42,8 @@ export async function startCluster(opts: { servers?: number; env?: Record<string
   const s3: TestS3 = await startS3();
   const schema = freshSchema('hangar_c');
   const dir = mkdtempSync(join(tmpdir(), 'hangar-cluster-'));
+  // Function instances bind their code from under a node's data directory, as their own uid.
+  chmodSync(dir, 0o711);
   const secretsKey = randomBytes(32).toString('base64');
   let n = 0;
   const shared = (): Record<string, string> => ({
