@@ -43,7 +43,7 @@
  * The embedded shape never comes here: its invocations run on its own FunctionHost, with no hop.
  */
 import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
-import { Agent, createServer, request, type IncomingMessage, type Server } from 'node:http';
+import { Agent, createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { hostname } from 'node:os';
 import type { BlobStore } from '../blobs/index.ts';
 import {
@@ -284,7 +284,7 @@ export class FunctionDispatcher implements RemoteInvoker {
   private async send(host: FunctionHostEntry, key: string, inv: HostInvocation): Promise<InvokeResult> {
     const { payload, ...meta } = inv;
     const body = frame(meta satisfies InvocationMeta, payload);
-    const time = String(Date.now());
+    const time = String(this.deps.clock.now());
     const both = `${host.hostId} ${key}`;
     this.count(this.inflight, host.hostId, 1);
     this.count(this.inflight, both, 1);
@@ -345,6 +345,8 @@ export class FunctionDispatcher implements RemoteInvoker {
 
 export interface FunctionServerOptions {
   host: FunctionHost;
+  /** The store's clock: the API nodes sign with the same (the database's) time. */
+  clock: Clock;
   blobs: BlobStore;
   fleet: FunctionFleet;
   key: Buffer;
@@ -381,6 +383,8 @@ export class FunctionServer {
   private again = false;
   private closed = false;
   private unwatch: () => void = () => {};
+  /** Request ids taken lately, with when (oldest first). */
+  private readonly seen = new Map<string, number>();
 
   private constructor(o: FunctionServerOptions, server: Server, address: string) {
     this.o = o;
@@ -393,7 +397,12 @@ export class FunctionServer {
     await new Promise<void>((resolve, reject) => server.once('error', reject).listen(o.port, o.bindHost, () => resolve()));
     const port = (server.address() as { port: number }).port;
     const s = new FunctionServer(o, server, o.address ?? addressOf(o.bindHost, port));
-    server.on('request', (req, res) => void s.handle(req, res));
+    server.on('request', (req, res) =>
+      s.handle(req, res).catch((err: unknown) => {
+        o.log.error({ err }, 'invocation request failed');
+        res.destroy();
+      }),
+    );
     s.unwatch = o.host.pool.watchIdle(() => s.advertiseSoon());
     await s.advertise();
     s.timer = setInterval(() => s.advertiseSoon(), o.heartbeatMs);
@@ -402,27 +411,31 @@ export class FunctionServer {
     return s;
   }
 
-  private async handle(req: IncomingMessage, res: import('node:http').ServerResponse): Promise<void> {
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (req.method !== 'POST' || req.url !== INVOKE_PATH) return void res.writeHead(404).end();
     if (this.closed) return void res.writeHead(503).end();
-    const body = await readBody(req, MAX_REQUEST_BYTES).catch(() => null);
+    const body = await readBody(req, MAX_REQUEST_BYTES);
     if (!body) return void res.writeHead(413).end();
     const time = String(req.headers['x-hangar-time'] ?? '');
     const given = Buffer.from(String(req.headers['x-hangar-signature'] ?? ''));
     const want = Buffer.from(signature(this.o.key, time, body));
-    if (given.length !== want.length || !timingSafeEqual(given, want) || Math.abs(Date.now() - Number(time)) > MAX_SKEW_MS) {
+    const now = this.o.clock.now();
+    if (given.length !== want.length || !timingSafeEqual(given, want) || !(Math.abs(now - Number(time)) <= MAX_SKEW_MS)) {
       this.o.log.warn(
         { from: req.socket.remoteAddress },
         'refused an invocation without a valid signature (does it share HANGAR_SECRETS_KEY?)',
       );
       return void res.writeHead(401).end();
     }
+    const { meta, rest } = unframe<InvocationMeta>(body);
+    // A signed request seen before is a replay: every invocation has a request id of its own.
+    if (this.seen.has(meta.requestId)) return void res.writeHead(409).end();
+    this.remember(meta.requestId, now);
     // Accepted: from here on, a lost connection tells the API node the invocation may have run.
     res.writeHead(200, { 'content-type': 'application/octet-stream' });
     res.flushHeaders();
     let answer: Buffer;
     try {
-      const { meta, rest } = unframe<InvocationMeta>(body);
       const { payload: out, log, ...result } = await runOnHost(this.o.host, this.o.blobs, { ...meta, payload: rest });
       answer = frame({ ok: true, result: { ...result, payloadLength: out.length } } satisfies Answer, out, log);
     } catch (err) {
@@ -435,6 +448,16 @@ export class FunctionServer {
       } satisfies Answer);
     }
     res.end(answer);
+  }
+
+  /** Remembers a request id for as long as its signature is valid, forgetting older ones. */
+  private remember(requestId: string, now: number): void {
+    this.seen.set(requestId, now);
+    if (this.seen.size % 1024 !== 0) return;
+    for (const [id, at] of this.seen) {
+      if (at > now - 2 * MAX_SKEW_MS) break;
+      this.seen.delete(id);
+    }
   }
 
   /** Writes the advert soon, once (writes never overlap; a change meanwhile writes again). */

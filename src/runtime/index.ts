@@ -284,6 +284,7 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
       if (dispatchKey) {
         functionServer = await FunctionServer.start({
           host: functionHost.current,
+          clock,
           blobs,
           fleet: store.functionFleet,
           key: dispatchKey,
