@@ -383,6 +383,8 @@ export class FunctionServer {
   private again = false;
   private closed = false;
   private unwatch: () => void = () => {};
+  /** The warm keys of the last advert written. */
+  private advertised = new Set<string>();
   /** Request ids taken lately, with when (oldest first). */
   private readonly seen = new Map<string, number>();
 
@@ -403,7 +405,7 @@ export class FunctionServer {
         res.destroy();
       }),
     );
-    s.unwatch = o.host.pool.watchIdle(() => s.advertiseSoon());
+    s.unwatch = o.host.pool.watchIdle(() => s.warmChanged());
     await s.advertise();
     s.timer = setInterval(() => s.advertiseSoon(), o.heartbeatMs);
     s.timer.unref();
@@ -450,6 +452,17 @@ export class FunctionServer {
     res.end(answer);
   }
 
+  /** A version may have become warm here: advertised at once if it is new to the advert (an
+   *  instance going back to idle after each invocation changes nothing API nodes need to know
+   *  before the next heartbeat). */
+  private warmChanged(): void {
+    for (const k of Object.keys(this.o.host.warm()))
+      if (!this.advertised.has(k)) {
+        this.advertiseSoon();
+        return;
+      }
+  }
+
   /** Remembers a request id for as long as its signature is valid, forgetting older ones. */
   private remember(requestId: string, now: number): void {
     this.seen.set(requestId, now);
@@ -476,11 +489,10 @@ export class FunctionServer {
       return this.writing;
     }
     const { host, hostId, capacity, heartbeatMs } = this.o;
+    const warm = host.warm();
+    this.advertised = new Set(Object.keys(warm));
     this.writing = this.o.fleet
-      .advertiseHost(
-        { hostId, address: this.address, capacity, busy: host.pool.stats().busy, warm: host.warm() },
-        heartbeatMs * ADVERT_HEARTBEATS,
-      )
+      .advertiseHost({ hostId, address: this.address, capacity, busy: host.pool.stats().busy, warm }, heartbeatMs * ADVERT_HEARTBEATS)
       .catch((err: unknown) => this.o.log.warn({ err }, 'function host advert not written'))
       .finally(() => {
         this.writing = null;

@@ -78,8 +78,9 @@ export class InstancePool {
     }
   }
 
-  /** Calls `f` when the set of versions with an idle instance may have changed (a worker host
-   *  advertises it, functions/warm-key.ts); answers the call that stops it. */
+  /** Calls `f` when a key that had no idle instance has one (a version may have become warm: a
+   *  worker host advertises it, functions/warm-key.ts; one that stops being warm waits for its
+   *  next advert); answers the call that stops it. */
   watchIdle(f: () => void): () => void {
     this.watchers.add(f);
     return () => this.watchers.delete(f);
@@ -114,7 +115,6 @@ export class InstancePool {
       if (keep.length) this.idle.set(key, keep);
       else this.idle.delete(key);
     }
-    if (gone.length) this.changed();
     await Promise.all(gone.map((i) => i.close()));
     return gone.length;
   }
@@ -133,10 +133,7 @@ export class InstancePool {
     while (list?.length) {
       const e = list.pop()!;
       if (e.instance.state === 'idle') {
-        if (list.length === 0) {
-          this.idle.delete(key);
-          this.changed();
-        }
+        if (list.length === 0) this.idle.delete(key);
         return e.instance;
       }
       void e.instance.close();
