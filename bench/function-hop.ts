@@ -13,7 +13,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -25,6 +25,13 @@ const HANDLER = 'exports.handler = async (e) => ({ ok: true, n: e.n });\n';
 const EVENT = '{"n":1}';
 const BIN = new URL('../bin/hangar', import.meta.url).pathname;
 const ADMIN_KEY = `hk_BENCHADMIN${randomBytes(16).toString('hex')}`;
+
+/** CPU time (user + system) a process has used, ms (not its children's: the instances'). */
+function cpuMs(pid: number): number {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = f.slice(f.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+}
 
 const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -89,30 +96,43 @@ async function main(): Promise<void> {
     procs.push(server.child);
     const worker = await startRole('worker', env, null);
     procs.push(worker.child);
-    const up = await startRole('up', env, free());
+    const up = await startRole('up', { ...env, HANGAR_DATABASE_SCHEMA: `${schema}_up`, HANGAR_DATA_DIR: join(dir, 'data-up') }, free());
     procs.push(up.child);
     const floor = await startFloor(join(task, 'index.js'));
     procs.push(floor.child);
     const admin = { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' };
-    const { key } = (await (await fetch(`${server.url}/keys`, { method: 'POST', headers: admin, body: '{"userId":"bench"}' })).json()) as {
-      key: string;
-    };
-    const auth = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
     const zip = zipEntries([{ name: 'index.js', data: Buffer.from(HANDLER) }], { deflate: false }).toString('base64');
-    const put = await fetch(`${server.url}/functions/hop`, {
-      method: 'PUT',
-      headers: auth,
-      body: JSON.stringify({ zip, runtime: 'nodejs22.x', handler: 'index.handler', memoryMb: 1769 }),
-    });
-    if (put.status >= 300) throw new Error(`deploy: ${put.status} ${await put.text()}`);
-    const variants: { name: string; url: string; headers: Record<string, string> }[] = [
-      { name: 'floor: node:http server, same handler', url: floor.url, headers: {} },
-      { name: 'hangar up (in-process host, no hop)', url: `${up.url}/functions/hop/invoke`, headers: auth },
-      { name: 'hangar server → hangar worker (the hop)', url: `${server.url}/functions/hop/invoke`, headers: auth },
+    /** A user's key on that API, with the function deployed. */
+    const deploy = async (url: string) => {
+      const made = await fetch(`${url}/keys`, { method: 'POST', headers: admin, body: '{"userId":"bench"}' });
+      const { key } = (await made.json()) as { key: string };
+      const auth = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
+      const put = await fetch(`${url}/functions/hop`, {
+        method: 'PUT',
+        headers: auth,
+        body: JSON.stringify({ zip, runtime: 'nodejs22.x', handler: 'index.handler', memoryMb: 1769 }),
+      });
+      if (put.status >= 300) throw new Error(`deploy: ${put.status} ${await put.text()}`);
+      return auth;
+    };
+    const auth = await deploy(server.url!);
+    const upAuth = await deploy(up.url!);
+    const variants: { name: string; url: string; headers: Record<string, string>; pids: number[] }[] = [
+      { name: 'floor: node:http server, same handler', url: floor.url, headers: {}, pids: [floor.child.pid!] },
+      { name: 'hangar up (in-process host, no hop)', url: `${up.url}/functions/hop/invoke`, headers: upAuth, pids: [up.child.pid!] },
+      {
+        name: 'hangar server → hangar worker (the hop)',
+        url: `${server.url}/functions/hop/invoke`,
+        headers: auth,
+        pids: [server.child.pid!, worker.child.pid!],
+      },
     ];
     const samples = new Map<string, number[]>(variants.map((v) => [v.name, []]));
+    // CPU time of the serving processes per request: what the hop costs whatever the machine's load.
+    const cpu = new Map<string, number>(variants.map((v) => [v.name, 0]));
     for (let r = 0; r < rounds; r++) {
       for (const v of variants) {
+        const cpu0 = v.pids.reduce((a, pid) => a + cpuMs(pid), 0);
         for (let i = 0; i < n + 20; i++) {
           const t0 = performance.now();
           const res = await fetch(v.url, { method: 'POST', headers: v.headers, body: EVENT });
@@ -121,14 +141,18 @@ async function main(): Promise<void> {
           if (res.status !== 200 || body !== '{"ok":true,"n":1}') throw new Error(`${v.name}: ${res.status} ${body}`);
           if (i >= 20) samples.get(v.name)!.push(ms);
         }
+        cpu.set(v.name, cpu.get(v.name)! + v.pids.reduce((a, pid) => a + cpuMs(pid), 0) - cpu0);
       }
     }
     const floorP50 = pct(samples.get(variants[0].name)!, 50);
-    console.log(`| Variant (c=1, ${rounds} × ${n} requests, fetch keep-alive) | p50 ms | p99 ms | p50 − floor |`);
-    console.log('|---|---|---|---|');
+    console.log(`| Variant (c=1, ${rounds} × ${n} requests, fetch keep-alive) | p50 ms | p99 ms | p50 − floor | CPU ms per request |`);
+    console.log('|---|---|---|---|---|');
     for (const v of variants) {
       const xs = samples.get(v.name)!;
-      console.log(`| ${v.name} | ${pct(xs, 50).toFixed(2)} | ${pct(xs, 99).toFixed(2)} | +${(pct(xs, 50) - floorP50).toFixed(2)} |`);
+      const perReq = cpu.get(v.name)! / (rounds * (n + 20));
+      console.log(
+        `| ${v.name} | ${pct(xs, 50).toFixed(2)} | ${pct(xs, 99).toFixed(2)} | +${(pct(xs, 50) - floorP50).toFixed(2)} | ${perReq.toFixed(2)} |`,
+      );
     }
   } finally {
     for (const p of procs) p.kill('SIGTERM');
@@ -136,6 +160,7 @@ async function main(): Promise<void> {
     const c = new pg.Client({ connectionString: pgUrl });
     await c.connect();
     await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await c.query(`DROP SCHEMA IF EXISTS ${schema}_up CASCADE`);
     await c.end();
     rmSync(dir, { recursive: true, force: true });
   }

@@ -42,7 +42,7 @@
  *    died frees its slot by itself.
  * The embedded shape never comes here: its invocations run on its own FunctionHost, with no hop.
  */
-import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
+import { createHmac, createSecretKey, type KeyObject, randomUUID, timingSafeEqual } from 'node:crypto';
 import { Agent, createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { hostname } from 'node:os';
 import type { BlobStore } from '../blobs/index.ts';
@@ -113,7 +113,7 @@ function unframe<T>(body: Buffer): { meta: T; rest: Buffer } {
   return { meta: JSON.parse(body.subarray(4, 4 + n).toString('utf8')) as T, rest: body.subarray(4 + n) };
 }
 
-function signature(key: Buffer, time: string, body: Buffer): string {
+function signature(key: KeyObject, time: string, body: Buffer): string {
   return createHmac('sha256', key).update(`${time}\n`).update(body).digest('base64url');
 }
 
@@ -183,8 +183,12 @@ export class FunctionDispatcher implements RemoteInvoker {
    *  they advertise themselves after it. */
   private readonly failed = new Map<string, number>();
 
+  /** The dispatch key as a KeyObject, made once (a Buffer key is imported again by every HMAC). */
+  private readonly key: KeyObject;
+
   constructor(deps: DispatcherDeps) {
     this.deps = deps;
+    this.key = createSecretKey(deps.key);
     this.random = deps.random ?? Math.random;
   }
 
@@ -298,7 +302,7 @@ export class FunctionDispatcher implements RemoteInvoker {
             'content-type': 'application/octet-stream',
             'content-length': body.length,
             'x-hangar-time': time,
-            'x-hangar-signature': signature(this.deps.key, time, body),
+            'x-hangar-signature': signature(this.key, time, body),
           },
         });
         // Nothing heard for as long as the invocation may take: the host is gone without a word.
@@ -388,8 +392,11 @@ export class FunctionServer {
   /** Request ids taken lately, with when (oldest first). */
   private readonly seen = new Map<string, number>();
 
+  private readonly key: KeyObject;
+
   private constructor(o: FunctionServerOptions, server: Server, address: string) {
     this.o = o;
+    this.key = createSecretKey(o.key);
     this.server = server;
     this.address = address;
   }
@@ -420,7 +427,7 @@ export class FunctionServer {
     if (!body) return void res.writeHead(413).end();
     const time = String(req.headers['x-hangar-time'] ?? '');
     const given = Buffer.from(String(req.headers['x-hangar-signature'] ?? ''));
-    const want = Buffer.from(signature(this.o.key, time, body));
+    const want = Buffer.from(signature(this.key, time, body));
     const now = this.o.clock.now();
     if (given.length !== want.length || !timingSafeEqual(given, want) || !(Math.abs(now - Number(time)) <= MAX_SKEW_MS)) {
       this.o.log.warn(
