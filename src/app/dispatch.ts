@@ -255,15 +255,11 @@ export class FunctionDispatcher implements RemoteInvoker {
         });
     const age = Date.now() - this.readAt;
     let out = view();
-    if (age > REFRESH_MS) {
-      // Read in the background while there are hosts to choose from and the copy is fresh
-      // enough; wait when there are none, or it is old.
-      const read = this.refresh();
-      if (out.length === 0 || age > MAX_STALE_MS) {
-        await read;
-        out = view();
-      } else read.catch(() => {});
-    }
+    if (out.length === 0 || age > MAX_STALE_MS) {
+      // None to choose from, or a copy too old to choose by: read before choosing.
+      await this.refresh();
+      out = view();
+    } else if (age > REFRESH_MS) void this.refresh().catch(() => {});
     return out;
   }
 
