@@ -2,7 +2,9 @@
  * Synchronous invocation (issue 23): the user's function at a qualifier runs on a warm instance
  * of its version, and the caller gets its payload or its error document, the version that ran
  * and its log as CloudWatch would show it. The Lambda API (Invoke) and the native API
- * (POST /functions/{name}/invoke) both call this.
+ * (POST /functions/{name}/invoke) both call this. Where it runs: on this process's own
+ * FunctionHost when it has one (embedded, no hop), else on a worker host chosen by the
+ * dispatcher (scale-out API nodes, app/dispatch.ts); both run it through runOnHost.
  *
  * Event (asynchronous) invocations need a durable, store-backed queue with retries; until that
  * exists they are refused, never accepted and dropped.
