@@ -8,14 +8,14 @@ import type { ConcurrencyTake, FunctionFleet, FunctionHostAdvert, FunctionHostEn
 import { hostFromRow } from '../function-host-row.ts';
 import type { Db } from './db.ts';
 
-/** host_id, address, capacity, busy, warm, now, expires_at. */
-const UPSERT_HOST = `INSERT INTO function_hosts (host_id, address, capacity, busy, warm, updated_at, expires_at)
+/** host_id, address, capacity, busy, warm, now, expires_at, lapsed_before: the host's advert
+ *  written, and adverts that lapsed long ago (their hosts died without withdrawing them) deleted,
+ *  in one statement. */
+const UPSERT_HOST = `WITH lapsed AS (DELETE FROM function_hosts WHERE expires_at < $8 AND host_id <> $1)
+  INSERT INTO function_hosts (host_id, address, capacity, busy, warm, updated_at, expires_at)
   VALUES ($1, $2, $3, $4, $5, $6, $7)
   ON CONFLICT (host_id) DO UPDATE SET address = EXCLUDED.address, capacity = EXCLUDED.capacity, busy = EXCLUDED.busy,
     warm = EXCLUDED.warm, updated_at = EXCLUDED.updated_at, expires_at = EXCLUDED.expires_at`;
-
-/** before: adverts expired long ago (their hosts died without withdrawing them). */
-const DELETE_LAPSED_HOSTS = `DELETE FROM function_hosts WHERE expires_at < $1`;
 
 /** host_id */
 const DELETE_HOST = `DELETE FROM function_hosts WHERE host_id = $1`;
@@ -50,8 +50,16 @@ export class PgFunctionFleet implements FunctionFleet {
 
   async advertiseHost(a: FunctionHostAdvert, ttlMs: number): Promise<void> {
     const now = this.db.now();
-    await this.db.query(UPSERT_HOST, [a.hostId, a.address, a.capacity, a.busy, JSON.stringify(a.warm), now, now + ttlMs]);
-    await this.db.query(DELETE_LAPSED_HOSTS, [now - LAPSED_KEEP_MS]);
+    await this.db.query(UPSERT_HOST, [
+      a.hostId,
+      a.address,
+      a.capacity,
+      a.busy,
+      JSON.stringify(a.warm),
+      now,
+      now + ttlMs,
+      now - LAPSED_KEEP_MS,
+    ]);
   }
 
   async withdrawHost(hostId: string): Promise<void> {
