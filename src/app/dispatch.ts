@@ -29,8 +29,10 @@
  *    runs it. A failure before them (refused connection, a reset keep-alive connection) means the
  *    invocation did not start: the API node tries another host, and leaves the failed one out
  *    until it advertises itself again. A failure after them means the host died while running it
- *    (SIGKILL, a crash): the caller gets Lambda's ServiceException (500) at once, as Lambda's
- *    frontend answers when its worker is lost, and not a function error — "Runtime.ExitError" is
+ *    (SIGKILL, a crash): the caller gets Lambda's ServiceException (500) at once, Lambda's
+ *    answer to a transient fault of its own ("invoking Lambda results in a 500 error, such as
+ *    ServiceException", AWS's Step Functions guide, "Handle Lambda service exceptions"), and not a
+ *    function error — "Runtime.ExitError" is
  *    Lambda's word for the function's own process exiting, which the host does report as such
  *    when it is alive to. The SDKs retry a 500, and the retry runs on a host that is alive. A
  *    host that stops answering without closing the connection is given up once the invocation's
