@@ -32,9 +32,8 @@
  *    (SIGKILL, a crash): the caller gets Lambda's ServiceException (500) at once, Lambda's
  *    answer to a transient fault of its own ("invoking Lambda results in a 500 error, such as
  *    ServiceException", AWS's Step Functions guide, "Handle Lambda service exceptions"), and not a
- *    function error — "Runtime.ExitError" is
- *    Lambda's word for the function's own process exiting, which the host does report as such
- *    when it is alive to. The SDKs retry a 500, and the retry runs on a host that is alive. A
+ *    function error — "Runtime.ExitError" is Lambda's word for the function's own process
+ *    exiting, which the host does report as such when it is alive to. The SDKs retry a 500, and the retry runs on a host that is alive. A
  *    host that stops answering without closing the connection is given up once the invocation's
  *    timeout (plus the init and transfer allowance) has passed.
  *  - Reserved concurrency is counted in the store, one lease row per invocation in flight, taken
