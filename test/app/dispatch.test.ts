@@ -61,12 +61,22 @@ before(async () => {
     { executor: executor as ProcessExecutor, workDir, region: 'us-east-1', codeDir: join(dir, 'code') },
     { idleMs: 60_000 },
   );
-  const zip = makeZip({ 'index.js': 'let count = 0; exports.handler = async () => ({ count: ++count });' });
+  const zip = makeZip({
+    'index.js': 'let count = 0; exports.handler = async () => ({ count: ++count });',
+    'echo.js': "exports.handler = async (e) => { console.log('echoing', e.s.length); return e; };",
+    'throws.js': "exports.handler = async () => { throw new RangeError('too far'); };",
+  });
   await deployFunction({ functions: store.functions, blobs }, 'alice', {
     name: 'counter',
     zip,
     config: { runtime: 'nodejs22.x', handler: 'index.handler', memoryMb: 512 },
   });
+  for (const name of ['echo', 'throws'])
+    await deployFunction({ functions: store.functions, blobs }, 'alice', {
+      name,
+      zip,
+      config: { runtime: 'nodejs22.x', handler: `${name}.handler`, memoryMb: 512 },
+    });
 });
 after(async () => {
   dispatcher.close();
@@ -104,6 +114,25 @@ describe('scale-out dispatch in one process', { skip }, () => {
     assert.equal(await count('counter'), 2, 'warm on the live host');
     const hosts = await store.functionFleet.listHosts();
     assert.deepEqual(hosts.map((h) => h.hostId).sort(), ['gone', 'live']);
+  });
+
+  it('what crosses the hop arrives whole: a 5 MB event and result, a function error, the log tail', async () => {
+    const big = JSON.stringify({ s: 'x'.repeat(5 * 1024 * 1024) });
+    const echoed = await invokeFunction(api, 'alice', {
+      functionName: 'echo',
+      payload: Buffer.from(big),
+      accountId: '111111111111',
+      logType: 'Tail',
+    });
+    assert.equal(echoed.payload.toString(), big);
+    assert.equal(echoed.functionError, undefined);
+    assert.match(Buffer.from(echoed.logTail ?? '', 'base64').toString(), /echoing 5242880\n[\s\S]*REPORT RequestId: /);
+    const failed = await invoke('throws');
+    assert.equal(failed.functionError, 'Unhandled');
+    const doc = JSON.parse(failed.payload.toString());
+    assert.equal(doc.errorType, 'RangeError');
+    assert.equal(doc.errorMessage, 'too far');
+    assert.match(failed.log.toString(), /^START RequestId: \S+ Version: \$LATEST\n/);
   });
 
   it('the host refuses a request signed with another key, and a replay of a signed one', async () => {
