@@ -9,6 +9,7 @@ import type { Metrics } from '../metrics/index.ts';
 import type { SecretBox } from '../secrets/index.ts';
 import type { Clock } from '../core/index.ts';
 import type { FunctionHost } from '../functions/index.ts';
+import type { RemoteInvoker } from '../app/index.ts';
 import type { Fleet, Functions, StatusCounts, Store } from '../store/index.ts';
 import type { AppContext, AppStore, CapacityView, StartEstimator } from '../app/index.ts';
 
@@ -25,6 +26,9 @@ export interface ApiContext extends AppContext {
   /** This process's function host (invocations), set once its sandboxing workers exist: the
    *  API starts before the workers, so it holds the reference, not the host. */
   functionHost: { current: FunctionHost | null };
+  /** Scale-out API nodes: sends invocations to worker hosts, counts reserved concurrency in the
+   *  store (app/dispatch.ts). Null or absent on the embedded shape. */
+  functionDispatch?: RemoteInvoker | null;
   metrics: Metrics;
   clock: Clock;
   config: Pick<

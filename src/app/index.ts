@@ -40,7 +40,11 @@ export {
   type InvokeApp,
   type InvokeInput,
   type InvokeResult,
+  type HostInvocation,
+  type RemoteInvoker,
+  runOnHost,
 } from './invoke.ts';
+export { DISPATCH_KEY_PURPOSE, FunctionDispatcher, FunctionServer, holdMsOf } from './dispatch.ts';
 export { revokeKey } from './keys.ts';
 export { readLogs, type AttemptLogs } from './logs.ts';
 export {

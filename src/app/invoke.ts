@@ -2,7 +2,9 @@
  * Synchronous invocation (issue 23): the user's function at a qualifier runs on a warm instance
  * of its version, and the caller gets its payload or its error document, the version that ran
  * and its log as CloudWatch would show it. The Lambda API (Invoke) and the native API
- * (POST /functions/{name}/invoke) both call this.
+ * (POST /functions/{name}/invoke) both call this. Where it runs: on this process's own
+ * FunctionHost when it has one (embedded, no hop), else on a worker host chosen by the
+ * dispatcher (scale-out API nodes, app/dispatch.ts); both run it through runOnHost.
  *
  * Event (asynchronous) invocations are stored and run by a worker later: invoke-async.ts, which
  * runs them through runOnWarmInstance below, the one path to a warm instance.
@@ -21,7 +23,17 @@ import {
   type FunctionSnapshot,
 } from '../core/index.ts';
 import { BadZip, endLine, type FunctionHost, type FunctionVersionConfig, logTail, reportLine, startLine } from '../functions/index.ts';
+import type { BlobStore } from '../blobs/index.ts';
 import { getFunction, type FunctionsApp } from './functions.ts';
+
+/** Where an API node without a function host of its own sends invocations (app/dispatch.ts). */
+export interface RemoteInvoker {
+  /** Takes a reserved-concurrency slot of the function, shared by every API node (Throttled when
+   *  all are taken); answers the release, a no-op for a function without reserved concurrency. */
+  admit(userId: string, f: FunctionSnapshot): Promise<() => Promise<void>>;
+  /** Runs the invocation on a worker host and answers its result. */
+  invoke(inv: HostInvocation): Promise<InvokeResult>;
+}
 
 /** Lambda's synchronous payload limit, each way: 6 MB. */
 export const MAX_PAYLOAD_BYTES = 6 * 1024 * 1024;
@@ -37,6 +49,9 @@ export type InvocationType = (typeof InvocationType)[keyof typeof InvocationType
 export interface InvokeApp extends FunctionsApp {
   /** This process's function host, once its sandboxing workers exist (null: none here). */
   functionHost: { current: FunctionHost | null };
+  /** Scale-out: sends invocations to worker hosts and counts reserved concurrency in the store
+   *  (app/dispatch.ts). Absent on the embedded shape, whose invocations all run in-process. */
+  functionDispatch?: RemoteInvoker | null;
   config: { awsRegion: string };
 }
 
@@ -151,34 +166,140 @@ export async function invokeFunction(app: InvokeApp, userId: string, input: Invo
       initDurationMs: null,
     };
 
-  const host = app.functionHost.current;
-  if (!host)
-    throw new Unavailable(
-      ErrorCode.FunctionsUnavailable,
-      'no sandboxing worker in this process runs functions (start Hangar with workers and the sandbox executor)',
-      5,
-    );
-  const ran = await runOnWarmInstance(app, host, userId, f, payload, {
-    requestId,
+  const inv: HostInvocation = {
+    owner: userId,
     accountId: input.accountId,
+    f,
+    requestId,
     invokedFunctionArn: invokedArn(
       app.config.awsRegion,
       input.accountId,
       parseFunctionRef(input.functionName, input.qualifier),
       input.qualifier === LATEST || input.functionName.endsWith(`:${LATEST}`),
     ),
-    clientContext,
+    ...(clientContext === undefined ? {} : { clientContext }),
+    payload,
+    logType: input.logType === 'Tail' ? 'Tail' : 'None',
+  };
+  // This process's own host when it has one (embedded: no hop); else a worker host's, through
+  // the dispatcher (scale-out API nodes).
+  const host = app.functionHost.current;
+  const remote = app.functionDispatch ?? null;
+  if (!host && !remote)
+    throw new Unavailable(
+      ErrorCode.FunctionsUnavailable,
+      'no sandboxing worker in this process runs functions (start Hangar with workers and the sandbox executor)',
+      5,
+    );
+  const release = remote ? await remote.admit(userId, f) : await admitLocally(app, host!, userId, f.name);
+  try {
+    return host ? await runOnHost(host, app.blobs, inv) : await remote!.invoke(inv);
+  } finally {
+    await release();
+  }
+}
+
+/** Reserved concurrency counted in this process (embedded: every invocation runs here). */
+async function admitLocally(
+  app: Pick<InvokeApp, 'functions'>,
+  host: FunctionHost,
+  userId: string,
+  name: string,
+): Promise<() => Promise<void>> {
+  const reserved = await app.functions.getConcurrency(userId, name);
+  const release = host.acquire(JSON.stringify([userId, name]), reserved);
+  if (!release) throw throttled(name, reserved ?? 0);
+  return async () => release();
+}
+
+/** Lambda's 429 for a function at its reserved concurrency. */
+export const throttled = (name: string, reserved: number): Throttled =>
+  new Throttled(ErrorCode.FunctionThrottled, `function ${name} is at its reserved concurrency (${reserved}): Rate Exceeded.`, 1);
+
+/** One synchronous invocation, all decided but where it runs: what a FunctionHost needs to run
+ *  it, in this process or (sent by an API node, app/dispatch.ts) on a worker host. */
+export interface HostInvocation {
+  /** The Hangar user whose function it is. */
+  owner: string;
+  accountId: string;
+  /** The version to run, resolved from the caller's qualifier. */
+  f: FunctionSnapshot;
+  requestId: string;
+  invokedFunctionArn: string;
+  /** The decoded ClientContext JSON. */
+  clientContext?: string;
+  /** The event, checked JSON. */
+  payload: Buffer;
+  logType: 'None' | 'Tail';
+}
+
+/**
+ * Runs an invocation on a host: its code unpacked (once per code), a warm instance of its version
+ * (or a cold one), and the outcome as Lambda reports it with its log. The one path every
+ * synchronous invocation takes, embedded or on a worker host.
+ */
+export async function runOnHost(host: FunctionHost, blobs: BlobStore, inv: HostInvocation): Promise<InvokeResult> {
+  const { f, requestId } = inv;
+  const executedVersion = versionOf(f);
+  const hex = Buffer.from(f.code.sha256, 'base64').toString('hex');
+  let codeDir: string;
+  try {
+    codeDir = await host.code.dir(hex, async () => {
+      const zip = await blobs.get(f.code.blobKey);
+      if (!zip) throw new Internal(`the code of function ${f.name} (${f.code.blobKey}) is missing from the blob store`);
+      return zip;
+    });
+  } catch (err) {
+    if (err instanceof BadZip) throw new InvalidInput(ErrorCode.FunctionInvalid, `the function's code cannot be unpacked: ${err.message}`);
+    throw err;
+  }
+  const config: FunctionVersionConfig = {
+    name: f.name,
+    version: executedVersion,
+    runtime: f.runtimeFamily,
+    handler: f.handler ?? '',
+    memoryMb: f.memoryMb,
+    timeoutS: f.timeoutS,
+    environment: f.environment,
+    secrets: f.secrets,
+    network: f.network,
+    codeDir,
+  };
+  const output = new Tail(KEPT_OUTPUT_BYTES);
+  const outcome = await host.pool.invoke({ owner: inv.owner, accountId: inv.accountId }, config, inv.payload, {
+    requestId,
+    invokedFunctionArn: inv.invokedFunctionArn,
+    clientContext: inv.clientContext,
+    onOutput: (chunk) => output.push(chunk),
   });
+  const failed = outcome.kind === 'error';
+  const timedOut = failed && outcome.error.errorType === 'Sandbox.Timedout';
+  const log = Buffer.concat([
+    Buffer.from(startLine(requestId, executedVersion)),
+    output.bytes(),
+    // Lambda writes the timeout into the log too, where the function's output stopped.
+    Buffer.from(timedOut ? `${new Date().toISOString()} ${requestId} Task timed out after ${f.timeoutS.toFixed(2)} seconds\n` : ''),
+    Buffer.from(endLine(requestId)),
+    Buffer.from(
+      reportLine({
+        requestId,
+        durationMs: outcome.durationMs,
+        memoryMb: f.memoryMb,
+        maxMemoryBytes: outcome.maxMemoryBytes,
+        initDurationMs: outcome.initDurationMs,
+      }),
+    ),
+  ]);
   return {
     kind: 'ran',
     requestId,
     executedVersion,
-    payload: ran.payload,
-    ...(ran.functionError ? { functionError: ran.functionError } : {}),
-    ...(input.logType === 'Tail' ? { logTail: logTail(ran.log) } : {}),
-    log: ran.log,
-    durationMs: ran.durationMs,
-    initDurationMs: ran.initDurationMs,
+    payload: outcome.kind === 'result' ? outcome.payload : outcome.error.payload,
+    ...(failed ? { functionError: 'Unhandled' as const } : {}),
+    ...(inv.logType === 'Tail' ? { logTail: logTail(log) } : {}),
+    log,
+    durationMs: outcome.durationMs,
+    initDurationMs: outcome.initDurationMs,
   };
 }
 
@@ -194,9 +315,9 @@ export interface WarmRun {
 }
 
 /**
- * Runs the user's function `f` once on a warm instance of this process's host, within its
- * reserved concurrency (Throttled, FUNCTION_THROTTLED, when every slot is taken): the one path
- * of synchronous invokes and of the worker running an Event invocation (invoke-async.ts).
+ * Runs the user's function `f` once on this process's host, within its reserved concurrency
+ * counted here (Throttled, FUNCTION_THROTTLED, when every slot is taken): how a worker runs an
+ * Event invocation (invoke-async.ts), through the same runOnHost as a synchronous invoke.
  */
 export async function runOnWarmInstance(
   app: Pick<InvokeApp, 'functions' | 'blobs'>,
@@ -206,71 +327,26 @@ export async function runOnWarmInstance(
   payload: Buffer,
   meta: { requestId: string; accountId: string; invokedFunctionArn: string; clientContext?: string },
 ): Promise<WarmRun> {
-  const { requestId } = meta;
-  const executedVersion = versionOf(f);
-  const reserved = await app.functions.getConcurrency(userId, f.name);
-  const release = host.acquire(JSON.stringify([userId, f.name]), reserved);
-  if (!release)
-    throw new Throttled(ErrorCode.FunctionThrottled, `function ${f.name} is at its reserved concurrency (${reserved}): Rate Exceeded.`, 1);
+  const release = await admitLocally(app, host, userId, f.name);
   try {
-    const hex = Buffer.from(f.code.sha256, 'base64').toString('hex');
-    let codeDir: string;
-    try {
-      codeDir = await host.code.dir(hex, async () => {
-        const zip = await app.blobs.get(f.code.blobKey);
-        if (!zip) throw new Internal(`the code of function ${f.name} (${f.code.blobKey}) is missing from the blob store`);
-        return zip;
-      });
-    } catch (err) {
-      if (err instanceof BadZip)
-        throw new InvalidInput(ErrorCode.FunctionInvalid, `the function's code cannot be unpacked: ${err.message}`);
-      throw err;
-    }
-    const config: FunctionVersionConfig = {
-      name: f.name,
-      version: executedVersion,
-      runtime: f.runtimeFamily,
-      handler: f.handler ?? '',
-      memoryMb: f.memoryMb,
-      timeoutS: f.timeoutS,
-      environment: f.environment,
-      secrets: f.secrets,
-      network: f.network,
-      codeDir,
-    };
-    const output = new Tail(KEPT_OUTPUT_BYTES);
-    const outcome = await host.pool.invoke({ owner: userId, accountId: meta.accountId }, config, payload, {
-      requestId,
+    const r = await runOnHost(host, app.blobs, {
+      owner: userId,
+      accountId: meta.accountId,
+      f,
+      requestId: meta.requestId,
       invokedFunctionArn: meta.invokedFunctionArn,
-      clientContext: meta.clientContext,
-      onOutput: (chunk) => output.push(chunk),
+      ...(meta.clientContext === undefined ? {} : { clientContext: meta.clientContext }),
+      payload,
+      logType: 'None',
     });
-    const failed = outcome.kind === 'error';
-    const timedOut = failed && outcome.error.errorType === 'Sandbox.Timedout';
-    const log = Buffer.concat([
-      Buffer.from(startLine(requestId, executedVersion)),
-      output.bytes(),
-      // Lambda writes the timeout into the log too, where the function's output stopped.
-      Buffer.from(timedOut ? `${new Date().toISOString()} ${requestId} Task timed out after ${f.timeoutS.toFixed(2)} seconds\n` : ''),
-      Buffer.from(endLine(requestId)),
-      Buffer.from(
-        reportLine({
-          requestId,
-          durationMs: outcome.durationMs,
-          memoryMb: f.memoryMb,
-          maxMemoryBytes: outcome.maxMemoryBytes,
-          initDurationMs: outcome.initDurationMs,
-        }),
-      ),
-    ]);
     return {
-      payload: outcome.kind === 'result' ? outcome.payload : outcome.error.payload,
-      ...(failed ? { functionError: 'Unhandled' as const } : {}),
-      log,
-      durationMs: outcome.durationMs,
-      initDurationMs: outcome.initDurationMs,
+      payload: r.payload,
+      ...(r.functionError ? { functionError: r.functionError } : {}),
+      log: r.log,
+      durationMs: r.durationMs,
+      initDurationMs: r.initDurationMs,
     };
   } finally {
-    release();
+    await release();
   }
 }

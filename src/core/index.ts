@@ -8,6 +8,7 @@ export * from './errors.ts';
 export * from './finish.ts';
 export * from './function.ts';
 export * from './function-event.ts';
+export * from './function-placement.ts';
 export * from './hand-off.ts';
 export * from './http-api/index.ts';
 export * from './heartbeat.ts';

@@ -13,14 +13,14 @@ import { Authenticator, ensureAdminKey } from '../auth/index.ts';
 import { DiskBlobStore, type BlobStore } from '../blobs/index.ts';
 import { splitList, type Config } from '../config/index.ts';
 import { createSandboxExecutor, ProcessExecutor, type Executor, type SandboxSetup } from '../executor/index.ts';
-import { functionEventRunner, secretRevealer } from '../app/index.ts';
+import { DISPATCH_KEY_PURPOSE, FunctionDispatcher, FunctionServer, functionEventRunner, secretRevealer } from '../app/index.ts';
 import { FUNCTION_EVENTS_QUEUE, HangarError, Misconfigured } from '../core/index.ts';
 import { mkdir } from 'node:fs/promises';
 import { createLogger, type Logger } from '../log/index.ts';
 import { Metrics, PROCESS_METRICS } from '../metrics/index.ts';
 import { createServer, type Server } from 'node:http';
 import { loadMasterKey, type SecretBox } from '../secrets/index.ts';
-import { shareRecent, SqliteStore, type Functions, type Store } from '../store/index.ts';
+import { shareRecent, SqliteStore, type FunctionFleet, type Functions, type Store } from '../store/index.ts';
 import type { Clock } from '../core/index.ts';
 import { Maintenance, OutputSink, WorkerPool } from '../worker/index.ts';
 import { FunctionHost } from '../functions/index.ts';
@@ -80,7 +80,7 @@ export function sandboxSetup(
 /** PostgreSQL when a database URL is configured (scale-out), else SQLite in the data directory. */
 /** The store, and beside it the functions port over the same database (held apart from Store:
  *  ports/functions.ts). */
-export async function openStore(config: Config): Promise<Store & { readonly functions: Functions }> {
+export async function openStore(config: Config): Promise<Store & { readonly functions: Functions; readonly functionFleet: FunctionFleet }> {
   const retry = { baseMs: config.retryBaseMs, maxMs: config.retryMaxMs };
   if (config.databaseUrl) {
     const { PostgresStore } = await import('../store/postgres/index.ts');
@@ -159,6 +159,15 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
       : new Misconfigured(`cannot load the secrets master key: ${(err as Error).message}`, { cause: err });
   }
 
+  // Scale-out: API nodes send invocations to the worker hosts that advertise themselves in the
+  // store, signed with a key every node derives from the shared master key (app/dispatch.ts).
+  const dispatchKey = config.databaseUrl ? secrets.derive(DISPATCH_KEY_PURPOSE) : null;
+  const functionDispatch =
+    roles.api && dispatchKey
+      ? new FunctionDispatcher({ functions: store.functions, fleet: store.functionFleet, clock, key: dispatchKey, log })
+      : null;
+  let functionServer: FunctionServer | null = null;
+
   let alerts: AlertEvaluator | null = null;
   if (roles.api) {
     alerts = new AlertEvaluator(
@@ -190,6 +199,7 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
       blobs,
       functions: store.functions,
       functionHost,
+      functionDispatch,
       metrics,
       clock,
       config,
@@ -288,6 +298,23 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
       }),
     });
     await pool.start();
+    // A worker host answers API nodes' invocations on its function port (scale-out).
+    if (functionHost.current && dispatchKey) {
+      functionServer = await FunctionServer.start({
+        host: functionHost.current,
+        clock,
+        blobs,
+        fleet: store.functionFleet,
+        key: dispatchKey,
+        hostId: workerId,
+        bindHost: config.host,
+        port: config.functionPort,
+        address: config.functionAddress,
+        capacity: config.workers,
+        heartbeatMs: config.heartbeatMs,
+        log,
+      });
+    }
   }
 
   let autoscaler: Autoscaler | null = null;
@@ -365,7 +392,11 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
     close() {
       closing ??= (async () => {
         await app?.close();
+        functionDispatch?.close();
+        // Withdrawn first, so API nodes stop choosing it; invocations under way finish meanwhile.
+        const serving = functionServer?.close(config.shutdownGraceMs);
         await pool?.close(config.shutdownGraceMs);
+        await serving;
         await functionHost.current?.close();
         await autoscaler?.close();
         metricsServer?.close();

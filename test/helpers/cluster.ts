@@ -27,6 +27,8 @@ export interface Cluster {
   url: string;
   /** The bucket's server, shared by every process. */
   s3: TestS3;
+  /** The PostgreSQL schema every process shares (TEST_DATABASE_URL). */
+  schema: string;
   addServer(env?: Record<string, string>): Promise<HangarProcess>;
   addWorker(env?: Record<string, string>): Promise<WorkerProcess>;
   /** A `hangar autoscaler` process (its workers are its children); id is ''. */
@@ -71,6 +73,7 @@ export async function startCluster(opts: { servers?: number; env?: Record<string
   };
   const c: Cluster = {
     s3,
+    schema,
     servers: [],
     workers: [],
     get url() {

@@ -1,5 +1,5 @@
 /** What the Lambda adapter's operations need. */
-import type { CapacityView, FunctionsApp } from '../../app/index.ts';
+import type { CapacityView, FunctionsApp, RemoteInvoker } from '../../app/index.ts';
 import type { FunctionHost } from '../../functions/index.ts';
 import type { TaskQueue } from '../../store/index.ts';
 
@@ -8,6 +8,8 @@ export interface LambdaContext extends FunctionsApp {
   functionHost: { current: FunctionHost | null };
   /** Where Event invocations are stored (each a task of the reserved functions queue). */
   store: Pick<TaskQueue, 'submit'>;
+  /** Scale-out: where Invoke goes without a host here (app/dispatch.ts). */
+  functionDispatch?: RemoteInvoker | null;
   /** Worker slots: what concurrent executions are made of. */
   capacity: CapacityView;
   config: {

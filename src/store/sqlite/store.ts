@@ -51,6 +51,7 @@ import type {
   ScalingEvent,
   StatusCounts,
   Functions,
+  FunctionFleet,
   HttpApis,
   Store,
   StoreCapabilities,
@@ -70,6 +71,7 @@ import { SqliteContext } from './context.ts';
 import * as control from './control.ts';
 import * as fairShare from './fair-share.ts';
 import { SqliteFunctions } from './functions.ts';
+import { SqliteFunctionFleet } from './function-fleet.ts';
 import { SqliteHttpApis } from './http-apis.ts';
 import * as leases from './heartbeat.ts';
 import * as metrics from './metrics.ts';
@@ -106,6 +108,8 @@ export class SqliteStore implements Store {
   readonly functions: Functions;
   /** HTTP APIs and routes (ports/http-apis.ts), a port of their own as functions are. */
   readonly httpApis: HttpApis;
+  /** Worker hosts running functions and reserved-concurrency leases (ports/function-fleet.ts). */
+  readonly functionFleet: FunctionFleet;
 
   constructor(opts: SqliteStoreOptions) {
     if (opts.path !== ':memory:') mkdirSync(dirname(opts.path), { recursive: true });
@@ -127,6 +131,7 @@ export class SqliteStore implements Store {
     );
     this.functions = new SqliteFunctions(this.ctx);
     this.httpApis = new SqliteHttpApis(this.ctx);
+    this.functionFleet = new SqliteFunctionFleet(this.ctx);
   }
 
   now(): number {
