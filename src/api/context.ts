@@ -9,8 +9,8 @@ import type { Metrics } from '../metrics/index.ts';
 import type { SecretBox } from '../secrets/index.ts';
 import type { Clock } from '../core/index.ts';
 import type { FunctionHost } from '../functions/index.ts';
-import type { Fleet, Functions, StatusCounts, Store } from '../store/index.ts';
-import type { AppContext, AppStore, CapacityView, StartEstimator } from '../app/index.ts';
+import type { Fleet, FunctionInvocations, Functions, StatusCounts, Store } from '../store/index.ts';
+import type { AppContext, AppStore, CapacityView, InvocationObserver, StartEstimator } from '../app/index.ts';
 
 /** The use cases' context (app/context.ts) and what only the API needs besides. */
 /** The ports the routes call: the use cases' (AppStore), the fleet's (workers, scaling, alerts)
@@ -25,6 +25,10 @@ export interface ApiContext extends AppContext {
   /** This process's function host (invocations), set once its sandboxing workers exist: the
    *  API starts before the workers, so it holds the reference, not the host. */
   functionHost: { current: FunctionHost | null };
+  /** Invocation records (ports/function-invocations.ts), read by the logs routes. */
+  functionInvocations: FunctionInvocations;
+  /** Records and counts each invocation this process runs (app/invocation-recorder.ts). */
+  invocations: InvocationObserver;
   metrics: Metrics;
   clock: Clock;
   config: Pick<

@@ -18,6 +18,13 @@ export {
 } from './functions.ts';
 export { checkHealth, type HealthDeps, type HealthStatus } from './health.ts';
 export {
+  InvocationRecorder,
+  type InvocationObserver,
+  type RanInvocation,
+  type RecorderOptions,
+} from './invocation-recorder.ts';
+export { invocationLogs, listInvocations, type InvocationQuery, type InvocationsApp } from './invocations.ts';
+export {
   InvocationType,
   invokeFunction,
   MAX_PAYLOAD_BYTES,

@@ -22,6 +22,7 @@ import {
 } from '../core/index.ts';
 import { BadZip, endLine, type FunctionHost, type FunctionVersionConfig, logTail, reportLine, startLine } from '../functions/index.ts';
 import { getFunction, type FunctionsApp } from './functions.ts';
+import type { InvocationObserver } from './invocation-recorder.ts';
 
 /** Lambda's synchronous payload limit, each way: 6 MB. */
 export const MAX_PAYLOAD_BYTES = 6 * 1024 * 1024;
@@ -38,6 +39,8 @@ export interface InvokeApp extends FunctionsApp {
   /** This process's function host, once its sandboxing workers exist (null: none here). */
   functionHost: { current: FunctionHost | null };
   config: { awsRegion: string };
+  /** Told of each invocation once: its record and metrics (invocation-recorder.ts). */
+  invocations: InvocationObserver;
 }
 
 export interface InvokeInput {
@@ -163,8 +166,10 @@ export async function invokeFunction(app: InvokeApp, userId: string, input: Invo
     );
   const reserved = await app.functions.getConcurrency(userId, f.name);
   const release = host.acquire(JSON.stringify([userId, f.name]), reserved);
-  if (!release)
+  if (!release) {
+    app.invocations.throttled(userId, f.name);
     throw new Throttled(ErrorCode.FunctionThrottled, `function ${f.name} is at its reserved concurrency (${reserved}): Rate Exceeded.`, 1);
+  }
   try {
     const hex = Buffer.from(f.code.sha256, 'base64').toString('hex');
     let codeDir: string;
@@ -219,6 +224,20 @@ export async function invokeFunction(app: InvokeApp, userId: string, input: Invo
         }),
       ),
     ]);
+    app.invocations.ran({
+      requestId,
+      userId,
+      functionName: f.name,
+      executedVersion,
+      invocationType: type,
+      runtime: f.runtimeFamily,
+      durationMs: outcome.durationMs,
+      initDurationMs: outcome.initDurationMs,
+      errorType: failed ? outcome.error.errorType : null,
+      memoryMb: f.memoryMb,
+      maxMemoryBytes: outcome.maxMemoryBytes,
+      log,
+    });
     return {
       kind: 'ran',
       requestId,

@@ -9,6 +9,7 @@ export * from './finish.ts';
 export * from './function.ts';
 export * from './hand-off.ts';
 export * from './http-api/index.ts';
+export * from './invocation.ts';
 export * from './heartbeat.ts';
 export * from './output.ts';
 export * from './page.ts';

@@ -51,6 +51,7 @@ import type {
   ScalingEvent,
   StatusCounts,
   Functions,
+  FunctionInvocations,
   HttpApis,
   Store,
   StoreCapabilities,
@@ -70,6 +71,7 @@ import { SqliteContext } from './context.ts';
 import * as control from './control.ts';
 import * as fairShare from './fair-share.ts';
 import { SqliteFunctions } from './functions.ts';
+import { SqliteFunctionInvocations } from './function-invocations.ts';
 import { SqliteHttpApis } from './http-apis.ts';
 import * as leases from './heartbeat.ts';
 import * as metrics from './metrics.ts';
@@ -106,6 +108,8 @@ export class SqliteStore implements Store {
   readonly functions: Functions;
   /** HTTP APIs and routes (ports/http-apis.ts), a port of their own as functions are. */
   readonly httpApis: HttpApis;
+  /** Function invocation records (ports/function-invocations.ts), likewise. */
+  readonly functionInvocations: FunctionInvocations;
 
   constructor(opts: SqliteStoreOptions) {
     if (opts.path !== ':memory:') mkdirSync(dirname(opts.path), { recursive: true });
@@ -127,6 +131,7 @@ export class SqliteStore implements Store {
     );
     this.functions = new SqliteFunctions(this.ctx);
     this.httpApis = new SqliteHttpApis(this.ctx);
+    this.functionInvocations = new SqliteFunctionInvocations(this.ctx);
   }
 
   now(): number {
