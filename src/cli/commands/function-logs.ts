@@ -3,7 +3,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
 import type { FunctionInvocationInfo, HangarClient } from '../client.ts';
-import { clientFor, clientOptions, int, printJson, type ClientFlags } from './common.ts';
+import { clientFor, clientOptions, int, print, type ClientFlags } from './common.ts';
 
 type LogFlags = ClientFlags & { user?: string; since?: string; follow?: boolean; limit?: number; requestId?: string };
 type Entry = FunctionInvocationInfo & { log: string };
@@ -37,8 +37,9 @@ async function allSince(client: HangarClient, name: string, flags: LogFlags, sin
 
 function show(entries: Entry[], json: boolean | undefined): void {
   for (const e of entries.toReversed()) {
-    if (json) printJson(e);
-    else process.stdout.write(e.log.endsWith('\n') ? e.log : `${e.log}\n`);
+    // --json: one invocation a line (it may follow for ever: a stream, not one document).
+    if (json) process.stdout.write(`${JSON.stringify(e)}\n`);
+    else print(e.log);
   }
 }
 
@@ -49,7 +50,7 @@ export function functionLogsCommand(fn: Command): void {
       .description("A function's recent invocation logs (START, output, END, REPORT), oldest first")
       .argument('<name>')
       .option('--since <when>', 'only invocations that ended since: 30s, 10m, 2h, 1d ago, or an ISO time')
-      .option('--follow', 'keep printing new invocations as they end (until interrupted)')
+      .option('--follow', 'keep printing new invocations as they end (until interrupted); with --json, one a line')
       .option('--limit <n>', 'without --since: how many of the latest (default 20)', int)
       .option('--request-id <id>', 'only this invocation')
       .option('--user <id>', 'admin keys: whose function'),
