@@ -106,7 +106,7 @@ describe('function invocation records and logs', { skip }, () => {
     assert.match(
       only.log!,
       new RegExp(
-        `^START RequestId: ${ids.hello[0]} Version: \\$LATEST\\n[^]*call 1\\n[^]*END RequestId: ${ids.hello[0]}\\nREPORT RequestId: ${ids.hello[0]}\\tDuration: [\\d.]+ ms\\tBilled Duration: \\d+ ms\\tMemory Size: 128 MB\\tMax Memory Used: \\d+ MB\\tInit Duration: [\\d.]+ ms\\n$`,
+        `^START RequestId: ${ids.hello[0]} Version: \\$LATEST\\n[\\s\\S]*call 1\\n[\\s\\S]*END RequestId: ${ids.hello[0]}\\nREPORT RequestId: ${ids.hello[0]}\\tDuration: [\\d.]+ ms\\tBilled Duration: \\d+ ms\\tMemory Size: 128 MB\\tMax Memory Used: \\d+ MB\\tInit Duration: [\\d.]+ ms\\n$`,
       ),
     );
   });
@@ -146,7 +146,7 @@ describe('function invocation records and logs', { skip }, () => {
     })) as View[];
     assert.ok((chatty.logBytes as number) > 8192);
     assert.equal(Buffer.byteLength(chatty.log!), chatty.logBytes);
-    assert.match(chatty.log!, /line 0 x+\n[^]*line 399 x+\n[^]*REPORT RequestId/);
+    assert.match(chatty.log!, /line 0 x+\n[\s\S]*line 399 x+\n[\s\S]*REPORT RequestId/);
     const keys = await p.blobs.list('functions/alice/logs/');
     assert.equal(keys.length, 1);
     assert.match(keys[0], new RegExp(`^functions/alice/logs/chatty/\\d{4}-\\d\\d-\\d\\d/${chatty.requestId}\\.log$`));

@@ -70,7 +70,7 @@ describe('hangar function logs', { skip }, () => {
     assert.equal(r.code, 0, r.stderr);
     assert.match(
       r.stdout,
-      /^START RequestId: \S+ Version: \$LATEST\n[^]*event 1\n[^]*REPORT RequestId: [^\n]*\nSTART RequestId: [^]*event 2\n[^]*REPORT/,
+      /^START RequestId: \S+ Version: \$LATEST\n[\s\S]*event 1\n[\s\S]*REPORT RequestId: [^\n]*\nSTART RequestId: [\s\S]*event 2\n[\s\S]*REPORT/,
     );
     const json = await hangar('function', 'logs', 'echo', '--since', '1h', '--json');
     assert.equal(json.code, 0, json.stderr);
