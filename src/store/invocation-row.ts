@@ -52,9 +52,12 @@ export function invocationValues(r: InvocationRecord): (string | number | null |
   ];
 }
 
-/** The cursor's (endedAt, requestId), or InvalidInput. */
-export function invocationCursor(after: string | undefined): { endedAt: number; requestId: string } | null {
-  if (after === undefined) return null;
+/** Past every record: epoch ms far beyond any, and a request id greater than any (bytewise). */
+const NO_CURSOR = { endedAt: Number.MAX_SAFE_INTEGER, requestId: '\u{10FFFF}' };
+
+/** The cursor's (endedAt, requestId) to list before, or InvalidInput; no cursor is past every record. */
+export function invocationCursor(after: string | undefined): { endedAt: number; requestId: string } {
+  if (after === undefined) return NO_CURSOR;
   const c = decodeInvocationCursor(after);
   if (!c) throw new InvalidInput(ErrorCode.InvalidCursor, 'cursor is not one this API returned');
   return c;

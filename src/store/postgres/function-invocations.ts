@@ -28,8 +28,6 @@ const LIST = `SELECT * FROM function_invocations
 const PURGE = `DELETE FROM function_invocations WHERE (user_id, request_id) IN
   (SELECT user_id, request_id FROM function_invocations WHERE ended_at < $1 ORDER BY ended_at LIMIT $2) RETURNING log_key`;
 
-/** Past every cursor: epoch ms far beyond any record, and a request id greater than any (COLLATE "C"). */
-const NO_CURSOR = { endedAt: Number.MAX_SAFE_INTEGER, requestId: '\u{10FFFF}' };
 
 export class PgFunctionInvocations implements FunctionInvocations {
   private readonly db: Db;
@@ -46,7 +44,7 @@ export class PgFunctionInvocations implements FunctionInvocations {
   }
 
   async listInvocations(f: InvocationFilter): Promise<Page<InvocationRecord>> {
-    const c = invocationCursor(f.after) ?? NO_CURSOR;
+    const c = invocationCursor(f.after);
     const rows = await this.db.rows(LIST, [
       f.userId,
       f.functionName,

@@ -21,8 +21,6 @@ const LIST = `SELECT * FROM function_invocations
 const PURGE = `DELETE FROM function_invocations WHERE rowid IN
   (SELECT rowid FROM function_invocations WHERE ended_at < ? ORDER BY ended_at LIMIT ?) RETURNING log_key`;
 
-/** Past every cursor: epoch ms far beyond any record, and a request id greater than any. */
-const NO_CURSOR = { endedAt: Number.MAX_SAFE_INTEGER, requestId: '\u{10FFFF}' };
 
 export class SqliteFunctionInvocations implements FunctionInvocations {
   private readonly ctx: SqliteContext;
@@ -39,7 +37,7 @@ export class SqliteFunctionInvocations implements FunctionInvocations {
   }
 
   async listInvocations(f: InvocationFilter): Promise<Page<InvocationRecord>> {
-    const c = invocationCursor(f.after) ?? NO_CURSOR;
+    const c = invocationCursor(f.after);
     const rows = this.ctx
       .stmt(LIST)
       .all(f.userId, f.functionName, f.requestId ?? null, f.since ?? 0, c.endedAt, c.requestId, rowsForPage(f.limit)) as Row[];
