@@ -28,7 +28,6 @@ const LIST = `SELECT * FROM function_invocations
 const PURGE = `DELETE FROM function_invocations WHERE (user_id, request_id) IN
   (SELECT user_id, request_id FROM function_invocations WHERE ended_at < $1 ORDER BY ended_at LIMIT $2) RETURNING log_key`;
 
-
 export class PgFunctionInvocations implements FunctionInvocations {
   private readonly db: Db;
 

@@ -21,7 +21,6 @@ const LIST = `SELECT * FROM function_invocations
 const PURGE = `DELETE FROM function_invocations WHERE rowid IN
   (SELECT rowid FROM function_invocations WHERE ended_at < ? ORDER BY ended_at LIMIT ?) RETURNING log_key`;
 
-
 export class SqliteFunctionInvocations implements FunctionInvocations {
   private readonly ctx: SqliteContext;
 
