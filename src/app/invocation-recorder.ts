@@ -59,6 +59,7 @@ export class InvocationRecorder implements InvocationObserver {
   private timer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> | null = null;
   private dropped = 0;
+  private closed = false;
 
   constructor(
     deps: { store: FunctionInvocations; blobs: BlobStore; metrics: FunctionMetrics; clock: Clock; log: Logger },
@@ -109,7 +110,7 @@ export class InvocationRecorder implements InvocationObserver {
   }
 
   private schedule(): void {
-    if (this.timer || this.pending.length === 0) return;
+    if (this.timer || this.closed || this.pending.length === 0) return;
     this.timer = setTimeout(() => {
       this.timer = null;
       void this.flush();
@@ -159,6 +160,7 @@ export class InvocationRecorder implements InvocationObserver {
 
   /** Writes what is pending (once: a store that is gone does not hold up shutdown). */
   async close(): Promise<void> {
+    this.closed = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     while (this.flushing) await this.flushing;
