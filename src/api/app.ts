@@ -21,6 +21,7 @@ import { accessRoutes } from './routes/access.ts';
 import { functionEventConfigRoutes } from './routes/function-event-config.ts';
 import { functionVersionRoutes } from './routes/function-versions.ts';
 import { functionInvokeRoutes } from './routes/function-invoke.ts';
+import { functionLogRoutes } from './routes/function-logs.ts';
 import { functionRoutes } from './routes/functions.ts';
 import { healthRoutes } from './routes/health.ts';
 import { opsRoutes } from './routes/ops.ts';
@@ -131,6 +132,7 @@ export async function buildApp(ctx: ApiContext, log: Logger): Promise<FastifyIns
   functionVersionRoutes(app, ctx);
   functionInvokeRoutes(app, ctx);
   functionEventConfigRoutes(app, ctx);
+  functionLogRoutes(app, ctx);
   projectRoutes(app, ctx, { maxBytes: ctx.config.projectMaxBytes, maxFiles: ctx.config.projectMaxFiles });
   await liveRoutes(app, ctx);
   uiRoutes(app);

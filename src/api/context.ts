@@ -10,8 +10,8 @@ import type { SecretBox } from '../secrets/index.ts';
 import type { Clock } from '../core/index.ts';
 import type { FunctionHost } from '../functions/index.ts';
 import type { RemoteInvoker } from '../app/index.ts';
-import type { Fleet, Functions, StatusCounts, Store } from '../store/index.ts';
-import type { AppContext, AppStore, CapacityView, StartEstimator } from '../app/index.ts';
+import type { Fleet, FunctionInvocations, Functions, StatusCounts, Store } from '../store/index.ts';
+import type { AppContext, AppStore, CapacityView, InvocationObserver, StartEstimator } from '../app/index.ts';
 
 /** The use cases' context (app/context.ts) and what only the API needs besides. */
 /** The ports the routes call: the use cases' (AppStore), the fleet's (workers, scaling, alerts)
@@ -29,6 +29,10 @@ export interface ApiContext extends AppContext {
   /** Scale-out API nodes: sends invocations to worker hosts, counts reserved concurrency in the
    *  store (app/dispatch.ts). Null or absent on the embedded shape. */
   functionDispatch?: RemoteInvoker | null;
+  /** Invocation records (ports/function-invocations.ts), read by the logs routes. */
+  functionInvocations: FunctionInvocations;
+  /** Records and counts each invocation this process runs (app/invocation-recorder.ts). */
+  invocations: InvocationObserver;
   metrics: Metrics;
   clock: Clock;
   config: Pick<

@@ -33,6 +33,13 @@ export {
   type QueuedEvent,
 } from './invoke-async.ts';
 export {
+  InvocationRecorder,
+  type InvocationObserver,
+  type RanInvocation,
+  type RecorderOptions,
+} from './invocation-recorder.ts';
+export { invocationLogs, listInvocations, type InvocationQuery, type InvocationsApp } from './invocations.ts';
+export {
   InvocationType,
   invocationTypeOf,
   invokeFunction,

@@ -25,6 +25,7 @@ import {
 import { BadZip, endLine, type FunctionHost, type FunctionVersionConfig, logTail, reportLine, startLine } from '../functions/index.ts';
 import type { BlobStore } from '../blobs/index.ts';
 import { getFunction, type FunctionsApp } from './functions.ts';
+import type { InvocationObserver } from './invocation-recorder.ts';
 
 /** Where an API node without a function host of its own sends invocations (app/dispatch.ts). */
 export interface RemoteInvoker {
@@ -53,6 +54,8 @@ export interface InvokeApp extends FunctionsApp {
    *  (app/dispatch.ts). Absent on the embedded shape, whose invocations all run in-process. */
   functionDispatch?: RemoteInvoker | null;
   config: { awsRegion: string };
+  /** Told of each invocation once: its record and metrics (invocation-recorder.ts). */
+  invocations: InvocationObserver;
 }
 
 export interface InvokeInput {
@@ -84,6 +87,10 @@ export interface InvokeResult {
   durationMs: number;
   /** On a cold start only. */
   initDurationMs: number | null;
+  /** The function error's type (Lambda's errorType) when functionError is set. */
+  errorType?: string;
+  /** The instance's peak memory (its cgroup's), when known: the REPORT line's Max Memory Used. */
+  maxMemoryBytes?: number | null;
 }
 
 /** Checks an invocation type as sent (none: RequestResponse). */
@@ -191,9 +198,30 @@ export async function invokeFunction(app: InvokeApp, userId: string, input: Invo
       'no sandboxing worker in this process runs functions (start Hangar with workers and the sandbox executor)',
       5,
     );
-  const release = remote ? await remote.admit(userId, f) : await admitLocally(app, host!, userId, f.name);
+  let release: () => Promise<void>;
   try {
-    return host ? await runOnHost(host, app.blobs, inv) : await remote!.invoke(inv);
+    release = remote ? await remote.admit(userId, f) : await admitLocally(app, host!, userId, f.name);
+  } catch (err) {
+    if (err instanceof Throttled) app.invocations.throttled(userId, f.name);
+    throw err;
+  }
+  try {
+    const r = host ? await runOnHost(host, app.blobs, inv) : await remote!.invoke(inv);
+    app.invocations.ran({
+      requestId,
+      userId,
+      functionName: f.name,
+      executedVersion,
+      invocationType: type,
+      runtime: f.runtimeFamily,
+      durationMs: r.durationMs,
+      initDurationMs: r.initDurationMs,
+      errorType: r.errorType ?? null,
+      memoryMb: f.memoryMb,
+      maxMemoryBytes: r.maxMemoryBytes ?? null,
+      log: r.log,
+    });
+    return r;
   } finally {
     await release();
   }
@@ -300,6 +328,8 @@ export async function runOnHost(host: FunctionHost, blobs: BlobStore, inv: HostI
     log,
     durationMs: outcome.durationMs,
     initDurationMs: outcome.initDurationMs,
+    ...(failed ? { errorType: outcome.error.errorType } : {}),
+    maxMemoryBytes: outcome.maxMemoryBytes,
   };
 }
 

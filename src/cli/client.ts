@@ -131,6 +131,26 @@ export interface FunctionInfo {
   versions?: number;
 }
 
+/** One invocation as GET /functions/{name}/invocations shows it (src/api/routes/function-logs.ts);
+ *  `log` on GET /functions/{name}/logs only. */
+export interface FunctionInvocationInfo {
+  requestId: string;
+  functionName: string;
+  userId: string;
+  executedVersion: string;
+  invocationType: string;
+  startedAt: string;
+  endedAt: string;
+  durationMs: number;
+  initDurationMs: number | null;
+  status: 'success' | 'error' | 'timeout';
+  errorType: string | null;
+  memoryMb: number;
+  maxMemoryUsedMb: number | null;
+  logBytes: number;
+  log?: string;
+}
+
 /** What a deploy sends besides the zip: for a new function its runtime at least; for an
  *  existing one only the fields to change. */
 export interface FunctionDeploy {
@@ -404,6 +424,14 @@ export class HangarClient {
     return reserved === null
       ? this.#json('DELETE', path, { query: { userId } })
       : this.#json('PUT', path, { query: { userId }, body: { reserved } });
+  }
+
+  /** A function's invocations with their logs, newest first (`since`: epoch ms). */
+  functionLogs(
+    name: string,
+    params: { userId?: string; since?: number; requestId?: string; cursor?: string; limit?: number } = {},
+  ): Promise<{ logs: (FunctionInvocationInfo & { log: string })[]; nextCursor: string | null }> {
+    return this.#json('GET', `/functions/${enc(name)}/logs`, { query: params });
   }
 
   /** Runs a function synchronously: its result (or error document, functionError set) as sent. */

@@ -11,6 +11,7 @@ export * from './function-event.ts';
 export * from './function-placement.ts';
 export * from './hand-off.ts';
 export * from './http-api/index.ts';
+export * from './invocation.ts';
 export * from './heartbeat.ts';
 export * from './output.ts';
 export * from './page.ts';

@@ -13,14 +13,21 @@ import { Authenticator, ensureAdminKey } from '../auth/index.ts';
 import { DiskBlobStore, type BlobStore } from '../blobs/index.ts';
 import { splitList, type Config } from '../config/index.ts';
 import { createSandboxExecutor, ProcessExecutor, type Executor, type SandboxSetup } from '../executor/index.ts';
-import { DISPATCH_KEY_PURPOSE, FunctionDispatcher, FunctionServer, functionEventRunner, secretRevealer } from '../app/index.ts';
+import {
+  DISPATCH_KEY_PURPOSE,
+  FunctionDispatcher,
+  FunctionServer,
+  functionEventRunner,
+  InvocationRecorder,
+  secretRevealer,
+} from '../app/index.ts';
 import { FUNCTION_EVENTS_QUEUE, HangarError, Misconfigured } from '../core/index.ts';
 import { mkdir } from 'node:fs/promises';
 import { createLogger, type Logger } from '../log/index.ts';
 import { Metrics, PROCESS_METRICS } from '../metrics/index.ts';
 import { createServer, type Server } from 'node:http';
 import { loadMasterKey, type SecretBox } from '../secrets/index.ts';
-import { shareRecent, SqliteStore, type FunctionFleet, type Functions, type Store } from '../store/index.ts';
+import { shareRecent, SqliteStore, type FunctionFleet, type FunctionInvocations, type Functions, type Store } from '../store/index.ts';
 import type { Clock } from '../core/index.ts';
 import { Maintenance, OutputSink, WorkerPool } from '../worker/index.ts';
 import { FunctionHost } from '../functions/index.ts';
@@ -80,7 +87,11 @@ export function sandboxSetup(
 /** PostgreSQL when a database URL is configured (scale-out), else SQLite in the data directory. */
 /** The store, and beside it the functions port over the same database (held apart from Store:
  *  ports/functions.ts). */
-export async function openStore(config: Config): Promise<Store & { readonly functions: Functions; readonly functionFleet: FunctionFleet }> {
+export async function openStore(
+  config: Config,
+): Promise<
+  Store & { readonly functions: Functions; readonly functionFleet: FunctionFleet; readonly functionInvocations: FunctionInvocations }
+> {
   const retry = { baseMs: config.retryBaseMs, maxMs: config.retryMaxMs };
   if (config.databaseUrl) {
     const { PostgresStore } = await import('../store/postgres/index.ts');
@@ -132,6 +143,9 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
   // Runs functions in this process: made with the workers (it needs their sandbox), after the
   // API, which holds this reference.
   const functionHost: { current: FunctionHost | null } = { current: null };
+  metrics.functions.concurrencyFrom(() => functionHost.current?.concurrent ?? 0);
+  // Invocations run where the API is: their records are written from there, after the answers.
+  const invocations = new InvocationRecorder({ store: store.functionInvocations, blobs, metrics: metrics.functions, clock, log });
   let url: string | null = null;
 
   const audit = new AuditSink(store, log);
@@ -200,6 +214,8 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
       functions: store.functions,
       functionHost,
       functionDispatch,
+      functionInvocations: store.functionInvocations,
+      invocations,
       metrics,
       clock,
       config,
@@ -364,6 +380,7 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
 
   const maintenance = new Maintenance({
     store,
+    invocations: store.functionInvocations,
     blobs,
     log,
     clock,
@@ -398,6 +415,7 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
         await pool?.close(config.shutdownGraceMs);
         await serving;
         await functionHost.current?.close();
+        await invocations.close();
         await autoscaler?.close();
         metricsServer?.close();
         maintenance.close();

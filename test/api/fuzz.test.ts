@@ -215,6 +215,8 @@ it('every operation answers valid and mutated requests with a documented status 
     'GET /functions/{name}/aliases/{alias}',
     'GET /functions/{name}/code',
     'GET /functions/{name}/event-config',
+    'GET /functions/{name}/invocations',
+    'GET /functions/{name}/logs',
     'GET /functions/{name}/versions',
     'GET /functions/{name}/versions/{n}',
     'POST /functions/{name}/invoke',

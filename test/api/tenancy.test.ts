@@ -196,6 +196,8 @@ describe('ownership', () => {
     for (const route of [
       'GET /functions/{name}',
       'GET /functions/{name}/code',
+      'GET /functions/{name}/invocations',
+      'GET /functions/{name}/logs',
       'DELETE /functions/{name}',
       'PUT /functions/{name}',
       'POST /functions/{name}/versions',

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
   DISPATCH_KEY_PURPOSE,
+  InvocationRecorder,
   deployFunction,
   FunctionDispatcher,
   FunctionServer,
@@ -25,6 +26,7 @@ import { ErrorCode, Unavailable } from '../../src/core/index.ts';
 import type { ProcessExecutor } from '../../src/executor/index.ts';
 import { FunctionHost } from '../../src/functions/index.ts';
 import { createLogger } from '../../src/log/index.ts';
+import { Metrics } from '../../src/metrics/index.ts';
 import { SecretBox } from '../../src/secrets/index.ts';
 import { SqliteStore } from '../../src/store/index.ts';
 import { sandboxTestDir, testSandboxes } from '../helpers/sandbox.ts';
@@ -49,6 +51,7 @@ const api: InvokeApp = {
   blobs,
   functionHost: { current: null },
   functionDispatch: dispatcher,
+  invocations: new InvocationRecorder({ store: store.functionInvocations, blobs, metrics: new Metrics(store).functions, clock, log }),
   config: { awsRegion: 'us-east-1' },
 };
 const invoke = (name: string) =>

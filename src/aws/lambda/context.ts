@@ -1,5 +1,5 @@
 /** What the Lambda adapter's operations need. */
-import type { CapacityView, FunctionsApp, RemoteInvoker } from '../../app/index.ts';
+import type { CapacityView, FunctionsApp, InvocationObserver, RemoteInvoker } from '../../app/index.ts';
 import type { FunctionHost } from '../../functions/index.ts';
 import type { TaskQueue } from '../../store/index.ts';
 
@@ -10,6 +10,8 @@ export interface LambdaContext extends FunctionsApp {
   store: Pick<TaskQueue, 'submit'>;
   /** Scale-out: where Invoke goes without a host here (app/dispatch.ts). */
   functionDispatch?: RemoteInvoker | null;
+  /** Told of each invocation (its record and metrics). */
+  invocations: InvocationObserver;
   /** Worker slots: what concurrent executions are made of. */
   capacity: CapacityView;
   config: {

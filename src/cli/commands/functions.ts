@@ -1,11 +1,12 @@
 /** `hangar function deploy|list|get|invoke|rm` (docs/cli.md): a user's functions over /functions;
- *  versions, aliases and concurrency are function-versions.ts's. */
+ *  versions, aliases and concurrency are function-versions.ts's, logs function-logs.ts's. */
 import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { FunctionInfo } from '../client.ts';
 import { bytes, fields, table, time } from '../render.ts';
 import { clientFor, clientOptions, envPair, int, note, print, printJson, type ClientFlags } from './common.ts';
+import { functionLogsCommand } from './function-logs.ts';
 import { functionVersionCommands } from './function-versions.ts';
 
 type UserFlags = ClientFlags & { user?: string };
@@ -173,5 +174,6 @@ export function functionCommands(program: Command): void {
     if (flags.json) printJson(r);
     else print(`${name}: deleted`);
   });
+  functionLogsCommand(fn);
   functionVersionCommands(fn);
 }

@@ -3,6 +3,7 @@ export * from './access.ts';
 export * from './dispatch.ts';
 export * from './fleet.ts';
 export * from './function-fleet.ts';
+export * from './function-invocations.ts';
 export * from './functions.ts';
 export * from './http-apis.ts';
 export * from './output.ts';

@@ -23,6 +23,7 @@ import type {
   FinishedSince,
   Functions,
   FunctionFleet,
+  FunctionInvocations,
   HttpApis,
   ListFilter,
   NewScalingEvent,
@@ -73,6 +74,7 @@ import { Db, type PostgresStoreOptions } from './db.ts';
 import { FencedFinishes } from './finishes.ts';
 import { PgFunctions } from './functions.ts';
 import { PgFunctionFleet } from './function-fleet.ts';
+import { PgFunctionInvocations } from './function-invocations.ts';
 import { PgHttpApis } from './http-apis.ts';
 import { Leases } from './leases.ts';
 import { Notifier } from './notifier.ts';
@@ -108,6 +110,8 @@ export class PostgresStore implements Store {
   readonly httpApis: HttpApis;
   /** Worker hosts running functions and reserved-concurrency leases (ports/function-fleet.ts). */
   readonly functionFleet: FunctionFleet;
+  /** Function invocation records (ports/function-invocations.ts), likewise. */
+  readonly functionInvocations: FunctionInvocations;
 
   constructor(opts: PostgresStoreOptions) {
     const retry = opts.retry ?? { baseMs: 1000, maxMs: 300_000 };
@@ -132,6 +136,7 @@ export class PostgresStore implements Store {
     this.functions = new PgFunctions(db);
     this.httpApis = new PgHttpApis(db);
     this.functionFleet = new PgFunctionFleet(db);
+    this.functionInvocations = new PgFunctionInvocations(db);
   }
 
   /** A store whose schema is migrated: fails here, not on the first call, if the database is not usable. */

@@ -52,6 +52,7 @@ import type {
   StatusCounts,
   Functions,
   FunctionFleet,
+  FunctionInvocations,
   HttpApis,
   Store,
   StoreCapabilities,
@@ -72,6 +73,7 @@ import * as control from './control.ts';
 import * as fairShare from './fair-share.ts';
 import { SqliteFunctions } from './functions.ts';
 import { SqliteFunctionFleet } from './function-fleet.ts';
+import { SqliteFunctionInvocations } from './function-invocations.ts';
 import { SqliteHttpApis } from './http-apis.ts';
 import * as leases from './heartbeat.ts';
 import * as metrics from './metrics.ts';
@@ -110,6 +112,8 @@ export class SqliteStore implements Store {
   readonly httpApis: HttpApis;
   /** Worker hosts running functions and reserved-concurrency leases (ports/function-fleet.ts). */
   readonly functionFleet: FunctionFleet;
+  /** Function invocation records (ports/function-invocations.ts), likewise. */
+  readonly functionInvocations: FunctionInvocations;
 
   constructor(opts: SqliteStoreOptions) {
     if (opts.path !== ':memory:') mkdirSync(dirname(opts.path), { recursive: true });
@@ -132,6 +136,7 @@ export class SqliteStore implements Store {
     this.functions = new SqliteFunctions(this.ctx);
     this.httpApis = new SqliteHttpApis(this.ctx);
     this.functionFleet = new SqliteFunctionFleet(this.ctx);
+    this.functionInvocations = new SqliteFunctionInvocations(this.ctx);
   }
 
   now(): number {
