@@ -63,3 +63,4 @@ export {
   updateFunctionConfiguration,
   type CodeUpdate,
 } from './function-admin.ts';
+export { gatewayAnswerFor, invokeForHttp, type HttpTarget } from './http-invoke.ts';
