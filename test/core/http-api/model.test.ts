@@ -60,7 +60,7 @@ describe('HTTP API and route model', () => {
   }
 
   it('takes plain http only on a loopback address (an identity provider on the same machine)', () => {
-    const local = { ...jwt, issuer: 'http://127.0.0.1:9000', jwksUrl: 'http://localhost:9000/jwks' };
+    const local: RouteAuth = { kind: 'jwt', issuer: 'http://127.0.0.1:9000', audience: ['a'], jwksUrl: 'http://localhost:9000/jwks' };
     assert.deepEqual(checkHttpRouteInput({ routeKey: 'GET /a', functionName: 'f', auth: local }).auth, local);
   });
 
