@@ -78,7 +78,16 @@ const ApiView = z.object({
   apiId: z.string(),
   userId: z.string(),
   name: z.string(),
-  cors: z.unknown().nullable(),
+  cors: z
+    .object({
+      allowOrigins: z.array(z.string()),
+      allowMethods: z.array(z.string()),
+      allowHeaders: z.array(z.string()),
+      exposeHeaders: z.array(z.string()),
+      maxAgeS: z.number().optional(),
+      allowCredentials: z.boolean(),
+    })
+    .nullable(),
   throttle: z.object({ rate: z.number(), burst: z.number() }).nullable(),
   url: z.string().describe('Where it is served (the path prefix form).'),
   hostUrl: z.string().describe('The Host form, as AWS: needs a DNS name {apiId}.execute-api.<domain> pointing at Hangar.'),
@@ -90,7 +99,7 @@ const RouteView = z.object({
   routeKey: z.string(),
   functionName: z.string(),
   qualifier: z.string().nullable(),
-  auth: z.unknown(),
+  auth: Auth,
   throttle: z.object({ rate: z.number(), burst: z.number() }).nullable(),
   cacheTtlS: z.number(),
   createdAt: z.string(),
