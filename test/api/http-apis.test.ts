@@ -27,6 +27,7 @@ exports.handler = async (event) => {
   const p = event.rawPath;
   if (p.startsWith('/plain')) return { hello: 'world', n };
   if (p === '/fail') throw new Error('boom');
+  if (p === '/badheader') return { statusCode: 200, headers: { 'x-bad': 'a\\r\\nset-cookie: x=1' }, body: 'no' };
   if (p === '/bin') return { statusCode: 201, headers: { 'content-type': 'application/octet-stream', 'x-n': n },
     cookies: ['a=1; Path=/', 'b=2'], body: Buffer.from([0, 1, 2, 255]).toString('base64'), isBase64Encoded: true };
   return { statusCode: 200, headers: { 'content-type': 'application/json', 'x-n': String(n),
@@ -96,6 +97,7 @@ before(async () => {
   await route({ routeKey: 'ANY /plain' });
   await route({ routeKey: 'GET /bin' });
   await route({ routeKey: 'GET /fail' });
+  await route({ routeKey: 'GET /badheader' });
   await route({ routeKey: 'GET /echo' });
   await route({ routeKey: 'GET /keyed', auth: { kind: 'key' } });
   await route({ routeKey: 'GET /jwt', auth: { kind: 'jwt', issuer, audience: ['web-api'], jwksUrl: `${issuer}/jwks` } });
@@ -216,9 +218,12 @@ describe('HTTP API routes served on the main port', { skip }, () => {
     const noApi = await fetch(`${p.url}/http/zzzzzzzzzz/echo`);
     assert.equal(noApi.status, 404);
     assert.deepEqual(await noApi.json(), { message: 'Not Found' });
-    const failed = await gw('/fail');
-    assert.equal(failed.status, 500);
-    assert.deepEqual(await failed.json(), { message: 'Internal Server Error' });
+    for (const path of ['/fail', '/badheader']) {
+      const failed = await gw(path);
+      assert.equal(failed.status, 500, path);
+      assert.deepEqual(await failed.json(), { message: 'Internal Server Error' }, path);
+      assert.equal(failed.headers.get('set-cookie'), null, path);
+    }
   });
 
   it("auth key: any key of the API's owner (Bearer or X-Api-Key); none 401, another user's 403", async () => {

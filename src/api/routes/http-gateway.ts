@@ -11,7 +11,7 @@
  * answers, errors included, are API Gateway's, not Hangar's problem+json, and are neither
  * audited nor counted by Hangar's own rate limit (the API's throttle governs them).
  */
-import type { IncomingMessage } from 'node:http';
+import { type IncomingMessage, validateHeaderName, validateHeaderValue } from 'node:http';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { gatewayRequestId, type HttpGateway, MAX_REQUEST_BYTES } from '../../app/index.ts';
 import { API_ID, jsonAnswer, type GatewayResponse } from '../../core/index.ts';
@@ -94,6 +94,16 @@ export async function gatewayRoutes(app: FastifyInstance, gateway: HttpGateway):
 }
 
 function send(reply: FastifyReply, r: GatewayResponse): FastifyReply {
+  // A header the function made that HTTP cannot carry (a newline in a value): the answer cannot
+  // be sent as given, so it is the integration's failure, not a half-written response.
+  try {
+    for (const [name, value] of r.headers) {
+      validateHeaderName(name);
+      validateHeaderValue(name, value);
+    }
+  } catch {
+    return send(reply, jsonAnswer(500, { message: 'Internal Server Error' }));
+  }
   reply.code(r.statusCode);
   const cookies: string[] = [];
   for (const [name, value] of r.headers) {
