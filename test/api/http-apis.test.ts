@@ -174,6 +174,17 @@ describe('HTTP API routes served on the main port', { skip }, () => {
     assert.equal(event.body, Buffer.from([0, 159, 255]).toString('base64'));
     assert.equal(event.cookies, undefined);
     assert.equal(event.queryStringParameters, undefined);
+    const untyped = await json(await gw('/items/1/sub/x', { method: 'POST', body: new Uint8Array([104, 105]) }));
+    assert.equal(untyped.event.headers['content-type'], undefined);
+    assert.deepEqual([untyped.event.body, untyped.event.isBase64Encoded], ['aGk=', true], 'no content type: base64, as AWS');
+  });
+
+  it("refuses what Lambda cannot take: an event over 6 MB is 413, as API Gateway's answer", async () => {
+    const r = await gw('/items/1/sub/x', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'x'.repeat(7 * 1024 * 1024) });
+    assert.equal(r.status, 413);
+    assert.deepEqual(await r.json(), { message: 'Request Entity Too Large' });
+    const over = await gw('/items/1/sub/x', { method: 'POST', body: new Uint8Array(10 * 1024 * 1024 + 1) });
+    assert.equal(over.status, 413, "over API Gateway's 10 MB");
   });
 
   it('serves the Host form ({apiId}.execute-api.<domain>) with the path as on AWS', async () => {
