@@ -14,7 +14,7 @@
 import { type IncomingMessage, validateHeaderName, validateHeaderValue } from 'node:http';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { gatewayRequestId, type HttpGateway, MAX_REQUEST_BYTES } from '../../app/index.ts';
-import { API_ID, jsonAnswer, type GatewayResponse } from '../../core/index.ts';
+import { API_ID, type GatewayRequest, type GatewayResponse, jsonAnswer } from '../../core/index.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -48,16 +48,16 @@ export async function gatewayRoutes(app: FastifyInstance, gateway: HttpGateway):
     scope.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
     scope.setErrorHandler((err: FastifyError, req, reply) => {
       const status = err.statusCode ?? 500;
-      if (status === 413) return send(reply, jsonAnswer(413, { message: 'Request Entity Too Large' }));
-      if (status >= 400 && status < 500) return send(reply, jsonAnswer(400, { message: 'Bad Request' }));
+      if (status === 413) return sendGatewayResponse(reply, jsonAnswer(413, { message: 'Request Entity Too Large' }));
+      if (status >= 400 && status < 500) return sendGatewayResponse(reply, jsonAnswer(400, { message: 'Bad Request' }));
       req.log.error({ err }, 'http api request failed');
-      return send(reply, jsonAnswer(500, { message: 'Internal Server Error' }));
+      return sendGatewayResponse(reply, jsonAnswer(500, { message: 'Internal Server Error' }));
     });
     const handler = async (req: FastifyRequest<{ Params: { apiId: string } }>, reply: FastifyReply) => {
       const { apiId } = req.params;
       const requestId = gatewayRequestId();
       reply.header('apigw-requestid', requestId);
-      if (!API_ID.test(apiId)) return send(reply, jsonAnswer(404, { message: 'Not Found' }));
+      if (!API_ID.test(apiId)) return sendGatewayResponse(reply, jsonAnswer(404, { message: 'Not Found' }));
       const url = req.url.slice(GATEWAY_PREFIX.length + 1 + apiId.length);
       const q = url.indexOf('?');
       const rawPath = (q < 0 ? url : url.slice(0, q)) || '/';
@@ -66,20 +66,12 @@ export async function gatewayRoutes(app: FastifyInstance, gateway: HttpGateway):
       // form would have, so domainPrefix is the API's id either way.
       const domainName =
         hostFormApi(host) === apiId ? String(host).split(':')[0]! : `${apiId}.execute-api.${(host ?? 'localhost').split(':')[0]}`;
-      const headers: Array<[string, string]> = [];
-      for (let i = 0; i < req.raw.rawHeaders.length; i += 2) headers.push([req.raw.rawHeaders[i]!, req.raw.rawHeaders[i + 1]!]);
-      const answer = await gateway.serve(apiId, domainName, {
-        method: req.method,
-        rawPath,
-        rawQueryString: q < 0 ? '' : url.slice(q + 1),
-        headers,
-        body: Buffer.isBuffer(req.body) ? req.body : null,
-        protocol: `HTTP/${req.raw.httpVersion}`,
-        sourceIp: req.ip,
-        requestId,
-        timeEpoch: Date.now(),
-      });
-      return send(reply, answer);
+      const answer = await gateway.serve(
+        apiId,
+        domainName,
+        gatewayRequest(req, { rawPath, rawQueryString: q < 0 ? '' : url.slice(q + 1), requestId }),
+      );
+      return sendGatewayResponse(reply, answer);
     };
     for (const url of [`${GATEWAY_PREFIX}/:apiId`, `${GATEWAY_PREFIX}/:apiId/*`])
       scope.route({
@@ -93,7 +85,37 @@ export async function gatewayRoutes(app: FastifyInstance, gateway: HttpGateway):
   });
 }
 
-function send(reply: FastifyReply, r: GatewayResponse): FastifyReply {
+/**
+ * The request as the gateway takes it (GatewayRequest). As API Gateway, the gateway tells the
+ * function where the request came from in X-Forwarded-For, -Port and -Proto, unless a proxy in
+ * front of Hangar already did. Shared with function URLs, which take requests the same way.
+ */
+export function gatewayRequest(req: FastifyRequest, at: { rawPath: string; rawQueryString: string; requestId: string }): GatewayRequest {
+  const raw = req.raw.rawHeaders;
+  const headers: Array<[string, string]> = [];
+  const seen = new Set<string>();
+  for (let i = 0; i < raw.length; i += 2) {
+    headers.push([raw[i]!, raw[i + 1]!]);
+    seen.add(raw[i]!.toLowerCase());
+  }
+  if (!seen.has('x-forwarded-for')) headers.push(['x-forwarded-for', req.ip]);
+  if (!seen.has('x-forwarded-port')) headers.push(['x-forwarded-port', String(req.socket.localPort ?? '')]);
+  if (!seen.has('x-forwarded-proto')) headers.push(['x-forwarded-proto', req.protocol]);
+  return {
+    method: req.method,
+    rawPath: at.rawPath,
+    rawQueryString: at.rawQueryString,
+    headers,
+    body: Buffer.isBuffer(req.body) ? req.body : null,
+    protocol: `HTTP/${req.raw.httpVersion}`,
+    sourceIp: req.ip,
+    requestId: at.requestId,
+    timeEpoch: Date.now(),
+  };
+}
+
+/** Sends the gateway's answer (shared with function URLs). */
+export function sendGatewayResponse(reply: FastifyReply, r: GatewayResponse): FastifyReply {
   // A header the function made that HTTP cannot carry (a newline in a value): the answer cannot
   // be sent as given, so it is the integration's failure, not a half-written response.
   try {
@@ -102,7 +124,7 @@ function send(reply: FastifyReply, r: GatewayResponse): FastifyReply {
       validateHeaderValue(name, value);
     }
   } catch {
-    return send(reply, jsonAnswer(500, { message: 'Internal Server Error' }));
+    return sendGatewayResponse(reply, jsonAnswer(500, { message: 'Internal Server Error' }));
   }
   reply.code(r.statusCode);
   const cookies: string[] = [];
