@@ -381,3 +381,33 @@ describe('managing HTTP APIs: /http-apis', { skip }, () => {
     assert.equal((await as(alice, 'GET', `/http-apis/${apiId}`)).json().name, 'web2');
   });
 });
+
+describe('an API node without a host that runs functions', () => {
+  it('answers 503 {"message":"Service Unavailable"} for a route, 404 as ever for no route', async () => {
+    const q = await testPlatform({ HANGAR_WORKERS: '0' });
+    try {
+      const key = (await q.inject({ method: 'POST', url: '/keys', payload: { userId: 'carol' } })).json().key;
+      const put = await q.inject({
+        method: 'PUT',
+        url: '/functions/f',
+        auth: key,
+        payload: { zip: zip.toString('base64'), runtime: 'nodejs', handler: 'index.handler' },
+      });
+      assert.equal(put.statusCode, 201, put.body);
+      const id = (await q.inject({ method: 'POST', url: '/http-apis', auth: key, payload: { name: 'c' } })).json().apiId;
+      const r = await q.inject({
+        method: 'POST',
+        url: `/http-apis/${id}/routes`,
+        auth: key,
+        payload: { routeKey: 'GET /f', functionName: 'f' },
+      });
+      assert.equal(r.statusCode, 201, r.body);
+      const served = await fetch(`${q.url}/http/${id}/f`);
+      assert.equal(served.status, 503);
+      assert.deepEqual(await served.json(), { message: 'Service Unavailable' });
+      assert.equal((await fetch(`${q.url}/http/${id}/g`)).status, 404);
+    } finally {
+      await q.close();
+    }
+  });
+});
