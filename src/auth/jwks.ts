@@ -27,6 +27,7 @@ const KTY: Record<string, string> = { RS: 'RSA', PS: 'RSA', ES: 'EC', Ed: 'OKP' 
 export class JwksVerifier {
   private readonly sets = new Map<string, KeySet>();
   private readonly pending = new Map<string, Promise<KeySet>>();
+  private readonly failures = new Map<string, { at: number; error: Error }>();
   private readonly now: () => number;
 
   constructor(now: () => number = Date.now) {
@@ -51,15 +52,28 @@ export class JwksVerifier {
     }
   }
 
-  private keySet(url: string, fresh: boolean): Promise<KeySet> {
+  private async keySet(url: string, fresh: boolean): Promise<KeySet> {
     const have = this.sets.get(url);
-    if (have && !fresh && this.now() - have.fetchedAt < KEYS_KEEP_MS) return Promise.resolve(have);
+    if (have && !fresh && this.now() - have.fetchedAt < KEYS_KEEP_MS) return have;
+    // An issuer that failed is asked again only after REFETCH_MIN_MS: requests meanwhile do not
+    // each wait for it. Keys it gave before are still better than none.
+    const failed = this.failures.get(url);
+    if (failed && this.now() - failed.at < REFETCH_MIN_MS) {
+      if (have) return have;
+      throw failed.error;
+    }
     let p = this.pending.get(url);
     if (!p) {
       p = this.fetchSet(url).finally(() => this.pending.delete(url));
       this.pending.set(url, p);
     }
-    return p;
+    try {
+      return await p;
+    } catch (err) {
+      this.failures.set(url, { at: this.now(), error: err as Error });
+      if (have) return have;
+      throw err;
+    }
   }
 
   private async fetchSet(url: string): Promise<KeySet> {
@@ -88,6 +102,7 @@ export class JwksVerifier {
     }
     const set = { keys, fetchedAt: this.now() };
     this.sets.set(url, set);
+    this.failures.delete(url);
     return set;
   }
 }
