@@ -49,6 +49,9 @@ export async function buildApp(ctx: ApiContext, log: Logger): Promise<FastifyIns
     trustProxy: true,
     // An HTTP API's Host form ({apiId}.execute-api.…) is served by the /http/{apiId} routes.
     rewriteUrl: rewriteHostForm,
+    // A route key is a path parameter (/http-apis/{apiId}/routes/{routeKey}), up to 512
+    // characters before percent-encoding; the router's default (100) would make long ones 404.
+    maxParamLength: 2048,
     requestTimeout: c.requestTimeoutMs,
     ...(c.tlsCert && c.tlsKey
       ? { https: { cert: readFileSync(c.tlsCert), key: readFileSync(c.tlsKey), ...timeouts } }

@@ -343,6 +343,12 @@ describe('managing HTTP APIs: /http-apis', { skip }, () => {
       (await as(alice, 'GET', '/http-apis')).json().apis.map((a: { apiId: string }) => a.apiId),
       [apiId],
     );
+    const long = `GET /${'a/'.repeat(200)}{id}`;
+    await route({ routeKey: long });
+    const longKey = encodeURIComponent(long);
+    assert.ok(longKey.length > 500);
+    assert.equal((await as(alice, 'GET', `/http-apis/${apiId}/routes/${longKey}`)).json().routeKey, long);
+    assert.equal((await as(alice, 'DELETE', `/http-apis/${apiId}/routes/${longKey}`)).statusCode, 200);
     const renamed = await as(alice, 'PATCH', `/http-apis/${apiId}`, { name: 'web2' });
     assert.equal(renamed.json().name, 'web2');
   });
