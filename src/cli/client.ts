@@ -434,7 +434,14 @@ export class HangarClient {
       : this.#json('PUT', path, { query: { userId }, body: { reserved } });
   }
 
-  createHttpApi(body: { name: string; throttle?: { rate: number; burst: number } }, userId?: string): Promise<HttpApiInfo> {
+  createHttpApi(
+    body: {
+      name: string;
+      throttle?: { rate: number; burst: number };
+      cors?: { allowOrigins: string[]; allowMethods: string[]; allowHeaders: string[]; maxAgeS?: number };
+    },
+    userId?: string,
+  ): Promise<HttpApiInfo> {
     return this.#json('POST', '/http-apis', { query: { userId }, body });
   }
 

@@ -37,10 +37,35 @@ function hangar(...args: string[]): Promise<{ code: number; stdout: string; stde
 
 describe('hangar http-api', () => {
   test('create, route add (auth, throttle, cache), get, route list and rm, rm', async () => {
-    const made = await hangar('http-api', 'create', 'shop', '--throttle', '10/20', '--json');
+    const made = await hangar(
+      'http-api',
+      'create',
+      'shop',
+      '--throttle',
+      '10/20',
+      '--cors-origin',
+      'https://a.example',
+      '--cors-origin',
+      'https://b.example',
+      '--cors-method',
+      'GET',
+      '--cors-header',
+      'content-type',
+      '--cors-max-age',
+      '600',
+      '--json',
+    );
     assert.equal(made.code, 0, made.stderr);
     const api = JSON.parse(made.stdout);
     assert.deepEqual(api.throttle, { rate: 10, burst: 20 });
+    assert.deepEqual(api.cors, {
+      allowOrigins: ['https://a.example', 'https://b.example'],
+      allowMethods: ['GET'],
+      allowHeaders: ['content-type'],
+      exposeHeaders: [],
+      maxAgeS: 600,
+      allowCredentials: false,
+    });
     assert.match(api.url, new RegExp(`/http/${api.apiId}$`));
 
     const added = await hangar(

@@ -52,12 +52,38 @@ export function httpApiCommands(program: Command): void {
       .description('Create an HTTP API; prints its id and where it is served')
       .argument('<name>')
       .option('--throttle <rate/burst>', "every route's limit unless it has its own, e.g. 100/200", throttleOf)
+      .option('--cors-origin <origin>', 'CORS: an allowed origin, or * (repeatable); the gateway answers preflights', collect)
+      .option('--cors-method <method>', 'CORS: an allowed method, or * (repeatable)', collect)
+      .option('--cors-header <name>', 'CORS: an allowed request header (repeatable)', collect)
+      .option('--cors-max-age <s>', 'CORS: seconds a browser keeps a preflight answer', int)
       .option('--user <id>', 'admin keys: whose API'),
-  ).action(async (name: string, flags: UserFlags & { throttle?: { rate: number; burst: number } }) => {
-    const a = await clientFor(flags).createHttpApi({ name, ...(flags.throttle ? { throttle: flags.throttle } : {}) }, flags.user);
-    if (flags.json) return printJson(a);
-    print(`${a.apiId}: created, served at ${a.url}`);
-  });
+  ).action(
+    async (
+      name: string,
+      flags: UserFlags & {
+        throttle?: { rate: number; burst: number };
+        corsOrigin?: string[];
+        corsMethod?: string[];
+        corsHeader?: string[];
+        corsMaxAge?: number;
+      },
+    ) => {
+      const cors = flags.corsOrigin
+        ? {
+            allowOrigins: flags.corsOrigin,
+            allowMethods: flags.corsMethod ?? [],
+            allowHeaders: flags.corsHeader ?? [],
+            ...(flags.corsMaxAge !== undefined ? { maxAgeS: flags.corsMaxAge } : {}),
+          }
+        : undefined;
+      const a = await clientFor(flags).createHttpApi(
+        { name, ...(flags.throttle ? { throttle: flags.throttle } : {}), ...(cors ? { cors } : {}) },
+        flags.user,
+      );
+      if (flags.json) return printJson(a);
+      print(`${a.apiId}: created, served at ${a.url}`);
+    },
+  );
 
   clientOptions(api.command('list').description('HTTP APIs (a user key: its own)').option('--user <id>', "admin keys: this user's")).action(
     async (flags: UserFlags) => {
