@@ -12,8 +12,7 @@
  * effort"), and cached answers (each node fills its own).
  */
 import { randomBytes } from 'node:crypto';
-import type { Authenticator } from '../auth/index.ts';
-import type { JwksVerifier } from '../auth/index.ts';
+import type { Authenticator, JwksVerifier } from '../auth/index.ts';
 import {
   bearerToken,
   buildEventV2,
