@@ -12,6 +12,7 @@
  * effort"), and cached answers (each node fills its own).
  */
 import { randomBytes } from 'node:crypto';
+import { Counter } from 'prom-client';
 import type { Authenticator, JwksVerifier } from '../auth/index.ts';
 import {
   bearerToken,
@@ -37,6 +38,7 @@ import {
   withCorsHeaders,
 } from '../core/index.ts';
 import type { Logger } from '../log/index.ts';
+import type { Metrics } from '../metrics/index.ts';
 import type { HttpApis } from '../store/index.ts';
 import { invokeForHttp } from './http-invoke.ts';
 import type { InvokeApp } from './invoke.ts';
@@ -59,7 +61,10 @@ export interface GatewayApp extends InvokeApp {
   /** The 12-digit account id of a user (requestContext.accountId). */
   accountOf(userId: string): string;
   log: Logger;
+  metrics: Pick<Metrics, 'registry'>;
 }
+
+type Outcome = 'invoked' | 'cached' | 'preflight' | 'not_found' | 'unauthorized' | 'forbidden' | 'throttled';
 
 interface ServedRoute {
   routeKey: RouteKey;
@@ -81,9 +86,20 @@ export class HttpGateway {
   private readonly buckets = new Map<string, Bucket>();
   private readonly cache = new Map<string, { until: number; response: GatewayResponse; bytes: number }>();
   private cacheBytes = 0;
+  private readonly requests: Counter<'outcome'>;
 
   constructor(app: GatewayApp) {
     this.app = app;
+    // One counter per registry, should a second app be built over the same metrics.
+    const name = 'hangar_http_api_requests_total';
+    this.requests =
+      (app.metrics.registry.getSingleMetric(name) as Counter<'outcome'> | undefined) ??
+      new Counter({
+        name,
+        help: "Requests to users' HTTP APIs by what the gateway did: invoked (the function answered), cached, preflight, not_found, unauthorized, forbidden, throttled",
+        labelNames: ['outcome'],
+        registers: [app.metrics.registry],
+      });
   }
 
   /** Drops what this node keeps of an API (it changed here): its definition and its cached
@@ -98,32 +114,44 @@ export class HttpGateway {
   /** `domainName`: the host the request came to (for the event's requestContext). */
   async serve(apiId: string, domainName: string, req: GatewayRequest): Promise<GatewayResponse> {
     const served = await this.served(apiId);
-    if (!served) return NOT_FOUND();
+    if (!served) {
+      this.requests.inc({ outcome: 'not_found' });
+      return NOT_FOUND();
+    }
     const { api } = served;
     const header = headerReader(req);
     const origin = header('origin');
     const cors = api.cors ?? undefined;
     const early = preflight(cors, { method: req.method, header });
-    if (early) return { statusCode: early.statusCode, headers: early.headers, body: new Uint8Array() };
-    const answer = await this.route(served, domainName, req, header);
+    if (early) {
+      this.requests.inc({ outcome: 'preflight' });
+      return { statusCode: early.statusCode, headers: early.headers, body: new Uint8Array() };
+    }
+    const [outcome, answer] = await this.route(served, domainName, req, header);
+    this.requests.inc({ outcome });
     return { ...answer, headers: withCorsHeaders(cors, origin, answer.headers) };
   }
 
-  private async route(served: Served, domainName: string, req: GatewayRequest, header: (n: string) => string | undefined) {
+  private async route(
+    served: Served,
+    domainName: string,
+    req: GatewayRequest,
+    header: (n: string) => string | undefined,
+  ): Promise<[Outcome, GatewayResponse]> {
     const { api } = served;
     const match = matchRoute(served.routes, req.method, req.rawPath);
-    if (!match) return NOT_FOUND();
+    if (!match) return ['not_found', NOT_FOUND()];
     const { route } = match.route;
 
     const auth = await this.authorize(route, header);
-    if ('refused' in auth) return auth.refused;
+    if ('refused' in auth) return [auth.refused.statusCode === 403 ? 'forbidden' : 'unauthorized', auth.refused];
 
     const limit = effectiveLimit(api.throttle ?? undefined, route.throttle ?? undefined);
     if (limit) {
       const bucketKey = `${api.apiId} ${route.routeKey}`;
       const decision = takeToken(limit, this.buckets.get(bucketKey), this.app.clock.now());
       this.buckets.set(bucketKey, decision.bucket);
-      if (!decision.allowed) return TOO_MANY();
+      if (!decision.allowed) return ['throttled', TOO_MANY()];
     }
 
     const event = buildEventV2(req, {
@@ -148,7 +176,7 @@ export class HttpGateway {
     const now = this.app.clock.now();
     if (key !== null) {
       const hit = this.cache.get(key);
-      if (hit && hit.until > now) return hit.response;
+      if (hit && hit.until > now) return ['cached', hit.response];
       if (hit) this.uncache(key);
     }
     const response = await invokeForHttp(this.app, api.userId, { functionName: route.functionName, qualifier: route.qualifier }, event);
@@ -156,7 +184,7 @@ export class HttpGateway {
       const until = cacheUntil(settings, response.statusCode, response.headers, this.app.clock.now());
       if (until !== null) this.keep(key, until, response);
     }
-    return response;
+    return ['invoked', response];
   }
 
   /** Who the route lets in: the principal (for the cache key) and what the event's authorizer

@@ -320,6 +320,20 @@ describe('HTTP API routes served on the main port', { skip }, () => {
     assert.notEqual(again.headers.get('x-n'), uncached.headers.get('x-n'), 'a route without a TTL invokes each time');
   });
 
+  it('counts what the gateway did in hangar_http_api_requests_total', async () => {
+    const text = (await p.inject({ method: 'GET', url: '/metrics' })).body;
+    const count = (outcome: string) =>
+      Number(new RegExp(`^hangar_http_api_requests_total\\{outcome="${outcome}"\\} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
+    for (const outcome of ['invoked', 'cached', 'preflight', 'not_found', 'unauthorized', 'forbidden', 'throttled'])
+      assert.ok(
+        count(outcome) >= 1,
+        `${outcome}: ${text
+          .split('\n')
+          .filter((l) => l.includes('http_api'))
+          .join('\n')}`,
+      );
+  });
+
   it('serves a change made through the API at once: a deleted route is gone', async () => {
     await route({ routeKey: 'GET /temp' });
     assert.equal((await gw('/temp')).status, 200);
