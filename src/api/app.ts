@@ -9,7 +9,9 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
-import { registerAws, type AwsEdge } from '../aws/index.ts';
+import { HttpGateway } from '../app/index.ts';
+import { JwksVerifier } from '../auth/index.ts';
+import { accountIdOf, registerAws, type AwsEdge } from '../aws/index.ts';
 import { ErrorCode, InvalidInput, Throttled } from '../core/errors.ts';
 import type { Logger } from '../log/index.ts';
 import { registerAudit } from './audit-calls.ts';
@@ -23,6 +25,8 @@ import { functionVersionRoutes } from './routes/function-versions.ts';
 import { functionInvokeRoutes } from './routes/function-invoke.ts';
 import { functionLogRoutes } from './routes/function-logs.ts';
 import { functionRoutes } from './routes/functions.ts';
+import { gatewayRoutes, rewriteHostForm } from './routes/http-gateway.ts';
+import { httpApiRoutes } from './routes/http-apis.ts';
 import { healthRoutes } from './routes/health.ts';
 import { opsRoutes } from './routes/ops.ts';
 import { SharedRateCounts } from './rate-counts.ts';
@@ -45,6 +49,11 @@ export async function buildApp(ctx: ApiContext, log: Logger): Promise<FastifyIns
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: c.bodyLimit,
     trustProxy: true,
+    // An HTTP API's Host form ({apiId}.execute-api.…) is served by the /http/{apiId} routes.
+    rewriteUrl: rewriteHostForm,
+    // A route key is a path parameter (/http-apis/{apiId}/routes/{routeKey}), up to 512
+    // characters before percent-encoding; the router's default (100) would make long ones 404.
+    maxParamLength: 2048,
     requestTimeout: c.requestTimeoutMs,
     ...(c.tlsCert && c.tlsKey
       ? { https: { cert: readFileSync(c.tlsCert), key: readFileSync(c.tlsKey), ...timeouts } }
@@ -82,7 +91,14 @@ export async function buildApp(ctx: ApiContext, log: Logger): Promise<FastifyIns
         version: '0.1.0',
         description: 'Submit work, watch it run in priority queues, read results and logs. Request and response shapes follow seed 000.',
       },
-      tags: [{ name: 'tasks' }, { name: 'functions' }, { name: 'queues' }, { name: 'access' }, { name: 'operations' }],
+      tags: [
+        { name: 'tasks' },
+        { name: 'functions' },
+        { name: 'http-apis' },
+        { name: 'queues' },
+        { name: 'access' },
+        { name: 'operations' },
+      ],
       components: {
         securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'An API key: `Authorization: Bearer hk_…`' } },
       },
@@ -133,6 +149,11 @@ export async function buildApp(ctx: ApiContext, log: Logger): Promise<FastifyIns
   functionInvokeRoutes(app, ctx);
   functionEventConfigRoutes(app, ctx);
   functionLogRoutes(app, ctx);
+  // HTTP APIs: managed under /http-apis, served under /http/{apiId} (and by Host) by the gateway,
+  // which hears of each change made here at once.
+  const gateway = new HttpGateway({ ...ctx, jwks: new JwksVerifier(), accountOf: accountIdOf, log: log.child({ module: 'http-gateway' }) });
+  httpApiRoutes(app, { ...ctx, httpApiChanged: (apiId) => gateway.forget(apiId) });
+  await gatewayRoutes(app, gateway);
   projectRoutes(app, ctx, { maxBytes: ctx.config.projectMaxBytes, maxFiles: ctx.config.projectMaxFiles });
   await liveRoutes(app, ctx);
   uiRoutes(app);

@@ -18,6 +18,8 @@ export function registerAudit(app: FastifyInstance, ctx: ApiContext): void {
   // audited.
   app.addHook('onSend', async (req, reply, payload) => {
     if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') return payload;
+    // An HTTP API's traffic is its owner's users', not a call on Hangar's API.
+    if (req.routeOptions.config.gateway) return payload;
     const params = (req.params ?? {}) as Record<string, unknown>;
     const target = req.auditTarget ?? (typeof params.id === 'string' ? params.id : typeof params.name === 'string' ? params.name : null);
     await ctx.audit.write({

@@ -10,7 +10,7 @@ import type { SecretBox } from '../secrets/index.ts';
 import type { Clock } from '../core/index.ts';
 import type { FunctionHost } from '../functions/index.ts';
 import type { RemoteInvoker } from '../app/index.ts';
-import type { Fleet, FunctionInvocations, Functions, StatusCounts, Store } from '../store/index.ts';
+import type { Fleet, FunctionInvocations, Functions, HttpApis, StatusCounts, Store } from '../store/index.ts';
 import type { AppContext, AppStore, CapacityView, InvocationObserver, StartEstimator } from '../app/index.ts';
 
 /** The use cases' context (app/context.ts) and what only the API needs besides. */
@@ -23,6 +23,8 @@ export interface ApiContext extends AppContext {
   blobs: BlobStore;
   /** Users' functions (a port of their own, beside the store's: ports/functions.ts). */
   functions: Functions;
+  /** Users' HTTP APIs and routes (ports/http-apis.ts), served by the gateway. */
+  httpApis: HttpApis;
   /** This process's function host (invocations), set once its sandboxing workers exist: the
    *  API starts before the workers, so it holds the reference, not the host. */
   functionHost: { current: FunctionHost | null };

@@ -90,3 +90,18 @@ export {
   updateFunctionConfiguration,
   type CodeUpdate,
 } from './function-admin.ts';
+export { gatewayAnswerFor, invokeForHttp, type HttpTarget } from './http-invoke.ts';
+export { API_KEEP_MS, gatewayRequestId, HttpGateway, MAX_REQUEST_BYTES, type GatewayApp } from './http-gateway.ts';
+export {
+  createHttpApi,
+  createHttpRoute,
+  deleteHttpApi,
+  deleteHttpRoute,
+  getHttpApi,
+  getHttpRoute,
+  listHttpApis,
+  listHttpRoutes,
+  updateHttpApi,
+  updateHttpRoute,
+  type HttpApisApp,
+} from './http-apis.ts';

@@ -109,6 +109,34 @@ export interface ProjectVersion {
   conflicts: string[];
 }
 
+/** An HTTP API as /http-apis shows it (src/api/routes/http-apis.ts). */
+export interface HttpApiInfo {
+  apiId: string;
+  userId: string;
+  name: string;
+  cors: unknown;
+  throttle: { rate: number; burst: number } | null;
+  url: string;
+  hostUrl: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type HttpRouteAuth = { kind: 'none' } | { kind: 'key' } | { kind: 'jwt'; issuer: string; audience: string[]; jwksUrl: string };
+
+/** A route of an HTTP API. */
+export interface HttpRouteInfo {
+  apiId: string;
+  routeKey: string;
+  functionName: string;
+  qualifier: string | null;
+  auth: HttpRouteAuth;
+  throttle: { rate: number; burst: number } | null;
+  cacheTtlS: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
 /** A function as GET /functions/{name} shows it (src/api/routes/functions.ts). */
 export interface FunctionInfo {
   name: string;
@@ -432,6 +460,52 @@ export class HangarClient {
     params: { userId?: string; since?: number; requestId?: string; cursor?: string; limit?: number } = {},
   ): Promise<{ logs: (FunctionInvocationInfo & { log: string })[]; nextCursor: string | null }> {
     return this.#json('GET', `/functions/${enc(name)}/logs`, { query: params });
+  }
+
+  createHttpApi(
+    body: {
+      name: string;
+      throttle?: { rate: number; burst: number };
+      cors?: { allowOrigins: string[]; allowMethods: string[]; allowHeaders: string[]; maxAgeS?: number };
+    },
+    userId?: string,
+  ): Promise<HttpApiInfo> {
+    return this.#json('POST', '/http-apis', { query: { userId }, body });
+  }
+
+  httpApis(userId?: string): Promise<{ apis: HttpApiInfo[] }> {
+    return this.#json('GET', '/http-apis', { query: { userId } });
+  }
+
+  httpApi(apiId: string, userId?: string): Promise<HttpApiInfo> {
+    return this.#json('GET', `/http-apis/${enc(apiId)}`, { query: { userId } });
+  }
+
+  deleteHttpApi(apiId: string, userId?: string): Promise<{ apiId: string; deleted: true }> {
+    return this.#json('DELETE', `/http-apis/${enc(apiId)}`, { query: { userId } });
+  }
+
+  addHttpRoute(
+    apiId: string,
+    body: {
+      routeKey: string;
+      functionName: string;
+      qualifier?: string;
+      auth?: HttpRouteAuth;
+      throttle?: { rate: number; burst: number };
+      cacheTtlS?: number;
+    },
+    userId?: string,
+  ): Promise<HttpRouteInfo> {
+    return this.#json('POST', `/http-apis/${enc(apiId)}/routes`, { query: { userId }, body });
+  }
+
+  httpRoutes(apiId: string, userId?: string): Promise<{ routes: HttpRouteInfo[] }> {
+    return this.#json('GET', `/http-apis/${enc(apiId)}/routes`, { query: { userId } });
+  }
+
+  deleteHttpRoute(apiId: string, routeKey: string, userId?: string): Promise<{ apiId: string; routeKey: string; deleted: true }> {
+    return this.#json('DELETE', `/http-apis/${enc(apiId)}/routes/${enc(routeKey)}`, { query: { userId } });
   }
 
   /** Runs a function synchronously: its result (or error document, functionError set) as sent. */

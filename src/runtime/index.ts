@@ -27,7 +27,15 @@ import { createLogger, type Logger } from '../log/index.ts';
 import { Metrics, PROCESS_METRICS } from '../metrics/index.ts';
 import { createServer, type Server } from 'node:http';
 import { loadMasterKey, type SecretBox } from '../secrets/index.ts';
-import { shareRecent, SqliteStore, type FunctionFleet, type FunctionInvocations, type Functions, type Store } from '../store/index.ts';
+import {
+  shareRecent,
+  SqliteStore,
+  type FunctionFleet,
+  type FunctionInvocations,
+  type Functions,
+  type HttpApis,
+  type Store,
+} from '../store/index.ts';
 import type { Clock } from '../core/index.ts';
 import { Maintenance, OutputSink, WorkerPool } from '../worker/index.ts';
 import { FunctionHost } from '../functions/index.ts';
@@ -87,10 +95,13 @@ export function sandboxSetup(
 /** PostgreSQL when a database URL is configured (scale-out), else SQLite in the data directory. */
 /** The store, and beside it the functions port over the same database (held apart from Store:
  *  ports/functions.ts). */
-export async function openStore(
-  config: Config,
-): Promise<
-  Store & { readonly functions: Functions; readonly functionFleet: FunctionFleet; readonly functionInvocations: FunctionInvocations }
+export async function openStore(config: Config): Promise<
+  Store & {
+    readonly functions: Functions;
+    readonly functionFleet: FunctionFleet;
+    readonly functionInvocations: FunctionInvocations;
+    readonly httpApis: HttpApis;
+  }
 > {
   const retry = { baseMs: config.retryBaseMs, maxMs: config.retryMaxMs };
   if (config.databaseUrl) {
@@ -212,6 +223,7 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
       store,
       blobs,
       functions: store.functions,
+      httpApis: store.httpApis,
       functionHost,
       functionDispatch,
       functionInvocations: store.functionInvocations,

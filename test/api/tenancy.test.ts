@@ -118,6 +118,11 @@ describe('ownership', () => {
     assert.equal((await as(alice, 'PUT', '/functions/ALICE_FN/concurrency', { reserved: 3 })).statusCode, 200);
     assert.equal((await as(alice, 'PUT', '/functions/ALICE_FN/event-config', { maximumRetryAttempts: 0 })).statusCode, 200);
     const aliceFn = (await as(alice, 'GET', '/functions/ALICE_FN')).json();
+    const aliceApi = (await as(alice, 'POST', '/http-apis', { name: 'ALICE_API' })).json().apiId;
+    assert.equal(
+      (await as(alice, 'POST', `/http-apis/${aliceApi}/routes`, { routeKey: 'GET /a', functionName: 'ALICE_FN' })).statusCode,
+      201,
+    );
 
     const doc = (await as(null, 'GET', '/openapi.json')).json() as {
       paths: Record<string, Record<string, { parameters?: { in: string; name: string }[] }>>;
@@ -135,7 +140,9 @@ describe('ownership', () => {
               ? [project]
               : path.startsWith('/functions')
                 ? ['ALICE_FN']
-                : [dead, running];
+                : path.startsWith('/http-apis')
+                  ? [aliceApi]
+                  : [dead, running];
         for (const target of targets) {
           // The object under test is the first id; any other (a terminal's) is one bob could name.
           // A version number where the route takes one (alice's version 1), else 'main' (her alias).
@@ -159,7 +166,13 @@ describe('ownership', () => {
                         ? { maximumRetryAttempts: 1 }
                         : path.endsWith('/versions') && method === 'post'
                           ? {}
-                          : undefined;
+                          : path === '/http-apis/{apiId}/routes' && method === 'post'
+                            ? { routeKey: 'GET /b', functionName: 'ALICE_FN' }
+                            : path === '/http-apis/{apiId}' && method === 'patch'
+                              ? { name: 'bob' }
+                              : path === '/http-apis/{apiId}/routes/{routeKey}' && method === 'patch'
+                                ? { cacheTtlS: 0 }
+                                : undefined;
           const r = await as(bob, method.toUpperCase(), url, body);
           walked.push(`${method.toUpperCase()} ${path}`);
           const text = r.body;
@@ -214,6 +227,14 @@ describe('ownership', () => {
       'GET /functions/{name}/event-config',
       'DELETE /functions/{name}/event-config',
       'POST /functions/{name}/invoke',
+      'DELETE /http-apis/{apiId}',
+      'DELETE /http-apis/{apiId}/routes/{routeKey}',
+      'GET /http-apis/{apiId}',
+      'GET /http-apis/{apiId}/routes',
+      'GET /http-apis/{apiId}/routes/{routeKey}',
+      'PATCH /http-apis/{apiId}',
+      'PATCH /http-apis/{apiId}/routes/{routeKey}',
+      'POST /http-apis/{apiId}/routes',
     ])
       assert.ok(walked.includes(route), `${route} walked: ${walked.join(', ')}`);
     assert.ok(walked.length >= 10, walked.join(', '));
@@ -230,6 +251,11 @@ describe('ownership', () => {
     assert.equal(hers.versions, 1);
     assert.equal((await as(alice, 'GET', '/functions/ALICE_FN/aliases/main')).json().version, '1');
     assert.equal((await as(alice, 'GET', '/functions/ALICE_FN/event-config')).json().maximumRetryAttempts, 0);
+    assert.equal((await as(alice, 'GET', `/http-apis/${aliceApi}`)).json().name, 'ALICE_API');
+    assert.deepEqual(
+      (await as(alice, 'GET', `/http-apis/${aliceApi}/routes`)).json().routes.map((r: { routeKey: string }) => r.routeKey),
+      ['GET /a'],
+    );
     await as(alice, 'POST', `/tasks/${running}/cancel`);
   });
 
