@@ -20,6 +20,7 @@ import { errorHandler, problem, sendProblem } from './problem.ts';
 import { accessRoutes } from './routes/access.ts';
 import { functionVersionRoutes } from './routes/function-versions.ts';
 import { functionInvokeRoutes } from './routes/function-invoke.ts';
+import { functionUrlRoutes, hostRewrite } from './routes/function-urls.ts';
 import { functionRoutes } from './routes/functions.ts';
 import { healthRoutes } from './routes/health.ts';
 import { opsRoutes } from './routes/ops.ts';
@@ -44,6 +45,8 @@ export async function buildApp(ctx: ApiContext, log: Logger): Promise<FastifyIns
     bodyLimit: c.bodyLimit,
     trustProxy: true,
     requestTimeout: c.requestTimeoutMs,
+    // Function URLs by host name (<url-id>.lambda-url.<region>.<domain>) take the path form's route.
+    rewriteUrl: (req) => hostRewrite(req.headers.host, req.url ?? '/'),
     ...(c.tlsCert && c.tlsKey
       ? { https: { cert: readFileSync(c.tlsCert), key: readFileSync(c.tlsKey), ...timeouts } }
       : { http: timeouts }),
@@ -129,6 +132,7 @@ export async function buildApp(ctx: ApiContext, log: Logger): Promise<FastifyIns
   functionRoutes(app, ctx);
   functionVersionRoutes(app, ctx);
   functionInvokeRoutes(app, ctx);
+  functionUrlRoutes(app, ctx);
   projectRoutes(app, ctx, { maxBytes: ctx.config.projectMaxBytes, maxFiles: ctx.config.projectMaxFiles });
   await liveRoutes(app, ctx);
   uiRoutes(app);

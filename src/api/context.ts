@@ -9,7 +9,7 @@ import type { Metrics } from '../metrics/index.ts';
 import type { SecretBox } from '../secrets/index.ts';
 import type { Clock } from '../core/index.ts';
 import type { FunctionHost } from '../functions/index.ts';
-import type { Fleet, Functions, StatusCounts, Store } from '../store/index.ts';
+import type { Fleet, FunctionAccess, Functions, StatusCounts, Store } from '../store/index.ts';
 import type { AppContext, AppStore, CapacityView, StartEstimator } from '../app/index.ts';
 
 /** The use cases' context (app/context.ts) and what only the API needs besides. */
@@ -22,6 +22,8 @@ export interface ApiContext extends AppContext {
   blobs: BlobStore;
   /** Users' functions (a port of their own, beside the store's: ports/functions.ts). */
   functions: Functions;
+  /** Functions' resource-based policies and URLs (ports/function-access.ts). */
+  functionAccess: FunctionAccess;
   /** This process's function host (invocations), set once its sandboxing workers exist: the
    *  API starts before the workers, so it holds the reference, not the host. */
   functionHost: { current: FunctionHost | null };
@@ -47,6 +49,7 @@ export interface ApiContext extends AppContext {
     | 'projectMaxFiles'
     | 'alertWebhookUrl'
     | 'awsRegion'
+    | 'functionUrlDomain'
   >;
   /** Checks API keys; null when authentication is off (HANGAR_AUTH=none). */
   auth: Authenticator | null;

@@ -7,6 +7,8 @@ export * from './clock.ts';
 export * from './errors.ts';
 export * from './finish.ts';
 export * from './function.ts';
+export * from './function-policy.ts';
+export * from './function-url.ts';
 export * from './hand-off.ts';
 export * from './http-api/index.ts';
 export * from './heartbeat.ts';

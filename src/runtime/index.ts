@@ -20,7 +20,7 @@ import { createLogger, type Logger } from '../log/index.ts';
 import { Metrics, PROCESS_METRICS } from '../metrics/index.ts';
 import { createServer, type Server } from 'node:http';
 import { loadMasterKey, type SecretBox } from '../secrets/index.ts';
-import { shareRecent, SqliteStore, type Functions, type Store } from '../store/index.ts';
+import { shareRecent, SqliteStore, type FunctionAccess, type Functions, type Store } from '../store/index.ts';
 import type { Clock } from '../core/index.ts';
 import { Maintenance, OutputSink, WorkerPool } from '../worker/index.ts';
 import { FunctionHost } from '../functions/index.ts';
@@ -80,7 +80,9 @@ export function sandboxSetup(
 /** PostgreSQL when a database URL is configured (scale-out), else SQLite in the data directory. */
 /** The store, and beside it the functions port over the same database (held apart from Store:
  *  ports/functions.ts). */
-export async function openStore(config: Config): Promise<Store & { readonly functions: Functions }> {
+export async function openStore(
+  config: Config,
+): Promise<Store & { readonly functions: Functions; readonly functionAccess: FunctionAccess }> {
   const retry = { baseMs: config.retryBaseMs, maxMs: config.retryMaxMs };
   if (config.databaseUrl) {
     const { PostgresStore } = await import('../store/postgres/index.ts');
@@ -189,6 +191,7 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
       store,
       blobs,
       functions: store.functions,
+      functionAccess: store.functionAccess,
       functionHost,
       metrics,
       clock,

@@ -67,6 +67,7 @@ before(async () => {
       config: { awsRegion: REGION },
       capacity: { slots: async () => ({ total: 0, busy: 0 }) },
       functions: store.functions,
+      functionAccess: store.functionAccess,
       functionHost: { current: null },
       blobs: new DiskBlobStore(join(dir, 'blobs')),
     },

@@ -10,6 +10,8 @@ import { getAccountSettings } from './account-settings.ts';
 import type { LambdaContext } from './context.ts';
 import { functionOperations } from './functions.ts';
 import { invokeOperation } from './invoke.ts';
+import { policyOperations } from './policy.ts';
+import { urlOperations } from './urls.ts';
 import { versionOperations } from './versions.ts';
 
 /** Lambda takes a ZipFile of up to 50 MB; base64 makes that 4/3 as many bytes, and the rest of
@@ -41,6 +43,8 @@ export function lambdaService(ctx: LambdaContext): AwsService {
     ...functionOperations(ctx),
     ...versionOperations(ctx),
     invokeOperation(ctx),
+    ...policyOperations(ctx),
+    ...urlOperations(ctx),
   ]);
   return {
     signingName: 'lambda',

@@ -2,6 +2,7 @@
 export * from './access.ts';
 export * from './dispatch.ts';
 export * from './fleet.ts';
+export * from './function-access.ts';
 export * from './functions.ts';
 export * from './http-apis.ts';
 export * from './output.ts';

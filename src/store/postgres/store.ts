@@ -22,6 +22,7 @@ import type {
   ClaimOptions,
   FinishedSince,
   Functions,
+  FunctionAccess,
   HttpApis,
   ListFilter,
   NewScalingEvent,
@@ -70,6 +71,7 @@ import { Claims } from './claim.ts';
 import { Content } from './content.ts';
 import { Db, type PostgresStoreOptions } from './db.ts';
 import { FencedFinishes } from './finishes.ts';
+import { PgFunctionAccess } from './function-access.ts';
 import { PgFunctions } from './functions.ts';
 import { PgHttpApis } from './http-apis.ts';
 import { Leases } from './leases.ts';
@@ -104,6 +106,8 @@ export class PostgresStore implements Store {
   readonly functions: Functions;
   /** HTTP APIs and routes (ports/http-apis.ts), a port of their own as functions are. */
   readonly httpApis: HttpApis;
+  /** Functions' resource-based policies and URLs (ports/function-access.ts), beside functions. */
+  readonly functionAccess: FunctionAccess;
 
   constructor(opts: PostgresStoreOptions) {
     const retry = opts.retry ?? { baseMs: 1000, maxMs: 300_000 };
@@ -127,6 +131,7 @@ export class PostgresStore implements Store {
     this.content = new Content(db, notifier);
     this.functions = new PgFunctions(db);
     this.httpApis = new PgHttpApis(db);
+    this.functionAccess = new PgFunctionAccess(db);
   }
 
   /** A store whose schema is migrated: fails here, not on the first call, if the database is not usable. */

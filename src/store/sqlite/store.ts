@@ -51,6 +51,7 @@ import type {
   ScalingEvent,
   StatusCounts,
   Functions,
+  FunctionAccess,
   HttpApis,
   Store,
   StoreCapabilities,
@@ -69,6 +70,7 @@ import * as content from './content.ts';
 import { SqliteContext } from './context.ts';
 import * as control from './control.ts';
 import * as fairShare from './fair-share.ts';
+import { SqliteFunctionAccess } from './function-access.ts';
 import { SqliteFunctions } from './functions.ts';
 import { SqliteHttpApis } from './http-apis.ts';
 import * as leases from './heartbeat.ts';
@@ -106,6 +108,8 @@ export class SqliteStore implements Store {
   readonly functions: Functions;
   /** HTTP APIs and routes (ports/http-apis.ts), a port of their own as functions are. */
   readonly httpApis: HttpApis;
+  /** Functions' resource-based policies and URLs (ports/function-access.ts), beside functions. */
+  readonly functionAccess: FunctionAccess;
 
   constructor(opts: SqliteStoreOptions) {
     if (opts.path !== ':memory:') mkdirSync(dirname(opts.path), { recursive: true });
@@ -127,6 +131,7 @@ export class SqliteStore implements Store {
     );
     this.functions = new SqliteFunctions(this.ctx);
     this.httpApis = new SqliteHttpApis(this.ctx);
+    this.functionAccess = new SqliteFunctionAccess(this.ctx);
   }
 
   now(): number {
