@@ -19,6 +19,7 @@ import type { ApiContext } from './context.ts';
 import { errorHandler, problem, sendProblem } from './problem.ts';
 import { accessRoutes } from './routes/access.ts';
 import { functionVersionRoutes } from './routes/function-versions.ts';
+import { functionAccessRoutes } from './routes/function-access.ts';
 import { functionInvokeRoutes } from './routes/function-invoke.ts';
 import { functionUrlRoutes, hostRewrite } from './routes/function-urls.ts';
 import { functionRoutes } from './routes/functions.ts';
@@ -132,6 +133,7 @@ export async function buildApp(ctx: ApiContext, log: Logger): Promise<FastifyIns
   functionRoutes(app, ctx);
   functionVersionRoutes(app, ctx);
   functionInvokeRoutes(app, ctx);
+  functionAccessRoutes(app, ctx);
   functionUrlRoutes(app, ctx);
   projectRoutes(app, ctx, { maxBytes: ctx.config.projectMaxBytes, maxFiles: ctx.config.projectMaxFiles });
   await liveRoutes(app, ctx);

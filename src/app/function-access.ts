@@ -127,3 +127,14 @@ export async function listFunctionUrls(app: FunctionAccessApp, userId: string, f
   const ref = parseFunctionRef(functionName);
   return app.functionAccess.listFunctionUrls(userId, ref.name);
 }
+
+/**
+ * Where a function URL is reached, as every surface gives it: by host name under `domain`
+ * (HANGAR_FUNCTION_URL_DOMAIN) when one is set — `<scheme>://<url-id>.lambda-url.<region>.<domain>/`,
+ * Lambda's own form — else by path on the API's address, `<api>/lambda-url/<url-id>/`, which
+ * needs no DNS. Both are always served (api/routes/function-urls.ts).
+ */
+export function functionUrlAddress(apiBase: string, urlId: string, region: string, domain?: string): string {
+  if (domain) return `${new URL(apiBase).protocol}//${urlId}.lambda-url.${region}.${domain}/`;
+  return `${apiBase.replace(/\/$/, '')}/lambda-url/${urlId}/`;
+}

@@ -105,7 +105,7 @@ async function allowed(
 
 /**
  * Event → synchronous invoke → mapped response: the function's result as payload 2.0 maps it,
- * a failed function as the gateway's 500, and the invocation's refusals as their statuses (429
+ * a failed function as 502, and the invocation's refusals as their statuses (429
  * throttled, 413 too large, 503 no worker, 404 the function is gone), never a thrown error.
  */
 export async function invokeWithEvent(
@@ -122,7 +122,8 @@ export async function invokeWithEvent(
       payload: Buffer.from(JSON.stringify(event)),
       accountId,
     });
-    if (r.functionError) return internalServerError();
+    // A failed function is the gateway's fault to the caller: 502, as AWS answers.
+    if (r.functionError) return jsonAnswer(502, { message: 'Internal Server Error' });
     return mapResponseV2(r.payload.toString('utf8'));
   } catch (err) {
     if (err instanceof Throttled) return jsonAnswer(429, { Message: 'Rate Exceeded.' });

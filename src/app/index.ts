@@ -20,6 +20,7 @@ export {
   addPermission,
   createFunctionUrl,
   deleteFunctionUrl,
+  functionUrlAddress,
   getFunctionUrl,
   getPolicy,
   listFunctionUrls,

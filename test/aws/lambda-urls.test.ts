@@ -48,6 +48,7 @@ const CODE = makeZip({
   'index.js': `exports.handler = async (event) => ({ statusCode: 201, headers: { 'x-from': 'fn', 'access-control-allow-origin': 'https://evil.example' },
   cookies: ['a=1', 'b=2'], body: JSON.stringify(event) });`,
   'plain.js': `exports.handler = async () => ({ hello: 'world' });`,
+  'throws.js': `exports.handler = async () => { throw new Error('boom'); };`,
 });
 
 async function refused(c: LambdaClient, command: object): Promise<{ name: string; status: number; message: string }> {
@@ -422,6 +423,14 @@ describe('function URLs served', { skip: sandboxless }, () => {
     assert.equal(rc.authorizer, undefined);
     assert.match(rc.requestId, /^[0-9a-f-]{36}$/);
     assert.equal(r.headers['x-amzn-requestid'], rc.requestId);
+  });
+
+  it('answers a failed function with 502, without its error', async () => {
+    await create(alice, 'broken', 'throws.handler');
+    const made = await alice.send(new CreateFunctionUrlConfigCommand({ FunctionName: 'broken', AuthType: 'NONE' }));
+    await makePublic(alice, 'broken');
+    const r = await http(made.FunctionUrl!);
+    assert.deepEqual([r.status, JSON.parse(r.text)], [502, { message: 'Internal Server Error' }]);
   });
 
   it('serves the same URL by host name, <url-id>.lambda-url.<region>.<domain>', async () => {

@@ -3,7 +3,14 @@
  * list a function's URL configurations, over the use cases of src/app/function-access.ts.
  * FunctionUrl is Hangar's address for the URL (functionUrlOf), which serves it as Lambda would.
  */
-import { createFunctionUrl, deleteFunctionUrl, getFunctionUrl, listFunctionUrls, updateFunctionUrl } from '../../app/index.ts';
+import {
+  createFunctionUrl,
+  deleteFunctionUrl,
+  functionUrlAddress,
+  getFunctionUrl,
+  listFunctionUrls,
+  updateFunctionUrl,
+} from '../../app/index.ts';
 import { ErrorCode, InvalidInput, type CorsConfig, type FunctionUrlConfig, type FunctionUrlInput } from '../../core/index.ts';
 import { functionArn } from '../identity.ts';
 import type { RestOperation } from '../rest-router.ts';
@@ -13,15 +20,9 @@ import { apiBase, userOf } from './functions.ts';
 import { targetOf } from './policy.ts';
 import { field, jsonBody, pageOfList } from './shapes.ts';
 
-/** Where a function URL is reached: by host name under HANGAR_FUNCTION_URL_DOMAIN when one is set
- *  (`<scheme>://<url-id>.lambda-url.<region>.<domain>/`, Lambda's own form), else by path on the
- *  API's address (`<api>/lambda-url/<url-id>/`), which needs no DNS. Both are always served. */
-export function functionUrlOf(ctx: LambdaContext, call: AwsCall, urlId: string): string {
-  const base = apiBase(ctx, call);
-  const domain = ctx.config.functionUrlDomain;
-  if (domain) return `${new URL(base).protocol}//${urlId}.lambda-url.${call.caller.region}.${domain}/`;
-  return `${base.replace(/\/$/, '')}/lambda-url/${urlId}/`;
-}
+/** Hangar's address of a function URL (app functionUrlAddress), on the API's address as this call reached it. */
+export const functionUrlOf = (ctx: LambdaContext, call: AwsCall, urlId: string): string =>
+  functionUrlAddress(apiBase(ctx, call), urlId, call.caller.region, ctx.config.functionUrlDomain);
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
