@@ -207,12 +207,16 @@ it('every operation answers valid and mutated requests with a documented status 
     'DELETE /functions/{name}',
     'DELETE /functions/{name}/aliases/{alias}',
     'DELETE /functions/{name}/concurrency',
+    'DELETE /functions/{name}/policy/{sid}',
+    'DELETE /functions/{name}/url',
     'DELETE /functions/{name}/versions/{n}',
     'GET /functions',
     'GET /functions/{name}',
     'GET /functions/{name}/aliases',
     'GET /functions/{name}/aliases/{alias}',
     'GET /functions/{name}/code',
+    'GET /functions/{name}/policy',
+    'GET /functions/{name}/url',
     'GET /functions/{name}/versions',
     'GET /functions/{name}/versions/{n}',
     'POST /functions/{name}/invoke',
@@ -220,6 +224,8 @@ it('every operation answers valid and mutated requests with a documented status 
     'PUT /functions/{name}',
     'PUT /functions/{name}/aliases/{alias}',
     'PUT /functions/{name}/concurrency',
+    'PUT /functions/{name}/policy/{sid}',
+    'PUT /functions/{name}/url',
   ]);
   for (const { path, method, op } of ops) {
     if (path.startsWith('/functions')) await deployFunction();

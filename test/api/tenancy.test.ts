@@ -116,6 +116,9 @@ describe('ownership', () => {
     assert.equal((await as(alice, 'POST', '/functions/ALICE_FN/versions', {})).statusCode, 201);
     assert.equal((await as(alice, 'PUT', '/functions/ALICE_FN/aliases/main', { version: '1' })).statusCode, 201);
     assert.equal((await as(alice, 'PUT', '/functions/ALICE_FN/concurrency', { reserved: 3 })).statusCode, 200);
+    assert.equal((await as(alice, 'PUT', '/functions/ALICE_FN/url', { authType: 'NONE' })).statusCode, 201);
+    const policyStatement = { action: 'lambda:InvokeFunction', principal: '*' };
+    assert.equal((await as(alice, 'PUT', '/functions/ALICE_FN/policy/main', policyStatement)).statusCode, 201);
     const aliceFn = (await as(alice, 'GET', '/functions/ALICE_FN')).json();
 
     const doc = (await as(null, 'GET', '/openapi.json')).json() as {
@@ -154,9 +157,13 @@ describe('ownership', () => {
                     ? { version: '1' }
                     : path.endsWith('/concurrency') && method === 'put'
                       ? { reserved: 1 }
-                      : path.endsWith('/versions') && method === 'post'
-                        ? {}
-                        : undefined;
+                      : path.endsWith('/url') && method === 'put'
+                        ? { authType: 'NONE' }
+                        : path.endsWith('/policy/{sid}') && method === 'put'
+                          ? policyStatement
+                          : path.endsWith('/versions') && method === 'post'
+                            ? {}
+                            : undefined;
           const r = await as(bob, method.toUpperCase(), url, body);
           walked.push(`${method.toUpperCase()} ${path}`);
           const text = r.body;
@@ -206,6 +213,12 @@ describe('ownership', () => {
       'PUT /functions/{name}/concurrency',
       'DELETE /functions/{name}/concurrency',
       'POST /functions/{name}/invoke',
+      'DELETE /functions/{name}/policy/{sid}',
+      'DELETE /functions/{name}/url',
+      'GET /functions/{name}/policy',
+      'GET /functions/{name}/url',
+      'PUT /functions/{name}/policy/{sid}',
+      'PUT /functions/{name}/url',
     ])
       assert.ok(walked.includes(route), `${route} walked: ${walked.join(', ')}`);
     assert.ok(walked.length >= 10, walked.join(', '));
@@ -221,6 +234,8 @@ describe('ownership', () => {
     assert.deepEqual((await as(alice, 'GET', '/functions/ALICE_FN/code')).rawPayload, aliceZip);
     assert.equal(hers.versions, 1);
     assert.equal((await as(alice, 'GET', '/functions/ALICE_FN/aliases/main')).json().version, '1');
+    assert.equal((await as(alice, 'GET', '/functions/ALICE_FN/url')).json().authType, 'NONE');
+    assert.equal((await as(alice, 'GET', '/functions/ALICE_FN/policy')).json().policy.Statement.length, 1);
     await as(alice, 'POST', `/tasks/${running}/cancel`);
   });
 
