@@ -34,10 +34,10 @@ import { invokeFunction, type InvokeApp } from './invoke.ts';
 
 export type FunctionUrlApp = FunctionAccessApp & InvokeApp;
 
-/** Who sent the request, asked only of an AWS_IAM URL: an account (a valid SigV4 signature),
- *  anonymous (none, or one that proves nobody), or `owner` when authentication is off
+/** Who sent the request, asked only of an AWS_IAM URL: a user (a valid SigV4 signature by their
+ *  key), anonymous (none, or one that proves nobody), or `owner` when authentication is off
  *  (HANGAR_AUTH=none: every caller is everyone). */
-export type UrlCaller = PolicyCaller | { kind: 'owner' };
+export type UrlCaller = { kind: 'user'; userId: string } | { kind: 'anonymous' } | { kind: 'owner' };
 
 export interface FunctionUrlCall {
   urlId: string;
@@ -67,10 +67,16 @@ export async function serveFunctionUrl(app: FunctionUrlApp, call: FunctionUrlCal
   let authorizer: Record<string, unknown> | undefined;
   if (url.authType === FunctionUrlAuthType.AWS_IAM) {
     const who = await call.authenticate();
-    const caller: PolicyCaller = who.caller.kind === 'owner' ? { kind: 'account', accountId: owner } : who.caller;
-    if (!(await allowed(app, url, caller, owner))) return FORBIDDEN();
+    const isOwner = who.caller.kind === 'owner' || (who.caller.kind === 'user' && who.caller.userId === url.userId);
+    const caller: PolicyCaller =
+      who.caller.kind === 'user'
+        ? { kind: 'account', accountId: call.accountIdOf(who.caller.userId) }
+        : isOwner
+          ? { kind: 'account', accountId: owner }
+          : { kind: 'anonymous' };
+    if (!(await allowed(app, url, caller, isOwner))) return FORBIDDEN();
     if (who.iam) authorizer = { iam: who.iam };
-  } else if (!(await allowed(app, url, { kind: 'anonymous' }, owner))) return FORBIDDEN();
+  } else if (!(await allowed(app, url, { kind: 'anonymous' }, false))) return FORBIDDEN();
 
   const event = buildEventV2(call.request, {
     accountId: owner,
@@ -95,12 +101,12 @@ async function allowed(
   app: FunctionUrlApp,
   url: { userId: string; functionName: string; qualifier: string; authType: FunctionUrlAuthType },
   caller: PolicyCaller,
-  ownerAccountId: string,
+  isOwner: boolean,
 ): Promise<boolean> {
   const own = await app.functionAccess.getPolicy(url.userId, url.functionName, '');
   const qualified = url.qualifier ? await app.functionAccess.getPolicy(url.userId, url.functionName, url.qualifier) : null;
   const statements = [...(own?.statements ?? []), ...(qualified?.statements ?? [])];
-  return functionUrlAllows(url.authType, statements, caller, ownerAccountId);
+  return functionUrlAllows(url.authType, statements, caller, isOwner);
 }
 
 /**

@@ -253,18 +253,19 @@ export const policyAllows = (statements: readonly PolicyStatement[], r: AccessRe
  * - AWS_IAM: the caller must be known (a valid SigV4 signature). The function's owner always
  *   may (their account's identity policies are all-powerful in Hangar); another account only
  *   when the policy allows it both actions.
- * `statements`: those of the function's own policy and of the URL's qualifier's.
+ * `statements`: those of the function's own policy and of the URL's qualifier's. `isOwner`: the
+ * caller is the function's user (by user id: account ids are names, not the tenancy boundary).
  */
 export function functionUrlAllows(
   authType: FunctionUrlAuthType,
   statements: readonly PolicyStatement[],
   caller: PolicyCaller,
-  ownerAccountId: string,
+  isOwner: boolean,
 ): boolean {
   const who: PolicyCaller = authType === FunctionUrlAuthType.NONE ? { kind: 'anonymous' } : caller;
   if (authType === FunctionUrlAuthType.AWS_IAM) {
     if (who.kind === 'anonymous') return false;
-    if (who.kind === 'account' && who.accountId === ownerAccountId) return true;
+    if (isOwner) return true;
   }
   return [InvokeAction.FunctionUrl, InvokeAction.Function].every((action) =>
     policyAllows(statements, { action, caller: who, viaFunctionUrl: authType }),

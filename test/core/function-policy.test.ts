@@ -193,30 +193,32 @@ describe('evaluation', () => {
 
   it('a public (NONE) URL needs both actions allowed to everyone (October 2025)', () => {
     const anyone = { kind: 'anonymous' } as const;
-    assert.equal(functionUrlAllows('NONE', [], anyone, OWNER), false);
-    assert.equal(functionUrlAllows('NONE', [publicUrl], anyone, OWNER), false);
-    assert.equal(functionUrlAllows('NONE', [publicInvoke], anyone, OWNER), false);
-    assert.equal(functionUrlAllows('NONE', [publicUrl, publicInvoke], anyone, OWNER), true);
+    assert.equal(functionUrlAllows('NONE', [], anyone, false), false);
+    assert.equal(functionUrlAllows('NONE', [publicUrl], anyone, false), false);
+    assert.equal(functionUrlAllows('NONE', [publicInvoke], anyone, false), false);
+    assert.equal(functionUrlAllows('NONE', [publicUrl, publicInvoke], anyone, false), true);
     // The owner's signature changes nothing on a NONE URL: the policy alone decides.
-    assert.equal(functionUrlAllows('NONE', [publicUrl], { kind: 'account', accountId: OWNER }, OWNER), false);
+    assert.equal(functionUrlAllows('NONE', [publicUrl], { kind: 'account', accountId: OWNER }, true), false);
     // Granted to one account only, it is not public.
     const toOther = [
       checkStatement({ sid: 'u', action: 'lambda:InvokeFunctionUrl', principal: OTHER }),
       checkStatement({ sid: 'i', action: 'lambda:InvokeFunction', principal: OTHER }),
     ];
-    assert.equal(functionUrlAllows('NONE', toOther, anyone, OWNER), false);
+    assert.equal(functionUrlAllows('NONE', toOther, anyone, false), false);
   });
 
   it('an AWS_IAM URL: the owner always, another account when granted both, nobody unsigned', () => {
     const other = { kind: 'account', accountId: OTHER } as const;
-    assert.equal(functionUrlAllows('AWS_IAM', [], { kind: 'account', accountId: OWNER }, OWNER), true);
-    assert.equal(functionUrlAllows('AWS_IAM', [], other, OWNER), false);
-    assert.equal(functionUrlAllows('AWS_IAM', [publicUrl, publicInvoke], { kind: 'anonymous' }, OWNER), false);
+    assert.equal(functionUrlAllows('AWS_IAM', [], { kind: 'account', accountId: OWNER }, true), true);
+    assert.equal(functionUrlAllows('AWS_IAM', [], other, false), false);
+    // The owner is the user, not a matching account id: a stranger whose id collides is no owner.
+    assert.equal(functionUrlAllows('AWS_IAM', [], { kind: 'account', accountId: OWNER }, false), false);
+    assert.equal(functionUrlAllows('AWS_IAM', [publicUrl, publicInvoke], { kind: 'anonymous' }, false), false);
     const urlOnly = checkStatement({ sid: 'u', action: 'lambda:InvokeFunctionUrl', principal: OTHER, functionUrlAuthType: 'AWS_IAM' });
     const invoke = checkStatement({ sid: 'i', action: 'lambda:InvokeFunction', principal: OTHER });
-    assert.equal(functionUrlAllows('AWS_IAM', [urlOnly], other, OWNER), false);
-    assert.equal(functionUrlAllows('AWS_IAM', [urlOnly, invoke], other, OWNER), true);
+    assert.equal(functionUrlAllows('AWS_IAM', [urlOnly], other, false), false);
+    assert.equal(functionUrlAllows('AWS_IAM', [urlOnly, invoke], other, false), true);
     // A statement for NONE URLs does not open an AWS_IAM one.
-    assert.equal(functionUrlAllows('AWS_IAM', [{ ...urlOnly, functionUrlAuthType: 'NONE' }, invoke], other, OWNER), false);
+    assert.equal(functionUrlAllows('AWS_IAM', [{ ...urlOnly, functionUrlAuthType: 'NONE' }, invoke], other, false), false);
   });
 });

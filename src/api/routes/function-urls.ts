@@ -101,7 +101,7 @@ async function authenticate(
     req.principal = principal;
     const accountId = accountIdOf(principal.userId);
     return {
-      caller: { kind: 'account', accountId },
+      caller: { kind: 'user', userId: principal.userId },
       iam: {
         accessKey: signature.accessKeyId,
         accountId,
