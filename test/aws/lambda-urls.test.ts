@@ -423,6 +423,14 @@ describe('function URLs served', { skip: sandboxless }, () => {
     assert.equal(rc.authorizer, undefined);
     assert.match(rc.requestId, /^[0-9a-f-]{36}$/);
     assert.equal(r.headers['x-amzn-requestid'], rc.requestId);
+    // Traffic served, not calls to Hangar: a public URL's visitors do not fill the audit log...
+    const served = (await p.inject({ method: 'GET', url: `/audit?action=${encodeURIComponent('POST /lambda-url/:urlId/*')}` })).json();
+    assert.deepEqual(served.entries, []);
+    // ...which does have its configuration's calls.
+    const configured = (
+      await p.inject({ method: 'GET', url: `/audit?action=${encodeURIComponent('lambda:CreateFunctionUrlConfig')}` })
+    ).json();
+    assert.ok(configured.entries.length > 0);
   });
 
   it('answers a failed function with 502, without its error', async () => {
