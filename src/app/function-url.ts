@@ -96,17 +96,17 @@ export async function serveFunctionUrl(app: FunctionUrlApp, call: FunctionUrlCal
   return { ...answer, headers: withCorsHeaders(cors, header('origin'), answer.headers) };
 }
 
-/** The URL's function's own policy and its qualifier's (an alias's): either may allow. */
+/** The policy of what the URL invokes: the function's own for its URL, the alias's for an
+ *  alias's URL. As on AWS, a permission's scope is its ARN: the function's policy does not open
+ *  an alias (nor an alias's the function). */
 async function allowed(
   app: FunctionUrlApp,
   url: { userId: string; functionName: string; qualifier: string; authType: FunctionUrlAuthType },
   caller: PolicyCaller,
   isOwner: boolean,
 ): Promise<boolean> {
-  const own = await app.functionAccess.getPolicy(url.userId, url.functionName, '');
-  const qualified = url.qualifier ? await app.functionAccess.getPolicy(url.userId, url.functionName, url.qualifier) : null;
-  const statements = [...(own?.statements ?? []), ...(qualified?.statements ?? [])];
-  return functionUrlAllows(url.authType, statements, caller, isOwner);
+  const policy = await app.functionAccess.getPolicy(url.userId, url.functionName, url.qualifier);
+  return functionUrlAllows(url.authType, policy?.statements ?? [], caller, isOwner);
 }
 
 /**

@@ -253,7 +253,7 @@ export const policyAllows = (statements: readonly PolicyStatement[], r: AccessRe
  * - AWS_IAM: the caller must be known (a valid SigV4 signature). The function's owner always
  *   may (their account's identity policies are all-powerful in Hangar); another account only
  *   when the policy allows it both actions.
- * `statements`: those of the function's own policy and of the URL's qualifier's. `isOwner`: the
+ * `statements`: the policy of what the URL invokes (the function's, or the alias's). `isOwner`: the
  * caller is the function's user (by user id: account ids are names, not the tenancy boundary).
  */
 export function functionUrlAllows(

@@ -433,6 +433,17 @@ describe('function URLs served', { skip: sandboxless }, () => {
     assert.ok(configured.entries.length > 0);
   });
 
+  it("an alias's URL follows the alias's own policy, not the function's", async () => {
+    await create(alice, 'staged', 'plain.handler');
+    await alice.send(new CreateAliasCommand({ FunctionName: 'staged', Name: 'prod', FunctionVersion: '$LATEST' }));
+    const made = await alice.send(new CreateFunctionUrlConfigCommand({ FunctionName: 'staged', Qualifier: 'prod', AuthType: 'NONE' }));
+    await makePublic(alice, 'staged');
+    assert.equal((await http(made.FunctionUrl!)).status, 403);
+    await makePublic(alice, 'staged', 'prod');
+    const r = await http(made.FunctionUrl!);
+    assert.deepEqual([r.status, JSON.parse(r.text)], [200, { hello: 'world' }]);
+  });
+
   it('answers a failed function with 502, without its error', async () => {
     await create(alice, 'broken', 'throws.handler');
     const made = await alice.send(new CreateFunctionUrlConfigCommand({ FunctionName: 'broken', AuthType: 'NONE' }));

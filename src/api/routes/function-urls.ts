@@ -38,7 +38,14 @@ export function functionUrlRoutes(app: FastifyInstance, ctx: ApiContext): void {
     scope.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
     const handler = (req: FastifyRequest, reply: FastifyReply) => serve(ctx, req, reply);
     for (const url of [`${FUNCTION_URL_PREFIX}:urlId`, `${FUNCTION_URL_PREFIX}:urlId/*`])
-      scope.route({ method: METHODS, url, config: { public: true, served: true }, schema: { hide: true }, bodyLimit: MAX_PAYLOAD_BYTES, handler });
+      scope.route({
+        method: METHODS,
+        url,
+        config: { public: true, served: true },
+        schema: { hide: true },
+        bodyLimit: MAX_PAYLOAD_BYTES,
+        handler,
+      });
   });
 }
 
