@@ -120,7 +120,11 @@ function http(url: string, opts: { method?: string; headers?: Record<string, str
 }
 
 /** A request signed with SigV4 for `lambda`, as an AWS_IAM function URL takes it. */
-async function signed(url: string, k: { keyId: string; key: string }, opts: { method?: string; body?: string; service?: string } = {}) {
+async function signed(
+  url: string,
+  k: { keyId: string; key: string },
+  opts: { method?: string; body?: string; service?: string; contentType?: string } = {},
+) {
   const u = new URL(url);
   const signer = new SignatureV4({
     service: opts.service ?? 'lambda',
@@ -136,7 +140,7 @@ async function signed(url: string, k: { keyId: string; key: string }, opts: { me
     port: Number(u.port),
     path: u.pathname,
     query,
-    headers: { host: u.host, ...(opts.body ? { 'content-type': 'application/json' } : {}) },
+    headers: { host: u.host, ...(opts.body ? { 'content-type': opts.contentType ?? 'application/json' } : {}) },
     body: opts.body,
   });
   return http(url, { method: req.method, headers: req.headers as Record<string, string>, body: opts.body });
@@ -504,6 +508,39 @@ describe('function URLs served', { skip: sandboxless }, () => {
         new AddPermissionCommand({ FunctionName: 'private', StatementId: sid, Action: action, Principal: accountIdOf('bob') }),
       );
     assert.equal((await signed(target, bobKey)).status, 200);
+  });
+
+  it("answers an AWS_IAM URL's CORS preflight unsigned (browsers never sign one), and sends binary bodies base64", async () => {
+    await create(alice, 'binary');
+    const made = await alice.send(
+      new CreateFunctionUrlConfigCommand({
+        FunctionName: 'binary',
+        AuthType: 'AWS_IAM',
+        Cors: { AllowOrigins: ['*'], AllowMethods: ['*'] },
+      }),
+    );
+    const pre = await http(made.FunctionUrl!, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://x.example', 'access-control-request-method': 'PUT' },
+    });
+    assert.deepEqual(
+      [pre.status, pre.headers['access-control-allow-origin'], pre.headers['access-control-allow-methods']],
+      [204, '*', '*'],
+    );
+    assert.equal((await http(made.FunctionUrl!, { method: 'PUT', body: 'x' })).status, 403);
+    const bytes = '\u0000\u00ff binary';
+    const r = await signed(made.FunctionUrl!, aliceKey, { method: 'PUT', body: bytes });
+    assert.equal(r.status, 201);
+    const event = JSON.parse(r.text);
+    assert.equal(event.isBase64Encoded, false, 'application/json is text');
+    const octets = await signed(`${made.FunctionUrl!}raw`, aliceKey, {
+      method: 'POST',
+      body: 'plain bytes',
+      contentType: 'application/octet-stream',
+    });
+    const raw = JSON.parse(octets.text);
+    assert.equal(raw.isBase64Encoded, true);
+    assert.equal(Buffer.from(raw.body, 'base64').toString('utf8'), 'plain bytes');
   });
 
   it('sees the signer in requestContext.authorizer.iam', async () => {
