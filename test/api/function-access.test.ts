@@ -126,3 +126,23 @@ describe('policies on the native API', () => {
     assert.equal((await as(alice, 'GET', '/functions/web/policy')).json().policy.Statement.length, 1);
   });
 });
+
+describe('function URLs with authentication off (HANGAR_AUTH=none)', () => {
+  it('takes every caller of an AWS_IAM URL as its owner, as the API takes every caller as an admin', async () => {
+    const open = await testPlatform({ HANGAR_WORKERS: '0', HANGAR_AUTH: 'none' });
+    try {
+      const zip = makeZip({ 'index.js': 'exports.handler = async () => 1;' }).toString('base64');
+      assert.equal(
+        (await open.inject({ method: 'PUT', url: '/functions/f?userId=anonymous', payload: { runtime: 'nodejs22.x', handler: 'index.handler', zip } }))
+          .statusCode,
+        201,
+      );
+      const url = (await open.inject({ method: 'PUT', url: '/functions/f/url?userId=anonymous', payload: { authType: 'AWS_IAM' } })).json().url;
+      // Past the gate (no 403): this platform has no workers to run it, so 503.
+      const r = await open.inject({ method: 'GET', url: new URL(url).pathname, auth: null });
+      assert.deepEqual([r.statusCode, r.json()], [503, { Message: 'Service Unavailable' }]);
+    } finally {
+      await open.close();
+    }
+  });
+});
