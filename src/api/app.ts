@@ -22,8 +22,10 @@ import { errorHandler, problem, sendProblem } from './problem.ts';
 import { accessRoutes } from './routes/access.ts';
 import { functionEventConfigRoutes } from './routes/function-event-config.ts';
 import { functionVersionRoutes } from './routes/function-versions.ts';
+import { functionAccessRoutes } from './routes/function-access.ts';
 import { functionInvokeRoutes } from './routes/function-invoke.ts';
 import { functionLogRoutes } from './routes/function-logs.ts';
+import { functionUrlRoutes, hostRewrite } from './routes/function-urls.ts';
 import { functionRoutes } from './routes/functions.ts';
 import { gatewayRoutes, rewriteHostForm } from './routes/http-gateway.ts';
 import { httpApiRoutes } from './routes/http-apis.ts';
@@ -49,12 +51,17 @@ export async function buildApp(ctx: ApiContext, log: Logger): Promise<FastifyIns
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: c.bodyLimit,
     trustProxy: true,
-    // An HTTP API's Host form ({apiId}.execute-api.…) is served by the /http/{apiId} routes.
-    rewriteUrl: rewriteHostForm,
     // A route key is a path parameter (/http-apis/{apiId}/routes/{routeKey}), up to 512
     // characters before percent-encoding; the router's default (100) would make long ones 404.
     maxParamLength: 2048,
     requestTimeout: c.requestTimeoutMs,
+    // Host forms take their path form's routes: an HTTP API's ({apiId}.execute-api.…) the
+    // /http/{apiId} routes, a function URL's (<url-id>.lambda-url.<region>.<domain>) /lambda-url/.
+    rewriteUrl: (req) => {
+      const url = req.url ?? '/';
+      const fnUrl = hostRewrite(req.headers.host, url);
+      return fnUrl !== url ? fnUrl : rewriteHostForm(req);
+    },
     ...(c.tlsCert && c.tlsKey
       ? { https: { cert: readFileSync(c.tlsCert), key: readFileSync(c.tlsKey), ...timeouts } }
       : { http: timeouts }),
@@ -154,6 +161,8 @@ export async function buildApp(ctx: ApiContext, log: Logger): Promise<FastifyIns
   const gateway = new HttpGateway({ ...ctx, jwks: new JwksVerifier(), accountOf: accountIdOf, log: log.child({ module: 'http-gateway' }) });
   httpApiRoutes(app, { ...ctx, httpApiChanged: (apiId) => gateway.forget(apiId) });
   await gatewayRoutes(app, gateway);
+  functionAccessRoutes(app, ctx);
+  functionUrlRoutes(app, ctx);
   projectRoutes(app, ctx, { maxBytes: ctx.config.projectMaxBytes, maxFiles: ctx.config.projectMaxFiles });
   await liveRoutes(app, ctx);
   uiRoutes(app);

@@ -10,7 +10,7 @@ import type { SecretBox } from '../secrets/index.ts';
 import type { Clock } from '../core/index.ts';
 import type { FunctionHost } from '../functions/index.ts';
 import type { RemoteInvoker } from '../app/index.ts';
-import type { Fleet, FunctionInvocations, Functions, HttpApis, StatusCounts, Store } from '../store/index.ts';
+import type { Fleet, FunctionAccess, FunctionInvocations, Functions, HttpApis, StatusCounts, Store } from '../store/index.ts';
 import type { AppContext, AppStore, CapacityView, InvocationObserver, StartEstimator } from '../app/index.ts';
 
 /** The use cases' context (app/context.ts) and what only the API needs besides. */
@@ -25,6 +25,8 @@ export interface ApiContext extends AppContext {
   functions: Functions;
   /** Users' HTTP APIs and routes (ports/http-apis.ts), served by the gateway. */
   httpApis: HttpApis;
+  /** Functions' resource-based policies and URLs (ports/function-access.ts). */
+  functionAccess: FunctionAccess;
   /** This process's function host (invocations), set once its sandboxing workers exist: the
    *  API starts before the workers, so it holds the reference, not the host. */
   functionHost: { current: FunctionHost | null };
@@ -57,6 +59,7 @@ export interface ApiContext extends AppContext {
     | 'projectMaxFiles'
     | 'alertWebhookUrl'
     | 'awsRegion'
+    | 'functionUrlDomain'
   >;
   /** Checks API keys; null when authentication is off (HANGAR_AUTH=none). */
   auth: Authenticator | null;

@@ -16,6 +16,20 @@ export {
   type DeployInput,
   type FunctionsApp,
 } from './functions.ts';
+export {
+  addPermission,
+  createFunctionUrl,
+  deleteFunctionUrl,
+  functionUrlAddress,
+  getFunctionUrl,
+  getPolicy,
+  listFunctionUrls,
+  removePermission,
+  updateFunctionUrl,
+  type FunctionAccessApp,
+  type FunctionTarget,
+} from './function-access.ts';
+export { invokeWithEvent, serveFunctionUrl, type FunctionUrlApp, type FunctionUrlCall, type UrlCaller } from './function-url.ts';
 export { checkHealth, type HealthDeps, type HealthStatus } from './health.ts';
 export {
   deleteEventInvokeConfig,

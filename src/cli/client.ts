@@ -508,6 +508,24 @@ export class HangarClient {
     return this.#json('DELETE', `/http-apis/${enc(apiId)}/routes/${enc(routeKey)}`, { query: { userId } });
   }
 
+  /** The function's URL (or an alias's, `qualifier`): its address and configuration. */
+  functionUrl(name: string, opts: { qualifier?: string; userId?: string } = {}): Promise<FunctionUrlView> {
+    return this.#json('GET', `/functions/${enc(name)}/url`, { query: opts });
+  }
+
+  /** Gives the function (or an alias) a URL, or changes its auth type and CORS. */
+  putFunctionUrl(
+    name: string,
+    body: { authType: string; cors?: Record<string, unknown> | null },
+    opts: { qualifier?: string; userId?: string } = {},
+  ): Promise<FunctionUrlView> {
+    return this.#json('PUT', `/functions/${enc(name)}/url`, { query: opts, body });
+  }
+
+  deleteFunctionUrl(name: string, opts: { qualifier?: string; userId?: string } = {}): Promise<{ name: string; deleted: true }> {
+    return this.#json('DELETE', `/functions/${enc(name)}/url`, { query: opts });
+  }
+
   /** Runs a function synchronously: its result (or error document, functionError set) as sent. */
   async invokeFunction(
     name: string,
@@ -651,4 +669,25 @@ function reasonOf(err: unknown, timeoutMs: number): string {
   if (e instanceof Error && e.message === 'bad port') return 'bad port (fetch refuses to connect to this port; run the API on another one)';
   if (e instanceof Error) return e.message || (e as { code?: string }).code || e.name;
   return String(e);
+}
+
+/** A function URL as GET /functions/{name}/url answers it. */
+export interface FunctionUrlView {
+  url: string;
+  urlId: string;
+  functionName: string;
+  qualifier: string | null;
+  userId: string;
+  authType: 'NONE' | 'AWS_IAM';
+  cors: {
+    allowOrigins: string[];
+    allowMethods: string[];
+    allowHeaders: string[];
+    exposeHeaders: string[];
+    maxAgeS?: number;
+    allowCredentials: boolean;
+  } | null;
+  invokeMode: string;
+  createdAt: string;
+  updatedAt: string;
 }

@@ -283,6 +283,16 @@ export const ConfigSchema = z
       .describe(
         "Region of the AWS-compatible API (docs/aws.md): requests must be signed for it (SigV4's credential scope), and it is in every ARN Hangar gives out. Point the AWS SDK's `region` at the same name.",
       ),
+    functionUrlDomain: z
+      .string()
+      .regex(
+        /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:\d{1,5})?$/,
+        'a lower-case DNS domain, optionally with :port',
+      )
+      .optional()
+      .describe(
+        'Domain whose wildcard DNS points at Hangar, for function URLs by host name: the FunctionUrl answers are then `<scheme>://<url-id>.lambda-url.<region>.<this>/` (a `:port` may follow). Unset: `<public URL>/lambda-url/<url-id>/`, which needs no DNS. Both forms are always served.',
+      ),
     auditRetentionHours: z.coerce
       .number()
       .min(0)

@@ -9,6 +9,8 @@ export * from './finish.ts';
 export * from './function.ts';
 export * from './function-event.ts';
 export * from './function-placement.ts';
+export * from './function-policy.ts';
+export * from './function-url.ts';
 export * from './hand-off.ts';
 export * from './http-api/index.ts';
 export * from './invocation.ts';

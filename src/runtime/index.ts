@@ -30,6 +30,7 @@ import { loadMasterKey, type SecretBox } from '../secrets/index.ts';
 import {
   shareRecent,
   SqliteStore,
+  type FunctionAccess,
   type FunctionFleet,
   type FunctionInvocations,
   type Functions,
@@ -98,6 +99,7 @@ export function sandboxSetup(
 export async function openStore(config: Config): Promise<
   Store & {
     readonly functions: Functions;
+    readonly functionAccess: FunctionAccess;
     readonly functionFleet: FunctionFleet;
     readonly functionInvocations: FunctionInvocations;
     readonly httpApis: HttpApis;
@@ -224,6 +226,7 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
       blobs,
       functions: store.functions,
       httpApis: store.httpApis,
+      functionAccess: store.functionAccess,
       functionHost,
       functionDispatch,
       functionInvocations: store.functionInvocations,

@@ -228,6 +228,8 @@ it('every operation answers valid and mutated requests with a documented status 
     'DELETE /functions/{name}/aliases/{alias}',
     'DELETE /functions/{name}/concurrency',
     'DELETE /functions/{name}/event-config',
+    'DELETE /functions/{name}/policy/{sid}',
+    'DELETE /functions/{name}/url',
     'DELETE /functions/{name}/versions/{n}',
     'GET /functions',
     'GET /functions/{name}',
@@ -237,6 +239,8 @@ it('every operation answers valid and mutated requests with a documented status 
     'GET /functions/{name}/event-config',
     'GET /functions/{name}/invocations',
     'GET /functions/{name}/logs',
+    'GET /functions/{name}/policy',
+    'GET /functions/{name}/url',
     'GET /functions/{name}/versions',
     'GET /functions/{name}/versions/{n}',
     'POST /functions/{name}/invoke',
@@ -258,6 +262,8 @@ it('every operation answers valid and mutated requests with a documented status 
     'PATCH /http-apis/{apiId}/routes/{routeKey}',
     'POST /http-apis',
     'POST /http-apis/{apiId}/routes',
+    'PUT /functions/{name}/policy/{sid}',
+    'PUT /functions/{name}/url',
   ]);
   for (const { path, method, op } of ops) {
     if (path.startsWith('/functions') || path.startsWith('/http-apis')) await deployFunction();

@@ -117,6 +117,9 @@ describe('ownership', () => {
     assert.equal((await as(alice, 'PUT', '/functions/ALICE_FN/aliases/main', { version: '1' })).statusCode, 201);
     assert.equal((await as(alice, 'PUT', '/functions/ALICE_FN/concurrency', { reserved: 3 })).statusCode, 200);
     assert.equal((await as(alice, 'PUT', '/functions/ALICE_FN/event-config', { maximumRetryAttempts: 0 })).statusCode, 200);
+    assert.equal((await as(alice, 'PUT', '/functions/ALICE_FN/url', { authType: 'NONE' })).statusCode, 201);
+    const policyStatement = { action: 'lambda:InvokeFunction', principal: '*' };
+    assert.equal((await as(alice, 'PUT', '/functions/ALICE_FN/policy/main', policyStatement)).statusCode, 201);
     const aliceFn = (await as(alice, 'GET', '/functions/ALICE_FN')).json();
     const aliceApi = (await as(alice, 'POST', '/http-apis', { name: 'ALICE_API' })).json().apiId;
     assert.equal(
@@ -164,15 +167,19 @@ describe('ownership', () => {
                       ? { reserved: 1 }
                       : path.endsWith('/event-config') && method === 'put'
                         ? { maximumRetryAttempts: 1 }
-                        : path.endsWith('/versions') && method === 'post'
-                          ? {}
-                          : path === '/http-apis/{apiId}/routes' && method === 'post'
-                            ? { routeKey: 'GET /b', functionName: 'ALICE_FN' }
-                            : path === '/http-apis/{apiId}' && method === 'patch'
-                              ? { name: 'bob' }
-                              : path === '/http-apis/{apiId}/routes/{routeKey}' && method === 'patch'
-                                ? { cacheTtlS: 0 }
-                                : undefined;
+                        : path.endsWith('/url') && method === 'put'
+                          ? { authType: 'NONE' }
+                          : path.endsWith('/policy/{sid}') && method === 'put'
+                            ? policyStatement
+                            : path.endsWith('/versions') && method === 'post'
+                              ? {}
+                              : path === '/http-apis/{apiId}/routes' && method === 'post'
+                                ? { routeKey: 'GET /b', functionName: 'ALICE_FN' }
+                                : path === '/http-apis/{apiId}' && method === 'patch'
+                                  ? { name: 'bob' }
+                                  : path === '/http-apis/{apiId}/routes/{routeKey}' && method === 'patch'
+                                    ? { cacheTtlS: 0 }
+                                    : undefined;
           const r = await as(bob, method.toUpperCase(), url, body);
           walked.push(`${method.toUpperCase()} ${path}`);
           const text = r.body;
@@ -227,14 +234,20 @@ describe('ownership', () => {
       'GET /functions/{name}/event-config',
       'DELETE /functions/{name}/event-config',
       'POST /functions/{name}/invoke',
+      'DELETE /functions/{name}/policy/{sid}',
+      'DELETE /functions/{name}/url',
       'DELETE /http-apis/{apiId}',
       'DELETE /http-apis/{apiId}/routes/{routeKey}',
+      'GET /functions/{name}/policy',
+      'GET /functions/{name}/url',
       'GET /http-apis/{apiId}',
       'GET /http-apis/{apiId}/routes',
       'GET /http-apis/{apiId}/routes/{routeKey}',
       'PATCH /http-apis/{apiId}',
       'PATCH /http-apis/{apiId}/routes/{routeKey}',
       'POST /http-apis/{apiId}/routes',
+      'PUT /functions/{name}/policy/{sid}',
+      'PUT /functions/{name}/url',
     ])
       assert.ok(walked.includes(route), `${route} walked: ${walked.join(', ')}`);
     assert.ok(walked.length >= 10, walked.join(', '));
@@ -256,6 +269,8 @@ describe('ownership', () => {
       (await as(alice, 'GET', `/http-apis/${aliceApi}/routes`)).json().routes.map((r: { routeKey: string }) => r.routeKey),
       ['GET /a'],
     );
+    assert.equal((await as(alice, 'GET', '/functions/ALICE_FN/url')).json().authType, 'NONE');
+    assert.equal((await as(alice, 'GET', '/functions/ALICE_FN/policy')).json().policy.Statement.length, 1);
     await as(alice, 'POST', `/tasks/${running}/cancel`);
   });
 

@@ -71,6 +71,7 @@ before(async () => {
       capacity: { slots: async () => ({ total: 0, busy: 0 }) },
       store,
       functions: store.functions,
+      functionAccess: store.functionAccess,
       functionHost: { current: null },
       blobs: new DiskBlobStore(join(dir, 'blobs')),
       invocations: new InvocationRecorder({

@@ -1,9 +1,9 @@
 /** What the Lambda adapter's operations need. */
-import type { CapacityView, FunctionsApp, InvocationObserver, RemoteInvoker } from '../../app/index.ts';
+import type { CapacityView, FunctionAccessApp, FunctionsApp, InvocationObserver, RemoteInvoker } from '../../app/index.ts';
 import type { FunctionHost } from '../../functions/index.ts';
 import type { TaskQueue } from '../../store/index.ts';
 
-export interface LambdaContext extends FunctionsApp {
+export interface LambdaContext extends FunctionsApp, FunctionAccessApp {
   /** This process's function host (Invoke), once its sandboxing workers exist. */
   functionHost: { current: FunctionHost | null };
   /** Where Event invocations are stored (each a task of the reserved functions queue). */
@@ -22,5 +22,8 @@ export interface LambdaContext extends FunctionsApp {
      *  Code.Location); by default the request's Host. */
     publicUrl?: string;
     tlsCert?: string;
+    /** The domain function URLs are served under by Host (`<url-id>.lambda-url.<region>.<domain>`);
+     *  unset, FunctionUrl is the path form on the API's address (`/lambda-url/<url-id>/`). */
+    functionUrlDomain?: string;
   };
 }

@@ -11,6 +11,8 @@ import type { LambdaContext } from './context.ts';
 import { eventInvokeConfigOperations } from './event-invoke-config.ts';
 import { functionOperations } from './functions.ts';
 import { invokeOperation } from './invoke.ts';
+import { policyOperations } from './policy.ts';
+import { urlOperations } from './urls.ts';
 import { versionOperations } from './versions.ts';
 
 /** Lambda takes a ZipFile of up to 50 MB; base64 makes that 4/3 as many bytes, and the rest of
@@ -43,6 +45,8 @@ export function lambdaService(ctx: LambdaContext): AwsService {
     ...versionOperations(ctx),
     ...eventInvokeConfigOperations(ctx),
     invokeOperation(ctx),
+    ...policyOperations(ctx),
+    ...urlOperations(ctx),
   ]);
   return {
     signingName: 'lambda',

@@ -4,6 +4,7 @@ export * from './dispatch.ts';
 export * from './fleet.ts';
 export * from './function-fleet.ts';
 export * from './function-invocations.ts';
+export * from './function-access.ts';
 export * from './functions.ts';
 export * from './http-apis.ts';
 export * from './output.ts';

@@ -24,6 +24,7 @@ import type {
   Functions,
   FunctionFleet,
   FunctionInvocations,
+  FunctionAccess,
   HttpApis,
   ListFilter,
   NewScalingEvent,
@@ -72,6 +73,7 @@ import { Claims } from './claim.ts';
 import { Content } from './content.ts';
 import { Db, type PostgresStoreOptions } from './db.ts';
 import { FencedFinishes } from './finishes.ts';
+import { PgFunctionAccess } from './function-access.ts';
 import { PgFunctions } from './functions.ts';
 import { PgFunctionFleet } from './function-fleet.ts';
 import { PgFunctionInvocations } from './function-invocations.ts';
@@ -112,6 +114,8 @@ export class PostgresStore implements Store {
   readonly functionFleet: FunctionFleet;
   /** Function invocation records (ports/function-invocations.ts), likewise. */
   readonly functionInvocations: FunctionInvocations;
+  /** Functions' resource-based policies and URLs (ports/function-access.ts), beside functions. */
+  readonly functionAccess: FunctionAccess;
 
   constructor(opts: PostgresStoreOptions) {
     const retry = opts.retry ?? { baseMs: 1000, maxMs: 300_000 };
@@ -137,6 +141,7 @@ export class PostgresStore implements Store {
     this.httpApis = new PgHttpApis(db);
     this.functionFleet = new PgFunctionFleet(db);
     this.functionInvocations = new PgFunctionInvocations(db);
+    this.functionAccess = new PgFunctionAccess(db);
   }
 
   /** A store whose schema is migrated: fails here, not on the first call, if the database is not usable. */

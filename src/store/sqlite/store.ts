@@ -53,6 +53,7 @@ import type {
   Functions,
   FunctionFleet,
   FunctionInvocations,
+  FunctionAccess,
   HttpApis,
   Store,
   StoreCapabilities,
@@ -71,6 +72,7 @@ import * as content from './content.ts';
 import { SqliteContext } from './context.ts';
 import * as control from './control.ts';
 import * as fairShare from './fair-share.ts';
+import { SqliteFunctionAccess } from './function-access.ts';
 import { SqliteFunctions } from './functions.ts';
 import { SqliteFunctionFleet } from './function-fleet.ts';
 import { SqliteFunctionInvocations } from './function-invocations.ts';
@@ -114,6 +116,8 @@ export class SqliteStore implements Store {
   readonly functionFleet: FunctionFleet;
   /** Function invocation records (ports/function-invocations.ts), likewise. */
   readonly functionInvocations: FunctionInvocations;
+  /** Functions' resource-based policies and URLs (ports/function-access.ts), beside functions. */
+  readonly functionAccess: FunctionAccess;
 
   constructor(opts: SqliteStoreOptions) {
     if (opts.path !== ':memory:') mkdirSync(dirname(opts.path), { recursive: true });
@@ -137,6 +141,7 @@ export class SqliteStore implements Store {
     this.httpApis = new SqliteHttpApis(this.ctx);
     this.functionFleet = new SqliteFunctionFleet(this.ctx);
     this.functionInvocations = new SqliteFunctionInvocations(this.ctx);
+    this.functionAccess = new SqliteFunctionAccess(this.ctx);
   }
 
   now(): number {
