@@ -249,6 +249,8 @@ it('every operation answers valid and mutated requests with a documented status 
     'PUT /functions/{name}/aliases/{alias}',
     'PUT /functions/{name}/concurrency',
     'PUT /functions/{name}/event-config',
+    'PUT /functions/{name}/policy/{sid}',
+    'PUT /functions/{name}/url',
   ]);
   const httpApiOps = ops.filter((o) => o.path.startsWith('/http-apis')).map((o) => `${o.method.toUpperCase()} ${o.path}`);
   assert.deepEqual(httpApiOps.sort(), [
@@ -262,8 +264,6 @@ it('every operation answers valid and mutated requests with a documented status 
     'PATCH /http-apis/{apiId}/routes/{routeKey}',
     'POST /http-apis',
     'POST /http-apis/{apiId}/routes',
-    'PUT /functions/{name}/policy/{sid}',
-    'PUT /functions/{name}/url',
   ]);
   for (const { path, method, op } of ops) {
     if (path.startsWith('/functions') || path.startsWith('/http-apis')) await deployFunction();
