@@ -45,24 +45,20 @@ export class FunctionMetrics {
       labelNames: ['user', 'function', 'status'],
       registers,
     });
-    this.errors = new Counter({
-      name: 'hangar_function_errors_total',
-      help: 'Function invocations that failed (threw, crashed or timed out), as Lambda counts Errors',
-      labelNames: ['user', 'function'],
-      registers,
-    });
-    this.throttles = new Counter({
-      name: 'hangar_function_throttles_total',
-      help: 'Function invocations refused over the reserved concurrency (429 TooManyRequestsException)',
-      labelNames: ['user', 'function'],
-      registers,
-    });
-    this.coldStarts = new Counter({
-      name: 'hangar_function_cold_starts_total',
-      help: 'Function invocations that started a new instance (an init phase ran)',
-      labelNames: ['user', 'function'],
-      registers,
-    });
+    // One series per function that had one: labelled by user and function.
+    const perFunction = (name: string, help: string) => new Counter({ name, help, labelNames: ['user', 'function'], registers });
+    this.errors = perFunction(
+      'hangar_function_errors_total',
+      'Function invocations that failed (threw, crashed or timed out), as Lambda counts Errors',
+    );
+    this.throttles = perFunction(
+      'hangar_function_throttles_total',
+      'Function invocations refused over the reserved concurrency (429 TooManyRequestsException)',
+    );
+    this.coldStarts = perFunction(
+      'hangar_function_cold_starts_total',
+      'Function invocations that started a new instance (an init phase ran)',
+    );
     this.duration = new Histogram({
       name: 'hangar_function_duration_seconds',
       help: "Function invocations' duration (REPORT Duration, without init), by status",

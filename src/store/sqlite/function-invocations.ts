@@ -1,6 +1,9 @@
 /**
  * The function invocations port on SQLite. A batch of records is one write of the write batch
- * (write-batch.ts); INSERT OR IGNORE makes a retried batch harmless.
+ * (write-batch.ts); INSERT OR IGNORE makes a retried batch harmless. Records are an operator's
+ * view, as audit entries: a volatile write (committed, fsynced with the next durable write),
+ * so a busy function does not add a WAL fsync on libuv's thread pool every batch, which the
+ * invocations' own file work queues behind.
  */
 import { type InvocationRecord, type Page, pageOf, rowsForPage, encodeInvocationCursor } from '../../core/index.ts';
 import { INVOCATION_COLUMNS, invocationCursor, invocationFromRow, invocationValues } from '../invocation-row.ts';
@@ -32,7 +35,7 @@ export class SqliteFunctionInvocations implements FunctionInvocations {
     if (records.length === 0) return;
     await this.ctx.writes.run(() => {
       for (const r of records) this.ctx.stmt(INSERT).run(...invocationValues(r));
-    });
+    }, false);
   }
 
   async listInvocations(f: InvocationFilter): Promise<Page<InvocationRecord>> {
