@@ -240,6 +240,8 @@ export async function runOnWarmInstance(
       memoryMb: f.memoryMb,
       timeoutS: f.timeoutS,
       environment: f.environment,
+      secrets: f.secrets,
+      network: f.network,
       codeDir,
     };
     const output = new Tail(KEPT_OUTPUT_BYTES);

@@ -212,8 +212,7 @@ export class ProcessExecutor implements Executor {
     const env: Record<string, string> = {
       PATH: BASE_PATH,
       HOME: req.workspace,
-      HANGAR_TASK_ID: req.taskId,
-      HANGAR_ATTEMPT: String(req.attempt),
+      ...(req.taskEnv === false ? {} : { HANGAR_TASK_ID: req.taskId, HANGAR_ATTEMPT: String(req.attempt) }),
       ...req.env,
     };
     if (req.args != null) {

@@ -16,6 +16,9 @@ export interface ExecutionRequest {
   /** A real program: a string run by /bin/sh -c. */
   shell: string | null;
   env: Record<string, string>;
+  /** false: the process's environment does not name the task (no HANGAR_TASK_ID, HANGAR_ATTEMPT):
+   *  a function instance is not a task, and its environment is Lambda's. Default true. */
+  taskEnv?: boolean;
   metadata: Record<string, unknown>;
   resources: Resources;
   /** 'egress': outbound access through the guarded proxy (sandbox); 'none': no network. */

@@ -15,6 +15,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ExecutionResult, Executor } from '../executor/index.ts';
+import { StreamRedactor } from '../secrets/index.ts';
 import { errorDocument, type FunctionError, type InvocationOutcome, RuntimeApi } from './runtime-api.ts';
 import {
   cpuUnitsFor,
@@ -45,6 +46,11 @@ export interface InstanceDeps {
   region: string;
   /** The 12-digit account id of the function's owner, for its ARN. */
   accountId: string;
+  /** The function's owner (the user whose secrets it may name). */
+  owner: string;
+  /** The owner's secrets by name, opened (app/secrets.ts secretRevealer); it throws when one
+   *  is gone. Needed only by functions that name secrets. */
+  revealSecrets?: (userId: string, names: string[]) => Promise<Record<string, string>>;
   /** Each piece of the runtime's output as written (the function's logs). */
   onOutput?: (stream: 'stdout' | 'stderr', chunk: Buffer) => void;
   socketDir?: string;
@@ -114,8 +120,10 @@ export class Instance {
   private peakMemory: (() => Promise<number | null>) | null = null;
   /** Where the output of the invocation in flight goes. */
   private sink: ((chunk: Buffer) => void) | null = null;
+  /** Masks the values of the function's secrets in its output, per stream (none: no secrets). */
+  private readonly redactors: Record<'stdout' | 'stderr', StreamRedactor> | null;
 
-  private constructor(config: FunctionVersionConfig, deps: InstanceDeps, id: string, api: RuntimeApi) {
+  private constructor(config: FunctionVersionConfig, deps: InstanceDeps, id: string, api: RuntimeApi, secretEnv: Record<string, string>) {
     this.id = id;
     this.config = config;
     this.deps = deps;
@@ -126,6 +134,10 @@ export class Instance {
       logStreamName: `${day}/[${config.version}]${id.replaceAll('-', '')}`,
       initializationType: deps.initializationType ?? 'on-demand',
     });
+    // The core refuses a secret named as an environment variable: neither hides the other.
+    Object.assign(env, secretEnv);
+    const values = Object.values(secretEnv);
+    this.redactors = values.length > 0 ? { stdout: new StreamRedactor(values), stderr: new StreamRedactor(values) } : null;
     const self = forwardsItself(config.runtime);
     if (self) env.HANGAR_RUNTIME_API_SOCKET = IN_RUNTIME_API_SOCKET;
     this.spawnedAt = performance.now();
@@ -136,16 +148,18 @@ export class Instance {
       args: runtimeCommand(config.runtime),
       shell: null,
       env,
+      taskEnv: false,
       metadata: {},
       // The init phase at INIT_MIN_CPU_UNITS at least; the memory's share once it ends (initPhase).
       resources: { cpu: Math.max(cpuUnitsFor(config.memoryMb), INIT_MIN_CPU_UNITS), memory: config.memoryMb },
-      network: 'none',
+      network: config.network,
       image: null,
       // No executor timeout: an instance lives across invocations; each has its own deadline.
       timeoutMs: 0,
       workspace: join(deps.workDir, `fn-${id}`),
       signal: this.abort.signal,
-      onOutput: (stream, chunk) => {
+      onOutput: (stream, raw) => {
+        const chunk = this.redactors ? this.redactors[stream].push(raw) : raw;
         deps.onOutput?.(stream, chunk);
         this.sink?.(chunk);
       },
@@ -177,10 +191,15 @@ export class Instance {
       throw new Error(`function instances run only in the sandbox, not the '${deps.executor.name}' executor`);
     const dir = deps.socketDir ?? SOCKET_DIR;
     await mkdir(dir, { recursive: true, mode: 0o711 });
+    let secretEnv: Record<string, string> = {};
+    if (config.secrets.length > 0) {
+      if (!deps.revealSecrets) throw new Error('function instances that name secrets need revealSecrets');
+      secretEnv = await deps.revealSecrets(deps.owner, config.secrets);
+    }
     const id = randomUUID();
     const api = new RuntimeApi(join(dir, `${id}.sock`));
     await api.listen();
-    return new Instance(config, deps, id, api);
+    return new Instance(config, deps, id, api, secretEnv);
   }
 
   /** The version's ARN, as Lambda's. */
@@ -230,6 +249,8 @@ export class Instance {
       // answer: one turn of the event loop lets it land in this invocation's log.
       const maxMemoryBytes = await this.memory();
       await new Promise((resolve) => setImmediate(resolve));
+      // What a redactor holds back (a possible start of a secret) belongs to this invocation.
+      if (this.redactors) for (const r of Object.values(this.redactors)) this.sink?.(r.end());
       if (this.state === 'busy') this.state = 'idle';
       return { ...outcome, requestId, durationMs, initDurationMs, maxMemoryBytes };
     } finally {

@@ -23,8 +23,8 @@ export interface PoolOptions {
   now?: () => number;
 }
 
-/** What an instance needs from the pool's owner, less what the key decides (the account). */
-export type PoolDeps = Omit<InstanceDeps, 'accountId'>;
+/** What an instance needs from the pool's owner, less what the key decides (owner, account). */
+export type PoolDeps = Omit<InstanceDeps, 'accountId' | 'owner'>;
 
 interface Idle {
   instance: Instance;
@@ -33,7 +33,22 @@ interface Idle {
 
 /** The key of an instance: every field that must match to reuse it. */
 function keyOf(o: FunctionOwner, f: FunctionVersionConfig): string {
-  return JSON.stringify([o.owner, o.accountId, f.name, f.version, f.codeDir]);
+  // All of the configuration: $LATEST's memory, timeout, environment, secrets or network can
+  // change with its code unchanged, and the next invocation must run with the new ones.
+  return JSON.stringify([
+    o.owner,
+    o.accountId,
+    f.name,
+    f.version,
+    f.codeDir,
+    f.runtime,
+    f.handler,
+    f.memoryMb,
+    f.timeoutS,
+    f.environment,
+    f.secrets,
+    f.network,
+  ]);
 }
 
 export class InstancePool {
@@ -61,7 +76,7 @@ export class InstancePool {
   async invoke(owner: FunctionOwner, f: FunctionVersionConfig, event: Buffer, o: InvokeOptions = {}): Promise<InvokeOutcome> {
     if (this.closed) throw new Error('instance pool closed');
     const key = keyOf(owner, f);
-    const instance = this.take(key) ?? (await Instance.start(f, { ...this.deps, accountId: owner.accountId }));
+    const instance = this.take(key) ?? (await Instance.start(f, { ...this.deps, accountId: owner.accountId, owner: owner.owner }));
     this.busy.add(instance);
     try {
       return await instance.invoke(event, o);

@@ -19,6 +19,9 @@ import http from 'node:http';
 /** Lambda's synchronous response limit, in bytes, as its error message states it. */
 export const MAX_RESPONSE_BYTES = 6_291_556;
 const PREFIX = '/2018-06-01/runtime';
+/** How many answered request ids an instance remembers (a late second answer comes right after
+ *  the first, from the same runtime). */
+const ANSWERED_KEPT = 64;
 
 /** What a function's failure looks like to the caller: Lambda's Unhandled error document. */
 export interface FunctionError {
@@ -66,7 +69,8 @@ export class RuntimeApi {
   private settleInit!: (o: InitOutcome) => void;
   private initSettled = false;
   private current: Current | null = null;
-  /** Request ids already answered: a second answer is 403, not 400. */
+  /** The last ANSWERED_KEPT request ids answered: a second answer to one is 403, not 400. A warm
+   *  instance serves millions of invocations; remembering every id would grow without end. */
   private readonly answered = new Set<string>();
   private waiting: http.ServerResponse | null = null;
   private readonly server: http.Server;
@@ -131,6 +135,8 @@ export class RuntimeApi {
     if (!c) return;
     this.current = null;
     this.answered.add(c.meta.requestId);
+    // A Set iterates in insertion order: the first is the oldest.
+    if (this.answered.size > ANSWERED_KEPT) this.answered.delete(this.answered.values().next().value!);
     c.resolve(o);
   }
 

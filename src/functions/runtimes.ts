@@ -19,6 +19,11 @@ export interface FunctionVersionConfig {
   memoryMb: number;
   timeoutS: number;
   environment: Record<string, string>;
+  /** Names of the owner's Hangar secrets the instance gets as environment variables (their
+   *  values are read when an instance starts, and kept out of its logs). */
+  secrets: string[];
+  /** 'none': no network at all; 'egress': outbound through the worker's guarded proxy, as tasks. */
+  network: 'none' | 'egress';
   /** The function's code, unpacked, on the host: bound read-only at /var/task. */
   codeDir: string;
 }

@@ -246,7 +246,13 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
     // does). Made before the pool, whose attempts run events on it.
     if (executor.name === 'sandbox') {
       functionHost.current = new FunctionHost(
-        { executor, workDir, region: config.awsRegion, codeDir: join(dataDir, 'functions', 'code') },
+        {
+          executor,
+          workDir,
+          region: config.awsRegion,
+          codeDir: join(dataDir, 'functions', 'code'),
+          revealSecrets: secretRevealer(store, secrets),
+        },
         { idleMs: FUNCTION_IDLE_MS },
       );
       functionHost.current.start();

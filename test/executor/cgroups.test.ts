@@ -60,6 +60,7 @@ describe('task cgroups', { skip }, () => {
       const s = await cg.stats();
       assert.equal(s.oomKilled, true);
       assert.ok(s.memoryPeakBytes !== null && s.memoryPeakBytes <= 64 << 20 && s.memoryPeakBytes > 32 << 20, String(s.memoryPeakBytes));
+      assert.equal(cg.memoryPeakBytes(), s.memoryPeakBytes, 'the synchronous reading of the peak is the same file');
     } finally {
       await cg.killAll();
       await cg.remove();

@@ -40,6 +40,8 @@ const config = (handler: string, over: Partial<FunctionVersionConfig> = {}): Fun
   memoryMb: 512,
   timeoutS: 10,
   environment: { GREETING: 'hello' },
+  secrets: [],
+  network: 'none',
   codeDir,
   ...over,
 });
@@ -63,6 +65,7 @@ for (const engine of ENGINES) {
       workDir,
       region: 'eu-west-1',
       accountId: '123456789012',
+      owner: 'user-test',
       onOutput: logs ? (_s, chunk) => logs.push(chunk.toString()) : undefined,
     });
     instances.push(i);
@@ -126,7 +129,11 @@ for (const engine of ENGINES) {
       assert.equal(c.logGroupName, '/aws/lambda/ctx');
       assert.match(c.logStreamName, /^\d{4}\/\d\d\/\d\d\/\[\$LATEST\][0-9a-f]{32}$/);
       assert.ok(c.remaining > 0 && c.remaining <= 7000, `remaining ${c.remaining}`);
-      assert.deepEqual(c.env, { region: 'eu-west-1', tz: ':UTC', root: '/var/task', handler: 'context.handler' });
+      assert.deepEqual(
+        c.env,
+        { region: 'eu-west-1', tz: ':UTC', root: '/var/task', handler: 'context.handler', hangar: [] },
+        'no task identity',
+      );
       assert.equal(c.cwd, '/var/task');
     });
 

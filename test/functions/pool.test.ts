@@ -40,6 +40,8 @@ const fn = (name: string, handler = 'counter.handler', over: Partial<FunctionVer
   memoryMb: 512,
   timeoutS: 10,
   environment: {},
+  secrets: [],
+  network: 'none',
   codeDir,
   ...over,
 });

@@ -73,7 +73,12 @@ export async function testPlatform(env: Record<string, string> = {}, roles: Role
 /** Live (non-zombie) processes whose environment names this task. PID 1 here does not reap
  *  orphans, so zombies are skipped: they hold no resources and run no code. */
 export function processesOfTask(taskId: string): number[] {
-  const needle = `HANGAR_TASK_ID=${taskId}`;
+  return processesWithEnv(`HANGAR_TASK_ID=${taskId}`);
+}
+
+/** Live processes whose environment holds `needle` (NAME=value), e.g. a function's instances
+ *  and everything they started: AWS_LAMBDA_FUNCTION_NAME=<name>. */
+export function processesWithEnv(needle: string): number[] {
   const pids: number[] = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;

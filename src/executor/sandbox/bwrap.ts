@@ -257,7 +257,7 @@ export class BwrapLauncher implements Launcher {
         : ['setpriv', `--reuid=${uid}`, `--regid=${gid}`, '--clear-groups', '--no-new-privs', '--', ...bwrap];
     extras.onCpuControl?.(
       (cpus) => cg.setCpus(cpus),
-      async () => (await cg.stats()).memoryPeakBytes,
+      async () => cg.memoryPeakBytes(),
     );
     const launch: Launch = {
       file: '/bin/sh',

@@ -16,6 +16,17 @@ export async function readNum(file: string): Promise<number | null> {
   }
 }
 
+/** As readNum, synchronously: a cgroup file is the kernel's, read without touching a disk, in
+ *  microseconds; off the thread pool, it does not wait behind other processes' file work (a
+ *  function invocation reads its instance's memory peak on the caller's path). */
+export function readNumSync(file: string): number | null {
+  try {
+    return Number(readFileSync(file, 'utf8').trim());
+  } catch {
+    return null;
+  }
+}
+
 export async function readKeyed(file: string): Promise<Map<string, number>> {
   const m = new Map<string, number>();
   try {

@@ -15,7 +15,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { killLoop, readKeyed, readNum, rmdirRetry, writeIfExists } from './cgroup-files.ts';
+import { killLoop, readKeyed, readNum, readNumSync, rmdirRetry, writeIfExists } from './cgroup-files.ts';
 import { CgroupV2Unproven, CgroupV2Unusable, delegateV2, type DelegationMode } from './cgroups-v2.ts';
 
 export interface CgroupLimits {
@@ -43,6 +43,9 @@ export interface TaskCgroup {
   /** `cgroup.procs` files a process writes its pid to, to join every controller, before exec. */
   readonly procsFiles: string[];
   stats(): Promise<CgroupStats>;
+  /** The memory peak alone, read synchronously (readNumSync): a function's REPORT line needs it
+   *  per invocation. */
+  memoryPeakBytes(): number | null;
   /** Changes the CPU quota of a running task (a function instance's init phase runs at more). */
   setCpus(cpus: number): Promise<void>;
   /** SIGKILL every process in the task's cgroups, until none is left (or `timeoutMs` passes). */
@@ -160,6 +163,7 @@ class V1Driver implements CgroupDriver {
       name,
       procsFiles: dirs.map((x) => join(x, 'cgroup.procs')),
       setCpus: (cpus: number) => writeFile(join(d.cpu, 'cpu.cfs_quota_us'), String(quotaUs(cpus))),
+      memoryPeakBytes: () => readNumSync(join(d.memory, 'memory.max_usage_in_bytes')),
       async stats() {
         const [peak, user, sys, cpu, oom, pidsEvents] = await Promise.all([
           readNum(join(d.memory, 'memory.max_usage_in_bytes')),
@@ -221,6 +225,7 @@ class V2Driver implements CgroupDriver {
       name,
       procsFiles: [join(dir, 'cgroup.procs')],
       setCpus: (cpus: number) => writeFile(join(dir, 'cpu.max'), `${quotaUs(cpus)} ${CPU_PERIOD_US}`),
+      memoryPeakBytes: () => readNumSync(join(dir, 'memory.peak')),
       async stats() {
         const [peak, cpu, events, pidsEvents] = await Promise.all([
           readNum(join(dir, 'memory.peak')),
