@@ -32,7 +32,6 @@ import {
   eventLimits,
   eventProgress,
   FUNCTION_EVENTS_QUEUE,
-  InvalidInput,
   invocationRecord,
   LATEST,
   MAX_DESTINATION_HOPS,
@@ -40,7 +39,6 @@ import {
   NotFound,
   parseFunctionRef,
   Throttled,
-  TooLarge,
   type EventAttemptEnd,
   type EventInvokeConfig,
   type EventProgress,
@@ -56,7 +54,7 @@ import type { FunctionHost } from '../functions/index.ts';
 import type { Functions, TaskQueue } from '../store/index.ts';
 import { uuidv7 } from '../store/index.ts';
 import { getFunction } from './functions.ts';
-import { InvocationType, runOnWarmInstance, type InvokeInput, type WarmRun } from './invoke.ts';
+import { checkedPayload, InvocationType, runOnWarmInstance, type InvokeInput, type WarmRun } from './invoke.ts';
 
 /** What enqueueing an event needs. */
 export interface EventQueueApp {
@@ -100,18 +98,7 @@ const qualifierText = (q: Qualifier): string | null => (q.kind === 'latest' ? nu
 /** Checks and stores an Event invocation of the user's function; resolves once it is durable. */
 export async function invokeEvent(app: EventQueueApp, userId: string, input: InvokeInput): Promise<QueuedEvent> {
   if (input.type !== InvocationType.Event) throw new Error('invokeEvent takes Event invocations');
-  if (input.logType !== undefined && input.logType !== 'None' && input.logType !== 'Tail')
-    throw new InvalidInput(ErrorCode.FunctionInvalid, `LogType must be None or Tail, not '${input.logType}'`);
-  if (input.payload.length > MAX_EVENT_PAYLOAD_BYTES)
-    throw new TooLarge(
-      `the request payload is ${input.payload.length} bytes; at most ${MAX_EVENT_PAYLOAD_BYTES} for an asynchronous invocation`,
-    );
-  const payload = input.payload.length === 0 ? Buffer.from('{}') : input.payload;
-  try {
-    JSON.parse(payload.toString('utf8'));
-  } catch {
-    throw new InvalidInput(ErrorCode.FunctionPayloadInvalid, 'Could not parse request body into json: the payload must be JSON');
-  }
+  const payload = checkedPayload(input, MAX_EVENT_PAYLOAD_BYTES, 'an asynchronous');
   const ref = parseFunctionRef(input.functionName, input.qualifier);
   // It must exist (at that qualifier) and be the caller's now: Lambda refuses at once too.
   const f = await getFunction(app, userId, input.functionName, input.qualifier);

@@ -142,23 +142,29 @@ class Tail {
   }
 }
 
-/** Runs the user's function once, synchronously (or checks it could: DryRun). */
-export async function invokeFunction(app: InvokeApp, userId: string, input: InvokeInput): Promise<InvokeResult> {
-  const type = invocationTypeOf(input.type);
-  // Event invocations are stored, not run here: the surfaces send them to invokeEvent.
-  if (type === InvocationType.Event) throw new Error('an Event invocation goes to invokeEvent (invoke-async.ts)');
+/** An invocation's event as the function gets it, checked with its LogType: at most `maxBytes`,
+ *  JSON; no payload is the empty object, as on Lambda. */
+export function checkedPayload(input: Pick<InvokeInput, 'payload' | 'logType'>, maxBytes: number, kind: string): Buffer {
   if (input.logType !== undefined && input.logType !== 'None' && input.logType !== 'Tail')
     throw new InvalidInput(ErrorCode.FunctionInvalid, `LogType must be None or Tail, not '${input.logType}'`);
-  if (input.payload.length > MAX_PAYLOAD_BYTES)
-    throw new TooLarge(`the request payload is ${input.payload.length} bytes; at most ${MAX_PAYLOAD_BYTES} for a synchronous invocation`);
-  const clientContext = clientContextOf(input.clientContext);
-  // No payload is the empty object, as on Lambda; anything else must be JSON.
+  if (input.payload.length > maxBytes)
+    throw new TooLarge(`the request payload is ${input.payload.length} bytes; at most ${maxBytes} for ${kind} invocation`);
   const payload = input.payload.length === 0 ? Buffer.from('{}') : input.payload;
   try {
     JSON.parse(payload.toString('utf8'));
   } catch {
     throw new InvalidInput(ErrorCode.FunctionPayloadInvalid, 'Could not parse request body into json: the payload must be JSON');
   }
+  return payload;
+}
+
+/** Runs the user's function once, synchronously (or checks it could: DryRun). */
+export async function invokeFunction(app: InvokeApp, userId: string, input: InvokeInput): Promise<InvokeResult> {
+  const type = invocationTypeOf(input.type);
+  // Event invocations are stored, not run here: the surfaces send them to invokeEvent.
+  if (type === InvocationType.Event) throw new Error('an Event invocation goes to invokeEvent (invoke-async.ts)');
+  const payload = checkedPayload(input, MAX_PAYLOAD_BYTES, 'a synchronous');
+  const clientContext = clientContextOf(input.clientContext);
   const f = await getFunction(app, userId, input.functionName, input.qualifier);
   const requestId = randomUUID();
   const executedVersion = versionOf(f);

@@ -76,14 +76,15 @@ class World {
     this.bob = client(await key('bob'));
   }
 
-  create(name: string, handler: string, c: LambdaClient = this.alice) {
-    return c.send(
+  create(name: string, handler: string, over: Record<string, unknown> = {}) {
+    return this.alice.send(
       new CreateFunctionCommand({
         FunctionName: name,
         Runtime: 'nodejs22.x',
         Role: 'arn:aws:iam::123456789012:role/ignored',
         Handler: handler,
         Code: { ZipFile: CODE },
+        ...over,
       }),
     );
   }
@@ -401,16 +402,7 @@ describe('Lambda Event invocations through the AWS SDK', { skip }, () => {
       /not a function of your account/,
     );
     const dlq = await refused(
-      w.alice.send(
-        new CreateFunctionCommand({
-          FunctionName: 'with-dlq',
-          Runtime: 'nodejs22.x',
-          Role: 'arn:aws:iam::123456789012:role/ignored',
-          Handler: 'ok.handler',
-          Code: { ZipFile: CODE },
-          DeadLetterConfig: { TargetArn: `arn:aws:sqs:${REGION}:${accountIdOf('alice')}:dlq` },
-        }),
-      ),
+      w.create('with-dlq', 'ok.handler', { DeadLetterConfig: { TargetArn: `arn:aws:sqs:${REGION}:${accountIdOf('alice')}:dlq` } }),
     );
     assert.deepEqual([dlq.name, dlq.status], ['InvalidParameterValueException', 400]);
     assert.match(dlq.message, /dead-letter queue \(GET \/dlq\)/);
