@@ -55,6 +55,7 @@ import type { Functions, TaskQueue } from '../store/index.ts';
 import { uuidv7 } from '../store/index.ts';
 import { getFunction } from './functions.ts';
 import { checkedPayload, InvocationType, runOnWarmInstance, type InvokeInput, type WarmRun } from './invoke.ts';
+import type { InvocationObserver } from './invocation-recorder.ts';
 
 /** What enqueueing an event needs. */
 export interface EventQueueApp {
@@ -71,6 +72,8 @@ export interface EventRunnerApp extends EventQueueApp {
   config: EventQueueApp['config'] & { retryBaseMs: number; retryMaxMs: number };
   /** The store's clock (an event's age is in it, as its task's createdAt). */
   now: () => number;
+  /** Told of each event run (its record and metrics), as of each synchronous invocation. */
+  invocations?: InvocationObserver;
 }
 
 /** What the task of an event keeps in its metadata: which function, as the caller named it. */

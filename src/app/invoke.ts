@@ -356,14 +356,20 @@ export interface WarmRun {
  * Event invocation (invoke-async.ts), through the same runOnHost as a synchronous invoke.
  */
 export async function runOnWarmInstance(
-  app: Pick<InvokeApp, 'functions' | 'blobs'>,
+  app: Pick<InvokeApp, 'functions' | 'blobs'> & { invocations?: InvocationObserver },
   host: FunctionHost,
   userId: string,
   f: FunctionSnapshot,
   payload: Buffer,
   meta: { requestId: string; accountId: string; invokedFunctionArn: string; clientContext?: string },
 ): Promise<WarmRun> {
-  const release = await admitLocally(app, host, userId, f.name);
+  let release: () => Promise<void>;
+  try {
+    release = await admitLocally(app, host, userId, f.name);
+  } catch (err) {
+    if (err instanceof Throttled) app.invocations?.throttled(userId, f.name);
+    throw err;
+  }
   try {
     const r = await runOnHost(host, app.blobs, {
       owner: userId,
@@ -374,6 +380,21 @@ export async function runOnWarmInstance(
       ...(meta.clientContext === undefined ? {} : { clientContext: meta.clientContext }),
       payload,
       logType: 'None',
+    });
+    // Recorded and counted as a synchronous invocation is (app/invocation-recorder.ts).
+    app.invocations?.ran({
+      requestId: meta.requestId,
+      userId,
+      functionName: f.name,
+      executedVersion: r.executedVersion,
+      invocationType: InvocationType.Event,
+      runtime: f.runtimeFamily,
+      durationMs: r.durationMs,
+      initDurationMs: r.initDurationMs,
+      errorType: r.errorType ?? null,
+      memoryMb: f.memoryMb,
+      maxMemoryBytes: r.maxMemoryBytes ?? null,
+      log: r.log,
     });
     return {
       payload: r.payload,

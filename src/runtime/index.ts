@@ -326,6 +326,7 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
         functionHost,
         config,
         now: () => store.now(),
+        invocations,
       }),
     });
     await pool.start();

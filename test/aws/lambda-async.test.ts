@@ -157,6 +157,15 @@ describe('Lambda Event invocations through the AWS SDK', { skip }, () => {
     assert.match(logs.body, new RegExp(`^START RequestId: ${requestId} Version: \\$LATEST\\n`));
     assert.match(logs.body, /got \{"n":1\}/);
     assert.match(logs.body, new RegExp(`REPORT RequestId: ${requestId}\\t`));
+    // Recorded as every invocation is (GET /functions/{name}/invocations), as an Event.
+    const recorded = async () =>
+      (await w.p.inject({ method: 'GET', url: `/functions/hello/invocations?requestId=${requestId}`, auth: w.aliceKey.key })).json()
+        .invocations as { invocationType: string; status: string }[];
+    for (let waited = 0; (await recorded()).length === 0 && waited < 10_000; waited += 50) await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(
+      (await recorded()).map((i) => [i.invocationType, i.status]),
+      [['Event', 'success']],
+    );
     // Nobody else sees it: bob lists none of alice's events, and cannot read the task.
     const bobKey = (await w.p.inject({ method: 'POST', url: '/keys', payload: { userId: 'bob' } })).json();
     const theirs = await w.p.inject({ method: 'GET', url: `/tasks?queue=${QUEUE}`, auth: bobKey.key });
