@@ -38,8 +38,8 @@
  *    timeout (plus the init and transfer allowance) has passed.
  *  - Reserved concurrency is counted in the store, one lease row per invocation in flight, taken
  *    under the function row's lock, so the limit holds across API nodes. Only functions with
- *    reserved concurrency pay for it (one read, which the embedded path makes too, then the take
- *    and the release). A lease lasts as long as its invocation could run, so one whose API node
+ *    reserved concurrency pay for it (the take and the release; whether a function has it is
+ *    read beside the function itself, as on the embedded shape). A lease lasts as long as its invocation could run, so one whose API node
  *    died frees its slot by itself.
  * The embedded shape never comes here: its invocations run on its own FunctionHost, with no hop.
  */
@@ -63,7 +63,7 @@ import {
 } from '../core/index.ts';
 import { INIT_TIMEOUT_MS, warmKey, type FunctionHost } from '../functions/index.ts';
 import type { Logger } from '../log/index.ts';
-import type { FunctionFleet, FunctionHostEntry, Functions } from '../store/index.ts';
+import type { FunctionFleet, FunctionHostEntry } from '../store/index.ts';
 import { MAX_PAYLOAD_BYTES, runOnHost, throttled, type HostInvocation, type InvokeResult, type RemoteInvoker } from './invoke.ts';
 
 /** The path a worker host takes invocations on. */
@@ -158,7 +158,6 @@ async function readBody(stream: IncomingMessage, max: number): Promise<Buffer | 
 }
 
 export interface DispatcherDeps {
-  functions: Functions;
   fleet: FunctionFleet;
   /** The store's clock (adverts' times are in it). */
   clock: Clock;
@@ -193,9 +192,9 @@ export class FunctionDispatcher implements RemoteInvoker {
     this.random = deps.random ?? Math.random;
   }
 
-  async admit(userId: string, f: FunctionSnapshot): Promise<() => Promise<void>> {
-    // One read, as the embedded path makes: functions without reserved concurrency stop here.
-    if ((await this.deps.functions.getConcurrency(userId, f.name)) === null) return async () => {};
+  async admit(userId: string, f: FunctionSnapshot, reserved: number | null): Promise<() => Promise<void>> {
+    // Read with the function: those without reserved concurrency stop here, at no cost.
+    if (reserved === null) return async () => {};
     const leaseId = randomUUID();
     const take = await this.deps.fleet.takeConcurrency(userId, f.name, leaseId, holdMsOf(f));
     if (!take.taken) throw throttled(f.name, take.reserved);

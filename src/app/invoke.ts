@@ -28,9 +28,10 @@ import { getFunction, type FunctionsApp } from './functions.ts';
 
 /** Where an API node without a function host of its own sends invocations (app/dispatch.ts). */
 export interface RemoteInvoker {
-  /** Takes a reserved-concurrency slot of the function, shared by every API node (Throttled when
-   *  all are taken); answers the release, a no-op for a function without reserved concurrency. */
-  admit(userId: string, f: FunctionSnapshot): Promise<() => Promise<void>>;
+  /** Takes a reserved-concurrency slot of the function (`reserved`: its reserved concurrency as
+   *  read with it), shared by every API node (Throttled when all are taken); answers the release,
+   *  a no-op for a function without reserved concurrency. */
+  admit(userId: string, f: FunctionSnapshot, reserved: number | null): Promise<() => Promise<void>>;
   /** Runs the invocation on a worker host and answers its result. */
   invoke(inv: HostInvocation): Promise<InvokeResult>;
 }
@@ -155,6 +156,13 @@ export async function invokeFunction(app: InvokeApp, userId: string, input: Invo
   } catch {
     throw new InvalidInput(ErrorCode.FunctionPayloadInvalid, 'Could not parse request body into json: the payload must be JSON');
   }
+  // The function's reserved concurrency is read beside it: one round trip, not two, on PostgreSQL.
+  const reservedRead =
+    type === InvocationType.DryRun
+      ? null
+      : app.functions.getConcurrency(userId, parseFunctionRef(input.functionName, input.qualifier).name);
+  // Not left unhandled when the function is not there: getFunction says so first.
+  reservedRead?.catch(() => {});
   const f = await getFunction(app, userId, input.functionName, input.qualifier);
   const requestId = randomUUID();
   const executedVersion = versionOf(f);
@@ -194,7 +202,8 @@ export async function invokeFunction(app: InvokeApp, userId: string, input: Invo
       'no sandboxing worker in this process runs functions (start Hangar with workers and the sandbox executor)',
       5,
     );
-  const release = remote ? await remote.admit(userId, f) : await admitLocally(app, host!, userId, f.name);
+  const reserved = await reservedRead;
+  const release = remote ? await remote.admit(userId, f, reserved ?? null) : admitLocally(host!, userId, f.name, reserved ?? null);
   try {
     return host ? await runOnHost(host, app.blobs, inv) : await remote!.invoke(inv);
   } finally {
@@ -203,8 +212,7 @@ export async function invokeFunction(app: InvokeApp, userId: string, input: Invo
 }
 
 /** Reserved concurrency counted in this process (embedded: every invocation runs here). */
-async function admitLocally(app: InvokeApp, host: FunctionHost, userId: string, name: string): Promise<() => Promise<void>> {
-  const reserved = await app.functions.getConcurrency(userId, name);
+function admitLocally(host: FunctionHost, userId: string, name: string, reserved: number | null): () => Promise<void> {
   const release = host.acquire(JSON.stringify([userId, name]), reserved);
   if (!release) throw throttled(name, reserved ?? 0);
   return async () => release();

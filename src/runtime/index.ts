@@ -163,9 +163,7 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
   // store, signed with a key every node derives from the shared master key (app/dispatch.ts).
   const dispatchKey = config.databaseUrl ? secrets.derive(DISPATCH_KEY_PURPOSE) : null;
   const functionDispatch =
-    roles.api && dispatchKey
-      ? new FunctionDispatcher({ functions: store.functions, fleet: store.functionFleet, clock, key: dispatchKey, log })
-      : null;
+    roles.api && dispatchKey ? new FunctionDispatcher({ fleet: store.functionFleet, clock, key: dispatchKey, log }) : null;
   let functionServer: FunctionServer | null = null;
 
   let alerts: AlertEvaluator | null = null;
