@@ -61,7 +61,7 @@ import {
   type Clock,
   type FunctionSnapshot,
 } from '../core/index.ts';
-import { INIT_TIMEOUT_MS, warmKey, type FunctionHost } from '../functions/index.ts';
+import { FunctionHost, INIT_TIMEOUT_MS, warmKey } from '../functions/index.ts';
 import type { Logger } from '../log/index.ts';
 import type { FunctionFleet, FunctionHostEntry } from '../store/index.ts';
 import { MAX_PAYLOAD_BYTES, runOnHost, throttled, type HostInvocation, type InvokeResult, type RemoteInvoker } from './invoke.ts';
@@ -408,7 +408,11 @@ export class FunctionServer {
         res.destroy();
       }),
     );
-    s.unwatch = o.host.pool.watchIdle(() => s.warmChanged());
+    s.unwatch = o.host.pool.watchIdle((owner, config) => {
+      // Advertised at once if the version is new to the advert (an instance going back to idle
+      // after each invocation changes nothing API nodes need to know before the next heartbeat).
+      if (!s.advertised.has(FunctionHost.warmKeyOf(owner, config))) s.advertiseSoon();
+    });
     await s.advertise();
     s.timer = setInterval(() => s.advertiseSoon(), o.heartbeatMs);
     s.timer.unref();
@@ -453,17 +457,6 @@ export class FunctionServer {
       } satisfies Answer);
     }
     res.end(answer);
-  }
-
-  /** A version may have become warm here: advertised at once if it is new to the advert (an
-   *  instance going back to idle after each invocation changes nothing API nodes need to know
-   *  before the next heartbeat). */
-  private warmChanged(): void {
-    for (const k of Object.keys(this.o.host.warm()))
-      if (!this.advertised.has(k)) {
-        this.advertiseSoon();
-        return;
-      }
   }
 
   /** Remembers a request id for as long as its signature is valid, forgetting older ones. */
