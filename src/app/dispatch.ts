@@ -54,6 +54,7 @@ import {
   Internal,
   InvalidInput,
   LATEST,
+  Misconfigured,
   NotFound,
   TooLarge,
   Unavailable,
@@ -399,7 +400,13 @@ export class FunctionServer {
 
   static async start(o: FunctionServerOptions): Promise<FunctionServer> {
     const server = createServer({ keepAliveTimeout: 65_000 });
-    await new Promise<void>((resolve, reject) => server.once('error', reject).listen(o.port, o.bindHost, () => resolve()));
+    await new Promise<void>((resolve, reject) => server.once('error', reject).listen(o.port, o.bindHost, () => resolve())).catch(
+      (err: Error) => {
+        throw new Misconfigured(`cannot take invocations on ${o.bindHost}:${o.port} (HANGAR_HOST, HANGAR_FUNCTION_PORT): ${err.message}`, {
+          cause: err,
+        });
+      },
+    );
     const port = (server.address() as { port: number }).port;
     const s = new FunctionServer(o, server, o.address ?? addressOf(o.bindHost, port));
     server.on('request', (req, res) =>

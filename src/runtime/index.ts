@@ -280,20 +280,29 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
       );
       functionHost.current.start();
       if (dispatchKey) {
-        functionServer = await FunctionServer.start({
-          host: functionHost.current,
-          clock,
-          blobs,
-          fleet: store.functionFleet,
-          key: dispatchKey,
-          hostId: workerId,
-          bindHost: config.host,
-          port: config.functionPort,
-          address: config.functionAddress,
-          capacity: config.workers,
-          heartbeatMs: config.heartbeatMs,
-          log,
-        });
+        try {
+          functionServer = await FunctionServer.start({
+            host: functionHost.current,
+            clock,
+            blobs,
+            fleet: store.functionFleet,
+            key: dispatchKey,
+            hostId: workerId,
+            bindHost: config.host,
+            port: config.functionPort,
+            address: config.functionAddress,
+            capacity: config.workers,
+            heartbeatMs: config.heartbeatMs,
+            log,
+          });
+        } catch (err) {
+          // Its port is taken (or not to be had): nothing started here is left running.
+          await pool.close(0);
+          await functionHost.current.close();
+          await app?.close();
+          await store.close();
+          throw err;
+        }
       }
     }
   }
