@@ -5,7 +5,7 @@
  */
 import { functionErrors } from '../../core/index.ts';
 import type { ConcurrencyTake, FunctionFleet, FunctionHostAdvert, FunctionHostEntry } from '../ports/function-fleet.ts';
-import { hostFromRow } from '../function-host-row.ts';
+import { hostFromRow, LAPSED_KEEP_MS } from '../function-host-row.ts';
 import type { Db } from './db.ts';
 
 /** host_id, address, capacity, busy, warm, now, expires_at, lapsed_before: the host's advert
@@ -37,9 +37,6 @@ const INSERT_LEASE = `INSERT INTO function_concurrency_leases (lease_id, user_id
 
 /** lease_id */
 const DELETE_LEASE = `DELETE FROM function_concurrency_leases WHERE lease_id = $1`;
-
-/** How long a lapsed advert is kept before it is deleted (it is never chosen once lapsed). */
-const LAPSED_KEEP_MS = 3_600_000;
 
 export class PgFunctionFleet implements FunctionFleet {
   private readonly db: Db;
