@@ -38,8 +38,8 @@
  *    timeout (plus the init and transfer allowance) has passed.
  *  - Reserved concurrency is counted in the store, one lease row per invocation in flight, taken
  *    under the function row's lock, so the limit holds across API nodes. Only functions with
- *    reserved concurrency pay for it (one read, which the embedded path makes too, then the take
- *    and the release). A lease lasts as long as its invocation could run, so one whose API node
+ *    reserved concurrency pay for it (the take and the release; whether a function has it is
+ *    read beside the function itself, as on the embedded shape). A lease lasts as long as its invocation could run, so one whose API node
  *    died frees its slot by itself.
  * The embedded shape never comes here: its invocations run on its own FunctionHost, with no hop.
  */
@@ -54,6 +54,7 @@ import {
   Internal,
   InvalidInput,
   LATEST,
+  Misconfigured,
   NotFound,
   TooLarge,
   Unavailable,
@@ -61,9 +62,9 @@ import {
   type Clock,
   type FunctionSnapshot,
 } from '../core/index.ts';
-import { INIT_TIMEOUT_MS, warmKey, type FunctionHost } from '../functions/index.ts';
+import { FunctionHost, INIT_TIMEOUT_MS, warmKey } from '../functions/index.ts';
 import type { Logger } from '../log/index.ts';
-import type { FunctionFleet, FunctionHostEntry, Functions } from '../store/index.ts';
+import type { FunctionFleet, FunctionHostEntry } from '../store/index.ts';
 import { MAX_PAYLOAD_BYTES, runOnHost, throttled, type HostInvocation, type InvokeResult, type RemoteInvoker } from './invoke.ts';
 
 /** The path a worker host takes invocations on. */
@@ -158,7 +159,6 @@ async function readBody(stream: IncomingMessage, max: number): Promise<Buffer | 
 }
 
 export interface DispatcherDeps {
-  functions: Functions;
   fleet: FunctionFleet;
   /** The store's clock (adverts' times are in it). */
   clock: Clock;
@@ -193,9 +193,9 @@ export class FunctionDispatcher implements RemoteInvoker {
     this.random = deps.random ?? Math.random;
   }
 
-  async admit(userId: string, f: FunctionSnapshot): Promise<() => Promise<void>> {
-    // One read, as the embedded path makes: functions without reserved concurrency stop here.
-    if ((await this.deps.functions.getConcurrency(userId, f.name)) === null) return async () => {};
+  async admit(userId: string, f: FunctionSnapshot, reserved: number | null): Promise<() => Promise<void>> {
+    // Read with the function: those without reserved concurrency stop here, at no cost.
+    if (reserved === null) return async () => {};
     const leaseId = randomUUID();
     const take = await this.deps.fleet.takeConcurrency(userId, f.name, leaseId, holdMsOf(f));
     if (!take.taken) throw throttled(f.name, take.reserved);
@@ -400,7 +400,13 @@ export class FunctionServer {
 
   static async start(o: FunctionServerOptions): Promise<FunctionServer> {
     const server = createServer({ keepAliveTimeout: 65_000 });
-    await new Promise<void>((resolve, reject) => server.once('error', reject).listen(o.port, o.bindHost, () => resolve()));
+    await new Promise<void>((resolve, reject) => server.once('error', reject).listen(o.port, o.bindHost, () => resolve())).catch(
+      (err: Error) => {
+        throw new Misconfigured(`cannot take invocations on ${o.bindHost}:${o.port} (HANGAR_HOST, HANGAR_FUNCTION_PORT): ${err.message}`, {
+          cause: err,
+        });
+      },
+    );
     const port = (server.address() as { port: number }).port;
     const s = new FunctionServer(o, server, o.address ?? addressOf(o.bindHost, port));
     server.on('request', (req, res) =>
@@ -409,7 +415,11 @@ export class FunctionServer {
         res.destroy();
       }),
     );
-    s.unwatch = o.host.pool.watchIdle(() => s.warmChanged());
+    s.unwatch = o.host.pool.watchIdle((owner, config) => {
+      // Advertised at once if the version is new to the advert (an instance going back to idle
+      // after each invocation changes nothing API nodes need to know before the next heartbeat).
+      if (!s.advertised.has(FunctionHost.warmKeyOf(owner, config))) s.advertiseSoon();
+    });
     await s.advertise();
     s.timer = setInterval(() => s.advertiseSoon(), o.heartbeatMs);
     s.timer.unref();
@@ -454,17 +464,6 @@ export class FunctionServer {
       } satisfies Answer);
     }
     res.end(answer);
-  }
-
-  /** A version may have become warm here: advertised at once if it is new to the advert (an
-   *  instance going back to idle after each invocation changes nothing API nodes need to know
-   *  before the next heartbeat). */
-  private warmChanged(): void {
-    for (const k of Object.keys(this.o.host.warm()))
-      if (!this.advertised.has(k)) {
-        this.advertiseSoon();
-        return;
-      }
   }
 
   /** Remembers a request id for as long as its signature is valid, forgetting older ones. */

@@ -8,6 +8,7 @@ import { basename } from 'node:path';
 import { CodeDirectories } from './code-dirs.ts';
 import { warmKey } from './warm-key.ts';
 import { InstancePool, type PoolDeps, type PoolOptions } from './pool.ts';
+import type { FunctionVersionConfig } from './runtimes.ts';
 
 export class FunctionHost {
   readonly pool: InstancePool;
@@ -46,10 +47,15 @@ export class FunctionHost {
   warm(): Record<string, number> {
     const out: Record<string, number> = {};
     for (const { owner, config } of this.pool.idleVersions()) {
-      const k = warmKey(owner, config.name, config.version, basename(config.codeDir));
+      const k = FunctionHost.warmKeyOf(owner, config);
       out[k] = (out[k] ?? 0) + 1;
     }
     return out;
+  }
+
+  /** The warm key of an instance of `config` owned by `owner`. */
+  static warmKeyOf(owner: string, config: FunctionVersionConfig): string {
+    return warmKey(owner, config.name, config.version, basename(config.codeDir));
   }
 
   /** Invocations in flight, all functions. */

@@ -60,7 +60,7 @@ export class InstancePool {
   private readonly busy = new Set<Instance>();
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
-  private readonly watchers = new Set<() => void>();
+  private readonly watchers = new Set<(owner: string, config: FunctionVersionConfig) => void>();
 
   constructor(deps: PoolDeps, o: PoolOptions) {
     this.deps = deps;
@@ -88,15 +88,16 @@ export class InstancePool {
         const list = this.idle.get(key) ?? [];
         list.push({ instance, since: this.now(), owner: owner.owner });
         this.idle.set(key, list);
-        if (list.length === 1) this.changed();
+        if (list.length === 1) for (const f of this.watchers) f(owner.owner, instance.config);
       } else void instance.close();
     }
   }
 
-  /** Calls `f` when a key that had no idle instance has one (a version may have become warm: a
+  /** Calls `f` with its owner and version when a key that had no idle instance has one (a
+   *  version may have become warm: a
    *  worker host advertises it, functions/warm-key.ts; one that stops being warm waits for its
    *  next advert); answers the call that stops it. */
-  watchIdle(f: () => void): () => void {
+  watchIdle(f: (owner: string, config: FunctionVersionConfig) => void): () => void {
     this.watchers.add(f);
     return () => this.watchers.delete(f);
   }
@@ -104,10 +105,6 @@ export class InstancePool {
   /** Idle instances: whose, of which version (its config), one entry per instance. */
   idleVersions(): { owner: string; config: FunctionVersionConfig }[] {
     return [...this.idle.values()].flat().map((e) => ({ owner: e.owner, config: e.instance.config }));
-  }
-
-  private changed(): void {
-    for (const f of this.watchers) f();
   }
 
   /** Warm instances per key, and those serving an invocation. */

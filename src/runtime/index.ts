@@ -190,9 +190,7 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
   // store, signed with a key every node derives from the shared master key (app/dispatch.ts).
   const dispatchKey = config.databaseUrl ? secrets.derive(DISPATCH_KEY_PURPOSE) : null;
   const functionDispatch =
-    roles.api && dispatchKey
-      ? new FunctionDispatcher({ functions: store.functions, fleet: store.functionFleet, clock, key: dispatchKey, log })
-      : null;
+    roles.api && dispatchKey ? new FunctionDispatcher({ fleet: store.functionFleet, clock, key: dispatchKey, log }) : null;
   let functionServer: FunctionServer | null = null;
 
   let alerts: AlertEvaluator | null = null;
@@ -332,20 +330,29 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
     await pool.start();
     // A worker host answers API nodes' invocations on its function port (scale-out).
     if (functionHost.current && dispatchKey) {
-      functionServer = await FunctionServer.start({
-        host: functionHost.current,
-        clock,
-        blobs,
-        fleet: store.functionFleet,
-        key: dispatchKey,
-        hostId: workerId,
-        bindHost: config.host,
-        port: config.functionPort,
-        address: config.functionAddress,
-        capacity: config.workers,
-        heartbeatMs: config.heartbeatMs,
-        log,
-      });
+      try {
+        functionServer = await FunctionServer.start({
+          host: functionHost.current,
+          clock,
+          blobs,
+          fleet: store.functionFleet,
+          key: dispatchKey,
+          hostId: workerId,
+          bindHost: config.host,
+          port: config.functionPort,
+          address: config.functionAddress,
+          capacity: config.workers,
+          heartbeatMs: config.heartbeatMs,
+          log,
+        });
+      } catch (err) {
+        // Its port is taken (or not to be had): nothing started here is left running.
+        await pool.close(0);
+        await functionHost.current.close();
+        await app?.close();
+        await store.close();
+        throw err;
+      }
     }
   }
 

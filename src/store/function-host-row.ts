@@ -14,3 +14,6 @@ export function hostFromRow(r: Row): FunctionHostEntry {
     expiresAt: Number(r.expires_at),
   };
 }
+
+/** How long a lapsed advert is kept before it is deleted (it is never chosen once lapsed). */
+export const LAPSED_KEEP_MS = 3_600_000;

@@ -44,7 +44,7 @@ const key = new SecretBox(randomBytes(32)).derive(DISPATCH_KEY_PURPOSE);
 const clock = { now: () => Date.now() };
 let host: FunctionHost;
 let server: FunctionServer;
-const dispatcher = new FunctionDispatcher({ functions: store.functions, fleet: store.functionFleet, clock, key, log });
+const dispatcher = new FunctionDispatcher({ fleet: store.functionFleet, clock, key, log });
 /** An API node: no function host of its own, the dispatcher instead. */
 const api: InvokeApp = {
   functions: store.functions,
@@ -140,7 +140,6 @@ describe('scale-out dispatch in one process', { skip }, () => {
 
   it('the host refuses a request signed with another key, and a replay of a signed one', async () => {
     const other = new FunctionDispatcher({
-      functions: store.functions,
       fleet: store.functionFleet,
       clock,
       key: randomBytes(32),

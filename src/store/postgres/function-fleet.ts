@@ -1,11 +1,12 @@
 /**
  * The function fleet port on PostgreSQL (ports/function-fleet.ts). A take of a reserved slot
  * locks the function's row, so takes of one function run one after the other and each counts
- * the leases committed before it (READ COMMITTED: the count is a statement after the lock).
+ * the leases committed before it (READ COMMITTED: the count is a statement after the lock, in
+ * the PL/pgSQL function of migration 0022, so that a take is one round trip).
  */
 import { functionErrors } from '../../core/index.ts';
 import type { ConcurrencyTake, FunctionFleet, FunctionHostAdvert, FunctionHostEntry } from '../ports/function-fleet.ts';
-import { hostFromRow } from '../function-host-row.ts';
+import { hostFromRow, LAPSED_KEEP_MS } from '../function-host-row.ts';
 import type { Db } from './db.ts';
 
 /** host_id, address, capacity, busy, warm, now, expires_at, lapsed_before: the host's advert
@@ -23,23 +24,12 @@ const DELETE_HOST = `DELETE FROM function_hosts WHERE host_id = $1`;
 /** now */
 const SELECT_HOSTS = `SELECT * FROM function_hosts WHERE expires_at > $1 ORDER BY host_id`;
 
-/** user_id, name: the function's reserved concurrency, its row locked until the transaction ends. */
-const LOCK_RESERVED = `SELECT reserved_concurrency FROM functions WHERE user_id = $1 AND name = $2 FOR UPDATE`;
-
-/** user_id, name, now: the function's leases that expired (their nodes died). */
-const DELETE_EXPIRED_LEASES = `DELETE FROM function_concurrency_leases WHERE user_id = $1 AND function_name = $2 AND expires_at <= $3`;
-
-/** user_id, name */
-const COUNT_LEASES = `SELECT count(*)::integer AS n FROM function_concurrency_leases WHERE user_id = $1 AND function_name = $2`;
-
-/** lease_id, user_id, name, expires_at */
-const INSERT_LEASE = `INSERT INTO function_concurrency_leases (lease_id, user_id, function_name, expires_at) VALUES ($1, $2, $3, $4)`;
+/** user_id, name, lease_id, now, expires_at: migration 0022's take_function_concurrency (one
+ *  round trip: the lock, the count and the insert in the database). */
+const TAKE = `SELECT reserved, taken FROM take_function_concurrency($1, $2, $3, $4, $5)`;
 
 /** lease_id */
 const DELETE_LEASE = `DELETE FROM function_concurrency_leases WHERE lease_id = $1`;
-
-/** How long a lapsed advert is kept before it is deleted (it is never chosen once lapsed). */
-const LAPSED_KEEP_MS = 3_600_000;
 
 export class PgFunctionFleet implements FunctionFleet {
   private readonly db: Db;
@@ -70,19 +60,12 @@ export class PgFunctionFleet implements FunctionFleet {
     return (await this.db.rows(SELECT_HOSTS, [this.db.now()])).map(hostFromRow);
   }
 
-  takeConcurrency(userId: string, name: string, leaseId: string, holdMs: number): Promise<ConcurrencyTake> {
-    return this.db.tx(async (tx) => {
-      const [f] = await tx.query(LOCK_RESERVED, [userId, name]);
-      if (!f) throw functionErrors.notFound(name);
-      if (f.reserved_concurrency === null) return { taken: true, reserved: null };
-      const reserved = Number(f.reserved_concurrency);
-      const now = this.db.now();
-      await tx.query(DELETE_EXPIRED_LEASES, [userId, name, now]);
-      const [{ n }] = await tx.query(COUNT_LEASES, [userId, name]);
-      if (Number(n) >= reserved) return { taken: false, reserved };
-      await tx.query(INSERT_LEASE, [leaseId, userId, name, now + holdMs]);
-      return { taken: true, reserved };
-    });
+  async takeConcurrency(userId: string, name: string, leaseId: string, holdMs: number): Promise<ConcurrencyTake> {
+    const now = this.db.now();
+    const [row] = await this.db.rows(TAKE, [userId, name, leaseId, now, now + holdMs]);
+    if (!row) throw functionErrors.notFound(name);
+    if (row.reserved === null) return { taken: true, reserved: null };
+    return { taken: Boolean(row.taken), reserved: Number(row.reserved) };
   }
 
   async releaseConcurrency(leaseId: string): Promise<void> {

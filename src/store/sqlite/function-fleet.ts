@@ -3,7 +3,7 @@
  * a take is one write of the batch, which serialises it with every other write.
  */
 import { functionErrors } from '../../core/index.ts';
-import { hostFromRow } from '../function-host-row.ts';
+import { hostFromRow, LAPSED_KEEP_MS } from '../function-host-row.ts';
 import type { ConcurrencyTake, FunctionFleet, FunctionHostAdvert, FunctionHostEntry } from '../ports/function-fleet.ts';
 import type { Row } from '../row.ts';
 import type { SqliteContext } from './context.ts';
@@ -20,8 +20,6 @@ const DELETE_EXPIRED_LEASES = `DELETE FROM function_concurrency_leases WHERE use
 const COUNT_LEASES = `SELECT count(*) AS n FROM function_concurrency_leases WHERE user_id = ? AND function_name = ?`;
 const INSERT_LEASE = `INSERT INTO function_concurrency_leases (lease_id, user_id, function_name, expires_at) VALUES (?, ?, ?, ?)`;
 const DELETE_LEASE = `DELETE FROM function_concurrency_leases WHERE lease_id = ?`;
-
-const LAPSED_KEEP_MS = 3_600_000;
 
 export class SqliteFunctionFleet implements FunctionFleet {
   private readonly ctx: SqliteContext;
