@@ -31,7 +31,7 @@
  *     of each kind per round) [--warm 20] (--warm 100 for the issue's 100) [--register 1000]
  * Root and bubblewrap needed. Results: docs/benchmarks.md ("Functions").
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -44,6 +44,7 @@ import { startPlatform } from '../src/runtime/index.ts';
 import { zipEntries } from '../src/cli/zip.ts';
 import { arg } from './args.ts';
 import { bareBwrap, cgBase } from './bare-sandbox.ts';
+import { startFloor } from './floor.ts';
 import { closedLanes, type LoadJob, type LoadResult } from './http-load.ts';
 
 const HANDLER = 'exports.handler = async (e) => ({ ok: true, n: e.n });\n';
@@ -191,28 +192,6 @@ function dirBytes(d: string): number {
 }
 
 /** The floor: the handler behind a plain node:http server in a child process. */
-async function startFloor(handlerFile: string): Promise<{ child: ChildProcess; url: string }> {
-  const server = `const http = require('node:http');
-const { handler } = require(process.argv[1]);
-const s = http.createServer((req, res) => {
-  let b = '';
-  req.setEncoding('utf8');
-  req.on('data', (d) => (b += d));
-  req.on('end', async () => {
-    const out = JSON.stringify(await handler(JSON.parse(b)));
-    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(out) });
-    res.end(out);
-  });
-});
-s.keepAliveTimeout = 60000;
-s.listen(0, '127.0.0.1', () => console.log(s.address().port));`;
-  const child = spawn(process.execPath, ['-e', server, handlerFile], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const port = await new Promise<string>((resolve, reject) => {
-    child.stdout!.once('data', (d) => resolve(String(d).trim()));
-    child.once('exit', (c) => reject(new Error(`floor server exited ${c}`)));
-  });
-  return { child, url: `http://127.0.0.1:${port}` };
-}
 
 // ---------------------------------------------------------------------------------------------
 

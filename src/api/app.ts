@@ -9,7 +9,9 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
-import { registerAws, type AwsEdge } from '../aws/index.ts';
+import { HttpGateway } from '../app/index.ts';
+import { JwksVerifier } from '../auth/index.ts';
+import { accountIdOf, registerAws, type AwsEdge } from '../aws/index.ts';
 import { ErrorCode, InvalidInput, Throttled } from '../core/errors.ts';
 import type { Logger } from '../log/index.ts';
 import { registerAudit } from './audit-calls.ts';
@@ -18,9 +20,15 @@ import { Problem } from './schemas.ts';
 import type { ApiContext } from './context.ts';
 import { errorHandler, problem, sendProblem } from './problem.ts';
 import { accessRoutes } from './routes/access.ts';
+import { functionEventConfigRoutes } from './routes/function-event-config.ts';
 import { functionVersionRoutes } from './routes/function-versions.ts';
+import { functionAccessRoutes } from './routes/function-access.ts';
 import { functionInvokeRoutes } from './routes/function-invoke.ts';
+import { functionLogRoutes } from './routes/function-logs.ts';
+import { functionUrlRoutes, hostRewrite } from './routes/function-urls.ts';
 import { functionRoutes } from './routes/functions.ts';
+import { gatewayRoutes, rewriteHostForm } from './routes/http-gateway.ts';
+import { httpApiRoutes } from './routes/http-apis.ts';
 import { healthRoutes } from './routes/health.ts';
 import { opsRoutes } from './routes/ops.ts';
 import { SharedRateCounts } from './rate-counts.ts';
@@ -43,7 +51,17 @@ export async function buildApp(ctx: ApiContext, log: Logger): Promise<FastifyIns
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: c.bodyLimit,
     trustProxy: true,
+    // A route key is a path parameter (/http-apis/{apiId}/routes/{routeKey}), up to 512
+    // characters before percent-encoding; the router's default (100) would make long ones 404.
+    maxParamLength: 2048,
     requestTimeout: c.requestTimeoutMs,
+    // Host forms take their path form's routes: an HTTP API's ({apiId}.execute-api.…) the
+    // /http/{apiId} routes, a function URL's (<url-id>.lambda-url.<region>.<domain>) /lambda-url/.
+    rewriteUrl: (req) => {
+      const url = req.url ?? '/';
+      const fnUrl = hostRewrite(req.headers.host, url);
+      return fnUrl !== url ? fnUrl : rewriteHostForm(req);
+    },
     ...(c.tlsCert && c.tlsKey
       ? { https: { cert: readFileSync(c.tlsCert), key: readFileSync(c.tlsKey), ...timeouts } }
       : { http: timeouts }),
@@ -80,7 +98,14 @@ export async function buildApp(ctx: ApiContext, log: Logger): Promise<FastifyIns
         version: '0.1.0',
         description: 'Submit work, watch it run in priority queues, read results and logs. Request and response shapes follow seed 000.',
       },
-      tags: [{ name: 'tasks' }, { name: 'functions' }, { name: 'queues' }, { name: 'access' }, { name: 'operations' }],
+      tags: [
+        { name: 'tasks' },
+        { name: 'functions' },
+        { name: 'http-apis' },
+        { name: 'queues' },
+        { name: 'access' },
+        { name: 'operations' },
+      ],
       components: {
         securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'An API key: `Authorization: Bearer hk_…`' } },
       },
@@ -129,6 +154,15 @@ export async function buildApp(ctx: ApiContext, log: Logger): Promise<FastifyIns
   functionRoutes(app, ctx);
   functionVersionRoutes(app, ctx);
   functionInvokeRoutes(app, ctx);
+  functionEventConfigRoutes(app, ctx);
+  functionLogRoutes(app, ctx);
+  // HTTP APIs: managed under /http-apis, served under /http/{apiId} (and by Host) by the gateway,
+  // which hears of each change made here at once.
+  const gateway = new HttpGateway({ ...ctx, jwks: new JwksVerifier(), accountOf: accountIdOf, log: log.child({ module: 'http-gateway' }) });
+  httpApiRoutes(app, { ...ctx, httpApiChanged: (apiId) => gateway.forget(apiId) });
+  await gatewayRoutes(app, gateway);
+  functionAccessRoutes(app, ctx);
+  functionUrlRoutes(app, ctx);
   projectRoutes(app, ctx, { maxBytes: ctx.config.projectMaxBytes, maxFiles: ctx.config.projectMaxFiles });
   await liveRoutes(app, ctx);
   uiRoutes(app);

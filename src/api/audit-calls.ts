@@ -17,7 +17,9 @@ export function registerAudit(app: FastifyInstance, ctx: ApiContext): void {
   // Before the response goes out (onSend, with its final status): a call that was answered is
   // audited.
   app.addHook('onSend', async (req, reply, payload) => {
-    if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') return payload;
+    if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS' || req.routeOptions.config?.served) return payload;
+    // An HTTP API's traffic is its owner's users', not a call on Hangar's API.
+    if (req.routeOptions.config.gateway) return payload;
     const params = (req.params ?? {}) as Record<string, unknown>;
     const target = req.auditTarget ?? (typeof params.id === 'string' ? params.id : typeof params.name === 'string' ? params.name : null);
     await ctx.audit.write({

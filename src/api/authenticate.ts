@@ -19,6 +19,9 @@ declare module 'fastify' {
     admin?: boolean;
     /** The AWS-compatible API's (src/aws): signed with SigV4 and authenticated there, not with a Bearer key. */
     aws?: boolean;
+    /** Traffic Hangar serves for a user (a function URL's requests), not a call to Hangar's API:
+     *  not written to the audit log, which a public URL's visitors would otherwise fill. */
+    served?: boolean;
   }
 }
 

@@ -9,8 +9,9 @@ import type { Metrics } from '../metrics/index.ts';
 import type { SecretBox } from '../secrets/index.ts';
 import type { Clock } from '../core/index.ts';
 import type { FunctionHost } from '../functions/index.ts';
-import type { Fleet, Functions, StatusCounts, Store } from '../store/index.ts';
-import type { AppContext, AppStore, CapacityView, StartEstimator } from '../app/index.ts';
+import type { RemoteInvoker } from '../app/index.ts';
+import type { Fleet, FunctionAccess, FunctionInvocations, Functions, HttpApis, StatusCounts, Store } from '../store/index.ts';
+import type { AppContext, AppStore, CapacityView, InvocationObserver, StartEstimator } from '../app/index.ts';
 
 /** The use cases' context (app/context.ts) and what only the API needs besides. */
 /** The ports the routes call: the use cases' (AppStore), the fleet's (workers, scaling, alerts)
@@ -22,9 +23,20 @@ export interface ApiContext extends AppContext {
   blobs: BlobStore;
   /** Users' functions (a port of their own, beside the store's: ports/functions.ts). */
   functions: Functions;
+  /** Users' HTTP APIs and routes (ports/http-apis.ts), served by the gateway. */
+  httpApis: HttpApis;
+  /** Functions' resource-based policies and URLs (ports/function-access.ts). */
+  functionAccess: FunctionAccess;
   /** This process's function host (invocations), set once its sandboxing workers exist: the
    *  API starts before the workers, so it holds the reference, not the host. */
   functionHost: { current: FunctionHost | null };
+  /** Scale-out API nodes: sends invocations to worker hosts, counts reserved concurrency in the
+   *  store (app/dispatch.ts). Null or absent on the embedded shape. */
+  functionDispatch?: RemoteInvoker | null;
+  /** Invocation records (ports/function-invocations.ts), read by the logs routes. */
+  functionInvocations: FunctionInvocations;
+  /** Records and counts each invocation this process runs (app/invocation-recorder.ts). */
+  invocations: InvocationObserver;
   metrics: Metrics;
   clock: Clock;
   config: Pick<
@@ -47,6 +59,7 @@ export interface ApiContext extends AppContext {
     | 'projectMaxFiles'
     | 'alertWebhookUrl'
     | 'awsRegion'
+    | 'functionUrlDomain'
   >;
   /** Checks API keys; null when authentication is off (HANGAR_AUTH=none). */
   auth: Authenticator | null;

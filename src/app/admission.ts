@@ -4,7 +4,7 @@
  * batch does.
  */
 import { ErrorCode, InvalidInput, Throttled } from '../core/errors.ts';
-import type { NewTask } from '../core/index.ts';
+import { RESERVED_QUEUE_PREFIX, type NewTask } from '../core/index.ts';
 import type { Projects } from '../store/index.ts';
 import type { AppContext } from './context.ts';
 import type { TaskRequest } from './task-request.ts';
@@ -12,7 +12,8 @@ import type { TaskRequest } from './task-request.ts';
 /**
  * May `userId` queue these tasks? Its queued tasks plus these must stay within
  * HANGAR_MAX_QUEUED_PER_USER (else Throttled), and every secret they name must exist (else
- * InvalidInput, not a failure at run time; in a batch, `all` gives the entry's index).
+ * InvalidInput, not a failure at run time; in a batch, `all` gives the entry's index). A
+ * `hangar.` queue is the platform's own (function events: core/function-event.ts): refused.
  */
 export async function admit(
   app: Pick<AppContext, 'store' | 'config'>,
@@ -20,6 +21,13 @@ export async function admit(
   bodies: TaskRequest[],
   all?: TaskRequest[],
 ): Promise<void> {
+  const reserved = bodies.find((b) => b.queue.startsWith(RESERVED_QUEUE_PREFIX));
+  if (reserved)
+    throw new InvalidInput(
+      ErrorCode.ValidationFailed,
+      `queue '${reserved.queue}' is reserved: queues named ${RESERVED_QUEUE_PREFIX}… are Hangar's own`,
+      all && all.length > 1 ? { index: all.indexOf(reserved) } : undefined,
+    );
   const max = app.config.maxQueuedPerUser;
   if (userId !== null && max > 0) {
     const pending = (await app.store.userLoad(userId, max)).pending;

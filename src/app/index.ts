@@ -16,15 +16,56 @@ export {
   type DeployInput,
   type FunctionsApp,
 } from './functions.ts';
+export {
+  addPermission,
+  createFunctionUrl,
+  deleteFunctionUrl,
+  functionUrlAddress,
+  getFunctionUrl,
+  getPolicy,
+  listFunctionUrls,
+  removePermission,
+  updateFunctionUrl,
+  type FunctionAccessApp,
+  type FunctionTarget,
+} from './function-access.ts';
+export { invokeWithEvent, serveFunctionUrl, type FunctionUrlApp, type FunctionUrlCall, type UrlCaller } from './function-url.ts';
 export { checkHealth, type HealthDeps, type HealthStatus } from './health.ts';
 export {
+  deleteEventInvokeConfig,
+  getEventInvokeConfig,
+  listEventInvokeConfigs,
+  putEventInvokeConfig,
+} from './event-invoke-config.ts';
+export {
+  eventPayloadKey,
+  functionEventRunner,
+  invokeEvent,
+  type EventQueueApp,
+  type EventRunnerApp,
+  type EventTarget,
+  type QueuedEvent,
+} from './invoke-async.ts';
+export {
+  InvocationRecorder,
+  type InvocationObserver,
+  type RanInvocation,
+  type RecorderOptions,
+} from './invocation-recorder.ts';
+export { invocationLogs, listInvocations, type InvocationQuery, type InvocationsApp } from './invocations.ts';
+export {
   InvocationType,
+  invocationTypeOf,
   invokeFunction,
   MAX_PAYLOAD_BYTES,
   type InvokeApp,
   type InvokeInput,
   type InvokeResult,
+  type HostInvocation,
+  type RemoteInvoker,
+  runOnHost,
 } from './invoke.ts';
+export { DISPATCH_KEY_PURPOSE, FunctionDispatcher, FunctionServer, holdMsOf } from './dispatch.ts';
 export { revokeKey } from './keys.ts';
 export { readLogs, type AttemptLogs } from './logs.ts';
 export {
@@ -63,3 +104,18 @@ export {
   updateFunctionConfiguration,
   type CodeUpdate,
 } from './function-admin.ts';
+export { gatewayAnswerFor, invokeForHttp, type HttpTarget } from './http-invoke.ts';
+export { API_KEEP_MS, gatewayRequestId, HttpGateway, MAX_REQUEST_BYTES, type GatewayApp } from './http-gateway.ts';
+export {
+  createHttpApi,
+  createHttpRoute,
+  deleteHttpApi,
+  deleteHttpRoute,
+  getHttpApi,
+  getHttpRoute,
+  listHttpApis,
+  listHttpRoutes,
+  updateHttpApi,
+  updateHttpRoute,
+  type HttpApisApp,
+} from './http-apis.ts';

@@ -2,10 +2,12 @@
  * Synchronous invocation (issue 23): the user's function at a qualifier runs on a warm instance
  * of its version, and the caller gets its payload or its error document, the version that ran
  * and its log as CloudWatch would show it. The Lambda API (Invoke) and the native API
- * (POST /functions/{name}/invoke) both call this.
+ * (POST /functions/{name}/invoke) both call this. Where it runs: on this process's own
+ * FunctionHost when it has one (embedded, no hop), else on a worker host chosen by the
+ * dispatcher (scale-out API nodes, app/dispatch.ts); both run it through runOnHost.
  *
- * Event (asynchronous) invocations need a durable, store-backed queue with retries; until that
- * exists they are refused, never accepted and dropped.
+ * Event (asynchronous) invocations are stored and run by a worker later: invoke-async.ts, which
+ * runs them through runOnWarmInstance below, the one path to a warm instance.
  */
 import { randomUUID } from 'node:crypto';
 import {
@@ -21,7 +23,19 @@ import {
   type FunctionSnapshot,
 } from '../core/index.ts';
 import { BadZip, endLine, type FunctionHost, type FunctionVersionConfig, logTail, reportLine, startLine } from '../functions/index.ts';
+import type { BlobStore } from '../blobs/index.ts';
 import { getFunction, type FunctionsApp } from './functions.ts';
+import type { InvocationObserver } from './invocation-recorder.ts';
+
+/** Where an API node without a function host of its own sends invocations (app/dispatch.ts). */
+export interface RemoteInvoker {
+  /** Takes a reserved-concurrency slot of the function (`reserved`: its reserved concurrency as
+   *  read with it), shared by every API node (Throttled when all are taken); answers the release,
+   *  a no-op for a function without reserved concurrency. */
+  admit(userId: string, f: FunctionSnapshot, reserved: number | null): Promise<() => Promise<void>>;
+  /** Runs the invocation on a worker host and answers its result. */
+  invoke(inv: HostInvocation): Promise<InvokeResult>;
+}
 
 /** Lambda's synchronous payload limit, each way: 6 MB. */
 export const MAX_PAYLOAD_BYTES = 6 * 1024 * 1024;
@@ -37,7 +51,12 @@ export type InvocationType = (typeof InvocationType)[keyof typeof InvocationType
 export interface InvokeApp extends FunctionsApp {
   /** This process's function host, once its sandboxing workers exist (null: none here). */
   functionHost: { current: FunctionHost | null };
+  /** Scale-out: sends invocations to worker hosts and counts reserved concurrency in the store
+   *  (app/dispatch.ts). Absent on the embedded shape, whose invocations all run in-process. */
+  functionDispatch?: RemoteInvoker | null;
   config: { awsRegion: string };
+  /** Told of each invocation once: its record and metrics (invocation-recorder.ts). */
+  invocations: InvocationObserver;
 }
 
 export interface InvokeInput {
@@ -69,17 +88,16 @@ export interface InvokeResult {
   durationMs: number;
   /** On a cold start only. */
   initDurationMs: number | null;
+  /** The function error's type (Lambda's errorType) when functionError is set. */
+  errorType?: string;
+  /** The instance's peak memory (its cgroup's), when known: the REPORT line's Max Memory Used. */
+  maxMemoryBytes?: number | null;
 }
 
-/** Checks the invocation type: Event is refused until asynchronous invocation exists. */
-function invocationTypeOf(type: string | undefined): InvocationType {
+/** Checks an invocation type as sent (none: RequestResponse). */
+export function invocationTypeOf(type: string | undefined): InvocationType {
   if (type === undefined || type === InvocationType.RequestResponse) return InvocationType.RequestResponse;
-  if (type === InvocationType.DryRun) return InvocationType.DryRun;
-  if (type === InvocationType.Event)
-    throw new InvalidInput(
-      ErrorCode.FunctionInvalid,
-      'Event (asynchronous) invocations arrive in a later Hangar version; invoke with RequestResponse',
-    );
+  if (type === InvocationType.DryRun || type === InvocationType.Event) return type;
   throw new InvalidInput(ErrorCode.FunctionInvalid, `InvocationType must be RequestResponse, Event or DryRun, not '${type}'`);
 }
 
@@ -125,21 +143,36 @@ class Tail {
   }
 }
 
-/** Runs the user's function once, synchronously (or checks it could: DryRun). */
-export async function invokeFunction(app: InvokeApp, userId: string, input: InvokeInput): Promise<InvokeResult> {
-  const type = invocationTypeOf(input.type);
+/** An invocation's event as the function gets it, checked with its LogType: at most `maxBytes`,
+ *  JSON; no payload is the empty object, as on Lambda. */
+export function checkedPayload(input: Pick<InvokeInput, 'payload' | 'logType'>, maxBytes: number, kind: string): Buffer {
   if (input.logType !== undefined && input.logType !== 'None' && input.logType !== 'Tail')
     throw new InvalidInput(ErrorCode.FunctionInvalid, `LogType must be None or Tail, not '${input.logType}'`);
-  if (input.payload.length > MAX_PAYLOAD_BYTES)
-    throw new TooLarge(`the request payload is ${input.payload.length} bytes; at most ${MAX_PAYLOAD_BYTES} for a synchronous invocation`);
-  const clientContext = clientContextOf(input.clientContext);
-  // No payload is the empty object, as on Lambda; anything else must be JSON.
+  if (input.payload.length > maxBytes)
+    throw new TooLarge(`the request payload is ${input.payload.length} bytes; at most ${maxBytes} for ${kind} invocation`);
   const payload = input.payload.length === 0 ? Buffer.from('{}') : input.payload;
   try {
     JSON.parse(payload.toString('utf8'));
   } catch {
     throw new InvalidInput(ErrorCode.FunctionPayloadInvalid, 'Could not parse request body into json: the payload must be JSON');
   }
+  return payload;
+}
+
+/** Runs the user's function once, synchronously (or checks it could: DryRun). */
+export async function invokeFunction(app: InvokeApp, userId: string, input: InvokeInput): Promise<InvokeResult> {
+  const type = invocationTypeOf(input.type);
+  // Event invocations are stored, not run here: the surfaces send them to invokeEvent.
+  if (type === InvocationType.Event) throw new Error('an Event invocation goes to invokeEvent (invoke-async.ts)');
+  const payload = checkedPayload(input, MAX_PAYLOAD_BYTES, 'a synchronous');
+  const clientContext = clientContextOf(input.clientContext);
+  // The function's reserved concurrency is read beside it: one round trip, not two, on PostgreSQL.
+  const reservedRead =
+    type === InvocationType.DryRun
+      ? null
+      : app.functions.getConcurrency(userId, parseFunctionRef(input.functionName, input.qualifier).name);
+  // Not left unhandled when the function is not there: getFunction says so first.
+  reservedRead?.catch(() => {});
   const f = await getFunction(app, userId, input.functionName, input.qualifier);
   const requestId = randomUUID();
   const executedVersion = versionOf(f);
@@ -154,85 +187,226 @@ export async function invokeFunction(app: InvokeApp, userId: string, input: Invo
       initDurationMs: null,
     };
 
+  const inv: HostInvocation = {
+    owner: userId,
+    accountId: input.accountId,
+    f,
+    requestId,
+    invokedFunctionArn: invokedArn(
+      app.config.awsRegion,
+      input.accountId,
+      parseFunctionRef(input.functionName, input.qualifier),
+      input.qualifier === LATEST || input.functionName.endsWith(`:${LATEST}`),
+    ),
+    ...(clientContext === undefined ? {} : { clientContext }),
+    payload,
+    logType: input.logType === 'Tail' ? 'Tail' : 'None',
+  };
+  // This process's own host when it has one (embedded: no hop); else a worker host's, through
+  // the dispatcher (scale-out API nodes).
   const host = app.functionHost.current;
-  if (!host)
+  const remote = app.functionDispatch ?? null;
+  if (!host && !remote)
     throw new Unavailable(
       ErrorCode.FunctionsUnavailable,
       'no sandboxing worker in this process runs functions (start Hangar with workers and the sandbox executor)',
       5,
     );
-  const reserved = await app.functions.getConcurrency(userId, f.name);
-  const release = host.acquire(JSON.stringify([userId, f.name]), reserved);
-  if (!release)
-    throw new Throttled(ErrorCode.FunctionThrottled, `function ${f.name} is at its reserved concurrency (${reserved}): Rate Exceeded.`, 1);
+  let release: () => Promise<void>;
   try {
-    const hex = Buffer.from(f.code.sha256, 'base64').toString('hex');
-    let codeDir: string;
-    try {
-      codeDir = await host.code.dir(hex, async () => {
-        const zip = await app.blobs.get(f.code.blobKey);
-        if (!zip) throw new Internal(`the code of function ${f.name} (${f.code.blobKey}) is missing from the blob store`);
-        return zip;
-      });
-    } catch (err) {
-      if (err instanceof BadZip)
-        throw new InvalidInput(ErrorCode.FunctionInvalid, `the function's code cannot be unpacked: ${err.message}`);
-      throw err;
-    }
-    const config: FunctionVersionConfig = {
-      name: f.name,
-      version: executedVersion,
-      runtime: f.runtimeFamily,
-      handler: f.handler ?? '',
-      memoryMb: f.memoryMb,
-      timeoutS: f.timeoutS,
-      environment: f.environment,
-      secrets: f.secrets,
-      network: f.network,
-      codeDir,
-    };
-    const output = new Tail(KEPT_OUTPUT_BYTES);
-    const outcome = await host.pool.invoke({ owner: userId, accountId: input.accountId }, config, payload, {
+    const reserved = await reservedRead;
+    release = remote ? await remote.admit(userId, f, reserved ?? null) : admitLocally(host!, userId, f.name, reserved ?? null);
+  } catch (err) {
+    if (err instanceof Throttled) app.invocations.throttled(userId, f.name);
+    throw err;
+  }
+  try {
+    const r = host ? await runOnHost(host, app.blobs, inv) : await remote!.invoke(inv);
+    app.invocations.ran({
       requestId,
-      invokedFunctionArn: invokedArn(
-        app.config.awsRegion,
-        input.accountId,
-        parseFunctionRef(input.functionName, input.qualifier),
-        input.qualifier === LATEST || input.functionName.endsWith(`:${LATEST}`),
-      ),
-      clientContext,
-      onOutput: (chunk) => output.push(chunk),
-    });
-    const failed = outcome.kind === 'error';
-    const timedOut = failed && outcome.error.errorType === 'Sandbox.Timedout';
-    const log = Buffer.concat([
-      Buffer.from(startLine(requestId, executedVersion)),
-      output.bytes(),
-      // Lambda writes the timeout into the log too, where the function's output stopped.
-      Buffer.from(timedOut ? `${new Date().toISOString()} ${requestId} Task timed out after ${f.timeoutS.toFixed(2)} seconds\n` : ''),
-      Buffer.from(endLine(requestId)),
-      Buffer.from(
-        reportLine({
-          requestId,
-          durationMs: outcome.durationMs,
-          memoryMb: f.memoryMb,
-          maxMemoryBytes: outcome.maxMemoryBytes,
-          initDurationMs: outcome.initDurationMs,
-        }),
-      ),
-    ]);
-    return {
-      kind: 'ran',
-      requestId,
+      userId,
+      functionName: f.name,
       executedVersion,
-      payload: outcome.kind === 'result' ? outcome.payload : outcome.error.payload,
-      ...(failed ? { functionError: 'Unhandled' as const } : {}),
-      ...(input.logType === 'Tail' ? { logTail: logTail(log) } : {}),
-      log,
-      durationMs: outcome.durationMs,
-      initDurationMs: outcome.initDurationMs,
+      invocationType: type,
+      runtime: f.runtimeFamily,
+      durationMs: r.durationMs,
+      initDurationMs: r.initDurationMs,
+      errorType: r.errorType ?? null,
+      memoryMb: f.memoryMb,
+      maxMemoryBytes: r.maxMemoryBytes ?? null,
+      log: r.log,
+    });
+    return r;
+  } finally {
+    await release();
+  }
+}
+
+/** Reserved concurrency counted in this process (embedded: every invocation runs here). */
+function admitLocally(host: FunctionHost, userId: string, name: string, reserved: number | null): () => Promise<void> {
+  const release = host.acquire(JSON.stringify([userId, name]), reserved);
+  if (!release) throw throttled(name, reserved ?? 0);
+  return async () => release();
+}
+
+/** Lambda's 429 for a function at its reserved concurrency. */
+export const throttled = (name: string, reserved: number): Throttled =>
+  new Throttled(ErrorCode.FunctionThrottled, `function ${name} is at its reserved concurrency (${reserved}): Rate Exceeded.`, 1);
+
+/** One synchronous invocation, all decided but where it runs: what a FunctionHost needs to run
+ *  it, in this process or (sent by an API node, app/dispatch.ts) on a worker host. */
+export interface HostInvocation {
+  /** The Hangar user whose function it is. */
+  owner: string;
+  accountId: string;
+  /** The version to run, resolved from the caller's qualifier. */
+  f: FunctionSnapshot;
+  requestId: string;
+  invokedFunctionArn: string;
+  /** The decoded ClientContext JSON. */
+  clientContext?: string;
+  /** The event, checked JSON. */
+  payload: Buffer;
+  logType: 'None' | 'Tail';
+}
+
+/**
+ * Runs an invocation on a host: its code unpacked (once per code), a warm instance of its version
+ * (or a cold one), and the outcome as Lambda reports it with its log. The one path every
+ * synchronous invocation takes, embedded or on a worker host.
+ */
+export async function runOnHost(host: FunctionHost, blobs: BlobStore, inv: HostInvocation): Promise<InvokeResult> {
+  const { f, requestId } = inv;
+  const executedVersion = versionOf(f);
+  const hex = Buffer.from(f.code.sha256, 'base64').toString('hex');
+  let codeDir: string;
+  try {
+    codeDir = await host.code.dir(hex, async () => {
+      const zip = await blobs.get(f.code.blobKey);
+      if (!zip) throw new Internal(`the code of function ${f.name} (${f.code.blobKey}) is missing from the blob store`);
+      return zip;
+    });
+  } catch (err) {
+    if (err instanceof BadZip) throw new InvalidInput(ErrorCode.FunctionInvalid, `the function's code cannot be unpacked: ${err.message}`);
+    throw err;
+  }
+  const config: FunctionVersionConfig = {
+    name: f.name,
+    version: executedVersion,
+    runtime: f.runtimeFamily,
+    handler: f.handler ?? '',
+    memoryMb: f.memoryMb,
+    timeoutS: f.timeoutS,
+    environment: f.environment,
+    secrets: f.secrets,
+    network: f.network,
+    codeDir,
+  };
+  const output = new Tail(KEPT_OUTPUT_BYTES);
+  const outcome = await host.pool.invoke({ owner: inv.owner, accountId: inv.accountId }, config, inv.payload, {
+    requestId,
+    invokedFunctionArn: inv.invokedFunctionArn,
+    clientContext: inv.clientContext,
+    onOutput: (chunk) => output.push(chunk),
+  });
+  const failed = outcome.kind === 'error';
+  const timedOut = failed && outcome.error.errorType === 'Sandbox.Timedout';
+  const log = Buffer.concat([
+    Buffer.from(startLine(requestId, executedVersion)),
+    output.bytes(),
+    // Lambda writes the timeout into the log too, where the function's output stopped.
+    Buffer.from(timedOut ? `${new Date().toISOString()} ${requestId} Task timed out after ${f.timeoutS.toFixed(2)} seconds\n` : ''),
+    Buffer.from(endLine(requestId)),
+    Buffer.from(
+      reportLine({
+        requestId,
+        durationMs: outcome.durationMs,
+        memoryMb: f.memoryMb,
+        maxMemoryBytes: outcome.maxMemoryBytes,
+        initDurationMs: outcome.initDurationMs,
+      }),
+    ),
+  ]);
+  return {
+    kind: 'ran',
+    requestId,
+    executedVersion,
+    payload: outcome.kind === 'result' ? outcome.payload : outcome.error.payload,
+    ...(failed ? { functionError: 'Unhandled' as const } : {}),
+    ...(inv.logType === 'Tail' ? { logTail: logTail(log) } : {}),
+    log,
+    durationMs: outcome.durationMs,
+    initDurationMs: outcome.initDurationMs,
+    ...(failed ? { errorType: outcome.error.errorType } : {}),
+    maxMemoryBytes: outcome.maxMemoryBytes,
+  };
+}
+
+/** One run of a function on a warm instance of its version, as it ended. */
+export interface WarmRun {
+  /** The function's result, or its error document when functionError is set. */
+  payload: Buffer;
+  functionError?: 'Unhandled';
+  /** START, the function's output (its tail), END and REPORT. */
+  log: Buffer;
+  durationMs: number;
+  initDurationMs: number | null;
+}
+
+/**
+ * Runs the user's function `f` once on this process's host, within its reserved concurrency
+ * counted here (Throttled, FUNCTION_THROTTLED, when every slot is taken): how a worker runs an
+ * Event invocation (invoke-async.ts), through the same runOnHost as a synchronous invoke.
+ */
+export async function runOnWarmInstance(
+  app: Pick<InvokeApp, 'functions' | 'blobs'> & { invocations?: InvocationObserver },
+  host: FunctionHost,
+  userId: string,
+  f: FunctionSnapshot,
+  payload: Buffer,
+  meta: { requestId: string; accountId: string; invokedFunctionArn: string; clientContext?: string },
+): Promise<WarmRun> {
+  let release: () => Promise<void>;
+  try {
+    release = admitLocally(host, userId, f.name, await app.functions.getConcurrency(userId, f.name));
+  } catch (err) {
+    if (err instanceof Throttled) app.invocations?.throttled(userId, f.name);
+    throw err;
+  }
+  try {
+    const r = await runOnHost(host, app.blobs, {
+      owner: userId,
+      accountId: meta.accountId,
+      f,
+      requestId: meta.requestId,
+      invokedFunctionArn: meta.invokedFunctionArn,
+      ...(meta.clientContext === undefined ? {} : { clientContext: meta.clientContext }),
+      payload,
+      logType: 'None',
+    });
+    // Recorded and counted as a synchronous invocation is (app/invocation-recorder.ts).
+    app.invocations?.ran({
+      requestId: meta.requestId,
+      userId,
+      functionName: f.name,
+      executedVersion: r.executedVersion,
+      invocationType: InvocationType.Event,
+      runtime: f.runtimeFamily,
+      durationMs: r.durationMs,
+      initDurationMs: r.initDurationMs,
+      errorType: r.errorType ?? null,
+      memoryMb: f.memoryMb,
+      maxMemoryBytes: r.maxMemoryBytes ?? null,
+      log: r.log,
+    });
+    return {
+      payload: r.payload,
+      ...(r.functionError ? { functionError: r.functionError } : {}),
+      log: r.log,
+      durationMs: r.durationMs,
+      initDurationMs: r.initDurationMs,
     };
   } finally {
-    release();
+    await release();
   }
 }

@@ -211,3 +211,4 @@ export async function ensureAdminKey(
   );
   return file;
 }
+export { JwksVerifier } from './jwks.ts';

@@ -90,6 +90,8 @@ export class LocalProcessProvider implements CapacityProvider {
         // A worker never runs an autoscaler of its own, and reports its metrics to this process.
         HANGAR_AUTOSCALE_MAX_WORKERS: '0',
         HANGAR_METRICS_PORT: '0',
+        // Several workers on one host: each its own function port, advertised (app/dispatch.ts).
+        HANGAR_FUNCTION_PORT: '0',
       },
       execArgv: ['--disable-warning=ExperimentalWarning'],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],

@@ -1,5 +1,5 @@
 /** The AWS-compatible API (docs/aws.md): SigV4, the protocols, and one adapter per service. */
-export { registerAws, AwsEdge, type AwsContext } from './routes.ts';
+export { registerAws, AwsEdge, signedBy, type AwsContext } from './routes.ts';
 export { accountIdOf, arn, functionArn } from './identity.ts';
 export { verifySigV4, parseAuthorization, type SignedRequest, type SigV4Authorization } from './sigv4.ts';
 export { AwsError, SignatureRefused, Refusal } from './errors.ts';

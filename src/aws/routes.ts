@@ -15,7 +15,7 @@ import { accountIdOf } from './identity.ts';
 import { sendError, sendReply } from './protocols.ts';
 import { Protocol, type AwsService } from './service.ts';
 import { awsServices, type ServicesContext } from './services.ts';
-import { isSigV4, scopeOf, verifySigV4 } from './sigv4.ts';
+import { isSigV4, scopeOf, verifySigV4, type SignedRequest, type SigV4Authorization } from './sigv4.ts';
 
 export interface AwsContext extends ServicesContext {
   /** Checks keys; null when authentication is off (HANGAR_AUTH=none): requests are then taken unsigned, as admin. */
@@ -160,24 +160,36 @@ export class AwsEdge {
   private async authenticate(req: FastifyRequest, rawPath: string, rawQuery: string): Promise<Principal> {
     const auth = this.ctx.auth;
     if (!auth) return ANONYMOUS;
-    // The key the signature named, as the verifier looked it up.
-    let key = null as ApiKey | null;
-    await verifySigV4(
-      { method: req.method, rawPath, rawQuery, headers: req.headers, body: Buffer.isBuffer(req.body) ? req.body : undefined },
-      {
-        now: this.ctx.clock.now(),
-        region: this.ctx.config.awsRegion,
-        secretOf: async (id) => {
-          const found = await auth.credential(id);
-          key = found?.key ?? null;
-          return found && { secret: found.secret, revoked: found.key.revokedAt !== null };
-        },
-      },
-    );
-    if (!key) throw new Internal('a signature was accepted without its key');
-    auth.used(key);
-    return principalOfKey(key);
+    const body = Buffer.isBuffer(req.body) ? req.body : undefined;
+    return (
+      await signedBy(auth, this.ctx.clock, this.ctx.config.awsRegion, { method: req.method, rawPath, rawQuery, headers: req.headers, body })
+    ).principal;
   }
+}
+
+/** Whose Hangar key signed a request (SigV4, verifySigV4): its principal and the signature's
+ *  parts; SignatureRefused when it proves nobody. The AWS API and function URLs (AWS_IAM) both
+ *  authenticate with it. */
+export async function signedBy(
+  auth: Authenticator,
+  clock: Clock,
+  region: string,
+  req: SignedRequest,
+): Promise<{ principal: Principal; signature: SigV4Authorization }> {
+  // The key the signature named, as the verifier looked it up.
+  let key = null as ApiKey | null;
+  const signature = await verifySigV4(req, {
+    now: clock.now(),
+    region,
+    secretOf: async (id) => {
+      const found = await auth.credential(id);
+      key = found?.key ?? null;
+      return found && { secret: found.secret, revoked: found.key.revokedAt !== null };
+    },
+  });
+  if (!key) throw new Internal('a signature was accepted without its key');
+  auth.used(key);
+  return { principal: principalOfKey(key), signature };
 }
 
 function splitUrl(url: string): { rawPath: string; rawQuery: string } {

@@ -109,6 +109,34 @@ export interface ProjectVersion {
   conflicts: string[];
 }
 
+/** An HTTP API as /http-apis shows it (src/api/routes/http-apis.ts). */
+export interface HttpApiInfo {
+  apiId: string;
+  userId: string;
+  name: string;
+  cors: unknown;
+  throttle: { rate: number; burst: number } | null;
+  url: string;
+  hostUrl: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type HttpRouteAuth = { kind: 'none' } | { kind: 'key' } | { kind: 'jwt'; issuer: string; audience: string[]; jwksUrl: string };
+
+/** A route of an HTTP API. */
+export interface HttpRouteInfo {
+  apiId: string;
+  routeKey: string;
+  functionName: string;
+  qualifier: string | null;
+  auth: HttpRouteAuth;
+  throttle: { rate: number; burst: number } | null;
+  cacheTtlS: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
 /** A function as GET /functions/{name} shows it (src/api/routes/functions.ts). */
 export interface FunctionInfo {
   name: string;
@@ -129,6 +157,26 @@ export interface FunctionInfo {
   code: { sha256: string; size: number; url: string };
   /** Published versions (GET of one function only). */
   versions?: number;
+}
+
+/** One invocation as GET /functions/{name}/invocations shows it (src/api/routes/function-logs.ts);
+ *  `log` on GET /functions/{name}/logs only. */
+export interface FunctionInvocationInfo {
+  requestId: string;
+  functionName: string;
+  userId: string;
+  executedVersion: string;
+  invocationType: string;
+  startedAt: string;
+  endedAt: string;
+  durationMs: number;
+  initDurationMs: number | null;
+  status: 'success' | 'error' | 'timeout';
+  errorType: string | null;
+  memoryMb: number;
+  maxMemoryUsedMb: number | null;
+  logBytes: number;
+  log?: string;
 }
 
 /** What a deploy sends besides the zip: for a new function its runtime at least; for an
@@ -406,18 +454,85 @@ export class HangarClient {
       : this.#json('PUT', path, { query: { userId }, body: { reserved } });
   }
 
+  /** A function's invocations with their logs, newest first (`since`: epoch ms). */
+  functionLogs(
+    name: string,
+    params: { userId?: string; since?: number; requestId?: string; cursor?: string; limit?: number } = {},
+  ): Promise<{ logs: (FunctionInvocationInfo & { log: string })[]; nextCursor: string | null }> {
+    return this.#json('GET', `/functions/${enc(name)}/logs`, { query: params });
+  }
+
+  createHttpApi(
+    body: {
+      name: string;
+      throttle?: { rate: number; burst: number };
+      cors?: { allowOrigins: string[]; allowMethods: string[]; allowHeaders: string[]; maxAgeS?: number };
+    },
+    userId?: string,
+  ): Promise<HttpApiInfo> {
+    return this.#json('POST', '/http-apis', { query: { userId }, body });
+  }
+
+  httpApis(userId?: string): Promise<{ apis: HttpApiInfo[] }> {
+    return this.#json('GET', '/http-apis', { query: { userId } });
+  }
+
+  httpApi(apiId: string, userId?: string): Promise<HttpApiInfo> {
+    return this.#json('GET', `/http-apis/${enc(apiId)}`, { query: { userId } });
+  }
+
+  deleteHttpApi(apiId: string, userId?: string): Promise<{ apiId: string; deleted: true }> {
+    return this.#json('DELETE', `/http-apis/${enc(apiId)}`, { query: { userId } });
+  }
+
+  addHttpRoute(
+    apiId: string,
+    body: {
+      routeKey: string;
+      functionName: string;
+      qualifier?: string;
+      auth?: HttpRouteAuth;
+      throttle?: { rate: number; burst: number };
+      cacheTtlS?: number;
+    },
+    userId?: string,
+  ): Promise<HttpRouteInfo> {
+    return this.#json('POST', `/http-apis/${enc(apiId)}/routes`, { query: { userId }, body });
+  }
+
+  httpRoutes(apiId: string, userId?: string): Promise<{ routes: HttpRouteInfo[] }> {
+    return this.#json('GET', `/http-apis/${enc(apiId)}/routes`, { query: { userId } });
+  }
+
+  deleteHttpRoute(apiId: string, routeKey: string, userId?: string): Promise<{ apiId: string; routeKey: string; deleted: true }> {
+    return this.#json('DELETE', `/http-apis/${enc(apiId)}/routes/${enc(routeKey)}`, { query: { userId } });
+  }
+
+  /** The function's URL (or an alias's, `qualifier`): its address and configuration. */
+  functionUrl(name: string, opts: { qualifier?: string; userId?: string } = {}): Promise<FunctionUrlView> {
+    return this.#json('GET', `/functions/${enc(name)}/url`, { query: opts });
+  }
+
+  /** Gives the function (or an alias) a URL, or changes its auth type and CORS. */
+  putFunctionUrl(
+    name: string,
+    body: { authType: string; cors?: Record<string, unknown> | null },
+    opts: { qualifier?: string; userId?: string } = {},
+  ): Promise<FunctionUrlView> {
+    return this.#json('PUT', `/functions/${enc(name)}/url`, { query: opts, body });
+  }
+
+  deleteFunctionUrl(name: string, opts: { qualifier?: string; userId?: string } = {}): Promise<{ name: string; deleted: true }> {
+    return this.#json('DELETE', `/functions/${enc(name)}/url`, { query: opts });
+  }
+
   /** Runs a function synchronously: its result (or error document, functionError set) as sent. */
   async invokeFunction(
     name: string,
     payload: Buffer | undefined,
     opts: { qualifier?: string; log?: boolean; userId?: string } = {},
   ): Promise<{ payload: string; executedVersion: string | null; functionError: string | null; log: string | null }> {
-    const res = await this.#request('POST', `/functions/${enc(name)}/invoke`, {
-      query: { qualifier: opts.qualifier, log: opts.log ? 'true' : undefined, userId: opts.userId },
-      ...(payload ? { raw: { type: 'application/json', data: payload } } : {}),
-      // An invocation may run for up to Lambda's 900 s: longer than the client's usual timeout.
-      signal: AbortSignal.timeout(960_000),
-    });
+    const res = await this.#invoke(name, payload, { ...opts, type: undefined });
     const log = res.headers.get('x-hangar-log-result');
     return {
       payload: await res.text(),
@@ -425,6 +540,26 @@ export class HangarClient {
       functionError: res.headers.get('x-hangar-function-error'),
       log: log === null ? null : Buffer.from(log, 'base64').toString('utf8'),
     };
+  }
+
+  /** Stores an Event (asynchronous) invocation: its request id and the task a worker runs it as. */
+  async invokeFunctionEvent(
+    name: string,
+    payload: Buffer | undefined,
+    opts: { qualifier?: string; userId?: string } = {},
+  ): Promise<{ requestId: string | null; taskId: string | null }> {
+    const res = await this.#invoke(name, payload, { ...opts, type: 'Event' });
+    await res.arrayBuffer();
+    return { requestId: res.headers.get('x-hangar-request-id'), taskId: res.headers.get('x-hangar-task-id') };
+  }
+
+  #invoke(name: string, payload: Buffer | undefined, opts: { qualifier?: string; log?: boolean; userId?: string; type?: 'Event' }) {
+    return this.#request('POST', `/functions/${enc(name)}/invoke`, {
+      query: { qualifier: opts.qualifier, log: opts.log ? 'true' : undefined, userId: opts.userId, type: opts.type },
+      ...(payload ? { raw: { type: 'application/json', data: payload } } : {}),
+      // An invocation may run for up to Lambda's 900 s: longer than the client's usual timeout.
+      signal: AbortSignal.timeout(960_000),
+    });
   }
 
   runCommand(projectId: string, terminal: string, body: TerminalCommand): Promise<SubmitResult> {
@@ -534,4 +669,25 @@ function reasonOf(err: unknown, timeoutMs: number): string {
   if (e instanceof Error && e.message === 'bad port') return 'bad port (fetch refuses to connect to this port; run the API on another one)';
   if (e instanceof Error) return e.message || (e as { code?: string }).code || e.name;
   return String(e);
+}
+
+/** A function URL as GET /functions/{name}/url answers it. */
+export interface FunctionUrlView {
+  url: string;
+  urlId: string;
+  functionName: string;
+  qualifier: string | null;
+  userId: string;
+  authType: 'NONE' | 'AWS_IAM';
+  cors: {
+    allowOrigins: string[];
+    allowMethods: string[];
+    allowHeaders: string[];
+    exposeHeaders: string[];
+    maxAgeS?: number;
+    allowCredentials: boolean;
+  } | null;
+  invokeMode: string;
+  createdAt: string;
+  updatedAt: string;
 }

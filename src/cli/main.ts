@@ -7,6 +7,7 @@ import { reportError } from './commands/common.ts';
 import { imageCommands } from './commands/image.ts';
 import { opsCommands } from './commands/ops.ts';
 import { functionCommands } from './commands/functions.ts';
+import { httpApiCommands } from './commands/http-apis.ts';
 import { projectCommands } from './commands/projects.ts';
 import { submitCommand } from './commands/submit.ts';
 import { taskCommands } from './commands/tasks.ts';
@@ -99,6 +100,7 @@ imageCommands(program, config, serverOptions);
 accessCommands(program);
 projectCommands(program);
 functionCommands(program);
+httpApiCommands(program);
 
 // Help points at the reference pages (docs/ of this installation, linked from the README).
 const DOCS = fileURLToPath(new URL('../../docs/', import.meta.url));

@@ -283,6 +283,16 @@ export const ConfigSchema = z
       .describe(
         "Region of the AWS-compatible API (docs/aws.md): requests must be signed for it (SigV4's credential scope), and it is in every ARN Hangar gives out. Point the AWS SDK's `region` at the same name.",
       ),
+    functionUrlDomain: z
+      .string()
+      .regex(
+        /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:\d{1,5})?$/,
+        'a lower-case DNS domain, optionally with :port',
+      )
+      .optional()
+      .describe(
+        'Domain whose wildcard DNS points at Hangar, for function URLs by host name: the FunctionUrl answers are then `<scheme>://<url-id>.lambda-url.<region>.<this>/` (a `:port` may follow). Unset: `<public URL>/lambda-url/<url-id>/`, which needs no DNS. Both forms are always served.',
+      ),
     auditRetentionHours: z.coerce
       .number()
       .min(0)
@@ -312,6 +322,17 @@ export const ConfigSchema = z
       .default(0)
       .describe(
         "Prometheus `/metrics` of a process without the API (`hangar worker`, `hangar autoscaler`) on this port (HANGAR_HOST): its attempts, run and wait times, sandbox use (with its autoscaled workers' added) and process metrics. 0 = off. API processes serve /metrics on the API port.",
+      ),
+    functionPort: int(0, 65535)
+      .default(0)
+      .describe(
+        'Scale-out (HANGAR_DATABASE_URL): the port a process that runs functions (`hangar worker`, `hangar up`, with the sandbox executor) takes invocations from API nodes on, at HANGAR_HOST. It advertises the address through the database, so API nodes find it; 0 = any free port. Open it to the API nodes only: requests are signed with a key derived from HANGAR_SECRETS_KEY.',
+      ),
+    functionAddress: z
+      .url()
+      .optional()
+      .describe(
+        "Scale-out: the base URL API nodes reach this host's function port at (`http://10.0.0.5:8091`), when HANGAR_HOST and HANGAR_FUNCTION_PORT are not it (a wildcard bind, NAT, a fixed port behind a proxy). Default: `http://<HANGAR_HOST>:<port>`, a wildcard bind as this host's name.",
       ),
     otlpEndpoint: z
       .url()

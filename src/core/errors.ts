@@ -50,6 +50,15 @@ export const ErrorCode = {
   FunctionPayloadInvalid: 'FUNCTION_PAYLOAD_INVALID',
   /** No process here can run the function (no sandboxing worker in this process). */
   FunctionsUnavailable: 'FUNCTIONS_UNAVAILABLE',
+  /** The function (at that qualifier) has no asynchronous invocation configuration. */
+  FunctionEventConfigNotFound: 'FUNCTION_EVENT_CONFIG_NOT_FOUND',
+  // Resource-based policies and function URLs (core/function-policy.ts, core/function-url.ts).
+  /** AddPermission with a StatementId the policy already has. */
+  FunctionStatementExists: 'FUNCTION_STATEMENT_EXISTS',
+  /** No such statement, or no policy at all. */
+  FunctionPolicyNotFound: 'FUNCTION_POLICY_NOT_FOUND',
+  FunctionUrlExists: 'FUNCTION_URL_EXISTS',
+  FunctionUrlNotFound: 'FUNCTION_URL_NOT_FOUND',
   // HTTP routes (core/http-api/).
   /** A route key, or an HTTP API's CORS or throttle setting, is not valid as sent. */
   HttpRouteInvalid: 'HTTP_ROUTE_INVALID',

@@ -46,6 +46,14 @@ export const FailureCode = {
   SecretUnavailable: 'SECRET_UNAVAILABLE',
   ProjectUnavailable: 'PROJECT_UNAVAILABLE',
   ExecutorError: 'EXECUTOR_ERROR',
+  /** A function event's run failed (threw, timed out, crashed): Lambda's Unhandled. */
+  FunctionError: 'FUNCTION_ERROR',
+  /** A function event found no concurrency slot (or no function host): it waits, uncounted. */
+  FunctionThrottled: 'FUNCTION_THROTTLED',
+  /** A function event grew older than its maximum event age before it succeeded. */
+  EventAgeExceeded: 'EVENT_AGE_EXCEEDED',
+  /** A function event could not be run or delivered at all (its function or payload is gone). */
+  EventUndeliverable: 'EVENT_UNDELIVERABLE',
 } as const;
 
 export type FailureCode = (typeof FailureCode)[keyof typeof FailureCode];
@@ -56,6 +64,12 @@ export interface TaskFailure {
   retryable: boolean;
   exitCode?: number | null;
   signal?: string | null;
+  /** When retried, not before this long (ms): the failure's own wait instead of the backoff
+   *  (a function event's retry waits Lambda's minutes; a throttled one, a growing wait). */
+  retryAfterMs?: number;
+  /** false: a final failure that its owner's configuration already handled (a function event
+   *  delivered to its OnFailure destination), so it is not dead-lettered. Default true. */
+  deadLetter?: boolean;
 }
 
 export interface Resources {

@@ -92,7 +92,7 @@ function failedAttempt(
   }
   const retryable = failure?.retryable ?? true;
   if (retryable && task.attempt < task.attemptLimit) {
-    const delay = backoffDelay(policy, task.attempt, random);
+    const delay = failure?.retryAfterMs ?? backoffDelay(policy, task.attempt, random);
     return {
       status: 'PENDING',
       runAfter: now + delay,
@@ -101,7 +101,7 @@ function failedAttempt(
       reason: `retry in ${delay} ms after ${reasonOf(failure)}`,
     };
   }
-  return { status: 'FAILED', runAfter: null, deadLettered: true, final: true, reason: reasonOf(failure) };
+  return { status: 'FAILED', runAfter: null, deadLettered: failure?.deadLetter !== false, final: true, reason: reasonOf(failure) };
 }
 
 function reasonOf(failure: TaskFailure | null): string {

@@ -1,11 +1,14 @@
 /**
  * What runs functions in one process: the warm pool, the unpacked code it runs, and the count of
  * invocations in flight per function (reserved concurrency). One per process that runs workers;
- * on the embedded shape that is the process serving the API, so the count is exact. (Scale-out
- * needs a count shared by every API node: a later issue, with invocation dispatch.)
+ * on the embedded shape that is the process serving the API, so the count is exact. (On the
+ * scale-out shape the count is the store's, shared by every API node: app/dispatch.ts.)
  */
+import { basename } from 'node:path';
 import { CodeDirectories } from './code-dirs.ts';
+import { warmKey } from './warm-key.ts';
 import { InstancePool, type PoolDeps, type PoolOptions } from './pool.ts';
+import type { FunctionVersionConfig } from './runtimes.ts';
 
 export class FunctionHost {
   readonly pool: InstancePool;
@@ -38,6 +41,21 @@ export class FunctionHost {
       if (left > 0) this.inflight.set(key, left);
       else this.inflight.delete(key);
     };
+  }
+
+  /** Idle warm instances by warm key (what a worker host advertises). */
+  warm(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const { owner, config } of this.pool.idleVersions()) {
+      const k = FunctionHost.warmKeyOf(owner, config);
+      out[k] = (out[k] ?? 0) + 1;
+    }
+    return out;
+  }
+
+  /** The warm key of an instance of `config` owned by `owner`. */
+  static warmKeyOf(owner: string, config: FunctionVersionConfig): string {
+    return warmKey(owner, config.name, config.version, basename(config.codeDir));
   }
 
   /** Invocations in flight, all functions. */

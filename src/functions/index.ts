@@ -3,6 +3,7 @@
 export { CodeDirectories } from './code-dirs.ts';
 export { FunctionHost } from './host.ts';
 export {
+  INIT_TIMEOUT_MS,
   Instance,
   InstanceBusy,
   InstanceGone,
@@ -24,3 +25,4 @@ export {
 export { cpuUnitsFor, type FunctionVersionConfig, lambdaEnvironment, MB_PER_VCPU, RuntimeFamily } from './runtimes.ts';
 export { type FunctionOwner, InstancePool, type PoolDeps, type PoolOptions } from './pool.ts';
 export { BadZip, MAX_UNZIPPED_BYTES, unzipTo } from './unzip.ts';
+export { warmKey } from './warm-key.ts';

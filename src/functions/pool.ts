@@ -29,6 +29,7 @@ export type PoolDeps = Omit<InstanceDeps, 'accountId' | 'owner'>;
 interface Idle {
   instance: Instance;
   since: number;
+  owner: string;
 }
 
 /** The key of an instance: every field that must match to reuse it. */
@@ -59,6 +60,7 @@ export class InstancePool {
   private readonly busy = new Set<Instance>();
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
+  private readonly watchers = new Set<(owner: string, config: FunctionVersionConfig) => void>();
 
   constructor(deps: PoolDeps, o: PoolOptions) {
     this.deps = deps;
@@ -84,10 +86,25 @@ export class InstancePool {
       this.busy.delete(instance);
       if (instance.state === 'idle' && !this.closed) {
         const list = this.idle.get(key) ?? [];
-        list.push({ instance, since: this.now() });
+        list.push({ instance, since: this.now(), owner: owner.owner });
         this.idle.set(key, list);
+        if (list.length === 1) for (const f of this.watchers) f(owner.owner, instance.config);
       } else void instance.close();
     }
+  }
+
+  /** Calls `f` with its owner and version when a key that had no idle instance has one (a
+   *  version may have become warm: a
+   *  worker host advertises it, functions/warm-key.ts; one that stops being warm waits for its
+   *  next advert); answers the call that stops it. */
+  watchIdle(f: (owner: string, config: FunctionVersionConfig) => void): () => void {
+    this.watchers.add(f);
+    return () => this.watchers.delete(f);
+  }
+
+  /** Idle instances: whose, of which version (its config), one entry per instance. */
+  idleVersions(): { owner: string; config: FunctionVersionConfig }[] {
+    return [...this.idle.values()].flat().map((e) => ({ owner: e.owner, config: e.instance.config }));
   }
 
   /** Warm instances per key, and those serving an invocation. */

@@ -23,6 +23,9 @@ export const PROCESS_METRICS = new Set([...WORKER_METRICS, 'hangar_autoscaler_de
 /** Metrics of other processes, as prom-client's getMetricsAsJSON() gives them. */
 export type MetricsSnapshot = object[];
 import { shareRecent, type Fleet, type StatusCounts, type TaskReads } from '../store/index.ts';
+import { FunctionMetrics } from './functions.ts';
+
+export { FunctionMetrics, type InvocationFacts } from './functions.ts';
 
 /** A live worker is one seen within this long (the default HANGAR_WORKER_STALE_MS). */
 const LIVE_MS = 15_000;
@@ -40,6 +43,8 @@ export class Metrics {
   readonly sandboxCpuSeconds: Histogram<'queue'>;
   readonly sandboxMemoryPeakBytes: Histogram<'queue'>;
   readonly sandboxOomKills: Counter<'queue'>;
+  /** Functions' invocations, errors, throttles, durations, cold starts and concurrency. */
+  readonly functions: FunctionMetrics;
 
   /** Names of Node's default metrics (every process shows its own). */
   private readonly runtimeMetrics: Set<string>;
@@ -127,6 +132,7 @@ export class Metrics {
       labelNames: ['action'],
       registers: [this.registry],
     });
+    this.functions = new FunctionMetrics(this.registry);
     // Both worker gauges come from one read of the workers and their loads per scrape.
     const fleet = shareRecent(() => Promise.all([store.liveWorkers(liveMs), store.workerLoads()]), 500);
     new Gauge({

@@ -13,14 +13,30 @@ import { Authenticator, ensureAdminKey } from '../auth/index.ts';
 import { DiskBlobStore, type BlobStore } from '../blobs/index.ts';
 import { splitList, type Config } from '../config/index.ts';
 import { createSandboxExecutor, ProcessExecutor, type Executor, type SandboxSetup } from '../executor/index.ts';
-import { secretRevealer } from '../app/index.ts';
-import { HangarError, Misconfigured } from '../core/index.ts';
+import {
+  DISPATCH_KEY_PURPOSE,
+  FunctionDispatcher,
+  FunctionServer,
+  functionEventRunner,
+  InvocationRecorder,
+  secretRevealer,
+} from '../app/index.ts';
+import { FUNCTION_EVENTS_QUEUE, HangarError, Misconfigured } from '../core/index.ts';
 import { mkdir } from 'node:fs/promises';
 import { createLogger, type Logger } from '../log/index.ts';
 import { Metrics, PROCESS_METRICS } from '../metrics/index.ts';
 import { createServer, type Server } from 'node:http';
 import { loadMasterKey, type SecretBox } from '../secrets/index.ts';
-import { shareRecent, SqliteStore, type Functions, type Store } from '../store/index.ts';
+import {
+  shareRecent,
+  SqliteStore,
+  type FunctionAccess,
+  type FunctionFleet,
+  type FunctionInvocations,
+  type Functions,
+  type HttpApis,
+  type Store,
+} from '../store/index.ts';
 import type { Clock } from '../core/index.ts';
 import { Maintenance, OutputSink, WorkerPool } from '../worker/index.ts';
 import { FunctionHost } from '../functions/index.ts';
@@ -80,7 +96,15 @@ export function sandboxSetup(
 /** PostgreSQL when a database URL is configured (scale-out), else SQLite in the data directory. */
 /** The store, and beside it the functions port over the same database (held apart from Store:
  *  ports/functions.ts). */
-export async function openStore(config: Config): Promise<Store & { readonly functions: Functions }> {
+export async function openStore(config: Config): Promise<
+  Store & {
+    readonly functions: Functions;
+    readonly functionAccess: FunctionAccess;
+    readonly functionFleet: FunctionFleet;
+    readonly functionInvocations: FunctionInvocations;
+    readonly httpApis: HttpApis;
+  }
+> {
   const retry = { baseMs: config.retryBaseMs, maxMs: config.retryMaxMs };
   if (config.databaseUrl) {
     const { PostgresStore } = await import('../store/postgres/index.ts');
@@ -132,6 +156,9 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
   // Runs functions in this process: made with the workers (it needs their sandbox), after the
   // API, which holds this reference.
   const functionHost: { current: FunctionHost | null } = { current: null };
+  metrics.functions.concurrencyFrom(() => functionHost.current?.concurrent ?? 0);
+  // Invocations run where the API is: their records are written from there, after the answers.
+  const invocations = new InvocationRecorder({ store: store.functionInvocations, blobs, metrics: metrics.functions, clock, log });
   let url: string | null = null;
 
   const audit = new AuditSink(store, log);
@@ -158,6 +185,13 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
       ? err
       : new Misconfigured(`cannot load the secrets master key: ${(err as Error).message}`, { cause: err });
   }
+
+  // Scale-out: API nodes send invocations to the worker hosts that advertise themselves in the
+  // store, signed with a key every node derives from the shared master key (app/dispatch.ts).
+  const dispatchKey = config.databaseUrl ? secrets.derive(DISPATCH_KEY_PURPOSE) : null;
+  const functionDispatch =
+    roles.api && dispatchKey ? new FunctionDispatcher({ fleet: store.functionFleet, clock, key: dispatchKey, log }) : null;
+  let functionServer: FunctionServer | null = null;
 
   let alerts: AlertEvaluator | null = null;
   if (roles.api) {
@@ -189,7 +223,12 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
       store,
       blobs,
       functions: store.functions,
+      httpApis: store.httpApis,
+      functionAccess: store.functionAccess,
       functionHost,
+      functionDispatch,
+      functionInvocations: store.functionInvocations,
+      invocations,
       metrics,
       clock,
       config,
@@ -241,30 +280,9 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
       log.warn('HANGAR_EXECUTOR=process: tasks run as plain processes WITHOUT ISOLATION; use it only for code you trust');
       executor = new ProcessExecutor({ maxOutputBytes: config.maxOutputBytes, networkTestUrl });
     }
-    pool = new WorkerPool({
-      store,
-      blobs,
-      executor,
-      log,
-      metrics,
-      workerId,
-      concurrency: config.workers,
-      workDir,
-      queues: config.queues ? splitList(config.queues) : undefined,
-      heartbeatMs: config.heartbeatMs,
-      pollMs: config.pollMs,
-      maxRunningPerUser: config.maxRunningPerUser,
-      revealSecrets: secretRevealer(store, secrets),
-      audit: true,
-      output: new OutputSink(store, log, { flushMs: config.outputFlushMs, maxBytes: config.maxOutputBytes }),
-      projectLimits: { maxBytes: config.projectMaxBytes, maxFiles: config.projectMaxFiles },
-      prefetch: config.prefetch,
-      prefetchWaitMs: config.prefetchWaitMs,
-      tracing,
-    });
-    await pool.start();
     // Function instances run only sandboxed: with HANGAR_EXECUTOR=process there are none, and
-    // an invocation answers that no worker here runs functions.
+    // an invocation answers that no worker here runs functions (events wait for a worker that
+    // does). Made before the pool, whose attempts run events on it.
     if (executor.name === 'sandbox') {
       functionHost.current = new FunctionHost(
         {
@@ -277,6 +295,64 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
         { idleMs: FUNCTION_IDLE_MS },
       );
       functionHost.current.start();
+    }
+    pool = new WorkerPool({
+      store,
+      blobs,
+      executor,
+      log,
+      metrics,
+      workerId,
+      concurrency: config.workers,
+      workDir,
+      // A worker that runs functions runs events too, whichever queues it is given.
+      queues: config.queues ? [...splitList(config.queues), ...(functionHost.current ? [FUNCTION_EVENTS_QUEUE] : [])] : undefined,
+      heartbeatMs: config.heartbeatMs,
+      pollMs: config.pollMs,
+      maxRunningPerUser: config.maxRunningPerUser,
+      revealSecrets: secretRevealer(store, secrets),
+      audit: true,
+      output: new OutputSink(store, log, { flushMs: config.outputFlushMs, maxBytes: config.maxOutputBytes }),
+      projectLimits: { maxBytes: config.projectMaxBytes, maxFiles: config.projectMaxFiles },
+      prefetch: config.prefetch,
+      prefetchWaitMs: config.prefetchWaitMs,
+      tracing,
+      functionEvents: functionEventRunner({
+        functions: store.functions,
+        blobs,
+        store,
+        functionHost,
+        config,
+        now: () => store.now(),
+        invocations,
+      }),
+    });
+    await pool.start();
+    // A worker host answers API nodes' invocations on its function port (scale-out).
+    if (functionHost.current && dispatchKey) {
+      try {
+        functionServer = await FunctionServer.start({
+          host: functionHost.current,
+          clock,
+          blobs,
+          fleet: store.functionFleet,
+          key: dispatchKey,
+          hostId: workerId,
+          bindHost: config.host,
+          port: config.functionPort,
+          address: config.functionAddress,
+          capacity: config.workers,
+          heartbeatMs: config.heartbeatMs,
+          log,
+        });
+      } catch (err) {
+        // Its port is taken (or not to be had): nothing started here is left running.
+        await pool.close(0);
+        await functionHost.current.close();
+        await app?.close();
+        await store.close();
+        throw err;
+      }
     }
   }
 
@@ -327,6 +403,7 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
 
   const maintenance = new Maintenance({
     store,
+    invocations: store.functionInvocations,
     blobs,
     log,
     clock,
@@ -355,8 +432,13 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
     close() {
       closing ??= (async () => {
         await app?.close();
+        functionDispatch?.close();
+        // Withdrawn first, so API nodes stop choosing it; invocations under way finish meanwhile.
+        const serving = functionServer?.close(config.shutdownGraceMs);
         await pool?.close(config.shutdownGraceMs);
+        await serving;
         await functionHost.current?.close();
+        await invocations.close();
         await autoscaler?.close();
         metricsServer?.close();
         maintenance.close();

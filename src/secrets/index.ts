@@ -4,7 +4,7 @@
  * ciphertext moved to another user or name does not open. Values reach a task only as
  * environment variables at run time, and are redacted from everything stored about it.
  */
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Misconfigured } from '../core/index.ts';
@@ -26,6 +26,13 @@ export class SecretBox {
     c.setAAD(aad(userId, name));
     const data = Buffer.concat([c.update(value, 'utf8'), c.final()]);
     return Buffer.concat([nonce, c.getAuthTag(), data]).toString('base64');
+  }
+
+  /** A 32-byte key for one purpose (HKDF-SHA256 of the master key, the purpose as its info):
+   *  nodes sharing the master key share it, and it tells nothing of the master key or of the
+   *  keys of other purposes. */
+  derive(purpose: string): Buffer {
+    return Buffer.from(hkdfSync('sha256', this.key, Buffer.alloc(0), purpose, 32));
   }
 
   open(userId: string, name: string, sealed: string): string {

@@ -5,7 +5,7 @@
  * The pool holds the lease around it (the slot, heartbeats, a release, recording the outcome).
  */
 import { join } from 'node:path';
-import { coerceError } from '../core/index.ts';
+import { coerceError, FUNCTION_EVENTS_QUEUE } from '../core/index.ts';
 import type { ExecutionResult, Executor } from '../executor/types.ts';
 import type { Logger } from '../log/index.ts';
 import type { Metrics } from '../metrics/index.ts';
@@ -29,7 +29,19 @@ export interface AttemptOptions extends ProjectFilesOptions, OutcomeOptions {
   audit?: boolean;
   /** Where running attempts' output goes live (followers read it from the store); none = no live output. */
   output?: OutputSink;
+  /** Runs function events (tasks of FUNCTION_EVENTS_QUEUE) instead of a command: the app's
+   *  (app/invoke-async.ts), given to the worker so that it knows nothing of functions. None:
+   *  this worker leaves them to others (they wait, uncounted). */
+  functionEvents?: FunctionEvents;
 }
+
+/** What runs a function event: its result to record, and what its summary keeps (`event`). */
+export interface FunctionEvents {
+  run(lease: Lease, signal: AbortSignal): Promise<{ result: ExecutionResult; summary: object }>;
+}
+
+/** A function event on a worker that runs none: back to the queue after this long, ms. */
+const NO_EVENTS_HERE_MS = 5000;
 
 /** Why an attempt's signal aborted. requeue: a prefetched lease that waited too long for a
  *  slot goes back to the queue. */
@@ -108,7 +120,19 @@ export async function runAttempt(o: AttemptOptions, lease: Lease, c: AttemptCont
       result = notRun('PROJECT_UNAVAILABLE', `the project's files could not be read: ${coerceError(err).message}`, true);
     }
   }
-  const ran = !result;
+  let eventSummary: object | null = null;
+  if (!result && task.queue === FUNCTION_EVENTS_QUEUE) {
+    const events = o.functionEvents;
+    if (events) {
+      const ev = await c.step('function.invoke', () => events.run(lease, signal));
+      result = ev.result;
+      eventSummary = ev.summary;
+    } else {
+      result = notRun('EXECUTOR_ERROR', 'this worker does not run function events', true);
+      result.failure = { ...result.failure!, retryAfterMs: NO_EVENTS_HERE_MS };
+    }
+  }
+  const ran = !result || eventSummary !== null;
   const live = result ? null : liveOutput(o.output, task, attempt, Object.values(secretEnv));
   result ??= await c.step(`sandbox.run`, () =>
     o.executor.run({
@@ -142,6 +166,7 @@ export async function runAttempt(o: AttemptOptions, lease: Lease, c: AttemptCont
   c.annotate({ 'hangar.outcome': result.status, 'hangar.failure': result.failure?.code ?? '', 'hangar.exit_code': result.exitCode ?? -1 });
   const outcome = await c.step('blobs.store', () => storeOutcome(o, task, attempt, done, signal, log));
   if (projectNote) outcome.summary = { ...outcome.summary, project: projectNote };
+  if (eventSummary) outcome.summary = { ...outcome.summary, event: eventSummary };
   if (o.audit) {
     outcome.audit = {
       // The execution's end in the store's clock, as the task's own times are.
@@ -172,7 +197,11 @@ function liveOutput(sink: OutputSink | undefined, task: Task, attempt: number, s
 }
 
 /** An attempt that did not start (e.g. its secrets are gone): FAILED, not retried. */
-function notRun(code: 'SECRET_UNAVAILABLE' | 'PROJECT_UNAVAILABLE', message: string, retryable = false): ExecutionResult {
+function notRun(
+  code: 'SECRET_UNAVAILABLE' | 'PROJECT_UNAVAILABLE' | 'EXECUTOR_ERROR',
+  message: string,
+  retryable = false,
+): ExecutionResult {
   const now = Date.now();
   const empty = { data: Buffer.alloc(0), bytes: 0, truncated: false };
   return {

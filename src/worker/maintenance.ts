@@ -1,17 +1,20 @@
 /**
  * Background upkeep any process may run (it is idempotent and transactional): re-queue tasks
  * whose lease expired or whose worker vanished, age the priorities of waiting tasks, and delete
- * finished tasks past retention together with their blobs, and audit entries past theirs.
+ * finished tasks past retention together with their blobs, function invocation records (and
+ * their logs in the blob store) past the same retention, and audit entries past theirs.
  */
 import { taskPrefix, type BlobStore } from '../blobs/index.ts';
 import { coerceError } from '../core/index.ts';
 import type { Logger } from '../log/index.ts';
 import { isStoreUnavailable, OutageLog } from './outage.ts';
 import type { Clock } from '../core/index.ts';
-import type { Access, Fleet, TaskQueue } from '../store/index.ts';
+import type { Access, Fleet, FunctionInvocations, TaskQueue } from '../store/index.ts';
 
 export interface MaintenanceOptions {
   store: TaskQueue & Pick<Fleet, 'purgeFinished' | 'purgeScaling'> & Pick<Access, 'purgeAudit'>;
+  /** Function invocation records, deleted past retentionMs as finished tasks are. */
+  invocations?: Pick<FunctionInvocations, 'purgeInvocations'>;
   blobs: BlobStore;
   log: Logger;
   clock: Clock;
@@ -72,6 +75,7 @@ export class Maintenance {
         if (ids.length < 500) break;
       }
       if (total > 0) this.log.info({ removed: total }, 'retention removed finished tasks');
+      if (this.o.invocations) await this.purgeInvocations(this.o.invocations, cutoff);
       // Fair-share ranks of users with nothing ahead of the clock: one row per user ever seen, else.
       await this.o.store.purgeFairShare();
       // Autoscaler decisions are kept as long as finished tasks.
@@ -85,6 +89,16 @@ export class Maintenance {
       this.log.error({ err: coerceError(err) }, 'retention failed');
     }
     return total;
+  }
+
+  private async purgeInvocations(store: Pick<FunctionInvocations, 'purgeInvocations'>, cutoff: number): Promise<void> {
+    let removed = 0;
+    for (let n = 1000; n === 1000; removed += n) {
+      const done = await store.purgeInvocations(cutoff, 1000);
+      await Promise.all(done.logKeys.map((key) => this.o.blobs.deletePrefix(key)));
+      n = done.removed;
+    }
+    if (removed > 0) this.log.info({ removed }, 'retention removed function invocation records');
   }
 
   close(): void {

@@ -170,6 +170,26 @@ const deployFunction = async () => {
   const a = await p.inject({ method: 'PUT', url: `/functions/${FUNCTION}/aliases/live`, payload: { version: v.json().version } });
   assert.ok(a.statusCode === 200 || a.statusCode === 201, a.body);
 };
+/** An HTTP API of the admin's with a route to the function, for the /http-apis routes; made
+ *  again when a fuzzed DELETE removed it. */
+let apiId = 'noapiyet00';
+const ROUTE_KEY = 'GET /fuzzed';
+const ensureApi = async () => {
+  if ((await p.inject({ method: 'GET', url: `/http-apis/${apiId}` })).statusCode !== 200) {
+    const r = await p.inject({ method: 'POST', url: '/http-apis', payload: { name: 'fuzzed' } });
+    assert.equal(r.statusCode, 201, r.body);
+    apiId = r.json().apiId;
+  }
+  const key = encodeURIComponent(ROUTE_KEY);
+  if ((await p.inject({ method: 'GET', url: `/http-apis/${apiId}/routes/${key}` })).statusCode !== 200) {
+    const r = await p.inject({
+      method: 'POST',
+      url: `/http-apis/${apiId}/routes`,
+      payload: { routeKey: ROUTE_KEY, functionName: FUNCTION },
+    });
+    assert.equal(r.statusCode, 201, r.body);
+  }
+};
 after(async () => p.close());
 
 function check(
@@ -207,12 +227,20 @@ it('every operation answers valid and mutated requests with a documented status 
     'DELETE /functions/{name}',
     'DELETE /functions/{name}/aliases/{alias}',
     'DELETE /functions/{name}/concurrency',
+    'DELETE /functions/{name}/event-config',
+    'DELETE /functions/{name}/policy/{sid}',
+    'DELETE /functions/{name}/url',
     'DELETE /functions/{name}/versions/{n}',
     'GET /functions',
     'GET /functions/{name}',
     'GET /functions/{name}/aliases',
     'GET /functions/{name}/aliases/{alias}',
     'GET /functions/{name}/code',
+    'GET /functions/{name}/event-config',
+    'GET /functions/{name}/invocations',
+    'GET /functions/{name}/logs',
+    'GET /functions/{name}/policy',
+    'GET /functions/{name}/url',
     'GET /functions/{name}/versions',
     'GET /functions/{name}/versions/{n}',
     'POST /functions/{name}/invoke',
@@ -220,9 +248,26 @@ it('every operation answers valid and mutated requests with a documented status 
     'PUT /functions/{name}',
     'PUT /functions/{name}/aliases/{alias}',
     'PUT /functions/{name}/concurrency',
+    'PUT /functions/{name}/event-config',
+    'PUT /functions/{name}/policy/{sid}',
+    'PUT /functions/{name}/url',
+  ]);
+  const httpApiOps = ops.filter((o) => o.path.startsWith('/http-apis')).map((o) => `${o.method.toUpperCase()} ${o.path}`);
+  assert.deepEqual(httpApiOps.sort(), [
+    'DELETE /http-apis/{apiId}',
+    'DELETE /http-apis/{apiId}/routes/{routeKey}',
+    'GET /http-apis',
+    'GET /http-apis/{apiId}',
+    'GET /http-apis/{apiId}/routes',
+    'GET /http-apis/{apiId}/routes/{routeKey}',
+    'PATCH /http-apis/{apiId}',
+    'PATCH /http-apis/{apiId}/routes/{routeKey}',
+    'POST /http-apis',
+    'POST /http-apis/{apiId}/routes',
   ]);
   for (const { path, method, op } of ops) {
-    if (path.startsWith('/functions')) await deployFunction();
+    if (path.startsWith('/functions') || path.startsWith('/http-apis')) await deployFunction();
+    if (path.startsWith('/http-apis')) await ensureApi();
     const params = op.parameters ?? [];
     const bodySchema = op.requestBody?.content['application/json']?.schema;
     const input = fc.record({
@@ -230,7 +275,17 @@ it('every operation answers valid and mutated requests with a documented status 
         Object.fromEntries(
           params
             .filter((x) => x.in === 'path')
-            .map((x) => [x.name, fc.oneof(arb(x.schema), fc.constant(taskId), fc.constant(FUNCTION), fc.string({ maxLength: 40 }))]),
+            .map((x) => [
+              x.name,
+              fc.oneof(
+                arb(x.schema),
+                fc.constant(taskId),
+                fc.constant(FUNCTION),
+                fc.constant(apiId),
+                fc.constant(ROUTE_KEY),
+                fc.string({ maxLength: 40 }),
+              ),
+            ]),
         ),
       ),
       query: fc.record(

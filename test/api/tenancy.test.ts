@@ -116,7 +116,16 @@ describe('ownership', () => {
     assert.equal((await as(alice, 'POST', '/functions/ALICE_FN/versions', {})).statusCode, 201);
     assert.equal((await as(alice, 'PUT', '/functions/ALICE_FN/aliases/main', { version: '1' })).statusCode, 201);
     assert.equal((await as(alice, 'PUT', '/functions/ALICE_FN/concurrency', { reserved: 3 })).statusCode, 200);
+    assert.equal((await as(alice, 'PUT', '/functions/ALICE_FN/event-config', { maximumRetryAttempts: 0 })).statusCode, 200);
+    assert.equal((await as(alice, 'PUT', '/functions/ALICE_FN/url', { authType: 'NONE' })).statusCode, 201);
+    const policyStatement = { action: 'lambda:InvokeFunction', principal: '*' };
+    assert.equal((await as(alice, 'PUT', '/functions/ALICE_FN/policy/main', policyStatement)).statusCode, 201);
     const aliceFn = (await as(alice, 'GET', '/functions/ALICE_FN')).json();
+    const aliceApi = (await as(alice, 'POST', '/http-apis', { name: 'ALICE_API' })).json().apiId;
+    assert.equal(
+      (await as(alice, 'POST', `/http-apis/${aliceApi}/routes`, { routeKey: 'GET /a', functionName: 'ALICE_FN' })).statusCode,
+      201,
+    );
 
     const doc = (await as(null, 'GET', '/openapi.json')).json() as {
       paths: Record<string, Record<string, { parameters?: { in: string; name: string }[] }>>;
@@ -134,7 +143,9 @@ describe('ownership', () => {
               ? [project]
               : path.startsWith('/functions')
                 ? ['ALICE_FN']
-                : [dead, running];
+                : path.startsWith('/http-apis')
+                  ? [aliceApi]
+                  : [dead, running];
         for (const target of targets) {
           // The object under test is the first id; any other (a terminal's) is one bob could name.
           // A version number where the route takes one (alice's version 1), else 'main' (her alias).
@@ -154,9 +165,21 @@ describe('ownership', () => {
                     ? { version: '1' }
                     : path.endsWith('/concurrency') && method === 'put'
                       ? { reserved: 1 }
-                      : path.endsWith('/versions') && method === 'post'
-                        ? {}
-                        : undefined;
+                      : path.endsWith('/event-config') && method === 'put'
+                        ? { maximumRetryAttempts: 1 }
+                        : path.endsWith('/url') && method === 'put'
+                          ? { authType: 'NONE' }
+                          : path.endsWith('/policy/{sid}') && method === 'put'
+                            ? policyStatement
+                            : path.endsWith('/versions') && method === 'post'
+                              ? {}
+                              : path === '/http-apis/{apiId}/routes' && method === 'post'
+                                ? { routeKey: 'GET /b', functionName: 'ALICE_FN' }
+                                : path === '/http-apis/{apiId}' && method === 'patch'
+                                  ? { name: 'bob' }
+                                  : path === '/http-apis/{apiId}/routes/{routeKey}' && method === 'patch'
+                                    ? { cacheTtlS: 0 }
+                                    : undefined;
           const r = await as(bob, method.toUpperCase(), url, body);
           walked.push(`${method.toUpperCase()} ${path}`);
           const text = r.body;
@@ -193,6 +216,8 @@ describe('ownership', () => {
     for (const route of [
       'GET /functions/{name}',
       'GET /functions/{name}/code',
+      'GET /functions/{name}/invocations',
+      'GET /functions/{name}/logs',
       'DELETE /functions/{name}',
       'PUT /functions/{name}',
       'POST /functions/{name}/versions',
@@ -205,7 +230,24 @@ describe('ownership', () => {
       'DELETE /functions/{name}/aliases/{alias}',
       'PUT /functions/{name}/concurrency',
       'DELETE /functions/{name}/concurrency',
+      'PUT /functions/{name}/event-config',
+      'GET /functions/{name}/event-config',
+      'DELETE /functions/{name}/event-config',
       'POST /functions/{name}/invoke',
+      'DELETE /functions/{name}/policy/{sid}',
+      'DELETE /functions/{name}/url',
+      'DELETE /http-apis/{apiId}',
+      'DELETE /http-apis/{apiId}/routes/{routeKey}',
+      'GET /functions/{name}/policy',
+      'GET /functions/{name}/url',
+      'GET /http-apis/{apiId}',
+      'GET /http-apis/{apiId}/routes',
+      'GET /http-apis/{apiId}/routes/{routeKey}',
+      'PATCH /http-apis/{apiId}',
+      'PATCH /http-apis/{apiId}/routes/{routeKey}',
+      'POST /http-apis/{apiId}/routes',
+      'PUT /functions/{name}/policy/{sid}',
+      'PUT /functions/{name}/url',
     ])
       assert.ok(walked.includes(route), `${route} walked: ${walked.join(', ')}`);
     assert.ok(walked.length >= 10, walked.join(', '));
@@ -221,6 +263,14 @@ describe('ownership', () => {
     assert.deepEqual((await as(alice, 'GET', '/functions/ALICE_FN/code')).rawPayload, aliceZip);
     assert.equal(hers.versions, 1);
     assert.equal((await as(alice, 'GET', '/functions/ALICE_FN/aliases/main')).json().version, '1');
+    assert.equal((await as(alice, 'GET', '/functions/ALICE_FN/event-config')).json().maximumRetryAttempts, 0);
+    assert.equal((await as(alice, 'GET', `/http-apis/${aliceApi}`)).json().name, 'ALICE_API');
+    assert.deepEqual(
+      (await as(alice, 'GET', `/http-apis/${aliceApi}/routes`)).json().routes.map((r: { routeKey: string }) => r.routeKey),
+      ['GET /a'],
+    );
+    assert.equal((await as(alice, 'GET', '/functions/ALICE_FN/url')).json().authType, 'NONE');
+    assert.equal((await as(alice, 'GET', '/functions/ALICE_FN/policy')).json().policy.Statement.length, 1);
     await as(alice, 'POST', `/tasks/${running}/cancel`);
   });
 

@@ -12,11 +12,14 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { SignatureV4 } from '@smithy/signature-v4';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { InvocationRecorder } from '../../src/app/index.ts';
 import { Authenticator, createKey } from '../../src/auth/index.ts';
 import { AwsError, accountIdOf, Protocol, registerAws, type AwsService } from '../../src/aws/index.ts';
 import { Sha256 } from '../../src/aws/sigv4.ts';
 import { ErrorCode, NotFound, systemClock } from '../../src/core/index.ts';
 import { DiskBlobStore } from '../../src/blobs/index.ts';
+import { createLogger } from '../../src/log/index.ts';
+import { Metrics } from '../../src/metrics/index.ts';
 import { SecretBox } from '../../src/secrets/index.ts';
 import { SqliteStore } from '../../src/store/index.ts';
 
@@ -64,11 +67,20 @@ before(async () => {
     {
       auth,
       clock: systemClock,
-      config: { awsRegion: REGION },
+      config: { awsRegion: REGION, visibilityTimeout: 900 },
       capacity: { slots: async () => ({ total: 0, busy: 0 }) },
+      store,
       functions: store.functions,
+      functionAccess: store.functionAccess,
       functionHost: { current: null },
       blobs: new DiskBlobStore(join(dir, 'blobs')),
+      invocations: new InvocationRecorder({
+        store: store.functionInvocations,
+        blobs: new DiskBlobStore(join(dir, 'blobs')),
+        metrics: new Metrics(store).functions,
+        clock: systemClock,
+        log: createLogger('silent'),
+      }),
     },
     [echo],
   );

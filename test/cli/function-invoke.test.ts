@@ -1,6 +1,7 @@
 /**
  * `hangar function invoke`: a real `hangar` process against a real platform with workers (the
- * sandbox): the result on stdout, the log on stderr with --log, a function error exits 1.
+ * sandbox): the result on stdout, the log on stderr with --log, a function error exits 1;
+ * --type Event queues it.
  * Skipped, with the reason, where the host cannot sandbox.
  */
 import assert from 'node:assert/strict';
@@ -64,5 +65,22 @@ describe('hangar function invoke', { skip }, () => {
     const bad = await hangar('function', 'invoke', 'double', '--payload', '{nope');
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /--payload must be JSON/);
+  });
+
+  test('--type Event queues it: its ids printed, a worker runs it; another --type is a usage error', async () => {
+    const r = await hangar('function', 'invoke', 'double', '--payload', '{"n":4}', '--type', 'Event', '--json');
+    assert.equal(r.code, 0, r.stderr);
+    const { requestId, taskId } = JSON.parse(r.stdout);
+    assert.match(requestId, /^[0-9a-f-]{36}$/);
+    let t: { status: string; detailedResults?: { result?: unknown } } = { status: 'PENDING' };
+    for (let i = 0; i < 300 && !['SUCCESS', 'FAILED'].includes(t.status); i++) {
+      await new Promise((res) => setTimeout(res, 100));
+      t = (await p.inject({ method: 'GET', url: `/tasks/${taskId}`, auth: alice })).json();
+    }
+    assert.equal(t.status, 'SUCCESS');
+    assert.deepEqual(t.detailedResults?.result, { doubled: 8 });
+    const bad = await hangar('function', 'invoke', 'double', '--type', 'Later');
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--type must be RequestResponse or Event/);
   });
 });

@@ -1,5 +1,5 @@
 /**
- * `hangar function deploy|list|get|rm|publish|versions|alias|concurrency`: real `hangar` processes against a real platform (in this
+ * `hangar function deploy|list|get|rm|publish|versions|alias|concurrency|url`: real `hangar` processes against a real platform (in this
  * process, port 0). A directory is zipped by the CLI and read back by an independent reader
  * (Python's zipfile): names, contents and the executable bit of a `provided` bootstrap.
  */
@@ -169,6 +169,34 @@ describe('hangar function', () => {
     const none = await hangar(alice, 'function', 'versions', 'nope');
     assert.equal(none.code, 1);
     assert.match(none.stderr, /FUNCTION_NOT_FOUND/);
+  });
+
+  test('url set|get|rm gives a function its URL, shows where it is served and removes it', async () => {
+    const zip = makeZip({ 'index.js': 'exports.handler = async () => 1;' }).toString('base64');
+    const deployed = await p.inject({
+      method: 'PUT',
+      url: '/functions/urlfn',
+      auth: alice,
+      payload: { zip, runtime: 'nodejs22.x', handler: 'index.handler' },
+    });
+    assert.equal(deployed.statusCode, 201, deployed.body);
+    const set = await hangar(alice, 'function', 'url', 'set', 'urlfn', '--auth', 'none', '--cors-origin', 'https://a.example');
+    assert.equal(set.code, 0, set.stderr);
+    const [address, auth] = set.stdout.trim().split('\n');
+    assert.match(address, new RegExp(`^${p.url}/lambda-url/[a-z0-9]{32}/$`));
+    assert.equal(auth.trim(), 'auth NONE, CORS from https://a.example');
+    assert.match(set.stderr, /lambda:InvokeFunctionUrl and lambda:InvokeFunction/);
+    const got = JSON.parse((await hangar(alice, 'function', 'url', 'get', 'urlfn', '--json')).stdout);
+    assert.equal(got.url, address);
+    assert.equal(got.authType, 'NONE');
+    const changed = await hangar(alice, 'function', 'url', 'set', 'urlfn', '--no-cors');
+    assert.equal(changed.code, 0, changed.stderr);
+    assert.equal(changed.stdout.trim().split('\n')[1].trim(), 'auth AWS_IAM');
+    const rm = await hangar(alice, 'function', 'url', 'rm', 'urlfn');
+    assert.equal(rm.stdout.trim(), 'urlfn: URL deleted');
+    const gone = await hangar(alice, 'function', 'url', 'get', 'urlfn');
+    assert.equal(gone.code, 1);
+    assert.match(gone.stderr, /FUNCTION_URL_NOT_FOUND/);
   });
 
   test('refusals: the server’s detail and code, exit 1; usage errors exit 2', async () => {

@@ -402,5 +402,72 @@ export function describeFunctions(name: string, make: MakeFunctions): void {
         await assert.rejects(fns.deleteConcurrency('alice', 'nope'), NotFound);
       });
     });
+
+    describe('event invoke configs', () => {
+      const arn = 'arn:aws:lambda:us-east-1:123456789012:function:sink';
+      it('a Put sets the whole configuration, an Update only what it names; per qualifier; listed by qualifier', async () => {
+        const f = await fns.createFunction(newFunction());
+        clock.t = 2_000;
+        const put = await fns.putEventInvokeConfig('alice', 'hello', '$LATEST', { maximumRetryAttempts: 0, onFailure: arn }, true);
+        assert.deepEqual(put, {
+          functionName: 'hello',
+          qualifier: '$LATEST',
+          maximumRetryAttempts: 0,
+          maximumEventAgeS: null,
+          onSuccess: null,
+          onFailure: arn,
+          lastModified: 2_000,
+        });
+        assert.deepEqual(await fns.getEventInvokeConfig('alice', 'hello', '$LATEST'), put);
+        clock.t = 3_000;
+        const updated = await fns.putEventInvokeConfig('alice', 'hello', '$LATEST', { maximumEventAgeS: 60 }, false);
+        assert.deepEqual(updated, { ...put, maximumEventAgeS: 60, lastModified: 3_000 });
+        assert.deepEqual(await fns.getEventInvokeConfig('alice', 'hello', '$LATEST'), updated);
+        // A Put replaces: what it does not name is unset again.
+        const replaced = await fns.putEventInvokeConfig('alice', 'hello', '$LATEST', { onSuccess: arn }, true);
+        assert.deepEqual(replaced, { ...put, maximumRetryAttempts: null, onFailure: null, onSuccess: arn, lastModified: 3_000 });
+        await fns.putEventInvokeConfig('alice', 'hello', 'live', { maximumRetryAttempts: 1 }, true);
+        assert.deepEqual(
+          (await fns.listEventInvokeConfigs('alice', 'hello')).map((c) => [c.qualifier, c.maximumRetryAttempts]),
+          [
+            ['$LATEST', null],
+            ['live', 1],
+          ],
+        );
+        // Settings of the function's invocations, not of its code: no revision changes.
+        assert.equal((await fns.getFunction('alice', 'hello'))?.revisionId, f.revisionId);
+      });
+
+      it('refuses values out of range and an Update of none; deleting answers whether there was one', async () => {
+        await fns.createFunction(newFunction());
+        await assert.rejects(fns.putEventInvokeConfig('alice', 'hello', '$LATEST', { maximumRetryAttempts: 3 }, true), InvalidInput);
+        await assert.rejects(fns.putEventInvokeConfig('alice', 'hello', '$LATEST', { maximumEventAgeS: 59 }, true), InvalidInput);
+        await assert.rejects(fns.putEventInvokeConfig('alice', 'hello', '$LATEST', { maximumEventAgeS: 21_601 }, true), InvalidInput);
+        await assert.rejects(
+          fns.putEventInvokeConfig('alice', 'hello', '$LATEST', { maximumRetryAttempts: 1 }, false),
+          isCode(ErrorCode.FunctionEventConfigNotFound),
+        );
+        assert.equal(await fns.getEventInvokeConfig('alice', 'hello', '$LATEST'), null);
+        await fns.putEventInvokeConfig('alice', 'hello', '$LATEST', { maximumRetryAttempts: 2 }, true);
+        assert.equal(await fns.deleteEventInvokeConfig('alice', 'hello', '$LATEST'), true);
+        assert.equal(await fns.deleteEventInvokeConfig('alice', 'hello', '$LATEST'), false);
+        assert.equal(await fns.getEventInvokeConfig('alice', 'hello', '$LATEST'), null);
+      });
+
+      it("is the owner's only, and goes with its function", async () => {
+        await fns.createFunction(newFunction());
+        await fns.putEventInvokeConfig('alice', 'hello', '$LATEST', { maximumRetryAttempts: 1 }, true);
+        const notFound = isCode(ErrorCode.FunctionNotFound);
+        await assert.rejects(fns.putEventInvokeConfig('bob', 'hello', '$LATEST', { maximumRetryAttempts: 1 }, true), notFound);
+        await assert.rejects(fns.listEventInvokeConfigs('bob', 'hello'), notFound);
+        assert.equal(await fns.getEventInvokeConfig('bob', 'hello', '$LATEST'), null);
+        assert.equal(await fns.deleteEventInvokeConfig('bob', 'hello', '$LATEST'), false);
+        assert.equal((await fns.getEventInvokeConfig('alice', 'hello', '$LATEST'))?.maximumRetryAttempts, 1);
+        await fns.deleteFunction('alice', 'hello');
+        await fns.createFunction(newFunction());
+        assert.equal(await fns.getEventInvokeConfig('alice', 'hello', '$LATEST'), null);
+        assert.deepEqual(await fns.listEventInvokeConfigs('alice', 'hello'), []);
+      });
+    });
   });
 }

@@ -126,6 +126,18 @@ export function describeHttpApis(name: string, make: MakeHttpApis): void {
         assert.equal((await apis.listRoutes('alice', a.apiId)).length, 1);
       });
 
+      it('serves an API by its id alone, whoever owns it, with its routes by route key', async () => {
+        const a = await apis.createApi('alice', { name: 'pets', cors });
+        const r1 = await apis.createRoute('alice', a.apiId, jwtRoute);
+        const r2 = await apis.createRoute('alice', a.apiId, { routeKey: '$default', functionName: 'fallback' });
+        assert.deepEqual(await apis.servedApi(a.apiId), { api: a, routes: [r2, r1] });
+        const empty = await apis.createApi('bob', { name: 'empty' });
+        assert.deepEqual(await apis.servedApi(empty.apiId), { api: empty, routes: [] });
+        assert.equal(await apis.servedApi('nosuchapi0'), null);
+        await apis.deleteApi('alice', a.apiId);
+        assert.equal(await apis.servedApi(a.apiId), null);
+      });
+
       it('deleting an API deletes its routes', async () => {
         const a = await apis.createApi('alice', { name: 'pets' });
         await apis.createRoute('alice', a.apiId, jwtRoute);

@@ -342,6 +342,33 @@ export function describeStore(name: string, makeStore: MakeStore): void {
       assert.ok(last <= 60_000 && last > 59_000, `backoff ${last}`);
     });
 
+    it("a failure's own wait replaces the backoff; a final failure its owner handled is not dead-lettered", async () => {
+      const t = newTask({ maxAttempts: 3 });
+      await store.submit(t);
+      randomValue = 0.5;
+      const [a1] = await store.claim({ workerId: 'w', limit: 1 });
+      const waited: Outcome = {
+        ...failed(),
+        failure: { code: 'FUNCTION_ERROR', message: 'Unhandled', retryable: true, retryAfterMs: 60_000 },
+      };
+      const r1 = await store.finish({ taskId: t.id, attempt: a1.attempt }, waited);
+      assert.equal(r1?.runAfter, clock.now() + 60_000, 'the failure says how long, not the backoff');
+      assert.equal(await store.nextRunAfter(), clock.now() + 60_000);
+      clock.advance(60_000);
+      const [a2] = await store.claim({ workerId: 'w', limit: 1 });
+      const handled: Outcome = {
+        ...failed(false),
+        summary: { event: { invokeCount: 2 } },
+        failure: { code: 'FUNCTION_ERROR', message: 'sent to its OnFailure destination', retryable: false, deadLetter: false },
+      };
+      const r2 = await store.finish({ taskId: t.id, attempt: a2.attempt }, handled);
+      assert.deepEqual([r2?.status, r2?.deadLettered], ['FAILED', false]);
+      const after = await store.get(t.id);
+      assert.deepEqual(after?.summary, { event: { invokeCount: 2 } });
+      assert.equal(after?.failure?.deadLetter, false);
+      assert.deepEqual((await store.list({ deadLettered: true, limit: 10 })).items, []);
+    });
+
     it('a non-retryable failure and a timeout are final at once', async () => {
       const a = newTask();
       const b = newTask();

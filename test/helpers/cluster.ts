@@ -4,7 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { until } from './platform.ts';
@@ -27,6 +27,8 @@ export interface Cluster {
   url: string;
   /** The bucket's server, shared by every process. */
   s3: TestS3;
+  /** The PostgreSQL schema every process shares (TEST_DATABASE_URL). */
+  schema: string;
   addServer(env?: Record<string, string>): Promise<HangarProcess>;
   addWorker(env?: Record<string, string>): Promise<WorkerProcess>;
   /** A `hangar autoscaler` process (its workers are its children); id is ''. */
@@ -40,6 +42,9 @@ export async function startCluster(opts: { servers?: number; env?: Record<string
   const s3: TestS3 = await startS3();
   const schema = freshSchema('hangar_c');
   const dir = mkdtempSync(join(tmpdir(), 'hangar-cluster-'));
+  // The sandbox uid must traverse every directory above a node's data dir (function code is
+  // bound from there); the node makes its own data dir 0711, not this parent.
+  chmodSync(dir, 0o711);
   const secretsKey = randomBytes(32).toString('base64');
   let n = 0;
   const shared = (): Record<string, string> => ({
@@ -68,6 +73,7 @@ export async function startCluster(opts: { servers?: number; env?: Record<string
   };
   const c: Cluster = {
     s3,
+    schema,
     servers: [],
     workers: [],
     get url() {

@@ -8,10 +8,14 @@
  * request was served; it is the user's code that failed, and a status would confuse the two (a
  * 5xx would say Hangar failed and invite a retry of something that may have had effects).
  * Refusals of the request itself (no such function, throttled, bad payload) are problem+json.
+ *
+ * type=Event stores the event and answers 202 at once (app/invoke-async.ts): a worker runs it,
+ * with Lambda's retries, maximum event age and destinations. Its task (queue hangar.functions,
+ * X-Hangar-Task-Id) shows how it went, and a failed one is in the dead-letter queue.
  */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { functionOwner, invokeFunction, MAX_PAYLOAD_BYTES } from '../../app/index.ts';
+import { functionOwner, invokeEvent, invokeFunction, MAX_PAYLOAD_BYTES } from '../../app/index.ts';
 import { accountIdOf } from '../../aws/index.ts';
 import { checkFunctionName } from '../../core/index.ts';
 import { principalOf } from '../authenticate.ts';
@@ -26,7 +30,7 @@ const Query = z.strictObject({
     .enum(['RequestResponse', 'DryRun', 'Event'])
     .optional()
     .describe(
-      'RequestResponse (default) runs it; DryRun only checks it could (204). Event (asynchronous) arrives in a later version: 400.',
+      'RequestResponse (default) runs it; DryRun only checks it could (204); Event stores it for a worker to run (202, payload up to 1 MB).',
     ),
   log: z
     .enum(['true', 'false'])
@@ -46,7 +50,8 @@ export function functionInvokeRoutes(app: FastifyInstance, ctx: ApiContext): voi
         description:
           'The body is the event (JSON; none is {}). 200 with the result; a function that failed (threw, timed out, crashed) ' +
           "also answers 200, with Lambda's error document {errorType, errorMessage, trace} and X-Hangar-Function-Error: Unhandled. " +
-          'X-Hangar-Executed-Version names the version that ran. 429 over the reserved concurrency.',
+          'X-Hangar-Executed-Version names the version that ran. 429 over the reserved concurrency. ' +
+          'type=Event: 202 once the event is stored, X-Hangar-Request-Id and X-Hangar-Task-Id name it (its task is in queue hangar.functions).',
         tags: ['functions'],
         params: Params,
         querystring: Query,
@@ -56,6 +61,7 @@ export function functionInvokeRoutes(app: FastifyInstance, ctx: ApiContext): voi
             description: "The function's result, or its error document (X-Hangar-Function-Error: Unhandled)",
             content: { 'application/json': { schema: z.unknown() } },
           },
+          202: z.null().describe('Event: stored; a worker runs it'),
           204: z.null().describe('DryRun: the function exists and the caller may invoke it'),
           400: Problem,
           403: Problem,
@@ -69,16 +75,22 @@ export function functionInvokeRoutes(app: FastifyInstance, ctx: ApiContext): voi
     async (req, reply) => {
       const userId = functionOwner(principalOf(req), req.query.userId);
       const name = checkFunctionName(req.params.name);
-      const r = await invokeFunction(ctx, userId, {
+      const input = {
         functionName: name,
         qualifier: req.query.qualifier,
         // No body (no content type) is the empty event; a JSON `null` is an event too.
         payload: req.headers['content-type'] === undefined ? Buffer.alloc(0) : Buffer.from(JSON.stringify(req.body)),
         type: req.query.type,
-        logType: req.query.log === 'true' ? 'Tail' : 'None',
+        logType: req.query.log === 'true' ? ('Tail' as const) : ('None' as const),
         accountId: accountIdOf(userId),
-      });
+      };
       req.auditTarget = `${userId}/${name}`;
+      if (input.type === 'Event') {
+        const queued = await invokeEvent(ctx, userId, input);
+        reply.header('x-hangar-request-id', queued.requestId).header('x-hangar-task-id', queued.taskId);
+        return reply.code(202).send();
+      }
+      const r = await invokeFunction(ctx, userId, input);
       reply.header('x-hangar-executed-version', r.executedVersion);
       if (r.kind === 'dry-run') return reply.code(204).send();
       if (r.functionError) reply.header('x-hangar-function-error', r.functionError);

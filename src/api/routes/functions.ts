@@ -94,7 +94,7 @@ export const NameParams = z.strictObject({ name: z.string().max(256) });
 export const OwnerQuery = z.strictObject({
   userId: UserId.optional().describe("Admin keys only: whose function (default: the key's user)."),
 });
-const QualifiedQuery = OwnerQuery.extend({
+export const QualifiedQuery = OwnerQuery.extend({
   qualifier: z.string().max(256).optional().describe('$LATEST (default), a published version number or an alias.'),
 });
 

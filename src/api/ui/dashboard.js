@@ -1,7 +1,7 @@
 // Hangar's dashboard (issue 7): overview, tasks, task detail with live log and timeline,
-// dead letters with redrive, a submit form. Plain DOM and the public API, no framework and no
-// CDN; every value from the server goes in as text (never as HTML). The key stays in this
-// tab's sessionStorage, shared with the terminal page.
+// dead letters with redrive, a submit form; functions and a page per function (issue 23). Plain
+// DOM and the public API, no framework and no CDN; every value from the server goes in as text
+// (never as HTML). The key stays in this tab's sessionStorage, shared with the terminal page.
 'use strict';
 (() => {
   const $ = (id) => document.getElementById(id);
@@ -133,7 +133,7 @@
     const params = new URLSearchParams(query || '');
     const page = parts[0] || 'overview';
     for (const a of document.querySelectorAll('nav a[data-nav]'))
-      a.classList.toggle('on', a.dataset.nav === (page === 'task' ? 'tasks' : page));
+      a.classList.toggle('on', a.dataset.nav === (page === 'task' ? 'tasks' : page === 'function' ? 'functions' : page));
     view.replaceChildren();
     if (!key()) {
       view.append(
@@ -147,7 +147,15 @@
       );
       return;
     }
-    const pages = { overview, tasks, task: () => taskDetail(decodeURIComponent(parts[1] || '')), dlq, submit };
+    const pages = {
+      overview,
+      tasks,
+      task: () => taskDetail(decodeURIComponent(parts[1] || '')),
+      dlq,
+      submit,
+      functions,
+      function: () => fnDetail(decodeURIComponent(parts[1] || ''), params),
+    };
     const show = pages[page] || overview;
     state('');
     whoAmI()
@@ -781,6 +789,183 @@
       list.more,
     );
     await list.load('/dlq?limit=100');
+  }
+
+  // ------------------------------------------------------------------ functions
+  /** `?userId=` for an admin looking at another user's functions (`#/functions?user=alice`). */
+  const owner = (params) => (params.get('user') ? `userId=${encodeURIComponent(params.get('user'))}` : '');
+
+  async function functions(params) {
+    const user = h('input', { name: 'user', value: params.get('user') || '', size: 14, placeholder: me.userId });
+    const go = () => {
+      location.hash = `#/functions${user.value.trim() ? `?user=${encodeURIComponent(user.value.trim())}` : ''}`;
+    };
+    user.addEventListener('change', go);
+    const q = owner(params);
+    const r = await api('GET', `/functions?limit=500${q ? `&${q}` : ''}`);
+    view.append(
+      h('h2', {}, `Functions of ${params.get('user') || me.userId}`),
+      isAdmin() ? h('div', { class: 'filters' }, h('label', {}, 'user', user)) : null,
+      h(
+        'div',
+        { class: 'panel', id: 'functions' },
+        table(
+          ['function', 'runtime', 'memory', 'timeout', 'modified'],
+          r.functions.map((f) =>
+            h(
+              'tr',
+              {},
+              h(
+                'td',
+                {},
+                h('a', { href: `#/function/${encodeURIComponent(f.name)}${q ? `?user=${encodeURIComponent(f.userId)}` : ''}` }, f.name),
+              ),
+              h('td', {}, f.runtime),
+              h('td', {}, `${f.memoryMb} MB`),
+              h('td', {}, `${f.timeoutS} s`),
+              h('td', {}, fmtTime(f.lastModified)),
+            ),
+          ),
+          'no functions: deploy one with hangar function deploy',
+        ),
+      ),
+    );
+  }
+
+  /** Figures of a function's recent invocations (the records the page read). */
+  function fnStats(recs) {
+    const d = recs.map((r) => r.durationMs).sort((a, b) => a - b);
+    const pct = (q) => (d.length ? d[Math.min(d.length - 1, Math.floor(q * d.length))] : null);
+    // Peak concurrency: the most invocations running at one instant (a sweep over starts and ends).
+    const ev = recs
+      .flatMap((r) => [
+        [Date.parse(r.startedAt), 1],
+        [Date.parse(r.endedAt), -1],
+      ])
+      .sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    let running = 0;
+    let peak = 0;
+    for (const [, k] of ev) peak = Math.max(peak, (running += k));
+    return {
+      n: recs.length,
+      errors: recs.filter((r) => r.status !== 'success').length,
+      cold: recs.filter((r) => r.initDurationMs !== null).length,
+      p50: pct(0.5),
+      p99: pct(0.99),
+      peak,
+    };
+  }
+
+  /** Per minute of the last hour: invocations, errors and mean duration. */
+  function fnSeries(recs) {
+    const now = Date.now();
+    const start = now - (now % 60_000) - 59 * 60_000;
+    const points = Array.from({ length: 60 }, (_, i) => ({ at: start + i * 60_000, invocations: 0, errors: 0, total: 0, avgMs: null }));
+    for (const r of recs) {
+      const p = points[Math.floor((Date.parse(r.endedAt) - start) / 60_000)];
+      if (!p) continue;
+      p.invocations++;
+      if (r.status !== 'success') p.errors++;
+      p.total += r.durationMs;
+      p.avgMs = p.total / p.invocations;
+    }
+    return points;
+  }
+
+  async function fnDetail(name, params) {
+    const q = owner(params);
+    const base = `/functions/${encodeURIComponent(name)}`;
+    const cards = h('div', { class: 'cards', id: 'fn-cards' });
+    const calls = h('div', { class: 'panel', id: 'fn-calls' });
+    const dur = h('div', { class: 'panel', id: 'fn-duration' });
+    const recent = h('div', { class: 'panel', id: 'fn-invocations' });
+    const log = h('pre', { id: 'log' }, 'choose an invocation above for its log');
+    const f = await api('GET', `${base}${q ? `?${q}` : ''}`);
+    view.append(
+      h('h2', {}, `Function ${f.name} (${f.userId}) · ${f.runtime} · ${f.memoryMb} MB · ${f.timeoutS} s`),
+      cards,
+      h(
+        'div',
+        { class: 'grid2' },
+        h('div', {}, h('h2', {}, 'Invocations and errors per minute, last hour'), calls),
+        h('div', {}, h('h2', {}, 'Mean duration per minute, last hour'), dur),
+      ),
+      h('h2', {}, 'Recent invocations'),
+      recent,
+      h('h2', {}, 'Log'),
+      log,
+    );
+    const showLog = async (id) => {
+      const r = await api('GET', `${base}/logs?requestId=${encodeURIComponent(id)}${q ? `&${q}` : ''}`);
+      log.textContent = r.logs[0]?.log ?? 'this invocation is no longer kept';
+      log.dataset.requestId = id;
+    };
+    const load = async () => {
+      const recs = (await api('GET', `${base}/invocations?limit=200${q ? `&${q}` : ''}`)).invocations;
+      const s = fnStats(recs);
+      const card = (label, v, cls) => h('div', { class: 'card', 'data-card': label }, h('b', { class: cls }, v), h('span', {}, label));
+      cards.replaceChildren(
+        card('invocations', s.n, 's-ok'),
+        card('errors', s.errors, s.errors ? 's-FAILED' : ''),
+        card('cold starts', s.cold, ''),
+        card('duration p50', fmtMs(s.p50), ''),
+        card('duration p99', fmtMs(s.p99), ''),
+        card('peak concurrency', s.peak, 's-RUNNING'),
+      );
+      const points = fnSeries(recs);
+      calls.replaceChildren(
+        chart(
+          points,
+          [
+            ['invocations', '#7fa7d9'],
+            ['errors', '#e0787a'],
+          ],
+          (v) => String(Math.round(v)),
+        ),
+        legend([
+          ['invocations', '#7fa7d9'],
+          ['errors', '#e0787a'],
+        ]),
+      );
+      dur.replaceChildren(chart(points, [['avgMs', '#e5c07b']], fmtMs));
+      recent.replaceChildren(
+        table(
+          ['request', 'ended', 'status', 'version', 'duration', 'init', 'memory', ''],
+          recs
+            .slice(0, 50)
+            .map((r) =>
+              h(
+                'tr',
+                {},
+                h('td', {}, h('code', {}, r.requestId)),
+                h('td', {}, fmtTime(r.endedAt)),
+                h(
+                  'td',
+                  {},
+                  h(
+                    'span',
+                    { class: r.status === 'success' ? 's-SUCCESS' : 's-FAILED' },
+                    r.errorType ? `${r.status}: ${r.errorType}` : r.status,
+                  ),
+                ),
+                h('td', {}, r.executedVersion),
+                h('td', {}, fmtMs(r.durationMs)),
+                h('td', {}, r.initDurationMs === null ? '' : fmtMs(r.initDurationMs)),
+                h('td', {}, r.maxMemoryUsedMb === null ? '' : `${r.maxMemoryUsedMb} / ${r.memoryMb} MB`),
+                h(
+                  'td',
+                  {},
+                  h('button', { 'data-log': r.requestId, onclick: () => showLog(r.requestId).catch((e) => state(e.message, true)) }, 'log'),
+                ),
+              ),
+            ),
+          'no invocations kept yet',
+        ),
+      );
+      state(`updated ${new Date().toLocaleTimeString()}`);
+    };
+    await load();
+    refresher = setInterval(() => load().catch((e) => state(e.message, true)), 5000);
   }
 
   // ------------------------------------------------------------------ submit

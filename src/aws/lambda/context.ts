@@ -1,17 +1,29 @@
 /** What the Lambda adapter's operations need. */
-import type { CapacityView, FunctionsApp } from '../../app/index.ts';
+import type { CapacityView, FunctionAccessApp, FunctionsApp, InvocationObserver, RemoteInvoker } from '../../app/index.ts';
 import type { FunctionHost } from '../../functions/index.ts';
+import type { TaskQueue } from '../../store/index.ts';
 
-export interface LambdaContext extends FunctionsApp {
+export interface LambdaContext extends FunctionsApp, FunctionAccessApp {
   /** This process's function host (Invoke), once its sandboxing workers exist. */
   functionHost: { current: FunctionHost | null };
+  /** Where Event invocations are stored (each a task of the reserved functions queue). */
+  store: Pick<TaskQueue, 'submit'>;
+  /** Scale-out: where Invoke goes without a host here (app/dispatch.ts). */
+  functionDispatch?: RemoteInvoker | null;
+  /** Told of each invocation (its record and metrics). */
+  invocations: InvocationObserver;
   /** Worker slots: what concurrent executions are made of. */
   capacity: CapacityView;
   config: {
     awsRegion: string;
+    /** Seconds an event's lease lasts without a heartbeat. */
+    visibilityTimeout: number;
     /** Where Hangar's native API is reached, for the code's download URL (GetFunction's
      *  Code.Location); by default the request's Host. */
     publicUrl?: string;
     tlsCert?: string;
+    /** The domain function URLs are served under by Host (`<url-id>.lambda-url.<region>.<domain>`);
+     *  unset, FunctionUrl is the path form on the API's address (`/lambda-url/<url-id>/`). */
+    functionUrlDomain?: string;
   };
 }

@@ -42,13 +42,16 @@ function configOf(body: Record<string, unknown>): FunctionConfigPatch {
   };
 }
 
+/** The native API's address: HANGAR_PUBLIC_URL, else the scheme and Host the request came with. */
+export function apiBase(ctx: LambdaContext, call: AwsCall): string {
+  const host = call.headers.host;
+  return ctx.config.publicUrl ?? `${ctx.config.tlsCert ? 'https' : 'http'}://${Array.isArray(host) ? host[0] : (host ?? 'localhost')}`;
+}
+
 /** Where GetFunction's Code.Location points: Hangar's native download of the code (a Bearer
  *  key reads it), where Lambda gives a presigned S3 URL; on the native API's address. */
 function codeLocation(ctx: LambdaContext, call: AwsCall, f: FunctionSnapshot): string {
-  const host = call.headers.host;
-  const base =
-    ctx.config.publicUrl ?? `${ctx.config.tlsCert ? 'https' : 'http'}://${Array.isArray(host) ? host[0] : (host ?? 'localhost')}`;
-  return functionCodeUrl(base, f, call.caller.principal.userId);
+  return functionCodeUrl(apiBase(ctx, call), f, call.caller.principal.userId);
 }
 
 export function functionOperations(ctx: LambdaContext): RestOperation[] {

@@ -8,8 +8,11 @@ import { RestRouter } from '../rest-router.ts';
 import { Protocol, type AwsService } from '../service.ts';
 import { getAccountSettings } from './account-settings.ts';
 import type { LambdaContext } from './context.ts';
+import { eventInvokeConfigOperations } from './event-invoke-config.ts';
 import { functionOperations } from './functions.ts';
 import { invokeOperation } from './invoke.ts';
+import { policyOperations } from './policy.ts';
+import { urlOperations } from './urls.ts';
 import { versionOperations } from './versions.ts';
 
 /** Lambda takes a ZipFile of up to 50 MB; base64 makes that 4/3 as many bytes, and the rest of
@@ -40,7 +43,10 @@ export function lambdaService(ctx: LambdaContext): AwsService {
     { name: 'GetAccountSettings', method: 'GET', path: '/2016-08-19/account-settings/', run: (call) => getAccountSettings(ctx, call) },
     ...functionOperations(ctx),
     ...versionOperations(ctx),
+    ...eventInvokeConfigOperations(ctx),
     invokeOperation(ctx),
+    ...policyOperations(ctx),
+    ...urlOperations(ctx),
   ]);
   return {
     signingName: 'lambda',

@@ -3,11 +3,12 @@
  * the event as is; the answer is the function's payload as is, 200, with X-Amz-Executed-Version.
  * A function that failed still answers 200, its error document as the payload and
  * X-Amz-Function-Error: Unhandled (as Lambda). DryRun answers 204; LogType Tail adds the log's
- * last 4 KB in X-Amz-Log-Result. Event (asynchronous) is refused until Hangar has it.
+ * last 4 KB in X-Amz-Log-Result. Event answers 202 with no body once the event is stored
+ * (app/invoke-async.ts), its request id in X-Amzn-RequestId.
  */
-import { invokeFunction, type InvocationType } from '../../app/index.ts';
+import { InvocationType, invocationTypeOf, invokeEvent, invokeFunction } from '../../app/index.ts';
 import type { RestOperation } from '../rest-router.ts';
-import type { AwsCall } from '../service.ts';
+import type { AwsCall, AwsReply } from '../service.ts';
 import type { LambdaContext } from './context.ts';
 import { userOf } from './functions.ts';
 import { functionRefOf } from './shapes.ts';
@@ -22,22 +23,27 @@ export function invokeOperation(ctx: LambdaContext): RestOperation {
     name: 'Invoke',
     method: 'POST',
     path: '/2015-03-31/functions/{FunctionName}/invocations',
-    async run(call, params) {
+    async run(call, params): Promise<AwsReply> {
       const qualifier = call.query.get('Qualifier') ?? undefined;
       // Another account's ARN is NotFound, as a function the caller does not have.
       functionRefOf(call.caller, params.FunctionName, qualifier);
       const logType = header(call, 'x-amz-log-type');
-      // The use case checks the header values it is given (a type or log type it does not know
-      // is refused there).
-      const r = await invokeFunction(ctx, userOf(call.caller), {
+      // The use cases check the header values they are given (a log type they do not know is
+      // refused there).
+      const input = {
         functionName: params.FunctionName,
         qualifier,
         payload: call.body,
-        type: header(call, 'x-amz-invocation-type') as InvocationType | undefined,
+        type: invocationTypeOf(header(call, 'x-amz-invocation-type')),
         logType: logType as 'None' | 'Tail' | undefined,
         clientContext: header(call, 'x-amz-client-context'),
         accountId: call.caller.accountId,
-      });
+      };
+      if (input.type === InvocationType.Event) {
+        const queued = await invokeEvent(ctx, userOf(call.caller), input);
+        return { status: 202, headers: { 'x-amzn-requestid': queued.requestId } };
+      }
+      const r = await invokeFunction(ctx, userOf(call.caller), input);
       if (r.kind === 'dry-run') return { status: 204, headers: { 'x-amz-executed-version': r.executedVersion } };
       return {
         status: 200,

@@ -100,6 +100,12 @@ export function checkUnsupported(body: Record<string, unknown>): void {
   const packageType = field.string(body, 'PackageType');
   if (packageType !== undefined && packageType !== 'Zip')
     throw invalid('Hangar runs zip functions only: PackageType must be Zip (Code.ZipFile)');
+  // Failed Event invocations would be expected in that queue or topic: refused, not ignored.
+  const dlq = field.object(body, 'DeadLetterConfig');
+  if (dlq && field.string(dlq, 'TargetArn'))
+    throw invalid(
+      "Hangar has no SQS or SNS for DeadLetterConfig: a failed Event invocation stays in Hangar's dead-letter queue (GET /dlq), or goes to an OnFailure destination function (PutFunctionEventInvokeConfig)",
+    );
 }
 
 /** The function a FunctionName (a name, partial ARN or ARN) and Qualifier name; another

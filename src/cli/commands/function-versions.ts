@@ -1,6 +1,7 @@
 /** `hangar function publish|versions|alias|concurrency` (docs/cli.md): a function's versions,
  *  aliases and reserved concurrency over /functions/{name}/... (api/routes/function-versions.ts). */
 import type { Command } from 'commander';
+import type { FunctionUrlView } from '../client.ts';
 import { bytes, table, time } from '../render.ts';
 import { clientFor, clientOptions, int, note, print, printJson, type ClientFlags } from './common.ts';
 
@@ -109,5 +110,70 @@ export function functionVersionCommands(fn: Command): void {
     const r = await clientFor(flags).functionConcurrency(name, flags.clear ? null : n!, flags.user);
     if (flags.json) return printJson(r);
     print(r.reserved === null ? `${name}: reserved concurrency removed` : `${name}: reserved concurrency ${r.reserved}`);
+  });
+
+  functionUrlCommands(fn);
+}
+
+/** `hangar function url set|get|rm`: the function's URL (docs/aws.md, Function URLs). */
+function functionUrlCommands(fn: Command): void {
+  const url = fn.command('url').description("A function's own HTTP address (Lambda's function URL)");
+  type UrlFlags = UserFlags & { alias?: string };
+  const show = (u: FunctionUrlView) => {
+    print(`${u.url}`);
+    print(`  auth ${u.authType}${u.cors ? `, CORS from ${u.cors.allowOrigins.join(',') || 'no origin'}` : ''}`);
+    if (u.authType === 'NONE')
+      note(
+        `public only once its policy allows lambda:InvokeFunctionUrl and lambda:InvokeFunction to * (PUT /functions/${u.functionName}/policy/{sid}); else 403`,
+      );
+  };
+  clientOptions(
+    url
+      .command('set')
+      .description('Give the function (or --alias) a URL, or change its auth type and CORS')
+      .argument('<name>')
+      .option('--auth <type>', 'NONE (public, as the policy allows) or AWS_IAM (SigV4-signed by a key)', 'AWS_IAM')
+      .option('--cors-origin <origins>', 'comma-separated origins CORS allows (* for any)')
+      .option('--no-cors', 'remove the CORS configuration')
+      .option('--alias <alias>', "the alias's URL")
+      .option('--user <id>', 'admin keys: whose function'),
+  ).action(async (name: string, flags: UrlFlags & { auth: string; corsOrigin?: string; cors: boolean }) => {
+    const cors =
+      flags.cors === false
+        ? null
+        : flags.corsOrigin !== undefined
+          ? { allowOrigins: flags.corsOrigin.split(',').filter(Boolean) }
+          : undefined;
+    const u = await clientFor(flags).putFunctionUrl(
+      name,
+      { authType: flags.auth.toUpperCase(), ...(cors !== undefined ? { cors } : {}) },
+      { qualifier: flags.alias, userId: flags.user },
+    );
+    if (flags.json) return printJson(u);
+    show(u);
+  });
+  clientOptions(
+    url
+      .command('get')
+      .description("The function's (or --alias's) URL and how it is reached")
+      .argument('<name>')
+      .option('--alias <alias>', "the alias's URL")
+      .option('--user <id>', 'admin keys: whose function'),
+  ).action(async (name: string, flags: UrlFlags) => {
+    const u = await clientFor(flags).functionUrl(name, { qualifier: flags.alias, userId: flags.user });
+    if (flags.json) return printJson(u);
+    show(u);
+  });
+  clientOptions(
+    url
+      .command('rm')
+      .description("Delete the function's (or --alias's) URL: it is served no more")
+      .argument('<name>')
+      .option('--alias <alias>', "the alias's URL")
+      .option('--user <id>', 'admin keys: whose function'),
+  ).action(async (name: string, flags: UrlFlags) => {
+    const r = await clientFor(flags).deleteFunctionUrl(name, { qualifier: flags.alias, userId: flags.user });
+    if (flags.json) return printJson(r);
+    print(`${name}${flags.alias ? `:${flags.alias}` : ''}: URL deleted`);
   });
 }

@@ -1,11 +1,12 @@
 /** `hangar function deploy|list|get|invoke|rm` (docs/cli.md): a user's functions over /functions;
- *  versions, aliases and concurrency are function-versions.ts's. */
+ *  versions, aliases and concurrency are function-versions.ts's, logs function-logs.ts's. */
 import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { FunctionInfo } from '../client.ts';
 import { bytes, fields, table, time } from '../render.ts';
 import { clientFor, clientOptions, envPair, int, note, print, printJson, type ClientFlags } from './common.ts';
+import { functionLogsCommand } from './function-logs.ts';
 import { functionVersionCommands } from './function-versions.ts';
 
 type UserFlags = ClientFlags & { user?: string };
@@ -124,29 +125,43 @@ export function functionCommands(program: Command): void {
   clientOptions(
     fn
       .command('invoke')
-      .description('Run a function once, synchronously, and print its result (a function error: its error document, exit 1)')
+      .description(
+        'Run a function once, synchronously, and print its result (a function error: its error document, exit 1); ' +
+          'with --type Event, queue it for a worker and print its request and task ids',
+      )
       .argument('<name>')
       .option('--payload <json>', 'the event, JSON (default {})')
+      .option('--type <type>', 'RequestResponse (default) or Event (asynchronous: retried, then its destination or the DLQ)')
       .option('--qualifier <q>', '$LATEST (default), a version number or an alias')
       .option('--log', "also print the invocation's log (its last 4 KB: START, output, END, REPORT) to stderr")
       .option('--user <id>', 'admin keys: whose function'),
-  ).action(async (name: string, flags: UserFlags & { payload?: string; qualifier?: string; log?: boolean }, cmd: Command) => {
-    let payload: Buffer | undefined;
-    if (flags.payload !== undefined) {
-      try {
-        JSON.parse(flags.payload);
-      } catch {
-        cmd.error('error: --payload must be JSON');
+  ).action(
+    async (name: string, flags: UserFlags & { payload?: string; qualifier?: string; log?: boolean; type?: string }, cmd: Command) => {
+      if (flags.type !== undefined && flags.type !== 'RequestResponse' && flags.type !== 'Event')
+        cmd.error('error: --type must be RequestResponse or Event');
+      let payload: Buffer | undefined;
+      if (flags.payload !== undefined) {
+        try {
+          JSON.parse(flags.payload);
+        } catch {
+          cmd.error('error: --payload must be JSON');
+        }
+        payload = Buffer.from(flags.payload);
       }
-      payload = Buffer.from(flags.payload);
-    }
-    const r = await clientFor(flags).invokeFunction(name, payload, { qualifier: flags.qualifier, log: flags.log, userId: flags.user });
-    if (r.log !== null) process.stderr.write(r.log);
-    if (flags.json) printJson({ executedVersion: r.executedVersion, functionError: r.functionError, payload: JSON.parse(r.payload) });
-    else print(r.payload);
-    // A function that failed is a failed command, as a task that failed.
-    if (r.functionError) process.exitCode = 1;
-  });
+      if (flags.type === 'Event') {
+        const q = await clientFor(flags).invokeFunctionEvent(name, payload, { qualifier: flags.qualifier, userId: flags.user });
+        if (flags.json) printJson(q);
+        else print(`${name}: queued (request ${q.requestId}, task ${q.taskId}: hangar status ${q.taskId})`);
+        return;
+      }
+      const r = await clientFor(flags).invokeFunction(name, payload, { qualifier: flags.qualifier, log: flags.log, userId: flags.user });
+      if (r.log !== null) process.stderr.write(r.log);
+      if (flags.json) printJson({ executedVersion: r.executedVersion, functionError: r.functionError, payload: JSON.parse(r.payload) });
+      else print(r.payload);
+      // A function that failed is a failed command, as a task that failed.
+      if (r.functionError) process.exitCode = 1;
+    },
+  );
 
   clientOptions(
     fn
@@ -159,5 +174,6 @@ export function functionCommands(program: Command): void {
     if (flags.json) printJson(r);
     else print(`${name}: deleted`);
   });
+  functionLogsCommand(fn);
   functionVersionCommands(fn);
 }

@@ -8,3 +8,4 @@ export * from './model.ts';
 export * from './response.ts';
 export * from './route-key.ts';
 export * from './throttle.ts';
+export * from './jwt.ts';

@@ -108,8 +108,9 @@ function checkAuth(auth: RouteAuth): RouteAuth {
     case 'key':
       return { kind: auth.kind };
     case 'jwt': {
-      if (typeof auth.issuer !== 'string' || !isHttpsUrl(auth.issuer)) throw invalid('a JWT authorizer needs an issuer URL (https://...)');
-      if (!isHttpsUrl(auth.jwksUrl)) throw invalid('a JWT authorizer needs a JWKS URL (https://...)');
+      if (typeof auth.issuer !== 'string' || !isIssuerUrl(auth.issuer))
+        throw invalid('a JWT authorizer needs an issuer URL (https://..., or http:// on a loopback address)');
+      if (!isIssuerUrl(auth.jwksUrl)) throw invalid('a JWT authorizer needs a JWKS URL (https://..., or http:// on a loopback address)');
       if (!Array.isArray(auth.audience) || auth.audience.length === 0 || !auth.audience.every((a) => typeof a === 'string' && a !== '')) {
         throw invalid('a JWT authorizer needs at least one audience');
       }
@@ -122,14 +123,22 @@ function checkAuth(auth: RouteAuth): RouteAuth {
   }
 }
 
-function isHttpsUrl(s: unknown): boolean {
+/**
+ * https, as AWS requires: keys fetched in clear could be swapped on the way. Plain http only to a
+ * loopback address (an identity provider on the same machine, as in development and tests),
+ * where nothing travels over a network.
+ */
+function isIssuerUrl(s: unknown): boolean {
   if (typeof s !== 'string') return false;
   try {
-    return new URL(s).protocol === 'https:';
+    const url = new URL(s);
+    return url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname));
   } catch {
     return false;
   }
 }
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
 /** An API's fields after a patch, checked again as a whole. */
 export function applyApiPatch(api: HttpApi, patch: Partial<HttpApiInput>): Required<HttpApiInput> {

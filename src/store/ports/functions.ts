@@ -19,6 +19,7 @@ import type {
   Qualifier,
   VersionRef,
 } from '../../core/function.ts';
+import type { EventInvokeConfig, EventInvokeConfigPatch } from '../../core/function-event.ts';
 import type { Page } from '../../core/page.ts';
 
 export interface FunctionListFilter {
@@ -86,4 +87,25 @@ export interface Functions {
   /** null: unreserved. NotFound if there is no such function, as for the other two. */
   getConcurrency(userId: string, name: string): Promise<number | null>;
   deleteConcurrency(userId: string, name: string): Promise<void>;
+
+  // Asynchronous invocation settings, per function and qualifier (Lambda's EventInvokeConfig)
+  /** Sets the configuration of `qualifier` (the caller checked that it names a version or an
+   *  alias of the function): `replace` (Put) sets it whole, fields not in the patch unset; an
+   *  Update changes only what the patch names and throws NotFound
+   *  (FUNCTION_EVENT_CONFIG_NOT_FOUND) when there is none. Decided by core
+   *  applyEventInvokePatch (InvalidInput for values out of range). NotFound if there is no
+   *  such function. */
+  putEventInvokeConfig(
+    userId: string,
+    name: string,
+    qualifier: string,
+    patch: EventInvokeConfigPatch,
+    replace: boolean,
+  ): Promise<EventInvokeConfig>;
+  /** null when there is none (or no such function). */
+  getEventInvokeConfig(userId: string, name: string, qualifier: string): Promise<EventInvokeConfig | null>;
+  /** false if there was none. */
+  deleteEventInvokeConfig(userId: string, name: string, qualifier: string): Promise<boolean>;
+  /** The function's configurations, by qualifier; NotFound if there is no such function. */
+  listEventInvokeConfigs(userId: string, name: string): Promise<EventInvokeConfig[]>;
 }

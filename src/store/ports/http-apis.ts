@@ -7,6 +7,12 @@
  */
 import type { HttpApi, HttpApiInput, HttpRoute, HttpRouteInput } from '../../core/index.ts';
 
+/** An API as the gateway serves it: the API and all its routes. */
+export interface ServedHttpApi {
+  api: HttpApi;
+  routes: HttpRoute[];
+}
+
 export type HttpRoutePatch = Partial<Omit<HttpRouteInput, 'routeKey'>>;
 
 export interface HttpApis {
@@ -30,4 +36,9 @@ export interface HttpApis {
   listRoutes(userId: string, apiId: string): Promise<HttpRoute[]>;
   updateRoute(userId: string, apiId: string, routeKey: string, patch: HttpRoutePatch): Promise<HttpRoute>;
   deleteRoute(userId: string, apiId: string, routeKey: string): Promise<boolean>;
+
+  // Serving
+  /** The API with this id, whoever owns it, with its routes by route key; null when none. An id
+   *  names one API across all users (the gateway's URLs carry only the id). */
+  servedApi(apiId: string): Promise<ServedHttpApi | null>;
 }

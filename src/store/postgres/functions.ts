@@ -8,7 +8,9 @@ import { randomUUID } from 'node:crypto';
 import {
   applyAliasPatch,
   changedLatest,
+  applyEventInvokePatch,
   checkReservedConcurrency,
+  eventConfigNotFound,
   functionErrors,
   LATEST,
   newAlias,
@@ -21,6 +23,8 @@ import {
   type AliasInput,
   type FunctionAlias,
   type FunctionCode,
+  type EventInvokeConfig,
+  type EventInvokeConfigPatch,
   type FunctionConfigPatch,
   type FunctionSnapshot,
   type LatestChange,
@@ -39,6 +43,7 @@ import {
   snapshotFromRow,
   snapshotValues,
 } from '../function-row.ts';
+import { EVENT_CONFIG_COLUMNS, eventConfigFromRow, eventConfigValues } from '../event-config-row.ts';
 import type { FunctionListFilter, Functions } from '../ports/functions.ts';
 import type { Db, Tx } from './db.ts';
 
@@ -112,6 +117,21 @@ const SET_CONCURRENCY = `UPDATE functions SET reserved_concurrency = $1 WHERE us
 
 /** user_id, name. */
 const SELECT_CONCURRENCY = `SELECT reserved_concurrency FROM functions WHERE user_id = $1 AND name = $2`;
+
+/** user_id, function_name, qualifier. */
+const SELECT_EVENT_CONFIG = `SELECT * FROM function_event_configs WHERE user_id = $1 AND function_name = $2 AND qualifier = $3`;
+
+/** user_id, function_name, qualifier, then EVENT_CONFIG_COLUMNS' values. */
+const UPSERT_EVENT_CONFIG = `INSERT INTO function_event_configs (user_id, function_name, qualifier, ${EVENT_CONFIG_COLUMNS})
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (user_id, function_name, qualifier) DO UPDATE SET
+  max_retry_attempts = excluded.max_retry_attempts, max_event_age_s = excluded.max_event_age_s,
+  on_success = excluded.on_success, on_failure = excluded.on_failure, last_modified = excluded.last_modified`;
+
+/** user_id, function_name, qualifier. */
+const DELETE_EVENT_CONFIG = `DELETE FROM function_event_configs WHERE user_id = $1 AND function_name = $2 AND qualifier = $3 RETURNING qualifier`;
+
+/** user_id, function_name. */
+const LIST_EVENT_CONFIGS = `SELECT * FROM function_event_configs WHERE user_id = $1 AND function_name = $2 ORDER BY qualifier`;
 
 export class PgFunctions implements Functions {
   private readonly db: Db;
@@ -295,6 +315,40 @@ export class PgFunctions implements Functions {
   private async setConcurrency(userId: string, name: string, reserved: number | null): Promise<void> {
     const [row] = await this.db.rows(SET_CONCURRENCY, [reserved, userId, name]);
     if (!row) throw functionErrors.notFound(name);
+  }
+
+  /** The function's row is locked first: a Put and an Update of one configuration, or a Put
+   *  and the function's delete, run one after the other. */
+  async putEventInvokeConfig(
+    userId: string,
+    name: string,
+    qualifier: string,
+    patch: EventInvokeConfigPatch,
+    replace: boolean,
+  ): Promise<EventInvokeConfig> {
+    return this.db.tx(async (tx) => {
+      const now = this.db.now();
+      if ((await tx.query(LOCK_FUNCTION, [userId, name])).length === 0) throw functionErrors.notFound(name);
+      const [row] = await tx.query(SELECT_EVENT_CONFIG, [userId, name, qualifier]);
+      if (!row && !replace) throw eventConfigNotFound(name, qualifier);
+      const next = applyEventInvokePatch(row ? eventConfigFromRow(row) : null, { functionName: name, qualifier }, patch, replace, now);
+      await tx.query(UPSERT_EVENT_CONFIG, [userId, name, qualifier, ...eventConfigValues(next)]);
+      return next;
+    });
+  }
+
+  async getEventInvokeConfig(userId: string, name: string, qualifier: string): Promise<EventInvokeConfig | null> {
+    const [row] = await this.db.rows(SELECT_EVENT_CONFIG, [userId, name, qualifier]);
+    return row ? eventConfigFromRow(row) : null;
+  }
+
+  async deleteEventInvokeConfig(userId: string, name: string, qualifier: string): Promise<boolean> {
+    return (await this.db.rows(DELETE_EVENT_CONFIG, [userId, name, qualifier])).length > 0;
+  }
+
+  async listEventInvokeConfigs(userId: string, name: string): Promise<EventInvokeConfig[]> {
+    await this.mustExist(userId, name);
+    return (await this.db.rows(LIST_EVENT_CONFIGS, [userId, name])).map(eventConfigFromRow);
   }
 
   private async mustExist(userId: string, name: string): Promise<void> {

@@ -18,7 +18,7 @@ import {
   httpApiErrors,
 } from '../../core/index.ts';
 import { apiFromRow, apiValues, routeFromRow, routeValues } from '../http-api-row.ts';
-import type { HttpApis, HttpRoutePatch } from '../ports/http-apis.ts';
+import type { HttpApis, HttpRoutePatch, ServedHttpApi } from '../ports/http-apis.ts';
 import type { Db } from './db.ts';
 
 /** user_id, api_id, name, cors, throttle, now. */
@@ -62,6 +62,9 @@ const UPDATE_ROUTE = `UPDATE http_routes SET function_name = $1, qualifier = $2,
 
 /** user_id, api_id, route_key. */
 const DELETE_ROUTE = `DELETE FROM http_routes WHERE user_id = $1 AND api_id = $2 AND route_key = $3`;
+
+/** api_id: whoever owns it (the unique index of migration 0024). */
+const SERVED_API = `SELECT * FROM http_apis WHERE api_id = $1`;
 
 export class PgHttpApis implements HttpApis {
   private readonly db: Db;
@@ -128,5 +131,14 @@ export class PgHttpApis implements HttpApis {
 
   async deleteRoute(userId: string, apiId: string, routeKey: string): Promise<boolean> {
     return ((await this.db.query(DELETE_ROUTE, [userId, apiId, routeKey])).rowCount ?? 0) > 0;
+  }
+
+  async servedApi(apiId: string): Promise<ServedHttpApi | null> {
+    const [row] = await this.db.rows(SERVED_API, [apiId]);
+    if (!row) return null;
+    // Two reads, not one snapshot: a route changed in between is served as it is now, as it
+    // would be a moment later anyway (the gateway keeps what it read for a second).
+    const api = apiFromRow(row);
+    return { api, routes: await this.listRoutes(api.userId, apiId) };
   }
 }

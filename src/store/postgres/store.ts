@@ -22,6 +22,9 @@ import type {
   ClaimOptions,
   FinishedSince,
   Functions,
+  FunctionFleet,
+  FunctionInvocations,
+  FunctionAccess,
   HttpApis,
   ListFilter,
   NewScalingEvent,
@@ -70,7 +73,10 @@ import { Claims } from './claim.ts';
 import { Content } from './content.ts';
 import { Db, type PostgresStoreOptions } from './db.ts';
 import { FencedFinishes } from './finishes.ts';
+import { PgFunctionAccess } from './function-access.ts';
 import { PgFunctions } from './functions.ts';
+import { PgFunctionFleet } from './function-fleet.ts';
+import { PgFunctionInvocations } from './function-invocations.ts';
 import { PgHttpApis } from './http-apis.ts';
 import { Leases } from './leases.ts';
 import { Notifier } from './notifier.ts';
@@ -104,6 +110,12 @@ export class PostgresStore implements Store {
   readonly functions: Functions;
   /** HTTP APIs and routes (ports/http-apis.ts), a port of their own as functions are. */
   readonly httpApis: HttpApis;
+  /** Worker hosts running functions and reserved-concurrency leases (ports/function-fleet.ts). */
+  readonly functionFleet: FunctionFleet;
+  /** Function invocation records (ports/function-invocations.ts), likewise. */
+  readonly functionInvocations: FunctionInvocations;
+  /** Functions' resource-based policies and URLs (ports/function-access.ts), beside functions. */
+  readonly functionAccess: FunctionAccess;
 
   constructor(opts: PostgresStoreOptions) {
     const retry = opts.retry ?? { baseMs: 1000, maxMs: 300_000 };
@@ -127,6 +139,9 @@ export class PostgresStore implements Store {
     this.content = new Content(db, notifier);
     this.functions = new PgFunctions(db);
     this.httpApis = new PgHttpApis(db);
+    this.functionFleet = new PgFunctionFleet(db);
+    this.functionInvocations = new PgFunctionInvocations(db);
+    this.functionAccess = new PgFunctionAccess(db);
   }
 
   /** A store whose schema is migrated: fails here, not on the first call, if the database is not usable. */

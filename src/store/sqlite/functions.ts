@@ -8,7 +8,9 @@ import { randomUUID } from 'node:crypto';
 import {
   applyAliasPatch,
   changedLatest,
+  applyEventInvokePatch,
   checkReservedConcurrency,
+  eventConfigNotFound,
   functionErrors,
   LATEST,
   newAlias,
@@ -21,6 +23,8 @@ import {
   type AliasInput,
   type FunctionAlias,
   type FunctionCode,
+  type EventInvokeConfig,
+  type EventInvokeConfigPatch,
   type FunctionConfigPatch,
   type FunctionSnapshot,
   type LatestChange,
@@ -39,6 +43,7 @@ import {
   snapshotFromRow,
   snapshotValues,
 } from '../function-row.ts';
+import { EVENT_CONFIG_COLUMNS, eventConfigFromRow, eventConfigValues } from '../event-config-row.ts';
 import type { FunctionListFilter, Functions } from '../ports/functions.ts';
 import type { Row } from '../row.ts';
 import type { SqliteContext } from './context.ts';
@@ -104,6 +109,21 @@ const SET_CONCURRENCY = `UPDATE functions SET reserved_concurrency = ? WHERE use
 
 /** user_id, name. */
 const SELECT_CONCURRENCY = `SELECT reserved_concurrency FROM functions WHERE user_id = ? AND name = ?`;
+
+/** user_id, function_name, qualifier. */
+const SELECT_EVENT_CONFIG = `SELECT * FROM function_event_configs WHERE user_id = ? AND function_name = ? AND qualifier = ?`;
+
+/** user_id, function_name, qualifier, then EVENT_CONFIG_COLUMNS' values. */
+const UPSERT_EVENT_CONFIG = `INSERT INTO function_event_configs (user_id, function_name, qualifier, ${EVENT_CONFIG_COLUMNS})
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (user_id, function_name, qualifier) DO UPDATE SET
+  max_retry_attempts = excluded.max_retry_attempts, max_event_age_s = excluded.max_event_age_s,
+  on_success = excluded.on_success, on_failure = excluded.on_failure, last_modified = excluded.last_modified`;
+
+/** user_id, function_name, qualifier. */
+const DELETE_EVENT_CONFIG = `DELETE FROM function_event_configs WHERE user_id = ? AND function_name = ? AND qualifier = ?`;
+
+/** user_id, function_name. */
+const LIST_EVENT_CONFIGS = `SELECT * FROM function_event_configs WHERE user_id = ? AND function_name = ? ORDER BY qualifier`;
 
 export class SqliteFunctions implements Functions {
   private readonly ctx: SqliteContext;
@@ -279,6 +299,38 @@ export class SqliteFunctions implements Functions {
   private async setConcurrency(userId: string, name: string, reserved: number | null): Promise<void> {
     const row = await this.ctx.writes.run(() => this.ctx.stmt(SET_CONCURRENCY).get(reserved, userId, name) as Row | undefined);
     if (!row) throw functionErrors.notFound(name);
+  }
+
+  async putEventInvokeConfig(
+    userId: string,
+    name: string,
+    qualifier: string,
+    patch: EventInvokeConfigPatch,
+    replace: boolean,
+  ): Promise<EventInvokeConfig> {
+    const now = this.ctx.clock.now();
+    return this.ctx.writes.run(() => {
+      this.mustExist(userId, name);
+      const row = this.ctx.stmt(SELECT_EVENT_CONFIG).get(userId, name, qualifier) as Row | undefined;
+      if (!row && !replace) throw eventConfigNotFound(name, qualifier);
+      const next = applyEventInvokePatch(row ? eventConfigFromRow(row) : null, { functionName: name, qualifier }, patch, replace, now);
+      this.ctx.stmt(UPSERT_EVENT_CONFIG).run(userId, name, qualifier, ...eventConfigValues(next));
+      return next;
+    });
+  }
+
+  async getEventInvokeConfig(userId: string, name: string, qualifier: string): Promise<EventInvokeConfig | null> {
+    const row = this.ctx.stmt(SELECT_EVENT_CONFIG).get(userId, name, qualifier) as Row | undefined;
+    return row ? eventConfigFromRow(row) : null;
+  }
+
+  async deleteEventInvokeConfig(userId: string, name: string, qualifier: string): Promise<boolean> {
+    return this.ctx.writes.run(() => Number(this.ctx.stmt(DELETE_EVENT_CONFIG).run(userId, name, qualifier).changes) > 0);
+  }
+
+  async listEventInvokeConfigs(userId: string, name: string): Promise<EventInvokeConfig[]> {
+    this.mustExist(userId, name);
+    return (this.ctx.stmt(LIST_EVENT_CONFIGS).all(userId, name) as Row[]).map(eventConfigFromRow);
   }
 
   private mustExist(userId: string, name: string): void {

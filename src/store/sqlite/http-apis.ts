@@ -18,7 +18,7 @@ import {
   httpApiErrors,
 } from '../../core/index.ts';
 import { apiFromRow, apiValues, routeFromRow, routeValues } from '../http-api-row.ts';
-import type { HttpApis, HttpRoutePatch } from '../ports/http-apis.ts';
+import type { HttpApis, HttpRoutePatch, ServedHttpApi } from '../ports/http-apis.ts';
 import type { Row } from '../row.ts';
 import type { SqliteContext } from './context.ts';
 
@@ -57,6 +57,9 @@ const UPDATE_ROUTE = `UPDATE http_routes SET function_name = ?, qualifier = ?, a
 
 /** user_id, api_id, route_key. */
 const DELETE_ROUTE = `DELETE FROM http_routes WHERE user_id = ? AND api_id = ? AND route_key = ?`;
+
+/** api_id: whoever owns it (the unique index of migration 0024). */
+const SERVED_API = `SELECT * FROM http_apis WHERE api_id = ?`;
 
 export class SqliteHttpApis implements HttpApis {
   private readonly ctx: SqliteContext;
@@ -131,5 +134,12 @@ export class SqliteHttpApis implements HttpApis {
 
   async deleteRoute(userId: string, apiId: string, routeKey: string): Promise<boolean> {
     return this.ctx.writes.run(() => Number(this.ctx.stmt(DELETE_ROUTE).run(userId, apiId, routeKey).changes) > 0);
+  }
+
+  async servedApi(apiId: string): Promise<ServedHttpApi | null> {
+    const row = this.ctx.stmt(SERVED_API).get(apiId) as Row | undefined;
+    if (!row) return null;
+    const api = apiFromRow(row);
+    return { api, routes: await this.listRoutes(api.userId, apiId) };
   }
 }

@@ -51,6 +51,9 @@ import type {
   ScalingEvent,
   StatusCounts,
   Functions,
+  FunctionFleet,
+  FunctionInvocations,
+  FunctionAccess,
   HttpApis,
   Store,
   StoreCapabilities,
@@ -69,7 +72,10 @@ import * as content from './content.ts';
 import { SqliteContext } from './context.ts';
 import * as control from './control.ts';
 import * as fairShare from './fair-share.ts';
+import { SqliteFunctionAccess } from './function-access.ts';
 import { SqliteFunctions } from './functions.ts';
+import { SqliteFunctionFleet } from './function-fleet.ts';
+import { SqliteFunctionInvocations } from './function-invocations.ts';
 import { SqliteHttpApis } from './http-apis.ts';
 import * as leases from './heartbeat.ts';
 import * as metrics from './metrics.ts';
@@ -106,6 +112,12 @@ export class SqliteStore implements Store {
   readonly functions: Functions;
   /** HTTP APIs and routes (ports/http-apis.ts), a port of their own as functions are. */
   readonly httpApis: HttpApis;
+  /** Worker hosts running functions and reserved-concurrency leases (ports/function-fleet.ts). */
+  readonly functionFleet: FunctionFleet;
+  /** Function invocation records (ports/function-invocations.ts), likewise. */
+  readonly functionInvocations: FunctionInvocations;
+  /** Functions' resource-based policies and URLs (ports/function-access.ts), beside functions. */
+  readonly functionAccess: FunctionAccess;
 
   constructor(opts: SqliteStoreOptions) {
     if (opts.path !== ':memory:') mkdirSync(dirname(opts.path), { recursive: true });
@@ -127,6 +139,9 @@ export class SqliteStore implements Store {
     );
     this.functions = new SqliteFunctions(this.ctx);
     this.httpApis = new SqliteHttpApis(this.ctx);
+    this.functionFleet = new SqliteFunctionFleet(this.ctx);
+    this.functionInvocations = new SqliteFunctionInvocations(this.ctx);
+    this.functionAccess = new SqliteFunctionAccess(this.ctx);
   }
 
   now(): number {

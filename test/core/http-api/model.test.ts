@@ -48,6 +48,7 @@ describe('HTTP API and route model', () => {
   const jwt = { kind: 'jwt', issuer: 'https://i.example', audience: ['a'], jwksUrl: 'https://i.example/jwks' } as const;
   for (const [what, auth] of [
     ['an issuer that is not https', { ...jwt, issuer: 'http://i.example' }],
+    ['a JWKS URL in clear to another host', { ...jwt, jwksUrl: 'http://127.0.0.1.example/jwks' }],
     ['a JWKS URL that is not a URL', { ...jwt, jwksUrl: 'jwks' }],
     ['no audience', { ...jwt, audience: [] }],
     ['an empty audience', { ...jwt, audience: [''] }],
@@ -57,6 +58,11 @@ describe('HTTP API and route model', () => {
       assert.throws(() => checkHttpRouteInput({ routeKey: 'GET /a', functionName: 'f', auth }), refused(ErrorCode.HttpApiInvalid));
     });
   }
+
+  it('takes plain http only on a loopback address (an identity provider on the same machine)', () => {
+    const local: RouteAuth = { kind: 'jwt', issuer: 'http://127.0.0.1:9000', audience: ['a'], jwksUrl: 'http://localhost:9000/jwks' };
+    assert.deepEqual(checkHttpRouteInput({ routeKey: 'GET /a', functionName: 'f', auth: local }).auth, local);
+  });
 
   it('refuses a bad route key, function name or qualifier with their own codes', () => {
     assert.throws(() => checkHttpRouteInput({ routeKey: 'GET a', functionName: 'f' }), refused(ErrorCode.HttpRouteInvalid));

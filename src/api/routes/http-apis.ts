@@ -1,0 +1,319 @@
+/**
+ * /http-apis (issue 23): a user's HTTP APIs and their routes, over the use cases in
+ * app/http-apis.ts. A route is named in URLs by its route key, percent-encoded
+ * (`GET /pets/{id}` → `GET%20%2Fpets%2F%7Bid%7D`), as AWS names routes by key in its consoles;
+ * an API's view says where it is served (routes/http-gateway.ts).
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import {
+  createHttpApi,
+  createHttpRoute,
+  deleteHttpApi,
+  deleteHttpRoute,
+  functionOwner,
+  getHttpApi,
+  getHttpRoute,
+  type HttpApisApp,
+  listHttpApis,
+  listHttpRoutes,
+  updateHttpApi,
+  updateHttpRoute,
+} from '../../app/index.ts';
+import { CACHE_TTL_MAX_S, CORS_MAX_AGE_MAX_S, type HttpApi, type HttpRoute, ROUTE_KEY_MAX, THROTTLE_MAX } from '../../core/index.ts';
+import { principalOf } from '../authenticate.ts';
+import type { ApiContext } from '../context.ts';
+import { baseUrl } from '../present.ts';
+import { Problem, UserId } from '../schemas.ts';
+import { GATEWAY_PREFIX } from './http-gateway.ts';
+
+// Types only: values (origins, methods, URLs, ranges, route keys) are checked once in core, so a
+// refusal carries the same code on every surface.
+const Cors = z.strictObject({
+  allowOrigins: z.array(z.string().max(512)).max(100).default([]).describe('Exact origins (https://app.example.com) or *.'),
+  allowMethods: z.array(z.string().max(16)).max(16).default([]).describe('Methods or *.'),
+  allowHeaders: z.array(z.string().max(256)).max(100).default([]),
+  exposeHeaders: z.array(z.string().max(256)).max(100).default([]),
+  maxAgeS: z.int().optional().describe(`Seconds a browser keeps a preflight's answer, 0-${CORS_MAX_AGE_MAX_S}.`),
+  allowCredentials: z.boolean().default(false),
+});
+const Throttle = z.strictObject({
+  rate: z.number().describe(`Requests a second, steady (0-${THROTTLE_MAX.rate}).`),
+  burst: z.int().describe(`Requests at once (0-${THROTTLE_MAX.burst}).`),
+});
+const Auth = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('none') }),
+  z.strictObject({ kind: z.literal('key') }).describe("Any Hangar API key of the API's owner: Authorization: Bearer, or X-Api-Key."),
+  z
+    .strictObject({
+      kind: z.literal('jwt'),
+      issuer: z.string().max(2048).describe('The iss the tokens must carry (https://..., or http:// on a loopback address).'),
+      audience: z.array(z.string().max(512)).max(50).describe('One of these in aud (or client_id).'),
+      jwksUrl: z.string().max(2048).describe("Where the issuer's signing keys are (a JWKS)."),
+    })
+    .describe('A JWT in Authorization (Bearer optional), signed by a key of jwksUrl.'),
+]);
+
+const ApiBody = z.strictObject({
+  name: z.string().max(128).describe('1-128 letters, digits, spaces, . _ -'),
+  cors: Cors.nullable().optional().describe('The gateway answers preflights and sets CORS headers itself.'),
+  throttle: Throttle.nullable().optional().describe("Every route's limit unless the route has its own."),
+});
+const ApiPatch = ApiBody.partial();
+const RouteFields = {
+  functionName: z.string().max(256).describe("A function of the API's owner."),
+  qualifier: z.string().max(128).nullable().optional().describe('A version or alias; none: $LATEST.'),
+  auth: Auth.optional().describe('Default: none.'),
+  throttle: Throttle.nullable().optional(),
+  cacheTtlS: z.int().optional().describe(`Seconds a GET's 200 answer is kept, 0-${CACHE_TTL_MAX_S}; 0 (default): not cached.`),
+};
+const RouteBody = z.strictObject({
+  routeKey: z.string().max(ROUTE_KEY_MAX).describe("'METHOD /path' (ANY, {param}, {proxy+}) or $default."),
+  ...RouteFields,
+});
+const RoutePatch = z.strictObject(RouteFields).partial();
+
+const ApiView = z.object({
+  apiId: z.string(),
+  userId: z.string(),
+  name: z.string(),
+  cors: z
+    .object({
+      allowOrigins: z.array(z.string()),
+      allowMethods: z.array(z.string()),
+      allowHeaders: z.array(z.string()),
+      exposeHeaders: z.array(z.string()),
+      maxAgeS: z.number().optional(),
+      allowCredentials: z.boolean(),
+    })
+    .nullable(),
+  throttle: z.object({ rate: z.number(), burst: z.number() }).nullable(),
+  url: z.string().describe('Where it is served (the path prefix form).'),
+  hostUrl: z.string().describe('The Host form, as AWS: needs a DNS name {apiId}.execute-api.<domain> pointing at Hangar.'),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+const RouteView = z.object({
+  apiId: z.string(),
+  routeKey: z.string(),
+  functionName: z.string(),
+  qualifier: z.string().nullable(),
+  auth: Auth,
+  throttle: z.object({ rate: z.number(), burst: z.number() }).nullable(),
+  cacheTtlS: z.number(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+
+const ApiParams = z.strictObject({ apiId: z.string().max(64) });
+const RouteParams = ApiParams.extend({ routeKey: z.string().max(ROUTE_KEY_MAX).describe('The route key, percent-encoded.') });
+const OwnerQuery = z.strictObject({ userId: UserId.optional().describe("Admin keys only: whose API (default: the key's user).") });
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+function apiView(base: string, a: HttpApi): z.infer<typeof ApiView> {
+  const { protocol, host } = new URL(base);
+  return {
+    apiId: a.apiId,
+    userId: a.userId,
+    name: a.name,
+    cors: a.cors,
+    throttle: a.throttle,
+    url: `${base}${GATEWAY_PREFIX}/${a.apiId}`,
+    hostUrl: `${protocol}//${a.apiId}.execute-api.${host}`,
+    createdAt: iso(a.createdAt),
+    updatedAt: iso(a.updatedAt),
+  };
+}
+
+function routeView(r: HttpRoute): z.infer<typeof RouteView> {
+  return {
+    apiId: r.apiId,
+    routeKey: r.routeKey,
+    functionName: r.functionName,
+    qualifier: r.qualifier,
+    auth: r.auth,
+    throttle: r.throttle,
+    cacheTtlS: r.cacheTtlS,
+    createdAt: iso(r.createdAt),
+    updatedAt: iso(r.updatedAt),
+  };
+}
+
+export function httpApiRoutes(app: FastifyInstance, ctx: ApiContext & HttpApisApp): void {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const owner = (req: FastifyRequest, asked: string | undefined) => functionOwner(principalOf(req), asked);
+  const view = (req: FastifyRequest, a: HttpApi) => apiView(baseUrl(ctx, req), a);
+  const tags = ['http-apis'];
+
+  r.post(
+    '/http-apis',
+    {
+      schema: {
+        summary: 'Create an HTTP API (API Gateway HTTP API): routes to functions, served at its url',
+        tags,
+        querystring: OwnerQuery,
+        body: ApiBody,
+        response: { 201: ApiView, 403: Problem },
+      },
+    },
+    async (req, reply) => {
+      const userId = owner(req, req.query.userId);
+      const a = await createHttpApi(ctx, userId, req.body);
+      req.auditTarget = `${userId}/${a.apiId}`;
+      return reply.code(201).send(view(req, a));
+    },
+  );
+
+  r.get(
+    '/http-apis',
+    {
+      schema: {
+        summary: "A user's HTTP APIs, oldest first (a user key: its own)",
+        tags,
+        querystring: OwnerQuery,
+        response: { 200: z.object({ apis: z.array(ApiView) }), 403: Problem },
+      },
+    },
+    async (req) => ({ apis: (await listHttpApis(ctx, owner(req, req.query.userId))).map((a) => view(req, a)) }),
+  );
+
+  r.get(
+    '/http-apis/:apiId',
+    {
+      schema: {
+        summary: 'An HTTP API',
+        tags,
+        params: ApiParams,
+        querystring: OwnerQuery,
+        response: { 200: ApiView, 403: Problem, 404: Problem },
+      },
+    },
+    async (req) => view(req, await getHttpApi(ctx, owner(req, req.query.userId), req.params.apiId)),
+  );
+
+  r.patch(
+    '/http-apis/:apiId',
+    {
+      schema: {
+        summary: "Change an HTTP API's name, CORS or default throttle (null clears)",
+        tags,
+        params: ApiParams,
+        querystring: OwnerQuery,
+        body: ApiPatch,
+        response: { 200: ApiView, 403: Problem, 404: Problem },
+      },
+    },
+    async (req) => {
+      const userId = owner(req, req.query.userId);
+      req.auditTarget = `${userId}/${req.params.apiId}`;
+      return view(req, await updateHttpApi(ctx, userId, req.params.apiId, req.body));
+    },
+  );
+
+  r.delete(
+    '/http-apis/:apiId',
+    {
+      schema: {
+        summary: 'Delete an HTTP API with its routes',
+        tags,
+        params: ApiParams,
+        querystring: OwnerQuery,
+        response: { 200: z.object({ apiId: z.string(), deleted: z.literal(true) }), 403: Problem, 404: Problem },
+      },
+    },
+    async (req) => {
+      const userId = owner(req, req.query.userId);
+      await deleteHttpApi(ctx, userId, req.params.apiId);
+      req.auditTarget = `${userId}/${req.params.apiId}`;
+      return { apiId: req.params.apiId, deleted: true as const };
+    },
+  );
+
+  r.post(
+    '/http-apis/:apiId/routes',
+    {
+      schema: {
+        summary: "Add a route: a route key's requests go to a function of the API's owner",
+        tags,
+        params: ApiParams,
+        querystring: OwnerQuery,
+        body: RouteBody,
+        response: { 201: RouteView, 403: Problem, 404: Problem, 409: Problem },
+      },
+    },
+    async (req, reply) => {
+      const userId = owner(req, req.query.userId);
+      const route = await createHttpRoute(ctx, userId, req.params.apiId, req.body);
+      req.auditTarget = `${userId}/${req.params.apiId}/${route.routeKey}`;
+      return reply.code(201).send(routeView(route));
+    },
+  );
+
+  r.get(
+    '/http-apis/:apiId/routes',
+    {
+      schema: {
+        summary: "An HTTP API's routes by route key",
+        tags,
+        params: ApiParams,
+        querystring: OwnerQuery,
+        response: { 200: z.object({ routes: z.array(RouteView) }), 403: Problem, 404: Problem },
+      },
+    },
+    async (req) => ({ routes: (await listHttpRoutes(ctx, owner(req, req.query.userId), req.params.apiId)).map(routeView) }),
+  );
+
+  r.get(
+    '/http-apis/:apiId/routes/:routeKey',
+    {
+      schema: {
+        summary: 'A route',
+        tags,
+        params: RouteParams,
+        querystring: OwnerQuery,
+        response: { 200: RouteView, 403: Problem, 404: Problem },
+      },
+    },
+    async (req) => routeView(await getHttpRoute(ctx, owner(req, req.query.userId), req.params.apiId, req.params.routeKey)),
+  );
+
+  r.patch(
+    '/http-apis/:apiId/routes/:routeKey',
+    {
+      schema: {
+        summary: "Change a route's target, auth, throttle or cache TTL (null clears)",
+        tags,
+        params: RouteParams,
+        querystring: OwnerQuery,
+        body: RoutePatch,
+        response: { 200: RouteView, 403: Problem, 404: Problem },
+      },
+    },
+    async (req) => {
+      const userId = owner(req, req.query.userId);
+      req.auditTarget = `${userId}/${req.params.apiId}/${req.params.routeKey}`;
+      return routeView(await updateHttpRoute(ctx, userId, req.params.apiId, req.params.routeKey, req.body));
+    },
+  );
+
+  r.delete(
+    '/http-apis/:apiId/routes/:routeKey',
+    {
+      schema: {
+        summary: 'Delete a route',
+        tags,
+        params: RouteParams,
+        querystring: OwnerQuery,
+        response: { 200: z.object({ apiId: z.string(), routeKey: z.string(), deleted: z.literal(true) }), 403: Problem, 404: Problem },
+      },
+    },
+    async (req) => {
+      const userId = owner(req, req.query.userId);
+      await deleteHttpRoute(ctx, userId, req.params.apiId, req.params.routeKey);
+      req.auditTarget = `${userId}/${req.params.apiId}/${req.params.routeKey}`;
+      return { apiId: req.params.apiId, routeKey: req.params.routeKey, deleted: true as const };
+    },
+  );
+}

@@ -1,0 +1,137 @@
+/**
+ * Where HTTP APIs are served, on the main port of every API node, in two forms:
+ * - by Host, as AWS's URLs are: `http://{apiId}.execute-api.{anything}[:port]/path` (a DNS name
+ *   or /etc/hosts entry pointing there; the path is the route's path, so clients written for
+ *   `https://{apiId}.execute-api.{region}.amazonaws.com/path` change only the host);
+ * - by prefix, which needs no DNS: `http://hangar:8080/http/{apiId}/path`.
+ * A Host-form request is rewritten to the prefix form as it arrives (rewriteHostForm, given to
+ * Fastify's rewriteUrl), so one route serves both; the function sees the path after the prefix.
+ *
+ * The body reaches the gateway as bytes, whatever its type (API Gateway's 10 MB limit); the
+ * answers, errors included, are API Gateway's, not Hangar's problem+json, and are neither
+ * audited nor counted by Hangar's own rate limit (the API's throttle governs them).
+ */
+import { type IncomingMessage, validateHeaderName, validateHeaderValue } from 'node:http';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { gatewayRequestId, type HttpGateway, MAX_REQUEST_BYTES } from '../../app/index.ts';
+import { API_ID, type GatewayRequest, type GatewayResponse, jsonAnswer } from '../../core/index.ts';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** An HTTP API's request (the gateway's): not audited, not rate-limited as Hangar's API. */
+    gateway?: boolean;
+  }
+}
+
+export const GATEWAY_PREFIX = '/http';
+
+const METHODS = ['DELETE', 'GET', 'HEAD', 'OPTIONS', 'PATCH', 'POST', 'PUT'];
+/** `{apiId}.execute-api.` first in the Host header, as in AWS's default endpoint. */
+const HOST_FORM = /^([a-z0-9]{10})\.execute-api\.[^:/]+(?::\d+)?$/;
+
+/** The apiId of a Host-form request, or null. */
+function hostFormApi(host: string | undefined): string | null {
+  return host === undefined ? null : (HOST_FORM.exec(host.toLowerCase())?.[1] ?? null);
+}
+
+/** Fastify's rewriteUrl: a Host-form request goes to the prefix form's route. */
+export function rewriteHostForm(req: IncomingMessage): string {
+  const url = req.url ?? '/';
+  const apiId = hostFormApi(req.headers.host);
+  return apiId === null ? url : `${GATEWAY_PREFIX}/${apiId}${url.startsWith('/') ? url : `/${url}`}`;
+}
+
+export async function gatewayRoutes(app: FastifyInstance, gateway: HttpGateway): Promise<void> {
+  await app.register(async (scope) => {
+    // The function gets the body's bytes (base64 unless text): no parser may change them.
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+    scope.setErrorHandler((err: FastifyError, req, reply) => {
+      const status = err.statusCode ?? 500;
+      if (status === 413) return sendGatewayResponse(reply, jsonAnswer(413, { message: 'Request Entity Too Large' }));
+      if (status >= 400 && status < 500) return sendGatewayResponse(reply, jsonAnswer(400, { message: 'Bad Request' }));
+      req.log.error({ err }, 'http api request failed');
+      return sendGatewayResponse(reply, jsonAnswer(500, { message: 'Internal Server Error' }));
+    });
+    const handler = async (req: FastifyRequest<{ Params: { apiId: string } }>, reply: FastifyReply) => {
+      const { apiId } = req.params;
+      const requestId = gatewayRequestId();
+      reply.header('apigw-requestid', requestId);
+      if (!API_ID.test(apiId)) return sendGatewayResponse(reply, jsonAnswer(404, { message: 'Not Found' }));
+      const url = req.url.slice(GATEWAY_PREFIX.length + 1 + apiId.length);
+      const q = url.indexOf('?');
+      const rawPath = (q < 0 ? url : url.slice(0, q)) || '/';
+      const host = req.headers.host;
+      // The event's domainName: the Host it came to, or for the prefix form the name the Host
+      // form would have, so domainPrefix is the API's id either way.
+      const domainName =
+        hostFormApi(host) === apiId ? String(host).split(':')[0]! : `${apiId}.execute-api.${(host ?? 'localhost').split(':')[0]}`;
+      const answer = await gateway.serve(
+        apiId,
+        domainName,
+        gatewayRequest(req, { rawPath, rawQueryString: q < 0 ? '' : url.slice(q + 1), requestId }),
+      );
+      return sendGatewayResponse(reply, answer);
+    };
+    for (const url of [`${GATEWAY_PREFIX}/:apiId`, `${GATEWAY_PREFIX}/:apiId/*`])
+      scope.route({
+        method: METHODS,
+        url,
+        bodyLimit: MAX_REQUEST_BYTES,
+        config: { public: true, gateway: true, rateLimit: false },
+        schema: { hide: true },
+        handler,
+      });
+  });
+}
+
+/**
+ * The request as the gateway takes it (GatewayRequest). As API Gateway, the gateway tells the
+ * function where the request came from in X-Forwarded-For, -Port and -Proto, unless a proxy in
+ * front of Hangar already did. Shared with function URLs, which take requests the same way.
+ */
+export function gatewayRequest(req: FastifyRequest, at: { rawPath: string; rawQueryString: string; requestId: string }): GatewayRequest {
+  const raw = req.raw.rawHeaders;
+  const headers: Array<[string, string]> = [];
+  const seen = new Set<string>();
+  for (let i = 0; i < raw.length; i += 2) {
+    headers.push([raw[i]!, raw[i + 1]!]);
+    seen.add(raw[i]!.toLowerCase());
+  }
+  if (!seen.has('x-forwarded-for')) headers.push(['x-forwarded-for', req.ip]);
+  if (!seen.has('x-forwarded-port')) headers.push(['x-forwarded-port', String(req.socket.localPort ?? '')]);
+  if (!seen.has('x-forwarded-proto')) headers.push(['x-forwarded-proto', req.protocol]);
+  return {
+    method: req.method,
+    rawPath: at.rawPath,
+    rawQueryString: at.rawQueryString,
+    headers,
+    body: Buffer.isBuffer(req.body) ? req.body : null,
+    protocol: `HTTP/${req.raw.httpVersion}`,
+    sourceIp: req.ip,
+    requestId: at.requestId,
+    timeEpoch: Date.now(),
+  };
+}
+
+/** Sends the gateway's answer (shared with function URLs). */
+export function sendGatewayResponse(reply: FastifyReply, r: GatewayResponse): FastifyReply {
+  // A header the function made that HTTP cannot carry (a newline in a value): the answer cannot
+  // be sent as given, so it is the integration's failure, not a half-written response.
+  try {
+    for (const [name, value] of r.headers) {
+      validateHeaderName(name);
+      validateHeaderValue(name, value);
+    }
+  } catch {
+    return sendGatewayResponse(reply, jsonAnswer(500, { message: 'Internal Server Error' }));
+  }
+  reply.code(r.statusCode);
+  const cookies: string[] = [];
+  for (const [name, value] of r.headers) {
+    if (name === 'set-cookie') cookies.push(value);
+    else if (name !== 'content-length' && name !== 'transfer-encoding' && name !== 'connection') reply.header(name, value);
+  }
+  if (cookies.length > 0) reply.header('set-cookie', cookies);
+  return reply.send(Buffer.from(r.body.buffer, r.body.byteOffset, r.body.byteLength));
+}

@@ -1,0 +1,98 @@
+/**
+ * HTTP APIs (issue 23): a user's APIs (API Gateway HTTP API) and their routes, each sending a
+ * route key's requests to one of the same user's functions. What is valid is decided in
+ * core/http-api/model.ts (the store checks with it too); here: a route's target must be a
+ * function of the API's owner at that qualifier when the route is made or retargeted, and every
+ * miss is the same NotFound whether the API is another user's or no one's.
+ *
+ * `changed` hears of every change, so the gateway of this process drops what it keeps of the API
+ * at once (other API nodes re-read within a second: gateway.ts).
+ */
+import { type HttpApi, type HttpApiInput, type HttpRoute, type HttpRouteInput, httpApiErrors } from '../core/index.ts';
+import type { HttpApis, HttpRoutePatch } from '../store/index.ts';
+import { type FunctionsApp, getFunction } from './functions.ts';
+
+export interface HttpApisApp extends FunctionsApp {
+  httpApis: HttpApis;
+  /** Told the id of each API that changed (its routes included). */
+  httpApiChanged?: (apiId: string) => void;
+}
+
+export function createHttpApi(app: HttpApisApp, userId: string, input: HttpApiInput): Promise<HttpApi> {
+  return app.httpApis.createApi(userId, input);
+}
+
+export async function getHttpApi(app: HttpApisApp, userId: string, apiId: string): Promise<HttpApi> {
+  const api = await app.httpApis.getApi(userId, apiId);
+  if (!api) throw httpApiErrors.apiNotFound(apiId);
+  return api;
+}
+
+export function listHttpApis(app: HttpApisApp, userId: string): Promise<HttpApi[]> {
+  return app.httpApis.listApis(userId);
+}
+
+export async function updateHttpApi(app: HttpApisApp, userId: string, apiId: string, patch: Partial<HttpApiInput>): Promise<HttpApi> {
+  const api = await app.httpApis.updateApi(userId, apiId, patch);
+  app.httpApiChanged?.(apiId);
+  return api;
+}
+
+export async function deleteHttpApi(app: HttpApisApp, userId: string, apiId: string): Promise<void> {
+  if (!(await app.httpApis.deleteApi(userId, apiId))) throw httpApiErrors.apiNotFound(apiId);
+  app.httpApiChanged?.(apiId);
+}
+
+/** The route's target must exist now (a later delete of the function makes its requests 500,
+ *  as on AWS). The API is looked up first, so another user's API is a NotFound for the API, not
+ *  a hint about its owner's functions. */
+async function checkTarget(app: HttpApisApp, userId: string, functionName: string, qualifier: string | null | undefined): Promise<void> {
+  await getFunction(app, userId, functionName, qualifier ?? undefined);
+}
+
+export async function createHttpRoute(app: HttpApisApp, userId: string, apiId: string, input: HttpRouteInput): Promise<HttpRoute> {
+  await getHttpApi(app, userId, apiId);
+  await checkTarget(app, userId, input.functionName, input.qualifier);
+  const route = await app.httpApis.createRoute(userId, apiId, input);
+  app.httpApiChanged?.(apiId);
+  return route;
+}
+
+export async function getHttpRoute(app: HttpApisApp, userId: string, apiId: string, routeKey: string): Promise<HttpRoute> {
+  await getHttpApi(app, userId, apiId);
+  const route = await app.httpApis.getRoute(userId, apiId, routeKey);
+  if (!route) throw httpApiErrors.routeNotFound(apiId, routeKey);
+  return route;
+}
+
+export async function listHttpRoutes(app: HttpApisApp, userId: string, apiId: string): Promise<HttpRoute[]> {
+  await getHttpApi(app, userId, apiId);
+  return app.httpApis.listRoutes(userId, apiId);
+}
+
+export async function updateHttpRoute(
+  app: HttpApisApp,
+  userId: string,
+  apiId: string,
+  routeKey: string,
+  patch: HttpRoutePatch,
+): Promise<HttpRoute> {
+  const before = await getHttpRoute(app, userId, apiId, routeKey);
+  if (patch.functionName !== undefined || patch.qualifier !== undefined) {
+    await checkTarget(
+      app,
+      userId,
+      patch.functionName ?? before.functionName,
+      patch.qualifier === undefined ? before.qualifier : patch.qualifier,
+    );
+  }
+  const route = await app.httpApis.updateRoute(userId, apiId, routeKey, patch);
+  app.httpApiChanged?.(apiId);
+  return route;
+}
+
+export async function deleteHttpRoute(app: HttpApisApp, userId: string, apiId: string, routeKey: string): Promise<void> {
+  await getHttpApi(app, userId, apiId);
+  if (!(await app.httpApis.deleteRoute(userId, apiId, routeKey))) throw httpApiErrors.routeNotFound(apiId, routeKey);
+  app.httpApiChanged?.(apiId);
+}

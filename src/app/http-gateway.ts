@@ -1,0 +1,281 @@
+/**
+ * Serving HTTP APIs (API Gateway HTTP API, payload format 2.0): one request to an API, by its
+ * id, through the pipeline API Gateway runs — the API and the route (core match) → a CORS
+ * preflight answered by the gateway → auth (none; a Hangar key of the API's owner; a JWT checked
+ * against the authorizer's JWKS) → throttle (a token bucket per route) → the response cache (GET)
+ * → the payload 2.0 event → the function, synchronously (http-invoke.ts) → the answer mapped →
+ * CORS headers. The gateway's own answers are API Gateway's short JSON ({"message": …}).
+ *
+ * Everything it keeps is in this process, per API node: an API's definition for API_KEEP_MS (a
+ * change made through this node is seen at once, through another within that time), throttle
+ * buckets (n nodes let through up to n times a route's burst; AWS's limits are also "best
+ * effort"), and cached answers (each node fills its own).
+ */
+import { randomBytes } from 'node:crypto';
+import { Counter } from 'prom-client';
+import type { Authenticator, JwksVerifier } from '../auth/index.ts';
+import {
+  bearerToken,
+  buildEventV2,
+  type Bucket,
+  cacheKey,
+  cacheUntil,
+  checkJwtClaims,
+  type Clock,
+  decodeJwt,
+  effectiveLimit,
+  type GatewayRequest,
+  type GatewayResponse,
+  type HttpApi,
+  type HttpRoute,
+  jsonAnswer,
+  jwtAuthorizerContext,
+  matchRoute,
+  parseRouteKey,
+  preflight,
+  type RouteKey,
+  takeToken,
+  withCorsHeaders,
+} from '../core/index.ts';
+import type { Logger } from '../log/index.ts';
+import type { Metrics } from '../metrics/index.ts';
+import type { HttpApis } from '../store/index.ts';
+import { invokeForHttp } from './http-invoke.ts';
+import type { InvokeApp } from './invoke.ts';
+
+/** How long an API's definition is served before it is read again (changes through another node). */
+export const API_KEEP_MS = 1000;
+/** API Gateway's request body limit. */
+export const MAX_REQUEST_BYTES = 10 * 1024 * 1024;
+/** Bytes of cached answers one node keeps; the oldest go first. */
+const CACHE_MAX_BYTES = 64 * 1024 * 1024;
+/** APIs whose definitions one node keeps (each a few KB). */
+const APIS_KEPT_MAX = 10_000;
+
+export interface GatewayApp extends InvokeApp {
+  httpApis: HttpApis;
+  clock: Clock;
+  /** Checks Hangar keys; null when authentication is off (then a key route is open). */
+  auth: Authenticator | null;
+  jwks: JwksVerifier;
+  /** The 12-digit account id of a user (requestContext.accountId). */
+  accountOf(userId: string): string;
+  log: Logger;
+  metrics: Pick<Metrics, 'registry'>;
+}
+
+type Outcome = 'invoked' | 'cached' | 'preflight' | 'not_found' | 'unauthorized' | 'forbidden' | 'throttled';
+
+interface ServedRoute {
+  routeKey: RouteKey;
+  route: HttpRoute;
+}
+interface Served {
+  api: HttpApi;
+  routes: ServedRoute[];
+}
+
+const NOT_FOUND = () => jsonAnswer(404, { message: 'Not Found' });
+const UNAUTHORIZED = () => jsonAnswer(401, { message: 'Unauthorized' });
+const FORBIDDEN = () => jsonAnswer(403, { message: 'Forbidden' });
+const TOO_MANY = () => jsonAnswer(429, { message: 'Too Many Requests' });
+
+export class HttpGateway {
+  private readonly app: GatewayApp;
+  private readonly apis = new Map<string, { served: Served | null; until: number }>();
+  private readonly buckets = new Map<string, Bucket>();
+  private readonly cache = new Map<string, { until: number; response: GatewayResponse; bytes: number }>();
+  private cacheBytes = 0;
+  private readonly requests: Counter<'outcome'>;
+
+  constructor(app: GatewayApp) {
+    this.app = app;
+    // One counter per registry, should a second app be built over the same metrics.
+    const name = 'hangar_http_api_requests_total';
+    this.requests =
+      (app.metrics.registry.getSingleMetric(name) as Counter<'outcome'> | undefined) ??
+      new Counter({
+        name,
+        help: "Requests to users' HTTP APIs by what the gateway did: invoked (the function answered), cached, preflight, not_found, unauthorized, forbidden, throttled",
+        labelNames: ['outcome'],
+        registers: [app.metrics.registry],
+      });
+  }
+
+  /** Drops what this node keeps of an API (it changed here): its definition and its cached
+   *  answers (a route may point elsewhere now). Its throttle buckets stay: a new limit applies
+   *  to them from the next request. */
+  forget(apiId: string): void {
+    this.apis.delete(apiId);
+    const prefix = JSON.stringify([apiId]).slice(0, -1);
+    for (const key of this.cache.keys()) if (key.startsWith(prefix)) this.uncache(key);
+  }
+
+  /** `domainName`: the host the request came to (for the event's requestContext). */
+  async serve(apiId: string, domainName: string, req: GatewayRequest): Promise<GatewayResponse> {
+    const served = await this.served(apiId);
+    if (!served) {
+      this.requests.inc({ outcome: 'not_found' });
+      return NOT_FOUND();
+    }
+    const { api } = served;
+    const header = headerReader(req);
+    const origin = header('origin');
+    const cors = api.cors ?? undefined;
+    const early = preflight(cors, { method: req.method, header });
+    if (early) {
+      this.requests.inc({ outcome: 'preflight' });
+      return { statusCode: early.statusCode, headers: early.headers, body: new Uint8Array() };
+    }
+    const [outcome, answer] = await this.route(served, domainName, req, header);
+    this.requests.inc({ outcome });
+    return { ...answer, headers: withCorsHeaders(cors, origin, answer.headers) };
+  }
+
+  private async route(
+    served: Served,
+    domainName: string,
+    req: GatewayRequest,
+    header: (n: string) => string | undefined,
+  ): Promise<[Outcome, GatewayResponse]> {
+    const { api } = served;
+    const match = matchRoute(served.routes, req.method, req.rawPath);
+    if (!match) return ['not_found', NOT_FOUND()];
+    const { route } = match.route;
+
+    const auth = await this.authorize(route, header);
+    if ('refused' in auth) return [auth.refused.statusCode === 403 ? 'forbidden' : 'unauthorized', auth.refused];
+
+    const limit = effectiveLimit(api.throttle ?? undefined, route.throttle ?? undefined);
+    if (limit) {
+      const bucketKey = `${api.apiId} ${route.routeKey}`;
+      const decision = takeToken(limit, this.buckets.get(bucketKey), this.app.clock.now());
+      this.buckets.set(bucketKey, decision.bucket);
+      if (!decision.allowed) return ['throttled', TOO_MANY()];
+    }
+
+    const event = buildEventV2(req, {
+      accountId: this.app.accountOf(api.userId),
+      apiId: api.apiId,
+      domainName,
+      stage: '$default',
+      routeKey: route.routeKey,
+      pathParameters: match.pathParameters,
+      authorizer: auth.context,
+    });
+    const settings = { ttlS: route.cacheTtlS, keyHeaders: [], keyQuery: Object.keys(event.queryStringParameters ?? {}) };
+    const key = cacheKey(settings, {
+      apiId: api.apiId,
+      routeKey: route.routeKey,
+      method: req.method,
+      rawPath: req.rawPath,
+      headers: event.headers,
+      query: event.queryStringParameters,
+      principal: auth.principal,
+    });
+    const now = this.app.clock.now();
+    if (key !== null) {
+      const hit = this.cache.get(key);
+      if (hit && hit.until > now) return ['cached', hit.response];
+      if (hit) this.uncache(key);
+    }
+    const response = await invokeForHttp(this.app, api.userId, { functionName: route.functionName, qualifier: route.qualifier }, event);
+    if (key !== null) {
+      const until = cacheUntil(settings, response.statusCode, response.headers, this.app.clock.now());
+      if (until !== null) this.keep(key, until, response);
+    }
+    return ['invoked', response];
+  }
+
+  /** Who the route lets in: the principal (for the cache key) and what the event's authorizer
+   *  says; or the gateway's refusal. */
+  private async authorize(
+    route: HttpRoute,
+    header: (n: string) => string | undefined,
+  ): Promise<{ principal: string | undefined; context: Record<string, unknown> | undefined } | { refused: GatewayResponse }> {
+    const auth = route.auth;
+    switch (auth.kind) {
+      case 'none':
+        return { principal: undefined, context: undefined };
+      case 'key': {
+        if (!this.app.auth) return { principal: 'open', context: undefined };
+        const xApiKey = header('x-api-key');
+        const authorization = xApiKey !== undefined ? `Bearer ${xApiKey}` : header('authorization');
+        if (authorization === undefined) return { refused: UNAUTHORIZED() };
+        let principal: Awaited<ReturnType<Authenticator['authenticate']>>;
+        try {
+          principal = await this.app.auth.authenticate(authorization);
+        } catch {
+          return { refused: UNAUTHORIZED() };
+        }
+        // A key of the API's owner: another user's key, even an admin's, is not one.
+        if (principal.userId !== route.userId) return { refused: FORBIDDEN() };
+        return {
+          principal: `key:${principal.keyId}`,
+          context: { hangar: { userId: principal.userId, keyId: principal.keyId } },
+        };
+      }
+      case 'jwt': {
+        const token = bearerToken(header('authorization'));
+        const jwt = token === null ? null : decodeJwt(token);
+        if (!jwt) return { refused: UNAUTHORIZED() };
+        let valid: boolean;
+        try {
+          valid = await this.app.jwks.verify(auth.jwksUrl, jwt);
+        } catch (err) {
+          this.app.log.warn({ jwksUrl: auth.jwksUrl, err: (err as Error).message }, 'jwks unavailable');
+          return { refused: UNAUTHORIZED() };
+        }
+        if (!valid || checkJwtClaims(jwt.claims, auth, this.app.clock.now()) !== null) return { refused: UNAUTHORIZED() };
+        const sub = typeof jwt.claims.sub === 'string' ? jwt.claims.sub : (token as string);
+        return { principal: `jwt:${auth.issuer} ${sub}`, context: jwtAuthorizerContext(jwt.claims) };
+      }
+      default: {
+        const unknown: never = auth;
+        throw new Error(`unknown auth ${JSON.stringify(unknown)}`);
+      }
+    }
+  }
+
+  private async served(apiId: string): Promise<Served | null> {
+    const now = this.app.clock.now();
+    const kept = this.apis.get(apiId);
+    if (kept && kept.until > now) return kept.served;
+    const found = await this.app.httpApis.servedApi(apiId);
+    const served = found && {
+      api: found.api,
+      routes: found.routes.map((route) => ({ routeKey: parseRouteKey(route.routeKey), route })),
+    };
+    if (this.apis.size >= APIS_KEPT_MAX) this.apis.delete(this.apis.keys().next().value as string);
+    this.apis.set(apiId, { served, until: now + API_KEEP_MS });
+    return served;
+  }
+
+  private keep(key: string, until: number, response: GatewayResponse): void {
+    const bytes = response.body.length + key.length + 256;
+    if (bytes > CACHE_MAX_BYTES / 16) return;
+    this.uncache(key);
+    while (this.cacheBytes + bytes > CACHE_MAX_BYTES) this.uncache(this.cache.keys().next().value as string);
+    this.cache.set(key, { until, response, bytes });
+    this.cacheBytes += bytes;
+  }
+
+  private uncache(key: string): void {
+    const had = this.cache.get(key);
+    if (!had) return;
+    this.cache.delete(key);
+    this.cacheBytes -= had.bytes;
+  }
+}
+
+/** A request id of API Gateway's shape (`JKJaXmPLvHcESHA=`). */
+export function gatewayRequestId(): string {
+  return randomBytes(11).toString('base64').slice(0, 15) + '=';
+}
+
+function headerReader(req: GatewayRequest): (name: string) => string | undefined {
+  return (name) => {
+    for (const [n, v] of req.headers) if (n.toLowerCase() === name) return v;
+    return undefined;
+  };
+}

@@ -1,0 +1,197 @@
+/** `hangar http-api create|list|get|rm` and `hangar http-api route add|list|rm` (docs/http-routes.md):
+ *  HTTP APIs over /http-apis, routes sending requests to functions. */
+import { type Command, InvalidArgumentError } from 'commander';
+import type { HttpApiInfo, HttpRouteAuth, HttpRouteInfo } from '../client.ts';
+import { fields, table, time } from '../render.ts';
+import { clientFor, clientOptions, int, print, printJson, type ClientFlags } from './common.ts';
+
+type UserFlags = ClientFlags & { user?: string };
+
+/** `RATE/BURST`, e.g. 100/200. */
+function throttleOf(value: string): { rate: number; burst: number } {
+  const m = /^(\d+(?:\.\d+)?)\/(\d+)$/.exec(value.trim());
+  if (!m) throw new InvalidArgumentError('Expected RATE/BURST, e.g. 100/200.');
+  return { rate: Number(m[1]), burst: Number(m[2]) };
+}
+
+const collect = (value: string, acc: string[] | undefined) => [...(acc ?? []), value];
+
+const authText = (a: HttpRouteAuth) => (a.kind === 'jwt' ? `jwt ${a.issuer} (${a.audience.join(',')})` : a.kind);
+const throttleText = (t: { rate: number; burst: number } | null) => (t ? `${t.rate}/s burst ${t.burst}` : null);
+
+const routeRows = (rs: HttpRouteInfo[]) =>
+  table(
+    ['ROUTE', 'FUNCTION', 'AUTH', 'THROTTLE', 'CACHE'],
+    rs.map((r) => [
+      r.routeKey,
+      r.qualifier ? `${r.functionName}:${r.qualifier}` : r.functionName,
+      authText(r.auth),
+      throttleText(r.throttle) ?? '-',
+      r.cacheTtlS > 0 ? `${r.cacheTtlS} s` : '-',
+    ]),
+  );
+
+const apiFields = (a: HttpApiInfo) =>
+  fields([
+    ['api', a.apiId],
+    ['name', a.name],
+    ['user', a.userId],
+    ['url', a.url],
+    ['host url', a.hostUrl],
+    ['throttle', throttleText(a.throttle)],
+    ['cors', a.cors ? JSON.stringify(a.cors) : null],
+    ['created', time(a.createdAt)],
+  ]);
+
+export function httpApiCommands(program: Command): void {
+  const api = program.command('http-api').description('HTTP APIs (API Gateway HTTP API): routes to functions, served by Hangar');
+
+  clientOptions(
+    api
+      .command('create')
+      .description('Create an HTTP API; prints its id and where it is served')
+      .argument('<name>')
+      .option('--throttle <rate/burst>', "every route's limit unless it has its own, e.g. 100/200", throttleOf)
+      .option('--cors-origin <origin>', 'CORS: an allowed origin, or * (repeatable); the gateway answers preflights', collect)
+      .option('--cors-method <method>', 'CORS: an allowed method, or * (repeatable)', collect)
+      .option('--cors-header <name>', 'CORS: an allowed request header (repeatable)', collect)
+      .option('--cors-max-age <s>', 'CORS: seconds a browser keeps a preflight answer', int)
+      .option('--user <id>', 'admin keys: whose API'),
+  ).action(
+    async (
+      name: string,
+      flags: UserFlags & {
+        throttle?: { rate: number; burst: number };
+        corsOrigin?: string[];
+        corsMethod?: string[];
+        corsHeader?: string[];
+        corsMaxAge?: number;
+      },
+    ) => {
+      const cors = flags.corsOrigin
+        ? {
+            allowOrigins: flags.corsOrigin,
+            allowMethods: flags.corsMethod ?? [],
+            allowHeaders: flags.corsHeader ?? [],
+            ...(flags.corsMaxAge !== undefined ? { maxAgeS: flags.corsMaxAge } : {}),
+          }
+        : undefined;
+      const a = await clientFor(flags).createHttpApi(
+        { name, ...(flags.throttle ? { throttle: flags.throttle } : {}), ...(cors ? { cors } : {}) },
+        flags.user,
+      );
+      if (flags.json) return printJson(a);
+      print(`${a.apiId}: created, served at ${a.url}`);
+    },
+  );
+
+  clientOptions(api.command('list').description('HTTP APIs (a user key: its own)').option('--user <id>', "admin keys: this user's")).action(
+    async (flags: UserFlags) => {
+      const { apis } = await clientFor(flags).httpApis(flags.user);
+      if (flags.json) return printJson({ apis });
+      print(
+        apis.length > 0
+          ? table(
+              ['API', 'NAME', 'URL', 'CREATED'],
+              apis.map((a) => [a.apiId, a.name, a.url, time(a.createdAt)]),
+            )
+          : 'no HTTP APIs (hangar http-api create <name>)',
+      );
+    },
+  );
+
+  clientOptions(
+    api.command('get').description('An HTTP API and its routes').argument('<apiId>').option('--user <id>', 'admin keys: whose API'),
+  ).action(async (apiId: string, flags: UserFlags) => {
+    const client = clientFor(flags);
+    const a = await client.httpApi(apiId, flags.user);
+    const { routes } = await client.httpRoutes(apiId, flags.user);
+    if (flags.json) return printJson({ ...a, routes });
+    print(`${apiFields(a)}\n\n${routes.length > 0 ? routeRows(routes) : 'no routes (hangar http-api route add ...)'}`);
+  });
+
+  clientOptions(
+    api.command('rm').description('Delete an HTTP API with its routes').argument('<apiId>').option('--user <id>', 'admin keys: whose API'),
+  ).action(async (apiId: string, flags: UserFlags) => {
+    const r = await clientFor(flags).deleteHttpApi(apiId, flags.user);
+    if (flags.json) return printJson(r);
+    print(`${apiId}: deleted`);
+  });
+
+  const route = api.command('route').description("An HTTP API's routes");
+
+  clientOptions(
+    route
+      .command('add')
+      .description("Send a route key's requests to a function: 'GET /pets/{id}', 'ANY /{proxy+}' or '$default'")
+      .argument('<apiId>')
+      .argument('<routeKey>')
+      .requiredOption('--function <name>', "the function (the API owner's), name or name:qualifier")
+      .option('--auth <kind>', 'none (default), key (a Hangar key of the owner) or jwt (with --issuer, --audience, --jwks)')
+      .option('--issuer <url>', 'jwt: the iss tokens must carry')
+      .option('--audience <aud>', 'jwt: an accepted aud (repeatable)', collect)
+      .option('--jwks <url>', "jwt: the issuer's keys (a JWKS URL)")
+      .option('--throttle <rate/burst>', "this route's limit, e.g. 10/20", throttleOf)
+      .option('--cache-ttl <s>', "seconds a GET's 200 answer is kept (0-3600)", int)
+      .option('--user <id>', 'admin keys: whose API'),
+  ).action(
+    async (
+      apiId: string,
+      routeKey: string,
+      flags: UserFlags & {
+        function: string;
+        auth?: string;
+        issuer?: string;
+        audience?: string[];
+        jwks?: string;
+        throttle?: { rate: number; burst: number };
+        cacheTtl?: number;
+      },
+      cmd: Command,
+    ) => {
+      const kind = flags.auth ?? 'none';
+      let auth: HttpRouteAuth;
+      if (kind === 'none' || kind === 'key') auth = { kind };
+      else if (kind === 'jwt') {
+        if (!flags.issuer || !flags.audience || !flags.jwks) cmd.error('error: --auth jwt needs --issuer, --audience and --jwks');
+        auth = { kind, issuer: flags.issuer!, audience: flags.audience!, jwksUrl: flags.jwks! };
+      } else cmd.error(`error: --auth must be none, key or jwt, not '${kind}'`);
+      const colon = flags.function.indexOf(':');
+      const r = await clientFor(flags).addHttpRoute(
+        apiId,
+        {
+          routeKey,
+          functionName: colon < 0 ? flags.function : flags.function.slice(0, colon),
+          ...(colon < 0 ? {} : { qualifier: flags.function.slice(colon + 1) }),
+          auth: auth!,
+          ...(flags.throttle ? { throttle: flags.throttle } : {}),
+          ...(flags.cacheTtl !== undefined ? { cacheTtlS: flags.cacheTtl } : {}),
+        },
+        flags.user,
+      );
+      if (flags.json) return printJson(r);
+      print(`${apiId}: ${r.routeKey} → ${flags.function} (auth ${authText(r.auth)})`);
+    },
+  );
+
+  clientOptions(
+    route.command('list').description("An HTTP API's routes").argument('<apiId>').option('--user <id>', 'admin keys: whose API'),
+  ).action(async (apiId: string, flags: UserFlags) => {
+    const { routes } = await clientFor(flags).httpRoutes(apiId, flags.user);
+    if (flags.json) return printJson({ routes });
+    print(routes.length > 0 ? routeRows(routes) : 'no routes (hangar http-api route add ...)');
+  });
+
+  clientOptions(
+    route
+      .command('rm')
+      .description('Delete a route')
+      .argument('<apiId>')
+      .argument('<routeKey>')
+      .option('--user <id>', 'admin keys: whose API'),
+  ).action(async (apiId: string, routeKey: string, flags: UserFlags) => {
+    const r = await clientFor(flags).deleteHttpRoute(apiId, routeKey, flags.user);
+    if (flags.json) return printJson(r);
+    print(`${apiId}: ${routeKey} deleted`);
+  });
+}

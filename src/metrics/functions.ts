@@ -1,0 +1,106 @@
+/**
+ * Function metrics (issue 23), counted by the process that runs the invocation.
+ *
+ * Label cardinality, sized for 1,000 functions: counters carry {user, function} (functions are
+ * per user, so the name alone is ambiguous), a series per function and outcome that has happened:
+ * at most ~5,000 series for 1,000 functions, cheap for Prometheus. Histograms do not: each label
+ * set is ~20 series (buckets, sum, count), 60,000 for 1,000 functions by status, which would
+ * dwarf everything else Hangar exports. Durations are therefore by status only and init
+ * durations by runtime; a function's own durations are in its invocation records (REST,
+ * `hangar function logs`, the dashboard's function page). The concurrency gauge is the process's
+ * invocations in flight, summed over API nodes by Prometheus.
+ */
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+
+const DURATION_BUCKETS_S = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900];
+const INIT_BUCKETS_S = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+/** What one invocation that ran tells the metrics. */
+export interface InvocationFacts {
+  userId: string;
+  functionName: string;
+  /** success | error | timeout */
+  status: string;
+  durationMs: number;
+  /** On a cold start only. */
+  initDurationMs: number | null;
+  /** nodejs | python3 | provided */
+  runtime: string;
+}
+
+export class FunctionMetrics {
+  private readonly invocations: Counter<'user' | 'function' | 'status'>;
+  private readonly errors: Counter<'user' | 'function'>;
+  private readonly throttles: Counter<'user' | 'function'>;
+  private readonly coldStarts: Counter<'user' | 'function'>;
+  private readonly duration: Histogram<'status'>;
+  private readonly initDuration: Histogram<'runtime'>;
+  private concurrent: () => number = () => 0;
+
+  constructor(registry: Registry) {
+    const registers = [registry];
+    this.invocations = new Counter({
+      name: 'hangar_function_invocations_total',
+      help: 'Function invocations that ran, by user, function and status (success, error, timeout)',
+      labelNames: ['user', 'function', 'status'],
+      registers,
+    });
+    // One series per function that had one: labelled by user and function.
+    const perFunction = (name: string, help: string) => new Counter({ name, help, labelNames: ['user', 'function'], registers });
+    this.errors = perFunction(
+      'hangar_function_errors_total',
+      'Function invocations that failed (threw, crashed or timed out), as Lambda counts Errors',
+    );
+    this.throttles = perFunction(
+      'hangar_function_throttles_total',
+      'Function invocations refused over the reserved concurrency (429 TooManyRequestsException)',
+    );
+    this.coldStarts = perFunction(
+      'hangar_function_cold_starts_total',
+      'Function invocations that started a new instance (an init phase ran)',
+    );
+    this.duration = new Histogram({
+      name: 'hangar_function_duration_seconds',
+      help: "Function invocations' duration (REPORT Duration, without init), by status",
+      labelNames: ['status'],
+      buckets: DURATION_BUCKETS_S,
+      registers,
+    });
+    this.initDuration = new Histogram({
+      name: 'hangar_function_init_duration_seconds',
+      help: "Cold starts' init phase (REPORT Init Duration), by runtime",
+      labelNames: ['runtime'],
+      buckets: INIT_BUCKETS_S,
+      registers,
+    });
+    const self = this;
+    new Gauge({
+      name: 'hangar_function_concurrent_executions',
+      help: 'Function invocations running in this process now',
+      registers,
+      collect() {
+        this.set(self.concurrent());
+      },
+    });
+  }
+
+  /** Where the concurrency gauge reads its value at scrape time (the process's function host). */
+  concurrencyFrom(read: () => number): void {
+    this.concurrent = read;
+  }
+
+  ran(f: InvocationFacts): void {
+    const fn = { user: f.userId, function: f.functionName };
+    this.invocations.inc({ ...fn, status: f.status });
+    if (f.status !== 'success') this.errors.inc(fn);
+    this.duration.observe({ status: f.status }, f.durationMs / 1000);
+    if (f.initDurationMs !== null) {
+      this.coldStarts.inc(fn);
+      this.initDuration.observe({ runtime: f.runtime }, f.initDurationMs / 1000);
+    }
+  }
+
+  throttled(userId: string, functionName: string): void {
+    this.throttles.inc({ user: userId, function: functionName });
+  }
+}

@@ -1,0 +1,190 @@
+/**
+ * Scale-out dispatch (app/dispatch.ts) in one process, with real parts: an invocation through
+ * invokeFunction on an "API node" without a host of its own goes through FunctionDispatcher to a
+ * FunctionServer (its advert in the store), which runs it on a real sandboxed FunctionHost.
+ * What the multi-process test (test/e2e/function-dispatch.test.ts) cannot reach cheaply: a host
+ * that is advertised but does not answer is skipped for one that does; a replayed or forged
+ * request is refused; with no host at all the invocation answers FunctionsUnavailable. Skipped,
+ * with the reason, where the host cannot sandbox.
+ */
+import assert from 'node:assert/strict';
+import { createHmac, randomBytes, randomUUID } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import {
+  DISPATCH_KEY_PURPOSE,
+  InvocationRecorder,
+  deployFunction,
+  FunctionDispatcher,
+  FunctionServer,
+  invokeFunction,
+  type InvokeApp,
+} from '../../src/app/index.ts';
+import { DiskBlobStore } from '../../src/blobs/index.ts';
+import { ErrorCode, Unavailable } from '../../src/core/index.ts';
+import type { ProcessExecutor } from '../../src/executor/index.ts';
+import { FunctionHost } from '../../src/functions/index.ts';
+import { createLogger } from '../../src/log/index.ts';
+import { Metrics } from '../../src/metrics/index.ts';
+import { SecretBox } from '../../src/secrets/index.ts';
+import { SqliteStore } from '../../src/store/index.ts';
+import { sandboxTestDir, testSandboxes } from '../helpers/sandbox.ts';
+import { makeZip } from '../helpers/zip.ts';
+
+const { dir, workDir } = sandboxTestDir('hangar-dispatch-');
+const sandboxes = [...(await testSandboxes(workDir, 'dispatch')).values()];
+const { executor, skip } = sandboxes.find((s) => !s.skip) ?? sandboxes[0];
+for (const s of sandboxes) if (s.executor !== executor) await s.executor?.close();
+
+const log = createLogger('silent');
+const store = new SqliteStore({ path: join(dir, 'db.sqlite') });
+const blobs = new DiskBlobStore(join(dir, 'blobs'));
+const key = new SecretBox(randomBytes(32)).derive(DISPATCH_KEY_PURPOSE);
+const clock = { now: () => Date.now() };
+let host: FunctionHost;
+let server: FunctionServer;
+const dispatcher = new FunctionDispatcher({ fleet: store.functionFleet, clock, key, log });
+/** An API node: no function host of its own, the dispatcher instead. */
+const api: InvokeApp = {
+  functions: store.functions,
+  blobs,
+  functionHost: { current: null },
+  functionDispatch: dispatcher,
+  invocations: new InvocationRecorder({ store: store.functionInvocations, blobs, metrics: new Metrics(store).functions, clock, log }),
+  config: { awsRegion: 'us-east-1' },
+};
+const invoke = (name: string) =>
+  invokeFunction(api, 'alice', { functionName: name, payload: Buffer.from('{}'), accountId: '111111111111' });
+const count = async (name: string) => JSON.parse((await invoke(name)).payload.toString()).count as number;
+
+before(async () => {
+  if (skip) return;
+  host = new FunctionHost(
+    { executor: executor as ProcessExecutor, workDir, region: 'us-east-1', codeDir: join(dir, 'code') },
+    { idleMs: 60_000 },
+  );
+  const zip = makeZip({
+    'index.js': 'let count = 0; exports.handler = async () => ({ count: ++count });',
+    'echo.js': "exports.handler = async (e) => { console.log('echoing', e.s.length); return e; };",
+    'throws.js': "exports.handler = async () => { throw new RangeError('too far'); };",
+  });
+  await deployFunction({ functions: store.functions, blobs }, 'alice', {
+    name: 'counter',
+    zip,
+    config: { runtime: 'nodejs22.x', handler: 'index.handler', memoryMb: 512 },
+  });
+  for (const name of ['echo', 'throws'])
+    await deployFunction({ functions: store.functions, blobs }, 'alice', {
+      name,
+      zip,
+      config: { runtime: 'nodejs22.x', handler: `${name}.handler`, memoryMb: 512 },
+    });
+});
+after(async () => {
+  dispatcher.close();
+  await server?.close(1000);
+  await host?.close();
+  await executor?.close();
+  await store.close();
+  await blobs.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('scale-out dispatch in one process', { skip }, () => {
+  it('with no worker host advertised, an invocation answers FunctionsUnavailable (503)', async () => {
+    await assert.rejects(invoke('counter'), (err: unknown) => err instanceof Unavailable && err.code === ErrorCode.FunctionsUnavailable);
+  });
+
+  it('an advertised host that does not answer is skipped for one that does; the warm instance is reused', async () => {
+    // A host that died without withdrawing its advert: nothing listens at its address.
+    await store.functionFleet.advertiseHost({ hostId: 'gone', address: 'http://127.0.0.1:9', capacity: 100, busy: 0, warm: {} }, 60_000);
+    server = await FunctionServer.start({
+      host,
+      clock,
+      blobs,
+      fleet: store.functionFleet,
+      key,
+      hostId: 'live',
+      bindHost: '127.0.0.1',
+      port: 0,
+      capacity: 1,
+      heartbeatMs: 60_000,
+      log,
+    });
+    // 'gone' is the less loaded (0 of 100): chosen first, refused, then 'live'.
+    assert.equal(await count('counter'), 1);
+    assert.equal(await count('counter'), 2, 'warm on the live host');
+    const hosts = await store.functionFleet.listHosts();
+    assert.deepEqual(hosts.map((h) => h.hostId).sort(), ['gone', 'live']);
+  });
+
+  it('what crosses the hop arrives whole: a 5 MB event and result, a function error, the log tail', async () => {
+    const big = JSON.stringify({ s: 'x'.repeat(5 * 1024 * 1024) });
+    const echoed = await invokeFunction(api, 'alice', {
+      functionName: 'echo',
+      payload: Buffer.from(big),
+      accountId: '111111111111',
+      logType: 'Tail',
+    });
+    assert.equal(echoed.payload.toString(), big);
+    assert.equal(echoed.functionError, undefined);
+    assert.match(Buffer.from(echoed.logTail ?? '', 'base64').toString(), /echoing 5242880\n[\s\S]*REPORT RequestId: /);
+    const failed = await invoke('throws');
+    assert.equal(failed.functionError, 'Unhandled');
+    const doc = JSON.parse(failed.payload.toString());
+    assert.equal(doc.errorType, 'RangeError');
+    assert.equal(doc.errorMessage, 'too far');
+    assert.match(failed.log.toString(), /^START RequestId: \S+ Version: \$LATEST\n/);
+  });
+
+  it('the host refuses a request signed with another key, and a replay of a signed one', async () => {
+    const other = new FunctionDispatcher({
+      fleet: store.functionFleet,
+      clock,
+      key: randomBytes(32),
+      log,
+    });
+    try {
+      await assert.rejects(
+        invokeFunction({ ...api, functionDispatch: other }, 'alice', {
+          functionName: 'counter',
+          payload: Buffer.from('{}'),
+          accountId: '1',
+        }),
+        (err: unknown) => err instanceof Unavailable && /not answering/.test(err.message),
+      );
+    } finally {
+      other.close();
+    }
+    // A request signed as an API node signs it (the wire: [u32 length][metadata JSON][event];
+    // HMAC-SHA256 of the time and the body), sent twice.
+    const f = await store.functions.getFunction('alice', 'counter');
+    const meta = Buffer.from(
+      JSON.stringify({
+        owner: 'alice',
+        accountId: '111111111111',
+        f,
+        requestId: randomUUID(),
+        invokedFunctionArn: 'arn:aws:lambda:us-east-1:111111111111:function:counter',
+        logType: 'None',
+      }),
+    );
+    const head = Buffer.alloc(4);
+    head.writeUInt32BE(meta.length);
+    const body = Buffer.concat([head, meta, Buffer.from('{}')]);
+    const time = String(Date.now());
+    const headers = {
+      'x-hangar-time': time,
+      'x-hangar-signature': createHmac('sha256', key).update(`${time}\n`).update(body).digest('base64url'),
+    };
+    const send = () => fetch(`${server.address}/invocations`, { method: 'POST', headers, body });
+    const first = await send();
+    assert.equal(first.status, 200);
+    assert.match(Buffer.from(await first.arrayBuffer()).toString(), /"count":3/);
+    const replay = await send();
+    assert.equal(replay.status, 409, 'a request id seen before is refused');
+    await replay.arrayBuffer();
+    assert.equal(await count('counter'), 4, 'the right key still works');
+  });
+});

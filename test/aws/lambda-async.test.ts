@@ -1,0 +1,470 @@
+/**
+ * Asynchronous (Event) invocation through the real AWS SDK against a started Hangar: 202 once
+ * stored, then a worker runs it with Lambda's retries, maximum event age and destinations, and
+ * a failure with no destination lands in the dead-letter queue. What ran is observed through
+ * the native API: each event is a task of the reserved queue hangar.functions, whose result is
+ * the function's response, and a destination function's result here is the record it got.
+ * Embedded by default; lambda-async.scale-out.test.ts runs it on PostgreSQL + S3.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import {
+  CreateFunctionCommand,
+  DeleteFunctionConcurrencyCommand,
+  DeleteFunctionEventInvokeConfigCommand,
+  GetFunctionEventInvokeConfigCommand,
+  InvokeCommand,
+  LambdaClient,
+  ListFunctionEventInvokeConfigsCommand,
+  PutFunctionConcurrencyCommand,
+  PutFunctionEventInvokeConfigCommand,
+  UpdateFunctionEventInvokeConfigCommand,
+} from '@aws-sdk/client-lambda';
+import { accountIdOf } from '../../src/aws/index.ts';
+import { testPlatform, type TestPlatform } from '../helpers/platform.ts';
+import { TEST_EXECUTOR_ENV } from '../helpers/process.ts';
+import { makeZip } from '../helpers/zip.ts';
+
+const REGION = 'us-east-1';
+const skip = TEST_EXECUTOR_ENV.HANGAR_EXECUTOR === 'process' ? 'no sandbox on this host: functions run only sandboxed' : false;
+const QUEUE = 'hangar.functions';
+
+const CODE = makeZip({
+  'ok.js': `exports.handler = async (event, context) => { console.log('got', JSON.stringify(event)); return { ok: true, got: event, requestId: context.awsRequestId }; };`,
+  'fail.js': `exports.handler = async (event) => { throw new Error('boom ' + event.n); };`,
+  // A destination: its result is the invocation record it received.
+  'sink.js': `exports.handler = async (record) => record;`,
+  // Its record does not double at each hop (a sink's does: it returns what it got).
+  'small.js': `exports.handler = async () => 'ok';`,
+});
+
+interface Key {
+  keyId: string;
+  key: string;
+}
+interface TaskView {
+  taskId: string;
+  status: string;
+  metadata: { function?: { name: string; requestId: string } };
+  summary: { event?: { invokeCount: number; throttles: number; final: boolean } } | null;
+  deadLettered: boolean;
+  error: { code: string; message: string } | null;
+  detailedResults?: { success: boolean; result?: Record<string, unknown>; metadata?: Record<string, unknown> } | null;
+}
+
+const FINAL = ['SUCCESS', 'FAILED', 'TIMEOUT', 'CANCELLED'];
+
+/** A platform with two users, each an SDK client and a native API key. */
+class World {
+  p!: TestPlatform;
+  alice!: LambdaClient;
+  aliceKey!: Key;
+  bob!: LambdaClient;
+
+  async start(env: Record<string, string> = {}): Promise<void> {
+    this.p = await testPlatform(env);
+    const key = async (userId: string): Promise<Key> => (await this.p.inject({ method: 'POST', url: '/keys', payload: { userId } })).json();
+    const client = (k: Key) =>
+      new LambdaClient({
+        endpoint: this.p.url!,
+        region: REGION,
+        credentials: { accessKeyId: k.keyId, secretAccessKey: k.key },
+        maxAttempts: 1,
+      });
+    this.aliceKey = await key('alice');
+    this.alice = client(this.aliceKey);
+    this.bob = client(await key('bob'));
+  }
+
+  create(name: string, handler: string, over: Record<string, unknown> = {}) {
+    return this.alice.send(
+      new CreateFunctionCommand({
+        FunctionName: name,
+        Runtime: 'nodejs22.x',
+        Role: 'arn:aws:iam::123456789012:role/ignored',
+        Handler: handler,
+        Code: { ZipFile: CODE },
+        ...over,
+      }),
+    );
+  }
+
+  async event(name: string, payload: unknown, c: LambdaClient = this.alice): Promise<string> {
+    const r = await c.send(
+      new InvokeCommand({ FunctionName: name, InvocationType: 'Event', Payload: Buffer.from(JSON.stringify(payload)) }),
+    );
+    assert.equal(r.StatusCode, 202);
+    assert.equal(r.Payload?.length ?? 0, 0);
+    assert.match(r.$metadata.requestId ?? '', /^[0-9a-f-]{36}$/);
+    return r.$metadata.requestId!;
+  }
+
+  /** Alice's event tasks, newest first. */
+  async tasks(): Promise<TaskView[]> {
+    const r = await this.p.inject({ method: 'GET', url: `/tasks?queue=${QUEUE}&limit=500`, auth: this.aliceKey.key });
+    assert.equal(r.statusCode, 200, r.body);
+    return r.json().tasks;
+  }
+
+  /** The task of a function's event once it is final: by request id, or the first for `fn`. */
+  async settled(match: { requestId?: string; fn?: string }): Promise<TaskView> {
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const found = (await this.tasks()).find((t) =>
+        match.requestId ? t.metadata.function?.requestId === match.requestId : t.metadata.function?.name === match.fn,
+      );
+      if (found && FINAL.includes(found.status)) {
+        const full = await this.p.inject({ method: 'GET', url: `/tasks/${found.taskId}`, auth: this.aliceKey.key });
+        return full.json();
+      }
+      if (Date.now() > deadline) assert.fail(`no final event task for ${JSON.stringify(match)}: ${JSON.stringify(found)}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  arn(name: string): string {
+    return `arn:aws:lambda:${REGION}:${accountIdOf('alice')}:function:${name}`;
+  }
+
+  close(): Promise<void> {
+    return this.p?.close();
+  }
+}
+
+async function refused(run: Promise<unknown>): Promise<{ name: string; status: number; message: string }> {
+  try {
+    await run;
+  } catch (err) {
+    const e = err as Error & { $metadata: { httpStatusCode: number } };
+    return { name: e.name, status: e.$metadata.httpStatusCode, message: e.message };
+  }
+  assert.fail('the call was not refused');
+}
+
+describe('Lambda Event invocations through the AWS SDK', { skip }, () => {
+  const w = new World();
+  before(() => w.start());
+  after(() => w.close());
+
+  it('answers 202 once stored; a worker runs the function; its log and response are the task', async () => {
+    await w.create('hello', 'ok.handler');
+    const requestId = await w.event('hello', { n: 1 });
+    const t = await w.settled({ requestId });
+    assert.equal(t.status, 'SUCCESS');
+    assert.deepEqual(t.detailedResults?.result, { ok: true, got: { n: 1 }, requestId });
+    assert.equal(t.summary?.event?.invokeCount, 1);
+    const logs = await w.p.inject({ method: 'GET', url: `/tasks/${t.taskId}/logs?stream=stdout`, auth: w.aliceKey.key });
+    assert.match(logs.body, new RegExp(`^START RequestId: ${requestId} Version: \\$LATEST\\n`));
+    assert.match(logs.body, /got \{"n":1\}/);
+    assert.match(logs.body, new RegExp(`REPORT RequestId: ${requestId}\\t`));
+    // Recorded as every invocation is (GET /functions/{name}/invocations), as an Event.
+    const recorded = async () =>
+      (await w.p.inject({ method: 'GET', url: `/functions/hello/invocations?requestId=${requestId}`, auth: w.aliceKey.key })).json()
+        .invocations as { invocationType: string; status: string }[];
+    for (let waited = 0; (await recorded()).length === 0 && waited < 10_000; waited += 50) await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(
+      (await recorded()).map((i) => [i.invocationType, i.status]),
+      [['Event', 'success']],
+    );
+    // Nobody else sees it: bob lists none of alice's events, and cannot read the task.
+    const bobKey = (await w.p.inject({ method: 'POST', url: '/keys', payload: { userId: 'bob' } })).json();
+    const theirs = await w.p.inject({ method: 'GET', url: `/tasks?queue=${QUEUE}`, auth: bobKey.key });
+    assert.deepEqual(theirs.json().tasks, []);
+    assert.equal((await w.p.inject({ method: 'GET', url: `/tasks/${t.taskId}`, auth: bobKey.key })).statusCode, 404);
+  });
+
+  it('the native API takes type=Event too (202, the task named); users cannot submit to the reserved queue', async () => {
+    const r = await w.p.inject({
+      method: 'POST',
+      url: '/functions/hello/invoke?type=Event',
+      auth: w.aliceKey.key,
+      payload: { n: 2 },
+    });
+    assert.equal(r.statusCode, 202, r.body);
+    assert.equal(r.body, '');
+    const taskId = r.headers['x-hangar-task-id'];
+    const t = await w.settled({ requestId: String(r.headers['x-hangar-request-id']) });
+    assert.equal(t.taskId, taskId);
+    assert.equal(t.status, 'SUCCESS');
+    const submit = await w.p.inject({ method: 'POST', url: '/tasks', auth: w.aliceKey.key, payload: { command: 'echo', queue: QUEUE } });
+    assert.equal(submit.statusCode, 400, submit.body);
+    assert.match(submit.json().detail, /reserved/);
+  });
+
+  it('retries a throwing handler MaximumRetryAttempts times, then sends the record to OnFailure (not a dead letter)', async () => {
+    await w.create('flaky', 'fail.handler');
+    await w.create('on-failure', 'sink.handler');
+    await w.alice.send(
+      new PutFunctionEventInvokeConfigCommand({
+        FunctionName: 'flaky',
+        MaximumRetryAttempts: 1,
+        DestinationConfig: { OnFailure: { Destination: w.arn('on-failure') } },
+      }),
+    );
+    const requestId = await w.event('flaky', { n: 7 });
+    const t = await w.settled({ requestId });
+    assert.equal(t.status, 'FAILED');
+    assert.equal(t.deadLettered, false);
+    assert.equal(t.summary?.event?.invokeCount, 2);
+    assert.equal(t.error?.code, 'FUNCTION_ERROR');
+    const history = (await w.p.inject({ method: 'GET', url: `/tasks/${t.taskId}/history`, auth: w.aliceKey.key })).json();
+    const runs = (history.history ?? history).filter((h: { status: string }) => h.status === 'RUNNING');
+    assert.equal(runs.length, 2);
+    const sink = await w.settled({ fn: 'on-failure' });
+    assert.equal(sink.status, 'SUCCESS');
+    const record = sink.detailedResults?.result as Record<string, any>;
+    assert.equal(record.version, '1.0');
+    assert.ok(!Number.isNaN(Date.parse(record.timestamp)));
+    assert.deepEqual(record.requestContext, {
+      requestId,
+      functionArn: `${w.arn('flaky')}:$LATEST`,
+      condition: 'RetriesExhausted',
+      approximateInvokeCount: 2,
+    });
+    assert.deepEqual(record.requestPayload, { n: 7 });
+    assert.deepEqual(record.responseContext, { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' });
+    assert.equal(record.responsePayload.errorType, 'Error');
+    assert.equal(record.responsePayload.errorMessage, 'boom 7');
+  });
+
+  it('sends a success to OnSuccess with the response', async () => {
+    await w.create('ok2', 'ok.handler');
+    await w.create('on-success', 'sink.handler');
+    await w.alice.send(
+      new PutFunctionEventInvokeConfigCommand({
+        FunctionName: 'ok2',
+        DestinationConfig: { OnSuccess: { Destination: w.arn('on-success') } },
+      }),
+    );
+    const requestId = await w.event('ok2', { n: 3 });
+    assert.equal((await w.settled({ requestId })).status, 'SUCCESS');
+    const record = (await w.settled({ fn: 'on-success' })).detailedResults?.result as Record<string, any>;
+    assert.equal(record.requestContext.condition, 'Success');
+    assert.equal(record.requestContext.approximateInvokeCount, 1);
+    assert.deepEqual(record.responseContext, { statusCode: 200, executedVersion: '$LATEST' });
+    assert.deepEqual(record.responsePayload, { ok: true, got: { n: 3 }, requestId });
+  });
+
+  it('a function that is its own OnSuccess destination stops after 16 hops, as Lambda stops recursive loops', async () => {
+    await w.create('loop', 'small.handler');
+    await w.alice.send(
+      new PutFunctionEventInvokeConfigCommand({ FunctionName: 'loop', DestinationConfig: { OnSuccess: { Destination: w.arn('loop') } } }),
+    );
+    await w.event('loop', { n: 0 });
+    const deadline = Date.now() + 90_000;
+    let last: TaskView | undefined;
+    for (;;) {
+      const loops = (await w.tasks()).filter((t) => t.metadata.function?.name === 'loop');
+      last = loops.find((t) => t.status === 'SUCCESS' && (t.metadata.function as { hops?: number }).hops === 16);
+      if (last) break;
+      if (Date.now() > deadline) assert.fail(`no 16th hop: ${loops.length} events`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const full = (await w.p.inject({ method: 'GET', url: `/tasks/${last.taskId}`, auth: w.aliceKey.key })).json() as TaskView;
+    assert.match(String(full.detailedResults?.metadata?.destinationError), /loop of destinations/);
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal((await w.tasks()).filter((t) => t.metadata.function?.name === 'loop').length, 17);
+  });
+
+  it('MaximumRetryAttempts 0 and no destination: one run, then the dead-letter queue, from which it can be redriven', async () => {
+    await w.create('once', 'fail.handler');
+    await w.alice.send(new PutFunctionEventInvokeConfigCommand({ FunctionName: 'once', MaximumRetryAttempts: 0 }));
+    const requestId = await w.event('once', { n: 0 });
+    const t = await w.settled({ requestId });
+    assert.equal(t.status, 'FAILED');
+    assert.equal(t.deadLettered, true);
+    assert.equal(t.summary?.event?.invokeCount, 1);
+    const dlq = (await w.p.inject({ method: 'GET', url: '/dlq', auth: w.aliceKey.key })).json();
+    assert.ok(dlq.tasks.some((d: TaskView) => d.taskId === t.taskId));
+    const redrive = await w.p.inject({ method: 'POST', url: `/dlq/${t.taskId}/redrive`, auth: w.aliceKey.key });
+    assert.equal(redrive.statusCode, 200, redrive.body);
+    // Run again, afresh (a new life: one run), and dead-lettered again.
+    const deadline = Date.now() + 60_000;
+    let again: TaskView;
+    do {
+      await new Promise((r) => setTimeout(r, 100));
+      again = (await w.p.inject({ method: 'GET', url: `/tasks/${t.taskId}`, auth: w.aliceKey.key })).json();
+    } while (!(again.status === 'FAILED' && again.deadLettered) && Date.now() < deadline);
+    assert.equal(again.status, 'FAILED');
+    assert.equal(again.summary?.event?.invokeCount, 1);
+  });
+
+  it('a throttled event waits, uncounted, and runs once there is room', async () => {
+    await w.create('narrow', 'ok.handler');
+    await w.alice.send(new PutFunctionConcurrencyCommand({ FunctionName: 'narrow', ReservedConcurrentExecutions: 0 }));
+    const requestId = await w.event('narrow', { n: 4 });
+    // It waits (attempts that found no room), never run, never dropped.
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const t = (await w.tasks()).find((x) => x.metadata.function?.requestId === requestId);
+      if (t && (t.summary?.event?.throttles ?? 0) >= 2) {
+        assert.equal(t.status === 'PENDING' || t.status === 'RUNNING', true, t.status);
+        assert.equal(t.summary?.event?.invokeCount, 0);
+        break;
+      }
+      if (Date.now() > deadline) assert.fail(`not throttled: ${JSON.stringify(t)}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await w.alice.send(new DeleteFunctionConcurrencyCommand({ FunctionName: 'narrow' }));
+    const t = await w.settled({ requestId });
+    assert.equal(t.status, 'SUCCESS');
+    assert.equal(t.summary?.event?.invokeCount, 1);
+    assert.ok((t.summary?.event?.throttles ?? 0) >= 2);
+  });
+
+  it('EventInvokeConfig: Put, Get, Update, List, Delete, per qualifier', async () => {
+    await w.create('cfg', 'ok.handler');
+    const put = await w.alice.send(
+      new PutFunctionEventInvokeConfigCommand({
+        FunctionName: 'cfg',
+        MaximumRetryAttempts: 1,
+        MaximumEventAgeInSeconds: 3600,
+        DestinationConfig: { OnFailure: { Destination: w.arn('on-failure') } },
+      }),
+    );
+    assert.equal(put.FunctionArn, `${w.arn('cfg')}:$LATEST`);
+    assert.equal(put.MaximumRetryAttempts, 1);
+    assert.equal(put.MaximumEventAgeInSeconds, 3600);
+    assert.equal(put.DestinationConfig?.OnFailure?.Destination, w.arn('on-failure'));
+    assert.ok(put.LastModified instanceof Date);
+    const updated = await w.alice.send(new UpdateFunctionEventInvokeConfigCommand({ FunctionName: 'cfg', MaximumRetryAttempts: 0 }));
+    assert.equal(updated.MaximumRetryAttempts, 0);
+    assert.equal(updated.MaximumEventAgeInSeconds, 3600);
+    const got = await w.alice.send(new GetFunctionEventInvokeConfigCommand({ FunctionName: w.arn('cfg') }));
+    assert.equal(got.MaximumRetryAttempts, 0);
+    assert.equal(got.DestinationConfig?.OnFailure?.Destination, w.arn('on-failure'));
+    // A Put replaces the whole configuration.
+    const replaced = await w.alice.send(new PutFunctionEventInvokeConfigCommand({ FunctionName: 'cfg', MaximumEventAgeInSeconds: 60 }));
+    assert.equal(replaced.MaximumRetryAttempts, undefined);
+    assert.equal(replaced.DestinationConfig?.OnFailure?.Destination, undefined);
+    const list = await w.alice.send(new ListFunctionEventInvokeConfigsCommand({ FunctionName: 'cfg' }));
+    assert.deepEqual(
+      list.FunctionEventInvokeConfigs?.map((c) => [c.FunctionArn, c.MaximumEventAgeInSeconds]),
+      [[`${w.arn('cfg')}:$LATEST`, 60]],
+    );
+    await w.alice.send(new DeleteFunctionEventInvokeConfigCommand({ FunctionName: 'cfg' }));
+    const gone = await refused(w.alice.send(new GetFunctionEventInvokeConfigCommand({ FunctionName: 'cfg' })));
+    assert.deepEqual([gone.name, gone.status], ['ResourceNotFoundException', 404]);
+    const none = await refused(w.alice.send(new UpdateFunctionEventInvokeConfigCommand({ FunctionName: 'cfg', MaximumRetryAttempts: 1 })));
+    assert.deepEqual([none.name, none.status], ['ResourceNotFoundException', 404]);
+    const noVersion = await refused(
+      w.alice.send(new PutFunctionEventInvokeConfigCommand({ FunctionName: 'cfg', Qualifier: '7', MaximumRetryAttempts: 1 })),
+    );
+    assert.deepEqual([noVersion.name, noVersion.status], ['ResourceNotFoundException', 404]);
+  });
+
+  it('the native API sets the same configuration (a destination by name), and refuses bad input as problem+json', async () => {
+    const url = '/functions/cfg/event-config';
+    const put = await w.p.inject({
+      method: 'PUT',
+      url,
+      auth: w.aliceKey.key,
+      payload: { maximumRetryAttempts: 1, onFailure: 'on-failure' },
+    });
+    assert.equal(put.statusCode, 200, put.body);
+    assert.deepEqual(
+      { ...(put.json() as object), lastModified: undefined },
+      {
+        name: 'cfg',
+        qualifier: '$LATEST',
+        maximumRetryAttempts: 1,
+        maximumEventAgeSeconds: null,
+        onSuccess: null,
+        onFailure: w.arn('on-failure'),
+        lastModified: undefined,
+      },
+    );
+    const viaLambda = await w.alice.send(new GetFunctionEventInvokeConfigCommand({ FunctionName: 'cfg' }));
+    assert.equal(viaLambda.DestinationConfig?.OnFailure?.Destination, w.arn('on-failure'));
+    assert.equal((await w.p.inject({ method: 'GET', url, auth: w.aliceKey.key })).json().maximumRetryAttempts, 1);
+    const bad = await w.p.inject({ method: 'PUT', url, auth: w.aliceKey.key, payload: { maximumEventAgeSeconds: 10 } });
+    assert.equal(bad.statusCode, 400);
+    assert.match(String(bad.headers['content-type']), /^application\/problem\+json/);
+    const sqs = await w.p.inject({
+      method: 'PUT',
+      url,
+      auth: w.aliceKey.key,
+      payload: { onSuccess: 'arn:aws:sqs:us-east-1:123456789012:q' },
+    });
+    assert.equal(sqs.statusCode, 400);
+    assert.equal((await w.p.inject({ method: 'DELETE', url, auth: w.aliceKey.key })).statusCode, 200);
+    const gone = await w.p.inject({ method: 'GET', url, auth: w.aliceKey.key });
+    assert.deepEqual([gone.statusCode, gone.json().code], [404, 'FUNCTION_EVENT_CONFIG_NOT_FOUND']);
+  });
+
+  it('refuses bad input in the AWS error shape', async () => {
+    const bad = async (input: Record<string, unknown>, pattern: RegExp) => {
+      const r = await refused(w.alice.send(new PutFunctionEventInvokeConfigCommand({ FunctionName: 'cfg', ...input })));
+      assert.deepEqual([r.name, r.status], ['InvalidParameterValueException', 400], r.message);
+      assert.match(r.message, pattern);
+    };
+    await bad({ MaximumRetryAttempts: 3 }, /MaximumRetryAttempts/);
+    await bad({ MaximumEventAgeInSeconds: 59 }, /MaximumEventAgeInSeconds/);
+    await bad({ MaximumEventAgeInSeconds: 21_601 }, /MaximumEventAgeInSeconds/);
+    await bad(
+      { DestinationConfig: { OnFailure: { Destination: `arn:aws:sqs:${REGION}:${accountIdOf('alice')}:q` } } },
+      /do not exist in Hangar yet/,
+    );
+    await bad({ DestinationConfig: { OnSuccess: { Destination: `arn:aws:sns:${REGION}:${accountIdOf('alice')}:t` } } }, /sns/);
+    await bad(
+      { DestinationConfig: { OnSuccess: { Destination: `arn:aws:lambda:${REGION}:${accountIdOf('bob')}:function:x` } } },
+      /not a function of your account/,
+    );
+    const dlq = await refused(
+      w.create('with-dlq', 'ok.handler', { DeadLetterConfig: { TargetArn: `arn:aws:sqs:${REGION}:${accountIdOf('alice')}:dlq` } }),
+    );
+    assert.deepEqual([dlq.name, dlq.status], ['InvalidParameterValueException', 400]);
+    assert.match(dlq.message, /dead-letter queue \(GET \/dlq\)/);
+    const big = await refused(
+      w.alice.send(new InvokeCommand({ FunctionName: 'hello', InvocationType: 'Event', Payload: Buffer.alloc(1024 * 1024 + 1, 0x20) })),
+    );
+    assert.deepEqual([big.name, big.status], ['RequestTooLargeException', 413]);
+    const notJson = await refused(
+      w.alice.send(new InvokeCommand({ FunctionName: 'hello', InvocationType: 'Event', Payload: Buffer.from('{nope') })),
+    );
+    assert.equal(notJson.status, 400);
+  });
+
+  it("refuses another user's function: its events and its configuration", async () => {
+    const asArn = await refused(w.event(w.arn('hello'), {}, w.bob));
+    assert.deepEqual([asArn.name, asArn.status], ['ResourceNotFoundException', 404]);
+    const byName = await refused(w.event('hello', {}, w.bob));
+    assert.deepEqual([byName.name, byName.status], ['ResourceNotFoundException', 404]);
+    const put = await refused(w.bob.send(new PutFunctionEventInvokeConfigCommand({ FunctionName: 'flaky', MaximumRetryAttempts: 0 })));
+    assert.deepEqual([put.name, put.status], ['ResourceNotFoundException', 404]);
+    const get = await refused(w.bob.send(new GetFunctionEventInvokeConfigCommand({ FunctionName: w.arn('flaky') })));
+    assert.equal(get.status, 404);
+    // Alice's configuration is as she left it.
+    const mine = await w.alice.send(new GetFunctionEventInvokeConfigCommand({ FunctionName: 'flaky' }));
+    assert.equal(mine.MaximumRetryAttempts, 1);
+  });
+});
+
+describe('Lambda Event invocations: maximum event age', { skip }, () => {
+  // Lambda's own retry waits (HANGAR_RETRY_BASE_MS 1000: the first retry a minute later): an
+  // event allowed 60 s is not retried, it goes to OnFailure as EventAgeExceeded.
+  const w = new World();
+  before(() => w.start({ HANGAR_RETRY_BASE_MS: '1000' }));
+  after(() => w.close());
+
+  it('an event whose retry would come after its maximum age ends EventAgeExceeded', async () => {
+    await w.create('old', 'fail.handler');
+    await w.create('aged', 'sink.handler');
+    await w.alice.send(
+      new PutFunctionEventInvokeConfigCommand({
+        FunctionName: 'old',
+        MaximumEventAgeInSeconds: 60,
+        DestinationConfig: { OnFailure: { Destination: w.arn('aged') } },
+      }),
+    );
+    const requestId = await w.event('old', { n: 9 });
+    const t = await w.settled({ requestId });
+    assert.equal(t.status, 'FAILED');
+    assert.equal(t.error?.code, 'EVENT_AGE_EXCEEDED');
+    assert.equal(t.deadLettered, false);
+    const record = (await w.settled({ fn: 'aged' })).detailedResults?.result as Record<string, any>;
+    assert.equal(record.requestContext.condition, 'EventAgeExceeded');
+    assert.equal(record.requestContext.approximateInvokeCount, 1);
+    assert.equal(record.responsePayload.errorMessage, 'boom 9');
+  });
+});

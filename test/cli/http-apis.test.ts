@@ -1,0 +1,150 @@
+/**
+ * `hangar http-api create|list|get|rm` and `hangar http-api route add|list|rm`: real `hangar`
+ * processes against a real platform (in this process, port 0), checked against the API.
+ */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { testPlatform, type TestPlatform } from '../helpers/platform.ts';
+import { makeZip } from '../helpers/zip.ts';
+
+const HANGAR = join(import.meta.dirname, '..', '..', 'bin', 'hangar');
+
+let p: TestPlatform;
+let alice: string;
+before(async () => {
+  p = await testPlatform({ HANGAR_WORKERS: '0' });
+  alice = (await p.inject({ method: 'POST', url: '/keys', payload: { userId: 'alice' } })).json().key;
+  const zip = makeZip({ 'index.mjs': 'export const handler = async () => 1;\n' }).toString('base64');
+  const r = await p.inject({
+    method: 'PUT',
+    url: '/functions/web',
+    auth: alice,
+    payload: { zip, runtime: 'nodejs', handler: 'index.handler' },
+  });
+  assert.equal(r.statusCode, 201, r.body);
+});
+after(async () => p.close());
+
+function hangar(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(HANGAR, args, { env: { ...process.env, HANGAR_URL: p.url!, HANGAR_API_KEY: alice }, timeout: 20_000 }, (err, stdout, stderr) =>
+      resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+describe('hangar http-api', () => {
+  test('create, route add (auth, throttle, cache), get, route list and rm, rm', async () => {
+    const made = await hangar(
+      'http-api',
+      'create',
+      'shop',
+      '--throttle',
+      '10/20',
+      '--cors-origin',
+      'https://a.example',
+      '--cors-origin',
+      'https://b.example',
+      '--cors-method',
+      'GET',
+      '--cors-header',
+      'content-type',
+      '--cors-max-age',
+      '600',
+      '--json',
+    );
+    assert.equal(made.code, 0, made.stderr);
+    const api = JSON.parse(made.stdout);
+    assert.deepEqual(api.throttle, { rate: 10, burst: 20 });
+    assert.deepEqual(api.cors, {
+      allowOrigins: ['https://a.example', 'https://b.example'],
+      allowMethods: ['GET'],
+      allowHeaders: ['content-type'],
+      exposeHeaders: [],
+      maxAgeS: 600,
+      allowCredentials: false,
+    });
+    assert.match(api.url, new RegExp(`/http/${api.apiId}$`));
+
+    const added = await hangar(
+      'http-api',
+      'route',
+      'add',
+      api.apiId,
+      'GET /items/{id}',
+      '--function',
+      'web',
+      '--auth',
+      'key',
+      '--cache-ttl',
+      '30',
+    );
+    assert.equal(added.code, 0, added.stderr);
+    assert.equal(added.stdout.trim(), `${api.apiId}: GET /items/{id} → web (auth key)`);
+    const jwt = await hangar(
+      'http-api',
+      'route',
+      'add',
+      api.apiId,
+      'ANY /{proxy+}',
+      '--function',
+      'web',
+      '--auth',
+      'jwt',
+      '--issuer',
+      'https://login.example.com/',
+      '--audience',
+      'shop',
+      '--audience',
+      'admin',
+      '--jwks',
+      'https://login.example.com/jwks',
+      '--throttle',
+      '1.5/3',
+    );
+    assert.equal(jwt.code, 0, jwt.stderr);
+    const routes = (await p.inject({ method: 'GET', url: `/http-apis/${api.apiId}/routes`, auth: alice })).json().routes;
+    assert.deepEqual(
+      routes.map((r: { routeKey: string; auth: unknown; throttle: unknown; cacheTtlS: number }) => [
+        r.routeKey,
+        r.auth,
+        r.throttle,
+        r.cacheTtlS,
+      ]),
+      [
+        [
+          'ANY /{proxy+}',
+          { kind: 'jwt', issuer: 'https://login.example.com/', audience: ['shop', 'admin'], jwksUrl: 'https://login.example.com/jwks' },
+          { rate: 1.5, burst: 3 },
+          0,
+        ],
+        ['GET /items/{id}', { kind: 'key' }, null, 30],
+      ],
+    );
+
+    const bad = await hangar('http-api', 'route', 'add', api.apiId, 'GET items', '--function', 'web');
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /HTTP_ROUTE_INVALID/);
+    assert.equal(
+      (await hangar('http-api', 'route', 'add', api.apiId, 'GET /x', '--function', 'web', '--auth', 'jwt')).code,
+      2,
+      'a usage error',
+    );
+
+    const shown = await hangar('http-api', 'get', api.apiId);
+    assert.equal(shown.code, 0, shown.stderr);
+    assert.match(shown.stdout, new RegExp(`^api +${api.apiId}$`, 'm'));
+    assert.match(shown.stdout, /^GET \/items\/\{id\} +web +key +- +30 s$/m);
+    assert.match((await hangar('http-api', 'list')).stdout, new RegExp(`^${api.apiId} +shop `, 'm'));
+
+    assert.equal((await hangar('http-api', 'route', 'rm', api.apiId, 'GET /items/{id}')).code, 0);
+    const listed = await hangar('http-api', 'route', 'list', api.apiId);
+    assert.doesNotMatch(listed.stdout, /GET \/items/);
+    assert.match(listed.stdout, /^ANY \/\{proxy\+\} +web +jwt /m);
+
+    assert.equal((await hangar('http-api', 'rm', api.apiId)).stdout.trim(), `${api.apiId}: deleted`);
+    assert.match((await hangar('http-api', 'list')).stdout, /no HTTP APIs/);
+  });
+});

@@ -1,0 +1,103 @@
+/**
+ * The dashboard's function pages in Debian's chromium (playwright-core): the functions list
+ * links each function's page, which shows its invocations, errors, cold starts, durations and
+ * concurrency from the records, and an invocation's log on request; no console error, failed
+ * request or other origin. Screenshots go to test-artifacts/dashboard-function*.png. Skipped
+ * where chromium or the sandbox is missing.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, it } from 'node:test';
+import { chromium, type Browser, type Page as PwPage } from 'playwright-core';
+import { testPlatform, until, type TestPlatform } from '../helpers/platform.ts';
+import { TEST_ADMIN_KEY, TEST_EXECUTOR_ENV } from '../helpers/process.ts';
+import { makeZip } from '../helpers/zip.ts';
+
+const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
+const ARTIFACTS = join(import.meta.dirname, '..', '..', 'test-artifacts');
+const skip = !CHROMIUM
+  ? 'chromium is not installed: apt-get install chromium'
+  : TEST_EXECUTOR_ENV.HANGAR_EXECUTOR === 'process'
+    ? 'no sandbox on this host: functions run only sandboxed'
+    : false;
+
+interface Doc {
+  document: { getElementById(id: string): { textContent: string | null } | null; querySelectorAll(sel: string): { length: number } };
+}
+
+let p: TestPlatform;
+let browser: Browser;
+before(async () => {
+  if (skip) return;
+  p = await testPlatform({ HANGAR_WORKERS: '2' });
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu'] });
+});
+after(async () => {
+  await browser?.close();
+  await p?.close();
+});
+
+const shot = async (page: PwPage, name: string) => {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  await page.screenshot({ path: join(ARTIFACTS, `dashboard-${name}.png`), fullPage: true });
+};
+
+it('lists functions; a function page shows its figures, recent invocations and their logs', { skip, timeout: 120_000 }, async () => {
+  const zip = makeZip({
+    'index.js': `exports.handler = async (e) => { console.log('hello from', e.n); if (e.fail) throw new RangeError('bad'); return e.n; };`,
+  });
+  const put = await p.inject({
+    method: 'PUT',
+    url: '/functions/greeter',
+    payload: { zip: zip.toString('base64'), runtime: 'nodejs', handler: 'index.handler' },
+  });
+  assert.equal(put.statusCode, 201, put.body);
+  for (const payload of [{ n: 1 }, { n: 2 }, { n: 3, fail: true }])
+    assert.equal((await p.inject({ method: 'POST', url: '/functions/greeter/invoke', payload })).statusCode, 200);
+  await until(async () =>
+    (await p.inject({ method: 'GET', url: '/functions/greeter/invocations' })).json().invocations.length === 3 ? true : null,
+  );
+
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const problems: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') problems.push(`console: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()}`));
+  page.on('request', (r) => {
+    if (!r.url().startsWith(p.url!)) problems.push(`other origin: ${r.url()}`);
+  });
+  await page.goto(`${p.url}/ui/`);
+  await page.fill('#key', TEST_ADMIN_KEY);
+  await page.dispatchEvent('#key', 'change');
+
+  await page.click('nav a[data-nav="functions"]');
+  await page.waitForSelector('#functions a');
+  assert.match((await page.textContent('#functions'))!, /greeter[\s\S]*128 MB/);
+  await shot(page, 'functions');
+
+  await page.click('#functions a');
+  await page.waitForFunction(() =>
+    ((globalThis as unknown as Doc).document.getElementById('fn-cards')?.textContent ?? '').includes('invocations'),
+  );
+  const cards = (await page.textContent('#fn-cards'))!;
+  assert.match(cards, /3\s*invocations/);
+  assert.match(cards, /1\s*errors/);
+  assert.match(cards, /1\s*cold starts/);
+  assert.match(cards, /1\s*peak concurrency/);
+  assert.ok((await page.$$('#fn-calls polyline, #fn-calls circle')).length > 0, 'a chart of invocations per minute');
+  const rows = (await page.textContent('#fn-invocations'))!;
+  assert.match(rows, /error: RangeError/);
+  assert.equal((await page.$$('#fn-invocations button[data-log]')).length, 3);
+
+  // The newest is the failed one; its log is START … the output … REPORT.
+  await page.click('#fn-invocations button[data-log]');
+  await page.waitForFunction(() => ((globalThis as unknown as Doc).document.getElementById('log')?.textContent ?? '').startsWith('START'));
+  const log = (await page.textContent('#log'))!;
+  assert.match(log, /^START RequestId: \S+ Version: \$LATEST\n[\s\S]*hello from 3[\s\S]*END RequestId[\s\S]*REPORT RequestId/);
+  await shot(page, 'function');
+  assert.deepEqual(problems, []);
+  await page.close();
+});
