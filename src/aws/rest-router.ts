@@ -9,6 +9,9 @@ export interface RestOperation {
   /** The path template; `{Label}` matches one segment, `{Label+}` the rest. A trailing `/` is optional. */
   path: string;
   run(call: AwsCall, params: Record<string, string>): Promise<AwsReply>;
+  /** false: a data-plane call (Invoke), kept out of the audit log as CloudTrail keeps it out of
+   *  its management events; what it did is recorded elsewhere (invocation records). */
+  audited?: false;
 }
 
 interface Compiled {
@@ -30,7 +33,7 @@ export class RestRouter {
       if (op.method !== call.method) continue;
       const params = match(template, segments);
       if (params) {
-        call.named(op.name);
+        call.named(op.name, op.audited !== false);
         return op.run(call, params);
       }
     }

@@ -99,8 +99,9 @@ export class AwsEdge {
       headers: req.headers,
       body: Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0),
       caller: { principal, accountId: accountIdOf(principal.userId ?? ''), region: this.ctx.config.awsRegion },
-      named: (operation) => {
+      named: (operation, audited = true) => {
         req.auditAction = `${service.signingName}:${operation}`;
+        req.audited = audited;
       },
     });
     return sendReply(reply, service.protocol, result);

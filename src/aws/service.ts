@@ -36,7 +36,7 @@ export interface AwsCall {
   body: Buffer;
   caller: AwsCaller;
   /** The adapter names the operation as soon as it knows it (the audit log's action). */
-  named(operation: string): void;
+  named(operation: string, audited?: boolean): void;
 }
 
 export interface AwsReply {

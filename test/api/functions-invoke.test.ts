@@ -57,6 +57,17 @@ describe('POST /functions/{name}/invoke', { skip }, () => {
     assert.equal(warm.headers['x-hangar-log-result'], undefined);
   });
 
+  it('an invocation is not an audit entry (it is an invocation record); a deploy is', async () => {
+    const r = await as(alice, 'POST', '/functions/hello/invoke', { audit: 'no' });
+    assert.equal(r.statusCode, 200, r.body);
+    const entries = (await p.inject({ method: 'GET', url: '/audit?limit=500' })).json().entries as { action: string }[];
+    assert.ok(
+      entries.some((e) => e.action === 'PUT /functions/:name'),
+      'the deploy is audited',
+    );
+    assert.ok(!entries.some((e) => e.action.includes('invoke')), JSON.stringify(entries.map((e) => e.action)));
+  });
+
   it('signals a function error as Lambda: 200, its error document, X-Hangar-Function-Error', async () => {
     const r = await as(alice, 'POST', '/functions/failing/invoke', {});
     assert.equal(r.statusCode, 200);

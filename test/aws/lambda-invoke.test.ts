@@ -166,6 +166,11 @@ describe('Lambda Invoke through the AWS SDK', { skip }, () => {
     await create(alice, 'cb', 'callback.handler');
     const r = await invoke(alice, 'cb', { n: 21 });
     assert.deepEqual(json(r), { via: 'callback', n: 42 });
+    // Invoke is data, not a change: no audit entry (CreateFunction is one).
+    const actions = ((await p.inject({ method: 'GET', url: '/audit?actor=alice&limit=500' })).json().entries as { action: string }[]).map(
+      (e) => e.action,
+    );
+    assert.ok(actions.includes('lambda:CreateFunction') && !actions.includes('lambda:Invoke'), actions.join(', '));
   });
 
   it('answers a thrown error as Lambda: 200, FunctionError Unhandled, {errorType, errorMessage, trace}', async () => {

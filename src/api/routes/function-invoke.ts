@@ -45,6 +45,8 @@ export function functionInvokeRoutes(app: FastifyInstance, ctx: ApiContext): voi
     {
       // The payload limit is Lambda's 6 MB, more than the API's default body limit.
       bodyLimit: MAX_PAYLOAD_BYTES + 1,
+      // An invocation is recorded as one (app/invocation-recorder.ts), not audited.
+      config: { audited: false },
       schema: {
         summary: 'Invoke a function synchronously, as Lambda Invoke',
         description:

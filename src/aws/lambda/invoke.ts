@@ -22,6 +22,7 @@ export function invokeOperation(ctx: LambdaContext): RestOperation {
   return {
     name: 'Invoke',
     method: 'POST',
+    audited: false,
     path: '/2015-03-31/functions/{FunctionName}/invocations',
     async run(call, params): Promise<AwsReply> {
       const qualifier = call.query.get('Qualifier') ?? undefined;
