@@ -25,7 +25,7 @@ import {
 import { BadZip, endLine, type FunctionHost, type FunctionVersionConfig, logTail, reportLine, startLine } from '../functions/index.ts';
 import type { BlobStore } from '../blobs/index.ts';
 import { getFunction, type FunctionsApp } from './functions.ts';
-import type { InvocationObserver } from './invocation-recorder.ts';
+import type { InvocationObserver, RanInvocation } from './invocation-recorder.ts';
 
 /** Where an API node without a function host of its own sends invocations (app/dispatch.ts). */
 export interface RemoteInvoker {
@@ -222,24 +222,29 @@ export async function invokeFunction(app: InvokeApp, userId: string, input: Invo
   }
   try {
     const r = host ? await runOnHost(host, app.blobs, inv) : await remote!.invoke(inv);
-    app.invocations.ran({
-      requestId,
-      userId,
-      functionName: f.name,
-      executedVersion,
-      invocationType: type,
-      runtime: f.runtimeFamily,
-      durationMs: r.durationMs,
-      initDurationMs: r.initDurationMs,
-      errorType: r.errorType ?? null,
-      memoryMb: f.memoryMb,
-      maxMemoryBytes: r.maxMemoryBytes ?? null,
-      log: r.log,
-    });
+    app.invocations.ran(ranOf(userId, f, type, r));
     return r;
   } finally {
     await release();
   }
+}
+
+/** What the invocation recorder is told of a run (app/invocation-recorder.ts). */
+function ranOf(userId: string, f: FunctionSnapshot, type: InvocationType, r: InvokeResult): RanInvocation {
+  return {
+    requestId: r.requestId,
+    userId,
+    functionName: f.name,
+    executedVersion: r.executedVersion,
+    invocationType: type,
+    runtime: f.runtimeFamily,
+    durationMs: r.durationMs,
+    initDurationMs: r.initDurationMs,
+    errorType: r.errorType ?? null,
+    memoryMb: f.memoryMb,
+    maxMemoryBytes: r.maxMemoryBytes ?? null,
+    log: r.log,
+  };
 }
 
 /** Reserved concurrency counted in this process (embedded: every invocation runs here). */
@@ -385,20 +390,7 @@ export async function runOnWarmInstance(
       logType: 'None',
     });
     // Recorded and counted as a synchronous invocation is (app/invocation-recorder.ts).
-    app.invocations?.ran({
-      requestId: meta.requestId,
-      userId,
-      functionName: f.name,
-      executedVersion: r.executedVersion,
-      invocationType: InvocationType.Event,
-      runtime: f.runtimeFamily,
-      durationMs: r.durationMs,
-      initDurationMs: r.initDurationMs,
-      errorType: r.errorType ?? null,
-      memoryMb: f.memoryMb,
-      maxMemoryBytes: r.maxMemoryBytes ?? null,
-      log: r.log,
-    });
+    app.invocations?.ran(ranOf(userId, f, InvocationType.Event, r));
     return {
       payload: r.payload,
       ...(r.functionError ? { functionError: r.functionError } : {}),
