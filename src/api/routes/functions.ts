@@ -145,6 +145,7 @@ export function functionRoutes(app: FastifyInstance, ctx: ApiContext): void {
         summary: 'Deploy a function: create it, or update its code and the configuration fields given',
         description:
           'A new function needs `runtime` (and `handler` unless provided); an existing one keeps every field not given. ' +
+          "The code is `zip` or `project` (a version of one of the owner's projects, zipped by the server: 404 if there is none). " +
           'The zip and the configuration are checked before anything changes: a refusal changes nothing.',
         tags: ['functions'],
         params: NameParams,
