@@ -17,7 +17,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { zipEntries } from '../src/cli/zip.ts';
+import { zipEntries } from '../src/functions/zip.ts';
 import { arg } from './args.ts';
 import { startFloor } from './floor.ts';
 

@@ -42,7 +42,7 @@ import { createKey } from '../src/auth/index.ts';
 import { loadConfig } from '../src/config/index.ts';
 import { createLogger } from '../src/log/index.ts';
 import { startPlatform } from '../src/runtime/index.ts';
-import { zipEntries } from '../src/cli/zip.ts';
+import { zipEntries } from '../src/functions/zip.ts';
 import { arg } from './args.ts';
 import { bareBwrap, cgBase } from './bare-sandbox.ts';
 import { startFloor } from './floor.ts';
@@ -270,7 +270,11 @@ async function main(): Promise<void> {
       body: JSON.stringify({ routeKey: 'POST /invoke', functionName: 'bench-warm' }),
     });
     if (route.status !== 201) throw new Error(`http route: ${route.status} ${await route.text()}`);
-    const routeCheck = await fetch(`${url}/http/${apiId}/invoke`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: EVENT });
+    const routeCheck = await fetch(`${url}/http/${apiId}/invoke`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: EVENT,
+    });
     if (routeCheck.status !== 200) throw new Error(`route answered ${routeCheck.status} ${await routeCheck.text()}`);
     const floorCheck = await (await fetch(floor.url, { method: 'POST', body: EVENT })).text();
     if (floorCheck !== '{"ok":true,"n":1}') throw new Error(`floor answered ${floorCheck}`);

@@ -80,6 +80,7 @@ export {
   taskOwner,
 } from './ownership.ts';
 export { createProject, terminalLane, uploadVersion, versionArchive } from './projects.ts';
+export { type ProjectCodeRef, projectCodeZip } from './function-project.ts';
 export { deleteSecret, putSecret, secretRevealer } from './secrets.ts';
 export { submitBatch, submitTask, type Submitted, type SubmittedBatch, type Trace } from './submit.ts';
 export type { TaskRequest } from './task-request.ts';

@@ -384,15 +384,16 @@ export class HangarClient {
   }
 
   /** Creates the function or updates it; `created` tells which. */
+  /** The code: a zip, or a version of one of the user's projects (the server zips its files). */
   async deployFunction(
     name: string,
-    zip: Buffer,
+    code: Buffer | { projectId: string; version?: number },
     config: FunctionDeploy,
     userId?: string,
   ): Promise<{ function: FunctionInfo; created: boolean }> {
     const res = await this.#request('PUT', `/functions/${enc(name)}`, {
       query: { userId },
-      body: { ...config, zip: zip.toString('base64') },
+      body: { ...config, ...(Buffer.isBuffer(code) ? { zip: code.toString('base64') } : { project: code }) },
     });
     return { function: (await res.json()) as FunctionInfo, created: res.status === 201 };
   }

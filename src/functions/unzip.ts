@@ -3,7 +3,7 @@
  *
  * A reader of our own over node:zlib rather than a dependency: a deployment zip needs only the
  * central directory, stored and deflated entries and a CRC check (~150 lines, the counterpart of
- * the writer in src/cli/zip.ts), and every check that matters here (paths, sizes, symlinks) is
+ * the writer in zip.ts), and every check that matters here (paths, sizes, symlinks) is
  * ours to make whichever library parses the bytes. Zip64, encrypted and multi-disk archives are
  * refused by name.
  */

@@ -86,6 +86,30 @@ export async function unpack(archive: Buffer, dir: string): Promise<void> {
   });
 }
 
+/** The regular files of an archive this module made, in memory and sorted by path: a project
+ *  version as a function's code (app/function-project.ts zips them). Directories are implied. */
+export async function archiveFiles(archive: Buffer): Promise<{ name: string; data: Buffer; mode: number }[]> {
+  const files: { name: string; data: Buffer; mode: number }[] = [];
+  const parser = new tar.Parser({
+    strict: true,
+    onReadEntry: (e) => {
+      if (e.type === 'Directory' || !KEPT_TYPES.has(e.type)) {
+        e.resume();
+        return;
+      }
+      const chunks: Buffer[] = [];
+      e.on('data', (c: Buffer) => chunks.push(c));
+      e.on('end', () => files.push({ name: e.path.replace(/^\.\//, ''), data: Buffer.concat(chunks), mode: (e.mode ?? 0o644) & 0o7777 }));
+    },
+  });
+  await new Promise<void>((resolve, reject) => {
+    parser.on('end', () => resolve());
+    parser.on('error', reject);
+    parser.end(archive);
+  });
+  return files.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
 /** A tar.gz of the regular files (and directories) under `dir`. */
 export async function pack(dir: string): Promise<Buffer> {
   const names = await readdir(dir);

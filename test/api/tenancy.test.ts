@@ -127,6 +127,17 @@ describe('ownership', () => {
       201,
     );
 
+    // A function's code from alice's project: for bob, as a project that does not exist.
+    const { zip: _, ...config } = fn;
+    const fromProject = await as(bob, 'PUT', '/functions/BOB_FN', { ...config, project: { projectId: project } });
+    const fromMissing = await as(bob, 'PUT', '/functions/BOB_FN', { ...config, project: { projectId: 'no-such-project' } });
+    assert.equal(fromProject.statusCode, 404, fromProject.body);
+    const same = (r: typeof fromProject, id: string) => {
+      const body = r.json() as Record<string, string>;
+      return { ...body, detail: String(body.detail).replace(id, 'X') };
+    };
+    assert.deepEqual(same(fromProject, project), same(fromMissing, 'no-such-project'));
+
     const doc = (await as(null, 'GET', '/openapi.json')).json() as {
       paths: Record<string, Record<string, { parameters?: { in: string; name: string }[] }>>;
     };

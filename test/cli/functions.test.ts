@@ -122,6 +122,39 @@ describe('hangar function', () => {
     assert.equal((await hangar(alice, 'function', 'get', 'zipped', '--json')).code, 0, "alice's own");
   });
 
+  test('deploy --project ID[@VERSION]: the latest version by default, the version named otherwise', async () => {
+    const projectId = (await p.inject({ method: 'POST', url: '/projects', payload: { name: 'code' }, auth: alice })).json().projectId;
+    for (const body of ['v1', 'v2']) {
+      const dir = join(scratch, `proj-${body}`);
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, 'index.js'), `exports.handler = async () => '${body}';\n`);
+      const archive = execFileSync('tar', ['-czf', '-', '-C', dir, 'index.js']);
+      const up = await p.inject({
+        method: 'PUT',
+        url: `/projects/${projectId}/files`,
+        payload: archive,
+        headers: { 'content-type': 'application/gzip' },
+        auth: alice,
+      });
+      assert.equal(up.statusCode, 201, up.body);
+    }
+    const deploy = (...more: string[]) =>
+      hangar(alice, 'function', 'deploy', 'fromproj', '--runtime', 'nodejs22.x', '--handler', 'index.handler', '--json', ...more);
+    const latest = await deploy('--project', projectId);
+    assert.equal(latest.code, 0, latest.stderr);
+    const v1 = await deploy('--project', `${projectId}@1`);
+    assert.equal(v1.code, 0, v1.stderr);
+    assert.notEqual(JSON.parse(v1.stdout).code.sha256, JSON.parse(latest.stdout).code.sha256);
+    const v2 = await deploy('--project', `${projectId}@2`);
+    assert.equal(JSON.parse(v2.stdout).code.sha256, JSON.parse(latest.stdout).code.sha256, 'the latest was version 2');
+
+    const missing = await deploy('--project', `${projectId}@7`);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /no version 7/);
+    assert.equal((await deploy('--project', 'x@y')).code, 2);
+    assert.equal((await deploy('--project', projectId, '--zip', join(scratch, 'fn.zip'))).code, 2);
+  });
+
   test('publish, versions, alias set|rm and concurrency change what the API shows', async () => {
     const file = join(scratch, 'ver.zip');
     writeFileSync(file, makeZip({ 'index.mjs': 'export const handler = async () => 1;\n' }));
@@ -226,7 +259,7 @@ describe('hangar function', () => {
     assert.match(missing.stderr, /FUNCTION_NOT_FOUND/);
     const both = await hangar(alice, 'function', 'deploy', 'bad', '--runtime', 'nodejs', '--zip', notZip, '--dir', scratch);
     assert.equal(both.code, 2, both.stderr);
-    assert.match(both.stderr, /--zip FILE or --dir DIR/);
+    assert.match(both.stderr, /--zip FILE, --dir DIR or --project ID\[@VERSION\]/);
     assert.equal((await hangar(alice, 'function', 'deploy', 'bad', '--memory', 'lots', '--zip', notZip)).code, 2);
   });
 });

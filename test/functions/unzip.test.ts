@@ -7,7 +7,7 @@ import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, readlink
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { zipEntries, type ZipEntry } from '../../src/cli/zip.ts';
+import { zipEntries, type ZipEntry } from '../../src/functions/zip.ts';
 import { BadZip, CodeDirectories, unzipTo } from '../../src/functions/index.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'hangar-unzip-'));

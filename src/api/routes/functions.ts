@@ -3,7 +3,8 @@
  * too (app/functions.ts), so both surfaces agree on what a function is and which input is refused.
  *
  * Deploy is one request, `PUT /functions/{name}` with JSON: the configuration and the zip in
- * base64 (`zip`), as Lambda's CreateFunction takes its ZipFile. Not a raw application/zip body
+ * base64 (`zip`), as Lambda's CreateFunction takes its ZipFile, or instead of the zip a version
+ * of one of the user's projects (`project`), zipped on the server (app/function-project.ts). Not a raw application/zip body
  * on `/code` beside a JSON configuration: a function exists only with code and runs only with a
  * configuration, so a create needs both, and two requests would need a staged upload between
  * them that could be left behind. One request is checked whole (runtime, memory, zip...) before
@@ -22,8 +23,9 @@ import {
   getFunction,
   listFunctions,
   MAX_ZIP_BYTES,
+  projectCodeZip,
 } from '../../app/index.ts';
-import { checkFunctionName, FUNCTION_LIMITS, type FunctionSnapshot } from '../../core/index.ts';
+import { checkFunctionName, ErrorCode, FUNCTION_LIMITS, type FunctionSnapshot, InvalidInput } from '../../core/index.ts';
 import { principalOf } from '../authenticate.ts';
 import type { ApiContext } from '../context.ts';
 import { baseUrl } from '../present.ts';
@@ -40,7 +42,17 @@ const DeployBody = z.strictObject({
   zip: z
     .string()
     .regex(/^[A-Za-z0-9+/]*={0,2}$/, 'the zip must be base64')
-    .describe(`The code: a zip, base64 (at most ${MAX_ZIP_BYTES / 1024 / 1024} MB before encoding), as Lambda's ZipFile.`),
+    .optional()
+    .describe(
+      `The code: a zip, base64 (at most ${MAX_ZIP_BYTES / 1024 / 1024} MB before encoding), as Lambda's ZipFile. Or give \`project\`.`,
+    ),
+  project: z
+    .strictObject({
+      projectId: z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, 'project ids are [A-Za-z0-9_-]'),
+      version: z.int().min(1).optional().describe("Default: the project's latest version."),
+    })
+    .optional()
+    .describe("The code: the files of a version of the user's own project, zipped by the server (instead of `zip`)."),
   runtime: z
     .string()
     .max(64)
@@ -133,6 +145,7 @@ export function functionRoutes(app: FastifyInstance, ctx: ApiContext): void {
         summary: 'Deploy a function: create it, or update its code and the configuration fields given',
         description:
           'A new function needs `runtime` (and `handler` unless provided); an existing one keeps every field not given. ' +
+          "The code is `zip` or `project` (a version of one of the owner's projects, zipped by the server: 404 if there is none). " +
           'The zip and the configuration are checked before anything changes: a refusal changes nothing.',
         tags: ['functions'],
         params: NameParams,
@@ -142,9 +155,13 @@ export function functionRoutes(app: FastifyInstance, ctx: ApiContext): void {
       },
     },
     async (req, reply) => {
-      const { zip, ...config } = req.body;
+      const { zip, project, ...config } = req.body;
       const userId = owner(req, req.query.userId);
-      const done = await deployFunction(ctx, userId, { name: req.params.name, zip: Buffer.from(zip, 'base64'), config });
+      if ((zip === undefined) === (project === undefined)) {
+        throw new InvalidInput(ErrorCode.FunctionInvalid, 'give the code as `zip` or as `project` (one of them)');
+      }
+      const code = project ? (await projectCodeZip(ctx, userId, project)).zip : Buffer.from(zip ?? '', 'base64');
+      const done = await deployFunction(ctx, userId, { name: req.params.name, zip: code, config });
       req.auditTarget = `${userId}/${done.function.name}`;
       return reply.code(done.created ? 201 : 200).send(view(req, done.function));
     },

@@ -39,10 +39,22 @@ function functionFields(f: FunctionInfo): string {
   ]);
 }
 
-/** The code to send: a zip file as it is, or a directory zipped here. Giving neither or both
- *  is a usage error (exit 2, as commander's own). */
-async function codeOf(flags: { zip?: string; dir?: string }, cmd: Command): Promise<Buffer> {
-  if ((flags.zip === undefined) === (flags.dir === undefined)) cmd.error('error: give the code as --zip FILE or --dir DIR (one of them)');
+/** The code to send: a zip file as it is, a directory zipped here, or a project version the
+ *  server zips (`ID` or `ID@VERSION`). Giving none or more than one is a usage error (exit 2, as
+ *  commander's own). */
+async function codeOf(
+  flags: { zip?: string; dir?: string; project?: string },
+  cmd: Command,
+): Promise<Buffer | { projectId: string; version?: number }> {
+  if ([flags.zip, flags.dir, flags.project].filter((f) => f !== undefined).length !== 1) {
+    cmd.error('error: give the code as --zip FILE, --dir DIR or --project ID[@VERSION] (one of them)');
+  }
+  if (flags.project !== undefined) {
+    const m = /^([A-Za-z0-9_-]{1,128})(?:@([1-9][0-9]{0,8}))?$/.exec(flags.project);
+    if (!m) cmd.error(`error: --project takes a project id, optionally @version (abc@3), not ${flags.project}`);
+    const [, projectId = '', version] = m;
+    return { projectId, ...(version ? { version: Number(version) } : {}) };
+  }
   if (flags.zip !== undefined) return readFileSync(resolve(flags.zip));
   const dir = resolve(flags.dir!);
   if (!statSync(dir).isDirectory()) cmd.error(`error: ${flags.dir} is not a directory`);
@@ -51,7 +63,9 @@ async function codeOf(flags: { zip?: string; dir?: string }, cmd: Command): Prom
 }
 
 export function functionCommands(program: Command): void {
-  const fn = program.command('function').description("Functions: a user's Lambda-style handlers, deployed from a zip or a directory");
+  const fn = program
+    .command('function')
+    .description("Functions: a user's Lambda-style handlers, deployed from a zip, a directory or a project version");
 
   clientOptions(
     fn
@@ -68,6 +82,7 @@ export function functionCommands(program: Command): void {
       .option('--env <KEY=VALUE>', 'environment variable (repeatable; replaces the whole environment)', envPair)
       .option('--zip <file>', 'the code: a zip file')
       .option('--dir <dir>', 'the code: a directory, zipped with its files’ modes')
+      .option('--project <id[@version]>', "the code: a version of one of the user's projects (default: its latest), zipped by the server")
       .option('--user <id>', 'admin keys: whose function'),
   ).action(
     async (
@@ -80,13 +95,14 @@ export function functionCommands(program: Command): void {
         env?: Record<string, string>;
         zip?: string;
         dir?: string;
+        project?: string;
       },
       cmd: Command,
     ) => {
-      const zip = await codeOf(flags, cmd);
+      const code = await codeOf(flags, cmd);
       const { function: f, created } = await clientFor(flags).deployFunction(
         name,
-        zip,
+        code,
         { runtime: flags.runtime, handler: flags.handler, memoryMb: flags.memory, timeoutS: flags.timeout, environment: flags.env },
         flags.user,
       );
