@@ -31,6 +31,7 @@ import {
   shareRecent,
   SqliteStore,
   type FunctionAccess,
+  type ProvisionedConcurrency,
   type FunctionFleet,
   type FunctionInvocations,
   type Functions,
@@ -100,6 +101,7 @@ export async function openStore(config: Config): Promise<
   Store & {
     readonly functions: Functions;
     readonly functionAccess: FunctionAccess;
+    readonly provisioned: ProvisionedConcurrency;
     readonly functionFleet: FunctionFleet;
     readonly functionInvocations: FunctionInvocations;
     readonly httpApis: HttpApis;
