@@ -55,6 +55,8 @@ export async function putProvisionedConfig(
   qualifier: string | undefined,
   requested: unknown,
 ): Promise<ProvisionedView> {
+  // The function first: another user's (or none) is not there, whatever the qualifier.
+  await getFunction(app, userId, functionName);
   const q = checkProvisionedQualifier(qualifier);
   const f = await getFunction(app, userId, functionName, q);
   checkProvisionedVersion(f.version);
@@ -75,8 +77,8 @@ export async function getProvisionedConfig(
   functionName: string,
   qualifier: string | undefined,
 ): Promise<ProvisionedView> {
-  const q = checkProvisionedQualifier(qualifier);
   const f = await getFunction(app, userId, functionName);
+  const q = checkProvisionedQualifier(qualifier);
   const c = await app.provisioned.getProvisioned(userId, f.name, q);
   if (!c) throw provisionedNotFound(f.name, q);
   return view(app, c, await app.functions.getFunction(userId, f.name, parseQualifier(q)));
@@ -94,8 +96,8 @@ export async function deleteProvisionedConfig(
   functionName: string,
   qualifier: string | undefined,
 ): Promise<void> {
-  const q = checkProvisionedQualifier(qualifier);
   const f = await getFunction(app, userId, functionName);
+  const q = checkProvisionedQualifier(qualifier);
   if (!(await app.provisioned.deleteProvisioned(userId, f.name, q))) throw provisionedNotFound(f.name, q);
   await app.provisionedKeeper?.current?.poke();
 }

@@ -180,4 +180,24 @@ describe('Lambda provisioned concurrency through the AWS SDK', { skip }, () => {
     }
     assert.equal((await get(alice, 'warm', '1')).RequestedProvisionedConcurrentExecutions, 2);
   });
+
+  it('is the same configuration on the native API: listed, refused alike, deleted', async () => {
+    const list = await p.inject({ method: 'GET', url: '/functions/warm/provisioned-concurrency?userId=alice' });
+    assert.equal(list.statusCode, 200);
+    assert.deepEqual(
+      list.json().configs.map((c: Record<string, unknown>) => [c.qualifier, c.requested, c.allocated, c.status]),
+      [['1', 2, 2, 'READY']],
+    );
+    const latest = await p.inject({
+      method: 'PUT',
+      url: '/functions/warm/provisioned-concurrency?userId=alice&qualifier=$LATEST',
+      payload: { instances: 1 },
+    });
+    assert.equal(latest.statusCode, 400);
+    assert.match(latest.headers['content-type'] ?? '', /application\/problem\+json/);
+    assert.match(latest.json().detail, /unpublished function versions/);
+    const del = await p.inject({ method: 'DELETE', url: '/functions/warm/provisioned-concurrency?userId=alice&qualifier=1' });
+    assert.equal(del.statusCode, 200);
+    assert.equal((await refused(get(alice, 'warm', '1'))).name, 'ProvisionedConcurrencyConfigNotFoundException');
+  });
 });
