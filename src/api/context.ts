@@ -9,8 +9,18 @@ import type { Metrics } from '../metrics/index.ts';
 import type { SecretBox } from '../secrets/index.ts';
 import type { Clock } from '../core/index.ts';
 import type { FunctionHost } from '../functions/index.ts';
-import type { RemoteInvoker } from '../app/index.ts';
-import type { Fleet, FunctionAccess, FunctionInvocations, Functions, HttpApis, StatusCounts, Store } from '../store/index.ts';
+import type { ProvisionedKeeper, RemoteInvoker } from '../app/index.ts';
+import type {
+  Fleet,
+  FunctionAccess,
+  FunctionFleet,
+  FunctionInvocations,
+  Functions,
+  HttpApis,
+  ProvisionedConcurrency,
+  StatusCounts,
+  Store,
+} from '../store/index.ts';
 import type { AppContext, AppStore, CapacityView, InvocationObserver, StartEstimator } from '../app/index.ts';
 
 /** The use cases' context (app/context.ts) and what only the API needs besides. */
@@ -27,6 +37,12 @@ export interface ApiContext extends AppContext {
   httpApis: HttpApis;
   /** Functions' resource-based policies and URLs (ports/function-access.ts). */
   functionAccess: FunctionAccess;
+  /** Provisioned concurrency configurations (ports/provisioned-concurrency.ts). */
+  provisioned: ProvisionedConcurrency;
+  /** This process's provisioned instances' keeper, set once its function host exists. */
+  provisionedKeeper?: { current: ProvisionedKeeper | null };
+  /** Scale-out: the worker hosts' adverts (allocated counts on an API node). */
+  functionFleet?: Pick<FunctionFleet, 'listHosts'> | null;
   /** This process's function host (invocations), set once its sandboxing workers exist: the
    *  API starts before the workers, so it holds the reference, not the host. */
   functionHost: { current: FunctionHost | null };

@@ -120,3 +120,13 @@ export {
   updateHttpRoute,
   type HttpApisApp,
 } from './http-apis.ts';
+export {
+  deleteProvisionedConfig,
+  getProvisionedConfig,
+  type KeeperDeps,
+  listProvisionedConfigs,
+  type ProvisionedApp,
+  ProvisionedKeeper,
+  type ProvisionedView,
+  putProvisionedConfig,
+} from './provisioned.ts';

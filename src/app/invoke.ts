@@ -275,14 +275,9 @@ export interface HostInvocation {
   logType: 'None' | 'Tail';
 }
 
-/**
- * Runs an invocation on a host: its code unpacked (once per code), a warm instance of its version
- * (or a cold one), and the outcome as Lambda reports it with its log. The one path every
- * synchronous invocation takes, embedded or on a worker host.
- */
-export async function runOnHost(host: FunctionHost, blobs: BlobStore, inv: HostInvocation): Promise<InvokeResult> {
-  const { f, requestId } = inv;
-  const executedVersion = versionOf(f);
+/** What a host's pool runs `f` as (its instances' key): its code unpacked here (once per code)
+ *  and its configuration. Also what provisioned instances are kept of (app/provisioned.ts). */
+export async function versionConfigOn(host: FunctionHost, blobs: BlobStore, f: FunctionSnapshot): Promise<FunctionVersionConfig> {
   const hex = Buffer.from(f.code.sha256, 'base64').toString('hex');
   let codeDir: string;
   try {
@@ -295,9 +290,9 @@ export async function runOnHost(host: FunctionHost, blobs: BlobStore, inv: HostI
     if (err instanceof BadZip) throw new InvalidInput(ErrorCode.FunctionInvalid, `the function's code cannot be unpacked: ${err.message}`);
     throw err;
   }
-  const config: FunctionVersionConfig = {
+  return {
     name: f.name,
-    version: executedVersion,
+    version: versionOf(f),
     runtime: f.runtimeFamily,
     handler: f.handler ?? '',
     memoryMb: f.memoryMb,
@@ -307,6 +302,17 @@ export async function runOnHost(host: FunctionHost, blobs: BlobStore, inv: HostI
     network: f.network,
     codeDir,
   };
+}
+
+/**
+ * Runs an invocation on a host: its code unpacked (once per code), a warm instance of its version
+ * (or a cold one), and the outcome as Lambda reports it with its log. The one path every
+ * synchronous invocation takes, embedded or on a worker host.
+ */
+export async function runOnHost(host: FunctionHost, blobs: BlobStore, inv: HostInvocation): Promise<InvokeResult> {
+  const { f, requestId } = inv;
+  const executedVersion = versionOf(f);
+  const config = await versionConfigOn(host, blobs, f);
   const output = new Tail(KEPT_OUTPUT_BYTES);
   const outcome = await host.pool.invoke({ owner: inv.owner, accountId: inv.accountId }, config, inv.payload, {
     requestId,

@@ -52,6 +52,8 @@ export const ErrorCode = {
   FunctionsUnavailable: 'FUNCTIONS_UNAVAILABLE',
   /** The function (at that qualifier) has no asynchronous invocation configuration. */
   FunctionEventConfigNotFound: 'FUNCTION_EVENT_CONFIG_NOT_FOUND',
+  /** The function (at that qualifier) has no provisioned concurrency configuration. */
+  FunctionProvisionedConfigNotFound: 'FUNCTION_PROVISIONED_CONFIG_NOT_FOUND',
   // Resource-based policies and function URLs (core/function-policy.ts, core/function-url.ts).
   /** AddPermission with a StatementId the policy already has. */
   FunctionStatementExists: 'FUNCTION_STATEMENT_EXISTS',

@@ -10,6 +10,7 @@ export * from './function.ts';
 export * from './function-event.ts';
 export * from './function-placement.ts';
 export * from './function-policy.ts';
+export * from './function-provisioned.ts';
 export * from './function-url.ts';
 export * from './hand-off.ts';
 export * from './http-api/index.ts';

@@ -222,7 +222,9 @@ export class Instance {
     try {
       this.sink = o.onOutput ?? null;
       const initError = await this.init;
-      const initDurationMs = first ? this.initDurationMs : null;
+      // A provisioned instance was started before anyone asked for it: as on Lambda, its init is
+      // no invocation's (no Init Duration in the REPORT line).
+      const initDurationMs = first && this.deps.initializationType !== 'provisioned-concurrency' ? this.initDurationMs : null;
       if (initError)
         return { kind: 'error', error: initError, requestId, durationMs: 0, initDurationMs, maxMemoryBytes: await this.memory() };
       // It may have died while this invocation waited for the init phase.

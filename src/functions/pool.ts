@@ -4,6 +4,12 @@
  * an instance is never given to another key, so two functions, or two users' functions of the
  * same name, never share a sandbox. An instance idle past `idleMs` is reaped; a dead one (timed
  * out, crashed, failed its init) is dropped, so the next invocation starts a new one.
+ *
+ * Provisioned concurrency: provision() keeps a number of instances of a key started ahead of
+ * invocations (AWS_LAMBDA_INITIALIZATION_TYPE=provisioned-concurrency). They wait among the idle
+ * instances, so an invocation takes one like any warm instance, and are never reaped while
+ * provisioned; one that dies is replaced on the next provision(). Unprovisioned, they are
+ * ordinary idle instances again.
  */
 import { Instance, type InstanceDeps, type InvokeOptions, type InvokeOutcome } from './instance.ts';
 import type { FunctionVersionConfig } from './runtimes.ts';
@@ -61,6 +67,8 @@ export class InstancePool {
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
   private readonly watchers = new Set<(owner: string, config: FunctionVersionConfig) => void>();
+  /** Provisioned instances by key (idle or busy; started ones only). */
+  private readonly pinned = new Map<string, Set<Instance>>();
 
   constructor(deps: PoolDeps, o: PoolOptions) {
     this.deps = deps;
@@ -84,13 +92,66 @@ export class InstancePool {
       return await instance.invoke(event, o);
     } finally {
       this.busy.delete(instance);
-      if (instance.state === 'idle' && !this.closed) {
-        const list = this.idle.get(key) ?? [];
-        list.push({ instance, since: this.now(), owner: owner.owner });
-        this.idle.set(key, list);
-        if (list.length === 1) for (const f of this.watchers) f(owner.owner, instance.config);
-      } else void instance.close();
+      if (instance.state === 'idle' && !this.closed) this.putIdle(key, owner.owner, instance);
+      else {
+        this.pinned.get(key)?.delete(instance);
+        void instance.close();
+      }
     }
+  }
+
+  /**
+   * Keeps `n` instances of the key provisioned: drops the dead, starts the missing ones (each
+   * waits for its init to end; one whose init fails is dropped, to be tried again next time) and
+   * lets go of any beyond `n` (then reaped as ordinary idle instances). Answers how many are
+   * started. `n` 0 lets go of them all.
+   */
+  async provision(owner: FunctionOwner, f: FunctionVersionConfig, n: number): Promise<number> {
+    if (this.closed) return 0;
+    const key = keyOf(owner, f);
+    const set = this.pinned.get(key) ?? new Set<Instance>();
+    for (const i of set) if (i.state === 'dead') set.delete(i);
+    for (const i of [...set].slice(n)) set.delete(i);
+    if (set.size === 0 && n === 0) {
+      this.pinned.delete(key);
+      return 0;
+    }
+    this.pinned.set(key, set);
+    const missing = n - set.size;
+    if (missing > 0) {
+      const deps = { ...this.deps, accountId: owner.accountId, owner: owner.owner, initializationType: 'provisioned-concurrency' as const };
+      await Promise.all(
+        Array.from({ length: missing }, async () => {
+          const instance = await Instance.start(f, deps);
+          const failed = await instance.ready();
+          if (failed || this.closed || this.pinned.get(key) !== set || instance.state !== 'idle') {
+            await instance.close();
+            return;
+          }
+          set.add(instance);
+          this.putIdle(key, owner.owner, instance);
+        }),
+      );
+    }
+    return set.size;
+  }
+
+  /** Lets go of the provisioned instances of every key but those in `keep` (pool keys made by
+   *  provisionKey), which then are reaped as ordinary idle instances. */
+  unprovisionExcept(keep: ReadonlySet<string>): void {
+    for (const key of this.pinned.keys()) if (!keep.has(key)) this.pinned.delete(key);
+  }
+
+  /** The key provision() keeps instances under (for unprovisionExcept). */
+  static provisionKey(owner: FunctionOwner, f: FunctionVersionConfig): string {
+    return keyOf(owner, f);
+  }
+
+  /** Started provisioned instances of the key, idle or busy. */
+  provisioned(owner: FunctionOwner, f: FunctionVersionConfig): number {
+    let n = 0;
+    for (const i of this.pinned.get(keyOf(owner, f)) ?? []) if (i.state !== 'dead') n++;
+    return n;
   }
 
   /** Calls `f` with its owner and version when a key that had no idle instance has one (a
@@ -114,13 +175,14 @@ export class InstancePool {
     return { idle, busy: this.busy.size, keys: this.idle.size };
   }
 
-  /** Closes the instances idle longer than idleMs. */
+  /** Closes the instances idle longer than idleMs (provisioned ones are kept while alive). */
   async reap(): Promise<number> {
     const cutoff = this.now() - this.idleMs;
     const gone: Instance[] = [];
     for (const [key, list] of this.idle) {
+      const pinned = this.pinned.get(key);
       const keep = list.filter((e) => {
-        if (e.since > cutoff && e.instance.state === 'idle') return true;
+        if ((e.since > cutoff || pinned?.has(e.instance)) && e.instance.state === 'idle') return true;
         gone.push(e.instance);
         return false;
       });
@@ -134,9 +196,17 @@ export class InstancePool {
   async close(): Promise<void> {
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
+    this.pinned.clear();
     const all = [...this.busy, ...[...this.idle.values()].flat().map((e) => e.instance)];
     this.idle.clear();
     await Promise.all(all.map((i) => i.close()));
+  }
+
+  private putIdle(key: string, owner: string, instance: Instance): void {
+    const list = this.idle.get(key) ?? [];
+    list.push({ instance, since: this.now(), owner });
+    this.idle.set(key, list);
+    if (list.length === 1) for (const f of this.watchers) f(owner, instance.config);
   }
 
   /** The most recently used idle instance of the key (its caches are the warmest). */

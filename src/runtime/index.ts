@@ -19,8 +19,10 @@ import {
   FunctionServer,
   functionEventRunner,
   InvocationRecorder,
+  ProvisionedKeeper,
   secretRevealer,
 } from '../app/index.ts';
+import { accountIdOf } from '../aws/identity.ts';
 import { FUNCTION_EVENTS_QUEUE, HangarError, Misconfigured } from '../core/index.ts';
 import { mkdir } from 'node:fs/promises';
 import { createLogger, type Logger } from '../log/index.ts';
@@ -31,6 +33,7 @@ import {
   shareRecent,
   SqliteStore,
   type FunctionAccess,
+  type ProvisionedConcurrency,
   type FunctionFleet,
   type FunctionInvocations,
   type Functions,
@@ -100,6 +103,7 @@ export async function openStore(config: Config): Promise<
   Store & {
     readonly functions: Functions;
     readonly functionAccess: FunctionAccess;
+    readonly provisioned: ProvisionedConcurrency;
     readonly functionFleet: FunctionFleet;
     readonly functionInvocations: FunctionInvocations;
     readonly httpApis: HttpApis;
@@ -156,6 +160,8 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
   // Runs functions in this process: made with the workers (it needs their sandbox), after the
   // API, which holds this reference.
   const functionHost: { current: FunctionHost | null } = { current: null };
+  // Keeps this host's provisioned instances (app/provisioned.ts), once the host exists.
+  const provisionedKeeper: { current: ProvisionedKeeper | null } = { current: null };
   metrics.functions.concurrencyFrom(() => functionHost.current?.concurrent ?? 0);
   // Invocations run where the API is: their records are written from there, after the answers.
   const invocations = new InvocationRecorder({ store: store.functionInvocations, blobs, metrics: metrics.functions, clock, log });
@@ -225,6 +231,9 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
       functions: store.functions,
       httpApis: store.httpApis,
       functionAccess: store.functionAccess,
+      provisioned: store.provisioned,
+      provisionedKeeper,
+      functionFleet: dispatchKey ? store.functionFleet : null,
       functionHost,
       functionDispatch,
       functionInvocations: store.functionInvocations,
@@ -295,6 +304,17 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
         { idleMs: FUNCTION_IDLE_MS },
       );
       functionHost.current.start();
+      provisionedKeeper.current = new ProvisionedKeeper({
+        host: functionHost.current,
+        blobs,
+        functions: store.functions,
+        provisioned: store.provisioned,
+        accountIdOf,
+        // Scale-out: the worker hosts that advertise share each configuration.
+        ...(dispatchKey ? { liveHosts: async () => (await store.functionFleet.listHosts()).length } : {}),
+        log,
+      });
+      provisionedKeeper.current.start();
     }
     pool = new WorkerPool({
       store,
@@ -348,6 +368,7 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
       } catch (err) {
         // Its port is taken (or not to be had): nothing started here is left running.
         await pool.close(0);
+        await provisionedKeeper.current?.close();
         await functionHost.current.close();
         await app?.close();
         await store.close();
@@ -437,6 +458,7 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
         const serving = functionServer?.close(config.shutdownGraceMs);
         await pool?.close(config.shutdownGraceMs);
         await serving;
+        await provisionedKeeper.current?.close();
         await functionHost.current?.close();
         await invocations.close();
         await autoscaler?.close();

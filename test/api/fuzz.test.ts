@@ -229,6 +229,7 @@ it('every operation answers valid and mutated requests with a documented status 
     'DELETE /functions/{name}/concurrency',
     'DELETE /functions/{name}/event-config',
     'DELETE /functions/{name}/policy/{sid}',
+    'DELETE /functions/{name}/provisioned-concurrency',
     'DELETE /functions/{name}/url',
     'DELETE /functions/{name}/versions/{n}',
     'GET /functions',
@@ -240,6 +241,7 @@ it('every operation answers valid and mutated requests with a documented status 
     'GET /functions/{name}/invocations',
     'GET /functions/{name}/logs',
     'GET /functions/{name}/policy',
+    'GET /functions/{name}/provisioned-concurrency',
     'GET /functions/{name}/url',
     'GET /functions/{name}/versions',
     'GET /functions/{name}/versions/{n}',
@@ -250,6 +252,7 @@ it('every operation answers valid and mutated requests with a documented status 
     'PUT /functions/{name}/concurrency',
     'PUT /functions/{name}/event-config',
     'PUT /functions/{name}/policy/{sid}',
+    'PUT /functions/{name}/provisioned-concurrency',
     'PUT /functions/{name}/url',
   ]);
   const httpApiOps = ops.filter((o) => o.path.startsWith('/http-apis')).map((o) => `${o.method.toUpperCase()} ${o.path}`);

@@ -174,23 +174,25 @@ describe('ownership', () => {
                   ? { command: 'id' }
                   : path.endsWith('/aliases/{alias}') && method === 'put'
                     ? { version: '1' }
-                    : path.endsWith('/concurrency') && method === 'put'
-                      ? { reserved: 1 }
-                      : path.endsWith('/event-config') && method === 'put'
-                        ? { maximumRetryAttempts: 1 }
-                        : path.endsWith('/url') && method === 'put'
-                          ? { authType: 'NONE' }
-                          : path.endsWith('/policy/{sid}') && method === 'put'
-                            ? policyStatement
-                            : path.endsWith('/versions') && method === 'post'
-                              ? {}
-                              : path === '/http-apis/{apiId}/routes' && method === 'post'
-                                ? { routeKey: 'GET /b', functionName: 'ALICE_FN' }
-                                : path === '/http-apis/{apiId}' && method === 'patch'
-                                  ? { name: 'bob' }
-                                  : path === '/http-apis/{apiId}/routes/{routeKey}' && method === 'patch'
-                                    ? { cacheTtlS: 0 }
-                                    : undefined;
+                    : path.endsWith('/provisioned-concurrency') && method === 'put'
+                      ? { instances: 1 }
+                      : path.endsWith('/concurrency') && method === 'put'
+                        ? { reserved: 1 }
+                        : path.endsWith('/event-config') && method === 'put'
+                          ? { maximumRetryAttempts: 1 }
+                          : path.endsWith('/url') && method === 'put'
+                            ? { authType: 'NONE' }
+                            : path.endsWith('/policy/{sid}') && method === 'put'
+                              ? policyStatement
+                              : path.endsWith('/versions') && method === 'post'
+                                ? {}
+                                : path === '/http-apis/{apiId}/routes' && method === 'post'
+                                  ? { routeKey: 'GET /b', functionName: 'ALICE_FN' }
+                                  : path === '/http-apis/{apiId}' && method === 'patch'
+                                    ? { name: 'bob' }
+                                    : path === '/http-apis/{apiId}/routes/{routeKey}' && method === 'patch'
+                                      ? { cacheTtlS: 0 }
+                                      : undefined;
           const r = await as(bob, method.toUpperCase(), url, body);
           walked.push(`${method.toUpperCase()} ${path}`);
           const text = r.body;
@@ -241,6 +243,9 @@ describe('ownership', () => {
       'DELETE /functions/{name}/aliases/{alias}',
       'PUT /functions/{name}/concurrency',
       'DELETE /functions/{name}/concurrency',
+      'DELETE /functions/{name}/provisioned-concurrency',
+      'GET /functions/{name}/provisioned-concurrency',
+      'PUT /functions/{name}/provisioned-concurrency',
       'PUT /functions/{name}/event-config',
       'GET /functions/{name}/event-config',
       'DELETE /functions/{name}/event-config',

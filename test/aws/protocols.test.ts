@@ -72,6 +72,7 @@ before(async () => {
       store,
       functions: store.functions,
       functionAccess: store.functionAccess,
+      provisioned: store.provisioned,
       functionHost: { current: null },
       blobs: new DiskBlobStore(join(dir, 'blobs')),
       invocations: new InvocationRecorder({

@@ -89,4 +89,31 @@ describe('instance pool', { skip }, () => {
     const next = await pool.invoke(alice, slow, Buffer.from('{"ms":1}'));
     assert.equal(next.kind === 'result' && next.payload.toString(), '1');
   });
+
+  it('keeps provisioned instances started and unreaped until let go; a dead one is replaced', async () => {
+    const pc = fn('pc');
+    assert.equal(await pool.provision(alice, pc, 2), 2);
+    assert.equal(pool.provisioned(alice, pc), 2);
+    assert.equal(pool.provisioned(bob, pc), 0, "another owner's key");
+    // Started ahead: the first invocation of each is no cold start, and they are taken first.
+    const [a, b] = await Promise.all([pool.invoke(alice, pc, ev), pool.invoke(alice, pc, ev)]);
+    assert.deepEqual([count(a), count(b), a.initDurationMs, b.initDurationMs], [1, 1, null, null]);
+    clock += 120_000;
+    await pool.reap();
+    assert.equal(pool.provisioned(alice, pc), 2, 'not reaped while provisioned');
+    assert.equal(count(await pool.invoke(alice, pc, ev)), 2, 'still warm');
+    // One dies; the next provision() replaces it.
+    const crashy = fn('pc-crash', 'crash.handler');
+    assert.equal(await pool.provision(alice, crashy, 1), 1);
+    const crashed = await pool.invoke(alice, crashy, Buffer.from('{"crash":true}'));
+    assert.equal(crashed.kind, 'error');
+    assert.equal(pool.provisioned(alice, crashy), 0);
+    assert.equal(await pool.provision(alice, crashy, 1), 1);
+    // Let go of: ordinary idle instances again, reaped once idle too long.
+    pool.unprovisionExcept(new Set());
+    assert.equal(pool.provisioned(alice, pc), 0);
+    clock += 61_000;
+    assert.ok((await pool.reap()) >= 3);
+    assert.equal(count(await pool.invoke(alice, pc, ev)), 1, 'a cold start after the reap');
+  });
 });

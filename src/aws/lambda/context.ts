@@ -1,9 +1,9 @@
 /** What the Lambda adapter's operations need. */
-import type { CapacityView, FunctionAccessApp, FunctionsApp, InvocationObserver, RemoteInvoker } from '../../app/index.ts';
+import type { CapacityView, FunctionAccessApp, FunctionsApp, InvocationObserver, ProvisionedApp, RemoteInvoker } from '../../app/index.ts';
 import type { FunctionHost } from '../../functions/index.ts';
 import type { TaskQueue } from '../../store/index.ts';
 
-export interface LambdaContext extends FunctionsApp, FunctionAccessApp {
+export interface LambdaContext extends FunctionsApp, FunctionAccessApp, ProvisionedApp {
   /** This process's function host (Invoke), once its sandboxing workers exist. */
   functionHost: { current: FunctionHost | null };
   /** Where Event invocations are stored (each a task of the reserved functions queue). */

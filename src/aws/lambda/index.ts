@@ -12,6 +12,7 @@ import { eventInvokeConfigOperations } from './event-invoke-config.ts';
 import { functionOperations } from './functions.ts';
 import { invokeOperation } from './invoke.ts';
 import { policyOperations } from './policy.ts';
+import { provisionedOperations } from './provisioned.ts';
 import { urlOperations } from './urls.ts';
 import { versionOperations } from './versions.ts';
 
@@ -47,6 +48,7 @@ export function lambdaService(ctx: LambdaContext): AwsService {
     invokeOperation(ctx),
     ...policyOperations(ctx),
     ...urlOperations(ctx),
+    ...provisionedOperations(ctx),
   ]);
   return {
     signingName: 'lambda',
@@ -65,6 +67,7 @@ export function lambdaService(ctx: LambdaContext): AwsService {
       [ErrorCode.FunctionVersionInUse]: { type: 'ResourceConflictException', status: 409 },
       // Lambda refuses a PublishVersion whose CodeSha256 is not $LATEST's as a bad parameter.
       [ErrorCode.FunctionCodeMismatch]: { type: 'InvalidParameterValueException', status: 400 },
+      [ErrorCode.FunctionProvisionedConfigNotFound]: { type: 'ProvisionedConcurrencyConfigNotFoundException', status: 404 },
       [ErrorCode.FunctionPayloadInvalid]: { type: 'InvalidRequestContentException', status: 400 },
       // Lambda's throttle of a function at its reserved concurrency says so in its Reason.
       [ErrorCode.FunctionThrottled]: {

@@ -12,3 +12,4 @@ export * from './projects.ts';
 export * from './store.ts';
 export * from './task-queue.ts';
 export * from './task-reads.ts';
+export * from './provisioned-concurrency.ts';

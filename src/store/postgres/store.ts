@@ -25,6 +25,7 @@ import type {
   FunctionFleet,
   FunctionInvocations,
   FunctionAccess,
+  ProvisionedConcurrency,
   HttpApis,
   ListFilter,
   NewScalingEvent,
@@ -74,6 +75,7 @@ import { Content } from './content.ts';
 import { Db, type PostgresStoreOptions } from './db.ts';
 import { FencedFinishes } from './finishes.ts';
 import { PgFunctionAccess } from './function-access.ts';
+import { PgProvisionedConcurrency } from './provisioned-concurrency.ts';
 import { PgFunctions } from './functions.ts';
 import { PgFunctionFleet } from './function-fleet.ts';
 import { PgFunctionInvocations } from './function-invocations.ts';
@@ -116,6 +118,8 @@ export class PostgresStore implements Store {
   readonly functionInvocations: FunctionInvocations;
   /** Functions' resource-based policies and URLs (ports/function-access.ts), beside functions. */
   readonly functionAccess: FunctionAccess;
+  /** Provisioned concurrency configurations (ports/provisioned-concurrency.ts), likewise. */
+  readonly provisioned: ProvisionedConcurrency;
 
   constructor(opts: PostgresStoreOptions) {
     const retry = opts.retry ?? { baseMs: 1000, maxMs: 300_000 };
@@ -142,6 +146,7 @@ export class PostgresStore implements Store {
     this.functionFleet = new PgFunctionFleet(db);
     this.functionInvocations = new PgFunctionInvocations(db);
     this.functionAccess = new PgFunctionAccess(db);
+    this.provisioned = new PgProvisionedConcurrency(db);
   }
 
   /** A store whose schema is migrated: fails here, not on the first call, if the database is not usable. */

@@ -54,6 +54,7 @@ import type {
   FunctionFleet,
   FunctionInvocations,
   FunctionAccess,
+  ProvisionedConcurrency,
   HttpApis,
   Store,
   StoreCapabilities,
@@ -73,6 +74,7 @@ import { SqliteContext } from './context.ts';
 import * as control from './control.ts';
 import * as fairShare from './fair-share.ts';
 import { SqliteFunctionAccess } from './function-access.ts';
+import { SqliteProvisionedConcurrency } from './provisioned-concurrency.ts';
 import { SqliteFunctions } from './functions.ts';
 import { SqliteFunctionFleet } from './function-fleet.ts';
 import { SqliteFunctionInvocations } from './function-invocations.ts';
@@ -118,6 +120,8 @@ export class SqliteStore implements Store {
   readonly functionInvocations: FunctionInvocations;
   /** Functions' resource-based policies and URLs (ports/function-access.ts), beside functions. */
   readonly functionAccess: FunctionAccess;
+  /** Provisioned concurrency configurations (ports/provisioned-concurrency.ts), likewise. */
+  readonly provisioned: ProvisionedConcurrency;
 
   constructor(opts: SqliteStoreOptions) {
     if (opts.path !== ':memory:') mkdirSync(dirname(opts.path), { recursive: true });
@@ -142,6 +146,7 @@ export class SqliteStore implements Store {
     this.functionFleet = new SqliteFunctionFleet(this.ctx);
     this.functionInvocations = new SqliteFunctionInvocations(this.ctx);
     this.functionAccess = new SqliteFunctionAccess(this.ctx);
+    this.provisioned = new SqliteProvisionedConcurrency(this.ctx);
   }
 
   now(): number {
