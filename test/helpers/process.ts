@@ -37,6 +37,19 @@ export interface HangarProcess {
   exited: Promise<number | null>;
 }
 
+/** startHangar on a free port, another one if that port was taken between freePort's check and
+ *  the start (another test's listener on an ephemeral port: seen in CI as EADDRINUSE). */
+export async function startHangarOnFreePort(args: string[], env: Record<string, string>): Promise<HangarProcess & { port: number }> {
+  for (let tries = 1; ; tries++) {
+    const port = await freePort();
+    try {
+      return { ...(await startHangar(args, env, port)), port };
+    } catch (err) {
+      if (tries >= 5 || !String((err as Error).message).includes('EADDRINUSE')) throw err;
+    }
+  }
+}
+
 /** Starts `hangar <args>` and resolves once GET /health answers. */
 export async function startHangar(args: string[], env: Record<string, string>, port: number): Promise<HangarProcess> {
   const child = spawn(HANGAR_BIN, args, {
