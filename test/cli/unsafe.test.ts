@@ -38,7 +38,7 @@ it('without a sandbox on the host, `hangar up` refuses to run tasks and names th
 });
 
 it('HANGAR_EXECUTOR=process runs tasks, and the log, /health and `hangar health` say they are unsandboxed', async () => {
-  const h = await startHangar(['up'], { HANGAR_DATA_DIR: join(dir, 'b'), HANGAR_EXECUTOR: 'process' }, await freePort());
+  const h = await startHangar(['up'], { HANGAR_DATA_DIR: join(dir, 'b'), HANGAR_EXECUTOR: 'process' });
   try {
     const res = await fetch(`${h.url}/tasks`, {
       method: 'POST',

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { after, it } from 'node:test';
-import { ADMIN, startHangar, startHangarOnFreePort } from '../helpers/process.ts';
+import { ADMIN, startHangar } from '../helpers/process.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'hangar-crash-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -26,7 +26,7 @@ it('every acknowledged task survives a SIGKILL and completes once', { timeout: 1
     // The checks below read every task five times a second: not what this test limits.
     HANGAR_RATE_LIMIT: '0',
   };
-  const first = await startHangarOnFreePort(['up'], env);
+  const first = await startHangar(['up'], env);
   const port = first.port;
 
   // 100 tasks, submitted concurrently: short built-ins and programs, so some finish, some are

@@ -11,14 +11,14 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, it } from 'node:test';
 import { filesContaining } from '../helpers/files.ts';
-import { HANGAR_BIN, TEST_ADMIN_KEY, freePort, startHangar } from '../helpers/process.ts';
+import { HANGAR_BIN, TEST_ADMIN_KEY, startHangar } from '../helpers/process.ts';
 
 const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'hangar-keys-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 it('keys from the CLI work, revocation holds, and no raw key is stored or logged', { timeout: 60_000 }, async () => {
-  const h = await startHangar(['up'], { HANGAR_DATA_DIR: dir, HANGAR_LOG_LEVEL: 'trace' }, await freePort());
+  const h = await startHangar(['up'], { HANGAR_DATA_DIR: dir, HANGAR_LOG_LEVEL: 'trace' });
   const cli = (args: string[], key = TEST_ADMIN_KEY) =>
     run(HANGAR_BIN, args, { env: { ...process.env, HANGAR_URL: h.url, HANGAR_API_KEY: key } });
   let stopped = false;

@@ -11,7 +11,7 @@ import { after, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { until, untilEach } from '../helpers/platform.ts';
 import { privatePostgresProblems, startPrivatePostgres, type PrivatePostgres } from '../helpers/private-postgres.ts';
-import { ADMIN, freePort, startHangar, type HangarProcess } from '../helpers/process.ts';
+import { ADMIN, startHangar, type HangarProcess } from '../helpers/process.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'hangar-pgrestart-'));
 let pgsrv: PrivatePostgres | undefined;
@@ -28,20 +28,16 @@ it('a PostgreSQL crash mid-burst: 503 + Retry-After while down, no acknowledged 
   timeout: 300_000,
 }, async () => {
   pgsrv = await startPrivatePostgres();
-  h = await startHangar(
-    ['up'],
-    {
-      HANGAR_DATABASE_URL: pgsrv.url,
-      HANGAR_SECRETS_KEY: 'MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=',
-      HANGAR_DATA_DIR: dir,
-      HANGAR_WORKERS: '4',
-      HANGAR_HEARTBEAT_MS: '300',
-      // The check below reads every acknowledged task, a few hundred requests at a time.
-      HANGAR_RATE_LIMIT: '0',
-      HANGAR_LOG_LEVEL: 'info',
-    },
-    await freePort(),
-  );
+  h = await startHangar(['up'], {
+    HANGAR_DATABASE_URL: pgsrv.url,
+    HANGAR_SECRETS_KEY: 'MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=',
+    HANGAR_DATA_DIR: dir,
+    HANGAR_WORKERS: '4',
+    HANGAR_HEARTBEAT_MS: '300',
+    // The check below reads every acknowledged task, a few hundred requests at a time.
+    HANGAR_RATE_LIMIT: '0',
+    HANGAR_LOG_LEVEL: 'info',
+  });
   const base = h.url;
 
   const acknowledged: string[] = [];

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { after, it } from 'node:test';
 import { sandboxTools } from '../../src/executor/index.ts';
 import { processesOfTask, until } from '../helpers/platform.ts';
-import { ADMIN, freePort, startHangar } from '../helpers/process.ts';
+import { ADMIN, startHangar } from '../helpers/process.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'hangar-sbx-kill-'));
 // The sandbox uid must pass through every directory above the data directory.
@@ -24,11 +24,7 @@ for (const engine of ['bwrap', 'unshare'] as const) {
     timeout: 60_000,
   }, async () => {
     const dir = join(root, engine);
-    const h = await startHangar(
-      ['up'],
-      { HANGAR_DATA_DIR: dir, HANGAR_EXECUTOR: 'sandbox', HANGAR_SANDBOX_ENGINE: engine },
-      await freePort(),
-    );
+    const h = await startHangar(['up'], { HANGAR_DATA_DIR: dir, HANGAR_EXECUTOR: 'sandbox', HANGAR_SANDBOX_ENGINE: engine });
     const res = await fetch(`${h.url}/tasks`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...ADMIN },
@@ -45,11 +41,7 @@ for (const engine of ['bwrap', 'unshare'] as const) {
     assert.equal(readFileSync('/proc/mounts', 'utf8').includes(` ${dir}`), false, 'nothing of the task is left mounted');
 
     // A new worker on the same data directory sweeps the dead one's cgroups and runs tasks.
-    const again = await startHangar(
-      ['up'],
-      { HANGAR_DATA_DIR: dir, HANGAR_EXECUTOR: 'sandbox', HANGAR_SANDBOX_ENGINE: engine },
-      await freePort(),
-    );
+    const again = await startHangar(['up'], { HANGAR_DATA_DIR: dir, HANGAR_EXECUTOR: 'sandbox', HANGAR_SANDBOX_ENGINE: engine });
     try {
       const next = await fetch(`${again.url}/tasks`, {
         method: 'POST',

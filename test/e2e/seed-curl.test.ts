@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, it } from 'node:test';
-import { freePort, startHangar, type HangarProcess } from '../helpers/process.ts';
+import { startHangar, type HangarProcess } from '../helpers/process.ts';
 
 const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'hangar-curl-'));
@@ -59,7 +59,7 @@ async function seedExamples(url: string, auth: string[]): Promise<void> {
 
 it('on the default, the first start saves an admin key and the seed examples work with it', async () => {
   const data = join(dir, 'keys');
-  const h = await startHangar(['up'], { HANGAR_DATA_DIR: data, HANGAR_ADMIN_KEY: '', HANGAR_LOG_LEVEL: 'info' }, await freePort());
+  const h = await startHangar(['up'], { HANGAR_DATA_DIR: data, HANGAR_ADMIN_KEY: '', HANGAR_LOG_LEVEL: 'info' });
   started.push(h);
   const file = join(data, 'admin.key');
   assert.equal(statSync(file).mode & 0o777, 0o600);
@@ -84,7 +84,7 @@ it('on the default, the first start saves an admin key and the seed examples wor
 });
 
 it('with HANGAR_AUTH=none the seed examples work exactly as written', async () => {
-  const h = await startHangar(['up'], { HANGAR_DATA_DIR: join(dir, 'none'), HANGAR_AUTH: 'none' }, await freePort());
+  const h = await startHangar(['up'], { HANGAR_DATA_DIR: join(dir, 'none'), HANGAR_AUTH: 'none' });
   started.push(h);
   await seedExamples(h.url, []);
   const health = await curl(`${h.url}/health`);

@@ -16,7 +16,7 @@ import { createNetNs, netnsProblems, type NetNs } from '../helpers/netns.ts';
 import { WsClient } from '../helpers/live.ts';
 import { until } from '../helpers/platform.ts';
 import { privatePostgresProblems, startPrivatePostgres, type PrivatePostgres } from '../helpers/private-postgres.ts';
-import { ADMIN, HANGAR_BIN, TEST_ADMIN_KEY, TEST_EXECUTOR_ENV, freePort, startHangar, type HangarProcess } from '../helpers/process.ts';
+import { ADMIN, HANGAR_BIN, TEST_ADMIN_KEY, TEST_EXECUTOR_ENV, startHangar, type HangarProcess } from '../helpers/process.ts';
 import { startS3, type TestS3 } from '../helpers/s3.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'hangar-netns-'));
@@ -48,11 +48,12 @@ it('5. a worker cut off mid-task: the task runs elsewhere; back online, its atte
     HANGAR_WORKER_STALE_MS: '1500',
     HANGAR_LOG_LEVEL: 'info',
   };
-  const api: HangarProcess = await startHangar(
-    ['server'],
-    { ...common, ...s3.env, HANGAR_DATABASE_URL: pgsrv.url, HANGAR_DATA_DIR: join(dir, 'api') },
-    await freePort(),
-  );
+  const api: HangarProcess = await startHangar(['server'], {
+    ...common,
+    ...s3.env,
+    HANGAR_DATABASE_URL: pgsrv.url,
+    HANGAR_DATA_DIR: join(dir, 'api'),
+  });
   procs.push(api);
 
   // The remote worker reaches PostgreSQL and S3 at the host's address on the veth link only.

@@ -14,7 +14,7 @@ import { after, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { until } from '../helpers/platform.ts';
 import { privatePostgresProblems, startPrivatePostgres, type PrivatePostgres } from '../helpers/private-postgres.ts';
-import { ADMIN, HANGAR_BIN, TEST_ADMIN_KEY, TEST_EXECUTOR_ENV, freePort, startHangar, type HangarProcess } from '../helpers/process.ts';
+import { ADMIN, HANGAR_BIN, TEST_ADMIN_KEY, TEST_EXECUTOR_ENV, startHangar, type HangarProcess } from '../helpers/process.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'hangar-workerpg-'));
 let pgsrv: PrivatePostgres | undefined;
@@ -41,7 +41,7 @@ it('an idle standalone worker outlives a PostgreSQL crash, says it is retrying, 
     HANGAR_HEARTBEAT_MS: '300',
     HANGAR_RATE_LIMIT: '0',
   };
-  server = await startHangar(['server'], env, await freePort());
+  server = await startHangar(['server'], env);
   const w = spawn(HANGAR_BIN, ['worker'], {
     env: { ...process.env, ...TEST_EXECUTOR_ENV, ...env, HANGAR_ADMIN_KEY: TEST_ADMIN_KEY, HANGAR_LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'pipe'],

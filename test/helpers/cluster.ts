@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { until } from './platform.ts';
 import { TEST_DATABASE_URL, dropTestSchemas, freshSchema } from './postgres.ts';
-import { ADMIN, HANGAR_BIN, TEST_ADMIN_KEY, TEST_EXECUTOR_ENV, freePort, startHangar, type HangarProcess } from './process.ts';
+import { ADMIN, HANGAR_BIN, TEST_ADMIN_KEY, TEST_EXECUTOR_ENV, startHangar, type HangarProcess } from './process.ts';
 import { startS3, type TestS3 } from './s3.ts';
 
 export interface WorkerProcess {
@@ -80,7 +80,7 @@ export async function startCluster(opts: { servers?: number; env?: Record<string
       return c.servers[0].url;
     },
     async addServer(env = {}) {
-      const s = await startHangar(['server'], { ...shared(), ...env }, await freePort());
+      const s = await startHangar(['server'], { ...shared(), ...env });
       c.servers.push(s);
       return s;
     },

@@ -37,21 +37,22 @@ export interface HangarProcess {
   exited: Promise<number | null>;
 }
 
-/** startHangar on a free port, another one if that port was taken between freePort's check and
- *  the start (another test's listener on an ephemeral port: seen in CI as EADDRINUSE). */
-export async function startHangarOnFreePort(args: string[], env: Record<string, string>): Promise<HangarProcess & { port: number }> {
+/** Starts `hangar <args>` on `port` and resolves once GET /health answers. Without a port, on a
+ *  free one — another if that was taken between freePort's check and the start (another test's
+ *  listener on an ephemeral port: seen in CI as EADDRINUSE); `port` in the answer says which. */
+export async function startHangar(args: string[], env: Record<string, string>, port?: number): Promise<HangarProcess & { port: number }> {
+  if (port !== undefined) return { ...(await startHangarOn(args, env, port)), port };
   for (let tries = 1; ; tries++) {
-    const port = await freePort();
+    const free = await freePort();
     try {
-      return { ...(await startHangar(args, env, port)), port };
+      return { ...(await startHangarOn(args, env, free)), port: free };
     } catch (err) {
       if (tries >= 5 || !String((err as Error).message).includes('EADDRINUSE')) throw err;
     }
   }
 }
 
-/** Starts `hangar <args>` and resolves once GET /health answers. */
-export async function startHangar(args: string[], env: Record<string, string>, port: number): Promise<HangarProcess> {
+async function startHangarOn(args: string[], env: Record<string, string>, port: number): Promise<HangarProcess> {
   const child = spawn(HANGAR_BIN, args, {
     env: {
       ...process.env,
