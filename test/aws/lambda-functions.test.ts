@@ -18,7 +18,7 @@ import {
   GetFunctionCommand,
   GetFunctionConcurrencyCommand,
   GetFunctionConfigurationCommand,
-  LambdaClient,
+  type LambdaClient,
   ListAliasesCommand,
   ListFunctionsCommand,
   ListVersionsByFunctionCommand,
@@ -30,16 +30,15 @@ import {
 } from '@aws-sdk/client-lambda';
 import { accountIdOf } from '../../src/aws/index.ts';
 import { testPlatform, type TestPlatform } from '../helpers/platform.ts';
+import { lambdaClient, REGION } from '../helpers/lambda.ts';
 import { makeZip } from '../helpers/zip.ts';
 
-const REGION = 'us-east-1';
 let p: TestPlatform;
 let alice: LambdaClient;
 let bob: LambdaClient;
 let aliceKey: { keyId: string; key: string };
 
-const client = (k: { keyId: string; key: string }) =>
-  new LambdaClient({ endpoint: p.url!, region: REGION, credentials: { accessKeyId: k.keyId, secretAccessKey: k.key }, maxAttempts: 1 });
+const client = (k: { keyId: string; key: string }) => lambdaClient(p.url!, k);
 
 const zipV1 = makeZip({ 'index.js': 'exports.handler = async () => 1;' });
 const zipV2 = makeZip({ 'index.js': 'exports.handler = async () => 2;' });

@@ -10,24 +10,22 @@ import {
   CreateFunctionCommand,
   InvokeCommand,
   type InvokeCommandOutput,
-  LambdaClient,
+  type LambdaClient,
   PublishVersionCommand,
   PutFunctionConcurrencyCommand,
   UpdateFunctionCodeCommand,
 } from '@aws-sdk/client-lambda';
 import { accountIdOf } from '../../src/aws/index.ts';
 import { testPlatform, type TestPlatform } from '../helpers/platform.ts';
-import { TEST_EXECUTOR_ENV } from '../helpers/process.ts';
+import { lambdaClient, NO_SANDBOX, REGION } from '../helpers/lambda.ts';
 import { makeZip } from '../helpers/zip.ts';
 
-const REGION = 'us-east-1';
-const skip = TEST_EXECUTOR_ENV.HANGAR_EXECUTOR === 'process' ? 'no sandbox on this host: functions run only sandboxed' : false;
+const skip = NO_SANDBOX;
 let p: TestPlatform;
 let alice: LambdaClient;
 let bob: LambdaClient;
 
-const client = (k: { keyId: string; key: string }) =>
-  new LambdaClient({ endpoint: p.url!, region: REGION, credentials: { accessKeyId: k.keyId, secretAccessKey: k.key }, maxAttempts: 1 });
+const client = (k: { keyId: string; key: string }) => lambdaClient(p.url!, k);
 
 /** Handlers as written for AWS Lambda. */
 const CODE = makeZip({

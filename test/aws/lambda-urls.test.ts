@@ -20,7 +20,7 @@ import {
   DeleteFunctionUrlConfigCommand,
   GetFunctionUrlConfigCommand,
   GetPolicyCommand,
-  LambdaClient,
+  type LambdaClient,
   ListFunctionUrlConfigsCommand,
   RemovePermissionCommand,
   UpdateFunctionUrlConfigCommand,
@@ -29,19 +29,17 @@ import { SignatureV4 } from '@smithy/signature-v4';
 import { accountIdOf } from '../../src/aws/index.ts';
 import { Sha256 } from '../../src/aws/sigv4.ts';
 import { testPlatform, type TestPlatform } from '../helpers/platform.ts';
-import { TEST_EXECUTOR_ENV } from '../helpers/process.ts';
+import { lambdaClient, NO_SANDBOX, REGION } from '../helpers/lambda.ts';
 import { makeZip } from '../helpers/zip.ts';
 
-const REGION = 'us-east-1';
-const sandboxless = TEST_EXECUTOR_ENV.HANGAR_EXECUTOR === 'process' ? 'no sandbox on this host: functions run only sandboxed' : false;
+const sandboxless = NO_SANDBOX;
 let p: TestPlatform;
 let alice: LambdaClient;
 let bob: LambdaClient;
 let aliceKey: { keyId: string; key: string };
 let bobKey: { keyId: string; key: string };
 
-const client = (k: { keyId: string; key: string }) =>
-  new LambdaClient({ endpoint: p.url!, region: REGION, credentials: { accessKeyId: k.keyId, secretAccessKey: k.key }, maxAttempts: 1 });
+const client = (k: { keyId: string; key: string }) => lambdaClient(p.url!, k);
 
 /** Handlers as written for a Lambda function URL. */
 const CODE = makeZip({

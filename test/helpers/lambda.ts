@@ -1,0 +1,14 @@
+/** What the Lambda API tests share: the region, the skip reason where functions cannot run, and
+ *  a real @aws-sdk/client-lambda signed with a Hangar key. */
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { TEST_EXECUTOR_ENV } from './process.ts';
+
+export const REGION = 'us-east-1';
+
+/** Why function tests are skipped on this host, or false (functions run only sandboxed). */
+export const NO_SANDBOX = TEST_EXECUTOR_ENV.HANGAR_EXECUTOR === 'process' ? 'no sandbox on this host: functions run only sandboxed' : false;
+
+/** A Lambda client for `url`, signing with the key (its id as the access key), no SDK retries. */
+export function lambdaClient(url: string, k: { keyId: string; key: string }): LambdaClient {
+  return new LambdaClient({ endpoint: url, region: REGION, credentials: { accessKeyId: k.keyId, secretAccessKey: k.key }, maxAttempts: 1 });
+}
