@@ -172,6 +172,11 @@ export class Spawner {
       try {
         child = fork(compiledWorkload('spawner.ts'), [], {
           execArgv: ['--max-semi-space-size=1'],
+          // A session of its own: a terminal's Ctrl-C to the worker's process group must not
+          // reach a process the helper is starting. Between its fork and its setsid, such a
+          // process is still in the helper's group with signals blocked; a SIGINT then stays
+          // pending and kills it once it unblocks them (seen: a task SIGNALLED 30 ms into a drain).
+          detached: true,
           stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
         });
       } catch (err) {

@@ -59,6 +59,9 @@ describe('spawn helper', () => {
       assert.ok(p, 'the process runs');
       assert.equal(p.pgrp, pid, 'it leads its own process group');
       assert.notEqual(p.ppid, process.pid, 'the worker did not fork it');
+      // The helper leads a group of its own too, so a terminal's Ctrl-C to the worker's group
+      // cannot reach a process between the helper's fork and that process's setsid.
+      assert.equal(proc(p.ppid)?.pgrp, p.ppid, "the helper is out of the worker's process group");
       c.stdin!.end('hello\n');
       const r = await outputOf(c);
       assert.deepEqual(r, { out: 'out:hello\n', err: 'err\n', code: 7, signal: null });

@@ -83,9 +83,10 @@ async function start(r: Request): Promise<void> {
 }
 
 process.on('message', (m: Request) => void start(m));
-// Signals meant for the worker reach this too (a terminal's Ctrl-C goes to the whole process
-// group, systemd's stop to the whole unit): the worker then drains, letting running attempts
-// finish, and they need this alive. It ends when the worker does (the channel closes).
+// Signals meant for the worker may reach this too (it has a session of its own, so a terminal's
+// Ctrl-C does not, but systemd's stop goes to the whole unit): the worker then drains, letting
+// running attempts finish, and they need this alive. It ends when the worker does (the channel
+// closes).
 for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, () => {});
 process.on('disconnect', () => {
   for (const g of groups) {
