@@ -15,6 +15,8 @@
  */
 import { chmod, rm } from 'node:fs/promises';
 import http from 'node:http';
+import type { Duplex } from 'node:stream';
+import { encodeFrame, type Frame, FrameReader, FRAMES_PATH, FRAMES_PROTOCOL } from './runtime-frames.ts';
 
 /** Lambda's synchronous response limit, in bytes, as its error message states it. */
 export const MAX_RESPONSE_BYTES = 6_291_556;
@@ -59,6 +61,18 @@ interface Current {
   resolve(o: InvocationOutcome): void;
 }
 
+/** A runtime waiting for its next invocation: a held GET /next, or a frames connection. */
+interface Waiter {
+  deliver(c: Current): void;
+}
+
+/** What the Runtime API answers a refused request, in AWS's shape. */
+interface Refusal {
+  status: 400 | 403 | 413;
+  errorType: string;
+  errorMessage: string;
+}
+
 /** The Runtime API server of one instance. listen() first; close() last. */
 export class RuntimeApi {
   readonly socketPath: string;
@@ -72,8 +86,10 @@ export class RuntimeApi {
   /** The last ANSWERED_KEPT request ids answered: a second answer to one is 403, not 400. A warm
    *  instance serves millions of invocations; remembering every id would grow without end. */
   private readonly answered = new Set<string>();
-  private waiting: http.ServerResponse | null = null;
+  private waiting: Waiter | null = null;
   private readonly server: http.Server;
+  /** Upgraded connections (runtime-frames.ts): the server's closeAllConnections() does not see them. */
+  private readonly framed = new Set<Duplex>();
   private readonly maxBytes: number;
 
   constructor(socketPath: string, maxResponseBytes = MAX_RESPONSE_BYTES) {
@@ -87,6 +103,7 @@ export class RuntimeApi {
       };
     });
     this.server = http.createServer((req, res) => this.route(req, res));
+    this.server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(req, socket, head));
     // One long poll may wait for minutes between invocations: no server-side timeouts.
     this.server.requestTimeout = 0;
     this.server.headersTimeout = 0;
@@ -125,6 +142,7 @@ export class RuntimeApi {
 
   async close(): Promise<void> {
     this.waiting = null;
+    for (const s of this.framed) s.destroy();
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
     await rm(this.socketPath, { force: true });
@@ -143,7 +161,7 @@ export class RuntimeApi {
   private route(req: http.IncomingMessage, res: http.ServerResponse): void {
     const path = (req.url ?? '').split('?')[0];
     const m = /^\/2018-06-01\/runtime\/invocation\/([^/]+)\/(response|error)$/.exec(path);
-    if (req.method === 'GET' && path === `${PREFIX}/invocation/next`) this.next(res);
+    if (req.method === 'GET' && path === `${PREFIX}/invocation/next`) this.nextOverHttp(res);
     else if (req.method === 'POST' && path === `${PREFIX}/init/error`) void this.initError(req, res);
     else if (req.method === 'POST' && m) void this.answer(req, res, safeDecode(m[1]), m[2] as 'response' | 'error');
     else {
@@ -152,73 +170,169 @@ export class RuntimeApi {
     }
   }
 
-  private next(res: http.ServerResponse): void {
-    if (this.firstNextAt === null) {
-      this.firstNextAt = performance.now();
-      this.settleInit({ kind: 'ready' });
-    }
-    this.waiting = res;
+  /** GET /next: the response waits for an invocation. */
+  private nextOverHttp(res: http.ServerResponse): void {
+    const waiter: Waiter = { deliver: (c) => deliverOverHttp(res, c) };
     res.on('close', () => {
-      if (this.waiting === res) this.waiting = null;
+      if (this.waiting === waiter) this.waiting = null;
     });
-    // A /next while the given invocation is unanswered waits (it is not an answer): the
-    // invocation stays in flight until answered or timed out, as Lambda's does.
-    if (this.current && !this.current.delivered) this.deliver(res);
-  }
-
-  private deliver(res: http.ServerResponse): void {
-    const c = this.current!;
-    c.delivered = true;
-    this.waiting = null;
-    const headers: Record<string, string | number> = {
-      'content-type': 'application/json',
-      'content-length': c.event.length,
-      'lambda-runtime-aws-request-id': c.meta.requestId,
-      'lambda-runtime-deadline-ms': String(c.meta.deadlineMs),
-      'lambda-runtime-invoked-function-arn': c.meta.invokedFunctionArn,
-      'lambda-runtime-trace-id': c.meta.traceId ?? '',
-    };
-    if (c.meta.clientContext) headers['lambda-runtime-client-context'] = c.meta.clientContext;
-    if (c.meta.cognitoIdentity) headers['lambda-runtime-cognito-identity'] = c.meta.cognitoIdentity;
-    res.writeHead(200, headers).end(c.event);
+    this.next(waiter);
   }
 
   private async answer(req: http.IncomingMessage, res: http.ServerResponse, id: string, kind: 'response' | 'error'): Promise<void> {
-    const c = this.current;
-    if (!c || c.meta.requestId !== id || !c.delivered) {
+    const refused = this.refusal(id);
+    if (refused) {
       req.resume();
-      if (this.answered.has(id))
-        return reply(res, 403, { errorMessage: `invocation ${id} has already been answered`, errorType: 'InvalidStateTransition' });
-      return reply(res, 400, { errorMessage: `invalid request id: ${id}`, errorType: 'InvalidRequestID' });
+      return replyRefusal(res, refused);
     }
+    const c = this.current;
     const body = await readCapped(req, this.maxBytes);
     if (body === 'aborted') return; // The runtime hung up mid-answer: the invocation stays in flight.
     if (this.current !== c) return reply(res, 403, { errorMessage: `invocation ${id} has ended`, errorType: 'InvalidStateTransition' });
-    if (body === 'too-large') {
-      const message = `Response payload size exceeded maximum allowed payload size (${this.maxBytes} bytes).`;
-      this.finish({ kind: 'error', error: errorDocument('Function.ResponseSizeTooLarge', message) });
-      return reply(res, 413, { errorMessage: message, errorType: 'RequestEntityTooLarge' });
-    }
-    if (kind === 'response') this.finish({ kind: 'result', payload: body });
-    else this.finish({ kind: 'error', error: runtimeError(req, body) });
-    reply(res, 202, { status: 'OK' });
+    const r = this.settle(kind, body, errorTypeHeader(req));
+    if (r) replyRefusal(res, r);
+    else reply(res, 202, { status: 'OK' });
   }
 
   private async initError(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const body = await readCapped(req, this.maxBytes);
     if (body === 'aborted') return;
-    if (this.initSettled) return reply(res, 403, { errorMessage: 'the init phase has ended', errorType: 'InvalidStateTransition' });
-    if (body === 'too-large') return reply(res, 413, { errorMessage: 'init error document too large', errorType: 'RequestEntityTooLarge' });
-    this.settleInit({ kind: 'error', error: runtimeError(req, body) });
-    reply(res, 202, { status: 'OK' });
+    const r = this.settleInitError(body, errorTypeHeader(req));
+    if (r) replyRefusal(res, r);
+    else reply(res, 202, { status: 'OK' });
   }
+
+  private next(waiter: Waiter): void {
+    if (this.firstNextAt === null) {
+      this.firstNextAt = performance.now();
+      this.settleInit({ kind: 'ready' });
+    }
+    this.waiting = waiter;
+    // A /next while the given invocation is unanswered waits (it is not an answer): the
+    // invocation stays in flight until answered or timed out, as Lambda's does.
+    if (this.current && !this.current.delivered) this.deliver(waiter);
+  }
+
+  private deliver(waiter: Waiter): void {
+    const c = this.current!;
+    c.delivered = true;
+    this.waiting = null;
+    waiter.deliver(c);
+  }
+
+  /** Why an answer for `id` is refused now, or null when it answers the invocation in flight. */
+  private refusal(id: string): Refusal | null {
+    const c = this.current;
+    if (c && c.meta.requestId === id && c.delivered) return null;
+    if (this.answered.has(id))
+      return { status: 403, errorMessage: `invocation ${id} has already been answered`, errorType: 'InvalidStateTransition' };
+    return { status: 400, errorMessage: `invalid request id: ${id}`, errorType: 'InvalidRequestID' };
+  }
+
+  /** Ends the invocation in flight with the runtime's answer; a refusal when it is too large. */
+  private settle(kind: 'response' | 'error', body: Buffer | 'too-large', errorTypeHeader: string | undefined): Refusal | null {
+    if (body === 'too-large') {
+      const message = `Response payload size exceeded maximum allowed payload size (${this.maxBytes} bytes).`;
+      this.finish({ kind: 'error', error: errorDocument('Function.ResponseSizeTooLarge', message) });
+      return { status: 413, errorMessage: message, errorType: 'RequestEntityTooLarge' };
+    }
+    if (kind === 'response') this.finish({ kind: 'result', payload: body });
+    else this.finish({ kind: 'error', error: runtimeError(errorTypeHeader, body) });
+    return null;
+  }
+
+  /** The init error; a refusal when the init phase has ended or the document is too large. */
+  private settleInitError(body: Buffer | 'too-large', errorTypeHeader: string | undefined): Refusal | null {
+    if (this.initSettled) return { status: 403, errorMessage: 'the init phase has ended', errorType: 'InvalidStateTransition' };
+    if (body === 'too-large') return { status: 413, errorMessage: 'init error document too large', errorType: 'RequestEntityTooLarge' };
+    this.settleInit({ kind: 'error', error: runtimeError(errorTypeHeader, body) });
+    return null;
+  }
+
+  /** The frames exchange (runtime-frames.ts), for Hangar's own runtimes. */
+  private upgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
+    socket.on('error', () => {});
+    if ((req.url ?? '').split('?')[0] !== FRAMES_PATH || req.headers.upgrade !== FRAMES_PROTOCOL) {
+      socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+      return;
+    }
+    this.framed.add(socket);
+    socket.write(`HTTP/1.1 101 Switching Protocols\r\nconnection: Upgrade\r\nupgrade: ${FRAMES_PROTOCOL}\r\n\r\n`);
+    const send = (parts: Buffer[]) => {
+      socket.cork();
+      for (const p of parts) socket.write(p);
+      socket.uncork();
+    };
+    const waiter: Waiter = {
+      deliver: (c) => {
+        const m = c.meta;
+        const head: Record<string, unknown> = {
+          requestId: m.requestId,
+          deadlineMs: m.deadlineMs,
+          invokedFunctionArn: m.invokedFunctionArn,
+        };
+        if (m.traceId) head.traceId = m.traceId;
+        if (m.clientContext) head.clientContext = m.clientContext;
+        if (m.cognitoIdentity) head.cognitoIdentity = m.cognitoIdentity;
+        send(encodeFrame('V', head, c.event));
+      },
+    };
+    const refuse = (r: Refusal | null) => {
+      if (r) send(encodeFrame('X', r));
+    };
+    const onFrame = (f: Frame) => {
+      const errorType = typeof f.head.errorType === 'string' ? f.head.errorType : undefined;
+      switch (f.type) {
+        case 'N':
+          return this.next(waiter);
+        case 'R':
+        case 'E': {
+          const id = String(f.head.requestId ?? '');
+          refuse(this.refusal(id) ?? this.settle(f.type === 'R' ? 'response' : 'error', f.body, errorType));
+          // An answer is also the runtime's next /next.
+          return this.next(waiter);
+        }
+        case 'I':
+          return refuse(this.settleInitError(f.body, errorType));
+        default:
+          socket.destroy();
+      }
+    };
+    const reader = new FrameReader(this.maxBytes, onFrame, () => socket.destroy());
+    socket.on('close', () => {
+      this.framed.delete(socket);
+      if (this.waiting === waiter) this.waiting = null;
+    });
+    socket.on('data', (d: Buffer) => reader.push(d));
+    if (head.length > 0) reader.push(head);
+  }
+}
+
+/** The held GET /next answered with the invocation: its event and Lambda's headers. */
+function deliverOverHttp(res: http.ServerResponse, c: Current): void {
+  const headers: Record<string, string | number> = {
+    'content-type': 'application/json',
+    'content-length': c.event.length,
+    'lambda-runtime-aws-request-id': c.meta.requestId,
+    'lambda-runtime-deadline-ms': String(c.meta.deadlineMs),
+    'lambda-runtime-invoked-function-arn': c.meta.invokedFunctionArn,
+    'lambda-runtime-trace-id': c.meta.traceId ?? '',
+  };
+  if (c.meta.clientContext) headers['lambda-runtime-client-context'] = c.meta.clientContext;
+  if (c.meta.cognitoIdentity) headers['lambda-runtime-cognito-identity'] = c.meta.cognitoIdentity;
+  res.writeHead(200, headers).end(c.event);
+}
+
+/** The runtime's error type header. */
+function errorTypeHeader(req: http.IncomingMessage): string | undefined {
+  const header = req.headers['lambda-runtime-function-error-type'];
+  return Array.isArray(header) ? header[0] : header;
 }
 
 /** The runtime's error document: its JSON as sent (errorType from the body, else the header),
  *  or, when the body is not a JSON object, one made from the header and the body's text. */
-function runtimeError(req: http.IncomingMessage, body: Buffer): FunctionError {
-  const header = req.headers['lambda-runtime-function-error-type'];
-  const headerType = (Array.isArray(header) ? header[0] : header) || 'Unknown';
+function runtimeError(header: string | undefined, body: Buffer): FunctionError {
+  const headerType = header || 'Unknown';
   try {
     const doc = JSON.parse(body.toString('utf8')) as unknown;
     if (doc && typeof doc === 'object' && !Array.isArray(doc)) {
@@ -258,6 +372,10 @@ function safeDecode(segment: string): string {
   } catch {
     return segment;
   }
+}
+
+function replyRefusal(res: http.ServerResponse, r: Refusal): void {
+  reply(res, r.status, { errorMessage: r.errorMessage, errorType: r.errorType });
 }
 
 function reply(res: http.ServerResponse, status: number, body: unknown): void {

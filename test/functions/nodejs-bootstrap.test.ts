@@ -2,6 +2,8 @@
  * Hangar's Node runtime (src/functions/runtimes/nodejs/bootstrap.mjs) as a plain child process
  * talking to a real Runtime API server over its unix socket: handlers written for AWS, unchanged.
  * (In the sandbox, the same bootstrap reaches the socket through 127.0.0.1:9001: instance.test.ts.)
+ * Every test runs twice: over the Runtime API's HTTP (as any runtime), and over Hangar's frames
+ * exchange (src/functions/runtime-frames.ts), which the bootstrap uses when Hangar starts it.
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -12,6 +14,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { type InvocationOutcome, RuntimeApi } from '../../src/functions/runtime-api.ts';
+import { freePort } from '../helpers/process.ts';
 import { writeHandlers } from './fixtures.ts';
 
 const BOOTSTRAP = fileURLToPath(new URL('../../src/functions/runtimes/nodejs/bootstrap.mjs', import.meta.url));
@@ -35,16 +38,23 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+type Exchange = 'http' | 'frames';
 let n = 0;
-async function start(handler: string): Promise<Plain> {
+async function startWith(handler: string, exchange: Exchange): Promise<Plain> {
   const api = new RuntimeApi(join(dir, `b${n++}.sock`));
   await api.listen();
+  // Frames: Hangar's own socket, and AWS_LAMBDA_RUNTIME_API offered by the bootstrap on TCP (as
+  // in the sandbox). HTTP: the socket as AWS_LAMBDA_RUNTIME_API.
+  const where =
+    exchange === 'frames'
+      ? { HANGAR_RUNTIME_API_SOCKET: api.socketPath, AWS_LAMBDA_RUNTIME_API: `127.0.0.1:${await freePort()}` }
+      : { AWS_LAMBDA_RUNTIME_API: api.socketPath };
   const child = spawn(process.execPath, [BOOTSTRAP], {
     cwd: code,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: {
       PATH: process.env.PATH ?? '/usr/bin:/bin',
-      AWS_LAMBDA_RUNTIME_API: api.socketPath,
+      ...where,
       _HANDLER: handler,
       LAMBDA_TASK_ROOT: code,
       AWS_LAMBDA_FUNCTION_NAME: 'fn',
@@ -84,110 +94,112 @@ async function start(handler: string): Promise<Plain> {
 
 const json = (o: InvocationOutcome) => JSON.parse((o.kind === 'result' ? o.payload : o.error.payload).toString());
 
-describe('node bootstrap, plain process', () => {
-  it('keeps module state between invocations (CommonJS)', async () => {
-    const p = await start('counter.handler');
-    assert.deepEqual(await p.api.ready, { kind: 'ready' });
-    const a = await p.invoke({ x: 1 });
-    const b = await p.invoke({ x: 2 });
-    assert.deepEqual(json(a), { count: 1, echo: { x: 1 } });
-    assert.deepEqual(json(b), { count: 2, echo: { x: 2 } });
-  });
-
-  it('loads ES modules with top-level await, .cjs, and nested paths and exports', async () => {
-    const esm = await start('esm.handler');
-    assert.equal(json(await esm.invoke({})).kind, 'esm');
-    assert.equal(json(await esm.invoke({})).count, 2);
-    const cjs = await start('cjs.handler');
-    assert.equal(json(await cjs.invoke({})), 'from cjs');
-    const nested = await start('lib/deep/nested.api.v1.handler');
-    assert.equal(json(await nested.invoke({})), 'nested');
-    const typeModule = await start('esmpkg/app.handler');
-    assert.equal(json(await typeModule.invoke({})), 'app.js');
-  });
-
-  it('runs callback handlers, and waits for the empty event loop unless told not to', async () => {
-    const p = await start('callback.handler');
-    assert.deepEqual(json(await p.invoke({ n: 21 })), { via: 'callback', n: 42 });
-    const e = await start('callback-error.handler');
-    const err = await e.invoke({});
-    assert.equal(err.kind, 'error');
-    assert.equal(json(err).errorType, 'RangeError');
-    assert.equal(json(err).errorMessage, 'too far');
-    // callback(null, result) with a timer pending that changes the result: Lambda answers once
-    // the event loop is empty, unless the handler set callbackWaitsForEmptyEventLoop = false.
-    const w = await start('waits.handler');
-    assert.deepEqual(json(await w.invoke({ wait: true })), { v: 'late' });
-    assert.deepEqual(json(await w.invoke({ wait: false })), { v: 'early' });
-  });
-
-  it("gives Lambda's context", async () => {
-    const p = await start('context.handler');
-    const o = await p.invoke({}, { deadlineMs: Date.now() + 20_000, clientContext: '{"custom":{"a":"b"}}' });
-    const c = json(o);
-    assert.equal(c.awsRequestId, o.requestId);
-    assert.equal(c.functionName, 'fn');
-    assert.equal(c.functionVersion, '$LATEST');
-    assert.equal(c.memoryLimitInMB, '128');
-    assert.equal(c.invokedFunctionArn, 'arn:aws:lambda:eu-west-1:123456789012:function:fn');
-    assert.equal(c.logGroupName, '/aws/lambda/fn');
-    assert.equal(c.logStreamName, '2026/12/05/[$LATEST]abc');
-    assert.ok(c.remaining > 0 && c.remaining <= 20_000, `remaining ${c.remaining}`);
-    assert.equal(c.callbackWaitsForEmptyEventLoop, true);
-    assert.deepEqual(c.clientContext, { custom: { a: 'b' } });
-  });
-
-  it('reports a thrown error as Lambda does, and stays warm after it', async () => {
-    const p = await start('throws.handler');
-    const o = await p.invoke({});
-    assert.equal(o.kind, 'error');
-    assert.equal(o.kind === 'error' && o.error.errorType, 'ValidationError');
-    const doc = json(o);
-    assert.equal(doc.errorType, 'ValidationError');
-    assert.equal(doc.errorMessage, 'bad input');
-    assert.ok(Array.isArray(doc.trace) && doc.trace[0] === 'ValidationError: bad input', JSON.stringify(doc.trace));
-    assert.equal((await p.invoke({})).kind, 'error');
-    assert.match(p.stdout(), /ERROR\tInvoke Error/);
-  });
-
-  it('prefixes console lines with the time, the request id and the level', async () => {
-    const p = await start('counter.handler');
-    const o = await p.invoke({});
-    assert.match(p.stdout(), new RegExp(`^\\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z\\t${o.requestId}\\tINFO\\tcount is 1$`, 'm'));
-  });
-
-  for (const [handler, errorType, message] of [
-    ['syntax.handler', 'Runtime.UserCodeSyntaxError', /SyntaxError/],
-    ['missing-dep.handler', 'Runtime.ImportModuleError', /no-such-package-anywhere/],
-    ['nothere.handler', 'Runtime.ImportModuleError', /Cannot find module 'nothere'/],
-    ['no-export.handler', 'Runtime.HandlerNotFound', /no-export\.handler is undefined or not exported/],
-    ['../escape.handler', 'Runtime.MalformedHandlerName', /not a valid handler name/],
-    ['nodot', 'Runtime.MalformedHandlerName', /Bad handler/],
-  ] as const) {
-    it(`reports ${handler} as an init error, ${errorType}`, async () => {
-      const p = await start(handler);
-      const init = await p.api.ready;
-      assert.equal(init.kind, 'error');
-      if (init.kind !== 'error') return;
-      assert.equal(init.error.errorType, errorType);
-      assert.match(JSON.parse(init.error.payload.toString()).errorMessage, message);
-      assert.equal(await p.exited, 1);
+for (const exchange of ['http', 'frames'] as const)
+  describe(`node bootstrap, plain process, over ${exchange === 'http' ? "the Runtime API's HTTP" : "Hangar's frames"}`, () => {
+    const start = (handler: string) => startWith(handler, exchange);
+    it('keeps module state between invocations (CommonJS)', async () => {
+      const p = await start('counter.handler');
+      assert.deepEqual(await p.api.ready, { kind: 'ready' });
+      const a = await p.invoke({ x: 1 });
+      const b = await p.invoke({ x: 2 });
+      assert.deepEqual(json(a), { count: 1, echo: { x: 1 } });
+      assert.deepEqual(json(b), { count: 2, echo: { x: 2 } });
     });
-  }
 
-  it("an unhandled rejection fails the invocation with Lambda's type and ends the process", async () => {
-    const p = await start('reject.handler');
-    const o = await p.invoke({});
-    assert.equal(o.kind === 'error' && o.error.errorType, 'Runtime.UnhandledPromiseRejection');
-    assert.match(json(o).errorMessage, /TypeError: nobody caught me/);
-    assert.equal(await p.exited, 129);
-  });
+    it('loads ES modules with top-level await, .cjs, and nested paths and exports', async () => {
+      const esm = await start('esm.handler');
+      assert.equal(json(await esm.invoke({})).kind, 'esm');
+      assert.equal(json(await esm.invoke({})).count, 2);
+      const cjs = await start('cjs.handler');
+      assert.equal(json(await cjs.invoke({})), 'from cjs');
+      const nested = await start('lib/deep/nested.api.v1.handler');
+      assert.equal(json(await nested.invoke({})), 'nested');
+      const typeModule = await start('esmpkg/app.handler');
+      assert.equal(json(await typeModule.invoke({})), 'app.js');
+    });
 
-  it('a handler that exits the process fails the invocation, never hangs it', async () => {
-    const p = await start('crash.handler');
-    assert.equal(json(await p.invoke({})), 'alive');
-    const o = await p.invoke({ crash: true });
-    assert.equal(o.kind, 'error');
-    assert.equal(o.kind === 'error' && o.error.errorType, 'Runtime.ExitError');
+    it('runs callback handlers, and waits for the empty event loop unless told not to', async () => {
+      const p = await start('callback.handler');
+      assert.deepEqual(json(await p.invoke({ n: 21 })), { via: 'callback', n: 42 });
+      const e = await start('callback-error.handler');
+      const err = await e.invoke({});
+      assert.equal(err.kind, 'error');
+      assert.equal(json(err).errorType, 'RangeError');
+      assert.equal(json(err).errorMessage, 'too far');
+      // callback(null, result) with a timer pending that changes the result: Lambda answers once
+      // the event loop is empty, unless the handler set callbackWaitsForEmptyEventLoop = false.
+      const w = await start('waits.handler');
+      assert.deepEqual(json(await w.invoke({ wait: true })), { v: 'late' });
+      assert.deepEqual(json(await w.invoke({ wait: false })), { v: 'early' });
+    });
+
+    it("gives Lambda's context", async () => {
+      const p = await start('context.handler');
+      const o = await p.invoke({}, { deadlineMs: Date.now() + 20_000, clientContext: '{"custom":{"a":"b"}}' });
+      const c = json(o);
+      assert.equal(c.awsRequestId, o.requestId);
+      assert.equal(c.functionName, 'fn');
+      assert.equal(c.functionVersion, '$LATEST');
+      assert.equal(c.memoryLimitInMB, '128');
+      assert.equal(c.invokedFunctionArn, 'arn:aws:lambda:eu-west-1:123456789012:function:fn');
+      assert.equal(c.logGroupName, '/aws/lambda/fn');
+      assert.equal(c.logStreamName, '2026/12/05/[$LATEST]abc');
+      assert.ok(c.remaining > 0 && c.remaining <= 20_000, `remaining ${c.remaining}`);
+      assert.equal(c.callbackWaitsForEmptyEventLoop, true);
+      assert.deepEqual(c.clientContext, { custom: { a: 'b' } });
+    });
+
+    it('reports a thrown error as Lambda does, and stays warm after it', async () => {
+      const p = await start('throws.handler');
+      const o = await p.invoke({});
+      assert.equal(o.kind, 'error');
+      assert.equal(o.kind === 'error' && o.error.errorType, 'ValidationError');
+      const doc = json(o);
+      assert.equal(doc.errorType, 'ValidationError');
+      assert.equal(doc.errorMessage, 'bad input');
+      assert.ok(Array.isArray(doc.trace) && doc.trace[0] === 'ValidationError: bad input', JSON.stringify(doc.trace));
+      assert.equal((await p.invoke({})).kind, 'error');
+      assert.match(p.stdout(), /ERROR\tInvoke Error/);
+    });
+
+    it('prefixes console lines with the time, the request id and the level', async () => {
+      const p = await start('counter.handler');
+      const o = await p.invoke({});
+      assert.match(p.stdout(), new RegExp(`^\\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z\\t${o.requestId}\\tINFO\\tcount is 1$`, 'm'));
+    });
+
+    for (const [handler, errorType, message] of [
+      ['syntax.handler', 'Runtime.UserCodeSyntaxError', /SyntaxError/],
+      ['missing-dep.handler', 'Runtime.ImportModuleError', /no-such-package-anywhere/],
+      ['nothere.handler', 'Runtime.ImportModuleError', /Cannot find module 'nothere'/],
+      ['no-export.handler', 'Runtime.HandlerNotFound', /no-export\.handler is undefined or not exported/],
+      ['../escape.handler', 'Runtime.MalformedHandlerName', /not a valid handler name/],
+      ['nodot', 'Runtime.MalformedHandlerName', /Bad handler/],
+    ] as const) {
+      it(`reports ${handler} as an init error, ${errorType}`, async () => {
+        const p = await start(handler);
+        const init = await p.api.ready;
+        assert.equal(init.kind, 'error');
+        if (init.kind !== 'error') return;
+        assert.equal(init.error.errorType, errorType);
+        assert.match(JSON.parse(init.error.payload.toString()).errorMessage, message);
+        assert.equal(await p.exited, 1);
+      });
+    }
+
+    it("an unhandled rejection fails the invocation with Lambda's type and ends the process", async () => {
+      const p = await start('reject.handler');
+      const o = await p.invoke({});
+      assert.equal(o.kind === 'error' && o.error.errorType, 'Runtime.UnhandledPromiseRejection');
+      assert.match(json(o).errorMessage, /TypeError: nobody caught me/);
+      assert.equal(await p.exited, 129);
+    });
+
+    it('a handler that exits the process fails the invocation, never hangs it', async () => {
+      const p = await start('crash.handler');
+      assert.equal(json(await p.invoke({})), 'alive');
+      const o = await p.invoke({ crash: true });
+      assert.equal(o.kind, 'error');
+      assert.equal(o.kind === 'error' && o.error.errorType, 'Runtime.ExitError');
+    });
   });
-});

@@ -9,7 +9,10 @@
  *   LAMBDA_TASK_ROOT        where the function's code is
  *
  * Loads the handler once (module state stays while the instance is warm), then loops:
- * GET /next -> handler(event, context[, callback]) -> POST /response or /error. A failure to
+ * GET /next -> handler(event, context[, callback]) -> POST /response or /error. Started by
+ * Hangar (HANGAR_RUNTIME_API_SOCKET), it does the same over Hangar's frames exchange on that
+ * socket instead (src/functions/runtime-frames.ts: one frame each way per invocation, where HTTP
+ * takes two requests). A failure to
  * load goes to /init/error with Lambda's names (Runtime.ImportModuleError,
  * Runtime.HandlerNotFound, Runtime.UserCodeSyntaxError, Runtime.MalformedHandlerName).
  */
@@ -70,6 +73,139 @@ function call(method, path, body, headers = {}) {
   });
 }
 
+/** The Runtime API over HTTP, as AWS documents it. */
+const httpExchange = {
+  async next() {
+    const r = await call('GET', '/invocation/next');
+    if (r.status !== 200) throw new Error(`runtime api: GET /next answered ${r.status}`);
+    return { headers: r.headers, body: r.body };
+  },
+  async respond(id, body) {
+    const r = await call('POST', `/invocation/${encodeURIComponent(id)}/response`, body, { 'content-type': 'application/json' });
+    if (r.status === 413) process.stderr.write(`${new Date().toISOString()}\t${id}\tERROR\tresponse too large: ${r.body}\n`);
+  },
+  async fail(id, doc) {
+    await postDoc(id === null ? '/init/error' : `/invocation/${encodeURIComponent(id)}/error`, doc);
+  },
+};
+
+async function postDoc(path, doc) {
+  await call('POST', path, JSON.stringify(doc), { 'content-type': 'application/json', 'lambda-runtime-function-error-type': doc.errorType });
+}
+
+/**
+ * Hangar's frames exchange on its own socket (src/functions/runtime-frames.ts has the format): a
+ * frame is its type, head and body lengths (4 bytes each, big-endian), a JSON head and the body.
+ * The answer to an invocation also asks for the next one. Resolves once upgraded.
+ */
+function framesExchange(socketPath) {
+  return new Promise((resolve, reject) => {
+    const req = http.request({
+      socketPath,
+      path: '/2018-06-01/runtime/hangar-frames',
+      headers: { connection: 'Upgrade', upgrade: 'hangar-runtime-frames/1' },
+    });
+    req.on('upgrade', (_res, socket, head) => resolve(frames(socket, head)));
+    req.on('response', (res) => {
+      res.resume();
+      reject(new Error(`the frames exchange was refused (${res.statusCode})`));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+function frames(socket, head) {
+  let buf = head;
+  let waiting = null;
+  const queued = [];
+  let asked = false;
+  /** The last request answered, for a refusal that comes back after its answer. */
+  let lastAnswered = null;
+  const send = (type, h, body = Buffer.alloc(0)) =>
+    new Promise((resolve, reject) => {
+      const hb = Buffer.from(JSON.stringify(h));
+      const header = Buffer.allocUnsafe(9);
+      header[0] = type.charCodeAt(0);
+      header.writeUInt32BE(hb.length, 1);
+      header.writeUInt32BE(body.length, 5);
+      socket.cork();
+      socket.write(header);
+      socket.write(hb);
+      socket.write(body, (err) => (err ? reject(err) : resolve()));
+      socket.uncork();
+    });
+  const onFrame = (type, h, body) => {
+    if (type === 'V') {
+      // The handler runs: this socket must not keep the event loop alive (a callback handler's
+      // empty event loop, callbackWaitsForEmptyEventLoop).
+      socket.unref();
+      const headers = {
+        'lambda-runtime-aws-request-id': h.requestId,
+        'lambda-runtime-deadline-ms': String(h.deadlineMs),
+        'lambda-runtime-invoked-function-arn': h.invokedFunctionArn,
+        'lambda-runtime-trace-id': h.traceId,
+        'lambda-runtime-client-context': h.clientContext,
+        'lambda-runtime-cognito-identity': h.cognitoIdentity,
+      };
+      const inv = { headers, body };
+      if (waiting) {
+        const w = waiting;
+        waiting = null;
+        w.resolve(inv);
+      } else queued.push(inv);
+    } else if (type === 'X') {
+      process.stderr.write(`${new Date().toISOString()}\t${lastAnswered}\tERROR\t${h.errorType}: ${h.errorMessage}\n`);
+    }
+  };
+  socket.on('data', (d) => {
+    buf = buf.length ? Buffer.concat([buf, d]) : d;
+    while (buf.length >= 9) {
+      const headLen = buf.readUInt32BE(1);
+      const bodyLen = buf.readUInt32BE(5);
+      if (buf.length < 9 + headLen + bodyLen) return;
+      const h = JSON.parse(buf.subarray(9, 9 + headLen).toString('utf8'));
+      const body = buf.subarray(9 + headLen, 9 + headLen + bodyLen);
+      const type = String.fromCharCode(buf[0]);
+      buf = buf.subarray(9 + headLen + bodyLen);
+      onFrame(type, h, body);
+    }
+  });
+  const gone = (err) => {
+    if (waiting) waiting.reject(err);
+    waiting = null;
+  };
+  socket.on('error', gone);
+  socket.on('close', () => gone(new Error('runtime api: the frames connection closed')));
+  const answered = (id) => {
+    lastAnswered = id;
+    socket.ref();
+  };
+  return {
+    next() {
+      if (!asked) {
+        asked = true;
+        void send('N', {});
+      }
+      if (queued.length > 0) return Promise.resolve(queued.shift());
+      return new Promise((resolve, reject) => (waiting = { resolve, reject }));
+    },
+    respond(id, body) {
+      answered(id);
+      return send('R', { requestId: id }, Buffer.from(body));
+    },
+    fail(id, doc) {
+      const body = Buffer.from(JSON.stringify(doc));
+      if (id === null) return send('I', { errorType: doc.errorType }, body);
+      answered(id);
+      return send('E', { requestId: id, errorType: doc.errorType }, body);
+    },
+  };
+}
+
+/** How this runtime talks to Hangar (or to any Runtime API): set in main(). */
+let exchange = httpExchange;
+
 /** Lambda's error document for a thrown value: errorType is the error's name. */
 function errorDoc(err) {
   if (err instanceof Error || (err && typeof err === 'object' && 'message' in err)) {
@@ -87,12 +223,9 @@ function named(name, message, cause) {
   return e;
 }
 
-async function postError(path, err) {
-  const doc = errorDoc(err);
-  await call('POST', path, JSON.stringify(doc), {
-    'content-type': 'application/json',
-    'lambda-runtime-function-error-type': doc.errorType,
-  });
+/** Reports `err` as the invocation's error (id), or as the init error (id null). */
+async function postError(id, err) {
+  await exchange.fail(id, errorDoc(err));
 }
 
 /** The handler function `_HANDLER` names. */
@@ -146,8 +279,7 @@ for (const [method, level] of [
 /** An error the handler did not catch ends the process, as on Lambda: report it first. */
 async function fatal(err) {
   try {
-    if (currentId) await postError(`/invocation/${encodeURIComponent(currentId)}/error`, err);
-    else await postError('/init/error', err);
+    await postError(currentId, err);
   } finally {
     process.stderr.write(`${JSON.stringify(errorDoc(err))}\n`);
     process.exit(129);
@@ -219,15 +351,15 @@ async function main() {
   let handler;
   try {
     if (ownSocket && !api.startsWith('/')) await offerRuntimeApi(ownSocket);
+    if (ownSocket) exchange = await framesExchange(ownSocket);
     handler = await loadHandler();
   } catch (err) {
     process.stderr.write(`${JSON.stringify(errorDoc(err))}\n`);
-    await postError('/init/error', err);
+    await postError(null, err);
     process.exit(1);
   }
   for (;;) {
-    const next = await call('GET', '/invocation/next');
-    if (next.status !== 200) throw new Error(`runtime api: GET /next answered ${next.status}`);
+    const next = await exchange.next();
     const id = next.headers['lambda-runtime-aws-request-id'];
     currentId = id;
     if (next.headers['lambda-runtime-trace-id']) process.env._X_AMZN_TRACE_ID = next.headers['lambda-runtime-trace-id'];
@@ -235,26 +367,25 @@ async function main() {
     try {
       event = JSON.parse(next.body.toString('utf8'));
     } catch (err) {
-      await postError(`/invocation/${encodeURIComponent(id)}/error`, named('Runtime.UnmarshalError', `Unable to parse input as json: ${err.message}`));
+      await postError(id, named('Runtime.UnmarshalError', `Unable to parse input as json: ${err.message}`));
+      currentId = null;
       continue;
     }
     const answer = await runHandler(handler, event, next.headers);
-    const path = `/invocation/${encodeURIComponent(id)}`;
     if ('err' in answer) {
       process.stderr.write(`${new Date().toISOString()}\t${id}\tERROR\tInvoke Error \t${JSON.stringify(errorDoc(answer.err))}\n`);
-      await postError(`${path}/error`, answer.err);
+      await postError(id, answer.err);
     } else {
       let body;
       try {
         // undefined answers as null, as Lambda's runtime does.
         body = JSON.stringify(answer.result === undefined ? null : answer.result);
       } catch (err) {
-        await postError(`${path}/error`, named('Runtime.MarshalError', `Unable to stringify response body: ${err.message}`));
+        await postError(id, named('Runtime.MarshalError', `Unable to stringify response body: ${err.message}`));
         currentId = null;
         continue;
       }
-      const r = await call('POST', `${path}/response`, body, { 'content-type': 'application/json' });
-      if (r.status === 413) process.stderr.write(`${new Date().toISOString()}\t${id}\tERROR\tresponse too large: ${r.body}\n`);
+      await exchange.respond(id, body);
     }
     currentId = null;
   }
