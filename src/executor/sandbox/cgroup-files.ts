@@ -1,6 +1,6 @@
 /** The cgroup filesystem's files as the drivers use them (cgroups.ts, cgroups-v2.ts): read a value,
  *  list a cgroup's processes, kill them all, remove the directory once the kernel lets go. */
-import { existsSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readSync } from 'node:fs';
 import { readFile, rmdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -16,14 +16,42 @@ export async function readNum(file: string): Promise<number | null> {
   }
 }
 
-/** As readNum, synchronously: a cgroup file is the kernel's, read without touching a disk, in
- *  microseconds; off the thread pool, it does not wait behind other processes' file work (a
- *  function invocation reads its instance's memory peak on the caller's path). */
-export function readNumSync(file: string): number | null {
-  try {
-    return Number(readFileSync(file, 'utf8').trim());
-  } catch {
-    return null;
+/**
+ * A number the kernel keeps in a cgroup file, read again and again (a function instance's memory
+ * peak, once per invocation, on the caller's path): synchronous (off the thread pool, it does not
+ * wait behind other file work), with one descriptor kept open and read from offset 0: one system
+ * call where readFileSync makes four (open, fstat, read, close). Measured here: 3.1 µs a read against
+ * 10.6 µs, alone; on the invocation path under load the four calls took ~40 µs. close() before
+ * the cgroup is removed.
+ */
+export class KeptNumFile {
+  private readonly file: string;
+  private fd: number | null = null;
+  private readonly buf = Buffer.allocUnsafe(64);
+
+  constructor(file: string) {
+    this.file = file;
+  }
+
+  read(): number | null {
+    try {
+      this.fd ??= openSync(this.file, 'r');
+      const n = readSync(this.fd, this.buf, 0, this.buf.length, 0);
+      return Number(this.buf.toString('latin1', 0, n).trim());
+    } catch {
+      this.close();
+      return null;
+    }
+  }
+
+  close(): void {
+    if (this.fd === null) return;
+    try {
+      closeSync(this.fd);
+    } catch {
+      // Closed already.
+    }
+    this.fd = null;
   }
 }
 

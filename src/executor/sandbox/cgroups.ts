@@ -15,7 +15,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { killLoop, readKeyed, readNum, readNumSync, rmdirRetry, writeIfExists } from './cgroup-files.ts';
+import { KeptNumFile, killLoop, readKeyed, readNum, rmdirRetry, writeIfExists } from './cgroup-files.ts';
 import { CgroupV2Unproven, CgroupV2Unusable, delegateV2, type DelegationMode } from './cgroups-v2.ts';
 
 export interface CgroupLimits {
@@ -43,7 +43,7 @@ export interface TaskCgroup {
   /** `cgroup.procs` files a process writes its pid to, to join every controller, before exec. */
   readonly procsFiles: string[];
   stats(): Promise<CgroupStats>;
-  /** The memory peak alone, read synchronously (readNumSync): a function's REPORT line needs it
+  /** The memory peak alone, read synchronously (KeptNumFile): a function's REPORT line needs it
    *  per invocation. */
   memoryPeakBytes(): number | null;
   /** Changes the CPU quota of a running task (a function instance's init phase runs at more). */
@@ -159,11 +159,12 @@ class V1Driver implements CgroupDriver {
     await writeFile(join(d.cpu, 'cpu.cfs_quota_us'), String(quotaUs(l.cpus)));
     await writeFile(join(d.pids, 'pids.max'), String(l.pidsMax));
     const hasKill = unified !== null && existsSync(join(unified, 'cgroup.kill'));
+    const peak = new KeptNumFile(join(d.memory, 'memory.max_usage_in_bytes'));
     return {
       name,
       procsFiles: dirs.map((x) => join(x, 'cgroup.procs')),
       setCpus: (cpus: number) => writeFile(join(d.cpu, 'cpu.cfs_quota_us'), String(quotaUs(cpus))),
-      memoryPeakBytes: () => readNumSync(join(d.memory, 'memory.max_usage_in_bytes')),
+      memoryPeakBytes: () => peak.read(),
       async stats() {
         const [peak, user, sys, cpu, oom, pidsEvents] = await Promise.all([
           readNum(join(d.memory, 'memory.max_usage_in_bytes')),
@@ -185,6 +186,7 @@ class V1Driver implements CgroupDriver {
       },
       killAll: (timeoutMs = 2000) => killLoop(dirs, hasKill ? join(unified!, 'cgroup.kill') : null, timeoutMs),
       async remove() {
+        peak.close();
         await Promise.all(dirs.map((x) => rmdirRetry(x)));
       },
     };
@@ -221,11 +223,12 @@ class V2Driver implements CgroupDriver {
     await writeIfExists(join(dir, 'memory.swap.max'), '0');
     await writeFile(join(dir, 'cpu.max'), `${quotaUs(l.cpus)} ${CPU_PERIOD_US}`);
     await writeFile(join(dir, 'pids.max'), String(l.pidsMax));
+    const peak = new KeptNumFile(join(dir, 'memory.peak'));
     return {
       name,
       procsFiles: [join(dir, 'cgroup.procs')],
       setCpus: (cpus: number) => writeFile(join(dir, 'cpu.max'), `${quotaUs(cpus)} ${CPU_PERIOD_US}`),
-      memoryPeakBytes: () => readNumSync(join(dir, 'memory.peak')),
+      memoryPeakBytes: () => peak.read(),
       async stats() {
         const [peak, cpu, events, pidsEvents] = await Promise.all([
           readNum(join(dir, 'memory.peak')),
@@ -244,7 +247,10 @@ class V2Driver implements CgroupDriver {
         };
       },
       killAll: (timeoutMs = 2000) => killLoop([dir], existsSync(join(dir, 'cgroup.kill')) ? join(dir, 'cgroup.kill') : null, timeoutMs),
-      remove: () => rmdirRetry(dir),
+      remove: () => {
+        peak.close();
+        return rmdirRetry(dir);
+      },
     };
   }
 }

@@ -122,18 +122,20 @@ function frames(socket, head) {
   let asked = false;
   /** The last request answered, for a refusal that comes back after its answer. */
   let lastAnswered = null;
-  const send = (type, h, body = Buffer.alloc(0)) =>
+  /** One write per frame; resolves once it is handed to the kernel. */
+  const send = (type, h, body) =>
     new Promise((resolve, reject) => {
-      const hb = Buffer.from(JSON.stringify(h));
-      const header = Buffer.allocUnsafe(9);
-      header[0] = type.charCodeAt(0);
-      header.writeUInt32BE(hb.length, 1);
-      header.writeUInt32BE(body.length, 5);
-      socket.cork();
-      socket.write(header);
-      socket.write(hb);
-      socket.write(body, (err) => (err ? reject(err) : resolve()));
-      socket.uncork();
+      const head = JSON.stringify(h);
+      const headLen = Buffer.byteLength(head);
+      const bodyLen = body === undefined ? 0 : Buffer.byteLength(body);
+      const frame = Buffer.allocUnsafe(9 + headLen + bodyLen);
+      frame[0] = type.charCodeAt(0);
+      frame.writeUInt32BE(headLen, 1);
+      frame.writeUInt32BE(bodyLen, 5);
+      frame.write(head, 9);
+      if (typeof body === 'string') frame.write(body, 9 + headLen);
+      else if (body) body.copy(frame, 9 + headLen);
+      socket.write(frame, (err) => (err ? reject(err) : resolve()));
     });
   const onFrame = (type, h, body) => {
     if (type === 'V') {
@@ -192,10 +194,10 @@ function frames(socket, head) {
     },
     respond(id, body) {
       answered(id);
-      return send('R', { requestId: id }, Buffer.from(body));
+      return send('R', { requestId: id }, body);
     },
     fail(id, doc) {
-      const body = Buffer.from(JSON.stringify(doc));
+      const body = JSON.stringify(doc);
       if (id === null) return send('I', { errorType: doc.errorType }, body);
       answered(id);
       return send('E', { requestId: id, errorType: doc.errorType }, body);
