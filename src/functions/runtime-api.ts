@@ -295,10 +295,15 @@ export class RuntimeApi {
         case 'I':
           return refuse(this.settleInitError(f.body, errorType));
         default:
+          // Not this protocol: nothing after it is read, not even the rest of this chunk.
+          reader.stop();
           socket.destroy();
       }
     };
     const reader = new FrameReader(this.maxBytes, onFrame, () => socket.destroy());
+    // The HTTP server's sockets allow half-open connections: a runtime's hang-up is only an 'end'
+    // here, and without this its waiter would stay, and the next invocation go to a dead socket.
+    socket.on('end', () => socket.destroy());
     socket.on('close', () => {
       this.framed.delete(socket);
       if (this.waiting === waiter) this.waiting = null;

@@ -46,13 +46,15 @@ export interface Frame {
 /**
  * Splits a byte stream into frames. A body over `maxBody` bytes is skipped as it arrives and its
  * frame given as 'too-large'; a head that is not a JSON object, or longer than 64 KB, is a
- * protocol error (the connection is not ours to read further).
+ * protocol error (the connection is not ours to read further): the reader stops there, as it
+ * does when stop() is called, and reads nothing after it, even bytes already pushed.
  */
 export class FrameReader {
   private chunks: Buffer[] = [];
   private buffered = 0;
   /** The frame being read, once its header and head are in. */
   private pending: { type: string; head: Record<string, unknown>; bodyLen: number; skip: boolean } | null = null;
+  private stopped = false;
 
   private readonly maxBody: number;
   private readonly onFrame: (f: Frame) => void;
@@ -65,15 +67,20 @@ export class FrameReader {
   }
 
   push(chunk: Buffer): void {
+    if (this.stopped) return;
     this.chunks.push(chunk);
     this.buffered += chunk.length;
-    for (;;) {
+    // A frame's handler may stop the reader: the frames behind it in this chunk are not read.
+    while (!this.stopped) {
       if (!this.pending) {
         if (this.buffered < HEADER_BYTES) return;
         const header = this.peek(HEADER_BYTES);
         const headLen = header.readUInt32BE(1);
         const bodyLen = header.readUInt32BE(5);
-        if (headLen > MAX_HEAD_BYTES) return this.onError(`frame head of ${headLen} bytes`);
+        if (headLen > MAX_HEAD_BYTES) {
+          this.fail(`frame head of ${headLen} bytes`);
+          return;
+        }
         if (this.buffered < HEADER_BYTES + headLen) return;
         this.take(HEADER_BYTES);
         let head: unknown;
@@ -82,7 +89,10 @@ export class FrameReader {
         } catch {
           head = null;
         }
-        if (!head || typeof head !== 'object' || Array.isArray(head)) return this.onError('frame head is not a JSON object');
+        if (!head || typeof head !== 'object' || Array.isArray(head)) {
+          this.fail('frame head is not a JSON object');
+          return;
+        }
         this.pending = {
           type: String.fromCharCode(header[0]),
           head: head as Record<string, unknown>,
@@ -104,6 +114,19 @@ export class FrameReader {
       this.pending = null;
       this.onFrame({ type: p.type, head: p.head, body: this.take(p.bodyLen) });
     }
+  }
+
+  /** Reads nothing more, and lets go of what is buffered. */
+  stop(): void {
+    this.stopped = true;
+    this.chunks = [];
+    this.buffered = 0;
+    this.pending = null;
+  }
+
+  private fail(message: string): void {
+    this.stop();
+    this.onError(message);
   }
 
   /** The first n buffered bytes, left buffered. */

@@ -105,6 +105,17 @@ def handler(event, context):
   'py_syntax.py': `def handler(event, context)
     return 1
 `,
+  'py_context.py': `import os
+def handler(event, context):
+    return {"awsRequestId": context.aws_request_id, "invokedFunctionArn": context.invoked_function_arn,
+            "functionName": context.function_name, "functionVersion": context.function_version,
+            "memory": context.memory_limit_in_mb, "logGroupName": context.log_group_name,
+            "logStreamName": context.log_stream_name, "remaining": context.get_remaining_time_in_millis(),
+            "clientContext": context.client_context, "identity": context.identity, "traceId": os.environ.get("_X_AMZN_TRACE_ID")}
+`,
+  'py_size.py': `def handler(event, context):
+    return "x" * event["n"]
+`,
 };
 
 /** A \`provided\` runtime: the function's own bootstrap, a shell script speaking the Runtime API with curl. */

@@ -6,96 +6,15 @@
  * exchange (src/functions/runtime-frames.ts), which the bootstrap uses when Hangar starts it.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { type InvocationOutcome, RuntimeApi } from '../../src/functions/runtime-api.ts';
-import { freePort } from '../helpers/process.ts';
-import { writeHandlers } from './fixtures.ts';
+import { EXCHANGES, exchangeName, json, plainRuntimes } from './plain-runtime.ts';
 
 const BOOTSTRAP = fileURLToPath(new URL('../../src/functions/runtimes/nodejs/bootstrap.mjs', import.meta.url));
-const dir = mkdtempSync(join(tmpdir(), 'hangar-fnboot-'));
-const code = join(dir, 'code');
-writeHandlers(code);
+const startWith = plainRuntimes('hangar-fnboot-', [process.execPath, BOOTSTRAP]);
 
-interface Plain {
-  api: RuntimeApi;
-  child: ChildProcess;
-  stdout: () => string;
-  exited: Promise<number | null>;
-  invoke(event: unknown, over?: { deadlineMs?: number; clientContext?: string }): Promise<InvocationOutcome & { requestId: string }>;
-}
-const started: Plain[] = [];
-after(async () => {
-  for (const p of started) {
-    p.child.kill('SIGKILL');
-    await p.api.close();
-  }
-  rmSync(dir, { recursive: true, force: true });
-});
-
-type Exchange = 'http' | 'frames';
-let n = 0;
-async function startWith(handler: string, exchange: Exchange): Promise<Plain> {
-  const api = new RuntimeApi(join(dir, `b${n++}.sock`));
-  await api.listen();
-  // Frames: Hangar's own socket, and AWS_LAMBDA_RUNTIME_API offered by the bootstrap on TCP (as
-  // in the sandbox). HTTP: the socket as AWS_LAMBDA_RUNTIME_API.
-  const where =
-    exchange === 'frames'
-      ? { HANGAR_RUNTIME_API_SOCKET: api.socketPath, AWS_LAMBDA_RUNTIME_API: `127.0.0.1:${await freePort()}` }
-      : { AWS_LAMBDA_RUNTIME_API: api.socketPath };
-  const child = spawn(process.execPath, [BOOTSTRAP], {
-    cwd: code,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: {
-      PATH: process.env.PATH ?? '/usr/bin:/bin',
-      ...where,
-      _HANDLER: handler,
-      LAMBDA_TASK_ROOT: code,
-      AWS_LAMBDA_FUNCTION_NAME: 'fn',
-      AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
-      AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '128',
-      AWS_LAMBDA_LOG_GROUP_NAME: '/aws/lambda/fn',
-      AWS_LAMBDA_LOG_STREAM_NAME: '2026/12/05/[$LATEST]abc',
-      AWS_REGION: 'eu-west-1',
-      TZ: ':UTC',
-    },
-  });
-  let out = '';
-  child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
-  child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
-  // A runtime that exits fails the init phase or the invocation in flight, as the instance does.
-  void exited.then((c) => api.fail({ errorType: 'Runtime.ExitError', payload: Buffer.from(`{"exit":${c}}`) }));
-  const p: Plain = {
-    api,
-    child,
-    exited,
-    stdout: () => out,
-    async invoke(event, over = {}) {
-      const requestId = randomUUID();
-      const o = await api.invoke(Buffer.from(JSON.stringify(event)), {
-        requestId,
-        deadlineMs: over.deadlineMs ?? Date.now() + 30_000,
-        invokedFunctionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:fn',
-        clientContext: over.clientContext,
-      });
-      return { ...o, requestId };
-    },
-  };
-  started.push(p);
-  return p;
-}
-
-const json = (o: InvocationOutcome) => JSON.parse((o.kind === 'result' ? o.payload : o.error.payload).toString());
-
-for (const exchange of ['http', 'frames'] as const)
-  describe(`node bootstrap, plain process, over ${exchange === 'http' ? "the Runtime API's HTTP" : "Hangar's frames"}`, () => {
+for (const exchange of EXCHANGES)
+  describe(`node bootstrap, plain process, over ${exchangeName(exchange)}`, () => {
     const start = (handler: string) => startWith(handler, exchange);
     it('keeps module state between invocations (CommonJS)', async () => {
       const p = await start('counter.handler');

@@ -8,14 +8,19 @@ inside the instance's sandbox. Standard library only.
   LAMBDA_TASK_ROOT        where the function's code is
 
 Loads the handler once (module state stays while the instance is warm), then loops
-GET /next -> handler(event, context) -> POST /response or /error. Errors are reported as
-Lambda's Python runtime reports them: {errorMessage, errorType, requestId, stackTrace}.
+GET /next -> handler(event, context) -> POST /response or /error. Started by Hangar
+(HANGAR_RUNTIME_API_SOCKET), it does the same over Hangar's frames exchange on that socket
+instead (src/functions/runtime-frames.ts: one frame each way per invocation, where HTTP takes two
+requests). Errors are reported as Lambda's Python runtime reports them: {errorMessage,
+errorType, requestId, stackTrace}.
 """
+import datetime
 import http.client
 import importlib
 import json
 import os
 import socket
+import struct
 import sys
 import threading
 import time
@@ -86,22 +91,160 @@ def connection():
     return http.client.HTTPConnection(host, int(port))
 
 
-CONN = connection()
+class Invocation:
+    """One invocation as the Runtime API gives it: the event and Lambda's Lambda-Runtime-* fields."""
+
+    def __init__(self, request_id, deadline_ms, function_arn, trace_id, client_context, cognito_identity, body):
+        self.request_id = request_id
+        self.deadline_ms = deadline_ms
+        self.function_arn = function_arn
+        self.trace_id = trace_id
+        self.client_context = client_context
+        self.cognito_identity = cognito_identity
+        self.body = body
 
 
-def call(method, path, body=None, headers=None):
-    global CONN
-    for attempt in (1, 2):
-        try:
-            CONN.request(method, PREFIX + path, body=body, headers=headers or {})
-            res = CONN.getresponse()
-            return res.status, res.headers, res.read()
-        except (http.client.HTTPException, ConnectionError):
-            # A kept-alive connection the server closed: one fresh try.
-            CONN.close()
-            CONN = connection()
-            if attempt == 2:
-                raise
+def refused(request_id, error_type, message):
+    """A refused answer (an unknown request id, a second answer, one over the size limit): a log line."""
+    now = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    sys.stderr.write("[ERROR]\t%s\t%s\t%s: %s\n" % (now, request_id, error_type, message))
+
+
+class HttpExchange:
+    """The Runtime API over HTTP, as AWS documents it."""
+
+    def __init__(self):
+        self.conn = connection()
+
+    def call(self, method, path, body=None, headers=None):
+        for attempt in (1, 2):
+            try:
+                self.conn.request(method, PREFIX + path, body=body, headers=headers or {})
+                res = self.conn.getresponse()
+                return res.status, res.headers, res.read()
+            except (http.client.HTTPException, ConnectionError):
+                # A kept-alive connection the server closed: one fresh try.
+                self.conn.close()
+                self.conn = connection()
+                if attempt == 2:
+                    raise
+
+    def next(self):
+        status, headers, body = self.call("GET", "/invocation/next")
+        if status != 200:
+            raise RuntimeError("runtime api: GET /next answered %d" % status)
+        return Invocation(
+            headers.get("Lambda-Runtime-Aws-Request-Id"),
+            int(headers.get("Lambda-Runtime-Deadline-Ms") or 0),
+            headers.get("Lambda-Runtime-Invoked-Function-Arn"),
+            headers.get("Lambda-Runtime-Trace-Id"),
+            headers.get("Lambda-Runtime-Client-Context"),
+            headers.get("Lambda-Runtime-Cognito-Identity"),
+            body,
+        )
+
+    def respond(self, request_id, payload):
+        self.answer(request_id, "/invocation/%s/response" % request_id, payload, {"Content-Type": "application/json"})
+
+    def fail(self, request_id, doc):
+        """Reports `doc` as the invocation's error, or as the init error (request_id None)."""
+        path = "/init/error" if request_id is None else "/invocation/%s/error" % request_id
+        headers = {"Content-Type": "application/json", "Lambda-Runtime-Function-Error-Type": doc["errorType"]}
+        self.answer(request_id, path, json.dumps(doc).encode(), headers)
+
+    def answer(self, request_id, path, body, headers):
+        status, _, text = self.call("POST", path, body, headers)
+        if status >= 400:
+            try:
+                doc = json.loads(text)
+                refused(request_id, doc["errorType"], doc["errorMessage"])
+            except (ValueError, KeyError, TypeError):
+                refused(request_id, "HTTP %d" % status, text.decode("utf-8", "replace"))
+
+
+FRAME_HEADER = struct.Struct(">cII")
+
+
+class FramesExchange:
+    """Hangar's frames exchange on its own socket (src/functions/runtime-frames.ts has the format):
+    a frame is its type, head and body lengths (4 bytes each, big-endian), a JSON head and the
+    body. The answer to an invocation also asks for the next one."""
+
+    def __init__(self, socket_path):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.connect(socket_path)
+        self.sock.sendall(
+            b"GET /2018-06-01/runtime/hangar-frames HTTP/1.1\r\nHost: localhost\r\n"
+            b"Connection: Upgrade\r\nUpgrade: hangar-runtime-frames/1\r\n\r\n"
+        )
+        self.buf = bytearray()
+        while b"\r\n\r\n" not in self.buf:
+            self.fill()
+        end = self.buf.index(b"\r\n\r\n")
+        status_line = bytes(self.buf[: self.buf.index(b"\r\n")]).decode("latin-1")
+        # What follows the response's headers is already the first frames.
+        del self.buf[: end + 4]
+        parts = status_line.split(" ")
+        if len(parts) < 2 or parts[1] != "101":
+            self.sock.close()
+            raise RuntimeError("the frames exchange was refused (%s)" % status_line)
+        self.asked = False
+        # The last request answered, for a refusal that comes back after its answer.
+        self.last_answered = None
+
+    def fill(self):
+        chunk = self.sock.recv(65536)
+        if not chunk:
+            raise ConnectionError("runtime api: the frames connection closed")
+        self.buf += chunk
+
+    def take(self, n):
+        while len(self.buf) < n:
+            self.fill()
+        out = bytes(self.buf[:n])
+        del self.buf[:n]
+        return out
+
+    def send(self, kind, head, body=b""):
+        h = json.dumps(head, separators=(",", ":")).encode()
+        self.sock.sendall(FRAME_HEADER.pack(kind, len(h), len(body)) + h + body)
+
+    def next(self):
+        if not self.asked:
+            self.asked = True
+            self.send(b"N", {})
+        while True:
+            kind, head_len, body_len = FRAME_HEADER.unpack(self.take(FRAME_HEADER.size))
+            head = json.loads(self.take(head_len))
+            body = self.take(body_len)
+            if kind == b"V":
+                return Invocation(
+                    head["requestId"],
+                    int(head["deadlineMs"]),
+                    head["invokedFunctionArn"],
+                    head.get("traceId"),
+                    head.get("clientContext"),
+                    head.get("cognitoIdentity"),
+                    body,
+                )
+            if kind == b"X":
+                refused(self.last_answered, head.get("errorType"), head.get("errorMessage"))
+
+    def respond(self, request_id, payload):
+        self.last_answered = request_id
+        self.send(b"R", {"requestId": request_id}, payload)
+
+    def fail(self, request_id, doc):
+        body = json.dumps(doc).encode()
+        if request_id is None:
+            self.send(b"I", {"errorType": doc["errorType"]}, body)
+            return
+        self.last_answered = request_id
+        self.send(b"E", {"requestId": request_id, "errorType": doc["errorType"]}, body)
+
+
+# How this runtime talks to Hangar (or to any Runtime API): set in main().
+EXCHANGE = HttpExchange()
 
 
 class NamedError(Exception):
@@ -119,9 +262,10 @@ def error_doc(err, request_id=None):
     return doc
 
 
-def post_error(path, err, request_id=None):
+def post_error(request_id, err):
+    """Reports `err` as the invocation's error, or as the init error (request_id None)."""
     doc = error_doc(err, request_id)
-    call("POST", path, json.dumps(doc).encode(), {"Content-Type": "application/json", "Lambda-Runtime-Function-Error-Type": doc["errorType"]})
+    EXCHANGE.fail(request_id, doc)
     return doc
 
 
@@ -148,17 +292,17 @@ def load_handler():
 
 
 class Context:
-    def __init__(self, headers):
-        self.aws_request_id = headers.get("Lambda-Runtime-Aws-Request-Id")
-        self.invoked_function_arn = headers.get("Lambda-Runtime-Invoked-Function-Arn")
+    def __init__(self, inv):
+        self.aws_request_id = inv.request_id
+        self.invoked_function_arn = inv.function_arn
         self.function_name = os.environ.get("AWS_LAMBDA_FUNCTION_NAME")
         self.function_version = os.environ.get("AWS_LAMBDA_FUNCTION_VERSION")
         self.memory_limit_in_mb = os.environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE")
         self.log_group_name = os.environ.get("AWS_LAMBDA_LOG_GROUP_NAME")
         self.log_stream_name = os.environ.get("AWS_LAMBDA_LOG_STREAM_NAME")
-        self._deadline = int(headers.get("Lambda-Runtime-Deadline-Ms") or 0)
-        self.client_context = parse(headers.get("Lambda-Runtime-Client-Context"))
-        self.identity = parse(headers.get("Lambda-Runtime-Cognito-Identity"))
+        self._deadline = inv.deadline_ms
+        self.client_context = parse(inv.client_context)
+        self.identity = parse(inv.cognito_identity)
 
     def get_remaining_time_in_millis(self):
         return max(0, self._deadline - int(time.time() * 1000))
@@ -174,39 +318,39 @@ def parse(text):
 
 
 def main():
+    global EXCHANGE
     try:
         if OWN_SOCKET and not API.startswith("/"):
             offer_runtime_api(OWN_SOCKET)
+        if OWN_SOCKET:
+            EXCHANGE = FramesExchange(OWN_SOCKET)
         handler = load_handler()
     except Exception as e:
-        doc = post_error("/init/error", e)
+        doc = post_error(None, e)
         sys.stderr.write(json.dumps(doc) + "\n")
         sys.exit(1)
     while True:
-        status, headers, body = call("GET", "/invocation/next")
-        if status != 200:
-            raise RuntimeError("runtime api: GET /next answered %d" % status)
-        request_id = headers.get("Lambda-Runtime-Aws-Request-Id")
-        if headers.get("Lambda-Runtime-Trace-Id"):
-            os.environ["_X_AMZN_TRACE_ID"] = headers.get("Lambda-Runtime-Trace-Id")
-        path = "/invocation/%s" % request_id
+        inv = EXCHANGE.next()
+        request_id = inv.request_id
+        if inv.trace_id:
+            os.environ["_X_AMZN_TRACE_ID"] = inv.trace_id
         try:
-            event = json.loads(body) if body else None
+            event = json.loads(inv.body) if inv.body else None
         except ValueError as e:
-            post_error(path + "/error", NamedError("Runtime.UnmarshalError", "Unable to unmarshal input: %s" % e), request_id)
+            post_error(request_id, NamedError("Runtime.UnmarshalError", "Unable to unmarshal input: %s" % e))
             continue
         try:
-            result = handler(event, Context(headers))
+            result = handler(event, Context(inv))
         except Exception as e:
-            doc = post_error(path + "/error", e, request_id)
+            doc = post_error(request_id, e)
             sys.stdout.write("[ERROR] %s: %s\n" % (doc["errorType"], doc["errorMessage"]))
             continue
         try:
             payload = json.dumps(result).encode()
         except (TypeError, ValueError) as e:
-            post_error(path + "/error", NamedError("Runtime.MarshalError", "Unable to marshal response: %s" % e), request_id)
+            post_error(request_id, NamedError("Runtime.MarshalError", "Unable to marshal response: %s" % e))
             continue
-        call("POST", path + "/response", payload, {"Content-Type": "application/json"})
+        EXCHANGE.respond(request_id, payload)
 
 
 if __name__ == "__main__":
