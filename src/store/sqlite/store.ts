@@ -76,6 +76,7 @@ import * as fairShare from './fair-share.ts';
 import { SqliteFunctionAccess } from './function-access.ts';
 import { SqliteProvisionedConcurrency } from './provisioned-concurrency.ts';
 import { SqliteFunctions } from './functions.ts';
+import { cachedFunctionReads } from '../cached-functions.ts';
 import { SqliteFunctionFleet } from './function-fleet.ts';
 import { SqliteFunctionInvocations } from './function-invocations.ts';
 import { SqliteHttpApis } from './http-apis.ts';
@@ -98,6 +99,8 @@ export interface SqliteStoreOptions {
   clock?: Clock;
   random?: () => number;
   retry?: RetryPolicy;
+  /** How long an invocation's function reads are kept in memory, ms (cached-functions.ts); 0: not at all. */
+  functionReadTtlMs?: number;
 }
 
 export class SqliteStore implements Store {
@@ -141,7 +144,9 @@ export class SqliteStore implements Store {
       opts.random ?? Math.random,
       opts.retry ?? { baseMs: 1000, maxMs: 300_000 },
     );
-    this.functions = new SqliteFunctions(this.ctx);
+    // Every invocation's two reads from memory (cached-functions.ts says why and how long).
+    const ttl = opts.functionReadTtlMs ?? 1000;
+    this.functions = ttl > 0 ? cachedFunctionReads(new SqliteFunctions(this.ctx), ttl) : new SqliteFunctions(this.ctx);
     this.httpApis = new SqliteHttpApis(this.ctx);
     this.functionFleet = new SqliteFunctionFleet(this.ctx);
     this.functionInvocations = new SqliteFunctionInvocations(this.ctx);
