@@ -19,7 +19,6 @@
  * OnFailure destination stays in the dead-letter queue (GET /dlq), from which a redrive runs
  * it again with a fresh age and retry count.
  */
-import { randomUUID } from 'node:crypto';
 import { taskPrefix, type BlobStore } from '../blobs/index.ts';
 import {
   coerceError,
@@ -125,7 +124,9 @@ async function enqueueEvent(
   },
 ): Promise<QueuedEvent> {
   const id = uuidv7();
-  const requestId = randomUUID();
+  // Time-ordered (UUIDv7, store/ids.ts): the invocation records' (user, request id) index takes
+  // appends, not a random page per invocation.
+  const requestId = uuidv7();
   const target: EventTarget = {
     name: e.name,
     qualifier: e.qualifier,

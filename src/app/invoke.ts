@@ -9,7 +9,7 @@
  * Event (asynchronous) invocations are stored and run by a worker later: invoke-async.ts, which
  * runs them through runOnWarmInstance below, the one path to a warm instance.
  */
-import { randomUUID } from 'node:crypto';
+import { uuidv7 } from '../store/index.ts';
 import {
   ErrorCode,
   InvalidInput,
@@ -174,7 +174,9 @@ export async function invokeFunction(app: InvokeApp, userId: string, input: Invo
   // Not left unhandled when the function is not there: getFunction says so first.
   reservedRead?.catch(() => {});
   const f = await getFunction(app, userId, input.functionName, input.qualifier);
-  const requestId = randomUUID();
+  // Time-ordered (UUIDv7, store/ids.ts): the invocation records' (user, request id) index takes
+  // appends, not a random page per invocation.
+  const requestId = uuidv7();
   const executedVersion = versionOf(f);
   if (type === InvocationType.DryRun)
     return {
