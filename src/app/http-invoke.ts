@@ -39,6 +39,7 @@ export async function invokeForHttp(app: InvokeApp, owner: string, target: HttpT
       functionName: target.functionName,
       ...(target.qualifier === null ? {} : { qualifier: target.qualifier }),
       payload: Buffer.from(JSON.stringify(event)),
+      payloadIsOwnJson: true,
       accountId: event.requestContext.accountId,
     });
     if (r.functionError) return internalServerError();

@@ -70,6 +70,8 @@ export interface InvokeInput {
   clientContext?: string;
   /** The caller's 12-digit account id (the ARN the function sees as invokedFunctionArn). */
   accountId: string;
+  /** The payload is JSON Hangar wrote itself (an HTTP front's event): not parsed again to check. */
+  payloadIsOwnJson?: true;
 }
 
 export interface InvokeResult {
@@ -145,12 +147,17 @@ class Tail {
 
 /** An invocation's event as the function gets it, checked with its LogType: at most `maxBytes`,
  *  JSON; no payload is the empty object, as on Lambda. */
-export function checkedPayload(input: Pick<InvokeInput, 'payload' | 'logType'>, maxBytes: number, kind: string): Buffer {
+export function checkedPayload(
+  input: Pick<InvokeInput, 'payload' | 'logType' | 'payloadIsOwnJson'>,
+  maxBytes: number,
+  kind: string,
+): Buffer {
   if (input.logType !== undefined && input.logType !== 'None' && input.logType !== 'Tail')
     throw new InvalidInput(ErrorCode.FunctionInvalid, `LogType must be None or Tail, not '${input.logType}'`);
   if (input.payload.length > maxBytes)
     throw new TooLarge(`the request payload is ${input.payload.length} bytes; at most ${maxBytes} for ${kind} invocation`);
   const payload = input.payload.length === 0 ? Buffer.from('{}') : input.payload;
+  if (input.payloadIsOwnJson) return payload;
   try {
     JSON.parse(payload.toString('utf8'));
   } catch {
