@@ -43,7 +43,7 @@
  *    died frees its slot by itself.
  * The embedded shape never comes here: its invocations run on its own FunctionHost, with no hop.
  */
-import { createHmac, createSecretKey, type KeyObject, randomUUID, timingSafeEqual } from 'node:crypto';
+import { createHmac, createSecretKey, type KeyObject, timingSafeEqual } from 'node:crypto';
 import { Agent, createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { hostname } from 'node:os';
 import type { BlobStore } from '../blobs/index.ts';
@@ -62,10 +62,11 @@ import {
   type Clock,
   type FunctionSnapshot,
 } from '../core/index.ts';
-import { FunctionHost, INIT_TIMEOUT_MS, warmKey } from '../functions/index.ts';
+import { FunctionHost, warmKey } from '../functions/index.ts';
 import type { Logger } from '../log/index.ts';
 import type { FunctionFleet, FunctionHostEntry } from '../store/index.ts';
-import { MAX_PAYLOAD_BYTES, runOnHost, throttled, type HostInvocation, type InvokeResult, type RemoteInvoker } from './invoke.ts';
+import { admitShared, holdMsOf } from './function-admission.ts';
+import { MAX_PAYLOAD_BYTES, runOnHost, type HostInvocation, type InvokeResult, type RemoteInvoker } from './invoke.ts';
 
 /** The path a worker host takes invocations on. */
 const INVOKE_PATH = '/invocations';
@@ -82,18 +83,12 @@ const MAX_STALE_MS = 1000;
 /** How long an API node counts a version as warm on a host where it just ran, before the
  *  host's advert says so, ms. */
 const RECENT_MS = 10_000;
-/** Beyond the function's timeout, how long an invocation may take: its instance's init and the
- *  code's download and unpacking (a lease's life and the API node's patience), ms. */
-const HOLD_EXTRA_MS = INIT_TIMEOUT_MS + 30_000;
 /** The largest request a host takes: the payload and its metadata. */
 const MAX_REQUEST_BYTES = MAX_PAYLOAD_BYTES + 1024 * 1024;
 /** A worker host's advert lives this many heartbeats unless written again. */
 const ADVERT_HEARTBEATS = 3;
 /** A change of the warm set is advertised this soon (changes in a burst make one write), ms. */
 const ADVERT_DEBOUNCE_MS = 20;
-
-/** How long an invocation of `f` may hold a slot and keep its API node waiting, ms. */
-export const holdMsOf = (f: FunctionSnapshot): number => f.timeoutS * 1000 + HOLD_EXTRA_MS;
 
 const versionOf = (f: FunctionSnapshot): string => (f.version === LATEST ? LATEST : String(f.version));
 const warmKeyOf = (inv: HostInvocation): string =>
@@ -193,17 +188,8 @@ export class FunctionDispatcher implements RemoteInvoker {
     this.random = deps.random ?? Math.random;
   }
 
-  async admit(userId: string, f: FunctionSnapshot, reserved: number | null): Promise<() => Promise<void>> {
-    // Read with the function: those without reserved concurrency stop here, at no cost.
-    if (reserved === null) return async () => {};
-    const leaseId = randomUUID();
-    const take = await this.deps.fleet.takeConcurrency(userId, f.name, leaseId, holdMsOf(f));
-    if (!take.taken) throw throttled(f.name, take.reserved);
-    if (take.reserved === null) return async () => {};
-    return async () => {
-      // A release that fails leaves the lease to expire: the caller has its result already.
-      await this.deps.fleet.releaseConcurrency(leaseId).catch((err: unknown) => this.deps.log.warn({ err, leaseId }, 'lease not released'));
-    };
+  admit(userId: string, f: FunctionSnapshot, reserved: number | null): Promise<() => Promise<void>> {
+    return admitShared(this.deps.fleet, userId, f, reserved, (err, leaseId) => this.deps.log.warn({ err, leaseId }, 'lease not released'));
   }
 
   async invoke(inv: HostInvocation): Promise<InvokeResult> {

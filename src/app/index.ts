@@ -65,7 +65,8 @@ export {
   type RemoteInvoker,
   runOnHost,
 } from './invoke.ts';
-export { DISPATCH_KEY_PURPOSE, FunctionDispatcher, FunctionServer, holdMsOf } from './dispatch.ts';
+export { DISPATCH_KEY_PURPOSE, FunctionDispatcher, FunctionServer } from './dispatch.ts';
+export { holdMsOf } from './function-admission.ts';
 export { revokeKey } from './keys.ts';
 export { readLogs, type AttemptLogs } from './logs.ts';
 export {

@@ -50,7 +50,8 @@ import {
 } from '../core/index.ts';
 import type { ExecutionResult } from '../executor/types.ts';
 import type { FunctionHost } from '../functions/index.ts';
-import type { Functions, TaskQueue } from '../store/index.ts';
+import type { FunctionFleet, Functions, TaskQueue } from '../store/index.ts';
+import type { Logger } from '../log/index.ts';
 import { uuidv7 } from '../store/index.ts';
 import { getFunction } from './functions.ts';
 import { checkedPayload, InvocationType, runOnWarmInstance, type InvokeInput, type WarmRun } from './invoke.ts';
@@ -73,6 +74,10 @@ export interface EventRunnerApp extends EventQueueApp {
   now: () => number;
   /** Told of each event run (its record and metrics), as of each synchronous invocation. */
   invocations?: InvocationObserver;
+  /** Scale-out: an event's reserved-concurrency slot is leased in the store, shared with every
+   *  worker and API node (function-admission.ts); absent, it is counted in this process. */
+  functionFleet?: FunctionFleet | null;
+  log?: Pick<Logger, 'warn'>;
 }
 
 /** What the task of an event keeps in its metadata: which function, as the caller named it. */

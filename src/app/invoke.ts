@@ -9,7 +9,8 @@
  * Event (asynchronous) invocations are stored and run by a worker later: invoke-async.ts, which
  * runs them through runOnWarmInstance below, the one path to a warm instance.
  */
-import { uuidv7 } from '../store/index.ts';
+import { type FunctionFleet, uuidv7 } from '../store/index.ts';
+import type { Logger } from '../log/index.ts';
 import {
   ErrorCode,
   InvalidInput,
@@ -24,6 +25,7 @@ import {
 } from '../core/index.ts';
 import { BadZip, endLine, type FunctionHost, type FunctionVersionConfig, logTail, reportLine, startLine } from '../functions/index.ts';
 import type { BlobStore } from '../blobs/index.ts';
+import { admitLocally, admitShared } from './function-admission.ts';
 import { getFunction, type FunctionsApp } from './functions.ts';
 import type { InvocationObserver, RanInvocation } from './invocation-recorder.ts';
 
@@ -256,17 +258,6 @@ function ranOf(userId: string, f: FunctionSnapshot, type: InvocationType, r: Inv
   };
 }
 
-/** Reserved concurrency counted in this process (embedded: every invocation runs here). */
-function admitLocally(host: FunctionHost, userId: string, name: string, reserved: number | null): () => Promise<void> {
-  const release = host.acquire(JSON.stringify([userId, name]), reserved);
-  if (!release) throw throttled(name, reserved ?? 0);
-  return async () => release();
-}
-
-/** Lambda's 429 for a function at its reserved concurrency. */
-export const throttled = (name: string, reserved: number): Throttled =>
-  new Throttled(ErrorCode.FunctionThrottled, `function ${name} is at its reserved concurrency (${reserved}): Rate Exceeded.`, 1);
-
 /** One synchronous invocation, all decided but where it runs: what a FunctionHost needs to run
  *  it, in this process or (sent by an API node, app/dispatch.ts) on a worker host. */
 export interface HostInvocation {
@@ -379,7 +370,12 @@ export interface WarmRun {
  * Event invocation (invoke-async.ts), through the same runOnHost as a synchronous invoke.
  */
 export async function runOnWarmInstance(
-  app: Pick<InvokeApp, 'functions' | 'blobs'> & { invocations?: InvocationObserver },
+  app: Pick<InvokeApp, 'functions' | 'blobs'> & {
+    invocations?: InvocationObserver;
+    /** Scale-out: reserved concurrency leased in the store, shared with every process (function-admission.ts). */
+    functionFleet?: FunctionFleet | null;
+    log?: Pick<Logger, 'warn'>;
+  },
   host: FunctionHost,
   userId: string,
   f: FunctionSnapshot,
@@ -388,7 +384,11 @@ export async function runOnWarmInstance(
 ): Promise<WarmRun> {
   let release: () => Promise<void>;
   try {
-    release = admitLocally(host, userId, f.name, await app.functions.getConcurrency(userId, f.name));
+    const reserved = await app.functions.getConcurrency(userId, f.name);
+    const fleet = app.functionFleet;
+    release = fleet
+      ? await admitShared(fleet, userId, f, reserved, (err, leaseId) => app.log?.warn({ err, leaseId }, 'lease not released'))
+      : admitLocally(host, userId, f.name, reserved);
   } catch (err) {
     if (err instanceof Throttled) app.invocations?.throttled(userId, f.name);
     throw err;

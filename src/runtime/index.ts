@@ -345,6 +345,8 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
         config,
         now: () => store.now(),
         invocations,
+        functionFleet: dispatchKey ? store.functionFleet : null,
+        log,
       }),
     });
     await pool.start();

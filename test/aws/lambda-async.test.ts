@@ -36,6 +36,8 @@ const CODE = makeZip({
   'sink.js': `exports.handler = async (record) => record;`,
   // Its record does not double at each hop (a sink's does: it returns what it got).
   'small.js': `exports.handler = async () => 'ok';`,
+  // When it ran: [start, end], ms since the epoch.
+  'hold.js': `exports.handler = async (e) => { const start = Date.now(); await new Promise((r) => setTimeout(r, e.ms)); return [start, Date.now()]; };`,
 });
 
 interface Key {
@@ -310,6 +312,37 @@ describe('Lambda Event invocations through the AWS SDK', { skip }, () => {
     assert.equal(t.status, 'SUCCESS');
     assert.equal(t.summary?.event?.invokeCount, 1);
     assert.ok((t.summary?.event?.throttles ?? 0) >= 2);
+  });
+
+  it('an event and a synchronous invocation share the reserved concurrency: never two at once', async () => {
+    await w.create('one-at-a-time', 'hold.handler', { Timeout: 30 });
+    await w.alice.send(new PutFunctionConcurrencyCommand({ FunctionName: 'one-at-a-time', ReservedConcurrentExecutions: 1 }));
+    const requestId = await w.event('one-at-a-time', { ms: 2000 });
+    for (const deadline = Date.now() + 30_000; ; ) {
+      const t = (await w.tasks()).find((x) => x.metadata.function?.requestId === requestId);
+      if (t?.status === 'RUNNING') break;
+      if (Date.now() > deadline) assert.fail(`the event never ran: ${JSON.stringify(t)}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await new Promise((r) => setTimeout(r, 300));
+    // While the event holds the one slot (or, had this taken it first, the event waits).
+    const ran: number[][] = [];
+    let refused = false;
+    try {
+      const r = await w.alice.send(new InvokeCommand({ FunctionName: 'one-at-a-time', Payload: Buffer.from('{"ms":0}') }));
+      ran.push(JSON.parse(Buffer.from(r.Payload!).toString()));
+    } catch (err) {
+      assert.equal((err as Error).name, 'TooManyRequestsException', String(err));
+      refused = true;
+    }
+    const t = await w.settled({ requestId });
+    assert.equal(t.status, 'SUCCESS');
+    ran.push(t.detailedResults?.result as unknown as number[]);
+    assert.ok(refused || (t.summary?.event?.throttles ?? 0) > 0, 'one of them waited for the other');
+    if (ran.length === 2) {
+      const [a, b] = ran.sort((x, y) => x[0] - y[0]);
+      assert.ok(b[0] >= a[1], `ran together: ${JSON.stringify(ran)}`);
+    }
   });
 
   it('EventInvokeConfig: Put, Get, Update, List, Delete, per qualifier', async () => {
