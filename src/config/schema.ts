@@ -15,6 +15,15 @@ export const splitList = (v: string): string[] =>
     .map((x) => x.trim())
     .filter(Boolean);
 
+/** A comma-separated allowlist of non-public destinations the egress guard can read. */
+const allowlistIssues = (v: string, ctx: z.RefinementCtx) => {
+  try {
+    parseAllowlist(splitList(v));
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: (err as Error).message });
+  }
+};
+
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
 
 export const ConfigSchema = z
@@ -307,15 +316,16 @@ export const ConfigSchema = z
     egressAllow: z
       .string()
       .default('')
-      .superRefine((v, ctx) => {
-        try {
-          parseAllowlist(splitList(v));
-        } catch (err) {
-          ctx.addIssue({ code: 'custom', message: (err as Error).message });
-        }
-      })
+      .superRefine(allowlistIssues)
       .describe(
         'Comma-separated destinations that tasks with `network: "egress"` may reach although they are not public addresses: `10.0.0.0/8`, `192.168.1.5`, `db.internal:5432`, `[::1]:8080`. Loopback, link-local (cloud metadata), private and other non-public ranges are refused otherwise. The network test URL is always allowed.',
+      ),
+    jwksAllow: z
+      .string()
+      .default('')
+      .superRefine(allowlistIssues)
+      .describe(
+        "Comma-separated hosts whose JWKS HTTP APIs' JWT authorizers may fetch although they are not public addresses, in HANGAR_EGRESS_ALLOW's forms: `127.0.0.1`, `10.0.0.0/8`, `idp.internal`, `idp.internal:8443`. The JWKS URL is the API owner's input: otherwise a host that is loopback, private, link-local (cloud metadata), unspecified or otherwise not public, checked on the addresses it resolves to when fetched, is refused (the JWT check fails, 401).",
       ),
     networkTestUrl: z.url().optional().describe("URL the `network-test` workload fetches (default: this API's /health)."),
     metricsPort: int(0, 65535)
