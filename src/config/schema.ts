@@ -6,6 +6,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
+import { FUNCTION_ADDRESS_FORMS, isFunctionAddress } from '../core/index.ts';
 import { parseAllowlist } from '../executor/sandbox/egress.ts';
 
 /** Entries of a comma-separated setting, trimmed, empty ones dropped. */
@@ -339,10 +340,11 @@ export const ConfigSchema = z
         'Scale-out (HANGAR_DATABASE_URL): the port a process that runs functions (`hangar worker`, `hangar up`, with the sandbox executor) takes invocations from API nodes on, at HANGAR_HOST. It advertises the address through the database, so API nodes find it; 0 = any free port. Open it to the API nodes only: requests are signed with a key derived from HANGAR_SECRETS_KEY.',
       ),
     functionAddress: z
-      .url()
+      .string()
+      .refine(isFunctionAddress, { message: FUNCTION_ADDRESS_FORMS })
       .optional()
       .describe(
-        "Scale-out: the base URL API nodes reach this host's function port at (`http://10.0.0.5:8091`), when HANGAR_HOST and HANGAR_FUNCTION_PORT are not it (a wildcard bind, NAT, a fixed port behind a proxy). Default: `http://<HANGAR_HOST>:<port>`, a wildcard bind as this host's name.",
+        "Scale-out: where API nodes reach this host's function port, when HANGAR_HOST and HANGAR_FUNCTION_PORT are not it (a wildcard or loopback bind, NAT, a proxy): a host with an optional port (`10.0.0.5`, `worker-3.internal:8091`; without a port, the one listened on) or a base URL (`http://10.0.0.5:8091`). Default: `http://<HANGAR_HOST>:<port>`, a wildcard bind as this host's name; a loopback one (HANGAR_HOST's default) cannot be reached from other machines, and start-up warns.",
       ),
     otlpEndpoint: z
       .url()
