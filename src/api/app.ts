@@ -11,6 +11,7 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { HttpGateway } from '../app/index.ts';
 import { JwksVerifier } from '../auth/index.ts';
+import { splitList } from '../config/index.ts';
 import { accountIdOf, registerAws, type AwsEdge } from '../aws/index.ts';
 import { ErrorCode, InvalidInput, Throttled } from '../core/errors.ts';
 import type { Logger } from '../log/index.ts';
@@ -160,7 +161,12 @@ export async function buildApp(ctx: ApiContext, log: Logger): Promise<FastifyIns
   functionLogRoutes(app, ctx);
   // HTTP APIs: managed under /http-apis, served under /http/{apiId} (and by Host) by the gateway,
   // which hears of each change made here at once.
-  const gateway = new HttpGateway({ ...ctx, jwks: new JwksVerifier(), accountOf: accountIdOf, log: log.child({ module: 'http-gateway' }) });
+  const gateway = new HttpGateway({
+    ...ctx,
+    jwks: new JwksVerifier({ allow: splitList(ctx.config.jwksAllow) }),
+    accountOf: accountIdOf,
+    log: log.child({ module: 'http-gateway' }),
+  });
   httpApiRoutes(app, { ...ctx, httpApiChanged: (apiId) => gateway.forget(apiId) });
   await gatewayRoutes(app, gateway);
   functionAccessRoutes(app, ctx);

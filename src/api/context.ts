@@ -76,6 +76,7 @@ export interface ApiContext extends AppContext {
     | 'alertWebhookUrl'
     | 'awsRegion'
     | 'functionUrlDomain'
+    | 'jwksAllow'
   >;
   /** Checks API keys; null when authentication is off (HANGAR_AUTH=none). */
   auth: Authenticator | null;

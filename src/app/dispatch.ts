@@ -48,11 +48,13 @@ import { Agent, createServer, request, type IncomingMessage, type Server, type S
 import { hostname } from 'node:os';
 import type { BlobStore } from '../blobs/index.ts';
 import {
+  advertisedFunctionAddress,
   chooseHost,
   ErrorCode,
   HangarError,
   Internal,
   InvalidInput,
+  isLoopbackAddress,
   LATEST,
   Misconfigured,
   NotFound,
@@ -342,18 +344,13 @@ export interface FunctionServerOptions {
   /** Where to listen (HANGAR_HOST, HANGAR_FUNCTION_PORT; 0: any free port). */
   bindHost: string;
   port: number;
-  /** The base URL API nodes reach it at (HANGAR_FUNCTION_ADDRESS); default from the bind. */
+  /** Where API nodes reach it (HANGAR_FUNCTION_ADDRESS: a base URL, or a host with an optional
+   *  port); default from the bind (core/function-address.ts). */
   address?: string;
   /** Invocations it runs at once before it counts as loaded. */
   capacity: number;
   heartbeatMs: number;
   log: Logger;
-}
-
-/** The base URL of a listening port, as other hosts reach it. */
-function addressOf(bindHost: string, port: number): string {
-  const name = bindHost === '0.0.0.0' || bindHost === '::' || bindHost === '' ? hostname() : bindHost;
-  return `http://${name.includes(':') ? `[${name}]` : name}:${port}`;
 }
 
 /**
@@ -394,7 +391,7 @@ export class FunctionServer {
       },
     );
     const port = (server.address() as { port: number }).port;
-    const s = new FunctionServer(o, server, o.address ?? addressOf(o.bindHost, port));
+    const s = new FunctionServer(o, server, advertisedFunctionAddress(o.address, o.bindHost, port, hostname()));
     server.on('request', (req, res) =>
       s.handle(req, res).catch((err: unknown) => {
         o.log.error({ err }, 'invocation request failed');
@@ -410,6 +407,13 @@ export class FunctionServer {
     s.timer = setInterval(() => s.advertiseSoon(), o.heartbeatMs);
     s.timer.unref();
     o.log.info({ address: s.address, hostId: o.hostId }, 'functions listening for API nodes');
+    // Only the scale-out shape starts a FunctionServer (a shared store): API nodes elsewhere would
+    // be told an address that is their own machine.
+    if (isLoopbackAddress(s.address))
+      o.log.warn(
+        { address: s.address, hostId: o.hostId },
+        'functions advertised at a loopback address: API nodes on other machines cannot reach it; set HANGAR_FUNCTION_ADDRESS to an address they can (or HANGAR_HOST to one this host listens on)',
+      );
     return s;
   }
 

@@ -7,9 +7,23 @@
  * Keys are fetched once per URL and kept for KEYS_KEEP_MS; a token naming a key not in the set
  * fetches it again (the issuer rotated its keys), at most once per REFETCH_MIN_MS, so a flood of
  * made-up key ids costs one fetch. A fetch is a GET without redirects, bounded in time and size.
+ *
+ * The JWKS URL is the API owner's input, so a fetch is a request Hangar makes into the
+ * operator's network on a stranger's behalf (a blind SSRF: a 200 or not, timing). Each fetch
+ * goes through the tasks' egress guard (executor/sandbox/egress.ts): the host is resolved once,
+ * refused if any of its addresses is loopback, private, link-local (cloud metadata at
+ * 169.254.169.254), unspecified or otherwise not public, unless HANGAR_JWKS_ALLOW names it, and
+ * the connection goes to the address checked, so a DNS answer that changes in between (rebinding)
+ * cannot slip through. A refused fetch fails as an issuer that cannot be reached does.
  */
 import { constants, createPublicKey, type JsonWebKey, type KeyObject, verify } from 'node:crypto';
+import http from 'node:http';
+import https from 'node:https';
+import type { LookupFunction } from 'node:net';
 import type { DecodedJwt, JwtAlgorithm } from '../core/index.ts';
+import { EgressGuard } from '../executor/index.ts';
+
+type Resolve = ConstructorParameters<typeof EgressGuard>[1];
 
 const KEYS_KEEP_MS = 10 * 60_000;
 const REFETCH_MIN_MS = 30_000;
@@ -24,14 +38,25 @@ interface KeySet {
 /** The key type each algorithm family needs. */
 const KTY: Record<string, string> = { RS: 'RSA', PS: 'RSA', ES: 'EC', Ed: 'OKP' };
 
+export interface JwksVerifierOptions {
+  /** Hosts that may be fetched although not public (HANGAR_JWKS_ALLOW): addresses, CIDRs,
+   *  names, each with an optional port, as HANGAR_EGRESS_ALLOW. */
+  allow?: string[];
+  now?: () => number;
+  /** How names are resolved (default: the system's resolver). */
+  resolve?: Resolve;
+}
+
 export class JwksVerifier {
   private readonly sets = new Map<string, KeySet>();
   private readonly pending = new Map<string, Promise<KeySet>>();
   private readonly failures = new Map<string, { at: number; error: Error }>();
   private readonly now: () => number;
+  private readonly guard: EgressGuard;
 
-  constructor(now: () => number = Date.now) {
-    this.now = now;
+  constructor(o: JwksVerifierOptions = {}) {
+    this.now = o.now ?? Date.now;
+    this.guard = new EgressGuard(o.allow ?? [], o.resolve, 'not fetched for JWT authorizers (HANGAR_JWKS_ALLOW lists exceptions)');
   }
 
   /** Whether the token's signature is one of `jwksUrl`'s keys'. Throws when the keys cannot be
@@ -77,14 +102,7 @@ export class JwksVerifier {
   }
 
   private async fetchSet(url: string): Promise<KeySet> {
-    const res = await fetch(url, {
-      redirect: 'error',
-      signal: AbortSignal.timeout(FETCH_TIMEOUT_MS),
-      headers: { accept: 'application/json' },
-    });
-    if (!res.ok) throw new Error(`the JWKS at ${url} answered ${res.status}`);
-    const text = await res.text();
-    if (text.length > MAX_JWKS_BYTES) throw new Error(`the JWKS at ${url} is over ${MAX_JWKS_BYTES} bytes`);
+    const text = await this.get(url);
     const doc = JSON.parse(text) as { keys?: unknown };
     if (!Array.isArray(doc.keys)) throw new Error(`the document at ${url} is not a JWKS (no keys)`);
     const keys = new Map<string, { key: KeyObject; alg: string | undefined }>();
@@ -104,6 +122,44 @@ export class JwksVerifier {
     this.sets.set(url, set);
     this.failures.delete(url);
     return set;
+  }
+
+  /** The body of a GET of `url` if the guard lets its host be reached: node:http rather than
+   *  fetch, whose connections cannot be pinned to the address checked. No redirects (node:http
+   *  follows none), bounded in time and size. */
+  private async get(url: string): Promise<string> {
+    const u = new URL(url);
+    if (u.protocol !== 'https:' && u.protocol !== 'http:') throw new Error(`the JWKS URL ${url} is not http(s)`);
+    const port = Number(u.port) || (u.protocol === 'https:' ? 443 : 80);
+    const verdict = await this.guard.check(u.hostname, port);
+    if (!verdict.ok) throw new Error(`the JWKS at ${url} is refused: ${verdict.reason}`);
+    const { address, family } = verdict;
+    // A name keeps its spelling for Host, SNI and the certificate check; only where the socket
+    // connects is fixed.
+    const lookup: LookupFunction = (_name, opts, cb) =>
+      opts.all ? cb(null, [{ address, family }]) : (cb as (e: null, a: string, f: number) => void)(null, address, family);
+    const signal = AbortSignal.timeout(FETCH_TIMEOUT_MS);
+    return new Promise<string>((resolve, reject) => {
+      const req = (u.protocol === 'https:' ? https : http).get(url, { lookup, signal, headers: { accept: 'application/json' } }, (res) => {
+        const status = res.statusCode ?? 0;
+        if (status < 200 || status > 299) {
+          res.resume();
+          return reject(new Error(`the JWKS at ${url} answered ${status}`));
+        }
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > MAX_JWKS_BYTES) {
+            req.destroy();
+            reject(new Error(`the JWKS at ${url} is over ${MAX_JWKS_BYTES} bytes`));
+          } else chunks.push(chunk);
+        });
+        res.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+    });
   }
 }
 

@@ -6,6 +6,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
+import { FUNCTION_ADDRESS_FORMS, isFunctionAddress } from '../core/index.ts';
 import { parseAllowlist } from '../executor/sandbox/egress.ts';
 
 /** Entries of a comma-separated setting, trimmed, empty ones dropped. */
@@ -14,6 +15,15 @@ export const splitList = (v: string): string[] =>
     .split(',')
     .map((x) => x.trim())
     .filter(Boolean);
+
+/** A comma-separated allowlist of non-public destinations the egress guard can read. */
+const allowlistIssues = (v: string, ctx: z.RefinementCtx) => {
+  try {
+    parseAllowlist(splitList(v));
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: (err as Error).message });
+  }
+};
 
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
 
@@ -307,15 +317,16 @@ export const ConfigSchema = z
     egressAllow: z
       .string()
       .default('')
-      .superRefine((v, ctx) => {
-        try {
-          parseAllowlist(splitList(v));
-        } catch (err) {
-          ctx.addIssue({ code: 'custom', message: (err as Error).message });
-        }
-      })
+      .superRefine(allowlistIssues)
       .describe(
         'Comma-separated destinations that tasks with `network: "egress"` may reach although they are not public addresses: `10.0.0.0/8`, `192.168.1.5`, `db.internal:5432`, `[::1]:8080`. Loopback, link-local (cloud metadata), private and other non-public ranges are refused otherwise. The network test URL is always allowed.',
+      ),
+    jwksAllow: z
+      .string()
+      .default('')
+      .superRefine(allowlistIssues)
+      .describe(
+        "Comma-separated hosts whose JWKS HTTP APIs' JWT authorizers may fetch although they are not public addresses, in HANGAR_EGRESS_ALLOW's forms: `127.0.0.1`, `10.0.0.0/8`, `idp.internal`, `idp.internal:8443`. The JWKS URL is the API owner's input: otherwise a host that is loopback, private, link-local (cloud metadata), unspecified or otherwise not public, checked on the addresses it resolves to when fetched, is refused (the JWT check fails, 401).",
       ),
     networkTestUrl: z.url().optional().describe("URL the `network-test` workload fetches (default: this API's /health)."),
     metricsPort: int(0, 65535)
@@ -329,10 +340,11 @@ export const ConfigSchema = z
         'Scale-out (HANGAR_DATABASE_URL): the port a process that runs functions (`hangar worker`, `hangar up`, with the sandbox executor) takes invocations from API nodes on, at HANGAR_HOST. It advertises the address through the database, so API nodes find it; 0 = any free port. Open it to the API nodes only: requests are signed with a key derived from HANGAR_SECRETS_KEY.',
       ),
     functionAddress: z
-      .url()
+      .string()
+      .refine(isFunctionAddress, { message: FUNCTION_ADDRESS_FORMS })
       .optional()
       .describe(
-        "Scale-out: the base URL API nodes reach this host's function port at (`http://10.0.0.5:8091`), when HANGAR_HOST and HANGAR_FUNCTION_PORT are not it (a wildcard bind, NAT, a fixed port behind a proxy). Default: `http://<HANGAR_HOST>:<port>`, a wildcard bind as this host's name.",
+        "Scale-out: where API nodes reach this host's function port, when HANGAR_HOST and HANGAR_FUNCTION_PORT are not it (a wildcard or loopback bind, NAT, a proxy): a host with an optional port (`10.0.0.5`, `worker-3.internal:8091`; without a port, the one listened on) or a base URL (`http://10.0.0.5:8091`). Default: `http://<HANGAR_HOST>:<port>`, a wildcard bind as this host's name; a loopback one (HANGAR_HOST's default) cannot be reached from other machines, and start-up warns.",
       ),
     otlpEndpoint: z
       .url()

@@ -8,6 +8,7 @@ export * from './errors.ts';
 export * from './finish.ts';
 export * from './function.ts';
 export * from './function-event.ts';
+export * from './function-address.ts';
 export * from './function-placement.ts';
 export * from './function-policy.ts';
 export * from './function-provisioned.ts';

@@ -3,4 +3,11 @@ export type { CapturedOutput, ExecutionRequest, ExecutionResult, Executor } from
 export { DEFAULT_PROCESS_EXECUTOR_OPTIONS, ProcessExecutor } from './process-executor.ts';
 export type { ProcessExecutorOptions } from './process-executor.ts';
 export { BUILTIN_WORKLOADS } from './workloads/index.ts';
-export { createSandboxExecutor, sandboxTools, type SandboxReport, type SandboxSetup } from './sandbox/index.ts';
+export {
+  createSandboxExecutor,
+  EgressGuard,
+  parseAllowlist,
+  sandboxTools,
+  type SandboxReport,
+  type SandboxSetup,
+} from './sandbox/index.ts';

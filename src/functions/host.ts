@@ -5,7 +5,10 @@
  * scale-out shape the count is the store's, shared by every API node: app/dispatch.ts.)
  */
 import { basename } from 'node:path';
+import { ErrorCode, Unavailable } from '../core/index.ts';
 import { CodeDirectories } from './code-dirs.ts';
+import { barrierMessage, barrierOnTheWay } from './reach.ts';
+import { RUNTIMES_DIR } from './runtimes.ts';
 import { warmKey } from './warm-key.ts';
 import { InstancePool, type PoolDeps, type PoolOptions } from './pool.ts';
 import type { FunctionVersionConfig } from './runtimes.ts';
@@ -14,11 +17,43 @@ export class FunctionHost {
   readonly pool: InstancePool;
   readonly code: CodeDirectories;
   private readonly inflight = new Map<string, number>();
+  private readonly sandboxUid: number | null;
+  /** Why instances cannot start here, as checkReach() last found; null: nothing known against. */
+  private unreachable: string | null = null;
 
-  constructor(deps: PoolDeps & { codeDir: string }, o: PoolOptions) {
-    const { codeDir, ...poolDeps } = deps;
-    this.pool = new InstancePool(poolDeps, o);
+  /** `sandboxUid`: the uid instances run as, whose reach checkReach() checks. */
+  constructor(deps: PoolDeps & { codeDir: string; sandboxUid?: number }, o: PoolOptions) {
+    const { codeDir, sandboxUid, ...poolDeps } = deps;
+    this.pool = new InstancePool({ ...poolDeps, beforeStart: () => this.startable() }, o);
     this.code = new CodeDirectories(codeDir);
+    this.sandboxUid = sandboxUid ?? null;
+  }
+
+  /**
+   * Why no instance could start here, or null: a directory instances bind that the sandbox uid
+   * cannot reach (functions/reach.ts). Start-up logs it; until a check finds it fixed, every cold
+   * start fails with it instead of an obscure error from inside the sandbox.
+   */
+  async checkReach(): Promise<string | null> {
+    this.unreachable = null;
+    const uid = this.sandboxUid;
+    if (uid === null) return null;
+    const bound = [
+      ['the function code', this.code.root, 'set HANGAR_DATA_DIR to a directory it can reach'],
+      ["Hangar's function runtimes", RUNTIMES_DIR, 'install Hangar where it can reach'],
+    ] as const;
+    for (const [what, path, fix] of bound) {
+      const barrier = await barrierOnTheWay(path, uid);
+      if (barrier) return (this.unreachable = barrierMessage(what, path, uid, barrier, fix));
+    }
+    return null;
+  }
+
+  /** Only a host found blocked checks again, at each cold start: a chmod works without a restart. */
+  private async startable(): Promise<void> {
+    if (this.unreachable === null) return;
+    const why = await this.checkReach();
+    if (why !== null) throw new Unavailable(ErrorCode.FunctionsUnavailable, why, 60);
   }
 
   start(): void {

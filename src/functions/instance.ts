@@ -56,6 +56,9 @@ export interface InstanceDeps {
   socketDir?: string;
   initTimeoutMs?: number;
   initializationType?: 'on-demand' | 'provisioned-concurrency';
+  /** Throws when no instance can start on this host, saying why (FunctionHost: the sandbox uid
+   *  cannot reach the code), before a sandbox is spent on learning it obscurely. */
+  beforeStart?: () => Promise<void>;
 }
 
 export interface InvokeOptions {
@@ -189,6 +192,7 @@ export class Instance {
   static async start(config: FunctionVersionConfig, deps: InstanceDeps): Promise<Instance> {
     if (deps.executor.name !== 'sandbox')
       throw new Error(`function instances run only in the sandbox, not the '${deps.executor.name}' executor`);
+    await deps.beforeStart?.();
     const dir = deps.socketDir ?? SOCKET_DIR;
     await mkdir(dir, { recursive: true, mode: 0o711 });
     let secretEnv: Record<string, string> = {};

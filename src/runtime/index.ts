@@ -299,11 +299,14 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
           workDir,
           region: config.awsRegion,
           codeDir: join(dataDir, 'functions', 'code'),
+          sandboxUid: config.sandboxUid,
           revealSecrets: secretRevealer(store, secrets),
         },
         { idleMs: FUNCTION_IDLE_MS },
       );
       functionHost.current.start();
+      const unreachable = await functionHost.current.checkReach();
+      if (unreachable) log.warn({ dataDir, sandboxUid: config.sandboxUid, why: unreachable }, 'functions cannot run here');
       provisionedKeeper.current = new ProvisionedKeeper({
         host: functionHost.current,
         blobs,

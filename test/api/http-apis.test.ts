@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { generateKeyPairSync, type KeyObject, sign } from 'node:crypto';
-import { createServer, request, type Server } from 'node:http';
+import { createServer, request, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { accountIdOf } from '../../src/aws/index.ts';
@@ -42,6 +42,9 @@ let bob: string;
 let apiId: string;
 let jwks: Server;
 let issuer: string;
+/** A JWKS on loopback the operator did not allow, and how often it was asked. */
+let unlisted: Server;
+let unlistedHits = 0;
 const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' });
 const stranger = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -63,7 +66,7 @@ function jwt(alg: 'RS256' | 'ES256', kid: string, claims: Record<string, unknown
 }
 
 before(async () => {
-  jwks = createServer((_req, res) => {
+  const serveKeys = (res: ServerResponse) => {
     res.setHeader('content-type', 'application/json');
     res.end(
       JSON.stringify({
@@ -73,11 +76,18 @@ before(async () => {
         ],
       }),
     );
+  };
+  jwks = createServer((_req, res) => serveKeys(res));
+  unlisted = createServer((_req, res) => {
+    unlistedHits++;
+    serveKeys(res);
   });
   await new Promise<void>((r) => jwks.listen(0, '127.0.0.1', r));
+  await new Promise<void>((r) => unlisted.listen(0, '127.0.0.1', r));
   issuer = `http://127.0.0.1:${(jwks.address() as AddressInfo).port}`;
   if (skip) return;
-  p = await testPlatform();
+  // The identity provider runs on this machine: the operator allows its address and port.
+  p = await testPlatform({ HANGAR_JWKS_ALLOW: new URL(issuer).host });
   const key = async (userId: string) => (await p.inject({ method: 'POST', url: '/keys', payload: { userId } })).json();
   const a = await key('alice');
   alice = a.key;
@@ -101,13 +111,17 @@ before(async () => {
   await route({ routeKey: 'GET /echo' });
   await route({ routeKey: 'GET /keyed', auth: { kind: 'key' } });
   await route({ routeKey: 'GET /jwt', auth: { kind: 'jwt', issuer, audience: ['web-api'], jwksUrl: `${issuer}/jwks` } });
+  const elsewhere = `http://127.0.0.1:${(unlisted.address() as AddressInfo).port}/jwks`;
+  await route({ routeKey: 'GET /jwt-unlisted', auth: { kind: 'jwt', issuer, audience: ['web-api'], jwksUrl: elsewhere } });
   await route({ routeKey: 'GET /limited', throttle: { rate: 0, burst: 2 } });
   await route({ routeKey: 'GET /cached', cacheTtlS: 60 });
 });
 after(async () => {
   await p?.close();
-  jwks.closeAllConnections();
-  await new Promise((r) => jwks.close(r));
+  for (const server of [jwks, unlisted]) {
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+  }
 });
 
 describe('HTTP API routes served on the main port', { skip }, () => {
@@ -275,6 +289,12 @@ describe('HTTP API routes served on the main port', { skip }, () => {
       assert.deepEqual(await r.json(), { message: 'Unauthorized' }, what);
     }
     assert.equal((await gw('/jwt')).status, 401, 'no token');
+    // A JWKS URL on a loopback port HANGAR_JWKS_ALLOW does not list: not fetched, refused as an
+    // unreachable issuer is.
+    const refused = await gw('/jwt-unlisted', { headers: { authorization: jwt('RS256', 'rsa1', claims, rsa.privateKey) } });
+    assert.equal(refused.status, 401);
+    assert.deepEqual(await refused.json(), { message: 'Unauthorized' });
+    assert.equal(unlistedHits, 0);
   });
 
   it('throttles a route past its burst with 429 as API Gateway', async () => {

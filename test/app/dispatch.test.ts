@@ -11,6 +11,7 @@ import assert from 'node:assert/strict';
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import {
   DISPATCH_KEY_PURPOSE,
@@ -22,6 +23,7 @@ import {
   type InvokeApp,
 } from '../../src/app/index.ts';
 import { DiskBlobStore } from '../../src/blobs/index.ts';
+import { loadConfig } from '../../src/config/index.ts';
 import { ErrorCode, Unavailable } from '../../src/core/index.ts';
 import type { ProcessExecutor } from '../../src/executor/index.ts';
 import { FunctionHost } from '../../src/functions/index.ts';
@@ -29,6 +31,7 @@ import { createLogger } from '../../src/log/index.ts';
 import { Metrics } from '../../src/metrics/index.ts';
 import { SecretBox } from '../../src/secrets/index.ts';
 import { SqliteStore } from '../../src/store/index.ts';
+import { freePort } from '../helpers/process.ts';
 import { sandboxTestDir, testSandboxes } from '../helpers/sandbox.ts';
 import { makeZip } from '../helpers/zip.ts';
 
@@ -186,5 +189,47 @@ describe('scale-out dispatch in one process', { skip }, () => {
     assert.equal(replay.status, 409, 'a request id seen before is refused');
     await replay.arrayBuffer();
     assert.equal(await count('counter'), 4, 'the right key still works');
+  });
+
+  it('advertises HANGAR_FUNCTION_ADDRESS as set (a host alone gets the port listened on); warns of a loopback advert', async () => {
+    const port = await freePort();
+    const warnings: Array<{ msg: string; address: string }> = [];
+    const out = new PassThrough();
+    out.on('data', (chunk: Buffer) => {
+      for (const line of chunk.toString().split('\n').filter(Boolean)) warnings.push(JSON.parse(line));
+    });
+    const start = (hostId: string, setting: string | undefined, listen: number) =>
+      FunctionServer.start({
+        host,
+        clock,
+        blobs,
+        fleet: store.functionFleet,
+        key,
+        hostId,
+        bindHost: '127.0.0.1',
+        port: listen,
+        address: loadConfig({ env: setting === undefined ? {} : { HANGAR_FUNCTION_ADDRESS: setting } }).functionAddress,
+        capacity: 1,
+        heartbeatMs: 60_000,
+        log: createLogger('warn', out),
+      });
+    const started: FunctionServer[] = [];
+    try {
+      started.push(await start('by-host', '10.0.0.5', port));
+      started.push(await start('by-url', 'http://proxy.internal:8091/', 0));
+      const adverts = new Map((await store.functionFleet.listHosts()).map((h) => [h.hostId, h.address]));
+      assert.equal(adverts.get('by-host'), `http://10.0.0.5:${port}`);
+      assert.equal(adverts.get('by-url'), 'http://proxy.internal:8091');
+      assert.equal(warnings.length, 0, 'nothing to warn of');
+      started.push(await start('by-bind', undefined, 0));
+      assert.match(started[2].address, /^http:\/\/127\.0\.0\.1:\d+$/, 'the default: the bind address');
+      assert.equal(warnings.length, 1);
+      assert.equal(warnings[0].address, started[2].address);
+      assert.match(warnings[0].msg, /loopback.*HANGAR_FUNCTION_ADDRESS/);
+    } finally {
+      for (const s of started) await s.close(0);
+    }
+    assert.throws(() => loadConfig({ env: { HANGAR_FUNCTION_ADDRESS: 'ftp://10.0.0.5' } }), /HANGAR_FUNCTION_ADDRESS.*a base URL/);
+    assert.throws(() => loadConfig({ env: { HANGAR_FUNCTION_ADDRESS: '10.0.0.5:99999' } }), /HANGAR_FUNCTION_ADDRESS/);
   });
 });

@@ -3,6 +3,9 @@
  * RS256, PS256, ES256 and EdDSA verify; a wrong key, a wrong algorithm for the key, a curve that
  * is not the algorithm's do not; keys are kept, fetched again for an unknown kid (at most every
  * 30 s) and an issuer that failed is not asked on every request. Time is injected.
+ * A JWKS host that is not public is refused unless the operator allows it (HANGAR_JWKS_ALLOW),
+ * judged on the addresses a name resolves to (the resolver is injected, to name a host that
+ * resolves to loopback), and the fetch connects to the address judged.
  */
 import assert from 'node:assert/strict';
 import { constants, generateKeyPairSync, type KeyObject, sign } from 'node:crypto';
@@ -10,6 +13,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { JwksVerifier } from '../../src/auth/index.ts';
+import { loadConfig, splitList } from '../../src/config/index.ts';
 import { decodeJwt, type JwtAlgorithm } from '../../src/core/index.ts';
 
 const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -21,11 +25,17 @@ const later = generateKeyPairSync('rsa', { modulusLength: 2048 });
 let keys: object[] = [];
 let fetches = 0;
 let failing = false;
+let lastHost: string | undefined;
 let server: Server;
 let url: string;
+let port: number;
+/** What an operator who runs the identity provider on this machine sets. */
+const allow = (v: string) => splitList(loadConfig({ env: { HANGAR_JWKS_ALLOW: v } }).jwksAllow);
+const local = () => ({ allow: allow('127.0.0.1') });
 before(async () => {
-  server = createServer((_req, res) => {
+  server = createServer((req, res) => {
     fetches++;
+    lastHost = req.headers.host;
     if (failing) {
       res.statusCode = 500;
       res.end();
@@ -35,7 +45,8 @@ before(async () => {
     res.end(JSON.stringify({ keys }));
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks`;
+  port = (server.address() as AddressInfo).port;
+  url = `http://127.0.0.1:${port}/jwks`;
 });
 after(async () => {
   server.closeAllConnections();
@@ -68,7 +79,7 @@ describe('JwksVerifier', () => {
       jwk(ed.publicKey, 'ed'),
       jwk(ec384.publicKey, 'ec384'),
     ];
-    const v = new JwksVerifier(() => 0);
+    const v = new JwksVerifier({ ...local(), now: () => 0 });
     assert.equal(await v.verify(url, token('RS256', 'rsa', rsa.privateKey)), true);
     assert.equal(await v.verify(url, token('PS256', 'rsa-any', rsa.privateKey)), true);
     assert.equal(await v.verify(url, token('ES256', 'ec', ec.privateKey)), true);
@@ -82,7 +93,7 @@ describe('JwksVerifier', () => {
 
   it('fetches again for an unknown kid (a rotation), at most every 30 s; an issuer that failed waits too', async () => {
     let now = 0;
-    const v = new JwksVerifier(() => now);
+    const v = new JwksVerifier({ ...local(), now: () => now });
     keys = [jwk(rsa.publicKey, 'old')];
     const before = fetches;
     assert.equal(await v.verify(url, token('RS256', 'old', rsa.privateKey)), true);
@@ -94,12 +105,49 @@ describe('JwksVerifier', () => {
     assert.equal(fetches - before, 2);
 
     failing = true;
-    const fresh = new JwksVerifier(() => now);
+    const fresh = new JwksVerifier({ ...local(), now: () => now });
     await assert.rejects(fresh.verify(url, token('RS256', 'new', later.privateKey)), /answered 500/);
     await assert.rejects(fresh.verify(url, token('RS256', 'new', later.privateKey)), /answered 500/);
     assert.equal(fetches - before, 3, 'the failure is remembered, not asked again at once');
     failing = false;
     now += 30_000;
     assert.equal(await fresh.verify(url, token('RS256', 'new', later.privateKey)), true);
+  });
+
+  it('refuses a JWKS host that is not public unless allowed, judged on the resolved address', async () => {
+    keys = [jwk(rsa.publicKey, 'rsa')];
+    const t = token('RS256', 'rsa', rsa.privateKey);
+    const before = fetches;
+    await assert.rejects(new JwksVerifier().verify(url, t), /refused: 127\.0\.0\.1:\d+ is loopback.*HANGAR_JWKS_ALLOW/);
+    for (const [target, range] of [
+      ['http://169.254.169.254/latest/meta-data', 'link-local'],
+      ['https://10.1.2.3/jwks', 'private'],
+      ['https://192.168.0.1/jwks', 'private'],
+      ['https://[fd00::1]/jwks', 'unique local'],
+      ['https://[fe80::1]/jwks', 'link-local'],
+      ['http://0.0.0.0/jwks', 'this network'],
+      ['http://[::]/jwks', 'unspecified'],
+    ]) {
+      await assert.rejects(new JwksVerifier().verify(target, t), (err: Error) => err.message.includes(range), target);
+    }
+
+    // A public-looking name whose DNS answer is loopback.
+    const resolve = async (name: string) => (name === 'idp.example.com' ? [{ address: '127.0.0.1', family: 4 }] : []);
+    const named = `http://idp.example.com:${port}/jwks`;
+    await assert.rejects(new JwksVerifier({ resolve }).verify(named, t), /idp\.example\.com:\d+ resolves to 127\.0\.0\.1, loopback/);
+    assert.equal(fetches, before, 'nothing refused was fetched');
+
+    // Allowed by name, by address with its port, or by a CIDR: the connection goes to the address
+    // judged (the name is in no real DNS), with the name kept as the Host.
+    for (const entry of ['idp.example.com', `127.0.0.1:${port}`, '127.0.0.0/8']) {
+      assert.equal(await new JwksVerifier({ allow: allow(entry), resolve }).verify(named, t), true, entry);
+      assert.equal(lastHost, `idp.example.com:${port}`);
+    }
+    await assert.rejects(
+      new JwksVerifier({ allow: allow('127.0.0.1:1'), resolve }).verify(named, t),
+      /loopback/,
+      'an allowance for another port',
+    );
+    assert.equal(fetches, before + 3);
   });
 });

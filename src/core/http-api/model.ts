@@ -126,7 +126,9 @@ function checkAuth(auth: RouteAuth): RouteAuth {
 /**
  * https, as AWS requires: keys fetched in clear could be swapped on the way. Plain http only to a
  * loopback address (an identity provider on the same machine, as in development and tests),
- * where nothing travels over a network.
+ * where nothing travels over a network. Which hosts may actually be fetched is the operator's
+ * decision, made at fetch time on the resolved address (HANGAR_JWKS_ALLOW, auth/jwks.ts): a
+ * name's address can change after the API is made.
  */
 function isIssuerUrl(s: unknown): boolean {
   if (typeof s !== 'string') return false;

@@ -87,10 +87,18 @@ const systemResolve: Resolve = (host) => lookup(host, { all: true, verbatim: tru
 export class EgressGuard {
   private readonly allow: AllowRule[];
   private readonly resolve: Resolve;
+  private readonly refusal: string;
 
-  constructor(allow: string[], resolve: Resolve = systemResolve) {
+  /** `refusal` ends the reason of a refusal: who may not reach it, and the setting that lists
+   *  exceptions (the guard also checks the JWKS fetches of HTTP APIs' JWT authorizers). */
+  constructor(
+    allow: string[],
+    resolve: Resolve = systemResolve,
+    refusal = 'not reachable from tasks (HANGAR_EGRESS_ALLOW lists exceptions)',
+  ) {
     this.allow = parseAllowlist(allow);
     this.resolve = resolve;
+    this.refusal = refusal;
   }
 
   /**
@@ -104,7 +112,7 @@ export class EgressGuard {
     if (target.kind === 'unreadable') return { ok: false, reason: `cannot read host '${host}': ${target.why}` };
     const refuse = (why: string) => ({
       ok: false as const,
-      reason: `${why}: not reachable from tasks (HANGAR_EGRESS_ALLOW lists exceptions)`,
+      reason: `${why}: ${this.refusal}`,
     });
     if (target.kind === 'address') {
       const d = classify(target.bytes);

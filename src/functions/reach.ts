@@ -1,0 +1,54 @@
+/**
+ * Whether the sandbox's uid can reach a host directory that instances bind (the functions' code
+ * under the data directory, the runtimes in Hangar's installation). bwrap opens a bind's source
+ * as that uid, so every directory on the way needs search (x) permission for it; a data
+ * directory under a 0700 parent (/root/x/data) made every cold start fail with "bwrap: Can't find
+ * source path ...: Permission denied" in the function's log and a bare Runtime.ExitError as its
+ * error. Tasks do not show it: their workspace is not bound from the host.
+ *
+ * Mode bits only, with the sandbox's gid taken to be its uid (sandboxUid is both) and no
+ * supplementary groups: an ACL granting the uid passage is not seen, and would be reported as a
+ * barrier it is not.
+ */
+import { stat } from 'node:fs/promises';
+import { dirname, parse, resolve } from 'node:path';
+
+export interface Barrier {
+  /** The directory `uid` cannot pass. */
+  dir: string;
+  /** Its permission bits (0o700). */
+  mode: number;
+}
+
+/**
+ * The first directory from the root down to `path` (itself included) that `uid` cannot search,
+ * or null. A part of `path` that does not exist yet ends the walk: Hangar makes it, 0711.
+ */
+export async function barrierOnTheWay(path: string, uid: number): Promise<Barrier | null> {
+  const full = resolve(path);
+  const dirs: string[] = [];
+  for (let d = full; ; d = dirname(d)) {
+    dirs.unshift(d);
+    if (d === parse(d).root) break;
+  }
+  for (const dir of dirs) {
+    let st: Awaited<ReturnType<typeof stat>>;
+    try {
+      st = await stat(dir);
+    } catch {
+      return null;
+    }
+    const bit = st.uid === uid ? 0o100 : st.gid === uid ? 0o010 : 0o001;
+    if (!(st.mode & bit)) return { dir, mode: st.mode & 0o7777 };
+  }
+  return null;
+}
+
+/** What the operator is told, at start-up and by every invocation until it is fixed. */
+export function barrierMessage(what: string, path: string, uid: number, b: Barrier, fix: string): string {
+  return (
+    `functions cannot run here: the sandbox uid ${uid} (HANGAR_SANDBOX_UID) cannot reach ${what} at ${path}, ` +
+    `because ${b.dir} (mode ${b.mode.toString(8).padStart(4, '0')}) does not let it pass; ` +
+    `chmod o+x ${b.dir} (no listing is granted), or ${fix}`
+  );
+}
