@@ -5,6 +5,7 @@
  */
 import { Access } from './access.ts';
 import { type ClientOptions, type Query, Transport } from './core.ts';
+import { FunctionProvisioned } from './function-provisioned.ts';
 import { FunctionUrls } from './function-urls.ts';
 import { FunctionVersions } from './function-versions.ts';
 import { Functions } from './functions.ts';
@@ -16,6 +17,7 @@ import { Tasks } from './tasks.ts';
 
 export type { AuditPage, KeyInfo, Me, SecretInfo } from './access.ts';
 export { ApiError, type ClientOptions, ConnectionError } from './core.ts';
+export type { ProvisionedConfigInfo } from './function-provisioned.ts';
 export type { FunctionUrlView } from './function-urls.ts';
 export type { FunctionAliasInfo } from './function-versions.ts';
 export type { FunctionDeploy, FunctionInfo, FunctionInvocationInfo } from './functions.ts';
@@ -46,6 +48,7 @@ export class HangarClient {
   readonly functions: Functions;
   readonly functionVersions: FunctionVersions;
   readonly functionUrls: FunctionUrls;
+  readonly provisioned: FunctionProvisioned;
   readonly httpApis: HttpApis;
   readonly #transport: Transport;
 
@@ -61,6 +64,7 @@ export class HangarClient {
     this.functions = new Functions(t);
     this.functionVersions = new FunctionVersions(t);
     this.functionUrls = new FunctionUrls(t);
+    this.provisioned = new FunctionProvisioned(t);
     this.httpApis = new HttpApis(t);
   }
 
