@@ -20,17 +20,21 @@ before(async () => {
   if (skip) return;
   p = await testPlatform();
   alice = (await p.inject({ method: 'POST', url: '/keys', payload: { userId: 'alice' } })).json().key;
-  const zip = makeZip({ 'index.js': 'exports.handler = async () => process.env.AWS_LAMBDA_INITIALIZATION_TYPE;\n' });
-  const made = await p.inject({
-    method: 'PUT',
-    url: '/functions/warm',
-    auth: alice,
-    payload: { zip: zip.toString('base64'), runtime: 'nodejs', handler: 'index.handler' },
-  });
-  assert.equal(made.statusCode, 201, made.body);
-  assert.equal((await p.inject({ method: 'POST', url: '/functions/warm/versions', auth: alice, payload: {} })).statusCode, 201);
+  await deployVersion1('warm', 'exports.handler = async () => process.env.AWS_LAMBDA_INITIALIZATION_TYPE;\n');
 });
 after(() => p?.close());
+
+/** Alice's function `name` (index.js as given), published as version 1. */
+async function deployVersion1(name: string, indexJs: string): Promise<void> {
+  const made = await p.inject({
+    method: 'PUT',
+    url: `/functions/${name}`,
+    auth: alice,
+    payload: { zip: makeZip({ 'index.js': indexJs }).toString('base64'), runtime: 'nodejs', handler: 'index.handler' },
+  });
+  assert.equal(made.statusCode, 201, made.body);
+  assert.equal((await p.inject({ method: 'POST', url: `/functions/${name}/versions`, auth: alice, payload: {} })).statusCode, 201);
+}
 
 const hangar = (...args: string[]) => runCli(p.url!, alice, args);
 
@@ -56,6 +60,7 @@ describe('hangar function provisioned', { skip }, () => {
         requested: 1,
         allocated: 1,
         status: 'READY',
+        statusReason: null,
         lastModified: undefined,
       },
     );
@@ -82,6 +87,22 @@ describe('hangar function provisioned', { skip }, () => {
     });
     const empty = await hangar('function', 'provisioned', 'list', 'warm');
     assert.match(empty.stdout, /^warm: no provisioned concurrency/);
+  });
+
+  test('a configuration whose instances fail their init shows FAILED and the init error', async () => {
+    await deployVersion1('broken', "throw new Error('no settings at load');\n");
+    const put = await hangar('function', 'provisioned', 'put', 'broken', '--qualifier', '1', '--count', '1');
+    assert.equal(put.code, 0, put.stderr);
+    let shown = await hangar('function', 'provisioned', 'get', 'broken', '--qualifier', '1');
+    for (let i = 0; /^status\s+IN_PROGRESS$/m.test(shown.stdout) && i < 100; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      shown = await hangar('function', 'provisioned', 'get', 'broken', '--qualifier', '1');
+    }
+    assert.equal(shown.code, 0, shown.stderr);
+    assert.match(shown.stdout, /^status\s+FAILED$/m);
+    assert.match(shown.stdout, /^reason\s+The function's init failed: Error: no settings at load$/m);
+    const gone = await hangar('function', 'provisioned', 'rm', 'broken', '--qualifier', '1');
+    assert.equal(gone.code, 0, gone.stderr);
   });
 
   test('refusals: the API’s problem and exit 1; a missing option exits 2', async () => {

@@ -8,6 +8,8 @@ export interface ProvisionedConfigInfo {
   requested: number;
   allocated: number;
   status: 'IN_PROGRESS' | 'READY' | 'FAILED';
+  /** Why it is FAILED: the init error that kept an instance from starting (null otherwise). */
+  statusReason: string | null;
   lastModified: string;
 }
 

@@ -14,6 +14,7 @@ const configFields = (c: ProvisionedConfigInfo) =>
     ['requested', c.requested],
     ['allocated', c.allocated],
     ['status', c.status],
+    ['reason', c.statusReason],
     ['modified', time(c.lastModified)],
   ]);
 
@@ -33,6 +34,7 @@ export function functionProvisionedCommands(fn: Command): void {
       const c = await clientFor(flags).provisioned.put(name, flags.qualifier, flags.count, flags.user);
       if (flags.json) return printJson(c);
       print(`${name}:${c.qualifier}: provisioned concurrency ${c.requested} (${c.allocated} started, ${c.status})`);
+      if (c.statusReason) note(c.statusReason);
     });
 
   command('get', 'One configuration: instances asked for, started, and its status').action(async (name: string, flags: Flags) => {
