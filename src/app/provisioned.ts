@@ -10,6 +10,11 @@
  * count does not divide; an invocation reaches a host with an idle one through the dispatcher's
  * warm adverts. Allocated counts are exact embedded; an API node without a host of its own
  * counts the idle warm instances the hosts advertise (busy ones are not advertised).
+ *
+ * FAILED, with the init error as StatusReason, when the keeper's last try to start a missing
+ * instance failed its init; known to the process that runs the keeper (embedded: the one
+ * process). An API node without a host of its own does not see the hosts' init errors (the
+ * adverts carry counts only): there a failing configuration stays IN_PROGRESS.
  */
 import {
   checkProvisionedCount,
@@ -22,10 +27,11 @@ import {
   provisionedStatus,
   type FunctionSnapshot,
   type ProvisionedConfig,
+  type ProvisionedInitError,
   type ProvisionedStatus,
 } from '../core/index.ts';
 import type { BlobStore } from '../blobs/index.ts';
-import { type FunctionHost, InstancePool, warmKey } from '../functions/index.ts';
+import { type FunctionError, type FunctionHost, InstancePool, warmKey } from '../functions/index.ts';
 import type { FunctionFleet, Functions, ProvisionedConcurrency } from '../store/index.ts';
 import { getFunction } from './functions.ts';
 import { versionConfigOn } from './invoke.ts';
@@ -45,6 +51,8 @@ export interface ProvisionedView extends ProvisionedConfig {
   allocated: number;
   available: number;
   status: ProvisionedStatus;
+  /** Why it is FAILED (null otherwise). */
+  statusReason: string | null;
 }
 
 /** Puts the function's configuration at a published version or an alias (core checks). */
@@ -103,16 +111,36 @@ export async function deleteProvisionedConfig(
 }
 
 async function view(app: ProvisionedApp, c: ProvisionedConfig, f: FunctionSnapshot | null): Promise<ProvisionedView> {
-  const allocated = f && f.version !== LATEST ? Math.min(c.requested, await allocatedOf(app, c.userId, f)) : 0;
-  return { ...c, allocated, available: allocated, status: provisionedStatus(c.requested, allocated) };
+  const kept = f && f.version !== LATEST ? await keptOf(app, c.userId, f) : { allocated: 0, initError: null };
+  const allocated = Math.min(c.requested, kept.allocated);
+  return { ...c, allocated, available: allocated, ...provisionedStatus(c.requested, allocated, kept.initError) };
 }
 
-async function allocatedOf(app: ProvisionedApp, userId: string, f: FunctionSnapshot): Promise<number> {
+/** How far a version's instances are kept: how many are started, and the init error that kept
+ *  the last try from starting more (this process's keeper only). */
+export interface Kept {
+  allocated: number;
+  initError: ProvisionedInitError | null;
+}
+
+async function keptOf(app: ProvisionedApp, userId: string, f: FunctionSnapshot): Promise<Kept> {
   const keeper = app.provisionedKeeper?.current;
-  if (keeper) return keeper.allocated(userId, f);
-  if (!app.functionFleet) return 0;
+  if (keeper) return keeper.kept(userId, f);
+  if (!app.functionFleet) return { allocated: 0, initError: null };
   const key = warmKey(userId, f.name, String(f.version), codeHex(f));
-  return (await app.functionFleet.listHosts()).reduce((n, h) => n + (h.warm[key] ?? 0), 0);
+  return { allocated: (await app.functionFleet.listHosts()).reduce((n, h) => n + (h.warm[key] ?? 0), 0), initError: null };
+}
+
+/** The errorType and errorMessage of a runtime's error document (its own JSON, or not JSON). */
+function initErrorOf(e: FunctionError): ProvisionedInitError {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(e.payload.toString('utf8'));
+  } catch {
+    doc = null;
+  }
+  const message = doc && typeof doc === 'object' ? (doc as { errorMessage?: unknown }).errorMessage : undefined;
+  return { errorType: e.errorType, errorMessage: typeof message === 'string' ? message : e.payload.toString('utf8') };
 }
 
 const codeHex = (f: FunctionSnapshot): string => Buffer.from(f.code.sha256, 'base64').toString('hex');
@@ -173,10 +201,13 @@ export class ProvisionedKeeper {
     return this.running;
   }
 
-  /** Started provisioned instances of `f` (a published version) on this host. */
-  async allocated(userId: string, f: FunctionSnapshot): Promise<number> {
+  /** Started provisioned instances of `f` (a published version) on this host, and the init error
+   *  of the last try to start more, if it failed. */
+  async kept(userId: string, f: FunctionSnapshot): Promise<Kept> {
     const config = await versionConfigOn(this.deps.host, this.deps.blobs, f);
-    return this.deps.host.pool.provisioned({ owner: userId, accountId: this.deps.accountIdOf(userId) }, config);
+    const owner = { owner: userId, accountId: this.deps.accountIdOf(userId) };
+    const failure = this.deps.host.pool.provisionFailure(owner, config);
+    return { allocated: this.deps.host.pool.provisioned(owner, config), initError: failure ? initErrorOf(failure) : null };
   }
 
   async close(): Promise<void> {

@@ -6,7 +6,7 @@
  * a row.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ApiError, ConnectionError, type HangarClient } from './client.ts';
+import { ApiError, ConnectionError, type HangarClient } from './client/index.ts';
 
 export type FollowEvent =
   | { type: 'status'; status: string; attempt: number }

@@ -1,5 +1,5 @@
 /** Human-readable renderings of API responses. Pure: strings in, strings out. */
-import type { Health, History, Page, Queues, Task } from './client.ts';
+import type { Health, History, Page, Queues, Task } from './client/index.ts';
 
 /** Columns padded to their widest cell; the last column is not padded. */
 export function table(header: string[], rows: (string | number | null | undefined)[][]): string {

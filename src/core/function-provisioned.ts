@@ -64,9 +64,31 @@ export function checkProvisionedCount(n: unknown, reserved: number | null, other
   return n;
 }
 
-/** Lambda's status of a configuration given the instances started for it. */
-export function provisionedStatus(requested: number, allocated: number): ProvisionedStatus {
-  return allocated >= requested ? ProvisionedStatus.Ready : ProvisionedStatus.InProgress;
+/** What an instance's failed init reported (the runtime's error document). */
+export interface ProvisionedInitError {
+  errorType: string;
+  errorMessage: string;
+}
+
+/** How much of an init error's message a StatusReason carries (a runtime may send megabytes). */
+export const STATUS_REASON_MESSAGE_CHARS = 500;
+
+/**
+ * Lambda's status of a configuration given the instances started for it and the init error of
+ * the last try to start the missing ones, if it failed: READY once every instance asked for is
+ * started; FAILED, with the error as its reason, while some are missing because their init
+ * failed (the host tries again each round, so fixed code or a passing cause turns it back);
+ * else IN_PROGRESS.
+ */
+export function provisionedStatus(
+  requested: number,
+  allocated: number,
+  initError: ProvisionedInitError | null = null,
+): { status: ProvisionedStatus; statusReason: string | null } {
+  if (allocated >= requested) return { status: ProvisionedStatus.Ready, statusReason: null };
+  if (!initError) return { status: ProvisionedStatus.InProgress, statusReason: null };
+  const message = initError.errorMessage.slice(0, STATUS_REASON_MESSAGE_CHARS);
+  return { status: ProvisionedStatus.Failed, statusReason: `The function's init failed: ${initError.errorType}: ${message}` };
 }
 
 /** Lambda's ProvisionedConcurrencyConfigNotFoundException. */

@@ -9,9 +9,11 @@
  * invocations (AWS_LAMBDA_INITIALIZATION_TYPE=provisioned-concurrency). They wait among the idle
  * instances, so an invocation takes one like any warm instance, and are never reaped while
  * provisioned; one that dies is replaced on the next provision(). Unprovisioned, they are
- * ordinary idle instances again.
+ * ordinary idle instances again. When the last provision() of a key could not start an instance
+ * because its init failed, provisionFailure() says with what error (Lambda's FAILED status).
  */
 import { Instance, type InstanceDeps, type InvokeOptions, type InvokeOutcome } from './instance.ts';
+import type { FunctionError } from './runtime-api.ts';
 import type { FunctionVersionConfig } from './runtimes.ts';
 
 /** Who a function version belongs to: the key's other half (the version is in its config). */
@@ -69,6 +71,8 @@ export class InstancePool {
   private readonly watchers = new Set<(owner: string, config: FunctionVersionConfig) => void>();
   /** Provisioned instances by key (idle or busy; started ones only). */
   private readonly pinned = new Map<string, Set<Instance>>();
+  /** The init error of the last provision() of a key that had one (cleared by one that had none). */
+  private readonly initFailures = new Map<string, FunctionError>();
 
   constructor(deps: PoolDeps, o: PoolOptions) {
     this.deps = deps;
@@ -114,16 +118,19 @@ export class InstancePool {
     for (const i of [...set].slice(n)) set.delete(i);
     if (set.size === 0 && n === 0) {
       this.pinned.delete(key);
+      this.initFailures.delete(key);
       return 0;
     }
     this.pinned.set(key, set);
     const missing = n - set.size;
+    const initFailures: FunctionError[] = [];
     if (missing > 0) {
       const deps = { ...this.deps, accountId: owner.accountId, owner: owner.owner, initializationType: 'provisioned-concurrency' as const };
       await Promise.all(
         Array.from({ length: missing }, async () => {
           const instance = await Instance.start(f, deps);
           const failed = await instance.ready();
+          if (failed) initFailures.push(failed);
           if (failed || this.closed || this.pinned.get(key) !== set || instance.state !== 'idle') {
             await instance.close();
             return;
@@ -133,6 +140,8 @@ export class InstancePool {
         }),
       );
     }
+    if (initFailures.length > 0 && this.pinned.get(key) === set) this.initFailures.set(key, initFailures[0]);
+    else this.initFailures.delete(key);
     return set.size;
   }
 
@@ -140,6 +149,7 @@ export class InstancePool {
    *  provisionKey), which then are reaped as ordinary idle instances. */
   unprovisionExcept(keep: ReadonlySet<string>): void {
     for (const key of this.pinned.keys()) if (!keep.has(key)) this.pinned.delete(key);
+    for (const key of this.initFailures.keys()) if (!keep.has(key)) this.initFailures.delete(key);
   }
 
   /** The key provision() keeps instances under (for unprovisionExcept). */
@@ -152,6 +162,11 @@ export class InstancePool {
     let n = 0;
     for (const i of this.pinned.get(keyOf(owner, f)) ?? []) if (i.state !== 'dead') n++;
     return n;
+  }
+
+  /** The init error that kept the last provision() of the key from starting an instance, if any. */
+  provisionFailure(owner: FunctionOwner, f: FunctionVersionConfig): FunctionError | null {
+    return this.initFailures.get(keyOf(owner, f)) ?? null;
   }
 
   /** Calls `f` with its owner and version when a key that had no idle instance has one (a

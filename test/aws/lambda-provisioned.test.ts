@@ -19,6 +19,7 @@ import {
   PublishVersionCommand,
   PutFunctionConcurrencyCommand,
   PutProvisionedConcurrencyConfigCommand,
+  UpdateFunctionCodeCommand,
 } from '@aws-sdk/client-lambda';
 import { accountIdOf } from '../../src/aws/index.ts';
 import { testPlatform, type TestPlatform } from '../helpers/platform.ts';
@@ -197,5 +198,52 @@ describe('Lambda provisioned concurrency through the AWS SDK', { skip }, () => {
     const del = await p.inject({ method: 'DELETE', url: '/functions/warm/provisioned-concurrency?userId=alice&qualifier=1' });
     assert.equal(del.statusCode, 200);
     assert.equal((await refused(get(alice, 'warm', '1'))).name, 'ProvisionedConcurrencyConfigNotFoundException');
+  });
+
+  it('reports FAILED with the init error as its reason when the instances fail their init, on both APIs', async () => {
+    await alice.send(
+      new CreateFunctionCommand({
+        FunctionName: 'broken',
+        Runtime: 'nodejs22.x',
+        Role: 'arn:aws:iam::123456789012:role/ignored',
+        Handler: 'index.handler',
+        Code: { ZipFile: makeZip({ 'index.js': "throw new Error('no settings at load');\nexports.handler = async () => 1;\n" }) },
+      }),
+    );
+    await alice.send(new PublishVersionCommand({ FunctionName: 'broken' }));
+    await put(alice, 'broken', '1', 1);
+    let g = await get(alice, 'broken', '1');
+    for (let i = 0; g.Status === 'IN_PROGRESS' && i < 100; i++) {
+      await new Promise((res) => setTimeout(res, 100));
+      g = await get(alice, 'broken', '1');
+    }
+    assert.equal(g.Status, 'FAILED');
+    assert.equal(g.AllocatedProvisionedConcurrentExecutions, 0);
+    assert.match(g.StatusReason ?? '', /^The function's init failed: Error: no settings at load$/);
+    const list = await alice.send(new ListProvisionedConcurrencyConfigsCommand({ FunctionName: 'broken' }));
+    assert.deepEqual(
+      list.ProvisionedConcurrencyConfigs?.map((c) => [c.Status, c.StatusReason]),
+      [['FAILED', g.StatusReason]],
+    );
+    const native = await p.inject({ method: 'GET', url: '/functions/broken/provisioned-concurrency?userId=alice' });
+    assert.deepEqual(
+      native.json().configs.map((c: Record<string, unknown>) => [c.qualifier, c.allocated, c.status, c.statusReason]),
+      [['1', 0, 'FAILED', g.StatusReason]],
+    );
+
+    // Fixed code as version 2: its configuration starts, READY and without a reason.
+    await alice.send(
+      new UpdateFunctionCodeCommand({ FunctionName: 'broken', ZipFile: makeZip({ 'index.js': 'exports.handler = async () => 1;\n' }) }),
+    );
+    await alice.send(new PublishVersionCommand({ FunctionName: 'broken' }));
+    await put(alice, 'broken', '2', 1);
+    let fixed = await get(alice, 'broken', '2');
+    for (let i = 0; fixed.Status !== 'READY' && i < 100; i++) {
+      await new Promise((res) => setTimeout(res, 100));
+      fixed = await get(alice, 'broken', '2');
+    }
+    assert.deepEqual([fixed.Status, fixed.StatusReason, fixed.AllocatedProvisionedConcurrentExecutions], ['READY', undefined, 1]);
+    assert.equal((await get(alice, 'broken', '1')).Status, 'FAILED');
+    for (const q of ['1', '2']) await alice.send(new DeleteProvisionedConcurrencyConfigCommand({ FunctionName: 'broken', Qualifier: q }));
   });
 });

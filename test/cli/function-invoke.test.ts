@@ -5,14 +5,11 @@
  * Skipped, with the reason, where the host cannot sandbox.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { testPlatform, type TestPlatform } from '../helpers/platform.ts';
-import { TEST_EXECUTOR_ENV } from '../helpers/process.ts';
+import { runCli, TEST_EXECUTOR_ENV } from '../helpers/process.ts';
 import { makeZip } from '../helpers/zip.ts';
 
-const HANGAR = join(import.meta.dirname, '..', '..', 'bin', 'hangar');
 const skip = TEST_EXECUTOR_ENV.HANGAR_EXECUTOR === 'process' ? 'no sandbox on this host: functions run only sandboxed' : false;
 
 let p: TestPlatform;
@@ -40,13 +37,7 @@ before(async () => {
 });
 after(() => p?.close());
 
-function hangar(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(HANGAR, args, { env: { ...process.env, HANGAR_URL: p.url!, HANGAR_API_KEY: alice }, timeout: 30_000 }, (err, stdout, stderr) =>
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr }),
-    );
-  });
-}
+const hangar = (...args: string[]) => runCli(p.url!, alice, args);
 
 describe('hangar function invoke', { skip }, () => {
   test('prints the result, and the log with --log', async () => {

@@ -11,6 +11,7 @@ import {
   provisionedNotFound,
   provisionedShare,
   provisionedStatus,
+  STATUS_REASON_MESSAGE_CHARS,
 } from '../../src/core/index.ts';
 
 const invalid = (re: RegExp) => (e: unknown) => e instanceof InvalidInput && re.test(e.message);
@@ -42,9 +43,20 @@ describe('provisioned concurrency decisions', () => {
   });
 
   it('is READY once every instance asked for is started', () => {
-    assert.equal(provisionedStatus(2, 0), 'IN_PROGRESS');
-    assert.equal(provisionedStatus(2, 1), 'IN_PROGRESS');
-    assert.equal(provisionedStatus(2, 2), 'READY');
+    assert.deepEqual(provisionedStatus(2, 0), { status: 'IN_PROGRESS', statusReason: null });
+    assert.deepEqual(provisionedStatus(2, 1), { status: 'IN_PROGRESS', statusReason: null });
+    assert.deepEqual(provisionedStatus(2, 2), { status: 'READY', statusReason: null });
+  });
+
+  it('is FAILED, with the init error as its reason, while instances are missing because their init failed', () => {
+    const initError = { errorType: 'Runtime.ImportModuleError', errorMessage: "Error: Cannot find module 'app'" };
+    assert.deepEqual(provisionedStatus(2, 1, initError), {
+      status: 'FAILED',
+      statusReason: "The function's init failed: Runtime.ImportModuleError: Error: Cannot find module 'app'",
+    });
+    assert.deepEqual(provisionedStatus(2, 2, initError), { status: 'READY', statusReason: null });
+    const long = provisionedStatus(1, 0, { errorType: 'Error', errorMessage: 'x'.repeat(10_000) });
+    assert.equal(long.statusReason, `The function's init failed: Error: ${'x'.repeat(STATUS_REASON_MESSAGE_CHARS)}`);
   });
 
   it('shares a configuration evenly between live hosts, rounded up', () => {

@@ -4,7 +4,7 @@
  * Skipped, with the reason, where the host cannot sandbox.
  */
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { ProcessExecutor } from '../../src/executor/index.ts';
@@ -115,5 +115,29 @@ describe('instance pool', { skip }, () => {
     clock += 61_000;
     assert.ok((await pool.reap()) >= 3);
     assert.equal(count(await pool.invoke(alice, pc, ev)), 1, 'a cold start after the reap');
+  });
+
+  it('says which init error kept provision() from starting an instance, until one starts or it is let go', async () => {
+    const broken = fn('pc-broken', 'missing-dep.handler');
+    assert.equal(await pool.provision(alice, broken, 1), 0);
+    const failure = pool.provisionFailure(alice, broken);
+    assert.equal(failure?.errorType, 'Runtime.ImportModuleError');
+    assert.match(JSON.parse(failure!.payload.toString()).errorMessage, /no-such-package-anywhere/);
+    assert.equal(pool.provisionFailure(bob, broken), null, "another owner's key");
+    pool.unprovisionExcept(new Set());
+    assert.equal(pool.provisionFailure(alice, broken), null, 'let go of');
+
+    // The same key: its init fails until a file it needs is there; the round that starts it clears the failure.
+    writeFileSync(
+      join(codeDir, 'needs-file.js'),
+      "require('node:fs').readFileSync(__dirname + '/needed');\nexports.handler = async () => 1;\n",
+    );
+    const needy = fn('pc-needy', 'needs-file.handler');
+    assert.equal(await pool.provision(alice, needy, 1), 0);
+    assert.equal(pool.provisionFailure(alice, needy)?.errorType, 'Error');
+    writeFileSync(join(codeDir, 'needed'), 'here');
+    assert.equal(await pool.provision(alice, needy, 1), 1);
+    assert.equal(pool.provisionFailure(alice, needy), null);
+    pool.unprovisionExcept(new Set());
   });
 });

@@ -1,5 +1,5 @@
 /** Real `hangar` processes for end-to-end tests. */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { sandboxTools } from '../../src/executor/index.ts';
@@ -18,6 +18,24 @@ export const TEST_EXECUTOR_ENV: Record<string, string> = sandboxTools().ok ? {} 
 export const TEST_ADMIN_KEY = 'hk_TESTADMINcanary0000000000000000000000000000';
 /** Headers of an admin request. */
 export const ADMIN = { authorization: `Bearer ${TEST_ADMIN_KEY}` };
+
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `hangar <args>` once against the API at `url` with `key`: its exit code and output. */
+export function runCli(url: string, key: string, args: string[], timeoutMs = 30_000): Promise<CliRun> {
+  return new Promise((resolve) => {
+    execFile(
+      HANGAR_BIN,
+      args,
+      { env: { ...process.env, HANGAR_URL: url, HANGAR_API_KEY: key }, timeout: timeoutMs },
+      (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr }),
+    );
+  });
+}
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -25,6 +25,7 @@ const ProvisionedConfigView = z.object({
   requested: z.number(),
   allocated: z.number().describe('Instances started and ready (on this host, or as the worker hosts advertise them).'),
   status: z.enum(['IN_PROGRESS', 'READY', 'FAILED']),
+  statusReason: z.string().nullable().describe('Why it is FAILED: the init error that kept an instance from starting (null otherwise).'),
   lastModified: z.string(),
 });
 
@@ -34,6 +35,7 @@ const view = (v: ProvisionedView): z.infer<typeof ProvisionedConfigView> => ({
   requested: v.requested,
   allocated: v.allocated,
   status: v.status,
+  statusReason: v.statusReason,
   lastModified: new Date(v.lastModified).toISOString(),
 });
 
@@ -68,7 +70,8 @@ export function functionProvisionedRoutes(app: FastifyInstance, ctx: ApiContext)
         summary: 'Keep instances of a published version (or an alias) started and warm',
         description:
           'As Lambda’s PutProvisionedConcurrencyConfig: 1–100 instances per configuration, within the function’s reserved concurrency. ' +
-          'READY once every instance is started; their invocations are no cold start.',
+          'READY once every instance is started; their invocations are no cold start. ' +
+          'FAILED, with a statusReason, while instances are missing because their init failed (tried again every few seconds).',
         tags,
         params: NameParams,
         querystring: QualifierQuery,

@@ -26,6 +26,8 @@ function configShape(v: ProvisionedView): Record<string, unknown> {
     AvailableProvisionedConcurrentExecutions: v.available,
     AllocatedProvisionedConcurrentExecutions: v.allocated,
     Status: v.status,
+    // Lambda sends StatusReason for a failed allocation only.
+    ...(v.statusReason === null ? {} : { StatusReason: v.statusReason }),
     LastModified: new Date(v.lastModified).toISOString(),
   };
 }

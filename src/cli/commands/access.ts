@@ -6,7 +6,7 @@ import { clientFor, clientOptions, int, note, print, printJson, type ClientFlags
 
 export function accessCommands(program: Command): void {
   clientOptions(program.command('whoami').description('The user and scope of the API key in use')).action(async (flags: ClientFlags) => {
-    const me = await clientFor(flags).me();
+    const me = await clientFor(flags).access.me();
     if (flags.json) printJson(me);
     else
       print(
@@ -23,14 +23,14 @@ export function accessCommands(program: Command): void {
       .option('--admin', 'an admin key (manages keys, sees every user)')
       .option('--name <text>', 'a label'),
   ).action(async (flags: ClientFlags & { user: string; admin?: boolean; name?: string }) => {
-    const k = await clientFor(flags).createKey({ userId: flags.user, scope: flags.admin ? 'admin' : 'user', name: flags.name });
+    const k = await clientFor(flags).access.createKey({ userId: flags.user, scope: flags.admin ? 'admin' : 'user', name: flags.name });
     if (flags.json) return printJson(k);
     print(k.key);
     note(`key ${k.keyId} for ${k.userId} (${k.scope}); it is shown this once: store it now`);
   });
   clientOptions(key.command('list').description('List keys (never the keys themselves)').option('--user <id>', "only this user's")).action(
     async (flags: ClientFlags & { user?: string }) => {
-      const { keys } = await clientFor(flags).keys(flags.user);
+      const { keys } = await clientFor(flags).access.keys(flags.user);
       if (flags.json) return printJson({ keys });
       print(
         table(
@@ -42,7 +42,7 @@ export function accessCommands(program: Command): void {
   );
   clientOptions(key.command('revoke').description('Revoke a key: refused from the next request on').argument('<keyId>')).action(
     async (id: string, flags: ClientFlags) => {
-      const k = await clientFor(flags).revokeKey(id);
+      const k = await clientFor(flags).access.revokeKey(id);
       if (flags.json) printJson(k);
       else print(`${k.keyId}: revoked at ${time(k.revokedAt)}`);
     },
@@ -60,12 +60,12 @@ export function accessCommands(program: Command): void {
     let value = flags.value ?? (flags.fromFile ? readFileSync(flags.fromFile, 'utf8') : readFileSync(0, 'utf8'));
     if (!flags.value) value = value.replace(/\r?\n$/, '');
     if (value === '') throw new InvalidArgumentError('the secret value is empty');
-    const s = await clientFor(flags).putSecret(name, value);
+    const s = await clientFor(flags).access.putSecret(name, value);
     if (flags.json) printJson(s);
     else print(`secret ${s.name} saved (use it: hangar submit --secret ${s.name} ...)`);
   });
   clientOptions(secret.command('list').description('Names of your secrets (never values)')).action(async (flags: ClientFlags) => {
-    const { secrets } = await clientFor(flags).secrets();
+    const { secrets } = await clientFor(flags).access.secrets();
     if (flags.json) return printJson({ secrets });
     print(
       secrets.length === 0
@@ -77,7 +77,7 @@ export function accessCommands(program: Command): void {
     );
   });
   clientOptions(secret.command('rm').description('Delete a secret').argument('<name>')).action(async (name: string, flags: ClientFlags) => {
-    const r = await clientFor(flags).deleteSecret(name);
+    const r = await clientFor(flags).access.deleteSecret(name);
     if (flags.json) printJson(r);
     else print(`secret ${r.name} deleted`);
   });
@@ -92,7 +92,7 @@ export function accessCommands(program: Command): void {
       .option('--limit <n>', 'at most this many (1-500, default 50)', int)
       .option('--cursor <c>', 'continue after a previous page'),
   ).action(async (flags: ClientFlags & { actor?: string; action?: string; target?: string; limit?: number; cursor?: string }) => {
-    const page = await clientFor(flags).audit({
+    const page = await clientFor(flags).access.audit({
       actor: flags.actor,
       action: flags.action,
       target: flags.target,

@@ -1,6 +1,6 @@
 /** Writing a task's live output as it comes (`logs --follow`, `submit --wait`, `terminal run --wait`). */
 import { once } from 'node:events';
-import type { HangarClient } from '../client.ts';
+import type { HangarClient } from '../client/index.ts';
 import { followTask } from '../live.ts';
 import { note } from './common.ts';
 

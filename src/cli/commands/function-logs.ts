@@ -2,7 +2,7 @@
  *  END, REPORT) over GET /functions/{name}/logs, oldest first as a terminal reads them. */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
-import type { FunctionInvocationInfo, HangarClient } from '../client.ts';
+import type { FunctionInvocationInfo, HangarClient } from '../client/index.ts';
 import { clientFor, clientOptions, int, print, type ClientFlags } from './common.ts';
 
 type LogFlags = ClientFlags & { user?: string; since?: string; follow?: boolean; limit?: number; requestId?: string };
@@ -28,7 +28,7 @@ async function allSince(client: HangarClient, name: string, flags: LogFlags, sin
   const out: Entry[] = [];
   let cursor: string | undefined;
   do {
-    const page = await client.functionLogs(name, { userId: flags.user, since, requestId: flags.requestId, cursor, limit: 200 });
+    const page = await client.functions.logs(name, { userId: flags.user, since, requestId: flags.requestId, cursor, limit: 200 });
     out.push(...page.logs);
     cursor = page.nextCursor ?? undefined;
   } while (cursor);
@@ -62,7 +62,7 @@ export function functionLogsCommand(fn: Command): void {
     }
     const first =
       since === undefined
-        ? (await client.functionLogs(name, { userId: flags.user, requestId: flags.requestId, limit: flags.limit ?? 20 })).logs
+        ? (await client.functions.logs(name, { userId: flags.user, requestId: flags.requestId, limit: flags.limit ?? 20 })).logs
         : await allSince(client, name, flags, since);
     show(first, flags.json);
     if (!flags.follow) return;

@@ -1,7 +1,7 @@
 /** `hangar function publish|versions|alias|concurrency` (docs/cli.md): a function's versions,
  *  aliases and reserved concurrency over /functions/{name}/... (api/routes/function-versions.ts). */
 import type { Command } from 'commander';
-import type { FunctionUrlView } from '../client.ts';
+import type { FunctionUrlView } from '../client/index.ts';
 import { bytes, table, time } from '../render.ts';
 import { clientFor, clientOptions, int, note, print, printJson, type ClientFlags } from './common.ts';
 
@@ -17,7 +17,7 @@ export function functionVersionCommands(fn: Command): void {
       .option('--if-revision <id>', 'only if the function is still at this revision (its revisionId); else refused, changing nothing')
       .option('--user <id>', 'admin keys: whose function'),
   ).action(async (name: string, flags: UserFlags & { description?: string; ifRevision?: string }) => {
-    const v = await clientFor(flags).publishFunction(name, {
+    const v = await clientFor(flags).functionVersions.publish(name, {
       userId: flags.user,
       description: flags.description,
       revisionId: flags.ifRevision,
@@ -36,9 +36,9 @@ export function functionVersionCommands(fn: Command): void {
       .option('--user <id>', 'admin keys: whose function'),
   ).action(async (name: string, flags: UserFlags & { limit?: number; cursor?: string }) => {
     const client = clientFor(flags);
-    const page = await client.functionVersions(name, { userId: flags.user, limit: flags.limit, cursor: flags.cursor });
+    const page = await client.functionVersions.list(name, { userId: flags.user, limit: flags.limit, cursor: flags.cursor });
     if (flags.json) return printJson(page);
-    const { aliases } = await client.functionAliases(name, flags.user);
+    const { aliases } = await client.functionVersions.aliases(name, flags.user);
     const named = (version: string) =>
       aliases
         .filter((a) => a.version === version)
@@ -74,7 +74,7 @@ export function functionVersionCommands(fn: Command): void {
       .option('--description <text>')
       .option('--user <id>', 'admin keys: whose function'),
   ).action(async (name: string, aliasName: string, version: string, flags: UserFlags & { description?: string }) => {
-    const { alias: a, created } = await clientFor(flags).putFunctionAlias(
+    const { alias: a, created } = await clientFor(flags).functionVersions.putAlias(
       name,
       aliasName,
       { version, description: flags.description },
@@ -92,7 +92,7 @@ export function functionVersionCommands(fn: Command): void {
       .argument('<alias>')
       .option('--user <id>', 'admin keys: whose function'),
   ).action(async (name: string, aliasName: string, flags: UserFlags) => {
-    const r = await clientFor(flags).deleteFunctionAlias(name, aliasName, flags.user);
+    const r = await clientFor(flags).functionVersions.deleteAlias(name, aliasName, flags.user);
     if (flags.json) return printJson(r);
     print(`${name}:${aliasName}: deleted`);
   });
@@ -107,7 +107,7 @@ export function functionVersionCommands(fn: Command): void {
       .option('--user <id>', 'admin keys: whose function'),
   ).action(async (name: string, n: number | undefined, flags: UserFlags & { clear?: boolean }, cmd: Command) => {
     if ((n === undefined) === !flags.clear) cmd.error('error: give the concurrency as N or --clear (one of them)');
-    const r = await clientFor(flags).functionConcurrency(name, flags.clear ? null : n!, flags.user);
+    const r = await clientFor(flags).functionVersions.concurrency(name, flags.clear ? null : n!, flags.user);
     if (flags.json) return printJson(r);
     print(r.reserved === null ? `${name}: reserved concurrency removed` : `${name}: reserved concurrency ${r.reserved}`);
   });
@@ -144,7 +144,7 @@ function functionUrlCommands(fn: Command): void {
         : flags.corsOrigin !== undefined
           ? { allowOrigins: flags.corsOrigin.split(',').filter(Boolean) }
           : undefined;
-    const u = await clientFor(flags).putFunctionUrl(
+    const u = await clientFor(flags).functionUrls.put(
       name,
       { authType: flags.auth.toUpperCase(), ...(cors !== undefined ? { cors } : {}) },
       { qualifier: flags.alias, userId: flags.user },
@@ -160,7 +160,7 @@ function functionUrlCommands(fn: Command): void {
       .option('--alias <alias>', "the alias's URL")
       .option('--user <id>', 'admin keys: whose function'),
   ).action(async (name: string, flags: UrlFlags) => {
-    const u = await clientFor(flags).functionUrl(name, { qualifier: flags.alias, userId: flags.user });
+    const u = await clientFor(flags).functionUrls.get(name, { qualifier: flags.alias, userId: flags.user });
     if (flags.json) return printJson(u);
     show(u);
   });
@@ -172,7 +172,7 @@ function functionUrlCommands(fn: Command): void {
       .option('--alias <alias>', "the alias's URL")
       .option('--user <id>', 'admin keys: whose function'),
   ).action(async (name: string, flags: UrlFlags) => {
-    const r = await clientFor(flags).deleteFunctionUrl(name, { qualifier: flags.alias, userId: flags.user });
+    const r = await clientFor(flags).functionUrls.delete(name, { qualifier: flags.alias, userId: flags.user });
     if (flags.json) return printJson(r);
     print(`${name}${flags.alias ? `:${flags.alias}` : ''}: URL deleted`);
   });

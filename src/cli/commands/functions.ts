@@ -1,12 +1,14 @@
 /** `hangar function deploy|list|get|invoke|rm` (docs/cli.md): a user's functions over /functions;
- *  versions, aliases and concurrency are function-versions.ts's, logs function-logs.ts's. */
+ *  versions, aliases and concurrency are function-versions.ts's, provisioned concurrency
+ *  function-provisioned.ts's, logs function-logs.ts's. */
 import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import type { FunctionInfo } from '../client.ts';
+import type { FunctionInfo } from '../client/index.ts';
 import { bytes, fields, table, time } from '../render.ts';
 import { clientFor, clientOptions, envPair, int, note, print, printJson, type ClientFlags } from './common.ts';
 import { functionLogsCommand } from './function-logs.ts';
+import { functionProvisionedCommands } from './function-provisioned.ts';
 import { functionVersionCommands } from './function-versions.ts';
 
 type UserFlags = ClientFlags & { user?: string };
@@ -100,7 +102,7 @@ export function functionCommands(program: Command): void {
       cmd: Command,
     ) => {
       const code = await codeOf(flags, cmd);
-      const { function: f, created } = await clientFor(flags).deployFunction(
+      const { function: f, created } = await clientFor(flags).functions.deploy(
         name,
         code,
         { runtime: flags.runtime, handler: flags.handler, memoryMb: flags.memory, timeoutS: flags.timeout, environment: flags.env },
@@ -119,7 +121,7 @@ export function functionCommands(program: Command): void {
       .option('--limit <n>', 'at most this many (1-500, default 50)', int)
       .option('--cursor <c>', 'continue after a previous page (its nextCursor)'),
   ).action(async (flags: UserFlags & { limit?: number; cursor?: string }) => {
-    const page = await clientFor(flags).functions({ userId: flags.user, limit: flags.limit, cursor: flags.cursor });
+    const page = await clientFor(flags).functions.list({ userId: flags.user, limit: flags.limit, cursor: flags.cursor });
     if (flags.json) return printJson(page);
     print(page.functions.length > 0 ? functionRows(page.functions) : 'no functions (hangar function deploy <name> ...)');
     if (page.nextCursor) note(`more functions: hangar function list --cursor ${page.nextCursor}`);
@@ -133,7 +135,7 @@ export function functionCommands(program: Command): void {
       .option('--qualifier <q>', '$LATEST (default), a version number or an alias')
       .option('--user <id>', 'admin keys: whose function'),
   ).action(async (name: string, flags: UserFlags & { qualifier?: string }) => {
-    const f = await clientFor(flags).function(name, { userId: flags.user, qualifier: flags.qualifier });
+    const f = await clientFor(flags).functions.get(name, { userId: flags.user, qualifier: flags.qualifier });
     if (flags.json) printJson(f);
     else print(functionFields(f));
   });
@@ -165,12 +167,12 @@ export function functionCommands(program: Command): void {
         payload = Buffer.from(flags.payload);
       }
       if (flags.type === 'Event') {
-        const q = await clientFor(flags).invokeFunctionEvent(name, payload, { qualifier: flags.qualifier, userId: flags.user });
+        const q = await clientFor(flags).functions.invokeEvent(name, payload, { qualifier: flags.qualifier, userId: flags.user });
         if (flags.json) printJson(q);
         else print(`${name}: queued (request ${q.requestId}, task ${q.taskId}: hangar status ${q.taskId})`);
         return;
       }
-      const r = await clientFor(flags).invokeFunction(name, payload, { qualifier: flags.qualifier, log: flags.log, userId: flags.user });
+      const r = await clientFor(flags).functions.invoke(name, payload, { qualifier: flags.qualifier, log: flags.log, userId: flags.user });
       if (r.log !== null) process.stderr.write(r.log);
       if (flags.json) printJson({ executedVersion: r.executedVersion, functionError: r.functionError, payload: JSON.parse(r.payload) });
       else print(r.payload);
@@ -186,10 +188,11 @@ export function functionCommands(program: Command): void {
       .argument('<name>')
       .option('--user <id>', 'admin keys: whose function'),
   ).action(async (name: string, flags: UserFlags) => {
-    const r = await clientFor(flags).deleteFunction(name, flags.user);
+    const r = await clientFor(flags).functions.delete(name, flags.user);
     if (flags.json) printJson(r);
     else print(`${name}: deleted`);
   });
   functionLogsCommand(fn);
   functionVersionCommands(fn);
+  functionProvisionedCommands(fn);
 }

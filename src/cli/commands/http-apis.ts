@@ -1,7 +1,7 @@
 /** `hangar http-api create|list|get|rm` and `hangar http-api route add|list|rm` (docs/http-routes.md):
  *  HTTP APIs over /http-apis, routes sending requests to functions. */
 import { type Command, InvalidArgumentError } from 'commander';
-import type { HttpApiInfo, HttpRouteAuth, HttpRouteInfo } from '../client.ts';
+import type { HttpApiInfo, HttpRouteAuth, HttpRouteInfo } from '../client/index.ts';
 import { fields, table, time } from '../render.ts';
 import { clientFor, clientOptions, int, print, printJson, type ClientFlags } from './common.ts';
 
@@ -76,7 +76,7 @@ export function httpApiCommands(program: Command): void {
             ...(flags.corsMaxAge !== undefined ? { maxAgeS: flags.corsMaxAge } : {}),
           }
         : undefined;
-      const a = await clientFor(flags).createHttpApi(
+      const a = await clientFor(flags).httpApis.create(
         { name, ...(flags.throttle ? { throttle: flags.throttle } : {}), ...(cors ? { cors } : {}) },
         flags.user,
       );
@@ -87,7 +87,7 @@ export function httpApiCommands(program: Command): void {
 
   clientOptions(api.command('list').description('HTTP APIs (a user key: its own)').option('--user <id>', "admin keys: this user's")).action(
     async (flags: UserFlags) => {
-      const { apis } = await clientFor(flags).httpApis(flags.user);
+      const { apis } = await clientFor(flags).httpApis.list(flags.user);
       if (flags.json) return printJson({ apis });
       print(
         apis.length > 0
@@ -104,8 +104,8 @@ export function httpApiCommands(program: Command): void {
     api.command('get').description('An HTTP API and its routes').argument('<apiId>').option('--user <id>', 'admin keys: whose API'),
   ).action(async (apiId: string, flags: UserFlags) => {
     const client = clientFor(flags);
-    const a = await client.httpApi(apiId, flags.user);
-    const { routes } = await client.httpRoutes(apiId, flags.user);
+    const a = await client.httpApis.get(apiId, flags.user);
+    const { routes } = await client.httpApis.routes(apiId, flags.user);
     if (flags.json) return printJson({ ...a, routes });
     print(`${apiFields(a)}\n\n${routes.length > 0 ? routeRows(routes) : 'no routes (hangar http-api route add ...)'}`);
   });
@@ -113,7 +113,7 @@ export function httpApiCommands(program: Command): void {
   clientOptions(
     api.command('rm').description('Delete an HTTP API with its routes').argument('<apiId>').option('--user <id>', 'admin keys: whose API'),
   ).action(async (apiId: string, flags: UserFlags) => {
-    const r = await clientFor(flags).deleteHttpApi(apiId, flags.user);
+    const r = await clientFor(flags).httpApis.delete(apiId, flags.user);
     if (flags.json) return printJson(r);
     print(`${apiId}: deleted`);
   });
@@ -157,7 +157,7 @@ export function httpApiCommands(program: Command): void {
         auth = { kind, issuer: flags.issuer!, audience: flags.audience!, jwksUrl: flags.jwks! };
       } else cmd.error(`error: --auth must be none, key or jwt, not '${kind}'`);
       const colon = flags.function.indexOf(':');
-      const r = await clientFor(flags).addHttpRoute(
+      const r = await clientFor(flags).httpApis.addRoute(
         apiId,
         {
           routeKey,
@@ -177,7 +177,7 @@ export function httpApiCommands(program: Command): void {
   clientOptions(
     route.command('list').description("An HTTP API's routes").argument('<apiId>').option('--user <id>', 'admin keys: whose API'),
   ).action(async (apiId: string, flags: UserFlags) => {
-    const { routes } = await clientFor(flags).httpRoutes(apiId, flags.user);
+    const { routes } = await clientFor(flags).httpApis.routes(apiId, flags.user);
     if (flags.json) return printJson({ routes });
     print(routes.length > 0 ? routeRows(routes) : 'no routes (hangar http-api route add ...)');
   });
@@ -190,7 +190,7 @@ export function httpApiCommands(program: Command): void {
       .argument('<routeKey>')
       .option('--user <id>', 'admin keys: whose API'),
   ).action(async (apiId: string, routeKey: string, flags: UserFlags) => {
-    const r = await clientFor(flags).deleteHttpRoute(apiId, routeKey, flags.user);
+    const r = await clientFor(flags).httpApis.deleteRoute(apiId, routeKey, flags.user);
     if (flags.json) return printJson(r);
     print(`${apiId}: ${routeKey} deleted`);
   });

@@ -21,7 +21,7 @@ function shown(key: keyof Config, value: unknown): string {
 export function opsCommands(program: Command): void {
   clientOptions(program.command('queues').description('Pending and running tasks per queue and priority')).action(
     async (flags: ClientFlags) => {
-      const q = await clientFor(flags).queues();
+      const q = await clientFor(flags).queues.depths();
       if (flags.json) printJson(q);
       else print(queuesTable(q));
     },
@@ -34,7 +34,7 @@ export function opsCommands(program: Command): void {
       .option('--limit <n>', 'at most this many (1-500, default 50)', int)
       .option('--cursor <c>', 'continue after a previous page (its nextCursor)'),
   ).action(async (flags: ClientFlags & { limit?: number; cursor?: string }) => {
-    const page = await clientFor(flags).dlq({ limit: flags.limit, cursor: flags.cursor });
+    const page = await clientFor(flags).queues.dlq({ limit: flags.limit, cursor: flags.cursor });
     if (flags.json) return printJson(page);
     print(page.tasks.length > 0 ? dlqTable(page) : 'the dead-letter queue is empty');
     if (page.nextCursor) note(`more tasks: hangar dlq --cursor ${page.nextCursor}`);
@@ -43,14 +43,14 @@ export function opsCommands(program: Command): void {
   clientOptions(
     dlq.command('redrive').description('Put a dead-lettered task back in its queue (same id, fresh attempts)').argument('<taskId>'),
   ).action(async (id: string, flags: ClientFlags) => {
-    const t = await clientFor(flags).redrive(id);
+    const t = await clientFor(flags).queues.redrive(id);
     if (flags.json) printJson(t);
     else print(`${t.taskId}: redriven, now ${t.status}`);
   });
 
   clientOptions(program.command('health').description('Health of database, storage and compute (exit 1 when unhealthy)')).action(
     async (flags: ClientFlags) => {
-      const h = await clientFor(flags).health();
+      const h = await clientFor(flags).health.get();
       if (flags.json) printJson(h);
       else print(healthText(h));
       if (h.status === 'unhealthy') process.exitCode = 1;

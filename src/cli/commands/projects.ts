@@ -2,7 +2,7 @@
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import type { Project, ProjectVersion } from '../client.ts';
+import type { Project, ProjectVersion } from '../client/index.ts';
 import { bytes, fields, table, taskTable, time } from '../render.ts';
 import { clientFor, clientOptions, envPair, int, note, print, printJson, type ClientFlags } from './common.ts';
 import { streamTask } from './follow.ts';
@@ -40,7 +40,7 @@ export function projectCommands(program: Command): void {
       .argument('<name>')
       .option('--user <id>', 'admin keys: whose project'),
   ).action(async (name: string, flags: ClientFlags & { user?: string }) => {
-    const p = await clientFor(flags).createProject({ name, userId: flags.user });
+    const p = await clientFor(flags).projects.create({ name, userId: flags.user });
     if (flags.json) printJson(p);
     else print(p.projectId);
   });
@@ -48,14 +48,14 @@ export function projectCommands(program: Command): void {
   clientOptions(
     project.command('list').description('Projects (a user key: its own)').option('--user <id>', "admin keys: only this user's"),
   ).action(async (flags: ClientFlags & { user?: string }) => {
-    const { projects } = await clientFor(flags).projects(flags.user);
+    const { projects } = await clientFor(flags).projects.list(flags.user);
     if (flags.json) printJson({ projects });
     else print(projects.length > 0 ? projectRows(projects) : 'no projects (hangar project create <name>)');
   });
 
   clientOptions(project.command('show').description('A project and its versions, newest first').argument('<projectId>')).action(
     async (id: string, flags: ClientFlags) => {
-      const p = await clientFor(flags).project(id);
+      const p = await clientFor(flags).projects.get(id);
       if (flags.json) return printJson(p);
       print(
         fields([
@@ -80,7 +80,7 @@ export function projectCommands(program: Command): void {
     const src = resolve(path);
     // Loaded only here: the archive code (and its tar dependency) is not needed by other commands.
     const archive = statSync(src).isDirectory() ? await (await import('../../projects/index.ts')).pack(src) : readFileSync(src);
-    const v = await clientFor(flags).uploadProject(id, archive);
+    const v = await clientFor(flags).projects.upload(id, archive);
     if (flags.json) printJson(v);
     else print(`${id}: version ${v.version} (${v.files} files, ${bytes(v.bytes)})`);
   });
@@ -97,7 +97,7 @@ export function projectCommands(program: Command): void {
     if (!flags.output && !flags.extract && process.stdout.isTTY) {
       throw new Error('the archive is binary: give -o <file> or --extract <dir>, or redirect standard output');
     }
-    const { version, archive } = await clientFor(flags).downloadProject(id, flags.version);
+    const { version, archive } = await clientFor(flags).projects.download(id, flags.version);
     if (flags.output) writeFileSync(flags.output, archive);
     if (flags.extract) await (await import('../../projects/index.ts')).unpack(archive, resolve(flags.extract));
     if (!flags.output && !flags.extract) process.stdout.write(archive);
@@ -137,7 +137,12 @@ export function projectCommands(program: Command): void {
     ) => {
       const client = clientFor(flags);
       const resources = flags.cpu !== undefined || flags.memory !== undefined ? { cpu: flags.cpu, memory: flags.memory } : undefined;
-      const r = await client.runCommand(projectId, name, { command: words.join(' '), timeout: flags.timeout, env: flags.env, resources });
+      const r = await client.projects.runCommand(projectId, name, {
+        command: words.join(' '),
+        timeout: flags.timeout,
+        env: flags.env,
+        resources,
+      });
       if (!flags.wait) {
         if (flags.json) printJson(r);
         else print(r.taskId);
@@ -151,7 +156,7 @@ export function projectCommands(program: Command): void {
       }
       const { status } = await streamTask(client, r.taskId);
       if (status !== 'SUCCESS') {
-        const t = await client.get(r.taskId);
+        const t = await client.tasks.get(r.taskId);
         note(`${r.taskId} ${t.status}${t.error ? `: ${t.error.message}` : ''}`);
       }
       process.exitCode = status === 'SUCCESS' ? 0 : 1;
@@ -167,7 +172,7 @@ export function projectCommands(program: Command): void {
       .option('--limit <n>', 'at most this many (1-500, default 50)', int)
       .option('--cursor <c>', 'continue after a previous page (its nextCursor)'),
   ).action(async (projectId: string, name: string, flags: ClientFlags & { limit?: number; cursor?: string }) => {
-    const page = await clientFor(flags).commands(projectId, name, { limit: flags.limit, cursor: flags.cursor });
+    const page = await clientFor(flags).projects.commands(projectId, name, { limit: flags.limit, cursor: flags.cursor });
     if (flags.json) return printJson(page);
     print(page.tasks.length > 0 ? taskTable(page) : 'no commands');
     if (page.nextCursor) note(`more commands: hangar terminal list ${projectId} ${name} --cursor ${page.nextCursor}`);

@@ -2,7 +2,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { InvalidArgumentError, type Command } from 'commander';
 import { readFileSync } from 'node:fs';
-import { ApiError, FINAL_STATUSES, type BatchSubmitResult, type HangarClient, type SubmitRequest, type Task } from '../client.ts';
+import { ApiError, FINAL_STATUSES, type BatchSubmitResult, type HangarClient, type SubmitRequest, type Task } from '../client/index.ts';
 import { taskDetails } from '../render.ts';
 import { clientFor, clientOptions, envPair, int, print, printJson, type ClientFlags } from './common.ts';
 import { streamTask } from './follow.ts';
@@ -124,7 +124,7 @@ export function submitCommand(program: Command): void {
       shell: flags.shell,
     };
     const client = clientFor(flags);
-    const submitted = await client.submit(body);
+    const submitted = await client.tasks.submit(body);
     if (!flags.wait) {
       if (flags.json) printJson(submitted);
       else print(submitted.taskId);
@@ -137,7 +137,7 @@ export function submitCommand(program: Command): void {
       return;
     }
     const { openLine } = await streamTask(client, submitted.taskId);
-    const task = await client.get(submitted.taskId);
+    const task = await client.tasks.get(submitted.taskId);
     print(`${openLine ? '\n' : ''}${taskDetails(task)}`);
     process.exitCode = task.status === 'SUCCESS' ? 0 : 1;
   });
@@ -204,7 +204,7 @@ async function submitBatch(cmd: Command, flags: SubmitFlags): Promise<void> {
   const answers: BatchSubmitResult['tasks'] = [];
   try {
     for (let i = 0; i < bodies.length; i += BATCH) {
-      const r = await client.submitBatch(bodies.slice(i, i + BATCH));
+      const r = await client.tasks.submitBatch(bodies.slice(i, i + BATCH));
       if (!flags.json && !flags.wait) for (const t of r.tasks) print(t.taskId);
       answers.push(...r.tasks);
     }
@@ -232,7 +232,7 @@ async function waitForAll(client: HangarClient, ids: string[]): Promise<Task[]> 
   for (;;) {
     const open = ids.filter((id) => !done.has(id));
     for (let i = 0; i < open.length; i += 8) {
-      for (const t of await Promise.all(open.slice(i, i + 8).map((id) => client.get(id))))
+      for (const t of await Promise.all(open.slice(i, i + 8).map((id) => client.tasks.get(id))))
         if (FINAL_STATUSES.includes(t.status)) done.set(t.taskId, t);
     }
     if (done.size === new Set(ids).size) return ids.map((id) => done.get(id) as Task);
@@ -244,7 +244,7 @@ async function waitForAll(client: HangarClient, ids: string[]): Promise<Task[]> 
 export async function waitFor(client: HangarClient, id: string): Promise<Task> {
   let delay = 100;
   for (;;) {
-    const t = await client.get(id);
+    const t = await client.tasks.get(id);
     if (FINAL_STATUSES.includes(t.status)) return t;
     await sleep(delay);
     delay = Math.min(250, Math.round(delay * 1.5));

@@ -1,6 +1,6 @@
 /** `hangar status | logs | cancel | list | history`. */
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { ApiError, type CancelResult, type ListParams } from '../client.ts';
+import { ApiError, type CancelResult, type ListParams } from '../client/index.ts';
 import { historyTable, taskDetails, taskTable } from '../render.ts';
 import { clientFor, clientOptions, int, note, print, printJson, reportError, type ClientFlags } from './common.ts';
 import { streamTask } from './follow.ts';
@@ -17,7 +17,7 @@ function status(value: string): string {
 export function taskCommands(program: Command): void {
   clientOptions(program.command('status').description('Show a task: status, timings, error and result').argument('<taskId>')).action(
     async (id: string, flags: ClientFlags) => {
-      const t = await clientFor(flags).get(id);
+      const t = await clientFor(flags).tasks.get(id);
       if (flags.json) printJson(t);
       else print(taskDetails(t));
     },
@@ -45,11 +45,11 @@ export function taskCommands(program: Command): void {
       return;
     }
     if (flags.stream) {
-      const text = await client.logs(id, { attempt: flags.attempt, stream: flags.stream });
+      const text = await client.tasks.logs(id, { attempt: flags.attempt, stream: flags.stream });
       (flags.stream === 'stdout' ? process.stdout : process.stderr).write(text);
       return;
     }
-    const logs = await client.logs(id, { attempt: flags.attempt });
+    const logs = await client.tasks.logs(id, { attempt: flags.attempt });
     if (flags.json) return printJson(logs);
     process.stdout.write(logs.stdout);
     process.stderr.write(logs.stderr);
@@ -68,7 +68,7 @@ export function taskCommands(program: Command): void {
     const results: (CancelResult | { taskId: string; error: { status: number; code: string; detail: string } })[] = [];
     for (const id of ids) {
       try {
-        const res = await client.cancel(id);
+        const res = await client.tasks.cancel(id);
         results.push(res);
         if (!flags.json) print(`${res.taskId}: ${res.message} (${res.status})`);
       } catch (err) {
@@ -100,16 +100,16 @@ export function taskCommands(program: Command): void {
       limit: flags.limit,
       cursor: flags.cursor,
     };
-    if (flags.json) return printJson(await client.list(query));
+    if (flags.json) return printJson(await client.tasks.list(query));
     // An admin sees every user's tasks: whose each is goes in a column.
-    const [page, me] = await Promise.all([client.list(query), client.me()]);
+    const [page, me] = await Promise.all([client.tasks.list(query), client.access.me()]);
     print(page.tasks.length > 0 ? taskTable(page, { user: me.scope === 'admin' }) : 'no tasks');
     if (page.nextCursor) note(`more tasks: hangar list --cursor ${page.nextCursor}`);
   });
 
   clientOptions(program.command('history').description('Every state transition of a task').argument('<taskId>')).action(
     async (id: string, flags: ClientFlags) => {
-      const h = await clientFor(flags).history(id);
+      const h = await clientFor(flags).tasks.history(id);
       if (flags.json) printJson(h);
       else print(historyTable(h));
     },

@@ -1,0 +1,78 @@
+/** HTTP APIs and their routes: /http-apis (src/api/routes/http-apis.ts). */
+import { enc, Resource } from './core.ts';
+
+/** An HTTP API as /http-apis shows it (src/api/routes/http-apis.ts). */
+export interface HttpApiInfo {
+  apiId: string;
+  userId: string;
+  name: string;
+  cors: unknown;
+  throttle: { rate: number; burst: number } | null;
+  url: string;
+  hostUrl: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type HttpRouteAuth = { kind: 'none' } | { kind: 'key' } | { kind: 'jwt'; issuer: string; audience: string[]; jwksUrl: string };
+
+/** A route of an HTTP API. */
+export interface HttpRouteInfo {
+  apiId: string;
+  routeKey: string;
+  functionName: string;
+  qualifier: string | null;
+  auth: HttpRouteAuth;
+  throttle: { rate: number; burst: number } | null;
+  cacheTtlS: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export class HttpApis extends Resource {
+  create(
+    body: {
+      name: string;
+      throttle?: { rate: number; burst: number };
+      cors?: { allowOrigins: string[]; allowMethods: string[]; allowHeaders: string[]; maxAgeS?: number };
+    },
+    userId?: string,
+  ): Promise<HttpApiInfo> {
+    return this.transport.json('POST', '/http-apis', { query: { userId }, body });
+  }
+
+  list(userId?: string): Promise<{ apis: HttpApiInfo[] }> {
+    return this.transport.json('GET', '/http-apis', { query: { userId } });
+  }
+
+  get(apiId: string, userId?: string): Promise<HttpApiInfo> {
+    return this.transport.json('GET', `/http-apis/${enc(apiId)}`, { query: { userId } });
+  }
+
+  delete(apiId: string, userId?: string): Promise<{ apiId: string; deleted: true }> {
+    return this.transport.json('DELETE', `/http-apis/${enc(apiId)}`, { query: { userId } });
+  }
+
+  addRoute(
+    apiId: string,
+    body: {
+      routeKey: string;
+      functionName: string;
+      qualifier?: string;
+      auth?: HttpRouteAuth;
+      throttle?: { rate: number; burst: number };
+      cacheTtlS?: number;
+    },
+    userId?: string,
+  ): Promise<HttpRouteInfo> {
+    return this.transport.json('POST', `/http-apis/${enc(apiId)}/routes`, { query: { userId }, body });
+  }
+
+  routes(apiId: string, userId?: string): Promise<{ routes: HttpRouteInfo[] }> {
+    return this.transport.json('GET', `/http-apis/${enc(apiId)}/routes`, { query: { userId } });
+  }
+
+  deleteRoute(apiId: string, routeKey: string, userId?: string): Promise<{ apiId: string; routeKey: string; deleted: true }> {
+    return this.transport.json('DELETE', `/http-apis/${enc(apiId)}/routes/${enc(routeKey)}`, { query: { userId } });
+  }
+}

@@ -1,0 +1,75 @@
+/**
+ * The CLI's client for the Hangar REST API: one resource per group of routes
+ * (`client.tasks.get(id)`, `client.functions.deploy(...)`), all over one transport
+ * (./core.ts: base URL, key, timeout, errors).
+ */
+import { Access } from './access.ts';
+import { type ClientOptions, type Query, Transport } from './core.ts';
+import { FunctionProvisioned } from './function-provisioned.ts';
+import { FunctionUrls } from './function-urls.ts';
+import { FunctionVersions } from './function-versions.ts';
+import { Functions } from './functions.ts';
+import { HealthResource } from './health.ts';
+import { HttpApis } from './http-apis.ts';
+import { Projects } from './projects.ts';
+import { QueuesResource } from './queues.ts';
+import { Tasks } from './tasks.ts';
+
+export type { AuditPage, KeyInfo, Me, SecretInfo } from './access.ts';
+export { ApiError, type ClientOptions, ConnectionError } from './core.ts';
+export type { ProvisionedConfigInfo } from './function-provisioned.ts';
+export type { FunctionUrlView } from './function-urls.ts';
+export type { FunctionAliasInfo } from './function-versions.ts';
+export type { FunctionDeploy, FunctionInfo, FunctionInvocationInfo } from './functions.ts';
+export type { Health } from './health.ts';
+export type { HttpApiInfo, HttpRouteAuth, HttpRouteInfo } from './http-apis.ts';
+export type { Project, ProjectVersion, TerminalCommand } from './projects.ts';
+export type { QueueDepth, Queues } from './queues.ts';
+export {
+  type BatchSubmitResult,
+  type CancelResult,
+  FINAL_STATUSES,
+  type History,
+  type ListParams,
+  type Logs,
+  type Page,
+  type SubmitRequest,
+  type SubmitResult,
+  type Task,
+} from './tasks.ts';
+
+export class HangarClient {
+  readonly baseUrl: string;
+  readonly access: Access;
+  readonly tasks: Tasks;
+  readonly queues: QueuesResource;
+  readonly health: HealthResource;
+  readonly projects: Projects;
+  readonly functions: Functions;
+  readonly functionVersions: FunctionVersions;
+  readonly functionUrls: FunctionUrls;
+  readonly provisioned: FunctionProvisioned;
+  readonly httpApis: HttpApis;
+  readonly #transport: Transport;
+
+  constructor(baseUrl: string, opts: ClientOptions = {}) {
+    const t = new Transport(baseUrl, opts);
+    this.#transport = t;
+    this.baseUrl = t.baseUrl;
+    this.access = new Access(t);
+    this.tasks = new Tasks(t);
+    this.queues = new QueuesResource(t);
+    this.health = new HealthResource(t);
+    this.projects = new Projects(t);
+    this.functions = new Functions(t);
+    this.functionVersions = new FunctionVersions(t);
+    this.functionUrls = new FunctionUrls(t);
+    this.provisioned = new FunctionProvisioned(t);
+    this.httpApis = new HttpApis(t);
+  }
+
+  /** A long response (Server-Sent Events): see Transport.openStream. */
+  openStream(path: string, query: Query, signal?: AbortSignal): Promise<Response> {
+    return this.#transport.openStream(path, query, signal);
+  }
+}
