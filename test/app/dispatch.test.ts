@@ -81,7 +81,9 @@ before(async () => {
     await deployFunction({ functions: store.functions, blobs }, 'alice', {
       name,
       zip,
-      config: { runtime: 'nodejs22.x', handler: `${name}.handler`, memoryMb: 512 },
+      // Moving 5 MB each way at 0.29 vCPU (512 MB) took more than Lambda's default 3 s on a
+      // loaded host: a time limit is not what this test is about.
+      config: { runtime: 'nodejs22.x', handler: `${name}.handler`, memoryMb: 512, timeoutS: 60 },
     });
 });
 after(async () => {
