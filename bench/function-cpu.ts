@@ -1,0 +1,168 @@
+/**
+ * Where the CPU of a warm invocation goes, at one concurrency, against the floor in the same run
+ * (issue 23's c=16 throughput target is CPU-bound on 2 cores). The embedded shape (bwrap sandbox,
+ * SQLite) serves the handler of bench/functions.ts behind an HTTP API route (`--v route`, the
+ * issue's variant) or the native POST /functions/{name}/invoke (`--v native`), driven by the
+ * closed-loop client of bench/http-load.ts in a worker thread after a warm-up of 40 requests per
+ * lane; then the same load against the floor (the handler behind a node:http server).
+ * Printed: req/s and latency of each, and CPU milliseconds per request: this process (the API and
+ * the client thread), and the instances (their cgroups' cpuacct, user and system).
+ * `--prof FILE` writes a CPU profile of this process's main thread for the measured part.
+ *
+ *   node_modules/.bin/node --disable-warning=ExperimentalWarning bench/function-cpu.ts
+ *     [--n 16000] [--c 16] [--v route|native] [--floor 0|1] [--prof FILE]
+ * Root and bubblewrap needed (cgroup v1 cpuacct read for the instances).
+ */
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { createKey } from '../src/auth/index.ts';
+import { loadConfig } from '../src/config/index.ts';
+import { zipEntries } from '../src/functions/zip.ts';
+import { createLogger } from '../src/log/index.ts';
+import { startPlatform } from '../src/runtime/index.ts';
+import { arg } from './args.ts';
+import { cgBase } from './bare-sandbox.ts';
+import { startFloor } from './floor.ts';
+import type { LoadJob, LoadResult } from './http-load.ts';
+
+const HANDLER = 'exports.handler = async (e) => ({ ok: true, n: e.n });\n';
+const EVENT = '{"n":1}';
+
+function httpLoad(job: LoadJob): Promise<LoadResult> {
+  return new Promise((resolve, reject) => {
+    const w = new Worker(new URL('./http-load.ts', import.meta.url), { workerData: job });
+    w.once('message', (m: { ok: boolean; result?: LoadResult; error?: string }) => {
+      void w.terminate();
+      if (m.ok) resolve(m.result!);
+      else reject(new Error(m.error));
+    });
+    w.once('error', reject);
+  });
+}
+
+/** Nanoseconds of CPU of every function instance's cgroup (cpuacct `file`). */
+function instancesCpuNs(file: string): number {
+  let t = 0;
+  const walk = (d: string, depth: number) => {
+    let names: string[];
+    try {
+      names = readdirSync(d, { withFileTypes: true })
+        .filter((e) => e.isDirectory())
+        .map((e) => e.name);
+    } catch {
+      return;
+    }
+    for (const name of names) {
+      if (name.startsWith('fn-')) {
+        try {
+          t += Number(readFileSync(join(d, name, file), 'utf8'));
+        } catch {
+          // An instance gone meanwhile.
+        }
+      } else if (depth < 5) walk(join(d, name), depth + 1);
+    }
+  };
+  walk(cgBase('cpuacct'), 0);
+  return t;
+}
+
+function summary(label: string, n: number, r: LoadResult): string {
+  const lat = r.sentAt.map((t, i) => r.doneAt[i] - t).sort((a, b) => a - b);
+  const bad = r.status.filter((s) => s !== 200).length + r.errors;
+  const rate = n / ((r.lastDone - r.firstSent) / 1000);
+  return `${label}: ${rate.toFixed(0)} req/s, p50 ${lat[Math.floor(n / 2)].toFixed(2)} ms, p99 ${lat[Math.floor(n * 0.99)].toFixed(2)} ms${bad ? `, ${bad} failed` : ''}`;
+}
+
+const n = Number(arg('n', '16000'));
+const c = Number(arg('c', '16'));
+const variant = arg('v', 'route');
+const withFloor = arg('floor', '1') === '1';
+const prof = arg('prof', '');
+const dir = mkdtempSync(join(tmpdir(), 'hangar-bench-fncpu-'));
+chmodSync(dir, 0o711);
+const config = loadConfig({
+  env: {
+    HANGAR_PORT: '0',
+    HANGAR_DATA_DIR: join(dir, 'data'),
+    HANGAR_WORKERS: '2',
+    HANGAR_EXECUTOR: 'sandbox',
+    HANGAR_SANDBOX_ENGINE: 'bwrap',
+    HANGAR_LOG_LEVEL: 'silent',
+    HANGAR_RATE_LIMIT: '0',
+  },
+});
+const platform = await startPlatform(config, { api: true, workers: true }, { log: createLogger('silent') });
+try {
+  const key = (await createKey(platform.store, platform.secrets, 'bench', 'user', 'bench')).raw;
+  const url = platform.url!;
+  const json = { 'content-type': 'application/json', authorization: `Bearer ${key}` };
+  const zip = zipEntries([{ name: 'index.js', data: Buffer.from(HANDLER) }], { deflate: false }).toString('base64');
+  const put = await fetch(`${url}/functions/w`, {
+    method: 'PUT',
+    headers: json,
+    body: JSON.stringify({ zip, runtime: 'nodejs22.x', handler: 'index.handler', memoryMb: 1769 }),
+  });
+  if (put.status > 201) throw new Error(`deploy: ${put.status} ${await put.text()}`);
+  const api = (await (await fetch(`${url}/http-apis`, { method: 'POST', headers: json, body: '{"name":"b"}' })).json()) as {
+    apiId: string;
+  };
+  const route = await fetch(`${url}/http-apis/${api.apiId}/routes`, {
+    method: 'POST',
+    headers: json,
+    body: JSON.stringify({ routeKey: 'POST /invoke', functionName: 'w' }),
+  });
+  if (route.status !== 201) throw new Error(`route: ${route.status} ${await route.text()}`);
+  const job = (count: number, warmup: number): LoadJob =>
+    variant === 'route'
+      ? { url, path: `/http/${api.apiId}/invoke`, body: EVENT, mode: 'closed', count, rate: 0, concurrency: c, warmup }
+      : { url, path: '/functions/w/invoke', body: EVENT, apiKey: key, mode: 'closed', count, rate: 0, concurrency: c, warmup };
+
+  if (withFloor) {
+    mkdirSync(join(dir, 'floor'));
+    writeFileSync(join(dir, 'floor', 'index.js'), HANDLER);
+    const floor = await startFloor(join(dir, 'floor', 'index.js'));
+    const fj = (count: number, warmup: number): LoadJob => ({
+      url: floor.url,
+      path: '/',
+      body: EVENT,
+      mode: 'closed',
+      count,
+      rate: 0,
+      concurrency: c,
+      warmup,
+    });
+    await httpLoad(fj(0, c * 40));
+    console.log(summary(`floor c=${c}`, n, await httpLoad(fj(n, 0))));
+    floor.child.kill();
+  }
+
+  await httpLoad(job(0, c * 40));
+  let session: Session | null = null;
+  if (prof) {
+    session = new Session();
+    session.connect();
+    await session.post('Profiler.enable');
+    await session.post('Profiler.setSamplingInterval', { interval: 100 });
+    await session.post('Profiler.start');
+  }
+  const cpu0 = process.cpuUsage();
+  const user0 = instancesCpuNs('cpuacct.usage_user');
+  const sys0 = instancesCpuNs('cpuacct.usage_sys');
+  const res = await httpLoad(job(n, 0));
+  const cpu = process.cpuUsage(cpu0);
+  const user = (instancesCpuNs('cpuacct.usage_user') - user0) / 1e6;
+  const sys = (instancesCpuNs('cpuacct.usage_sys') - sys0) / 1e6;
+  if (session) writeFileSync(prof, JSON.stringify((await session.post('Profiler.stop')).profile));
+  console.log(summary(`${variant} c=${c}`, n, res));
+  const per = (ms: number) => (ms / n).toFixed(3);
+  console.log(
+    `CPU ms per request: this process ${per((cpu.user + cpu.system) / 1000)} (user ${per(cpu.user / 1000)}, sys ${per(cpu.system / 1000)}); ` +
+      `instances ${per(user + sys)} (user ${per(user)}, sys ${per(sys)})`,
+  );
+} finally {
+  await platform.close();
+  rmSync(dir, { recursive: true, force: true });
+}
