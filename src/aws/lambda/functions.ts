@@ -15,7 +15,7 @@ import {
   updateFunctionCode,
   updateFunctionConfiguration,
 } from '../../app/index.ts';
-import { ErrorCode, InvalidInput, LATEST, type FunctionConfigPatch, type FunctionSnapshot } from '../../core/index.ts';
+import { ErrorCode, InvalidInput, LATEST, policyQualifierOf, type FunctionConfigPatch, type FunctionSnapshot } from '../../core/index.ts';
 import type { RestOperation } from '../rest-router.ts';
 import type { AwsCall, AwsCaller } from '../service.ts';
 import type { LambdaContext } from './context.ts';
@@ -185,17 +185,4 @@ export function functionOperations(ctx: LambdaContext): RestOperation[] {
 }
 
 /** The qualifier as the caller gave it, for the answer's ARN (none for plain $LATEST). */
-function asked(q: ReturnType<typeof functionRefOf>['qualifier']): string | undefined {
-  switch (q.kind) {
-    case 'latest':
-      return undefined;
-    case 'version':
-      return String(q.version);
-    case 'alias':
-      return q.alias;
-    default: {
-      const never: never = q;
-      throw new Error(`unknown qualifier ${JSON.stringify(never)}`);
-    }
-  }
-}
+const asked = (q: ReturnType<typeof functionRefOf>['qualifier']): string | undefined => policyQualifierOf(q) || undefined;
