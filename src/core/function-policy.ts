@@ -276,11 +276,12 @@ export function functionUrlAllows(
 // --- Another account's calls ---
 
 /**
- * The Lambda actions another account may be granted on a function and that Hangar serves across
- * accounts: Invoke (RequestResponse, Event and DryRun alike, as on Lambda), GetFunction and
- * GetFunctionConfiguration. Lambda lets a policy grant most actions on an existing function
- * ("Granting function access to other accounts": lambda:GetFunction, lambda:ListAliases...);
- * the others stay the owner's own here until a surface serves them across accounts.
+ * The Lambda actions another account may be granted on a function that Hangar decides across
+ * accounts. Lambda lets a policy grant most actions on an existing function ("Granting function
+ * access to other accounts": lambda:GetFunction to download its code, lambda:ListAliases...).
+ * The Lambda API serves Invoke (RequestResponse, Event and DryRun alike, as on Lambda) and
+ * GetFunctionConfiguration across accounts; GetFunction not yet (its Code.Location is a native
+ * URL only the owner's key opens); every other action stays the owner's own.
  */
 export const CrossAccountAction = {
   Invoke: 'lambda:InvokeFunction',

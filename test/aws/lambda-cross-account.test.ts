@@ -12,6 +12,7 @@ import {
   AddPermissionCommand,
   CreateAliasCommand,
   CreateFunctionCommand,
+  GetFunctionConfigurationCommand,
   InvokeCommand,
   type InvokeCommandInput,
   type LambdaClient,
@@ -152,8 +153,24 @@ describe('another account invoking a function through the AWS SDK', { skip: NO_S
         `User: arn:aws:iam::${BOB}:root is not authorized to perform: lambda:InvokeFunction on resource: ${arnOf('readable')} because no resource-based policy allows the lambda:InvokeFunction action`,
       ],
     );
-    // lambda:* allows it.
+    // GetFunction is not GetFunctionConfiguration.
+    const config = () => bob.send(new GetFunctionConfigurationCommand({ FunctionName: arnOf('readable') }));
+    assert.equal((await refused(config())).name, 'AccessDeniedException');
+    // lambda:* allows both.
     await grant('readable', 'bob-all', { Action: 'lambda:*' });
     assert.equal(result(await invoke(bob, { FunctionName: arnOf('readable') })).owner, 'alice');
+    const seen = await config();
+    assert.equal(seen.FunctionArn, arnOf('readable'));
+    assert.equal(seen.Handler, 'index.handler');
+    assert.equal(seen.Environment, undefined, "the owner's environment stays theirs");
+    assert.deepEqual((await alice.send(new GetFunctionConfigurationCommand({ FunctionName: 'readable' }))).Environment?.Variables, {
+      OWNER: 'alice',
+    });
+  });
+
+  it("answers GetFunctionConfiguration of alice's function as not found without a grant", async () => {
+    await create('unshared');
+    const r = await refused(bob.send(new GetFunctionConfigurationCommand({ FunctionName: arnOf('unshared') })));
+    assert.deepEqual([r.name, r.status], ['ResourceNotFoundException', 404]);
   });
 });

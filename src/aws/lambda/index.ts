@@ -45,7 +45,7 @@ export function lambdaService(ctx: LambdaContext): AwsService {
   const accounts = new AccountDirectory({ keys: ctx.store, accountOf: accountIdOf });
   const router = new RestRouter([
     { name: 'GetAccountSettings', method: 'GET', path: '/2016-08-19/account-settings/', run: (call) => getAccountSettings(ctx, call) },
-    ...functionOperations(ctx),
+    ...functionOperations(ctx, accounts),
     ...versionOperations(ctx),
     ...eventInvokeConfigOperations(ctx),
     invokeOperation(ctx, accounts),

@@ -6,41 +6,17 @@
  * last 4 KB in X-Amz-Log-Result. Event answers 202 with no body once the event is stored
  * (app/invoke-async.ts), its request id in X-Amzn-RequestId.
  */
-import { type AccountDirectory, foreignOwner, InvocationType, invocationTypeOf, invokeEvent, invokeFunction } from '../../app/index.ts';
-import { CrossAccountAction, parseFunctionRef, policyQualifierOf } from '../../core/index.ts';
-import { functionArn } from '../identity.ts';
+import { type AccountDirectory, InvocationType, invocationTypeOf, invokeEvent, invokeFunction } from '../../app/index.ts';
+import { CrossAccountAction } from '../../core/index.ts';
 import type { RestOperation } from '../rest-router.ts';
 import type { AwsCall, AwsReply } from '../service.ts';
 import type { LambdaContext } from './context.ts';
-import { userOf } from './functions.ts';
+import { calledAs } from './cross-account.ts';
 
 const header = (call: AwsCall, name: string): string | undefined => {
   const v = call.headers[name];
   return Array.isArray(v) ? v[0] : v;
 };
-
-/**
- * Who the function named is run as: the caller's own, or, named by an ARN of another account,
- * its owner's when their policy lets the caller invoke it (app/cross-account.ts). Another
- * account's function then runs as its owner's (their secrets, quotas, records; its
- * invokedFunctionArn in their account), the caller kept in the invocation's record.
- */
-export async function invokedAs(
-  ctx: LambdaContext,
-  accounts: AccountDirectory,
-  call: AwsCall,
-  functionName: string,
-  qualifier: string | undefined,
-  action: CrossAccountAction,
-): Promise<{ userId: string; accountId: string; caller?: string }> {
-  const ref = parseFunctionRef(functionName, qualifier);
-  if (ref.accountId === null || ref.accountId === call.caller.accountId)
-    return { userId: userOf(call.caller), accountId: call.caller.accountId };
-  const resource = functionArn(call.caller.region, ref.accountId, ref.name, policyQualifierOf(ref.qualifier) || undefined);
-  const target = { ...ref, accountId: ref.accountId };
-  const owner = await foreignOwner({ functionAccess: ctx.functionAccess, accounts }, call.caller, target, action, resource);
-  return { ...owner, caller: call.caller.accountId };
-}
 
 export function invokeOperation(ctx: LambdaContext, accounts: AccountDirectory): RestOperation {
   return {
@@ -50,7 +26,7 @@ export function invokeOperation(ctx: LambdaContext, accounts: AccountDirectory):
     path: '/2015-03-31/functions/{FunctionName}/invocations',
     async run(call, params): Promise<AwsReply> {
       const qualifier = call.query.get('Qualifier') ?? undefined;
-      const as = await invokedAs(ctx, accounts, call, params.FunctionName, qualifier, CrossAccountAction.Invoke);
+      const as = await calledAs(ctx, accounts, call, params.FunctionName, qualifier, CrossAccountAction.Invoke);
       const logType = header(call, 'x-amz-log-type');
       // The use cases check the header values they are given (a log type they do not know is
       // refused there).
