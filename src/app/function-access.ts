@@ -15,12 +15,12 @@ import {
   newFunctionUrl,
   parseFunctionRef,
   policyErrors,
+  policyQualifierOf,
   urlIdFrom,
   type FunctionPolicy,
   type FunctionUrlConfig,
   type FunctionUrlInput,
   type PolicyStatement,
-  type Qualifier,
   type StatementInput,
 } from '../core/index.ts';
 import type { FunctionAccess } from '../store/index.ts';
@@ -37,8 +37,6 @@ export interface FunctionTarget {
   qualifier?: string | undefined;
 }
 
-const qualifierKey = (q: Qualifier): string => (q.kind === 'version' ? String(q.version) : q.kind === 'alias' ? q.alias : '');
-
 /** The function (and qualifier) a policy is for, checked to exist: '' is the function's own. */
 async function policyTarget(app: FunctionAccessApp, userId: string, t: FunctionTarget): Promise<{ name: string; qualifier: string }> {
   const ref = parseFunctionRef(t.functionName, t.qualifier);
@@ -48,7 +46,7 @@ async function policyTarget(app: FunctionAccessApp, userId: string, t: FunctionT
       "$LATEST has no policy of its own: leave Qualifier out for the function's policy, or name a version or an alias",
     );
   await getFunction(app, userId, t.functionName, t.qualifier);
-  return { name: ref.name, qualifier: qualifierKey(ref.qualifier) };
+  return { name: ref.name, qualifier: policyQualifierOf(ref.qualifier) };
 }
 
 export async function addPermission(
@@ -85,7 +83,7 @@ export async function getPolicy(app: FunctionAccessApp, userId: string, t: Funct
 /** The function and qualifier a URL is for ('' or an alias), checked to exist. */
 async function urlTarget(app: FunctionAccessApp, userId: string, t: FunctionTarget): Promise<{ name: string; qualifier: string }> {
   const ref = parseFunctionRef(t.functionName, t.qualifier);
-  const qualifier = functionUrlQualifier(ref.qualifier.kind === 'latest' ? undefined : qualifierKey(ref.qualifier));
+  const qualifier = functionUrlQualifier(ref.qualifier.kind === 'latest' ? undefined : policyQualifierOf(ref.qualifier));
   await getFunction(app, userId, ref.name, qualifier || undefined);
   return { name: ref.name, qualifier };
 }

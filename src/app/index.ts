@@ -29,6 +29,7 @@ export {
   type FunctionAccessApp,
   type FunctionTarget,
 } from './function-access.ts';
+export { AccountDirectory, foreignOwner, type CrossAccountApp, type ForeignOwner } from './cross-account.ts';
 export { invokeWithEvent, serveFunctionUrl, type FunctionUrlApp, type FunctionUrlCall, type UrlCaller } from './function-url.ts';
 export { checkHealth, type HealthDeps, type HealthStatus } from './health.ts';
 export {

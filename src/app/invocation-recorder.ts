@@ -32,6 +32,8 @@ export interface RanInvocation {
   maxMemoryBytes: number | null;
   /** START, the output, END, REPORT. */
   log: Buffer;
+  /** Another account that invoked it (its policy allowed them); absent: the owner. */
+  callerAccountId?: string;
 }
 
 /** The one hook of the invoke path: each invocation reports here once. */
@@ -96,6 +98,7 @@ export class InvocationRecorder implements InvocationObserver {
       logBytes: r.log.length,
       log: inline ? r.log : null,
       logKey: inline ? null : invocationLogKey(r.userId, r.functionName, endedAt, r.requestId),
+      callerAccountId: r.callerAccountId ?? null,
     };
     this.pending.push({ record, log: r.log });
     if (this.pending.length > this.maxPending) {

@@ -85,10 +85,13 @@ export interface EventTarget {
   name: string;
   /** As invoked: null unqualified ($LATEST). */
   qualifier: string | null;
+  /** The owner's account (the function's ARN). */
   accountId: string;
   requestId: string;
   /** A destination's event: how many destinations led to it (0: invoked by a caller). */
   hops?: number;
+  /** Another account that invoked it, its policy allowing (kept in the invocation's record). */
+  callerAccountId?: string;
 }
 
 /** Where an event's payload is kept: under its task's prefix, so it goes with the task. */
@@ -110,7 +113,14 @@ export async function invokeEvent(app: EventQueueApp, userId: string, input: Inv
   // It must exist (at that qualifier) and be the caller's now: Lambda refuses at once too.
   const f = await getFunction(app, userId, input.functionName, input.qualifier);
   const qualifier = input.qualifier === LATEST || input.functionName.endsWith(`:${LATEST}`) ? LATEST : qualifierText(ref.qualifier);
-  return enqueueEvent(app, userId, { name: f.name, qualifier, accountId: input.accountId, payload, timeoutS: f.timeoutS });
+  return enqueueEvent(app, userId, {
+    name: f.name,
+    qualifier,
+    accountId: input.accountId,
+    payload,
+    timeoutS: f.timeoutS,
+    ...(input.callerAccountId === undefined ? {} : { callerAccountId: input.callerAccountId }),
+  });
 }
 
 /** Stores an event for the user's function: its payload, then its task. An idempotency key
@@ -126,6 +136,7 @@ async function enqueueEvent(
     timeoutS: number;
     idempotencyKey?: string;
     hops?: number;
+    callerAccountId?: string;
   },
 ): Promise<QueuedEvent> {
   const id = uuidv7();
@@ -138,6 +149,7 @@ async function enqueueEvent(
     accountId: e.accountId,
     requestId,
     ...(e.hops ? { hops: e.hops } : {}),
+    ...(e.callerAccountId === undefined ? {} : { callerAccountId: e.callerAccountId }),
   };
   await app.blobs.put(eventPayloadKey(id), e.payload);
   const task: NewTask = {
@@ -193,6 +205,7 @@ function targetOf(metadata: Record<string, unknown>): EventTarget | null {
     accountId: t.accountId,
     requestId: t.requestId,
     hops: typeof t.hops === 'number' ? t.hops : 0,
+    ...(typeof t.callerAccountId === 'string' ? { callerAccountId: t.callerAccountId } : {}),
   };
 }
 
@@ -249,6 +262,7 @@ async function runEvent(app: EventRunnerApp, lease: Lease, signal: AbortSignal):
         requestId: target.requestId,
         accountId: target.accountId,
         invokedFunctionArn: target.qualifier ? `${arn}:${target.qualifier}` : arn,
+        ...(target.callerAccountId === undefined ? {} : { callerAccountId: target.callerAccountId }),
       });
       attemptEnd = ran.functionError ? { kind: 'function-error' } : { kind: 'success' };
     } catch (err) {

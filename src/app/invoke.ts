@@ -70,8 +70,11 @@ export interface InvokeInput {
   logType?: 'None' | 'Tail';
   /** Base64 JSON, as Lambda's X-Amz-Client-Context. */
   clientContext?: string;
-  /** The caller's 12-digit account id (the ARN the function sees as invokedFunctionArn). */
+  /** The function owner's 12-digit account id (the ARN the function sees as invokedFunctionArn). */
   accountId: string;
+  /** Another account invoking the owner's function, its policy allowing (app/cross-account.ts):
+   *  kept in the invocation's record. Absent: the owner's own call. */
+  callerAccountId?: string;
   /** The payload is JSON Hangar wrote itself (an HTTP front's event): not parsed again to check. */
   payloadIsOwnJson?: true;
 }
@@ -233,7 +236,7 @@ export async function invokeFunction(app: InvokeApp, userId: string, input: Invo
   }
   try {
     const r = host ? await runOnHost(host, app.blobs, inv) : await remote!.invoke(inv);
-    app.invocations.ran(ranOf(userId, f, type, r));
+    app.invocations.ran(ranOf(userId, f, type, r, input.callerAccountId));
     return r;
   } finally {
     await release();
@@ -241,7 +244,7 @@ export async function invokeFunction(app: InvokeApp, userId: string, input: Invo
 }
 
 /** What the invocation recorder is told of a run (app/invocation-recorder.ts). */
-function ranOf(userId: string, f: FunctionSnapshot, type: InvocationType, r: InvokeResult): RanInvocation {
+function ranOf(userId: string, f: FunctionSnapshot, type: InvocationType, r: InvokeResult, callerAccountId?: string): RanInvocation {
   return {
     requestId: r.requestId,
     userId,
@@ -255,6 +258,7 @@ function ranOf(userId: string, f: FunctionSnapshot, type: InvocationType, r: Inv
     memoryMb: f.memoryMb,
     maxMemoryBytes: r.maxMemoryBytes ?? null,
     log: r.log,
+    ...(callerAccountId === undefined ? {} : { callerAccountId }),
   };
 }
 
@@ -380,7 +384,7 @@ export async function runOnWarmInstance(
   userId: string,
   f: FunctionSnapshot,
   payload: Buffer,
-  meta: { requestId: string; accountId: string; invokedFunctionArn: string; clientContext?: string },
+  meta: { requestId: string; accountId: string; invokedFunctionArn: string; clientContext?: string; callerAccountId?: string },
 ): Promise<WarmRun> {
   let release: () => Promise<void>;
   try {
@@ -405,7 +409,7 @@ export async function runOnWarmInstance(
       logType: 'None',
     });
     // Recorded and counted as a synchronous invocation is (app/invocation-recorder.ts).
-    app.invocations?.ran(ranOf(userId, f, InvocationType.Event, r));
+    app.invocations?.ran(ranOf(userId, f, InvocationType.Event, r, meta.callerAccountId));
     return {
       payload: r.payload,
       ...(r.functionError ? { functionError: r.functionError } : {}),

@@ -9,7 +9,8 @@
  * id) or a service (`events.amazonaws.com`), which Hangar's own services will name once they
  * invoke functions. A statement only ever allows (Lambda's AddPermission makes no Deny).
  */
-import { Conflict, ErrorCode, InvalidInput, NotFound } from './errors.ts';
+import { Conflict, ErrorCode, Forbidden, InvalidInput, NotFound } from './errors.ts';
+import type { Qualifier } from './function.ts';
 
 export type PolicyPrincipal = { kind: 'any' } | { kind: 'account'; accountId: string } | { kind: 'service'; service: string };
 
@@ -271,3 +272,83 @@ export function functionUrlAllows(
     policyAllows(statements, { action, caller: who, viaFunctionUrl: authType }),
   );
 }
+
+// --- Another account's calls ---
+
+/**
+ * The Lambda actions another account may be granted on a function that Hangar decides across
+ * accounts. Lambda lets a policy grant most actions on an existing function ("Granting function
+ * access to other accounts": lambda:GetFunction to download its code, lambda:ListAliases...).
+ * The Lambda API serves Invoke (RequestResponse, Event and DryRun alike, as on Lambda) and
+ * GetFunctionConfiguration across accounts; GetFunction not yet (its Code.Location is a native
+ * URL only the owner's key opens); every other action stays the owner's own.
+ */
+export const CrossAccountAction = {
+  Invoke: 'lambda:InvokeFunction',
+  GetFunction: 'lambda:GetFunction',
+  GetFunctionConfiguration: 'lambda:GetFunctionConfiguration',
+} as const;
+export type CrossAccountAction = (typeof CrossAccountAction)[keyof typeof CrossAccountAction];
+
+/** The policy a qualifier's ARN is governed by: '' (the function's own) for the unqualified ARN
+ *  and $LATEST (Lambda keeps no policy on $LATEST), else the version's or the alias's. */
+export function policyQualifierOf(q: Qualifier): string {
+  switch (q.kind) {
+    case 'latest':
+      return '';
+    case 'version':
+      return String(q.version);
+    case 'alias':
+      return q.alias;
+    default: {
+      const never: never = q;
+      throw new Error(`unknown qualifier ${JSON.stringify(never)}`);
+    }
+  }
+}
+
+export interface CrossAccountRequest {
+  action: CrossAccountAction;
+  /** The calling account (never the function owner's: their own calls need no policy). */
+  callerAccountId: string;
+  /** What the caller named: unqualified, $LATEST, a version or an alias. */
+  qualifier: Qualifier;
+}
+
+/**
+ * - allow: a statement allows the call.
+ * - denied: a statement is for the caller (their account, or everyone) but none allows this
+ *   action at this qualifier: Lambda's AccessDeniedException. The owner has told the caller of
+ *   the function, so saying it exists gives nothing away.
+ * - unknown: nothing in the policy is for the caller: the function is as good as not there for
+ *   them, the same refusal as a function that does not exist (a stranger learns nothing).
+ */
+export type CrossAccountDecision = 'allow' | 'denied' | 'unknown';
+
+/**
+ * Whether another account may call `r.action` on a function, given the policy of the qualifier
+ * it named (`policy`: null when that policy has no statement). Only that policy counts: a
+ * statement added with a Qualifier governs that version's or alias's ARN alone, and the
+ * function's own policy (resource: the unqualified ARN) does not reach a version or an alias
+ * ("If you use a qualifier, the invoker must use the full ARN of that version or alias").
+ *
+ * A direct API call from an account carries no aws:SourceArn, aws:SourceAccount or function-URL
+ * keys (those come with a service's call or a URL's request), so a statement conditioned on
+ * any of them does not match: a condition this call cannot meet denies, as IAM's does for a
+ * key the request lacks.
+ */
+export function crossAccountDecision(
+  policy: Pick<FunctionPolicy, 'qualifier' | 'statements'> | null,
+  r: CrossAccountRequest,
+): CrossAccountDecision {
+  if (!policy || policy.qualifier !== policyQualifierOf(r.qualifier)) return 'unknown';
+  const caller: PolicyCaller = { kind: 'account', accountId: r.callerAccountId };
+  if (policyAllows(policy.statements, { action: r.action, caller })) return 'allow';
+  return policy.statements.some((s) => principalMatches(s.principal, caller)) ? 'denied' : 'unknown';
+}
+
+/** Lambda's refusal of an account no statement allows (resource: the ARN as it was named). */
+export const crossAccountDenied = (callerAccountId: string, action: string, resource: string): Forbidden =>
+  new Forbidden(
+    `User: arn:aws:iam::${callerAccountId}:root is not authorized to perform: ${action} on resource: ${resource} because no resource-based policy allows the ${action} action`,
+  );

@@ -46,6 +46,9 @@ export interface InvocationRecord {
   log: Buffer | null;
   /** Its blob key when it is not inline. */
   logKey: string | null;
+  /** The account that invoked it when not the owner's: another account the function's policy
+   *  allowed (Lambda keeps an Invoke's caller in CloudTrail). null: the owner's own. */
+  callerAccountId: string | null;
 }
 
 /** How an invocation ended, from the function's errorType (null: it returned). */

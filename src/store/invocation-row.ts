@@ -22,14 +22,17 @@ export function invocationFromRow(r: Row): InvocationRecord {
     logBytes: Number(r.log_bytes),
     log: r.log === null || r.log === undefined ? null : Buffer.from(r.log as Uint8Array),
     logKey: strOrNull(r.log_key),
+    callerAccountId: strOrNull(r.caller_account_id),
   };
 }
 
 /** The columns in INSERT order: user_id, function_name, request_id, executed_version,
  *  invocation_type, started_at, ended_at, duration_ms, init_duration_ms, status, error_type,
- *  memory_mb, max_memory_bytes, log_bytes, log, log_key. */
+ *  memory_mb, max_memory_bytes, log_bytes, log, log_key, caller_account_id. */
 export const INVOCATION_COLUMNS =
-  'user_id, function_name, request_id, executed_version, invocation_type, started_at, ended_at, duration_ms, init_duration_ms, status, error_type, memory_mb, max_memory_bytes, log_bytes, log, log_key';
+  'user_id, function_name, request_id, executed_version, invocation_type, started_at, ended_at, duration_ms, init_duration_ms, status, error_type, memory_mb, max_memory_bytes, log_bytes, log, log_key, caller_account_id';
+/** How many columns INVOCATION_COLUMNS names. */
+export const INVOCATION_COLUMN_COUNT = 17;
 
 export function invocationValues(r: InvocationRecord): (string | number | null | Uint8Array)[] {
   return [
@@ -49,6 +52,7 @@ export function invocationValues(r: InvocationRecord): (string | number | null |
     r.logBytes,
     r.log,
     r.logKey,
+    r.callerAccountId,
   ];
 }
 

@@ -35,6 +35,7 @@ export function invocation(over: Partial<InvocationRecord> = {}): InvocationReco
     logBytes: 5,
     log: Buffer.from('START'),
     logKey: null,
+    callerAccountId: null,
     ...over,
   };
 }
@@ -64,6 +65,7 @@ export function describeFunctionInvocations(name: string, make: MakeFunctionInvo
         log: null,
         logKey: 'functions/alice/logs/hello/x.log',
         logBytes: 20_000,
+        callerAccountId: '222222222222',
       });
       await inv.recordInvocations([cold, failed]);
       const page = await inv.listInvocations({ userId: 'alice', functionName: 'hello', limit: 10 });

@@ -5,12 +5,17 @@ import {
   arnLike,
   checkStatement,
   Conflict,
+  crossAccountDecision,
+  crossAccountDenied,
+  CrossAccountAction,
   ErrorCode,
   type FunctionPolicy,
   functionUrlAllows,
   InvalidInput,
   NotFound,
   parsePrincipal,
+  parseQualifier,
+  policyQualifierOf,
   policyAllows,
   policyDocument,
   removeStatement,
@@ -220,5 +225,74 @@ describe('evaluation', () => {
     assert.equal(functionUrlAllows('AWS_IAM', [urlOnly, invoke], other, false), true);
     // A statement for NONE URLs does not open an AWS_IAM one.
     assert.equal(functionUrlAllows('AWS_IAM', [{ ...urlOnly, functionUrlAuthType: 'NONE' }, invoke], other, false), false);
+  });
+});
+
+describe('another account calling a function (crossAccountDecision)', () => {
+  const grant = (over: Partial<Parameters<typeof checkStatement>[0]> = {}) =>
+    checkStatement({ sid: 'x', action: 'lambda:InvokeFunction', principal: OTHER, ...over });
+  const at = (qualifier: string, ...statements: ReturnType<typeof checkStatement>[]) => ({ qualifier, statements });
+  const invoke = (qualifier?: string) => ({
+    action: CrossAccountAction.Invoke,
+    callerAccountId: OTHER,
+    qualifier: parseQualifier(qualifier),
+  });
+
+  it("allows the account a statement names, by id or by its root ARN, or everyone's '*'", () => {
+    assert.equal(crossAccountDecision(at('', grant()), invoke()), 'allow');
+    assert.equal(crossAccountDecision(at('', grant({ principal: `arn:aws:iam::${OTHER}:root` })), invoke()), 'allow');
+    assert.equal(crossAccountDecision(at('', grant({ principal: '*' })), invoke()), 'allow');
+    assert.equal(crossAccountDecision(at('', grant({ action: 'lambda:*' })), invoke()), 'allow');
+    // $LATEST is governed by the function's own policy.
+    assert.equal(crossAccountDecision(at('', grant()), invoke('$LATEST')), 'allow');
+  });
+
+  it('is unknown (as a function not there) without a policy or a statement for the caller', () => {
+    assert.equal(crossAccountDecision(null, invoke()), 'unknown');
+    assert.equal(crossAccountDecision(at('', grant({ principal: '333333333333' })), invoke()), 'unknown');
+    assert.equal(crossAccountDecision(at('', grant({ principal: 'events.amazonaws.com' })), invoke()), 'unknown');
+  });
+
+  it('denies a caller a statement names when none allows this action', () => {
+    assert.equal(crossAccountDecision(at('', grant({ action: 'lambda:GetFunction' })), invoke()), 'denied');
+    const getConfig = { ...invoke(), action: CrossAccountAction.GetFunctionConfiguration };
+    assert.equal(crossAccountDecision(at('', grant()), getConfig), 'denied');
+    assert.equal(crossAccountDecision(at('', grant({ action: 'lambda:Get*' })), getConfig), 'allow');
+  });
+
+  it("a qualifier's policy governs that qualifier's ARN only", () => {
+    const prod = at('prod', grant());
+    assert.equal(crossAccountDecision(prod, invoke('prod')), 'allow');
+    // A policy read for another qualifier never applies, whoever passed it.
+    assert.equal(crossAccountDecision(prod, invoke()), 'unknown');
+    assert.equal(crossAccountDecision(prod, invoke('1')), 'unknown');
+    assert.equal(crossAccountDecision(at('', grant()), invoke('prod')), 'unknown');
+    assert.equal(crossAccountDecision(at('1', grant()), invoke('1')), 'allow');
+    for (const [named, policy] of [
+      [undefined, ''],
+      ['$LATEST', ''],
+      ['3', '3'],
+      ['prod', 'prod'],
+    ] as const)
+      assert.equal(policyQualifierOf(parseQualifier(named)), policy);
+  });
+
+  it('a condition a direct call cannot meet denies: SourceArn, SourceAccount, function URL only', () => {
+    for (const over of [
+      { sourceArn: 'arn:aws:events:us-east-1:222222222222:rule/*' },
+      { sourceAccount: OTHER },
+      { invokedViaFunctionUrl: true },
+      { functionUrlAuthType: 'AWS_IAM' },
+    ])
+      assert.equal(crossAccountDecision(at('', grant(over)), invoke()), 'denied', JSON.stringify(over));
+  });
+
+  it("answers Lambda's AccessDeniedException message", () => {
+    const e = crossAccountDenied(OTHER, 'lambda:InvokeFunction', ARN);
+    assert.equal(e.code, ErrorCode.Forbidden);
+    assert.equal(
+      e.message,
+      `User: arn:aws:iam::${OTHER}:root is not authorized to perform: lambda:InvokeFunction on resource: ${ARN} because no resource-based policy allows the lambda:InvokeFunction action`,
+    );
   });
 });

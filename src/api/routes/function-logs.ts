@@ -38,6 +38,10 @@ const InvocationView = z.object({
   memoryMb: z.number(),
   maxMemoryUsedMb: z.number().nullable().describe("The instance's peak memory (REPORT Max Memory Used)."),
   logBytes: z.number(),
+  callerAccountId: z
+    .string()
+    .nullable()
+    .describe("The account that invoked it when not the owner's (another account the function's policy allows); null: the owner."),
 });
 const LogView = InvocationView.extend({ log: z.string().describe('START, the output, END and REPORT (UTF-8).') });
 
@@ -57,6 +61,7 @@ function invocationView(r: InvocationRecord): z.infer<typeof InvocationView> {
     memoryMb: r.memoryMb,
     maxMemoryUsedMb: r.maxMemoryBytes === null ? null : Math.ceil(r.maxMemoryBytes / (1024 * 1024)),
     logBytes: r.logBytes,
+    callerAccountId: r.callerAccountId,
   };
 }
 

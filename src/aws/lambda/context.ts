@@ -1,13 +1,14 @@
 /** What the Lambda adapter's operations need. */
 import type { CapacityView, FunctionAccessApp, FunctionsApp, InvocationObserver, ProvisionedApp, RemoteInvoker } from '../../app/index.ts';
 import type { FunctionHost } from '../../functions/index.ts';
-import type { TaskQueue } from '../../store/index.ts';
+import type { Access, TaskQueue } from '../../store/index.ts';
 
 export interface LambdaContext extends FunctionsApp, FunctionAccessApp, ProvisionedApp {
   /** This process's function host (Invoke), once its sandboxing workers exist. */
   functionHost: { current: FunctionHost | null };
-  /** Where Event invocations are stored (each a task of the reserved functions queue). */
-  store: Pick<TaskQueue, 'submit'>;
+  /** Where Event invocations are stored (each a task of the reserved functions queue), and the
+   *  keys whose users another account's ARN is looked up among (app/cross-account.ts). */
+  store: Pick<TaskQueue, 'submit'> & Pick<Access, 'listKeys'>;
   /** Scale-out: where Invoke goes without a host here (app/dispatch.ts). */
   functionDispatch?: RemoteInvoker | null;
   /** Told of each invocation (its record and metrics). */

@@ -5,6 +5,7 @@
  * (index.ts).
  */
 import {
+  type AccountDirectory,
   createFunction,
   deleteFunction,
   deleteVersion,
@@ -15,10 +16,20 @@ import {
   updateFunctionCode,
   updateFunctionConfiguration,
 } from '../../app/index.ts';
-import { ErrorCode, InvalidInput, LATEST, type FunctionConfigPatch, type FunctionSnapshot } from '../../core/index.ts';
+import {
+  CrossAccountAction,
+  ErrorCode,
+  InvalidInput,
+  LATEST,
+  parseFunctionRef,
+  policyQualifierOf,
+  type FunctionConfigPatch,
+  type FunctionSnapshot,
+} from '../../core/index.ts';
 import type { RestOperation } from '../rest-router.ts';
 import type { AwsCall, AwsCaller } from '../service.ts';
 import type { LambdaContext } from './context.ts';
+import { calledAs } from './cross-account.ts';
 import { checkUnsupported, environmentOf, field, functionConfiguration, functionRefOf, jsonBody, maxItemsOf, zipOf } from './shapes.ts';
 
 /** Whose functions a call reaches: its key's user. With authentication off (HANGAR_AUTH=none)
@@ -54,7 +65,7 @@ function codeLocation(ctx: LambdaContext, call: AwsCall, f: FunctionSnapshot): s
   return functionCodeUrl(apiBase(ctx, call), f, call.caller.principal.userId);
 }
 
-export function functionOperations(ctx: LambdaContext): RestOperation[] {
+export function functionOperations(ctx: LambdaContext, accounts: AccountDirectory): RestOperation[] {
   return [
     {
       name: 'CreateFunction',
@@ -123,9 +134,16 @@ export function functionOperations(ctx: LambdaContext): RestOperation[] {
       method: 'GET',
       path: '/2015-03-31/functions/{FunctionName}/configuration',
       async run(call, params) {
-        const ref = functionRefOf(call.caller, params.FunctionName, call.query.get('Qualifier'));
-        const f = await getFunction(ctx, userOf(call.caller), ref.name, asked(ref.qualifier));
-        return { status: 200, body: functionConfiguration(call.caller, f, asked(ref.qualifier)) };
+        const qualifier = call.query.get('Qualifier') ?? undefined;
+        const as = await calledAs(ctx, accounts, call, params.FunctionName, qualifier, CrossAccountAction.GetFunctionConfiguration);
+        const ref = parseFunctionRef(params.FunctionName, qualifier);
+        const f = await getFunction(ctx, as.userId, ref.name, asked(ref.qualifier));
+        const config = functionConfiguration({ ...call.caller, accountId: as.accountId }, f, asked(ref.qualifier));
+        // The owner's environment stays theirs: it is where a function's settings and keys are
+        // kept, and Lambda encrypts it under a key of the owner's account that another account
+        // cannot use. What else the configuration says is what the grant was for.
+        if (as.caller !== undefined) delete config.Environment;
+        return { status: 200, body: config };
       },
     },
     {
@@ -185,17 +203,4 @@ export function functionOperations(ctx: LambdaContext): RestOperation[] {
 }
 
 /** The qualifier as the caller gave it, for the answer's ARN (none for plain $LATEST). */
-function asked(q: ReturnType<typeof functionRefOf>['qualifier']): string | undefined {
-  switch (q.kind) {
-    case 'latest':
-      return undefined;
-    case 'version':
-      return String(q.version);
-    case 'alias':
-      return q.alias;
-    default: {
-      const never: never = q;
-      throw new Error(`unknown qualifier ${JSON.stringify(never)}`);
-    }
-  }
-}
+const asked = (q: ReturnType<typeof functionRefOf>['qualifier']): string | undefined => policyQualifierOf(q) || undefined;

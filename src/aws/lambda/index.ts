@@ -2,8 +2,9 @@
  * The Lambda adapter: Lambda's restJson1 API (the AWS SDK's LambdaClient) over Hangar's use
  * cases. Its operations live under dated prefixes, none of which is a native route's.
  */
-import { MAX_ZIP_BYTES } from '../../app/index.ts';
+import { AccountDirectory, MAX_ZIP_BYTES } from '../../app/index.ts';
 import { ErrorCode } from '../../core/index.ts';
+import { accountIdOf } from '../identity.ts';
 import { RestRouter } from '../rest-router.ts';
 import { Protocol, type AwsService } from '../service.ts';
 import { getAccountSettings } from './account-settings.ts';
@@ -40,12 +41,14 @@ export const LAMBDA_PATH_PREFIXES = [
 ] as const;
 
 export function lambdaService(ctx: LambdaContext): AwsService {
+  // Who another account's ARN belongs to (Invoke and reads across accounts).
+  const accounts = new AccountDirectory({ keys: ctx.store, accountOf: accountIdOf });
   const router = new RestRouter([
     { name: 'GetAccountSettings', method: 'GET', path: '/2016-08-19/account-settings/', run: (call) => getAccountSettings(ctx, call) },
-    ...functionOperations(ctx),
+    ...functionOperations(ctx, accounts),
     ...versionOperations(ctx),
     ...eventInvokeConfigOperations(ctx),
-    invokeOperation(ctx),
+    invokeOperation(ctx, accounts),
     ...policyOperations(ctx),
     ...urlOperations(ctx),
     ...provisionedOperations(ctx),

@@ -6,19 +6,19 @@
  * last 4 KB in X-Amz-Log-Result. Event answers 202 with no body once the event is stored
  * (app/invoke-async.ts), its request id in X-Amzn-RequestId.
  */
-import { InvocationType, invocationTypeOf, invokeEvent, invokeFunction } from '../../app/index.ts';
+import { type AccountDirectory, InvocationType, invocationTypeOf, invokeEvent, invokeFunction } from '../../app/index.ts';
+import { CrossAccountAction } from '../../core/index.ts';
 import type { RestOperation } from '../rest-router.ts';
 import type { AwsCall, AwsReply } from '../service.ts';
 import type { LambdaContext } from './context.ts';
-import { userOf } from './functions.ts';
-import { functionRefOf } from './shapes.ts';
+import { calledAs } from './cross-account.ts';
 
 const header = (call: AwsCall, name: string): string | undefined => {
   const v = call.headers[name];
   return Array.isArray(v) ? v[0] : v;
 };
 
-export function invokeOperation(ctx: LambdaContext): RestOperation {
+export function invokeOperation(ctx: LambdaContext, accounts: AccountDirectory): RestOperation {
   return {
     name: 'Invoke',
     method: 'POST',
@@ -26,8 +26,7 @@ export function invokeOperation(ctx: LambdaContext): RestOperation {
     path: '/2015-03-31/functions/{FunctionName}/invocations',
     async run(call, params): Promise<AwsReply> {
       const qualifier = call.query.get('Qualifier') ?? undefined;
-      // Another account's ARN is NotFound, as a function the caller does not have.
-      functionRefOf(call.caller, params.FunctionName, qualifier);
+      const as = await calledAs(ctx, accounts, call, params.FunctionName, qualifier, CrossAccountAction.Invoke);
       const logType = header(call, 'x-amz-log-type');
       // The use cases check the header values they are given (a log type they do not know is
       // refused there).
@@ -38,13 +37,14 @@ export function invokeOperation(ctx: LambdaContext): RestOperation {
         type: invocationTypeOf(header(call, 'x-amz-invocation-type')),
         logType: logType as 'None' | 'Tail' | undefined,
         clientContext: header(call, 'x-amz-client-context'),
-        accountId: call.caller.accountId,
+        accountId: as.accountId,
+        ...(as.caller === undefined ? {} : { callerAccountId: as.caller }),
       };
       if (input.type === InvocationType.Event) {
-        const queued = await invokeEvent(ctx, userOf(call.caller), input);
+        const queued = await invokeEvent(ctx, as.userId, input);
         return { status: 202, headers: { 'x-amzn-requestid': queued.requestId } };
       }
-      const r = await invokeFunction(ctx, userOf(call.caller), input);
+      const r = await invokeFunction(ctx, as.userId, input);
       if (r.kind === 'dry-run') return { status: 204, headers: { 'x-amz-executed-version': r.executedVersion } };
       return {
         status: 200,

@@ -3,15 +3,15 @@
  * CONFLICT DO NOTHING makes a retried batch harmless.
  */
 import { type InvocationRecord, type Page, pageOf, rowsForPage, encodeInvocationCursor } from '../../core/index.ts';
-import { INVOCATION_COLUMNS, invocationCursor, invocationFromRow, invocationValues } from '../invocation-row.ts';
+import { INVOCATION_COLUMN_COUNT, INVOCATION_COLUMNS, invocationCursor, invocationFromRow, invocationValues } from '../invocation-row.ts';
 import type { FunctionInvocations, InvocationFilter } from '../ports/function-invocations.ts';
 import type { Db } from './db.ts';
 
-const COLUMNS = 16;
-/** Records per INSERT: 16 parameters each, well under PostgreSQL's 65,535. */
+const COLUMNS = INVOCATION_COLUMN_COUNT;
+/** Records per INSERT: 17 parameters each, well under PostgreSQL's 65,535. */
 const PER_INSERT = 500;
 
-/** n rows of the 16 columns of INVOCATION_COLUMNS. */
+/** n rows of the columns of INVOCATION_COLUMNS. */
 const insertOf = (n: number): string =>
   `INSERT INTO function_invocations (${INVOCATION_COLUMNS}) VALUES ${Array.from(
     { length: n },

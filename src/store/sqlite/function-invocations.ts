@@ -6,13 +6,13 @@
  * invocations' own file work queues behind.
  */
 import { type InvocationRecord, type Page, pageOf, rowsForPage, encodeInvocationCursor } from '../../core/index.ts';
-import { INVOCATION_COLUMNS, invocationCursor, invocationFromRow, invocationValues } from '../invocation-row.ts';
+import { INVOCATION_COLUMN_COUNT, INVOCATION_COLUMNS, invocationCursor, invocationFromRow, invocationValues } from '../invocation-row.ts';
 import type { FunctionInvocations, InvocationFilter } from '../ports/function-invocations.ts';
 import type { Row } from '../row.ts';
 import type { SqliteContext } from './context.ts';
 
-/** The 16 columns of INVOCATION_COLUMNS. */
-const INSERT = `INSERT OR IGNORE INTO function_invocations (${INVOCATION_COLUMNS}) VALUES (${Array(16).fill('?').join(', ')})`;
+/** The columns of INVOCATION_COLUMNS. */
+const INSERT = `INSERT OR IGNORE INTO function_invocations (${INVOCATION_COLUMNS}) VALUES (${Array(INVOCATION_COLUMN_COUNT).fill('?').join(', ')})`;
 
 /** user_id, function_name, request_id (null: any), since, cursor's ended_at and request_id, limit. */
 const LIST = `SELECT * FROM function_invocations
