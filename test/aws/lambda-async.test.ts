@@ -9,6 +9,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import {
+  CreateAliasCommand,
   CreateFunctionCommand,
   DeleteFunctionConcurrencyCommand,
   DeleteFunctionEventInvokeConfigCommand,
@@ -16,6 +17,7 @@ import {
   InvokeCommand,
   LambdaClient,
   ListFunctionEventInvokeConfigsCommand,
+  paginateListFunctionEventInvokeConfigs,
   PutFunctionConcurrencyCommand,
   PutFunctionEventInvokeConfigCommand,
   UpdateFunctionEventInvokeConfigCommand,
@@ -351,6 +353,46 @@ describe('Lambda Event invocations through the AWS SDK', { skip }, () => {
       w.alice.send(new PutFunctionEventInvokeConfigCommand({ FunctionName: 'cfg', Qualifier: '7', MaximumRetryAttempts: 1 })),
     );
     assert.deepEqual([noVersion.name, noVersion.status], ['ResourceNotFoundException', 404]);
+  });
+
+  it('ListFunctionEventInvokeConfigs pages with Marker and MaxItems (1 to 50); the native list with cursor and limit', async () => {
+    await w.create('paged', 'ok.handler');
+    const qualifiers = ['$LATEST', 'a1', 'a2', 'a3', 'a4'];
+    for (const q of qualifiers) {
+      if (q !== '$LATEST') await w.alice.send(new CreateAliasCommand({ FunctionName: 'paged', Name: q, FunctionVersion: '$LATEST' }));
+      await w.alice.send(new PutFunctionEventInvokeConfigCommand({ FunctionName: 'paged', Qualifier: q, MaximumRetryAttempts: 1 }));
+    }
+    const pages: string[][] = [];
+    for await (const page of paginateListFunctionEventInvokeConfigs({ client: w.alice, pageSize: 2 }, { FunctionName: 'paged' }))
+      pages.push((page.FunctionEventInvokeConfigs ?? []).map((c) => String(c.FunctionArn).split(':').at(-1) ?? ''));
+    assert.deepEqual(pages, [['$LATEST', 'a1'], ['a2', 'a3'], ['a4']]);
+    const first = await w.alice.send(new ListFunctionEventInvokeConfigsCommand({ FunctionName: 'paged', MaxItems: 4 }));
+    assert.equal(first.FunctionEventInvokeConfigs?.length, 4);
+    const last = await w.alice.send(
+      new ListFunctionEventInvokeConfigsCommand({ FunctionName: 'paged', MaxItems: 4, Marker: first.NextMarker }),
+    );
+    assert.deepEqual([last.FunctionEventInvokeConfigs?.map((c) => c.FunctionArn), last.NextMarker], [[`${w.arn('paged')}:a4`], undefined]);
+    const all = await w.alice.send(new ListFunctionEventInvokeConfigsCommand({ FunctionName: 'paged', MaxItems: 50 }));
+    assert.deepEqual([all.FunctionEventInvokeConfigs?.length, all.NextMarker], [5, undefined]);
+    for (const MaxItems of [0, 51]) {
+      const r = await refused(w.alice.send(new ListFunctionEventInvokeConfigsCommand({ FunctionName: 'paged', MaxItems })));
+      assert.deepEqual([r.name, r.status], ['InvalidParameterValueException', 400], r.message);
+    }
+    // The native list: the same keyset, its own names.
+    const native = async (query: string) => {
+      const r = await w.p.inject({ method: 'GET', url: `/functions/paged/event-configs?${query}`, auth: w.aliceKey.key });
+      assert.equal(r.statusCode, 200, r.body);
+      return r.json() as { eventConfigs: { qualifier: string; maximumRetryAttempts: number }[]; nextCursor: string | null };
+    };
+    const p1 = await native('limit=3');
+    assert.deepEqual([p1.eventConfigs.map((c) => c.qualifier), p1.nextCursor], [['$LATEST', 'a1', 'a2'], 'a2']);
+    const p2 = await native(`limit=3&cursor=${p1.nextCursor}`);
+    assert.deepEqual([p2.eventConfigs.map((c) => c.qualifier), p2.nextCursor], [['a3', 'a4'], null]);
+    assert.equal(p2.eventConfigs[0].maximumRetryAttempts, 1);
+    const tooMany = await w.p.inject({ method: 'GET', url: '/functions/paged/event-configs?limit=0', auth: w.aliceKey.key });
+    assert.equal(tooMany.statusCode, 400);
+    const missing = await w.p.inject({ method: 'GET', url: '/functions/nope/event-configs', auth: w.aliceKey.key });
+    assert.deepEqual([missing.statusCode, missing.json().code], [404, 'FUNCTION_NOT_FOUND']);
   });
 
   it('the native API sets the same configuration (a destination by name), and refuses bad input as problem+json', async () => {
