@@ -11,6 +11,8 @@ import { after, before, describe, it } from 'node:test';
 import {
   CreateAliasCommand,
   CreateFunctionCommand,
+  DeleteAliasCommand,
+  DeleteFunctionCommand,
   DeleteFunctionConcurrencyCommand,
   DeleteFunctionEventInvokeConfigCommand,
   GetFunctionEventInvokeConfigCommand,
@@ -19,6 +21,7 @@ import {
   ListFunctionEventInvokeConfigsCommand,
   paginateListFunctionEventInvokeConfigs,
   PutFunctionConcurrencyCommand,
+  PublishVersionCommand,
   PutFunctionEventInvokeConfigCommand,
   UpdateFunctionEventInvokeConfigCommand,
 } from '@aws-sdk/client-lambda';
@@ -393,6 +396,31 @@ describe('Lambda Event invocations through the AWS SDK', { skip }, () => {
     assert.equal(tooMany.statusCode, 400);
     const missing = await w.p.inject({ method: 'GET', url: '/functions/nope/event-configs', auth: w.aliceKey.key });
     assert.deepEqual([missing.statusCode, missing.json().code], [404, 'FUNCTION_NOT_FOUND']);
+  });
+
+  it('DeleteAlias and DeleteFunction of a version take their EventInvokeConfig with them; DeleteFunction takes all', async () => {
+    await w.create('gone', 'ok.handler');
+    await w.alice.send(new PublishVersionCommand({ FunctionName: 'gone' }));
+    await w.alice.send(new CreateAliasCommand({ FunctionName: 'gone', Name: 'live', FunctionVersion: '$LATEST' }));
+    for (const Qualifier of ['$LATEST', '1', 'live'])
+      await w.alice.send(new PutFunctionEventInvokeConfigCommand({ FunctionName: 'gone', Qualifier, MaximumRetryAttempts: 0 }));
+    const listed = async () =>
+      ((await w.alice.send(new ListFunctionEventInvokeConfigsCommand({ FunctionName: 'gone' }))).FunctionEventInvokeConfigs ?? []).map(
+        (c) => String(c.FunctionArn).split(':').at(-1),
+      );
+    assert.deepEqual(await listed(), ['$LATEST', '1', 'live']);
+    await w.alice.send(new DeleteAliasCommand({ FunctionName: 'gone', Name: 'live' }));
+    assert.deepEqual(await listed(), ['$LATEST', '1']);
+    // An alias made again under that name does not inherit the old one's settings.
+    await w.alice.send(new CreateAliasCommand({ FunctionName: 'gone', Name: 'live', FunctionVersion: '1' }));
+    const fresh = await refused(w.alice.send(new GetFunctionEventInvokeConfigCommand({ FunctionName: 'gone', Qualifier: 'live' })));
+    assert.deepEqual([fresh.name, fresh.status], ['ResourceNotFoundException', 404]);
+    await w.alice.send(new DeleteAliasCommand({ FunctionName: 'gone', Name: 'live' }));
+    await w.alice.send(new DeleteFunctionCommand({ FunctionName: 'gone', Qualifier: '1' }));
+    assert.deepEqual(await listed(), ['$LATEST']);
+    await w.alice.send(new DeleteFunctionCommand({ FunctionName: 'gone' }));
+    await w.create('gone', 'ok.handler');
+    assert.deepEqual(await listed(), []);
   });
 
   it('the native API sets the same configuration (a destination by name), and refuses bad input as problem+json', async () => {

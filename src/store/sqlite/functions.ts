@@ -220,7 +220,10 @@ export class SqliteFunctions implements Functions {
     return this.ctx.writes.run(() => {
       this.mustExist(userId, name);
       checkVersionDeletable(name, version, (this.ctx.stmt(LIST_ALIASES).all(userId, name) as Row[]).map(aliasFromRow));
-      return Number(this.ctx.stmt(DELETE_VERSION).run(userId, name, version).changes) > 0;
+      const deleted = Number(this.ctx.stmt(DELETE_VERSION).run(userId, name, version).changes) > 0;
+      // Its asynchronous invocation settings go with it (Lambda's are the version's).
+      if (deleted) this.ctx.stmt(DELETE_EVENT_CONFIG).run(userId, name, String(version));
+      return deleted;
     });
   }
 
@@ -271,7 +274,12 @@ export class SqliteFunctions implements Functions {
   }
 
   async deleteAlias(userId: string, functionName: string, name: string): Promise<boolean> {
-    return this.ctx.writes.run(() => Number(this.ctx.stmt(DELETE_ALIAS).run(userId, functionName, name).changes) > 0);
+    return this.ctx.writes.run(() => {
+      const deleted = Number(this.ctx.stmt(DELETE_ALIAS).run(userId, functionName, name).changes) > 0;
+      // Its asynchronous invocation settings go with it, as Lambda's do.
+      if (deleted) this.ctx.stmt(DELETE_EVENT_CONFIG).run(userId, functionName, name);
+      return deleted;
+    });
   }
 
   async listAliases(userId: string, functionName: string): Promise<FunctionAlias[]> {
