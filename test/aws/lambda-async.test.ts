@@ -7,6 +7,8 @@
  * Embedded by default; lambda-async.scale-out.test.ts runs it on PostgreSQL + S3.
  */
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { after, before, describe, it } from 'node:test';
 import {
   CreateAliasCommand,
@@ -25,7 +27,9 @@ import {
   PutFunctionEventInvokeConfigCommand,
   UpdateFunctionEventInvokeConfigCommand,
 } from '@aws-sdk/client-lambda';
+import pg from 'pg';
 import { accountIdOf } from '../../src/aws/index.ts';
+import { TEST_DATABASE_URL } from '../helpers/postgres.ts';
 import { testPlatform, type TestPlatform } from '../helpers/platform.ts';
 import { TEST_EXECUTOR_ENV } from '../helpers/process.ts';
 import { makeZip } from '../helpers/zip.ts';
@@ -94,6 +98,34 @@ class World {
     );
   }
 
+  /** A function that throws, with `retries` retries and the sink function `sink` as its
+   *  OnFailure destination. */
+  async failingInto(name: string, sink: string, retries: number): Promise<void> {
+    await this.create(name, 'fail.handler');
+    await this.create(sink, 'sink.handler');
+    await this.alice.send(
+      new PutFunctionEventInvokeConfigCommand({
+        FunctionName: name,
+        MaximumRetryAttempts: retries,
+        DestinationConfig: { OnFailure: { Destination: this.arn(sink) } },
+      }),
+    );
+  }
+
+  /** The record an OnFailure destination got from failingInto's function, run `runs` times
+   *  on the event {n}. */
+  isFailureRecord(record: Record<string, any>, e: { fn: string; requestId: string; runs: number; n: number }): void {
+    assert.deepEqual(record.requestContext, {
+      requestId: e.requestId,
+      functionArn: `${this.arn(e.fn)}:$LATEST`,
+      condition: 'RetriesExhausted',
+      approximateInvokeCount: e.runs,
+    });
+    assert.deepEqual(record.requestPayload, { n: e.n });
+    assert.deepEqual(record.responseContext, { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' });
+    assert.equal(record.responsePayload.errorMessage, `boom ${e.n}`);
+  }
+
   async event(name: string, payload: unknown, c: LambdaClient = this.alice): Promise<string> {
     const r = await c.send(
       new InvokeCommand({ FunctionName: name, InvocationType: 'Event', Payload: Buffer.from(JSON.stringify(payload)) }),
@@ -134,6 +166,44 @@ class World {
   close(): Promise<void> {
     return this.p?.close();
   }
+}
+
+/**
+ * A real fault of the platform's own database, until cleared: inserting the task of an event
+ * for `fn` fails there. A trigger in its database (SQLite's file, or its PostgreSQL schema),
+ * raising as a database briefly unavailable would (PostgreSQL's 57P03, "cannot connect now");
+ * every other write goes through.
+ */
+async function failInserts(p: TestPlatform, fn: string): Promise<{ clear(): Promise<void> }> {
+  if (p.config.databaseUrl) {
+    const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
+    await client.connect();
+    const schema = p.config.databaseSchema;
+    await client.query(`CREATE FUNCTION ${schema}.test_fault() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF NEW.queue = 'hangar.functions' AND NEW.metadata->'function'->>'name' = '${fn}' THEN
+          RAISE EXCEPTION 'the database is starting up (a test fault)' USING ERRCODE = '57P03';
+        END IF;
+        RETURN NEW;
+      END $$`);
+    await client.query(`CREATE TRIGGER test_fault BEFORE INSERT ON ${schema}.tasks FOR EACH ROW EXECUTE FUNCTION ${schema}.test_fault()`);
+    return {
+      async clear() {
+        await client.query(`DROP TRIGGER test_fault ON ${schema}.tasks; DROP FUNCTION ${schema}.test_fault()`);
+        await client.end();
+      },
+    };
+  }
+  const db = new DatabaseSync(join(p.dir, 'hangar.db'), { timeout: 10_000 });
+  db.exec(`CREATE TRIGGER test_fault BEFORE INSERT ON tasks
+    WHEN NEW.queue = 'hangar.functions' AND json_extract(NEW.metadata, '$.function.name') = '${fn}'
+    BEGIN SELECT RAISE(ABORT, 'disk I/O error (a test fault)'); END`);
+  return {
+    async clear() {
+      db.exec('DROP TRIGGER test_fault');
+      db.close();
+    },
+  };
 }
 
 async function refused(run: Promise<unknown>): Promise<{ name: string; status: number; message: string }> {
@@ -197,15 +267,7 @@ describe('Lambda Event invocations through the AWS SDK', { skip }, () => {
   });
 
   it('retries a throwing handler MaximumRetryAttempts times, then sends the record to OnFailure (not a dead letter)', async () => {
-    await w.create('flaky', 'fail.handler');
-    await w.create('on-failure', 'sink.handler');
-    await w.alice.send(
-      new PutFunctionEventInvokeConfigCommand({
-        FunctionName: 'flaky',
-        MaximumRetryAttempts: 1,
-        DestinationConfig: { OnFailure: { Destination: w.arn('on-failure') } },
-      }),
-    );
+    await w.failingInto('flaky', 'on-failure', 1);
     const requestId = await w.event('flaky', { n: 7 });
     const t = await w.settled({ requestId });
     assert.equal(t.status, 'FAILED');
@@ -220,16 +282,62 @@ describe('Lambda Event invocations through the AWS SDK', { skip }, () => {
     const record = sink.detailedResults?.result as Record<string, any>;
     assert.equal(record.version, '1.0');
     assert.ok(!Number.isNaN(Date.parse(record.timestamp)));
-    assert.deepEqual(record.requestContext, {
-      requestId,
-      functionArn: `${w.arn('flaky')}:$LATEST`,
-      condition: 'RetriesExhausted',
-      approximateInvokeCount: 2,
-    });
-    assert.deepEqual(record.requestPayload, { n: 7 });
-    assert.deepEqual(record.responseContext, { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' });
+    w.isFailureRecord(record, { fn: 'flaky', requestId, runs: 2, n: 7 });
     assert.equal(record.responsePayload.errorType, 'Error');
-    assert.equal(record.responsePayload.errorMessage, 'boom 7');
+  });
+
+  it('a destination the store cannot take the record for now gets it once the store can: tried again, not a dead letter', async () => {
+    await w.failingInto('shaky', 'late-sink', 0);
+    const fault = await failInserts(w.p, 'late-sink');
+    let requestId: string;
+    try {
+      requestId = await w.event('shaky', { n: 11 });
+      // Its function ran and failed; its record could not be stored: the task waits to deliver.
+      const deadline = Date.now() + 60_000;
+      for (;;) {
+        const t = (await w.tasks()).find((x) => x.metadata.function?.requestId === requestId);
+        const event = t?.summary?.event as { delivery?: { tries: number; condition: string } } | undefined;
+        if (event?.delivery) {
+          assert.equal(event.delivery.condition, 'RetriesExhausted');
+          assert.equal(t?.deadLettered, false);
+          assert.equal(FINAL.includes(String(t?.status)), false, String(t?.status));
+          break;
+        }
+        if (t && FINAL.includes(t.status)) assert.fail(`ended before its record was delivered: ${JSON.stringify(t)}`);
+        if (Date.now() > deadline) assert.fail(`no delivery tried again: ${JSON.stringify(t)}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      assert.equal((await w.tasks()).filter((t) => t.metadata.function?.name === 'late-sink').length, 0);
+    } finally {
+      await fault.clear();
+    }
+    const t = await w.settled({ requestId });
+    assert.equal(t.status, 'FAILED');
+    assert.equal(t.deadLettered, false, JSON.stringify(t.error));
+    assert.equal(t.error?.code, 'FUNCTION_ERROR');
+    // The function ran once; the attempts after it only delivered.
+    assert.equal(t.summary?.event?.invokeCount, 1);
+    const history = (await w.p.inject({ method: 'GET', url: `/tasks/${t.taskId}/history`, auth: w.aliceKey.key })).json();
+    const reasons = (history.history as { reason: string | null }[]).map((h) => String(h.reason));
+    assert.ok(
+      reasons.some((r) => r.includes('DESTINATION_UNAVAILABLE')),
+      JSON.stringify(reasons),
+    );
+    const record = (await w.settled({ fn: 'late-sink' })).detailedResults?.result as Record<string, any>;
+    w.isFailureRecord(record, { fn: 'shaky', requestId, runs: 1, n: 11 });
+  });
+
+  it('a destination that does not exist is a permanent failure: a dead letter at once', async () => {
+    await w.failingInto('orphan', 'doomed-sink', 0);
+    await w.alice.send(new DeleteFunctionCommand({ FunctionName: 'doomed-sink' }));
+    const requestId = await w.event('orphan', { n: 12 });
+    const t = await w.settled({ requestId });
+    assert.equal(t.status, 'FAILED');
+    assert.equal(t.deadLettered, true);
+    assert.match(t.error?.message ?? '', /destination .*doomed-sink could not take the record/);
+    assert.equal(t.summary?.event?.invokeCount, 1);
+    const history = (await w.p.inject({ method: 'GET', url: `/tasks/${t.taskId}/history`, auth: w.aliceKey.key })).json();
+    assert.equal((history.history as { status: string }[]).filter((h) => h.status === 'RUNNING').length, 1);
   });
 
   it('sends a success to OnSuccess with the response', async () => {
