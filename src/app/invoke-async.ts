@@ -67,6 +67,8 @@ export interface EventQueueApp {
   blobs: BlobStore;
   store: Pick<TaskQueue, 'submit'>;
   config: { awsRegion: string; visibilityTimeout: number };
+  /** Told of each event queued, and (running them) of each run, attempt and drop: records and metrics. */
+  invocations?: InvocationObserver;
 }
 
 /** What running events needs, in a worker's process. */
@@ -76,8 +78,6 @@ export interface EventRunnerApp extends EventQueueApp {
   config: EventQueueApp['config'] & { retryBaseMs: number; retryMaxMs: number };
   /** The store's clock (an event's age is in it, as its task's createdAt). */
   now: () => number;
-  /** Told of each event run (its record and metrics), as of each synchronous invocation. */
-  invocations?: InvocationObserver;
 }
 
 /** What the task of an event keeps in its metadata: which function, as the caller named it. */
@@ -171,7 +171,8 @@ async function enqueueEvent(
     throw err;
   }
   const { task: stored, created } = submitted;
-  if (!created) await app.blobs.deletePrefix(taskPrefix(id));
+  if (created) app.invocations?.eventReceived(userId, e.name);
+  else await app.blobs.deletePrefix(taskPrefix(id));
   const kept = (stored.metadata.function as EventTarget | undefined)?.requestId ?? requestId;
   return { requestId: kept, taskId: stored.id };
 }
@@ -226,11 +227,12 @@ async function runEvent(app: EventRunnerApp, lease: Lease, signal: AbortSignal):
     },
     summary: { ...summary, ageFrom: progress.ageFrom },
   });
-  const undeliverable = (message: string): EventRun =>
-    end('FAILED', { code: 'EVENT_UNDELIVERABLE', message, retryable: false }, { error: message }, { ...progress, final: true });
-
   const target = targetOf(task.metadata);
   const userId = task.userId;
+  const undeliverable = (message: string): EventRun => {
+    if (target && userId !== null) app.invocations?.eventDropped(userId, target.name, 'undeliverable', false);
+    return end('FAILED', { code: 'EVENT_UNDELIVERABLE', message, retryable: false }, { error: message }, { ...progress, final: true });
+  };
   if (!target || userId === null) return undeliverable('this task is not a function event Hangar made');
   const payload = await app.blobs.get(eventPayloadKey(task.id));
   if (!payload) return undeliverable(`the event's payload (${eventPayloadKey(task.id)}) is missing from the blob store`);
@@ -250,6 +252,7 @@ async function runEvent(app: EventRunnerApp, lease: Lease, signal: AbortSignal):
     // A worker without sandboxed functions (HANGAR_EXECUTOR=process) leaves it to another.
     attemptEnd = { kind: 'throttled' };
   } else {
+    app.invocations?.eventAttempt(app.now() - progress.ageFrom);
     try {
       const f = await getFunction(app, userId, target.name, target.qualifier ?? undefined);
       executedVersion = f.version === LATEST ? LATEST : String(f.version);
@@ -443,14 +446,15 @@ async function finish(c: Finish, condition: EventCondition, response: EventRespo
       summary,
       c.log,
     );
-  const why =
-    condition === EventCondition.RetriesExhausted
-      ? `the function failed ${runs} time${runs === 1 ? '' : 's'} (RetriesExhausted)`
-      : `the event is older than its maximum event age (EventAgeExceeded) after ${runs} run${runs === 1 ? '' : 's'}`;
+  const exhausted = condition === EventCondition.RetriesExhausted;
+  app.invocations?.eventDropped(c.userId, target.name, exhausted ? 'retries_exhausted' : 'max_event_age', delivered !== null);
+  const why = exhausted
+    ? `the function failed ${runs} time${runs === 1 ? '' : 's'} (RetriesExhausted)`
+    : `the event is older than its maximum event age (EventAgeExceeded) after ${runs} run${runs === 1 ? '' : 's'}`;
   return c.end(
     'FAILED',
     {
-      code: condition === EventCondition.RetriesExhausted ? 'FUNCTION_ERROR' : 'EVENT_AGE_EXCEEDED',
+      code: exhausted ? 'FUNCTION_ERROR' : 'EVENT_AGE_EXCEEDED',
       message: delivered ? `${why}; sent to ${delivered}` : undelivered ? `${why}; ${undelivered}` : why,
       retryable: false,
       // Handled by its OnFailure destination: not a dead letter.

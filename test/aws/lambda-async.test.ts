@@ -206,6 +206,14 @@ async function failInserts(p: TestPlatform, fn: string): Promise<{ clear(): Prom
   };
 }
 
+/** The World of one describe's tests: started before them, closed after them. */
+function world(env: Record<string, string> = {}): World {
+  const w = new World();
+  before(() => w.start(env));
+  after(() => w.close());
+  return w;
+}
+
 async function refused(run: Promise<unknown>): Promise<{ name: string; status: number; message: string }> {
   try {
     await run;
@@ -217,9 +225,7 @@ async function refused(run: Promise<unknown>): Promise<{ name: string; status: n
 }
 
 describe('Lambda Event invocations through the AWS SDK', { skip }, () => {
-  const w = new World();
-  before(() => w.start());
-  after(() => w.close());
+  const w = world();
 
   it('answers 202 once stored; a worker runs the function; its log and response are the task', async () => {
     await w.create('hello', 'ok.handler');
@@ -618,12 +624,51 @@ describe('Lambda Event invocations through the AWS SDK', { skip }, () => {
   });
 });
 
+/** A series' value in the platform's /metrics (0 when it has no such series yet). */
+async function metric(p: TestPlatform, series: string): Promise<number> {
+  const text = (await p.inject({ method: 'GET', url: '/metrics' })).body;
+  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+  return line ? Number(line.slice(series.length + 1)) : 0;
+}
+
+describe("Lambda's asynchronous invocation metrics in /metrics", { skip }, () => {
+  const w = world();
+
+  it('counts events received, their age at each run, and those dropped, with or without an OnFailure destination', async () => {
+    await w.create('m-ok', 'ok.handler');
+    await w.create('m-dead', 'fail.handler');
+    await w.alice.send(new PutFunctionEventInvokeConfigCommand({ FunctionName: 'm-dead', MaximumRetryAttempts: 1 }));
+    await w.failingInto('m-handled', 'm-sink', 0);
+    const events = [
+      await w.event('m-ok', { n: 1 }),
+      await w.event('m-ok', { n: 2 }),
+      await w.event('m-dead', { n: 3 }),
+      await w.event('m-handled', { n: 4 }),
+    ];
+    for (const requestId of events) await w.settled({ requestId });
+    assert.equal((await w.settled({ fn: 'm-sink' })).status, 'SUCCESS');
+    const fn = (name: string) => `user="alice",function="${name}"`;
+    const received = (name: string) => metric(w.p, `hangar_function_async_events_received_total{${fn(name)}}`);
+    assert.deepEqual(
+      [await received('m-ok'), await received('m-dead'), await received('m-handled'), await received('m-sink')],
+      [2, 1, 1, 1],
+      'a record sent to a destination is an event it received',
+    );
+    const dropped = (name: string, onFailure: boolean) =>
+      metric(w.p, `hangar_function_async_events_dropped_total{${fn(name)},reason="retries_exhausted",on_failure="${onFailure}"}`);
+    assert.equal(await dropped('m-dead', false), 1);
+    assert.equal(await dropped('m-handled', true), 1);
+    assert.equal(await dropped('m-ok', false), 0);
+    // One age per run: m-ok twice, m-dead's first run and its retry, m-handled once, m-sink once.
+    assert.equal(await metric(w.p, 'hangar_function_async_event_age_seconds_count'), 6);
+    assert.ok((await metric(w.p, 'hangar_function_async_event_age_seconds_sum')) >= 0);
+  });
+});
+
 describe('Lambda Event invocations: maximum event age', { skip }, () => {
   // Lambda's own retry waits (HANGAR_RETRY_BASE_MS 1000: the first retry a minute later): an
   // event allowed 60 s is not retried, it goes to OnFailure as EventAgeExceeded.
-  const w = new World();
-  before(() => w.start({ HANGAR_RETRY_BASE_MS: '1000' }));
-  after(() => w.close());
+  const w = world({ HANGAR_RETRY_BASE_MS: '1000' });
 
   it('an event whose retry would come after its maximum age ends EventAgeExceeded', async () => {
     await w.create('old', 'fail.handler');
@@ -644,5 +689,7 @@ describe('Lambda Event invocations: maximum event age', { skip }, () => {
     assert.equal(record.requestContext.condition, 'EventAgeExceeded');
     assert.equal(record.requestContext.approximateInvokeCount, 1);
     assert.equal(record.responsePayload.errorMessage, 'boom 9');
+    const series = 'hangar_function_async_events_dropped_total{user="alice",function="old",reason="max_event_age",on_failure="true"}';
+    assert.equal(await metric(w.p, series), 1);
   });
 });
