@@ -91,8 +91,9 @@ export interface Functions {
   deleteConcurrency(userId: string, name: string): Promise<void>;
 
   // Asynchronous invocation settings, per function and qualifier (Lambda's EventInvokeConfig)
-  /** Sets the configuration of `qualifier` (the caller checked that it names a version or an
-   *  alias of the function): `replace` (Put) sets it whole, fields not in the patch unset; an
+  /** Sets the configuration of `qualifier` ($LATEST, or a version or an alias of the function
+   *  that exists: NotFound otherwise, checked in the same write, so a configuration never
+   *  outlives a version or alias deleted meanwhile): `replace` (Put) sets it whole, fields not in the patch unset; an
    *  Update changes only what the patch names and throws NotFound
    *  (FUNCTION_EVENT_CONFIG_NOT_FOUND) when there is none. Decided by core
    *  applyEventInvokePatch (InvalidInput for values out of range). NotFound if there is no

@@ -12,6 +12,7 @@ import {
   checkReservedConcurrency,
   eventConfigNotFound,
   functionErrors,
+  parseQualifier,
   LATEST,
   newAlias,
   newLatest,
@@ -337,6 +338,12 @@ export class PgFunctions implements Functions {
     return this.db.tx(async (tx) => {
       const now = this.db.now();
       if ((await tx.query(LOCK_FUNCTION, [userId, name])).length === 0) throw functionErrors.notFound(name);
+      // Its version (deleted under the function's lock) or its alias (locked here, so a
+      // deleteAlias waits, then deletes this configuration too) must still be there.
+      const q = parseQualifier(qualifier);
+      if (q.kind === 'version') await mustHaveVersion(tx, userId, name, q.version);
+      else if (q.kind === 'alias' && (await tx.query(LOCK_ALIAS, [userId, name, q.alias])).length === 0)
+        throw functionErrors.aliasNotFound(name, q.alias);
       const [row] = await tx.query(SELECT_EVENT_CONFIG, [userId, name, qualifier]);
       if (!row && !replace) throw eventConfigNotFound(name, qualifier);
       const next = applyEventInvokePatch(row ? eventConfigFromRow(row) : null, { functionName: name, qualifier }, patch, replace, now);

@@ -12,6 +12,7 @@ import {
   checkReservedConcurrency,
   eventConfigNotFound,
   functionErrors,
+  parseQualifier,
   LATEST,
   newAlias,
   newLatest,
@@ -319,6 +320,7 @@ export class SqliteFunctions implements Functions {
     const now = this.ctx.clock.now();
     return this.ctx.writes.run(() => {
       this.mustExist(userId, name);
+      this.mustHaveQualifier(userId, name, qualifier);
       const row = this.ctx.stmt(SELECT_EVENT_CONFIG).get(userId, name, qualifier) as Row | undefined;
       if (!row && !replace) throw eventConfigNotFound(name, qualifier);
       const next = applyEventInvokePatch(row ? eventConfigFromRow(row) : null, { functionName: name, qualifier }, patch, replace, now);
@@ -343,6 +345,15 @@ export class SqliteFunctions implements Functions {
 
   private mustExist(userId: string, name: string): void {
     if (!this.ctx.stmt(SELECT_FUNCTION).get(userId, name)) throw functionErrors.notFound(name);
+  }
+
+  /** In the write that sets a configuration: an alias or version deleted meanwhile (and its
+   *  configuration with it) gets none left behind. */
+  private mustHaveQualifier(userId: string, name: string, qualifier: string): void {
+    const q = parseQualifier(qualifier);
+    if (q.kind === 'version') this.mustHaveVersion(userId, name, q.version);
+    else if (q.kind === 'alias' && !this.ctx.stmt(SELECT_ALIAS).get(userId, name, q.alias))
+      throw functionErrors.aliasNotFound(name, q.alias);
   }
 
   private mustHaveVersion(userId: string, name: string, version: VersionRef): void {
