@@ -663,6 +663,23 @@ describe("Lambda's asynchronous invocation metrics in /metrics", { skip }, () =>
     assert.equal(await metric(w.p, 'hangar_function_async_event_age_seconds_count'), 6);
     assert.ok((await metric(w.p, 'hangar_function_async_event_age_seconds_sum')) >= 0);
   });
+
+  it('counts an event whose function was deleted while it waited as dropped, undeliverable', async () => {
+    await w.create('m-gone', 'ok.handler');
+    await w.alice.send(new PutFunctionConcurrencyCommand({ FunctionName: 'm-gone', ReservedConcurrentExecutions: 0 }));
+    const requestId = await w.event('m-gone', { n: 5 });
+    // It waits (throttled, each wait an attempt that found no room), then its function goes.
+    const deadline = Date.now() + 30_000;
+    while (!((await w.tasks()).find((t) => t.metadata.function?.requestId === requestId)?.summary?.event?.throttles ?? 0)) {
+      if (Date.now() > deadline) assert.fail('the event never waited');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await w.alice.send(new DeleteFunctionCommand({ FunctionName: 'm-gone' }));
+    const t = await w.settled({ requestId });
+    assert.deepEqual([t.status, t.error?.code, t.deadLettered], ['FAILED', 'EVENT_UNDELIVERABLE', true]);
+    const series = 'hangar_function_async_events_dropped_total{user="alice",function="m-gone",reason="undeliverable",on_failure="false"}';
+    assert.equal(await metric(w.p, series), 1);
+  });
 });
 
 describe('Lambda Event invocations: maximum event age', { skip }, () => {
