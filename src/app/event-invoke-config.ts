@@ -11,6 +11,7 @@ import {
   eventConfigQualifier,
   type EventInvokeConfig,
   type EventInvokeConfigPatch,
+  type Page,
 } from '../core/index.ts';
 import { getFunction, type FunctionsApp } from './functions.ts';
 
@@ -56,6 +57,22 @@ export async function deleteEventInvokeConfig(
   if (!(await app.functions.deleteEventInvokeConfig(userId, f.name, q))) throw eventConfigNotFound(f.name, q);
 }
 
-export function listEventInvokeConfigs(app: Pick<FunctionsApp, 'functions'>, userId: string, name: string): Promise<EventInvokeConfig[]> {
-  return app.functions.listEventInvokeConfigs(userId, name);
+/**
+ * A page of the function's configurations, by qualifier, after the qualifier `after` (the
+ * previous page's nextCursor). Keyset on the qualifier, so a configuration put or deleted
+ * between pages neither repeats nor hides another. The store reads them all and this pages:
+ * a function has one per version or alias at most, as listVersionPage pages versions. The
+ * store orders them by the qualifier's bytes (SQLite's BINARY, PostgreSQL's COLLATE "C"),
+ * which for qualifiers (ASCII: $LATEST, digits, alias names) is JavaScript's `>` as well.
+ */
+export async function listEventInvokeConfigs(
+  app: Pick<FunctionsApp, 'functions'>,
+  userId: string,
+  name: string,
+  page: { after?: string; limit: number },
+): Promise<Page<EventInvokeConfig>> {
+  const all = await app.functions.listEventInvokeConfigs(userId, name);
+  const rest = page.after === undefined ? all : all.filter((c) => c.qualifier > (page.after as string));
+  const items = rest.slice(0, page.limit);
+  return { items, nextCursor: rest.length > items.length ? items[items.length - 1].qualifier : null };
 }

@@ -12,7 +12,7 @@
 import type { BlobStore } from '../blobs/index.ts';
 import { type Clock, coerceError, INLINE_LOG_BYTES, type InvocationRecord, invocationLogKey, invocationStatusOf } from '../core/index.ts';
 import type { Logger } from '../log/index.ts';
-import type { FunctionMetrics } from '../metrics/index.ts';
+import type { EventDropReason, FunctionMetrics } from '../metrics/index.ts';
 import type { FunctionInvocations } from '../store/index.ts';
 
 /** What invoke.ts reports of an invocation that ran. */
@@ -40,6 +40,12 @@ export interface RanInvocation {
 export interface InvocationObserver {
   ran(r: RanInvocation): void;
   throttled(userId: string, functionName: string): void;
+  /** An event was queued for the function (invoke-async.ts). */
+  eventReceived(userId: string, functionName: string): void;
+  /** An attempt to run an event starts, the event `ageMs` old. */
+  eventAttempt(ageMs: number): void;
+  /** An event ended without a successful run; `onFailure`: its record went to that destination. */
+  eventDropped(userId: string, functionName: string, reason: EventDropReason, onFailure: boolean): void;
 }
 
 export interface RecorderOptions {
@@ -110,6 +116,18 @@ export class InvocationRecorder implements InvocationObserver {
 
   throttled(userId: string, functionName: string): void {
     this.metrics.throttled(userId, functionName);
+  }
+
+  eventReceived(userId: string, functionName: string): void {
+    this.metrics.eventReceived(userId, functionName);
+  }
+
+  eventAttempt(ageMs: number): void {
+    this.metrics.eventAttempt(ageMs);
+  }
+
+  eventDropped(userId: string, functionName: string, reason: EventDropReason, onFailure: boolean): void {
+    this.metrics.eventDropped(userId, functionName, reason, onFailure);
   }
 
   private schedule(): void {

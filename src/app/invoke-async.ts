@@ -22,7 +22,10 @@
 import { taskPrefix, type BlobStore } from '../blobs/index.ts';
 import {
   coerceError,
+  decideDeliveryNext,
   decideEventNext,
+  destinationFailure,
+  destinationRefused,
   ErrorCode,
   EVENT_TASK_ATTEMPTS,
   EventCondition,
@@ -56,6 +59,7 @@ import { uuidv7 } from '../store/index.ts';
 import { getFunction } from './functions.ts';
 import { checkedPayload, InvocationType, runOnWarmInstance, type InvokeInput, type WarmRun } from './invoke.ts';
 import type { InvocationObserver } from './invocation-recorder.ts';
+import { readResults } from './tasks.ts';
 
 /** What enqueueing an event needs. */
 export interface EventQueueApp {
@@ -63,6 +67,8 @@ export interface EventQueueApp {
   blobs: BlobStore;
   store: Pick<TaskQueue, 'submit'>;
   config: { awsRegion: string; visibilityTimeout: number };
+  /** Told of each event queued, and (running them) of each run, attempt and drop: records and metrics. */
+  invocations?: InvocationObserver;
 }
 
 /** What running events needs, in a worker's process. */
@@ -72,8 +78,6 @@ export interface EventRunnerApp extends EventQueueApp {
   config: EventQueueApp['config'] & { retryBaseMs: number; retryMaxMs: number };
   /** The store's clock (an event's age is in it, as its task's createdAt). */
   now: () => number;
-  /** Told of each event run (its record and metrics), as of each synchronous invocation. */
-  invocations?: InvocationObserver;
   /** Scale-out: an event's reserved-concurrency slot is leased in the store, shared with every
    *  worker and API node (function-admission.ts); absent, it is counted in this process. */
   functionFleet?: FunctionFleet | null;
@@ -176,8 +180,17 @@ async function enqueueEvent(
     lane: null,
     traceParent: null,
   };
-  const { task: stored, created } = await app.store.submit(task);
-  if (!created) await app.blobs.deletePrefix(taskPrefix(id));
+  let submitted: Awaited<ReturnType<typeof app.store.submit>>;
+  try {
+    submitted = await app.store.submit(task);
+  } catch (err) {
+    // No task holds the payload: it would never be deleted by retention.
+    await app.blobs.deletePrefix(taskPrefix(id)).catch(() => {});
+    throw err;
+  }
+  const { task: stored, created } = submitted;
+  if (created) app.invocations?.eventReceived(userId, e.name);
+  else await app.blobs.deletePrefix(taskPrefix(id));
   const kept = (stored.metadata.function as EventTarget | undefined)?.requestId ?? requestId;
   return { requestId: kept, taskId: stored.id };
 }
@@ -233,11 +246,12 @@ async function runEvent(app: EventRunnerApp, lease: Lease, signal: AbortSignal):
     },
     summary: { ...summary, ageFrom: progress.ageFrom },
   });
-  const undeliverable = (message: string): EventRun =>
-    end('FAILED', { code: 'EVENT_UNDELIVERABLE', message, retryable: false }, { error: message }, { ...progress, final: true });
-
   const target = targetOf(task.metadata);
   const userId = task.userId;
+  const undeliverable = (message: string): EventRun => {
+    if (target && userId !== null) app.invocations?.eventDropped(userId, target.name, 'undeliverable', false);
+    return end('FAILED', { code: 'EVENT_UNDELIVERABLE', message, retryable: false }, { error: message }, { ...progress, final: true });
+  };
   if (!target || userId === null) return undeliverable('this task is not a function event Hangar made');
   const payload = await app.blobs.get(eventPayloadKey(task.id));
   if (!payload) return undeliverable(`the event's payload (${eventPayloadKey(task.id)}) is missing from the blob store`);
@@ -245,6 +259,8 @@ async function runEvent(app: EventRunnerApp, lease: Lease, signal: AbortSignal):
   const limits = eventLimits(config);
   const arn = `arn:aws:lambda:${app.config.awsRegion}:${target.accountId}:function:${target.name}`;
   const ctx: Finish = { app, userId, target, payload, config, progress, taskId: task.id, end };
+  // The function ran to its end before: only its record is still to be delivered.
+  if (progress.delivery) return finish(ctx, progress.delivery.condition, await previousResponse(app, task), progress.invokeCount);
   if (eventExpired(progress, limits, app.now())) return finish(ctx, EventCondition.EventAgeExceeded, null, progress.invokeCount);
 
   const host = app.functionHost.current;
@@ -255,6 +271,7 @@ async function runEvent(app: EventRunnerApp, lease: Lease, signal: AbortSignal):
     // A worker without sandboxed functions (HANGAR_EXECUTOR=process) leaves it to another.
     attemptEnd = { kind: 'throttled' };
   } else {
+    app.invocations?.eventAttempt(app.now() - progress.ageFrom);
     try {
       const f = await getFunction(app, userId, target.name, target.qualifier ?? undefined);
       executedVersion = f.version === LATEST ? LATEST : String(f.version);
@@ -322,6 +339,24 @@ async function runEvent(app: EventRunnerApp, lease: Lease, signal: AbortSignal):
   }
 }
 
+/** The function's response as the attempt that ran it recorded it (detailOf's result and
+ *  metadata), for the record of a delivery tried again; null when it recorded none. */
+async function previousResponse(app: EventRunnerApp, task: Lease['task']): Promise<EventResponse | null> {
+  let results: Record<string, unknown> | null = null;
+  try {
+    results = await readResults(app, task);
+  } catch {
+    // The blob store has it and cannot be read now: the record goes without the response.
+  }
+  if (!results || !('result' in results)) return null;
+  const meta = (results.metadata ?? {}) as { executedVersion?: unknown; functionError?: unknown };
+  return {
+    executedVersion: typeof meta.executedVersion === 'string' ? meta.executedVersion : LATEST,
+    payload: Buffer.from(JSON.stringify(results.result)),
+    ...(meta.functionError === 'Unhandled' ? { functionError: 'Unhandled' as const } : {}),
+  };
+}
+
 interface Finish {
   app: EventRunnerApp;
   userId: string;
@@ -385,10 +420,10 @@ async function finish(c: Finish, condition: EventCondition, response: EventRespo
     try {
       const ref = parseFunctionRef(destination);
       // Checked when it was configured; the account is the user's for as long as they exist.
-      if (ref.accountId !== target.accountId) throw new Error(`it is not a function of account ${target.accountId}`);
+      if (ref.accountId !== target.accountId) throw destinationRefused(`it is not a function of account ${target.accountId}`);
       const hops = (target.hops ?? 0) + 1;
       if (hops > MAX_DESTINATION_HOPS)
-        throw new Error(`a loop of destinations: ${MAX_DESTINATION_HOPS} hops, stopped as Lambda's recursive loop detection does`);
+        throw destinationRefused(`a loop of destinations: ${MAX_DESTINATION_HOPS} hops, stopped as Lambda's recursive loop detection does`);
       const f = await getFunction(app, c.userId, destination);
       await enqueueEvent(app, c.userId, {
         name: f.name,
@@ -402,6 +437,22 @@ async function finish(c: Finish, condition: EventCondition, response: EventRespo
       delivered = destination;
     } catch (err) {
       undelivered = `the ${condition === EventCondition.Success ? 'OnSuccess' : 'OnFailure'} destination ${destination} could not take the record: ${coerceError(err).message}`;
+      // For now (the store failed on the way): this task is tried again, to deliver only.
+      const next =
+        destinationFailure(err) === 'transient'
+          ? decideDeliveryNext(c.progress, eventLimits(config), { baseMs: app.config.retryBaseMs, maxMs: app.config.retryMaxMs }, app.now())
+          : null;
+      if (next?.kind === 'retry') {
+        const tries = (c.progress.delivery?.tries ?? 0) + 1;
+        return c.end(
+          'FAILED',
+          { code: 'DESTINATION_UNAVAILABLE', message: `${undelivered}; tried again`, retryable: true, retryAfterMs: next.afterMs },
+          { ...detailOf(target, response, condition), error: undelivered },
+          { invokeCount: runs, throttles: c.progress.throttles, final: false, delivery: { condition, tries } },
+          c.log,
+        );
+      }
+      if (next) undelivered = `${undelivered} (given up: the event is past its maximum age)`;
     }
   }
   const detail = detailOf(target, response, condition);
@@ -415,14 +466,15 @@ async function finish(c: Finish, condition: EventCondition, response: EventRespo
       summary,
       c.log,
     );
-  const why =
-    condition === EventCondition.RetriesExhausted
-      ? `the function failed ${runs} time${runs === 1 ? '' : 's'} (RetriesExhausted)`
-      : `the event is older than its maximum event age (EventAgeExceeded) after ${runs} run${runs === 1 ? '' : 's'}`;
+  const exhausted = condition === EventCondition.RetriesExhausted;
+  app.invocations?.eventDropped(c.userId, target.name, exhausted ? 'retries_exhausted' : 'max_event_age', delivered !== null);
+  const why = exhausted
+    ? `the function failed ${runs} time${runs === 1 ? '' : 's'} (RetriesExhausted)`
+    : `the event is older than its maximum event age (EventAgeExceeded) after ${runs} run${runs === 1 ? '' : 's'}`;
   return c.end(
     'FAILED',
     {
-      code: condition === EventCondition.RetriesExhausted ? 'FUNCTION_ERROR' : 'EVENT_AGE_EXCEEDED',
+      code: exhausted ? 'FUNCTION_ERROR' : 'EVENT_AGE_EXCEEDED',
       message: delivered ? `${why}; sent to ${delivered}` : undelivered ? `${why}; ${undelivered}` : why,
       retryable: false,
       // Handled by its OnFailure destination: not a dead letter.

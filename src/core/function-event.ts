@@ -11,7 +11,7 @@
  * task's own retry budget is only a backstop: the worker running an event decides, here, when
  * it has had its retries or grown too old, and ends the task then.
  */
-import { ErrorCode, InvalidInput, NotFound } from './errors.ts';
+import { ErrorCode, HangarError, InvalidInput, NotFound, Throttled, Unavailable } from './errors.ts';
 import { LATEST, parseFunctionRef } from './function.ts';
 import type { RetryPolicy } from './retry.ts';
 import type { Task } from './task.ts';
@@ -130,6 +130,16 @@ export interface EventProgress {
   throttles: number;
   /** Its age counts from here (ms): its acceptance, or the redrive that gave it a new life. */
   ageFrom: number;
+  /** Set when the function is done and its destination is still to be given the record. */
+  delivery?: EventDelivery;
+}
+
+/** An event whose function ran to its end (its condition) and whose destination could not
+ *  take the record yet: the attempts after it deliver, they do not run the function again. */
+export interface EventDelivery {
+  condition: EventCondition;
+  /** Deliveries tried so far, each failed transiently. */
+  tries: number;
 }
 
 /** What an event attempt keeps in its task's summary (`event`), for the next attempt. */
@@ -149,10 +159,13 @@ export function eventProgress(task: Pick<Task, 'summary' | 'failure' | 'createdA
   const prev = task.summary?.event as Partial<EventSummary> | undefined;
   const lost = task.failure?.code === 'WORKER_LOST' || task.failure?.code === 'LEASE_EXPIRED';
   if (prev?.final) return { invokeCount: 0, throttles: 0, ageFrom: now };
+  // An attempt that was only delivering ran no function, lost or not.
+  const delivery = prev?.delivery;
   return {
-    invokeCount: (prev?.invokeCount ?? 0) + (lost ? 1 : 0),
+    invokeCount: (prev?.invokeCount ?? 0) + (lost && !delivery ? 1 : 0),
     throttles: prev?.throttles ?? 0,
     ageFrom: prev?.ageFrom ?? task.createdAt,
+    ...(delivery ? { delivery } : {}),
   };
 }
 
@@ -217,6 +230,39 @@ export function decideEventNext(
       throw new Error(`unknown event attempt end ${JSON.stringify(never)}`);
     }
   }
+}
+
+/** Why a destination would not take a record for good: a refusal that another try gets too. */
+export const destinationRefused = (message: string) => new InvalidInput(ErrorCode.FunctionInvalid, message);
+
+/**
+ * Whether handing an event's record to its destination failed for good or for now. An answer
+ * about the destination (it does not exist, is not the account's, would close a loop of
+ * destinations: a HangarError such as NotFound or InvalidInput) is permanent: the same try
+ * gets the same answer. Unavailable (the database cannot be reached) and Throttled say to come
+ * back later; any other error is not an answer at all but the store, the blob store or the
+ * network failing on the way (a driver's error, a socket's), and is transient too.
+ */
+export function destinationFailure(err: unknown): 'permanent' | 'transient' {
+  if (err instanceof Unavailable || err instanceof Throttled) return 'transient';
+  return err instanceof HangarError ? 'permanent' : 'transient';
+}
+
+/**
+ * What follows a delivery that failed transiently (`p` the progress its attempt started from):
+ * tried again after a wait doubling from the retry policy's base (capped at its maximum), as
+ * long as the event's maximum age allows, then given up (the record is not delivered: on the
+ * failure path the event is a dead letter).
+ */
+export function decideDeliveryNext(
+  p: EventProgress,
+  limits: { maxAgeMs: number },
+  policy: RetryPolicy,
+  now: number,
+): { kind: 'retry'; afterMs: number } | { kind: 'give-up' } {
+  const tries = p.delivery?.tries ?? 0;
+  const afterMs = Math.min(policy.maxMs, Math.max(1, policy.baseMs) * 2 ** Math.min(tries, 20));
+  return now + afterMs - p.ageFrom > limits.maxAgeMs ? { kind: 'give-up' } : { kind: 'retry', afterMs };
 }
 
 /** What an event's record says about its last run (absent when it never ran). */

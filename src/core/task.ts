@@ -54,6 +54,9 @@ export const FailureCode = {
   EventAgeExceeded: 'EVENT_AGE_EXCEEDED',
   /** A function event could not be run or delivered at all (its function or payload is gone). */
   EventUndeliverable: 'EVENT_UNDELIVERABLE',
+  /** A function event's destination could not take its record for now (the store failed on
+   *  the way): its task is tried again, to deliver, not to run the function again. */
+  DestinationUnavailable: 'DESTINATION_UNAVAILABLE',
 } as const;
 
 export type FailureCode = (typeof FailureCode)[keyof typeof FailureCode];

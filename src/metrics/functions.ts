@@ -14,6 +14,13 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 const DURATION_BUCKETS_S = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900];
 const INIT_BUCKETS_S = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+/** From a run straight off the queue to Lambda's 6 h maximum event age. */
+const EVENT_AGE_BUCKETS_S = [0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 180, 300, 600, 1800, 3600, 10_800, 21_600];
+
+/** Why an asynchronous event ended without a successful run (the dropped counter's reason):
+ *  past its maximum event age (Lambda's EventAgeExceeded; a throttled event ends so too), its
+ *  function failed on every try (RetriesExhausted), or its function or payload is gone. */
+export type EventDropReason = 'max_event_age' | 'retries_exhausted' | 'undeliverable';
 
 /** What one invocation that ran tells the metrics. */
 export interface InvocationFacts {
@@ -35,6 +42,9 @@ export class FunctionMetrics {
   private readonly coldStarts: Counter<'user' | 'function'>;
   private readonly duration: Histogram<'status'>;
   private readonly initDuration: Histogram<'runtime'>;
+  private readonly eventsReceived: Counter<'user' | 'function'>;
+  private readonly eventsDropped: Counter<'user' | 'function' | 'reason' | 'on_failure'>;
+  private readonly eventAge: Histogram;
   private concurrent: () => number = () => 0;
 
   constructor(registry: Registry) {
@@ -73,6 +83,24 @@ export class FunctionMetrics {
       buckets: INIT_BUCKETS_S,
       registers,
     });
+    // Lambda's asynchronous invocation metrics (AsyncEventsReceived, AsyncEventAge,
+    // AsyncEventsDropped), counted where Hangar queues and runs events.
+    this.eventsReceived = perFunction(
+      'hangar_function_async_events_received_total',
+      'Events queued for a function (Event invocations, and the records sent to it as a destination), as Lambda counts AsyncEventsReceived',
+    );
+    this.eventsDropped = new Counter({
+      name: 'hangar_function_async_events_dropped_total',
+      help: 'Events that ended without a successful run, as Lambda counts AsyncEventsDropped, by reason (max_event_age, retries_exhausted, undeliverable) and on_failure (true: its record went to the OnFailure destination first; false: a dead letter)',
+      labelNames: ['user', 'function', 'reason', 'on_failure'],
+      registers,
+    });
+    this.eventAge = new Histogram({
+      name: 'hangar_function_async_event_age_seconds',
+      help: "Events' age (since queued, or redriven) when an attempt to run them starts, as Lambda's AsyncEventAge: retries and throttled waits make it grow",
+      buckets: EVENT_AGE_BUCKETS_S,
+      registers,
+    });
     const self = this;
     new Gauge({
       name: 'hangar_function_concurrent_executions',
@@ -102,5 +130,18 @@ export class FunctionMetrics {
 
   throttled(userId: string, functionName: string): void {
     this.throttles.inc({ user: userId, function: functionName });
+  }
+
+  eventReceived(userId: string, functionName: string): void {
+    this.eventsReceived.inc({ user: userId, function: functionName });
+  }
+
+  /** An attempt to run an event starts, the event `ageMs` old. */
+  eventAttempt(ageMs: number): void {
+    this.eventAge.observe(Math.max(0, ageMs) / 1000);
+  }
+
+  eventDropped(userId: string, functionName: string, reason: EventDropReason, onFailure: boolean): void {
+    this.eventsDropped.inc({ user: userId, function: functionName, reason, on_failure: String(onFailure) });
   }
 }

@@ -25,7 +25,7 @@ export type MetricsSnapshot = object[];
 import { shareRecent, type Fleet, type StatusCounts, type TaskReads } from '../store/index.ts';
 import { FunctionMetrics } from './functions.ts';
 
-export { FunctionMetrics, type InvocationFacts } from './functions.ts';
+export { type EventDropReason, FunctionMetrics, type InvocationFacts } from './functions.ts';
 
 /** A live worker is one seen within this long (the default HANGAR_WORKER_STALE_MS). */
 const LIVE_MS = 15_000;

@@ -7,20 +7,29 @@
  * Embedded by default; lambda-async.scale-out.test.ts runs it on PostgreSQL + S3.
  */
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { after, before, describe, it } from 'node:test';
 import {
+  CreateAliasCommand,
   CreateFunctionCommand,
+  DeleteAliasCommand,
+  DeleteFunctionCommand,
   DeleteFunctionConcurrencyCommand,
   DeleteFunctionEventInvokeConfigCommand,
   GetFunctionEventInvokeConfigCommand,
   InvokeCommand,
   LambdaClient,
   ListFunctionEventInvokeConfigsCommand,
+  paginateListFunctionEventInvokeConfigs,
   PutFunctionConcurrencyCommand,
+  PublishVersionCommand,
   PutFunctionEventInvokeConfigCommand,
   UpdateFunctionEventInvokeConfigCommand,
 } from '@aws-sdk/client-lambda';
+import pg from 'pg';
 import { accountIdOf } from '../../src/aws/index.ts';
+import { TEST_DATABASE_URL } from '../helpers/postgres.ts';
 import { testPlatform, type TestPlatform } from '../helpers/platform.ts';
 import { TEST_EXECUTOR_ENV } from '../helpers/process.ts';
 import { makeZip } from '../helpers/zip.ts';
@@ -91,6 +100,34 @@ class World {
     );
   }
 
+  /** A function that throws, with `retries` retries and the sink function `sink` as its
+   *  OnFailure destination. */
+  async failingInto(name: string, sink: string, retries: number): Promise<void> {
+    await this.create(name, 'fail.handler');
+    await this.create(sink, 'sink.handler');
+    await this.alice.send(
+      new PutFunctionEventInvokeConfigCommand({
+        FunctionName: name,
+        MaximumRetryAttempts: retries,
+        DestinationConfig: { OnFailure: { Destination: this.arn(sink) } },
+      }),
+    );
+  }
+
+  /** The record an OnFailure destination got from failingInto's function, run `runs` times
+   *  on the event {n}. */
+  isFailureRecord(record: Record<string, any>, e: { fn: string; requestId: string; runs: number; n: number }): void {
+    assert.deepEqual(record.requestContext, {
+      requestId: e.requestId,
+      functionArn: `${this.arn(e.fn)}:$LATEST`,
+      condition: 'RetriesExhausted',
+      approximateInvokeCount: e.runs,
+    });
+    assert.deepEqual(record.requestPayload, { n: e.n });
+    assert.deepEqual(record.responseContext, { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' });
+    assert.equal(record.responsePayload.errorMessage, `boom ${e.n}`);
+  }
+
   async event(name: string, payload: unknown, c: LambdaClient = this.alice): Promise<string> {
     const r = await c.send(
       new InvokeCommand({ FunctionName: name, InvocationType: 'Event', Payload: Buffer.from(JSON.stringify(payload)) }),
@@ -133,6 +170,52 @@ class World {
   }
 }
 
+/**
+ * A real fault of the platform's own database, until cleared: inserting the task of an event
+ * for `fn` fails there. A trigger in its database (SQLite's file, or its PostgreSQL schema),
+ * raising as a database briefly unavailable would (PostgreSQL's 57P03, "cannot connect now");
+ * every other write goes through.
+ */
+async function failInserts(p: TestPlatform, fn: string): Promise<{ clear(): Promise<void> }> {
+  if (p.config.databaseUrl) {
+    const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
+    await client.connect();
+    const schema = p.config.databaseSchema;
+    await client.query(`CREATE FUNCTION ${schema}.test_fault() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF NEW.queue = 'hangar.functions' AND NEW.metadata->'function'->>'name' = '${fn}' THEN
+          RAISE EXCEPTION 'the database is starting up (a test fault)' USING ERRCODE = '57P03';
+        END IF;
+        RETURN NEW;
+      END $$`);
+    await client.query(`CREATE TRIGGER test_fault BEFORE INSERT ON ${schema}.tasks FOR EACH ROW EXECUTE FUNCTION ${schema}.test_fault()`);
+    return {
+      async clear() {
+        await client.query(`DROP TRIGGER test_fault ON ${schema}.tasks; DROP FUNCTION ${schema}.test_fault()`);
+        await client.end();
+      },
+    };
+  }
+  const db = new DatabaseSync(join(p.dir, 'hangar.db'), { timeout: 10_000 });
+  db.exec(`CREATE TRIGGER test_fault BEFORE INSERT ON tasks
+    WHEN NEW.queue = 'hangar.functions' AND json_extract(NEW.metadata, '$.function.name') = '${fn}'
+    BEGIN SELECT RAISE(ABORT, 'disk I/O error (a test fault)'); END`);
+  return {
+    async clear() {
+      db.exec('DROP TRIGGER test_fault');
+      db.close();
+    },
+  };
+}
+
+/** The World of one describe's tests: started before them, closed after them. */
+function world(env: Record<string, string> = {}): World {
+  const w = new World();
+  before(() => w.start(env));
+  after(() => w.close());
+  return w;
+}
+
 async function refused(run: Promise<unknown>): Promise<{ name: string; status: number; message: string }> {
   try {
     await run;
@@ -144,9 +227,7 @@ async function refused(run: Promise<unknown>): Promise<{ name: string; status: n
 }
 
 describe('Lambda Event invocations through the AWS SDK', { skip }, () => {
-  const w = new World();
-  before(() => w.start());
-  after(() => w.close());
+  const w = world();
 
   it('answers 202 once stored; a worker runs the function; its log and response are the task', async () => {
     await w.create('hello', 'ok.handler');
@@ -194,15 +275,7 @@ describe('Lambda Event invocations through the AWS SDK', { skip }, () => {
   });
 
   it('retries a throwing handler MaximumRetryAttempts times, then sends the record to OnFailure (not a dead letter)', async () => {
-    await w.create('flaky', 'fail.handler');
-    await w.create('on-failure', 'sink.handler');
-    await w.alice.send(
-      new PutFunctionEventInvokeConfigCommand({
-        FunctionName: 'flaky',
-        MaximumRetryAttempts: 1,
-        DestinationConfig: { OnFailure: { Destination: w.arn('on-failure') } },
-      }),
-    );
+    await w.failingInto('flaky', 'on-failure', 1);
     const requestId = await w.event('flaky', { n: 7 });
     const t = await w.settled({ requestId });
     assert.equal(t.status, 'FAILED');
@@ -217,16 +290,62 @@ describe('Lambda Event invocations through the AWS SDK', { skip }, () => {
     const record = sink.detailedResults?.result as Record<string, any>;
     assert.equal(record.version, '1.0');
     assert.ok(!Number.isNaN(Date.parse(record.timestamp)));
-    assert.deepEqual(record.requestContext, {
-      requestId,
-      functionArn: `${w.arn('flaky')}:$LATEST`,
-      condition: 'RetriesExhausted',
-      approximateInvokeCount: 2,
-    });
-    assert.deepEqual(record.requestPayload, { n: 7 });
-    assert.deepEqual(record.responseContext, { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' });
+    w.isFailureRecord(record, { fn: 'flaky', requestId, runs: 2, n: 7 });
     assert.equal(record.responsePayload.errorType, 'Error');
-    assert.equal(record.responsePayload.errorMessage, 'boom 7');
+  });
+
+  it('a destination the store cannot take the record for now gets it once the store can: tried again, not a dead letter', async () => {
+    await w.failingInto('shaky', 'late-sink', 0);
+    const fault = await failInserts(w.p, 'late-sink');
+    let requestId: string;
+    try {
+      requestId = await w.event('shaky', { n: 11 });
+      // Its function ran and failed; its record could not be stored: the task waits to deliver.
+      const deadline = Date.now() + 60_000;
+      for (;;) {
+        const t = (await w.tasks()).find((x) => x.metadata.function?.requestId === requestId);
+        const event = t?.summary?.event as { delivery?: { tries: number; condition: string } } | undefined;
+        if (event?.delivery) {
+          assert.equal(event.delivery.condition, 'RetriesExhausted');
+          assert.equal(t?.deadLettered, false);
+          assert.equal(FINAL.includes(String(t?.status)), false, String(t?.status));
+          break;
+        }
+        if (t && FINAL.includes(t.status)) assert.fail(`ended before its record was delivered: ${JSON.stringify(t)}`);
+        if (Date.now() > deadline) assert.fail(`no delivery tried again: ${JSON.stringify(t)}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      assert.equal((await w.tasks()).filter((t) => t.metadata.function?.name === 'late-sink').length, 0);
+    } finally {
+      await fault.clear();
+    }
+    const t = await w.settled({ requestId });
+    assert.equal(t.status, 'FAILED');
+    assert.equal(t.deadLettered, false, JSON.stringify(t.error));
+    assert.equal(t.error?.code, 'FUNCTION_ERROR');
+    // The function ran once; the attempts after it only delivered.
+    assert.equal(t.summary?.event?.invokeCount, 1);
+    const history = (await w.p.inject({ method: 'GET', url: `/tasks/${t.taskId}/history`, auth: w.aliceKey.key })).json();
+    const reasons = (history.history as { reason: string | null }[]).map((h) => String(h.reason));
+    assert.ok(
+      reasons.some((r) => r.includes('DESTINATION_UNAVAILABLE')),
+      JSON.stringify(reasons),
+    );
+    const record = (await w.settled({ fn: 'late-sink' })).detailedResults?.result as Record<string, any>;
+    w.isFailureRecord(record, { fn: 'shaky', requestId, runs: 1, n: 11 });
+  });
+
+  it('a destination that does not exist is a permanent failure: a dead letter at once', async () => {
+    await w.failingInto('orphan', 'doomed-sink', 0);
+    await w.alice.send(new DeleteFunctionCommand({ FunctionName: 'doomed-sink' }));
+    const requestId = await w.event('orphan', { n: 12 });
+    const t = await w.settled({ requestId });
+    assert.equal(t.status, 'FAILED');
+    assert.equal(t.deadLettered, true);
+    assert.match(t.error?.message ?? '', /destination .*doomed-sink could not take the record/);
+    assert.equal(t.summary?.event?.invokeCount, 1);
+    const history = (await w.p.inject({ method: 'GET', url: `/tasks/${t.taskId}/history`, auth: w.aliceKey.key })).json();
+    assert.equal((history.history as { status: string }[]).filter((h) => h.status === 'RUNNING').length, 1);
   });
 
   it('sends a success to OnSuccess with the response', async () => {
@@ -386,6 +505,71 @@ describe('Lambda Event invocations through the AWS SDK', { skip }, () => {
     assert.deepEqual([noVersion.name, noVersion.status], ['ResourceNotFoundException', 404]);
   });
 
+  it('ListFunctionEventInvokeConfigs pages with Marker and MaxItems (1 to 50); the native list with cursor and limit', async () => {
+    await w.create('paged', 'ok.handler');
+    const qualifiers = ['$LATEST', 'a1', 'a2', 'a3', 'a4'];
+    for (const q of qualifiers) {
+      if (q !== '$LATEST') await w.alice.send(new CreateAliasCommand({ FunctionName: 'paged', Name: q, FunctionVersion: '$LATEST' }));
+      await w.alice.send(new PutFunctionEventInvokeConfigCommand({ FunctionName: 'paged', Qualifier: q, MaximumRetryAttempts: 1 }));
+    }
+    const pages: string[][] = [];
+    for await (const page of paginateListFunctionEventInvokeConfigs({ client: w.alice, pageSize: 2 }, { FunctionName: 'paged' }))
+      pages.push((page.FunctionEventInvokeConfigs ?? []).map((c) => String(c.FunctionArn).split(':').at(-1) ?? ''));
+    assert.deepEqual(pages, [['$LATEST', 'a1'], ['a2', 'a3'], ['a4']]);
+    const first = await w.alice.send(new ListFunctionEventInvokeConfigsCommand({ FunctionName: 'paged', MaxItems: 4 }));
+    assert.equal(first.FunctionEventInvokeConfigs?.length, 4);
+    const last = await w.alice.send(
+      new ListFunctionEventInvokeConfigsCommand({ FunctionName: 'paged', MaxItems: 4, Marker: first.NextMarker }),
+    );
+    assert.deepEqual([last.FunctionEventInvokeConfigs?.map((c) => c.FunctionArn), last.NextMarker], [[`${w.arn('paged')}:a4`], undefined]);
+    const all = await w.alice.send(new ListFunctionEventInvokeConfigsCommand({ FunctionName: 'paged', MaxItems: 50 }));
+    assert.deepEqual([all.FunctionEventInvokeConfigs?.length, all.NextMarker], [5, undefined]);
+    for (const MaxItems of [0, 51]) {
+      const r = await refused(w.alice.send(new ListFunctionEventInvokeConfigsCommand({ FunctionName: 'paged', MaxItems })));
+      assert.deepEqual([r.name, r.status], ['InvalidParameterValueException', 400], r.message);
+    }
+    // The native list: the same keyset, its own names.
+    const native = async (query: string) => {
+      const r = await w.p.inject({ method: 'GET', url: `/functions/paged/event-configs?${query}`, auth: w.aliceKey.key });
+      assert.equal(r.statusCode, 200, r.body);
+      return r.json() as { eventConfigs: { qualifier: string; maximumRetryAttempts: number }[]; nextCursor: string | null };
+    };
+    const p1 = await native('limit=3');
+    assert.deepEqual([p1.eventConfigs.map((c) => c.qualifier), p1.nextCursor], [['$LATEST', 'a1', 'a2'], 'a2']);
+    const p2 = await native(`limit=3&cursor=${p1.nextCursor}`);
+    assert.deepEqual([p2.eventConfigs.map((c) => c.qualifier), p2.nextCursor], [['a3', 'a4'], null]);
+    assert.equal(p2.eventConfigs[0].maximumRetryAttempts, 1);
+    const tooMany = await w.p.inject({ method: 'GET', url: '/functions/paged/event-configs?limit=0', auth: w.aliceKey.key });
+    assert.equal(tooMany.statusCode, 400);
+    const missing = await w.p.inject({ method: 'GET', url: '/functions/nope/event-configs', auth: w.aliceKey.key });
+    assert.deepEqual([missing.statusCode, missing.json().code], [404, 'FUNCTION_NOT_FOUND']);
+  });
+
+  it('DeleteAlias and DeleteFunction of a version take their EventInvokeConfig with them; DeleteFunction takes all', async () => {
+    await w.create('gone', 'ok.handler');
+    await w.alice.send(new PublishVersionCommand({ FunctionName: 'gone' }));
+    await w.alice.send(new CreateAliasCommand({ FunctionName: 'gone', Name: 'live', FunctionVersion: '$LATEST' }));
+    for (const Qualifier of ['$LATEST', '1', 'live'])
+      await w.alice.send(new PutFunctionEventInvokeConfigCommand({ FunctionName: 'gone', Qualifier, MaximumRetryAttempts: 0 }));
+    const listed = async () =>
+      ((await w.alice.send(new ListFunctionEventInvokeConfigsCommand({ FunctionName: 'gone' }))).FunctionEventInvokeConfigs ?? []).map(
+        (c) => String(c.FunctionArn).split(':').at(-1),
+      );
+    assert.deepEqual(await listed(), ['$LATEST', '1', 'live']);
+    await w.alice.send(new DeleteAliasCommand({ FunctionName: 'gone', Name: 'live' }));
+    assert.deepEqual(await listed(), ['$LATEST', '1']);
+    // An alias made again under that name does not inherit the old one's settings.
+    await w.alice.send(new CreateAliasCommand({ FunctionName: 'gone', Name: 'live', FunctionVersion: '1' }));
+    const fresh = await refused(w.alice.send(new GetFunctionEventInvokeConfigCommand({ FunctionName: 'gone', Qualifier: 'live' })));
+    assert.deepEqual([fresh.name, fresh.status], ['ResourceNotFoundException', 404]);
+    await w.alice.send(new DeleteAliasCommand({ FunctionName: 'gone', Name: 'live' }));
+    await w.alice.send(new DeleteFunctionCommand({ FunctionName: 'gone', Qualifier: '1' }));
+    assert.deepEqual(await listed(), ['$LATEST']);
+    await w.alice.send(new DeleteFunctionCommand({ FunctionName: 'gone' }));
+    await w.create('gone', 'ok.handler');
+    assert.deepEqual(await listed(), []);
+  });
+
   it('the native API sets the same configuration (a destination by name), and refuses bad input as problem+json', async () => {
     const url = '/functions/cfg/event-config';
     const put = await w.p.inject({
@@ -473,12 +657,68 @@ describe('Lambda Event invocations through the AWS SDK', { skip }, () => {
   });
 });
 
+/** A series' value in the platform's /metrics (0 when it has no such series yet). */
+async function metric(p: TestPlatform, series: string): Promise<number> {
+  const text = (await p.inject({ method: 'GET', url: '/metrics' })).body;
+  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+  return line ? Number(line.slice(series.length + 1)) : 0;
+}
+
+describe("Lambda's asynchronous invocation metrics in /metrics", { skip }, () => {
+  const w = world();
+
+  it('counts events received, their age at each run, and those dropped, with or without an OnFailure destination', async () => {
+    await w.create('m-ok', 'ok.handler');
+    await w.create('m-dead', 'fail.handler');
+    await w.alice.send(new PutFunctionEventInvokeConfigCommand({ FunctionName: 'm-dead', MaximumRetryAttempts: 1 }));
+    await w.failingInto('m-handled', 'm-sink', 0);
+    const events = [
+      await w.event('m-ok', { n: 1 }),
+      await w.event('m-ok', { n: 2 }),
+      await w.event('m-dead', { n: 3 }),
+      await w.event('m-handled', { n: 4 }),
+    ];
+    for (const requestId of events) await w.settled({ requestId });
+    assert.equal((await w.settled({ fn: 'm-sink' })).status, 'SUCCESS');
+    const fn = (name: string) => `user="alice",function="${name}"`;
+    const received = (name: string) => metric(w.p, `hangar_function_async_events_received_total{${fn(name)}}`);
+    assert.deepEqual(
+      [await received('m-ok'), await received('m-dead'), await received('m-handled'), await received('m-sink')],
+      [2, 1, 1, 1],
+      'a record sent to a destination is an event it received',
+    );
+    const dropped = (name: string, onFailure: boolean) =>
+      metric(w.p, `hangar_function_async_events_dropped_total{${fn(name)},reason="retries_exhausted",on_failure="${onFailure}"}`);
+    assert.equal(await dropped('m-dead', false), 1);
+    assert.equal(await dropped('m-handled', true), 1);
+    assert.equal(await dropped('m-ok', false), 0);
+    // One age per run: m-ok twice, m-dead's first run and its retry, m-handled once, m-sink once.
+    assert.equal(await metric(w.p, 'hangar_function_async_event_age_seconds_count'), 6);
+    assert.ok((await metric(w.p, 'hangar_function_async_event_age_seconds_sum')) >= 0);
+  });
+
+  it('counts an event whose function was deleted while it waited as dropped, undeliverable', async () => {
+    await w.create('m-gone', 'ok.handler');
+    await w.alice.send(new PutFunctionConcurrencyCommand({ FunctionName: 'm-gone', ReservedConcurrentExecutions: 0 }));
+    const requestId = await w.event('m-gone', { n: 5 });
+    // It waits (throttled, each wait an attempt that found no room), then its function goes.
+    const deadline = Date.now() + 30_000;
+    while (!((await w.tasks()).find((t) => t.metadata.function?.requestId === requestId)?.summary?.event?.throttles ?? 0)) {
+      if (Date.now() > deadline) assert.fail('the event never waited');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await w.alice.send(new DeleteFunctionCommand({ FunctionName: 'm-gone' }));
+    const t = await w.settled({ requestId });
+    assert.deepEqual([t.status, t.error?.code, t.deadLettered], ['FAILED', 'EVENT_UNDELIVERABLE', true]);
+    const series = 'hangar_function_async_events_dropped_total{user="alice",function="m-gone",reason="undeliverable",on_failure="false"}';
+    assert.equal(await metric(w.p, series), 1);
+  });
+});
+
 describe('Lambda Event invocations: maximum event age', { skip }, () => {
   // Lambda's own retry waits (HANGAR_RETRY_BASE_MS 1000: the first retry a minute later): an
   // event allowed 60 s is not retried, it goes to OnFailure as EventAgeExceeded.
-  const w = new World();
-  before(() => w.start({ HANGAR_RETRY_BASE_MS: '1000' }));
-  after(() => w.close());
+  const w = world({ HANGAR_RETRY_BASE_MS: '1000' });
 
   it('an event whose retry would come after its maximum age ends EventAgeExceeded', async () => {
     await w.create('old', 'fail.handler');
@@ -499,5 +739,7 @@ describe('Lambda Event invocations: maximum event age', { skip }, () => {
     assert.equal(record.requestContext.condition, 'EventAgeExceeded');
     assert.equal(record.requestContext.approximateInvokeCount, 1);
     assert.equal(record.responsePayload.errorMessage, 'boom 9');
+    const series = 'hangar_function_async_events_dropped_total{user="alice",function="old",reason="max_event_age",on_failure="true"}';
+    assert.equal(await metric(w.p, series), 1);
   });
 });

@@ -426,6 +426,7 @@ export function describeFunctions(name: string, make: MakeFunctions): void {
         // A Put replaces: what it does not name is unset again.
         const replaced = await fns.putEventInvokeConfig('alice', 'hello', '$LATEST', { onSuccess: arn }, true);
         assert.deepEqual(replaced, { ...put, maximumRetryAttempts: null, onFailure: null, onSuccess: arn, lastModified: 3_000 });
+        await fns.createAlias('alice', 'hello', { name: 'live', version: '$LATEST' });
         await fns.putEventInvokeConfig('alice', 'hello', 'live', { maximumRetryAttempts: 1 }, true);
         assert.deepEqual(
           (await fns.listEventInvokeConfigs('alice', 'hello')).map((c) => [c.qualifier, c.maximumRetryAttempts]),
@@ -452,6 +453,53 @@ export function describeFunctions(name: string, make: MakeFunctions): void {
         assert.equal(await fns.deleteEventInvokeConfig('alice', 'hello', '$LATEST'), true);
         assert.equal(await fns.deleteEventInvokeConfig('alice', 'hello', '$LATEST'), false);
         assert.equal(await fns.getEventInvokeConfig('alice', 'hello', '$LATEST'), null);
+      });
+
+      it('is set only for a version or an alias that exists, checked as it is written', async () => {
+        await fns.createFunction(newFunction());
+        const put = (q: string) => fns.putEventInvokeConfig('alice', 'hello', q, { maximumRetryAttempts: 0 }, true);
+        await assert.rejects(put('1'), isCode(ErrorCode.FunctionNotFound));
+        await assert.rejects(put('live'), isCode(ErrorCode.FunctionAliasNotFound));
+        await fns.publishVersion('alice', 'hello');
+        await fns.createAlias('alice', 'hello', { name: 'live', version: 1 });
+        assert.equal((await put('1')).qualifier, '1');
+        assert.equal((await put('live')).qualifier, 'live');
+        // A delete racing a put leaves no configuration of nothing: one of them goes first.
+        await Promise.allSettled([fns.deleteAlias('alice', 'hello', 'live'), put('live')]);
+        assert.equal(await fns.getAlias('alice', 'hello', 'live'), null);
+        assert.equal(await fns.getEventInvokeConfig('alice', 'hello', 'live'), null);
+      });
+
+      it('goes with its alias and with its version, as Lambda deletes it; the others stay', async () => {
+        await fns.createFunction(newFunction());
+        await fns.publishVersion('alice', 'hello');
+        await fns.createAlias('alice', 'hello', { name: 'live', version: 1 });
+        await fns.createAlias('alice', 'hello', { name: 'beta', version: '$LATEST' });
+        for (const q of ['$LATEST', '1', 'live', 'beta'])
+          await fns.putEventInvokeConfig('alice', 'hello', q, { maximumRetryAttempts: 1 }, true);
+        const qualifiers = async () => (await fns.listEventInvokeConfigs('alice', 'hello')).map((c) => c.qualifier);
+        assert.deepEqual(await qualifiers(), ['$LATEST', '1', 'beta', 'live']);
+        // Another user's alias of that name is not this one: nothing of Alice's goes.
+        assert.equal(await fns.deleteAlias('bob', 'hello', 'live'), false);
+        assert.equal(await fns.deleteAlias('alice', 'hello', 'live'), true);
+        assert.deepEqual(await qualifiers(), ['$LATEST', '1', 'beta']);
+        assert.equal(await fns.getEventInvokeConfig('alice', 'hello', 'live'), null);
+        // An alias made again under the old name starts with none.
+        await fns.createAlias('alice', 'hello', { name: 'live', version: 1 });
+        assert.equal(await fns.getEventInvokeConfig('alice', 'hello', 'live'), null);
+        assert.equal(await fns.deleteAlias('alice', 'hello', 'live'), true);
+        // A version still named by an alias is not deleted, nor is its configuration.
+        await fns.createAlias('alice', 'hello', { name: 'pin', version: 1 });
+        await assert.rejects(fns.deleteVersion('alice', 'hello', 1), isCode(ErrorCode.FunctionVersionInUse));
+        assert.deepEqual(await qualifiers(), ['$LATEST', '1', 'beta']);
+        await fns.deleteAlias('alice', 'hello', 'pin');
+        assert.equal(await fns.deleteVersion('alice', 'hello', 1), true);
+        assert.deepEqual(await qualifiers(), ['$LATEST', 'beta']);
+        // The function takes the rest with it.
+        await fns.deleteFunction('alice', 'hello');
+        await fns.createFunction(newFunction());
+        await fns.createAlias('alice', 'hello', { name: 'beta', version: '$LATEST' });
+        assert.deepEqual(await qualifiers(), []);
       });
 
       it("is the owner's only, and goes with its function", async () => {

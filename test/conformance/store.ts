@@ -1227,6 +1227,19 @@ export function describeStore(name: string, makeStore: MakeStore): void {
         assert.equal(other.got[0]?.task.id, gpu.id, 'a retry waiting out its backoff does not hold a new task back');
       });
 
+      it('a task the database refuses gives the slot it was offered back', async () => {
+        const k = taker(1);
+        store.attachTaker(k.taker);
+        // A real refusal by the database (command NOT NULL), after the taker's slot was offered.
+        const refused = { ...newTask(), command: null } as unknown as NewTask;
+        await assert.rejects(store.submit(refused));
+        assert.equal(await store.get(refused.id), null);
+        const t = newTask();
+        const { handedOff } = await store.submit(t);
+        assert.equal(handedOff, true, 'the slot is free again');
+        assert.equal(k.got[0]?.task.id, t.id);
+      });
+
       it('detached takers are not offered anything', async () => {
         const k = taker(1);
         const detach = store.attachTaker(k.taker);

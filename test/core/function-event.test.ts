@@ -4,13 +4,21 @@ import { describe, it } from 'node:test';
 import {
   applyEventInvokePatch,
   checkDestination,
+  Conflict,
+  decideDeliveryNext,
   decideEventNext,
+  destinationFailure,
+  destinationRefused,
+  ErrorCode,
   decideFinish,
   eventExpired,
   eventLimits,
   eventProgress,
   InvalidInput,
   invocationRecord,
+  NotFound,
+  Throttled,
+  Unavailable,
 } from '../../src/core/index.ts';
 
 const ACCOUNT = '123456789012';
@@ -96,6 +104,39 @@ describe('function events', () => {
       invokeCount: 0,
       throttles: 0,
       ageFrom: 100,
+    });
+  });
+
+  it('tells a destination that refused for good from one that could not take the record for now', () => {
+    // Answers about the destination: the same try gets the same answer.
+    assert.equal(destinationFailure(new NotFound(ErrorCode.FunctionNotFound, 'no such function')), 'permanent');
+    assert.equal(destinationFailure(destinationRefused('a loop of destinations')), 'permanent');
+    assert.equal(destinationFailure(new Conflict(ErrorCode.IdempotencyConflict, 'key used otherwise')), 'permanent');
+    // Come back later: the store cannot be reached, or is busy.
+    assert.equal(destinationFailure(new Unavailable(ErrorCode.StoreUnavailable, 'starting up', 1)), 'transient');
+    assert.equal(destinationFailure(new Throttled(ErrorCode.RateLimited, 'slow down', 1)), 'transient');
+    // Not an answer but a failure on the way (a driver's, a socket's).
+    assert.equal(destinationFailure(Object.assign(new Error('database is locked'), { code: 'ERR_SQLITE_ERROR' })), 'transient');
+    assert.equal(destinationFailure(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })), 'transient');
+  });
+
+  it('tries a delivery again, doubling its wait, while the event is young enough; keeps what the function did', () => {
+    const now = start.ageFrom + 1000;
+    const short = { baseMs: 20, maxMs: 1000 };
+    assert.deepEqual(decideDeliveryNext(start, limits, short, now), { kind: 'retry', afterMs: 20 });
+    const third = { ...start, delivery: { condition: 'Success' as const, tries: 2 } };
+    assert.deepEqual(decideDeliveryNext(third, limits, short, now), { kind: 'retry', afterMs: 80 });
+    const many = { ...start, delivery: { condition: 'Success' as const, tries: 40 } };
+    assert.deepEqual(decideDeliveryNext(many, limits, short, now), { kind: 'retry', afterMs: 1000 });
+    assert.deepEqual(decideDeliveryNext(third, { maxAgeMs: 1050 }, short, now), { kind: 'give-up' });
+    // The attempt after one waiting to deliver knows it; a lost delivering attempt ran no function.
+    const waiting = { invokeCount: 1, throttles: 0, ageFrom: 5, final: false, delivery: { condition: 'RetriesExhausted', tries: 1 } };
+    const lost = { code: 'WORKER_LOST' as const, message: 'gone', retryable: true };
+    assert.deepEqual(eventProgress({ createdAt: 5, summary: { event: waiting }, failure: lost }, 100), {
+      invokeCount: 1,
+      throttles: 0,
+      ageFrom: 5,
+      delivery: { condition: 'RetriesExhausted', tries: 1 },
     });
   });
 

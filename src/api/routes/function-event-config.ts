@@ -8,13 +8,19 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { deleteEventInvokeConfig, functionOwner, getEventInvokeConfig, putEventInvokeConfig } from '../../app/index.ts';
+import {
+  deleteEventInvokeConfig,
+  functionOwner,
+  getEventInvokeConfig,
+  listEventInvokeConfigs,
+  putEventInvokeConfig,
+} from '../../app/index.ts';
 import { accountIdOf } from '../../aws/index.ts';
 import type { EventInvokeConfig } from '../../core/index.ts';
 import { principalOf } from '../authenticate.ts';
 import type { ApiContext } from '../context.ts';
 import { Problem } from '../schemas.ts';
-import { NameParams, QualifiedQuery } from './functions.ts';
+import { NameParams, OwnerQuery, QualifiedQuery } from './functions.ts';
 
 const Destination = z
   .string()
@@ -51,6 +57,33 @@ export function functionEventConfigRoutes(app: FastifyInstance, ctx: ApiContext)
   const owner = (req: FastifyRequest, asked: string | undefined) => functionOwner(principalOf(req), asked);
   const tags = ['functions'];
   const path = '/functions/:name/event-config';
+
+  r.get(
+    '/functions/:name/event-configs',
+    {
+      schema: {
+        summary: "The function's asynchronous invocation settings, one per qualifier that has them, by qualifier",
+        tags,
+        params: NameParams,
+        querystring: OwnerQuery.extend({
+          cursor: z.string().max(128).optional().describe('The nextCursor of the previous page.'),
+          limit: z.coerce.number().int().min(1).max(500).default(50),
+        }),
+        response: {
+          200: z.object({ eventConfigs: z.array(EventConfigView), nextCursor: z.string().nullable() }),
+          403: Problem,
+          404: Problem,
+        },
+      },
+    },
+    async (req) => {
+      const page = await listEventInvokeConfigs(ctx, owner(req, req.query.userId), req.params.name, {
+        after: req.query.cursor,
+        limit: req.query.limit,
+      });
+      return { eventConfigs: page.items.map(view), nextCursor: page.nextCursor };
+    },
+  );
 
   r.get(
     path,

@@ -11,7 +11,7 @@ import type { RestOperation } from '../rest-router.ts';
 import type { AwsCall, AwsCaller } from '../service.ts';
 import type { LambdaContext } from './context.ts';
 import { nameOf, userOf } from './functions.ts';
-import { field, jsonBody } from './shapes.ts';
+import { field, jsonBody, maxItemsOf } from './shapes.ts';
 
 /** A destination's ARN from DestinationConfig.OnSuccess / OnFailure ({Destination}); an empty
  *  object or Destination removes it, as in Lambda. */
@@ -98,9 +98,19 @@ export function eventInvokeConfigOperations(ctx: LambdaContext): RestOperation[]
       method: 'GET',
       path: `${path}/list`,
       async run(call, params) {
-        // A function has a handful (one per qualifier): one page, no marker.
-        const all = await listEventInvokeConfigs(ctx, userOf(call.caller), nameOf(call, params.FunctionName));
-        return { status: 200, body: { FunctionEventInvokeConfigs: all.map((c) => eventInvokeConfig(call.caller, c)) } };
+        // The marker is the last qualifier of the previous page (app listEventInvokeConfigs);
+        // MaxItems is 1 to 50 for this list, as Lambda's model bounds it.
+        const page = await listEventInvokeConfigs(ctx, userOf(call.caller), nameOf(call, params.FunctionName), {
+          after: call.query.get('Marker') ?? undefined,
+          limit: maxItemsOf(call.query, 50, 50),
+        });
+        return {
+          status: 200,
+          body: {
+            FunctionEventInvokeConfigs: page.items.map((c) => eventInvokeConfig(call.caller, c)),
+            ...(page.nextCursor ? { NextMarker: page.nextCursor } : {}),
+          },
+        };
       },
     },
   ];

@@ -167,11 +167,12 @@ export function pageOfList<T>(items: T[], query: URLSearchParams, maxDefault = 5
   return { items: page, next: start + max < items.length ? String(start + max) : undefined };
 }
 
-/** MaxItems: 1 to 10,000 as Lambda's reference says, a page at most 50 (Lambda's own cap). */
-export function maxItemsOf(query: URLSearchParams, maxDefault = 50): number {
+/** MaxItems: 1 to `bound` (10,000 for most lists, as Lambda's reference says; 50 for
+ *  ListFunctionEventInvokeConfigs), a page at most 50 (Lambda's own cap). */
+export function maxItemsOf(query: URLSearchParams, maxDefault = 50, bound = 10_000): number {
   const raw = query.get('MaxItems');
   if (raw === null) return maxDefault;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1 || n > 10_000) throw invalid('MaxItems must be a whole number from 1 to 10000');
+  if (!Number.isInteger(n) || n < 1 || n > bound) throw invalid(`MaxItems must be a whole number from 1 to ${bound}`);
   return Math.min(n, maxDefault);
 }

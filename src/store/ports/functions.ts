@@ -50,7 +50,8 @@ export interface Functions {
     patch: FunctionConfigPatch,
     expectRevisionId?: string,
   ): Promise<FunctionSnapshot>;
-  /** The function with its versions and aliases; false if there was none. */
+  /** The function with its versions, aliases and event invoke configurations; false if there
+   *  was none. */
   deleteFunction(userId: string, name: string): Promise<boolean>;
 
   // Versions
@@ -59,7 +60,7 @@ export interface Functions {
   publishVersion(userId: string, name: string, opts?: PublishOptions): Promise<FunctionSnapshot>;
   /** One published version; false if the function has none of that number. NotFound if there
    *  is no such function; Conflict (FUNCTION_VERSION_IN_USE) while an alias names it. Its
-   *  number is never published again. */
+   *  number is never published again. Its event invoke configuration goes with it. */
   deleteVersion(userId: string, name: string, version: number): Promise<boolean>;
   /** Published versions, oldest first ($LATEST is getFunction's). */
   listVersions(userId: string, name: string): Promise<FunctionSnapshot[]>;
@@ -78,6 +79,7 @@ export interface Functions {
     patch: { version?: VersionRef; description?: string },
     expectRevisionId?: string,
   ): Promise<FunctionAlias>;
+  /** With its event invoke configuration, as Lambda deletes it; false if there was none. */
   deleteAlias(userId: string, functionName: string, name: string): Promise<boolean>;
   /** By name. */
   listAliases(userId: string, functionName: string): Promise<FunctionAlias[]>;
@@ -89,8 +91,9 @@ export interface Functions {
   deleteConcurrency(userId: string, name: string): Promise<void>;
 
   // Asynchronous invocation settings, per function and qualifier (Lambda's EventInvokeConfig)
-  /** Sets the configuration of `qualifier` (the caller checked that it names a version or an
-   *  alias of the function): `replace` (Put) sets it whole, fields not in the patch unset; an
+  /** Sets the configuration of `qualifier` ($LATEST, or a version or an alias of the function
+   *  that exists: NotFound otherwise, checked in the same write, so a configuration never
+   *  outlives a version or alias deleted meanwhile): `replace` (Put) sets it whole, fields not in the patch unset; an
    *  Update changes only what the patch names and throws NotFound
    *  (FUNCTION_EVENT_CONFIG_NOT_FOUND) when there is none. Decided by core
    *  applyEventInvokePatch (InvalidInput for values out of range). NotFound if there is no

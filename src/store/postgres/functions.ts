@@ -12,6 +12,7 @@ import {
   checkReservedConcurrency,
   eventConfigNotFound,
   functionErrors,
+  parseQualifier,
   LATEST,
   newAlias,
   newLatest,
@@ -107,7 +108,7 @@ const UPDATE_ALIAS = `UPDATE function_aliases SET version = $1, description = $2
   WHERE user_id = $5 AND function_name = $6 AND name = $7 RETURNING *`;
 
 /** user_id, function_name, name. */
-const DELETE_ALIAS = `DELETE FROM function_aliases WHERE user_id = $1 AND function_name = $2 AND name = $3`;
+const DELETE_ALIAS = `DELETE FROM function_aliases WHERE user_id = $1 AND function_name = $2 AND name = $3 RETURNING name`;
 
 /** user_id, function_name. */
 const LIST_ALIASES = `SELECT * FROM function_aliases WHERE user_id = $1 AND function_name = $2 ORDER BY name`;
@@ -225,7 +226,10 @@ export class PgFunctions implements Functions {
       // The function locked as a publish locks it, then its aliases: none moves onto the version meanwhile.
       await latest(tx, userId, name);
       checkVersionDeletable(name, version, (await tx.query(LOCK_ALIASES, [userId, name])).map(aliasFromRow));
-      return (await tx.query(DELETE_VERSION, [userId, name, version])).length > 0;
+      const deleted = (await tx.query(DELETE_VERSION, [userId, name, version])).length > 0;
+      // Its asynchronous invocation settings go with it (Lambda's are the version's).
+      if (deleted) await tx.query(DELETE_EVENT_CONFIG, [userId, name, String(version)]);
+      return deleted;
     });
   }
 
@@ -286,8 +290,13 @@ export class PgFunctions implements Functions {
     });
   }
 
-  async deleteAlias(userId: string, functionName: string, name: string): Promise<boolean> {
-    return ((await this.db.query(DELETE_ALIAS, [userId, functionName, name])).rowCount ?? 0) > 0;
+  deleteAlias(userId: string, functionName: string, name: string): Promise<boolean> {
+    return this.db.tx(async (tx) => {
+      const deleted = (await tx.query(DELETE_ALIAS, [userId, functionName, name])).length > 0;
+      // Its asynchronous invocation settings go with it, as Lambda's do.
+      if (deleted) await tx.query(DELETE_EVENT_CONFIG, [userId, functionName, name]);
+      return deleted;
+    });
   }
 
   async listAliases(userId: string, functionName: string): Promise<FunctionAlias[]> {
@@ -329,6 +338,12 @@ export class PgFunctions implements Functions {
     return this.db.tx(async (tx) => {
       const now = this.db.now();
       if ((await tx.query(LOCK_FUNCTION, [userId, name])).length === 0) throw functionErrors.notFound(name);
+      // Its version (deleted under the function's lock) or its alias (locked here, so a
+      // deleteAlias waits, then deletes this configuration too) must still be there.
+      const q = parseQualifier(qualifier);
+      if (q.kind === 'version') await mustHaveVersion(tx, userId, name, q.version);
+      else if (q.kind === 'alias' && (await tx.query(LOCK_ALIAS, [userId, name, q.alias])).length === 0)
+        throw functionErrors.aliasNotFound(name, q.alias);
       const [row] = await tx.query(SELECT_EVENT_CONFIG, [userId, name, qualifier]);
       if (!row && !replace) throw eventConfigNotFound(name, qualifier);
       const next = applyEventInvokePatch(row ? eventConfigFromRow(row) : null, { functionName: name, qualifier }, patch, replace, now);

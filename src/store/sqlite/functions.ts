@@ -12,6 +12,7 @@ import {
   checkReservedConcurrency,
   eventConfigNotFound,
   functionErrors,
+  parseQualifier,
   LATEST,
   newAlias,
   newLatest,
@@ -220,7 +221,10 @@ export class SqliteFunctions implements Functions {
     return this.ctx.writes.run(() => {
       this.mustExist(userId, name);
       checkVersionDeletable(name, version, (this.ctx.stmt(LIST_ALIASES).all(userId, name) as Row[]).map(aliasFromRow));
-      return Number(this.ctx.stmt(DELETE_VERSION).run(userId, name, version).changes) > 0;
+      const deleted = Number(this.ctx.stmt(DELETE_VERSION).run(userId, name, version).changes) > 0;
+      // Its asynchronous invocation settings go with it (Lambda's are the version's).
+      if (deleted) this.ctx.stmt(DELETE_EVENT_CONFIG).run(userId, name, String(version));
+      return deleted;
     });
   }
 
@@ -271,7 +275,12 @@ export class SqliteFunctions implements Functions {
   }
 
   async deleteAlias(userId: string, functionName: string, name: string): Promise<boolean> {
-    return this.ctx.writes.run(() => Number(this.ctx.stmt(DELETE_ALIAS).run(userId, functionName, name).changes) > 0);
+    return this.ctx.writes.run(() => {
+      const deleted = Number(this.ctx.stmt(DELETE_ALIAS).run(userId, functionName, name).changes) > 0;
+      // Its asynchronous invocation settings go with it, as Lambda's do.
+      if (deleted) this.ctx.stmt(DELETE_EVENT_CONFIG).run(userId, functionName, name);
+      return deleted;
+    });
   }
 
   async listAliases(userId: string, functionName: string): Promise<FunctionAlias[]> {
@@ -311,6 +320,7 @@ export class SqliteFunctions implements Functions {
     const now = this.ctx.clock.now();
     return this.ctx.writes.run(() => {
       this.mustExist(userId, name);
+      this.mustHaveQualifier(userId, name, qualifier);
       const row = this.ctx.stmt(SELECT_EVENT_CONFIG).get(userId, name, qualifier) as Row | undefined;
       if (!row && !replace) throw eventConfigNotFound(name, qualifier);
       const next = applyEventInvokePatch(row ? eventConfigFromRow(row) : null, { functionName: name, qualifier }, patch, replace, now);
@@ -335,6 +345,15 @@ export class SqliteFunctions implements Functions {
 
   private mustExist(userId: string, name: string): void {
     if (!this.ctx.stmt(SELECT_FUNCTION).get(userId, name)) throw functionErrors.notFound(name);
+  }
+
+  /** In the write that sets a configuration: an alias or version deleted meanwhile (and its
+   *  configuration with it) gets none left behind. */
+  private mustHaveQualifier(userId: string, name: string, qualifier: string): void {
+    const q = parseQualifier(qualifier);
+    if (q.kind === 'version') this.mustHaveVersion(userId, name, q.version);
+    else if (q.kind === 'alias' && !this.ctx.stmt(SELECT_ALIAS).get(userId, name, q.alias))
+      throw functionErrors.aliasNotFound(name, q.alias);
   }
 
   private mustHaveVersion(userId: string, name: string, version: VersionRef): void {

@@ -158,7 +158,15 @@ function handOff(ctx: SqliteContext, t: NewTask, now: number, rank: number, para
     const deliver = taker.offer();
     if (!deliver) continue;
     params[21] = taker.workerId;
-    const row = ctx.stmt(INSERT_TASK_LEASED).get(...params) as Row;
+    let row: Row;
+    try {
+      row = ctx.stmt(INSERT_TASK_LEASED).get(...params) as Row;
+    } catch (err) {
+      // The offered slot is freed: its worker would wait for this lease for good (and keep
+      // its pool from stopping).
+      deliver(null);
+      throw err;
+    }
     advanceClock(ctx, rank);
     ctx.addHistory(t.id, now, 'PENDING', 0, null, 'submitted');
     ctx.addHistory(t.id, now, 'RUNNING', 1, taker.workerId, 'handed to an idle worker at submit');
