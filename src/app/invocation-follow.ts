@@ -100,9 +100,10 @@ export async function followInvocationLogs(
       const sent = new Map<string, number>();
       let newest = floor;
       let batch = await readFrom(floor);
-      // Resuming: what sorts at or before the last event sent was sent.
+      // Resuming: what is there and sorts at or before the last event was sent (and is read
+      // again from `floor`, its end).
       const resumed = o.after;
-      if (resumed) batch = batch.filter((r) => byEnd(r, resumed) > 0);
+      if (resumed) for (const r of batch) if (byEnd(r, resumed) <= 0) sent.set(r.requestId, r.endedAt);
       while (!signal.aborted) {
         for (const r of batch) {
           if (sent.has(r.requestId)) continue;

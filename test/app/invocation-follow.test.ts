@@ -162,6 +162,15 @@ function describeFollow(name: string, make: () => Promise<Shape>): void {
       assert.deepEqual(await take(none, 1), [fresh.requestId]);
       assert.deepEqual(await take(tail, 1), [fresh.requestId]);
       assert.deepEqual(await take(resumed, 1), [fresh.requestId]);
+      // Written now, ended with the event resumed after: new to the followers from there on,
+      // and read with that event again, which is not sent twice.
+      const same = invocation({ endedAt: T - 20 });
+      const last = invocation({ endedAt: T + 20 });
+      await s.writer.recordInvocations([same]);
+      await s.writer.recordInvocations([last]);
+      assert.deepEqual(await take(tail, 2), [same.requestId, last.requestId]);
+      assert.deepEqual(await take(none, 1), [last.requestId]);
+      assert.deepEqual(await take(resumed, 2), [same.requestId, last.requestId]);
       for (const it of [tail, none, resumed]) await it.return(undefined);
     });
 
