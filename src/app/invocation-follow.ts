@@ -10,14 +10,16 @@
  * leaving out what it has sent (by request id). A record committed before a read is in it; one
  * committed after comes with a notice that reaches this follower (it subscribed before reading):
  * nothing falls between the first read and the live part. Across processes a notice can be lost
- * (a LISTEN session lost meanwhile): there the follower also reads the last LOOK_BACK_MS again
- * when no notice came for `pollMs`.
+ * (a LISTEN session lost meanwhile): there the follower also reads again when no notice came for
+ * `pollMs`, the records that ended since LOOK_BACK_MS before its previous read (what was written
+ * since, a moment after it ended) — not from its newest record, which would read a function's
+ * last busy seconds again at every poll once it is idle.
  *
  * What it does not promise: a record written more than KEEP_MS after it ended (a store down that
  * long under the recorder's retries, or that much clock skew between nodes) is not sent to a
  * follower already past it; the listing routes still have it.
  */
-import type { InvocationRecord } from '../core/index.ts';
+import type { Clock, InvocationRecord } from '../core/index.ts';
 import type { InvocationNotice } from '../store/index.ts';
 import { getFunction } from './functions.ts';
 import { type InvocationsApp, withLogs } from './invocations.ts';
@@ -25,7 +27,7 @@ import { type InvocationsApp, withLogs } from './invocations.ts';
 /** How far before the newest record sent a notice may still send older ones, ms; the request
  *  ids sent within it are kept to leave them out. */
 const KEEP_MS = 60_000;
-/** What a poll (or a notice that names no function) reads again before the newest sent, ms:
+/** What a poll (or a notice that names no function) reads again before the previous read, ms:
  *  well over the recorder's batch delay. */
 const LOOK_BACK_MS = 5000;
 /** Records per read. */
@@ -41,8 +43,8 @@ export interface FollowInvocationsOptions {
   /** Read again after this long without a notice, ms; null where no notice is lost (the store
    *  has no cross-process wake-ups: every writer is in this process). */
   pollMs: number | null;
-  /** Epoch ms now (tail 0 starts here). */
-  now: number;
+  /** Tail 0 starts at its now; a poll looks back from the time of the read before it. */
+  clock: Clock;
 }
 
 type Logged = InvocationRecord & { log: Buffer };
@@ -94,11 +96,12 @@ export async function followInvocationLogs(
       if (floor === undefined) {
         const latest = o.tail > 0 ? await store.listInvocations({ userId, functionName: name, limit: o.tail }) : null;
         // Fewer than `tail` in all: all of them. (The read below has them again, and any since.)
-        floor = latest === null ? o.now : latest.nextCursor === null ? 0 : (latest.items.at(-1)?.endedAt ?? 0);
+        floor = latest === null ? o.clock.now() : latest.nextCursor === null ? 0 : (latest.items.at(-1)?.endedAt ?? 0);
       }
       /** Request id -> end of what was sent, within KEEP_MS of the newest. */
       const sent = new Map<string, number>();
       let newest = floor;
+      let readAt = o.clock.now();
       let batch = await readFrom(floor);
       // Resuming: what is there and sorts at or before the last event was sent (and is read
       // again from `floor`, its end).
@@ -119,9 +122,10 @@ export async function followInvocationLogs(
         }
         if (signal.aborted) return;
         let from: number = noticed ?? Number.POSITIVE_INFINITY;
-        if (lookBack) from = Math.min(from, newest - LOOK_BACK_MS);
+        if (lookBack) from = Math.min(from, readAt - LOOK_BACK_MS);
         noticed = null;
         lookBack = false;
+        readAt = o.clock.now();
         batch = await readFrom(Math.max(from, floor, newest - KEEP_MS));
       }
     } finally {

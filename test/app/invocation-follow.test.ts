@@ -23,6 +23,8 @@ import { makeZip } from '../helpers/zip.ts';
 after(() => dropTestSchemas());
 
 const T = 1_700_000_000_000;
+/** The follower's clock: at T, when the records' ends are. */
+const clock = { now: () => T };
 const zip = makeZip({ 'index.js': 'exports.handler = async () => 1;' });
 
 interface Shape {
@@ -91,7 +93,7 @@ function describeFollow(name: string, make: () => Promise<Shape>): void {
       const second = invocation({ endedAt: T - 2000 });
       await s.writer.recordInvocations([older, first, second]);
       await listening(s);
-      const it = (await followInvocationLogs(app, 'alice', 'hello', { since: T - 2500, tail: 20, now: T, pollMs: null })).follow(
+      const it = (await followInvocationLogs(app, 'alice', 'hello', { since: T - 2500, tail: 20, clock, pollMs: null })).follow(
         stop.signal,
       );
       assert.deepEqual(await take(it, 2), [second.requestId, first.requestId]);
@@ -138,7 +140,7 @@ function describeFollow(name: string, make: () => Promise<Shape>): void {
       const follower = await followInvocationLogs({ ...app, functionInvocations: interleaved }, 'alice', 'hello', {
         since: T - 1000,
         tail: 20,
-        now: T,
+        clock,
         pollMs: null,
       });
       const it = follower.follow(stop.signal);
@@ -150,11 +152,11 @@ function describeFollow(name: string, make: () => Promise<Shape>): void {
       const old = [invocation({ endedAt: T - 30 }), invocation({ endedAt: T - 20 }), invocation({ endedAt: T - 10 })];
       await s.writer.recordInvocations(old);
       await listening(s);
-      const tail = (await followInvocationLogs(app, 'alice', 'hello', { tail: 2, now: T, pollMs: null })).follow(stop.signal);
+      const tail = (await followInvocationLogs(app, 'alice', 'hello', { tail: 2, clock, pollMs: null })).follow(stop.signal);
       assert.deepEqual(await take(tail, 2), [old[1].requestId, old[2].requestId]);
-      const none = (await followInvocationLogs(app, 'alice', 'hello', { tail: 0, now: T, pollMs: null })).follow(stop.signal);
+      const none = (await followInvocationLogs(app, 'alice', 'hello', { tail: 0, clock, pollMs: null })).follow(stop.signal);
       const resumed = (
-        await followInvocationLogs(app, 'alice', 'hello', { after: old[1], since: old[1].endedAt, tail: 0, now: T, pollMs: null })
+        await followInvocationLogs(app, 'alice', 'hello', { after: old[1], since: old[1].endedAt, tail: 0, clock, pollMs: null })
       ).follow(stop.signal);
       assert.deepEqual(await take(resumed, 1), [old[2].requestId]);
       const fresh = invocation({ endedAt: T + 10 });
@@ -175,11 +177,11 @@ function describeFollow(name: string, make: () => Promise<Shape>): void {
     });
 
     it("ends when told to; another user's function is not found", async () => {
-      const it = (await followInvocationLogs(app, 'alice', 'hello', { tail: 0, now: T, pollMs: 50 })).follow(stop.signal);
+      const it = (await followInvocationLogs(app, 'alice', 'hello', { tail: 0, clock, pollMs: 50 })).follow(stop.signal);
       const next = it.next();
       stop.abort();
       assert.equal((await next).done, true);
-      await assert.rejects(followInvocationLogs(app, 'bob', 'hello', { tail: 0, now: T, pollMs: null }), NotFound);
+      await assert.rejects(followInvocationLogs(app, 'bob', 'hello', { tail: 0, clock, pollMs: null }), NotFound);
     });
   });
 }
@@ -204,4 +206,31 @@ describeFollow('postgres, written by another node', async () => {
       await follower.close();
     },
   };
+});
+
+describe("following a function's logs: notices lost", () => {
+  it('finds records written without a notice reaching it by its poll, once each', async (t) => {
+    // A second store on the same SQLite file: another process's, whose notices stay in it.
+    const path = join(sqliteDir, `lost${n++}.db`);
+    const follower = new SqliteStore({ path });
+    const writer = new SqliteStore({ path });
+    const blobs = mkdtempSync(join(tmpdir(), 'hangar-follow-'));
+    const stop = new AbortController();
+    t.after(async () => {
+      stop.abort();
+      await writer.close();
+      await follower.close();
+      rmSync(blobs, { recursive: true, force: true });
+    });
+    const app = { functions: follower.functions, functionInvocations: follower.functionInvocations, blobs: new DiskBlobStore(blobs) };
+    await createFunction(app, 'alice', { name: 'hello', zip, config: { runtime: 'nodejs22.x', handler: 'index.handler' } });
+    const it = (await followInvocationLogs(app, 'alice', 'hello', { tail: 0, clock, pollMs: 20 })).follow(stop.signal);
+    const a = invocation({ endedAt: T + 10 });
+    const b = invocation({ endedAt: T + 5 });
+    await writer.functionInvocations.recordInvocations([a]);
+    assert.equal((await it.next()).value?.requestId, a.requestId);
+    await writer.functionInvocations.recordInvocations([b]);
+    assert.equal((await it.next()).value?.requestId, b.requestId, 'one that ended before, written after: the poll reads back');
+    await it.return(undefined);
+  });
 });

@@ -159,7 +159,7 @@ export function functionLogRoutes(app: FastifyInstance, ctx: ApiContext): void {
         since: after?.endedAt ?? q.since,
         after: after ?? undefined,
         tail: q.limit,
-        now: ctx.clock.now(),
+        clock: ctx.clock,
         pollMs: ctx.store.capabilities.crossProcessWakeups ? LIVE_POLL_MS : null,
       });
       return sendEvents(ctx, req, reply, { functionName: req.params.name }, async function* (signal) {
