@@ -54,6 +54,7 @@ export {
   type RecorderOptions,
 } from './invocation-recorder.ts';
 export { invocationLogs, listInvocations, type InvocationQuery, type InvocationsApp } from './invocations.ts';
+export { followInvocationLogs, type FollowInvocationsOptions } from './invocation-follow.ts';
 export {
   InvocationType,
   invocationTypeOf,

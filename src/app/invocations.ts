@@ -43,11 +43,16 @@ export async function invocationLogs(
   q: InvocationQuery,
 ): Promise<Page<InvocationRecord & { log: Buffer }>> {
   const page = await listInvocations(app, userId, functionName, q);
-  const items = await Promise.all(
-    page.items.map(async (r) => ({
+  return { items: await withLogs(page.items, app.blobs), nextCursor: page.nextCursor };
+}
+
+/** The records with their logs: in the row, or read from the blob store (one removed from
+ *  there meanwhile is an empty log). */
+export function withLogs(records: InvocationRecord[], blobs: BlobStore): Promise<(InvocationRecord & { log: Buffer })[]> {
+  return Promise.all(
+    records.map(async (r) => ({
       ...r,
-      log: r.log ?? (r.logKey ? ((await app.blobs.get(r.logKey)) ?? Buffer.alloc(0)) : Buffer.alloc(0)),
+      log: r.log ?? (r.logKey ? ((await blobs.get(r.logKey)) ?? Buffer.alloc(0)) : Buffer.alloc(0)),
     })),
   );
-  return { items, nextCursor: page.nextCursor };
 }

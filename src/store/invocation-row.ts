@@ -1,5 +1,6 @@
 /** Maps function_invocations rows of both backends to the model (core/invocation.ts) and back. */
 import { decodeInvocationCursor, ErrorCode, InvalidInput, type InvocationRecord, type InvocationStatus } from '../core/index.ts';
+import type { InvocationNotice } from './ports/function-invocations.ts';
 import { type Row, strOrNull } from './row.ts';
 
 const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
@@ -65,4 +66,16 @@ export function invocationCursor(after: string | undefined): { endedAt: number; 
   const c = decodeInvocationCursor(after);
   if (!c) throw new InvalidInput(ErrorCode.InvalidCursor, 'cursor is not one this API returned');
   return c;
+}
+
+/** A written batch's notices: one per function, with the earliest end among its records. */
+export function invocationNotices(records: InvocationRecord[]): Exclude<InvocationNotice, '*'>[] {
+  const byFunction = new Map<string, Exclude<InvocationNotice, '*'>>();
+  for (const r of records) {
+    const key = JSON.stringify([r.userId, r.functionName]);
+    const n = byFunction.get(key);
+    if (!n) byFunction.set(key, { userId: r.userId, functionName: r.functionName, since: r.endedAt });
+    else n.since = Math.min(n.since, r.endedAt);
+  }
+  return [...byFunction.values()];
 }

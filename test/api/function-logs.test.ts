@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Functions, Store } from '../../src/store/index.ts';
+import { openSse } from '../helpers/live.ts';
 import { testPlatform, until, type TestPlatform } from '../helpers/platform.ts';
 import { TEST_EXECUTOR_ENV } from '../helpers/process.ts';
 import { makeZip } from '../helpers/zip.ts';
@@ -183,5 +184,100 @@ describe('function invocation records and logs', { skip }, () => {
     assert.equal(value('hangar_function_duration_seconds_count{status="success"}'), 4);
     assert.equal(value('hangar_function_init_duration_seconds_count{runtime="nodejs"}'), 4);
     assert.equal(value('hangar_function_concurrent_executions'), 0);
+  });
+});
+
+describe('following a function logs live: GET /functions/{name}/logs/live', { skip }, () => {
+  const open = (path: string, key = alice, headers: Record<string, string> = {}) =>
+    openSse(`${p.url}${path}`, { authorization: `Bearer ${key}`, accept: 'text/event-stream', ...headers });
+
+  before(async () => {
+    if (skip) return;
+    const r = await as(alice, 'PUT', '/functions/live', { zip: zip.toString('base64'), runtime: 'nodejs', handler: 'index.handler' });
+    assert.equal(r.statusCode, 201, r.body);
+  });
+
+  it('sends the latest, then each invocation that ends after it connected, in order and once, as the list shows them', async () => {
+    await invoke('live');
+    await recorded('live', 1);
+    const s = await open('/functions/live/logs/live?limit=1');
+    try {
+      assert.equal(s.status, 200, s.body);
+      const first = await s.next();
+      assert.equal(first.event, 'invocation');
+      assert.match(String(first.data.log), /call 1\n/);
+      const ran = [await invoke('live'), await invoke('live')];
+      const next = [await s.next(), await s.next()];
+      assert.deepEqual(
+        next.map((e) => e.data.requestId),
+        ran,
+      );
+      assert.match(String(next[1].data.log), /call 3\n/);
+      const listed = (await list(alice, `/functions/live/logs?requestId=${ran[1]}`)).json().logs[0];
+      assert.deepEqual(next[1].data, listed, 'the same JSON as GET /functions/{name}/logs');
+      // Resuming after the first of them (as EventSource does with Last-Event-ID): the second.
+      const resumed = await open('/functions/live/logs/live', alice, { 'last-event-id': String(next[0].id) });
+      try {
+        assert.equal((await resumed.next()).data.requestId, ran[1]);
+        const later = await invoke('live');
+        assert.equal((await s.next()).data.requestId, later, 'nothing twice on the first');
+        assert.equal((await resumed.next()).data.requestId, later);
+      } finally {
+        resumed.close();
+      }
+    } finally {
+      s.close();
+    }
+  });
+
+  it('since: every invocation that ended since, oldest first, then new ones', async () => {
+    await recorded('live', 1);
+    const all = ((await list(alice, '/functions/live/logs?limit=200')).json().logs as View[]).map((l) => l.requestId).toReversed();
+    const s = await open('/functions/live/logs/live?since=0');
+    try {
+      const got: string[] = [];
+      for (const _ of all) got.push(String((await s.next()).data.requestId));
+      assert.deepEqual(got, all);
+      const later = await invoke('live');
+      assert.equal((await s.next()).data.requestId, later);
+    } finally {
+      s.close();
+    }
+  });
+
+  it('scale-out: a follower on another API node sees the invocations this one runs', {
+    skip: process.env.HANGAR_TEST_SHAPE === 'scale-out' ? false : 'the scale-out shape only',
+  }, async () => {
+    const other = await testPlatform(
+      {
+        HANGAR_DATABASE_SCHEMA: p.config.databaseSchema!,
+        HANGAR_SECRETS_KEY: String(p.config.secretsKey),
+        HANGAR_S3_BUCKET: p.config.s3Bucket!,
+        HANGAR_S3_ENDPOINT: p.config.s3Endpoint!,
+      },
+      { api: true, workers: false },
+    );
+    try {
+      const s = await openSse(`${other.url}/functions/live/logs/live?limit=0`, { authorization: `Bearer ${alice}` });
+      try {
+        assert.equal(s.status, 200, s.body);
+        const ran = [await invoke('live'), await invoke('live')];
+        assert.deepEqual([(await s.next()).data.requestId, (await s.next()).data.requestId], ran);
+      } finally {
+        s.close();
+      }
+    } finally {
+      await other.close();
+    }
+  });
+
+  it("answers another user's function as one that does not exist; refuses a bad resume point", async () => {
+    const other = await open('/functions/live/logs/live', bob);
+    assert.equal(other.status, 404);
+    assert.equal(other.body.includes('alice'), false);
+    assert.equal((await open('/functions/live/logs/live?userId=alice', bob)).status, 403);
+    assert.equal((await open('/functions/nope/logs/live')).status, 404);
+    assert.equal((await open('/functions/live/logs/live?after=bm9wZQ')).status, 400);
+    assert.equal((await open('/functions/live/logs/live?limit=-1')).status, 400);
   });
 });

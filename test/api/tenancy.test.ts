@@ -231,6 +231,7 @@ describe('ownership', () => {
       'GET /functions/{name}/code',
       'GET /functions/{name}/invocations',
       'GET /functions/{name}/logs',
+      'GET /functions/{name}/logs/live',
       'DELETE /functions/{name}',
       'PUT /functions/{name}',
       'POST /functions/{name}/versions',

@@ -111,4 +111,40 @@ describe('hangar function logs', { skip }, () => {
       child.kill();
     }
   });
+
+  test('--follow --json: the latest first, then each new invocation, one a line, once each', async () => {
+    await invoke(50);
+    await recorded(1);
+    const child = spawn(HANGAR, ['function', 'logs', 'echo', '--follow', '--json', '--limit', '1'], {
+      env: env(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    const lines = () =>
+      out
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as { log: string; status: string; requestId: string });
+    try {
+      await until(async () => (lines().length >= 1 ? true : null), 20_000);
+      assert.match(lines()[0].log, /event 50\n/, 'the latest, first');
+      for (const n of [51, 52, 53]) await invoke(n);
+      await until(async () => (lines().length >= 4 ? true : null), 20_000);
+      await invoke(54);
+      await until(async () => (lines().length >= 5 ? true : null), 20_000);
+      assert.deepEqual(
+        lines().map((l) => /event (\d+)/.exec(l.log)?.[1]),
+        ['50', '51', '52', '53', '54'],
+      );
+      assert.equal(new Set(lines().map((l) => l.requestId)).size, 5);
+    } finally {
+      child.kill();
+    }
+    const missing = await hangar('function', 'logs', 'nope', '--follow');
+    assert.notEqual(missing.code, 0);
+    assert.match(missing.stderr, /nope|not found/i);
+  });
 });

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { ErrorCode, InvalidInput, type InvocationRecord } from '../../src/core/index.ts';
-import type { FunctionInvocations } from '../../src/store/index.ts';
+import type { FunctionInvocations, InvocationNotice } from '../../src/store/index.ts';
 
 export interface FunctionInvocationsUnderTest {
   invocations: FunctionInvocations;
@@ -129,6 +129,29 @@ export function describeFunctionInvocations(name: string, make: MakeFunctionInvo
       const page = await inv.listInvocations({ userId: 'alice', functionName: 'hello', limit: 500 });
       assert.equal(page.items.length, 500);
       assert.equal(page.items[0].endedAt, T0 + 1199);
+    });
+
+    it('tells subscribers once a batch is written: once per function, with its earliest end', async () => {
+      const heard: InvocationNotice[] = [];
+      const off = inv.subscribeInvocations((n) => heard.push(n));
+      const batch = [
+        invocation({ endedAt: T0 + 5 }),
+        invocation({ endedAt: T0 + 2 }),
+        invocation({ functionName: 'other', endedAt: T0 + 9 }),
+      ];
+      await inv.recordInvocations(batch);
+      off();
+      await inv.recordInvocations([invocation()]);
+      assert.deepEqual(
+        heard.toSorted((a, b) => (a === '*' || b === '*' ? 0 : a.functionName.localeCompare(b.functionName))),
+        [
+          { userId: 'alice', functionName: 'hello', since: T0 + 2 },
+          { userId: 'alice', functionName: 'other', since: T0 + 9 },
+        ],
+        'told in this process as the write returns; not after unsubscribing',
+      );
+      const page = await inv.listInvocations({ userId: 'alice', functionName: 'hello', since: T0 + 2, limit: 10 });
+      assert.equal(page.items.length, 2, 'what a notice names is there to read');
     });
 
     it('refuses a cursor no listing returned', async () => {

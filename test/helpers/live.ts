@@ -84,16 +84,56 @@ export async function readSse(url: string, headers: Record<string, string>): Pro
   const res = await fetch(url, { headers });
   if (!res.ok || !res.body) return { status: res.status, events: [] };
   const text = await res.text();
-  const events: SseEvent[] = [];
-  for (const block of text.split('\n\n')) {
-    const lines = block.split('\n').filter((l) => l && !l.startsWith(':'));
-    if (lines.length === 0) continue;
-    const field = (name: string) => lines.find((l) => l.startsWith(`${name}: `))?.slice(name.length + 2) ?? null;
-    events.push({
-      id: field('id'),
-      event: field('event') ?? 'message',
-      data: JSON.parse(field('data') ?? 'null') as Record<string, unknown>,
-    });
-  }
+  const events = text.split('\n\n').flatMap((block) => eventOf(block) ?? []);
   return { status: res.status, events };
+}
+
+/** One SSE block's event; null for a comment alone (a keep-alive). */
+function eventOf(block: string): SseEvent | null {
+  const lines = block.split('\n').filter((l) => l && !l.startsWith(':'));
+  if (lines.length === 0) return null;
+  const field = (name: string) => lines.find((l) => l.startsWith(`${name}: `))?.slice(name.length + 2) ?? null;
+  return { id: field('id'), event: field('event') ?? 'message', data: JSON.parse(field('data') ?? 'null') as Record<string, unknown> };
+}
+
+/** An SSE response read as it comes (for streams that do not end by themselves). */
+export interface OpenSse {
+  status: number;
+  /** The response body when it was not a stream (an error). */
+  body: string;
+  /** The next event (keep-alive comments skipped); fails when the stream ends first. */
+  next(): Promise<SseEvent>;
+  /** Hangs up. */
+  close(): void;
+}
+
+export async function openSse(url: string, headers: Record<string, string>): Promise<OpenSse> {
+  const ac = new AbortController();
+  const res = await fetch(url, { headers, signal: ac.signal });
+  if (!res.ok || !res.body)
+    return { status: res.status, body: await res.text(), next: () => Promise.reject(new Error('no stream')), close: () => {} };
+  const reader = res.body.getReader();
+  const decoder = new TextDecoder();
+  let buf = '';
+  return {
+    status: res.status,
+    body: '',
+    async next() {
+      for (;;) {
+        const end = buf.indexOf('\n\n');
+        if (end >= 0) {
+          const e = eventOf(buf.slice(0, end));
+          buf = buf.slice(end + 2);
+          if (e) return e;
+          continue;
+        }
+        const { done, value } = await reader.read();
+        if (done) throw new Error(`the stream ended; left: ${JSON.stringify(buf)}`);
+        buf += decoder.decode(value, { stream: true });
+      }
+    },
+    close() {
+      ac.abort();
+    },
+  };
 }

@@ -3,18 +3,37 @@
  * (the records: status, duration, cold start, memory) and `GET /functions/{name}/logs` (the same
  * with each invocation's log: START, the function's output, END, REPORT, as CloudWatch shows a
  * Lambda function's). Records are written just after each invocation answers (in batches), so
- * one appears here a moment after its caller has its result. `hangar function logs --follow`
- * polls `…/logs?since=`.
+ * one appears here a moment after its caller has its result. `GET /functions/{name}/logs/live`
+ * sends them as Server-Sent Events as they are written (app/invocation-follow.ts): what
+ * `hangar function logs --follow` reads.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { functionOwner, invocationLogs, listInvocations, type InvocationQuery } from '../../app/index.ts';
-import { checkFunctionName, type InvocationRecord } from '../../core/index.ts';
+import { followInvocationLogs, functionOwner, invocationLogs, listInvocations, type InvocationQuery } from '../../app/index.ts';
+import {
+  checkFunctionName,
+  decodeInvocationCursor,
+  encodeInvocationCursor,
+  ErrorCode,
+  InvalidInput,
+  type InvocationRecord,
+} from '../../core/index.ts';
 import { principalOf } from '../authenticate.ts';
 import type { ApiContext } from '../context.ts';
 import { Problem } from '../schemas.ts';
 import { NameParams, OwnerQuery } from './functions.ts';
+import { sendEvents } from './live.ts';
+
+/** A live follower on a store whose notices can be lost (across processes) reads again after
+ *  this long without one, ms. */
+const LIVE_POLL_MS = 2000;
+
+const LiveQuery = OwnerQuery.extend({
+  since: z.coerce.number().int().min(0).optional().describe('Epoch milliseconds: every invocation that ended at or after it first.'),
+  limit: z.coerce.number().int().min(0).max(200).default(20).describe('Without `since`: how many of the latest first (0: only new ones).'),
+  after: z.string().max(200).optional().describe('An event id: resume after that invocation (as the Last-Event-ID header).'),
+});
 
 const ListQuery = OwnerQuery.extend({
   requestId: z.string().max(64).optional().describe('Only this invocation.'),
@@ -44,6 +63,7 @@ const InvocationView = z.object({
     .describe("The account that invoked it when not the owner's (another account the function's policy allows); null: the owner."),
 });
 const LogView = InvocationView.extend({ log: z.string().describe('START, the output, END and REPORT (UTF-8).') });
+const logView = (i: InvocationRecord & { log: Buffer }): z.infer<typeof LogView> => ({ ...invocationView(i), log: i.log.toString('utf8') });
 
 function invocationView(r: InvocationRecord): z.infer<typeof InvocationView> {
   return {
@@ -115,7 +135,41 @@ export function functionLogRoutes(app: FastifyInstance, ctx: ApiContext): void {
     },
     async (req) => {
       const page = await invocationLogs(ctx, ...ask(req, req.params, req.query));
-      return { logs: page.items.map((i) => ({ ...invocationView(i), log: i.log.toString('utf8') })), nextCursor: page.nextCursor };
+      return { logs: page.items.map(logView), nextCursor: page.nextCursor };
+    },
+  );
+
+  r.get(
+    '/functions/:name/logs/live',
+    {
+      schema: {
+        summary: "A function's invocation logs as they are written (Server-Sent Events), oldest first",
+        description:
+          'One `invocation` event per invocation, its data as an item of GET /functions/{name}/logs, its id what `after` or Last-Event-ID resume from; first those since `since` (or the latest `limit`), then each new one, until the client goes.',
+        tags: ['functions'],
+        params: NameParams,
+        querystring: LiveQuery,
+        response: { 200: z.string().describe('text/event-stream'), 400: Problem, 403: Problem, 404: Problem },
+      },
+    },
+    async (req, reply) => {
+      const q = req.query;
+      const lastId = req.headers['last-event-id'];
+      const resume = q.after ?? (typeof lastId === 'string' && lastId !== '' ? lastId : undefined);
+      const after = resume === undefined ? null : decodeInvocationCursor(resume);
+      if (resume !== undefined && !after)
+        throw new InvalidInput(ErrorCode.InvalidCursor, 'after (or Last-Event-ID) must be an event id of this stream');
+      const userId = functionOwner(principalOf(req), q.userId);
+      const events = await followInvocationLogs(ctx, userId, checkFunctionName(req.params.name), {
+        since: after?.endedAt ?? q.since,
+        after: after ?? undefined,
+        tail: q.limit,
+        clock: ctx.clock,
+        pollMs: ctx.store.capabilities.crossProcessWakeups ? LIVE_POLL_MS : null,
+      });
+      return sendEvents(ctx, req, reply, { functionName: req.params.name }, async function* (signal) {
+        for await (const i of events.follow(signal)) yield { id: encodeInvocationCursor(i), event: 'invocation', data: logView(i) };
+      });
     },
   );
 }

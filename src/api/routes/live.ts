@@ -77,13 +77,40 @@ export async function liveRoutes(app: FastifyInstance, ctx: ApiContext): Promise
 }
 
 /** Streams a task's events as SSE until it ends or the client goes; the caller checked access. */
-export async function streamSse(
+export function streamSse(
   ctx: ApiContext,
   req: FastifyRequest,
   reply: FastifyReply,
   taskId: string,
   after: OutputCursor,
   encoding: OutputEncoding,
+): Promise<void> {
+  const enc = new EventEncoder(encoding);
+  return sendEvents(ctx, req, reply, { taskId }, async function* (signal) {
+    for await (const e of follow(ctx.store, taskId, { after, signal })) {
+      yield { id: formatCursor(e.cursor), event: e.type, data: enc.body(e) };
+    }
+  });
+}
+
+/** One SSE event: its id (what a client resumes from), type and JSON body. */
+export interface SseEvent {
+  id: string;
+  event: string;
+  data: unknown;
+}
+
+/**
+ * Sends `events` as SSE until they end, the client goes or the API closes (which aborts the
+ * signal handed to them); the caller checked access. A failure after the headers ends the
+ * stream with an `error` event (logged with `about`).
+ */
+export async function sendEvents(
+  ctx: ApiContext,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  about: Record<string, unknown>,
+  events: (signal: AbortSignal) => AsyncIterable<SseEvent>,
 ): Promise<void> {
   reply.hijack();
   const res = reply.raw;
@@ -98,15 +125,15 @@ export async function streamSse(
   open?.add(ac);
   res.on('close', () => ac.abort());
   const keepalive = setInterval(() => res.write(': keep-alive\n\n'), SSE_KEEPALIVE_MS);
-  const enc = new EventEncoder(encoding);
   try {
-    for await (const e of follow(ctx.store, taskId, { after, signal: ac.signal })) {
-      const frame = `id: ${formatCursor(e.cursor)}\nevent: ${e.type}\ndata: ${JSON.stringify(enc.body(e))}\n\n`;
+    for await (const e of events(ac.signal)) {
+      const frame = `id: ${e.id}\nevent: ${e.event}\ndata: ${JSON.stringify(e.data)}\n\n`;
       if (!res.write(frame)) await drained(res, ac.signal);
+      if (ac.signal.aborted) break;
     }
   } catch (err) {
     if (!ac.signal.aborted) {
-      req.log.warn({ err: coerceError(err), taskId }, 'live output stream failed');
+      req.log.warn({ err: coerceError(err), ...about }, 'live stream failed');
       res.write(
         `event: error\ndata: ${JSON.stringify({ code: errorCode(err), message: 'the stream failed; reconnect with Last-Event-ID' })}\n\n`,
       );

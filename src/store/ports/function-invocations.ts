@@ -17,10 +17,20 @@ export interface InvocationFilter {
   limit: number;
 }
 
+/** Records of one function were written: the earliest `endedAt` among them, so a follower reads
+ *  from there (a record's end is its writer's clock, a moment before its write). '*': records
+ *  were written that another process could not list (its notice was too long): look back. */
+export type InvocationNotice = { userId: string; functionName: string; since: number } | '*';
+
 export interface FunctionInvocations {
   /** Records a batch; one already recorded (same user and request id) stays as it was, so a
-   *  retried batch writes nothing twice. */
+   *  retried batch writes nothing twice. Once written, tells invocation subscribers here and,
+   *  where capabilities say so (crossProcessWakeups), in other processes. */
   recordInvocations(records: InvocationRecord[]): Promise<void>;
+  /** Calls the listener after each write of records, once per function written (a follower of
+   *  a function's logs, app/invocation-follow.ts). Notices may be lost across processes (a
+   *  database session lost meanwhile): a follower there polls too. */
+  subscribeInvocations(listener: (n: InvocationNotice) => void): () => void;
   /** Newest first (by endedAt, then requestId). InvalidInput (INVALID_CURSOR) for a cursor no
    *  listing returned. */
   listInvocations(filter: InvocationFilter): Promise<Page<InvocationRecord>>;

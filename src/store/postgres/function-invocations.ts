@@ -3,9 +3,17 @@
  * CONFLICT DO NOTHING makes a retried batch harmless.
  */
 import { type InvocationRecord, type Page, pageOf, rowsForPage, encodeInvocationCursor } from '../../core/index.ts';
-import { INVOCATION_COLUMN_COUNT, INVOCATION_COLUMNS, invocationCursor, invocationFromRow, invocationValues } from '../invocation-row.ts';
-import type { FunctionInvocations, InvocationFilter } from '../ports/function-invocations.ts';
+import {
+  INVOCATION_COLUMN_COUNT,
+  INVOCATION_COLUMNS,
+  invocationCursor,
+  invocationFromRow,
+  invocationNotices,
+  invocationValues,
+} from '../invocation-row.ts';
+import type { FunctionInvocations, InvocationFilter, InvocationNotice } from '../ports/function-invocations.ts';
 import type { Db } from './db.ts';
+import type { Notifier } from './notifier.ts';
 
 const COLUMNS = INVOCATION_COLUMN_COUNT;
 /** Records per INSERT: 17 parameters each, well under PostgreSQL's 65,535. */
@@ -30,16 +38,24 @@ const PURGE = `DELETE FROM function_invocations WHERE (user_id, request_id) IN
 
 export class PgFunctionInvocations implements FunctionInvocations {
   private readonly db: Db;
+  private readonly notifier: Notifier;
 
-  constructor(db: Db) {
+  constructor(db: Db, notifier: Notifier) {
     this.db = db;
+    this.notifier = notifier;
   }
 
   async recordInvocations(records: InvocationRecord[]): Promise<void> {
     for (let i = 0; i < records.length; i += PER_INSERT) {
       const batch = records.slice(i, i + PER_INSERT);
       await this.db.query(insertOf(batch.length), batch.flatMap(invocationValues));
+      // Each INSERT commits on its own: its followers may read it now.
+      this.notifier.invocationsNow(invocationNotices(batch));
     }
+  }
+
+  subscribeInvocations(listener: (n: InvocationNotice) => void): () => void {
+    return this.notifier.subscribeInvocations(listener);
   }
 
   async listInvocations(f: InvocationFilter): Promise<Page<InvocationRecord>> {

@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import pg from 'pg';
+import type { InvocationNotice } from '../ports/function-invocations.ts';
 import type { Db, Tx } from './db.ts';
 
 /** A notification's payload is at most 8000 bytes: past this many characters of task ids, it
@@ -30,7 +31,9 @@ export interface PushListener {
 
 export class Notifier {
   readonly channel: string;
-  /** Where appended output is announced: "<instance> <task id> <task id> ..." or "<instance> *". */
+  /** Where appended output is announced: "<instance> <task id> <task id> ..." or "<instance> *";
+   *  written invocation records too, as `fn:<since>:<user id>:<function name>` (encoded URI
+   *  components), so that followers of either need no LISTEN of their own. */
   readonly outputChannel: string;
   /** Payload of this store's notifications, so its own LISTEN ignores them (it woke locally). */
   private readonly instance = randomUUID();
@@ -83,6 +86,12 @@ export class Notifier {
     return () => this.wake.off('output', listener);
   }
 
+  subscribeInvocations(listener: (n: InvocationNotice) => void): () => void {
+    this.wake.on('invocations', listener);
+    this.listen();
+    return () => this.wake.off('invocations', listener);
+  }
+
   /** Opens the LISTEN connection, once; again a second after it drops while anyone listens
    *  (waking them then: notifications sent meanwhile are lost). */
   listen(): void {
@@ -100,7 +109,7 @@ export class Notifier {
       this.wake.emit('keys');
       if (
         this.db.closed ||
-        (this.wake.listenerCount('ready') + this.wake.listenerCount('output') + this.wake.listenerCount('keys') === 0 && !this.push?.active)
+        (['ready', 'output', 'invocations', 'keys'].every((e) => this.wake.listenerCount(e) === 0) && !this.push?.active)
       )
         return;
       setTimeout(() => {
@@ -111,7 +120,7 @@ export class Notifier {
     client.on('notification', (n) => {
       if (n.channel === this.outputChannel) {
         const [from, ...ids] = (n.payload ?? '').split(' ');
-        if (from !== this.instance) for (const id of ids) this.wake.emit('output', id);
+        if (from !== this.instance) for (const id of ids) this.heardOutput(id);
       } else if (n.payload?.startsWith('push ')) this.push?.heard(n.payload);
       else if (n.payload?.startsWith('keys ')) {
         if (n.payload !== `keys ${this.instance}`) this.wake.emit('keys');
@@ -130,6 +139,13 @@ export class Notifier {
         this.push?.listening();
       })
       .catch(lost);
+  }
+
+  private heardOutput(id: string): void {
+    if (id === '*') this.wake.emit('invocations', '*');
+    const m = /^fn:(\d+):([^:]*):([^:]*)$/.exec(id);
+    if (m) this.wake.emit('invocations', { userId: decodeURIComponent(m[2]), functionName: decodeURIComponent(m[3]), since: Number(m[1]) });
+    else this.wake.emit('output', id);
   }
 
   private wakeLocal(): void {
@@ -156,6 +172,16 @@ export class Notifier {
     for (const id of ids) {
       this.wake.emit('output', id);
       this.outputToAnnounce.add(id);
+    }
+    this.scheduleNotices();
+  }
+
+  /** Invocation records were written (committed): this process's followers now, other
+   *  processes' next. */
+  invocationsNow(notices: Exclude<InvocationNotice, '*'>[]): void {
+    for (const n of notices) {
+      this.wake.emit('invocations', n);
+      this.outputToAnnounce.add(`fn:${n.since}:${encodeURIComponent(n.userId)}:${encodeURIComponent(n.functionName)}`);
     }
     this.scheduleNotices();
   }

@@ -144,7 +144,7 @@ export class PostgresStore implements Store {
     this.functions = new PgFunctions(db);
     this.httpApis = new PgHttpApis(db);
     this.functionFleet = new PgFunctionFleet(db);
-    this.functionInvocations = new PgFunctionInvocations(db);
+    this.functionInvocations = new PgFunctionInvocations(db, notifier);
     this.functionAccess = new PgFunctionAccess(db);
     this.provisioned = new PgProvisionedConcurrency(db);
   }

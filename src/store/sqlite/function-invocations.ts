@@ -6,8 +6,15 @@
  * invocations' own file work queues behind.
  */
 import { type InvocationRecord, type Page, pageOf, rowsForPage, encodeInvocationCursor } from '../../core/index.ts';
-import { INVOCATION_COLUMN_COUNT, INVOCATION_COLUMNS, invocationCursor, invocationFromRow, invocationValues } from '../invocation-row.ts';
-import type { FunctionInvocations, InvocationFilter } from '../ports/function-invocations.ts';
+import {
+  INVOCATION_COLUMN_COUNT,
+  INVOCATION_COLUMNS,
+  invocationCursor,
+  invocationFromRow,
+  invocationNotices,
+  invocationValues,
+} from '../invocation-row.ts';
+import type { FunctionInvocations, InvocationFilter, InvocationNotice } from '../ports/function-invocations.ts';
 import type { Row } from '../row.ts';
 import type { SqliteContext } from './context.ts';
 
@@ -36,6 +43,13 @@ export class SqliteFunctionInvocations implements FunctionInvocations {
     await this.ctx.writes.run(() => {
       for (const r of records) this.ctx.stmt(INSERT).run(...invocationValues(r));
     }, false);
+    // Committed: followers in this process read it now (no notice leaves it: crossProcessWakeups).
+    for (const n of invocationNotices(records)) this.ctx.wake.emit('invocations', n);
+  }
+
+  subscribeInvocations(listener: (n: InvocationNotice) => void): () => void {
+    this.ctx.wake.on('invocations', listener);
+    return () => this.ctx.wake.off('invocations', listener);
   }
 
   async listInvocations(f: InvocationFilter): Promise<Page<InvocationRecord>> {
