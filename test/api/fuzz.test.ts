@@ -238,6 +238,7 @@ it('every operation answers valid and mutated requests with a documented status 
     'GET /functions/{name}/aliases/{alias}',
     'GET /functions/{name}/code',
     'GET /functions/{name}/event-config',
+    'GET /functions/{name}/event-configs',
     'GET /functions/{name}/invocations',
     'GET /functions/{name}/logs',
     'GET /functions/{name}/logs/live',

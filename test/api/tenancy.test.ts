@@ -249,6 +249,7 @@ describe('ownership', () => {
       'PUT /functions/{name}/provisioned-concurrency',
       'PUT /functions/{name}/event-config',
       'GET /functions/{name}/event-config',
+      'GET /functions/{name}/event-configs',
       'DELETE /functions/{name}/event-config',
       'POST /functions/{name}/invoke',
       'DELETE /functions/{name}/policy/{sid}',
