@@ -17,7 +17,6 @@
  * Runtime.HandlerNotFound, Runtime.UserCodeSyntaxError, Runtime.MalformedHandlerName).
  */
 import { existsSync } from 'node:fs';
-import http from 'node:http';
 import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -31,7 +30,10 @@ const handlerName = process.env._HANDLER ?? '';
 // forwarder would be a second Node start in every cold start and ~40 MB of the function's memory.
 const ownSocket = process.env.HANGAR_RUNTIME_API_SOCKET;
 delete process.env.HANGAR_RUNTIME_API_SOCKET;
-const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+/** node:http, loaded only for the Runtime API's HTTP: loading it took ~11 ms of a cold start here,
+ *  and Hangar's own exchange (frames, over node:net) does not need it. */
+let http = null;
+let agent = null;
 const hostPort = { host: api.slice(0, api.lastIndexOf(':')), port: Number(api.slice(api.lastIndexOf(':') + 1)) };
 const target = ownSocket ? { socketPath: ownSocket } : api.startsWith('/') ? { socketPath: api } : hostPort;
 
@@ -60,7 +62,11 @@ function offerRuntimeApi(socketPath) {
 }
 
 /** One Runtime API request; resolves with status, headers and body. */
-function call(method, path, body, headers = {}) {
+async function call(method, path, body, headers = {}) {
+  if (!http) {
+    http = (await import('node:http')).default;
+    agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  }
   return new Promise((resolve, reject) => {
     const req = http.request({ ...target, agent, method, path: `/2018-06-01/runtime${path}`, headers }, (res) => {
       const chunks = [];
@@ -100,18 +106,31 @@ async function postDoc(path, doc) {
  */
 function framesExchange(socketPath) {
   return new Promise((resolve, reject) => {
-    const req = http.request({
-      socketPath,
-      path: '/2018-06-01/runtime/hangar-frames',
-      headers: { connection: 'Upgrade', upgrade: 'hangar-runtime-frames/1' },
-    });
-    req.on('upgrade', (_res, socket, head) => resolve(frames(socket, head)));
-    req.on('response', (res) => {
-      res.resume();
-      reject(new Error(`the frames exchange was refused (${res.statusCode})`));
-    });
-    req.on('error', reject);
-    req.end();
+    const socket = connect(socketPath);
+    socket.once('error', reject);
+    socket.once('connect', () =>
+      socket.write('GET /2018-06-01/runtime/hangar-frames HTTP/1.1\r\nhost: runtime\r\nconnection: Upgrade\r\nupgrade: hangar-runtime-frames/1\r\n\r\n'),
+    );
+    let buf = Buffer.alloc(0);
+    const onData = (d) => {
+      buf = Buffer.concat([buf, d]);
+      const end = buf.indexOf('\r\n\r\n');
+      if (end < 0) {
+        if (buf.length > 16 * 1024) socket.destroy(new Error('the frames exchange answered no end of headers'));
+        return;
+      }
+      // Handed over in this same turn: no data event comes between these two listeners.
+      socket.off('data', onData);
+      socket.off('error', reject);
+      const status = buf.subarray(0, buf.indexOf('\r\n')).toString('latin1');
+      if (!/^HTTP\/1\.1 101 /.test(status)) {
+        socket.destroy();
+        reject(new Error(`the frames exchange was refused (${status})`));
+        return;
+      }
+      resolve(frames(socket, buf.subarray(end + 4)));
+    };
+    socket.on('data', onData);
   });
 }
 
