@@ -4,7 +4,7 @@
  * to the sandbox uid and execs bwrap — no Hangar code (research/sandbox.md §3's reference script).
  */
 import { spawn } from 'node:child_process';
-import { readFileSync, rmdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** Spawns `file` and resolves with spawn → exit in ms (rejects on a non-zero exit). */
@@ -29,6 +29,28 @@ function own(ctrl: string): string {
 }
 /** This process's own v1 cgroup directory of controller `c`. */
 export const cgBase = (c: string) => join('/sys/fs/cgroup', c, own(c));
+
+/** Every function instance's cgroup directory (memory controller): the executor names them fn-<id>-1. */
+export function instanceCgroups(controller = 'memory'): string[] {
+  const out: string[] = [];
+  const walk = (d: string, depth: number) => {
+    let names: string[];
+    try {
+      names = readdirSync(d, { withFileTypes: true })
+        .filter((e) => e.isDirectory())
+        .map((e) => e.name);
+    } catch {
+      return;
+    }
+    for (const n of names) {
+      if (n.startsWith('fn-')) out.push(join(d, n));
+      else if (depth < 4) walk(join(d, n), depth + 1);
+    }
+  };
+  const v1 = cgBase(controller);
+  walk(existsSync(join(cgBase('memory'), 'memory.usage_in_bytes')) ? v1 : '/sys/fs/cgroup/unified', 0);
+  return out;
+}
 
 // $1-$3 the cgroup bases, $4 the cgroup name, $5 the workspace, $6 memory bytes, $7 CPU quota
 // (µs per 100 ms); the rest are bwrap's last arguments (more binds, then the command).

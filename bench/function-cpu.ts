@@ -24,7 +24,7 @@ import { zipEntries } from '../src/functions/zip.ts';
 import { createLogger } from '../src/log/index.ts';
 import { startPlatform } from '../src/runtime/index.ts';
 import { arg } from './args.ts';
-import { cgBase } from './bare-sandbox.ts';
+import { instanceCgroups } from './bare-sandbox.ts';
 import { startFloor } from './floor.ts';
 import type { LoadJob, LoadResult } from './http-load.ts';
 
@@ -46,26 +46,13 @@ function httpLoad(job: LoadJob): Promise<LoadResult> {
 /** Nanoseconds of CPU of every function instance's cgroup (cpuacct `file`). */
 function instancesCpuNs(file: string): number {
   let t = 0;
-  const walk = (d: string, depth: number) => {
-    let names: string[];
+  for (const d of instanceCgroups('cpuacct')) {
     try {
-      names = readdirSync(d, { withFileTypes: true })
-        .filter((e) => e.isDirectory())
-        .map((e) => e.name);
+      t += Number(readFileSync(join(d, file), 'utf8'));
     } catch {
-      return;
+      // An instance gone meanwhile.
     }
-    for (const name of names) {
-      if (name.startsWith('fn-')) {
-        try {
-          t += Number(readFileSync(join(d, name, file), 'utf8'));
-        } catch {
-          // An instance gone meanwhile.
-        }
-      } else if (depth < 5) walk(join(d, name), depth + 1);
-    }
-  };
-  walk(cgBase('cpuacct'), 0);
+  }
   return t;
 }
 

@@ -44,7 +44,7 @@ import { createLogger } from '../src/log/index.ts';
 import { startPlatform } from '../src/runtime/index.ts';
 import { zipEntries } from '../src/functions/zip.ts';
 import { arg } from './args.ts';
-import { bareBwrap, cgBase } from './bare-sandbox.ts';
+import { bareBwrap, cgBase, instanceCgroups } from './bare-sandbox.ts';
 import { startFloor } from './floor.ts';
 import { closedLanes, type LoadJob, type LoadResult } from './http-load.ts';
 
@@ -122,28 +122,6 @@ const median = (xs: number[]) => pct(xs, 50);
 const f2 = (x: number) => x.toFixed(2);
 const f0 = (x: number) => Math.round(x).toLocaleString('en-US');
 const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);
-
-/** Every function instance's cgroup directory (memory controller): the executor names them fn-<id>-1. */
-function instanceCgroups(controller = 'memory'): string[] {
-  const out: string[] = [];
-  const walk = (d: string, depth: number) => {
-    let names: string[];
-    try {
-      names = readdirSync(d, { withFileTypes: true })
-        .filter((e) => e.isDirectory())
-        .map((e) => e.name);
-    } catch {
-      return;
-    }
-    for (const n of names) {
-      if (n.startsWith('fn-')) out.push(join(d, n));
-      else if (depth < 4) walk(join(d, n), depth + 1);
-    }
-  };
-  const v1 = cgBase(controller);
-  walk(existsSync(join(cgBase('memory'), 'memory.usage_in_bytes')) ? v1 : '/sys/fs/cgroup/unified', 0);
-  return out;
-}
 
 /** A cgroup file of `key value` lines. */
 const keyed = (file: string): Record<string, string> =>
