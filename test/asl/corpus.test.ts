@@ -9,6 +9,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { it } from 'node:test';
 import { runExecution, type StateMachineDefinition, UnsupportedDefinitionError } from '../../src/core/asl/index.ts';
+import { validateDefinition } from '../../src/core/asl/validate.ts';
 import { difference, type Expectation } from './corpus-compare.ts';
 
 /** The corpus sits in `shared/` beside the clone (/work/main → /work/shared) or higher up (a worktree under /work/wt/). */
@@ -96,4 +97,20 @@ it('runs the ASL conformance corpus (pure cases)', {
   for (const n of newlyPassing) t.diagnostic(`now passes, remove it from known-failures.json: ${n}`);
   for (const n of stale) t.diagnostic(`not in the corpus, remove it from known-failures.json: ${n}`);
   assert.deepEqual(regressions, [], `cases failing that known-failures.json does not list:\n${regressions.join('\n')}`);
+});
+
+it('accepts every definition of the corpus (AWS ran them all)', {
+  skip: dir ? false : 'the corpus ../shared/conformance/asl is not beside this clone',
+}, () => {
+  const refused: string[] = [];
+  for (const category of ['pure', 'lambda']) {
+    const categoryDir = join(dir!, '..', category);
+    if (!existsSync(categoryDir)) continue;
+    for (const file of readdirSync(categoryDir).filter((f) => f.endsWith('.json'))) {
+      const c: Case = JSON.parse(readFileSync(join(categoryDir, file), 'utf8'));
+      const diagnostics = validateDefinition(c.definition as never);
+      if (diagnostics.length > 0) refused.push(`${file}: ${JSON.stringify(diagnostics)}`);
+    }
+  }
+  assert.deepEqual(refused, []);
 });

@@ -13,3 +13,4 @@ export {
   type TaskResolver,
   UnsupportedDefinitionError,
 } from './run.ts';
+export { type Diagnostic, DiagnosticCodes, invalidDefinitionMessage, validateDefinition, validateDefinitionText } from './validate.ts';

@@ -30,7 +30,8 @@ export function parseIntrinsic(text: string): IntrinsicArg {
       let out = '';
       i++;
       while (i < src.length && src[i] !== "'") {
-        if (src[i] === '\\') i++;
+        // \' and \\ are unescaped here; \{ and \} stay escaped for States.Format to read as braces.
+        if (src[i] === '\\' && src[i + 1] !== '{' && src[i + 1] !== '}') i++;
         out += src[i++];
       }
       if (src[i] !== "'") throw new IntrinsicSyntaxError(`unclosed string in ${text}`);
