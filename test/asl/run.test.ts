@@ -135,6 +135,34 @@ describe('the in-memory runner', () => {
     assert.equal(r.events[3].timestamp - start, 60_000);
   });
 
+  it('batches Map items with ItemBatcher', async () => {
+    const def: StateMachineDefinition = {
+      StartAt: 'M',
+      States: {
+        M: {
+          Type: 'Map',
+          ItemSelector: { 'v.$': '$$.Map.Item.Value' },
+          ItemBatcher: { MaxItemsPerBatch: 2, BatchInput: { 'tag.$': '$.tag' } },
+          ItemsPath: '$.items',
+          ItemProcessor: { StartAt: 'P', States: { P: { Type: 'Pass', End: true } } },
+          End: true,
+        },
+      },
+    };
+    const r = await runExecution(def, { tag: 't', items: [1, 2, 3] }, { startMs: start });
+    assert.deepEqual(r.status === 'SUCCEEDED' && r.output, [
+      { Items: [{ v: 1 }, { v: 2 }], BatchInput: { tag: 't' } },
+      { Items: [{ v: 3 }], BatchInput: { tag: 't' } },
+    ]);
+  });
+
+  it('hands a callback Task its token as $$.Task.Token', async () => {
+    const f = flaky(0);
+    const def = task({ Resource: 'arn:aws:states:::sqs:sendMessage.waitForTaskToken', Parameters: { 'token.$': '$$.Task.Token' } });
+    await runExecution(def, {}, { startMs: start, resolveTask: f.resolve, random: () => 0.5 });
+    assert.match((f.calls[0].parameters as { token: string }).token, /^[0-9a-f-]{36}$/);
+  });
+
   it('refuses JSONata definitions as unsupported', async () => {
     await assert.rejects(
       runExecution({ QueryLanguage: 'JSONata', StartAt: 'P', States: { P: { Type: 'Pass', End: true } } }, {}),

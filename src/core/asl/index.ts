@@ -14,3 +14,4 @@ export {
   UnsupportedDefinitionError,
 } from './run.ts';
 export { type Diagnostic, DiagnosticCodes, invalidDefinitionMessage, validateDefinition, validateDefinitionText } from './validate.ts';
+export { type HistoryEventType, stateEventType } from './history.ts';

@@ -48,6 +48,43 @@ function pathNumber(
   return v;
 }
 
+/**
+ * ItemBatcher: iterations get `{ Items: [...], BatchInput }` of up to MaxItemsPerBatch items
+ * (and MaxInputBytesPerBatch bytes of JSON) instead of one item each.
+ */
+export function batchInputs(state: AslState, inputs: Json[], scope: Scope): Json[] {
+  const batcher = state.ItemBatcher;
+  if (batcher === undefined) return inputs;
+  const maxItems = batcherNumber(batcher, 'MaxItemsPerBatch', scope) ?? Number.POSITIVE_INFINITY;
+  const maxBytes = batcherNumber(batcher, 'MaxInputBytesPerBatch', scope) ?? Number.POSITIVE_INFINITY;
+  const batchInput = batcher.BatchInput === undefined ? undefined : applyTemplate(batcher.BatchInput, scope);
+  const batches: Json[][] = [];
+  let current: Json[] = [];
+  let bytes = 0;
+  for (const item of inputs) {
+    const size = Buffer.byteLength(JSON.stringify(item));
+    if (current.length > 0 && (current.length >= maxItems || bytes + size > maxBytes)) {
+      batches.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(item);
+    bytes += size;
+  }
+  if (current.length > 0) batches.push(current);
+  return batches.map((Items): Json => (batchInput === undefined ? { Items } : { Items, BatchInput: batchInput }));
+}
+
+function batcherNumber(batcher: JsonObject, field: string, scope: Scope): number | undefined {
+  const literal = batcher[field];
+  const path = batcher[`${field}Path`];
+  const v = literal !== undefined ? literal : typeof path === 'string' ? selectPath(path, scope) : undefined;
+  if (v === undefined) return undefined;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1)
+    throw runtimeFailure(`The ItemBatcher field ${field} must be a positive integer, got ${JSON.stringify(v)}`);
+  return v;
+}
+
 /** MaxConcurrency: 0 (the default) means as many as there are items. */
 export function maxConcurrency(state: AslState, scope: Scope): number {
   const n = pathNumber(state, 'MaxConcurrency', scope) ?? 0;

@@ -5,18 +5,11 @@
  */
 import type { Environment, ExecutionInfo, Position } from './context.ts';
 import { type StateMachineDefinition, usesJsonata } from './definition.ts';
+import { type HistoryEvent, type HistoryEventType, stateEventType } from './history.ts';
 import { type Json, type JsonObject, StatesErrors, StatesFailure } from './errors.ts';
 import { exceedsTolerance, type IterationOutcome, mapResult } from './map.ts';
 import { randomUuid } from './intrinsics.ts';
 import { completeState, enterState, failState, type Step, type Variables } from './step.ts';
-
-export interface HistoryEvent {
-  id: number;
-  type: string;
-  /** Milliseconds on the runner's clock (virtual: waits advance it). */
-  timestamp: number;
-  details?: JsonObject;
-}
 
 export interface TaskRequest {
   resource: string;
@@ -38,6 +31,8 @@ export interface RunOptions {
   /** Stop a runaway loop: AWS caps a Standard history at 25,000 events. */
   maxEvents?: number;
 }
+
+export type { HistoryEvent };
 
 export type ExecutionResult =
   | { status: 'SUCCEEDED'; output: Json; events: HistoryEvent[] }
@@ -99,7 +94,7 @@ export async function runExecution(definition: StateMachineDefinition, input: Js
   return { status: timedOut ? 'TIMED_OUT' : 'FAILED', error: outcome.error, cause: outcome.cause, events: rt.events };
 }
 
-function emit(rt: Runtime, type: string, details?: JsonObject): number {
+function emit(rt: Runtime, type: HistoryEventType, details?: JsonObject): number {
   if (rt.events.length >= rt.maxEvents)
     throw new StatesFailure(StatesErrors.Runtime, `The execution reached the limit of ${rt.maxEvents} history events`);
   const id = rt.events.length + 1;
@@ -119,8 +114,10 @@ async function runMachine(
   let vars = variables;
   try {
     for (;;) {
-      const type = machine.States[name]?.Type ?? 'Unknown';
-      const enteredEventId = emit(rt, `${type}StateEntered`, { name, input: data });
+      const type = machine.States[name]?.Type;
+      if (type === undefined)
+        return { ok: false, error: StatesErrors.Runtime, cause: `The state '${name}' does not exist in the state machine` };
+      const enteredEventId = emit(rt, stateEventType(type, 'Entered'), { name, input: data });
       let pos: Position = {
         state: name,
         input: data,
@@ -146,7 +143,7 @@ async function runMachine(
           cause: `The state/task '${name}' returned a result with a size exceeding the maximum number of bytes service limit.`,
         };
       }
-      emit(rt, `${type}StateExited`, { name, output: step.output });
+      emit(rt, stateEventType(type, 'Exited'), { name, output: step.output });
       if (step.kind === 'succeed') return { ok: true, output: step.output };
       name = step.next;
       data = step.output;

@@ -9,7 +9,8 @@ import { chooseRule } from './choice.ts';
 import { contextObject, type Environment, type Position, scopeOf } from './context.ts';
 import type { AslState, StateMachineDefinition } from './definition.ts';
 import { isObject, type Json, runtimeFailure, StatesErrors, StatesFailure } from './errors.ts';
-import { iterationInput, mapItems, maxConcurrency, type Tolerance, tolerance, errorOutput } from './map.ts';
+import { randomUuid } from './intrinsics.ts';
+import { batchInputs, errorOutput, iterationInput, mapItems, maxConcurrency, type Tolerance, tolerance } from './map.ts';
 import { applyResultPath, applyTemplate, dynamicValue, filterPath } from './payload.ts';
 import { decideRetry, findCatcher } from './retry.ts';
 import { waitUntil } from './wait.ts';
@@ -129,6 +130,8 @@ function enter(state: AslState, pos: Position, env: Environment): Step {
     }
     case 'Task': {
       const context = contextObject(env, pos, { retryCount: pos.retryCounts.reduce((a, b) => a + b, 0) });
+      // A callback task (`.waitForTaskToken`) hands its token out through `$$.Task.Token`.
+      if (state.Resource?.endsWith('.waitForTaskToken')) context.Task = { Token: randomUuid(env.random) };
       const parameters =
         state.Parameters === undefined ? effective : applyTemplate(state.Parameters, scopeOf(env, pos, effective, context));
       return { kind: 'task', resource: state.Resource ?? '', parameters, context };
@@ -144,7 +147,11 @@ function enter(state: AslState, pos: Position, env: Environment): Step {
       const items = mapItems(state, scope);
       const itemScope = (index: number, value: Json) =>
         scopeOf(env, pos, effective, contextObject(env, pos, { mapItem: { index, value } }));
-      const inputs = items.map((value, index) => iterationInput(state, itemScope, index, value));
+      const inputs = batchInputs(
+        state,
+        items.map((value, index) => iterationInput(state, itemScope, index, value)),
+        scope,
+      );
       return { kind: 'map', processor, inputs, maxConcurrency: maxConcurrency(state, scope), tolerance: tolerance(state, scope) };
     }
     default:
