@@ -100,7 +100,15 @@ describe('the in-memory runner', () => {
     const plain = await runExecution(map({}), [1, 2, 3], { startMs: start });
     assert.deepEqual(plain.status !== 'SUCCEEDED' && [plain.error, plain.cause], ['TooBig', 'item over 1']);
     const tolerated = await runExecution(map({ ToleratedFailureCount: 2 }), [1, 2, 3], { startMs: start });
-    assert.equal(tolerated.status, 'SUCCEEDED');
+    // A tolerated failure's place in the output holds its error output.
+    assert.deepEqual(tolerated.status === 'SUCCEEDED' && tolerated.output, [
+      1,
+      { Error: 'TooBig', Cause: 'item over 1' },
+      { Error: 'TooBig', Cause: 'item over 1' },
+    ]);
+    // With both limits, the Map fails only when both are exceeded.
+    const both = await runExecution(map({ ToleratedFailureCount: 1, ToleratedFailurePercentage: 70 }), [1, 2, 3], { startMs: start });
+    assert.equal(both.status, 'SUCCEEDED');
     const exceeded = await runExecution(map({ ToleratedFailurePercentage: 50 }), [1, 2, 3], { startMs: start });
     assert.equal(exceeded.status !== 'SUCCEEDED' && exceeded.error, 'States.ExceedToleratedFailureThreshold');
   });
@@ -133,6 +141,23 @@ describe('the in-memory runner', () => {
     );
     // The wait was skipped, not slept: its end is 60 s later on the virtual clock.
     assert.equal(r.events[3].timestamp - start, 60_000);
+  });
+
+  it("applies a Choice state's Assign and its matched rule's, the rule's winning", async () => {
+    const def: StateMachineDefinition = {
+      StartAt: 'C',
+      States: {
+        C: {
+          Type: 'Choice',
+          Assign: { a: 'state', b: 'state' },
+          Choices: [{ Variable: '$.x', NumericEquals: 1, Assign: { b: 'rule' }, Next: 'P' }],
+          Default: 'P',
+        },
+        P: { Type: 'Pass', Parameters: { 'a.$': '$a', 'b.$': '$b' }, End: true },
+      },
+    };
+    const r = await runExecution(def, { x: 1 }, { startMs: start });
+    assert.deepEqual(r.status === 'SUCCEEDED' && r.output, { a: 'state', b: 'rule' });
   });
 
   it('batches Map items with ItemBatcher', async () => {

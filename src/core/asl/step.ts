@@ -120,7 +120,9 @@ function enter(state: AslState, pos: Position, env: Environment): Step {
       const rule = chooseRule(state.Choices ?? [], scope);
       const next = rule ? (rule.Next as string) : state.Default;
       if (next === undefined) throw new StatesFailure(StatesErrors.NoChoiceMatched, `No Matches!`);
-      const variables = assign(rule?.Assign ?? state.Assign, pos, env, effective);
+      // AWS: the state's Assign applies whichever rule matched; the matched rule's own Assign is added over it.
+      const both = isObject(state.Assign) && isObject(rule?.Assign) ? { ...state.Assign, ...rule.Assign } : (rule?.Assign ?? state.Assign);
+      const variables = assign(both, pos, env, effective);
       return { kind: 'next', next, output: filterPath(state.OutputPath, scopeOf(env, pos, effective)), variables };
     }
     case 'Fail': {
