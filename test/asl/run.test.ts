@@ -181,6 +181,12 @@ describe('the in-memory runner', () => {
     ]);
   });
 
+  it('hands the resolver the Task timeouts, TimeoutSecondsPath read from the input', async () => {
+    const f = flaky(0);
+    await runExecution(task({ TimeoutSecondsPath: '$.t', HeartbeatSeconds: 5 }), { t: 30 }, { startMs: start, resolveTask: f.resolve });
+    assert.deepEqual([f.calls[0].timeoutSeconds, f.calls[0].heartbeatSeconds], [30, 5]);
+  });
+
   it('hands a callback Task its token as $$.Task.Token', async () => {
     const f = flaky(0);
     const def = task({ Resource: 'arn:aws:states:::sqs:sendMessage.waitForTaskToken', Parameters: { 'token.$': '$$.Task.Token' } });

@@ -15,6 +15,9 @@ export interface TaskRequest {
   resource: string;
   parameters: Json;
   context: Json;
+  /** TimeoutSeconds and HeartbeatSeconds of the state: the resolver fails the task with States.Timeout / States.HeartbeatTimeout past them. */
+  timeoutSeconds: number | undefined;
+  heartbeatSeconds: number | undefined;
 }
 
 /** Runs a Task's resource; a StatesFailure it throws is the task's error (Retry and Catch see it). */
@@ -176,8 +179,10 @@ async function carryOut(machine: StateMachineDefinition, pos: Position, step: St
           break;
         }
         emit(rt, 'TaskScheduled', { resource: step.resource, parameters: step.parameters });
+        emit(rt, 'TaskStarted', { resource: step.resource });
         try {
-          const result = await rt.resolveTask({ resource: step.resource, parameters: step.parameters, context: step.context });
+          const { resource, parameters, context, timeoutSeconds, heartbeatSeconds } = step;
+          const result = await rt.resolveTask({ resource, parameters, context, timeoutSeconds, heartbeatSeconds });
           emit(rt, 'TaskSucceeded', { output: result });
           step = completeState(machine, pos, rt.env, result);
         } catch (e) {

@@ -12,6 +12,7 @@ import { isObject, type Json, runtimeFailure, StatesErrors, StatesFailure } from
 import { randomUuid } from './intrinsics.ts';
 import { batchInputs, errorOutput, iterationInput, mapItems, maxConcurrency, type Tolerance, tolerance } from './map.ts';
 import { applyResultPath, applyTemplate, dynamicValue, filterPath } from './payload.ts';
+import { requirePath, type Scope } from './scope.ts';
 import { decideRetry, findCatcher } from './retry.ts';
 import { waitUntil } from './wait.ts';
 
@@ -25,7 +26,15 @@ export type Step =
   | { kind: 'wait'; untilMs: number; after: Step }
   /** Run the same state again, with the same input, after `delaySeconds`. */
   | { kind: 'retry'; delaySeconds: number; retryCounts: number[]; error: string; cause: string | undefined }
-  | { kind: 'task'; resource: string; parameters: Json; context: Json }
+  /** Run a Task's resource; the runner (or its resolver) fails it with States.Timeout past timeoutSeconds. */
+  | {
+      kind: 'task';
+      resource: string;
+      parameters: Json;
+      context: Json;
+      timeoutSeconds: number | undefined;
+      heartbeatSeconds: number | undefined;
+    }
   | { kind: 'parallel'; branches: { definition: StateMachineDefinition; input: Json }[] }
   | { kind: 'map'; processor: StateMachineDefinition; inputs: Json[]; maxConcurrency: number; tolerance: Tolerance };
 
@@ -136,7 +145,14 @@ function enter(state: AslState, pos: Position, env: Environment): Step {
       if (state.Resource?.endsWith('.waitForTaskToken')) context.Task = { Token: randomUuid(env.random) };
       const parameters =
         state.Parameters === undefined ? effective : applyTemplate(state.Parameters, scopeOf(env, pos, effective, context));
-      return { kind: 'task', resource: state.Resource ?? '', parameters, context };
+      return {
+        kind: 'task',
+        resource: state.Resource ?? '',
+        parameters,
+        context,
+        timeoutSeconds: taskSeconds(state.TimeoutSeconds, state.TimeoutSecondsPath, 'TimeoutSecondsPath', scope),
+        heartbeatSeconds: taskSeconds(state.HeartbeatSeconds, state.HeartbeatSecondsPath, 'HeartbeatSecondsPath', scope),
+      };
     }
     case 'Parallel': {
       const input = state.Parameters === undefined ? effective : applyTemplate(state.Parameters, scope);
@@ -159,6 +175,14 @@ function enter(state: AslState, pos: Position, env: Environment): Step {
     default:
       throw runtimeFailure(`Unknown state type ${JSON.stringify((state as { Type: unknown }).Type)}`);
   }
+}
+
+function taskSeconds(literal: number | undefined, path: string | undefined, field: string, scope: Scope): number | undefined {
+  if (path === undefined) return literal;
+  const v = requirePath(path, scope, field);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1)
+    throw runtimeFailure(`The ${field} field refers to value "${JSON.stringify(v)}" which is not a valid positive integer: ${path}`);
+  return v;
 }
 
 function failText(v: Json | undefined, field: string): string | undefined {
