@@ -215,10 +215,27 @@ function step(value: Json, s: Segment): Json[] {
   }
 }
 
-/** Jayway's normalised form of a path, as AWS quotes it in "No results for path: $['a'][0]". */
-export function normalizedPath(path: JsonPath): string {
+/**
+ * Jayway's message when a definite path matches nothing: a missing leaf is "No results for
+ * path: $['a']['b']", a missing step before it "Missing property in path $['a']".
+ */
+export function notFoundMessage(path: JsonPath, root: Json): string {
+  let value: Json = root;
+  for (let i = 0; i < path.segments.length; i++) {
+    const next = step(value, path.segments[i]);
+    if (next.length === 0) {
+      if (i === path.segments.length - 1 || path.segments[i].kind !== 'name') break;
+      return `Missing property in path ${normalizedPath(path, i + 1)}`;
+    }
+    value = next[0];
+  }
+  return `No results for path: ${normalizedPath(path)}`;
+}
+
+/** Jayway's normalised form of a path (its first `length` segments), as AWS quotes it in "No results for path: $['a'][0]". */
+export function normalizedPath(path: JsonPath, length = path.segments.length): string {
   let out = path.root.kind === 'context' ? '$$' : path.root.kind === 'variable' ? `$${path.root.name}` : '$';
-  for (const s of path.segments) {
+  for (const s of path.segments.slice(0, length)) {
     if (s.kind === 'name') out += `['${s.name}']`;
     else if (s.kind === 'index') out += `[${s.index}]`;
     else if (s.kind === 'wildcard') out += '[*]';

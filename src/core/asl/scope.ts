@@ -1,6 +1,6 @@
 /** What a path or an intrinsic function can see while a state runs. */
 import { type Json, runtimeFailure } from './errors.ts';
-import { evaluatePath, type JsonPath, normalizedPath, type PathResult, parsePath } from './jsonpath.ts';
+import { evaluatePath, type JsonPath, normalizedPath, notFoundMessage, type PathResult, parsePath } from './jsonpath.ts';
 
 export interface Scope {
   /** The data `$` refers to (state input, result or item, depending on the field). */
@@ -58,5 +58,8 @@ export function selectPath(text: string, scope: Scope): Json {
   const path = cachedPath(text);
   const r = readPath(path, scope);
   if (r.found) return r.value;
-  throw runtimeFailure(`Invalid path '${text}' : No results for path: ${normalizedPath(path)}`);
+  const root = path.root.kind === 'context' ? scope.context : path.root.kind === 'variable' ? scope.variables[path.root.name] : scope.data;
+  throw runtimeFailure(
+    `Invalid path '${text}' : ${root === undefined ? `No results for path: ${normalizedPath(path)}` : notFoundMessage(path, root)}`,
+  );
 }
