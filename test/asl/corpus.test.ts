@@ -5,12 +5,14 @@
  * is reported so the list can shrink.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { it } from 'node:test';
-import { runExecution, type StateMachineDefinition, UnsupportedDefinitionError } from '../../src/core/asl/index.ts';
+import { it, type TestContext } from 'node:test';
+import { runExecution, type StateMachineDefinition, type TaskResolver, UnsupportedDefinitionError } from '../../src/core/asl/index.ts';
 import { validateDefinition } from '../../src/core/asl/validate.ts';
 import { difference, type Expectation } from './corpus-compare.ts';
+import { type PythonFunction, pythonLambdaResolver } from './python-lambda.ts';
 
 /** The corpus sits in `shared/` beside the clone (/work/main → /work/shared) or higher up (a worktree under /work/wt/). */
 function corpusDir(): string | undefined {
@@ -30,6 +32,7 @@ interface Case {
   expect: Expectation;
   source?: { recorded?: string };
   stateMachineType?: 'STANDARD' | 'EXPRESS';
+  functions?: Record<string, PythonFunction>;
 }
 
 /** "13-12-2023, 07:09:17" (UTC): the clock of the recording, for waits measured from it. */
@@ -50,53 +53,77 @@ function seeded(seed: number): () => number {
 }
 
 const dir = corpusDir();
-const knownPath = join(import.meta.dirname, 'known-failures.json');
 
-it('runs the ASL conformance corpus (pure cases)', {
-  skip: dir ? false : 'the corpus ../shared/conformance/asl is not beside this clone',
-}, async (t) => {
-  const known: Record<string, string> = JSON.parse(readFileSync(knownPath, 'utf8'));
-  const files = readdirSync(dir!)
+interface Tally {
+  files: string[];
+  passed: number;
+  jsonata: number;
+  regressions: string[];
+  newlyPassing: string[];
+}
+
+async function runCategory(categoryDir: string, known: Record<string, string>, resolver?: (c: Case) => TaskResolver): Promise<Tally> {
+  const files = readdirSync(categoryDir)
     .filter((f) => f.endsWith('.json'))
     .sort();
-  const regressions: string[] = [];
-  const newlyPassing: string[] = [];
-  let passed = 0;
-  let jsonata = 0;
+  const tally: Tally = { files, passed: 0, jsonata: 0, regressions: [], newlyPassing: [] };
   for (const file of files) {
     const name = file.slice(0, -'.json'.length);
-    const c: Case = JSON.parse(readFileSync(join(dir!, file), 'utf8'));
+    const c: Case = JSON.parse(readFileSync(join(categoryDir, file), 'utf8'));
     let problem: string | undefined;
     try {
       const result = await runExecution(c.definition, (c.input ?? {}) as never, {
         startMs: recordedMs(c.source?.recorded),
         random: seeded(1),
         type: c.stateMachineType,
+        resolveTask: resolver?.(c),
       });
       problem = difference(c.expect, result);
     } catch (e) {
       if (e instanceof UnsupportedDefinitionError) {
-        jsonata++;
+        tally.jsonata++;
         continue;
       }
       problem = `threw ${(e as Error).stack?.split('\n').slice(0, 2).join(' ')}`;
     }
     if (problem === undefined) {
-      passed++;
-      if (known[name] !== undefined) newlyPassing.push(name);
-    } else if (known[name] === undefined) regressions.push(`${name}: ${problem}`);
+      tally.passed++;
+      if (known[name] !== undefined) tally.newlyPassing.push(name);
+    } else if (known[name] === undefined) tally.regressions.push(`${name}: ${problem}`);
   }
-  const stale = Object.keys(known).filter((k) => !files.includes(`${k}.json`));
-  const applicable = files.length - jsonata;
-  t.diagnostic(
-    `passed ${passed} of ${files.length} (${applicable} without JSONata: ${((passed / applicable) * 100).toFixed(1)}%); JSONata unsupported: ${jsonata}`,
+  return tally;
+}
+
+function report(t: TestContext, category: string, known: Record<string, string>, tally: Tally, knownFile: string): void {
+  const applicable = tally.files.length - tally.jsonata;
+  const line = `asl corpus ${category}: passed ${tally.passed}/${tally.files.length}; ${tally.passed}/${applicable} of the cases without JSONata (${((tally.passed / applicable) * 100).toFixed(1)}%); ${tally.jsonata} JSONata cases unsupported`;
+  t.diagnostic(line);
+  console.log(line);
+  for (const n of tally.newlyPassing) t.diagnostic(`now passes, remove it from ${knownFile}: ${n}`);
+  for (const n of Object.keys(known).filter((k) => !tally.files.includes(`${k}.json`)))
+    t.diagnostic(`not in the corpus, remove it from ${knownFile}: ${n}`);
+  assert.deepEqual(tally.regressions, [], `cases failing that ${knownFile} does not list:\n${tally.regressions.join('\n')}`);
+}
+
+const skip = dir ? false : 'the corpus ../shared/conformance/asl is not beside this clone';
+
+it('runs the ASL conformance corpus (pure cases)', { skip }, async (t) => {
+  const known: Record<string, string> = JSON.parse(readFileSync(join(import.meta.dirname, 'known-failures.json'), 'utf8'));
+  report(t, 'pure', known, await runCategory(dir!, known), 'known-failures.json');
+});
+
+it('runs the lambda cases of the corpus, their Python handlers run by python3', { skip }, async (t) => {
+  const lambdaDir = join(dir!, '..', 'lambda');
+  if (!existsSync(lambdaDir)) return t.skip('no lambda cases beside the pure ones');
+  if (spawnSync('python3', ['--version']).status !== 0) return t.skip("python3 is not installed: it runs the cases' handlers");
+  const known: Record<string, string> = JSON.parse(readFileSync(join(import.meta.dirname, 'known-failures-lambda.json'), 'utf8'));
+  report(
+    t,
+    'lambda',
+    known,
+    await runCategory(lambdaDir, known, (c) => pythonLambdaResolver(c.functions ?? {})),
+    'known-failures-lambda.json',
   );
-  console.log(
-    `asl corpus: passed ${passed}/${files.length}; ${passed}/${applicable} of the cases without JSONata; ${jsonata} JSONata cases unsupported`,
-  );
-  for (const n of newlyPassing) t.diagnostic(`now passes, remove it from known-failures.json: ${n}`);
-  for (const n of stale) t.diagnostic(`not in the corpus, remove it from known-failures.json: ${n}`);
-  assert.deepEqual(regressions, [], `cases failing that known-failures.json does not list:\n${regressions.join('\n')}`);
 });
 
 it('accepts every definition of the corpus (AWS ran them all)', {

@@ -19,14 +19,15 @@ export interface Catcher {
 }
 
 /**
- * States.ALL matches every error but States.Runtime and States.DataLimitExceeded (AWS: those
- * are terminal); States.TaskFailed matches every error but States.Timeout.
+ * States.Runtime is never retried or caught, even when named (recorded on AWS: a Catch on
+ * States.Runtime lets the execution fail). States.ALL matches every other error, including
+ * States.DataLimitExceeded from a task's result (recorded); States.TaskFailed every other error
+ * but States.Timeout.
  */
 export function errorMatches(errorEquals: readonly string[], error: string): boolean {
-  if (errorEquals.includes(error)) return true;
-  const terminal = error === StatesErrors.Runtime || error === StatesErrors.DataLimitExceeded;
-  if (errorEquals.includes(StatesErrors.ALL) && !terminal) return true;
-  return errorEquals.includes(StatesErrors.TaskFailed) && !terminal && error !== StatesErrors.Timeout;
+  if (error === StatesErrors.Runtime) return false;
+  if (errorEquals.includes(error) || errorEquals.includes(StatesErrors.ALL)) return true;
+  return errorEquals.includes(StatesErrors.TaskFailed) && error !== StatesErrors.Timeout;
 }
 
 export type RetryDecision = { kind: 'retry'; retrier: number; delaySeconds: number } | { kind: 'exhausted' };

@@ -47,6 +47,16 @@ export class UnsupportedDefinitionError extends Error {}
 /** AWS's limit on the size of a state's input or output (256 KiB of UTF-8 JSON). */
 const MAX_PAYLOAD_BYTES = 262_144;
 
+/** States.DataLimitExceeded when a state's output or a task's result is over AWS's 256 KiB. */
+function oversize(name: string, value: Json): StatesFailure | undefined {
+  const text = JSON.stringify(value) ?? '';
+  if (text.length <= MAX_PAYLOAD_BYTES / 4 || Buffer.byteLength(text) <= MAX_PAYLOAD_BYTES) return undefined;
+  return new StatesFailure(
+    StatesErrors.DataLimitExceeded,
+    `The state/task '${name}' returned a result with a size exceeding the maximum number of bytes service limit.`,
+  );
+}
+
 interface Runtime {
   env: Environment;
   clock: { ms: number };
@@ -139,13 +149,8 @@ async function runMachine(
       }
       if (step.kind === 'fail') return { ok: false, error: step.error, cause: step.cause };
       if (step.kind !== 'next' && step.kind !== 'succeed') throw new Error(`unexpected step ${step.kind}`);
-      if (JSON.stringify(step.output)?.length > MAX_PAYLOAD_BYTES && Buffer.byteLength(JSON.stringify(step.output)) > MAX_PAYLOAD_BYTES) {
-        return {
-          ok: false,
-          error: StatesErrors.DataLimitExceeded,
-          cause: `The state/task '${name}' returned a result with a size exceeding the maximum number of bytes service limit.`,
-        };
-      }
+      const tooLarge = oversize(name, step.output);
+      if (tooLarge) return { ok: false, error: tooLarge.error, cause: tooLarge.cause };
       emit(rt, stateEventType(type, 'Exited'), { name, output: step.output });
       if (step.kind === 'succeed') return { ok: true, output: step.output };
       name = step.next;
@@ -183,6 +188,9 @@ async function carryOut(machine: StateMachineDefinition, pos: Position, step: St
         try {
           const { resource, parameters, context, timeoutSeconds, heartbeatSeconds } = step;
           const result = await rt.resolveTask({ resource, parameters, context, timeoutSeconds, heartbeatSeconds });
+          // AWS names a service integration by its service ('lambda' for arn:aws:states:::lambda:invoke).
+          const tooLarge = oversize(/^arn:aws:states:::([^:.]+)/.exec(resource)?.[1] ?? pos.state, result);
+          if (tooLarge) throw tooLarge;
           emit(rt, 'TaskSucceeded', { output: result });
           step = completeState(machine, pos, rt.env, result);
         } catch (e) {
