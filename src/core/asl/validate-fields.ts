@@ -64,7 +64,7 @@ export function pathProblem(text: Json | undefined, definite = false): string | 
   if (typeof text !== 'string') return 'must be a JSONPath string';
   try {
     const p = parsePath(text);
-    if (definite && !p.definite) return `must be a reference path (names and indexes only): ${text}`;
+    if (definite && !p.definite) return `is not a Reference Path: ${text}`;
     return undefined;
   } catch (e) {
     return `is not a valid JSONPath: ${(e as Error).message}`;
@@ -131,7 +131,8 @@ export function ruleProblems(rule: Json, at: string, topLevel: boolean): { at: s
     return out;
   }
   const operator = ops[0];
-  const problem = pathProblem(rule.Variable);
+  // AWS: Variable and the *Path operands must be reference paths (names and indexes only).
+  const problem = pathProblem(rule.Variable, true);
   if (problem) out.push({ at: `${at}/Variable`, message: `The field 'Variable' ${problem}` });
   const value = rule[operator];
   const bad = operatorValueProblem(operator, value);
@@ -141,7 +142,7 @@ export function ruleProblems(rule: Json, at: string, topLevel: boolean): { at: s
 
 function operatorValueProblem(op: string, value: Json): string | undefined {
   if (op.endsWith('Path')) {
-    const p = pathProblem(value);
+    const p = pathProblem(value, true);
     return p && `The field '${op}' ${p}`;
   }
   if (IS_TESTS.has(op) || op === 'BooleanEquals')

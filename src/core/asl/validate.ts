@@ -75,7 +75,7 @@ function checkMachine(machine: Json, at: string, out: Diagnostic[], depth: numbe
   }
   for (const key of Object.keys(machine)) {
     if (!['StartAt', 'States', 'Comment', 'Version', 'TimeoutSeconds', 'QueryLanguage', 'ProcessorConfig'].includes(key))
-      schema(out, `Field '${key}' is not supported`, `${at}/${key}`);
+      schema(out, `Field ${key} not allowed.`, `${at}/${key}`);
   }
   if (machine.QueryLanguage !== undefined && machine.QueryLanguage !== 'JSONPath' && machine.QueryLanguage !== 'JSONata') {
     schema(out, "The field 'QueryLanguage' must be 'JSONPath' or 'JSONata'", `${at}/QueryLanguage`);
@@ -123,8 +123,7 @@ function checkState(
     return;
   }
   const t = type as StateType;
-  for (const key of Object.keys(state))
-    if (!ALLOWED_FIELDS[t].has(key)) schema(out, `Field '${key}' is not supported for a ${t} state`, `${at}/${key}`);
+  for (const key of Object.keys(state)) if (!ALLOWED_FIELDS[t].has(key)) schema(out, `Field ${key} not allowed.`, `${at}/${key}`);
   const jsonata = state.QueryLanguage === 'JSONata' || (machineJsonata && state.QueryLanguage !== 'JSONPath');
   checkFlow(t, state, states, at, out);
   if (!jsonata) checkPaths(t, state, at, out);
