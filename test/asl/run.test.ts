@@ -6,6 +6,8 @@ import {
   runExecution,
   type StateMachineDefinition,
   StatesFailure,
+  type Step,
+  stepEvents,
   type TaskRequest,
   UnsupportedDefinitionError,
 } from '../../src/core/asl/index.ts';
@@ -221,5 +223,10 @@ describe('the transition function', () => {
     const pos = { state: 'W', input: { at: '2026-01-01T00:01:00Z' }, enteredTime: '', enteredEventId: 2, retryCounts: [], variables: {} };
     const step = enterState(def, pos, { execution, now: () => start, random: Math.random });
     assert.deepEqual(step, { kind: 'wait', untilMs: start + 60_000, after: { kind: 'next', next: 'X', output: pos.input, variables: {} } });
+    // A wait writes no event of its own; the state's exit is written when it goes on.
+    assert.deepEqual(stepEvents('Wait', 'W', step), []);
+    assert.deepEqual(stepEvents('Wait', 'W', (step as { after: Step }).after), [
+      { type: 'WaitStateExited', details: { name: 'W', output: pos.input } },
+    ]);
   });
 });

@@ -14,4 +14,4 @@ export {
   UnsupportedDefinitionError,
 } from './run.ts';
 export { type Diagnostic, DiagnosticCodes, invalidDefinitionMessage, validateDefinition, validateDefinitionText } from './validate.ts';
-export { type HistoryEventType, stateEventType } from './history.ts';
+export { type EventDraft, enteredEvent, type HistoryEventType, stateEventType, stepEvents } from './history.ts';

@@ -4,8 +4,8 @@
  * clock instead of sleeping; Task states go to an injected resolver.
  */
 import type { Environment, ExecutionInfo, Position } from './context.ts';
-import { type StateMachineDefinition, usesJsonata } from './definition.ts';
-import { type HistoryEvent, type HistoryEventType, stateEventType } from './history.ts';
+import { type StateMachineDefinition, type StateType, usesJsonata } from './definition.ts';
+import { type EventDraft, enteredEvent, type HistoryEvent, type HistoryEventType, stepEvents } from './history.ts';
 import { type Json, type JsonObject, StatesErrors, StatesFailure } from './errors.ts';
 import { exceedsTolerance, type IterationOutcome, mapResult } from './map.ts';
 import { randomUuid } from './intrinsics.ts';
@@ -107,6 +107,10 @@ export async function runExecution(definition: StateMachineDefinition, input: Js
   return { status: timedOut ? 'TIMED_OUT' : 'FAILED', error: outcome.error, cause: outcome.cause, events: rt.events };
 }
 
+function emitDraft(rt: Runtime, draft: EventDraft): number {
+  return emit(rt, draft.type, draft.details);
+}
+
 function emit(rt: Runtime, type: HistoryEventType, details?: JsonObject): number {
   if (rt.events.length >= rt.maxEvents)
     throw new StatesFailure(StatesErrors.Runtime, `The execution reached the limit of ${rt.maxEvents} history events`);
@@ -130,7 +134,7 @@ async function runMachine(
       const type = machine.States[name]?.Type;
       if (type === undefined)
         return { ok: false, error: StatesErrors.Runtime, cause: `The state '${name}' does not exist in the state machine` };
-      const enteredEventId = emit(rt, stateEventType(type, 'Entered'), { name, input: data });
+      const enteredEventId = emitDraft(rt, enteredEvent(type, name, data));
       let pos: Position = {
         state: name,
         input: data,
@@ -151,7 +155,7 @@ async function runMachine(
       if (step.kind !== 'next' && step.kind !== 'succeed') throw new Error(`unexpected step ${step.kind}`);
       const tooLarge = oversize(name, step.output);
       if (tooLarge) return { ok: false, error: tooLarge.error, cause: tooLarge.cause };
-      emit(rt, stateEventType(type, 'Exited'), { name, output: step.output });
+      for (const e of stepEvents(type, name, step)) emitDraft(rt, e);
       if (step.kind === 'succeed') return { ok: true, output: step.output };
       name = step.next;
       data = step.output;
@@ -164,7 +168,7 @@ async function runMachine(
 }
 
 /** Carries out a Step's effect and returns the Step that follows it (next, succeed, fail or retry). */
-async function carryOut(machine: StateMachineDefinition, pos: Position, step: Step, rt: Runtime, type: string): Promise<Step> {
+async function carryOut(machine: StateMachineDefinition, pos: Position, step: Step, rt: Runtime, type: StateType): Promise<Step> {
   for (;;) {
     switch (step.kind) {
       case 'next':
@@ -183,8 +187,7 @@ async function carryOut(machine: StateMachineDefinition, pos: Position, step: St
           step = failState(machine, pos, rt.env, StatesErrors.Runtime, `No resolver runs Task resources here: ${step.resource}`);
           break;
         }
-        emit(rt, 'TaskScheduled', { resource: step.resource, parameters: step.parameters });
-        emit(rt, 'TaskStarted', { resource: step.resource });
+        for (const e of stepEvents(type, pos.state, step)) emitDraft(rt, e);
         try {
           const { resource, parameters, context, timeoutSeconds, heartbeatSeconds } = step;
           const result = await rt.resolveTask({ resource, parameters, context, timeoutSeconds, heartbeatSeconds });
@@ -201,7 +204,7 @@ async function carryOut(machine: StateMachineDefinition, pos: Position, step: St
         break;
       }
       case 'parallel': {
-        emit(rt, 'ParallelStateStarted');
+        for (const e of stepEvents(type, pos.state, step)) emitDraft(rt, e);
         const outcomes = await Promise.all(
           step.branches.map((b) => runMachine(b.definition, b.input, pos.variables, rt, Number.POSITIVE_INFINITY)),
         );
@@ -221,7 +224,7 @@ async function carryOut(machine: StateMachineDefinition, pos: Position, step: St
         break;
       }
       case 'map': {
-        emit(rt, 'MapStateStarted', { length: step.inputs.length });
+        for (const e of stepEvents(type, pos.state, step)) emitDraft(rt, e);
         const outcomes = await runIterations(step, pos.variables, rt);
         let result: Json;
         try {
