@@ -196,6 +196,15 @@ describe('the in-memory runner', () => {
     assert.match((f.calls[0].parameters as { token: string }).token, /^[0-9a-f-]{36}$/);
   });
 
+  it('fails a path it cannot parse with States.Runtime, not an exception', async () => {
+    const r = await runExecution(
+      { StartAt: 'P', States: { P: { Type: 'Pass', InputPath: "$['a','b']", End: true } } },
+      {},
+      { startMs: start },
+    );
+    assert.deepEqual([r.status, r.status !== 'SUCCEEDED' && r.error], ['FAILED', 'States.Runtime']);
+  });
+
   it('refuses JSONata definitions as unsupported', async () => {
     await assert.rejects(
       runExecution({ QueryLanguage: 'JSONata', StartAt: 'P', States: { P: { Type: 'Pass', End: true } } }, {}),

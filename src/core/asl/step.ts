@@ -9,7 +9,8 @@ import { chooseRule } from './choice.ts';
 import { contextObject, type Environment, type Position, scopeOf } from './context.ts';
 import type { AslState, StateMachineDefinition } from './definition.ts';
 import { isObject, type Json, runtimeFailure, StatesErrors, StatesFailure } from './errors.ts';
-import { randomUuid } from './intrinsics.ts';
+import { IntrinsicSyntaxError, randomUuid } from './intrinsics.ts';
+import { JsonPathSyntaxError } from './jsonpath.ts';
 import { batchInputs, errorOutput, iterationInput, mapItems, maxConcurrency, type Tolerance, tolerance } from './map.ts';
 import { applyResultPath, applyTemplate, dynamicValue, filterPath } from './payload.ts';
 import { requirePath, type Scope } from './scope.ts';
@@ -100,8 +101,10 @@ function failStateFrom(machine: StateMachineDefinition, pos: Position, env: Envi
   return failState(machine, pos, env, f.error, f.cause);
 }
 
+/** A path or intrinsic the engine cannot parse fails the state with States.Runtime; validation refuses most of them earlier. */
 function asFailure(e: unknown): StatesFailure {
   if (e instanceof StatesFailure) return e;
+  if (e instanceof JsonPathSyntaxError || e instanceof IntrinsicSyntaxError) return runtimeFailure(e.message);
   throw e;
 }
 
