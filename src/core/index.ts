@@ -1,5 +1,7 @@
 /** The core: Hangar's model, its pure decisions and its clock. It knows nothing of SQL or HTTP. */
 export * from './access.ts';
+// Amazon States Language under one name: its Json, StatesFailure and retry words are its own.
+export * as asl from './asl/index.ts';
 export * from './backoff-ends.ts';
 export * from './cancel.ts';
 export * from './claim-order.ts';

@@ -1,0 +1,88 @@
+/** The event types of an execution's history, named as GetExecutionHistory names them. */
+import type { StateType } from './definition.ts';
+import type { Json, JsonObject } from './errors.ts';
+import type { Step } from './step.ts';
+
+export const EXECUTION_EVENT_TYPES = [
+  'ExecutionStarted',
+  'ExecutionSucceeded',
+  'ExecutionFailed',
+  'ExecutionTimedOut',
+  'ExecutionAborted',
+] as const;
+export const EFFECT_EVENT_TYPES = [
+  'TaskScheduled',
+  'TaskStarted',
+  'TaskSucceeded',
+  'TaskFailed',
+  'TaskTimedOut',
+  'ParallelStateStarted',
+  'ParallelStateSucceeded',
+  'ParallelStateFailed',
+  'MapStateStarted',
+  'MapStateSucceeded',
+  'MapStateFailed',
+  'MapIterationStarted',
+  'MapIterationSucceeded',
+  'MapIterationFailed',
+] as const;
+
+export type HistoryEventType =
+  | (typeof EXECUTION_EVENT_TYPES)[number]
+  | (typeof EFFECT_EVENT_TYPES)[number]
+  | `${StateType}StateEntered`
+  | `${StateType}StateExited`;
+
+export interface HistoryEvent {
+  id: number;
+  type: HistoryEventType;
+  /** Milliseconds on the runner's clock (virtual in the in-memory runner: waits advance it). */
+  timestamp: number;
+  details?: JsonObject;
+}
+
+/** `PassStateEntered`, `MapStateExited`…: a state's own events carry its type in their name. */
+export function stateEventType(type: StateType, phase: 'Entered' | 'Exited'): HistoryEventType {
+  return `${type}State${phase}`;
+}
+
+/** An event before the runner numbers and timestamps it. */
+export interface EventDraft {
+  type: HistoryEventType;
+  details?: JsonObject;
+}
+
+export function enteredEvent(type: StateType, name: string, input: Json): EventDraft {
+  return { type: stateEventType(type, 'Entered'), details: { name, input } };
+}
+
+/**
+ * The events a state writes when it takes a Step: an effect's start (TaskScheduled and
+ * TaskStarted, ParallelStateStarted, MapStateStarted) or the state's exit. Waits, retries and
+ * failures write none here: a failure is written by whoever it reaches (ExecutionFailed,
+ * MapIterationFailed, …).
+ */
+export function stepEvents(type: StateType, name: string, step: Step): EventDraft[] {
+  switch (step.kind) {
+    case 'next':
+    case 'succeed':
+      return [{ type: stateEventType(type, 'Exited'), details: { name, output: step.output } }];
+    case 'task':
+      return [
+        { type: 'TaskScheduled', details: { resource: step.resource, parameters: step.parameters } },
+        { type: 'TaskStarted', details: { resource: step.resource } },
+      ];
+    case 'parallel':
+      return [{ type: 'ParallelStateStarted', details: { branches: step.branches.length } }];
+    case 'map':
+      return [{ type: 'MapStateStarted', details: { length: step.inputs.length } }];
+    case 'wait':
+    case 'retry':
+    case 'fail':
+      return [];
+    default: {
+      const never: never = step;
+      throw new Error(`unknown step ${JSON.stringify(never)}`);
+    }
+  }
+}

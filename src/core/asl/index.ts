@@ -1,0 +1,17 @@
+/** Amazon States Language: validation, the transition function, and an in-memory runner. */
+export type { Environment, ExecutionInfo, Position } from './context.ts';
+export { STATE_TYPES, type AslState, type StateMachineDefinition, type StateType, usesJsonata } from './definition.ts';
+export { type Json, type JsonObject, StatesErrors, StatesFailure } from './errors.ts';
+export { errorMatches, decideRetry, retryDelaySeconds, type Retrier, type Catcher } from './retry.ts';
+export { completeState, enterState, failState, type Step } from './step.ts';
+export {
+  type ExecutionResult,
+  type HistoryEvent,
+  type RunOptions,
+  runExecution,
+  type TaskRequest,
+  type TaskResolver,
+  UnsupportedDefinitionError,
+} from './run.ts';
+export { type Diagnostic, DiagnosticCodes, invalidDefinitionMessage, validateDefinition, validateDefinitionText } from './validate.ts';
+export { type EventDraft, enteredEvent, type HistoryEventType, stateEventType, stepEvents } from './history.ts';

@@ -1,0 +1,272 @@
+/**
+ * The in-memory runner: drives the transition functions of step.ts to the end of an
+ * execution, keeping Step Functions' history. Waits and retry back-offs advance a virtual
+ * clock instead of sleeping; Task states go to an injected resolver.
+ */
+import type { Environment, ExecutionInfo, Position } from './context.ts';
+import { type StateMachineDefinition, type StateType, usesJsonata } from './definition.ts';
+import { type EventDraft, enteredEvent, type HistoryEvent, type HistoryEventType, stepEvents } from './history.ts';
+import { type Json, type JsonObject, StatesErrors, StatesFailure } from './errors.ts';
+import { exceedsTolerance, type IterationOutcome, mapResult } from './map.ts';
+import { randomUuid } from './intrinsics.ts';
+import { completeState, enterState, failState, type Step, type Variables } from './step.ts';
+
+export interface TaskRequest {
+  resource: string;
+  parameters: Json;
+  context: Json;
+  /** TimeoutSeconds and HeartbeatSeconds of the state: the resolver fails the task with States.Timeout / States.HeartbeatTimeout past them. */
+  timeoutSeconds: number | undefined;
+  heartbeatSeconds: number | undefined;
+}
+
+/** Runs a Task's resource; a StatesFailure it throws is the task's error (Retry and Catch see it). */
+export type TaskResolver = (request: TaskRequest) => Promise<Json>;
+
+export interface RunOptions {
+  execution?: Partial<ExecutionInfo>;
+  /** EXPRESS executions have ids of the form …:express:MACHINE:NAME:UUID. */
+  type?: 'STANDARD' | 'EXPRESS';
+  /** Start of the virtual clock, epoch ms (default: Date.now() once). */
+  startMs?: number;
+  random?: () => number;
+  resolveTask?: TaskResolver;
+  /** Stop a runaway loop: AWS caps a Standard history at 25,000 events. */
+  maxEvents?: number;
+}
+
+export type { HistoryEvent };
+
+export type ExecutionResult =
+  | { status: 'SUCCEEDED'; output: Json; events: HistoryEvent[] }
+  | { status: 'FAILED' | 'TIMED_OUT'; error: string | undefined; cause: string | undefined; events: HistoryEvent[] };
+
+/** The engine cannot run this definition yet (JSONata): not a failure of the execution. */
+export class UnsupportedDefinitionError extends Error {}
+
+/** AWS's limit on the size of a state's input or output (256 KiB of UTF-8 JSON). */
+const MAX_PAYLOAD_BYTES = 262_144;
+
+/** States.DataLimitExceeded when a state's output or a task's result is over AWS's 256 KiB. */
+function oversize(name: string, value: Json): StatesFailure | undefined {
+  const text = JSON.stringify(value) ?? '';
+  if (text.length <= MAX_PAYLOAD_BYTES / 4 || Buffer.byteLength(text) <= MAX_PAYLOAD_BYTES) return undefined;
+  return new StatesFailure(
+    StatesErrors.DataLimitExceeded,
+    `The state/task '${name}' returned a result with a size exceeding the maximum number of bytes service limit.`,
+  );
+}
+
+interface Runtime {
+  env: Environment;
+  clock: { ms: number };
+  events: HistoryEvent[];
+  maxEvents: number;
+  resolveTask: TaskResolver | undefined;
+}
+
+type Outcome = IterationOutcome;
+
+export async function runExecution(definition: StateMachineDefinition, input: Json, options: RunOptions = {}): Promise<ExecutionResult> {
+  if (usesJsonata(definition)) throw new UnsupportedDefinitionError('JSONata (QueryLanguage "JSONata") is not supported yet');
+  const startMs = options.startMs ?? Date.now();
+  const clock = { ms: startMs };
+  const name = options.execution?.name ?? 'execution';
+  const machineName = options.execution?.stateMachineName ?? 'StateMachine';
+  const random = options.random ?? Math.random;
+  const execution: ExecutionInfo = {
+    id:
+      options.type === 'EXPRESS'
+        ? `arn:aws:states:us-east-1:111111111111:express:${machineName}:${name}:${randomUuid(random)}`
+        : `arn:aws:states:us-east-1:111111111111:execution:${machineName}:${name}`,
+    name,
+    input,
+    startTime: new Date(startMs).toISOString(),
+    roleArn: 'arn:aws:iam::111111111111:role/StepFunctionsRole',
+    stateMachineId: `arn:aws:states:us-east-1:111111111111:stateMachine:${machineName}`,
+    stateMachineName: machineName,
+    redriveCount: 0,
+    ...options.execution,
+  };
+  const rt: Runtime = {
+    env: { execution, now: () => clock.ms, random },
+    clock,
+    events: [],
+    maxEvents: options.maxEvents ?? 25_000,
+    resolveTask: options.resolveTask,
+  };
+  emit(rt, 'ExecutionStarted', { input });
+  const deadline = definition.TimeoutSeconds === undefined ? Number.POSITIVE_INFINITY : startMs + definition.TimeoutSeconds * 1000;
+  const outcome = await runMachine(definition, input, {}, rt, deadline);
+  if (outcome.ok) {
+    emit(rt, 'ExecutionSucceeded', { output: outcome.output });
+    return { status: 'SUCCEEDED', output: outcome.output, events: rt.events };
+  }
+  const timedOut = outcome.error === StatesErrors.Timeout && clock.ms >= deadline;
+  emit(rt, timedOut ? 'ExecutionTimedOut' : 'ExecutionFailed', { error: outcome.error ?? null, cause: outcome.cause ?? null });
+  return { status: timedOut ? 'TIMED_OUT' : 'FAILED', error: outcome.error, cause: outcome.cause, events: rt.events };
+}
+
+function emitDraft(rt: Runtime, draft: EventDraft): number {
+  return emit(rt, draft.type, draft.details);
+}
+
+function emit(rt: Runtime, type: HistoryEventType, details?: JsonObject): number {
+  if (rt.events.length >= rt.maxEvents)
+    throw new StatesFailure(StatesErrors.Runtime, `The execution reached the limit of ${rt.maxEvents} history events`);
+  const id = rt.events.length + 1;
+  rt.events.push({ id, type, timestamp: rt.clock.ms, details });
+  return id;
+}
+
+async function runMachine(
+  machine: StateMachineDefinition,
+  input: Json,
+  variables: Variables,
+  rt: Runtime,
+  deadline: number,
+): Promise<Outcome> {
+  let name = machine.StartAt;
+  let data = input;
+  let vars = variables;
+  try {
+    for (;;) {
+      const type = machine.States[name]?.Type;
+      if (type === undefined)
+        return { ok: false, error: StatesErrors.Runtime, cause: `The state '${name}' does not exist in the state machine` };
+      const enteredEventId = emitDraft(rt, enteredEvent(type, name, data));
+      let pos: Position = {
+        state: name,
+        input: data,
+        enteredTime: new Date(rt.clock.ms).toISOString(),
+        enteredEventId,
+        retryCounts: [],
+        variables: vars,
+      };
+      let step = enterState(machine, pos, rt.env);
+      for (;;) {
+        step = await carryOut(machine, pos, step, rt, type);
+        if (rt.clock.ms >= deadline) return { ok: false, error: StatesErrors.Timeout, cause: undefined };
+        if (step.kind !== 'retry') break;
+        pos = { ...pos, retryCounts: step.retryCounts };
+        step = enterState(machine, pos, rt.env);
+      }
+      if (step.kind === 'fail') return { ok: false, error: step.error, cause: step.cause };
+      if (step.kind !== 'next' && step.kind !== 'succeed') throw new Error(`unexpected step ${step.kind}`);
+      const tooLarge = oversize(name, step.output);
+      if (tooLarge) return { ok: false, error: tooLarge.error, cause: tooLarge.cause };
+      for (const e of stepEvents(type, name, step)) emitDraft(rt, e);
+      if (step.kind === 'succeed') return { ok: true, output: step.output };
+      name = step.next;
+      data = step.output;
+      vars = step.variables;
+    }
+  } catch (e) {
+    if (e instanceof StatesFailure) return { ok: false, error: e.error, cause: e.cause };
+    throw e;
+  }
+}
+
+/** Carries out a Step's effect and returns the Step that follows it (next, succeed, fail or retry). */
+async function carryOut(machine: StateMachineDefinition, pos: Position, step: Step, rt: Runtime, type: StateType): Promise<Step> {
+  for (;;) {
+    switch (step.kind) {
+      case 'next':
+      case 'succeed':
+      case 'fail':
+        return step;
+      case 'retry':
+        rt.clock.ms += step.delaySeconds * 1000;
+        return step;
+      case 'wait':
+        rt.clock.ms = Math.max(rt.clock.ms, step.untilMs);
+        step = step.after;
+        break;
+      case 'task': {
+        if (!rt.resolveTask) {
+          step = failState(machine, pos, rt.env, StatesErrors.Runtime, `No resolver runs Task resources here: ${step.resource}`);
+          break;
+        }
+        for (const e of stepEvents(type, pos.state, step)) emitDraft(rt, e);
+        try {
+          const { resource, parameters, context, timeoutSeconds, heartbeatSeconds } = step;
+          const result = await rt.resolveTask({ resource, parameters, context, timeoutSeconds, heartbeatSeconds });
+          // AWS names a service integration by its service ('lambda' for arn:aws:states:::lambda:invoke).
+          const tooLarge = oversize(/^arn:aws:states:::([^:.]+)/.exec(resource)?.[1] ?? pos.state, result);
+          if (tooLarge) throw tooLarge;
+          emit(rt, 'TaskSucceeded', { output: result });
+          step = completeState(machine, pos, rt.env, result);
+        } catch (e) {
+          if (!(e instanceof StatesFailure)) throw e;
+          emit(rt, 'TaskFailed', { error: e.error, cause: e.cause ?? null });
+          step = failState(machine, pos, rt.env, e.error, e.cause);
+        }
+        break;
+      }
+      case 'parallel': {
+        for (const e of stepEvents(type, pos.state, step)) emitDraft(rt, e);
+        const outcomes = await Promise.all(
+          step.branches.map((b) => runMachine(b.definition, b.input, pos.variables, rt, Number.POSITIVE_INFINITY)),
+        );
+        const failed = outcomes.find((o) => !o.ok);
+        if (failed && !failed.ok) {
+          emit(rt, 'ParallelStateFailed', { error: failed.error, cause: failed.cause ?? null });
+          step = failState(machine, pos, rt.env, failed.error, failed.cause);
+        } else {
+          emit(rt, 'ParallelStateSucceeded');
+          step = completeState(
+            machine,
+            pos,
+            rt.env,
+            outcomes.map((o) => (o.ok ? o.output : null)),
+          );
+        }
+        break;
+      }
+      case 'map': {
+        for (const e of stepEvents(type, pos.state, step)) emitDraft(rt, e);
+        const outcomes = await runIterations(step, pos.variables, rt);
+        let result: Json;
+        try {
+          result = mapResult(step.tolerance, outcomes);
+        } catch (e) {
+          if (!(e instanceof StatesFailure)) throw e;
+          emit(rt, 'MapStateFailed', { error: e.error, cause: e.cause ?? null });
+          step = failState(machine, pos, rt.env, e.error, e.cause);
+          break;
+        }
+        emit(rt, 'MapStateSucceeded');
+        step = completeState(machine, pos, rt.env, result);
+        break;
+      }
+      default: {
+        const never: never = step;
+        throw new Error(`unknown step in ${type}: ${JSON.stringify(never)}`);
+      }
+    }
+  }
+}
+
+/** Runs a Map's iterations, at most maxConcurrency at once, and stops starting new ones once the failures exceed the tolerance. */
+async function runIterations(step: Extract<Step, { kind: 'map' }>, variables: Variables, rt: Runtime): Promise<Outcome[]> {
+  const outcomes: Outcome[] = [];
+  const total = step.inputs.length;
+  let nextIndex = 0;
+  let failed = 0;
+  const worker = async () => {
+    while (nextIndex < total && !exceedsTolerance(step.tolerance, failed, total)) {
+      const index = nextIndex++;
+      emit(rt, 'MapIterationStarted', { index });
+      const outcome = await runMachine(step.processor, step.inputs[index], variables, rt, Number.POSITIVE_INFINITY);
+      outcomes[index] = outcome;
+      if (outcome.ok) emit(rt, 'MapIterationSucceeded', { index });
+      else {
+        failed++;
+        emit(rt, 'MapIterationFailed', { index });
+      }
+    }
+  };
+  const width = step.maxConcurrency === 0 ? total : Math.min(step.maxConcurrency, total);
+  await Promise.all(Array.from({ length: Math.max(1, width) }, worker));
+  return outcomes.filter((o) => o !== undefined);
+}

@@ -1,0 +1,210 @@
+/**
+ * The transition function of an execution: from a Position (a state about to run and its
+ * input) to a Step — the next state, the end, a failure, or an effect the runner must carry
+ * out first (a wait, a task, branches, iterations) and then report back with completeState or
+ * failState. Nothing here does I/O or reads the clock except through the Environment, so a
+ * durable runner can store each Step before acting on it.
+ */
+import { chooseRule } from './choice.ts';
+import { contextObject, type Environment, type Position, scopeOf } from './context.ts';
+import type { AslState, StateMachineDefinition } from './definition.ts';
+import { isObject, type Json, runtimeFailure, StatesErrors, StatesFailure } from './errors.ts';
+import { IntrinsicSyntaxError, randomUuid } from './intrinsics.ts';
+import { JsonPathSyntaxError } from './jsonpath.ts';
+import { batchInputs, errorOutput, iterationInput, mapItems, maxConcurrency, type Tolerance, tolerance } from './map.ts';
+import { applyResultPath, applyTemplate, dynamicValue, filterPath } from './payload.ts';
+import { requirePath, type Scope } from './scope.ts';
+import { decideRetry, findCatcher } from './retry.ts';
+import { waitUntil } from './wait.ts';
+
+export type Variables = Readonly<Record<string, Json>>;
+
+export type Step =
+  | { kind: 'next'; next: string; output: Json; variables: Variables }
+  | { kind: 'succeed'; output: Json; variables: Variables }
+  | { kind: 'fail'; error: string; cause: string | undefined }
+  /** A Wait state: resume with `after` once the clock reaches `untilMs`. */
+  | { kind: 'wait'; untilMs: number; after: Step }
+  /** Run the same state again, with the same input, after `delaySeconds`. */
+  | { kind: 'retry'; delaySeconds: number; retryCounts: number[]; error: string; cause: string | undefined }
+  /** Run a Task's resource; the runner (or its resolver) fails it with States.Timeout past timeoutSeconds. */
+  | {
+      kind: 'task';
+      resource: string;
+      parameters: Json;
+      context: Json;
+      timeoutSeconds: number | undefined;
+      heartbeatSeconds: number | undefined;
+    }
+  | { kind: 'parallel'; branches: { definition: StateMachineDefinition; input: Json }[] }
+  | { kind: 'map'; processor: StateMachineDefinition; inputs: Json[]; maxConcurrency: number; tolerance: Tolerance };
+
+export function stateOf(machine: StateMachineDefinition, name: string): AslState {
+  const state = machine.States[name];
+  if (!state) throw runtimeFailure(`The state '${name}' does not exist in the state machine`);
+  return state;
+}
+
+/** Run a state up to its first effect (or to its end, for Pass, Choice, Succeed and Fail). */
+export function enterState(machine: StateMachineDefinition, pos: Position, env: Environment): Step {
+  try {
+    return enter(stateOf(machine, pos.state), pos, env);
+  } catch (e) {
+    return failStateFrom(machine, pos, env, e);
+  }
+}
+
+/** The result of a state's effect (Task output, Parallel branch outputs, Map results) arrived. */
+export function completeState(machine: StateMachineDefinition, pos: Position, env: Environment, result: Json): Step {
+  try {
+    const state = stateOf(machine, pos.state);
+    const selected = state.ResultSelector === undefined ? result : applyTemplate(state.ResultSelector, scopeOf(env, pos, result));
+    return finish(state, pos, env, selected, applyResultPath(state.ResultPath, pos.input, selected));
+  } catch (e) {
+    return failStateFrom(machine, pos, env, e);
+  }
+}
+
+/** A state failed: retry it, catch the error, or fail the execution, as its Retry and Catch say. */
+export function failState(
+  machine: StateMachineDefinition,
+  pos: Position,
+  env: Environment,
+  error: string,
+  cause: string | undefined,
+): Step {
+  const state = machine.States[pos.state];
+  if (error === StatesErrors.Runtime && cause !== undefined && !cause.startsWith('An error occurred while executing the state')) {
+    cause = `An error occurred while executing the state '${pos.state}' (entered at the event id #${pos.enteredEventId}). ${cause}`;
+  }
+  if (!state) return { kind: 'fail', error, cause };
+  const decision = decideRetry(state.Retry, error, pos.retryCounts, env.random);
+  if (decision.kind === 'retry') {
+    const retryCounts = pos.retryCounts.slice();
+    retryCounts[decision.retrier] = (retryCounts[decision.retrier] ?? 0) + 1;
+    return { kind: 'retry', delaySeconds: decision.delaySeconds, retryCounts: Array.from(retryCounts, (n) => n ?? 0), error, cause };
+  }
+  const catcher = findCatcher(state.Catch, error);
+  if (!catcher) return { kind: 'fail', error, cause };
+  try {
+    const caught = errorOutput(error, cause);
+    const variables = assign(catcher.Assign, pos, env, caught);
+    return { kind: 'next', next: catcher.Next, output: applyResultPath(catcher.ResultPath, pos.input, caught), variables };
+  } catch (e) {
+    const f = asFailure(e);
+    return { kind: 'fail', error: f.error, cause: f.cause };
+  }
+}
+
+function failStateFrom(machine: StateMachineDefinition, pos: Position, env: Environment, e: unknown): Step {
+  const f = asFailure(e);
+  return failState(machine, pos, env, f.error, f.cause);
+}
+
+/** A path or intrinsic the engine cannot parse fails the state with States.Runtime; validation refuses most of them earlier. */
+function asFailure(e: unknown): StatesFailure {
+  if (e instanceof StatesFailure) return e;
+  if (e instanceof JsonPathSyntaxError || e instanceof IntrinsicSyntaxError) return runtimeFailure(e.message);
+  throw e;
+}
+
+function enter(state: AslState, pos: Position, env: Environment): Step {
+  const inputScope = scopeOf(env, pos, pos.input);
+  const effective = filterPath(state.InputPath, inputScope);
+  const scope = scopeOf(env, pos, effective);
+  switch (state.Type) {
+    case 'Pass': {
+      const result =
+        state.Result !== undefined ? state.Result : state.Parameters !== undefined ? applyTemplate(state.Parameters, scope) : effective;
+      return finish(state, pos, env, result, applyResultPath(state.ResultPath, pos.input, result));
+    }
+    case 'Succeed':
+    case 'Wait': {
+      const variables = assign(state.Assign, pos, env, effective);
+      const output = filterPath(state.OutputPath, scopeOf(env, pos, effective));
+      const after: Step =
+        state.Type === 'Succeed' || state.End
+          ? { kind: 'succeed', output, variables }
+          : { kind: 'next', next: state.Next!, output, variables };
+      return state.Type === 'Succeed' ? after : { kind: 'wait', untilMs: waitUntil(state, scope, env.now()), after };
+    }
+    case 'Choice': {
+      const rule = chooseRule(state.Choices ?? [], scope);
+      const next = rule ? (rule.Next as string) : state.Default;
+      if (next === undefined) throw new StatesFailure(StatesErrors.NoChoiceMatched, `No Matches!`);
+      // AWS: the state's Assign applies whichever rule matched; the matched rule's own Assign is added over it.
+      const both = isObject(state.Assign) && isObject(rule?.Assign) ? { ...state.Assign, ...rule.Assign } : (rule?.Assign ?? state.Assign);
+      const variables = assign(both, pos, env, effective);
+      return { kind: 'next', next, output: filterPath(state.OutputPath, scopeOf(env, pos, effective)), variables };
+    }
+    case 'Fail': {
+      const error = state.ErrorPath !== undefined ? dynamicValue(state.ErrorPath, scope, 'ErrorPath') : state.Error;
+      const cause = state.CausePath !== undefined ? dynamicValue(state.CausePath, scope, 'CausePath') : state.Cause;
+      return { kind: 'fail', error: failText(error, 'ErrorPath'), cause: failText(cause, 'CausePath') } as Step;
+    }
+    case 'Task': {
+      const context = contextObject(env, pos, { retryCount: pos.retryCounts.reduce((a, b) => a + b, 0) });
+      // A callback task (`.waitForTaskToken`) hands its token out through `$$.Task.Token`.
+      if (state.Resource?.endsWith('.waitForTaskToken')) context.Task = { Token: randomUuid(env.random) };
+      const parameters =
+        state.Parameters === undefined ? effective : applyTemplate(state.Parameters, scopeOf(env, pos, effective, context));
+      return {
+        kind: 'task',
+        resource: state.Resource ?? '',
+        parameters,
+        context,
+        timeoutSeconds: taskSeconds(state.TimeoutSeconds, state.TimeoutSecondsPath, 'TimeoutSecondsPath', scope),
+        heartbeatSeconds: taskSeconds(state.HeartbeatSeconds, state.HeartbeatSecondsPath, 'HeartbeatSecondsPath', scope),
+      };
+    }
+    case 'Parallel': {
+      const input = state.Parameters === undefined ? effective : applyTemplate(state.Parameters, scope);
+      return { kind: 'parallel', branches: (state.Branches ?? []).map((definition) => ({ definition, input })) };
+    }
+    case 'Map': {
+      const processor = state.ItemProcessor ?? state.Iterator;
+      if (!processor) throw runtimeFailure('A Map state needs an ItemProcessor');
+      if (state.ItemReader !== undefined) throw runtimeFailure('ItemReader is not supported yet');
+      const items = mapItems(state, scope);
+      const itemScope = (index: number, value: Json) =>
+        scopeOf(env, pos, effective, contextObject(env, pos, { mapItem: { index, value } }));
+      const inputs = batchInputs(
+        state,
+        items.map((value, index) => iterationInput(state, itemScope, index, value)),
+        scope,
+      );
+      return { kind: 'map', processor, inputs, maxConcurrency: maxConcurrency(state, scope), tolerance: tolerance(state, scope) };
+    }
+    default:
+      throw runtimeFailure(`Unknown state type ${JSON.stringify((state as { Type: unknown }).Type)}`);
+  }
+}
+
+function taskSeconds(literal: number | undefined, path: string | undefined, field: string, scope: Scope): number | undefined {
+  if (path === undefined) return literal;
+  const v = requirePath(path, scope, field);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1)
+    throw runtimeFailure(`The ${field} field refers to value "${JSON.stringify(v)}" which is not a valid positive integer: ${path}`);
+  return v;
+}
+
+function failText(v: Json | undefined, field: string): string | undefined {
+  if (v === undefined || typeof v === 'string') return v;
+  throw runtimeFailure(`The value of ${field} must be a string, got ${JSON.stringify(v)}`);
+}
+
+/** Assign: `$` is the state's result (its input for Choice, Wait, Succeed); values see the variables from before the state. */
+function assign(template: Json | undefined, pos: Position, env: Environment, data: Json): Variables {
+  if (template === undefined) return pos.variables;
+  const values = applyTemplate(template, scopeOf(env, pos, data));
+  if (!isObject(values)) throw runtimeFailure('Assign must be an object');
+  return { ...pos.variables, ...values };
+}
+
+function finish(state: AslState, pos: Position, env: Environment, result: Json, combined: Json): Step {
+  const variables = assign(state.Assign, pos, env, result);
+  const output = filterPath(state.OutputPath, scopeOf(env, pos, combined));
+  return state.End || state.Next === undefined
+    ? { kind: 'succeed', output, variables }
+    : { kind: 'next', next: state.Next, output, variables };
+}

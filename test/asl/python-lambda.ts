@@ -1,0 +1,134 @@
+/**
+ * A Task resolver for the corpus's `lambda` cases: runs each case's few-line Python handler in a
+ * python3 process, and answers as Step Functions' Lambda integrations do — the handler's result
+ * for `arn:aws:lambda:…:function:NAME`, the Invoke response for `arn:aws:states:::lambda:invoke`,
+ * and a handler's exception as the error `errorType` with Lambda's JSON cause.
+ */
+import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { type Json, StatesFailure, type TaskRequest } from '../../src/core/asl/index.ts';
+
+export interface PythonFunction {
+  code: string;
+}
+
+// The handler is compiled as /var/task/handler.py so its stack trace reads as Lambda's does.
+const RUNNER = `
+import json, linecache, sys, traceback
+req = json.load(sys.stdin)
+name = '/var/task/handler.py'
+linecache.cache[name] = (len(req['code']), None, req['code'].splitlines(True), name)
+scope = {}
+if 'raw' in req:
+    try:
+        req['event'] = json.loads(req['raw'])
+    except ValueError:
+        req['event'] = req['raw']
+exec(compile(req['code'], name, 'exec'), scope)
+try:
+    result = scope['handler'](req['event'], None)
+    # The Python runtime sends bytes as they are and anything else as json.dumps of it.
+    body = result.decode('utf-8') if isinstance(result, bytes) else json.dumps(result)
+    print(json.dumps({'body': body}))
+except Exception as e:
+    frames = [f for f in traceback.extract_tb(e.__traceback__) if f.filename == name]
+    error = {'errorMessage': str(e), 'errorType': type(e).__name__, 'requestId': req['requestId'], 'stackTrace': traceback.format_list(frames)}
+    # Lambda's function error body is the runtime's json.dumps (spaced); the lambda:invoke integration re-serialises it compactly.
+    print(json.dumps({'error': error, 'spaced': json.dumps(error)}))
+`;
+
+/** Runs the handler; returns the response body, or throws its error as Step Functions reports it. */
+/** `raw`: a request body Python parses itself, so 0.0 stays 0.0 as it does on AWS. */
+function invoke(
+  fn: PythonFunction,
+  input: { event: Json } | { raw: string },
+  timeoutSeconds: number | undefined,
+  spacedCause: boolean,
+): string {
+  let text: string;
+  try {
+    text = execFileSync('python3', ['-c', RUNNER], {
+      input: JSON.stringify({ code: fn.code, requestId: randomUUID(), ...input }),
+      encoding: 'utf8',
+      timeout: timeoutSeconds === undefined ? undefined : timeoutSeconds * 1000,
+    });
+  } catch (e) {
+    if ((e as { code?: string }).code === 'ETIMEDOUT') throw new StatesFailure('States.Timeout', '');
+    throw e;
+  }
+  const out = JSON.parse(text);
+  if (out.error) throw new StatesFailure(out.error.errorType, spacedCause ? out.spaced : JSON.stringify(out.error));
+  return out.body;
+}
+
+function parsed(body: string): Json {
+  try {
+    return JSON.parse(body);
+  } catch {
+    return body;
+  }
+}
+
+function functionName(nameOrArn: string): string {
+  const m = /:function:([^:]+)/.exec(nameOrArn);
+  return m ? m[1] : nameOrArn;
+}
+
+export function pythonLambdaResolver(functions: Record<string, PythonFunction>) {
+  return async (request: TaskRequest): Promise<Json> => {
+    if (request.resource.startsWith('arn:aws:lambda:')) {
+      const fn = functions[functionName(request.resource)];
+      if (!fn) throw new StatesFailure('Lambda.ResourceNotFoundException', `Function not found: ${request.resource}`);
+      return parsed(invoke(fn, { event: request.parameters }, request.timeoutSeconds, true));
+    }
+    if (request.resource === 'arn:aws:states:::lambda:invoke') {
+      const params = request.parameters as { FunctionName?: string; Payload?: Json };
+      const name = functionName(params.FunctionName ?? '');
+      const fn = functions[name];
+      if (!fn) {
+        const arn = `arn:aws:lambda:us-east-1:111111111111:function:${name}:$LATEST`;
+        throw new StatesFailure(
+          'Lambda.ResourceNotFoundException',
+          `Function not found: ${arn} (Service: AWSLambda; Status Code: 404; Error Code: ResourceNotFoundException; Request ID: ${randomUUID()}; Proxy: null)`,
+        );
+      }
+      // A string Payload is sent as the request body itself, not JSON-encoded again.
+      const input = typeof params.Payload === 'string' ? { raw: params.Payload } : { event: params.Payload ?? {} };
+      const body = invoke(fn, input, request.timeoutSeconds, false);
+      const length = Buffer.byteLength(body);
+      const ok = parsed(body);
+      const requestId = randomUUID();
+      const date = new Date().toUTCString();
+      return {
+        ExecutedVersion: '$LATEST',
+        Payload: ok,
+        SdkHttpMetadata: {
+          AllHttpHeaders: {
+            'X-Amz-Executed-Version': ['$LATEST'],
+            'x-amzn-Remapped-Content-Length': ['0'],
+            Connection: ['keep-alive'],
+            'x-amzn-RequestId': [requestId],
+            'Content-Length': [String(length)],
+            Date: [date],
+            'X-Amzn-Trace-Id': ['Root=1-0-0'],
+            'Content-Type': ['application/json'],
+          },
+          HttpHeaders: {
+            Connection: 'keep-alive',
+            'Content-Length': String(length),
+            'Content-Type': 'application/json',
+            Date: date,
+            'X-Amz-Executed-Version': '$LATEST',
+            'x-amzn-Remapped-Content-Length': '0',
+            'x-amzn-RequestId': requestId,
+            'X-Amzn-Trace-Id': 'Root=1-0-0',
+          },
+          HttpStatusCode: 200,
+        },
+        SdkResponseMetadata: { RequestId: requestId },
+        StatusCode: 200,
+      };
+    }
+    throw new StatesFailure('States.Runtime', `No resolver for ${request.resource}`);
+  };
+}
