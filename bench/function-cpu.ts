@@ -13,7 +13,7 @@
  *     [--n 16000] [--c 16] [--v route|native] [--floor 0|1] [--prof FILE]
  * Root and bubblewrap needed (cgroup v1 cpuacct read for the instances).
  */
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -44,7 +44,7 @@ import { createLogger } from '../src/log/index.ts';
 import { startPlatform } from '../src/runtime/index.ts';
 import { zipEntries } from '../src/functions/zip.ts';
 import { arg } from './args.ts';
-import { bareBwrap, cgBase, instanceCgroups } from './bare-sandbox.ts';
+import { bareBwrap, instanceCgroups } from './bare-sandbox.ts';
 import { startFloor } from './floor.ts';
 import { closedLanes, type LoadJob, type LoadResult } from './http-load.ts';
 
