@@ -8,11 +8,13 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { it, type TestContext } from 'node:test';
+import { after, it, type TestContext } from 'node:test';
 import { runExecution, type StateMachineDefinition, type TaskResolver, UnsupportedDefinitionError } from '../../src/core/asl/index.ts';
 import { validateDefinition } from '../../src/core/asl/validate.ts';
 import { difference, type Expectation } from './corpus-compare.ts';
-import { type PythonFunction, pythonLambdaResolver } from './python-lambda.ts';
+import { type PythonFunction, pythonLambdaResolver, stopPython } from './python-lambda.ts';
+
+after(() => stopPython());
 
 /** The corpus sits in `shared/` beside the clone (/work/main → /work/shared) or higher up (a worktree under /work/wt/). */
 function corpusDir(): string | undefined {

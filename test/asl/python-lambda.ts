@@ -4,38 +4,62 @@
  * for `arn:aws:lambda:…:function:NAME`, the Invoke response for `arn:aws:states:::lambda:invoke`,
  * and a handler's exception as the error `errorType` with Lambda's JSON cause.
  */
-import { execFileSync } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { createInterface } from 'node:readline';
 import { type Json, StatesFailure, type TaskRequest } from '../../src/core/asl/index.ts';
 
 export interface PythonFunction {
   code: string;
 }
 
-// The handler is compiled as /var/task/handler.py so its stack trace reads as Lambda's does.
-const RUNNER = `
+// One python3 process answers every request, a JSON line each way; each request's handler is
+// compiled afresh as /var/task/handler.py (so its stack trace reads as Lambda's does) in a scope
+// of its own, as a new process per request did, without a Python start each time (43 cases took
+// 67 s that way).
+const SERVER = `
 import json, linecache, sys, traceback
-req = json.load(sys.stdin)
 name = '/var/task/handler.py'
-linecache.cache[name] = (len(req['code']), None, req['code'].splitlines(True), name)
-scope = {}
-if 'raw' in req:
+for line in sys.stdin:
+    req = json.loads(line)
+    linecache.cache[name] = (len(req['code']), None, req['code'].splitlines(True), name)
+    scope = {}
+    if 'raw' in req:
+        try:
+            req['event'] = json.loads(req['raw'])
+        except ValueError:
+            req['event'] = req['raw']
     try:
-        req['event'] = json.loads(req['raw'])
-    except ValueError:
-        req['event'] = req['raw']
-exec(compile(req['code'], name, 'exec'), scope)
-try:
-    result = scope['handler'](req['event'], None)
-    # The Python runtime sends bytes as they are and anything else as json.dumps of it.
-    body = result.decode('utf-8') if isinstance(result, bytes) else json.dumps(result)
-    print(json.dumps({'body': body}))
-except Exception as e:
-    frames = [f for f in traceback.extract_tb(e.__traceback__) if f.filename == name]
-    error = {'errorMessage': str(e), 'errorType': type(e).__name__, 'requestId': req['requestId'], 'stackTrace': traceback.format_list(frames)}
-    # Lambda's function error body is the runtime's json.dumps (spaced); the lambda:invoke integration re-serialises it compactly.
-    print(json.dumps({'error': error, 'spaced': json.dumps(error)}))
+        exec(compile(req['code'], name, 'exec'), scope)
+        result = scope['handler'](req['event'], None)
+        # The Python runtime sends bytes as they are and anything else as json.dumps of it.
+        body = result.decode('utf-8') if isinstance(result, bytes) else json.dumps(result)
+        out = {'body': body}
+    except Exception as e:
+        frames = [f for f in traceback.extract_tb(e.__traceback__) if f.filename == name]
+        error = {'errorMessage': str(e), 'errorType': type(e).__name__, 'requestId': req['requestId'], 'stackTrace': traceback.format_list(frames)}
+        # Lambda's function error body is the runtime's json.dumps (spaced); the lambda:invoke integration re-serialises it compactly.
+        out = {'error': error, 'spaced': json.dumps(error)}
+    sys.stdout.write(json.dumps(out) + '\\n')
+    sys.stdout.flush()
 `;
+
+/** The python3 process, started at the first request; a timed-out request ends it (the next starts another). */
+let python: { child: ChildProcess; lines: AsyncIterator<string> } | null = null;
+let queue: Promise<unknown> = Promise.resolve();
+
+function pythonProcess(): { child: ChildProcess; lines: AsyncIterator<string> } {
+  if (python && python.child.exitCode === null && !python.child.killed) return python;
+  const child = spawn('python3', ['-u', '-c', SERVER], { stdio: ['pipe', 'pipe', 'inherit'] });
+  python = { child, lines: createInterface({ input: child.stdout! })[Symbol.asyncIterator]() };
+  return python;
+}
+
+/** Ends the python3 process (the test's after hook). */
+export function stopPython(): void {
+  python?.child.kill('SIGKILL');
+  python = null;
+}
 
 /** Runs the handler; returns the response body, or throws its error as Step Functions reports it. */
 /** `raw`: a request body Python parses itself, so 0.0 stays 0.0 as it does on AWS. */
@@ -44,21 +68,28 @@ function invoke(
   input: { event: Json } | { raw: string },
   timeoutSeconds: number | undefined,
   spacedCause: boolean,
-): string {
-  let text: string;
-  try {
-    text = execFileSync('python3', ['-c', RUNNER], {
-      input: JSON.stringify({ code: fn.code, requestId: randomUUID(), ...input }),
-      encoding: 'utf8',
-      timeout: timeoutSeconds === undefined ? undefined : timeoutSeconds * 1000,
+): Promise<string> {
+  // One request at a time through the one process.
+  const run = queue.then(async () => {
+    const p = pythonProcess();
+    p.child.stdin!.write(`${JSON.stringify({ code: fn.code, requestId: randomUUID(), ...input })}\n`);
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<'timeout'>((resolve) => {
+      if (timeoutSeconds !== undefined) timer = setTimeout(() => resolve('timeout'), timeoutSeconds * 1000);
     });
-  } catch (e) {
-    if ((e as { code?: string }).code === 'ETIMEDOUT') throw new StatesFailure('States.Timeout', '');
-    throw e;
-  }
-  const out = JSON.parse(text);
-  if (out.error) throw new StatesFailure(out.error.errorType, spacedCause ? out.spaced : JSON.stringify(out.error));
-  return out.body;
+    const next = await Promise.race([p.lines.next(), timedOut]);
+    clearTimeout(timer);
+    if (next === 'timeout') {
+      stopPython();
+      throw new StatesFailure('States.Timeout', '');
+    }
+    if (next.done) throw new Error('python3 ended');
+    const out = JSON.parse(next.value);
+    if (out.error) throw new StatesFailure(out.error.errorType, spacedCause ? out.spaced : JSON.stringify(out.error));
+    return out.body as string;
+  });
+  queue = run.catch(() => {});
+  return run;
 }
 
 function parsed(body: string): Json {
@@ -79,7 +110,7 @@ export function pythonLambdaResolver(functions: Record<string, PythonFunction>) 
     if (request.resource.startsWith('arn:aws:lambda:')) {
       const fn = functions[functionName(request.resource)];
       if (!fn) throw new StatesFailure('Lambda.ResourceNotFoundException', `Function not found: ${request.resource}`);
-      return parsed(invoke(fn, { event: request.parameters }, request.timeoutSeconds, true));
+      return parsed(await invoke(fn, { event: request.parameters }, request.timeoutSeconds, true));
     }
     if (request.resource === 'arn:aws:states:::lambda:invoke') {
       const params = request.parameters as { FunctionName?: string; Payload?: Json };
@@ -94,7 +125,7 @@ export function pythonLambdaResolver(functions: Record<string, PythonFunction>) 
       }
       // A string Payload is sent as the request body itself, not JSON-encoded again.
       const input = typeof params.Payload === 'string' ? { raw: params.Payload } : { event: params.Payload ?? {} };
-      const body = invoke(fn, input, request.timeoutSeconds, false);
+      const body = await invoke(fn, input, request.timeoutSeconds, false);
       const length = Buffer.byteLength(body);
       const ok = parsed(body);
       const requestId = randomUUID();
