@@ -2,6 +2,7 @@
 import type { CapacityView, FunctionAccessApp, FunctionsApp, InvocationObserver, ProvisionedApp, RemoteInvoker } from '../../app/index.ts';
 import type { FunctionHost } from '../../functions/index.ts';
 import type { Access, TaskQueue } from '../../store/index.ts';
+import type { AwsCaller } from '../service.ts';
 
 export interface LambdaContext extends FunctionsApp, FunctionAccessApp, ProvisionedApp {
   /** This process's function host (Invoke), once its sandboxing workers exist. */
@@ -28,3 +29,8 @@ export interface LambdaContext extends FunctionsApp, FunctionAccessApp, Provisio
     functionUrlDomain?: string;
   };
 }
+
+/** Whose functions a call reaches: its key's user. With authentication off (HANGAR_AUTH=none)
+ *  every caller is one anonymous user, as accountIdOf('') is one account. */
+export const ANONYMOUS_USER = 'anonymous';
+export const userOf = (caller: AwsCaller): string => caller.principal.userId ?? ANONYMOUS_USER;

@@ -4,8 +4,7 @@ import { type AccountDirectory, foreignOwner } from '../../app/index.ts';
 import { type CrossAccountAction, parseFunctionRef, policyQualifierOf } from '../../core/index.ts';
 import { functionArn } from '../identity.ts';
 import type { AwsCall } from '../service.ts';
-import type { LambdaContext } from './context.ts';
-import { userOf } from './functions.ts';
+import { type LambdaContext, userOf } from './context.ts';
 
 /**
  * Whose function a call is on: the caller's own, or, named by an ARN of another account, its

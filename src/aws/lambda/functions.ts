@@ -27,15 +27,13 @@ import {
   type FunctionSnapshot,
 } from '../../core/index.ts';
 import type { RestOperation } from '../rest-router.ts';
-import type { AwsCall, AwsCaller } from '../service.ts';
-import type { LambdaContext } from './context.ts';
+import type { AwsCall } from '../service.ts';
+import { type LambdaContext, userOf } from './context.ts';
 import { calledAs } from './cross-account.ts';
 import { checkUnsupported, environmentOf, field, functionConfiguration, functionRefOf, jsonBody, maxItemsOf, zipOf } from './shapes.ts';
 
-/** Whose functions a call reaches: its key's user. With authentication off (HANGAR_AUTH=none)
- *  every caller is one anonymous user, as accountIdOf('') is one account. */
-export const ANONYMOUS_USER = 'anonymous';
-export const userOf = (caller: AwsCaller): string => caller.principal.userId ?? ANONYMOUS_USER;
+export { ANONYMOUS_USER } from './context.ts';
+export { userOf };
 
 /** The function name of a path label, checked against the caller's account when it is an ARN. */
 export const nameOf = (call: AwsCall, label: string): string => functionRefOf(call.caller, label).name;
