@@ -13,16 +13,34 @@
  * local autoscaler started, reading functions for Event invocations) is seen within `ttlMs`, as
  * a Lambda update reaches invocations within seconds (LastUpdateStatus InProgress meanwhile).
  * Nothing is kept of a function that is not there, so one created elsewhere is seen at once.
- * Used by the SQLite store; on PostgreSQL several API nodes write, and this would let one run a
- * version another has just replaced for up to `ttlMs` (an invalidation over NOTIFY would lift that).
+ * On PostgreSQL, where several API nodes and workers write, each write is also announced
+ * (FunctionChanges: a NOTIFY after it, store/postgres/notifier.ts) and every other process
+ * forgets its reads when it hears it, or when its LISTEN session drops (a notice may have been
+ * lost); between a write's commit and the notice's arrival (milliseconds) another node may still
+ * run what it read before, as a Lambda update reaches invocations within seconds.
  */
 import type { FunctionSnapshot, Qualifier } from '../core/index.ts';
 import type { Functions } from './ports/functions.ts';
 
 const KEPT = 1000;
 
-export function cachedFunctionReads(inner: Functions, ttlMs = 1000, now: () => number = () => performance.now()): Functions {
+/** How a backend shared by several processes tells them of writes (PostgreSQL's notifier). */
+export interface FunctionChanges {
+  /** After a write through this port: the other processes' caches are to forget. */
+  announce(): void;
+  /** Calls `forget` when another process wrote (or a notice may have been lost); answers the
+   *  unsubscribe. Subscribed at the first read. */
+  subscribe(forget: () => void): () => void;
+}
+
+export function cachedFunctionReads(
+  inner: Functions,
+  ttlMs = 1000,
+  now: () => number = () => performance.now(),
+  changes: FunctionChanges | null = null,
+): Functions {
   let generation = 0;
+  let subscribed = false;
   const snapshots = new Map<string, { at: number; value: FunctionSnapshot }>();
   const reserved = new Map<string, { at: number; value: number | null }>();
   const forget = () => {
@@ -35,7 +53,14 @@ export function cachedFunctionReads(inner: Functions, ttlMs = 1000, now: () => n
     m.set(key, { at, value });
   };
 
+  const listen = () => {
+    if (subscribed || !changes) return;
+    subscribed = true;
+    changes.subscribe(forget);
+  };
+
   async function getFunction(userId: string, name: string, qualifier?: Qualifier): Promise<FunctionSnapshot | null> {
+    listen();
     const key = `${userId}\0${name}\0${qualifierKey(qualifier)}`;
     const t = now();
     const hit = snapshots.get(key);
@@ -47,6 +72,7 @@ export function cachedFunctionReads(inner: Functions, ttlMs = 1000, now: () => n
   }
 
   async function getConcurrency(userId: string, name: string): Promise<number | null> {
+    listen();
     const key = `${userId}\0${name}`;
     const t = now();
     const hit = reserved.get(key);
@@ -71,6 +97,7 @@ export function cachedFunctionReads(inner: Functions, ttlMs = 1000, now: () => n
           return await (v as (...a: unknown[]) => Promise<unknown>).apply(target, args);
         } finally {
           forget();
+          changes?.announce();
         }
       };
     },

@@ -25,6 +25,9 @@ export interface PostgresStoreOptions {
   syncClock?: boolean;
   random?: () => number;
   retry?: RetryPolicy;
+  /** How long an invocation's function reads are kept in memory, ms (store/cached-functions.ts,
+   *  forgotten at every write any process announces); 0: not at all. */
+  functionReadTtlMs?: number;
   /** Connections in the pool (default 10), plus one for LISTEN once someone subscribes. */
   poolSize?: number;
 }

@@ -14,6 +14,9 @@ import type { Db, Tx } from './db.ts';
  *  says '*' (every follower looks). */
 const MAX_NOTIFY_IDS = 7000;
 
+/** On the output channel: functions were written (store/cached-functions.ts forgets its reads). */
+const FUNCTIONS_CHANGED = 'fnset';
+
 /** channels, payloads (arrays in step): wake-ups sent after the commits they announce. */
 const NOTIFY = `SELECT pg_notify(c, p) FROM unnest($1::text[], $2::text[]) AS x(c, p)`;
 
@@ -92,6 +95,14 @@ export class Notifier {
     return () => this.wake.off('invocations', listener);
   }
 
+  /** Calls the listener when functions may have changed in another process (or when such a
+   *  notice may have been missed: the LISTEN session was lost). */
+  subscribeFunctionChanges(listener: () => void): () => void {
+    this.wake.on('functions', listener);
+    this.listen();
+    return () => this.wake.off('functions', listener);
+  }
+
   /** Opens the LISTEN connection, once; again a second after it drops while anyone listens
    *  (waking them then: notifications sent meanwhile are lost). */
   listen(): void {
@@ -105,11 +116,12 @@ export class Notifier {
       // Pushes to this process are no longer heard: slot adverts go (a submit checks the session too).
       this.push?.lost();
       client.end().catch(() => {});
-      // Revocations announced meanwhile are not heard: key caches start again.
+      // Revocations and function changes announced meanwhile are not heard: those caches start again.
       this.wake.emit('keys');
+      this.wake.emit('functions');
       if (
         this.db.closed ||
-        (['ready', 'output', 'invocations', 'keys'].every((e) => this.wake.listenerCount(e) === 0) && !this.push?.active)
+        (['ready', 'output', 'invocations', 'keys', 'functions'].every((e) => this.wake.listenerCount(e) === 0) && !this.push?.active)
       )
         return;
       setTimeout(() => {
@@ -133,8 +145,9 @@ export class Notifier {
       .then(() => client.query(`LISTEN ${this.channel}; LISTEN ${this.outputChannel}`))
       .then(() => {
         if (this.listener !== client) return;
-        // Revocations announced before this session listened were not heard.
+        // Revocations and function changes announced before this session listened were not heard.
         this.wake.emit('keys');
+        this.wake.emit('functions');
         this.pid = (client as unknown as { processID: number | null }).processID;
         this.push?.listening();
       })
@@ -142,7 +155,11 @@ export class Notifier {
   }
 
   private heardOutput(id: string): void {
-    if (id === '*') this.wake.emit('invocations', '*');
+    if (id === FUNCTIONS_CHANGED) return void this.wake.emit('functions');
+    if (id === '*') {
+      this.wake.emit('invocations', '*');
+      this.wake.emit('functions');
+    }
     const m = /^fn:(\d+):([^:]*):([^:]*)$/.exec(id);
     if (m) this.wake.emit('invocations', { userId: decodeURIComponent(m[2]), functionName: decodeURIComponent(m[3]), since: Number(m[1]) });
     else this.wake.emit('output', id);
@@ -183,6 +200,13 @@ export class Notifier {
       this.wake.emit('invocations', n);
       this.outputToAnnounce.add(`fn:${n.since}:${encodeURIComponent(n.userId)}:${encodeURIComponent(n.functionName)}`);
     }
+    this.scheduleNotices();
+  }
+
+  /** Functions were written (committed): other processes' function caches forget theirs next
+   *  (this process's forgot already: store/cached-functions.ts). */
+  functionsChangedNow(): void {
+    this.outputToAnnounce.add(FUNCTIONS_CHANGED);
     this.scheduleNotices();
   }
 

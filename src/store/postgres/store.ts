@@ -76,6 +76,7 @@ import { Db, type PostgresStoreOptions } from './db.ts';
 import { FencedFinishes } from './finishes.ts';
 import { PgFunctionAccess } from './function-access.ts';
 import { PgProvisionedConcurrency } from './provisioned-concurrency.ts';
+import { cachedFunctionReads } from '../cached-functions.ts';
 import { PgFunctions } from './functions.ts';
 import { PgFunctionFleet } from './function-fleet.ts';
 import { PgFunctionInvocations } from './function-invocations.ts';
@@ -141,7 +142,15 @@ export class PostgresStore implements Store {
     this.access = new Access(db, notifier);
     this.ops = new Ops(db);
     this.content = new Content(db, notifier);
-    this.functions = new PgFunctions(db);
+    // Every invocation's two reads from memory, forgotten at any process's write (cached-functions.ts).
+    const ttl = opts.functionReadTtlMs ?? 1000;
+    this.functions =
+      ttl > 0
+        ? cachedFunctionReads(new PgFunctions(db), ttl, undefined, {
+            announce: () => notifier.functionsChangedNow(),
+            subscribe: (forget) => notifier.subscribeFunctionChanges(forget),
+          })
+        : new PgFunctions(db);
     this.httpApis = new PgHttpApis(db);
     this.functionFleet = new PgFunctionFleet(db);
     this.functionInvocations = new PgFunctionInvocations(db, notifier);
