@@ -1,6 +1,26 @@
 /** The floor of the functions benchmarks: a handler behind a plain node:http server in a child
  *  process (JSON in, JSON out), what Hangar's invoke is compared with. */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { loadConfig } from '../src/config/index.ts';
+import { createLogger } from '../src/log/index.ts';
+import { type Platform, startPlatform } from '../src/runtime/index.ts';
+
+/** The embedded shape the functions benchmarks measure: API and two sandboxed (bwrap) workers
+ *  in this process, on a free port, silent, no rate limit. */
+export function startFunctionsPlatform(dataDir: string): Promise<Platform> {
+  const config = loadConfig({
+    env: {
+      HANGAR_PORT: '0',
+      HANGAR_DATA_DIR: dataDir,
+      HANGAR_WORKERS: '2',
+      HANGAR_EXECUTOR: 'sandbox',
+      HANGAR_SANDBOX_ENGINE: 'bwrap',
+      HANGAR_LOG_LEVEL: 'silent',
+      HANGAR_RATE_LIMIT: '0',
+    },
+  });
+  return startPlatform(config, { api: true, workers: true }, { log: createLogger('silent') });
+}
 
 export async function startFloor(handlerFile: string): Promise<{ child: ChildProcess; url: string }> {
   const server = `const http = require('node:http');

@@ -19,11 +19,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { createKey } from '../src/auth/index.ts';
-import { loadConfig } from '../src/config/index.ts';
 import { zipEntries } from '../src/functions/zip.ts';
-import { createLogger } from '../src/log/index.ts';
-import { startPlatform } from '../src/runtime/index.ts';
 import { arg } from './args.ts';
+import { startFunctionsPlatform } from './floor.ts';
 import { instanceCgroups } from './bare-sandbox.ts';
 import { startFloor } from './floor.ts';
 import type { LoadJob, LoadResult } from './http-load.ts';
@@ -70,18 +68,7 @@ const withFloor = arg('floor', '1') === '1';
 const prof = arg('prof', '');
 const dir = mkdtempSync(join(tmpdir(), 'hangar-bench-fncpu-'));
 chmodSync(dir, 0o711);
-const config = loadConfig({
-  env: {
-    HANGAR_PORT: '0',
-    HANGAR_DATA_DIR: join(dir, 'data'),
-    HANGAR_WORKERS: '2',
-    HANGAR_EXECUTOR: 'sandbox',
-    HANGAR_SANDBOX_ENGINE: 'bwrap',
-    HANGAR_LOG_LEVEL: 'silent',
-    HANGAR_RATE_LIMIT: '0',
-  },
-});
-const platform = await startPlatform(config, { api: true, workers: true }, { log: createLogger('silent') });
+const platform = await startFunctionsPlatform(join(dir, 'data'));
 try {
   const key = (await createKey(platform.store, platform.secrets, 'bench', 'user', 'bench')).raw;
   const url = platform.url!;

@@ -39,11 +39,9 @@ import { join } from 'node:path';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { createKey } from '../src/auth/index.ts';
-import { loadConfig } from '../src/config/index.ts';
-import { createLogger } from '../src/log/index.ts';
-import { startPlatform } from '../src/runtime/index.ts';
 import { zipEntries } from '../src/functions/zip.ts';
 import { arg } from './args.ts';
+import { startFunctionsPlatform } from './floor.ts';
 import { bareBwrap, instanceCgroups } from './bare-sandbox.ts';
 import { startFloor } from './floor.ts';
 import { closedLanes, type LoadJob, type LoadResult } from './http-load.ts';
@@ -189,19 +187,8 @@ async function main(): Promise<void> {
   writeFileSync(join(task, 'index.js'), HANDLER, { mode: 0o644 });
   const zip = (extra = '') => zipEntries([{ name: 'index.js', data: Buffer.from(HANDLER + extra) }], { deflate: false }).toString('base64');
 
-  const config = loadConfig({
-    env: {
-      HANGAR_PORT: '0',
-      HANGAR_DATA_DIR: join(dir, 'data'),
-      HANGAR_WORKERS: '2',
-      HANGAR_EXECUTOR: 'sandbox',
-      HANGAR_SANDBOX_ENGINE: 'bwrap',
-      HANGAR_LOG_LEVEL: 'silent',
-      HANGAR_RATE_LIMIT: '0',
-    },
-  });
   let floor: { child: ChildProcess; url: string } | null = null;
-  const platform = await startPlatform(config, { api: true, workers: true }, { log: createLogger('silent') });
+  const platform = await startFunctionsPlatform(join(dir, 'data'));
   try {
     floor = await startFloor(join(task, 'index.js'));
     const made = await createKey(platform.store, platform.secrets, 'bench', 'user', 'bench');
