@@ -25,10 +25,15 @@
  *   4. Registering --register functions (distinct zips) one after another through PUT
  *      /functions/{name}: time per deploy and the data directory's growth.
  * Sections 1 and 2 run --rounds times, interleaved (every variant once per round) so drift hits
- * all alike; latencies are pooled over rounds, throughput is the median of rounds.
+ * all alike; latencies are pooled over rounds, throughput is the median of rounds. Before the
+ * rounds, every variant gets --warmup requests per lane (default 400: at c=16, 6,400 requests,
+ * each of the 16 instances and the floor's server well past V8's optimising tiers), so "warm"
+ * means a steady state for both sides; `--warmup 20` is the shorter warm-up of session 19's
+ * recorded runs (16 instances then still compiling their hot path during the rounds).
  *
  *   node_modules/.bin/node --expose-gc --disable-warning=ExperimentalWarning bench/functions.ts
- *     [--n 1000] (requests per variant, concurrency and round) [--rounds 3] [--cold 4] (cold starts
+ *     [--n 1000] (requests per variant, concurrency and round) [--warmup 400] (unmeasured requests
+ *     per lane, per variant and concurrency, before the rounds) [--rounds 3] [--cold 4] (cold starts
  *     of each kind per round) [--warm 20] (--warm 100 for the issue's 100) [--register 1000]
  * Root and bubblewrap needed. Results: docs/benchmarks.md ("Functions").
  */
@@ -175,6 +180,7 @@ function dirBytes(d: string): number {
 async function main(): Promise<void> {
   const n = Number(arg('n', '1000'));
   const rounds = Number(arg('rounds', '3'));
+  const warmupPerLane = Number(arg('warmup', '400'));
   const coldPerRound = Number(arg('cold', '4'));
   const warmN = Number(arg('warm', '20'));
   const registerN = Number(arg('register', '1000'));
@@ -277,7 +283,7 @@ async function main(): Promise<void> {
       },
     ];
     const cs = [1, 16];
-    for (const c of cs) for (const v of variants) await v.run(c, 0, c * 20); // warm-up: up to 16 instances
+    for (const c of cs) for (const v of variants) await v.run(c, 0, c * warmupPerLane); // up to 16 instances, then their JIT
     const instancesAfterWarmup = instanceCgroups().length;
     const throttled0 = throttling();
     const lat = new Map<string, number[]>();
@@ -370,7 +376,7 @@ async function main(): Promise<void> {
     const out: string[] = [];
     out.push(
       `Functions benchmark, embedded shape (bwrap sandbox), Node ${process.version}; trivial Node handler at ${MEMORY_MB} MB (1 vCPU); ` +
-        `${rounds} rounds interleaved; warm: ${n} requests per variant, concurrency and round (latencies pooled, req/s median of rounds); ` +
+        `${rounds} rounds interleaved; warm-up ${warmupPerLane} requests per lane; warm: ${n} requests per variant, concurrency and round (latencies pooled, req/s median of rounds); ` +
         `instances of the function after the c=16 warm-up: ${instancesAfterWarmup}\n`,
     );
     out.push(
