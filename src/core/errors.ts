@@ -68,6 +68,21 @@ export const ErrorCode = {
   HttpApiNotFound: 'HTTP_API_NOT_FOUND',
   HttpRouteNotFound: 'HTTP_ROUTE_NOT_FOUND',
   HttpRouteExists: 'HTTP_ROUTE_EXISTS',
+  // Workflows (core/workflow.ts, core/asl/).
+  /** A state machine's or execution's name, type or role is not valid as sent. */
+  WorkflowInvalid: 'WORKFLOW_INVALID',
+  /** The definition is not valid Amazon States Language (the diagnostics say where). */
+  StateMachineDefinitionInvalid: 'STATE_MACHINE_DEFINITION_INVALID',
+  StateMachineNotFound: 'STATE_MACHINE_NOT_FOUND',
+  /** A state machine of that name exists with another definition, type or role. */
+  StateMachineExists: 'STATE_MACHINE_EXISTS',
+  ExecutionNotFound: 'EXECUTION_NOT_FOUND',
+  /** An execution of that name exists (ended, or running with another input). */
+  ExecutionExists: 'EXECUTION_EXISTS',
+  /** The execution has ended (StopExecution, a callback). */
+  ExecutionNotRunning: 'EXECUTION_NOT_RUNNING',
+  /** No task waits on this token (never issued, already answered, or its execution ended). */
+  TaskTokenNotFound: 'TASK_TOKEN_NOT_FOUND',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

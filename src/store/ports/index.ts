@@ -13,3 +13,4 @@ export * from './store.ts';
 export * from './task-queue.ts';
 export * from './task-reads.ts';
 export * from './provisioned-concurrency.ts';
+export * from './workflows.ts';

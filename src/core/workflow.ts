@@ -1,0 +1,121 @@
+/**
+ * Workflows (issue 24): state machines defined in the Amazon States Language (core/asl/) and
+ * their executions, as Step Functions has them. What a name may be, what a record holds and the
+ * errors a surface answers with are decided here; the store keeps them (store/ports/workflows.ts)
+ * and app/workflows.ts runs them.
+ *
+ * Only STANDARD executions are stored (durable, exactly-once transitions). EXPRESS executions run
+ * in memory, at least once, and are not kept (as on AWS, where DescribeExecution does not know
+ * them either).
+ */
+import { Conflict, ErrorCode, InvalidInput, NotFound } from './errors.ts';
+
+export type StateMachineType = 'STANDARD' | 'EXPRESS';
+export const STATE_MACHINE_TYPES: readonly StateMachineType[] = ['STANDARD', 'EXPRESS'];
+
+export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
+export const EXECUTION_STATUSES: readonly ExecutionStatus[] = ['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'];
+
+/** A state machine as a user made it. */
+export interface StateMachine {
+  userId: string;
+  name: string;
+  type: StateMachineType;
+  /** The ASL text as given (AWS returns it as sent, whitespace and all). */
+  definition: string;
+  roleArn: string;
+  description: string;
+  /** A fresh UUID at creation and at each update that changes something. */
+  revisionId: string;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface StateMachineInput {
+  name: string;
+  type: StateMachineType;
+  definition: string;
+  roleArn: string;
+  description: string;
+}
+
+export type StateMachinePatch = Partial<Pick<StateMachineInput, 'definition' | 'roleArn' | 'description'>>;
+
+/** A STANDARD execution. */
+export interface Execution {
+  /** A UUIDv7 (time-ordered): the store's key and the native API's id. The ARN is
+   *  arn:aws:states:REGION:ACCOUNT:execution:MACHINE:NAME. */
+  id: string;
+  userId: string;
+  stateMachineName: string;
+  name: string;
+  status: ExecutionStatus;
+  /** JSON text. */
+  input: string;
+  /** JSON text once SUCCEEDED; null otherwise. */
+  output: string | null;
+  error: string | null;
+  cause: string | null;
+  /** The machine's definition and revision when the execution started: a later update does
+   *  not change an execution already running (as on AWS). */
+  definition: string;
+  revisionId: string;
+  startedAt: number;
+  stoppedAt: number | null;
+  /** The execution that started this one (a `states:startExecution` Task); null otherwise. */
+  parentId: string | null;
+}
+
+/** An event of an execution's history, as GetExecutionHistory lists it. */
+export interface HistoryEventRecord {
+  /** 1, 2, 3… within the execution. */
+  id: number;
+  /** The id of the event this one follows in its branch (0 for the first). */
+  previousEventId: number;
+  /** ExecutionStarted, PassStateEntered, TaskScheduled… (core/asl/history.ts). */
+  type: string;
+  timestamp: number;
+  /** JSON text of the event's details object (its fields by event type); null: none. */
+  details: string | null;
+}
+
+// Step Functions' limits on names: 1 to 80 characters, none of whitespace, brackets, wildcards,
+// special characters or control characters.
+const NAME = /^[^\s<>{}[\]?*"#%\\^|~`$&,;:/\u0000-\u001f\u007f-\u009f]{1,80}$/u;
+
+export function isWorkflowName(name: unknown): name is string {
+  return typeof name === 'string' && NAME.test(name);
+}
+
+export function checkStateMachineName(name: unknown): string {
+  if (!isWorkflowName(name))
+    throw new InvalidInput(
+      ErrorCode.WorkflowInvalid,
+      'a state machine name is 1 to 80 characters, without whitespace, brackets, wildcards or any of " # % \\ ^ | ~ ` $ & , ; : /',
+    );
+  return name;
+}
+
+export function checkExecutionName(name: unknown): string {
+  if (!isWorkflowName(name))
+    throw new InvalidInput(
+      ErrorCode.WorkflowInvalid,
+      'an execution name is 1 to 80 characters, without whitespace, brackets, wildcards or any of " # % \\ ^ | ~ ` $ & , ; : /',
+    );
+  return name;
+}
+
+export const workflowErrors = {
+  machineNotFound: (name: string) => new NotFound(ErrorCode.StateMachineNotFound, `State machine does not exist: ${name}`),
+  machineExists: (name: string) =>
+    new Conflict(ErrorCode.StateMachineExists, `State machine already exists with another definition or settings: ${name}`),
+  executionNotFound: (id: string) => new NotFound(ErrorCode.ExecutionNotFound, `Execution does not exist: ${id}`),
+  executionExists: (name: string) => new Conflict(ErrorCode.ExecutionExists, `Execution already exists: ${name}`),
+  executionNotRunning: (id: string) => new Conflict(ErrorCode.ExecutionNotRunning, `Execution is not running: ${id}`),
+  taskTokenNotFound: () => new NotFound(ErrorCode.TaskTokenNotFound, 'No task waits on this task token'),
+};
+
+/** Whether two creates of one name are the same request (CreateStateMachine is idempotent then). */
+export function sameStateMachine(a: StateMachineInput, b: StateMachineInput): boolean {
+  return a.type === b.type && a.definition === b.definition && a.roleArn === b.roleArn && a.description === b.description;
+}
