@@ -80,11 +80,19 @@ export interface HistoryEventRecord {
 }
 
 // Step Functions' limits on names: 1 to 80 characters, none of whitespace, brackets, wildcards,
-// special characters or control characters.
-const NAME = /^[^\s<>{}[\]?*"#%\\^|~`$&,;:/\u0000-\u001f\u007f-\u009f]{1,80}$/u;
+// special characters or control characters (U+0000–001F, U+007F–009F).
+const NAME_FORBIDDEN = /[\s<>{}[\]?*"#%\\^|~`$&,;:/]/u;
+
+function isControl(name: string): boolean {
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if (c <= 0x1f || (c >= 0x7f && c <= 0x9f)) return true;
+  }
+  return false;
+}
 
 export function isWorkflowName(name: unknown): name is string {
-  return typeof name === 'string' && NAME.test(name);
+  return typeof name === 'string' && [...name].length >= 1 && [...name].length <= 80 && !NAME_FORBIDDEN.test(name) && !isControl(name);
 }
 
 export function checkStateMachineName(name: unknown): string {
@@ -118,4 +126,14 @@ export const workflowErrors = {
 /** Whether two creates of one name are the same request (CreateStateMachine is idempotent then). */
 export function sameStateMachine(a: StateMachineInput, b: StateMachineInput): boolean {
   return a.type === b.type && a.definition === b.definition && a.roleArn === b.roleArn && a.description === b.description;
+}
+
+/** A definition refused at creation or update; `message` is AWS's InvalidDefinition text. */
+export class InvalidDefinition extends InvalidInput {
+  readonly diagnostics: readonly { code: string; message: string; location: string }[];
+  constructor(message: string, diagnostics: readonly { code: string; message: string; location: string }[]) {
+    super(ErrorCode.StateMachineDefinitionInvalid, message);
+    this.name = 'InvalidDefinition';
+    this.diagnostics = diagnostics;
+  }
 }
