@@ -8,6 +8,7 @@ export {
   type ExecutionResult,
   type HistoryEvent,
   type RunOptions,
+  oversize,
   runExecution,
   type TaskRequest,
   type TaskResolver,
