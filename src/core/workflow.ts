@@ -81,6 +81,7 @@ export interface HistoryEventRecord {
 
 // Step Functions' limits on names: 1 to 80 characters, none of whitespace, brackets, wildcards,
 // special characters or control characters.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it excludes.
 const NAME = /^[^\s<>{}[\]?*"#%\\^|~`$&,;:/\u0000-\u001f\u007f-\u009f]{1,80}$/u;
 
 export function isWorkflowName(name: unknown): name is string {
@@ -114,6 +115,21 @@ export const workflowErrors = {
   executionNotRunning: (id: string) => new Conflict(ErrorCode.ExecutionNotRunning, `Execution is not running: ${id}`),
   taskTokenNotFound: () => new NotFound(ErrorCode.TaskTokenNotFound, 'No task waits on this task token'),
 };
+
+/**
+ * A machine with a patch applied: absent fields stay; a new revision and update time only when
+ * something changes (an update that changes nothing answers the machine as it was).
+ */
+export function applyStateMachinePatch(m: StateMachine, patch: StateMachinePatch, revisionId: string, now: number): StateMachine {
+  const next = {
+    ...m,
+    definition: patch.definition ?? m.definition,
+    roleArn: patch.roleArn ?? m.roleArn,
+    description: patch.description ?? m.description,
+  };
+  if (sameStateMachine(next, m)) return m;
+  return { ...next, revisionId, updatedAt: now };
+}
 
 /** Whether two creates of one name are the same request (CreateStateMachine is idempotent then). */
 export function sameStateMachine(a: StateMachineInput, b: StateMachineInput): boolean {
