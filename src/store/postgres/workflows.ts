@@ -34,6 +34,7 @@ import {
   executionFromRow,
   executionValues,
   historyBound,
+  inWakeOrder,
   machineFromRow,
   machineValues,
   tokenFromRow,
@@ -277,8 +278,7 @@ export class PgWorkflows implements Workflows {
   async claimExecutions(owner: string, now: number, leaseMs: number, limit: number): Promise<Execution[]> {
     if (limit <= 0) return [];
     const rows = await this.db.rows(CLAIM, [owner, now, now + leaseMs, limit]);
-    rows.sort((a, b) => Number(a.wake_at) - Number(b.wake_at) || (String(a.id) < String(b.id) ? -1 : 1));
-    return rows.map(executionFromRow);
+    return inWakeOrder(rows).map(executionFromRow);
   }
 
   async loadRuntime(executionId: string): Promise<ExecutionRuntime> {
