@@ -124,6 +124,16 @@ export {
   type HttpApisApp,
 } from './http-apis.ts';
 export {
+  type BreakerObserver,
+  type BreakersApp,
+  type BreakerTicket,
+  CircuitBreakers,
+  type CircuitBreakerView,
+  deleteCircuitBreaker,
+  getCircuitBreaker,
+  putCircuitBreaker,
+} from './circuit-breakers.ts';
+export {
   deleteProvisionedConfig,
   getProvisionedConfig,
   type KeeperDeps,

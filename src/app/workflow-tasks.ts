@@ -4,7 +4,9 @@
  * reads — `arn:aws:lambda:…:function:NAME` and `arn:aws:states:::lambda:invoke`, each also with
  * `.waitForTaskToken`. An invocation that cannot happen fails the task with the error Step
  * Functions names (Lambda.ResourceNotFoundException, Lambda.TooManyRequestsException, …), which
- * Retry and Catch see like any other.
+ * Retry and Catch see like any other. An open circuit breaker on the function
+ * (core/circuit-breaker.ts) is Hangar's own error, `Hangar.CircuitOpen`: a Catch names it (or
+ * States.ALL / States.TaskFailed), a Retry backs off on it until the breaker's probe.
  */
 import { randomUUID } from 'node:crypto';
 import {
@@ -16,7 +18,7 @@ import {
   type TaskRequest,
   type TaskResolver,
 } from '../core/asl/index.ts';
-import { HangarError, NotFound, Throttled, TooLarge } from '../core/index.ts';
+import { CircuitOpen, HangarError, NotFound, Throttled, TooLarge } from '../core/index.ts';
 import { type InvokeApp, invokeFunction } from './invoke.ts';
 
 export function functionTasks(app: InvokeApp, accountOf: (userId: string) => string): (userId: string) => TaskResolver {
@@ -39,6 +41,7 @@ async function runFunctionTask(app: InvokeApp, userId: string, accountId: string
     });
   } catch (e) {
     if (e instanceof NotFound) throw lambdaNotFound(call, arn, randomUUID());
+    if (e instanceof CircuitOpen) throw new StatesFailure('Hangar.CircuitOpen', e.message);
     if (e instanceof Throttled) throw new StatesFailure('Lambda.TooManyRequestsException', e.message);
     if (e instanceof TooLarge) throw new StatesFailure('Lambda.RequestTooLargeException', e.message);
     if (e instanceof HangarError) throw new StatesFailure('Lambda.ServiceException', e.message);
