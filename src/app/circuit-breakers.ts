@@ -161,9 +161,15 @@ export async function putCircuitBreaker(
 /** NotFound (FUNCTION_NOT_FOUND) without the function, FUNCTION_CIRCUIT_BREAKER_NOT_FOUND without a breaker. */
 export async function getCircuitBreaker(app: BreakersApp, userId: string, functionName: string): Promise<CircuitBreakerView> {
   const f = await getFunction(app, userId, functionName);
-  const c = await app.functions.getCircuitBreaker(userId, f.name);
-  if (!c) throw notFound(f.name);
-  return { ...c, ...app.breakers.view(c) };
+  const v = await circuitBreakerOf(app, userId, f.name);
+  if (!v) throw notFound(f.name);
+  return v;
+}
+
+/** The breaker of a function known to be there (its name as stored), or null: none. */
+export async function circuitBreakerOf(app: BreakersApp, userId: string, name: string): Promise<CircuitBreakerView | null> {
+  const c = await app.functions.getCircuitBreaker(userId, name);
+  return c ? { ...c, ...app.breakers.view(c) } : null;
 }
 
 export async function deleteCircuitBreaker(app: BreakersApp, userId: string, functionName: string): Promise<void> {

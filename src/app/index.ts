@@ -129,6 +129,7 @@ export {
   type BreakerTicket,
   CircuitBreakers,
   type CircuitBreakerView,
+  circuitBreakerOf,
   deleteCircuitBreaker,
   getCircuitBreaker,
   putCircuitBreaker,

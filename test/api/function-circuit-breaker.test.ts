@@ -101,6 +101,8 @@ describe('/functions/{name}/circuit-breaker', { skip }, () => {
     }
     const state = (await as(alice, 'GET', '/functions/scraper/circuit-breaker')).json();
     assert.equal(state.state, 'open');
+    assert.deepEqual((await as(alice, 'GET', '/functions/scraper')).json().circuitBreaker, state, 'the function shows it too');
+    assert.equal((await as(alice, 'GET', '/functions/other')).json().circuitBreaker, null);
     assert.equal(Date.parse(state.nextProbeAt) - Date.parse(state.openedAt), 3_600_000);
 
     const refused = await as(alice, 'POST', '/functions/scraper/invoke', { fail: false });

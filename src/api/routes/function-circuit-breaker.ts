@@ -6,45 +6,13 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { type CircuitBreakerView, deleteCircuitBreaker, functionOwner, getCircuitBreaker, putCircuitBreaker } from '../../app/index.ts';
+import { deleteCircuitBreaker, functionOwner, getCircuitBreaker, putCircuitBreaker } from '../../app/index.ts';
 import { BREAKER_LIMITS, DEFAULT_BREAKER_PROBES } from '../../core/index.ts';
 import { principalOf } from '../authenticate.ts';
 import type { ApiContext } from '../context.ts';
 import { Problem } from '../schemas.ts';
+import { BreakerView, breakerView as view } from './breaker-view.ts';
 import { NameParams, OwnerQuery } from './functions.ts';
-
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
-
-const BreakerView = z.object({
-  name: z.string(),
-  failureThreshold: z.number(),
-  windowSeconds: z.number(),
-  cooldownSeconds: z.number(),
-  probes: z.number(),
-  state: z
-    .enum(['closed', 'open', 'half-open'])
-    .describe(
-      'closed: invocations run; open: they fail fast (503 FUNCTION_CIRCUIT_OPEN); half-open: the cooldown is over, the next invocations (up to `probes`) run as probes. ' +
-        'The state of the API process that answers: on scale-out each API node keeps its own.',
-    ),
-  failuresInWindow: z.number().describe('Failures (errors, timeouts, crashes) counted in the window now, while closed.'),
-  openedAt: z.string().nullable().describe('When it last opened (null while closed).'),
-  nextProbeAt: z.string().nullable().describe('When a probe may run, while open.'),
-  updatedAt: z.string(),
-});
-
-const view = (v: CircuitBreakerView): z.infer<typeof BreakerView> => ({
-  name: v.functionName,
-  failureThreshold: v.failureThreshold,
-  windowSeconds: v.windowSeconds,
-  cooldownSeconds: v.cooldownSeconds,
-  probes: v.probes,
-  state: v.state,
-  failuresInWindow: v.failuresInWindow,
-  openedAt: iso(v.openedAt),
-  nextProbeAt: iso(v.nextProbeAt),
-  updatedAt: new Date(v.updatedAt).toISOString(),
-});
 
 const { failureThreshold: ft, windowSeconds: ws, cooldownSeconds: cs, probes: pr } = BREAKER_LIMITS;
 const BreakerBody = z.strictObject({
