@@ -29,13 +29,11 @@ import { FunctionHost } from '../../src/functions/index.ts';
 import { createLogger } from '../../src/log/index.ts';
 import { Metrics } from '../../src/metrics/index.ts';
 import { SqliteStore } from '../../src/store/index.ts';
-import { sandboxTestDir, testSandboxes } from '../helpers/sandbox.ts';
+import { sandboxTestDir, anyTestSandbox } from '../helpers/sandbox.ts';
 import { makeZip } from '../helpers/zip.ts';
 
 const { dir, workDir } = sandboxTestDir('hangar-breakers-');
-const sandboxes = [...(await testSandboxes(workDir, 'breakers')).values()];
-const { executor, skip } = sandboxes.find((s) => !s.skip) ?? sandboxes[0];
-for (const s of sandboxes) if (s.executor !== executor) await s.executor?.close();
+const { executor, skip } = await anyTestSandbox(workDir, 'breakers');
 
 const log = createLogger('silent');
 const store = new SqliteStore({ path: join(dir, 'db.sqlite') });
