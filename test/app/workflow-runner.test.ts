@@ -466,6 +466,66 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       }
     });
 
+    it('starts nested executions: .sync:2 waits for the child and takes its output, .sync a failing child fails the task', async () => {
+      const r = await rig();
+      try {
+        await createStateMachine(r.app, USER, {
+          name: 'child-ok',
+          definition: JSON.stringify({
+            StartAt: 'P',
+            States: { P: { Type: 'Pass', Parameters: { 'doubled.$': 'States.MathAdd($.v, $.v)' }, End: true } },
+          }),
+        });
+        await createStateMachine(r.app, USER, {
+          name: 'child-bad',
+          definition: JSON.stringify({ StartAt: 'F', States: { F: { Type: 'Fail', Error: 'ChildError', Cause: 'bad child' } } }),
+        });
+        const arn = (m: string) => `arn:aws:states:us-east-1:123456789012:stateMachine:${m}`;
+        const e = await run(
+          r,
+          {
+            StartAt: 'Ok',
+            States: {
+              Ok: {
+                Type: 'Task',
+                Resource: 'arn:aws:states:::states:startExecution.sync:2',
+                Parameters: { StateMachineArn: arn('child-ok'), Input: { 'v.$': '$.v' } },
+                ResultSelector: { 'out.$': '$.Output', 'status.$': '$.Status' },
+                ResultPath: '$.ok',
+                Next: 'Bad',
+              },
+              Bad: {
+                Type: 'Task',
+                Resource: 'arn:aws:states:::states:startExecution.sync',
+                Parameters: { StateMachineArn: arn('child-bad') },
+                Catch: [{ ErrorEquals: ['States.TaskFailed'], ResultPath: '$.bad', Next: 'Fire' }],
+                End: true,
+              },
+              Fire: {
+                Type: 'Task',
+                Resource: 'arn:aws:states:::states:startExecution',
+                Parameters: { StateMachineArn: arn('child-ok'), Input: { v: 1 }, Name: 'fire-and-forget' },
+                ResultSelector: { 'arn.$': '$.ExecutionArn' },
+                ResultPath: '$.fired',
+                End: true,
+              },
+            },
+          },
+          { v: 21 },
+        );
+        assert.equal(e.status, 'SUCCEEDED', `${e.error}: ${e.cause}`);
+        const out = JSON.parse(e.output!);
+        assert.deepEqual(out.ok, { out: { doubled: 42 }, status: 'SUCCEEDED' });
+        assert.equal(out.bad.Error, 'States.TaskFailed');
+        assert.equal(JSON.parse(out.bad.Cause).Error, 'ChildError');
+        assert.equal(out.fired.arn, 'arn:aws:states:us-east-1:123456789012:execution:child-ok:fire-and-forget');
+        const children = await r.store.workflows.listExecutions(USER, { stateMachineName: 'child-ok', limit: 10 });
+        assert.ok(children.some((c) => c.parentId === e.id));
+      } finally {
+        await r.close();
+      }
+    });
+
     it('an execution past its TimeoutSeconds ends TIMED_OUT', async () => {
       const r = await rig();
       try {
