@@ -123,6 +123,21 @@ export const workflowErrors = {
   taskTokenNotFound: () => new NotFound(ErrorCode.TaskTokenNotFound, 'No task waits on this task token'),
 };
 
+/**
+ * A machine with a patch applied: absent fields stay; a new revision and update time only when
+ * something changes (an update that changes nothing answers the machine as it was).
+ */
+export function applyStateMachinePatch(m: StateMachine, patch: StateMachinePatch, revisionId: string, now: number): StateMachine {
+  const next = {
+    ...m,
+    definition: patch.definition ?? m.definition,
+    roleArn: patch.roleArn ?? m.roleArn,
+    description: patch.description ?? m.description,
+  };
+  if (sameStateMachine(next, m)) return m;
+  return { ...next, revisionId, updatedAt: now };
+}
+
 /** Whether two creates of one name are the same request (CreateStateMachine is idempotent then). */
 export function sameStateMachine(a: StateMachineInput, b: StateMachineInput): boolean {
   return a.type === b.type && a.definition === b.definition && a.roleArn === b.roleArn && a.description === b.description;
