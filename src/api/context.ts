@@ -18,10 +18,11 @@ import type {
   Functions,
   HttpApis,
   ProvisionedConcurrency,
+  Workflows,
   StatusCounts,
   Store,
 } from '../store/index.ts';
-import type { AppContext, AppStore, CapacityView, InvocationObserver, StartEstimator } from '../app/index.ts';
+import type { AppContext, AppStore, CapacityView, InvocationObserver, StartEstimator, WorkflowRunner } from '../app/index.ts';
 
 /** The use cases' context (app/context.ts) and what only the API needs besides. */
 /** The ports the routes call: the use cases' (AppStore), the fleet's (workers, scaling, alerts)
@@ -35,6 +36,10 @@ export interface ApiContext extends AppContext {
   functions: Functions;
   /** Users' HTTP APIs and routes (ports/http-apis.ts), served by the gateway. */
   httpApis: HttpApis;
+  /** Users' state machines and executions (ports/workflows.ts). */
+  workflows: Workflows;
+  /** Runs executions in this process (app/workflow-runner.ts); null where none can run. */
+  workflowRunner: WorkflowRunner | null;
   /** Functions' resource-based policies and URLs (ports/function-access.ts). */
   functionAccess: FunctionAccess;
   /** Provisioned concurrency configurations (ports/provisioned-concurrency.ts). */
