@@ -9,7 +9,7 @@ import type { Metrics } from '../metrics/index.ts';
 import type { SecretBox } from '../secrets/index.ts';
 import type { Clock } from '../core/index.ts';
 import type { FunctionHost } from '../functions/index.ts';
-import type { ProvisionedKeeper, RemoteInvoker } from '../app/index.ts';
+import type { ProvisionedKeeper, RemoteInvoker, WorkflowRunner } from '../app/index.ts';
 import type {
   Fleet,
   FunctionAccess,
@@ -17,12 +17,12 @@ import type {
   FunctionInvocations,
   Functions,
   HttpApis,
-  ProvisionedConcurrency,
   Workflows,
+  ProvisionedConcurrency,
   StatusCounts,
   Store,
 } from '../store/index.ts';
-import type { AppContext, AppStore, CapacityView, InvocationObserver, StartEstimator, WorkflowRunner } from '../app/index.ts';
+import type { AppContext, AppStore, CapacityView, InvocationObserver, StartEstimator } from '../app/index.ts';
 
 /** The use cases' context (app/context.ts) and what only the API needs besides. */
 /** The ports the routes call: the use cases' (AppStore), the fleet's (workers, scaling, alerts)
@@ -36,9 +36,9 @@ export interface ApiContext extends AppContext {
   functions: Functions;
   /** Users' HTTP APIs and routes (ports/http-apis.ts), served by the gateway. */
   httpApis: HttpApis;
-  /** Users' state machines and executions (ports/workflows.ts). */
+  /** Users' state machines and their executions (ports/workflows.ts). */
   workflows: Workflows;
-  /** Runs executions in this process (app/workflow-runner.ts); null where none can run. */
+  /** Runs workflow executions in this process (app/workflow-runner.ts); null: none here. */
   workflowRunner: WorkflowRunner | null;
   /** Functions' resource-based policies and URLs (ports/function-access.ts). */
   functionAccess: FunctionAccess;

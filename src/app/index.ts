@@ -134,4 +134,5 @@ export {
   putProvisionedConfig,
 } from './provisioned.ts';
 export * from './workflows.ts';
-export type { ExpressResult, WorkflowRunner } from './workflow-runner.ts';
+export { type ExpressResult, type RunnerOptions, StoreWorkflowRunner, type WorkflowRunner } from './workflow-runner.ts';
+export { functionTasks } from './workflow-tasks.ts';

@@ -9,8 +9,20 @@
  *
  * EXPRESS executions run in memory (core/asl/run.ts on the real clock) and are not stored.
  */
-import type { Execution, StateMachine } from '../core/index.ts';
-import type { TaskTokenRecord } from '../store/index.ts';
+import { randomUUID } from 'node:crypto';
+import {
+  type ExecutionInfo,
+  type Json,
+  runExecution,
+  type StateMachineDefinition,
+  StatesFailure,
+  type TaskResolver,
+} from '../core/asl/index.ts';
+import { type Clock, type Execution, type StateMachine, workflowErrors } from '../core/index.ts';
+import type { Logger } from '../log/index.ts';
+import { uuidv7 } from '../store/ids.ts';
+import type { TaskTokenRecord, Workflows } from '../store/index.ts';
+import { executionArn, type InboxBody, type Launch, LiveExecution, stateMachineArn, type TaskOutcome } from './workflow-execution.ts';
 import type { Started, TaskAnswer } from './workflows.ts';
 
 /** What an EXPRESS execution ended with (StartSyncExecution). */
@@ -39,4 +51,318 @@ export interface WorkflowRunner {
   /** SendTaskSuccess / Failure / Heartbeat for a waiting task. */
   answer(token: TaskTokenRecord, answer: TaskAnswer): Promise<void>;
   close(): Promise<void>;
+}
+
+export interface RunnerOptions {
+  /** How long a claim lasts without renewal, ms. */
+  leaseMs?: number;
+  /** How often due executions are claimed, ms. */
+  pollMs?: number;
+  /** A wait longer than this gives the lease up (the execution is claimed again when due), ms. */
+  holdMs?: number;
+}
+
+export interface RunnerDeps {
+  workflows: Workflows;
+  clock: Clock;
+  log: Logger;
+  /** Runs a Task's resource for the execution's owner (workflow-tasks.ts). */
+  tasks: (userId: string) => TaskResolver;
+  region: string;
+  accountOf: (userId: string) => string;
+}
+
+/** The durable runner: STANDARD executions through the store, EXPRESS ones in memory. */
+export class StoreWorkflowRunner implements WorkflowRunner {
+  private readonly deps: RunnerDeps;
+  private readonly owner = `runner-${randomUUID()}`;
+  private readonly leaseMs: number;
+  private readonly pollMs: number;
+  private readonly holdMs: number;
+  /** Executions this runner holds, by id. */
+  private readonly live = new Map<string, Held>();
+  private poller: NodeJS.Timeout | null = null;
+  private renewer: NodeJS.Timeout | null = null;
+  private polling: Promise<void> | null = null;
+  private closed = false;
+  /** Work in flight (drives, launches), awaited by close(). */
+  private readonly busy = new Set<Promise<unknown>>();
+
+  constructor(deps: RunnerDeps, o: RunnerOptions = {}) {
+    this.deps = deps;
+    this.leaseMs = o.leaseMs ?? 10_000;
+    this.pollMs = o.pollMs ?? 200;
+    this.holdMs = o.holdMs ?? 5_000;
+  }
+
+  /** Starts claiming due executions (and those whose runner died). */
+  begin(): void {
+    this.poller = setInterval(() => this.poll(), this.pollMs);
+    this.poller.unref();
+    this.renewer = setInterval(() => void this.renew(), Math.max(50, Math.floor(this.leaseMs / 3)));
+    this.renewer.unref();
+    this.poll();
+  }
+
+  private info(machine: StateMachine, name: string, input: Json, startedAt: number): ExecutionInfo {
+    const account = this.deps.accountOf(machine.userId);
+    return {
+      id: executionArn(this.deps.region, account, machine.name, name),
+      name,
+      input,
+      startTime: new Date(startedAt).toISOString(),
+      roleArn: machine.roleArn,
+      stateMachineId: stateMachineArn(this.deps.region, account, machine.name),
+      stateMachineName: machine.name,
+      redriveCount: 0,
+    };
+  }
+
+  async start(machine: StateMachine, name: string, input: string): Promise<Started> {
+    const now = this.deps.clock.now();
+    if (machine.type === 'EXPRESS') {
+      const expressId = randomUUID();
+      this.track(this.express(machine, name, input, expressId).catch((err) => this.deps.log.error({ err }, 'express execution failed')));
+      return { type: 'EXPRESS', machine, name, startedAt: now, expressId };
+    }
+    const execution: Execution = {
+      id: uuidv7(now),
+      userId: machine.userId,
+      stateMachineName: machine.name,
+      name,
+      status: 'RUNNING',
+      input,
+      output: null,
+      error: null,
+      cause: null,
+      definition: machine.definition,
+      revisionId: machine.revisionId,
+      startedAt: now,
+      stoppedAt: null,
+      parentId: null,
+    };
+    const { live, events, frames } = LiveExecution.start(
+      execution,
+      this.info(machine, name, JSON.parse(input), now),
+      this.now,
+      Math.random,
+    );
+    const r = await this.deps.workflows.startExecution({
+      execution,
+      events,
+      frames,
+      wakeAt: now,
+      lease: { owner: this.owner, until: now + this.leaseMs },
+    });
+    if (r.started) {
+      const held: Held = { live, queue: Promise.resolve(), timer: null };
+      this.live.set(execution.id, held);
+      this.drive(held);
+    }
+    return { type: 'STANDARD', execution: r.execution, started: r.started };
+  }
+
+  runExpress(machine: StateMachine, name: string, input: string): Promise<ExpressResult> {
+    return this.express(machine, name, input, randomUUID());
+  }
+
+  private async express(machine: StateMachine, name: string, input: string, expressId: string): Promise<ExpressResult> {
+    const startedAt = this.deps.clock.now();
+    const account = this.deps.accountOf(machine.userId);
+    const info = this.info(machine, name, JSON.parse(input) as Json, startedAt);
+    const result = await runExecution(JSON.parse(machine.definition) as StateMachineDefinition, info.input, {
+      type: 'EXPRESS',
+      execution: {
+        ...info,
+        id: `arn:aws:states:${this.deps.region}:${account}:express:${machine.name}:${name}:${expressId}`,
+      },
+      resolveTask: this.deps.tasks(machine.userId),
+      clock: { now: () => this.deps.clock.now(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)) },
+    });
+    const stoppedAt = this.deps.clock.now();
+    return result.status === 'SUCCEEDED'
+      ? {
+          machine,
+          name,
+          expressId,
+          startedAt,
+          stoppedAt,
+          status: 'SUCCEEDED',
+          output: JSON.stringify(result.output),
+          error: null,
+          cause: null,
+        }
+      : {
+          machine,
+          name,
+          expressId,
+          startedAt,
+          stoppedAt,
+          status: result.status,
+          output: null,
+          error: result.error ?? null,
+          cause: result.cause ?? null,
+        };
+  }
+
+  async stop(userId: string, executionId: string, error: string | null, cause: string | null): Promise<Execution> {
+    const now = this.deps.clock.now();
+    const stopped = await this.deps.workflows.stopExecution(userId, executionId, {
+      error,
+      cause,
+      stoppedAt: now,
+      event: { type: 'ExecutionAborted', timestamp: now, details: JSON.stringify({ error, cause }) },
+    });
+    this.forget(executionId);
+    return stopped;
+  }
+
+  async answer(token: TaskTokenRecord, answer: TaskAnswer): Promise<void> {
+    const held = this.live.get(token.executionId);
+    if (held) {
+      let found = false;
+      await this.drive(held, (live) => {
+        found = live.answer(token.frameId, token.token, answer);
+      });
+      if (found) return;
+    }
+    const body: InboxBody = { kind: 'answer', frameId: token.frameId, token: token.token, answer };
+    if (!(await this.deps.workflows.postMessage(token.executionId, JSON.stringify(body), this.deps.clock.now())))
+      throw workflowErrors.taskTokenNotFound();
+    // Ours to run, most likely: claim it now rather than at the next poll.
+    this.poll();
+  }
+
+  private readonly now = (): number => this.deps.clock.now();
+
+  /** Claims due executions and runs them. */
+  private poll(): void {
+    if (this.closed || this.polling) return;
+    this.polling = (async () => {
+      try {
+        const claimed = await this.deps.workflows.claimExecutions(this.owner, this.deps.clock.now(), this.leaseMs, 32);
+        for (const execution of claimed) {
+          if (this.live.has(execution.id)) continue;
+          const runtime = await this.deps.workflows.loadRuntime(execution.id);
+          const live = LiveExecution.load(execution, runtime, this.now, Math.random);
+          const held: Held = { live, queue: Promise.resolve(), timer: null };
+          this.live.set(execution.id, held);
+          this.drive(held, (l) => l.due());
+        }
+      } catch (err) {
+        this.deps.log.warn({ err }, 'workflow runner: claiming due executions failed; retrying');
+      } finally {
+        this.polling = null;
+      }
+    })();
+    this.track(this.polling);
+  }
+
+  private async renew(): Promise<void> {
+    const until = this.deps.clock.now() + this.leaseMs;
+    for (const [id] of this.live) {
+      try {
+        if (!(await this.deps.workflows.renewLease(id, this.owner, until))) this.forget(id);
+      } catch (err) {
+        this.deps.log.warn({ err, executionId: id }, 'workflow runner: renewing a lease failed');
+      }
+    }
+  }
+
+  /**
+   * Applies `change` (if any), moves the execution on, stores the transition, and then carries
+   * out its effects: one drive at a time per execution, in order.
+   */
+  private drive(held: Held, change?: (live: LiveExecution) => void): Promise<void> {
+    const run = held.queue.then(async () => {
+      const id = held.live.execution.id;
+      if (this.live.get(id) !== held) return;
+      const live = held.live;
+      change?.(live);
+      live.advance();
+      const launches = live.takeLaunches();
+      const now = this.deps.clock.now();
+      const wake = live.wakeAt();
+      const park = !live.ended && launches.length === 0 && !live.hasTaskInFlight() && (wake === null || wake - now > this.holdMs);
+      if (live.dirty || park) {
+        let ok: boolean;
+        try {
+          ok = await this.deps.workflows.commit(id, this.owner, live.takeCommit(park ? null : now + this.leaseMs));
+        } catch (err) {
+          // Not stored: this runner lets it go; the lease lapses and a runner loads the last commit.
+          this.deps.log.warn({ err, executionId: id }, 'workflow runner: a commit failed; the execution will be picked up again');
+          this.forget(id);
+          return;
+        }
+        if (!ok || live.ended || park) {
+          this.forget(id);
+          return;
+        }
+      }
+      for (const l of launches) this.launch(held, l);
+      this.schedule(held, wake);
+    });
+    held.queue = run.catch((err) => {
+      this.deps.log.error({ err, executionId: held.live.execution.id }, 'workflow runner: an execution step failed');
+      this.forget(held.live.execution.id);
+    });
+    this.track(held.queue);
+    return held.queue;
+  }
+
+  private launch(held: Held, l: Launch): void {
+    const resolve = this.deps.tasks(held.live.execution.userId);
+    const run = resolve({
+      resource: l.waitForToken ? l.resource.replace(/\.waitForTaskToken$/, '') : l.resource,
+      parameters: l.parameters,
+      context: l.context,
+      timeoutSeconds: l.timeoutSeconds,
+      heartbeatSeconds: l.heartbeatSeconds,
+    }).then(
+      (result): TaskOutcome => ({ ok: true, result }),
+      (e): TaskOutcome => {
+        if (e instanceof StatesFailure) return { ok: false, error: e.error, cause: e.cause };
+        this.deps.log.error({ err: e, resource: l.resource }, 'workflow runner: a task resolver failed');
+        return { ok: false, error: 'States.TaskFailed', cause: (e as Error).message };
+      },
+    );
+    // Not awaited by close(): a task may run for minutes; its result after close is dropped and the
+    // execution's next runner runs it again.
+    void run.then((outcome) => this.drive(held, (live) => void live.taskDone(l.frameId, l.attempt, outcome)));
+  }
+
+  private schedule(held: Held, wake: number | null): void {
+    if (held.timer) clearTimeout(held.timer);
+    held.timer = null;
+    if (wake === null || this.closed) return;
+    held.timer = setTimeout(() => this.drive(held, (live) => live.due()), Math.max(0, wake - this.deps.clock.now()));
+    held.timer.unref();
+  }
+
+  private forget(id: string): void {
+    const held = this.live.get(id);
+    if (!held) return;
+    if (held.timer) clearTimeout(held.timer);
+    this.live.delete(id);
+  }
+
+  private track(p: Promise<unknown>): void {
+    this.busy.add(p);
+    void p.finally(() => this.busy.delete(p));
+  }
+
+  /** Stops claiming; what it holds is left to its lease (another runner goes on from the last commit). */
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.poller) clearInterval(this.poller);
+    if (this.renewer) clearInterval(this.renewer);
+    for (const id of [...this.live.keys()]) this.forget(id);
+    await Promise.allSettled([...this.busy]);
+  }
+}
+
+interface Held {
+  live: LiveExecution;
+  queue: Promise<void>;
+  timer: NodeJS.Timeout | null;
 }

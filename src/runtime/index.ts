@@ -18,6 +18,8 @@ import {
   FunctionDispatcher,
   FunctionServer,
   functionEventRunner,
+  functionTasks,
+  StoreWorkflowRunner,
   InvocationRecorder,
   ProvisionedKeeper,
   secretRevealer,
@@ -38,8 +40,8 @@ import {
   type FunctionInvocations,
   type Functions,
   type HttpApis,
-  type Workflows,
   type Store,
+  type Workflows,
 } from '../store/index.ts';
 import type { Clock } from '../core/index.ts';
 import { Maintenance, OutputSink, WorkerPool } from '../worker/index.ts';
@@ -114,15 +116,7 @@ export async function openStore(config: Config): Promise<
   const retry = { baseMs: config.retryBaseMs, maxMs: config.retryMaxMs };
   if (config.databaseUrl) {
     const { PostgresStore } = await import('../store/postgres/index.ts');
-    const pg = await PostgresStore.open({
-      url: config.databaseUrl,
-      schema: config.databaseSchema,
-      retry,
-      poolSize: config.databasePoolSize,
-    });
-    // TODO(wf-store): PostgreSQL's workflows port is being written; until it lands the routes
-    // over it fail on this shape.
-    return pg as typeof pg & { readonly workflows: Workflows };
+    return PostgresStore.open({ url: config.databaseUrl, schema: config.databaseSchema, retry, poolSize: config.databasePoolSize });
   }
   return new SqliteStore({ path: join(resolve(config.dataDir), 'hangar.db'), synchronous: config.sqliteSynchronous, retry });
 }
@@ -210,6 +204,7 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
   let functionServer: FunctionServer | null = null;
 
   let alerts: AlertEvaluator | null = null;
+  let workflowRunner: StoreWorkflowRunner | null = null;
   if (roles.api) {
     alerts = new AlertEvaluator(
       store,
@@ -241,7 +236,6 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
       functions: store.functions,
       httpApis: store.httpApis,
       workflows: store.workflows,
-      // The durable runner (app/workflow-runner.ts) is wired here once it exists.
       workflowRunner: null,
       functionAccess: store.functionAccess,
       provisioned: store.provisioned,
@@ -270,10 +264,21 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
         ...(config.auth === 'none' ? ['the API has no authentication: every caller is an admin (HANGAR_AUTH=none)'] : []),
       ],
     };
+    // Workflows run where the API is: their Task states invoke functions as Invoke does.
+    workflowRunner = new StoreWorkflowRunner({
+      workflows: store.workflows,
+      clock,
+      log: log.child({ module: 'workflows' }),
+      tasks: functionTasks(ctx, accountIdOf),
+      region: config.awsRegion,
+      accountOf: accountIdOf,
+    });
+    ctx.workflowRunner = workflowRunner;
     app = await buildApp(ctx, log);
     const address = await app.listen({ port: config.port, host: config.host });
     url = address.replace('0.0.0.0', '127.0.0.1').replace('[::]', '[::1]');
     log.info({ url }, 'api listening');
+    workflowRunner.begin();
   }
 
   // With the autoscaler on, workers are its child processes, not this process's pool.
@@ -471,6 +476,7 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
     close() {
       closing ??= (async () => {
         await app?.close();
+        await workflowRunner?.close();
         functionDispatch?.close();
         // Withdrawn first, so API nodes stop choosing it; invocations under way finish meanwhile.
         const serving = functionServer?.close(config.shutdownGraceMs);

@@ -4,9 +4,7 @@
  */
 import type { Execution, ExecutionStatus, HistoryEventRecord, StateMachine, StateMachineType } from '../core/index.ts';
 import type { ExecutionFrame, InboxMessage, TaskTokenRecord } from './ports/workflows.ts';
-import { strOrNull, type Row } from './row.ts';
-
-const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+import { numOrNull, strOrNull, type Row } from './row.ts';
 
 /** type, definition, role_arn, description, revision_id: what a create or update writes. */
 export function machineValues(m: Pick<StateMachine, 'type' | 'definition' | 'roleArn' | 'description' | 'revisionId'>): string[] {
@@ -89,6 +87,11 @@ export function inboxFromRow(r: Row): InboxMessage {
 
 export function tokenFromRow(r: Row): TaskTokenRecord {
   return { token: String(r.token), executionId: String(r.execution_id), userId: String(r.user_id), frameId: Number(r.frame_id) };
+}
+
+/** Claimed rows in claim order, oldest wake first (RETURNING keeps none). */
+export function inWakeOrder(rows: Row[]): Row[] {
+  return rows.sort((a, b) => Number(a.wake_at) - Number(b.wake_at) || (String(a.id) < String(b.id) ? -1 : 1));
 }
 
 /** When an execution must next be looked at after a commit: the commit's time, brought forward

@@ -28,9 +28,13 @@ describe('definition validation', () => {
       'MISSING_END_STATE /',
     ]);
     assert.deepEqual(codes({ StartAt: 'A', States: { A: { Type: 'Succeed' }, B: { Type: 'Succeed' } } }), ['UNREACHABLE_STATE /States/B']);
-    assert.deepEqual(codes({ StartAt: 'A', States: { A: { Type: 'Task', Resource: 'arn:x', Result: 1, End: true } } }), [
-      'SCHEMA_VALIDATION_FAILED /States/A/Result',
-    ]);
+    assert.deepEqual(
+      codes({
+        StartAt: 'A',
+        States: { A: { Type: 'Task', Resource: 'arn:aws:lambda:us-east-1:111111111111:function:f', Result: 1, End: true } },
+      }),
+      ['SCHEMA_VALIDATION_FAILED /States/A/Result'],
+    );
   });
 
   it('reports malformed Choice rules', () => {
@@ -56,7 +60,10 @@ describe('definition validation', () => {
     const t = (extra: Json) =>
       codes({
         StartAt: 'T',
-        States: { T: { Type: 'Task', Resource: 'arn:aws:lambda:x', Next: 'N', ...(extra as object) }, N: { Type: 'Succeed' } },
+        States: {
+          T: { Type: 'Task', Resource: 'arn:aws:lambda:us-east-1:111111111111:function:f', Next: 'N', ...(extra as object) },
+          N: { Type: 'Succeed' },
+        },
       });
     assert.deepEqual(t({ Retry: [{ ErrorEquals: ['States.ALL', 'E'] }] }), ['SCHEMA_VALIDATION_FAILED /States/T/Retry/0/ErrorEquals']);
     assert.deepEqual(
@@ -94,6 +101,63 @@ describe('definition validation', () => {
         },
       }),
       ['UNREACHABLE_STATE /States/P/Branches/0/States/Y'],
+    );
+  });
+
+  it('checks Task resources, credentials and the fields of each query language', () => {
+    const task = (state: Json, top: Json = {}) =>
+      codes({ ...(top as object), StartAt: 'T', States: { T: { Type: 'Task', End: true, ...(state as object) } } });
+    const fn = 'arn:aws:lambda:us-east-1:111111111111:function:f';
+    assert.deepEqual(task({ Resource: `${fn}:$LATEST` }), []);
+    assert.deepEqual(task({ Resource: `${fn}:live-2` }), []);
+    assert.deepEqual(task({ Resource: 'arn:aws:states:::lambda:invoke' }), []);
+    assert.deepEqual(task({ Resource: `${fn}:` }), ['INVALID_RESOURCE /States/T/Resource']);
+    assert.deepEqual(task({ Resource: `${fn}:$*#` }), ['INVALID_RESOURCE /States/T/Resource']);
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation placeholder, left unsubstituted
+    assert.deepEqual(task({ Resource: '${lambdaArn}' }), ['INVALID_RESOURCE /States/T/Resource']);
+    assert.deepEqual(task({ Resource: fn, Credentials: null }), ['SCHEMA_VALIDATION_FAILED /States/T/Credentials']);
+    assert.deepEqual(task({ Resource: fn, Credentials: { 'RoleArn.$': 'not a path' } }), [
+      'SCHEMA_VALIDATION_FAILED /States/T/Credentials/RoleArn.$',
+    ]);
+    assert.deepEqual(task({ Resource: fn, ResultPath: '$var' }), ['SCHEMA_VALIDATION_FAILED /States/T/ResultPath']);
+    assert.deepEqual(task({ Resource: fn, Arguments: {} }), ['SCHEMA_VALIDATION_FAILED /States/T/Arguments']);
+    assert.deepEqual(task({ Resource: fn, Arguments: {}, Output: '{% $states.result %}' }, { QueryLanguage: 'JSONata' }), []);
+    assert.deepEqual(task({ Resource: fn, Parameters: {}, ResultPath: '$.r' }, { QueryLanguage: 'JSONata' }), [
+      'SCHEMA_VALIDATION_FAILED /States/T/Parameters',
+      'SCHEMA_VALIDATION_FAILED /States/T/ResultPath',
+    ]);
+  });
+
+  it('checks payload templates: a field given twice, literal arguments of numeric intrinsics', () => {
+    const pass = (parameters: Json) => codes({ StartAt: 'A', States: { A: { Type: 'Pass', Parameters: parameters, End: true } } });
+    assert.deepEqual(pass({ a: { b: 1, 'b.$': '$.b' } }), ['SCHEMA_VALIDATION_FAILED /States/A/Parameters/a/b.$']);
+    assert.deepEqual(pass({ 'x.$': 'States.MathAdd($.a, 1)' }), []);
+    assert.deepEqual(pass({ 'x.$': "States.MathAdd(1, '-1')" }), ['SCHEMA_VALIDATION_FAILED /States/A/Parameters/x.$']);
+    assert.deepEqual(pass({ 'x.$': "States.Format('{}', States.ArrayGetItem($.a, 'one'))" }), [
+      'SCHEMA_VALIDATION_FAILED /States/A/Parameters/x.$',
+    ]);
+  });
+
+  it('checks Map limits and state names across nested machines', () => {
+    const processor = { StartAt: 'W', States: { W: { Type: 'Pass', End: true } } };
+    const map = (extra: Json) =>
+      codes({ StartAt: 'M', States: { M: { Type: 'Map', ItemProcessor: processor, End: true, ...(extra as object) } } });
+    assert.deepEqual(map({ ToleratedFailurePercentage: 100, MaxConcurrency: 0 }), []);
+    assert.deepEqual(map({ ToleratedFailurePercentage: 105 }), ['SCHEMA_VALIDATION_FAILED /States/M/ToleratedFailurePercentage']);
+    assert.deepEqual(map({ ToleratedFailureCount: -1 }), ['SCHEMA_VALIDATION_FAILED /States/M/ToleratedFailureCount']);
+    assert.deepEqual(map({ ItemBatcher: { MaxItemsPerBatch: 2, MaxItemsPerBatchPath: '$.n' } }), [
+      'SCHEMA_VALIDATION_FAILED /States/M/ItemBatcher',
+    ]);
+    assert.deepEqual(
+      map({ ItemReader: { Resource: 'arn:aws:states:::s3:getObject', ReaderConfig: { MaxItems: 1, MaxItemsPath: '$.n' } } }),
+      ['SCHEMA_VALIDATION_FAILED /States/M/ItemReader/ReaderConfig'],
+    );
+    assert.deepEqual(
+      codes({
+        StartAt: 'M',
+        States: { M: { Type: 'Map', ItemProcessor: processor, Next: 'W' }, W: { Type: 'Succeed' } },
+      }),
+      ['DUPLICATE_STATE_NAME /States/W'],
     );
   });
 

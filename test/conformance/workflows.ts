@@ -585,6 +585,42 @@ export function describeWorkflows(name: string, make: MakeWorkflows): void {
         assert.deepEqual((await wf.loadRuntime(e.id)).inbox, [{ seq: 1, body: '"callback"', at: t + 5 }]);
       });
 
+      it('a message posted as its runner commits is never slept through', async () => {
+        for (let i = 0; i < 8; i++) {
+          const e = await started();
+          await claimIds('r1', t);
+          const [posted, committed] = await Promise.all([
+            wf.postMessage(e.id, `"m${i}"`, t + 1),
+            wf.commit(e.id, 'r1', step({ events: [event(2, 'TaskStarted', t + 1)], consumedThrough: 0, wakeAt: null, leaseUntil: null })),
+          ]);
+          assert.deepEqual([posted, committed], [true, true]);
+          assert.deepEqual(await claimIds('r2', t + 1), [e.id]);
+        }
+      });
+
+      it('a stop and a commit racing leave one consistent history', async () => {
+        for (let i = 0; i < 8; i++) {
+          const e = await started();
+          await claimIds('r1', t);
+          const [stopped, committed] = await Promise.all([
+            wf.stopExecution('alice', e.id, abort(t + 2)),
+            wf.commit(e.id, 'r1', step({ events: [event(2, 'WaitStateExited', t + 1)], wakeAt: t + 5, leaseUntil: t + 1000 })),
+          ]);
+          assert.equal(stopped.status, 'ABORTED');
+          const history = await wf.history('alice', e.id, { limit: 10 });
+          const types = history.map((ev) => ev.type);
+          assert.deepEqual(
+            types,
+            committed ? ['ExecutionStarted', 'WaitStateExited', 'ExecutionAborted'] : ['ExecutionStarted', 'ExecutionAborted'],
+          );
+          assert.deepEqual(
+            history.map((ev) => [ev.id, ev.previousEventId]),
+            history.map((_, j) => [j + 1, j]),
+          );
+          assert.deepEqual(await wf.loadRuntime(e.id), { frames: [], inbox: [], lastEventId: history.length });
+        }
+      });
+
       it('numbers concurrent messages without a gap or a collision', async () => {
         const e = await started({}, { wakeAt: null });
         const posted = await Promise.all(Array.from({ length: 10 }, (_, i) => wf.postMessage(e.id, `${i}`, t + i)));

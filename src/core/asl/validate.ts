@@ -5,7 +5,17 @@
  */
 import { type StateType, STATE_TYPES } from './definition.ts';
 import { isObject, type Json, type JsonObject } from './errors.ts';
-import { ALLOWED_FIELDS, errorEqualsProblems, pathProblem, ruleProblems, templateProblems } from './validate-fields.ts';
+import {
+  ALLOWED_FIELDS,
+  errorEqualsProblems,
+  JSONATA_ONLY_FIELDS,
+  JSONPATH_ONLY_FIELDS,
+  pathProblem,
+  resourceProblem,
+  resultPathProblem,
+  ruleProblems,
+  templateProblems,
+} from './validate-fields.ts';
 
 export const DiagnosticCodes = {
   SchemaValidationFailed: 'SCHEMA_VALIDATION_FAILED',
@@ -18,6 +28,8 @@ export const DiagnosticCodes = {
   /** Not in the API reference's list, but the code CreateStateMachine reports for a state nothing leads to. */
   UnreachableState: 'UNREACHABLE_STATE',
   TooDeeplyNested: 'TOO_DEEPLY_NESTED',
+  /** Not in the API reference's list either: a state name used twice anywhere in the machine, branches and Map processors included. */
+  DuplicateStateName: 'DUPLICATE_STATE_NAME',
 } as const;
 export type DiagnosticCode = (typeof DiagnosticCodes)[keyof typeof DiagnosticCodes];
 
@@ -47,7 +59,7 @@ export function validateDefinitionText(text: string): Diagnostic[] {
 
 export function validateDefinition(definition: Json): Diagnostic[] {
   const out: Diagnostic[] = [];
-  checkMachine(definition, '', out, 0);
+  checkMachine(definition, '', out, 0, new Set(), false);
   return out;
 }
 
@@ -64,7 +76,11 @@ function schema(out: Diagnostic[], message: string, location: string): void {
   out.push(diagnostic('SCHEMA_VALIDATION_FAILED', message, location));
 }
 
-function checkMachine(machine: Json, at: string, out: Diagnostic[], depth: number): void {
+/**
+ * `names` gathers every state name of the whole definition (ASL: names are unique across nested
+ * machines too); `outerJsonata` is the QueryLanguage a nested machine inherits.
+ */
+function checkMachine(machine: Json, at: string, out: Diagnostic[], depth: number, names: Set<string>, outerJsonata: boolean): void {
   if (depth > MAX_DEPTH) {
     out.push(diagnostic('TOO_DEEPLY_NESTED', 'The states are too deeply nested', at));
     return;
@@ -90,12 +106,14 @@ function checkMachine(machine: Json, at: string, out: Diagnostic[], depth: numbe
   if (typeof machine.StartAt !== 'string') schema(out, 'These fields are required: [StartAt]', at);
   else if (!Object.hasOwn(states, machine.StartAt))
     out.push(diagnostic('MISSING_TRANSITION_TARGET', `Missing 'Next' target: ${machine.StartAt}`, `${at}/StartAt`));
-  const jsonata = machine.QueryLanguage === 'JSONata';
+  const jsonata = machine.QueryLanguage === 'JSONata' || (outerJsonata && machine.QueryLanguage !== 'JSONPath');
   for (const [name, state] of Object.entries(states)) {
     const where = `${at}/States/${name}`;
     if (name.length === 0 || name.length > MAX_STATE_NAME)
       out.push(diagnostic('INVALID_STATE_NAME', `State names must be 1 to ${MAX_STATE_NAME} characters long: ${name}`, where));
-    checkState(name, state, states, where, out, depth, jsonata);
+    if (names.has(name)) out.push(diagnostic('DUPLICATE_STATE_NAME', `Duplicate State name: ${name}`, where));
+    names.add(name);
+    checkState(name, state, states, where, out, { depth, names, jsonata });
   }
   checkGraph(machine as { StartAt?: Json; States: JsonObject }, at, out);
 }
@@ -104,15 +122,14 @@ function positiveInteger(v: Json): boolean {
   return typeof v === 'number' && Number.isInteger(v) && v > 0;
 }
 
-function checkState(
-  name: string,
-  state: Json,
-  states: JsonObject,
-  at: string,
-  out: Diagnostic[],
-  depth: number,
-  machineJsonata: boolean,
-): void {
+interface Nesting {
+  depth: number;
+  names: Set<string>;
+  /** The machine's QueryLanguage is JSONata (its own or inherited). */
+  jsonata: boolean;
+}
+
+function checkState(name: string, state: Json, states: JsonObject, at: string, out: Diagnostic[], nesting: Nesting): void {
   if (!isObject(state)) {
     schema(out, `The state '${name}' must be a JSON object`, at);
     return;
@@ -123,8 +140,13 @@ function checkState(
     return;
   }
   const t = type as StateType;
-  for (const key of Object.keys(state)) if (!ALLOWED_FIELDS[t].has(key)) schema(out, `Field ${key} not allowed.`, `${at}/${key}`);
-  const jsonata = state.QueryLanguage === 'JSONata' || (machineJsonata && state.QueryLanguage !== 'JSONPath');
+  const jsonata = state.QueryLanguage === 'JSONata' || (nesting.jsonata && state.QueryLanguage !== 'JSONPath');
+  for (const key of Object.keys(state)) {
+    if (!ALLOWED_FIELDS[t].has(key)) schema(out, `Field ${key} not allowed.`, `${at}/${key}`);
+    else if ((jsonata ? JSONPATH_ONLY_FIELDS : JSONATA_ONLY_FIELDS).has(key))
+      schema(out, `Field ${key} not allowed with QueryLanguage ${jsonata ? 'JSONata' : 'JSONPath'}.`, `${at}/${key}`);
+  }
+  const inner = (machine: Json, where: string) => checkMachine(machine, where, out, nesting.depth + 1, nesting.names, jsonata);
   checkFlow(t, state, states, at, out);
   if (!jsonata) checkPaths(t, state, at, out);
   for (const field of ['Retry', 'Catch'] as const) {
@@ -163,8 +185,14 @@ function checkState(
       break;
     case 'Task':
       if (typeof state.Resource !== 'string') schema(out, 'These fields are required: [Resource]', at);
-      else if (!state.Resource.startsWith('arn:'))
-        out.push(diagnostic('INVALID_RESOURCE', `Invalid Resource: ${state.Resource}`, `${at}/Resource`));
+      else {
+        const problem = resourceProblem(state.Resource);
+        if (problem) out.push(diagnostic('INVALID_RESOURCE', problem, `${at}/Resource`));
+      }
+      if (state.Credentials !== undefined) {
+        if (!isObject(state.Credentials)) schema(out, "The field 'Credentials' must be an object", `${at}/Credentials`);
+        else if (!jsonata) for (const p of templateProblems(state.Credentials, `${at}/Credentials`)) schema(out, p.message, p.at);
+      }
       exclusive(state, 'TimeoutSeconds', 'TimeoutSecondsPath', at, out);
       exclusive(state, 'HeartbeatSeconds', 'HeartbeatSecondsPath', at, out);
       if (
@@ -179,7 +207,7 @@ function checkState(
       const branches = state.Branches;
       if (!Array.isArray(branches) || branches.length === 0)
         schema(out, "The field 'Branches' must be a non-empty array", `${at}/Branches`);
-      else for (const [i, b] of branches.entries()) checkMachine(b, `${at}/Branches/${i}`, out, depth + 1);
+      else for (const [i, b] of branches.entries()) inner(b, `${at}/Branches/${i}`);
       break;
     }
     case 'Map': {
@@ -187,13 +215,31 @@ function checkState(
       if (state.ItemProcessor !== undefined && state.Iterator !== undefined)
         schema(out, 'A Map state takes ItemProcessor or Iterator, not both', at);
       if (processor === undefined) schema(out, 'These fields are required: [ItemProcessor]', at);
-      else checkMachine(processor, `${at}/${state.ItemProcessor !== undefined ? 'ItemProcessor' : 'Iterator'}`, out, depth + 1);
-      exclusive(state, 'ItemSelector', 'Parameters', at, out);
-      exclusive(state, 'MaxConcurrency', 'MaxConcurrencyPath', at, out);
-      exclusive(state, 'ToleratedFailureCount', 'ToleratedFailureCountPath', at, out);
-      exclusive(state, 'ToleratedFailurePercentage', 'ToleratedFailurePercentagePath', at, out);
+      else inner(processor, `${at}/${state.ItemProcessor !== undefined ? 'ItemProcessor' : 'Iterator'}`);
+      checkMap(state, at, out);
       break;
     }
+  }
+}
+
+function checkMap(state: JsonObject, at: string, out: Diagnostic[]): void {
+  exclusive(state, 'ItemSelector', 'Parameters', at, out);
+  exclusive(state, 'Items', 'ItemsPath', at, out);
+  exclusive(state, 'MaxConcurrency', 'MaxConcurrencyPath', at, out);
+  exclusive(state, 'ToleratedFailureCount', 'ToleratedFailureCountPath', at, out);
+  exclusive(state, 'ToleratedFailurePercentage', 'ToleratedFailurePercentagePath', at, out);
+  const number = (field: string, ok: (v: number) => boolean, rule: string) => {
+    const v = state[field];
+    if (typeof v === 'number' && !ok(v)) schema(out, `The field '${field}' ${rule}`, `${at}/${field}`);
+  };
+  number('MaxConcurrency', (v) => Number.isInteger(v) && v >= 0, 'must be a non-negative integer');
+  number('ToleratedFailureCount', (v) => Number.isInteger(v) && v >= 0, 'must be a non-negative integer');
+  number('ToleratedFailurePercentage', (v) => v >= 0 && v <= 100, 'must be a number from 0 to 100');
+  const config = isObject(state.ItemReader) ? state.ItemReader.ReaderConfig : undefined;
+  if (isObject(config)) exclusive(config, 'MaxItems', 'MaxItemsPath', `${at}/ItemReader/ReaderConfig`, out);
+  if (isObject(state.ItemBatcher)) {
+    exclusive(state.ItemBatcher, 'MaxItemsPerBatch', 'MaxItemsPerBatchPath', `${at}/ItemBatcher`, out);
+    exclusive(state.ItemBatcher, 'MaxInputBytesPerBatch', 'MaxInputBytesPerBatchPath', `${at}/ItemBatcher`, out);
   }
 }
 
@@ -228,7 +274,7 @@ function checkPaths(type: StateType, state: JsonObject, at: string, out: Diagnos
     }
   }
   if (state.ResultPath !== undefined && state.ResultPath !== null) {
-    const p = pathProblem(state.ResultPath, true);
+    const p = resultPathProblem(state.ResultPath);
     if (p) schema(out, `The field 'ResultPath' ${p}`, `${at}/ResultPath`);
   }
   for (const field of [

@@ -32,6 +32,7 @@ import {
   executionValues,
   frameFromRow,
   historyBound,
+  inWakeOrder,
   inboxFromRow,
   machineFromRow,
   machineValues,
@@ -254,9 +255,7 @@ export class SqliteWorkflows implements Workflows {
     // Volatile, as a task's lease is (write-batch.ts): a claim lost with the machine's power is
     // lost with the runner that made it, and the execution is claimed again.
     const rows = await this.ctx.writes.run(() => this.ctx.stmt(CLAIM).all(now, limit, owner, now + leaseMs) as Row[], false);
-    // RETURNING keeps no order: oldest wake first, as claimed.
-    rows.sort((a, b) => Number(a.wake_at) - Number(b.wake_at) || (String(a.id) < String(b.id) ? -1 : 1));
-    return rows.map(executionFromRow);
+    return inWakeOrder(rows).map(executionFromRow);
   }
 
   async loadRuntime(executionId: string): Promise<ExecutionRuntime> {
