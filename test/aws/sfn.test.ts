@@ -25,10 +25,11 @@ import {
   ValidateStateMachineDefinitionCommand,
 } from '@aws-sdk/client-sfn';
 import { accountIdOf } from '../../src/aws/index.ts';
-import { REGION } from '../helpers/lambda.ts';
+import { NO_SANDBOX, REGION } from '../helpers/lambda.ts';
 import { testPlatform, type TestPlatform } from '../helpers/platform.ts';
 import { refusedBy, sfnClient } from '../helpers/sfn.ts';
 import { seedExecution } from '../helpers/workflows.ts';
+import { makeZip } from '../helpers/zip.ts';
 
 let p: TestPlatform;
 let alice: SFNClient;
@@ -45,7 +46,8 @@ const passDefinition = (result: unknown = { ok: true }) =>
 const waitDefinition = JSON.stringify({ StartAt: 'W', States: { W: { Type: 'Wait', Seconds: 3600, End: true } } });
 
 before(async () => {
-  p = await testPlatform({}, { api: true, workers: false });
+  // Workers too: a Task's function runs in their sandbox.
+  p = await testPlatform();
   const key = async (userId: string) => (await p.inject({ method: 'POST', url: '/keys', payload: { userId } })).json();
   aliceKey = await key('alice');
   alice = sfnClient(p.url!, aliceKey);
@@ -411,11 +413,202 @@ describe('Step Functions executions through the AWS SDK', () => {
     assert.equal(empty.name, 'InvalidToken');
   });
 
-  // TODO(runner): these need the durable workflow runner (app/workflow-runner.ts), not merged yet;
-  // turned on when main has "app: the durable workflow runner".
-  it.todo('starts an execution (idempotent by name and input), runs it to SUCCEEDED, and reads its history');
-  it.todo('stops a running execution: ABORTED, with ExecutionAborted last in its history');
-  it.todo('runs an EXPRESS machine to its end with StartSyncExecution');
-  it.todo('answers a .waitForTaskToken Task with SendTaskSuccess, SendTaskFailure and SendTaskHeartbeat');
-  void waitDefinition;
+  /** DescribeExecution until the execution has ended. */
+  const ended = async (executionArn: string) => {
+    for (;;) {
+      const d = await alice.send(new DescribeExecutionCommand({ executionArn }));
+      if (d.status !== 'RUNNING') return d;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  };
+  const historyOf = async (executionArn: string) => (await alice.send(new GetExecutionHistoryCommand({ executionArn }))).events ?? [];
+
+  it('starts an execution (idempotent by name and input while it runs), runs it to SUCCEEDED, and reads its history', async () => {
+    await alice.send(new CreateStateMachineCommand({ name: 'chain', definition: passDefinition({ done: true }), roleArn: ROLE }));
+    const started = await alice.send(new StartExecutionCommand({ stateMachineArn: machineArn('chain'), name: 'one', input: '{"a":1}' }));
+    assert.equal(started.executionArn, executionArn('chain', 'one'));
+    assert.ok(started.startDate instanceof Date);
+    const d = await ended(started.executionArn!);
+    assert.equal(d.status, 'SUCCEEDED');
+    assert.equal(d.output, '{"done":true}');
+    assert.equal(d.input, '{"a":1}');
+    const events = await historyOf(started.executionArn!);
+    assert.deepEqual(
+      events.map((e) => e.type),
+      ['ExecutionStarted', 'PassStateEntered', 'PassStateExited', 'ExecutionSucceeded'],
+    );
+    assert.deepEqual(events[0].executionStartedEventDetails, { input: '{"a":1}', inputDetails: { truncated: false }, roleArn: ROLE });
+    assert.equal(events[2].stateExitedEventDetails?.output, '{"done":true}');
+    // Ended: the name is taken for good.
+    const again = await refusedBy(
+      alice.send(new StartExecutionCommand({ stateMachineArn: machineArn('chain'), name: 'one', input: '{"a":1}' })),
+    );
+    assert.equal(again.name, 'ExecutionAlreadyExists');
+
+    // While it runs, the same start is answered with it; another input is refused.
+    await alice.send(new CreateStateMachineCommand({ name: 'waits', definition: waitDefinition, roleArn: ROLE }));
+    const w = await alice.send(new StartExecutionCommand({ stateMachineArn: machineArn('waits'), name: 'w', input: '{}' }));
+    const same = await alice.send(new StartExecutionCommand({ stateMachineArn: machineArn('waits'), name: 'w', input: '{}' }));
+    assert.equal(same.executionArn, w.executionArn);
+    assert.equal(same.startDate?.getTime(), w.startDate?.getTime());
+    const other = await refusedBy(
+      alice.send(new StartExecutionCommand({ stateMachineArn: machineArn('waits'), name: 'w', input: '{"b":2}' })),
+    );
+    assert.equal(other.name, 'ExecutionAlreadyExists');
+    // A default name is a fresh UUID.
+    const unnamed = await alice.send(new StartExecutionCommand({ stateMachineArn: machineArn('chain') }));
+    assert.match(unnamed.executionArn!, /:execution:chain:[0-9a-f-]{36}$/);
+    const listed = await alice.send(new ListExecutionsCommand({ stateMachineArn: machineArn('waits'), statusFilter: 'RUNNING' }));
+    assert.deepEqual(
+      listed.executions?.map((e) => e.executionArn),
+      [w.executionArn],
+    );
+  });
+
+  it('stops a running execution: ABORTED, with ExecutionAborted last in its history', async () => {
+    await alice.send(new CreateStateMachineCommand({ name: 'waits', definition: waitDefinition, roleArn: ROLE }));
+    const w = await alice.send(new StartExecutionCommand({ stateMachineArn: machineArn('waits'), name: 'to-stop' }));
+    const stopped = await alice.send(
+      new StopExecutionCommand({ executionArn: w.executionArn, error: 'Enough', cause: 'the test stopped it' }),
+    );
+    assert.ok(stopped.stopDate instanceof Date);
+    const d = await alice.send(new DescribeExecutionCommand({ executionArn: w.executionArn }));
+    assert.deepEqual([d.status, d.error, d.cause], ['ABORTED', 'Enough', 'the test stopped it']);
+    assert.equal(d.stopDate?.getTime(), stopped.stopDate.getTime());
+    const events = await historyOf(w.executionArn!);
+    const last = events[events.length - 1];
+    assert.equal(last.type, 'ExecutionAborted');
+    assert.deepEqual(last.executionAbortedEventDetails, { error: 'Enough', cause: 'the test stopped it' });
+    assert.deepEqual(
+      events.slice(0, 2).map((e) => e.type),
+      ['ExecutionStarted', 'WaitStateEntered'],
+    );
+  });
+
+  it('runs an EXPRESS machine to its end with StartSyncExecution; StartExecution of one is not kept', async () => {
+    await alice.send(
+      new CreateStateMachineCommand({ name: 'fast', definition: passDefinition({ quick: 1 }), roleArn: ROLE, type: 'EXPRESS' }),
+    );
+    const r = await alice.send(new StartSyncExecutionCommand({ stateMachineArn: machineArn('fast'), name: 'run-1', input: '{"x":1}' }));
+    assert.equal(r.status, 'SUCCEEDED');
+    assert.equal(r.output, '{"quick":1}');
+    assert.equal(r.input, '{"x":1}');
+    assert.equal(r.name, 'run-1');
+    assert.equal(r.stateMachineArn, machineArn('fast'));
+    assert.match(r.executionArn!, new RegExp(`^arn:aws:states:${REGION}:${account}:express:fast:run-1:[0-9a-f-]{36}$`));
+    assert.ok(r.startDate instanceof Date && r.stopDate instanceof Date);
+    assert.ok(r.billingDetails?.billedDurationInMilliseconds);
+
+    const failing = JSON.stringify({ StartAt: 'F', States: { F: { Type: 'Fail', Error: 'Nope', Cause: 'on purpose' } } });
+    await alice.send(new CreateStateMachineCommand({ name: 'fails', definition: failing, roleArn: ROLE, type: 'EXPRESS' }));
+    const f = await alice.send(new StartSyncExecutionCommand({ stateMachineArn: machineArn('fails') }));
+    assert.deepEqual([f.status, f.error, f.cause, f.output], ['FAILED', 'Nope', 'on purpose', undefined]);
+
+    const started = await alice.send(new StartExecutionCommand({ stateMachineArn: machineArn('fast'), name: 'async' }));
+    assert.match(started.executionArn!, /:express:fast:async:[0-9a-f-]{36}$/);
+    const d = await refusedBy(alice.send(new DescribeExecutionCommand({ executionArn: started.executionArn })));
+    assert.equal(d.name, 'ExecutionDoesNotExist');
+  });
+
+  it('answers a .waitForTaskToken Task with SendTaskSuccess, SendTaskFailure and SendTaskHeartbeat', { skip: NO_SANDBOX }, async () => {
+    // A function that only returns: the Task then waits for its token, which its TaskScheduled
+    // event shows (the resolved Parameters), as on AWS.
+    const zip = makeZip({ 'index.js': 'exports.handler = async (e) => ({ echoed: e });' }).toString('base64');
+    const fn = await p.inject({
+      method: 'PUT',
+      url: '/functions/echo',
+      auth: aliceKey.key,
+      payload: { zip, runtime: 'nodejs22.x', handler: 'index.handler' },
+    });
+    assert.equal(fn.statusCode, 201, fn.body);
+    const definition = JSON.stringify({
+      StartAt: 'Ask',
+      States: {
+        Ask: {
+          Type: 'Task',
+          Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
+          Parameters: { FunctionName: 'echo', Payload: { 'token.$': '$$.Task.Token' } },
+          End: true,
+        },
+      },
+    });
+    await alice.send(new CreateStateMachineCommand({ name: 'asks', definition, roleArn: ROLE }));
+    const tokenOf = async (arn: string) => {
+      for (;;) {
+        const scheduled = (await historyOf(arn)).find((e) => e.type === 'TaskScheduled');
+        const started = (await historyOf(arn)).some((e) => e.type === 'TaskStarted');
+        if (scheduled && started) {
+          assert.equal(scheduled.taskScheduledEventDetails?.resourceType, 'lambda');
+          assert.equal(scheduled.taskScheduledEventDetails?.resource, 'invoke.waitForTaskToken');
+          assert.equal(scheduled.taskScheduledEventDetails?.region, REGION);
+          return JSON.parse(scheduled.taskScheduledEventDetails!.parameters!).Payload.token as string;
+        }
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    };
+    const yes = await alice.send(new StartExecutionCommand({ stateMachineArn: machineArn('asks'), name: 'yes' }));
+    const no = await alice.send(new StartExecutionCommand({ stateMachineArn: machineArn('asks'), name: 'no' }));
+    const yesToken = await tokenOf(yes.executionArn!);
+    const noToken = await tokenOf(no.executionArn!);
+
+    // Only the owner may answer.
+    const stranger = await refusedBy(bob.send(new SendTaskSuccessCommand({ taskToken: yesToken, output: '{}' })));
+    assert.equal(stranger.name, 'TaskDoesNotExist');
+    await alice.send(new SendTaskHeartbeatCommand({ taskToken: yesToken }));
+    await alice.send(new SendTaskSuccessCommand({ taskToken: yesToken, output: '{"answer":"yes"}' }));
+    await alice.send(new SendTaskFailureCommand({ taskToken: noToken, error: 'Declined', cause: 'said no' }));
+
+    const y = await ended(yes.executionArn!);
+    assert.equal(y.status, 'SUCCEEDED');
+    assert.equal(y.output, '{"answer":"yes"}');
+    const succeeded = (await historyOf(yes.executionArn!)).find((e) => e.type === 'TaskSucceeded');
+    assert.deepEqual(succeeded?.taskSucceededEventDetails, {
+      resourceType: 'lambda',
+      resource: 'invoke.waitForTaskToken',
+      output: '{"answer":"yes"}',
+      outputDetails: { truncated: false },
+    });
+    const n = await ended(no.executionArn!);
+    assert.deepEqual([n.status, n.error, n.cause], ['FAILED', 'Declined', 'said no']);
+    const failed = (await historyOf(no.executionArn!)).find((e) => e.type === 'TaskFailed');
+    assert.deepEqual(failed?.taskFailedEventDetails, {
+      resourceType: 'lambda',
+      resource: 'invoke.waitForTaskToken',
+      error: 'Declined',
+      cause: 'said no',
+    });
+    // Answered: no task waits on it any more.
+    const late = await refusedBy(alice.send(new SendTaskSuccessCommand({ taskToken: yesToken, output: '{}' })));
+    assert.equal(late.name, 'TaskDoesNotExist');
+
+    // A Task naming the function's ARN: Lambda's own events, as AWS writes them.
+    const direct = JSON.stringify({
+      StartAt: 'Call',
+      States: { Call: { Type: 'Task', Resource: `arn:aws:lambda:${REGION}:${account}:function:echo`, End: true } },
+    });
+    await alice.send(new CreateStateMachineCommand({ name: 'direct', definition: direct, roleArn: ROLE }));
+    const call = await alice.send(new StartExecutionCommand({ stateMachineArn: machineArn('direct'), input: '{"hi":1}' }));
+    const c = await ended(call.executionArn!);
+    assert.equal(c.status, 'SUCCEEDED', c.cause);
+    assert.deepEqual(JSON.parse(c.output!), { echoed: { hi: 1 } });
+    const events = await historyOf(call.executionArn!);
+    assert.deepEqual(
+      events.map((e) => e.type),
+      [
+        'ExecutionStarted',
+        'TaskStateEntered',
+        'LambdaFunctionScheduled',
+        'LambdaFunctionStarted',
+        'LambdaFunctionSucceeded',
+        'TaskStateExited',
+        'ExecutionSucceeded',
+      ],
+    );
+    assert.deepEqual(events[2].lambdaFunctionScheduledEventDetails, {
+      resource: `arn:aws:lambda:${REGION}:${account}:function:echo`,
+      input: '{"hi":1}',
+      inputDetails: { truncated: false },
+    });
+    assert.deepEqual(JSON.parse(events[4].lambdaFunctionSucceededEventDetails!.output!), { echoed: { hi: 1 } });
+  });
 });

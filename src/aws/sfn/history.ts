@@ -17,7 +17,7 @@ export type EarlierEvents = (afterId: number, limit: number) => Promise<HistoryE
 
 export interface HistoryView {
   region: string;
-  /** The execution's state machine's role (ExecutionStarted names it). */
+  /** The execution's state machine's role, for an ExecutionStarted event that does not name it. */
   roleArn: string;
   /** includeExecutionData: false leaves inputs and outputs out. */
   includeData: boolean;
@@ -117,7 +117,7 @@ export class HistoryMapper {
         return withDetails('executionStartedEventDetails', {
           input: data(d.input),
           inputDetails: { truncated: false },
-          roleArn: this.view.roleArn,
+          roleArn: str(d.roleArn) ?? this.view.roleArn,
         });
       case 'ExecutionSucceeded':
         return withDetails('executionSucceededEventDetails', { output: data(d.output), outputDetails: { truncated: false } });
