@@ -9,6 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   type Json,
+  type LambdaCall,
   lambdaCallOf,
   lambdaNotFound,
   lambdaResultOf,
@@ -16,7 +17,7 @@ import {
   type TaskRequest,
   type TaskResolver,
 } from '../core/asl/index.ts';
-import { HangarError, NotFound, Throttled, TooLarge } from '../core/index.ts';
+import { HangarError, NotFound, Throttled, TooLarge, Unavailable } from '../core/index.ts';
 import { type InvokeApp, invokeFunction } from './invoke.ts';
 
 export function functionTasks(app: InvokeApp, accountOf: (userId: string) => string): (userId: string) => TaskResolver {
@@ -30,19 +31,21 @@ async function runFunctionTask(app: InvokeApp, userId: string, accountId: string
   // A workflow reaches its owner's functions only (no cross-account policies here yet).
   if (call.accountId !== undefined && call.accountId !== accountId) throw lambdaNotFound(call, arn, randomUUID());
   let r: Awaited<ReturnType<typeof invokeFunction>>;
-  try {
-    r = await invokeFunction(app, userId, {
-      functionName: call.functionName,
-      ...(call.qualifier ? { qualifier: call.qualifier } : {}),
-      payload: Buffer.from(call.payload),
-      accountId,
-    });
-  } catch (e) {
-    if (e instanceof NotFound) throw lambdaNotFound(call, arn, randomUUID());
-    if (e instanceof Throttled) throw new StatesFailure('Lambda.TooManyRequestsException', e.message);
-    if (e instanceof TooLarge) throw new StatesFailure('Lambda.RequestTooLargeException', e.message);
-    if (e instanceof HangarError) throw new StatesFailure('Lambda.ServiceException', e.message);
-    throw e;
+  for (let waited = 0, delay = 100; ; waited += delay, delay = Math.min(delay * 2, 2000)) {
+    try {
+      r = await invokeFunction(app, userId, {
+        functionName: call.functionName,
+        ...(call.qualifier ? { qualifier: call.qualifier } : {}),
+        payload: Buffer.from(call.payload),
+        accountId,
+      });
+      break;
+    } catch (e) {
+      // No worker host runs functions yet (a cluster starting again): nothing ran, so the task
+      // waits for one, up to UNAVAILABLE_WAIT_MS, rather than failing a workflow on a restart.
+      if (!(e instanceof Unavailable) || waited >= UNAVAILABLE_WAIT_MS) throw asStatesFailure(e, call, arn);
+      await new Promise((res) => setTimeout(res, delay));
+    }
   }
   return lambdaResultOf(
     call,
@@ -54,4 +57,15 @@ async function runFunctionTask(app: InvokeApp, userId: string, accountId: string
     },
     new Date(),
   );
+}
+
+/** How long a Task waits for a worker host to run its function before failing, ms. */
+const UNAVAILABLE_WAIT_MS = 60_000;
+
+function asStatesFailure(e: unknown, call: LambdaCall, arn: string): unknown {
+  if (e instanceof NotFound) return lambdaNotFound(call, arn, randomUUID());
+  if (e instanceof Throttled) return new StatesFailure('Lambda.TooManyRequestsException', e.message);
+  if (e instanceof TooLarge) return new StatesFailure('Lambda.RequestTooLargeException', e.message);
+  if (e instanceof HangarError) return new StatesFailure('Lambda.ServiceException', e.message);
+  return e;
 }

@@ -265,14 +265,17 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
       ],
     };
     // Workflows run where the API is: their Task states invoke functions as Invoke does.
-    workflowRunner = new StoreWorkflowRunner({
-      workflows: store.workflows,
-      clock,
-      log: log.child({ module: 'workflows' }),
-      tasks: functionTasks(ctx, accountIdOf),
-      region: config.awsRegion,
-      accountOf: accountIdOf,
-    });
+    workflowRunner = new StoreWorkflowRunner(
+      {
+        workflows: store.workflows,
+        clock,
+        log: log.child({ module: 'workflows' }),
+        tasks: functionTasks(ctx, accountIdOf),
+        region: config.awsRegion,
+        accountOf: accountIdOf,
+      },
+      { leaseMs: config.workflowLeaseMs },
+    );
     ctx.workflowRunner = workflowRunner;
     app = await buildApp(ctx, log);
     const address = await app.listen({ port: config.port, host: config.host });
