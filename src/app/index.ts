@@ -135,4 +135,5 @@ export {
 } from './provisioned.ts';
 export * from './workflows.ts';
 export { type ExpressResult, type RunnerOptions, StoreWorkflowRunner, type WorkflowRunner } from './workflow-runner.ts';
-export { functionTasks } from './workflow-tasks.ts';
+export { functionTasks, workflowTasks } from './workflow-tasks.ts';
+export { isHangarTaskResource, type ParseTaskRequest } from './workflow-hangar-tasks.ts';
