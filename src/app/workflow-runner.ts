@@ -96,7 +96,8 @@ export class StoreWorkflowRunner implements WorkflowRunner {
     const now = this.deps.clock.now();
     if (machine.type === 'EXPRESS') {
       const expressId = randomUUID();
-      this.track(this.express(machine, name, input, expressId).catch((err) => this.deps.log.error({ err }, 'express execution failed')));
+      // Not awaited by close(): an EXPRESS execution lives in memory and ends with its process.
+      void this.express(machine, name, input, expressId).catch((err) => this.deps.log.error({ err }, 'express execution failed'));
       return { type: 'EXPRESS', machine, name, startedAt: now, expressId };
     }
     const execution: Execution = {
