@@ -15,6 +15,7 @@ import { HttpApis } from './http-apis.ts';
 import { Projects } from './projects.ts';
 import { QueuesResource } from './queues.ts';
 import { Tasks } from './tasks.ts';
+import { Workflows } from './workflows.ts';
 
 export type { AuditPage, KeyInfo, Me, SecretInfo } from './access.ts';
 export { ApiError, type ClientOptions, ConnectionError } from './core.ts';
@@ -39,6 +40,7 @@ export {
   type SubmitResult,
   type Task,
 } from './tasks.ts';
+export type { ExecutionInfo, ExpressInfo, HistoryEventInfo, StartedInfo, StateMachineInfo } from './workflows.ts';
 
 export class HangarClient {
   readonly baseUrl: string;
@@ -53,6 +55,7 @@ export class HangarClient {
   readonly provisioned: FunctionProvisioned;
   readonly breakers: FunctionCircuitBreaker;
   readonly httpApis: HttpApis;
+  readonly workflows: Workflows;
   readonly #transport: Transport;
 
   constructor(baseUrl: string, opts: ClientOptions = {}) {
@@ -70,6 +73,7 @@ export class HangarClient {
     this.provisioned = new FunctionProvisioned(t);
     this.breakers = new FunctionCircuitBreaker(t);
     this.httpApis = new HttpApis(t);
+    this.workflows = new Workflows(t);
   }
 
   /** A long response (Server-Sent Events): see Transport.openStream. */
