@@ -47,9 +47,10 @@ export interface AslState {
   CausePath?: string;
   // Task
   Resource?: string;
-  TimeoutSeconds?: number;
+  /** A number, or in a JSONata state a `{% %}` expression (as Seconds, MaxConcurrency and the tolerances). */
+  TimeoutSeconds?: number | string;
   TimeoutSecondsPath?: string;
-  HeartbeatSeconds?: number;
+  HeartbeatSeconds?: number | string;
   HeartbeatSecondsPath?: string;
   Credentials?: Json;
   // Parallel
@@ -72,7 +73,7 @@ export interface AslState {
   Label?: string;
 }
 
-/** True when a definition or any state in it asks for JSONata, which this engine does not evaluate yet. */
+/** True when a definition or any state in it asks for JSONata. */
 export function usesJsonata(definition: StateMachineDefinition): boolean {
   if (definition.QueryLanguage === 'JSONata') return true;
   return Object.values(definition.States ?? {}).some(
@@ -82,4 +83,27 @@ export function usesJsonata(definition: StateMachineDefinition): boolean {
       (s.ItemProcessor !== undefined && usesJsonata(s.ItemProcessor)) ||
       (s.Iterator !== undefined && usesJsonata(s.Iterator)),
   );
+}
+
+export type QueryLanguage = 'JSONPath' | 'JSONata';
+
+/** A state's query language: its own QueryLanguage, else its state machine's, else JSONPath. */
+export function queryLanguageOf(machine: StateMachineDefinition, state: AslState): QueryLanguage {
+  return state.QueryLanguage ?? machine.QueryLanguage ?? 'JSONPath';
+}
+
+const inherited = new WeakMap<StateMachineDefinition, StateMachineDefinition>();
+
+/**
+ * The state machine of a Parallel branch or a Map's ItemProcessor, as a JSONata state runs it:
+ * without a QueryLanguage of its own it takes the JSONata of the state that runs it.
+ */
+export function inheritJsonata(nested: StateMachineDefinition): StateMachineDefinition {
+  if (nested.QueryLanguage !== undefined) return nested;
+  let copy = inherited.get(nested);
+  if (!copy) {
+    copy = { ...nested, QueryLanguage: 'JSONata' };
+    inherited.set(nested, copy);
+  }
+  return copy;
 }

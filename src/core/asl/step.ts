@@ -7,7 +7,7 @@
  */
 import { chooseRule } from './choice.ts';
 import { contextObject, type Environment, type Position, scopeOf } from './context.ts';
-import type { AslState, StateMachineDefinition } from './definition.ts';
+import { type AslState, queryLanguageOf, type StateMachineDefinition } from './definition.ts';
 import { isObject, type Json, runtimeFailure, StatesErrors, StatesFailure } from './errors.ts';
 import { IntrinsicSyntaxError, randomUuid } from './intrinsics.ts';
 import { JsonPathSyntaxError } from './jsonpath.ts';
@@ -15,6 +15,7 @@ import { batchInputs, errorOutput, iterationInput, mapItems, maxConcurrency, typ
 import { applyResultPath, applyTemplate, dynamicValue, filterPath } from './payload.ts';
 import { requirePath, type Scope } from './scope.ts';
 import { decideRetry, findCatcher } from './retry.ts';
+import { catchJsonata, completeJsonata, enterJsonata } from './step-jsonata.ts';
 import { waitUntil } from './wait.ts';
 
 export type Variables = Readonly<Record<string, Json>>;
@@ -45,19 +46,26 @@ export function stateOf(machine: StateMachineDefinition, name: string): AslState
   return state;
 }
 
+/*
+ * The three transition functions return promises because JSONata (jsonata 2.x) evaluates
+ * asynchronously; a JSONPath state is decided synchronously inside them, as before.
+ */
+
 /** Run a state up to its first effect (or to its end, for Pass, Choice, Succeed and Fail). */
-export function enterState(machine: StateMachineDefinition, pos: Position, env: Environment): Step {
+export async function enterState(machine: StateMachineDefinition, pos: Position, env: Environment): Promise<Step> {
   try {
-    return enter(stateOf(machine, pos.state), pos, env);
+    const state = stateOf(machine, pos.state);
+    return queryLanguageOf(machine, state) === 'JSONata' ? await enterJsonata(state, pos, env) : enter(state, pos, env);
   } catch (e) {
     return failStateFrom(machine, pos, env, e);
   }
 }
 
 /** The result of a state's effect (Task output, Parallel branch outputs, Map results) arrived. */
-export function completeState(machine: StateMachineDefinition, pos: Position, env: Environment, result: Json): Step {
+export async function completeState(machine: StateMachineDefinition, pos: Position, env: Environment, result: Json): Promise<Step> {
   try {
     const state = stateOf(machine, pos.state);
+    if (queryLanguageOf(machine, state) === 'JSONata') return await completeJsonata(state, pos, env, result);
     const selected = state.ResultSelector === undefined ? result : applyTemplate(state.ResultSelector, scopeOf(env, pos, result));
     return finish(state, pos, env, selected, applyResultPath(state.ResultPath, pos.input, selected));
   } catch (e) {
@@ -66,15 +74,19 @@ export function completeState(machine: StateMachineDefinition, pos: Position, en
 }
 
 /** A state failed: retry it, catch the error, or fail the execution, as its Retry and Catch say. */
-export function failState(
+export async function failState(
   machine: StateMachineDefinition,
   pos: Position,
   env: Environment,
   error: string,
   cause: string | undefined,
-): Step {
+): Promise<Step> {
   const state = machine.States[pos.state];
-  if (error === StatesErrors.Runtime && cause !== undefined && !cause.startsWith('An error occurred while executing the state')) {
+  if (
+    (error === StatesErrors.Runtime || error === StatesErrors.QueryEvaluationError) &&
+    cause !== undefined &&
+    !cause.startsWith('An error occurred while executing the state')
+  ) {
     cause = `An error occurred while executing the state '${pos.state}' (entered at the event id #${pos.enteredEventId}). ${cause}`;
   }
   if (!state) return { kind: 'fail', error, cause };
@@ -88,6 +100,7 @@ export function failState(
   if (!catcher) return { kind: 'fail', error, cause };
   try {
     const caught = errorOutput(error, cause);
+    if (queryLanguageOf(machine, state) === 'JSONata') return await catchJsonata(catcher, pos, env, caught);
     const variables = assign(catcher.Assign, pos, env, caught);
     return { kind: 'next', next: catcher.Next, output: applyResultPath(catcher.ResultPath, pos.input, caught), variables };
   } catch (e) {
@@ -96,7 +109,7 @@ export function failState(
   }
 }
 
-function failStateFrom(machine: StateMachineDefinition, pos: Position, env: Environment, e: unknown): Step {
+function failStateFrom(machine: StateMachineDefinition, pos: Position, env: Environment, e: unknown): Promise<Step> {
   const f = asFailure(e);
   return failState(machine, pos, env, f.error, f.cause);
 }
@@ -180,8 +193,8 @@ function enter(state: AslState, pos: Position, env: Environment): Step {
   }
 }
 
-function taskSeconds(literal: number | undefined, path: string | undefined, field: string, scope: Scope): number | undefined {
-  if (path === undefined) return literal;
+function taskSeconds(literal: number | string | undefined, path: string | undefined, field: string, scope: Scope): number | undefined {
+  if (path === undefined) return literal as number | undefined;
   const v = requirePath(path, scope, field);
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 1)
     throw runtimeFailure(`The ${field} field refers to value "${JSON.stringify(v)}" which is not a valid positive integer: ${path}`);
