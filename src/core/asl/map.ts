@@ -12,7 +12,7 @@ export interface Tolerance {
 export type IterationOutcome = { ok: true; output: Json } | { ok: false; error: string; cause: string | undefined };
 
 export function mapItems(state: AslState, scope: Scope): Json[] {
-  const items = state.Items !== undefined ? applyTemplate(state.Items, scope) : selectPath(state.ItemsPath ?? '$', scope);
+  const items = selectPath(state.ItemsPath ?? '$', scope);
   if (!Array.isArray(items)) {
     throw runtimeFailure(`The Map state's items must be a JSON array, got ${JSON.stringify(items)}`);
   }

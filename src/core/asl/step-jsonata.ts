@@ -27,10 +27,9 @@ function statesOf(env: Environment, pos: Position, extra?: Partial<StatesBinding
 export async function enterJsonata(state: AslState, pos: Position, env: Environment): Promise<Step> {
   const input = pos.input;
   switch (state.Type) {
-    case 'Pass': {
-      const scope = scopeFor(env, pos, statesOf(env, pos, state.Result === undefined ? {} : { result: state.Result }));
-      return finish(state, await outputs(state, scope, state.Result !== undefined ? state.Result : input));
-    }
+    case 'Pass':
+      // A Result, when given, is the default output (validation keeps $states.result out of a Pass state).
+      return finish(state, await outputs(state, scopeFor(env, pos, statesOf(env, pos)), state.Result !== undefined ? state.Result : input));
     case 'Succeed':
       return finish(state, await outputs(state, scopeFor(env, pos, statesOf(env, pos)), input));
     case 'Wait': {

@@ -3,9 +3,10 @@
  * location as a JSON pointer); CreateStateMachine refuses a definition with any of them as
  * InvalidDefinition.
  */
-import { type StateType, STATE_TYPES } from './definition.ts';
+import { type QueryLanguage, type StateType, STATE_TYPES } from './definition.ts';
 import { isObject, type Json, type JsonObject } from './errors.ts';
 import { ALLOWED_FIELDS, errorEqualsProblems, pathProblem, ruleProblems, templateProblems } from './validate-fields.ts';
+import { jsonataStateProblems, jsonPathStateProblems } from './validate-jsonata.ts';
 
 export const DiagnosticCodes = {
   SchemaValidationFailed: 'SCHEMA_VALIDATION_FAILED',
@@ -47,7 +48,7 @@ export function validateDefinitionText(text: string): Diagnostic[] {
 
 export function validateDefinition(definition: Json): Diagnostic[] {
   const out: Diagnostic[] = [];
-  checkMachine(definition, '', out, 0);
+  checkMachine(definition, '', out, 0, 'JSONPath', false);
   return out;
 }
 
@@ -64,7 +65,11 @@ function schema(out: Diagnostic[], message: string, location: string): void {
   out.push(diagnostic('SCHEMA_VALIDATION_FAILED', message, location));
 }
 
-function checkMachine(machine: Json, at: string, out: Diagnostic[], depth: number): void {
+/**
+ * `inherited`: the query language of the state running this (nested) machine; `jsonataOnly`:
+ * an enclosing machine chose JSONata at its top level, which rules out JSONPath states (AWS).
+ */
+function checkMachine(machine: Json, at: string, out: Diagnostic[], depth: number, inherited: QueryLanguage, jsonataOnly: boolean): void {
   if (depth > MAX_DEPTH) {
     out.push(diagnostic('TOO_DEEPLY_NESTED', 'The states are too deeply nested', at));
     return;
@@ -77,9 +82,8 @@ function checkMachine(machine: Json, at: string, out: Diagnostic[], depth: numbe
     if (!['StartAt', 'States', 'Comment', 'Version', 'TimeoutSeconds', 'QueryLanguage', 'ProcessorConfig'].includes(key))
       schema(out, `Field ${key} not allowed.`, `${at}/${key}`);
   }
-  if (machine.QueryLanguage !== undefined && machine.QueryLanguage !== 'JSONPath' && machine.QueryLanguage !== 'JSONata') {
-    schema(out, "The field 'QueryLanguage' must be 'JSONPath' or 'JSONata'", `${at}/QueryLanguage`);
-  }
+  checkQueryLanguage(machine.QueryLanguage, at, out, jsonataOnly);
+  const language = machine.QueryLanguage === 'JSONata' || machine.QueryLanguage === 'JSONPath' ? machine.QueryLanguage : inherited;
   if (machine.TimeoutSeconds !== undefined && !positiveInteger(machine.TimeoutSeconds))
     schema(out, "The field 'TimeoutSeconds' must be a positive integer", `${at}/TimeoutSeconds`);
   const states = machine.States;
@@ -90,14 +94,21 @@ function checkMachine(machine: Json, at: string, out: Diagnostic[], depth: numbe
   if (typeof machine.StartAt !== 'string') schema(out, 'These fields are required: [StartAt]', at);
   else if (!Object.hasOwn(states, machine.StartAt))
     out.push(diagnostic('MISSING_TRANSITION_TARGET', `Missing 'Next' target: ${machine.StartAt}`, `${at}/StartAt`));
-  const jsonata = machine.QueryLanguage === 'JSONata';
+  const only = jsonataOnly || machine.QueryLanguage === 'JSONata';
   for (const [name, state] of Object.entries(states)) {
     const where = `${at}/States/${name}`;
     if (name.length === 0 || name.length > MAX_STATE_NAME)
       out.push(diagnostic('INVALID_STATE_NAME', `State names must be 1 to ${MAX_STATE_NAME} characters long: ${name}`, where));
-    checkState(name, state, states, where, out, depth, jsonata);
+    checkState(name, state, states, where, out, depth, language, only);
   }
   checkGraph(machine as { StartAt?: Json; States: JsonObject }, at, out);
+}
+
+function checkQueryLanguage(v: Json | undefined, at: string, out: Diagnostic[], jsonataOnly: boolean): void {
+  if (v === undefined) return;
+  if (v !== 'JSONPath' && v !== 'JSONata') schema(out, "The field 'QueryLanguage' must be 'JSONPath' or 'JSONata'", `${at}/QueryLanguage`);
+  else if (v === 'JSONPath' && jsonataOnly)
+    schema(out, 'A state machine whose QueryLanguage is JSONata cannot use JSONPath in any state', `${at}/QueryLanguage`);
 }
 
 function positiveInteger(v: Json): boolean {
@@ -111,7 +122,8 @@ function checkState(
   at: string,
   out: Diagnostic[],
   depth: number,
-  machineJsonata: boolean,
+  machineLanguage: QueryLanguage,
+  jsonataOnly: boolean,
 ): void {
   if (!isObject(state)) {
     schema(out, `The state '${name}' must be a JSON object`, at);
@@ -124,9 +136,16 @@ function checkState(
   }
   const t = type as StateType;
   for (const key of Object.keys(state)) if (!ALLOWED_FIELDS[t].has(key)) schema(out, `Field ${key} not allowed.`, `${at}/${key}`);
-  const jsonata = state.QueryLanguage === 'JSONata' || (machineJsonata && state.QueryLanguage !== 'JSONPath');
+  checkQueryLanguage(state.QueryLanguage, at, out, jsonataOnly);
+  const language: QueryLanguage =
+    state.QueryLanguage === 'JSONata' || state.QueryLanguage === 'JSONPath' ? state.QueryLanguage : machineLanguage;
+  const jsonata = language === 'JSONata';
   checkFlow(t, state, states, at, out);
-  if (!jsonata) checkPaths(t, state, at, out);
+  if (jsonata) for (const p of jsonataStateProblems(t, state, at)) schema(out, p.message, p.at);
+  else {
+    checkPaths(t, state, at, out);
+    for (const p of jsonPathStateProblems(state, at)) schema(out, p.message, p.at);
+  }
   for (const field of ['Retry', 'Catch'] as const) {
     const list = state[field];
     if (list === undefined) continue;
@@ -146,7 +165,10 @@ function checkState(
       if (!Array.isArray(choices) || choices.length === 0) schema(out, "The field 'Choices' must be a non-empty array", `${at}/Choices`);
       else
         choices.forEach((rule, i) => {
-          for (const p of ruleProblems(rule, `${at}/Choices/${i}`, true)) schema(out, p.message, p.at);
+          // A JSONata rule's Condition is checked with the state's other expressions.
+          if (!jsonata) for (const p of ruleProblems(rule, `${at}/Choices/${i}`, true)) schema(out, p.message, p.at);
+          else if (!isObject(rule) || typeof rule.Next !== 'string')
+            schema(out, "A Choice rule at the top level needs the field 'Next'", `${at}/Choices/${i}`);
           if (isObject(rule) && rule.Next !== undefined) checkTarget(rule.Next, states, `${at}/Choices/${i}/Next`, out);
         });
       if (state.Default !== undefined) checkTarget(state.Default, states, `${at}/Default`, out);
@@ -179,7 +201,7 @@ function checkState(
       const branches = state.Branches;
       if (!Array.isArray(branches) || branches.length === 0)
         schema(out, "The field 'Branches' must be a non-empty array", `${at}/Branches`);
-      else for (const [i, b] of branches.entries()) checkMachine(b, `${at}/Branches/${i}`, out, depth + 1);
+      else for (const [i, b] of branches.entries()) checkMachine(b, `${at}/Branches/${i}`, out, depth + 1, language, jsonataOnly);
       break;
     }
     case 'Map': {
@@ -187,7 +209,10 @@ function checkState(
       if (state.ItemProcessor !== undefined && state.Iterator !== undefined)
         schema(out, 'A Map state takes ItemProcessor or Iterator, not both', at);
       if (processor === undefined) schema(out, 'These fields are required: [ItemProcessor]', at);
-      else checkMachine(processor, `${at}/${state.ItemProcessor !== undefined ? 'ItemProcessor' : 'Iterator'}`, out, depth + 1);
+      else {
+        const where = `${at}/${state.ItemProcessor !== undefined ? 'ItemProcessor' : 'Iterator'}`;
+        checkMachine(processor, where, out, depth + 1, language, jsonataOnly);
+      }
       exclusive(state, 'ItemSelector', 'Parameters', at, out);
       exclusive(state, 'MaxConcurrency', 'MaxConcurrencyPath', at, out);
       exclusive(state, 'ToleratedFailureCount', 'ToleratedFailureCountPath', at, out);
