@@ -40,11 +40,18 @@ export function queryFailure(cause: string): StatesFailure {
 
 const compiled = new Map<string, jsonata.Expression>();
 
+/**
+ * A guard, not a decision: an expression that recurses forever in tail position (jsonata
+ * optimises tail calls, so the stack never overflows) would hold the execution for ever;
+ * past this much wall-clock time it fails with D1012 (States.QueryEvaluationError).
+ */
+const EVALUATION_TIMEOUT_MS = 10_000;
+
 /** Compile an expression (cached per text); throws jsonata's error (`code`, `message`) on bad syntax. */
 export function compileExpression(text: string): jsonata.Expression {
   let e = compiled.get(text);
   if (!e) {
-    e = jsonata(text);
+    e = jsonata(text, { timeout: EVALUATION_TIMEOUT_MS });
     if (compiled.size > 10_000) compiled.clear();
     compiled.set(text, e);
   }
