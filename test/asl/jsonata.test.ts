@@ -57,6 +57,8 @@ describe('JSONata expressions', () => {
       await cause(evaluateExpression('{% $nope(1) %}', 'Assign/x', scope())),
       "The JSONata expression '$nope(1)' specified for the field 'Assign/x' threw an error during evaluation. T1006: Attempted to invoke a non-function",
     );
+    // Inside an array the index is the path segment.
+    assert.match((await cause(evaluateTemplate({ r: [1, '{% $nothing %}'] }, 'Output', scope()))) ?? '', /the field 'Output\/r\/1'/);
     assert.equal(
       await cause(evaluateExpression('{% function($x){$x} %}', 'Items', scope())),
       "The JSONata expression 'function($x){$x}' specified for the field 'Items' returned an unsupported result type.",
@@ -133,6 +135,27 @@ describe('JSONata states', () => {
       },
     };
     assert.deepEqual(output(await runExecution(def, {}, { startMs: start })), { before: 1, now: 2 });
+  });
+
+  it('report the Assign error first; take a Pass Result as output; give a Parallel without Arguments its input', async () => {
+    const both: StateMachineDefinition = {
+      QueryLanguage: 'JSONata',
+      StartAt: 'P',
+      States: { P: { Type: 'Pass', Assign: { x: '{% $a %}' }, Output: '{% $b %}', End: true } },
+    };
+    assert.match(String(output(await runExecution(both, {}, { startMs: start }))), /'\$a' specified for the field 'Assign\/x'/);
+    const pass: StateMachineDefinition = {
+      QueryLanguage: 'JSONata',
+      StartAt: 'P',
+      States: { P: { Type: 'Pass', Result: { r: 1 }, End: true } },
+    };
+    assert.deepEqual(output(await runExecution(pass, { i: 1 }, { startMs: start })), { r: 1 });
+    const parallel: StateMachineDefinition = {
+      QueryLanguage: 'JSONata',
+      StartAt: 'P',
+      States: { P: { Type: 'Parallel', Branches: [{ StartAt: 'X', States: { X: { Type: 'Pass', End: true } } }], End: true } },
+    };
+    assert.deepEqual(output(await runExecution(parallel, { i: 1 }, { startMs: start })), [{ i: 1 }]);
   });
 
   it("catch with $states.errorOutput, Output defaulting to it; a failing expression's error can be caught", async () => {
