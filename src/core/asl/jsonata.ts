@@ -78,11 +78,10 @@ const fromMillis = jsonata('$fromMillis($ms, $picture, $timezone)');
 
 /** Step Functions' own functions (AWS "JSONata functions provided by Step Functions"), and `$eval` taken away. */
 function functions(scope: ExpressionScope): Record<string, unknown> {
-  const intrinsic = (name: string) => (args: Json[]) => callIntrinsic(name, args, scope.random);
   return {
-    partition: (array: Json, size: Json) => intrinsic('ArrayPartition')([array, size]),
-    range: (start: Json, end: Json, step: Json) => intrinsic('ArrayRange')([start, end, step]),
-    hash: (data: Json, algorithm: Json) => intrinsic('Hash')([data, algorithm]),
+    partition: (array: Json, size: Json) => callIntrinsic('ArrayPartition', [array, size], scope.random),
+    range: (start: Json, end: Json, step: Json) => callIntrinsic('ArrayRange', [start, end, step], scope.random),
+    hash: (data: Json, algorithm: Json) => callIntrinsic('Hash', [data, algorithm], scope.random),
     random: (seed?: Json) => (seed === undefined ? scope.random() : seededRandom(seed)),
     uuid: () => randomUuid(scope.random),
     parse: (text: Json) => {

@@ -12,6 +12,7 @@ import { randomUuid } from './intrinsics.ts';
 import { type ExpressionScope, evaluateTemplate, evaluateTyped, isExpression, queryFailure, type StatesBinding } from './jsonata.ts';
 import { batcherLimit, batchItems, maxConcurrency, tolerance } from './map.ts';
 import type { Catcher } from './retry.ts';
+import type { Scope } from './scope.ts';
 import type { Step, Variables } from './step.ts';
 import { waitUntil } from './wait.ts';
 
@@ -131,7 +132,7 @@ async function waitEnd(state: AslState, scope: ExpressionScope, nowMs: number): 
   if (state.Seconds !== undefined) {
     const s = await evaluateTyped<number>(state.Seconds, 'Seconds', scope, 'number');
     if (!Number.isInteger(s) || s < 0) throw queryFailure(`The Seconds field must be a non-negative integer: ${s}`);
-    return waitUntil({ Type: 'Wait', Seconds: s }, scopeOf0(), nowMs);
+    return waitUntil({ Type: 'Wait', Seconds: s }, literalScope(), nowMs);
   }
   const t = await evaluateTemplate(state.Timestamp ?? null, 'Timestamp', scope);
   if (typeof t !== 'string' || parseTimestamp(t) === undefined) {
@@ -139,12 +140,12 @@ async function waitEnd(state: AslState, scope: ExpressionScope, nowMs: number): 
       `The Timestamp field cannot be parsed as an ISO-8601 extended offset date-time format string: ${typeof t === 'string' ? t : JSON.stringify(t)}`,
     );
   }
-  return waitUntil({ Type: 'Wait', Timestamp: t }, scopeOf0(), nowMs);
+  return waitUntil({ Type: 'Wait', Timestamp: t }, literalScope(), nowMs);
 }
 
 /** Literal fields need no scope: waitUntil and the Map checks read none of it then. */
-function scopeOf0() {
-  return { data: null, context: null, variables: {}, random: Math.random };
+function literalScope(): Scope {
+  return { data: null, context: null, variables: {}, random: () => 0 };
 }
 
 async function positiveSeconds(v: Json | undefined, field: string, scope: ExpressionScope): Promise<number | undefined> {
@@ -201,7 +202,7 @@ async function enterMap(state: AslState, pos: Position, env: Environment): Promi
     kind: 'map',
     processor: inheritJsonata(processor),
     inputs: batched,
-    maxConcurrency: maxConcurrency(resolved, scopeOf0()),
-    tolerance: tolerance(resolved, scopeOf0()),
+    maxConcurrency: maxConcurrency(resolved, literalScope()),
+    tolerance: tolerance(resolved, literalScope()),
   };
 }
