@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
+  type AslState,
   type ExecutionResult,
   type Json,
   runExecution,
@@ -90,25 +91,25 @@ describe('JSONata states', () => {
     },
   });
   const isFailing = (p: Json) => typeof p === 'object' && p !== null && !Array.isArray(p) && p.fail === true;
+  /** A JSONata state machine starting at a Task T on a Lambda function. */
+  const taskMachine = (t: Partial<AslState>, others: Record<string, AslState> = {}): StateMachineDefinition => ({
+    QueryLanguage: 'JSONata',
+    StartAt: 'T',
+    States: { T: { Type: 'Task', Resource: lambda, ...t }, ...others },
+  });
 
   it('run a Task: Arguments in, $states.result to Assign and Output; TimeoutSeconds from an expression', async () => {
     const requests: TaskRequest[] = [];
-    const def: StateMachineDefinition = {
-      QueryLanguage: 'JSONata',
-      StartAt: 'T',
-      States: {
-        T: {
-          Type: 'Task',
-          Resource: lambda,
-          Arguments: { n: '{% $states.input.n + 1 %}' },
-          TimeoutSeconds: '{% $states.input.n * 10 %}',
-          Assign: { saved: '{% $states.result.got.n %}' },
-          Output: { result: '{% $states.result %}', input: '{% $states.input %}' },
-          Next: 'P',
-        },
-        P: { Type: 'Pass', Output: '{% $saved %}', End: true },
+    const def = taskMachine(
+      {
+        Arguments: { n: '{% $states.input.n + 1 %}' },
+        TimeoutSeconds: '{% $states.input.n * 10 %}',
+        Assign: { saved: '{% $states.result.got.n %}' },
+        Output: { result: '{% $states.result %}', input: '{% $states.input %}' },
+        Next: 'P',
       },
-    };
+      { P: { Type: 'Pass', Output: '{% $saved %}', End: true } },
+    );
     const r = await runExecution(def, { n: 1 }, { startMs: start, ...echo(requests) });
     assert.equal(output(r), 2);
     assert.deepEqual(requests[0].parameters, { n: 2 });
@@ -116,11 +117,7 @@ describe('JSONata states', () => {
   });
 
   it('give a Task without Arguments its input, and a Task without Output its result', async () => {
-    const def: StateMachineDefinition = {
-      QueryLanguage: 'JSONata',
-      StartAt: 'T',
-      States: { T: { Type: 'Task', Resource: lambda, End: true } },
-    };
+    const def = taskMachine({ End: true });
     assert.deepEqual(output(await runExecution(def, { a: 1 }, { startMs: start, ...echo() })), { got: { a: 1 } });
   });
 
@@ -159,20 +156,14 @@ describe('JSONata states', () => {
   });
 
   it("catch with $states.errorOutput, Output defaulting to it; a failing expression's error can be caught", async () => {
-    const def: StateMachineDefinition = {
-      QueryLanguage: 'JSONata',
-      StartAt: 'T',
-      States: {
-        T: {
-          Type: 'Task',
-          Resource: lambda,
-          Arguments: '{% $states.input %}',
-          Catch: [{ ErrorEquals: ['States.ALL'], Assign: { err: '{% $states.errorOutput.Error %}' }, Next: 'Q' }],
-          End: true,
-        },
-        Q: { Type: 'Pass', Output: { caught: '{% $states.input %}', err: '{% $err %}' }, End: true },
+    const def = taskMachine(
+      {
+        Arguments: '{% $states.input %}',
+        Catch: [{ ErrorEquals: ['States.ALL'], Assign: { err: '{% $states.errorOutput.Error %}' }, Next: 'Q' }],
+        End: true,
       },
-    };
+      { Q: { Type: 'Pass', Output: { caught: '{% $states.input %}', err: '{% $err %}' }, End: true } },
+    );
     assert.deepEqual(output(await runExecution(def, { fail: true }, { startMs: start, ...echo() })), {
       caught: { Error: 'Boom', Cause: 'it broke' },
       err: 'Boom',
