@@ -133,3 +133,5 @@ export {
   type ProvisionedView,
   putProvisionedConfig,
 } from './provisioned.ts';
+export * from './workflows.ts';
+export type { ExpressResult, WorkflowRunner } from './workflow-runner.ts';

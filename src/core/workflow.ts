@@ -80,11 +80,19 @@ export interface HistoryEventRecord {
 }
 
 // Step Functions' limits on names: 1 to 80 characters, none of whitespace, brackets, wildcards,
-// special characters or control characters.
-const NAME = /^[^\s<>{}[\]?*"#%\\^|~`$&,;:/\u0000-\u001f\u007f-\u009f]{1,80}$/u;
+// special characters or control characters (U+0000–001F, U+007F–009F).
+const NAME_FORBIDDEN = /[\s<>{}[\]?*"#%\\^|~`$&,;:/]/u;
+
+function isControl(name: string): boolean {
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if (c <= 0x1f || (c >= 0x7f && c <= 0x9f)) return true;
+  }
+  return false;
+}
 
 export function isWorkflowName(name: unknown): name is string {
-  return typeof name === 'string' && NAME.test(name);
+  return typeof name === 'string' && [...name].length >= 1 && [...name].length <= 80 && !NAME_FORBIDDEN.test(name) && !isControl(name);
 }
 
 export function checkStateMachineName(name: unknown): string {
@@ -115,7 +123,32 @@ export const workflowErrors = {
   taskTokenNotFound: () => new NotFound(ErrorCode.TaskTokenNotFound, 'No task waits on this task token'),
 };
 
+/**
+ * A machine with a patch applied: absent fields stay; a new revision and update time only when
+ * something changes (an update that changes nothing answers the machine as it was).
+ */
+export function applyStateMachinePatch(m: StateMachine, patch: StateMachinePatch, revisionId: string, now: number): StateMachine {
+  const next = {
+    ...m,
+    definition: patch.definition ?? m.definition,
+    roleArn: patch.roleArn ?? m.roleArn,
+    description: patch.description ?? m.description,
+  };
+  if (sameStateMachine(next, m)) return m;
+  return { ...next, revisionId, updatedAt: now };
+}
+
 /** Whether two creates of one name are the same request (CreateStateMachine is idempotent then). */
 export function sameStateMachine(a: StateMachineInput, b: StateMachineInput): boolean {
   return a.type === b.type && a.definition === b.definition && a.roleArn === b.roleArn && a.description === b.description;
+}
+
+/** A definition refused at creation or update; `message` is AWS's InvalidDefinition text. */
+export class InvalidDefinition extends InvalidInput {
+  readonly diagnostics: readonly { code: string; message: string; location: string }[];
+  constructor(message: string, diagnostics: readonly { code: string; message: string; location: string }[]) {
+    super(ErrorCode.StateMachineDefinitionInvalid, message);
+    this.name = 'InvalidDefinition';
+    this.diagnostics = diagnostics;
+  }
 }

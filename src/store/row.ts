@@ -22,7 +22,7 @@ import type { AlertState, QueueDepth, ScalingEvent, TimelineBucket, WorkerRecord
 export type Row = Record<string, unknown>;
 
 const json = <T>(v: unknown, fallback: T): T => (typeof v === 'string' ? (JSON.parse(v) as T) : fallback);
-const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+export const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 export const strOrNull = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
 /** A list of strings stored as JSON: text from SQLite, already parsed from PostgreSQL's JSONB. */
 const stringList = (v: unknown): string[] => {

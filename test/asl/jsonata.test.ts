@@ -58,8 +58,10 @@ describe('JSONata expressions', () => {
       await cause(evaluateExpression('{% $nope(1) %}', 'Assign/x', scope())),
       "The JSONata expression '$nope(1)' specified for the field 'Assign/x' threw an error during evaluation. T1006: Attempted to invoke a non-function",
     );
-    // Inside an array the index is the path segment.
-    assert.match((await cause(evaluateTemplate({ r: [1, '{% $nothing %}'] }, 'Output', scope()))) ?? '', /the field 'Output\/r\/1'/);
+    // Inside an array the index follows in brackets.
+    assert.match((await cause(evaluateTemplate({ r: [1, '{% $nothing %}'] }, 'Output', scope()))) ?? '', /the field 'Output\/r\[1\]'/);
+    // A JSONata error without a code (here Step Functions' own $partition) follows a colon.
+    assert.match((await cause(evaluateExpression('{% $partition([1], 0) %}', 'Output', scope()))) ?? '', /during evaluation: Function /);
     assert.equal(
       await cause(evaluateExpression('{% function($x){$x} %}', 'Items', scope())),
       "The JSONata expression 'function($x){$x}' specified for the field 'Items' returned an unsupported result type.",
@@ -168,6 +170,15 @@ describe('JSONata states', () => {
       caught: { Error: 'Boom', Cause: 'it broke' },
       err: 'Boom',
     });
+    const badCatcher = taskMachine({
+      Arguments: '{% $states.input %}',
+      Catch: [{ ErrorEquals: ['States.ALL'], Output: '{% $nope %}', Next: 'T' }],
+      End: true,
+    });
+    assert.equal(
+      output(await runExecution(badCatcher, { fail: true }, { startMs: start, ...echo() })),
+      "FAILED States.QueryEvaluationError: An error occurred while executing the state 'T' (entered at the event id #2). The JSONata expression '$nope' specified for the field 'Catch[0]/Output' returned nothing (undefined).",
+    );
     const bad: StateMachineDefinition = {
       QueryLanguage: 'JSONata',
       StartAt: 'P',
@@ -208,31 +219,39 @@ describe('JSONata states', () => {
     const notBoolean = { ...def, States: { ...def.States, C: { ...def.States.C, Choices: [{ Condition: '{% 1 %}', Next: 'Done' }] } } };
     assert.match(
       String(output(await runExecution(notBoolean, {}, { startMs: start }))),
-      /Expected 'boolean', but was 'number' for value: 1$/,
+      /'1' specified for the field 'Choices\[0\]\/Condition' returned an unexpected result type\. Expected 'boolean', but was 'number' for value: 1$/,
     );
   });
 
-  it('run a Map over Items with an ItemSelector that sees $states.context.Map.Item; its processor inherits JSONata', async () => {
-    const def: StateMachineDefinition = {
+  it("run a Map over Items with an ItemSelector that sees $states.context.Map.Item; its processor takes its machine's language", async () => {
+    const map = {
+      Type: 'Map',
+      QueryLanguage: 'JSONata',
+      Items: '{% $states.input.xs %}',
+      ItemSelector: { i: '{% $states.context.Map.Item.Index %}', v: '{% $states.context.Map.Item.Value %}', k: '{% $states.input.k %}' },
+      MaxConcurrency: '{% 1 %}',
+      Output: '{% $states.result %}',
+      End: true,
+    } as const;
+    const jsonata: StateMachineDefinition = {
+      QueryLanguage: 'JSONata',
       StartAt: 'M',
       States: {
         M: {
-          Type: 'Map',
-          QueryLanguage: 'JSONata',
-          Items: '{% $states.input.xs %}',
-          ItemSelector: {
-            i: '{% $states.context.Map.Item.Index %}',
-            v: '{% $states.context.Map.Item.Value %}',
-            k: '{% $states.input.k %}',
-          },
-          MaxConcurrency: '{% 1 %}',
+          ...map,
           ItemProcessor: { StartAt: 'P', States: { P: { Type: 'Pass', Output: '{% $states.input.k & $states.input.v %}', End: true } } },
-          Output: '{% $join($states.result, ",") %}',
-          End: true,
         },
       },
     };
-    assert.equal(output(await runExecution(def, { xs: ['a', 'b'], k: '-' }, { startMs: start })), '-a,-b');
+    assert.deepEqual(output(await runExecution(jsonata, { xs: ['a', 'b'], k: '-' }, { startMs: start })), ['-a', '-b']);
+    // A JSONata Map in a JSONPath state machine runs JSONPath states (measured on AWS).
+    const jsonPath: StateMachineDefinition = {
+      StartAt: 'M',
+      States: {
+        M: { ...map, ItemProcessor: { StartAt: 'P', States: { P: { Type: 'Pass', Parameters: { 'got.$': '$.i' }, End: true } } } },
+      },
+    };
+    assert.deepEqual(output(await runExecution(jsonPath, { xs: ['a', 'b'], k: '-' }, { startMs: start })), [{ got: 0 }, { got: 1 }]);
   });
 
   it('wait for Seconds from an expression, and fail with Error and Cause from expressions', async () => {

@@ -7,7 +7,15 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline';
-import { type Json, StatesFailure, type TaskRequest } from '../../src/core/asl/index.ts';
+import {
+  type Json,
+  type LambdaOutcome,
+  lambdaCallOf,
+  lambdaNotFound,
+  lambdaResultOf,
+  StatesFailure,
+  type TaskRequest,
+} from '../../src/core/asl/index.ts';
 
 export interface PythonFunction {
   code: string;
@@ -63,12 +71,18 @@ export function stopPython(): void {
 
 /** Runs the handler; returns the response body, or throws its error as Step Functions reports it. */
 /** `raw`: a request body Python parses itself, so 0.0 stays 0.0 as it does on AWS. */
-function invoke(
-  fn: PythonFunction,
-  input: { event: Json } | { raw: string },
-  timeoutSeconds: number | undefined,
-  spacedCause: boolean,
-): Promise<string> {
+/** A handler's exception: its type and Lambda's error document (the runtime's json.dumps). */
+class FunctionError extends Error {
+  readonly errorType: string;
+  readonly document: string;
+  constructor(errorType: string, document: string) {
+    super(errorType);
+    this.errorType = errorType;
+    this.document = document;
+  }
+}
+
+function invoke(fn: PythonFunction, input: { event: Json } | { raw: string }, timeoutSeconds: number | undefined): Promise<string> {
   // One request at a time through the one process.
   const run = queue.then(async () => {
     const p = pythonProcess();
@@ -85,81 +99,36 @@ function invoke(
     }
     if (next.done) throw new Error('python3 ended');
     const out = JSON.parse(next.value);
-    if (out.error) throw new StatesFailure(out.error.errorType, spacedCause ? out.spaced : JSON.stringify(out.error));
+    if (out.error) throw new FunctionError(out.error.errorType, out.spaced);
     return out.body as string;
   });
   queue = run.catch(() => {});
   return run;
 }
 
-function parsed(body: string): Json {
-  try {
-    return JSON.parse(body);
-  } catch {
-    return body;
-  }
-}
-
-function functionName(nameOrArn: string): string {
-  const m = /:function:([^:]+)/.exec(nameOrArn);
-  return m ? m[1] : nameOrArn;
-}
-
 export function pythonLambdaResolver(functions: Record<string, PythonFunction>) {
   return async (request: TaskRequest): Promise<Json> => {
-    if (request.resource.startsWith('arn:aws:lambda:')) {
-      const fn = functions[functionName(request.resource)];
-      if (!fn) throw new StatesFailure('Lambda.ResourceNotFoundException', `Function not found: ${request.resource}`);
-      return parsed(await invoke(fn, { event: request.parameters }, request.timeoutSeconds, true));
+    const call = lambdaCallOf(request);
+    if (!call) throw new StatesFailure('States.Runtime', `No resolver for ${request.resource}`);
+    const fn = functions[call.functionName];
+    const requestId = randomUUID();
+    if (!fn) {
+      const arn = `arn:aws:lambda:us-east-1:111111111111:function:${call.functionName}${call.integration === 'invoke' ? ':$LATEST' : ''}`;
+      throw lambdaNotFound(call, call.integration === 'invoke' ? arn : request.resource, requestId);
     }
-    if (request.resource === 'arn:aws:states:::lambda:invoke') {
-      const params = request.parameters as { FunctionName?: string; Payload?: Json };
-      const name = functionName(params.FunctionName ?? '');
-      const fn = functions[name];
-      if (!fn) {
-        const arn = `arn:aws:lambda:us-east-1:111111111111:function:${name}:$LATEST`;
-        throw new StatesFailure(
-          'Lambda.ResourceNotFoundException',
-          `Function not found: ${arn} (Service: AWSLambda; Status Code: 404; Error Code: ResourceNotFoundException; Request ID: ${randomUUID()}; Proxy: null)`,
-        );
-      }
-      // A string Payload is sent as the request body itself, not JSON-encoded again.
-      const input = typeof params.Payload === 'string' ? { raw: params.Payload } : { event: params.Payload ?? {} };
-      const body = await invoke(fn, input, request.timeoutSeconds, false);
-      const length = Buffer.byteLength(body);
-      const ok = parsed(body);
-      const requestId = randomUUID();
-      const date = new Date().toUTCString();
-      return {
-        ExecutedVersion: '$LATEST',
-        Payload: ok,
-        SdkHttpMetadata: {
-          AllHttpHeaders: {
-            'X-Amz-Executed-Version': ['$LATEST'],
-            'x-amzn-Remapped-Content-Length': ['0'],
-            Connection: ['keep-alive'],
-            'x-amzn-RequestId': [requestId],
-            'Content-Length': [String(length)],
-            Date: [date],
-            'X-Amzn-Trace-Id': ['Root=1-0-0'],
-            'Content-Type': ['application/json'],
-          },
-          HttpHeaders: {
-            Connection: 'keep-alive',
-            'Content-Length': String(length),
-            'Content-Type': 'application/json',
-            Date: date,
-            'X-Amz-Executed-Version': '$LATEST',
-            'x-amzn-Remapped-Content-Length': '0',
-            'x-amzn-RequestId': requestId,
-            'X-Amzn-Trace-Id': 'Root=1-0-0',
-          },
-          HttpStatusCode: 200,
-        },
-        SdkResponseMetadata: { RequestId: requestId },
-        StatusCode: 200,
-      };
+    // A string Payload of lambda:invoke is parsed by Python itself, so 0.0 stays 0.0 as on AWS.
+    const params = request.parameters as { Payload?: Json };
+    const input =
+      call.integration === 'invoke' && typeof params.Payload === 'string'
+        ? { raw: params.Payload }
+        : { event: JSON.parse(call.payload) as Json };
+    let outcome: LambdaOutcome;
+    try {
+      outcome = { requestId, executedVersion: '$LATEST', payload: await invoke(fn, input, request.timeoutSeconds) };
+    } catch (e) {
+      if (!(e instanceof FunctionError)) throw e;
+      outcome = { requestId, executedVersion: '$LATEST', payload: e.document, errorType: e.errorType };
     }
-    throw new StatesFailure('States.Runtime', `No resolver for ${request.resource}`);
+    return lambdaResultOf(call, outcome, new Date());
   };
 }

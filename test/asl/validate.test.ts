@@ -28,9 +28,13 @@ describe('definition validation', () => {
       'MISSING_END_STATE /',
     ]);
     assert.deepEqual(codes({ StartAt: 'A', States: { A: { Type: 'Succeed' }, B: { Type: 'Succeed' } } }), ['UNREACHABLE_STATE /States/B']);
-    assert.deepEqual(codes({ StartAt: 'A', States: { A: { Type: 'Task', Resource: 'arn:x', Result: 1, End: true } } }), [
-      'SCHEMA_VALIDATION_FAILED /States/A/Result',
-    ]);
+    assert.deepEqual(
+      codes({
+        StartAt: 'A',
+        States: { A: { Type: 'Task', Resource: 'arn:aws:lambda:us-east-1:111111111111:function:f', Result: 1, End: true } },
+      }),
+      ['SCHEMA_VALIDATION_FAILED /States/A/Result'],
+    );
   });
 
   it('reports malformed Choice rules', () => {
@@ -56,7 +60,10 @@ describe('definition validation', () => {
     const t = (extra: Json) =>
       codes({
         StartAt: 'T',
-        States: { T: { Type: 'Task', Resource: 'arn:aws:lambda:x', Next: 'N', ...(extra as object) }, N: { Type: 'Succeed' } },
+        States: {
+          T: { Type: 'Task', Resource: 'arn:aws:lambda:us-east-1:111111111111:function:f', Next: 'N', ...(extra as object) },
+          N: { Type: 'Succeed' },
+        },
       });
     assert.deepEqual(t({ Retry: [{ ErrorEquals: ['States.ALL', 'E'] }] }), ['SCHEMA_VALIDATION_FAILED /States/T/Retry/0/ErrorEquals']);
     assert.deepEqual(
@@ -100,7 +107,10 @@ describe('definition validation', () => {
   describe('by query language', () => {
     const one = (state: Json, top?: 'JSONata' | 'JSONPath') =>
       codes({ ...(top ? { QueryLanguage: top } : {}), StartAt: 'S', States: { S: state, N: { Type: 'Succeed' } } });
-    const messages = (def: Json) => validateDefinition(def).map((d) => d.message);
+    const diagnostics = (state: Json, top?: 'JSONata') =>
+      validateDefinition({ ...(top ? { QueryLanguage: top } : {}), StartAt: 'S', States: { S: state, N: { Type: 'Succeed' } } }).map(
+        (d) => `${d.code} ${d.location} ${d.message}`,
+      );
 
     it('accepts JSONata states with Arguments, Output, Assign and expressions in their fields', () => {
       assert.deepEqual(
@@ -108,9 +118,9 @@ describe('definition validation', () => {
           {
             Type: 'Task',
             Resource: 'arn:aws:lambda:us-east-1:111111111111:function:f',
-            Arguments: { a: '{% $states.input.a %}', lit: ' {% not an expression %} ' },
+            Arguments: { a: '{% $states.input.a %}', lit: ' {% not an expression %} ', n: '{% $count($states.input.xs[x > 1]) %}' },
             TimeoutSeconds: '{% 10 %}',
-            Assign: { r: '{% $states.result %}' },
+            Assign: { r: '{% $states.result %}', f: '{% $map($states.input.xs, function($v){ $v.x }) %}' },
             Output: '{% $states.result.x %}',
             Catch: [{ ErrorEquals: ['States.ALL'], Output: '{% $states.errorOutput %}', Next: 'N' }],
             Next: 'N',
@@ -121,60 +131,106 @@ describe('definition validation', () => {
       );
     });
 
-    it('refuses the JSONPath fields in a JSONata state, and the JSONata fields in a JSONPath state', () => {
-      assert.deepEqual(one({ Type: 'Pass', QueryLanguage: 'JSONata', InputPath: '$.a', Parameters: {}, ResultPath: '$.r', Next: 'N' }), [
-        'SCHEMA_VALIDATION_FAILED /States/S/InputPath',
-        'SCHEMA_VALIDATION_FAILED /States/S/Parameters',
-        'SCHEMA_VALIDATION_FAILED /States/S/ResultPath',
+    it("refuses the other language's fields in AWS's words", () => {
+      assert.deepEqual(diagnostics({ Type: 'Pass', QueryLanguage: 'JSONata', InputPath: '$.a', Next: 'N' }), [
+        "SCHEMA_VALIDATION_FAILED /States/S/InputPath The QueryLanguage is set to 'JSONata', but field 'InputPath' is only supported for the 'JSONPath' QueryLanguage",
       ]);
       assert.deepEqual(one({ Type: 'Wait', SecondsPath: '$.s', Next: 'N' }, 'JSONata'), ['SCHEMA_VALIDATION_FAILED /States/S/SecondsPath']);
-      assert.deepEqual(one({ Type: 'Pass', Output: {}, Next: 'N' }), ['SCHEMA_VALIDATION_FAILED /States/S/Output']);
+      // A JSONata field in a JSONPath state: AWS points at the state.
+      assert.deepEqual(diagnostics({ Type: 'Pass', Output: {}, Next: 'N' }), [
+        "SCHEMA_VALIDATION_FAILED /States/S The QueryLanguage is set to 'JSONPath', but field 'Output' is only supported for the 'JSONata' QueryLanguage",
+      ]);
       assert.deepEqual(one({ Type: 'Map', Items: [], ItemProcessor: { StartAt: 'X', States: { X: { Type: 'Succeed' } } }, Next: 'N' }), [
-        'SCHEMA_VALIDATION_FAILED /States/S/Items',
+        'SCHEMA_VALIDATION_FAILED /States/S',
       ]);
       assert.deepEqual(
         one(
-          { Type: 'Task', Resource: 'arn:aws:lambda:x', Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.e', Next: 'N' }], Next: 'N' },
+          {
+            Type: 'Task',
+            Resource: 'arn:aws:lambda:us-east-1:111111111111:function:f',
+            Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.e', Next: 'N' }],
+            Next: 'N',
+          },
           'JSONata',
         ),
         ['SCHEMA_VALIDATION_FAILED /States/S/Catch/0/ResultPath'],
       );
+      assert.deepEqual(
+        one({
+          Type: 'Task',
+          Resource: 'arn:aws:lambda:us-east-1:111111111111:function:f',
+          Catch: [{ ErrorEquals: ['States.ALL'], Output: {}, Next: 'N' }],
+          Next: 'N',
+        }),
+        ['SCHEMA_VALIDATION_FAILED /States/S/Catch/0'],
+      );
     });
 
     it('refuses a JSONPath state in a state machine whose QueryLanguage is JSONata, nested ones too', () => {
-      assert.deepEqual(one({ Type: 'Pass', QueryLanguage: 'JSONPath', Next: 'N' }, 'JSONata'), [
-        'SCHEMA_VALIDATION_FAILED /States/S/QueryLanguage',
+      assert.deepEqual(diagnostics({ Type: 'Pass', QueryLanguage: 'JSONPath', Next: 'N' }, 'JSONata'), [
+        "SCHEMA_VALIDATION_FAILED /States/S 'QueryLanguage' can not be 'JSONPath' if set to 'JSONata' for whole state machine",
       ]);
-      const branch = { QueryLanguage: 'JSONPath', StartAt: 'X', States: { X: { Type: 'Succeed' } } };
+      const branch = { StartAt: 'X', States: { X: { Type: 'Pass', QueryLanguage: 'JSONPath', End: true } } };
       assert.deepEqual(one({ Type: 'Parallel', Branches: [branch], Next: 'N' }, 'JSONata'), [
-        'SCHEMA_VALIDATION_FAILED /States/S/Branches/0/QueryLanguage',
+        'SCHEMA_VALIDATION_FAILED /States/S/Branches/0/States/X',
       ]);
       // The other way round is allowed: a JSONata state in a JSONPath state machine.
       assert.deepEqual(one({ Type: 'Pass', QueryLanguage: 'JSONata', Output: '{% 1 %}', Next: 'N' }, 'JSONPath'), []);
     });
 
-    it('gives a nested state machine the query language of the state that runs it', () => {
+    it("gives a nested state machine its parent machine's query language, not its Map's; an ItemProcessor names none", () => {
       const processor = { StartAt: 'X', States: { X: { Type: 'Pass', InputPath: '$.a', End: true } } };
-      assert.deepEqual(one({ Type: 'Map', QueryLanguage: 'JSONata', ItemProcessor: processor, Next: 'N' }), [
+      assert.deepEqual(one({ Type: 'Map', QueryLanguage: 'JSONata', ItemProcessor: processor, Next: 'N' }), []);
+      assert.deepEqual(one({ Type: 'Map', ItemProcessor: processor, Next: 'N' }, 'JSONata'), [
         'SCHEMA_VALIDATION_FAILED /States/S/ItemProcessor/States/X/InputPath',
       ]);
-      assert.deepEqual(one({ Type: 'Map', ItemProcessor: processor, Next: 'N' }), []);
+      assert.deepEqual(diagnostics({ Type: 'Map', ItemProcessor: { ...processor, QueryLanguage: 'JSONPath' }, Next: 'N' }), [
+        "SCHEMA_VALIDATION_FAILED /States/S/ItemProcessor Field 'QueryLanguage' is not supported",
+      ]);
     });
 
-    it('refuses expressions that do not compile, and $states.result or $states.errorOutput where AWS does not define them', () => {
-      assert.deepEqual(
-        messages({ QueryLanguage: 'JSONata', StartAt: 'S', States: { S: { Type: 'Pass', Output: '{% 1 + %}', End: true } } }),
-        ["The JSONata expression '1 +' is not valid: S0207: Unexpected end of expression"],
-      );
-      assert.deepEqual(one({ Type: 'Task', Resource: 'arn:aws:lambda:x', Arguments: '{% $states.result %}', Next: 'N' }, 'JSONata'), [
-        'SCHEMA_VALIDATION_FAILED /States/S/Arguments',
+    it('refuses expressions that do not parse (INVALID_JSONATA_EXPRESSION) with jsonata’s message, without its code', () => {
+      assert.deepEqual(diagnostics({ Type: 'Pass', Output: '{% 1 + %}', Next: 'N' }, 'JSONata'), [
+        'INVALID_JSONATA_EXPRESSION /States/S/Output Unexpected end of expression',
       ]);
-      assert.deepEqual(one({ Type: 'Pass', Output: { x: '{% $states.result %}' }, Next: 'N' }, 'JSONata'), [
-        'SCHEMA_VALIDATION_FAILED /States/S/Output/x',
+      assert.deepEqual(diagnostics({ Type: 'Pass', Assign: { a: ['{% a[1,2) %}'] }, Next: 'N' }, 'JSONata'), [
+        'INVALID_JSONATA_EXPRESSION /States/S/Assign/a/0 Expected "]", got ","',
       ]);
-      assert.deepEqual(one({ Type: 'Pass', Assign: { e: '{% $states.errorOutput %}' }, Next: 'N' }, 'JSONata'), [
-        'SCHEMA_VALIDATION_FAILED /States/S/Assign/e',
+    });
+
+    it('refuses what an expression cannot read where it stands (UNSUPPORTED_JSONATA_EXPRESSION)', () => {
+      const output = (expr: string, type = 'Pass') =>
+        diagnostics(
+          {
+            Type: type,
+            ...(type === 'Task' ? { Resource: 'arn:aws:lambda:us-east-1:111111111111:function:f' } : {}),
+            Output: { v: `{% ${expr} %}` },
+            Next: 'N',
+          },
+          'JSONata',
+        );
+      assert.deepEqual(output('phone'), [
+        "UNSUPPORTED_JSONATA_EXPRESSION /States/S/Output/v Reference to 'phone' at the top level is not supported.",
       ]);
+      assert.deepEqual(output('$.a'), [
+        "UNSUPPORTED_JSONATA_EXPRESSION /States/S/Output/v Reference to '$' at the top level is not supported.",
+      ]);
+      assert.deepEqual(output('$$'), ["UNSUPPORTED_JSONATA_EXPRESSION /States/S/Output/v Reference to '$$' is not supported."]);
+      assert.deepEqual(output('$map($states.input.a, function($x){ b })'), [
+        "UNSUPPORTED_JSONATA_EXPRESSION /States/S/Output/v Reference to 'b' at the top level is not supported.",
+      ]);
+      assert.deepEqual(output('$states.result'), [
+        "UNSUPPORTED_JSONATA_EXPRESSION /States/S/Output/v Field '$states.result' does not exist.",
+      ]);
+      assert.deepEqual(output('$states.result', 'Task'), []);
+      assert.deepEqual(output('$states.errorOutput.Cause', 'Task'), [
+        "UNSUPPORTED_JSONATA_EXPRESSION /States/S/Output/v Field '$states.errorOutput' does not exist.",
+      ]);
+      assert.deepEqual(output('$states.inputs'), [
+        'UNSUPPORTED_JSONATA_EXPRESSION /States/S/Output/v Unknown reserved states field: inputs',
+      ]);
+      // Names after the first step of a path, in predicates and in lambdas' own parameters are not top-level.
+      assert.deepEqual(output('$states.input.a[b > 1].c ~> $map(function($x){ $x.d })'), []);
       assert.deepEqual(one({ Type: 'Pass', Assign: { states: 1 }, Next: 'N' }, 'JSONata'), [
         'SCHEMA_VALIDATION_FAILED /States/S/Assign/states',
       ]);
@@ -192,8 +248,65 @@ describe('definition validation', () => {
         'SCHEMA_VALIDATION_FAILED /States/S/Choices/0/Condition',
       ]);
       assert.deepEqual(choice({ Condition: 'yes', Next: 'N' }, 'JSONata'), ['SCHEMA_VALIDATION_FAILED /States/S/Choices/0/Condition']);
-      assert.deepEqual(choice({ Condition: true, Next: 'N' }), ['SCHEMA_VALIDATION_FAILED /States/S/Choices/0/Condition']);
+      assert.deepEqual(choice({ Condition: true, Next: 'N' }), ['SCHEMA_VALIDATION_FAILED /States/S/Choices/0']);
     });
+  });
+
+  it('checks Task resources, credentials and the fields of each query language', () => {
+    const task = (state: Json, top: Json = {}) =>
+      codes({ ...(top as object), StartAt: 'T', States: { T: { Type: 'Task', End: true, ...(state as object) } } });
+    const fn = 'arn:aws:lambda:us-east-1:111111111111:function:f';
+    assert.deepEqual(task({ Resource: `${fn}:$LATEST` }), []);
+    assert.deepEqual(task({ Resource: `${fn}:live-2` }), []);
+    assert.deepEqual(task({ Resource: 'arn:aws:states:::lambda:invoke' }), []);
+    assert.deepEqual(task({ Resource: `${fn}:` }), ['INVALID_RESOURCE /States/T/Resource']);
+    assert.deepEqual(task({ Resource: `${fn}:$*#` }), ['INVALID_RESOURCE /States/T/Resource']);
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation placeholder, left unsubstituted
+    assert.deepEqual(task({ Resource: '${lambdaArn}' }), ['INVALID_RESOURCE /States/T/Resource']);
+    assert.deepEqual(task({ Resource: fn, Credentials: null }), ['SCHEMA_VALIDATION_FAILED /States/T/Credentials']);
+    assert.deepEqual(task({ Resource: fn, Credentials: { 'RoleArn.$': 'not a path' } }), [
+      'SCHEMA_VALIDATION_FAILED /States/T/Credentials/RoleArn.$',
+    ]);
+    assert.deepEqual(task({ Resource: fn, ResultPath: '$var' }), ['SCHEMA_VALIDATION_FAILED /States/T/ResultPath']);
+    assert.deepEqual(task({ Resource: fn, Arguments: {} }), ['SCHEMA_VALIDATION_FAILED /States/T']);
+    assert.deepEqual(task({ Resource: fn, Arguments: {}, Output: '{% $states.result %}' }, { QueryLanguage: 'JSONata' }), []);
+    assert.deepEqual(task({ Resource: fn, Parameters: {}, ResultPath: '$.r' }, { QueryLanguage: 'JSONata' }), [
+      'SCHEMA_VALIDATION_FAILED /States/T/Parameters',
+      'SCHEMA_VALIDATION_FAILED /States/T/ResultPath',
+    ]);
+  });
+
+  it('checks payload templates: a field given twice, literal arguments of numeric intrinsics', () => {
+    const pass = (parameters: Json) => codes({ StartAt: 'A', States: { A: { Type: 'Pass', Parameters: parameters, End: true } } });
+    assert.deepEqual(pass({ a: { b: 1, 'b.$': '$.b' } }), ['SCHEMA_VALIDATION_FAILED /States/A/Parameters/a/b.$']);
+    assert.deepEqual(pass({ 'x.$': 'States.MathAdd($.a, 1)' }), []);
+    assert.deepEqual(pass({ 'x.$': "States.MathAdd(1, '-1')" }), ['SCHEMA_VALIDATION_FAILED /States/A/Parameters/x.$']);
+    assert.deepEqual(pass({ 'x.$': "States.Format('{}', States.ArrayGetItem($.a, 'one'))" }), [
+      'SCHEMA_VALIDATION_FAILED /States/A/Parameters/x.$',
+    ]);
+  });
+
+  it('checks Map limits and state names across nested machines', () => {
+    const processor = { StartAt: 'W', States: { W: { Type: 'Pass', End: true } } };
+    const map = (extra: Json) =>
+      codes({ StartAt: 'M', States: { M: { Type: 'Map', ItemProcessor: processor, End: true, ...(extra as object) } } });
+    assert.deepEqual(map({ ToleratedFailurePercentage: 100, MaxConcurrency: 0 }), []);
+    assert.deepEqual(map({ ToleratedFailurePercentage: 105 }), ['SCHEMA_VALIDATION_FAILED /States/M/ToleratedFailurePercentage']);
+    assert.deepEqual(map({ ToleratedFailureCount: -1 }), ['SCHEMA_VALIDATION_FAILED /States/M/ToleratedFailureCount']);
+    assert.deepEqual(map({ ItemBatcher: { MaxItemsPerBatch: 2, MaxItemsPerBatchPath: '$.n' } }), [
+      'SCHEMA_VALIDATION_FAILED /States/M/ItemBatcher',
+    ]);
+    assert.deepEqual(
+      map({ ItemReader: { Resource: 'arn:aws:states:::s3:getObject', ReaderConfig: { MaxItems: 1, MaxItemsPath: '$.n' } } }),
+      ['SCHEMA_VALIDATION_FAILED /States/M/ItemReader/ReaderConfig'],
+    );
+    assert.deepEqual(
+      codes({
+        StartAt: 'M',
+        States: { M: { Type: 'Map', ItemProcessor: processor, Next: 'W' }, W: { Type: 'Succeed' } },
+      }),
+      ['DUPLICATE_STATE_NAME /States/W'],
+    );
   });
 
   it("formats CreateStateMachine's InvalidDefinition message", () => {

@@ -95,11 +95,12 @@ export function queryLanguageOf(machine: StateMachineDefinition, state: AslState
 const inherited = new WeakMap<StateMachineDefinition, StateMachineDefinition>();
 
 /**
- * The state machine of a Parallel branch or a Map's ItemProcessor, as a JSONata state runs it:
- * without a QueryLanguage of its own it takes the JSONata of the state that runs it.
+ * A Parallel branch or Map ItemProcessor as its parent machine runs it: without a QueryLanguage
+ * of its own it takes the parent machine's (not the Parallel's or Map's own: measured on AWS),
+ * written into the copy so that the nested runner, which sees only the nested machine, knows it.
  */
-export function inheritJsonata(nested: StateMachineDefinition): StateMachineDefinition {
-  if (nested.QueryLanguage !== undefined) return nested;
+export function nestedMachine(parent: StateMachineDefinition, nested: StateMachineDefinition): StateMachineDefinition {
+  if (nested.QueryLanguage !== undefined || parent.QueryLanguage !== 'JSONata') return nested;
   let copy = inherited.get(nested);
   if (!copy) {
     copy = { ...nested, QueryLanguage: 'JSONata' };

@@ -8,6 +8,7 @@ export {
   type ExecutionResult,
   type HistoryEvent,
   type RunOptions,
+  oversize,
   runExecution,
   type TaskRequest,
   type TaskResolver,
@@ -15,3 +16,6 @@ export {
 } from './run.ts';
 export { type Diagnostic, DiagnosticCodes, invalidDefinitionMessage, validateDefinition, validateDefinitionText } from './validate.ts';
 export { type EventDraft, enteredEvent, type HistoryEventType, stateEventType, stepEvents } from './history.ts';
+export { isLambdaResource, type LambdaCall, lambdaCallOf, lambdaNotFound, type LambdaOutcome, lambdaResultOf } from './lambda-task.ts';
+export { exceedsTolerance, type IterationOutcome, mapResult, type Tolerance } from './map.ts';
+export { stateOf, type Variables } from './step.ts';

@@ -58,20 +58,24 @@ export function compileExpression(text: string): jsonata.Expression {
   return e;
 }
 
-/** Why an expression does not compile, or undefined. */
-export function expressionProblem(v: string): string | undefined {
+/** The parsed expression of a `{% %}` string, or jsonata's message (without its code, as AWS quotes it) when it does not parse. */
+export function parseExpression(v: string): { ast: jsonata.ExprNode } | { problem: string } {
   try {
-    compileExpression(expressionText(v));
-    return undefined;
+    return { ast: compileExpression(expressionText(v)).ast() };
   } catch (e) {
-    return errorText(e);
+    return { problem: messageOf(e) };
   }
 }
 
-function errorText(e: unknown): string {
-  const err = e as { code?: unknown; message?: unknown };
-  const message = typeof err?.message === 'string' ? err.message : String(e);
-  return typeof err?.code === 'string' ? `${err.code}: ${message}` : message;
+function messageOf(e: unknown): string {
+  const message = (e as { message?: unknown })?.message;
+  return typeof message === 'string' ? message : String(e);
+}
+
+/** AWS ends its sentence with `. T1006: message` after a coded JSONata error, `: message` after any other. */
+function errorTail(e: unknown): string {
+  const code = (e as { code?: unknown })?.code;
+  return typeof code === 'string' ? `. ${code}: ${messageOf(e)}` : `: ${messageOf(e)}`;
 }
 
 const fromMillis = jsonata('$fromMillis($ms, $picture, $timezone)');
@@ -113,8 +117,8 @@ export async function evaluateExpression(source: string, field: string, scope: E
     const bindings: Record<string, unknown> = { ...scope.variables, ...functions(scope), states: scope.states };
     value = await compileExpression(text).evaluate(undefined, bindings);
   } catch (e) {
-    if (e instanceof StatesFailure) throw queryFailure(`${quoted} threw an error during evaluation. ${e.cause ?? e.error}`);
-    throw queryFailure(`${quoted} threw an error during evaluation. ${errorText(e)}`);
+    const tail = e instanceof StatesFailure ? `: ${e.cause ?? e.error}` : errorTail(e);
+    throw queryFailure(`${quoted} threw an error during evaluation${tail}`);
   }
   if (value === undefined) throw queryFailure(`${quoted} returned nothing (undefined).`);
   if (isFunction(value)) throw queryFailure(`${quoted} returned an unsupported result type.`);
@@ -136,12 +140,16 @@ function toJson(v: unknown): Json {
   return v as Json;
 }
 
-/** A JSONata template (Arguments, Output, Assign, Items…): every `{% %}` string in it, at any depth, evaluated. */
+/**
+ * A JSONata template (Arguments, Output, Assign, Items…): every `{% %}` string in it, at any
+ * depth, evaluated. AWS names the place of a failing one `Output/key` in an object, `Output[2]`
+ * in an array.
+ */
 export async function evaluateTemplate(template: Json, field: string, scope: ExpressionScope): Promise<Json> {
   if (isExpression(template)) return evaluateExpression(template, field, scope);
   if (Array.isArray(template)) {
     const out: Json[] = [];
-    for (const [i, x] of template.entries()) out.push(await evaluateTemplate(x, `${field}/${i}`, scope));
+    for (const [i, x] of template.entries()) out.push(await evaluateTemplate(x, `${field}[${i}]`, scope));
     return out;
   }
   if (!isObject(template)) return template;

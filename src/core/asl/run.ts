@@ -33,6 +33,9 @@ export interface RunOptions {
   resolveTask?: TaskResolver;
   /** Stop a runaway loop: AWS caps a Standard history at 25,000 events. */
   maxEvents?: number;
+  /** Run on a real clock (EXPRESS executions): waits and retry back-offs sleep. Absent: a
+   *  virtual clock from startMs that they advance at once. */
+  clock?: { now(): number; sleep(ms: number): Promise<void> };
 }
 
 export type { HistoryEvent };
@@ -48,7 +51,7 @@ export class UnsupportedDefinitionError extends Error {}
 const MAX_PAYLOAD_BYTES = 262_144;
 
 /** States.DataLimitExceeded when a state's output or a task's result is over AWS's 256 KiB. */
-function oversize(name: string, value: Json): StatesFailure | undefined {
+export function oversize(name: string, value: Json): StatesFailure | undefined {
   const text = JSON.stringify(value) ?? '';
   if (text.length <= MAX_PAYLOAD_BYTES / 4 || Buffer.byteLength(text) <= MAX_PAYLOAD_BYTES) return undefined;
   return new StatesFailure(
@@ -59,7 +62,10 @@ function oversize(name: string, value: Json): StatesFailure | undefined {
 
 interface Runtime {
   env: Environment;
+  /** The virtual clock's time, or the real clock's read at each use. */
   clock: { ms: number };
+  /** Moves the clock to `untilMs` (sleeping on a real clock). */
+  advance: (untilMs: number) => Promise<void>;
   events: HistoryEvent[];
   maxEvents: number;
   resolveTask: TaskResolver | undefined;
@@ -68,8 +74,26 @@ interface Runtime {
 type Outcome = IterationOutcome;
 
 export async function runExecution(definition: StateMachineDefinition, input: Json, options: RunOptions = {}): Promise<ExecutionResult> {
-  const startMs = options.startMs ?? Date.now();
-  const clock = { ms: startMs };
+  const real = options.clock;
+  const startMs = options.startMs ?? real?.now() ?? Date.now();
+  const clock: { ms: number } = real
+    ? {
+        get ms() {
+          return real.now();
+        },
+        set ms(_: number) {
+          throw new Error('a real clock is not set');
+        },
+      }
+    : { ms: startMs };
+  const advance = real
+    ? async (untilMs: number) => {
+        const wait = untilMs - real.now();
+        if (wait > 0) await real.sleep(wait);
+      }
+    : async (untilMs: number) => {
+        clock.ms = Math.max(clock.ms, untilMs);
+      };
   const name = options.execution?.name ?? 'execution';
   const machineName = options.execution?.stateMachineName ?? 'StateMachine';
   const random = options.random ?? Math.random;
@@ -90,6 +114,7 @@ export async function runExecution(definition: StateMachineDefinition, input: Js
   const rt: Runtime = {
     env: { execution, now: () => clock.ms, random },
     clock,
+    advance,
     events: [],
     maxEvents: options.maxEvents ?? 25_000,
     resolveTask: options.resolveTask,
@@ -175,10 +200,10 @@ async function carryOut(machine: StateMachineDefinition, pos: Position, step: St
       case 'fail':
         return step;
       case 'retry':
-        rt.clock.ms += step.delaySeconds * 1000;
+        await rt.advance(rt.clock.ms + step.delaySeconds * 1000);
         return step;
       case 'wait':
-        rt.clock.ms = Math.max(rt.clock.ms, step.untilMs);
+        await rt.advance(step.untilMs);
         step = step.after;
         break;
       case 'task': {

@@ -6,7 +6,7 @@
  */
 import { parseTimestamp } from './choice.ts';
 import { contextObject, type Environment, type Position } from './context.ts';
-import { type AslState, inheritJsonata } from './definition.ts';
+import { type AslState, nestedMachine, type StateMachineDefinition } from './definition.ts';
 import { isObject, type Json, type JsonObject, StatesErrors, StatesFailure } from './errors.ts';
 import { randomUuid } from './intrinsics.ts';
 import { type ExpressionScope, evaluateTemplate, evaluateTyped, isExpression, queryFailure, type StatesBinding } from './jsonata.ts';
@@ -25,7 +25,7 @@ function statesOf(env: Environment, pos: Position, extra?: Partial<StatesBinding
 }
 
 /** Run a JSONata state up to its first effect (or its end, for Pass, Choice, Wait, Succeed and Fail). */
-export async function enterJsonata(state: AslState, pos: Position, env: Environment): Promise<Step> {
+export async function enterJsonata(machine: StateMachineDefinition, state: AslState, pos: Position, env: Environment): Promise<Step> {
   const input = pos.input;
   switch (state.Type) {
     case 'Pass':
@@ -62,10 +62,13 @@ export async function enterJsonata(state: AslState, pos: Position, env: Environm
     case 'Parallel': {
       const scope = scopeFor(env, pos, statesOf(env, pos));
       const branchInput = state.Arguments === undefined ? input : await evaluateTemplate(state.Arguments, 'Arguments', scope);
-      return { kind: 'parallel', branches: (state.Branches ?? []).map((b) => ({ definition: inheritJsonata(b), input: branchInput })) };
+      return {
+        kind: 'parallel',
+        branches: (state.Branches ?? []).map((b) => ({ definition: nestedMachine(machine, b), input: branchInput })),
+      };
     }
     case 'Map':
-      return enterMap(state, pos, env);
+      return enterMap(machine, state, pos, env);
     default:
       throw new StatesFailure(StatesErrors.Runtime, `Unknown state type ${JSON.stringify((state as { Type: unknown }).Type)}`);
   }
@@ -78,9 +81,15 @@ export async function completeJsonata(state: AslState, pos: Position, env: Envir
 }
 
 /** A Catch of a JSONata state took the error: `$states.errorOutput` for its Assign and Output (which defaults to it). */
-export async function catchJsonata(catcher: Catcher, pos: Position, env: Environment, errorOutput: JsonObject): Promise<Step> {
+export async function catchJsonata(
+  state: AslState,
+  catcher: Catcher,
+  pos: Position,
+  env: Environment,
+  errorOutput: JsonObject,
+): Promise<Step> {
   const scope = scopeFor(env, pos, statesOf(env, pos, { errorOutput }));
-  const { output, variables } = await outputs(catcher, scope, errorOutput);
+  const { output, variables } = await outputs(catcher, scope, errorOutput, `Catch[${(state.Catch ?? []).indexOf(catcher)}]/`);
   return { kind: 'next', next: catcher.Next, output, variables };
 }
 
@@ -89,18 +98,22 @@ interface Outputs {
   variables: Variables;
 }
 
-/** Assign and Output see the same `$states` and the variables from before the state; Assign first, as AWS reports its errors first. */
-async function outputs(fields: { Assign?: Json; Output?: Json }, scope: ExpressionScope, fallback: Json): Promise<Outputs> {
-  const variables = await assign(fields.Assign, scope);
-  const output = fields.Output === undefined ? fallback : await evaluateTemplate(fields.Output, 'Output', scope);
+/**
+ * Assign and Output see the same `$states` and the variables from before the state; Assign
+ * first, as AWS reports its errors first. `at` prefixes the field names of a Catch or Choice rule
+ * (`Catch[0]/Output`).
+ */
+async function outputs(fields: { Assign?: Json; Output?: Json }, scope: ExpressionScope, fallback: Json, at = ''): Promise<Outputs> {
+  const variables = { ...scope.variables, ...(await assigned(fields.Assign, scope, at)) };
+  const output = fields.Output === undefined ? fallback : await evaluateTemplate(fields.Output, `${at}Output`, scope);
   return { output, variables };
 }
 
-async function assign(template: Json | undefined, scope: ExpressionScope): Promise<Variables> {
-  if (template === undefined) return scope.variables;
-  const values = await evaluateTemplate(template, 'Assign', scope);
+async function assigned(template: Json | undefined, scope: ExpressionScope, at: string): Promise<JsonObject> {
+  if (template === undefined) return {};
+  const values = await evaluateTemplate(template, `${at}Assign`, scope);
   if (!isObject(values)) throw queryFailure('Assign must be an object');
-  return { ...scope.variables, ...values };
+  return values;
 }
 
 function finish(state: AslState, o: Outputs): Step {
@@ -111,21 +124,33 @@ function finish(state: AslState, o: Outputs): Step {
 
 /** The first rule whose Condition holds; its Assign goes over the state's, its Output replaces the state's. */
 async function choose(state: AslState, pos: Position, scope: ExpressionScope): Promise<Step> {
-  let matched: JsonObject | undefined;
-  for (const rule of state.Choices ?? []) {
+  const rules = state.Choices ?? [];
+  let index = -1;
+  for (const [i, rule] of rules.entries()) {
     const c = rule.Condition;
-    const holds = typeof c === 'boolean' ? c : await evaluateTyped<boolean>(c ?? null, 'Condition', scope, 'boolean');
-    if (holds) {
-      matched = rule;
+    if (typeof c === 'boolean' ? c : await evaluateTyped<boolean>(c ?? null, `Choices[${i}]/Condition`, scope, 'boolean')) {
+      index = i;
       break;
     }
   }
-  const next = matched ? (matched.Next as string) : state.Default;
+  const rule = rules[index];
+  const next = rule ? (rule.Next as string) : state.Default;
   if (next === undefined) throw new StatesFailure(StatesErrors.NoChoiceMatched, 'No Matches!');
-  const both =
-    isObject(state.Assign) && isObject(matched?.Assign) ? { ...state.Assign, ...matched.Assign } : (matched?.Assign ?? state.Assign);
-  const o = await outputs({ Assign: both, Output: matched?.Output ?? state.Output }, scope, pos.input);
-  return { kind: 'next', next, output: o.output, variables: o.variables };
+  const at = `Choices[${index}]/`;
+  // The state's Assign, but for the names the rule assigns too, then the rule's.
+  const own = isObject(state.Assign) && isObject(rule?.Assign) ? dropKeys(state.Assign, rule.Assign) : state.Assign;
+  const variables = { ...scope.variables, ...(await assigned(own, scope, '')), ...(await assigned(rule?.Assign, scope, at)) };
+  const output =
+    rule?.Output !== undefined
+      ? await evaluateTemplate(rule.Output, `${at}Output`, scope)
+      : state.Output !== undefined
+        ? await evaluateTemplate(state.Output, 'Output', scope)
+        : pos.input;
+  return { kind: 'next', next, output, variables };
+}
+
+function dropKeys(from: JsonObject, keys: JsonObject): JsonObject {
+  return Object.fromEntries(Object.entries(from).filter(([k]) => !Object.hasOwn(keys, k)));
 }
 
 async function waitEnd(state: AslState, scope: ExpressionScope, nowMs: number): Promise<number> {
@@ -161,7 +186,7 @@ async function numberField(v: Json | undefined, field: string, scope: Expression
   return typeof v === 'number' ? v : evaluateTyped<number>(v, field, scope, 'number');
 }
 
-async function enterMap(state: AslState, pos: Position, env: Environment): Promise<Step> {
+async function enterMap(machine: StateMachineDefinition, state: AslState, pos: Position, env: Environment): Promise<Step> {
   const processor = state.ItemProcessor ?? state.Iterator;
   if (!processor) throw new StatesFailure(StatesErrors.Runtime, 'A Map state needs an ItemProcessor');
   if (state.ItemReader !== undefined) throw new StatesFailure(StatesErrors.Runtime, 'ItemReader is not supported yet');
@@ -200,7 +225,7 @@ async function enterMap(state: AslState, pos: Position, env: Environment): Promi
   };
   return {
     kind: 'map',
-    processor: inheritJsonata(processor),
+    processor: nestedMachine(machine, processor),
     inputs: batched,
     maxConcurrency: maxConcurrency(resolved, literalScope()),
     tolerance: tolerance(resolved, literalScope()),

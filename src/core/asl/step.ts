@@ -7,7 +7,7 @@
  */
 import { chooseRule } from './choice.ts';
 import { contextObject, type Environment, type Position, scopeOf } from './context.ts';
-import { type AslState, queryLanguageOf, type StateMachineDefinition } from './definition.ts';
+import { type AslState, nestedMachine, queryLanguageOf, type StateMachineDefinition } from './definition.ts';
 import { isObject, type Json, runtimeFailure, StatesErrors, StatesFailure } from './errors.ts';
 import { IntrinsicSyntaxError, randomUuid } from './intrinsics.ts';
 import { JsonPathSyntaxError } from './jsonpath.ts';
@@ -55,7 +55,7 @@ export function stateOf(machine: StateMachineDefinition, name: string): AslState
 export async function enterState(machine: StateMachineDefinition, pos: Position, env: Environment): Promise<Step> {
   try {
     const state = stateOf(machine, pos.state);
-    return queryLanguageOf(machine, state) === 'JSONata' ? await enterJsonata(state, pos, env) : enter(state, pos, env);
+    return queryLanguageOf(machine, state) === 'JSONata' ? await enterJsonata(machine, state, pos, env) : enter(machine, state, pos, env);
   } catch (e) {
     return failStateFrom(machine, pos, env, e);
   }
@@ -82,13 +82,7 @@ export async function failState(
   cause: string | undefined,
 ): Promise<Step> {
   const state = machine.States[pos.state];
-  if (
-    (error === StatesErrors.Runtime || error === StatesErrors.QueryEvaluationError) &&
-    cause !== undefined &&
-    !cause.startsWith('An error occurred while executing the state')
-  ) {
-    cause = `An error occurred while executing the state '${pos.state}' (entered at the event id #${pos.enteredEventId}). ${cause}`;
-  }
+  if (error === StatesErrors.Runtime || error === StatesErrors.QueryEvaluationError) cause = inState(pos, cause);
   if (!state) return { kind: 'fail', error, cause };
   const decision = decideRetry(state.Retry, error, pos.retryCounts, env.random);
   if (decision.kind === 'retry') {
@@ -100,13 +94,20 @@ export async function failState(
   if (!catcher) return { kind: 'fail', error, cause };
   try {
     const caught = errorOutput(error, cause);
-    if (queryLanguageOf(machine, state) === 'JSONata') return await catchJsonata(catcher, pos, env, caught);
+    if (queryLanguageOf(machine, state) === 'JSONata') return await catchJsonata(state, catcher, pos, env, caught);
     const variables = assign(catcher.Assign, pos, env, caught);
     return { kind: 'next', next: catcher.Next, output: applyResultPath(catcher.ResultPath, pos.input, caught), variables };
   } catch (e) {
     const f = asFailure(e);
-    return { kind: 'fail', error: f.error, cause: f.cause };
+    // A JSONata catcher's failing Output or Assign is reported as the state's own failures are.
+    return { kind: 'fail', error: f.error, cause: f.error === StatesErrors.QueryEvaluationError ? inState(pos, f.cause) : f.cause };
   }
+}
+
+/** AWS's cause of States.Runtime and States.QueryEvaluationError names the state and the event that entered it. */
+function inState(pos: Position, cause: string | undefined): string | undefined {
+  if (cause === undefined || cause.startsWith('An error occurred while executing the state')) return cause;
+  return `An error occurred while executing the state '${pos.state}' (entered at the event id #${pos.enteredEventId}). ${cause}`;
 }
 
 function failStateFrom(machine: StateMachineDefinition, pos: Position, env: Environment, e: unknown): Promise<Step> {
@@ -121,7 +122,7 @@ function asFailure(e: unknown): StatesFailure {
   throw e;
 }
 
-function enter(state: AslState, pos: Position, env: Environment): Step {
+function enter(machine: StateMachineDefinition, state: AslState, pos: Position, env: Environment): Step {
   const inputScope = scopeOf(env, pos, pos.input);
   const effective = filterPath(state.InputPath, inputScope);
   const scope = scopeOf(env, pos, effective);
@@ -172,7 +173,7 @@ function enter(state: AslState, pos: Position, env: Environment): Step {
     }
     case 'Parallel': {
       const input = state.Parameters === undefined ? effective : applyTemplate(state.Parameters, scope);
-      return { kind: 'parallel', branches: (state.Branches ?? []).map((definition) => ({ definition, input })) };
+      return { kind: 'parallel', branches: (state.Branches ?? []).map((b) => ({ definition: nestedMachine(machine, b), input })) };
     }
     case 'Map': {
       const processor = state.ItemProcessor ?? state.Iterator;
@@ -186,7 +187,13 @@ function enter(state: AslState, pos: Position, env: Environment): Step {
         items.map((value, index) => iterationInput(state, itemScope, index, value)),
         scope,
       );
-      return { kind: 'map', processor, inputs, maxConcurrency: maxConcurrency(state, scope), tolerance: tolerance(state, scope) };
+      return {
+        kind: 'map',
+        processor: nestedMachine(machine, processor),
+        inputs,
+        maxConcurrency: maxConcurrency(state, scope),
+        tolerance: tolerance(state, scope),
+      };
     }
     default:
       throw runtimeFailure(`Unknown state type ${JSON.stringify((state as { Type: unknown }).Type)}`);

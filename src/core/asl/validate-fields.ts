@@ -2,13 +2,34 @@
 import { COMPARISONS, parseTimestamp } from './choice.ts';
 import type { StateType } from './definition.ts';
 import { isObject, type Json, type JsonObject } from './errors.ts';
-import { isIntrinsic, parseIntrinsic } from './intrinsics.ts';
+import { type IntrinsicArg, isIntrinsic, parseIntrinsic } from './intrinsics.ts';
 import { parsePath } from './jsonpath.ts';
 
 const COMMON = ['Type', 'Comment', 'QueryLanguage', 'Assign', 'Output'];
 const FLOW = ['Next', 'End'];
 const IO = ['InputPath', 'OutputPath'];
 const ERRORS = ['Retry', 'Catch'];
+
+/** Fields only a JSONPath state takes; a JSONata state refuses them (AWS: its five I/O fields become Arguments and Output). */
+export const JSONPATH_ONLY_FIELDS: ReadonlySet<string> = new Set([
+  'InputPath',
+  'OutputPath',
+  'Parameters',
+  'ResultSelector',
+  'ResultPath',
+  'ItemsPath',
+  'SecondsPath',
+  'TimestampPath',
+  'TimeoutSecondsPath',
+  'HeartbeatSecondsPath',
+  'MaxConcurrencyPath',
+  'ToleratedFailureCountPath',
+  'ToleratedFailurePercentagePath',
+  'ErrorPath',
+  'CausePath',
+]);
+/** Fields only a JSONata state takes. */
+export const JSONATA_ONLY_FIELDS: ReadonlySet<string> = new Set(['Arguments', 'Output', 'Items']);
 
 export const ALLOWED_FIELDS: Record<StateType, ReadonlySet<string>> = {
   Pass: new Set([...COMMON, ...FLOW, ...IO, 'Parameters', 'Result', 'ResultPath']),
@@ -71,6 +92,45 @@ export function pathProblem(text: Json | undefined, definite = false): string | 
   }
 }
 
+/**
+ * undefined when a Task's Resource is an ARN CreateStateMachine takes: `arn:partition:service:region:account:resource`,
+ * and for a Lambda function a name with an optional version or alias (`$LATEST`, digits, letters, `-`, `_`).
+ */
+export function resourceProblem(resource: string): string | undefined {
+  const m = /^arn:(aws|aws-cn|aws-us-gov|aws-iso|aws-iso-[a-z]|aws-eusc):([a-z0-9-]+):([a-z0-9-]*):(\d*):(.+)$/.exec(resource);
+  if (!m || /[:/]$/.test(m[5])) return `Invalid Resource: ${resource}`;
+  if (m[2] === 'lambda' && m[5].startsWith('function:') && !/^function:[A-Za-z0-9_-]+(:(\$LATEST|[A-Za-z0-9_-]+))?$/.test(m[5]))
+    return `Invalid Lambda function ARN: ${resource}`;
+  return undefined;
+}
+
+/** undefined when `text` is a path ResultPath may write to: a Reference Path into the state's data (`$`), never `$$` or a variable. */
+export function resultPathProblem(text: Json | undefined): string | undefined {
+  const problem = pathProblem(text, true);
+  if (problem) return problem;
+  return parsePath(text as string).root.kind === 'data' ? undefined : `must start with '$.' or be '$': ${text as string}`;
+}
+
+/** Argument positions of intrinsic functions that take only numbers: a literal of another type there can never work. */
+const NUMERIC_ARGUMENTS: Record<string, readonly number[]> = {
+  MathAdd: [0, 1],
+  MathRandom: [0, 1, 2],
+  ArrayRange: [0, 1, 2],
+  ArrayGetItem: [1],
+  ArrayPartition: [1],
+};
+
+function intrinsicArgumentProblem(expr: IntrinsicArg): string | undefined {
+  if (expr.kind !== 'call') return undefined;
+  for (const [i, arg] of expr.args.entries()) {
+    if (arg.kind === 'literal' && NUMERIC_ARGUMENTS[expr.name]?.includes(i) && typeof arg.value !== 'number')
+      return `States.${expr.name} takes a number or a path as argument ${i + 1}, not ${JSON.stringify(arg.value)}`;
+    const inner = intrinsicArgumentProblem(arg);
+    if (inner) return inner;
+  }
+  return undefined;
+}
+
 /** Problems of a payload template: every `.$` key holds a valid path or intrinsic function. */
 export function templateProblems(template: Json | undefined, at: string): { at: string; message: string }[] {
   const out: { at: string; message: string }[] = [];
@@ -79,6 +139,8 @@ export function templateProblems(template: Json | undefined, at: string): { at: 
       for (const [i, x] of v.entries()) walk(x, `${where}/${i}`);
     } else if (isObject(v)) {
       for (const [k, x] of Object.entries(v)) {
+        if (k.endsWith('.$') && Object.hasOwn(v, k.slice(0, -2)))
+          out.push({ at: `${where}/${k}`, message: `The field '${k.slice(0, -2)}' is given twice, as '${k.slice(0, -2)}' and as '${k}'` });
         if (!k.endsWith('.$')) walk(x, `${where}/${k}`);
         else if (typeof x !== 'string')
           out.push({
@@ -87,7 +149,9 @@ export function templateProblems(template: Json | undefined, at: string): { at: 
           });
         else if (isIntrinsic(x)) {
           try {
-            parseIntrinsic(x);
+            const problem = intrinsicArgumentProblem(parseIntrinsic(x));
+            if (problem)
+              out.push({ at: `${where}/${k}`, message: `The value for the field '${k}' must be a valid intrinsic function: ${problem}` });
           } catch (e) {
             out.push({
               at: `${where}/${k}`,

@@ -3,10 +3,20 @@
  * location as a JSON pointer); CreateStateMachine refuses a definition with any of them as
  * InvalidDefinition.
  */
-import { type QueryLanguage, type StateType, STATE_TYPES } from './definition.ts';
+import { type StateType, STATE_TYPES } from './definition.ts';
 import { isObject, type Json, type JsonObject } from './errors.ts';
-import { ALLOWED_FIELDS, errorEqualsProblems, pathProblem, ruleProblems, templateProblems } from './validate-fields.ts';
-import { jsonataStateProblems, jsonPathStateProblems } from './validate-jsonata.ts';
+import {
+  ALLOWED_FIELDS,
+  errorEqualsProblems,
+  JSONATA_ONLY_FIELDS,
+  JSONPATH_ONLY_FIELDS,
+  pathProblem,
+  resourceProblem,
+  resultPathProblem,
+  ruleProblems,
+  templateProblems,
+} from './validate-fields.ts';
+import { jsonataStateProblems, jsonPathStateProblems, languageFieldMessage, type Problem } from './validate-jsonata.ts';
 
 export const DiagnosticCodes = {
   SchemaValidationFailed: 'SCHEMA_VALIDATION_FAILED',
@@ -19,6 +29,12 @@ export const DiagnosticCodes = {
   /** Not in the API reference's list, but the code CreateStateMachine reports for a state nothing leads to. */
   UnreachableState: 'UNREACHABLE_STATE',
   TooDeeplyNested: 'TOO_DEEPLY_NESTED',
+  /** Not in the API reference's list either: a state name used twice anywhere in the machine, branches and Map processors included. */
+  DuplicateStateName: 'DUPLICATE_STATE_NAME',
+  /** A JSONata expression that does not parse (the message is jsonata's, without its code). */
+  InvalidJsonataExpression: 'INVALID_JSONATA_EXPRESSION',
+  /** A JSONata expression reading what does not exist where it stands (a top-level field name, `$$`, `$states.errorOutput` outside a Catch). */
+  UnsupportedJsonataExpression: 'UNSUPPORTED_JSONATA_EXPRESSION',
 } as const;
 export type DiagnosticCode = (typeof DiagnosticCodes)[keyof typeof DiagnosticCodes];
 
@@ -48,7 +64,7 @@ export function validateDefinitionText(text: string): Diagnostic[] {
 
 export function validateDefinition(definition: Json): Diagnostic[] {
   const out: Diagnostic[] = [];
-  checkMachine(definition, '', out, 0, 'JSONPath', false);
+  checkMachine(definition, '', out, 0, new Set(), false, false);
   return out;
 }
 
@@ -66,10 +82,21 @@ function schema(out: Diagnostic[], message: string, location: string): void {
 }
 
 /**
- * `inherited`: the query language of the state running this (nested) machine; `jsonataOnly`:
- * an enclosing machine chose JSONata at its top level, which rules out JSONPath states (AWS).
+ * `names` gathers every state name of the whole definition (ASL: names are unique across nested
+ * machines too); `outerJsonata` is the QueryLanguage a nested machine inherits: that of the
+ * machine around it, not of the Parallel or Map state (measured on AWS: a JSONata Map in a
+ * JSONPath machine runs JSONPath states in its ItemProcessor); `jsonataOnly`: an enclosing machine
+ * chose JSONata at its top level, which rules out JSONPath in any state below (AWS).
  */
-function checkMachine(machine: Json, at: string, out: Diagnostic[], depth: number, inherited: QueryLanguage, jsonataOnly: boolean): void {
+function checkMachine(
+  machine: Json,
+  at: string,
+  out: Diagnostic[],
+  depth: number,
+  names: Set<string>,
+  outerJsonata: boolean,
+  jsonataOnly: boolean,
+): void {
   if (depth > MAX_DEPTH) {
     out.push(diagnostic('TOO_DEEPLY_NESTED', 'The states are too deeply nested', at));
     return;
@@ -83,7 +110,6 @@ function checkMachine(machine: Json, at: string, out: Diagnostic[], depth: numbe
       schema(out, `Field ${key} not allowed.`, `${at}/${key}`);
   }
   checkQueryLanguage(machine.QueryLanguage, at, out, jsonataOnly);
-  const language = machine.QueryLanguage === 'JSONata' || machine.QueryLanguage === 'JSONPath' ? machine.QueryLanguage : inherited;
   if (machine.TimeoutSeconds !== undefined && !positiveInteger(machine.TimeoutSeconds))
     schema(out, "The field 'TimeoutSeconds' must be a positive integer", `${at}/TimeoutSeconds`);
   const states = machine.States;
@@ -94,37 +120,49 @@ function checkMachine(machine: Json, at: string, out: Diagnostic[], depth: numbe
   if (typeof machine.StartAt !== 'string') schema(out, 'These fields are required: [StartAt]', at);
   else if (!Object.hasOwn(states, machine.StartAt))
     out.push(diagnostic('MISSING_TRANSITION_TARGET', `Missing 'Next' target: ${machine.StartAt}`, `${at}/StartAt`));
-  const only = jsonataOnly || machine.QueryLanguage === 'JSONata';
+  const jsonata = isJsonata(machine.QueryLanguage, outerJsonata);
+  const only = jsonataOnly || (at === '' && jsonata);
   for (const [name, state] of Object.entries(states)) {
     const where = `${at}/States/${name}`;
     if (name.length === 0 || name.length > MAX_STATE_NAME)
       out.push(diagnostic('INVALID_STATE_NAME', `State names must be 1 to ${MAX_STATE_NAME} characters long: ${name}`, where));
-    checkState(name, state, states, where, out, depth, language, only);
+    if (names.has(name)) out.push(diagnostic('DUPLICATE_STATE_NAME', `Duplicate State name: ${name}`, where));
+    names.add(name);
+    checkState(name, state, states, where, out, { depth, names, jsonata, jsonataOnly: only });
   }
   checkGraph(machine as { StartAt?: Json; States: JsonObject }, at, out);
+}
+
+/** AWS reads a QueryLanguage as JSONPath only when it is exactly 'JSONPath'; any other value given is JSONata (and refused apart). */
+function isJsonata(v: Json | undefined, inherited: boolean): boolean {
+  return v === undefined ? inherited : v !== 'JSONPath';
 }
 
 function checkQueryLanguage(v: Json | undefined, at: string, out: Diagnostic[], jsonataOnly: boolean): void {
   if (v === undefined) return;
   if (v !== 'JSONPath' && v !== 'JSONata') schema(out, "The field 'QueryLanguage' must be 'JSONPath' or 'JSONata'", `${at}/QueryLanguage`);
   else if (v === 'JSONPath' && jsonataOnly)
-    schema(out, 'A state machine whose QueryLanguage is JSONata cannot use JSONPath in any state', `${at}/QueryLanguage`);
+    schema(out, "'QueryLanguage' can not be 'JSONPath' if set to 'JSONata' for whole state machine", at);
+}
+
+function report(out: Diagnostic[], problems: Problem[]): void {
+  for (const p of problems) out.push(diagnostic(p.code ?? 'SCHEMA_VALIDATION_FAILED', p.message, p.at));
 }
 
 function positiveInteger(v: Json): boolean {
   return typeof v === 'number' && Number.isInteger(v) && v > 0;
 }
 
-function checkState(
-  name: string,
-  state: Json,
-  states: JsonObject,
-  at: string,
-  out: Diagnostic[],
-  depth: number,
-  machineLanguage: QueryLanguage,
-  jsonataOnly: boolean,
-): void {
+interface Nesting {
+  depth: number;
+  names: Set<string>;
+  /** The machine's QueryLanguage is JSONata (its own or inherited). */
+  jsonata: boolean;
+  /** Some enclosing machine's own QueryLanguage is JSONata: no state below may say JSONPath. */
+  jsonataOnly: boolean;
+}
+
+function checkState(name: string, state: Json, states: JsonObject, at: string, out: Diagnostic[], nesting: Nesting): void {
   if (!isObject(state)) {
     schema(out, `The state '${name}' must be a JSON object`, at);
     return;
@@ -135,16 +173,21 @@ function checkState(
     return;
   }
   const t = type as StateType;
-  for (const key of Object.keys(state)) if (!ALLOWED_FIELDS[t].has(key)) schema(out, `Field ${key} not allowed.`, `${at}/${key}`);
-  checkQueryLanguage(state.QueryLanguage, at, out, jsonataOnly);
-  const language: QueryLanguage =
-    state.QueryLanguage === 'JSONata' || state.QueryLanguage === 'JSONPath' ? state.QueryLanguage : machineLanguage;
-  const jsonata = language === 'JSONata';
+  const jsonata = isJsonata(state.QueryLanguage, nesting.jsonata);
+  for (const key of Object.keys(state)) {
+    if (!ALLOWED_FIELDS[t].has(key)) schema(out, `Field ${key} not allowed.`, `${at}/${key}`);
+    // Where AWS points: at the JSONPath field of a JSONata state, at a JSONPath state with a JSONata field.
+    else if (jsonata && JSONPATH_ONLY_FIELDS.has(key)) schema(out, languageFieldMessage(key, 'JSONata'), `${at}/${key}`);
+    else if (!jsonata && JSONATA_ONLY_FIELDS.has(key)) schema(out, languageFieldMessage(key, 'JSONPath'), at);
+  }
+  checkQueryLanguage(state.QueryLanguage, at, out, nesting.jsonataOnly);
+  const inner = (machine: Json, where: string) =>
+    checkMachine(machine, where, out, nesting.depth + 1, nesting.names, nesting.jsonata, nesting.jsonataOnly);
   checkFlow(t, state, states, at, out);
-  if (jsonata) for (const p of jsonataStateProblems(t, state, at)) schema(out, p.message, p.at);
+  if (jsonata) report(out, jsonataStateProblems(t, state, at));
   else {
     checkPaths(t, state, at, out);
-    for (const p of jsonPathStateProblems(state, at)) schema(out, p.message, p.at);
+    report(out, jsonPathStateProblems(state, at));
   }
   for (const field of ['Retry', 'Catch'] as const) {
     const list = state[field];
@@ -185,8 +228,14 @@ function checkState(
       break;
     case 'Task':
       if (typeof state.Resource !== 'string') schema(out, 'These fields are required: [Resource]', at);
-      else if (!state.Resource.startsWith('arn:'))
-        out.push(diagnostic('INVALID_RESOURCE', `Invalid Resource: ${state.Resource}`, `${at}/Resource`));
+      else {
+        const problem = resourceProblem(state.Resource);
+        if (problem) out.push(diagnostic('INVALID_RESOURCE', problem, `${at}/Resource`));
+      }
+      if (state.Credentials !== undefined) {
+        if (!isObject(state.Credentials)) schema(out, "The field 'Credentials' must be an object", `${at}/Credentials`);
+        else if (!jsonata) for (const p of templateProblems(state.Credentials, `${at}/Credentials`)) schema(out, p.message, p.at);
+      }
       exclusive(state, 'TimeoutSeconds', 'TimeoutSecondsPath', at, out);
       exclusive(state, 'HeartbeatSeconds', 'HeartbeatSecondsPath', at, out);
       if (
@@ -201,7 +250,7 @@ function checkState(
       const branches = state.Branches;
       if (!Array.isArray(branches) || branches.length === 0)
         schema(out, "The field 'Branches' must be a non-empty array", `${at}/Branches`);
-      else for (const [i, b] of branches.entries()) checkMachine(b, `${at}/Branches/${i}`, out, depth + 1, language, jsonataOnly);
+      else for (const [i, b] of branches.entries()) inner(b, `${at}/Branches/${i}`);
       break;
     }
     case 'Map': {
@@ -211,14 +260,34 @@ function checkState(
       if (processor === undefined) schema(out, 'These fields are required: [ItemProcessor]', at);
       else {
         const where = `${at}/${state.ItemProcessor !== undefined ? 'ItemProcessor' : 'Iterator'}`;
-        checkMachine(processor, where, out, depth + 1, language, jsonataOnly);
+        // Measured on AWS: an ItemProcessor takes its machine's QueryLanguage and cannot name one.
+        if (isObject(processor) && processor.QueryLanguage !== undefined) schema(out, "Field 'QueryLanguage' is not supported", where);
+        inner(processor, where);
       }
-      exclusive(state, 'ItemSelector', 'Parameters', at, out);
-      exclusive(state, 'MaxConcurrency', 'MaxConcurrencyPath', at, out);
-      exclusive(state, 'ToleratedFailureCount', 'ToleratedFailureCountPath', at, out);
-      exclusive(state, 'ToleratedFailurePercentage', 'ToleratedFailurePercentagePath', at, out);
+      checkMap(state, at, out);
       break;
     }
+  }
+}
+
+function checkMap(state: JsonObject, at: string, out: Diagnostic[]): void {
+  exclusive(state, 'ItemSelector', 'Parameters', at, out);
+  exclusive(state, 'Items', 'ItemsPath', at, out);
+  exclusive(state, 'MaxConcurrency', 'MaxConcurrencyPath', at, out);
+  exclusive(state, 'ToleratedFailureCount', 'ToleratedFailureCountPath', at, out);
+  exclusive(state, 'ToleratedFailurePercentage', 'ToleratedFailurePercentagePath', at, out);
+  const number = (field: string, ok: (v: number) => boolean, rule: string) => {
+    const v = state[field];
+    if (typeof v === 'number' && !ok(v)) schema(out, `The field '${field}' ${rule}`, `${at}/${field}`);
+  };
+  number('MaxConcurrency', (v) => Number.isInteger(v) && v >= 0, 'must be a non-negative integer');
+  number('ToleratedFailureCount', (v) => Number.isInteger(v) && v >= 0, 'must be a non-negative integer');
+  number('ToleratedFailurePercentage', (v) => v >= 0 && v <= 100, 'must be a number from 0 to 100');
+  const config = isObject(state.ItemReader) ? state.ItemReader.ReaderConfig : undefined;
+  if (isObject(config)) exclusive(config, 'MaxItems', 'MaxItemsPath', `${at}/ItemReader/ReaderConfig`, out);
+  if (isObject(state.ItemBatcher)) {
+    exclusive(state.ItemBatcher, 'MaxItemsPerBatch', 'MaxItemsPerBatchPath', `${at}/ItemBatcher`, out);
+    exclusive(state.ItemBatcher, 'MaxInputBytesPerBatch', 'MaxInputBytesPerBatchPath', `${at}/ItemBatcher`, out);
   }
 }
 
@@ -253,7 +322,7 @@ function checkPaths(type: StateType, state: JsonObject, at: string, out: Diagnos
     }
   }
   if (state.ResultPath !== undefined && state.ResultPath !== null) {
-    const p = pathProblem(state.ResultPath, true);
+    const p = resultPathProblem(state.ResultPath);
     if (p) schema(out, `The field 'ResultPath' ${p}`, `${at}/ResultPath`);
   }
   for (const field of [

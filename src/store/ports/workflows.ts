@@ -34,7 +34,7 @@ export interface ExecutionFrame {
 
 /** A message for an execution's runner, kept until a commit consumes it. */
 export interface InboxMessage {
-  /** Increasing within the execution, from 1. */
+  /** Increasing within the execution, from 1; never reused, even once consumed. */
   seq: number;
   /** JSON text. */
   body: string;
@@ -93,7 +93,8 @@ export interface ExecutionCommit {
   addTokens?: { token: string; frameId: number }[];
   removeTokens?: string[];
   /** The next time the runner must look (a Wait's or a retry's end, a timeout); null: only a
-   *  message wakes it. Ignored when `end` is set. */
+   *  message wakes it. Ignored when `end` is set. A message still unconsumed after the commit
+   *  (one posted while the runner worked) brings it forward to that message's time: due. */
   wakeAt: number | null;
   /** The lease: kept until this time, or given up (null: any runner may claim it once due). */
   leaseUntil: number | null;

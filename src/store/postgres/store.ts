@@ -42,6 +42,7 @@ import type {
   WorkerInfo,
   WorkerLoad,
   WorkerRecord,
+  Workflows,
 } from '../ports/index.ts';
 import type {
   ApiKey,
@@ -81,6 +82,7 @@ import { PgFunctions } from './functions.ts';
 import { PgFunctionFleet } from './function-fleet.ts';
 import { PgFunctionInvocations } from './function-invocations.ts';
 import { PgHttpApis } from './http-apis.ts';
+import { PgWorkflows } from './workflows.ts';
 import { Leases } from './leases.ts';
 import { Notifier } from './notifier.ts';
 import { Ops } from './ops.ts';
@@ -121,6 +123,8 @@ export class PostgresStore implements Store {
   readonly functionAccess: FunctionAccess;
   /** Provisioned concurrency configurations (ports/provisioned-concurrency.ts), likewise. */
   readonly provisioned: ProvisionedConcurrency;
+  /** State machines, executions and their runners' state (ports/workflows.ts), likewise. */
+  readonly workflows: Workflows;
 
   constructor(opts: PostgresStoreOptions) {
     const retry = opts.retry ?? { baseMs: 1000, maxMs: 300_000 };
@@ -156,6 +160,7 @@ export class PostgresStore implements Store {
     this.functionInvocations = new PgFunctionInvocations(db, notifier);
     this.functionAccess = new PgFunctionAccess(db);
     this.provisioned = new PgProvisionedConcurrency(db);
+    this.workflows = new PgWorkflows(db);
   }
 
   /** A store whose schema is migrated: fails here, not on the first call, if the database is not usable. */

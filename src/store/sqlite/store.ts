@@ -57,6 +57,7 @@ import type {
   ProvisionedConcurrency,
   HttpApis,
   Store,
+  Workflows,
   StoreCapabilities,
   StoreHealth,
   SubmitResult,
@@ -80,6 +81,7 @@ import { cachedFunctionReads } from '../cached-functions.ts';
 import { SqliteFunctionFleet } from './function-fleet.ts';
 import { SqliteFunctionInvocations } from './function-invocations.ts';
 import { SqliteHttpApis } from './http-apis.ts';
+import { SqliteWorkflows } from './workflows.ts';
 import * as leases from './heartbeat.ts';
 import * as metrics from './metrics.ts';
 import { migrate } from './migrate.ts';
@@ -125,6 +127,8 @@ export class SqliteStore implements Store {
   readonly functionAccess: FunctionAccess;
   /** Provisioned concurrency configurations (ports/provisioned-concurrency.ts), likewise. */
   readonly provisioned: ProvisionedConcurrency;
+  /** State machines, executions and their runners' state (ports/workflows.ts), likewise. */
+  readonly workflows: Workflows;
 
   constructor(opts: SqliteStoreOptions) {
     if (opts.path !== ':memory:') mkdirSync(dirname(opts.path), { recursive: true });
@@ -152,6 +156,7 @@ export class SqliteStore implements Store {
     this.functionInvocations = new SqliteFunctionInvocations(this.ctx);
     this.functionAccess = new SqliteFunctionAccess(this.ctx);
     this.provisioned = new SqliteProvisionedConcurrency(this.ctx);
+    this.workflows = new SqliteWorkflows(this.ctx);
   }
 
   now(): number {

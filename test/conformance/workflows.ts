@@ -1,0 +1,664 @@
+/**
+ * The Workflows port's behaviour, written once: every backend calls describeWorkflows with a
+ * factory (as describeHttpApis). The port takes its times as arguments, so every time here is
+ * exact: `t` is the ManualClock's, and a test moves along by passing t + n.
+ */
+import assert from 'node:assert/strict';
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import {
+  type Clock,
+  Conflict,
+  ErrorCode,
+  type Execution,
+  type HistoryEventRecord,
+  NotFound,
+  type StateMachineInput,
+} from '../../src/core/index.ts';
+import { type ExecutionCommit, type NewExecution, type Workflows, uuidv7 } from '../../src/store/index.ts';
+import { ManualClock } from './store.ts';
+
+export interface WorkflowsUnderTest {
+  workflows: Workflows;
+  close(): Promise<void>;
+}
+export type MakeWorkflows = (clock: Clock) => Promise<WorkflowsUnderTest>;
+
+const is = (cls: new (...a: never[]) => Error, code: string) => (e: unknown) => e instanceof cls && (e as { code?: string }).code === code;
+
+const definition = `{
+  "StartAt": "Wait",
+  "States": { "Wait": { "Type": "Wait", "Seconds": 5, "End": true } }
+}`;
+
+function machineInput(name: string, over: Partial<StateMachineInput> = {}): StateMachineInput {
+  return { name, type: 'STANDARD', definition, roleArn: 'arn:aws:iam::000000000000:role/sfn', description: '', ...over };
+}
+
+/** A step of a commit with nothing in it but what is given. */
+function step(over: Partial<ExecutionCommit> = {}): ExecutionCommit {
+  return { events: [], putFrames: [], deleteFrames: [], wakeAt: null, leaseUntil: null, ...over };
+}
+
+function event(id: number, type: string, timestamp: number, details: string | null = null): HistoryEventRecord {
+  return { id, previousEventId: id - 1, type, timestamp, details };
+}
+
+export function describeWorkflows(name: string, make: MakeWorkflows): void {
+  describe(`Workflows conformance: ${name}`, () => {
+    let under: WorkflowsUnderTest;
+    let wf: Workflows;
+    let t: number;
+
+    beforeEach(async () => {
+      const clock = new ManualClock();
+      t = clock.now();
+      under = await make(clock);
+      wf = under.workflows;
+    });
+    afterEach(async () => {
+      await under.close();
+    });
+
+    /** A new RUNNING execution of alice's `machine`, due at once, with its first event and root frame. */
+    function newExecution(over: Partial<Execution> = {}, rest: Partial<Omit<NewExecution, 'execution'>> = {}): NewExecution {
+      const at = over.startedAt ?? t;
+      const execution: Execution = {
+        id: uuidv7(at),
+        userId: 'alice',
+        stateMachineName: 'machine',
+        name: `run-${Math.random().toString(36).slice(2)}`,
+        status: 'RUNNING',
+        input: '{"n":1}',
+        output: null,
+        error: null,
+        cause: null,
+        definition,
+        revisionId: 'rev-1',
+        startedAt: at,
+        stoppedAt: null,
+        parentId: null,
+        ...over,
+      };
+      return {
+        execution,
+        events: [event(1, 'ExecutionStarted', at, JSON.stringify({ input: execution.input }))],
+        frames: [{ frameId: 0, doc: '{"state":"Wait"}' }],
+        wakeAt: at,
+        ...rest,
+      };
+    }
+
+    async function started(over: Partial<Execution> = {}, rest: Partial<Omit<NewExecution, 'execution'>> = {}): Promise<Execution> {
+      const r = await wf.startExecution(newExecution(over, rest));
+      assert.equal(r.started, true);
+      return r.execution;
+    }
+
+    /** Claims everything due at `now` for `owner`, as ids. */
+    async function claimIds(owner: string, now: number, limit = 100, leaseMs = 30_000): Promise<string[]> {
+      return (await wf.claimExecutions(owner, now, leaseMs, limit)).map((e) => e.id);
+    }
+
+    const abort = (stoppedAt: number) => ({
+      error: 'Stopped',
+      cause: 'by hand',
+      stoppedAt,
+      event: { type: 'ExecutionAborted', timestamp: stoppedAt, details: '{"error":"Stopped","cause":"by hand"}' },
+    });
+
+    describe('state machines', () => {
+      it('creates a machine and reads back every field; the same create again is answered with it', async () => {
+        const input = machineInput('orders', { description: 'takes orders' });
+        const { machine, created } = await wf.createStateMachine('alice', input, 'rev-1', t);
+        assert.equal(created, true);
+        assert.deepEqual(machine, { userId: 'alice', ...input, revisionId: 'rev-1', createdAt: t, updatedAt: t });
+        assert.deepEqual(await wf.getStateMachine('alice', 'orders'), machine);
+        const again = await wf.createStateMachine('alice', input, 'rev-2', t + 1000);
+        assert.deepEqual(again, { machine, created: false });
+      });
+
+      it('refuses a create of a taken name with other settings, and keeps users apart', async () => {
+        await wf.createStateMachine('alice', machineInput('orders'), 'rev-1', t);
+        for (const other of [
+          machineInput('orders', { definition: `${definition} ` }),
+          machineInput('orders', { type: 'EXPRESS' }),
+          machineInput('orders', { roleArn: 'arn:aws:iam::000000000000:role/other' }),
+          machineInput('orders', { description: 'other' }),
+        ]) {
+          await assert.rejects(wf.createStateMachine('alice', other, 'rev-2', t), is(Conflict, ErrorCode.StateMachineExists));
+        }
+        const bobs = await wf.createStateMachine('bob', machineInput('orders', { type: 'EXPRESS' }), 'rev-3', t);
+        assert.equal(bobs.created, true);
+        assert.equal((await wf.getStateMachine('alice', 'orders'))?.type, 'STANDARD');
+        assert.equal(await wf.getStateMachine('carol', 'orders'), null);
+        assert.equal(await wf.getStateMachine('alice', 'nothing'), null);
+      });
+
+      it('of concurrent creates of one name exactly one creates', async () => {
+        const differing = await Promise.allSettled(
+          Array.from({ length: 6 }, (_, i) =>
+            wf.createStateMachine('alice', machineInput('race', { description: `d${i}` }), `rev-${i}`, t),
+          ),
+        );
+        const won = differing.filter((r) => r.status === 'fulfilled');
+        assert.equal(won.length, 1);
+        for (const r of differing) if (r.status === 'rejected') assert.ok(is(Conflict, ErrorCode.StateMachineExists)(r.reason));
+        assert.deepEqual(await wf.getStateMachine('alice', 'race'), won[0].value.machine);
+
+        const same = await Promise.all(
+          Array.from({ length: 6 }, (_, i) => wf.createStateMachine('alice', machineInput('same'), `rev-${i}`, t)),
+        );
+        assert.equal(same.filter((r) => r.created).length, 1);
+        const winner = same.find((r) => r.created)!.machine;
+        for (const r of same) assert.deepEqual(r.machine, winner);
+      });
+
+      it('updates with a new revision and update time, keeping what the patch leaves out', async () => {
+        const { machine } = await wf.createStateMachine('alice', machineInput('orders', { description: 'first' }), 'rev-1', t);
+        const updated = await wf.updateStateMachine('alice', 'orders', { definition: `${definition}\n` }, 'rev-2', t + 5000);
+        assert.deepEqual(updated, { ...machine, definition: `${definition}\n`, revisionId: 'rev-2', updatedAt: t + 5000 });
+        assert.deepEqual(await wf.getStateMachine('alice', 'orders'), updated);
+        const again = await wf.updateStateMachine(
+          'alice',
+          'orders',
+          { roleArn: 'arn:aws:iam::000000000000:role/b', description: '' },
+          'rev-3',
+          t + 6000,
+        );
+        assert.deepEqual(again, {
+          ...updated,
+          roleArn: 'arn:aws:iam::000000000000:role/b',
+          description: '',
+          revisionId: 'rev-3',
+          updatedAt: t + 6000,
+        });
+      });
+
+      it('an update that changes nothing keeps the revision (a revision is a new configuration)', async () => {
+        const { machine } = await wf.createStateMachine('alice', machineInput('orders'), 'rev-1', t);
+        assert.deepEqual(await wf.updateStateMachine('alice', 'orders', { definition }, 'rev-2', t + 5000), machine);
+        assert.deepEqual(await wf.updateStateMachine('alice', 'orders', {}, 'rev-3', t + 5000), machine);
+        assert.deepEqual(await wf.getStateMachine('alice', 'orders'), machine);
+      });
+
+      it('does not update what is not there, nor another user’s machine', async () => {
+        await wf.createStateMachine('alice', machineInput('orders'), 'rev-1', t);
+        await assert.rejects(
+          wf.updateStateMachine('alice', 'none', { description: 'x' }, 'rev-2', t),
+          is(NotFound, ErrorCode.StateMachineNotFound),
+        );
+        await assert.rejects(
+          wf.updateStateMachine('bob', 'orders', { description: 'x' }, 'rev-2', t),
+          is(NotFound, ErrorCode.StateMachineNotFound),
+        );
+        assert.equal((await wf.getStateMachine('alice', 'orders'))?.revisionId, 'rev-1');
+      });
+
+      it('lists a user’s machines by name, a page at a time', async () => {
+        for (const n of ['charlie', 'alpha', 'Bravo', 'bravo', 'delta']) await wf.createStateMachine('alice', machineInput(n), 'r', t);
+        await wf.createStateMachine('bob', machineInput('echo'), 'r', t);
+        const names = async (page: { limit: number; after?: string }) => (await wf.listStateMachines('alice', page)).map((m) => m.name);
+        // Bytewise: upper case before lower case, on every backend.
+        assert.deepEqual(await names({ limit: 2 }), ['Bravo', 'alpha']);
+        assert.deepEqual(await names({ limit: 2, after: 'alpha' }), ['bravo', 'charlie']);
+        assert.deepEqual(await names({ limit: 2, after: 'charlie' }), ['delta']);
+        assert.deepEqual(await names({ limit: 2, after: 'delta' }), []);
+        assert.deepEqual(await names({ limit: 10 }), ['Bravo', 'alpha', 'bravo', 'charlie', 'delta']);
+        assert.deepEqual(await wf.listStateMachines('carol', { limit: 10 }), []);
+      });
+
+      it('deletes a machine once, leaving its executions readable and running', async () => {
+        await wf.createStateMachine('alice', machineInput('machine'), 'rev-1', t);
+        const e = await started();
+        assert.equal(await wf.deleteStateMachine('bob', 'machine'), false);
+        assert.equal(await wf.deleteStateMachine('alice', 'machine'), true);
+        assert.equal(await wf.deleteStateMachine('alice', 'machine'), false);
+        assert.equal(await wf.getStateMachine('alice', 'machine'), null);
+        assert.deepEqual(await wf.getExecution('alice', e.id), e);
+        assert.deepEqual(await wf.findExecution('alice', 'machine', e.name), e);
+        assert.equal((await wf.history('alice', e.id, { limit: 10 })).length, 1);
+        assert.deepEqual(await claimIds('runner', t), [e.id]);
+        // A machine of the same name again: its executions' names are still taken.
+        await wf.createStateMachine('alice', machineInput('machine'), 'rev-2', t);
+        await assert.rejects(
+          wf.startExecution(newExecution({ name: e.name, input: '{"other":1}' })),
+          is(Conflict, ErrorCode.ExecutionExists),
+        );
+      });
+    });
+
+    describe('executions', () => {
+      it('starts an execution with its first events and frames, read back by id and by name', async () => {
+        const n = newExecution(
+          { parentId: 'parent-1' },
+          {
+            frames: [
+              { frameId: 0, doc: '{"root":true}' },
+              { frameId: 3, doc: '{}' },
+            ],
+          },
+        );
+        const r = await wf.startExecution(n);
+        assert.deepEqual(r, { execution: n.execution, started: true });
+        assert.deepEqual(await wf.getExecution('alice', n.execution.id), n.execution);
+        assert.deepEqual(await wf.getExecutionById(n.execution.id), n.execution);
+        assert.deepEqual(await wf.findExecution('alice', 'machine', n.execution.name), n.execution);
+        assert.deepEqual(await wf.history('alice', n.execution.id, { limit: 10 }), n.events);
+        assert.deepEqual(await wf.loadRuntime(n.execution.id), {
+          frames: [
+            { frameId: 0, doc: '{"root":true}' },
+            { frameId: 3, doc: '{}' },
+          ],
+          inbox: [],
+          lastEventId: 1,
+        });
+      });
+
+      it('answers a start of a running execution’s name and input with it; anything else of a taken name is a conflict', async () => {
+        const first = await started({ name: 'once' });
+        const again = await wf.startExecution(newExecution({ name: 'once' }));
+        assert.deepEqual(again, { execution: first, started: false });
+        await assert.rejects(wf.startExecution(newExecution({ name: 'once', input: '{"n":2}' })), is(Conflict, ErrorCode.ExecutionExists));
+        // The same name under another machine, or another user's, is another execution.
+        assert.equal((await wf.startExecution(newExecution({ name: 'once', stateMachineName: 'other' }))).started, true);
+        assert.equal((await wf.startExecution(newExecution({ name: 'once', userId: 'bob' }))).started, true);
+        // Once ended, the name stays taken, even for the same input.
+        await wf.stopExecution('alice', first.id, abort(t + 10));
+        await assert.rejects(wf.startExecution(newExecution({ name: 'once' })), is(Conflict, ErrorCode.ExecutionExists));
+        // Nothing of the refused starts was written.
+        assert.equal((await wf.history('alice', first.id, { limit: 10 })).length, 2);
+      });
+
+      it('of concurrent starts of one name exactly one starts', async () => {
+        const same = await Promise.all(Array.from({ length: 6 }, () => wf.startExecution(newExecution({ name: 'race' }))));
+        assert.equal(same.filter((r) => r.started).length, 1);
+        const winner = same.find((r) => r.started)!.execution;
+        for (const r of same) assert.deepEqual(r.execution, winner);
+        const differing = await Promise.allSettled(
+          Array.from({ length: 6 }, (_, i) => wf.startExecution(newExecution({ name: 'race2', input: `{"i":${i}}` }))),
+        );
+        assert.equal(differing.filter((r) => r.status === 'fulfilled').length, 1);
+        for (const r of differing) if (r.status === 'rejected') assert.ok(is(Conflict, ErrorCode.ExecutionExists)(r.reason));
+        const executions = await wf.listExecutions('alice', { limit: 100 });
+        assert.deepEqual(executions.map((e) => e.name).sort(), ['race', 'race2']);
+        for (const e of executions) assert.equal((await wf.loadRuntime(e.id)).lastEventId, 1);
+      });
+
+      it('shows a user nothing of another user’s executions', async () => {
+        const e = await started();
+        assert.equal(await wf.getExecution('bob', e.id), null);
+        assert.equal(await wf.findExecution('bob', 'machine', e.name), null);
+        assert.deepEqual(await wf.listExecutions('bob', { limit: 10 }), []);
+        assert.deepEqual(await wf.history('bob', e.id, { limit: 10 }), []);
+        await assert.rejects(wf.stopExecution('bob', e.id, abort(t)), is(NotFound, ErrorCode.ExecutionNotFound));
+        assert.equal((await wf.getExecution('alice', e.id))?.status, 'RUNNING');
+        assert.equal(await wf.getExecution('alice', 'no-such-id'), null);
+        assert.equal(await wf.getExecutionById('no-such-id'), null);
+        await assert.rejects(wf.stopExecution('alice', 'no-such-id', abort(t)), is(NotFound, ErrorCode.ExecutionNotFound));
+      });
+
+      it('lists executions newest first, by machine and status, a page at a time', async () => {
+        const a1 = await started({ startedAt: t + 1 });
+        const b1 = await started({ startedAt: t + 2, stateMachineName: 'other' });
+        const a2 = await started({ startedAt: t + 3 });
+        const a3 = await started({ startedAt: t + 4 });
+        await started({ startedAt: t + 5, userId: 'bob' });
+        await wf.stopExecution('alice', a2.id, abort(t + 10));
+        const ids = async (q: Parameters<Workflows['listExecutions']>[1]) => (await wf.listExecutions('alice', q)).map((e) => e.id);
+        assert.deepEqual(await ids({ limit: 10 }), [a3.id, a2.id, b1.id, a1.id]);
+        assert.deepEqual(await ids({ limit: 2 }), [a3.id, a2.id]);
+        assert.deepEqual(await ids({ limit: 2, after: a2.id }), [b1.id, a1.id]);
+        assert.deepEqual(await ids({ limit: 2, after: a1.id }), []);
+        assert.deepEqual(await ids({ limit: 10, stateMachineName: 'machine' }), [a3.id, a2.id, a1.id]);
+        assert.deepEqual(await ids({ limit: 1, stateMachineName: 'machine', after: a3.id }), [a2.id]);
+        assert.deepEqual(await ids({ limit: 10, status: 'RUNNING' }), [a3.id, b1.id, a1.id]);
+        assert.deepEqual(await ids({ limit: 10, status: 'ABORTED', stateMachineName: 'machine' }), [a2.id]);
+        assert.deepEqual(await ids({ limit: 10, status: 'SUCCEEDED' }), []);
+        assert.deepEqual(await ids({ limit: 10, stateMachineName: 'nothing' }), []);
+      });
+
+      it('pages through a history in both orders', async () => {
+        const e = await started({}, { lease: { owner: 'runner', until: t + 60_000 } });
+        const more = [2, 3, 4, 5].map((id) => event(id, 'WaitStateEntered', t + id, `{"n":${id}}`));
+        assert.equal(await wf.commit(e.id, 'runner', step({ events: more.slice(0, 2), leaseUntil: t + 60_000 })), true);
+        assert.equal(await wf.commit(e.id, 'runner', step({ events: more.slice(2), leaseUntil: t + 60_000 })), true);
+        const ids = async (q: Parameters<Workflows['history']>[2]) => (await wf.history('alice', e.id, q)).map((ev) => ev.id);
+        assert.deepEqual(await ids({ limit: 2 }), [1, 2]);
+        assert.deepEqual(await ids({ limit: 2, after: 2 }), [3, 4]);
+        assert.deepEqual(await ids({ limit: 2, after: 4 }), [5]);
+        assert.deepEqual(await ids({ limit: 2, after: 5 }), []);
+        assert.deepEqual(await ids({ limit: 2, reverse: true }), [5, 4]);
+        assert.deepEqual(await ids({ limit: 2, reverse: true, after: 4 }), [3, 2]);
+        assert.deepEqual(await ids({ limit: 2, reverse: true, after: 2 }), [1]);
+        assert.deepEqual(await ids({ limit: 2, reverse: true, after: 1 }), []);
+        assert.deepEqual((await wf.history('alice', e.id, { limit: 10 })).slice(1), more);
+        assert.deepEqual(await wf.history('alice', 'no-such-id', { limit: 10 }), []);
+      });
+
+      it('stops a running execution: aborted, its last event appended, its runner’s state and lease gone', async () => {
+        const e = await started({}, { lease: { owner: 'runner', until: t + 60_000 } });
+        assert.equal(
+          await wf.commit(
+            e.id,
+            'runner',
+            step({ events: [event(2, 'WaitStateEntered', t + 1)], addTokens: [{ token: 'tok', frameId: 0 }], leaseUntil: t + 60_000 }),
+          ),
+          true,
+        );
+        assert.equal(await wf.postMessage(e.id, '{"m":1}', t + 2), true);
+        const stopped = await wf.stopExecution('alice', e.id, abort(t + 3));
+        assert.deepEqual(stopped, { ...e, status: 'ABORTED', error: 'Stopped', cause: 'by hand', stoppedAt: t + 3 });
+        assert.deepEqual(await wf.getExecution('alice', e.id), stopped);
+        assert.deepEqual((await wf.history('alice', e.id, { limit: 1, reverse: true }))[0], {
+          id: 3,
+          previousEventId: 2,
+          type: 'ExecutionAborted',
+          timestamp: t + 3,
+          details: '{"error":"Stopped","cause":"by hand"}',
+        });
+        assert.deepEqual(await wf.loadRuntime(e.id), { frames: [], inbox: [], lastEventId: 3 });
+        assert.equal(await wf.findTaskToken('tok'), null);
+        // Its runner can no longer write, nor keep its lease; nobody can claim it.
+        assert.equal(
+          await wf.commit(e.id, 'runner', step({ events: [event(4, 'WaitStateExited', t + 4)], leaseUntil: t + 60_000 })),
+          false,
+        );
+        assert.equal(await wf.renewLease(e.id, 'runner', t + 90_000), false);
+        assert.equal(await wf.postMessage(e.id, '{}', t + 5), false);
+        assert.deepEqual(await claimIds('other', t + 100_000), []);
+        // A second stop answers it as it is, adding nothing.
+        assert.deepEqual(await wf.stopExecution('alice', e.id, abort(t + 6)), stopped);
+        assert.equal((await wf.loadRuntime(e.id)).lastEventId, 3);
+      });
+    });
+
+    describe('the runner', () => {
+      it('claims what is due, oldest wake first, up to the limit, and leases it', async () => {
+        const late = await started({}, { wakeAt: t + 300 });
+        const early = await started({}, { wakeAt: t + 100 });
+        const middle = await started({}, { wakeAt: t + 200 });
+        const future = await started({}, { wakeAt: t + 10_000 });
+        await started({}, { wakeAt: null }); // only a message wakes it
+        const ended = await started({}, { wakeAt: t });
+        await wf.stopExecution('alice', ended.id, abort(t));
+        assert.deepEqual(await claimIds('r1', t + 50), []);
+        const got = await wf.claimExecutions('r1', t + 1000, 30_000, 2);
+        assert.deepEqual(got, [early, middle]);
+        assert.deepEqual(await claimIds('r2', t + 1000), [late.id]);
+        assert.deepEqual(await claimIds('r3', t + 1000), []);
+        assert.deepEqual(await claimIds('r3', t + 10_000), [future.id]);
+        assert.deepEqual(await wf.claimExecutions('r3', t, 30_000, 0), []);
+      });
+
+      it('lets another runner claim an execution once its lease has ended, and not before', async () => {
+        const e = await started();
+        assert.deepEqual(await claimIds('r1', t, 100, 1000), [e.id]);
+        assert.deepEqual(await claimIds('r2', t + 500), []);
+        assert.deepEqual(await claimIds('r2', t + 1000), []);
+        assert.deepEqual(await claimIds('r2', t + 1001, 100, 1000), [e.id]);
+        // The first runner's lease is gone with it: it may no longer write or renew.
+        assert.equal(await wf.commit(e.id, 'r1', step({ events: [event(2, 'X', t + 1002)] })), false);
+        assert.equal(await wf.renewLease(e.id, 'r1', t + 5000), false);
+        assert.equal(await wf.commit(e.id, 'r2', step({ events: [event(2, 'X', t + 1002)], wakeAt: t + 5000 })), true);
+      });
+
+      it('a runner whose lease lapsed may still commit while nobody else has claimed it', async () => {
+        const e = await started();
+        await claimIds('r1', t, 100, 1000);
+        assert.equal(await wf.commit(e.id, 'r1', step({ events: [event(2, 'X', t + 5000)], leaseUntil: t + 10_000 })), true);
+        assert.deepEqual(await claimIds('r2', t + 6000), []);
+      });
+
+      it('hands a started execution to its starter’s runner at once', async () => {
+        const e = await started({}, { lease: { owner: 'starter', until: t + 1000 } });
+        assert.deepEqual(await claimIds('other', t + 500), []);
+        assert.equal(
+          await wf.commit(e.id, 'starter', step({ events: [event(2, 'X', t + 1)], wakeAt: t + 100, leaseUntil: t + 1000 })),
+          true,
+        );
+        assert.deepEqual(await claimIds('other', t + 1001), [e.id]);
+      });
+
+      it('never gives one execution to two concurrent claimers', async () => {
+        const all = new Set<string>();
+        for (let i = 0; i < 12; i++) all.add((await started({}, { wakeAt: t + i })).id);
+        const claims = await Promise.all(Array.from({ length: 4 }, (_, i) => claimIds(`r${i}`, t + 100, 4)));
+        const seen = claims.flat();
+        assert.equal(new Set(seen).size, seen.length);
+        for (const id of seen) assert.ok(all.has(id));
+        // Whatever a claimer skipped is still there for the next one.
+        const rest = await claimIds('late', t + 100, 100);
+        assert.deepEqual(new Set([...seen, ...rest]), all);
+      });
+
+      it('commits a transition: events, frames, inbox, tokens, wake time and lease', async () => {
+        const e = await started(
+          {},
+          {
+            frames: [
+              { frameId: 0, doc: 'root' },
+              { frameId: 1, doc: 'one' },
+              { frameId: 2, doc: 'two' },
+            ],
+          },
+        );
+        await claimIds('r1', t);
+        for (const body of ['a', 'b', 'c']) assert.equal(await wf.postMessage(e.id, `"${body}"`, t + 1), true);
+        const ok = await wf.commit(
+          e.id,
+          'r1',
+          step({
+            events: [event(2, 'TaskScheduled', t + 2, '{"resource":"x"}'), event(3, 'TaskStarted', t + 2)],
+            putFrames: [
+              { frameId: 0, doc: 'root2' },
+              { frameId: 5, doc: 'five' },
+            ],
+            deleteFrames: [1],
+            consumedThrough: 2,
+            addTokens: [
+              { token: 'tok-a', frameId: 5 },
+              { token: 'tok-b', frameId: 2 },
+            ],
+            wakeAt: t + 500,
+            leaseUntil: t + 60_000,
+          }),
+        );
+        assert.equal(ok, true);
+        assert.deepEqual(await wf.loadRuntime(e.id), {
+          frames: [
+            { frameId: 0, doc: 'root2' },
+            { frameId: 2, doc: 'two' },
+            { frameId: 5, doc: 'five' },
+          ],
+          inbox: [{ seq: 3, body: '"c"', at: t + 1 }],
+          lastEventId: 3,
+        });
+        assert.deepEqual(await wf.findTaskToken('tok-a'), { token: 'tok-a', executionId: e.id, userId: 'alice', frameId: 5 });
+        assert.equal((await wf.history('alice', e.id, { limit: 10 }))[1].details, '{"resource":"x"}');
+        // Leased to r1 until t + 60 s: nobody else claims it, though it is due.
+        assert.deepEqual(await claimIds('r2', t + 1000), []);
+        const next = await wf.commit(
+          e.id,
+          'r1',
+          step({ consumedThrough: 3, removeTokens: ['tok-b'], deleteFrames: [2], wakeAt: t + 90_000, leaseUntil: null }),
+        );
+        assert.equal(next, true);
+        assert.equal(await wf.findTaskToken('tok-b'), null);
+        assert.deepEqual(await wf.findTaskToken('tok-a'), { token: 'tok-a', executionId: e.id, userId: 'alice', frameId: 5 });
+        assert.deepEqual((await wf.loadRuntime(e.id)).inbox, []);
+        // The lease given up: due again at its wake time, for anyone.
+        assert.deepEqual(await claimIds('r2', t + 89_999), []);
+        assert.deepEqual(await claimIds('r2', t + 90_000), [e.id]);
+      });
+
+      it('refuses a commit from a runner that does not hold the lease, writing nothing', async () => {
+        const e = await started();
+        const c = step({
+          events: [event(2, 'X', t + 1)],
+          putFrames: [{ frameId: 0, doc: 'changed' }],
+          deleteFrames: [0],
+          addTokens: [{ token: 'tok', frameId: 0 }],
+          consumedThrough: 10,
+          end: { status: 'SUCCEEDED', output: '{}', error: null, cause: null, stoppedAt: t + 1 },
+        });
+        assert.equal(await wf.postMessage(e.id, '{}', t), true);
+        const before = await wf.loadRuntime(e.id);
+        assert.equal(await wf.commit(e.id, 'r1', c), false);
+        await claimIds('r1', t);
+        assert.equal(await wf.commit(e.id, 'r2', c), false);
+        assert.equal(await wf.commit('no-such-id', 'r1', c), false);
+        assert.deepEqual(await wf.loadRuntime(e.id), before);
+        assert.equal(await wf.findTaskToken('tok'), null);
+        assert.deepEqual(await wf.getExecution('alice', e.id), e);
+      });
+
+      it('ends an execution with its last commit, removing its frames, messages and tokens', async () => {
+        const e = await started(
+          {},
+          {
+            frames: [
+              { frameId: 0, doc: 'root' },
+              { frameId: 1, doc: 'one' },
+            ],
+          },
+        );
+        await claimIds('r1', t);
+        assert.equal(await wf.commit(e.id, 'r1', step({ addTokens: [{ token: 'tok', frameId: 1 }], leaseUntil: t + 60_000 })), true);
+        assert.equal(await wf.postMessage(e.id, '"m"', t + 1), true);
+        const end = { status: 'SUCCEEDED' as const, output: '{"done":true}', error: null, cause: null, stoppedAt: t + 2 };
+        const events = [event(2, 'WaitStateExited', t + 2), event(3, 'ExecutionSucceeded', t + 2, '{"output":"{\\"done\\":true}"}')];
+        assert.equal(await wf.commit(e.id, 'r1', step({ events, wakeAt: t + 5000, leaseUntil: t + 60_000, end })), true);
+        const done = { ...e, status: 'SUCCEEDED' as const, output: '{"done":true}', stoppedAt: t + 2 };
+        assert.deepEqual(await wf.getExecution('alice', e.id), done);
+        assert.deepEqual(await wf.getExecutionById(e.id), done);
+        assert.deepEqual(await wf.loadRuntime(e.id), { frames: [], inbox: [], lastEventId: 3 });
+        assert.equal(await wf.findTaskToken('tok'), null);
+        assert.deepEqual(await claimIds('r2', t + 100_000), []);
+        assert.equal(await wf.commit(e.id, 'r1', step({ events: [event(4, 'X', t + 3)] })), false);
+        assert.equal(await wf.postMessage(e.id, '"late"', t + 3), false);
+        assert.equal(await wf.renewLease(e.id, 'r1', t + 90_000), false);
+        // Stopping it now changes nothing.
+        assert.deepEqual(await wf.stopExecution('alice', e.id, abort(t + 4)), done);
+
+        const failed = await started();
+        await claimIds('r1', t);
+        const failure = { status: 'FAILED' as const, output: null, error: 'States.TaskFailed', cause: 'boom', stoppedAt: t + 7 };
+        assert.equal(await wf.commit(failed.id, 'r1', step({ events: [event(2, 'ExecutionFailed', t + 7)], end: failure })), true);
+        assert.deepEqual(await wf.getExecution('alice', failed.id), { ...failed, ...failure });
+      });
+
+      it('a message makes its execution due at once, numbered in order, never renumbered', async () => {
+        const e = await started({}, { wakeAt: null });
+        assert.deepEqual(await claimIds('r1', t + 100_000), []);
+        assert.equal(await wf.postMessage(e.id, '"one"', t + 10), true);
+        assert.deepEqual(await claimIds('r1', t + 10, 100, 1000), [e.id]);
+        assert.equal(await wf.commit(e.id, 'r1', step({ consumedThrough: 1, wakeAt: t + 50_000, leaseUntil: null })), true);
+        assert.deepEqual(await claimIds('r2', t + 20), []);
+        // A wake time later than the message's is brought forward to it; an earlier one stays.
+        assert.equal(await wf.postMessage(e.id, '"two"', t + 20), true);
+        assert.deepEqual(await claimIds('r2', t + 20, 100, 1000), [e.id]);
+        assert.equal(await wf.commit(e.id, 'r2', step({ wakeAt: t + 30, leaseUntil: null })), true);
+        assert.equal(await wf.postMessage(e.id, '"three"', t + 40), true);
+        assert.deepEqual(
+          (await wf.claimExecutions('r3', t + 40, 1000, 10)).map((x) => x.id),
+          [e.id],
+        );
+        assert.deepEqual((await wf.loadRuntime(e.id)).inbox, [
+          { seq: 2, body: '"two"', at: t + 20 },
+          { seq: 3, body: '"three"', at: t + 40 },
+        ]);
+        assert.equal(await wf.commit(e.id, 'r3', step({ consumedThrough: 3, leaseUntil: null })), true);
+        assert.equal(await wf.postMessage(e.id, '"four"', t + 50), true);
+        assert.deepEqual((await wf.loadRuntime(e.id)).inbox, [{ seq: 4, body: '"four"', at: t + 50 }]);
+        assert.equal(await wf.postMessage('no-such-id', '{}', t), false);
+      });
+
+      it('a message posted while its runner works is not slept through', async () => {
+        const e = await started();
+        await claimIds('r1', t, 100, 1000);
+        const seen = await wf.loadRuntime(e.id);
+        assert.deepEqual(seen.inbox, []);
+        assert.equal(await wf.postMessage(e.id, '"callback"', t + 5), true);
+        // The runner commits what it decided before the message: wait for ever, lease given up.
+        assert.equal(await wf.commit(e.id, 'r1', step({ events: [event(2, 'TaskStarted', t + 6)], wakeAt: null, leaseUntil: null })), true);
+        assert.deepEqual(await claimIds('r2', t + 6), [e.id]);
+        assert.deepEqual((await wf.loadRuntime(e.id)).inbox, [{ seq: 1, body: '"callback"', at: t + 5 }]);
+      });
+
+      it('a message posted as its runner commits is never slept through', async () => {
+        for (let i = 0; i < 8; i++) {
+          const e = await started();
+          await claimIds('r1', t);
+          const [posted, committed] = await Promise.all([
+            wf.postMessage(e.id, `"m${i}"`, t + 1),
+            wf.commit(e.id, 'r1', step({ events: [event(2, 'TaskStarted', t + 1)], consumedThrough: 0, wakeAt: null, leaseUntil: null })),
+          ]);
+          assert.deepEqual([posted, committed], [true, true]);
+          assert.deepEqual(await claimIds('r2', t + 1), [e.id]);
+        }
+      });
+
+      it('a stop and a commit racing leave one consistent history', async () => {
+        for (let i = 0; i < 8; i++) {
+          const e = await started();
+          await claimIds('r1', t);
+          const [stopped, committed] = await Promise.all([
+            wf.stopExecution('alice', e.id, abort(t + 2)),
+            wf.commit(e.id, 'r1', step({ events: [event(2, 'WaitStateExited', t + 1)], wakeAt: t + 5, leaseUntil: t + 1000 })),
+          ]);
+          assert.equal(stopped.status, 'ABORTED');
+          const history = await wf.history('alice', e.id, { limit: 10 });
+          const types = history.map((ev) => ev.type);
+          assert.deepEqual(
+            types,
+            committed ? ['ExecutionStarted', 'WaitStateExited', 'ExecutionAborted'] : ['ExecutionStarted', 'ExecutionAborted'],
+          );
+          assert.deepEqual(
+            history.map((ev) => [ev.id, ev.previousEventId]),
+            history.map((_, j) => [j + 1, j]),
+          );
+          assert.deepEqual(await wf.loadRuntime(e.id), { frames: [], inbox: [], lastEventId: history.length });
+        }
+      });
+
+      it('numbers concurrent messages without a gap or a collision', async () => {
+        const e = await started({}, { wakeAt: null });
+        const posted = await Promise.all(Array.from({ length: 10 }, (_, i) => wf.postMessage(e.id, `${i}`, t + i)));
+        assert.deepEqual(posted, Array(10).fill(true));
+        const inbox = (await wf.loadRuntime(e.id)).inbox;
+        assert.deepEqual(
+          inbox.map((m) => m.seq),
+          [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+        );
+        assert.deepEqual(inbox.map((m) => m.body).sort(), ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
+        assert.deepEqual(await claimIds('r1', t), [e.id]);
+      });
+
+      it('finds a task token’s waiting task, whoever’s, until it is withdrawn', async () => {
+        const e = await started({ userId: 'bob' });
+        await claimIds('r1', t);
+        assert.equal(await wf.commit(e.id, 'r1', step({ addTokens: [{ token: 'tok-1', frameId: 4 }], leaseUntil: t + 1000 })), true);
+        assert.deepEqual(await wf.findTaskToken('tok-1'), { token: 'tok-1', executionId: e.id, userId: 'bob', frameId: 4 });
+        assert.equal(await wf.findTaskToken('tok-2'), null);
+        assert.equal(await wf.commit(e.id, 'r1', step({ removeTokens: ['tok-1'], leaseUntil: t + 1000 })), true);
+        assert.equal(await wf.findTaskToken('tok-1'), null);
+      });
+
+      it('renews a lease only for its owner while the execution runs', async () => {
+        const e = await started();
+        await claimIds('r1', t, 100, 1000);
+        assert.equal(await wf.renewLease(e.id, 'r2', t + 5000), false);
+        assert.equal(await wf.renewLease(e.id, 'r1', t + 5000), true);
+        assert.deepEqual(await claimIds('r2', t + 2000), []);
+        assert.deepEqual(await claimIds('r2', t + 5001), [e.id]);
+        assert.equal(await wf.renewLease('no-such-id', 'r1', t + 5000), false);
+      });
+
+      it('loads the runtime of any user’s execution, and an empty one of none', async () => {
+        const e = await started({ userId: 'bob' });
+        assert.deepEqual(await wf.loadRuntime(e.id), { frames: [{ frameId: 0, doc: '{"state":"Wait"}' }], inbox: [], lastEventId: 1 });
+        assert.deepEqual(await wf.loadRuntime('no-such-id'), { frames: [], inbox: [], lastEventId: 0 });
+      });
+    });
+  });
+}
