@@ -136,6 +136,7 @@ describe('definition validation', () => {
         "SCHEMA_VALIDATION_FAILED /States/S/InputPath The QueryLanguage is set to 'JSONata', but field 'InputPath' is only supported for the 'JSONPath' QueryLanguage",
       ]);
       assert.deepEqual(one({ Type: 'Wait', SecondsPath: '$.s', Next: 'N' }, 'JSONata'), ['SCHEMA_VALIDATION_FAILED /States/S/SecondsPath']);
+      assert.deepEqual(one({ Type: 'Pass', Result: 1, Next: 'N' }, 'JSONata'), ['SCHEMA_VALIDATION_FAILED /States/S/Result']);
       // A JSONata field in a JSONPath state: AWS points at the state.
       assert.deepEqual(diagnostics({ Type: 'Pass', Output: {}, Next: 'N' }), [
         "SCHEMA_VALIDATION_FAILED /States/S The QueryLanguage is set to 'JSONPath', but field 'Output' is only supported for the 'JSONata' QueryLanguage",

@@ -29,8 +29,7 @@ export async function enterJsonata(machine: StateMachineDefinition, state: AslSt
   const input = pos.input;
   switch (state.Type) {
     case 'Pass':
-      // A Result, when given, is the default output (validation keeps $states.result out of a Pass state).
-      return finish(state, await outputs(state, scopeFor(env, pos, statesOf(env, pos)), state.Result !== undefined ? state.Result : input));
+      return finish(state, await outputs(state, scopeFor(env, pos, statesOf(env, pos)), input));
     case 'Succeed':
       return finish(state, await outputs(state, scopeFor(env, pos, statesOf(env, pos)), input));
     case 'Wait': {

@@ -61,6 +61,8 @@ export function jsonPathStateProblems(state: JsonObject, at: string): Problem[] 
 /** A JSONata state's expressions and Choice rules, and its catchers (validate.ts refuses its JSONPath fields, JSONPATH_ONLY_FIELDS). */
 export function jsonataStateProblems(type: StateType, state: JsonObject, at: string): Problem[] {
   const out: Problem[] = [];
+  // A Pass state's Result is JSONPath's: a JSONata Pass writes its Output (AWS refuses Result there).
+  if (state.Result !== undefined) out.push({ at: `${at}/Result`, message: languageFieldMessage('Result', 'JSONata') });
   const withResult: Visible = { result: type === 'Task' || type === 'Parallel' || type === 'Map', errorOutput: false };
   const expressions = (v: Json | undefined, where: string, visible: Visible) => out.push(...expressionProblems(v, where, visible));
   expressions(state.Output, `${at}/Output`, withResult);
