@@ -47,6 +47,7 @@ describe('JSONata expressions', () => {
     assert.deepEqual(await evaluateTemplate({ k: ['{% $count($states.input.a) %}', ' {% 1 %} '] }, 'Output', scope()), {
       k: [3, ' {% 1 %} '],
     });
+    assert.deepEqual(await evaluateExpression('{% {"inf": 1/0, "gone": $nothing} %}', 'Output', scope()), { inf: null });
   });
 
   it('fail with States.QueryEvaluationError in the words AWS uses', async () => {

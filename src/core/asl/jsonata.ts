@@ -129,8 +129,12 @@ function isFunction(v: unknown): boolean {
   return typeof v === 'function' || (typeof v === 'object' && v !== null && '_jsonata_lambda' in v);
 }
 
-/** A plain JSON copy of a JSONata result: sequences become arrays, functions and undefined fields drop out as JSON drops them. */
+/**
+ * A plain JSON copy of a JSONata result: sequences become arrays, functions and undefined fields
+ * drop out and a number JSON cannot hold (1/0) becomes null, as JSON.stringify has them.
+ */
 function toJson(v: unknown): Json {
+  if (typeof v === 'number' && !Number.isFinite(v)) return null;
   if (Array.isArray(v)) return v.filter((x) => x !== undefined && !isFunction(x)).map(toJson);
   if (typeof v === 'object' && v !== null) {
     const out: JsonObject = {};
