@@ -29,7 +29,6 @@ export async function enterJsonata(machine: StateMachineDefinition, state: AslSt
   const input = pos.input;
   switch (state.Type) {
     case 'Pass':
-      return finish(state, await outputs(state, scopeFor(env, pos, statesOf(env, pos)), input));
     case 'Succeed':
       return finish(state, await outputs(state, scopeFor(env, pos, statesOf(env, pos)), input));
     case 'Wait': {
