@@ -39,6 +39,7 @@ import { projectRoutes } from './routes/projects.ts';
 import { uiRoutes } from './routes/ui.ts';
 import { queueRoutes } from './routes/queues.ts';
 import { taskRoutes } from './routes/tasks.ts';
+import { workflowRoutes } from './routes/workflows.ts';
 
 export async function buildApp(ctx: ApiContext, log: Logger): Promise<FastifyInstance> {
   const c = ctx.config;
@@ -104,6 +105,7 @@ export async function buildApp(ctx: ApiContext, log: Logger): Promise<FastifyIns
         { name: 'tasks' },
         { name: 'functions' },
         { name: 'http-apis' },
+        { name: 'workflows' },
         { name: 'queues' },
         { name: 'access' },
         { name: 'operations' },
@@ -171,6 +173,7 @@ export async function buildApp(ctx: ApiContext, log: Logger): Promise<FastifyIns
   await gatewayRoutes(app, gateway);
   functionAccessRoutes(app, ctx);
   functionUrlRoutes(app, ctx);
+  workflowRoutes(app, ctx);
   projectRoutes(app, ctx, { maxBytes: ctx.config.projectMaxBytes, maxFiles: ctx.config.projectMaxFiles });
   await liveRoutes(app, ctx);
   uiRoutes(app);

@@ -9,7 +9,7 @@ import type { Metrics } from '../metrics/index.ts';
 import type { SecretBox } from '../secrets/index.ts';
 import type { Clock } from '../core/index.ts';
 import type { FunctionHost } from '../functions/index.ts';
-import type { ProvisionedKeeper, RemoteInvoker } from '../app/index.ts';
+import type { ProvisionedKeeper, RemoteInvoker, WorkflowRunner } from '../app/index.ts';
 import type {
   Fleet,
   FunctionAccess,
@@ -17,6 +17,7 @@ import type {
   FunctionInvocations,
   Functions,
   HttpApis,
+  Workflows,
   ProvisionedConcurrency,
   StatusCounts,
   Store,
@@ -35,6 +36,10 @@ export interface ApiContext extends AppContext {
   functions: Functions;
   /** Users' HTTP APIs and routes (ports/http-apis.ts), served by the gateway. */
   httpApis: HttpApis;
+  /** Users' state machines and their executions (ports/workflows.ts). */
+  workflows: Workflows;
+  /** Runs workflow executions in this process (app/workflow-runner.ts); null: none here. */
+  workflowRunner: WorkflowRunner | null;
   /** Functions' resource-based policies and URLs (ports/function-access.ts). */
   functionAccess: FunctionAccess;
   /** Provisioned concurrency configurations (ports/provisioned-concurrency.ts). */

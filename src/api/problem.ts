@@ -20,6 +20,7 @@ import {
   Unavailable,
   UnsupportedMedia,
 } from '../core/errors.ts';
+import { InvalidDefinition } from '../core/workflow.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -114,7 +115,7 @@ export function errorHandler(err: FastifyError, req: FastifyRequest, reply: Fast
       const { retryAfter, taskId, index } = dataOf(err);
       if (retryAfter !== undefined) reply.header('retry-after', String(retryAfter));
       return sendProblem(reply, {
-        ...problem(status, err.code, err.message),
+        ...problem(status, err.code, err.message, err instanceof InvalidDefinition ? diagnosticsOf(err) : undefined),
         ...(typeof taskId === 'string' ? { taskId } : {}),
         ...(typeof index === 'number' ? { index } : {}),
       });
@@ -130,6 +131,11 @@ export function errorHandler(err: FastifyError, req: FastifyRequest, reply: Fast
   }
   req.log.error({ err }, 'request failed');
   return sendProblem(reply, problem(500, ErrorCode.Internal, 'internal error; see the server log'));
+}
+
+/** An invalid definition's diagnostics, each where in the definition it is (a JSON pointer). */
+function diagnosticsOf(err: InvalidDefinition): ProblemBody['errors'] {
+  return err.diagnostics.map((d) => ({ path: d.location || '/', message: `${d.code}: ${d.message}` }));
 }
 
 /** The status each kind of domain error is answered with: the API's one mapping (core/errors.ts

@@ -9,8 +9,22 @@
  *
  * EXPRESS executions run in memory (core/asl/run.ts on the real clock) and are not stored.
  */
-import type { Execution, StateMachine } from '../core/index.ts';
-import type { TaskTokenRecord } from '../store/index.ts';
+import { randomUUID } from 'node:crypto';
+import {
+  type ExecutionInfo,
+  type Json,
+  type JsonObject,
+  type TaskRequest,
+  runExecution,
+  type StateMachineDefinition,
+  StatesFailure,
+  type TaskResolver,
+} from '../core/asl/index.ts';
+import { type Clock, Conflict, type Execution, type StateMachine, workflowErrors } from '../core/index.ts';
+import type { Logger } from '../log/index.ts';
+import { uuidv7 } from '../store/ids.ts';
+import type { TaskTokenRecord, Workflows } from '../store/index.ts';
+import { executionArn, type InboxBody, type Launch, LiveExecution, stateMachineArn, type TaskOutcome } from './workflow-execution.ts';
 import type { Started, TaskAnswer } from './workflows.ts';
 
 /** What an EXPRESS execution ended with (StartSyncExecution). */
@@ -39,4 +53,393 @@ export interface WorkflowRunner {
   /** SendTaskSuccess / Failure / Heartbeat for a waiting task. */
   answer(token: TaskTokenRecord, answer: TaskAnswer): Promise<void>;
   close(): Promise<void>;
+}
+
+export interface RunnerOptions {
+  /** How long a claim lasts without renewal, ms. */
+  leaseMs?: number;
+  /** How often due executions are claimed, ms. */
+  pollMs?: number;
+  /** A wait longer than this gives the lease up (the execution is claimed again when due), ms. */
+  holdMs?: number;
+}
+
+export interface RunnerDeps {
+  workflows: Workflows;
+  clock: Clock;
+  log: Logger;
+  /** Runs a Task's resource for the execution's owner (workflow-tasks.ts). */
+  tasks: (userId: string) => TaskResolver;
+  region: string;
+  accountOf: (userId: string) => string;
+}
+
+/** The durable runner: STANDARD executions through the store, EXPRESS ones in memory. */
+export class StoreWorkflowRunner implements WorkflowRunner {
+  private readonly deps: RunnerDeps;
+  private readonly owner = `runner-${randomUUID()}`;
+  private readonly leaseMs: number;
+  private readonly pollMs: number;
+  private readonly holdMs: number;
+  /** Executions this runner holds, by id. */
+  private readonly live = new Map<string, Held>();
+  private poller: NodeJS.Timeout | null = null;
+  private renewer: NodeJS.Timeout | null = null;
+  private polling: Promise<void> | null = null;
+  private closed = false;
+  /** Work in flight (drives, launches), awaited by close(). */
+  private readonly busy = new Set<Promise<unknown>>();
+
+  constructor(deps: RunnerDeps, o: RunnerOptions = {}) {
+    this.deps = deps;
+    this.leaseMs = o.leaseMs ?? 10_000;
+    this.pollMs = o.pollMs ?? 200;
+    this.holdMs = o.holdMs ?? 5_000;
+  }
+
+  /** Starts claiming due executions (and those whose runner died). */
+  begin(): void {
+    this.poller = setInterval(() => this.poll(), this.pollMs);
+    this.poller.unref();
+    this.renewer = setInterval(() => void this.renew(), Math.max(50, Math.floor(this.leaseMs / 3)));
+    this.renewer.unref();
+    this.poll();
+  }
+
+  private info(machine: StateMachine, name: string, input: Json, startedAt: number): ExecutionInfo {
+    const account = this.deps.accountOf(machine.userId);
+    return {
+      id: executionArn(this.deps.region, account, machine.name, name),
+      name,
+      input,
+      startTime: new Date(startedAt).toISOString(),
+      roleArn: machine.roleArn,
+      stateMachineId: stateMachineArn(this.deps.region, account, machine.name),
+      stateMachineName: machine.name,
+      redriveCount: 0,
+    };
+  }
+
+  async start(machine: StateMachine, name: string, input: string, parentId: string | null = null): Promise<Started> {
+    const now = this.deps.clock.now();
+    if (machine.type === 'EXPRESS') {
+      const expressId = randomUUID();
+      this.track(this.express(machine, name, input, expressId).catch((err) => this.deps.log.error({ err }, 'express execution failed')));
+      return { type: 'EXPRESS', machine, name, startedAt: now, expressId };
+    }
+    const execution: Execution = {
+      id: uuidv7(now),
+      userId: machine.userId,
+      stateMachineName: machine.name,
+      name,
+      status: 'RUNNING',
+      input,
+      output: null,
+      error: null,
+      cause: null,
+      definition: machine.definition,
+      revisionId: machine.revisionId,
+      startedAt: now,
+      stoppedAt: null,
+      parentId,
+    };
+    const { live, events, frames } = LiveExecution.start(
+      execution,
+      this.info(machine, name, JSON.parse(input), now),
+      this.now,
+      Math.random,
+    );
+    const r = await this.deps.workflows.startExecution({
+      execution,
+      events,
+      frames,
+      wakeAt: now,
+      lease: { owner: this.owner, until: now + this.leaseMs },
+    });
+    if (r.started) {
+      const held: Held = { live, queue: Promise.resolve(), timer: null };
+      this.live.set(execution.id, held);
+      this.drive(held);
+    }
+    return { type: 'STANDARD', execution: r.execution, started: r.started };
+  }
+
+  runExpress(machine: StateMachine, name: string, input: string): Promise<ExpressResult> {
+    return this.express(machine, name, input, randomUUID());
+  }
+
+  private async express(machine: StateMachine, name: string, input: string, expressId: string): Promise<ExpressResult> {
+    const startedAt = this.deps.clock.now();
+    const account = this.deps.accountOf(machine.userId);
+    const info = this.info(machine, name, JSON.parse(input) as Json, startedAt);
+    const result = await runExecution(JSON.parse(machine.definition) as StateMachineDefinition, info.input, {
+      type: 'EXPRESS',
+      execution: {
+        ...info,
+        id: `arn:aws:states:${this.deps.region}:${account}:express:${machine.name}:${name}:${expressId}`,
+      },
+      resolveTask: this.deps.tasks(machine.userId),
+      clock: { now: () => this.deps.clock.now(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)) },
+    });
+    const stoppedAt = this.deps.clock.now();
+    return result.status === 'SUCCEEDED'
+      ? {
+          machine,
+          name,
+          expressId,
+          startedAt,
+          stoppedAt,
+          status: 'SUCCEEDED',
+          output: JSON.stringify(result.output),
+          error: null,
+          cause: null,
+        }
+      : {
+          machine,
+          name,
+          expressId,
+          startedAt,
+          stoppedAt,
+          status: result.status,
+          output: null,
+          error: result.error ?? null,
+          cause: result.cause ?? null,
+        };
+  }
+
+  async stop(userId: string, executionId: string, error: string | null, cause: string | null): Promise<Execution> {
+    const now = this.deps.clock.now();
+    const stopped = await this.deps.workflows.stopExecution(userId, executionId, {
+      error,
+      cause,
+      stoppedAt: now,
+      event: { type: 'ExecutionAborted', timestamp: now, details: JSON.stringify({ error, cause }) },
+    });
+    this.forget(executionId);
+    return stopped;
+  }
+
+  async answer(token: TaskTokenRecord, answer: TaskAnswer): Promise<void> {
+    const held = this.live.get(token.executionId);
+    if (held) {
+      let found = false;
+      await this.drive(held, async (live) => {
+        found = await live.answer(token.frameId, token.token, answer);
+      });
+      if (found) return;
+    }
+    const body: InboxBody = { kind: 'answer', frameId: token.frameId, token: token.token, answer };
+    if (!(await this.deps.workflows.postMessage(token.executionId, JSON.stringify(body), this.deps.clock.now())))
+      throw workflowErrors.taskTokenNotFound();
+    // Ours to run, most likely: claim it now rather than at the next poll.
+    this.poll();
+  }
+
+  private readonly now = (): number => this.deps.clock.now();
+
+  /** Claims due executions and runs them. */
+  private poll(): void {
+    if (this.closed || this.polling) return;
+    this.polling = (async () => {
+      try {
+        const claimed = await this.deps.workflows.claimExecutions(this.owner, this.deps.clock.now(), this.leaseMs, 32);
+        for (const execution of claimed) {
+          if (this.live.has(execution.id)) continue;
+          const runtime = await this.deps.workflows.loadRuntime(execution.id);
+          const live = await LiveExecution.load(execution, runtime, this.now, Math.random);
+          const held: Held = { live, queue: Promise.resolve(), timer: null };
+          this.live.set(execution.id, held);
+          this.drive(held, (l) => l.due());
+        }
+      } catch (err) {
+        this.deps.log.warn({ err }, 'workflow runner: claiming due executions failed; retrying');
+      } finally {
+        this.polling = null;
+      }
+    })();
+    this.track(this.polling);
+  }
+
+  private async renew(): Promise<void> {
+    const until = this.deps.clock.now() + this.leaseMs;
+    for (const [id] of this.live) {
+      try {
+        if (!(await this.deps.workflows.renewLease(id, this.owner, until))) this.forget(id);
+      } catch (err) {
+        this.deps.log.warn({ err, executionId: id }, 'workflow runner: renewing a lease failed');
+      }
+    }
+  }
+
+  /**
+   * Applies `change` (if any), moves the execution on, stores the transition, and then carries
+   * out its effects: one drive at a time per execution, in order.
+   */
+  private drive(held: Held, change?: (live: LiveExecution) => unknown): Promise<void> {
+    const run = held.queue.then(async () => {
+      const id = held.live.execution.id;
+      if (this.live.get(id) !== held) return;
+      const live = held.live;
+      await change?.(live);
+      await live.advance();
+      const launches = live.takeLaunches();
+      const now = this.deps.clock.now();
+      const wake = live.wakeAt();
+      const park = !live.ended && launches.length === 0 && !live.hasTaskInFlight() && (wake === null || wake - now > this.holdMs);
+      if (live.dirty || park) {
+        let ok: boolean;
+        try {
+          ok = await this.deps.workflows.commit(id, this.owner, live.takeCommit(park ? null : now + this.leaseMs));
+        } catch (err) {
+          // Not stored: this runner lets it go; the lease lapses and a runner loads the last commit.
+          this.deps.log.warn({ err, executionId: id }, 'workflow runner: a commit failed; the execution will be picked up again');
+          this.forget(id);
+          return;
+        }
+        if (!ok || live.ended || park) {
+          this.forget(id);
+          return;
+        }
+      }
+      for (const l of launches) this.launch(held, l);
+      this.schedule(held, wake);
+    });
+    held.queue = run.catch((err) => {
+      this.deps.log.error({ err, executionId: held.live.execution.id }, 'workflow runner: an execution step failed');
+      this.forget(held.live.execution.id);
+    });
+    this.track(held.queue);
+    return held.queue;
+  }
+
+  private launch(held: Held, l: Launch): void {
+    const resolve = CHILD.test(l.resource)
+      ? (request: TaskRequest) => this.child(held.live.execution, l, request)
+      : this.deps.tasks(held.live.execution.userId);
+    const run = resolve({
+      resource: l.waitForToken ? l.resource.replace(/\.waitForTaskToken$/, '') : l.resource,
+      parameters: l.parameters,
+      context: l.context,
+      timeoutSeconds: l.timeoutSeconds,
+      heartbeatSeconds: l.heartbeatSeconds,
+    }).then(
+      (result): TaskOutcome => ({ ok: true, result }),
+      (e): TaskOutcome => {
+        if (e instanceof StatesFailure) return { ok: false, error: e.error, cause: e.cause };
+        this.deps.log.error({ err: e, resource: l.resource }, 'workflow runner: a task resolver failed');
+        return { ok: false, error: 'States.TaskFailed', cause: (e as Error).message };
+      },
+    );
+    // Not awaited by close(): a task may run for minutes; its result after close is dropped and the
+    // execution's next runner runs it again.
+    void run.then((outcome) => this.drive(held, (live) => live.taskDone(l.frameId, l.attempt, outcome)));
+  }
+
+  /**
+   * `arn:aws:states:::states:startExecution` (.sync, .sync:2, .waitForTaskToken): starts an
+   * execution of another of the owner's state machines, named after the launch (Parameters.Name
+   * or the attempt's id), so that a launch run again after a takeover finds the one it started.
+   * With .sync it waits for its end and answers as DescribeExecution (Input and Output as JSON
+   * text, or as JSON with .sync:2); a child that did not succeed fails the task (States.TaskFailed).
+   */
+  private async child(parent: Execution, l: Launch, request: TaskRequest): Promise<Json> {
+    const params = (request.parameters ?? {}) as { StateMachineArn?: Json; Input?: Json; Name?: Json };
+    const account = this.deps.accountOf(parent.userId);
+    const arn = typeof params.StateMachineArn === 'string' ? STATE_MACHINE_ARN.exec(params.StateMachineArn) : null;
+    if (!arn) throw new StatesFailure('StepFunctions.InvalidArnException', `Invalid Arn: '${String(params.StateMachineArn)}'`);
+    const machine = arn[1] === account ? await this.deps.workflows.getStateMachine(parent.userId, arn[2]) : null;
+    if (!machine) throw new StatesFailure('StepFunctions.StateMachineDoesNotExistException', `State Machine Does Not Exist: '${arn[0]}'`);
+    const name = typeof params.Name === 'string' ? params.Name : l.attempt;
+    const input = params.Input === undefined ? '{}' : typeof params.Input === 'string' ? params.Input : JSON.stringify(params.Input);
+    let child: Execution;
+    if (machine.type === 'EXPRESS') {
+      const started = await this.start(machine, name, input);
+      if (started.type !== 'EXPRESS') throw new Error('an EXPRESS machine started otherwise');
+      return {
+        ExecutionArn: `arn:aws:states:${this.deps.region}:${account}:express:${machine.name}:${name}:${started.expressId}`,
+        StartDate: started.startedAt,
+      };
+    }
+    try {
+      const started = await this.start(machine, name, input, parent.id);
+      if (started.type !== 'STANDARD') throw new Error('a STANDARD machine started otherwise');
+      child = started.execution;
+    } catch (e) {
+      // Started by this launch before a takeover, and ended since.
+      const found = e instanceof Conflict ? await this.deps.workflows.findExecution(parent.userId, machine.name, name) : null;
+      if (!found || found.parentId !== parent.id) {
+        if (e instanceof Conflict)
+          throw new StatesFailure('StepFunctions.ExecutionAlreadyExistsException', `Execution Already Exists: '${name}'`);
+        throw e;
+      }
+      child = found;
+    }
+    const childArn = executionArn(this.deps.region, account, machine.name, name);
+    const sync = /\.sync(:2)?$/.exec(l.resource);
+    if (!sync) return { ExecutionArn: childArn, StartDate: child.startedAt };
+    for (let delay = 10; child.status === 'RUNNING'; delay = Math.min(delay * 2, 500)) {
+      if (this.closed) return new Promise<Json>(() => {});
+      await new Promise((r) => setTimeout(r, delay));
+      child = (await this.deps.workflows.getExecutionById(child.id)) ?? child;
+    }
+    const asJson = sync[1] === ':2';
+    const text = (t: string | null): Json => (t === null ? null : asJson ? (JSON.parse(t) as Json) : t);
+    const described: JsonObject = {
+      ExecutionArn: childArn,
+      Input: text(child.input),
+      InputDetails: { Included: true },
+      Name: name,
+      StartDate: child.startedAt,
+      StateMachineArn: stateMachineArn(this.deps.region, account, machine.name),
+      Status: child.status,
+      StopDate: child.stoppedAt,
+    };
+    if (child.status === 'SUCCEEDED') return { ...described, Output: text(child.output), OutputDetails: { Included: true } };
+    throw new StatesFailure(
+      'States.TaskFailed',
+      JSON.stringify({
+        ...described,
+        ...(child.error !== null ? { Error: child.error } : {}),
+        ...(child.cause !== null ? { Cause: child.cause } : {}),
+      }),
+    );
+  }
+
+  private schedule(held: Held, wake: number | null): void {
+    if (held.timer) clearTimeout(held.timer);
+    held.timer = null;
+    if (wake === null || this.closed) return;
+    held.timer = setTimeout(() => this.drive(held, (live) => live.due()), Math.max(0, wake - this.deps.clock.now()));
+    held.timer.unref();
+  }
+
+  private forget(id: string): void {
+    const held = this.live.get(id);
+    if (!held) return;
+    if (held.timer) clearTimeout(held.timer);
+    this.live.delete(id);
+  }
+
+  private track(p: Promise<unknown>): void {
+    this.busy.add(p);
+    void p.finally(() => this.busy.delete(p));
+  }
+
+  /** Stops claiming; what it holds is left to its lease (another runner goes on from the last commit). */
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.poller) clearInterval(this.poller);
+    if (this.renewer) clearInterval(this.renewer);
+    for (const id of [...this.live.keys()]) this.forget(id);
+    await Promise.allSettled([...this.busy]);
+  }
+}
+
+const CHILD = /^arn:aws[a-zA-Z-]*:states:::states:startExecution(\.sync(:2)?|\.waitForTaskToken)?$/;
+const STATE_MACHINE_ARN = /^arn:aws[a-zA-Z-]*:states:[a-z0-9-]+:(\d{12}):stateMachine:([^:]+)$/;
+
+interface Held {
+  live: LiveExecution;
+  queue: Promise<void>;
+  timer: NodeJS.Timeout | null;
 }

@@ -238,6 +238,8 @@ export type TaskAnswer =
 
 /** SendTaskSuccess, SendTaskFailure, SendTaskHeartbeat: only the token's owner may answer it. */
 export async function answerTask(app: WorkflowsApp, userId: string, token: string, answer: TaskAnswer): Promise<void> {
+  if (typeof token !== 'string' || token.length === 0 || token.length > 1024)
+    throw new InvalidInput(ErrorCode.WorkflowInvalid, 'a task token is a string of 1 to 1,024 characters');
   const found = await app.workflows.findTaskToken(token);
   if (!found || found.userId !== userId) throw workflowErrors.taskTokenNotFound();
   if (answer.kind === 'success') checkInput(answer.output);

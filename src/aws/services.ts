@@ -1,12 +1,13 @@
-/** The AWS services Hangar speaks, one adapter each. The next ones (Step Functions, SQS,
- *  Kinesis, EventBridge Scheduler) are added here and nowhere else. */
+/** The AWS services Hangar speaks, one adapter each. The next ones (SQS, Kinesis, EventBridge
+ *  Scheduler) are added here and nowhere else. */
 import type { LambdaContext } from './lambda/context.ts';
 import { lambdaService } from './lambda/index.ts';
 import type { AwsService } from './service.ts';
+import { type SfnContext, sfnService } from './sfn/index.ts';
 
 /** What every adapter may need. */
-export type ServicesContext = LambdaContext;
+export type ServicesContext = LambdaContext & SfnContext;
 
 export function awsServices(ctx: ServicesContext): AwsService[] {
-  return [lambdaService(ctx)];
+  return [lambdaService(ctx), sfnService(ctx)];
 }

@@ -8,6 +8,7 @@ import { imageCommands } from './commands/image.ts';
 import { opsCommands } from './commands/ops.ts';
 import { functionCommands } from './commands/functions.ts';
 import { httpApiCommands } from './commands/http-apis.ts';
+import { workflowCommands } from './commands/workflows.ts';
 import { projectCommands } from './commands/projects.ts';
 import { submitCommand } from './commands/submit.ts';
 import { taskCommands } from './commands/tasks.ts';
@@ -101,6 +102,7 @@ accessCommands(program);
 projectCommands(program);
 functionCommands(program);
 httpApiCommands(program);
+workflowCommands(program);
 
 // Help points at the reference pages (docs/ of this installation, linked from the README).
 const DOCS = fileURLToPath(new URL('../../docs/', import.meta.url));

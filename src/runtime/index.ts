@@ -18,6 +18,8 @@ import {
   FunctionDispatcher,
   FunctionServer,
   functionEventRunner,
+  StoreWorkflowRunner,
+  workflowTasks,
   InvocationRecorder,
   ProvisionedKeeper,
   secretRevealer,
@@ -39,6 +41,7 @@ import {
   type Functions,
   type HttpApis,
   type Store,
+  type Workflows,
 } from '../store/index.ts';
 import type { Clock } from '../core/index.ts';
 import { Maintenance, OutputSink, WorkerPool } from '../worker/index.ts';
@@ -107,6 +110,7 @@ export async function openStore(config: Config): Promise<
     readonly functionFleet: FunctionFleet;
     readonly functionInvocations: FunctionInvocations;
     readonly httpApis: HttpApis;
+    readonly workflows: Workflows;
   }
 > {
   const retry = { baseMs: config.retryBaseMs, maxMs: config.retryMaxMs };
@@ -200,6 +204,7 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
   let functionServer: FunctionServer | null = null;
 
   let alerts: AlertEvaluator | null = null;
+  let workflowRunner: StoreWorkflowRunner | null = null;
   if (roles.api) {
     alerts = new AlertEvaluator(
       store,
@@ -223,13 +228,15 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
     else log.warn('HANGAR_AUTH=none: the API accepts every caller as an admin, without a key; use it only on a trusted machine');
     // Loaded only where the API runs: a worker process (one the autoscaler starts, say) starts
     // about 100 ms sooner without fastify and the schemas.
-    const { buildApp, StartEstimator, storeCapacity } = await import('../api/index.ts');
+    const { buildApp, StartEstimator, storeCapacity, parseTaskRequest } = await import('../api/index.ts');
     const capacity = storeCapacity(store, config.workerStaleMs);
     const ctx: ApiContext = {
       store,
       blobs,
       functions: store.functions,
       httpApis: store.httpApis,
+      workflows: store.workflows,
+      workflowRunner: null,
       functionAccess: store.functionAccess,
       provisioned: store.provisioned,
       provisionedKeeper,
@@ -257,10 +264,24 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
         ...(config.auth === 'none' ? ['the API has no authentication: every caller is an admin (HANGAR_AUTH=none)'] : []),
       ],
     };
+    // Workflows run where the API is: their Task states invoke functions as Invoke does.
+    workflowRunner = new StoreWorkflowRunner(
+      {
+        workflows: store.workflows,
+        clock,
+        log: log.child({ module: 'workflows' }),
+        tasks: workflowTasks(ctx, accountIdOf, parseTaskRequest, () => workflowRunner === null),
+        region: config.awsRegion,
+        accountOf: accountIdOf,
+      },
+      { leaseMs: config.workflowLeaseMs },
+    );
+    ctx.workflowRunner = workflowRunner;
     app = await buildApp(ctx, log);
     const address = await app.listen({ port: config.port, host: config.host });
     url = address.replace('0.0.0.0', '127.0.0.1').replace('[::]', '[::1]');
     log.info({ url }, 'api listening');
+    workflowRunner.begin();
   }
 
   // With the autoscaler on, workers are its child processes, not this process's pool.
@@ -458,6 +479,9 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
     close() {
       closing ??= (async () => {
         await app?.close();
+        const runner = workflowRunner;
+        workflowRunner = null;
+        await runner?.close();
         functionDispatch?.close();
         // Withdrawn first, so API nodes stop choosing it; invocations under way finish meanwhile.
         const serving = functionServer?.close(config.shutdownGraceMs);

@@ -10,6 +10,7 @@ import { after, before, it } from 'node:test';
 import { Ajv } from 'ajv';
 import fc from 'fast-check';
 import { testPlatform, type TestPlatform } from '../helpers/platform.ts';
+import { seedExecution } from '../helpers/workflows.ts';
 import { makeZip } from '../helpers/zip.ts';
 
 type Schema = {
@@ -190,6 +191,21 @@ const ensureApi = async () => {
     assert.equal(r.statusCode, 201, r.body);
   }
 };
+/** A state machine of the admin's (named as the function) and an execution of it, for the
+ *  workflow routes; made again when a fuzzed DELETE removed the machine. */
+let executionId = 'noexecutionyet';
+const ensureWorkflow = async () => {
+  let m = await p.inject({ method: 'GET', url: `/state-machines/${FUNCTION}` });
+  if (m.statusCode !== 200) {
+    const definition = { StartAt: 'P', States: { P: { Type: 'Pass', End: true } } };
+    m = await p.inject({ method: 'POST', url: '/state-machines', payload: { name: FUNCTION, definition } });
+    assert.equal(m.statusCode, 201, m.body);
+  }
+  if ((await p.inject({ method: 'GET', url: `/executions/${executionId}` })).statusCode !== 200) {
+    const name = `fuzzed-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
+    executionId = (await seedExecution(p, { userId: m.json().userId, machine: FUNCTION, name })).id;
+  }
+};
 after(async () => p.close());
 
 function check(
@@ -270,9 +286,28 @@ it('every operation answers valid and mutated requests with a documented status 
     'POST /http-apis',
     'POST /http-apis/{apiId}/routes',
   ]);
+  const workflowOps = ops
+    .filter((o) => ['/state-machines', '/executions', '/task-tokens'].some((w) => o.path.startsWith(w)))
+    .map((o) => `${o.method.toUpperCase()} ${o.path}`);
+  assert.deepEqual(workflowOps.sort(), [
+    'DELETE /state-machines/{name}',
+    'GET /executions',
+    'GET /executions/{id}',
+    'GET /executions/{id}/history',
+    'GET /state-machines',
+    'GET /state-machines/{name}',
+    'PATCH /state-machines/{name}',
+    'POST /executions/{id}/stop',
+    'POST /state-machines',
+    'POST /state-machines/{name}/executions',
+    'POST /task-tokens/failure',
+    'POST /task-tokens/heartbeat',
+    'POST /task-tokens/success',
+  ]);
   for (const { path, method, op } of ops) {
     if (path.startsWith('/functions') || path.startsWith('/http-apis')) await deployFunction();
     if (path.startsWith('/http-apis')) await ensureApi();
+    if (path.startsWith('/state-machines') || path.startsWith('/executions')) await ensureWorkflow();
     const params = op.parameters ?? [];
     const bodySchema = op.requestBody?.content['application/json']?.schema;
     const input = fc.record({
@@ -288,6 +323,7 @@ it('every operation answers valid and mutated requests with a documented status 
                 fc.constant(FUNCTION),
                 fc.constant(apiId),
                 fc.constant(ROUTE_KEY),
+                fc.constant(executionId),
                 fc.string({ maxLength: 40 }),
               ),
             ]),

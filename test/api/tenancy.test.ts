@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { filesContaining } from '../helpers/files.ts';
 import { testPlatform, until, type TestPlatform } from '../helpers/platform.ts';
+import { seedExecution } from '../helpers/workflows.ts';
 import { makeZip } from '../helpers/zip.ts';
 
 let p: TestPlatform;
@@ -27,6 +28,8 @@ after(async () => p.close());
 
 const as = (key: string | null, method: string, url: string, payload?: object) =>
   p.inject({ method: method as 'GET', url, auth: key, ...(payload ? { payload } : {}) });
+/** A state machine of one Pass state, as JSON text. */
+const PASS_MACHINE = JSON.stringify({ StartAt: 'P', States: { P: { Type: 'Pass', End: true } } });
 const FINAL = ['SUCCESS', 'FAILED', 'TIMEOUT', 'CANCELLED'];
 const waitFinal = (key: string, id: string) =>
   until(async () => {
@@ -127,6 +130,9 @@ describe('ownership', () => {
       201,
     );
 
+    assert.equal((await as(alice, 'POST', '/state-machines', { name: 'ALICE_SM', definition: PASS_MACHINE })).statusCode, 201);
+    const aliceExecution = (await seedExecution(p, { userId: 'alice', machine: 'ALICE_SM', name: 'ALICE_RUN' })).id;
+
     // A function's code from alice's project: for bob, as a project that does not exist.
     const { zip: _, ...config } = fn;
     const fromProject = await as(bob, 'PUT', '/functions/BOB_FN', { ...config, project: { projectId: project } });
@@ -156,7 +162,11 @@ describe('ownership', () => {
                 ? ['ALICE_FN']
                 : path.startsWith('/http-apis')
                   ? [aliceApi]
-                  : [dead, running];
+                  : path.startsWith('/state-machines')
+                    ? ['ALICE_SM']
+                    : path.startsWith('/executions')
+                      ? [aliceExecution]
+                      : [dead, running];
         for (const target of targets) {
           // The object under test is the first id; any other (a terminal's) is one bob could name.
           // A version number where the route takes one (alice's version 1), else 'main' (her alias).
@@ -192,7 +202,11 @@ describe('ownership', () => {
                                     ? { name: 'bob' }
                                     : path === '/http-apis/{apiId}/routes/{routeKey}' && method === 'patch'
                                       ? { cacheTtlS: 0 }
-                                      : undefined;
+                                      : path === '/state-machines/{name}' && method === 'patch'
+                                        ? { description: 'bob' }
+                                        : path === '/state-machines/{name}/executions' || path === '/executions/{id}/stop'
+                                          ? {}
+                                          : undefined;
           const r = await as(bob, method.toUpperCase(), url, body);
           walked.push(`${method.toUpperCase()} ${path}`);
           const text = r.body;
@@ -266,6 +280,13 @@ describe('ownership', () => {
       'POST /http-apis/{apiId}/routes',
       'PUT /functions/{name}/policy/{sid}',
       'PUT /functions/{name}/url',
+      'GET /state-machines/{name}',
+      'PATCH /state-machines/{name}',
+      'DELETE /state-machines/{name}',
+      'POST /state-machines/{name}/executions',
+      'GET /executions/{id}',
+      'GET /executions/{id}/history',
+      'POST /executions/{id}/stop',
     ])
       assert.ok(walked.includes(route), `${route} walked: ${walked.join(', ')}`);
     assert.ok(walked.length >= 10, walked.join(', '));
@@ -288,6 +309,9 @@ describe('ownership', () => {
       ['GET /a'],
     );
     assert.equal((await as(alice, 'GET', '/functions/ALICE_FN/url')).json().authType, 'NONE');
+    const sm = (await as(alice, 'GET', '/state-machines/ALICE_SM')).json();
+    assert.deepEqual([sm.userId, sm.description, sm.definition], ['alice', '', PASS_MACHINE]);
+    assert.equal((await as(alice, 'GET', `/executions/${aliceExecution}`)).json().status, 'RUNNING');
     assert.equal((await as(alice, 'GET', '/functions/ALICE_FN/policy')).json().policy.Statement.length, 1);
     await as(alice, 'POST', `/tasks/${running}/cancel`);
   });

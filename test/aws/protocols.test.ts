@@ -71,6 +71,8 @@ before(async () => {
       capacity: { slots: async () => ({ total: 0, busy: 0 }) },
       store,
       functions: store.functions,
+      workflows: store.workflows,
+      workflowRunner: null,
       functionAccess: store.functionAccess,
       provisioned: store.provisioned,
       functionHost: { current: null },

@@ -14,6 +14,7 @@ import { HttpApis } from './http-apis.ts';
 import { Projects } from './projects.ts';
 import { QueuesResource } from './queues.ts';
 import { Tasks } from './tasks.ts';
+import { Workflows } from './workflows.ts';
 
 export type { AuditPage, KeyInfo, Me, SecretInfo } from './access.ts';
 export { ApiError, type ClientOptions, ConnectionError } from './core.ts';
@@ -37,6 +38,7 @@ export {
   type SubmitResult,
   type Task,
 } from './tasks.ts';
+export type { ExecutionInfo, ExpressInfo, HistoryEventInfo, StartedInfo, StateMachineInfo } from './workflows.ts';
 
 export class HangarClient {
   readonly baseUrl: string;
@@ -50,6 +52,7 @@ export class HangarClient {
   readonly functionUrls: FunctionUrls;
   readonly provisioned: FunctionProvisioned;
   readonly httpApis: HttpApis;
+  readonly workflows: Workflows;
   readonly #transport: Transport;
 
   constructor(baseUrl: string, opts: ClientOptions = {}) {
@@ -66,6 +69,7 @@ export class HangarClient {
     this.functionUrls = new FunctionUrls(t);
     this.provisioned = new FunctionProvisioned(t);
     this.httpApis = new HttpApis(t);
+    this.workflows = new Workflows(t);
   }
 
   /** A long response (Server-Sent Events): see Transport.openStream. */

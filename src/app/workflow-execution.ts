@@ -1,0 +1,759 @@
+/**
+ * One STANDARD execution as its runner holds it in memory (workflow-runner.ts): its frames —
+ * the root thread, each Parallel branch and Map iteration, each effect it waits on — moved on by
+ * the transition functions of core/asl, and what the next commit must write. Nothing here does
+ * I/O: the runner asks for the commit (`takeCommit`), writes it, and only then carries out the
+ * effects it names (`takeLaunches`), reporting their results back (`taskDone`, `answer`).
+ *
+ * Frames are stored one row each (store/ports/workflows.ts), written when they change; a Map
+ * or Parallel's progress is not written on its frame but read back from its children's frames
+ * when an execution is loaded, so that each iteration's end writes one row, not the Map's.
+ */
+import { randomUUID } from 'node:crypto';
+import {
+  type AslState,
+  completeState,
+  type Environment,
+  type EventDraft,
+  enteredEvent,
+  type ExecutionInfo,
+  exceedsTolerance,
+  failState,
+  type HistoryEventType,
+  type IterationOutcome,
+  type Json,
+  type JsonObject,
+  mapResult,
+  oversize,
+  type Position,
+  type StateMachineDefinition,
+  StatesErrors,
+  StatesFailure,
+  type Step,
+  stepEvents,
+  type Tolerance,
+  type Variables,
+  enterState,
+  nestedMachine,
+} from '../core/asl/index.ts';
+import type { Execution, ExecutionStatus, HistoryEventRecord } from '../core/index.ts';
+import type { ExecutionCommit, ExecutionEnd, ExecutionFrame, ExecutionRuntime } from '../store/index.ts';
+import type { TaskAnswer } from './workflows.ts';
+
+/** Where a frame's definition is: the root, then per level a state and its branch (-1: a Map's processor). */
+type DefPath = [string, number][];
+
+interface Base {
+  parent: number | null;
+  /** The branch's or iteration's index in its parent. */
+  index: number;
+  def: DefPath;
+  /** The id of the last event of this thread (each event's previousEventId). */
+  prev: number;
+}
+
+type TaskStep = Extract<Step, { kind: 'task' }>;
+
+type Frame =
+  | { k: 'meta'; info: ExecutionInfo; deadlineMs: number | null }
+  | (Base & { k: 'enter'; name: string; input: Json; variables: Variables })
+  | (Base & { k: 'retry'; pos: Position; untilMs: number })
+  | (Base & { k: 'wait'; pos: Position; untilMs: number; after: Step })
+  | (Base & {
+      k: 'task';
+      pos: Position;
+      step: TaskStep;
+      /** Each launch's id: a result for an older one is ignored. */
+      attempt: string;
+      deadlineMs: number | null;
+      heartbeatMs: number | null;
+      token: string | null;
+      /** The invocation of a `.waitForTaskToken` task returned: only the callback is awaited. */
+      invoked: boolean;
+    })
+  | (Base & { k: 'parallel'; pos: Position; total: number })
+  | (Base & { k: 'map'; pos: Position; total: number; maxConcurrency: number; tolerance: Tolerance })
+  | (Base & { k: 'pending'; input: Json; variables: Variables })
+  | (Base & { k: 'ended'; outcome: IterationOutcome });
+
+type Thread = Exclude<Frame, { k: 'meta' }>;
+
+/** What the runner is told of a task it launched. */
+export type TaskOutcome = { ok: true; result: Json } | { ok: false; error: string; cause: string | undefined };
+
+/** A task to carry out once the commit that scheduled it is stored. */
+export interface Launch {
+  frameId: number;
+  attempt: string;
+  resource: string;
+  parameters: Json;
+  context: Json;
+  timeoutSeconds: number | undefined;
+  heartbeatSeconds: number | undefined;
+  /** `.waitForTaskToken`: the result is not the task's (only an error is). */
+  waitForToken: boolean;
+}
+
+/** What a Map or Parallel frame has seen of its children (not stored: read back from them). */
+interface Progress {
+  started: number;
+  running: number;
+  failed: number;
+}
+
+/** Past it, the execution fails: a runaway loop (AWS caps a history at 25,000 events; a Map here may write more). */
+const MAX_EVENTS = 1_000_000;
+const META = 0;
+const ROOT = 1;
+
+export function executionArn(region: string, accountId: string, machine: string, name: string): string {
+  return `arn:aws:states:${region}:${accountId}:execution:${machine}:${name}`;
+}
+
+export function stateMachineArn(region: string, accountId: string, machine: string): string {
+  return `arn:aws:states:${region}:${accountId}:stateMachine:${machine}`;
+}
+
+export class LiveExecution {
+  readonly execution: Execution;
+  private readonly root: StateMachineDefinition;
+  private readonly env: Environment;
+  private readonly meta: Extract<Frame, { k: 'meta' }>;
+  private readonly frames = new Map<number, Frame>();
+  private readonly progress = new Map<number, Progress>();
+  /** Each Map's or Parallel's children, by index (iterations start in index order). */
+  private readonly kids = new Map<number, number[]>();
+  /** Frames that wait on a timer or a task (retry, wait, task). */
+  private readonly active = new Set<number>();
+  private readonly defs = new Map<string, StateMachineDefinition>();
+  private nextFrame: number;
+  private nextEvent: number;
+  private readonly now: () => number;
+  // What the next commit writes.
+  private events: HistoryEventRecord[] = [];
+  private readonly put = new Set<number>();
+  private readonly del = new Set<number>();
+  private addTokens: { token: string; frameId: number }[] = [];
+  private removeTokens: string[] = [];
+  private consumed: number | undefined;
+  private end: ExecutionEnd | undefined;
+  private launches: Launch[] = [];
+  /** Frames to look at in the next advance. */
+  private work: number[] = [];
+
+  private constructor(execution: Execution, frames: ExecutionFrame[], lastEventId: number, now: () => number, random: () => number) {
+    this.execution = execution;
+    this.now = now;
+    this.root = JSON.parse(execution.definition) as StateMachineDefinition;
+    for (const f of frames) this.frames.set(f.frameId, JSON.parse(f.doc) as Frame);
+    const meta = this.frames.get(META);
+    if (meta?.k !== 'meta') throw new Error(`execution ${execution.id} has no meta frame`);
+    this.meta = meta;
+    this.env = { execution: meta.info, now, random };
+    this.nextFrame = Math.max(ROOT, ...this.frames.keys()) + 1;
+    this.nextEvent = lastEventId + 1;
+    // Progress of Maps and Parallels, from their children; every frame is looked at once.
+    for (const [id, f] of this.frames) {
+      if (f.k === 'map' || f.k === 'parallel') this.progress.set(id, { started: 0, running: 0, failed: 0 });
+      if (f.k === 'retry' || f.k === 'wait' || f.k === 'task') this.active.add(id);
+      if (f.k !== 'meta' && f.parent !== null) {
+        const list = this.kids.get(f.parent);
+        if (list) list.push(id);
+        else this.kids.set(f.parent, [id]);
+      }
+    }
+    for (const list of this.kids.values()) list.sort((a, b) => (this.frames.get(a) as Thread).index - (this.frames.get(b) as Thread).index);
+    for (const f of this.frames.values()) {
+      if (f.k === 'meta' || f.parent === null) continue;
+      const p = this.progress.get(f.parent);
+      if (!p || f.k === 'pending') continue;
+      p.started++;
+      if (f.k === 'ended') {
+        if (!f.outcome.ok) p.failed++;
+      } else p.running++;
+    }
+    this.work = [...this.frames.keys()];
+  }
+
+  /** A new execution: its first event and frames, as the start's commit writes them. */
+  static start(
+    execution: Execution,
+    info: ExecutionInfo,
+    now: () => number,
+    random: () => number,
+  ): { live: LiveExecution; events: HistoryEventRecord[]; frames: ExecutionFrame[] } {
+    const definition = JSON.parse(execution.definition) as StateMachineDefinition;
+    const input = JSON.parse(execution.input) as Json;
+    const started = execution.startedAt;
+    const meta: Frame = {
+      k: 'meta',
+      info,
+      deadlineMs: definition.TimeoutSeconds === undefined ? null : started + definition.TimeoutSeconds * 1000,
+    };
+    const root: Frame = { k: 'enter', parent: null, index: 0, def: [], prev: 1, name: definition.StartAt, input, variables: {} };
+    const frames = [
+      { frameId: META, doc: JSON.stringify(meta) },
+      { frameId: ROOT, doc: JSON.stringify(root) },
+    ];
+    const events: HistoryEventRecord[] = [
+      {
+        id: 1,
+        previousEventId: 0,
+        type: 'ExecutionStarted',
+        timestamp: started,
+        details: JSON.stringify({ input, roleArn: info.roleArn }),
+      },
+    ];
+    return { live: new LiveExecution(execution, frames, 1, now, random), events, frames };
+  }
+
+  static async load(execution: Execution, runtime: ExecutionRuntime, now: () => number, random: () => number): Promise<LiveExecution> {
+    const live = new LiveExecution(execution, runtime.frames, runtime.lastEventId, now, random);
+    for (const m of runtime.inbox) {
+      live.consumed = m.seq;
+      await live.message(JSON.parse(m.body) as InboxBody);
+    }
+    // Tasks stored as running when the last runner stopped run again (at least once).
+    for (const [id, f] of live.frames) if (f.k === 'task' && !(f.invoked && f.token)) live.relaunch(id, f);
+    return live;
+  }
+
+  get ended(): boolean {
+    return this.end !== undefined;
+  }
+
+  /**
+   * Moves every thread on as far as it goes without waiting. Async because the transition
+   * functions of core/asl are (JSONata evaluates asynchronously); the runner calls one method of
+   * an execution at a time (workflow-runner.ts `drive`), so the order of its steps is unchanged.
+   */
+  async advance(): Promise<void> {
+    const now = this.now();
+    if (this.end) return;
+    if (this.meta.deadlineMs !== null && now >= this.meta.deadlineMs) {
+      this.finishExecution({ ok: false, error: StatesErrors.Timeout, cause: undefined }, true);
+      return;
+    }
+    while (this.work.length > 0 && !this.end) {
+      const id = this.work.pop()!;
+      const f = this.frames.get(id);
+      if (!f || f.k === 'meta') continue;
+      try {
+        await this.step(id, f, now);
+      } catch (e) {
+        if (e instanceof StatesFailure) this.finishExecution({ ok: false, error: e.error, cause: e.cause }, false);
+        else throw e;
+      }
+    }
+  }
+
+  private async step(id: number, f: Thread, now: number): Promise<void> {
+    switch (f.k) {
+      case 'enter': {
+        const def = this.defOf(f.def);
+        const type = def.States[f.name]?.Type;
+        if (type === undefined) {
+          await this.finishThread(id, {
+            ok: false,
+            error: StatesErrors.Runtime,
+            cause: `The state '${f.name}' does not exist in the state machine`,
+          });
+          return;
+        }
+        const enteredEventId = this.emit(id, enteredEvent(type, f.name, f.input));
+        const pos: Position = {
+          state: f.name,
+          input: f.input,
+          enteredTime: new Date(now).toISOString(),
+          enteredEventId,
+          retryCounts: [],
+          variables: f.variables,
+        };
+        await this.apply(id, pos, await enterState(def, pos, this.env));
+        return;
+      }
+      case 'retry':
+        if (f.untilMs <= now) await this.apply(id, f.pos, await enterState(this.defOf(f.def), f.pos, this.env));
+        return;
+      case 'wait':
+        if (f.untilMs <= now) await this.apply(id, f.pos, f.after);
+        return;
+      case 'task': {
+        const late =
+          f.deadlineMs !== null && now >= f.deadlineMs
+            ? StatesErrors.Timeout
+            : f.heartbeatMs !== null && now >= f.heartbeatMs
+              ? StatesErrors.HeartbeatTimeout
+              : null;
+        if (late) await this.taskFailed(id, f, late, undefined, 'TaskTimedOut');
+        return;
+      }
+      case 'map':
+        await this.startIterations(id, f);
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** A Step of a thread's current state: the next state, the end, or an effect to wait for. */
+  private async apply(id: number, pos: Position, step: Step): Promise<void> {
+    const f = this.frames.get(id) as Thread;
+    const base: Base = { parent: f.parent, index: f.index, def: f.def, prev: f.prev };
+    const def = this.defOf(f.def);
+    const type = def.States[pos.state]?.Type ?? 'Pass';
+    const now = this.now();
+    switch (step.kind) {
+      case 'next':
+      case 'succeed': {
+        const big = oversize(pos.state, step.output);
+        if (big) {
+          await this.finishThread(id, { ok: false, error: big.error, cause: big.cause });
+          return;
+        }
+        for (const e of stepEvents(type, pos.state, step)) this.emit(id, e);
+        if (step.kind === 'succeed') {
+          await this.finishThread(id, { ok: true, output: step.output });
+          return;
+        }
+        this.set(id, { ...base, prev: this.prevOf(id), k: 'enter', name: step.next, input: step.output, variables: step.variables });
+        this.work.push(id);
+        return;
+      }
+      case 'fail':
+        await this.finishThread(id, { ok: false, error: step.error, cause: step.cause });
+        return;
+      case 'wait':
+        this.set(id, { ...base, prev: this.prevOf(id), k: 'wait', pos, untilMs: step.untilMs, after: step.after });
+        this.work.push(id);
+        return;
+      case 'retry':
+        this.set(id, {
+          ...base,
+          prev: this.prevOf(id),
+          k: 'retry',
+          pos: { ...pos, retryCounts: step.retryCounts },
+          untilMs: now + step.delaySeconds * 1000,
+        });
+        this.work.push(id);
+        return;
+      case 'task': {
+        for (const e of stepEvents(type, pos.state, step)) this.emit(id, e);
+        const token = tokenOf(step.context);
+        const frame: Frame = {
+          ...base,
+          prev: this.prevOf(id),
+          k: 'task',
+          pos,
+          step,
+          attempt: randomUUID(),
+          deadlineMs: step.timeoutSeconds === undefined ? null : now + step.timeoutSeconds * 1000,
+          heartbeatMs: step.heartbeatSeconds === undefined ? null : now + step.heartbeatSeconds * 1000,
+          token,
+          invoked: false,
+        };
+        this.set(id, frame);
+        if (token) this.addTokens.push({ token, frameId: id });
+        this.relaunch(id, frame);
+        return;
+      }
+      case 'parallel': {
+        for (const e of stepEvents(type, pos.state, step)) this.emit(id, e);
+        const prev = this.prevOf(id);
+        this.set(id, { ...base, prev, k: 'parallel', pos, total: step.branches.length });
+        this.progress.set(id, { started: step.branches.length, running: step.branches.length, failed: 0 });
+        if (step.branches.length === 0) {
+          this.emit(id, { type: 'ParallelStateSucceeded' });
+          await this.apply(id, pos, await completeState(def, pos, this.env, []));
+          return;
+        }
+        step.branches.forEach((b, i) => {
+          const child = this.nextFrame++;
+          this.set(child, {
+            parent: id,
+            index: i,
+            def: [...f.def, [pos.state, i]],
+            prev,
+            k: 'enter',
+            name: b.definition.StartAt,
+            input: b.input,
+            variables: pos.variables,
+          });
+          this.work.push(child);
+        });
+        return;
+      }
+      case 'map': {
+        for (const e of stepEvents(type, pos.state, step)) this.emit(id, e);
+        const prev = this.prevOf(id);
+        const frame: Frame = {
+          ...base,
+          prev,
+          k: 'map',
+          pos,
+          total: step.inputs.length,
+          maxConcurrency: step.maxConcurrency,
+          tolerance: step.tolerance,
+        };
+        this.set(id, frame);
+        this.progress.set(id, { started: 0, running: 0, failed: 0 });
+        step.inputs.forEach((input, i) => {
+          this.set(this.nextFrame++, {
+            parent: id,
+            index: i,
+            def: [...f.def, [pos.state, -1]],
+            prev,
+            k: 'pending',
+            input,
+            variables: pos.variables,
+          });
+        });
+        await this.startIterations(id, frame);
+        return;
+      }
+      default: {
+        const never: never = step;
+        throw new Error(`unknown step ${JSON.stringify(never)}`);
+      }
+    }
+  }
+
+  /** Starts a Map's pending iterations up to its concurrency; ends the Map when all have ended. */
+  private async startIterations(id: number, map: Extract<Frame, { k: 'map' }>): Promise<void> {
+    const p = this.progress.get(id)!;
+    const stopping = exceedsTolerance(map.tolerance, p.failed, map.total);
+    const width = map.maxConcurrency === 0 ? map.total : map.maxConcurrency;
+    const kids = this.kids.get(id) ?? [];
+    while (!stopping && p.started < map.total && p.running < width) {
+      const cid = kids[p.started];
+      const c = this.frames.get(cid);
+      p.started++;
+      if (c?.k !== 'pending') continue;
+      this.emitOn(id, { type: 'MapIterationStarted', details: { index: c.index } }, cid);
+      p.running++;
+      const processor = this.defOf(c.def);
+      this.set(cid, { ...c, prev: this.prevOf(cid), k: 'enter', name: processor.StartAt, input: c.input, variables: c.variables });
+      this.work.push(cid);
+    }
+    if (p.running > 0 || (!stopping && p.started < map.total)) return;
+    // Every iteration that ran has ended (or the tolerance was exceeded and the running ones are done).
+    const outcomes: IterationOutcome[] = [];
+    for (const [, c] of this.children(id)) if (c.k === 'ended') outcomes[c.index] = c.outcome;
+    const def = this.defOf(map.def);
+    let result: Json;
+    try {
+      result = mapResult(
+        map.tolerance,
+        outcomes.filter((o) => o !== undefined),
+      );
+    } catch (e) {
+      if (!(e instanceof StatesFailure)) throw e;
+      this.emit(id, { type: 'MapStateFailed', details: { error: e.error, cause: e.cause ?? null } });
+      this.dropChildren(id);
+      await this.apply(id, map.pos, await failState(def, map.pos, this.env, e.error, e.cause));
+      return;
+    }
+    this.emit(id, { type: 'MapStateSucceeded' });
+    this.dropChildren(id);
+    await this.apply(id, map.pos, await completeState(def, map.pos, this.env, result));
+  }
+
+  /** A thread reached its end: the execution's, or a branch's or iteration's (its parent goes on). */
+  private async finishThread(id: number, outcome: IterationOutcome): Promise<void> {
+    const f = this.frames.get(id) as Thread;
+    if (f.parent === null) {
+      this.finishExecution(outcome, false);
+      return;
+    }
+    const parent = this.frames.get(f.parent);
+    const p = this.progress.get(f.parent);
+    if (!parent || !p) return;
+    this.set(id, { parent: f.parent, index: f.index, def: f.def, prev: this.prevOf(id), k: 'ended', outcome });
+    p.running--;
+    if (!outcome.ok) p.failed++;
+    if (parent.k === 'map') {
+      this.emitOn(f.parent, { type: outcome.ok ? 'MapIterationSucceeded' : 'MapIterationFailed', details: { index: f.index } }, id);
+      await this.startIterations(f.parent, parent);
+      return;
+    }
+    if (parent.k !== 'parallel') return;
+    const def = this.defOf(parent.def);
+    if (!outcome.ok) {
+      // One branch's failure fails the Parallel at once; the other branches are stopped.
+      this.emit(f.parent, { type: 'ParallelStateFailed', details: { error: outcome.error, cause: outcome.cause ?? null } });
+      this.dropChildren(f.parent);
+      await this.apply(f.parent, parent.pos, await failState(def, parent.pos, this.env, outcome.error, outcome.cause));
+      return;
+    }
+    if (p.running > 0) return;
+    const outputs: Json[] = [];
+    for (const [, c] of this.children(f.parent)) if (c.k === 'ended' && c.outcome.ok) outputs[c.index] = c.outcome.output;
+    this.emit(f.parent, { type: 'ParallelStateSucceeded' });
+    this.dropChildren(f.parent);
+    await this.apply(f.parent, parent.pos, await completeState(def, parent.pos, this.env, outputs));
+  }
+
+  private finishExecution(outcome: IterationOutcome, timedOut: boolean): void {
+    const now = this.now();
+    if (outcome.ok) {
+      this.emit(ROOT, { type: 'ExecutionSucceeded', details: { output: outcome.output } });
+      this.end = { status: 'SUCCEEDED', output: JSON.stringify(outcome.output), error: null, cause: null, stoppedAt: now };
+      return;
+    }
+    const out = timedOut || (outcome.error === StatesErrors.Timeout && this.meta.deadlineMs !== null && now >= this.meta.deadlineMs);
+    const status: ExecutionStatus = out ? 'TIMED_OUT' : 'FAILED';
+    this.emit(ROOT, {
+      type: out ? 'ExecutionTimedOut' : 'ExecutionFailed',
+      details: { error: outcome.error, cause: outcome.cause ?? null },
+    });
+    this.end = {
+      status: status as ExecutionEnd['status'],
+      output: null,
+      error: outcome.error,
+      cause: outcome.cause ?? null,
+      stoppedAt: now,
+    };
+  }
+
+  /** A launched task's result arrived. False: it was not awaited any more (an older attempt, a stopped branch). */
+  async taskDone(frameId: number, attempt: string, outcome: TaskOutcome): Promise<boolean> {
+    const f = this.frames.get(frameId);
+    if (this.end || !f || f.k !== 'task' || f.attempt !== attempt) return false;
+    if (outcome.ok) {
+      if (f.token) {
+        // The invocation of a callback task returned: now its token is awaited.
+        this.set(frameId, { ...f, invoked: true });
+        return true;
+      }
+      await this.taskSucceeded(frameId, f, outcome.result);
+    } else await this.taskFailed(frameId, f, outcome.error, outcome.cause, 'TaskFailed');
+    await this.advance();
+    return true;
+  }
+
+  /** SendTaskSuccess / Failure / Heartbeat. False: no task waits on that token here. */
+  async answer(frameId: number, token: string, answer: TaskAnswer): Promise<boolean> {
+    const f = this.frames.get(frameId);
+    if (this.end || !f || f.k !== 'task' || f.token !== token) return false;
+    if (answer.kind === 'heartbeat') {
+      if (f.step.heartbeatSeconds !== undefined) this.set(frameId, { ...f, heartbeatMs: this.now() + f.step.heartbeatSeconds * 1000 });
+      return true;
+    }
+    this.removeTokens.push(token);
+    if (answer.kind === 'success') await this.taskSucceeded(frameId, f, JSON.parse(answer.output) as Json);
+    else await this.taskFailed(frameId, f, answer.error ?? '', answer.cause ?? undefined, 'TaskFailed');
+    await this.advance();
+    return true;
+  }
+
+  /** A message from the inbox (written by whoever is not the runner). */
+  async message(body: InboxBody): Promise<void> {
+    if (body.kind === 'answer') await this.answer(body.frameId, body.token, body.answer);
+  }
+
+  markConsumed(seq: number): void {
+    this.consumed = Math.max(this.consumed ?? 0, seq);
+  }
+
+  private async taskSucceeded(id: number, f: Extract<Frame, { k: 'task' }>, result: Json): Promise<void> {
+    const name = /^arn:aws:states:::([^:.]+)/.exec(f.step.resource)?.[1] ?? f.pos.state;
+    const big = oversize(name, result);
+    if (big) {
+      await this.taskFailed(id, f, big.error, big.cause, 'TaskFailed');
+      return;
+    }
+    this.emit(id, { type: 'TaskSucceeded', details: { resource: f.step.resource, output: result } });
+    if (f.token) this.removeTokens.push(f.token);
+    await this.apply(id, f.pos, await completeState(this.defOf(f.def), f.pos, this.env, result));
+  }
+
+  private async taskFailed(
+    id: number,
+    f: Extract<Frame, { k: 'task' }>,
+    error: string,
+    cause: string | undefined,
+    type: 'TaskFailed' | 'TaskTimedOut',
+  ): Promise<void> {
+    this.emit(id, { type, details: { resource: f.step.resource, error, cause: cause ?? null } });
+    if (f.token) this.removeTokens.push(f.token);
+    await this.apply(id, f.pos, await failState(this.defOf(f.def), f.pos, this.env, error, cause));
+  }
+
+  private relaunch(id: number, f: Extract<Frame, { k: 'task' }>): void {
+    const { resource, parameters, context, timeoutSeconds, heartbeatSeconds } = f.step;
+    this.launches.push({
+      frameId: id,
+      attempt: f.attempt,
+      resource,
+      parameters,
+      context,
+      timeoutSeconds,
+      heartbeatSeconds,
+      waitForToken: f.token !== null,
+    });
+  }
+
+  /** The next time a timer of this execution is due; null: none (only a message or a task result moves it). */
+  wakeAt(): number | null {
+    let at = this.meta.deadlineMs ?? Number.POSITIVE_INFINITY;
+    for (const id of this.active) {
+      const f = this.frames.get(id)!;
+      if (f.k === 'retry' || f.k === 'wait') at = Math.min(at, f.untilMs);
+      else if (f.k === 'task') {
+        if (f.deadlineMs !== null) at = Math.min(at, f.deadlineMs);
+        if (f.heartbeatMs !== null) at = Math.min(at, f.heartbeatMs);
+      }
+    }
+    return Number.isFinite(at) ? at : null;
+  }
+
+  /** Whether a task of it runs (a launch not yet answered). */
+  hasTaskInFlight(): boolean {
+    for (const id of this.active) {
+      const f = this.frames.get(id)!;
+      if (f.k === 'task' && !(f.token && f.invoked)) return true;
+    }
+    return false;
+  }
+
+  /** Timers due now are looked at again by the next advance. */
+  due(): void {
+    for (const id of this.active) this.work.push(id);
+  }
+
+  /** Whether anything waits to be committed. */
+  get dirty(): boolean {
+    return this.events.length > 0 || this.put.size > 0 || this.del.size > 0 || this.end !== undefined || this.consumed !== undefined;
+  }
+
+  /** What the next commit writes; the pending changes are cleared. */
+  takeCommit(leaseUntil: number | null): ExecutionCommit {
+    const c: ExecutionCommit = {
+      events: this.events,
+      putFrames: [...this.put].filter((id) => this.frames.has(id)).map((id) => ({ frameId: id, doc: JSON.stringify(this.frames.get(id)) })),
+      deleteFrames: [...this.del].filter((id) => !this.frames.has(id)),
+      // Held: if this runner dies, the execution is due when its lease ends (a claim skips it before).
+      wakeAt: this.end ? null : leaseUntil === null ? this.wakeAt() : Math.min(this.wakeAt() ?? leaseUntil, leaseUntil),
+      leaseUntil,
+    };
+    if (this.consumed !== undefined) c.consumedThrough = this.consumed;
+    if (this.addTokens.length) c.addTokens = this.addTokens.filter((t) => !this.removeTokens.includes(t.token));
+    if (this.removeTokens.length) c.removeTokens = this.removeTokens.filter((t) => !this.addTokens.some((a) => a.token === t));
+    if (this.end) c.end = this.end;
+    this.events = [];
+    this.put.clear();
+    this.del.clear();
+    this.addTokens = [];
+    this.removeTokens = [];
+    this.consumed = undefined;
+    return c;
+  }
+
+  /** Tasks to launch now that their commit is stored. */
+  takeLaunches(): Launch[] {
+    const l = this.launches.filter((x) => {
+      const f = this.frames.get(x.frameId);
+      return f?.k === 'task' && f.attempt === x.attempt;
+    });
+    this.launches = [];
+    return l;
+  }
+
+  // ---- frames, events ----------------------------------------------------------------------
+
+  private set(id: number, f: Frame): void {
+    if (f.k !== 'meta' && f.parent !== null && !this.frames.has(id)) {
+      const list = this.kids.get(f.parent);
+      if (list) list.push(id);
+      else this.kids.set(f.parent, [id]);
+    }
+    if (f.k === 'retry' || f.k === 'wait' || f.k === 'task') this.active.add(id);
+    else this.active.delete(id);
+    this.frames.set(id, f);
+    this.put.add(id);
+    this.del.delete(id);
+  }
+
+  private remove(id: number): void {
+    const f = this.frames.get(id);
+    if (f?.k === 'task' && f.token) this.removeTokens.push(f.token);
+    this.frames.delete(id);
+    this.progress.delete(id);
+    this.kids.delete(id);
+    this.active.delete(id);
+    this.put.delete(id);
+    this.del.add(id);
+  }
+
+  private children(id: number): [number, Thread][] {
+    const out: [number, Thread][] = [];
+    for (const cid of this.kids.get(id) ?? []) {
+      const f = this.frames.get(cid);
+      if (f && f.k !== 'meta') out.push([cid, f]);
+    }
+    return out;
+  }
+
+  /** Removes every frame under `id` (a Map's or Parallel's branches, to any depth). */
+  private dropChildren(id: number): void {
+    for (const cid of this.kids.get(id) ?? []) {
+      this.dropChildren(cid);
+      this.remove(cid);
+    }
+    this.kids.delete(id);
+  }
+
+  private prevOf(id: number): number {
+    const f = this.frames.get(id);
+    return f && f.k !== 'meta' ? f.prev : 0;
+  }
+
+  private emit(id: number, draft: EventDraft): number {
+    return this.emitOn(id, draft, id);
+  }
+
+  /** An event of `id`'s thread; `also`'s thread continues from it too (a Map iteration's start). */
+  private emitOn(id: number, draft: EventDraft, also: number): number {
+    if (this.nextEvent > MAX_EVENTS)
+      throw new StatesFailure(StatesErrors.Runtime, `The execution reached the limit of ${MAX_EVENTS} history events`);
+    const eventId = this.nextEvent++;
+    this.events.push({
+      id: eventId,
+      previousEventId: this.prevOf(id),
+      type: draft.type as HistoryEventType,
+      timestamp: this.now(),
+      details: draft.details === undefined ? null : JSON.stringify(draft.details),
+    });
+    for (const t of new Set([id, also])) {
+      const f = this.frames.get(t);
+      if (f && f.k !== 'meta') f.prev = eventId;
+    }
+    return eventId;
+  }
+
+  private defOf(path: DefPath): StateMachineDefinition {
+    if (path.length === 0) return this.root;
+    const key = JSON.stringify(path);
+    const known = this.defs.get(key);
+    if (known) return known;
+    let d: StateMachineDefinition = this.root;
+    for (const [name, branch] of path) {
+      const state: AslState | undefined = d.States[name];
+      const next: StateMachineDefinition | undefined = branch >= 0 ? state?.Branches?.[branch] : (state?.ItemProcessor ?? state?.Iterator);
+      if (!next) throw new StatesFailure(StatesErrors.Runtime, `No definition at ${key}`);
+      // A nested machine takes its parent machine's QueryLanguage (JSONata), as the core's Steps carry it.
+      d = nestedMachine(d, next);
+    }
+    this.defs.set(key, d);
+    return d;
+  }
+}
+
+/** A message in an execution's inbox. */
+export type InboxBody = { kind: 'answer'; frameId: number; token: string; answer: TaskAnswer };
+
+function tokenOf(context: Json): string | null {
+  const task = (context as JsonObject | null)?.Task;
+  const token = task && typeof task === 'object' && !Array.isArray(task) ? task.Token : undefined;
+  return typeof token === 'string' ? token : null;
+}

@@ -1,0 +1,233 @@
+/**
+ * Step Functions' execution operations: start (and run an EXPRESS one to its end), describe,
+ * stop, list, and the history. An execution is named by its ARN (machine and execution names);
+ * Hangar's own id stays inside.
+ */
+import {
+  DEFAULT_ROLE_ARN,
+  executionHistory,
+  findExecution,
+  getStateMachine,
+  listExecutions,
+  MAX_INPUT_BYTES,
+  MAX_PAGE,
+  startExecution,
+  startSyncExecution,
+  stopExecution,
+} from '../../app/index.ts';
+import { EXECUTION_STATUSES, type Execution, type ExecutionStatus, ErrorCode, HangarError } from '../../core/index.ts';
+import { AwsError } from '../errors.ts';
+import { userOf } from '../lambda/context.ts';
+import type { AwsCall, AwsCaller } from '../service.ts';
+import { executionArn, executionNamesOf, expressArn, machineNameOf, stateMachineArn } from './arns.ts';
+import type { SfnContext } from './context.ts';
+import { HistoryMapper } from './history.ts';
+import type { JsonOperation } from './operation.ts';
+import { date, field, jsonText, nameOf, pageSizeOf, pageToken, paged, validation } from './shapes.ts';
+
+/** Step Functions' limits on StopExecution's and SendTaskFailure's error and cause. */
+export const MAX_ERROR = 256;
+export const MAX_CAUSE = 32_768;
+
+function startInput(body: Record<string, unknown>): { name?: string; input?: string } {
+  return {
+    name: nameOf(field.string(body, 'name'), 'execution'),
+    input: jsonText(field.string(body, 'input'), 'InvalidExecutionInput', MAX_INPUT_BYTES),
+  };
+}
+
+const ifSet = (k: string, v: string | null) => (v === null ? {} : { [k]: v });
+
+function describe(c: AwsCaller, e: Execution, includeData: boolean): Record<string, unknown> {
+  return {
+    executionArn: executionArn(c, e.stateMachineName, e.name),
+    stateMachineArn: stateMachineArn(c, e.stateMachineName),
+    name: e.name,
+    status: e.status,
+    startDate: date(e.startedAt),
+    ...(e.stoppedAt === null ? {} : { stopDate: date(e.stoppedAt) }),
+    ...(includeData ? { input: e.input } : {}),
+    inputDetails: { included: includeData },
+    ...(e.output !== null && includeData ? { output: e.output } : {}),
+    ...(e.status === 'SUCCEEDED' ? { outputDetails: { included: includeData } } : {}),
+    ...ifSet('error', e.error),
+    ...ifSet('cause', e.cause),
+    redriveCount: 0,
+    redriveStatus: 'NOT_REDRIVABLE',
+    redriveStatusReason: e.status === 'RUNNING' ? 'Execution is RUNNING and cannot be redriven' : 'Hangar does not redrive executions',
+  };
+}
+
+/** includedData: ALL_DATA (default) or METADATA_ONLY (no input or output). */
+function includedData(body: Record<string, unknown>): boolean {
+  const v = field.string(body, 'includedData');
+  if (v !== undefined && v !== 'ALL_DATA' && v !== 'METADATA_ONLY') throw validation('includedData must be ALL_DATA or METADATA_ONLY');
+  return v !== 'METADATA_ONLY';
+}
+
+async function executionOf(ctx: SfnContext, call: AwsCall, body: Record<string, unknown>): Promise<Execution> {
+  const { machine, name } = executionNamesOf(call.caller, body.executionArn);
+  return findExecution(ctx, userOf(call.caller), machine, name);
+}
+
+/** The role the execution's machine has (its history's ExecutionStarted names it); the default
+ *  once the machine is deleted. */
+async function roleOf(ctx: SfnContext, userId: string, machine: string): Promise<string> {
+  try {
+    return (await getStateMachine(ctx, userId, machine)).roleArn;
+  } catch (err) {
+    if (err instanceof HangarError && err.code === ErrorCode.StateMachineNotFound) return DEFAULT_ROLE_ARN;
+    throw err;
+  }
+}
+
+export function executionOperations(ctx: SfnContext): JsonOperation[] {
+  return [
+    {
+      name: 'StartExecution',
+      audited: false,
+      async run(call, body) {
+        const machine = machineNameOf(call.caller, body.stateMachineArn);
+        const started = await startExecution(ctx, userOf(call.caller), machine, startInput(body));
+        if (started.type === 'EXPRESS')
+          return { executionArn: expressArn(call.caller, machine, started.name, started.expressId), startDate: date(started.startedAt) };
+        const e = started.execution;
+        return { executionArn: executionArn(call.caller, e.stateMachineName, e.name), startDate: date(e.startedAt) };
+      },
+    },
+    {
+      name: 'StartSyncExecution',
+      audited: false,
+      async run(call, body) {
+        const user = userOf(call.caller);
+        const machine = await getStateMachine(ctx, user, machineNameOf(call.caller, body.stateMachineArn));
+        if (machine.type !== 'EXPRESS')
+          throw new AwsError('StateMachineTypeNotSupported', 400, 'This operation is not supported by this type of state machine');
+        const withData = includedData(body);
+        const input = startInput(body);
+        const r = await startSyncExecution(ctx, user, machine.name, input);
+        return {
+          executionArn: expressArn(call.caller, machine.name, r.name, r.expressId),
+          stateMachineArn: stateMachineArn(call.caller, machine.name),
+          name: r.name,
+          startDate: date(r.startedAt),
+          stopDate: date(r.stoppedAt),
+          status: r.status,
+          ...ifSet('error', r.error),
+          ...ifSet('cause', r.cause),
+          ...(withData ? { input: input.input ?? '{}' } : {}),
+          inputDetails: { included: withData },
+          ...(withData && r.output !== null ? { output: r.output } : {}),
+          outputDetails: { included: withData },
+          // AWS bills Express by 100 ms and 64 MB steps; Hangar bills nothing, but says what it would be.
+          billingDetails: {
+            billedMemoryUsedInMB: 64,
+            billedDurationInMilliseconds: Math.max(100, Math.ceil((r.stoppedAt - r.startedAt) / 100) * 100),
+          },
+        };
+      },
+    },
+    {
+      name: 'DescribeExecution',
+      async run(call, body) {
+        return describe(call.caller, await executionOf(ctx, call, body), includedData(body));
+      },
+    },
+    {
+      name: 'DescribeStateMachineForExecution',
+      async run(call, body) {
+        const user = userOf(call.caller);
+        const e = await executionOf(ctx, call, body);
+        const m = await getStateMachine(ctx, user, e.stateMachineName).catch(() => null);
+        // The definition the execution runs; the machine's date and role when it is still at that revision.
+        const current = m !== null && m.revisionId === e.revisionId;
+        return {
+          stateMachineArn: stateMachineArn(call.caller, e.stateMachineName),
+          name: e.stateMachineName,
+          definition: e.definition,
+          roleArn: m?.roleArn ?? DEFAULT_ROLE_ARN,
+          updateDate: date(current ? m.updatedAt : e.startedAt),
+          loggingConfiguration: { level: 'OFF', includeExecutionData: false },
+          tracingConfiguration: { enabled: false },
+          revisionId: e.revisionId,
+        };
+      },
+    },
+    {
+      name: 'StopExecution',
+      async run(call, body) {
+        const e = await executionOf(ctx, call, body);
+        const stopped = await stopExecution(ctx, userOf(call.caller), e.id, {
+          error: field.string(body, 'error', MAX_ERROR),
+          cause: field.string(body, 'cause', MAX_CAUSE),
+        });
+        return { stopDate: date(stopped.stoppedAt ?? ctx.clock.now()) };
+      },
+    },
+    {
+      name: 'ListExecutions',
+      async run(call, body) {
+        if (body.mapRunArn !== undefined && body.mapRunArn !== null)
+          throw validation('Hangar has no Map Runs (distributed maps list their iterations in the history): mapRunArn is not supported');
+        if (body.stateMachineArn === undefined || body.stateMachineArn === null)
+          throw validation('Must provide a StateMachine ARN or MapRun ARN');
+        const user = userOf(call.caller);
+        const machine = await getStateMachine(ctx, user, machineNameOf(call.caller, body.stateMachineArn));
+        if (machine.type !== 'STANDARD')
+          throw new AwsError('StateMachineTypeNotSupported', 400, 'This operation is not supported by this type of state machine');
+        const status = field.string(body, 'statusFilter');
+        if (status !== undefined && (status === 'PENDING_REDRIVE' || !EXECUTION_STATUSES.includes(status as ExecutionStatus)))
+          throw validation(`statusFilter must be one of ${EXECUTION_STATUSES.join(', ')}`);
+        const op = 'ListExecutions';
+        const after = pageToken.read<string>(op, field.string(body, 'nextToken'), 'string');
+        const page = await paged(
+          pageSizeOf(body),
+          (limit) =>
+            listExecutions(ctx, user, { stateMachineName: machine.name, status: status as ExecutionStatus | undefined, limit, after }),
+          (e) => e.id,
+          op,
+          MAX_PAGE,
+        );
+        return {
+          executions: page.items.map((e) => ({
+            executionArn: executionArn(call.caller, e.stateMachineName, e.name),
+            stateMachineArn: stateMachineArn(call.caller, e.stateMachineName),
+            name: e.name,
+            status: e.status,
+            startDate: date(e.startedAt),
+            ...(e.stoppedAt === null ? {} : { stopDate: date(e.stoppedAt) }),
+            redriveCount: 0,
+          })),
+          ...(page.nextToken ? { nextToken: page.nextToken } : {}),
+        };
+      },
+    },
+    {
+      name: 'GetExecutionHistory',
+      async run(call, body) {
+        const user = userOf(call.caller);
+        const e = await executionOf(ctx, call, body);
+        const reverse = field.boolean(body, 'reverseOrder') ?? false;
+        // A token carries its order: one from a forward read does not continue a reverse one.
+        const op = reverse ? 'GetExecutionHistory:reverse' : 'GetExecutionHistory';
+        const after = pageToken.read<number>(op, field.string(body, 'nextToken'), 'number');
+        const page = await paged(
+          pageSizeOf(body),
+          (limit) => executionHistory(ctx, user, e.id, { limit, reverse, after }),
+          (h) => h.id,
+          op,
+          MAX_PAGE,
+        );
+        const mapper = new HistoryMapper(
+          {
+            region: call.caller.region,
+            roleArn: await roleOf(ctx, user, e.stateMachineName),
+            includeData: field.boolean(body, 'includeExecutionData') ?? true,
+          },
+          (from, limit) => executionHistory(ctx, user, e.id, { limit: Math.min(limit, MAX_PAGE), after: from }),
+        );
+        return { events: await mapper.map(page.items), ...(page.nextToken ? { nextToken: page.nextToken } : {}) };
+      },
+    },
+  ];
+}

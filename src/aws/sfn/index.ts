@@ -1,0 +1,59 @@
+/**
+ * The Step Functions adapter (issue 24): AWS Step Functions' awsJson1_0 API (the AWS SDK's
+ * SFNClient) over the workflows use cases (app/workflows.ts). Every operation is a POST to `/`
+ * named by `X-Amz-Target: AWSStepFunctions.<Operation>`, signed for the service `states`; its
+ * errors are Step Functions' own names, every one a 400 as on AWS.
+ */
+import { ErrorCode } from '../../core/index.ts';
+import { AwsError } from '../errors.ts';
+import { Protocol, type AwsService } from '../service.ts';
+import type { SfnContext } from './context.ts';
+import { executionOperations } from './executions.ts';
+import { machineOperations } from './machines.ts';
+import type { JsonOperation } from './operation.ts';
+import { jsonBody } from './shapes.ts';
+import { taskOperations } from './tasks.ts';
+
+export type { SfnContext } from './context.ts';
+
+export const SFN_TARGET_PREFIX = 'AWSStepFunctions';
+
+const client = (type: string) => ({ type, status: 400 });
+
+export function sfnService(ctx: SfnContext): AwsService {
+  const operations = new Map<string, JsonOperation>(
+    [...machineOperations(ctx), ...executionOperations(ctx), ...taskOperations(ctx)].map((op) => [op.name, op]),
+  );
+  return {
+    signingName: 'states',
+    protocol: Protocol.AwsJson1_0,
+    targetPrefix: SFN_TARGET_PREFIX,
+    domainErrors: {
+      invalid: client('ValidationException'),
+      'not-found': client('ResourceNotFound'),
+      conflict: client('ConflictException'),
+      'too-large': client('ValidationException'),
+    },
+    errorCodes: {
+      [ErrorCode.StateMachineDefinitionInvalid]: client('InvalidDefinition'),
+      [ErrorCode.StateMachineNotFound]: client('StateMachineDoesNotExist'),
+      [ErrorCode.StateMachineExists]: client('StateMachineAlreadyExists'),
+      [ErrorCode.ExecutionNotFound]: client('ExecutionDoesNotExist'),
+      [ErrorCode.ExecutionExists]: client('ExecutionAlreadyExists'),
+      [ErrorCode.TaskTokenNotFound]: client('TaskDoesNotExist'),
+      // A callback for a task that no longer waits (its execution ended): AWS says it timed out.
+      [ErrorCode.ExecutionNotRunning]: client('TaskTimedOut'),
+      [ErrorCode.InvalidCursor]: client('InvalidToken'),
+    },
+    async handle(call) {
+      const target = call.headers['x-amz-target'];
+      const name =
+        typeof target === 'string' && target.startsWith(`${SFN_TARGET_PREFIX}.`) ? target.slice(SFN_TARGET_PREFIX.length + 1) : '';
+      const op = operations.get(name);
+      if (call.method !== 'POST' || !op)
+        throw new AwsError('UnknownOperationException', 400, `Unknown operation: ${String(target ?? '(no X-Amz-Target)').slice(0, 200)}`);
+      call.named(op.name, op.audited !== false);
+      return { status: 200, body: await op.run(call, jsonBody(call)) };
+    },
+  };
+}

@@ -1,0 +1,160 @@
+/**
+ * Step Functions' state machine operations: create, describe, list, update, delete, validate.
+ * Each reads the API reference's request shape, calls a use case (app/workflows.ts) as the
+ * caller's user and writes the response shape.
+ */
+import {
+  createStateMachine,
+  DEFAULT_ROLE_ARN,
+  deleteStateMachine,
+  getStateMachine,
+  listStateMachines,
+  MAX_PAGE,
+  updateStateMachine,
+  validateStateMachineDefinition,
+} from '../../app/index.ts';
+import { ErrorCode, HangarError, type StateMachine, type StateMachineType } from '../../core/index.ts';
+import { AwsError } from '../errors.ts';
+import { userOf } from '../lambda/context.ts';
+import type { AwsCaller } from '../service.ts';
+import { machineNameOf, stateMachineArn } from './arns.ts';
+import type { SfnContext } from './context.ts';
+import type { JsonOperation } from './operation.ts';
+import { date, field, nameOf, pageSizeOf, pageToken, paged, validation } from './shapes.ts';
+
+/** `type`: STANDARD or EXPRESS (absent: STANDARD). */
+export function typeOf(body: Record<string, unknown>): StateMachineType | undefined {
+  const type = field.string(body, 'type');
+  if (type !== undefined && type !== 'STANDARD' && type !== 'EXPRESS')
+    throw validation(`type must be STANDARD or EXPRESS, not '${type.slice(0, 40)}'`);
+  return type;
+}
+
+/** roleArn: an IAM role's ARN, refused with InvalidArn otherwise. Hangar has no IAM: it is kept and shown, not assumed. */
+function roleOf(body: Record<string, unknown>): string | undefined {
+  const role = field.string(body, 'roleArn', 256);
+  if (role !== undefined && !/^arn:[^:\s]+:iam::\d{12}:role\/\S{1,512}$/.test(role))
+    throw new AwsError('InvalidArn', 400, `Invalid Arn: '${role}'`);
+  return role;
+}
+
+/** Versions (publish) are not kept: refused rather than silently not made. */
+function refusePublish(body: Record<string, unknown>): void {
+  if (field.boolean(body, 'publish')) throw validation('Hangar keeps no state machine versions: publish is not supported');
+}
+
+export function describeMachine(c: AwsCaller, m: StateMachine): Record<string, unknown> {
+  return {
+    stateMachineArn: stateMachineArn(c, m.name),
+    name: m.name,
+    status: 'ACTIVE',
+    definition: m.definition,
+    roleArn: m.roleArn,
+    type: m.type,
+    creationDate: date(m.createdAt),
+    loggingConfiguration: { level: 'OFF', includeExecutionData: false },
+    tracingConfiguration: { enabled: false },
+    revisionId: m.revisionId,
+    ...(m.description ? { description: m.description } : {}),
+  };
+}
+
+export function machineOperations(ctx: SfnContext): JsonOperation[] {
+  return [
+    {
+      name: 'CreateStateMachine',
+      async run(call, body) {
+        refusePublish(body);
+        const name = nameOf(field.required(body, 'name'), 'state machine') as string;
+        const { machine } = await createStateMachine(ctx, userOf(call.caller), {
+          name,
+          definition: field.required(body, 'definition'),
+          type: typeOf(body),
+          roleArn: roleOf(body) ?? DEFAULT_ROLE_ARN,
+        });
+        return { stateMachineArn: stateMachineArn(call.caller, machine.name), creationDate: date(machine.createdAt) };
+      },
+    },
+    {
+      name: 'DescribeStateMachine',
+      async run(call, body) {
+        const m = await getStateMachine(ctx, userOf(call.caller), machineNameOf(call.caller, body.stateMachineArn));
+        return describeMachine(call.caller, m);
+      },
+    },
+    {
+      name: 'ListStateMachines',
+      async run(call, body) {
+        const op = 'ListStateMachines';
+        const after = pageToken.read<string>(op, field.string(body, 'nextToken'), 'string');
+        const page = await paged(
+          pageSizeOf(body),
+          (limit) => listStateMachines(ctx, userOf(call.caller), { limit, after }),
+          (m) => m.name,
+          op,
+          MAX_PAGE,
+        );
+        return {
+          stateMachines: page.items.map((m) => ({
+            stateMachineArn: stateMachineArn(call.caller, m.name),
+            name: m.name,
+            type: m.type,
+            creationDate: date(m.createdAt),
+          })),
+          ...(page.nextToken ? { nextToken: page.nextToken } : {}),
+        };
+      },
+    },
+    {
+      name: 'UpdateStateMachine',
+      async run(call, body) {
+        refusePublish(body);
+        const name = machineNameOf(call.caller, body.stateMachineArn);
+        const definition = field.string(body, 'definition');
+        const roleArn = roleOf(body);
+        if (
+          definition === undefined &&
+          roleArn === undefined &&
+          body.loggingConfiguration === undefined &&
+          body.tracingConfiguration === undefined
+        )
+          throw new AwsError(
+            'MissingRequiredParameter',
+            400,
+            'Either the definition, the roleArn, the loggingConfiguration or the tracingConfiguration must be specified',
+          );
+        const m = await updateStateMachine(ctx, userOf(call.caller), name, { definition, roleArn });
+        return { updateDate: date(m.updatedAt), revisionId: m.revisionId };
+      },
+    },
+    {
+      name: 'DeleteStateMachine',
+      async run(call, body) {
+        const name = machineNameOf(call.caller, body.stateMachineArn);
+        // As AWS: deleting one that is not there (any more) succeeds.
+        await deleteStateMachine(ctx, userOf(call.caller), name).catch((err: unknown) => {
+          if (!(err instanceof HangarError && err.code === ErrorCode.StateMachineNotFound)) throw err;
+        });
+        return {};
+      },
+    },
+    {
+      name: 'ValidateStateMachineDefinition',
+      async run(_call, body) {
+        const definition = field.required(body, 'definition');
+        const severity = field.string(body, 'severity');
+        if (severity !== undefined && severity !== 'ERROR' && severity !== 'WARNING') throw validation('severity must be ERROR or WARNING');
+        const max = pageSizeOf(body);
+        // Hangar's diagnostics are all errors: both severities list them.
+        const diagnostics = validateStateMachineDefinition(definition, typeOf(body));
+        return {
+          result: diagnostics.length === 0 ? 'OK' : 'FAIL',
+          diagnostics: diagnostics
+            .slice(0, max)
+            .map((d) => ({ severity: d.severity, code: d.code, message: d.message, location: d.location })),
+          truncated: diagnostics.length > max,
+        };
+      },
+    },
+  ];
+}

@@ -1,0 +1,614 @@
+/**
+ * The Step Functions API through the real AWS SDK (@aws-sdk/client-sfn) against a started
+ * Hangar: state machines' whole lifecycle, executions, history and callbacks, Step Functions'
+ * error names for bad input, and tenancy (another user's machines and executions are not found).
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import {
+  CreateStateMachineCommand,
+  DeleteStateMachineCommand,
+  DescribeExecutionCommand,
+  DescribeStateMachineCommand,
+  DescribeStateMachineForExecutionCommand,
+  GetExecutionHistoryCommand,
+  ListExecutionsCommand,
+  ListStateMachinesCommand,
+  SendTaskFailureCommand,
+  SendTaskHeartbeatCommand,
+  SendTaskSuccessCommand,
+  type SFNClient,
+  StartExecutionCommand,
+  StartSyncExecutionCommand,
+  StopExecutionCommand,
+  UpdateStateMachineCommand,
+  ValidateStateMachineDefinitionCommand,
+} from '@aws-sdk/client-sfn';
+import { accountIdOf } from '../../src/aws/index.ts';
+import { NO_SANDBOX, REGION } from '../helpers/lambda.ts';
+import { testPlatform, type TestPlatform } from '../helpers/platform.ts';
+import { refusedBy, sfnClient } from '../helpers/sfn.ts';
+import { seedExecution } from '../helpers/workflows.ts';
+import { makeZip } from '../helpers/zip.ts';
+
+let p: TestPlatform;
+let alice: SFNClient;
+let bob: SFNClient;
+let aliceKey: { keyId: string; key: string };
+
+const ROLE = 'arn:aws:iam::123456789012:role/StepFunctions';
+const account = accountIdOf('alice');
+const machineArn = (name: string, acct = account) => `arn:aws:states:${REGION}:${acct}:stateMachine:${name}`;
+const executionArn = (machine: string, name: string) => `arn:aws:states:${REGION}:${account}:execution:${machine}:${name}`;
+
+const passDefinition = (result: unknown = { ok: true }) =>
+  JSON.stringify({ StartAt: 'P', States: { P: { Type: 'Pass', Result: result, End: true } } });
+const waitDefinition = JSON.stringify({ StartAt: 'W', States: { W: { Type: 'Wait', Seconds: 3600, End: true } } });
+
+before(async () => {
+  // Workers too: a Task's function runs in their sandbox.
+  p = await testPlatform();
+  const key = async (userId: string) => (await p.inject({ method: 'POST', url: '/keys', payload: { userId } })).json();
+  aliceKey = await key('alice');
+  alice = sfnClient(p.url!, aliceKey);
+  bob = sfnClient(p.url!, await key('bob'));
+});
+after(() => p.close());
+
+describe('Step Functions state machines through the AWS SDK', () => {
+  it('creates, describes, lists, updates and deletes a state machine', async () => {
+    const definition = passDefinition();
+    const created = await alice.send(new CreateStateMachineCommand({ name: 'hello', definition, roleArn: ROLE }));
+    assert.equal(created.$metadata.httpStatusCode, 200);
+    assert.equal(created.stateMachineArn, machineArn('hello'));
+    assert.ok(created.creationDate instanceof Date);
+    assert.ok(Math.abs(created.creationDate.getTime() - Date.now()) < 60_000);
+
+    // The same request again is answered with the same machine (idempotent).
+    const again = await alice.send(new CreateStateMachineCommand({ name: 'hello', definition, roleArn: ROLE }));
+    assert.equal(again.stateMachineArn, created.stateMachineArn);
+    assert.equal(again.creationDate?.getTime(), created.creationDate.getTime());
+
+    const described = await alice.send(new DescribeStateMachineCommand({ stateMachineArn: created.stateMachineArn }));
+    assert.equal(described.name, 'hello');
+    assert.equal(described.status, 'ACTIVE');
+    assert.equal(described.definition, definition);
+    assert.equal(described.roleArn, ROLE);
+    assert.equal(described.type, 'STANDARD');
+    assert.equal(described.creationDate?.getTime(), created.creationDate.getTime());
+    assert.deepEqual(described.loggingConfiguration, { level: 'OFF', includeExecutionData: false });
+    assert.ok(described.revisionId);
+
+    const updated = await alice.send(
+      new UpdateStateMachineCommand({ stateMachineArn: created.stateMachineArn, definition: passDefinition(2) }),
+    );
+    assert.ok(updated.updateDate instanceof Date);
+    assert.ok(updated.revisionId && updated.revisionId !== described.revisionId);
+    const after = await alice.send(new DescribeStateMachineCommand({ stateMachineArn: created.stateMachineArn }));
+    assert.equal(after.definition, passDefinition(2));
+    assert.equal(after.revisionId, updated.revisionId);
+
+    await alice.send(new DeleteStateMachineCommand({ stateMachineArn: created.stateMachineArn }));
+    const gone = await refusedBy(alice.send(new DescribeStateMachineCommand({ stateMachineArn: created.stateMachineArn })));
+    assert.equal(gone.name, 'StateMachineDoesNotExist');
+    assert.equal(gone.status, 400);
+    // As on AWS, deleting it again succeeds.
+    await alice.send(new DeleteStateMachineCommand({ stateMachineArn: created.stateMachineArn }));
+  });
+
+  it('pages ListStateMachines with an opaque nextToken', async () => {
+    for (const name of ['page-a', 'page-b', 'page-c'])
+      await alice.send(new CreateStateMachineCommand({ name, definition: passDefinition(), roleArn: ROLE, type: 'EXPRESS' }));
+    const names: string[] = [];
+    let nextToken: string | undefined;
+    let pages = 0;
+    do {
+      const page = await alice.send(new ListStateMachinesCommand({ maxResults: 2, nextToken }));
+      assert.ok((page.stateMachines?.length ?? 0) <= 2);
+      for (const m of page.stateMachines ?? []) {
+        assert.equal(m.stateMachineArn, machineArn(m.name!));
+        assert.ok(m.creationDate instanceof Date);
+        names.push(m.name!);
+      }
+      nextToken = page.nextToken;
+      pages++;
+    } while (nextToken);
+    assert.deepEqual(
+      names.filter((n) => n.startsWith('page-')),
+      ['page-a', 'page-b', 'page-c'],
+    );
+    assert.ok(pages >= 2);
+    const bad = await refusedBy(alice.send(new ListStateMachinesCommand({ nextToken: 'not-a-token' })));
+    assert.equal(bad.name, 'InvalidToken');
+    const described = await alice.send(new DescribeStateMachineCommand({ stateMachineArn: machineArn('page-a') }));
+    assert.equal(described.type, 'EXPRESS');
+  });
+
+  it('refuses invalid definitions, names, types, ARNs and duplicates with Step Functions’ errors', async () => {
+    const bad = await refusedBy(
+      alice.send(
+        new CreateStateMachineCommand({ name: 'broken', definition: JSON.stringify({ StartAt: 'Nope', States: {} }), roleArn: ROLE }),
+      ),
+    );
+    assert.equal(bad.name, 'InvalidDefinition');
+    assert.equal(bad.status, 400);
+    assert.match(bad.message, /^Invalid State Machine Definition: '/);
+    const notJson = await refusedBy(alice.send(new CreateStateMachineCommand({ name: 'broken', definition: '{', roleArn: ROLE })));
+    assert.equal(notJson.name, 'InvalidDefinition');
+    const name = await refusedBy(
+      alice.send(new CreateStateMachineCommand({ name: 'has space', definition: passDefinition(), roleArn: ROLE })),
+    );
+    assert.equal(name.name, 'InvalidName');
+    const type = await refusedBy(
+      alice.send(new CreateStateMachineCommand({ name: 'typed', definition: passDefinition(), roleArn: ROLE, type: 'FAST' as never })),
+    );
+    assert.equal(type.name, 'ValidationException');
+    const role = await refusedBy(
+      alice.send(new CreateStateMachineCommand({ name: 'roled', definition: passDefinition(), roleArn: 'nope' })),
+    );
+    assert.equal(role.name, 'InvalidArn');
+    const missing = await refusedBy(alice.send(new CreateStateMachineCommand({ name: 'def', roleArn: ROLE } as never)));
+    assert.equal(missing.name, 'MissingRequiredParameter');
+
+    await alice.send(new CreateStateMachineCommand({ name: 'taken', definition: passDefinition(), roleArn: ROLE }));
+    const taken = await refusedBy(
+      alice.send(new CreateStateMachineCommand({ name: 'taken', definition: passDefinition(1), roleArn: ROLE })),
+    );
+    assert.equal(taken.name, 'StateMachineAlreadyExists');
+    const update = await refusedBy(
+      alice.send(new UpdateStateMachineCommand({ stateMachineArn: machineArn('taken'), definition: JSON.stringify({ StartAt: 'X' }) })),
+    );
+    assert.equal(update.name, 'InvalidDefinition');
+    const nothing = await refusedBy(alice.send(new UpdateStateMachineCommand({ stateMachineArn: machineArn('taken') })));
+    assert.equal(nothing.name, 'MissingRequiredParameter');
+
+    const arn = await refusedBy(alice.send(new DescribeStateMachineCommand({ stateMachineArn: 'arn:aws:lambda:us-east-1:1:function:x' })));
+    assert.equal(arn.name, 'InvalidArn');
+    const garbage = await refusedBy(alice.send(new DescribeStateMachineCommand({ stateMachineArn: 'taken' })));
+    assert.equal(garbage.name, 'InvalidArn');
+    const otherAccount = await refusedBy(
+      alice.send(new DescribeStateMachineCommand({ stateMachineArn: machineArn('taken', '000000000001') })),
+    );
+    assert.equal(otherAccount.name, 'StateMachineDoesNotExist');
+    const version = await refusedBy(alice.send(new DescribeStateMachineCommand({ stateMachineArn: `${machineArn('taken')}:1` })));
+    assert.equal(version.name, 'StateMachineDoesNotExist');
+  });
+
+  it("keeps each user's state machines their own", async () => {
+    await alice.send(new CreateStateMachineCommand({ name: 'private', definition: passDefinition(), roleArn: ROLE }));
+    // Bob names Alice's machine by its ARN: not found, whichever operation.
+    for (const call of [
+      () => bob.send(new DescribeStateMachineCommand({ stateMachineArn: machineArn('private') })),
+      () => bob.send(new UpdateStateMachineCommand({ stateMachineArn: machineArn('private'), definition: passDefinition(3) })),
+      () => bob.send(new StartExecutionCommand({ stateMachineArn: machineArn('private') })),
+      () => bob.send(new ListExecutionsCommand({ stateMachineArn: machineArn('private') })),
+    ])
+      assert.equal((await refusedBy(call())).name, 'StateMachineDoesNotExist');
+    // ...nor under his own account's ARN of that name.
+    const own = await refusedBy(bob.send(new DescribeStateMachineCommand({ stateMachineArn: machineArn('private', accountIdOf('bob')) })));
+    assert.equal(own.name, 'StateMachineDoesNotExist');
+    const listed = await bob.send(new ListStateMachinesCommand({}));
+    assert.deepEqual(listed.stateMachines, []);
+    // Bob's delete of it is refused (an ARN of another account names nothing of his) and does nothing.
+    const deleted = await refusedBy(bob.send(new DeleteStateMachineCommand({ stateMachineArn: machineArn('private') })));
+    assert.equal(deleted.name, 'StateMachineDoesNotExist');
+    const still = await alice.send(new DescribeStateMachineCommand({ stateMachineArn: machineArn('private') }));
+    assert.equal(still.name, 'private');
+    const execution = await refusedBy(bob.send(new DescribeExecutionCommand({ executionArn: executionArn('private', 'x') })));
+    assert.equal(execution.name, 'ExecutionDoesNotExist');
+  });
+
+  it('validates definitions as ValidateStateMachineDefinition does', async () => {
+    const ok = await alice.send(new ValidateStateMachineDefinitionCommand({ definition: passDefinition() }));
+    assert.equal(ok.result, 'OK');
+    assert.deepEqual(ok.diagnostics, []);
+    const fail = await alice.send(new ValidateStateMachineDefinitionCommand({ definition: JSON.stringify({ StartAt: 'A', States: {} }) }));
+    assert.equal(fail.result, 'FAIL');
+    assert.ok((fail.diagnostics?.length ?? 0) > 0);
+    for (const d of fail.diagnostics ?? []) {
+      assert.equal(d.severity, 'ERROR');
+      assert.ok(d.code);
+      assert.ok(d.message);
+    }
+    const one = await alice.send(
+      new ValidateStateMachineDefinitionCommand({
+        definition: JSON.stringify({ StartAt: 'A', States: { B: { Type: 'Nope' } } }),
+        maxResults: 1,
+      }),
+    );
+    assert.equal(one.diagnostics?.length, 1);
+    // Express machines cannot wait for callbacks.
+    const express = await alice.send(
+      new ValidateStateMachineDefinitionCommand({
+        type: 'EXPRESS',
+        definition: JSON.stringify({
+          StartAt: 'T',
+          States: { T: { Type: 'Task', Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken', End: true } },
+        }),
+      }),
+    );
+    assert.equal(express.result, 'FAIL');
+  });
+
+  it('refuses bad signatures and unknown operations', async () => {
+    const forged = sfnClient(p.url!, { keyId: aliceKey.keyId, key: `${aliceKey.key}x` });
+    const refused = await refusedBy(forged.send(new ListStateMachinesCommand({})));
+    assert.equal(refused.name, 'InvalidSignatureException');
+    assert.equal(refused.status, 403);
+    const unknown = await refusedBy(sfnClient(p.url!, { keyId: 'AKIDNOTAKEY', key: 'x' }).send(new ListStateMachinesCommand({})));
+    assert.equal(unknown.name, 'UnrecognizedClientException');
+    const r = await fetch(`${p.url}/`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': 'AWSStepFunctions.ListStateMachines' },
+      body: '{}',
+    });
+    assert.equal(r.status, 403);
+    assert.equal(((await r.json()) as { __type: string }).__type, 'MissingAuthenticationTokenException');
+  });
+});
+
+describe('Step Functions executions through the AWS SDK', () => {
+  it('refuses bad execution requests before running anything', async () => {
+    await alice.send(new CreateStateMachineCommand({ name: 'runs', definition: passDefinition(), roleArn: ROLE }));
+    const input = await refusedBy(alice.send(new StartExecutionCommand({ stateMachineArn: machineArn('runs'), input: '{nope' })));
+    assert.equal(input.name, 'InvalidExecutionInput');
+    const name = await refusedBy(alice.send(new StartExecutionCommand({ stateMachineArn: machineArn('runs'), name: 'a/b' })));
+    assert.equal(name.name, 'InvalidName');
+    const missing = await refusedBy(alice.send(new StartExecutionCommand({ stateMachineArn: machineArn('nothing') })));
+    assert.equal(missing.name, 'StateMachineDoesNotExist');
+    const sync = await refusedBy(alice.send(new StartSyncExecutionCommand({ stateMachineArn: machineArn('runs') })));
+    assert.equal(sync.name, 'StateMachineTypeNotSupported');
+    const list = await refusedBy(alice.send(new ListExecutionsCommand({})));
+    assert.equal(list.name, 'ValidationException');
+    const status = await refusedBy(
+      alice.send(new ListExecutionsCommand({ stateMachineArn: machineArn('runs'), statusFilter: 'DONE' as never })),
+    );
+    assert.equal(status.name, 'ValidationException');
+    const express = await refusedBy(alice.send(new ListExecutionsCommand({ stateMachineArn: machineArn('page-a') })));
+    assert.equal(express.name, 'StateMachineTypeNotSupported');
+    const none = await alice.send(new ListExecutionsCommand({ stateMachineArn: machineArn('runs') }));
+    assert.deepEqual(none.executions, []);
+    for (const call of [
+      () => alice.send(new DescribeExecutionCommand({ executionArn: executionArn('runs', 'never') })),
+      () => alice.send(new GetExecutionHistoryCommand({ executionArn: executionArn('runs', 'never') })),
+      () => alice.send(new StopExecutionCommand({ executionArn: executionArn('runs', 'never') })),
+      () => alice.send(new DescribeStateMachineForExecutionCommand({ executionArn: executionArn('runs', 'never') })),
+      () => alice.send(new DescribeExecutionCommand({ executionArn: `arn:aws:states:${REGION}:${account}:express:runs:x:1234` })),
+    ])
+      assert.equal((await refusedBy(call())).name, 'ExecutionDoesNotExist');
+    const arn = await refusedBy(alice.send(new DescribeExecutionCommand({ executionArn: machineArn('runs') })));
+    assert.equal(arn.name, 'InvalidArn');
+  });
+
+  it('describes, lists and pages executions and reads their history in AWS event shapes', async () => {
+    // Written into the store as a runner writes them: this test is about reading them.
+    await alice.send(new CreateStateMachineCommand({ name: 'seen', definition: passDefinition({ ok: true }), roleArn: ROLE }));
+    const done = await seedExecution(p, {
+      userId: 'alice',
+      machine: 'seen',
+      name: 'done',
+      input: '{"n":1}',
+      events: [
+        ['PassStateEntered', { name: 'P', input: { n: 1 } }],
+        ['PassStateExited', { name: 'P', output: { ok: true } }],
+      ],
+      end: { status: 'SUCCEEDED', output: '{"ok":true}' },
+    });
+    await seedExecution(p, { userId: 'alice', machine: 'seen', name: 'broke', end: { status: 'FAILED', error: 'Boom', cause: 'why' } });
+    await seedExecution(p, { userId: 'alice', machine: 'seen', name: 'going' });
+
+    const d = await alice.send(new DescribeExecutionCommand({ executionArn: executionArn('seen', 'done') }));
+    assert.equal(d.executionArn, executionArn('seen', 'done'));
+    assert.equal(d.stateMachineArn, machineArn('seen'));
+    assert.equal(d.name, 'done');
+    assert.equal(d.status, 'SUCCEEDED');
+    assert.equal(d.input, '{"n":1}');
+    assert.equal(d.output, '{"ok":true}');
+    assert.equal(d.startDate?.getTime(), done.startedAt);
+    assert.ok(d.stopDate instanceof Date);
+    const meta = await alice.send(
+      new DescribeExecutionCommand({ executionArn: executionArn('seen', 'done'), includedData: 'METADATA_ONLY' }),
+    );
+    assert.equal(meta.input, undefined);
+    assert.deepEqual(meta.inputDetails, { included: false });
+    const broke = await alice.send(new DescribeExecutionCommand({ executionArn: executionArn('seen', 'broke') }));
+    assert.deepEqual([broke.status, broke.error, broke.cause, broke.output], ['FAILED', 'Boom', 'why', undefined]);
+
+    const forExecution = await alice.send(new DescribeStateMachineForExecutionCommand({ executionArn: executionArn('seen', 'done') }));
+    assert.equal(forExecution.stateMachineArn, machineArn('seen'));
+    assert.equal(forExecution.definition, passDefinition({ ok: true }));
+    assert.equal(forExecution.roleArn, ROLE);
+    assert.equal(forExecution.revisionId, done.revisionId);
+
+    const listed = await alice.send(new ListExecutionsCommand({ stateMachineArn: machineArn('seen') }));
+    assert.deepEqual(
+      listed.executions?.map((e) => [e.name, e.status, e.executionArn]),
+      [
+        ['going', 'RUNNING', executionArn('seen', 'going')],
+        ['broke', 'FAILED', executionArn('seen', 'broke')],
+        ['done', 'SUCCEEDED', executionArn('seen', 'done')],
+      ],
+    );
+    const failedOnly = await alice.send(new ListExecutionsCommand({ stateMachineArn: machineArn('seen'), statusFilter: 'FAILED' }));
+    assert.deepEqual(
+      failedOnly.executions?.map((e) => e.name),
+      ['broke'],
+    );
+    const page1 = await alice.send(new ListExecutionsCommand({ stateMachineArn: machineArn('seen'), maxResults: 2 }));
+    assert.equal(page1.executions?.length, 2);
+    assert.ok(page1.nextToken);
+    const page2 = await alice.send(
+      new ListExecutionsCommand({ stateMachineArn: machineArn('seen'), maxResults: 2, nextToken: page1.nextToken }),
+    );
+    assert.deepEqual(
+      page2.executions?.map((e) => e.name),
+      ['done'],
+    );
+    assert.equal(page2.nextToken, undefined);
+
+    const history = await alice.send(new GetExecutionHistoryCommand({ executionArn: executionArn('seen', 'done') }));
+    assert.deepEqual(
+      history.events?.map((e) => [e.id, e.previousEventId, e.type]),
+      [
+        [1, 0, 'ExecutionStarted'],
+        [2, 1, 'PassStateEntered'],
+        [3, 2, 'PassStateExited'],
+        [4, 3, 'ExecutionSucceeded'],
+      ],
+    );
+    const [started, entered, exited, succeeded] = history.events ?? [];
+    assert.ok(started.timestamp instanceof Date);
+    assert.deepEqual(started.executionStartedEventDetails, { input: '{"n":1}', inputDetails: { truncated: false }, roleArn: ROLE });
+    assert.deepEqual(entered.stateEnteredEventDetails, { name: 'P', input: '{"n":1}', inputDetails: { truncated: false } });
+    assert.deepEqual(exited.stateExitedEventDetails, { name: 'P', output: '{"ok":true}', outputDetails: { truncated: false } });
+    assert.deepEqual(succeeded.executionSucceededEventDetails, { output: '{"ok":true}', outputDetails: { truncated: false } });
+    const reversed = await alice.send(
+      new GetExecutionHistoryCommand({ executionArn: executionArn('seen', 'done'), reverseOrder: true, maxResults: 3 }),
+    );
+    assert.deepEqual(
+      reversed.events?.map((e) => e.id),
+      [4, 3, 2],
+    );
+    const rest = await alice.send(
+      new GetExecutionHistoryCommand({
+        executionArn: executionArn('seen', 'done'),
+        reverseOrder: true,
+        maxResults: 3,
+        nextToken: reversed.nextToken,
+      }),
+    );
+    assert.deepEqual(
+      rest.events?.map((e) => e.id),
+      [1],
+    );
+    // A reverse read's token does not continue a forward one.
+    const mixed = await refusedBy(
+      alice.send(new GetExecutionHistoryCommand({ executionArn: executionArn('seen', 'done'), nextToken: reversed.nextToken })),
+    );
+    assert.equal(mixed.name, 'InvalidToken');
+    const bare = await alice.send(
+      new GetExecutionHistoryCommand({ executionArn: executionArn('seen', 'done'), includeExecutionData: false }),
+    );
+    assert.equal(bare.events?.[0].executionStartedEventDetails?.input, undefined);
+
+    // Bob names them by Alice's ARNs: not found.
+    for (const call of [
+      () => bob.send(new DescribeExecutionCommand({ executionArn: executionArn('seen', 'done') })),
+      () => bob.send(new GetExecutionHistoryCommand({ executionArn: executionArn('seen', 'done') })),
+      () => bob.send(new StopExecutionCommand({ executionArn: executionArn('seen', 'going') })),
+    ])
+      assert.equal((await refusedBy(call())).name, 'ExecutionDoesNotExist');
+  });
+
+  it('refuses callbacks with no task waiting on their token', async () => {
+    const success = await refusedBy(alice.send(new SendTaskSuccessCommand({ taskToken: 'no-such-token', output: '{}' })));
+    assert.equal(success.name, 'TaskDoesNotExist');
+    const output = await refusedBy(alice.send(new SendTaskSuccessCommand({ taskToken: 'no-such-token', output: '{nope' })));
+    assert.equal(output.name, 'InvalidOutput');
+    const failure = await refusedBy(alice.send(new SendTaskFailureCommand({ taskToken: 'no-such-token', error: 'E' })));
+    assert.equal(failure.name, 'TaskDoesNotExist');
+    const heartbeat = await refusedBy(alice.send(new SendTaskHeartbeatCommand({ taskToken: 'no-such-token' })));
+    assert.equal(heartbeat.name, 'TaskDoesNotExist');
+    const empty = await refusedBy(alice.send(new SendTaskHeartbeatCommand({ taskToken: '' })));
+    assert.equal(empty.name, 'InvalidToken');
+  });
+
+  /** DescribeExecution until the execution has ended. */
+  const ended = async (executionArn: string) => {
+    for (;;) {
+      const d = await alice.send(new DescribeExecutionCommand({ executionArn }));
+      if (d.status !== 'RUNNING') return d;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  };
+  const historyOf = async (executionArn: string) => (await alice.send(new GetExecutionHistoryCommand({ executionArn }))).events ?? [];
+
+  it('starts an execution (idempotent by name and input while it runs), runs it to SUCCEEDED, and reads its history', async () => {
+    await alice.send(new CreateStateMachineCommand({ name: 'chain', definition: passDefinition({ done: true }), roleArn: ROLE }));
+    const started = await alice.send(new StartExecutionCommand({ stateMachineArn: machineArn('chain'), name: 'one', input: '{"a":1}' }));
+    assert.equal(started.executionArn, executionArn('chain', 'one'));
+    assert.ok(started.startDate instanceof Date);
+    const d = await ended(started.executionArn!);
+    assert.equal(d.status, 'SUCCEEDED');
+    assert.equal(d.output, '{"done":true}');
+    assert.equal(d.input, '{"a":1}');
+    const events = await historyOf(started.executionArn!);
+    assert.deepEqual(
+      events.map((e) => e.type),
+      ['ExecutionStarted', 'PassStateEntered', 'PassStateExited', 'ExecutionSucceeded'],
+    );
+    assert.deepEqual(events[0].executionStartedEventDetails, { input: '{"a":1}', inputDetails: { truncated: false }, roleArn: ROLE });
+    assert.equal(events[2].stateExitedEventDetails?.output, '{"done":true}');
+    // Ended: the name is taken for good.
+    const again = await refusedBy(
+      alice.send(new StartExecutionCommand({ stateMachineArn: machineArn('chain'), name: 'one', input: '{"a":1}' })),
+    );
+    assert.equal(again.name, 'ExecutionAlreadyExists');
+
+    // While it runs, the same start is answered with it; another input is refused.
+    await alice.send(new CreateStateMachineCommand({ name: 'waits', definition: waitDefinition, roleArn: ROLE }));
+    const w = await alice.send(new StartExecutionCommand({ stateMachineArn: machineArn('waits'), name: 'w', input: '{}' }));
+    const same = await alice.send(new StartExecutionCommand({ stateMachineArn: machineArn('waits'), name: 'w', input: '{}' }));
+    assert.equal(same.executionArn, w.executionArn);
+    assert.equal(same.startDate?.getTime(), w.startDate?.getTime());
+    const other = await refusedBy(
+      alice.send(new StartExecutionCommand({ stateMachineArn: machineArn('waits'), name: 'w', input: '{"b":2}' })),
+    );
+    assert.equal(other.name, 'ExecutionAlreadyExists');
+    // A default name is a fresh UUID.
+    const unnamed = await alice.send(new StartExecutionCommand({ stateMachineArn: machineArn('chain') }));
+    assert.match(unnamed.executionArn!, /:execution:chain:[0-9a-f-]{36}$/);
+    const listed = await alice.send(new ListExecutionsCommand({ stateMachineArn: machineArn('waits'), statusFilter: 'RUNNING' }));
+    assert.deepEqual(
+      listed.executions?.map((e) => e.executionArn),
+      [w.executionArn],
+    );
+  });
+
+  it('stops a running execution: ABORTED, with ExecutionAborted last in its history', async () => {
+    await alice.send(new CreateStateMachineCommand({ name: 'waits', definition: waitDefinition, roleArn: ROLE }));
+    const w = await alice.send(new StartExecutionCommand({ stateMachineArn: machineArn('waits'), name: 'to-stop' }));
+    const stopped = await alice.send(
+      new StopExecutionCommand({ executionArn: w.executionArn, error: 'Enough', cause: 'the test stopped it' }),
+    );
+    assert.ok(stopped.stopDate instanceof Date);
+    const d = await alice.send(new DescribeExecutionCommand({ executionArn: w.executionArn }));
+    assert.deepEqual([d.status, d.error, d.cause], ['ABORTED', 'Enough', 'the test stopped it']);
+    assert.equal(d.stopDate?.getTime(), stopped.stopDate.getTime());
+    const events = await historyOf(w.executionArn!);
+    const last = events[events.length - 1];
+    assert.equal(last.type, 'ExecutionAborted');
+    assert.deepEqual(last.executionAbortedEventDetails, { error: 'Enough', cause: 'the test stopped it' });
+    assert.deepEqual(
+      events.slice(0, 2).map((e) => e.type),
+      ['ExecutionStarted', 'WaitStateEntered'],
+    );
+  });
+
+  it('runs an EXPRESS machine to its end with StartSyncExecution; StartExecution of one is not kept', async () => {
+    await alice.send(
+      new CreateStateMachineCommand({ name: 'fast', definition: passDefinition({ quick: 1 }), roleArn: ROLE, type: 'EXPRESS' }),
+    );
+    const r = await alice.send(new StartSyncExecutionCommand({ stateMachineArn: machineArn('fast'), name: 'run-1', input: '{"x":1}' }));
+    assert.equal(r.status, 'SUCCEEDED');
+    assert.equal(r.output, '{"quick":1}');
+    assert.equal(r.input, '{"x":1}');
+    assert.equal(r.name, 'run-1');
+    assert.equal(r.stateMachineArn, machineArn('fast'));
+    assert.match(r.executionArn!, new RegExp(`^arn:aws:states:${REGION}:${account}:express:fast:run-1:[0-9a-f-]{36}$`));
+    assert.ok(r.startDate instanceof Date && r.stopDate instanceof Date);
+    assert.ok(r.billingDetails?.billedDurationInMilliseconds);
+
+    const failing = JSON.stringify({ StartAt: 'F', States: { F: { Type: 'Fail', Error: 'Nope', Cause: 'on purpose' } } });
+    await alice.send(new CreateStateMachineCommand({ name: 'fails', definition: failing, roleArn: ROLE, type: 'EXPRESS' }));
+    const f = await alice.send(new StartSyncExecutionCommand({ stateMachineArn: machineArn('fails') }));
+    assert.deepEqual([f.status, f.error, f.cause, f.output], ['FAILED', 'Nope', 'on purpose', undefined]);
+
+    const started = await alice.send(new StartExecutionCommand({ stateMachineArn: machineArn('fast'), name: 'async' }));
+    assert.match(started.executionArn!, /:express:fast:async:[0-9a-f-]{36}$/);
+    const d = await refusedBy(alice.send(new DescribeExecutionCommand({ executionArn: started.executionArn })));
+    assert.equal(d.name, 'ExecutionDoesNotExist');
+  });
+
+  it('answers a .waitForTaskToken Task with SendTaskSuccess, SendTaskFailure and SendTaskHeartbeat', { skip: NO_SANDBOX }, async () => {
+    // A function that only returns: the Task then waits for its token, which its TaskScheduled
+    // event shows (the resolved Parameters), as on AWS.
+    const zip = makeZip({ 'index.js': 'exports.handler = async (e) => ({ echoed: e });' }).toString('base64');
+    const fn = await p.inject({
+      method: 'PUT',
+      url: '/functions/echo',
+      auth: aliceKey.key,
+      payload: { zip, runtime: 'nodejs22.x', handler: 'index.handler' },
+    });
+    assert.equal(fn.statusCode, 201, fn.body);
+    const definition = JSON.stringify({
+      StartAt: 'Ask',
+      States: {
+        Ask: {
+          Type: 'Task',
+          Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
+          Parameters: { FunctionName: 'echo', Payload: { 'token.$': '$$.Task.Token' } },
+          End: true,
+        },
+      },
+    });
+    await alice.send(new CreateStateMachineCommand({ name: 'asks', definition, roleArn: ROLE }));
+    const tokenOf = async (arn: string) => {
+      for (;;) {
+        const scheduled = (await historyOf(arn)).find((e) => e.type === 'TaskScheduled');
+        const started = (await historyOf(arn)).some((e) => e.type === 'TaskStarted');
+        if (scheduled && started) {
+          assert.equal(scheduled.taskScheduledEventDetails?.resourceType, 'lambda');
+          assert.equal(scheduled.taskScheduledEventDetails?.resource, 'invoke.waitForTaskToken');
+          assert.equal(scheduled.taskScheduledEventDetails?.region, REGION);
+          return JSON.parse(scheduled.taskScheduledEventDetails!.parameters!).Payload.token as string;
+        }
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    };
+    const yes = await alice.send(new StartExecutionCommand({ stateMachineArn: machineArn('asks'), name: 'yes' }));
+    const no = await alice.send(new StartExecutionCommand({ stateMachineArn: machineArn('asks'), name: 'no' }));
+    const yesToken = await tokenOf(yes.executionArn!);
+    const noToken = await tokenOf(no.executionArn!);
+
+    // Only the owner may answer.
+    const stranger = await refusedBy(bob.send(new SendTaskSuccessCommand({ taskToken: yesToken, output: '{}' })));
+    assert.equal(stranger.name, 'TaskDoesNotExist');
+    await alice.send(new SendTaskHeartbeatCommand({ taskToken: yesToken }));
+    await alice.send(new SendTaskSuccessCommand({ taskToken: yesToken, output: '{"answer":"yes"}' }));
+    await alice.send(new SendTaskFailureCommand({ taskToken: noToken, error: 'Declined', cause: 'said no' }));
+
+    const y = await ended(yes.executionArn!);
+    assert.equal(y.status, 'SUCCEEDED');
+    assert.equal(y.output, '{"answer":"yes"}');
+    const succeeded = (await historyOf(yes.executionArn!)).find((e) => e.type === 'TaskSucceeded');
+    assert.deepEqual(succeeded?.taskSucceededEventDetails, {
+      resourceType: 'lambda',
+      resource: 'invoke.waitForTaskToken',
+      output: '{"answer":"yes"}',
+      outputDetails: { truncated: false },
+    });
+    const n = await ended(no.executionArn!);
+    assert.deepEqual([n.status, n.error, n.cause], ['FAILED', 'Declined', 'said no']);
+    const failed = (await historyOf(no.executionArn!)).find((e) => e.type === 'TaskFailed');
+    assert.deepEqual(failed?.taskFailedEventDetails, {
+      resourceType: 'lambda',
+      resource: 'invoke.waitForTaskToken',
+      error: 'Declined',
+      cause: 'said no',
+    });
+    // Answered: no task waits on it any more.
+    const late = await refusedBy(alice.send(new SendTaskSuccessCommand({ taskToken: yesToken, output: '{}' })));
+    assert.equal(late.name, 'TaskDoesNotExist');
+
+    // A Task naming the function's ARN: Lambda's own events, as AWS writes them.
+    const direct = JSON.stringify({
+      StartAt: 'Call',
+      States: { Call: { Type: 'Task', Resource: `arn:aws:lambda:${REGION}:${account}:function:echo`, End: true } },
+    });
+    await alice.send(new CreateStateMachineCommand({ name: 'direct', definition: direct, roleArn: ROLE }));
+    const call = await alice.send(new StartExecutionCommand({ stateMachineArn: machineArn('direct'), input: '{"hi":1}' }));
+    const c = await ended(call.executionArn!);
+    assert.equal(c.status, 'SUCCEEDED', c.cause);
+    assert.deepEqual(JSON.parse(c.output!), { echoed: { hi: 1 } });
+    const events = await historyOf(call.executionArn!);
+    assert.deepEqual(
+      events.map((e) => e.type),
+      [
+        'ExecutionStarted',
+        'TaskStateEntered',
+        'LambdaFunctionScheduled',
+        'LambdaFunctionStarted',
+        'LambdaFunctionSucceeded',
+        'TaskStateExited',
+        'ExecutionSucceeded',
+      ],
+    );
+    assert.deepEqual(events[2].lambdaFunctionScheduledEventDetails, {
+      resource: `arn:aws:lambda:${REGION}:${account}:function:echo`,
+      input: '{"hi":1}',
+      inputDetails: { truncated: false },
+    });
+    assert.deepEqual(JSON.parse(events[4].lambdaFunctionSucceededEventDetails!.output!), { echoed: { hi: 1 } });
+  });
+});

@@ -1,0 +1,96 @@
+/**
+ * Executions written straight into a platform's workflows store (the real SQLite or PostgreSQL
+ * port), as a runner would write them: for tests of the surfaces that read executions (describe,
+ * list, history) without running a state machine.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Execution, HistoryEventRecord } from '../../src/core/index.ts';
+import type { Workflows } from '../../src/store/index.ts';
+import type { TestPlatform } from './platform.ts';
+
+const workflowsOf = (p: TestPlatform): Workflows => (p.store as unknown as { workflows: Workflows }).workflows;
+
+/** A time-ordered id (UUIDv7's layout), as the store orders executions by id. */
+export function timeOrderedId(now = Date.now()): string {
+  const hex = now.toString(16).padStart(12, '0') + randomBytes(10).toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-7${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+export interface Seeded {
+  userId: string;
+  machine: string;
+  name: string;
+  /** JSON text. */
+  input?: string;
+  /** The events after ExecutionStarted, each [type, details]; ids follow in order. */
+  events?: [type: string, details?: object][];
+  /** Ends it: SUCCEEDED with this output (JSON text), or FAILED with the error. */
+  end?: { status: 'SUCCEEDED'; output: string } | { status: 'FAILED'; error: string; cause: string };
+}
+
+export async function seedExecution(p: TestPlatform, s: Seeded): Promise<Execution> {
+  const w = workflowsOf(p);
+  const machine = await w.getStateMachine(s.userId, s.machine);
+  if (!machine) throw new Error(`no state machine ${s.machine}`);
+  const now = Date.now();
+  const input = s.input ?? '{}';
+  const execution: Execution = {
+    id: timeOrderedId(now),
+    userId: s.userId,
+    stateMachineName: s.machine,
+    name: s.name,
+    status: 'RUNNING',
+    input,
+    output: null,
+    error: null,
+    cause: null,
+    definition: machine.definition,
+    revisionId: machine.revisionId,
+    startedAt: now,
+    stoppedAt: null,
+    parentId: null,
+  };
+  const event = (id: number, type: string, details?: object): HistoryEventRecord => ({
+    id,
+    previousEventId: id - 1,
+    type,
+    timestamp: now + id,
+    details: details === undefined ? null : JSON.stringify(details),
+  });
+  const owner = 'test-seed';
+  await w.startExecution({
+    execution,
+    events: [event(1, 'ExecutionStarted', { input: JSON.parse(input) })],
+    frames: [],
+    wakeAt: null,
+    lease: { owner, until: now + 60_000 },
+  });
+  const events = (s.events ?? []).map(([type, details], i) => event(i + 2, type, details));
+  if (s.end) {
+    const last =
+      s.end.status === 'SUCCEEDED'
+        ? ['ExecutionSucceeded', { output: JSON.parse(s.end.output) }]
+        : ['ExecutionFailed', { error: s.end.error, cause: s.end.cause }];
+    events.push(event(events.length + 2, last[0] as string, last[1] as object));
+  }
+  const ok = await w.commit(execution.id, owner, {
+    events,
+    putFrames: [],
+    deleteFrames: [],
+    wakeAt: null,
+    leaseUntil: null,
+    ...(s.end
+      ? {
+          end: {
+            status: s.end.status,
+            output: s.end.status === 'SUCCEEDED' ? s.end.output : null,
+            error: s.end.status === 'FAILED' ? s.end.error : null,
+            cause: s.end.status === 'FAILED' ? s.end.cause : null,
+            stoppedAt: now + events.length + 2,
+          },
+        }
+      : {}),
+  });
+  if (!ok) throw new Error('the seeded execution was not committed');
+  return (await w.getExecution(s.userId, execution.id)) as Execution;
+}
