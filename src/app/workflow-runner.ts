@@ -13,12 +13,14 @@ import { randomUUID } from 'node:crypto';
 import {
   type ExecutionInfo,
   type Json,
+  type JsonObject,
+  type TaskRequest,
   runExecution,
   type StateMachineDefinition,
   StatesFailure,
   type TaskResolver,
 } from '../core/asl/index.ts';
-import { type Clock, type Execution, type StateMachine, workflowErrors } from '../core/index.ts';
+import { type Clock, Conflict, type Execution, type StateMachine, workflowErrors } from '../core/index.ts';
 import type { Logger } from '../log/index.ts';
 import { uuidv7 } from '../store/ids.ts';
 import type { TaskTokenRecord, Workflows } from '../store/index.ts';
@@ -118,7 +120,7 @@ export class StoreWorkflowRunner implements WorkflowRunner {
     };
   }
 
-  async start(machine: StateMachine, name: string, input: string): Promise<Started> {
+  async start(machine: StateMachine, name: string, input: string, parentId: string | null = null): Promise<Started> {
     const now = this.deps.clock.now();
     if (machine.type === 'EXPRESS') {
       const expressId = randomUUID();
@@ -139,7 +141,7 @@ export class StoreWorkflowRunner implements WorkflowRunner {
       revisionId: machine.revisionId,
       startedAt: now,
       stoppedAt: null,
-      parentId: null,
+      parentId,
     };
     const { live, events, frames } = LiveExecution.start(
       execution,
@@ -311,7 +313,9 @@ export class StoreWorkflowRunner implements WorkflowRunner {
   }
 
   private launch(held: Held, l: Launch): void {
-    const resolve = this.deps.tasks(held.live.execution.userId);
+    const resolve = CHILD.test(l.resource)
+      ? (request: TaskRequest) => this.child(held.live.execution, l, request)
+      : this.deps.tasks(held.live.execution.userId);
     const run = resolve({
       resource: l.waitForToken ? l.resource.replace(/\.waitForTaskToken$/, '') : l.resource,
       parameters: l.parameters,
@@ -329,6 +333,76 @@ export class StoreWorkflowRunner implements WorkflowRunner {
     // Not awaited by close(): a task may run for minutes; its result after close is dropped and the
     // execution's next runner runs it again.
     void run.then((outcome) => this.drive(held, (live) => void live.taskDone(l.frameId, l.attempt, outcome)));
+  }
+
+  /**
+   * `arn:aws:states:::states:startExecution` (.sync, .sync:2, .waitForTaskToken): starts an
+   * execution of another of the owner's state machines, named after the launch (Parameters.Name
+   * or the attempt's id), so that a launch run again after a takeover finds the one it started.
+   * With .sync it waits for its end and answers as DescribeExecution (Input and Output as JSON
+   * text, or as JSON with .sync:2); a child that did not succeed fails the task (States.TaskFailed).
+   */
+  private async child(parent: Execution, l: Launch, request: TaskRequest): Promise<Json> {
+    const params = (request.parameters ?? {}) as { StateMachineArn?: Json; Input?: Json; Name?: Json };
+    const account = this.deps.accountOf(parent.userId);
+    const arn = typeof params.StateMachineArn === 'string' ? STATE_MACHINE_ARN.exec(params.StateMachineArn) : null;
+    if (!arn) throw new StatesFailure('StepFunctions.InvalidArnException', `Invalid Arn: '${String(params.StateMachineArn)}'`);
+    const machine = arn[1] === account ? await this.deps.workflows.getStateMachine(parent.userId, arn[2]) : null;
+    if (!machine) throw new StatesFailure('StepFunctions.StateMachineDoesNotExistException', `State Machine Does Not Exist: '${arn[0]}'`);
+    const name = typeof params.Name === 'string' ? params.Name : l.attempt;
+    const input = params.Input === undefined ? '{}' : typeof params.Input === 'string' ? params.Input : JSON.stringify(params.Input);
+    let child: Execution;
+    if (machine.type === 'EXPRESS') {
+      const started = await this.start(machine, name, input);
+      if (started.type !== 'EXPRESS') throw new Error('an EXPRESS machine started otherwise');
+      return {
+        ExecutionArn: `arn:aws:states:${this.deps.region}:${account}:express:${machine.name}:${name}:${started.expressId}`,
+        StartDate: started.startedAt,
+      };
+    }
+    try {
+      const started = await this.start(machine, name, input, parent.id);
+      if (started.type !== 'STANDARD') throw new Error('a STANDARD machine started otherwise');
+      child = started.execution;
+    } catch (e) {
+      // Started by this launch before a takeover, and ended since.
+      const found = e instanceof Conflict ? await this.deps.workflows.findExecution(parent.userId, machine.name, name) : null;
+      if (!found || found.parentId !== parent.id) {
+        if (e instanceof Conflict)
+          throw new StatesFailure('StepFunctions.ExecutionAlreadyExistsException', `Execution Already Exists: '${name}'`);
+        throw e;
+      }
+      child = found;
+    }
+    const childArn = executionArn(this.deps.region, account, machine.name, name);
+    const sync = /\.sync(:2)?$/.exec(l.resource);
+    if (!sync) return { ExecutionArn: childArn, StartDate: child.startedAt };
+    for (let delay = 10; child.status === 'RUNNING'; delay = Math.min(delay * 2, 500)) {
+      if (this.closed) return new Promise<Json>(() => {});
+      await new Promise((r) => setTimeout(r, delay));
+      child = (await this.deps.workflows.getExecutionById(child.id)) ?? child;
+    }
+    const asJson = sync[1] === ':2';
+    const text = (t: string | null): Json => (t === null ? null : asJson ? (JSON.parse(t) as Json) : t);
+    const described: JsonObject = {
+      ExecutionArn: childArn,
+      Input: text(child.input),
+      InputDetails: { Included: true },
+      Name: name,
+      StartDate: child.startedAt,
+      StateMachineArn: stateMachineArn(this.deps.region, account, machine.name),
+      Status: child.status,
+      StopDate: child.stoppedAt,
+    };
+    if (child.status === 'SUCCEEDED') return { ...described, Output: text(child.output), OutputDetails: { Included: true } };
+    throw new StatesFailure(
+      'States.TaskFailed',
+      JSON.stringify({
+        ...described,
+        ...(child.error !== null ? { Error: child.error } : {}),
+        ...(child.cause !== null ? { Cause: child.cause } : {}),
+      }),
+    );
   }
 
   private schedule(held: Held, wake: number | null): void {
@@ -360,6 +434,9 @@ export class StoreWorkflowRunner implements WorkflowRunner {
     await Promise.allSettled([...this.busy]);
   }
 }
+
+const CHILD = /^arn:aws[a-zA-Z-]*:states:::states:startExecution(\.sync(:2)?|\.waitForTaskToken)?$/;
+const STATE_MACHINE_ARN = /^arn:aws[a-zA-Z-]*:states:[a-z0-9-]+:(\d{12}):stateMachine:([^:]+)$/;
 
 interface Held {
   live: LiveExecution;

@@ -1,5 +1,5 @@
 /**
- * The durable workflow runner (app/workflow-runner.ts) over a real SQLite store: executions run
+ * The durable workflow runner (app/workflow-runner.ts) over a real store, SQLite and PostgreSQL: executions run
  * to their end through stored commits, park while they wait, are picked up by another runner
  * when theirs is gone, and answer callbacks and stops. Task states go to resolvers written here
  * (the seam the functions resolver plugs into; the real one is exercised through the API tests).
@@ -22,443 +22,520 @@ import {
 import { type Json, StatesFailure, type TaskRequest, type TaskResolver } from '../../src/core/asl/index.ts';
 import type { Execution } from '../../src/core/index.ts';
 import { createLogger } from '../../src/log/index.ts';
-import { SqliteStore } from '../../src/store/index.ts';
+import { SqliteStore, type Workflows } from '../../src/store/index.ts';
+import { PostgresStore } from '../../src/store/postgres/index.ts';
+import { dropTestSchemas, freshSchema, TEST_DATABASE_URL } from '../helpers/postgres.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'hangar-wf-runner-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
+after(() => dropTestSchemas());
 let n = 0;
 const USER = 'u1';
 const clock = { now: () => Date.now() };
 
+type Backend = 'sqlite' | 'postgres';
+
 interface Rig {
-  store: SqliteStore;
+  store: { workflows: Workflows; close(): Promise<void> };
   app: WorkflowsApp;
   runner: StoreWorkflowRunner;
   newRunner(o?: { leaseMs?: number; holdMs?: number }): StoreWorkflowRunner;
   close(): Promise<void>;
 }
 
-function rig(tasks: TaskResolver = async () => ({}), o: { leaseMs?: number; holdMs?: number } = {}): Rig {
-  const store = new SqliteStore({ path: join(dir, `s${n++}.db`), clock });
-  const runners: StoreWorkflowRunner[] = [];
-  const newRunner = (ro: { leaseMs?: number; holdMs?: number } = o) => {
-    const r = new StoreWorkflowRunner(
-      {
-        workflows: store.workflows,
-        clock,
-        log: createLogger('silent'),
-        tasks: () => tasks,
-        region: 'us-east-1',
-        accountOf: () => '123456789012',
-      },
-      { pollMs: 20, ...ro },
-    );
-    r.begin();
-    runners.push(r);
-    return r;
-  };
-  const runner = newRunner();
-  const app: WorkflowsApp = { workflows: store.workflows, clock, workflowRunner: runner };
-  return {
-    store,
-    app,
-    runner,
-    newRunner,
-    async close() {
-      for (const r of runners) await r.close();
-      await store.close();
-    },
-  };
+async function openStore(backend: Backend): Promise<{ workflows: Workflows; close(): Promise<void> }> {
+  if (backend === 'sqlite') return new SqliteStore({ path: join(dir, `s${n++}.db`), clock });
+  return PostgresStore.open({ url: TEST_DATABASE_URL, schema: freshSchema(), clock, poolSize: 4 });
 }
 
-async function settle(app: WorkflowsApp, id: string, timeoutMs = 10_000): Promise<Execution> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const e = await describeExecution(app, USER, id);
-    if (e.status !== 'RUNNING') return e;
-    if (Date.now() > end) throw new Error(`execution ${id} still RUNNING after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
-async function run(r: Rig, definition: object, input: Json = {}, name?: string): Promise<Execution> {
-  const machine = `m${n++}`;
-  await createStateMachine(r.app, USER, { name: machine, definition: JSON.stringify(definition) });
-  const started = await startExecution(r.app, USER, machine, { input: JSON.stringify(input), ...(name ? { name } : {}) });
-  assert.equal(started.type, 'STANDARD');
-  return settle(r.app, started.type === 'STANDARD' ? started.execution.id : '');
-}
-
-async function types(r: Rig, id: string): Promise<string[]> {
-  return (await executionHistory(r.app, USER, id, { limit: 1000 })).map((e) => e.type);
-}
-
-describe('durable workflow runner (SQLite)', () => {
-  it('runs a Pass chain to its output, each state in the history', async () => {
-    const r = rig();
-    try {
-      const e = await run(
-        r,
-        {
-          StartAt: 'A',
-          States: {
-            A: { Type: 'Pass', Result: { x: 1 }, ResultPath: '$.a', Next: 'B' },
-            B: { Type: 'Pass', Parameters: { 'sum.$': 'States.MathAdd($.a.x, $.n)' }, End: true },
+for (const backend of ['sqlite', 'postgres'] as const) {
+  describe(`durable workflow runner (${backend})`, () => {
+    async function rig(tasks: TaskResolver = async () => ({}), o: { leaseMs?: number; holdMs?: number } = {}): Promise<Rig> {
+      const store = await openStore(backend);
+      const runners: StoreWorkflowRunner[] = [];
+      const newRunner = (ro: { leaseMs?: number; holdMs?: number } = o) => {
+        const r = new StoreWorkflowRunner(
+          {
+            workflows: store.workflows,
+            clock,
+            log: createLogger('silent'),
+            tasks: () => tasks,
+            region: 'us-east-1',
+            accountOf: () => '123456789012',
           },
+          { pollMs: 20, ...ro },
+        );
+        r.begin();
+        runners.push(r);
+        return r;
+      };
+      const runner = newRunner();
+      const app: WorkflowsApp = { workflows: store.workflows, clock, workflowRunner: runner };
+      return {
+        store,
+        app,
+        runner,
+        newRunner,
+        async close() {
+          for (const r of runners) await r.close();
+          await store.close();
         },
-        { n: 41 },
-      );
-      assert.equal(e.status, 'SUCCEEDED');
-      assert.deepEqual(JSON.parse(e.output!), { sum: 42 });
-      assert.deepEqual(await types(r, e.id), [
-        'ExecutionStarted',
-        'PassStateEntered',
-        'PassStateExited',
-        'PassStateEntered',
-        'PassStateExited',
-        'ExecutionSucceeded',
-      ]);
-      const history = await executionHistory(r.app, USER, e.id, { limit: 1000 });
-      assert.deepEqual(
-        history.map((h) => h.id),
-        [1, 2, 3, 4, 5, 6],
-      );
-      assert.ok(history.slice(1).every((h, i) => h.previousEventId === i + 1));
-    } finally {
-      await r.close();
+      };
     }
-  });
 
-  it('runs Task states, retries them as their Retry says and catches what is left', async () => {
-    let calls = 0;
-    const r = rig(async (req: TaskRequest) => {
-      calls++;
-      const p = req.parameters as { fail?: number; v?: number };
-      if (p.fail !== undefined && calls <= p.fail) throw new StatesFailure('Boom', `call ${calls}`);
-      if (req.resource.endsWith(':never')) throw new StatesFailure('Never', 'always');
-      return { got: p.v ?? null };
+    async function settle(app: WorkflowsApp, id: string, timeoutMs = 10_000): Promise<Execution> {
+      const end = Date.now() + timeoutMs;
+      for (;;) {
+        const e = await describeExecution(app, USER, id);
+        if (e.status !== 'RUNNING') return e;
+        if (Date.now() > end) throw new Error(`execution ${id} still RUNNING after ${timeoutMs} ms`);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    }
+
+    async function run(r: Rig, definition: object, input: Json = {}, name?: string): Promise<Execution> {
+      const machine = `m${n++}`;
+      await createStateMachine(r.app, USER, { name: machine, definition: JSON.stringify(definition) });
+      const started = await startExecution(r.app, USER, machine, { input: JSON.stringify(input), ...(name ? { name } : {}) });
+      assert.equal(started.type, 'STANDARD');
+      return settle(r.app, started.type === 'STANDARD' ? started.execution.id : '');
+    }
+
+    async function types(r: Rig, id: string): Promise<string[]> {
+      return (await executionHistory(r.app, USER, id, { limit: 1000 })).map((e) => e.type);
+    }
+
+    it('runs a Pass chain to its output, each state in the history', async () => {
+      const r = await rig();
+      try {
+        const e = await run(
+          r,
+          {
+            StartAt: 'A',
+            States: {
+              A: { Type: 'Pass', Result: { x: 1 }, ResultPath: '$.a', Next: 'B' },
+              B: { Type: 'Pass', Parameters: { 'sum.$': 'States.MathAdd($.a.x, $.n)' }, End: true },
+            },
+          },
+          { n: 41 },
+        );
+        assert.equal(e.status, 'SUCCEEDED');
+        assert.deepEqual(JSON.parse(e.output!), { sum: 42 });
+        assert.deepEqual(await types(r, e.id), [
+          'ExecutionStarted',
+          'PassStateEntered',
+          'PassStateExited',
+          'PassStateEntered',
+          'PassStateExited',
+          'ExecutionSucceeded',
+        ]);
+        const history = await executionHistory(r.app, USER, e.id, { limit: 1000 });
+        assert.deepEqual(
+          history.map((h) => h.id),
+          [1, 2, 3, 4, 5, 6],
+        );
+        assert.ok(history.slice(1).every((h, i) => h.previousEventId === i + 1));
+      } finally {
+        await r.close();
+      }
     });
-    try {
-      const e = await run(r, {
-        StartAt: 'T',
-        States: {
-          T: {
-            Type: 'Task',
-            Resource: 'arn:aws:lambda:us-east-1:123456789012:function:f',
-            Parameters: { fail: 2, v: 7 },
-            Retry: [{ ErrorEquals: ['Boom'], IntervalSeconds: 1, BackoffRate: 1, MaxAttempts: 3 }],
-            Next: 'U',
-          },
-          U: {
-            Type: 'Task',
-            Resource: 'arn:aws:lambda:us-east-1:123456789012:function:never',
-            Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.caught', Next: 'Done' }],
-            End: true,
-          },
-          Done: { Type: 'Succeed' },
-        },
+
+    it('runs Task states, retries them as their Retry says and catches what is left', async () => {
+      let calls = 0;
+      const r = await rig(async (req: TaskRequest) => {
+        calls++;
+        const p = req.parameters as { fail?: number; v?: number };
+        if (p.fail !== undefined && calls <= p.fail) throw new StatesFailure('Boom', `call ${calls}`);
+        if (req.resource.endsWith(':never')) throw new StatesFailure('Never', 'always');
+        return { got: p.v ?? null };
       });
-      assert.equal(e.status, 'SUCCEEDED');
-      assert.deepEqual(JSON.parse(e.output!), { got: 7, caught: { Error: 'Never', Cause: 'always' } });
-      assert.equal(calls, 4);
-      const t = await types(r, e.id);
-      assert.equal(t.filter((x) => x === 'TaskScheduled').length, 4);
-      assert.equal(t.filter((x) => x === 'TaskFailed').length, 3);
-    } finally {
-      await r.close();
-    }
-  });
-
-  it('runs a Map at its concurrency and a Parallel, outputs in order', async () => {
-    let running = 0;
-    let most = 0;
-    const r = rig(async (req) => {
-      running++;
-      most = Math.max(most, running);
-      await new Promise((res) => setTimeout(res, 5));
-      running--;
-      return (req.parameters as { i: number }).i * 2;
+      try {
+        const e = await run(r, {
+          StartAt: 'T',
+          States: {
+            T: {
+              Type: 'Task',
+              Resource: 'arn:aws:lambda:us-east-1:123456789012:function:f',
+              Parameters: { fail: 2, v: 7 },
+              Retry: [{ ErrorEquals: ['Boom'], IntervalSeconds: 1, BackoffRate: 1, MaxAttempts: 3 }],
+              Next: 'U',
+            },
+            U: {
+              Type: 'Task',
+              Resource: 'arn:aws:lambda:us-east-1:123456789012:function:never',
+              Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.caught', Next: 'Done' }],
+              End: true,
+            },
+            Done: { Type: 'Succeed' },
+          },
+        });
+        assert.equal(e.status, 'SUCCEEDED');
+        assert.deepEqual(JSON.parse(e.output!), { got: 7, caught: { Error: 'Never', Cause: 'always' } });
+        assert.equal(calls, 4);
+        const t = await types(r, e.id);
+        assert.equal(t.filter((x) => x === 'TaskScheduled').length, 4);
+        assert.equal(t.filter((x) => x === 'TaskFailed').length, 3);
+      } finally {
+        await r.close();
+      }
     });
-    try {
-      const e = await run(
-        r,
-        {
+
+    it('runs a Map at its concurrency and a Parallel, outputs in order', async () => {
+      let running = 0;
+      let most = 0;
+      const r = await rig(async (req) => {
+        running++;
+        most = Math.max(most, running);
+        await new Promise((res) => setTimeout(res, 5));
+        running--;
+        return (req.parameters as { i: number }).i * 2;
+      });
+      try {
+        const e = await run(
+          r,
+          {
+            StartAt: 'P',
+            States: {
+              P: {
+                Type: 'Parallel',
+                Branches: [
+                  {
+                    StartAt: 'M',
+                    States: {
+                      M: {
+                        Type: 'Map',
+                        ItemsPath: '$.items',
+                        MaxConcurrency: 3,
+                        ItemProcessor: {
+                          StartAt: 'Double',
+                          States: {
+                            Double: {
+                              Type: 'Task',
+                              Resource: 'arn:aws:lambda:us-east-1:123456789012:function:d',
+                              Parameters: { 'i.$': '$' },
+                              End: true,
+                            },
+                          },
+                        },
+                        End: true,
+                      },
+                    },
+                  },
+                  { StartAt: 'B', States: { B: { Type: 'Pass', Result: 'b', End: true } } },
+                ],
+                End: true,
+              },
+            },
+          },
+          { items: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10] },
+        );
+        assert.equal(e.status, 'SUCCEEDED');
+        assert.deepEqual(JSON.parse(e.output!), [[2, 4, 6, 8, 10, 12, 14, 16, 18, 20], 'b']);
+        assert.ok(most <= 3, `at most 3 at once, saw ${most}`);
+        const t = await types(r, e.id);
+        assert.equal(t.filter((x) => x === 'MapIterationStarted').length, 10);
+        assert.equal(t.filter((x) => x === 'MapIterationSucceeded').length, 10);
+        // Nothing of it is left in the store once it ended.
+        const rt = await r.store.workflows.loadRuntime(e.id);
+        assert.deepEqual(rt.frames, []);
+      } finally {
+        await r.close();
+      }
+    });
+
+    it('fails a Map past its tolerance with the failing iteration error, and a Parallel with its branch error', async () => {
+      const r = await rig(async (req) => {
+        if ((req.parameters as { i: number }).i % 2 === 0) throw new StatesFailure('Even', 'no evens');
+        return 1;
+      });
+      try {
+        const e = await run(
+          r,
+          {
+            StartAt: 'M',
+            States: {
+              M: {
+                Type: 'Map',
+                ItemsPath: '$.items',
+                ItemProcessor: {
+                  StartAt: 'T',
+                  States: {
+                    T: {
+                      Type: 'Task',
+                      Resource: 'arn:aws:lambda:us-east-1:123456789012:function:t',
+                      Parameters: { 'i.$': '$' },
+                      End: true,
+                    },
+                  },
+                },
+                End: true,
+              },
+            },
+          },
+          { items: [1, 2, 3] },
+        );
+        assert.equal(e.status, 'FAILED');
+        assert.equal(e.error, 'Even');
+        const p = await run(r, {
           StartAt: 'P',
           States: {
             P: {
               Type: 'Parallel',
               Branches: [
-                {
-                  StartAt: 'M',
-                  States: {
-                    M: {
-                      Type: 'Map',
-                      ItemsPath: '$.items',
-                      MaxConcurrency: 3,
-                      ItemProcessor: {
-                        StartAt: 'Double',
-                        States: {
-                          Double: {
-                            Type: 'Task',
-                            Resource: 'arn:aws:lambda:us-east-1:123456789012:function:d',
-                            Parameters: { 'i.$': '$' },
-                            End: true,
-                          },
-                        },
-                      },
-                      End: true,
-                    },
-                  },
-                },
-                { StartAt: 'B', States: { B: { Type: 'Pass', Result: 'b', End: true } } },
+                { StartAt: 'F', States: { F: { Type: 'Fail', Error: 'Branch', Cause: 'one' } } },
+                { StartAt: 'W', States: { W: { Type: 'Wait', Seconds: 30, End: true } } },
               ],
               End: true,
             },
           },
-        },
-        { items: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10] },
-      );
-      assert.equal(e.status, 'SUCCEEDED');
-      assert.deepEqual(JSON.parse(e.output!), [[2, 4, 6, 8, 10, 12, 14, 16, 18, 20], 'b']);
-      assert.ok(most <= 3, `at most 3 at once, saw ${most}`);
-      const t = await types(r, e.id);
-      assert.equal(t.filter((x) => x === 'MapIterationStarted').length, 10);
-      assert.equal(t.filter((x) => x === 'MapIterationSucceeded').length, 10);
-      // Nothing of it is left in the store once it ended.
-      const rt = await r.store.workflows.loadRuntime(e.id);
-      assert.deepEqual(rt.frames, []);
-    } finally {
-      await r.close();
-    }
-  });
-
-  it('fails a Map past its tolerance with the failing iteration error, and a Parallel with its branch error', async () => {
-    const r = rig(async (req) => {
-      if ((req.parameters as { i: number }).i % 2 === 0) throw new StatesFailure('Even', 'no evens');
-      return 1;
-    });
-    try {
-      const e = await run(
-        r,
-        {
-          StartAt: 'M',
-          States: {
-            M: {
-              Type: 'Map',
-              ItemsPath: '$.items',
-              ItemProcessor: {
-                StartAt: 'T',
-                States: {
-                  T: { Type: 'Task', Resource: 'arn:aws:lambda:us-east-1:123456789012:function:t', Parameters: { 'i.$': '$' }, End: true },
-                },
-              },
-              End: true,
-            },
-          },
-        },
-        { items: [1, 2, 3] },
-      );
-      assert.equal(e.status, 'FAILED');
-      assert.equal(e.error, 'Even');
-      const p = await run(r, {
-        StartAt: 'P',
-        States: {
-          P: {
-            Type: 'Parallel',
-            Branches: [
-              { StartAt: 'F', States: { F: { Type: 'Fail', Error: 'Branch', Cause: 'one' } } },
-              { StartAt: 'W', States: { W: { Type: 'Wait', Seconds: 30, End: true } } },
-            ],
-            End: true,
-          },
-        },
-      });
-      assert.equal(p.status, 'FAILED');
-      assert.equal(p.error, 'Branch');
-      assert.equal(p.cause, 'one');
-    } finally {
-      await r.close();
-    }
-  });
-
-  it('parks a waiting execution (no lease held) and goes on when its time comes', async () => {
-    const r = rig(async () => ({}), { holdMs: 0 });
-    try {
-      const machine = `m${n++}`;
-      await createStateMachine(r.app, USER, {
-        name: machine,
-        definition: JSON.stringify({
-          StartAt: 'W',
-          States: { W: { Type: 'Wait', Seconds: 1, Next: 'P' }, P: { Type: 'Pass', End: true } },
-        }),
-      });
-      const s = await startExecution(r.app, USER, machine, { input: '{"a":1}' });
-      assert.equal(s.type, 'STANDARD');
-      const id = s.type === 'STANDARD' ? s.execution.id : '';
-      // While it waits, nobody holds it: any runner may claim it once due.
-      await new Promise((res) => setTimeout(res, 200));
-      const claimedNow = await r.store.workflows.claimExecutions('someone-else', Date.now(), 1000, 10);
-      assert.deepEqual(
-        claimedNow.map((e) => e.id),
-        [],
-      );
-      const e = await settle(r.app, id);
-      assert.equal(e.status, 'SUCCEEDED');
-      assert.deepEqual(JSON.parse(e.output!), { a: 1 });
-      assert.ok(e.stoppedAt! - e.startedAt >= 1000);
-    } finally {
-      await r.close();
-    }
-  });
-
-  it('another runner takes over an execution whose runner is gone, running its task again', async () => {
-    let calls = 0;
-    let hang = true;
-    const r = rig(
-      async () => {
-        calls++;
-        if (hang) return new Promise<Json>(() => {});
-        return { done: calls };
-      },
-      { leaseMs: 300 },
-    );
-    try {
-      const machine = `m${n++}`;
-      await createStateMachine(r.app, USER, {
-        name: machine,
-        definition: JSON.stringify({
-          StartAt: 'T',
-          States: { T: { Type: 'Task', Resource: 'arn:aws:lambda:us-east-1:123456789012:function:f', End: true } },
-        }),
-      });
-      const s = await startExecution(r.app, USER, machine, {});
-      const id = s.type === 'STANDARD' ? s.execution.id : '';
-      while (calls === 0) await new Promise((res) => setTimeout(res, 5));
-      // The first runner stops (as if its process died): its lease lapses, the task's result never comes.
-      await r.runner.close();
-      hang = false;
-      r.newRunner({ leaseMs: 300 });
-      const e = await settle(r.app, id);
-      assert.equal(e.status, 'SUCCEEDED');
-      assert.deepEqual(JSON.parse(e.output!), { done: 2 });
-      assert.equal(calls, 2);
-    } finally {
-      await r.close();
-    }
-  });
-
-  it('waits for a task token, answered by SendTaskSuccess or SendTaskFailure', async () => {
-    const tokens: string[] = [];
-    const r = rig(async (req) => {
-      tokens.push((req.parameters as { Payload: { token: string } }).Payload.token);
-      return {};
-    });
-    try {
-      const machine = `m${n++}`;
-      await createStateMachine(r.app, USER, {
-        name: machine,
-        definition: JSON.stringify({
-          StartAt: 'T',
-          States: {
-            T: {
-              Type: 'Task',
-              Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
-              Parameters: { FunctionName: 'f', Payload: { 'token.$': '$$.Task.Token' } },
-              End: true,
-            },
-          },
-        }),
-      });
-      const ids: string[] = [];
-      for (const _ of [1, 2]) {
-        const s = await startExecution(r.app, USER, machine, {});
-        ids.push(s.type === 'STANDARD' ? s.execution.id : '');
+        });
+        assert.equal(p.status, 'FAILED');
+        assert.equal(p.error, 'Branch');
+        assert.equal(p.cause, 'one');
+      } finally {
+        await r.close();
       }
-      while (tokens.length < 2) await new Promise((res) => setTimeout(res, 5));
-      await assert.rejects(answerTask(r.app, 'someone-else', tokens[0], { kind: 'success', output: '{}' }), /No task waits/);
-      await answerTask(r.app, USER, tokens[0], { kind: 'heartbeat' });
-      await answerTask(r.app, USER, tokens[0], { kind: 'success', output: '{"ok":true}' });
-      await answerTask(r.app, USER, tokens[1], { kind: 'failure', error: 'Nope', cause: 'said no' });
-      const a = await settle(r.app, ids[0]);
-      const b = await settle(r.app, ids[1]);
-      assert.equal(a.status, 'SUCCEEDED');
-      assert.deepEqual(JSON.parse(a.output!), { ok: true });
-      assert.equal(b.status, 'FAILED');
-      assert.equal(b.error, 'Nope');
-      await assert.rejects(answerTask(r.app, USER, tokens[0], { kind: 'success', output: '{}' }), /No task waits/);
-    } finally {
-      await r.close();
-    }
-  });
+    });
 
-  it('a callback answered through another runner reaches the execution through its inbox', async () => {
-    const tokens: string[] = [];
-    const r = rig(
-      async (req) => {
+    it('parks a waiting execution (no lease held) and goes on when its time comes', async () => {
+      const r = await rig(async () => ({}), { holdMs: 0 });
+      try {
+        const machine = `m${n++}`;
+        await createStateMachine(r.app, USER, {
+          name: machine,
+          definition: JSON.stringify({
+            StartAt: 'W',
+            States: { W: { Type: 'Wait', Seconds: 1, Next: 'P' }, P: { Type: 'Pass', End: true } },
+          }),
+        });
+        const s = await startExecution(r.app, USER, machine, { input: '{"a":1}' });
+        assert.equal(s.type, 'STANDARD');
+        const id = s.type === 'STANDARD' ? s.execution.id : '';
+        // While it waits, nobody holds it: any runner may claim it once due.
+        await new Promise((res) => setTimeout(res, 200));
+        const claimedNow = await r.store.workflows.claimExecutions('someone-else', Date.now(), 1000, 10);
+        assert.deepEqual(
+          claimedNow.map((e) => e.id),
+          [],
+        );
+        const e = await settle(r.app, id);
+        assert.equal(e.status, 'SUCCEEDED');
+        assert.deepEqual(JSON.parse(e.output!), { a: 1 });
+        assert.ok(e.stoppedAt! - e.startedAt >= 1000);
+      } finally {
+        await r.close();
+      }
+    });
+
+    it('another runner takes over an execution whose runner is gone, running its task again', async () => {
+      let calls = 0;
+      let hang = true;
+      const r = await rig(
+        async () => {
+          calls++;
+          if (hang) return new Promise<Json>(() => {});
+          return { done: calls };
+        },
+        { leaseMs: 300 },
+      );
+      try {
+        const machine = `m${n++}`;
+        await createStateMachine(r.app, USER, {
+          name: machine,
+          definition: JSON.stringify({
+            StartAt: 'T',
+            States: { T: { Type: 'Task', Resource: 'arn:aws:lambda:us-east-1:123456789012:function:f', End: true } },
+          }),
+        });
+        const s = await startExecution(r.app, USER, machine, {});
+        const id = s.type === 'STANDARD' ? s.execution.id : '';
+        while (calls === 0) await new Promise((res) => setTimeout(res, 5));
+        // The first runner stops (as if its process died): its lease lapses, the task's result never comes.
+        await r.runner.close();
+        hang = false;
+        r.newRunner({ leaseMs: 300 });
+        const e = await settle(r.app, id);
+        assert.equal(e.status, 'SUCCEEDED');
+        assert.deepEqual(JSON.parse(e.output!), { done: 2 });
+        assert.equal(calls, 2);
+      } finally {
+        await r.close();
+      }
+    });
+
+    it('waits for a task token, answered by SendTaskSuccess or SendTaskFailure', async () => {
+      const tokens: string[] = [];
+      const r = await rig(async (req) => {
         tokens.push((req.parameters as { Payload: { token: string } }).Payload.token);
         return {};
-      },
-      { holdMs: 0 },
-    );
-    try {
-      const machine = `m${n++}`;
-      await createStateMachine(r.app, USER, {
-        name: machine,
-        definition: JSON.stringify({
-          StartAt: 'T',
-          States: {
-            T: {
-              Type: 'Task',
-              Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
-              Parameters: { FunctionName: 'f', Payload: { 'token.$': '$$.Task.Token' } },
-              End: true,
+      });
+      try {
+        const machine = `m${n++}`;
+        await createStateMachine(r.app, USER, {
+          name: machine,
+          definition: JSON.stringify({
+            StartAt: 'T',
+            States: {
+              T: {
+                Type: 'Task',
+                Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
+                Parameters: { FunctionName: 'f', Payload: { 'token.$': '$$.Task.Token' } },
+                End: true,
+              },
+            },
+          }),
+        });
+        const ids: string[] = [];
+        for (const _ of [1, 2]) {
+          const s = await startExecution(r.app, USER, machine, {});
+          ids.push(s.type === 'STANDARD' ? s.execution.id : '');
+        }
+        while (tokens.length < 2) await new Promise((res) => setTimeout(res, 5));
+        await assert.rejects(answerTask(r.app, 'someone-else', tokens[0], { kind: 'success', output: '{}' }), /No task waits/);
+        await answerTask(r.app, USER, tokens[0], { kind: 'heartbeat' });
+        await answerTask(r.app, USER, tokens[0], { kind: 'success', output: '{"ok":true}' });
+        await answerTask(r.app, USER, tokens[1], { kind: 'failure', error: 'Nope', cause: 'said no' });
+        const a = await settle(r.app, ids[0]);
+        const b = await settle(r.app, ids[1]);
+        assert.equal(a.status, 'SUCCEEDED');
+        assert.deepEqual(JSON.parse(a.output!), { ok: true });
+        assert.equal(b.status, 'FAILED');
+        assert.equal(b.error, 'Nope');
+        await assert.rejects(answerTask(r.app, USER, tokens[0], { kind: 'success', output: '{}' }), /No task waits/);
+      } finally {
+        await r.close();
+      }
+    });
+
+    it('a callback answered through another runner reaches the execution through its inbox', async () => {
+      const tokens: string[] = [];
+      const r = await rig(
+        async (req) => {
+          tokens.push((req.parameters as { Payload: { token: string } }).Payload.token);
+          return {};
+        },
+        { holdMs: 0 },
+      );
+      try {
+        const machine = `m${n++}`;
+        await createStateMachine(r.app, USER, {
+          name: machine,
+          definition: JSON.stringify({
+            StartAt: 'T',
+            States: {
+              T: {
+                Type: 'Task',
+                Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
+                Parameters: { FunctionName: 'f', Payload: { 'token.$': '$$.Task.Token' } },
+                End: true,
+              },
+            },
+          }),
+        });
+        const s = await startExecution(r.app, USER, machine, {});
+        const id = s.type === 'STANDARD' ? s.execution.id : '';
+        while (tokens.length < 1) await new Promise((res) => setTimeout(res, 5));
+        const other = r.newRunner({ holdMs: 0 });
+        await answerTask({ ...r.app, workflowRunner: other }, USER, tokens[0], { kind: 'success', output: '[1]' });
+        const e = await settle(r.app, id);
+        assert.equal(e.status, 'SUCCEEDED');
+        assert.deepEqual(JSON.parse(e.output!), [1]);
+      } finally {
+        await r.close();
+      }
+    });
+
+    it('StopExecution aborts it with the error and cause given', async () => {
+      const r = await rig();
+      try {
+        const machine = `m${n++}`;
+        await createStateMachine(r.app, USER, {
+          name: machine,
+          definition: JSON.stringify({ StartAt: 'W', States: { W: { Type: 'Wait', Seconds: 60, End: true } } }),
+        });
+        const s = await startExecution(r.app, USER, machine, {});
+        const id = s.type === 'STANDARD' ? s.execution.id : '';
+        const stopped = await stopExecution(r.app, USER, id, { error: 'Why', cause: 'because' });
+        assert.equal(stopped.status, 'ABORTED');
+        const e = await describeExecution(r.app, USER, id);
+        assert.equal(e.status, 'ABORTED');
+        assert.equal(e.error, 'Why');
+        assert.equal((await types(r, id)).at(-1), 'ExecutionAborted');
+      } finally {
+        await r.close();
+      }
+    });
+
+    it('starts nested executions: .sync:2 waits for the child and takes its output, .sync a failing child fails the task', async () => {
+      const r = await rig();
+      try {
+        await createStateMachine(r.app, USER, {
+          name: 'child-ok',
+          definition: JSON.stringify({
+            StartAt: 'P',
+            States: { P: { Type: 'Pass', Parameters: { 'doubled.$': 'States.MathAdd($.v, $.v)' }, End: true } },
+          }),
+        });
+        await createStateMachine(r.app, USER, {
+          name: 'child-bad',
+          definition: JSON.stringify({ StartAt: 'F', States: { F: { Type: 'Fail', Error: 'ChildError', Cause: 'bad child' } } }),
+        });
+        const arn = (m: string) => `arn:aws:states:us-east-1:123456789012:stateMachine:${m}`;
+        const e = await run(
+          r,
+          {
+            StartAt: 'Ok',
+            States: {
+              Ok: {
+                Type: 'Task',
+                Resource: 'arn:aws:states:::states:startExecution.sync:2',
+                Parameters: { StateMachineArn: arn('child-ok'), Input: { 'v.$': '$.v' } },
+                ResultSelector: { 'out.$': '$.Output', 'status.$': '$.Status' },
+                ResultPath: '$.ok',
+                Next: 'Bad',
+              },
+              Bad: {
+                Type: 'Task',
+                Resource: 'arn:aws:states:::states:startExecution.sync',
+                Parameters: { StateMachineArn: arn('child-bad') },
+                Catch: [{ ErrorEquals: ['States.TaskFailed'], ResultPath: '$.bad', Next: 'Fire' }],
+                End: true,
+              },
+              Fire: {
+                Type: 'Task',
+                Resource: 'arn:aws:states:::states:startExecution',
+                Parameters: { StateMachineArn: arn('child-ok'), Input: { v: 1 }, Name: 'fire-and-forget' },
+                ResultSelector: { 'arn.$': '$.ExecutionArn' },
+                ResultPath: '$.fired',
+                End: true,
+              },
             },
           },
-        }),
-      });
-      const s = await startExecution(r.app, USER, machine, {});
-      const id = s.type === 'STANDARD' ? s.execution.id : '';
-      while (tokens.length < 1) await new Promise((res) => setTimeout(res, 5));
-      const other = r.newRunner({ holdMs: 0 });
-      await answerTask({ ...r.app, workflowRunner: other }, USER, tokens[0], { kind: 'success', output: '[1]' });
-      const e = await settle(r.app, id);
-      assert.equal(e.status, 'SUCCEEDED');
-      assert.deepEqual(JSON.parse(e.output!), [1]);
-    } finally {
-      await r.close();
-    }
-  });
+          { v: 21 },
+        );
+        assert.equal(e.status, 'SUCCEEDED', `${e.error}: ${e.cause}`);
+        const out = JSON.parse(e.output!);
+        assert.deepEqual(out.ok, { out: { doubled: 42 }, status: 'SUCCEEDED' });
+        assert.equal(out.bad.Error, 'States.TaskFailed');
+        assert.equal(JSON.parse(out.bad.Cause).Error, 'ChildError');
+        assert.equal(out.fired.arn, 'arn:aws:states:us-east-1:123456789012:execution:child-ok:fire-and-forget');
+        const children = await r.store.workflows.listExecutions(USER, { stateMachineName: 'child-ok', limit: 10 });
+        assert.ok(children.some((c) => c.parentId === e.id));
+      } finally {
+        await r.close();
+      }
+    });
 
-  it('StopExecution aborts it with the error and cause given', async () => {
-    const r = rig();
-    try {
-      const machine = `m${n++}`;
-      await createStateMachine(r.app, USER, {
-        name: machine,
-        definition: JSON.stringify({ StartAt: 'W', States: { W: { Type: 'Wait', Seconds: 60, End: true } } }),
-      });
-      const s = await startExecution(r.app, USER, machine, {});
-      const id = s.type === 'STANDARD' ? s.execution.id : '';
-      const stopped = await stopExecution(r.app, USER, id, { error: 'Why', cause: 'because' });
-      assert.equal(stopped.status, 'ABORTED');
-      const e = await describeExecution(r.app, USER, id);
-      assert.equal(e.status, 'ABORTED');
-      assert.equal(e.error, 'Why');
-      assert.equal((await types(r, id)).at(-1), 'ExecutionAborted');
-    } finally {
-      await r.close();
-    }
+    it('an execution past its TimeoutSeconds ends TIMED_OUT', async () => {
+      const r = await rig();
+      try {
+        const e = await run(r, { TimeoutSeconds: 1, StartAt: 'W', States: { W: { Type: 'Wait', Seconds: 30, End: true } } });
+        assert.equal(e.status, 'TIMED_OUT');
+        assert.equal(e.error, 'States.Timeout');
+        assert.equal((await types(r, e.id)).at(-1), 'ExecutionTimedOut');
+      } finally {
+        await r.close();
+      }
+    });
   });
-
-  it('an execution past its TimeoutSeconds ends TIMED_OUT', async () => {
-    const r = rig();
-    try {
-      const e = await run(r, { TimeoutSeconds: 1, StartAt: 'W', States: { W: { Type: 'Wait', Seconds: 30, End: true } } });
-      assert.equal(e.status, 'TIMED_OUT');
-      assert.equal(e.error, 'States.Timeout');
-      assert.equal((await types(r, e.id)).at(-1), 'ExecutionTimedOut');
-    } finally {
-      await r.close();
-    }
-  });
-});
+}
