@@ -247,6 +247,69 @@ describe('Step Functions state machines through the AWS SDK', () => {
   });
 });
 
+describe('Step Functions API: malformed requests', () => {
+  it('answers every operation’s bad bodies with a Step Functions 400, never a 5xx', async () => {
+    // Unsigned requests, as HANGAR_AUTH=none takes them: this is about the bodies.
+    const open = await testPlatform({ HANGAR_AUTH: 'none', HANGAR_WORKERS: '0' }, { api: true, workers: false });
+    try {
+      const operations = [
+        'CreateStateMachine',
+        'UpdateStateMachine',
+        'DescribeStateMachine',
+        'ListStateMachines',
+        'DeleteStateMachine',
+        'ValidateStateMachineDefinition',
+        'StartExecution',
+        'StartSyncExecution',
+        'DescribeExecution',
+        'DescribeStateMachineForExecution',
+        'StopExecution',
+        'ListExecutions',
+        'GetExecutionHistory',
+        'SendTaskSuccess',
+        'SendTaskFailure',
+        'SendTaskHeartbeat',
+      ];
+      const bodies = [
+        '',
+        '{',
+        '[]',
+        'null',
+        '"x"',
+        '{"name":5,"definition":[],"roleArn":{},"type":1}',
+        '{"stateMachineArn":7,"executionArn":[],"taskToken":9,"output":{},"maxResults":"9","nextToken":5,"reverseOrder":"yes"}',
+        '{"stateMachineArn":"arn:aws:states:us-east-1:000000000000:stateMachine:x","executionArn":"arn:aws:states:::execution","maxResults":-1}',
+        '{"definition":"{\\"StartAt\\":1}","name":"x","maxResults":100000,"nextToken":"AAAA"}',
+        `{"taskToken":"${'t'.repeat(3000)}","input":"${'x'.repeat(10)}","output":"{"}`,
+      ];
+      let ok = 0;
+      for (const operation of operations)
+        for (const body of bodies) {
+          const r = await fetch(`${open.url}/`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': `AWSStepFunctions.${operation}` },
+            body,
+          });
+          const answer = (await r.json()) as { __type?: string };
+          assert.ok(r.status < 500, `${operation} ${body.slice(0, 80)} → ${r.status} ${JSON.stringify(answer)}`);
+          if (r.status === 200) ok++;
+          else assert.ok(r.status === 400 && answer.__type, `${operation} ${body.slice(0, 80)} → ${r.status} ${JSON.stringify(answer)}`);
+        }
+      // Some are fine as they are: listing with no arguments, say.
+      assert.ok(ok > 0 && ok < operations.length * bodies.length);
+      const unknown = await fetch(`${open.url}/`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': 'AWSStepFunctions.CreateActivity' },
+        body: '{}',
+      });
+      assert.equal(unknown.status, 400);
+      assert.equal(((await unknown.json()) as { __type: string }).__type, 'UnknownOperationException');
+    } finally {
+      await open.close();
+    }
+  });
+});
+
 describe('Step Functions executions through the AWS SDK', () => {
   it('refuses bad execution requests before running anything', async () => {
     await alice.send(new CreateStateMachineCommand({ name: 'runs', definition: passDefinition(), roleArn: ROLE }));
