@@ -528,6 +528,41 @@ describe('Step Functions executions through the AWS SDK', () => {
     );
   });
 
+  it("names a Map's iterations by their Map state in the history, and a Parallel's events", async () => {
+    const definition = JSON.stringify({
+      StartAt: 'M',
+      States: {
+        M: {
+          Type: 'Map',
+          ItemProcessor: { StartAt: 'Inner', States: { Inner: { Type: 'Pass', End: true } } },
+          Next: 'Par',
+        },
+        Par: { Type: 'Parallel', Branches: [{ StartAt: 'B', States: { B: { Type: 'Pass', End: true } } }], End: true },
+      },
+    });
+    await alice.send(new CreateStateMachineCommand({ name: 'mapped', definition, roleArn: ROLE }));
+    const s = await alice.send(new StartExecutionCommand({ stateMachineArn: machineArn('mapped'), input: '[1,2]' }));
+    const d = await ended(s.executionArn!);
+    assert.equal(d.status, 'SUCCEEDED', d.cause);
+    assert.equal(d.output, '[[1,2]]');
+    const events = await historyOf(s.executionArn!);
+    assert.deepEqual(events.find((e) => e.type === 'MapStateStarted')?.mapStateStartedEventDetails, { length: 2 });
+    const iterations = events
+      .filter((e) => e.type?.startsWith('MapIteration'))
+      .map((e) => [e.type, e.mapIterationStartedEventDetails ?? e.mapIterationSucceededEventDetails] as const)
+      .sort((a, b) => `${a[0]}${a[1]?.index}`.localeCompare(`${b[0]}${b[1]?.index}`));
+    assert.deepEqual(iterations, [
+      ['MapIterationStarted', { name: 'M', index: 0 }],
+      ['MapIterationStarted', { name: 'M', index: 1 }],
+      ['MapIterationSucceeded', { name: 'M', index: 0 }],
+      ['MapIterationSucceeded', { name: 'M', index: 1 }],
+    ]);
+    const parallel = events.filter((e) => e.type?.startsWith('ParallelState')).map((e) => e.type);
+    assert.deepEqual(parallel, ['ParallelStateEntered', 'ParallelStateStarted', 'ParallelStateSucceeded', 'ParallelStateExited']);
+    // Every event but the first follows one before it.
+    for (const e of events.slice(1)) assert.ok(e.previousEventId! >= 1 && e.previousEventId! < e.id!, JSON.stringify(e));
+  });
+
   it('stops a running execution: ABORTED, with ExecutionAborted last in its history', async () => {
     await alice.send(new CreateStateMachineCommand({ name: 'waits', definition: waitDefinition, roleArn: ROLE }));
     const w = await alice.send(new StartExecutionCommand({ stateMachineArn: machineArn('waits'), name: 'to-stop' }));
