@@ -566,6 +566,8 @@ describe('Step Functions executions through the AWS SDK', () => {
   it('stops a running execution: ABORTED, with ExecutionAborted last in its history', async () => {
     await alice.send(new CreateStateMachineCommand({ name: 'waits', definition: waitDefinition, roleArn: ROLE }));
     const w = await alice.send(new StartExecutionCommand({ stateMachineArn: machineArn('waits'), name: 'to-stop' }));
+    // Stopped once it waits (a stop before its runner's first step would end it before the Wait).
+    while (!(await historyOf(w.executionArn!)).some((e) => e.type === 'WaitStateEntered')) await new Promise((r) => setTimeout(r, 20));
     const stopped = await alice.send(
       new StopExecutionCommand({ executionArn: w.executionArn, error: 'Enough', cause: 'the test stopped it' }),
     );
