@@ -174,6 +174,25 @@ describe('Step Functions state machines through the AWS SDK', () => {
     assert.equal(version.name, 'StateMachineDoesNotExist');
   });
 
+  it('takes a definition of up to 1 MiB, as AWS', async () => {
+    // Pretty-printed Pass states with long comments: close to 1 MiB as text, more as a JSON string.
+    const states: Record<string, unknown> = {};
+    const n = 1800;
+    for (let i = 0; i < n; i++)
+      states[`S${i}`] = { Type: 'Pass', Comment: 'x'.repeat(480), ...(i + 1 < n ? { Next: `S${i + 1}` } : { End: true }) };
+    const definition = JSON.stringify({ StartAt: 'S0', States: states }, null, 2);
+    assert.ok(definition.length > 900_000 && definition.length <= 1_048_576, String(definition.length));
+    const made = await alice.send(new CreateStateMachineCommand({ name: 'large', definition, roleArn: ROLE }));
+    assert.equal(made.stateMachineArn, machineArn('large'));
+    const got = await alice.send(new DescribeStateMachineCommand({ stateMachineArn: made.stateMachineArn }));
+    assert.equal(got.definition, definition);
+    const over = await refusedBy(
+      alice.send(new CreateStateMachineCommand({ name: 'larger', definition: `${definition}${' '.repeat(150_000)}`, roleArn: ROLE })),
+    );
+    assert.equal(over.name, 'InvalidDefinition', over.message);
+    assert.match(over.message, /over 1 MiB/);
+  });
+
   it("keeps each user's state machines their own", async () => {
     await alice.send(new CreateStateMachineCommand({ name: 'private', definition: passDefinition(), roleArn: ROLE }));
     // Bob names Alice's machine by its ARN: not found, whichever operation.
