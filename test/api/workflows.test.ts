@@ -108,6 +108,18 @@ describe('/state-machines', () => {
     assert.equal(extra.statusCode, 400);
   });
 
+  it('takes a definition of up to 1 MiB, as text or as an object', async () => {
+    const states: Record<string, unknown> = {};
+    for (let i = 0; i < 1800; i++)
+      states[`S${i}`] = { Type: 'Pass', Comment: 'x'.repeat(480), ...(i < 1799 ? { Next: `S${i + 1}` } : { End: true }) };
+    const definition = JSON.stringify({ StartAt: 'S0', States: states }, null, 2);
+    assert.ok(definition.length > 1_000_000 && definition.length <= 1_048_576);
+    const text = await as(alice, 'POST', '/state-machines', { name: 'large', definition });
+    assert.equal(text.statusCode, 201, text.body.slice(0, 300));
+    const patched = await as(alice, 'PATCH', '/state-machines/large', { definition: { StartAt: 'S0', States: states } });
+    assert.equal(patched.statusCode, 200, patched.body.slice(0, 300));
+  });
+
   it("keeps each user's state machines their own", async () => {
     await as(alice, 'POST', '/state-machines', { name: 'mine', definition: pass() });
     for (const [method, url, body] of [
