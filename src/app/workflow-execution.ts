@@ -37,7 +37,7 @@ import {
 } from '../core/asl/index.ts';
 import type { Execution, ExecutionStatus, HistoryEventRecord } from '../core/index.ts';
 import type { ExecutionCommit, ExecutionEnd, ExecutionFrame, ExecutionRuntime } from '../store/index.ts';
-import type { TaskAnswer } from './workflows.ts';
+import type { TaskAnswer } from './workflow-types.ts';
 
 /** Where a frame's definition is: the root, then per level a state and its branch (-1: a Map's processor). */
 type DefPath = [string, number][];

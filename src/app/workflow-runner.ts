@@ -25,35 +25,7 @@ import type { Logger } from '../log/index.ts';
 import { uuidv7 } from '../store/ids.ts';
 import type { TaskTokenRecord, Workflows } from '../store/index.ts';
 import { executionArn, type InboxBody, type Launch, LiveExecution, stateMachineArn, type TaskOutcome } from './workflow-execution.ts';
-import type { Started, TaskAnswer } from './workflows.ts';
-
-/** What an EXPRESS execution ended with (StartSyncExecution). */
-export interface ExpressResult {
-  machine: StateMachine;
-  name: string;
-  /** A UUID: its ARN is arn:aws:states:REGION:ACCOUNT:express:MACHINE:NAME:ID. */
-  expressId: string;
-  startedAt: number;
-  stoppedAt: number;
-  status: 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT';
-  /** JSON text when SUCCEEDED. */
-  output: string | null;
-  error: string | null;
-  cause: string | null;
-}
-
-export interface WorkflowRunner {
-  /** A new execution: STANDARD stored and run (idempotent by name as the store says), EXPRESS
-   *  started in memory. */
-  start(machine: StateMachine, name: string, input: string): Promise<Started>;
-  /** An EXPRESS execution run to its end. */
-  runExpress(machine: StateMachine, name: string, input: string): Promise<ExpressResult>;
-  /** StopExecution: ABORTED now, whoever runs it. */
-  stop(userId: string, executionId: string, error: string | null, cause: string | null): Promise<Execution>;
-  /** SendTaskSuccess / Failure / Heartbeat for a waiting task. */
-  answer(token: TaskTokenRecord, answer: TaskAnswer): Promise<void>;
-  close(): Promise<void>;
-}
+import type { ExpressResult, Started, TaskAnswer, WorkflowRunner } from './workflow-types.ts';
 
 export interface RunnerOptions {
   /** How long a claim lasts without renewal, ms. */
@@ -124,7 +96,8 @@ export class StoreWorkflowRunner implements WorkflowRunner {
     const now = this.deps.clock.now();
     if (machine.type === 'EXPRESS') {
       const expressId = randomUUID();
-      this.track(this.express(machine, name, input, expressId).catch((err) => this.deps.log.error({ err }, 'express execution failed')));
+      // Not awaited by close(): an EXPRESS execution lives in memory and ends with its process.
+      void this.express(machine, name, input, expressId).catch((err) => this.deps.log.error({ err }, 'express execution failed'));
       return { type: 'EXPRESS', machine, name, startedAt: now, expressId };
     }
     const execution: Execution = {

@@ -9,6 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   type Json,
+  type LambdaCall,
   lambdaCallOf,
   lambdaNotFound,
   lambdaResultOf,
@@ -16,8 +17,10 @@ import {
   type TaskRequest,
   type TaskResolver,
 } from '../core/asl/index.ts';
-import { HangarError, NotFound, Throttled, TooLarge } from '../core/index.ts';
+import { HangarError, NotFound, Throttled, TooLarge, Unavailable } from '../core/index.ts';
+import type { AppContext } from './context.ts';
 import { type InvokeApp, invokeFunction } from './invoke.ts';
+import { isHangarTaskResource, type ParseTaskRequest, runHangarTask } from './workflow-hangar-tasks.ts';
 
 export function functionTasks(app: InvokeApp, accountOf: (userId: string) => string): (userId: string) => TaskResolver {
   return (userId) => (request: TaskRequest) => runFunctionTask(app, userId, accountOf(userId), request);
@@ -30,19 +33,21 @@ async function runFunctionTask(app: InvokeApp, userId: string, accountId: string
   // A workflow reaches its owner's functions only (no cross-account policies here yet).
   if (call.accountId !== undefined && call.accountId !== accountId) throw lambdaNotFound(call, arn, randomUUID());
   let r: Awaited<ReturnType<typeof invokeFunction>>;
-  try {
-    r = await invokeFunction(app, userId, {
-      functionName: call.functionName,
-      ...(call.qualifier ? { qualifier: call.qualifier } : {}),
-      payload: Buffer.from(call.payload),
-      accountId,
-    });
-  } catch (e) {
-    if (e instanceof NotFound) throw lambdaNotFound(call, arn, randomUUID());
-    if (e instanceof Throttled) throw new StatesFailure('Lambda.TooManyRequestsException', e.message);
-    if (e instanceof TooLarge) throw new StatesFailure('Lambda.RequestTooLargeException', e.message);
-    if (e instanceof HangarError) throw new StatesFailure('Lambda.ServiceException', e.message);
-    throw e;
+  for (let waited = 0, delay = 100; ; waited += delay, delay = Math.min(delay * 2, 2000)) {
+    try {
+      r = await invokeFunction(app, userId, {
+        functionName: call.functionName,
+        ...(call.qualifier ? { qualifier: call.qualifier } : {}),
+        payload: Buffer.from(call.payload),
+        accountId,
+      });
+      break;
+    } catch (e) {
+      // No worker host runs functions yet (a cluster starting again): nothing ran, so the task
+      // waits for one, up to UNAVAILABLE_WAIT_MS, rather than failing a workflow on a restart.
+      if (!(e instanceof Unavailable) || waited >= UNAVAILABLE_WAIT_MS) throw asStatesFailure(e, call, arn);
+      await new Promise((res) => setTimeout(res, delay));
+    }
   }
   return lambdaResultOf(
     call,
@@ -54,4 +59,29 @@ async function runFunctionTask(app: InvokeApp, userId: string, accountId: string
     },
     new Date(),
   );
+}
+
+/** How long a Task waits for a worker host to run its function before failing, ms. */
+const UNAVAILABLE_WAIT_MS = 60_000;
+
+function asStatesFailure(e: unknown, call: LambdaCall, arn: string): unknown {
+  if (e instanceof NotFound) return lambdaNotFound(call, arn, randomUUID());
+  if (e instanceof Throttled) return new StatesFailure('Lambda.TooManyRequestsException', e.message);
+  if (e instanceof TooLarge) return new StatesFailure('Lambda.RequestTooLargeException', e.message);
+  if (e instanceof HangarError) return new StatesFailure('Lambda.ServiceException', e.message);
+  return e;
+}
+
+/** Every Task resource a workflow can name: the owner's Hangar tasks (workflow-hangar-tasks.ts) and functions. */
+export function workflowTasks(
+  app: InvokeApp & AppContext,
+  accountOf: (userId: string) => string,
+  parse: ParseTaskRequest,
+  closed: () => boolean,
+): (userId: string) => TaskResolver {
+  const functions = functionTasks(app, accountOf);
+  return (userId) => {
+    const fn = functions(userId);
+    return (request) => (isHangarTaskResource(request.resource) ? runHangarTask(app, parse, userId, request, closed) : fn(request));
+  };
 }

@@ -98,6 +98,11 @@ export const ConfigSchema = z
     retryMaxMs: int(0).default(300_000).describe('Upper bound of one backoff, ms.'),
     heartbeatMs: int(100).default(2000).describe('How often a worker extends its leases and reports itself alive, ms.'),
     workerStaleMs: int(500).default(15_000).describe('A worker not seen for this long is presumed dead and its tasks are re-queued, ms.'),
+    workflowLeaseMs: int(100, 600_000)
+      .default(10_000)
+      .describe(
+        "How long a workflow runner's hold on a running execution lasts without renewal, ms: if its process dies, another goes on from the execution's last stored step after this long.",
+      ),
     pollMs: int(10).default(1000).describe('Fallback poll interval of a worker when no wake-up arrives, ms.'),
     priorityAgingMs: int(0)
       .default(60_000)
