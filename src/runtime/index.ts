@@ -170,8 +170,9 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
   metrics.functions.concurrencyFrom(() => functionHost.current?.concurrent ?? 0);
   // Invocations run where the API is: their records are written from there, after the answers.
   const invocations = new InvocationRecorder({ store: store.functionInvocations, blobs, metrics: metrics.functions, clock, log });
-  // Functions' circuit breakers, kept in this process (app/circuit-breakers.ts).
-  const breakers = new CircuitBreakers(clock, metrics.functions);
+  // Functions' circuit breakers, kept in this process, their transitions shared through the
+  // store with the other API nodes (app/circuit-breakers.ts).
+  const breakers = new CircuitBreakers({ clock, metrics: metrics.functions, functions: store.functions, log });
   let url: string | null = null;
 
   const audit = new AuditSink(store, log);
@@ -494,6 +495,7 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
         await provisionedKeeper.current?.close();
         await functionHost.current?.close();
         await invocations.close();
+        await breakers.close();
         await autoscaler?.close();
         metricsServer?.close();
         maintenance.close();
