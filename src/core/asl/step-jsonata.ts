@@ -13,7 +13,7 @@ import { type ExpressionScope, evaluateTemplate, evaluateTyped, isExpression, qu
 import { batcherLimit, batchItems, maxConcurrency, tolerance } from './map.ts';
 import type { Catcher } from './retry.ts';
 import type { Scope } from './scope.ts';
-import type { Step, Variables } from './step.ts';
+import type { Step, Variables } from './step-types.ts';
 import { waitUntil } from './wait.ts';
 
 function scopeFor(env: Environment, pos: Position, states: StatesBinding): ExpressionScope {
