@@ -1,0 +1,504 @@
+// The dashboard's workflow pages (issue 24): state machines, a state machine drawn as a graph
+// with its executions, and an execution on that graph — each state coloured by its status, its
+// input, output, error and attempts beside it, Parallel branches and Map processors nested (a
+// Map shows one iteration at a time, picked by index), live while it runs. The DOM only: the
+// graph, its layout and the reading of the history are workflow-graph.js's.
+import { graphOf, iterationCounts, lastEventId, layout, runOf, statusesOf } from './workflow-graph.js';
+
+/** `ui`: the dashboard's helpers (h, svgEl, api, state, table, tree, status, fmtTime, owner, every). */
+export function workflowPages(ui) {
+  const { h, svgEl, api, state, table, tree, status, fmtTime, owner } = ui;
+  const q = (params, first) => {
+    const o = owner(params);
+    return o ? `${first ? '?' : '&'}${o}` : '';
+  };
+  const userParam = (params) => (params.get('user') ? `?user=${encodeURIComponent(params.get('user'))}` : '');
+  const enc = encodeURIComponent;
+
+  // ------------------------------------------------------------------ list
+  async function workflows(params) {
+    const [machines, executions] = await Promise.all([
+      api('GET', `/state-machines?limit=500${q(params)}`),
+      api('GET', `/executions?limit=50${q(params)}`),
+    ]);
+    ui.view.append(
+      h('h2', {}, `State machines of ${params.get('user') || ui.me().userId}`),
+      h(
+        'div',
+        { class: 'panel', id: 'state-machines' },
+        table(
+          ['state machine', 'type', 'states', 'updated'],
+          machines.stateMachines.map((m) =>
+            h(
+              'tr',
+              {},
+              h('td', {}, h('a', { href: `#/state-machine/${enc(m.name)}${userParam(params)}` }, m.name)),
+              h('td', {}, m.type),
+              h('td', {}, countStates(m.definition)),
+              h('td', {}, fmtTime(m.updatedAt)),
+            ),
+          ),
+          'no state machines: create one with hangar workflow create',
+        ),
+      ),
+      h('h2', {}, 'Recent executions'),
+      h('div', { class: 'panel', id: 'executions' }, executionsTable(executions.executions, params, true)),
+    );
+  }
+
+  const countStates = (text) => {
+    try {
+      return String(Object.keys(JSON.parse(text).States || {}).length);
+    } catch {
+      return '?';
+    }
+  };
+
+  function executionsTable(rows, params, withMachine) {
+    return table(
+      ['execution', ...(withMachine ? ['state machine'] : []), 'status', 'started', 'stopped'],
+      rows.map((e) =>
+        h(
+          'tr',
+          { 'data-execution': e.id },
+          h('td', {}, h('a', { href: `#/execution/${enc(e.id)}${userParam(params)}` }, e.name)),
+          withMachine ? h('td', {}, e.stateMachineName) : null,
+          h('td', {}, status(e.status)),
+          h('td', {}, fmtTime(e.startedAt)),
+          h('td', {}, fmtTime(e.stoppedAt)),
+        ),
+      ),
+      'no executions yet',
+    );
+  }
+
+  // ------------------------------------------------------------------ a state machine
+  async function stateMachine(name, params) {
+    const m = await api('GET', `/state-machines/${enc(name)}${q(params, true)}`);
+    const definition = parse(m.definition);
+    const graph = graphOf(definition);
+    const side = h('div', { class: 'panel wf-side', id: 'wf-state' }, h('p', { class: 'muted' }, 'choose a state for its definition'));
+    const canvas = h('div', { class: 'panel wf-canvas', id: 'wf-canvas' });
+    const runs = h('div', { class: 'panel', id: 'executions' });
+    const input = h('textarea', { id: 'wf-input', rows: 3 }, '{}');
+    const start = h('button', { type: 'button', id: 'wf-start' }, 'Start execution');
+    start.addEventListener('click', async () => {
+      start.disabled = true;
+      try {
+        const body = { input: JSON.parse(input.value || '{}') };
+        const r = await api('POST', `/state-machines/${enc(name)}/executions${q(params, true)}`, body);
+        if (r.id) location.hash = `#/execution/${enc(r.id)}${userParam(params)}`;
+        else state(`${r.status}: EXPRESS executions are not kept`);
+      } catch (e) {
+        state(e.message, true);
+      } finally {
+        start.disabled = false;
+      }
+    });
+    ui.view.append(
+      h('h2', {}, `State machine ${m.name} (${m.userId}) · ${m.type} · revision ${m.revisionId.slice(0, 8)}`),
+      m.description ? h('p', { class: 'muted' }, m.description) : null,
+      h('div', { class: 'wf-split' }, canvas, side),
+      h('h2', {}, 'Start'),
+      h('div', { class: 'filters' }, h('label', { style: 'flex:1' }, 'input (JSON)', input), start),
+      h('h2', {}, 'Executions'),
+      runs,
+    );
+    const states = allStates(definition);
+    const g = drawer(canvas, graph, (path) => {
+      const s = states.get(path);
+      side.replaceChildren(h('h3', {}, path), s ? tree(s, null, 0) : null);
+    });
+    g.draw(null);
+    const load = async () => {
+      const r = await api('GET', `/executions?stateMachine=${enc(name)}&limit=50${q(params)}`);
+      runs.replaceChildren(executionsTable(r.executions, params, false));
+    };
+    await load();
+    ui.every(5000, load);
+  }
+
+  /** Every state's definition by its graph path (nested ones too), for the definition page. */
+  function allStates(definition, prefix = '', out = new Map()) {
+    for (const [name, s] of Object.entries(definition?.States || {})) {
+      const path = prefix + name;
+      out.set(path, s);
+      (s.Branches || []).forEach((b, i) => {
+        allStates(b, `${path}/${i}/`, out);
+      });
+      if (s.ItemProcessor || s.Iterator) allStates(s.ItemProcessor || s.Iterator, `${path}/*/`, out);
+    }
+    return out;
+  }
+
+  const parse = (text) => {
+    try {
+      return JSON.parse(text);
+    } catch {
+      return { States: {} };
+    }
+  };
+
+  // ------------------------------------------------------------------ the graph
+  /**
+   * Draws a graph into `canvas` as SVG; `draw(statuses)` redraws it with each state's status
+   * (null: the definition alone). Parallel and Map groups fold and unfold on their header's
+   * toggle; clicking a state selects it (`onSelect(path)`), and the selection stays across
+   * redraws.
+   */
+  function drawer(canvas, graph, onSelect) {
+    const folded = new Set();
+    let selected = null;
+    let last = null;
+    const draw = (statuses) => {
+      last = statuses;
+      const lay = layout(graph, (p) => !folded.has(p));
+      const svg = svgEl('svg', {
+        id: 'wf-graph',
+        class: 'wf-graph',
+        viewBox: `0 0 ${lay.width + 60} ${lay.height}`,
+        width: lay.width + 60,
+        height: lay.height,
+      });
+      const defs = svgEl('defs', {});
+      const arrow = svgEl('marker', {
+        id: 'wf-arrow',
+        viewBox: '0 0 10 10',
+        refX: 9,
+        refY: 5,
+        markerWidth: 7,
+        markerHeight: 7,
+        orient: 'auto',
+      });
+      arrow.append(svgEl('path', { d: 'M0,0 L10,5 L0,10 z', class: 'wf-arrowhead' }));
+      defs.append(arrow);
+      svg.append(defs);
+      const text = (attrs, s) => {
+        const t = svgEl('text', attrs);
+        t.textContent = s;
+        return t;
+      };
+      for (const n of lay.nodes.filter((x) => x.group)) {
+        const v = statuses?.get(n.path);
+        const g = svgEl('g', { class: `wf-group st-${v ? v.status : 'none'}`, 'data-group': n.path, 'data-status': v?.status ?? '' });
+        g.append(svgEl('rect', { x: n.x, y: n.y, width: n.w, height: n.h, rx: 8 }));
+        const head = svgEl('g', { class: `wf-head${selected === n.path ? ' selected' : ''}`, 'data-state': n.name, 'data-path': n.path });
+        head.append(
+          svgEl('rect', { x: n.x, y: n.y, width: n.w, height: 24, rx: 8 }),
+          text({ x: n.x + 10, y: n.y + 16, class: 'wf-name' }, clip(n.name, Math.floor((n.w - 110) / 7))),
+          text({ x: n.x + n.w - 30, y: n.y + 16, class: 'wf-type', 'text-anchor': 'end' }, groupNote(n, v)),
+        );
+        head.addEventListener('click', () => select(n.path));
+        g.append(head, toggle(n, '−'));
+        svg.append(g);
+      }
+      for (const e of lay.edges) {
+        const p = svgEl('path', {
+          d: e.d,
+          class: `wf-edge e-${e.kind}`,
+          'marker-end': 'url(#wf-arrow)',
+          'data-from': e.from,
+          'data-to': e.to,
+        });
+        if (e.label) {
+          const t = svgEl('title', {});
+          t.textContent = e.label;
+          p.append(t);
+        }
+        svg.append(p);
+      }
+      for (const m of lay.markers) {
+        svg.append(svgEl('circle', { cx: m.x, cy: m.y, r: m.r, class: `wf-marker m-${m.kind}` }));
+        svg.append(text({ x: m.x + m.r + 6, y: m.y + 4, class: 'wf-type' }, m.kind === 'start' ? 'Start' : 'End'));
+      }
+      for (const n of lay.nodes.filter((x) => !x.group)) {
+        const v = statuses?.get(n.path);
+        const st = v ? v.status : 'none';
+        const g = svgEl('g', {
+          class: `wf-node st-${st}${selected === n.path ? ' selected' : ''}`,
+          'data-state': n.name,
+          'data-path': n.path,
+          'data-status': v?.status ?? '',
+        });
+        g.append(
+          svgEl('rect', { x: n.x, y: n.y, width: n.w, height: n.h, rx: 6 }),
+          text({ x: n.x + 10, y: n.y + 21, class: 'wf-name' }, clip(n.name, n.nested ? 12 : 15)),
+          text(
+            { x: n.x + n.w - (n.nested ? 24 : 8), y: n.y + 21, class: 'wf-type', 'text-anchor': 'end' },
+            v?.counts ? mapNote(v) : n.type,
+          ),
+        );
+        const t = svgEl('title', {});
+        t.textContent = `${n.path} (${n.type})${v ? `: ${v.status}` : ''}`;
+        g.append(t);
+        g.addEventListener('click', () => select(n.path));
+        svg.append(g);
+        if (n.nested) svg.append(toggle(n, '+'));
+      }
+      canvas.replaceChildren(svg);
+    };
+    const toggle = (n, sign) => {
+      const t = svgEl('text', {
+        x: n.x + n.w - 10,
+        y: n.y + (n.group ? 17 : 22),
+        class: 'wf-toggle',
+        'data-toggle': n.path,
+        'text-anchor': 'end',
+      });
+      t.textContent = sign;
+      t.addEventListener('click', (ev) => {
+        ev.stopPropagation();
+        if (folded.has(n.path)) folded.delete(n.path);
+        else folded.add(n.path);
+        draw(last);
+      });
+      return t;
+    };
+    const select = (path) => {
+      selected = path;
+      draw(last);
+      onSelect(path);
+    };
+    return { draw, select, selected: () => selected };
+  }
+
+  const clip = (s, n) => (s.length > n ? `${s.slice(0, Math.max(1, n - 1))}…` : s);
+  const mapNote = (v) => `✓${v.counts.succeeded} ✗${v.counts.failed}${v.counts.running ? ` ▶${v.counts.running}` : ''}`;
+  const groupNote = (n, v) =>
+    v?.counts ? `${mapNote(v)} · #${v.iteration} of ${v.counts.total}` : n.type === 'Map' ? 'Map · one iteration' : n.type;
+
+  // ------------------------------------------------------------------ an execution
+  async function execution(id, params) {
+    const base = `/executions/${enc(id)}`;
+    let ex = await api('GET', `${base}${q(params, true)}`);
+    const machine = await api('GET', `/state-machines/${enc(ex.stateMachineName)}${q(params, true)}`).catch((e) => {
+      if (e.status === 404) return null;
+      throw e;
+    });
+    const graph = graphOf(machine ? parse(machine.definition) : { States: {} });
+    const info = h('dl', { class: 'kv', id: 'wf-info' });
+    const side = h(
+      'div',
+      { class: 'panel wf-side', id: 'wf-state' },
+      h('p', { class: 'muted' }, 'choose a state for its input and output'),
+    );
+    const canvas = h('div', { class: 'panel wf-canvas', id: 'wf-canvas' });
+    const events = h('div', { class: 'panel', id: 'wf-events' });
+    const stop = h('button', { type: 'button', id: 'wf-stop', hidden: true }, 'Stop');
+    const iterations = new Map(); // a Map's path → the iteration shown
+    let history = [];
+    let run = null;
+    let views = new Map();
+    stop.addEventListener('click', async () => {
+      stop.disabled = true;
+      try {
+        ex = await api('POST', `${base}/stop${q(params, true)}`, { error: 'Stopped', cause: 'stopped from the dashboard' });
+        await refresh();
+      } catch (e) {
+        state(e.message, true);
+      } finally {
+        stop.disabled = false;
+      }
+    });
+    ui.view.append(
+      h(
+        'h2',
+        {},
+        'Execution ',
+        ex.name,
+        ' of ',
+        h('a', { href: `#/state-machine/${enc(ex.stateMachineName)}${userParam(params)}` }, ex.stateMachineName),
+      ),
+      h('div', { class: 'filters' }, stop),
+      info,
+      machine && machine.revisionId !== ex.revisionId
+        ? h(
+            'p',
+            { class: 'muted', id: 'wf-revision' },
+            'The state machine was changed since this execution started: the graph is its current definition.',
+          )
+        : null,
+      machine ? null : h('p', { class: 'muted' }, 'The state machine was deleted: only the history is shown.'),
+      legend(),
+      h('div', { class: 'wf-split' }, canvas, side),
+      h('h2', {}, 'History'),
+      events,
+    );
+
+    const g = drawer(canvas, graph, () => showState());
+    const showState = () => {
+      const path = g.selected();
+      if (!path) return;
+      const v = views.get(path);
+      const node = findNode(graph, path);
+      side.replaceChildren(...stateDetail(path, node, v));
+    };
+
+    function stateDetail(path, node, v) {
+      const e = v?.entry;
+      const head = h('h3', {}, path, ' ', v ? h('span', { class: `st-text st-${v.status}` }, v.status) : null);
+      if (!e) return [head, h('p', { class: 'muted' }, 'not reached in this execution (or in the branch or iteration shown)')];
+      const rows = [
+        ['type', e.type],
+        ['status', h('span', { class: `st-text st-${e.status}` }, e.status)],
+        ['entered', e.enteredAt],
+        ['exited', e.exitedAt ?? '—'],
+        ['took', e.exitedAt ? `${Date.parse(e.exitedAt) - Date.parse(e.enteredAt)} ms` : '—'],
+        ...(v.entries > 1 ? [['times entered', String(v.entries)]] : []),
+        ...(e.attempts ? [['attempts', `${e.attempts} (${e.attempts - 1} retries)`]] : []),
+        ...(e.resource ? [['resource', e.resource]] : []),
+        ...(e.error ? [['error', e.error]] : []),
+        ...(e.cause ? [['cause', e.cause]] : []),
+      ];
+      const out = [head, h('dl', { class: 'kv', id: 'wf-state-info' }, ...rows.flatMap(([k, x]) => [h('dt', {}, k), h('dd', {}, x)]))];
+      if (node?.processor) out.push(iterationPicker(path, e, v));
+      if (node?.branches)
+        out.push(
+          h('h4', {}, 'Branches'),
+          h(
+            'div',
+            { class: 'wf-chips' },
+            node.branches.map((_, i) => h('span', { class: `wf-chip st-${e.branches[i]?.status ?? 'not-run'}` }, `branch ${i}`)),
+          ),
+        );
+      out.push(
+        h('h4', {}, 'Input'),
+        h('div', { class: 'json', id: 'wf-state-input' }, tree(e.input, null, 0)),
+        h('h4', {}, 'Output'),
+        h(
+          'div',
+          { class: 'json', id: 'wf-state-output' },
+          e.output === undefined ? h('span', { class: 'muted' }, '—') : tree(e.output, null, 0),
+        ),
+      );
+      return out;
+    }
+
+    function iterationPicker(path, e, v) {
+      const c = iterationCounts(e);
+      const pick = (i) => {
+        iterations.set(path, Math.max(0, Math.min(c.total - 1, i)));
+        redraw();
+      };
+      const at = v.iteration ?? 0;
+      const number = h('input', { type: 'number', id: 'wf-iteration', min: 0, max: Math.max(0, c.total - 1), value: at, size: 5 });
+      number.addEventListener('change', () => pick(Number(number.value) || 0));
+      const chips = [];
+      for (let i = 0; i < Math.min(c.total, 500); i++) {
+        const it = e.iterations[i];
+        chips.push(
+          h(
+            'button',
+            {
+              type: 'button',
+              class: `wf-chip st-${it ? it.status : 'not-run'}${i === at ? ' on' : ''}`,
+              'data-iteration': i,
+              title: `iteration ${i}: ${it ? it.status : 'not started'}`,
+              onclick: () => pick(i),
+            },
+            String(i),
+          ),
+        );
+      }
+      return h(
+        'div',
+        { id: 'wf-iterations' },
+        h('h4', {}, 'Iterations'),
+        h(
+          'p',
+          { id: 'wf-iteration-counts' },
+          `${c.total} items: ${c.succeeded} succeeded, ${c.failed} failed`,
+          c.running ? `, ${c.running} running` : '',
+          c.aborted ? `, ${c.aborted} stopped` : '',
+          c.pending ? `, ${c.pending} not started` : '',
+        ),
+        h(
+          'div',
+          { class: 'filters' },
+          h('button', { type: 'button', id: 'wf-iteration-prev', onclick: () => pick(at - 1) }, '‹'),
+          h('label', {}, 'iteration shown', number),
+          h('button', { type: 'button', id: 'wf-iteration-next', onclick: () => pick(at + 1) }, '›'),
+        ),
+        h('div', { class: 'wf-chips' }, chips),
+      );
+    }
+
+    const redraw = () => {
+      run = runOf(history, graph);
+      views = statusesOf(graph, run, iterations);
+      g.draw(views);
+      showState();
+    };
+
+    const refresh = async () => {
+      ex = await api('GET', `${base}${q(params, true)}`);
+      // Only the events after the last one read: a long history is read once.
+      for (;;) {
+        const after = lastEventId(history);
+        const r = await api('GET', `${base}/history?limit=500${after === null ? '' : `&cursor=${after}`}${q(params)}`);
+        history = history.concat(r.events);
+        if (!r.nextCursor) break;
+      }
+      const rows = [
+        ['status', status(ex.status)],
+        ['id', ex.id],
+        ['started', ex.startedAt],
+        ['stopped', ex.stoppedAt ?? '—'],
+        ...(ex.error ? [['error', ex.error]] : []),
+        ...(ex.cause ? [['cause', ex.cause]] : []),
+        ['input', h('div', { class: 'json' }, tree(ex.input, null, 1))],
+        ['output', ex.output === null ? '—' : h('div', { class: 'json' }, tree(ex.output, null, 1))],
+      ];
+      info.replaceChildren(...rows.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]));
+      stop.hidden = ex.status !== 'RUNNING';
+      redraw();
+      events.replaceChildren(
+        table(
+          ['#', 'event', 'state', 'time'],
+          history.map((e) =>
+            h(
+              'tr',
+              {},
+              h('td', {}, String(e.id)),
+              h('td', {}, e.type),
+              h('td', {}, e.details?.name ?? (e.details?.index !== undefined ? `iteration ${e.details.index}` : '')),
+              h('td', {}, fmtTime(e.timestamp)),
+            ),
+          ),
+          'no events',
+        ),
+      );
+      state(`updated ${new Date().toLocaleTimeString()}`);
+      return ex.status === 'RUNNING';
+    };
+    // Live while it runs: the history is polled (each poll reads only the new events).
+    if (await refresh())
+      ui.every(1000, async () => {
+        if (!(await refresh())) ui.every(0, null);
+      });
+  }
+
+  function findNode(graph, path) {
+    for (const n of graph.nodes) {
+      if (n.path === path) return n;
+      for (const b of n.branches || []) {
+        const f = findNode(b, path);
+        if (f) return f;
+      }
+      if (n.processor) {
+        const f = findNode(n.processor, path);
+        if (f) return f;
+      }
+    }
+    return null;
+  }
+
+  const legend = () =>
+    h(
+      'div',
+      { class: 'legend', id: 'wf-legend' },
+      ['not-run', 'running', 'succeeded', 'caught', 'failed', 'aborted'].map((s) => h('span', { class: `wf-key st-${s}` }, s)),
+    );
+
+  return { workflows, stateMachine, execution };
+}
