@@ -157,10 +157,18 @@ function place(box, ox, oy, out, z) {
         label: '',
         d: curve(start.x, start.y + z.marker, first.x + first.w / 2, first.y),
       });
+    // From the last row straight down; from higher up along a lane right of the graph, so that
+    // the edge does not cross the states below.
+    const lastRow = Math.max(...[...abs.values()].map((a) => a.row));
+    const lane = ox + box.w + 16;
     for (const n of box.graph.nodes) {
       const a = n.end && abs.get(n.path);
-      if (a)
-        out.edges.push({ from: n.path, to: 'End', kind: 'end', label: '', d: curve(a.x + a.w / 2, a.y + a.h, end.x, end.y - z.marker) });
+      if (!a) continue;
+      const d =
+        a.row === lastRow
+          ? curve(a.x + a.w / 2, a.y + a.h, end.x, end.y - z.marker)
+          : `M${a.x + a.w},${a.y + a.h / 2} L${lane},${a.y + a.h / 2} L${lane},${end.y} L${end.x + z.marker},${end.y}`;
+      out.edges.push({ from: n.path, to: 'End', kind: 'end', label: '', d });
     }
   }
 }
@@ -174,6 +182,7 @@ const curve = (x1, y1, x2, y2) => {
 function edgePath(a, b) {
   if (b.row > a.row) return curve(a.x + a.w / 2, a.y + a.h, b.x + b.w / 2, b.y);
   if (b.row === a.row && b.x > a.x) return `M${a.x + a.w},${a.y + a.h / 2} L${b.x},${b.y + b.h / 2}`;
+  if (b.row === a.row && b.x < a.x) return `M${a.x},${a.y + a.h / 2} L${b.x + b.w},${b.y + b.h / 2}`;
   const x1 = a.x + a.w;
   const y1 = a.y + a.h / 2;
   const x2 = b.x + b.w;

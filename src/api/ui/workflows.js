@@ -6,6 +6,8 @@
 import { graphOf, iterationCounts, lastEventId, layout, runOf, statusesOf } from './workflow-graph.js';
 
 /** `ui`: the dashboard's helpers (h, svgEl, api, state, table, tree, status, fmtTime, owner, every). */
+const SHOWN_EVENTS = 300;
+
 export function workflowPages(ui) {
   const { h, svgEl, api, state, table, tree, status, fmtTime, owner } = ui;
   const q = (params, first) => {
@@ -14,6 +16,8 @@ export function workflowPages(ui) {
   };
   const userParam = (params) => (params.get('user') ? `?user=${encodeURIComponent(params.get('user'))}` : '');
   const enc = encodeURIComponent;
+  /** Appends to the page what is there (a `null` is a part the page leaves out). */
+  const put = (...parts) => ui.view.append(...parts.filter((x) => x !== null && x !== undefined && x !== false));
 
   // ------------------------------------------------------------------ list
   async function workflows(params) {
@@ -21,7 +25,7 @@ export function workflowPages(ui) {
       api('GET', `/state-machines?limit=500${q(params)}`),
       api('GET', `/executions?limit=50${q(params)}`),
     ]);
-    ui.view.append(
+    put(
       h('h2', {}, `State machines of ${params.get('user') || ui.me().userId}`),
       h(
         'div',
@@ -95,7 +99,7 @@ export function workflowPages(ui) {
         start.disabled = false;
       }
     });
-    ui.view.append(
+    put(
       h('h2', {}, `State machine ${m.name} (${m.userId}) · ${m.type} · revision ${m.revisionId.slice(0, 8)}`),
       m.description ? h('p', { class: 'muted' }, m.description) : null,
       h('div', { class: 'wf-split' }, canvas, side),
@@ -182,7 +186,12 @@ export function workflowPages(ui) {
         const v = statuses?.get(n.path);
         const g = svgEl('g', { class: `wf-group st-${v ? v.status : 'none'}`, 'data-group': n.path, 'data-status': v?.status ?? '' });
         g.append(svgEl('rect', { x: n.x, y: n.y, width: n.w, height: n.h, rx: 8 }));
-        const head = svgEl('g', { class: `wf-head${selected === n.path ? ' selected' : ''}`, 'data-state': n.name, 'data-path': n.path });
+        const head = svgEl('g', {
+          class: `wf-head${selected === n.path ? ' selected' : ''}`,
+          'data-state': n.name,
+          'data-path': n.path,
+          'data-status': v?.status ?? '',
+        });
         head.append(
           svgEl('rect', { x: n.x, y: n.y, width: n.w, height: 24, rx: 8 }),
           text({ x: n.x + 10, y: n.y + 16, class: 'wf-name' }, clip(n.name, Math.floor((n.w - 110) / 7))),
@@ -209,7 +218,7 @@ export function workflowPages(ui) {
       }
       for (const m of lay.markers) {
         svg.append(svgEl('circle', { cx: m.x, cy: m.y, r: m.r, class: `wf-marker m-${m.kind}` }));
-        svg.append(text({ x: m.x + m.r + 6, y: m.y + 4, class: 'wf-type' }, m.kind === 'start' ? 'Start' : 'End'));
+        svg.append(text({ x: m.x - m.r - 6, y: m.y + 4, class: 'wf-type', 'text-anchor': 'end' }, m.kind === 'start' ? 'Start' : 'End'));
       }
       for (const n of lay.nodes.filter((x) => !x.group)) {
         const v = statuses?.get(n.path);
@@ -300,7 +309,7 @@ export function workflowPages(ui) {
         stop.disabled = false;
       }
     });
-    ui.view.append(
+    put(
       h(
         'h2',
         {},
@@ -452,10 +461,13 @@ export function workflowPages(ui) {
       info.replaceChildren(...rows.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]));
       stop.hidden = ex.status !== 'RUNNING';
       redraw();
+      // The newest events only: a Map of thousands of items writes a history too long for a table.
+      const shown = history.slice(-SHOWN_EVENTS);
       events.replaceChildren(
+        history.length > shown.length ? h('p', { class: 'muted' }, `the last ${shown.length} of ${history.length} events`) : '',
         table(
           ['#', 'event', 'state', 'time'],
-          history.map((e) =>
+          shown.map((e) =>
             h(
               'tr',
               {},
