@@ -128,10 +128,20 @@ it('draws a state machine and colours an execution on it; a state shows its inpu
   await page.waitForSelector('#wf-graph [data-path="Each/*/Check"]');
   await shot(page, 'state-machine');
 
+  // The machine changes: the execution is still drawn on the definition it ran.
+  const patched = await p.inject({
+    method: 'PATCH',
+    url: '/state-machines/pipeline',
+    payload: { definition: { StartAt: 'Only', States: { Only: { Type: 'Pass', End: true } } } },
+  });
+  assert.equal(patched.statusCode, 200, patched.body);
+
   // The execution: the states taken are green, the others grey, a failed iteration's Fail red.
   await page.click(`#executions a[href*="${id}"]`);
   await page.waitForSelector('#wf-graph [data-status="succeeded"]');
   assert.match((await page.textContent('#wf-info'))!, /SUCCEEDED/);
+  const ran = await page.$$eval('#wf-graph [data-path]', (els) => els.map((e) => e.getAttribute('data-path')));
+  assert.deepEqual([...new Set(ran)].sort(), [...PATHS].sort());
   const expected: Record<string, string> = {
     Classify: 'succeeded',
     Single: 'not-run',
