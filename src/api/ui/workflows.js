@@ -325,12 +325,17 @@ export function workflowPages(ui) {
     );
 
     const g = drawer(canvas, graph, () => showState());
+    // Redrawn only when what it shows changed, so the JSON the reader unfolded stays so while the page polls.
+    let shownSig = '';
     const showState = () => {
       const path = g.selected();
       if (!path) return;
       const v = views.get(path);
-      const node = findNode(graph, path);
-      side.replaceChildren(...stateDetail(path, node, v));
+      const e = v?.entry;
+      const sig = JSON.stringify([path, v?.status, v?.entries, v?.iteration, v?.counts, e?.enteredAt, e?.exitedAt, e?.attempts, e?.error]);
+      if (sig === shownSig) return;
+      shownSig = sig;
+      side.replaceChildren(...stateDetail(path, findNode(graph, path), v));
     };
 
     function stateDetail(path, node, v) {
@@ -429,7 +434,15 @@ export function workflowPages(ui) {
       showState();
     };
 
-    const refresh = async () => {
+    // One read at a time (the poll and Stop's), each after the one before: both append to the history.
+    let reading = Promise.resolve();
+    const refresh = () => {
+      const next = reading.then(read);
+      reading = next.catch(() => {});
+      return next;
+    };
+    let drawnSig = '';
+    const read = async () => {
       ex = await api('GET', `${base}${q(params, true)}`);
       // Only the events after the last one read: a long history is read once.
       for (;;) {
@@ -438,6 +451,10 @@ export function workflowPages(ui) {
         history = history.concat(r.events);
         if (!r.nextCursor) break;
       }
+      state(`updated ${new Date().toLocaleTimeString()}`);
+      const sig = JSON.stringify([ex.status, ex.stoppedAt, history.length]);
+      if (sig === drawnSig) return ex.status === 'RUNNING';
+      drawnSig = sig;
       const rows = [
         ['status', status(ex.status)],
         ['id', ex.id],
@@ -470,7 +487,6 @@ export function workflowPages(ui) {
           'no events',
         ),
       );
-      state(`updated ${new Date().toLocaleTimeString()}`);
       return ex.status === 'RUNNING';
     };
     // Live while it runs: the history is polled (each poll reads only the new events).
