@@ -7,17 +7,13 @@
  * console error, failed request or other origin. Screenshots go to test-artifacts/dashboard-wf-*.png.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, it } from 'node:test';
 import { chromium, type Browser, type Page as PwPage } from 'playwright-core';
+import { CHROMIUM, NO_CHROMIUM, openDashboard, shot } from '../helpers/dashboard.ts';
 import { testPlatform, until, type TestPlatform } from '../helpers/platform.ts';
-import { TEST_ADMIN_KEY } from '../helpers/process.ts';
 import { PIPELINE, PIPELINE_INPUT, runToEnd } from '../helpers/workflow-graph.ts';
 
-const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
-const ARTIFACTS = join(import.meta.dirname, '..', '..', 'test-artifacts');
-const skip = CHROMIUM ? false : 'chromium is not installed: apt-get install chromium';
+const skip = CHROMIUM ? false : NO_CHROMIUM;
 
 /** What the page-side functions read (the test's types know no DOM). */
 interface Doc {
@@ -40,27 +36,7 @@ after(async () => {
   await p?.close();
 });
 
-async function open(): Promise<{ page: PwPage; problems: string[] }> {
-  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-  const problems: string[] = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error') problems.push(`console: ${m.text()}`);
-  });
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()}`));
-  page.on('request', (r) => {
-    if (!r.url().startsWith(p.url!)) problems.push(`other origin: ${r.url()}`);
-  });
-  await page.goto(`${p.url}/ui/`);
-  await page.fill('#key', TEST_ADMIN_KEY);
-  await page.dispatchEvent('#key', 'change');
-  return { page, problems };
-}
-
-const shot = async (page: PwPage, name: string) => {
-  mkdirSync(ARTIFACTS, { recursive: true });
-  await page.screenshot({ path: join(ARTIFACTS, `dashboard-wf-${name}.png`), fullPage: true });
-};
+const open = () => openDashboard(browser, p.url!, { width: 1400, height: 1000 });
 
 /** The status a drawn state shows (its data-status), by its path in the graph. */
 const statusOf = (page: PwPage, path: string) => page.getAttribute(`#wf-graph [data-path="${path}"]`, 'data-status');
@@ -126,7 +102,7 @@ it('draws a state machine and colours an execution on it; a state shows its inpu
   await page.waitForFunction(() => !(globalThis as unknown as Doc).document.querySelector('#wf-graph [data-path="Each/*/Check"]'));
   await page.click('#wf-graph [data-toggle="Each"]');
   await page.waitForSelector('#wf-graph [data-path="Each/*/Check"]');
-  await shot(page, 'state-machine');
+  await shot(page, 'wf-state-machine');
 
   // The machine changes: the execution is still drawn on the definition it ran.
   const patched = await p.inject({
@@ -179,7 +155,7 @@ it('draws a state machine and colours an execution on it; a state shows its inpu
   );
   assert.equal(await statusOf(page, 'Each/*/Double'), 'not-run');
   assert.equal(await statusOf(page, 'Each/*/Check'), 'succeeded');
-  await shot(page, 'execution');
+  await shot(page, 'wf-execution');
   await page.click('#wf-graph [data-path="Each/*/Broken"]');
   await page.waitForSelector('#wf-state-input');
   assert.match((await page.textContent('#wf-state-input'))!, /bad[\s\S]*true/);
@@ -250,7 +226,7 @@ it('follows a running execution live and stops one from its page', { skip, timeo
   assert.match((await page.textContent('#wf-info'))!, /ABORTED[\s\S]*Stopped/);
   assert.equal((await p.inject({ method: 'GET', url: `/executions/${id}` })).json().status, 'ABORTED');
   assert.equal(await page.isVisible('#wf-stop'), false);
-  await shot(page, 'stopped');
+  await shot(page, 'wf-stopped');
   assert.deepEqual(problems, []);
   await page.close();
 });
