@@ -201,6 +201,73 @@ describe('runOf on a history Hangar wrote', () => {
     assert.equal(statusesOf(graph, run, new Map([['Each', 7]])).get('Each/*/Check')!.status, 'not-run');
   });
 
+  it('counts a Task’s attempts and calls its failure, retried and then caught, caught', async () => {
+    const calls = {
+      StartAt: 'Call',
+      States: {
+        Call: {
+          Type: 'Task',
+          Resource: 'arn:aws:states:::lambda:invoke',
+          Parameters: { FunctionName: 'missing', 'Payload.$': '$' },
+          Retry: [{ ErrorEquals: ['States.ALL'], IntervalSeconds: 1, MaxAttempts: 2, BackoffRate: 1 }],
+          Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'Handle' }],
+          End: true,
+        },
+        Handle: { Type: 'Pass', End: true },
+      },
+    };
+    const g = graphOf(calls);
+    const r = await runToEnd(p, 'calls', calls, { a: 1 });
+    const s = statusesOf(g, runOf(r.events, g));
+    const call = s.get('Call')!;
+    assert.equal(call.status, 'caught');
+    assert.equal(call.entry!.attempts, 3);
+    assert.equal(call.entry!.error, 'Lambda.ResourceNotFoundException');
+    assert.match(call.entry!.cause!, /missing/);
+    assert.deepEqual(call.entry!.input, { a: 1 });
+    assert.equal(s.get('Handle')!.status, 'succeeded');
+  });
+
+  it('follows a Map in a Map to the inner iteration picked', async () => {
+    const nested = {
+      StartAt: 'Outer',
+      States: {
+        Outer: {
+          Type: 'Map',
+          End: true,
+          ItemProcessor: {
+            StartAt: 'Inner',
+            States: {
+              Inner: { Type: 'Map', End: true, ItemProcessor: { StartAt: 'Leaf', States: { Leaf: { Type: 'Pass', End: true } } } },
+            },
+          },
+        },
+      },
+    };
+    const g = graphOf(nested);
+    const r = await runToEnd(p, 'nested', nested, [[1, 2], [3]]);
+    const run = runOf(r.events, g);
+    const leaf = (outer: number, inner: number) =>
+      statusesOf(
+        g,
+        run,
+        new Map([
+          ['Outer', outer],
+          ['Outer/*/Inner', inner],
+        ]),
+      ).get('Outer/*/Inner/*/Leaf')!;
+    assert.deepEqual([leaf(0, 0).entry!.input, leaf(0, 1).entry!.input, leaf(1, 0).entry!.input], [1, 2, 3]);
+    assert.equal(leaf(1, 1).status, 'not-run');
+    assert.deepEqual(statusesOf(g, run, new Map([['Outer', 1]])).get('Outer/*/Inner')!.counts, {
+      total: 1,
+      running: 0,
+      succeeded: 1,
+      failed: 0,
+      aborted: 0,
+      pending: 0,
+    });
+  });
+
   it('reads the same from the history in two halves as at once (the page polls)', () => {
     const half = runOf(events.slice(0, Math.floor(events.length / 2)), graph);
     assert.equal(half.status, 'running');
