@@ -135,6 +135,13 @@ it('draws a state machine and colours an execution on it; a state shows its inpu
   for (const [path, s] of Object.entries(expected)) assert.equal(await statusOf(page, path), s, path);
   assert.equal(await page.isVisible('#wf-stop'), false, 'no Stop for an ended execution');
 
+  // From the keyboard: a state takes the focus and Enter selects it.
+  await page.focus('#wf-graph [data-path="Classify"]');
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() =>
+    ((globalThis as unknown as Doc).document.getElementById('wf-state')?.textContent ?? '').startsWith('Classify'),
+  );
+
   // A state's input and output.
   await page.click('#wf-graph [data-path="Fan/0/Left"]');
   await page.waitForSelector('#wf-state-output');

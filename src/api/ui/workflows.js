@@ -197,7 +197,7 @@ export function workflowPages(ui) {
           text({ x: n.x + 10, y: n.y + 16, class: 'wf-name' }, clip(n.name, Math.floor((n.w - 110) / 7))),
           text({ x: n.x + n.w - 30, y: n.y + 16, class: 'wf-type', 'text-anchor': 'end' }, groupNote(n, v)),
         );
-        head.addEventListener('click', () => select(n.path));
+        clickable(head, () => select(n.path));
         g.append(head, toggle(n, '−'));
         svg.append(g);
       }
@@ -240,7 +240,7 @@ export function workflowPages(ui) {
         const t = svgEl('title', {});
         t.textContent = `${n.path} (${n.type})${v ? `: ${v.status}` : ''}`;
         g.append(t);
-        g.addEventListener('click', () => select(n.path));
+        clickable(g, () => select(n.path));
         svg.append(g);
         if (n.nested) svg.append(toggle(n, '+'));
       }
@@ -255,11 +255,12 @@ export function workflowPages(ui) {
         'text-anchor': 'end',
       });
       t.textContent = sign;
-      t.addEventListener('click', (ev) => {
-        ev.stopPropagation();
+      t.setAttribute('aria-label', `${sign === '+' ? 'unfold' : 'fold'} ${n.name}`);
+      clickable(t, () => {
         if (folded.has(n.path)) folded.delete(n.path);
         else folded.add(n.path);
         draw(last);
+        refocus(`[data-toggle="${CSS.escape(n.path)}"]`);
       });
       return t;
     };
@@ -267,8 +268,28 @@ export function workflowPages(ui) {
       selected = path;
       draw(last);
       onSelect(path);
+      refocus(`[data-path="${CSS.escape(path)}"]`);
+    };
+    /** After a redraw, the keyboard's place is on the same state again (if it was in the graph). */
+    const refocus = (sel) => {
+      if (canvas.contains(document.activeElement) || document.activeElement === document.body) canvas.querySelector(sel)?.focus();
     };
     return { draw, select, selected: () => selected };
+  }
+
+  /** A click, or Enter or Space on it once tabbed to. */
+  function clickable(el, fn) {
+    el.setAttribute('tabindex', '0');
+    el.setAttribute('role', 'button');
+    el.addEventListener('click', (ev) => {
+      ev.stopPropagation();
+      fn();
+    });
+    el.addEventListener('keydown', (ev) => {
+      if (ev.key !== 'Enter' && ev.key !== ' ') return;
+      ev.preventDefault();
+      fn();
+    });
   }
 
   const clip = (s, n) => (s.length > n ? `${s.slice(0, Math.max(1, n - 1))}…` : s);
@@ -460,6 +481,7 @@ export function workflowPages(ui) {
         ['id', ex.id],
         ['started', ex.startedAt],
         ['stopped', ex.stoppedAt ?? '—'],
+        ...(ex.parentId ? [['started by', h('a', { href: `#/execution/${enc(ex.parentId)}${userParam(params)}` }, ex.parentId)]] : []),
         ...(ex.error ? [['error', ex.error]] : []),
         ...(ex.cause ? [['cause', ex.cause]] : []),
         ['input', h('div', { class: 'json' }, tree(ex.input, null, 1))],
