@@ -9,6 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import {
   graphOf,
   type HistoryEvent,
+  nodeAt,
   iterationCounts,
   layout,
   rowsOf,
@@ -59,6 +60,9 @@ describe('graphOf', () => {
       each.processor!.nodes.map((n) => n.path),
       ['Each/*/Check', 'Each/*/Double', 'Each/*/Broken'],
     );
+    assert.equal(nodeAt(g, 'Each/*/Broken')!.state.Error, 'Item.Bad');
+    assert.equal(nodeAt(g, 'Fan/1/RightDone')!.type, 'Succeed');
+    assert.equal(nodeAt(g, 'Nowhere'), null);
     // The older Iterator too; edges to states that do not exist are left out, not drawn to nowhere.
     const old = graphOf({
       StartAt: 'M',

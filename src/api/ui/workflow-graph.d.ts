@@ -7,6 +7,8 @@ export interface GraphNode {
   type: string;
   /** End: true, a Succeed or a Fail state: an edge to the End marker. */
   end: boolean;
+  /** The state's definition, as written. */
+  state: Record<string, unknown>;
   branches?: Graph[];
   processor?: Graph;
 }
@@ -27,6 +29,7 @@ export interface Graph {
 }
 
 export function graphOf(definition: unknown, prefix?: string): Graph;
+export function nodeAt(graph: Graph, path: string): GraphNode | null;
 export function rowsOf(graph: Graph): string[][];
 
 export interface Sizes {

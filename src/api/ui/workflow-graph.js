@@ -21,7 +21,7 @@ export function graphOf(definition, prefix = '') {
     const s = states[name] || {};
     const path = prefix + name;
     const type = String(s.Type);
-    const node = { name, path, type, end: s.End === true || type === 'Succeed' || type === 'Fail' };
+    const node = { name, path, type, end: s.End === true || type === 'Succeed' || type === 'Fail', state: s };
     if (type === 'Parallel' && Array.isArray(s.Branches)) node.branches = s.Branches.map((b, i) => graphOf(b, `${path}/${i}/`));
     if (type === 'Map' && (s.ItemProcessor || s.Iterator)) node.processor = graphOf(s.ItemProcessor || s.Iterator, `${path}/*/`);
     nodes.push(node);
@@ -36,6 +36,18 @@ export function graphOf(definition, prefix = '') {
   }
   const startAt = typeof definition?.StartAt === 'string' && definition.StartAt in states ? prefix + definition.StartAt : null;
   return { startAt, nodes, edges };
+}
+
+/** The node at a path, nested ones included; null if there is none. */
+export function nodeAt(graph, path) {
+  for (const n of graph.nodes) {
+    if (n.path === path) return n;
+    for (const g of [...(n.branches || []), ...(n.processor ? [n.processor] : [])]) {
+      const found = nodeAt(g, path);
+      if (found) return found;
+    }
+  }
+  return null;
 }
 
 /** Rows: BFS depth from StartAt along every edge; states it does not reach go below, in order. */

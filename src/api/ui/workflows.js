@@ -3,11 +3,12 @@
 // input, output, error and attempts beside it, Parallel branches and Map processors nested (a
 // Map shows one iteration at a time, picked by index), live while it runs. The DOM only: the
 // graph, its layout and the reading of the history are workflow-graph.js's.
-import { graphOf, iterationCounts, lastEventId, layout, runOf, statusesOf } from './workflow-graph.js';
+import { graphOf, iterationCounts, lastEventId, layout, nodeAt, runOf, statusesOf } from './workflow-graph.js';
 
-/** `ui`: the dashboard's helpers (h, svgEl, api, state, table, tree, status, fmtTime, owner, every). */
+/** How many of an execution's events its page lists (the newest). */
 const SHOWN_EVENTS = 300;
 
+/** `ui`: the dashboard's helpers (view, h, svgEl, api, state, table, tree, status, fmtTime, owner, every, me). */
 export function workflowPages(ui) {
   const { h, svgEl, api, state, table, tree, status, fmtTime, owner } = ui;
   const q = (params, first) => {
@@ -108,10 +109,9 @@ export function workflowPages(ui) {
       h('h2', {}, 'Executions'),
       runs,
     );
-    const states = allStates(definition);
     const g = drawer(canvas, graph, (path) => {
-      const s = states.get(path);
-      side.replaceChildren(h('h3', {}, path), s ? tree(s, null, 0) : null);
+      const node = nodeAt(graph, path);
+      side.replaceChildren(h('h3', {}, path), node ? tree(node.state, null, 0) : null);
     });
     g.draw(null);
     const load = async () => {
@@ -120,19 +120,6 @@ export function workflowPages(ui) {
     };
     await load();
     ui.every(5000, load);
-  }
-
-  /** Every state's definition by its graph path (nested ones too), for the definition page. */
-  function allStates(definition, prefix = '', out = new Map()) {
-    for (const [name, s] of Object.entries(definition?.States || {})) {
-      const path = prefix + name;
-      out.set(path, s);
-      (s.Branches || []).forEach((b, i) => {
-        allStates(b, `${path}/${i}/`, out);
-      });
-      if (s.ItemProcessor || s.Iterator) allStates(s.ItemProcessor || s.Iterator, `${path}/*/`, out);
-    }
-    return out;
   }
 
   const parse = (text) => {
@@ -356,7 +343,7 @@ export function workflowPages(ui) {
       const sig = JSON.stringify([path, v?.status, v?.entries, v?.iteration, v?.counts, e?.enteredAt, e?.exitedAt, e?.attempts, e?.error]);
       if (sig === shownSig) return;
       shownSig = sig;
-      side.replaceChildren(...stateDetail(path, findNode(graph, path), v));
+      side.replaceChildren(...stateDetail(path, nodeAt(graph, path), v));
     };
 
     function stateDetail(path, node, v) {
@@ -516,21 +503,6 @@ export function workflowPages(ui) {
       ui.every(1000, async () => {
         if (!(await refresh())) ui.every(0, null);
       });
-  }
-
-  function findNode(graph, path) {
-    for (const n of graph.nodes) {
-      if (n.path === path) return n;
-      for (const b of n.branches || []) {
-        const f = findNode(b, path);
-        if (f) return f;
-      }
-      if (n.processor) {
-        const f = findNode(n.processor, path);
-        if (f) return f;
-      }
-    }
-    return null;
   }
 
   const legend = () =>
