@@ -166,6 +166,7 @@ it('draws a state machine and colours an execution on it; a state shows its inpu
   await page.click('#wf-graph [data-path="Each/*/Broken"]');
   await page.waitForSelector('#wf-state-input');
   assert.match((await page.textContent('#wf-state-input'))!, /bad[\s\S]*true/);
+  assert.equal(await page.textContent('#wf-state-where'), 'Each: iteration 1');
   assert.match((await page.textContent('#wf-state-info'))!, /failed/);
   // The next iteration from the picker: the good item 3, doubled.
   await page.click('#wf-graph [data-path="Each"]');

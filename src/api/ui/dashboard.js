@@ -1120,7 +1120,7 @@ import { workflowPages } from './workflows.js';
   }
 
   // ------------------------------------------------------------------ workflows
-  const wf = workflowPages({ view, h, svgEl, api, state, table, tree, status, fmtTime, owner, every, me: () => me });
+  const wf = workflowPages({ view, h, svgEl, api, state, table, tree, status, fmtTime, fmtMs, owner, every, me: () => me });
 
   route();
 })();

@@ -8,9 +8,9 @@ import { graphOf, iterationCounts, lastEventId, layout, nodeAt, runOf, statusesO
 /** How many of an execution's events its page lists (the newest). */
 const SHOWN_EVENTS = 300;
 
-/** `ui`: the dashboard's helpers (view, h, svgEl, api, state, table, tree, status, fmtTime, owner, every, me). */
+/** `ui`: the dashboard's helpers (view, h, svgEl, api, state, table, tree, status, fmtTime, fmtMs, owner, every, me). */
 export function workflowPages(ui) {
-  const { h, svgEl, api, state, table, tree, status, fmtTime, owner } = ui;
+  const { h, svgEl, api, state, table, tree, status, fmtTime, fmtMs, owner } = ui;
   const q = (params, first) => {
     const o = owner(params);
     return o ? `${first ? '?' : '&'}${o}` : '';
@@ -306,7 +306,7 @@ export function workflowPages(ui) {
     stop.addEventListener('click', async () => {
       stop.disabled = true;
       try {
-        ex = await api('POST', `${base}/stop${q(params, true)}`, { error: 'Stopped', cause: 'stopped from the dashboard' });
+        await api('POST', `${base}/stop${q(params, true)}`, { error: 'Stopped', cause: 'stopped from the dashboard' });
         await refresh();
       } catch (e) {
         state(e.message, true);
@@ -348,21 +348,21 @@ export function workflowPages(ui) {
 
     function stateDetail(path, node, v) {
       const e = v?.entry;
-      const head = h('h3', {}, path, ' ', v ? h('span', { class: `st-text st-${v.status}` }, v.status) : null);
-      if (!e) return [head, h('p', { class: 'muted' }, 'not reached in this execution (or in the branch or iteration shown)')];
+      const head = [h('h3', {}, node?.name ?? path, ' ', v ? h('span', { class: `st-text st-${v.status}` }, v.status) : null), where(path)];
+      if (!e) return [...head, h('p', { class: 'muted' }, 'not reached in this execution (or in the branch or iteration shown)')];
       const rows = [
         ['type', e.type],
         ['status', h('span', { class: `st-text st-${e.status}` }, e.status)],
         ['entered', e.enteredAt],
         ['exited', e.exitedAt ?? '—'],
-        ['took', e.exitedAt ? `${Date.parse(e.exitedAt) - Date.parse(e.enteredAt)} ms` : '—'],
+        ['took', e.exitedAt ? fmtMs(Date.parse(e.exitedAt) - Date.parse(e.enteredAt)) : '—'],
         ...(v.entries > 1 ? [['times entered', String(v.entries)]] : []),
         ...(e.attempts ? [['attempts', `${e.attempts} (${e.attempts - 1} retries)`]] : []),
         ...(e.resource ? [['resource', e.resource]] : []),
         ...(e.error ? [['error', e.error]] : []),
         ...(e.cause ? [['cause', e.cause]] : []),
       ];
-      const out = [head, h('dl', { class: 'kv', id: 'wf-state-info' }, ...rows.flatMap(([k, x]) => [h('dt', {}, k), h('dd', {}, x)]))];
+      const out = [...head, h('dl', { class: 'kv', id: 'wf-state-info' }, ...rows.flatMap(([k, x]) => [h('dt', {}, k), h('dd', {}, x)]))];
       if (node?.processor) out.push(iterationPicker(path, e, v));
       if (node?.branches)
         out.push(
@@ -384,6 +384,18 @@ export function workflowPages(ui) {
         ),
       );
       return out;
+    }
+
+    /** Where a nested state is: in which Parallel's branch, in which Map's iteration shown. */
+    function where(path) {
+      const parts = path.split('/');
+      if (parts.length === 1) return null;
+      const steps = [];
+      for (let i = 1; i < parts.length; i += 2) {
+        const owner = parts.slice(0, i).join('/');
+        steps.push(parts[i] === '*' ? `${parts[i - 1]}: iteration ${iterations.get(owner) ?? 0}` : `${parts[i - 1]}: branch ${parts[i]}`);
+      }
+      return h('p', { class: 'muted', id: 'wf-state-where' }, steps.join(' › '));
     }
 
     function iterationPicker(path, e, v) {
