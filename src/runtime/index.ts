@@ -18,6 +18,7 @@ import {
   FunctionDispatcher,
   FunctionServer,
   functionEventRunner,
+  readProjectItems,
   StoreWorkflowRunner,
   workflowTasks,
   InvocationRecorder,
@@ -278,6 +279,7 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
         tasks: workflowTasks(ctx, accountIdOf, parseTaskRequest, () => workflowRunner === null),
         region: config.awsRegion,
         accountOf: accountIdOf,
+        readItems: (userId, request) => readProjectItems(ctx, userId, request),
       },
       { leaseMs: config.workflowLeaseMs },
     );
