@@ -157,7 +157,7 @@ export class StoreWorkflowRunner implements WorkflowRunner {
       lease: { owner: this.owner, until: now + this.leaseMs },
     });
     if (r.started) {
-      const held: Held = { live, queue: Promise.resolve(), timer: null };
+      const held: Held = { live, queue: Promise.resolve(), timer: null, changes: [], next: null };
       this.live.set(execution.id, held);
       this.drive(held);
     }
@@ -247,7 +247,7 @@ export class StoreWorkflowRunner implements WorkflowRunner {
           if (this.live.has(execution.id)) continue;
           const runtime = await this.deps.workflows.loadRuntime(execution.id);
           const live = LiveExecution.load(execution, runtime, this.now, Math.random);
-          const held: Held = { live, queue: Promise.resolve(), timer: null };
+          const held: Held = { live, queue: Promise.resolve(), timer: null, changes: [], next: null };
           this.live.set(execution.id, held);
           this.drive(held, (l) => l.due());
         }
@@ -273,14 +273,22 @@ export class StoreWorkflowRunner implements WorkflowRunner {
 
   /**
    * Applies `change` (if any), moves the execution on, stores the transition, and then carries
-   * out its effects: one drive at a time per execution, in order.
+   * out its effects: one drive at a time per execution, in order. Changes that arrive while a
+   * drive runs (task results landing during its commit) wait for the next one and are applied
+   * together, in their order, under one commit: a Map of 40 tasks in flight otherwise waits
+   * for a commit (and its fsync) per result, one after another.
    */
   private drive(held: Held, change?: (live: LiveExecution) => void): Promise<void> {
+    if (change) held.changes.push(change);
+    if (held.next) return held.next;
     const run = held.queue.then(async () => {
+      held.next = null;
+      const changes = held.changes;
+      held.changes = [];
       const id = held.live.execution.id;
       if (this.live.get(id) !== held) return;
       const live = held.live;
-      change?.(live);
+      for (const c of changes) c(live);
       live.advance();
       const launches = live.takeLaunches();
       const now = this.deps.clock.now();
@@ -308,6 +316,7 @@ export class StoreWorkflowRunner implements WorkflowRunner {
       this.deps.log.error({ err, executionId: held.live.execution.id }, 'workflow runner: an execution step failed');
       this.forget(held.live.execution.id);
     });
+    held.next = held.queue;
     this.track(held.queue);
     return held.queue;
   }
@@ -442,4 +451,8 @@ interface Held {
   live: LiveExecution;
   queue: Promise<void>;
   timer: NodeJS.Timeout | null;
+  /** Changes for the next drive, in order. */
+  changes: ((live: LiveExecution) => void)[];
+  /** The queued drive that has not begun yet (it takes `changes`). */
+  next: Promise<void> | null;
 }

@@ -243,6 +243,78 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       }
     });
 
+    it('commits task results that land while a commit is in flight together, in order', async () => {
+      // 20 iterations whose results arrive at once: one commit for those that wait, not one each.
+      const store = await openStore(backend);
+      let commits = 0;
+      const workflows = Object.create(store.workflows, {
+        commit: {
+          value: (...a: Parameters<Workflows['commit']>) => {
+            commits++;
+            return store.workflows.commit(...a);
+          },
+        },
+      }) as Workflows;
+      const held: (() => void)[] = [];
+      const runner = new StoreWorkflowRunner(
+        {
+          workflows,
+          clock,
+          log: createLogger('silent'),
+          tasks: () => async (req) => {
+            await new Promise<void>((res) => {
+              held.push(res);
+              if (held.length === 20) for (const f of held) f();
+            });
+            return (req.parameters as { i: number }).i * 2;
+          },
+          region: 'us-east-1',
+          accountOf: () => '123456789012',
+        },
+        { pollMs: 20 },
+      );
+      runner.begin();
+      const app: WorkflowsApp = { workflows, clock, workflowRunner: runner };
+      try {
+        const items = Array.from({ length: 20 }, (_, i) => i);
+        const definition = {
+          StartAt: 'M',
+          States: {
+            M: {
+              Type: 'Map',
+              ItemsPath: '$.items',
+              ItemProcessor: {
+                StartAt: 'Double',
+                States: {
+                  Double: {
+                    Type: 'Task',
+                    Resource: 'arn:aws:lambda:us-east-1:123456789012:function:d',
+                    Parameters: { 'i.$': '$' },
+                    End: true,
+                  },
+                },
+              },
+              End: true,
+            },
+          },
+        };
+        await createStateMachine(app, USER, { name: 'together', definition: JSON.stringify(definition) });
+        const started = await startExecution(app, USER, 'together', { input: JSON.stringify({ items }) });
+        const e = await settle(app, started.type === 'STANDARD' ? started.execution.id : '');
+        assert.equal(e.status, 'SUCCEEDED');
+        assert.deepEqual(
+          JSON.parse(e.output!),
+          items.map((i) => i * 2),
+        );
+        assert.ok(commits < 10, `20 results in ${commits} commits`);
+        const t = (await executionHistory(app, USER, e.id, { limit: 1000 })).map((x) => x.type);
+        assert.equal(t.filter((x) => x === 'TaskSucceeded').length, 20);
+      } finally {
+        await runner.close();
+        await store.close();
+      }
+    });
+
     it('fails a Map past its tolerance with the failing iteration error, and a Parallel with its branch error', async () => {
       const r = await rig(async (req) => {
         if ((req.parameters as { i: number }).i % 2 === 0) throw new StatesFailure('Even', 'no evens');
