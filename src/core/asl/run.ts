@@ -136,8 +136,12 @@ function emitDraft(rt: Runtime, draft: EventDraft): number {
   return emit(rt, draft.type, draft.details);
 }
 
+/** The events that end an execution: written past the cap, so that reaching it ends the execution
+ *  (FAILED, States.Runtime) rather than throwing out of it. */
+const ENDING: ReadonlySet<HistoryEventType> = new Set(['ExecutionSucceeded', 'ExecutionFailed', 'ExecutionTimedOut']);
+
 function emit(rt: Runtime, type: HistoryEventType, details?: JsonObject): number {
-  if (rt.events.length >= rt.maxEvents)
+  if (rt.events.length >= rt.maxEvents && !ENDING.has(type))
     throw new StatesFailure(StatesErrors.Runtime, `The execution reached the limit of ${rt.maxEvents} history events`);
   const id = rt.events.length + 1;
   rt.events.push({ id, type, timestamp: rt.clock.ms, details });
