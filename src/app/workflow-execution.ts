@@ -101,7 +101,7 @@ interface Progress {
 }
 
 /** Past it, the execution fails: a runaway loop (AWS caps a history at 25,000 events; a Map here may write more). */
-const MAX_EVENTS = 1_000_000;
+export const MAX_EVENTS = 1_000_000;
 const META = 0;
 const ROOT = 1;
 
@@ -709,7 +709,8 @@ export class LiveExecution {
 
   /** An event of `id`'s thread; `also`'s thread continues from it too (a Map iteration's start). */
   private emitOn(id: number, draft: EventDraft, also: number): number {
-    if (this.nextEvent > MAX_EVENTS)
+    // The execution's end is written past the cap: reaching it fails the execution, which must end.
+    if (this.nextEvent > MAX_EVENTS && draft.type !== 'ExecutionFailed' && draft.type !== 'ExecutionTimedOut')
       throw new StatesFailure(StatesErrors.Runtime, `The execution reached the limit of ${MAX_EVENTS} history events`);
     const eventId = this.nextEvent++;
     this.events.push({

@@ -24,7 +24,15 @@ import { type Clock, Conflict, type Execution, type StateMachine, workflowErrors
 import type { Logger } from '../log/index.ts';
 import { uuidv7 } from '../store/ids.ts';
 import type { TaskTokenRecord, Workflows } from '../store/index.ts';
-import { executionArn, type InboxBody, type Launch, LiveExecution, stateMachineArn, type TaskOutcome } from './workflow-execution.ts';
+import {
+  executionArn,
+  type InboxBody,
+  type Launch,
+  LiveExecution,
+  MAX_EVENTS,
+  stateMachineArn,
+  type TaskOutcome,
+} from './workflow-execution.ts';
 import type { Started, TaskAnswer } from './workflows.ts';
 
 /** What an EXPRESS execution ended with (StartSyncExecution). */
@@ -179,6 +187,8 @@ export class StoreWorkflowRunner implements WorkflowRunner {
         id: `arn:aws:states:${this.deps.region}:${account}:express:${machine.name}:${name}:${expressId}`,
       },
       resolveTask: this.deps.tasks(machine.userId),
+      // An EXPRESS execution keeps no history on AWS, so no 25,000-event cap: only the runaway guard.
+      maxEvents: MAX_EVENTS,
       clock: { now: () => this.deps.clock.now(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)) },
     });
     const stoppedAt = this.deps.clock.now();

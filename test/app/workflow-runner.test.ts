@@ -16,6 +16,7 @@ import {
   executionHistory,
   StoreWorkflowRunner,
   startExecution,
+  startSyncExecution,
   stopExecution,
   type WorkflowsApp,
 } from '../../src/app/index.ts';
@@ -312,6 +313,25 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       } finally {
         await runner.close();
         await store.close();
+      }
+    });
+
+    it('runs an EXPRESS execution past 25,000 events (no history cap on EXPRESS)', async () => {
+      const r = await rig();
+      try {
+        const definition = {
+          StartAt: 'M',
+          States: {
+            M: { Type: 'Map', ItemProcessor: { StartAt: 'P', States: { P: { Type: 'Pass', End: true } } }, ResultPath: null, End: true },
+          },
+        };
+        await createStateMachine(r.app, USER, { name: 'wide', type: 'EXPRESS', definition: JSON.stringify(definition) });
+        // About four events an item: 28,000 and more.
+        const items = Array.from({ length: 7000 }, (_, i) => i);
+        const e = await startSyncExecution(r.app, USER, 'wide', { input: JSON.stringify(items) });
+        assert.equal(e.status, 'SUCCEEDED', `${e.error}: ${e.cause}`);
+      } finally {
+        await r.close();
       }
     });
 
