@@ -422,9 +422,11 @@ for (const backend of ['sqlite', 'postgres'] as const) {
     it('another runner takes over an execution whose runner is gone, running its task again', async () => {
       let calls = 0;
       let hang = true;
+      const contexts: Json[] = [];
       const r = await rig(
-        async () => {
+        async (req) => {
           calls++;
+          contexts.push(req.context);
           if (hang) return new Promise<Json>(() => {});
           return { done: calls };
         },
@@ -439,7 +441,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
             States: { T: { Type: 'Task', Resource: 'arn:aws:lambda:us-east-1:123456789012:function:f', End: true } },
           }),
         });
-        const s = await startExecution(r.app, USER, machine, {});
+        const s = await startExecution(r.app, USER, machine, { input: JSON.stringify({ big: 'the input' }) });
         const id = s.type === 'STANDARD' ? s.execution.id : '';
         while (calls === 0) await new Promise((res) => setTimeout(res, 5));
         // The first runner stops (as if its process died): its lease lapses, the task's result never comes.
@@ -450,6 +452,9 @@ for (const backend of ['sqlite', 'postgres'] as const) {
         assert.equal(e.status, 'SUCCEEDED');
         assert.deepEqual(JSON.parse(e.output!), { done: 2 });
         assert.equal(calls, 2);
+        // The task runs again with the same $$, the execution's input in it (stored apart, put back).
+        assert.equal(JSON.stringify(contexts[1]), JSON.stringify(contexts[0]));
+        assert.deepEqual((contexts[1] as { Execution: { Input: Json } }).Execution.Input, { big: 'the input' });
       } finally {
         await r.close();
       }
