@@ -60,6 +60,9 @@ export interface WorkflowRunner {
   stop(userId: string, executionId: string, error: string | null, cause: string | null): Promise<Execution>;
   /** SendTaskSuccess / Failure / Heartbeat for a waiting task. */
   answer(token: TaskTokenRecord, answer: TaskAnswer): Promise<void>;
+  /** Resolves once this runner no longer holds the execution — it ended (its end stored), parked
+   *  in a long wait, or was let go — and at once if it does not hold it. */
+  released(executionId: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -95,6 +98,8 @@ export class StoreWorkflowRunner implements WorkflowRunner {
   private renewer: NodeJS.Timeout | null = null;
   private polling: Promise<void> | null = null;
   private closed = false;
+  /** Who waits for an execution to be let go (released), by id. */
+  private readonly waiters = new Map<string, (() => void)[]>();
   /** Work in flight (drives, launches), awaited by close(). */
   private readonly busy = new Set<Promise<unknown>>();
 
@@ -243,6 +248,15 @@ export class StoreWorkflowRunner implements WorkflowRunner {
       throw workflowErrors.taskTokenNotFound();
     // Ours to run, most likely: claim it now rather than at the next poll.
     this.poll();
+  }
+
+  released(executionId: string): Promise<void> {
+    if (!this.live.has(executionId)) return Promise.resolve();
+    return new Promise((resolve) => {
+      const list = this.waiters.get(executionId);
+      if (list) list.push(resolve);
+      else this.waiters.set(executionId, [resolve]);
+    });
   }
 
   private readonly now = (): number => this.deps.clock.now();
@@ -437,6 +451,9 @@ export class StoreWorkflowRunner implements WorkflowRunner {
     if (!held) return;
     if (held.timer) clearTimeout(held.timer);
     this.live.delete(id);
+    const waiting = this.waiters.get(id);
+    this.waiters.delete(id);
+    for (const resolve of waiting ?? []) resolve();
   }
 
   private track(p: Promise<unknown>): void {
