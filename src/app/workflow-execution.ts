@@ -647,6 +647,13 @@ export class LiveExecution {
     return c;
   }
 
+  /** takeCommit for the start's write (workflow-runner.ts), or null when the pending changes
+   *  cannot go with it — the end, task tokens, the inbox — and wait for a commit of their own. */
+  takeFirst(leaseUntil: number): ExecutionCommit | null {
+    if (this.end || this.addTokens.length > 0 || this.removeTokens.length > 0 || this.consumed !== undefined) return null;
+    return this.takeCommit(leaseUntil);
+  }
+
   /** Tasks to launch now that their commit is stored. */
   takeLaunches(): Launch[] {
     const l = this.launches.filter((x) => {

@@ -156,17 +156,33 @@ export class StoreWorkflowRunner implements WorkflowRunner {
       stoppedAt: null,
       parentId,
     };
-    const { live, events, frames } = LiveExecution.start(
-      execution,
-      this.info(machine, name, JSON.parse(input), now),
-      this.now,
-      Math.random,
-    );
+    const info = this.info(machine, name, JSON.parse(input), now);
+    let { live, events, frames } = LiveExecution.start(execution, info, this.now, Math.random);
+    let wakeAt: number | null = now;
+    // The first transition goes in with the start when it can: one durable write (an fsync) less
+    // before the first task. One that ends the execution or stores a task token is committed
+    // after it, as every later one is.
+    try {
+      live.advance();
+      const first = live.takeFirst(now + this.leaseMs);
+      if (first) {
+        const put = new Map(frames.map((f) => [f.frameId, f]));
+        for (const f of first.putFrames) put.set(f.frameId, f);
+        for (const id of first.deleteFrames) put.delete(id);
+        events = [...events, ...first.events];
+        frames = [...put.values()];
+        wakeAt = first.wakeAt;
+      }
+    } catch (err) {
+      this.deps.log.error({ err, executionId: execution.id }, 'workflow runner: the first transition failed; started without it');
+      ({ live, events, frames } = LiveExecution.start(execution, info, this.now, Math.random));
+      wakeAt = now;
+    }
     const r = await this.deps.workflows.startExecution({
       execution,
       events,
       frames,
-      wakeAt: now,
+      wakeAt,
       lease: { owner: this.owner, until: now + this.leaseMs },
     });
     if (r.started) {

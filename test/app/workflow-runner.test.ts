@@ -49,6 +49,20 @@ async function openStore(backend: Backend): Promise<{ workflows: Workflows; clos
   return PostgresStore.open({ url: TEST_DATABASE_URL, schema: freshSchema(), clock, poolSize: 4 });
 }
 
+/** The store's workflows with its commits counted. */
+function counting(real: Workflows): { workflows: Workflows; commits: () => number } {
+  let n = 0;
+  const workflows = Object.create(real, {
+    commit: {
+      value: (...a: Parameters<Workflows['commit']>) => {
+        n++;
+        return real.commit(...a);
+      },
+    },
+  }) as Workflows;
+  return { workflows, commits: () => n };
+}
+
 for (const backend of ['sqlite', 'postgres'] as const) {
   describe(`durable workflow runner (${backend})`, () => {
     async function rig(tasks: TaskResolver = async () => ({}), o: { leaseMs?: number; holdMs?: number } = {}): Promise<Rig> {
@@ -247,15 +261,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
     it('commits task results that land while a commit is in flight together, in order', async () => {
       // 20 iterations whose results arrive at once: one commit for those that wait, not one each.
       const store = await openStore(backend);
-      let commits = 0;
-      const workflows = Object.create(store.workflows, {
-        commit: {
-          value: (...a: Parameters<Workflows['commit']>) => {
-            commits++;
-            return store.workflows.commit(...a);
-          },
-        },
-      }) as Workflows;
+      const { workflows, commits } = counting(store.workflows);
       const held: (() => void)[] = [];
       const runner = new StoreWorkflowRunner(
         {
@@ -307,9 +313,59 @@ for (const backend of ['sqlite', 'postgres'] as const) {
           JSON.parse(e.output!),
           items.map((i) => i * 2),
         );
-        assert.ok(commits < 10, `20 results in ${commits} commits`);
+        assert.ok(commits() < 10, `20 results in ${commits()} commits`);
         const t = (await executionHistory(app, USER, e.id, { limit: 1000 })).map((x) => x.type);
         assert.equal(t.filter((x) => x === 'TaskSucceeded').length, 20);
+      } finally {
+        await runner.close();
+        await store.close();
+      }
+    });
+
+    it("stores an execution's first transition with its start: a one-Task execution then commits once, at its end", async () => {
+      const store = await openStore(backend);
+      const { workflows, commits } = counting(store.workflows);
+      const runner = new StoreWorkflowRunner(
+        {
+          workflows,
+          clock,
+          log: createLogger('silent'),
+          tasks: () => async () => ({ done: true }),
+          region: 'us-east-1',
+          accountOf: () => '123456789012',
+        },
+        { pollMs: 20 },
+      );
+      runner.begin();
+      const app: WorkflowsApp = { workflows, clock, workflowRunner: runner };
+      try {
+        const definition = {
+          StartAt: 'T',
+          States: { T: { Type: 'Task', Resource: 'arn:aws:lambda:us-east-1:123456789012:function:f', End: true } },
+        };
+        await createStateMachine(app, USER, { name: 'first', definition: JSON.stringify(definition) });
+        const started = await startExecution(app, USER, 'first', {});
+        const e = await settle(app, started.type === 'STANDARD' ? started.execution.id : '');
+        assert.equal(e.status, 'SUCCEEDED');
+        assert.deepEqual(JSON.parse(e.output!), { done: true });
+        assert.equal(commits(), 1);
+        const h = await executionHistory(app, USER, e.id, { limit: 100 });
+        assert.deepEqual(
+          h.map((x) => x.type),
+          [
+            'ExecutionStarted',
+            'TaskStateEntered',
+            'TaskScheduled',
+            'TaskStarted',
+            'TaskSucceeded',
+            'TaskStateExited',
+            'ExecutionSucceeded',
+          ],
+        );
+        assert.deepEqual(
+          h.map((x) => x.id),
+          [1, 2, 3, 4, 5, 6, 7],
+        );
       } finally {
         await runner.close();
         await store.close();
