@@ -13,14 +13,13 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { zipEntries } from '../src/functions/zip.ts';
 import { arg } from './args.ts';
 import { startFloor } from './floor.ts';
-import { startRole } from './roles.ts';
+import { clusterEnv, startRole, stopCluster } from './roles.ts';
 
 const HANDLER = 'exports.handler = async (e) => ({ ok: true, n: e.n });\n';
 const EVENT = '{"n":1}';
@@ -48,16 +47,7 @@ async function main(): Promise<void> {
   const task = join(dir, 'task');
   mkdirSync(task, { mode: 0o755 });
   writeFileSync(join(task, 'index.js'), HANDLER, { mode: 0o644 });
-  const env = {
-    HANGAR_DATABASE_URL: pgUrl,
-    HANGAR_DATABASE_SCHEMA: schema,
-    HANGAR_SECRETS_KEY: randomBytes(32).toString('base64'),
-    HANGAR_ADMIN_KEY: ADMIN_KEY,
-    HANGAR_DATA_DIR: join(dir, 'data'),
-    HANGAR_LOG_LEVEL: 'info',
-    HANGAR_RATE_LIMIT: '0',
-    HANGAR_WORKERS: '2',
-  };
+  const env = clusterEnv(pgUrl, schema, join(dir, 'data'), ADMIN_KEY);
   const procs: ChildProcess[] = [];
   const free = () => 20000 + Math.floor(Math.random() * 20000);
   try {
@@ -136,14 +126,7 @@ async function main(): Promise<void> {
       );
     }
   } finally {
-    for (const p of procs) p.kill('SIGTERM');
-    await Promise.all(procs.map((p) => (p.exitCode === null ? new Promise((r) => p.once('exit', r)) : null)));
-    const c = new pg.Client({ connectionString: pgUrl });
-    await c.connect();
-    await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-    await c.query(`DROP SCHEMA IF EXISTS ${schema}_up CASCADE`);
-    await c.end();
-    rmSync(dir, { recursive: true, force: true });
+    await stopCluster(procs, pgUrl, [schema, `${schema}_up`], dir);
   }
 }
 

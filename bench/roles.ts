@@ -1,6 +1,9 @@
 /** Hangar's roles as processes of their own (`hangar server`, `hangar worker`, `hangar up`), for
  *  the scale-out benchmarks (bench/function-hop.ts, bench/workflows.ts). */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import pg from 'pg';
 
 const BIN = new URL('../bin/hangar', import.meta.url).pathname;
 
@@ -35,4 +38,31 @@ export async function startRole(
     await new Promise((r) => setTimeout(r, 100));
   }
   return { child, url };
+}
+
+/** The settings every role of one scale-out cluster shares: one PostgreSQL schema, one data
+ *  directory (its blob directory shared, so no S3 is needed on one machine), one admin key. */
+export function clusterEnv(pgUrl: string, schema: string, dataDir: string, adminKey: string): Record<string, string> {
+  return {
+    HANGAR_DATABASE_URL: pgUrl,
+    HANGAR_DATABASE_SCHEMA: schema,
+    HANGAR_SECRETS_KEY: randomBytes(32).toString('base64'),
+    HANGAR_ADMIN_KEY: adminKey,
+    HANGAR_DATA_DIR: dataDir,
+    // startRole waits for a worker's "functions listening", logged at info.
+    HANGAR_LOG_LEVEL: 'info',
+    HANGAR_RATE_LIMIT: '0',
+    HANGAR_WORKERS: '2',
+  };
+}
+
+/** Stops the roles (SIGTERM, then waits for each), drops their schemas and removes the directory. */
+export async function stopCluster(procs: ChildProcess[], pgUrl: string, schemas: string[], dir: string): Promise<void> {
+  for (const p of procs) p.kill('SIGTERM');
+  await Promise.all(procs.map((p) => (p.exitCode === null ? new Promise((r) => p.once('exit', r)) : null)));
+  const c = new pg.Client({ connectionString: pgUrl });
+  await c.connect();
+  for (const schema of schemas) await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  await c.end();
+  rmSync(dir, { recursive: true, force: true });
 }

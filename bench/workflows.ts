@@ -37,7 +37,6 @@ import { Session } from 'node:inspector/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { StateMachine } from 'aws-local-stepfunctions';
-import pg from 'pg';
 import { createStateMachine, StoreWorkflowRunner, startExecution, type WorkflowsApp } from '../src/app/index.ts';
 import { type Json, runExecution, type StateMachineDefinition } from '../src/core/asl/index.ts';
 import { createKey } from '../src/auth/index.ts';
@@ -47,7 +46,7 @@ import { SqliteStore } from '../src/store/index.ts';
 import { arg } from './args.ts';
 import { hrMs, sleep } from './clock.ts';
 import { startFunctionsPlatform } from './floor.ts';
-import { startRole } from './roles.ts';
+import { clusterEnv, startRole, stopCluster } from './roles.ts';
 
 const only = new Set(arg('only', 'interp,e2e,map').split(','));
 const N = Number(arg('n', '200'));
@@ -397,16 +396,7 @@ async function scaleOut(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'hangar-bench-wf-'));
   chmodSync(dir, 0o711);
   const adminKey = `hk_BENCHADMIN${randomBytes(16).toString('hex')}`;
-  const env = {
-    HANGAR_DATABASE_URL: pgUrl,
-    HANGAR_DATABASE_SCHEMA: schema,
-    HANGAR_SECRETS_KEY: randomBytes(32).toString('base64'),
-    HANGAR_ADMIN_KEY: adminKey,
-    HANGAR_DATA_DIR: join(dir, 'data'),
-    HANGAR_LOG_LEVEL: 'info', // startRole waits for the worker's "functions listening"
-    HANGAR_RATE_LIMIT: '0',
-    HANGAR_WORKERS: '2',
-  };
+  const env = clusterEnv(pgUrl, schema, join(dir, 'data'), adminKey);
   const procs: ChildProcess[] = [];
   try {
     const server = await startRole('server', env, 20000 + Math.floor(Math.random() * 20000));
@@ -428,13 +418,7 @@ async function scaleOut(): Promise<void> {
       },
     );
   } finally {
-    for (const p of procs) p.kill('SIGTERM');
-    await Promise.all(procs.map((p) => (p.exitCode === null ? new Promise((r) => p.once('exit', r)) : null)));
-    const c = new pg.Client({ connectionString: pgUrl });
-    await c.connect();
-    await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-    await c.end();
-    rmSync(dir, { recursive: true, force: true });
+    await stopCluster(procs, pgUrl, [schema], dir);
   }
 }
 

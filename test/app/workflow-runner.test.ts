@@ -49,29 +49,42 @@ async function openStore(backend: Backend): Promise<{ workflows: Workflows; clos
   return PostgresStore.open({ url: TEST_DATABASE_URL, schema: freshSchema(), clock, poolSize: 4 });
 }
 
-/** The store's workflows with its commits counted. */
-function counting(real: Workflows): { workflows: Workflows; commits: () => number } {
+/** Wraps the store's workflows to count its commits. */
+function counting(): { wrap: (real: Workflows) => Workflows; commits: () => number } {
   let n = 0;
-  const workflows = Object.create(real, {
-    commit: {
-      value: (...a: Parameters<Workflows['commit']>) => {
-        n++;
-        return real.commit(...a);
+  const wrap = (real: Workflows) =>
+    Object.create(real, {
+      commit: {
+        value: (...a: Parameters<Workflows['commit']>) => {
+          n++;
+          return real.commit(...a);
+        },
       },
-    },
-  }) as Workflows;
-  return { workflows, commits: () => n };
+    }) as Workflows;
+  return { wrap, commits: () => n };
 }
+
+/** A Map's processor: each item doubled by a task. */
+const DOUBLE = {
+  StartAt: 'Double',
+  States: {
+    Double: { Type: 'Task', Resource: 'arn:aws:lambda:us-east-1:123456789012:function:d', Parameters: { 'i.$': '$' }, End: true },
+  },
+};
 
 for (const backend of ['sqlite', 'postgres'] as const) {
   describe(`durable workflow runner (${backend})`, () => {
-    async function rig(tasks: TaskResolver = async () => ({}), o: { leaseMs?: number; holdMs?: number } = {}): Promise<Rig> {
+    async function rig(
+      tasks: TaskResolver = async () => ({}),
+      o: { leaseMs?: number; holdMs?: number; wrap?: (w: Workflows) => Workflows } = {},
+    ): Promise<Rig> {
       const store = await openStore(backend);
+      const workflows = o.wrap ? o.wrap(store.workflows) : store.workflows;
       const runners: StoreWorkflowRunner[] = [];
-      const newRunner = (ro: { leaseMs?: number; holdMs?: number } = o) => {
+      const newRunner = (ro: { leaseMs?: number; holdMs?: number } = { leaseMs: o.leaseMs, holdMs: o.holdMs }) => {
         const r = new StoreWorkflowRunner(
           {
-            workflows: store.workflows,
+            workflows,
             clock,
             log: createLogger('silent'),
             tasks: () => tasks,
@@ -85,7 +98,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
         return r;
       };
       const runner = newRunner();
-      const app: WorkflowsApp = { workflows: store.workflows, clock, workflowRunner: runner };
+      const app: WorkflowsApp = { workflows, clock, workflowRunner: runner };
       return {
         store,
         app,
@@ -221,17 +234,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
                         Type: 'Map',
                         ItemsPath: '$.items',
                         MaxConcurrency: 3,
-                        ItemProcessor: {
-                          StartAt: 'Double',
-                          States: {
-                            Double: {
-                              Type: 'Task',
-                              Resource: 'arn:aws:lambda:us-east-1:123456789012:function:d',
-                              Parameters: { 'i.$': '$' },
-                              End: true,
-                            },
-                          },
-                        },
+                        ItemProcessor: DOUBLE,
                         End: true,
                       },
                     },
@@ -260,96 +263,49 @@ for (const backend of ['sqlite', 'postgres'] as const) {
 
     it('commits task results that land while a commit is in flight together, in order', async () => {
       // 20 iterations whose results arrive at once: one commit for those that wait, not one each.
-      const store = await openStore(backend);
-      const { workflows, commits } = counting(store.workflows);
+      const { wrap, commits } = counting();
       const held: (() => void)[] = [];
-      const runner = new StoreWorkflowRunner(
-        {
-          workflows,
-          clock,
-          log: createLogger('silent'),
-          tasks: () => async (req) => {
-            await new Promise<void>((res) => {
-              held.push(res);
-              if (held.length === 20) for (const f of held) f();
-            });
-            return (req.parameters as { i: number }).i * 2;
-          },
-          region: 'us-east-1',
-          accountOf: () => '123456789012',
+      const r = await rig(
+        async (req) => {
+          await new Promise<void>((res) => {
+            held.push(res);
+            if (held.length === 20) for (const f of held) f();
+          });
+          return (req.parameters as { i: number }).i * 2;
         },
-        { pollMs: 20 },
+        { wrap },
       );
-      runner.begin();
-      const app: WorkflowsApp = { workflows, clock, workflowRunner: runner };
       try {
         const items = Array.from({ length: 20 }, (_, i) => i);
-        const definition = {
-          StartAt: 'M',
-          States: {
-            M: {
-              Type: 'Map',
-              ItemsPath: '$.items',
-              ItemProcessor: {
-                StartAt: 'Double',
-                States: {
-                  Double: {
-                    Type: 'Task',
-                    Resource: 'arn:aws:lambda:us-east-1:123456789012:function:d',
-                    Parameters: { 'i.$': '$' },
-                    End: true,
-                  },
-                },
-              },
-              End: true,
-            },
-          },
-        };
-        await createStateMachine(app, USER, { name: 'together', definition: JSON.stringify(definition) });
-        const started = await startExecution(app, USER, 'together', { input: JSON.stringify({ items }) });
-        const e = await settle(app, started.type === 'STANDARD' ? started.execution.id : '');
+        const e = await run(
+          r,
+          { StartAt: 'M', States: { M: { Type: 'Map', ItemsPath: '$.items', ItemProcessor: DOUBLE, End: true } } },
+          { items },
+        );
         assert.equal(e.status, 'SUCCEEDED');
         assert.deepEqual(
           JSON.parse(e.output!),
           items.map((i) => i * 2),
         );
         assert.ok(commits() < 10, `20 results in ${commits()} commits`);
-        const t = (await executionHistory(app, USER, e.id, { limit: 1000 })).map((x) => x.type);
-        assert.equal(t.filter((x) => x === 'TaskSucceeded').length, 20);
+        assert.equal((await types(r, e.id)).filter((x) => x === 'TaskSucceeded').length, 20);
       } finally {
-        await runner.close();
-        await store.close();
+        await r.close();
       }
     });
 
     it("stores an execution's first transition with its start: a one-Task execution then commits once, at its end", async () => {
-      const store = await openStore(backend);
-      const { workflows, commits } = counting(store.workflows);
-      const runner = new StoreWorkflowRunner(
-        {
-          workflows,
-          clock,
-          log: createLogger('silent'),
-          tasks: () => async () => ({ done: true }),
-          region: 'us-east-1',
-          accountOf: () => '123456789012',
-        },
-        { pollMs: 20 },
-      );
-      runner.begin();
-      const app: WorkflowsApp = { workflows, clock, workflowRunner: runner };
+      const { wrap, commits } = counting();
+      const r = await rig(async () => ({ done: true }), { wrap });
       try {
-        const definition = {
+        const e = await run(r, {
           StartAt: 'T',
           States: { T: { Type: 'Task', Resource: 'arn:aws:lambda:us-east-1:123456789012:function:f', End: true } },
-        };
-        await createStateMachine(app, USER, { name: 'first', definition: JSON.stringify(definition) });
-        const started = await startExecution(app, USER, 'first', {});
-        const e = await settle(app, started.type === 'STANDARD' ? started.execution.id : '');
+        });
         assert.equal(e.status, 'SUCCEEDED');
         assert.deepEqual(JSON.parse(e.output!), { done: true });
         assert.equal(commits(), 1);
-        const h = await executionHistory(app, USER, e.id, { limit: 100 });
+        const h = await executionHistory(r.app, USER, e.id, { limit: 100 });
         assert.deepEqual(
           h.map((x) => x.type),
           [
@@ -367,8 +323,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
           [1, 2, 3, 4, 5, 6, 7],
         );
       } finally {
-        await runner.close();
-        await store.close();
+        await r.close();
       }
     });
 
