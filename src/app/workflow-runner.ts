@@ -284,12 +284,12 @@ export class StoreWorkflowRunner implements WorkflowRunner {
       try {
         const claimed = await this.deps.workflows.claimExecutions(this.owner, this.deps.clock.now(), this.leaseMs, 32);
         for (const execution of claimed) {
-          if (this.live.has(execution.id)) continue;
-          const runtime = await this.deps.workflows.loadRuntime(execution.id);
-          const live = LiveExecution.load(execution, runtime, this.now, Math.random);
-          const held: Held = { live, queue: Promise.resolve(), timer: null, changes: [], next: null };
-          this.live.set(execution.id, held);
-          this.drive(held, (l) => l.due());
+          const holding = this.live.get(execution.id);
+          // Claimed while the drive that lets it go (a park) is still being stored: the claim is
+          // this runner's lease on it now, so take it up once that drive is done, or nobody runs
+          // it until the lease lapses.
+          if (holding) this.track(holding.queue.then(() => (this.live.has(execution.id) ? undefined : this.takeUp(execution))));
+          else await this.takeUp(execution);
         }
       } catch (err) {
         this.deps.log.warn({ err }, 'workflow runner: claiming due executions failed; retrying');
@@ -298,6 +298,16 @@ export class StoreWorkflowRunner implements WorkflowRunner {
       }
     })();
     this.track(this.polling);
+  }
+
+  /** Loads a claimed execution and moves it on. */
+  private async takeUp(execution: Execution): Promise<void> {
+    if (this.closed) return;
+    const runtime = await this.deps.workflows.loadRuntime(execution.id);
+    const live = LiveExecution.load(execution, runtime, this.now, Math.random);
+    const held: Held = { live, queue: Promise.resolve(), timer: null, changes: [], next: null };
+    this.live.set(execution.id, held);
+    this.drive(held, (l) => l.due());
   }
 
   private async renew(): Promise<void> {

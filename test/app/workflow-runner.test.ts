@@ -553,6 +553,64 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       }
     });
 
+    it('takes up an execution it claims while the commit that parks it is still being stored', async () => {
+      // A message posted (by another runner) while this one's park commit waits for its fsync makes
+      // the execution due: this runner's own poll claims it while it still holds it.
+      const tokens: string[] = [];
+      let parkStored: () => void = () => {};
+      const parked = new Promise<void>((res) => (parkStored = res));
+      const slowPark = (real: Workflows) =>
+        Object.create(real, {
+          commit: {
+            value: async (...a: Parameters<Workflows['commit']>) => {
+              const ok = await real.commit(...a);
+              if (a[2].leaseUntil === null) {
+                parkStored();
+                await new Promise((res) => setTimeout(res, 300));
+              }
+              return ok;
+            },
+          },
+        }) as Workflows;
+      const r = await rig(
+        async (req) => {
+          tokens.push((req.parameters as { Payload: { token: string } }).Payload.token);
+          return {};
+        },
+        { holdMs: 0, leaseMs: 30_000, wrap: slowPark },
+      );
+      try {
+        const machine = `m${n++}`;
+        await createStateMachine(r.app, USER, {
+          name: machine,
+          definition: JSON.stringify({
+            StartAt: 'T',
+            States: {
+              T: {
+                Type: 'Task',
+                Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
+                Parameters: { FunctionName: 'f', Payload: { 'token.$': '$$.Task.Token' } },
+                End: true,
+              },
+            },
+          }),
+        });
+        const s = await startExecution(r.app, USER, machine, {});
+        const id = s.type === 'STANDARD' ? s.execution.id : '';
+        await parked;
+        const record = await r.store.workflows.findTaskToken(tokens[0]);
+        assert.ok(record);
+        const body = { kind: 'answer', frameId: record.frameId, token: record.token, answer: { kind: 'success', output: '[1]' } };
+        assert.ok(await r.store.workflows.postMessage(id, JSON.stringify(body), Date.now()));
+        // Well before its 30 s lease would lapse.
+        const e = await settle(r.app, id, 5_000);
+        assert.equal(e.status, 'SUCCEEDED');
+        assert.deepEqual(JSON.parse(e.output!), [1]);
+      } finally {
+        await r.close();
+      }
+    });
+
     it('StopExecution aborts it with the error and cause given', async () => {
       const r = await rig();
       try {
