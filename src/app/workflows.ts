@@ -198,10 +198,11 @@ export async function awaitExecution(app: WorkflowsApp, userId: string, id: stri
   const deadline = app.clock.now() + waitMs;
   for (let delay = 10; ; delay = Math.min(delay * 2, 500)) {
     const left = deadline - app.clock.now();
-    const held = app.workflowRunner?.released(id);
-    let timer: NodeJS.Timeout | undefined;
-    if (held && left > 0) await Promise.race([held, new Promise((r) => (timer = setTimeout(r, left)))]);
-    clearTimeout(timer);
+    if (left > 0 && app.workflowRunner) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([app.workflowRunner.released(id), new Promise((r) => (timer = setTimeout(r, left)))]);
+      clearTimeout(timer);
+    }
     const e = await describeExecution(app, userId, id);
     const rest = deadline - app.clock.now();
     if (e.status !== 'RUNNING' || rest <= 0) return e;
