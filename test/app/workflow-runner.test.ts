@@ -129,6 +129,26 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       return settle(r.app, started.type === 'STANDARD' ? started.execution.id : '');
     }
 
+    /** A state machine of one Task that waits for its token (handed to the function as Payload.token). */
+    async function callbackMachine(r: Rig): Promise<string> {
+      const machine = `m${n++}`;
+      await createStateMachine(r.app, USER, {
+        name: machine,
+        definition: JSON.stringify({
+          StartAt: 'T',
+          States: {
+            T: {
+              Type: 'Task',
+              Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
+              Parameters: { FunctionName: 'f', Payload: { 'token.$': '$$.Task.Token' } },
+              End: true,
+            },
+          },
+        }),
+      });
+      return machine;
+    }
+
     async function types(r: Rig, id: string): Promise<string[]> {
       return (await executionHistory(r.app, USER, id, { limit: 1000 })).map((e) => e.type);
     }
@@ -478,21 +498,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
         return {};
       });
       try {
-        const machine = `m${n++}`;
-        await createStateMachine(r.app, USER, {
-          name: machine,
-          definition: JSON.stringify({
-            StartAt: 'T',
-            States: {
-              T: {
-                Type: 'Task',
-                Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
-                Parameters: { FunctionName: 'f', Payload: { 'token.$': '$$.Task.Token' } },
-                End: true,
-              },
-            },
-          }),
-        });
+        const machine = await callbackMachine(r);
         const ids: string[] = [];
         for (const _ of [1, 2]) {
           const s = await startExecution(r.app, USER, machine, {});
@@ -527,21 +533,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
         { holdMs: 0 },
       );
       try {
-        const machine = `m${n++}`;
-        await createStateMachine(r.app, USER, {
-          name: machine,
-          definition: JSON.stringify({
-            StartAt: 'T',
-            States: {
-              T: {
-                Type: 'Task',
-                Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
-                Parameters: { FunctionName: 'f', Payload: { 'token.$': '$$.Task.Token' } },
-                End: true,
-              },
-            },
-          }),
-        });
+        const machine = await callbackMachine(r);
         const s = await startExecution(r.app, USER, machine, {});
         const id = s.type === 'STANDARD' ? s.execution.id : '';
         while (tokens.length < 1) await new Promise((res) => setTimeout(res, 5));
@@ -582,21 +574,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
         { holdMs: 0, leaseMs: 30_000, wrap: slowPark },
       );
       try {
-        const machine = `m${n++}`;
-        await createStateMachine(r.app, USER, {
-          name: machine,
-          definition: JSON.stringify({
-            StartAt: 'T',
-            States: {
-              T: {
-                Type: 'Task',
-                Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
-                Parameters: { FunctionName: 'f', Payload: { 'token.$': '$$.Task.Token' } },
-                End: true,
-              },
-            },
-          }),
-        });
+        const machine = await callbackMachine(r);
         const s = await startExecution(r.app, USER, machine, {});
         const id = s.type === 'STANDARD' ? s.execution.id : '';
         await parked;
