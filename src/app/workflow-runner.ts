@@ -139,7 +139,7 @@ export class StoreWorkflowRunner implements WorkflowRunner {
     // before the first task. One that ends the execution or stores a task token is committed
     // after it, as every later one is.
     try {
-      live.advance();
+      await live.advance();
       const first = live.takeFirst(now + this.leaseMs);
       if (first) {
         const put = new Map(frames.map((f) => [f.frameId, f]));
