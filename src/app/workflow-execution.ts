@@ -641,6 +641,15 @@ export class LiveExecution {
     return Number.isFinite(at) ? at : null;
   }
 
+  /** Whether a task of it waits for a callback (a task token). */
+  waitsForCallback(): boolean {
+    for (const id of this.active) {
+      const f = this.frames.get(id)!;
+      if (f.k === 'task' && f.token) return true;
+    }
+    return false;
+  }
+
   /** Whether a task of it runs (a launch not yet answered). */
   hasTaskInFlight(): boolean {
     for (const id of this.active) {

@@ -162,7 +162,7 @@ export class StoreWorkflowRunner implements WorkflowRunner {
       lease: { owner: this.owner, until: now + this.leaseMs },
     });
     if (r.started) {
-      const held: Held = { live, queue: Promise.resolve(), timer: null, changes: [], next: null };
+      const held: Held = { live, queue: Promise.resolve(), timer: null, changes: [], next: null, seenSeq: 0 };
       this.live.set(execution.id, held);
       this.drive(held);
     }
@@ -268,6 +268,7 @@ export class StoreWorkflowRunner implements WorkflowRunner {
           if (holding) this.track(holding.queue.then(() => (this.live.has(execution.id) ? undefined : this.takeUp(execution))));
           else await this.takeUp(execution);
         }
+        await this.readInboxes();
       } catch (err) {
         this.deps.log.warn({ err }, 'workflow runner: claiming due executions failed; retrying');
       } finally {
@@ -282,9 +283,28 @@ export class StoreWorkflowRunner implements WorkflowRunner {
     if (this.closed) return;
     const runtime = await this.deps.workflows.loadRuntime(execution.id);
     const live = await LiveExecution.load(execution, runtime, this.now, Math.random);
-    const held: Held = { live, queue: Promise.resolve(), timer: null, changes: [], next: null };
+    const held: Held = { live, queue: Promise.resolve(), timer: null, changes: [], next: null, seenSeq: 0 };
     this.live.set(execution.id, held);
     this.drive(held, (l) => l.due());
+  }
+
+  /**
+   * Callbacks answered on another node for an execution held here are left in its inbox: those
+   * of the executions that wait on a task token are read at each poll and handed to them.
+   */
+  private async readInboxes(): Promise<void> {
+    for (const [id, held] of this.live) {
+      if (!held.live.waitsForCallback()) continue;
+      const messages = (await this.deps.workflows.inbox(id)).filter((m) => m.seq > held.seenSeq);
+      if (messages.length === 0) continue;
+      held.seenSeq = messages[messages.length - 1].seq;
+      this.drive(held, async (live) => {
+        for (const m of messages) {
+          await live.message(JSON.parse(m.body) as InboxBody);
+          live.markConsumed(m.seq);
+        }
+      });
+    }
   }
 
   private async renew(): Promise<void> {
@@ -509,4 +529,6 @@ interface Held {
   changes: ((live: LiveExecution) => void)[];
   /** The queued drive that has not begun yet (it takes `changes`). */
   next: Promise<void> | null;
+  /** The last inbox message handed to it (callbacks posted on other nodes while it is held here). */
+  seenSeq: number;
 }

@@ -25,6 +25,7 @@ import type { Execution } from '../../src/core/index.ts';
 import { createLogger } from '../../src/log/index.ts';
 import { SqliteStore, type Workflows } from '../../src/store/index.ts';
 import { PostgresStore } from '../../src/store/postgres/index.ts';
+import { until } from '../helpers/platform.ts';
 import { dropTestSchemas, freshSchema, TEST_DATABASE_URL } from '../helpers/postgres.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'hangar-wf-runner-'));
@@ -588,6 +589,64 @@ for (const backend of ['sqlite', 'postgres'] as const) {
         assert.equal(e.status, 'SUCCEEDED');
         assert.deepEqual(JSON.parse(e.output!), [1]);
       } finally {
+        await r.close();
+      }
+    });
+
+    it('a callback answered through another runner reaches an execution its runner still holds (inbox read at each poll)', async () => {
+      const tokens: string[] = [];
+      let release: () => void = () => {};
+      const slow = new Promise<Json>((res) => (release = () => res('slow done')));
+      const r = await rig(async (req) => {
+        if (req.resource.endsWith(':slow')) return slow;
+        tokens.push((req.parameters as { Payload: { token: string } }).Payload.token);
+        return {};
+      });
+      try {
+        const machine = `m${n++}`;
+        await createStateMachine(r.app, USER, {
+          name: machine,
+          definition: JSON.stringify({
+            StartAt: 'P',
+            States: {
+              P: {
+                Type: 'Parallel',
+                Branches: [
+                  {
+                    StartAt: 'Cb',
+                    States: {
+                      Cb: {
+                        Type: 'Task',
+                        Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
+                        Parameters: { FunctionName: 'f', Payload: { 'token.$': '$$.Task.Token' } },
+                        End: true,
+                      },
+                    },
+                  },
+                  {
+                    StartAt: 'Slow',
+                    States: { Slow: { Type: 'Task', Resource: 'arn:aws:lambda:us-east-1:123456789012:function:slow', End: true } },
+                  },
+                ],
+                End: true,
+              },
+            },
+          }),
+        });
+        const s = await startExecution(r.app, USER, machine, {});
+        const id = s.type === 'STANDARD' ? s.execution.id : '';
+        while (tokens.length < 1) await new Promise((res) => setTimeout(res, 5));
+        // The first runner holds it (a task in flight); the answer reaches another runner.
+        const other = r.newRunner();
+        await answerTask({ ...r.app, workflowRunner: other }, USER, tokens[0], { kind: 'success', output: '"called back"' });
+        await until(async () => (await types(r, id)).includes('TaskSucceeded'), 10_000, 10);
+        assert.equal((await describeExecution(r.app, USER, id)).status, 'RUNNING');
+        release();
+        const e = await settle(r.app, id);
+        assert.equal(e.status, 'SUCCEEDED');
+        assert.deepEqual(JSON.parse(e.output!), ['called back', 'slow done']);
+      } finally {
+        release();
         await r.close();
       }
     });

@@ -473,6 +473,8 @@ export function describeWorkflows(name: string, make: MakeWorkflows): void {
           inbox: [{ seq: 3, body: '"c"', at: t + 1 }],
           lastEventId: 3,
         });
+        // The holder reads what was posted since without loading the frames.
+        assert.deepEqual(await wf.inbox(e.id), [{ seq: 3, body: '"c"', at: t + 1 }]);
         assert.deepEqual(await wf.findTaskToken('tok-a'), { token: 'tok-a', executionId: e.id, userId: 'alice', frameId: 5 });
         assert.equal((await wf.history('alice', e.id, { limit: 10 }))[1].details, '{"resource":"x"}');
         // Leased to r1 until t + 60 s: nobody else claims it, though it is due.

@@ -185,6 +185,9 @@ export interface Workflows {
    * brought forward). False when the execution is not RUNNING (or there is none).
    */
   postMessage(executionId: string, body: string, now: number): Promise<boolean>;
+  /** The execution's unconsumed messages, by seq (its runner, which holds it, looks for callbacks
+   *  posted on other nodes). */
+  inbox(executionId: string): Promise<InboxMessage[]>;
   /** The task waiting on this token, whoever's; null when none does. */
   findTaskToken(token: string): Promise<TaskTokenRecord | null>;
   /** The execution, any user's (the runner and child executions' parents). */

@@ -23,6 +23,7 @@ import type {
   ExecutionFrame,
   ExecutionQuery,
   ExecutionRuntime,
+  InboxMessage,
   HistoryQuery,
   NewExecution,
   TaskTokenRecord,
@@ -132,6 +133,9 @@ const RUNTIME = `SELECT 'frame' AS kind, frame_id::bigint AS n, doc AS text, NUL
 UNION ALL SELECT 'inbox', seq, body, at FROM execution_inbox WHERE execution_id = $1
 UNION ALL SELECT 'last', coalesce(max(id), 0), NULL, NULL FROM execution_events WHERE execution_id = $1
 ORDER BY kind, n`;
+
+/** execution_id: its unconsumed messages. */
+const INBOX = `SELECT seq, body, at FROM execution_inbox WHERE execution_id = $1 ORDER BY seq`;
 
 /** id: what a commit checks, the row locked until it ends. */
 const LOCK_FOR_COMMIT = `SELECT user_id, status, lease_owner FROM executions WHERE id = $1 FOR UPDATE`;
@@ -289,6 +293,10 @@ export class PgWorkflows implements Workflows {
       else runtime.lastEventId = Number(r.n);
     }
     return runtime;
+  }
+
+  async inbox(executionId: string): Promise<InboxMessage[]> {
+    return (await this.db.rows(INBOX, [executionId])).map((r) => ({ seq: Number(r.seq), body: String(r.body), at: Number(r.at) }));
   }
 
   commit(executionId: string, owner: string, c: ExecutionCommit): Promise<boolean> {

@@ -19,6 +19,7 @@ import type {
   ExecutionCommit,
   ExecutionQuery,
   ExecutionRuntime,
+  InboxMessage,
   HistoryQuery,
   NewExecution,
   TaskTokenRecord,
@@ -265,6 +266,10 @@ export class SqliteWorkflows implements Workflows {
       inbox: (this.ctx.stmt(INBOX).all(executionId) as Row[]).map(inboxFromRow),
       lastEventId: this.lastEventId(executionId),
     };
+  }
+
+  async inbox(executionId: string): Promise<InboxMessage[]> {
+    return (this.ctx.stmt(INBOX).all(executionId) as Row[]).map(inboxFromRow);
   }
 
   async commit(executionId: string, owner: string, c: ExecutionCommit): Promise<boolean> {
