@@ -124,6 +124,17 @@ export {
   type HttpApisApp,
 } from './http-apis.ts';
 export {
+  type BreakerObserver,
+  type BreakersApp,
+  type BreakerTicket,
+  CircuitBreakers,
+  type CircuitBreakerView,
+  circuitBreakerOf,
+  deleteCircuitBreaker,
+  getCircuitBreaker,
+  putCircuitBreaker,
+} from './circuit-breakers.ts';
+export {
   deleteProvisionedConfig,
   getProvisionedConfig,
   type KeeperDeps,

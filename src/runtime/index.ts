@@ -21,6 +21,7 @@ import {
   StoreWorkflowRunner,
   workflowTasks,
   InvocationRecorder,
+  CircuitBreakers,
   ProvisionedKeeper,
   secretRevealer,
 } from '../app/index.ts';
@@ -169,6 +170,8 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
   metrics.functions.concurrencyFrom(() => functionHost.current?.concurrent ?? 0);
   // Invocations run where the API is: their records are written from there, after the answers.
   const invocations = new InvocationRecorder({ store: store.functionInvocations, blobs, metrics: metrics.functions, clock, log });
+  // Functions' circuit breakers, kept in this process (app/circuit-breakers.ts).
+  const breakers = new CircuitBreakers(clock, metrics.functions);
   let url: string | null = null;
 
   const audit = new AuditSink(store, log);
@@ -245,6 +248,7 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
       functionDispatch,
       functionInvocations: store.functionInvocations,
       invocations,
+      breakers,
       metrics,
       clock,
       config,

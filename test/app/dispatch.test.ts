@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import {
+  CircuitBreakers,
   DISPATCH_KEY_PURPOSE,
   InvocationRecorder,
   deployFunction,
@@ -56,6 +57,7 @@ const api: InvokeApp = {
   functionDispatch: dispatcher,
   invocations: new InvocationRecorder({ store: store.functionInvocations, blobs, metrics: new Metrics(store).functions, clock, log }),
   config: { awsRegion: 'us-east-1' },
+  breakers: new CircuitBreakers(clock),
 };
 const invoke = (name: string) =>
   invokeFunction(api, 'alice', { functionName: name, payload: Buffer.from('{}'), accountId: '111111111111' });

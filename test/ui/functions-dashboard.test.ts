@@ -87,6 +87,7 @@ it('lists functions; a function page shows its figures, recent invocations and t
   assert.match(cards, /1\s*errors/);
   assert.match(cards, /1\s*cold starts/);
   assert.match(cards, /1\s*peak concurrency/);
+  assert.match(cards, /none\s*circuit breaker/);
   assert.ok((await page.$$('#fn-calls polyline, #fn-calls circle')).length > 0, 'a chart of invocations per minute');
   const rows = (await page.textContent('#fn-invocations'))!;
   assert.match(rows, /error: RangeError/);
@@ -98,6 +99,18 @@ it('lists functions; a function page shows its figures, recent invocations and t
   const log = (await page.textContent('#log'))!;
   assert.match(log, /^START RequestId: \S+ Version: \$LATEST\n[\s\S]*hello from 3[\s\S]*END RequestId[\s\S]*REPORT RequestId/);
   await shot(page, 'function');
+
+  // A breaker that one failure opens: the page's next refresh shows it open.
+  const breaker = { failureThreshold: 1, windowSeconds: 60, cooldownSeconds: 3600 };
+  assert.equal((await p.inject({ method: 'PUT', url: '/functions/greeter/circuit-breaker', payload: breaker })).statusCode, 200);
+  assert.equal((await p.inject({ method: 'POST', url: '/functions/greeter/invoke', payload: { n: 4, fail: true } })).statusCode, 200);
+  await page.waitForFunction(
+    () => /open\s*circuit breaker/.test((globalThis as unknown as Doc).document.getElementById('fn-cards')?.textContent ?? ''),
+    undefined,
+    { timeout: 30_000 },
+  );
+  assert.match((await page.getAttribute('[data-card="circuit breaker"]', 'title'))!, /opens at 1 failures in 60 s[\s\S]*next probe/);
+  await shot(page, 'function-breaker');
   assert.deepEqual(problems, []);
   await page.close();
 });

@@ -872,6 +872,20 @@
     return points;
   }
 
+  /** The function's circuit breaker as a card: its state (this API process's), and in its title
+   *  the configuration, failures counted and the next probe. */
+  function breakerCard(card, b) {
+    if (!b)
+      return card('circuit breaker', 'none', '', 'no circuit breaker: hangar function breaker NAME --threshold N --window S --cooldown S');
+    const cls = b.state === 'open' ? 's-FAILED' : b.state === 'half-open' ? 's-RUNNING' : 's-SUCCESS';
+    const detail = [
+      `opens at ${b.failureThreshold} failures in ${b.windowSeconds} s; probes after ${b.cooldownSeconds} s`,
+      b.state === 'closed' ? `${b.failuresInWindow} failures in the window` : `opened ${fmtTime(b.openedAt)}`,
+      b.nextProbeAt ? `next probe ${fmtTime(b.nextProbeAt)}` : '',
+    ];
+    return card('circuit breaker', b.state, cls, detail.filter(Boolean).join('\n'));
+  }
+
   async function fnDetail(name, params) {
     const q = owner(params);
     const base = `/functions/${encodeURIComponent(name)}`;
@@ -901,10 +915,16 @@
       log.dataset.requestId = id;
     };
     const load = async () => {
-      const recs = (await api('GET', `${base}/invocations?limit=200${q ? `&${q}` : ''}`)).invocations;
+      // The function again for its circuit breaker's state, which moves as invocations fail.
+      const [recs, now] = await Promise.all([
+        api('GET', `${base}/invocations?limit=200${q ? `&${q}` : ''}`).then((r) => r.invocations),
+        api('GET', `${base}${q ? `?${q}` : ''}`),
+      ]);
       const s = fnStats(recs);
-      const card = (label, v, cls) => h('div', { class: 'card', 'data-card': label }, h('b', { class: cls }, v), h('span', {}, label));
+      const card = (label, v, cls, title) =>
+        h('div', { class: 'card', 'data-card': label, ...(title ? { title } : {}) }, h('b', { class: cls }, v), h('span', {}, label));
       cards.replaceChildren(
+        breakerCard(card, now.circuitBreaker),
         card('invocations', s.n, 's-ok'),
         card('errors', s.errors, s.errors ? 's-FAILED' : ''),
         card('cold starts', s.cold, ''),

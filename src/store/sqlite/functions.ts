@@ -22,6 +22,8 @@ import {
   resolveQualifier,
   rowsForPage,
   type AliasInput,
+  type BreakerConfig,
+  type StoredBreakerConfig,
   type FunctionAlias,
   type FunctionCode,
   type EventInvokeConfig,
@@ -44,6 +46,7 @@ import {
   snapshotFromRow,
   snapshotValues,
 } from '../function-row.ts';
+import { breakerFromRow, breakerValues } from '../circuit-breaker-row.ts';
 import { EVENT_CONFIG_COLUMNS, eventConfigFromRow, eventConfigValues } from '../event-config-row.ts';
 import type { FunctionListFilter, Functions } from '../ports/functions.ts';
 import type { Row } from '../row.ts';
@@ -110,6 +113,22 @@ const SET_CONCURRENCY = `UPDATE functions SET reserved_concurrency = ? WHERE use
 
 /** user_id, name. */
 const SELECT_CONCURRENCY = `SELECT reserved_concurrency FROM functions WHERE user_id = ? AND name = ?`;
+
+/** user_id, name, then breakerValues, updated_at: written only when the function is there (no
+ *  row back: it is not). */
+const UPSERT_BREAKER = `INSERT INTO function_circuit_breakers
+  (user_id, function_name, failure_threshold, window_seconds, cooldown_seconds, probes, updated_at)
+  SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7 WHERE EXISTS (SELECT 1 FROM functions WHERE user_id = ?1 AND name = ?2)
+  ON CONFLICT (user_id, function_name) DO UPDATE SET failure_threshold = excluded.failure_threshold,
+  window_seconds = excluded.window_seconds, cooldown_seconds = excluded.cooldown_seconds, probes = excluded.probes,
+  updated_at = excluded.updated_at
+  RETURNING *`;
+
+/** user_id, function_name. */
+const SELECT_BREAKER = `SELECT * FROM function_circuit_breakers WHERE user_id = ? AND function_name = ?`;
+
+/** user_id, function_name. */
+const DELETE_BREAKER = `DELETE FROM function_circuit_breakers WHERE user_id = ? AND function_name = ?`;
 
 /** user_id, function_name, qualifier. */
 const SELECT_EVENT_CONFIG = `SELECT * FROM function_event_configs WHERE user_id = ? AND function_name = ? AND qualifier = ?`;
@@ -308,6 +327,24 @@ export class SqliteFunctions implements Functions {
   private async setConcurrency(userId: string, name: string, reserved: number | null): Promise<void> {
     const row = await this.ctx.writes.run(() => this.ctx.stmt(SET_CONCURRENCY).get(reserved, userId, name) as Row | undefined);
     if (!row) throw functionErrors.notFound(name);
+  }
+
+  async putCircuitBreaker(userId: string, name: string, config: BreakerConfig): Promise<StoredBreakerConfig> {
+    const now = this.ctx.clock.now();
+    const row = await this.ctx.writes.run(
+      () => this.ctx.stmt(UPSERT_BREAKER).get(userId, name, ...breakerValues(config), now) as Row | undefined,
+    );
+    if (!row) throw functionErrors.notFound(name);
+    return breakerFromRow(row);
+  }
+
+  async getCircuitBreaker(userId: string, name: string): Promise<StoredBreakerConfig | null> {
+    const row = this.ctx.stmt(SELECT_BREAKER).get(userId, name) as Row | undefined;
+    return row ? breakerFromRow(row) : null;
+  }
+
+  async deleteCircuitBreaker(userId: string, name: string): Promise<boolean> {
+    return this.ctx.writes.run(() => Number(this.ctx.stmt(DELETE_BREAKER).run(userId, name).changes) > 0);
   }
 
   async putEventInvokeConfig(
