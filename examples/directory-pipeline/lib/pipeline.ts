@@ -1,0 +1,160 @@
+/**
+ * The pipeline on a Hangar: deploy it (a project holding the database and its scripts, three
+ * functions, the scraper's circuit breaker, the state machine), run it, search what it stored.
+ * run.ts and the end-to-end test both drive a Hangar through these.
+ */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { tarGzDirectory, zipDirectory } from './archive.ts';
+import { type Hangar, HangarApiError, until } from './hangar.ts';
+
+const here = (p: string) => fileURLToPath(new URL(`../${p}`, import.meta.url));
+
+export const STATE_MACHINE = 'directory-pipeline';
+export const PROJECT = 'directory';
+
+/**
+ * The scraper's breaker: 6 failures within 30 s open it (a few studios failing now and then do
+ * not: one site down fails 3 times in a run), 5 s of cooldown, then one probe. Short, so the
+ * example shows a whole cycle in seconds; a real directory would wait minutes.
+ */
+export const BREAKER = { failureThreshold: 6, windowSeconds: 30, cooldownSeconds: 5, probes: 1 };
+
+export interface Deployed {
+  projectId: string;
+}
+
+/** Everything the pipeline needs, created or brought up to date; `mapsUrl` is the maps API's base URL. */
+export async function deploy(h: Hangar, opts: { mapsUrl: string; mapsApiKey: string }): Promise<Deployed> {
+  await h.call('PUT', '/secrets/MAPS_API_KEY', { value: opts.mapsApiKey });
+  // The project: its scripts and, once a run stored something, directory.db. An upload is a
+  // whole new version, so it is made only when the project is new: it would drop the database.
+  const { projects } = await h.call<{ projects: { projectId: string; name: string }[] }>('GET', '/projects');
+  let project = projects.find((p) => p.name === PROJECT);
+  if (!project) {
+    project = await h.call<{ projectId: string; name: string }>('POST', '/projects', { name: PROJECT });
+    await h.call('PUT', `/projects/${project.projectId}/files`, tarGzDirectory(here('project')));
+  }
+  const fn = (name: string, config: Record<string, unknown>) =>
+    h.call('PUT', `/functions/${name}`, {
+      runtime: 'nodejs22.x',
+      handler: 'index.handler',
+      zip: zipDirectory(here(`functions/${name}`)).toString('base64'),
+      ...config,
+    });
+  await fn('discover', {
+    memoryMb: 256,
+    timeoutS: 60,
+    network: 'egress',
+    environment: { MAPS_API_URL: opts.mapsUrl },
+    secrets: ['MAPS_API_KEY'],
+    description: 'Finds tattoo studios in a city with the maps API',
+  });
+  // Seed 001: the scraping functions get 1 GB and 15 minutes.
+  await fn('find-artists', {
+    memoryMb: 1024,
+    timeoutS: 900,
+    network: 'egress',
+    description: "Reads the artists a studio's website lists",
+  });
+  await fn('validate', { memoryMb: 128, timeoutS: 10, description: 'Cleans one studio’s scraped artists' });
+  await h.call('PUT', '/functions/find-artists/circuit-breaker', BREAKER);
+  const definition = readFileSync(here('state-machine.asl.json'), 'utf8');
+  try {
+    await h.call('POST', '/state-machines', { name: STATE_MACHINE, definition });
+  } catch (e) {
+    if (!(e instanceof HangarApiError) || e.status !== 409) throw e;
+    await h.call('PATCH', `/state-machines/${STATE_MACHINE}`, { definition });
+  }
+  return { projectId: project.projectId };
+}
+
+export interface Execution {
+  id: string;
+  status: string;
+  output: { studios: number; deadLetters: number; storeTask: string; indexTask: string } | null;
+  error: string | null;
+  cause: string | null;
+  startedAt: string;
+  stoppedAt: string | null;
+}
+
+/** Runs the pipeline over a city's studios (or, `studios`, over the ones given) to its end. */
+export async function runPipeline(
+  h: Hangar,
+  d: Deployed,
+  input: { city: string } | { studios: unknown[] },
+  timeoutMs = 600_000,
+): Promise<Execution> {
+  const started = await h.call<{ id: string }>('POST', `/state-machines/${STATE_MACHINE}/executions`, {
+    input: { project: d.projectId, ...input },
+  });
+  return until(
+    `execution ${started.id}`,
+    async () => {
+      const e = await h.call<Execution>('GET', `/executions/${started.id}`);
+      return e.status === 'RUNNING' ? undefined : e;
+    },
+    timeoutMs,
+    250,
+  );
+}
+
+export interface Found {
+  name: string;
+  styles: string;
+  instagram: string;
+  studioId: string;
+  studio: string;
+}
+
+export interface DeadLetter {
+  studioId: string;
+  error: string;
+  cause: string | null;
+  failures: number;
+  execution: string | null;
+  lastFailedAt: string;
+}
+
+export interface Report {
+  searches: Record<string, Found[]>;
+  deadLetters: DeadLetter[];
+  counts: { studios: number; artists: number; deadLetters: number };
+}
+
+const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+
+/** Searches the index, and reads the dead-letter queue, with a task in the project (search.mjs). */
+export async function report(h: Hangar, d: Deployed, queries: string[]): Promise<Report> {
+  const { taskId } = await h.call<{ taskId: string }>('POST', '/tasks', {
+    project: d.projectId,
+    queue: 'directory',
+    shell: `exec /opt/hangar/node search.mjs ${queries.map(quote).join(' ')}`,
+    timeout: 60,
+  });
+  const t = await until(
+    `search task ${taskId}`,
+    async () => {
+      const t = await h.call<{ status: string }>('GET', `/tasks/${taskId}`);
+      return ['SUCCESS', 'FAILED', 'TIMEOUT', 'CANCELLED', 'OOM_KILLED'].includes(t.status) ? t : undefined;
+    },
+    60_000,
+    100,
+  );
+  const out = await h.call<string>('GET', `/tasks/${taskId}/logs?stream=stdout`);
+  if (t.status !== 'SUCCESS') {
+    const err = await h.call<string>('GET', `/tasks/${taskId}/logs?stream=stderr`);
+    throw new Error(`search task ${taskId} ended ${t.status}: ${err}`);
+  }
+  return JSON.parse(out) as Report;
+}
+
+export interface BreakerState {
+  state: 'closed' | 'open' | 'half-open';
+  failuresInWindow: number;
+  openedAt: number | null;
+  nextProbeAt: number | null;
+}
+
+export const breaker = (h: Hangar) => h.call<BreakerState>('GET', '/functions/find-artists/circuit-breaker');

@@ -1,0 +1,99 @@
+/**
+ * The example's story, with faults injected into the fixture's internet:
+ *
+ *   1. A run over Berlin: one studio's site always fails (retried, then dead-lettered), one is
+ *      slow, one fails once (a retry saves it). The index then finds Berlin's artists.
+ *   2. A run over Hamburg during an outage of every site: the scraper's failures open its
+ *      circuit breaker; the rest fail fast with Hangar.CircuitOpen, without a request, and go to
+ *      the dead-letter queue.
+ *   3. The outage ends; after the breaker's cooldown the next run over Hamburg probes, the
+ *      breaker closes, and the studios leave the dead-letter queue.
+ *
+ * run.ts prints what it sees; test/e2e/directory-pipeline.test.ts checks it.
+ */
+import type { Fixture } from '../fixture/server.ts';
+import { type Hangar, until } from './hangar.ts';
+import { BREAKER, type BreakerState, breaker, type Deployed, type Execution, type Report, report, runPipeline } from './pipeline.ts';
+
+export const FAULTS = {
+  studios: {
+    'berlin-dead-ink-collective': { mode: 'fail' },
+    'berlin-slow-hand-studio': { mode: 'slow', ms: 2000 },
+    'berlin-flaky-flash': { mode: 'flaky', times: 1 },
+  },
+} as const;
+
+/** Queries the example searches for, after each run. */
+export const QUERIES = ['blackwork', 'mara', 'japanese AND hamburg'];
+
+export interface Step {
+  name: string;
+  execution: Execution;
+  seconds: number;
+  report: Report;
+  breaker: BreakerState;
+  /** Requests the studio websites got during the run, by status. */
+  siteRequests: number;
+}
+
+export interface Story {
+  steps: Step[];
+  /** Every breaker state seen while polling, each change once: closed → open → half-open → closed. */
+  breakerStates: string[];
+}
+
+export async function runScenario(h: Hangar, d: Deployed, fixture: Fixture, say: (line: string) => void = () => {}): Promise<Story> {
+  const steps: Step[] = [];
+  const breakerStates: string[] = [];
+  let polling = true;
+  const poller = (async () => {
+    while (polling) {
+      const s = (await breaker(h).catch(() => null))?.state;
+      if (s && breakerStates.at(-1) !== s) breakerStates.push(s);
+      await new Promise((r) => setTimeout(r, 150));
+    }
+  })();
+
+  async function step(name: string, input: { city: string }): Promise<Step> {
+    say(`▶ ${name}`);
+    const before = fixture.requests().length;
+    const t0 = Date.now();
+    const execution = await runPipeline(h, d, input);
+    const seconds = (Date.now() - t0) / 1000;
+    const siteRequests = fixture
+      .requests()
+      .slice(before)
+      .filter((r) => r.kind === 'site').length;
+    const s: Step = { name, execution, seconds, report: await report(h, d, QUERIES), breaker: await breaker(h), siteRequests };
+    say(
+      `  execution ${execution.id}: ${execution.status} in ${seconds.toFixed(1)} s` +
+        (execution.output ? `, ${execution.output.studios} studios, ${execution.output.deadLetters} dead-lettered` : '') +
+        (execution.error ? ` (${execution.error}: ${execution.cause})` : ''),
+    );
+    say(`  the sites got ${siteRequests} requests; find-artists' breaker is ${s.breaker.state}`);
+    say(`  directory: ${s.report.counts.studios} studios, ${s.report.counts.artists} artists`);
+    for (const [q, found] of Object.entries(s.report.searches))
+      say(`  search ${JSON.stringify(q)}: ${found.map((f) => `${f.name} (${f.studio})`).join(', ') || 'nothing'}`);
+    say(`  dead-letter queue: ${s.report.deadLetters.map((l) => `${l.studioId} [${l.error}]`).join(', ') || 'empty'}`);
+    steps.push(s);
+    return s;
+  }
+
+  try {
+    fixture.setFaults(FAULTS);
+    await step('Berlin, one site always failing, one slow, one failing once', { city: 'berlin' });
+
+    fixture.setFaults({ ...FAULTS, outage: true });
+    await step('Hamburg, during an outage of every studio website', { city: 'hamburg' });
+
+    fixture.setFaults(FAULTS);
+    say(`… the outage is over; waiting for the breaker's cooldown (${BREAKER.cooldownSeconds} s)`);
+    await until('the breaker to be half-open', async () => ((await breaker(h)).state === 'open' ? undefined : true), 60_000, 150);
+    await step('Hamburg again, after the outage', { city: 'hamburg' });
+  } finally {
+    polling = false;
+    await poller;
+  }
+  say(`breaker states seen: ${breakerStates.join(' → ')}`);
+  return { steps, breakerStates };
+}
