@@ -74,7 +74,8 @@ async function startHangar(egressAllow: string): Promise<Embedded> {
       HANGAR_LOG_LEVEL: process.env.HANGAR_LOG_LEVEL ?? 'warn',
       HANGAR_EXIT_WITH_PARENT: 'true',
     },
-    stdio: ['ignore', 'inherit', 'inherit'],
+    // Its own lines go to stderr: stdout is the example's (the story, with --json).
+    stdio: ['ignore', 2, 2],
   });
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;

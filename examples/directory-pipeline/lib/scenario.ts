@@ -24,7 +24,7 @@ export const FAULTS = {
 } as const;
 
 /** Queries the example searches for, after each run. */
-export const QUERIES = ['blackwork', 'mara', 'japanese AND hamburg'];
+export const QUERIES = ['blackwork', 'mara', 'japanese AND hamburg', '"slow hand" OR flaky'];
 
 export interface Step {
   name: string;

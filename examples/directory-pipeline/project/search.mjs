@@ -14,7 +14,9 @@ const find = db.prepare(`
 const searches = {};
 for (const q of process.argv.slice(2)) searches[q] = find.all(q).map((r) => ({ ...r }));
 const deadLetters = db
-  .prepare('SELECT studio_id AS studioId, error, cause, failures, execution, last_failed_at AS lastFailedAt FROM dead_letters ORDER BY studio_id')
+  .prepare(
+    'SELECT studio_id AS studioId, error, cause, failures, execution, last_failed_at AS lastFailedAt FROM dead_letters ORDER BY studio_id',
+  )
   .all()
   .map((r) => ({ ...r }));
 const count = (t) => Number(db.prepare(`SELECT count(*) AS n FROM ${t}`).get().n);
