@@ -44,7 +44,7 @@ describe('examples/directory-pipeline: one command, seed 001 under injected faul
     const run = await runExample();
     assert.equal(run.code, 0, `run.ts failed:\n${run.stderr}`);
     const story = JSON.parse(run.stdout) as Story;
-    const [berlin, outage, after] = story.steps;
+    const [berlin, outage, after, redriven] = story.steps;
     const why = `\n${run.stderr}`;
 
     // 1. Berlin: 12 studios; one site always failing is retried (3 requests) and dead-lettered,
@@ -105,6 +105,14 @@ describe('examples/directory-pipeline: one command, seed 001 under injected faul
     assert.equal(after.report.counts.artists, artistsOf('berlin').length + artistsOf('hamburg').length);
     const japaneseInHamburg = artistsOf('hamburg').filter((a) => a.styles.includes('japanese'));
     assert.deepEqual(names(after.report.searches['japanese AND hamburg']), japaneseInHamburg.map((a) => a.name).sort());
+
+    // 4. The dead site fixed, a redrive of the dead-letter queue runs it alone, stores it and
+    // empties the queue.
+    assert.equal(redriven.execution.status, 'SUCCEEDED', why);
+    assert.deepEqual(redriven.execution.output && [redriven.execution.output.studios, redriven.execution.output.deadLetters], [1, 0]);
+    assert.equal(redriven.siteRequests, 1);
+    assert.deepEqual(redriven.report.deadLetters, []);
+    assert.equal(redriven.report.counts.studios, 24);
 
     // The breaker's transitions, as polled: closed → open → (half-open → open)* → half-open → closed.
     const states = story.breakerStates;

@@ -110,6 +110,8 @@ export interface Found {
 
 export interface DeadLetter {
   studioId: string;
+  /** The item as the Map had it: what a redrive runs again. */
+  studio: { id: string; name: string; address: string; website: string };
   error: string;
   cause: string | null;
   failures: number;
@@ -148,6 +150,12 @@ export async function report(h: Hangar, d: Deployed, queries: string[]): Promise
     throw new Error(`search task ${taskId} ended ${t.status}: ${err}`);
   }
   return JSON.parse(out) as Report;
+}
+
+/** Runs the pipeline again over every studio in the dead-letter queue (it leaves when stored). */
+export async function redrive(h: Hangar, d: Deployed): Promise<Execution | null> {
+  const { deadLetters } = await report(h, d, []);
+  return deadLetters.length ? runPipeline(h, d, { studios: deadLetters.map((l) => l.studio) }) : null;
 }
 
 export interface BreakerState {

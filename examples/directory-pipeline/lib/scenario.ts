@@ -8,12 +8,23 @@
  *      the dead-letter queue.
  *   3. The outage ends; after the breaker's cooldown the next run over Hamburg probes, the
  *      breaker closes, and the studios leave the dead-letter queue.
+ *   4. The dead site is fixed: a redrive of the dead-letter queue stores it and empties the queue.
  *
  * run.ts prints what it sees; test/e2e/directory-pipeline.test.ts checks it.
  */
 import type { Fixture } from '../fixture/server.ts';
 import { type Hangar, until } from './hangar.ts';
-import { BREAKER, type BreakerState, breaker, type Deployed, type Execution, type Report, report, runPipeline } from './pipeline.ts';
+import {
+  BREAKER,
+  type BreakerState,
+  breaker,
+  type Deployed,
+  type Execution,
+  type Report,
+  redrive,
+  report,
+  runPipeline,
+} from './pipeline.ts';
 
 export const FAULTS = {
   studios: {
@@ -54,11 +65,12 @@ export async function runScenario(h: Hangar, d: Deployed, fixture: Fixture, say:
     }
   })();
 
-  async function step(name: string, input: { city: string }): Promise<Step> {
+  async function step(name: string, run: () => Promise<Execution | null>): Promise<Step> {
     say(`▶ ${name}`);
     const before = fixture.requests().length;
     const t0 = Date.now();
-    const execution = await runPipeline(h, d, input);
+    const execution = await run();
+    if (!execution) throw new Error(`${name}: nothing to run`);
     const seconds = (Date.now() - t0) / 1000;
     const siteRequests = fixture
       .requests()
@@ -81,15 +93,18 @@ export async function runScenario(h: Hangar, d: Deployed, fixture: Fixture, say:
 
   try {
     fixture.setFaults(FAULTS);
-    await step('Berlin, one site always failing, one slow, one failing once', { city: 'berlin' });
+    await step('Berlin, one site always failing, one slow, one failing once', () => runPipeline(h, d, { city: 'berlin' }));
 
     fixture.setFaults({ ...FAULTS, outage: true });
-    await step('Hamburg, during an outage of every studio website', { city: 'hamburg' });
+    await step('Hamburg, during an outage of every studio website', () => runPipeline(h, d, { city: 'hamburg' }));
 
     fixture.setFaults(FAULTS);
     say(`… the outage is over; waiting for the breaker's cooldown (${BREAKER.cooldownSeconds} s)`);
     await until('the breaker to be half-open', async () => ((await breaker(h)).state === 'open' ? undefined : true), 60_000, 150);
-    await step('Hamburg again, after the outage', { city: 'hamburg' });
+    await step('Hamburg again, after the outage', () => runPipeline(h, d, { city: 'hamburg' }));
+
+    fixture.setFaults({});
+    await step("Dead Ink's site is back: redrive the dead-letter queue", () => redrive(h, d));
   } finally {
     polling = false;
     await poller;

@@ -15,10 +15,10 @@ const searches = {};
 for (const q of process.argv.slice(2)) searches[q] = find.all(q).map((r) => ({ ...r }));
 const deadLetters = db
   .prepare(
-    'SELECT studio_id AS studioId, error, cause, failures, execution, last_failed_at AS lastFailedAt FROM dead_letters ORDER BY studio_id',
+    'SELECT studio_id AS studioId, studio, error, cause, failures, execution, last_failed_at AS lastFailedAt FROM dead_letters ORDER BY studio_id',
   )
   .all()
-  .map((r) => ({ ...r }));
+  .map((r) => ({ ...r, studio: JSON.parse(r.studio) }));
 const count = (t) => Number(db.prepare(`SELECT count(*) AS n FROM ${t}`).get().n);
 const counts = { studios: count('studios'), artists: count('artists'), deadLetters: deadLetters.length };
 db.close();
