@@ -5,7 +5,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { tarGzDirectory, zipDirectory } from './archive.ts';
+// The archives the API takes, made as `hangar function deploy --dir` and `hangar project
+// upload` make them (the example runs from Hangar's checkout).
+import { zipDirectory } from '../../../src/cli/zip.ts';
+import { pack } from '../../../src/projects/index.ts';
 import { type Hangar, HangarApiError, until } from './hangar.ts';
 
 const here = (p: string) => fileURLToPath(new URL(`../${p}`, import.meta.url));
@@ -33,7 +36,7 @@ export async function deploy(h: Hangar, opts: { mapsUrl: string; mapsApiKey: str
   let project = projects.find((p) => p.name === PROJECT);
   if (!project) {
     project = await h.call<{ projectId: string; name: string }>('POST', '/projects', { name: PROJECT });
-    await h.call('PUT', `/projects/${project.projectId}/files`, tarGzDirectory(here('project')));
+    await h.call('PUT', `/projects/${project.projectId}/files`, await pack(here('project')));
   }
   const fn = (name: string, config: Record<string, unknown>) =>
     h.call('PUT', `/functions/${name}`, {
