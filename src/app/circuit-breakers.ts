@@ -18,16 +18,16 @@
  * afresh; entries are kept for the functions with a breaker that this process invoked.
  */
 import {
-  admit,
+  breakerAdmit,
   breakerGaugeValue,
   type BreakerOutcome,
   CircuitOpen,
-  CLOSED,
+  BREAKER_CLOSED,
   ErrorCode,
   NotFound,
-  record,
+  breakerRecord,
   retryAfterSeconds,
-  viewOf,
+  breakerViewOf,
   checkBreakerConfig,
   type BreakerConfig,
   type BreakerState,
@@ -81,7 +81,7 @@ export class CircuitBreakers {
       return null;
     }
     const entry = this.entryOf(key, config);
-    const a = admit(config, entry.state, this.clock.now());
+    const a = breakerAdmit(config, entry.state, this.clock.now());
     entry.state = a.state;
     if (!a.run) {
       this.observer?.circuitRejected(userId, functionName);
@@ -96,14 +96,14 @@ export class CircuitBreakers {
     if (!ticket) return;
     const entry = this.entries.get(ticket.key);
     if (!entry || entry.config.updatedAt !== ticket.updatedAt) return;
-    entry.state = record(entry.config, entry.state, this.clock.now(), outcome, ticket.probe);
+    entry.state = breakerRecord(entry.config, entry.state, this.clock.now(), outcome, ticket.probe);
   }
 
   /** The breaker as this process knows it now (closed, nothing counted, if it invoked none). */
   view(config: StoredBreakerConfig): BreakerView {
     const entry = this.entries.get(keyOf(config.userId, config.functionName));
-    const state = entry && entry.config.updatedAt === config.updatedAt ? entry.state : CLOSED;
-    return viewOf(config, state, this.clock.now());
+    const state = entry && entry.config.updatedAt === config.updatedAt ? entry.state : BREAKER_CLOSED;
+    return breakerViewOf(config, state, this.clock.now());
   }
 
   /** After the configuration is deleted: its state goes (and leaves the state gauge). */
@@ -115,13 +115,13 @@ export class CircuitBreakers {
   private *gauge(): Iterable<{ userId: string; functionName: string; value: number }> {
     const now = this.clock.now();
     for (const { config, state } of this.entries.values())
-      yield { userId: config.userId, functionName: config.functionName, value: breakerGaugeValue(viewOf(config, state, now).state) };
+      yield { userId: config.userId, functionName: config.functionName, value: breakerGaugeValue(breakerViewOf(config, state, now).state) };
   }
 
   private entryOf(key: string, config: StoredBreakerConfig): Entry {
     const entry = this.entries.get(key);
     if (entry && sameConfig(entry.config, config)) return entry;
-    const fresh: Entry = { config, state: CLOSED };
+    const fresh: Entry = { config, state: BREAKER_CLOSED };
     this.entries.set(key, fresh);
     return fresh;
   }

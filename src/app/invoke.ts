@@ -182,8 +182,8 @@ export async function invokeFunction(app: InvokeApp, userId: string, input: Invo
   if (type === InvocationType.Event) throw new Error('an Event invocation goes to invokeEvent (invoke-async.ts)');
   const payload = checkedPayload(input, MAX_PAYLOAD_BYTES, 'a synchronous');
   const clientContext = clientContextOf(input.clientContext);
-  // The function's reserved concurrency and circuit breaker are read beside it: one round trip,
-  // not three, on PostgreSQL.
+  // The function's reserved concurrency and circuit breaker are read beside it, at once: one
+  // round trip's wait, not three, on PostgreSQL (and from memory mostly: store/cached-functions.ts).
   const name = parseFunctionRef(input.functionName, input.qualifier).name;
   const reservedRead = type === InvocationType.DryRun ? null : app.functions.getConcurrency(userId, name);
   const breakerRead = type === InvocationType.DryRun ? null : app.functions.getCircuitBreaker(userId, name);
@@ -233,27 +233,27 @@ export async function invokeFunction(app: InvokeApp, userId: string, input: Invo
     );
   // An open breaker fails the invocation fast, before it takes a concurrency slot (CircuitOpen).
   const ticket = app.breakers.enter(userId, f.name, (await breakerRead) ?? null);
-  // What the breaker is told: neither, unless the function ran (a throttle is not its failure).
+  let release: () => Promise<void>;
+  try {
+    const reserved = await reservedRead;
+    release = remote ? await remote.admit(userId, f, reserved ?? null) : admitLocally(host!, userId, f.name, reserved ?? null);
+  } catch (err) {
+    // Not admitted, nothing ran: not the function's failure (a probe's place is free again).
+    app.breakers.settle(ticket, BreakerOutcome.Neither);
+    if (err instanceof Throttled) app.invocations.throttled(userId, f.name);
+    throw err;
+  }
+  // Neither, unless the function ran: a host that could not be reached is not its failure.
   let outcome: BreakerOutcome = BreakerOutcome.Neither;
   try {
-    let release: () => Promise<void>;
-    try {
-      const reserved = await reservedRead;
-      release = remote ? await remote.admit(userId, f, reserved ?? null) : admitLocally(host!, userId, f.name, reserved ?? null);
-    } catch (err) {
-      if (err instanceof Throttled) app.invocations.throttled(userId, f.name);
-      throw err;
-    }
-    try {
-      const r = host ? await runOnHost(host, app.blobs, inv) : await remote!.invoke(inv);
-      outcome = r.functionError ? BreakerOutcome.Failure : BreakerOutcome.Success;
-      app.invocations.ran(ranOf(userId, f, type, r, input.callerAccountId));
-      return r;
-    } finally {
-      await release();
-    }
+    const r = host ? await runOnHost(host, app.blobs, inv) : await remote!.invoke(inv);
+    outcome = r.functionError ? BreakerOutcome.Failure : BreakerOutcome.Success;
+    app.invocations.ran(ranOf(userId, f, type, r, input.callerAccountId));
+    return r;
   } finally {
+    // Before the slot is released: the invocation that takes it sees this one's outcome.
     app.breakers.settle(ticket, outcome);
+    await release();
   }
 }
 

@@ -82,7 +82,7 @@ export type BreakerState =
   /** `probing`: probes under way (at most config.probes). */
   | { mode: typeof BreakerMode.HalfOpen; openedAt: number; probing: number };
 
-export const CLOSED: BreakerState = { mode: BreakerMode.Closed, failures: [] };
+export const BREAKER_CLOSED: BreakerState = { mode: BreakerMode.Closed, failures: [] };
 
 /** What an invocation is let do: run (as a probe or not), or fail fast for `retryAfterMs`. */
 export type BreakerAdmission =
@@ -93,7 +93,7 @@ export type BreakerAdmission =
 export const PROBE_BUSY_RETRY_MS = 1000;
 
 /** Whether an invocation at `now` may run; the state it leaves (a probe taken). */
-export function admit(config: BreakerConfig, state: BreakerState, now: number): BreakerAdmission {
+export function breakerAdmit(config: BreakerConfig, state: BreakerState, now: number): BreakerAdmission {
   switch (state.mode) {
     case BreakerMode.Closed:
       return { run: true, probe: false, state };
@@ -114,11 +114,17 @@ export const BreakerOutcome = { Success: 'success', Failure: 'failure', Neither:
 export type BreakerOutcome = (typeof BreakerOutcome)[keyof typeof BreakerOutcome];
 
 /**
- * The state after an invocation admitted as `probe` (admit's answer) ended at `now`. An
+ * The state after an invocation admitted as `probe` (breakerAdmit's answer) ended at `now`. An
  * invocation admitted before the breaker opened that ends while it is open or half-open changes
  * nothing: only probes decide a half-open breaker.
  */
-export function record(config: BreakerConfig, state: BreakerState, now: number, outcome: BreakerOutcome, probe: boolean): BreakerState {
+export function breakerRecord(
+  config: BreakerConfig,
+  state: BreakerState,
+  now: number,
+  outcome: BreakerOutcome,
+  probe: boolean,
+): BreakerState {
   switch (state.mode) {
     case BreakerMode.Closed: {
       if (outcome !== BreakerOutcome.Failure) return state;
@@ -130,7 +136,7 @@ export function record(config: BreakerConfig, state: BreakerState, now: number, 
       return state;
     case BreakerMode.HalfOpen: {
       if (!probe) return state;
-      if (outcome === BreakerOutcome.Success) return CLOSED;
+      if (outcome === BreakerOutcome.Success) return BREAKER_CLOSED;
       if (outcome === BreakerOutcome.Failure) return opened(config, now);
       // The probe did not run: its place is free for the next invocation.
       return { ...state, probing: Math.max(0, state.probing - 1) };
@@ -163,7 +169,7 @@ export interface BreakerView {
   nextProbeAt: number | null;
 }
 
-export function viewOf(config: BreakerConfig, state: BreakerState, now: number): BreakerView {
+export function breakerViewOf(config: BreakerConfig, state: BreakerState, now: number): BreakerView {
   switch (state.mode) {
     case BreakerMode.Closed:
       return {

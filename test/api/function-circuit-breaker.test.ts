@@ -112,6 +112,16 @@ describe('/functions/{name}/circuit-breaker', { skip }, () => {
     const retryAfter = Number(refused.headers['retry-after']);
     assert.ok(retryAfter > 3500 && retryAfter <= 3600, String(retryAfter));
 
+    // The raw answer too (beneath the SDK's deserializer): its Retry-After and Reason.
+    let raw: { statusCode: number; headers: Record<string, string>; body: unknown } | undefined;
+    aliceLambda.middlewareStack.add(
+      (next) => async (args) => {
+        const out = await next(args);
+        raw = out.response as typeof raw;
+        return out;
+      },
+      { step: 'deserialize', priority: 'low', name: 'rawAnswer' },
+    );
     const err = await aliceLambda
       .send(new InvokeCommand({ FunctionName: 'scraper', Payload: Buffer.from('{}') }))
       .then(() => assert.fail('the invocation ran'))
@@ -119,6 +129,10 @@ describe('/functions/{name}/circuit-breaker', { skip }, () => {
     assert.equal(err.name, 'ServiceException');
     assert.equal(err.$metadata?.httpStatusCode, 503);
     assert.match(err.message, /circuit breaker of function scraper is open/);
+    assert.equal((err as unknown as { Reason?: string }).Reason, 'CircuitBreakerOpen');
+    assert.equal(raw?.statusCode, 503);
+    assert.equal(raw?.headers['x-amzn-errortype'], 'ServiceException');
+    assert.ok(Number(raw?.headers['retry-after']) > 3500, JSON.stringify(raw?.headers));
 
     // Records are written in batches shortly after the runs: wait for the two that ran.
     const invocations = await until(async () => {

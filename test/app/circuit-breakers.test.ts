@@ -23,19 +23,17 @@ import {
   putCircuitBreaker,
 } from '../../src/app/index.ts';
 import { DiskBlobStore } from '../../src/blobs/index.ts';
-import { asl, CircuitOpen, ErrorCode, NotFound } from '../../src/core/index.ts';
+import { asl, CircuitOpen, ErrorCode, NotFound, Throttled } from '../../src/core/index.ts';
 import type { ProcessExecutor } from '../../src/executor/index.ts';
 import { FunctionHost } from '../../src/functions/index.ts';
 import { createLogger } from '../../src/log/index.ts';
 import { Metrics } from '../../src/metrics/index.ts';
 import { SqliteStore } from '../../src/store/index.ts';
-import { sandboxTestDir, testSandboxes } from '../helpers/sandbox.ts';
+import { sandboxTestDir, anyTestSandbox } from '../helpers/sandbox.ts';
 import { makeZip } from '../helpers/zip.ts';
 
 const { dir, workDir } = sandboxTestDir('hangar-breakers-');
-const sandboxes = [...(await testSandboxes(workDir, 'breakers')).values()];
-const { executor, skip } = sandboxes.find((s) => !s.skip) ?? sandboxes[0];
-for (const s of sandboxes) if (s.executor !== executor) await s.executor?.close();
+const { executor, skip } = await anyTestSandbox(workDir, 'breakers');
 
 const log = createLogger('silent');
 const store = new SqliteStore({ path: join(dir, 'db.sqlite') });
@@ -83,7 +81,7 @@ before(async () => {
   const zip = makeZip({
     'index.js': "let n = 0; exports.handler = async (e) => { n++; if (e.fail) throw new Error('down ' + n); return { n }; };",
   });
-  for (const name of ['scraper', 'flaky', 'healthy', 'steps'])
+  for (const name of ['scraper', 'flaky', 'healthy', 'steps', 'throttled'])
     await deployFunction({ functions: store.functions, blobs }, 'alice', {
       name,
       zip,
@@ -161,6 +159,18 @@ describe('circuit breakers on the invoke path', { skip }, () => {
       getCircuitBreaker(app(), 'bob', 'healthy'),
       (e: unknown) => e instanceof NotFound && e.code === ErrorCode.FunctionNotFound,
     );
+  });
+
+  it('a probe that is throttled did not run: it neither closes nor reopens, and the next invocation probes', async () => {
+    await putCircuitBreaker(app(), 'alice', 'throttled', { failureThreshold: 1, windowSeconds: 10, cooldownSeconds: 5 });
+    await invoke('throttled', true);
+    clock.t += 5000;
+    await store.functions.putConcurrency('alice', 'throttled', 0);
+    await assert.rejects(invoke('throttled', false), (e: unknown) => e instanceof Throttled);
+    assert.equal((await getCircuitBreaker(app(), 'alice', 'throttled')).state, 'half-open');
+    await store.functions.deleteConcurrency('alice', 'throttled');
+    assert.deepEqual(JSON.parse((await invoke('throttled', false)).payload.toString()), { n: 2 }, 'the next one ran as the probe');
+    assert.equal((await getCircuitBreaker(app(), 'alice', 'throttled')).state, 'closed');
   });
 
   it("a workflow's Task on an open breaker fails with Hangar.CircuitOpen, which a Catch handles", async () => {

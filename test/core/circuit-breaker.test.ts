@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import {
-  admit,
+  breakerAdmit,
   BreakerMode,
   BreakerOutcome,
   type BreakerConfig,
@@ -12,23 +12,23 @@ import {
   breakerGaugeValue,
   checkBreakerConfig,
   CircuitOpen,
-  CLOSED,
+  BREAKER_CLOSED,
   ErrorCode,
   InvalidInput,
   PROBE_BUSY_RETRY_MS,
-  record,
+  breakerRecord,
   retryAfterSeconds,
   Unavailable,
-  viewOf,
+  breakerViewOf,
 } from '../../src/core/index.ts';
 
 const config: BreakerConfig = { failureThreshold: 3, windowSeconds: 10, cooldownSeconds: 30, probes: 1 };
 
 /** Runs one invocation at `t` that ends at once with `outcome`: the state after, and whether it ran. */
 function call(c: BreakerConfig, s: BreakerState, t: number, outcome: BreakerOutcome): { state: BreakerState; ran: boolean } {
-  const a = admit(c, s, t);
+  const a = breakerAdmit(c, s, t);
   if (!a.run) return { state: a.state, ran: false };
-  return { state: record(c, a.state, t, outcome, a.probe), ran: true };
+  return { state: breakerRecord(c, a.state, t, outcome, a.probe), ran: true };
 }
 
 function fail(c: BreakerConfig, s: BreakerState, ...times: number[]): BreakerState {
@@ -62,69 +62,69 @@ describe('circuit breaker: configuration', () => {
 
 describe('circuit breaker: transitions', () => {
   it('opens at the threshold of failures within the window, not before; successes do not reset the count', () => {
-    let s = fail(config, CLOSED, 1000, 2000);
+    let s = fail(config, BREAKER_CLOSED, 1000, 2000);
     assert.equal(s.mode, BreakerMode.Closed);
     s = call(config, s, 2500, BreakerOutcome.Success).state;
-    assert.deepEqual(viewOf(config, s, 3000), { state: 'closed', failuresInWindow: 2, openedAt: null, nextProbeAt: null });
+    assert.deepEqual(breakerViewOf(config, s, 3000), { state: 'closed', failuresInWindow: 2, openedAt: null, nextProbeAt: null });
     s = fail(config, s, 3000);
     assert.deepEqual(s, { mode: BreakerMode.Open, openedAt: 3000, probeAt: 33_000 });
   });
 
   it('forgets failures older than the window', () => {
-    const s = fail(config, CLOSED, 0, 5000, 10_000, 14_000);
+    const s = fail(config, BREAKER_CLOSED, 0, 5000, 10_000, 14_000);
     // At 10 s the failure at 0 is out (window 10 s, exclusive), at 14 s the one at 5 s is not.
     assert.equal(s.mode, BreakerMode.Open);
-    const t = fail(config, CLOSED, 0, 10_000, 20_000);
+    const t = fail(config, BREAKER_CLOSED, 0, 10_000, 20_000);
     assert.equal(t.mode, BreakerMode.Closed);
-    assert.equal(viewOf(config, t, 20_000).failuresInWindow, 1);
-    assert.equal(viewOf(config, t, 31_000).failuresInWindow, 0);
+    assert.equal(breakerViewOf(config, t, 20_000).failuresInWindow, 1);
+    assert.equal(breakerViewOf(config, t, 31_000).failuresInWindow, 0);
   });
 
   it('open: refuses until the cooldown is over, saying how long; neither outcome of older calls changes it', () => {
-    const open = fail(config, CLOSED, 0, 1, 2);
-    const a = admit(config, open, 10_002);
+    const open = fail(config, BREAKER_CLOSED, 0, 1, 2);
+    const a = breakerAdmit(config, open, 10_002);
     assert.deepEqual(a, { run: false, retryAfterMs: 20_000, state: open });
-    assert.equal(record(config, open, 10_003, BreakerOutcome.Success, false), open, 'a call admitted before it opened');
-    assert.deepEqual(viewOf(config, open, 10_002), { state: 'open', failuresInWindow: 0, openedAt: 2, nextProbeAt: 30_002 });
-    assert.equal(viewOf(config, open, 30_002).state, 'half-open', 'past the cooldown the next call is a probe');
+    assert.equal(breakerRecord(config, open, 10_003, BreakerOutcome.Success, false), open, 'a call admitted before it opened');
+    assert.deepEqual(breakerViewOf(config, open, 10_002), { state: 'open', failuresInWindow: 0, openedAt: 2, nextProbeAt: 30_002 });
+    assert.equal(breakerViewOf(config, open, 30_002).state, 'half-open', 'past the cooldown the next call is a probe');
   });
 
   it('half-open: one probe at a time; its success closes, its failure opens again for another cooldown', () => {
-    const open = fail(config, CLOSED, 0, 1, 2);
-    const probe = admit(config, open, 30_002);
+    const open = fail(config, BREAKER_CLOSED, 0, 1, 2);
+    const probe = breakerAdmit(config, open, 30_002);
     assert.ok(probe.run && probe.probe);
     assert.deepEqual(probe.state, { mode: BreakerMode.HalfOpen, openedAt: 2, probing: 1 });
-    assert.deepEqual(admit(config, probe.state, 30_003), { run: false, retryAfterMs: PROBE_BUSY_RETRY_MS, state: probe.state });
-    assert.deepEqual(record(config, probe.state, 30_010, BreakerOutcome.Success, true), CLOSED);
-    assert.deepEqual(record(config, probe.state, 30_010, BreakerOutcome.Failure, true), {
+    assert.deepEqual(breakerAdmit(config, probe.state, 30_003), { run: false, retryAfterMs: PROBE_BUSY_RETRY_MS, state: probe.state });
+    assert.deepEqual(breakerRecord(config, probe.state, 30_010, BreakerOutcome.Success, true), BREAKER_CLOSED);
+    assert.deepEqual(breakerRecord(config, probe.state, 30_010, BreakerOutcome.Failure, true), {
       mode: BreakerMode.Open,
       openedAt: 30_010,
       probeAt: 60_010,
     });
     // A probe that could not run (throttled, no host) frees its place; nothing else changes.
-    assert.deepEqual(record(config, probe.state, 30_010, BreakerOutcome.Neither, true), {
+    assert.deepEqual(breakerRecord(config, probe.state, 30_010, BreakerOutcome.Neither, true), {
       mode: BreakerMode.HalfOpen,
       openedAt: 2,
       probing: 0,
     });
     // A call admitted before it opened, ending now, does not decide it.
-    assert.equal(record(config, probe.state, 30_010, BreakerOutcome.Success, false), probe.state);
+    assert.equal(breakerRecord(config, probe.state, 30_010, BreakerOutcome.Success, false), probe.state);
   });
 
   it('lets `probes` probes run at once', () => {
     const c = { ...config, probes: 2 };
-    const open = fail(c, CLOSED, 0, 1, 2);
-    const first = admit(c, open, 40_000);
+    const open = fail(c, BREAKER_CLOSED, 0, 1, 2);
+    const first = breakerAdmit(c, open, 40_000);
     assert.ok(first.run);
-    const second = admit(c, first.state, 40_000);
+    const second = breakerAdmit(c, first.state, 40_000);
     assert.ok(second.run && second.probe);
-    assert.equal(admit(c, second.state, 40_000).run, false);
+    assert.equal(breakerAdmit(c, second.state, 40_000).run, false);
   });
 
   it('throttles and Hangar errors are not failures', () => {
-    let s: BreakerState = CLOSED;
+    let s: BreakerState = BREAKER_CLOSED;
     for (let t = 0; t < 10; t++) s = call(config, s, t, BreakerOutcome.Neither).state;
-    assert.deepEqual(s, CLOSED);
+    assert.deepEqual(s, BREAKER_CLOSED);
   });
 
   it('shows state as a gauge value and fails fast with CircuitOpen, a 503 Unavailable with Retry-After', () => {
@@ -161,25 +161,25 @@ describe('circuit breaker: properties', () => {
     ss: { gapMs: number; outcome: BreakerOutcome; hold: boolean }[],
     each: (s: BreakerState, t: number) => void,
   ) {
-    let s: BreakerState = CLOSED;
+    let s: BreakerState = BREAKER_CLOSED;
     let t = 0;
     const held: { probe: boolean; outcome: BreakerOutcome }[] = [];
     const log: { t: number; ran: boolean; before: BreakerState; outcome: BreakerOutcome }[] = [];
     for (const step of ss) {
       t += step.gapMs;
       for (const h of held.splice(0)) {
-        s = record(c, s, t, h.outcome, h.probe);
+        s = breakerRecord(c, s, t, h.outcome, h.probe);
         each(s, t);
       }
       const before = s;
-      const a = admit(c, s, t);
+      const a = breakerAdmit(c, s, t);
       s = a.state;
       each(s, t);
       log.push({ t, ran: a.run, before, outcome: step.outcome });
       if (!a.run) continue;
       if (step.hold) held.push({ probe: a.probe, outcome: step.outcome });
       else {
-        s = record(c, s, t, step.outcome, a.probe);
+        s = breakerRecord(c, s, t, step.outcome, a.probe);
         each(s, t);
       }
     }
@@ -226,7 +226,7 @@ describe('circuit breaker: properties', () => {
     fc.assert(
       fc.property(configs, fc.array(fc.integer({ min: 0, max: 999 }), { minLength: 1, maxLength: 10 }), (c, gaps) => {
         // threshold failures, the first and last within windowSeconds of each other
-        let s: BreakerState = CLOSED;
+        let s: BreakerState = BREAKER_CLOSED;
         let t = 1000;
         const spread = Math.floor((c.windowSeconds * 1000 - 1) / Math.max(1, c.failureThreshold - 1));
         for (let i = 0; i < c.failureThreshold; i++) {
