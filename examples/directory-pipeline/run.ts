@@ -100,6 +100,7 @@ say(`fixture server (maps API and studio websites) on ${fixture.url}`);
 let embedded: Embedded | null = null;
 try {
   let h: Hangar;
+  let admin: Hangar | null = null;
   if (opts.url) {
     const key = process.env.HANGAR_API_KEY;
     if (!key) throw new Error('--url needs HANGAR_API_KEY (a user key)');
@@ -108,14 +109,14 @@ try {
   } else {
     embedded = await startHangar(new URL(fixture.url).host);
     say(`hangar up on ${embedded.url} (data in ${embedded.dataDir})`);
-    const admin = new Hangar(embedded.url, embedded.adminKey);
+    admin = new Hangar(embedded.url, embedded.adminKey);
     const { key } = await admin.call<{ key: string }>('POST', '/keys', { userId: 'directory' });
     h = new Hangar(embedded.url, key);
     say(`a key for user "directory": ${key}`);
   }
   const d = await deploy(h, { mapsUrl: fixture.url, mapsApiKey: MAPS_API_KEY });
   say(`deployed: project ${d.projectId}, functions discover, find-artists, validate, state machine directory-pipeline`);
-  const story = await runScenario(h, d, fixture, say);
+  const story = await runScenario(h, d, fixture, say, admin);
   if (opts.json) process.stdout.write(`${JSON.stringify({ ...story, projectId: d.projectId })}\n`);
   if (opts.keep && embedded) {
     say(`kept running: ${embedded.url} (HANGAR_API_KEY as above); Ctrl-C to stop`);

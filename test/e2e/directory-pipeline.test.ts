@@ -120,5 +120,6 @@ describe('examples/directory-pipeline: one command, seed 001 under injected faul
     assert.equal(states.at(-1), 'closed');
     assert.equal(states.at(-2), 'half-open');
     assert.ok(states.indexOf('open') > 0, `${states}`);
+    assert.ok((story.rejections ?? 0) >= hamburgLetters.filter((l) => l.error === 'Hangar.CircuitOpen').length, 'counted in /metrics');
   });
 });

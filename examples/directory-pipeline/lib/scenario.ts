@@ -51,9 +51,27 @@ export interface Story {
   steps: Step[];
   /** Every breaker state seen while polling, each change once: closed → open → half-open → closed. */
   breakerStates: string[];
+  /** Invocations of find-artists the breaker failed fast, from /metrics (null: no admin key to read it). */
+  rejections: number | null;
 }
 
-export async function runScenario(h: Hangar, d: Deployed, fixture: Fixture, say: (line: string) => void = () => {}): Promise<Story> {
+/** hangar_function_circuit_rejections_total of find-artists, summed over its series. */
+async function rejections(admin: Hangar): Promise<number> {
+  const text = await admin.call<string>('GET', '/metrics');
+  let n = 0;
+  for (const line of text.split('\n'))
+    if (line.startsWith('hangar_function_circuit_rejections_total{') && line.includes('function="find-artists"'))
+      n += Number(line.slice(line.lastIndexOf(' ') + 1));
+  return n;
+}
+
+export async function runScenario(
+  h: Hangar,
+  d: Deployed,
+  fixture: Fixture,
+  say: (line: string) => void = () => {},
+  admin: Hangar | null = null,
+): Promise<Story> {
   const steps: Step[] = [];
   const breakerStates: string[] = [];
   let polling = true;
@@ -110,5 +128,7 @@ export async function runScenario(h: Hangar, d: Deployed, fixture: Fixture, say:
     await poller;
   }
   say(`breaker states seen: ${breakerStates.join(' → ')}`);
-  return { steps, breakerStates };
+  const rejected = admin ? await rejections(admin) : null;
+  if (rejected !== null) say(`invocations of find-artists the breaker failed fast (/metrics): ${rejected}`);
+  return { steps, breakerStates, rejections: rejected };
 }
