@@ -43,7 +43,7 @@ export interface Step {
   seconds: number;
   report: Report;
   breaker: BreakerState;
-  /** Requests the studio websites got during the run, by status. */
+  /** Requests the studio websites got during the run. */
   siteRequests: number;
 }
 
