@@ -8,11 +8,11 @@ import { open } from './schema.mjs';
 const db = open();
 db.exec('BEGIN');
 db.exec('DELETE FROM artists_fts');
-const { n } = db
+const { changes } = db
   .prepare(`INSERT INTO artists_fts (rowid, name, styles, studio, city_address)
     SELECT a.id, a.name, a.styles, s.name, s.address FROM artists a JOIN studios s ON s.id = a.studio_id`)
   .run();
 db.exec('COMMIT');
 db.exec("INSERT INTO artists_fts (artists_fts) VALUES ('optimize')");
 db.close();
-console.log(JSON.stringify({ indexed: Number(n ?? 0) }));
+console.log(JSON.stringify({ indexed: Number(changes) }));
