@@ -1,21 +1,23 @@
 /**
  * Circuit breakers on functions (issue 24): the configuration is stored with the function
- * (ports/functions.ts); the breaker's state is kept here, in this process's memory, and decided
- * by core/circuit-breaker.ts. invokeFunction (app/invoke.ts) asks `enter` before admitting an
+ * (ports/functions.ts); the breaker's state is kept here, in this process's memory, decided by
+ * core/circuit-breaker.ts. invokeFunction (app/invoke.ts) asks `enter` before admitting an
  * invocation — an open breaker throws CircuitOpen, nothing runs — and reports how it ended with
  * `settle`.
  *
- * Where the state lives, on purpose: per process. Embedded, that is the one process every
- * invocation goes through. Scale-out, each API node keeps its own breaker for a function, opened
- * by the failures of the invocations it sent: a function failing behind N API nodes takes up to
- * N × failureThreshold failures to be opened everywhere, and up to N probes run after the
- * cooldown (one per node and `probes`). In exchange nothing is written per invocation and no
- * node waits on the store to fail fast; a failing dependency still sees its load fall to a few
- * probes per cooldown. Shared state in the store (writes on transitions only) would make the
- * first node's opening everyone's; it can come later behind this same class.
+ * Several processes (API nodes) invoking one function: each counts the failures of the
+ * invocations it sends, in memory — nothing is written per invocation. A transition that
+ * matters to the others (opened, opened again after a failed probe, closed after a probe
+ * succeeded) is written to the store (shareCircuitBreakerTransition), once, without making the
+ * invocation wait; every process reads it with the configuration (kept in memory for up to a
+ * second, forgotten at once on a write's notice: store/cached-functions.ts) and adopts one newer
+ * than the last it knows. So one node's opening makes every node fail fast, and a restart does
+ * not forget an open breaker. What is not shared: the failures counted (each node opens on its
+ * own count, or on another's opening) and the move to half-open (each node probes on its own
+ * after the cooldown: up to N × `probes` probes with N nodes).
  *
  * The state of a function whose configuration is put again (a new updatedAt) or deleted starts
- * afresh; entries are kept for the functions with a breaker that this process invoked.
+ * afresh; entries are kept for the functions with a breaker that this process invoked or showed.
  */
 import {
   breakerAdmit,
@@ -29,12 +31,16 @@ import {
   retryAfterSeconds,
   breakerViewOf,
   checkBreakerConfig,
+  stateAfter,
+  transitionOf,
   type BreakerConfig,
   type BreakerState,
+  type BreakerTransition,
   type BreakerView,
   type Clock,
   type StoredBreakerConfig,
 } from '../core/index.ts';
+import type { Logger } from '../log/index.ts';
 import type { Functions } from '../store/index.ts';
 import { getFunction, type FunctionsApp } from './functions.ts';
 
@@ -55,19 +61,36 @@ export interface BreakerTicket {
 interface Entry {
   config: StoredBreakerConfig;
   state: BreakerState;
+  /** The time of the last transition this process made or adopted (0: none). */
+  known: number;
 }
 
 const keyOf = (userId: string, functionName: string) => `${userId}\0${functionName}`;
 
+export interface BreakerDeps {
+  /** The store's clock: on PostgreSQL the database's, so every node's times agree. */
+  clock: Clock;
+  metrics?: BreakerObserver | null;
+  /** Where transitions are shared with the other processes; absent: this process's only. */
+  functions?: Pick<Functions, 'shareCircuitBreakerTransition'> | null;
+  log?: Pick<Logger, 'warn'> | null;
+}
+
 export class CircuitBreakers {
   private readonly clock: Clock;
   private readonly observer: BreakerObserver | null;
+  private readonly shared: Pick<Functions, 'shareCircuitBreakerTransition'> | null;
+  private readonly log: Pick<Logger, 'warn'> | null;
   private readonly entries = new Map<string, Entry>();
+  /** Writes of transitions under way (close() waits for them). */
+  private readonly writes = new Set<Promise<unknown>>();
 
-  constructor(clock: Clock, observer: BreakerObserver | null = null) {
-    this.clock = clock;
-    this.observer = observer;
-    observer?.breakersFrom(() => this.gauge());
+  constructor(deps: BreakerDeps) {
+    this.clock = deps.clock;
+    this.observer = deps.metrics ?? null;
+    this.shared = deps.functions ?? null;
+    this.log = deps.log ?? null;
+    this.observer?.breakersFrom(() => this.gauge());
   }
 
   /**
@@ -91,24 +114,32 @@ export class CircuitBreakers {
   }
 
   /** How an invocation `enter` let through ended. Nothing, if its breaker was put again or
-   *  deleted meanwhile. */
+   *  deleted meanwhile. A transition it makes is shared. */
   settle(ticket: BreakerTicket | null, outcome: BreakerOutcome): void {
     if (!ticket) return;
     const entry = this.entries.get(ticket.key);
     if (!entry || entry.config.updatedAt !== ticket.updatedAt) return;
-    entry.state = breakerRecord(entry.config, entry.state, this.clock.now(), outcome, ticket.probe);
+    const now = this.clock.now();
+    const before = entry.state;
+    entry.state = breakerRecord(entry.config, before, now, outcome, ticket.probe);
+    const t = transitionOf(before, entry.state, now);
+    if (t) this.share(entry, t);
   }
 
-  /** The breaker as this process knows it now (closed, nothing counted, if it invoked none). */
+  /** The breaker as this process knows it now, with any newer transition another shared. */
   view(config: StoredBreakerConfig): BreakerView {
-    const entry = this.entries.get(keyOf(config.userId, config.functionName));
-    const state = entry && entry.config.updatedAt === config.updatedAt ? entry.state : BREAKER_CLOSED;
-    return breakerViewOf(config, state, this.clock.now());
+    const entry = this.entryOf(keyOf(config.userId, config.functionName), config);
+    return breakerViewOf(config, entry.state, this.clock.now());
   }
 
   /** After the configuration is deleted: its state goes (and leaves the state gauge). */
   forget(userId: string, functionName: string): void {
     this.entries.delete(keyOf(userId, functionName));
+  }
+
+  /** Waits for the transitions being written. */
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.writes]);
   }
 
   /** Each breaker this process keeps, as the state gauge shows it. */
@@ -118,12 +149,33 @@ export class CircuitBreakers {
       yield { userId: config.userId, functionName: config.functionName, value: breakerGaugeValue(breakerViewOf(config, state, now).state) };
   }
 
+  /** The function's entry for this configuration (a fresh one for a new configuration), brought
+   *  up to the transition shared with it when that is newer than the last this process knows. */
   private entryOf(key: string, config: StoredBreakerConfig): Entry {
-    const entry = this.entries.get(key);
-    if (entry && sameConfig(entry.config, config)) return entry;
-    const fresh: Entry = { config, state: BREAKER_CLOSED };
-    this.entries.set(key, fresh);
-    return fresh;
+    let entry = this.entries.get(key);
+    if (!entry || !sameConfig(entry.config, config)) {
+      entry = { config, state: BREAKER_CLOSED, known: 0 };
+      this.entries.set(key, entry);
+    }
+    const t = config.transition;
+    if (t && t.at > entry.known) {
+      entry.state = stateAfter(t);
+      entry.known = t.at;
+    }
+    return entry;
+  }
+
+  /** Writes the transition for the other processes, without making the invocation wait; a
+   *  failed write leaves them to count their own failures. */
+  private share(entry: Entry, t: BreakerTransition): void {
+    entry.known = t.at;
+    if (!this.shared) return;
+    const { userId, functionName, updatedAt } = entry.config;
+    const write = this.shared
+      .shareCircuitBreakerTransition(userId, functionName, updatedAt, t)
+      .catch((err: unknown) => this.log?.warn({ err, userId, functionName }, 'circuit breaker transition not shared'))
+      .finally(() => this.writes.delete(write));
+    this.writes.add(write);
   }
 }
 

@@ -148,3 +148,4 @@ export * from './workflows.ts';
 export { type RunnerOptions, StoreWorkflowRunner } from './workflow-runner.ts';
 export { functionTasks, workflowTasks } from './workflow-tasks.ts';
 export { isHangarTaskResource, type ParseTaskRequest } from './workflow-hangar-tasks.ts';
+export { readProjectItems } from './workflow-items.ts';

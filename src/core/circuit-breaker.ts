@@ -15,6 +15,13 @@
  * hide an outage. Only the last `failureThreshold` failure times are kept (the older ones can
  * never make a count of `failureThreshold` again), so a breaker's state is small and bounded.
  *
+ * Shared between processes (several API nodes invoking one function): each process counts the
+ * failures it sees, and the transitions that matter to the others — opened, opened again,
+ * closed — are shared through the store (BreakerTransition, written only when one happens); a
+ * process adopts a transition newer than the last it knows, so one node's opening makes every
+ * node fail fast. The move from open to half-open is not shared: each process probes on its own
+ * once the cooldown has passed.
+ *
  * Pure functions over a state value and a time (ms): no I/O, no clock of their own. Where the
  * state is kept and who calls these is app/circuit-breakers.ts.
  */
@@ -38,6 +45,16 @@ export interface StoredBreakerConfig extends BreakerConfig {
   functionName: string;
   /** ms since the epoch (the store's clock). */
   updatedAt: number;
+  /** The last transition a process shared since the configuration was put (null: none). */
+  transition: BreakerTransition | null;
+}
+
+/** A transition shared between processes: at `at`, the breaker opened (until `probeAt`) or
+ *  closed (both null). The latest by `at` is the one kept. */
+export interface BreakerTransition {
+  at: number;
+  openedAt: number | null;
+  probeAt: number | null;
 }
 
 export const BREAKER_LIMITS = {
@@ -144,6 +161,21 @@ export function breakerRecord(
     default:
       return unreachable(state);
   }
+}
+
+/** What `before` → `after` (at `now`) tells the other processes, if anything: an opening (from
+ *  closed, or a failed probe's reopening) or a closing (a probe succeeded). */
+export function transitionOf(before: BreakerState, after: BreakerState, now: number): BreakerTransition | null {
+  if (after.mode === BreakerMode.Open && (before.mode !== BreakerMode.Open || before.openedAt !== after.openedAt))
+    return { at: now, openedAt: after.openedAt, probeAt: after.probeAt };
+  if (after.mode === BreakerMode.Closed && before.mode === BreakerMode.HalfOpen) return { at: now, openedAt: null, probeAt: null };
+  return null;
+}
+
+/** The state a process takes on from a transition another shared: open until its probe time,
+ *  or closed with no failures counted. */
+export function stateAfter(t: BreakerTransition): BreakerState {
+  return t.openedAt !== null && t.probeAt !== null ? { mode: BreakerMode.Open, openedAt: t.openedAt, probeAt: t.probeAt } : BREAKER_CLOSED;
 }
 
 function opened(config: BreakerConfig, now: number): BreakerState {

@@ -10,9 +10,10 @@
  * `hangar function logs`, the dashboard's function page). The concurrency gauge is the process's
  * invocations in flight, summed over API nodes by Prometheus.
  *
- * Circuit breakers (app/circuit-breakers.ts) are each API process's own: the state gauge is the
- * breaker of the process scraped (on scale-out, one series per node: `max by (user, function)`
- * tells whether any node fails fast), for the functions with a breaker it has invoked.
+ * Circuit breakers (app/circuit-breakers.ts) are kept by each API process (their openings and
+ * closings shared through the store): the state gauge is the breaker as the process scraped
+ * knows it (on scale-out, one series per node: `max by (user, function)` tells whether any node
+ * fails fast; half-open is a node's own), for the functions with a breaker it has invoked.
  */
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 

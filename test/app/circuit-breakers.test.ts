@@ -45,20 +45,22 @@ const recorder = new InvocationRecorder(
   { store: store.functionInvocations, blobs, metrics: metrics.functions, clock, log },
   { flushMs: 1 },
 );
-const breakers = new CircuitBreakers(clock, metrics.functions);
+const breakers = new CircuitBreakers({ clock, metrics: metrics.functions, functions: store.functions, log });
+/** A second API node's breakers on the same store (its own memory, the shared transitions). */
+const nodeB = new CircuitBreakers({ clock, functions: store.functions, log });
 let host: FunctionHost;
-const app = (): InvokeApp => ({
+const app = (on: CircuitBreakers = breakers): InvokeApp => ({
   functions: store.functions,
   blobs,
   functionHost: { current: host },
   invocations: recorder,
-  breakers,
+  breakers: on,
   config: { awsRegion: 'us-east-1' },
 });
 
-/** Invokes `name`; the function fails when the event says so. */
-const invoke = (name: string, fail: boolean) =>
-  invokeFunction(app(), 'alice', { functionName: name, payload: Buffer.from(JSON.stringify({ fail })), accountId: '111111111111' });
+/** Invokes `name` (on node `on`); the function fails when the event says so. */
+const invoke = (name: string, fail: boolean, on: CircuitBreakers = breakers) =>
+  invokeFunction(app(on), 'alice', { functionName: name, payload: Buffer.from(JSON.stringify({ fail })), accountId: '111111111111' });
 /** How many times the function ran, as its records say. */
 async function records(name: string): Promise<number> {
   await recorder.flush();
@@ -81,7 +83,7 @@ before(async () => {
   const zip = makeZip({
     'index.js': "let n = 0; exports.handler = async (e) => { n++; if (e.fail) throw new Error('down ' + n); return { n }; };",
   });
-  for (const name of ['scraper', 'flaky', 'healthy', 'steps', 'throttled'])
+  for (const name of ['scraper', 'flaky', 'healthy', 'steps', 'throttled', 'shared'])
     await deployFunction({ functions: store.functions, blobs }, 'alice', {
       name,
       zip,
@@ -89,6 +91,8 @@ before(async () => {
     });
 });
 after(async () => {
+  await breakers.close();
+  await nodeB.close();
   await recorder.close();
   await host?.close();
   await executor?.close();
@@ -171,6 +175,28 @@ describe('circuit breakers on the invoke path', { skip }, () => {
     await store.functions.deleteConcurrency('alice', 'throttled');
     assert.deepEqual(JSON.parse((await invoke('throttled', false)).payload.toString()), { n: 2 }, 'the next one ran as the probe');
     assert.equal((await getCircuitBreaker(app(), 'alice', 'throttled')).state, 'closed');
+  });
+
+  it("one node's opening and closing reach the other nodes through the store; a restart keeps an open breaker", async () => {
+    await putCircuitBreaker(app(), 'alice', 'shared', { failureThreshold: 2, windowSeconds: 60, cooldownSeconds: 30 });
+    // Node B runs it once (closed there), then node A sees it fail twice: A opens, and shares it.
+    assert.equal(JSON.parse((await invoke('shared', false, nodeB)).payload.toString()).n, 1);
+    await invoke('shared', true);
+    await invoke('shared', true);
+    await breakers.close(); // the transition is written
+    await assert.rejects(invoke('shared', false, nodeB), isOpen(30));
+    assert.equal((await getCircuitBreaker(app(nodeB), 'alice', 'shared')).state, 'open');
+    // A process started now (no memory of it) fails fast too.
+    const restarted = new CircuitBreakers({ clock, functions: store.functions, log });
+    await assert.rejects(invoke('shared', false, restarted), isOpen(30));
+    assert.equal(await records('shared'), 3, 'nothing ran while open');
+    // After the cooldown A's probe succeeds and closes it: B and the new process run again.
+    clock.t += 30_000;
+    assert.equal(JSON.parse((await invoke('shared', false)).payload.toString()).n, 4);
+    await breakers.close();
+    assert.equal(JSON.parse((await invoke('shared', false, nodeB)).payload.toString()).n, 5);
+    assert.equal(JSON.parse((await invoke('shared', false, restarted)).payload.toString()).n, 6);
+    assert.equal((await getCircuitBreaker(app(nodeB), 'alice', 'shared')).state, 'closed');
   });
 
   it("a workflow's Task on an open breaker fails with Hangar.CircuitOpen, which a Catch handles", async () => {

@@ -55,7 +55,7 @@ const api: InvokeApp = {
   functionDispatch: dispatcher,
   invocations: new InvocationRecorder({ store: store.functionInvocations, blobs, metrics: new Metrics(store).functions, clock, log }),
   config: { awsRegion: 'us-east-1' },
-  breakers: new CircuitBreakers(clock),
+  breakers: new CircuitBreakers({ clock }),
 };
 const invoke = (name: string) =>
   invokeFunction(api, 'alice', { functionName: name, payload: Buffer.from('{}'), accountId: '111111111111' });

@@ -84,7 +84,7 @@ before(async () => {
         clock: systemClock,
         log: createLogger('silent'),
       }),
-      breakers: new CircuitBreakers(systemClock),
+      breakers: new CircuitBreakers({ clock: systemClock }),
     },
     [echo],
   );

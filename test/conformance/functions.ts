@@ -410,26 +410,40 @@ export function describeFunctions(name: string, make: MakeFunctions): void {
         assert.equal(await fns.getCircuitBreaker('alice', 'hello'), null);
         clock.t = 5_000;
         const put = await fns.putCircuitBreaker('alice', 'hello', config);
-        assert.deepEqual(put, { userId: 'alice', functionName: 'hello', ...config, updatedAt: 5_000 });
+        assert.deepEqual(put, { userId: 'alice', functionName: 'hello', ...config, updatedAt: 5_000, transition: null });
         assert.deepEqual(await fns.getCircuitBreaker('alice', 'hello'), put);
         clock.t = 6_000;
         const again = { failureThreshold: 2, windowSeconds: 10, cooldownSeconds: 1, probes: 3 };
-        assert.deepEqual(await fns.putCircuitBreaker('alice', 'hello', again), {
-          userId: 'alice',
-          functionName: 'hello',
-          ...again,
-          updatedAt: 6_000,
-        });
-        assert.deepEqual(await fns.getCircuitBreaker('alice', 'hello'), {
-          userId: 'alice',
-          functionName: 'hello',
-          ...again,
-          updatedAt: 6_000,
-        });
+        const putAgain = { userId: 'alice', functionName: 'hello', ...again, updatedAt: 6_000, transition: null };
+        assert.deepEqual(await fns.putCircuitBreaker('alice', 'hello', again), putAgain);
+        assert.deepEqual(await fns.getCircuitBreaker('alice', 'hello'), putAgain);
         assert.equal((await fns.getFunction('alice', 'hello'))?.revisionId, f.revisionId, 'it changes no revision');
         assert.equal(await fns.deleteCircuitBreaker('alice', 'hello'), true);
         assert.equal(await fns.getCircuitBreaker('alice', 'hello'), null);
         assert.equal(await fns.deleteCircuitBreaker('alice', 'hello'), false);
+      });
+
+      it('keeps the latest transition shared for the configuration put; a new put starts with none', async () => {
+        await fns.createFunction(newFunction());
+        clock.t = 1_000;
+        await fns.putCircuitBreaker('alice', 'hello', config);
+        const opened = { at: 2_000, openedAt: 2_000, probeAt: 32_000 };
+        assert.equal(await fns.shareCircuitBreakerTransition('alice', 'hello', 1_000, opened), true);
+        assert.deepEqual((await fns.getCircuitBreaker('alice', 'hello'))?.transition, opened);
+        // An older one (a process that heard late) is not kept; a later one is.
+        assert.equal(await fns.shareCircuitBreakerTransition('alice', 'hello', 1_000, { at: 1_500, openedAt: null, probeAt: null }), false);
+        assert.deepEqual((await fns.getCircuitBreaker('alice', 'hello'))?.transition, opened);
+        const closed = { at: 40_000, openedAt: null, probeAt: null };
+        assert.equal(await fns.shareCircuitBreakerTransition('alice', 'hello', 1_000, closed), true);
+        assert.deepEqual((await fns.getCircuitBreaker('alice', 'hello'))?.transition, closed);
+        // Not for another configuration, another user's, or none.
+        assert.equal(await fns.shareCircuitBreakerTransition('alice', 'hello', 999, { ...opened, at: 50_000 }), false);
+        assert.equal(await fns.shareCircuitBreakerTransition('bob', 'hello', 1_000, { ...opened, at: 50_000 }), false);
+        assert.equal(await fns.shareCircuitBreakerTransition('alice', 'nope', 1_000, { ...opened, at: 50_000 }), false);
+        assert.deepEqual((await fns.getCircuitBreaker('alice', 'hello'))?.transition, closed);
+        clock.t = 60_000;
+        await fns.putCircuitBreaker('alice', 'hello', config);
+        assert.equal((await fns.getCircuitBreaker('alice', 'hello'))?.transition, null);
       });
 
       it("is the owner's only, needs its function, and goes with it", async () => {

@@ -18,6 +18,8 @@ import {
   PROBE_BUSY_RETRY_MS,
   breakerRecord,
   retryAfterSeconds,
+  stateAfter,
+  transitionOf,
   Unavailable,
   breakerViewOf,
 } from '../../src/core/index.ts';
@@ -135,6 +137,26 @@ describe('circuit breaker: transitions', () => {
     assert.equal(e.retryAfter, 2);
     assert.equal(e.status, 503);
     assert.equal(retryAfterSeconds(0), 1, 'never 0: no busy loop');
+  });
+});
+
+describe('circuit breaker: transitions shared between processes', () => {
+  it('shares an opening, a reopening and a closing; not the move to half-open, nor a failure counted', () => {
+    const open = fail(config, BREAKER_CLOSED, 0, 1, 2);
+    assert.deepEqual(transitionOf(BREAKER_CLOSED, open, 2), { at: 2, openedAt: 2, probeAt: 30_002 });
+    const probing = breakerAdmit(config, open, 30_002).state;
+    assert.equal(transitionOf(open, probing, 30_002), null);
+    const reopened = breakerRecord(config, probing, 30_010, BreakerOutcome.Failure, true);
+    assert.deepEqual(transitionOf(probing, reopened, 30_010), { at: 30_010, openedAt: 30_010, probeAt: 60_010 });
+    const closed = breakerRecord(config, probing, 30_010, BreakerOutcome.Success, true);
+    assert.deepEqual(transitionOf(probing, closed, 30_010), { at: 30_010, openedAt: null, probeAt: null });
+    const counted = fail(config, BREAKER_CLOSED, 5);
+    assert.equal(transitionOf(BREAKER_CLOSED, counted, 5), null);
+  });
+
+  it('a process takes on what another shared: open until its probe, or closed afresh', () => {
+    assert.deepEqual(stateAfter({ at: 2, openedAt: 2, probeAt: 30_002 }), { mode: BreakerMode.Open, openedAt: 2, probeAt: 30_002 });
+    assert.deepEqual(stateAfter({ at: 9, openedAt: null, probeAt: null }), BREAKER_CLOSED);
   });
 });
 

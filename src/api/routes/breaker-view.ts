@@ -15,7 +15,7 @@ export const BreakerView = z.object({
     .enum(['closed', 'open', 'half-open'])
     .describe(
       'closed: invocations run; open: they fail fast (503 FUNCTION_CIRCUIT_OPEN); half-open: the cooldown is over, the next invocations (up to `probes`) run as probes. ' +
-        'The state of the API process that answers: on scale-out each API node keeps its own.',
+        'As the API process that answers knows it: its own count of failures, and the openings and closings every process shares.',
     ),
   failuresInWindow: z.number().describe('Failures (errors, timeouts, crashes) counted in the window now, while closed.'),
   openedAt: z.string().nullable().describe('When it last opened (null while closed).'),

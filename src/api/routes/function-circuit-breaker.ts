@@ -1,6 +1,7 @@
 /**
  * A function's circuit breaker on the native API (issue 24): its configuration, and its state as
- * this API process knows it (app/circuit-breakers.ts: per process). Whose function: the key's
+ * this API process knows it (app/circuit-breakers.ts: failures counted per process, transitions
+ * shared through the store). Whose function: the key's
  * user, or an admin's ?userId= (functions.ts).
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';

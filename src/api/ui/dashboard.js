@@ -1,8 +1,10 @@
 // Hangar's dashboard (issue 7): overview, tasks, task detail with live log and timeline,
-// dead letters with redrive, a submit form; functions and a page per function (issue 23). Plain
-// DOM and the public API, no framework and no CDN; every value from the server goes in as text
-// (never as HTML). The key stays in this tab's sessionStorage, shared with the terminal page.
-'use strict';
+// dead letters with redrive, a submit form; functions and a page per function (issue 23);
+// workflows (issue 24, workflows.js). Plain DOM and the public API, no framework and no CDN;
+// every value from the server goes in as text (never as HTML). The key stays in this tab's
+// sessionStorage, shared with the terminal page. An ES module: it imports the workflow pages.
+import { workflowPages } from './workflows.js';
+
 (() => {
   const $ = (id) => document.getElementById(id);
   const view = $('view');
@@ -123,6 +125,24 @@
   // ------------------------------------------------------------------ routing
   let leave = () => {};
   let refresher = null;
+  /** Which nav link a detail page belongs to. */
+  const NAV_OF = { task: 'tasks', function: 'functions', 'state-machine': 'workflows', execution: 'workflows' };
+  /** The page's refresher: `fn` every `ms` until the page is left (or `every(0)`); a call still
+   *  running when the next is due is not overlapped. */
+  function every(ms, fn) {
+    if (refresher) clearInterval(refresher);
+    refresher = null;
+    if (!ms || !fn) return;
+    let busy = false;
+    refresher = setInterval(() => {
+      if (busy) return;
+      busy = true;
+      Promise.resolve()
+        .then(fn)
+        .catch((e) => state(e.message, true))
+        .finally(() => (busy = false));
+    }, ms);
+  }
   function route() {
     leave();
     leave = () => {};
@@ -132,8 +152,7 @@
     const parts = (path || '/').split('/').filter(Boolean);
     const params = new URLSearchParams(query || '');
     const page = parts[0] || 'overview';
-    for (const a of document.querySelectorAll('nav a[data-nav]'))
-      a.classList.toggle('on', a.dataset.nav === (page === 'task' ? 'tasks' : page === 'function' ? 'functions' : page));
+    for (const a of document.querySelectorAll('nav a[data-nav]')) a.classList.toggle('on', a.dataset.nav === (NAV_OF[page] || page));
     view.replaceChildren();
     if (!key()) {
       view.append(
@@ -155,6 +174,9 @@
       submit,
       functions,
       function: () => fnDetail(decodeURIComponent(parts[1] || ''), params),
+      workflows: () => wf.workflows(params),
+      'state-machine': () => wf.stateMachine(decodeURIComponent(parts[1] || ''), params),
+      execution: () => wf.execution(decodeURIComponent(parts[1] || ''), params),
     };
     const show = pages[page] || overview;
     state('');
@@ -1116,6 +1138,9 @@
       }
     });
   }
+
+  // ------------------------------------------------------------------ workflows
+  const wf = workflowPages({ view, h, svgEl, api, state, table, tree, status, fmtTime, fmtMs, owner, every, me: () => me });
 
   route();
 })();

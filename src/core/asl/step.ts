@@ -10,35 +10,18 @@ import { contextObject, type Environment, type Position, scopeOf } from './conte
 import { type AslState, nestedMachine, queryLanguageOf, type StateMachineDefinition } from './definition.ts';
 import { isObject, type Json, runtimeFailure, StatesErrors, StatesFailure } from './errors.ts';
 import { IntrinsicSyntaxError, randomUuid } from './intrinsics.ts';
+import { itemReadRequest } from './item-reader.ts';
 import { JsonPathSyntaxError } from './jsonpath.ts';
-import { batchInputs, errorOutput, iterationInput, mapItems, maxConcurrency, type Tolerance, tolerance } from './map.ts';
+import { batchInputs, errorOutput, iterationInput, mapItems, maxConcurrency, tolerance } from './map.ts';
 import { applyResultPath, applyTemplate, dynamicValue, filterPath } from './payload.ts';
 import { requirePath, type Scope } from './scope.ts';
 import { decideRetry, findCatcher } from './retry.ts';
 import { catchJsonata, completeJsonata, enterJsonata } from './step-jsonata.ts';
 import { waitUntil } from './wait.ts';
 
-export type Variables = Readonly<Record<string, Json>>;
+import type { Step, Variables } from './step-types.ts';
 
-export type Step =
-  | { kind: 'next'; next: string; output: Json; variables: Variables }
-  | { kind: 'succeed'; output: Json; variables: Variables }
-  | { kind: 'fail'; error: string; cause: string | undefined }
-  /** A Wait state: resume with `after` once the clock reaches `untilMs`. */
-  | { kind: 'wait'; untilMs: number; after: Step }
-  /** Run the same state again, with the same input, after `delaySeconds`. */
-  | { kind: 'retry'; delaySeconds: number; retryCounts: number[]; error: string; cause: string | undefined }
-  /** Run a Task's resource; the runner (or its resolver) fails it with States.Timeout past timeoutSeconds. */
-  | {
-      kind: 'task';
-      resource: string;
-      parameters: Json;
-      context: Json;
-      timeoutSeconds: number | undefined;
-      heartbeatSeconds: number | undefined;
-    }
-  | { kind: 'parallel'; branches: { definition: StateMachineDefinition; input: Json }[] }
-  | { kind: 'map'; processor: StateMachineDefinition; inputs: Json[]; maxConcurrency: number; tolerance: Tolerance };
+export type { Step, Variables };
 
 export function stateOf(machine: StateMachineDefinition, name: string): AslState {
   const state = machine.States[name];
@@ -178,8 +161,11 @@ function enter(machine: StateMachineDefinition, state: AslState, pos: Position, 
     case 'Map': {
       const processor = state.ItemProcessor ?? state.Iterator;
       if (!processor) throw runtimeFailure('A Map state needs an ItemProcessor');
-      if (state.ItemReader !== undefined) throw runtimeFailure('ItemReader is not supported yet');
-      const items = mapItems(state, scope);
+      let items: Json[];
+      if (state.ItemReader !== undefined) {
+        if (pos.readItems === undefined) return { kind: 'read-items', request: itemReadRequest(state, scope) };
+        items = pos.readItems;
+      } else items = mapItems(state, scope);
       const itemScope = (index: number, value: Json) =>
         scopeOf(env, pos, effective, contextObject(env, pos, { mapItem: { index, value } }));
       const inputs = batchInputs(

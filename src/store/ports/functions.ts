@@ -19,7 +19,7 @@ import type {
   Qualifier,
   VersionRef,
 } from '../../core/function.ts';
-import type { BreakerConfig, StoredBreakerConfig } from '../../core/circuit-breaker.ts';
+import type { BreakerConfig, BreakerTransition, StoredBreakerConfig } from '../../core/circuit-breaker.ts';
 import type { EventInvokeConfig, EventInvokeConfigPatch } from '../../core/function-event.ts';
 import type { Page } from '../../core/page.ts';
 
@@ -100,6 +100,10 @@ export interface Functions {
   getCircuitBreaker(userId: string, name: string): Promise<StoredBreakerConfig | null>;
   /** false if there was none. It goes with its function too. */
   deleteCircuitBreaker(userId: string, name: string): Promise<boolean>;
+  /** Shares a transition of the breaker's state with the other processes: kept only if the
+   *  configuration is still the one put at `updatedAt` and no later transition (by `at`) is
+   *  kept; answers whether it was. A put starts with none. */
+  shareCircuitBreakerTransition(userId: string, name: string, updatedAt: number, t: BreakerTransition): Promise<boolean>;
 
   // Asynchronous invocation settings, per function and qualifier (Lambda's EventInvokeConfig)
   /** Sets the configuration of `qualifier` ($LATEST, or a version or an alias of the function
