@@ -80,24 +80,57 @@ async function startHangar(egressAllow: string): Promise<Embedded> {
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`hangar up exited with ${child.exitCode}`);
+    const failed =
+      child.exitCode !== null
+        ? `hangar up exited with ${child.exitCode}`
+        : Date.now() > deadline
+          ? 'hangar up did not answer within 60 s'
+          : null;
+    if (failed) {
+      child.kill('SIGKILL');
+      rmSync(dataDir, { recursive: true, force: true });
+      throw new Error(failed);
+    }
     const ok = await fetch(`${url}/health`).then(
       (r) => r.ok || r.status === 503,
       () => false,
     );
-    if (ok) break;
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error('hangar up did not answer within 60 s');
-    }
+    if (ok) return { url, adminKey, dataDir, child };
     await new Promise((r) => setTimeout(r, 100));
   }
-  return { url, adminKey, dataDir, child };
 }
 
 const fixture = await startFixture(Number(opts['fixture-port']));
 say(`fixture server (maps API and studio websites) on ${fixture.url}`);
 let embedded: Embedded | null = null;
+
+let stopping: Promise<void> | null = null;
+/** Stops what this command started (once): the embedded Hangar, its data unless --keep, the fixture. */
+function stop(): Promise<void> {
+  stopping ??= (async () => {
+    if (embedded) {
+      const { child, dataDir } = embedded;
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        await exited;
+      }
+      if (!opts.keep) rmSync(dataDir, { recursive: true, force: true });
+    }
+    await fixture.close();
+  })();
+  return stopping;
+}
+// Ctrl-C or a kill: the same clean-up (with --keep, Ctrl-C is how a kept Hangar is stopped).
+let waitingForCtrlC = false;
+const signalled = new Promise<void>((resolve) => {
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => resolve());
+});
+void signalled.then(async () => {
+  await stop();
+  process.exit(waitingForCtrlC ? 0 : 130);
+});
+
 try {
   let h: Hangar;
   let admin: Hangar | null = null;
@@ -120,15 +153,9 @@ try {
   if (opts.json) process.stdout.write(`${JSON.stringify({ ...story, projectId: d.projectId })}\n`);
   if (opts.keep && embedded) {
     say(`kept running: ${embedded.url} (HANGAR_API_KEY as above); Ctrl-C to stop`);
-    await new Promise((r) => process.once('SIGINT', r));
+    waitingForCtrlC = true;
+    await signalled;
   }
 } finally {
-  if (embedded) {
-    const { child, dataDir } = embedded;
-    const exited = new Promise((r) => child.once('exit', r));
-    child.kill('SIGTERM');
-    await exited;
-    if (!opts.keep) rmSync(dataDir, { recursive: true, force: true });
-  }
-  await fixture.close();
+  await stop();
 }
