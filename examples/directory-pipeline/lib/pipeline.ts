@@ -3,12 +3,14 @@
  * functions, the scraper's circuit breaker, the state machine), run it, search what it stored.
  * run.ts and the end-to-end test both drive a Hangar through these.
  */
-import { readFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 // The archives the API takes, made as `hangar function deploy --dir` and `hangar project
 // upload` make them (the example runs from Hangar's checkout).
 import { zipDirectory } from '../../../src/cli/zip.ts';
-import { pack } from '../../../src/projects/index.ts';
+import { pack, unpack } from '../../../src/projects/index.ts';
 import { type Hangar, HangarApiError, until } from './hangar.ts';
 
 const here = (p: string) => fileURLToPath(new URL(`../${p}`, import.meta.url));
@@ -30,13 +32,24 @@ export interface Deployed {
 /** Everything the pipeline needs, created or brought up to date; `mapsUrl` is the maps API's base URL. */
 export async function deploy(h: Hangar, opts: { mapsUrl: string; mapsApiKey: string }): Promise<Deployed> {
   await h.call('PUT', '/secrets/MAPS_API_KEY', { value: opts.mapsApiKey });
-  // The project: its scripts and, once a run stored something, directory.db. An upload is a
-  // whole new version, so it is made only when the project is new: it would drop the database.
-  const { projects } = await h.call<{ projects: { projectId: string; name: string }[] }>('GET', '/projects');
-  let project = projects.find((p) => p.name === PROJECT);
-  if (!project) {
-    project = await h.call<{ projectId: string; name: string }>('POST', '/projects', { name: PROJECT });
-    await h.call('PUT', `/projects/${project.projectId}/files`, await pack(here('project')));
+  // The project: its scripts and, once a run stored something, directory.db. An upload is the
+  // whole of the next version, so an existing project's files are downloaded, the scripts put
+  // over them, and the lot uploaded: the database stays.
+  const { projects } = await h.call<{ projects: { projectId: string; name: string; latestVersion: number }[] }>('GET', '/projects');
+  const project =
+    projects.find((p) => p.name === PROJECT) ??
+    (await h.call<{ projectId: string; name: string; latestVersion: number }>('POST', '/projects', { name: PROJECT }));
+  const files = mkdtempSync(join(tmpdir(), 'directory-project-'));
+  try {
+    if (project.latestVersion > 0) {
+      const res = await h.raw('GET', `/projects/${project.projectId}/files`);
+      if (!res.ok) throw new HangarApiError('GET', `/projects/${project.projectId}/files`, res.status, await res.text());
+      await unpack(Buffer.from(await res.arrayBuffer()), files);
+    }
+    cpSync(here('project'), files, { recursive: true });
+    await h.call('PUT', `/projects/${project.projectId}/files`, await pack(files));
+  } finally {
+    rmSync(files, { recursive: true, force: true });
   }
   const fn = (name: string, config: Record<string, unknown>) =>
     h.call('PUT', `/functions/${name}`, {
