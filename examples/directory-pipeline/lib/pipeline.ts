@@ -74,6 +74,14 @@ export async function deploy(h: Hangar, opts: { mapsUrl: string; mapsApiKey: str
     description: "Reads the artists a studio's website lists",
   });
   await fn('validate', { memoryMb: 128, timeoutS: 10, description: 'Cleans one studio’s scraped artists' });
+  // Ten instances of the scraper started before the first run (the Map's concurrency), and only
+  // then its breaker, which starts closed with nothing counted: a cold start that overruns the
+  // 10 s init limit on a loaded machine is a function failure, and ten at once in the Map's first
+  // wave could open the breaker with no site failing.
+  // Best effort: whatever they answer (an earlier deployment's breaker may be open), they end.
+  await Promise.all(
+    Array.from({ length: 10 }, () => h.raw('POST', '/functions/find-artists/invoke', { warmup: true }).then((r) => r.arrayBuffer())),
+  );
   await h.call('PUT', '/functions/find-artists/circuit-breaker', BREAKER);
   const definition = readFileSync(here('state-machine.asl.json'), 'utf8');
   try {

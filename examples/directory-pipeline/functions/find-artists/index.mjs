@@ -46,6 +46,8 @@ export function parseArtists(html) {
 }
 
 export const handler = async (event) => {
+  // A warm-up call (deploy makes ten at once, the Map's concurrency): start, answer, nothing else.
+  if (event?.warmup) return { warm: true };
   const studio = event?.studio;
   if (!studio?.website) throw new TypeError('event.studio.website is required');
   let res;
