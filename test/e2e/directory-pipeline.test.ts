@@ -1,10 +1,11 @@
 /**
  * Issue 24's example, end to end: the one command (`node examples/directory-pipeline/run.ts`)
  * starts the fixture internet and an embedded `hangar up`, deploys seed 001's pipeline and runs
- * it three times under injected faults. Checked here, from the story it prints with --json:
- * the index finds the artists stored, the dead-letter queue holds exactly the studios that kept
- * failing, and the scraper's circuit breaker opened under the outage, failed the rest fast
- * (Hangar.CircuitOpen, no request to the sites) and closed again after its cooldown.
+ * it four times under injected faults (lib/scenario.ts). Checked here, from the story it prints
+ * with --json: the index finds the artists stored, the dead-letter queue holds exactly the
+ * studios that kept failing (and empties on a redrive), and the scraper's circuit breaker opened
+ * under the outage, failed the rest fast (Hangar.CircuitOpen, no request to the sites) and closed
+ * again after its cooldown.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
