@@ -504,7 +504,8 @@ export class LiveExecution {
     this.end = {
       status: status as ExecutionEnd['status'],
       output: null,
-      error: outcome.error,
+      // A Fail state may name no error (core's types say a string; it is undefined then).
+      error: outcome.error ?? null,
       cause: outcome.cause ?? null,
       stoppedAt: now,
     };

@@ -297,6 +297,34 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       }
     });
 
+    it('ends FAILED with neither error nor cause from a Fail state that names none, at the top or in a Map', async () => {
+      const r = await rig();
+      try {
+        const top = await run(r, { StartAt: 'F', States: { F: { Type: 'Fail' } } });
+        assert.deepEqual([top.status, top.error, top.cause], ['FAILED', null, null]);
+        const inMap = await run(
+          r,
+          {
+            StartAt: 'M',
+            States: {
+              M: {
+                Type: 'Map',
+                ItemsPath: '$.items',
+                ItemProcessor: { StartAt: 'F', States: { F: { Type: 'Fail' } } },
+                Catch: [{ ErrorEquals: ['Other'], Next: 'Caught' }],
+                End: true,
+              },
+              Caught: { Type: 'Pass', End: true },
+            },
+          },
+          { items: [1] },
+        );
+        assert.deepEqual([inMap.status, inMap.error, inMap.cause], ['FAILED', null, null]);
+      } finally {
+        await r.close();
+      }
+    });
+
     it('parks a waiting execution (no lease held) and goes on when its time comes', async () => {
       const r = await rig(async () => ({}), { holdMs: 0 });
       try {
