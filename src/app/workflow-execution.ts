@@ -280,7 +280,9 @@ export class LiveExecution {
             : f.heartbeatMs !== null && now >= f.heartbeatMs
               ? StatesErrors.HeartbeatTimeout
               : null;
-        if (late) this.taskFailed(id, f, late, undefined, 'TaskTimedOut');
+        // AWS reports a Task's own timeout with an empty cause (Catch sees "Cause": ""; the
+        // corpus's test_invoke_timeout).
+        if (late) this.taskFailed(id, f, late, late === StatesErrors.Timeout ? '' : undefined, 'TaskTimedOut');
         return;
       }
       case 'map':

@@ -554,6 +554,30 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       }
     });
 
+    it('fails a Task past its TimeoutSeconds with States.Timeout and an empty cause, as AWS reports it to Catch', async () => {
+      const r = await rig(() => new Promise<Json>(() => {}));
+      try {
+        const e = await run(r, {
+          StartAt: 'T',
+          States: {
+            T: {
+              Type: 'Task',
+              Resource: 'arn:aws:lambda:us-east-1:123456789012:function:slow',
+              TimeoutSeconds: 1,
+              Catch: [{ ErrorEquals: ['States.Timeout'], ResultPath: '$.caught', Next: 'Done' }],
+              End: true,
+            },
+            Done: { Type: 'Succeed' },
+          },
+        });
+        assert.equal(e.status, 'SUCCEEDED');
+        assert.deepEqual(JSON.parse(e.output!), { caught: { Error: 'States.Timeout', Cause: '' } });
+        assert.ok((await types(r, e.id)).includes('TaskTimedOut'));
+      } finally {
+        await r.close();
+      }
+    });
+
     it('an execution past its TimeoutSeconds ends TIMED_OUT', async () => {
       const r = await rig();
       try {
