@@ -1,0 +1,233 @@
+/**
+ * The recorded ASL corpus (../shared/conformance/asl, outcomes AWS returned) through the
+ * AWS-compatible API of one embedded Hangar, as a user moving their state machines would run
+ * them: each case's state machine created with @aws-sdk/client-sfn and run as AWS ran it —
+ * STANDARD with StartExecution and DescribeExecution until it ends (the durable runner), EXPRESS
+ * with StartSyncExecution — and a `lambda` case's Python functions created first with
+ * @aws-sdk/client-lambda, run in the sandbox. Outcomes are compared as corpus.test.ts compares the
+ * in-memory runner's (corpus-compare.ts).
+ *
+ * Cases the API does not pass yet are listed with the reason in known-failures-api.json (and
+ * -api-lambda.json): a case not listed must pass, and a listed case that passes fails the test
+ * too, so that the list only shrinks.
+ */
+import { after, before, it, type TestContext } from 'node:test';
+import {
+  CreateStateMachineCommand,
+  DescribeExecutionCommand,
+  type DescribeExecutionCommandOutput,
+  SFNClient,
+  StartExecutionCommand,
+  StartSyncExecutionCommand,
+  StopExecutionCommand,
+} from '@aws-sdk/client-sfn';
+import { CreateFunctionCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { accountIdOf } from '../../src/aws/index.ts';
+import { type ExecutionResult, type Json, usesJsonata } from '../../src/core/asl/index.ts';
+import { NO_SANDBOX } from '../helpers/lambda.ts';
+import { testPlatform, type TestPlatform } from '../helpers/platform.ts';
+import { makeZip } from '../helpers/zip.ts';
+import { type Case, type Category, corpusDir, knownFailures, newTally, readCases, record, recordedMs, report } from './corpus-cases.ts';
+import { difference } from './corpus-compare.ts';
+
+/** Not the corpus's us-east-1, so that a definition's ARNs must be moved to run here. */
+const REGION = 'eu-central-1';
+const ROLE = 'arn:aws:iam::123456789012:role/StepFunctions';
+/** Cases run at once: measured on 2 shared cores, see docs/workflows.md (Conformance). */
+const WIDTH = 24;
+const FUNCTION_TIMEOUT_S = 30;
+/** A case that has not ended this long after its longest recorded wait and back-off has failed. */
+const SLACK_MS = 60_000;
+
+const dir = corpusDir();
+const KNOWN = { pure: 'known-failures-api.json', lambda: 'known-failures-api-lambda.json' } as const;
+
+let p: TestPlatform;
+
+/** What a case came to: a difference from AWS's outcome (undefined: none), or not run. */
+type Outcome = { ran: true; problem: string | undefined } | { ran: false; why: 'jsonata' };
+let run: Promise<Run>;
+
+interface Clients {
+  userId: string;
+  sfn: SFNClient;
+  lambda: LambdaClient;
+}
+
+async function clientsOf(userId: string): Promise<Clients> {
+  const k = (await p.inject({ method: 'POST', url: '/keys', payload: { userId } })).json() as { keyId: string; key: string };
+  const common = { endpoint: p.url!, region: REGION, credentials: { accessKeyId: k.keyId, secretAccessKey: k.key }, maxAttempts: 1 };
+  // StartSyncExecution's host prefix (sync-) is AWS's; Hangar serves every operation at one address.
+  return { userId, sfn: new SFNClient({ ...common, disableHostPrefix: true }), lambda: new LambdaClient(common) };
+}
+
+/** The case's ARNs (account 111111111111, us-east-1) moved to the user's account and this region. */
+function moved<T>(value: T, userId: string): T {
+  const text = JSON.stringify(value);
+  return text === undefined
+    ? value
+    : JSON.parse(text.replace(/(arn:aws[a-z-]*:[a-z0-9-]+:)us-east-1:111111111111:/g, `$1${REGION}:${accountIdOf(userId)}:`));
+}
+
+/**
+ * A `clockDependent` case's input was computed by the test from the clock when AWS ran it: its
+ * timestamps are moved by as long as has passed since (format kept), as the test would compute
+ * them now. `back` puts the recorded ones again in what the execution answered, for comparing.
+ */
+function recomputed(c: Case): { input: unknown; back: (text: string) => string } {
+  const at = recordedMs(c.source?.recorded);
+  if (!c.clockDependent || at === undefined) return { input: c.input, back: (text) => text };
+  const shift = Date.now() - at;
+  const moves = new Map<string, string>();
+  const input = JSON.parse(
+    JSON.stringify(c.input).replace(/"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})([^"]*)"/g, (whole, time: string, rest: string) => {
+      const now = `${new Date(Date.parse(`${time}Z`) + shift).toISOString().slice(0, 19)}${rest}`;
+      moves.set(now, whole.slice(1, -1));
+      return `"${now}"`;
+    }),
+  );
+  return { input, back: (text) => [...moves].reduce((t, [now, recorded]) => t.replaceAll(now, recorded), text) };
+}
+
+/** Runs one case through the API: what AWS's outcome and this run's differ in, if anything. */
+async function runCase(who: Clients, machine: string, c: Case): Promise<string | undefined> {
+  for (const [name, fn] of Object.entries(c.functions ?? {}))
+    await who.lambda.send(
+      new CreateFunctionCommand({
+        FunctionName: name,
+        Runtime: fn.runtime as never,
+        Handler: fn.handler,
+        Role: ROLE,
+        // Past any Task's TimeoutSeconds, as LocalStack's tests made them (test_invoke_timeout:
+        // a Task of 5 s catches States.Timeout from a function that sleeps 60 s).
+        Timeout: FUNCTION_TIMEOUT_S,
+        Code: { ZipFile: makeZip({ 'handler.py': fn.code }) },
+      }),
+    );
+  const express = c.stateMachineType === 'EXPRESS';
+  const created = await who.sfn.send(
+    new CreateStateMachineCommand({
+      name: machine,
+      definition: JSON.stringify(moved(c.definition, who.userId)),
+      roleArn: ROLE,
+      type: express ? 'EXPRESS' : 'STANDARD',
+    }),
+  );
+  const clock = recomputed(c);
+  const input = c.inputOmitted ? undefined : JSON.stringify(moved(clock.input, who.userId));
+  // An EXPRESS case AWS ran asynchronously ends the same way run synchronously; only the sync
+  // call answers with the outcome (an async Express execution is not described, as on AWS).
+  const ended = express
+    ? await who.sfn.send(new StartSyncExecutionCommand({ stateMachineArn: created.stateMachineArn, input }))
+    : await untilEnded(
+        who.sfn,
+        (await who.sfn.send(new StartExecutionCommand({ stateMachineArn: created.stateMachineArn, input }))).executionArn!,
+        c,
+      );
+  if (ended.status === 'RUNNING') return `still RUNNING ${Math.round(allowedMs(c) / 1000)} s after its start`;
+  const back = (text: string | undefined) => (text === undefined ? undefined : clock.back(text));
+  const result = (
+    ended.status === 'SUCCEEDED'
+      ? { status: ended.status, output: JSON.parse(back(ended.output) ?? 'null') as Json, events: [] }
+      : { status: ended.status, error: back(ended.error), cause: back(ended.cause), events: [] }
+  ) as ExecutionResult;
+  return difference(c.expect, result);
+}
+
+function allowedMs(c: Case): number {
+  return ((c.waitSeconds ?? 0) + (c.retrySecondsMax ?? 0)) * 1000 + SLACK_MS;
+}
+
+/** DescribeExecution until it has ended (or the case's allowance is spent: then it is stopped). */
+async function untilEnded(sfn: SFNClient, executionArn: string, c: Case): Promise<DescribeExecutionCommandOutput> {
+  const giveUpAt = Date.now() + allowedMs(c);
+  for (let delay = 5; ; delay = Math.min(delay * 2, 500)) {
+    const d = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+    if (d.status !== 'RUNNING') return d;
+    if (Date.now() > giveUpAt) {
+      await sfn.send(new StopExecutionCommand({ executionArn }));
+      return d;
+    }
+    await new Promise((r) => setTimeout(r, delay));
+  }
+}
+
+interface Run {
+  outcomes: Map<string, Outcome>;
+  /** The run's wall time and its longest case, ms. */
+  ms: number;
+  longest: { key: string; ms: number };
+}
+
+/** Every applicable case, WIDTH at a time, the longest first (so that they bound the run). */
+async function runAll(categories: Category[]): Promise<Run> {
+  const started = Date.now();
+  const shared = await clientsOf('corpus');
+  const cases = categories
+    .flatMap((category) => readCases(dir!, category).map((x) => ({ ...x, key: `${category}/${x.name}`, category })))
+    .sort((a, b) => allowedMs(b.c) - allowedMs(a.c) || a.key.localeCompare(b.key));
+  const outcomes = new Map<string, Outcome>();
+  const longest = { key: '', ms: 0 };
+  let next = 0;
+  const worker = async () => {
+    while (next < cases.length) {
+      const i = next++;
+      const { key, category, c } = cases[i];
+      if (usesJsonata(c.definition)) {
+        outcomes.set(key, { ran: false, why: 'jsonata' });
+        continue;
+      }
+      const t0 = Date.now();
+      let problem: string | undefined;
+      try {
+        // A lambda case's functions under a user of its own: the cases reuse function names.
+        problem = await runCase(category === 'lambda' ? await clientsOf(`corpus-${i}`) : shared, `case-${i}`, c);
+      } catch (e) {
+        const err = e as Error;
+        problem = `${err.name}: ${err.message}`;
+      }
+      outcomes.set(key, { ran: true, problem });
+      if (Date.now() - t0 > longest.ms) Object.assign(longest, { key, ms: Date.now() - t0 });
+    }
+  };
+  await Promise.all(Array.from({ length: WIDTH }, worker));
+  return { outcomes, ms: Date.now() - started, longest };
+}
+
+function check(t: TestContext, category: Category, run: Run): void {
+  const known = knownFailures(KNOWN[category]);
+  const cases = readCases(dir!, category);
+  const tally = newTally(cases.map((x) => x.name));
+  for (const { name } of cases) {
+    const o = run.outcomes.get(`${category}/${name}`)!;
+    if (!o.ran) tally.unsupported++;
+    else record(tally, known, name, o.problem);
+  }
+  report(t, `asl corpus ${category} through the API`, known, tally, KNOWN[category], true);
+}
+
+before(async () => {
+  if (!dir) return;
+  p = await testPlatform({ HANGAR_AWS_REGION: REGION });
+  run = runAll(NO_SANDBOX ? ['pure'] : ['pure', 'lambda']);
+  // Settled here so that a failure is the first test's, not an unhandled rejection.
+  run.catch(() => {});
+});
+after(() => p?.close());
+
+const skip = dir ? false : 'the corpus ../shared/conformance/asl is not beside this clone';
+
+it('runs the pure cases of the corpus through the Step Functions API', { skip, timeout: 600_000 }, async (t) => {
+  const r = await run;
+  t.diagnostic(
+    `${r.outcomes.size} cases, ${WIDTH} at a time, in ${(r.ms / 1000).toFixed(1)} s; the longest ${(r.longest.ms / 1000).toFixed(1)} s (${r.longest.key})`,
+  );
+  check(t, 'pure', r);
+});
+
+it('runs the lambda cases through the Step Functions API, their Python functions created with the Lambda API', {
+  skip: skip || NO_SANDBOX,
+  timeout: 600_000,
+}, async (t) => {
+  check(t, 'lambda', await run);
+});
