@@ -1,6 +1,7 @@
 /** Request and response schemas. They validate input, shape output and produce /openapi.json. */
 import { z } from 'zod';
 import { IMAGE_NAME } from '../images/index.ts';
+import type { TaskRequest } from '../app/index.ts';
 
 export const UserId = z.string().min(1).max(128);
 
@@ -223,3 +224,10 @@ export const Problem = z.object({
   taskId: z.string().optional().describe('The task a conflict is about (409 IDEMPOTENCY_CONFLICT).'),
   index: z.int().optional().describe('The refused entry of a batch (POST /tasks/batch), from 0.'),
 });
+
+/** A submit body checked as POST /tasks checks it, for other callers (a workflow's Task state). */
+export function parseTaskRequest(body: unknown): { ok: true; request: TaskRequest } | { ok: false; message: string } {
+  const r = SubmitBody.safeParse(body);
+  if (r.success) return { ok: true, request: r.data };
+  return { ok: false, message: r.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ') };
+}

@@ -134,5 +134,6 @@ export {
   putProvisionedConfig,
 } from './provisioned.ts';
 export * from './workflows.ts';
-export { type ExpressResult, type RunnerOptions, StoreWorkflowRunner, type WorkflowRunner } from './workflow-runner.ts';
-export { functionTasks } from './workflow-tasks.ts';
+export { type RunnerOptions, StoreWorkflowRunner } from './workflow-runner.ts';
+export { functionTasks, workflowTasks } from './workflow-tasks.ts';
+export { isHangarTaskResource, type ParseTaskRequest } from './workflow-hangar-tasks.ts';

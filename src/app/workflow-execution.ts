@@ -34,10 +34,11 @@ import {
   type Tolerance,
   type Variables,
   enterState,
+  nestedMachine,
 } from '../core/asl/index.ts';
 import type { Execution, ExecutionStatus, HistoryEventRecord } from '../core/index.ts';
 import type { ExecutionCommit, ExecutionEnd, ExecutionFrame, ExecutionRuntime } from '../store/index.ts';
-import type { TaskAnswer } from './workflows.ts';
+import type { TaskAnswer } from './workflow-types.ts';
 
 /** Where a frame's definition is: the root, then per level a state and its branch (-1: a Map's processor). */
 type DefPath = [string, number][];
@@ -206,11 +207,11 @@ export class LiveExecution {
     return { live: new LiveExecution(execution, frames, 1, now, random), events, frames };
   }
 
-  static load(execution: Execution, runtime: ExecutionRuntime, now: () => number, random: () => number): LiveExecution {
+  static async load(execution: Execution, runtime: ExecutionRuntime, now: () => number, random: () => number): Promise<LiveExecution> {
     const live = new LiveExecution(execution, runtime.frames, runtime.lastEventId, now, random);
     for (const m of runtime.inbox) {
       live.consumed = m.seq;
-      live.message(JSON.parse(m.body) as InboxBody);
+      await live.message(JSON.parse(m.body) as InboxBody);
     }
     // Tasks stored as running when the last runner stopped run again (at least once).
     for (const [id, f] of live.frames) if (f.k === 'task' && !(f.invoked && f.token)) live.relaunch(id, f);
@@ -221,8 +222,12 @@ export class LiveExecution {
     return this.end !== undefined;
   }
 
-  /** Moves every thread on as far as it goes without waiting. */
-  advance(): void {
+  /**
+   * Moves every thread on as far as it goes without waiting. Async because the transition
+   * functions of core/asl are (JSONata evaluates asynchronously); the runner calls one method of
+   * an execution at a time (workflow-runner.ts `drive`), so the order of its steps is unchanged.
+   */
+  async advance(): Promise<void> {
     const now = this.now();
     if (this.end) return;
     if (this.meta.deadlineMs !== null && now >= this.meta.deadlineMs) {
@@ -234,7 +239,7 @@ export class LiveExecution {
       const f = this.frames.get(id);
       if (!f || f.k === 'meta') continue;
       try {
-        this.step(id, f, now);
+        await this.step(id, f, now);
       } catch (e) {
         if (e instanceof StatesFailure) this.finishExecution({ ok: false, error: e.error, cause: e.cause }, false);
         else throw e;
@@ -242,13 +247,13 @@ export class LiveExecution {
     }
   }
 
-  private step(id: number, f: Thread, now: number): void {
+  private async step(id: number, f: Thread, now: number): Promise<void> {
     switch (f.k) {
       case 'enter': {
         const def = this.defOf(f.def);
         const type = def.States[f.name]?.Type;
         if (type === undefined) {
-          this.finishThread(id, {
+          await this.finishThread(id, {
             ok: false,
             error: StatesErrors.Runtime,
             cause: `The state '${f.name}' does not exist in the state machine`,
@@ -264,14 +269,14 @@ export class LiveExecution {
           retryCounts: [],
           variables: f.variables,
         };
-        this.apply(id, pos, enterState(def, pos, this.env));
+        await this.apply(id, pos, await enterState(def, pos, this.env));
         return;
       }
       case 'retry':
-        if (f.untilMs <= now) this.apply(id, f.pos, enterState(this.defOf(f.def), f.pos, this.env));
+        if (f.untilMs <= now) await this.apply(id, f.pos, await enterState(this.defOf(f.def), f.pos, this.env));
         return;
       case 'wait':
-        if (f.untilMs <= now) this.apply(id, f.pos, f.after);
+        if (f.untilMs <= now) await this.apply(id, f.pos, f.after);
         return;
       case 'task': {
         const late =
@@ -282,11 +287,11 @@ export class LiveExecution {
               : null;
         // AWS reports a Task's own timeout with an empty cause (Catch sees "Cause": ""; the
         // corpus's test_invoke_timeout).
-        if (late) this.taskFailed(id, f, late, late === StatesErrors.Timeout ? '' : undefined, 'TaskTimedOut');
+        if (late) await this.taskFailed(id, f, late, late === StatesErrors.Timeout ? '' : undefined, 'TaskTimedOut');
         return;
       }
       case 'map':
-        this.startIterations(id, f);
+        await this.startIterations(id, f);
         return;
       default:
         return;
@@ -294,7 +299,7 @@ export class LiveExecution {
   }
 
   /** A Step of a thread's current state: the next state, the end, or an effect to wait for. */
-  private apply(id: number, pos: Position, step: Step): void {
+  private async apply(id: number, pos: Position, step: Step): Promise<void> {
     const f = this.frames.get(id) as Thread;
     const base: Base = { parent: f.parent, index: f.index, def: f.def, prev: f.prev };
     const def = this.defOf(f.def);
@@ -305,12 +310,12 @@ export class LiveExecution {
       case 'succeed': {
         const big = oversize(pos.state, step.output);
         if (big) {
-          this.finishThread(id, { ok: false, error: big.error, cause: big.cause });
+          await this.finishThread(id, { ok: false, error: big.error, cause: big.cause });
           return;
         }
         for (const e of stepEvents(type, pos.state, step)) this.emit(id, e);
         if (step.kind === 'succeed') {
-          this.finishThread(id, { ok: true, output: step.output });
+          await this.finishThread(id, { ok: true, output: step.output });
           return;
         }
         this.set(id, { ...base, prev: this.prevOf(id), k: 'enter', name: step.next, input: step.output, variables: step.variables });
@@ -318,7 +323,7 @@ export class LiveExecution {
         return;
       }
       case 'fail':
-        this.finishThread(id, { ok: false, error: step.error, cause: step.cause });
+        await this.finishThread(id, { ok: false, error: step.error, cause: step.cause });
         return;
       case 'wait':
         this.set(id, { ...base, prev: this.prevOf(id), k: 'wait', pos, untilMs: step.untilMs, after: step.after });
@@ -361,7 +366,7 @@ export class LiveExecution {
         this.progress.set(id, { started: step.branches.length, running: step.branches.length, failed: 0 });
         if (step.branches.length === 0) {
           this.emit(id, { type: 'ParallelStateSucceeded' });
-          this.apply(id, pos, completeState(def, pos, this.env, []));
+          await this.apply(id, pos, await completeState(def, pos, this.env, []));
           return;
         }
         step.branches.forEach((b, i) => {
@@ -405,7 +410,7 @@ export class LiveExecution {
             variables: pos.variables,
           });
         });
-        this.startIterations(id, frame);
+        await this.startIterations(id, frame);
         return;
       }
       default: {
@@ -416,7 +421,7 @@ export class LiveExecution {
   }
 
   /** Starts a Map's pending iterations up to its concurrency; ends the Map when all have ended. */
-  private startIterations(id: number, map: Extract<Frame, { k: 'map' }>): void {
+  private async startIterations(id: number, map: Extract<Frame, { k: 'map' }>): Promise<void> {
     const p = this.progress.get(id)!;
     const stopping = exceedsTolerance(map.tolerance, p.failed, map.total);
     const width = map.maxConcurrency === 0 ? map.total : map.maxConcurrency;
@@ -447,16 +452,16 @@ export class LiveExecution {
       if (!(e instanceof StatesFailure)) throw e;
       this.emit(id, { type: 'MapStateFailed', details: { error: e.error, cause: e.cause ?? null } });
       this.dropChildren(id);
-      this.apply(id, map.pos, failState(def, map.pos, this.env, e.error, e.cause));
+      await this.apply(id, map.pos, await failState(def, map.pos, this.env, e.error, e.cause));
       return;
     }
     this.emit(id, { type: 'MapStateSucceeded' });
     this.dropChildren(id);
-    this.apply(id, map.pos, completeState(def, map.pos, this.env, result));
+    await this.apply(id, map.pos, await completeState(def, map.pos, this.env, result));
   }
 
   /** A thread reached its end: the execution's, or a branch's or iteration's (its parent goes on). */
-  private finishThread(id: number, outcome: IterationOutcome): void {
+  private async finishThread(id: number, outcome: IterationOutcome): Promise<void> {
     const f = this.frames.get(id) as Thread;
     if (f.parent === null) {
       this.finishExecution(outcome, false);
@@ -470,7 +475,7 @@ export class LiveExecution {
     if (!outcome.ok) p.failed++;
     if (parent.k === 'map') {
       this.emitOn(f.parent, { type: outcome.ok ? 'MapIterationSucceeded' : 'MapIterationFailed', details: { index: f.index } }, id);
-      this.startIterations(f.parent, parent);
+      await this.startIterations(f.parent, parent);
       return;
     }
     if (parent.k !== 'parallel') return;
@@ -479,7 +484,7 @@ export class LiveExecution {
       // One branch's failure fails the Parallel at once; the other branches are stopped.
       this.emit(f.parent, { type: 'ParallelStateFailed', details: { error: outcome.error, cause: outcome.cause ?? null } });
       this.dropChildren(f.parent);
-      this.apply(f.parent, parent.pos, failState(def, parent.pos, this.env, outcome.error, outcome.cause));
+      await this.apply(f.parent, parent.pos, await failState(def, parent.pos, this.env, outcome.error, outcome.cause));
       return;
     }
     if (p.running > 0) return;
@@ -487,7 +492,7 @@ export class LiveExecution {
     for (const [, c] of this.children(f.parent)) if (c.k === 'ended' && c.outcome.ok) outputs[c.index] = c.outcome.output;
     this.emit(f.parent, { type: 'ParallelStateSucceeded' });
     this.dropChildren(f.parent);
-    this.apply(f.parent, parent.pos, completeState(def, parent.pos, this.env, outputs));
+    await this.apply(f.parent, parent.pos, await completeState(def, parent.pos, this.env, outputs));
   }
 
   private finishExecution(outcome: IterationOutcome, timedOut: boolean): void {
@@ -514,7 +519,7 @@ export class LiveExecution {
   }
 
   /** A launched task's result arrived. False: it was not awaited any more (an older attempt, a stopped branch). */
-  taskDone(frameId: number, attempt: string, outcome: TaskOutcome): boolean {
+  async taskDone(frameId: number, attempt: string, outcome: TaskOutcome): Promise<boolean> {
     const f = this.frames.get(frameId);
     if (this.end || !f || f.k !== 'task' || f.attempt !== attempt) return false;
     if (outcome.ok) {
@@ -523,14 +528,14 @@ export class LiveExecution {
         this.set(frameId, { ...f, invoked: true });
         return true;
       }
-      this.taskSucceeded(frameId, f, outcome.result);
-    } else this.taskFailed(frameId, f, outcome.error, outcome.cause, 'TaskFailed');
-    this.advance();
+      await this.taskSucceeded(frameId, f, outcome.result);
+    } else await this.taskFailed(frameId, f, outcome.error, outcome.cause, 'TaskFailed');
+    await this.advance();
     return true;
   }
 
   /** SendTaskSuccess / Failure / Heartbeat. False: no task waits on that token here. */
-  answer(frameId: number, token: string, answer: TaskAnswer): boolean {
+  async answer(frameId: number, token: string, answer: TaskAnswer): Promise<boolean> {
     const f = this.frames.get(frameId);
     if (this.end || !f || f.k !== 'task' || f.token !== token) return false;
     if (answer.kind === 'heartbeat') {
@@ -538,43 +543,43 @@ export class LiveExecution {
       return true;
     }
     this.removeTokens.push(token);
-    if (answer.kind === 'success') this.taskSucceeded(frameId, f, JSON.parse(answer.output) as Json);
-    else this.taskFailed(frameId, f, answer.error ?? '', answer.cause ?? undefined, 'TaskFailed');
-    this.advance();
+    if (answer.kind === 'success') await this.taskSucceeded(frameId, f, JSON.parse(answer.output) as Json);
+    else await this.taskFailed(frameId, f, answer.error ?? '', answer.cause ?? undefined, 'TaskFailed');
+    await this.advance();
     return true;
   }
 
   /** A message from the inbox (written by whoever is not the runner). */
-  message(body: InboxBody): void {
-    if (body.kind === 'answer') this.answer(body.frameId, body.token, body.answer);
+  async message(body: InboxBody): Promise<void> {
+    if (body.kind === 'answer') await this.answer(body.frameId, body.token, body.answer);
   }
 
   markConsumed(seq: number): void {
     this.consumed = Math.max(this.consumed ?? 0, seq);
   }
 
-  private taskSucceeded(id: number, f: Extract<Frame, { k: 'task' }>, result: Json): void {
+  private async taskSucceeded(id: number, f: Extract<Frame, { k: 'task' }>, result: Json): Promise<void> {
     const name = /^arn:aws:states:::([^:.]+)/.exec(f.step.resource)?.[1] ?? f.pos.state;
     const big = oversize(name, result);
     if (big) {
-      this.taskFailed(id, f, big.error, big.cause, 'TaskFailed');
+      await this.taskFailed(id, f, big.error, big.cause, 'TaskFailed');
       return;
     }
     this.emit(id, { type: 'TaskSucceeded', details: { resource: f.step.resource, output: result } });
     if (f.token) this.removeTokens.push(f.token);
-    this.apply(id, f.pos, completeState(this.defOf(f.def), f.pos, this.env, result));
+    await this.apply(id, f.pos, await completeState(this.defOf(f.def), f.pos, this.env, result));
   }
 
-  private taskFailed(
+  private async taskFailed(
     id: number,
     f: Extract<Frame, { k: 'task' }>,
     error: string,
     cause: string | undefined,
     type: 'TaskFailed' | 'TaskTimedOut',
-  ): void {
+  ): Promise<void> {
     this.emit(id, { type, details: { resource: f.step.resource, error, cause: cause ?? null } });
     if (f.token) this.removeTokens.push(f.token);
-    this.apply(id, f.pos, failState(this.defOf(f.def), f.pos, this.env, error, cause));
+    await this.apply(id, f.pos, await failState(this.defOf(f.def), f.pos, this.env, error, cause));
   }
 
   private relaunch(id: number, f: Extract<Frame, { k: 'task' }>): void {
@@ -739,7 +744,8 @@ export class LiveExecution {
       const state: AslState | undefined = d.States[name];
       const next: StateMachineDefinition | undefined = branch >= 0 ? state?.Branches?.[branch] : (state?.ItemProcessor ?? state?.Iterator);
       if (!next) throw new StatesFailure(StatesErrors.Runtime, `No definition at ${key}`);
-      d = next;
+      // A nested machine takes its parent machine's QueryLanguage (JSONata), as the core's Steps carry it.
+      d = nestedMachine(d, next);
     }
     this.defs.set(key, d);
     return d;

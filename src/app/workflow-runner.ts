@@ -25,35 +25,7 @@ import type { Logger } from '../log/index.ts';
 import { uuidv7 } from '../store/ids.ts';
 import type { TaskTokenRecord, Workflows } from '../store/index.ts';
 import { executionArn, type InboxBody, type Launch, LiveExecution, stateMachineArn, type TaskOutcome } from './workflow-execution.ts';
-import type { Started, TaskAnswer } from './workflows.ts';
-
-/** What an EXPRESS execution ended with (StartSyncExecution). */
-export interface ExpressResult {
-  machine: StateMachine;
-  name: string;
-  /** A UUID: its ARN is arn:aws:states:REGION:ACCOUNT:express:MACHINE:NAME:ID. */
-  expressId: string;
-  startedAt: number;
-  stoppedAt: number;
-  status: 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT';
-  /** JSON text when SUCCEEDED. */
-  output: string | null;
-  error: string | null;
-  cause: string | null;
-}
-
-export interface WorkflowRunner {
-  /** A new execution: STANDARD stored and run (idempotent by name as the store says), EXPRESS
-   *  started in memory. */
-  start(machine: StateMachine, name: string, input: string): Promise<Started>;
-  /** An EXPRESS execution run to its end. */
-  runExpress(machine: StateMachine, name: string, input: string): Promise<ExpressResult>;
-  /** StopExecution: ABORTED now, whoever runs it. */
-  stop(userId: string, executionId: string, error: string | null, cause: string | null): Promise<Execution>;
-  /** SendTaskSuccess / Failure / Heartbeat for a waiting task. */
-  answer(token: TaskTokenRecord, answer: TaskAnswer): Promise<void>;
-  close(): Promise<void>;
-}
+import type { ExpressResult, Started, TaskAnswer, WorkflowRunner } from './workflow-types.ts';
 
 export interface RunnerOptions {
   /** How long a claim lasts without renewal, ms. */
@@ -124,7 +96,8 @@ export class StoreWorkflowRunner implements WorkflowRunner {
     const now = this.deps.clock.now();
     if (machine.type === 'EXPRESS') {
       const expressId = randomUUID();
-      this.track(this.express(machine, name, input, expressId).catch((err) => this.deps.log.error({ err }, 'express execution failed')));
+      // Not awaited by close(): an EXPRESS execution lives in memory and ends with its process.
+      void this.express(machine, name, input, expressId).catch((err) => this.deps.log.error({ err }, 'express execution failed'));
       return { type: 'EXPRESS', machine, name, startedAt: now, expressId };
     }
     const execution: Execution = {
@@ -223,8 +196,8 @@ export class StoreWorkflowRunner implements WorkflowRunner {
     const held = this.live.get(token.executionId);
     if (held) {
       let found = false;
-      await this.drive(held, (live) => {
-        found = live.answer(token.frameId, token.token, answer);
+      await this.drive(held, async (live) => {
+        found = await live.answer(token.frameId, token.token, answer);
       });
       if (found) return;
     }
@@ -246,7 +219,7 @@ export class StoreWorkflowRunner implements WorkflowRunner {
         for (const execution of claimed) {
           if (this.live.has(execution.id)) continue;
           const runtime = await this.deps.workflows.loadRuntime(execution.id);
-          const live = LiveExecution.load(execution, runtime, this.now, Math.random);
+          const live = await LiveExecution.load(execution, runtime, this.now, Math.random);
           const held: Held = { live, queue: Promise.resolve(), timer: null };
           this.live.set(execution.id, held);
           this.drive(held, (l) => l.due());
@@ -275,13 +248,13 @@ export class StoreWorkflowRunner implements WorkflowRunner {
    * Applies `change` (if any), moves the execution on, stores the transition, and then carries
    * out its effects: one drive at a time per execution, in order.
    */
-  private drive(held: Held, change?: (live: LiveExecution) => void): Promise<void> {
+  private drive(held: Held, change?: (live: LiveExecution) => unknown): Promise<void> {
     const run = held.queue.then(async () => {
       const id = held.live.execution.id;
       if (this.live.get(id) !== held) return;
       const live = held.live;
-      change?.(live);
-      live.advance();
+      await change?.(live);
+      await live.advance();
       const launches = live.takeLaunches();
       const now = this.deps.clock.now();
       const wake = live.wakeAt();
@@ -332,7 +305,7 @@ export class StoreWorkflowRunner implements WorkflowRunner {
     );
     // Not awaited by close(): a task may run for minutes; its result after close is dropped and the
     // execution's next runner runs it again.
-    void run.then((outcome) => this.drive(held, (live) => void live.taskDone(l.frameId, l.attempt, outcome)));
+    void run.then((outcome) => this.drive(held, (live) => live.taskDone(l.frameId, l.attempt, outcome)));
   }
 
   /**

@@ -18,7 +18,9 @@ import {
   type TaskResolver,
 } from '../core/asl/index.ts';
 import { HangarError, NotFound, Throttled, TooLarge, Unavailable } from '../core/index.ts';
+import type { AppContext } from './context.ts';
 import { type InvokeApp, invokeFunction } from './invoke.ts';
+import { isHangarTaskResource, type ParseTaskRequest, runHangarTask } from './workflow-hangar-tasks.ts';
 
 export function functionTasks(app: InvokeApp, accountOf: (userId: string) => string): (userId: string) => TaskResolver {
   return (userId) => (request: TaskRequest) => runFunctionTask(app, userId, accountOf(userId), request);
@@ -70,4 +72,18 @@ function asStatesFailure(e: unknown, call: LambdaCall, arn: string): unknown {
   if (e instanceof TooLarge) return new StatesFailure('Lambda.RequestTooLargeException', e.message);
   if (e instanceof HangarError) return new StatesFailure('Lambda.ServiceException', e.message);
   return e;
+}
+
+/** Every Task resource a workflow can name: the owner's Hangar tasks (workflow-hangar-tasks.ts) and functions. */
+export function workflowTasks(
+  app: InvokeApp & AppContext,
+  accountOf: (userId: string) => string,
+  parse: ParseTaskRequest,
+  closed: () => boolean,
+): (userId: string) => TaskResolver {
+  const functions = functionTasks(app, accountOf);
+  return (userId) => {
+    const fn = functions(userId);
+    return (request) => (isHangarTaskResource(request.resource) ? runHangarTask(app, parse, userId, request, closed) : fn(request));
+  };
 }

@@ -25,7 +25,9 @@ import {
 } from '../core/index.ts';
 import { type Diagnostic, invalidDefinitionMessage, validateDefinitionText } from '../core/asl/index.ts';
 import type { Workflows } from '../store/index.ts';
-import type { ExpressResult, WorkflowRunner } from './workflow-runner.ts';
+import type { ExpressResult, Started, TaskAnswer, WorkflowRunner } from './workflow-types.ts';
+
+export type { ExpressResult, Started, TaskAnswer, WorkflowRunner } from './workflow-types.ts';
 
 export interface WorkflowsApp {
   workflows: Workflows;
@@ -146,11 +148,6 @@ export interface StartInput {
   input?: string;
 }
 
-/** What StartExecution answers: a stored STANDARD execution, or an EXPRESS one started in memory. */
-export type Started =
-  | { type: 'STANDARD'; execution: Execution; started: boolean }
-  | { type: 'EXPRESS'; machine: StateMachine; name: string; startedAt: number; expressId: string };
-
 function checkInput(input: string | undefined): string {
   const text = input ?? '{}';
   if (Buffer.byteLength(text) > MAX_INPUT_BYTES)
@@ -230,11 +227,6 @@ export async function stopExecution(
   await describeExecution(app, userId, id);
   return runnerOf(app).stop(userId, id, why.error ?? null, why.cause ?? null);
 }
-
-export type TaskAnswer =
-  | { kind: 'success'; output: string }
-  | { kind: 'failure'; error: string | null; cause: string | null }
-  | { kind: 'heartbeat' };
 
 /** SendTaskSuccess, SendTaskFailure, SendTaskHeartbeat: only the token's owner may answer it. */
 export async function answerTask(app: WorkflowsApp, userId: string, token: string, answer: TaskAnswer): Promise<void> {

@@ -49,7 +49,16 @@ export async function registerAws(app: FastifyInstance, ctx: AwsContext, service
           handler,
           ...(s.bodyLimit ? { bodyLimit: s.bodyLimit } : {}),
         });
-    scope.route({ method: 'POST', url: '/', config: { aws: true }, schema: { hide: true }, handler });
+    // awsJson services share `POST /`: it takes the largest body any of them does.
+    const jsonLimit = Math.max(0, ...services.filter((s) => s.targetPrefix !== undefined).map((s) => s.bodyLimit ?? 0));
+    scope.route({
+      method: 'POST',
+      url: '/',
+      config: { aws: true },
+      schema: { hide: true },
+      handler,
+      ...(jsonLimit > 0 ? { bodyLimit: jsonLimit } : {}),
+    });
   });
   return edge;
 }

@@ -64,7 +64,8 @@ export interface AwsService {
    *  not a ResourceConflictException). */
   errorCodes?: Partial<Record<ErrorCode, { type: string; status: number; fields?: Record<string, string> }>>;
   /** The largest request body its operations take, bytes, when more than the API's
-   *  (HANGAR_BODY_LIMIT): Lambda's ZipFile is up to 50 MB of zip as base64 in JSON. */
+   *  (HANGAR_BODY_LIMIT): Lambda's ZipFile is up to 50 MB of zip as base64 in JSON, a Step
+   *  Functions definition 1 MiB as a JSON string. */
   bodyLimit?: number;
   /** Runs the operation the call names; an unknown one throws AwsError (UnknownOperation...). */
   handle(call: AwsCall): Promise<AwsReply>;

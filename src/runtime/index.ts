@@ -18,8 +18,8 @@ import {
   FunctionDispatcher,
   FunctionServer,
   functionEventRunner,
-  functionTasks,
   StoreWorkflowRunner,
+  workflowTasks,
   InvocationRecorder,
   ProvisionedKeeper,
   secretRevealer,
@@ -228,7 +228,7 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
     else log.warn('HANGAR_AUTH=none: the API accepts every caller as an admin, without a key; use it only on a trusted machine');
     // Loaded only where the API runs: a worker process (one the autoscaler starts, say) starts
     // about 100 ms sooner without fastify and the schemas.
-    const { buildApp, StartEstimator, storeCapacity } = await import('../api/index.ts');
+    const { buildApp, StartEstimator, storeCapacity, parseTaskRequest } = await import('../api/index.ts');
     const capacity = storeCapacity(store, config.workerStaleMs);
     const ctx: ApiContext = {
       store,
@@ -270,7 +270,7 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
         workflows: store.workflows,
         clock,
         log: log.child({ module: 'workflows' }),
-        tasks: functionTasks(ctx, accountIdOf),
+        tasks: workflowTasks(ctx, accountIdOf, parseTaskRequest, () => workflowRunner === null),
         region: config.awsRegion,
         accountOf: accountIdOf,
       },
@@ -479,7 +479,9 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
     close() {
       closing ??= (async () => {
         await app?.close();
-        await workflowRunner?.close();
+        const runner = workflowRunner;
+        workflowRunner = null;
+        await runner?.close();
         functionDispatch?.close();
         // Withdrawn first, so API nodes stop choosing it; invocations under way finish meanwhile.
         const serving = functionServer?.close(config.shutdownGraceMs);

@@ -8,7 +8,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { testPlatform, type TestPlatform } from '../helpers/platform.ts';
+import { NO_SANDBOX } from '../helpers/lambda.ts';
 import { seedExecution } from '../helpers/workflows.ts';
+import { makeZip } from '../helpers/zip.ts';
 
 let p: TestPlatform;
 let alice: string;
@@ -20,7 +22,8 @@ const as = (key: string, method: string, url: string, payload?: unknown) =>
 const pass = (result: unknown = 1) => ({ StartAt: 'P', States: { P: { Type: 'Pass', Result: result, End: true } } });
 
 before(async () => {
-  p = await testPlatform({}, { api: true, workers: false });
+  // Workers too: a Task's function runs in their sandbox.
+  p = await testPlatform();
   const key = async (userId: string) => (await p.inject({ method: 'POST', url: '/keys', payload: { userId } })).json().key as string;
   alice = await key('alice');
   bob = await key('bob');
@@ -103,6 +106,18 @@ describe('/state-machines', () => {
     assert.equal(patch.json().code, 'STATE_MACHINE_DEFINITION_INVALID');
     const extra = await as(alice, 'POST', '/state-machines', { name: 'x', definition: pass(), surprise: 1 });
     assert.equal(extra.statusCode, 400);
+  });
+
+  it('takes a definition of up to 1 MiB, as text or as an object', async () => {
+    const states: Record<string, unknown> = {};
+    for (let i = 0; i < 1800; i++)
+      states[`S${i}`] = { Type: 'Pass', Comment: 'x'.repeat(480), ...(i < 1799 ? { Next: `S${i + 1}` } : { End: true }) };
+    const definition = JSON.stringify({ StartAt: 'S0', States: states }, null, 2);
+    assert.ok(definition.length > 1_000_000 && definition.length <= 1_048_576);
+    const text = await as(alice, 'POST', '/state-machines', { name: 'large', definition });
+    assert.equal(text.statusCode, 201, text.body.slice(0, 300));
+    const patched = await as(alice, 'PATCH', '/state-machines/large', { definition: { StartAt: 'S0', States: states } });
+    assert.equal(patched.statusCode, 200, patched.body.slice(0, 300));
   });
 
   it("keeps each user's state machines their own", async () => {
@@ -238,10 +253,115 @@ describe('/executions', () => {
       assert.ok(doc.paths[path], path);
   });
 
-  // TODO(runner): these need the durable workflow runner (app/workflow-runner.ts), not merged yet;
-  // turned on when main has "app: the durable workflow runner".
-  it.todo('starts a STANDARD execution (idempotent by name and input), runs it to SUCCEEDED, and its history');
-  it.todo('runs an EXPRESS execution to its end with ?sync=true');
-  it.todo('stops a running execution: ABORTED, ExecutionAborted last');
-  it.todo('answers a waiting task through /task-tokens/success, failure and heartbeat');
+  /** GET /executions/{id} until it has ended. */
+  const ended = async (id: string) => {
+    for (;;) {
+      const e = (await as(alice, 'GET', `/executions/${id}`)).json();
+      if (e.status !== 'RUNNING') return e;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  };
+  const types = async (id: string) =>
+    (await as(alice, 'GET', `/executions/${id}/history`)).json().events.map((e: { type: string }) => e.type);
+
+  it('starts a STANDARD execution (idempotent by name and input), runs it to SUCCEEDED, and its history', async () => {
+    await as(alice, 'POST', '/state-machines', { name: 'runs', definition: pass({ done: true }) });
+    const started = await as(alice, 'POST', '/state-machines/runs/executions', { name: 'one', input: { a: 1 } });
+    assert.equal(started.statusCode, 201, started.body);
+    const s = started.json();
+    assert.deepEqual([s.type, s.started, s.name, s.stateMachineName], ['STANDARD', true, 'one', 'runs']);
+    assert.deepEqual(s.input, { a: 1 });
+    const e = await ended(s.id);
+    assert.equal(e.status, 'SUCCEEDED');
+    assert.deepEqual(e.output, { done: true });
+    assert.deepEqual(await types(s.id), ['ExecutionStarted', 'PassStateEntered', 'PassStateExited', 'ExecutionSucceeded']);
+    const again = await as(alice, 'POST', '/state-machines/runs/executions', { name: 'one', input: { a: 1 } });
+    assert.equal(again.statusCode, 409);
+    assert.equal(again.json().code, 'EXECUTION_EXISTS');
+
+    await as(alice, 'POST', '/state-machines', {
+      name: 'long',
+      definition: { StartAt: 'W', States: { W: { Type: 'Wait', Seconds: 3600, End: true } } },
+    });
+    const w = await as(alice, 'POST', '/state-machines/long/executions', { name: 'w' });
+    assert.equal(w.statusCode, 201);
+    const same = await as(alice, 'POST', '/state-machines/long/executions', { name: 'w' });
+    assert.equal(same.statusCode, 200, 'the same start while it runs: that execution');
+    assert.equal(same.json().id, w.json().id);
+    assert.equal(same.json().started, false);
+    const bad = await as(alice, 'POST', '/state-machines/long/executions', { name: 'a b' });
+    assert.equal(bad.json().code, 'WORKFLOW_INVALID');
+    // Sync is for EXPRESS machines.
+    const sync = await as(alice, 'POST', '/state-machines/long/executions?sync=true', {});
+    assert.equal(sync.statusCode, 400);
+  });
+
+  it('runs an EXPRESS execution to its end with ?sync=true', async () => {
+    await as(alice, 'POST', '/state-machines', { name: 'quick', definition: pass({ q: 1 }), type: 'EXPRESS' });
+    const r = await as(alice, 'POST', '/state-machines/quick/executions?sync=true', { input: { x: 1 } });
+    assert.equal(r.statusCode, 200, r.body);
+    const x = r.json();
+    assert.deepEqual([x.type, x.status, x.stateMachineName], ['EXPRESS', 'SUCCEEDED', 'quick']);
+    assert.deepEqual(x.output, { q: 1 });
+    assert.ok(x.expressId && x.stoppedAt);
+    const started = await as(alice, 'POST', '/state-machines/quick/executions', {});
+    assert.equal(started.statusCode, 201);
+    assert.deepEqual([started.json().type, started.json().status], ['EXPRESS', 'RUNNING']);
+  });
+
+  it('stops a running execution: ABORTED, ExecutionAborted last', async () => {
+    await as(alice, 'POST', '/state-machines', {
+      name: 'long',
+      definition: { StartAt: 'W', States: { W: { Type: 'Wait', Seconds: 3600, End: true } } },
+    });
+    const id = (await as(alice, 'POST', '/state-machines/long/executions', { name: 'stop-me' })).json().id;
+    const stopped = await as(alice, 'POST', `/executions/${id}/stop`, { error: 'Enough', cause: 'stopped by the test' });
+    assert.equal(stopped.statusCode, 200, stopped.body);
+    assert.deepEqual([stopped.json().status, stopped.json().error, stopped.json().cause], ['ABORTED', 'Enough', 'stopped by the test']);
+    const t = await types(id);
+    assert.equal(t[t.length - 1], 'ExecutionAborted');
+    // Stopping one that has ended answers it as it is.
+    const again = await as(alice, 'POST', `/executions/${id}/stop`, {});
+    assert.equal(again.json().status, 'ABORTED');
+  });
+
+  it('answers a waiting task through /task-tokens/success, failure and heartbeat', { skip: NO_SANDBOX }, async () => {
+    const zip = makeZip({ 'index.js': 'exports.handler = async () => ({});' }).toString('base64');
+    const fn = await as(alice, 'PUT', '/functions/noop', { zip, runtime: 'nodejs22.x', handler: 'index.handler' });
+    assert.equal(fn.statusCode, 201, fn.body);
+    const definition = {
+      StartAt: 'Ask',
+      States: {
+        Ask: {
+          Type: 'Task',
+          Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
+          Parameters: { FunctionName: 'noop', Payload: { 'token.$': '$$.Task.Token' } },
+          End: true,
+        },
+      },
+    };
+    await as(alice, 'POST', '/state-machines', { name: 'asks', definition });
+    // The token, as the Task's TaskScheduled event shows it (its resolved parameters).
+    const tokenOf = async (id: string): Promise<string> => {
+      for (;;) {
+        const events = (await as(alice, 'GET', `/executions/${id}/history`)).json().events;
+        const scheduled = events.find((e: { type: string }) => e.type === 'TaskScheduled');
+        if (scheduled && events.some((e: { type: string }) => e.type === 'TaskStarted')) return scheduled.details.parameters.Payload.token;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    };
+    const yes = (await as(alice, 'POST', '/state-machines/asks/executions', {})).json().id;
+    const no = (await as(alice, 'POST', '/state-machines/asks/executions', {})).json().id;
+    const yesToken = await tokenOf(yes);
+    const noToken = await tokenOf(no);
+    assert.equal((await as(bob, 'POST', '/task-tokens/success', { token: yesToken, output: 1 })).statusCode, 404);
+    assert.deepEqual((await as(alice, 'POST', '/task-tokens/heartbeat', { token: yesToken })).json(), { answered: true });
+    assert.equal((await as(alice, 'POST', '/task-tokens/success', { token: yesToken, output: { answer: 'yes' } })).statusCode, 200);
+    assert.equal((await as(alice, 'POST', '/task-tokens/failure', { token: noToken, error: 'Declined', cause: 'no' })).statusCode, 200);
+    const y = await ended(yes);
+    assert.deepEqual([y.status, y.output], ['SUCCEEDED', { answer: 'yes' }]);
+    const n = await ended(no);
+    assert.deepEqual([n.status, n.error, n.cause], ['FAILED', 'Declined', 'no']);
+    assert.equal((await as(alice, 'POST', '/task-tokens/success', { token: yesToken, output: 1 })).statusCode, 404);
+  });
 });

@@ -140,6 +140,51 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       }
     });
 
+    it('runs JSONata states: a Task with Arguments and Output, a Map whose ItemProcessor takes the JSONata of its machine', async () => {
+      const r = await rig(async (req: TaskRequest) => {
+        const p = req.parameters as { n: number };
+        if (p.n < 0) throw new StatesFailure('Negative', `n = ${p.n}`);
+        return { doubled: p.n * 2 };
+      });
+      try {
+        const e = await run(
+          r,
+          {
+            QueryLanguage: 'JSONata',
+            StartAt: 'M',
+            States: {
+              M: {
+                Type: 'Map',
+                Items: '{% $states.input.ns %}',
+                ItemProcessor: {
+                  StartAt: 'T',
+                  States: {
+                    T: {
+                      Type: 'Task',
+                      Resource: 'arn:aws:lambda:us-east-1:123456789012:function:f',
+                      Arguments: { n: '{% $states.input %}' },
+                      Output: '{% $states.result.doubled %}',
+                      Catch: [{ ErrorEquals: ['States.ALL'], Output: '{% $states.errorOutput.Error %}', Next: 'Caught' }],
+                      End: true,
+                    },
+                    Caught: { Type: 'Pass', End: true },
+                  },
+                },
+                Assign: { total: '{% $sum($states.result[$type($) = "number"]) %}' },
+                Next: 'Done',
+              },
+              Done: { Type: 'Pass', Output: { results: '{% $states.input %}', total: '{% $total %}' }, End: true },
+            },
+          },
+          { ns: [1, -2, 3] },
+        );
+        assert.equal(e.status, 'SUCCEEDED');
+        assert.deepEqual(JSON.parse(e.output!), { results: [2, 'Negative', 6], total: 8 });
+      } finally {
+        await r.close();
+      }
+    });
+
     it('runs Task states, retries them as their Retry says and catches what is left', async () => {
       let calls = 0;
       const r = await rig(async (req: TaskRequest) => {

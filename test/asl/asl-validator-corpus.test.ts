@@ -1,8 +1,8 @@
 /**
  * asl-validator's own test definitions (vendored in asl-validator-corpus/, see its README): each
  * valid one must validate with no diagnostic, each invalid one must be refused with at least one.
- * asl-validator-corpus-exceptions.json lists the few where asl-validator's verdict is not AWS's (or
- * needs JSONata, "JSONata: pending"), with the reason; an exception whose verdict came to agree
+ * asl-validator-corpus-exceptions.json lists the few where asl-validator's verdict is not AWS's,
+ * with the reason; an exception whose verdict came to agree
  * fails the test, so the list cannot go stale. The asl-validator package itself (a devDependency)
  * is run too, to show the fixtures mean what its release says.
  */

@@ -104,6 +104,155 @@ describe('definition validation', () => {
     );
   });
 
+  describe('by query language', () => {
+    const one = (state: Json, top?: 'JSONata' | 'JSONPath') =>
+      codes({ ...(top ? { QueryLanguage: top } : {}), StartAt: 'S', States: { S: state, N: { Type: 'Succeed' } } });
+    const diagnostics = (state: Json, top?: 'JSONata') =>
+      validateDefinition({ ...(top ? { QueryLanguage: top } : {}), StartAt: 'S', States: { S: state, N: { Type: 'Succeed' } } }).map(
+        (d) => `${d.code} ${d.location} ${d.message}`,
+      );
+
+    it('accepts JSONata states with Arguments, Output, Assign and expressions in their fields', () => {
+      assert.deepEqual(
+        one(
+          {
+            Type: 'Task',
+            Resource: 'arn:aws:lambda:us-east-1:111111111111:function:f',
+            Arguments: { a: '{% $states.input.a %}', lit: ' {% not an expression %} ', n: '{% $count($states.input.xs[x > 1]) %}' },
+            TimeoutSeconds: '{% 10 %}',
+            Assign: { r: '{% $states.result %}', f: '{% $map($states.input.xs, function($v){ $v.x }) %}' },
+            Output: '{% $states.result.x %}',
+            Catch: [{ ErrorEquals: ['States.ALL'], Output: '{% $states.errorOutput %}', Next: 'N' }],
+            Next: 'N',
+          },
+          'JSONata',
+        ),
+        [],
+      );
+    });
+
+    it("refuses the other language's fields in AWS's words", () => {
+      assert.deepEqual(diagnostics({ Type: 'Pass', QueryLanguage: 'JSONata', InputPath: '$.a', Next: 'N' }), [
+        "SCHEMA_VALIDATION_FAILED /States/S/InputPath The QueryLanguage is set to 'JSONata', but field 'InputPath' is only supported for the 'JSONPath' QueryLanguage",
+      ]);
+      assert.deepEqual(one({ Type: 'Wait', SecondsPath: '$.s', Next: 'N' }, 'JSONata'), ['SCHEMA_VALIDATION_FAILED /States/S/SecondsPath']);
+      assert.deepEqual(one({ Type: 'Pass', Result: 1, Next: 'N' }, 'JSONata'), ['SCHEMA_VALIDATION_FAILED /States/S/Result']);
+      // A JSONata field in a JSONPath state: AWS points at the state.
+      assert.deepEqual(diagnostics({ Type: 'Pass', Output: {}, Next: 'N' }), [
+        "SCHEMA_VALIDATION_FAILED /States/S The QueryLanguage is set to 'JSONPath', but field 'Output' is only supported for the 'JSONata' QueryLanguage",
+      ]);
+      assert.deepEqual(one({ Type: 'Map', Items: [], ItemProcessor: { StartAt: 'X', States: { X: { Type: 'Succeed' } } }, Next: 'N' }), [
+        'SCHEMA_VALIDATION_FAILED /States/S',
+      ]);
+      assert.deepEqual(
+        one(
+          {
+            Type: 'Task',
+            Resource: 'arn:aws:lambda:us-east-1:111111111111:function:f',
+            Catch: [{ ErrorEquals: ['States.ALL'], ResultPath: '$.e', Next: 'N' }],
+            Next: 'N',
+          },
+          'JSONata',
+        ),
+        ['SCHEMA_VALIDATION_FAILED /States/S/Catch/0/ResultPath'],
+      );
+      assert.deepEqual(
+        one({
+          Type: 'Task',
+          Resource: 'arn:aws:lambda:us-east-1:111111111111:function:f',
+          Catch: [{ ErrorEquals: ['States.ALL'], Output: {}, Next: 'N' }],
+          Next: 'N',
+        }),
+        ['SCHEMA_VALIDATION_FAILED /States/S/Catch/0'],
+      );
+    });
+
+    it('refuses a JSONPath state in a state machine whose QueryLanguage is JSONata, nested ones too', () => {
+      assert.deepEqual(diagnostics({ Type: 'Pass', QueryLanguage: 'JSONPath', Next: 'N' }, 'JSONata'), [
+        "SCHEMA_VALIDATION_FAILED /States/S 'QueryLanguage' can not be 'JSONPath' if set to 'JSONata' for whole state machine",
+      ]);
+      const branch = { StartAt: 'X', States: { X: { Type: 'Pass', QueryLanguage: 'JSONPath', End: true } } };
+      assert.deepEqual(one({ Type: 'Parallel', Branches: [branch], Next: 'N' }, 'JSONata'), [
+        'SCHEMA_VALIDATION_FAILED /States/S/Branches/0/States/X',
+      ]);
+      // The other way round is allowed: a JSONata state in a JSONPath state machine.
+      assert.deepEqual(one({ Type: 'Pass', QueryLanguage: 'JSONata', Output: '{% 1 %}', Next: 'N' }, 'JSONPath'), []);
+    });
+
+    it("gives a nested state machine its parent machine's query language, not its Map's; an ItemProcessor names none", () => {
+      const processor = { StartAt: 'X', States: { X: { Type: 'Pass', InputPath: '$.a', End: true } } };
+      assert.deepEqual(one({ Type: 'Map', QueryLanguage: 'JSONata', ItemProcessor: processor, Next: 'N' }), []);
+      assert.deepEqual(one({ Type: 'Map', ItemProcessor: processor, Next: 'N' }, 'JSONata'), [
+        'SCHEMA_VALIDATION_FAILED /States/S/ItemProcessor/States/X/InputPath',
+      ]);
+      assert.deepEqual(diagnostics({ Type: 'Map', ItemProcessor: { ...processor, QueryLanguage: 'JSONPath' }, Next: 'N' }), [
+        "SCHEMA_VALIDATION_FAILED /States/S/ItemProcessor Field 'QueryLanguage' is not supported",
+      ]);
+    });
+
+    it('refuses expressions that do not parse (INVALID_JSONATA_EXPRESSION) with jsonata’s message, without its code', () => {
+      assert.deepEqual(diagnostics({ Type: 'Pass', Output: '{% 1 + %}', Next: 'N' }, 'JSONata'), [
+        'INVALID_JSONATA_EXPRESSION /States/S/Output Unexpected end of expression',
+      ]);
+      assert.deepEqual(diagnostics({ Type: 'Pass', Assign: { a: ['{% a[1,2) %}'] }, Next: 'N' }, 'JSONata'), [
+        'INVALID_JSONATA_EXPRESSION /States/S/Assign/a/0 Expected "]", got ","',
+      ]);
+    });
+
+    it('refuses what an expression cannot read where it stands (UNSUPPORTED_JSONATA_EXPRESSION)', () => {
+      const output = (expr: string, type = 'Pass') =>
+        diagnostics(
+          {
+            Type: type,
+            ...(type === 'Task' ? { Resource: 'arn:aws:lambda:us-east-1:111111111111:function:f' } : {}),
+            Output: { v: `{% ${expr} %}` },
+            Next: 'N',
+          },
+          'JSONata',
+        );
+      assert.deepEqual(output('phone'), [
+        "UNSUPPORTED_JSONATA_EXPRESSION /States/S/Output/v Reference to 'phone' at the top level is not supported.",
+      ]);
+      assert.deepEqual(output('$.a'), [
+        "UNSUPPORTED_JSONATA_EXPRESSION /States/S/Output/v Reference to '$' at the top level is not supported.",
+      ]);
+      assert.deepEqual(output('$$'), ["UNSUPPORTED_JSONATA_EXPRESSION /States/S/Output/v Reference to '$$' is not supported."]);
+      assert.deepEqual(output('$map($states.input.a, function($x){ b })'), [
+        "UNSUPPORTED_JSONATA_EXPRESSION /States/S/Output/v Reference to 'b' at the top level is not supported.",
+      ]);
+      assert.deepEqual(output('$states.result'), [
+        "UNSUPPORTED_JSONATA_EXPRESSION /States/S/Output/v Field '$states.result' does not exist.",
+      ]);
+      assert.deepEqual(output('$states.result', 'Task'), []);
+      assert.deepEqual(output('$states.errorOutput.Cause', 'Task'), [
+        "UNSUPPORTED_JSONATA_EXPRESSION /States/S/Output/v Field '$states.errorOutput' does not exist.",
+      ]);
+      assert.deepEqual(output('$states.inputs'), [
+        'UNSUPPORTED_JSONATA_EXPRESSION /States/S/Output/v Unknown reserved states field: inputs',
+      ]);
+      // Names after the first step of a path, in predicates and in lambdas' own parameters are not top-level.
+      assert.deepEqual(output('$states.input.a[b > 1].c ~> $map(function($x){ $x.d })'), []);
+      assert.deepEqual(one({ Type: 'Pass', Assign: { states: 1 }, Next: 'N' }, 'JSONata'), [
+        'SCHEMA_VALIDATION_FAILED /States/S/Assign/states',
+      ]);
+    });
+
+    it('wants numbers or expressions in number fields, and Condition rules in a JSONata Choice', () => {
+      assert.deepEqual(one({ Type: 'Wait', Seconds: '10', Next: 'N' }, 'JSONata'), ['SCHEMA_VALIDATION_FAILED /States/S/Seconds']);
+      assert.deepEqual(one({ Type: 'Wait', Timestamp: 'soon', Next: 'N' }, 'JSONata'), ['SCHEMA_VALIDATION_FAILED /States/S/Timestamp']);
+      const choice = (rule: Json, top?: 'JSONata') => one({ Type: 'Choice', Choices: [rule], Default: 'N' }, top);
+      assert.deepEqual(choice({ Condition: '{% $states.input.a = 1 %}', Output: 'x', Assign: { y: 1 }, Next: 'N' }, 'JSONata'), []);
+      assert.deepEqual(choice({ Condition: true, Next: 'N' }, 'JSONata'), []);
+      assert.deepEqual(choice({ Variable: '$.a', IsNull: true, Next: 'N' }, 'JSONata'), [
+        'SCHEMA_VALIDATION_FAILED /States/S/Choices/0/Variable',
+        'SCHEMA_VALIDATION_FAILED /States/S/Choices/0/IsNull',
+        'SCHEMA_VALIDATION_FAILED /States/S/Choices/0/Condition',
+      ]);
+      assert.deepEqual(choice({ Condition: 'yes', Next: 'N' }, 'JSONata'), ['SCHEMA_VALIDATION_FAILED /States/S/Choices/0/Condition']);
+      assert.deepEqual(choice({ Condition: true, Next: 'N' }), ['SCHEMA_VALIDATION_FAILED /States/S/Choices/0']);
+    });
+  });
+
   it('checks Task resources, credentials and the fields of each query language', () => {
     const task = (state: Json, top: Json = {}) =>
       codes({ ...(top as object), StartAt: 'T', States: { T: { Type: 'Task', End: true, ...(state as object) } } });
@@ -120,7 +269,7 @@ describe('definition validation', () => {
       'SCHEMA_VALIDATION_FAILED /States/T/Credentials/RoleArn.$',
     ]);
     assert.deepEqual(task({ Resource: fn, ResultPath: '$var' }), ['SCHEMA_VALIDATION_FAILED /States/T/ResultPath']);
-    assert.deepEqual(task({ Resource: fn, Arguments: {} }), ['SCHEMA_VALIDATION_FAILED /States/T/Arguments']);
+    assert.deepEqual(task({ Resource: fn, Arguments: {} }), ['SCHEMA_VALIDATION_FAILED /States/T']);
     assert.deepEqual(task({ Resource: fn, Arguments: {}, Output: '{% $states.result %}' }, { QueryLanguage: 'JSONata' }), []);
     assert.deepEqual(task({ Resource: fn, Parameters: {}, ResultPath: '$.r' }, { QueryLanguage: 'JSONata' }), [
       'SCHEMA_VALIDATION_FAILED /States/T/Parameters',

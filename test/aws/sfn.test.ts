@@ -174,6 +174,25 @@ describe('Step Functions state machines through the AWS SDK', () => {
     assert.equal(version.name, 'StateMachineDoesNotExist');
   });
 
+  it('takes a definition of up to 1 MiB, as AWS', async () => {
+    // Pretty-printed Pass states with long comments: close to 1 MiB as text, more as a JSON string.
+    const states: Record<string, unknown> = {};
+    const n = 1800;
+    for (let i = 0; i < n; i++)
+      states[`S${i}`] = { Type: 'Pass', Comment: 'x'.repeat(480), ...(i + 1 < n ? { Next: `S${i + 1}` } : { End: true }) };
+    const definition = JSON.stringify({ StartAt: 'S0', States: states }, null, 2);
+    assert.ok(definition.length > 900_000 && definition.length <= 1_048_576, String(definition.length));
+    const made = await alice.send(new CreateStateMachineCommand({ name: 'large', definition, roleArn: ROLE }));
+    assert.equal(made.stateMachineArn, machineArn('large'));
+    const got = await alice.send(new DescribeStateMachineCommand({ stateMachineArn: made.stateMachineArn }));
+    assert.equal(got.definition, definition);
+    const over = await refusedBy(
+      alice.send(new CreateStateMachineCommand({ name: 'larger', definition: `${definition}${' '.repeat(150_000)}`, roleArn: ROLE })),
+    );
+    assert.equal(over.name, 'InvalidDefinition', over.message);
+    assert.match(over.message, /over 1 MiB/);
+  });
+
   it("keeps each user's state machines their own", async () => {
     await alice.send(new CreateStateMachineCommand({ name: 'private', definition: passDefinition(), roleArn: ROLE }));
     // Bob names Alice's machine by its ARN: not found, whichever operation.
@@ -244,6 +263,69 @@ describe('Step Functions state machines through the AWS SDK', () => {
     });
     assert.equal(r.status, 403);
     assert.equal(((await r.json()) as { __type: string }).__type, 'MissingAuthenticationTokenException');
+  });
+});
+
+describe('Step Functions API: malformed requests', () => {
+  it('answers every operation’s bad bodies with a Step Functions 400, never a 5xx', async () => {
+    // Unsigned requests, as HANGAR_AUTH=none takes them: this is about the bodies.
+    const open = await testPlatform({ HANGAR_AUTH: 'none', HANGAR_WORKERS: '0' }, { api: true, workers: false });
+    try {
+      const operations = [
+        'CreateStateMachine',
+        'UpdateStateMachine',
+        'DescribeStateMachine',
+        'ListStateMachines',
+        'DeleteStateMachine',
+        'ValidateStateMachineDefinition',
+        'StartExecution',
+        'StartSyncExecution',
+        'DescribeExecution',
+        'DescribeStateMachineForExecution',
+        'StopExecution',
+        'ListExecutions',
+        'GetExecutionHistory',
+        'SendTaskSuccess',
+        'SendTaskFailure',
+        'SendTaskHeartbeat',
+      ];
+      const bodies = [
+        '',
+        '{',
+        '[]',
+        'null',
+        '"x"',
+        '{"name":5,"definition":[],"roleArn":{},"type":1}',
+        '{"stateMachineArn":7,"executionArn":[],"taskToken":9,"output":{},"maxResults":"9","nextToken":5,"reverseOrder":"yes"}',
+        '{"stateMachineArn":"arn:aws:states:us-east-1:000000000000:stateMachine:x","executionArn":"arn:aws:states:::execution","maxResults":-1}',
+        '{"definition":"{\\"StartAt\\":1}","name":"x","maxResults":100000,"nextToken":"AAAA"}',
+        `{"taskToken":"${'t'.repeat(3000)}","input":"${'x'.repeat(10)}","output":"{"}`,
+      ];
+      let ok = 0;
+      for (const operation of operations)
+        for (const body of bodies) {
+          const r = await fetch(`${open.url}/`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': `AWSStepFunctions.${operation}` },
+            body,
+          });
+          const answer = (await r.json()) as { __type?: string };
+          assert.ok(r.status < 500, `${operation} ${body.slice(0, 80)} → ${r.status} ${JSON.stringify(answer)}`);
+          if (r.status === 200) ok++;
+          else assert.ok(r.status === 400 && answer.__type, `${operation} ${body.slice(0, 80)} → ${r.status} ${JSON.stringify(answer)}`);
+        }
+      // Some are fine as they are: listing with no arguments, say.
+      assert.ok(ok > 0 && ok < operations.length * bodies.length);
+      const unknown = await fetch(`${open.url}/`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': 'AWSStepFunctions.CreateActivity' },
+        body: '{}',
+      });
+      assert.equal(unknown.status, 400);
+      assert.equal(((await unknown.json()) as { __type: string }).__type, 'UnknownOperationException');
+    } finally {
+      await open.close();
+    }
   });
 });
 
@@ -465,9 +547,46 @@ describe('Step Functions executions through the AWS SDK', () => {
     );
   });
 
+  it("names a Map's iterations by their Map state in the history, and a Parallel's events", async () => {
+    const definition = JSON.stringify({
+      StartAt: 'M',
+      States: {
+        M: {
+          Type: 'Map',
+          ItemProcessor: { StartAt: 'Inner', States: { Inner: { Type: 'Pass', End: true } } },
+          Next: 'Par',
+        },
+        Par: { Type: 'Parallel', Branches: [{ StartAt: 'B', States: { B: { Type: 'Pass', End: true } } }], End: true },
+      },
+    });
+    await alice.send(new CreateStateMachineCommand({ name: 'mapped', definition, roleArn: ROLE }));
+    const s = await alice.send(new StartExecutionCommand({ stateMachineArn: machineArn('mapped'), input: '[1,2]' }));
+    const d = await ended(s.executionArn!);
+    assert.equal(d.status, 'SUCCEEDED', d.cause);
+    assert.equal(d.output, '[[1,2]]');
+    const events = await historyOf(s.executionArn!);
+    assert.deepEqual(events.find((e) => e.type === 'MapStateStarted')?.mapStateStartedEventDetails, { length: 2 });
+    const iterations = events
+      .filter((e) => e.type?.startsWith('MapIteration'))
+      .map((e) => [e.type, e.mapIterationStartedEventDetails ?? e.mapIterationSucceededEventDetails] as const)
+      .sort((a, b) => `${a[0]}${a[1]?.index}`.localeCompare(`${b[0]}${b[1]?.index}`));
+    assert.deepEqual(iterations, [
+      ['MapIterationStarted', { name: 'M', index: 0 }],
+      ['MapIterationStarted', { name: 'M', index: 1 }],
+      ['MapIterationSucceeded', { name: 'M', index: 0 }],
+      ['MapIterationSucceeded', { name: 'M', index: 1 }],
+    ]);
+    const parallel = events.filter((e) => e.type?.startsWith('ParallelState')).map((e) => e.type);
+    assert.deepEqual(parallel, ['ParallelStateEntered', 'ParallelStateStarted', 'ParallelStateSucceeded', 'ParallelStateExited']);
+    // Every event but the first follows one before it.
+    for (const e of events.slice(1)) assert.ok(e.previousEventId! >= 1 && e.previousEventId! < e.id!, JSON.stringify(e));
+  });
+
   it('stops a running execution: ABORTED, with ExecutionAborted last in its history', async () => {
     await alice.send(new CreateStateMachineCommand({ name: 'waits', definition: waitDefinition, roleArn: ROLE }));
     const w = await alice.send(new StartExecutionCommand({ stateMachineArn: machineArn('waits'), name: 'to-stop' }));
+    // Stopped once it waits (a stop before its runner's first step would end it before the Wait).
+    while (!(await historyOf(w.executionArn!)).some((e) => e.type === 'WaitStateEntered')) await new Promise((r) => setTimeout(r, 20));
     const stopped = await alice.send(
       new StopExecutionCommand({ executionArn: w.executionArn, error: 'Enough', cause: 'the test stopped it' }),
     );

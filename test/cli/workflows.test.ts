@@ -126,7 +126,42 @@ describe('hangar workflow', () => {
     );
   });
 
-  // TODO(runner): needs the durable workflow runner (app/workflow-runner.ts), not merged yet;
-  // turned on when main has "app: the durable workflow runner".
-  test.todo('start (STANDARD: prints the id; EXPRESS --sync: prints the output) and stop');
+  test('start (STANDARD: prints the id; EXPRESS --sync: prints the output) and stop', async () => {
+    const started = await hangar('workflow', 'start', 'flow', '--input', '{"a":1}', '--name', 'cli-run');
+    assert.equal(started.code, 0, started.stderr);
+    const m = /^([0-9a-f-]{36}): started \(flow\/cli-run\)/.exec(started.stdout);
+    assert.ok(m, started.stdout);
+    for (;;) {
+      const e = (await p.inject({ method: 'GET', url: `/executions/${m[1]}`, auth: alice })).json();
+      if (e.status !== 'RUNNING') {
+        assert.deepEqual([e.status, e.input, e.output], ['SUCCEEDED', { a: 1 }, 1]);
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+
+    writeFileSync(
+      join(dir, 'fails.asl.json'),
+      JSON.stringify({ StartAt: 'F', States: { F: { Type: 'Fail', Error: 'Nope', Cause: 'no' } } }),
+    );
+    await hangar('workflow', 'create', 'quick', join(dir, 'pass.asl.json'), '--type', 'EXPRESS');
+    await hangar('workflow', 'create', 'nope', join(dir, 'fails.asl.json'), '--type', 'EXPRESS');
+    writeFileSync(join(dir, 'input.json'), '{"b":2}');
+    const sync = await hangar('workflow', 'start', 'quick', '--sync', '--input-file', join(dir, 'input.json'));
+    assert.equal(sync.code, 0, sync.stderr);
+    assert.match(sync.stdout, /status\s+SUCCEEDED/);
+    assert.match(sync.stdout, /output\s+1/);
+    const failed = await hangar('workflow', 'start', 'nope', '--sync', '--json');
+    assert.equal(failed.code, 1, 'a sync run that fails exits 1');
+    assert.deepEqual([JSON.parse(failed.stdout).status, JSON.parse(failed.stdout).error], ['FAILED', 'Nope']);
+
+    writeFileSync(join(dir, 'wait.asl.json'), JSON.stringify({ StartAt: 'W', States: { W: { Type: 'Wait', Seconds: 3600, End: true } } }));
+    await hangar('workflow', 'create', 'long', join(dir, 'wait.asl.json'));
+    const w = JSON.parse((await hangar('workflow', 'start', 'long', '--json')).stdout);
+    const stopped = await hangar('workflow', 'stop', w.id, '--error', 'Enough', '--cause', 'from the cli');
+    assert.equal(stopped.code, 0, stopped.stderr);
+    assert.equal(stopped.stdout.trim(), `${w.id}: ABORTED`);
+    const e = (await p.inject({ method: 'GET', url: `/executions/${w.id}`, auth: alice })).json();
+    assert.deepEqual([e.status, e.error, e.cause], ['ABORTED', 'Enough', 'from the cli']);
+  });
 });

@@ -19,6 +19,7 @@ import {
   getStateMachine,
   listExecutions,
   listStateMachines,
+  MAX_DEFINITION_BYTES,
   type Started,
   startExecution,
   startSyncExecution,
@@ -29,6 +30,10 @@ import { EXECUTION_STATUSES, type Execution, type HistoryEventRecord, pageOf, ro
 import { principalOf } from '../authenticate.ts';
 import type { ApiContext } from '../context.ts';
 import { Problem, UserId } from '../schemas.ts';
+
+/** A definition of up to 1 MiB (AWS's limit), as a JSON string (escaped: longer) or an object,
+ *  beside the other fields: more than the API's default body limit (1 MiB). */
+const DEFINITION_BODY_LIMIT = 2 * MAX_DEFINITION_BYTES + 64 * 1024;
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms));
@@ -193,6 +198,7 @@ export function workflowRoutes(app: FastifyInstance, ctx: ApiContext): void {
   r.post(
     '/state-machines',
     {
+      bodyLimit: DEFINITION_BODY_LIMIT,
       schema: {
         summary: 'Create a state machine (Amazon States Language); the same request again answers the same machine',
         tags,
@@ -247,6 +253,7 @@ export function workflowRoutes(app: FastifyInstance, ctx: ApiContext): void {
   r.patch(
     '/state-machines/:name',
     {
+      bodyLimit: DEFINITION_BODY_LIMIT,
       schema: {
         summary: "Change a state machine's definition, role or description (running executions keep theirs)",
         tags,

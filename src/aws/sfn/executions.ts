@@ -15,7 +15,7 @@ import {
   startSyncExecution,
   stopExecution,
 } from '../../app/index.ts';
-import { EXECUTION_STATUSES, type Execution, type ExecutionStatus, ErrorCode, HangarError } from '../../core/index.ts';
+import { EXECUTION_STATUSES, type Execution, type ExecutionStatus, ErrorCode, HangarError, type StateMachine } from '../../core/index.ts';
 import { AwsError } from '../errors.ts';
 import { userOf } from '../lambda/context.ts';
 import type { AwsCall, AwsCaller } from '../service.ts';
@@ -70,13 +70,12 @@ async function executionOf(ctx: SfnContext, call: AwsCall, body: Record<string, 
   return findExecution(ctx, userOf(call.caller), machine, name);
 }
 
-/** The role the execution's machine has (its history's ExecutionStarted names it); the default
- *  once the machine is deleted. */
-async function roleOf(ctx: SfnContext, userId: string, machine: string): Promise<string> {
+/** The execution's state machine as it is now; null once it is deleted. */
+async function machineOf(ctx: SfnContext, userId: string, machine: string): Promise<StateMachine | null> {
   try {
-    return (await getStateMachine(ctx, userId, machine)).roleArn;
+    return await getStateMachine(ctx, userId, machine);
   } catch (err) {
-    if (err instanceof HangarError && err.code === ErrorCode.StateMachineNotFound) return DEFAULT_ROLE_ARN;
+    if (err instanceof HangarError && err.code === ErrorCode.StateMachineNotFound) return null;
     throw err;
   }
 }
@@ -138,7 +137,7 @@ export function executionOperations(ctx: SfnContext): JsonOperation[] {
       async run(call, body) {
         const user = userOf(call.caller);
         const e = await executionOf(ctx, call, body);
-        const m = await getStateMachine(ctx, user, e.stateMachineName).catch(() => null);
+        const m = await machineOf(ctx, user, e.stateMachineName);
         // The definition the execution runs; the machine's date and role when it is still at that revision.
         const current = m !== null && m.revisionId === e.revisionId;
         return {
@@ -221,7 +220,7 @@ export function executionOperations(ctx: SfnContext): JsonOperation[] {
         const mapper = new HistoryMapper(
           {
             region: call.caller.region,
-            roleArn: await roleOf(ctx, user, e.stateMachineName),
+            roleArn: (await machineOf(ctx, user, e.stateMachineName))?.roleArn ?? DEFAULT_ROLE_ARN,
             includeData: field.boolean(body, 'includeExecutionData') ?? true,
           },
           (from, limit) => executionHistory(ctx, user, e.id, { limit: Math.min(limit, MAX_PAGE), after: from }),

@@ -4,6 +4,7 @@
  * named by `X-Amz-Target: AWSStepFunctions.<Operation>`, signed for the service `states`; its
  * errors are Step Functions' own names, every one a 400 as on AWS.
  */
+import { MAX_DEFINITION_BYTES } from '../../app/index.ts';
 import { ErrorCode } from '../../core/index.ts';
 import { AwsError } from '../errors.ts';
 import { Protocol, type AwsService } from '../service.ts';
@@ -20,6 +21,10 @@ export const SFN_TARGET_PREFIX = 'AWSStepFunctions';
 
 const client = (type: string) => ({ type, status: 400 });
 
+/** A definition of up to 1 MiB (AWS's limit) is sent as a JSON string: escaping its quotes and
+ *  line breaks makes it longer, about a third for a pretty-printed one; twice is room enough. */
+export const SFN_BODY_LIMIT = 2 * MAX_DEFINITION_BYTES + 64 * 1024;
+
 export function sfnService(ctx: SfnContext): AwsService {
   const operations = new Map<string, JsonOperation>(
     [...machineOperations(ctx), ...executionOperations(ctx), ...taskOperations(ctx)].map((op) => [op.name, op]),
@@ -28,6 +33,7 @@ export function sfnService(ctx: SfnContext): AwsService {
     signingName: 'states',
     protocol: Protocol.AwsJson1_0,
     targetPrefix: SFN_TARGET_PREFIX,
+    bodyLimit: SFN_BODY_LIMIT,
     domainErrors: {
       invalid: client('ValidationException'),
       'not-found': client('ResourceNotFound'),

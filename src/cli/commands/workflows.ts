@@ -198,10 +198,10 @@ export function workflowCommands(program: Command): void {
         }
       }
       const s = await clientFor(flags).workflows.start(machine, { name: flags.name, input }, { sync: flags.sync, userId: flags.user });
-      if (flags.json) return printJson(s);
-      print(startedText(s));
       // A sync run that did not succeed exits 1, as a failed command does.
       if (s.type === 'EXPRESS' && s.status !== 'RUNNING' && s.status !== 'SUCCEEDED') process.exitCode = 1;
+      if (flags.json) return printJson(s);
+      print(startedText(s));
     },
   );
 

@@ -47,9 +47,10 @@ export interface AslState {
   CausePath?: string;
   // Task
   Resource?: string;
-  TimeoutSeconds?: number;
+  /** A number, or in a JSONata state a `{% %}` expression (as Seconds, MaxConcurrency and the tolerances). */
+  TimeoutSeconds?: number | string;
   TimeoutSecondsPath?: string;
-  HeartbeatSeconds?: number;
+  HeartbeatSeconds?: number | string;
   HeartbeatSecondsPath?: string;
   Credentials?: Json;
   // Parallel
@@ -72,7 +73,7 @@ export interface AslState {
   Label?: string;
 }
 
-/** True when a definition or any state in it asks for JSONata, which this engine does not evaluate yet. */
+/** True when a definition or any state in it asks for JSONata. */
 export function usesJsonata(definition: StateMachineDefinition): boolean {
   if (definition.QueryLanguage === 'JSONata') return true;
   return Object.values(definition.States ?? {}).some(
@@ -82,4 +83,28 @@ export function usesJsonata(definition: StateMachineDefinition): boolean {
       (s.ItemProcessor !== undefined && usesJsonata(s.ItemProcessor)) ||
       (s.Iterator !== undefined && usesJsonata(s.Iterator)),
   );
+}
+
+export type QueryLanguage = 'JSONPath' | 'JSONata';
+
+/** A state's query language: its own QueryLanguage, else its state machine's, else JSONPath. */
+export function queryLanguageOf(machine: StateMachineDefinition, state: AslState): QueryLanguage {
+  return state.QueryLanguage ?? machine.QueryLanguage ?? 'JSONPath';
+}
+
+const inherited = new WeakMap<StateMachineDefinition, StateMachineDefinition>();
+
+/**
+ * A Parallel branch or Map ItemProcessor as its parent machine runs it: without a QueryLanguage
+ * of its own it takes the parent machine's (not the Parallel's or Map's own: measured on AWS),
+ * written into the copy so that the nested runner, which sees only the nested machine, knows it.
+ */
+export function nestedMachine(parent: StateMachineDefinition, nested: StateMachineDefinition): StateMachineDefinition {
+  if (nested.QueryLanguage !== undefined || parent.QueryLanguage !== 'JSONata') return nested;
+  let copy = inherited.get(nested);
+  if (!copy) {
+    copy = { ...nested, QueryLanguage: 'JSONata' };
+    inherited.set(nested, copy);
+  }
+  return copy;
 }

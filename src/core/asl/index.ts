@@ -1,6 +1,15 @@
 /** Amazon States Language: validation, the transition function, and an in-memory runner. */
 export type { Environment, ExecutionInfo, Position } from './context.ts';
-export { STATE_TYPES, type AslState, type StateMachineDefinition, type StateType, usesJsonata } from './definition.ts';
+export {
+  STATE_TYPES,
+  type AslState,
+  nestedMachine,
+  type QueryLanguage,
+  queryLanguageOf,
+  type StateMachineDefinition,
+  type StateType,
+  usesJsonata,
+} from './definition.ts';
 export { type Json, type JsonObject, StatesErrors, StatesFailure } from './errors.ts';
 export { errorMatches, decideRetry, retryDelaySeconds, type Retrier, type Catcher } from './retry.ts';
 export { completeState, enterState, failState, type Step } from './step.ts';

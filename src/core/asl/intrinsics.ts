@@ -292,6 +292,11 @@ const FUNCTIONS: Record<string, (args: Json[], scope: Scope) => Json> = {
   },
 };
 
+/** One intrinsic by name ('ArrayPartition'), outside a JSONPath field: JSONata's $partition, $range and $hash are these. */
+export function callIntrinsic(name: string, args: Json[], random: () => number): Json {
+  return FUNCTIONS[name](args, { data: null, context: null, variables: {}, random });
+}
+
 /** A version 4 UUID drawn from the injected randomness. */
 export function randomUuid(random: () => number): string {
   const hex = Array.from({ length: 32 }, () => Math.floor(random() * 16).toString(16));

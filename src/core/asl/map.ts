@@ -12,7 +12,7 @@ export interface Tolerance {
 export type IterationOutcome = { ok: true; output: Json } | { ok: false; error: string; cause: string | undefined };
 
 export function mapItems(state: AslState, scope: Scope): Json[] {
-  const items = state.Items !== undefined ? applyTemplate(state.Items, scope) : selectPath(state.ItemsPath ?? '$', scope);
+  const items = selectPath(state.ItemsPath ?? '$', scope);
   if (!Array.isArray(items)) {
     throw runtimeFailure(`The Map state's items must be a JSON array, got ${JSON.stringify(items)}`);
   }
@@ -55,9 +55,23 @@ function pathNumber(
 export function batchInputs(state: AslState, inputs: Json[], scope: Scope): Json[] {
   const batcher = state.ItemBatcher;
   if (batcher === undefined) return inputs;
-  const maxItems = batcherNumber(batcher, 'MaxItemsPerBatch', scope) ?? Number.POSITIVE_INFINITY;
-  const maxBytes = batcherNumber(batcher, 'MaxInputBytesPerBatch', scope) ?? Number.POSITIVE_INFINITY;
-  const batchInput = batcher.BatchInput === undefined ? undefined : applyTemplate(batcher.BatchInput, scope);
+  return batchItems(inputs, {
+    maxItems: batcherNumber(batcher, 'MaxItemsPerBatch', scope),
+    maxBytes: batcherNumber(batcher, 'MaxInputBytesPerBatch', scope),
+    batchInput: batcher.BatchInput === undefined ? undefined : applyTemplate(batcher.BatchInput, scope),
+  });
+}
+
+export interface Batching {
+  maxItems: number | undefined;
+  maxBytes: number | undefined;
+  batchInput: Json | undefined;
+}
+
+/** Groups the iteration inputs into `{ Items, BatchInput }` batches of at most maxItems items and maxBytes bytes of JSON. */
+export function batchItems(inputs: Json[], b: Batching): Json[] {
+  const maxItems = b.maxItems ?? Number.POSITIVE_INFINITY;
+  const maxBytes = b.maxBytes ?? Number.POSITIVE_INFINITY;
   const batches: Json[][] = [];
   let current: Json[] = [];
   let bytes = 0;
@@ -72,13 +86,17 @@ export function batchInputs(state: AslState, inputs: Json[], scope: Scope): Json
     bytes += size;
   }
   if (current.length > 0) batches.push(current);
-  return batches.map((Items): Json => (batchInput === undefined ? { Items } : { Items, BatchInput: batchInput }));
+  return batches.map((Items): Json => (b.batchInput === undefined ? { Items } : { Items, BatchInput: b.batchInput }));
 }
 
 function batcherNumber(batcher: JsonObject, field: string, scope: Scope): number | undefined {
   const literal = batcher[field];
   const path = batcher[`${field}Path`];
-  const v = literal !== undefined ? literal : typeof path === 'string' ? selectPath(path, scope) : undefined;
+  return batcherLimit(field, literal !== undefined ? literal : typeof path === 'string' ? selectPath(path, scope) : undefined);
+}
+
+/** MaxItemsPerBatch and MaxInputBytesPerBatch: positive integers when given. */
+export function batcherLimit(field: string, v: Json | undefined): number | undefined {
   if (v === undefined) return undefined;
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 1)
     throw runtimeFailure(`The ItemBatcher field ${field} must be a positive integer, got ${JSON.stringify(v)}`);

@@ -4,7 +4,7 @@
  * clock instead of sleeping; Task states go to an injected resolver.
  */
 import type { Environment, ExecutionInfo, Position } from './context.ts';
-import { type StateMachineDefinition, type StateType, usesJsonata } from './definition.ts';
+import type { StateMachineDefinition, StateType } from './definition.ts';
 import { type EventDraft, enteredEvent, type HistoryEvent, type HistoryEventType, stepEvents } from './history.ts';
 import { type Json, type JsonObject, StatesErrors, StatesFailure } from './errors.ts';
 import { exceedsTolerance, type IterationOutcome, mapResult } from './map.ts';
@@ -44,7 +44,7 @@ export type ExecutionResult =
   | { status: 'SUCCEEDED'; output: Json; events: HistoryEvent[] }
   | { status: 'FAILED' | 'TIMED_OUT'; error: string | undefined; cause: string | undefined; events: HistoryEvent[] };
 
-/** The engine cannot run this definition yet (JSONata): not a failure of the execution. */
+/** The engine cannot run this definition: not a failure of the execution. Nothing throws it today (JSONata runs since session 20). */
 export class UnsupportedDefinitionError extends Error {}
 
 /** AWS's limit on the size of a state's input or output (256 KiB of UTF-8 JSON). */
@@ -74,7 +74,6 @@ interface Runtime {
 type Outcome = IterationOutcome;
 
 export async function runExecution(definition: StateMachineDefinition, input: Json, options: RunOptions = {}): Promise<ExecutionResult> {
-  if (usesJsonata(definition)) throw new UnsupportedDefinitionError('JSONata (QueryLanguage "JSONata") is not supported yet');
   const real = options.clock;
   const startMs = options.startMs ?? real?.now() ?? Date.now();
   const clock: { ms: number } = real
@@ -168,13 +167,13 @@ async function runMachine(
         retryCounts: [],
         variables: vars,
       };
-      let step = enterState(machine, pos, rt.env);
+      let step = await enterState(machine, pos, rt.env);
       for (;;) {
         step = await carryOut(machine, pos, step, rt, type);
         if (rt.clock.ms >= deadline) return { ok: false, error: StatesErrors.Timeout, cause: undefined };
         if (step.kind !== 'retry') break;
         pos = { ...pos, retryCounts: step.retryCounts };
-        step = enterState(machine, pos, rt.env);
+        step = await enterState(machine, pos, rt.env);
       }
       if (step.kind === 'fail') return { ok: false, error: step.error, cause: step.cause };
       if (step.kind !== 'next' && step.kind !== 'succeed') throw new Error(`unexpected step ${step.kind}`);
@@ -209,7 +208,7 @@ async function carryOut(machine: StateMachineDefinition, pos: Position, step: St
         break;
       case 'task': {
         if (!rt.resolveTask) {
-          step = failState(machine, pos, rt.env, StatesErrors.Runtime, `No resolver runs Task resources here: ${step.resource}`);
+          step = await failState(machine, pos, rt.env, StatesErrors.Runtime, `No resolver runs Task resources here: ${step.resource}`);
           break;
         }
         for (const e of stepEvents(type, pos.state, step)) emitDraft(rt, e);
@@ -220,11 +219,11 @@ async function carryOut(machine: StateMachineDefinition, pos: Position, step: St
           const tooLarge = oversize(/^arn:aws:states:::([^:.]+)/.exec(resource)?.[1] ?? pos.state, result);
           if (tooLarge) throw tooLarge;
           emit(rt, 'TaskSucceeded', { output: result });
-          step = completeState(machine, pos, rt.env, result);
+          step = await completeState(machine, pos, rt.env, result);
         } catch (e) {
           if (!(e instanceof StatesFailure)) throw e;
           emit(rt, 'TaskFailed', { error: e.error, cause: e.cause ?? null });
-          step = failState(machine, pos, rt.env, e.error, e.cause);
+          step = await failState(machine, pos, rt.env, e.error, e.cause);
         }
         break;
       }
@@ -236,10 +235,10 @@ async function carryOut(machine: StateMachineDefinition, pos: Position, step: St
         const failed = outcomes.find((o) => !o.ok);
         if (failed && !failed.ok) {
           emit(rt, 'ParallelStateFailed', { error: failed.error, cause: failed.cause ?? null });
-          step = failState(machine, pos, rt.env, failed.error, failed.cause);
+          step = await failState(machine, pos, rt.env, failed.error, failed.cause);
         } else {
           emit(rt, 'ParallelStateSucceeded');
-          step = completeState(
+          step = await completeState(
             machine,
             pos,
             rt.env,
@@ -257,11 +256,11 @@ async function carryOut(machine: StateMachineDefinition, pos: Position, step: St
         } catch (e) {
           if (!(e instanceof StatesFailure)) throw e;
           emit(rt, 'MapStateFailed', { error: e.error, cause: e.cause ?? null });
-          step = failState(machine, pos, rt.env, e.error, e.cause);
+          step = await failState(machine, pos, rt.env, e.error, e.cause);
           break;
         }
         emit(rt, 'MapStateSucceeded');
-        step = completeState(machine, pos, rt.env, result);
+        step = await completeState(machine, pos, rt.env, result);
         break;
       }
       default: {

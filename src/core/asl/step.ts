@@ -7,37 +7,20 @@
  */
 import { chooseRule } from './choice.ts';
 import { contextObject, type Environment, type Position, scopeOf } from './context.ts';
-import type { AslState, StateMachineDefinition } from './definition.ts';
+import { type AslState, nestedMachine, queryLanguageOf, type StateMachineDefinition } from './definition.ts';
 import { isObject, type Json, runtimeFailure, StatesErrors, StatesFailure } from './errors.ts';
 import { IntrinsicSyntaxError, randomUuid } from './intrinsics.ts';
 import { JsonPathSyntaxError } from './jsonpath.ts';
-import { batchInputs, errorOutput, iterationInput, mapItems, maxConcurrency, type Tolerance, tolerance } from './map.ts';
+import { batchInputs, errorOutput, iterationInput, mapItems, maxConcurrency, tolerance } from './map.ts';
 import { applyResultPath, applyTemplate, dynamicValue, filterPath } from './payload.ts';
 import { requirePath, type Scope } from './scope.ts';
 import { decideRetry, findCatcher } from './retry.ts';
+import { catchJsonata, completeJsonata, enterJsonata } from './step-jsonata.ts';
 import { waitUntil } from './wait.ts';
 
-export type Variables = Readonly<Record<string, Json>>;
+import type { Step, Variables } from './step-types.ts';
 
-export type Step =
-  | { kind: 'next'; next: string; output: Json; variables: Variables }
-  | { kind: 'succeed'; output: Json; variables: Variables }
-  | { kind: 'fail'; error: string; cause: string | undefined }
-  /** A Wait state: resume with `after` once the clock reaches `untilMs`. */
-  | { kind: 'wait'; untilMs: number; after: Step }
-  /** Run the same state again, with the same input, after `delaySeconds`. */
-  | { kind: 'retry'; delaySeconds: number; retryCounts: number[]; error: string; cause: string | undefined }
-  /** Run a Task's resource; the runner (or its resolver) fails it with States.Timeout past timeoutSeconds. */
-  | {
-      kind: 'task';
-      resource: string;
-      parameters: Json;
-      context: Json;
-      timeoutSeconds: number | undefined;
-      heartbeatSeconds: number | undefined;
-    }
-  | { kind: 'parallel'; branches: { definition: StateMachineDefinition; input: Json }[] }
-  | { kind: 'map'; processor: StateMachineDefinition; inputs: Json[]; maxConcurrency: number; tolerance: Tolerance };
+export type { Step, Variables };
 
 export function stateOf(machine: StateMachineDefinition, name: string): AslState {
   const state = machine.States[name];
@@ -45,19 +28,26 @@ export function stateOf(machine: StateMachineDefinition, name: string): AslState
   return state;
 }
 
+/*
+ * The three transition functions return promises because JSONata (jsonata 2.x) evaluates
+ * asynchronously; a JSONPath state is decided synchronously inside them, as before.
+ */
+
 /** Run a state up to its first effect (or to its end, for Pass, Choice, Succeed and Fail). */
-export function enterState(machine: StateMachineDefinition, pos: Position, env: Environment): Step {
+export async function enterState(machine: StateMachineDefinition, pos: Position, env: Environment): Promise<Step> {
   try {
-    return enter(stateOf(machine, pos.state), pos, env);
+    const state = stateOf(machine, pos.state);
+    return queryLanguageOf(machine, state) === 'JSONata' ? await enterJsonata(machine, state, pos, env) : enter(machine, state, pos, env);
   } catch (e) {
     return failStateFrom(machine, pos, env, e);
   }
 }
 
 /** The result of a state's effect (Task output, Parallel branch outputs, Map results) arrived. */
-export function completeState(machine: StateMachineDefinition, pos: Position, env: Environment, result: Json): Step {
+export async function completeState(machine: StateMachineDefinition, pos: Position, env: Environment, result: Json): Promise<Step> {
   try {
     const state = stateOf(machine, pos.state);
+    if (queryLanguageOf(machine, state) === 'JSONata') return await completeJsonata(state, pos, env, result);
     const selected = state.ResultSelector === undefined ? result : applyTemplate(state.ResultSelector, scopeOf(env, pos, result));
     return finish(state, pos, env, selected, applyResultPath(state.ResultPath, pos.input, selected));
   } catch (e) {
@@ -66,17 +56,15 @@ export function completeState(machine: StateMachineDefinition, pos: Position, en
 }
 
 /** A state failed: retry it, catch the error, or fail the execution, as its Retry and Catch say. */
-export function failState(
+export async function failState(
   machine: StateMachineDefinition,
   pos: Position,
   env: Environment,
   error: string,
   cause: string | undefined,
-): Step {
+): Promise<Step> {
   const state = machine.States[pos.state];
-  if (error === StatesErrors.Runtime && cause !== undefined && !cause.startsWith('An error occurred while executing the state')) {
-    cause = `An error occurred while executing the state '${pos.state}' (entered at the event id #${pos.enteredEventId}). ${cause}`;
-  }
+  if (error === StatesErrors.Runtime || error === StatesErrors.QueryEvaluationError) cause = inState(pos, cause);
   if (!state) return { kind: 'fail', error, cause };
   const decision = decideRetry(state.Retry, error, pos.retryCounts, env.random);
   if (decision.kind === 'retry') {
@@ -88,15 +76,23 @@ export function failState(
   if (!catcher) return { kind: 'fail', error, cause };
   try {
     const caught = errorOutput(error, cause);
+    if (queryLanguageOf(machine, state) === 'JSONata') return await catchJsonata(state, catcher, pos, env, caught);
     const variables = assign(catcher.Assign, pos, env, caught);
     return { kind: 'next', next: catcher.Next, output: applyResultPath(catcher.ResultPath, pos.input, caught), variables };
   } catch (e) {
     const f = asFailure(e);
-    return { kind: 'fail', error: f.error, cause: f.cause };
+    // A JSONata catcher's failing Output or Assign is reported as the state's own failures are.
+    return { kind: 'fail', error: f.error, cause: f.error === StatesErrors.QueryEvaluationError ? inState(pos, f.cause) : f.cause };
   }
 }
 
-function failStateFrom(machine: StateMachineDefinition, pos: Position, env: Environment, e: unknown): Step {
+/** AWS's cause of States.Runtime and States.QueryEvaluationError names the state and the event that entered it. */
+function inState(pos: Position, cause: string | undefined): string | undefined {
+  if (cause === undefined || cause.startsWith('An error occurred while executing the state')) return cause;
+  return `An error occurred while executing the state '${pos.state}' (entered at the event id #${pos.enteredEventId}). ${cause}`;
+}
+
+function failStateFrom(machine: StateMachineDefinition, pos: Position, env: Environment, e: unknown): Promise<Step> {
   const f = asFailure(e);
   return failState(machine, pos, env, f.error, f.cause);
 }
@@ -108,7 +104,7 @@ function asFailure(e: unknown): StatesFailure {
   throw e;
 }
 
-function enter(state: AslState, pos: Position, env: Environment): Step {
+function enter(machine: StateMachineDefinition, state: AslState, pos: Position, env: Environment): Step {
   const inputScope = scopeOf(env, pos, pos.input);
   const effective = filterPath(state.InputPath, inputScope);
   const scope = scopeOf(env, pos, effective);
@@ -159,7 +155,7 @@ function enter(state: AslState, pos: Position, env: Environment): Step {
     }
     case 'Parallel': {
       const input = state.Parameters === undefined ? effective : applyTemplate(state.Parameters, scope);
-      return { kind: 'parallel', branches: (state.Branches ?? []).map((definition) => ({ definition, input })) };
+      return { kind: 'parallel', branches: (state.Branches ?? []).map((b) => ({ definition: nestedMachine(machine, b), input })) };
     }
     case 'Map': {
       const processor = state.ItemProcessor ?? state.Iterator;
@@ -173,15 +169,21 @@ function enter(state: AslState, pos: Position, env: Environment): Step {
         items.map((value, index) => iterationInput(state, itemScope, index, value)),
         scope,
       );
-      return { kind: 'map', processor, inputs, maxConcurrency: maxConcurrency(state, scope), tolerance: tolerance(state, scope) };
+      return {
+        kind: 'map',
+        processor: nestedMachine(machine, processor),
+        inputs,
+        maxConcurrency: maxConcurrency(state, scope),
+        tolerance: tolerance(state, scope),
+      };
     }
     default:
       throw runtimeFailure(`Unknown state type ${JSON.stringify((state as { Type: unknown }).Type)}`);
   }
 }
 
-function taskSeconds(literal: number | undefined, path: string | undefined, field: string, scope: Scope): number | undefined {
-  if (path === undefined) return literal;
+function taskSeconds(literal: number | string | undefined, path: string | undefined, field: string, scope: Scope): number | undefined {
+  if (path === undefined) return literal as number | undefined;
   const v = requirePath(path, scope, field);
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 1)
     throw runtimeFailure(`The ${field} field refers to value "${JSON.stringify(v)}" which is not a valid positive integer: ${path}`);

@@ -16,6 +16,7 @@ import {
   ruleProblems,
   templateProblems,
 } from './validate-fields.ts';
+import { jsonataStateProblems, jsonPathStateProblems, languageFieldMessage, type Problem } from './validate-jsonata.ts';
 
 export const DiagnosticCodes = {
   SchemaValidationFailed: 'SCHEMA_VALIDATION_FAILED',
@@ -30,6 +31,10 @@ export const DiagnosticCodes = {
   TooDeeplyNested: 'TOO_DEEPLY_NESTED',
   /** Not in the API reference's list either: a state name used twice anywhere in the machine, branches and Map processors included. */
   DuplicateStateName: 'DUPLICATE_STATE_NAME',
+  /** A JSONata expression that does not parse (the message is jsonata's, without its code). */
+  InvalidJsonataExpression: 'INVALID_JSONATA_EXPRESSION',
+  /** A JSONata expression reading what does not exist where it stands (a top-level field name, `$$`, `$states.errorOutput` outside a Catch). */
+  UnsupportedJsonataExpression: 'UNSUPPORTED_JSONATA_EXPRESSION',
 } as const;
 export type DiagnosticCode = (typeof DiagnosticCodes)[keyof typeof DiagnosticCodes];
 
@@ -59,7 +64,7 @@ export function validateDefinitionText(text: string): Diagnostic[] {
 
 export function validateDefinition(definition: Json): Diagnostic[] {
   const out: Diagnostic[] = [];
-  checkMachine(definition, '', out, 0, new Set(), false);
+  checkMachine(definition, '', out, 0, new Set(), false, false);
   return out;
 }
 
@@ -78,9 +83,20 @@ function schema(out: Diagnostic[], message: string, location: string): void {
 
 /**
  * `names` gathers every state name of the whole definition (ASL: names are unique across nested
- * machines too); `outerJsonata` is the QueryLanguage a nested machine inherits.
+ * machines too); `outerJsonata` is the QueryLanguage a nested machine inherits: that of the
+ * machine around it, not of the Parallel or Map state (measured on AWS: a JSONata Map in a
+ * JSONPath machine runs JSONPath states in its ItemProcessor); `jsonataOnly`: an enclosing machine
+ * chose JSONata at its top level, which rules out JSONPath in any state below (AWS).
  */
-function checkMachine(machine: Json, at: string, out: Diagnostic[], depth: number, names: Set<string>, outerJsonata: boolean): void {
+function checkMachine(
+  machine: Json,
+  at: string,
+  out: Diagnostic[],
+  depth: number,
+  names: Set<string>,
+  outerJsonata: boolean,
+  jsonataOnly: boolean,
+): void {
   if (depth > MAX_DEPTH) {
     out.push(diagnostic('TOO_DEEPLY_NESTED', 'The states are too deeply nested', at));
     return;
@@ -93,9 +109,7 @@ function checkMachine(machine: Json, at: string, out: Diagnostic[], depth: numbe
     if (!['StartAt', 'States', 'Comment', 'Version', 'TimeoutSeconds', 'QueryLanguage', 'ProcessorConfig'].includes(key))
       schema(out, `Field ${key} not allowed.`, `${at}/${key}`);
   }
-  if (machine.QueryLanguage !== undefined && machine.QueryLanguage !== 'JSONPath' && machine.QueryLanguage !== 'JSONata') {
-    schema(out, "The field 'QueryLanguage' must be 'JSONPath' or 'JSONata'", `${at}/QueryLanguage`);
-  }
+  checkQueryLanguage(machine.QueryLanguage, at, out, jsonataOnly);
   if (machine.TimeoutSeconds !== undefined && !positiveInteger(machine.TimeoutSeconds))
     schema(out, "The field 'TimeoutSeconds' must be a positive integer", `${at}/TimeoutSeconds`);
   const states = machine.States;
@@ -106,16 +120,33 @@ function checkMachine(machine: Json, at: string, out: Diagnostic[], depth: numbe
   if (typeof machine.StartAt !== 'string') schema(out, 'These fields are required: [StartAt]', at);
   else if (!Object.hasOwn(states, machine.StartAt))
     out.push(diagnostic('MISSING_TRANSITION_TARGET', `Missing 'Next' target: ${machine.StartAt}`, `${at}/StartAt`));
-  const jsonata = machine.QueryLanguage === 'JSONata' || (outerJsonata && machine.QueryLanguage !== 'JSONPath');
+  const jsonata = isJsonata(machine.QueryLanguage, outerJsonata);
+  const only = jsonataOnly || (at === '' && jsonata);
   for (const [name, state] of Object.entries(states)) {
     const where = `${at}/States/${name}`;
     if (name.length === 0 || name.length > MAX_STATE_NAME)
       out.push(diagnostic('INVALID_STATE_NAME', `State names must be 1 to ${MAX_STATE_NAME} characters long: ${name}`, where));
     if (names.has(name)) out.push(diagnostic('DUPLICATE_STATE_NAME', `Duplicate State name: ${name}`, where));
     names.add(name);
-    checkState(name, state, states, where, out, { depth, names, jsonata });
+    checkState(name, state, states, where, out, { depth, names, jsonata, jsonataOnly: only });
   }
   checkGraph(machine as { StartAt?: Json; States: JsonObject }, at, out);
+}
+
+/** AWS reads a QueryLanguage as JSONPath only when it is exactly 'JSONPath'; any other value given is JSONata (and refused apart). */
+function isJsonata(v: Json | undefined, inherited: boolean): boolean {
+  return v === undefined ? inherited : v !== 'JSONPath';
+}
+
+function checkQueryLanguage(v: Json | undefined, at: string, out: Diagnostic[], jsonataOnly: boolean): void {
+  if (v === undefined) return;
+  if (v !== 'JSONPath' && v !== 'JSONata') schema(out, "The field 'QueryLanguage' must be 'JSONPath' or 'JSONata'", `${at}/QueryLanguage`);
+  else if (v === 'JSONPath' && jsonataOnly)
+    schema(out, "'QueryLanguage' can not be 'JSONPath' if set to 'JSONata' for whole state machine", at);
+}
+
+function report(out: Diagnostic[], problems: Problem[]): void {
+  for (const p of problems) out.push(diagnostic(p.code ?? 'SCHEMA_VALIDATION_FAILED', p.message, p.at));
 }
 
 function positiveInteger(v: Json): boolean {
@@ -127,6 +158,8 @@ interface Nesting {
   names: Set<string>;
   /** The machine's QueryLanguage is JSONata (its own or inherited). */
   jsonata: boolean;
+  /** Some enclosing machine's own QueryLanguage is JSONata: no state below may say JSONPath. */
+  jsonataOnly: boolean;
 }
 
 function checkState(name: string, state: Json, states: JsonObject, at: string, out: Diagnostic[], nesting: Nesting): void {
@@ -140,15 +173,22 @@ function checkState(name: string, state: Json, states: JsonObject, at: string, o
     return;
   }
   const t = type as StateType;
-  const jsonata = state.QueryLanguage === 'JSONata' || (nesting.jsonata && state.QueryLanguage !== 'JSONPath');
+  const jsonata = isJsonata(state.QueryLanguage, nesting.jsonata);
   for (const key of Object.keys(state)) {
     if (!ALLOWED_FIELDS[t].has(key)) schema(out, `Field ${key} not allowed.`, `${at}/${key}`);
-    else if ((jsonata ? JSONPATH_ONLY_FIELDS : JSONATA_ONLY_FIELDS).has(key))
-      schema(out, `Field ${key} not allowed with QueryLanguage ${jsonata ? 'JSONata' : 'JSONPath'}.`, `${at}/${key}`);
+    // Where AWS points: at the JSONPath field of a JSONata state, at a JSONPath state with a JSONata field.
+    else if (jsonata && JSONPATH_ONLY_FIELDS.has(key)) schema(out, languageFieldMessage(key, 'JSONata'), `${at}/${key}`);
+    else if (!jsonata && JSONATA_ONLY_FIELDS.has(key)) schema(out, languageFieldMessage(key, 'JSONPath'), at);
   }
-  const inner = (machine: Json, where: string) => checkMachine(machine, where, out, nesting.depth + 1, nesting.names, jsonata);
+  checkQueryLanguage(state.QueryLanguage, at, out, nesting.jsonataOnly);
+  const inner = (machine: Json, where: string) =>
+    checkMachine(machine, where, out, nesting.depth + 1, nesting.names, nesting.jsonata, nesting.jsonataOnly);
   checkFlow(t, state, states, at, out);
-  if (!jsonata) checkPaths(t, state, at, out);
+  if (jsonata) report(out, jsonataStateProblems(t, state, at));
+  else {
+    checkPaths(t, state, at, out);
+    report(out, jsonPathStateProblems(state, at));
+  }
   for (const field of ['Retry', 'Catch'] as const) {
     const list = state[field];
     if (list === undefined) continue;
@@ -168,7 +208,10 @@ function checkState(name: string, state: Json, states: JsonObject, at: string, o
       if (!Array.isArray(choices) || choices.length === 0) schema(out, "The field 'Choices' must be a non-empty array", `${at}/Choices`);
       else
         choices.forEach((rule, i) => {
-          for (const p of ruleProblems(rule, `${at}/Choices/${i}`, true)) schema(out, p.message, p.at);
+          // A JSONata rule's Condition is checked with the state's other expressions.
+          if (!jsonata) for (const p of ruleProblems(rule, `${at}/Choices/${i}`, true)) schema(out, p.message, p.at);
+          else if (!isObject(rule) || typeof rule.Next !== 'string')
+            schema(out, "A Choice rule at the top level needs the field 'Next'", `${at}/Choices/${i}`);
           if (isObject(rule) && rule.Next !== undefined) checkTarget(rule.Next, states, `${at}/Choices/${i}/Next`, out);
         });
       if (state.Default !== undefined) checkTarget(state.Default, states, `${at}/Default`, out);
@@ -215,7 +258,12 @@ function checkState(name: string, state: Json, states: JsonObject, at: string, o
       if (state.ItemProcessor !== undefined && state.Iterator !== undefined)
         schema(out, 'A Map state takes ItemProcessor or Iterator, not both', at);
       if (processor === undefined) schema(out, 'These fields are required: [ItemProcessor]', at);
-      else inner(processor, `${at}/${state.ItemProcessor !== undefined ? 'ItemProcessor' : 'Iterator'}`);
+      else {
+        const where = `${at}/${state.ItemProcessor !== undefined ? 'ItemProcessor' : 'Iterator'}`;
+        // Measured on AWS: an ItemProcessor takes its machine's QueryLanguage and cannot name one.
+        if (isObject(processor) && processor.QueryLanguage !== undefined) schema(out, "Field 'QueryLanguage' is not supported", where);
+        inner(processor, where);
+      }
       checkMap(state, at, out);
       break;
     }

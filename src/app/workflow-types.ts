@@ -1,0 +1,41 @@
+/** The shapes the workflow use cases (workflows.ts) and the runner (workflow-runner.ts) share. */
+import type { Execution, StateMachine } from '../core/index.ts';
+import type { TaskTokenRecord } from '../store/index.ts';
+
+/** What StartExecution answers: a stored STANDARD execution, or an EXPRESS one started in memory. */
+export type Started =
+  | { type: 'STANDARD'; execution: Execution; started: boolean }
+  | { type: 'EXPRESS'; machine: StateMachine; name: string; startedAt: number; expressId: string };
+
+export type TaskAnswer =
+  | { kind: 'success'; output: string }
+  | { kind: 'failure'; error: string | null; cause: string | null }
+  | { kind: 'heartbeat' };
+
+/** What an EXPRESS execution ended with (StartSyncExecution). */
+export interface ExpressResult {
+  machine: StateMachine;
+  name: string;
+  /** A UUID: its ARN is arn:aws:states:REGION:ACCOUNT:express:MACHINE:NAME:ID. */
+  expressId: string;
+  startedAt: number;
+  stoppedAt: number;
+  status: 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT';
+  /** JSON text when SUCCEEDED. */
+  output: string | null;
+  error: string | null;
+  cause: string | null;
+}
+
+export interface WorkflowRunner {
+  /** A new execution: STANDARD stored and run (idempotent by name as the store says), EXPRESS
+   *  started in memory. */
+  start(machine: StateMachine, name: string, input: string): Promise<Started>;
+  /** An EXPRESS execution run to its end. */
+  runExpress(machine: StateMachine, name: string, input: string): Promise<ExpressResult>;
+  /** StopExecution: ABORTED now, whoever runs it. */
+  stop(userId: string, executionId: string, error: string | null, cause: string | null): Promise<Execution>;
+  /** SendTaskSuccess / Failure / Heartbeat for a waiting task. */
+  answer(token: TaskTokenRecord, answer: TaskAnswer): Promise<void>;
+  close(): Promise<void>;
+}
