@@ -101,6 +101,9 @@ interface Progress {
   failed: number;
 }
 
+/** A job-run Task (`.sync`, `.sync:2`): it waits for the job's end. */
+const SYNC = /\.sync(:\d+)?$/;
+
 /** Past it, the execution fails: a runaway loop (AWS caps a history at 25,000 events; a Map here may write more). */
 const MAX_EVENTS = 1_000_000;
 const META = 0;
@@ -350,7 +353,13 @@ export class LiveExecution {
           step,
           attempt: randomUUID(),
           deadlineMs: step.timeoutSeconds === undefined ? null : now + step.timeoutSeconds * 1000,
-          heartbeatMs: step.heartbeatSeconds === undefined ? null : now + step.heartbeatSeconds * 1000,
+          // Heartbeats come by token (SendTaskHeartbeat): AWS keeps the clock for callback and
+          // job-run (.sync) tasks only; a request-response task that outlasts HeartbeatSeconds
+          // succeeds (the corpus's test_base_task_HEARTBEAT_SECONDS).
+          heartbeatMs:
+            step.heartbeatSeconds === undefined || (token === null && !SYNC.test(step.resource))
+              ? null
+              : now + step.heartbeatSeconds * 1000,
           token,
           invoked: false,
         };

@@ -623,6 +623,22 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       }
     });
 
+    it('keeps no heartbeat clock for a request-response Task (no token to beat with): it outlasts HeartbeatSeconds', async () => {
+      const r = await rig(() => new Promise<Json>((resolve) => setTimeout(() => resolve({ done: true }), 1500)));
+      try {
+        const e = await run(r, {
+          StartAt: 'T',
+          States: {
+            T: { Type: 'Task', Resource: 'arn:aws:lambda:us-east-1:123456789012:function:slow', HeartbeatSeconds: 1, End: true },
+          },
+        });
+        assert.equal(e.status, 'SUCCEEDED', `${e.error}: ${e.cause}`);
+        assert.deepEqual(JSON.parse(e.output!), { done: true });
+      } finally {
+        await r.close();
+      }
+    });
+
     it('an execution past its TimeoutSeconds ends TIMED_OUT', async () => {
       const r = await rig();
       try {
