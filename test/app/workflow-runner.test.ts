@@ -16,6 +16,7 @@ import {
   executionHistory,
   StoreWorkflowRunner,
   startExecution,
+  startSyncExecution,
   stopExecution,
   type WorkflowsApp,
 } from '../../src/app/index.ts';
@@ -618,6 +619,32 @@ for (const backend of ['sqlite', 'postgres'] as const) {
         assert.equal(e.status, 'SUCCEEDED');
         assert.deepEqual(JSON.parse(e.output!), { caught: { Error: 'States.Timeout', Cause: '' } });
         assert.ok((await types(r, e.id)).includes('TaskTimedOut'));
+      } finally {
+        await r.close();
+      }
+    });
+
+    it('times an EXPRESS Task out at its TimeoutSeconds, as a STANDARD one', async () => {
+      const r = await rig(() => new Promise<Json>(() => {}));
+      try {
+        const machine = `m${n++}`;
+        const definition = {
+          StartAt: 'T',
+          States: {
+            T: {
+              Type: 'Task',
+              Resource: 'arn:aws:lambda:us-east-1:123456789012:function:slow',
+              TimeoutSeconds: 1,
+              Catch: [{ ErrorEquals: ['States.Timeout'], Next: 'Done' }],
+              End: true,
+            },
+            Done: { Type: 'Succeed' },
+          },
+        };
+        await createStateMachine(r.app, USER, { name: machine, definition: JSON.stringify(definition), type: 'EXPRESS' });
+        const e = await startSyncExecution(r.app, USER, machine, {});
+        assert.equal(e.status, 'SUCCEEDED', `${e.error}: ${e.cause}`);
+        assert.deepEqual(JSON.parse(e.output!), { Error: 'States.Timeout', Cause: '' });
       } finally {
         await r.close();
       }
