@@ -600,22 +600,25 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       }
     });
 
+    /** A Task of 1 s whose resource never answers, its timeout caught into $.caught. */
+    const timesOut = {
+      StartAt: 'T',
+      States: {
+        T: {
+          Type: 'Task',
+          Resource: 'arn:aws:lambda:us-east-1:123456789012:function:slow',
+          TimeoutSeconds: 1,
+          Catch: [{ ErrorEquals: ['States.Timeout'], ResultPath: '$.caught', Next: 'Done' }],
+          End: true,
+        },
+        Done: { Type: 'Succeed' },
+      },
+    };
+
     it('fails a Task past its TimeoutSeconds with States.Timeout and an empty cause, as AWS reports it to Catch', async () => {
       const r = await rig(() => new Promise<Json>(() => {}));
       try {
-        const e = await run(r, {
-          StartAt: 'T',
-          States: {
-            T: {
-              Type: 'Task',
-              Resource: 'arn:aws:lambda:us-east-1:123456789012:function:slow',
-              TimeoutSeconds: 1,
-              Catch: [{ ErrorEquals: ['States.Timeout'], ResultPath: '$.caught', Next: 'Done' }],
-              End: true,
-            },
-            Done: { Type: 'Succeed' },
-          },
-        });
+        const e = await run(r, timesOut);
         assert.equal(e.status, 'SUCCEEDED');
         assert.deepEqual(JSON.parse(e.output!), { caught: { Error: 'States.Timeout', Cause: '' } });
         assert.ok((await types(r, e.id)).includes('TaskTimedOut'));
@@ -628,23 +631,10 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       const r = await rig(() => new Promise<Json>(() => {}));
       try {
         const machine = `m${n++}`;
-        const definition = {
-          StartAt: 'T',
-          States: {
-            T: {
-              Type: 'Task',
-              Resource: 'arn:aws:lambda:us-east-1:123456789012:function:slow',
-              TimeoutSeconds: 1,
-              Catch: [{ ErrorEquals: ['States.Timeout'], Next: 'Done' }],
-              End: true,
-            },
-            Done: { Type: 'Succeed' },
-          },
-        };
-        await createStateMachine(r.app, USER, { name: machine, definition: JSON.stringify(definition), type: 'EXPRESS' });
+        await createStateMachine(r.app, USER, { name: machine, definition: JSON.stringify(timesOut), type: 'EXPRESS' });
         const e = await startSyncExecution(r.app, USER, machine, {});
         assert.equal(e.status, 'SUCCEEDED', `${e.error}: ${e.cause}`);
-        assert.deepEqual(JSON.parse(e.output!), { Error: 'States.Timeout', Cause: '' });
+        assert.deepEqual(JSON.parse(e.output!), { caught: { Error: 'States.Timeout', Cause: '' } });
       } finally {
         await r.close();
       }
