@@ -22,6 +22,7 @@ import type { ApiContext } from './context.ts';
 import { errorHandler, problem, sendProblem } from './problem.ts';
 import { accessRoutes } from './routes/access.ts';
 import { functionEventConfigRoutes } from './routes/function-event-config.ts';
+import { functionCircuitBreakerRoutes } from './routes/function-circuit-breaker.ts';
 import { functionProvisionedRoutes } from './routes/function-provisioned.ts';
 import { functionVersionRoutes } from './routes/function-versions.ts';
 import { functionAccessRoutes } from './routes/function-access.ts';
@@ -160,6 +161,7 @@ export async function buildApp(ctx: ApiContext, log: Logger): Promise<FastifyIns
   functionInvokeRoutes(app, ctx);
   functionEventConfigRoutes(app, ctx);
   functionProvisionedRoutes(app, ctx);
+  functionCircuitBreakerRoutes(app, ctx);
   functionLogRoutes(app, ctx);
   // HTTP APIs: managed under /http-apis, served under /http/{apiId} (and by Host) by the gateway,
   // which hears of each change made here at once.

@@ -9,7 +9,7 @@ import type { Metrics } from '../metrics/index.ts';
 import type { SecretBox } from '../secrets/index.ts';
 import type { Clock } from '../core/index.ts';
 import type { FunctionHost } from '../functions/index.ts';
-import type { ProvisionedKeeper, RemoteInvoker, WorkflowRunner } from '../app/index.ts';
+import type { CircuitBreakers, ProvisionedKeeper, RemoteInvoker, WorkflowRunner } from '../app/index.ts';
 import type {
   Fleet,
   FunctionAccess,
@@ -58,6 +58,8 @@ export interface ApiContext extends AppContext {
   functionInvocations: FunctionInvocations;
   /** Records and counts each invocation this process runs (app/invocation-recorder.ts). */
   invocations: InvocationObserver;
+  /** This process's functions' circuit breakers (app/circuit-breakers.ts). */
+  breakers: CircuitBreakers;
   metrics: Metrics;
   clock: Clock;
   config: Pick<

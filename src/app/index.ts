@@ -124,6 +124,17 @@ export {
   type HttpApisApp,
 } from './http-apis.ts';
 export {
+  type BreakerObserver,
+  type BreakersApp,
+  type BreakerTicket,
+  CircuitBreakers,
+  type CircuitBreakerView,
+  circuitBreakerOf,
+  deleteCircuitBreaker,
+  getCircuitBreaker,
+  putCircuitBreaker,
+} from './circuit-breakers.ts';
+export {
   deleteProvisionedConfig,
   getProvisionedConfig,
   type KeeperDeps,
@@ -137,3 +148,4 @@ export * from './workflows.ts';
 export { type RunnerOptions, StoreWorkflowRunner } from './workflow-runner.ts';
 export { functionTasks, workflowTasks } from './workflow-tasks.ts';
 export { isHangarTaskResource, type ParseTaskRequest } from './workflow-hangar-tasks.ts';
+export { readProjectItems } from './workflow-items.ts';

@@ -12,6 +12,7 @@
 import { type FunctionFleet, uuidv7 } from '../store/index.ts';
 import type { Logger } from '../log/index.ts';
 import {
+  BreakerOutcome,
   ErrorCode,
   InvalidInput,
   LATEST,
@@ -25,6 +26,7 @@ import {
 } from '../core/index.ts';
 import { BadZip, endLine, type FunctionHost, type FunctionVersionConfig, logTail, reportLine, startLine } from '../functions/index.ts';
 import type { BlobStore } from '../blobs/index.ts';
+import type { CircuitBreakers } from './circuit-breakers.ts';
 import { admitLocally, admitShared } from './function-admission.ts';
 import { getFunction, type FunctionsApp } from './functions.ts';
 import type { InvocationObserver, RanInvocation } from './invocation-recorder.ts';
@@ -59,6 +61,8 @@ export interface InvokeApp extends FunctionsApp {
   config: { awsRegion: string };
   /** Told of each invocation once: its record and metrics (invocation-recorder.ts). */
   invocations: InvocationObserver;
+  /** This process's circuit breakers' states (app/circuit-breakers.ts). */
+  breakers: CircuitBreakers;
 }
 
 export interface InvokeInput {
@@ -178,13 +182,14 @@ export async function invokeFunction(app: InvokeApp, userId: string, input: Invo
   if (type === InvocationType.Event) throw new Error('an Event invocation goes to invokeEvent (invoke-async.ts)');
   const payload = checkedPayload(input, MAX_PAYLOAD_BYTES, 'a synchronous');
   const clientContext = clientContextOf(input.clientContext);
-  // The function's reserved concurrency is read beside it: one round trip, not two, on PostgreSQL.
-  const reservedRead =
-    type === InvocationType.DryRun
-      ? null
-      : app.functions.getConcurrency(userId, parseFunctionRef(input.functionName, input.qualifier).name);
+  // The function's reserved concurrency and circuit breaker are read beside it, at once: one
+  // round trip's wait, not three, on PostgreSQL (and from memory mostly: store/cached-functions.ts).
+  const name = parseFunctionRef(input.functionName, input.qualifier).name;
+  const reservedRead = type === InvocationType.DryRun ? null : app.functions.getConcurrency(userId, name);
+  const breakerRead = type === InvocationType.DryRun ? null : app.functions.getCircuitBreaker(userId, name);
   // Not left unhandled when the function is not there: getFunction says so first.
   reservedRead?.catch(() => {});
+  breakerRead?.catch(() => {});
   const f = await getFunction(app, userId, input.functionName, input.qualifier);
   // Time-ordered (UUIDv7, store/ids.ts): the invocation records' (user, request id) index takes
   // appends, not a random page per invocation.
@@ -226,19 +231,28 @@ export async function invokeFunction(app: InvokeApp, userId: string, input: Invo
       'no sandboxing worker in this process runs functions (start Hangar with workers and the sandbox executor)',
       5,
     );
+  // An open breaker fails the invocation fast, before it takes a concurrency slot (CircuitOpen).
+  const ticket = app.breakers.enter(userId, f.name, (await breakerRead) ?? null);
   let release: () => Promise<void>;
   try {
     const reserved = await reservedRead;
     release = remote ? await remote.admit(userId, f, reserved ?? null) : admitLocally(host!, userId, f.name, reserved ?? null);
   } catch (err) {
+    // Not admitted, nothing ran: not the function's failure (a probe's place is free again).
+    app.breakers.settle(ticket, BreakerOutcome.Neither);
     if (err instanceof Throttled) app.invocations.throttled(userId, f.name);
     throw err;
   }
+  // Neither, unless the function ran: a host that could not be reached is not its failure.
+  let outcome: BreakerOutcome = BreakerOutcome.Neither;
   try {
     const r = host ? await runOnHost(host, app.blobs, inv) : await remote!.invoke(inv);
+    outcome = r.functionError ? BreakerOutcome.Failure : BreakerOutcome.Success;
     app.invocations.ran(ranOf(userId, f, type, r, input.callerAccountId));
     return r;
   } finally {
+    // Before the slot is released: the invocation that takes it sees this one's outcome.
+    app.breakers.settle(ticket, outcome);
     await release();
   }
 }

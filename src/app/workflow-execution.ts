@@ -21,6 +21,7 @@ import {
   failState,
   type HistoryEventType,
   type IterationOutcome,
+  type ItemReadRequest,
   type Json,
   type JsonObject,
   mapResult,
@@ -71,6 +72,7 @@ type Frame =
       /** The invocation of a `.waitForTaskToken` task returned: only the callback is awaited. */
       invoked: boolean;
     })
+  | (Base & { k: 'read'; pos: Position; request: ItemReadRequest; attempt: string })
   | (Base & { k: 'parallel'; pos: Position; total: number })
   | (Base & { k: 'map'; pos: Position; total: number; maxConcurrency: number; tolerance: Tolerance })
   | (Base & { k: 'pending'; input: Json; variables: Variables })
@@ -93,6 +95,16 @@ export interface Launch {
   /** `.waitForTaskToken`: the result is not the task's (only an error is). */
   waitForToken: boolean;
 }
+
+/** A Map's items to read (its ItemReader) once the commit that asked for them is stored. */
+export interface Read {
+  frameId: number;
+  attempt: string;
+  request: ItemReadRequest;
+}
+
+/** What the runner is told of a read. */
+export type ReadOutcome = { ok: true; items: Json[] } | { ok: false; error: string; cause: string | undefined };
 
 /** What a Map or Parallel frame has seen of its children (not stored: read back from them). */
 interface Progress {
@@ -141,6 +153,7 @@ export class LiveExecution {
   private consumed: number | undefined;
   private end: ExecutionEnd | undefined;
   private launches: Launch[] = [];
+  private reads: Read[] = [];
   /** Frames to look at in the next advance. */
   private work: number[] = [];
 
@@ -158,7 +171,7 @@ export class LiveExecution {
     // Progress of Maps and Parallels, from their children; every frame is looked at once.
     for (const [id, f] of this.frames) {
       if (f.k === 'map' || f.k === 'parallel') this.progress.set(id, { started: 0, running: 0, failed: 0 });
-      if (f.k === 'retry' || f.k === 'wait' || f.k === 'task') this.active.add(id);
+      if (f.k === 'retry' || f.k === 'wait' || f.k === 'task' || f.k === 'read') this.active.add(id);
       if (f.k !== 'meta' && f.parent !== null) {
         const list = this.kids.get(f.parent);
         if (list) list.push(id);
@@ -217,7 +230,10 @@ export class LiveExecution {
       await live.message(JSON.parse(m.body) as InboxBody);
     }
     // Tasks stored as running when the last runner stopped run again (at least once).
-    for (const [id, f] of live.frames) if (f.k === 'task' && !(f.invoked && f.token)) live.relaunch(id, f);
+    for (const [id, f] of live.frames) {
+      if (f.k === 'task' && !(f.invoked && f.token)) live.relaunch(id, f);
+      if (f.k === 'read') live.reads.push({ frameId: id, attempt: f.attempt, request: f.request });
+    }
     return live;
   }
 
@@ -394,6 +410,12 @@ export class LiveExecution {
         });
         return;
       }
+      case 'read-items': {
+        const attempt = randomUUID();
+        this.set(id, { ...base, prev: this.prevOf(id), k: 'read', pos, request: step.request, attempt });
+        this.reads.push({ frameId: id, attempt, request: step.request });
+        return;
+      }
       case 'map': {
         for (const e of stepEvents(type, pos.state, step)) this.emit(id, e);
         const prev = this.prevOf(id);
@@ -543,6 +565,17 @@ export class LiveExecution {
     return true;
   }
 
+  /** A Map's items were read (or could not be). False: not awaited any more. */
+  async itemsRead(frameId: number, attempt: string, outcome: ReadOutcome): Promise<boolean> {
+    const f = this.frames.get(frameId);
+    if (this.end || !f || f.k !== 'read' || f.attempt !== attempt) return false;
+    const def = this.defOf(f.def);
+    if (outcome.ok) await this.apply(frameId, f.pos, await enterState(def, { ...f.pos, readItems: outcome.items }, this.env));
+    else await this.apply(frameId, f.pos, await failState(def, f.pos, this.env, outcome.error, outcome.cause));
+    await this.advance();
+    return true;
+  }
+
   /** SendTaskSuccess / Failure / Heartbeat. False: no task waits on that token here. */
   async answer(frameId: number, token: string, answer: TaskAnswer): Promise<boolean> {
     const f = this.frames.get(frameId);
@@ -623,7 +656,7 @@ export class LiveExecution {
   hasTaskInFlight(): boolean {
     for (const id of this.active) {
       const f = this.frames.get(id)!;
-      if (f.k === 'task' && !(f.token && f.invoked)) return true;
+      if ((f.k === 'task' && !(f.token && f.invoked)) || f.k === 'read') return true;
     }
     return false;
   }
@@ -661,6 +694,16 @@ export class LiveExecution {
     return c;
   }
 
+  /** Reads to carry out now that their commit is stored. */
+  takeReads(): Read[] {
+    const r = this.reads.filter((x) => {
+      const f = this.frames.get(x.frameId);
+      return f?.k === 'read' && f.attempt === x.attempt;
+    });
+    this.reads = [];
+    return r;
+  }
+
   /** Tasks to launch now that their commit is stored. */
   takeLaunches(): Launch[] {
     const l = this.launches.filter((x) => {
@@ -679,7 +722,7 @@ export class LiveExecution {
       if (list) list.push(id);
       else this.kids.set(f.parent, [id]);
     }
-    if (f.k === 'retry' || f.k === 'wait' || f.k === 'task') this.active.add(id);
+    if (f.k === 'retry' || f.k === 'wait' || f.k === 'task' || f.k === 'read') this.active.add(id);
     else this.active.delete(id);
     this.frames.set(id, f);
     this.put.add(id);

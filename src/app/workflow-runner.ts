@@ -12,6 +12,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   type ExecutionInfo,
+  type ItemReadRequest,
   type Json,
   type JsonObject,
   type TaskRequest,
@@ -25,7 +26,16 @@ import { type Clock, Conflict, type Execution, type StateMachine, workflowErrors
 import type { Logger } from '../log/index.ts';
 import { uuidv7 } from '../store/ids.ts';
 import type { TaskTokenRecord, Workflows } from '../store/index.ts';
-import { executionArn, type InboxBody, type Launch, LiveExecution, stateMachineArn, type TaskOutcome } from './workflow-execution.ts';
+import {
+  executionArn,
+  type InboxBody,
+  type Launch,
+  LiveExecution,
+  type Read,
+  type ReadOutcome,
+  stateMachineArn,
+  type TaskOutcome,
+} from './workflow-execution.ts';
 import type { ExpressResult, Started, TaskAnswer, WorkflowRunner } from './workflow-types.ts';
 
 export interface RunnerOptions {
@@ -43,6 +53,9 @@ export interface RunnerDeps {
   log: Logger;
   /** Runs a Task's resource for the execution's owner (workflow-tasks.ts). */
   tasks: (userId: string) => TaskResolver;
+  /** Reads a Distributed Map's items for the execution's owner (workflow-items.ts); absent:
+   *  such a Map fails with States.Runtime. */
+  readItems?: (userId: string, request: ItemReadRequest) => Promise<Json[]>;
   region: string;
   accountOf: (userId: string) => string;
 }
@@ -153,6 +166,7 @@ export class StoreWorkflowRunner implements WorkflowRunner {
         id: `arn:aws:states:${this.deps.region}:${account}:express:${machine.name}:${name}:${expressId}`,
       },
       resolveTask: timedOut(this.deps.tasks(machine.userId)),
+      ...(this.deps.readItems ? { readItems: (r: ItemReadRequest) => this.deps.readItems!(machine.userId, r) } : {}),
       clock: { now: () => this.deps.clock.now(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)) },
     });
     const stoppedAt = this.deps.clock.now();
@@ -257,9 +271,15 @@ export class StoreWorkflowRunner implements WorkflowRunner {
       await change?.(live);
       await live.advance();
       const launches = live.takeLaunches();
+      const reads = live.takeReads();
       const now = this.deps.clock.now();
       const wake = live.wakeAt();
-      const park = !live.ended && launches.length === 0 && !live.hasTaskInFlight() && (wake === null || wake - now > this.holdMs);
+      const park =
+        !live.ended &&
+        launches.length === 0 &&
+        reads.length === 0 &&
+        !live.hasTaskInFlight() &&
+        (wake === null || wake - now > this.holdMs);
       if (live.dirty || park) {
         let ok: boolean;
         try {
@@ -276,6 +296,7 @@ export class StoreWorkflowRunner implements WorkflowRunner {
         }
       }
       for (const l of launches) this.launch(held, l);
+      for (const r of reads) this.read(held, r);
       this.schedule(held, wake);
     });
     held.queue = run.catch((err) => {
@@ -307,6 +328,23 @@ export class StoreWorkflowRunner implements WorkflowRunner {
     // Not awaited by close(): a task may run for minutes; its result after close is dropped and the
     // execution's next runner runs it again.
     void run.then((outcome) => this.drive(held, (live) => live.taskDone(l.frameId, l.attempt, outcome)));
+  }
+
+  private read(held: Held, r: Read): void {
+    const userId = held.live.execution.userId;
+    const reading = this.deps.readItems
+      ? this.deps.readItems(userId, r.request)
+      : Promise.reject(new StatesFailure('States.Runtime', 'No reader for a Map ItemReader here'));
+    void reading
+      .then(
+        (items): ReadOutcome => ({ ok: true, items }),
+        (e): ReadOutcome => {
+          if (e instanceof StatesFailure) return { ok: false, error: e.error, cause: e.cause };
+          this.deps.log.error({ err: e }, 'workflow runner: reading a Map ItemReader failed');
+          return { ok: false, error: 'States.ItemReaderFailed', cause: (e as Error).message };
+        },
+      )
+      .then((outcome) => this.drive(held, (live) => live.itemsRead(r.frameId, r.attempt, outcome)));
   }
 
   /**

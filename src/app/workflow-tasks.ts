@@ -4,7 +4,9 @@
  * reads — `arn:aws:lambda:…:function:NAME` and `arn:aws:states:::lambda:invoke`, each also with
  * `.waitForTaskToken`. An invocation that cannot happen fails the task with the error Step
  * Functions names (Lambda.ResourceNotFoundException, Lambda.TooManyRequestsException, …), which
- * Retry and Catch see like any other.
+ * Retry and Catch see like any other. An open circuit breaker on the function
+ * (core/circuit-breaker.ts) is Hangar's own error, `Hangar.CircuitOpen`: a Catch names it (or
+ * States.ALL / States.TaskFailed), a Retry backs off on it until the breaker's probe.
  */
 import { randomUUID } from 'node:crypto';
 import {
@@ -17,7 +19,7 @@ import {
   type TaskRequest,
   type TaskResolver,
 } from '../core/asl/index.ts';
-import { HangarError, NotFound, Throttled, TooLarge, Unavailable } from '../core/index.ts';
+import { CircuitOpen, HangarError, NotFound, Throttled, TooLarge, Unavailable } from '../core/index.ts';
 import type { AppContext } from './context.ts';
 import { type InvokeApp, invokeFunction } from './invoke.ts';
 import { isHangarTaskResource, type ParseTaskRequest, runHangarTask } from './workflow-hangar-tasks.ts';
@@ -47,7 +49,10 @@ async function runFunctionTask(app: InvokeApp, userId: string, accountId: string
     } catch (e) {
       // No worker host runs functions yet (a cluster starting again): nothing ran, so the task
       // waits for one, up to UNAVAILABLE_WAIT_MS, rather than failing a workflow on a restart.
-      if (!(e instanceof Unavailable) || waited >= UNAVAILABLE_WAIT_MS) throw asStatesFailure(e, call, arn);
+      // An open circuit breaker is an Unavailable too, but one that must fail fast (a Catch handles it).
+      if (!(e instanceof Unavailable) || e instanceof CircuitOpen || waited >= UNAVAILABLE_WAIT_MS) {
+        throw asStatesFailure(e, call, arn);
+      }
       await new Promise((res) => setTimeout(res, delay));
     }
   }
@@ -68,6 +73,7 @@ const UNAVAILABLE_WAIT_MS = 60_000;
 
 function asStatesFailure(e: unknown, call: LambdaCall, arn: string): unknown {
   if (e instanceof NotFound) return lambdaNotFound(call, arn, randomUUID());
+  if (e instanceof CircuitOpen) return new StatesFailure('Hangar.CircuitOpen', e.message);
   if (e instanceof Throttled) return new StatesFailure('Lambda.TooManyRequestsException', e.message);
   if (e instanceof TooLarge) return new StatesFailure('Lambda.RequestTooLargeException', e.message);
   if (e instanceof HangarError) return new StatesFailure('Lambda.ServiceException', e.message);

@@ -54,6 +54,11 @@ export const ErrorCode = {
   FunctionEventConfigNotFound: 'FUNCTION_EVENT_CONFIG_NOT_FOUND',
   /** The function (at that qualifier) has no provisioned concurrency configuration. */
   FunctionProvisionedConfigNotFound: 'FUNCTION_PROVISIONED_CONFIG_NOT_FOUND',
+  /** The function's circuit breaker is open: the invocation failed fast, nothing ran
+   *  (core/circuit-breaker.ts). */
+  FunctionCircuitOpen: 'FUNCTION_CIRCUIT_OPEN',
+  /** The function has no circuit breaker. */
+  FunctionCircuitBreakerNotFound: 'FUNCTION_CIRCUIT_BREAKER_NOT_FOUND',
   // Resource-based policies and function URLs (core/function-policy.ts, core/function-url.ts).
   /** AddPermission with a StatementId the policy already has. */
   FunctionStatementExists: 'FUNCTION_STATEMENT_EXISTS',

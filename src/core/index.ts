@@ -4,6 +4,7 @@ export * from './access.ts';
 export * as asl from './asl/index.ts';
 export * from './backoff-ends.ts';
 export * from './cancel.ts';
+export * from './circuit-breaker.ts';
 export * from './claim-order.ts';
 export * from './clock.ts';
 export * from './errors.ts';

@@ -9,6 +9,11 @@
  * durations by runtime; a function's own durations are in its invocation records (REST,
  * `hangar function logs`, the dashboard's function page). The concurrency gauge is the process's
  * invocations in flight, summed over API nodes by Prometheus.
+ *
+ * Circuit breakers (app/circuit-breakers.ts) are kept by each API process (their openings and
+ * closings shared through the store): the state gauge is the breaker as the process scraped
+ * knows it (on scale-out, one series per node: `max by (user, function)` tells whether any node
+ * fails fast; half-open is a node's own), for the functions with a breaker it has invoked.
  */
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
@@ -45,7 +50,9 @@ export class FunctionMetrics {
   private readonly eventsReceived: Counter<'user' | 'function'>;
   private readonly eventsDropped: Counter<'user' | 'function' | 'reason' | 'on_failure'>;
   private readonly eventAge: Histogram;
+  private readonly circuitRejections: Counter<'user' | 'function'>;
   private concurrent: () => number = () => 0;
+  private breakers: () => Iterable<{ userId: string; functionName: string; value: number }> = () => [];
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -101,7 +108,21 @@ export class FunctionMetrics {
       buckets: EVENT_AGE_BUCKETS_S,
       registers,
     });
+    this.circuitRejections = perFunction(
+      'hangar_function_circuit_rejections_total',
+      'Function invocations failed fast, without running, because the circuit breaker was open (503 FUNCTION_CIRCUIT_OPEN)',
+    );
     const self = this;
+    new Gauge({
+      name: 'hangar_function_circuit_breaker_state',
+      help: "Each function circuit breaker's state in this process: 0 closed, 1 half-open (a probe may run), 2 open (failing fast)",
+      labelNames: ['user', 'function'],
+      registers,
+      collect() {
+        this.reset();
+        for (const b of self.breakers()) this.set({ user: b.userId, function: b.functionName }, b.value);
+      },
+    });
     new Gauge({
       name: 'hangar_function_concurrent_executions',
       help: 'Function invocations running in this process now',
@@ -115,6 +136,16 @@ export class FunctionMetrics {
   /** Where the concurrency gauge reads its value at scrape time (the process's function host). */
   concurrencyFrom(read: () => number): void {
     this.concurrent = read;
+  }
+
+  /** Where the breaker state gauge reads its values at scrape time (app/circuit-breakers.ts). */
+  breakersFrom(read: () => Iterable<{ userId: string; functionName: string; value: number }>): void {
+    this.breakers = read;
+  }
+
+  /** An invocation refused by an open circuit breaker. */
+  circuitRejected(userId: string, functionName: string): void {
+    this.circuitRejections.inc({ user: userId, function: functionName });
   }
 
   ran(f: InvocationFacts): void {

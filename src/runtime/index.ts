@@ -18,9 +18,11 @@ import {
   FunctionDispatcher,
   FunctionServer,
   functionEventRunner,
+  readProjectItems,
   StoreWorkflowRunner,
   workflowTasks,
   InvocationRecorder,
+  CircuitBreakers,
   ProvisionedKeeper,
   secretRevealer,
 } from '../app/index.ts';
@@ -169,6 +171,9 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
   metrics.functions.concurrencyFrom(() => functionHost.current?.concurrent ?? 0);
   // Invocations run where the API is: their records are written from there, after the answers.
   const invocations = new InvocationRecorder({ store: store.functionInvocations, blobs, metrics: metrics.functions, clock, log });
+  // Functions' circuit breakers, kept in this process, their transitions shared through the
+  // store with the other API nodes (app/circuit-breakers.ts).
+  const breakers = new CircuitBreakers({ clock, metrics: metrics.functions, functions: store.functions, log });
   let url: string | null = null;
 
   const audit = new AuditSink(store, log);
@@ -245,6 +250,7 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
       functionDispatch,
       functionInvocations: store.functionInvocations,
       invocations,
+      breakers,
       metrics,
       clock,
       config,
@@ -273,6 +279,7 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
         tasks: workflowTasks(ctx, accountIdOf, parseTaskRequest, () => workflowRunner === null),
         region: config.awsRegion,
         accountOf: accountIdOf,
+        readItems: (userId, request) => readProjectItems(ctx, userId, request),
       },
       { leaseMs: config.workflowLeaseMs },
     );
@@ -490,6 +497,7 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
         await provisionedKeeper.current?.close();
         await functionHost.current?.close();
         await invocations.close();
+        await breakers.close();
         await autoscaler?.close();
         metricsServer?.close();
         maintenance.close();

@@ -1,6 +1,6 @@
 /**
- * The two reads every invocation makes — the function at its qualifier, and its reserved
- * concurrency — answered from memory for up to `ttlMs`, in front of a backend's Functions port.
+ * The reads every invocation makes — the function at its qualifier, its reserved concurrency
+ * and its circuit breaker — answered from memory for up to `ttlMs`, in front of a backend's Functions port.
  *
  * Why: measured at 16 concurrent invocations on the embedded shape, the two SQLite reads cost
  * four fcntl calls per invocation (a WAL read lock taken and let go per statement) on a host
@@ -19,7 +19,7 @@
  * lost); between a write's commit and the notice's arrival (milliseconds) another node may still
  * run what it read before, as a Lambda update reaches invocations within seconds.
  */
-import type { FunctionSnapshot, Qualifier } from '../core/index.ts';
+import type { FunctionSnapshot, Qualifier, StoredBreakerConfig } from '../core/index.ts';
 import type { Functions } from './ports/functions.ts';
 
 const KEPT = 1000;
@@ -43,10 +43,12 @@ export function cachedFunctionReads(
   let subscribed = false;
   const snapshots = new Map<string, { at: number; value: FunctionSnapshot }>();
   const reserved = new Map<string, { at: number; value: number | null }>();
+  const breakers = new Map<string, { at: number; value: StoredBreakerConfig | null }>();
   const forget = () => {
     generation++;
     snapshots.clear();
     reserved.clear();
+    breakers.clear();
   };
   const keep = <T>(m: Map<string, { at: number; value: T }>, key: string, value: T, at: number) => {
     if (m.size >= KEPT) m.clear();
@@ -71,22 +73,28 @@ export function cachedFunctionReads(
     return f;
   }
 
-  async function getConcurrency(userId: string, name: string): Promise<number | null> {
-    listen();
-    const key = `${userId}\0${name}`;
-    const t = now();
-    const hit = reserved.get(key);
-    if (hit && t - hit.at < ttlMs) return hit.value;
-    const g = generation;
-    const r = await inner.getConcurrency(userId, name);
-    if (g === generation) keep(reserved, key, r, t);
-    return r;
+  /** A per-function read kept for ttlMs, null answers too (most functions have none). */
+  function perFunction<T>(m: Map<string, { at: number; value: T }>, read: (userId: string, name: string) => Promise<T>) {
+    return async (userId: string, name: string): Promise<T> => {
+      listen();
+      const key = `${userId}\0${name}`;
+      const t = now();
+      const hit = m.get(key);
+      if (hit && t - hit.at < ttlMs) return hit.value;
+      const g = generation;
+      const r = await read(userId, name);
+      if (g === generation) keep(m, key, r && typeof r === 'object' ? deepFreeze(r) : r, t);
+      return r;
+    };
   }
+  const getConcurrency = perFunction(reserved, (u, n) => inner.getConcurrency(u, n));
+  const getCircuitBreaker = perFunction(breakers, (u, n) => inner.getCircuitBreaker(u, n));
 
   return new Proxy(inner, {
     get(target, prop) {
       if (prop === 'getFunction') return getFunction;
       if (prop === 'getConcurrency') return getConcurrency;
+      if (prop === 'getCircuitBreaker') return getCircuitBreaker;
       const v: unknown = Reflect.get(target, prop, target);
       if (typeof v !== 'function') return v;
       // Reads pass through; anything else may write.

@@ -45,9 +45,10 @@ describe('the lifecycle', () => {
 
     const got = await p.inject({ method: 'GET', url: '/functions/hello', auth: alice });
     assert.equal(got.statusCode, 200, got.body);
-    const { versions, ...shown } = got.json() as Record<string, unknown>;
+    const { versions, circuitBreaker, ...shown } = got.json() as Record<string, unknown>;
     assert.deepEqual(shown, f);
     assert.equal(versions, 0);
+    assert.equal(circuitBreaker, null, 'no circuit breaker');
 
     // The code URL as given, path and all: it is the stable place Lambda's Code.Location names.
     const code = await p.inject({ method: 'GET', url: new URL(f.code.url).pathname, auth: alice });

@@ -242,6 +242,7 @@ it('every operation answers valid and mutated requests with a documented status 
   assert.deepEqual(functionOps.sort(), [
     'DELETE /functions/{name}',
     'DELETE /functions/{name}/aliases/{alias}',
+    'DELETE /functions/{name}/circuit-breaker',
     'DELETE /functions/{name}/concurrency',
     'DELETE /functions/{name}/event-config',
     'DELETE /functions/{name}/policy/{sid}',
@@ -252,6 +253,7 @@ it('every operation answers valid and mutated requests with a documented status 
     'GET /functions/{name}',
     'GET /functions/{name}/aliases',
     'GET /functions/{name}/aliases/{alias}',
+    'GET /functions/{name}/circuit-breaker',
     'GET /functions/{name}/code',
     'GET /functions/{name}/event-config',
     'GET /functions/{name}/event-configs',
@@ -267,6 +269,7 @@ it('every operation answers valid and mutated requests with a documented status 
     'POST /functions/{name}/versions',
     'PUT /functions/{name}',
     'PUT /functions/{name}/aliases/{alias}',
+    'PUT /functions/{name}/circuit-breaker',
     'PUT /functions/{name}/concurrency',
     'PUT /functions/{name}/event-config',
     'PUT /functions/{name}/policy/{sid}',

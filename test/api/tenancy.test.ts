@@ -120,6 +120,8 @@ describe('ownership', () => {
     assert.equal((await as(alice, 'PUT', '/functions/ALICE_FN/aliases/main', { version: '1' })).statusCode, 201);
     assert.equal((await as(alice, 'PUT', '/functions/ALICE_FN/concurrency', { reserved: 3 })).statusCode, 200);
     assert.equal((await as(alice, 'PUT', '/functions/ALICE_FN/event-config', { maximumRetryAttempts: 0 })).statusCode, 200);
+    const breaker = { failureThreshold: 7, windowSeconds: 60, cooldownSeconds: 30 };
+    assert.equal((await as(alice, 'PUT', '/functions/ALICE_FN/circuit-breaker', breaker)).statusCode, 200);
     assert.equal((await as(alice, 'PUT', '/functions/ALICE_FN/url', { authType: 'NONE' })).statusCode, 201);
     const policyStatement = { action: 'lambda:InvokeFunction', principal: '*' };
     assert.equal((await as(alice, 'PUT', '/functions/ALICE_FN/policy/main', policyStatement)).statusCode, 201);
@@ -186,27 +188,29 @@ describe('ownership', () => {
                     ? { version: '1' }
                     : path.endsWith('/provisioned-concurrency') && method === 'put'
                       ? { instances: 1 }
-                      : path.endsWith('/concurrency') && method === 'put'
-                        ? { reserved: 1 }
-                        : path.endsWith('/event-config') && method === 'put'
-                          ? { maximumRetryAttempts: 1 }
-                          : path.endsWith('/url') && method === 'put'
-                            ? { authType: 'NONE' }
-                            : path.endsWith('/policy/{sid}') && method === 'put'
-                              ? policyStatement
-                              : path.endsWith('/versions') && method === 'post'
-                                ? {}
-                                : path === '/http-apis/{apiId}/routes' && method === 'post'
-                                  ? { routeKey: 'GET /b', functionName: 'ALICE_FN' }
-                                  : path === '/http-apis/{apiId}' && method === 'patch'
-                                    ? { name: 'bob' }
-                                    : path === '/http-apis/{apiId}/routes/{routeKey}' && method === 'patch'
-                                      ? { cacheTtlS: 0 }
-                                      : path === '/state-machines/{name}' && method === 'patch'
-                                        ? { description: 'bob' }
-                                        : path === '/state-machines/{name}/executions' || path === '/executions/{id}/stop'
-                                          ? {}
-                                          : undefined;
+                      : path.endsWith('/circuit-breaker') && method === 'put'
+                        ? { failureThreshold: 1, windowSeconds: 1, cooldownSeconds: 1 }
+                        : path.endsWith('/concurrency') && method === 'put'
+                          ? { reserved: 1 }
+                          : path.endsWith('/event-config') && method === 'put'
+                            ? { maximumRetryAttempts: 1 }
+                            : path.endsWith('/url') && method === 'put'
+                              ? { authType: 'NONE' }
+                              : path.endsWith('/policy/{sid}') && method === 'put'
+                                ? policyStatement
+                                : path.endsWith('/versions') && method === 'post'
+                                  ? {}
+                                  : path === '/http-apis/{apiId}/routes' && method === 'post'
+                                    ? { routeKey: 'GET /b', functionName: 'ALICE_FN' }
+                                    : path === '/http-apis/{apiId}' && method === 'patch'
+                                      ? { name: 'bob' }
+                                      : path === '/http-apis/{apiId}/routes/{routeKey}' && method === 'patch'
+                                        ? { cacheTtlS: 0 }
+                                        : path === '/state-machines/{name}' && method === 'patch'
+                                          ? { description: 'bob' }
+                                          : path === '/state-machines/{name}/executions' || path === '/executions/{id}/stop'
+                                            ? {}
+                                            : undefined;
           const r = await as(bob, method.toUpperCase(), url, body);
           walked.push(`${method.toUpperCase()} ${path}`);
           const text = r.body;
@@ -261,6 +265,9 @@ describe('ownership', () => {
       'DELETE /functions/{name}/provisioned-concurrency',
       'GET /functions/{name}/provisioned-concurrency',
       'PUT /functions/{name}/provisioned-concurrency',
+      'PUT /functions/{name}/circuit-breaker',
+      'GET /functions/{name}/circuit-breaker',
+      'DELETE /functions/{name}/circuit-breaker',
       'PUT /functions/{name}/event-config',
       'GET /functions/{name}/event-config',
       'GET /functions/{name}/event-configs',
@@ -303,6 +310,7 @@ describe('ownership', () => {
     assert.equal(hers.versions, 1);
     assert.equal((await as(alice, 'GET', '/functions/ALICE_FN/aliases/main')).json().version, '1');
     assert.equal((await as(alice, 'GET', '/functions/ALICE_FN/event-config')).json().maximumRetryAttempts, 0);
+    assert.equal((await as(alice, 'GET', '/functions/ALICE_FN/circuit-breaker')).json().failureThreshold, 7);
     assert.equal((await as(alice, 'GET', `/http-apis/${aliceApi}`)).json().name, 'ALICE_API');
     assert.deepEqual(
       (await as(alice, 'GET', `/http-apis/${aliceApi}/routes`)).json().routes.map((r: { routeKey: string }) => r.routeKey),

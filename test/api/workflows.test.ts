@@ -173,6 +173,9 @@ describe('/executions', () => {
     assert.deepEqual(got.input, { n: 1 });
     assert.equal(got.output, 1);
     assert.ok(got.stoppedAt);
+    // The definition it runs (the machine's when it started), on the execution alone, not in lists.
+    assert.equal(JSON.parse(got.definition).StartAt, 'P');
+    assert.equal((await as(alice, 'GET', '/executions')).json().executions[0].definition, undefined);
     const f = (await as(alice, 'GET', `/executions/${failed.id}`)).json();
     assert.deepEqual([f.status, f.error, f.cause, f.output], ['FAILED', 'Boom', 'it broke', null]);
 

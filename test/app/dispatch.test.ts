@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import {
+  CircuitBreakers,
   DISPATCH_KEY_PURPOSE,
   InvocationRecorder,
   deployFunction,
@@ -32,13 +33,11 @@ import { Metrics } from '../../src/metrics/index.ts';
 import { SecretBox } from '../../src/secrets/index.ts';
 import { SqliteStore } from '../../src/store/index.ts';
 import { freePort } from '../helpers/process.ts';
-import { sandboxTestDir, testSandboxes } from '../helpers/sandbox.ts';
+import { sandboxTestDir, anyTestSandbox } from '../helpers/sandbox.ts';
 import { makeZip } from '../helpers/zip.ts';
 
 const { dir, workDir } = sandboxTestDir('hangar-dispatch-');
-const sandboxes = [...(await testSandboxes(workDir, 'dispatch')).values()];
-const { executor, skip } = sandboxes.find((s) => !s.skip) ?? sandboxes[0];
-for (const s of sandboxes) if (s.executor !== executor) await s.executor?.close();
+const { executor, skip } = await anyTestSandbox(workDir, 'dispatch');
 
 const log = createLogger('silent');
 const store = new SqliteStore({ path: join(dir, 'db.sqlite') });
@@ -56,6 +55,7 @@ const api: InvokeApp = {
   functionDispatch: dispatcher,
   invocations: new InvocationRecorder({ store: store.functionInvocations, blobs, metrics: new Metrics(store).functions, clock, log }),
   config: { awsRegion: 'us-east-1' },
+  breakers: new CircuitBreakers({ clock }),
 };
 const invoke = (name: string) =>
   invokeFunction(api, 'alice', { functionName: name, payload: Buffer.from('{}'), accountId: '111111111111' });

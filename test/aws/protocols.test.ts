@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { SignatureV4 } from '@smithy/signature-v4';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { InvocationRecorder } from '../../src/app/index.ts';
+import { CircuitBreakers, InvocationRecorder } from '../../src/app/index.ts';
 import { Authenticator, createKey } from '../../src/auth/index.ts';
 import { AwsError, accountIdOf, Protocol, registerAws, type AwsService } from '../../src/aws/index.ts';
 import { Sha256 } from '../../src/aws/sigv4.ts';
@@ -84,6 +84,7 @@ before(async () => {
         clock: systemClock,
         log: createLogger('silent'),
       }),
+      breakers: new CircuitBreakers({ clock: systemClock }),
     },
     [echo],
   );

@@ -403,6 +403,65 @@ export function describeFunctions(name: string, make: MakeFunctions): void {
       });
     });
 
+    describe('circuit breaker', () => {
+      const config = { failureThreshold: 5, windowSeconds: 60, cooldownSeconds: 30, probes: 1 };
+      it('is none until put; a put replaces it whole, stamped with the store clock; deleting answers whether there was one', async () => {
+        const f = await fns.createFunction(newFunction());
+        assert.equal(await fns.getCircuitBreaker('alice', 'hello'), null);
+        clock.t = 5_000;
+        const put = await fns.putCircuitBreaker('alice', 'hello', config);
+        assert.deepEqual(put, { userId: 'alice', functionName: 'hello', ...config, updatedAt: 5_000, transition: null });
+        assert.deepEqual(await fns.getCircuitBreaker('alice', 'hello'), put);
+        clock.t = 6_000;
+        const again = { failureThreshold: 2, windowSeconds: 10, cooldownSeconds: 1, probes: 3 };
+        const putAgain = { userId: 'alice', functionName: 'hello', ...again, updatedAt: 6_000, transition: null };
+        assert.deepEqual(await fns.putCircuitBreaker('alice', 'hello', again), putAgain);
+        assert.deepEqual(await fns.getCircuitBreaker('alice', 'hello'), putAgain);
+        assert.equal((await fns.getFunction('alice', 'hello'))?.revisionId, f.revisionId, 'it changes no revision');
+        assert.equal(await fns.deleteCircuitBreaker('alice', 'hello'), true);
+        assert.equal(await fns.getCircuitBreaker('alice', 'hello'), null);
+        assert.equal(await fns.deleteCircuitBreaker('alice', 'hello'), false);
+      });
+
+      it('keeps the latest transition shared for the configuration put; a new put starts with none', async () => {
+        await fns.createFunction(newFunction());
+        clock.t = 1_000;
+        await fns.putCircuitBreaker('alice', 'hello', config);
+        const opened = { at: 2_000, openedAt: 2_000, probeAt: 32_000 };
+        assert.equal(await fns.shareCircuitBreakerTransition('alice', 'hello', 1_000, opened), true);
+        assert.deepEqual((await fns.getCircuitBreaker('alice', 'hello'))?.transition, opened);
+        // An older one (a process that heard late) is not kept; a later one is.
+        assert.equal(await fns.shareCircuitBreakerTransition('alice', 'hello', 1_000, { at: 1_500, openedAt: null, probeAt: null }), false);
+        assert.deepEqual((await fns.getCircuitBreaker('alice', 'hello'))?.transition, opened);
+        const closed = { at: 40_000, openedAt: null, probeAt: null };
+        assert.equal(await fns.shareCircuitBreakerTransition('alice', 'hello', 1_000, closed), true);
+        assert.deepEqual((await fns.getCircuitBreaker('alice', 'hello'))?.transition, closed);
+        // Not for another configuration, another user's, or none.
+        assert.equal(await fns.shareCircuitBreakerTransition('alice', 'hello', 999, { ...opened, at: 50_000 }), false);
+        assert.equal(await fns.shareCircuitBreakerTransition('bob', 'hello', 1_000, { ...opened, at: 50_000 }), false);
+        assert.equal(await fns.shareCircuitBreakerTransition('alice', 'nope', 1_000, { ...opened, at: 50_000 }), false);
+        assert.deepEqual((await fns.getCircuitBreaker('alice', 'hello'))?.transition, closed);
+        clock.t = 60_000;
+        await fns.putCircuitBreaker('alice', 'hello', config);
+        assert.equal((await fns.getCircuitBreaker('alice', 'hello'))?.transition, null);
+      });
+
+      it("is the owner's only, needs its function, and goes with it", async () => {
+        await fns.createFunction(newFunction());
+        await fns.putCircuitBreaker('alice', 'hello', config);
+        const notFound = isCode(ErrorCode.FunctionNotFound);
+        await assert.rejects(fns.putCircuitBreaker('bob', 'hello', config), notFound);
+        await assert.rejects(fns.putCircuitBreaker('alice', 'nope', config), notFound);
+        assert.equal(await fns.getCircuitBreaker('bob', 'hello'), null);
+        assert.equal(await fns.deleteCircuitBreaker('bob', 'hello'), false);
+        assert.equal((await fns.getCircuitBreaker('alice', 'hello'))?.failureThreshold, 5);
+        await fns.deleteFunction('alice', 'hello');
+        assert.equal(await fns.getCircuitBreaker('alice', 'hello'), null);
+        await fns.createFunction(newFunction());
+        assert.equal(await fns.getCircuitBreaker('alice', 'hello'), null, 'a new function of that name has none');
+      });
+    });
+
     describe('event invoke configs', () => {
       const arn = 'arn:aws:lambda:us-east-1:123456789012:function:sink';
       it('a Put sets the whole configuration, an Update only what it names; per qualifier; listed by qualifier', async () => {

@@ -3,7 +3,8 @@
  * (`hangar server`, no workers) and worker hosts (`hangar worker`, sandboxed) sharing PostgreSQL
  * and S3. Invokes through either API node, with the real @aws-sdk/client-lambda, run on a warm
  * instance on a worker host (app/dispatch.ts); a warm host is preferred, both are used under
- * concurrency, reserved concurrency holds across API nodes, and a worker host SIGKILLed during
+ * concurrency, reserved concurrency holds across API nodes, a circuit breaker opened through one
+ * API node fails fast on the other, and a worker host SIGKILLed during
  * an invocation gives its caller an error at once, while the next invocation runs elsewhere.
  * Skipped, with the reason, where the host cannot sandbox.
  */
@@ -186,6 +187,36 @@ describe('synchronous invocations on the scale-out shape', { skip, timeout: 120_
     // Its slot is free once it ends: one after the other, both run.
     assert.equal(typeof (await count(nodes[1], 'reserved')), 'number');
     assert.equal(typeof (await count(nodes[0], 'reserved')), 'number');
+  });
+
+  it('a circuit breaker opened through one API node fails fast on the other (the opening is shared through PostgreSQL)', async () => {
+    const failing = makeZip({
+      'index.js': "exports.handler = async (e) => { if (e.fail) throw new Error('down'); return { ok: true }; };",
+    });
+    await create('breaker', { Code: { ZipFile: failing } });
+    const put = await c.call(
+      'PUT',
+      '/functions/breaker/circuit-breaker?userId=alice',
+      { failureThreshold: 1, windowSeconds: 60, cooldownSeconds: 3600 },
+      c.servers[0].url,
+    );
+    assert.equal(put.status, 200, JSON.stringify(put.body));
+    // Node B runs it while closed; one failure through node A opens it.
+    assert.equal(text(await invoke(nodes[1], 'breaker')), '{"ok":true}');
+    assert.equal((await invoke(nodes[0], 'breaker', { fail: true })).FunctionError, 'Unhandled');
+    // Node B hears of it (a NOTIFY away) and fails fast: nothing runs there either.
+    const refused = await until(async () => {
+      try {
+        await invoke(nodes[1], 'breaker');
+        return null;
+      } catch (err) {
+        return err as Error & { $metadata: { httpStatusCode: number } };
+      }
+    });
+    assert.deepEqual([refused.name, refused.$metadata.httpStatusCode], ['ServiceException', 503]);
+    assert.match(refused.message, /circuit breaker of function breaker is open/);
+    const seen = await c.call('GET', '/functions/breaker/circuit-breaker?userId=alice', undefined, c.servers[1].url);
+    assert.equal(seen.body.state, 'open');
   });
 
   it('a worker host SIGKILLed during an invocation: the caller gets ServiceException (500), not a hang; the next runs on the other host; none left → 503', async () => {

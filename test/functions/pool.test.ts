@@ -9,16 +9,14 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { ProcessExecutor } from '../../src/executor/index.ts';
 import { type FunctionVersionConfig, InstancePool, type InvokeOutcome } from '../../src/functions/index.ts';
-import { sandboxTestDir, testSandboxes } from '../helpers/sandbox.ts';
+import { sandboxTestDir, anyTestSandbox } from '../helpers/sandbox.ts';
 import { writeHandlers } from './fixtures.ts';
 
 const { dir, workDir } = sandboxTestDir('hangar-fnpool-');
 const codeDir = join(dir, 'code');
 writeHandlers(codeDir);
 // One engine is enough here (the instance suite covers both): the first this host has.
-const sandboxes = [...(await testSandboxes(workDir, 'fnpool')).values()];
-const { executor, skip } = sandboxes.find((s) => !s.skip) ?? sandboxes[0];
-for (const s of sandboxes) if (s.executor !== executor) await s.executor?.close();
+const { executor, skip } = await anyTestSandbox(workDir, 'fnpool');
 let clock = 1_000_000;
 const pool = new InstancePool(
   { executor: executor as ProcessExecutor, workDir, region: 'eu-west-1' },

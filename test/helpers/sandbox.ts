@@ -71,3 +71,12 @@ export function executionRequest(workDir: string, over: Partial<ExecutionRequest
     ...over,
   };
 }
+
+/** One sandbox for suites that need any: the first engine this host runs (the others closed),
+ *  or the first's skip reason when it runs none. */
+export async function anyTestSandbox(workDir: string, name: string): Promise<TestSandbox> {
+  const sandboxes = [...(await testSandboxes(workDir, name)).values()];
+  const chosen = sandboxes.find((s) => !s.skip) ?? sandboxes[0];
+  for (const s of sandboxes) if (s.executor !== chosen.executor) await s.executor?.close();
+  return chosen;
+}

@@ -47,6 +47,12 @@ describe('function reads kept in memory', () => {
     assert.equal((await fns.getFunction('alice', 'hello'))?.memoryMb, 512);
     await fns.putConcurrency('alice', 'hello', 3);
     assert.equal(await fns.getConcurrency('alice', 'hello'), 3);
+    assert.equal(await fns.getCircuitBreaker('alice', 'hello'), null);
+    const breaker = { failureThreshold: 2, windowSeconds: 10, cooldownSeconds: 5, probes: 1 };
+    await fns.putCircuitBreaker('alice', 'hello', breaker);
+    assert.equal((await fns.getCircuitBreaker('alice', 'hello'))?.failureThreshold, 2);
+    await fns.deleteCircuitBreaker('alice', 'hello');
+    assert.equal(await fns.getCircuitBreaker('alice', 'hello'), null);
     await fns.deleteFunction('alice', 'hello');
     assert.equal(await fns.getFunction('alice', 'hello'), null);
   });
@@ -57,11 +63,20 @@ describe('function reads kept in memory', () => {
     assert.ok(await fns.getFunction('alice', 'hello'), 'a function made elsewhere is seen at once');
     await elsewhere.functions.updateFunctionCode('alice', 'hello', codeOf('v2'));
     await elsewhere.functions.putConcurrency('alice', 'hello', 2);
+    assert.equal(await fns.getCircuitBreaker('alice', 'hello'), null);
+    await elsewhere.functions.putCircuitBreaker('alice', 'hello', {
+      failureThreshold: 2,
+      windowSeconds: 10,
+      cooldownSeconds: 5,
+      probes: 1,
+    });
     now = 999;
+    assert.equal(await fns.getCircuitBreaker('alice', 'hello'), null, 'none, as read within the time to live');
     assert.equal((await fns.getFunction('alice', 'hello'))?.code.sha256, codeOf('v1').sha256, 'kept within the time to live');
     now = 1000;
     assert.equal((await fns.getFunction('alice', 'hello'))?.code.sha256, codeOf('v2').sha256);
     assert.equal(await fns.getConcurrency('alice', 'hello'), 2);
+    assert.equal((await fns.getCircuitBreaker('alice', 'hello'))?.cooldownSeconds, 5);
   });
 
   it('keeps apart qualifiers and users, and a version from $LATEST', async () => {

@@ -6,18 +6,15 @@
  * where chromium or the sandbox is missing.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, it } from 'node:test';
-import { chromium, type Browser, type Page as PwPage } from 'playwright-core';
+import { chromium, type Browser } from 'playwright-core';
+import { CHROMIUM, NO_CHROMIUM, openDashboard, shot } from '../helpers/dashboard.ts';
 import { testPlatform, until, type TestPlatform } from '../helpers/platform.ts';
-import { TEST_ADMIN_KEY, TEST_EXECUTOR_ENV } from '../helpers/process.ts';
+import { TEST_EXECUTOR_ENV } from '../helpers/process.ts';
 import { makeZip } from '../helpers/zip.ts';
 
-const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
-const ARTIFACTS = join(import.meta.dirname, '..', '..', 'test-artifacts');
 const skip = !CHROMIUM
-  ? 'chromium is not installed: apt-get install chromium'
+  ? NO_CHROMIUM
   : TEST_EXECUTOR_ENV.HANGAR_EXECUTOR === 'process'
     ? 'no sandbox on this host: functions run only sandboxed'
     : false;
@@ -38,11 +35,6 @@ after(async () => {
   await p?.close();
 });
 
-const shot = async (page: PwPage, name: string) => {
-  mkdirSync(ARTIFACTS, { recursive: true });
-  await page.screenshot({ path: join(ARTIFACTS, `dashboard-${name}.png`), fullPage: true });
-};
-
 it('lists functions; a function page shows its figures, recent invocations and their logs', { skip, timeout: 120_000 }, async () => {
   const zip = makeZip({
     'index.js': `exports.handler = async (e) => { console.log('hello from', e.n); if (e.fail) throw new RangeError('bad'); return e.n; };`,
@@ -59,19 +51,7 @@ it('lists functions; a function page shows its figures, recent invocations and t
     (await p.inject({ method: 'GET', url: '/functions/greeter/invocations' })).json().invocations.length === 3 ? true : null,
   );
 
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  const problems: string[] = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error') problems.push(`console: ${m.text()}`);
-  });
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()}`));
-  page.on('request', (r) => {
-    if (!r.url().startsWith(p.url!)) problems.push(`other origin: ${r.url()}`);
-  });
-  await page.goto(`${p.url}/ui/`);
-  await page.fill('#key', TEST_ADMIN_KEY);
-  await page.dispatchEvent('#key', 'change');
+  const { page, problems } = await openDashboard(browser, p.url!);
 
   await page.click('nav a[data-nav="functions"]');
   await page.waitForSelector('#functions a');
@@ -87,6 +67,7 @@ it('lists functions; a function page shows its figures, recent invocations and t
   assert.match(cards, /1\s*errors/);
   assert.match(cards, /1\s*cold starts/);
   assert.match(cards, /1\s*peak concurrency/);
+  assert.match(cards, /none\s*circuit breaker/);
   assert.ok((await page.$$('#fn-calls polyline, #fn-calls circle')).length > 0, 'a chart of invocations per minute');
   const rows = (await page.textContent('#fn-invocations'))!;
   assert.match(rows, /error: RangeError/);
@@ -98,6 +79,18 @@ it('lists functions; a function page shows its figures, recent invocations and t
   const log = (await page.textContent('#log'))!;
   assert.match(log, /^START RequestId: \S+ Version: \$LATEST\n[\s\S]*hello from 3[\s\S]*END RequestId[\s\S]*REPORT RequestId/);
   await shot(page, 'function');
+
+  // A breaker that one failure opens: the page's next refresh shows it open.
+  const breaker = { failureThreshold: 1, windowSeconds: 60, cooldownSeconds: 3600 };
+  assert.equal((await p.inject({ method: 'PUT', url: '/functions/greeter/circuit-breaker', payload: breaker })).statusCode, 200);
+  assert.equal((await p.inject({ method: 'POST', url: '/functions/greeter/invoke', payload: { n: 4, fail: true } })).statusCode, 200);
+  await page.waitForFunction(
+    () => /open\s*circuit breaker/.test((globalThis as unknown as Doc).document.getElementById('fn-cards')?.textContent ?? ''),
+    undefined,
+    { timeout: 30_000 },
+  );
+  assert.match((await page.getAttribute('[data-card="circuit breaker"]', 'title'))!, /opens at 1 failures in 60 s[\s\S]*next probe/);
+  await shot(page, 'function-breaker');
   assert.deepEqual(problems, []);
   await page.close();
 });

@@ -53,6 +53,7 @@ export function functionInvokeRoutes(app: FastifyInstance, ctx: ApiContext): voi
           'The body is the event (JSON; none is {}). 200 with the result; a function that failed (threw, timed out, crashed) ' +
           "also answers 200, with Lambda's error document {errorType, errorMessage, trace} and X-Hangar-Function-Error: Unhandled. " +
           'X-Hangar-Executed-Version names the version that ran. 429 over the reserved concurrency. ' +
+          "503 FUNCTION_CIRCUIT_OPEN, with Retry-After, while the function's circuit breaker is open: nothing ran (PUT /functions/{name}/circuit-breaker). " +
           'type=Event: 202 once the event is stored, X-Hangar-Request-Id and X-Hangar-Task-Id name it (its task is in queue hangar.functions).',
         tags: ['functions'],
         params: Params,

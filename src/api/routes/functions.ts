@@ -15,6 +15,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import {
+  circuitBreakerOf,
   deleteFunction,
   deployFunction,
   functionCode,
@@ -30,6 +31,7 @@ import { principalOf } from '../authenticate.ts';
 import type { ApiContext } from '../context.ts';
 import { baseUrl } from '../present.ts';
 import { Problem, UserId } from '../schemas.ts';
+import { BreakerView, breakerView } from './breaker-view.ts';
 
 /** The longest base64 text of a zip Lambda accepts, and room for the configuration beside it
  *  (environment at most 4 KB; secrets' names, description, handler: well under 60 KB). */
@@ -100,7 +102,10 @@ export const FunctionView = z.object({
   lastModified: z.string(),
   code: CodeView,
 });
-const FunctionDetail = FunctionView.extend({ versions: z.number().describe('Published versions (not counting $LATEST).') });
+const FunctionDetail = FunctionView.extend({
+  versions: z.number().describe('Published versions (not counting $LATEST).'),
+  circuitBreaker: BreakerView.nullable().describe('Its circuit breaker and state (GET /functions/{name}/circuit-breaker); null: none.'),
+});
 
 export const NameParams = z.strictObject({ name: z.string().max(256) });
 export const OwnerQuery = z.strictObject({
@@ -203,9 +208,10 @@ export function functionRoutes(app: FastifyInstance, ctx: ApiContext): void {
       const f = await getFunction(ctx, userId, checkFunctionName(req.params.name), req.query.qualifier);
       // The revision, for If-Match on the conditional routes (function-versions.ts).
       reply.header('etag', `"${f.revisionId}"`);
-      // One indexed read of the function's version rows: cheap beside the read above.
-      const versions = (await ctx.functions.listVersions(userId, f.name)).length;
-      return { ...view(req, f), versions };
+      // One indexed read of the function's version rows, and its breaker's (cached): cheap
+      // beside the read above.
+      const [versions, breaker] = await Promise.all([ctx.functions.listVersions(userId, f.name), circuitBreakerOf(ctx, userId, f.name)]);
+      return { ...view(req, f), versions: versions.length, circuitBreaker: breaker && breakerView(breaker) };
     },
   );
 

@@ -23,6 +23,8 @@ export function uiRoutes(app: FastifyInstance): void {
     ['/ui/terminal.js', 'text/javascript; charset=utf-8', readFileSync(join(HERE, '../ui/terminal.js'))],
     ['/ui/', 'text/html; charset=utf-8', readFileSync(join(HERE, '../ui/dashboard.html'))],
     ['/ui/dashboard.js', 'text/javascript; charset=utf-8', readFileSync(join(HERE, '../ui/dashboard.js'))],
+    ['/ui/workflows.js', 'text/javascript; charset=utf-8', readFileSync(join(HERE, '../ui/workflows.js'))],
+    ['/ui/workflow-graph.js', 'text/javascript; charset=utf-8', readFileSync(join(HERE, '../ui/workflow-graph.js'))],
     ['/ui/dashboard.css', 'text/css; charset=utf-8', readFileSync(join(HERE, '../ui/dashboard.css'))],
     ['/ui/assets/xterm.js', 'text/javascript; charset=utf-8', readFileSync(join(XTERM, 'lib/xterm.js'))],
     ['/ui/assets/xterm.css', 'text/css; charset=utf-8', readFileSync(join(XTERM, 'css/xterm.css'))],

@@ -89,6 +89,11 @@ const ExecutionView = z.object({
   startedAt: z.string(),
   stoppedAt: z.string().nullable(),
 });
+// Not in lists (a definition may be 1 MB): the dashboard draws an execution on the definition it
+// runs, which is not the machine's after an update, nor there after a delete.
+const ExecutionDetailView = ExecutionView.extend({
+  definition: z.string().describe("The ASL text this execution runs: the state machine's when it started."),
+});
 const ExpressView = z.object({
   type: z.literal('EXPRESS'),
   stateMachineName: z.string(),
@@ -349,14 +354,17 @@ export function workflowRoutes(app: FastifyInstance, ctx: ApiContext): void {
     '/executions/:id',
     {
       schema: {
-        summary: 'An execution',
+        summary: 'An execution, with the definition it runs',
         tags,
         params: ExecutionParams,
         querystring: OwnerQuery,
-        response: { 200: ExecutionView, 403: Problem, 404: Problem },
+        response: { 200: ExecutionDetailView, 403: Problem, 404: Problem },
       },
     },
-    async (req) => executionView(await describeExecution(ctx, owner(req, req.query.userId), req.params.id)),
+    async (req) => {
+      const e = await describeExecution(ctx, owner(req, req.query.userId), req.params.id);
+      return { ...executionView(e), definition: e.definition };
+    },
   );
 
   r.get(

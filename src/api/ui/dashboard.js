@@ -1,8 +1,10 @@
 // Hangar's dashboard (issue 7): overview, tasks, task detail with live log and timeline,
-// dead letters with redrive, a submit form; functions and a page per function (issue 23). Plain
-// DOM and the public API, no framework and no CDN; every value from the server goes in as text
-// (never as HTML). The key stays in this tab's sessionStorage, shared with the terminal page.
-'use strict';
+// dead letters with redrive, a submit form; functions and a page per function (issue 23);
+// workflows (issue 24, workflows.js). Plain DOM and the public API, no framework and no CDN;
+// every value from the server goes in as text (never as HTML). The key stays in this tab's
+// sessionStorage, shared with the terminal page. An ES module: it imports the workflow pages.
+import { workflowPages } from './workflows.js';
+
 (() => {
   const $ = (id) => document.getElementById(id);
   const view = $('view');
@@ -123,6 +125,24 @@
   // ------------------------------------------------------------------ routing
   let leave = () => {};
   let refresher = null;
+  /** Which nav link a detail page belongs to. */
+  const NAV_OF = { task: 'tasks', function: 'functions', 'state-machine': 'workflows', execution: 'workflows' };
+  /** The page's refresher: `fn` every `ms` until the page is left (or `every(0)`); a call still
+   *  running when the next is due is not overlapped. */
+  function every(ms, fn) {
+    if (refresher) clearInterval(refresher);
+    refresher = null;
+    if (!ms || !fn) return;
+    let busy = false;
+    refresher = setInterval(() => {
+      if (busy) return;
+      busy = true;
+      Promise.resolve()
+        .then(fn)
+        .catch((e) => state(e.message, true))
+        .finally(() => (busy = false));
+    }, ms);
+  }
   function route() {
     leave();
     leave = () => {};
@@ -132,8 +152,7 @@
     const parts = (path || '/').split('/').filter(Boolean);
     const params = new URLSearchParams(query || '');
     const page = parts[0] || 'overview';
-    for (const a of document.querySelectorAll('nav a[data-nav]'))
-      a.classList.toggle('on', a.dataset.nav === (page === 'task' ? 'tasks' : page === 'function' ? 'functions' : page));
+    for (const a of document.querySelectorAll('nav a[data-nav]')) a.classList.toggle('on', a.dataset.nav === (NAV_OF[page] || page));
     view.replaceChildren();
     if (!key()) {
       view.append(
@@ -155,6 +174,9 @@
       submit,
       functions,
       function: () => fnDetail(decodeURIComponent(parts[1] || ''), params),
+      workflows: () => wf.workflows(params),
+      'state-machine': () => wf.stateMachine(decodeURIComponent(parts[1] || ''), params),
+      execution: () => wf.execution(decodeURIComponent(parts[1] || ''), params),
     };
     const show = pages[page] || overview;
     state('');
@@ -872,6 +894,20 @@
     return points;
   }
 
+  /** The function's circuit breaker as a card: its state (this API process's), and in its title
+   *  the configuration, failures counted and the next probe. */
+  function breakerCard(card, b) {
+    if (!b)
+      return card('circuit breaker', 'none', '', 'no circuit breaker: hangar function breaker NAME --threshold N --window S --cooldown S');
+    const cls = b.state === 'open' ? 's-FAILED' : b.state === 'half-open' ? 's-RUNNING' : 's-SUCCESS';
+    const detail = [
+      `opens at ${b.failureThreshold} failures in ${b.windowSeconds} s; probes after ${b.cooldownSeconds} s`,
+      b.state === 'closed' ? `${b.failuresInWindow} failures in the window` : `opened ${fmtTime(b.openedAt)}`,
+      b.nextProbeAt ? `next probe ${fmtTime(b.nextProbeAt)}` : '',
+    ];
+    return card('circuit breaker', b.state, cls, detail.filter(Boolean).join('\n'));
+  }
+
   async function fnDetail(name, params) {
     const q = owner(params);
     const base = `/functions/${encodeURIComponent(name)}`;
@@ -901,10 +937,16 @@
       log.dataset.requestId = id;
     };
     const load = async () => {
-      const recs = (await api('GET', `${base}/invocations?limit=200${q ? `&${q}` : ''}`)).invocations;
+      // The function again for its circuit breaker's state, which moves as invocations fail.
+      const [recs, now] = await Promise.all([
+        api('GET', `${base}/invocations?limit=200${q ? `&${q}` : ''}`).then((r) => r.invocations),
+        api('GET', `${base}${q ? `?${q}` : ''}`),
+      ]);
       const s = fnStats(recs);
-      const card = (label, v, cls) => h('div', { class: 'card', 'data-card': label }, h('b', { class: cls }, v), h('span', {}, label));
+      const card = (label, v, cls, title) =>
+        h('div', { class: 'card', 'data-card': label, ...(title ? { title } : {}) }, h('b', { class: cls }, v), h('span', {}, label));
       cards.replaceChildren(
+        breakerCard(card, now.circuitBreaker),
         card('invocations', s.n, 's-ok'),
         card('errors', s.errors, s.errors ? 's-FAILED' : ''),
         card('cold starts', s.cold, ''),
@@ -1096,6 +1138,9 @@
       }
     });
   }
+
+  // ------------------------------------------------------------------ workflows
+  const wf = workflowPages({ view, h, svgEl, api, state, table, tree, status, fmtTime, fmtMs, owner, every, me: () => me });
 
   route();
 })();

@@ -1,5 +1,13 @@
 /** What the Lambda adapter's operations need. */
-import type { CapacityView, FunctionAccessApp, FunctionsApp, InvocationObserver, ProvisionedApp, RemoteInvoker } from '../../app/index.ts';
+import type {
+  CapacityView,
+  CircuitBreakers,
+  FunctionAccessApp,
+  FunctionsApp,
+  InvocationObserver,
+  ProvisionedApp,
+  RemoteInvoker,
+} from '../../app/index.ts';
 import type { FunctionHost } from '../../functions/index.ts';
 import type { Access, TaskQueue } from '../../store/index.ts';
 import type { AwsCaller } from '../service.ts';
@@ -14,6 +22,8 @@ export interface LambdaContext extends FunctionsApp, FunctionAccessApp, Provisio
   functionDispatch?: RemoteInvoker | null;
   /** Told of each invocation (its record and metrics). */
   invocations: InvocationObserver;
+  /** This process's functions' circuit breakers (app/circuit-breakers.ts). */
+  breakers: CircuitBreakers;
   /** Worker slots: what concurrent executions are made of. */
   capacity: CapacityView;
   config: {

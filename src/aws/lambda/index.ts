@@ -72,6 +72,10 @@ export function lambdaService(ctx: LambdaContext): AwsService {
       [ErrorCode.FunctionCodeMismatch]: { type: 'InvalidParameterValueException', status: 400 },
       [ErrorCode.FunctionProvisionedConfigNotFound]: { type: 'ProvisionedConcurrencyConfigNotFoundException', status: 404 },
       [ErrorCode.FunctionPayloadInvalid]: { type: 'InvalidRequestContentException', status: 400 },
+      // An open circuit breaker (Hangar's own, core/circuit-breaker.ts): Lambda's modeled
+      // ServiceException, so every SDK knows it, 503 with Retry-After (the seconds to the probe),
+      // and a Reason that tells it from Lambda's own service faults.
+      [ErrorCode.FunctionCircuitOpen]: { type: 'ServiceException', status: 503, fields: { Reason: 'CircuitBreakerOpen' } },
       // Lambda's throttle of a function at its reserved concurrency says so in its Reason.
       [ErrorCode.FunctionThrottled]: {
         type: 'TooManyRequestsException',

@@ -5,6 +5,7 @@
  */
 import { Access } from './access.ts';
 import { type ClientOptions, type Query, Transport } from './core.ts';
+import { FunctionCircuitBreaker } from './function-circuit-breaker.ts';
 import { FunctionProvisioned } from './function-provisioned.ts';
 import { FunctionUrls } from './function-urls.ts';
 import { FunctionVersions } from './function-versions.ts';
@@ -18,6 +19,7 @@ import { Workflows } from './workflows.ts';
 
 export type { AuditPage, KeyInfo, Me, SecretInfo } from './access.ts';
 export { ApiError, type ClientOptions, ConnectionError } from './core.ts';
+export type { CircuitBreakerInfo, CircuitBreakerSettings } from './function-circuit-breaker.ts';
 export type { ProvisionedConfigInfo } from './function-provisioned.ts';
 export type { FunctionUrlView } from './function-urls.ts';
 export type { FunctionAliasInfo } from './function-versions.ts';
@@ -51,6 +53,7 @@ export class HangarClient {
   readonly functionVersions: FunctionVersions;
   readonly functionUrls: FunctionUrls;
   readonly provisioned: FunctionProvisioned;
+  readonly breakers: FunctionCircuitBreaker;
   readonly httpApis: HttpApis;
   readonly workflows: Workflows;
   readonly #transport: Transport;
@@ -68,6 +71,7 @@ export class HangarClient {
     this.functionVersions = new FunctionVersions(t);
     this.functionUrls = new FunctionUrls(t);
     this.provisioned = new FunctionProvisioned(t);
+    this.breakers = new FunctionCircuitBreaker(t);
     this.httpApis = new HttpApis(t);
     this.workflows = new Workflows(t);
   }

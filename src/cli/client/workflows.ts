@@ -99,7 +99,8 @@ export class Workflows extends Resource {
     });
   }
 
-  execution(id: string, userId?: string): Promise<ExecutionInfo> {
+  /** With the definition it runs (the machine's when it started). */
+  execution(id: string, userId?: string): Promise<ExecutionInfo & { definition: string }> {
     return this.transport.json('GET', `/executions/${enc(id)}`, { query: { userId } });
   }
 

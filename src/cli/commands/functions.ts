@@ -1,6 +1,7 @@
 /** `hangar function deploy|list|get|invoke|rm` (docs/cli.md): a user's functions over /functions;
  *  versions, aliases and concurrency are function-versions.ts's, provisioned concurrency
- *  function-provisioned.ts's, logs function-logs.ts's. */
+ *  function-provisioned.ts's, the circuit breaker function-circuit-breaker.ts's, logs
+ *  function-logs.ts's. */
 import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
@@ -8,6 +9,7 @@ import type { FunctionInfo } from '../client/index.ts';
 import { bytes, fields, table, time } from '../render.ts';
 import { clientFor, clientOptions, envPair, int, note, print, printJson, type ClientFlags } from './common.ts';
 import { functionLogsCommand } from './function-logs.ts';
+import { functionCircuitBreakerCommand } from './function-circuit-breaker.ts';
 import { functionProvisionedCommands } from './function-provisioned.ts';
 import { functionVersionCommands } from './function-versions.ts';
 
@@ -195,4 +197,5 @@ export function functionCommands(program: Command): void {
   functionLogsCommand(fn);
   functionVersionCommands(fn);
   functionProvisionedCommands(fn);
+  functionCircuitBreakerCommand(fn);
 }

@@ -24,6 +24,8 @@ export interface Position {
   /** How often each retrier of the state has fired since it was entered from elsewhere. */
   readonly retryCounts: readonly number[];
   readonly variables: Readonly<Record<string, Json>>;
+  /** A Map with an ItemReader entered again with what it read. */
+  readonly readItems?: Json[];
 }
 
 export interface Environment {

@@ -79,6 +79,7 @@ export function stepEvents(type: StateType, name: string, step: Step): EventDraf
     case 'wait':
     case 'retry':
     case 'fail':
+    case 'read-items':
       return [];
     default: {
       const never: never = step;

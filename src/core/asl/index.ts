@@ -28,3 +28,4 @@ export { type EventDraft, enteredEvent, type HistoryEventType, stateEventType, s
 export { isLambdaResource, type LambdaCall, lambdaCallOf, lambdaNotFound, type LambdaOutcome, lambdaResultOf } from './lambda-task.ts';
 export { exceedsTolerance, type IterationOutcome, mapResult, type Tolerance } from './map.ts';
 export { stateOf, type Variables } from './step.ts';
+export { csvRows, type ItemReadRequest, isListing, itemReadRequest, listingItems, parseItems } from './item-reader.ts';

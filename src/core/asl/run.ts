@@ -7,6 +7,7 @@ import type { Environment, ExecutionInfo, Position } from './context.ts';
 import type { StateMachineDefinition, StateType } from './definition.ts';
 import { type EventDraft, enteredEvent, type HistoryEvent, type HistoryEventType, stepEvents } from './history.ts';
 import { type Json, type JsonObject, StatesErrors, StatesFailure } from './errors.ts';
+import type { ItemReadRequest } from './item-reader.ts';
 import { exceedsTolerance, type IterationOutcome, mapResult } from './map.ts';
 import { randomUuid } from './intrinsics.ts';
 import { completeState, enterState, failState, type Step, type Variables } from './step.ts';
@@ -33,6 +34,8 @@ export interface RunOptions {
   resolveTask?: TaskResolver;
   /** Stop a runaway loop: AWS caps a Standard history at 25,000 events. */
   maxEvents?: number;
+  /** Reads a Distributed Map's items (its ItemReader); absent, such a Map fails with States.Runtime. */
+  readItems?: (request: ItemReadRequest) => Promise<Json[]>;
   /** Run on a real clock (EXPRESS executions): waits and retry back-offs sleep. Absent: a
    *  virtual clock from startMs that they advance at once. */
   clock?: { now(): number; sleep(ms: number): Promise<void> };
@@ -69,6 +72,7 @@ interface Runtime {
   events: HistoryEvent[];
   maxEvents: number;
   resolveTask: TaskResolver | undefined;
+  readItems: ((request: ItemReadRequest) => Promise<Json[]>) | undefined;
 }
 
 type Outcome = IterationOutcome;
@@ -118,6 +122,7 @@ export async function runExecution(definition: StateMachineDefinition, input: Js
     events: [],
     maxEvents: options.maxEvents ?? 25_000,
     resolveTask: options.resolveTask,
+    readItems: options.readItems,
   };
   emit(rt, 'ExecutionStarted', { input });
   const deadline = definition.TimeoutSeconds === undefined ? Number.POSITIVE_INFINITY : startMs + definition.TimeoutSeconds * 1000;
@@ -261,6 +266,20 @@ async function carryOut(machine: StateMachineDefinition, pos: Position, step: St
         }
         emit(rt, 'MapStateSucceeded');
         step = await completeState(machine, pos, rt.env, result);
+        break;
+      }
+      case 'read-items': {
+        if (!rt.readItems) {
+          step = await failState(machine, pos, rt.env, StatesErrors.Runtime, 'No reader for a Map ItemReader here');
+          break;
+        }
+        try {
+          const items = await rt.readItems(step.request);
+          step = await enterState(machine, { ...pos, readItems: items }, rt.env);
+        } catch (e) {
+          if (!(e instanceof StatesFailure)) throw e;
+          step = await failState(machine, pos, rt.env, e.error, e.cause);
+        }
         break;
       }
       default: {

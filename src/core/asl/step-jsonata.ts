@@ -9,6 +9,7 @@ import { contextObject, type Environment, type Position } from './context.ts';
 import { type AslState, nestedMachine, type StateMachineDefinition } from './definition.ts';
 import { isObject, type Json, type JsonObject, StatesErrors, StatesFailure } from './errors.ts';
 import { randomUuid } from './intrinsics.ts';
+import { itemReadRequest } from './item-reader.ts';
 import { type ExpressionScope, evaluateTemplate, evaluateTyped, isExpression, queryFailure, type StatesBinding } from './jsonata.ts';
 import { batcherLimit, batchItems, maxConcurrency, tolerance } from './map.ts';
 import type { Catcher } from './retry.ts';
@@ -187,10 +188,18 @@ async function numberField(v: Json | undefined, field: string, scope: Expression
 async function enterMap(machine: StateMachineDefinition, state: AslState, pos: Position, env: Environment): Promise<Step> {
   const processor = state.ItemProcessor ?? state.Iterator;
   if (!processor) throw new StatesFailure(StatesErrors.Runtime, 'A Map state needs an ItemProcessor');
-  if (state.ItemReader !== undefined) throw new StatesFailure(StatesErrors.Runtime, 'ItemReader is not supported yet');
   const scope = scopeFor(env, pos, statesOf(env, pos));
   let items: Json[];
-  if (state.Items !== undefined) items = await evaluateTyped<Json[]>(state.Items, 'Items', scope, 'array');
+  if (state.ItemReader !== undefined) {
+    if (pos.readItems === undefined) {
+      const args = state.ItemReader.Arguments;
+      const evaluated = args === undefined ? {} : await evaluateTemplate(args, 'ItemReader/Arguments', scope);
+      const { Parameters: _jsonPathOnly, ...reader } = state.ItemReader;
+      const literal = { data: null, context: {}, variables: {}, random: env.random };
+      return { kind: 'read-items', request: itemReadRequest({ ...state, ItemReader: reader }, literal, evaluated) };
+    }
+    items = pos.readItems;
+  } else if (state.Items !== undefined) items = await evaluateTyped<Json[]>(state.Items, 'Items', scope, 'array');
   else if (Array.isArray(pos.input)) items = pos.input;
   else throw queryFailure(`Map state input must be an array but was: ${JSON.stringify(pos.input)}`);
   const inputs: Json[] = [];

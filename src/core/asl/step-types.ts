@@ -1,6 +1,7 @@
 /** What the transition function answers (step.ts, step-jsonata.ts). */
 import type { StateMachineDefinition } from './definition.ts';
 import type { Json } from './errors.ts';
+import type { ItemReadRequest } from './item-reader.ts';
 import type { Tolerance } from './map.ts';
 
 export type Variables = Readonly<Record<string, Json>>;
@@ -23,4 +24,6 @@ export type Step =
       heartbeatSeconds: number | undefined;
     }
   | { kind: 'parallel'; branches: { definition: StateMachineDefinition; input: Json }[] }
+  /** A Map's ItemReader: read the items, then enter the state again with them (Position.readItems). */
+  | { kind: 'read-items'; request: ItemReadRequest }
   | { kind: 'map'; processor: StateMachineDefinition; inputs: Json[]; maxConcurrency: number; tolerance: Tolerance };

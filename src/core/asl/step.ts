@@ -10,6 +10,7 @@ import { contextObject, type Environment, type Position, scopeOf } from './conte
 import { type AslState, nestedMachine, queryLanguageOf, type StateMachineDefinition } from './definition.ts';
 import { isObject, type Json, runtimeFailure, StatesErrors, StatesFailure } from './errors.ts';
 import { IntrinsicSyntaxError, randomUuid } from './intrinsics.ts';
+import { itemReadRequest } from './item-reader.ts';
 import { JsonPathSyntaxError } from './jsonpath.ts';
 import { batchInputs, errorOutput, iterationInput, mapItems, maxConcurrency, tolerance } from './map.ts';
 import { applyResultPath, applyTemplate, dynamicValue, filterPath } from './payload.ts';
@@ -160,8 +161,11 @@ function enter(machine: StateMachineDefinition, state: AslState, pos: Position, 
     case 'Map': {
       const processor = state.ItemProcessor ?? state.Iterator;
       if (!processor) throw runtimeFailure('A Map state needs an ItemProcessor');
-      if (state.ItemReader !== undefined) throw runtimeFailure('ItemReader is not supported yet');
-      const items = mapItems(state, scope);
+      let items: Json[];
+      if (state.ItemReader !== undefined) {
+        if (pos.readItems === undefined) return { kind: 'read-items', request: itemReadRequest(state, scope) };
+        items = pos.readItems;
+      } else items = mapItems(state, scope);
       const itemScope = (index: number, value: Json) =>
         scopeOf(env, pos, effective, contextObject(env, pos, { mapItem: { index, value } }));
       const inputs = batchInputs(

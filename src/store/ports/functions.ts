@@ -19,6 +19,7 @@ import type {
   Qualifier,
   VersionRef,
 } from '../../core/function.ts';
+import type { BreakerConfig, BreakerTransition, StoredBreakerConfig } from '../../core/circuit-breaker.ts';
 import type { EventInvokeConfig, EventInvokeConfigPatch } from '../../core/function-event.ts';
 import type { Page } from '../../core/page.ts';
 
@@ -89,6 +90,20 @@ export interface Functions {
   /** null: unreserved. NotFound if there is no such function, as for the other two. */
   getConcurrency(userId: string, name: string): Promise<number | null>;
   deleteConcurrency(userId: string, name: string): Promise<void>;
+
+  // Circuit breaker (the function's, for every version: core/circuit-breaker.ts). Only its
+  // configuration is stored; its state is kept by each process that invokes.
+  /** Creates or replaces it (checked by core checkBreakerConfig first; updatedAt: the store's
+   *  clock). NotFound if there is no such function. */
+  putCircuitBreaker(userId: string, name: string, config: BreakerConfig): Promise<StoredBreakerConfig>;
+  /** null when there is none (or no such function): read by every invocation. */
+  getCircuitBreaker(userId: string, name: string): Promise<StoredBreakerConfig | null>;
+  /** false if there was none. It goes with its function too. */
+  deleteCircuitBreaker(userId: string, name: string): Promise<boolean>;
+  /** Shares a transition of the breaker's state with the other processes: kept only if the
+   *  configuration is still the one put at `updatedAt` and no later transition (by `at`) is
+   *  kept; answers whether it was. A put starts with none. */
+  shareCircuitBreakerTransition(userId: string, name: string, updatedAt: number, t: BreakerTransition): Promise<boolean>;
 
   // Asynchronous invocation settings, per function and qualifier (Lambda's EventInvokeConfig)
   /** Sets the configuration of `qualifier` ($LATEST, or a version or an alias of the function

@@ -22,6 +22,9 @@ import {
   resolveQualifier,
   rowsForPage,
   type AliasInput,
+  type BreakerConfig,
+  type BreakerTransition,
+  type StoredBreakerConfig,
   type FunctionAlias,
   type FunctionCode,
   type EventInvokeConfig,
@@ -44,6 +47,7 @@ import {
   snapshotFromRow,
   snapshotValues,
 } from '../function-row.ts';
+import { breakerFromRow, breakerValues, transitionValues } from '../circuit-breaker-row.ts';
 import { EVENT_CONFIG_COLUMNS, eventConfigFromRow, eventConfigValues } from '../event-config-row.ts';
 import type { FunctionListFilter, Functions } from '../ports/functions.ts';
 import type { Db, Tx } from './db.ts';
@@ -118,6 +122,27 @@ const SET_CONCURRENCY = `UPDATE functions SET reserved_concurrency = $1 WHERE us
 
 /** user_id, name. */
 const SELECT_CONCURRENCY = `SELECT reserved_concurrency FROM functions WHERE user_id = $1 AND name = $2`;
+
+/** user_id, name, then breakerValues, updated_at: written only when the function is there (no
+ *  row back: it is not). */
+const UPSERT_BREAKER = `INSERT INTO function_circuit_breakers
+  (user_id, function_name, failure_threshold, window_seconds, cooldown_seconds, probes, updated_at)
+  SELECT $1, $2, $3, $4, $5, $6, $7 WHERE EXISTS (SELECT 1 FROM functions WHERE user_id = $1 AND name = $2)
+  ON CONFLICT (user_id, function_name) DO UPDATE SET failure_threshold = EXCLUDED.failure_threshold,
+  window_seconds = EXCLUDED.window_seconds, cooldown_seconds = EXCLUDED.cooldown_seconds, probes = EXCLUDED.probes,
+  updated_at = EXCLUDED.updated_at, changed_at = 0, opened_at = NULL, probe_at = NULL
+  RETURNING *`;
+
+/** user_id, function_name. */
+const SELECT_BREAKER = `SELECT * FROM function_circuit_breakers WHERE user_id = $1 AND function_name = $2`;
+
+/** user_id, function_name. */
+const DELETE_BREAKER = `DELETE FROM function_circuit_breakers WHERE user_id = $1 AND function_name = $2 RETURNING function_name`;
+
+/** transitionValues (opened_at, probe_at, changed_at), then user_id, function_name, updated_at:
+ *  the later transition of the configuration put at updated_at wins. */
+const SHARE_BREAKER_TRANSITION = `UPDATE function_circuit_breakers SET opened_at = $1, probe_at = $2, changed_at = $3
+  WHERE user_id = $4 AND function_name = $5 AND updated_at = $6 AND changed_at < $3 RETURNING function_name`;
 
 /** user_id, function_name, qualifier. */
 const SELECT_EVENT_CONFIG = `SELECT * FROM function_event_configs WHERE user_id = $1 AND function_name = $2 AND qualifier = $3`;
@@ -324,6 +349,25 @@ export class PgFunctions implements Functions {
   private async setConcurrency(userId: string, name: string, reserved: number | null): Promise<void> {
     const [row] = await this.db.rows(SET_CONCURRENCY, [reserved, userId, name]);
     if (!row) throw functionErrors.notFound(name);
+  }
+
+  async putCircuitBreaker(userId: string, name: string, config: BreakerConfig): Promise<StoredBreakerConfig> {
+    const [row] = await this.db.rows(UPSERT_BREAKER, [userId, name, ...breakerValues(config), this.db.now()]);
+    if (!row) throw functionErrors.notFound(name);
+    return breakerFromRow(row);
+  }
+
+  async getCircuitBreaker(userId: string, name: string): Promise<StoredBreakerConfig | null> {
+    const [row] = await this.db.rows(SELECT_BREAKER, [userId, name]);
+    return row ? breakerFromRow(row) : null;
+  }
+
+  async deleteCircuitBreaker(userId: string, name: string): Promise<boolean> {
+    return (await this.db.rows(DELETE_BREAKER, [userId, name])).length > 0;
+  }
+
+  async shareCircuitBreakerTransition(userId: string, name: string, updatedAt: number, t: BreakerTransition): Promise<boolean> {
+    return (await this.db.rows(SHARE_BREAKER_TRANSITION, [...transitionValues(t), userId, name, updatedAt])).length > 0;
   }
 
   /** The function's row is locked first: a Put and an Update of one configuration, or a Put

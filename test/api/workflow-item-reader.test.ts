@@ -1,0 +1,131 @@
+/**
+ * A Distributed Map reads its items from the blob store: a bucket is one of the owner's projects
+ * and a key one of its files (app/workflow-items.ts). Through the native REST API and the durable
+ * runner: items from a JSON Lines file and from a CSV file, the files under a prefix listed
+ * (s3:listObjectsV2), and a missing key or another user's project failing with
+ * States.ItemReaderFailed.
+ */
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { after, before, it } from 'node:test';
+import * as tar from 'tar';
+import { testPlatform, type TestPlatform, until } from '../helpers/platform.ts';
+
+let p: TestPlatform;
+let alice: string;
+let bob: string;
+const scratch = mkdtempSync(join(tmpdir(), 'hangar-wf-items-'));
+
+before(async () => {
+  p = await testPlatform({}, { api: true, workers: false });
+  const key = async (userId: string) => (await p.inject({ method: 'POST', url: '/keys', payload: { userId } })).json().key as string;
+  alice = await key('alice');
+  bob = await key('bob');
+});
+after(async () => {
+  await p.close();
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+async function archiveOf(files: Record<string, string>): Promise<Buffer> {
+  const dir = mkdtempSync(join(scratch, 'src-'));
+  for (const [name, content] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, name)), { recursive: true });
+    writeFileSync(join(dir, name), content);
+  }
+  const chunks: Buffer[] = [];
+  for await (const c of tar.c({ gzip: true, cwd: dir, portable: true }, readdirSync(dir)) as AsyncIterable<Buffer>) chunks.push(c);
+  return Buffer.concat(chunks);
+}
+
+const as = (key: string, method: string, url: string, payload?: object) =>
+  p.inject({ method: method as 'POST', url, auth: key, ...(payload === undefined ? {} : { payload }) });
+
+async function run(key: string, reader: object, processor: object = { StartAt: 'P', States: { P: { Type: 'Pass', End: true } } }) {
+  const name = `m${Math.random().toString(36).slice(2)}`;
+  const definition = {
+    StartAt: 'M',
+    States: {
+      M: {
+        Type: 'Map',
+        ItemReader: reader,
+        ItemProcessor: { ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' }, ...processor },
+        MaxConcurrency: 4,
+        End: true,
+      },
+    },
+  };
+  const created = await as(key, 'POST', '/state-machines', { name, definition });
+  assert.equal(created.statusCode, 201, created.body);
+  const started = await as(key, 'POST', `/state-machines/${name}/executions`, {});
+  assert.equal(started.statusCode, 201, started.body);
+  const id = started.json().id as string;
+  return until(
+    async () => {
+      const e = (await as(key, 'GET', `/executions/${id}`)).json();
+      return e.status === 'RUNNING' ? null : e;
+    },
+    20_000,
+    20,
+  );
+}
+
+it('maps over a project file (JSON Lines, CSV), lists a prefix, and fails on a missing key or bucket', async () => {
+  const made = await as(alice, 'POST', '/projects', { name: 'studios' });
+  assert.equal(made.statusCode, 201, made.body);
+  const up = await p.inject({
+    method: 'PUT',
+    url: `/projects/${made.json().projectId}/files`,
+    payload: await archiveOf({
+      'in/studios.jsonl': '{"name":"Ink"}\n{"name":"Needle"}\n',
+      'in/studios.csv': 'name,city\n"Ink, Inc.",Oslo\nNeedle,Bergen\n',
+      'other.txt': 'x',
+    }),
+    headers: { 'content-type': 'application/gzip' },
+    auth: alice,
+  });
+  assert.equal(up.statusCode, 201, up.body);
+
+  const jsonl = await run(
+    alice,
+    {
+      Resource: 'arn:aws:states:::s3:getObject',
+      ReaderConfig: { InputType: 'JSONL' },
+      Parameters: { Bucket: 'studios', Key: 'in/studios.jsonl' },
+    },
+    { StartAt: 'P', States: { P: { Type: 'Pass', Parameters: { 'studio.$': '$.name' }, End: true } } },
+  );
+  assert.equal(jsonl.status, 'SUCCEEDED', `${jsonl.error}: ${jsonl.cause}`);
+  assert.deepEqual(jsonl.output, [{ studio: 'Ink' }, { studio: 'Needle' }]);
+
+  const csv = await run(alice, {
+    Resource: 'arn:aws:states:::s3:getObject',
+    ReaderConfig: { InputType: 'CSV', CSVHeaderLocation: 'FIRST_ROW' },
+    Parameters: { Bucket: 'studios', Key: 'in/studios.csv' },
+  });
+  assert.deepEqual(csv.output, [
+    { name: 'Ink, Inc.', city: 'Oslo' },
+    { name: 'Needle', city: 'Bergen' },
+  ]);
+
+  const listed = await run(
+    alice,
+    { Resource: 'arn:aws:states:::s3:listObjectsV2', Parameters: { Bucket: 'studios', Prefix: 'in/' } },
+    { StartAt: 'P', States: { P: { Type: 'Pass', Parameters: { 'key.$': '$.Key', 'size.$': '$.Size' }, End: true } } },
+  );
+  assert.deepEqual(listed.output, [
+    { key: 'in/studios.csv', size: 41 },
+    { key: 'in/studios.jsonl', size: 33 },
+  ]);
+
+  const missing = await run(alice, { Resource: 'arn:aws:states:::s3:getObject', Parameters: { Bucket: 'studios', Key: 'nope.json' } });
+  assert.equal(missing.status, 'FAILED');
+  assert.equal(missing.error, 'States.ItemReaderFailed');
+  // Another user's project is no bucket of theirs.
+  const other = await run(bob, { Resource: 'arn:aws:states:::s3:getObject', Parameters: { Bucket: 'studios', Key: 'in/studios.jsonl' } });
+  assert.equal(other.status, 'FAILED');
+  assert.equal(other.error, 'States.ItemReaderFailed');
+  assert.match(other.cause, /NoSuchBucket/);
+});
