@@ -33,9 +33,11 @@ import { difference } from './corpus-compare.ts';
 /** Not the corpus's us-east-1, so that a definition's ARNs must be moved to run here. */
 const REGION = 'eu-central-1';
 const ROLE = 'arn:aws:iam::123456789012:role/StepFunctions';
-/** Cases run at once. Measured on 2 busy shared cores: all but the 60-s one ended by 12 s at
- *  16 or 24, by 14 s at 32, by 33 s at 8 (the lambda cases' retries in series). */
+/** Pure and lambda cases run at once. Measured on 2 busy shared cores (load 12-22): all but
+ *  the 60-s case ended by 18-19 s; with every case at one width, by 12 s at 16 or 24 and 33 s at
+ *  8, but at 16 the lambda cases' cold starts passed Lambda's 10-s init limit under load. */
 const WIDTH = 16;
+const LAMBDA_WIDTH = 4;
 /** The cases' functions' Timeout: past any Task's TimeoutSeconds, as LocalStack's tests made
  *  them (test_invoke_timeout: a Task of 5 s catches States.Timeout from a function that sleeps 60 s). */
 const FUNCTION_TIMEOUT_S = 30;
@@ -94,19 +96,38 @@ function recomputed(c: Case): { input: unknown; back: (text: string) => string }
   return { input, back: (text) => [...moves].reduce((t, [now, recorded]) => t.replaceAll(now, recorded), text) };
 }
 
+/**
+ * The user whose functions a lambda case calls, its functions created: one user per distinct set
+ * of functions, so that the cases deploying the same code share it and its warm instances (61
+ * cases, 16 sets), and a name given other code in another case is another user's function.
+ */
+function deployerOf(c: Case, users: Map<string, Promise<Clients>>): Promise<Clients> {
+  const functions = Object.entries(c.functions ?? {}).sort(([a], [b]) => a.localeCompare(b));
+  const key = JSON.stringify(functions.map(([name, fn]) => [name, fn.runtime, fn.handler, fn.code]));
+  let user = users.get(key);
+  if (!user) {
+    user = (async () => {
+      const who = await clientsOf(`corpus-${users.size}`);
+      for (const [name, fn] of functions)
+        await who.lambda.send(
+          new CreateFunctionCommand({
+            FunctionName: name,
+            Runtime: fn.runtime as never,
+            Handler: fn.handler,
+            Role: ROLE,
+            Timeout: FUNCTION_TIMEOUT_S,
+            Code: { ZipFile: makeZip({ 'handler.py': fn.code }) },
+          }),
+        );
+      return who;
+    })();
+    users.set(key, user);
+  }
+  return user;
+}
+
 /** Runs one case through the API: what AWS's outcome and this run's differ in, if anything. */
 async function runCase(who: Clients, machine: string, c: Case): Promise<string | undefined> {
-  for (const [name, fn] of Object.entries(c.functions ?? {}))
-    await who.lambda.send(
-      new CreateFunctionCommand({
-        FunctionName: name,
-        Runtime: fn.runtime as never,
-        Handler: fn.handler,
-        Role: ROLE,
-        Timeout: FUNCTION_TIMEOUT_S,
-        Code: { ZipFile: makeZip({ 'handler.py': fn.code }) },
-      }),
-    );
   const express = c.stateMachineType === 'EXPRESS';
   const created = await who.sfn.send(
     new CreateStateMachineCommand({
@@ -164,39 +185,50 @@ interface Run {
   othersMs: number;
 }
 
-/** Every applicable case, WIDTH at a time, the longest first (so that they bound the run). */
+/**
+ * Every applicable case, the longest first (so that they bound the run): the pure ones WIDTH at
+ * a time and beside them the lambda ones LAMBDA_WIDTH at a time, so that few function instances
+ * start at once (16 starting together took over Lambda's 10-s init limit on a busy host).
+ */
 async function runAll(categories: Category[]): Promise<Run> {
   const started = Date.now();
   const shared = await clientsOf('corpus');
-  const cases = categories
-    .flatMap((category) => readCases(dir!, category).map((x) => ({ ...x, key: `${category}/${x.name}`, category })))
-    .sort((a, b) => allowedMs(b.c) - allowedMs(a.c) || a.key.localeCompare(b.key));
+  const users = new Map<string, Promise<Clients>>();
   const problems = new Map<string, string | undefined>();
   const longest = { key: '', ms: 0 };
   const ends: number[] = [];
-  let next = 0;
-  const worker = async () => {
-    while (next < cases.length) {
-      const i = next++;
-      const { key, category, c } = cases[i];
-      const t0 = Date.now();
-      let problem: string | undefined;
-      // A lambda case's functions under a user of its own: the cases reuse function names.
-      const who = category === 'lambda' ? await clientsOf(`corpus-${i}`) : shared;
-      try {
-        problem = await runCase(who, `case-${i}`, c);
-      } catch (e) {
-        const err = e as Error;
-        problem = `${err.name}: ${err.message}`;
-      } finally {
-        if (who !== shared) destroy(who);
-      }
-      problems.set(key, problem);
-      if (Date.now() - t0 > longest.ms) Object.assign(longest, { key, ms: Date.now() - t0 });
-      ends.push(Date.now() - started);
+  let n = 0;
+  const runOne = async (category: Category, name: string, c: Case) => {
+    const key = `${category}/${name}`;
+    const t0 = Date.now();
+    let problem: string | undefined;
+    try {
+      problem = await runCase(category === 'lambda' ? await deployerOf(c, users) : shared, `case-${n++}`, c);
+    } catch (e) {
+      const err = e as Error;
+      problem = `${err.name}: ${err.message}`;
     }
+    problems.set(key, problem);
+    if (Date.now() - t0 > longest.ms) Object.assign(longest, { key, ms: Date.now() - t0 });
+    ends.push(Date.now() - started);
   };
-  await Promise.all(Array.from({ length: WIDTH }, worker)).finally(() => destroy(shared));
+  const pool = async (category: Category, width: number) => {
+    const cases = readCases(dir!, category).sort((a, b) => allowedMs(b.c) - allowedMs(a.c) || a.name.localeCompare(b.name));
+    let next = 0;
+    const worker = async () => {
+      while (next < cases.length) {
+        const { name, c } = cases[next++];
+        await runOne(category, name, c);
+      }
+    };
+    await Promise.all(Array.from({ length: width }, worker));
+  };
+  try {
+    await Promise.all(categories.map((category) => pool(category, category === 'lambda' ? LAMBDA_WIDTH : WIDTH)));
+  } finally {
+    destroy(shared);
+    for (const user of users.values()) await user.then(destroy, () => {});
+  }
   return { problems, ms: Date.now() - started, longest, othersMs: ends.sort((a, b) => a - b).at(-2) ?? 0 };
 }
 
