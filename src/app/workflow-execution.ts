@@ -354,7 +354,9 @@ export class LiveExecution {
           prev: this.prevOf(id),
           k: 'retry',
           pos: { ...pos, retryCounts: step.retryCounts },
-          untilMs: now + step.delaySeconds * 1000,
+          // Whole milliseconds: a jittered delay is a fraction, which PostgreSQL's BIGINT wake-up
+          // time refuses (the commit failed on every takeover, the execution stayed RUNNING).
+          untilMs: now + Math.ceil(step.delaySeconds * 1000),
         });
         this.work.push(id);
         return;

@@ -226,6 +226,30 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       }
     });
 
+    it('retries after a jittered back-off (a fraction of a millisecond is no wake-up time a store refuses)', async () => {
+      let calls = 0;
+      const r = await rig(async () => {
+        calls++;
+        throw new StatesFailure('Boom', `call ${calls}`);
+      });
+      try {
+        const e = await run(r, {
+          StartAt: 'T',
+          States: {
+            T: {
+              Type: 'Task',
+              Resource: 'arn:aws:lambda:us-east-1:123456789012:function:f',
+              Retry: [{ ErrorEquals: ['States.ALL'], IntervalSeconds: 1, MaxAttempts: 2, JitterStrategy: 'FULL' }],
+              End: true,
+            },
+          },
+        });
+        assert.deepEqual([e.status, e.error, e.cause, calls], ['FAILED', 'Boom', 'call 3', 3]);
+      } finally {
+        await r.close();
+      }
+    });
+
     it('runs a Map at its concurrency and a Parallel, outputs in order', async () => {
       let running = 0;
       let most = 0;
