@@ -1,7 +1,7 @@
 /**
  * The recorded ASL corpus (../shared/conformance/asl, outcomes AWS returned) through the
- * AWS-compatible API of one embedded Hangar, as a user moving their state machines would run
- * them: each case's state machine created with @aws-sdk/client-sfn and run as AWS ran it —
+ * AWS-compatible API of Hangar, on both shapes at once (one embedded platform, one on PostgreSQL
+ * and S3), as a user moving their state machines would run them: each case's state machine created with @aws-sdk/client-sfn and run as AWS ran it —
  * STANDARD with StartExecution and DescribeExecution until it ends (the durable runner), EXPRESS
  * with StartSyncExecution — and a `lambda` case's Python functions created first with
  * @aws-sdk/client-lambda, run in the sandbox. Outcomes are compared as corpus.test.ts compares the
@@ -16,6 +16,7 @@ import {
   CreateStateMachineCommand,
   DescribeExecutionCommand,
   type DescribeExecutionCommandOutput,
+  GetExecutionHistoryCommand,
   SFNClient,
   StartExecutionCommand,
   StartSyncExecutionCommand,
@@ -47,8 +48,11 @@ const SLACK_MS = 60_000;
 const dir = corpusDir();
 const KNOWN = { pure: 'known-failures-api.json', lambda: 'known-failures-api-lambda.json' } as const;
 
-let p: TestPlatform;
-let run: Promise<Run>;
+/** Both shapes at once (the long cases' waits overlap): SQLite and disk, PostgreSQL and S3. */
+const SHAPES = ['embedded', 'scale-out'] as const;
+type Shape = (typeof SHAPES)[number];
+const platforms = new Map<Shape, TestPlatform>();
+const runs = new Map<Shape, Promise<Run>>();
 
 interface Clients {
   userId: string;
@@ -56,7 +60,7 @@ interface Clients {
   lambda: LambdaClient;
 }
 
-async function clientsOf(userId: string): Promise<Clients> {
+async function clientsOf(p: TestPlatform, userId: string): Promise<Clients> {
   const k = (await p.inject({ method: 'POST', url: '/keys', payload: { userId } })).json() as { keyId: string; key: string };
   const common = { endpoint: p.url!, region: REGION, credentials: { accessKeyId: k.keyId, secretAccessKey: k.key }, maxAttempts: 1 };
   // StartSyncExecution's host prefix (sync-) is AWS's; Hangar serves every operation at one address.
@@ -101,13 +105,13 @@ function recomputed(c: Case): { input: unknown; back: (text: string) => string }
  * of functions, so that the cases deploying the same code share it and its warm instances (61
  * cases, 16 sets), and a name given other code in another case is another user's function.
  */
-function deployerOf(c: Case, users: Map<string, Promise<Clients>>): Promise<Clients> {
+function deployerOf(p: TestPlatform, c: Case, users: Map<string, Promise<Clients>>): Promise<Clients> {
   const functions = Object.entries(c.functions ?? {}).sort(([a], [b]) => a.localeCompare(b));
   const key = JSON.stringify(functions.map(([name, fn]) => [name, fn.runtime, fn.handler, fn.code]));
   let user = users.get(key);
   if (!user) {
     user = (async () => {
-      const who = await clientsOf(`corpus-${users.size}`);
+      const who = await clientsOf(p, `corpus-${users.size}`);
       for (const [name, fn] of functions)
         await who.lambda.send(
           new CreateFunctionCommand({
@@ -148,7 +152,8 @@ async function runCase(who: Clients, machine: string, c: Case): Promise<string |
         (await who.sfn.send(new StartExecutionCommand({ stateMachineArn: created.stateMachineArn, input }))).executionArn!,
         c,
       );
-  if (ended.status === 'RUNNING') return `still RUNNING ${Math.round(allowedMs(c) / 1000)} s after its start`;
+  if (ended.status === 'RUNNING')
+    return `still RUNNING ${Math.round(allowedMs(c) / 1000)} s after its start; its last events: ${'stuckAt' in ended ? ended.stuckAt : ''}`;
   const back = (text: string | undefined) => (text === undefined ? undefined : clock.back(text));
   const result = (
     ended.status === 'SUCCEEDED'
@@ -162,15 +167,25 @@ function allowedMs(c: Case): number {
   return ((c.waitSeconds ?? 0) + (c.retrySecondsMax ?? 0)) * 1000 + SLACK_MS;
 }
 
-/** DescribeExecution until it has ended (or the case's allowance is spent: then it is stopped). */
-async function untilEnded(sfn: SFNClient, executionArn: string, c: Case): Promise<DescribeExecutionCommandOutput> {
+/** DescribeExecution until it has ended, or the case's allowance is spent: then it is stopped
+ *  and its last events are told (`stuckAt`), to say where it stood. */
+async function untilEnded(
+  sfn: SFNClient,
+  executionArn: string,
+  c: Case,
+): Promise<DescribeExecutionCommandOutput | (DescribeExecutionCommandOutput & { stuckAt: string })> {
   const giveUpAt = Date.now() + allowedMs(c);
   for (let delay = 5; ; delay = Math.min(delay * 2, 500)) {
     const d = await sfn.send(new DescribeExecutionCommand({ executionArn }));
     if (d.status !== 'RUNNING') return d;
     if (Date.now() > giveUpAt) {
+      const last = await sfn.send(new GetExecutionHistoryCommand({ executionArn, reverseOrder: true, maxResults: 6 }));
       await sfn.send(new StopExecutionCommand({ executionArn }));
-      return d;
+      const stuckAt = (last.events ?? [])
+        .reverse()
+        .map((e) => `${e.type} at ${e.timestamp?.toISOString()}`)
+        .join(', ');
+      return { ...d, stuckAt };
     }
     await new Promise((r) => setTimeout(r, delay));
   }
@@ -190,9 +205,9 @@ interface Run {
  * a time and beside them the lambda ones LAMBDA_WIDTH at a time, so that few function instances
  * start at once (16 starting together took over Lambda's 10-s init limit on a busy host).
  */
-async function runAll(categories: Category[]): Promise<Run> {
+async function runAll(p: TestPlatform, categories: Category[]): Promise<Run> {
   const started = Date.now();
-  const shared = await clientsOf('corpus');
+  const shared = await clientsOf(p, 'corpus');
   const users = new Map<string, Promise<Clients>>();
   const problems = new Map<string, string | undefined>();
   const longest = { key: '', ms: 0 };
@@ -203,7 +218,7 @@ async function runAll(categories: Category[]): Promise<Run> {
     const t0 = Date.now();
     let problem: string | undefined;
     try {
-      problem = await runCase(category === 'lambda' ? await deployerOf(c, users) : shared, `case-${n++}`, c);
+      problem = await runCase(category === 'lambda' ? await deployerOf(p, c, users) : shared, `case-${n++}`, c);
     } catch (e) {
       const err = e as Error;
       problem = `${err.name}: ${err.message}`;
@@ -232,7 +247,7 @@ async function runAll(categories: Category[]): Promise<Run> {
   return { problems, ms: Date.now() - started, longest, othersMs: ends.sort((a, b) => a - b).at(-2) ?? 0 };
 }
 
-function check(t: TestContext, category: Category, run: Run): void {
+function check(t: TestContext, shape: Shape, category: Category, run: Run): void {
   const known = knownFailures(KNOWN[category]);
   const cases = readCases(dir!, category);
   const tally = newTally(cases.map((x) => x.name));
@@ -240,31 +255,39 @@ function check(t: TestContext, category: Category, run: Run): void {
     const key = `${category}/${name}`;
     record(tally, known, name, c, run.problems.has(key) ? run.problems.get(key) : 'not run');
   }
-  report(t, `asl corpus ${category} through the API`, known, tally, KNOWN[category], true);
+  report(t, `asl corpus ${category} through the API (${shape})`, known, tally, KNOWN[category], true);
 }
 
 before(async () => {
   if (!dir) return;
-  p = await testPlatform({ HANGAR_AWS_REGION: REGION });
-  run = runAll(NO_SANDBOX ? ['pure'] : ['pure', 'lambda']);
-  // Settled here so that a failure is the first test's, not an unhandled rejection.
-  run.catch(() => {});
+  for (const shape of SHAPES) {
+    const p = await testPlatform({ HANGAR_AWS_REGION: REGION }, undefined, shape);
+    platforms.set(shape, p);
+    const run = runAll(p, NO_SANDBOX ? ['pure'] : ['pure', 'lambda']);
+    // Settled here so that a failure is its test's, not an unhandled rejection.
+    run.catch(() => {});
+    runs.set(shape, run);
+  }
 });
-after(() => p?.close());
+after(async () => {
+  for (const p of platforms.values()) await p.close();
+});
 
 const skip = dir ? false : 'the corpus ../shared/conformance/asl is not beside this clone';
 
-it('runs the pure cases of the corpus through the Step Functions API', { skip, timeout: 600_000 }, async (t) => {
-  const r = await run;
-  t.diagnostic(
-    `${r.problems.size} cases, ${WIDTH} at a time, in ${(r.ms / 1000).toFixed(1)} s; the longest ${(r.longest.ms / 1000).toFixed(1)} s (${r.longest.key}), the others ended by ${(r.othersMs / 1000).toFixed(1)} s`,
-  );
-  check(t, 'pure', r);
-});
+for (const shape of SHAPES) {
+  it(`runs the pure cases of the corpus through the Step Functions API (${shape})`, { skip, timeout: 600_000 }, async (t) => {
+    const r = await runs.get(shape)!;
+    t.diagnostic(
+      `${r.problems.size} cases, ${WIDTH} at a time, in ${(r.ms / 1000).toFixed(1)} s; the longest ${(r.longest.ms / 1000).toFixed(1)} s (${r.longest.key}), the others ended by ${(r.othersMs / 1000).toFixed(1)} s`,
+    );
+    check(t, shape, 'pure', r);
+  });
 
-it('runs the lambda cases through the Step Functions API, their Python functions created with the Lambda API', {
-  skip: skip || NO_SANDBOX,
-  timeout: 600_000,
-}, async (t) => {
-  check(t, 'lambda', await run);
-});
+  it(`runs the lambda cases through the Step Functions API, their Python functions created with the Lambda API (${shape})`, {
+    skip: skip || NO_SANDBOX,
+    timeout: 600_000,
+  }, async (t) => {
+    check(t, shape, 'lambda', await runs.get(shape)!);
+  });
+}
