@@ -6,10 +6,11 @@ import { createLogger } from '../src/log/index.ts';
 import { type Platform, startPlatform } from '../src/runtime/index.ts';
 
 /** The embedded shape the functions benchmarks measure: API and two sandboxed (bwrap) workers
- *  in this process, on a free port, silent, no rate limit. */
-export function startFunctionsPlatform(dataDir: string): Promise<Platform> {
+ *  in this process, on a free port, silent, no rate limit; `env` adds settings (HANGAR_…). */
+export function startFunctionsPlatform(dataDir: string, env: Record<string, string> = {}): Promise<Platform> {
   const config = loadConfig({
     env: {
+      ...env,
       HANGAR_PORT: '0',
       HANGAR_DATA_DIR: dataDir,
       HANGAR_WORKERS: '2',

@@ -11,19 +11,18 @@
  *   node_modules/.bin/node --disable-warning=ExperimentalWarning bench/function-hop.ts [--n 300] [--rounds 3]
  * Root and bubblewrap needed; PostgreSQL at --pg (postgres://postgres@127.0.0.1:5432/postgres).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { zipEntries } from '../src/functions/zip.ts';
 import { arg } from './args.ts';
 import { startFloor } from './floor.ts';
+import { clusterEnv, startRole, stopCluster } from './roles.ts';
 
 const HANDLER = 'exports.handler = async (e) => ({ ok: true, n: e.n });\n';
 const EVENT = '{"n":1}';
-const BIN = new URL('../bin/hangar', import.meta.url).pathname;
 const ADMIN_KEY = `hk_BENCHADMIN${randomBytes(16).toString('hex')}`;
 
 /** CPU time (user + system) a process has used, ms (not its children's: the instances'). */
@@ -38,37 +37,6 @@ const pct = (xs: number[], p: number) => {
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
 };
 
-async function startRole(
-  role: string,
-  env: Record<string, string>,
-  port: number | null,
-): Promise<{ child: ChildProcess; url: string | null }> {
-  const child = spawn(BIN, [role], {
-    env: { ...process.env, ...env, ...(port ? { HANGAR_PORT: String(port) } : {}) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
-  const url = port ? `http://127.0.0.1:${port}` : null;
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`${role} exited:\n${out}`);
-    if (
-      url
-        ? await fetch(`${url}/health`).then(
-            (r) => r.status > 0,
-            () => false,
-          )
-        : /functions listening/.test(out)
-    )
-      break;
-    if (Date.now() > deadline) throw new Error(`${role} did not start:\n${out}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return { child, url };
-}
-
 async function main(): Promise<void> {
   const n = Number(arg('n', '300'));
   const rounds = Number(arg('rounds', '3'));
@@ -79,16 +47,7 @@ async function main(): Promise<void> {
   const task = join(dir, 'task');
   mkdirSync(task, { mode: 0o755 });
   writeFileSync(join(task, 'index.js'), HANDLER, { mode: 0o644 });
-  const env = {
-    HANGAR_DATABASE_URL: pgUrl,
-    HANGAR_DATABASE_SCHEMA: schema,
-    HANGAR_SECRETS_KEY: randomBytes(32).toString('base64'),
-    HANGAR_ADMIN_KEY: ADMIN_KEY,
-    HANGAR_DATA_DIR: join(dir, 'data'),
-    HANGAR_LOG_LEVEL: 'info',
-    HANGAR_RATE_LIMIT: '0',
-    HANGAR_WORKERS: '2',
-  };
+  const env = clusterEnv(pgUrl, schema, join(dir, 'data'), ADMIN_KEY);
   const procs: ChildProcess[] = [];
   const free = () => 20000 + Math.floor(Math.random() * 20000);
   try {
@@ -167,14 +126,7 @@ async function main(): Promise<void> {
       );
     }
   } finally {
-    for (const p of procs) p.kill('SIGTERM');
-    await Promise.all(procs.map((p) => (p.exitCode === null ? new Promise((r) => p.once('exit', r)) : null)));
-    const c = new pg.Client({ connectionString: pgUrl });
-    await c.connect();
-    await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-    await c.query(`DROP SCHEMA IF EXISTS ${schema}_up CASCADE`);
-    await c.end();
-    rmSync(dir, { recursive: true, force: true });
+    await stopCluster(procs, pgUrl, [schema, `${schema}_up`], dir);
   }
 }
 

@@ -117,7 +117,7 @@ interface Progress {
 const SYNC = /\.sync(:\d+)?$/;
 
 /** Past it, the execution fails: a runaway loop (AWS caps a history at 25,000 events; a Map here may write more). */
-const MAX_EVENTS = 1_000_000;
+export const MAX_EVENTS = 1_000_000;
 const META = 0;
 const ROOT = 1;
 
@@ -166,6 +166,7 @@ export class LiveExecution {
     if (meta?.k !== 'meta') throw new Error(`execution ${execution.id} has no meta frame`);
     this.meta = meta;
     this.env = { execution: meta.info, now, random };
+    for (const f of this.frames.values()) if (f.k === 'task') withExecutionInput(f, meta.info.input);
     this.nextFrame = Math.max(ROOT, ...this.frames.keys()) + 1;
     this.nextEvent = lastEventId + 1;
     // Progress of Maps and Parallels, from their children; every frame is looked at once.
@@ -677,7 +678,9 @@ export class LiveExecution {
   takeCommit(leaseUntil: number | null): ExecutionCommit {
     const c: ExecutionCommit = {
       events: this.events,
-      putFrames: [...this.put].filter((id) => this.frames.has(id)).map((id) => ({ frameId: id, doc: JSON.stringify(this.frames.get(id)) })),
+      putFrames: [...this.put]
+        .filter((id) => this.frames.has(id))
+        .map((id) => ({ frameId: id, doc: frameDoc(this.frames.get(id)!, this.meta.info.input) })),
       deleteFrames: [...this.del].filter((id) => !this.frames.has(id)),
       // Held: if this runner dies, the execution is due when its lease ends (a claim skips it before).
       wakeAt: this.end ? null : leaseUntil === null ? this.wakeAt() : Math.min(this.wakeAt() ?? leaseUntil, leaseUntil),
@@ -704,6 +707,13 @@ export class LiveExecution {
     });
     this.reads = [];
     return r;
+  }
+
+  /** takeCommit for the start's write (workflow-runner.ts), or null when the pending changes
+   *  cannot go with it — the end, task tokens, the inbox — and wait for a commit of their own. */
+  takeFirst(leaseUntil: number): ExecutionCommit | null {
+    if (this.end || this.addTokens.length > 0 || this.removeTokens.length > 0 || this.consumed !== undefined) return null;
+    return this.takeCommit(leaseUntil);
   }
 
   /** Tasks to launch now that their commit is stored. */
@@ -771,7 +781,8 @@ export class LiveExecution {
 
   /** An event of `id`'s thread; `also`'s thread continues from it too (a Map iteration's start). */
   private emitOn(id: number, draft: EventDraft, also: number): number {
-    if (this.nextEvent > MAX_EVENTS)
+    // The execution's end is written past the cap: reaching it fails the execution, which must end.
+    if (this.nextEvent > MAX_EVENTS && draft.type !== 'ExecutionFailed' && draft.type !== 'ExecutionTimedOut')
       throw new StatesFailure(StatesErrors.Runtime, `The execution reached the limit of ${MAX_EVENTS} history events`);
     const eventId = this.nextEvent++;
     this.events.push({
@@ -808,6 +819,30 @@ export class LiveExecution {
 
 /** A message in an execution's inbox. */
 export type InboxBody = { kind: 'answer'; frameId: number; token: string; answer: TaskAnswer };
+
+const isObject = (v: Json | undefined): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * A frame as stored. A task's context ($$) holds the execution's input, which the meta frame
+ * already has: without it, each of a Map's 10,000 task frames does not write the whole input
+ * again (50 KB each there, most of the durable runner's time). withExecutionInput puts it back.
+ */
+function frameDoc(f: Frame, input: Json): string {
+  if (f.k !== 'task') return JSON.stringify(f);
+  const context = f.step.context;
+  const execution = isObject(context) ? context.Execution : undefined;
+  if (!isObject(context) || !isObject(execution) || execution.Input !== input) return JSON.stringify(f);
+  const { Input: _, ...rest } = execution;
+  return JSON.stringify({ ...f, step: { ...f.step, context: { ...context, Execution: rest } } });
+}
+
+/** A stored task frame's context gets the execution's input back (frameDoc), in its place. */
+function withExecutionInput(f: Extract<Frame, { k: 'task' }>, input: Json): void {
+  const context = f.step.context;
+  const execution = isObject(context) ? context.Execution : undefined;
+  if (isObject(context) && isObject(execution) && !('Input' in execution))
+    context.Execution = { Id: execution.Id, Input: input, ...execution };
+}
 
 function tokenOf(context: Json): string | null {
   const task = (context as JsonObject | null)?.Task;

@@ -31,6 +31,7 @@ import {
   type InboxBody,
   type Launch,
   LiveExecution,
+  MAX_EVENTS,
   type Read,
   type ReadOutcome,
   stateMachineArn,
@@ -73,6 +74,8 @@ export class StoreWorkflowRunner implements WorkflowRunner {
   private renewer: NodeJS.Timeout | null = null;
   private polling: Promise<void> | null = null;
   private closed = false;
+  /** Who waits for an execution to be let go (released), by id. */
+  private readonly waiters = new Map<string, (() => void)[]>();
   /** Work in flight (drives, launches), awaited by close(). */
   private readonly busy = new Set<Promise<unknown>>();
 
@@ -130,21 +133,37 @@ export class StoreWorkflowRunner implements WorkflowRunner {
       stoppedAt: null,
       parentId,
     };
-    const { live, events, frames } = LiveExecution.start(
-      execution,
-      this.info(machine, name, JSON.parse(input), now),
-      this.now,
-      Math.random,
-    );
+    const info = this.info(machine, name, JSON.parse(input), now);
+    let { live, events, frames } = LiveExecution.start(execution, info, this.now, Math.random);
+    let wakeAt: number | null = now;
+    // The first transition goes in with the start when it can: one durable write (an fsync) less
+    // before the first task. One that ends the execution or stores a task token is committed
+    // after it, as every later one is.
+    try {
+      await live.advance();
+      const first = live.takeFirst(now + this.leaseMs);
+      if (first) {
+        const put = new Map(frames.map((f) => [f.frameId, f]));
+        for (const f of first.putFrames) put.set(f.frameId, f);
+        for (const id of first.deleteFrames) put.delete(id);
+        events = [...events, ...first.events];
+        frames = [...put.values()];
+        wakeAt = first.wakeAt;
+      }
+    } catch (err) {
+      this.deps.log.error({ err, executionId: execution.id }, 'workflow runner: the first transition failed; started without it');
+      ({ live, events, frames } = LiveExecution.start(execution, info, this.now, Math.random));
+      wakeAt = now;
+    }
     const r = await this.deps.workflows.startExecution({
       execution,
       events,
       frames,
-      wakeAt: now,
+      wakeAt,
       lease: { owner: this.owner, until: now + this.leaseMs },
     });
     if (r.started) {
-      const held: Held = { live, queue: Promise.resolve(), timer: null };
+      const held: Held = { live, queue: Promise.resolve(), timer: null, changes: [], next: null };
       this.live.set(execution.id, held);
       this.drive(held);
     }
@@ -167,6 +186,8 @@ export class StoreWorkflowRunner implements WorkflowRunner {
       },
       resolveTask: timedOut(this.deps.tasks(machine.userId)),
       ...(this.deps.readItems ? { readItems: (r: ItemReadRequest) => this.deps.readItems!(machine.userId, r) } : {}),
+      // An EXPRESS execution keeps no history on AWS, so no 25,000-event cap: only the runaway guard.
+      maxEvents: MAX_EVENTS,
       clock: { now: () => this.deps.clock.now(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)) },
     });
     const stoppedAt = this.deps.clock.now();
@@ -223,6 +244,15 @@ export class StoreWorkflowRunner implements WorkflowRunner {
     this.poll();
   }
 
+  released(executionId: string): Promise<void> {
+    if (!this.live.has(executionId)) return Promise.resolve();
+    return new Promise((resolve) => {
+      const list = this.waiters.get(executionId);
+      if (list) list.push(resolve);
+      else this.waiters.set(executionId, [resolve]);
+    });
+  }
+
   private readonly now = (): number => this.deps.clock.now();
 
   /** Claims due executions and runs them. */
@@ -232,12 +262,12 @@ export class StoreWorkflowRunner implements WorkflowRunner {
       try {
         const claimed = await this.deps.workflows.claimExecutions(this.owner, this.deps.clock.now(), this.leaseMs, 32);
         for (const execution of claimed) {
-          if (this.live.has(execution.id)) continue;
-          const runtime = await this.deps.workflows.loadRuntime(execution.id);
-          const live = await LiveExecution.load(execution, runtime, this.now, Math.random);
-          const held: Held = { live, queue: Promise.resolve(), timer: null };
-          this.live.set(execution.id, held);
-          this.drive(held, (l) => l.due());
+          const holding = this.live.get(execution.id);
+          // Claimed while the drive that lets it go (a park) is still being stored: the claim is
+          // this runner's lease on it now, so take it up once that drive is done, or nobody runs
+          // it until the lease lapses.
+          if (holding) this.track(holding.queue.then(() => (this.live.has(execution.id) ? undefined : this.takeUp(execution))));
+          else await this.takeUp(execution);
         }
       } catch (err) {
         this.deps.log.warn({ err }, 'workflow runner: claiming due executions failed; retrying');
@@ -246,6 +276,16 @@ export class StoreWorkflowRunner implements WorkflowRunner {
       }
     })();
     this.track(this.polling);
+  }
+
+  /** Loads a claimed execution and moves it on. */
+  private async takeUp(execution: Execution): Promise<void> {
+    if (this.closed) return;
+    const runtime = await this.deps.workflows.loadRuntime(execution.id);
+    const live = await LiveExecution.load(execution, runtime, this.now, Math.random);
+    const held: Held = { live, queue: Promise.resolve(), timer: null, changes: [], next: null };
+    this.live.set(execution.id, held);
+    this.drive(held, (l) => l.due());
   }
 
   private async renew(): Promise<void> {
@@ -261,14 +301,22 @@ export class StoreWorkflowRunner implements WorkflowRunner {
 
   /**
    * Applies `change` (if any), moves the execution on, stores the transition, and then carries
-   * out its effects: one drive at a time per execution, in order.
+   * out its effects: one drive at a time per execution, in order. Changes that arrive while a
+   * drive runs (task results landing during its commit) wait for the next one and are applied
+   * together, in their order, under one commit: a Map of 40 tasks in flight otherwise waits
+   * for a commit (and its fsync) per result, one after another.
    */
   private drive(held: Held, change?: (live: LiveExecution) => unknown): Promise<void> {
+    if (change) held.changes.push(change);
+    if (held.next) return held.next;
     const run = held.queue.then(async () => {
+      held.next = null;
+      const changes = held.changes;
+      held.changes = [];
       const id = held.live.execution.id;
       if (this.live.get(id) !== held) return;
       const live = held.live;
-      await change?.(live);
+      for (const c of changes) await c(live);
       await live.advance();
       const launches = live.takeLaunches();
       const reads = live.takeReads();
@@ -303,6 +351,7 @@ export class StoreWorkflowRunner implements WorkflowRunner {
       this.deps.log.error({ err, executionId: held.live.execution.id }, 'workflow runner: an execution step failed');
       this.forget(held.live.execution.id);
     });
+    held.next = held.queue;
     this.track(held.queue);
     return held.queue;
   }
@@ -430,6 +479,9 @@ export class StoreWorkflowRunner implements WorkflowRunner {
     if (!held) return;
     if (held.timer) clearTimeout(held.timer);
     this.live.delete(id);
+    const waiting = this.waiters.get(id);
+    this.waiters.delete(id);
+    for (const resolve of waiting ?? []) resolve();
   }
 
   private track(p: Promise<unknown>): void {
@@ -471,4 +523,8 @@ interface Held {
   live: LiveExecution;
   queue: Promise<void>;
   timer: NodeJS.Timeout | null;
+  /** Changes for the next drive, in order. */
+  changes: ((live: LiveExecution) => void)[];
+  /** The queued drive that has not begun yet (it takes `changes`). */
+  next: Promise<void> | null;
 }

@@ -37,5 +37,8 @@ export interface WorkflowRunner {
   stop(userId: string, executionId: string, error: string | null, cause: string | null): Promise<Execution>;
   /** SendTaskSuccess / Failure / Heartbeat for a waiting task. */
   answer(token: TaskTokenRecord, answer: TaskAnswer): Promise<void>;
+  /** Resolves once this runner no longer holds the execution — it ended (its end stored), parked
+   *  in a long wait, or was let go — and at once if it does not hold it. */
+  released(executionId: string): Promise<void>;
   close(): Promise<void>;
 }

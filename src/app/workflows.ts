@@ -186,6 +186,27 @@ export async function startSyncExecution(
   return runnerOf(app).runExpress(machine, name, checkInput(input.input));
 }
 
+/**
+ * An execution once it has ended, or as it is after `waitMs` (RUNNING then). The runner that
+ * holds it here says when it lets it go, so its end is seen when it is stored; one held
+ * elsewhere (or parked in a long wait) is read again from the store, backing off to 500 ms.
+ */
+export async function awaitExecution(app: WorkflowsApp, userId: string, id: string, waitMs: number): Promise<Execution> {
+  const deadline = app.clock.now() + waitMs;
+  for (let delay = 10; ; delay = Math.min(delay * 2, 500)) {
+    const left = deadline - app.clock.now();
+    if (left > 0 && app.workflowRunner) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([app.workflowRunner.released(id), new Promise((r) => (timer = setTimeout(r, left)))]);
+      clearTimeout(timer);
+    }
+    const e = await describeExecution(app, userId, id);
+    const rest = deadline - app.clock.now();
+    if (e.status !== 'RUNNING' || rest <= 0) return e;
+    await new Promise((r) => setTimeout(r, Math.min(delay, rest)));
+  }
+}
+
 export async function describeExecution(app: WorkflowsApp, userId: string, id: string): Promise<Execution> {
   const execution = await app.workflows.getExecution(userId, id);
   if (!execution) throw workflowErrors.executionNotFound(id);

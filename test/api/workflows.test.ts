@@ -239,6 +239,23 @@ describe('/executions', () => {
     assert.equal((await as(alice, 'POST', '/task-tokens/heartbeat', { token: '' })).statusCode, 400);
   });
 
+  it('with ?wait, answers a STANDARD start once the execution has ended, or RUNNING when the wait is over', async () => {
+    const chain = { StartAt: 'A', States: { A: { Type: 'Pass', Result: { n: 1 }, Next: 'B' }, B: { Type: 'Pass', End: true } } };
+    assert.equal((await as(alice, 'POST', '/state-machines', { name: 'waited', definition: chain })).statusCode, 201);
+    const done = await as(alice, 'POST', '/state-machines/waited/executions?wait=30', { input: {} });
+    assert.equal(done.statusCode, 201, done.body);
+    assert.equal(done.json().type, 'STANDARD');
+    assert.equal(done.json().status, 'SUCCEEDED');
+    assert.deepEqual(done.json().output, { n: 1 });
+    const slow = { StartAt: 'W', States: { W: { Type: 'Wait', Seconds: 3600, End: true } } };
+    assert.equal((await as(alice, 'POST', '/state-machines', { name: 'slow', definition: slow })).statusCode, 201);
+    const running = await as(alice, 'POST', '/state-machines/slow/executions?wait=0', { input: {} });
+    assert.equal(running.statusCode, 201, running.body);
+    assert.equal(running.json().status, 'RUNNING');
+    assert.equal((await as(alice, 'POST', `/executions/${running.json().id}/stop`, {})).json().status, 'ABORTED');
+    assert.equal((await as(alice, 'POST', '/state-machines/waited/executions?wait=61', {})).statusCode, 400);
+  });
+
   it('documents the routes in /openapi.json', async () => {
     const doc = (await p.inject({ method: 'GET', url: '/openapi.json', auth: null })).json();
     for (const path of [

@@ -49,15 +49,42 @@ async function openStore(backend: Backend): Promise<{ workflows: Workflows; clos
   return PostgresStore.open({ url: TEST_DATABASE_URL, schema: freshSchema(), clock, poolSize: 4 });
 }
 
+/** Wraps the store's workflows to count its commits. */
+function counting(): { wrap: (real: Workflows) => Workflows; commits: () => number } {
+  let n = 0;
+  const wrap = (real: Workflows) =>
+    Object.create(real, {
+      commit: {
+        value: (...a: Parameters<Workflows['commit']>) => {
+          n++;
+          return real.commit(...a);
+        },
+      },
+    }) as Workflows;
+  return { wrap, commits: () => n };
+}
+
+/** A Map's processor: each item doubled by a task. */
+const DOUBLE = {
+  StartAt: 'Double',
+  States: {
+    Double: { Type: 'Task', Resource: 'arn:aws:lambda:us-east-1:123456789012:function:d', Parameters: { 'i.$': '$' }, End: true },
+  },
+};
+
 for (const backend of ['sqlite', 'postgres'] as const) {
   describe(`durable workflow runner (${backend})`, () => {
-    async function rig(tasks: TaskResolver = async () => ({}), o: { leaseMs?: number; holdMs?: number } = {}): Promise<Rig> {
+    async function rig(
+      tasks: TaskResolver = async () => ({}),
+      o: { leaseMs?: number; holdMs?: number; wrap?: (w: Workflows) => Workflows } = {},
+    ): Promise<Rig> {
       const store = await openStore(backend);
+      const workflows = o.wrap ? o.wrap(store.workflows) : store.workflows;
       const runners: StoreWorkflowRunner[] = [];
-      const newRunner = (ro: { leaseMs?: number; holdMs?: number } = o) => {
+      const newRunner = (ro: { leaseMs?: number; holdMs?: number } = { leaseMs: o.leaseMs, holdMs: o.holdMs }) => {
         const r = new StoreWorkflowRunner(
           {
-            workflows: store.workflows,
+            workflows,
             clock,
             log: createLogger('silent'),
             tasks: () => tasks,
@@ -71,7 +98,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
         return r;
       };
       const runner = newRunner();
-      const app: WorkflowsApp = { workflows: store.workflows, clock, workflowRunner: runner };
+      const app: WorkflowsApp = { workflows, clock, workflowRunner: runner };
       return {
         store,
         app,
@@ -100,6 +127,26 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       const started = await startExecution(r.app, USER, machine, { input: JSON.stringify(input), ...(name ? { name } : {}) });
       assert.equal(started.type, 'STANDARD');
       return settle(r.app, started.type === 'STANDARD' ? started.execution.id : '');
+    }
+
+    /** A state machine of one Task that waits for its token (handed to the function as Payload.token). */
+    async function callbackMachine(r: Rig): Promise<string> {
+      const machine = `m${n++}`;
+      await createStateMachine(r.app, USER, {
+        name: machine,
+        definition: JSON.stringify({
+          StartAt: 'T',
+          States: {
+            T: {
+              Type: 'Task',
+              Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
+              Parameters: { FunctionName: 'f', Payload: { 'token.$': '$$.Task.Token' } },
+              End: true,
+            },
+          },
+        }),
+      });
+      return machine;
     }
 
     async function types(r: Rig, id: string): Promise<string[]> {
@@ -276,17 +323,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
                         Type: 'Map',
                         ItemsPath: '$.items',
                         MaxConcurrency: 3,
-                        ItemProcessor: {
-                          StartAt: 'Double',
-                          States: {
-                            Double: {
-                              Type: 'Task',
-                              Resource: 'arn:aws:lambda:us-east-1:123456789012:function:d',
-                              Parameters: { 'i.$': '$' },
-                              End: true,
-                            },
-                          },
-                        },
+                        ItemProcessor: DOUBLE,
                         End: true,
                       },
                     },
@@ -308,6 +345,91 @@ for (const backend of ['sqlite', 'postgres'] as const) {
         // Nothing of it is left in the store once it ended.
         const rt = await r.store.workflows.loadRuntime(e.id);
         assert.deepEqual(rt.frames, []);
+      } finally {
+        await r.close();
+      }
+    });
+
+    it('commits task results that land while a commit is in flight together, in order', async () => {
+      // 20 iterations whose results arrive at once: one commit for those that wait, not one each.
+      const { wrap, commits } = counting();
+      const held: (() => void)[] = [];
+      const r = await rig(
+        async (req) => {
+          await new Promise<void>((res) => {
+            held.push(res);
+            if (held.length === 20) for (const f of held) f();
+          });
+          return (req.parameters as { i: number }).i * 2;
+        },
+        { wrap },
+      );
+      try {
+        const items = Array.from({ length: 20 }, (_, i) => i);
+        const e = await run(
+          r,
+          { StartAt: 'M', States: { M: { Type: 'Map', ItemsPath: '$.items', ItemProcessor: DOUBLE, End: true } } },
+          { items },
+        );
+        assert.equal(e.status, 'SUCCEEDED');
+        assert.deepEqual(
+          JSON.parse(e.output!),
+          items.map((i) => i * 2),
+        );
+        assert.ok(commits() < 10, `20 results in ${commits()} commits`);
+        assert.equal((await types(r, e.id)).filter((x) => x === 'TaskSucceeded').length, 20);
+      } finally {
+        await r.close();
+      }
+    });
+
+    it("stores an execution's first transition with its start: a one-Task execution then commits once, at its end", async () => {
+      const { wrap, commits } = counting();
+      const r = await rig(async () => ({ done: true }), { wrap });
+      try {
+        const e = await run(r, {
+          StartAt: 'T',
+          States: { T: { Type: 'Task', Resource: 'arn:aws:lambda:us-east-1:123456789012:function:f', End: true } },
+        });
+        assert.equal(e.status, 'SUCCEEDED');
+        assert.deepEqual(JSON.parse(e.output!), { done: true });
+        assert.equal(commits(), 1);
+        const h = await executionHistory(r.app, USER, e.id, { limit: 100 });
+        assert.deepEqual(
+          h.map((x) => x.type),
+          [
+            'ExecutionStarted',
+            'TaskStateEntered',
+            'TaskScheduled',
+            'TaskStarted',
+            'TaskSucceeded',
+            'TaskStateExited',
+            'ExecutionSucceeded',
+          ],
+        );
+        assert.deepEqual(
+          h.map((x) => x.id),
+          [1, 2, 3, 4, 5, 6, 7],
+        );
+      } finally {
+        await r.close();
+      }
+    });
+
+    it('runs an EXPRESS execution past 25,000 events (no history cap on EXPRESS)', async () => {
+      const r = await rig();
+      try {
+        const definition = {
+          StartAt: 'M',
+          States: {
+            M: { Type: 'Map', ItemProcessor: { StartAt: 'P', States: { P: { Type: 'Pass', End: true } } }, ResultPath: null, End: true },
+          },
+        };
+        await createStateMachine(r.app, USER, { name: 'wide', type: 'EXPRESS', definition: JSON.stringify(definition) });
+        // About four events an item: 28,000 and more.
+        const items = Array.from({ length: 7000 }, (_, i) => i);
+        const e = await startSyncExecution(r.app, USER, 'wide', { input: JSON.stringify(items) });
+        assert.equal(e.status, 'SUCCEEDED', `${e.error}: ${e.cause}`);
       } finally {
         await r.close();
       }
@@ -428,9 +550,11 @@ for (const backend of ['sqlite', 'postgres'] as const) {
     it('another runner takes over an execution whose runner is gone, running its task again', async () => {
       let calls = 0;
       let hang = true;
+      const contexts: Json[] = [];
       const r = await rig(
-        async () => {
+        async (req) => {
           calls++;
+          contexts.push(req.context);
           if (hang) return new Promise<Json>(() => {});
           return { done: calls };
         },
@@ -445,7 +569,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
             States: { T: { Type: 'Task', Resource: 'arn:aws:lambda:us-east-1:123456789012:function:f', End: true } },
           }),
         });
-        const s = await startExecution(r.app, USER, machine, {});
+        const s = await startExecution(r.app, USER, machine, { input: JSON.stringify({ big: 'the input' }) });
         const id = s.type === 'STANDARD' ? s.execution.id : '';
         while (calls === 0) await new Promise((res) => setTimeout(res, 5));
         // The first runner stops (as if its process died): its lease lapses, the task's result never comes.
@@ -456,6 +580,9 @@ for (const backend of ['sqlite', 'postgres'] as const) {
         assert.equal(e.status, 'SUCCEEDED');
         assert.deepEqual(JSON.parse(e.output!), { done: 2 });
         assert.equal(calls, 2);
+        // The task runs again with the same $$, the execution's input in it (stored apart, put back).
+        assert.equal(JSON.stringify(contexts[1]), JSON.stringify(contexts[0]));
+        assert.deepEqual((contexts[1] as { Execution: { Input: Json } }).Execution.Input, { big: 'the input' });
       } finally {
         await r.close();
       }
@@ -468,27 +595,15 @@ for (const backend of ['sqlite', 'postgres'] as const) {
         return {};
       });
       try {
-        const machine = `m${n++}`;
-        await createStateMachine(r.app, USER, {
-          name: machine,
-          definition: JSON.stringify({
-            StartAt: 'T',
-            States: {
-              T: {
-                Type: 'Task',
-                Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
-                Parameters: { FunctionName: 'f', Payload: { 'token.$': '$$.Task.Token' } },
-                End: true,
-              },
-            },
-          }),
-        });
+        const machine = await callbackMachine(r);
         const ids: string[] = [];
         for (const _ of [1, 2]) {
           const s = await startExecution(r.app, USER, machine, {});
           ids.push(s.type === 'STANDARD' ? s.execution.id : '');
         }
         while (tokens.length < 2) await new Promise((res) => setTimeout(res, 5));
+        // The two tasks launch in the order their commits are stored, not always the start order.
+        if ((await r.store.workflows.findTaskToken(tokens[0]))?.executionId !== ids[0]) tokens.reverse();
         await assert.rejects(answerTask(r.app, 'someone-else', tokens[0], { kind: 'success', output: '{}' }), /No task waits/);
         await answerTask(r.app, USER, tokens[0], { kind: 'heartbeat' });
         await answerTask(r.app, USER, tokens[0], { kind: 'success', output: '{"ok":true}' });
@@ -515,27 +630,57 @@ for (const backend of ['sqlite', 'postgres'] as const) {
         { holdMs: 0 },
       );
       try {
-        const machine = `m${n++}`;
-        await createStateMachine(r.app, USER, {
-          name: machine,
-          definition: JSON.stringify({
-            StartAt: 'T',
-            States: {
-              T: {
-                Type: 'Task',
-                Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
-                Parameters: { FunctionName: 'f', Payload: { 'token.$': '$$.Task.Token' } },
-                End: true,
-              },
-            },
-          }),
-        });
+        const machine = await callbackMachine(r);
         const s = await startExecution(r.app, USER, machine, {});
         const id = s.type === 'STANDARD' ? s.execution.id : '';
         while (tokens.length < 1) await new Promise((res) => setTimeout(res, 5));
         const other = r.newRunner({ holdMs: 0 });
         await answerTask({ ...r.app, workflowRunner: other }, USER, tokens[0], { kind: 'success', output: '[1]' });
         const e = await settle(r.app, id);
+        assert.equal(e.status, 'SUCCEEDED');
+        assert.deepEqual(JSON.parse(e.output!), [1]);
+      } finally {
+        await r.close();
+      }
+    });
+
+    it('takes up an execution it claims while the commit that parks it is still being stored', async () => {
+      // A message posted (by another runner) while this one's park commit waits for its fsync makes
+      // the execution due: this runner's own poll claims it while it still holds it.
+      const tokens: string[] = [];
+      let parkStored: () => void = () => {};
+      const parked = new Promise<void>((res) => (parkStored = res));
+      const slowPark = (real: Workflows) =>
+        Object.create(real, {
+          commit: {
+            value: async (...a: Parameters<Workflows['commit']>) => {
+              const ok = await real.commit(...a);
+              if (a[2].leaseUntil === null) {
+                parkStored();
+                await new Promise((res) => setTimeout(res, 300));
+              }
+              return ok;
+            },
+          },
+        }) as Workflows;
+      const r = await rig(
+        async (req) => {
+          tokens.push((req.parameters as { Payload: { token: string } }).Payload.token);
+          return {};
+        },
+        { holdMs: 0, leaseMs: 30_000, wrap: slowPark },
+      );
+      try {
+        const machine = await callbackMachine(r);
+        const s = await startExecution(r.app, USER, machine, {});
+        const id = s.type === 'STANDARD' ? s.execution.id : '';
+        await parked;
+        const record = await r.store.workflows.findTaskToken(tokens[0]);
+        assert.ok(record);
+        const body = { kind: 'answer', frameId: record.frameId, token: record.token, answer: { kind: 'success', output: '[1]' } };
+        assert.ok(await r.store.workflows.postMessage(id, JSON.stringify(body), Date.now()));
+        // Well before its 30 s lease would lapse.
+        const e = await settle(r.app, id, 5_000);
         assert.equal(e.status, 'SUCCEEDED');
         assert.deepEqual(JSON.parse(e.output!), [1]);
       } finally {

@@ -203,6 +203,20 @@ describe('the in-memory runner', () => {
     );
     assert.deepEqual([r.status, r.status !== 'SUCCEEDED' && r.error], ['FAILED', 'States.Runtime']);
   });
+
+  it('fails an execution that reaches its event cap with States.Runtime, its end recorded past the cap', async () => {
+    const r = await runExecution(
+      {
+        StartAt: 'M',
+        States: { M: { Type: 'Map', ItemProcessor: { StartAt: 'P', States: { P: { Type: 'Pass', End: true } } }, End: true } },
+      },
+      [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+      { startMs: start, maxEvents: 20 },
+    );
+    assert.deepEqual([r.status, r.status !== 'SUCCEEDED' && r.error], ['FAILED', 'States.Runtime']);
+    assert.equal(r.events.length, 21);
+    assert.equal(r.events.at(-1)?.type, 'ExecutionFailed');
+  });
 });
 
 describe('the transition function', () => {

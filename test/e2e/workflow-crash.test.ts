@@ -166,14 +166,13 @@ describe('a Standard execution survives SIGKILL of every process: embedded (hang
   }
 });
 
+// Scale-out: killed in the Map only (the Wait before it parks the execution as on SQLite; the
+// embedded cases cover a kill during the Wait), to keep CI's time.
 describe('a Standard execution survives SIGKILL of every process: scale-out (server + worker, PostgreSQL)', {
   skip,
   timeout: 240_000,
 }, () => {
-  for (const [name, when] of [
-    ['in a Wait', inWait],
-    ['in a Map', inMap],
-  ] as const) {
+  for (const [name, when] of [['in a Map', inMap]] as const) {
     it(`killed ${name}: completed once, with the right output`, async () => {
       const c = await startCluster({ env: { ...LEASE, HANGAR_WORKER_STALE_MS: '1500' } });
       try {

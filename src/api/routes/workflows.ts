@@ -10,6 +10,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import {
   answerTask,
+  awaitExecution,
   createStateMachine,
   deleteStateMachine,
   describeExecution,
@@ -299,7 +300,8 @@ export function workflowRoutes(app: FastifyInstance, ctx: ApiContext): void {
     '/state-machines/:name/executions',
     {
       schema: {
-        summary: 'Start an execution; with sync=true, run an EXPRESS one to its end and answer how it ended',
+        summary:
+          'Start an execution; with sync=true, run an EXPRESS one to its end and answer how it ended; with wait, await a STANDARD one',
         tags,
         params: MachineParams,
         querystring: OwnerQuery.extend({
@@ -308,6 +310,13 @@ export function workflowRoutes(app: FastifyInstance, ctx: ApiContext): void {
             .default('false')
             .transform((v) => v === 'true')
             .describe('EXPRESS machines only: wait for the end (StartSyncExecution).'),
+          wait: z.coerce
+            .number()
+            .int()
+            .min(0)
+            .max(60)
+            .optional()
+            .describe('STANDARD machines: answer once the execution has ended, or after this many seconds (RUNNING then).'),
         }),
         body: StartBody,
         response: { 200: StartedView, 201: StartedView, 403: Problem, 404: Problem, 409: Problem },
@@ -318,7 +327,12 @@ export function workflowRoutes(app: FastifyInstance, ctx: ApiContext): void {
       const input = { name: req.body.name, input: req.body.input === undefined ? undefined : JSON.stringify(req.body.input) };
       if (req.query.sync) return reply.code(200).send(expressView(await startSyncExecution(ctx, userId, req.params.name, input)));
       const started = await startExecution(ctx, userId, req.params.name, input);
-      return reply.code(started.type === 'STANDARD' && !started.started ? 200 : 201).send(startedView(started));
+      const code = started.type === 'STANDARD' && !started.started ? 200 : 201;
+      if (started.type === 'STANDARD' && req.query.wait !== undefined) {
+        const execution = await awaitExecution(ctx, userId, started.execution.id, req.query.wait * 1000);
+        return reply.code(code).send(startedView({ ...started, execution }));
+      }
+      return reply.code(code).send(startedView(started));
     },
   );
 

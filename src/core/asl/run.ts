@@ -136,15 +136,27 @@ export async function runExecution(definition: StateMachineDefinition, input: Js
   return { status: timedOut ? 'TIMED_OUT' : 'FAILED', error: outcome.error, cause: outcome.cause, events: rt.events };
 }
 
-function emitDraft(rt: Runtime, draft: EventDraft): number {
-  return emit(rt, draft.type, draft.details);
+/** An epoch ms as ISO 8601, the last one kept: the states entered within one millisecond (most
+ *  of a chain of Pass states) format it once. */
+let lastIso = { ms: Number.NaN, iso: '' };
+function isoAt(ms: number): string {
+  if (ms !== lastIso.ms) lastIso = { ms, iso: new Date(ms).toISOString() };
+  return lastIso.iso;
 }
 
-function emit(rt: Runtime, type: HistoryEventType, details?: JsonObject): number {
-  if (rt.events.length >= rt.maxEvents)
+function emitDraft(rt: Runtime, draft: EventDraft, at?: number): number {
+  return emit(rt, draft.type, draft.details, at);
+}
+
+/** The events that end an execution: written past the cap, so that reaching it ends the execution
+ *  (FAILED, States.Runtime) rather than throwing out of it. */
+const ENDING: ReadonlySet<HistoryEventType> = new Set(['ExecutionSucceeded', 'ExecutionFailed', 'ExecutionTimedOut']);
+
+function emit(rt: Runtime, type: HistoryEventType, details?: JsonObject, at = rt.clock.ms): number {
+  if (rt.events.length >= rt.maxEvents && !ENDING.has(type))
     throw new StatesFailure(StatesErrors.Runtime, `The execution reached the limit of ${rt.maxEvents} history events`);
   const id = rt.events.length + 1;
-  rt.events.push({ id, type, timestamp: rt.clock.ms, details });
+  rt.events.push({ id, type, timestamp: at, details });
   return id;
 }
 
@@ -163,11 +175,13 @@ async function runMachine(
       const type = machine.States[name]?.Type;
       if (type === undefined)
         return { ok: false, error: StatesErrors.Runtime, cause: `The state '${name}' does not exist in the state machine` };
-      const enteredEventId = emitDraft(rt, enteredEvent(type, name, data));
+      // One read of the clock for the entry (a real clock's read is a tenth of a Pass state).
+      const enteredAt = rt.clock.ms;
+      const enteredEventId = emitDraft(rt, enteredEvent(type, name, data), enteredAt);
       let pos: Position = {
         state: name,
         input: data,
-        enteredTime: new Date(rt.clock.ms).toISOString(),
+        enteredTime: isoAt(enteredAt),
         enteredEventId,
         retryCounts: [],
         variables: vars,
@@ -175,7 +189,8 @@ async function runMachine(
       let step = await enterState(machine, pos, rt.env);
       for (;;) {
         step = await carryOut(machine, pos, step, rt, type);
-        if (rt.clock.ms >= deadline) return { ok: false, error: StatesErrors.Timeout, cause: undefined };
+        if (deadline !== Number.POSITIVE_INFINITY && rt.clock.ms >= deadline)
+          return { ok: false, error: StatesErrors.Timeout, cause: undefined };
         if (step.kind !== 'retry') break;
         pos = { ...pos, retryCounts: step.retryCounts };
         step = await enterState(machine, pos, rt.env);
