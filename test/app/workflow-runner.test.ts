@@ -32,6 +32,7 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 after(() => dropTestSchemas());
 let n = 0;
 const USER = 'u1';
+const FN_F = 'arn:aws:lambda:us-east-1:123456789012:function:f';
 const clock = { now: () => Date.now() };
 
 type Backend = 'sqlite' | 'postgres';
@@ -279,18 +280,9 @@ for (const backend of ['sqlite', 'postgres'] as const) {
         calls++;
         throw new StatesFailure('Boom', `call ${calls}`);
       });
+      const jittered = { ErrorEquals: ['States.ALL'], IntervalSeconds: 1, MaxAttempts: 2, JitterStrategy: 'FULL' };
       try {
-        const e = await run(r, {
-          StartAt: 'T',
-          States: {
-            T: {
-              Type: 'Task',
-              Resource: 'arn:aws:lambda:us-east-1:123456789012:function:f',
-              Retry: [{ ErrorEquals: ['States.ALL'], IntervalSeconds: 1, MaxAttempts: 2, JitterStrategy: 'FULL' }],
-              End: true,
-            },
-          },
-        });
+        const e = await run(r, { StartAt: 'T', States: { T: { Type: 'Task', Resource: FN_F, Retry: [jittered], End: true } } });
         assert.deepEqual([e.status, e.error, e.cause, calls], ['FAILED', 'Boom', 'call 3', 3]);
       } finally {
         await r.close();
