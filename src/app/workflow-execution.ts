@@ -113,6 +113,9 @@ interface Progress {
   failed: number;
 }
 
+/** A job-run Task (`.sync`, `.sync:2`): it waits for the job's end. */
+const SYNC = /\.sync(:\d+)?$/;
+
 /** Past it, the execution fails: a runaway loop (AWS caps a history at 25,000 events; a Map here may write more). */
 export const MAX_EVENTS = 1_000_000;
 const META = 0;
@@ -302,7 +305,9 @@ export class LiveExecution {
             : f.heartbeatMs !== null && now >= f.heartbeatMs
               ? StatesErrors.HeartbeatTimeout
               : null;
-        if (late) await this.taskFailed(id, f, late, undefined, 'TaskTimedOut');
+        // AWS reports a Task's own timeout with an empty cause (Catch sees "Cause": ""; the
+        // corpus's test_invoke_timeout).
+        if (late) await this.taskFailed(id, f, late, late === StatesErrors.Timeout ? '' : undefined, 'TaskTimedOut');
         return;
       }
       case 'map':
@@ -350,7 +355,9 @@ export class LiveExecution {
           prev: this.prevOf(id),
           k: 'retry',
           pos: { ...pos, retryCounts: step.retryCounts },
-          untilMs: now + step.delaySeconds * 1000,
+          // Whole milliseconds: a jittered delay is a fraction, which PostgreSQL's BIGINT wake-up
+          // time refuses (the commit failed on every takeover, the execution stayed RUNNING).
+          untilMs: now + Math.ceil(step.delaySeconds * 1000),
         });
         this.work.push(id);
         return;
@@ -365,7 +372,13 @@ export class LiveExecution {
           step,
           attempt: randomUUID(),
           deadlineMs: step.timeoutSeconds === undefined ? null : now + step.timeoutSeconds * 1000,
-          heartbeatMs: step.heartbeatSeconds === undefined ? null : now + step.heartbeatSeconds * 1000,
+          // Heartbeats come by token (SendTaskHeartbeat): AWS keeps the clock for callback and
+          // job-run (.sync) tasks only; a request-response task that outlasts HeartbeatSeconds
+          // succeeds (the corpus's test_base_task_HEARTBEAT_SECONDS).
+          heartbeatMs:
+            step.heartbeatSeconds === undefined || (token === null && !SYNC.test(step.resource))
+              ? null
+              : now + step.heartbeatSeconds * 1000,
           token,
           invoked: false,
         };
@@ -532,7 +545,8 @@ export class LiveExecution {
     this.end = {
       status: status as ExecutionEnd['status'],
       output: null,
-      error: outcome.error,
+      // A Fail state may name no error (core's types say a string; it is undefined then).
+      error: outcome.error ?? null,
       cause: outcome.cause ?? null,
       stoppedAt: now,
     };

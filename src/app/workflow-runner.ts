@@ -18,6 +18,7 @@ import {
   type TaskRequest,
   runExecution,
   type StateMachineDefinition,
+  StatesErrors,
   StatesFailure,
   type TaskResolver,
 } from '../core/asl/index.ts';
@@ -183,7 +184,7 @@ export class StoreWorkflowRunner implements WorkflowRunner {
         ...info,
         id: `arn:aws:states:${this.deps.region}:${account}:express:${machine.name}:${name}:${expressId}`,
       },
-      resolveTask: this.deps.tasks(machine.userId),
+      resolveTask: timedOut(this.deps.tasks(machine.userId)),
       ...(this.deps.readItems ? { readItems: (r: ItemReadRequest) => this.deps.readItems!(machine.userId, r) } : {}),
       // An EXPRESS execution keeps no history on AWS, so no 25,000-event cap: only the runaway guard.
       maxEvents: MAX_EVENTS,
@@ -516,6 +517,23 @@ export class StoreWorkflowRunner implements WorkflowRunner {
     for (const id of [...this.live.keys()]) this.forget(id);
     await Promise.allSettled([...this.busy]);
   }
+}
+
+/**
+ * A Task's TimeoutSeconds on the real clock, for EXPRESS executions (a STANDARD one keeps the
+ * deadline on its task frame): past it the task fails with States.Timeout and an empty cause,
+ * as on AWS, whatever the resource is still doing.
+ */
+function timedOut(resolve: TaskResolver): TaskResolver {
+  return (request) => {
+    const seconds = request.timeoutSeconds;
+    if (seconds === undefined) return resolve(request);
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new StatesFailure(StatesErrors.Timeout, '')), seconds * 1000);
+    });
+    return Promise.race([resolve(request), late]).finally(() => clearTimeout(timer));
+  };
 }
 
 const CHILD = /^arn:aws[a-zA-Z-]*:states:::states:startExecution(\.sync(:2)?|\.waitForTaskToken)?$/;

@@ -31,7 +31,9 @@ export function functionTasks(app: InvokeApp, accountOf: (userId: string) => str
 async function runFunctionTask(app: InvokeApp, userId: string, accountId: string, request: TaskRequest): Promise<Json> {
   const call = lambdaCallOf(request);
   if (!call) throw new StatesFailure('States.Runtime', `Hangar does not run the Task resource '${request.resource}'`);
-  const arn = `arn:aws:lambda:${app.config.awsRegion}:${call.accountId ?? accountId}:function:${call.functionName}${call.qualifier ? `:${call.qualifier}` : ''}`;
+  // As Step Functions names a missing function: lambda:invoke with the version it asked for.
+  const qualifier = call.qualifier ?? (call.integration === 'invoke' ? '$LATEST' : undefined);
+  const arn = `arn:aws:lambda:${app.config.awsRegion}:${call.accountId ?? accountId}:function:${call.functionName}${qualifier ? `:${qualifier}` : ''}`;
   // A workflow reaches its owner's functions only (no cross-account policies here yet).
   if (call.accountId !== undefined && call.accountId !== accountId) throw lambdaNotFound(call, arn, randomUUID());
   let r: Awaited<ReturnType<typeof invokeFunction>>;

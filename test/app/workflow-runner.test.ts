@@ -33,6 +33,7 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 after(() => dropTestSchemas());
 let n = 0;
 const USER = 'u1';
+const FN_F = 'arn:aws:lambda:us-east-1:123456789012:function:f';
 const clock = { now: () => Date.now() };
 
 type Backend = 'sqlite' | 'postgres';
@@ -274,6 +275,21 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       }
     });
 
+    it('retries after a jittered back-off (a fraction of a millisecond is no wake-up time a store refuses)', async () => {
+      let calls = 0;
+      const r = await rig(async () => {
+        calls++;
+        throw new StatesFailure('Boom', `call ${calls}`);
+      });
+      const jittered = { ErrorEquals: ['States.ALL'], IntervalSeconds: 1, MaxAttempts: 2, JitterStrategy: 'FULL' };
+      try {
+        const e = await run(r, { StartAt: 'T', States: { T: { Type: 'Task', Resource: FN_F, Retry: [jittered], End: true } } });
+        assert.deepEqual([e.status, e.error, e.cause, calls], ['FAILED', 'Boom', 'call 3', 3]);
+      } finally {
+        await r.close();
+      }
+    });
+
     it('runs a Map at its concurrency and a Parallel, outputs in order', async () => {
       let running = 0;
       let most = 0;
@@ -461,6 +477,34 @@ for (const backend of ['sqlite', 'postgres'] as const) {
         assert.equal(p.status, 'FAILED');
         assert.equal(p.error, 'Branch');
         assert.equal(p.cause, 'one');
+      } finally {
+        await r.close();
+      }
+    });
+
+    it('ends FAILED with neither error nor cause from a Fail state that names none, at the top or in a Map', async () => {
+      const r = await rig();
+      try {
+        const top = await run(r, { StartAt: 'F', States: { F: { Type: 'Fail' } } });
+        assert.deepEqual([top.status, top.error, top.cause], ['FAILED', null, null]);
+        const inMap = await run(
+          r,
+          {
+            StartAt: 'M',
+            States: {
+              M: {
+                Type: 'Map',
+                ItemsPath: '$.items',
+                ItemProcessor: { StartAt: 'F', States: { F: { Type: 'Fail' } } },
+                Catch: [{ ErrorEquals: ['Other'], Next: 'Caught' }],
+                End: true,
+              },
+              Caught: { Type: 'Pass', End: true },
+            },
+          },
+          { items: [1] },
+        );
+        assert.deepEqual([inMap.status, inMap.error, inMap.cause], ['FAILED', null, null]);
       } finally {
         await r.close();
       }
@@ -771,6 +815,62 @@ for (const backend of ['sqlite', 'postgres'] as const) {
         assert.equal(out.fired.arn, 'arn:aws:states:us-east-1:123456789012:execution:child-ok:fire-and-forget');
         const children = await r.store.workflows.listExecutions(USER, { stateMachineName: 'child-ok', limit: 10 });
         assert.ok(children.some((c) => c.parentId === e.id));
+      } finally {
+        await r.close();
+      }
+    });
+
+    /** A Task of 1 s whose resource never answers, its timeout caught into $.caught. */
+    const timesOut = {
+      StartAt: 'T',
+      States: {
+        T: {
+          Type: 'Task',
+          Resource: 'arn:aws:lambda:us-east-1:123456789012:function:slow',
+          TimeoutSeconds: 1,
+          Catch: [{ ErrorEquals: ['States.Timeout'], ResultPath: '$.caught', Next: 'Done' }],
+          End: true,
+        },
+        Done: { Type: 'Succeed' },
+      },
+    };
+
+    it('fails a Task past its TimeoutSeconds with States.Timeout and an empty cause, as AWS reports it to Catch', async () => {
+      const r = await rig(() => new Promise<Json>(() => {}));
+      try {
+        const e = await run(r, timesOut);
+        assert.equal(e.status, 'SUCCEEDED');
+        assert.deepEqual(JSON.parse(e.output!), { caught: { Error: 'States.Timeout', Cause: '' } });
+        assert.ok((await types(r, e.id)).includes('TaskTimedOut'));
+      } finally {
+        await r.close();
+      }
+    });
+
+    it('times an EXPRESS Task out at its TimeoutSeconds, as a STANDARD one', async () => {
+      const r = await rig(() => new Promise<Json>(() => {}));
+      try {
+        const machine = `m${n++}`;
+        await createStateMachine(r.app, USER, { name: machine, definition: JSON.stringify(timesOut), type: 'EXPRESS' });
+        const e = await startSyncExecution(r.app, USER, machine, {});
+        assert.equal(e.status, 'SUCCEEDED', `${e.error}: ${e.cause}`);
+        assert.deepEqual(JSON.parse(e.output!), { caught: { Error: 'States.Timeout', Cause: '' } });
+      } finally {
+        await r.close();
+      }
+    });
+
+    it('keeps no heartbeat clock for a request-response Task (no token to beat with): it outlasts HeartbeatSeconds', async () => {
+      const r = await rig(() => new Promise<Json>((resolve) => setTimeout(() => resolve({ done: true }), 1500)));
+      try {
+        const e = await run(r, {
+          StartAt: 'T',
+          States: {
+            T: { Type: 'Task', Resource: 'arn:aws:lambda:us-east-1:123456789012:function:slow', HeartbeatSeconds: 1, End: true },
+          },
+        });
+        assert.equal(e.status, 'SUCCEEDED', `${e.error}: ${e.cause}`);
+        assert.deepEqual(JSON.parse(e.output!), { done: true });
       } finally {
         await r.close();
       }

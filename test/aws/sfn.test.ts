@@ -629,6 +629,26 @@ describe('Step Functions executions through the AWS SDK', () => {
     assert.equal(d.name, 'ExecutionDoesNotExist');
   });
 
+  it("fails a Task whose function does not exist with Lambda.ResourceNotFoundException, in each integration's words", async () => {
+    const call = (resource: string, parameters?: object) =>
+      JSON.stringify({ StartAt: 'T', States: { T: { Type: 'Task', Resource: resource, Parameters: parameters, End: true } } });
+    const direct = `arn:aws:lambda:${REGION}:${account}:function:missing`;
+    await alice.send(new CreateStateMachineCommand({ name: 'missing-direct', definition: call(direct), roleArn: ROLE }));
+    const viaInvoke = call('arn:aws:states:::lambda:invoke', { FunctionName: 'missing', Payload: {} });
+    await alice.send(new CreateStateMachineCommand({ name: 'missing-invoke', definition: viaInvoke, roleArn: ROLE }));
+    const d = await ended((await alice.send(new StartExecutionCommand({ stateMachineArn: machineArn('missing-direct') }))).executionArn!);
+    assert.deepEqual([d.status, d.error, d.cause], ['FAILED', 'Lambda.ResourceNotFoundException', `Function not found: ${direct}`]);
+    // lambda:invoke names the version it asked for ($LATEST), as AWS's recordings show.
+    const i = await ended((await alice.send(new StartExecutionCommand({ stateMachineArn: machineArn('missing-invoke') }))).executionArn!);
+    assert.equal(i.error, 'Lambda.ResourceNotFoundException');
+    assert.match(
+      i.cause!,
+      new RegExp(
+        `^Function not found: arn:aws:lambda:${REGION}:${account}:function:missing:\\$LATEST \\(Service: AWSLambda; Status Code: 404; Error Code: ResourceNotFoundException; Request ID: [0-9a-f-]+; Proxy: null\\)$`,
+      ),
+    );
+  });
+
   it('answers a .waitForTaskToken Task with SendTaskSuccess, SendTaskFailure and SendTaskHeartbeat', { skip: NO_SANDBOX }, async () => {
     // A function that only returns: the Task then waits for its token, which its TaskScheduled
     // event shows (the resolved Parameters), as on AWS.

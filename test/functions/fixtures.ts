@@ -99,6 +99,9 @@ def handler(event, context):
 def handler(event, context):
     raise ValidationError("bad input")
 `,
+  'py_bytes.py': `def handler(event, context):
+    return b'"as sent"'
+`,
   'pydir/mod.py': `def handler(event, context):
     return "nested python"
 `,

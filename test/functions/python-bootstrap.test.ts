@@ -33,6 +33,11 @@ for (const exchange of EXCHANGES)
       await p.logged(/^count is 2$/m);
     });
 
+    it('answers with the bytes a handler returns, as they are', async () => {
+      const p = await start('py_bytes.handler');
+      assert.equal(json(await p.invoke({})), 'as sent');
+    });
+
     it('loads a handler in a directory', async () => {
       const p = await start('pydir/mod.handler');
       assert.equal(json(await p.invoke({})), 'nested python');
@@ -66,7 +71,10 @@ for (const exchange of EXCHANGES)
       const doc = json(o);
       assert.equal(doc.errorMessage, 'bad input');
       assert.equal(doc.requestId, o.requestId);
+      // From the handler's frame on, as on Lambda: none of the runtime's own.
       assert.ok(Array.isArray(doc.stackTrace) && doc.stackTrace.length > 0, JSON.stringify(doc.stackTrace));
+      assert.match(doc.stackTrace[0], /py_errors\.py", line 4, in handler\n/);
+      assert.ok(!doc.stackTrace.some((f: string) => f.includes('bootstrap.py')), JSON.stringify(doc.stackTrace));
       assert.equal((await p.invoke({})).kind, 'error');
       await p.logged(/\[ERROR\] ValidationError: bad input/);
     });

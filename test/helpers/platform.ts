@@ -1,7 +1,8 @@
 /**
  * Starts a real platform (temp data dir, port 0) for API tests; no mocks. Embedded (SQLite,
  * disk) by default; with HANGAR_TEST_SHAPE=scale-out, on a fresh PostgreSQL schema and an S3
- * bucket of its own (s3rver), so that the same API tests run on both shapes.
+ * bucket of its own (s3rver), so that the same API tests run on both shapes. `kind` chooses
+ * for one call (a test that runs both shapes at once).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -21,9 +22,13 @@ export interface TestPlatform extends Platform {
   inject(opts: InjectOptions & { auth?: string | null }): Promise<LightMyRequestResponse>;
 }
 
-export async function testPlatform(env: Record<string, string> = {}, roles: Roles = { api: true, workers: true }): Promise<TestPlatform> {
+export async function testPlatform(
+  env: Record<string, string> = {},
+  roles: Roles = { api: true, workers: true },
+  kind: 'embedded' | 'scale-out' = process.env.HANGAR_TEST_SHAPE === 'scale-out' ? 'scale-out' : 'embedded',
+): Promise<TestPlatform> {
   const dir = mkdtempSync(join(tmpdir(), 'hangar-test-'));
-  const s3 = process.env.HANGAR_TEST_SHAPE === 'scale-out' ? await startS3() : null;
+  const s3 = kind === 'scale-out' ? await startS3() : null;
   const schema = s3 ? freshSchema('hangar_api') : null;
   const shape = s3
     ? {

@@ -258,8 +258,18 @@ def error_doc(err, request_id=None):
     doc = {"errorMessage": str(err), "errorType": name}
     if request_id:
         doc["requestId"] = request_id
-    doc["stackTrace"] = traceback.format_list(traceback.extract_tb(err.__traceback__)) if not isinstance(err, NamedError) else []
+    doc["stackTrace"] = traceback.format_list(own_frames(err)) if not isinstance(err, NamedError) else []
     return doc
+
+
+def own_frames(err):
+    """The traceback from the function's code on: the runtime's own frames that called it are
+    left out, as Lambda's Python runtime (awslambdaric) leaves out its bootstrap's."""
+    frames = traceback.extract_tb(err.__traceback__)
+    for i, frame in enumerate(frames):
+        if frame.filename != __file__:
+            return frames[i:]
+    return frames
 
 
 def post_error(request_id, err):
@@ -346,7 +356,8 @@ def main():
             sys.stdout.write("[ERROR] %s: %s\n" % (doc["errorType"], doc["errorMessage"]))
             continue
         try:
-            payload = json.dumps(result).encode()
+            # Bytes go as they are, as on Lambda (a handler may return JSON it encoded itself).
+            payload = bytes(result) if isinstance(result, (bytes, bytearray)) else json.dumps(result).encode()
         except (TypeError, ValueError) as e:
             post_error(request_id, NamedError("Runtime.MarshalError", "Unable to marshal response: %s" % e))
             continue
