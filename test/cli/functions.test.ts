@@ -70,10 +70,34 @@ describe('hangar function', () => {
     });
     assert.ok(zip.length < 10_000, 'deflated');
 
-    const again = await hangar(alice, 'function', 'deploy', 'boot', '--dir', dir, '--memory', '256', '--json');
+    assert.equal(
+      (await p.inject({ method: 'PUT', url: '/secrets/API_TOKEN', auth: alice, payload: { value: 'token-value-123456' } })).statusCode <
+        300,
+      true,
+    );
+    const again = await hangar(
+      alice,
+      'function',
+      'deploy',
+      'boot',
+      '--dir',
+      dir,
+      '--memory',
+      '256',
+      '--network',
+      'egress',
+      '--secret',
+      'API_TOKEN',
+      '--json',
+    );
     assert.equal(again.code, 0, again.stderr);
     const f = JSON.parse(again.stdout);
     assert.equal(f.memoryMb, 256);
+    assert.equal(f.network, 'egress');
+    assert.deepEqual(f.secrets, ['API_TOKEN']);
+    const bad = await hangar(alice, 'function', 'deploy', 'boot', '--dir', dir, '--network', 'everywhere');
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /network/);
     assert.equal(f.timeoutS, 30, 'kept');
 
     const shown = await hangar(alice, 'function', 'get', 'boot');

@@ -54,6 +54,10 @@ export interface FunctionDeploy {
   memoryMb?: number;
   timeoutS?: number;
   environment?: Record<string, string>;
+  /** Names of the user's secrets, given to the function as environment variables. */
+  secrets?: string[];
+  /** `none` or `egress` (checked by the server). */
+  network?: string;
 }
 
 export class Functions extends Resource {

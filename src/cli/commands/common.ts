@@ -58,6 +58,11 @@ export function envPair(value: string, acc: Record<string, string> | undefined):
   return { ...acc, [value.slice(0, i)]: value.slice(i + 1) };
 }
 
+/** A repeatable option, collected into a list. */
+export function listOf(value: string, acc: string[] | undefined): string[] {
+  return [...(acc ?? []), value];
+}
+
 /** Reports an error the way every command does and returns the exit code. */
 export function reportError(err: unknown): number {
   if (err instanceof ApiError) {

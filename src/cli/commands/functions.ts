@@ -7,7 +7,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { FunctionInfo } from '../client/index.ts';
 import { bytes, fields, table, time } from '../render.ts';
-import { clientFor, clientOptions, envPair, int, note, print, printJson, type ClientFlags } from './common.ts';
+import { clientFor, clientOptions, envPair, int, listOf, note, print, printJson, type ClientFlags } from './common.ts';
 import { functionLogsCommand } from './function-logs.ts';
 import { functionCircuitBreakerCommand } from './function-circuit-breaker.ts';
 import { functionProvisionedCommands } from './function-provisioned.ts';
@@ -84,6 +84,8 @@ export function functionCommands(program: Command): void {
       .option('--memory <mb>', 'memory, MB (128-10240; default 128; CPU in proportion)', int)
       .option('--timeout <s>', 'seconds an invocation may run (1-900; default 3)', int)
       .option('--env <KEY=VALUE>', 'environment variable (repeatable; replaces the whole environment)', envPair)
+      .option('--secret <name>', "one of the user's secrets, given as an environment variable (repeatable; replaces the list)", listOf)
+      .option('--network <mode>', '`none` (default) or `egress` through the guarded proxy, as tasks')
       .option('--zip <file>', 'the code: a zip file')
       .option('--dir <dir>', 'the code: a directory, zipped with its files’ modes')
       .option('--project <id[@version]>', "the code: a version of one of the user's projects (default: its latest), zipped by the server")
@@ -97,6 +99,8 @@ export function functionCommands(program: Command): void {
         memory?: number;
         timeout?: number;
         env?: Record<string, string>;
+        secret?: string[];
+        network?: string;
         zip?: string;
         dir?: string;
         project?: string;
@@ -107,7 +111,15 @@ export function functionCommands(program: Command): void {
       const { function: f, created } = await clientFor(flags).functions.deploy(
         name,
         code,
-        { runtime: flags.runtime, handler: flags.handler, memoryMb: flags.memory, timeoutS: flags.timeout, environment: flags.env },
+        {
+          runtime: flags.runtime,
+          handler: flags.handler,
+          memoryMb: flags.memory,
+          timeoutS: flags.timeout,
+          environment: flags.env,
+          secrets: flags.secret,
+          network: flags.network,
+        },
         flags.user,
       );
       if (flags.json) return printJson(f);
