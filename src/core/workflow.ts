@@ -92,7 +92,9 @@ function isControl(name: string): boolean {
 }
 
 export function isWorkflowName(name: unknown): name is string {
-  return typeof name === 'string' && [...name].length >= 1 && [...name].length <= 80 && !NAME_FORBIDDEN.test(name) && !isControl(name);
+  if (typeof name !== 'string') return false;
+  const length = [...name].length;
+  return length >= 1 && length <= 80 && !NAME_FORBIDDEN.test(name) && !isControl(name);
 }
 
 export function checkStateMachineName(name: unknown): string {
