@@ -105,6 +105,7 @@ async function interpreter(): Promise<void> {
   const store = new SqliteStore({ path: join(dir, 'h.db'), clock });
   const runner = new StoreWorkflowRunner({
     workflows: store.workflows,
+    expressStarts: store.expressStarts,
     clock,
     log: createLogger('silent'),
     tasks: () => async () => ({}),

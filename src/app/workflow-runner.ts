@@ -7,31 +7,20 @@
  * on from the last commit (a Task in flight then runs again: at least once, as on AWS). Waits
  * and long retries give the lease up and cost nothing while they wait.
  *
- * EXPRESS executions run in memory (core/asl/run.ts on the real clock) and are not stored.
+ * EXPRESS executions run in memory (express-runner.ts); those started asynchronously are kept
+ * until they end, so that each runs at least once.
  */
 import { randomUUID } from 'node:crypto';
-import {
-  type ExecutionInfo,
-  type ItemReadRequest,
-  type Json,
-  type JsonObject,
-  type TaskRequest,
-  runExecution,
-  type StateMachineDefinition,
-  StatesErrors,
-  StatesFailure,
-  type TaskResolver,
-} from '../core/asl/index.ts';
-import { type Clock, Conflict, type Execution, type StateMachine, workflowErrors } from '../core/index.ts';
-import type { Logger } from '../log/index.ts';
+import { type ExecutionInfo, type Json, type JsonObject, type TaskRequest, StatesFailure } from '../core/asl/index.ts';
+import { Conflict, type Execution, type StateMachine, workflowErrors } from '../core/index.ts';
 import { uuidv7 } from '../store/ids.ts';
 import type { TaskTokenRecord, Workflows } from '../store/index.ts';
+import { type ExpressDeps, ExpressRunner, leaseTimers } from './express-runner.ts';
 import {
   executionArn,
   type InboxBody,
   type Launch,
   LiveExecution,
-  MAX_EVENTS,
   type Read,
   type ReadOutcome,
   stateMachineArn,
@@ -48,17 +37,10 @@ export interface RunnerOptions {
   holdMs?: number;
 }
 
-export interface RunnerDeps {
+/** What the runner needs: ExpressDeps (the task resolver, the items reader, where EXPRESS starts
+ *  are kept, ARN parts) and the store's workflows. */
+export interface RunnerDeps extends ExpressDeps {
   workflows: Workflows;
-  clock: Clock;
-  log: Logger;
-  /** Runs a Task's resource for the execution's owner (workflow-tasks.ts). */
-  tasks: (userId: string) => TaskResolver;
-  /** Reads a Distributed Map's items for the execution's owner (workflow-items.ts); absent:
-   *  such a Map fails with States.Runtime. */
-  readItems?: (userId: string, request: ItemReadRequest) => Promise<Json[]>;
-  region: string;
-  accountOf: (userId: string) => string;
 }
 
 /** The durable runner: STANDARD executions through the store, EXPRESS ones in memory. */
@@ -78,21 +60,27 @@ export class StoreWorkflowRunner implements WorkflowRunner {
   private readonly waiters = new Map<string, (() => void)[]>();
   /** Work in flight (drives, launches), awaited by close(). */
   private readonly busy = new Set<Promise<unknown>>();
+  private readonly express: ExpressRunner;
 
   constructor(deps: RunnerDeps, o: RunnerOptions = {}) {
     this.deps = deps;
     this.leaseMs = o.leaseMs ?? 10_000;
     this.pollMs = o.pollMs ?? 200;
     this.holdMs = o.holdMs ?? 5_000;
+    // Kept EXPRESS starts are taken over only once their lease lapsed: no need to look as often.
+    this.express = new ExpressRunner(deps, { leaseMs: this.leaseMs, pollMs: Math.max(this.pollMs, 1000) });
   }
 
   /** Starts claiming due executions (and those whose runner died). */
   begin(): void {
-    this.poller = setInterval(() => this.poll(), this.pollMs);
-    this.poller.unref();
-    this.renewer = setInterval(() => void this.renew(), Math.max(50, Math.floor(this.leaseMs / 3)));
-    this.renewer.unref();
+    [this.poller, this.renewer] = leaseTimers(
+      this.pollMs,
+      () => this.poll(),
+      this.leaseMs,
+      () => void this.renew(),
+    );
     this.poll();
+    this.express.begin();
   }
 
   private info(machine: StateMachine, name: string, input: Json, startedAt: number): ExecutionInfo {
@@ -112,10 +100,8 @@ export class StoreWorkflowRunner implements WorkflowRunner {
   async start(machine: StateMachine, name: string, input: string, parentId: string | null = null): Promise<Started> {
     const now = this.deps.clock.now();
     if (machine.type === 'EXPRESS') {
-      const expressId = randomUUID();
-      // Not awaited by close(): an EXPRESS execution lives in memory and ends with its process.
-      void this.express(machine, name, input, expressId).catch((err) => this.deps.log.error({ err }, 'express execution failed'));
-      return { type: 'EXPRESS', machine, name, startedAt: now, expressId };
+      const { expressId, startedAt } = await this.express.start(machine, name, input);
+      return { type: 'EXPRESS', machine, name, startedAt, expressId };
     }
     const execution: Execution = {
       id: uuidv7(now),
@@ -171,49 +157,7 @@ export class StoreWorkflowRunner implements WorkflowRunner {
   }
 
   runExpress(machine: StateMachine, name: string, input: string): Promise<ExpressResult> {
-    return this.express(machine, name, input, randomUUID());
-  }
-
-  private async express(machine: StateMachine, name: string, input: string, expressId: string): Promise<ExpressResult> {
-    const startedAt = this.deps.clock.now();
-    const account = this.deps.accountOf(machine.userId);
-    const info = this.info(machine, name, JSON.parse(input) as Json, startedAt);
-    const result = await runExecution(JSON.parse(machine.definition) as StateMachineDefinition, info.input, {
-      type: 'EXPRESS',
-      execution: {
-        ...info,
-        id: `arn:aws:states:${this.deps.region}:${account}:express:${machine.name}:${name}:${expressId}`,
-      },
-      resolveTask: timedOut(this.deps.tasks(machine.userId)),
-      ...(this.deps.readItems ? { readItems: (r: ItemReadRequest) => this.deps.readItems!(machine.userId, r) } : {}),
-      // An EXPRESS execution keeps no history on AWS, so no 25,000-event cap: only the runaway guard.
-      maxEvents: MAX_EVENTS,
-      clock: { now: () => this.deps.clock.now(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)) },
-    });
-    const stoppedAt = this.deps.clock.now();
-    return result.status === 'SUCCEEDED'
-      ? {
-          machine,
-          name,
-          expressId,
-          startedAt,
-          stoppedAt,
-          status: 'SUCCEEDED',
-          output: JSON.stringify(result.output),
-          error: null,
-          cause: null,
-        }
-      : {
-          machine,
-          name,
-          expressId,
-          startedAt,
-          stoppedAt,
-          status: result.status,
-          output: null,
-          error: result.error ?? null,
-          cause: result.cause ?? null,
-        };
+    return this.express.runSync(machine, name, input);
   }
 
   async stop(userId: string, executionId: string, error: string | null, cause: string | null): Promise<Execution> {
@@ -515,25 +459,8 @@ export class StoreWorkflowRunner implements WorkflowRunner {
     if (this.poller) clearInterval(this.poller);
     if (this.renewer) clearInterval(this.renewer);
     for (const id of [...this.live.keys()]) this.forget(id);
-    await Promise.allSettled([...this.busy]);
+    await Promise.allSettled([...this.busy, this.express.close()]);
   }
-}
-
-/**
- * A Task's TimeoutSeconds on the real clock, for EXPRESS executions (a STANDARD one keeps the
- * deadline on its task frame): past it the task fails with States.Timeout and an empty cause,
- * as on AWS, whatever the resource is still doing.
- */
-function timedOut(resolve: TaskResolver): TaskResolver {
-  return (request) => {
-    const seconds = request.timeoutSeconds;
-    if (seconds === undefined) return resolve(request);
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new StatesFailure(StatesErrors.Timeout, '')), seconds * 1000);
-    });
-    return Promise.race([resolve(request), late]).finally(() => clearTimeout(timer));
-  };
 }
 
 const CHILD = /^arn:aws[a-zA-Z-]*:states:::states:startExecution(\.sync(:2)?|\.waitForTaskToken)?$/;

@@ -44,6 +44,7 @@ import {
   type HttpApis,
   type Store,
   type Workflows,
+  type ExpressStarts,
 } from '../store/index.ts';
 import type { Clock } from '../core/index.ts';
 import { Maintenance, OutputSink, WorkerPool } from '../worker/index.ts';
@@ -113,6 +114,7 @@ export async function openStore(config: Config): Promise<
     readonly functionInvocations: FunctionInvocations;
     readonly httpApis: HttpApis;
     readonly workflows: Workflows;
+    readonly expressStarts: ExpressStarts;
   }
 > {
   const retry = { baseMs: config.retryBaseMs, maxMs: config.retryMaxMs };
@@ -274,6 +276,7 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
     workflowRunner = new StoreWorkflowRunner(
       {
         workflows: store.workflows,
+        expressStarts: store.expressStarts,
         clock,
         log: log.child({ module: 'workflows' }),
         tasks: workflowTasks(ctx, accountIdOf, parseTaskRequest, () => workflowRunner === null),

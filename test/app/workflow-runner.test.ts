@@ -23,7 +23,7 @@ import {
 import { type Json, StatesFailure, type TaskRequest, type TaskResolver } from '../../src/core/asl/index.ts';
 import type { Execution } from '../../src/core/index.ts';
 import { createLogger } from '../../src/log/index.ts';
-import { SqliteStore, type Workflows } from '../../src/store/index.ts';
+import { type ExpressStarts, SqliteStore, type Workflows } from '../../src/store/index.ts';
 import { PostgresStore } from '../../src/store/postgres/index.ts';
 import { until } from '../helpers/platform.ts';
 import { dropTestSchemas, freshSchema, TEST_DATABASE_URL } from '../helpers/postgres.ts';
@@ -38,15 +38,17 @@ const clock = { now: () => Date.now() };
 
 type Backend = 'sqlite' | 'postgres';
 
+type TestStore = { workflows: Workflows; expressStarts: ExpressStarts; close(): Promise<void> };
+
 interface Rig {
-  store: { workflows: Workflows; close(): Promise<void> };
+  store: TestStore;
   app: WorkflowsApp;
   runner: StoreWorkflowRunner;
   newRunner(o?: { leaseMs?: number; holdMs?: number }): StoreWorkflowRunner;
   close(): Promise<void>;
 }
 
-async function openStore(backend: Backend): Promise<{ workflows: Workflows; close(): Promise<void> }> {
+async function openStore(backend: Backend): Promise<TestStore> {
   if (backend === 'sqlite') return new SqliteStore({ path: join(dir, `s${n++}.db`), clock });
   return PostgresStore.open({ url: TEST_DATABASE_URL, schema: freshSchema(), clock, poolSize: 4 });
 }
@@ -87,6 +89,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
         const r = new StoreWorkflowRunner(
           {
             workflows,
+            expressStarts: store.expressStarts,
             clock,
             log: createLogger('silent'),
             tasks: () => tasks,
@@ -576,6 +579,85 @@ for (const backend of ['sqlite', 'postgres'] as const) {
         // The task runs again with the same $$, the execution's input in it (stored apart, put back).
         assert.equal(JSON.stringify(contexts[1]), JSON.stringify(contexts[0]));
         assert.deepEqual((contexts[1] as { Execution: { Input: Json } }).Execution.Input, { big: 'the input' });
+      } finally {
+        await r.close();
+      }
+    });
+
+    /** The EXPRESS starts kept now (taken, so only at a test's end). */
+    const keptExpress = (r: Rig) => r.store.expressStarts.claimExpressStarts('probe', Date.now() + 3_600_000, 1, 100);
+
+    for (const how of ['closes (lets it go)', 'dies (its lease lapses)'] as const)
+      it(`runs an asynchronous EXPRESS execution again from its start when its runner ${how}`, async () => {
+        const inputs: Json[] = [];
+        let hang = true;
+        let ended = false;
+        const r = await rig(
+          async (req) => {
+            inputs.push(req.parameters ?? null);
+            if (hang) return new Promise<Json>(() => {});
+            ended = true;
+            return { ok: true };
+          },
+          { leaseMs: 300 },
+        );
+        try {
+          const machine = `m${n++}`;
+          await createStateMachine(r.app, USER, {
+            name: machine,
+            type: 'EXPRESS',
+            definition: JSON.stringify({
+              StartAt: 'T',
+              States: { T: { Type: 'Task', Resource: FN_F, Parameters: { 'n.$': '$.n' }, End: true } },
+            }),
+          });
+          // The first runner: begun (then closed), or never begun (no renewals: as if its process died).
+          const first =
+            how === 'closes (lets it go)'
+              ? r.runner
+              : new StoreWorkflowRunner(
+                  {
+                    workflows: r.store.workflows,
+                    expressStarts: r.store.expressStarts,
+                    clock,
+                    log: createLogger('silent'),
+                    tasks: () => async (req) => {
+                      inputs.push(req.parameters ?? null);
+                      return new Promise<Json>(() => {});
+                    },
+                    region: 'us-east-1',
+                    accountOf: () => '123456789012',
+                  },
+                  { leaseMs: 300 },
+                );
+          const app: WorkflowsApp = { ...r.app, workflowRunner: first };
+          const s = await startExecution(app, USER, machine, { input: JSON.stringify({ n: 7 }) });
+          assert.equal(s.type, 'EXPRESS');
+          await until(async () => inputs.length === 1);
+          if (how === 'closes (lets it go)') await r.runner.close();
+          hang = false;
+          if (how === 'closes (lets it go)') r.newRunner({ leaseMs: 300 });
+          await until(async () => ended, 10_000);
+          assert.deepEqual(inputs, [{ n: 7 }, { n: 7 }]);
+          // Forgotten once it ended: nothing left to run again.
+          await until(async () => (await keptExpress(r)).length === 0);
+        } finally {
+          await r.close();
+        }
+      });
+
+    it('keeps nothing of a synchronous EXPRESS execution (its caller is told of its end)', async () => {
+      const r = await rig(async () => ({ ok: true }));
+      try {
+        const machine = `m${n++}`;
+        await createStateMachine(r.app, USER, {
+          name: machine,
+          type: 'EXPRESS',
+          definition: JSON.stringify({ StartAt: 'T', States: { T: { Type: 'Task', Resource: FN_F, End: true } } }),
+        });
+        const result = await startSyncExecution(r.app, USER, machine, {});
+        assert.equal(result.status, 'SUCCEEDED');
+        assert.deepEqual(await keptExpress(r), []);
       } finally {
         await r.close();
       }

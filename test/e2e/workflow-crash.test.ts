@@ -31,6 +31,7 @@ const skip = TEST_EXECUTOR_ENV.HANGAR_EXECUTOR === 'process' ? 'no sandbox on th
 const CODE = makeZip({
   'double.js': `exports.handler = async (e) => { await new Promise((r) => setTimeout(r, 300)); return { i: e.i * 2 }; };`,
 });
+const MARK = "exports.handler = async (e) => { console.log('mark ' + JSON.stringify(e)); return e; };";
 const ITEMS = [1, 2, 3, 4, 5, 6].map((i) => ({ i }));
 const OUTPUT = ITEMS.map(({ i }) => ({ i: i * 2 }));
 const LEASE = { HANGAR_WORKFLOW_LEASE_MS: '1000' };
@@ -164,6 +165,58 @@ describe('a Standard execution survives SIGKILL of every process: embedded (hang
       }
     });
   }
+
+  // An asynchronous Express execution keeps no history, but one accepted must still run (AWS:
+  // at least once): killed in its Wait, it runs again from its start after the restart.
+  it('an asynchronous Express execution killed in its Wait runs again after the restart', async () => {
+    const shape = await embedded();
+    try {
+      const key = await newKey(shape.url());
+      const account = accountIdOf(key.userId);
+      await lambdaClient(shape.url(), key).send(
+        new CreateFunctionCommand({
+          FunctionName: 'mark',
+          Runtime: 'nodejs22.x',
+          Role: 'arn:aws:iam::123456789012:role/ignored',
+          Handler: 'mark.handler',
+          Code: { ZipFile: makeZip({ 'mark.js': MARK }) },
+        }),
+      );
+      const sfn = sfnClient(shape.url(), key);
+      const machine = await sfn.send(
+        new CreateStateMachineCommand({
+          name: 'quick',
+          type: 'EXPRESS',
+          roleArn: 'arn:aws:iam::123456789012:role/sfn',
+          definition: JSON.stringify({
+            StartAt: 'Pause',
+            States: {
+              Pause: { Type: 'Wait', Seconds: 2, Next: 'Mark' },
+              Mark: { Type: 'Task', Resource: `arn:aws:lambda:us-east-1:${account}:function:mark`, End: true },
+            },
+          }),
+        }),
+      );
+      await sfn.send(new StartExecutionCommand({ stateMachineArn: machine.stateMachineArn, input: JSON.stringify({ order: 42 }) }));
+      await shape.killAll();
+      const logs = async () => {
+        const res = await fetch(`${shape.url()}/functions/mark/logs`, { headers: { authorization: `Bearer ${key.key}` } });
+        assert.equal(res.status, 200);
+        return ((await res.json()) as { logs: { log: string }[] }).logs;
+      };
+      const [first] = await until(
+        async () => {
+          const l = await logs();
+          return l.length > 0 ? l : null;
+        },
+        30_000,
+        100,
+      );
+      assert.match(first.log, /mark \{"order":42\}/);
+    } finally {
+      await shape.close();
+    }
+  });
 });
 
 // Scale-out: killed in the Map only (the Wait before it parks the execution as on SQLite; the

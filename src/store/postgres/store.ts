@@ -43,6 +43,7 @@ import type {
   WorkerLoad,
   WorkerRecord,
   Workflows,
+  ExpressStarts,
 } from '../ports/index.ts';
 import type {
   ApiKey,
@@ -83,6 +84,7 @@ import { PgFunctionFleet } from './function-fleet.ts';
 import { PgFunctionInvocations } from './function-invocations.ts';
 import { PgHttpApis } from './http-apis.ts';
 import { PgWorkflows } from './workflows.ts';
+import { PgExpressStarts } from './express-starts.ts';
 import { Leases } from './leases.ts';
 import { Notifier } from './notifier.ts';
 import { Ops } from './ops.ts';
@@ -125,6 +127,8 @@ export class PostgresStore implements Store {
   readonly provisioned: ProvisionedConcurrency;
   /** State machines, executions and their runners' state (ports/workflows.ts), likewise. */
   readonly workflows: Workflows;
+  /** EXPRESS executions started asynchronously, kept until they end (ports/express-starts.ts). */
+  readonly expressStarts: ExpressStarts;
 
   constructor(opts: PostgresStoreOptions) {
     const retry = opts.retry ?? { baseMs: 1000, maxMs: 300_000 };
@@ -161,6 +165,7 @@ export class PostgresStore implements Store {
     this.functionAccess = new PgFunctionAccess(db);
     this.provisioned = new PgProvisionedConcurrency(db);
     this.workflows = new PgWorkflows(db);
+    this.expressStarts = new PgExpressStarts(db);
   }
 
   /** A store whose schema is migrated: fails here, not on the first call, if the database is not usable. */

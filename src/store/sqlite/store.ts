@@ -58,6 +58,7 @@ import type {
   HttpApis,
   Store,
   Workflows,
+  ExpressStarts,
   StoreCapabilities,
   StoreHealth,
   SubmitResult,
@@ -82,6 +83,7 @@ import { SqliteFunctionFleet } from './function-fleet.ts';
 import { SqliteFunctionInvocations } from './function-invocations.ts';
 import { SqliteHttpApis } from './http-apis.ts';
 import { SqliteWorkflows } from './workflows.ts';
+import { SqliteExpressStarts } from './express-starts.ts';
 import * as leases from './heartbeat.ts';
 import * as metrics from './metrics.ts';
 import { migrate } from './migrate.ts';
@@ -129,6 +131,8 @@ export class SqliteStore implements Store {
   readonly provisioned: ProvisionedConcurrency;
   /** State machines, executions and their runners' state (ports/workflows.ts), likewise. */
   readonly workflows: Workflows;
+  /** EXPRESS executions started asynchronously, kept until they end (ports/express-starts.ts). */
+  readonly expressStarts: ExpressStarts;
 
   constructor(opts: SqliteStoreOptions) {
     if (opts.path !== ':memory:') mkdirSync(dirname(opts.path), { recursive: true });
@@ -157,6 +161,7 @@ export class SqliteStore implements Store {
     this.functionAccess = new SqliteFunctionAccess(this.ctx);
     this.provisioned = new SqliteProvisionedConcurrency(this.ctx);
     this.workflows = new SqliteWorkflows(this.ctx);
+    this.expressStarts = new SqliteExpressStarts(this.ctx);
   }
 
   now(): number {
