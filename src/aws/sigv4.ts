@@ -8,7 +8,7 @@
  * requests are not accepted: none of the services Hangar speaks needs them (S3 does, and Hangar
  * is no S3 server).
  */
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, createSecretKey, type KeyObject, timingSafeEqual } from 'node:crypto';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { Refusal, SignatureRefused } from './errors.ts';
 
@@ -248,11 +248,30 @@ function parseQuery(raw: string): Record<string, string | string[]> {
   return query;
 }
 
+/**
+ * Signing keys as imported keys, by the signer's own key bytes: the smithy signer keeps each
+ * signing key it derives (per key, day, region and service) and hands the same bytes back for
+ * the next request, so each is imported once. An HMAC keyed with bytes imports them on every
+ * call: 30 µs against 8 µs on Node 24, measured, for the signature's last HMAC.
+ */
+const imported = new WeakMap<ArrayBufferView, { bytes: Buffer; key: KeyObject }>();
+
+function hmacKey(secret: string | ArrayBuffer | ArrayBufferView): string | Buffer | KeyObject {
+  if (!ArrayBuffer.isView(secret)) return toBytes(secret);
+  const bytes = toBytes(secret) as Buffer;
+  const hit = imported.get(secret);
+  // The same bytes still (a view's contents could change under it: then imported anew).
+  if (hit?.bytes.equals(bytes)) return hit.key;
+  const key = createSecretKey(bytes);
+  imported.set(secret, { bytes: Buffer.from(bytes), key });
+  return key;
+}
+
 /** SHA-256 and HMAC-SHA-256 from node:crypto, in the shape the smithy signer takes (its `sha256`). */
 export class Sha256 {
   private readonly h: ReturnType<typeof createHash> | ReturnType<typeof createHmac>;
   constructor(secret?: string | ArrayBuffer | ArrayBufferView) {
-    this.h = secret === undefined ? createHash('sha256') : createHmac('sha256', toBytes(secret));
+    this.h = secret === undefined ? createHash('sha256') : createHmac('sha256', hmacKey(secret));
   }
   update(data: string | ArrayBuffer | ArrayBufferView): void {
     this.h.update(toBytes(data));
