@@ -310,6 +310,40 @@ describe('definition validation', () => {
     );
   });
 
+  it('checks a ResultWriter: WriterConfig, or Resource and Parameters (Arguments in JSONata), or all three', () => {
+    const processor = { StartAt: 'W', States: { W: { Type: 'Pass', End: true } } };
+    const map = (writer: Json, language?: string) =>
+      codes({
+        ...(language ? { QueryLanguage: language } : {}),
+        StartAt: 'M',
+        States: { M: { Type: 'Map', ItemProcessor: processor, ResultWriter: writer, End: true } },
+      });
+    const put = 'arn:aws:states:::s3:putObject';
+    assert.deepEqual(map({ WriterConfig: { Transformation: 'FLATTEN', OutputType: 'JSONL' } }), []);
+    assert.deepEqual(map({ Resource: put, Parameters: { Bucket: 'b', 'Prefix.$': '$.p' } }), []);
+    assert.deepEqual(map({ Resource: put, Parameters: { Bucket: 'b' }, WriterConfig: { Transformation: 'NONE' } }), []);
+    assert.deepEqual(map({ Resource: put, Arguments: { Bucket: '{% $states.input.b %}' } }, 'JSONata'), []);
+    assert.deepEqual(map({}), ['SCHEMA_VALIDATION_FAILED /States/M/ResultWriter']);
+    assert.deepEqual(map({ Resource: put }), ['SCHEMA_VALIDATION_FAILED /States/M/ResultWriter']);
+    assert.deepEqual(map({ Parameters: { Bucket: 'b' }, WriterConfig: {} }), ['SCHEMA_VALIDATION_FAILED /States/M/ResultWriter']);
+    assert.deepEqual(map({ Resource: 'arn:aws:states:::s3:getObject', Parameters: { Bucket: 'b' } }), [
+      'INVALID_RESOURCE /States/M/ResultWriter/Resource',
+    ]);
+    assert.deepEqual(map({ WriterConfig: { Transformation: 'SQUASH', Compression: 'GZIP' } }), [
+      'SCHEMA_VALIDATION_FAILED /States/M/ResultWriter/WriterConfig/Transformation',
+      'SCHEMA_VALIDATION_FAILED /States/M/ResultWriter/WriterConfig/Compression',
+    ]);
+    assert.deepEqual(map({ Resource: put, Parameters: { Bucket: 'b' } }, 'JSONata'), [
+      'SCHEMA_VALIDATION_FAILED /States/M/ResultWriter/Parameters',
+      'SCHEMA_VALIDATION_FAILED /States/M/ResultWriter',
+    ]);
+    const [empty] = validateDefinition({
+      StartAt: 'M',
+      States: { M: { Type: 'Map', ItemProcessor: processor, ResultWriter: {}, End: true } },
+    });
+    assert.match(empty.message, /The ResultWriter field cannot be empty/);
+  });
+
   it("formats CreateStateMachine's InvalidDefinition message", () => {
     const d = validateDefinition({ StartAt: 'A', States: { A: { Type: 'Pass', Next: 'Nope' }, B: { Type: 'Succeed' } } });
     assert.equal(

@@ -18,6 +18,7 @@ export const StatesErrors = {
   ExceedToleratedFailureThreshold: 'States.ExceedToleratedFailureThreshold',
   DataLimitExceeded: 'States.DataLimitExceeded',
   QueryEvaluationError: 'States.QueryEvaluationError',
+  ResultWriterFailed: 'States.ResultWriterFailed',
 } as const;
 
 /** A failure that an execution reports (and that Retry and Catch may handle): AWS's `error` and `cause`. */

@@ -29,3 +29,22 @@ export { isLambdaResource, type LambdaCall, lambdaCallOf, lambdaNotFound, type L
 export { exceedsTolerance, type IterationOutcome, mapResult, type Tolerance } from './map.ts';
 export { stateOf, type Variables } from './step.ts';
 export { csvRows, type ItemReadRequest, isListing, itemReadRequest, listingItems, parseItems } from './item-reader.ts';
+export {
+  childName,
+  executionRecord,
+  exportResults,
+  type IterationRecord,
+  type MapEnd,
+  mapEnd,
+  mapOutcome,
+  type MapRun,
+  mapRunOf,
+  type ResultFile,
+  type ResultWriteRequest,
+  resultWriterFailure,
+  runFolder,
+  transformResults,
+  type WriteOutcome,
+  type WriterPlan,
+  writerPlan,
+} from './result-writer.ts';

@@ -8,7 +8,8 @@ import type { StateMachineDefinition, StateType } from './definition.ts';
 import { type EventDraft, enteredEvent, type HistoryEvent, type HistoryEventType, stepEvents } from './history.ts';
 import { type Json, type JsonObject, StatesErrors, StatesFailure } from './errors.ts';
 import type { ItemReadRequest } from './item-reader.ts';
-import { exceedsTolerance, type IterationOutcome, mapResult } from './map.ts';
+import { exceedsTolerance, type IterationOutcome } from './map.ts';
+import { type IterationRecord, type MapEnd, mapEnd, mapOutcome, type ResultWriteRequest, type WriteOutcome } from './result-writer.ts';
 import { randomUuid } from './intrinsics.ts';
 import { completeState, enterState, failState, type Step, type Variables } from './step.ts';
 
@@ -36,6 +37,9 @@ export interface RunOptions {
   maxEvents?: number;
   /** Reads a Distributed Map's items (its ItemReader); absent, such a Map fails with States.Runtime. */
   readItems?: (request: ItemReadRequest) => Promise<Json[]>;
+  /** Writes a Distributed Map's exported results (its ResultWriter's Resource); a StatesFailure it
+   *  throws fails the Map. Absent, such a Map fails with States.Runtime. */
+  writeResults?: (request: ResultWriteRequest) => Promise<void>;
   /** Run on a real clock (EXPRESS executions): waits and retry back-offs sleep. Absent: a
    *  virtual clock from startMs that they advance at once. */
   clock?: { now(): number; sleep(ms: number): Promise<void> };
@@ -73,6 +77,7 @@ interface Runtime {
   maxEvents: number;
   resolveTask: TaskResolver | undefined;
   readItems: ((request: ItemReadRequest) => Promise<Json[]>) | undefined;
+  writeResults: ((request: ResultWriteRequest) => Promise<void>) | undefined;
 }
 
 type Outcome = IterationOutcome;
@@ -123,6 +128,7 @@ export async function runExecution(definition: StateMachineDefinition, input: Js
     maxEvents: options.maxEvents ?? 25_000,
     resolveTask: options.resolveTask,
     readItems: options.readItems,
+    writeResults: options.writeResults,
   };
   emit(rt, 'ExecutionStarted', { input });
   const deadline = definition.TimeoutSeconds === undefined ? Number.POSITIVE_INFINITY : startMs + definition.TimeoutSeconds * 1000;
@@ -269,18 +275,8 @@ async function carryOut(machine: StateMachineDefinition, pos: Position, step: St
       }
       case 'map': {
         for (const e of stepEvents(type, pos.state, step)) emitDraft(rt, e);
-        const outcomes = await runIterations(step, pos.variables, rt);
-        let result: Json;
-        try {
-          result = mapResult(step.tolerance, outcomes);
-        } catch (e) {
-          if (!(e instanceof StatesFailure)) throw e;
-          emit(rt, 'MapStateFailed', { error: e.error, cause: e.cause ?? null });
-          step = await failState(machine, pos, rt.env, e.error, e.cause);
-          break;
-        }
-        emit(rt, 'MapStateSucceeded');
-        step = await completeState(machine, pos, rt.env, result);
+        const records = await runIterations(step, pos.variables, rt);
+        step = await endMap(machine, pos, rt, mapEnd(step.tolerance, step.writer, rt.env.execution, records));
         break;
       }
       case 'read-items': {
@@ -305,18 +301,45 @@ async function carryOut(machine: StateMachineDefinition, pos: Position, step: St
   }
 }
 
-/** Runs a Map's iterations, at most maxConcurrency at once, and stops starting new ones once the failures exceed the tolerance. */
-async function runIterations(step: Extract<Step, { kind: 'map' }>, variables: Variables, rt: Runtime): Promise<Outcome[]> {
-  const outcomes: Outcome[] = [];
+/** A Map's end: its ResultWriter's write first, if it has one; then the Map succeeds or fails. */
+async function endMap(machine: StateMachineDefinition, pos: Position, rt: Runtime, end: MapEnd): Promise<Step> {
+  let written: WriteOutcome | undefined;
+  if (end.kind === 'write') {
+    try {
+      if (!rt.writeResults) throw new StatesFailure(StatesErrors.Runtime, 'No writer for a Map ResultWriter here');
+      await rt.writeResults(end.request);
+      written = { ok: true };
+    } catch (e) {
+      if (!(e instanceof StatesFailure)) throw e;
+      written = { ok: false, error: e.error, cause: e.cause };
+    }
+  }
+  const outcome = mapOutcome(end, written);
+  if (!outcome.ok) {
+    emit(rt, 'MapStateFailed', { error: outcome.error, cause: outcome.cause ?? null });
+    return failState(machine, pos, rt.env, outcome.error, outcome.cause);
+  }
+  emit(rt, 'MapStateSucceeded');
+  return completeState(machine, pos, rt.env, outcome.output);
+}
+
+/**
+ * Runs a Map's iterations, at most maxConcurrency at once, and stops starting new ones once the
+ * failures exceed the tolerance. Each item's record: its input, and when it ran and how it ended
+ * (none for those never started).
+ */
+async function runIterations(step: Extract<Step, { kind: 'map' }>, variables: Variables, rt: Runtime): Promise<IterationRecord[]> {
   const total = step.inputs.length;
+  const records: IterationRecord[] = step.inputs.map((input, index) => ({ index, input }));
   let nextIndex = 0;
   let failed = 0;
   const worker = async () => {
     while (nextIndex < total && !exceedsTolerance(step.tolerance, failed, total)) {
       const index = nextIndex++;
       emit(rt, 'MapIterationStarted', { index });
+      const startMs = rt.clock.ms;
       const outcome = await runMachine(step.processor, step.inputs[index], variables, rt, Number.POSITIVE_INFINITY);
-      outcomes[index] = outcome;
+      records[index] = { index, input: step.inputs[index], startMs, stopMs: rt.clock.ms, outcome };
       if (outcome.ok) emit(rt, 'MapIterationSucceeded', { index });
       else {
         failed++;
@@ -326,5 +349,5 @@ async function runIterations(step: Extract<Step, { kind: 'map' }>, variables: Va
   };
   const width = step.maxConcurrency === 0 ? total : Math.min(step.maxConcurrency, total);
   await Promise.all(Array.from({ length: Math.max(1, width) }, worker));
-  return outcomes.filter((o) => o !== undefined);
+  return records;
 }

@@ -12,6 +12,7 @@ import { randomUuid } from './intrinsics.ts';
 import { itemReadRequest } from './item-reader.ts';
 import { type ExpressionScope, evaluateTemplate, evaluateTyped, isExpression, queryFailure, type StatesBinding } from './jsonata.ts';
 import { batcherLimit, batchItems, maxConcurrency, tolerance } from './map.ts';
+import { type WriterPlan, writerPlan } from './result-writer.ts';
 import type { Catcher } from './retry.ts';
 import type { Scope } from './scope.ts';
 import type { Step, Variables } from './step-types.ts';
@@ -236,5 +237,15 @@ async function enterMap(machine: StateMachineDefinition, state: AslState, pos: P
     inputs: batched,
     maxConcurrency: maxConcurrency(resolved, literalScope()),
     tolerance: tolerance(resolved, literalScope()),
+    writer: await jsonataWriterPlan(state, pos, env, scope),
   };
+}
+
+/** A JSONata Map's ResultWriter: its Arguments evaluated (Bucket and Prefix may be expressions). */
+async function jsonataWriterPlan(state: AslState, pos: Position, env: Environment, scope: ExpressionScope): Promise<WriterPlan | null> {
+  const writer = state.ResultWriter;
+  if (writer === undefined) return null;
+  const args = writer.Arguments;
+  const evaluated = args === undefined ? {} : await evaluateTemplate(args, 'ResultWriter/Arguments', scope);
+  return writerPlan(state, pos.state, literalScope(), () => randomUuid(env.random), evaluated);
 }

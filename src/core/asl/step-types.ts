@@ -3,6 +3,7 @@ import type { StateMachineDefinition } from './definition.ts';
 import type { Json } from './errors.ts';
 import type { ItemReadRequest } from './item-reader.ts';
 import type { Tolerance } from './map.ts';
+import type { WriterPlan } from './result-writer.ts';
 
 export type Variables = Readonly<Record<string, Json>>;
 
@@ -26,4 +27,12 @@ export type Step =
   | { kind: 'parallel'; branches: { definition: StateMachineDefinition; input: Json }[] }
   /** A Map's ItemReader: read the items, then enter the state again with them (Position.readItems). */
   | { kind: 'read-items'; request: ItemReadRequest }
-  | { kind: 'map'; processor: StateMachineDefinition; inputs: Json[]; maxConcurrency: number; tolerance: Tolerance };
+  /** A Map's iterations; `writer`: its ResultWriter (the results shaped, or exported, as mapEnd decides). */
+  | {
+      kind: 'map';
+      processor: StateMachineDefinition;
+      inputs: Json[];
+      maxConcurrency: number;
+      tolerance: Tolerance;
+      writer: WriterPlan | null;
+    };

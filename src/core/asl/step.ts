@@ -14,6 +14,7 @@ import { itemReadRequest } from './item-reader.ts';
 import { JsonPathSyntaxError } from './jsonpath.ts';
 import { batchInputs, errorOutput, iterationInput, mapItems, maxConcurrency, tolerance } from './map.ts';
 import { applyResultPath, applyTemplate, dynamicValue, filterPath } from './payload.ts';
+import { writerPlan } from './result-writer.ts';
 import { requirePath, type Scope } from './scope.ts';
 import { decideRetry, findCatcher } from './retry.ts';
 import { catchJsonata, completeJsonata, enterJsonata } from './step-jsonata.ts';
@@ -179,6 +180,7 @@ function enter(machine: StateMachineDefinition, state: AslState, pos: Position, 
         inputs,
         maxConcurrency: maxConcurrency(state, scope),
         tolerance: tolerance(state, scope),
+        writer: writerPlan(state, pos.state, scope, () => randomUuid(env.random)),
       };
     }
     default:

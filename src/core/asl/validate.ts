@@ -264,13 +264,13 @@ function checkState(name: string, state: Json, states: JsonObject, at: string, o
         if (isObject(processor) && processor.QueryLanguage !== undefined) schema(out, "Field 'QueryLanguage' is not supported", where);
         inner(processor, where);
       }
-      checkMap(state, at, out);
+      checkMap(state, at, out, jsonata);
       break;
     }
   }
 }
 
-function checkMap(state: JsonObject, at: string, out: Diagnostic[]): void {
+function checkMap(state: JsonObject, at: string, out: Diagnostic[], jsonata: boolean): void {
   exclusive(state, 'ItemSelector', 'Parameters', at, out);
   exclusive(state, 'Items', 'ItemsPath', at, out);
   exclusive(state, 'MaxConcurrency', 'MaxConcurrencyPath', at, out);
@@ -288,6 +288,49 @@ function checkMap(state: JsonObject, at: string, out: Diagnostic[]): void {
   if (isObject(state.ItemBatcher)) {
     exclusive(state.ItemBatcher, 'MaxItemsPerBatch', 'MaxItemsPerBatchPath', `${at}/ItemBatcher`, out);
     exclusive(state.ItemBatcher, 'MaxInputBytesPerBatch', 'MaxInputBytesPerBatchPath', `${at}/ItemBatcher`, out);
+  }
+  if (state.ResultWriter !== undefined) checkResultWriter(state.ResultWriter, `${at}/ResultWriter`, out, jsonata);
+}
+
+const WRITER_CONFIG: Readonly<Record<string, readonly string[]>> = {
+  Transformation: ['NONE', 'COMPACT', 'FLATTEN'],
+  OutputType: ['JSON', 'JSONL'],
+};
+
+/**
+ * A ResultWriter (AWS, input-output-resultwriter): "cannot be empty" — WriterConfig alone,
+ * Resource with Parameters (Arguments in JSONata), or all three; the Resource is s3:putObject.
+ */
+function checkResultWriter(writer: Json, at: string, out: Diagnostic[], jsonata: boolean): void {
+  if (!isObject(writer)) {
+    schema(out, "The field 'ResultWriter' must be an object", at);
+    return;
+  }
+  const params = jsonata ? 'Arguments' : 'Parameters';
+  for (const key of Object.keys(writer)) {
+    if (key === (jsonata ? 'Parameters' : 'Arguments'))
+      schema(out, languageFieldMessage(key, jsonata ? 'JSONata' : 'JSONPath'), `${at}/${key}`);
+    else if (key !== 'Resource' && key !== params && key !== 'WriterConfig') schema(out, `Field ${key} not allowed.`, `${at}/${key}`);
+  }
+  const resource = writer.Resource !== undefined;
+  const destination = writer[params] !== undefined;
+  if (resource !== destination || (!resource && writer.WriterConfig === undefined))
+    schema(out, `The ResultWriter field cannot be empty: it needs WriterConfig, or Resource and ${params}, or all three`, at);
+  if (resource && (typeof writer.Resource !== 'string' || !/^arn:aws[a-zA-Z-]*:states:::s3:putObject$/.test(writer.Resource)))
+    out.push(diagnostic('INVALID_RESOURCE', `The ResultWriter's Resource must be arn:aws:states:::s3:putObject`, `${at}/Resource`));
+  if (destination && !isObject(writer[params])) schema(out, `The field '${params}' must be an object`, `${at}/${params}`);
+  else if (destination && !jsonata) for (const p of templateProblems(writer[params], `${at}/${params}`)) schema(out, p.message, p.at);
+  const config = writer.WriterConfig;
+  if (config === undefined) return;
+  if (!isObject(config)) {
+    schema(out, "The field 'WriterConfig' must be an object", `${at}/WriterConfig`);
+    return;
+  }
+  for (const [key, v] of Object.entries(config)) {
+    const allowed = WRITER_CONFIG[key];
+    if (!allowed) schema(out, `Field ${key} not allowed.`, `${at}/WriterConfig/${key}`);
+    else if (typeof v !== 'string' || !allowed.includes(v))
+      schema(out, `The value for the field '${key}' must be one of: ${allowed.join(', ')}`, `${at}/WriterConfig/${key}`);
   }
 }
 
