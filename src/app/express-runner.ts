@@ -14,6 +14,7 @@ import {
   type ExecutionInfo,
   type ItemReadRequest,
   type Json,
+  type ResultWriteRequest,
   runExecution,
   type StateMachineDefinition,
   StatesErrors,
@@ -36,6 +37,9 @@ export interface ExpressDeps {
   /** Reads a Distributed Map's items for the execution's owner (workflow-items.ts); absent:
    *  such a Map fails with States.Runtime. */
   readItems?: (userId: string, request: ItemReadRequest) => Promise<Json[]>;
+  /** Writes a Distributed Map's exported results for the execution's owner (workflow-results.ts);
+   *  absent: such a Map fails with States.Runtime. */
+  writeResults?: (userId: string, request: ResultWriteRequest) => Promise<void>;
   region: string;
   accountOf: (userId: string) => string;
 }
@@ -123,6 +127,7 @@ export class ExpressRunner {
       execution: info,
       resolveTask: timedOut(this.deps.tasks(machine.userId)),
       ...(this.deps.readItems ? { readItems: (r: ItemReadRequest) => this.deps.readItems!(machine.userId, r) } : {}),
+      ...(this.deps.writeResults ? { writeResults: (r: ResultWriteRequest) => this.deps.writeResults!(machine.userId, r) } : {}),
       // An EXPRESS execution keeps no history on AWS, so no 25,000-event cap: only the runaway guard.
       maxEvents: MAX_EVENTS,
       clock: { now: () => this.deps.clock.now(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)) },

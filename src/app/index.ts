@@ -149,3 +149,4 @@ export { type RunnerOptions, StoreWorkflowRunner } from './workflow-runner.ts';
 export { functionTasks, workflowTasks } from './workflow-tasks.ts';
 export { isHangarTaskResource, type ParseTaskRequest } from './workflow-hangar-tasks.ts';
 export { readProjectItems } from './workflow-items.ts';
+export { writeProjectResults } from './workflow-results.ts';

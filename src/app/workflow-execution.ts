@@ -21,12 +21,15 @@ import {
   failState,
   type HistoryEventType,
   type IterationOutcome,
+  type IterationRecord,
   type ItemReadRequest,
   type Json,
   type JsonObject,
-  mapResult,
+  mapEnd,
+  mapOutcome,
   oversize,
   type Position,
+  type ResultWriteRequest,
   type StateMachineDefinition,
   StatesErrors,
   StatesFailure,
@@ -34,6 +37,8 @@ import {
   stepEvents,
   type Tolerance,
   type Variables,
+  type WriteOutcome,
+  type WriterPlan,
   enterState,
   nestedMachine,
 } from '../core/asl/index.ts';
@@ -51,6 +56,8 @@ interface Base {
   def: DefPath;
   /** The id of the last event of this thread (each event's previousEventId). */
   prev: number;
+  /** An iteration of a Map with a ResultWriter: its input and when it started (and ended), for its record. */
+  rec?: { input: Json; startMs: number; stopMs?: number };
 }
 
 type TaskStep = Extract<Step, { kind: 'task' }>;
@@ -74,7 +81,9 @@ type Frame =
     })
   | (Base & { k: 'read'; pos: Position; request: ItemReadRequest; attempt: string })
   | (Base & { k: 'parallel'; pos: Position; total: number })
-  | (Base & { k: 'map'; pos: Position; total: number; maxConcurrency: number; tolerance: Tolerance })
+  | (Base & { k: 'map'; pos: Position; total: number; maxConcurrency: number; tolerance: Tolerance; writer?: WriterPlan | null })
+  /** A Map's ResultWriter export, then the Map's end (`after`) once it is written. */
+  | (Base & { k: 'write'; pos: Position; request: ResultWriteRequest; after: IterationOutcome; attempt: string })
   | (Base & { k: 'pending'; input: Json; variables: Variables })
   | (Base & { k: 'ended'; outcome: IterationOutcome });
 
@@ -101,6 +110,13 @@ export interface Read {
   frameId: number;
   attempt: string;
   request: ItemReadRequest;
+}
+
+/** A Map's results to write (its ResultWriter's export) once the commit that asked for it is stored. */
+export interface Write {
+  frameId: number;
+  attempt: string;
+  request: ResultWriteRequest;
 }
 
 /** What the runner is told of a read. */
@@ -154,6 +170,7 @@ export class LiveExecution {
   private end: ExecutionEnd | undefined;
   private launches: Launch[] = [];
   private reads: Read[] = [];
+  private writes: Write[] = [];
   /** Frames to look at in the next advance. */
   private work: number[] = [];
 
@@ -172,7 +189,7 @@ export class LiveExecution {
     // Progress of Maps and Parallels, from their children; every frame is looked at once.
     for (const [id, f] of this.frames) {
       if (f.k === 'map' || f.k === 'parallel') this.progress.set(id, { started: 0, running: 0, failed: 0 });
-      if (f.k === 'retry' || f.k === 'wait' || f.k === 'task' || f.k === 'read') this.active.add(id);
+      if (isActive(f)) this.active.add(id);
       if (f.k !== 'meta' && f.parent !== null) {
         const list = this.kids.get(f.parent);
         if (list) list.push(id);
@@ -234,6 +251,8 @@ export class LiveExecution {
     for (const [id, f] of live.frames) {
       if (f.k === 'task' && !(f.invoked && f.token)) live.relaunch(id, f);
       if (f.k === 'read') live.reads.push({ frameId: id, attempt: f.attempt, request: f.request });
+      // A write redone after a takeover writes the same files (the same map run, the same keys).
+      if (f.k === 'write') live.writes.push({ frameId: id, attempt: f.attempt, request: f.request });
     }
     return live;
   }
@@ -321,7 +340,7 @@ export class LiveExecution {
   /** A Step of a thread's current state: the next state, the end, or an effect to wait for. */
   private async apply(id: number, pos: Position, step: Step): Promise<void> {
     const f = this.frames.get(id) as Thread;
-    const base: Base = { parent: f.parent, index: f.index, def: f.def, prev: f.prev };
+    const base = baseOf(f);
     const def = this.defOf(f.def);
     const type = def.States[pos.state]?.Type ?? 'Pass';
     const now = this.now();
@@ -430,6 +449,7 @@ export class LiveExecution {
           total: step.inputs.length,
           maxConcurrency: step.maxConcurrency,
           tolerance: step.tolerance,
+          writer: step.writer,
         };
         this.set(id, frame);
         this.progress.set(id, { started: 0, running: 0, failed: 0 });
@@ -468,30 +488,39 @@ export class LiveExecution {
       this.emitOn(id, { type: 'MapIterationStarted', details: { index: c.index } }, cid);
       p.running++;
       const processor = this.defOf(c.def);
-      this.set(cid, { ...c, prev: this.prevOf(cid), k: 'enter', name: processor.StartAt, input: c.input, variables: c.variables });
+      const rec = map.writer ? { rec: { input: c.input, startMs: this.now() } } : {};
+      this.set(cid, { ...c, prev: this.prevOf(cid), k: 'enter', name: processor.StartAt, input: c.input, variables: c.variables, ...rec });
       this.work.push(cid);
     }
     if (p.running > 0 || (!stopping && p.started < map.total)) return;
     // Every iteration that ran has ended (or the tolerance was exceeded and the running ones are done).
-    const outcomes: IterationOutcome[] = [];
-    for (const [, c] of this.children(id)) if (c.k === 'ended') outcomes[c.index] = c.outcome;
-    const def = this.defOf(map.def);
-    let result: Json;
-    try {
-      result = mapResult(
-        map.tolerance,
-        outcomes.filter((o) => o !== undefined),
-      );
-    } catch (e) {
-      if (!(e instanceof StatesFailure)) throw e;
-      this.emit(id, { type: 'MapStateFailed', details: { error: e.error, cause: e.cause ?? null } });
-      this.dropChildren(id);
-      await this.apply(id, map.pos, await failState(def, map.pos, this.env, e.error, e.cause));
+    const records: IterationRecord[] = [];
+    for (const [, c] of this.children(id)) {
+      if (c.k === 'pending') records.push({ index: c.index, input: c.input });
+      else if (c.k === 'ended')
+        records.push({ index: c.index, input: c.rec?.input ?? null, startMs: c.rec?.startMs, stopMs: c.rec?.stopMs, outcome: c.outcome });
+    }
+    const end = mapEnd(map.tolerance, map.writer ?? null, this.meta.info, records);
+    this.dropChildren(id);
+    if (end.kind === 'write') {
+      const attempt = randomUUID();
+      this.set(id, { ...baseOf(map), prev: this.prevOf(id), k: 'write', pos: map.pos, request: end.request, after: end.after, attempt });
+      this.writes.push({ frameId: id, attempt, request: end.request });
+      return;
+    }
+    await this.endMap(id, map.def, map.pos, mapOutcome(end));
+  }
+
+  /** A Map ends: MapStateSucceeded or MapStateFailed, then its state goes on as its outcome says. */
+  private async endMap(id: number, path: DefPath, pos: Position, outcome: IterationOutcome): Promise<void> {
+    const def = this.defOf(path);
+    if (!outcome.ok) {
+      this.emit(id, { type: 'MapStateFailed', details: { error: outcome.error, cause: outcome.cause ?? null } });
+      await this.apply(id, pos, await failState(def, pos, this.env, outcome.error, outcome.cause));
       return;
     }
     this.emit(id, { type: 'MapStateSucceeded' });
-    this.dropChildren(id);
-    await this.apply(id, map.pos, await completeState(def, map.pos, this.env, result));
+    await this.apply(id, pos, await completeState(def, pos, this.env, outcome.output));
   }
 
   /** A thread reached its end: the execution's, or a branch's or iteration's (its parent goes on). */
@@ -504,7 +533,8 @@ export class LiveExecution {
     const parent = this.frames.get(f.parent);
     const p = this.progress.get(f.parent);
     if (!parent || !p) return;
-    this.set(id, { parent: f.parent, index: f.index, def: f.def, prev: this.prevOf(id), k: 'ended', outcome });
+    const rec = f.rec ? { rec: { ...f.rec, stopMs: this.now() } } : {};
+    this.set(id, { parent: f.parent, index: f.index, def: f.def, prev: this.prevOf(id), k: 'ended', outcome, ...rec });
     p.running--;
     if (!outcome.ok) p.failed++;
     if (parent.k === 'map') {
@@ -575,6 +605,15 @@ export class LiveExecution {
     const def = this.defOf(f.def);
     if (outcome.ok) await this.apply(frameId, f.pos, await enterState(def, { ...f.pos, readItems: outcome.items }, this.env));
     else await this.apply(frameId, f.pos, await failState(def, f.pos, this.env, outcome.error, outcome.cause));
+    await this.advance();
+    return true;
+  }
+
+  /** A Map's results were written (or could not be). False: not awaited any more. */
+  async resultsWritten(frameId: number, attempt: string, outcome: WriteOutcome): Promise<boolean> {
+    const f = this.frames.get(frameId);
+    if (this.end || !f || f.k !== 'write' || f.attempt !== attempt) return false;
+    await this.endMap(frameId, f.def, f.pos, outcome.ok ? f.after : outcome);
     await this.advance();
     return true;
   }
@@ -668,7 +707,7 @@ export class LiveExecution {
   hasTaskInFlight(): boolean {
     for (const id of this.active) {
       const f = this.frames.get(id)!;
-      if ((f.k === 'task' && !(f.token && f.invoked)) || f.k === 'read') return true;
+      if ((f.k === 'task' && !(f.token && f.invoked)) || f.k === 'read' || f.k === 'write') return true;
     }
     return false;
   }
@@ -718,6 +757,16 @@ export class LiveExecution {
     return r;
   }
 
+  /** Writes to carry out now that their commit is stored. */
+  takeWrites(): Write[] {
+    const w = this.writes.filter((x) => {
+      const f = this.frames.get(x.frameId);
+      return f?.k === 'write' && f.attempt === x.attempt;
+    });
+    this.writes = [];
+    return w;
+  }
+
   /** takeCommit for the start's write (workflow-runner.ts), or null when the pending changes
    *  cannot go with it — the end, task tokens, the inbox — and wait for a commit of their own. */
   takeFirst(leaseUntil: number): ExecutionCommit | null {
@@ -743,7 +792,7 @@ export class LiveExecution {
       if (list) list.push(id);
       else this.kids.set(f.parent, [id]);
     }
-    if (f.k === 'retry' || f.k === 'wait' || f.k === 'task' || f.k === 'read') this.active.add(id);
+    if (isActive(f)) this.active.add(id);
     else this.active.delete(id);
     this.frames.set(id, f);
     this.put.add(id);
@@ -828,6 +877,11 @@ export class LiveExecution {
 
 /** A message in an execution's inbox. */
 export type InboxBody = { kind: 'answer'; frameId: number; token: string; answer: TaskAnswer };
+
+/** Frames that wait on a timer or on an effect in flight (a task, a read, a write). */
+const isActive = (f: Frame): boolean => f.k === 'retry' || f.k === 'wait' || f.k === 'task' || f.k === 'read' || f.k === 'write';
+
+const baseOf = (f: Thread): Base => ({ parent: f.parent, index: f.index, def: f.def, prev: f.prev, ...(f.rec ? { rec: f.rec } : {}) });
 
 const isObject = (v: Json | undefined): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
 

@@ -8,18 +8,30 @@
 import { createHash } from 'node:crypto';
 import { type Json, type ItemReadRequest, isListing, listingItems, parseItems, StatesFailure } from '../core/asl/index.ts';
 import { archiveFiles } from '../projects/index.ts';
+import type { Project } from '../core/index.ts';
 import type { AppContext } from './context.ts';
 import { versionArchive } from './projects.ts';
 
 const failed = (cause: string) => new StatesFailure('States.ItemReaderFailed', cause);
 
-export async function readProjectItems(app: Pick<AppContext, 'store' | 'blobs'>, userId: string, r: ItemReadRequest): Promise<Json[]> {
-  const bucket = r.parameters.Bucket;
-  if (typeof bucket !== 'string' || bucket === '') throw failed('The ItemReader needs a Bucket (a project of yours)');
+/** The owner's project a bucket names (by name, else by id); `failed` makes the S3-like NoSuchBucket failure. */
+export async function bucketProject(
+  app: Pick<AppContext, 'store'>,
+  userId: string,
+  bucket: string,
+  failed: (cause: string) => StatesFailure,
+): Promise<Project> {
   const projects = await app.store.listProjects({ userId });
   const project = projects.find((p) => p.name === bucket) ?? projects.find((p) => p.id === bucket);
   if (!project)
     throw failed(`The specified bucket does not exist: no project '${bucket}' (Service: S3, Status Code: 404, Error Code: NoSuchBucket)`);
+  return project;
+}
+
+export async function readProjectItems(app: Pick<AppContext, 'store' | 'blobs'>, userId: string, r: ItemReadRequest): Promise<Json[]> {
+  const bucket = r.parameters.Bucket;
+  if (typeof bucket !== 'string' || bucket === '') throw failed('The ItemReader needs a Bucket (a project of yours)');
+  const project = await bucketProject(app, userId, bucket, failed);
   if (project.latestVersion === 0)
     return isListing(r) ? [] : Promise.reject(failed(`The specified key does not exist: project '${bucket}' has no files`));
   const [{ archive }, version] = await Promise.all([

@@ -11,7 +11,7 @@
  * until they end, so that each runs at least once.
  */
 import { randomUUID } from 'node:crypto';
-import { type ExecutionInfo, type Json, type JsonObject, type TaskRequest, StatesFailure } from '../core/asl/index.ts';
+import { type ExecutionInfo, type Json, type JsonObject, type TaskRequest, StatesFailure, type WriteOutcome } from '../core/asl/index.ts';
 import { Conflict, type Execution, type StateMachine, workflowErrors } from '../core/index.ts';
 import { uuidv7 } from '../store/ids.ts';
 import type { TaskTokenRecord, Workflows } from '../store/index.ts';
@@ -23,6 +23,7 @@ import {
   LiveExecution,
   type Read,
   type ReadOutcome,
+  type Write,
   stateMachineArn,
   type TaskOutcome,
 } from './workflow-execution.ts';
@@ -284,12 +285,14 @@ export class StoreWorkflowRunner implements WorkflowRunner {
       await live.advance();
       const launches = live.takeLaunches();
       const reads = live.takeReads();
+      const writes = live.takeWrites();
       const now = this.deps.clock.now();
       const wake = live.wakeAt();
       const park =
         !live.ended &&
         launches.length === 0 &&
         reads.length === 0 &&
+        writes.length === 0 &&
         !live.hasTaskInFlight() &&
         (wake === null || wake - now > this.holdMs);
       if (live.dirty || park) {
@@ -309,6 +312,7 @@ export class StoreWorkflowRunner implements WorkflowRunner {
       }
       for (const l of launches) this.launch(held, l);
       for (const r of reads) this.read(held, r);
+      for (const w of writes) this.write(held, w);
       this.schedule(held, wake);
     });
     held.queue = run.catch((err) => {
@@ -358,6 +362,23 @@ export class StoreWorkflowRunner implements WorkflowRunner {
         },
       )
       .then((outcome) => this.drive(held, (live) => live.itemsRead(r.frameId, r.attempt, outcome)));
+  }
+
+  private write(held: Held, w: Write): void {
+    const userId = held.live.execution.userId;
+    const writing = this.deps.writeResults
+      ? this.deps.writeResults(userId, w.request)
+      : Promise.reject(new StatesFailure('States.Runtime', 'No writer for a Map ResultWriter here'));
+    void writing
+      .then(
+        (): WriteOutcome => ({ ok: true }),
+        (e): WriteOutcome => {
+          if (e instanceof StatesFailure) return { ok: false, error: e.error, cause: e.cause };
+          this.deps.log.error({ err: e }, 'workflow runner: writing a Map ResultWriter failed');
+          return { ok: false, error: 'States.ResultWriterFailed', cause: (e as Error).message };
+        },
+      )
+      .then((outcome) => this.drive(held, (live) => live.resultsWritten(w.frameId, w.attempt, outcome)));
   }
 
   /**

@@ -19,6 +19,7 @@ import {
   FunctionServer,
   functionEventRunner,
   readProjectItems,
+  writeProjectResults,
   StoreWorkflowRunner,
   workflowTasks,
   InvocationRecorder,
@@ -283,6 +284,7 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
         region: config.awsRegion,
         accountOf: accountIdOf,
         readItems: (userId, request) => readProjectItems(ctx, userId, request),
+        writeResults: (userId, request) => writeProjectResults(ctx, userId, request),
       },
       { leaseMs: config.workflowLeaseMs },
     );

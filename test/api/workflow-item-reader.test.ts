@@ -6,17 +6,13 @@
  * States.ItemReaderFailed.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
 import { after, before, it } from 'node:test';
-import * as tar from 'tar';
+import { archiveOf } from '../helpers/archive.ts';
 import { testPlatform, type TestPlatform, until } from '../helpers/platform.ts';
 
 let p: TestPlatform;
 let alice: string;
 let bob: string;
-const scratch = mkdtempSync(join(tmpdir(), 'hangar-wf-items-'));
 
 before(async () => {
   p = await testPlatform({}, { api: true, workers: false });
@@ -24,21 +20,7 @@ before(async () => {
   alice = await key('alice');
   bob = await key('bob');
 });
-after(async () => {
-  await p.close();
-  rmSync(scratch, { recursive: true, force: true });
-});
-
-async function archiveOf(files: Record<string, string>): Promise<Buffer> {
-  const dir = mkdtempSync(join(scratch, 'src-'));
-  for (const [name, content] of Object.entries(files)) {
-    mkdirSync(dirname(join(dir, name)), { recursive: true });
-    writeFileSync(join(dir, name), content);
-  }
-  const chunks: Buffer[] = [];
-  for await (const c of tar.c({ gzip: true, cwd: dir, portable: true }, readdirSync(dir)) as AsyncIterable<Buffer>) chunks.push(c);
-  return Buffer.concat(chunks);
-}
+after(() => p.close());
 
 const as = (key: string, method: string, url: string, payload?: object) =>
   p.inject({ method: method as 'POST', url, auth: key, ...(payload === undefined ? {} : { payload }) });

@@ -20,7 +20,7 @@ import {
   stopExecution,
   type WorkflowsApp,
 } from '../../src/app/index.ts';
-import { type Json, StatesFailure, type TaskRequest, type TaskResolver } from '../../src/core/asl/index.ts';
+import { type Json, type ResultWriteRequest, StatesFailure, type TaskRequest, type TaskResolver } from '../../src/core/asl/index.ts';
 import type { Execution } from '../../src/core/index.ts';
 import { createLogger } from '../../src/log/index.ts';
 import { type ExpressStarts, SqliteStore, type Workflows } from '../../src/store/index.ts';
@@ -80,7 +80,12 @@ for (const backend of ['sqlite', 'postgres'] as const) {
   describe(`durable workflow runner (${backend})`, () => {
     async function rig(
       tasks: TaskResolver = async () => ({}),
-      o: { leaseMs?: number; holdMs?: number; wrap?: (w: Workflows) => Workflows } = {},
+      o: {
+        leaseMs?: number;
+        holdMs?: number;
+        wrap?: (w: Workflows) => Workflows;
+        writeResults?: (userId: string, request: ResultWriteRequest) => Promise<void>;
+      } = {},
     ): Promise<Rig> {
       const store = await openStore(backend);
       const workflows = o.wrap ? o.wrap(store.workflows) : store.workflows;
@@ -95,6 +100,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
             tasks: () => tasks,
             region: 'us-east-1',
             accountOf: () => '123456789012',
+            ...(o.writeResults ? { writeResults: o.writeResults } : {}),
           },
           { pollMs: 20, ...ro },
         );
@@ -658,6 +664,57 @@ for (const backend of ['sqlite', 'postgres'] as const) {
         const result = await startSyncExecution(r.app, USER, machine, {});
         assert.equal(result.status, 'SUCCEEDED');
         assert.deepEqual(await keptExpress(r), []);
+      } finally {
+        await r.close();
+      }
+    });
+
+    it("redoes a Map's ResultWriter export after a takeover: the same map run, the same files", async () => {
+      const writes: ResultWriteRequest[] = [];
+      let hang = true;
+      const r = await rig(async (req) => ({ doubled: ((req.parameters as { i: number }).i ?? 0) * 2 }), {
+        leaseMs: 300,
+        writeResults: async (_user, request) => {
+          writes.push(request);
+          if (hang) return new Promise<void>(() => {});
+        },
+      });
+      try {
+        const machine = `m${n++}`;
+        await createStateMachine(r.app, USER, {
+          name: machine,
+          definition: JSON.stringify({
+            StartAt: 'M',
+            States: {
+              M: {
+                Type: 'Map',
+                ItemProcessor: DOUBLE,
+                ResultWriter: {
+                  Resource: 'arn:aws:states:::s3:putObject',
+                  Parameters: { Bucket: 'out', Prefix: 'runs' },
+                  WriterConfig: { Transformation: 'COMPACT' },
+                },
+                End: true,
+              },
+            },
+          }),
+        });
+        const s = await startExecution(r.app, USER, machine, { input: JSON.stringify([1, 2]) });
+        const id = s.type === 'STANDARD' ? s.execution.id : '';
+        while (writes.length === 0) await new Promise((res) => setTimeout(res, 5));
+        // The runner dies while writing: the next one writes the stored request again.
+        await r.runner.close();
+        hang = false;
+        r.newRunner({ leaseMs: 300 });
+        const e = await settle(r.app, id);
+        assert.equal(e.status, 'SUCCEEDED', `${e.error}: ${e.cause}`);
+        assert.equal(writes.length, 2);
+        assert.deepEqual(writes[1], writes[0]);
+        const output = JSON.parse(e.output!);
+        assert.equal(output.ResultWriterDetails.Key, writes[0].files.at(-1)?.key);
+        assert.deepEqual(JSON.parse(writes[0].files[0].body), [{ doubled: 2 }, { doubled: 4 }]);
+        const history = await types(r, id);
+        assert.deepEqual(history.slice(-3), ['MapStateSucceeded', 'MapStateExited', 'ExecutionSucceeded']);
       } finally {
         await r.close();
       }
