@@ -226,10 +226,12 @@ describe('ResultWriter in the in-memory runner', () => {
     },
   });
 
-  it('shapes the output with WriterConfig alone (FLATTEN), with no write', async () => {
-    const r = await runExecution(machine({ WriterConfig: { Transformation: 'FLATTEN' } }), { items: [1, 3] });
-    assert.equal(r.status, 'SUCCEEDED');
-    if (r.status === 'SUCCEEDED') assert.deepEqual(r.output, [1, 1, 3, 3]);
+  it('shapes the output with WriterConfig alone (FLATTEN), with no write; JSONL leaves the output an array', async () => {
+    for (const OutputType of ['JSON', 'JSONL']) {
+      const r = await runExecution(machine({ WriterConfig: { Transformation: 'FLATTEN', OutputType } }), { items: [1, 3] });
+      assert.equal(r.status, 'SUCCEEDED');
+      if (r.status === 'SUCCEEDED') assert.deepEqual(r.output, [1, 1, 3, 3]);
+    }
   });
 
   it('exports through the writer it is given; the state output points at the manifest; no writer fails the Map', async () => {

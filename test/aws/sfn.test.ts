@@ -629,6 +629,48 @@ describe('Step Functions executions through the AWS SDK', () => {
     assert.equal(d.name, 'ExecutionDoesNotExist');
   });
 
+  it('runs a Distributed Map with a ResultWriter unchanged, STANDARD and EXPRESS: the output names the Map Run and its manifest', async () => {
+    const made = await p.inject({ method: 'POST', url: '/projects', payload: { name: 'map-results' }, auth: aliceKey.key });
+    assert.equal(made.statusCode, 201, made.body);
+    // As a Distributed Map with an S3 export is written for AWS.
+    const definition = JSON.stringify({
+      StartAt: 'Process',
+      States: {
+        Process: {
+          Type: 'Map',
+          ItemsPath: '$.orders',
+          ItemProcessor: {
+            ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'EXPRESS' },
+            StartAt: 'Ship',
+            States: { Ship: { Type: 'Pass', Parameters: { 'shipped.$': '$.id' }, End: true } },
+          },
+          Label: 'orders',
+          ResultWriter: {
+            Resource: 'arn:aws:states:::s3:putObject',
+            Parameters: { Bucket: 'map-results', Prefix: 'shipping' },
+          },
+          End: true,
+        },
+      },
+    });
+    const input = JSON.stringify({ orders: [{ id: 'a' }, { id: 'b' }] });
+    for (const type of ['STANDARD', 'EXPRESS'] as const) {
+      const name = `exports-${type.toLowerCase()}`;
+      await alice.send(new CreateStateMachineCommand({ name, definition, roleArn: ROLE, type }));
+      const output =
+        type === 'STANDARD'
+          ? (await ended((await alice.send(new StartExecutionCommand({ stateMachineArn: machineArn(name), input }))).executionArn!)).output
+          : (await alice.send(new StartSyncExecutionCommand({ stateMachineArn: machineArn(name), input }))).output;
+      const o = JSON.parse(output ?? 'null');
+      assert.match(o.MapRunArn, new RegExp(`^arn:aws:states:${REGION}:${account}:mapRun:${name}/orders:[0-9a-f-]{36}$`));
+      const id = o.MapRunArn.slice(o.MapRunArn.lastIndexOf(':') + 1);
+      assert.deepEqual(o.ResultWriterDetails, { Bucket: 'map-results', Key: `shipping/${id}/manifest.json` });
+    }
+    // Each export is a version of the project.
+    const project = await p.inject({ method: 'GET', url: `/projects/${made.json().projectId}`, auth: aliceKey.key });
+    assert.equal(project.json().latestVersion, 2);
+  });
+
   it("fails a Task whose function does not exist with Lambda.ResourceNotFoundException, in each integration's words", async () => {
     const call = (resource: string, parameters?: object) =>
       JSON.stringify({ StartAt: 'T', States: { T: { Type: 'Task', Resource: resource, Parameters: parameters, End: true } } });
