@@ -749,22 +749,24 @@ export class LiveExecution {
 
   /** Reads to carry out now that their commit is stored. */
   takeReads(): Read[] {
-    const r = this.reads.filter((x) => {
-      const f = this.frames.get(x.frameId);
-      return f?.k === 'read' && f.attempt === x.attempt;
-    });
+    const r = this.awaited(this.reads, 'read');
     this.reads = [];
     return r;
   }
 
   /** Writes to carry out now that their commit is stored. */
   takeWrites(): Write[] {
-    const w = this.writes.filter((x) => {
-      const f = this.frames.get(x.frameId);
-      return f?.k === 'write' && f.attempt === x.attempt;
-    });
+    const w = this.awaited(this.writes, 'write');
     this.writes = [];
     return w;
+  }
+
+  /** The effects still awaited: their frame is still of that kind, at that attempt. */
+  private awaited<T extends { frameId: number; attempt: string }>(list: T[], k: 'task' | 'read' | 'write'): T[] {
+    return list.filter((x) => {
+      const f = this.frames.get(x.frameId);
+      return f?.k === k && f.attempt === x.attempt;
+    });
   }
 
   /** takeCommit for the start's write (workflow-runner.ts), or null when the pending changes
@@ -776,10 +778,7 @@ export class LiveExecution {
 
   /** Tasks to launch now that their commit is stored. */
   takeLaunches(): Launch[] {
-    const l = this.launches.filter((x) => {
-      const f = this.frames.get(x.frameId);
-      return f?.k === 'task' && f.attempt === x.attempt;
-    });
+    const l = this.awaited(this.launches, 'task');
     this.launches = [];
     return l;
   }

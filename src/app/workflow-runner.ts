@@ -11,7 +11,7 @@
  * until they end, so that each runs at least once.
  */
 import { randomUUID } from 'node:crypto';
-import { type ExecutionInfo, type Json, type JsonObject, type TaskRequest, StatesFailure, type WriteOutcome } from '../core/asl/index.ts';
+import { type ExecutionInfo, type Json, type JsonObject, type TaskRequest, StatesFailure } from '../core/asl/index.ts';
 import { Conflict, type Execution, type StateMachine, workflowErrors } from '../core/index.ts';
 import { uuidv7 } from '../store/ids.ts';
 import type { TaskTokenRecord, Workflows } from '../store/index.ts';
@@ -22,7 +22,6 @@ import {
   type Launch,
   LiveExecution,
   type Read,
-  type ReadOutcome,
   type Write,
   stateMachineArn,
   type TaskOutcome,
@@ -348,37 +347,45 @@ export class StoreWorkflowRunner implements WorkflowRunner {
   }
 
   private read(held: Held, r: Read): void {
-    const userId = held.live.execution.userId;
     const reading = this.deps.readItems
-      ? this.deps.readItems(userId, r.request)
+      ? this.deps.readItems(held.live.execution.userId, r.request)
       : Promise.reject(new StatesFailure('States.Runtime', 'No reader for a Map ItemReader here'));
-    void reading
-      .then(
-        (items): ReadOutcome => ({ ok: true, items }),
-        (e): ReadOutcome => {
-          if (e instanceof StatesFailure) return { ok: false, error: e.error, cause: e.cause };
-          this.deps.log.error({ err: e }, 'workflow runner: reading a Map ItemReader failed');
-          return { ok: false, error: 'States.ItemReaderFailed', cause: (e as Error).message };
-        },
-      )
-      .then((outcome) => this.drive(held, (live) => live.itemsRead(r.frameId, r.attempt, outcome)));
+    this.effect(held, reading, 'States.ItemReaderFailed', 'reading a Map ItemReader', (live, o) =>
+      live.itemsRead(r.frameId, r.attempt, o.ok ? { ok: true, items: o.value } : o),
+    );
   }
 
   private write(held: Held, w: Write): void {
-    const userId = held.live.execution.userId;
     const writing = this.deps.writeResults
-      ? this.deps.writeResults(userId, w.request)
+      ? this.deps.writeResults(held.live.execution.userId, w.request)
       : Promise.reject(new StatesFailure('States.Runtime', 'No writer for a Map ResultWriter here'));
-    void writing
+    this.effect(held, writing, 'States.ResultWriterFailed', 'writing a Map ResultWriter', (live, o) =>
+      live.resultsWritten(w.frameId, w.attempt, o.ok ? { ok: true } : o),
+    );
+  }
+
+  /** Hands a Map's read or write, once done, to its execution; a failure other than a
+   *  StatesFailure is `error`'s, its message the cause. */
+  private effect<T>(
+    held: Held,
+    work: Promise<T>,
+    error: string,
+    what: string,
+    done: (
+      live: LiveExecution,
+      outcome: { ok: true; value: T } | { ok: false; error: string; cause: string | undefined },
+    ) => Promise<boolean>,
+  ): void {
+    void work
       .then(
-        (): WriteOutcome => ({ ok: true }),
-        (e): WriteOutcome => {
-          if (e instanceof StatesFailure) return { ok: false, error: e.error, cause: e.cause };
-          this.deps.log.error({ err: e }, 'workflow runner: writing a Map ResultWriter failed');
-          return { ok: false, error: 'States.ResultWriterFailed', cause: (e as Error).message };
+        (value) => ({ ok: true as const, value }),
+        (e) => {
+          if (e instanceof StatesFailure) return { ok: false as const, error: e.error, cause: e.cause };
+          this.deps.log.error({ err: e }, `workflow runner: ${what} failed`);
+          return { ok: false as const, error, cause: (e as Error).message };
         },
       )
-      .then((outcome) => this.drive(held, (live) => live.resultsWritten(w.frameId, w.attempt, outcome)));
+      .then((outcome) => this.drive(held, (live) => done(live, outcome)));
   }
 
   /**

@@ -8,26 +8,16 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import { archiveOf } from '../helpers/archive.ts';
-import { testPlatform, type TestPlatform, until } from '../helpers/platform.ts';
+import { type WorkflowApi, workflowApi } from '../helpers/workflow-api.ts';
 
-let p: TestPlatform;
-let alice: string;
-let bob: string;
-
+let api: WorkflowApi;
 before(async () => {
-  p = await testPlatform({}, { api: true, workers: false });
-  const key = async (userId: string) => (await p.inject({ method: 'POST', url: '/keys', payload: { userId } })).json().key as string;
-  alice = await key('alice');
-  bob = await key('bob');
+  api = await workflowApi();
 });
-after(() => p.close());
+after(() => api.p.close());
 
-const as = (key: string, method: string, url: string, payload?: object) =>
-  p.inject({ method: method as 'POST', url, auth: key, ...(payload === undefined ? {} : { payload }) });
-
-async function run(key: string, reader: object, processor: object = { StartAt: 'P', States: { P: { Type: 'Pass', End: true } } }) {
-  const name = `m${Math.random().toString(36).slice(2)}`;
-  const definition = {
+function run(key: string, reader: object, processor: object = { StartAt: 'P', States: { P: { Type: 'Pass', End: true } } }) {
+  return api.runToEnd(key, {
     StartAt: 'M',
     States: {
       M: {
@@ -38,23 +28,11 @@ async function run(key: string, reader: object, processor: object = { StartAt: '
         End: true,
       },
     },
-  };
-  const created = await as(key, 'POST', '/state-machines', { name, definition });
-  assert.equal(created.statusCode, 201, created.body);
-  const started = await as(key, 'POST', `/state-machines/${name}/executions`, {});
-  assert.equal(started.statusCode, 201, started.body);
-  const id = started.json().id as string;
-  return until(
-    async () => {
-      const e = (await as(key, 'GET', `/executions/${id}`)).json();
-      return e.status === 'RUNNING' ? null : e;
-    },
-    20_000,
-    20,
-  );
+  });
 }
 
 it('maps over a project file (JSON Lines, CSV), lists a prefix, and fails on a missing key or bucket', async () => {
+  const { p, alice, bob, as } = api;
   const made = await as(alice, 'POST', '/projects', { name: 'studios' });
   assert.equal(made.statusCode, 201, made.body);
   const up = await p.inject({

@@ -11,22 +11,13 @@ import { writeProjectResults } from '../../src/app/index.ts';
 import { StatesFailure } from '../../src/core/asl/index.ts';
 import { archiveFiles } from '../../src/projects/index.ts';
 import { archiveOf } from '../helpers/archive.ts';
-import { testPlatform, type TestPlatform, until } from '../helpers/platform.ts';
+import { type WorkflowApi, workflowApi } from '../helpers/workflow-api.ts';
 
-let p: TestPlatform;
-let alice: string;
-let bob: string;
-
+let api: WorkflowApi;
 before(async () => {
-  p = await testPlatform({}, { api: true, workers: false });
-  const key = async (userId: string) => (await p.inject({ method: 'POST', url: '/keys', payload: { userId } })).json().key as string;
-  alice = await key('alice');
-  bob = await key('bob');
+  api = await workflowApi();
 });
-after(() => p.close());
-
-const as = (key: string, method: string, url: string, payload?: object) =>
-  p.inject({ method: method as 'POST', url, auth: key, ...(payload === undefined ? {} : { payload }) });
+after(() => api.p.close());
 
 /** Items 1..3; the item 2 fails (Error "Two"), tolerated; the others give [n, n]. */
 const PROCESSOR = {
@@ -39,46 +30,28 @@ const PROCESSOR = {
   },
 };
 
-async function run(key: string, writer: object, label?: string) {
-  const name = `m${Math.random().toString(36).slice(2)}`;
-  const definition = {
-    StartAt: 'M',
-    States: {
-      M: {
-        Type: 'Map',
-        ItemsPath: '$.items',
-        ItemSelector: { 'n.$': '$$.Map.Item.Value' },
-        ItemProcessor: PROCESSOR,
-        ToleratedFailureCount: 1,
-        ResultWriter: writer,
-        ...(label ? { Label: label } : {}),
-        End: true,
-      },
-    },
+function run(key: string, writer: object, label?: string) {
+  const map = {
+    Type: 'Map',
+    ItemsPath: '$.items',
+    ItemSelector: { 'n.$': '$$.Map.Item.Value' },
+    ItemProcessor: PROCESSOR,
+    ToleratedFailureCount: 1,
+    ResultWriter: writer,
+    ...(label ? { Label: label } : {}),
+    End: true,
   };
-  const created = await as(key, 'POST', '/state-machines', { name, definition });
-  assert.equal(created.statusCode, 201, created.body);
-  const started = await as(key, 'POST', `/state-machines/${name}/executions`, { input: { items: [1, 2, 3], out: 'results' } });
-  assert.equal(started.statusCode, 201, started.body);
-  const id = started.json().id as string;
-  const ended = await until(
-    async () => {
-      const e = (await as(key, 'GET', `/executions/${id}`)).json();
-      return e.status === 'RUNNING' ? null : e;
-    },
-    20_000,
-    20,
-  );
-  return { ...ended, machine: name };
+  return api.runToEnd(key, { StartAt: 'M', States: { M: map } }, { items: [1, 2, 3], out: 'results' });
 }
 
 async function projectFiles(key: string, id: string): Promise<Map<string, string>> {
-  const r = await as(key, 'GET', `/projects/${id}/files`);
+  const r = await api.as(key, 'GET', `/projects/${id}/files`);
   assert.equal(r.statusCode, 200, r.body);
   return new Map((await archiveFiles(r.rawPayload)).map((f) => [f.name, f.data.toString('utf8')]));
 }
 
 it('exports NONE records into a project as its next version, FAILED_0.json for a tolerated failure, and points at the manifest', async () => {
+  const { p, alice, bob, as } = api;
   const made = await as(alice, 'POST', '/projects', { name: 'results' });
   assert.equal(made.statusCode, 201, made.body);
   const projectId = made.json().projectId as string;
@@ -152,6 +125,7 @@ it('exports NONE records into a project as its next version, FAILED_0.json for a
 });
 
 it('adds nothing when a write is redone (its files are there already); refuses a key that is no file path', async () => {
+  const { p, alice, as } = api;
   const made = await as(alice, 'POST', '/projects', { name: 'again' });
   const projectId = made.json().projectId as string;
   const app = { store: p.store, blobs: p.blobs, clock: { now: () => Date.now() } };
