@@ -234,6 +234,35 @@ describe('ResultWriter in the in-memory runner', () => {
     }
   });
 
+  it("evaluates a JSONata ResultWriter's Arguments against the state input", async () => {
+    const written: ResultWriteRequest[] = [];
+    const r = await runExecution(
+      {
+        QueryLanguage: 'JSONata',
+        StartAt: 'M',
+        States: {
+          M: {
+            Type: 'Map',
+            Items: '{% $states.input.items %}',
+            ItemProcessor: { StartAt: 'P', States: { P: { Type: 'Pass', Output: '{% $states.input * 10 %}', End: true } } },
+            ResultWriter: {
+              Resource: 'arn:aws:states:::s3:putObject',
+              Arguments: { Bucket: '{% $states.input.bucket %}', Prefix: 'j' },
+              WriterConfig: { Transformation: 'COMPACT' },
+            },
+            End: true,
+          },
+        },
+      },
+      { items: [1, 2], bucket: 'jb' },
+      { writeResults: async (w) => void written.push(w) },
+    );
+    assert.equal(r.status, 'SUCCEEDED', JSON.stringify(r));
+    assert.equal(written[0].bucket, 'jb');
+    assert.equal(written[0].files[0].body, '[10,20]');
+    assert.match(written[0].files[0].key, /^j\/[0-9a-f-]{36}\/SUCCEEDED_0\.json$/);
+  });
+
   it('exports through the writer it is given; the state output points at the manifest; no writer fails the Map', async () => {
     const written: ResultWriteRequest[] = [];
     const r = await runExecution(
