@@ -46,13 +46,17 @@ if (!SHAPES.includes(shape)) throw new Error(`--shape: ${SHAPES.join(' or ')}, n
 
 const fixture = await startFixture(Number(opts['fixture-port']));
 say(`fixture server (maps API and studio websites) on ${fixture.url}`);
-let local: LocalHangar | null = null;
+/** The Hangar this command starts, once asked to (a stop during its start waits for it, then stops it). */
+let local: Promise<LocalHangar> | null = null;
 
 let stopping: Promise<void> | null = null;
 /** Stops what this command started (once): its Hangar, its data (but an embedded one's with --keep), the fixture. */
 function stop(): Promise<void> {
   stopping ??= (async () => {
-    await local?.stop(opts.keep);
+    await local?.then(
+      (l) => l.stop(opts.keep),
+      () => {}, // A failed start undid itself.
+    );
     await fixture.close();
   })();
   return stopping;
@@ -78,16 +82,17 @@ try {
     say(`using the Hangar at ${opts.url}: it must allow egress to ${new URL(fixture.url).host} (HANGAR_EGRESS_ALLOW)`);
   } else {
     const allow = [new URL(fixture.url).host];
-    local = shape === 'scale-out' ? await startScaleOut(allow, opts.postgres) : await startEmbedded(allow);
-    databaseUrl = local.databaseUrl;
+    local = shape === 'scale-out' ? startScaleOut(allow, opts.postgres) : startEmbedded(allow);
+    const l = await local;
+    databaseUrl = l.databaseUrl;
     say(
-      local.shape === 'scale-out'
-        ? `hangar server on ${local.url} and one hangar worker, on PostgreSQL and S3 (files in ${local.dataDir}); the directory in ${databaseUrl}`
-        : `hangar up on ${local.url} (data in ${local.dataDir})`,
+      l.shape === 'scale-out'
+        ? `hangar server on ${l.url} and one hangar worker, on PostgreSQL and S3 (files in ${l.dataDir}); the directory in ${databaseUrl}`
+        : `hangar up on ${l.url} (data in ${l.dataDir})`,
     );
-    admin = new Hangar(local.url, local.adminKey);
+    admin = new Hangar(l.url, l.adminKey);
     const { key } = await admin.call<{ key: string }>('POST', '/keys', { userId: 'directory' });
-    h = new Hangar(local.url, key);
+    h = new Hangar(l.url, key);
     say(`a key for user "directory": ${key}`);
   }
   const d = await deploy(h, { mapsUrl: fixture.url, mapsApiKey: MAPS_API_KEY, databaseUrl });
@@ -98,7 +103,7 @@ try {
   const story = await runScenario(h, d, fixture, say, admin);
   if (opts.json) process.stdout.write(`${JSON.stringify({ ...story, projectId: d.projectId, backend: d.backend })}\n`);
   if (opts.keep && local) {
-    say(`kept running: ${local.url} (HANGAR_API_KEY as above); Ctrl-C to stop`);
+    say(`kept running: ${(await local).url} (HANGAR_API_KEY as above); Ctrl-C to stop`);
     waitingForCtrlC = true;
     await signalled;
   }
