@@ -169,12 +169,15 @@ export async function startScaleOut(egressAllow: string[], postgres: string): Pr
     };
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
+    // Both at once: whichever comes first migrates the schema, the other waits on its lock.
     const server = spawnHangar('server', { ...shared, HANGAR_PORT: String(port), HANGAR_DATA_DIR: join(dataDir, 'server') });
     undo.push(() => stopProcess(server));
-    await waitFor(server, 'hangar server', answers(url));
     const worker = spawnHangar('worker', { ...shared, HANGAR_URL: url, HANGAR_DATA_DIR: join(dataDir, 'worker') });
     undo.push(() => stopProcess(worker));
-    await waitFor(worker, 'hangar worker', async () => /hangar: worker \S+ running/.test(worker.lines()));
+    await Promise.all([
+      waitFor(server, 'hangar server', answers(url)),
+      waitFor(worker, 'hangar worker', async () => /hangar: worker \S+ running/.test(worker.lines())),
+    ]);
     return { shape: 'scale-out' as const, url, adminKey, dataDir, databaseUrl: databaseUrl.href, stop };
   });
 }
