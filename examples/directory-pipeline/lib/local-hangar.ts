@@ -4,8 +4,8 @@
  * - embedded: `hangar up` on a temporary data directory (SQLite, blobs on disk);
  * - scale-out: `hangar server` + one `hangar worker` sharing a fresh schema of the PostgreSQL at
  *   `postgres` and a bucket of a local S3-compatible server (s3rver, as the tests run it), and a
- *   database of the directory's own on the same PostgreSQL (`databaseUrl`: where Store, Index
- *   and search keep it, with full-text search).
+ *   database of the directory's own on the same PostgreSQL, owned by a role of its own
+ *   (`databaseUrl`: where Store, Index and search keep it, with full-text search).
  *
  * `egressAllow`: the private addresses tasks may reach through the egress proxy (the fixture's);
  * on scale-out the directory's PostgreSQL is added.
@@ -125,7 +125,7 @@ export async function startEmbedded(egressAllow: string[]): Promise<LocalHangar>
   return { shape: 'embedded', url, adminKey, dataDir, databaseUrl: null, stop };
 }
 
-/** `postgres`: a PostgreSQL URL whose user may create schemas and databases (CI's: trust auth, user postgres). */
+/** `postgres`: a PostgreSQL URL whose user may create schemas, roles and databases (CI's: trust auth, user postgres). */
 export async function startScaleOut(egressAllow: string[], postgres: string): Promise<LocalHangar> {
   const undo: (() => Promise<void> | void)[] = [];
   const stop = async () => {
@@ -146,16 +146,27 @@ export async function startScaleOut(egressAllow: string[], postgres: string): Pr
   return orUndo([stop], async () => {
     const dataDir = dataDirectory();
     undo.push(() => rmSync(dataDir, { recursive: true, force: true }));
-    // The bucket and the directory's database at once (Hangar makes its schema itself); each
-    // undone if the other fails.
-    const [s3, made] = await Promise.allSettled([startS3('hangar-directory'), admin(`CREATE DATABASE ${database}`)]);
+    // The directory's database is owned by a role of its own, which is what the tasks log in
+    // as (DATABASE_URL): they can do anything in it (unaccent is a trusted extension, its owner
+    // may create it) and nothing to Hangar's schema or other databases.
+    const password = randomBytes(16).toString('hex');
+    const makeDatabase = async () => {
+      await admin(`CREATE ROLE ${database} LOGIN PASSWORD '${password}'`);
+      undo.push(() => admin(`DROP ROLE IF EXISTS ${database}`));
+      await admin(`CREATE DATABASE ${database} OWNER ${database}`);
+      undo.push(() => admin(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`));
+    };
+    // The bucket and the database at once (Hangar makes its schema itself); each undone if the
+    // other fails.
+    const [s3, made] = await Promise.allSettled([startS3('hangar-directory'), makeDatabase()]);
     if (s3.status === 'fulfilled') undo.push(() => s3.value.close());
-    if (made.status === 'fulfilled') undo.push(() => admin(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`));
     if (s3.status === 'rejected') throw s3.reason;
     if (made.status === 'rejected') throw made.reason;
     undo.push(() => admin(`DROP SCHEMA IF EXISTS ${schema} CASCADE`));
     const databaseUrl = new URL(postgres);
     databaseUrl.pathname = `/${database}`;
+    databaseUrl.username = database;
+    databaseUrl.password = password;
     const adminKey = newAdminKey();
     const shared = {
       ...s3.value.env,
