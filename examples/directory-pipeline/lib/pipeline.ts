@@ -1,11 +1,12 @@
 /**
- * The pipeline on a Hangar: deploy it (a project holding the database and its scripts, three
- * functions, the scraper's circuit breaker, the state machine), run it, search what it stored.
- * run.ts and the end-to-end test both drive a Hangar through these.
+ * The pipeline on a Hangar: deploy it (a project holding the directory's scripts — and, on the
+ * embedded shape, its SQLite database —, three functions, the scraper's circuit breaker, the
+ * state machine), run it, search what it stored. run.ts and the end-to-end test both drive a
+ * Hangar through these.
  */
-import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 // The archives the API takes, made as `hangar function deploy --dir` and `hangar project
 // upload` make them (the example runs from Hangar's checkout).
@@ -14,6 +15,8 @@ import { pack, unpack } from '../../../src/projects/index.ts';
 import { type Hangar, HangarApiError, until } from './hangar.ts';
 
 const here = (p: string) => fileURLToPath(new URL(`../${p}`, import.meta.url));
+/** Hangar's checkout, which the example runs from. */
+const ROOT = here('../..');
 
 export const STATE_MACHINE = 'directory-pipeline';
 export const PROJECT = 'directory';
@@ -25,16 +28,77 @@ export const PROJECT = 'directory';
  */
 export const BREAKER = { failureThreshold: 6, windowSeconds: 30, cooldownSeconds: 5, probes: 1 };
 
+/** Where the directory is kept: SQLite (FTS5) in the project, or PostgreSQL (full-text search). */
+export type Backend = 'sqlite' | 'postgres';
+
 export interface Deployed {
   projectId: string;
+  backend: Backend;
 }
 
-/** Everything the pipeline needs, created or brought up to date; `mapsUrl` is the maps API's base URL. */
-export async function deploy(h: Hangar, opts: { mapsUrl: string; mapsApiKey: string }): Promise<Deployed> {
+/**
+ * What the tasks of the directory's scripts (Store, Index, search) add to their request, per
+ * backend: on PostgreSQL, the secret naming the database (project/directory.mjs picks the
+ * backend by it) and egress, as the database is reached through the worker's egress proxy
+ * (project/tunnel.mjs), which the operator allows to reach it (HANGAR_EGRESS_ALLOW).
+ */
+export const DIRECTORY_TASK: Record<Backend, { network?: 'egress'; secrets?: string[] }> = {
+  sqlite: {},
+  postgres: { network: 'egress', secrets: ['DATABASE_URL'] },
+};
+
+/** The state machine, its Store and Index states given the backend's task settings. */
+export function definitionFor(backend: Backend): string {
+  const asl = JSON.parse(readFileSync(here('state-machine.asl.json'), 'utf8'));
+  for (const state of ['Store', 'Index']) Object.assign(asl.States[state].Parameters, DIRECTORY_TASK[backend]);
+  return JSON.stringify(asl, null, 2);
+}
+
+/**
+ * Copies the package `name` (as Hangar's own checkout resolves it from `from`) and its
+ * dependencies into `into`/node_modules, keeping their layout: what `npm install pg` would put
+ * in the project. /opt/hangar/node resolves `import 'pg'` from the script's directory, the
+ * task's workspace, so the project carries it. Only what Node runs: no optional dependencies
+ * (pg's is pg-cloudflare, for Cloudflare Workers), TypeScript sources, declarations, source
+ * maps, tests or READMEs — 74 files of 313 KB instead of 138 of 1 MB, which every task in the
+ * project unpacks and packs again as its next version.
+ */
+function copyPackage(name: string, into: string, from = here('.'), seen = new Set<string>()): void {
+  let dir = from;
+  while (!existsSync(join(dir, 'node_modules', name, 'package.json'))) {
+    if (dirname(dir) === dir) throw new Error(`cannot find the package ${name} from ${from}`);
+    dir = dirname(dir);
+  }
+  const pkg = join(dir, 'node_modules', name);
+  if (seen.has(pkg)) return;
+  seen.add(pkg);
+  const runs = (path: string) => {
+    const rel = relative(pkg, path);
+    return !/(^|\/)(src|test)$|\.(map|ts)$|\.test\.js$|^README\.md$/i.test(rel);
+  };
+  cpSync(pkg, join(into, relative(ROOT, pkg)), { recursive: true, filter: runs });
+  const meta = JSON.parse(readFileSync(join(pkg, 'package.json'), 'utf8'));
+  for (const dep of Object.keys(meta.dependencies ?? {})) copyPackage(dep, into, pkg, seen);
+}
+
+/** The project's files, as deploy() uploads them, into `dir`: the scripts (project/), and pg for PostgreSQL. */
+export function copyProjectFiles(dir: string, backend: Backend): void {
+  cpSync(here('project'), dir, { recursive: true });
+  if (backend === 'postgres') copyPackage('pg', dir);
+}
+
+/**
+ * Everything the pipeline needs, created or brought up to date; `mapsUrl` is the maps API's
+ * base URL; `databaseUrl`, if given, the PostgreSQL database the directory is kept in (else
+ * SQLite in the project).
+ */
+export async function deploy(h: Hangar, opts: { mapsUrl: string; mapsApiKey: string; databaseUrl?: string | null }): Promise<Deployed> {
+  const backend: Backend = opts.databaseUrl ? 'postgres' : 'sqlite';
   await h.call('PUT', '/secrets/MAPS_API_KEY', { value: opts.mapsApiKey });
-  // The project: its scripts and, once a run stored something, directory.db. An upload is the
-  // whole of the next version, so an existing project's files are downloaded, the scripts put
-  // over them, and the lot uploaded: the database stays.
+  if (opts.databaseUrl) await h.call('PUT', '/secrets/DATABASE_URL', { value: opts.databaseUrl });
+  // The project: its scripts (and pg, for PostgreSQL) and, once a run stored something in
+  // SQLite, directory.db. An upload is the whole of the next version, so an existing project's
+  // files are downloaded, the scripts put over them, and the lot uploaded: the database stays.
   const { projects } = await h.call<{ projects: { projectId: string; name: string; latestVersion: number }[] }>('GET', '/projects');
   const project =
     projects.find((p) => p.name === PROJECT) ??
@@ -46,7 +110,7 @@ export async function deploy(h: Hangar, opts: { mapsUrl: string; mapsApiKey: str
       if (!res.ok) throw new HangarApiError('GET', `/projects/${project.projectId}/files`, res.status, await res.text());
       await unpack(Buffer.from(await res.arrayBuffer()), files);
     }
-    cpSync(here('project'), files, { recursive: true });
+    copyProjectFiles(files, backend);
     await h.call('PUT', `/projects/${project.projectId}/files`, await pack(files));
   } finally {
     rmSync(files, { recursive: true, force: true });
@@ -83,14 +147,14 @@ export async function deploy(h: Hangar, opts: { mapsUrl: string; mapsApiKey: str
     Array.from({ length: 10 }, () => h.raw('POST', '/functions/find-artists/invoke', { warmup: true }).then((r) => r.arrayBuffer())),
   );
   await h.call('PUT', '/functions/find-artists/circuit-breaker', BREAKER);
-  const definition = readFileSync(here('state-machine.asl.json'), 'utf8');
+  const definition = definitionFor(backend);
   try {
     await h.call('POST', '/state-machines', { name: STATE_MACHINE, definition });
   } catch (e) {
     if (!(e instanceof HangarApiError) || e.status !== 409) throw e;
     await h.call('PATCH', `/state-machines/${STATE_MACHINE}`, { definition });
   }
-  return { projectId: project.projectId };
+  return { projectId: project.projectId, backend };
 }
 
 export interface Execution {
@@ -146,7 +210,8 @@ export interface DeadLetter {
 export interface Report {
   searches: Record<string, Found[]>;
   deadLetters: DeadLetter[];
-  counts: { studios: number; artists: number; deadLetters: number };
+  /** `indexed`: the search index's documents, one per artist once Index ran. */
+  counts: { studios: number; artists: number; deadLetters: number; indexed: number };
 }
 
 const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
@@ -158,6 +223,7 @@ export async function report(h: Hangar, d: Deployed, queries: string[]): Promise
     queue: 'directory',
     shell: `exec /opt/hangar/node search.mjs ${queries.map(quote).join(' ')}`,
     timeout: 60,
+    ...DIRECTORY_TASK[d.backend],
   });
   const t = await until(
     `search task ${taskId}`,

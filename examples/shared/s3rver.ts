@@ -2,7 +2,7 @@
  * Runs s3rver (an S3-protocol server) in its own process and prints `port=<n>` once it listens.
  * Started with --openssl-legacy-provider: s3rver signs list continuation tokens with DES,
  * which OpenSSL 3 keeps in its legacy provider.
- * Usage: node --openssl-legacy-provider test/helpers/s3-server.ts <directory> <bucket> [address]
+ * Usage: node --openssl-legacy-provider examples/shared/s3rver.ts <directory> <bucket> [address]
  */
 import S3rver from 's3rver';
 

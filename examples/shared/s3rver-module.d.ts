@@ -1,4 +1,4 @@
-/** The part of s3rver (an S3-protocol server for tests; it ships no types) the tests use. */
+/** The part of s3rver (an S3-protocol server for tests and examples; it ships no types) they use. */
 declare module 's3rver' {
   import type { AddressInfo } from 'node:net';
   interface S3rverOptions {
