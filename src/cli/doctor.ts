@@ -7,6 +7,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Config } from '../config/index.ts';
 import { createSandboxExecutor, sandboxTools } from '../executor/index.ts';
+import { codeDirOf, instancesUnreachable } from '../functions/index.ts';
 import { openBlobs, sandboxSetup } from '../runtime/index.ts';
 import { CLOCK_WARN_MS, DatabaseClock } from '../store/postgres/clock.ts';
 import { AUTOVACUUM_OFF } from '../store/postgres/warnings.ts';
@@ -27,6 +28,9 @@ export interface DoctorReport {
   database: DatabaseCheck | null;
   /** The bucket (scale-out shape); null with the data directory's blobs. */
   bucket: { name: string; writable: boolean; problem: string | null } | null;
+  /** Whether the sandbox's uid reaches what function instances bind (the code under the data
+   *  directory, the runtimes); null where functions would not run (no sandbox). */
+  functions: { reachable: boolean; problem: string | null } | null;
 }
 
 export interface DatabaseCheck {
@@ -112,6 +116,7 @@ export function doctorWarnings(r: DoctorReport): string[] {
   if (db?.autovacuum === false) out.push(AUTOVACUUM_OFF);
   if (r.bucket && !r.bucket.writable)
     out.push(`the bucket ${r.bucket.name} cannot be written${r.bucket.problem ? `: ${r.bucket.problem}` : ''}`);
+  if (r.functions?.problem) out.push(r.functions.problem);
   return out;
 }
 
@@ -144,6 +149,8 @@ export async function doctor(config: Config): Promise<DoctorReport> {
         : config.executor === 'sandbox'
           ? 'HANGAR_EXECUTOR=sandbox, but the sandbox does not work here: workers will refuse to start'
           : 'no sandbox here: tasks run as plain processes with no isolation (HANGAR_EXECUTOR=process)';
+    // Functions run only sandboxed: where tasks would, check what their instances bind.
+    const unreachable = available ? await instancesUnreachable(codeDirOf(dataDir), config.sandboxUid) : null;
     return {
       sandbox: { available, unproven, description: sbx.description, problems: sbx.problems, proofMs },
       bwrapVersion: tools.bwrapVersion,
@@ -153,6 +160,7 @@ export async function doctor(config: Config): Promise<DoctorReport> {
       verdict,
       database: (await shared)[0],
       bucket: (await shared)[1],
+      functions: available ? { reachable: unreachable === null, problem: unreachable } : null,
     };
   } finally {
     await rm(workDir, { recursive: true, force: true });

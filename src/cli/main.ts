@@ -86,6 +86,9 @@ serverOptions(
             ]
           : []),
         ...(r.bucket ? [`bucket:    ${r.bucket.name}: ${r.bucket.writable ? 'written and read back' : 'NOT writable'}`] : []),
+        ...(r.functions
+          ? [`functions: ${r.functions.reachable ? 'the sandbox reaches their code and runtimes' : 'CANNOT start (see the warning)'}`]
+          : []),
         ...doctorWarnings(r).map((w) => `warning:   ${w}`),
         `verdict:   ${r.verdict}`,
       ];

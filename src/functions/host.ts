@@ -7,8 +7,7 @@
 import { basename } from 'node:path';
 import { ErrorCode, Unavailable } from '../core/index.ts';
 import { CodeDirectories } from './code-dirs.ts';
-import { barrierMessage, barrierOnTheWay } from './reach.ts';
-import { RUNTIMES_DIR } from './runtimes.ts';
+import { instancesUnreachable, UNREACHABLE_FOR_CALLERS } from './reach.ts';
 import { warmKey } from './warm-key.ts';
 import { InstancePool, type PoolDeps, type PoolOptions } from './pool.ts';
 import type { FunctionVersionConfig } from './runtimes.ts';
@@ -36,24 +35,16 @@ export class FunctionHost {
    */
   async checkReach(): Promise<string | null> {
     this.unreachable = null;
-    const uid = this.sandboxUid;
-    if (uid === null) return null;
-    const bound = [
-      ['the function code', this.code.root, 'set HANGAR_DATA_DIR to a directory it can reach'],
-      ["Hangar's function runtimes", RUNTIMES_DIR, 'install Hangar where it can reach'],
-    ] as const;
-    for (const [what, path, fix] of bound) {
-      const barrier = await barrierOnTheWay(path, uid);
-      if (barrier) return (this.unreachable = barrierMessage(what, path, uid, barrier, fix));
-    }
-    return null;
+    if (this.sandboxUid === null) return null;
+    this.unreachable = await instancesUnreachable(this.code.root, this.sandboxUid);
+    return this.unreachable;
   }
 
   /** Only a host found blocked checks again, at each cold start: a chmod works without a restart. */
   private async startable(): Promise<void> {
     if (this.unreachable === null) return;
-    const why = await this.checkReach();
-    if (why !== null) throw new Unavailable(ErrorCode.FunctionsUnavailable, why, 60);
+    // The caller is told that it is so, not where: the paths are the operator's (logged at start).
+    if ((await this.checkReach()) !== null) throw new Unavailable(ErrorCode.FunctionsUnavailable, UNREACHABLE_FOR_CALLERS, 60);
   }
 
   start(): void {

@@ -2,6 +2,7 @@
  *  the task sandbox. The only module other subsystems import. */
 export { CodeDirectories } from './code-dirs.ts';
 export { FunctionHost } from './host.ts';
+export { codeDirOf, instancesUnreachable, UNREACHABLE_FOR_CALLERS } from './reach.ts';
 export {
   INIT_TIMEOUT_MS,
   Instance,

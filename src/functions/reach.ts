@@ -11,7 +11,8 @@
  * barrier it is not.
  */
 import { stat } from 'node:fs/promises';
-import { dirname, parse, resolve } from 'node:path';
+import { dirname, join, parse, resolve } from 'node:path';
+import { RUNTIMES_DIR } from './runtimes.ts';
 
 export interface Barrier {
   /** The directory `uid` cannot pass. */
@@ -52,3 +53,27 @@ export function barrierMessage(what: string, path: string, uid: number, b: Barri
     `chmod o+x ${b.dir} (no listing is granted), or ${fix}`
   );
 }
+
+/** Where a data directory keeps the functions' unpacked code (what instances bind). */
+export const codeDirOf = (dataDir: string): string => join(dataDir, 'functions', 'code');
+
+/**
+ * Why the sandbox's uid cannot reach a directory instances bind — the functions' code under
+ * `codeDir`, the built-in runtimes in Hangar's installation — or null. The message names host
+ * paths: it is for the operator (start-up log, `hangar doctor`), not for a function's callers.
+ */
+export async function instancesUnreachable(codeDir: string, uid: number): Promise<string | null> {
+  const bound = [
+    ['the function code', codeDir, 'set HANGAR_DATA_DIR to a directory it can reach'],
+    ["Hangar's function runtimes", RUNTIMES_DIR, 'install Hangar where it can reach'],
+  ] as const;
+  for (const [what, path, fix] of bound) {
+    const barrier = await barrierOnTheWay(path, uid);
+    if (barrier) return barrierMessage(what, path, uid, barrier, fix);
+  }
+  return null;
+}
+
+/** What a function's caller is told while instances cannot start here: no host path. */
+export const UNREACHABLE_FOR_CALLERS =
+  "functions cannot start on this host: the sandbox's uid cannot reach a directory instances need (the operator finds which in the server's log or with `hangar doctor`)";

@@ -49,7 +49,7 @@ import {
 } from '../store/index.ts';
 import type { Clock } from '../core/index.ts';
 import { Maintenance, OutputSink, WorkerPool } from '../worker/index.ts';
-import { FunctionHost } from '../functions/index.ts';
+import { codeDirOf, FunctionHost } from '../functions/index.ts';
 import { AlertEvaluator } from '../alerts/index.ts';
 import { Tracing } from '../trace/index.ts';
 import { Autoscaler } from '../autoscale/index.ts';
@@ -331,7 +331,7 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
           executor,
           workDir,
           region: config.awsRegion,
-          codeDir: join(dataDir, 'functions', 'code'),
+          codeDir: codeDirOf(dataDir),
           sandboxUid: config.sandboxUid,
           revealSecrets: secretRevealer(store, secrets),
         },

@@ -1,8 +1,9 @@
 /**
  * A data directory under a parent the sandbox uid cannot pass (0700, as /root): the directory
- * walk names the parent; a started Hangar warns at start-up with the directory and the fix, and
- * an invocation answers the same (503) instead of an obscure runtime exit; once the parent is
- * opened (chmod o+x), the next invocation runs, without a restart. Real directories, a real
+ * walk names the parent; a started Hangar warns at start-up with the directory and the fix, as
+ * `hangar doctor` does, and an invocation answers 503 (that functions cannot start here, without
+ * the host's paths) instead of an obscure runtime exit; once the parent is opened (chmod o+x),
+ * the next invocation runs, without a restart. Real directories, a real
  * sandbox (skipped, with the reason, where the host cannot sandbox).
  */
 import assert from 'node:assert/strict';
@@ -12,7 +13,8 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { loadConfig } from '../../src/config/index.ts';
-import { barrierOnTheWay } from '../../src/functions/reach.ts';
+import { doctor, doctorWarnings } from '../../src/cli/doctor.ts';
+import { barrierOnTheWay, UNREACHABLE_FOR_CALLERS } from '../../src/functions/reach.ts';
 import { createLogger } from '../../src/log/index.ts';
 import { startPlatform } from '../../src/runtime/index.ts';
 import { ADMIN, TEST_ADMIN_KEY, TEST_EXECUTOR_ENV } from '../helpers/process.ts';
@@ -43,7 +45,7 @@ describe('barrierOnTheWay', () => {
 });
 
 describe('a data directory under a 0700 parent', { skip }, () => {
-  it('warns at start-up and answers every invocation with the directory and the fix until it is fixed', async () => {
+  it('warns at start-up and in doctor, and answers every invocation 503 until it is fixed', async () => {
     const parent = join(root, 'private');
     mkdirSync(parent, { mode: 0o700 });
     chmodSync(parent, 0o700);
@@ -75,12 +77,19 @@ describe('a data directory under a 0700 parent', { skip }, () => {
       assert.equal(made.statusCode, 201, made.body);
       const refused = await inject('POST', '/functions/f/invoke', {});
       assert.equal(refused.statusCode, 503, refused.body);
-      assert.equal(refused.json().detail, warned.why);
+      // The caller learns that functions cannot start here, not the host's paths: those are the
+      // operator's, in the log above and in `hangar doctor`.
+      assert.equal(refused.json().detail, UNREACHABLE_FOR_CALLERS);
+      assert.ok(!refused.body.includes(parent), refused.body);
+      const report = await doctor(config);
+      assert.deepEqual(report.functions, { reachable: false, problem: warned.why });
+      assert.ok(doctorWarnings(report).includes(warned.why!));
 
       chmodSync(parent, 0o711);
       const ran = await inject('POST', '/functions/f/invoke', {});
       assert.equal(ran.statusCode, 200, ran.body);
       assert.equal(ran.json(), 'ran');
+      assert.deepEqual((await doctor(config)).functions, { reachable: true, problem: null });
     } finally {
       await p.close();
     }
