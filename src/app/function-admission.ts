@@ -10,15 +10,17 @@
  */
 import { randomUUID } from 'node:crypto';
 import { ErrorCode, type FunctionSnapshot, Throttled } from '../core/index.ts';
-import { type FunctionHost, INIT_TIMEOUT_MS } from '../functions/index.ts';
+import { type FunctionHost, initLimitMs } from '../functions/index.ts';
 import type { FunctionFleet } from '../store/index.ts';
 
-/** Beyond the function's timeout, how long an invocation may take: its instance's init and the
- *  code's download and unpacking (a lease's life and an API node's patience), ms. */
-const HOLD_EXTRA_MS = INIT_TIMEOUT_MS + 30_000;
+/** Beyond the function's timeout and its instance's init, how long an invocation may take: the
+ *  code's download and unpacking, ms. */
+const HOLD_EXTRA_MS = 30_000;
 
-/** How long an invocation of `f` may hold a slot and keep its API node waiting, ms. */
-export const holdMsOf = (f: FunctionSnapshot): number => f.timeoutS * 1000 + HOLD_EXTRA_MS;
+/** How long an invocation of `f` may hold a slot and keep its API node waiting (a lease's life
+ *  and an API node's patience): a cold start's init at its longest, the function's timeout and
+ *  the code's download, ms. */
+export const holdMsOf = (f: FunctionSnapshot): number => initLimitMs(f.timeoutS, 'on-demand') + f.timeoutS * 1000 + HOLD_EXTRA_MS;
 
 /** Lambda's 429 for a function at its reserved concurrency. */
 export const throttled = (name: string, reserved: number): Throttled =>

@@ -5,6 +5,8 @@ export { FunctionHost } from './host.ts';
 export { codeDirOf, instancesUnreachable, UNREACHABLE_FOR_CALLERS } from './reach.ts';
 export {
   INIT_TIMEOUT_MS,
+  initLimitMs,
+  PROVISIONED_INIT_MIN_MS,
   Instance,
   InstanceBusy,
   InstanceGone,

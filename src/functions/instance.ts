@@ -34,6 +34,24 @@ import {
 
 /** Lambda's init phase limit for on-demand instances. */
 export const INIT_TIMEOUT_MS = 10_000;
+/** Lambda's least init limit for provisioned concurrency (the function's timeout when higher). */
+export const PROVISIONED_INIT_MIN_MS = 130_000;
+
+/**
+ * How long an instance's init may run. Provisioned: 130 s or the function's timeout, whichever is
+ * higher, as Lambda documents. On demand, Lambda stops an init past 10 s and runs it again within
+ * the first invocation, under the function's timeout; here the same init goes on instead (its
+ * work is not thrown away: on a host short of CPU, a restart is what keeps it from finishing), so
+ * it may take the function's timeout when that is longer. Either way an init that is merely slow
+ * does not fail an invocation Lambda would have answered.
+ */
+export function initLimitMs(
+  timeoutS: number,
+  type: 'on-demand' | 'provisioned-concurrency',
+  initPhaseMs: number = INIT_TIMEOUT_MS,
+): number {
+  return Math.max(type === 'provisioned-concurrency' ? PROVISIONED_INIT_MIN_MS : initPhaseMs, timeoutS * 1000);
+}
 /** Where instances' Runtime API sockets live on the host: short (unix socket paths are capped at
  *  108 bytes), traversable by the sandbox uid through bwrap's bind. */
 export const SOCKET_DIR = '/run/hangar-fn';
@@ -54,7 +72,8 @@ export interface InstanceDeps {
   /** Each piece of the runtime's output as written (the function's logs). */
   onOutput?: (stream: 'stdout' | 'stderr', chunk: Buffer) => void;
   socketDir?: string;
-  initTimeoutMs?: number;
+  /** Lambda's on-demand init phase, ms (INIT_TIMEOUT_MS; tests shorten it): see initLimitMs. */
+  initPhaseMs?: number;
   initializationType?: 'on-demand' | 'provisioned-concurrency';
   /** Throws when no instance can start on this host, saying why (FunctionHost: the sandbox uid
    *  cannot reach the code), before a sandbox is spent on learning it obscurely. */
@@ -185,7 +204,7 @@ export class Instance {
       },
     });
     void this.exit.then((r) => this.ended(r));
-    this.init = this.initPhase(deps.initTimeoutMs ?? INIT_TIMEOUT_MS);
+    this.init = this.initPhase(initLimitMs(config.timeoutS, deps.initializationType ?? 'on-demand', deps.initPhaseMs));
   }
 
   /** Spawns an instance of the function version; its init phase runs in the background. */

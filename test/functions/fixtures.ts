@@ -49,6 +49,10 @@ export const handler = async () => basename(import.meta.url);`,
 exports.handler = async () => { throw new ValidationError('bad input'); };`,
   'lib/deep/nested.js': `exports.api = { v1: { handler: async () => 'nested' } };`,
   'syntax.js': `exports.handler = async () => { return 1 +; };`,
+  // An init that takes INIT_MS (blocking, as a heavy module load does).
+  'slowinit.js': `const ms = Number(process.env.INIT_MS ?? 0);
+Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+exports.handler = async () => 'initialized';`,
   'missing-dep.js': `require('no-such-package-anywhere'); exports.handler = async () => 1;`,
   'no-export.js': `exports.other = async () => 1;`,
   'crash.js': `exports.handler = async (event) => { if (event.crash) process.exit(3); return 'alive'; };`,

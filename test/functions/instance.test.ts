@@ -10,7 +10,16 @@ import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { ProcessExecutor } from '../../src/executor/index.ts';
-import { type FunctionVersionConfig, Instance, InstanceGone, type InvokeOutcome } from '../../src/functions/index.ts';
+import {
+  type FunctionVersionConfig,
+  Instance,
+  type InstanceDeps,
+  InstanceGone,
+  INIT_TIMEOUT_MS,
+  initLimitMs,
+  type InvokeOutcome,
+  PROVISIONED_INIT_MIN_MS,
+} from '../../src/functions/index.ts';
 import { ENGINES, sandboxTestDir, testSandboxes } from '../helpers/sandbox.ts';
 import { writeHandlers, writeProvided } from './fixtures.ts';
 
@@ -57,9 +66,18 @@ async function until(cond: () => boolean): Promise<void> {
 const json = (o: InvokeOutcome) => JSON.parse((o.kind === 'result' ? o.payload : o.error.payload).toString());
 const event = (e: unknown) => Buffer.from(JSON.stringify(e));
 
+describe('initLimitMs', () => {
+  it("is Lambda's 10 s on demand, or the function's timeout when longer; 130 s or the timeout with provisioned concurrency", () => {
+    assert.equal(initLimitMs(3, 'on-demand'), INIT_TIMEOUT_MS);
+    assert.equal(initLimitMs(900, 'on-demand'), 900_000);
+    assert.equal(initLimitMs(60, 'provisioned-concurrency'), PROVISIONED_INIT_MIN_MS);
+    assert.equal(initLimitMs(900, 'provisioned-concurrency'), 900_000);
+  });
+});
+
 for (const engine of ENGINES) {
   const { executor, skip } = reports.get(engine)!;
-  const start = async (c: FunctionVersionConfig, logs?: string[]) => {
+  const start = async (c: FunctionVersionConfig, logs?: string[], more: Partial<InstanceDeps> = {}) => {
     const i = await Instance.start(c, {
       executor: executor as ProcessExecutor,
       workDir,
@@ -67,6 +85,7 @@ for (const engine of ENGINES) {
       accountId: '123456789012',
       owner: 'user-test',
       onOutput: logs ? (_s, chunk) => logs.push(chunk.toString()) : undefined,
+      ...more,
     });
     instances.push(i);
     return i;
@@ -172,6 +191,23 @@ for (const engine of ENGINES) {
       await assert.rejects(i.invoke(event({})), InstanceGone);
       const s = await start(config('syntax.handler'));
       assert.equal((await s.ready())?.errorType, 'Runtime.UserCodeSyntaxError');
+    });
+
+    it("lets an init past Lambda's init phase go on under the function's timeout (Lambda runs it again within the invocation)", async () => {
+      // Lambda's 10 s init phase shortened to 200 ms: an init of 700 ms is past it.
+      const slow = await start(config('slowinit.handler', { timeoutS: 3, environment: { INIT_MS: '700' } }), undefined, {
+        initPhaseMs: 200,
+      });
+      const o = await slow.invoke(event({}));
+      assert.equal(json(o), 'initialized');
+      assert.ok((o.initDurationMs ?? 0) >= 700, String(o.initDurationMs));
+      // Past the function's timeout too (1 s, above the 200 ms phase): the init fails as a timeout.
+      const slower = await start(config('slowinit.handler', { timeoutS: 1, environment: { INIT_MS: '1500' } }), undefined, {
+        initPhaseMs: 200,
+      });
+      const failed = await slower.invoke(event({}));
+      assert.equal(failed.kind === 'error' && failed.error.errorType, 'Sandbox.Timedout');
+      assert.equal(json(failed).errorMessage, 'Init timed out after 1.00 seconds');
     });
 
     it('times out as Lambda does, and the next invocation is a cold start', async () => {
