@@ -1,6 +1,6 @@
 /**
- * Issue 24's example, end to end, on either shape (test/e2e/directory-pipeline.test.ts and
- * directory-pipeline-scale-out.test.ts): the one command (`node
+ * Issue 24's example, end to end, on either shape (test/e2e/directory-pipeline.test.ts runs
+ * both, one after the other): the one command (`node
  * examples/directory-pipeline/run.ts --shape S`) starts the fixture internet and a Hangar of its
  * own — `hangar up`, or `hangar server` + `hangar worker` on PostgreSQL and S3 —, deploys seed
  * 001's pipeline and runs it four times under injected faults (lib/scenario.ts). Checked here,
