@@ -35,6 +35,7 @@ import { httpApiRoutes } from './routes/http-apis.ts';
 import { healthRoutes } from './routes/health.ts';
 import { opsRoutes } from './routes/ops.ts';
 import { SharedRateCounts } from './rate-counts.ts';
+import { SharedThrottleCounts } from './throttle-counts.ts';
 import { liveRoutes } from './routes/live.ts';
 import { projectRoutes } from './routes/projects.ts';
 import { uiRoutes } from './routes/ui.ts';
@@ -164,12 +165,19 @@ export async function buildApp(ctx: ApiContext, log: Logger): Promise<FastifyIns
   functionCircuitBreakerRoutes(app, ctx);
   functionLogRoutes(app, ctx);
   // HTTP APIs: managed under /http-apis, served under /http/{apiId} (and by Host) by the gateway,
-  // which hears of each change made here at once.
+  // which hears of each change made here at once. Several API nodes on one database share their
+  // routes' throttles (throttle-counts.ts); one process alone keeps its buckets.
+  const gatewayLog = log.child({ module: 'http-gateway' });
+  const sharedThrottle = ctx.store.capabilities.sharedRequestCounts
+    ? new SharedThrottleCounts(ctx.store.countRequests.bind(ctx.store), gatewayLog)
+    : null;
+  if (sharedThrottle) app.addHook('onClose', async () => sharedThrottle.close());
   const gateway = new HttpGateway({
     ...ctx,
     jwks: new JwksVerifier({ allow: splitList(ctx.config.jwksAllow) }),
     accountOf: accountIdOf,
-    log: log.child({ module: 'http-gateway' }),
+    log: gatewayLog,
+    sharedThrottle,
   });
   httpApiRoutes(app, { ...ctx, httpApiChanged: (apiId) => gateway.forget(apiId) });
   await gatewayRoutes(app, gateway);

@@ -10,9 +10,7 @@
  */
 import type { FastifyRateLimitStore, FastifyRateLimitStoreCtor } from '@fastify/rate-limit';
 import type { Access } from '../store/index.ts';
-
-/** How often a node adds its counts to the shared ones, ms. */
-const FLUSH_MS = 50;
+import { FlushLoop, type RateLog } from './flush-loop.ts';
 
 /** How often windows long over are forgotten, ms. */
 const SWEEP_MS = 10_000;
@@ -28,29 +26,25 @@ interface KeyState {
 
 type CountRequests = Access['countRequests'];
 
-/** What it logs through (the API's logger). */
-export interface RateLog {
-  info(msg: string): void;
-  warn(obj: object, msg: string): void;
-}
-
 export class SharedRateCounts {
   private readonly keys = new Map<string, KeyState>();
   private readonly count: CountRequests;
   private readonly windowMs: number;
-  private readonly log: RateLog;
-  private timer: NodeJS.Timeout | null = null;
-  private flushing: Promise<void> | null = null;
+  private readonly loop: FlushLoop;
   /** The store's clock minus this host's, ms, as of the last flush. */
   private skewMs = 0;
   private lastSweep = Date.now();
-  private failing = false;
-  private closed = false;
 
   constructor(count: CountRequests, windowMs: number, log: RateLog) {
     this.count = count;
     this.windowMs = windowMs;
-    this.log = log;
+    this.loop = new FlushLoop({
+      flush: () => this.flush(),
+      active: () => this.active(),
+      log,
+      failing: 'rate-limit counts cannot be shared now; each API node limits what it sees until the database answers',
+      recovered: 'rate-limit counts are shared across API nodes again',
+    });
   }
 
   /** Counts one request of `key`: the window's requests so far (here and, as last heard, on
@@ -64,7 +58,7 @@ export class SharedRateCounts {
       s.known = 0;
     }
     s.pending++;
-    this.schedule();
+    this.loop.schedule();
     return { current: s.known + s.pending, ttl: Math.max(0, s.startedAt + this.windowMs - now) };
   }
 
@@ -79,18 +73,6 @@ export class SharedRateCounts {
         return this;
       }
     };
-  }
-
-  private schedule(): void {
-    if (this.timer || this.closed) return;
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      this.flushing ??= this.flush().finally(() => {
-        this.flushing = null;
-        if (this.active()) this.schedule();
-      });
-    }, FLUSH_MS);
-    this.timer.unref();
   }
 
   /** Something to add, or a window still open whose total the other nodes may be raising. */
@@ -121,19 +103,16 @@ export class SharedRateCounts {
           s.known = c.n;
         }
       }
-      if (this.failing) this.log.info('rate-limit counts are shared across API nodes again');
-      this.failing = false;
     } catch (err) {
       // Counted again at the next flush; meanwhile this node limits what it sees.
       for (const t of taken) {
         const s = this.keys.get(t.key);
         if (s) s.pending += t.n;
       }
-      if (!this.failing)
-        this.log.warn({ err }, 'rate-limit counts cannot be shared now; each API node limits what it sees until the database answers');
-      this.failing = true;
+      throw err;
+    } finally {
+      this.sweep();
     }
-    this.sweep();
   }
 
   /** Forgets keys whose window is over with nothing left to add. */
@@ -146,10 +125,7 @@ export class SharedRateCounts {
 
   /** Adds what is still counted here, then stops. */
   async close(): Promise<void> {
-    this.closed = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    await this.flushing;
-    if ([...this.keys.values()].some((s) => s.pending > 0)) await this.flush();
+    await this.loop.close();
+    if ([...this.keys.values()].some((s) => s.pending > 0)) await this.loop.flush();
   }
 }

@@ -8,8 +8,15 @@
  *
  * Everything it keeps is in this process, per API node: an API's definition for API_KEEP_MS (a
  * change made through this node is seen at once, through another within that time), throttle
- * buckets (n nodes let through up to n times a route's burst; AWS's limits are also "best
- * effort"), and cached answers (each node fills its own).
+ * buckets, and cached answers (each node fills its own).
+ *
+ * Throttle buckets: one node alone (embedded) keeps each route's bucket and that is the whole
+ * story. Several API nodes (scale-out) each keep a copy of the route's one bucket, and a
+ * SharedThrottle tells each what the others let through, as counted in the database every few
+ * tens of ms (core takeTokensElsewhere): together they let through about the route's rate, not
+ * n times it. Best effort, as AWS's own limits: a node cannot see what the others took since
+ * its last read of their counts (with the database away, since it went), a node new to a route
+ * starts with a full burst, and no request waits on the database.
  */
 import { randomBytes } from 'node:crypto';
 import { Counter } from 'prom-client';
@@ -35,6 +42,7 @@ import {
   preflight,
   type RouteKey,
   takeToken,
+  takeTokensElsewhere,
   withCorsHeaders,
 } from '../core/index.ts';
 import type { Logger } from '../log/index.ts';
@@ -62,6 +70,17 @@ export interface GatewayApp extends InvokeApp {
   accountOf(userId: string): string;
   log: Logger;
   metrics: Pick<Metrics, 'registry'>;
+  /** Throttles counted across API nodes; null or absent where this process is the whole API. */
+  sharedThrottle?: SharedThrottle | null;
+}
+
+/** A route's throttle shared by every API node: what this node let through goes into counts
+ *  every node reads. Both calls answer from memory at once; the counting happens apart. */
+export interface SharedThrottle {
+  /** This node let a request through on `key` (a route). */
+  took(key: string): void;
+  /** Requests the other nodes let through on `key` since the last call, as last heard. */
+  takenElsewhere(key: string): number;
 }
 
 type Outcome = 'invoked' | 'cached' | 'preflight' | 'not_found' | 'unauthorized' | 'forbidden' | 'throttled';
@@ -149,9 +168,15 @@ export class HttpGateway {
     const limit = effectiveLimit(api.throttle ?? undefined, route.throttle ?? undefined);
     if (limit) {
       const bucketKey = `${api.apiId} ${route.routeKey}`;
-      const decision = takeToken(limit, this.buckets.get(bucketKey), this.app.clock.now());
+      const shared = this.app.sharedThrottle;
+      const now = this.app.clock.now();
+      let bucket = this.buckets.get(bucketKey);
+      const elsewhere = shared ? shared.takenElsewhere(bucketKey) : 0;
+      if (bucket && elsewhere > 0) bucket = takeTokensElsewhere(limit, bucket, elsewhere, now);
+      const decision = takeToken(limit, bucket, now);
       this.buckets.set(bucketKey, decision.bucket);
       if (!decision.allowed) return ['throttled', TOO_MANY()];
+      shared?.took(bucketKey);
     }
 
     const event = buildEventV2(req, {

@@ -109,7 +109,7 @@ export {
   type CodeUpdate,
 } from './function-admin.ts';
 export { gatewayAnswerFor, invokeForHttp, type HttpTarget } from './http-invoke.ts';
-export { API_KEEP_MS, gatewayRequestId, HttpGateway, MAX_REQUEST_BYTES, type GatewayApp } from './http-gateway.ts';
+export { API_KEEP_MS, gatewayRequestId, HttpGateway, MAX_REQUEST_BYTES, type GatewayApp, type SharedThrottle } from './http-gateway.ts';
 export {
   createHttpApi,
   createHttpRoute,

@@ -52,8 +52,8 @@ export interface Access {
   /** Adds requests counted in this process to the shared count of their keys' windows of
    *  `windowMs` (a window past its end starts again now) and returns each key's total and
    *  window start, with the store clock's now, and those of the `watch` keys, read only: the
-   *  API's rate limit across API nodes. Only with StoreCapabilities.sharedRequestCounts
-   *  (callers check it first); without it, where one process is the whole API (SQLite), it
-   *  throws. */
+   *  API's rate limit and HTTP API route throttles across API nodes (each caller its own keys).
+   *  Only with StoreCapabilities.sharedRequestCounts (callers check it first); without it,
+   *  where one process is the whole API (SQLite), it throws. */
   countRequests(counts: { key: string; n: number }[], windowMs: number, watch?: string[]): Promise<{ now: number; counts: RequestCount[] }>;
 }

@@ -20,9 +20,9 @@ export interface StoreCapabilities {
    *  a task already leased to it (PostgreSQL). False: it offers nothing, as in one process a
    *  submit sees the attached takers directly (SQLite). */
   pushDispatch: boolean;
-  /** countRequests() shares rate-limit counts between API nodes on one database (PostgreSQL).
-   *  False: one process is the whole API and counts in memory, and countRequests() is not to
-   *  be called (SQLite). */
+  /** countRequests() shares rate-limit and route-throttle counts between API nodes on one
+   *  database (PostgreSQL). False: one process is the whole API and counts in memory, and
+   *  countRequests() is not to be called (SQLite). */
   sharedRequestCounts: boolean;
 }
 

@@ -1,6 +1,6 @@
 /**
  * Access: API keys (whose revocation every process's key cache hears of), users' secrets, the
- * audit log, and the request counts rate limits share between nodes.
+ * audit log, and the request counts that rate limits and route throttles share between nodes.
  */
 import { pageOf, rowsForPage } from '../../core/page.ts';
 import { auditFromRow, decodeCursor, encodeCursor, keyFromRow, secretFromRow, signingKeyFromRow } from '../row.ts';
