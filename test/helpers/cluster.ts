@@ -111,6 +111,13 @@ export async function startCluster(opts: { servers?: number; env?: Record<string
       rmSync(dir, { recursive: true, force: true });
     },
   };
-  for (let i = 0; i < (opts.servers ?? 1); i++) await c.addServer();
+  try {
+    for (let i = 0; i < (opts.servers ?? 1); i++) await c.addServer();
+  } catch (e) {
+    // A server that did not come up: whatever did (the S3 server's process, a first server) goes,
+    // or the test process waits on it for ever.
+    await c.close().catch(() => {});
+    throw e;
+  }
   return c;
 }
