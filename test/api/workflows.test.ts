@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { testPlatform, type TestPlatform } from '../helpers/platform.ts';
 import { NO_SANDBOX } from '../helpers/lambda.ts';
-import { seedExecution } from '../helpers/workflows.ts';
+import { distributedMachine, seedExecution } from '../helpers/workflows.ts';
 import { makeZip } from '../helpers/zip.ts';
 
 let p: TestPlatform;
@@ -319,22 +319,7 @@ describe('/executions', () => {
   });
 
   it("lists and describes a Distributed Map's Map Runs, changes a running one, and keeps them their user's", async () => {
-    const distributed = (wait: number, map: object) => ({
-      StartAt: 'Each',
-      States: {
-        Each: {
-          Type: 'Map',
-          ItemProcessor: {
-            ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' },
-            StartAt: 'W',
-            States: { W: { Type: 'Wait', Seconds: wait, End: true } },
-          },
-          End: true,
-          ...map,
-        },
-      },
-    });
-    await as(alice, 'POST', '/state-machines', { name: 'fan-out', definition: distributed(0, { ToleratedFailurePercentage: 5 }) });
+    await as(alice, 'POST', '/state-machines', { name: 'fan-out', definition: distributedMachine({ ToleratedFailurePercentage: 5 }) });
     const s = (await as(alice, 'POST', '/state-machines/fan-out/executions', { input: [1, 2] })).json();
     assert.equal((await ended(s.id)).status, 'SUCCEEDED');
     const listed = await as(alice, 'GET', `/executions/${s.id}/map-runs`);
@@ -345,7 +330,7 @@ describe('/executions', () => {
       [m.status, m.executionId, m.toleratedFailurePercentage, m.counts.succeeded, m.counts.total],
       ['SUCCEEDED', s.id, 5, 2, 2],
     );
-    assert.match(m.arn, new RegExp(`:mapRun:fan-out/Each:${m.id}$`));
+    assert.match(m.arn, new RegExp(`:mapRun:fan-out/batch:${m.id}$`));
     assert.deepEqual((await as(alice, 'GET', `/map-runs/${m.id}`)).json(), m);
     const ended_ = await as(alice, 'PATCH', `/map-runs/${m.id}`, { maxConcurrency: 3 });
     assert.deepEqual([ended_.statusCode, ended_.json().code], [400, 'VALIDATION_FAILED']);
@@ -359,7 +344,7 @@ describe('/executions', () => {
     }
     assert.equal((await as(bob, 'GET', `/map-runs/${m.id}`)).json().code, 'MAP_RUN_NOT_FOUND');
 
-    await as(alice, 'POST', '/state-machines', { name: 'fan-slow', definition: distributed(3600, { MaxConcurrency: 1 }) });
+    await as(alice, 'POST', '/state-machines', { name: 'fan-slow', definition: distributedMachine({ MaxConcurrency: 1 }, 3600) });
     const slow = (await as(alice, 'POST', '/state-machines/fan-slow/executions', { input: [1, 2, 3] })).json();
     let run: { id: string } | undefined;
     while (!run) {

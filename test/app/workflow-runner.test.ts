@@ -30,6 +30,7 @@ import { type ExpressStarts, SqliteStore, type Workflows } from '../../src/store
 import { PostgresStore } from '../../src/store/postgres/index.ts';
 import { until } from '../helpers/platform.ts';
 import { dropTestSchemas, freshSchema, TEST_DATABASE_URL } from '../helpers/postgres.ts';
+import { mapRunCounts } from '../helpers/workflows.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'hangar-wf-runner-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -722,18 +723,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
         assert.equal(m.stateMachineArn, `arn:aws:states:us-east-1:123456789012:stateMachine:${e.stateMachineName}/Doubles`);
         assert.deepEqual([m.maxConcurrency, m.toleratedFailureCount, m.toleratedFailurePercentage], [2, 1, 0]);
         assert.ok(m.stoppedAt !== null && m.stoppedAt >= m.startedAt);
-        assert.deepEqual(m.counts, {
-          pending: 0,
-          running: 0,
-          succeeded: 2,
-          failed: 1,
-          timedOut: 0,
-          aborted: 0,
-          total: 3,
-          resultsWritten: 3,
-          failuresNotRedrivable: 1,
-          pendingRedrive: 0,
-        });
+        assert.deepEqual(m.counts, mapRunCounts({ succeeded: 2, failed: 1, total: 3, resultsWritten: 3, failuresNotRedrivable: 1 }));
         await assert.rejects(describeMapRun(r.app, 'someone-else', runId), /Map Run does not exist/);
         // An Inline Map has none.
         const inline = await run(r, { StartAt: 'M', States: { M: { Type: 'Map', ItemProcessor: DOUBLE, End: true } } }, [1]);

@@ -32,7 +32,7 @@ import { accountIdOf } from '../../src/aws/index.ts';
 import { NO_SANDBOX, REGION } from '../helpers/lambda.ts';
 import { testPlatform, type TestPlatform } from '../helpers/platform.ts';
 import { refusedBy, sfnClient } from '../helpers/sfn.ts';
-import { seedExecution } from '../helpers/workflows.ts';
+import { distributedMachine, mapRunCounts, seedExecution } from '../helpers/workflows.ts';
 import { makeZip } from '../helpers/zip.ts';
 
 let p: TestPlatform;
@@ -637,35 +637,11 @@ describe('Step Functions executions through the AWS SDK', () => {
     assert.equal(d.name, 'ExecutionDoesNotExist');
   });
 
-  /** A Distributed Map over the input: 0 fails its iteration, a Wait of `wait` seconds before each. */
-  const distributedMap = (map: object, wait = 0) =>
-    JSON.stringify({
-      StartAt: 'Each',
-      States: {
-        Each: {
-          Type: 'Map',
-          ItemProcessor: {
-            ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' },
-            StartAt: 'Pause',
-            States: {
-              Pause: { Type: 'Wait', Seconds: wait, Next: 'Check' },
-              Check: { Type: 'Choice', Choices: [{ Variable: '$', NumericEquals: 0, Next: 'Zero' }], Default: 'Ok' },
-              Ok: { Type: 'Pass', End: true },
-              Zero: { Type: 'Fail', Error: 'Zero', Cause: 'no zeros' },
-            },
-          },
-          Label: 'batch',
-          End: true,
-          ...map,
-        },
-      },
-    });
-
   it('describes and lists the Map Run of a Distributed Map; a tolerated failure counts as failed; it is its user’s only', async () => {
     await alice.send(
       new CreateStateMachineCommand({
         name: 'runs-map',
-        definition: distributedMap({ MaxConcurrency: 2, ToleratedFailureCount: 1 }),
+        definition: distributedMachine({ MaxConcurrency: 2, ToleratedFailureCount: 1 }),
         roleArn: ROLE,
       }),
     );
@@ -693,18 +669,7 @@ describe('Step Functions executions through the AWS SDK', () => {
     assert.equal(m.status, 'SUCCEEDED');
     assert.deepEqual([m.maxConcurrency, m.toleratedFailureCount, m.toleratedFailurePercentage], [2, 1, 0]);
     assert.ok(m.startDate instanceof Date && m.stopDate instanceof Date && m.stopDate >= m.startDate);
-    const counts = {
-      pending: 0,
-      running: 0,
-      succeeded: 2,
-      failed: 1,
-      timedOut: 0,
-      aborted: 0,
-      total: 3,
-      resultsWritten: 3,
-      failuresNotRedrivable: 1,
-      pendingRedrive: 0,
-    };
+    const counts = mapRunCounts({ succeeded: 2, failed: 1, total: 3, resultsWritten: 3, failuresNotRedrivable: 1 });
     assert.deepEqual(m.itemCounts, counts);
     assert.deepEqual(m.executionCounts, counts);
 
@@ -723,7 +688,7 @@ describe('Step Functions executions through the AWS SDK', () => {
 
   it('UpdateMapRun changes a running Map Run; StopExecution aborts it (MapRunAborted)', async () => {
     await alice.send(
-      new CreateStateMachineCommand({ name: 'slow-map', definition: distributedMap({ MaxConcurrency: 1 }, 3600), roleArn: ROLE }),
+      new CreateStateMachineCommand({ name: 'slow-map', definition: distributedMachine({ MaxConcurrency: 1 }, 3600), roleArn: ROLE }),
     );
     const s = await alice.send(new StartExecutionCommand({ stateMachineArn: machineArn('slow-map'), input: '[1,2,3]' }));
     let mapRunArn: string | undefined;

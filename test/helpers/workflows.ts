@@ -30,6 +30,49 @@ export interface Seeded {
   mapRuns?: string[];
 }
 
+/** A Map Run's item counts: zeros but for those given. */
+export function mapRunCounts(over: Partial<MapRunWrite['counts']> = {}): MapRunWrite['counts'] {
+  return {
+    pending: 0,
+    running: 0,
+    succeeded: 0,
+    failed: 0,
+    timedOut: 0,
+    aborted: 0,
+    total: 0,
+    resultsWritten: 0,
+    failuresNotRedrivable: 0,
+    pendingRedrive: 0,
+    ...over,
+  };
+}
+
+/** A state machine of one Distributed Map (Label `batch`) over its input: an item 0 fails its
+ *  iteration; each waits `wait` seconds first. `map`: more fields of the Map state. */
+export function distributedMachine(map: object = {}, wait = 0): string {
+  return JSON.stringify({
+    StartAt: 'Each',
+    States: {
+      Each: {
+        Type: 'Map',
+        ItemProcessor: {
+          ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' },
+          StartAt: 'Pause',
+          States: {
+            Pause: { Type: 'Wait', Seconds: wait, Next: 'Check' },
+            Check: { Type: 'Choice', Choices: [{ Variable: '$', NumericEquals: 0, Next: 'Zero' }], Default: 'Ok' },
+            Ok: { Type: 'Pass', End: true },
+            Zero: { Type: 'Fail', Error: 'Zero', Cause: 'no zeros' },
+          },
+        },
+        Label: 'batch',
+        End: true,
+        ...map,
+      },
+    },
+  });
+}
+
 /** A Map Run row as the runner writes one: RUNNING, one item of one pending. */
 export function seededMapRun(id: string, machine: string, startedAt: number): MapRunWrite {
   const base = 'arn:aws:states:us-east-1:000000000000';
@@ -43,18 +86,7 @@ export function seededMapRun(id: string, machine: string, startedAt: number): Ma
     maxConcurrency: 0,
     toleratedFailureCount: 0,
     toleratedFailurePercentage: 0,
-    counts: {
-      pending: 1,
-      running: 0,
-      succeeded: 0,
-      failed: 0,
-      timedOut: 0,
-      aborted: 0,
-      total: 1,
-      resultsWritten: 0,
-      failuresNotRedrivable: 0,
-      pendingRedrive: 0,
-    },
+    counts: mapRunCounts({ pending: 1, total: 1 }),
   };
 }
 
