@@ -674,17 +674,25 @@ export class LiveExecution {
   /** The execution ends with Map Runs still running (another branch failed, the execution timed
    *  out): each ends ABORTED, its running iterations counted aborted, with a MapRunAborted event. */
   private abortRuns(now: number): void {
-    for (const [id, f] of this.frames) {
-      const p = this.progress.get(id);
-      if (f.k !== 'map' || !f.mapRun || !p) continue;
-      // A Map that ended the execution (its last state) is still its frame: its run has ended.
-      const ending = this.runWrites.get(f.mapRun.id);
-      if (ending && ending.status !== 'RUNNING') continue;
-      this.emit(id, { type: 'MapRunAborted' });
-      const counts = abortedCounts(mapRunCounts({ total: f.total, ...p }, false));
+    for (const id of this.frames.keys()) this.abortRun(id, now);
+  }
+
+  /** The Map Run of this frame (a running Distributed Map, or one writing its results) ends
+   *  ABORTED: its execution ended, or its Parallel branch was stopped. */
+  private abortRun(id: number, now: number): void {
+    const f = this.frames.get(id);
+    let run: EndingRun | undefined;
+    if (f?.k === 'map' && f.mapRun) {
+      const p = this.progress.get(id) ?? { started: 0, running: 0, failed: 0 };
       const config = { maxConcurrency: f.maxConcurrency, tolerance: f.tolerance };
-      this.runWrites.set(f.mapRun.id, runWrite({ ref: f.mapRun, startMs: f.runStartMs ?? now, config, counts }, 'ABORTED', now));
-    }
+      run = { ref: f.mapRun, startMs: f.runStartMs ?? now, config, counts: mapRunCounts({ total: f.total, ...p }, false) };
+    } else if (f?.k === 'write' && f.run) run = { ...f.run, counts: { ...f.run.counts, resultsWritten: 0 } };
+    if (!run) return;
+    // A Map that ended the execution (its last state) is still its frame: its run has ended.
+    const ending = this.runWrites.get(run.ref.id);
+    if (ending && ending.status !== 'RUNNING') return;
+    this.emit(id, { type: 'MapRunAborted' });
+    this.runWrites.set(run.ref.id, runWrite({ ...run, counts: abortedCounts(run.counts) }, 'ABORTED', now));
   }
 
   /** A launched task's result arrived. False: it was not awaited any more (an older attempt, a stopped branch). */
@@ -965,6 +973,8 @@ export class LiveExecution {
   private dropChildren(id: number): void {
     for (const cid of this.kids.get(id) ?? []) {
       this.dropChildren(cid);
+      // A stopped Parallel branch's Distributed Map: its run is aborted with it.
+      this.abortRun(cid, this.now());
       this.remove(cid);
     }
     this.kids.delete(id);

@@ -753,6 +753,30 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       }
     });
 
+    it('a Map Run whose Parallel branch is stopped (another branch failed) ends ABORTED, with MapRunAborted', async () => {
+      const boom = 'arn:aws:lambda:us-east-1:123456789012:function:boom';
+      // The Map's tasks never end; the other branch's task fails once they run.
+      const r = await rig(async (req) => {
+        if (req.resource !== boom) return new Promise<Json>(() => {});
+        throw new StatesFailure('Boom', 'the other branch');
+      });
+      try {
+        const other = { StartAt: 'T', States: { T: { Type: 'Task', Resource: boom, End: true } } };
+        const both = { StartAt: 'Both', States: { Both: { Type: 'Parallel', Branches: [distributed(), other], End: true } } };
+        const e = await run(r, both, [1, 2]);
+        assert.equal(e.status, 'FAILED');
+        assert.equal(e.error, 'Boom');
+        const [m] = await listMapRuns(r.app, USER, e.id, {});
+        assert.deepEqual([m.status, m.counts.aborted, m.counts.running], ['ABORTED', 2, 0]);
+        assert.ok(m.stoppedAt !== null);
+        const history = await types(r, e.id);
+        assert.ok(history.indexOf('MapRunAborted') > history.indexOf('MapRunStarted'), history.join());
+        assert.ok(history.indexOf('MapRunAborted') < history.indexOf('ExecutionFailed'), history.join());
+      } finally {
+        await r.close();
+      }
+    });
+
     it('another runner taking over a Distributed Map goes on with the same Map Run', async () => {
       let hang = true;
       let calls = 0;
