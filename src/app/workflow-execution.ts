@@ -205,6 +205,8 @@ export class LiveExecution {
   private launches: Launch[] = [];
   private reads: Read[] = [];
   private writes: Write[] = [];
+  /** Map frames that run a Map Run now (kept by set and remove: a poll asks, and a Map's frames may be many). */
+  private readonly runFrames = new Set<number>();
   /** Map frames whose Map Run's counts changed since the last commit. */
   private readonly runsTouched = new Set<number>();
   /** Map Run rows the next commit writes, by map run id (those that ended, or must be written as they are). */
@@ -227,6 +229,7 @@ export class LiveExecution {
     // Progress of Maps and Parallels, from their children; every frame is looked at once.
     for (const [id, f] of this.frames) {
       if (f.k === 'map' || f.k === 'parallel') this.progress.set(id, { started: 0, running: 0, failed: 0 });
+      if (f.k === 'map' && f.mapRun) this.runFrames.add(id);
       if (isActive(f)) this.active.add(id);
       if (f.k !== 'meta' && f.parent !== null) {
         const list = this.kids.get(f.parent);
@@ -606,8 +609,7 @@ export class LiveExecution {
 
   /** Whether a Distributed Map of it runs (UpdateMapRun may post to its inbox). */
   runsMapRun(): boolean {
-    for (const f of this.frames.values()) if (f.k === 'map' && f.mapRun) return true;
-    return false;
+    return this.runFrames.size > 0;
   }
 
   /** A thread reached its end: the execution's, or a branch's or iteration's (its parent goes on). */
@@ -944,6 +946,8 @@ export class LiveExecution {
     }
     if (isActive(f)) this.active.add(id);
     else this.active.delete(id);
+    if (f.k === 'map' && f.mapRun) this.runFrames.add(id);
+    else this.runFrames.delete(id);
     this.frames.set(id, f);
     this.put.add(id);
     this.del.delete(id);
@@ -953,6 +957,7 @@ export class LiveExecution {
     const f = this.frames.get(id);
     if (f?.k === 'task' && f.token) this.removeTokens.push(f.token);
     this.frames.delete(id);
+    this.runFrames.delete(id);
     this.progress.delete(id);
     this.kids.delete(id);
     this.active.delete(id);
