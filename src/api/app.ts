@@ -41,6 +41,7 @@ import { projectRoutes } from './routes/projects.ts';
 import { uiRoutes } from './routes/ui.ts';
 import { queueRoutes } from './routes/queues.ts';
 import { taskRoutes } from './routes/tasks.ts';
+import { mapRunRoutes } from './routes/map-runs.ts';
 import { workflowRoutes } from './routes/workflows.ts';
 
 export async function buildApp(ctx: ApiContext, log: Logger): Promise<FastifyInstance> {
@@ -184,6 +185,7 @@ export async function buildApp(ctx: ApiContext, log: Logger): Promise<FastifyIns
   functionAccessRoutes(app, ctx);
   functionUrlRoutes(app, ctx);
   workflowRoutes(app, ctx);
+  mapRunRoutes(app, ctx);
   projectRoutes(app, ctx, { maxBytes: ctx.config.projectMaxBytes, maxFiles: ctx.config.projectMaxFiles });
   await liveRoutes(app, ctx);
   uiRoutes(app);

@@ -145,6 +145,8 @@ export {
   putProvisionedConfig,
 } from './provisioned.ts';
 export * from './workflows.ts';
+export * from './map-runs.ts';
+export type { MapRunRecord } from '../store/index.ts';
 export { type RunnerOptions, StoreWorkflowRunner } from './workflow-runner.ts';
 export { functionTasks, workflowTasks } from './workflow-tasks.ts';
 export { isHangarTaskResource, type ParseTaskRequest } from './workflow-hangar-tasks.ts';

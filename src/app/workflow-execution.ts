@@ -26,6 +26,13 @@ import {
   type Json,
   type JsonObject,
   mapEnd,
+  mapEndEvents,
+  abortedCounts,
+  type MapRunCounts,
+  mapRunConfig,
+  mapRunCounts,
+  type MapRunRef,
+  type MapRunUpdate,
   mapOutcome,
   oversize,
   type Position,
@@ -36,6 +43,7 @@ import {
   type Step,
   stepEvents,
   type Tolerance,
+  updatedTolerance,
   type Variables,
   type WriteOutcome,
   type WriterPlan,
@@ -43,7 +51,7 @@ import {
   nestedMachine,
 } from '../core/asl/index.ts';
 import type { Execution, ExecutionStatus, HistoryEventRecord } from '../core/index.ts';
-import type { ExecutionCommit, ExecutionEnd, ExecutionFrame, ExecutionRuntime } from '../store/index.ts';
+import type { ExecutionCommit, ExecutionEnd, ExecutionFrame, ExecutionRuntime, MapRunWrite } from '../store/index.ts';
 import type { TaskAnswer } from './workflow-types.ts';
 
 /** Where a frame's definition is: the root, then per level a state and its branch (-1: a Map's processor). */
@@ -81,9 +89,27 @@ type Frame =
     })
   | (Base & { k: 'read'; pos: Position; request: ItemReadRequest; attempt: string })
   | (Base & { k: 'parallel'; pos: Position; total: number })
-  | (Base & { k: 'map'; pos: Position; total: number; maxConcurrency: number; tolerance: Tolerance; writer?: WriterPlan | null })
-  /** A Map's ResultWriter export, then the Map's end (`after`) once it is written. */
-  | (Base & { k: 'write'; pos: Position; request: ResultWriteRequest; after: IterationOutcome; attempt: string })
+  | (Base & {
+      k: 'map';
+      pos: Position;
+      total: number;
+      maxConcurrency: number;
+      tolerance: Tolerance;
+      writer?: WriterPlan | null;
+      /** A Distributed Map's Map Run, and when it started. */
+      mapRun?: MapRunRef | null;
+      runStartMs?: number;
+    })
+  /** A Map's ResultWriter export, then the Map's end (`after`) once it is written; a Distributed
+   *  Map's Map Run, its start and its final counts go along. */
+  | (Base & {
+      k: 'write';
+      pos: Position;
+      request: ResultWriteRequest;
+      after: IterationOutcome;
+      attempt: string;
+      run?: EndingRun;
+    })
   | (Base & { k: 'pending'; input: Json; variables: Variables })
   | (Base & { k: 'ended'; outcome: IterationOutcome });
 
@@ -121,6 +147,14 @@ export interface Write {
 
 /** What the runner is told of a read. */
 export type ReadOutcome = { ok: true; items: Json[] } | { ok: false; error: string; cause: string | undefined };
+
+/** A Map Run whose iterations have all ended (its results being written, or its Map ending now). */
+interface EndingRun {
+  ref: MapRunRef;
+  startMs: number;
+  config: { maxConcurrency: number; tolerance: Tolerance };
+  counts: MapRunCounts;
+}
 
 /** What a Map or Parallel frame has seen of its children (not stored: read back from them). */
 interface Progress {
@@ -171,6 +205,12 @@ export class LiveExecution {
   private launches: Launch[] = [];
   private reads: Read[] = [];
   private writes: Write[] = [];
+  /** Map frames that run a Map Run now (kept by set and remove: a poll asks, and a Map's frames may be many). */
+  private readonly runFrames = new Set<number>();
+  /** Map frames whose Map Run's counts changed since the last commit. */
+  private readonly runsTouched = new Set<number>();
+  /** Map Run rows the next commit writes, by map run id (those that ended, or must be written as they are). */
+  private runWrites = new Map<string, MapRunWrite>();
   /** Frames to look at in the next advance. */
   private work: number[] = [];
 
@@ -189,6 +229,7 @@ export class LiveExecution {
     // Progress of Maps and Parallels, from their children; every frame is looked at once.
     for (const [id, f] of this.frames) {
       if (f.k === 'map' || f.k === 'parallel') this.progress.set(id, { started: 0, running: 0, failed: 0 });
+      if (f.k === 'map' && f.mapRun) this.runFrames.add(id);
       if (isActive(f)) this.active.add(id);
       if (f.k !== 'meta' && f.parent !== null) {
         const list = this.kids.get(f.parent);
@@ -450,9 +491,11 @@ export class LiveExecution {
           maxConcurrency: step.maxConcurrency,
           tolerance: step.tolerance,
           writer: step.writer,
+          ...(step.mapRun ? { mapRun: step.mapRun, runStartMs: now } : {}),
         };
         this.set(id, frame);
         this.progress.set(id, { started: 0, running: 0, failed: 0 });
+        if (step.mapRun) this.runsTouched.add(id);
         step.inputs.forEach((input, i) => {
           this.set(this.nextFrame++, {
             parent: id,
@@ -480,6 +523,7 @@ export class LiveExecution {
     const stopping = exceedsTolerance(map.tolerance, p.failed, map.total);
     const width = map.maxConcurrency === 0 ? map.total : map.maxConcurrency;
     const kids = this.kids.get(id) ?? [];
+    if (map.mapRun) this.runsTouched.add(id);
     while (!stopping && p.started < map.total && p.running < width) {
       const cid = kids[p.started];
       const c = this.frames.get(cid);
@@ -501,26 +545,71 @@ export class LiveExecution {
         records.push({ index: c.index, input: c.rec?.input ?? null, startMs: c.rec?.startMs, stopMs: c.rec?.stopMs, outcome: c.outcome });
     }
     const end = mapEnd(map.tolerance, map.writer ?? null, this.meta.info, records);
+    const run: EndingRun | undefined = map.mapRun
+      ? {
+          ref: map.mapRun,
+          startMs: map.runStartMs ?? this.now(),
+          config: { maxConcurrency: map.maxConcurrency, tolerance: map.tolerance },
+          counts: mapRunCounts({ total: map.total, ...p }, true),
+        }
+      : undefined;
     this.dropChildren(id);
     if (end.kind === 'write') {
       const attempt = randomUUID();
-      this.set(id, { ...baseOf(map), prev: this.prevOf(id), k: 'write', pos: map.pos, request: end.request, after: end.after, attempt });
+      this.set(id, {
+        ...baseOf(map),
+        prev: this.prevOf(id),
+        k: 'write',
+        pos: map.pos,
+        request: end.request,
+        after: end.after,
+        attempt,
+        ...(run ? { run } : {}),
+      });
       this.writes.push({ frameId: id, attempt, request: end.request });
+      // Every iteration has ended; the run goes on (RUNNING) until its results are written.
+      if (run) this.runWrites.set(run.ref.id, runWrite({ ...run, counts: { ...run.counts, resultsWritten: 0 } }, 'RUNNING', null));
       return;
     }
-    await this.endMap(id, map.def, map.pos, mapOutcome(end));
+    await this.endMap(id, map.def, map.pos, mapOutcome(end), run);
   }
 
-  /** A Map ends: MapStateSucceeded or MapStateFailed, then its state goes on as its outcome says. */
-  private async endMap(id: number, path: DefPath, pos: Position, outcome: IterationOutcome): Promise<void> {
+  /** A Map ends: its Map Run's end (a Distributed Map), MapStateSucceeded or MapStateFailed, then
+   *  its state goes on as its outcome says. */
+  private async endMap(id: number, path: DefPath, pos: Position, outcome: IterationOutcome, run: EndingRun | undefined): Promise<void> {
     const def = this.defOf(path);
+    for (const e of mapEndEvents(run?.ref, outcome)) this.emit(id, e);
+    if (run) this.runWrites.set(run.ref.id, runWrite(run, outcome.ok ? 'SUCCEEDED' : 'FAILED', this.now()));
     if (!outcome.ok) {
-      this.emit(id, { type: 'MapStateFailed', details: { error: outcome.error, cause: outcome.cause ?? null } });
       await this.apply(id, pos, await failState(def, pos, this.env, outcome.error, outcome.cause));
       return;
     }
-    this.emit(id, { type: 'MapStateSucceeded' });
     await this.apply(id, pos, await completeState(def, pos, this.env, outcome.output));
+  }
+
+  /** UpdateMapRun: the running Map's MaxConcurrency and tolerated failures change, and it goes on
+   *  under them at once. False: no Map of this execution runs that Map Run now. */
+  async updateMapRun(mapRunId: string, update: MapRunUpdate): Promise<boolean> {
+    if (this.end) return false;
+    for (const [id, f] of this.frames) {
+      if (f.k !== 'map' || f.mapRun?.id !== mapRunId) continue;
+      const next = {
+        ...f,
+        maxConcurrency: update.maxConcurrency ?? f.maxConcurrency,
+        tolerance: updatedTolerance(f.tolerance, update),
+      };
+      this.set(id, next);
+      this.runsTouched.add(id);
+      this.work.push(id);
+      await this.advance();
+      return true;
+    }
+    return false;
+  }
+
+  /** Whether a Distributed Map of it runs (UpdateMapRun may post to its inbox). */
+  runsMapRun(): boolean {
+    return this.runFrames.size > 0;
   }
 
   /** A thread reached its end: the execution's, or a branch's or iteration's (its parent goes on). */
@@ -538,6 +627,7 @@ export class LiveExecution {
     p.running--;
     if (!outcome.ok) p.failed++;
     if (parent.k === 'map') {
+      if (parent.mapRun) this.runsTouched.add(f.parent);
       this.emitOn(f.parent, { type: outcome.ok ? 'MapIterationSucceeded' : 'MapIterationFailed', details: { index: f.index } }, id);
       await this.startIterations(f.parent, parent);
       return;
@@ -561,6 +651,7 @@ export class LiveExecution {
 
   private finishExecution(outcome: IterationOutcome, timedOut: boolean): void {
     const now = this.now();
+    this.abortRuns(now);
     if (outcome.ok) {
       this.emit(ROOT, { type: 'ExecutionSucceeded', details: { output: outcome.output } });
       this.end = { status: 'SUCCEEDED', output: JSON.stringify(outcome.output), error: null, cause: null, stoppedAt: now };
@@ -580,6 +671,30 @@ export class LiveExecution {
       cause: outcome.cause ?? null,
       stoppedAt: now,
     };
+  }
+
+  /** The execution ends with Map Runs still running (another branch failed, the execution timed
+   *  out): each ends ABORTED, its running iterations counted aborted, with a MapRunAborted event. */
+  private abortRuns(now: number): void {
+    for (const id of this.frames.keys()) this.abortRun(id, now);
+  }
+
+  /** The Map Run of this frame (a running Distributed Map, or one writing its results) ends
+   *  ABORTED: its execution ended, or its Parallel branch was stopped. */
+  private abortRun(id: number, now: number): void {
+    const f = this.frames.get(id);
+    let run: EndingRun | undefined;
+    if (f?.k === 'map' && f.mapRun) {
+      const p = this.progress.get(id) ?? { started: 0, running: 0, failed: 0 };
+      const config = { maxConcurrency: f.maxConcurrency, tolerance: f.tolerance };
+      run = { ref: f.mapRun, startMs: f.runStartMs ?? now, config, counts: mapRunCounts({ total: f.total, ...p }, false) };
+    } else if (f?.k === 'write' && f.run) run = { ...f.run, counts: { ...f.run.counts, resultsWritten: 0 } };
+    if (!run) return;
+    // A Map that ended the execution (its last state) is still its frame: its run has ended.
+    const ending = this.runWrites.get(run.ref.id);
+    if (ending && ending.status !== 'RUNNING') return;
+    this.emit(id, { type: 'MapRunAborted' });
+    this.runWrites.set(run.ref.id, runWrite({ ...run, counts: abortedCounts(run.counts) }, 'ABORTED', now));
   }
 
   /** A launched task's result arrived. False: it was not awaited any more (an older attempt, a stopped branch). */
@@ -613,7 +728,7 @@ export class LiveExecution {
   async resultsWritten(frameId: number, attempt: string, outcome: WriteOutcome): Promise<boolean> {
     const f = this.frames.get(frameId);
     if (this.end || !f || f.k !== 'write' || f.attempt !== attempt) return false;
-    await this.endMap(frameId, f.def, f.pos, outcome.ok ? f.after : outcome);
+    await this.endMap(frameId, f.def, f.pos, outcome.ok ? f.after : outcome, f.run);
     await this.advance();
     return true;
   }
@@ -636,6 +751,7 @@ export class LiveExecution {
   /** A message from the inbox (written by whoever is not the runner). */
   async message(body: InboxBody): Promise<void> {
     if (body.kind === 'answer') await this.answer(body.frameId, body.token, body.answer);
+    else if (body.kind === 'map-run') await this.updateMapRun(body.mapRunId, body.update);
   }
 
   markConsumed(seq: number): void {
@@ -719,7 +835,14 @@ export class LiveExecution {
 
   /** Whether anything waits to be committed. */
   get dirty(): boolean {
-    return this.events.length > 0 || this.put.size > 0 || this.del.size > 0 || this.end !== undefined || this.consumed !== undefined;
+    return (
+      this.runWrites.size > 0 ||
+      this.events.length > 0 ||
+      this.put.size > 0 ||
+      this.del.size > 0 ||
+      this.end !== undefined ||
+      this.consumed !== undefined
+    );
   }
 
   /** What the next commit writes; the pending changes are cleared. */
@@ -738,6 +861,8 @@ export class LiveExecution {
     if (this.addTokens.length) c.addTokens = this.addTokens.filter((t) => !this.removeTokens.includes(t.token));
     if (this.removeTokens.length) c.removeTokens = this.removeTokens.filter((t) => !this.addTokens.some((a) => a.token === t));
     if (this.end) c.end = this.end;
+    const runs = this.takeRunWrites();
+    if (runs.length > 0) c.mapRuns = runs;
     this.events = [];
     this.put.clear();
     this.del.clear();
@@ -745,6 +870,26 @@ export class LiveExecution {
     this.removeTokens = [];
     this.consumed = undefined;
     return c;
+  }
+
+  /** The Map Run rows of this commit: those that ended, and the running ones whose counts changed. */
+  private takeRunWrites(): MapRunWrite[] {
+    for (const id of this.runsTouched) {
+      const f = this.frames.get(id);
+      const p = this.progress.get(id);
+      if (f?.k !== 'map' || !f.mapRun || !p || this.runWrites.has(f.mapRun.id)) continue;
+      const run: EndingRun = {
+        ref: f.mapRun,
+        startMs: f.runStartMs ?? this.now(),
+        config: { maxConcurrency: f.maxConcurrency, tolerance: f.tolerance },
+        counts: mapRunCounts({ total: f.total, ...p }, false),
+      };
+      this.runWrites.set(f.mapRun.id, runWrite(run, 'RUNNING', null));
+    }
+    this.runsTouched.clear();
+    const out = [...this.runWrites.values()];
+    this.runWrites = new Map();
+    return out;
   }
 
   /** Reads to carry out now that their commit is stored. */
@@ -772,7 +917,15 @@ export class LiveExecution {
   /** takeCommit for the start's write (workflow-runner.ts), or null when the pending changes
    *  cannot go with it — the end, task tokens, the inbox — and wait for a commit of their own. */
   takeFirst(leaseUntil: number): ExecutionCommit | null {
-    if (this.end || this.addTokens.length > 0 || this.removeTokens.length > 0 || this.consumed !== undefined) return null;
+    if (
+      this.end ||
+      this.addTokens.length > 0 ||
+      this.removeTokens.length > 0 ||
+      this.consumed !== undefined ||
+      this.runsTouched.size > 0 ||
+      this.runWrites.size > 0
+    )
+      return null;
     return this.takeCommit(leaseUntil);
   }
 
@@ -793,6 +946,8 @@ export class LiveExecution {
     }
     if (isActive(f)) this.active.add(id);
     else this.active.delete(id);
+    if (f.k === 'map' && f.mapRun) this.runFrames.add(id);
+    else this.runFrames.delete(id);
     this.frames.set(id, f);
     this.put.add(id);
     this.del.delete(id);
@@ -802,6 +957,7 @@ export class LiveExecution {
     const f = this.frames.get(id);
     if (f?.k === 'task' && f.token) this.removeTokens.push(f.token);
     this.frames.delete(id);
+    this.runFrames.delete(id);
     this.progress.delete(id);
     this.kids.delete(id);
     this.active.delete(id);
@@ -822,6 +978,8 @@ export class LiveExecution {
   private dropChildren(id: number): void {
     for (const cid of this.kids.get(id) ?? []) {
       this.dropChildren(cid);
+      // A stopped Parallel branch's Distributed Map: its run is aborted with it.
+      this.abortRun(cid, this.now());
       this.remove(cid);
     }
     this.kids.delete(id);
@@ -874,8 +1032,24 @@ export class LiveExecution {
   }
 }
 
-/** A message in an execution's inbox. */
-export type InboxBody = { kind: 'answer'; frameId: number; token: string; answer: TaskAnswer };
+/** A message in an execution's inbox: a callback's answer, or UpdateMapRun's change. */
+export type InboxBody =
+  | { kind: 'answer'; frameId: number; token: string; answer: TaskAnswer }
+  | { kind: 'map-run'; mapRunId: string; update: MapRunUpdate };
+
+/** A Map Run's row as a commit writes it. */
+function runWrite(run: EndingRun, status: MapRunWrite['status'], stoppedAt: number | null): MapRunWrite {
+  return {
+    id: run.ref.id,
+    arn: run.ref.arn,
+    stateMachineArn: run.ref.stateMachineArn,
+    status,
+    startedAt: run.startMs,
+    stoppedAt,
+    ...mapRunConfig(run.config.maxConcurrency, run.config.tolerance),
+    counts: run.counts,
+  };
+}
 
 /** Frames that wait on a timer or on an effect in flight (a task, a read, a write). */
 const isActive = (f: Frame): boolean => f.k === 'retry' || f.k === 'wait' || f.k === 'task' || f.k === 'read' || f.k === 'write';

@@ -11,7 +11,7 @@
  * until they end, so that each runs at least once.
  */
 import { randomUUID } from 'node:crypto';
-import { type ExecutionInfo, type Json, type JsonObject, type TaskRequest, StatesFailure } from '../core/asl/index.ts';
+import { type ExecutionInfo, type Json, type JsonObject, type MapRunUpdate, type TaskRequest, StatesFailure } from '../core/asl/index.ts';
 import { Conflict, type Execution, type StateMachine, workflowErrors } from '../core/index.ts';
 import { uuidv7 } from '../store/ids.ts';
 import type { TaskTokenRecord, Workflows } from '../store/index.ts';
@@ -188,6 +188,21 @@ export class StoreWorkflowRunner implements WorkflowRunner {
     this.poll();
   }
 
+  async updateMapRun(executionId: string, mapRunId: string, update: MapRunUpdate): Promise<void> {
+    const held = this.live.get(executionId);
+    if (held) {
+      let found = false;
+      await this.drive(held, async (live) => {
+        found = await live.updateMapRun(mapRunId, update);
+      });
+      if (found) return;
+    }
+    // Held elsewhere (its runner reads its inbox at each poll), or by nobody (due now: whoever
+    // claims it applies it). An execution that has ended takes none: nothing to change.
+    const body: InboxBody = { kind: 'map-run', mapRunId, update };
+    if (await this.deps.workflows.postMessage(executionId, JSON.stringify(body), this.deps.clock.now())) this.poll();
+  }
+
   released(executionId: string): Promise<void> {
     if (!this.live.has(executionId)) return Promise.resolve();
     return new Promise((resolve) => {
@@ -239,7 +254,7 @@ export class StoreWorkflowRunner implements WorkflowRunner {
    */
   private async readInboxes(): Promise<void> {
     for (const [id, held] of this.live) {
-      if (!held.live.waitsForCallback()) continue;
+      if (!held.live.waitsForCallback() && !held.live.runsMapRun()) continue;
       const messages = (await this.deps.workflows.inbox(id)).filter((m) => m.seq > held.seenSeq);
       if (messages.length === 0) continue;
       held.seenSeq = messages[messages.length - 1].seq;

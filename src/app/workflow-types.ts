@@ -1,4 +1,5 @@
 /** The shapes the workflow use cases (workflows.ts) and the runner (workflow-runner.ts) share. */
+import type { MapRunUpdate } from '../core/asl/index.ts';
 import type { Execution, StateMachine } from '../core/index.ts';
 import type { TaskTokenRecord } from '../store/index.ts';
 
@@ -35,6 +36,8 @@ export interface WorkflowRunner {
   runExpress(machine: StateMachine, name: string, input: string): Promise<ExpressResult>;
   /** StopExecution: ABORTED now, whoever runs it. */
   stop(userId: string, executionId: string, error: string | null, cause: string | null): Promise<Execution>;
+  /** UpdateMapRun's change for the running Map of that Map Run (its configuration is stored already). */
+  updateMapRun(executionId: string, mapRunId: string, update: MapRunUpdate): Promise<void>;
   /** SendTaskSuccess / Failure / Heartbeat for a waiting task. */
   answer(token: TaskTokenRecord, answer: TaskAnswer): Promise<void>;
   /** Resolves once this runner no longer holds the execution — it ended (its end stored), parked

@@ -160,7 +160,7 @@ function checkInput(input: string | undefined): string {
   return text;
 }
 
-function runnerOf(app: WorkflowsApp): WorkflowRunner {
+export function runnerOf(app: WorkflowsApp): WorkflowRunner {
   if (!app.workflowRunner)
     throw new InvalidInput(ErrorCode.FunctionsUnavailable, 'no workflow runner in this process (start Hangar with its API)');
   return app.workflowRunner;
@@ -259,7 +259,7 @@ export async function answerTask(app: WorkflowsApp, userId: string, token: strin
   await runnerOf(app).answer(found, answer);
 }
 
-function pageLimit(limit: number | undefined): number {
+export function pageLimit(limit: number | undefined): number {
   if (limit === undefined) return 100;
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE)
     throw new InvalidInput(ErrorCode.ValidationFailed, `limit must be an integer from 1 to ${MAX_PAGE}`);

@@ -88,6 +88,8 @@ export const ErrorCode = {
   ExecutionNotRunning: 'EXECUTION_NOT_RUNNING',
   /** No task waits on this token (never issued, already answered, or its execution ended). */
   TaskTokenNotFound: 'TASK_TOKEN_NOT_FOUND',
+  /** No Map Run of that id is the user's (a Distributed Map's run). */
+  MapRunNotFound: 'MAP_RUN_NOT_FOUND',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

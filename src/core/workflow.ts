@@ -123,6 +123,7 @@ export const workflowErrors = {
   executionExists: (name: string) => new Conflict(ErrorCode.ExecutionExists, `Execution already exists: ${name}`),
   executionNotRunning: (id: string) => new Conflict(ErrorCode.ExecutionNotRunning, `Execution is not running: ${id}`),
   taskTokenNotFound: () => new NotFound(ErrorCode.TaskTokenNotFound, 'No task waits on this task token'),
+  mapRunNotFound: (id: string) => new NotFound(ErrorCode.MapRunNotFound, `Map Run does not exist: ${id}`),
 };
 
 /**

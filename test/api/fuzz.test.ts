@@ -6,6 +6,7 @@
  * operation, and a body that matches the documented schema for that status (ajv).
  */
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { after, before, it } from 'node:test';
 import { Ajv } from 'ajv';
 import fc from 'fast-check';
@@ -194,6 +195,8 @@ const ensureApi = async () => {
 /** A state machine of the admin's (named as the function) and an execution of it, for the
  *  workflow routes; made again when a fuzzed DELETE removed the machine. */
 let executionId = 'noexecutionyet';
+/** A Map Run of that execution (seeded with it). */
+let mapRunId = 'nomaprunyet';
 const ensureWorkflow = async () => {
   let m = await p.inject({ method: 'GET', url: `/state-machines/${FUNCTION}` });
   if (m.statusCode !== 200) {
@@ -203,7 +206,8 @@ const ensureWorkflow = async () => {
   }
   if ((await p.inject({ method: 'GET', url: `/executions/${executionId}` })).statusCode !== 200) {
     const name = `fuzzed-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
-    executionId = (await seedExecution(p, { userId: m.json().userId, machine: FUNCTION, name })).id;
+    mapRunId = randomUUID();
+    executionId = (await seedExecution(p, { userId: m.json().userId, machine: FUNCTION, name, mapRuns: [mapRunId] })).id;
   }
 };
 after(async () => p.close());
@@ -290,15 +294,18 @@ it('every operation answers valid and mutated requests with a documented status 
     'POST /http-apis/{apiId}/routes',
   ]);
   const workflowOps = ops
-    .filter((o) => ['/state-machines', '/executions', '/task-tokens'].some((w) => o.path.startsWith(w)))
+    .filter((o) => ['/state-machines', '/executions', '/task-tokens', '/map-runs'].some((w) => o.path.startsWith(w)))
     .map((o) => `${o.method.toUpperCase()} ${o.path}`);
   assert.deepEqual(workflowOps.sort(), [
     'DELETE /state-machines/{name}',
     'GET /executions',
     'GET /executions/{id}',
     'GET /executions/{id}/history',
+    'GET /executions/{id}/map-runs',
+    'GET /map-runs/{id}',
     'GET /state-machines',
     'GET /state-machines/{name}',
+    'PATCH /map-runs/{id}',
     'PATCH /state-machines/{name}',
     'POST /executions/{id}/stop',
     'POST /state-machines',
@@ -310,7 +317,7 @@ it('every operation answers valid and mutated requests with a documented status 
   for (const { path, method, op } of ops) {
     if (path.startsWith('/functions') || path.startsWith('/http-apis')) await deployFunction();
     if (path.startsWith('/http-apis')) await ensureApi();
-    if (path.startsWith('/state-machines') || path.startsWith('/executions')) await ensureWorkflow();
+    if (path.startsWith('/state-machines') || path.startsWith('/executions') || path.startsWith('/map-runs')) await ensureWorkflow();
     const params = op.parameters ?? [];
     const bodySchema = op.requestBody?.content['application/json']?.schema;
     const input = fc.record({
@@ -327,6 +334,7 @@ it('every operation answers valid and mutated requests with a documented status 
                 fc.constant(apiId),
                 fc.constant(ROUTE_KEY),
                 fc.constant(executionId),
+                fc.constant(mapRunId),
                 fc.string({ maxLength: 40 }),
               ),
             ]),

@@ -5,7 +5,7 @@
  * else, and the audit log.
  */
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { filesContaining } from '../helpers/files.ts';
 import { testPlatform, until, type TestPlatform } from '../helpers/platform.ts';
@@ -133,7 +133,8 @@ describe('ownership', () => {
     );
 
     assert.equal((await as(alice, 'POST', '/state-machines', { name: 'ALICE_SM', definition: PASS_MACHINE })).statusCode, 201);
-    const aliceExecution = (await seedExecution(p, { userId: 'alice', machine: 'ALICE_SM', name: 'ALICE_RUN' })).id;
+    const aliceMapRun = randomUUID();
+    const aliceExecution = (await seedExecution(p, { userId: 'alice', machine: 'ALICE_SM', name: 'ALICE_RUN', mapRuns: [aliceMapRun] })).id;
 
     // A function's code from alice's project: for bob, as a project that does not exist.
     const { zip: _, ...config } = fn;
@@ -168,7 +169,9 @@ describe('ownership', () => {
                     ? ['ALICE_SM']
                     : path.startsWith('/executions')
                       ? [aliceExecution]
-                      : [dead, running];
+                      : path.startsWith('/map-runs')
+                        ? [aliceMapRun]
+                        : [dead, running];
         for (const target of targets) {
           // The object under test is the first id; any other (a terminal's) is one bob could name.
           // A version number where the route takes one (alice's version 1), else 'main' (her alias).
@@ -210,7 +213,9 @@ describe('ownership', () => {
                                           ? { description: 'bob' }
                                           : path === '/state-machines/{name}/executions' || path === '/executions/{id}/stop'
                                             ? {}
-                                            : undefined;
+                                            : path === '/map-runs/{id}' && method === 'patch'
+                                              ? { maxConcurrency: 1 }
+                                              : undefined;
           const r = await as(bob, method.toUpperCase(), url, body);
           walked.push(`${method.toUpperCase()} ${path}`);
           const text = r.body;
@@ -294,6 +299,9 @@ describe('ownership', () => {
       'GET /executions/{id}',
       'GET /executions/{id}/history',
       'POST /executions/{id}/stop',
+      'GET /executions/{id}/map-runs',
+      'GET /map-runs/{id}',
+      'PATCH /map-runs/{id}',
     ])
       assert.ok(walked.includes(route), `${route} walked: ${walked.join(', ')}`);
     assert.ok(walked.length >= 10, walked.join(', '));
@@ -320,6 +328,8 @@ describe('ownership', () => {
     const sm = (await as(alice, 'GET', '/state-machines/ALICE_SM')).json();
     assert.deepEqual([sm.userId, sm.description, sm.definition], ['alice', '', PASS_MACHINE]);
     assert.equal((await as(alice, 'GET', `/executions/${aliceExecution}`)).json().status, 'RUNNING');
+    const hersStill = (await as(alice, 'GET', `/map-runs/${aliceMapRun}`)).json();
+    assert.deepEqual([hersStill.status, hersStill.maxConcurrency], ['RUNNING', 0]);
     assert.equal((await as(alice, 'GET', '/functions/ALICE_FN/policy')).json().policy.Statement.length, 1);
     await as(alice, 'POST', `/tasks/${running}/cancel`);
   });

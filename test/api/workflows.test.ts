@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { testPlatform, type TestPlatform } from '../helpers/platform.ts';
 import { NO_SANDBOX } from '../helpers/lambda.ts';
-import { seedExecution } from '../helpers/workflows.ts';
+import { distributedMachine, seedExecution } from '../helpers/workflows.ts';
 import { makeZip } from '../helpers/zip.ts';
 
 let p: TestPlatform;
@@ -269,6 +269,8 @@ describe('/executions', () => {
       '/task-tokens/success',
       '/task-tokens/failure',
       '/task-tokens/heartbeat',
+      '/executions/{id}/map-runs',
+      '/map-runs/{id}',
     ])
       assert.ok(doc.paths[path], path);
   });
@@ -314,6 +316,47 @@ describe('/executions', () => {
     // Sync is for EXPRESS machines.
     const sync = await as(alice, 'POST', '/state-machines/long/executions?sync=true', {});
     assert.equal(sync.statusCode, 400);
+  });
+
+  it("lists and describes a Distributed Map's Map Runs, changes a running one, and keeps them their user's", async () => {
+    await as(alice, 'POST', '/state-machines', { name: 'fan-out', definition: distributedMachine({ ToleratedFailurePercentage: 5 }) });
+    const s = (await as(alice, 'POST', '/state-machines/fan-out/executions', { input: [1, 2] })).json();
+    assert.equal((await ended(s.id)).status, 'SUCCEEDED');
+    const listed = await as(alice, 'GET', `/executions/${s.id}/map-runs`);
+    assert.equal(listed.statusCode, 200, listed.body);
+    const [m] = listed.json().mapRuns;
+    assert.equal(listed.json().nextCursor, null);
+    assert.deepEqual(
+      [m.status, m.executionId, m.toleratedFailurePercentage, m.counts.succeeded, m.counts.total],
+      ['SUCCEEDED', s.id, 5, 2, 2],
+    );
+    assert.match(m.arn, new RegExp(`:mapRun:fan-out/batch:${m.id}$`));
+    assert.deepEqual((await as(alice, 'GET', `/map-runs/${m.id}`)).json(), m);
+    const ended_ = await as(alice, 'PATCH', `/map-runs/${m.id}`, { maxConcurrency: 3 });
+    assert.deepEqual([ended_.statusCode, ended_.json().code], [400, 'VALIDATION_FAILED']);
+    for (const [method, url, body] of [
+      ['GET', `/map-runs/${m.id}`],
+      ['PATCH', `/map-runs/${m.id}`, { maxConcurrency: 1 }],
+      ['GET', `/executions/${s.id}/map-runs`],
+    ] as const) {
+      const r = await as(bob, method, url, body);
+      assert.equal(r.statusCode, 404, `${method} ${url}`);
+    }
+    assert.equal((await as(bob, 'GET', `/map-runs/${m.id}`)).json().code, 'MAP_RUN_NOT_FOUND');
+
+    await as(alice, 'POST', '/state-machines', { name: 'fan-slow', definition: distributedMachine({ MaxConcurrency: 1 }, 3600) });
+    const slow = (await as(alice, 'POST', '/state-machines/fan-slow/executions', { input: [1, 2, 3] })).json();
+    let run: { id: string } | undefined;
+    while (!run) {
+      run = (await as(alice, 'GET', `/executions/${slow.id}/map-runs`)).json().mapRuns[0];
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const patched = await as(alice, 'PATCH', `/map-runs/${run.id}`, { maxConcurrency: 0 });
+    assert.equal(patched.statusCode, 200, patched.body);
+    assert.equal(patched.json().maxConcurrency, 0);
+    while ((await as(alice, 'GET', `/map-runs/${run.id}`)).json().counts.running !== 3) await new Promise((r) => setTimeout(r, 20));
+    assert.equal((await as(alice, 'POST', `/executions/${slow.id}/stop`, {})).json().status, 'ABORTED');
+    assert.equal((await as(alice, 'GET', `/map-runs/${run.id}`)).json().status, 'ABORTED');
   });
 
   it('runs an EXPRESS execution to its end with ?sync=true', async () => {

@@ -13,11 +13,14 @@ import {
   answerTask,
   createStateMachine,
   describeExecution,
+  describeMapRun,
   executionHistory,
+  listMapRuns,
   StoreWorkflowRunner,
   startExecution,
   startSyncExecution,
   stopExecution,
+  updateMapRun,
   type WorkflowsApp,
 } from '../../src/app/index.ts';
 import { type Json, type ResultWriteRequest, StatesFailure, type TaskRequest, type TaskResolver } from '../../src/core/asl/index.ts';
@@ -27,6 +30,7 @@ import { type ExpressStarts, SqliteStore, type Workflows } from '../../src/store
 import { PostgresStore } from '../../src/store/postgres/index.ts';
 import { until } from '../helpers/platform.ts';
 import { dropTestSchemas, freshSchema, TEST_DATABASE_URL } from '../helpers/postgres.ts';
+import { mapRunCounts } from '../helpers/workflows.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'hangar-wf-runner-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -669,6 +673,195 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       }
     });
 
+    /** A Distributed Map of DOUBLE over the input, with these fields. */
+    const distributed = (map: object = {}) => ({
+      StartAt: 'M',
+      States: {
+        M: {
+          Type: 'Map',
+          ItemProcessor: { ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' }, ...DOUBLE },
+          End: true,
+          ...map,
+        },
+      },
+    });
+
+    /** The Map Run ids of the history's MapRunStarted events. */
+    async function startedRuns(r: Rig, id: string): Promise<string[]> {
+      return (await executionHistory(r.app, USER, id, { limit: 1000 }))
+        .filter((e) => e.type === 'MapRunStarted')
+        .map(
+          (e) =>
+            String((JSON.parse(e.details ?? '{}') as { mapRunArn: string }).mapRunArn)
+              .split(':')
+              .at(-1) ?? '',
+        );
+    }
+
+    it("records a Distributed Map's Map Run: its events in AWS's order, its row ended with its counts", async () => {
+      const r = await rig(async (req) => {
+        const i = (req.parameters as { i: number }).i;
+        if (i === 0) throw new StatesFailure('Zero', 'no zeros');
+        return i * 2;
+      });
+      try {
+        const e = await run(r, distributed({ MaxConcurrency: 2, ToleratedFailureCount: 1, Label: 'Doubles' }), [1, 0, 3]);
+        assert.equal(e.status, 'SUCCEEDED', `${e.error}: ${e.cause}`);
+        const history = await types(r, e.id);
+        const at = (t: string) => history.indexOf(t);
+        assert.equal(at('MapRunStarted'), at('MapStateStarted') + 1, history.join());
+        assert.equal(at('MapStateSucceeded'), at('MapRunSucceeded') + 1, history.join());
+        const [runId] = await startedRuns(r, e.id);
+        const runs = await listMapRuns(r.app, USER, e.id, {});
+        assert.deepEqual(
+          runs.map((m) => m.id),
+          [runId],
+        );
+        const m = await describeMapRun(r.app, USER, runId);
+        assert.equal(m.status, 'SUCCEEDED');
+        assert.match(m.arn, new RegExp(`^arn:aws:states:us-east-1:123456789012:mapRun:${e.stateMachineName}/Doubles:${runId}$`));
+        assert.equal(m.stateMachineArn, `arn:aws:states:us-east-1:123456789012:stateMachine:${e.stateMachineName}/Doubles`);
+        assert.deepEqual([m.maxConcurrency, m.toleratedFailureCount, m.toleratedFailurePercentage], [2, 1, 0]);
+        assert.ok(m.stoppedAt !== null && m.stoppedAt >= m.startedAt);
+        assert.deepEqual(m.counts, mapRunCounts({ succeeded: 2, failed: 1, total: 3, resultsWritten: 3, failuresNotRedrivable: 1 }));
+        await assert.rejects(describeMapRun(r.app, 'someone-else', runId), /Map Run does not exist/);
+        // An Inline Map has none.
+        const inline = await run(r, { StartAt: 'M', States: { M: { Type: 'Map', ItemProcessor: DOUBLE, End: true } } }, [1]);
+        assert.deepEqual(await listMapRuns(r.app, USER, inline.id, {}), []);
+        assert.equal((await types(r, inline.id)).filter((t) => t.startsWith('MapRun')).length, 0);
+      } finally {
+        await r.close();
+      }
+    });
+
+    it('a Map Run past its tolerance ends FAILED, with MapRunFailed before MapStateFailed', async () => {
+      const r = await rig(async () => {
+        throw new StatesFailure('Boom', 'every item fails');
+      });
+      try {
+        const e = await run(r, distributed({ ToleratedFailurePercentage: 10 }), [1, 2]);
+        assert.equal(e.status, 'FAILED');
+        assert.equal(e.error, 'States.ExceedToleratedFailureThreshold');
+        const history = await types(r, e.id);
+        assert.equal(history.indexOf('MapStateFailed'), history.indexOf('MapRunFailed') + 1, history.join());
+        const [m] = await listMapRuns(r.app, USER, e.id, {});
+        assert.equal(m.status, 'FAILED');
+        assert.equal(m.counts.failed + m.counts.pending, 2);
+        assert.equal(m.toleratedFailurePercentage, 10);
+      } finally {
+        await r.close();
+      }
+    });
+
+    it('a Map Run whose Parallel branch is stopped (another branch failed) ends ABORTED, with MapRunAborted', async () => {
+      const boom = 'arn:aws:lambda:us-east-1:123456789012:function:boom';
+      // The Map's tasks never end; the other branch's task fails once they run.
+      const r = await rig(async (req) => {
+        if (req.resource !== boom) return new Promise<Json>(() => {});
+        throw new StatesFailure('Boom', 'the other branch');
+      });
+      try {
+        const other = { StartAt: 'T', States: { T: { Type: 'Task', Resource: boom, End: true } } };
+        const both = { StartAt: 'Both', States: { Both: { Type: 'Parallel', Branches: [distributed(), other], End: true } } };
+        const e = await run(r, both, [1, 2]);
+        assert.equal(e.status, 'FAILED');
+        assert.equal(e.error, 'Boom');
+        const [m] = await listMapRuns(r.app, USER, e.id, {});
+        assert.deepEqual([m.status, m.counts.aborted, m.counts.running], ['ABORTED', 2, 0]);
+        assert.ok(m.stoppedAt !== null);
+        const history = await types(r, e.id);
+        assert.ok(history.indexOf('MapRunAborted') > history.indexOf('MapRunStarted'), history.join());
+        assert.ok(history.indexOf('MapRunAborted') < history.indexOf('ExecutionFailed'), history.join());
+      } finally {
+        await r.close();
+      }
+    });
+
+    it('another runner taking over a Distributed Map goes on with the same Map Run', async () => {
+      let hang = true;
+      let calls = 0;
+      const r = await rig(
+        async (req) => {
+          calls++;
+          if (hang) return new Promise<Json>(() => {});
+          return (req.parameters as { i: number }).i * 2;
+        },
+        { leaseMs: 300 },
+      );
+      try {
+        const machine = `m${n++}`;
+        await createStateMachine(r.app, USER, { name: machine, definition: JSON.stringify(distributed({ MaxConcurrency: 1 })) });
+        const s = await startExecution(r.app, USER, machine, { input: JSON.stringify([1, 2]) });
+        const id = s.type === 'STANDARD' ? s.execution.id : '';
+        while (calls === 0) await new Promise((res) => setTimeout(res, 5));
+        const [before] = await listMapRuns(r.app, USER, id, {});
+        assert.deepEqual([before.status, before.counts.running, before.counts.pending], ['RUNNING', 1, 1]);
+        await r.runner.close();
+        hang = false;
+        r.newRunner({ leaseMs: 300 });
+        const e = await settle(r.app, id);
+        assert.equal(e.status, 'SUCCEEDED', `${e.error}: ${e.cause}`);
+        assert.deepEqual(await startedRuns(r, id), [before.id]);
+        const runs = await listMapRuns(r.app, USER, id, {});
+        assert.deepEqual(
+          runs.map((m) => [m.id, m.status, m.counts.succeeded]),
+          [[before.id, 'SUCCEEDED', 2]],
+        );
+      } finally {
+        await r.close();
+      }
+    });
+
+    it("UpdateMapRun raises a running Map's MaxConcurrency at once; StopExecution aborts its Map Run", async () => {
+      const waiting: (() => void)[] = [];
+      const r = await rig(async () => new Promise<Json>((res) => waiting.push(() => res(1))));
+      try {
+        const machine = `m${n++}`;
+        await createStateMachine(r.app, USER, { name: machine, definition: JSON.stringify(distributed({ MaxConcurrency: 1 })) });
+        const s = await startExecution(r.app, USER, machine, { input: JSON.stringify([1, 2, 3, 4]) });
+        const id = s.type === 'STANDARD' ? s.execution.id : '';
+        await until(async () => waiting.length === 1);
+        const [m] = await listMapRuns(r.app, USER, id, {});
+        await assert.rejects(updateMapRun(r.app, USER, m.id, { maxConcurrency: -1 }), /maxConcurrency/);
+        const updated = await updateMapRun(r.app, USER, m.id, { maxConcurrency: 3 });
+        assert.equal(updated.maxConcurrency, 3);
+        await until(async () => waiting.length === 3);
+        await until(async () => (await describeMapRun(r.app, USER, m.id)).counts.running === 3);
+        const stopped = await stopExecution(r.app, USER, id, { error: 'Enough', cause: 'stopped' });
+        assert.equal(stopped.status, 'ABORTED');
+        const aborted = await describeMapRun(r.app, USER, m.id);
+        assert.deepEqual([aborted.status, aborted.counts.aborted, aborted.counts.running, aborted.counts.pending], ['ABORTED', 3, 0, 1]);
+        assert.deepEqual((await types(r, id)).slice(-2), ['MapRunAborted', 'ExecutionAborted']);
+        await assert.rejects(updateMapRun(r.app, USER, m.id, { maxConcurrency: 4 }), /not running/);
+        for (const w of waiting) w();
+      } finally {
+        await r.close();
+      }
+    });
+
+    it('UpdateMapRun through another runner reaches the running Map through its inbox', async () => {
+      const waiting: (() => void)[] = [];
+      const r = await rig(async () => new Promise<Json>((res) => waiting.push(() => res(1))));
+      try {
+        const machine = `m${n++}`;
+        await createStateMachine(r.app, USER, { name: machine, definition: JSON.stringify(distributed({ MaxConcurrency: 1 })) });
+        const s = await startExecution(r.app, USER, machine, { input: JSON.stringify([1, 2, 3]) });
+        const id = s.type === 'STANDARD' ? s.execution.id : '';
+        await until(async () => waiting.length === 1);
+        const [m] = await listMapRuns(r.app, USER, id, {});
+        const elsewhere: WorkflowsApp = { ...r.app, workflowRunner: r.newRunner() };
+        await updateMapRun(elsewhere, USER, m.id, { maxConcurrency: 0 });
+        await until(async () => waiting.length === 3);
+        while (waiting.length > 0) waiting.shift()?.();
+        const e = await settle(r.app, id);
+        assert.equal(e.status, 'SUCCEEDED', `${e.error}: ${e.cause}`);
+        const done = await describeMapRun(r.app, USER, m.id);
+        assert.deepEqual([done.status, done.maxConcurrency, done.counts.succeeded], ['SUCCEEDED', 0, 3]);
+      } finally {
+        await r.close();
+      }
+    });
+
     it("redoes a Map's ResultWriter export after a takeover: the same map run, the same files", async () => {
       const writes: ResultWriteRequest[] = [];
       let hang = true;
@@ -715,6 +908,10 @@ for (const backend of ['sqlite', 'postgres'] as const) {
         assert.deepEqual(JSON.parse(writes[0].files[0].body), [{ doubled: 2 }, { doubled: 4 }]);
         const history = await types(r, id);
         assert.deepEqual(history.slice(-3), ['MapStateSucceeded', 'MapStateExited', 'ExecutionSucceeded']);
+        // The export's folder is the Map Run's id.
+        const [runId] = await startedRuns(r, id);
+        assert.equal(writes[0].files.at(-1)?.key, `runs/${runId}/manifest.json`);
+        assert.equal((await describeMapRun(r.app, USER, runId)).status, 'SUCCEEDED');
       } finally {
         await r.close();
       }

@@ -9,10 +9,13 @@ import {
   CreateStateMachineCommand,
   DeleteStateMachineCommand,
   DescribeExecutionCommand,
+  DescribeMapRunCommand,
+  type DescribeMapRunCommandOutput,
   DescribeStateMachineCommand,
   DescribeStateMachineForExecutionCommand,
   GetExecutionHistoryCommand,
   ListExecutionsCommand,
+  ListMapRunsCommand,
   ListStateMachinesCommand,
   SendTaskFailureCommand,
   SendTaskHeartbeatCommand,
@@ -21,6 +24,7 @@ import {
   StartExecutionCommand,
   StartSyncExecutionCommand,
   StopExecutionCommand,
+  UpdateMapRunCommand,
   UpdateStateMachineCommand,
   ValidateStateMachineDefinitionCommand,
 } from '@aws-sdk/client-sfn';
@@ -28,7 +32,7 @@ import { accountIdOf } from '../../src/aws/index.ts';
 import { NO_SANDBOX, REGION } from '../helpers/lambda.ts';
 import { testPlatform, type TestPlatform } from '../helpers/platform.ts';
 import { refusedBy, sfnClient } from '../helpers/sfn.ts';
-import { seedExecution } from '../helpers/workflows.ts';
+import { distributedMachine, mapRunCounts, seedExecution } from '../helpers/workflows.ts';
 import { makeZip } from '../helpers/zip.ts';
 
 let p: TestPlatform;
@@ -285,6 +289,9 @@ describe('Step Functions API: malformed requests', () => {
         'StopExecution',
         'ListExecutions',
         'GetExecutionHistory',
+        'DescribeMapRun',
+        'ListMapRuns',
+        'UpdateMapRun',
         'SendTaskSuccess',
         'SendTaskFailure',
         'SendTaskHeartbeat',
@@ -296,7 +303,8 @@ describe('Step Functions API: malformed requests', () => {
         'null',
         '"x"',
         '{"name":5,"definition":[],"roleArn":{},"type":1}',
-        '{"stateMachineArn":7,"executionArn":[],"taskToken":9,"output":{},"maxResults":"9","nextToken":5,"reverseOrder":"yes"}',
+        '{"stateMachineArn":7,"executionArn":[],"taskToken":9,"output":{},"maxResults":"9","nextToken":5,"reverseOrder":"yes","mapRunArn":3}',
+        '{"mapRunArn":"arn:aws:states:us-east-1:000000000000:mapRun:m/l:00000000-0000-4000-8000-000000000000","maxConcurrency":"2","toleratedFailurePercentage":101}',
         '{"stateMachineArn":"arn:aws:states:us-east-1:000000000000:stateMachine:x","executionArn":"arn:aws:states:::execution","maxResults":-1}',
         '{"definition":"{\\"StartAt\\":1}","name":"x","maxResults":100000,"nextToken":"AAAA"}',
         `{"taskToken":"${'t'.repeat(3000)}","input":"${'x'.repeat(10)}","output":"{"}`,
@@ -627,6 +635,85 @@ describe('Step Functions executions through the AWS SDK', () => {
     assert.match(started.executionArn!, /:express:fast:async:[0-9a-f-]{36}$/);
     const d = await refusedBy(alice.send(new DescribeExecutionCommand({ executionArn: started.executionArn })));
     assert.equal(d.name, 'ExecutionDoesNotExist');
+  });
+
+  it('describes and lists the Map Run of a Distributed Map; a tolerated failure counts as failed; it is its user’s only', async () => {
+    await alice.send(
+      new CreateStateMachineCommand({
+        name: 'runs-map',
+        definition: distributedMachine({ MaxConcurrency: 2, ToleratedFailureCount: 1 }),
+        roleArn: ROLE,
+      }),
+    );
+    const s = await alice.send(new StartExecutionCommand({ stateMachineArn: machineArn('runs-map'), name: 'mr-1', input: '[1,0,3]' }));
+    const d = await ended(s.executionArn!);
+    assert.equal(d.status, 'SUCCEEDED', d.cause);
+    const events = await historyOf(s.executionArn!);
+    const types = events.map((e) => e.type);
+    assert.equal(types.indexOf('MapRunStarted'), types.indexOf('MapStateStarted') + 1, types.join());
+    assert.equal(types.indexOf('MapStateSucceeded'), types.indexOf('MapRunSucceeded') + 1, types.join());
+    const mapRunArn = events.find((e) => e.type === 'MapRunStarted')?.mapRunStartedEventDetails?.mapRunArn;
+    assert.match(String(mapRunArn), new RegExp(`^arn:aws:states:${REGION}:${account}:mapRun:runs-map/batch:[0-9a-f-]{36}$`));
+
+    const listed = await alice.send(new ListMapRunsCommand({ executionArn: s.executionArn }));
+    assert.equal(listed.mapRuns?.length, 1);
+    const [item] = listed.mapRuns ?? [];
+    assert.equal(item.executionArn, s.executionArn);
+    assert.equal(item.mapRunArn, mapRunArn);
+    assert.equal(item.stateMachineArn, machineArn('runs-map/batch'));
+    assert.ok(item.startDate instanceof Date && item.stopDate instanceof Date);
+
+    const m = await alice.send(new DescribeMapRunCommand({ mapRunArn }));
+    assert.equal(m.mapRunArn, mapRunArn);
+    assert.equal(m.executionArn, s.executionArn);
+    assert.equal(m.status, 'SUCCEEDED');
+    assert.deepEqual([m.maxConcurrency, m.toleratedFailureCount, m.toleratedFailurePercentage], [2, 1, 0]);
+    assert.ok(m.startDate instanceof Date && m.stopDate instanceof Date && m.stopDate >= m.startDate);
+    const counts = mapRunCounts({ succeeded: 2, failed: 1, total: 3, resultsWritten: 3, failuresNotRedrivable: 1 });
+    assert.deepEqual(m.itemCounts, counts);
+    assert.deepEqual(m.executionCounts, counts);
+
+    // An ended Map Run takes no update; bad ARNs, other ids and other users' runs are refused as AWS does.
+    assert.equal((await refusedBy(alice.send(new UpdateMapRunCommand({ mapRunArn, maxConcurrency: 5 })))).name, 'ValidationException');
+    assert.equal((await refusedBy(alice.send(new DescribeMapRunCommand({ mapRunArn: 'arn:aws:states:nope' })))).name, 'InvalidArn');
+    const unknown = String(mapRunArn).replace(/:[0-9a-f-]{36}$/, ':00000000-0000-4000-8000-000000000000');
+    assert.equal((await refusedBy(alice.send(new DescribeMapRunCommand({ mapRunArn: unknown })))).name, 'ResourceNotFound');
+    const relabelled = String(mapRunArn).replace('/batch:', '/other:');
+    assert.equal((await refusedBy(alice.send(new DescribeMapRunCommand({ mapRunArn: relabelled })))).name, 'ResourceNotFound');
+    assert.equal((await refusedBy(bob.send(new DescribeMapRunCommand({ mapRunArn })))).name, 'ResourceNotFound');
+    assert.equal((await refusedBy(bob.send(new UpdateMapRunCommand({ mapRunArn, maxConcurrency: 1 })))).name, 'ResourceNotFound');
+    const bobs = await refusedBy(bob.send(new ListMapRunsCommand({ executionArn: s.executionArn })));
+    assert.equal(bobs.name, 'ExecutionDoesNotExist');
+  });
+
+  it('UpdateMapRun changes a running Map Run; StopExecution aborts it (MapRunAborted)', async () => {
+    await alice.send(
+      new CreateStateMachineCommand({ name: 'slow-map', definition: distributedMachine({ MaxConcurrency: 1 }, 3600), roleArn: ROLE }),
+    );
+    const s = await alice.send(new StartExecutionCommand({ stateMachineArn: machineArn('slow-map'), input: '[1,2,3]' }));
+    let mapRunArn: string | undefined;
+    while (!mapRunArn) {
+      mapRunArn = (await alice.send(new ListMapRunsCommand({ executionArn: s.executionArn }))).mapRuns?.[0]?.mapRunArn;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const bad = await refusedBy(alice.send(new UpdateMapRunCommand({ mapRunArn, toleratedFailurePercentage: 101 })));
+    assert.equal(bad.name, 'ValidationException');
+    await alice.send(new UpdateMapRunCommand({ mapRunArn, maxConcurrency: 2, toleratedFailurePercentage: 50 }));
+    for (;;) {
+      const now: DescribeMapRunCommandOutput = await alice.send(new DescribeMapRunCommand({ mapRunArn }));
+      assert.equal(now.status, 'RUNNING');
+      assert.deepEqual([now.maxConcurrency, now.toleratedFailurePercentage], [2, 50]);
+      if (now.itemCounts?.running === 2) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await alice.send(new StopExecutionCommand({ executionArn: s.executionArn }));
+    const m = await alice.send(new DescribeMapRunCommand({ mapRunArn }));
+    assert.equal(m.status, 'ABORTED');
+    assert.deepEqual([m.itemCounts?.aborted, m.itemCounts?.pending, m.itemCounts?.running], [2, 1, 0]);
+    assert.deepEqual(
+      (await historyOf(s.executionArn!)).slice(-2).map((e) => e.type),
+      ['MapRunAborted', 'ExecutionAborted'],
+    );
   });
 
   it('runs a Distributed Map with a ResultWriter unchanged, STANDARD and EXPRESS: the output names the Map Run and its manifest', async () => {

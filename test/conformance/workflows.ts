@@ -14,7 +14,7 @@ import {
   NotFound,
   type StateMachineInput,
 } from '../../src/core/index.ts';
-import { type ExecutionCommit, type NewExecution, type Workflows, uuidv7 } from '../../src/store/index.ts';
+import { type ExecutionCommit, type MapRunWrite, type NewExecution, type Workflows, uuidv7 } from '../../src/store/index.ts';
 import { ManualClock } from './store.ts';
 
 export interface WorkflowsUnderTest {
@@ -660,6 +660,128 @@ export function describeWorkflows(name: string, make: MakeWorkflows): void {
         const e = await started({ userId: 'bob' });
         assert.deepEqual(await wf.loadRuntime(e.id), { frames: [{ frameId: 0, doc: '{"state":"Wait"}' }], inbox: [], lastEventId: 1 });
         assert.deepEqual(await wf.loadRuntime('no-such-id'), { frames: [], inbox: [], lastEventId: 0 });
+      });
+    });
+
+    describe('map runs', () => {
+      const counts = (over: Partial<MapRunWrite['counts']> = {}): MapRunWrite['counts'] => ({
+        pending: 3,
+        running: 0,
+        succeeded: 0,
+        failed: 0,
+        timedOut: 0,
+        aborted: 0,
+        total: 3,
+        resultsWritten: 0,
+        failuresNotRedrivable: 0,
+        pendingRedrive: 0,
+        ...over,
+      });
+      const run = (id: string, over: Partial<MapRunWrite> = {}): MapRunWrite => ({
+        id,
+        arn: `arn:aws:states:us-east-1:000000000000:mapRun:machine/Each:${id}`,
+        stateMachineArn: 'arn:aws:states:us-east-1:000000000000:stateMachine:machine/Each',
+        status: 'RUNNING',
+        startedAt: t + 1,
+        stoppedAt: null,
+        maxConcurrency: 2,
+        toleratedFailureCount: 1,
+        toleratedFailurePercentage: 12.5,
+        counts: counts(),
+        ...over,
+      });
+
+      it('a commit creates a Map Run and later ones move its status and counts on, never its configuration', async () => {
+        const e = await started({ userId: 'bob' });
+        await claimIds('r1', t);
+        const id = '0a6c1e0e-1111-4111-8111-000000000001';
+        assert.equal(await wf.commit(e.id, 'r1', step({ mapRuns: [run(id)], leaseUntil: t + 1000 })), true);
+        assert.deepEqual(await wf.getMapRun('bob', id), { ...run(id), executionId: e.id, userId: 'bob' });
+        assert.equal(await wf.getMapRun('alice', id), null, "another user's is not found");
+        const moved = run(id, { maxConcurrency: 9, toleratedFailureCount: 9, counts: counts({ pending: 1, running: 2 }) });
+        assert.equal(await wf.commit(e.id, 'r1', step({ mapRuns: [moved], leaseUntil: t + 1000 })), true);
+        assert.deepEqual(await wf.getMapRun('bob', id), { ...run(id), counts: moved.counts, executionId: e.id, userId: 'bob' });
+        // Written with the execution's end too.
+        const done = run(id, { status: 'SUCCEEDED', stoppedAt: t + 9, counts: counts({ pending: 0, succeeded: 3, resultsWritten: 3 }) });
+        const end = { status: 'SUCCEEDED' as const, output: '1', error: null, cause: null, stoppedAt: t + 9 };
+        assert.equal(await wf.commit(e.id, 'r1', step({ mapRuns: [done], end })), true);
+        const after = await wf.getMapRun('bob', id);
+        assert.deepEqual([after?.status, after?.stoppedAt, after?.counts], ['SUCCEEDED', t + 9, done.counts]);
+        // A commit that is refused writes no Map Run.
+        assert.equal(await wf.commit(e.id, 'r1', step({ mapRuns: [run('0a6c1e0e-1111-4111-8111-000000000002')] })), false);
+        assert.equal(await wf.getMapRun('bob', '0a6c1e0e-1111-4111-8111-000000000002'), null);
+      });
+
+      it("lists an execution's Map Runs by id, a page at a time, and none of another user's", async () => {
+        const e = await started();
+        const other = await started();
+        await claimIds('r1', t);
+        const ids = [
+          'b0000000-0000-4000-8000-000000000003',
+          'a0000000-0000-4000-8000-000000000001',
+          'c0000000-0000-4000-8000-000000000002',
+        ];
+        assert.equal(await wf.commit(e.id, 'r1', step({ mapRuns: ids.map((id) => run(id)), leaseUntil: t + 1000 })), true);
+        assert.equal(
+          await wf.commit(other.id, 'r1', step({ mapRuns: [run('d0000000-0000-4000-8000-000000000004')], leaseUntil: t + 1000 })),
+          true,
+        );
+        const sorted = [...ids].sort();
+        assert.deepEqual(
+          (await wf.listMapRuns('alice', e.id, { limit: 10 })).map((m) => m.id),
+          sorted,
+        );
+        const first = await wf.listMapRuns('alice', e.id, { limit: 2 });
+        assert.deepEqual(
+          first.map((m) => m.id),
+          sorted.slice(0, 2),
+        );
+        assert.deepEqual(
+          (await wf.listMapRuns('alice', e.id, { limit: 2, after: first[1].id })).map((m) => m.id),
+          sorted.slice(2),
+        );
+        assert.deepEqual(await wf.listMapRuns('bob', e.id, { limit: 10 }), []);
+      });
+
+      it('updates the configuration of a running Map Run only, only the fields given, only for its user', async () => {
+        const e = await started();
+        await claimIds('r1', t);
+        const id = 'e0000000-0000-4000-8000-000000000001';
+        assert.equal(await wf.commit(e.id, 'r1', step({ mapRuns: [run(id)], leaseUntil: t + 1000 })), true);
+        const u = await wf.updateMapRun('alice', id, { maxConcurrency: 5 });
+        assert.deepEqual([u?.maxConcurrency, u?.toleratedFailureCount, u?.toleratedFailurePercentage], [5, 1, 12.5]);
+        const v = await wf.updateMapRun('alice', id, { toleratedFailureCount: 0, toleratedFailurePercentage: 50 });
+        assert.deepEqual([v?.maxConcurrency, v?.toleratedFailureCount, v?.toleratedFailurePercentage], [5, 0, 50]);
+        assert.equal(await wf.updateMapRun('bob', id, { maxConcurrency: 1 }), null);
+        assert.equal(await wf.updateMapRun('alice', 'no-such-run', { maxConcurrency: 1 }), null);
+        const ended = run(id, { status: 'FAILED', stoppedAt: t + 5 });
+        assert.equal(await wf.commit(e.id, 'r1', step({ mapRuns: [ended], leaseUntil: t + 1000 })), true);
+        const w = await wf.updateMapRun('alice', id, { maxConcurrency: 1 });
+        assert.deepEqual([w?.status, w?.maxConcurrency], ['FAILED', 5], 'an ended run is answered unchanged');
+      });
+
+      it('a stop aborts the running Map Runs, with MapRunAborted events before ExecutionAborted', async () => {
+        const e = await started();
+        await claimIds('r1', t);
+        const runningId = 'f0000000-0000-4000-8000-000000000001';
+        const doneId = 'f0000000-0000-4000-8000-000000000002';
+        const done = run(doneId, { status: 'SUCCEEDED', stoppedAt: t + 2, counts: counts({ pending: 0, succeeded: 3 }) });
+        const mapRuns = [run(runningId, { counts: counts({ pending: 1, running: 2 }) }), done];
+        assert.equal(await wf.commit(e.id, 'r1', step({ mapRuns, leaseUntil: t + 1000 })), true);
+        await wf.stopExecution('alice', e.id, abort(t + 50));
+        const aborted = await wf.getMapRun('alice', runningId);
+        assert.deepEqual([aborted?.status, aborted?.stoppedAt], ['ABORTED', t + 50]);
+        assert.deepEqual(aborted?.counts, counts({ pending: 1, running: 0, aborted: 2 }));
+        assert.equal((await wf.getMapRun('alice', doneId))?.status, 'SUCCEEDED');
+        const history = await wf.history('alice', e.id, { limit: 10 });
+        assert.deepEqual(
+          history.map((h) => [h.id, h.previousEventId, h.type]),
+          [
+            [1, 0, 'ExecutionStarted'],
+            [2, 1, 'MapRunAborted'],
+            [3, 2, 'ExecutionAborted'],
+          ],
+        );
       });
     });
   });

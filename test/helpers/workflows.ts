@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Execution, HistoryEventRecord } from '../../src/core/index.ts';
-import type { Workflows } from '../../src/store/index.ts';
+import type { MapRunWrite, Workflows } from '../../src/store/index.ts';
 import type { TestPlatform } from './platform.ts';
 
 const workflowsOf = (p: TestPlatform): Workflows => (p.store as unknown as { workflows: Workflows }).workflows;
@@ -26,6 +26,68 @@ export interface Seeded {
   events?: [type: string, details?: object][];
   /** Ends it: SUCCEEDED with this output (JSON text), or FAILED with the error. */
   end?: { status: 'SUCCEEDED'; output: string } | { status: 'FAILED'; error: string; cause: string };
+  /** Map Runs of it, written with its commit (their ids: the UUIDs given). */
+  mapRuns?: string[];
+}
+
+/** A Map Run's item counts: zeros but for those given. */
+export function mapRunCounts(over: Partial<MapRunWrite['counts']> = {}): MapRunWrite['counts'] {
+  return {
+    pending: 0,
+    running: 0,
+    succeeded: 0,
+    failed: 0,
+    timedOut: 0,
+    aborted: 0,
+    total: 0,
+    resultsWritten: 0,
+    failuresNotRedrivable: 0,
+    pendingRedrive: 0,
+    ...over,
+  };
+}
+
+/** A state machine of one Distributed Map (Label `batch`) over its input: an item 0 fails its
+ *  iteration; each waits `wait` seconds first. `map`: more fields of the Map state. */
+export function distributedMachine(map: object = {}, wait = 0): string {
+  return JSON.stringify({
+    StartAt: 'Each',
+    States: {
+      Each: {
+        Type: 'Map',
+        ItemProcessor: {
+          ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' },
+          StartAt: 'Pause',
+          States: {
+            Pause: { Type: 'Wait', Seconds: wait, Next: 'Check' },
+            Check: { Type: 'Choice', Choices: [{ Variable: '$', NumericEquals: 0, Next: 'Zero' }], Default: 'Ok' },
+            Ok: { Type: 'Pass', End: true },
+            Zero: { Type: 'Fail', Error: 'Zero', Cause: 'no zeros' },
+          },
+        },
+        Label: 'batch',
+        End: true,
+        ...map,
+      },
+    },
+  });
+}
+
+/** A Map Run row as the runner writes one: RUNNING, one item of one pending. */
+export function seededMapRun(id: string, machine: string, startedAt: number): MapRunWrite {
+  const base = 'arn:aws:states:us-east-1:000000000000';
+  return {
+    id,
+    arn: `${base}:mapRun:${machine}/Each:${id}`,
+    stateMachineArn: `${base}:stateMachine:${machine}/Each`,
+    status: 'RUNNING',
+    startedAt,
+    stoppedAt: null,
+    maxConcurrency: 0,
+    toleratedFailureCount: 0,
+    toleratedFailurePercentage: 0,
+    counts: mapRunCounts({ pending: 1, total: 1 }),
+  };
 }
 
 export async function seedExecution(p: TestPlatform, s: Seeded): Promise<Execution> {
@@ -79,6 +141,7 @@ export async function seedExecution(p: TestPlatform, s: Seeded): Promise<Executi
     deleteFrames: [],
     wakeAt: null,
     leaseUntil: null,
+    ...(s.mapRuns ? { mapRuns: s.mapRuns.map((id) => seededMapRun(id, s.machine, now)) } : {}),
     ...(s.end
       ? {
           end: {

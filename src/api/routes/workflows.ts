@@ -116,10 +116,12 @@ const EventView = z.object({
   details: z.record(z.string(), z.unknown()).nullable(),
 });
 
-const OwnerQuery = z.strictObject({ userId: UserId.optional().describe("Admin keys only: whose workflows (default: the key's user).") });
+export const OwnerQuery = z.strictObject({
+  userId: UserId.optional().describe("Admin keys only: whose workflows (default: the key's user)."),
+});
 const MachineParams = z.strictObject({ name: z.string().max(80) });
-const ExecutionParams = z.strictObject({ id: z.string().max(64) });
-const Limit = z.coerce.number().int().min(1).max(500).default(100);
+export const ExecutionParams = z.strictObject({ id: z.string().max(64) });
+export const Limit = z.coerce.number().int().min(1).max(500).default(100);
 
 function machineView(m: StateMachine): z.infer<typeof MachineView> {
   return {

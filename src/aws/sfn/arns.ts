@@ -16,7 +16,7 @@ export const executionArn = (c: AwsCaller, machine: string, name: string): strin
 export const expressArn = (c: AwsCaller, machine: string, name: string, id: string): string =>
   arn('states', c.region, c.accountId, `express:${machine}:${name}:${id}`);
 
-interface Parsed {
+export interface Parsed {
   /** Whether it is the caller's: their account, this Hangar's region. */
   own: boolean;
   resourceType: string;
@@ -28,7 +28,8 @@ export function invalidArn(value: string): AwsError {
   return new AwsError('InvalidArn', 400, `Invalid Arn: '${value.slice(0, 300)}'`);
 }
 
-function parse(c: AwsCaller, value: unknown, field: string): Parsed {
+/** An ARN of Step Functions' split into its parts; InvalidArn when it is not one. */
+export function parseArn(c: AwsCaller, value: unknown, field: string): Parsed {
   if (typeof value !== 'string' || value === '') throw new AwsError('ValidationException', 400, `${field} is required`);
   const parts = value.split(':');
   if (parts.length < 7 || parts[0] !== 'arn' || parts[2] !== 'states' || !/^\d{12}$/.test(parts[4]) || parts.slice(6).some((p) => p === ''))
@@ -38,7 +39,7 @@ function parse(c: AwsCaller, value: unknown, field: string): Parsed {
 
 /** The state machine's name an ARN names; StateMachineDoesNotExist when it is not the caller's. */
 export function machineNameOf(c: AwsCaller, value: unknown, field = 'stateMachineArn'): string {
-  const p = parse(c, value, field);
+  const p = parseArn(c, value, field);
   if (p.resourceType !== 'stateMachine') throw invalidArn(value as string);
   // A version's or alias's ARN (NAME:1, NAME:prod): Hangar keeps no versions.
   if (!p.own || p.names.length !== 1) throw workflowErrors.machineNotFound(value as string);
@@ -48,7 +49,7 @@ export function machineNameOf(c: AwsCaller, value: unknown, field = 'stateMachin
 /** The machine and execution an execution ARN names. EXPRESS executions are not kept (as on
  *  AWS, where DescribeExecution does not know them either): a miss. */
 export function executionNamesOf(c: AwsCaller, value: unknown, field = 'executionArn'): { machine: string; name: string } {
-  const p = parse(c, value, field);
+  const p = parseArn(c, value, field);
   if (p.resourceType !== 'execution' && p.resourceType !== 'express') throw invalidArn(value as string);
   if (!p.own || p.resourceType === 'express' || p.names.length !== 2) throw workflowErrors.executionNotFound(value as string);
   return { machine: p.names[0], name: p.names[1] };

@@ -65,7 +65,7 @@ function includedData(body: Record<string, unknown>): boolean {
   return v !== 'METADATA_ONLY';
 }
 
-async function executionOf(ctx: SfnContext, call: AwsCall, body: Record<string, unknown>): Promise<Execution> {
+export async function executionOf(ctx: SfnContext, call: AwsCall, body: Record<string, unknown>): Promise<Execution> {
   const { machine, name } = executionNamesOf(call.caller, body.executionArn);
   return findExecution(ctx, userOf(call.caller), machine, name);
 }
@@ -167,7 +167,9 @@ export function executionOperations(ctx: SfnContext): JsonOperation[] {
       name: 'ListExecutions',
       async run(call, body) {
         if (body.mapRunArn !== undefined && body.mapRunArn !== null)
-          throw validation('Hangar has no Map Runs (distributed maps list their iterations in the history): mapRunArn is not supported');
+          throw validation(
+            "A Map Run's iterations are branches of its execution in Hangar, not child executions (see its history and DescribeMapRun): mapRunArn is not supported",
+          );
         if (body.stateMachineArn === undefined || body.stateMachineArn === null)
           throw validation('Must provide a StateMachine ARN or MapRun ARN');
         const user = userOf(call.caller);

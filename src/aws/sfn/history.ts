@@ -129,8 +129,12 @@ export class HistoryMapper {
         return withDetails('executionTimedOutEventDetails', failure);
       case 'MapStateStarted':
         return withDetails('mapStateStartedEventDetails', { length: d.length });
+      case 'MapRunStarted':
+        return withDetails('mapRunStartedEventDetails', { mapRunArn: str(d.mapRunArn) });
+      case 'MapRunFailed':
+        return withDetails('mapRunFailedEventDetails', failure);
       default:
-        // ParallelStateStarted, MapStateSucceeded...: AWS gives them no details.
+        // ParallelStateStarted, MapStateSucceeded, MapRunSucceeded, MapRunAborted...: AWS gives them no details.
         return base;
     }
   }

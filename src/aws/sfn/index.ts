@@ -11,6 +11,7 @@ import { Protocol, type AwsService } from '../service.ts';
 import type { SfnContext } from './context.ts';
 import { executionOperations } from './executions.ts';
 import { machineOperations } from './machines.ts';
+import { mapRunOperations } from './map-runs.ts';
 import type { JsonOperation } from './operation.ts';
 import { jsonBody } from './shapes.ts';
 import { taskOperations } from './tasks.ts';
@@ -27,7 +28,7 @@ export const SFN_BODY_LIMIT = 2 * MAX_DEFINITION_BYTES + 64 * 1024;
 
 export function sfnService(ctx: SfnContext): AwsService {
   const operations = new Map<string, JsonOperation>(
-    [...machineOperations(ctx), ...executionOperations(ctx), ...taskOperations(ctx)].map((op) => [op.name, op]),
+    [...machineOperations(ctx), ...executionOperations(ctx), ...mapRunOperations(ctx), ...taskOperations(ctx)].map((op) => [op.name, op]),
   );
   return {
     signingName: 'states',
@@ -50,6 +51,7 @@ export function sfnService(ctx: SfnContext): AwsService {
       // A callback for a task that no longer waits (its execution ended): AWS says it timed out.
       [ErrorCode.ExecutionNotRunning]: client('TaskTimedOut'),
       [ErrorCode.InvalidCursor]: client('InvalidToken'),
+      [ErrorCode.MapRunNotFound]: client('ResourceNotFound'),
     },
     async handle(call) {
       const target = call.headers['x-amz-target'];

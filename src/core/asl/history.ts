@@ -1,6 +1,8 @@
 /** The event types of an execution's history, named as GetExecutionHistory names them. */
 import type { StateType } from './definition.ts';
 import type { Json, JsonObject } from './errors.ts';
+import type { IterationOutcome } from './map.ts';
+import type { MapRunRef } from './map-run.ts';
 import type { Step } from './step.ts';
 
 export const EXECUTION_EVENT_TYPES = [
@@ -25,6 +27,10 @@ export const EFFECT_EVENT_TYPES = [
   'MapIterationStarted',
   'MapIterationSucceeded',
   'MapIterationFailed',
+  'MapRunStarted',
+  'MapRunSucceeded',
+  'MapRunFailed',
+  'MapRunAborted',
 ] as const;
 
 export type HistoryEventType =
@@ -74,8 +80,11 @@ export function stepEvents(type: StateType, name: string, step: Step): EventDraf
       ];
     case 'parallel':
       return [{ type: 'ParallelStateStarted', details: { branches: step.branches.length } }];
-    case 'map':
-      return [{ type: 'MapStateStarted', details: { length: step.inputs.length } }];
+    case 'map': {
+      const started: EventDraft = { type: 'MapStateStarted', details: { length: step.inputs.length } };
+      // A Distributed Map's Map Run starts once the Map has (AWS's order).
+      return step.mapRun ? [started, { type: 'MapRunStarted', details: { mapRunArn: step.mapRun.arn } }] : [started];
+    }
     case 'wait':
     case 'retry':
     case 'fail':
@@ -86,4 +95,12 @@ export function stepEvents(type: StateType, name: string, step: Step): EventDraf
       throw new Error(`unknown step ${JSON.stringify(never)}`);
     }
   }
+}
+
+/** The Map's last events once its outcome is known: the Map Run's end (a Distributed Map), then the Map's. */
+export function mapEndEvents(run: MapRunRef | null | undefined, outcome: IterationOutcome): EventDraft[] {
+  const failure = outcome.ok ? undefined : { error: outcome.error, cause: outcome.cause ?? null };
+  const state: EventDraft = failure ? { type: 'MapStateFailed', details: failure } : { type: 'MapStateSucceeded' };
+  if (!run) return [state];
+  return [failure ? { type: 'MapRunFailed', details: failure } : { type: 'MapRunSucceeded' }, state];
 }

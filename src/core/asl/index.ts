@@ -24,9 +24,24 @@ export {
   UnsupportedDefinitionError,
 } from './run.ts';
 export { type Diagnostic, DiagnosticCodes, invalidDefinitionMessage, validateDefinition, validateDefinitionText } from './validate.ts';
-export { type EventDraft, enteredEvent, type HistoryEventType, stateEventType, stepEvents } from './history.ts';
+export { type EventDraft, enteredEvent, type HistoryEventType, mapEndEvents, stateEventType, stepEvents } from './history.ts';
 export { isLambdaResource, type LambdaCall, lambdaCallOf, lambdaNotFound, type LambdaOutcome, lambdaResultOf } from './lambda-task.ts';
 export { exceedsTolerance, type IterationOutcome, mapResult, type Tolerance } from './map.ts';
+export {
+  abortedCounts,
+  isDistributed,
+  MAP_RUN_STATUSES,
+  type MapRunConfig,
+  type MapRunCounts,
+  mapRunConfig,
+  mapRunCounts,
+  mapRunPlan,
+  type MapRunRef,
+  type MapRunStatus,
+  type MapRunUpdate,
+  mapRunUpdateProblem,
+  updatedTolerance,
+} from './map-run.ts';
 export { stateOf, type Variables } from './step.ts';
 export { csvRows, type ItemReadRequest, isListing, itemReadRequest, listingItems, parseItems } from './item-reader.ts';
 export {

@@ -60,7 +60,7 @@ const PUT_OBJECT = /^arn:aws[a-zA-Z-]*:states:::s3:putObject$/;
 /**
  * The plan of a Map's ResultWriter (null without one). `parameters`: a JSONata state's
  * Arguments, already evaluated; a JSONPath state's Parameters are evaluated here. `newId` makes
- * the Map Run's id (called only for a Map with a ResultWriter: the others draw no random number).
+ * the Map Run's id: the Map's Map Run's (map-run.ts), drawn once when the Map is entered.
  */
 export function writerPlan(state: AslState, name: string, scope: Scope, newId: () => string, parameters?: Json): WriterPlan | null {
   const writer = state.ResultWriter;
@@ -107,7 +107,7 @@ export interface MapRun {
 }
 
 /** arn:aws:states:REGION:ACCOUNT:mapRun:MACHINE/LABEL:UUID, from the execution's state machine ARN. */
-export function mapRunOf(execution: ExecutionInfo, plan: WriterPlan): MapRun {
+export function mapRunOf(execution: ExecutionInfo, plan: Pick<WriterPlan, 'label' | 'runId'>): MapRun {
   const m = /^arn:([^:]+):states:([^:]*):([^:]*):stateMachine:/.exec(execution.stateMachineId);
   const [partition, region, account] = m ? [m[1], m[2], m[3]] : ['aws', 'us-east-1', '111111111111'];
   const base = `arn:${partition}:states:${region}:${account}`;

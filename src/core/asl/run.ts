@@ -5,10 +5,11 @@
  */
 import type { Environment, ExecutionInfo, Position } from './context.ts';
 import type { StateMachineDefinition, StateType } from './definition.ts';
-import { type EventDraft, enteredEvent, type HistoryEvent, type HistoryEventType, stepEvents } from './history.ts';
+import { type EventDraft, enteredEvent, type HistoryEvent, type HistoryEventType, mapEndEvents, stepEvents } from './history.ts';
 import { type Json, type JsonObject, StatesErrors, StatesFailure } from './errors.ts';
 import type { ItemReadRequest } from './item-reader.ts';
 import { exceedsTolerance, type IterationOutcome } from './map.ts';
+import type { MapRunRef } from './map-run.ts';
 import { type IterationRecord, type MapEnd, mapEnd, mapOutcome, type ResultWriteRequest, type WriteOutcome } from './result-writer.ts';
 import { randomUuid } from './intrinsics.ts';
 import { completeState, enterState, failState, type Step, type Variables } from './step.ts';
@@ -276,7 +277,7 @@ async function carryOut(machine: StateMachineDefinition, pos: Position, step: St
       case 'map': {
         for (const e of stepEvents(type, pos.state, step)) emitDraft(rt, e);
         const records = await runIterations(step, pos.variables, rt);
-        step = await endMap(machine, pos, rt, mapEnd(step.tolerance, step.writer, rt.env.execution, records));
+        step = await endMap(machine, pos, rt, mapEnd(step.tolerance, step.writer, rt.env.execution, records), step.mapRun);
         break;
       }
       case 'read-items': {
@@ -302,7 +303,7 @@ async function carryOut(machine: StateMachineDefinition, pos: Position, step: St
 }
 
 /** A Map's end: its ResultWriter's write first, if it has one; then the Map succeeds or fails. */
-async function endMap(machine: StateMachineDefinition, pos: Position, rt: Runtime, end: MapEnd): Promise<Step> {
+async function endMap(machine: StateMachineDefinition, pos: Position, rt: Runtime, end: MapEnd, run: MapRunRef | null): Promise<Step> {
   let written: WriteOutcome | undefined;
   if (end.kind === 'write') {
     try {
@@ -315,11 +316,8 @@ async function endMap(machine: StateMachineDefinition, pos: Position, rt: Runtim
     }
   }
   const outcome = mapOutcome(end, written);
-  if (!outcome.ok) {
-    emit(rt, 'MapStateFailed', { error: outcome.error, cause: outcome.cause ?? null });
-    return failState(machine, pos, rt.env, outcome.error, outcome.cause);
-  }
-  emit(rt, 'MapStateSucceeded');
+  for (const e of mapEndEvents(run, outcome)) emitDraft(rt, e);
+  if (!outcome.ok) return failState(machine, pos, rt.env, outcome.error, outcome.cause);
   return completeState(machine, pos, rt.env, outcome.output);
 }
 

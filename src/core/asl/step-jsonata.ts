@@ -12,6 +12,7 @@ import { randomUuid } from './intrinsics.ts';
 import { itemReadRequest } from './item-reader.ts';
 import { type ExpressionScope, evaluateTemplate, evaluateTyped, isExpression, queryFailure, type StatesBinding } from './jsonata.ts';
 import { batcherLimit, batchItems, maxConcurrency, tolerance } from './map.ts';
+import { mapRunPlan } from './map-run.ts';
 import { type WriterPlan, writerPlan } from './result-writer.ts';
 import type { Catcher } from './retry.ts';
 import type { Scope } from './scope.ts';
@@ -231,21 +232,25 @@ async function enterMap(machine: StateMachineDefinition, state: AslState, pos: P
     ToleratedFailureCount: await numberField(state.ToleratedFailureCount, 'ToleratedFailureCount', scope),
     ToleratedFailurePercentage: await numberField(state.ToleratedFailurePercentage, 'ToleratedFailurePercentage', scope),
   };
+  const concurrency = maxConcurrency(resolved, literalScope());
+  const tolerated = tolerance(resolved, literalScope());
+  const mapRun = mapRunPlan(state, pos.state, env.execution, () => randomUuid(env.random));
   return {
     kind: 'map',
     processor: nestedMachine(machine, processor),
     inputs: batched,
-    maxConcurrency: maxConcurrency(resolved, literalScope()),
-    tolerance: tolerance(resolved, literalScope()),
-    writer: await jsonataWriterPlan(state, pos, env, scope),
+    maxConcurrency: concurrency,
+    tolerance: tolerated,
+    writer: await jsonataWriterPlan(state, pos, scope, () => mapRun?.id ?? randomUuid(env.random)),
+    mapRun,
   };
 }
 
 /** A JSONata Map's ResultWriter: its Arguments evaluated (Bucket and Prefix may be expressions). */
-async function jsonataWriterPlan(state: AslState, pos: Position, env: Environment, scope: ExpressionScope): Promise<WriterPlan | null> {
+async function jsonataWriterPlan(state: AslState, pos: Position, scope: ExpressionScope, runId: () => string): Promise<WriterPlan | null> {
   const writer = state.ResultWriter;
   if (writer === undefined) return null;
   const args = writer.Arguments;
   const evaluated = args === undefined ? {} : await evaluateTemplate(args, 'ResultWriter/Arguments', scope);
-  return writerPlan(state, pos.state, literalScope(), () => randomUuid(env.random), evaluated);
+  return writerPlan(state, pos.state, literalScope(), runId, evaluated);
 }

@@ -3,6 +3,7 @@ import type { StateMachineDefinition } from './definition.ts';
 import type { Json } from './errors.ts';
 import type { ItemReadRequest } from './item-reader.ts';
 import type { Tolerance } from './map.ts';
+import type { MapRunRef } from './map-run.ts';
 import type { WriterPlan } from './result-writer.ts';
 
 export type Variables = Readonly<Record<string, Json>>;
@@ -27,7 +28,8 @@ export type Step =
   | { kind: 'parallel'; branches: { definition: StateMachineDefinition; input: Json }[] }
   /** A Map's ItemReader: read the items, then enter the state again with them (Position.readItems). */
   | { kind: 'read-items'; request: ItemReadRequest }
-  /** A Map's iterations; `writer`: its ResultWriter (the results shaped, or exported, as mapEnd decides). */
+  /** A Map's iterations; `writer`: its ResultWriter (the results shaped, or exported, as mapEnd
+   *  decides); `mapRun`: a Distributed Map's Map Run (null: an Inline Map). */
   | {
       kind: 'map';
       processor: StateMachineDefinition;
@@ -35,4 +37,5 @@ export type Step =
       maxConcurrency: number;
       tolerance: Tolerance;
       writer: WriterPlan | null;
+      mapRun: MapRunRef | null;
     };

@@ -14,6 +14,7 @@ import { itemReadRequest } from './item-reader.ts';
 import { JsonPathSyntaxError } from './jsonpath.ts';
 import { batchInputs, errorOutput, iterationInput, mapItems, maxConcurrency, tolerance } from './map.ts';
 import { applyResultPath, applyTemplate, dynamicValue, filterPath } from './payload.ts';
+import { mapRunPlan } from './map-run.ts';
 import { writerPlan } from './result-writer.ts';
 import { requirePath, type Scope } from './scope.ts';
 import { decideRetry, findCatcher } from './retry.ts';
@@ -174,13 +175,17 @@ function enter(machine: StateMachineDefinition, state: AslState, pos: Position, 
         items.map((value, index) => iterationInput(state, itemScope, index, value)),
         scope,
       );
+      const concurrency = maxConcurrency(state, scope);
+      const tolerated = tolerance(state, scope);
+      const mapRun = mapRunPlan(state, pos.state, env.execution, () => randomUuid(env.random));
       return {
         kind: 'map',
         processor: nestedMachine(machine, processor),
         inputs,
-        maxConcurrency: maxConcurrency(state, scope),
-        tolerance: tolerance(state, scope),
-        writer: writerPlan(state, pos.state, scope, () => randomUuid(env.random)),
+        maxConcurrency: concurrency,
+        tolerance: tolerated,
+        writer: writerPlan(state, pos.state, scope, () => mapRun?.id ?? randomUuid(env.random)),
+        mapRun,
       };
     }
     default:

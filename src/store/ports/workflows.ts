@@ -16,6 +16,7 @@
  * found, never visible. Reads answer null (or an empty list) for what is not there.
  */
 import type {
+  asl,
   Execution,
   ExecutionStatus,
   HistoryEventRecord,
@@ -80,6 +81,33 @@ export interface ExecutionEnd {
   stoppedAt: number;
 }
 
+/**
+ * A Distributed Map's Map Run as a commit writes it: created with the commit that starts it (with
+ * its configuration), then its status, stop time and counts replaced by the commits that change
+ * them — the runner counts them from the Map's frames, so they cost no write of their own. Its
+ * configuration is only written when it is created and by updateMapRun.
+ */
+export interface MapRunWrite {
+  /** A UUID, the last part of its ARN. */
+  id: string;
+  arn: string;
+  /** Of its (made-up) child executions: `…:stateMachine:MACHINE/LABEL`. */
+  stateMachineArn: string;
+  status: asl.MapRunStatus;
+  startedAt: number;
+  stoppedAt: number | null;
+  maxConcurrency: number;
+  toleratedFailureCount: number;
+  toleratedFailurePercentage: number;
+  counts: asl.MapRunCounts;
+}
+
+/** A stored Map Run: its execution's and user's. */
+export interface MapRunRecord extends MapRunWrite {
+  executionId: string;
+  userId: string;
+}
+
 /** One transition of an execution, stored before the runner acts on it. */
 export interface ExecutionCommit {
   /** Appended to the history; ids continue from the last one, consecutively. */
@@ -100,6 +128,8 @@ export interface ExecutionCommit {
   leaseUntil: number | null;
   /** The execution ends: every frame, message and token of it is removed. */
   end?: ExecutionEnd;
+  /** Map Runs created or moved on (written with an `end` too). */
+  mapRuns?: MapRunWrite[];
 }
 
 export interface ExecutionQuery {
@@ -158,7 +188,9 @@ export interface Workflows {
    * and cause, its last event (ExecutionAborted, given here without an id: it gets the next
    * one) appended, its frames, messages, tokens and lease removed, so that its runner's next
    * commit fails. The execution as it is now; NotFound EXECUTION_NOT_FOUND when the user has
-   * none of that id; an execution that had already ended is answered unchanged.
+   * none of that id; an execution that had already ended is answered unchanged. Each of its
+   * RUNNING Map Runs ends ABORTED at stoppedAt (its running iterations counted aborted), with a
+   * MapRunAborted event before the ExecutionAborted.
    */
   stopExecution(
     userId: string,
@@ -192,4 +224,14 @@ export interface Workflows {
   findTaskToken(token: string): Promise<TaskTokenRecord | null>;
   /** The execution, any user's (the runner and child executions' parents). */
   getExecutionById(executionId: string): Promise<Execution | null>;
+
+  // Map Runs (written by commits)
+  /** The user's Map Run of that id; null when there is none (or it is another user's). */
+  getMapRun(userId: string, id: string): Promise<MapRunRecord | null>;
+  /** The Map Runs of the user's execution, by id; `after` is the last id of the previous page. */
+  listMapRuns(userId: string, executionId: string, page: { limit: number; after?: string }): Promise<MapRunRecord[]>;
+  /** UpdateMapRun: the configuration of the user's RUNNING Map Run changes (only the fields
+   *  given). The Map Run as it is now; null when the user has none of that id. One that has
+   *  ended is answered unchanged. */
+  updateMapRun(userId: string, id: string, update: asl.MapRunUpdate): Promise<MapRunRecord | null>;
 }

@@ -41,7 +41,31 @@ import {
   tokenFromRow,
   wakeAfterCommit,
 } from '../workflow-row.ts';
+import type { asl } from '../../core/index.ts';
+import { abortRuns, MAP_RUN_COLUMNS, mapRunFromRow, mapRunValues } from '../map-run-row.ts';
+import type { MapRunRecord, MapRunWrite } from '../ports/workflows.ts';
 import type { Db, Tx } from './db.ts';
+
+/** MAP_RUN_COLUMNS' values: created, or its status, stop and counts moved on. */
+const PUT_MAP_RUN = `INSERT INTO map_runs (${MAP_RUN_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+  ON CONFLICT (id) DO UPDATE SET status = excluded.status, stopped_at = excluded.stopped_at, counts = excluded.counts`;
+
+/** user_id, id. */
+const SELECT_MAP_RUN = `SELECT * FROM map_runs WHERE user_id = $1 AND id = $2`;
+
+/** user_id, execution_id, after (id; '' for the first page), limit. */
+const LIST_MAP_RUNS = `SELECT * FROM map_runs WHERE user_id = $1 AND execution_id = $2 AND id > $3 ORDER BY id LIMIT $4`;
+
+/** max_concurrency, tolerated_failure_count, tolerated_failure_percentage (null: unchanged), then user_id, id. */
+const UPDATE_MAP_RUN = `UPDATE map_runs SET max_concurrency = coalesce($1, max_concurrency),
+  tolerated_failure_count = coalesce($2, tolerated_failure_count), tolerated_failure_percentage = coalesce($3, tolerated_failure_percentage)
+  WHERE user_id = $4 AND id = $5 AND status = 'RUNNING' RETURNING *`;
+
+/** execution_id: its running Map Runs, which a stop aborts (the execution's row is locked). */
+const RUNNING_MAP_RUNS = `SELECT * FROM map_runs WHERE execution_id = $1 AND status = 'RUNNING' ORDER BY id`;
+
+/** stopped_at, counts, id. */
+const ABORT_MAP_RUN = `UPDATE map_runs SET status = 'ABORTED', stopped_at = $1, counts = $2 WHERE id = $3`;
 
 /** user_id, name, type, definition, role_arn, description, revision_id, now. Nothing if the name is taken. */
 const INSERT_MACHINE = `INSERT INTO state_machines (user_id, name, type, definition, role_arn, description, revision_id, created_at, updated_at)
@@ -267,8 +291,10 @@ export class PgWorkflows implements Workflows {
       if (!row) throw workflowErrors.executionNotFound(executionId);
       if (row.status !== 'RUNNING') return executionFromRow(row);
       const [last] = await tx.query(LAST_EVENT_ID, [executionId]);
-      const lastId = Number(last.last);
-      await insertEvents(tx, executionId, [{ ...end.event, id: lastId + 1, previousEventId: lastId }]);
+      const aborted = abortRuns(await tx.query(RUNNING_MAP_RUNS, [executionId]), Number(last.last), end.stoppedAt);
+      for (const r of aborted.runs) await tx.query(ABORT_MAP_RUN, [end.stoppedAt, r.counts, r.id]);
+      const lastId = Number(last.last) + aborted.events.length;
+      await insertEvents(tx, executionId, [...aborted.events, { ...end.event, id: lastId + 1, previousEventId: lastId }]);
       return endExecution(tx, executionId, {
         status: 'ABORTED',
         output: null,
@@ -305,6 +331,7 @@ export class PgWorkflows implements Workflows {
       // A lease that lapsed is still the owner's until another runner claims it.
       if (row?.status !== 'RUNNING' || row.lease_owner !== owner) return false;
       await insertEvents(tx, executionId, c.events);
+      await putMapRuns(tx, executionId, String(row.user_id), c.mapRuns ?? []);
       if (c.end) {
         await endExecution(tx, executionId, c.end);
         return true;
@@ -340,6 +367,26 @@ export class PgWorkflows implements Workflows {
     const [row] = await this.db.rows(SELECT_EXECUTION_BY_ID, [executionId]);
     return row ? executionFromRow(row) : null;
   }
+
+  async getMapRun(userId: string, id: string): Promise<MapRunRecord | null> {
+    const [row] = await this.db.rows(SELECT_MAP_RUN, [userId, id]);
+    return row ? mapRunFromRow(row) : null;
+  }
+
+  async listMapRuns(userId: string, executionId: string, page: { limit: number; after?: string }): Promise<MapRunRecord[]> {
+    return (await this.db.rows(LIST_MAP_RUNS, [userId, executionId, page.after ?? '', page.limit])).map(mapRunFromRow);
+  }
+
+  async updateMapRun(userId: string, id: string, u: asl.MapRunUpdate): Promise<MapRunRecord | null> {
+    const params = [u.maxConcurrency ?? null, u.toleratedFailureCount ?? null, u.toleratedFailurePercentage ?? null, userId, id];
+    const [row] = await this.db.rows(UPDATE_MAP_RUN, params);
+    return row ? mapRunFromRow(row) : this.getMapRun(userId, id);
+  }
+}
+
+/** A commit's Map Runs: a few per commit at most (one per Distributed Map that moved). */
+async function putMapRuns(tx: Tx, executionId: string, userId: string, runs: MapRunWrite[]): Promise<void> {
+  for (const m of runs) await tx.query(PUT_MAP_RUN, mapRunValues(executionId, userId, m));
 }
 
 async function insertEvents(tx: Tx, executionId: string, events: HistoryEventRecord[]): Promise<void> {

@@ -25,6 +25,9 @@ import type {
   TaskTokenRecord,
   Workflows,
 } from '../ports/workflows.ts';
+import type { asl } from '../../core/index.ts';
+import { abortRuns, MAP_RUN_COLUMNS, mapRunFromRow, mapRunValues } from '../map-run-row.ts';
+import type { MapRunRecord } from '../ports/workflows.ts';
 import type { Row } from '../row.ts';
 import {
   EXECUTION_COLUMNS,
@@ -151,6 +154,27 @@ const INSERT_MESSAGE = `INSERT INTO execution_inbox (execution_id, seq, body, at
 /** token. */
 const SELECT_TOKEN = `SELECT * FROM task_tokens WHERE token = ?`;
 
+/** MAP_RUN_COLUMNS' values: created, or its status, stop and counts moved on. */
+const PUT_MAP_RUN = `INSERT INTO map_runs (${MAP_RUN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+  ON CONFLICT (id) DO UPDATE SET status = excluded.status, stopped_at = excluded.stopped_at, counts = excluded.counts`;
+
+/** user_id, id. */
+const SELECT_MAP_RUN = `SELECT * FROM map_runs WHERE user_id = ? AND id = ?`;
+
+/** user_id, execution_id, after (id; '' for the first page), limit. */
+const LIST_MAP_RUNS = `SELECT * FROM map_runs WHERE user_id = ? AND execution_id = ? AND id > ? ORDER BY id LIMIT ?`;
+
+/** max_concurrency, tolerated_failure_count, tolerated_failure_percentage (null: unchanged), then user_id, id. */
+const UPDATE_MAP_RUN = `UPDATE map_runs SET max_concurrency = coalesce(?, max_concurrency),
+  tolerated_failure_count = coalesce(?, tolerated_failure_count), tolerated_failure_percentage = coalesce(?, tolerated_failure_percentage)
+  WHERE user_id = ? AND id = ? AND status = 'RUNNING' RETURNING *`;
+
+/** execution_id: its running Map Runs, which a stop aborts. */
+const RUNNING_MAP_RUNS = `SELECT * FROM map_runs WHERE execution_id = ? AND status = 'RUNNING' ORDER BY id`;
+
+/** stopped_at, counts, then id. */
+const ABORT_MAP_RUN = `UPDATE map_runs SET status = 'ABORTED', stopped_at = ?, counts = ? WHERE id = ?`;
+
 export class SqliteWorkflows implements Workflows {
   private readonly ctx: SqliteContext;
 
@@ -245,8 +269,10 @@ export class SqliteWorkflows implements Workflows {
       const row = this.ctx.stmt(SELECT_EXECUTION).get(userId, executionId) as Row | undefined;
       if (!row) throw workflowErrors.executionNotFound(executionId);
       if (row.status !== 'RUNNING') return executionFromRow(row);
-      const last = this.lastEventId(executionId);
-      this.insertEvents(executionId, [{ ...end.event, id: last + 1, previousEventId: last }]);
+      const aborted = abortRuns(this.ctx.stmt(RUNNING_MAP_RUNS).all(executionId) as Row[], this.lastEventId(executionId), end.stoppedAt);
+      for (const r of aborted.runs) this.ctx.stmt(ABORT_MAP_RUN).run(end.stoppedAt, r.counts, r.id);
+      const last = this.lastEventId(executionId) + aborted.events.length;
+      this.insertEvents(executionId, [...aborted.events, { ...end.event, id: last + 1, previousEventId: last }]);
       return this.end(executionId, { status: 'ABORTED', output: null, error: end.error, cause: end.cause, stoppedAt: end.stoppedAt });
     });
   }
@@ -278,6 +304,7 @@ export class SqliteWorkflows implements Workflows {
       // A lease that lapsed is still the owner's until another runner claims it.
       if (row?.status !== 'RUNNING' || row.lease_owner !== owner) return false;
       this.insertEvents(executionId, c.events);
+      for (const m of c.mapRuns ?? []) this.ctx.stmt(PUT_MAP_RUN).run(...mapRunValues(executionId, String(row.user_id), m));
       if (c.end) {
         this.end(executionId, c.end);
         return true;
@@ -315,6 +342,28 @@ export class SqliteWorkflows implements Workflows {
   async getExecutionById(executionId: string): Promise<Execution | null> {
     const row = this.ctx.stmt(SELECT_EXECUTION_BY_ID).get(executionId) as Row | undefined;
     return row ? executionFromRow(row) : null;
+  }
+
+  async getMapRun(userId: string, id: string): Promise<MapRunRecord | null> {
+    const row = this.ctx.stmt(SELECT_MAP_RUN).get(userId, id) as Row | undefined;
+    return row ? mapRunFromRow(row) : null;
+  }
+
+  async listMapRuns(userId: string, executionId: string, page: { limit: number; after?: string }): Promise<MapRunRecord[]> {
+    return (this.ctx.stmt(LIST_MAP_RUNS).all(userId, executionId, page.after ?? '', page.limit) as Row[]).map(mapRunFromRow);
+  }
+
+  async updateMapRun(userId: string, id: string, u: asl.MapRunUpdate): Promise<MapRunRecord | null> {
+    return this.ctx.writes.run(() => {
+      const row = this.ctx
+        .stmt(UPDATE_MAP_RUN)
+        .get(u.maxConcurrency ?? null, u.toleratedFailureCount ?? null, u.toleratedFailurePercentage ?? null, userId, id) as
+        | Row
+        | undefined;
+      if (row) return mapRunFromRow(row);
+      const found = this.ctx.stmt(SELECT_MAP_RUN).get(userId, id) as Row | undefined;
+      return found ? mapRunFromRow(found) : null;
+    });
   }
 
   /** Inside a write. */
