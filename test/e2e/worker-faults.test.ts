@@ -84,7 +84,7 @@ describe('worker faults', { timeout: 240_000 }, () => {
   it('1. SIGKILLed workers: every task re-leased and completed exactly once', async () => {
     for (let i = 0; i < 3; i++) await c.addWorker({ HANGAR_WORKERS: '4' });
     const ids: string[] = [];
-    for (let i = 0; i < 240; i++) ids.push((await c.call('POST', '/tasks', reportingTask(0.15))).body.taskId);
+    for (let i = 0; i < 120; i++) ids.push((await c.call('POST', '/tasks', reportingTask(0.15))).body.taskId);
     // Kill a busy worker three times, each time starting another.
     for (let k = 0; k < 3; k++) {
       await sleep(1200);
