@@ -173,34 +173,34 @@ export class StoreWorkflowRunner implements WorkflowRunner {
   }
 
   async answer(token: TaskTokenRecord, answer: TaskAnswer): Promise<void> {
-    const held = this.live.get(token.executionId);
-    if (held) {
-      let found = false;
-      await this.drive(held, async (live) => {
-        found = await live.answer(token.frameId, token.token, answer);
-      });
-      if (found) return;
-    }
     const body: InboxBody = { kind: 'answer', frameId: token.frameId, token: token.token, answer };
-    if (!(await this.deps.workflows.postMessage(token.executionId, JSON.stringify(body), this.deps.clock.now())))
-      throw workflowErrors.taskTokenNotFound();
-    // Ours to run, most likely: claim it now rather than at the next poll.
-    this.poll();
+    const delivered = await this.deliver(token.executionId, (live) => live.answer(token.frameId, token.token, answer), body);
+    if (!delivered) throw workflowErrors.taskTokenNotFound();
   }
 
   async updateMapRun(executionId: string, mapRunId: string, update: MapRunUpdate): Promise<void> {
+    // An execution that has ended takes none: nothing to change.
+    await this.deliver(executionId, (live) => live.updateMapRun(mapRunId, update), { kind: 'map-run', mapRunId, update });
+  }
+
+  /**
+   * Applies a message to an execution this runner holds, or else leaves it in the execution's
+   * inbox: held elsewhere (its runner reads the inbox at each poll) or by nobody (due now:
+   * whoever claims it applies it, most likely this runner, so it polls at once). False when
+   * neither took it (the execution is not RUNNING).
+   */
+  private async deliver(executionId: string, apply: (live: LiveExecution) => Promise<boolean>, body: InboxBody): Promise<boolean> {
     const held = this.live.get(executionId);
     if (held) {
       let found = false;
       await this.drive(held, async (live) => {
-        found = await live.updateMapRun(mapRunId, update);
+        found = await apply(live);
       });
-      if (found) return;
+      if (found) return true;
     }
-    // Held elsewhere (its runner reads its inbox at each poll), or by nobody (due now: whoever
-    // claims it applies it). An execution that has ended takes none: nothing to change.
-    const body: InboxBody = { kind: 'map-run', mapRunId, update };
-    if (await this.deps.workflows.postMessage(executionId, JSON.stringify(body), this.deps.clock.now())) this.poll();
+    if (!(await this.deps.workflows.postMessage(executionId, JSON.stringify(body), this.deps.clock.now()))) return false;
+    this.poll();
+    return true;
   }
 
   released(executionId: string): Promise<void> {
