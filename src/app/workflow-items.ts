@@ -2,17 +2,23 @@
  * Where a Distributed Map's ItemReader reads (issue 24: "Distributed Map reading items from the
  * blob store"): a bucket is one of the execution owner's projects, named by its name (or id), and
  * a key is a file of its latest version — the files a user uploads (`hangar project push`) or a
- * task leaves behind, kept as archives in the blob store. `s3:getObject` reads one file as JSON,
- * JSON Lines or CSV; `s3:listObjectsV2` lists the files under a prefix.
+ * task leaves behind, kept as archives in the blob store. What to read and how it becomes items
+ * (one file, a listing, the files a manifest names) is the core's (readItemsFrom); this is the
+ * `ObjectSource` it reads through, each project's archive unpacked once per read.
  */
 import { createHash } from 'node:crypto';
-import { type Json, type ItemReadRequest, isListing, listingItems, parseItems, StatesFailure } from '../core/asl/index.ts';
+import {
+  type ItemReadRequest,
+  itemReaderFailure,
+  type Json,
+  type ObjectSource,
+  readItemsFrom,
+  type StatesFailure,
+} from '../core/asl/index.ts';
 import { archiveFiles } from '../projects/index.ts';
 import type { Project } from '../core/index.ts';
 import type { AppContext } from './context.ts';
 import { versionArchive } from './projects.ts';
-
-const failed = (cause: string) => new StatesFailure('States.ItemReaderFailed', cause);
 
 /** The owner's project a bucket names (by name, else by id); `failed` makes the S3-like NoSuchBucket failure. */
 export async function bucketProject(
@@ -29,36 +35,50 @@ export async function bucketProject(
 }
 
 export async function readProjectItems(app: Pick<AppContext, 'store' | 'blobs'>, userId: string, r: ItemReadRequest): Promise<Json[]> {
-  const bucket = r.parameters.Bucket;
-  if (typeof bucket !== 'string' || bucket === '') throw failed('The ItemReader needs a Bucket (a project of yours)');
-  const project = await bucketProject(app, userId, bucket, failed);
-  if (project.latestVersion === 0)
-    return isListing(r) ? [] : Promise.reject(failed(`The specified key does not exist: project '${bucket}' has no files`));
+  return readItemsFrom(projectObjects(app, userId), r);
+}
+
+interface ProjectFiles {
+  files: { name: string; data: Buffer }[];
+  lastModified: number;
+}
+
+/** The owner's projects as buckets: a key is a file of the project's latest version. */
+function projectObjects(app: Pick<AppContext, 'store' | 'blobs'>, userId: string): ObjectSource {
+  const opened = new Map<string, Promise<ProjectFiles>>();
+  const open = (bucket: string) => {
+    let files = opened.get(bucket);
+    if (!files) {
+      files = projectFiles(app, userId, bucket);
+      opened.set(bucket, files);
+    }
+    return files;
+  };
+  return {
+    async get(bucket, key) {
+      const { files } = await open(bucket);
+      const file = files.find((f) => f.name === key.replace(/^\/+/, ''));
+      if (!file)
+        throw itemReaderFailure(
+          `The specified key does not exist: '${key}' in project '${bucket}' (Service: S3, Status Code: 404, Error Code: NoSuchKey)`,
+        );
+      return file.data;
+    },
+    async list(bucket, prefix) {
+      const { files, lastModified } = await open(bucket);
+      return files
+        .filter((f) => f.name.startsWith(prefix))
+        .map((f) => ({ key: f.name, size: f.data.length, lastModified, etag: createHash('md5').update(f.data).digest('hex') }));
+    },
+  };
+}
+
+async function projectFiles(app: Pick<AppContext, 'store' | 'blobs'>, userId: string, bucket: string): Promise<ProjectFiles> {
+  const project = await bucketProject(app, userId, bucket, itemReaderFailure);
+  if (project.latestVersion === 0) return { files: [], lastModified: project.createdAt };
   const [{ archive }, version] = await Promise.all([
     versionArchive(app, project, undefined),
     app.store.projectVersion(project.id, project.latestVersion),
   ]);
-  const files = await archiveFiles(archive);
-  if (isListing(r)) {
-    const prefix = typeof r.parameters.Prefix === 'string' ? r.parameters.Prefix : '';
-    return listingItems(
-      files
-        .filter((f) => f.name.startsWith(prefix))
-        .map((f) => ({
-          key: f.name,
-          size: f.data.length,
-          lastModified: version?.createdAt ?? project.createdAt,
-          etag: createHash('md5').update(f.data).digest('hex'),
-        })),
-      r,
-    );
-  }
-  const key = r.parameters.Key;
-  if (typeof key !== 'string' || key === '') throw failed('The ItemReader needs a Key (a file of the project)');
-  const file = files.find((f) => f.name === key.replace(/^\/+/, ''));
-  if (!file)
-    throw failed(
-      `The specified key does not exist: '${key}' in project '${bucket}' (Service: S3, Status Code: 404, Error Code: NoSuchKey)`,
-    );
-  return parseItems(file.data.toString('utf8'), r);
+  return { files: await archiveFiles(archive), lastModified: version?.createdAt ?? project.createdAt };
 }

@@ -4,6 +4,15 @@ import type { Json } from '../../src/core/asl/errors.ts';
 import { invalidDefinitionMessage, validateDefinition, validateDefinitionText } from '../../src/core/asl/validate.ts';
 
 const codes = (def: Json) => validateDefinition(def).map((d) => `${d.code} ${d.location}`);
+/** The codes of a machine of one Map state M with these fields (a ResultWriter, an ItemReader), in this query language. */
+const mapCodes = (fields: Json, language?: string) =>
+  codes({
+    ...(language ? { QueryLanguage: language } : {}),
+    StartAt: 'M',
+    States: {
+      M: { Type: 'Map', ItemProcessor: { StartAt: 'W', States: { W: { Type: 'Pass', End: true } } }, End: true, ...(fields as object) },
+    },
+  });
 
 describe('definition validation', () => {
   it('accepts a valid definition', () => {
@@ -312,12 +321,7 @@ describe('definition validation', () => {
 
   it('checks a ResultWriter: WriterConfig, or Resource and Parameters (Arguments in JSONata), or all three', () => {
     const processor = { StartAt: 'W', States: { W: { Type: 'Pass', End: true } } };
-    const map = (writer: Json, language?: string) =>
-      codes({
-        ...(language ? { QueryLanguage: language } : {}),
-        StartAt: 'M',
-        States: { M: { Type: 'Map', ItemProcessor: processor, ResultWriter: writer, End: true } },
-      });
+    const map = (writer: Json, language?: string) => mapCodes({ ResultWriter: writer }, language);
     const put = 'arn:aws:states:::s3:putObject';
     assert.deepEqual(map({ WriterConfig: { Transformation: 'FLATTEN', OutputType: 'JSONL' } }), []);
     assert.deepEqual(map({ Resource: put, Parameters: { Bucket: 'b', 'Prefix.$': '$.p' } }), []);
@@ -342,6 +346,88 @@ describe('definition validation', () => {
       States: { M: { Type: 'Map', ItemProcessor: processor, ResultWriter: {}, End: true } },
     });
     assert.match(empty.message, /The ResultWriter field cannot be empty/);
+  });
+
+  it("checks an ItemReader: its Resource, and ReaderConfig's fields, values and combinations as AWS documents them", () => {
+    const map = (reader: Json, language?: string) => mapCodes({ ItemReader: reader }, language);
+    const get = 'arn:aws:states:::s3:getObject';
+    const list = 'arn:aws:states:::s3:listObjectsV2';
+    const read = (config: Json, resource = get) => map({ Resource: resource, ReaderConfig: config, Parameters: { Bucket: 'b', Key: 'k' } });
+    assert.deepEqual(read({ InputType: 'CSV', CSVHeaderLocation: 'GIVEN', CSVHeaders: ['a'], CSVDelimiter: 'SEMICOLON', MaxItems: 5 }), []);
+    assert.deepEqual(read({ InputType: 'PARQUET' }), []);
+    assert.deepEqual(read({ InputType: 'MANIFEST' }), []);
+    assert.deepEqual(read({ InputType: 'MANIFEST', ManifestType: 'S3_INVENTORY' }), []);
+    assert.deepEqual(read({ InputType: 'JSONL', ManifestType: 'ATHENA_DATA' }), []);
+    assert.deepEqual(read({ InputType: 'JSON', Transformation: 'LOAD_AND_FLATTEN' }, list), []);
+    assert.deepEqual(read({ InputType: 'XML', CSVDelimiter: 'COLON', ManifestType: 'ORC', Transformation: 'UNZIP' }), [
+      'SCHEMA_VALIDATION_FAILED /States/M/ItemReader/ReaderConfig/InputType',
+      'SCHEMA_VALIDATION_FAILED /States/M/ItemReader/ReaderConfig/CSVDelimiter',
+      'SCHEMA_VALIDATION_FAILED /States/M/ItemReader/ReaderConfig/ManifestType',
+      'SCHEMA_VALIDATION_FAILED /States/M/ItemReader/ReaderConfig/Transformation',
+    ]);
+    assert.deepEqual(read({ Compression: 'GZIP', MaxItems: -1, CSVHeaders: [1] }), [
+      'SCHEMA_VALIDATION_FAILED /States/M/ItemReader/ReaderConfig/Compression',
+      'SCHEMA_VALIDATION_FAILED /States/M/ItemReader/ReaderConfig/MaxItems',
+      'SCHEMA_VALIDATION_FAILED /States/M/ItemReader/ReaderConfig/CSVHeaders',
+    ]);
+    assert.deepEqual(read({ InputType: 'CSV', CSVHeaderLocation: 'GIVEN' }), [
+      'SCHEMA_VALIDATION_FAILED /States/M/ItemReader/ReaderConfig',
+    ]);
+    assert.deepEqual(read({ InputType: 'JSON', ManifestType: 'ATHENA_DATA' }), [
+      'SCHEMA_VALIDATION_FAILED /States/M/ItemReader/ReaderConfig',
+    ]);
+    assert.deepEqual(read({ InputType: 'CSV', ManifestType: 'S3_INVENTORY' }), [
+      'SCHEMA_VALIDATION_FAILED /States/M/ItemReader/ReaderConfig',
+    ]);
+    assert.deepEqual(read({ InputType: 'CSV', Transformation: 'LOAD_AND_FLATTEN' }), [
+      'SCHEMA_VALIDATION_FAILED /States/M/ItemReader/ReaderConfig',
+    ]);
+    assert.deepEqual(read({ Transformation: 'LOAD_AND_FLATTEN' }, list), ['SCHEMA_VALIDATION_FAILED /States/M/ItemReader/ReaderConfig']);
+    assert.deepEqual(read({ ManifestType: 'S3_INVENTORY' }, list), ['SCHEMA_VALIDATION_FAILED /States/M/ItemReader/ReaderConfig']);
+    assert.deepEqual(map({ Resource: 'arn:aws:states:::dynamodb:getItem', Parameters: {} }), [
+      'INVALID_RESOURCE /States/M/ItemReader/Resource',
+    ]);
+    assert.deepEqual(map({ Parameters: { Bucket: 'b' }, Reader: 1 }), [
+      'SCHEMA_VALIDATION_FAILED /States/M/ItemReader/Reader',
+      'SCHEMA_VALIDATION_FAILED /States/M/ItemReader',
+    ]);
+    // JSONata: Arguments, not Parameters; MaxItems may be an expression, MaxItemsPath is JSONPath's.
+    assert.deepEqual(
+      map({ Resource: get, Arguments: { Bucket: '{% $states.input.b %}', Key: 'k' }, ReaderConfig: { MaxItems: '{% 2 %}' } }, 'JSONata'),
+      [],
+    );
+    assert.deepEqual(map({ Resource: get, Parameters: { Bucket: 'b' }, ReaderConfig: { MaxItemsPath: '$.n' } }, 'JSONata'), [
+      'SCHEMA_VALIDATION_FAILED /States/M/ItemReader/Parameters',
+      'SCHEMA_VALIDATION_FAILED /States/M/ItemReader/ReaderConfig/MaxItemsPath',
+    ]);
+  });
+
+  it("checks the JSONata expressions of a Map's ItemReader and ResultWriter Arguments as those of its other fields", () => {
+    const map = (fields: Json) => mapCodes(fields, 'JSONata');
+    const get = 'arn:aws:states:::s3:getObject';
+    const put = 'arn:aws:states:::s3:putObject';
+    assert.deepEqual(map({ ResultWriter: { Resource: put, Arguments: { Bucket: '{% $states.input.b %}', Prefix: '{% $p %}' } } }), []);
+    assert.deepEqual(
+      map({ ResultWriter: { Resource: put, Arguments: { Bucket: '{% $states.input.b. %}', Prefix: '{% $states.result %}' } } }),
+      [
+        'INVALID_JSONATA_EXPRESSION /States/M/ResultWriter/Arguments/Bucket',
+        'UNSUPPORTED_JSONATA_EXPRESSION /States/M/ResultWriter/Arguments/Prefix',
+      ],
+    );
+    assert.deepEqual(
+      map({
+        ItemReader: {
+          Resource: get,
+          Arguments: { Bucket: '{% bucket %}', Key: '{% $$.Execution %}' },
+          ReaderConfig: { MaxItems: '{% ( %}' },
+        },
+      }),
+      [
+        'UNSUPPORTED_JSONATA_EXPRESSION /States/M/ItemReader/Arguments/Bucket',
+        'UNSUPPORTED_JSONATA_EXPRESSION /States/M/ItemReader/Arguments/Key',
+        'INVALID_JSONATA_EXPRESSION /States/M/ItemReader/ReaderConfig/MaxItems',
+      ],
+    );
   });
 
   it("formats CreateStateMachine's InvalidDefinition message", () => {

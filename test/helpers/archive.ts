@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import * as tar from 'tar';
 
-export async function archiveOf(files: Record<string, string>): Promise<Buffer> {
+export async function archiveOf(files: Record<string, string | Uint8Array>): Promise<Buffer> {
   const dir = mkdtempSync(join(tmpdir(), 'hangar-archive-'));
   try {
     for (const [name, content] of Object.entries(files)) {

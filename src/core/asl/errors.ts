@@ -19,6 +19,7 @@ export const StatesErrors = {
   DataLimitExceeded: 'States.DataLimitExceeded',
   QueryEvaluationError: 'States.QueryEvaluationError',
   ResultWriterFailed: 'States.ResultWriterFailed',
+  ItemReaderFailed: 'States.ItemReaderFailed',
 } as const;
 
 /** A failure that an execution reports (and that Retry and Catch may handle): AWS's `error` and `cause`. */

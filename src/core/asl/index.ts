@@ -43,7 +43,24 @@ export {
   updatedTolerance,
 } from './map-run.ts';
 export { stateOf, type Variables } from './step.ts';
-export { csvRows, type ItemReadRequest, isListing, itemReadRequest, listingItems, parseItems } from './item-reader.ts';
+export {
+  athenaManifestFiles,
+  CSV_DELIMITERS,
+  csvRows,
+  type ItemReadRequest,
+  inventoryItems,
+  inventoryManifest,
+  isListing,
+  itemReaderFailure,
+  itemReadRequest,
+  type ListedObject,
+  listingItems,
+  type ObjectSource,
+  parquetItems,
+  parseItems,
+  parseObject,
+  readItemsFrom,
+} from './item-reader.ts';
 export {
   childName,
   executionRecord,

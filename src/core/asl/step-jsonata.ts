@@ -197,6 +197,11 @@ async function enterMap(machine: StateMachineDefinition, state: AslState, pos: P
       const args = state.ItemReader.Arguments;
       const evaluated = args === undefined ? {} : await evaluateTemplate(args, 'ItemReader/Arguments', scope);
       const { Parameters: _jsonPathOnly, ...reader } = state.ItemReader;
+      // ReaderConfig.MaxItems may be an expression here; the other fields are literals.
+      if (isObject(reader.ReaderConfig) && reader.ReaderConfig.MaxItems !== undefined) {
+        const maxItems = await numberField(reader.ReaderConfig.MaxItems, 'ItemReader/ReaderConfig/MaxItems', scope);
+        reader.ReaderConfig = { ...reader.ReaderConfig, MaxItems: maxItems ?? null };
+      }
       const literal = { data: null, context: {}, variables: {}, random: env.random };
       return { kind: 'read-items', request: itemReadRequest({ ...state, ItemReader: reader }, literal, evaluated) };
     }

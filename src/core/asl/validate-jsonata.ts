@@ -15,7 +15,7 @@ export interface Problem {
   at: string;
   message: string;
   /** SCHEMA_VALIDATION_FAILED when absent. */
-  code?: 'INVALID_JSONATA_EXPRESSION' | 'UNSUPPORTED_JSONATA_EXPRESSION';
+  code?: 'INVALID_JSONATA_EXPRESSION' | 'UNSUPPORTED_JSONATA_EXPRESSION' | 'INVALID_RESOURCE';
 }
 
 /** AWS's words for a field the state's query language does not have. */
@@ -69,6 +69,15 @@ export function jsonataStateProblems(type: StateType, state: JsonObject, at: str
   out.push(...assignProblems(state.Assign, `${at}/Assign`, withResult));
   for (const field of ['Arguments', 'Items', 'ItemSelector', 'ItemBatcher', 'Error', 'Cause', 'Timestamp'])
     expressions(state[field], `${at}/${field}`, INPUT_ONLY);
+  // A Map's reader and writer take the state's input too: the writer's Arguments are evaluated as the Map is entered.
+  for (const [outer, inner] of [
+    ['ItemReader', 'Arguments'],
+    ['ItemReader', 'ReaderConfig'],
+    ['ResultWriter', 'Arguments'],
+  ]) {
+    const o = state[outer];
+    if (isObject(o)) expressions(o[inner], `${at}/${outer}/${inner}`, INPUT_ONLY);
+  }
   for (const field of NUMBER_OR_EXPRESSION) {
     const v = state[field];
     if (v === undefined || typeof v === 'number') continue;

@@ -16,6 +16,7 @@ import {
   ruleProblems,
   templateProblems,
 } from './validate-fields.ts';
+import { itemReaderProblems, resultWriterProblems } from './validate-map-io.ts';
 import { jsonataStateProblems, jsonPathStateProblems, languageFieldMessage, type Problem } from './validate-jsonata.ts';
 
 export const DiagnosticCodes = {
@@ -283,55 +284,16 @@ function checkMap(state: JsonObject, at: string, out: Diagnostic[], jsonata: boo
   number('MaxConcurrency', (v) => Number.isInteger(v) && v >= 0, 'must be a non-negative integer');
   number('ToleratedFailureCount', (v) => Number.isInteger(v) && v >= 0, 'must be a non-negative integer');
   number('ToleratedFailurePercentage', (v) => v >= 0 && v <= 100, 'must be a number from 0 to 100');
-  const config = isObject(state.ItemReader) ? state.ItemReader.ReaderConfig : undefined;
-  if (isObject(config)) exclusive(config, 'MaxItems', 'MaxItemsPath', `${at}/ItemReader/ReaderConfig`, out);
+  if (state.ItemReader !== undefined) {
+    report(out, itemReaderProblems(state.ItemReader, `${at}/ItemReader`, jsonata));
+    const config = isObject(state.ItemReader) ? state.ItemReader.ReaderConfig : undefined;
+    if (isObject(config)) exclusive(config, 'MaxItems', 'MaxItemsPath', `${at}/ItemReader/ReaderConfig`, out);
+  }
   if (isObject(state.ItemBatcher)) {
     exclusive(state.ItemBatcher, 'MaxItemsPerBatch', 'MaxItemsPerBatchPath', `${at}/ItemBatcher`, out);
     exclusive(state.ItemBatcher, 'MaxInputBytesPerBatch', 'MaxInputBytesPerBatchPath', `${at}/ItemBatcher`, out);
   }
-  if (state.ResultWriter !== undefined) checkResultWriter(state.ResultWriter, `${at}/ResultWriter`, out, jsonata);
-}
-
-const WRITER_CONFIG: Readonly<Record<string, readonly string[]>> = {
-  Transformation: ['NONE', 'COMPACT', 'FLATTEN'],
-  OutputType: ['JSON', 'JSONL'],
-};
-
-/**
- * A ResultWriter (AWS, input-output-resultwriter): "cannot be empty" — WriterConfig alone,
- * Resource with Parameters (Arguments in JSONata), or all three; the Resource is s3:putObject.
- */
-function checkResultWriter(writer: Json, at: string, out: Diagnostic[], jsonata: boolean): void {
-  if (!isObject(writer)) {
-    schema(out, "The field 'ResultWriter' must be an object", at);
-    return;
-  }
-  const params = jsonata ? 'Arguments' : 'Parameters';
-  for (const key of Object.keys(writer)) {
-    if (key === (jsonata ? 'Parameters' : 'Arguments'))
-      schema(out, languageFieldMessage(key, jsonata ? 'JSONata' : 'JSONPath'), `${at}/${key}`);
-    else if (key !== 'Resource' && key !== params && key !== 'WriterConfig') schema(out, `Field ${key} not allowed.`, `${at}/${key}`);
-  }
-  const resource = writer.Resource !== undefined;
-  const destination = writer[params] !== undefined;
-  if (resource !== destination || (!resource && writer.WriterConfig === undefined))
-    schema(out, `The ResultWriter field cannot be empty: it needs WriterConfig, or Resource and ${params}, or all three`, at);
-  if (resource && (typeof writer.Resource !== 'string' || !/^arn:aws[a-zA-Z-]*:states:::s3:putObject$/.test(writer.Resource)))
-    out.push(diagnostic('INVALID_RESOURCE', `The ResultWriter's Resource must be arn:aws:states:::s3:putObject`, `${at}/Resource`));
-  if (destination && !isObject(writer[params])) schema(out, `The field '${params}' must be an object`, `${at}/${params}`);
-  else if (destination && !jsonata) for (const p of templateProblems(writer[params], `${at}/${params}`)) schema(out, p.message, p.at);
-  const config = writer.WriterConfig;
-  if (config === undefined) return;
-  if (!isObject(config)) {
-    schema(out, "The field 'WriterConfig' must be an object", `${at}/WriterConfig`);
-    return;
-  }
-  for (const [key, v] of Object.entries(config)) {
-    const allowed = WRITER_CONFIG[key];
-    if (!allowed) schema(out, `Field ${key} not allowed.`, `${at}/WriterConfig/${key}`);
-    else if (typeof v !== 'string' || !allowed.includes(v))
-      schema(out, `The value for the field '${key}' must be one of: ${allowed.join(', ')}`, `${at}/WriterConfig/${key}`);
-  }
+  if (state.ResultWriter !== undefined) report(out, resultWriterProblems(state.ResultWriter, `${at}/ResultWriter`, jsonata));
 }
 
 function exclusive(state: JsonObject, a: string, b: string, at: string, out: Diagnostic[]): void {
