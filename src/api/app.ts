@@ -59,7 +59,7 @@ export async function buildApp(ctx: ApiContext, log: Logger): Promise<FastifyIns
     trustProxy: true,
     // A route key is a path parameter (/http-apis/{apiId}/routes/{routeKey}), up to 512
     // characters before percent-encoding; the router's default (100) would make long ones 404.
-    maxParamLength: 2048,
+    routerOptions: { maxParamLength: 2048 },
     requestTimeout: c.requestTimeoutMs,
     // Host forms take their path form's routes: an HTTP API's ({apiId}.execute-api.…) the
     // /http/{apiId} routes, a function URL's (<url-id>.lambda-url.<region>.<domain>) /lambda-url/.
