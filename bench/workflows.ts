@@ -26,7 +26,7 @@
  *
  *   node_modules/.bin/node --disable-warning=ExperimentalWarning bench/workflows.ts
  *     [--only interp,e2e,map,scale-out] [--n 200] (interpreter runs per variant) [--e2e 300]
- *     [--items 10000] [--map-runs 1] [--sqlite-sync full|normal] [--pg URL] [--scale-out-map 1]
+ *     [--items 10000] [--map-c 40] [--map-runs 1] [--sqlite-sync full|normal] [--pg URL] [--scale-out-map 1]
  *     [--prof FILE] (a CPU profile of this process during the first STANDARD Map)
  * Sections 2 and 3 need root and bubblewrap. Results: docs/benchmarks.md ("Workflows").
  */
@@ -55,6 +55,8 @@ const ITEMS = Number(arg('items', '10000'));
 const MAP_RUNS = Number(arg('map-runs', '1'));
 const PROF = arg('prof', '');
 const SQLITE_SYNC = arg('sqlite-sync', 'full');
+/** The Map's MaxConcurrency and its floor's lanes (the issue's 40). */
+const MAP_C = Number(arg('map-c', '40'));
 const HANDLER = 'exports.handler = async (e) => ({ ok: true, n: e.n });\n';
 const MEMORY_MB = 1769;
 
@@ -193,7 +195,7 @@ const fnMap = (items: number) => ({
     M: {
       Type: 'Map',
       ItemsPath: '$.items',
-      MaxConcurrency: 40,
+      MaxConcurrency: MAP_C,
       ItemSelector: { 'n.$': '$$.Map.Item.Value' },
       ItemProcessor: { ProcessorConfig: { Mode: 'INLINE' }, StartAt: 'T', States: { T: task(null) } },
       ResultPath: null,
@@ -310,16 +312,16 @@ async function sections(
       const lanes = async (count = ITEMS) => {
         let next = 0;
         await Promise.all(
-          Array.from({ length: 40 }, async () => {
+          Array.from({ length: MAP_C }, async () => {
             while (next < count) await injected(next++);
           }),
         );
       };
       // Warm: as many instances as 40 lanes keep busy, past their JIT.
       await lanes(Math.min(ITEMS, 4000));
-      const ideal = Math.ceil(ITEMS / 40) * invokeP50;
+      const ideal = Math.ceil(ITEMS / MAP_C) * invokeP50;
       const rows: { name: string; ms: number[] }[] = [
-        { name: `floor: the invocations from 40 lanes (POST /functions/{name}/invoke${lane ? ', in process: inject' : ''})`, ms: [] },
+        { name: `floor: the invocations from ${MAP_C} lanes (POST /functions/{name}/invoke${lane ? ', in process: inject' : ''})`, ms: [] },
         { name: 'EXPRESS Map (in memory), ?sync=true', ms: [] },
         { name: 'STANDARD Map (durable), ?wait=60', ms: [] },
       ];
@@ -347,10 +349,10 @@ async function sections(
         }
       }
       console.log(
-        `\n## 3. ${shape}: a Map of ${f0(ITEMS)} items, MaxConcurrency 40, over the no-op function (median of ${MAP_RUNS} run(s))\n`,
+        `\n## 3. ${shape}: a Map of ${f0(ITEMS)} items, MaxConcurrency ${MAP_C}, over the no-op function (median of ${MAP_RUNS} run(s))\n`,
       );
       console.log(
-        `Ideal: ceil(${ITEMS} / 40) × ${f2(invokeP50)} ms (p50 of one warm invocation at c=1, native route) = ${f0(ideal)} ms.\n`,
+        `Ideal: ceil(${ITEMS} / ${MAP_C}) × ${f2(invokeP50)} ms (p50 of one warm invocation at c=1, native route) = ${f0(ideal)} ms.\n`,
       );
       console.log('| Variant | makespan ms | ÷ ideal | ÷ floor (40 lanes) | items/s |');
       console.log('|---|---|---|---|---|');
