@@ -197,6 +197,7 @@ export class Instance {
         forwards: self ? [] : [{ socket: api.socketPath, port: RUNTIME_API_PORT }],
         cwd: IN_TASK,
         tmpBytes: TMP_BYTES,
+        batch: true,
         onCpuControl: (setCpus, peakMemory) => {
           this.setCpus = setCpus;
           this.peakMemory = peakMemory;

@@ -127,6 +127,26 @@ for (const engine of ENGINES) {
       assert.equal(json(await i.invoke(event({}))).count, 1);
     });
 
+    it('runs its processes under SCHED_BATCH (woken, they do not preempt the API)', async () => {
+      const i = await start(config('counter.handler'));
+      assert.equal(await i.ready(), null);
+      const found = execFileSync('find', ['/sys/fs/cgroup', '-maxdepth', '8', '-type', 'd', '-name', `fn-${i.id}-1`], { encoding: 'utf8' });
+      const procs = found
+        .split('\n')
+        .filter(Boolean)
+        .map((d) => join(d, 'cgroup.procs'))
+        .find((f) => existsSync(f) && readFileSync(f, 'utf8').trim() !== '');
+      assert.ok(procs, `no cgroup.procs with processes among ${found}`);
+      const pids = readFileSync(procs, 'utf8').trim().split('\n');
+      for (const pid of pids) {
+        // /proc/PID/stat: the 41st field is the policy (3: SCHED_BATCH); the name (2nd) may hold spaces.
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        const policy = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[38]);
+        assert.equal(policy, 3, `process ${pid} of the instance has policy ${policy}`);
+      }
+      assert.equal(json(await i.invoke(event({}))).count, 1);
+    });
+
     it('runs ESM, callback and nested handlers', async () => {
       const esm = await start(config('esm.handler'));
       assert.equal(json(await esm.invoke(event({}))).kind, 'esm');

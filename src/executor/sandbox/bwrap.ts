@@ -251,10 +251,12 @@ export class BwrapLauncher implements Launcher {
       '--',
       ...inside,
     ];
-    const chain =
-      this.o.engine === 'unshare'
+    const chain = [
+      ...(extras.batch ? ['chrt', '--batch', '0'] : []),
+      ...(this.o.engine === 'unshare'
         ? unshareArgv(bwrap, { uid, gid })
-        : ['setpriv', `--reuid=${uid}`, `--regid=${gid}`, '--clear-groups', '--no-new-privs', '--', ...bwrap];
+        : ['setpriv', `--reuid=${uid}`, `--regid=${gid}`, '--clear-groups', '--no-new-privs', '--', ...bwrap]),
+    ];
     extras.onCpuControl?.(
       (cpus) => cg.setCpus(cpus),
       async () => cg.memoryPeakBytes(),
@@ -324,7 +326,7 @@ export function sandboxTools(prefer: 'auto' | SandboxEngine = 'auto'): {
   const problems: string[] = [];
   const v = spawnSync('bwrap', ['--version'], { encoding: 'utf8' });
   const bwrapVersion = v.status === 0 ? v.stdout.trim() : null;
-  for (const tool of ['setpriv']) {
+  for (const tool of ['setpriv', 'chrt']) {
     if (spawnSync(tool, ['--version']).status !== 0) problems.push(`${tool} (util-linux) is missing`);
   }
   let engine: SandboxEngine | null = null;
