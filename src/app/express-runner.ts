@@ -10,6 +10,7 @@
  * again from its start. At least once, as AWS documents asynchronous Express workflows.
  */
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   type ExecutionInfo,
   type ItemReadRequest,
@@ -49,6 +50,13 @@ type ExpressMachine = Pick<StateMachine, 'userId' | 'name' | 'definition' | 'rol
 
 /** At most this many kept starts are run by one runner at a time (more wait for the next poll). */
 const MAX_TAKEN = 64;
+/** AWS's limit on an Express execution's duration: five minutes from its start, then TIMED_OUT
+ *  (States.Timeout); a kept start taken over later than that ends so without running again. */
+export const EXPRESS_MAX_DURATION_MS = 5 * 60_000;
+/** A kept start taken this many times without ending is let go, not run again: each run's process
+ *  died or let it go, and one that kills every process that runs it would otherwise do so again
+ *  at each lease's lapse until its five minutes are up. */
+export const EXPRESS_MAX_RUNS = 5;
 
 export class ExpressRunner {
   private readonly deps: ExpressDeps;
@@ -62,10 +70,13 @@ export class ExpressRunner {
   private polling: Promise<void> | null = null;
   private closed = false;
 
-  constructor(deps: ExpressDeps, o: { leaseMs: number; pollMs: number }) {
+  private readonly maxDurationMs: number;
+
+  constructor(deps: ExpressDeps, o: { leaseMs: number; pollMs: number; maxDurationMs?: number }) {
     this.deps = deps;
     this.leaseMs = o.leaseMs;
     this.pollMs = o.pollMs;
+    this.maxDurationMs = o.maxDurationMs ?? EXPRESS_MAX_DURATION_MS;
   }
 
   /** Starts taking kept starts whose runner died or let them go. */
@@ -130,7 +141,8 @@ export class ExpressRunner {
       ...(this.deps.writeResults ? { writeResults: (r: ResultWriteRequest) => this.deps.writeResults!(machine.userId, r) } : {}),
       // An EXPRESS execution keeps no history on AWS, so no 25,000-event cap: only the runaway guard.
       maxEvents: MAX_EVENTS,
-      clock: { now: () => this.deps.clock.now(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)) },
+      clock: { now: () => this.deps.clock.now(), sleep: (ms, signal) => sleep(ms, undefined, signal ? { signal } : undefined) },
+      deadlineMs: startedAt + this.maxDurationMs,
     });
     const ended = { name, expressId, startedAt, stoppedAt: this.deps.clock.now() };
     return result.status === 'SUCCEEDED'
@@ -142,6 +154,11 @@ export class ExpressRunner {
   private runKept(s: ExpressStart): void {
     const machine: ExpressMachine = { userId: s.userId, name: s.stateMachineName, definition: s.definition, roleArn: s.roleArn };
     const log = { expressId: s.id, stateMachine: s.stateMachineName, runs: s.runs };
+    if (s.runs > EXPRESS_MAX_RUNS) {
+      this.deps.log.error(log, `express execution let go: taken ${s.runs - 1} times without ending (each run's process died or let it go)`);
+      this.running.set(s.id, this.forget(s.id));
+      return;
+    }
     if (s.runs > 1) this.deps.log.info(log, 'express execution taken over: running it again from its start');
     const done = this.run(machine, s.name, s.input, s.id, s.startedAt)
       .then(

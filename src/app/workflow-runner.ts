@@ -35,6 +35,8 @@ export interface RunnerOptions {
   pollMs?: number;
   /** A wait longer than this gives the lease up (the execution is claimed again when due), ms. */
   holdMs?: number;
+  /** An EXPRESS execution's longest run, ms from its start (AWS's five minutes; tests shorten it). */
+  expressMaxDurationMs?: number;
 }
 
 /** What the runner needs: ExpressDeps (the task resolver, the items reader, where EXPRESS starts
@@ -68,7 +70,11 @@ export class StoreWorkflowRunner implements WorkflowRunner {
     this.pollMs = o.pollMs ?? 200;
     this.holdMs = o.holdMs ?? 5_000;
     // Kept EXPRESS starts are taken over only once their lease lapsed: no need to look as often.
-    this.express = new ExpressRunner(deps, { leaseMs: this.leaseMs, pollMs: Math.max(this.pollMs, 1000) });
+    this.express = new ExpressRunner(deps, {
+      leaseMs: this.leaseMs,
+      pollMs: Math.max(this.pollMs, 1000),
+      ...(o.expressMaxDurationMs === undefined ? {} : { maxDurationMs: o.expressMaxDurationMs }),
+    });
   }
 
   /** Starts claiming due executions (and those whose runner died). */

@@ -26,6 +26,7 @@ import {
 import { type Json, type ResultWriteRequest, StatesFailure, type TaskRequest, type TaskResolver } from '../../src/core/asl/index.ts';
 import type { Execution } from '../../src/core/index.ts';
 import { createLogger } from '../../src/log/index.ts';
+import { EXPRESS_MAX_RUNS } from '../../src/app/express-runner.ts';
 import { type ExpressStarts, SqliteStore, type Workflows } from '../../src/store/index.ts';
 import { PostgresStore } from '../../src/store/postgres/index.ts';
 import { until } from '../helpers/platform.ts';
@@ -87,6 +88,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       o: {
         leaseMs?: number;
         holdMs?: number;
+        expressMaxDurationMs?: number;
         wrap?: (w: Workflows) => Workflows;
         writeResults?: (userId: string, request: ResultWriteRequest) => Promise<void>;
       } = {},
@@ -94,7 +96,13 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       const store = await openStore(backend);
       const workflows = o.wrap ? o.wrap(store.workflows) : store.workflows;
       const runners: StoreWorkflowRunner[] = [];
-      const newRunner = (ro: { leaseMs?: number; holdMs?: number } = { leaseMs: o.leaseMs, holdMs: o.holdMs }) => {
+      const newRunner = (
+        ro: { leaseMs?: number; holdMs?: number; expressMaxDurationMs?: number } = {
+          leaseMs: o.leaseMs,
+          holdMs: o.holdMs,
+          expressMaxDurationMs: o.expressMaxDurationMs,
+        },
+      ) => {
         const r = new StoreWorkflowRunner(
           {
             workflows,
@@ -655,6 +663,72 @@ for (const backend of ['sqlite', 'postgres'] as const) {
           await r.close();
         }
       });
+
+    it('ends an EXPRESS execution TIMED_OUT at its maximum duration, in a Wait or a Task, and forgets it', async () => {
+      const r = await rig(() => new Promise<Json>(() => {}), { expressMaxDurationMs: 300 });
+      try {
+        const waits = `m${n++}`;
+        await createStateMachine(r.app, USER, {
+          name: waits,
+          type: 'EXPRESS',
+          definition: JSON.stringify({
+            StartAt: 'W',
+            States: { W: { Type: 'Wait', Seconds: 3600, Next: 'T' }, T: { Type: 'Task', Resource: FN_F, End: true } },
+          }),
+        });
+        const sync = await startSyncExecution(r.app, USER, waits, {});
+        assert.equal(sync.status, 'TIMED_OUT');
+        assert.equal(sync.error, 'States.Timeout');
+        // A Task that never answers ends the same way; the kept start is forgotten.
+        const hangs = `m${n++}`;
+        await createStateMachine(r.app, USER, {
+          name: hangs,
+          type: 'EXPRESS',
+          definition: JSON.stringify({ StartAt: 'T', States: { T: { Type: 'Task', Resource: FN_F, End: true } } }),
+        });
+        const s = await startExecution(r.app, USER, hangs, {});
+        assert.equal(s.type, 'EXPRESS');
+        await until(async () => (await keptExpress(r)).length === 0, 10_000);
+      } finally {
+        await r.close();
+      }
+    });
+
+    it('lets go of an asynchronous EXPRESS execution taken too many times without ending, without running it', async () => {
+      const ran: Json[] = [];
+      const r = await rig(async (req) => {
+        ran.push(req.parameters ?? null);
+        return {};
+      });
+      try {
+        await r.runner.close();
+        // A start whose every run died: kept by a runner that never ran it, then taken (and
+        // dropped, as dying runners do) until one more take passes the cap.
+        const s = {
+          id: `poison-${n++}`,
+          userId: USER,
+          stateMachineName: 'poison',
+          name: 'p',
+          definition: JSON.stringify({ StartAt: 'T', States: { T: { Type: 'Task', Resource: FN_F, Parameters: { p: 1 }, End: true } } }),
+          roleArn: 'arn:aws:iam::123456789012:role/r',
+          input: '{}',
+          startedAt: Date.now(),
+        };
+        await r.store.expressStarts.addExpressStart(s, 'dead-0', Date.now() - 1);
+        for (let k = 1; k < EXPRESS_MAX_RUNS; k++) {
+          const taken = await r.store.expressStarts.claimExpressStarts(`dead-${k}`, Date.now(), -1, 10);
+          assert.deepEqual(
+            taken.map((t) => t.id),
+            [s.id],
+          );
+        }
+        r.newRunner({ leaseMs: 300 });
+        await until(async () => (await keptExpress(r)).length === 0, 10_000);
+        assert.deepEqual(ran, []);
+      } finally {
+        await r.close();
+      }
+    });
 
     it('keeps nothing of a synchronous EXPRESS execution (its caller is told of its end)', async () => {
       const r = await rig(async () => ({ ok: true }));

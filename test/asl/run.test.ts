@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { setTimeout as sleepFor } from 'node:timers/promises';
 import {
   enterState,
   type Json,
@@ -33,6 +34,33 @@ const task = (extra: object): StateMachineDefinition => ({
 });
 
 describe('the in-memory runner', () => {
+  it('ends a real-clock execution at its deadline, in a Wait or a Task that never answers', { timeout: 30_000 }, async () => {
+    const clock = {
+      now: () => Date.now(),
+      sleep: (ms: number, signal?: AbortSignal) => sleepFor(ms, undefined, signal ? { signal } : undefined),
+    };
+    const waits: StateMachineDefinition = { TimeoutSeconds: 1, StartAt: 'W', States: { W: { Type: 'Wait', Seconds: 3600, End: true } } };
+    const w = await runExecution(waits, {}, { clock });
+    assert.deepEqual([w.status, 'error' in w ? w.error : null], ['TIMED_OUT', 'States.Timeout']);
+    const calls: TaskRequest[] = [];
+    const hangs = (r: TaskRequest) => {
+      calls.push(r);
+      return new Promise<Json>(() => {});
+    };
+    // deadlineMs (an EXPRESS execution's five minutes) ends it as TimeoutSeconds does, in a Map's iterations too.
+    const map: StateMachineDefinition = {
+      StartAt: 'M',
+      States: { M: { Type: 'Map', ItemProcessor: task({}), End: true } },
+    };
+    const m = await runExecution(map, [1, 2], { clock, resolveTask: hangs, deadlineMs: Date.now() + 200 });
+    assert.equal(m.status, 'TIMED_OUT');
+    assert.equal(calls.length, 2);
+    // A deadline already past: nothing runs.
+    const late = await runExecution(task({}), {}, { clock, resolveTask: hangs, deadlineMs: Date.now() - 1 });
+    assert.equal(late.status, 'TIMED_OUT');
+    assert.equal(calls.length, 2);
+  });
+
   it('retries with back-off on a virtual clock, then succeeds', async () => {
     const f = flaky(2);
     const r = await runExecution(

@@ -41,9 +41,15 @@ export interface RunOptions {
   /** Writes a Distributed Map's exported results (its ResultWriter's Resource); a StatesFailure it
    *  throws fails the Map. Absent, such a Map fails with States.Runtime. */
   writeResults?: (request: ResultWriteRequest) => Promise<void>;
-  /** Run on a real clock (EXPRESS executions): waits and retry back-offs sleep. Absent: a
-   *  virtual clock from startMs that they advance at once. */
-  clock?: { now(): number; sleep(ms: number): Promise<void> };
+  /** Run on a real clock (EXPRESS executions): waits and retry back-offs sleep (a sleep ends
+   *  early, resolved or rejected, once `signal` aborts). Absent: a virtual clock from startMs that
+   *  they advance at once. */
+  clock?: { now(): number; sleep(ms: number, signal?: AbortSignal): Promise<void> };
+  /** Epoch ms at which the execution ends TIMED_OUT (States.Timeout) whatever its TimeoutSeconds
+   *  says (EXPRESS: AWS's five minutes from the start). On a real clock either deadline ends the
+   *  execution when it comes, in a Wait, a Task or a Map alike: what is still in flight then is
+   *  left to end unheard, and enters no further state. */
+  deadlineMs?: number;
 }
 
 export type { HistoryEvent };
@@ -79,6 +85,9 @@ interface Runtime {
   resolveTask: TaskResolver | undefined;
   readItems: ((request: ItemReadRequest) => Promise<Json[]>) | undefined;
   writeResults: ((request: ResultWriteRequest) => Promise<void>) | undefined;
+  /** Set once the execution has ended at its deadline (a real clock): branches still running
+   *  enter no further state. */
+  stopped: boolean;
 }
 
 type Outcome = IterationOutcome;
@@ -96,9 +105,12 @@ export async function runExecution(definition: StateMachineDefinition, input: Js
         },
       }
     : { ms: startMs };
+  const ownDeadline = definition.TimeoutSeconds === undefined ? Number.POSITIVE_INFINITY : startMs + definition.TimeoutSeconds * 1000;
+  const deadline = Math.min(ownDeadline, options.deadlineMs ?? Number.POSITIVE_INFINITY);
   const advance = real
     ? async (untilMs: number) => {
-        const wait = untilMs - real.now();
+        // Past the deadline the execution has ended: no sleep outlives it.
+        const wait = Math.min(untilMs, deadline) - real.now();
         if (wait > 0) await real.sleep(wait);
       }
     : async (untilMs: number) => {
@@ -130,10 +142,13 @@ export async function runExecution(definition: StateMachineDefinition, input: Js
     resolveTask: options.resolveTask,
     readItems: options.readItems,
     writeResults: options.writeResults,
+    stopped: false,
   };
   emit(rt, 'ExecutionStarted', { input });
-  const deadline = definition.TimeoutSeconds === undefined ? Number.POSITIVE_INFINITY : startMs + definition.TimeoutSeconds * 1000;
-  const outcome = await runMachine(definition, input, {}, rt, deadline);
+  const outcome =
+    real && deadline !== Number.POSITIVE_INFINITY
+      ? await untilDeadline(rt, deadline, real, () => runMachine(definition, input, {}, rt, deadline))
+      : await runMachine(definition, input, {}, rt, deadline);
   if (outcome.ok) {
     emit(rt, 'ExecutionSucceeded', { output: outcome.output });
     return { status: 'SUCCEEDED', output: outcome.output, events: rt.events };
@@ -141,6 +156,30 @@ export async function runExecution(definition: StateMachineDefinition, input: Js
   const timedOut = outcome.error === StatesErrors.Timeout && clock.ms >= deadline;
   emit(rt, timedOut ? 'ExecutionTimedOut' : 'ExecutionFailed', { error: outcome.error ?? null, cause: outcome.cause ?? null });
   return { status: timedOut ? 'TIMED_OUT' : 'FAILED', error: outcome.error, cause: outcome.cause, events: rt.events };
+}
+
+/** On a real clock, the execution's outcome — or States.Timeout when the deadline comes first
+ *  (or has come already: then nothing runs). */
+async function untilDeadline(
+  rt: Runtime,
+  deadline: number,
+  real: NonNullable<RunOptions['clock']>,
+  run: () => Promise<Outcome>,
+): Promise<Outcome> {
+  const timeout: Outcome = { ok: false, error: StatesErrors.Timeout, cause: undefined };
+  const left = deadline - real.now();
+  if (left <= 0) return timeout;
+  const ac = new AbortController();
+  const over = real.sleep(left, ac.signal).then(
+    () => timeout,
+    () => timeout,
+  );
+  try {
+    return await Promise.race([run(), over]);
+  } finally {
+    ac.abort();
+    rt.stopped = true;
+  }
 }
 
 /** An epoch ms as ISO 8601, the last one kept: the states entered within one millisecond (most
@@ -179,6 +218,7 @@ async function runMachine(
   let vars = variables;
   try {
     for (;;) {
+      if (rt.stopped) return { ok: false, error: StatesErrors.Timeout, cause: undefined };
       const type = machine.States[name]?.Type;
       if (type === undefined)
         return { ok: false, error: StatesErrors.Runtime, cause: `The state '${name}' does not exist in the state machine` };
