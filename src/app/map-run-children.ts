@@ -92,7 +92,7 @@ export async function describeChildExecution(app: WorkflowsApp, userId: string, 
     if (index === null || index >= run.counts.total || !run.stateMachineArn.endsWith(`:stateMachine:${path}`)) continue;
     const { children, thread } = await threadOf(app, userId, run);
     const child = children.find((c) => c.index === index);
-    if (!child) break;
+    if (!child) continue;
     const events = await iterationRange(app, userId, run.executionId, child);
     return { ...childOf(run, child), view: childExecution(events, child, thread) };
   }

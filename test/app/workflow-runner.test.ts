@@ -828,6 +828,77 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       }
     });
 
+    it("tells apart the children of Map Runs that run side by side and one inside another's iterations", async () => {
+      const distributedOf = (label: string, processor: object, more: object = {}) => ({
+        Type: 'Map',
+        Label: label,
+        ItemProcessor: { ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' }, ...processor },
+        End: true,
+        ...more,
+      });
+      const pass = (name: string) => ({ StartAt: name, States: { [name]: { Type: 'Pass', End: true } } });
+      const r = await rig();
+      try {
+        const e = await run(
+          r,
+          {
+            StartAt: 'Both',
+            States: {
+              Both: {
+                Type: 'Parallel',
+                End: true,
+                Branches: [
+                  {
+                    StartAt: 'A',
+                    States: {
+                      A: distributedOf('Outer', { StartAt: 'I', States: { I: distributedOf('Inner', pass('P'), { ItemsPath: '$.xs' }) } }),
+                    },
+                  },
+                  { StartAt: 'B', States: { B: distributedOf('Side', pass('Q')) } },
+                ],
+              },
+            },
+          },
+          [{ xs: [1, 2] }, { xs: [3] }],
+        );
+        assert.equal(e.status, 'SUCCEEDED', `${e.error}: ${e.cause}`);
+        const runs = await listMapRuns(r.app, USER, e.id, {});
+        const label = (m: { stateMachineArn: string }) => m.stateMachineArn.split('/').at(-1);
+        assert.deepEqual(runs.map(label).sort(), ['Inner', 'Inner', 'Outer', 'Side']);
+        const inputs: Record<string, string[]> = {};
+        for (const m of runs) {
+          const children = await listMapRunExecutions(r.app, USER, m.id, {});
+          assert.deepEqual(
+            children.map((c) => c.status),
+            Array(m.counts.total).fill('SUCCEEDED'),
+            label(m),
+          );
+          const path = m.stateMachineArn.split(':stateMachine:')[1];
+          for (const c of children.reverse()) {
+            const d = await describeChildExecution(r.app, USER, path, c.name);
+            (inputs[label(m) ?? ''] ??= []).push(d.view.input);
+            const types = d.view.events.map((h) => h.type);
+            const names = d.view.events.map((h) => (JSON.parse(h.details ?? '{}') as { name?: string }).name).filter(Boolean);
+            assert.deepEqual(
+              d.view.events.map((h) => h.previousEventId < h.id),
+              types.map(() => true),
+            );
+            if (label(m) === 'Outer') {
+              // Its own nested Map Run is in its history, with that run's iterations; nothing of the other branch's.
+              assert.deepEqual([types.filter((t) => t === 'MapRunStarted').length, names.includes('Q')], [1, false]);
+              assert.equal(types.filter((t) => t === 'MapIterationStarted').length, JSON.parse(d.view.input).xs.length);
+              assert.equal(d.view.output, JSON.stringify(JSON.parse(d.view.input).xs));
+            } else assert.deepEqual(types, ['ExecutionStarted', 'PassStateEntered', 'PassStateExited', 'ExecutionSucceeded']);
+          }
+        }
+        assert.deepEqual(inputs.Outer, ['{"xs":[1,2]}', '{"xs":[3]}']);
+        assert.deepEqual(inputs.Side, ['{"xs":[1,2]}', '{"xs":[3]}']);
+        assert.deepEqual(inputs.Inner.sort(), ['1', '2', '3']);
+      } finally {
+        await r.close();
+      }
+    });
+
     it('a Map Run past its tolerance ends FAILED, with MapRunFailed before MapStateFailed', async () => {
       const r = await rig(async () => {
         throw new StatesFailure('Boom', 'every item fails');

@@ -44,7 +44,8 @@ export async function listChildren(ctx: SfnContext, call: AwsCall, body: Record<
   return { executions: page.items.map(listItem), ...(page.nextToken ? { nextToken: page.nextToken } : {}) };
 }
 
-export async function childOf(ctx: SfnContext, call: AwsCall, names: { machine: string; name: string }): Promise<ChildExecutionDetail> {
+/** The caller's child execution its ARN's names name; ExecutionDoesNotExist when there is none. */
+export async function findChild(ctx: SfnContext, call: AwsCall, names: { machine: string; name: string }): Promise<ChildExecutionDetail> {
   return describeChildExecution(ctx, userOf(call.caller), names.machine, names.name);
 }
 

@@ -20,7 +20,7 @@ import { AwsError } from '../errors.ts';
 import { userOf } from '../lambda/context.ts';
 import type { AwsCall, AwsCaller } from '../service.ts';
 import { executionArn, executionNamesOf, expressArn, machineNameOf, stateMachineArn } from './arns.ts';
-import { childHistory, childOf, describeChild, isChild, listChildren } from './child-executions.ts';
+import { childHistory, describeChild, findChild, isChild, listChildren } from './child-executions.ts';
 import type { SfnContext } from './context.ts';
 import { HistoryMapper } from './history.ts';
 import type { JsonOperation } from './operation.ts';
@@ -131,7 +131,7 @@ export function executionOperations(ctx: SfnContext): JsonOperation[] {
       name: 'DescribeExecution',
       async run(call, body) {
         const names = executionNamesOf(call.caller, body.executionArn);
-        if (isChild(names)) return describeChild(await childOf(ctx, call, names), includedData(body));
+        if (isChild(names)) return describeChild(await findChild(ctx, call, names), includedData(body));
         return describe(call.caller, await executionOf(ctx, call, body), includedData(body));
       },
     },
@@ -160,7 +160,7 @@ export function executionOperations(ctx: SfnContext): JsonOperation[] {
       async run(call, body) {
         const names = executionNamesOf(call.caller, body.executionArn);
         if (isChild(names)) {
-          await childOf(ctx, call, names);
+          await findChild(ctx, call, names);
           throw validation(
             "A Map Run's child execution is an iteration of its parent execution in Hangar and cannot be stopped alone: stop the parent execution",
           );
@@ -220,7 +220,7 @@ export function executionOperations(ctx: SfnContext): JsonOperation[] {
         const user = userOf(call.caller);
         const names = executionNamesOf(call.caller, body.executionArn);
         if (isChild(names)) {
-          const child = await childOf(ctx, call, names);
+          const child = await findChild(ctx, call, names);
           const machine = names.machine.slice(0, names.machine.indexOf('/'));
           return childHistory(call, body, child, (await machineOf(ctx, user, machine))?.roleArn ?? DEFAULT_ROLE_ARN);
         }
