@@ -1,7 +1,8 @@
 /**
  * Step Functions' execution operations: start (and run an EXPRESS one to its end), describe,
  * stop, list, and the history. An execution is named by its ARN (machine and execution names);
- * Hangar's own id stays inside.
+ * Hangar's own id stays inside. A Map Run's child executions (ListExecutions with mapRunArn, a
+ * child's ARN) are child-executions.ts's.
  */
 import {
   DEFAULT_ROLE_ARN,
