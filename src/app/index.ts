@@ -152,3 +152,4 @@ export { functionTasks, workflowTasks } from './workflow-tasks.ts';
 export { isHangarTaskResource, type ParseTaskRequest } from './workflow-hangar-tasks.ts';
 export { readProjectItems } from './workflow-items.ts';
 export { writeProjectResults } from './workflow-results.ts';
+export * from './map-run-children.ts';

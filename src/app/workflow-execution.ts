@@ -628,7 +628,14 @@ export class LiveExecution {
     if (!outcome.ok) p.failed++;
     if (parent.k === 'map') {
       if (parent.mapRun) this.runsTouched.add(f.parent);
-      this.emitOn(f.parent, { type: outcome.ok ? 'MapIterationSucceeded' : 'MapIterationFailed', details: { index: f.index } }, id);
+      // A Distributed Map's failed iteration keeps its error and cause on its event (no write of
+      // its own): its child execution's DescribeExecution reads them there (core/map-run-children.ts).
+      const failure: JsonObject = !outcome.ok && parent.mapRun ? { error: outcome.error ?? null, cause: outcome.cause ?? null } : {};
+      this.emitOn(
+        f.parent,
+        { type: outcome.ok ? 'MapIterationSucceeded' : 'MapIterationFailed', details: { index: f.index, ...failure } },
+        id,
+      );
       await this.startIterations(f.parent, parent);
       return;
     }

@@ -29,3 +29,4 @@ export * from './retry.ts';
 export * from './task.ts';
 export * from './transitions.ts';
 export * from './user-limit.ts';
+export * from './map-run-children.ts';

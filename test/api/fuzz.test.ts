@@ -303,6 +303,7 @@ it('every operation answers valid and mutated requests with a documented status 
     'GET /executions/{id}/history',
     'GET /executions/{id}/map-runs',
     'GET /map-runs/{id}',
+    'GET /map-runs/{id}/executions',
     'GET /state-machines',
     'GET /state-machines/{name}',
     'PATCH /map-runs/{id}',

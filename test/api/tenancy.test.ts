@@ -301,6 +301,7 @@ describe('ownership', () => {
       'POST /executions/{id}/stop',
       'GET /executions/{id}/map-runs',
       'GET /map-runs/{id}',
+      'GET /map-runs/{id}/executions',
       'PATCH /map-runs/{id}',
     ])
       assert.ok(walked.includes(route), `${route} walked: ${walked.join(', ')}`);

@@ -96,6 +96,10 @@ it('exports NONE records into a project as its next version, FAILED_0.json for a
   assert.ok(Date.parse(succeeded[0].StartDate) <= Date.parse(succeeded[0].StopDate));
   const [failed] = JSON.parse(files.get(`${folder}FAILED_0.json`)!);
   assert.deepEqual([failed.Status, failed.Error, failed.Cause, failed.Input], ['FAILED', 'Two', 'no twos', '{"n":2}']);
+  // The records name the Map Run's child executions as GET /map-runs/{id}/executions lists them.
+  const children = (await p.inject({ method: 'GET', url: `/map-runs/${runId}/executions`, auth: alice })).json().executions;
+  const listed = new Map(children.map((c: { executionArn: string; status: string }) => [c.executionArn, c.status]));
+  for (const r of [...succeeded, failed]) assert.equal(listed.get(r.ExecutionArn), r.Status, r.ExecutionArn);
 
   // FLATTEN as JSON Lines: the pairs spread, one a line.
   const flat = await run(alice, {

@@ -271,6 +271,7 @@ describe('/executions', () => {
       '/task-tokens/heartbeat',
       '/executions/{id}/map-runs',
       '/map-runs/{id}',
+      '/map-runs/{id}/executions',
     ])
       assert.ok(doc.paths[path], path);
   });
@@ -332,12 +333,32 @@ describe('/executions', () => {
     );
     assert.match(m.arn, new RegExp(`:mapRun:fan-out/batch:${m.id}$`));
     assert.deepEqual((await as(alice, 'GET', `/map-runs/${m.id}`)).json(), m);
+    // Its child executions: one per iteration, newest first, paged by cursor and filtered by status.
+    const children = (await as(alice, 'GET', `/map-runs/${m.id}/executions`)).json();
+    assert.deepEqual(
+      children.executions.map((c: { index: number; status: string }) => [c.index, c.status]),
+      [
+        [1, 'SUCCEEDED'],
+        [0, 'SUCCEEDED'],
+      ],
+    );
+    assert.equal(children.nextCursor, null);
+    const [child] = children.executions;
+    assert.match(child.executionArn, new RegExp(`:execution:fan-out/batch:${child.name}$`));
+    assert.deepEqual([child.mapRunArn, child.stateMachineArn], [m.arn, m.stateMachineArn]);
+    const page = (await as(alice, 'GET', `/map-runs/${m.id}/executions?limit=1`)).json();
+    assert.deepEqual([page.executions.length, page.nextCursor], [1, '1']);
+    const next = (await as(alice, 'GET', `/map-runs/${m.id}/executions?limit=1&cursor=${page.nextCursor}`)).json();
+    assert.deepEqual([next.executions[0].index, next.nextCursor], [0, null]);
+    assert.deepEqual((await as(alice, 'GET', `/map-runs/${m.id}/executions?status=FAILED`)).json().executions, []);
+    assert.equal((await as(alice, 'GET', `/map-runs/${m.id}/executions?cursor=x`)).statusCode, 400);
     const ended_ = await as(alice, 'PATCH', `/map-runs/${m.id}`, { maxConcurrency: 3 });
     assert.deepEqual([ended_.statusCode, ended_.json().code], [400, 'VALIDATION_FAILED']);
     for (const [method, url, body] of [
       ['GET', `/map-runs/${m.id}`],
       ['PATCH', `/map-runs/${m.id}`, { maxConcurrency: 1 }],
       ['GET', `/executions/${s.id}/map-runs`],
+      ['GET', `/map-runs/${m.id}/executions`],
     ] as const) {
       const r = await as(bob, method, url, body);
       assert.equal(r.statusCode, 404, `${method} ${url}`);

@@ -12,9 +12,11 @@ import { after, describe, it } from 'node:test';
 import {
   answerTask,
   createStateMachine,
+  describeChildExecution,
   describeExecution,
   describeMapRun,
   executionHistory,
+  listMapRunExecutions,
   listMapRuns,
   StoreWorkflowRunner,
   startExecution,
@@ -23,7 +25,14 @@ import {
   updateMapRun,
   type WorkflowsApp,
 } from '../../src/app/index.ts';
-import { type Json, type ResultWriteRequest, StatesFailure, type TaskRequest, type TaskResolver } from '../../src/core/asl/index.ts';
+import {
+  childName,
+  type Json,
+  type ResultWriteRequest,
+  StatesFailure,
+  type TaskRequest,
+  type TaskResolver,
+} from '../../src/core/asl/index.ts';
 import type { Execution } from '../../src/core/index.ts';
 import { createLogger } from '../../src/log/index.ts';
 import { EXPRESS_MAX_RUNS } from '../../src/app/express-runner.ts';
@@ -808,6 +817,162 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       }
     });
 
+    it("shows a Map Run's iterations as child executions: newest first, paged and filtered, each with its input, outcome and own history", async () => {
+      const r = await rig(async (req) => {
+        const i = (req.parameters as { i: number }).i;
+        if (i === 0) throw new StatesFailure('Zero', 'no zeros');
+        return i * 2;
+      });
+      try {
+        const e = await run(r, distributed({ MaxConcurrency: 2, ToleratedFailureCount: 1, Label: 'Doubles' }), [1, 0, 3]);
+        assert.equal(e.status, 'SUCCEEDED', `${e.error}: ${e.cause}`);
+        const [runId] = await startedRuns(r, e.id);
+        const m = await describeMapRun(r.app, USER, runId);
+        const children = await listMapRunExecutions(r.app, USER, runId, {});
+        assert.deepEqual(
+          children.map((c) => [c.index, c.status, c.name]),
+          [
+            [2, 'SUCCEEDED', childName(runId, 2)],
+            [1, 'FAILED', childName(runId, 1)],
+            [0, 'SUCCEEDED', childName(runId, 0)],
+          ],
+        );
+        // DescribeMapRun's counts are what the list shows.
+        const count = (s: string) => children.filter((c) => c.status === s).length;
+        assert.deepEqual(
+          [m.counts.succeeded, m.counts.failed, m.counts.total - m.counts.pending],
+          [count('SUCCEEDED'), count('FAILED'), 3],
+        );
+        const [child] = children;
+        assert.equal(child.executionArn, `arn:aws:states:us-east-1:123456789012:execution:${e.stateMachineName}/Doubles:${child.name}`);
+        assert.equal(child.stateMachineArn, m.stateMachineArn);
+        assert.ok(child.stoppedAt !== null && child.stoppedAt >= child.startedAt && child.startedAt >= m.startedAt);
+        // Paged by index, and filtered by status.
+        const first = await listMapRunExecutions(r.app, USER, runId, { limit: 2 });
+        assert.deepEqual(
+          first.map((c) => c.index),
+          [2, 1],
+        );
+        assert.deepEqual(
+          (await listMapRunExecutions(r.app, USER, runId, { limit: 2, after: 1 })).map((c) => c.index),
+          [0],
+        );
+        assert.deepEqual(
+          (await listMapRunExecutions(r.app, USER, runId, { status: 'FAILED' })).map((c) => c.index),
+          [1],
+        );
+        assert.deepEqual(await listMapRunExecutions(r.app, USER, runId, { status: 'RUNNING' }), []);
+        await assert.rejects(listMapRunExecutions(r.app, 'someone-else', runId, {}), /Map Run does not exist/);
+
+        const path = `${e.stateMachineName}/Doubles`;
+        const ok = await describeChildExecution(r.app, USER, path, childName(runId, 2));
+        assert.deepEqual([ok.status, ok.view.input, ok.view.output, ok.view.error], ['SUCCEEDED', '3', '6', null]);
+        assert.deepEqual(
+          ok.view.events.map((h) => h.type),
+          [
+            'ExecutionStarted',
+            'TaskStateEntered',
+            'TaskScheduled',
+            'TaskStarted',
+            'TaskSucceeded',
+            'TaskStateExited',
+            'ExecutionSucceeded',
+          ],
+        );
+        assert.deepEqual(
+          ok.view.events.map((h) => [h.id, h.previousEventId]),
+          ok.view.events.map((_, i) => [i + 1, i]),
+        );
+        const failed = await describeChildExecution(r.app, USER, path, childName(runId, 1));
+        assert.deepEqual(
+          [failed.status, failed.view.input, failed.view.output, failed.view.error, failed.view.cause],
+          ['FAILED', '0', null, 'Zero', 'no zeros'],
+        );
+        assert.equal(failed.view.events.at(-1)?.type, 'ExecutionFailed');
+        // Another user's, another machine's or label's, or a name of no iteration: none.
+        await assert.rejects(describeChildExecution(r.app, 'someone-else', path, childName(runId, 2)), /Execution does not exist/);
+        await assert.rejects(
+          describeChildExecution(r.app, USER, `${e.stateMachineName}/Other`, childName(runId, 2)),
+          /Execution does not exist/,
+        );
+        await assert.rejects(describeChildExecution(r.app, USER, path, childName(runId, 3)), /Execution does not exist/);
+        await assert.rejects(describeChildExecution(r.app, USER, path, 'not-a-uuid'), /Execution does not exist/);
+      } finally {
+        await r.close();
+      }
+    });
+
+    it("tells apart the children of Map Runs that run side by side and one inside another's iterations", async () => {
+      const distributedOf = (label: string, processor: object, more: object = {}) => ({
+        Type: 'Map',
+        Label: label,
+        ItemProcessor: { ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' }, ...processor },
+        End: true,
+        ...more,
+      });
+      const pass = (name: string) => ({ StartAt: name, States: { [name]: { Type: 'Pass', End: true } } });
+      const r = await rig();
+      try {
+        const e = await run(
+          r,
+          {
+            StartAt: 'Both',
+            States: {
+              Both: {
+                Type: 'Parallel',
+                End: true,
+                Branches: [
+                  {
+                    StartAt: 'A',
+                    States: {
+                      A: distributedOf('Outer', { StartAt: 'I', States: { I: distributedOf('Inner', pass('P'), { ItemsPath: '$.xs' }) } }),
+                    },
+                  },
+                  { StartAt: 'B', States: { B: distributedOf('Side', pass('Q')) } },
+                ],
+              },
+            },
+          },
+          [{ xs: [1, 2] }, { xs: [3] }],
+        );
+        assert.equal(e.status, 'SUCCEEDED', `${e.error}: ${e.cause}`);
+        const runs = await listMapRuns(r.app, USER, e.id, {});
+        const label = (m: { stateMachineArn: string }) => m.stateMachineArn.split('/').at(-1);
+        assert.deepEqual(runs.map(label).sort(), ['Inner', 'Inner', 'Outer', 'Side']);
+        const inputs: Record<string, string[]> = {};
+        for (const m of runs) {
+          const children = await listMapRunExecutions(r.app, USER, m.id, {});
+          assert.deepEqual(
+            children.map((c) => c.status),
+            Array(m.counts.total).fill('SUCCEEDED'),
+            label(m),
+          );
+          const path = m.stateMachineArn.split(':stateMachine:')[1];
+          for (const c of children.reverse()) {
+            const d = await describeChildExecution(r.app, USER, path, c.name);
+            (inputs[label(m) ?? ''] ??= []).push(d.view.input);
+            const types = d.view.events.map((h) => h.type);
+            const names = d.view.events.map((h) => (JSON.parse(h.details ?? '{}') as { name?: string }).name).filter(Boolean);
+            assert.deepEqual(
+              d.view.events.map((h) => h.previousEventId < h.id),
+              types.map(() => true),
+            );
+            if (label(m) === 'Outer') {
+              // Its own nested Map Run is in its history, with that run's iterations; nothing of the other branch's.
+              assert.deepEqual([types.filter((t) => t === 'MapRunStarted').length, names.includes('Q')], [1, false]);
+              assert.equal(types.filter((t) => t === 'MapIterationStarted').length, JSON.parse(d.view.input).xs.length);
+              assert.equal(d.view.output, JSON.stringify(JSON.parse(d.view.input).xs));
+            } else assert.deepEqual(types, ['ExecutionStarted', 'PassStateEntered', 'PassStateExited', 'ExecutionSucceeded']);
+          }
+        }
+        assert.deepEqual(inputs.Outer, ['{"xs":[1,2]}', '{"xs":[3]}']);
+        assert.deepEqual(inputs.Side, ['{"xs":[1,2]}', '{"xs":[3]}']);
+        assert.deepEqual(inputs.Inner.sort(), ['1', '2', '3']);
+      } finally {
+        await r.close();
+      }
+    });
+
     it('a Map Run past its tolerance ends FAILED, with MapRunFailed before MapStateFailed', async () => {
       const r = await rig(async () => {
         throw new StatesFailure('Boom', 'every item fails');
@@ -906,6 +1071,15 @@ for (const backend of ['sqlite', 'postgres'] as const) {
         const aborted = await describeMapRun(r.app, USER, m.id);
         assert.deepEqual([aborted.status, aborted.counts.aborted, aborted.counts.running, aborted.counts.pending], ['ABORTED', 3, 0, 1]);
         assert.deepEqual((await types(r, id)).slice(-2), ['MapRunAborted', 'ExecutionAborted']);
+        // Its running iterations' children are ABORTED at its stop; the one not started is not listed.
+        const children = await listMapRunExecutions(r.app, USER, m.id, {});
+        assert.deepEqual(
+          children.map((c) => [c.index, c.status, c.stoppedAt]),
+          [2, 1, 0].map((i) => [i, 'ABORTED', aborted.stoppedAt]),
+        );
+        const path = m.stateMachineArn.split(':stateMachine:')[1];
+        assert.equal((await describeChildExecution(r.app, USER, path, childName(m.id, 0))).view.events.at(-1)?.type, 'ExecutionAborted');
+        await assert.rejects(describeChildExecution(r.app, USER, path, childName(m.id, 3)), /Execution does not exist/);
         await assert.rejects(updateMapRun(r.app, USER, m.id, { maxConcurrency: 4 }), /not running/);
         for (const w of waiting) w();
       } finally {

@@ -6,7 +6,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
+  childIndex,
   childName,
+  childRunPrefix,
   type ExecutionInfo,
   exportResults,
   type IterationRecord,
@@ -105,9 +107,19 @@ describe('ResultWriter', () => {
   it('names the Map Run and its children as AWS does: mapRun:MACHINE/LABEL:ID, stable name-based child UUIDs', () => {
     assert.equal(run.arn, `arn:aws:states:us-east-2:123456789012:mapRun:csvProcess/Map:${RUN_ID}`);
     assert.equal(run.stateMachineArn, 'arn:aws:states:us-east-2:123456789012:stateMachine:csvProcess/Map');
-    assert.match(childName(RUN_ID, 0), /^[0-9a-f]{8}-[0-9a-f]{4}-3[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    assert.match(childName(RUN_ID, 0), /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
     assert.equal(childName(RUN_ID, 0), childName(RUN_ID, 0));
     assert.notEqual(childName(RUN_ID, 0), childName(RUN_ID, 1));
+    // A child's name leads back to its run (its first 23 characters) and its index.
+    assert.equal(childRunPrefix(childName(RUN_ID, 7)), RUN_ID.slice(0, 23));
+    assert.deepEqual(
+      [0, 1, 9_999, 2 ** 40].map((i) => childIndex(RUN_ID, childName(RUN_ID, i))),
+      [0, 1, 9_999, 2 ** 40],
+    );
+    // A run of the same prefix reads another index from it (its mask differs).
+    assert.notEqual(childIndex('ad9b5f27-090b-3ac6-9beb-000000000000', childName(RUN_ID, 0)), 0);
+    assert.equal(childIndex('ffffffff-090b-3ac6-9beb-243cd77144a7', childName(RUN_ID, 0)), null);
+    assert.equal(childRunPrefix('not-a-uuid'), null);
   });
 
   it('NONE gives each child execution record: Input and Output as JSON text, dates in ISO 8601, Error and Cause when it failed', () => {

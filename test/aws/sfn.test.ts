@@ -686,6 +686,115 @@ describe('Step Functions executions through the AWS SDK', () => {
     assert.equal(bobs.name, 'ExecutionDoesNotExist');
   });
 
+  it("lists a Map Run's child executions (ListExecutions with mapRunArn), describes each and reads its own history", async () => {
+    await alice.send(
+      new CreateStateMachineCommand({
+        name: 'child-map',
+        definition: distributedMachine({ MaxConcurrency: 2, ToleratedFailurePercentage: 50 }),
+        roleArn: ROLE,
+      }),
+    );
+    const s = await alice.send(new StartExecutionCommand({ stateMachineArn: machineArn('child-map'), input: '[1,0,3,4]' }));
+    assert.equal((await ended(s.executionArn!)).status, 'SUCCEEDED');
+    const mapRunArn = (await alice.send(new ListMapRunsCommand({ executionArn: s.executionArn }))).mapRuns?.[0]?.mapRunArn;
+    const all = (await alice.send(new ListExecutionsCommand({ mapRunArn }))).executions ?? [];
+    // One per iteration, newest first (iterations start in index order); the one that failed (item 0) is the third.
+    assert.deepEqual(
+      all.map((e) => e.status),
+      ['SUCCEEDED', 'SUCCEEDED', 'FAILED', 'SUCCEEDED'],
+    );
+    for (const e of all) {
+      assert.match(String(e.executionArn), new RegExp(`^arn:aws:states:${REGION}:${account}:execution:child-map/batch:${e.name}$`));
+      assert.match(String(e.name), /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+      assert.equal(e.stateMachineArn, machineArn('child-map/batch'));
+      assert.equal(e.mapRunArn, mapRunArn);
+      assert.ok(e.startDate instanceof Date && e.stopDate instanceof Date && e.stopDate >= e.startDate);
+    }
+    assert.equal(new Set(all.map((e) => e.name)).size, 4);
+    assert.deepEqual((await alice.send(new ListExecutionsCommand({ mapRunArn }))).executions, all, 'stable across calls');
+    // Paged and filtered as ListExecutions is; DescribeMapRun's executionCounts agree.
+    const first = await alice.send(new ListExecutionsCommand({ mapRunArn, maxResults: 3 }));
+    assert.equal(first.executions?.length, 3);
+    const rest = await alice.send(new ListExecutionsCommand({ mapRunArn, maxResults: 3, nextToken: first.nextToken }));
+    assert.deepEqual([...(first.executions ?? []), ...(rest.executions ?? [])], all);
+    assert.equal(rest.nextToken, undefined);
+    const failed = (await alice.send(new ListExecutionsCommand({ mapRunArn, statusFilter: 'FAILED' }))).executions ?? [];
+    assert.deepEqual(failed, [all[2]]);
+    const counts = (await alice.send(new DescribeMapRunCommand({ mapRunArn }))).executionCounts;
+    assert.deepEqual([counts?.succeeded, counts?.failed, counts?.running, counts?.total], [3, 1, 0, all.length]);
+    // mapRunArn with stateMachineArn, another user's Map Run, a bad token: AWS's errors.
+    const both = await refusedBy(alice.send(new ListExecutionsCommand({ mapRunArn, stateMachineArn: machineArn('child-map') })));
+    assert.equal(both.name, 'ValidationException');
+    assert.equal((await refusedBy(bob.send(new ListExecutionsCommand({ mapRunArn })))).name, 'ResourceNotFound');
+    const token = await refusedBy(alice.send(new ListExecutionsCommand({ mapRunArn, nextToken: 'nope' })));
+    assert.equal(token.name, 'InvalidToken');
+
+    const bad = await alice.send(new DescribeExecutionCommand({ executionArn: all[2].executionArn }));
+    assert.deepEqual(
+      [bad.status, bad.input, bad.error, bad.cause, bad.mapRunArn, bad.name, bad.stateMachineArn],
+      ['FAILED', '0', 'Zero', 'no zeros', mapRunArn, all[2].name, machineArn('child-map/batch')],
+    );
+    const ok = await alice.send(new DescribeExecutionCommand({ executionArn: all[1].executionArn }));
+    assert.deepEqual([ok.status, ok.input, ok.output, ok.error], ['SUCCEEDED', '3', '3', undefined]);
+    const history = (await alice.send(new GetExecutionHistoryCommand({ executionArn: all[1].executionArn }))).events ?? [];
+    assert.deepEqual(
+      history.map((e) => e.type),
+      [
+        'ExecutionStarted',
+        'WaitStateEntered',
+        'WaitStateExited',
+        'ChoiceStateEntered',
+        'ChoiceStateExited',
+        'PassStateEntered',
+        'PassStateExited',
+        'ExecutionSucceeded',
+      ],
+    );
+    assert.equal(history[0].executionStartedEventDetails?.input, '3');
+    assert.equal(history.at(-1)?.executionSucceededEventDetails?.output, '3');
+    const reversed = await alice.send(
+      new GetExecutionHistoryCommand({ executionArn: all[1].executionArn, reverseOrder: true, maxResults: 2 }),
+    );
+    assert.deepEqual(
+      reversed.events?.map((e) => e.id),
+      [8, 7],
+    );
+    const failedHistory = (await alice.send(new GetExecutionHistoryCommand({ executionArn: all[2].executionArn }))).events ?? [];
+    assert.equal(failedHistory.at(-1)?.type, 'ExecutionFailed');
+    assert.equal(failedHistory.at(-1)?.executionFailedEventDetails?.error, 'Zero');
+    // Another user's, or a name of no iteration: none. A child is not stopped alone here.
+    assert.equal(
+      (await refusedBy(bob.send(new DescribeExecutionCommand({ executionArn: all[0].executionArn })))).name,
+      'ExecutionDoesNotExist',
+    );
+    const none = String(all[0].executionArn).replace(/:[0-9a-f-]{36}$/, ':00000000-0000-4000-8000-000000000000');
+    assert.equal((await refusedBy(alice.send(new DescribeExecutionCommand({ executionArn: none })))).name, 'ExecutionDoesNotExist');
+    const stop = await refusedBy(alice.send(new StopExecutionCommand({ executionArn: all[0].executionArn })));
+    assert.equal(stop.name, 'ValidationException');
+  });
+
+  it('a Map with an ItemBatcher has one child execution per batch, its input the batch', async () => {
+    await alice.send(
+      new CreateStateMachineCommand({
+        name: 'batch-map',
+        definition: distributedMachine({ ItemBatcher: { MaxItemsPerBatch: 2 } }),
+        roleArn: ROLE,
+      }),
+    );
+    const s = await alice.send(new StartExecutionCommand({ stateMachineArn: machineArn('batch-map'), input: '[1,2,3]' }));
+    assert.equal((await ended(s.executionArn!)).status, 'SUCCEEDED');
+    const mapRunArn = (await alice.send(new ListMapRunsCommand({ executionArn: s.executionArn }))).mapRuns?.[0]?.mapRunArn;
+    const children = (await alice.send(new ListExecutionsCommand({ mapRunArn }))).executions ?? [];
+    assert.deepEqual(
+      children.map((e) => e.status),
+      ['SUCCEEDED', 'SUCCEEDED'],
+    );
+    const inputs = [];
+    for (const c of children) inputs.push((await alice.send(new DescribeExecutionCommand({ executionArn: c.executionArn }))).input);
+    assert.deepEqual(inputs, ['{"Items":[3]}', '{"Items":[1,2]}']);
+    assert.equal((await alice.send(new DescribeMapRunCommand({ mapRunArn }))).executionCounts?.succeeded, children.length);
+  });
+
   it('UpdateMapRun changes a running Map Run; StopExecution aborts it (MapRunAborted)', async () => {
     await alice.send(
       new CreateStateMachineCommand({ name: 'slow-map', definition: distributedMachine({ MaxConcurrency: 1 }, 3600), roleArn: ROLE }),

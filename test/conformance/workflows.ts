@@ -743,6 +743,42 @@ export function describeWorkflows(name: string, make: MakeWorkflows): void {
         assert.deepEqual(await wf.listMapRuns('bob', e.id, { limit: 10 }), []);
       });
 
+      it("finds a user's Map Runs by the prefix of their id (a child execution's name holds it), none of another user's", async () => {
+        const e = await started();
+        await claimIds('r1', t);
+        const ids = [
+          'f1000000-0000-4000-8000-000000000001',
+          'f1000000-0000-4000-8000-000000000002',
+          'f1000000-0000-4000-9000-000000000003',
+        ];
+        assert.equal(await wf.commit(e.id, 'r1', step({ mapRuns: ids.map((id) => run(id)), leaseUntil: t + 1000 })), true);
+        const found = async (user: string, prefix: string) => (await wf.mapRunsByIdPrefix(user, prefix)).map((m) => m.id);
+        assert.deepEqual(await found('alice', 'f1000000-0000-4000-8000'), ids.slice(0, 2));
+        assert.deepEqual(await found('alice', 'f1000000-0000-4000-9000'), ids.slice(2));
+        assert.deepEqual((await wf.mapRunsByIdPrefix('alice', 'f1000000-0000-4000-8000'))[0], {
+          ...run(ids[0]),
+          executionId: e.id,
+          userId: 'alice',
+        });
+        assert.deepEqual(await found('alice', 'f1000000-0000-4000-7000'), []);
+        assert.deepEqual(await found('bob', 'f1000000-0000-4000-8000'), []);
+      });
+
+      it("reads a history's events of some types only, oldest first, a page at a time, for its user", async () => {
+        const e = await started({}, { lease: { owner: 'runner', until: t + 60_000 } });
+        const types = ['MapRunStarted', 'PassStateEntered', 'MapIterationStarted', 'PassStateExited', 'MapIterationSucceeded'];
+        const more = types.map((type, i) => event(i + 2, type, t + i + 2, `{"n":${i + 2}}`));
+        assert.equal(await wf.commit(e.id, 'runner', step({ events: more, leaseUntil: t + 60_000 })), true);
+        const wanted = ['MapRunStarted', 'MapIterationStarted', 'MapIterationSucceeded'];
+        const ids = async (user: string, page: { limit: number; after: number }) =>
+          (await wf.historyOfTypes(user, e.id, wanted, page)).map((ev) => ev.id);
+        assert.deepEqual(await ids('alice', { limit: 10, after: 0 }), [2, 4, 6]);
+        assert.deepEqual(await ids('alice', { limit: 2, after: 0 }), [2, 4]);
+        assert.deepEqual(await ids('alice', { limit: 2, after: 4 }), [6]);
+        assert.deepEqual((await wf.historyOfTypes('alice', e.id, wanted, { limit: 1, after: 0 }))[0], more[0]);
+        assert.deepEqual(await ids('bob', { limit: 10, after: 0 }), []);
+      });
+
       it('updates the configuration of a running Map Run only, only the fields given, only for its user', async () => {
         const e = await started();
         await claimIds('r1', t);

@@ -1,13 +1,23 @@
 /**
- * /executions/{id}/map-runs and /map-runs/{id}: the Map Runs of a user's Distributed Map states
- * (app/map-runs.ts), as DescribeMapRun, ListMapRuns and UpdateMapRun give them on the Step
- * Functions API. Natively a Map Run is named by its id (the UUID at the end of its ARN).
+ * /executions/{id}/map-runs, /map-runs/{id} and /map-runs/{id}/executions: the Map Runs of a
+ * user's Distributed Map states (app/map-runs.ts) and their child executions
+ * (app/map-run-children.ts), as DescribeMapRun, ListMapRuns, UpdateMapRun and ListExecutions
+ * with mapRunArn give them on the Step Functions API. Natively a Map Run is named by its id
+ * (the UUID at the end of its ARN).
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { describeMapRun, functionOwner, listMapRuns, type MapRunRecord, updateMapRun } from '../../app/index.ts';
-import { asl, pageOf, rowsForPage } from '../../core/index.ts';
+import {
+  type ChildExecution,
+  describeMapRun,
+  functionOwner,
+  listMapRunExecutions,
+  listMapRuns,
+  type MapRunRecord,
+  updateMapRun,
+} from '../../app/index.ts';
+import { asl, EXECUTION_STATUSES, type ExecutionStatus, pageOf, rowsForPage } from '../../core/index.ts';
 import { principalOf } from '../authenticate.ts';
 import type { ApiContext } from '../context.ts';
 import { Problem } from '../schemas.ts';
@@ -48,6 +58,26 @@ const MapRunPatch = z.strictObject({
   toleratedFailurePercentage: z.number().min(0).max(100).optional(),
 });
 
+const ChildExecutionView = z.object({
+  name: z.string().describe("A UUID stable for the Map Run and the iteration's index (ResultWriter's files name it too)."),
+  index: z.number().int().describe("The iteration's index (the batch's, with an ItemBatcher)."),
+  executionArn: z.string().describe('As AWS names a child execution: …:execution:MACHINE/LABEL:NAME.'),
+  stateMachineArn: z.string(),
+  mapRunArn: z.string(),
+  status: z.enum(['RUNNING', 'SUCCEEDED', 'FAILED', 'ABORTED']),
+  startedAt: z.string(),
+  stoppedAt: z.string().nullable(),
+});
+const ChildQuery = OwnerQuery.extend({
+  status: z.enum(EXECUTION_STATUSES as [string, ...string[]]).optional(),
+  cursor: z
+    .string()
+    .regex(/^\d{1,15}$/)
+    .optional()
+    .describe("The previous page's nextCursor."),
+  limit: Limit,
+});
+
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 function mapRunView(m: MapRunRecord): z.infer<typeof MapRunView> {
@@ -63,6 +93,19 @@ function mapRunView(m: MapRunRecord): z.infer<typeof MapRunView> {
     toleratedFailureCount: m.toleratedFailureCount,
     toleratedFailurePercentage: m.toleratedFailurePercentage,
     counts: m.counts,
+  };
+}
+
+function childView(c: ChildExecution): z.infer<typeof ChildExecutionView> {
+  return {
+    name: c.name,
+    index: c.index,
+    executionArn: c.executionArn,
+    stateMachineArn: c.stateMachineArn,
+    mapRunArn: c.mapRun.arn,
+    status: c.status,
+    startedAt: iso(c.startedAt) as string,
+    stoppedAt: iso(c.stoppedAt),
   };
 }
 
@@ -102,6 +145,35 @@ export function mapRunRoutes(app: FastifyInstance, ctx: ApiContext): void {
       },
     },
     async (req) => mapRunView(await describeMapRun(ctx, owner(req, req.query.userId), req.params.id)),
+  );
+
+  r.get(
+    '/map-runs/:id/executions',
+    {
+      schema: {
+        summary:
+          "A Map Run's child executions, one per started iteration (per batch with an ItemBatcher), newest first (ListExecutions with mapRunArn)",
+        tags,
+        params: MapRunParams,
+        querystring: ChildQuery,
+        response: {
+          200: z.object({ executions: z.array(ChildExecutionView), nextCursor: z.string().nullable() }),
+          400: Problem,
+          403: Problem,
+          404: Problem,
+        },
+      },
+    },
+    async (req) => {
+      const { limit, cursor, status } = req.query;
+      const rows = await listMapRunExecutions(ctx, owner(req, req.query.userId), req.params.id, {
+        status: status as ExecutionStatus | undefined,
+        limit: rowsForPage(limit),
+        after: cursor === undefined ? undefined : Number(cursor),
+      });
+      const page = pageOf(rows, limit, childView, (c) => String(c.index));
+      return { executions: page.items, nextCursor: page.nextCursor };
+    },
   );
 
   r.patch(

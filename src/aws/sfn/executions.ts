@@ -1,7 +1,8 @@
 /**
  * Step Functions' execution operations: start (and run an EXPRESS one to its end), describe,
  * stop, list, and the history. An execution is named by its ARN (machine and execution names);
- * Hangar's own id stays inside.
+ * Hangar's own id stays inside. A Map Run's child executions (ListExecutions with mapRunArn, a
+ * child's ARN) are child-executions.ts's.
  */
 import {
   DEFAULT_ROLE_ARN,
@@ -20,6 +21,7 @@ import { AwsError } from '../errors.ts';
 import { userOf } from '../lambda/context.ts';
 import type { AwsCall, AwsCaller } from '../service.ts';
 import { executionArn, executionNamesOf, expressArn, machineNameOf, stateMachineArn } from './arns.ts';
+import { childHistory, describeChild, findChild, isChild, listChildren } from './child-executions.ts';
 import type { SfnContext } from './context.ts';
 import { HistoryMapper } from './history.ts';
 import type { JsonOperation } from './operation.ts';
@@ -129,6 +131,8 @@ export function executionOperations(ctx: SfnContext): JsonOperation[] {
     {
       name: 'DescribeExecution',
       async run(call, body) {
+        const names = executionNamesOf(call.caller, body.executionArn);
+        if (isChild(names)) return describeChild(await findChild(ctx, call, names), includedData(body));
         return describe(call.caller, await executionOf(ctx, call, body), includedData(body));
       },
     },
@@ -155,6 +159,13 @@ export function executionOperations(ctx: SfnContext): JsonOperation[] {
     {
       name: 'StopExecution',
       async run(call, body) {
+        const names = executionNamesOf(call.caller, body.executionArn);
+        if (isChild(names)) {
+          await findChild(ctx, call, names);
+          throw validation(
+            "A Map Run's child execution is an iteration of its parent execution in Hangar and cannot be stopped alone: stop the parent execution",
+          );
+        }
         const e = await executionOf(ctx, call, body);
         const stopped = await stopExecution(ctx, userOf(call.caller), e.id, {
           error: field.string(body, 'error', MAX_ERROR),
@@ -166,19 +177,20 @@ export function executionOperations(ctx: SfnContext): JsonOperation[] {
     {
       name: 'ListExecutions',
       async run(call, body) {
-        if (body.mapRunArn !== undefined && body.mapRunArn !== null)
+        const byMachine = body.stateMachineArn !== undefined && body.stateMachineArn !== null;
+        const byMapRun = body.mapRunArn !== undefined && body.mapRunArn !== null;
+        if (byMachine === byMapRun)
           throw validation(
-            "A Map Run's iterations are branches of its execution in Hangar, not child executions (see its history and DescribeMapRun): mapRunArn is not supported",
+            byMachine ? 'Only one of StateMachine ARN or MapRun ARN can be provided' : 'Must provide a StateMachine ARN or MapRun ARN',
           );
-        if (body.stateMachineArn === undefined || body.stateMachineArn === null)
-          throw validation('Must provide a StateMachine ARN or MapRun ARN');
+        const status = field.string(body, 'statusFilter');
+        if (status !== undefined && (status === 'PENDING_REDRIVE' || !EXECUTION_STATUSES.includes(status as ExecutionStatus)))
+          throw validation(`statusFilter must be one of ${EXECUTION_STATUSES.join(', ')}`);
+        if (byMapRun) return listChildren(ctx, call, body, status as ExecutionStatus | undefined);
         const user = userOf(call.caller);
         const machine = await getStateMachine(ctx, user, machineNameOf(call.caller, body.stateMachineArn));
         if (machine.type !== 'STANDARD')
           throw new AwsError('StateMachineTypeNotSupported', 400, 'This operation is not supported by this type of state machine');
-        const status = field.string(body, 'statusFilter');
-        if (status !== undefined && (status === 'PENDING_REDRIVE' || !EXECUTION_STATUSES.includes(status as ExecutionStatus)))
-          throw validation(`statusFilter must be one of ${EXECUTION_STATUSES.join(', ')}`);
         const op = 'ListExecutions';
         const after = pageToken.read<string>(op, field.string(body, 'nextToken'), 'string');
         const page = await paged(
@@ -207,6 +219,12 @@ export function executionOperations(ctx: SfnContext): JsonOperation[] {
       name: 'GetExecutionHistory',
       async run(call, body) {
         const user = userOf(call.caller);
+        const names = executionNamesOf(call.caller, body.executionArn);
+        if (isChild(names)) {
+          const child = await findChild(ctx, call, names);
+          const machine = names.machine.slice(0, names.machine.indexOf('/'));
+          return childHistory(call, body, child, (await machineOf(ctx, user, machine))?.roleArn ?? DEFAULT_ROLE_ARN);
+        }
         const e = await executionOf(ctx, call, body);
         const reverse = field.boolean(body, 'reverseOrder') ?? false;
         // A token carries its order: one from a forward read does not continue a reverse one.

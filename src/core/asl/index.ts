@@ -62,7 +62,9 @@ export {
   readItemsFrom,
 } from './item-reader.ts';
 export {
+  childIndex,
   childName,
+  childRunPrefix,
   executionRecord,
   exportResults,
   type IterationRecord,

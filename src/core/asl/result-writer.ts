@@ -120,14 +120,32 @@ export function mapRunOf(execution: ExecutionInfo, plan: Pick<WriterPlan, 'label
   };
 }
 
-/** The name of an iteration's child execution: a name-based (version 3) UUID of the run and index, as AWS's look. */
+/**
+ * The name of an iteration's child execution, a UUID stable for the run and index: the run id's
+ * first 80 bits (so that a child's ARN finds its Map Run: childRunPrefix, one indexed range read)
+ * then the index in the last 48, masked by a hash of the run id so that siblings do not look
+ * sequential.
+ */
 export function childName(runId: string, index: number): string {
-  const h = createHash('md5').update(`${runId}/${index}`).digest();
-  h[6] = (h[6] & 0x0f) | 0x30;
-  h[8] = (h[8] & 0x3f) | 0x80;
-  const x = h.toString('hex');
-  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
+  const low = (BigInt(index) ^ childMask(runId)).toString(16).padStart(12, '0');
+  return `${runId.slice(0, 23)}-${low}`;
 }
+
+/** The first 23 characters of the Map Run ids a child execution's name can be of; null: not a child's name. */
+export function childRunPrefix(name: string): string | null {
+  return CHILD_NAME.test(name) ? name.slice(0, 23) : null;
+}
+
+/** The index of the run's iteration that this child name names; null when it is not one of the run's. */
+export function childIndex(runId: string, name: string): number | null {
+  if (childRunPrefix(name) !== runId.slice(0, 23)) return null;
+  const index = BigInt(`0x${name.slice(24)}`) ^ childMask(runId);
+  return index <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(index) : null;
+}
+
+const CHILD_NAME = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+const childMask = (runId: string): bigint => BigInt(`0x${createHash('md5').update(runId).digest('hex').slice(0, 12)}`);
 
 type Status = 'SUCCEEDED' | 'FAILED' | 'PENDING';
 

@@ -230,6 +230,17 @@ export interface Workflows {
   getMapRun(userId: string, id: string): Promise<MapRunRecord | null>;
   /** The Map Runs of the user's execution, by id; `after` is the last id of the previous page. */
   listMapRuns(userId: string, executionId: string, page: { limit: number; after?: string }): Promise<MapRunRecord[]>;
+  /** The user's Map Runs whose id begins with this prefix (a child execution's name holds its
+   *  run's first 23 characters: core/asl childRunPrefix); by id. */
+  mapRunsByIdPrefix(userId: string, prefix: string): Promise<MapRunRecord[]>;
+  /** The user's execution's events of these types only, oldest first, after the id `after` (a
+   *  Map's own thread: core/map-run-children.ts); empty when there is no such execution. */
+  historyOfTypes(
+    userId: string,
+    executionId: string,
+    types: readonly string[],
+    page: { limit: number; after: number },
+  ): Promise<HistoryEventRecord[]>;
   /** UpdateMapRun: the configuration of the user's RUNNING Map Run changes (only the fields
    *  given). The Map Run as it is now; null when the user has none of that id. One that has
    *  ended is answered unchanged. */

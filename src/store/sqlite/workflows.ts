@@ -165,6 +165,13 @@ const SELECT_MAP_RUN = `SELECT * FROM map_runs WHERE user_id = ? AND id = ?`;
 const LIST_MAP_RUNS = `SELECT * FROM map_runs WHERE user_id = ? AND execution_id = ? AND id > ? ORDER BY id LIMIT ?`;
 
 /** max_concurrency, tolerated_failure_count, tolerated_failure_percentage (null: unchanged), then user_id, id. */
+/** user_id, the prefix, the prefix followed by '~' (after every id character): ids with the prefix. */
+const MAP_RUNS_BY_PREFIX = `SELECT * FROM map_runs WHERE user_id = ? AND id >= ? AND id < ? ORDER BY id`;
+
+/** user_id, execution_id, the types (a JSON array), after, limit: the events of those types, oldest first. */
+const HISTORY_OF_TYPES = `SELECT e.* FROM execution_events e JOIN executions x ON x.id = e.execution_id
+  WHERE x.user_id = ? AND x.id = ? AND e.type IN (SELECT value FROM json_each(?)) AND e.id > ? ORDER BY e.id LIMIT ?`;
+
 const UPDATE_MAP_RUN = `UPDATE map_runs SET max_concurrency = coalesce(?, max_concurrency),
   tolerated_failure_count = coalesce(?, tolerated_failure_count), tolerated_failure_percentage = coalesce(?, tolerated_failure_percentage)
   WHERE user_id = ? AND id = ? AND status = 'RUNNING' RETURNING *`;
@@ -351,6 +358,20 @@ export class SqliteWorkflows implements Workflows {
 
   async listMapRuns(userId: string, executionId: string, page: { limit: number; after?: string }): Promise<MapRunRecord[]> {
     return (this.ctx.stmt(LIST_MAP_RUNS).all(userId, executionId, page.after ?? '', page.limit) as Row[]).map(mapRunFromRow);
+  }
+
+  async mapRunsByIdPrefix(userId: string, prefix: string): Promise<MapRunRecord[]> {
+    return (this.ctx.stmt(MAP_RUNS_BY_PREFIX).all(userId, prefix, `${prefix}~`) as Row[]).map(mapRunFromRow);
+  }
+
+  async historyOfTypes(
+    userId: string,
+    executionId: string,
+    types: readonly string[],
+    page: { limit: number; after: number },
+  ): Promise<HistoryEventRecord[]> {
+    const rows = this.ctx.stmt(HISTORY_OF_TYPES).all(userId, executionId, JSON.stringify(types), page.after, page.limit) as Row[];
+    return rows.map(eventFromRow);
   }
 
   async updateMapRun(userId: string, id: string, u: asl.MapRunUpdate): Promise<MapRunRecord | null> {
