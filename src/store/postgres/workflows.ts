@@ -53,14 +53,14 @@ const PUT_MAP_RUN = `INSERT INTO map_runs (${MAP_RUN_COLUMNS}) VALUES ($1, $2, $
 /** user_id, id. */
 const SELECT_MAP_RUN = `SELECT * FROM map_runs WHERE user_id = $1 AND id = $2`;
 
-/** user_id, execution_id, after (id; '' for the first page), limit. */
-/** user_id, the prefix, the prefix followed by '~' (after every id character): ids with the prefix. */
-const MAP_RUNS_BY_PREFIX = `SELECT * FROM map_runs WHERE user_id = $1 AND id >= $2 AND id < $3 ORDER BY id`;
+/** user_id, the prefix: the Map Runs whose ids start with it (starts_with: byte order whatever the collation). */
+const MAP_RUNS_BY_PREFIX = `SELECT * FROM map_runs WHERE user_id = $1 AND starts_with(id, $2) ORDER BY id`;
 
 /** user_id, execution_id, the types, after, limit: the events of those types, oldest first. */
 const HISTORY_OF_TYPES = `SELECT e.* FROM execution_events e JOIN executions x ON x.id = e.execution_id
   WHERE x.user_id = $1 AND x.id = $2 AND e.type = ANY($3::text[]) AND e.id > $4::bigint ORDER BY e.id LIMIT $5`;
 
+/** user_id, execution_id, after (id; '' for the first page), limit. */
 const LIST_MAP_RUNS = `SELECT * FROM map_runs WHERE user_id = $1 AND execution_id = $2 AND id > $3 ORDER BY id LIMIT $4`;
 
 /** max_concurrency, tolerated_failure_count, tolerated_failure_percentage (null: unchanged), then user_id, id. */
@@ -385,7 +385,7 @@ export class PgWorkflows implements Workflows {
   }
 
   async mapRunsByIdPrefix(userId: string, prefix: string): Promise<MapRunRecord[]> {
-    return (await this.db.rows(MAP_RUNS_BY_PREFIX, [userId, prefix, `${prefix}~`])).map(mapRunFromRow);
+    return (await this.db.rows(MAP_RUNS_BY_PREFIX, [userId, prefix])).map(mapRunFromRow);
   }
 
   async historyOfTypes(

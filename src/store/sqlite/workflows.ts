@@ -164,7 +164,6 @@ const SELECT_MAP_RUN = `SELECT * FROM map_runs WHERE user_id = ? AND id = ?`;
 /** user_id, execution_id, after (id; '' for the first page), limit. */
 const LIST_MAP_RUNS = `SELECT * FROM map_runs WHERE user_id = ? AND execution_id = ? AND id > ? ORDER BY id LIMIT ?`;
 
-/** max_concurrency, tolerated_failure_count, tolerated_failure_percentage (null: unchanged), then user_id, id. */
 /** user_id, the prefix, the prefix followed by '~' (after every id character): ids with the prefix. */
 const MAP_RUNS_BY_PREFIX = `SELECT * FROM map_runs WHERE user_id = ? AND id >= ? AND id < ? ORDER BY id`;
 
@@ -172,6 +171,7 @@ const MAP_RUNS_BY_PREFIX = `SELECT * FROM map_runs WHERE user_id = ? AND id >= ?
 const HISTORY_OF_TYPES = `SELECT e.* FROM execution_events e JOIN executions x ON x.id = e.execution_id
   WHERE x.user_id = ? AND x.id = ? AND e.type IN (SELECT value FROM json_each(?)) AND e.id > ? ORDER BY e.id LIMIT ?`;
 
+/** max_concurrency, tolerated_failure_count, tolerated_failure_percentage (null: unchanged), then user_id, id. */
 const UPDATE_MAP_RUN = `UPDATE map_runs SET max_concurrency = coalesce(?, max_concurrency),
   tolerated_failure_count = coalesce(?, tolerated_failure_count), tolerated_failure_percentage = coalesce(?, tolerated_failure_percentage)
   WHERE user_id = ? AND id = ? AND status = 'RUNNING' RETURNING *`;
