@@ -18,7 +18,7 @@ import {
 } from '../core/index.ts';
 import type { MapRunRecord } from '../store/index.ts';
 import { describeMapRun } from './map-runs.ts';
-import { pageLimit, type WorkflowsApp } from './workflows.ts';
+import { DEFAULT_ROLE_ARN, pageLimit, type WorkflowsApp } from './workflows.ts';
 
 /** One child execution: its iteration, its name and ARNs, and its Map Run. */
 export interface ChildExecution extends MapRunChild {
@@ -111,4 +111,33 @@ async function iterationRange(app: WorkflowsApp, userId: string, executionId: st
     if (page.length < READ) return out;
     after = page[page.length - 1].id;
   }
+}
+
+/** The state machine a child execution runs: its Map's ItemProcessor in the parent's definition. */
+export interface ChildStateMachine {
+  /** JSON text. */
+  definition: string;
+  /** The Map state's Label, or its name (the LABEL of `MACHINE/LABEL`). */
+  label: string;
+  /** The parent execution's state machine revision and start. */
+  revisionId: string;
+  startedAt: number;
+  /** The parent's state machine's role (the default once it is deleted). */
+  roleArn: string;
+}
+
+/** DescribeStateMachineForExecution of a child: NotFound when its parent or its Map is gone. */
+export async function childStateMachine(app: WorkflowsApp, userId: string, child: ChildExecution): Promise<ChildStateMachine> {
+  const parent = await app.workflows.getExecution(userId, child.mapRun.executionId);
+  const label = child.stateMachineArn.slice(child.stateMachineArn.lastIndexOf('/') + 1);
+  const machine = parent === null ? null : asl.childMachineDefinition(JSON.parse(parent.definition) as asl.StateMachineDefinition, label);
+  if (parent === null || machine === null) throw workflowErrors.executionNotFound(child.executionArn);
+  const owner = await app.workflows.getStateMachine(userId, parent.stateMachineName);
+  return {
+    definition: JSON.stringify(machine),
+    label,
+    revisionId: parent.revisionId,
+    startedAt: parent.startedAt,
+    roleArn: owner?.roleArn ?? DEFAULT_ROLE_ARN,
+  };
 }

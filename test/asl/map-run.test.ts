@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
   abortedCounts,
+  childMachineDefinition,
   type ExecutionInfo,
   isDistributed,
   mapRunCounts,
@@ -162,5 +163,34 @@ describe('map runs in the core', () => {
     assert.match(String(mapRunUpdateProblem({ maxConcurrency: -1 })), /maxConcurrency/);
     assert.match(String(mapRunUpdateProblem({ toleratedFailureCount: 1.5 })), /toleratedFailureCount/);
     assert.match(String(mapRunUpdateProblem({ toleratedFailurePercentage: 101 })), /toleratedFailurePercentage/);
+  });
+});
+
+describe("a Map Run's child state machine", () => {
+  it('is the ItemProcessor of the Distributed Map with that label, wherever it is, in its parent query language', () => {
+    const inner: StateMachineDefinition = { StartAt: 'P', States: { P: { Type: 'Pass', End: true } } };
+    const definition: StateMachineDefinition = {
+      QueryLanguage: 'JSONata',
+      StartAt: 'Par',
+      States: {
+        Par: {
+          Type: 'Parallel',
+          End: true,
+          Branches: [
+            {
+              StartAt: 'Inline',
+              States: {
+                Inline: { Type: 'Map', ItemProcessor: inner, End: true },
+                Deep: { Type: 'Map', Label: 'deep', ItemProcessor: { ProcessorConfig: { Mode: 'DISTRIBUTED' }, ...inner }, End: true },
+              },
+            },
+          ],
+        },
+      },
+    };
+    assert.deepEqual(childMachineDefinition(definition, 'deep'), { ...inner, QueryLanguage: 'JSONata' });
+    // An Inline Map starts no Map Run, and a label nobody has finds nothing.
+    assert.equal(childMachineDefinition(definition, 'Inline'), null);
+    assert.equal(childMachineDefinition(definition, 'Deep'), null);
   });
 });

@@ -771,6 +771,19 @@ describe('Step Functions executions through the AWS SDK', () => {
     assert.equal((await refusedBy(alice.send(new DescribeExecutionCommand({ executionArn: none })))).name, 'ExecutionDoesNotExist');
     const stop = await refusedBy(alice.send(new StopExecutionCommand({ executionArn: all[0].executionArn })));
     assert.equal(stop.name, 'ValidationException');
+    // The state machine a child runs: its Map's ItemProcessor, with the Map Run and its label.
+    const machine = await alice.send(new DescribeStateMachineForExecutionCommand({ executionArn: all[0].executionArn }));
+    const processor = (JSON.parse(distributedMachine()) as { States: { Each: { ItemProcessor: { ProcessorConfig: unknown } } } }).States
+      .Each.ItemProcessor;
+    const { ProcessorConfig: _config, ...expected } = processor;
+    assert.deepEqual(
+      [machine.stateMachineArn, machine.name, JSON.parse(machine.definition ?? 'null'), machine.mapRunArn, machine.label, machine.roleArn],
+      [machineArn('child-map/batch'), 'child-map/batch', expected, mapRunArn, 'batch', ROLE],
+    );
+    assert.equal(
+      (await refusedBy(bob.send(new DescribeStateMachineForExecutionCommand({ executionArn: all[0].executionArn })))).name,
+      'ExecutionDoesNotExist',
+    );
   });
 
   it('a Map with an ItemBatcher has one child execution per batch, its input the batch', async () => {

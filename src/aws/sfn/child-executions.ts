@@ -4,7 +4,14 @@
  * `arn:aws:states:REGION:ACCOUNT:execution:MACHINE/LABEL:CHILD` (execution names have no `/`:
  * the `/` tells a child's ARN from an execution's).
  */
-import { type ChildExecution, type ChildExecutionDetail, describeChildExecution, listMapRunExecutions, MAX_PAGE } from '../../app/index.ts';
+import {
+  type ChildExecution,
+  type ChildExecutionDetail,
+  childStateMachine,
+  describeChildExecution,
+  listMapRunExecutions,
+  MAX_PAGE,
+} from '../../app/index.ts';
 import type { ExecutionStatus, HistoryEventRecord } from '../../core/index.ts';
 import { userOf } from '../lambda/context.ts';
 import type { AwsCall } from '../service.ts';
@@ -85,4 +92,21 @@ export async function childHistory(call: AwsCall, body: Record<string, unknown>,
     async (afterId, limit) => events.filter((e) => e.id > afterId).slice(0, limit),
   );
   return { events: await mapper.map(page.items), ...(page.nextToken ? { nextToken: page.nextToken } : {}) };
+}
+
+/** DescribeStateMachineForExecution of a child: its Map's ItemProcessor, with the Map Run and its label. */
+export async function describeChildMachine(ctx: SfnContext, call: AwsCall, c: ChildExecution): Promise<Record<string, unknown>> {
+  const m = await childStateMachine(ctx, userOf(call.caller), c);
+  return {
+    stateMachineArn: c.stateMachineArn,
+    name: c.stateMachineArn.slice(c.stateMachineArn.lastIndexOf(':') + 1),
+    definition: m.definition,
+    roleArn: m.roleArn,
+    updateDate: date(m.startedAt),
+    loggingConfiguration: { level: 'OFF', includeExecutionData: false },
+    tracingConfiguration: { enabled: false },
+    mapRunArn: c.mapRun.arn,
+    label: m.label,
+    revisionId: m.revisionId,
+  };
 }

@@ -21,7 +21,7 @@ import { AwsError } from '../errors.ts';
 import { userOf } from '../lambda/context.ts';
 import type { AwsCall, AwsCaller } from '../service.ts';
 import { executionArn, executionNamesOf, expressArn, machineNameOf, stateMachineArn } from './arns.ts';
-import { childHistory, describeChild, findChild, isChild, listChildren } from './child-executions.ts';
+import { childHistory, describeChild, describeChildMachine, findChild, isChild, listChildren } from './child-executions.ts';
 import type { SfnContext } from './context.ts';
 import { HistoryMapper } from './history.ts';
 import type { JsonOperation } from './operation.ts';
@@ -140,6 +140,8 @@ export function executionOperations(ctx: SfnContext): JsonOperation[] {
       name: 'DescribeStateMachineForExecution',
       async run(call, body) {
         const user = userOf(call.caller);
+        const names = executionNamesOf(call.caller, body.executionArn);
+        if (isChild(names)) return describeChildMachine(ctx, call, await findChild(ctx, call, names));
         const e = await executionOf(ctx, call, body);
         const m = await machineOf(ctx, user, e.stateMachineName);
         // The definition the execution runs; the machine's date and role when it is still at that revision.

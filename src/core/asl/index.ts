@@ -29,6 +29,7 @@ export { isLambdaResource, type LambdaCall, lambdaCallOf, lambdaNotFound, type L
 export { exceedsTolerance, type IterationOutcome, mapResult, type Tolerance } from './map.ts';
 export {
   abortedCounts,
+  childMachineDefinition,
   isDistributed,
   MAP_RUN_STATUSES,
   type MapRunConfig,

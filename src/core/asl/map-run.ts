@@ -10,7 +10,7 @@
  * counts and its "execution" counts are the same numbers, both counted from the iterations.
  */
 import type { ExecutionInfo } from './context.ts';
-import type { AslState } from './definition.ts';
+import { type AslState, nestedMachine, type StateMachineDefinition } from './definition.ts';
 import { isObject } from './errors.ts';
 import type { Tolerance } from './map.ts';
 import { mapRunOf } from './result-writer.ts';
@@ -47,6 +47,30 @@ export function isDistributed(state: AslState): boolean {
   const processor = state.ItemProcessor;
   const config = processor !== undefined && isObject(processor.ProcessorConfig) ? processor.ProcessorConfig : undefined;
   return config?.Mode === 'DISTRIBUTED' || state.ItemReader !== undefined || state.ResultWriter !== undefined;
+}
+
+/**
+ * The state machine a Map Run's child executions run (DescribeStateMachineForExecution of a child):
+ * the ItemProcessor (or older Iterator) of the Distributed Map state labelled `label` — its Label,
+ * or its name — wherever it is in `definition` (inside Parallel branches and other Maps too), as
+ * its parent runs it (nestedMachine: the parent's QueryLanguage); null when there is none.
+ */
+export function childMachineDefinition(definition: StateMachineDefinition, label: string): StateMachineDefinition | null {
+  for (const [name, state] of Object.entries(definition.States ?? {})) {
+    const processor = state.ItemProcessor ?? state.Iterator;
+    if (state.Type === 'Map' && processor !== undefined) {
+      const own = typeof state.Label === 'string' && state.Label !== '' ? state.Label : name;
+      if (own === label && isDistributed(state)) {
+        const { ProcessorConfig: _config, ...machine } = nestedMachine(definition, processor);
+        return machine;
+      }
+    }
+    for (const nested of [...(state.Branches ?? []), ...(processor ? [processor] : [])]) {
+      const found = childMachineDefinition(nestedMachine(definition, nested), label);
+      if (found) return found;
+    }
+  }
+  return null;
 }
 
 /** The Map Run of a Map state entered now (null for an Inline Map: no random number drawn). */
