@@ -10,7 +10,6 @@
  * again from its start. At least once, as AWS documents asynchronous Express workflows.
  */
 import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import {
   type ExecutionInfo,
   type ItemReadRequest,
@@ -47,6 +46,16 @@ export interface ExpressDeps {
 
 /** What running an EXPRESS execution needs of its state machine. */
 type ExpressMachine = Pick<StateMachine, 'userId' | 'name' | 'definition' | 'roleArn'>;
+
+/** The real clock an EXPRESS execution runs on: sleeps, and a cancellable timer for its deadline. */
+export const realClock = (clock: Pick<Clock, 'now'>) => ({
+  now: () => clock.now(),
+  sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)),
+  timer: (ms: number, fn: () => void) => {
+    const t = setTimeout(fn, ms);
+    return () => clearTimeout(t);
+  },
+});
 
 /** At most this many kept starts are run by one runner at a time (more wait for the next poll). */
 const MAX_TAKEN = 64;
@@ -141,7 +150,7 @@ export class ExpressRunner {
       ...(this.deps.writeResults ? { writeResults: (r: ResultWriteRequest) => this.deps.writeResults!(machine.userId, r) } : {}),
       // An EXPRESS execution keeps no history on AWS, so no 25,000-event cap: only the runaway guard.
       maxEvents: MAX_EVENTS,
-      clock: { now: () => this.deps.clock.now(), sleep: (ms, signal) => sleep(ms, undefined, signal ? { signal } : undefined) },
+      clock: realClock(this.deps.clock),
       deadlineMs: startedAt + this.maxDurationMs,
     });
     const ended = { name, expressId, startedAt, stoppedAt: this.deps.clock.now() };

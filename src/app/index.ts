@@ -148,6 +148,7 @@ export * from './workflows.ts';
 export * from './map-runs.ts';
 export type { MapRunRecord } from '../store/index.ts';
 export { type RunnerOptions, StoreWorkflowRunner } from './workflow-runner.ts';
+export { realClock } from './express-runner.ts';
 export { functionTasks, workflowTasks } from './workflow-tasks.ts';
 export { isHangarTaskResource, type ParseTaskRequest } from './workflow-hangar-tasks.ts';
 export { readProjectItems } from './workflow-items.ts';

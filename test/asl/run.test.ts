@@ -37,7 +37,11 @@ describe('the in-memory runner', () => {
   it('ends a real-clock execution at its deadline, in a Wait or a Task that never answers', { timeout: 30_000 }, async () => {
     const clock = {
       now: () => Date.now(),
-      sleep: (ms: number, signal?: AbortSignal) => sleepFor(ms, undefined, signal ? { signal } : undefined),
+      sleep: (ms: number) => sleepFor(ms),
+      timer: (ms: number, fn: () => void) => {
+        const t = setTimeout(fn, ms);
+        return () => clearTimeout(t);
+      },
     };
     const waits: StateMachineDefinition = { TimeoutSeconds: 1, StartAt: 'W', States: { W: { Type: 'Wait', Seconds: 3600, End: true } } };
     const w = await runExecution(waits, {}, { clock });

@@ -41,10 +41,10 @@ export interface RunOptions {
   /** Writes a Distributed Map's exported results (its ResultWriter's Resource); a StatesFailure it
    *  throws fails the Map. Absent, such a Map fails with States.Runtime. */
   writeResults?: (request: ResultWriteRequest) => Promise<void>;
-  /** Run on a real clock (EXPRESS executions): waits and retry back-offs sleep (a sleep ends
-   *  early, resolved or rejected, once `signal` aborts). Absent: a virtual clock from startMs that
-   *  they advance at once. */
-  clock?: { now(): number; sleep(ms: number, signal?: AbortSignal): Promise<void> };
+  /** Run on a real clock (EXPRESS executions): waits and retry back-offs sleep; `timer` calls
+   *  `fn` after `ms` unless the function it returns is called first (the deadline). Absent: a
+   *  virtual clock from startMs that they advance at once. */
+  clock?: { now(): number; sleep(ms: number): Promise<void>; timer(ms: number, fn: () => void): () => void };
   /** Epoch ms at which the execution ends TIMED_OUT (States.Timeout) whatever its TimeoutSeconds
    *  says (EXPRESS: AWS's five minutes from the start). On a real clock either deadline ends the
    *  execution when it comes, in a Wait, a Task or a Map alike: what is still in flight then is
@@ -169,15 +169,14 @@ async function untilDeadline(
   const timeout: Outcome = { ok: false, error: StatesErrors.Timeout, cause: undefined };
   const left = deadline - real.now();
   if (left <= 0) return timeout;
-  const ac = new AbortController();
-  const over = real.sleep(left, ac.signal).then(
-    () => timeout,
-    () => timeout,
-  );
+  let cancel = () => {};
+  const over = new Promise<Outcome>((resolve) => {
+    cancel = real.timer(left, () => resolve(timeout));
+  });
   try {
     return await Promise.race([run(), over]);
   } finally {
-    ac.abort();
+    cancel();
     rt.stopped = true;
   }
 }
