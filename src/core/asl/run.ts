@@ -153,10 +153,14 @@ export async function runExecution(definition: StateMachineDefinition, input: Js
     emit(rt, 'ExecutionSucceeded', { output: outcome.output });
     return { status: 'SUCCEEDED', output: outcome.output, events: rt.events };
   }
-  const timedOut = outcome.error === StatesErrors.Timeout && clock.ms >= deadline;
+  const timedOut = outcome === DEADLINE_PASSED || (outcome.error === StatesErrors.Timeout && clock.ms >= deadline);
   emit(rt, timedOut ? 'ExecutionTimedOut' : 'ExecutionFailed', { error: outcome.error ?? null, cause: outcome.cause ?? null });
   return { status: timedOut ? 'TIMED_OUT' : 'FAILED', error: outcome.error, cause: outcome.cause, events: rt.events };
 }
+
+/** What untilDeadline answers when the deadline came first (a timer may fire a millisecond before
+ *  the wall clock reads the deadline: the execution has timed out all the same). */
+const DEADLINE_PASSED: Outcome = { ok: false, error: StatesErrors.Timeout, cause: undefined };
 
 /** On a real clock, the execution's outcome — or States.Timeout when the deadline comes first
  *  (or has come already: then nothing runs). */
@@ -166,12 +170,11 @@ async function untilDeadline(
   real: NonNullable<RunOptions['clock']>,
   run: () => Promise<Outcome>,
 ): Promise<Outcome> {
-  const timeout: Outcome = { ok: false, error: StatesErrors.Timeout, cause: undefined };
   const left = deadline - real.now();
-  if (left <= 0) return timeout;
+  if (left <= 0) return DEADLINE_PASSED;
   let cancel = () => {};
   const over = new Promise<Outcome>((resolve) => {
-    cancel = real.timer(left, () => resolve(timeout));
+    cancel = real.timer(left, () => resolve(DEADLINE_PASSED));
   });
   try {
     return await Promise.race([run(), over]);
