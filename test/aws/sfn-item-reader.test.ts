@@ -1,6 +1,6 @@
 /**
  * A Distributed Map's ItemReader input types through the real @aws-sdk/client-sfn against a
- * started Hangar (embedded shape), each as a definition written for AWS runs unchanged: CSV with
+ * started Hangar (both shapes), each as a definition written for AWS runs unchanged: CSV with
  * a CSVDelimiter, a Parquet file, an S3 Inventory manifest (its gzipped CSV data files in another
  * project, the inventory's destination bucket) and an Athena UNLOAD manifest (ManifestType
  * ATHENA_DATA); CreateStateMachine refuses ReaderConfig values AWS does not have, and JSONata
@@ -70,8 +70,8 @@ async function run(name: string, definition: string, input: object = {}): Promis
   }
 }
 
-before(async () => {
-  p = await testPlatform({}, { api: true, workers: false });
+async function setUp(shape: 'embedded' | 'scale-out'): Promise<void> {
+  p = await testPlatform({}, { api: true, workers: false }, shape);
   const k = (await p.inject({ method: 'POST', url: '/keys', payload: { userId: 'alice' } })).json();
   aliceKey = k.key;
   alice = sfnClient(p.url!, k);
@@ -104,96 +104,100 @@ before(async () => {
       '"datasets","in/studios.psv","48","2026-12-06T00:00:00.000Z"\n"datasets","in/readings.parquet","600","2026-12-06T00:00:01.000Z"\n',
     ),
   });
-});
-after(() => p.close());
+}
 
-describe('Distributed Map ItemReader input types through the AWS SDK', () => {
-  it('reads pipe-delimited text (CSVDelimiter PIPE)', async () => {
-    const output = await run(
-      'studios-psv',
-      mapOver({
-        Resource: 'arn:aws:states:::s3:getObject',
-        ReaderConfig: { InputType: 'CSV', CSVHeaderLocation: 'FIRST_ROW', CSVDelimiter: 'PIPE' },
-        Parameters: { Bucket: 'datasets', Key: 'in/studios.psv' },
-      }),
-    );
-    assert.deepEqual(output, [
-      { name: 'Ink | Co', city: 'Oslo' },
-      { name: 'Needle', city: 'Bergen' },
-    ]);
-  });
+// Both shapes: a project's files on local disk (embedded) and in S3 (scale-out, PostgreSQL).
+for (const shape of ['embedded', 'scale-out'] as const)
+  describe(`Distributed Map ItemReader input types through the AWS SDK (${shape})`, () => {
+    before(() => setUp(shape));
+    after(() => p.close());
 
-  it('reads a Parquet file: one item per row, its columns as fields', async () => {
-    const output = await run(
-      'readings-parquet',
-      mapOver(
-        {
+    it('reads pipe-delimited text (CSVDelimiter PIPE)', async () => {
+      const output = await run(
+        'studios-psv',
+        mapOver({
           Resource: 'arn:aws:states:::s3:getObject',
-          ReaderConfig: { InputType: 'PARQUET', MaxItems: 5 },
-          Parameters: { Bucket: 'datasets', Key: 'in/readings.parquet' },
-        },
-        { 'sensor.$': '$$.Map.Item.Value.sensor', 'celsius.$': '$$.Map.Item.Value.celsius', 'count.$': '$$.Map.Item.Value.count' },
-      ),
-    );
-    assert.deepEqual(output, [
-      { sensor: 's1', celsius: 21.5, count: 3 },
-      { sensor: 's2', celsius: 19, count: 4 },
-    ]);
-  });
-
-  it("reads an S3 Inventory manifest (InputType MANIFEST): one item per object of its data files, in AWS's fields", async () => {
-    const output = await run(
-      'inventory-manifest',
-      mapOver({
-        Resource: 'arn:aws:states:::s3:getObject',
-        ReaderConfig: { InputType: 'MANIFEST' },
-        Parameters: { Bucket: 'inventory', Key: 'datasets/daily/2026-12-06T00-00Z/manifest.json' },
-      }),
-    );
-    assert.deepEqual(output, [
-      { Bucket: 'datasets', Key: 'in/studios.psv', Size: '48', LastModifiedDate: '2026-12-06T00:00:00.000Z' },
-      { Bucket: 'datasets', Key: 'in/readings.parquet', Size: '600', LastModifiedDate: '2026-12-06T00:00:01.000Z' },
-    ]);
-  });
-
-  it("reads an Athena UNLOAD manifest (ManifestType ATHENA_DATA): its gzipped JSONL files' items, in JSONata", async () => {
-    const definition = JSON.parse(
-      mapOver({
-        Resource: 'arn:aws:states:::s3:getObject',
-        ReaderConfig: { ManifestType: 'ATHENA_DATA', InputType: 'JSONL', MaxItems: '{% $states.input.max %}' },
-        Arguments: { Bucket: 'datasets', Key: "{% 'athena/' & 'q1-manifest.csv' %}" },
-      }),
-    );
-    definition.QueryLanguage = 'JSONata';
-    assert.deepEqual(await run('athena-manifest', JSON.stringify(definition), { max: 2 }), [{ order: 1 }, { order: 2 }]);
-  });
-
-  it('refuses ReaderConfig values AWS does not have and JSONata ResultWriter Arguments that do not parse (InvalidDefinition)', async () => {
-    const refused = await refusedBy(
-      alice.send(
-        new CreateStateMachineCommand({
-          name: 'bad-reader',
-          roleArn: ROLE,
-          definition: mapOver({
-            Resource: 'arn:aws:states:::s3:getObject',
-            ReaderConfig: { InputType: 'CSV', CSVDelimiter: 'COLON' },
-            Parameters: { Bucket: 'datasets', Key: 'in/studios.psv' },
-          }),
+          ReaderConfig: { InputType: 'CSV', CSVHeaderLocation: 'FIRST_ROW', CSVDelimiter: 'PIPE' },
+          Parameters: { Bucket: 'datasets', Key: 'in/studios.psv' },
         }),
-      ),
-    );
-    assert.equal(refused.name, 'InvalidDefinition');
-    assert.match(
-      refused.message,
-      /SCHEMA_VALIDATION_FAILED: The value for the field 'CSVDelimiter' must be one of: COMMA, PIPE, SEMICOLON, SPACE, TAB/,
-    );
-    const writer = JSON.parse(mapOver({ Resource: 'arn:aws:states:::s3:listObjectsV2', Arguments: { Bucket: 'datasets' } }));
-    writer.QueryLanguage = 'JSONata';
-    writer.States.Each.ResultWriter = { Resource: 'arn:aws:states:::s3:putObject', Arguments: { Bucket: '{% $states.input.b. %}' } };
-    const bad = await refusedBy(
-      alice.send(new CreateStateMachineCommand({ name: 'bad-writer', roleArn: ROLE, definition: JSON.stringify(writer) })),
-    );
-    assert.equal(bad.name, 'InvalidDefinition');
-    assert.match(bad.message, /INVALID_JSONATA_EXPRESSION: .* at \/States\/Each\/ResultWriter\/Arguments\/Bucket/);
+      );
+      assert.deepEqual(output, [
+        { name: 'Ink | Co', city: 'Oslo' },
+        { name: 'Needle', city: 'Bergen' },
+      ]);
+    });
+
+    it('reads a Parquet file: one item per row, its columns as fields', async () => {
+      const output = await run(
+        'readings-parquet',
+        mapOver(
+          {
+            Resource: 'arn:aws:states:::s3:getObject',
+            ReaderConfig: { InputType: 'PARQUET', MaxItems: 5 },
+            Parameters: { Bucket: 'datasets', Key: 'in/readings.parquet' },
+          },
+          { 'sensor.$': '$$.Map.Item.Value.sensor', 'celsius.$': '$$.Map.Item.Value.celsius', 'count.$': '$$.Map.Item.Value.count' },
+        ),
+      );
+      assert.deepEqual(output, [
+        { sensor: 's1', celsius: 21.5, count: 3 },
+        { sensor: 's2', celsius: 19, count: 4 },
+      ]);
+    });
+
+    it("reads an S3 Inventory manifest (InputType MANIFEST): one item per object of its data files, in AWS's fields", async () => {
+      const output = await run(
+        'inventory-manifest',
+        mapOver({
+          Resource: 'arn:aws:states:::s3:getObject',
+          ReaderConfig: { InputType: 'MANIFEST' },
+          Parameters: { Bucket: 'inventory', Key: 'datasets/daily/2026-12-06T00-00Z/manifest.json' },
+        }),
+      );
+      assert.deepEqual(output, [
+        { Bucket: 'datasets', Key: 'in/studios.psv', Size: '48', LastModifiedDate: '2026-12-06T00:00:00.000Z' },
+        { Bucket: 'datasets', Key: 'in/readings.parquet', Size: '600', LastModifiedDate: '2026-12-06T00:00:01.000Z' },
+      ]);
+    });
+
+    it("reads an Athena UNLOAD manifest (ManifestType ATHENA_DATA): its gzipped JSONL files' items, in JSONata", async () => {
+      const definition = JSON.parse(
+        mapOver({
+          Resource: 'arn:aws:states:::s3:getObject',
+          ReaderConfig: { ManifestType: 'ATHENA_DATA', InputType: 'JSONL', MaxItems: '{% $states.input.max %}' },
+          Arguments: { Bucket: 'datasets', Key: "{% 'athena/' & 'q1-manifest.csv' %}" },
+        }),
+      );
+      definition.QueryLanguage = 'JSONata';
+      assert.deepEqual(await run('athena-manifest', JSON.stringify(definition), { max: 2 }), [{ order: 1 }, { order: 2 }]);
+    });
+
+    it('refuses ReaderConfig values AWS does not have and JSONata ResultWriter Arguments that do not parse (InvalidDefinition)', async () => {
+      const refused = await refusedBy(
+        alice.send(
+          new CreateStateMachineCommand({
+            name: 'bad-reader',
+            roleArn: ROLE,
+            definition: mapOver({
+              Resource: 'arn:aws:states:::s3:getObject',
+              ReaderConfig: { InputType: 'CSV', CSVDelimiter: 'COLON' },
+              Parameters: { Bucket: 'datasets', Key: 'in/studios.psv' },
+            }),
+          }),
+        ),
+      );
+      assert.equal(refused.name, 'InvalidDefinition');
+      assert.match(
+        refused.message,
+        /SCHEMA_VALIDATION_FAILED: The value for the field 'CSVDelimiter' must be one of: COMMA, PIPE, SEMICOLON, SPACE, TAB/,
+      );
+      const writer = JSON.parse(mapOver({ Resource: 'arn:aws:states:::s3:listObjectsV2', Arguments: { Bucket: 'datasets' } }));
+      writer.QueryLanguage = 'JSONata';
+      writer.States.Each.ResultWriter = { Resource: 'arn:aws:states:::s3:putObject', Arguments: { Bucket: '{% $states.input.b. %}' } };
+      const bad = await refusedBy(
+        alice.send(new CreateStateMachineCommand({ name: 'bad-writer', roleArn: ROLE, definition: JSON.stringify(writer) })),
+      );
+      assert.equal(bad.name, 'InvalidDefinition');
+      assert.match(bad.message, /INVALID_JSONATA_EXPRESSION: .* at \/States\/Each\/ResultWriter\/Arguments\/Bucket/);
+    });
   });
-});
