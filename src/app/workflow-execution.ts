@@ -524,12 +524,15 @@ export class LiveExecution {
     const width = map.maxConcurrency === 0 ? map.total : map.maxConcurrency;
     const kids = this.kids.get(id) ?? [];
     if (map.mapRun) this.runsTouched.add(id);
+    // A Distributed Map's batch keeps its item count on its start (its child execution's itemCount).
+    const batched = map.mapRun ? this.defOf(map.def).States[map.pos.state]?.ItemBatcher !== undefined : false;
     while (!stopping && p.started < map.total && p.running < width) {
       const cid = kids[p.started];
       const c = this.frames.get(cid);
       p.started++;
       if (c?.k !== 'pending') continue;
-      this.emitOn(id, { type: 'MapIterationStarted', details: { index: c.index } }, cid);
+      const details: JsonObject = batched ? { index: c.index, itemCount: batchItemCount(c.input) } : { index: c.index };
+      this.emitOn(id, { type: 'MapIterationStarted', details }, cid);
       p.running++;
       const processor = this.defOf(c.def);
       const rec = map.writer ? { rec: { input: c.input, startMs: this.now() } } : {};
@@ -1091,4 +1094,10 @@ function tokenOf(context: Json): string | null {
   const task = (context as JsonObject | null)?.Task;
   const token = task && typeof task === 'object' && !Array.isArray(task) ? task.Token : undefined;
   return typeof token === 'string' ? token : null;
+}
+
+/** How many items an ItemBatcher's batch holds (`{ Items: [...] }`). */
+function batchItemCount(input: Json): number {
+  const items = input !== null && typeof input === 'object' && !Array.isArray(input) ? input.Items : undefined;
+  return Array.isArray(items) ? items.length : 1;
 }

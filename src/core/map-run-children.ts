@@ -37,6 +37,8 @@ export interface MapRunChild {
   /** Its MapIterationStarted event in the parent's history, and the event that ended it. */
   startEventId: number;
   endEventId: number | null;
+  /** The items it processes: its batch's (an ItemBatcher's, as its MapIterationStarted records), else 1. */
+  itemCount: number;
   /** Of a FAILED one, as its MapIterationFailed event carries them (null in histories written before it did). */
   error: string | null;
   cause: string | null;
@@ -89,6 +91,7 @@ export function mapRunChildren(events: HistoryEventRecord[], run: { arn: string;
         startedAt: e.timestamp,
         stoppedAt: null,
         startEventId: e.id,
+        itemCount: typeof d.itemCount === 'number' ? d.itemCount : 1,
         endEventId: null,
         error: null,
         cause: null,

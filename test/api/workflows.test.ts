@@ -336,10 +336,10 @@ describe('/executions', () => {
     // Its child executions: one per iteration, newest first, paged by cursor and filtered by status.
     const children = (await as(alice, 'GET', `/map-runs/${m.id}/executions`)).json();
     assert.deepEqual(
-      children.executions.map((c: { index: number; status: string }) => [c.index, c.status]),
+      children.executions.map((c: { index: number; status: string; itemCount: number }) => [c.index, c.status, c.itemCount]),
       [
-        [1, 'SUCCEEDED'],
-        [0, 'SUCCEEDED'],
+        [1, 'SUCCEEDED', 1],
+        [0, 'SUCCEEDED', 1],
       ],
     );
     assert.equal(children.nextCursor, null);

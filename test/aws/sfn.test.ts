@@ -708,6 +708,7 @@ describe('Step Functions executions through the AWS SDK', () => {
       assert.match(String(e.name), /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
       assert.equal(e.stateMachineArn, machineArn('child-map/batch'));
       assert.equal(e.mapRunArn, mapRunArn);
+      assert.equal(e.itemCount, 1);
       assert.ok(e.startDate instanceof Date && e.stopDate instanceof Date && e.stopDate >= e.startDate);
     }
     assert.equal(new Set(all.map((e) => e.name)).size, 4);
@@ -799,8 +800,11 @@ describe('Step Functions executions through the AWS SDK', () => {
     const mapRunArn = (await alice.send(new ListMapRunsCommand({ executionArn: s.executionArn }))).mapRuns?.[0]?.mapRunArn;
     const children = (await alice.send(new ListExecutionsCommand({ mapRunArn }))).executions ?? [];
     assert.deepEqual(
-      children.map((e) => e.status),
-      ['SUCCEEDED', 'SUCCEEDED'],
+      children.map((e) => [e.status, e.itemCount]),
+      [
+        ['SUCCEEDED', 1],
+        ['SUCCEEDED', 2],
+      ],
     );
     const inputs = [];
     for (const c of children) inputs.push((await alice.send(new DescribeExecutionCommand({ executionArn: c.executionArn }))).input);

@@ -61,6 +61,7 @@ const MapRunPatch = z.strictObject({
 const ChildExecutionView = z.object({
   name: z.string().describe("A UUID stable for the Map Run and the iteration's index (ResultWriter's files name it too)."),
   index: z.number().int().describe("The iteration's index (the batch's, with an ItemBatcher)."),
+  itemCount: z.number().int().describe("The items it processes: its batch's with an ItemBatcher, else 1."),
   executionArn: z.string().describe('As AWS names a child execution: …:execution:MACHINE/LABEL:NAME.'),
   stateMachineArn: z.string(),
   mapRunArn: z.string(),
@@ -100,6 +101,7 @@ function childView(c: ChildExecution): z.infer<typeof ChildExecutionView> {
   return {
     name: c.name,
     index: c.index,
+    itemCount: c.itemCount,
     executionArn: c.executionArn,
     stateMachineArn: c.stateMachineArn,
     mapRunArn: c.mapRun.arn,

@@ -48,7 +48,9 @@ export async function listChildren(ctx: SfnContext, call: AwsCall, body: Record<
     op,
     MAX_PAGE,
   );
-  return { executions: page.items.map(listItem), ...(page.nextToken ? { nextToken: page.nextToken } : {}) };
+  // itemCount is ListExecutions's only (with mapRunArn): DescribeExecution has no such field.
+  const executions = page.items.map((c) => ({ ...listItem(c), itemCount: c.itemCount }));
+  return { executions, ...(page.nextToken ? { nextToken: page.nextToken } : {}) };
 }
 
 /** The caller's child execution its ARN's names name; ExecutionDoesNotExist when there is none. */
