@@ -81,10 +81,26 @@ export interface ChildExecutionDetail extends ChildExecution {
 
 /**
  * The user's child execution named `name` of a Map Run whose child state machine is
- * `MACHINE/LABEL` (`path`, as its ARN has it). NotFound when there is none: no such run, an
- * iteration not started, another user's.
+ * `MACHINE/LABEL` (`path`, as its ARN has it), without its own view (no read of its events).
+ * NotFound when there is none: no such run, an iteration not started, another user's.
  */
+export async function findChildExecution(app: WorkflowsApp, userId: string, path: string, name: string): Promise<ChildExecution> {
+  return (await locateChild(app, userId, path, name)).child;
+}
+
+/** A child execution with its own view: input, output or failure, and its history. NotFound as findChildExecution. */
 export async function describeChildExecution(app: WorkflowsApp, userId: string, path: string, name: string): Promise<ChildExecutionDetail> {
+  const { child, thread } = await locateChild(app, userId, path, name);
+  const events = await iterationRange(app, userId, child.mapRun.executionId, child);
+  return { ...child, view: childExecution(events, child, thread) };
+}
+
+async function locateChild(
+  app: WorkflowsApp,
+  userId: string,
+  path: string,
+  name: string,
+): Promise<{ child: ChildExecution; thread: Set<number> }> {
   const prefix = asl.childRunPrefix(name);
   const runs = prefix === null ? [] : await app.workflows.mapRunsByIdPrefix(userId, prefix);
   for (const run of runs) {
@@ -92,9 +108,7 @@ export async function describeChildExecution(app: WorkflowsApp, userId: string, 
     if (index === null || index >= run.counts.total || !run.stateMachineArn.endsWith(`:stateMachine:${path}`)) continue;
     const { children, thread } = await threadOf(app, userId, run);
     const child = children.find((c) => c.index === index);
-    if (!child) continue;
-    const events = await iterationRange(app, userId, run.executionId, child);
-    return { ...childOf(run, child), view: childExecution(events, child, thread) };
+    if (child) return { child: childOf(run, child), thread };
   }
   throw workflowErrors.executionNotFound(`${path}:${name}`);
 }

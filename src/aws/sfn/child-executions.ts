@@ -9,6 +9,7 @@ import {
   type ChildExecutionDetail,
   childStateMachine,
   describeChildExecution,
+  findChildExecution,
   listMapRunExecutions,
   MAX_PAGE,
 } from '../../app/index.ts';
@@ -53,9 +54,14 @@ export async function listChildren(ctx: SfnContext, call: AwsCall, body: Record<
   return { executions, ...(page.nextToken ? { nextToken: page.nextToken } : {}) };
 }
 
-/** The caller's child execution its ARN's names name; ExecutionDoesNotExist when there is none. */
+/** The caller's child execution its ARN's names name, with its own view; ExecutionDoesNotExist when there is none. */
 export async function findChild(ctx: SfnContext, call: AwsCall, names: { machine: string; name: string }): Promise<ChildExecutionDetail> {
   return describeChildExecution(ctx, userOf(call.caller), names.machine, names.name);
+}
+
+/** The same child without its view (no read of its events): for what needs only that it is there. */
+export async function locateChild(ctx: SfnContext, call: AwsCall, names: { machine: string; name: string }): Promise<ChildExecution> {
+  return findChildExecution(ctx, userOf(call.caller), names.machine, names.name);
 }
 
 /** DescribeExecution of a child. */

@@ -21,7 +21,7 @@ import { AwsError } from '../errors.ts';
 import { userOf } from '../lambda/context.ts';
 import type { AwsCall, AwsCaller } from '../service.ts';
 import { executionArn, executionNamesOf, expressArn, machineNameOf, stateMachineArn } from './arns.ts';
-import { childHistory, describeChild, describeChildMachine, findChild, isChild, listChildren } from './child-executions.ts';
+import { childHistory, describeChild, describeChildMachine, findChild, isChild, listChildren, locateChild } from './child-executions.ts';
 import type { SfnContext } from './context.ts';
 import { HistoryMapper } from './history.ts';
 import type { JsonOperation } from './operation.ts';
@@ -141,7 +141,7 @@ export function executionOperations(ctx: SfnContext): JsonOperation[] {
       async run(call, body) {
         const user = userOf(call.caller);
         const names = executionNamesOf(call.caller, body.executionArn);
-        if (isChild(names)) return describeChildMachine(ctx, call, await findChild(ctx, call, names));
+        if (isChild(names)) return describeChildMachine(ctx, call, await locateChild(ctx, call, names));
         const e = await executionOf(ctx, call, body);
         const m = await machineOf(ctx, user, e.stateMachineName);
         // The definition the execution runs; the machine's date and role when it is still at that revision.
@@ -163,7 +163,7 @@ export function executionOperations(ctx: SfnContext): JsonOperation[] {
       async run(call, body) {
         const names = executionNamesOf(call.caller, body.executionArn);
         if (isChild(names)) {
-          await findChild(ctx, call, names);
+          await locateChild(ctx, call, names);
           throw validation(
             "A Map Run's child execution is an iteration of its parent execution in Hangar and cannot be stopped alone: stop the parent execution",
           );
