@@ -249,6 +249,7 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
       workflowRunner: null,
       functionAccess: store.functionAccess,
       provisioned: store.provisioned,
+      tags: store.tags,
       provisionedKeeper,
       functionFleet: dispatchKey ? store.functionFleet : null,
       functionHost,
