@@ -80,6 +80,7 @@ async function tagNew(app: TagsApp, userId: string, t: Taggable, tags: TagMap, u
   try {
     await app.tags.tagResource(userId, t.key, tags, t.rules);
   } catch (err) {
+    // The store's failure is the answer; an undo failing too (the same store) adds nothing to it.
     await undo().catch(() => {});
     throw err;
   }
