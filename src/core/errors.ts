@@ -90,6 +90,11 @@ export const ErrorCode = {
   TaskTokenNotFound: 'TASK_TOKEN_NOT_FOUND',
   /** No Map Run of that id is the user's (a Distributed Map's run). */
   MapRunNotFound: 'MAP_RUN_NOT_FOUND',
+  // Resource tags (core/tags.ts).
+  /** A tag's key or value is not one the service takes (length, characters, the `aws:` prefix). */
+  TagInvalid: 'TAG_INVALID',
+  /** The resource would have more tags than the service allows (50). */
+  TagLimitExceeded: 'TAG_LIMIT_EXCEEDED',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

@@ -26,6 +26,7 @@ export * from './page.ts';
 export * from './project.ts';
 export * from './redrive.ts';
 export * from './retry.ts';
+export * from './tags.ts';
 export * from './task.ts';
 export * from './transitions.ts';
 export * from './user-limit.ts';

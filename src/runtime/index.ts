@@ -46,6 +46,7 @@ import {
   type Store,
   type Workflows,
   type ExpressStarts,
+  type ResourceTags,
 } from '../store/index.ts';
 import type { Clock } from '../core/index.ts';
 import { Maintenance, OutputSink, WorkerPool } from '../worker/index.ts';
@@ -116,6 +117,7 @@ export async function openStore(config: Config): Promise<
     readonly httpApis: HttpApis;
     readonly workflows: Workflows;
     readonly expressStarts: ExpressStarts;
+    readonly tags: ResourceTags;
   }
 > {
   const retry = { baseMs: config.retryBaseMs, maxMs: config.retryMaxMs };
@@ -247,6 +249,7 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
       workflowRunner: null,
       functionAccess: store.functionAccess,
       provisioned: store.provisioned,
+      tags: store.tags,
       provisionedKeeper,
       functionFleet: dispatchKey ? store.functionFleet : null,
       functionHost,

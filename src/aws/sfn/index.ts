@@ -14,6 +14,7 @@ import { machineOperations } from './machines.ts';
 import { mapRunOperations } from './map-runs.ts';
 import type { JsonOperation } from './operation.ts';
 import { jsonBody } from './shapes.ts';
+import { tagOperations } from './tags.ts';
 import { taskOperations } from './tasks.ts';
 
 export type { SfnContext } from './context.ts';
@@ -28,7 +29,9 @@ export const SFN_BODY_LIMIT = 2 * MAX_DEFINITION_BYTES + 64 * 1024;
 
 export function sfnService(ctx: SfnContext): AwsService {
   const operations = new Map<string, JsonOperation>(
-    [...machineOperations(ctx), ...executionOperations(ctx), ...mapRunOperations(ctx), ...taskOperations(ctx)].map((op) => [op.name, op]),
+    [...machineOperations(ctx), ...executionOperations(ctx), ...mapRunOperations(ctx), ...taskOperations(ctx), ...tagOperations(ctx)].map(
+      (op) => [op.name, op],
+    ),
   );
   return {
     signingName: 'states',

@@ -4,7 +4,7 @@
  * caller's user and writes the response shape.
  */
 import {
-  createStateMachine,
+  createTaggedStateMachine,
   DEFAULT_ROLE_ARN,
   deleteStateMachine,
   getStateMachine,
@@ -20,6 +20,7 @@ import type { AwsCaller } from '../service.ts';
 import { machineNameOf, stateMachineArn } from './arns.ts';
 import type { SfnContext } from './context.ts';
 import type { JsonOperation } from './operation.ts';
+import { aboutResource, tagListOf } from './tags.ts';
 import { date, field, nameOf, pageSizeOf, pageToken, paged, validation } from './shapes.ts';
 
 /** `type`: STANDARD or EXPRESS (absent: STANDARD). */
@@ -66,12 +67,16 @@ export function machineOperations(ctx: SfnContext): JsonOperation[] {
       async run(call, body) {
         refusePublish(body);
         const name = nameOf(field.required(body, 'name'), 'state machine') as string;
-        const { machine } = await createStateMachine(ctx, userOf(call.caller), {
+        const input = {
           name,
           definition: field.required(body, 'definition'),
           type: typeOf(body),
           roleArn: roleOf(body) ?? DEFAULT_ROLE_ARN,
-        });
+          tags: tagListOf(body),
+        };
+        const { machine } = await aboutResource(stateMachineArn(call.caller, name), () =>
+          createTaggedStateMachine(ctx, userOf(call.caller), input),
+        );
         return { stateMachineArn: stateMachineArn(call.caller, machine.name), creationDate: date(machine.createdAt) };
       },
     },

@@ -59,6 +59,7 @@ import type {
   Store,
   Workflows,
   ExpressStarts,
+  ResourceTags,
   StoreCapabilities,
   StoreHealth,
   SubmitResult,
@@ -84,6 +85,7 @@ import { SqliteFunctionInvocations } from './function-invocations.ts';
 import { SqliteHttpApis } from './http-apis.ts';
 import { SqliteWorkflows } from './workflows.ts';
 import { SqliteExpressStarts } from './express-starts.ts';
+import { SqliteResourceTags } from './tags.ts';
 import * as leases from './heartbeat.ts';
 import * as metrics from './metrics.ts';
 import { migrate } from './migrate.ts';
@@ -133,6 +135,8 @@ export class SqliteStore implements Store {
   readonly workflows: Workflows;
   /** EXPRESS executions started asynchronously, kept until they end (ports/express-starts.ts). */
   readonly expressStarts: ExpressStarts;
+  /** Tags of functions and state machines (ports/tags.ts), likewise. */
+  readonly tags: ResourceTags;
 
   constructor(opts: SqliteStoreOptions) {
     if (opts.path !== ':memory:') mkdirSync(dirname(opts.path), { recursive: true });
@@ -162,6 +166,7 @@ export class SqliteStore implements Store {
     this.provisioned = new SqliteProvisionedConcurrency(this.ctx);
     this.workflows = new SqliteWorkflows(this.ctx);
     this.expressStarts = new SqliteExpressStarts(this.ctx);
+    this.tags = new SqliteResourceTags(this.ctx);
   }
 
   now(): number {
