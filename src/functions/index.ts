@@ -1,6 +1,7 @@
 /** Functions: warm instances of Lambda-style handlers speaking the AWS Lambda Runtime API, in
  *  the task sandbox. The only module other subsystems import. */
 export { CodeDirectories } from './code-dirs.ts';
+export { layersKey, OptDirectories, type LayerContent } from './opt-dirs.ts';
 export { FunctionHost } from './host.ts';
 export { codeDirOf, instancesUnreachable, UNREACHABLE_FOR_CALLERS } from './reach.ts';
 export {
