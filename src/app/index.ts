@@ -135,6 +135,15 @@ export {
   type HttpApisApp,
 } from './http-apis.ts';
 export {
+  deleteLayerVersion,
+  functionLayersOf,
+  getLayerVersion,
+  listLayers,
+  listLayerVersions,
+  publishLayerVersion,
+  type LayersApp,
+} from './layers.ts';
+export {
   type BreakerObserver,
   type BreakersApp,
   type BreakerTicket,
