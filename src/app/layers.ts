@@ -6,6 +6,7 @@
  * functions that use it (code is not collected yet).
  */
 import type { BlobStore } from '../blobs/index.ts';
+import { BadZip, MAX_UNZIPPED_BYTES, unzippedBytes } from '../functions/index.ts';
 import {
   checkLayerName,
   ErrorCode,
@@ -36,6 +37,17 @@ export async function publishLayerVersion(
 ): Promise<LayerVersion> {
   const code = codeOf(userId, input.zip);
   const v = newLayerVersion(userId, input, code);
+  // Refused now rather than at the first cold start of a function that uses it (Lambda's
+  // limit, as unzipTo holds each unpacking to it).
+  let bytes: number;
+  try {
+    bytes = unzippedBytes(input.zip);
+  } catch (err) {
+    if (err instanceof BadZip) throw new InvalidInput(ErrorCode.LayerInvalid, `the layer's zip cannot be unpacked: ${err.message}`);
+    throw err;
+  }
+  if (bytes > MAX_UNZIPPED_BYTES)
+    throw new InvalidInput(ErrorCode.LayerInvalid, `the layer unzips to ${bytes} bytes; at most ${MAX_UNZIPPED_BYTES}`);
   await app.blobs.put(code.blobKey, input.zip);
   return app.layers.publishLayerVersion(v);
 }

@@ -28,6 +28,6 @@ export {
 } from './runtime-api.ts';
 export { cpuUnitsFor, type FunctionVersionConfig, lambdaEnvironment, MB_PER_VCPU, RuntimeFamily } from './runtimes.ts';
 export { type FunctionOwner, InstancePool, type PoolDeps, type PoolOptions } from './pool.ts';
-export { BadZip, MAX_UNZIPPED_BYTES, unzipTo } from './unzip.ts';
+export { BadZip, MAX_UNZIPPED_BYTES, unzippedBytes, unzipTo } from './unzip.ts';
 export { type ZipEntry, zipEntries } from './zip.ts';
 export { warmKey } from './warm-key.ts';

@@ -185,6 +185,11 @@ describe('Lambda layers through the AWS SDK', () => {
     assert.equal(badArn.name, 'InvalidParameterValueException');
     const badRuntime = await refused(publish(alice, 'lib', zip, { CompatibleArchitectures: ['sparc'] }));
     assert.equal(badRuntime.name, 'InvalidParameterValueException');
+    // Lambda's 250 MB unzipped, refused at publish (a few hundred KB deflated).
+    const huge = zipEntries([{ name: 'big.bin', data: Buffer.alloc(251 * 1024 * 1024) }], { deflate: true });
+    const tooBig = await refused(publish(alice, 'huge', huge));
+    assert.equal(tooBig.name, 'InvalidParameterValueException');
+    assert.match(tooBig.message, /unzips to \d+ bytes; at most 262144000/);
 
     const arns: string[] = [];
     for (const n of ['l1', 'l2', 'l3', 'l4', 'l5', 'l6']) arns.push((await publish(alice, n, zip)).LayerVersionArn!);
