@@ -66,6 +66,7 @@ export {
   type HostInvocation,
   type RemoteInvoker,
   runOnHost,
+  warmKeyOfSnapshot,
 } from './invoke.ts';
 export { DISPATCH_KEY_PURPOSE, FunctionDispatcher, FunctionServer } from './dispatch.ts';
 export { holdMsOf } from './function-admission.ts';

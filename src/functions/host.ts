@@ -85,7 +85,7 @@ export class FunctionHost {
 
   /** The warm key of an instance of `config` owned by `owner`. */
   static warmKeyOf(owner: string, config: FunctionVersionConfig): string {
-    return warmKey(owner, config.name, config.version, basename(config.codeDir));
+    return warmKey(owner, config.name, config.version, basename(config.codeDir), config.optDir ? basename(config.optDir) : null);
   }
 
   /** Invocations in flight, all functions. */
