@@ -139,6 +139,8 @@ export {
   deleteLayerVersion,
   functionLayersOf,
   getLayerVersion,
+  layerContent,
+  layerContentUrl,
   listLayers,
   listLayerVersions,
   publishLayerVersion,

@@ -10,6 +10,7 @@ import { BadZip, MAX_UNZIPPED_BYTES, unzippedBytes } from '../functions/index.ts
 import {
   checkLayerName,
   ErrorCode,
+  Internal,
   InvalidInput,
   latestMatching,
   layerErrors,
@@ -79,10 +80,31 @@ export async function listLayerVersions(
   return (await app.layers.listLayerVersions(userId, checkLayerName(name))).filter((v) => layerMatches(v, filter));
 }
 
-/** Deletes a version, whether or not it was there (as Lambda's DeleteLayerVersion). Functions
- *  that use it keep its content: their snapshots hold it. */
-export async function deleteLayerVersion(app: Pick<LayersApp, 'layers'>, userId: string, name: string, version: number): Promise<void> {
-  await app.layers.deleteLayerVersion(userId, checkLayerName(name), version);
+/** Deletes a version; answers whether it was there (Lambda's DeleteLayerVersion answers the
+ *  same either way, the native API 404s). Functions that use it keep its content: their
+ *  snapshots hold it. */
+export async function deleteLayerVersion(app: Pick<LayersApp, 'layers'>, userId: string, name: string, version: number): Promise<boolean> {
+  return app.layers.deleteLayerVersion(userId, checkLayerName(name), version);
+}
+
+/** A version's zip. Missing from the BlobStore is a fault of the platform, not of the request. */
+export async function layerContent(
+  app: LayersApp,
+  userId: string,
+  name: string,
+  version: number,
+): Promise<{ version: LayerVersion; zip: Buffer }> {
+  const v = await getLayerVersion(app, userId, name, version);
+  const zip = await app.blobs.get(v.code.blobKey);
+  if (!zip) throw new Internal(`the content of layer ${v.name}:${v.version} (${v.code.blobKey}) is missing from the blob store`);
+  return { version: v, zip };
+}
+
+/** Where a version's zip is downloaded (GET /layers/{name}/versions/{n}/content, with a key):
+ *  the native view's code.url and Lambda's Content.Location, as functionCodeUrl is for code. */
+export function layerContentUrl(base: string, v: LayerVersion, callerUserId: string | null): string {
+  const q = v.userId === callerUserId ? '' : `?${new URLSearchParams({ userId: v.userId })}`;
+  return `${base.replace(/\/$/, '')}/layers/${encodeURIComponent(v.name)}/versions/${v.version}/content${q}`;
 }
 
 /**

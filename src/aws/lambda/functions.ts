@@ -32,7 +32,7 @@ import type { RestOperation } from '../rest-router.ts';
 import type { AwsCall } from '../service.ts';
 import { type LambdaContext, userOf } from './context.ts';
 import { calledAs } from './cross-account.ts';
-import { functionLayersIn } from './layers.ts';
+import { functionLayersIn } from './function-layers.ts';
 import { checkUnsupported, environmentOf, field, functionConfiguration, functionRefOf, jsonBody, maxItemsOf, zipOf } from './shapes.ts';
 import { tagMapOf } from './tags.ts';
 

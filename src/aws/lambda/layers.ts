@@ -1,14 +1,13 @@
 /**
  * Lambda's layer operations (API version 2018-10-31): publish, read (by name and number, or by
- * ARN), list and delete layer versions, over the use cases of src/app/layers.ts; and the Layers
- * a function names (CreateFunction, UpdateFunctionConfiguration), read from their ARNs. Another
+ * ARN), list and delete layer versions, over the use cases of src/app/layers.ts. Another
  * account's layer is one this caller does not have: layer permissions (AddLayerVersionPermission)
  * are not offered.
  */
 import {
   deleteLayerVersion,
-  functionLayersOf,
   getLayerVersion,
+  layerContentUrl,
   listLayers,
   listLayerVersions,
   publishLayerVersion,
@@ -20,7 +19,6 @@ import {
   layerErrors,
   parseLayerName,
   parseLayerVersionArn,
-  type FunctionLayer,
   type LayerFilter,
   type LayerVersion,
 } from '../../core/index.ts';
@@ -28,6 +26,8 @@ import { layerArn } from '../identity.ts';
 import type { RestOperation } from '../rest-router.ts';
 import type { AwsCall, AwsCaller } from '../service.ts';
 import { type LambdaContext, userOf } from './context.ts';
+import { strings } from './function-layers.ts';
+import { apiBase } from './functions.ts';
 import { field, jsonBody, lastModified, pageOfList, zipOf } from './shapes.ts';
 
 /** The layer a LayerName (a name or the layer's ARN) names; another account's is not found. */
@@ -35,13 +35,6 @@ function layerNameOf(caller: AwsCaller, label: string): string {
   const ref = parseLayerName(label);
   if (ref.accountId !== null && ref.accountId !== caller.accountId) throw layerErrors.notFound(ref.name);
   return ref.name;
-}
-
-/** A list of strings from the body (absent: none). */
-function strings(body: Record<string, unknown>, name: string): string[] | undefined {
-  const list = field.list(body, name);
-  if (list?.some((s) => typeof s !== 'string')) throw new InvalidInput(ErrorCode.LayerInvalid, `${name} must be a list of strings`);
-  return list as string[] | undefined;
 }
 
 /** Lambda's LayerVersionsListItem: what a list says of a version. */
@@ -57,12 +50,17 @@ function listItem(caller: AwsCaller, v: LayerVersion): Record<string, unknown> {
   };
 }
 
-/** GetLayerVersion's and PublishLayerVersion's answer. */
-function layerVersionBody(caller: AwsCaller, v: LayerVersion): Record<string, unknown> {
+/** GetLayerVersion's and PublishLayerVersion's answer. Content.Location is Hangar's native
+ *  download of the zip (read with a Bearer key), where Lambda gives a presigned S3 URL. */
+function layerVersionBody(ctx: LambdaContext, call: AwsCall, v: LayerVersion): Record<string, unknown> {
   return {
-    LayerArn: layerArn(caller.region, caller.accountId, v.name),
-    ...listItem(caller, v),
-    Content: { CodeSha256: v.code.sha256, CodeSize: v.code.size },
+    LayerArn: layerArn(call.caller.region, call.caller.accountId, v.name),
+    ...listItem(call.caller, v),
+    Content: {
+      CodeSha256: v.code.sha256,
+      CodeSize: v.code.size,
+      Location: layerContentUrl(apiBase(ctx, call), v, call.caller.principal.userId),
+    },
   };
 }
 
@@ -71,27 +69,6 @@ function filterOf(query: URLSearchParams): LayerFilter {
     compatibleRuntime: query.get('CompatibleRuntime') ?? undefined,
     compatibleArchitecture: query.get('CompatibleArchitecture') ?? undefined,
   };
-}
-
-/**
- * The layers a function's Layers (version ARNs) name, with their content; undefined when the
- * body names none (an update then keeps them). A malformed ARN is a bad parameter; a version
- * that does not exist, or another account's, is refused as Lambda refuses a missing one.
- */
-export async function functionLayersIn(
-  ctx: LambdaContext,
-  call: AwsCall,
-  body: Record<string, unknown>,
-): Promise<FunctionLayer[] | undefined> {
-  const arns = strings(body, 'Layers');
-  if (arns === undefined) return undefined;
-  const refs = arns.map((arn) => {
-    const ref = parseLayerVersionArn(arn);
-    if (ref.accountId !== call.caller.accountId)
-      throw new InvalidInput(ErrorCode.FunctionInvalid, `layer version ${arn} does not exist or is not this account's`);
-    return ref;
-  });
-  return functionLayersOf(ctx, userOf(call.caller), refs);
 }
 
 export function layerOperations(ctx: LambdaContext): RestOperation[] {
@@ -113,7 +90,7 @@ export function layerOperations(ctx: LambdaContext): RestOperation[] {
           compatibleArchitectures: strings(body, 'CompatibleArchitectures'),
           licenseInfo: field.string(body, 'LicenseInfo'),
         });
-        return { status: 201, body: layerVersionBody(call.caller, v) };
+        return { status: 201, body: layerVersionBody(ctx, call, v) };
       },
     },
     {
@@ -136,7 +113,7 @@ export function layerOperations(ctx: LambdaContext): RestOperation[] {
       async run(call, params) {
         const name = layerNameOf(call.caller, params.LayerName);
         const v = await getLayerVersion(ctx, userOf(call.caller), name, checkLayerVersionNumber(params.VersionNumber));
-        return { status: 200, body: layerVersionBody(call.caller, v) };
+        return { status: 200, body: layerVersionBody(ctx, call, v) };
       },
     },
     {
@@ -160,7 +137,7 @@ export function layerOperations(ctx: LambdaContext): RestOperation[] {
           const ref = parseLayerVersionArn(call.query.get('Arn') ?? '');
           if (ref.accountId !== call.caller.accountId) throw layerErrors.notFound(ref.name, ref.version);
           const v = await getLayerVersion(ctx, userOf(call.caller), ref.name, ref.version);
-          return { status: 200, body: layerVersionBody(call.caller, v) };
+          return { status: 200, body: layerVersionBody(ctx, call, v) };
         }
         const all = await listLayers(ctx, userOf(call.caller), filterOf(call.query));
         const page = pageOfList(all, call.query);
