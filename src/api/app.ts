@@ -32,6 +32,7 @@ import { functionUrlRoutes, hostRewrite } from './routes/function-urls.ts';
 import { functionRoutes } from './routes/functions.ts';
 import { gatewayRoutes, rewriteHostForm } from './routes/http-gateway.ts';
 import { httpApiRoutes } from './routes/http-apis.ts';
+import { layerRoutes } from './routes/layers.ts';
 import { healthRoutes } from './routes/health.ts';
 import { opsRoutes } from './routes/ops.ts';
 import { SharedRateCounts } from './rate-counts.ts';
@@ -108,6 +109,7 @@ export async function buildApp(ctx: ApiContext, log: Logger): Promise<FastifyIns
       tags: [
         { name: 'tasks' },
         { name: 'functions' },
+        { name: 'layers' },
         { name: 'http-apis' },
         { name: 'workflows' },
         { name: 'queues' },
@@ -160,6 +162,7 @@ export async function buildApp(ctx: ApiContext, log: Logger): Promise<FastifyIns
   healthRoutes(app, ctx);
   opsRoutes(app, ctx);
   functionRoutes(app, ctx);
+  layerRoutes(app, ctx);
   functionVersionRoutes(app, ctx);
   functionInvokeRoutes(app, ctx);
   functionEventConfigRoutes(app, ctx);

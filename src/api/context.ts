@@ -17,6 +17,7 @@ import type {
   FunctionInvocations,
   Functions,
   HttpApis,
+  Layers,
   Workflows,
   ProvisionedConcurrency,
   ResourceTags,
@@ -37,6 +38,8 @@ export interface ApiContext extends AppContext {
   functions: Functions;
   /** Users' HTTP APIs and routes (ports/http-apis.ts), served by the gateway. */
   httpApis: HttpApis;
+  /** Users' Lambda layers' versions (ports/layers.ts). */
+  layers: Layers;
   /** Users' state machines and their executions (ports/workflows.ts). */
   workflows: Workflows;
   /** Runs workflow executions in this process (app/workflow-runner.ts); null: none here. */

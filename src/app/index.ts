@@ -66,6 +66,7 @@ export {
   type HostInvocation,
   type RemoteInvoker,
   runOnHost,
+  warmKeyOfSnapshot,
 } from './invoke.ts';
 export { DISPATCH_KEY_PURPOSE, FunctionDispatcher, FunctionServer } from './dispatch.ts';
 export { holdMsOf } from './function-admission.ts';
@@ -134,6 +135,17 @@ export {
   updateHttpRoute,
   type HttpApisApp,
 } from './http-apis.ts';
+export {
+  deleteLayerVersion,
+  functionLayersOf,
+  getLayerVersion,
+  layerContent,
+  layerContentUrl,
+  listLayers,
+  listLayerVersions,
+  publishLayerVersion,
+  type LayersApp,
+} from './layers.ts';
 export {
   type BreakerObserver,
   type BreakersApp,

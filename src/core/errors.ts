@@ -66,6 +66,11 @@ export const ErrorCode = {
   FunctionPolicyNotFound: 'FUNCTION_POLICY_NOT_FOUND',
   FunctionUrlExists: 'FUNCTION_URL_EXISTS',
   FunctionUrlNotFound: 'FUNCTION_URL_NOT_FOUND',
+  // Layers (core/layer.ts).
+  /** A layer's name, version, ARN or settings are not valid as sent. */
+  LayerInvalid: 'LAYER_INVALID',
+  /** No such layer version of the caller's (another user's is not found either). */
+  LayerNotFound: 'LAYER_NOT_FOUND',
   // HTTP routes (core/http-api/).
   /** A route key, or an HTTP API's CORS or throttle setting, is not valid as sent. */
   HttpRouteInvalid: 'HTTP_ROUTE_INVALID',

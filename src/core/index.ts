@@ -18,6 +18,7 @@ export * from './function-provisioned.ts';
 export * from './function-url.ts';
 export * from './hand-off.ts';
 export * from './http-api/index.ts';
+export * from './layer.ts';
 export * from './workflow.ts';
 export * from './invocation.ts';
 export * from './heartbeat.ts';

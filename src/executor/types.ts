@@ -66,6 +66,11 @@ export interface SandboxExtras {
    *  the API's thread in the middle of its writev, one context switch per request; batch
    *  instances measured +10% requests/s and -0.4 ms p50 at 16 concurrent (docs/benchmarks.md). */
   batch?: boolean;
+  /** Where Hangar's Node, built-in workloads and package.json appear inside (default
+   *  /opt/hangar, which tasks know): a function instance's /opt is its layers'. */
+  hangarDir?: string;
+  /** PATH inside (default /usr/local/bin:/usr/bin:/bin): a function's is Lambda's, with /opt/bin. */
+  path?: string;
 }
 
 export interface CapturedOutput {

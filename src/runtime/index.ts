@@ -43,6 +43,7 @@ import {
   type FunctionInvocations,
   type Functions,
   type HttpApis,
+  type Layers,
   type Store,
   type Workflows,
   type ExpressStarts,
@@ -115,6 +116,7 @@ export async function openStore(config: Config): Promise<
     readonly functionFleet: FunctionFleet;
     readonly functionInvocations: FunctionInvocations;
     readonly httpApis: HttpApis;
+    readonly layers: Layers;
     readonly workflows: Workflows;
     readonly expressStarts: ExpressStarts;
     readonly tags: ResourceTags;
@@ -245,6 +247,7 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
       blobs,
       functions: store.functions,
       httpApis: store.httpApis,
+      layers: store.layers,
       workflows: store.workflows,
       workflowRunner: null,
       functionAccess: store.functionAccess,

@@ -71,6 +71,7 @@ before(async () => {
       capacity: { slots: async () => ({ total: 0, busy: 0 }) },
       store,
       functions: store.functions,
+      layers: store.layers,
       workflows: store.workflows,
       workflowRunner: null,
       functionAccess: store.functionAccess,

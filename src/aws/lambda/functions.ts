@@ -32,6 +32,7 @@ import type { RestOperation } from '../rest-router.ts';
 import type { AwsCall } from '../service.ts';
 import { type LambdaContext, userOf } from './context.ts';
 import { calledAs } from './cross-account.ts';
+import { functionLayersIn } from './function-layers.ts';
 import { checkUnsupported, environmentOf, field, functionConfiguration, functionRefOf, jsonBody, maxItemsOf, zipOf } from './shapes.ts';
 import { tagMapOf } from './tags.ts';
 
@@ -84,7 +85,7 @@ export function functionOperations(ctx: LambdaContext, accounts: AccountDirector
         const f = await createTaggedFunction(ctx, userOf(call.caller), {
           name: functionRefOf(call.caller, name).name,
           zip: zipOf(code),
-          config: { ...config, runtime: config.runtime },
+          config: { ...config, runtime: config.runtime, layers: await functionLayersIn(ctx, call, body) },
           publish: field.boolean(body, 'Publish'),
           tags: tagMapOf(body),
         });
@@ -173,7 +174,8 @@ export function functionOperations(ctx: LambdaContext, accounts: AccountDirector
       path: '/2015-03-31/functions/{FunctionName}/configuration',
       async run(call, params) {
         const body = jsonBody(call);
-        const patch = Object.fromEntries(Object.entries(configOf(body)).filter(([, v]) => v !== undefined)) as FunctionConfigPatch;
+        const config = { ...configOf(body), layers: await functionLayersIn(ctx, call, body) };
+        const patch = Object.fromEntries(Object.entries(config).filter(([, v]) => v !== undefined)) as FunctionConfigPatch;
         const f = await updateFunctionConfiguration(
           ctx,
           userOf(call.caller),

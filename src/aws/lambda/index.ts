@@ -12,6 +12,7 @@ import type { LambdaContext } from './context.ts';
 import { eventInvokeConfigOperations } from './event-invoke-config.ts';
 import { functionOperations } from './functions.ts';
 import { invokeOperation } from './invoke.ts';
+import { layerOperations } from './layers.ts';
 import { policyOperations } from './policy.ts';
 import { provisionedOperations } from './provisioned.ts';
 import { tagOperations } from './tags.ts';
@@ -54,6 +55,7 @@ export function lambdaService(ctx: LambdaContext): AwsService {
     ...urlOperations(ctx),
     ...provisionedOperations(ctx),
     ...tagOperations(ctx),
+    ...layerOperations(ctx),
   ]);
   return {
     signingName: 'lambda',

@@ -8,6 +8,7 @@ export * from './function-invocations.ts';
 export * from './function-access.ts';
 export * from './functions.ts';
 export * from './http-apis.ts';
+export * from './layers.ts';
 export * from './output.ts';
 export * from './projects.ts';
 export * from './store.ts';

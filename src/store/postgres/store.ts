@@ -27,6 +27,7 @@ import type {
   FunctionAccess,
   ProvisionedConcurrency,
   HttpApis,
+  Layers,
   ListFilter,
   NewScalingEvent,
   QueueDepth,
@@ -84,6 +85,7 @@ import { PgFunctions } from './functions.ts';
 import { PgFunctionFleet } from './function-fleet.ts';
 import { PgFunctionInvocations } from './function-invocations.ts';
 import { PgHttpApis } from './http-apis.ts';
+import { PgLayers } from './layers.ts';
 import { PgWorkflows } from './workflows.ts';
 import { PgExpressStarts } from './express-starts.ts';
 import { PgResourceTags } from './tags.ts';
@@ -119,6 +121,8 @@ export class PostgresStore implements Store {
   readonly functions: Functions;
   /** HTTP APIs and routes (ports/http-apis.ts), a port of their own as functions are. */
   readonly httpApis: HttpApis;
+  /** Lambda layers' versions (ports/layers.ts), likewise. */
+  readonly layers: Layers;
   /** Worker hosts running functions and reserved-concurrency leases (ports/function-fleet.ts). */
   readonly functionFleet: FunctionFleet;
   /** Function invocation records (ports/function-invocations.ts), likewise. */
@@ -164,6 +168,7 @@ export class PostgresStore implements Store {
           })
         : new PgFunctions(db);
     this.httpApis = new PgHttpApis(db);
+    this.layers = new PgLayers(db);
     this.functionFleet = new PgFunctionFleet(db);
     this.functionInvocations = new PgFunctionInvocations(db, notifier);
     this.functionAccess = new PgFunctionAccess(db);

@@ -56,6 +56,7 @@ import type {
   FunctionAccess,
   ProvisionedConcurrency,
   HttpApis,
+  Layers,
   Store,
   Workflows,
   ExpressStarts,
@@ -83,6 +84,7 @@ import { cachedFunctionReads } from '../cached-functions.ts';
 import { SqliteFunctionFleet } from './function-fleet.ts';
 import { SqliteFunctionInvocations } from './function-invocations.ts';
 import { SqliteHttpApis } from './http-apis.ts';
+import { SqliteLayers } from './layers.ts';
 import { SqliteWorkflows } from './workflows.ts';
 import { SqliteExpressStarts } from './express-starts.ts';
 import { SqliteResourceTags } from './tags.ts';
@@ -123,6 +125,8 @@ export class SqliteStore implements Store {
   readonly functions: Functions;
   /** HTTP APIs and routes (ports/http-apis.ts), a port of their own as functions are. */
   readonly httpApis: HttpApis;
+  /** Lambda layers' versions (ports/layers.ts), likewise. */
+  readonly layers: Layers;
   /** Worker hosts running functions and reserved-concurrency leases (ports/function-fleet.ts). */
   readonly functionFleet: FunctionFleet;
   /** Function invocation records (ports/function-invocations.ts), likewise. */
@@ -160,6 +164,7 @@ export class SqliteStore implements Store {
     const ttl = opts.functionReadTtlMs ?? 1000;
     this.functions = ttl > 0 ? cachedFunctionReads(new SqliteFunctions(this.ctx), ttl) : new SqliteFunctions(this.ctx);
     this.httpApis = new SqliteHttpApis(this.ctx);
+    this.layers = new SqliteLayers(this.ctx);
     this.functionFleet = new SqliteFunctionFleet(this.ctx);
     this.functionInvocations = new SqliteFunctionInvocations(this.ctx);
     this.functionAccess = new SqliteFunctionAccess(this.ctx);
