@@ -182,7 +182,9 @@ describe('ownership', () => {
           const url = path
             .replace(/\{(\w+)\}/, target)
             .replace('{n}', '1')
-            .replace(/\{(\w+)\}/g, 'main');
+            .replace(/\{(\w+)\}/g, 'main')
+            // Untagging names the keys to remove (a query the route requires).
+            .concat(path.endsWith('/tags') && method === 'delete' ? '?key=team' : '');
           const deploy = method === 'put' && path === '/functions/{name}';
           const publishLayer = method === 'post' && path === '/layers/{name}/versions';
           const body =
@@ -222,7 +224,9 @@ describe('ownership', () => {
                                               ? {}
                                               : path === '/map-runs/{id}' && method === 'patch'
                                                 ? { maxConcurrency: 1 }
-                                                : undefined;
+                                                : path.endsWith('/tags') && method === 'post'
+                                                  ? { tags: { team: 'bob' } }
+                                                  : undefined;
           const r = await as(bob, method.toUpperCase(), url, body);
           walked.push(`${method.toUpperCase()} ${path}`);
           const text = r.body;
