@@ -26,7 +26,7 @@ import {
   stateMachineArn,
   type TaskOutcome,
 } from './workflow-execution.ts';
-import type { ExpressResult, Started, TaskAnswer, WorkflowRunner } from './workflow-types.ts';
+import type { ExpressResult, Started, StartOrigin, TaskAnswer, WorkflowRunner } from './workflow-types.ts';
 
 export interface RunnerOptions {
   /** How long a claim lasts without renewal, ms. */
@@ -103,7 +103,7 @@ export class StoreWorkflowRunner implements WorkflowRunner {
     };
   }
 
-  async start(machine: StateMachine, name: string, input: string, parentId: string | null = null): Promise<Started> {
+  async start(machine: StateMachine, name: string, input: string, origin: StartOrigin = {}): Promise<Started> {
     const now = this.deps.clock.now();
     if (machine.type === 'EXPRESS') {
       const { expressId, startedAt } = await this.express.start(machine, name, input);
@@ -123,7 +123,9 @@ export class StoreWorkflowRunner implements WorkflowRunner {
       revisionId: machine.revisionId,
       startedAt: now,
       stoppedAt: null,
-      parentId,
+      parentId: origin.parentId ?? null,
+      stateMachineVersion: origin.version ?? null,
+      stateMachineAlias: origin.alias ?? null,
     };
     const info = this.info(machine, name, JSON.parse(input), now);
     let { live, events, frames } = LiveExecution.start(execution, info, this.now, Math.random);
@@ -435,7 +437,7 @@ export class StoreWorkflowRunner implements WorkflowRunner {
       };
     }
     try {
-      const started = await this.start(machine, name, input, parent.id);
+      const started = await this.start(machine, name, input, { parentId: parent.id });
       if (started.type !== 'STANDARD') throw new Error('a STANDARD machine started otherwise');
       child = started.execution;
     } catch (e) {

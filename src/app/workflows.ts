@@ -27,7 +27,7 @@ import { type Diagnostic, invalidDefinitionMessage, validateDefinitionText } fro
 import type { Workflows } from '../store/index.ts';
 import type { ExpressResult, Started, TaskAnswer, WorkflowRunner } from './workflow-types.ts';
 
-export type { ExpressResult, Started, TaskAnswer, WorkflowRunner } from './workflow-types.ts';
+export type { ExpressResult, Started, StartOrigin, TaskAnswer, WorkflowRunner } from './workflow-types.ts';
 
 export interface WorkflowsApp {
   workflows: Workflows;

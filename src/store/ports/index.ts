@@ -14,4 +14,5 @@ export * from './store.ts';
 export * from './task-queue.ts';
 export * from './task-reads.ts';
 export * from './provisioned-concurrency.ts';
+export * from './state-machine-versions.ts';
 export * from './workflows.ts';

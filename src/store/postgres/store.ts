@@ -44,6 +44,7 @@ import type {
   WorkerRecord,
   Workflows,
   ExpressStarts,
+  StateMachineVersions,
 } from '../ports/index.ts';
 import type {
   ApiKey,
@@ -85,6 +86,7 @@ import { PgFunctionInvocations } from './function-invocations.ts';
 import { PgHttpApis } from './http-apis.ts';
 import { PgWorkflows } from './workflows.ts';
 import { PgExpressStarts } from './express-starts.ts';
+import { PgStateMachineVersions } from './state-machine-versions.ts';
 import { Leases } from './leases.ts';
 import { Notifier } from './notifier.ts';
 import { Ops } from './ops.ts';
@@ -129,6 +131,8 @@ export class PostgresStore implements Store {
   readonly workflows: Workflows;
   /** EXPRESS executions started asynchronously, kept until they end (ports/express-starts.ts). */
   readonly expressStarts: ExpressStarts;
+  /** State machines' versions and aliases (ports/state-machine-versions.ts). */
+  readonly stateMachineVersions: StateMachineVersions;
 
   constructor(opts: PostgresStoreOptions) {
     const retry = opts.retry ?? { baseMs: 1000, maxMs: 300_000 };
@@ -166,6 +170,7 @@ export class PostgresStore implements Store {
     this.provisioned = new PgProvisionedConcurrency(db);
     this.workflows = new PgWorkflows(db);
     this.expressStarts = new PgExpressStarts(db);
+    this.stateMachineVersions = new PgStateMachineVersions(db);
   }
 
   /** A store whose schema is migrated: fails here, not on the first call, if the database is not usable. */

@@ -59,6 +59,7 @@ import type {
   Store,
   Workflows,
   ExpressStarts,
+  StateMachineVersions,
   StoreCapabilities,
   StoreHealth,
   SubmitResult,
@@ -84,6 +85,7 @@ import { SqliteFunctionInvocations } from './function-invocations.ts';
 import { SqliteHttpApis } from './http-apis.ts';
 import { SqliteWorkflows } from './workflows.ts';
 import { SqliteExpressStarts } from './express-starts.ts';
+import { SqliteStateMachineVersions } from './state-machine-versions.ts';
 import * as leases from './heartbeat.ts';
 import * as metrics from './metrics.ts';
 import { migrate } from './migrate.ts';
@@ -133,6 +135,8 @@ export class SqliteStore implements Store {
   readonly workflows: Workflows;
   /** EXPRESS executions started asynchronously, kept until they end (ports/express-starts.ts). */
   readonly expressStarts: ExpressStarts;
+  /** State machines' versions and aliases (ports/state-machine-versions.ts). */
+  readonly stateMachineVersions: StateMachineVersions;
 
   constructor(opts: SqliteStoreOptions) {
     if (opts.path !== ':memory:') mkdirSync(dirname(opts.path), { recursive: true });
@@ -162,6 +166,7 @@ export class SqliteStore implements Store {
     this.provisioned = new SqliteProvisionedConcurrency(this.ctx);
     this.workflows = new SqliteWorkflows(this.ctx);
     this.expressStarts = new SqliteExpressStarts(this.ctx);
+    this.stateMachineVersions = new SqliteStateMachineVersions(this.ctx);
   }
 
   now(): number {
