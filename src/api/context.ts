@@ -17,6 +17,7 @@ import type {
   FunctionInvocations,
   Functions,
   HttpApis,
+  StateMachineVersions,
   Workflows,
   ProvisionedConcurrency,
   StatusCounts,
@@ -40,6 +41,10 @@ export interface ApiContext extends AppContext {
   workflows: Workflows;
   /** Runs workflow executions in this process (app/workflow-runner.ts); null: none here. */
   workflowRunner: WorkflowRunner | null;
+  /** State machines' versions and aliases (ports/state-machine-versions.ts). */
+  stateMachineVersions: StateMachineVersions;
+  /** Where aliases' weighted picks draw from (app/state-machine-target.ts); Math.random when absent. */
+  routingRandom?: () => number;
   /** Functions' resource-based policies and URLs (ports/function-access.ts). */
   functionAccess: FunctionAccess;
   /** Provisioned concurrency configurations (ports/provisioned-concurrency.ts). */

@@ -46,6 +46,7 @@ import {
   type Store,
   type Workflows,
   type ExpressStarts,
+  type StateMachineVersions,
 } from '../store/index.ts';
 import type { Clock } from '../core/index.ts';
 import { Maintenance, OutputSink, WorkerPool } from '../worker/index.ts';
@@ -116,6 +117,7 @@ export async function openStore(config: Config): Promise<
     readonly httpApis: HttpApis;
     readonly workflows: Workflows;
     readonly expressStarts: ExpressStarts;
+    readonly stateMachineVersions: StateMachineVersions;
   }
 > {
   const retry = { baseMs: config.retryBaseMs, maxMs: config.retryMaxMs };
@@ -146,6 +148,9 @@ export interface PlatformOptions {
   log?: Logger;
   /** Replaces the default executor (benchmarks measure dispatch with an in-process no-op). */
   executor?: Executor;
+  /** Where state machine aliases draw their weighted picks from (Math.random by default; tests
+   *  pass core seededRandom to know each pick). */
+  routingRandom?: () => number;
 }
 
 export async function startPlatform(config: Config, roles: Roles, opts: PlatformOptions = {}): Promise<Platform> {
@@ -244,6 +249,8 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
       functions: store.functions,
       httpApis: store.httpApis,
       workflows: store.workflows,
+      stateMachineVersions: store.stateMachineVersions,
+      routingRandom: opts.routingRandom,
       workflowRunner: null,
       functionAccess: store.functionAccess,
       provisioned: store.provisioned,

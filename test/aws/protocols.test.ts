@@ -72,6 +72,7 @@ before(async () => {
       store,
       functions: store.functions,
       workflows: store.workflows,
+      stateMachineVersions: store.stateMachineVersions,
       workflowRunner: null,
       functionAccess: store.functionAccess,
       provisioned: store.provisioned,

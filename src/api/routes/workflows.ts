@@ -275,7 +275,8 @@ export function workflowRoutes(app: FastifyInstance, ctx: ApiContext): void {
       const userId = owner(req, req.query.userId);
       req.auditTarget = `${userId}/${req.params.name}`;
       const { definition, ...rest } = req.body;
-      return machineView(await updateStateMachine(ctx, userId, req.params.name, { ...rest, definition: definitionText(definition) }));
+      const { machine } = await updateStateMachine(ctx, userId, req.params.name, { ...rest, definition: definitionText(definition) });
+      return machineView(machine);
     },
   );
 

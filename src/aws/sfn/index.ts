@@ -15,6 +15,7 @@ import { mapRunOperations } from './map-runs.ts';
 import type { JsonOperation } from './operation.ts';
 import { jsonBody } from './shapes.ts';
 import { taskOperations } from './tasks.ts';
+import { versionOperations } from './versions.ts';
 
 export type { SfnContext } from './context.ts';
 
@@ -28,7 +29,13 @@ export const SFN_BODY_LIMIT = 2 * MAX_DEFINITION_BYTES + 64 * 1024;
 
 export function sfnService(ctx: SfnContext): AwsService {
   const operations = new Map<string, JsonOperation>(
-    [...machineOperations(ctx), ...executionOperations(ctx), ...mapRunOperations(ctx), ...taskOperations(ctx)].map((op) => [op.name, op]),
+    [
+      ...machineOperations(ctx),
+      ...versionOperations(ctx),
+      ...executionOperations(ctx),
+      ...mapRunOperations(ctx),
+      ...taskOperations(ctx),
+    ].map((op) => [op.name, op]),
   );
   return {
     signingName: 'states',
@@ -52,6 +59,13 @@ export function sfnService(ctx: SfnContext): AwsService {
       [ErrorCode.ExecutionNotRunning]: client('TaskTimedOut'),
       [ErrorCode.InvalidCursor]: client('InvalidToken'),
       [ErrorCode.MapRunNotFound]: client('ResourceNotFound'),
+      [ErrorCode.StateMachineVersionNotFound]: client('ResourceNotFound'),
+      [ErrorCode.StateMachineAliasNotFound]: client('ResourceNotFound'),
+      [ErrorCode.StateMachineAliasExists]: client('ConflictException'),
+      [ErrorCode.StateMachineRevisionMismatch]: client('ConflictException'),
+      [ErrorCode.StateMachineVersionInUse]: client('ConflictException'),
+      [ErrorCode.StateMachineVersionQuota]: client('ServiceQuotaExceededException'),
+      [ErrorCode.StateMachineAliasQuota]: client('ServiceQuotaExceededException'),
     },
     async handle(call) {
       const target = call.headers['x-amz-target'];
