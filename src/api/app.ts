@@ -42,6 +42,7 @@ import { uiRoutes } from './routes/ui.ts';
 import { queueRoutes } from './routes/queues.ts';
 import { taskRoutes } from './routes/tasks.ts';
 import { mapRunRoutes } from './routes/map-runs.ts';
+import { stateMachineVersionRoutes } from './routes/state-machine-versions.ts';
 import { workflowRoutes } from './routes/workflows.ts';
 
 export async function buildApp(ctx: ApiContext, log: Logger): Promise<FastifyInstance> {
@@ -185,6 +186,7 @@ export async function buildApp(ctx: ApiContext, log: Logger): Promise<FastifyIns
   functionAccessRoutes(app, ctx);
   functionUrlRoutes(app, ctx);
   workflowRoutes(app, ctx);
+  stateMachineVersionRoutes(app, ctx);
   mapRunRoutes(app, ctx);
   projectRoutes(app, ctx, { maxBytes: ctx.config.projectMaxBytes, maxFiles: ctx.config.projectMaxFiles });
   await liveRoutes(app, ctx);
