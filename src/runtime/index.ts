@@ -284,6 +284,8 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
     workflowRunner = new StoreWorkflowRunner(
       {
         workflows: store.workflows,
+        stateMachineVersions: store.stateMachineVersions,
+        routingRandom: opts.routingRandom,
         expressStarts: store.expressStarts,
         clock,
         log: log.child({ module: 'workflows' }),

@@ -359,4 +359,38 @@ describe('Step Functions aliases through the AWS SDK', () => {
     // Alice's are still there.
     assert.equal((await alice.send(new DescribeStateMachineCommand({ stateMachineArn: v1 }))).definition, pass(1));
   });
+
+  it('starts a child execution of a version or an alias from a states:startExecution Task', async () => {
+    await alice.send(new CreateStateMachineCommand({ name: 'child', definition: pass('c1'), roleArn: ROLE, publish: true }));
+    await alice.send(new UpdateStateMachineCommand({ stateMachineArn: machineArn('child'), definition: pass('c2') }));
+    await alice.send(
+      new CreateStateMachineAliasCommand({
+        name: 'stable',
+        routingConfiguration: [{ stateMachineVersionArn: `${machineArn('child')}:1`, weight: 100 }],
+      }),
+    );
+    const launch = (arn: string, name: string) => ({
+      Type: 'Task',
+      Resource: 'arn:aws:states:::states:startExecution.sync:2',
+      Parameters: { StateMachineArn: arn, Name: name },
+      ResultSelector: { 'Output.$': '$.Output' },
+    });
+    const parent = JSON.stringify({
+      StartAt: 'ByAlias',
+      States: {
+        ByAlias: { ...launch(`${machineArn('child')}:stable`, 'by-alias'), ResultPath: '$.alias', Next: 'ByVersion' },
+        ByVersion: { ...launch(`${machineArn('child')}:1`, 'by-version'), ResultPath: '$.version', Next: 'Latest' },
+        Latest: { ...launch(machineArn('child'), 'latest'), ResultPath: '$.latest', End: true },
+      },
+    });
+    await alice.send(new CreateStateMachineCommand({ name: 'parent', definition: parent, roleArn: ROLE }));
+    const e = await ended(await start(machineArn('parent')));
+    assert.equal(e.status, 'SUCCEEDED', e.cause);
+    assert.deepEqual(JSON.parse(e.output!), { alias: { Output: 'c1' }, version: { Output: 'c1' }, latest: { Output: 'c2' } });
+    const byAlias = await alice.send(
+      new DescribeExecutionCommand({ executionArn: `arn:aws:states:${REGION}:${account}:execution:child:by-alias` }),
+    );
+    assert.equal(byAlias.stateMachineAliasArn, `${machineArn('child')}:stable`);
+    assert.equal(byAlias.stateMachineVersionArn, `${machineArn('child')}:1`);
+  });
 });
