@@ -393,4 +393,12 @@ describe('Step Functions aliases through the AWS SDK', () => {
     assert.equal(byAlias.stateMachineAliasArn, `${machineArn('child')}:stable`);
     assert.equal(byAlias.stateMachineVersionArn, `${machineArn('child')}:1`);
   });
+
+  it('answers the 101st alias of a machine with ServiceQuotaExceededException', async () => {
+    await alice.send(new CreateStateMachineCommand({ name: 'many', definition: pass(1), roleArn: ROLE, publish: true }));
+    const routingConfiguration = [{ stateMachineVersionArn: `${machineArn('many')}:1`, weight: 100 }];
+    for (let i = 0; i < 100; i++) await alice.send(new CreateStateMachineAliasCommand({ name: `a${i}`, routingConfiguration }));
+    const over = await refusedBy(alice.send(new CreateStateMachineAliasCommand({ name: 'one-more', routingConfiguration })));
+    assert.equal(over.name, 'ServiceQuotaExceededException');
+  });
 });

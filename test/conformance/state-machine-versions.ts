@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { type Clock, Conflict, ErrorCode, NotFound, type StateMachineInput } from '../../src/core/index.ts';
+import { type Clock, Conflict, ErrorCode, MAX_ALIASES_PER_MACHINE, NotFound, type StateMachineInput } from '../../src/core/index.ts';
 import type { StateMachineVersions, Workflows } from '../../src/store/index.ts';
 import { ManualClock } from './store.ts';
 
@@ -199,6 +199,19 @@ export function describeStateMachineVersions(name: string, make: MakeVersions): 
       await v.updateAlias('alice', 'm', 'prod', { routing: [{ version: 2, weight: 100 }] }, t);
       assert.equal(await v.deleteVersion('alice', 'm', 1), true);
       await assert.rejects(v.deleteVersion('alice', 'm', 2), is(Conflict, ErrorCode.StateMachineVersionInUse));
+    });
+
+    it('stops at 100 aliases per machine, as AWS', async () => {
+      await v.publishVersion('alice', 'm', null, '', t);
+      const routing = [{ version: 1, weight: 100 }];
+      for (let i = 0; i < MAX_ALIASES_PER_MACHINE; i++)
+        await v.createAlias('alice', { machineName: 'm', name: `a${i}`, description: '', routing }, t);
+      await assert.rejects(
+        v.createAlias('alice', { machineName: 'm', name: 'one-more', description: '', routing }, t),
+        is(Conflict, ErrorCode.StateMachineAliasQuota),
+      );
+      // The same create again is still answered: it makes nothing.
+      assert.equal((await v.createAlias('alice', { machineName: 'm', name: 'a0', description: '', routing }, t)).created, false);
     });
 
     it('deletes a machine’s versions and aliases with it; a new machine of that name starts afresh', async () => {
