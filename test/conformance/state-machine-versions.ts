@@ -70,6 +70,16 @@ export function describeStateMachineVersions(name: string, make: MakeVersions): 
       assert.equal((await v.getVersion('alice', 'm', 1))?.definition, pass(1));
     });
 
+    it('makes one version of two publishes of one revision at once', async () => {
+      const both = await Promise.all([v.publishVersion('alice', 'm', null, '', t), v.publishVersion('alice', 'm', 'rev-1', '', t)]);
+      assert.deepEqual(
+        both.map((r) => r.version.version),
+        [1, 1],
+      );
+      assert.deepEqual(both.map((r) => r.created).sort(), [false, true]);
+      assert.equal((await v.listVersions('alice', 'm', { limit: 10 })).length, 1);
+    });
+
     it('refuses a publish whose revision id is not the current one, and one of a machine the user lacks', async () => {
       await assert.rejects(v.publishVersion('alice', 'm', 'rev-0', '', t), is(Conflict, ErrorCode.StateMachineRevisionMismatch));
       await assert.rejects(v.publishVersion('alice', 'nope', null, '', t), is(NotFound, ErrorCode.StateMachineNotFound));
