@@ -163,6 +163,26 @@ export function decidePublish(
   return { kind: 'new' };
 }
 
+/**
+ * What a create of an alias does: answers the alias of that name when it is the same (idempotent),
+ * is refused when it is another; otherwise a new one, whose routes must name versions the machine
+ * has (`have`), under the quota (`count`: the machine's aliases).
+ */
+export function decideCreateAlias(
+  input: MachineAliasInput,
+  taken: StateMachineAlias | null,
+  have: readonly number[],
+  count: number,
+): { kind: 'existing'; alias: StateMachineAlias } | { kind: 'new' } {
+  if (taken) {
+    if (!sameAlias(taken, input)) throw versionErrors.aliasExists(input.machineName, input.name);
+    return { kind: 'existing', alias: taken };
+  }
+  checkRoutesExist(input.machineName, input.routing, have);
+  if (count >= MAX_ALIASES_PER_MACHINE) throw versionErrors.tooManyAliases(input.machineName);
+  return { kind: 'new' };
+}
+
 /** The machine as a version of it runs: the version's definition, role and revision. */
 export function machineAtVersion(machine: StateMachine, v: StateMachineVersion): StateMachine {
   return { ...machine, type: v.type, definition: v.definition, roleArn: v.roleArn, revisionId: v.revisionId };

@@ -12,9 +12,8 @@ import {
   type StateMachineVersion,
   checkRoutesExist,
   checkVersionUnrouted,
+  decideCreateAlias,
   decidePublish,
-  MAX_ALIASES_PER_MACHINE,
-  sameAlias,
   versionErrors,
   workflowErrors,
 } from '../../core/index.ts';
@@ -129,14 +128,13 @@ export class PgStateMachineVersions implements StateMachineVersions {
       const [machine] = await tx.query(LOCK_MACHINE, [userId, input.machineName]);
       if (!machine) throw workflowErrors.machineNotFound(input.machineName);
       const [taken] = await tx.query(SELECT_ALIAS, [userId, input.machineName, input.name]);
-      if (taken) {
-        const alias = aliasFromRow(taken);
-        if (!sameAlias(alias, input)) throw versionErrors.aliasExists(input.machineName, input.name);
-        return { alias, created: false };
-      }
-      checkRoutesExist(input.machineName, input.routing, await versionsIn(tx, userId, input.machineName, input.routing));
-      if ((await aliasesOf(tx, userId, input.machineName)).length >= MAX_ALIASES_PER_MACHINE)
-        throw versionErrors.tooManyAliases(input.machineName);
+      const decision = decideCreateAlias(
+        input,
+        taken ? aliasFromRow(taken) : null,
+        await versionsIn(tx, userId, input.machineName, input.routing),
+        (await aliasesOf(tx, userId, input.machineName)).length,
+      );
+      if (decision.kind === 'existing') return { alias: decision.alias, created: false };
       const [row] = await tx.query(INSERT_ALIAS, [
         userId,
         input.machineName,

@@ -8,9 +8,8 @@ import {
   type StateMachineVersion,
   checkRoutesExist,
   checkVersionUnrouted,
+  decideCreateAlias,
   decidePublish,
-  MAX_ALIASES_PER_MACHINE,
-  sameAlias,
   versionErrors,
   workflowErrors,
 } from '../../core/index.ts';
@@ -124,14 +123,13 @@ export class SqliteStateMachineVersions implements StateMachineVersions {
     return this.ctx.writes.run(() => {
       if (!this.ctx.stmt(SELECT_MACHINE).get(userId, input.machineName)) throw workflowErrors.machineNotFound(input.machineName);
       const taken = this.ctx.stmt(SELECT_ALIAS).get(userId, input.machineName, input.name) as Row | undefined;
-      if (taken) {
-        const alias = aliasFromRow(taken);
-        if (!sameAlias(alias, input)) throw versionErrors.aliasExists(input.machineName, input.name);
-        return { alias, created: false };
-      }
-      checkRoutesExist(input.machineName, input.routing, this.versionsIn(userId, input.machineName, input.routing));
-      if (this.aliasesOf(userId, input.machineName).length >= MAX_ALIASES_PER_MACHINE)
-        throw versionErrors.tooManyAliases(input.machineName);
+      const decision = decideCreateAlias(
+        input,
+        taken ? aliasFromRow(taken) : null,
+        this.versionsIn(userId, input.machineName, input.routing),
+        this.aliasesOf(userId, input.machineName).length,
+      );
+      if (decision.kind === 'existing') return { alias: decision.alias, created: false };
       const row = this.ctx
         .stmt(INSERT_ALIAS)
         .get(userId, input.machineName, input.name, input.description, routingText(input.routing), now) as Row;
