@@ -20,6 +20,7 @@ import type {
   StateMachineVersions,
   Workflows,
   ProvisionedConcurrency,
+  ResourceTags,
   StatusCounts,
   Store,
 } from '../store/index.ts';
@@ -49,6 +50,8 @@ export interface ApiContext extends AppContext {
   functionAccess: FunctionAccess;
   /** Provisioned concurrency configurations (ports/provisioned-concurrency.ts). */
   provisioned: ProvisionedConcurrency;
+  /** Tags of functions and state machines (ports/tags.ts). */
+  tags: ResourceTags;
   /** This process's provisioned instances' keeper, set once its function host exists. */
   provisionedKeeper?: { current: ProvisionedKeeper | null };
   /** Scale-out: the worker hosts' adverts (allocated counts on an API node). */

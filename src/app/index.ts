@@ -86,6 +86,17 @@ export { createProject, terminalLane, uploadVersion, versionArchive } from './pr
 export { type ProjectCodeRef, projectCodeZip } from './function-project.ts';
 export { deleteSecret, putSecret, secretRevealer } from './secrets.ts';
 export { submitBatch, submitTask, type Submitted, type SubmittedBatch, type Trace } from './submit.ts';
+export {
+  createTaggedFunction,
+  createTaggedStateMachine,
+  listTags,
+  type Taggable,
+  taggableFunction,
+  taggableStateMachine,
+  tagResource,
+  type TagsApp,
+  untagResource,
+} from './tags.ts';
 export type { TaskRequest } from './task-request.ts';
 export { cancelTask, readResults, type Cancelled } from './tasks.ts';
 export {

@@ -102,6 +102,11 @@ export const ErrorCode = {
   /** The machine has as many versions (1,000) or aliases (100) as it may. */
   StateMachineVersionQuota: 'STATE_MACHINE_VERSION_QUOTA',
   StateMachineAliasQuota: 'STATE_MACHINE_ALIAS_QUOTA',
+  // Resource tags (core/tags.ts).
+  /** A tag's key or value is not one the service takes (length, characters, the `aws:` prefix). */
+  TagInvalid: 'TAG_INVALID',
+  /** The resource would have more tags than the service allows (50). */
+  TagLimitExceeded: 'TAG_LIMIT_EXCEEDED',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

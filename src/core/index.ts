@@ -28,6 +28,7 @@ export * from './project.ts';
 export * from './random.ts';
 export * from './redrive.ts';
 export * from './retry.ts';
+export * from './tags.ts';
 export * from './task.ts';
 export * from './transitions.ts';
 export * from './user-limit.ts';

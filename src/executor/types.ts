@@ -44,7 +44,7 @@ export interface ExecutionRequest {
   project?: { inDir: string; outDir: string };
   /** Sandbox only, for long-lived processes such as function instances (src/functions/):
    *  host paths bound read-only inside (a function's code at /var/task), host unix sockets
-   *  reachable inside on 127.0.0.1:port (the forwarder, workloads/egress-forward.ts: the
+   *  reachable inside on 127.0.0.1:port (the forwarder, sandbox/forward.ts: the
    *  Runtime API at 9001), the working directory inside, and the private /tmp's size. */
   sandbox?: SandboxExtras;
 }

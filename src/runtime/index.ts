@@ -47,6 +47,7 @@ import {
   type Workflows,
   type ExpressStarts,
   type StateMachineVersions,
+  type ResourceTags,
 } from '../store/index.ts';
 import type { Clock } from '../core/index.ts';
 import { Maintenance, OutputSink, WorkerPool } from '../worker/index.ts';
@@ -118,6 +119,7 @@ export async function openStore(config: Config): Promise<
     readonly workflows: Workflows;
     readonly expressStarts: ExpressStarts;
     readonly stateMachineVersions: StateMachineVersions;
+    readonly tags: ResourceTags;
   }
 > {
   const retry = { baseMs: config.retryBaseMs, maxMs: config.retryMaxMs };
@@ -254,6 +256,7 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
       workflowRunner: null,
       functionAccess: store.functionAccess,
       provisioned: store.provisioned,
+      tags: store.tags,
       provisionedKeeper,
       functionFleet: dispatchKey ? store.functionFleet : null,
       functionHost,

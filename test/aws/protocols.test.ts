@@ -76,6 +76,7 @@ before(async () => {
       workflowRunner: null,
       functionAccess: store.functionAccess,
       provisioned: store.provisioned,
+      tags: store.tags,
       functionHost: { current: null },
       blobs: new DiskBlobStore(join(dir, 'blobs')),
       invocations: new InvocationRecorder({

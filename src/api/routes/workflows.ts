@@ -11,7 +11,7 @@ import { z } from 'zod';
 import {
   answerTask,
   awaitExecution,
-  createStateMachine,
+  createTaggedStateMachine,
   deleteStateMachine,
   describeExecution,
   executionHistory,
@@ -61,6 +61,10 @@ const MachineBody = z.strictObject({
   type: z.enum(['STANDARD', 'EXPRESS']).optional().describe('STANDARD (default): durable, stored; EXPRESS: in memory, not stored.'),
   roleArn: z.string().max(256).optional().describe('Kept and shown as Step Functions does; Hangar has no IAM.'),
   description: z.string().max(256).optional(),
+  tags: z
+    .record(z.string(), z.string())
+    .optional()
+    .describe('Tags to put on a new machine (GET /state-machines/{name}/tags reads them; an idempotent repeat sets them on it).'),
 });
 const MachinePatch = MachineBody.pick({ definition: true, roleArn: true, description: true }).partial();
 const StartBody = z.strictObject({
@@ -236,7 +240,7 @@ export function workflowRoutes(app: FastifyInstance, ctx: ApiContext): void {
     },
     async (req, reply) => {
       const userId = owner(req, req.query.userId);
-      const { machine, created } = await createStateMachine(ctx, userId, {
+      const { machine, created } = await createTaggedStateMachine(ctx, userId, {
         ...req.body,
         definition: definitionText(req.body.definition) as string,
       });

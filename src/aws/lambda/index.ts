@@ -14,6 +14,7 @@ import { functionOperations } from './functions.ts';
 import { invokeOperation } from './invoke.ts';
 import { policyOperations } from './policy.ts';
 import { provisionedOperations } from './provisioned.ts';
+import { tagOperations } from './tags.ts';
 import { urlOperations } from './urls.ts';
 import { versionOperations } from './versions.ts';
 
@@ -52,6 +53,7 @@ export function lambdaService(ctx: LambdaContext): AwsService {
     ...policyOperations(ctx),
     ...urlOperations(ctx),
     ...provisionedOperations(ctx),
+    ...tagOperations(ctx),
   ]);
   return {
     signingName: 'lambda',

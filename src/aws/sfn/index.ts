@@ -14,6 +14,7 @@ import { machineOperations } from './machines.ts';
 import { mapRunOperations } from './map-runs.ts';
 import type { JsonOperation } from './operation.ts';
 import { jsonBody } from './shapes.ts';
+import { tagOperations } from './tags.ts';
 import { taskOperations } from './tasks.ts';
 import { versionOperations } from './versions.ts';
 
@@ -35,6 +36,7 @@ export function sfnService(ctx: SfnContext): AwsService {
       ...executionOperations(ctx),
       ...mapRunOperations(ctx),
       ...taskOperations(ctx),
+      ...tagOperations(ctx),
     ].map((op) => [op.name, op]),
   );
   return {

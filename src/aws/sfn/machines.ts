@@ -5,7 +5,7 @@
  * leave as a version (`publish`); a version's own operations and aliases are versions.ts's.
  */
 import {
-  createStateMachine,
+  createTaggedStateMachine,
   DEFAULT_ROLE_ARN,
   deleteStateMachine,
   getStateMachine,
@@ -22,6 +22,7 @@ import type { AwsCaller } from '../service.ts';
 import { asMachineMiss, machineNameOf, qualifiedMachineOf, stateMachineArn, versionArn } from './arns.ts';
 import type { SfnContext } from './context.ts';
 import type { JsonOperation } from './operation.ts';
+import { aboutResource, tagListOf } from './tags.ts';
 import { date, field, nameOf, pageSizeOf, pageToken, paged, validation } from './shapes.ts';
 
 /** `type`: STANDARD or EXPRESS (absent: STANDARD). */
@@ -83,13 +84,17 @@ export function machineOperations(ctx: SfnContext): JsonOperation[] {
       name: 'CreateStateMachine',
       async run(call, body) {
         const name = nameOf(field.required(body, 'name'), 'state machine') as string;
-        const { machine, version } = await createStateMachine(ctx, userOf(call.caller), {
+        const input = {
           name,
           definition: field.required(body, 'definition'),
           type: typeOf(body),
           roleArn: roleOf(body) ?? DEFAULT_ROLE_ARN,
+          tags: tagListOf(body),
           ...publishOf(body),
-        });
+        };
+        const { machine, version } = await aboutResource(stateMachineArn(call.caller, name), () =>
+          createTaggedStateMachine(ctx, userOf(call.caller), input),
+        );
         return {
           stateMachineArn: stateMachineArn(call.caller, machine.name),
           creationDate: date(machine.createdAt),

@@ -23,6 +23,7 @@ import { unshareArgv } from './unshare.ts';
 import { EGRESS_PORT, startEgressProxy, type EgressGuard, type EgressProxy } from './egress.ts';
 import { compiledWorkloadsDir } from '../compiled-workloads.ts';
 import { SANDBOX_USER, SandboxIdentity } from './identity.ts';
+import { forwardedArgv } from './forward.ts';
 
 const PACKAGE_JSON = fileURLToPath(new URL('../../../package.json', import.meta.url));
 /** Where the Node binary and the built-in workloads appear inside the sandbox. */
@@ -50,6 +51,9 @@ export interface SandboxOptions {
   images?: ImageStore;
   /** bwrap, or the util-linux rendering of the same sandbox (unshare.ts) where bwrap is missing. */
   engine: SandboxEngine;
+  /** The host's socat (forward.ts), the forwarder in front of a program that reaches host
+   *  sockets; null: the Node forwarder. */
+  socat: string | null;
 }
 
 export type SandboxEngine = 'bwrap' | 'unshare';
@@ -188,9 +192,16 @@ export class BwrapLauncher implements Launcher {
     }
     const forwardBind: string[] = [];
     if (forwards.length > 0) {
-      const pairs = forwards.flatMap((f) => [`/run/hangar/fwd-${f.port}.sock`, String(f.port)]);
       forwardBind.push(...forwards.flatMap((f) => ['--bind', f.socket, `/run/hangar/fwd-${f.port}.sock`]));
-      inside = [IN_NODE, `${IN_WORKLOADS}/egress-forward.mjs`, ...pairs, '--', ...inside];
+      inside = forwardedArgv(
+        forwards.map((f) => ({ socket: `/run/hangar/fwd-${f.port}.sock`, port: f.port })),
+        inside,
+        // The host's socat is visible only in the host's root (under /usr). An image root has
+        // neither it nor Hangar's Node (the API refuses egress with an image; functions run
+        // none), so the Node forwarder's argv stays there as before, rather than binding socat
+        // and its libraries into a root made for something else.
+        { socat: req.image ? null : this.o.socat, node: [IN_NODE, `${IN_WORKLOADS}/egress-forward.mjs`] },
+      );
     }
     if (req.network === 'egress') {
       const url = `http://127.0.0.1:${EGRESS_PORT}`;

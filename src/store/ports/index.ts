@@ -11,6 +11,7 @@ export * from './http-apis.ts';
 export * from './output.ts';
 export * from './projects.ts';
 export * from './store.ts';
+export * from './tags.ts';
 export * from './task-queue.ts';
 export * from './task-reads.ts';
 export * from './provisioned-concurrency.ts';

@@ -45,6 +45,7 @@ import type {
   Workflows,
   ExpressStarts,
   StateMachineVersions,
+  ResourceTags,
 } from '../ports/index.ts';
 import type {
   ApiKey,
@@ -87,6 +88,7 @@ import { PgHttpApis } from './http-apis.ts';
 import { PgWorkflows } from './workflows.ts';
 import { PgExpressStarts } from './express-starts.ts';
 import { PgStateMachineVersions } from './state-machine-versions.ts';
+import { PgResourceTags } from './tags.ts';
 import { Leases } from './leases.ts';
 import { Notifier } from './notifier.ts';
 import { Ops } from './ops.ts';
@@ -133,6 +135,8 @@ export class PostgresStore implements Store {
   readonly expressStarts: ExpressStarts;
   /** State machines' versions and aliases (ports/state-machine-versions.ts). */
   readonly stateMachineVersions: StateMachineVersions;
+  /** Tags of functions and state machines (ports/tags.ts), likewise. */
+  readonly tags: ResourceTags;
 
   constructor(opts: PostgresStoreOptions) {
     const retry = opts.retry ?? { baseMs: 1000, maxMs: 300_000 };
@@ -171,6 +175,7 @@ export class PostgresStore implements Store {
     this.workflows = new PgWorkflows(db);
     this.expressStarts = new PgExpressStarts(db);
     this.stateMachineVersions = new PgStateMachineVersions(db);
+    this.tags = new PgResourceTags(db);
   }
 
   /** A store whose schema is migrated: fails here, not on the first call, if the database is not usable. */

@@ -60,6 +60,7 @@ import type {
   Workflows,
   ExpressStarts,
   StateMachineVersions,
+  ResourceTags,
   StoreCapabilities,
   StoreHealth,
   SubmitResult,
@@ -86,6 +87,7 @@ import { SqliteHttpApis } from './http-apis.ts';
 import { SqliteWorkflows } from './workflows.ts';
 import { SqliteExpressStarts } from './express-starts.ts';
 import { SqliteStateMachineVersions } from './state-machine-versions.ts';
+import { SqliteResourceTags } from './tags.ts';
 import * as leases from './heartbeat.ts';
 import * as metrics from './metrics.ts';
 import { migrate } from './migrate.ts';
@@ -137,6 +139,8 @@ export class SqliteStore implements Store {
   readonly expressStarts: ExpressStarts;
   /** State machines' versions and aliases (ports/state-machine-versions.ts). */
   readonly stateMachineVersions: StateMachineVersions;
+  /** Tags of functions and state machines (ports/tags.ts), likewise. */
+  readonly tags: ResourceTags;
 
   constructor(opts: SqliteStoreOptions) {
     if (opts.path !== ':memory:') mkdirSync(dirname(opts.path), { recursive: true });
@@ -167,6 +171,7 @@ export class SqliteStore implements Store {
     this.workflows = new SqliteWorkflows(this.ctx);
     this.expressStarts = new SqliteExpressStarts(this.ctx);
     this.stateMachineVersions = new SqliteStateMachineVersions(this.ctx);
+    this.tags = new SqliteResourceTags(this.ctx);
   }
 
   now(): number {
