@@ -18,6 +18,7 @@ import type {
   Functions,
   HttpApis,
   Layers,
+  StateMachineVersions,
   Workflows,
   ProvisionedConcurrency,
   ResourceTags,
@@ -44,6 +45,10 @@ export interface ApiContext extends AppContext {
   workflows: Workflows;
   /** Runs workflow executions in this process (app/workflow-runner.ts); null: none here. */
   workflowRunner: WorkflowRunner | null;
+  /** State machines' versions and aliases (ports/state-machine-versions.ts). */
+  stateMachineVersions: StateMachineVersions;
+  /** Where aliases' weighted picks draw from (app/state-machine-target.ts); Math.random when absent. */
+  routingRandom?: () => number;
   /** Functions' resource-based policies and URLs (ports/function-access.ts). */
   functionAccess: FunctionAccess;
   /** Provisioned concurrency configurations (ports/provisioned-concurrency.ts). */

@@ -168,6 +168,8 @@ export {
   putProvisionedConfig,
 } from './provisioned.ts';
 export * from './workflows.ts';
+export * from './state-machine-versions.ts';
+export { checkQualified, machineForStart, type MachineTargetApp } from './state-machine-target.ts';
 export * from './map-runs.ts';
 export type { MapRunRecord } from '../store/index.ts';
 export { type RunnerOptions, StoreWorkflowRunner } from './workflow-runner.ts';

@@ -14,7 +14,6 @@ import {
   SFN_TAG_RULES,
   stateMachineTagKey,
   type FunctionSnapshot,
-  type StateMachine,
   type TagMap,
   type TagRules,
 } from '../core/index.ts';
@@ -104,7 +103,7 @@ export async function createTaggedStateMachine(
   app: WorkflowsApp & TagsApp,
   userId: string,
   input: CreateStateMachineInput & { tags?: TagMap },
-): Promise<{ machine: StateMachine; created: boolean }> {
+): Promise<Awaited<ReturnType<typeof createStateMachine>>> {
   const tags = checkTags(input.tags ?? {}, SFN_TAG_RULES);
   const made = await createStateMachine(app, userId, input);
   const t = taggableStateMachine(app, userId, made.machine.name);

@@ -95,6 +95,18 @@ export const ErrorCode = {
   TaskTokenNotFound: 'TASK_TOKEN_NOT_FOUND',
   /** No Map Run of that id is the user's (a Distributed Map's run). */
   MapRunNotFound: 'MAP_RUN_NOT_FOUND',
+  // State machine versions and aliases (core/state-machine-version.ts).
+  StateMachineVersionNotFound: 'STATE_MACHINE_VERSION_NOT_FOUND',
+  StateMachineAliasNotFound: 'STATE_MACHINE_ALIAS_NOT_FOUND',
+  /** An alias of that name exists with another description or routing. */
+  StateMachineAliasExists: 'STATE_MACHINE_ALIAS_EXISTS',
+  /** A publish named a revision id that is no longer the machine's current one. */
+  StateMachineRevisionMismatch: 'STATE_MACHINE_REVISION_MISMATCH',
+  /** A version an alias routes to cannot be deleted. */
+  StateMachineVersionInUse: 'STATE_MACHINE_VERSION_IN_USE',
+  /** The machine has as many versions (1,000) or aliases (100) as it may. */
+  StateMachineVersionQuota: 'STATE_MACHINE_VERSION_QUOTA',
+  StateMachineAliasQuota: 'STATE_MACHINE_ALIAS_QUOTA',
   // Resource tags (core/tags.ts).
   /** A tag's key or value is not one the service takes (length, characters, the `aws:` prefix). */
   TagInvalid: 'TAG_INVALID',

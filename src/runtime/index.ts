@@ -47,6 +47,7 @@ import {
   type Store,
   type Workflows,
   type ExpressStarts,
+  type StateMachineVersions,
   type ResourceTags,
 } from '../store/index.ts';
 import type { Clock } from '../core/index.ts';
@@ -119,6 +120,7 @@ export async function openStore(config: Config): Promise<
     readonly layers: Layers;
     readonly workflows: Workflows;
     readonly expressStarts: ExpressStarts;
+    readonly stateMachineVersions: StateMachineVersions;
     readonly tags: ResourceTags;
   }
 > {
@@ -150,6 +152,9 @@ export interface PlatformOptions {
   log?: Logger;
   /** Replaces the default executor (benchmarks measure dispatch with an in-process no-op). */
   executor?: Executor;
+  /** Where state machine aliases draw their weighted picks from (Math.random by default; tests
+   *  pass core seededRandom to know each pick). */
+  routingRandom?: () => number;
 }
 
 export async function startPlatform(config: Config, roles: Roles, opts: PlatformOptions = {}): Promise<Platform> {
@@ -249,6 +254,8 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
       httpApis: store.httpApis,
       layers: store.layers,
       workflows: store.workflows,
+      stateMachineVersions: store.stateMachineVersions,
+      routingRandom: opts.routingRandom,
       workflowRunner: null,
       functionAccess: store.functionAccess,
       provisioned: store.provisioned,
@@ -283,6 +290,8 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
     workflowRunner = new StoreWorkflowRunner(
       {
         workflows: store.workflows,
+        stateMachineVersions: store.stateMachineVersions,
+        routingRandom: opts.routingRandom,
         expressStarts: store.expressStarts,
         clock,
         log: log.child({ module: 'workflows' }),

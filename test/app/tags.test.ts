@@ -23,7 +23,7 @@ describe('tag use cases', () => {
   // A store that fails every call: the tag write after a create fails as a lost database would.
   let closed: SqliteStore;
   let app: { functions: SqliteStore['functions']; workflows: SqliteStore['workflows']; blobs: DiskBlobStore; tags: SqliteStore['tags'] };
-  const wf = () => ({ ...app, clock: systemClock, workflowRunner: null });
+  const wf = () => ({ ...app, stateMachineVersions: store.stateMachineVersions, clock: systemClock, workflowRunner: null });
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'hangar-tags-app-'));
     store = new SqliteStore({ path: join(dir, 'db.sqlite') });

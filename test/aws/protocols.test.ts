@@ -73,6 +73,7 @@ before(async () => {
       functions: store.functions,
       layers: store.layers,
       workflows: store.workflows,
+      stateMachineVersions: store.stateMachineVersions,
       workflowRunner: null,
       functionAccess: store.functionAccess,
       provisioned: store.provisioned,

@@ -16,6 +16,7 @@ import type { JsonOperation } from './operation.ts';
 import { jsonBody } from './shapes.ts';
 import { tagOperations } from './tags.ts';
 import { taskOperations } from './tasks.ts';
+import { versionOperations } from './versions.ts';
 
 export type { SfnContext } from './context.ts';
 
@@ -29,9 +30,14 @@ export const SFN_BODY_LIMIT = 2 * MAX_DEFINITION_BYTES + 64 * 1024;
 
 export function sfnService(ctx: SfnContext): AwsService {
   const operations = new Map<string, JsonOperation>(
-    [...machineOperations(ctx), ...executionOperations(ctx), ...mapRunOperations(ctx), ...taskOperations(ctx), ...tagOperations(ctx)].map(
-      (op) => [op.name, op],
-    ),
+    [
+      ...machineOperations(ctx),
+      ...versionOperations(ctx),
+      ...executionOperations(ctx),
+      ...mapRunOperations(ctx),
+      ...taskOperations(ctx),
+      ...tagOperations(ctx),
+    ].map((op) => [op.name, op]),
   );
   return {
     signingName: 'states',
@@ -55,6 +61,13 @@ export function sfnService(ctx: SfnContext): AwsService {
       [ErrorCode.ExecutionNotRunning]: client('TaskTimedOut'),
       [ErrorCode.InvalidCursor]: client('InvalidToken'),
       [ErrorCode.MapRunNotFound]: client('ResourceNotFound'),
+      [ErrorCode.StateMachineVersionNotFound]: client('ResourceNotFound'),
+      [ErrorCode.StateMachineAliasNotFound]: client('ResourceNotFound'),
+      [ErrorCode.StateMachineAliasExists]: client('ConflictException'),
+      [ErrorCode.StateMachineRevisionMismatch]: client('ConflictException'),
+      [ErrorCode.StateMachineVersionInUse]: client('ConflictException'),
+      [ErrorCode.StateMachineVersionQuota]: client('ServiceQuotaExceededException'),
+      [ErrorCode.StateMachineAliasQuota]: client('ServiceQuotaExceededException'),
     },
     async handle(call) {
       const target = call.headers['x-amz-target'];

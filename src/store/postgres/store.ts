@@ -45,6 +45,7 @@ import type {
   WorkerRecord,
   Workflows,
   ExpressStarts,
+  StateMachineVersions,
   ResourceTags,
 } from '../ports/index.ts';
 import type {
@@ -88,6 +89,7 @@ import { PgHttpApis } from './http-apis.ts';
 import { PgLayers } from './layers.ts';
 import { PgWorkflows } from './workflows.ts';
 import { PgExpressStarts } from './express-starts.ts';
+import { PgStateMachineVersions } from './state-machine-versions.ts';
 import { PgResourceTags } from './tags.ts';
 import { Leases } from './leases.ts';
 import { Notifier } from './notifier.ts';
@@ -135,6 +137,8 @@ export class PostgresStore implements Store {
   readonly workflows: Workflows;
   /** EXPRESS executions started asynchronously, kept until they end (ports/express-starts.ts). */
   readonly expressStarts: ExpressStarts;
+  /** State machines' versions and aliases (ports/state-machine-versions.ts). */
+  readonly stateMachineVersions: StateMachineVersions;
   /** Tags of functions and state machines (ports/tags.ts), likewise. */
   readonly tags: ResourceTags;
 
@@ -175,6 +179,7 @@ export class PostgresStore implements Store {
     this.provisioned = new PgProvisionedConcurrency(db);
     this.workflows = new PgWorkflows(db);
     this.expressStarts = new PgExpressStarts(db);
+    this.stateMachineVersions = new PgStateMachineVersions(db);
     this.tags = new PgResourceTags(db);
   }
 

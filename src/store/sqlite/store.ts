@@ -60,6 +60,7 @@ import type {
   Store,
   Workflows,
   ExpressStarts,
+  StateMachineVersions,
   ResourceTags,
   StoreCapabilities,
   StoreHealth,
@@ -87,6 +88,7 @@ import { SqliteHttpApis } from './http-apis.ts';
 import { SqliteLayers } from './layers.ts';
 import { SqliteWorkflows } from './workflows.ts';
 import { SqliteExpressStarts } from './express-starts.ts';
+import { SqliteStateMachineVersions } from './state-machine-versions.ts';
 import { SqliteResourceTags } from './tags.ts';
 import * as leases from './heartbeat.ts';
 import * as metrics from './metrics.ts';
@@ -139,6 +141,8 @@ export class SqliteStore implements Store {
   readonly workflows: Workflows;
   /** EXPRESS executions started asynchronously, kept until they end (ports/express-starts.ts). */
   readonly expressStarts: ExpressStarts;
+  /** State machines' versions and aliases (ports/state-machine-versions.ts). */
+  readonly stateMachineVersions: StateMachineVersions;
   /** Tags of functions and state machines (ports/tags.ts), likewise. */
   readonly tags: ResourceTags;
 
@@ -171,6 +175,7 @@ export class SqliteStore implements Store {
     this.provisioned = new SqliteProvisionedConcurrency(this.ctx);
     this.workflows = new SqliteWorkflows(this.ctx);
     this.expressStarts = new SqliteExpressStarts(this.ctx);
+    this.stateMachineVersions = new SqliteStateMachineVersions(this.ctx);
     this.tags = new SqliteResourceTags(this.ctx);
   }
 
