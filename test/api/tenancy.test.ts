@@ -182,6 +182,7 @@ describe('ownership', () => {
           const url = path
             .replace(/\{(\w+)\}/, target)
             .replace('{n}', '1')
+            .replace('{version}', '1')
             .replace(/\{(\w+)\}/g, 'main')
             // Untagging names the keys to remove (a query the route requires).
             .concat(path.endsWith('/tags') && method === 'delete' ? '?key=team' : '');
@@ -226,7 +227,11 @@ describe('ownership', () => {
                                                 ? { maxConcurrency: 1 }
                                                 : path.endsWith('/tags') && method === 'post'
                                                   ? { tags: { team: 'bob' } }
-                                                  : undefined;
+                                                  : path === '/state-machines/{name}/aliases' && method === 'post'
+                                                    ? { name: 'live', routing: [{ version: 1, weight: 100 }] }
+                                                    : path === '/state-machines/{name}/aliases/{alias}' && method === 'patch'
+                                                      ? { description: 'bob' }
+                                                      : undefined;
           const r = await as(bob, method.toUpperCase(), url, body);
           walked.push(`${method.toUpperCase()} ${path}`);
           const text = r.body;
