@@ -71,7 +71,7 @@ describe('runtimes', () => {
 });
 
 describe('configuration', () => {
-  it("applies Lambda's defaults: 128 MB, 3 s, no network, no environment", () => {
+  it("applies Lambda's defaults: 128 MB, 3 s, no network, no environment, no layers", () => {
     assert.deepEqual(newFunctionConfig(base), {
       runtime: 'nodejs22.x',
       runtimeFamily: 'nodejs',
@@ -82,6 +82,7 @@ describe('configuration', () => {
       secrets: [],
       network: 'none',
       description: '',
+      layers: [],
     });
   });
 
