@@ -90,6 +90,8 @@ export const ErrorCode = {
   TaskTokenNotFound: 'TASK_TOKEN_NOT_FOUND',
   /** No Map Run of that id is the user's (a Distributed Map's run). */
   MapRunNotFound: 'MAP_RUN_NOT_FOUND',
+  /** No activity of that name is the user's (core/activity.ts). */
+  ActivityNotFound: 'ACTIVITY_NOT_FOUND',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

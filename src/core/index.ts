@@ -19,6 +19,7 @@ export * from './function-url.ts';
 export * from './hand-off.ts';
 export * from './http-api/index.ts';
 export * from './workflow.ts';
+export * from './activity.ts';
 export * from './invocation.ts';
 export * from './heartbeat.ts';
 export * from './output.ts';

@@ -1,4 +1,5 @@
 /** The event types of an execution's history, named as GetExecutionHistory names them. */
+import { isActivityResource } from './activity.ts';
 import type { StateType } from './definition.ts';
 import type { Json, JsonObject } from './errors.ts';
 import type { IterationOutcome } from './map.ts';
@@ -18,6 +19,11 @@ export const EFFECT_EVENT_TYPES = [
   'TaskSucceeded',
   'TaskFailed',
   'TaskTimedOut',
+  'ActivityScheduled',
+  'ActivityStarted',
+  'ActivitySucceeded',
+  'ActivityFailed',
+  'ActivityTimedOut',
   'ParallelStateStarted',
   'ParallelStateSucceeded',
   'ParallelStateFailed',
@@ -74,6 +80,8 @@ export function stepEvents(type: StateType, name: string, step: Step): EventDraf
     case 'succeed':
       return [{ type: stateEventType(type, 'Exited'), details: { name, output: step.output } }];
     case 'task':
+      // An activity's task is scheduled once its activity is found (LiveExecution, activityScheduledEvent).
+      if (isActivityResource(step.resource)) return [];
       return [
         { type: 'TaskScheduled', details: { resource: step.resource, parameters: step.parameters } },
         { type: 'TaskStarted', details: { resource: step.resource } },

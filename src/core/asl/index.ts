@@ -24,6 +24,15 @@ export {
   UnsupportedDefinitionError,
 } from './run.ts';
 export { type Diagnostic, DiagnosticCodes, invalidDefinitionMessage, validateDefinition, validateDefinitionText } from './validate.ts';
+export {
+  activityMissing,
+  activityOf,
+  type ActivityRef,
+  activityScheduledEvent,
+  activityStartedEvent,
+  isActivityResource,
+  taskEndEventType,
+} from './activity.ts';
 export { type EventDraft, enteredEvent, type HistoryEventType, mapEndEvents, stateEventType, stepEvents } from './history.ts';
 export { isLambdaResource, type LambdaCall, lambdaCallOf, lambdaNotFound, type LambdaOutcome, lambdaResultOf } from './lambda-task.ts';
 export { exceedsTolerance, type IterationOutcome, mapResult, type Tolerance } from './map.ts';

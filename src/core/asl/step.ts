@@ -5,6 +5,7 @@
  * failState. Nothing here does I/O or reads the clock except through the Environment, so a
  * durable runner can store each Step before acting on it.
  */
+import { takesTaskToken } from './activity.ts';
 import { chooseRule } from './choice.ts';
 import { contextObject, type Environment, type Position, scopeOf } from './context.ts';
 import { type AslState, nestedMachine, queryLanguageOf, type StateMachineDefinition } from './definition.ts';
@@ -143,8 +144,8 @@ function enter(machine: StateMachineDefinition, state: AslState, pos: Position, 
     }
     case 'Task': {
       const context = contextObject(env, pos, { retryCount: pos.retryCounts.reduce((a, b) => a + b, 0) });
-      // A callback task (`.waitForTaskToken`) hands its token out through `$$.Task.Token`.
-      if (state.Resource?.endsWith('.waitForTaskToken')) context.Task = { Token: randomUuid(env.random) };
+      // A callback task (`.waitForTaskToken`) or an activity's hands its token out through `$$.Task.Token`.
+      if (takesTaskToken(state.Resource)) context.Task = { Token: randomUuid(env.random) };
       const parameters =
         state.Parameters === undefined ? effective : applyTemplate(state.Parameters, scopeOf(env, pos, effective, context));
       return {

@@ -43,8 +43,10 @@ import type {
   WorkerLoad,
   WorkerRecord,
   Workflows,
+  Activities,
   ExpressStarts,
 } from '../ports/index.ts';
+import { PgActivities } from './activities.ts';
 import type {
   ApiKey,
   AttemptRef,
@@ -129,6 +131,8 @@ export class PostgresStore implements Store {
   readonly workflows: Workflows;
   /** EXPRESS executions started asynchronously, kept until they end (ports/express-starts.ts). */
   readonly expressStarts: ExpressStarts;
+  /** Step Functions activities and the taking of their tasks (ports/activities.ts). */
+  readonly activities: Activities;
 
   constructor(opts: PostgresStoreOptions) {
     const retry = opts.retry ?? { baseMs: 1000, maxMs: 300_000 };
@@ -164,8 +168,9 @@ export class PostgresStore implements Store {
     this.functionInvocations = new PgFunctionInvocations(db, notifier);
     this.functionAccess = new PgFunctionAccess(db);
     this.provisioned = new PgProvisionedConcurrency(db);
-    this.workflows = new PgWorkflows(db);
+    this.workflows = new PgWorkflows(db, notifier);
     this.expressStarts = new PgExpressStarts(db);
+    this.activities = new PgActivities(db, notifier);
   }
 
   /** A store whose schema is migrated: fails here, not on the first call, if the database is not usable. */

@@ -8,6 +8,7 @@
  * in core/, shared with the PostgreSQL store.
  */
 import { mkdirSync } from 'node:fs';
+import { SqliteActivities } from './activities.ts';
 import { dirname } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import {
@@ -58,6 +59,7 @@ import type {
   HttpApis,
   Store,
   Workflows,
+  Activities,
   ExpressStarts,
   StoreCapabilities,
   StoreHealth,
@@ -133,6 +135,8 @@ export class SqliteStore implements Store {
   readonly workflows: Workflows;
   /** EXPRESS executions started asynchronously, kept until they end (ports/express-starts.ts). */
   readonly expressStarts: ExpressStarts;
+  /** Step Functions activities and the taking of their tasks (ports/activities.ts). */
+  readonly activities: Activities;
 
   constructor(opts: SqliteStoreOptions) {
     if (opts.path !== ':memory:') mkdirSync(dirname(opts.path), { recursive: true });
@@ -162,6 +166,7 @@ export class SqliteStore implements Store {
     this.provisioned = new SqliteProvisionedConcurrency(this.ctx);
     this.workflows = new SqliteWorkflows(this.ctx);
     this.expressStarts = new SqliteExpressStarts(this.ctx);
+    this.activities = new SqliteActivities(this.ctx);
   }
 
   now(): number {
