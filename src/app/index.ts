@@ -146,6 +146,7 @@ export {
 } from './provisioned.ts';
 export * from './workflows.ts';
 export * from './map-runs.ts';
+export * from './activities.ts';
 export type { MapRunRecord } from '../store/index.ts';
 export { type RunnerOptions, StoreWorkflowRunner } from './workflow-runner.ts';
 export { realClock } from './express-runner.ts';

@@ -101,7 +101,12 @@ export class AwsEdge {
       );
     }
     this.chosen.set(req, service);
+    const gone = new AbortController();
+    reply.raw.once('close', () => {
+      if (!reply.raw.writableFinished) gone.abort();
+    });
     const result = await service.handle({
+      signal: gone.signal,
       method: req.method,
       rawPath,
       query: new URLSearchParams(rawQuery),

@@ -45,6 +45,7 @@ import {
   type HttpApis,
   type Store,
   type Workflows,
+  type Activities,
   type ExpressStarts,
 } from '../store/index.ts';
 import type { Clock } from '../core/index.ts';
@@ -116,6 +117,7 @@ export async function openStore(config: Config): Promise<
     readonly httpApis: HttpApis;
     readonly workflows: Workflows;
     readonly expressStarts: ExpressStarts;
+    readonly activities: Activities;
   }
 > {
   const retry = { baseMs: config.retryBaseMs, maxMs: config.retryMaxMs };
@@ -244,6 +246,7 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
       functions: store.functions,
       httpApis: store.httpApis,
       workflows: store.workflows,
+      activities: store.activities,
       workflowRunner: null,
       functionAccess: store.functionAccess,
       provisioned: store.provisioned,

@@ -72,6 +72,7 @@ before(async () => {
       store,
       functions: store.functions,
       workflows: store.workflows,
+      activities: store.activities,
       workflowRunner: null,
       functionAccess: store.functionAccess,
       provisioned: store.provisioned,

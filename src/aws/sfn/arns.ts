@@ -5,7 +5,7 @@
  * account or region names nothing the caller has: it is answered as a miss (the use cases' own
  * NotFound), never as a sign that something exists there.
  */
-import { workflowErrors } from '../../core/index.ts';
+import { activityErrors, workflowErrors } from '../../core/index.ts';
 import { AwsError } from '../errors.ts';
 import { arn } from '../identity.ts';
 import type { AwsCaller } from '../service.ts';
@@ -43,6 +43,16 @@ export function machineNameOf(c: AwsCaller, value: unknown, field = 'stateMachin
   if (p.resourceType !== 'stateMachine') throw invalidArn(value as string);
   // A version's or alias's ARN (NAME:1, NAME:prod): Hangar keeps no versions.
   if (!p.own || p.names.length !== 1) throw workflowErrors.machineNotFound(value as string);
+  return p.names[0];
+}
+
+export const activityArn = (c: AwsCaller, name: string): string => arn('states', c.region, c.accountId, `activity:${name}`);
+
+/** The activity's name an ARN names; ActivityDoesNotExist when it is not the caller's. */
+export function activityNameOf(c: AwsCaller, value: unknown, field = 'activityArn'): string {
+  const p = parseArn(c, value, field);
+  if (p.resourceType !== 'activity' || p.names.length !== 1) throw invalidArn(value as string);
+  if (!p.own) throw activityErrors.notFound(value as string);
   return p.names[0];
 }
 

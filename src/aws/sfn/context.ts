@@ -1,7 +1,7 @@
 /** What the Step Functions adapter's operations need: the workflows use cases' context
  *  (app/workflows.ts) and the region ARNs are written in. */
-import type { WorkflowsApp } from '../../app/index.ts';
+import type { ActivitiesApp } from '../../app/index.ts';
 
-export interface SfnContext extends WorkflowsApp {
-  config: { awsRegion: string };
+export interface SfnContext extends ActivitiesApp {
+  config: { awsRegion: string; activityPollMs?: number };
 }

@@ -9,6 +9,7 @@ import { ErrorCode } from '../../core/index.ts';
 import { AwsError } from '../errors.ts';
 import { Protocol, type AwsService } from '../service.ts';
 import type { SfnContext } from './context.ts';
+import { activityOperations } from './activities.ts';
 import { executionOperations } from './executions.ts';
 import { machineOperations } from './machines.ts';
 import { mapRunOperations } from './map-runs.ts';
@@ -28,7 +29,13 @@ export const SFN_BODY_LIMIT = 2 * MAX_DEFINITION_BYTES + 64 * 1024;
 
 export function sfnService(ctx: SfnContext): AwsService {
   const operations = new Map<string, JsonOperation>(
-    [...machineOperations(ctx), ...executionOperations(ctx), ...mapRunOperations(ctx), ...taskOperations(ctx)].map((op) => [op.name, op]),
+    [
+      ...machineOperations(ctx),
+      ...executionOperations(ctx),
+      ...mapRunOperations(ctx),
+      ...taskOperations(ctx),
+      ...activityOperations(ctx),
+    ].map((op) => [op.name, op]),
   );
   return {
     signingName: 'states',
@@ -52,6 +59,7 @@ export function sfnService(ctx: SfnContext): AwsService {
       [ErrorCode.ExecutionNotRunning]: client('TaskTimedOut'),
       [ErrorCode.InvalidCursor]: client('InvalidToken'),
       [ErrorCode.MapRunNotFound]: client('ResourceNotFound'),
+      [ErrorCode.ActivityNotFound]: client('ActivityDoesNotExist'),
     },
     async handle(call) {
       const target = call.headers['x-amz-target'];

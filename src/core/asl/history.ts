@@ -105,6 +105,37 @@ export function stepEvents(type: StateType, name: string, step: Step): EventDraf
   }
 }
 
+/* An activity's Task writes Activity* events in place of the Task* ones (AWS's, recorded):
+ * ActivityScheduled, ActivityStarted, ActivitySucceeded, ActivityFailed, ActivityTimedOut. */
+
+/** The event that schedules an activity's task: its input is the state's effective parameters. */
+export function activityScheduledEvent(
+  resource: string,
+  input: Json,
+  timeoutSeconds: number | undefined,
+  heartbeatSeconds: number | undefined,
+): EventDraft {
+  return {
+    type: 'ActivityScheduled',
+    details: {
+      resource,
+      input,
+      ...(timeoutSeconds === undefined ? {} : { timeoutSeconds }),
+      ...(heartbeatSeconds === undefined ? {} : { heartbeatSeconds }),
+    },
+  };
+}
+
+/** A worker took the task; AWS writes no name when the worker gave none. */
+export function activityStartedEvent(workerName: string | null): EventDraft {
+  return { type: 'ActivityStarted', details: workerName === null ? {} : { workerName } };
+}
+
+/** The event a Task's end writes: Activity* for an activity, Task* otherwise. */
+export function taskEndEventType(resource: string, end: 'Succeeded' | 'Failed' | 'TimedOut'): HistoryEventType {
+  return isActivityResource(resource) ? `Activity${end}` : `Task${end}`;
+}
+
 /** The Map's last events once its outcome is known: the Map Run's end (a Distributed Map), then the Map's. */
 export function mapEndEvents(run: MapRunRef | null | undefined, outcome: IterationOutcome): EventDraft[] {
   const failure = outcome.ok ? undefined : { error: outcome.error, cause: outcome.cause ?? null };
