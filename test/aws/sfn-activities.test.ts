@@ -7,6 +7,9 @@
  * (sfn-activities.scale-out.test.ts).
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
   CreateActivityCommand,
@@ -39,13 +42,33 @@ const activityArn = (name: string, acct = account) => `arn:aws:states:${REGION}:
 let p: TestPlatform;
 let alice: SFNClient;
 let bob: SFNClient;
+let aliceKey: { keyId: string; key: string };
 let n = 0;
 
+const SCALE_OUT = process.env.HANGAR_TEST_SHAPE === 'scale-out';
+// No workers: an activity's task runs on the test's own "worker", through the API.
+const ENV = { HANGAR_ACTIVITY_POLL_MS: String(POLL_MS), HANGAR_WORKERS: '0' };
+const API_ONLY = { api: true, workers: false };
+
+/** Another API node on p's database and bucket (scale-out). */
+const otherNode = (env: Record<string, string> = {}) =>
+  testPlatform(
+    {
+      ...ENV,
+      HANGAR_DATABASE_SCHEMA: p.config.databaseSchema!,
+      HANGAR_SECRETS_KEY: String(p.config.secretsKey),
+      HANGAR_S3_BUCKET: p.config.s3Bucket!,
+      HANGAR_S3_ENDPOINT: p.config.s3Endpoint!,
+      ...env,
+    },
+    API_ONLY,
+  );
+
 before(async () => {
-  // No workers: an activity's task runs on the test's own "worker", through the API.
-  p = await testPlatform({ HANGAR_ACTIVITY_POLL_MS: String(POLL_MS), HANGAR_WORKERS: '0' }, { api: true, workers: false });
+  p = await testPlatform(ENV, API_ONLY);
   const key = async (userId: string) => (await p.inject({ method: 'POST', url: '/keys', payload: { userId } })).json();
-  alice = sfnClient(p.url!, await key('alice'));
+  aliceKey = await key('alice');
+  alice = sfnClient(p.url!, aliceKey);
   bob = sfnClient(p.url!, await key('bob'));
 });
 after(() => p.close());
@@ -313,6 +336,83 @@ describe('Step Functions activities through the AWS SDK', () => {
     assert.equal(all.length, 3);
     for (const token of all) await alice.send(new SendTaskSuccessCommand({ taskToken: token, output: '{}' }));
     for (const e of executions) assert.equal((await ended(e)).status, 'SUCCEEDED');
+  });
+
+  it('scale-out: a poll on another API node is woken by the commit that schedules the task, and its answer reaches the execution', {
+    skip: SCALE_OUT ? false : 'the scale-out shape only',
+  }, async () => {
+    const other = await otherNode();
+    try {
+      const worker = sfnClient(other.url!, aliceKey);
+      const arn = await activity('across');
+      const m = await machine('across');
+      const t0 = Date.now();
+      const polled = worker.send(new GetActivityTaskCommand({ activityArn: arn, workerName: 'remote' }));
+      const execution = await start(m, { far: true });
+      const got = await polled;
+      assert.ok(got.taskToken, `the poll on the other node answered empty after ${Date.now() - t0} ms`);
+      assert.deepEqual(JSON.parse(got.input!), { far: true });
+      await worker.send(new SendTaskSuccessCommand({ taskToken: got.taskToken, output: '{"from":"other"}' }));
+      const d = await ended(execution);
+      assert.equal(d.status, 'SUCCEEDED', d.cause);
+      assert.equal(d.output, '{"from":"other"}');
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('a scheduled task outlives the process that scheduled it: after a restart (embedded) or on another node (scale-out) a worker takes and finishes it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hangar-activity-restart-'));
+    // Embedded: a platform of its own on a data directory that outlives it.
+    const first = SCALE_OUT ? p : await testPlatform({ ...ENV, HANGAR_DATA_DIR: dir }, API_ONLY);
+    let second: TestPlatform | null = null;
+    try {
+      const key = SCALE_OUT ? aliceKey : (await first.inject({ method: 'POST', url: '/keys', payload: { userId: 'alice' } })).json();
+      const before = sfnClient(first.url!, key);
+      const arn = (await before.send(new CreateActivityCommand({ name: 'durable' }))).activityArn!;
+      const definition = JSON.stringify({
+        StartAt: 'Work',
+        States: { Work: { Type: 'Task', Resource: arn, HeartbeatSeconds: 30, End: true } },
+      });
+      const m = await before.send(new CreateStateMachineCommand({ name: `durable-${n++}`, definition, roleArn: ROLE }));
+      const execution = (await before.send(new StartExecutionCommand({ stateMachineArn: m.stateMachineArn, input: '{"kept":1}' })))
+        .executionArn!;
+      for (;;) {
+        const events = (await before.send(new GetExecutionHistoryCommand({ executionArn: execution }))).events ?? [];
+        if (events.some((e) => e.type === 'ActivityScheduled')) break;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      if (SCALE_OUT) second = await otherNode();
+      else {
+        await first.close();
+        second = await testPlatform({ ...ENV, HANGAR_DATA_DIR: dir }, API_ONLY);
+      }
+      const after = sfnClient(second.url!, key);
+      const task = await take(arn, 'after-restart', after);
+      assert.deepEqual(JSON.parse(task.input), { kept: 1 });
+      await after.send(new SendTaskSuccessCommand({ taskToken: task.taskToken, output: '{"done":true}' }));
+      for (;;) {
+        const d = await after.send(new DescribeExecutionCommand({ executionArn: execution }));
+        if (d.status === 'RUNNING') {
+          await new Promise((r) => setTimeout(r, 20));
+          continue;
+        }
+        assert.equal(d.status, 'SUCCEEDED', d.cause);
+        assert.equal(d.output, '{"done":true}');
+        break;
+      }
+      const types = ((await after.send(new GetExecutionHistoryCommand({ executionArn: execution }))).events ?? []).map((e) => e.type);
+      assert.deepEqual(types.slice(2), [
+        'ActivityScheduled',
+        'ActivityStarted',
+        'ActivitySucceeded',
+        'TaskStateExited',
+        'ExecutionSucceeded',
+      ]);
+    } finally {
+      await second?.close();
+      if (!SCALE_OUT) rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuses an activity in an EXPRESS state machine, as AWS does', async () => {
