@@ -42,6 +42,7 @@ import { uiRoutes } from './routes/ui.ts';
 import { queueRoutes } from './routes/queues.ts';
 import { taskRoutes } from './routes/tasks.ts';
 import { mapRunRoutes } from './routes/map-runs.ts';
+import { activityRoutes } from './routes/activities.ts';
 import { workflowRoutes } from './routes/workflows.ts';
 
 export async function buildApp(ctx: ApiContext, log: Logger): Promise<FastifyInstance> {
@@ -186,6 +187,7 @@ export async function buildApp(ctx: ApiContext, log: Logger): Promise<FastifyIns
   functionUrlRoutes(app, ctx);
   workflowRoutes(app, ctx);
   mapRunRoutes(app, ctx);
+  activityRoutes(app, ctx, accountIdOf);
   projectRoutes(app, ctx, { maxBytes: ctx.config.projectMaxBytes, maxFiles: ctx.config.projectMaxFiles });
   await liveRoutes(app, ctx);
   uiRoutes(app);
