@@ -415,6 +415,21 @@ describe('Step Functions activities through the AWS SDK', () => {
     }
   });
 
+  it('a poll in flight does not hold the server open when it closes (AWS would hold it 60 s)', async () => {
+    const own = await testPlatform({ HANGAR_WORKERS: '0' }, API_ONLY);
+    const key = (await own.inject({ method: 'POST', url: '/keys', payload: { userId: 'alice' } })).json();
+    const client = sfnClient(own.url!, key);
+    const arn = (await client.send(new CreateActivityCommand({ name: 'closing' }))).activityArn!;
+    const polled = client.send(new GetActivityTaskCommand({ activityArn: arn })).catch((e: Error) => e);
+    await new Promise((r) => setTimeout(r, 200));
+    const t0 = Date.now();
+    await own.close();
+    const took = Date.now() - t0;
+    const answer = await polled;
+    assert.ok(took < 5_000, `close took ${took} ms`);
+    assert.ok(answer instanceof Error || answer.taskToken === undefined);
+  });
+
   it('refuses an activity in an EXPRESS state machine, as AWS does', async () => {
     const definition = JSON.stringify({ StartAt: 'W', States: { W: { Type: 'Task', Resource: activityArn('x'), End: true } } });
     const r = await refusedBy(

@@ -42,6 +42,9 @@ export function activityRoutes(app: FastifyInstance, ctx: ApiContext & Activitie
   const r = app.withTypeProvider<ZodTypeProvider>();
   const owner = (req: FastifyRequest, asked: string | undefined) => functionOwner(principalOf(req), asked);
   const tags = ['workflows'];
+  // A poll in flight ends when the server closes, not up to 60 s later.
+  const closing = new AbortController();
+  app.addHook('preClose', async () => closing.abort());
   const view = (a: Activity): z.infer<typeof ActivityView> => ({
     userId: a.userId,
     name: a.name,
@@ -138,7 +141,10 @@ export function activityRoutes(app: FastifyInstance, ctx: ApiContext & Activitie
         if (!reply.raw.writableFinished) gone.abort();
       });
       const { userId, workerName } = req.query;
-      const task = await getActivityTask(ctx, owner(req, userId), req.params.name, workerName ?? null, gone.signal);
+      const signal = AbortSignal.any([gone.signal, closing.signal]);
+      const task = await getActivityTask(ctx, owner(req, userId), req.params.name, workerName ?? null, signal);
+      // Ended by the server's close: the connection goes too (aws/routes.ts says why).
+      if (closing.signal.aborted) reply.header('connection', 'close');
       return { task: task ? { token: task.token, input: JSON.parse(task.input) as unknown } : null };
     },
   );
