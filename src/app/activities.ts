@@ -135,11 +135,18 @@ export async function getActivityTask(
 
 /**
  * The launch of an activity's Task state (workflow-tasks.ts): the activity must be the owner's
- * (its ARN in the owner's account) and exist, or the execution fails with States.Runtime as on
- * AWS. What it answers is not the task's result: the worker's SendTaskSuccess is.
+ * (its ARN in the owner's account and this Hangar's region) and exist, or the execution fails
+ * with States.Runtime as on AWS. What it answers is not the task's result: the worker's
+ * SendTaskSuccess is.
  */
-export async function runActivityTask(app: ActivitiesApp, userId: string, accountId: string, request: TaskRequest): Promise<Json> {
+export async function runActivityTask(
+  app: ActivitiesApp,
+  userId: string,
+  where: { accountId: string; region: string },
+  request: TaskRequest,
+): Promise<Json> {
   const ref = activityOf(request.resource);
-  if (!ref || ref.accountId !== accountId || !(await app.activities.getActivity(userId, ref.name))) throw activityMissing(request.resource);
+  const own = ref !== null && ref.accountId === where.accountId && ref.region === where.region;
+  if (!own || !(await app.activities.getActivity(userId, ref.name))) throw activityMissing(request.resource);
   return null;
 }

@@ -95,7 +95,8 @@ export function workflowTasks(
     const fn = functions(userId);
     return (request) => {
       if (isHangarTaskResource(request.resource)) return runHangarTask(app, parse, userId, request, closed);
-      if (isActivityResource(request.resource)) return runActivityTask(app, userId, accountOf(userId), request);
+      if (isActivityResource(request.resource))
+        return runActivityTask(app, userId, { accountId: accountOf(userId), region: app.config.awsRegion }, request);
       return fn(request);
     };
   };

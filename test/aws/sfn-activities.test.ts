@@ -317,6 +317,13 @@ describe('Step Functions activities through the AWS SDK', () => {
       (await history(execution)).map((e) => e.type),
       ['ExecutionStarted', 'TaskStateEntered', 'ExecutionFailed'],
     );
+    // An activity of that name in another region is not this one.
+    await activity('regional');
+    const elsewhere = activityArn('regional').replace(`:${REGION}:`, ':eu-west-3:');
+    const definition = JSON.stringify({ StartAt: 'Work', States: { Work: { Type: 'Task', Resource: elsewhere, End: true } } });
+    const m = await alice.send(new CreateStateMachineCommand({ name: `m${n++}`, definition, roleArn: ROLE }));
+    const other = await ended(await start(m.stateMachineArn!));
+    assert.equal(other.error, 'States.Runtime');
   });
 
   it('gives each task to one poller only, however many poll at once', async () => {
