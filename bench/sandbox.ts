@@ -5,7 +5,8 @@
  *      limits, joins them, drops to the sandbox uid and execs bwrap — no Hangar code,
  *   3. Hangar: POST /tasks {args:["/bin/true"]} → the task recorded SUCCESS, sandbox executor,
  *   4. Hangar, the built-in `noop` workload (a Node process in the sandbox),
- *   5. Hangar, /bin/true with network 'egress' (a Node forwarder in front of it),
+ *   5. Hangar, /bin/true with network 'egress' (socat in front of it, or the Node forwarder
+ *      where the host has no socat: sandbox/forward.ts),
  *   6. the same as 3 with the util-linux fallback (HANGAR_SANDBOX_ENGINE=unshare).
  * Sequential runs interleaved round-robin (drift hits all alike), then 2 concurrent
  * spawners for tasks/s. Prints p50/p99 and Hangar ÷ bare bwrap + cgroups (target ≤ 1.5× at p50).

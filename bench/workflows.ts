@@ -115,7 +115,7 @@ async function interpreter(): Promise<void> {
     accountOf: () => '123456789012',
   });
   runner.begin();
-  const app: WorkflowsApp = { workflows: store.workflows, clock, workflowRunner: runner };
+  const app: WorkflowsApp = { workflows: store.workflows, stateMachineVersions: store.stateMachineVersions, clock, workflowRunner: runner };
   const wallClock = realClock({ now: () => Date.now() });
   try {
     const cases = [

@@ -46,7 +46,8 @@ mkdir -p "$cache"
 packages=systemd,systemd-sysv,udev,dbus,linux-image-amd64,bubblewrap,curl,ca-certificates,procps,iproute2,kmod,util-linux,e2fsprogs,less
 # Installed on top with apt in the chroot (changing these does not repeat debootstrap).
 # libpam-systemd: a root login gets a session scope under user.slice, as on a real host.
-extras="libpam-systemd"
+# socat: networked sandboxes' forwarder, as .ci/run installs it (the Node forwarder without it).
+extras="libpam-systemd socat"
 
 make_rootfs() {
   rm -rf "$rootfs"

@@ -32,6 +32,7 @@ import { functionUrlRoutes, hostRewrite } from './routes/function-urls.ts';
 import { functionRoutes } from './routes/functions.ts';
 import { gatewayRoutes, rewriteHostForm } from './routes/http-gateway.ts';
 import { httpApiRoutes } from './routes/http-apis.ts';
+import { layerRoutes } from './routes/layers.ts';
 import { healthRoutes } from './routes/health.ts';
 import { opsRoutes } from './routes/ops.ts';
 import { SharedRateCounts } from './rate-counts.ts';
@@ -43,6 +44,8 @@ import { queueRoutes } from './routes/queues.ts';
 import { taskRoutes } from './routes/tasks.ts';
 import { mapRunRoutes } from './routes/map-runs.ts';
 import { activityRoutes } from './routes/activities.ts';
+import { stateMachineVersionRoutes } from './routes/state-machine-versions.ts';
+import { tagRoutes } from './routes/tags.ts';
 import { workflowRoutes } from './routes/workflows.ts';
 
 export async function buildApp(ctx: ApiContext, log: Logger): Promise<FastifyInstance> {
@@ -108,6 +111,7 @@ export async function buildApp(ctx: ApiContext, log: Logger): Promise<FastifyIns
       tags: [
         { name: 'tasks' },
         { name: 'functions' },
+        { name: 'layers' },
         { name: 'http-apis' },
         { name: 'workflows' },
         { name: 'queues' },
@@ -160,6 +164,7 @@ export async function buildApp(ctx: ApiContext, log: Logger): Promise<FastifyIns
   healthRoutes(app, ctx);
   opsRoutes(app, ctx);
   functionRoutes(app, ctx);
+  layerRoutes(app, ctx);
   functionVersionRoutes(app, ctx);
   functionInvokeRoutes(app, ctx);
   functionEventConfigRoutes(app, ctx);
@@ -186,8 +191,10 @@ export async function buildApp(ctx: ApiContext, log: Logger): Promise<FastifyIns
   functionAccessRoutes(app, ctx);
   functionUrlRoutes(app, ctx);
   workflowRoutes(app, ctx);
+  stateMachineVersionRoutes(app, ctx);
   mapRunRoutes(app, ctx);
   activityRoutes(app, ctx, accountIdOf);
+  tagRoutes(app, ctx);
   projectRoutes(app, ctx, { maxBytes: ctx.config.projectMaxBytes, maxFiles: ctx.config.projectMaxFiles });
   await liveRoutes(app, ctx);
   uiRoutes(app);

@@ -18,8 +18,11 @@ import type {
   FunctionInvocations,
   Functions,
   HttpApis,
+  Layers,
+  StateMachineVersions,
   Workflows,
   ProvisionedConcurrency,
+  ResourceTags,
   StatusCounts,
   Store,
 } from '../store/index.ts';
@@ -37,16 +40,24 @@ export interface ApiContext extends AppContext {
   functions: Functions;
   /** Users' HTTP APIs and routes (ports/http-apis.ts), served by the gateway. */
   httpApis: HttpApis;
+  /** Users' Lambda layers' versions (ports/layers.ts). */
+  layers: Layers;
   /** Users' state machines and their executions (ports/workflows.ts). */
   workflows: Workflows;
   /** Step Functions activities and the taking of their tasks (ports/activities.ts). */
   activities: Activities;
   /** Runs workflow executions in this process (app/workflow-runner.ts); null: none here. */
   workflowRunner: WorkflowRunner | null;
+  /** State machines' versions and aliases (ports/state-machine-versions.ts). */
+  stateMachineVersions: StateMachineVersions;
+  /** Where aliases' weighted picks draw from (app/state-machine-target.ts); Math.random when absent. */
+  routingRandom?: () => number;
   /** Functions' resource-based policies and URLs (ports/function-access.ts). */
   functionAccess: FunctionAccess;
   /** Provisioned concurrency configurations (ports/provisioned-concurrency.ts). */
   provisioned: ProvisionedConcurrency;
+  /** Tags of functions and state machines (ports/tags.ts). */
+  tags: ResourceTags;
   /** This process's provisioned instances' keeper, set once its function host exists. */
   provisionedKeeper?: { current: ProvisionedKeeper | null };
   /** Scale-out: the worker hosts' adverts (allocated counts on an API node). */

@@ -55,7 +55,6 @@ import {
   Internal,
   InvalidInput,
   isLoopbackAddress,
-  LATEST,
   Misconfigured,
   NotFound,
   TooLarge,
@@ -64,11 +63,11 @@ import {
   type Clock,
   type FunctionSnapshot,
 } from '../core/index.ts';
-import { FunctionHost, warmKey } from '../functions/index.ts';
+import { FunctionHost } from '../functions/index.ts';
 import type { Logger } from '../log/index.ts';
 import type { FunctionFleet, FunctionHostEntry } from '../store/index.ts';
 import { admitShared, holdMsOf } from './function-admission.ts';
-import { MAX_PAYLOAD_BYTES, runOnHost, type HostInvocation, type InvokeResult, type RemoteInvoker } from './invoke.ts';
+import { MAX_PAYLOAD_BYTES, runOnHost, warmKeyOfSnapshot, type HostInvocation, type InvokeResult, type RemoteInvoker } from './invoke.ts';
 
 /** The path a worker host takes invocations on. */
 const INVOKE_PATH = '/invocations';
@@ -92,9 +91,7 @@ const ADVERT_HEARTBEATS = 3;
 /** A change of the warm set is advertised this soon (changes in a burst make one write), ms. */
 const ADVERT_DEBOUNCE_MS = 20;
 
-const versionOf = (f: FunctionSnapshot): string => (f.version === LATEST ? LATEST : String(f.version));
-const warmKeyOf = (inv: HostInvocation): string =>
-  warmKey(inv.owner, inv.f.name, versionOf(inv.f), Buffer.from(inv.f.code.sha256, 'base64').toString('hex'));
+const warmKeyOf = (inv: HostInvocation): string => warmKeyOfSnapshot(inv.owner, inv.f);
 
 // The wire: a body is [u32 length of the JSON metadata][metadata][bytes...].
 

@@ -66,6 +66,7 @@ export {
   type HostInvocation,
   type RemoteInvoker,
   runOnHost,
+  warmKeyOfSnapshot,
 } from './invoke.ts';
 export { DISPATCH_KEY_PURPOSE, FunctionDispatcher, FunctionServer } from './dispatch.ts';
 export { holdMsOf } from './function-admission.ts';
@@ -86,6 +87,17 @@ export { createProject, terminalLane, uploadVersion, versionArchive } from './pr
 export { type ProjectCodeRef, projectCodeZip } from './function-project.ts';
 export { deleteSecret, putSecret, secretRevealer } from './secrets.ts';
 export { submitBatch, submitTask, type Submitted, type SubmittedBatch, type Trace } from './submit.ts';
+export {
+  createTaggedFunction,
+  createTaggedStateMachine,
+  listTags,
+  type Taggable,
+  taggableFunction,
+  taggableStateMachine,
+  tagResource,
+  type TagsApp,
+  untagResource,
+} from './tags.ts';
 export type { TaskRequest } from './task-request.ts';
 export { cancelTask, readResults, type Cancelled } from './tasks.ts';
 export {
@@ -124,6 +136,17 @@ export {
   type HttpApisApp,
 } from './http-apis.ts';
 export {
+  deleteLayerVersion,
+  functionLayersOf,
+  getLayerVersion,
+  layerContent,
+  layerContentUrl,
+  listLayers,
+  listLayerVersions,
+  publishLayerVersion,
+  type LayersApp,
+} from './layers.ts';
+export {
   type BreakerObserver,
   type BreakersApp,
   type BreakerTicket,
@@ -145,6 +168,8 @@ export {
   putProvisionedConfig,
 } from './provisioned.ts';
 export * from './workflows.ts';
+export * from './state-machine-versions.ts';
+export { checkQualified, machineForStart, type MachineTargetApp } from './state-machine-target.ts';
 export * from './map-runs.ts';
 export * from './activities.ts';
 export type { MapRunRecord } from '../store/index.ts';

@@ -21,10 +21,21 @@ import {
   Unavailable,
   Internal,
   parseFunctionRef,
+  type FunctionCode,
   type FunctionRef,
   type FunctionSnapshot,
 } from '../core/index.ts';
-import { BadZip, endLine, type FunctionHost, type FunctionVersionConfig, logTail, reportLine, startLine } from '../functions/index.ts';
+import {
+  BadZip,
+  endLine,
+  type FunctionHost,
+  type FunctionVersionConfig,
+  layersKey,
+  logTail,
+  reportLine,
+  startLine,
+  warmKey,
+} from '../functions/index.ts';
 import type { BlobStore } from '../blobs/index.ts';
 import type { CircuitBreakers } from './circuit-breakers.ts';
 import { admitLocally, admitShared } from './function-admission.ts';
@@ -293,19 +304,35 @@ export interface HostInvocation {
   logType: 'None' | 'Tail';
 }
 
+/** A code's SHA-256 in hex (Lambda's is base64): how its unpacked directory is named. */
+const codeHexOf = (code: FunctionCode): string => Buffer.from(code.sha256, 'base64').toString('hex');
+
+/** The warm key of `f`'s instances owned by `owner` (FunctionHost.warmKeyOf of what
+ *  versionConfigOn makes of it): how an API node finds a host that holds one. */
+export function warmKeyOfSnapshot(owner: string, f: FunctionSnapshot): string {
+  const layers = f.layers.length > 0 ? layersKey(f.layers.map((l) => codeHexOf(l.code))) : null;
+  return warmKey(owner, f.name, versionOf(f), codeHexOf(f.code), layers);
+}
+
 /** What a host's pool runs `f` as (its instances' key): its code unpacked here (once per code)
  *  and its configuration. Also what provisioned instances are kept of (app/provisioned.ts). */
 export async function versionConfigOn(host: FunctionHost, blobs: BlobStore, f: FunctionSnapshot): Promise<FunctionVersionConfig> {
-  const hex = Buffer.from(f.code.sha256, 'base64').toString('hex');
+  const loader = (code: FunctionCode, what: string) => async () => {
+    const zip = await blobs.get(code.blobKey);
+    if (!zip) throw new Internal(`the code of ${what} (${code.blobKey}) is missing from the blob store`);
+    return zip;
+  };
   let codeDir: string;
+  let optDir: string | null;
   try {
-    codeDir = await host.code.dir(hex, async () => {
-      const zip = await blobs.get(f.code.blobKey);
-      if (!zip) throw new Internal(`the code of function ${f.name} (${f.code.blobKey}) is missing from the blob store`);
-      return zip;
-    });
+    codeDir = await host.code.dir(codeHexOf(f.code), loader(f.code, `function ${f.name}`));
+    // The layers' content as the function's snapshot keeps it: a version deleted since still runs.
+    optDir = await host.opt.dir(
+      f.layers.map((l) => ({ sha256Hex: codeHexOf(l.code), load: loader(l.code, `layer ${l.name}:${l.version}`) })),
+    );
   } catch (err) {
-    if (err instanceof BadZip) throw new InvalidInput(ErrorCode.FunctionInvalid, `the function's code cannot be unpacked: ${err.message}`);
+    if (err instanceof BadZip)
+      throw new InvalidInput(ErrorCode.FunctionInvalid, `the function's code or a layer's cannot be unpacked: ${err.message}`);
     throw err;
   }
   return {
@@ -319,6 +346,7 @@ export async function versionConfigOn(host: FunctionHost, blobs: BlobStore, f: F
     secrets: f.secrets,
     network: f.network,
     codeDir,
+    ...(optDir === null ? {} : { optDir }),
   };
 }
 

@@ -31,10 +31,10 @@ import {
   type ProvisionedStatus,
 } from '../core/index.ts';
 import type { BlobStore } from '../blobs/index.ts';
-import { type FunctionError, type FunctionHost, InstancePool, warmKey } from '../functions/index.ts';
+import { type FunctionError, type FunctionHost, InstancePool } from '../functions/index.ts';
 import type { FunctionFleet, Functions, ProvisionedConcurrency } from '../store/index.ts';
 import { getFunction } from './functions.ts';
-import { versionConfigOn } from './invoke.ts';
+import { versionConfigOn, warmKeyOfSnapshot } from './invoke.ts';
 
 export interface ProvisionedApp {
   functions: Functions;
@@ -127,7 +127,7 @@ async function keptOf(app: ProvisionedApp, userId: string, f: FunctionSnapshot):
   const keeper = app.provisionedKeeper?.current;
   if (keeper) return keeper.kept(userId, f);
   if (!app.functionFleet) return { allocated: 0, initError: null };
-  const key = warmKey(userId, f.name, String(f.version), codeHex(f));
+  const key = warmKeyOfSnapshot(userId, f);
   return { allocated: (await app.functionFleet.listHosts()).reduce((n, h) => n + (h.warm[key] ?? 0), 0), initError: null };
 }
 
@@ -142,8 +142,6 @@ function initErrorOf(e: FunctionError): ProvisionedInitError {
   const message = doc && typeof doc === 'object' ? (doc as { errorMessage?: unknown }).errorMessage : undefined;
   return { errorType: e.errorType, errorMessage: typeof message === 'string' ? message : e.payload.toString('utf8') };
 }
-
-const codeHex = (f: FunctionSnapshot): string => Buffer.from(f.code.sha256, 'base64').toString('hex');
 
 export interface KeeperDeps {
   host: FunctionHost;

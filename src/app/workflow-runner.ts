@@ -12,10 +12,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import { type ExecutionInfo, type Json, type JsonObject, type MapRunUpdate, type TaskRequest, StatesFailure } from '../core/asl/index.ts';
-import { Conflict, type Execution, type StateMachine, workflowErrors } from '../core/index.ts';
+import { Conflict, type Execution, NotFound, qualifierOf, type StateMachine, workflowErrors } from '../core/index.ts';
 import { uuidv7 } from '../store/ids.ts';
-import type { ActivityTaskRecord, TaskTokenRecord, Workflows } from '../store/index.ts';
+import type { ActivityTaskRecord, StateMachineVersions, TaskTokenRecord, Workflows } from '../store/index.ts';
 import { type ExpressDeps, ExpressRunner, leaseTimers } from './express-runner.ts';
+import { machineForStart } from './state-machine-target.ts';
 import {
   executionArn,
   type InboxBody,
@@ -26,7 +27,7 @@ import {
   stateMachineArn,
   type TaskOutcome,
 } from './workflow-execution.ts';
-import type { ExpressResult, Started, TaskAnswer, WorkflowRunner } from './workflow-types.ts';
+import type { ExpressResult, Started, StartOrigin, TaskAnswer, WorkflowRunner } from './workflow-types.ts';
 
 export interface RunnerOptions {
   /** How long a claim lasts without renewal, ms. */
@@ -43,6 +44,10 @@ export interface RunnerOptions {
  *  are kept, ARN parts) and the store's workflows. */
 export interface RunnerDeps extends ExpressDeps {
   workflows: Workflows;
+  /** Versions and aliases, for a `states:startExecution` Task naming a version's or an alias's
+   *  ARN (without them such an ARN names no machine); `routingRandom` as the use cases'. */
+  stateMachineVersions?: StateMachineVersions;
+  routingRandom?: () => number;
 }
 
 /** The durable runner: STANDARD executions through the store, EXPRESS ones in memory. */
@@ -103,7 +108,7 @@ export class StoreWorkflowRunner implements WorkflowRunner {
     };
   }
 
-  async start(machine: StateMachine, name: string, input: string, parentId: string | null = null): Promise<Started> {
+  async start(machine: StateMachine, name: string, input: string, origin: StartOrigin = {}): Promise<Started> {
     const now = this.deps.clock.now();
     if (machine.type === 'EXPRESS') {
       const { expressId, startedAt } = await this.express.start(machine, name, input);
@@ -123,7 +128,9 @@ export class StoreWorkflowRunner implements WorkflowRunner {
       revisionId: machine.revisionId,
       startedAt: now,
       stoppedAt: null,
-      parentId,
+      parentId: origin.parentId ?? null,
+      stateMachineVersion: origin.version ?? null,
+      stateMachineAlias: origin.alias ?? null,
     };
     const info = this.info(machine, name, JSON.parse(input), now);
     let { live, events, frames } = LiveExecution.start(execution, info, this.now, Math.random);
@@ -419,6 +426,24 @@ export class StoreWorkflowRunner implements WorkflowRunner {
       .then((outcome) => this.drive(held, (live) => done(live, outcome)));
   }
 
+  /** The machine (at the version its ARN's qualifier names, or the one an alias picks) a child
+   *  execution runs; null when there is none of the owner's. */
+  private async childTarget(
+    userId: string,
+    name: string,
+    qualifier: string | undefined,
+  ): Promise<{ machine: StateMachine; origin: StartOrigin } | null> {
+    const versions = this.deps.stateMachineVersions;
+    if (qualifier !== undefined && !versions) return null;
+    const app = { workflows: this.deps.workflows, stateMachineVersions: versions!, routingRandom: this.deps.routingRandom };
+    try {
+      return await machineForStart(app, userId, name, qualifier === undefined ? { kind: 'latest' } : qualifierOf(qualifier));
+    } catch (e) {
+      if (e instanceof NotFound) return null;
+      throw e;
+    }
+  }
+
   /**
    * `arn:aws:states:::states:startExecution` (.sync, .sync:2, .waitForTaskToken): starts an
    * execution of another of the owner's state machines, named after the launch (Parameters.Name
@@ -431,13 +456,14 @@ export class StoreWorkflowRunner implements WorkflowRunner {
     const account = this.deps.accountOf(parent.userId);
     const arn = typeof params.StateMachineArn === 'string' ? STATE_MACHINE_ARN.exec(params.StateMachineArn) : null;
     if (!arn) throw new StatesFailure('StepFunctions.InvalidArnException', `Invalid Arn: '${String(params.StateMachineArn)}'`);
-    const machine = arn[1] === account ? await this.deps.workflows.getStateMachine(parent.userId, arn[2]) : null;
-    if (!machine) throw new StatesFailure('StepFunctions.StateMachineDoesNotExistException', `State Machine Does Not Exist: '${arn[0]}'`);
+    const target = arn[1] === account ? await this.childTarget(parent.userId, arn[2], arn[3]) : null;
+    if (!target) throw new StatesFailure('StepFunctions.StateMachineDoesNotExistException', `State Machine Does Not Exist: '${arn[0]}'`);
+    const { machine, origin } = target;
     const name = typeof params.Name === 'string' ? params.Name : l.attempt;
     const input = params.Input === undefined ? '{}' : typeof params.Input === 'string' ? params.Input : JSON.stringify(params.Input);
     let child: Execution;
     if (machine.type === 'EXPRESS') {
-      const started = await this.start(machine, name, input);
+      const started = await this.start(machine, name, input, origin);
       if (started.type !== 'EXPRESS') throw new Error('an EXPRESS machine started otherwise');
       return {
         ExecutionArn: `arn:aws:states:${this.deps.region}:${account}:express:${machine.name}:${name}:${started.expressId}`,
@@ -445,7 +471,7 @@ export class StoreWorkflowRunner implements WorkflowRunner {
       };
     }
     try {
-      const started = await this.start(machine, name, input, parent.id);
+      const started = await this.start(machine, name, input, { ...origin, parentId: parent.id });
       if (started.type !== 'STANDARD') throw new Error('a STANDARD machine started otherwise');
       child = started.execution;
     } catch (e) {
@@ -523,7 +549,7 @@ export class StoreWorkflowRunner implements WorkflowRunner {
 }
 
 const CHILD = /^arn:aws[a-zA-Z-]*:states:::states:startExecution(\.sync(:2)?|\.waitForTaskToken)?$/;
-const STATE_MACHINE_ARN = /^arn:aws[a-zA-Z-]*:states:[a-z0-9-]+:(\d{12}):stateMachine:([^:]+)$/;
+const STATE_MACHINE_ARN = /^arn:aws[a-zA-Z-]*:states:[a-z0-9-]+:(\d{12}):stateMachine:([^:]+)(?::([^:]+))?$/;
 
 interface Held {
   live: LiveExecution;

@@ -28,10 +28,18 @@ export interface ExpressResult {
   cause: string | null;
 }
 
+/** What a start came through: the version (and alias) whose definition `machine` carries (none:
+ *  the machine's current revision), and the execution whose Task started it. */
+export interface StartOrigin {
+  version?: number;
+  alias?: string;
+  parentId?: string;
+}
+
 export interface WorkflowRunner {
   /** A new execution: STANDARD stored and run (idempotent by name as the store says), EXPRESS
-   *  started in memory. */
-  start(machine: StateMachine, name: string, input: string): Promise<Started>;
+   *  started in memory. `machine` carries the definition it runs (a version's, when `origin` names one). */
+  start(machine: StateMachine, name: string, input: string, origin?: StartOrigin): Promise<Started>;
   /** An EXPRESS execution run to its end. */
   runExpress(machine: StateMachine, name: string, input: string): Promise<ExpressResult>;
   /** StopExecution: ABORTED now, whoever runs it. */

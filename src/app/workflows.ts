@@ -16,7 +16,9 @@ import {
   type HistoryEventRecord,
   InvalidDefinition,
   InvalidInput,
+  type MachineQualifier,
   type StateMachine,
+  type StateMachineVersion,
   type StateMachineInput,
   type StateMachinePatch,
   type StateMachineType,
@@ -24,13 +26,19 @@ import {
   workflowErrors,
 } from '../core/index.ts';
 import { type Diagnostic, invalidDefinitionMessage, validateDefinitionText } from '../core/asl/index.ts';
-import type { Workflows } from '../store/index.ts';
+import type { StateMachineVersions, Workflows } from '../store/index.ts';
+import { checkQualified, machineForStart } from './state-machine-target.ts';
 import type { ExpressResult, Started, TaskAnswer, WorkflowRunner } from './workflow-types.ts';
 
-export type { ExpressResult, Started, TaskAnswer, WorkflowRunner } from './workflow-types.ts';
+export type { ExpressResult, Started, StartOrigin, TaskAnswer, WorkflowRunner } from './workflow-types.ts';
 
 export interface WorkflowsApp {
   workflows: Workflows;
+  /** The machines' versions and aliases (ports/state-machine-versions.ts). */
+  stateMachineVersions: StateMachineVersions;
+  /** Where an alias's weighted pick of a version draws from (core pickVersion); Math.random when
+   *  absent, a seeded generator (core seededRandom) where a test needs the same picks again. */
+  routingRandom?: () => number;
   clock: Clock;
   /** Runs executions in this process; null where none can run (no functions reachable). */
   workflowRunner: WorkflowRunner | null;
@@ -54,6 +62,16 @@ export interface CreateStateMachineInput {
   type?: StateMachineType;
   roleArn?: string;
   description?: string;
+  /** Publish the machine as its first version (CreateStateMachine's `publish`). */
+  publish?: boolean;
+  /** That version's description; only with publish. */
+  versionDescription?: string;
+}
+
+/** UpdateStateMachine's and CreateStateMachine's `publish` and `versionDescription`. */
+export interface PublishOption {
+  publish?: boolean;
+  versionDescription?: string;
 }
 
 /** The diagnostics of ValidateStateMachineDefinition: empty when the definition is valid. */
@@ -101,11 +119,28 @@ function checkType(type: unknown): StateMachineType {
   return type as StateMachineType;
 }
 
-function checkDescription(description: unknown): string {
+export function checkDescription(description: unknown): string {
   if (description === undefined) return '';
   if (typeof description !== 'string' || description.length > 256)
     throw new InvalidInput(ErrorCode.WorkflowInvalid, 'description is a string of at most 256 characters');
   return description;
+}
+
+function checkPublish(o: PublishOption): { description: string } | null {
+  if (o.publish !== undefined && typeof o.publish !== 'boolean')
+    throw new InvalidInput(ErrorCode.WorkflowInvalid, 'publish must be true or false');
+  if (!o.publish) {
+    if (o.versionDescription !== undefined)
+      throw new InvalidInput(ErrorCode.WorkflowInvalid, 'versionDescription can only be set when publish is true');
+    return null;
+  }
+  return { description: checkDescription(o.versionDescription) };
+}
+
+/** The machine's current revision published (the existing version when it has one): `revisionId`
+ *  is the revision just written, so an update slipped in between is a Conflict, not a version of it. */
+function publishRevision(app: WorkflowsApp, m: StateMachine, description: string): Promise<StateMachineVersion> {
+  return app.stateMachineVersions.publishVersion(m.userId, m.name, m.revisionId, description, app.clock.now()).then((r) => r.version);
 }
 
 function checkRoleArn(roleArn: unknown): string {
@@ -119,8 +154,9 @@ export async function createStateMachine(
   app: WorkflowsApp,
   userId: string,
   input: CreateStateMachineInput,
-): Promise<{ machine: StateMachine; created: boolean }> {
+): Promise<{ machine: StateMachine; created: boolean; version: StateMachineVersion | null }> {
   const type = checkType(input.type);
+  const publish = checkPublish(input);
   const checked: StateMachineInput = {
     name: checkStateMachineName(input.name),
     type,
@@ -128,7 +164,8 @@ export async function createStateMachine(
     roleArn: checkRoleArn(input.roleArn),
     description: checkDescription(input.description),
   };
-  return app.workflows.createStateMachine(userId, checked, randomUUID(), app.clock.now());
+  const { machine, created } = await app.workflows.createStateMachine(userId, checked, randomUUID(), app.clock.now());
+  return { machine, created, version: publish ? await publishRevision(app, machine, publish.description) : null };
 }
 
 export async function getStateMachine(app: WorkflowsApp, userId: string, name: string): Promise<StateMachine> {
@@ -141,13 +178,22 @@ export function listStateMachines(app: WorkflowsApp, userId: string, page: { lim
   return app.workflows.listStateMachines(userId, { limit: pageLimit(page.limit), after: page.after });
 }
 
-export async function updateStateMachine(app: WorkflowsApp, userId: string, name: string, patch: StateMachinePatch): Promise<StateMachine> {
+/** The patch applied; with publish, the revision it leaves published as a version too. */
+export async function updateStateMachine(
+  app: WorkflowsApp,
+  userId: string,
+  name: string,
+  patch: StateMachinePatch,
+  options: PublishOption = {},
+): Promise<{ machine: StateMachine; version: StateMachineVersion | null }> {
+  const publish = checkPublish(options);
   const machine = await getStateMachine(app, userId, name);
   const checked: StateMachinePatch = {};
   if (patch.definition !== undefined) checked.definition = checkDefinition(patch.definition, machine.type);
   if (patch.roleArn !== undefined) checked.roleArn = checkRoleArn(patch.roleArn);
   if (patch.description !== undefined) checked.description = checkDescription(patch.description);
-  return app.workflows.updateStateMachine(userId, name, checked, randomUUID(), app.clock.now());
+  const updated = await app.workflows.updateStateMachine(userId, name, checked, randomUUID(), app.clock.now());
+  return { machine: updated, version: publish ? await publishRevision(app, updated, publish.description) : null };
 }
 
 export async function deleteStateMachine(app: WorkflowsApp, userId: string, name: string): Promise<void> {
@@ -159,6 +205,8 @@ export interface StartInput {
   name?: string;
   /** JSON text; default "{}". */
   input?: string;
+  /** Run a version, or the version an alias picks; default: the machine's current revision. */
+  qualifier?: MachineQualifier;
 }
 
 function checkInput(input: string | undefined): string {
@@ -180,10 +228,10 @@ export function runnerOf(app: WorkflowsApp): WorkflowRunner {
 }
 
 export async function startExecution(app: WorkflowsApp, userId: string, machineName: string, input: StartInput): Promise<Started> {
-  const machine = await getStateMachine(app, userId, machineName);
+  const { machine, origin } = await machineForStart(app, userId, machineName, input.qualifier);
   const name = input.name === undefined ? randomUUID() : checkExecutionName(input.name);
   const text = checkInput(input.input);
-  return runnerOf(app).start(machine, name, text);
+  return runnerOf(app).start(machine, name, text, origin);
 }
 
 /** StartSyncExecution: an EXPRESS machine's execution run to its end. */
@@ -193,7 +241,7 @@ export async function startSyncExecution(
   machineName: string,
   input: StartInput,
 ): Promise<ExpressResult> {
-  const machine = await getStateMachine(app, userId, machineName);
+  const { machine } = await machineForStart(app, userId, machineName, input.qualifier);
   if (machine.type !== 'EXPRESS') throw new InvalidInput(ErrorCode.WorkflowInvalid, 'StartSyncExecution runs EXPRESS state machines only');
   const name = input.name === undefined ? randomUUID() : checkExecutionName(input.name);
   return runnerOf(app).runExpress(machine, name, checkInput(input.input));
@@ -236,10 +284,12 @@ export async function findExecution(app: WorkflowsApp, userId: string, machineNa
 export async function listExecutions(
   app: WorkflowsApp,
   userId: string,
-  q: { stateMachineName?: string; status?: ExecutionStatus; limit?: number; after?: string },
+  q: { stateMachineName?: string; status?: ExecutionStatus; limit?: number; after?: string; qualifier?: MachineQualifier },
 ): Promise<Execution[]> {
-  if (q.stateMachineName !== undefined) await getStateMachine(app, userId, q.stateMachineName);
-  return app.workflows.listExecutions(userId, { ...q, limit: pageLimit(q.limit) });
+  if (q.stateMachineName !== undefined) await checkQualified(app, userId, q.stateMachineName, q.qualifier);
+  const { qualifier, ...rest } = q;
+  const by = qualifier?.kind === 'version' ? { version: qualifier.version } : qualifier?.kind === 'alias' ? { alias: qualifier.alias } : {};
+  return app.workflows.listExecutions(userId, { ...rest, ...by, limit: pageLimit(q.limit) });
 }
 
 export async function executionHistory(

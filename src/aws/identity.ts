@@ -36,3 +36,8 @@ export function arn(service: string, region: string, accountId: string, resource
 export function functionArn(region: string, accountId: string, name: string, qualifier?: string): string {
   return arn('lambda', region, accountId, `function:${name}${qualifier ? `:${qualifier}` : ''}`);
 }
+
+/** A Lambda layer's ARN (with `version`, a layer version's). */
+export function layerArn(region: string, accountId: string, name: string, version?: number): string {
+  return arn('lambda', region, accountId, `layer:${name}${version === undefined ? '' : `:${version}`}`);
+}

@@ -20,7 +20,8 @@ export function sendReply(reply: FastifyReply, protocol: Protocol, r: AwsReply):
 /**
  * restJson1 names the error in `x-amzn-ErrorType` and says `{"message"}` (Lambda's own errors add
  * `"Type": "User" | "Service"`; the front end's refusals of a signature do not). awsJson names it
- * in the body's `__type`.
+ * in the body's `__type`, beside the members its error shape has (Step Functions' ResourceNotFound
+ * and TooManyTags name the `resourceName`).
  */
 export function sendError(reply: FastifyReply, protocol: Protocol, err: AwsError, opts: { signature: boolean }): FastifyReply {
   reply.code(err.status);
@@ -29,5 +30,5 @@ export function sendError(reply: FastifyReply, protocol: Protocol, err: AwsError
     const body = opts.signature ? { message: err.message } : { ...err.fields, Type: err.fault, message: err.message };
     return reply.type(JSON_TYPES[protocol]).send(JSON.stringify(body));
   }
-  return reply.type(JSON_TYPES[protocol]).send(JSON.stringify({ __type: err.type, message: err.message }));
+  return reply.type(JSON_TYPES[protocol]).send(JSON.stringify({ ...err.fields, __type: err.type, message: err.message }));
 }

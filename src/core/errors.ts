@@ -66,6 +66,11 @@ export const ErrorCode = {
   FunctionPolicyNotFound: 'FUNCTION_POLICY_NOT_FOUND',
   FunctionUrlExists: 'FUNCTION_URL_EXISTS',
   FunctionUrlNotFound: 'FUNCTION_URL_NOT_FOUND',
+  // Layers (core/layer.ts).
+  /** A layer's name, version, ARN or settings are not valid as sent. */
+  LayerInvalid: 'LAYER_INVALID',
+  /** No such layer version of the caller's (another user's is not found either). */
+  LayerNotFound: 'LAYER_NOT_FOUND',
   // HTTP routes (core/http-api/).
   /** A route key, or an HTTP API's CORS or throttle setting, is not valid as sent. */
   HttpRouteInvalid: 'HTTP_ROUTE_INVALID',
@@ -92,6 +97,23 @@ export const ErrorCode = {
   MapRunNotFound: 'MAP_RUN_NOT_FOUND',
   /** No activity of that name is the user's (core/activity.ts). */
   ActivityNotFound: 'ACTIVITY_NOT_FOUND',
+  // State machine versions and aliases (core/state-machine-version.ts).
+  StateMachineVersionNotFound: 'STATE_MACHINE_VERSION_NOT_FOUND',
+  StateMachineAliasNotFound: 'STATE_MACHINE_ALIAS_NOT_FOUND',
+  /** An alias of that name exists with another description or routing. */
+  StateMachineAliasExists: 'STATE_MACHINE_ALIAS_EXISTS',
+  /** A publish named a revision id that is no longer the machine's current one. */
+  StateMachineRevisionMismatch: 'STATE_MACHINE_REVISION_MISMATCH',
+  /** A version an alias routes to cannot be deleted. */
+  StateMachineVersionInUse: 'STATE_MACHINE_VERSION_IN_USE',
+  /** The machine has as many versions (1,000) or aliases (100) as it may. */
+  StateMachineVersionQuota: 'STATE_MACHINE_VERSION_QUOTA',
+  StateMachineAliasQuota: 'STATE_MACHINE_ALIAS_QUOTA',
+  // Resource tags (core/tags.ts).
+  /** A tag's key or value is not one the service takes (length, characters, the `aws:` prefix). */
+  TagInvalid: 'TAG_INVALID',
+  /** The resource would have more tags than the service allows (50). */
+  TagLimitExceeded: 'TAG_LIMIT_EXCEEDED',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

@@ -21,6 +21,8 @@ export const FUNCTION_LIMITS = {
   descriptionMax: 256,
   handlerMax: 128,
   aliasNameMax: 128,
+  /** Layers a function may use. */
+  layersMax: 5,
   /** Lambda gives a function one vCPU at 1,769 MB, and CPU in proportion to memory. */
   mbPerVcpu: 1769,
 } as const;
@@ -55,6 +57,16 @@ export interface FunctionConfig {
   secrets: string[];
   network: FunctionNetwork;
   description: string;
+  /** The layer versions whose contents appear at /opt, in this order (later over earlier). */
+  layers: FunctionLayer[];
+}
+
+/** A layer version a function uses (core/layer.ts), with the content it runs with: kept in the
+ *  function's snapshot, so a version deleted later still runs where it is used, as on Lambda. */
+export interface FunctionLayer {
+  name: string;
+  version: number;
+  code: FunctionCode;
 }
 
 /** The code: a zip as Lambda takes it, its bytes in the BlobStore under `blobKey`. */
@@ -88,6 +100,8 @@ export interface FunctionConfigInput {
   secrets?: string[];
   network?: string;
   description?: string;
+  /** Resolved by the caller from the ARNs given (app/layers.ts). */
+  layers?: FunctionLayer[];
 }
 
 /** What UpdateFunctionConfiguration may change; absent fields stay as they are. */
@@ -272,7 +286,28 @@ export function newFunctionConfig(input: FunctionConfigInput): FunctionConfig {
     secrets: checkSecrets(input.secrets ?? [], environment),
     network: checkNetwork(input.network ?? FunctionNetwork.none),
     description: checkDescription('description', input.description ?? ''),
+    layers: checkFunctionLayers(input.layers ?? []),
   };
+}
+
+/** At most five layers, one version of each (as Lambda: two versions of one layer would each
+ *  hide the other's files). Their order is kept: it is the order they are laid out in. */
+export function checkFunctionLayers(layers: FunctionLayer[]): FunctionLayer[] {
+  if (layers.length > FUNCTION_LIMITS.layersMax)
+    throw invalid(`a function may use at most ${FUNCTION_LIMITS.layersMax} layers, not ${layers.length}`);
+  const names = new Set<string>();
+  for (const l of layers) {
+    if (names.has(l.name)) throw invalid(`a function may use one version of layer ${l.name}, not two`);
+    names.add(l.name);
+  }
+  return layers.map((l) => ({ name: l.name, version: l.version, code: { ...l.code } }));
+}
+
+/** Whether two lists of layers are the same versions with the same content, in the same order. */
+export function sameLayers(a: FunctionLayer[], b: FunctionLayer[]): boolean {
+  return (
+    a.length === b.length && a.every((l, i) => l.name === b[i].name && l.version === b[i].version && l.code.sha256 === b[i].code.sha256)
+  );
 }
 
 /**
@@ -291,6 +326,7 @@ export function applyConfigPatch(current: FunctionConfig, patch: FunctionConfigP
     secrets: pick('secrets') as string[],
     network: pick('network') as string,
     description: pick('description') as string,
+    layers: pick('layers') as FunctionLayer[],
   });
 }
 
@@ -343,7 +379,8 @@ export function sameRunning(a: FunctionSnapshot, b: FunctionSnapshot): boolean {
     a.network === b.network &&
     sameMap(a.environment, b.environment) &&
     a.secrets.length === b.secrets.length &&
-    a.secrets.every((s, i) => s === b.secrets[i])
+    a.secrets.every((s, i) => s === b.secrets[i]) &&
+    sameLayers(a.layers, b.layers)
   );
 }
 

@@ -64,6 +64,11 @@ export interface Execution {
   stoppedAt: number | null;
   /** The execution that started this one (a `states:startExecution` Task); null otherwise. */
   parentId: string | null;
+  /** The version it runs when started through a version's or an alias's ARN; null when started
+   *  through the machine's own (unqualified) ARN, even if a version has the same revision (as AWS). */
+  stateMachineVersion: number | null;
+  /** The alias it was started through; null otherwise. */
+  stateMachineAlias: string | null;
 }
 
 /** An event of an execution's history, as GetExecutionHistory lists it. */

@@ -44,7 +44,7 @@ export interface ExecutionRequest {
   project?: { inDir: string; outDir: string };
   /** Sandbox only, for long-lived processes such as function instances (src/functions/):
    *  host paths bound read-only inside (a function's code at /var/task), host unix sockets
-   *  reachable inside on 127.0.0.1:port (the forwarder, workloads/egress-forward.ts: the
+   *  reachable inside on 127.0.0.1:port (the forwarder, sandbox/forward.ts: the
    *  Runtime API at 9001), the working directory inside, and the private /tmp's size. */
   sandbox?: SandboxExtras;
 }
@@ -66,6 +66,11 @@ export interface SandboxExtras {
    *  the API's thread in the middle of its writev, one context switch per request; batch
    *  instances measured +10% requests/s and -0.4 ms p50 at 16 concurrent (docs/benchmarks.md). */
   batch?: boolean;
+  /** Where Hangar's Node, built-in workloads and package.json appear inside (default
+   *  /opt/hangar, which tasks know): a function instance's /opt is its layers'. */
+  hangarDir?: string;
+  /** PATH inside (default /usr/local/bin:/usr/bin:/bin): a function's is Lambda's, with /opt/bin. */
+  path?: string;
 }
 
 export interface CapturedOutput {

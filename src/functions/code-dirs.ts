@@ -57,7 +57,8 @@ export class CodeDirectories {
   }
 }
 
-async function exists(path: string): Promise<boolean> {
+/** Whether something is at `path`. */
+export async function exists(path: string): Promise<boolean> {
   try {
     await stat(path);
     return true;

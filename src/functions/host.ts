@@ -4,9 +4,10 @@
  * on the embedded shape that is the process serving the API, so the count is exact. (On the
  * scale-out shape the count is the store's, shared by every API node: app/dispatch.ts.)
  */
-import { basename } from 'node:path';
+import { basename, join } from 'node:path';
 import { ErrorCode, Unavailable } from '../core/index.ts';
 import { CodeDirectories } from './code-dirs.ts';
+import { OptDirectories } from './opt-dirs.ts';
 import { instancesUnreachable, UNREACHABLE_FOR_CALLERS } from './reach.ts';
 import { warmKey } from './warm-key.ts';
 import { InstancePool, type PoolDeps, type PoolOptions } from './pool.ts';
@@ -15,6 +16,8 @@ import type { FunctionVersionConfig } from './runtimes.ts';
 export class FunctionHost {
   readonly pool: InstancePool;
   readonly code: CodeDirectories;
+  /** The layers' merged contents (bound at /opt), beside the code they link to. */
+  readonly opt: OptDirectories;
   private readonly inflight = new Map<string, number>();
   private readonly sandboxUid: number | null;
   /** Why instances cannot start here, as checkReach() last found; null: nothing known against. */
@@ -25,6 +28,7 @@ export class FunctionHost {
     const { codeDir, sandboxUid, ...poolDeps } = deps;
     this.pool = new InstancePool({ ...poolDeps, beforeStart: () => this.startable() }, o);
     this.code = new CodeDirectories(codeDir);
+    this.opt = new OptDirectories(join(codeDir, 'opt'), this.code);
     this.sandboxUid = sandboxUid ?? null;
   }
 
@@ -81,7 +85,7 @@ export class FunctionHost {
 
   /** The warm key of an instance of `config` owned by `owner`. */
   static warmKeyOf(owner: string, config: FunctionVersionConfig): string {
-    return warmKey(owner, config.name, config.version, basename(config.codeDir));
+    return warmKey(owner, config.name, config.version, basename(config.codeDir), config.optDir ? basename(config.optDir) : null);
   }
 
   /** Invocations in flight, all functions. */

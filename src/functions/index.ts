@@ -1,6 +1,7 @@
 /** Functions: warm instances of Lambda-style handlers speaking the AWS Lambda Runtime API, in
  *  the task sandbox. The only module other subsystems import. */
 export { CodeDirectories } from './code-dirs.ts';
+export { layersKey, OptDirectories, type LayerContent } from './opt-dirs.ts';
 export { FunctionHost } from './host.ts';
 export { codeDirOf, instancesUnreachable, UNREACHABLE_FOR_CALLERS } from './reach.ts';
 export {
@@ -27,6 +28,6 @@ export {
 } from './runtime-api.ts';
 export { cpuUnitsFor, type FunctionVersionConfig, lambdaEnvironment, MB_PER_VCPU, RuntimeFamily } from './runtimes.ts';
 export { type FunctionOwner, InstancePool, type PoolDeps, type PoolOptions } from './pool.ts';
-export { BadZip, MAX_UNZIPPED_BYTES, unzipTo } from './unzip.ts';
+export { BadZip, MAX_UNZIPPED_BYTES, unzippedBytes, unzipTo } from './unzip.ts';
 export { type ZipEntry, zipEntries } from './zip.ts';
 export { warmKey } from './warm-key.ts';

@@ -24,6 +24,8 @@ import {
   IN_RUNTIME,
   IN_RUNTIME_API_SOCKET,
   INIT_MIN_CPU_UNITS,
+  IN_HANGAR,
+  IN_OPT,
   IN_TASK,
   lambdaEnvironment,
   RUNTIME_API_PORT,
@@ -192,12 +194,15 @@ export class Instance {
         binds: [
           { source: config.codeDir, target: IN_TASK },
           { source: RUNTIMES_DIR, target: IN_RUNTIME },
+          ...(config.optDir ? [{ source: config.optDir, target: IN_OPT }] : []),
           ...(self ? [{ source: api.socketPath, target: IN_RUNTIME_API_SOCKET, writable: true }] : []),
         ],
         forwards: self ? [] : [{ socket: api.socketPath, port: RUNTIME_API_PORT }],
         cwd: IN_TASK,
         tmpBytes: TMP_BYTES,
         batch: true,
+        hangarDir: IN_HANGAR,
+        path: env.PATH,
         onCpuControl: (setCpus, peakMemory) => {
           this.setCpus = setCpus;
           this.peakMemory = peakMemory;

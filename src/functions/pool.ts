@@ -50,6 +50,8 @@ function keyOf(o: FunctionOwner, f: FunctionVersionConfig): string {
     f.name,
     f.version,
     f.codeDir,
+    // New layers are a new /opt: an instance of the old ones must not serve the next invocation.
+    f.optDir ?? null,
     f.runtime,
     f.handler,
     f.memoryMb,

@@ -26,12 +26,20 @@ export interface FunctionVersionConfig {
   network: 'none' | 'egress';
   /** The function's code, unpacked, on the host: bound read-only at /var/task. */
   codeDir: string;
+  /** Its layers' contents, merged in order, on the host (functions/opt-dirs.ts): bound
+   *  read-only at /opt. Absent: the function has no layers. */
+  optDir?: string;
 }
 
 /** Where the built-in runtimes are on the host, and where they and the code appear inside. */
 export const RUNTIMES_DIR = fileURLToPath(new URL('./runtimes/', import.meta.url));
 export const IN_RUNTIME = '/var/runtime';
 export const IN_TASK = '/var/task';
+/** Where a function's layers appear, as on Lambda. */
+export const IN_OPT = '/opt';
+/** Where Hangar's own Node and workloads appear inside an instance (a task's /opt/hangar):
+ *  /opt is the layers'. */
+export const IN_HANGAR = '/var/hangar';
 /** Where the Runtime API answers inside the sandbox (its own loopback), as on Lambda. */
 export const RUNTIME_API_PORT = 9001;
 /** Lambda's default ephemeral storage (/tmp). */
@@ -88,13 +96,40 @@ function executionEnv(runtime: RuntimeFamily): string {
   }
 }
 
-/** The environment as Lambda sets it: the function's own variables, then the reserved ones
- *  (which the function cannot override, as on Lambda). */
+/**
+ * Where a runtime looks for what layers bring, as Lambda's runtimes set it (its "Defined runtime
+ * environment variables" and each runtime's bootstrap): PATH with /opt/bin, LD_LIBRARY_PATH with
+ * the code's and /opt/lib, and for Node NODE_PATH with the layers' node_modules, the pinned
+ * Node's own directory first. Python's is in its bootstrap (sys.path). A function may set its
+ * own: they are not reserved.
+ */
+export function searchPaths(runtime: RuntimeFamily): Record<string, string> {
+  const major = process.versions.node.split('.')[0];
+  return {
+    PATH: `/usr/local/bin:/usr/bin:/bin:${IN_OPT}/bin`,
+    LD_LIBRARY_PATH: `/lib64:/usr/lib64:${IN_RUNTIME}:${IN_RUNTIME}/lib:${IN_TASK}:${IN_TASK}/lib:${IN_OPT}/lib`,
+    ...(runtime === 'nodejs'
+      ? {
+          NODE_PATH: [
+            `${IN_OPT}/nodejs/node${major}/node_modules`,
+            `${IN_OPT}/nodejs/node_modules`,
+            `${IN_RUNTIME}/node_modules`,
+            IN_RUNTIME,
+            IN_TASK,
+          ].join(':'),
+        }
+      : {}),
+  };
+}
+
+/** The environment as Lambda sets it: the search paths, the function's own variables, then the
+ *  reserved ones (which the function cannot override, as on Lambda). */
 export function lambdaEnvironment(
   f: FunctionVersionConfig,
   o: { region: string; logStreamName: string; initializationType: 'on-demand' | 'provisioned-concurrency' },
 ): Record<string, string> {
   return {
+    ...searchPaths(f.runtime),
     ...f.environment,
     AWS_LAMBDA_FUNCTION_NAME: f.name,
     AWS_LAMBDA_FUNCTION_VERSION: f.version,

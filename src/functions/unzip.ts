@@ -76,6 +76,12 @@ function entriesOf(zip: Buffer): Entry[] {
   return entries;
 }
 
+/** What the zip says it unzips to, bytes (its central directory's sizes; unzipTo holds the zip
+ *  to them). BadZip when it cannot be read. */
+export function unzippedBytes(zip: Buffer): number {
+  return entriesOf(zip).reduce((n, e) => n + e.size, 0);
+}
+
 /** The entry's path inside the directory, or a refusal: absolute, `..`, backslashes, NUL. */
 export function safePath(name: string): string {
   if (name.includes('\0') || name.includes('\\')) throw new BadZip(`zip entry '${name}' has a forbidden character`);

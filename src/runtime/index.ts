@@ -43,10 +43,13 @@ import {
   type FunctionInvocations,
   type Functions,
   type HttpApis,
+  type Layers,
   type Store,
   type Workflows,
   type Activities,
   type ExpressStarts,
+  type StateMachineVersions,
+  type ResourceTags,
 } from '../store/index.ts';
 import type { Clock } from '../core/index.ts';
 import { Maintenance, OutputSink, WorkerPool } from '../worker/index.ts';
@@ -115,9 +118,12 @@ export async function openStore(config: Config): Promise<
     readonly functionFleet: FunctionFleet;
     readonly functionInvocations: FunctionInvocations;
     readonly httpApis: HttpApis;
+    readonly layers: Layers;
     readonly workflows: Workflows;
     readonly expressStarts: ExpressStarts;
     readonly activities: Activities;
+    readonly stateMachineVersions: StateMachineVersions;
+    readonly tags: ResourceTags;
   }
 > {
   const retry = { baseMs: config.retryBaseMs, maxMs: config.retryMaxMs };
@@ -148,6 +154,9 @@ export interface PlatformOptions {
   log?: Logger;
   /** Replaces the default executor (benchmarks measure dispatch with an in-process no-op). */
   executor?: Executor;
+  /** Where state machine aliases draw their weighted picks from (Math.random by default; tests
+   *  pass core seededRandom to know each pick). */
+  routingRandom?: () => number;
 }
 
 export async function startPlatform(config: Config, roles: Roles, opts: PlatformOptions = {}): Promise<Platform> {
@@ -245,11 +254,15 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
       blobs,
       functions: store.functions,
       httpApis: store.httpApis,
+      layers: store.layers,
       workflows: store.workflows,
       activities: store.activities,
+      stateMachineVersions: store.stateMachineVersions,
+      routingRandom: opts.routingRandom,
       workflowRunner: null,
       functionAccess: store.functionAccess,
       provisioned: store.provisioned,
+      tags: store.tags,
       provisionedKeeper,
       functionFleet: dispatchKey ? store.functionFleet : null,
       functionHost,
@@ -280,6 +293,8 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
     workflowRunner = new StoreWorkflowRunner(
       {
         workflows: store.workflows,
+        stateMachineVersions: store.stateMachineVersions,
+        routingRandom: opts.routingRandom,
         expressStarts: store.expressStarts,
         clock,
         log: log.child({ module: 'workflows' }),

@@ -8,6 +8,7 @@ import {
   InvalidInput,
   LATEST,
   type FunctionAlias,
+  type FunctionLayer,
   type FunctionNetwork,
   type FunctionSnapshot,
   type FunctionState,
@@ -18,7 +19,7 @@ import type { Row } from './row.ts';
 
 /** The snapshot's columns after (user_id, name): what snapshotValues gives, in this order. */
 export const SNAPSHOT_COLUMNS =
-  'runtime, runtime_family, handler, memory_mb, timeout_s, environment, secrets, network, description, code_sha256, code_size, code_key, revision_id, state, last_modified';
+  'runtime, runtime_family, handler, memory_mb, timeout_s, environment, secrets, network, description, code_sha256, code_size, code_key, revision_id, state, last_modified, layers';
 
 export function snapshotValues(s: FunctionSnapshot): (string | number | null)[] {
   return [
@@ -37,6 +38,7 @@ export function snapshotValues(s: FunctionSnapshot): (string | number | null)[] 
     s.revisionId,
     s.state,
     s.lastModified,
+    JSON.stringify(s.layers),
   ];
 }
 
@@ -61,6 +63,7 @@ export function snapshotFromRow(r: Row): FunctionSnapshot {
     revisionId: String(r.revision_id),
     lastModified: Number(r.last_modified),
     state: String(r.state) as FunctionState,
+    layers: JSON.parse(String(r.layers)) as FunctionLayer[],
   };
 }
 

@@ -27,7 +27,7 @@ export function machineFromRow(r: Row): StateMachine {
 
 /** EXECUTION_COLUMNS' values, in order. */
 export const EXECUTION_COLUMNS =
-  'id, user_id, state_machine_name, name, status, input, output, error, cause, definition, revision_id, started_at, stopped_at, parent_id';
+  'id, user_id, state_machine_name, name, status, input, output, error, cause, definition, revision_id, started_at, stopped_at, parent_id, version, alias_name';
 
 export function executionValues(e: Execution): (string | number | null)[] {
   return [
@@ -45,6 +45,8 @@ export function executionValues(e: Execution): (string | number | null)[] {
     e.startedAt,
     e.stoppedAt,
     e.parentId,
+    e.stateMachineVersion,
+    e.stateMachineAlias,
   ];
 }
 
@@ -64,6 +66,8 @@ export function executionFromRow(r: Row): Execution {
     startedAt: Number(r.started_at),
     stoppedAt: numOrNull(r.stopped_at),
     parentId: strOrNull(r.parent_id),
+    stateMachineVersion: numOrNull(r.version),
+    stateMachineAlias: strOrNull(r.alias_name),
   };
 }
 

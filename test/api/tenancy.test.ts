@@ -127,6 +127,8 @@ describe('ownership', () => {
     assert.equal((await as(alice, 'PUT', '/functions/ALICE_FN/policy/main', policyStatement)).statusCode, 201);
     const aliceFn = (await as(alice, 'GET', '/functions/ALICE_FN')).json();
     const aliceApi = (await as(alice, 'POST', '/http-apis', { name: 'ALICE_API' })).json().apiId;
+    const layerZip = { zip: makeZip({ 'bin/ALICE_TOOL': 'x' }).toString('base64') };
+    assert.equal((await as(alice, 'POST', '/layers/ALICE_LAYER/versions', layerZip)).statusCode, 201);
     assert.equal(
       (await as(alice, 'POST', `/http-apis/${aliceApi}/routes`, { routeKey: 'GET /a', functionName: 'ALICE_FN' })).statusCode,
       201,
@@ -164,61 +166,75 @@ describe('ownership', () => {
               ? [project]
               : path.startsWith('/functions')
                 ? ['ALICE_FN']
-                : path.startsWith('/http-apis')
-                  ? [aliceApi]
-                  : path.startsWith('/state-machines')
-                    ? ['ALICE_SM']
-                    : path.startsWith('/executions')
-                      ? [aliceExecution]
-                      : path.startsWith('/map-runs')
-                        ? [aliceMapRun]
-                        : path.startsWith('/activities')
-                          ? ['ALICE_ACT']
-                          : [dead, running];
+                : path.startsWith('/layers')
+                  ? ['ALICE_LAYER']
+                  : path.startsWith('/http-apis')
+                    ? [aliceApi]
+                    : path.startsWith('/state-machines')
+                      ? ['ALICE_SM']
+                      : path.startsWith('/executions')
+                        ? [aliceExecution]
+                        : path.startsWith('/map-runs')
+                          ? [aliceMapRun]
+                          : path.startsWith('/activities')
+                            ? ['ALICE_ACT']
+                            : [dead, running];
         for (const target of targets) {
           // The object under test is the first id; any other (a terminal's) is one bob could name.
           // A version number where the route takes one (alice's version 1), else 'main' (her alias).
           const url = path
             .replace(/\{(\w+)\}/, target)
             .replace('{n}', '1')
-            .replace(/\{(\w+)\}/g, 'main');
+            .replace('{version}', '1')
+            .replace(/\{(\w+)\}/g, 'main')
+            // Untagging names the keys to remove (a query the route requires).
+            .concat(path.endsWith('/tags') && method === 'delete' ? '?key=team' : '');
           const deploy = method === 'put' && path === '/functions/{name}';
+          const publishLayer = method === 'post' && path === '/layers/{name}/versions';
           const body =
             method === 'put' && path.startsWith('/secrets')
               ? { value: 'bob-value' }
               : deploy
                 ? { ...fn, zip: makeZip({ 'index.mjs': 'bob' }).toString('base64') }
-                : path.endsWith('/commands') && method === 'post'
-                  ? { command: 'id' }
-                  : path.endsWith('/aliases/{alias}') && method === 'put'
-                    ? { version: '1' }
-                    : path.endsWith('/provisioned-concurrency') && method === 'put'
-                      ? { instances: 1 }
-                      : path.endsWith('/circuit-breaker') && method === 'put'
-                        ? { failureThreshold: 1, windowSeconds: 1, cooldownSeconds: 1 }
-                        : path.endsWith('/concurrency') && method === 'put'
-                          ? { reserved: 1 }
-                          : path.endsWith('/event-config') && method === 'put'
-                            ? { maximumRetryAttempts: 1 }
-                            : path.endsWith('/url') && method === 'put'
-                              ? { authType: 'NONE' }
-                              : path.endsWith('/policy/{sid}') && method === 'put'
-                                ? policyStatement
-                                : path.endsWith('/versions') && method === 'post'
-                                  ? {}
-                                  : path === '/http-apis/{apiId}/routes' && method === 'post'
-                                    ? { routeKey: 'GET /b', functionName: 'ALICE_FN' }
-                                    : path === '/http-apis/{apiId}' && method === 'patch'
-                                      ? { name: 'bob' }
-                                      : path === '/http-apis/{apiId}/routes/{routeKey}' && method === 'patch'
-                                        ? { cacheTtlS: 0 }
-                                        : path === '/state-machines/{name}' && method === 'patch'
-                                          ? { description: 'bob' }
-                                          : path === '/state-machines/{name}/executions' || path === '/executions/{id}/stop'
-                                            ? {}
-                                            : path === '/map-runs/{id}' && method === 'patch'
-                                              ? { maxConcurrency: 1 }
-                                              : undefined;
+                : publishLayer
+                  ? layerZip
+                  : path.endsWith('/commands') && method === 'post'
+                    ? { command: 'id' }
+                    : path.endsWith('/aliases/{alias}') && method === 'put'
+                      ? { version: '1' }
+                      : path.endsWith('/provisioned-concurrency') && method === 'put'
+                        ? { instances: 1 }
+                        : path.endsWith('/circuit-breaker') && method === 'put'
+                          ? { failureThreshold: 1, windowSeconds: 1, cooldownSeconds: 1 }
+                          : path.endsWith('/concurrency') && method === 'put'
+                            ? { reserved: 1 }
+                            : path.endsWith('/event-config') && method === 'put'
+                              ? { maximumRetryAttempts: 1 }
+                              : path.endsWith('/url') && method === 'put'
+                                ? { authType: 'NONE' }
+                                : path.endsWith('/policy/{sid}') && method === 'put'
+                                  ? policyStatement
+                                  : path.endsWith('/versions') && method === 'post'
+                                    ? {}
+                                    : path === '/http-apis/{apiId}/routes' && method === 'post'
+                                      ? { routeKey: 'GET /b', functionName: 'ALICE_FN' }
+                                      : path === '/http-apis/{apiId}' && method === 'patch'
+                                        ? { name: 'bob' }
+                                        : path === '/http-apis/{apiId}/routes/{routeKey}' && method === 'patch'
+                                          ? { cacheTtlS: 0 }
+                                          : path === '/state-machines/{name}' && method === 'patch'
+                                            ? { description: 'bob' }
+                                            : path === '/state-machines/{name}/executions' || path === '/executions/{id}/stop'
+                                              ? {}
+                                              : path === '/map-runs/{id}' && method === 'patch'
+                                                ? { maxConcurrency: 1 }
+                                                : path.endsWith('/tags') && method === 'post'
+                                                  ? { tags: { team: 'bob' } }
+                                                  : path === '/state-machines/{name}/aliases' && method === 'post'
+                                                    ? { name: 'live', routing: [{ version: 1, weight: 100 }] }
+                                                    : path === '/state-machines/{name}/aliases/{alias}' && method === 'patch'
+                                                      ? { description: 'bob' }
+                                                      : undefined;
           const r = await as(bob, method.toUpperCase(), url, body);
           walked.push(`${method.toUpperCase()} ${path}`);
           const text = r.body;
@@ -231,6 +247,12 @@ describe('ownership', () => {
             assert.equal(r.json().userId, 'bob');
             // Gone again, or the walk of /functions/{name}/code would find bob's own.
             assert.equal((await as(bob, 'DELETE', url)).statusCode, 200);
+          } else if (publishLayer) {
+            assert.equal(r.statusCode, 201, 'POST makes bob his own layer of that name');
+            assert.equal(r.json().userId, 'bob');
+            assert.equal(r.json().version, 1, "numbered apart from alice's");
+            // Gone again, or the walk of /layers/{name}/versions/{n} would find bob's own.
+            assert.equal((await as(bob, 'DELETE', `${url}/1`)).statusCode, 200);
           } else {
             assert.equal(r.statusCode, 404, `${method} ${url}: ${text}`);
             // Exactly as a missing one: same code, same words with the id swapped.
@@ -255,6 +277,11 @@ describe('ownership', () => {
     for (const route of [
       'GET /functions/{name}',
       'GET /functions/{name}/code',
+      'POST /layers/{name}/versions',
+      'GET /layers/{name}/versions',
+      'GET /layers/{name}/versions/{n}',
+      'GET /layers/{name}/versions/{n}/content',
+      'DELETE /layers/{name}/versions/{n}',
       'GET /functions/{name}/invocations',
       'GET /functions/{name}/logs',
       'GET /functions/{name}/logs/live',

@@ -21,6 +21,8 @@ import {
   FunctionDispatcher,
   FunctionServer,
   invokeFunction,
+  publishLayerVersion,
+  warmKeyOfSnapshot,
   type InvokeApp,
 } from '../../src/app/index.ts';
 import { DiskBlobStore } from '../../src/blobs/index.ts';
@@ -141,6 +143,25 @@ describe('scale-out dispatch in one process', { skip }, () => {
     assert.equal(doc.errorType, 'RangeError');
     assert.equal(doc.errorMessage, 'too far');
     assert.match(failed.log.toString(), /^START RequestId: \S+ Version: \$LATEST\n/);
+  });
+
+  it('a version with layers runs with them there, advertised under the key an API node computes from its snapshot', async () => {
+    const dep = await publishLayerVersion({ layers: store.layers, blobs }, 'alice', {
+      name: 'dep',
+      zip: makeZip({ 'nodejs/node_modules/dep/index.js': 'module.exports = 7;' }),
+    });
+    const { function: f } = await deployFunction({ functions: store.functions, blobs }, 'alice', {
+      name: 'layered',
+      zip: makeZip({ 'index.js': "exports.handler = async () => ({ count: require('dep') });" }),
+      config: {
+        runtime: 'nodejs22.x',
+        handler: 'index.handler',
+        memoryMb: 512,
+        layers: [{ name: 'dep', version: dep.version, code: dep.code }],
+      },
+    });
+    assert.equal(await count('layered'), 7);
+    assert.ok((host.warm()[warmKeyOfSnapshot('alice', f)] ?? 0) >= 1, 'the idle instance is found by the snapshot key');
   });
 
   it('the host refuses a request signed with another key, and a replay of a signed one', async () => {

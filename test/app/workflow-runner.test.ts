@@ -36,7 +36,7 @@ import {
 import type { Execution } from '../../src/core/index.ts';
 import { createLogger } from '../../src/log/index.ts';
 import { EXPRESS_MAX_RUNS } from '../../src/app/express-runner.ts';
-import { type ExpressStarts, SqliteStore, type Workflows } from '../../src/store/index.ts';
+import { type ExpressStarts, SqliteStore, type StateMachineVersions, type Workflows } from '../../src/store/index.ts';
 import { PostgresStore } from '../../src/store/postgres/index.ts';
 import { until } from '../helpers/platform.ts';
 import { dropTestSchemas, freshSchema, TEST_DATABASE_URL } from '../helpers/postgres.ts';
@@ -52,7 +52,7 @@ const clock = { now: () => Date.now() };
 
 type Backend = 'sqlite' | 'postgres';
 
-type TestStore = { workflows: Workflows; expressStarts: ExpressStarts; close(): Promise<void> };
+type TestStore = { workflows: Workflows; expressStarts: ExpressStarts; stateMachineVersions: StateMachineVersions; close(): Promise<void> };
 
 interface Rig {
   store: TestStore;
@@ -130,7 +130,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
         return r;
       };
       const runner = newRunner();
-      const app: WorkflowsApp = { workflows, clock, workflowRunner: runner };
+      const app: WorkflowsApp = { workflows, stateMachineVersions: store.stateMachineVersions, clock, workflowRunner: runner };
       return {
         store,
         app,

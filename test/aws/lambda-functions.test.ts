@@ -9,7 +9,6 @@ import { createHash, randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import {
   CreateAliasCommand,
-  CreateFunctionCommand,
   DeleteAliasCommand,
   DeleteFunctionCommand,
   DeleteFunctionConcurrencyCommand,
@@ -30,7 +29,7 @@ import {
 } from '@aws-sdk/client-lambda';
 import { accountIdOf } from '../../src/aws/index.ts';
 import { testPlatform, type TestPlatform } from '../helpers/platform.ts';
-import { lambdaClient, REGION } from '../helpers/lambda.ts';
+import { createNodeFunction, lambdaClient, REGION } from '../helpers/lambda.ts';
 import { makeZip } from '../helpers/zip.ts';
 
 let p: TestPlatform;
@@ -56,16 +55,7 @@ async function refused(c: LambdaClient, command: object): Promise<{ name: string
 }
 
 const create = (c: LambdaClient, name: string, over: Record<string, unknown> = {}) =>
-  c.send(
-    new CreateFunctionCommand({
-      FunctionName: name,
-      Runtime: 'nodejs22.x',
-      Role: 'arn:aws:iam::123456789012:role/ignored',
-      Handler: 'index.handler',
-      Code: { ZipFile: zipV1 },
-      ...over,
-    }),
-  );
+  createNodeFunction(c, name, { Code: { ZipFile: zipV1 }, ...over });
 
 before(async () => {
   p = await testPlatform();

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { GetAccountSettingsCommand, LambdaClient, ListLayersCommand } from '@aws-sdk/client-lambda';
+import { GetAccountSettingsCommand, LambdaClient, ListCodeSigningConfigsCommand } from '@aws-sdk/client-lambda';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { hashKey } from '../../src/auth/index.ts';
 import { Sha256 } from '../../src/aws/sigv4.ts';
@@ -27,7 +27,7 @@ const lambda = (keyId: string, secret: string, over: Record<string, unknown> = {
   });
 
 /** The SDK's exception of a refused call. */
-async function refusal(client: LambdaClient, command: GetAccountSettingsCommand | ListLayersCommand) {
+async function refusal(client: LambdaClient, command: GetAccountSettingsCommand | ListCodeSigningConfigsCommand) {
   try {
     await client.send(command as GetAccountSettingsCommand);
   } catch (err) {
@@ -129,7 +129,7 @@ describe('Lambda through the AWS SDK', () => {
   });
 
   it('an operation Hangar does not have yet: UnknownOperationException, 404', async () => {
-    const r = await refusal(lambda(alice.keyId, alice.key), new ListLayersCommand({}));
+    const r = await refusal(lambda(alice.keyId, alice.key), new ListCodeSigningConfigsCommand({}));
     assert.deepEqual([r.name, r.status], ['UnknownOperationException', 404]);
   });
 });
@@ -170,10 +170,10 @@ describe('the AWS edge on the main port', () => {
   });
 
   it('an AWS call is audited as its caller, with the key it was signed with', async () => {
-    // PublishLayerVersion: layers are not in Hangar's plans, so this stays an unknown operation.
+    // CreateCodeSigningConfig: code signing is not in Hangar's plans, so this stays an unknown operation.
     const res = await signedFetch('lambda', {
       method: 'POST',
-      path: '/2018-10-31/layers/l/versions',
+      path: '/2020-04-22/code-signing-configs/',
       headers: { 'content-type': 'application/json' },
       body: '{}',
     });

@@ -300,6 +300,14 @@ describe('Step Functions API: malformed requests', () => {
         'ListActivities',
         'DeleteActivity',
         'GetActivityTask',
+        'PublishStateMachineVersion',
+        'ListStateMachineVersions',
+        'DeleteStateMachineVersion',
+        'CreateStateMachineAlias',
+        'DescribeStateMachineAlias',
+        'UpdateStateMachineAlias',
+        'ListStateMachineAliases',
+        'DeleteStateMachineAlias',
       ];
       const bodies = [
         '',
@@ -313,6 +321,8 @@ describe('Step Functions API: malformed requests', () => {
         '{"stateMachineArn":"arn:aws:states:us-east-1:000000000000:stateMachine:x","executionArn":"arn:aws:states:::execution","maxResults":-1}',
         '{"definition":"{\\"StartAt\\":1}","name":"x","maxResults":100000,"nextToken":"AAAA"}',
         `{"taskToken":"${'t'.repeat(3000)}","input":"${'x'.repeat(10)}","output":"{"}`,
+        '{"routingConfiguration":[{"stateMachineVersionArn":5,"weight":"x"},null],"stateMachineVersionArn":[],"stateMachineAliasArn":{},"name":"a","publish":"yes","versionDescription":7}',
+        '{"routingConfiguration":{},"stateMachineAliasArn":"arn:aws:states:us-east-1:000000000000:stateMachine:x:1","stateMachineVersionArn":"arn:aws:states:us-east-1:000000000000:stateMachine:x:a:b","revisionId":3}',
       ];
       let ok = 0;
       for (const operation of operations)
@@ -331,7 +341,7 @@ describe('Step Functions API: malformed requests', () => {
       assert.ok(ok > 0 && ok < operations.length * bodies.length);
       const unknown = await fetch(`${open.url}/`, {
         method: 'POST',
-        headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': 'AWSStepFunctions.CreateStateMachineAlias' },
+        headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': 'AWSStepFunctions.RedriveExecution' },
         body: '{}',
       });
       assert.equal(unknown.status, 400);

@@ -61,6 +61,8 @@ export function describeActivities(name: string, make: (clock: Clock) => Promise
           startedAt: t,
           stoppedAt: null,
           parentId: null,
+          stateMachineVersion: null,
+          stateMachineAlias: null,
         },
         events: [],
         frames: [],

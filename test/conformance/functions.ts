@@ -245,6 +245,28 @@ export function describeFunctions(name: string, make: MakeFunctions): void {
         assert.deepEqual(await fns.listVersions('alice', 'hello'), [v1, v2]);
       });
 
+      it('keeps layers in order at $LATEST and in a published version; a change of layers is a new version', async () => {
+        const a = { name: 'lib', version: 2, code: codeOf('lib-2') };
+        const b = { name: 'tools', version: 1, code: codeOf('tools-1') };
+        const created = await fns.createFunction(newFunction({}, { layers: [b, a] }));
+        assert.deepEqual(created.layers, [b, a]);
+        assert.deepEqual((await fns.getFunction('alice', 'hello'))?.layers, [b, a]);
+        const v1 = await fns.publishVersion('alice', 'hello');
+        assert.deepEqual(v1.layers, [b, a]);
+        await fns.updateFunctionConfiguration('alice', 'hello', { layers: [a, b] });
+        const v2 = await fns.publishVersion('alice', 'hello');
+        assert.equal(v2.version, 2, 'their order is what runs');
+        await fns.updateFunctionConfiguration('alice', 'hello', { memoryMb: 256 });
+        assert.deepEqual((await fns.getFunction('alice', 'hello'))?.layers, [a, b], 'a patch without layers keeps them');
+        await fns.updateFunctionConfiguration('alice', 'hello', { layers: [] });
+        assert.deepEqual((await fns.getFunction('alice', 'hello'))?.layers, []);
+        assert.deepEqual((await fns.getFunction('alice', 'hello', { kind: 'version', version: 1 }))?.layers, [b, a]);
+        await assert.rejects(
+          fns.updateFunctionConfiguration('alice', 'hello', { layers: [a, { ...a, version: 3 }] }),
+          (e: unknown) => e instanceof InvalidInput,
+        );
+      });
+
       it('deletes a version no alias names; its number is never published again', async () => {
         await fns.createFunction(newFunction());
         const v1 = await fns.publishVersion('alice', 'hello');

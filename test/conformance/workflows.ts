@@ -77,6 +77,8 @@ export function describeWorkflows(name: string, make: MakeWorkflows): void {
         startedAt: at,
         stoppedAt: null,
         parentId: null,
+        stateMachineVersion: null,
+        stateMachineAlias: null,
         ...over,
       };
       return {

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config/index.ts';
 import { createLogger } from '../../src/log/index.ts';
-import { startPlatform, type Platform, type Roles } from '../../src/runtime/index.ts';
+import { startPlatform, type Platform, type PlatformOptions, type Roles } from '../../src/runtime/index.ts';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { TEST_DATABASE_URL, dropTestSchemas, freshSchema } from './postgres.ts';
 import { ADMIN, TEST_ADMIN_KEY, TEST_EXECUTOR_ENV } from './process.ts';
@@ -26,6 +26,7 @@ export async function testPlatform(
   env: Record<string, string> = {},
   roles: Roles = { api: true, workers: true },
   kind: 'embedded' | 'scale-out' = process.env.HANGAR_TEST_SHAPE === 'scale-out' ? 'scale-out' : 'embedded',
+  opts: Omit<PlatformOptions, 'log'> = {},
 ): Promise<TestPlatform> {
   const dir = mkdtempSync(join(tmpdir(), 'hangar-test-'));
   const s3 = kind === 'scale-out' ? await startS3() : null;
@@ -55,7 +56,10 @@ export async function testPlatform(
       ...env,
     },
   });
-  const platform = await startPlatform(config, roles, { log: createLogger(config.logLevel === 'info' ? 'silent' : config.logLevel) });
+  const platform = await startPlatform(config, roles, {
+    ...opts,
+    log: createLogger(config.logLevel === 'info' ? 'silent' : config.logLevel),
+  });
   const close = platform.close;
   return Object.assign(platform, {
     dir,

@@ -111,6 +111,8 @@ export async function seedExecution(p: TestPlatform, s: Seeded): Promise<Executi
     startedAt: now,
     stoppedAt: null,
     parentId: null,
+    stateMachineVersion: null,
+    stateMachineAlias: null,
   };
   const event = (id: number, type: string, details?: object): HistoryEventRecord => ({
     id,

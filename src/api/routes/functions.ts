@@ -11,7 +11,7 @@
  * anything is stored. Its cost: a third more bytes on the wire and the body held once as text,
  * ~67 MB at Lambda's 50 MB zip limit, which only this route accepts (its own bodyLimit).
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import {
@@ -20,6 +20,7 @@ import {
   deployFunction,
   functionCode,
   functionCodeUrl,
+  functionLayersOf,
   functionOwner,
   getFunction,
   listFunctions,
@@ -35,7 +36,7 @@ import { BreakerView, breakerView } from './breaker-view.ts';
 
 /** The longest base64 text of a zip Lambda accepts, and room for the configuration beside it
  *  (environment at most 4 KB; secrets' names, description, handler: well under 60 KB). */
-const DEPLOY_BODY_LIMIT = Math.ceil(MAX_ZIP_BYTES / 3) * 4 + 64 * 1024;
+export const DEPLOY_BODY_LIMIT = Math.ceil(MAX_ZIP_BYTES / 3) * 4 + 64 * 1024;
 
 // Types only: ranges and formats (runtime names, memory, timeout, environment keys, the zip) are
 // checked once in core, so a refusal carries the same code (FUNCTION_INVALID) on every surface.
@@ -77,9 +78,14 @@ const DeployBody = z.strictObject({
     .describe("Names of the user's secrets, given to the function as environment variables."),
   network: z.enum(['none', 'egress']).optional().describe('`none` (default) or `egress` through the guarded proxy, as tasks.'),
   description: z.string().max(1024).optional(),
+  layers: z
+    .array(z.strictObject({ name: z.string().max(256), version: z.int().min(1) }))
+    .max(16)
+    .optional()
+    .describe(`Layer versions of the user's (at most ${L.layersMax}, one per layer), laid out at /opt in this order; replaces the list.`),
 });
 
-const CodeView = z.object({
+export const CodeView = z.object({
   sha256: z.string().describe("SHA-256 of the zip, base64 (Lambda's CodeSha256)."),
   size: z.number(),
   url: z.string().describe('GET it (with a key) for the zip.'),
@@ -101,6 +107,7 @@ export const FunctionView = z.object({
   revisionId: z.string(),
   lastModified: z.string(),
   code: CodeView,
+  layers: z.array(z.object({ name: z.string(), version: z.number(), codeSha256: z.string(), codeSize: z.number() })),
 });
 const FunctionDetail = FunctionView.extend({
   versions: z.number().describe('Published versions (not counting $LATEST).'),
@@ -114,6 +121,20 @@ export const OwnerQuery = z.strictObject({
 export const QualifiedQuery = OwnerQuery.extend({
   qualifier: z.string().max(256).optional().describe('$LATEST (default), a published version number or an alias.'),
 });
+
+/** A download of a zip (a function's code, a layer's content): its responses, and the reply. */
+export const ZIP_RESPONSE = {
+  200: { description: 'The zip', content: { 'application/zip': { schema: z.string() } } },
+  403: Problem,
+  404: Problem,
+};
+export function sendZip(reply: FastifyReply, filename: string, sha256: string, zip: Buffer): FastifyReply {
+  return reply
+    .type('application/zip')
+    .header('content-disposition', `attachment; filename="${filename}"`)
+    .header('x-hangar-code-sha256', sha256)
+    .send(zip);
+}
 
 /** A function (at $LATEST or a version) as the native API shows it; the code's URL as the caller may follow it. */
 export function functionView(base: string, f: FunctionSnapshot, callerUserId: string | null): z.infer<typeof FunctionView> {
@@ -134,6 +155,7 @@ export function functionView(base: string, f: FunctionSnapshot, callerUserId: st
     revisionId: f.revisionId,
     lastModified: new Date(f.lastModified).toISOString(),
     code: { sha256: f.code.sha256, size: f.code.size, url: functionCodeUrl(base, f, callerUserId) },
+    layers: f.layers.map((l) => ({ name: l.name, version: l.version, codeSha256: l.code.sha256, codeSize: l.code.size })),
   };
 }
 
@@ -160,8 +182,9 @@ export function functionRoutes(app: FastifyInstance, ctx: ApiContext): void {
       },
     },
     async (req, reply) => {
-      const { zip, project, ...config } = req.body;
+      const { zip, project, layers, ...rest } = req.body;
       const userId = owner(req, req.query.userId);
+      const config = { ...rest, layers: layers && (await functionLayersOf(ctx, userId, layers)) };
       if ((zip === undefined) === (project === undefined)) {
         throw new InvalidInput(ErrorCode.FunctionInvalid, 'give the code as `zip` or as `project` (one of them)');
       }
@@ -224,11 +247,7 @@ export function functionRoutes(app: FastifyInstance, ctx: ApiContext): void {
         tags: ['functions'],
         params: NameParams,
         querystring: QualifiedQuery,
-        response: {
-          200: { description: 'The zip', content: { 'application/zip': { schema: z.string() } } },
-          403: Problem,
-          404: Problem,
-        },
+        response: ZIP_RESPONSE,
       },
     },
     async (req, reply) => {
@@ -238,11 +257,7 @@ export function functionRoutes(app: FastifyInstance, ctx: ApiContext): void {
         checkFunctionName(req.params.name),
         req.query.qualifier,
       );
-      return reply
-        .type('application/zip')
-        .header('content-disposition', `attachment; filename="${f.name}.zip"`)
-        .header('x-hangar-code-sha256', f.code.sha256)
-        .send(zip);
+      return sendZip(reply, `${f.name}.zip`, f.code.sha256, zip);
     },
   );
 

@@ -11,7 +11,7 @@ import { z } from 'zod';
 import {
   answerTask,
   awaitExecution,
-  createStateMachine,
+  createTaggedStateMachine,
   deleteStateMachine,
   describeExecution,
   executionHistory,
@@ -27,7 +27,17 @@ import {
   stopExecution,
   updateStateMachine,
 } from '../../app/index.ts';
-import { EXECUTION_STATUSES, type Execution, type HistoryEventRecord, pageOf, rowsForPage, type StateMachine } from '../../core/index.ts';
+import {
+  ErrorCode,
+  EXECUTION_STATUSES,
+  type Execution,
+  type HistoryEventRecord,
+  InvalidInput,
+  type MachineQualifier,
+  pageOf,
+  rowsForPage,
+  type StateMachine,
+} from '../../core/index.ts';
 import { principalOf } from '../authenticate.ts';
 import type { ApiContext } from '../context.ts';
 import { Problem, UserId } from '../schemas.ts';
@@ -51,6 +61,10 @@ const MachineBody = z.strictObject({
   type: z.enum(['STANDARD', 'EXPRESS']).optional().describe('STANDARD (default): durable, stored; EXPRESS: in memory, not stored.'),
   roleArn: z.string().max(256).optional().describe('Kept and shown as Step Functions does; Hangar has no IAM.'),
   description: z.string().max(256).optional(),
+  tags: z
+    .record(z.string(), z.string())
+    .optional()
+    .describe('Tags to put on a new machine (GET /state-machines/{name}/tags reads them; an idempotent repeat sets them on it).'),
 });
 const MachinePatch = MachineBody.pick({ definition: true, roleArn: true, description: true }).partial();
 const StartBody = z.strictObject({
@@ -60,6 +74,8 @@ const StartBody = z.strictObject({
     .optional()
     .describe('Unique per state machine; default: a UUID. A start repeated while it runs with the same input is answered with it.'),
   input: z.unknown().optional().describe('Any JSON value; default {}.'),
+  version: z.number().int().min(1).optional().describe('Run this version of the machine (default: its current revision).'),
+  alias: z.string().max(80).optional().describe('Run the version this alias picks by weight.'),
 });
 const StopBody = z.strictObject({ error: z.string().max(256).optional(), cause: z.string().max(32_768).optional() });
 const Token = z.string().min(1).max(2048).describe('The task token the Task was given ($$.Task.Token).');
@@ -87,6 +103,8 @@ const ExecutionView = z.object({
   cause: z.string().nullable(),
   revisionId: z.string().describe("The state machine's revision it runs."),
   parentId: z.string().nullable().describe('The execution that started this one, if one did.'),
+  version: z.number().nullable().describe('The version it runs, when started through a version or an alias.'),
+  alias: z.string().nullable().describe('The alias it was started through, if one.'),
   startedAt: z.string(),
   stoppedAt: z.string().nullable(),
 });
@@ -119,7 +137,7 @@ const EventView = z.object({
 export const OwnerQuery = z.strictObject({
   userId: UserId.optional().describe("Admin keys only: whose workflows (default: the key's user)."),
 });
-const MachineParams = z.strictObject({ name: z.string().max(80) });
+export const MachineParams = z.strictObject({ name: z.string().max(80) });
 export const ExecutionParams = z.strictObject({ id: z.string().max(64) });
 export const Limit = z.coerce.number().int().min(1).max(500).default(100);
 
@@ -150,6 +168,8 @@ function executionView(e: Execution): z.infer<typeof ExecutionView> {
     cause: e.cause,
     revisionId: e.revisionId,
     parentId: e.parentId,
+    version: e.stateMachineVersion,
+    alias: e.stateMachineAlias,
     startedAt: iso(e.startedAt),
     stoppedAt: isoOrNull(e.stoppedAt),
   };
@@ -196,6 +216,9 @@ function eventView(e: HistoryEventRecord): z.infer<typeof EventView> {
   };
 }
 
+const qualifierFor = (version: number | undefined, alias: string | undefined): MachineQualifier =>
+  version !== undefined ? { kind: 'version', version } : alias !== undefined ? { kind: 'alias', alias } : { kind: 'latest' };
+
 const definitionText = (d: z.infer<typeof Definition> | undefined) => (d === undefined || typeof d === 'string' ? d : JSON.stringify(d));
 
 export function workflowRoutes(app: FastifyInstance, ctx: ApiContext): void {
@@ -217,7 +240,7 @@ export function workflowRoutes(app: FastifyInstance, ctx: ApiContext): void {
     },
     async (req, reply) => {
       const userId = owner(req, req.query.userId);
-      const { machine, created } = await createStateMachine(ctx, userId, {
+      const { machine, created } = await createTaggedStateMachine(ctx, userId, {
         ...req.body,
         definition: definitionText(req.body.definition) as string,
       });
@@ -275,7 +298,8 @@ export function workflowRoutes(app: FastifyInstance, ctx: ApiContext): void {
       const userId = owner(req, req.query.userId);
       req.auditTarget = `${userId}/${req.params.name}`;
       const { definition, ...rest } = req.body;
-      return machineView(await updateStateMachine(ctx, userId, req.params.name, { ...rest, definition: definitionText(definition) }));
+      const { machine } = await updateStateMachine(ctx, userId, req.params.name, { ...rest, definition: definitionText(definition) });
+      return machineView(machine);
     },
   );
 
@@ -326,7 +350,14 @@ export function workflowRoutes(app: FastifyInstance, ctx: ApiContext): void {
     },
     async (req, reply) => {
       const userId = owner(req, req.query.userId);
-      const input = { name: req.body.name, input: req.body.input === undefined ? undefined : JSON.stringify(req.body.input) };
+      const { version, alias } = req.body;
+      if (version !== undefined && alias !== undefined)
+        throw new InvalidInput(ErrorCode.ValidationFailed, 'a start names a version or an alias, not both');
+      const input = {
+        name: req.body.name,
+        input: req.body.input === undefined ? undefined : JSON.stringify(req.body.input),
+        qualifier: qualifierFor(version, alias),
+      };
       if (req.query.sync) return reply.code(200).send(expressView(await startSyncExecution(ctx, userId, req.params.name, input)));
       const started = await startExecution(ctx, userId, req.params.name, input);
       const code = started.type === 'STANDARD' && !started.started ? 200 : 201;
@@ -346,6 +377,8 @@ export function workflowRoutes(app: FastifyInstance, ctx: ApiContext): void {
         tags,
         querystring: OwnerQuery.extend({
           stateMachine: z.string().max(80).optional().describe("One state machine's only."),
+          version: z.coerce.number().int().min(1).optional().describe("With stateMachine: that version's only."),
+          alias: z.string().max(80).optional().describe('With stateMachine: those started through that alias only.'),
           status: z.enum(EXECUTION_STATUSES as [string, ...string[]]).optional(),
           cursor: z.string().max(200).optional(),
           limit: Limit,
@@ -354,9 +387,17 @@ export function workflowRoutes(app: FastifyInstance, ctx: ApiContext): void {
       },
     },
     async (req) => {
-      const { limit, cursor, stateMachine, status } = req.query;
+      const { limit, cursor, stateMachine, status, version, alias } = req.query;
+      if ((version !== undefined || alias !== undefined) && stateMachine === undefined)
+        throw new InvalidInput(
+          ErrorCode.ValidationFailed,
+          'version and alias filter one state machine’s executions: name it (stateMachine)',
+        );
+      if (version !== undefined && alias !== undefined)
+        throw new InvalidInput(ErrorCode.ValidationFailed, 'filter by a version or an alias, not both');
       const rows = await listExecutions(ctx, owner(req, req.query.userId), {
         stateMachineName: stateMachine,
+        qualifier: qualifierFor(version, alias),
         status: status as Execution['status'] | undefined,
         limit: rowsForPage(limit),
         after: cursor,

@@ -5,14 +5,16 @@ import type {
   FunctionAccessApp,
   FunctionsApp,
   InvocationObserver,
+  LayersApp,
   ProvisionedApp,
   RemoteInvoker,
+  TagsApp,
 } from '../../app/index.ts';
 import type { FunctionHost } from '../../functions/index.ts';
 import type { Access, TaskQueue } from '../../store/index.ts';
 import type { AwsCaller } from '../service.ts';
 
-export interface LambdaContext extends FunctionsApp, FunctionAccessApp, ProvisionedApp {
+export interface LambdaContext extends FunctionsApp, FunctionAccessApp, ProvisionedApp, TagsApp, LayersApp {
   /** This process's function host (Invoke), once its sandboxing workers exist. */
   functionHost: { current: FunctionHost | null };
   /** Where Event invocations are stored (each a task of the reserved functions queue), and the

@@ -6,13 +6,15 @@
  */
 import {
   type AccountDirectory,
-  createFunction,
+  createTaggedFunction,
   deleteFunction,
   deleteVersion,
   functionCodeUrl,
   getConcurrency,
   getFunction,
   listFunctions,
+  listTags,
+  taggableFunction,
   updateFunctionCode,
   updateFunctionConfiguration,
 } from '../../app/index.ts';
@@ -30,7 +32,9 @@ import type { RestOperation } from '../rest-router.ts';
 import type { AwsCall } from '../service.ts';
 import { type LambdaContext, userOf } from './context.ts';
 import { calledAs } from './cross-account.ts';
+import { functionLayersIn } from './function-layers.ts';
 import { checkUnsupported, environmentOf, field, functionConfiguration, functionRefOf, jsonBody, maxItemsOf, zipOf } from './shapes.ts';
+import { tagMapOf } from './tags.ts';
 
 export { ANONYMOUS_USER } from './context.ts';
 export { userOf };
@@ -78,11 +82,12 @@ export function functionOperations(ctx: LambdaContext, accounts: AccountDirector
         const config = configOf(body);
         if (config.runtime === undefined)
           throw new InvalidInput(ErrorCode.FunctionInvalid, 'Runtime is required (nodejs22.x, python3.12, provided.al2023...)');
-        const f = await createFunction(ctx, userOf(call.caller), {
+        const f = await createTaggedFunction(ctx, userOf(call.caller), {
           name: functionRefOf(call.caller, name).name,
           zip: zipOf(code),
-          config: { ...config, runtime: config.runtime },
+          config: { ...config, runtime: config.runtime, layers: await functionLayersIn(ctx, call, body) },
           publish: field.boolean(body, 'Publish'),
+          tags: tagMapOf(body),
         });
         return { status: 201, body: functionConfiguration(call.caller, f, f.version === LATEST ? undefined : String(f.version)) };
       },
@@ -117,12 +122,15 @@ export function functionOperations(ctx: LambdaContext, accounts: AccountDirector
         const ref = functionRefOf(call.caller, params.FunctionName, qualifier);
         const f = await getFunction(ctx, user, ref.name, asked(ref.qualifier));
         const reserved = await getConcurrency(ctx, user, ref.name);
+        // The function's tags, whatever the qualifier (they are not a version's); none: no Tags.
+        const tags = await listTags(ctx, user, taggableFunction(ctx, user, ref.name));
         return {
           status: 200,
           body: {
             Configuration: functionConfiguration(call.caller, f, asked(ref.qualifier)),
             Code: { RepositoryType: 'S3', Location: codeLocation(ctx, call, f) },
             ...(reserved === null ? {} : { Concurrency: { ReservedConcurrentExecutions: reserved } }),
+            ...(Object.keys(tags).length === 0 ? {} : { Tags: tags }),
           },
         };
       },
@@ -166,7 +174,8 @@ export function functionOperations(ctx: LambdaContext, accounts: AccountDirector
       path: '/2015-03-31/functions/{FunctionName}/configuration',
       async run(call, params) {
         const body = jsonBody(call);
-        const patch = Object.fromEntries(Object.entries(configOf(body)).filter(([, v]) => v !== undefined)) as FunctionConfigPatch;
+        const config = { ...configOf(body), layers: await functionLayersIn(ctx, call, body) };
+        const patch = Object.fromEntries(Object.entries(config).filter(([, v]) => v !== undefined)) as FunctionConfigPatch;
         const f = await updateFunctionConfiguration(
           ctx,
           userOf(call.caller),

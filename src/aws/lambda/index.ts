@@ -12,8 +12,10 @@ import type { LambdaContext } from './context.ts';
 import { eventInvokeConfigOperations } from './event-invoke-config.ts';
 import { functionOperations } from './functions.ts';
 import { invokeOperation } from './invoke.ts';
+import { layerOperations } from './layers.ts';
 import { policyOperations } from './policy.ts';
 import { provisionedOperations } from './provisioned.ts';
+import { tagOperations } from './tags.ts';
 import { urlOperations } from './urls.ts';
 import { versionOperations } from './versions.ts';
 
@@ -52,6 +54,8 @@ export function lambdaService(ctx: LambdaContext): AwsService {
     ...policyOperations(ctx),
     ...urlOperations(ctx),
     ...provisionedOperations(ctx),
+    ...tagOperations(ctx),
+    ...layerOperations(ctx),
   ]);
   return {
     signingName: 'lambda',

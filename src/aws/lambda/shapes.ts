@@ -12,7 +12,7 @@ import {
   type FunctionAlias,
   type FunctionSnapshot,
 } from '../../core/index.ts';
-import { functionArn } from '../identity.ts';
+import { functionArn, layerArn } from '../identity.ts';
 import type { AwsCall, AwsCaller } from '../service.ts';
 
 const invalid = (message: string) => new InvalidInput(ErrorCode.FunctionInvalid, message);
@@ -88,15 +88,13 @@ export function environmentOf(body: Record<string, unknown>): Record<string, str
 /** The architecture Hangar runs functions on: the host's. */
 export const ARCHITECTURE = process.arch === 'arm64' ? 'arm64' : 'x86_64';
 
-/** Refuses what Hangar cannot honour rather than ignore it: another architecture, layers,
- *  container images. Other Lambda settings (Role, VpcConfig, TracingConfig...) have no
+/** Refuses what Hangar cannot honour rather than ignore it: another architecture, container
+ *  images. Other Lambda settings (Role, VpcConfig, TracingConfig...) have no
  *  meaning here and are accepted and not kept. */
 export function checkUnsupported(body: Record<string, unknown>): void {
   const archs = field.list(body, 'Architectures');
   if (archs && (archs.length !== 1 || archs[0] !== ARCHITECTURE))
     throw invalid(`this Hangar runs functions on ${ARCHITECTURE}: Architectures must be ["${ARCHITECTURE}"]`);
-  const layers = field.list(body, 'Layers');
-  if (layers && layers.length > 0) throw invalid('Hangar has no layers: put the code of a layer into the function zip');
   const packageType = field.string(body, 'PackageType');
   if (packageType !== undefined && packageType !== 'Zip')
     throw invalid('Hangar runs zip functions only: PackageType must be Zip (Code.ZipFile)');
@@ -143,6 +141,9 @@ export function functionConfiguration(caller: AwsCaller, f: FunctionSnapshot, qu
     EphemeralStorage: { Size: 512 },
     TracingConfig: { Mode: 'PassThrough' },
     LoggingConfig: { LogFormat: 'Text', LogGroup: `/aws/lambda/${f.name}` },
+    ...(f.layers.length > 0
+      ? { Layers: f.layers.map((l) => ({ Arn: layerArn(caller.region, caller.accountId, l.name, l.version), CodeSize: l.code.size })) }
+      : {}),
   };
 }
 

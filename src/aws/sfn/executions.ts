@@ -1,7 +1,9 @@
 /**
  * Step Functions' execution operations: start (and run an EXPRESS one to its end), describe,
  * stop, list, and the history. An execution is named by its ARN (machine and execution names);
- * Hangar's own id stays inside. A Map Run's child executions (ListExecutions with mapRunArn, a
+ * Hangar's own id stays inside. An execution may start from a version's or an alias's ARN (it
+ * runs that version, or the one the alias picks) and says so (stateMachineVersionArn,
+ * stateMachineAliasArn); ListExecutions of either ARN lists those. A Map Run's child executions (ListExecutions with mapRunArn, a
  * child's ARN) are child-executions.ts's.
  */
 import {
@@ -16,11 +18,28 @@ import {
   startSyncExecution,
   stopExecution,
 } from '../../app/index.ts';
-import { EXECUTION_STATUSES, type Execution, type ExecutionStatus, ErrorCode, HangarError, type StateMachine } from '../../core/index.ts';
+import {
+  EXECUTION_STATUSES,
+  type Execution,
+  type ExecutionStatus,
+  ErrorCode,
+  HangarError,
+  type MachineQualifier,
+  type StateMachine,
+} from '../../core/index.ts';
 import { AwsError } from '../errors.ts';
 import { userOf } from '../lambda/context.ts';
 import type { AwsCall, AwsCaller } from '../service.ts';
-import { executionArn, executionNamesOf, expressArn, machineNameOf, stateMachineArn } from './arns.ts';
+import {
+  aliasArn,
+  asMachineMiss,
+  executionArn,
+  executionNamesOf,
+  expressArn,
+  qualifiedMachineOf,
+  stateMachineArn,
+  versionArn,
+} from './arns.ts';
 import { childHistory, describeChild, describeChildMachine, findChild, isChild, listChildren, locateChild } from './child-executions.ts';
 import type { SfnContext } from './context.ts';
 import { HistoryMapper } from './history.ts';
@@ -31,14 +50,26 @@ import { date, field, jsonText, nameOf, pageSizeOf, pageToken, paged, validation
 export const MAX_ERROR = 256;
 export const MAX_CAUSE = 32_768;
 
-function startInput(body: Record<string, unknown>): { name?: string; input?: string } {
+function startInput(
+  body: Record<string, unknown>,
+  qualifier: MachineQualifier,
+): { name?: string; input?: string; qualifier: MachineQualifier } {
   return {
     name: nameOf(field.string(body, 'name'), 'execution'),
     input: jsonText(field.string(body, 'input'), 'InvalidExecutionInput', MAX_INPUT_BYTES),
+    qualifier,
   };
 }
 
 const ifSet = (k: string, v: string | null) => (v === null ? {} : { [k]: v });
+
+/** The version and alias an execution started through, as DescribeExecution and ListExecutions say them. */
+function origin(c: AwsCaller, e: Execution): Record<string, string> {
+  return {
+    ...(e.stateMachineVersion === null ? {} : { stateMachineVersionArn: versionArn(c, e.stateMachineName, e.stateMachineVersion) }),
+    ...(e.stateMachineAlias === null ? {} : { stateMachineAliasArn: aliasArn(c, e.stateMachineName, e.stateMachineAlias) }),
+  };
+}
 
 function describe(c: AwsCaller, e: Execution, includeData: boolean): Record<string, unknown> {
   return {
@@ -57,6 +88,7 @@ function describe(c: AwsCaller, e: Execution, includeData: boolean): Record<stri
     redriveCount: 0,
     redriveStatus: 'NOT_REDRIVABLE',
     redriveStatusReason: e.status === 'RUNNING' ? 'Execution is RUNNING and cannot be redriven' : 'Hangar does not redrive executions',
+    ...origin(c, e),
   };
 }
 
@@ -88,8 +120,8 @@ export function executionOperations(ctx: SfnContext): JsonOperation[] {
       name: 'StartExecution',
       audited: false,
       async run(call, body) {
-        const machine = machineNameOf(call.caller, body.stateMachineArn);
-        const started = await startExecution(ctx, userOf(call.caller), machine, startInput(body));
+        const { machine, qualifier } = qualifiedMachineOf(call.caller, body.stateMachineArn);
+        const started = await startExecution(ctx, userOf(call.caller), machine, startInput(body, qualifier)).catch(asMachineMiss);
         if (started.type === 'EXPRESS')
           return { executionArn: expressArn(call.caller, machine, started.name, started.expressId), startDate: date(started.startedAt) };
         const e = started.execution;
@@ -101,12 +133,13 @@ export function executionOperations(ctx: SfnContext): JsonOperation[] {
       audited: false,
       async run(call, body) {
         const user = userOf(call.caller);
-        const machine = await getStateMachine(ctx, user, machineNameOf(call.caller, body.stateMachineArn));
+        const { machine: name, qualifier } = qualifiedMachineOf(call.caller, body.stateMachineArn);
+        const machine = await getStateMachine(ctx, user, name);
         if (machine.type !== 'EXPRESS')
           throw new AwsError('StateMachineTypeNotSupported', 400, 'This operation is not supported by this type of state machine');
         const withData = includedData(body);
-        const input = startInput(body);
-        const r = await startSyncExecution(ctx, user, machine.name, input);
+        const input = startInput(body, qualifier);
+        const r = await startSyncExecution(ctx, user, machine.name, input).catch(asMachineMiss);
         return {
           executionArn: expressArn(call.caller, machine.name, r.name, r.expressId),
           stateMachineArn: stateMachineArn(call.caller, machine.name),
@@ -190,7 +223,8 @@ export function executionOperations(ctx: SfnContext): JsonOperation[] {
           throw validation(`statusFilter must be one of ${EXECUTION_STATUSES.join(', ')}`);
         if (byMapRun) return listChildren(ctx, call, body, status as ExecutionStatus | undefined);
         const user = userOf(call.caller);
-        const machine = await getStateMachine(ctx, user, machineNameOf(call.caller, body.stateMachineArn));
+        const { machine: name, qualifier } = qualifiedMachineOf(call.caller, body.stateMachineArn);
+        const machine = await getStateMachine(ctx, user, name);
         if (machine.type !== 'STANDARD')
           throw new AwsError('StateMachineTypeNotSupported', 400, 'This operation is not supported by this type of state machine');
         const op = 'ListExecutions';
@@ -198,7 +232,13 @@ export function executionOperations(ctx: SfnContext): JsonOperation[] {
         const page = await paged(
           pageSizeOf(body),
           (limit) =>
-            listExecutions(ctx, user, { stateMachineName: machine.name, status: status as ExecutionStatus | undefined, limit, after }),
+            listExecutions(ctx, user, {
+              stateMachineName: machine.name,
+              qualifier,
+              status: status as ExecutionStatus | undefined,
+              limit,
+              after,
+            }),
           (e) => e.id,
           op,
           MAX_PAGE,
@@ -212,6 +252,7 @@ export function executionOperations(ctx: SfnContext): JsonOperation[] {
             startDate: date(e.startedAt),
             ...(e.stoppedAt === null ? {} : { stopDate: date(e.stoppedAt) }),
             redriveCount: 0,
+            ...origin(call.caller, e),
           })),
           ...(page.nextToken ? { nextToken: page.nextToken } : {}),
         };

@@ -15,7 +15,9 @@ import { machineOperations } from './machines.ts';
 import { mapRunOperations } from './map-runs.ts';
 import type { JsonOperation } from './operation.ts';
 import { jsonBody } from './shapes.ts';
+import { tagOperations } from './tags.ts';
 import { taskOperations } from './tasks.ts';
+import { versionOperations } from './versions.ts';
 
 export type { SfnContext } from './context.ts';
 
@@ -31,9 +33,11 @@ export function sfnService(ctx: SfnContext): AwsService {
   const operations = new Map<string, JsonOperation>(
     [
       ...machineOperations(ctx),
+      ...versionOperations(ctx),
       ...executionOperations(ctx),
       ...mapRunOperations(ctx),
       ...taskOperations(ctx),
+      ...tagOperations(ctx),
       ...activityOperations(ctx),
     ].map((op) => [op.name, op]),
   );
@@ -60,6 +64,13 @@ export function sfnService(ctx: SfnContext): AwsService {
       [ErrorCode.InvalidCursor]: client('InvalidToken'),
       [ErrorCode.MapRunNotFound]: client('ResourceNotFound'),
       [ErrorCode.ActivityNotFound]: client('ActivityDoesNotExist'),
+      [ErrorCode.StateMachineVersionNotFound]: client('ResourceNotFound'),
+      [ErrorCode.StateMachineAliasNotFound]: client('ResourceNotFound'),
+      [ErrorCode.StateMachineAliasExists]: client('ConflictException'),
+      [ErrorCode.StateMachineRevisionMismatch]: client('ConflictException'),
+      [ErrorCode.StateMachineVersionInUse]: client('ConflictException'),
+      [ErrorCode.StateMachineVersionQuota]: client('ServiceQuotaExceededException'),
+      [ErrorCode.StateMachineAliasQuota]: client('ServiceQuotaExceededException'),
     },
     async handle(call) {
       const target = call.headers['x-amz-target'];

@@ -1,25 +1,28 @@
 /**
  * Step Functions' state machine operations: create, describe, list, update, delete, validate.
  * Each reads the API reference's request shape, calls a use case (app/workflows.ts) as the
- * caller's user and writes the response shape.
+ * caller's user and writes the response shape. Create and update may publish the revision they
+ * leave as a version (`publish`); a version's own operations and aliases are versions.ts's.
  */
 import {
-  createStateMachine,
+  createTaggedStateMachine,
   DEFAULT_ROLE_ARN,
   deleteStateMachine,
   getStateMachine,
+  getStateMachineVersion,
   listStateMachines,
   MAX_PAGE,
   updateStateMachine,
   validateStateMachineDefinition,
 } from '../../app/index.ts';
-import { ErrorCode, HangarError, type StateMachine, type StateMachineType } from '../../core/index.ts';
+import { ErrorCode, HangarError, type StateMachine, type StateMachineType, type StateMachineVersion } from '../../core/index.ts';
 import { AwsError } from '../errors.ts';
 import { userOf } from '../lambda/context.ts';
 import type { AwsCaller } from '../service.ts';
-import { machineNameOf, stateMachineArn } from './arns.ts';
+import { asMachineMiss, machineNameOf, qualifiedMachineOf, stateMachineArn, versionArn } from './arns.ts';
 import type { SfnContext } from './context.ts';
 import type { JsonOperation } from './operation.ts';
+import { aboutResource, tagListOf } from './tags.ts';
 import { date, field, nameOf, pageSizeOf, pageToken, paged, validation } from './shapes.ts';
 
 /** `type`: STANDARD or EXPRESS (absent: STANDARD). */
@@ -38,10 +41,16 @@ function roleOf(body: Record<string, unknown>): string | undefined {
   return role;
 }
 
-/** Versions (publish) are not kept: refused rather than silently not made. */
-function refusePublish(body: Record<string, unknown>): void {
-  if (field.boolean(body, 'publish')) throw validation('Hangar keeps no state machine versions: publish is not supported');
+/** `publish` and `versionDescription` (only with publish: ValidationException otherwise). */
+function publishOf(body: Record<string, unknown>): { publish?: boolean; versionDescription?: string } {
+  const publish = field.boolean(body, 'publish');
+  const versionDescription = field.string(body, 'versionDescription', 256);
+  if (versionDescription !== undefined && !publish) throw validation('versionDescription can only be set when publish is true');
+  return { publish, versionDescription };
 }
+
+const versionField = (c: AwsCaller, v: StateMachineVersion | null) =>
+  v === null ? {} : { stateMachineVersionArn: versionArn(c, v.machineName, v.version) };
 
 export function describeMachine(c: AwsCaller, m: StateMachine): Record<string, unknown> {
   return {
@@ -59,27 +68,50 @@ export function describeMachine(c: AwsCaller, m: StateMachine): Record<string, u
   };
 }
 
+/** DescribeStateMachine of a version's ARN: the version's own definition, revision and description. */
+function describeVersion(c: AwsCaller, m: StateMachine, v: StateMachineVersion): Record<string, unknown> {
+  return {
+    ...describeMachine(c, { ...m, type: v.type, definition: v.definition, roleArn: v.roleArn, revisionId: v.revisionId, description: '' }),
+    stateMachineArn: versionArn(c, m.name, v.version),
+    creationDate: date(v.createdAt),
+    ...(v.description ? { description: v.description } : {}),
+  };
+}
+
 export function machineOperations(ctx: SfnContext): JsonOperation[] {
   return [
     {
       name: 'CreateStateMachine',
       async run(call, body) {
-        refusePublish(body);
         const name = nameOf(field.required(body, 'name'), 'state machine') as string;
-        const { machine } = await createStateMachine(ctx, userOf(call.caller), {
+        const input = {
           name,
           definition: field.required(body, 'definition'),
           type: typeOf(body),
           roleArn: roleOf(body) ?? DEFAULT_ROLE_ARN,
-        });
-        return { stateMachineArn: stateMachineArn(call.caller, machine.name), creationDate: date(machine.createdAt) };
+          tags: tagListOf(body),
+          ...publishOf(body),
+        };
+        const { machine, version } = await aboutResource(stateMachineArn(call.caller, name), () =>
+          createTaggedStateMachine(ctx, userOf(call.caller), input),
+        );
+        return {
+          stateMachineArn: stateMachineArn(call.caller, machine.name),
+          creationDate: date(machine.createdAt),
+          ...versionField(call.caller, version),
+        };
       },
     },
     {
       name: 'DescribeStateMachine',
       async run(call, body) {
-        const m = await getStateMachine(ctx, userOf(call.caller), machineNameOf(call.caller, body.stateMachineArn));
-        return describeMachine(call.caller, m);
+        const user = userOf(call.caller);
+        const { machine, qualifier } = qualifiedMachineOf(call.caller, body.stateMachineArn);
+        if (qualifier.kind === 'alias')
+          throw validation('DescribeStateMachine takes a state machine or version ARN: describe an alias with DescribeStateMachineAlias');
+        const m = await getStateMachine(ctx, user, machine);
+        if (qualifier.kind === 'latest') return describeMachine(call.caller, m);
+        return describeVersion(call.caller, m, await getStateMachineVersion(ctx, user, machine, qualifier.version).catch(asMachineMiss));
       },
     },
     {
@@ -108,7 +140,7 @@ export function machineOperations(ctx: SfnContext): JsonOperation[] {
     {
       name: 'UpdateStateMachine',
       async run(call, body) {
-        refusePublish(body);
+        const publish = publishOf(body);
         const name = machineNameOf(call.caller, body.stateMachineArn);
         const definition = field.string(body, 'definition');
         const roleArn = roleOf(body);
@@ -123,8 +155,8 @@ export function machineOperations(ctx: SfnContext): JsonOperation[] {
             400,
             'Either the definition, the roleArn, the loggingConfiguration or the tracingConfiguration must be specified',
           );
-        const m = await updateStateMachine(ctx, userOf(call.caller), name, { definition, roleArn });
-        return { updateDate: date(m.updatedAt), revisionId: m.revisionId };
+        const { machine: m, version } = await updateStateMachine(ctx, userOf(call.caller), name, { definition, roleArn }, publish);
+        return { updateDate: date(m.updatedAt), revisionId: m.revisionId, ...versionField(call.caller, version) };
       },
     },
     {

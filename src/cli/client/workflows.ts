@@ -27,6 +27,9 @@ export interface ExecutionInfo {
   cause: string | null;
   revisionId: string;
   parentId: string | null;
+  /** The version it runs and the alias it started through, when started through either. */
+  version: number | null;
+  alias: string | null;
   startedAt: string;
   stoppedAt: string | null;
 }

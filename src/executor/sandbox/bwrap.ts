@@ -23,11 +23,13 @@ import { unshareArgv } from './unshare.ts';
 import { EGRESS_PORT, startEgressProxy, type EgressGuard, type EgressProxy } from './egress.ts';
 import { compiledWorkloadsDir } from '../compiled-workloads.ts';
 import { SANDBOX_USER, SandboxIdentity } from './identity.ts';
+import { forwardedArgv } from './forward.ts';
 
 const PACKAGE_JSON = fileURLToPath(new URL('../../../package.json', import.meta.url));
-/** Where the Node binary and the built-in workloads appear inside the sandbox. */
-const IN_NODE = '/opt/hangar/node';
-const IN_WORKLOADS = '/opt/hangar/workloads';
+/** Where the Node binary, the built-in workloads and package.json appear inside the sandbox,
+ *  unless the request says otherwise (SandboxExtras.hangarDir). */
+const IN_HANGAR = '/opt/hangar';
+const BASE_PATH = '/usr/local/bin:/usr/bin:/bin';
 /** Where the egress proxies' sockets live on the host (short: unix socket paths are capped at
  *  108 bytes). Inside, each forwarded socket appears as /run/hangar/fwd-<port>.sock. */
 const EGRESS_DIR = '/run/hangar-egress';
@@ -50,6 +52,9 @@ export interface SandboxOptions {
   images?: ImageStore;
   /** bwrap, or the util-linux rendering of the same sandbox (unshare.ts) where bwrap is missing. */
   engine: SandboxEngine;
+  /** The host's socat (forward.ts), the forwarder in front of a program that reaches host
+   *  sockets; null: the Node forwarder. */
+  socat: string | null;
 }
 
 export type SandboxEngine = 'bwrap' | 'unshare';
@@ -108,17 +113,21 @@ export class BwrapLauncher implements Launcher {
     // The sandbox user's name and a UTF-8 locale, as a login would set them, unless the task
     // sets its own (Python, Perl and friends fall back to ASCII without LANG).
     const own = req.env ?? {};
+    const extras = req.sandbox ?? {};
+    const hangarDir = extras.hangarDir ?? IN_HANGAR;
+    const inNode = `${hangarDir}/node`;
+    const inWorkloads = `${hangarDir}/workloads`;
     const env: Record<string, string> = {
       ...cmd.env,
       HOME: own.HOME ?? '/workspace',
       USER: own.USER ?? SANDBOX_USER,
       LOGNAME: own.LOGNAME ?? SANDBOX_USER,
       LANG: own.LANG ?? 'C.UTF-8',
-      PATH: '/usr/local/bin:/usr/bin:/bin',
+      PATH: extras.path ?? BASE_PATH,
     };
     const workloads = compiledWorkloadsDir();
     let inside = [cmd.file, ...cmd.argv].map((a) =>
-      a === process.execPath ? IN_NODE : a.startsWith(workloads + '/') ? IN_WORKLOADS + a.slice(workloads.length) : a,
+      a === process.execPath ? inNode : a.startsWith(workloads + '/') ? inWorkloads + a.slice(workloads.length) : a,
     );
     // The root: the host's /usr and /etc with Hangar's Node and workloads, or an image's rootfs.
     let root: string[];
@@ -157,13 +166,13 @@ export class BwrapLauncher implements Launcher {
         '/etc',
         '--ro-bind',
         process.execPath,
-        IN_NODE,
+        inNode,
         '--ro-bind',
         workloads,
-        IN_WORKLOADS,
+        inWorkloads,
         '--ro-bind',
         PACKAGE_JSON,
-        '/opt/hangar/package.json',
+        `${hangarDir}/package.json`,
       ];
     }
     // The sandbox user's passwd and group entries, over the root's own files.
@@ -171,7 +180,6 @@ export class BwrapLauncher implements Launcher {
     if (names.passwd) root.push('--ro-bind', names.passwd, '/etc/passwd');
     if (names.group) root.push('--ro-bind', names.group, '/etc/group');
     let proxy: EgressProxy | null = null;
-    const extras = req.sandbox ?? {};
     // Host unix sockets the sandbox reaches on its own loopback: the egress proxy, and what the
     // request asks for (a function's Runtime API). One forwarder serves them all.
     const forwards = [...(extras.forwards ?? [])];
@@ -188,9 +196,16 @@ export class BwrapLauncher implements Launcher {
     }
     const forwardBind: string[] = [];
     if (forwards.length > 0) {
-      const pairs = forwards.flatMap((f) => [`/run/hangar/fwd-${f.port}.sock`, String(f.port)]);
       forwardBind.push(...forwards.flatMap((f) => ['--bind', f.socket, `/run/hangar/fwd-${f.port}.sock`]));
-      inside = [IN_NODE, `${IN_WORKLOADS}/egress-forward.mjs`, ...pairs, '--', ...inside];
+      inside = forwardedArgv(
+        forwards.map((f) => ({ socket: `/run/hangar/fwd-${f.port}.sock`, port: f.port })),
+        inside,
+        // The host's socat is visible only in the host's root (under /usr). An image root has
+        // neither it nor Hangar's Node (the API refuses egress with an image; functions run
+        // none), so the Node forwarder's argv stays there as before, rather than binding socat
+        // and its libraries into a root made for something else.
+        { socat: req.image ? null : this.o.socat, node: [inNode, `${inWorkloads}/egress-forward.mjs`] },
+      );
     }
     if (req.network === 'egress') {
       const url = `http://127.0.0.1:${EGRESS_PORT}`;
@@ -272,7 +287,7 @@ export class BwrapLauncher implements Launcher {
         ...chain,
       ],
       env: {
-        PATH: '/usr/local/bin:/usr/bin:/bin',
+        PATH: BASE_PATH,
         HANGAR_CGROUP_PROCS: cg.procsFiles.join(' '),
         HANGAR_NOFILE: String(this.o.openFiles),
       },

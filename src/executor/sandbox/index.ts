@@ -10,6 +10,7 @@ import { BwrapLauncher, sandboxTools, type SandboxEngine } from './bwrap.ts';
 import { detectCgroups } from './cgroups.ts';
 import { EgressGuard } from './egress.ts';
 import { ImageStore } from '../../images/index.ts';
+import { findSocat } from './forward.ts';
 
 export { BwrapLauncher, sandboxTools, type SandboxEngine, type SandboxOptions } from './bwrap.ts';
 export { EgressGuard, nonPublicRange, parseAllowlist, startEgressProxy } from './egress.ts';
@@ -36,6 +37,9 @@ export interface SandboxSetup {
   scope: string;
   /** 'probe' (`hangar doctor`): leave the caller's cgroup as it was (detectCgroups). */
   cgroupMode?: 'worker' | 'probe';
+  /** false: the Node forwarder in front of networked programs even where socat is installed
+   *  (the fallback's tests); default: socat when the host has it (forward.ts). */
+  socat?: boolean;
 }
 
 /** Scopes are `<host>-<pid>-<random>` (the worker id); a scope whose pid is gone is dead. */
@@ -83,6 +87,7 @@ export async function createSandboxExecutor(s: SandboxSetup): Promise<SandboxRep
   await chmod(dirname(s.workDir), 0o711).catch(() => {});
   await sweepDeadWorkers(cg.driver);
   const egress = new EgressGuard([...s.egressAllow, ...testUrlRule(s.networkTestUrl)]);
+  const socat = s.socat === false ? null : findSocat();
   const executor = new ProcessExecutor({
     maxOutputBytes: s.maxOutputBytes,
     networkTestUrl: s.networkTestUrl,
@@ -96,11 +101,13 @@ export async function createSandboxExecutor(s: SandboxSetup): Promise<SandboxRep
       cgroups: cg.driver,
       egress,
       engine: tools.engine!,
+      socat,
       images: s.imagesDir ? new ImageStore(s.imagesDir) : undefined,
     }),
   });
   const engine = tools.engine === 'bwrap' ? tools.bwrapVersion : 'util-linux unshare + pivot_root (no bwrap)';
-  const description = `${engine} as uid ${s.uid}; ${cg.driver.description}`;
+  const forwarder = socat ? `socat (${socat})` : 'Node (no socat)';
+  const description = `${engine} as uid ${s.uid}; ${cg.driver.description}; forwarder ${forwarder}`;
   // Its own id: two executors proved at once in one process (the test suites make one per
   // engine together) shared a workspace and a cgroup name, and one's cleanup broke the other.
   const proofId = `proof-${process.pid}-${randomBytes(4).toString('hex')}`;

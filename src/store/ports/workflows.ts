@@ -135,6 +135,10 @@ export interface ExecutionCommit {
 
 export interface ExecutionQuery {
   stateMachineName?: string;
+  /** Only the executions of this version (started through its ARN or an alias's). */
+  version?: number;
+  /** Only the executions started through this alias. */
+  alias?: string;
   status?: ExecutionStatus;
   limit: number;
   /** The id of the last execution of the previous page. */

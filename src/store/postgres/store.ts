@@ -27,6 +27,7 @@ import type {
   FunctionAccess,
   ProvisionedConcurrency,
   HttpApis,
+  Layers,
   ListFilter,
   NewScalingEvent,
   QueueDepth,
@@ -45,6 +46,8 @@ import type {
   Workflows,
   Activities,
   ExpressStarts,
+  StateMachineVersions,
+  ResourceTags,
 } from '../ports/index.ts';
 import { PgActivities } from './activities.ts';
 import type {
@@ -85,8 +88,11 @@ import { PgFunctions } from './functions.ts';
 import { PgFunctionFleet } from './function-fleet.ts';
 import { PgFunctionInvocations } from './function-invocations.ts';
 import { PgHttpApis } from './http-apis.ts';
+import { PgLayers } from './layers.ts';
 import { PgWorkflows } from './workflows.ts';
 import { PgExpressStarts } from './express-starts.ts';
+import { PgStateMachineVersions } from './state-machine-versions.ts';
+import { PgResourceTags } from './tags.ts';
 import { Leases } from './leases.ts';
 import { Notifier } from './notifier.ts';
 import { Ops } from './ops.ts';
@@ -119,6 +125,8 @@ export class PostgresStore implements Store {
   readonly functions: Functions;
   /** HTTP APIs and routes (ports/http-apis.ts), a port of their own as functions are. */
   readonly httpApis: HttpApis;
+  /** Lambda layers' versions (ports/layers.ts), likewise. */
+  readonly layers: Layers;
   /** Worker hosts running functions and reserved-concurrency leases (ports/function-fleet.ts). */
   readonly functionFleet: FunctionFleet;
   /** Function invocation records (ports/function-invocations.ts), likewise. */
@@ -133,6 +141,10 @@ export class PostgresStore implements Store {
   readonly expressStarts: ExpressStarts;
   /** Step Functions activities and the taking of their tasks (ports/activities.ts). */
   readonly activities: Activities;
+  /** State machines' versions and aliases (ports/state-machine-versions.ts). */
+  readonly stateMachineVersions: StateMachineVersions;
+  /** Tags of functions and state machines (ports/tags.ts), likewise. */
+  readonly tags: ResourceTags;
 
   constructor(opts: PostgresStoreOptions) {
     const retry = opts.retry ?? { baseMs: 1000, maxMs: 300_000 };
@@ -164,6 +176,7 @@ export class PostgresStore implements Store {
           })
         : new PgFunctions(db);
     this.httpApis = new PgHttpApis(db);
+    this.layers = new PgLayers(db);
     this.functionFleet = new PgFunctionFleet(db);
     this.functionInvocations = new PgFunctionInvocations(db, notifier);
     this.functionAccess = new PgFunctionAccess(db);
@@ -171,6 +184,8 @@ export class PostgresStore implements Store {
     this.workflows = new PgWorkflows(db, notifier);
     this.expressStarts = new PgExpressStarts(db);
     this.activities = new PgActivities(db, notifier);
+    this.stateMachineVersions = new PgStateMachineVersions(db);
+    this.tags = new PgResourceTags(db);
   }
 
   /** A store whose schema is migrated: fails here, not on the first call, if the database is not usable. */

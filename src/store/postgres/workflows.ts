@@ -98,7 +98,7 @@ const DELETE_MACHINE = `DELETE FROM state_machines WHERE user_id = $1 AND name =
 
 /** EXECUTION_COLUMNS' values, wake_at, lease_owner, lease_until. Nothing if the name is taken. */
 const INSERT_EXECUTION = `INSERT INTO executions (${EXECUTION_COLUMNS}, wake_at, lease_owner, lease_until)
-  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
   ON CONFLICT (user_id, state_machine_name, name) DO NOTHING RETURNING *`;
 
 /** execution_id, then the events' ids, previous ids, types, timestamps, details as arrays. */
@@ -125,10 +125,11 @@ const SELECT_EXECUTION_BY_ID = `SELECT * FROM executions WHERE id = $1`;
 /** user_id, state_machine_name, name. */
 const FIND_EXECUTION = `SELECT * FROM executions WHERE user_id = $1 AND state_machine_name = $2 AND name = $3`;
 
-/** user_id, state_machine_name (null: any), status (null: any), after (id; null: from the newest), limit. */
+/** user_id, state_machine_name (null: any), status (null: any), after (id; null: from the newest), limit, version
+ *  (null: any), alias_name (null: any). */
 const LIST_EXECUTIONS = `SELECT * FROM executions
   WHERE user_id = $1 AND ($2::text IS NULL OR state_machine_name = $2) AND ($3::text IS NULL OR status = $3)
-    AND ($4::text IS NULL OR id < $4)
+    AND ($4::text IS NULL OR id < $4) AND ($6::integer IS NULL OR version = $6) AND ($7::text IS NULL OR alias_name = $7)
   ORDER BY id DESC LIMIT $5`;
 
 /** user_id, execution_id, after, limit: the user's execution's events, oldest first. */
@@ -285,7 +286,15 @@ export class PgWorkflows implements Workflows {
   }
 
   async listExecutions(userId: string, q: ExecutionQuery): Promise<Execution[]> {
-    const rows = await this.db.rows(LIST_EXECUTIONS, [userId, q.stateMachineName ?? null, q.status ?? null, q.after ?? null, q.limit]);
+    const rows = await this.db.rows(LIST_EXECUTIONS, [
+      userId,
+      q.stateMachineName ?? null,
+      q.status ?? null,
+      q.after ?? null,
+      q.limit,
+      q.version ?? null,
+      q.alias ?? null,
+    ]);
     return rows.map(executionFromRow);
   }
 

@@ -57,10 +57,13 @@ import type {
   FunctionAccess,
   ProvisionedConcurrency,
   HttpApis,
+  Layers,
   Store,
   Workflows,
   Activities,
   ExpressStarts,
+  StateMachineVersions,
+  ResourceTags,
   StoreCapabilities,
   StoreHealth,
   SubmitResult,
@@ -84,8 +87,11 @@ import { cachedFunctionReads } from '../cached-functions.ts';
 import { SqliteFunctionFleet } from './function-fleet.ts';
 import { SqliteFunctionInvocations } from './function-invocations.ts';
 import { SqliteHttpApis } from './http-apis.ts';
+import { SqliteLayers } from './layers.ts';
 import { SqliteWorkflows } from './workflows.ts';
 import { SqliteExpressStarts } from './express-starts.ts';
+import { SqliteStateMachineVersions } from './state-machine-versions.ts';
+import { SqliteResourceTags } from './tags.ts';
 import * as leases from './heartbeat.ts';
 import * as metrics from './metrics.ts';
 import { migrate } from './migrate.ts';
@@ -123,6 +129,8 @@ export class SqliteStore implements Store {
   readonly functions: Functions;
   /** HTTP APIs and routes (ports/http-apis.ts), a port of their own as functions are. */
   readonly httpApis: HttpApis;
+  /** Lambda layers' versions (ports/layers.ts), likewise. */
+  readonly layers: Layers;
   /** Worker hosts running functions and reserved-concurrency leases (ports/function-fleet.ts). */
   readonly functionFleet: FunctionFleet;
   /** Function invocation records (ports/function-invocations.ts), likewise. */
@@ -137,6 +145,10 @@ export class SqliteStore implements Store {
   readonly expressStarts: ExpressStarts;
   /** Step Functions activities and the taking of their tasks (ports/activities.ts). */
   readonly activities: Activities;
+  /** State machines' versions and aliases (ports/state-machine-versions.ts). */
+  readonly stateMachineVersions: StateMachineVersions;
+  /** Tags of functions and state machines (ports/tags.ts), likewise. */
+  readonly tags: ResourceTags;
 
   constructor(opts: SqliteStoreOptions) {
     if (opts.path !== ':memory:') mkdirSync(dirname(opts.path), { recursive: true });
@@ -160,6 +172,7 @@ export class SqliteStore implements Store {
     const ttl = opts.functionReadTtlMs ?? 1000;
     this.functions = ttl > 0 ? cachedFunctionReads(new SqliteFunctions(this.ctx), ttl) : new SqliteFunctions(this.ctx);
     this.httpApis = new SqliteHttpApis(this.ctx);
+    this.layers = new SqliteLayers(this.ctx);
     this.functionFleet = new SqliteFunctionFleet(this.ctx);
     this.functionInvocations = new SqliteFunctionInvocations(this.ctx);
     this.functionAccess = new SqliteFunctionAccess(this.ctx);
@@ -167,6 +180,8 @@ export class SqliteStore implements Store {
     this.workflows = new SqliteWorkflows(this.ctx);
     this.expressStarts = new SqliteExpressStarts(this.ctx);
     this.activities = new SqliteActivities(this.ctx);
+    this.stateMachineVersions = new SqliteStateMachineVersions(this.ctx);
+    this.tags = new SqliteResourceTags(this.ctx);
   }
 
   now(): number {

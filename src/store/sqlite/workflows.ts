@@ -65,7 +65,7 @@ const DELETE_MACHINE = `DELETE FROM state_machines WHERE user_id = ? AND name = 
 
 /** EXECUTION_COLUMNS' values, wake_at, lease_owner, lease_until. Nothing if the name is taken. */
 const INSERT_EXECUTION = `INSERT INTO executions (${EXECUTION_COLUMNS}, wake_at, lease_owner, lease_until)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
   ON CONFLICT (user_id, state_machine_name, name) DO NOTHING RETURNING *`;
 
 /** execution_id, id, previous_event_id, type, timestamp, details. */
@@ -87,9 +87,11 @@ const SELECT_EXECUTION_BY_ID = `SELECT * FROM executions WHERE id = ?`;
 /** user_id, state_machine_name, name. */
 const FIND_EXECUTION = `SELECT * FROM executions WHERE user_id = ? AND state_machine_name = ? AND name = ?`;
 
-/** user_id, state_machine_name (null: any), status (null: any), after (id; null: from the newest), limit. */
+/** user_id, state_machine_name (null: any), status (null: any), after (id; null: from the newest), limit,
+ *  version (null: any), alias_name (null: any). */
 const LIST_EXECUTIONS = `SELECT * FROM executions
   WHERE user_id = ?1 AND (?2 IS NULL OR state_machine_name = ?2) AND (?3 IS NULL OR status = ?3) AND (?4 IS NULL OR id < ?4)
+    AND (?6 IS NULL OR version = ?6) AND (?7 IS NULL OR alias_name = ?7)
   ORDER BY id DESC LIMIT ?5`;
 
 /** user_id, execution_id, after, limit: the user's execution's events, oldest first. */
@@ -259,7 +261,7 @@ export class SqliteWorkflows implements Workflows {
   async listExecutions(userId: string, q: ExecutionQuery): Promise<Execution[]> {
     const rows = this.ctx
       .stmt(LIST_EXECUTIONS)
-      .all(userId, q.stateMachineName ?? null, q.status ?? null, q.after ?? null, q.limit) as Row[];
+      .all(userId, q.stateMachineName ?? null, q.status ?? null, q.after ?? null, q.limit, q.version ?? null, q.alias ?? null) as Row[];
     return rows.map(executionFromRow);
   }
 

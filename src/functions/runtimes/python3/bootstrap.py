@@ -286,7 +286,8 @@ def load_handler():
     modname = modname.replace("/", ".")
     if ".." in modname.split(".") or modname.startswith("."):
         raise NamedError("Runtime.MalformedHandlerName", "Bad handler '%s'" % HANDLER)
-    sys.path.insert(0, TASK_ROOT)
+    # As Lambda's Python runtimes: the code first, then the layers' site-packages and python/.
+    sys.path[0:0] = [TASK_ROOT, "/opt/python/lib/python%d.%d/site-packages" % sys.version_info[:2], "/opt/python"]
     try:
         module = importlib.import_module(modname)
     except SyntaxError as e:

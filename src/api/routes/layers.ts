@@ -1,0 +1,189 @@
+/**
+ * /layers: a user's Lambda layers and their versions, over the use cases the Lambda-compatible
+ * API calls too (app/layers.ts). Publishing is one JSON request with the zip in base64, as a
+ * function's deploy is (and as Lambda's PublishLayerVersion takes Content.ZipFile); a function
+ * names layer versions in its deploy's `layers`.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import {
+  deleteLayerVersion,
+  functionOwner,
+  getLayerVersion,
+  layerContent,
+  layerContentUrl,
+  listLayers,
+  listLayerVersions,
+  publishLayerVersion,
+} from '../../app/index.ts';
+import { checkLayerVersionNumber, LAYER_LIMITS, layerErrors, layerMatches, type LayerVersion } from '../../core/index.ts';
+import { principalOf } from '../authenticate.ts';
+import type { ApiContext } from '../context.ts';
+import { baseUrl } from '../present.ts';
+import { Problem } from '../schemas.ts';
+import { CodeView, DEPLOY_BODY_LIMIT, OwnerQuery, sendZip, ZIP_RESPONSE } from './functions.ts';
+
+// Types only: names, runtimes, architectures and sizes are checked once in core and app.
+const PublishBody = z.strictObject({
+  zip: z
+    .string()
+    .regex(/^[A-Za-z0-9+/]*={0,2}$/, 'the zip must be base64')
+    .describe("The layer's content: a zip, base64."),
+  description: z.string().max(LAYER_LIMITS.descriptionMax).optional(),
+  compatibleRuntimes: z.array(z.string().max(64)).max(LAYER_LIMITS.compatibleRuntimesMax).optional(),
+  compatibleArchitectures: z.array(z.string().max(16)).max(LAYER_LIMITS.compatibleArchitecturesMax).optional(),
+  licenseInfo: z.string().max(LAYER_LIMITS.licenseInfoMax).optional(),
+});
+const LayerVersionView = z.object({
+  name: z.string(),
+  userId: z.string(),
+  version: z.number(),
+  description: z.string(),
+  compatibleRuntimes: z.array(z.string()),
+  compatibleArchitectures: z.array(z.string()),
+  licenseInfo: z.string().nullable(),
+  createdAt: z.string(),
+  code: CodeView,
+});
+const LayerParams = z.strictObject({ name: z.string().max(256) });
+const VersionParams = LayerParams.extend({ n: z.string().max(20) });
+const FilterQuery = OwnerQuery.extend({
+  compatibleRuntime: z.string().max(64).optional(),
+  compatibleArchitecture: z.string().max(16).optional(),
+});
+
+function layerVersionView(base: string, v: LayerVersion, callerUserId: string | null): z.infer<typeof LayerVersionView> {
+  return {
+    name: v.name,
+    userId: v.userId,
+    version: v.version,
+    description: v.description,
+    compatibleRuntimes: v.compatibleRuntimes,
+    compatibleArchitectures: v.compatibleArchitectures,
+    licenseInfo: v.licenseInfo,
+    createdAt: new Date(v.createdAt).toISOString(),
+    code: { sha256: v.code.sha256, size: v.code.size, url: layerContentUrl(base, v, callerUserId) },
+  };
+}
+
+export function layerRoutes(app: FastifyInstance, ctx: ApiContext): void {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const owner = (req: FastifyRequest, asked: string | undefined) => functionOwner(principalOf(req), asked);
+  const view = (req: FastifyRequest, v: LayerVersion) => layerVersionView(baseUrl(ctx, req), v, principalOf(req).userId);
+  const filterOf = (q: z.infer<typeof FilterQuery>) => ({
+    compatibleRuntime: q.compatibleRuntime,
+    compatibleArchitecture: q.compatibleArchitecture,
+  });
+
+  r.post(
+    '/layers/:name/versions',
+    {
+      bodyLimit: DEPLOY_BODY_LIMIT,
+      schema: {
+        summary: "Publish a layer's next version (1 for a new layer; a deleted number is never given again)",
+        tags: ['layers'],
+        params: LayerParams,
+        querystring: OwnerQuery,
+        body: PublishBody,
+        response: { 201: LayerVersionView, 400: Problem, 403: Problem, 413: Problem },
+      },
+    },
+    async (req, reply) => {
+      const { zip, ...settings } = req.body;
+      const userId = owner(req, req.query.userId);
+      const v = await publishLayerVersion(ctx, userId, { name: req.params.name, zip: Buffer.from(zip, 'base64'), ...settings });
+      req.auditTarget = `${userId}/${v.name}:${v.version}`;
+      return reply.code(201).send(view(req, v));
+    },
+  );
+
+  r.get(
+    '/layers',
+    {
+      schema: {
+        summary: "A user's layers, each at its latest version (matching the filters), by name",
+        tags: ['layers'],
+        querystring: FilterQuery,
+        response: { 200: z.object({ layers: z.array(LayerVersionView) }), 403: Problem },
+      },
+    },
+    async (req) => ({
+      layers: (await listLayers(ctx, owner(req, req.query.userId), filterOf(req.query))).map((v) => view(req, v)),
+    }),
+  );
+
+  r.get(
+    '/layers/:name/versions',
+    {
+      schema: {
+        summary: "A layer's versions (matching the filters), newest first; 404 for a layer without any",
+        tags: ['layers'],
+        params: LayerParams,
+        querystring: FilterQuery,
+        response: { 200: z.object({ versions: z.array(LayerVersionView) }), 403: Problem, 404: Problem },
+      },
+    },
+    async (req) => {
+      // A layer without versions is one the user does not have (404, as for a version), not an
+      // empty list: the filters then narrow what is there.
+      const all = await listLayerVersions(ctx, owner(req, req.query.userId), req.params.name);
+      if (all.length === 0) throw layerErrors.notFound(req.params.name);
+      return { versions: all.filter((v) => layerMatches(v, filterOf(req.query))).map((v) => view(req, v)) };
+    },
+  );
+
+  r.get(
+    '/layers/:name/versions/:n',
+    {
+      schema: {
+        summary: 'A layer version',
+        tags: ['layers'],
+        params: VersionParams,
+        querystring: OwnerQuery,
+        response: { 200: LayerVersionView, 403: Problem, 404: Problem },
+      },
+    },
+    async (req) =>
+      view(req, await getLayerVersion(ctx, owner(req, req.query.userId), req.params.name, checkLayerVersionNumber(req.params.n))),
+  );
+
+  // The body is a zip, not JSON: registered without the typed provider's serializer.
+  app.get<{ Params: z.infer<typeof VersionParams>; Querystring: z.infer<typeof OwnerQuery> }>(
+    '/layers/:name/versions/:n/content',
+    {
+      schema: {
+        summary: "A layer version's content, the zip as published",
+        tags: ['layers'],
+        params: VersionParams,
+        querystring: OwnerQuery,
+        response: ZIP_RESPONSE,
+      },
+    },
+    async (req, reply) => {
+      const userId = owner(req, req.query.userId);
+      const { version: v, zip } = await layerContent(ctx, userId, req.params.name, checkLayerVersionNumber(req.params.n));
+      return sendZip(reply, `${v.name}-${v.version}.zip`, v.code.sha256, zip);
+    },
+  );
+
+  r.delete(
+    '/layers/:name/versions/:n',
+    {
+      schema: {
+        summary: 'Delete a layer version: functions that use it keep running with it; it can no longer be added to one',
+        tags: ['layers'],
+        params: VersionParams,
+        querystring: OwnerQuery,
+        response: { 200: z.object({ name: z.string(), version: z.number(), deleted: z.literal(true) }), 403: Problem, 404: Problem },
+      },
+    },
+    async (req) => {
+      const userId = owner(req, req.query.userId);
+      const version = checkLayerVersionNumber(req.params.n);
+      if (!(await deleteLayerVersion(ctx, userId, req.params.name, version))) throw layerErrors.notFound(req.params.name, version);
+      req.auditTarget = `${userId}/${req.params.name}:${version}`;
+      return { name: req.params.name, version, deleted: true as const };
+    },
+  );
+}

@@ -1,0 +1,3 @@
+// State machine versions and aliases again on the scale-out shape (PostgreSQL + S3).
+process.env.HANGAR_TEST_SHAPE = 'scale-out';
+await import('./sfn-versions.test.ts');
