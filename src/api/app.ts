@@ -43,6 +43,7 @@ import { uiRoutes } from './routes/ui.ts';
 import { queueRoutes } from './routes/queues.ts';
 import { taskRoutes } from './routes/tasks.ts';
 import { mapRunRoutes } from './routes/map-runs.ts';
+import { activityRoutes } from './routes/activities.ts';
 import { stateMachineVersionRoutes } from './routes/state-machine-versions.ts';
 import { tagRoutes } from './routes/tags.ts';
 import { workflowRoutes } from './routes/workflows.ts';
@@ -192,6 +193,7 @@ export async function buildApp(ctx: ApiContext, log: Logger): Promise<FastifyIns
   workflowRoutes(app, ctx);
   stateMachineVersionRoutes(app, ctx);
   mapRunRoutes(app, ctx);
+  activityRoutes(app, ctx, accountIdOf);
   tagRoutes(app, ctx);
   projectRoutes(app, ctx, { maxBytes: ctx.config.projectMaxBytes, maxFiles: ctx.config.projectMaxFiles });
   await liveRoutes(app, ctx);

@@ -11,6 +11,7 @@ import type { Clock } from '../core/index.ts';
 import type { FunctionHost } from '../functions/index.ts';
 import type { CircuitBreakers, ProvisionedKeeper, RemoteInvoker, WorkflowRunner } from '../app/index.ts';
 import type {
+  Activities,
   Fleet,
   FunctionAccess,
   FunctionFleet,
@@ -43,6 +44,8 @@ export interface ApiContext extends AppContext {
   layers: Layers;
   /** Users' state machines and their executions (ports/workflows.ts). */
   workflows: Workflows;
+  /** Step Functions activities and the taking of their tasks (ports/activities.ts). */
+  activities: Activities;
   /** Runs workflow executions in this process (app/workflow-runner.ts); null: none here. */
   workflowRunner: WorkflowRunner | null;
   /** State machines' versions and aliases (ports/state-machine-versions.ts). */
@@ -93,6 +96,7 @@ export interface ApiContext extends AppContext {
     | 'projectMaxFiles'
     | 'alertWebhookUrl'
     | 'awsRegion'
+    | 'activityPollMs'
     | 'functionUrlDomain'
     | 'jwksAllow'
   >;

@@ -171,6 +171,7 @@ export * from './workflows.ts';
 export * from './state-machine-versions.ts';
 export { checkQualified, machineForStart, type MachineTargetApp } from './state-machine-target.ts';
 export * from './map-runs.ts';
+export * from './activities.ts';
 export type { MapRunRecord } from '../store/index.ts';
 export { type RunnerOptions, StoreWorkflowRunner } from './workflow-runner.ts';
 export { realClock } from './express-runner.ts';

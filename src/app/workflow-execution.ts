@@ -11,8 +11,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import {
+  activityOf,
+  activityScheduledEvent,
+  activityStartedEvent,
   type AslState,
   completeState,
+  inStateCause,
+  isActivityResource,
+  taskEndEventType,
   type Environment,
   type EventDraft,
   enteredEvent,
@@ -198,7 +204,7 @@ export class LiveExecution {
   private events: HistoryEventRecord[] = [];
   private readonly put = new Set<number>();
   private readonly del = new Set<number>();
-  private addTokens: { token: string; frameId: number }[] = [];
+  private addTokens: NonNullable<ExecutionCommit['addTokens']> = [];
   private removeTokens: string[] = [];
   private consumed: number | undefined;
   private end: ExecutionEnd | undefined;
@@ -424,6 +430,9 @@ export class LiveExecution {
       case 'task': {
         for (const e of stepEvents(type, pos.state, step)) this.emit(id, e);
         const token = tokenOf(step.context);
+        // An activity's task is scheduled (its token stored, ActivityScheduled written) once the
+        // launch found its activity (taskDone); its heartbeat clock starts when a worker takes it.
+        const activity = isActivityResource(step.resource);
         const frame: Frame = {
           ...base,
           prev: this.prevOf(id),
@@ -436,14 +445,14 @@ export class LiveExecution {
           // job-run (.sync) tasks only; a request-response task that outlasts HeartbeatSeconds
           // succeeds (the corpus's test_base_task_HEARTBEAT_SECONDS).
           heartbeatMs:
-            step.heartbeatSeconds === undefined || (token === null && !SYNC.test(step.resource))
+            step.heartbeatSeconds === undefined || activity || (token === null && !SYNC.test(step.resource))
               ? null
               : now + step.heartbeatSeconds * 1000,
           token,
           invoked: false,
         };
         this.set(id, frame);
-        if (token) this.addTokens.push({ token, frameId: id });
+        if (token && !activity) this.addTokens.push({ token, frameId: id });
         this.relaunch(id, frame);
         return;
       }
@@ -711,6 +720,11 @@ export class LiveExecution {
   async taskDone(frameId: number, attempt: string, outcome: TaskOutcome): Promise<boolean> {
     const f = this.frames.get(frameId);
     if (this.end || !f || f.k !== 'task' || f.attempt !== attempt) return false;
+    if (isActivityResource(f.step.resource)) {
+      await this.activityFound(frameId, f, outcome);
+      await this.advance();
+      return true;
+    }
     if (outcome.ok) {
       if (f.token) {
         // The invocation of a callback task returned: now its token is awaited.
@@ -720,6 +734,38 @@ export class LiveExecution {
       await this.taskSucceeded(frameId, f, outcome.result);
     } else await this.taskFailed(frameId, f, outcome.error, outcome.cause, 'TaskFailed');
     await this.advance();
+    return true;
+  }
+
+  /**
+   * An activity's launch looked for its activity. Found: its task is scheduled, with this commit
+   * (ActivityScheduled, and the token a worker takes: ports/activities.ts). Not found: AWS fails
+   * the execution at once with States.Runtime, no Catch applies, and no ActivityScheduled is
+   * written (core/asl/activity.ts).
+   */
+  private async activityFound(id: number, f: Extract<Frame, { k: 'task' }>, outcome: TaskOutcome): Promise<void> {
+    const { resource, parameters, timeoutSeconds, heartbeatSeconds } = f.step;
+    if (!outcome.ok) {
+      if (outcome.error === StatesErrors.Runtime)
+        this.finishExecution({ ok: false, error: outcome.error, cause: inStateCause(f.pos, outcome.cause) }, false);
+      else await this.taskFailed(id, f, outcome.error, outcome.cause, 'TaskFailed');
+      return;
+    }
+    const name = activityOf(resource)?.name;
+    if (!f.token || name === undefined) throw new Error(`activity task frame ${id} has no token or activity`);
+    this.emit(id, activityScheduledEvent(resource, parameters, timeoutSeconds, heartbeatSeconds));
+    this.addTokens.push({ token: f.token, frameId: id, activity: { name, input: JSON.stringify(parameters), scheduledAt: this.now() } });
+    this.set(id, { ...f, invoked: true });
+  }
+
+  /** A worker took an activity's task (GetActivityTask): ActivityStarted, and its heartbeat
+   *  clock starts. False: no task waits on that token here. */
+  async activityStarted(frameId: number, token: string, workerName: string | null): Promise<boolean> {
+    const f = this.frames.get(frameId);
+    if (this.end || !f || f.k !== 'task' || f.token !== token) return false;
+    this.emit(frameId, activityStartedEvent(workerName));
+    const beat = f.step.heartbeatSeconds;
+    this.set(frameId, { ...f, heartbeatMs: beat === undefined ? null : this.now() + beat * 1000 });
     return true;
   }
 
@@ -761,7 +807,10 @@ export class LiveExecution {
   /** A message from the inbox (written by whoever is not the runner). */
   async message(body: InboxBody): Promise<void> {
     if (body.kind === 'answer') await this.answer(body.frameId, body.token, body.answer);
-    else if (body.kind === 'map-run') await this.updateMapRun(body.mapRunId, body.update);
+    else if (body.kind === 'activity-started') {
+      await this.activityStarted(body.frameId, body.token, body.workerName);
+      await this.advance();
+    } else if (body.kind === 'map-run') await this.updateMapRun(body.mapRunId, body.update);
   }
 
   markConsumed(seq: number): void {
@@ -775,7 +824,7 @@ export class LiveExecution {
       await this.taskFailed(id, f, big.error, big.cause, 'TaskFailed');
       return;
     }
-    this.emit(id, { type: 'TaskSucceeded', details: { resource: f.step.resource, output: result } });
+    this.emit(id, { type: taskEndEventType(f.step.resource, 'Succeeded'), details: { resource: f.step.resource, output: result } });
     if (f.token) this.removeTokens.push(f.token);
     await this.apply(id, f.pos, await completeState(this.defOf(f.def), f.pos, this.env, result));
   }
@@ -787,7 +836,8 @@ export class LiveExecution {
     cause: string | undefined,
     type: 'TaskFailed' | 'TaskTimedOut',
   ): Promise<void> {
-    this.emit(id, { type, details: { resource: f.step.resource, error, cause: cause ?? null } });
+    const end = taskEndEventType(f.step.resource, type === 'TaskTimedOut' ? 'TimedOut' : 'Failed');
+    this.emit(id, { type: end, details: { resource: f.step.resource, error, cause: cause ?? null } });
     if (f.token) this.removeTokens.push(f.token);
     await this.apply(id, f.pos, await failState(this.defOf(f.def), f.pos, this.env, error, cause));
   }
@@ -1042,9 +1092,10 @@ export class LiveExecution {
   }
 }
 
-/** A message in an execution's inbox: a callback's answer, or UpdateMapRun's change. */
+/** A message in an execution's inbox: a callback's answer, an activity's task taken, or UpdateMapRun's change. */
 export type InboxBody =
   | { kind: 'answer'; frameId: number; token: string; answer: TaskAnswer }
+  | { kind: 'activity-started'; frameId: number; token: string; workerName: string | null }
   | { kind: 'map-run'; mapRunId: string; update: MapRunUpdate };
 
 /** A Map Run's row as a commit writes it. */

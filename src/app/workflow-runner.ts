@@ -14,7 +14,7 @@ import { randomUUID } from 'node:crypto';
 import { type ExecutionInfo, type Json, type JsonObject, type MapRunUpdate, type TaskRequest, StatesFailure } from '../core/asl/index.ts';
 import { Conflict, type Execution, NotFound, qualifierOf, type StateMachine, workflowErrors } from '../core/index.ts';
 import { uuidv7 } from '../store/ids.ts';
-import type { StateMachineVersions, TaskTokenRecord, Workflows } from '../store/index.ts';
+import type { ActivityTaskRecord, StateMachineVersions, TaskTokenRecord, Workflows } from '../store/index.ts';
 import { type ExpressDeps, ExpressRunner, leaseTimers } from './express-runner.ts';
 import { machineForStart } from './state-machine-target.ts';
 import {
@@ -189,6 +189,16 @@ export class StoreWorkflowRunner implements WorkflowRunner {
     const body: InboxBody = { kind: 'answer', frameId: token.frameId, token: token.token, answer };
     const delivered = await this.deliver(token.executionId, (live) => live.answer(token.frameId, token.token, answer), body);
     if (!delivered) throw workflowErrors.taskTokenNotFound();
+  }
+
+  activityStarted(task: ActivityTaskRecord, workerName: string | null): Promise<boolean> {
+    const { executionId, frameId, token } = task;
+    return this.deliver(executionId, (live) => live.activityStarted(frameId, token, workerName), {
+      kind: 'activity-started',
+      frameId,
+      token,
+      workerName,
+    });
   }
 
   async updateMapRun(executionId: string, mapRunId: string, update: MapRunUpdate): Promise<void> {

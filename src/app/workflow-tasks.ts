@@ -10,6 +10,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import {
+  isActivityResource,
   type Json,
   type LambdaCall,
   lambdaCallOf,
@@ -20,6 +21,7 @@ import {
   type TaskResolver,
 } from '../core/asl/index.ts';
 import { CircuitOpen, HangarError, NotFound, Throttled, TooLarge, Unavailable } from '../core/index.ts';
+import { type ActivitiesApp, runActivityTask } from './activities.ts';
 import type { AppContext } from './context.ts';
 import { type InvokeApp, invokeFunction } from './invoke.ts';
 import { isHangarTaskResource, type ParseTaskRequest, runHangarTask } from './workflow-hangar-tasks.ts';
@@ -80,9 +82,10 @@ function asStatesFailure(e: unknown, call: LambdaCall, arn: string): unknown {
   return e;
 }
 
-/** Every Task resource a workflow can name: the owner's Hangar tasks (workflow-hangar-tasks.ts) and functions. */
+/** Every Task resource a workflow can name: the owner's Hangar tasks (workflow-hangar-tasks.ts),
+ *  activities (activities.ts) and functions. */
 export function workflowTasks(
-  app: InvokeApp & AppContext,
+  app: InvokeApp & AppContext & ActivitiesApp,
   accountOf: (userId: string) => string,
   parse: ParseTaskRequest,
   closed: () => boolean,
@@ -90,6 +93,11 @@ export function workflowTasks(
   const functions = functionTasks(app, accountOf);
   return (userId) => {
     const fn = functions(userId);
-    return (request) => (isHangarTaskResource(request.resource) ? runHangarTask(app, parse, userId, request, closed) : fn(request));
+    return (request) => {
+      if (isHangarTaskResource(request.resource)) return runHangarTask(app, parse, userId, request, closed);
+      if (isActivityResource(request.resource))
+        return runActivityTask(app, userId, { accountId: accountOf(userId), region: app.config.awsRegion }, request);
+      return fn(request);
+    };
   };
 }

@@ -1,7 +1,7 @@
 /** The shapes the workflow use cases (workflows.ts) and the runner (workflow-runner.ts) share. */
 import type { MapRunUpdate } from '../core/asl/index.ts';
 import type { Execution, StateMachine } from '../core/index.ts';
-import type { TaskTokenRecord } from '../store/index.ts';
+import type { ActivityTaskRecord, TaskTokenRecord } from '../store/index.ts';
 
 /** What StartExecution answers: a stored STANDARD execution, or an EXPRESS one started in memory. */
 export type Started =
@@ -48,6 +48,9 @@ export interface WorkflowRunner {
   updateMapRun(executionId: string, mapRunId: string, update: MapRunUpdate): Promise<void>;
   /** SendTaskSuccess / Failure / Heartbeat for a waiting task. */
   answer(token: TaskTokenRecord, answer: TaskAnswer): Promise<void>;
+  /** A worker took an activity's task (GetActivityTask): its execution writes ActivityStarted.
+   *  False: the execution no longer waits on it (it ended). */
+  activityStarted(task: ActivityTaskRecord, workerName: string | null): Promise<boolean>;
   /** Resolves once this runner no longer holds the execution — it ended (its end stored), parked
    *  in a long wait, or was let go — and at once if it does not hold it. */
   released(executionId: string): Promise<void>;

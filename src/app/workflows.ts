@@ -53,6 +53,9 @@ export const MAX_INPUT_BYTES = 262_144;
 /** The role a state machine has when none is given (Hangar has no IAM; AWS requires one). */
 export const DEFAULT_ROLE_ARN = 'arn:aws:iam::000000000000:role/hangar-workflows';
 
+/** A Task's Resource that names an activity, in a definition's text. */
+const ACTIVITY_RESOURCE = /"Resource"\s*:\s*"arn:aws[a-zA-Z-]*:states:[a-z0-9-]+:\d{12}:activity:/;
+
 export interface CreateStateMachineInput {
   name: string;
   definition: string;
@@ -78,6 +81,16 @@ export function validateStateMachineDefinition(definition: string, type: StateMa
   const diagnostics = validateDefinitionText(definition);
   if (diagnostics.length === 0 && type === 'EXPRESS') {
     // Express workflows cannot wait for callbacks or run jobs to completion (AWS refuses them).
+    // Nor have activities: AWS refuses an activity's ARN in an Express state machine.
+    if (ACTIVITY_RESOURCE.test(definition))
+      return [
+        {
+          severity: 'ERROR',
+          code: 'SCHEMA_VALIDATION_FAILED',
+          message: 'Express state machines do not support activities (a Task Resource that is an activity ARN)',
+          location: '/States',
+        },
+      ];
     if (/\.(waitForTaskToken|sync)(:\d+)?"/.test(definition))
       return [
         {

@@ -32,6 +32,8 @@ const ANONYMOUS: Principal = { userId: null, scope: 'admin', keyId: null };
 /** Registers the AWS routes of `services` (every adapter Hangar has, unless a test brings its own). */
 export async function registerAws(app: FastifyInstance, ctx: AwsContext, services: AwsService[] = awsServices(ctx)): Promise<AwsEdge> {
   const edge = new AwsEdge(ctx, services);
+  // A long poll in flight (GetActivityTask) ends when the server closes, not up to 60 s later.
+  app.addHook('preClose', async () => edge.closing.abort());
   await app.register(async (scope) => {
     // The signature covers the body's bytes: no parser may change them first.
     scope.removeAllContentTypeParsers();
@@ -70,6 +72,8 @@ export class AwsEdge {
   private readonly bySigningName: Map<string, AwsService>;
   /** The service each request went to, for the shape of its error. */
   private readonly chosen = new WeakMap<FastifyRequest, AwsService>();
+  /** Aborted when the server closes: every call's `signal` follows it. */
+  readonly closing = new AbortController();
 
   constructor(ctx: AwsContext, services: AwsService[]) {
     this.ctx = ctx;
@@ -101,7 +105,12 @@ export class AwsEdge {
       );
     }
     this.chosen.set(req, service);
+    const gone = new AbortController();
+    reply.raw.once('close', () => {
+      if (!reply.raw.writableFinished) gone.abort();
+    });
     const result = await service.handle({
+      signal: AbortSignal.any([gone.signal, this.closing.signal]),
       method: req.method,
       rawPath,
       query: new URLSearchParams(rawQuery),
@@ -113,6 +122,9 @@ export class AwsEdge {
         req.audited = audited;
       },
     });
+    // Answered while the server closes (a long poll it ended): the connection goes with it, or
+    // the client's keep-alive holds the server open for its keep-alive timeout (72 s, measured).
+    if (this.closing.signal.aborted) reply.header('connection', 'close');
     return sendReply(reply, service.protocol, result);
   }
 

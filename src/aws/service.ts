@@ -37,6 +37,8 @@ export interface AwsCall {
   caller: AwsCaller;
   /** The adapter names the operation as soon as it knows it (the audit log's action). */
   named(operation: string, audited?: boolean): void;
+  /** Aborts when the client goes away before its answer is sent (a long poll stops waiting). */
+  signal?: AbortSignal;
 }
 
 export interface AwsReply {

@@ -9,6 +9,7 @@ import { opsCommands } from './commands/ops.ts';
 import { functionCommands } from './commands/functions.ts';
 import { httpApiCommands } from './commands/http-apis.ts';
 import { workflowCommands } from './commands/workflows.ts';
+import { activityCommands } from './commands/activities.ts';
 import { projectCommands } from './commands/projects.ts';
 import { submitCommand } from './commands/submit.ts';
 import { taskCommands } from './commands/tasks.ts';
@@ -106,6 +107,7 @@ projectCommands(program);
 functionCommands(program);
 httpApiCommands(program);
 workflowCommands(program);
+activityCommands(program);
 
 // Help points at the reference pages (docs/ of this installation, linked from the README).
 const DOCS = fileURLToPath(new URL('../../docs/', import.meta.url));

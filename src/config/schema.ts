@@ -103,6 +103,11 @@ export const ConfigSchema = z
       .describe(
         "How long a workflow runner's hold on a running execution lasts without renewal, ms: if its process dies, another goes on from the execution's last stored step after this long.",
       ),
+    activityPollMs: int(10, 60_000)
+      .default(60_000)
+      .describe(
+        'How long a Step Functions GetActivityTask waits for a task before answering with none, ms (60 s on AWS; tests shorten it).',
+      ),
     pollMs: int(10).default(1000).describe('Fallback poll interval of a worker when no wake-up arrives, ms.'),
     priorityAgingMs: int(0)
       .default(60_000)

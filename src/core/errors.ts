@@ -95,6 +95,8 @@ export const ErrorCode = {
   TaskTokenNotFound: 'TASK_TOKEN_NOT_FOUND',
   /** No Map Run of that id is the user's (a Distributed Map's run). */
   MapRunNotFound: 'MAP_RUN_NOT_FOUND',
+  /** No activity of that name is the user's (core/activity.ts). */
+  ActivityNotFound: 'ACTIVITY_NOT_FOUND',
   // State machine versions and aliases (core/state-machine-version.ts).
   StateMachineVersionNotFound: 'STATE_MACHINE_VERSION_NOT_FOUND',
   StateMachineAliasNotFound: 'STATE_MACHINE_ALIAS_NOT_FOUND',

@@ -46,6 +46,7 @@ import {
   type Layers,
   type Store,
   type Workflows,
+  type Activities,
   type ExpressStarts,
   type StateMachineVersions,
   type ResourceTags,
@@ -120,6 +121,7 @@ export async function openStore(config: Config): Promise<
     readonly layers: Layers;
     readonly workflows: Workflows;
     readonly expressStarts: ExpressStarts;
+    readonly activities: Activities;
     readonly stateMachineVersions: StateMachineVersions;
     readonly tags: ResourceTags;
   }
@@ -254,6 +256,7 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
       httpApis: store.httpApis,
       layers: store.layers,
       workflows: store.workflows,
+      activities: store.activities,
       stateMachineVersions: store.stateMachineVersions,
       routingRandom: opts.routingRandom,
       workflowRunner: null,

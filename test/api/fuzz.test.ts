@@ -152,7 +152,8 @@ let taskId: string;
 let userKey: string;
 before(async () => {
   // No workers: submitted tasks stay queued; this is about the API's surface.
-  p = await testPlatform({ HANGAR_WORKERS: '0', HANGAR_BODY_LIMIT: '65536' });
+  // A poll of an activity a fuzzed create made waits this long, not 60 s.
+  p = await testPlatform({ HANGAR_WORKERS: '0', HANGAR_BODY_LIMIT: '65536', HANGAR_ACTIVITY_POLL_MS: '10' });
   doc = (await p.inject({ method: 'GET', url: '/openapi.json', auth: null })).json();
   taskId = (await p.inject({ method: 'POST', url: '/tasks', payload: { args: ['true'] } })).json().taskId;
   userKey = (await p.inject({ method: 'POST', url: '/keys', payload: { userId: 'fuzzer' } })).json().key;
@@ -297,13 +298,16 @@ it('every operation answers valid and mutated requests with a documented status 
     'POST /http-apis/{apiId}/routes',
   ]);
   const workflowOps = ops
-    .filter((o) => ['/state-machines', '/executions', '/task-tokens', '/map-runs'].some((w) => o.path.startsWith(w)))
+    .filter((o) => ['/state-machines', '/executions', '/task-tokens', '/map-runs', '/activities'].some((w) => o.path.startsWith(w)))
     .map((o) => `${o.method.toUpperCase()} ${o.path}`);
   assert.deepEqual(workflowOps.sort(), [
+    'DELETE /activities/{name}',
     'DELETE /state-machines/{name}',
     'DELETE /state-machines/{name}/aliases/{alias}',
     'DELETE /state-machines/{name}/tags',
     'DELETE /state-machines/{name}/versions/{version}',
+    'GET /activities',
+    'GET /activities/{name}',
     'GET /executions',
     'GET /executions/{id}',
     'GET /executions/{id}/history',
@@ -320,6 +324,8 @@ it('every operation answers valid and mutated requests with a documented status 
     'PATCH /map-runs/{id}',
     'PATCH /state-machines/{name}',
     'PATCH /state-machines/{name}/aliases/{alias}',
+    'POST /activities',
+    'POST /activities/{name}/poll',
     'POST /executions/{id}/stop',
     'POST /state-machines',
     'POST /state-machines/{name}/aliases',

@@ -135,6 +135,7 @@ describe('ownership', () => {
     );
 
     assert.equal((await as(alice, 'POST', '/state-machines', { name: 'ALICE_SM', definition: PASS_MACHINE })).statusCode, 201);
+    assert.equal((await as(alice, 'POST', '/activities', { name: 'ALICE_ACT' })).statusCode, 201);
     const aliceMapRun = randomUUID();
     const aliceExecution = (await seedExecution(p, { userId: 'alice', machine: 'ALICE_SM', name: 'ALICE_RUN', mapRuns: [aliceMapRun] })).id;
 
@@ -175,7 +176,9 @@ describe('ownership', () => {
                         ? [aliceExecution]
                         : path.startsWith('/map-runs')
                           ? [aliceMapRun]
-                          : [dead, running];
+                          : path.startsWith('/activities')
+                            ? ['ALICE_ACT']
+                            : [dead, running];
         for (const target of targets) {
           // The object under test is the first id; any other (a terminal's) is one bob could name.
           // A version number where the route takes one (alice's version 1), else 'main' (her alias).
@@ -330,6 +333,9 @@ describe('ownership', () => {
       'GET /map-runs/{id}',
       'GET /map-runs/{id}/executions',
       'PATCH /map-runs/{id}',
+      'GET /activities/{name}',
+      'DELETE /activities/{name}',
+      'POST /activities/{name}/poll',
     ])
       assert.ok(walked.includes(route), `${route} walked: ${walked.join(', ')}`);
     assert.ok(walked.length >= 10, walked.join(', '));
@@ -353,6 +359,7 @@ describe('ownership', () => {
       ['GET /a'],
     );
     assert.equal((await as(alice, 'GET', '/functions/ALICE_FN/url')).json().authType, 'NONE');
+    assert.equal((await as(alice, 'GET', '/activities/ALICE_ACT')).json().userId, 'alice');
     const sm = (await as(alice, 'GET', '/state-machines/ALICE_SM')).json();
     assert.deepEqual([sm.userId, sm.description, sm.definition], ['alice', '', PASS_MACHINE]);
     assert.equal((await as(alice, 'GET', `/executions/${aliceExecution}`)).json().status, 'RUNNING');

@@ -73,6 +73,7 @@ before(async () => {
       functions: store.functions,
       layers: store.layers,
       workflows: store.workflows,
+      activities: store.activities,
       stateMachineVersions: store.stateMachineVersions,
       workflowRunner: null,
       functionAccess: store.functionAccess,

@@ -295,6 +295,11 @@ describe('Step Functions API: malformed requests', () => {
         'SendTaskSuccess',
         'SendTaskFailure',
         'SendTaskHeartbeat',
+        'CreateActivity',
+        'DescribeActivity',
+        'ListActivities',
+        'DeleteActivity',
+        'GetActivityTask',
         'PublishStateMachineVersion',
         'ListStateMachineVersions',
         'DeleteStateMachineVersion',
@@ -336,7 +341,7 @@ describe('Step Functions API: malformed requests', () => {
       assert.ok(ok > 0 && ok < operations.length * bodies.length);
       const unknown = await fetch(`${open.url}/`, {
         method: 'POST',
-        headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': 'AWSStepFunctions.CreateActivity' },
+        headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': 'AWSStepFunctions.RedriveExecution' },
         body: '{}',
       });
       assert.equal(unknown.status, 400);

@@ -6,7 +6,7 @@
  * account or region names nothing the caller has: it is answered as a miss (the use cases' own
  * NotFound), never as a sign that something exists there.
  */
-import { ErrorCode, HangarError, type MachineQualifier, qualifierOf, workflowErrors } from '../../core/index.ts';
+import { activityErrors, ErrorCode, HangarError, type MachineQualifier, qualifierOf, workflowErrors } from '../../core/index.ts';
 import { AwsError } from '../errors.ts';
 import { arn } from '../identity.ts';
 import type { AwsCaller } from '../service.ts';
@@ -78,6 +78,16 @@ export function aliasOf(c: AwsCaller, value: unknown, field = 'stateMachineAlias
   const { machine, qualifier } = qualifiedMachineOf(c, value, field, resourceMiss);
   if (qualifier.kind !== 'alias') throw invalidArn(value as string);
   return { machine, alias: qualifier.alias };
+}
+
+export const activityArn = (c: AwsCaller, name: string): string => arn('states', c.region, c.accountId, `activity:${name}`);
+
+/** The activity's name an ARN names; ActivityDoesNotExist when it is not the caller's. */
+export function activityNameOf(c: AwsCaller, value: unknown, field = 'activityArn'): string {
+  const p = parseArn(c, value, field);
+  if (p.resourceType !== 'activity' || p.names.length !== 1) throw invalidArn(value as string);
+  if (!p.own) throw activityErrors.notFound(value as string);
+  return p.names[0];
 }
 
 /** The machine and execution an execution ARN names. EXPRESS executions are not kept (as on

@@ -4,7 +4,7 @@
  * type has. As on AWS, a Task whose resource is a Lambda function's ARN writes
  * LambdaFunctionScheduled / Started / Succeeded / Failed / TimedOut, and a service integration
  * (`arn:aws:states:::lambda:invoke`) writes Task* events naming its service and action
- * (resourceType `lambda`, resource `invoke`).
+ * (resourceType `lambda`, resource `invoke`). An activity's Task writes Activity* events (core/asl/activity.ts).
  */
 import type { HistoryEventRecord } from '../../core/index.ts';
 import { date } from './shapes.ts';
@@ -127,6 +127,22 @@ export class HistoryMapper {
         return withDetails('executionAbortedEventDetails', failure);
       case 'ExecutionTimedOut':
         return withDetails('executionTimedOutEventDetails', failure);
+      case 'ActivityScheduled':
+        return withDetails('activityScheduledEventDetails', {
+          resource: str(d.resource),
+          input: data(d.input),
+          inputDetails: { truncated: false },
+          timeoutInSeconds: d.timeoutSeconds,
+          heartbeatInSeconds: d.heartbeatSeconds,
+        });
+      case 'ActivityStarted':
+        return withDetails('activityStartedEventDetails', { workerName: str(d.workerName) });
+      case 'ActivitySucceeded':
+        return withDetails('activitySucceededEventDetails', { output: data(d.output), outputDetails: { truncated: false } });
+      case 'ActivityFailed':
+        return withDetails('activityFailedEventDetails', failure);
+      case 'ActivityTimedOut':
+        return withDetails('activityTimedOutEventDetails', failure);
       case 'MapStateStarted':
         return withDetails('mapStateStartedEventDetails', { length: d.length });
       case 'MapRunStarted':

@@ -9,6 +9,7 @@ import { ErrorCode } from '../../core/index.ts';
 import { AwsError } from '../errors.ts';
 import { Protocol, type AwsService } from '../service.ts';
 import type { SfnContext } from './context.ts';
+import { activityOperations } from './activities.ts';
 import { executionOperations } from './executions.ts';
 import { machineOperations } from './machines.ts';
 import { mapRunOperations } from './map-runs.ts';
@@ -37,6 +38,7 @@ export function sfnService(ctx: SfnContext): AwsService {
       ...mapRunOperations(ctx),
       ...taskOperations(ctx),
       ...tagOperations(ctx),
+      ...activityOperations(ctx),
     ].map((op) => [op.name, op]),
   );
   return {
@@ -61,6 +63,7 @@ export function sfnService(ctx: SfnContext): AwsService {
       [ErrorCode.ExecutionNotRunning]: client('TaskTimedOut'),
       [ErrorCode.InvalidCursor]: client('InvalidToken'),
       [ErrorCode.MapRunNotFound]: client('ResourceNotFound'),
+      [ErrorCode.ActivityNotFound]: client('ActivityDoesNotExist'),
       [ErrorCode.StateMachineVersionNotFound]: client('ResourceNotFound'),
       [ErrorCode.StateMachineAliasNotFound]: client('ResourceNotFound'),
       [ErrorCode.StateMachineAliasExists]: client('ConflictException'),

@@ -54,7 +54,7 @@ export const field = {
 };
 
 /** A state machine's or execution's name, refused with AWS's InvalidName. */
-export function nameOf(value: string | undefined, what: 'state machine' | 'execution' | 'alias'): string | undefined {
+export function nameOf(value: string | undefined, what: 'state machine' | 'execution' | 'alias' | 'activity'): string | undefined {
   if (value !== undefined && !isWorkflowName(value))
     throw new AwsError(
       'InvalidName',

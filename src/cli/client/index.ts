@@ -16,6 +16,7 @@ import { Projects } from './projects.ts';
 import { QueuesResource } from './queues.ts';
 import { Tasks } from './tasks.ts';
 import { Workflows } from './workflows.ts';
+import { Activities } from './activities.ts';
 
 export type { AuditPage, KeyInfo, Me, SecretInfo } from './access.ts';
 export { ApiError, type ClientOptions, ConnectionError } from './core.ts';
@@ -40,6 +41,7 @@ export {
   type SubmitResult,
   type Task,
 } from './tasks.ts';
+export type { ActivityInfo, ActivityTaskInfo } from './activities.ts';
 export type { ExecutionInfo, ExpressInfo, HistoryEventInfo, StartedInfo, StateMachineInfo } from './workflows.ts';
 
 export class HangarClient {
@@ -56,6 +58,7 @@ export class HangarClient {
   readonly breakers: FunctionCircuitBreaker;
   readonly httpApis: HttpApis;
   readonly workflows: Workflows;
+  readonly activities: Activities;
   readonly #transport: Transport;
 
   constructor(baseUrl: string, opts: ClientOptions = {}) {
@@ -74,6 +77,7 @@ export class HangarClient {
     this.breakers = new FunctionCircuitBreaker(t);
     this.httpApis = new HttpApis(t);
     this.workflows = new Workflows(t);
+    this.activities = new Activities(t);
   }
 
   /** A long response (Server-Sent Events): see Transport.openStream. */

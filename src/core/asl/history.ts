@@ -1,4 +1,5 @@
 /** The event types of an execution's history, named as GetExecutionHistory names them. */
+import { isActivityResource } from './activity.ts';
 import type { StateType } from './definition.ts';
 import type { Json, JsonObject } from './errors.ts';
 import type { IterationOutcome } from './map.ts';
@@ -18,6 +19,11 @@ export const EFFECT_EVENT_TYPES = [
   'TaskSucceeded',
   'TaskFailed',
   'TaskTimedOut',
+  'ActivityScheduled',
+  'ActivityStarted',
+  'ActivitySucceeded',
+  'ActivityFailed',
+  'ActivityTimedOut',
   'ParallelStateStarted',
   'ParallelStateSucceeded',
   'ParallelStateFailed',
@@ -74,6 +80,8 @@ export function stepEvents(type: StateType, name: string, step: Step): EventDraf
     case 'succeed':
       return [{ type: stateEventType(type, 'Exited'), details: { name, output: step.output } }];
     case 'task':
+      // An activity's task is scheduled once its activity is found (LiveExecution, activityScheduledEvent).
+      if (isActivityResource(step.resource)) return [];
       return [
         { type: 'TaskScheduled', details: { resource: step.resource, parameters: step.parameters } },
         { type: 'TaskStarted', details: { resource: step.resource } },
@@ -95,6 +103,37 @@ export function stepEvents(type: StateType, name: string, step: Step): EventDraf
       throw new Error(`unknown step ${JSON.stringify(never)}`);
     }
   }
+}
+
+/* An activity's Task writes Activity* events in place of the Task* ones (AWS's, recorded):
+ * ActivityScheduled, ActivityStarted, ActivitySucceeded, ActivityFailed, ActivityTimedOut. */
+
+/** The event that schedules an activity's task: its input is the state's effective parameters. */
+export function activityScheduledEvent(
+  resource: string,
+  input: Json,
+  timeoutSeconds: number | undefined,
+  heartbeatSeconds: number | undefined,
+): EventDraft {
+  return {
+    type: 'ActivityScheduled',
+    details: {
+      resource,
+      input,
+      ...(timeoutSeconds === undefined ? {} : { timeoutSeconds }),
+      ...(heartbeatSeconds === undefined ? {} : { heartbeatSeconds }),
+    },
+  };
+}
+
+/** A worker took the task; AWS writes no name when the worker gave none. */
+export function activityStartedEvent(workerName: string | null): EventDraft {
+  return { type: 'ActivityStarted', details: workerName === null ? {} : { workerName } };
+}
+
+/** The event a Task's end writes: Activity* for an activity, Task* otherwise. */
+export function taskEndEventType(resource: string, end: 'Succeeded' | 'Failed' | 'TimedOut'): HistoryEventType {
+  return isActivityResource(resource) ? `Activity${end}` : `Task${end}`;
 }
 
 /** The Map's last events once its outcome is known: the Map Run's end (a Distributed Map), then the Map's. */

@@ -12,7 +12,7 @@ export {
 } from './definition.ts';
 export { type Json, type JsonObject, StatesErrors, StatesFailure } from './errors.ts';
 export { errorMatches, decideRetry, retryDelaySeconds, type Retrier, type Catcher } from './retry.ts';
-export { completeState, enterState, failState, type Step } from './step.ts';
+export { completeState, enterState, failState, inStateCause, type Step } from './step.ts';
 export {
   type ExecutionResult,
   type HistoryEvent,
@@ -24,7 +24,18 @@ export {
   UnsupportedDefinitionError,
 } from './run.ts';
 export { type Diagnostic, DiagnosticCodes, invalidDefinitionMessage, validateDefinition, validateDefinitionText } from './validate.ts';
-export { type EventDraft, enteredEvent, type HistoryEventType, mapEndEvents, stateEventType, stepEvents } from './history.ts';
+export { activityMissing, activityOf, type ActivityRef, isActivityResource } from './activity.ts';
+export {
+  activityScheduledEvent,
+  activityStartedEvent,
+  taskEndEventType,
+  type EventDraft,
+  enteredEvent,
+  type HistoryEventType,
+  mapEndEvents,
+  stateEventType,
+  stepEvents,
+} from './history.ts';
 export { isLambdaResource, type LambdaCall, lambdaCallOf, lambdaNotFound, type LambdaOutcome, lambdaResultOf } from './lambda-task.ts';
 export { exceedsTolerance, type IterationOutcome, mapResult, type Tolerance } from './map.ts';
 export {

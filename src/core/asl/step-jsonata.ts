@@ -4,6 +4,7 @@
  * every field's `{% %}` strings evaluated with `$states` (input, context, and result or
  * errorOutput where AWS defines them) and the workflow variables.
  */
+import { takesTaskToken } from './activity.ts';
 import { parseTimestamp } from './choice.ts';
 import { contextObject, type Environment, type Position } from './context.ts';
 import { type AslState, nestedMachine, type StateMachineDefinition } from './definition.ts';
@@ -49,7 +50,7 @@ export async function enterJsonata(machine: StateMachineDefinition, state: AslSt
     }
     case 'Task': {
       const context = contextObject(env, pos, { retryCount: pos.retryCounts.reduce((a, b) => a + b, 0) });
-      if (state.Resource?.endsWith('.waitForTaskToken')) context.Task = { Token: randomUuid(env.random) };
+      if (takesTaskToken(state.Resource)) context.Task = { Token: randomUuid(env.random) };
       const scope = scopeFor(env, pos, { input, context });
       return {
         kind: 'task',

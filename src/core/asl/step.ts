@@ -5,6 +5,7 @@
  * failState. Nothing here does I/O or reads the clock except through the Environment, so a
  * durable runner can store each Step before acting on it.
  */
+import { takesTaskToken } from './activity.ts';
 import { chooseRule } from './choice.ts';
 import { contextObject, type Environment, type Position, scopeOf } from './context.ts';
 import { type AslState, nestedMachine, queryLanguageOf, type StateMachineDefinition } from './definition.ts';
@@ -67,7 +68,7 @@ export async function failState(
   cause: string | undefined,
 ): Promise<Step> {
   const state = machine.States[pos.state];
-  if (error === StatesErrors.Runtime || error === StatesErrors.QueryEvaluationError) cause = inState(pos, cause);
+  if (error === StatesErrors.Runtime || error === StatesErrors.QueryEvaluationError) cause = inStateCause(pos, cause);
   if (!state) return { kind: 'fail', error, cause };
   const decision = decideRetry(state.Retry, error, pos.retryCounts, env.random);
   if (decision.kind === 'retry') {
@@ -85,12 +86,12 @@ export async function failState(
   } catch (e) {
     const f = asFailure(e);
     // A JSONata catcher's failing Output or Assign is reported as the state's own failures are.
-    return { kind: 'fail', error: f.error, cause: f.error === StatesErrors.QueryEvaluationError ? inState(pos, f.cause) : f.cause };
+    return { kind: 'fail', error: f.error, cause: f.error === StatesErrors.QueryEvaluationError ? inStateCause(pos, f.cause) : f.cause };
   }
 }
 
 /** AWS's cause of States.Runtime and States.QueryEvaluationError names the state and the event that entered it. */
-function inState(pos: Position, cause: string | undefined): string | undefined {
+export function inStateCause(pos: Position, cause: string | undefined): string | undefined {
   if (cause === undefined || cause.startsWith('An error occurred while executing the state')) return cause;
   return `An error occurred while executing the state '${pos.state}' (entered at the event id #${pos.enteredEventId}). ${cause}`;
 }
@@ -143,8 +144,8 @@ function enter(machine: StateMachineDefinition, state: AslState, pos: Position, 
     }
     case 'Task': {
       const context = contextObject(env, pos, { retryCount: pos.retryCounts.reduce((a, b) => a + b, 0) });
-      // A callback task (`.waitForTaskToken`) hands its token out through `$$.Task.Token`.
-      if (state.Resource?.endsWith('.waitForTaskToken')) context.Task = { Token: randomUuid(env.random) };
+      // A callback task (`.waitForTaskToken`) or an activity's hands its token out through `$$.Task.Token`.
+      if (takesTaskToken(state.Resource)) context.Task = { Token: randomUuid(env.random) };
       const parameters =
         state.Parameters === undefined ? effective : applyTemplate(state.Parameters, scopeOf(env, pos, effective, context));
       return {

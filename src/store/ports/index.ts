@@ -1,5 +1,6 @@
 /** The store's ports, one per role, and the whole `Store` a backend implements. */
 export * from './access.ts';
+export * from './activities.ts';
 export * from './express-starts.ts';
 export * from './dispatch.ts';
 export * from './fleet.ts';

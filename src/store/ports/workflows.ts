@@ -51,7 +51,7 @@ export interface ExecutionRuntime {
   lastEventId: number;
 }
 
-/** A task token handed to a `.waitForTaskToken` Task; answered through SendTask*. */
+/** A task token handed to a `.waitForTaskToken` Task or an activity's task; answered through SendTask*. */
 export interface TaskTokenRecord {
   token: string;
   executionId: string;
@@ -117,8 +117,9 @@ export interface ExecutionCommit {
   deleteFrames: number[];
   /** Messages up to and including this seq were handled: they are removed. */
   consumedThrough?: number;
-  /** Task tokens issued and withdrawn with this transition. */
-  addTokens?: { token: string; frameId: number }[];
+  /** Task tokens issued and withdrawn with this transition. One with `activity` schedules an
+   *  activity's task (ports/activities.ts): its input (JSON text), and when. */
+  addTokens?: { token: string; frameId: number; activity?: { name: string; input: string; scheduledAt: number } }[];
   removeTokens?: string[];
   /** The next time the runner must look (a Wait's or a retry's end, a timeout); null: only a
    *  message wakes it. Ignored when `end` is set. A message still unconsumed after the commit

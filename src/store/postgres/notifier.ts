@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import pg from 'pg';
+import type { ActivityNotice } from '../ports/activities.ts';
 import type { InvocationNotice } from '../ports/function-invocations.ts';
 import type { Db, Tx } from './db.ts';
 
@@ -95,6 +96,13 @@ export class Notifier {
     return () => this.wake.off('invocations', listener);
   }
 
+  /** Calls the listener when tasks were scheduled on an activity, here or in another process. */
+  subscribeActivities(listener: (n: ActivityNotice) => void): () => void {
+    this.wake.on('activities', listener);
+    this.listen();
+    return () => this.wake.off('activities', listener);
+  }
+
   /** Calls the listener when functions may have changed in another process (or when such a
    *  notice may have been missed: the LISTEN session was lost). */
   subscribeFunctionChanges(listener: () => void): () => void {
@@ -119,9 +127,12 @@ export class Notifier {
       // Revocations and function changes announced meanwhile are not heard: those caches start again.
       this.wake.emit('keys');
       this.wake.emit('functions');
+      // Tasks scheduled meanwhile are not heard of: activity pollers look again.
+      this.wake.emit('activities', '*');
       if (
         this.db.closed ||
-        (['ready', 'output', 'invocations', 'keys', 'functions'].every((e) => this.wake.listenerCount(e) === 0) && !this.push?.active)
+        (['ready', 'output', 'invocations', 'keys', 'functions', 'activities'].every((e) => this.wake.listenerCount(e) === 0) &&
+          !this.push?.active)
       )
         return;
       setTimeout(() => {
@@ -159,7 +170,10 @@ export class Notifier {
     if (id === '*') {
       this.wake.emit('invocations', '*');
       this.wake.emit('functions');
+      this.wake.emit('activities', '*');
     }
+    const a = /^act:([^:]*):([^:]*)$/.exec(id);
+    if (a) return void this.wake.emit('activities', { userId: decodeURIComponent(a[1]), name: decodeURIComponent(a[2]) });
     const m = /^fn:(\d+):([^:]*):([^:]*)$/.exec(id);
     if (m) this.wake.emit('invocations', { userId: decodeURIComponent(m[2]), functionName: decodeURIComponent(m[3]), since: Number(m[1]) });
     else this.wake.emit('output', id);
@@ -199,6 +213,16 @@ export class Notifier {
     for (const n of notices) {
       this.wake.emit('invocations', n);
       this.outputToAnnounce.add(`fn:${n.since}:${encodeURIComponent(n.userId)}:${encodeURIComponent(n.functionName)}`);
+    }
+    this.scheduleNotices();
+  }
+
+  /** Tasks were scheduled on these activities (committed): this process's pollers now, other
+   *  processes' next (on the output channel, as `act:<user id>:<activity>`, encoded URI components). */
+  activitiesNow(notices: Exclude<ActivityNotice, '*'>[]): void {
+    for (const n of notices) {
+      this.wake.emit('activities', n);
+      this.outputToAnnounce.add(`act:${encodeURIComponent(n.userId)}:${encodeURIComponent(n.name)}`);
     }
     this.scheduleNotices();
   }

@@ -44,10 +44,12 @@ import type {
   WorkerLoad,
   WorkerRecord,
   Workflows,
+  Activities,
   ExpressStarts,
   StateMachineVersions,
   ResourceTags,
 } from '../ports/index.ts';
+import { PgActivities } from './activities.ts';
 import type {
   ApiKey,
   AttemptRef,
@@ -137,6 +139,8 @@ export class PostgresStore implements Store {
   readonly workflows: Workflows;
   /** EXPRESS executions started asynchronously, kept until they end (ports/express-starts.ts). */
   readonly expressStarts: ExpressStarts;
+  /** Step Functions activities and the taking of their tasks (ports/activities.ts). */
+  readonly activities: Activities;
   /** State machines' versions and aliases (ports/state-machine-versions.ts). */
   readonly stateMachineVersions: StateMachineVersions;
   /** Tags of functions and state machines (ports/tags.ts), likewise. */
@@ -177,8 +181,9 @@ export class PostgresStore implements Store {
     this.functionInvocations = new PgFunctionInvocations(db, notifier);
     this.functionAccess = new PgFunctionAccess(db);
     this.provisioned = new PgProvisionedConcurrency(db);
-    this.workflows = new PgWorkflows(db);
+    this.workflows = new PgWorkflows(db, notifier);
     this.expressStarts = new PgExpressStarts(db);
+    this.activities = new PgActivities(db, notifier);
     this.stateMachineVersions = new PgStateMachineVersions(db);
     this.tags = new PgResourceTags(db);
   }

@@ -45,6 +45,8 @@ import type { asl } from '../../core/index.ts';
 import { abortRuns, MAP_RUN_COLUMNS, mapRunFromRow, mapRunValues } from '../map-run-row.ts';
 import type { MapRunRecord, MapRunWrite } from '../ports/workflows.ts';
 import type { Db, Tx } from './db.ts';
+import type { Notifier } from './notifier.ts';
+import { scheduledOn } from '../activity-row.ts';
 
 /** MAP_RUN_COLUMNS' values: created, or its status, stop and counts moved on. */
 const PUT_MAP_RUN = `INSERT INTO map_runs (${MAP_RUN_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
@@ -178,9 +180,11 @@ const CONSUME_INBOX = `DELETE FROM execution_inbox WHERE execution_id = $1 AND s
 /** execution_id: when the oldest message still waiting was posted (null: none waits). */
 const OLDEST_MESSAGE = `SELECT min(at) AS at FROM execution_inbox WHERE execution_id = $1`;
 
-/** execution_id, user_id, tokens, frame ids. */
-const INSERT_TOKENS = `INSERT INTO task_tokens (token, execution_id, user_id, frame_id)
-  SELECT token, $1, $2, frame_id FROM unnest($3::text[], $4::int[]) AS t (token, frame_id)`;
+/** execution_id, user_id, then in step: tokens, frame ids, activities, inputs, scheduled_at
+ *  (nulls: not an activity's task). */
+const INSERT_TOKENS = `INSERT INTO task_tokens (token, execution_id, user_id, frame_id, activity, input, scheduled_at)
+  SELECT token, $1, $2, frame_id, activity, input, scheduled_at
+  FROM unnest($3::text[], $4::int[], $5::text[], $6::text[], $7::bigint[]) AS t (token, frame_id, activity, input, scheduled_at)`;
 
 /** execution_id, tokens. */
 const DELETE_TOKENS = `DELETE FROM task_tokens WHERE execution_id = $1 AND token = ANY($2::text[])`;
@@ -205,8 +209,10 @@ const SELECT_TOKEN = `SELECT * FROM task_tokens WHERE token = $1`;
 
 export class PgWorkflows implements Workflows {
   private readonly db: Db;
+  private readonly notifier: Notifier;
 
-  constructor(db: Db) {
+  constructor(db: Db, notifier: Notifier) {
+    this.notifier = notifier;
     this.db = db;
   }
 
@@ -356,7 +362,19 @@ export class PgWorkflows implements Workflows {
       if (c.deleteFrames.length > 0) await tx.query(DELETE_FRAMES, [executionId, c.deleteFrames]);
       if (c.consumedThrough !== undefined) await tx.query(CONSUME_INBOX, [executionId, c.consumedThrough]);
       const add = c.addTokens ?? [];
-      if (add.length > 0) await tx.query(INSERT_TOKENS, [executionId, row.user_id, add.map((t) => t.token), add.map((t) => t.frameId)]);
+      if (add.length > 0)
+        await tx.query(INSERT_TOKENS, [
+          executionId,
+          row.user_id,
+          add.map((t) => t.token),
+          add.map((t) => t.frameId),
+          add.map((t) => t.activity?.name ?? null),
+          add.map((t) => t.activity?.input ?? null),
+          add.map((t) => t.activity?.scheduledAt ?? null),
+        ]);
+      const scheduled = scheduledOn(String(row.user_id), c);
+      // Pollers of these activities, here and on other nodes, look once this commits.
+      if (scheduled.length > 0) tx.onEnd((committed) => committed && this.notifier.activitiesNow(scheduled));
       if ((c.removeTokens ?? []).length > 0) await tx.query(DELETE_TOKENS, [executionId, c.removeTokens]);
       // No post lands before this transaction ends: it waits for the row's lock.
       const [oldest] = await tx.query(OLDEST_MESSAGE, [executionId]);

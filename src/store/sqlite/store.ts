@@ -8,6 +8,7 @@
  * in core/, shared with the PostgreSQL store.
  */
 import { mkdirSync } from 'node:fs';
+import { SqliteActivities } from './activities.ts';
 import { dirname } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import {
@@ -59,6 +60,7 @@ import type {
   Layers,
   Store,
   Workflows,
+  Activities,
   ExpressStarts,
   StateMachineVersions,
   ResourceTags,
@@ -141,6 +143,8 @@ export class SqliteStore implements Store {
   readonly workflows: Workflows;
   /** EXPRESS executions started asynchronously, kept until they end (ports/express-starts.ts). */
   readonly expressStarts: ExpressStarts;
+  /** Step Functions activities and the taking of their tasks (ports/activities.ts). */
+  readonly activities: Activities;
   /** State machines' versions and aliases (ports/state-machine-versions.ts). */
   readonly stateMachineVersions: StateMachineVersions;
   /** Tags of functions and state machines (ports/tags.ts), likewise. */
@@ -175,6 +179,7 @@ export class SqliteStore implements Store {
     this.provisioned = new SqliteProvisionedConcurrency(this.ctx);
     this.workflows = new SqliteWorkflows(this.ctx);
     this.expressStarts = new SqliteExpressStarts(this.ctx);
+    this.activities = new SqliteActivities(this.ctx);
     this.stateMachineVersions = new SqliteStateMachineVersions(this.ctx);
     this.tags = new SqliteResourceTags(this.ctx);
   }

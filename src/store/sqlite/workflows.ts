@@ -26,6 +26,7 @@ import type {
   Workflows,
 } from '../ports/workflows.ts';
 import type { asl } from '../../core/index.ts';
+import { scheduledOn } from '../activity-row.ts';
 import { abortRuns, MAP_RUN_COLUMNS, mapRunFromRow, mapRunValues } from '../map-run-row.ts';
 import type { MapRunRecord } from '../ports/workflows.ts';
 import type { Row } from '../row.ts';
@@ -133,8 +134,8 @@ const CONSUME_INBOX = `DELETE FROM execution_inbox WHERE execution_id = ? AND se
 /** execution_id: when the oldest message still waiting was posted (null: none waits). */
 const OLDEST_MESSAGE = `SELECT min(at) AS at FROM execution_inbox WHERE execution_id = ?`;
 
-/** token, execution_id, user_id, frame_id. */
-const INSERT_TOKEN = `INSERT INTO task_tokens (token, execution_id, user_id, frame_id) VALUES (?, ?, ?, ?)`;
+/** token, execution_id, user_id, frame_id, then activity, input, scheduled_at (nulls: not an activity's task). */
+const INSERT_TOKEN = `INSERT INTO task_tokens (token, execution_id, user_id, frame_id, activity, input, scheduled_at) VALUES (?, ?, ?, ?, ?, ?, ?)`;
 
 /** token, execution_id. */
 const DELETE_TOKEN = `DELETE FROM task_tokens WHERE token = ? AND execution_id = ?`;
@@ -308,10 +309,12 @@ export class SqliteWorkflows implements Workflows {
   }
 
   async commit(executionId: string, owner: string, c: ExecutionCommit): Promise<boolean> {
-    return this.ctx.writes.run(() => {
+    let userId = '';
+    const stored = await this.ctx.writes.run(() => {
       const row = this.ctx.stmt(COMMIT_CHECK).get(executionId) as Row | undefined;
       // A lease that lapsed is still the owner's until another runner claims it.
       if (row?.status !== 'RUNNING' || row.lease_owner !== owner) return false;
+      userId = String(row.user_id);
       this.insertEvents(executionId, c.events);
       for (const m of c.mapRuns ?? []) this.ctx.stmt(PUT_MAP_RUN).run(...mapRunValues(executionId, String(row.user_id), m));
       if (c.end) {
@@ -321,13 +324,27 @@ export class SqliteWorkflows implements Workflows {
       for (const f of c.putFrames) this.ctx.stmt(PUT_FRAME).run(executionId, f.frameId, f.doc);
       for (const id of c.deleteFrames) this.ctx.stmt(DELETE_FRAME).run(executionId, id);
       if (c.consumedThrough !== undefined) this.ctx.stmt(CONSUME_INBOX).run(executionId, c.consumedThrough);
-      for (const t of c.addTokens ?? []) this.ctx.stmt(INSERT_TOKEN).run(t.token, executionId, String(row.user_id), t.frameId);
+      for (const t of c.addTokens ?? [])
+        this.ctx
+          .stmt(INSERT_TOKEN)
+          .run(
+            t.token,
+            executionId,
+            userId,
+            t.frameId,
+            t.activity?.name ?? null,
+            t.activity?.input ?? null,
+            t.activity?.scheduledAt ?? null,
+          );
       for (const t of c.removeTokens ?? []) this.ctx.stmt(DELETE_TOKEN).run(t, executionId);
       const oldest = (this.ctx.stmt(OLDEST_MESSAGE).get(executionId) as Row).at;
       const wakeAt = wakeAfterCommit(c.wakeAt, oldest === null ? null : Number(oldest));
       this.ctx.stmt(MOVE_ON).run(wakeAt, c.leaseUntil, executionId);
       return true;
     });
+    // Committed: pollers of the activities it scheduled on (in this process: crossProcessWakeups) look now.
+    if (stored && !c.end) for (const n of scheduledOn(userId, c)) this.ctx.wake.emit('activities', n);
+    return stored;
   }
 
   async renewLease(executionId: string, owner: string, until: number): Promise<boolean> {
