@@ -141,7 +141,8 @@ async function interpreter(): Promise<void> {
         {
           name: 'express',
           run: async () => {
-            const r = await runExecution(c.def, c.input, { type: 'EXPRESS', clock: wallClock });
+            // As the EXPRESS runner runs it (app/express-runner.ts): no history kept.
+            const r = await runExecution(c.def, c.input, { type: 'EXPRESS', clock: wallClock, history: false });
             if (r.status !== 'SUCCEEDED') throw new Error(`express ${r.status}`);
           },
         },

@@ -148,8 +148,10 @@ export class ExpressRunner {
       resolveTask: timedOut(this.deps.tasks(machine.userId)),
       ...(this.deps.readItems ? { readItems: (r: ItemReadRequest) => this.deps.readItems!(machine.userId, r) } : {}),
       ...(this.deps.writeResults ? { writeResults: (r: ResultWriteRequest) => this.deps.writeResults!(machine.userId, r) } : {}),
-      // An EXPRESS execution keeps no history on AWS, so no 25,000-event cap: only the runaway guard.
+      // An EXPRESS execution keeps no history on AWS, so no 25,000-event cap: only the runaway
+      // guard; and none is made here (nothing reads it).
       maxEvents: MAX_EVENTS,
+      history: false,
       clock: realClock(this.deps.clock),
       deadlineMs: startedAt + this.maxDurationMs,
     });

@@ -249,6 +249,44 @@ describe('the in-memory runner', () => {
     assert.equal(r.events.length, 21);
     assert.equal(r.events.at(-1)?.type, 'ExecutionFailed');
   });
+
+  it('without a history (EXPRESS) makes no events, yet ends the same way and keeps the event cap', async () => {
+    const map = {
+      StartAt: 'M',
+      States: {
+        M: {
+          Type: 'Map',
+          ItemProcessor: { StartAt: 'P', States: { P: { Type: 'Pass', Parameters: { 'v.$': '$' }, End: true } } },
+          Next: 'Q',
+        },
+        Q: { Type: 'Pass', End: true },
+      },
+    } as StateMachineDefinition;
+    const kept = await runExecution(map, [1, 2, 3], { startMs: start });
+    const none = await runExecution(map, [1, 2, 3], { startMs: start, history: false });
+    assert.deepEqual(none, { ...kept, events: [] });
+    assert.ok(kept.events.length > 0);
+    // The cap counts the events it does not make: the same execution, the same failure.
+    const capped = await runExecution(map, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], { startMs: start, maxEvents: 20, history: false });
+    assert.deepEqual([capped.status, capped.status !== 'SUCCEEDED' && capped.error, capped.events], ['FAILED', 'States.Runtime', []]);
+  });
+
+  it('still refuses a Pass chain whose output grows past 256 KiB, though an unchanged output is not measured again', async () => {
+    const big = 'x'.repeat(200_000);
+    const r = await runExecution(
+      {
+        StartAt: 'A',
+        States: {
+          A: { Type: 'Pass', Next: 'B' },
+          B: { Type: 'Pass', Parameters: { 'a.$': '$.s', 'b.$': '$.s' }, Next: 'C' },
+          C: { Type: 'Pass', End: true },
+        },
+      },
+      { s: big },
+      { startMs: start },
+    );
+    assert.deepEqual([r.status, r.status !== 'SUCCEEDED' && r.error], ['FAILED', 'States.DataLimitExceeded']);
+  });
 });
 
 describe('the transition function', () => {

@@ -36,6 +36,10 @@ export interface RunOptions {
   resolveTask?: TaskResolver;
   /** Stop a runaway loop: AWS caps a Standard history at 25,000 events. */
   maxEvents?: number;
+  /** Keep the history's events (default true). An EXPRESS execution keeps no history on AWS and
+   *  its runner reads none: without, the events are counted (maxEvents still holds) but not made,
+   *  and the result's `events` is empty. */
+  history?: boolean;
   /** Reads a Distributed Map's items (its ItemReader); absent, such a Map fails with States.Runtime. */
   readItems?: (request: ItemReadRequest) => Promise<Json[]>;
   /** Writes a Distributed Map's exported results (its ResultWriter's Resource); a StatesFailure it
@@ -81,6 +85,10 @@ interface Runtime {
   /** Moves the clock to `untilMs` (sleeping on a real clock). */
   advance: (untilMs: number) => Promise<void>;
   events: HistoryEvent[];
+  /** Keep events in `events` (else only `count` them). */
+  keep: boolean;
+  /** Events written so far, kept or not: the next one's id is this + 1. */
+  count: number;
   maxEvents: number;
   resolveTask: TaskResolver | undefined;
   readItems: ((request: ItemReadRequest) => Promise<Json[]>) | undefined;
@@ -138,6 +146,8 @@ export async function runExecution(definition: StateMachineDefinition, input: Js
     clock,
     advance,
     events: [],
+    keep: options.history ?? true,
+    count: 0,
     maxEvents: options.maxEvents ?? 25_000,
     resolveTask: options.resolveTask,
     readItems: options.readItems,
@@ -196,17 +206,30 @@ function emitDraft(rt: Runtime, draft: EventDraft, at?: number): number {
   return emit(rt, draft.type, draft.details, at);
 }
 
+/** Writes the events of a state's Step (stepEvents); without a history only counts them. */
+function emitStep(rt: Runtime, type: StateType, name: string, step: Step, at?: number): void {
+  if (!rt.keep && (step.kind === 'next' || step.kind === 'succeed')) {
+    // A state's exit, the most common event, counted without being drafted.
+    emit(rt, 'PassStateExited');
+    return;
+  }
+  for (const e of stepEvents(type, name, step)) emitDraft(rt, e, at);
+}
+
 /** The events that end an execution: written past the cap, so that reaching it ends the execution
  *  (FAILED, States.Runtime) rather than throwing out of it. */
 const ENDING: ReadonlySet<HistoryEventType> = new Set(['ExecutionSucceeded', 'ExecutionFailed', 'ExecutionTimedOut']);
 
-function emit(rt: Runtime, type: HistoryEventType, details?: JsonObject, at = rt.clock.ms): number {
-  if (rt.events.length >= rt.maxEvents && !ENDING.has(type))
+function emit(rt: Runtime, type: HistoryEventType, details?: JsonObject, at?: number): number {
+  if (rt.count >= rt.maxEvents && !ENDING.has(type))
     throw new StatesFailure(StatesErrors.Runtime, `The execution reached the limit of ${rt.maxEvents} history events`);
-  const id = rt.events.length + 1;
-  rt.events.push({ id, type, timestamp: at, details });
+  const id = ++rt.count;
+  // The clock is read only for an event kept (a real clock's read is a tenth of a Pass state).
+  if (rt.keep) rt.events.push({ id, type, timestamp: at ?? rt.clock.ms, details });
   return id;
 }
+
+const NOTHING: unique symbol = Symbol('nothing measured');
 
 async function runMachine(
   machine: StateMachineDefinition,
@@ -218,6 +241,8 @@ async function runMachine(
   let name = machine.StartAt;
   let data = input;
   let vars = variables;
+  /** The last output measured against the payload limit (none yet: the first is measured). */
+  let measured: Json | typeof NOTHING = NOTHING;
   try {
     for (;;) {
       if (rt.stopped) return { ok: false, error: StatesErrors.Timeout, cause: undefined };
@@ -226,7 +251,7 @@ async function runMachine(
         return { ok: false, error: StatesErrors.Runtime, cause: `The state '${name}' does not exist in the state machine` };
       // One read of the clock for the entry (a real clock's read is a tenth of a Pass state).
       const enteredAt = rt.clock.ms;
-      const enteredEventId = emitDraft(rt, enteredEvent(type, name, data), enteredAt);
+      const enteredEventId = rt.keep ? emitDraft(rt, enteredEvent(type, name, data), enteredAt) : emit(rt, 'PassStateEntered');
       let pos: Position = {
         state: name,
         input: data,
@@ -236,19 +261,26 @@ async function runMachine(
         variables: vars,
       };
       let step = await enterState(machine, pos, rt.env);
+      let exitedAt: number | undefined;
       for (;;) {
         step = await carryOut(machine, pos, step, rt, type);
-        if (deadline !== Number.POSITIVE_INFINITY && rt.clock.ms >= deadline)
-          return { ok: false, error: StatesErrors.Timeout, cause: undefined };
+        if (deadline !== Number.POSITIVE_INFINITY) {
+          // The same read dates the state's exit.
+          exitedAt = rt.clock.ms;
+          if (exitedAt >= deadline) return { ok: false, error: StatesErrors.Timeout, cause: undefined };
+        }
         if (step.kind !== 'retry') break;
         pos = { ...pos, retryCounts: step.retryCounts };
         step = await enterState(machine, pos, rt.env);
       }
       if (step.kind === 'fail') return { ok: false, error: step.error, cause: step.cause };
       if (step.kind !== 'next' && step.kind !== 'succeed') throw new Error(`unexpected step ${step.kind}`);
-      const tooLarge = oversize(name, step.output);
+      // An output that is the last state's output unchanged (a plain Pass passes it on) was
+      // measured as that: not again.
+      const tooLarge = step.output === measured ? undefined : oversize(name, step.output);
       if (tooLarge) return { ok: false, error: tooLarge.error, cause: tooLarge.cause };
-      for (const e of stepEvents(type, name, step)) emitDraft(rt, e);
+      measured = step.output;
+      emitStep(rt, type, name, step, exitedAt);
       if (step.kind === 'succeed') return { ok: true, output: step.output };
       name = step.next;
       data = step.output;
@@ -280,7 +312,7 @@ async function carryOut(machine: StateMachineDefinition, pos: Position, step: St
           step = await failState(machine, pos, rt.env, StatesErrors.Runtime, `No resolver runs Task resources here: ${step.resource}`);
           break;
         }
-        for (const e of stepEvents(type, pos.state, step)) emitDraft(rt, e);
+        emitStep(rt, type, pos.state, step);
         try {
           const { resource, parameters, context, timeoutSeconds, heartbeatSeconds } = step;
           const result = await rt.resolveTask({ resource, parameters, context, timeoutSeconds, heartbeatSeconds });
@@ -297,7 +329,7 @@ async function carryOut(machine: StateMachineDefinition, pos: Position, step: St
         break;
       }
       case 'parallel': {
-        for (const e of stepEvents(type, pos.state, step)) emitDraft(rt, e);
+        emitStep(rt, type, pos.state, step);
         const outcomes = await Promise.all(
           step.branches.map((b) => runMachine(b.definition, b.input, pos.variables, rt, Number.POSITIVE_INFINITY)),
         );
@@ -317,7 +349,7 @@ async function carryOut(machine: StateMachineDefinition, pos: Position, step: St
         break;
       }
       case 'map': {
-        for (const e of stepEvents(type, pos.state, step)) emitDraft(rt, e);
+        emitStep(rt, type, pos.state, step);
         const records = await runIterations(step, pos.variables, rt);
         step = await endMap(machine, pos, rt, mapEnd(step.tolerance, step.writer, rt.env.execution, records), step.mapRun);
         break;
