@@ -22,6 +22,9 @@ interface KeyState {
   known: number;
   /** Requests counted here and not yet added to the shared count. */
   pending: number;
+  /** Requests on their way to the shared count (a flush in flight): still this window's until
+   *  its answer counts them in `known`. */
+  sending: number;
 }
 
 type CountRequests = Access['countRequests'];
@@ -52,14 +55,14 @@ export class SharedRateCounts {
   incr(key: string): { current: number; ttl: number } {
     const now = Date.now() + this.skewMs;
     let s = this.keys.get(key);
-    if (!s) this.keys.set(key, (s = { startedAt: now, known: 0, pending: 0 }));
+    if (!s) this.keys.set(key, (s = { startedAt: now, known: 0, pending: 0, sending: 0 }));
     else if (s.startedAt + this.windowMs <= now) {
       s.startedAt = now;
       s.known = 0;
     }
     s.pending++;
     this.loop.schedule();
-    return { current: s.known + s.pending, ttl: Math.max(0, s.startedAt + this.windowMs - now) };
+    return { current: s.known + s.sending + s.pending, ttl: Math.max(0, s.startedAt + this.windowMs - now) };
   }
 
   /** A store class for @fastify/rate-limit that counts here. */
@@ -90,11 +93,21 @@ export class SharedRateCounts {
       if (s.pending > 0) taken.push({ key, n: s.pending });
       else if (s.startedAt + this.windowMs > now0) watch.push(key);
     }
-    for (const t of taken) this.keys.get(t.key)!.pending -= t.n;
+    // Until the store answers, what is sent still counts here: a request arriving during the
+    // round trip saw the window short by it (under load, a sixth request of five got through).
+    for (const t of taken) {
+      const s = this.keys.get(t.key)!;
+      s.pending -= t.n;
+      s.sending += t.n;
+    }
     const sent = Date.now();
     try {
       const { now, counts } = await this.count(taken, this.windowMs, watch);
       this.skewMs = now - sent; // the store read its clock as the statement went out
+      for (const t of taken) {
+        const s = this.keys.get(t.key);
+        if (s) s.sending -= t.n;
+      }
       for (const c of counts) {
         const s = this.keys.get(c.key);
         // A watched key's row may hold a window that has ended: this node's own stands.
@@ -107,7 +120,10 @@ export class SharedRateCounts {
       // Counted again at the next flush; meanwhile this node limits what it sees.
       for (const t of taken) {
         const s = this.keys.get(t.key);
-        if (s) s.pending += t.n;
+        if (s) {
+          s.sending -= t.n;
+          s.pending += t.n;
+        }
       }
       throw err;
     } finally {

@@ -1,8 +1,13 @@
 /** The rate limit's shared counts (scale-out) when the database does not answer: each node
- *  still counts what it sees, loses none of it, and says so once. */
+ *  still counts what it sees, loses none of it, and says so once; and while it answers slowly,
+ *  what is on its way to it still counts. */
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { it } from 'node:test';
 import { SharedRateCounts } from '../../src/api/rate-counts.ts';
+import { SqliteStore } from '../../src/store/index.ts';
 import { PostgresStore } from '../../src/store/postgres/index.ts';
 
 it('with the database unreachable, a node limits what it sees and keeps its counts for later', async () => {
@@ -22,5 +27,37 @@ it('with the database unreachable, a node limits what it sees and keeps its coun
   } finally {
     await counts.close();
     await store.close();
+  }
+});
+
+it('counts the requests a flush is sending until the store has answered for them', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hangar-rate-'));
+  const store = new SqliteStore({ path: join(dir, 'h.db'), clock: { now: () => Date.now() } });
+  // The real store's count, answering only when let go: a flush stays in flight meanwhile.
+  let letGo!: () => void;
+  const held = new Promise<void>((r) => (letGo = r));
+  let calls = 0;
+  const slow: typeof store.countRequests = async (...args) => {
+    calls++;
+    await held;
+    return store.countRequests(...args);
+  };
+  const log = { info: () => {}, warn: () => {} };
+  const counts = new SharedRateCounts(slow, 60_000, log);
+  try {
+    for (let i = 1; i <= 3; i++) assert.equal(counts.incr('u:a').current, i);
+    const deadline = Date.now() + 5_000;
+    while (calls === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    assert.equal(calls, 1, 'a flush is in flight');
+    // Before the fix, the three sent were counted nowhere until the answer: this read 1.
+    assert.equal(counts.incr('u:a').current, 4);
+    letGo();
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(counts.incr('u:a').current, 5, 'once answered, the store counts them, and only once');
+  } finally {
+    letGo();
+    await counts.close();
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
   }
 });
