@@ -47,13 +47,31 @@ export interface ExpressDeps {
 /** What running an EXPRESS execution needs of its state machine. */
 type ExpressMachine = Pick<StateMachine, 'userId' | 'name' | 'definition' | 'roleArn'>;
 
-/** The real clock an EXPRESS execution runs on: sleeps, and a cancellable timer for its deadline. */
-export const realClock = (clock: Pick<Clock, 'now'>) => ({
+/** The real clock an EXPRESS execution runs on: sleeps, and a cancellable timer for its deadline.
+ *  Once `stop` aborts, a sleep ends in its reason (the run ends there) and no timer is left. */
+export const realClock = (clock: Pick<Clock, 'now'>, stop?: AbortSignal) => ({
   now: () => clock.now(),
-  sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)),
+  sleep: (ms: number) =>
+    new Promise<void>((resolve, reject) => {
+      if (stop?.aborted) return reject(stop.reason);
+      const abort = () => {
+        clearTimeout(t);
+        reject(stop?.reason);
+      };
+      const t = setTimeout(() => {
+        stop?.removeEventListener('abort', abort);
+        resolve();
+      }, ms);
+      stop?.addEventListener('abort', abort, { once: true });
+    }),
   timer: (ms: number, fn: () => void) => {
     const t = setTimeout(fn, ms);
-    return () => clearTimeout(t);
+    const cancel = () => clearTimeout(t);
+    stop?.addEventListener('abort', cancel, { once: true });
+    return () => {
+      cancel();
+      stop?.removeEventListener('abort', cancel);
+    };
   },
 });
 
@@ -78,6 +96,8 @@ export class ExpressRunner {
   private renewer: NodeJS.Timeout | null = null;
   private polling: Promise<void> | null = null;
   private closed = false;
+  /** Aborted by close: the kept executions running here stop at their next wait and are let go. */
+  private readonly stop = new AbortController();
 
   private readonly maxDurationMs: number;
 
@@ -120,7 +140,8 @@ export class ExpressRunner {
   async runSync(machine: StateMachine, name: string, input: string): Promise<ExpressResult> {
     const expressId = randomUUID();
     const startedAt = this.deps.clock.now();
-    return { machine, ...(await this.run(machine, name, input, expressId, startedAt)) };
+    // Closing stops it too (its caller gets the error at once, not at its deadline).
+    return { machine, ...(await untilStopped(this.run(machine, name, input, expressId, startedAt, this.stop.signal), this.stop.signal)) };
   }
 
   /** Runs one execution in memory to its end. */
@@ -130,6 +151,7 @@ export class ExpressRunner {
     input: string,
     expressId: string,
     startedAt: number,
+    stop?: AbortSignal,
   ): Promise<Omit<ExpressResult, 'machine'>> {
     const account = this.deps.accountOf(machine.userId);
     const info: ExecutionInfo = {
@@ -152,7 +174,7 @@ export class ExpressRunner {
       // guard; and none is made here (nothing reads it).
       maxEvents: MAX_EVENTS,
       history: false,
-      clock: realClock(this.deps.clock),
+      clock: realClock(this.deps.clock, stop),
       deadlineMs: startedAt + this.maxDurationMs,
     });
     const ended = { name, expressId, startedAt, stoppedAt: this.deps.clock.now() };
@@ -171,13 +193,19 @@ export class ExpressRunner {
       return;
     }
     if (s.runs > 1) this.deps.log.info(log, 'express execution taken over: running it again from its start');
-    const done = this.run(machine, s.name, s.input, s.id, s.startedAt)
-      .then(
-        (r) => this.deps.log.debug({ ...log, status: r.status, error: r.error }, 'express execution ended'),
+    const done = this.run(machine, s.name, s.input, s.id, s.startedAt, this.stop.signal).then(
+      (r) => {
+        this.deps.log.debug({ ...log, status: r.status, error: r.error }, 'express execution ended');
+        return this.forget(s.id);
+      },
+      (err) => {
+        // Stopped by close: let go, another runner runs it again; nothing to forget.
+        if (this.stop.signal.aborted) return void this.running.delete(s.id);
         // A definition that cannot run at all (it was checked when stored) would fail every run.
-        (err) => this.deps.log.error({ ...log, err }, 'express execution failed'),
-      )
-      .then(() => this.forget(s.id));
+        this.deps.log.error({ ...log, err }, 'express execution failed');
+        return this.forget(s.id);
+      },
+    );
     this.running.set(s.id, done);
   }
 
@@ -232,6 +260,7 @@ export class ExpressRunner {
   /** Stops taking starts and lets go of those running here: another runner runs them again. */
   async close(): Promise<void> {
     this.closed = true;
+    this.stop.abort(new Error('express runner closed'));
     if (this.poller) clearInterval(this.poller);
     if (this.renewer) clearInterval(this.renewer);
     await this.polling;
@@ -243,6 +272,17 @@ export class ExpressRunner {
       }
     }
   }
+}
+
+/** `work`'s outcome, or the stop's reason once `stop` aborts, whichever comes first. */
+function untilStopped<T>(work: Promise<T>, stop: AbortSignal): Promise<T> {
+  if (stop.aborted) return Promise.reject(stop.reason);
+  let abort = () => {};
+  const stopped = new Promise<never>((_, reject) => {
+    abort = () => reject(stop.reason);
+    stop.addEventListener('abort', abort, { once: true });
+  });
+  return Promise.race([work, stopped]).finally(() => stop.removeEventListener('abort', abort));
 }
 
 /** A runner's two timers (unref'd): `poll` every pollMs, `renew` every third of the lease. */

@@ -37,9 +37,8 @@ import type { Execution } from '../../src/core/index.ts';
 import { createLogger } from '../../src/log/index.ts';
 import { EXPRESS_MAX_RUNS } from '../../src/app/express-runner.ts';
 import { type ExpressStarts, SqliteStore, type StateMachineVersions, type Workflows } from '../../src/store/index.ts';
-import { PostgresStore } from '../../src/store/postgres/index.ts';
 import { until } from '../helpers/platform.ts';
-import { dropTestSchemas, freshSchema, TEST_DATABASE_URL } from '../helpers/postgres.ts';
+import { dropTestSchemas, openTestStore } from '../helpers/postgres.ts';
 import { mapRunCounts } from '../helpers/workflows.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'hangar-wf-runner-'));
@@ -64,7 +63,7 @@ interface Rig {
 
 async function openStore(backend: Backend): Promise<TestStore> {
   if (backend === 'sqlite') return new SqliteStore({ path: join(dir, `s${n++}.db`), clock });
-  return PostgresStore.open({ url: TEST_DATABASE_URL, schema: freshSchema(), clock, poolSize: 4 });
+  return openTestStore({ clock, poolSize: 4 });
 }
 
 /** Wraps the store's workflows to count its commits. */
@@ -628,6 +627,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
           },
           { leaseMs: 300 },
         );
+        let dead: StoreWorkflowRunner | undefined;
         try {
           const machine = `m${n++}`;
           await createStateMachine(r.app, USER, {
@@ -642,7 +642,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
           const first =
             how === 'closes (lets it go)'
               ? r.runner
-              : new StoreWorkflowRunner(
+              : (dead = new StoreWorkflowRunner(
                   {
                     workflows: r.store.workflows,
                     expressStarts: r.store.expressStarts,
@@ -656,7 +656,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
                     accountOf: () => '123456789012',
                   },
                   { leaseMs: 300 },
-                );
+                ));
           const app: WorkflowsApp = { ...r.app, workflowRunner: first };
           const s = await startExecution(app, USER, machine, { input: JSON.stringify({ n: 7 }) });
           assert.equal(s.type, 'EXPRESS');
@@ -669,6 +669,9 @@ for (const backend of ['sqlite', 'postgres'] as const) {
           // Forgotten once it ended: nothing left to run again.
           await until(async () => (await keptExpress(r)).length === 0);
         } finally {
+          // The "dead" runner's execution still waits on its task here (and on its 5-minute
+          // deadline's timer): gone with its process in life, closed here.
+          await dead?.close();
           await r.close();
         }
       });

@@ -1,11 +1,10 @@
 import { after } from 'node:test';
-import { PostgresStore } from '../../src/store/postgres/index.ts';
 import { describeResourceTags } from '../conformance/tags.ts';
-import { TEST_DATABASE_URL, dropTestSchemas, freshSchema } from '../helpers/postgres.ts';
+import { dropTestSchemas, openTestStore } from '../helpers/postgres.ts';
 
 after(() => dropTestSchemas());
 
 describeResourceTags('postgres', async () => {
-  const store = await PostgresStore.open({ url: TEST_DATABASE_URL, schema: freshSchema() });
+  const store = await openTestStore();
   return { tags: store.tags, functions: store.functions, workflows: store.workflows, close: () => store.close() };
 });
