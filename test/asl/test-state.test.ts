@@ -41,10 +41,10 @@ const noTasks: TaskResolver = async () => {
   throw new Error('no task should run');
 };
 
-function run(definition: Json, o: Partial<TestStateRun> & { stateName?: string } = {}, tasks = noTasks) {
+function run(definition: unknown, o: Partial<TestStateRun> & { stateName?: string } = {}, tasks = noTasks) {
   const { stateName, ...rest } = o;
   return runTestState(
-    { under: under(definition, stateName), input: {}, variables: {}, inspectionLevel: 'DEBUG', ...noAsk, ...rest },
+    { under: under(definition as Json, stateName), input: {}, variables: {}, inspectionLevel: 'DEBUG', ...noAsk, ...rest },
     env,
     tasks,
   );
