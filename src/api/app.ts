@@ -45,6 +45,7 @@ import { taskRoutes } from './routes/tasks.ts';
 import { mapRunRoutes } from './routes/map-runs.ts';
 import { activityRoutes } from './routes/activities.ts';
 import { stateMachineVersionRoutes } from './routes/state-machine-versions.ts';
+import { testStateRoutes } from './routes/workflow-test-state.ts';
 import { tagRoutes } from './routes/tags.ts';
 import { workflowRoutes } from './routes/workflows.ts';
 
@@ -192,6 +193,7 @@ export async function buildApp(ctx: ApiContext, log: Logger): Promise<FastifyIns
   functionUrlRoutes(app, ctx);
   workflowRoutes(app, ctx);
   stateMachineVersionRoutes(app, ctx);
+  testStateRoutes(app, ctx, accountIdOf);
   mapRunRoutes(app, ctx);
   activityRoutes(app, ctx, accountIdOf);
   tagRoutes(app, ctx);

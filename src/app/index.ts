@@ -180,3 +180,4 @@ export { isHangarTaskResource, type ParseTaskRequest } from './workflow-hangar-t
 export { readProjectItems } from './workflow-items.ts';
 export { writeProjectResults } from './workflow-results.ts';
 export * from './map-run-children.ts';
+export { TEST_STATE_MAX_MS, testState, type TestStateApp, type TestStateRequest } from './test-state.ts';

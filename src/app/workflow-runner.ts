@@ -11,7 +11,15 @@
  * until they end, so that each runs at least once.
  */
 import { randomUUID } from 'node:crypto';
-import { type ExecutionInfo, type Json, type JsonObject, type MapRunUpdate, type TaskRequest, StatesFailure } from '../core/asl/index.ts';
+import {
+  type ExecutionInfo,
+  type Json,
+  type JsonObject,
+  type MapRunUpdate,
+  type TaskRequest,
+  type TaskResolver,
+  StatesFailure,
+} from '../core/asl/index.ts';
 import { Conflict, type Execution, NotFound, qualifierOf, type StateMachine, workflowErrors } from '../core/index.ts';
 import { uuidv7 } from '../store/ids.ts';
 import type { ActivityTaskRecord, StateMachineVersions, TaskTokenRecord, Workflows } from '../store/index.ts';
@@ -80,6 +88,10 @@ export class StoreWorkflowRunner implements WorkflowRunner {
       pollMs: Math.max(this.pollMs, 1000),
       ...(o.expressMaxDurationMs === undefined ? {} : { maxDurationMs: o.expressMaxDurationMs }),
     });
+  }
+
+  taskResolver(userId: string): TaskResolver {
+    return this.deps.tasks(userId);
   }
 
   /** Starts claiming due executions (and those whose runner died). */

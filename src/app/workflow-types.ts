@@ -1,5 +1,5 @@
 /** The shapes the workflow use cases (workflows.ts) and the runner (workflow-runner.ts) share. */
-import type { MapRunUpdate } from '../core/asl/index.ts';
+import type { MapRunUpdate, TaskResolver } from '../core/asl/index.ts';
 import type { Execution, StateMachine } from '../core/index.ts';
 import type { ActivityTaskRecord, TaskTokenRecord } from '../store/index.ts';
 
@@ -54,5 +54,7 @@ export interface WorkflowRunner {
   /** Resolves once this runner no longer holds the execution — it ended (its end stored), parked
    *  in a long wait, or was let go — and at once if it does not hold it. */
   released(executionId: string): Promise<void>;
+  /** What runs a Task's resource for the user's executions (TestState runs one state's through it). */
+  taskResolver(userId: string): TaskResolver;
   close(): Promise<void>;
 }

@@ -328,6 +328,7 @@ it('every operation answers valid and mutated requests with a documented status 
     'POST /activities/{name}/poll',
     'POST /executions/{id}/stop',
     'POST /state-machines',
+    'POST /state-machines/test-state',
     'POST /state-machines/{name}/aliases',
     'POST /state-machines/{name}/executions',
     'POST /state-machines/{name}/tags',

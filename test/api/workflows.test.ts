@@ -142,6 +142,44 @@ describe('/state-machines', () => {
   });
 });
 
+describe('/state-machines/test-state', () => {
+  it('runs one state on its own with JSON values, each data-flow step at DEBUG, and refuses bad ones', async () => {
+    const r = await as(alice, 'POST', '/state-machines/test-state', {
+      definition: { Type: 'Pass', Parameters: { 'n.$': '$.n', 'v.$': '$v' }, ResultPath: '$.r', Next: 'N' },
+      input: { n: 1 },
+      variables: { v: 'x' },
+      inspectionLevel: 'DEBUG',
+    });
+    assert.equal(r.statusCode, 200, r.body);
+    const body = r.json();
+    assert.deepEqual([body.status, body.nextState, body.output], ['SUCCEEDED', 'N', { n: 1, r: { n: 1, v: 'x' } }]);
+    assert.deepEqual(body.inspectionData.afterParameters, { n: 1, v: 'x' });
+    assert.deepEqual(body.inspectionData.variables, { v: 'x' });
+    const retriable = await as(alice, 'POST', '/state-machines/test-state', {
+      definition: JSON.stringify({
+        Type: 'Task',
+        Resource: 'arn:aws:states:::lambda:invoke',
+        Parameters: { FunctionName: 'f' },
+        Retry: [{ ErrorEquals: ['E'] }],
+        End: true,
+      }),
+      mock: { errorOutput: { error: 'E' } },
+    });
+    assert.deepEqual(
+      [retriable.json().status, retriable.json().inspectionData.errorDetails],
+      ['RETRIABLE', { retryIndex: 0, retryBackoffIntervalSeconds: 1 }],
+    );
+    const invalid = await as(alice, 'POST', '/state-machines/test-state', { definition: { Type: 'Pass', Next: 'A', End: true } });
+    assert.equal(invalid.statusCode, 400);
+    assert.equal(invalid.json().code, 'STATE_MACHINE_DEFINITION_INVALID');
+    const mapUnmocked = await as(alice, 'POST', '/state-machines/test-state', {
+      definition: { Type: 'Map', ItemProcessor: { StartAt: 'I', States: { I: { Type: 'Pass', End: true } } }, End: true },
+    });
+    assert.equal(mapUnmocked.statusCode, 400);
+    assert.equal(mapUnmocked.json().code, 'WORKFLOW_INVALID');
+  });
+});
+
 describe('/executions', () => {
   it('reads, lists, filters and pages executions, and their history', async () => {
     await as(alice, 'POST', '/state-machines', { name: 'flow', definition: pass() });
@@ -262,6 +300,7 @@ describe('/executions', () => {
       '/state-machines',
       '/state-machines/{name}',
       '/state-machines/{name}/executions',
+      '/state-machines/test-state',
       '/executions',
       '/executions/{id}',
       '/executions/{id}/history',

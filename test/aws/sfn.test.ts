@@ -282,6 +282,7 @@ describe('Step Functions API: malformed requests', () => {
         'ListStateMachines',
         'DeleteStateMachine',
         'ValidateStateMachineDefinition',
+        'TestState',
         'StartExecution',
         'StartSyncExecution',
         'DescribeExecution',

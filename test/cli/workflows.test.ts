@@ -164,4 +164,21 @@ describe('hangar workflow', () => {
     const e = (await p.inject({ method: 'GET', url: `/executions/${w.id}`, auth: alice })).json();
     assert.deepEqual([e.status, e.error, e.cause], ['ABORTED', 'Enough', 'from the cli']);
   });
+
+  test('test-state: one state on its own, its steps with --level DEBUG; a failed state exits 1', async () => {
+    writeFileSync(join(dir, 'state.asl.json'), JSON.stringify({ Type: 'Pass', Parameters: { 'n.$': '$.n' }, Next: 'After' }));
+    const r = await hangar('workflow', 'test-state', '--definition', join(dir, 'state.asl.json'), '--input', '{"n":3}', '--level', 'debug');
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /status\s+SUCCEEDED/);
+    assert.match(r.stdout, /next state\s+After/);
+    assert.match(r.stdout, /afterParameters\s+\{"n":3\}/);
+    const named = await hangar('workflow', 'test-state', '--definition', join(dir, 'pass.asl.json'), '--state', 'P', '--json');
+    assert.equal(named.code, 0, named.stderr);
+    assert.deepEqual(JSON.parse(named.stdout), { status: 'SUCCEEDED', output: 1, inspectionData: {} });
+    writeFileSync(join(dir, 'fail.asl.json'), JSON.stringify({ Type: 'Fail', Error: 'Nope' }));
+    const failed = await hangar('workflow', 'test-state', '--definition', join(dir, 'fail.asl.json'));
+    assert.equal(failed.code, 1);
+    assert.match(failed.stdout, /error\s+Nope/);
+    assert.equal((await hangar('workflow', 'test-state', '--definition', join(dir, 'state.asl.json'), '--level', 'loud')).code, 2);
+  });
 });

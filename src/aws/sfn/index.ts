@@ -16,6 +16,7 @@ import { mapRunOperations } from './map-runs.ts';
 import type { JsonOperation } from './operation.ts';
 import { jsonBody } from './shapes.ts';
 import { tagOperations } from './tags.ts';
+import { testStateOperations } from './test-state.ts';
 import { taskOperations } from './tasks.ts';
 import { versionOperations } from './versions.ts';
 
@@ -39,6 +40,7 @@ export function sfnService(ctx: SfnContext): AwsService {
       ...taskOperations(ctx),
       ...tagOperations(ctx),
       ...activityOperations(ctx),
+      ...testStateOperations(ctx),
     ].map((op) => [op.name, op]),
   );
   return {

@@ -34,7 +34,7 @@ export function typeOf(body: Record<string, unknown>): StateMachineType | undefi
 }
 
 /** roleArn: an IAM role's ARN, refused with InvalidArn otherwise. Hangar has no IAM: it is kept and shown, not assumed. */
-function roleOf(body: Record<string, unknown>): string | undefined {
+export function roleOf(body: Record<string, unknown>): string | undefined {
   const role = field.string(body, 'roleArn', 256);
   if (role !== undefined && !/^arn:[^:\s]+:iam::\d{12}:role\/\S{1,512}$/.test(role))
     throw new AwsError('InvalidArn', 400, `Invalid Arn: '${role}'`);

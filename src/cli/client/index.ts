@@ -42,7 +42,7 @@ export {
   type Task,
 } from './tasks.ts';
 export type { ActivityInfo, ActivityTaskInfo } from './activities.ts';
-export type { ExecutionInfo, ExpressInfo, HistoryEventInfo, StartedInfo, StateMachineInfo } from './workflows.ts';
+export type { ExecutionInfo, ExpressInfo, HistoryEventInfo, StartedInfo, StateMachineInfo, TestStateInfo } from './workflows.ts';
 
 export class HangarClient {
   readonly baseUrl: string;

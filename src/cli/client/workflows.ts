@@ -67,6 +67,28 @@ export interface StateMachineBody {
   description?: string;
 }
 
+/** POST /state-machines/test-state's body (JSON values where Step Functions passes text). */
+export interface TestStateBody {
+  /** One state's ASL text, or with stateName a whole machine's. */
+  definition: string;
+  stateName?: string;
+  input?: unknown;
+  variables?: Record<string, unknown>;
+  inspectionLevel?: 'INFO' | 'DEBUG' | 'TRACE';
+  mock?: { result?: unknown; errorOutput?: { error: string; cause?: string }; fieldValidationMode?: 'STRICT' | 'PRESENT' | 'NONE' };
+  stateConfiguration?: { retrierRetryCount?: number };
+}
+
+/** What TestState answers: how the state ended, where it would go, each data-flow step. */
+export interface TestStateInfo {
+  status: 'SUCCEEDED' | 'FAILED' | 'RETRIABLE' | 'CAUGHT_ERROR';
+  output?: unknown;
+  error?: string;
+  cause?: string;
+  nextState?: string;
+  inspectionData: Record<string, unknown>;
+}
+
 export class Workflows extends Resource {
   create(body: StateMachineBody, userId?: string): Promise<StateMachineInfo> {
     return this.transport.json('POST', '/state-machines', { query: { userId }, body });
@@ -122,5 +144,10 @@ export class Workflows extends Resource {
 
   stop(id: string, why: { error?: string; cause?: string } = {}, userId?: string): Promise<ExecutionInfo> {
     return this.transport.json('POST', `/executions/${enc(id)}/stop`, { query: { userId }, body: why });
+  }
+
+  /** Runs one state on its own (Step Functions' TestState): nothing is stored. */
+  testState(body: TestStateBody, userId?: string): Promise<TestStateInfo> {
+    return this.transport.json('POST', '/state-machines/test-state', { query: { userId }, body });
   }
 }

@@ -1,4 +1,4 @@
-/** `hangar workflow create|update|list|get|rm|start|describe|executions|history|stop`: state
+/** `hangar workflow create|update|list|get|rm|start|describe|executions|history|stop|test-state`: state
  *  machines in the Amazon States Language and their executions, over /state-machines and
  *  /executions (src/api/routes/workflows.ts). */
 import { readFileSync } from 'node:fs';
@@ -22,6 +22,12 @@ function jsonArg(value: string): unknown {
   } catch {
     throw new InvalidArgumentError('Not JSON.');
   }
+}
+
+function levelArg(value: string): 'INFO' | 'DEBUG' | 'TRACE' {
+  const l = value.toUpperCase();
+  if (l !== 'INFO' && l !== 'DEBUG' && l !== 'TRACE') throw new InvalidArgumentError('INFO, DEBUG or TRACE.');
+  return l;
 }
 
 function typeArg(value: string): 'STANDARD' | 'EXPRESS' {
@@ -268,4 +274,70 @@ export function workflowCommands(program: Command): void {
     if (flags.json) return printJson(e);
     print(`${e.id}: ${e.status}`);
   });
+
+  clientOptions(
+    wf
+      .command('test-state')
+      .description(
+        'Run one state on its own (Step Functions TestState): its status, next state, output and, with --level DEBUG, each data-flow step',
+      )
+      .requiredOption('--definition <file>', 'one state, or with --state a whole state machine (ASL JSON; - for standard input)')
+      .option('--state <name>', 'the state of the machine in --definition to test')
+      .option('--input <json>', "the state's input, a JSON value (default {})", jsonArg)
+      .option('--variables <json>', 'workflow variables the state sees, a JSON object', jsonArg)
+      .option('--level <level>', 'INFO (default), DEBUG or TRACE', levelArg)
+      .option('--mock-result <json>', "a Task's, Map's or Parallel's result instead of running it", jsonArg)
+      .option('--mock-error <error>', 'a mocked error instead of running it')
+      .option('--mock-cause <text>', "the mocked error's cause")
+      .option('--retry-count <n>', 'how often the matching retrier has fired already', int)
+      .option('--user <id>', 'admin keys: whose functions a Task invokes'),
+  ).action(
+    async (
+      flags: UserFlags & {
+        definition: string;
+        state?: string;
+        input?: unknown;
+        variables?: unknown;
+        level?: 'INFO' | 'DEBUG' | 'TRACE';
+        mockResult?: unknown;
+        mockError?: string;
+        mockCause?: string;
+        retryCount?: number;
+      },
+      cmd: Command,
+    ) => {
+      if (flags.mockResult !== undefined && flags.mockError !== undefined) cmd.error('error: give --mock-result or --mock-error, not both');
+      const mock =
+        flags.mockError !== undefined
+          ? { errorOutput: { error: flags.mockError, cause: flags.mockCause } }
+          : flags.mockResult !== undefined
+            ? { result: flags.mockResult }
+            : undefined;
+      const r = await clientFor(flags).workflows.testState(
+        {
+          definition: definitionFrom(flags.definition),
+          stateName: flags.state,
+          input: flags.input,
+          variables: flags.variables as Record<string, unknown> | undefined,
+          inspectionLevel: flags.level,
+          mock,
+          stateConfiguration: flags.retryCount === undefined ? undefined : { retrierRetryCount: flags.retryCount },
+        },
+        flags.user,
+      );
+      // A state that failed exits 1, as a failed command does.
+      if (r.status === 'FAILED') process.exitCode = 1;
+      if (flags.json) return printJson(r);
+      print(
+        fields([
+          ['status', r.status],
+          ['next state', r.nextState ?? null],
+          ['output', json(r.output)],
+          ['error', r.error ?? null],
+          ['cause', r.cause ?? null],
+          ...Object.entries(r.inspectionData).map(([k, v]): [string, string | null] => [k, json(v)]),
+        ]),
+      );
+    },
+  );
 }

@@ -94,3 +94,21 @@ export {
   type WriterPlan,
   writerPlan,
 } from './result-writer.ts';
+export {
+  enteredTimeOf,
+  executionFromContext,
+  INSPECTION_LEVELS,
+  type InspectionLevel,
+  locateState,
+  type Located,
+  MOCK_VALIDATION_MODES,
+  type MockValidationMode,
+  type StateMock,
+  type StateUnderTest,
+  TEST_STATE_NAME,
+  TEST_STATUSES,
+  type TestStateAsk,
+  testStateProblem,
+  type TestStatus,
+} from './test-state.ts';
+export { type ErrorDetails, type Inspection, runTestState, type TestStateOutcome, type TestStateRun } from './test-state-run.ts';
