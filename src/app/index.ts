@@ -144,6 +144,7 @@ export {
   getLayerVersionPolicy,
   layerContent,
   layerContentUrl,
+  layerReaderOf,
   listLayers,
   listLayerVersions,
   publishLayerVersion,

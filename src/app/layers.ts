@@ -5,6 +5,7 @@
  * layer and a function of the same zip share it, and a deleted version's content stays for the
  * functions that use it (code is not collected yet).
  */
+import type { Principal } from '../auth/index.ts';
 import type { BlobStore } from '../blobs/index.ts';
 import { BadZip, MAX_UNZIPPED_BYTES, unzippedBytes } from '../functions/index.ts';
 import {
@@ -12,6 +13,7 @@ import {
   checkLayerStatement,
   crossAccountDenied,
   ErrorCode,
+  Forbidden,
   Internal,
   InvalidInput,
   LAYER_ACTION,
@@ -32,6 +34,7 @@ import {
 import type { Layers } from '../store/index.ts';
 import type { AccountDirectory } from './cross-account.ts';
 import { codeOf } from './functions.ts';
+import { functionOwner } from './ownership.ts';
 
 export interface LayersApp {
   layers: Layers;
@@ -182,6 +185,30 @@ export async function foreignLayerVersion(
     if (v) return v;
   }
   throw crossAccountDenied(caller.accountId, LAYER_ACTION, resource);
+}
+
+/**
+ * Whose layer version a read on the native API reaches (a version, its content): functionOwner's
+ * answer, or — a user's key asking for another user's (?userId=) — that user's, when the
+ * version's policy grants the key's account (`accountOf`: aws/identity accountIdOf). The
+ * download a shared version's Content.Location names is then the grantee's to open.
+ */
+export async function layerReaderOf(
+  app: Pick<LayersApp, 'layers'>,
+  p: Principal,
+  asked: string | undefined,
+  name: string,
+  version: number,
+  accountOf: (userId: string) => string,
+): Promise<string> {
+  try {
+    return functionOwner(p, asked);
+  } catch (err) {
+    if (!(err instanceof Forbidden) || asked === undefined || p.userId === null) throw err;
+    const policy = await app.layers.getLayerVersionPolicy(asked, checkLayerName(name), version);
+    if (layerVersionAllows(policy, accountOf(p.userId))) return asked;
+    throw err;
+  }
 }
 
 /** A layer version a function names: the user's own (no owner), or another account's by its ARN. */
