@@ -38,6 +38,7 @@ let p: TestPlatform;
 let alice: LambdaClient;
 let bob: LambdaClient;
 let carol: LambdaClient;
+let bobKey: string;
 
 /** Alice's grant of a version to bob's account, as Lambda's guide shows it. */
 const BOB_GRANT = { StatementId: 'xaccount', Action: 'lambda:GetLayerVersion', Principal: accountIdOf('bob') };
@@ -83,7 +84,9 @@ before(async () => {
   p = await testPlatform();
   const key = async (userId: string) => (await p.inject({ method: 'POST', url: '/keys', payload: { userId } })).json();
   alice = lambdaClient(p.url!, await key('alice'));
-  bob = lambdaClient(p.url!, await key('bob'));
+  const b = await key('bob');
+  bobKey = b.key;
+  bob = lambdaClient(p.url!, b);
   carol = lambdaClient(p.url!, await key('carol'));
 });
 after(() => p.close());
@@ -272,6 +275,10 @@ describe('Lambda layers through the AWS SDK', () => {
     assert.equal(read.LayerArn, layerArn('alice', 'granted-lib'));
     assert.equal(read.Description, 'for bob');
     assert.equal(read.Content?.CodeSha256, sha(zip));
+    // Content.Location, the native download, opens with bob's key while the grant lasts.
+    const download = await fetch(read.Content!.Location!, { headers: { authorization: `Bearer ${bobKey}` } });
+    assert.equal(download.status, 200);
+    assert.deepEqual(Buffer.from(await download.arrayBuffer()), zip);
     const byName = await bob.send(new GetLayerVersionCommand({ LayerName: layerArn('alice', 'granted-lib'), VersionNumber: 1 }));
     assert.equal(byName.LayerVersionArn, v1.LayerVersionArn);
     // A grant is one version's: version 2 stays alice's alone.
@@ -294,6 +301,7 @@ describe('Lambda layers through the AWS SDK', () => {
     // Taken back: bob can no longer read it or add it to a function; bob's function keeps it.
     await alice.send(new RemoveLayerVersionPermissionCommand({ LayerName: 'granted-lib', VersionNumber: 1, StatementId: 'xaccount' }));
     assert.equal((await refused(bob.send(new GetLayerVersionByArnCommand({ Arn: v1.LayerVersionArn })))).name, 'AccessDeniedException');
+    assert.equal((await fetch(read.Content!.Location!, { headers: { authorization: `Bearer ${bobKey}` } })).status, 403);
     const late = await refused(
       createFn(bob, 'bob-too-late', { 'index.js': 'exports.handler = async () => 1;' }, { Layers: [v1.LayerVersionArn] }),
     );
