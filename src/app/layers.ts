@@ -11,6 +11,7 @@ import { BadZip, MAX_UNZIPPED_BYTES, unzippedBytes } from '../functions/index.ts
 import {
   checkLayerName,
   checkLayerStatement,
+  checkLayerStatementId,
   crossAccountDenied,
   ErrorCode,
   Forbidden,
@@ -142,7 +143,7 @@ export async function removeLayerVersionPermission(
   sid: string,
   revisionId?: string,
 ): Promise<void> {
-  await app.layers.removeLayerVersionPermission(userId, checkLayerName(name), version, sid, revisionId);
+  await app.layers.removeLayerVersionPermission(userId, checkLayerName(name), version, checkLayerStatementId(sid), revisionId);
 }
 
 /** The version's policy: LAYER_NOT_FOUND without the version, FUNCTION_POLICY_NOT_FOUND ("The

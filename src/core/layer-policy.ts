@@ -39,9 +39,15 @@ const LAYER_PRINCIPAL = /^(\*|\d{12}|arn:aws:iam::\d{12}:root)$/;
 
 const invalid = (message: string) => new InvalidInput(ErrorCode.LayerInvalid, message);
 
+/** A StatementId as AddLayerVersionPermission and RemoveLayerVersionPermission take it. */
+export function checkLayerStatementId(sid: string | undefined): string {
+  if (sid === undefined) throw invalid('StatementId is required');
+  if (!LAYER_SID.test(sid)) throw invalid(`StatementId '${sid.slice(0, 120)}' must be 1-100 characters of A-Z a-z 0-9 _ -`);
+  return sid;
+}
+
 export function checkLayerStatement(input: LayerStatementInput): PolicyStatement {
-  if (input.sid === undefined) throw invalid('StatementId is required');
-  if (!LAYER_SID.test(input.sid)) throw invalid(`StatementId '${input.sid.slice(0, 120)}' must be 1-100 characters of A-Z a-z 0-9 _ -`);
+  const sid = checkLayerStatementId(input.sid);
   if (input.action === undefined) throw invalid('Action is required');
   if (input.action !== LAYER_ACTION) throw invalid(`Action '${input.action.slice(0, 40)}' must be ${LAYER_ACTION}`);
   if (input.organizationId !== undefined)
@@ -49,7 +55,7 @@ export function checkLayerStatement(input: LayerStatementInput): PolicyStatement
   if (input.principal === undefined) throw invalid('Principal is required');
   if (!LAYER_PRINCIPAL.test(input.principal))
     throw invalid(`Principal '${input.principal.slice(0, 100)}' must be *, a 12-digit account id or arn:aws:iam::<account>:root`);
-  return { sid: input.sid, action: LAYER_ACTION, principal: parsePrincipal(input.principal) };
+  return { sid, action: LAYER_ACTION, principal: parsePrincipal(input.principal) };
 }
 
 /** Whether a layer version's policy lets `callerAccountId` use it (read it, name it in a function). */

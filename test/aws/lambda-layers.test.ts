@@ -255,6 +255,7 @@ describe('Lambda layers through the AWS SDK', () => {
         new RemoveLayerVersionPermissionCommand({ LayerName: 'shared-lib', VersionNumber: 1, StatementId: sid, RevisionId: revisionId }),
       );
     assert.equal((await refused(remove('nope'))).name, 'ResourceNotFoundException');
+    assert.equal((await refused(remove('no.dots'))).name, 'InvalidParameterValueException');
     assert.equal((await refused(remove('public', added.RevisionId))).name, 'PreconditionFailedException');
     await remove('public', everyone.RevisionId);
     await remove('xaccount');
