@@ -136,14 +136,21 @@ export {
   type HttpApisApp,
 } from './http-apis.ts';
 export {
+  addLayerVersionPermission,
   deleteLayerVersion,
+  foreignLayerVersion,
   functionLayersOf,
   getLayerVersion,
+  getLayerVersionPolicy,
   layerContent,
   layerContentUrl,
+  layerReaderOf,
   listLayers,
   listLayerVersions,
   publishLayerVersion,
+  removeLayerVersionPermission,
+  type FunctionLayerRef,
+  type LayerCaller,
   type LayersApp,
 } from './layers.ts';
 export {

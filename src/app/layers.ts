@@ -5,24 +5,37 @@
  * layer and a function of the same zip share it, and a deleted version's content stays for the
  * functions that use it (code is not collected yet).
  */
+import type { Principal } from '../auth/index.ts';
 import type { BlobStore } from '../blobs/index.ts';
 import { BadZip, MAX_UNZIPPED_BYTES, unzippedBytes } from '../functions/index.ts';
 import {
   checkLayerName,
+  checkLayerStatement,
+  checkLayerStatementId,
+  crossAccountDenied,
   ErrorCode,
+  Forbidden,
   Internal,
   InvalidInput,
+  LAYER_ACTION,
   latestMatching,
   layerErrors,
   layerMatches,
+  layerVersionAllows,
   newLayerVersion,
+  policyErrors,
   type FunctionLayer,
   type LayerFilter,
+  type LayerStatementInput,
   type LayerVersion,
   type LayerVersionInput,
+  type LayerVersionPolicy,
+  type PolicyStatement,
 } from '../core/index.ts';
 import type { Layers } from '../store/index.ts';
+import type { AccountDirectory } from './cross-account.ts';
 import { codeOf } from './functions.ts';
+import { functionOwner } from './ownership.ts';
 
 export interface LayersApp {
   layers: Layers;
@@ -107,18 +120,127 @@ export function layerContentUrl(base: string, v: LayerVersion, callerUserId: str
   return `${base.replace(/\/$/, '')}/layers/${encodeURIComponent(v.name)}/versions/${v.version}/content${q}`;
 }
 
+// --- A version's policy, and using another account's layer ---
+
+/** Adds a statement to a version's policy (AddLayerVersionPermission). */
+export async function addLayerVersionPermission(
+  app: Pick<LayersApp, 'layers'>,
+  userId: string,
+  name: string,
+  version: number,
+  input: LayerStatementInput & { revisionId?: string | undefined },
+): Promise<{ statement: PolicyStatement; policy: LayerVersionPolicy }> {
+  const statement = checkLayerStatement(input);
+  const policy = await app.layers.addLayerVersionPermission(userId, checkLayerName(name), version, statement, input.revisionId);
+  return { statement, policy };
+}
+
+export async function removeLayerVersionPermission(
+  app: Pick<LayersApp, 'layers'>,
+  userId: string,
+  name: string,
+  version: number,
+  sid: string,
+  revisionId?: string,
+): Promise<void> {
+  await app.layers.removeLayerVersionPermission(userId, checkLayerName(name), version, checkLayerStatementId(sid), revisionId);
+}
+
+/** The version's policy: LAYER_NOT_FOUND without the version, FUNCTION_POLICY_NOT_FOUND ("The
+ *  resource you requested does not exist.", as Lambda) when its policy has no statement. */
+export async function getLayerVersionPolicy(
+  app: Pick<LayersApp, 'layers'>,
+  userId: string,
+  name: string,
+  version: number,
+): Promise<LayerVersionPolicy> {
+  await getLayerVersion(app, userId, name, version);
+  const policy = await app.layers.getLayerVersionPolicy(userId, name, version);
+  if (!policy) throw policyErrors.notFound();
+  return policy;
+}
+
+/** Who asks for another account's layer version: their account, and how accounts are found. */
+export interface LayerCaller {
+  accountId: string;
+  accounts: AccountDirectory;
+}
+
+/**
+ * Another account's layer version, when its policy grants the caller's account (or everyone)
+ * lambda:GetLayerVersion. Anything else — no statement for the caller, no such version, no such
+ * account — is Lambda's AccessDeniedException, one answer for all: Lambda decides on the policy
+ * before the version is looked at, and a stranger learns nothing of what exists. `resource`: the
+ * version's ARN, for the message.
+ */
+export async function foreignLayerVersion(
+  app: Pick<LayersApp, 'layers'>,
+  caller: LayerCaller,
+  ref: { accountId: string; name: string; version: number },
+  resource: string,
+): Promise<LayerVersion> {
+  for (const ownerId of await caller.accounts.usersOf(ref.accountId)) {
+    const policy = await app.layers.getLayerVersionPolicy(ownerId, ref.name, ref.version);
+    if (!layerVersionAllows(policy, caller.accountId)) continue;
+    const v = await app.layers.getLayerVersion(ownerId, ref.name, ref.version);
+    if (v) return v;
+  }
+  throw crossAccountDenied(caller.accountId, LAYER_ACTION, resource);
+}
+
+/**
+ * Whose layer version a read on the native API reaches (a version, its content): functionOwner's
+ * answer, or — a user's key asking for another user's (?userId=) — that user's, when the
+ * version's policy grants the key's account (`accountOf`: aws/identity accountIdOf). The
+ * download a shared version's Content.Location names is then the grantee's to open.
+ */
+export async function layerReaderOf(
+  app: Pick<LayersApp, 'layers'>,
+  p: Principal,
+  asked: string | undefined,
+  name: string,
+  version: number,
+  accountOf: (userId: string) => string,
+): Promise<string> {
+  try {
+    return functionOwner(p, asked);
+  } catch (err) {
+    if (!(err instanceof Forbidden) || asked === undefined || p.userId === null) throw err;
+    const policy = await app.layers.getLayerVersionPolicy(asked, checkLayerName(name), version);
+    if (layerVersionAllows(policy, accountOf(p.userId))) return asked;
+    throw err;
+  }
+}
+
+/** A layer version a function names: the user's own (no owner), or another account's by its ARN. */
+export interface FunctionLayerRef {
+  name: string;
+  version: number;
+  owner?: { accountId: string; arn: string };
+}
+
 /**
  * The layers a function is to use, in the order named, each with its content: every one must be
- * a version of the user's that exists now (a deleted one cannot be added, as on Lambda; another
- * user's is not the user's to name). Refused as a bad parameter of the function, as Lambda does.
+ * a version that exists now (a deleted one cannot be added, as on Lambda). The user's own are
+ * refused as a bad parameter of the function when missing, as Lambda does; another account's
+ * must be shared with the caller (foreignLayerVersion), and its content is then kept in the
+ * function's snapshot like any other: taking the grant back later, or deleting the version,
+ * does not stop a function already using it (as on Lambda).
  */
 export async function functionLayersOf(
   app: Pick<LayersApp, 'layers'>,
   userId: string,
-  refs: { name: string; version: number }[],
+  refs: FunctionLayerRef[],
+  caller?: LayerCaller,
 ): Promise<FunctionLayer[]> {
   const out: FunctionLayer[] = [];
   for (const r of refs) {
+    if (r.owner) {
+      if (!caller) throw new InvalidInput(ErrorCode.FunctionInvalid, `another account's layer (${r.owner.arn}) cannot be named here`);
+      const v = await foreignLayerVersion(app, caller, { accountId: r.owner.accountId, name: r.name, version: r.version }, r.owner.arn);
+      out.push({ name: v.name, version: v.version, code: v.code, ownerId: v.userId });
+      continue;
+    }
     const v = await app.layers.getLayerVersion(userId, r.name, r.version);
     if (!v) throw new InvalidInput(ErrorCode.FunctionInvalid, `layer version ${r.name}:${r.version} does not exist`);
     out.push({ name: v.name, version: v.version, code: v.code });

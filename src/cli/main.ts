@@ -10,6 +10,7 @@ import { functionCommands } from './commands/functions.ts';
 import { httpApiCommands } from './commands/http-apis.ts';
 import { workflowCommands } from './commands/workflows.ts';
 import { activityCommands } from './commands/activities.ts';
+import { layerCommands } from './commands/layers.ts';
 import { projectCommands } from './commands/projects.ts';
 import { submitCommand } from './commands/submit.ts';
 import { taskCommands } from './commands/tasks.ts';
@@ -108,6 +109,7 @@ functionCommands(program);
 httpApiCommands(program);
 workflowCommands(program);
 activityCommands(program);
+layerCommands(program);
 
 // Help points at the reference pages (docs/ of this installation, linked from the README).
 const DOCS = fileURLToPath(new URL('../../docs/', import.meta.url));

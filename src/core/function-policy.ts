@@ -123,16 +123,16 @@ export function checkStatement(input: StatementInput): PolicyStatement {
 }
 
 /** Whether `expect` (a RevisionId the caller gave) still names the policy as it is. */
-function checkRevision(current: FunctionPolicy | null, expect: string | undefined): void {
+/** What adding or removing a statement reads of the policy as it is: a function's or a layer
+ *  version's (layer-policy.ts), decided alike. */
+export type StatementsNow = Pick<FunctionPolicy, 'statements' | 'revisionId'> | null;
+
+function checkRevision(current: StatementsNow, expect: string | undefined): void {
   if (expect !== undefined && current?.revisionId !== expect) throw policyErrors.revisionMismatch();
 }
 
 /** The statements after AddPermission: Conflict if the Sid is taken or the revision moved on. */
-export function addStatement(
-  current: FunctionPolicy | null,
-  statement: PolicyStatement,
-  expectRevisionId: string | undefined,
-): PolicyStatement[] {
+export function addStatement(current: StatementsNow, statement: PolicyStatement, expectRevisionId: string | undefined): PolicyStatement[] {
   checkRevision(current, expectRevisionId);
   const statements = current?.statements ?? [];
   if (statements.some((s) => s.sid === statement.sid)) throw policyErrors.statementExists(statement.sid);
@@ -144,7 +144,7 @@ export function addStatement(
 }
 
 /** The statements after RemovePermission: NotFound if there is no such statement. */
-export function removeStatement(current: FunctionPolicy | null, sid: string, expectRevisionId: string | undefined): PolicyStatement[] {
+export function removeStatement(current: StatementsNow, sid: string, expectRevisionId: string | undefined): PolicyStatement[] {
   if (!current?.statements.some((s) => s.sid === sid)) throw policyErrors.notFound();
   checkRevision(current, expectRevisionId);
   return current.statements.filter((s) => s.sid !== sid);

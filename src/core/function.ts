@@ -67,6 +67,9 @@ export interface FunctionLayer {
   name: string;
   version: number;
   code: FunctionCode;
+  /** The user whose layer it is, when not the function's (a version another account's policy
+   *  shares: core/layer-policy.ts); absent for the function's user's own. */
+  ownerId?: string;
 }
 
 /** The code: a zip as Lambda takes it, its bytes in the BlobStore under `blobKey`. */
@@ -297,16 +300,20 @@ export function checkFunctionLayers(layers: FunctionLayer[]): FunctionLayer[] {
     throw invalid(`a function may use at most ${FUNCTION_LIMITS.layersMax} layers, not ${layers.length}`);
   const names = new Set<string>();
   for (const l of layers) {
-    if (names.has(l.name)) throw invalid(`a function may use one version of layer ${l.name}, not two`);
-    names.add(l.name);
+    const key = `${l.ownerId ?? ''}/${l.name}`;
+    if (names.has(key)) throw invalid(`a function may use one version of layer ${l.name}, not two`);
+    names.add(key);
   }
-  return layers.map((l) => ({ name: l.name, version: l.version, code: { ...l.code } }));
+  return layers.map((l) => ({ name: l.name, version: l.version, code: { ...l.code }, ...(l.ownerId ? { ownerId: l.ownerId } : {}) }));
 }
 
 /** Whether two lists of layers are the same versions with the same content, in the same order. */
 export function sameLayers(a: FunctionLayer[], b: FunctionLayer[]): boolean {
   return (
-    a.length === b.length && a.every((l, i) => l.name === b[i].name && l.version === b[i].version && l.code.sha256 === b[i].code.sha256)
+    a.length === b.length &&
+    a.every(
+      (l, i) => l.name === b[i].name && l.version === b[i].version && l.ownerId === b[i].ownerId && l.code.sha256 === b[i].code.sha256,
+    )
   );
 }
 

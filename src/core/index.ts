@@ -19,6 +19,7 @@ export * from './function-url.ts';
 export * from './hand-off.ts';
 export * from './http-api/index.ts';
 export * from './layer.ts';
+export * from './layer-policy.ts';
 export * from './workflow.ts';
 export * from './activity.ts';
 export * from './state-machine-version.ts';

@@ -1,6 +1,6 @@
 /** Layer versions' rows, the same on every backend. JSON comes as text from both (postgres/db.ts
  *  parses none). */
-import type { LayerVersion, NewLayerVersion } from '../core/index.ts';
+import type { LayerVersion, LayerVersionPolicy, NewLayerVersion, PolicyStatement } from '../core/index.ts';
 import { type Row, strOrNull } from './row.ts';
 
 /** The columns after (user_id, layer_name, version): what layerVersionValues gives, in this order. */
@@ -31,5 +31,15 @@ export function layerVersionFromRow(r: Row): LayerVersion {
     licenseInfo: strOrNull(r.license_info),
     code: { sha256: String(r.code_sha256), size: Number(r.code_size), blobKey: String(r.code_key) },
     createdAt: Number(r.created_at),
+  };
+}
+
+export function layerPolicyFromRow(r: Row): LayerVersionPolicy {
+  return {
+    userId: String(r.user_id),
+    layerName: String(r.layer_name),
+    version: Number(r.version),
+    statements: JSON.parse(String(r.statements)) as PolicyStatement[],
+    revisionId: String(r.revision_id),
   };
 }

@@ -7,15 +7,18 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, it } from 'node:test';
 import { GetLayerVersionCommand } from '@aws-sdk/client-lambda';
-import { lambdaClient } from '../helpers/lambda.ts';
+import { accountIdOf } from '../../src/aws/index.ts';
+import { lambdaClient, REGION } from '../helpers/lambda.ts';
 import { testPlatform, type TestPlatform } from '../helpers/platform.ts';
 import { makeZip } from '../helpers/zip.ts';
 
 let p: TestPlatform;
 let alice: { keyId: string; key: string };
+let bob: { keyId: string; key: string };
 before(async () => {
   p = await testPlatform({ HANGAR_WORKERS: '0' });
   alice = (await p.inject({ method: 'POST', url: '/keys', payload: { userId: 'alice' } })).json();
+  bob = (await p.inject({ method: 'POST', url: '/keys', payload: { userId: 'bob' } })).json();
 });
 after(async () => p.close());
 
@@ -82,4 +85,44 @@ it('publishes, reads, lists, downloads and deletes layer versions; a function de
   const bad = await as('POST', '/layers/bad%20name/versions', { zip: zip.toString('base64') });
   assert.equal(bad.statusCode, 400);
   assert.equal(bad.json().code, 'LAYER_INVALID');
+});
+
+it("shares a version through its policy: the grantee reads it and downloads its content, by the owner's user id, until taken back", async () => {
+  const as = (who: { key: string }, method: string, url: string, payload?: unknown) =>
+    p.inject({ method, url, payload: payload as object, auth: who.key });
+  const zip = makeZip({ 'bin/shared-tool': 'x' });
+  await as(alice, 'POST', '/layers/shared/versions', { zip: zip.toString('base64') });
+  assert.equal((await as(alice, 'GET', '/layers/shared/versions/1/policy')).statusCode, 404);
+  assert.equal((await as(bob, 'GET', '/layers/shared/versions/1?userId=alice')).statusCode, 403);
+
+  const added = await as(alice, 'PUT', '/layers/shared/versions/1/policy/to-bob', { principal: accountIdOf('bob') });
+  assert.equal(added.statusCode, 201, added.body);
+  assert.equal(added.json().statement.Action, 'lambda:GetLayerVersion');
+  assert.equal(added.json().statement.Resource, `arn:aws:lambda:${REGION}:${accountIdOf('alice')}:layer:shared:1`);
+  const taken = await as(alice, 'PUT', '/layers/shared/versions/1/policy/to-bob', { principal: '*' });
+  assert.equal(taken.statusCode, 409);
+  const badPrincipal = await as(alice, 'PUT', '/layers/shared/versions/1/policy/svc', { principal: 'events.amazonaws.com' });
+  assert.equal(badPrincipal.statusCode, 400);
+  assert.equal(badPrincipal.json().code, 'LAYER_INVALID');
+  const policy = (await as(alice, 'GET', '/layers/shared/versions/1/policy')).json();
+  assert.equal(policy.revisionId, added.json().revisionId);
+  assert.deepEqual(
+    policy.policy.Statement.map((st: { Sid: string }) => st.Sid),
+    ['to-bob'],
+  );
+
+  const read = await as(bob, 'GET', '/layers/shared/versions/1?userId=alice');
+  assert.equal(read.statusCode, 200, read.body);
+  assert.equal(read.json().userId, 'alice');
+  const content = await as(bob, 'GET', new URL(read.json().code.url).pathname + new URL(read.json().code.url).search);
+  assert.equal(content.statusCode, 200);
+  assert.deepEqual(content.rawPayload, zip);
+  // Shared is not given: bob changes nothing of alice's.
+  assert.equal((await as(bob, 'DELETE', '/layers/shared/versions/1?userId=alice')).statusCode, 403);
+  assert.equal((await as(bob, 'GET', '/layers/shared/versions/1/policy?userId=alice')).statusCode, 403);
+
+  const removed = await as(alice, 'DELETE', '/layers/shared/versions/1/policy/to-bob');
+  assert.equal(removed.statusCode, 200);
+  assert.equal((await as(alice, 'DELETE', '/layers/shared/versions/1/policy/to-bob')).statusCode, 404);
+  assert.equal((await as(bob, 'GET', '/layers/shared/versions/1?userId=alice')).statusCode, 403);
 });

@@ -213,7 +213,9 @@ describe('ownership', () => {
                               : path.endsWith('/url') && method === 'put'
                                 ? { authType: 'NONE' }
                                 : path.endsWith('/policy/{sid}') && method === 'put'
-                                  ? policyStatement
+                                  ? path.startsWith('/layers')
+                                    ? { principal: '*' }
+                                    : policyStatement
                                   : path.endsWith('/versions') && method === 'post'
                                     ? {}
                                     : path === '/http-apis/{apiId}/routes' && method === 'post'
@@ -282,6 +284,9 @@ describe('ownership', () => {
       'GET /layers/{name}/versions/{n}',
       'GET /layers/{name}/versions/{n}/content',
       'DELETE /layers/{name}/versions/{n}',
+      'GET /layers/{name}/versions/{n}/policy',
+      'PUT /layers/{name}/versions/{n}/policy/{sid}',
+      'DELETE /layers/{name}/versions/{n}/policy/{sid}',
       'GET /functions/{name}/invocations',
       'GET /functions/{name}/logs',
       'GET /functions/{name}/logs/live',

@@ -11,18 +11,21 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import {
+  AddLayerVersionPermissionCommand,
   CreateFunctionCommand,
   DeleteLayerVersionCommand,
   GetFunctionCommand,
   GetFunctionConfigurationCommand,
   GetLayerVersionByArnCommand,
   GetLayerVersionCommand,
+  GetLayerVersionPolicyCommand,
   InvokeCommand,
   type LambdaClient,
   ListLayersCommand,
   ListLayerVersionsCommand,
   PublishLayerVersionCommand,
   PublishVersionCommand,
+  RemoveLayerVersionPermissionCommand,
   UpdateFunctionConfigurationCommand,
 } from '@aws-sdk/client-lambda';
 import { accountIdOf } from '../../src/aws/index.ts';
@@ -34,6 +37,11 @@ import { makeZip } from '../helpers/zip.ts';
 let p: TestPlatform;
 let alice: LambdaClient;
 let bob: LambdaClient;
+let carol: LambdaClient;
+let bobKey: string;
+
+/** Alice's grant of a version to bob's account, as Lambda's guide shows it. */
+const BOB_GRANT = { StatementId: 'xaccount', Action: 'lambda:GetLayerVersion', Principal: accountIdOf('bob') };
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('base64');
 const layerArn = (user: string, name: string, version?: number) =>
@@ -76,7 +84,10 @@ before(async () => {
   p = await testPlatform();
   const key = async (userId: string) => (await p.inject({ method: 'POST', url: '/keys', payload: { userId } })).json();
   alice = lambdaClient(p.url!, await key('alice'));
-  bob = lambdaClient(p.url!, await key('bob'));
+  const b = await key('bob');
+  bobKey = b.key;
+  bob = lambdaClient(p.url!, b);
+  carol = lambdaClient(p.url!, await key('carol'));
 });
 after(() => p.close());
 
@@ -154,25 +165,161 @@ describe('Lambda layers through the AWS SDK', () => {
     assert.equal((await publish(alice, 'util-a', zip2)).Version, 3);
   });
 
-  it("keeps users apart: another user's layer is not found, by name or by ARN", async () => {
+  it("keeps users apart: another user's layer is not bob's by name, and refused by ARN until shared", async () => {
     const zip = makeZip({ 'python/secret_lib.py': 'X = 1' });
     const v = await publish(alice, 'private-lib', zip);
     assert.equal(
       (await refused(bob.send(new GetLayerVersionCommand({ LayerName: 'private-lib', VersionNumber: 1 })))).name,
       'ResourceNotFoundException',
     );
-    assert.equal((await refused(bob.send(new GetLayerVersionByArnCommand({ Arn: v.LayerVersionArn })))).name, 'ResourceNotFoundException');
+    assert.equal((await refused(bob.send(new GetLayerVersionByArnCommand({ Arn: v.LayerVersionArn })))).name, 'AccessDeniedException');
     const byAliceArn = await refused(
       bob.send(new GetLayerVersionCommand({ LayerName: layerArn('alice', 'private-lib'), VersionNumber: 1 })),
     );
-    assert.equal(byAliceArn.name, 'ResourceNotFoundException');
+    assert.equal(byAliceArn.name, 'AccessDeniedException');
+    assert.equal(byAliceArn.status, 403);
+    assert.match(byAliceArn.message, new RegExp(`not authorized to perform: lambda:GetLayerVersion on resource: ${v.LayerVersionArn}`));
+    // A version that does not exist is refused alike: nothing tells bob what alice has.
+    const noSuch = await refused(bob.send(new GetLayerVersionByArnCommand({ Arn: layerArn('alice', 'private-lib', 7) })));
+    assert.equal(noSuch.name, 'AccessDeniedException');
     assert.deepEqual((await bob.send(new ListLayersCommand({}))).Layers, []);
     // Nor can bob's function use it.
     const refusedFn = await refused(
       createFn(bob, 'uses-alice', { 'index.js': 'exports.handler = async () => 1;' }, { Layers: [v.LayerVersionArn] }),
     );
-    assert.equal(refusedFn.name, 'InvalidParameterValueException');
-    assert.equal(refusedFn.status, 400);
+    assert.equal(refusedFn.name, 'AccessDeniedException');
+    assert.equal(refusedFn.status, 403);
+    // Nor change its policy.
+    const grantByBob = await refused(
+      bob.send(
+        new AddLayerVersionPermissionCommand({
+          LayerName: layerArn('alice', 'private-lib'),
+          VersionNumber: 1,
+          StatementId: 'me',
+          Action: 'lambda:GetLayerVersion',
+          Principal: '*',
+        }),
+      ),
+    );
+    assert.equal(grantByBob.name, 'ResourceNotFoundException');
+  });
+
+  it("keeps a version's policy: AddLayerVersionPermission, GetLayerVersionPolicy, RemoveLayerVersionPermission, with Lambda's errors", async () => {
+    const v = await publish(alice, 'shared-lib', makeZip({ 'bin/x': 'x' }));
+    const none = await refused(alice.send(new GetLayerVersionPolicyCommand({ LayerName: 'shared-lib', VersionNumber: 1 })));
+    assert.equal(none.name, 'ResourceNotFoundException');
+    const added = await alice.send(new AddLayerVersionPermissionCommand({ ...BOB_GRANT, LayerName: 'shared-lib', VersionNumber: 1 }));
+    assert.deepEqual(JSON.parse(added.Statement!), {
+      Sid: 'xaccount',
+      Effect: 'Allow',
+      Principal: { AWS: `arn:aws:iam::${accountIdOf('bob')}:root` },
+      Action: 'lambda:GetLayerVersion',
+      Resource: v.LayerVersionArn,
+    });
+    const everyone = await alice.send(
+      new AddLayerVersionPermissionCommand({
+        ...BOB_GRANT,
+        LayerName: layerArn('alice', 'shared-lib'),
+        VersionNumber: 1,
+        StatementId: 'public',
+        Principal: '*',
+        RevisionId: added.RevisionId,
+      }),
+    );
+    const policy = await alice.send(new GetLayerVersionPolicyCommand({ LayerName: 'shared-lib', VersionNumber: 1 }));
+    assert.equal(policy.RevisionId, everyone.RevisionId);
+    const doc = JSON.parse(policy.Policy!);
+    assert.equal(doc.Version, '2012-10-17');
+    assert.deepEqual(
+      doc.Statement.map((s: { Sid: string; Principal: unknown }) => [s.Sid, s.Principal]),
+      [
+        ['xaccount', { AWS: `arn:aws:iam::${accountIdOf('bob')}:root` }],
+        ['public', '*'],
+      ],
+    );
+
+    const add = (over: Record<string, unknown>) =>
+      refused(alice.send(new AddLayerVersionPermissionCommand({ ...BOB_GRANT, LayerName: 'shared-lib', VersionNumber: 1, ...over })));
+    assert.equal((await add({})).name, 'ResourceConflictException');
+    assert.equal((await add({ StatementId: 'other', RevisionId: added.RevisionId })).name, 'PreconditionFailedException');
+    assert.equal((await add({ StatementId: 'with.dot' })).name, 'InvalidParameterValueException');
+    assert.equal((await add({ StatementId: 'x', Action: 'lambda:InvokeFunction' })).name, 'InvalidParameterValueException');
+    assert.equal((await add({ StatementId: 'x', Principal: 'events.amazonaws.com' })).name, 'InvalidParameterValueException');
+    const org = await add({ StatementId: 'x', Principal: '*', OrganizationId: 'o-abcdefghij' });
+    assert.equal(org.name, 'InvalidParameterValueException');
+    assert.match(org.message, /OrganizationId is not supported/);
+    assert.equal((await add({ StatementId: 'x', VersionNumber: 9 })).name, 'ResourceNotFoundException');
+
+    const remove = (sid: string, revisionId?: string) =>
+      alice.send(
+        new RemoveLayerVersionPermissionCommand({ LayerName: 'shared-lib', VersionNumber: 1, StatementId: sid, RevisionId: revisionId }),
+      );
+    assert.equal((await refused(remove('nope'))).name, 'ResourceNotFoundException');
+    assert.equal((await refused(remove('no.dots'))).name, 'InvalidParameterValueException');
+    assert.equal((await refused(remove('public', added.RevisionId))).name, 'PreconditionFailedException');
+    await remove('public', everyone.RevisionId);
+    await remove('xaccount');
+    assert.equal(
+      (await refused(alice.send(new GetLayerVersionPolicyCommand({ LayerName: 'shared-lib', VersionNumber: 1 })))).name,
+      'ResourceNotFoundException',
+    );
+  });
+
+  it('lets another account read and use a version its policy grants it (or everyone), that version only, until taken back', async () => {
+    const zip = makeZip({ 'nodejs/node_modules/granted/index.js': 'module.exports = "granted";' });
+    const v1 = await publish(alice, 'granted-lib', zip, { Description: 'for bob' });
+    const v2 = await publish(alice, 'granted-lib', zip);
+    await alice.send(new AddLayerVersionPermissionCommand({ ...BOB_GRANT, LayerName: 'granted-lib', VersionNumber: 1 }));
+
+    const read = await bob.send(new GetLayerVersionByArnCommand({ Arn: v1.LayerVersionArn }));
+    assert.equal(read.LayerVersionArn, v1.LayerVersionArn);
+    assert.equal(read.LayerArn, layerArn('alice', 'granted-lib'));
+    assert.equal(read.Description, 'for bob');
+    assert.equal(read.Content?.CodeSha256, sha(zip));
+    // Content.Location, the native download, opens with bob's key while the grant lasts.
+    const download = await fetch(read.Content!.Location!, { headers: { authorization: `Bearer ${bobKey}` } });
+    assert.equal(download.status, 200);
+    assert.deepEqual(Buffer.from(await download.arrayBuffer()), zip);
+    const byName = await bob.send(new GetLayerVersionCommand({ LayerName: layerArn('alice', 'granted-lib'), VersionNumber: 1 }));
+    assert.equal(byName.LayerVersionArn, v1.LayerVersionArn);
+    // A grant is one version's: version 2 stays alice's alone.
+    assert.equal((await refused(bob.send(new GetLayerVersionByArnCommand({ Arn: v2.LayerVersionArn })))).name, 'AccessDeniedException');
+    // Nor does a grant to bob let anyone else in (a third account).
+    assert.equal((await refused(carol.send(new GetLayerVersionByArnCommand({ Arn: v1.LayerVersionArn })))).name, 'AccessDeniedException');
+    // Listing is of one's own layers only.
+    assert.deepEqual((await bob.send(new ListLayersCommand({}))).Layers, []);
+
+    const fn = await createFn(
+      bob,
+      'bob-uses-granted',
+      { 'index.js': "exports.handler = async () => require('granted');" },
+      {
+        Layers: [v1.LayerVersionArn],
+      },
+    );
+    assert.deepEqual(fn.Layers, [{ Arn: v1.LayerVersionArn, CodeSize: zip.length }]);
+
+    // Taken back: bob can no longer read it or add it to a function; bob's function keeps it.
+    await alice.send(new RemoveLayerVersionPermissionCommand({ LayerName: 'granted-lib', VersionNumber: 1, StatementId: 'xaccount' }));
+    assert.equal((await refused(bob.send(new GetLayerVersionByArnCommand({ Arn: v1.LayerVersionArn })))).name, 'AccessDeniedException');
+    assert.equal((await fetch(read.Content!.Location!, { headers: { authorization: `Bearer ${bobKey}` } })).status, 403);
+    const late = await refused(
+      createFn(bob, 'bob-too-late', { 'index.js': 'exports.handler = async () => 1;' }, { Layers: [v1.LayerVersionArn] }),
+    );
+    assert.equal(late.name, 'AccessDeniedException');
+    assert.deepEqual((await bob.send(new GetFunctionConfigurationCommand({ FunctionName: 'bob-uses-granted' }))).Layers, fn.Layers);
+
+    // `*`: every account.
+    await alice.send(
+      new AddLayerVersionPermissionCommand({
+        ...BOB_GRANT,
+        LayerName: 'granted-lib',
+        VersionNumber: 2,
+        StatementId: 'all',
+        Principal: '*',
+      }),
+    );
+    assert.equal((await carol.send(new GetLayerVersionByArnCommand({ Arn: v2.LayerVersionArn }))).Version, 2);
   });
 
   it("refuses bad names, ARNs, content and more than five layers with Lambda's errors", async () => {
@@ -300,5 +447,17 @@ exports.handler = async () => ({
     assert.equal(await invoke(alice, 'keeps-doomed'), 'still here');
     const late = await refused(createFn(alice, 'too-late', code, { Layers: [lib.LayerVersionArn] }));
     assert.equal(late.name, 'InvalidParameterValueException');
+  });
+
+  it("runs another account's shared layer, and keeps running it after the grant is taken back", async () => {
+    const lib = await publish(alice, 'lent', makeZip({ 'nodejs/node_modules/lent/index.js': 'module.exports = "from alice";' }));
+    await alice.send(new AddLayerVersionPermissionCommand({ ...BOB_GRANT, LayerName: 'lent', VersionNumber: 1 }));
+    await createFn(bob, 'borrows', { 'index.js': "exports.handler = async () => require('lent');" }, { Layers: [lib.LayerVersionArn] });
+    assert.equal(await invoke(bob, 'borrows'), 'from alice');
+    await alice.send(new RemoveLayerVersionPermissionCommand({ LayerName: 'lent', VersionNumber: 1, StatementId: 'xaccount' }));
+    await alice.send(new DeleteLayerVersionCommand({ LayerName: 'lent', VersionNumber: 1 }));
+    // A new execution environment, not only a warm one: a configuration change starts one.
+    await bob.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'borrows', Description: 'cold again' }));
+    assert.equal(await invoke(bob, 'borrows'), 'from alice');
   });
 });

@@ -1,5 +1,5 @@
 /**
- * `hangar function deploy|list|get|rm|publish|versions|alias|concurrency|url`: real `hangar` processes against a real platform (in this
+ * `hangar function deploy|list|get|rm|publish|versions|alias|concurrency|url` and `hangar layer`: real `hangar` processes against a real platform (in this
  * process, port 0). A directory is zipped by the CLI and read back by an independent reader
  * (Python's zipfile): names, contents and the executable bit of a `provided` bootstrap.
  */
@@ -9,6 +9,7 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { accountIdOf } from '../../src/aws/index.ts';
 import { testPlatform, type TestPlatform } from '../helpers/platform.ts';
 import { TEST_ADMIN_KEY } from '../helpers/process.ts';
 import { makeZip } from '../helpers/zip.ts';
@@ -17,10 +18,12 @@ const HANGAR = join(import.meta.dirname, '..', '..', 'bin', 'hangar');
 
 let p: TestPlatform;
 let alice: string;
+let bob: string;
 const scratch = mkdtempSync(join(tmpdir(), 'hangar-cli-functions-'));
 before(async () => {
   p = await testPlatform({ HANGAR_WORKERS: '0' });
   alice = (await p.inject({ method: 'POST', url: '/keys', payload: { userId: 'alice' } })).json().key;
+  bob = (await p.inject({ method: 'POST', url: '/keys', payload: { userId: 'bob' } })).json().key;
 });
 after(async () => {
   await p.close();
@@ -285,5 +288,49 @@ describe('hangar function', () => {
     assert.equal(both.code, 2, both.stderr);
     assert.match(both.stderr, /--zip FILE, --dir DIR or --project ID\[@VERSION\]/);
     assert.equal((await hangar(alice, 'function', 'deploy', 'bad', '--memory', 'lots', '--zip', notZip)).code, 2);
+  });
+});
+
+describe('hangar layer', () => {
+  test('publish --dir and --zip, list, versions, get, grant (another user reads it), policy, revoke, rm', async () => {
+    const dir = join(scratch, 'layer');
+    mkdirSync(join(dir, 'bin'), { recursive: true });
+    writeFileSync(join(dir, 'bin', 'tool'), '#!/bin/sh\necho tool\n');
+    chmodSync(join(dir, 'bin', 'tool'), 0o755);
+    const v1 = await hangar(alice, 'layer', 'publish', 'cli-lib', '--dir', dir, '--runtime', 'nodejs22.x', '--description', 'tools');
+    assert.equal(v1.code, 0, v1.stderr);
+    assert.match(v1.stdout, /^cli-lib: version 1 published/);
+    const zipFile = join(scratch, 'layer.zip');
+    writeFileSync(zipFile, makeZip({ 'python/m.py': 'X = 1' }));
+    const v2 = await hangar(alice, 'layer', 'publish', 'cli-lib', '--zip', zipFile, '--json');
+    assert.equal(v2.code, 0, v2.stderr);
+    assert.equal(JSON.parse(v2.stdout).version, 2);
+
+    const zip = (await p.inject({ method: 'GET', url: '/layers/cli-lib/versions/1/content', auth: alice })).rawPayload;
+    assert.deepEqual(readZip(zip), { 'bin/tool': ['#!/bin/sh\necho tool\n', '0o755'] });
+    assert.match((await hangar(alice, 'layer', 'list')).stdout, /cli-lib\s+2\s/);
+    assert.match((await hangar(alice, 'layer', 'versions', 'cli-lib')).stdout, /cli-lib\s+2[\s\S]*cli-lib\s+1\s+nodejs22\.x/);
+    assert.match((await hangar(alice, 'layer', 'get', 'cli-lib', '1')).stdout, /description\s+tools/);
+
+    // Shared with bob's account: bob reads it by alice's user id; not before, not after.
+    assert.equal((await hangar(bob, 'layer', 'get', 'cli-lib', '1', '--user', 'alice')).code, 1);
+    const granted = await hangar(alice, 'layer', 'grant', 'cli-lib', '1', accountIdOf('bob'));
+    assert.equal(granted.code, 0, granted.stderr);
+    assert.match(granted.stdout, new RegExp(`shared with ${accountIdOf('bob')} \\(statement ${accountIdOf('bob')}\\)`));
+    assert.match((await hangar(alice, 'layer', 'policy', 'cli-lib', '1')).stdout, new RegExp(`arn:aws:iam::${accountIdOf('bob')}:root`));
+    const read = await hangar(bob, 'layer', 'get', 'cli-lib', '1', '--user', 'alice');
+    assert.equal(read.code, 0, read.stderr);
+    assert.match(read.stdout, /user\s+alice/);
+    assert.equal((await hangar(alice, 'layer', 'revoke', 'cli-lib', '1', accountIdOf('bob'))).code, 0);
+    const after = await hangar(bob, 'layer', 'get', 'cli-lib', '1', '--user', 'alice');
+    assert.equal(after.code, 1);
+
+    assert.equal((await hangar(alice, 'layer', 'rm', 'cli-lib', '1')).code, 0);
+    const gone = await hangar(alice, 'layer', 'get', 'cli-lib', '1');
+    assert.equal(gone.code, 1);
+    assert.match(gone.stderr, /LAYER_NOT_FOUND/);
+    const neither = await hangar(alice, 'layer', 'publish', 'cli-lib');
+    assert.equal(neither.code, 2);
+    assert.match(neither.stderr, /--zip FILE or --dir DIR/);
   });
 });

@@ -4,7 +4,14 @@
  */
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { newLayerVersion, type Clock, type LayerVersionInput, type NewLayerVersion } from '../../src/core/index.ts';
+import {
+  checkLayerStatement,
+  ErrorCode,
+  newLayerVersion,
+  type Clock,
+  type LayerVersionInput,
+  type NewLayerVersion,
+} from '../../src/core/index.ts';
 import type { Layers } from '../../src/store/index.ts';
 import { codeOf } from './functions.ts';
 import { ManualClock } from './store.ts';
@@ -113,6 +120,62 @@ export function describeLayers(name: string, make: MakeLayers): void {
       assert.ok(await layers.getLayerVersion('alice', 'lib', 1));
       // bob's own layer of the same name numbers from 1.
       assert.equal((await layers.publishLayerVersion(layer('bob'))).version, 1);
+    });
+
+    const grant = (sid: string, principal: string) => checkLayerStatement({ sid, action: 'lambda:GetLayerVersion', principal });
+
+    it("keeps a version's policy: statements added and removed, each change a new revision", async () => {
+      await layers.publishLayerVersion(layer('alice'));
+      await layers.publishLayerVersion(layer('alice'));
+      assert.equal(await layers.getLayerVersionPolicy('alice', 'lib', 1), null);
+      const p1 = await layers.addLayerVersionPermission('alice', 'lib', 1, grant('bob', '111111111111'));
+      assert.deepEqual(p1.statements, [grant('bob', '111111111111')]);
+      assert.equal(p1.layerName, 'lib');
+      assert.equal(p1.version, 1);
+      const p2 = await layers.addLayerVersionPermission('alice', 'lib', 1, grant('all', '*'), p1.revisionId);
+      assert.notEqual(p2.revisionId, p1.revisionId);
+      assert.deepEqual(
+        p2.statements.map((s) => s.sid),
+        ['bob', 'all'],
+      );
+      assert.deepEqual(await layers.getLayerVersionPolicy('alice', 'lib', 1), p2);
+      // A policy is one version's: version 2 has none.
+      assert.equal(await layers.getLayerVersionPolicy('alice', 'lib', 2), null);
+      const p3 = await layers.removeLayerVersionPermission('alice', 'lib', 1, 'bob', p2.revisionId);
+      assert.deepEqual(
+        p3?.statements.map((s) => s.sid),
+        ['all'],
+      );
+      assert.equal(await layers.removeLayerVersionPermission('alice', 'lib', 1, 'all'), null);
+      assert.equal(await layers.getLayerVersionPolicy('alice', 'lib', 1), null);
+    });
+
+    it('refuses a taken StatementId, a stale RevisionId, a missing statement and a missing version', async () => {
+      await layers.publishLayerVersion(layer('alice'));
+      const p = await layers.addLayerVersionPermission('alice', 'lib', 1, grant('s', '*'));
+      await assert.rejects(layers.addLayerVersionPermission('alice', 'lib', 1, grant('s', '111111111111')), {
+        code: ErrorCode.FunctionStatementExists,
+      });
+      await assert.rejects(layers.addLayerVersionPermission('alice', 'lib', 1, grant('t', '*'), 'stale'), {
+        code: ErrorCode.FunctionRevisionMismatch,
+      });
+      await assert.rejects(layers.removeLayerVersionPermission('alice', 'lib', 1, 's', 'stale'), {
+        code: ErrorCode.FunctionRevisionMismatch,
+      });
+      await assert.rejects(layers.removeLayerVersionPermission('alice', 'lib', 1, 'nope'), { code: ErrorCode.FunctionPolicyNotFound });
+      await assert.rejects(layers.addLayerVersionPermission('alice', 'lib', 2, grant('s', '*')), { code: ErrorCode.LayerNotFound });
+      await assert.rejects(layers.addLayerVersionPermission('bob', 'lib', 1, grant('s', '*')), { code: ErrorCode.LayerNotFound });
+      await assert.rejects(layers.removeLayerVersionPermission('alice', 'lib', 2, 's'), { code: ErrorCode.LayerNotFound });
+      assert.equal(await layers.getLayerVersionPolicy('bob', 'lib', 1), null);
+      assert.deepEqual(await layers.getLayerVersionPolicy('alice', 'lib', 1), p);
+    });
+
+    it("lets concurrent changes of one policy each land, and a version's policy go with it", async () => {
+      await layers.publishLayerVersion(layer('alice'));
+      await Promise.all(Array.from({ length: 6 }, (_, i) => layers.addLayerVersionPermission('alice', 'lib', 1, grant(`s${i}`, '*'))));
+      assert.equal((await layers.getLayerVersionPolicy('alice', 'lib', 1))?.statements.length, 6);
+      assert.equal(await layers.deleteLayerVersion('alice', 'lib', 1), true);
+      assert.equal(await layers.getLayerVersionPolicy('alice', 'lib', 1), null);
     });
   });
 }

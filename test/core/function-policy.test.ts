@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import {
   addStatement,
   arnLike,
+  checkLayerStatement,
   checkStatement,
   Conflict,
   crossAccountDecision,
@@ -12,6 +13,7 @@ import {
   type FunctionPolicy,
   functionUrlAllows,
   InvalidInput,
+  layerVersionAllows,
   NotFound,
   parsePrincipal,
   parseQualifier,
@@ -294,5 +296,40 @@ describe('another account calling a function (crossAccountDecision)', () => {
       e.message,
       `User: arn:aws:iam::${OTHER}:root is not authorized to perform: lambda:InvokeFunction on resource: ${ARN} because no resource-based policy allows the lambda:InvokeFunction action`,
     );
+  });
+});
+
+describe("a layer version's policy (layer-policy.ts)", () => {
+  const grant = (over: Partial<Parameters<typeof checkLayerStatement>[0]> = {}) =>
+    checkLayerStatement({ sid: 'x-account_1', action: 'lambda:GetLayerVersion', principal: '111122223333', ...over });
+
+  it('takes one action, an account or * as principal, and a StatementId without dots', () => {
+    assert.deepEqual(grant(), {
+      sid: 'x-account_1',
+      action: 'lambda:GetLayerVersion',
+      principal: { kind: 'account', accountId: '111122223333' },
+    });
+    assert.deepEqual(grant({ principal: 'arn:aws:iam::111122223333:root' }).principal, { kind: 'account', accountId: '111122223333' });
+    assert.deepEqual(grant({ principal: '*' }).principal, { kind: 'any' });
+    for (const bad of [
+      { sid: 'a.b' },
+      { sid: 'x'.repeat(101) },
+      { sid: undefined },
+      { action: 'lambda:*' },
+      { action: 'lambda:InvokeFunction' },
+      { principal: 'events.amazonaws.com' },
+      { principal: '12345' },
+      { principal: undefined },
+      { principal: '*', organizationId: 'o-abcdefghij' },
+    ])
+      assert.throws(() => grant(bad), { code: ErrorCode.LayerInvalid }, JSON.stringify(bad));
+  });
+
+  it('lets an account use the version only when a statement names it or everyone', () => {
+    const toOne = { statements: [grant()] };
+    assert.equal(layerVersionAllows(toOne, '111122223333'), true);
+    assert.equal(layerVersionAllows(toOne, '999988887777'), false);
+    assert.equal(layerVersionAllows({ statements: [grant({ principal: '*' })] }, '999988887777'), true);
+    assert.equal(layerVersionAllows(null, '111122223333'), false);
   });
 });

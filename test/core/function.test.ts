@@ -6,11 +6,13 @@ import {
   changedLatest,
   checkCodeSha256,
   checkEnvironment,
+  checkFunctionLayers,
   checkFunctionName,
   checkReservedConcurrency,
   Conflict,
   cpuUnitsFor,
   ErrorCode,
+  sameLayers,
   InvalidInput,
   newAlias,
   newFunctionConfig,
@@ -315,5 +317,17 @@ describe('changes as backends write them', () => {
       () => applyAliasPatch(alias, { version: 2 }, 'a0'),
       (e) => e instanceof Conflict && e.code === ErrorCode.FunctionRevisionMismatch,
     );
+  });
+});
+
+describe("a function's layers", () => {
+  const code = { sha256: 'x', size: 1, blobKey: 'k' };
+  it("keeps another user's layer as theirs: a layer of the same name from two users is two layers, not two versions of one", () => {
+    const mine = { name: 'lib', version: 1, code };
+    const theirs = { name: 'lib', version: 3, code, ownerId: 'alice' };
+    assert.deepEqual(checkFunctionLayers([mine, theirs]), [mine, theirs]);
+    assert.throws(() => checkFunctionLayers([theirs, { ...theirs, version: 4 }]), /one version of layer lib/);
+    assert.equal(sameLayers([theirs], [{ ...theirs, ownerId: 'bob' }]), false);
+    assert.equal(sameLayers([theirs], [{ ...theirs }]), true);
   });
 });

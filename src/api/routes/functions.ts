@@ -107,7 +107,15 @@ export const FunctionView = z.object({
   revisionId: z.string(),
   lastModified: z.string(),
   code: CodeView,
-  layers: z.array(z.object({ name: z.string(), version: z.number(), codeSha256: z.string(), codeSize: z.number() })),
+  layers: z.array(
+    z.object({
+      name: z.string(),
+      version: z.number(),
+      userId: z.string().optional().describe("Whose layer, when another user's shared it (named by its ARN on the Lambda API)."),
+      codeSha256: z.string(),
+      codeSize: z.number(),
+    }),
+  ),
 });
 const FunctionDetail = FunctionView.extend({
   versions: z.number().describe('Published versions (not counting $LATEST).'),
@@ -155,7 +163,13 @@ export function functionView(base: string, f: FunctionSnapshot, callerUserId: st
     revisionId: f.revisionId,
     lastModified: new Date(f.lastModified).toISOString(),
     code: { sha256: f.code.sha256, size: f.code.size, url: functionCodeUrl(base, f, callerUserId) },
-    layers: f.layers.map((l) => ({ name: l.name, version: l.version, codeSha256: l.code.sha256, codeSize: l.code.size })),
+    layers: f.layers.map((l) => ({
+      name: l.name,
+      version: l.version,
+      ...(l.ownerId === undefined ? {} : { userId: l.ownerId }),
+      codeSha256: l.code.sha256,
+      codeSize: l.code.size,
+    })),
   };
 }
 

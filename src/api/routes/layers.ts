@@ -2,22 +2,37 @@
  * /layers: a user's Lambda layers and their versions, over the use cases the Lambda-compatible
  * API calls too (app/layers.ts). Publishing is one JSON request with the zip in base64, as a
  * function's deploy is (and as Lambda's PublishLayerVersion takes Content.ZipFile); a function
- * names layer versions in its deploy's `layers`.
+ * names layer versions in its deploy's `layers`. A version's policy (/policy, as a function's)
+ * shares it with other accounts, whose keys may then read it and its content (?userId=owner).
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import {
+  addLayerVersionPermission,
   deleteLayerVersion,
   functionOwner,
   getLayerVersion,
+  getLayerVersionPolicy,
   layerContent,
   layerContentUrl,
+  layerReaderOf,
   listLayers,
   listLayerVersions,
   publishLayerVersion,
+  removeLayerVersionPermission,
 } from '../../app/index.ts';
-import { checkLayerVersionNumber, LAYER_LIMITS, layerErrors, layerMatches, type LayerVersion } from '../../core/index.ts';
+import { accountIdOf, layerArn } from '../../aws/index.ts';
+import {
+  checkLayerVersionNumber,
+  LAYER_ACTION,
+  LAYER_LIMITS,
+  layerErrors,
+  layerMatches,
+  policyDocument,
+  statementDocument,
+  type LayerVersion,
+} from '../../core/index.ts';
 import { principalOf } from '../authenticate.ts';
 import type { ApiContext } from '../context.ts';
 import { baseUrl } from '../present.ts';
@@ -48,6 +63,16 @@ const LayerVersionView = z.object({
 });
 const LayerParams = z.strictObject({ name: z.string().max(256) });
 const VersionParams = LayerParams.extend({ n: z.string().max(20) });
+const StatementParams = VersionParams.extend({ sid: z.string().max(100) });
+const StatementBody = z.strictObject({
+  principal: z.string().max(64).describe('*: every account; or a 12-digit account id (or arn:aws:iam::<account>:root).'),
+  action: z.literal(LAYER_ACTION).optional().describe('The one action a layer version grants (the default).'),
+  revisionId: z.string().max(64).optional().describe('Only if the policy is still at this revision (409 if not).'),
+});
+const PolicyView = z.object({
+  policy: z.record(z.string(), z.unknown()).describe('The policy document as AWS writes it (Version, Id, Statement).'),
+  revisionId: z.string(),
+});
 const FilterQuery = OwnerQuery.extend({
   compatibleRuntime: z.string().max(64).optional(),
   compatibleArchitecture: z.string().max(16).optional(),
@@ -71,6 +96,10 @@ export function layerRoutes(app: FastifyInstance, ctx: ApiContext): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const owner = (req: FastifyRequest, asked: string | undefined) => functionOwner(principalOf(req), asked);
   const view = (req: FastifyRequest, v: LayerVersion) => layerVersionView(baseUrl(ctx, req), v, principalOf(req).userId);
+  // Reads of one version: the owner's, or a grantee's naming the owner (?userId=).
+  const reader = (req: FastifyRequest, asked: string | undefined, name: string, n: number) =>
+    layerReaderOf(ctx, principalOf(req), asked, name, n, accountIdOf);
+  const resource = (userId: string, name: string, n: number) => layerArn(ctx.config.awsRegion, accountIdOf(userId), name, n);
   const filterOf = (q: z.infer<typeof FilterQuery>) => ({
     compatibleRuntime: q.compatibleRuntime,
     compatibleArchitecture: q.compatibleArchitecture,
@@ -144,8 +173,10 @@ export function layerRoutes(app: FastifyInstance, ctx: ApiContext): void {
         response: { 200: LayerVersionView, 403: Problem, 404: Problem },
       },
     },
-    async (req) =>
-      view(req, await getLayerVersion(ctx, owner(req, req.query.userId), req.params.name, checkLayerVersionNumber(req.params.n))),
+    async (req) => {
+      const n = checkLayerVersionNumber(req.params.n);
+      return view(req, await getLayerVersion(ctx, await reader(req, req.query.userId, req.params.name, n), req.params.name, n));
+    },
   );
 
   // The body is a zip, not JSON: registered without the typed provider's serializer.
@@ -161,8 +192,9 @@ export function layerRoutes(app: FastifyInstance, ctx: ApiContext): void {
       },
     },
     async (req, reply) => {
-      const userId = owner(req, req.query.userId);
-      const { version: v, zip } = await layerContent(ctx, userId, req.params.name, checkLayerVersionNumber(req.params.n));
+      const n = checkLayerVersionNumber(req.params.n);
+      const userId = await reader(req, req.query.userId, req.params.name, n);
+      const { version: v, zip } = await layerContent(ctx, userId, req.params.name, n);
       return sendZip(reply, `${v.name}-${v.version}.zip`, v.code.sha256, zip);
     },
   );
@@ -184,6 +216,79 @@ export function layerRoutes(app: FastifyInstance, ctx: ApiContext): void {
       if (!(await deleteLayerVersion(ctx, userId, req.params.name, version))) throw layerErrors.notFound(req.params.name, version);
       req.auditTarget = `${userId}/${req.params.name}:${version}`;
       return { name: req.params.name, version, deleted: true as const };
+    },
+  );
+
+  r.get(
+    '/layers/:name/versions/:n/policy',
+    {
+      schema: {
+        summary: "A layer version's resource-based policy: the accounts it is shared with (404 when none)",
+        tags: ['layers'],
+        params: VersionParams,
+        querystring: OwnerQuery,
+        response: { 200: PolicyView, 403: Problem, 404: Problem },
+      },
+    },
+    async (req) => {
+      const userId = owner(req, req.query.userId);
+      const n = checkLayerVersionNumber(req.params.n);
+      const p = await getLayerVersionPolicy(ctx, userId, req.params.name, n);
+      return { policy: policyDocument(p.statements, resource(userId, p.layerName, n)), revisionId: p.revisionId };
+    },
+  );
+
+  r.put(
+    '/layers/:name/versions/:n/policy/:sid',
+    {
+      schema: {
+        summary: 'Share a layer version: add a statement granting an account (or *) lambda:GetLayerVersion (409 if the Sid is taken)',
+        tags: ['layers'],
+        params: StatementParams,
+        querystring: OwnerQuery,
+        body: StatementBody,
+        response: {
+          201: z.object({ statement: z.record(z.string(), z.unknown()), revisionId: z.string() }),
+          400: Problem,
+          403: Problem,
+          404: Problem,
+          409: Problem,
+        },
+      },
+    },
+    async (req, reply) => {
+      const userId = owner(req, req.query.userId);
+      const n = checkLayerVersionNumber(req.params.n);
+      const { statement, policy } = await addLayerVersionPermission(ctx, userId, req.params.name, n, {
+        sid: req.params.sid,
+        action: req.body.action ?? LAYER_ACTION,
+        principal: req.body.principal,
+        revisionId: req.body.revisionId,
+      });
+      req.auditTarget = `${userId}/${req.params.name}:${n}`;
+      return reply
+        .code(201)
+        .send({ statement: statementDocument(statement, resource(userId, policy.layerName, n)), revisionId: policy.revisionId });
+    },
+  );
+
+  r.delete(
+    '/layers/:name/versions/:n/policy/:sid',
+    {
+      schema: {
+        summary: "Stop sharing: remove a statement from a layer version's policy (functions already using it keep it)",
+        tags: ['layers'],
+        params: StatementParams,
+        querystring: OwnerQuery.extend({ revisionId: z.string().max(64).optional() }),
+        response: { 200: z.object({ sid: z.string(), deleted: z.literal(true) }), 403: Problem, 404: Problem, 409: Problem },
+      },
+    },
+    async (req) => {
+      const userId = owner(req, req.query.userId);
+      const n = checkLayerVersionNumber(req.params.n);
+      await removeLayerVersionPermission(ctx, userId, req.params.name, n, req.params.sid, req.query.revisionId);
+      req.auditTarget = `${userId}/${req.params.name}:${n}`;
+      return { sid: req.params.sid, deleted: true as const };
     },
   );
 }

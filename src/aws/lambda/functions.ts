@@ -85,7 +85,7 @@ export function functionOperations(ctx: LambdaContext, accounts: AccountDirector
         const f = await createTaggedFunction(ctx, userOf(call.caller), {
           name: functionRefOf(call.caller, name).name,
           zip: zipOf(code),
-          config: { ...config, runtime: config.runtime, layers: await functionLayersIn(ctx, call, body) },
+          config: { ...config, runtime: config.runtime, layers: await functionLayersIn(ctx, accounts, call, body) },
           publish: field.boolean(body, 'Publish'),
           tags: tagMapOf(body),
         });
@@ -174,7 +174,7 @@ export function functionOperations(ctx: LambdaContext, accounts: AccountDirector
       path: '/2015-03-31/functions/{FunctionName}/configuration',
       async run(call, params) {
         const body = jsonBody(call);
-        const config = { ...configOf(body), layers: await functionLayersIn(ctx, call, body) };
+        const config = { ...configOf(body), layers: await functionLayersIn(ctx, accounts, call, body) };
         const patch = Object.fromEntries(Object.entries(config).filter(([, v]) => v !== undefined)) as FunctionConfigPatch;
         const f = await updateFunctionConfiguration(
           ctx,

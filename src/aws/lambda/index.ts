@@ -55,7 +55,7 @@ export function lambdaService(ctx: LambdaContext): AwsService {
     ...urlOperations(ctx),
     ...provisionedOperations(ctx),
     ...tagOperations(ctx),
-    ...layerOperations(ctx),
+    ...layerOperations(ctx, accounts),
   ]);
   return {
     signingName: 'lambda',

@@ -12,7 +12,7 @@ import {
   type FunctionAlias,
   type FunctionSnapshot,
 } from '../../core/index.ts';
-import { functionArn, layerArn } from '../identity.ts';
+import { accountIdOf, functionArn, layerArn } from '../identity.ts';
 import type { AwsCall, AwsCaller } from '../service.ts';
 
 const invalid = (message: string) => new InvalidInput(ErrorCode.FunctionInvalid, message);
@@ -142,7 +142,12 @@ export function functionConfiguration(caller: AwsCaller, f: FunctionSnapshot, qu
     TracingConfig: { Mode: 'PassThrough' },
     LoggingConfig: { LogFormat: 'Text', LogGroup: `/aws/lambda/${f.name}` },
     ...(f.layers.length > 0
-      ? { Layers: f.layers.map((l) => ({ Arn: layerArn(caller.region, caller.accountId, l.name, l.version), CodeSize: l.code.size })) }
+      ? {
+          Layers: f.layers.map((l) => ({
+            Arn: layerArn(caller.region, l.ownerId === undefined ? caller.accountId : accountIdOf(l.ownerId), l.name, l.version),
+            CodeSize: l.code.size,
+          })),
+        }
       : {}),
   };
 }

@@ -12,6 +12,7 @@ import { FunctionVersions } from './function-versions.ts';
 import { Functions } from './functions.ts';
 import { HealthResource } from './health.ts';
 import { HttpApis } from './http-apis.ts';
+import { Layers } from './layers.ts';
 import { Projects } from './projects.ts';
 import { QueuesResource } from './queues.ts';
 import { Tasks } from './tasks.ts';
@@ -27,6 +28,7 @@ export type { FunctionAliasInfo } from './function-versions.ts';
 export type { FunctionDeploy, FunctionInfo, FunctionInvocationInfo } from './functions.ts';
 export type { Health } from './health.ts';
 export type { HttpApiInfo, HttpRouteAuth, HttpRouteInfo } from './http-apis.ts';
+export type { LayerPublish, LayerVersionInfo } from './layers.ts';
 export type { Project, ProjectVersion, TerminalCommand } from './projects.ts';
 export type { QueueDepth, Queues } from './queues.ts';
 export {
@@ -57,6 +59,7 @@ export class HangarClient {
   readonly provisioned: FunctionProvisioned;
   readonly breakers: FunctionCircuitBreaker;
   readonly httpApis: HttpApis;
+  readonly layers: Layers;
   readonly workflows: Workflows;
   readonly activities: Activities;
   readonly #transport: Transport;
@@ -76,6 +79,7 @@ export class HangarClient {
     this.provisioned = new FunctionProvisioned(t);
     this.breakers = new FunctionCircuitBreaker(t);
     this.httpApis = new HttpApis(t);
+    this.layers = new Layers(t);
     this.workflows = new Workflows(t);
     this.activities = new Activities(t);
   }

@@ -59,6 +59,11 @@ async function codeOf(
     const [, projectId = '', version] = m;
     return { projectId, ...(version ? { version: Number(version) } : {}) };
   }
+  return zipFrom(flags, cmd);
+}
+
+/** A zip file as it is, or a directory zipped here (one of them given; `hangar layer publish` too). */
+export async function zipFrom(flags: { zip?: string; dir?: string }, cmd: Command): Promise<Buffer> {
   if (flags.zip !== undefined) return readFileSync(resolve(flags.zip));
   const dir = resolve(flags.dir!);
   if (!statSync(dir).isDirectory()) cmd.error(`error: ${flags.dir} is not a directory`);

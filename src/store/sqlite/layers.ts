@@ -1,10 +1,19 @@
 /**
  * The layers port on SQLite. Reads run directly; a publish or delete is one write of the batch
  * (write-batch.ts), in one transaction. A write may run twice when its batch is retried, so its
- * time is taken before it and passed in.
+ * time (and a policy's revision id) is taken before it and passed in.
  */
-import type { LayerVersion, NewLayerVersion } from '../../core/index.ts';
-import { LAYER_VERSION_COLUMNS, layerVersionFromRow, layerVersionValues } from '../layer-row.ts';
+import { randomUUID } from 'node:crypto';
+import {
+  addStatement,
+  layerErrors,
+  removeStatement,
+  type LayerVersion,
+  type LayerVersionPolicy,
+  type NewLayerVersion,
+  type PolicyStatement,
+} from '../../core/index.ts';
+import { LAYER_VERSION_COLUMNS, layerPolicyFromRow, layerVersionFromRow, layerVersionValues } from '../layer-row.ts';
 import type { Layers } from '../ports/layers.ts';
 import type { Row } from '../row.ts';
 import type { SqliteContext } from './context.ts';
@@ -28,6 +37,17 @@ const LIST_LAYER = `SELECT * FROM layer_versions WHERE user_id = ? AND layer_nam
 
 /** user_id, layer_name, version. */
 const DELETE_VERSION = `DELETE FROM layer_versions WHERE user_id = ? AND layer_name = ? AND version = ?`;
+
+/** user_id, layer_name, version. */
+const SELECT_POLICY = `SELECT * FROM layer_version_policies WHERE user_id = ? AND layer_name = ? AND version = ?`;
+
+/** user_id, layer_name, version, statements, revision_id. */
+const UPSERT_POLICY = `INSERT INTO layer_version_policies (user_id, layer_name, version, statements, revision_id) VALUES (?, ?, ?, ?, ?)
+  ON CONFLICT (user_id, layer_name, version) DO UPDATE SET statements = excluded.statements, revision_id = excluded.revision_id
+  RETURNING *`;
+
+/** user_id, layer_name, version. */
+const DELETE_POLICY = `DELETE FROM layer_version_policies WHERE user_id = ? AND layer_name = ? AND version = ?`;
 
 export class SqliteLayers implements Layers {
   private readonly ctx: SqliteContext;
@@ -57,5 +77,51 @@ export class SqliteLayers implements Layers {
 
   async deleteLayerVersion(userId: string, name: string, version: number): Promise<boolean> {
     return this.ctx.writes.run(() => Number(this.ctx.stmt(DELETE_VERSION).run(userId, name, version).changes) > 0);
+  }
+
+  async getLayerVersionPolicy(userId: string, name: string, version: number): Promise<LayerVersionPolicy | null> {
+    const row = this.ctx.stmt(SELECT_POLICY).get(userId, name, version) as Row | undefined;
+    return row ? layerPolicyFromRow(row) : null;
+  }
+
+  async addLayerVersionPermission(
+    userId: string,
+    name: string,
+    version: number,
+    statement: PolicyStatement,
+    expectRevisionId?: string,
+  ): Promise<LayerVersionPolicy> {
+    const revisionId = randomUUID();
+    const row = await this.ctx.writes.run(() => {
+      const statements = addStatement(this.policyOf(userId, name, version), statement, expectRevisionId);
+      return this.ctx.stmt(UPSERT_POLICY).get(userId, name, version, JSON.stringify(statements), revisionId) as Row;
+    });
+    return layerPolicyFromRow(row);
+  }
+
+  async removeLayerVersionPermission(
+    userId: string,
+    name: string,
+    version: number,
+    sid: string,
+    expectRevisionId?: string,
+  ): Promise<LayerVersionPolicy | null> {
+    const revisionId = randomUUID();
+    const row = await this.ctx.writes.run(() => {
+      const statements = removeStatement(this.policyOf(userId, name, version), sid, expectRevisionId);
+      if (statements.length === 0) {
+        this.ctx.stmt(DELETE_POLICY).run(userId, name, version);
+        return null;
+      }
+      return this.ctx.stmt(UPSERT_POLICY).get(userId, name, version, JSON.stringify(statements), revisionId) as Row;
+    });
+    return row ? layerPolicyFromRow(row) : null;
+  }
+
+  /** The version's policy as it is; NotFound when there is no such version. */
+  private policyOf(userId: string, name: string, version: number): LayerVersionPolicy | null {
+    if (!this.ctx.stmt(SELECT_VERSION).get(userId, name, version)) throw layerErrors.notFound(name, version);
+    const row = this.ctx.stmt(SELECT_POLICY).get(userId, name, version) as Row | undefined;
+    return row ? layerPolicyFromRow(row) : null;
   }
 }
