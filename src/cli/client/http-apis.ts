@@ -14,7 +14,10 @@ export interface HttpApiInfo {
   updatedAt: string;
 }
 
-export type HttpRouteAuth = { kind: 'none' } | { kind: 'key' } | { kind: 'jwt'; issuer: string; audience: string[]; jwksUrl: string };
+export type HttpRouteAuth =
+  | { kind: 'none' }
+  | { kind: 'key' }
+  | { kind: 'jwt'; issuer: string; audience: string[]; jwksUrl?: string | null };
 
 /** A route of an HTTP API. */
 export interface HttpRouteInfo {
