@@ -16,6 +16,7 @@ import {
   THROTTLE_MAX,
   type ThrottleLimit,
 } from '../../core/index.ts';
+import { corsFromAws, corsToAws } from '../cors.ts';
 import { functionArn } from '../identity.ts';
 import { field, functionRefOf } from '../lambda/shapes.ts';
 import type { AwsCaller } from '../service.ts';
@@ -84,41 +85,14 @@ export function apiShape(a: HttpApi, endpoint: string): Record<string, unknown> 
     disableExecuteApiEndpoint: false,
     ipAddressType: 'ipv4',
     createdDate: iso(a.createdAt),
-    ...(a.cors ? { corsConfiguration: corsShape(a.cors) } : {}),
+    ...(a.cors ? { corsConfiguration: corsToAws(a.cors, 'camel') } : {}),
     tags: {},
   };
 }
 
-function corsShape(c: CorsConfig): Record<string, unknown> {
-  return {
-    allowCredentials: c.allowCredentials,
-    allowHeaders: c.allowHeaders,
-    allowMethods: c.allowMethods,
-    allowOrigins: c.allowOrigins,
-    exposeHeaders: c.exposeHeaders,
-    ...(c.maxAgeS !== undefined ? { maxAge: c.maxAgeS } : {}),
-  };
-}
-
-function strings(o: Record<string, unknown>, name: string): string[] {
-  const list = field.list(o, name) ?? [];
-  if (!list.every((v) => typeof v === 'string')) throw invalid(`${name} must be a list of strings`);
-  return list as string[];
-}
-
 /** corsConfiguration as API Gateway takes it; absent: undefined. */
-export function corsOf(body: Record<string, unknown>): CorsConfig | undefined {
-  const c = field.object(body, 'corsConfiguration');
-  if (!c) return undefined;
-  return {
-    allowOrigins: strings(c, 'allowOrigins'),
-    allowMethods: strings(c, 'allowMethods'),
-    allowHeaders: strings(c, 'allowHeaders'),
-    exposeHeaders: strings(c, 'exposeHeaders'),
-    maxAgeS: field.integer(c, 'maxAge'),
-    allowCredentials: field.boolean(c, 'allowCredentials') ?? false,
-  };
-}
+export const corsOf = (body: Record<string, unknown>): CorsConfig | undefined =>
+  corsFromAws(body, 'corsConfiguration', 'camel', ErrorCode.HttpApiInvalid);
 
 /** What CreateApi and UpdateApi may not set. */
 export const API_REFUSED = {
