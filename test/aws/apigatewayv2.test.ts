@@ -136,6 +136,12 @@ describe('API Gateway v2 management API', () => {
     const route = await ok(alice, 'POST', `${base}/routes`, { routeKey: 'GET /hello/{name}', target }, 201);
     assert.deepEqual([route.routeKey, route.target, route.authorizationType], ['GET /hello/{name}', target, 'NONE']);
     assert.match(route.routeId, /^[a-z0-9]{7}$/);
+    // The same API natively: the route names the integration's function.
+    const native = await p.inject({ method: 'GET', url: `/http-apis/${api.apiId}/routes`, auth: alice.key });
+    assert.deepEqual(
+      native.json().routes.map((r: Record<string, unknown>) => [r.routeKey, r.functionName, r.integrationId]),
+      [['GET /hello/{name}', 'hello', integration.integrationId]],
+    );
     const stage = await ok(
       alice,
       'POST',

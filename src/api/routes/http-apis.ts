@@ -107,6 +107,11 @@ const RouteView = z.object({
   auth: Auth,
   throttle: z.object({ rate: z.number(), burst: z.number() }).nullable(),
   cacheTtlS: z.number(),
+  integrationId: z
+    .string()
+    .nullable()
+    .describe('The integration its function comes from (made with the API Gateway v2 API); null: its own.'),
+  authorizerId: z.string().nullable().describe('The JWT authorizer its auth comes from (API Gateway v2 API); null: its own.'),
   createdAt: z.string(),
   updatedAt: z.string(),
 });
@@ -141,6 +146,8 @@ function routeView(r: HttpRoute): z.infer<typeof RouteView> {
     auth: r.auth,
     throttle: r.throttle,
     cacheTtlS: r.cacheTtlS,
+    integrationId: r.integrationId,
+    authorizerId: r.authorizerId,
     createdAt: iso(r.createdAt),
     updatedAt: iso(r.updatedAt),
   };

@@ -28,6 +28,9 @@ export interface HttpRouteInfo {
   auth: HttpRouteAuth;
   throttle: { rate: number; burst: number } | null;
   cacheTtlS: number;
+  /** The API Gateway v2 integration and authorizer it was made from (null: its own). */
+  integrationId: string | null;
+  authorizerId: string | null;
   createdAt: string;
   updatedAt: string;
 }
