@@ -129,57 +129,62 @@ export class SqliteHttpApis implements HttpApis {
     return apiFromRow(row);
   }
 
-  private writeParts(userId: string, apiId: string, parts: Pick<HttpApi, 'integrations' | 'authorizers'>, now: number): void {
-    this.ctx.stmt(UPDATE_PARTS).run(...partValues(parts), now, userId, apiId);
+  /** One write: `change` decides the API's parts from the API as it is in the transaction
+   *  (NotFound without it), and they are written. */
+  private changeParts<T>(
+    userId: string,
+    apiId: string,
+    change: (api: HttpApi, now: number) => { parts: Pick<HttpApi, 'integrations' | 'authorizers'>; result: T },
+  ): Promise<T> {
+    const now = this.ctx.clock.now();
+    return this.ctx.writes.run(() => {
+      const { parts, result } = change(this.apiIn(userId, apiId), now);
+      this.ctx.stmt(UPDATE_PARTS).run(...partValues(parts), now, userId, apiId);
+      return result;
+    });
+  }
+
+  private routesIn(userId: string, apiId: string): HttpRoute[] {
+    return (this.ctx.stmt(LIST_ROUTES).all(userId, apiId) as Row[]).map(routeFromRow);
   }
 
   async createIntegration(userId: string, apiId: string, input: HttpIntegrationInput): Promise<HttpIntegration> {
     const integration = { integrationId: partIdFrom(randomBytes(7)), ...checkIntegrationInput(input) };
-    const now = this.ctx.clock.now();
-    return this.ctx.writes.run(() => {
-      const api = this.apiIn(userId, apiId);
-      this.writeParts(userId, apiId, { integrations: addIntegration(api, integration), authorizers: api.authorizers }, now);
-      return integration;
-    });
+    return this.changeParts(userId, apiId, (api) => ({
+      parts: { integrations: addIntegration(api, integration), authorizers: api.authorizers },
+      result: integration,
+    }));
   }
 
   async updateIntegration(userId: string, apiId: string, integrationId: string, input: HttpIntegrationInput): Promise<HttpIntegration> {
     const integration = { integrationId, ...checkIntegrationInput(input) };
-    const now = this.ctx.clock.now();
-    return this.ctx.writes.run(() => {
-      const api = this.apiIn(userId, apiId);
-      this.writeParts(userId, apiId, { integrations: replaceIntegration(api, integration), authorizers: api.authorizers }, now);
+    return this.changeParts(userId, apiId, (api, now) => {
+      const integrations = replaceIntegration(api, integration);
       this.ctx.stmt(RETARGET_ROUTES).run(integration.functionName, integration.qualifier, now, userId, apiId, integrationId);
-      return integration;
+      return { parts: { integrations, authorizers: api.authorizers }, result: integration };
     });
   }
 
   async deleteIntegration(userId: string, apiId: string, integrationId: string): Promise<void> {
-    const now = this.ctx.clock.now();
-    await this.ctx.writes.run(() => {
-      const api = this.apiIn(userId, apiId);
-      const routes = (this.ctx.stmt(LIST_ROUTES).all(userId, apiId) as Row[]).map(routeFromRow);
-      this.writeParts(userId, apiId, { integrations: removeIntegration(api, routes, integrationId), authorizers: api.authorizers }, now);
-    });
+    return this.changeParts(userId, apiId, (api) => ({
+      parts: { integrations: removeIntegration(api, this.routesIn(userId, apiId), integrationId), authorizers: api.authorizers },
+      result: undefined,
+    }));
   }
 
   async createAuthorizer(userId: string, apiId: string, input: HttpAuthorizerInput): Promise<HttpAuthorizer> {
     const authorizer = { authorizerId: partIdFrom(randomBytes(7)), ...checkAuthorizerInput(input, checkAuth) };
-    const now = this.ctx.clock.now();
-    return this.ctx.writes.run(() => {
-      const api = this.apiIn(userId, apiId);
-      this.writeParts(userId, apiId, { integrations: api.integrations, authorizers: addAuthorizer(api, authorizer) }, now);
-      return authorizer;
-    });
+    return this.changeParts(userId, apiId, (api) => ({
+      parts: { integrations: api.integrations, authorizers: addAuthorizer(api, authorizer) },
+      result: authorizer,
+    }));
   }
 
   async deleteAuthorizer(userId: string, apiId: string, authorizerId: string): Promise<void> {
-    const now = this.ctx.clock.now();
-    await this.ctx.writes.run(() => {
-      const api = this.apiIn(userId, apiId);
-      const routes = (this.ctx.stmt(LIST_ROUTES).all(userId, apiId) as Row[]).map(routeFromRow);
-      this.writeParts(userId, apiId, { integrations: api.integrations, authorizers: removeAuthorizer(api, routes, authorizerId) }, now);
-    });
+    return this.changeParts(userId, apiId, (api) => ({
+      parts: { integrations: api.integrations, authorizers: removeAuthorizer(api, this.routesIn(userId, apiId), authorizerId) },
+      result: undefined,
+    }));
   }
 
   async createRoute(userId: string, apiId: string, input: HttpRouteInput): Promise<HttpRoute> {
