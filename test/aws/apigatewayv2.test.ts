@@ -1,7 +1,6 @@
 /**
- * API Gateway v2's management API (apigatewayv2) on a started Hangar, through requests signed
- * with SigV4 for `apigateway` as the AWS SDK's ApiGatewayV2Client signs them (the client itself,
- * @aws-sdk/client-apigatewayv2, is not a dependency yet): an HTTP API with a Lambda proxy
+ * API Gateway v2's management API (apigatewayv2) on a started Hangar, through the real AWS SDK
+ * client (@aws-sdk/client-apigatewayv2) signed with Hangar keys: an HTTP API with a Lambda proxy
  * integration, routes and the $default stage, called over HTTP for the function's answer; a JWT
  * authorizer (its keys found by OpenID discovery) refusing an unauthenticated call; updates
  * retargeting routes; deletes with API Gateway's ConflictException while in use; quick create;
@@ -14,56 +13,63 @@ import { generateKeyPairSync, sign } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { SignatureV4 } from '@smithy/signature-v4';
+import {
+  ApiGatewayV2Client,
+  CreateApiCommand,
+  CreateAuthorizerCommand,
+  CreateIntegrationCommand,
+  CreateRouteCommand,
+  CreateStageCommand,
+  DeleteApiCommand,
+  DeleteAuthorizerCommand,
+  DeleteCorsConfigurationCommand,
+  DeleteIntegrationCommand,
+  DeleteRouteCommand,
+  DeleteStageCommand,
+  GetApiCommand,
+  GetApisCommand,
+  GetAuthorizersCommand,
+  GetIntegrationCommand,
+  GetIntegrationsCommand,
+  GetRouteCommand,
+  GetRoutesCommand,
+  GetStageCommand,
+  GetStagesCommand,
+  UpdateApiCommand,
+  UpdateIntegrationCommand,
+  UpdateRouteCommand,
+} from '@aws-sdk/client-apigatewayv2';
 import { accountIdOf } from '../../src/aws/index.ts';
-import { Sha256 } from '../../src/aws/sigv4.ts';
 import { createNodeFunction, lambdaClient, NO_SANDBOX, REGION } from '../helpers/lambda.ts';
 import { testPlatform, type TestPlatform } from '../helpers/platform.ts';
 import { makeZip } from '../helpers/zip.ts';
 
 type Key = { keyId: string; key: string };
 let p: TestPlatform;
-let alice: Key;
-let bob: Key;
+let aliceKey: Key;
+let alice: ApiGatewayV2Client;
+let bob: ApiGatewayV2Client;
 let idp: Server;
 let issuer: string;
 const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
 
-/** An apigatewayv2 call: JSON in and out, signed with `k` as the SDK signs it. */
-async function v2(k: Key, method: string, path: string, body?: unknown): Promise<{ status: number; type?: string; json: any }> {
-  const u = new URL(path, p.url!);
-  const text = body === undefined ? undefined : JSON.stringify(body);
-  const signer = new SignatureV4({
-    service: 'apigateway',
+const client = (k: Key) =>
+  new ApiGatewayV2Client({
+    endpoint: p.url!,
     region: REGION,
     credentials: { accessKeyId: k.keyId, secretAccessKey: k.key },
-    sha256: Sha256,
+    maxAttempts: 1,
   });
-  const req = await signer.sign({
-    method,
-    protocol: 'http:',
-    hostname: u.hostname,
-    port: Number(u.port),
-    path: u.pathname,
-    query: Object.fromEntries(u.searchParams),
-    headers: { host: u.host, ...(text ? { 'content-type': 'application/json' } : {}) },
-    body: text,
-  });
-  const res = await fetch(u, { method, headers: req.headers, body: text });
-  const raw = await res.text();
-  return { status: res.status, type: res.headers.get('x-amzn-errortype') ?? undefined, json: raw ? JSON.parse(raw) : undefined };
-}
 
-async function ok(k: Key, method: string, path: string, body?: unknown, status = 200) {
-  const r = await v2(k, method, path, body);
-  assert.equal(r.status, status, JSON.stringify(r.json));
-  return r.json;
-}
-
-/** A refusal's status and API Gateway error name. */
-async function refused(k: Key, method: string, path: string, body?: unknown): Promise<[number, string | undefined, string]> {
-  const r = await v2(k, method, path, body);
-  return [r.status, r.type, String(r.json?.message)];
+/** A refusal's status, error name and message. */
+async function refused(c: ApiGatewayV2Client, command: object): Promise<[number, string, string]> {
+  try {
+    await c.send(command as never);
+  } catch (err) {
+    const e = err as Error & { $metadata: { httpStatusCode: number } };
+    return [e.$metadata.httpStatusCode, e.name, e.message];
+  }
+  assert.fail('the call was not refused');
 }
 
 const arn = (user: string, fn: string) => `arn:aws:lambda:${REGION}:${accountIdOf(user)}:function:${fn}`;
@@ -85,9 +91,10 @@ before(async () => {
   issuer = `http://127.0.0.1:${(idp.address() as AddressInfo).port}`;
   p = await testPlatform({ HANGAR_JWKS_ALLOW: new URL(issuer).host });
   const key = async (userId: string) => (await p.inject({ method: 'POST', url: '/keys', payload: { userId } })).json();
-  alice = await key('alice');
-  bob = await key('bob');
-  const lambda = lambdaClient(p.url!, alice);
+  aliceKey = await key('alice');
+  alice = client(aliceKey);
+  bob = client(await key('bob'));
+  const lambda = lambdaClient(p.url!, aliceKey);
   const code = (answer: string) => ({
     Code: { ZipFile: makeZip({ 'index.js': `exports.handler = async (e) => (${answer});` }) },
   });
@@ -99,6 +106,8 @@ before(async () => {
   await createNodeFunction(lambda, 'other', code('{ other: true }'));
 });
 after(async () => {
+  alice?.destroy();
+  bob?.destroy();
   await p?.close();
   idp.closeAllConnections();
   await new Promise((r) => idp.close(r));
@@ -106,249 +115,230 @@ after(async () => {
 
 describe('API Gateway v2 management API', () => {
   it('an API, its integration, routes and stage serve the function; a JWT authorizer guards a route; updates and deletes', async () => {
-    const api = await ok(
-      alice,
-      'POST',
-      '/v2/apis',
-      { name: 'shop', protocolType: 'HTTP', corsConfiguration: { allowOrigins: ['https://app.example.com'], allowMethods: ['GET'] } },
-      201,
+    const api = await alice.send(
+      new CreateApiCommand({
+        Name: 'shop',
+        ProtocolType: 'HTTP',
+        CorsConfiguration: { AllowOrigins: ['https://app.example.com'], AllowMethods: ['GET'] },
+      }),
     );
-    assert.match(api.apiId, /^[a-z0-9]{10}$/);
-    assert.equal(api.apiEndpoint, `${p.url}/http/${api.apiId}`);
+    const ApiId = api.ApiId!;
+    assert.match(ApiId, /^[a-z0-9]{10}$/);
+    assert.equal(api.ApiEndpoint, `${p.url}/http/${ApiId}`);
     assert.deepEqual(
-      [api.name, api.protocolType, api.routeSelectionExpression, api.corsConfiguration.allowOrigins],
+      [api.Name, api.ProtocolType, api.RouteSelectionExpression, api.CorsConfiguration?.AllowOrigins, api.CreatedDate instanceof Date],
       // biome-ignore lint/suspicious/noTemplateCurlyInString: API Gateway's selection expression, literally
-      ['shop', 'HTTP', '${request.method} ${request.path}', ['https://app.example.com']],
+      ['shop', 'HTTP', '${request.method} ${request.path}', ['https://app.example.com'], true],
     );
-    const base = `/v2/apis/${api.apiId}`;
-    const integration = await ok(
-      alice,
-      'POST',
-      `${base}/integrations`,
-      { integrationType: 'AWS_PROXY', integrationUri: arn('alice', 'hello'), payloadFormatVersion: '2.0' },
-      201,
+    const integration = await alice.send(
+      new CreateIntegrationCommand({
+        ApiId,
+        IntegrationType: 'AWS_PROXY',
+        IntegrationUri: arn('alice', 'hello'),
+        PayloadFormatVersion: '2.0',
+      }),
     );
+    const IntegrationId = integration.IntegrationId!;
     assert.deepEqual(
-      [integration.integrationType, integration.integrationUri, integration.payloadFormatVersion],
+      [integration.IntegrationType, integration.IntegrationUri, integration.PayloadFormatVersion],
       ['AWS_PROXY', arn('alice', 'hello'), '2.0'],
     );
-    const target = `integrations/${integration.integrationId}`;
-    const route = await ok(alice, 'POST', `${base}/routes`, { routeKey: 'GET /hello/{name}', target }, 201);
-    assert.deepEqual([route.routeKey, route.target, route.authorizationType], ['GET /hello/{name}', target, 'NONE']);
-    assert.match(route.routeId, /^[a-z0-9]{7}$/);
+    const Target = `integrations/${IntegrationId}`;
+    const route = await alice.send(new CreateRouteCommand({ ApiId, RouteKey: 'GET /hello/{name}', Target }));
+    assert.deepEqual([route.RouteKey, route.Target, route.AuthorizationType], ['GET /hello/{name}', Target, 'NONE']);
+    assert.match(route.RouteId!, /^[a-z0-9]{7}$/);
     // The same API natively: the route names the integration's function.
-    const native = await p.inject({ method: 'GET', url: `/http-apis/${api.apiId}/routes`, auth: alice.key });
+    const native = await p.inject({ method: 'GET', url: `/http-apis/${ApiId}/routes`, auth: aliceKey.key });
     assert.deepEqual(
       native.json().routes.map((r: Record<string, unknown>) => [r.routeKey, r.functionName, r.integrationId]),
-      [['GET /hello/{name}', 'hello', integration.integrationId]],
+      [['GET /hello/{name}', 'hello', IntegrationId]],
     );
-    const stage = await ok(
-      alice,
-      'POST',
-      `${base}/stages`,
-      { stageName: '$default', autoDeploy: true, defaultRouteSettings: { throttlingRateLimit: 50, throttlingBurstLimit: 100 } },
-      201,
+    const stage = await alice.send(
+      new CreateStageCommand({
+        ApiId,
+        StageName: '$default',
+        AutoDeploy: true,
+        DefaultRouteSettings: { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
+      }),
     );
-    assert.deepEqual([stage.stageName, stage.autoDeploy, stage.defaultRouteSettings.throttlingRateLimit], ['$default', true, 50]);
+    assert.deepEqual([stage.StageName, stage.AutoDeploy, stage.DefaultRouteSettings?.ThrottlingRateLimit], ['$default', true, 50]);
     assert.deepEqual(
-      (await ok(alice, 'GET', `${base}/stages`)).items.map((s: { stageName: string }) => s.stageName),
+      (await alice.send(new GetStagesCommand({ ApiId }))).Items?.map((x) => x.StageName),
       ['$default'],
     );
-    assert.equal((await ok(alice, 'GET', `${base}/routes/${route.routeId}`)).routeKey, 'GET /hello/{name}');
+    assert.equal((await alice.send(new GetStageCommand({ ApiId, StageName: '$default' }))).DefaultRouteSettings?.ThrottlingBurstLimit, 100);
+    assert.equal((await alice.send(new GetRouteCommand({ ApiId, RouteId: route.RouteId }))).RouteKey, 'GET /hello/{name}');
 
     // A JWT authorizer: no JWKS URL, as on AWS; its keys come from the issuer's discovery document.
-    const authorizer = await ok(
-      alice,
-      'POST',
-      `${base}/authorizers`,
-      {
-        name: 'idp',
-        authorizerType: 'JWT',
-        identitySource: ['$request.header.Authorization'],
-        jwtConfiguration: { issuer, audience: ['shop'] },
-      },
-      201,
+    const authorizer = await alice.send(
+      new CreateAuthorizerCommand({
+        ApiId,
+        Name: 'idp',
+        AuthorizerType: 'JWT',
+        IdentitySource: ['$request.header.Authorization'],
+        JwtConfiguration: { Issuer: issuer, Audience: ['shop'] },
+      }),
     );
-    const guarded = await ok(
-      alice,
-      'POST',
-      `${base}/routes`,
-      { routeKey: 'GET /me', target, authorizationType: 'JWT', authorizerId: authorizer.authorizerId },
-      201,
+    const AuthorizerId = authorizer.AuthorizerId!;
+    const guarded = await alice.send(
+      new CreateRouteCommand({ ApiId, RouteKey: 'GET /me', Target, AuthorizationType: 'JWT', AuthorizerId }),
     );
-    assert.deepEqual([guarded.authorizationType, guarded.authorizerId], ['JWT', authorizer.authorizerId]);
-    const me = await fetch(`${api.apiEndpoint}/me`);
+    assert.deepEqual([guarded.AuthorizationType, guarded.AuthorizerId], ['JWT', AuthorizerId]);
+    const me = await fetch(`${api.ApiEndpoint}/me`);
     assert.equal(me.status, 401, 'no token');
     assert.deepEqual(await me.json(), { message: 'Unauthorized' });
     assert.deepEqual(
-      (await ok(alice, 'GET', `${base}/authorizers`)).items.map((a: { jwtConfiguration: unknown }) => a.jwtConfiguration),
-      [{ issuer, audience: ['shop'] }],
+      (await alice.send(new GetAuthorizersCommand({ ApiId }))).Items?.map((a) => a.JwtConfiguration),
+      [{ Issuer: issuer, Audience: ['shop'] }],
     );
 
     // In use: neither the integration nor the authorizer can go.
-    assert.deepEqual((await refused(alice, 'DELETE', `${base}/integrations/${integration.integrationId}`)).slice(0, 2), [
+    assert.deepEqual((await refused(alice, new DeleteIntegrationCommand({ ApiId, IntegrationId }))).slice(0, 2), [
       409,
       'ConflictException',
     ]);
-    assert.deepEqual((await refused(alice, 'DELETE', `${base}/authorizers/${authorizer.authorizerId}`)).slice(0, 2), [
-      409,
-      'ConflictException',
-    ]);
+    assert.deepEqual((await refused(alice, new DeleteAuthorizerCommand({ ApiId, AuthorizerId }))).slice(0, 2), [409, 'ConflictException']);
 
     if (!NO_SANDBOX) {
-      const hello = await fetch(`${api.apiEndpoint}/hello/bob`);
+      const hello = await fetch(`${api.ApiEndpoint}/hello/bob`);
       assert.equal(hello.status, 200);
       assert.deepEqual(await hello.json(), { hello: 'bob', route: 'GET /hello/{name}', sub: null });
       const now = Math.floor(Date.now() / 1000);
-      const signedIn = await fetch(`${api.apiEndpoint}/me`, {
+      const signedIn = await fetch(`${api.ApiEndpoint}/me`, {
         headers: { authorization: `Bearer ${token({ iss: issuer, aud: 'shop', sub: 'u1', iat: now, exp: now + 300 })}` },
       });
       assert.equal(signedIn.status, 200, 'through the authorizer to the function');
       assert.deepEqual(await signedIn.json(), { hello: null, route: 'GET /me', sub: 'u1' });
-      const wrongAudience = await fetch(`${api.apiEndpoint}/me`, {
+      const wrongAudience = await fetch(`${api.ApiEndpoint}/me`, {
         headers: { authorization: `Bearer ${token({ iss: issuer, aud: 'other', sub: 'u1', iat: now, exp: now + 300 })}` },
       });
       assert.equal(wrongAudience.status, 401);
       // The integration retargeted: every route made from it follows at once.
-      const moved = await ok(alice, 'PATCH', `${base}/integrations/${integration.integrationId}`, {
-        integrationUri: arn('alice', 'other'),
-      });
-      assert.equal(moved.integrationUri, arn('alice', 'other'));
-      assert.deepEqual(await (await fetch(`${api.apiEndpoint}/hello/bob`)).json(), { other: true });
+      const moved = await alice.send(new UpdateIntegrationCommand({ ApiId, IntegrationId, IntegrationUri: arn('alice', 'other') }));
+      assert.equal(moved.IntegrationUri, arn('alice', 'other'));
+      assert.deepEqual(await (await fetch(`${api.ApiEndpoint}/hello/bob`)).json(), { other: true });
     }
 
     // The route loses its authorizer; then the authorizer, the routes and the integration go.
-    const open = await ok(alice, 'PATCH', `${base}/routes/${guarded.routeId}`, { authorizationType: 'NONE' });
-    assert.equal(open.authorizationType, 'NONE');
-    assert.equal(open.authorizerId, undefined);
-    await ok(alice, 'DELETE', `${base}/authorizers/${authorizer.authorizerId}`, undefined, 204);
-    await ok(alice, 'DELETE', `${base}/routes/${guarded.routeId}`, undefined, 204);
-    await ok(alice, 'DELETE', `${base}/routes/${route.routeId}`, undefined, 204);
-    assert.equal((await fetch(`${api.apiEndpoint}/hello/bob`)).status, 404);
-    await ok(alice, 'DELETE', `${base}/integrations/${integration.integrationId}`, undefined, 204);
-    assert.deepEqual((await ok(alice, 'GET', `${base}/integrations`)).items, []);
-    const renamed = await ok(alice, 'PATCH', base, { name: 'shop2' });
-    assert.equal(renamed.name, 'shop2');
-    await ok(alice, 'DELETE', `${base}/cors`, undefined, 204);
-    assert.equal((await ok(alice, 'GET', base)).corsConfiguration, undefined);
-    await ok(alice, 'DELETE', base, undefined, 204);
-    assert.deepEqual(await refused(alice, 'GET', base), [404, 'NotFoundException', `HTTP API ${api.apiId} not found`]);
+    const open = await alice.send(new UpdateRouteCommand({ ApiId, RouteId: guarded.RouteId, AuthorizationType: 'NONE' }));
+    assert.deepEqual([open.AuthorizationType, open.AuthorizerId], ['NONE', undefined]);
+    await alice.send(new DeleteAuthorizerCommand({ ApiId, AuthorizerId }));
+    await alice.send(new DeleteRouteCommand({ ApiId, RouteId: guarded.RouteId }));
+    await alice.send(new DeleteRouteCommand({ ApiId, RouteId: route.RouteId }));
+    assert.equal((await fetch(`${api.ApiEndpoint}/hello/bob`)).status, 404);
+    await alice.send(new DeleteIntegrationCommand({ ApiId, IntegrationId }));
+    assert.deepEqual((await alice.send(new GetIntegrationsCommand({ ApiId }))).Items, []);
+    assert.equal((await alice.send(new UpdateApiCommand({ ApiId, Name: 'shop2' }))).Name, 'shop2');
+    await alice.send(new DeleteCorsConfigurationCommand({ ApiId }));
+    assert.equal((await alice.send(new GetApiCommand({ ApiId }))).CorsConfiguration, undefined);
+    await alice.send(new DeleteApiCommand({ ApiId }));
+    assert.deepEqual(await refused(alice, new GetApiCommand({ ApiId })), [404, 'NotFoundException', `HTTP API ${ApiId} not found`]);
   });
 
   it('quick create makes the integration and the route; another user sees none of it', async () => {
-    const api = await ok(
-      alice,
-      'POST',
-      '/v2/apis',
-      { name: 'quick', protocolType: 'HTTP', target: arn('alice', 'hello'), routeKey: 'GET /hi/{name}' },
-      201,
+    const api = await alice.send(
+      new CreateApiCommand({ Name: 'quick', ProtocolType: 'HTTP', Target: arn('alice', 'hello'), RouteKey: 'GET /hi/{name}' }),
     );
-    const base = `/v2/apis/${api.apiId}`;
-    const [integration] = (await ok(alice, 'GET', `${base}/integrations`)).items;
-    const routes = (await ok(alice, 'GET', `${base}/routes`)).items;
+    const ApiId = api.ApiId!;
+    const [integration] = (await alice.send(new GetIntegrationsCommand({ ApiId }))).Items ?? [];
+    const routes = (await alice.send(new GetRoutesCommand({ ApiId }))).Items ?? [];
     assert.deepEqual(
-      routes.map((r: { routeKey: string; target: string }) => [r.routeKey, r.target]),
-      [['GET /hi/{name}', `integrations/${integration.integrationId}`]],
+      routes.map((r) => [r.RouteKey, r.Target]),
+      [['GET /hi/{name}', `integrations/${integration?.IntegrationId}`]],
     );
     if (!NO_SANDBOX)
-      assert.deepEqual(await (await fetch(`${api.apiEndpoint}/hi/ann`)).json(), { hello: 'ann', route: 'GET /hi/{name}', sub: null });
+      assert.deepEqual(await (await fetch(`${api.ApiEndpoint}/hi/ann`)).json(), { hello: 'ann', route: 'GET /hi/{name}', sub: null });
 
-    for (const [method, path, body] of [
-      ['GET', base],
-      ['PATCH', base, { name: 'mine' }],
-      ['DELETE', base],
-      ['GET', `${base}/routes`],
-      ['GET', `${base}/routes/${routes[0].routeId}`],
-      ['POST', `${base}/routes`, { routeKey: 'GET /x', target: `integrations/${integration.integrationId}` }],
-      ['GET', `${base}/integrations/${integration.integrationId}`],
-      ['POST', `${base}/integrations`, { integrationType: 'AWS_PROXY', integrationUri: arn('bob', 'x') }],
-      ['GET', `${base}/stages/$default`],
-      ['POST', `${base}/authorizers`, { name: 'a', authorizerType: 'JWT', jwtConfiguration: { issuer, audience: ['a'] } }],
-    ] as Array<[string, string, unknown?]>) {
-      const [status, type] = await refused(bob, method, path, body);
-      assert.deepEqual([status, type], [404, 'NotFoundException'], `${method} ${path}`);
+    const IntegrationId = integration?.IntegrationId;
+    for (const command of [
+      new GetApiCommand({ ApiId }),
+      new UpdateApiCommand({ ApiId, Name: 'mine' }),
+      new DeleteApiCommand({ ApiId }),
+      new GetRoutesCommand({ ApiId }),
+      new GetRouteCommand({ ApiId, RouteId: routes[0]?.RouteId }),
+      new CreateRouteCommand({ ApiId, RouteKey: 'GET /x', Target: `integrations/${IntegrationId}` }),
+      new GetIntegrationCommand({ ApiId, IntegrationId }),
+      new CreateIntegrationCommand({ ApiId, IntegrationType: 'AWS_PROXY', IntegrationUri: arn('bob', 'x') }),
+      new GetStageCommand({ ApiId, StageName: '$default' }),
+      new CreateAuthorizerCommand({
+        ApiId,
+        Name: 'a',
+        AuthorizerType: 'JWT',
+        IdentitySource: ['$request.header.Authorization'],
+        JwtConfiguration: { Issuer: issuer, Audience: ['a'] },
+      }),
+    ]) {
+      const [status, name] = await refused(bob, command);
+      assert.deepEqual([status, name], [404, 'NotFoundException'], command.constructor.name);
     }
-    assert.deepEqual((await ok(bob, 'GET', '/v2/apis')).items, []);
-    assert.ok((await ok(alice, 'GET', '/v2/apis')).items.some((a: { apiId: string }) => a.apiId === api.apiId));
-    await ok(alice, 'DELETE', base, undefined, 204);
+    assert.deepEqual((await bob.send(new GetApisCommand({}))).Items, []);
+    assert.ok((await alice.send(new GetApisCommand({}))).Items?.some((a) => a.ApiId === ApiId));
+    await alice.send(new DeleteApiCommand({ ApiId }));
   });
 
   it('refuses what is not valid, or not modelled, with BadRequestException naming it', async () => {
-    const api = await ok(alice, 'POST', '/v2/apis', { name: 'strict', protocolType: 'HTTP' }, 201);
-    const base = `/v2/apis/${api.apiId}`;
-    const integration = await ok(
-      alice,
-      'POST',
-      `${base}/integrations`,
-      { integrationType: 'AWS_PROXY', integrationUri: arn('alice', 'hello') },
-      201,
+    const api = await alice.send(new CreateApiCommand({ Name: 'strict', ProtocolType: 'HTTP' }));
+    const ApiId = api.ApiId!;
+    const integration = await alice.send(
+      new CreateIntegrationCommand({ ApiId, IntegrationType: 'AWS_PROXY', IntegrationUri: arn('alice', 'hello') }),
     );
-    const target = `integrations/${integration.integrationId}`;
-    const cases: Array<[string, string, string, unknown, RegExp]> = [
+    const Target = `integrations/${integration.IntegrationId}`;
+    const proxy = { ApiId, IntegrationType: 'AWS_PROXY' as const, IntegrationUri: arn('alice', 'hello') };
+    const cases: Array<[string, object, RegExp]> = [
       [
         'a WebSocket API',
-        'POST',
-        '/v2/apis',
-        { name: 'ws', protocolType: 'WEBSOCKET', routeSelectionExpression: '$request.body.action' },
+        new CreateApiCommand({ Name: 'ws', ProtocolType: 'WEBSOCKET', RouteSelectionExpression: '$request.body.action' }),
         /WebSocket/,
       ],
-      ['no protocolType', 'POST', '/v2/apis', { name: 'x' }, /protocolType is required/],
-      ['a bad name', 'POST', '/v2/apis', { name: 'a/b', protocolType: 'HTTP' }, /name/],
-      ['a description', 'POST', '/v2/apis', { name: 'x', protocolType: 'HTTP', description: 'd' }, /description/],
-      [
-        'payload format 1.0',
-        'POST',
-        `${base}/integrations`,
-        { integrationType: 'AWS_PROXY', integrationUri: arn('alice', 'hello'), payloadFormatVersion: '1.0' },
-        /payloadFormatVersion 1\.0/,
-      ],
+      ['no protocolType', new CreateApiCommand({ Name: 'x' } as never), /protocolType is required/],
+      ['a bad name', new CreateApiCommand({ Name: 'a/b', ProtocolType: 'HTTP' }), /name/],
+      ['a description', new CreateApiCommand({ Name: 'x', ProtocolType: 'HTTP', Description: 'd' }), /description/],
+      ['payload format 1.0', new CreateIntegrationCommand({ ...proxy, PayloadFormatVersion: '1.0' }), /payloadFormatVersion 1\.0/],
       [
         'an HTTP proxy',
-        'POST',
-        `${base}/integrations`,
-        { integrationType: 'HTTP_PROXY', integrationUri: 'https://example.com' },
+        new CreateIntegrationCommand({ ApiId, IntegrationType: 'HTTP_PROXY', IntegrationUri: 'https://example.com' }),
         /HTTP_PROXY/,
       ],
+      ['a missing function', new CreateIntegrationCommand({ ...proxy, IntegrationUri: arn('alice', 'nope') }), /nope/],
+      ['parameter mapping', new CreateIntegrationCommand({ ...proxy, RequestParameters: { 'append:header.x': 'y' } }), /requestParameters/],
+      ['a route without a target', new CreateRouteCommand({ ApiId, RouteKey: 'GET /a' }), /target is required/],
+      ['a bad route key', new CreateRouteCommand({ ApiId, RouteKey: 'GET a', Target }), /route key/],
+      ['an IAM route', new CreateRouteCommand({ ApiId, RouteKey: 'GET /a', Target, AuthorizationType: 'AWS_IAM' }), /AWS_IAM/],
       [
-        'a missing function',
-        'POST',
-        `${base}/integrations`,
-        { integrationType: 'AWS_PROXY', integrationUri: arn('alice', 'nope') },
-        /nope/,
+        'JWT without an authorizer',
+        new CreateRouteCommand({ ApiId, RouteKey: 'GET /a', Target, AuthorizationType: 'JWT' }),
+        /authorizerId/,
       ],
+      ['scopes', new CreateRouteCommand({ ApiId, RouteKey: 'GET /a', Target, AuthorizationScopes: ['read'] }), /authorizationScopes/],
       [
-        'parameter mapping',
-        'POST',
-        `${base}/integrations`,
-        { integrationType: 'AWS_PROXY', integrationUri: arn('alice', 'hello'), requestParameters: { 'append:header.x': 'y' } },
-        /requestParameters/,
+        'a Lambda authorizer',
+        new CreateAuthorizerCommand({ ApiId, Name: 'l', AuthorizerType: 'REQUEST', IdentitySource: ['$request.header.x'] }),
+        /REQUEST/,
       ],
-      ['a route without a target', 'POST', `${base}/routes`, { routeKey: 'GET /a' }, /target is required/],
-      ['a bad route key', 'POST', `${base}/routes`, { routeKey: 'GET a', target }, /route key/],
-      ['an IAM route', 'POST', `${base}/routes`, { routeKey: 'GET /a', target, authorizationType: 'AWS_IAM' }, /AWS_IAM/],
-      ['JWT without an authorizer', 'POST', `${base}/routes`, { routeKey: 'GET /a', target, authorizationType: 'JWT' }, /authorizerId/],
-      ['scopes', 'POST', `${base}/routes`, { routeKey: 'GET /a', target, authorizationScopes: ['read'] }, /authorizationScopes/],
-      ['a Lambda authorizer', 'POST', `${base}/authorizers`, { name: 'l', authorizerType: 'REQUEST' }, /REQUEST/],
       [
         'an issuer in clear',
-        'POST',
-        `${base}/authorizers`,
-        { name: 'j', authorizerType: 'JWT', jwtConfiguration: { issuer: 'http://idp.example', audience: ['a'] } },
+        new CreateAuthorizerCommand({
+          ApiId,
+          Name: 'j',
+          AuthorizerType: 'JWT',
+          IdentitySource: ['$request.header.Authorization'],
+          JwtConfiguration: { Issuer: 'http://idp.example', Audience: ['a'] },
+        }),
         /issuer/,
       ],
-      ['another stage', 'POST', `${base}/stages`, { stageName: 'prod' }, /\$default stage only/],
-      ['stage variables', 'POST', `${base}/stages`, { stageName: '$default', stageVariables: { a: 'b' } }, /stageVariables/],
-      ['no auto-deploy', 'POST', `${base}/stages`, { stageName: '$default', autoDeploy: false }, /autoDeploy/],
-      ['deleting $default', 'DELETE', `${base}/stages/$default`, undefined, /cannot be deleted/],
+      ['another stage', new CreateStageCommand({ ApiId, StageName: 'prod' }), /\$default stage only/],
+      ['stage variables', new CreateStageCommand({ ApiId, StageName: '$default', StageVariables: { a: 'b' } }), /stageVariables/],
+      ['no auto-deploy', new CreateStageCommand({ ApiId, StageName: '$default', AutoDeploy: false }), /autoDeploy/],
+      ['deleting $default', new DeleteStageCommand({ ApiId, StageName: '$default' }), /cannot be deleted/],
     ];
-    for (const [what, method, path, body, message] of cases) {
-      const [status, type, said] = await refused(alice, method, path, body);
-      assert.deepEqual([status, type], [400, 'BadRequestException'], `${what}: ${said}`);
+    for (const [what, command, message] of cases) {
+      const [status, name, said] = await refused(alice, command);
+      assert.deepEqual([status, name], [400, 'BadRequestException'], `${what}: ${said}`);
       assert.match(said, message, what);
     }
-    assert.deepEqual((await refused(alice, 'GET', `${base}/stages/prod`)).slice(0, 2), [404, 'NotFoundException']);
-    assert.deepEqual((await refused(alice, 'GET', `${base}/routes/zzzzzzz`)).slice(0, 2), [404, 'NotFoundException']);
-    assert.deepEqual((await ok(alice, 'GET', `${base}/routes`)).items, [], 'nothing refused was made');
-    await ok(alice, 'DELETE', base, undefined, 204);
+    assert.deepEqual((await refused(alice, new GetStageCommand({ ApiId, StageName: 'prod' }))).slice(0, 2), [404, 'NotFoundException']);
+    assert.deepEqual((await refused(alice, new GetRouteCommand({ ApiId, RouteId: 'zzzzzzz' }))).slice(0, 2), [404, 'NotFoundException']);
+    assert.deepEqual((await alice.send(new GetRoutesCommand({ ApiId }))).Items, [], 'nothing refused was made');
+    await alice.send(new DeleteApiCommand({ ApiId }));
   });
 });
