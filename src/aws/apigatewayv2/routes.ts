@@ -19,7 +19,8 @@ function authOf(body: Record<string, unknown>, had: HttpRoute | null): Pick<Http
   switch (type) {
     case undefined:
       if (authorizerId === undefined) return {};
-      if (had?.authorizerId || had === null) return { authorizerId };
+      // Another authorizer for a route that has one; otherwise the type must say JWT.
+      if (had?.authorizerId) return { authorizerId };
       throw invalid('authorizerId needs authorizationType JWT');
     case 'NONE':
       if (authorizerId) throw invalid('authorizationType NONE takes no authorizerId');
