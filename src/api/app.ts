@@ -157,8 +157,25 @@ export async function buildApp(ctx: ApiContext, log: Logger): Promise<FastifyIns
     });
   }
 
+  // HTTP APIs: managed under /http-apis (and API Gateway v2's /v2/apis), served under
+  // /http/{apiId} (and by Host) by the gateway, which hears of each change made through either
+  // at once. Several API nodes on one database share their routes' throttles
+  // (throttle-counts.ts); one process alone keeps its buckets.
+  const gatewayLog = log.child({ module: 'http-gateway' });
+  const sharedThrottle = ctx.store.capabilities.sharedRequestCounts
+    ? new SharedThrottleCounts(ctx.store.countRequests.bind(ctx.store), gatewayLog)
+    : null;
+  if (sharedThrottle) app.addHook('onClose', async () => sharedThrottle.close());
+  const gateway = new HttpGateway({
+    ...ctx,
+    jwks: new JwksVerifier({ allow: splitList(ctx.config.jwksAllow) }),
+    accountOf: accountIdOf,
+    log: gatewayLog,
+    sharedThrottle,
+  });
+  const httpApisCtx = { ...ctx, httpApiChanged: (apiId: string) => gateway.forget(apiId) };
   // The AWS-compatible API: its own authentication (SigV4), bodies and error shapes (src/aws).
-  aws = await registerAws(app, ctx);
+  aws = await registerAws(app, httpApisCtx);
   taskRoutes(app, ctx);
   queueRoutes(app, ctx);
   accessRoutes(app, ctx);
@@ -172,22 +189,7 @@ export async function buildApp(ctx: ApiContext, log: Logger): Promise<FastifyIns
   functionProvisionedRoutes(app, ctx);
   functionCircuitBreakerRoutes(app, ctx);
   functionLogRoutes(app, ctx);
-  // HTTP APIs: managed under /http-apis, served under /http/{apiId} (and by Host) by the gateway,
-  // which hears of each change made here at once. Several API nodes on one database share their
-  // routes' throttles (throttle-counts.ts); one process alone keeps its buckets.
-  const gatewayLog = log.child({ module: 'http-gateway' });
-  const sharedThrottle = ctx.store.capabilities.sharedRequestCounts
-    ? new SharedThrottleCounts(ctx.store.countRequests.bind(ctx.store), gatewayLog)
-    : null;
-  if (sharedThrottle) app.addHook('onClose', async () => sharedThrottle.close());
-  const gateway = new HttpGateway({
-    ...ctx,
-    jwks: new JwksVerifier({ allow: splitList(ctx.config.jwksAllow) }),
-    accountOf: accountIdOf,
-    log: gatewayLog,
-    sharedThrottle,
-  });
-  httpApiRoutes(app, { ...ctx, httpApiChanged: (apiId) => gateway.forget(apiId) });
+  httpApiRoutes(app, httpApisCtx);
   await gatewayRoutes(app, gateway);
   functionAccessRoutes(app, ctx);
   functionUrlRoutes(app, ctx);

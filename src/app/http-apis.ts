@@ -8,7 +8,19 @@
  * `changed` hears of every change, so the gateway of this process drops what it keeps of the API
  * at once (other API nodes re-read within a second: gateway.ts).
  */
-import { type HttpApi, type HttpApiInput, type HttpRoute, type HttpRouteInput, httpApiErrors } from '../core/index.ts';
+import {
+  authorizerOf,
+  type HttpApi,
+  type HttpApiInput,
+  type HttpAuthorizer,
+  type HttpAuthorizerInput,
+  type HttpIntegration,
+  type HttpIntegrationInput,
+  type HttpRoute,
+  type HttpRouteInput,
+  httpApiErrors,
+  integrationOf,
+} from '../core/index.ts';
 import type { HttpApis, HttpRoutePatch } from '../store/index.ts';
 import { type FunctionsApp, getFunction } from './functions.ts';
 
@@ -17,6 +29,12 @@ export interface HttpApisApp extends FunctionsApp {
   /** Told the id of each API that changed (its routes included). */
   httpApiChanged?: (apiId: string) => void;
 }
+
+/** The path prefix HTTP APIs are served under on the API's address (`/http/{apiId}/...`). */
+export const HTTP_API_PREFIX = '/http';
+
+/** Where an API is served without DNS: its path prefix on the API's address (docs/http-routes.md). */
+export const httpApiAddress = (apiBase: string, apiId: string): string => `${apiBase.replace(/\/$/, '')}${HTTP_API_PREFIX}/${apiId}`;
 
 export function createHttpApi(app: HttpApisApp, userId: string, input: HttpApiInput): Promise<HttpApi> {
   return app.httpApis.createApi(userId, input);
@@ -52,7 +70,8 @@ async function checkTarget(app: HttpApisApp, userId: string, functionName: strin
 
 export async function createHttpRoute(app: HttpApisApp, userId: string, apiId: string, input: HttpRouteInput): Promise<HttpRoute> {
   await getHttpApi(app, userId, apiId);
-  await checkTarget(app, userId, input.functionName, input.qualifier);
+  // A route made from an integration: its function was checked when the integration was made.
+  if (input.functionName !== undefined) await checkTarget(app, userId, input.functionName, input.qualifier);
   const route = await app.httpApis.createRoute(userId, apiId, input);
   app.httpApiChanged?.(apiId);
   return route;
@@ -95,4 +114,57 @@ export async function deleteHttpRoute(app: HttpApisApp, userId: string, apiId: s
   await getHttpApi(app, userId, apiId);
   if (!(await app.httpApis.deleteRoute(userId, apiId, routeKey))) throw httpApiErrors.routeNotFound(apiId, routeKey);
   app.httpApiChanged?.(apiId);
+}
+
+// Integrations and authorizers (core/http-api/parts.ts), as API Gateway v2's management API
+// makes them; the store retargets the routes made from an integration when it changes.
+
+export async function createHttpIntegration(
+  app: HttpApisApp,
+  userId: string,
+  apiId: string,
+  input: HttpIntegrationInput,
+): Promise<HttpIntegration> {
+  await getHttpApi(app, userId, apiId);
+  await checkTarget(app, userId, input.functionName, input.qualifier);
+  return app.httpApis.createIntegration(userId, apiId, input);
+}
+
+export async function getHttpIntegration(app: HttpApisApp, userId: string, apiId: string, integrationId: string): Promise<HttpIntegration> {
+  return integrationOf(await getHttpApi(app, userId, apiId), integrationId);
+}
+
+export async function updateHttpIntegration(
+  app: HttpApisApp,
+  userId: string,
+  apiId: string,
+  integrationId: string,
+  input: HttpIntegrationInput,
+): Promise<HttpIntegration> {
+  await getHttpIntegration(app, userId, apiId, integrationId);
+  await checkTarget(app, userId, input.functionName, input.qualifier);
+  const integration = await app.httpApis.updateIntegration(userId, apiId, integrationId, input);
+  app.httpApiChanged?.(apiId);
+  return integration;
+}
+
+export async function deleteHttpIntegration(app: HttpApisApp, userId: string, apiId: string, integrationId: string): Promise<void> {
+  await app.httpApis.deleteIntegration(userId, apiId, integrationId);
+}
+
+export async function createHttpAuthorizer(
+  app: HttpApisApp,
+  userId: string,
+  apiId: string,
+  input: HttpAuthorizerInput,
+): Promise<HttpAuthorizer> {
+  return app.httpApis.createAuthorizer(userId, apiId, input);
+}
+
+export async function getHttpAuthorizer(app: HttpApisApp, userId: string, apiId: string, authorizerId: string): Promise<HttpAuthorizer> {
+  return authorizerOf(await getHttpApi(app, userId, apiId), authorizerId);
+}
+
+export async function deleteHttpAuthorizer(app: HttpApisApp, userId: string, apiId: string, authorizerId: string): Promise<void> {
+  await app.httpApis.deleteAuthorizer(userId, apiId, authorizerId);
 }

@@ -246,9 +246,9 @@ export class HttpGateway {
         if (!jwt) return { refused: UNAUTHORIZED() };
         let valid: boolean;
         try {
-          valid = await this.app.jwks.verify(auth.jwksUrl, jwt);
+          valid = await this.app.jwks.verify(auth, jwt);
         } catch (err) {
-          this.app.log.warn({ jwksUrl: auth.jwksUrl, err: (err as Error).message }, 'jwks unavailable');
+          this.app.log.warn({ jwksUrl: auth.jwksUrl, issuer: auth.issuer, err: (err as Error).message }, 'jwks unavailable');
           return { refused: UNAUTHORIZED() };
         }
         if (!valid || checkJwtClaims(jwt.claims, auth, this.app.clock.now()) !== null) return { refused: UNAUTHORIZED() };

@@ -124,14 +124,23 @@ export { gatewayAnswerFor, invokeForHttp, type HttpTarget } from './http-invoke.
 export { API_KEEP_MS, gatewayRequestId, HttpGateway, MAX_REQUEST_BYTES, type GatewayApp, type SharedThrottle } from './http-gateway.ts';
 export {
   createHttpApi,
+  createHttpAuthorizer,
+  createHttpIntegration,
   createHttpRoute,
   deleteHttpApi,
+  deleteHttpAuthorizer,
+  deleteHttpIntegration,
   deleteHttpRoute,
   getHttpApi,
+  getHttpAuthorizer,
+  getHttpIntegration,
   getHttpRoute,
+  HTTP_API_PREFIX,
+  httpApiAddress,
   listHttpApis,
   listHttpRoutes,
   updateHttpApi,
+  updateHttpIntegration,
   updateHttpRoute,
   type HttpApisApp,
 } from './http-apis.ts';

@@ -4,6 +4,10 @@
  * RSA-PSS, ECDSA in JOSE's r||s form, Ed25519): no JWT library is a dependency (`jose` would be
  * the one to take). The pure checks (algorithms, claims) are core/http-api/jwt.ts.
  *
+ * An authorizer without a JWKS URL (as API Gateway's take none) finds it as AWS does: the
+ * `jwks_uri` of the issuer's OpenID configuration (`{issuer}/.well-known/openid-configuration`),
+ * read with the keys, through the same guard, and kept as long as they are.
+ *
  * Keys are fetched once per URL and kept for KEYS_KEEP_MS; a token naming a key not in the set
  * fetches it again (the issuer rotated its keys), at most once per REFETCH_MIN_MS, so a flood of
  * made-up key ids costs one fetch. A fetch is a GET without redirects, bounded in time and size.
@@ -47,6 +51,12 @@ export interface JwksVerifierOptions {
   resolve?: Resolve;
 }
 
+/** Where an authorizer's keys are: its JWKS URL, or (null) its issuer's OpenID configuration's. */
+export interface JwksSource {
+  jwksUrl?: string | null;
+  issuer: string;
+}
+
 export class JwksVerifier {
   private readonly sets = new Map<string, KeySet>();
   private readonly pending = new Map<string, Promise<KeySet>>();
@@ -61,9 +71,10 @@ export class JwksVerifier {
 
   /** Whether the token's signature is one of `jwksUrl`'s keys'. Throws when the keys cannot be
    *  had (the issuer down, not a JWKS): the caller refuses the request. */
-  async verify(jwksUrl: string, token: DecodedJwt): Promise<boolean> {
-    let set = await this.keySet(jwksUrl, false);
-    if (!set.keys.has(token.kid) && this.now() - set.fetchedAt >= REFETCH_MIN_MS) set = await this.keySet(jwksUrl, true);
+  async verify(source: JwksSource, token: DecodedJwt): Promise<boolean> {
+    const url = source.jwksUrl ?? discoveryUrl(source.issuer);
+    let set = await this.keySet(url, false);
+    if (!set.keys.has(token.kid) && this.now() - set.fetchedAt >= REFETCH_MIN_MS) set = await this.keySet(url, true);
     const found = set.keys.get(token.kid);
     if (!found) return false;
     if (found.alg !== undefined && found.alg !== token.alg) return false;
@@ -102,7 +113,13 @@ export class JwksVerifier {
   }
 
   private async fetchSet(url: string): Promise<KeySet> {
-    const text = await this.get(url);
+    let jwksUrl = url;
+    if (url.endsWith(DISCOVERY_PATH)) {
+      const config = JSON.parse(await this.get(url)) as { jwks_uri?: unknown };
+      if (typeof config.jwks_uri !== 'string') throw new Error(`the OpenID configuration at ${url} names no jwks_uri`);
+      jwksUrl = config.jwks_uri;
+    }
+    const text = await this.get(jwksUrl);
     const doc = JSON.parse(text) as { keys?: unknown };
     if (!Array.isArray(doc.keys)) throw new Error(`the document at ${url} is not a JWKS (no keys)`);
     const keys = new Map<string, { key: KeyObject; alg: string | undefined }>();
@@ -161,6 +178,13 @@ export class JwksVerifier {
       req.on('error', reject);
     });
   }
+}
+
+const DISCOVERY_PATH = '/.well-known/openid-configuration';
+
+/** OpenID Connect Discovery: the configuration is at the issuer's URL with the path appended. */
+function discoveryUrl(issuer: string): string {
+  return `${issuer.replace(/\/+$/, '')}${DISCOVERY_PATH}`;
 }
 
 /** ECDSA's algorithm names its curve too. */

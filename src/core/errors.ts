@@ -78,6 +78,11 @@ export const ErrorCode = {
   HttpApiNotFound: 'HTTP_API_NOT_FOUND',
   HttpRouteNotFound: 'HTTP_ROUTE_NOT_FOUND',
   HttpRouteExists: 'HTTP_ROUTE_EXISTS',
+  /** No integration / authorizer of that id in the API (core/http-api/parts.ts). */
+  HttpIntegrationNotFound: 'HTTP_INTEGRATION_NOT_FOUND',
+  HttpAuthorizerNotFound: 'HTTP_AUTHORIZER_NOT_FOUND',
+  /** An integration or authorizer a route still uses cannot be deleted. */
+  HttpApiPartInUse: 'HTTP_API_PART_IN_USE',
   // Workflows (core/workflow.ts, core/asl/).
   /** A state machine's or execution's name, type or role is not valid as sent. */
   WorkflowInvalid: 'WORKFLOW_INVALID',

@@ -2,7 +2,7 @@
  * Rows of http_apis and http_routes to the model and back, shared by both backends. JSON comes
  * as text from both (postgres/db.ts parses none), so one mapping serves both.
  */
-import type { CorsConfig, HttpApi, HttpRoute, RouteAuth, ThrottleLimit } from '../core/index.ts';
+import type { CorsConfig, HttpApi, HttpAuthorizer, HttpIntegration, HttpRoute, RouteAuth, ThrottleLimit } from '../core/index.ts';
 import type { Row } from './row.ts';
 
 const json = (v: unknown): string | null => (v === null || v === undefined ? null : JSON.stringify(v));
@@ -20,16 +20,24 @@ export function apiFromRow(r: Row): HttpApi {
     name: String(r.name),
     cors: parsed<CorsConfig>(r.cors),
     throttle: parsed<ThrottleLimit>(r.throttle),
+    integrations: parsed<HttpIntegration[]>(r.integrations) ?? [],
+    authorizers: parsed<HttpAuthorizer[]>(r.authorizers) ?? [],
     createdAt: Number(r.created_at),
     updatedAt: Number(r.updated_at),
   };
 }
 
-/** function_name, qualifier, auth, throttle, cache_ttl_s: the columns a route's update writes. */
+/** integrations, authorizers: the columns a change of an API's parts writes. */
+export function partValues(a: Pick<HttpApi, 'integrations' | 'authorizers'>): Array<string | null> {
+  return [json(a.integrations), json(a.authorizers)];
+}
+
+/** function_name, qualifier, auth, throttle, cache_ttl_s, integration_id, authorizer_id: the
+ *  columns a route's update writes. */
 export function routeValues(
-  r: Pick<HttpRoute, 'functionName' | 'qualifier' | 'auth' | 'throttle' | 'cacheTtlS'>,
+  r: Pick<HttpRoute, 'functionName' | 'qualifier' | 'auth' | 'throttle' | 'cacheTtlS' | 'integrationId' | 'authorizerId'>,
 ): Array<string | number | null> {
-  return [r.functionName, r.qualifier, json(r.auth), json(r.throttle), r.cacheTtlS];
+  return [r.functionName, r.qualifier, json(r.auth), json(r.throttle), r.cacheTtlS, r.integrationId, r.authorizerId];
 }
 
 export function routeFromRow(r: Row): HttpRoute {
@@ -42,6 +50,8 @@ export function routeFromRow(r: Row): HttpRoute {
     auth: parsed<RouteAuth>(r.auth) ?? { kind: 'none' },
     throttle: parsed<ThrottleLimit>(r.throttle),
     cacheTtlS: Number(r.cache_ttl_s),
+    integrationId: r.integration_id === null || r.integration_id === undefined ? null : String(r.integration_id),
+    authorizerId: r.authorizer_id === null || r.authorizer_id === undefined ? null : String(r.authorizer_id),
     createdAt: Number(r.created_at),
     updatedAt: Number(r.updated_at),
   };

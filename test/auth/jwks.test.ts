@@ -42,7 +42,11 @@ before(async () => {
       return;
     }
     res.setHeader('content-type', 'application/json');
-    res.end(JSON.stringify({ keys }));
+    // An issuer at /idp: its OpenID configuration names its keys (discovery, as API Gateway's
+    // JWT authorizers find them).
+    if (req.url === '/idp/.well-known/openid-configuration') res.end(JSON.stringify({ jwks_uri: url }));
+    else if (req.url === '/bare/.well-known/openid-configuration') res.end('{}');
+    else res.end(JSON.stringify({ keys }));
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   port = (server.address() as AddressInfo).port;
@@ -80,14 +84,14 @@ describe('JwksVerifier', () => {
       jwk(ec384.publicKey, 'ec384'),
     ];
     const v = new JwksVerifier({ ...local(), now: () => 0 });
-    assert.equal(await v.verify(url, token('RS256', 'rsa', rsa.privateKey)), true);
-    assert.equal(await v.verify(url, token('PS256', 'rsa-any', rsa.privateKey)), true);
-    assert.equal(await v.verify(url, token('ES256', 'ec', ec.privateKey)), true);
-    assert.equal(await v.verify(url, token('EdDSA', 'ed', ed.privateKey)), true);
-    assert.equal(await v.verify(url, token('RS256', 'rsa', later.privateKey)), false, 'signed by another key');
-    assert.equal(await v.verify(url, token('PS256', 'rsa', rsa.privateKey)), false, 'the key says RS256');
-    assert.equal(await v.verify(url, token('ES256', 'rsa-any', ec.privateKey)), false, 'an RSA key for ES256');
-    assert.equal(await v.verify(url, token('ES256', 'ec384', ec384.privateKey)), false, 'P-384 is not ES256');
+    assert.equal(await v.verify({ jwksUrl: url, issuer: '' }, token('RS256', 'rsa', rsa.privateKey)), true);
+    assert.equal(await v.verify({ jwksUrl: url, issuer: '' }, token('PS256', 'rsa-any', rsa.privateKey)), true);
+    assert.equal(await v.verify({ jwksUrl: url, issuer: '' }, token('ES256', 'ec', ec.privateKey)), true);
+    assert.equal(await v.verify({ jwksUrl: url, issuer: '' }, token('EdDSA', 'ed', ed.privateKey)), true);
+    assert.equal(await v.verify({ jwksUrl: url, issuer: '' }, token('RS256', 'rsa', later.privateKey)), false, 'signed by another key');
+    assert.equal(await v.verify({ jwksUrl: url, issuer: '' }, token('PS256', 'rsa', rsa.privateKey)), false, 'the key says RS256');
+    assert.equal(await v.verify({ jwksUrl: url, issuer: '' }, token('ES256', 'rsa-any', ec.privateKey)), false, 'an RSA key for ES256');
+    assert.equal(await v.verify({ jwksUrl: url, issuer: '' }, token('ES256', 'ec384', ec384.privateKey)), false, 'P-384 is not ES256');
     assert.equal(fetches, 1, 'one fetch for all of them');
   });
 
@@ -96,29 +100,47 @@ describe('JwksVerifier', () => {
     const v = new JwksVerifier({ ...local(), now: () => now });
     keys = [jwk(rsa.publicKey, 'old')];
     const before = fetches;
-    assert.equal(await v.verify(url, token('RS256', 'old', rsa.privateKey)), true);
+    assert.equal(await v.verify({ jwksUrl: url, issuer: '' }, token('RS256', 'old', rsa.privateKey)), true);
     keys = [jwk(rsa.publicKey, 'old'), jwk(later.publicKey, 'new')];
     now = 10_000;
-    assert.equal(await v.verify(url, token('RS256', 'new', later.privateKey)), false, 'within 30 s of the last fetch');
+    assert.equal(
+      await v.verify({ jwksUrl: url, issuer: '' }, token('RS256', 'new', later.privateKey)),
+      false,
+      'within 30 s of the last fetch',
+    );
     now = 31_000;
-    assert.equal(await v.verify(url, token('RS256', 'new', later.privateKey)), true, 'fetched again');
+    assert.equal(await v.verify({ jwksUrl: url, issuer: '' }, token('RS256', 'new', later.privateKey)), true, 'fetched again');
     assert.equal(fetches - before, 2);
 
     failing = true;
     const fresh = new JwksVerifier({ ...local(), now: () => now });
-    await assert.rejects(fresh.verify(url, token('RS256', 'new', later.privateKey)), /answered 500/);
-    await assert.rejects(fresh.verify(url, token('RS256', 'new', later.privateKey)), /answered 500/);
+    await assert.rejects(fresh.verify({ jwksUrl: url, issuer: '' }, token('RS256', 'new', later.privateKey)), /answered 500/);
+    await assert.rejects(fresh.verify({ jwksUrl: url, issuer: '' }, token('RS256', 'new', later.privateKey)), /answered 500/);
     assert.equal(fetches - before, 3, 'the failure is remembered, not asked again at once');
     failing = false;
     now += 30_000;
-    assert.equal(await fresh.verify(url, token('RS256', 'new', later.privateKey)), true);
+    assert.equal(await fresh.verify({ jwksUrl: url, issuer: '' }, token('RS256', 'new', later.privateKey)), true);
+  });
+
+  it("without a JWKS URL, finds the keys from the issuer's OpenID configuration", async () => {
+    keys = [jwk(rsa.publicKey, 'rsa')];
+    const v = new JwksVerifier(local());
+    const before = fetches;
+    assert.equal(await v.verify({ issuer: `http://127.0.0.1:${port}/idp/` }, token('RS256', 'rsa', rsa.privateKey)), true);
+    assert.equal(fetches - before, 2, 'the configuration, then the keys');
+    assert.equal(await v.verify({ jwksUrl: null, issuer: `http://127.0.0.1:${port}/idp/` }, token('RS256', 'rsa', rsa.privateKey)), true);
+    assert.equal(fetches - before, 2, 'kept');
+    await assert.rejects(v.verify({ issuer: `http://127.0.0.1:${port}/bare` }, token('RS256', 'rsa', rsa.privateKey)), /names no jwks_uri/);
   });
 
   it('refuses a JWKS host that is not public unless allowed, judged on the resolved address', async () => {
     keys = [jwk(rsa.publicKey, 'rsa')];
     const t = token('RS256', 'rsa', rsa.privateKey);
     const before = fetches;
-    await assert.rejects(new JwksVerifier().verify(url, t), /refused: 127\.0\.0\.1:\d+ is loopback.*HANGAR_JWKS_ALLOW/);
+    await assert.rejects(
+      new JwksVerifier().verify({ jwksUrl: url, issuer: '' }, t),
+      /refused: 127\.0\.0\.1:\d+ is loopback.*HANGAR_JWKS_ALLOW/,
+    );
     for (const [target, range] of [
       ['http://169.254.169.254/latest/meta-data', 'link-local'],
       ['https://10.1.2.3/jwks', 'private'],
@@ -128,23 +150,30 @@ describe('JwksVerifier', () => {
       ['http://0.0.0.0/jwks', 'this network'],
       ['http://[::]/jwks', 'unspecified'],
     ]) {
-      await assert.rejects(new JwksVerifier().verify(target, t), (err: Error) => err.message.includes(range), target);
+      await assert.rejects(
+        new JwksVerifier().verify({ jwksUrl: target, issuer: '' }, t),
+        (err: Error) => err.message.includes(range),
+        target,
+      );
     }
 
     // A public-looking name whose DNS answer is loopback.
     const resolve = async (name: string) => (name === 'idp.example.com' ? [{ address: '127.0.0.1', family: 4 }] : []);
     const named = `http://idp.example.com:${port}/jwks`;
-    await assert.rejects(new JwksVerifier({ resolve }).verify(named, t), /idp\.example\.com:\d+ resolves to 127\.0\.0\.1, loopback/);
+    await assert.rejects(
+      new JwksVerifier({ resolve }).verify({ jwksUrl: named, issuer: '' }, t),
+      /idp\.example\.com:\d+ resolves to 127\.0\.0\.1, loopback/,
+    );
     assert.equal(fetches, before, 'nothing refused was fetched');
 
     // Allowed by name, by address with its port, or by a CIDR: the connection goes to the address
     // judged (the name is in no real DNS), with the name kept as the Host.
     for (const entry of ['idp.example.com', `127.0.0.1:${port}`, '127.0.0.0/8']) {
-      assert.equal(await new JwksVerifier({ allow: allow(entry), resolve }).verify(named, t), true, entry);
+      assert.equal(await new JwksVerifier({ allow: allow(entry), resolve }).verify({ jwksUrl: named, issuer: '' }, t), true, entry);
       assert.equal(lastHost, `idp.example.com:${port}`);
     }
     await assert.rejects(
-      new JwksVerifier({ allow: allow('127.0.0.1:1'), resolve }).verify(named, t),
+      new JwksVerifier({ allow: allow('127.0.0.1:1'), resolve }).verify({ jwksUrl: named, issuer: '' }, t),
       /loopback/,
       'an allowance for another port',
     );

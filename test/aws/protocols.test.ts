@@ -72,6 +72,7 @@ before(async () => {
       store,
       functions: store.functions,
       layers: store.layers,
+      httpApis: store.httpApis,
       workflows: store.workflows,
       activities: store.activities,
       stateMachineVersions: store.stateMachineVersions,

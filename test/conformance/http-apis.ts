@@ -64,6 +64,8 @@ export function describeHttpApis(name: string, make: MakeHttpApis): void {
           name: 'pets',
           cors,
           throttle: { rate: 10.5, burst: 20 },
+          integrations: [],
+          authorizers: [],
           createdAt: clock.t,
           updatedAt: clock.t,
         });
@@ -161,6 +163,8 @@ export function describeHttpApis(name: string, make: MakeHttpApis): void {
           auth: jwtRoute.auth,
           throttle: { rate: 50, burst: 100 },
           cacheTtlS: 30,
+          integrationId: null,
+          authorizerId: null,
           createdAt: clock.t,
           updatedAt: clock.t,
         });
@@ -231,6 +235,93 @@ export function describeHttpApis(name: string, make: MakeHttpApis): void {
         assert.equal(await apis.deleteRoute('alice', a.apiId, jwtRoute.routeKey), true);
         assert.equal(await apis.deleteRoute('alice', a.apiId, jwtRoute.routeKey), false);
         assert.deepEqual(await apis.listRoutes('alice', a.apiId), []);
+      });
+    });
+
+    describe('integrations and authorizers', () => {
+      it('keeps them with the API; a route made from them takes their function and JWT auth', async () => {
+        const a = await apis.createApi('alice', { name: 'pets' });
+        assert.deepEqual([a.integrations, a.authorizers], [[], []]);
+        const i = await apis.createIntegration('alice', a.apiId, { functionName: 'orders', qualifier: 'live' });
+        assert.match(i.integrationId, /^[a-z0-9]{7}$/);
+        assert.deepEqual(i, { integrationId: i.integrationId, functionName: 'orders', qualifier: 'live' });
+        const z = await apis.createAuthorizer('alice', a.apiId, { name: 'idp', issuer: 'https://idp.example/', audience: ['pets'] });
+        assert.deepEqual(z, {
+          authorizerId: z.authorizerId,
+          name: 'idp',
+          issuer: 'https://idp.example/',
+          audience: ['pets'],
+          jwksUrl: null,
+        });
+        const got = await apis.getApi('alice', a.apiId);
+        assert.deepEqual([got?.integrations, got?.authorizers], [[i], [z]]);
+        const r = await apis.createRoute('alice', a.apiId, {
+          routeKey: 'GET /o',
+          integrationId: i.integrationId,
+          authorizerId: z.authorizerId,
+        });
+        assert.deepEqual(
+          [r.functionName, r.qualifier, r.auth, r.integrationId, r.authorizerId],
+          [
+            'orders',
+            'live',
+            { kind: 'jwt', issuer: 'https://idp.example/', audience: ['pets'], jwksUrl: null },
+            i.integrationId,
+            z.authorizerId,
+          ],
+        );
+        await assert.rejects(
+          apis.createRoute('alice', a.apiId, { routeKey: 'GET /x', integrationId: 'nosuch1' }),
+          is(NotFound, ErrorCode.HttpIntegrationNotFound),
+        );
+        await assert.rejects(
+          apis.createRoute('alice', a.apiId, { routeKey: 'GET /x', functionName: 'f', authorizerId: 'nosuch1' }),
+          is(NotFound, ErrorCode.HttpAuthorizerNotFound),
+        );
+        await assert.rejects(apis.createIntegration('bob', a.apiId, { functionName: 'f' }), is(NotFound, ErrorCode.HttpApiNotFound));
+        await assert.rejects(apis.createIntegration('alice', a.apiId, { functionName: 'bad name' }), InvalidInput);
+        await assert.rejects(
+          apis.createAuthorizer('alice', a.apiId, { name: 'idp', issuer: 'http://plain.example', audience: ['x'] }),
+          is(InvalidInput, ErrorCode.HttpApiInvalid),
+        );
+      });
+
+      it("an integration's change retargets its routes; one or an authorizer in use is not deleted", async () => {
+        const a = await apis.createApi('alice', { name: 'pets' });
+        const i = await apis.createIntegration('alice', a.apiId, { functionName: 'orders' });
+        const z = await apis.createAuthorizer('alice', a.apiId, { name: 'idp', issuer: 'https://idp.example/', audience: ['pets'] });
+        await apis.createRoute('alice', a.apiId, { routeKey: 'GET /o', integrationId: i.integrationId, authorizerId: z.authorizerId });
+        await apis.createRoute('alice', a.apiId, { routeKey: 'POST /o', integrationId: i.integrationId });
+        await apis.createRoute('alice', a.apiId, { routeKey: 'GET /own', functionName: 'own' });
+        clock.advance(7);
+        const moved = await apis.updateIntegration('alice', a.apiId, i.integrationId, { functionName: 'orders2', qualifier: '3' });
+        assert.deepEqual(moved, { integrationId: i.integrationId, functionName: 'orders2', qualifier: '3' });
+        const routes = await apis.listRoutes('alice', a.apiId);
+        assert.deepEqual(
+          routes.map((r) => [r.routeKey, r.functionName, r.qualifier]),
+          [
+            ['GET /o', 'orders2', '3'],
+            ['GET /own', 'own', null],
+            ['POST /o', 'orders2', '3'],
+          ],
+        );
+        assert.equal(routes[0]?.updatedAt, clock.t);
+        await assert.rejects(
+          apis.updateIntegration('alice', a.apiId, 'nosuch1', { functionName: 'f' }),
+          is(NotFound, ErrorCode.HttpIntegrationNotFound),
+        );
+        await assert.rejects(apis.deleteIntegration('alice', a.apiId, i.integrationId), is(Conflict, ErrorCode.HttpApiPartInUse));
+        await assert.rejects(apis.deleteAuthorizer('alice', a.apiId, z.authorizerId), is(Conflict, ErrorCode.HttpApiPartInUse));
+        // A route given its own auth leaves its authorizer; one given its own function, its integration.
+        await apis.updateRoute('alice', a.apiId, 'GET /o', { auth: { kind: 'none' } });
+        await apis.deleteAuthorizer('alice', a.apiId, z.authorizerId);
+        await apis.updateRoute('alice', a.apiId, 'GET /o', { functionName: 'mine' });
+        await apis.deleteRoute('alice', a.apiId, 'POST /o');
+        await apis.deleteIntegration('alice', a.apiId, i.integrationId);
+        await assert.rejects(apis.deleteIntegration('alice', a.apiId, i.integrationId), is(NotFound, ErrorCode.HttpIntegrationNotFound));
+        const after = await apis.getApi('alice', a.apiId);
+        assert.deepEqual([after?.integrations, after?.authorizers], [[], []]);
+        assert.equal((await apis.getRoute('alice', a.apiId, 'GET /o'))?.functionName, 'mine');
       });
     });
   });

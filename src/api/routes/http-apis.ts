@@ -16,6 +16,7 @@ import {
   getHttpApi,
   getHttpRoute,
   type HttpApisApp,
+  httpApiAddress,
   listHttpApis,
   listHttpRoutes,
   updateHttpApi,
@@ -26,7 +27,6 @@ import { principalOf } from '../authenticate.ts';
 import type { ApiContext } from '../context.ts';
 import { baseUrl } from '../present.ts';
 import { Problem, UserId } from '../schemas.ts';
-import { GATEWAY_PREFIX } from './http-gateway.ts';
 
 // Types only: values (origins, methods, URLs, ranges, route keys) are checked once in core, so a
 // refusal carries the same code on every surface.
@@ -50,7 +50,12 @@ const Auth = z.discriminatedUnion('kind', [
       kind: z.literal('jwt'),
       issuer: z.string().max(2048).describe('The iss the tokens must carry (https://..., or http:// on a loopback address).'),
       audience: z.array(z.string().max(512)).max(50).describe('One of these in aud (or client_id).'),
-      jwksUrl: z.string().max(2048).describe("Where the issuer's signing keys are (a JWKS)."),
+      jwksUrl: z
+        .string()
+        .max(2048)
+        .nullable()
+        .optional()
+        .describe("Where the issuer's signing keys are (a JWKS); none: the jwks_uri of the issuer's OpenID configuration."),
     })
     .describe('A JWT in Authorization (Bearer optional), signed by a key of jwksUrl.'),
 ]);
@@ -102,6 +107,11 @@ const RouteView = z.object({
   auth: Auth,
   throttle: z.object({ rate: z.number(), burst: z.number() }).nullable(),
   cacheTtlS: z.number(),
+  integrationId: z
+    .string()
+    .nullable()
+    .describe('The integration its function comes from (made with the API Gateway v2 API); null: its own.'),
+  authorizerId: z.string().nullable().describe('The JWT authorizer its auth comes from (API Gateway v2 API); null: its own.'),
   createdAt: z.string(),
   updatedAt: z.string(),
 });
@@ -120,7 +130,7 @@ function apiView(base: string, a: HttpApi): z.infer<typeof ApiView> {
     name: a.name,
     cors: a.cors,
     throttle: a.throttle,
-    url: `${base}${GATEWAY_PREFIX}/${a.apiId}`,
+    url: httpApiAddress(base, a.apiId),
     hostUrl: `${protocol}//${a.apiId}.execute-api.${host}`,
     createdAt: iso(a.createdAt),
     updatedAt: iso(a.updatedAt),
@@ -136,6 +146,8 @@ function routeView(r: HttpRoute): z.infer<typeof RouteView> {
     auth: r.auth,
     throttle: r.throttle,
     cacheTtlS: r.cacheTtlS,
+    integrationId: r.integrationId,
+    authorizerId: r.authorizerId,
     createdAt: iso(r.createdAt),
     updatedAt: iso(r.updatedAt),
   };

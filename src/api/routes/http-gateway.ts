@@ -13,7 +13,7 @@
  */
 import { type IncomingMessage, validateHeaderName, validateHeaderValue } from 'node:http';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { gatewayRequestId, type HttpGateway, MAX_REQUEST_BYTES } from '../../app/index.ts';
+import { gatewayRequestId, HTTP_API_PREFIX, type HttpGateway, MAX_REQUEST_BYTES } from '../../app/index.ts';
 import { API_ID, type GatewayRequest, type GatewayResponse, jsonAnswer } from '../../core/index.ts';
 
 declare module 'fastify' {
@@ -23,7 +23,7 @@ declare module 'fastify' {
   }
 }
 
-export const GATEWAY_PREFIX = '/http';
+export const GATEWAY_PREFIX = HTTP_API_PREFIX;
 
 const METHODS = ['DELETE', 'GET', 'HEAD', 'OPTIONS', 'PATCH', 'POST', 'PUT'];
 /** `{apiId}.execute-api.` first in the Host header, as in AWS's default endpoint. */

@@ -56,7 +56,7 @@ function configOf(body: Record<string, unknown>): FunctionConfigPatch {
 }
 
 /** The native API's address: HANGAR_PUBLIC_URL, else the scheme and Host the request came with. */
-export function apiBase(ctx: LambdaContext, call: AwsCall): string {
+export function apiBase(ctx: { config: { publicUrl?: string; tlsCert?: string } }, call: AwsCall): string {
   const host = call.headers.host;
   return ctx.config.publicUrl ?? `${ctx.config.tlsCert ? 'https' : 'http'}://${Array.isArray(host) ? host[0] : (host ?? 'localhost')}`;
 }

@@ -11,7 +11,8 @@ import {
   listFunctionUrls,
   updateFunctionUrl,
 } from '../../app/index.ts';
-import { ErrorCode, InvalidInput, type CorsConfig, type FunctionUrlConfig, type FunctionUrlInput } from '../../core/index.ts';
+import { ErrorCode, type FunctionUrlConfig, type FunctionUrlInput } from '../../core/index.ts';
+import { corsFromAws, corsToAws } from '../cors.ts';
 import { functionArn } from '../identity.ts';
 import type { RestOperation } from '../rest-router.ts';
 import type { AwsCall } from '../service.ts';
@@ -31,48 +32,16 @@ function urlConfiguration(ctx: LambdaContext, call: AwsCall, c: FunctionUrlConfi
     FunctionUrl: functionUrlOf(ctx, call, c.urlId),
     FunctionArn: functionArn(call.caller.region, call.caller.accountId, c.functionName, c.qualifier || undefined),
     AuthType: c.authType,
-    ...(c.cors ? { Cors: corsShape(c.cors) } : {}),
+    ...(c.cors ? { Cors: corsToAws(c.cors, 'pascal') } : {}),
     CreationTime: iso(c.createdAt),
     ...(withLastModified ? { LastModifiedTime: iso(c.updatedAt) } : {}),
     InvokeMode: c.invokeMode,
   };
 }
 
-function corsShape(c: CorsConfig): Record<string, unknown> {
-  return {
-    AllowCredentials: c.allowCredentials,
-    AllowHeaders: c.allowHeaders,
-    AllowMethods: c.allowMethods,
-    AllowOrigins: c.allowOrigins,
-    ExposeHeaders: c.exposeHeaders,
-    ...(c.maxAgeS !== undefined ? { MaxAge: c.maxAgeS } : {}),
-  };
-}
-
-const strings = (o: Record<string, unknown>, name: string): string[] => {
-  const list = field.list(o, name) ?? [];
-  if (!list.every((v) => typeof v === 'string'))
-    throw new InvalidInput(ErrorCode.FunctionInvalid, `Cors.${name} must be a list of strings`);
-  return list as string[];
-};
-
-/** Cors as Lambda takes it; absent: unchanged (undefined). */
-function corsOf(body: Record<string, unknown>): CorsConfig | undefined {
-  const c = field.object(body, 'Cors');
-  if (!c) return undefined;
-  return {
-    allowOrigins: strings(c, 'AllowOrigins'),
-    allowMethods: strings(c, 'AllowMethods'),
-    allowHeaders: strings(c, 'AllowHeaders'),
-    exposeHeaders: strings(c, 'ExposeHeaders'),
-    maxAgeS: field.integer(c, 'MaxAge'),
-    allowCredentials: field.boolean(c, 'AllowCredentials') ?? false,
-  };
-}
-
 const inputOf = (body: Record<string, unknown>): FunctionUrlInput => ({
   authType: field.string(body, 'AuthType'),
-  cors: corsOf(body),
+  cors: corsFromAws(body, 'Cors', 'pascal', ErrorCode.FunctionInvalid),
   invokeMode: field.string(body, 'InvokeMode'),
 });
 

@@ -14,7 +14,10 @@ export interface HttpApiInfo {
   updatedAt: string;
 }
 
-export type HttpRouteAuth = { kind: 'none' } | { kind: 'key' } | { kind: 'jwt'; issuer: string; audience: string[]; jwksUrl: string };
+export type HttpRouteAuth =
+  | { kind: 'none' }
+  | { kind: 'key' }
+  | { kind: 'jwt'; issuer: string; audience: string[]; jwksUrl?: string | null };
 
 /** A route of an HTTP API. */
 export interface HttpRouteInfo {
@@ -25,6 +28,9 @@ export interface HttpRouteInfo {
   auth: HttpRouteAuth;
   throttle: { rate: number; burst: number } | null;
   cacheTtlS: number;
+  /** The API Gateway v2 integration and authorizer it was made from (null: its own). */
+  integrationId: string | null;
+  authorizerId: string | null;
   createdAt: string;
   updatedAt: string;
 }

@@ -127,10 +127,10 @@ export function httpApiCommands(program: Command): void {
       .argument('<apiId>')
       .argument('<routeKey>')
       .requiredOption('--function <name>', "the function (the API owner's), name or name:qualifier")
-      .option('--auth <kind>', 'none (default), key (a Hangar key of the owner) or jwt (with --issuer, --audience, --jwks)')
+      .option('--auth <kind>', 'none (default), key (a Hangar key of the owner) or jwt (with --issuer, --audience and optionally --jwks)')
       .option('--issuer <url>', 'jwt: the iss tokens must carry')
       .option('--audience <aud>', 'jwt: an accepted aud (repeatable)', collect)
-      .option('--jwks <url>', "jwt: the issuer's keys (a JWKS URL)")
+      .option('--jwks <url>', "jwt: the issuer's keys (a JWKS URL); default: the jwks_uri of the issuer's OpenID configuration")
       .option('--throttle <rate/burst>', "this route's limit, e.g. 10/20", throttleOf)
       .option('--cache-ttl <s>', "seconds a GET's 200 answer is kept (0-3600)", int)
       .option('--user <id>', 'admin keys: whose API'),
@@ -153,8 +153,8 @@ export function httpApiCommands(program: Command): void {
       let auth: HttpRouteAuth;
       if (kind === 'none' || kind === 'key') auth = { kind };
       else if (kind === 'jwt') {
-        if (!flags.issuer || !flags.audience || !flags.jwks) cmd.error('error: --auth jwt needs --issuer, --audience and --jwks');
-        auth = { kind, issuer: flags.issuer!, audience: flags.audience!, jwksUrl: flags.jwks! };
+        if (!flags.issuer || !flags.audience) cmd.error('error: --auth jwt needs --issuer and --audience');
+        auth = { kind, issuer: flags.issuer!, audience: flags.audience!, ...(flags.jwks ? { jwksUrl: flags.jwks } : {}) };
       } else cmd.error(`error: --auth must be none, key or jwt, not '${kind}'`);
       const colon = flags.function.indexOf(':');
       const r = await clientFor(flags).httpApis.addRoute(

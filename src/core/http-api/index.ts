@@ -5,6 +5,7 @@ export * from './cors.ts';
 export * from './event.ts';
 export * from './match.ts';
 export * from './model.ts';
+export * from './parts.ts';
 export * from './response.ts';
 export * from './route-key.ts';
 export * from './throttle.ts';

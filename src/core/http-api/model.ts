@@ -8,6 +8,7 @@ import { ErrorCode, InvalidInput, NotFound, Conflict } from '../errors.ts';
 import { checkFunctionName, parseQualifier } from '../function.ts';
 import { CACHE_TTL_MAX_S } from './cache.ts';
 import { type CorsConfig, checkCorsConfig } from './cors.ts';
+import { type HttpAuthorizer, type HttpIntegration, resolveRouteParts } from './parts.ts';
 import { parseRouteKey } from './route-key.ts';
 import { checkThrottleLimit, type ThrottleLimit } from './throttle.ts';
 
@@ -15,8 +16,9 @@ export type RouteAuth =
   | { kind: 'none' }
   /** A Hangar API key of the API's owner. */
   | { kind: 'key' }
-  /** A JWT signed by a key of `jwksUrl`, from `issuer`, for one of `audience`. */
-  | { kind: 'jwt'; issuer: string; audience: string[]; jwksUrl: string };
+  /** A JWT signed by a key of `jwksUrl` (null: the one `issuer`'s OpenID configuration names),
+   *  from `issuer`, for one of `audience`. */
+  | { kind: 'jwt'; issuer: string; audience: string[]; jwksUrl?: string | null };
 
 export interface HttpApi {
   userId: string;
@@ -24,6 +26,9 @@ export interface HttpApi {
   name: string;
   cors: CorsConfig | null;
   throttle: ThrottleLimit | null;
+  /** Made through the management API (parts.ts), oldest first. */
+  integrations: HttpIntegration[];
+  authorizers: HttpAuthorizer[];
   createdAt: number;
   updatedAt: number;
 }
@@ -45,14 +50,22 @@ export interface HttpRoute {
   throttle: ThrottleLimit | null;
   /** 0: not cached. */
   cacheTtlS: number;
+  /** The integration its function comes from (parts.ts); null: it names its function itself. */
+  integrationId: string | null;
+  /** The authorizer its auth comes from; null: none, or its own. */
+  authorizerId: string | null;
   createdAt: number;
   updatedAt: number;
 }
 
+/** A route names its function (and qualifier), or an integration of its API's; its auth, or an
+ *  authorizer of its API's (parts.ts resolveRouteParts). */
 export interface HttpRouteInput {
   routeKey: string;
-  functionName: string;
+  functionName?: string;
   qualifier?: string | null;
+  integrationId?: string | null;
+  authorizerId?: string | null;
   auth?: RouteAuth;
   throttle?: ThrottleLimit | null;
   cacheTtlS?: number;
@@ -83,7 +96,10 @@ export function checkHttpApiInput(input: HttpApiInput): Required<HttpApiInput> {
   };
 }
 
-export function checkHttpRouteInput(input: HttpRouteInput): Omit<HttpRoute, 'userId' | 'apiId' | 'createdAt' | 'updatedAt'> {
+/** A route as stored, from its input with its integration and authorizer resolved against
+ *  `api` (parts.ts). */
+export function checkHttpRouteInput(api: HttpApi, given: HttpRouteInput): Omit<HttpRoute, 'userId' | 'apiId' | 'createdAt' | 'updatedAt'> {
+  const input = resolveRouteParts(api, given);
   parseRouteKey(input.routeKey);
   checkFunctionName(input.functionName);
   const qualifier = input.qualifier ?? null;
@@ -99,10 +115,12 @@ export function checkHttpRouteInput(input: HttpRouteInput): Omit<HttpRoute, 'use
     auth: checkAuth(input.auth ?? { kind: 'none' }),
     throttle: input.throttle ? checkThrottleLimit(input.throttle) : null,
     cacheTtlS,
+    integrationId: input.integrationId || null,
+    authorizerId: input.authorizerId || null,
   };
 }
 
-function checkAuth(auth: RouteAuth): RouteAuth {
+export function checkAuth(auth: RouteAuth): RouteAuth {
   switch (auth.kind) {
     case 'none':
     case 'key':
@@ -110,11 +128,13 @@ function checkAuth(auth: RouteAuth): RouteAuth {
     case 'jwt': {
       if (typeof auth.issuer !== 'string' || !isIssuerUrl(auth.issuer))
         throw invalid('a JWT authorizer needs an issuer URL (https://..., or http:// on a loopback address)');
-      if (!isIssuerUrl(auth.jwksUrl)) throw invalid('a JWT authorizer needs a JWKS URL (https://..., or http:// on a loopback address)');
+      const jwksUrl = auth.jwksUrl ?? null;
+      if (jwksUrl !== null && !isIssuerUrl(jwksUrl))
+        throw invalid("a JWKS URL is https://..., or http:// on a loopback address (none: the issuer's OpenID configuration names it)");
       if (!Array.isArray(auth.audience) || auth.audience.length === 0 || !auth.audience.every((a) => typeof a === 'string' && a !== '')) {
         throw invalid('a JWT authorizer needs at least one audience');
       }
-      return { kind: 'jwt', issuer: auth.issuer, audience: [...auth.audience], jwksUrl: auth.jwksUrl };
+      return { kind: 'jwt', issuer: auth.issuer, audience: [...auth.audience], jwksUrl };
     }
     default: {
       const unknown: never = auth;
@@ -151,13 +171,24 @@ export function applyApiPatch(api: HttpApi, patch: Partial<HttpApiInput>): Requi
   });
 }
 
-/** A route's fields after a patch (its key stays), checked again as a whole. */
-export function applyRoutePatch(route: HttpRoute, patch: Partial<Omit<HttpRouteInput, 'routeKey'>>) {
-  return checkHttpRouteInput({
+/**
+ * A route's fields after a patch (its key stays), checked again as a whole against its API. A
+ * route that is given its own function leaves its integration, one given its own auth its
+ * authorizer; one that keeps them reads them again (they may have changed since).
+ */
+export function applyRoutePatch(api: HttpApi, route: HttpRoute, patch: Partial<Omit<HttpRouteInput, 'routeKey'>>) {
+  const ownTarget = patch.functionName !== undefined || patch.qualifier !== undefined;
+  const integrationId = patch.integrationId !== undefined ? patch.integrationId : ownTarget ? null : route.integrationId;
+  const authorizerId = patch.authorizerId !== undefined ? patch.authorizerId : patch.auth !== undefined ? null : route.authorizerId;
+  return checkHttpRouteInput(api, {
     routeKey: route.routeKey,
-    functionName: patch.functionName ?? route.functionName,
-    qualifier: patch.qualifier === undefined ? route.qualifier : patch.qualifier,
-    auth: patch.auth ?? route.auth,
+    ...(integrationId
+      ? { integrationId }
+      : {
+          functionName: patch.functionName ?? route.functionName,
+          qualifier: patch.qualifier === undefined ? route.qualifier : patch.qualifier,
+        }),
+    ...(authorizerId ? { authorizerId } : { auth: patch.auth ?? (route.authorizerId ? { kind: 'none' } : route.auth) }),
     throttle: patch.throttle === undefined ? route.throttle : patch.throttle,
     cacheTtlS: patch.cacheTtlS ?? route.cacheTtlS,
   });

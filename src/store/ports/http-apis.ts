@@ -5,7 +5,16 @@
  * empty list) for what is not there; changes to what is not there throw NotFound
  * (HTTP_API_NOT_FOUND, HTTP_ROUTE_NOT_FOUND).
  */
-import type { HttpApi, HttpApiInput, HttpRoute, HttpRouteInput } from '../../core/index.ts';
+import type {
+  HttpApi,
+  HttpApiInput,
+  HttpAuthorizer,
+  HttpAuthorizerInput,
+  HttpIntegration,
+  HttpIntegrationInput,
+  HttpRoute,
+  HttpRouteInput,
+} from '../../core/index.ts';
 
 /** An API as the gateway serves it: the API and all its routes. */
 export interface ServedHttpApi {
@@ -27,9 +36,22 @@ export interface HttpApis {
   /** The API with its routes; false if there was none. */
   deleteApi(userId: string, apiId: string): Promise<boolean>;
 
+  // Integrations and authorizers (core/http-api/parts.ts); read with the API (getApi).
+  /** NotFound (HTTP_API_NOT_FOUND) without such an API. */
+  createIntegration(userId: string, apiId: string, input: HttpIntegrationInput): Promise<HttpIntegration>;
+  /** The integration's function replaced, and that of every route made from it, at once.
+   *  NotFound (HTTP_INTEGRATION_NOT_FOUND). */
+  updateIntegration(userId: string, apiId: string, integrationId: string, input: HttpIntegrationInput): Promise<HttpIntegration>;
+  /** NotFound as above; Conflict (HTTP_API_PART_IN_USE) while a route is made from it. */
+  deleteIntegration(userId: string, apiId: string, integrationId: string): Promise<void>;
+  createAuthorizer(userId: string, apiId: string, input: HttpAuthorizerInput): Promise<HttpAuthorizer>;
+  /** NotFound (HTTP_AUTHORIZER_NOT_FOUND); Conflict (HTTP_API_PART_IN_USE) while a route uses it. */
+  deleteAuthorizer(userId: string, apiId: string, authorizerId: string): Promise<void>;
+
   // Routes
-  /** NotFound (HTTP_API_NOT_FOUND) without such an API; Conflict (HTTP_ROUTE_EXISTS) if the
-   *  route key is taken: of two concurrent creates exactly one wins. */
+  /** NotFound (HTTP_API_NOT_FOUND) without such an API, or of an integration or authorizer it
+   *  names; Conflict (HTTP_ROUTE_EXISTS) if the route key is taken: of two concurrent creates
+   *  exactly one wins. */
   createRoute(userId: string, apiId: string, input: HttpRouteInput): Promise<HttpRoute>;
   getRoute(userId: string, apiId: string, routeKey: string): Promise<HttpRoute | null>;
   /** By route key; empty when there is no such API. */

@@ -8,18 +8,32 @@ import { randomBytes } from 'node:crypto';
 import {
   type HttpApi,
   type HttpApiInput,
+  type HttpAuthorizer,
+  type HttpAuthorizerInput,
+  type HttpIntegration,
+  type HttpIntegrationInput,
   type HttpRoute,
   type HttpRouteInput,
+  addAuthorizer,
+  addIntegration,
   apiIdFrom,
   applyApiPatch,
   applyRoutePatch,
+  checkAuth,
+  checkAuthorizerInput,
   checkHttpApiInput,
   checkHttpRouteInput,
+  checkIntegrationInput,
   httpApiErrors,
+  NotFound,
+  partIdFrom,
+  removeAuthorizer,
+  removeIntegration,
+  replaceIntegration,
 } from '../../core/index.ts';
-import { apiFromRow, apiValues, routeFromRow, routeValues } from '../http-api-row.ts';
+import { apiFromRow, apiValues, partValues, routeFromRow, routeValues } from '../http-api-row.ts';
 import type { HttpApis, HttpRoutePatch, ServedHttpApi } from '../ports/http-apis.ts';
-import type { Db } from './db.ts';
+import type { Db, Tx } from './db.ts';
 
 /** user_id, api_id, name, cors, throttle, now. */
 const INSERT_API = `INSERT INTO http_apis (user_id, api_id, name, cors, throttle, created_at, updated_at)
@@ -40,11 +54,19 @@ const UPDATE_API = `UPDATE http_apis SET name = $1, cors = $2, throttle = $3, up
 /** user_id, api_id. Routes go with it (ON DELETE CASCADE). */
 const DELETE_API = `DELETE FROM http_apis WHERE user_id = $1 AND api_id = $2`;
 
-/** user_id, api_id, route_key, function_name, qualifier, auth, throttle, cache_ttl_s, now.
- *  Nothing if the API is not there or the key is taken. */
+/** integrations, authorizers, updated_at, user_id, api_id. */
+const UPDATE_PARTS = `UPDATE http_apis SET integrations = $1, authorizers = $2, updated_at = $3 WHERE user_id = $4 AND api_id = $5`;
+
+/** function_name, qualifier, updated_at, user_id, api_id, integration_id: the routes made from
+ *  an integration follow it. */
+const RETARGET_ROUTES = `UPDATE http_routes SET function_name = $1, qualifier = $2, updated_at = $3
+  WHERE user_id = $4 AND api_id = $5 AND integration_id = $6`;
+
+/** user_id, api_id, route_key, function_name, qualifier, auth, throttle, cache_ttl_s,
+ *  integration_id, authorizer_id, now. Nothing if the key is taken. */
 const INSERT_ROUTE = `INSERT INTO http_routes
-  (user_id, api_id, route_key, function_name, qualifier, auth, throttle, cache_ttl_s, created_at, updated_at)
-  SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $9 FROM http_apis WHERE user_id = $1 AND api_id = $2
+  (user_id, api_id, route_key, function_name, qualifier, auth, throttle, cache_ttl_s, integration_id, authorizer_id, created_at, updated_at)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)
   ON CONFLICT (user_id, api_id, route_key) DO NOTHING RETURNING *`;
 
 /** user_id, api_id, route_key. */
@@ -56,9 +78,10 @@ const LOCK_ROUTE = `SELECT * FROM http_routes WHERE user_id = $1 AND api_id = $2
 /** user_id, api_id. */
 const LIST_ROUTES = `SELECT * FROM http_routes WHERE user_id = $1 AND api_id = $2 ORDER BY route_key`;
 
-/** function_name, qualifier, auth, throttle, cache_ttl_s, updated_at, user_id, api_id, route_key. */
-const UPDATE_ROUTE = `UPDATE http_routes SET function_name = $1, qualifier = $2, auth = $3, throttle = $4, cache_ttl_s = $5, updated_at = $6
-  WHERE user_id = $7 AND api_id = $8 AND route_key = $9 RETURNING *`;
+/** function_name, qualifier, auth, throttle, cache_ttl_s, integration_id, authorizer_id,
+ *  updated_at, user_id, api_id, route_key. */
+const UPDATE_ROUTE = `UPDATE http_routes SET function_name = $1, qualifier = $2, auth = $3, throttle = $4, cache_ttl_s = $5,
+  integration_id = $6, authorizer_id = $7, updated_at = $8 WHERE user_id = $9 AND api_id = $10 AND route_key = $11 RETURNING *`;
 
 /** user_id, api_id, route_key. */
 const DELETE_ROUTE = `DELETE FROM http_routes WHERE user_id = $1 AND api_id = $2 AND route_key = $3`;
@@ -102,12 +125,70 @@ export class PgHttpApis implements HttpApis {
     return ((await this.db.query(DELETE_API, [userId, apiId])).rowCount ?? 0) > 0;
   }
 
+  /**
+   * Runs `change` on the API locked for this transaction, then writes the parts it answers.
+   * Every change of parts and every create or update of a route locks the API first, so a
+   * route cannot be made from an integration while it is being deleted.
+   */
+  private changeParts<T>(
+    userId: string,
+    apiId: string,
+    change: (api: HttpApi, tx: Tx) => Promise<{ parts: Pick<HttpApi, 'integrations' | 'authorizers'>; result: T }>,
+  ): Promise<T> {
+    return this.db.tx(async (tx) => {
+      const api = await lockedApi(tx, userId, apiId);
+      const { parts, result } = await change(api, tx);
+      await tx.query(UPDATE_PARTS, [...partValues(parts), this.db.now(), userId, apiId]);
+      return result;
+    });
+  }
+
+  async createIntegration(userId: string, apiId: string, input: HttpIntegrationInput): Promise<HttpIntegration> {
+    const integration = { integrationId: partIdFrom(randomBytes(7)), ...checkIntegrationInput(input) };
+    return this.changeParts(userId, apiId, async (api) => ({
+      parts: { integrations: addIntegration(api, integration), authorizers: api.authorizers },
+      result: integration,
+    }));
+  }
+
+  async updateIntegration(userId: string, apiId: string, integrationId: string, input: HttpIntegrationInput): Promise<HttpIntegration> {
+    const integration = { integrationId, ...checkIntegrationInput(input) };
+    return this.changeParts(userId, apiId, async (api, tx) => {
+      const integrations = replaceIntegration(api, integration);
+      await tx.query(RETARGET_ROUTES, [integration.functionName, integration.qualifier, this.db.now(), userId, apiId, integrationId]);
+      return { parts: { integrations, authorizers: api.authorizers }, result: integration };
+    });
+  }
+
+  async deleteIntegration(userId: string, apiId: string, integrationId: string): Promise<void> {
+    return this.changeParts(userId, apiId, async (api, tx) => {
+      const routes = (await tx.query(LIST_ROUTES, [userId, apiId])).map(routeFromRow);
+      return { parts: { integrations: removeIntegration(api, routes, integrationId), authorizers: api.authorizers }, result: undefined };
+    });
+  }
+
+  async createAuthorizer(userId: string, apiId: string, input: HttpAuthorizerInput): Promise<HttpAuthorizer> {
+    const authorizer = { authorizerId: partIdFrom(randomBytes(7)), ...checkAuthorizerInput(input, checkAuth) };
+    return this.changeParts(userId, apiId, async (api) => ({
+      parts: { integrations: api.integrations, authorizers: addAuthorizer(api, authorizer) },
+      result: authorizer,
+    }));
+  }
+
+  async deleteAuthorizer(userId: string, apiId: string, authorizerId: string): Promise<void> {
+    return this.changeParts(userId, apiId, async (api, tx) => {
+      const routes = (await tx.query(LIST_ROUTES, [userId, apiId])).map(routeFromRow);
+      return { parts: { integrations: api.integrations, authorizers: removeAuthorizer(api, routes, authorizerId) }, result: undefined };
+    });
+  }
+
   async createRoute(userId: string, apiId: string, input: HttpRouteInput): Promise<HttpRoute> {
-    const route = checkHttpRouteInput(input);
-    const [row] = await this.db.rows(INSERT_ROUTE, [userId, apiId, route.routeKey, ...routeValues(route), this.db.now()]);
-    if (row) return routeFromRow(row);
-    if (!(await this.getApi(userId, apiId))) throw httpApiErrors.apiNotFound(apiId);
-    throw httpApiErrors.routeExists(apiId, route.routeKey);
+    return this.db.tx(async (tx) => {
+      const route = checkHttpRouteInput(await lockedApi(tx, userId, apiId), input);
+      const [row] = await tx.query(INSERT_ROUTE, [userId, apiId, route.routeKey, ...routeValues(route), this.db.now()]);
+      if (!row) throw httpApiErrors.routeExists(apiId, route.routeKey);
+      return routeFromRow(row);
+    });
   }
 
   async getRoute(userId: string, apiId: string, routeKey: string): Promise<HttpRoute | null> {
@@ -121,9 +202,12 @@ export class PgHttpApis implements HttpApis {
 
   updateRoute(userId: string, apiId: string, routeKey: string, patch: HttpRoutePatch): Promise<HttpRoute> {
     return this.db.tx(async (tx) => {
+      const api = await lockedApi(tx, userId, apiId).catch((err: unknown) => {
+        throw err instanceof NotFound ? httpApiErrors.routeNotFound(apiId, routeKey) : err;
+      });
       const [before] = await tx.query(LOCK_ROUTE, [userId, apiId, routeKey]);
       if (!before) throw httpApiErrors.routeNotFound(apiId, routeKey);
-      const next = applyRoutePatch(routeFromRow(before), patch);
+      const next = applyRoutePatch(api, routeFromRow(before), patch);
       const [row] = await tx.query(UPDATE_ROUTE, [...routeValues(next), this.db.now(), userId, apiId, routeKey]);
       return routeFromRow(row as Record<string, unknown>);
     });
@@ -141,4 +225,11 @@ export class PgHttpApis implements HttpApis {
     const api = apiFromRow(row);
     return { api, routes: await this.listRoutes(api.userId, apiId) };
   }
+}
+
+/** The API, locked until the transaction ends; NotFound without it. */
+async function lockedApi(tx: Tx, userId: string, apiId: string): Promise<HttpApi> {
+  const [row] = await tx.query(LOCK_API, [userId, apiId]);
+  if (!row) throw httpApiErrors.apiNotFound(apiId);
+  return apiFromRow(row);
 }

@@ -8,16 +8,29 @@ import { randomBytes } from 'node:crypto';
 import {
   type HttpApi,
   type HttpApiInput,
+  type HttpAuthorizer,
+  type HttpAuthorizerInput,
+  type HttpIntegration,
+  type HttpIntegrationInput,
   type HttpRoute,
   type HttpRouteInput,
+  addAuthorizer,
+  addIntegration,
   apiIdFrom,
   applyApiPatch,
   applyRoutePatch,
+  checkAuth,
+  checkAuthorizerInput,
   checkHttpApiInput,
   checkHttpRouteInput,
+  checkIntegrationInput,
   httpApiErrors,
+  partIdFrom,
+  removeAuthorizer,
+  removeIntegration,
+  replaceIntegration,
 } from '../../core/index.ts';
-import { apiFromRow, apiValues, routeFromRow, routeValues } from '../http-api-row.ts';
+import { apiFromRow, apiValues, partValues, routeFromRow, routeValues } from '../http-api-row.ts';
 import type { HttpApis, HttpRoutePatch, ServedHttpApi } from '../ports/http-apis.ts';
 import type { Row } from '../row.ts';
 import type { SqliteContext } from './context.ts';
@@ -38,11 +51,19 @@ const UPDATE_API = `UPDATE http_apis SET name = ?, cors = ?, throttle = ?, updat
 /** user_id, api_id. Routes go with it (ON DELETE CASCADE). */
 const DELETE_API = `DELETE FROM http_apis WHERE user_id = ? AND api_id = ?`;
 
-/** user_id, api_id, route_key, function_name, qualifier, auth, throttle, cache_ttl_s, now.
- *  Nothing if the API is not there or the key is taken. */
+/** integrations, authorizers, updated_at, then user_id, api_id. */
+const UPDATE_PARTS = `UPDATE http_apis SET integrations = ?, authorizers = ?, updated_at = ? WHERE user_id = ? AND api_id = ?`;
+
+/** function_name, qualifier, updated_at, then user_id, api_id, integration_id: the routes made
+ *  from an integration follow it. */
+const RETARGET_ROUTES = `UPDATE http_routes SET function_name = ?, qualifier = ?, updated_at = ?
+  WHERE user_id = ? AND api_id = ? AND integration_id = ?`;
+
+/** user_id, api_id, route_key, function_name, qualifier, auth, throttle, cache_ttl_s,
+ *  integration_id, authorizer_id, now. Nothing if the key is taken. */
 const INSERT_ROUTE = `INSERT INTO http_routes
-  (user_id, api_id, route_key, function_name, qualifier, auth, throttle, cache_ttl_s, created_at, updated_at)
-  SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9 FROM http_apis WHERE user_id = ?1 AND api_id = ?2
+  (user_id, api_id, route_key, function_name, qualifier, auth, throttle, cache_ttl_s, integration_id, authorizer_id, created_at, updated_at)
+  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)
   ON CONFLICT (user_id, api_id, route_key) DO NOTHING RETURNING *`;
 
 /** user_id, api_id, route_key. */
@@ -51,9 +72,10 @@ const SELECT_ROUTE = `SELECT * FROM http_routes WHERE user_id = ? AND api_id = ?
 /** user_id, api_id. */
 const LIST_ROUTES = `SELECT * FROM http_routes WHERE user_id = ? AND api_id = ? ORDER BY route_key`;
 
-/** function_name, qualifier, auth, throttle, cache_ttl_s, updated_at, then user_id, api_id, route_key. */
-const UPDATE_ROUTE = `UPDATE http_routes SET function_name = ?, qualifier = ?, auth = ?, throttle = ?, cache_ttl_s = ?, updated_at = ?
-  WHERE user_id = ? AND api_id = ? AND route_key = ? RETURNING *`;
+/** function_name, qualifier, auth, throttle, cache_ttl_s, integration_id, authorizer_id,
+ *  updated_at, then user_id, api_id, route_key. */
+const UPDATE_ROUTE = `UPDATE http_routes SET function_name = ?, qualifier = ?, auth = ?, throttle = ?, cache_ttl_s = ?,
+  integration_id = ?, authorizer_id = ?, updated_at = ? WHERE user_id = ? AND api_id = ? AND route_key = ? RETURNING *`;
 
 /** user_id, api_id, route_key. */
 const DELETE_ROUTE = `DELETE FROM http_routes WHERE user_id = ? AND api_id = ? AND route_key = ?`;
@@ -100,13 +122,77 @@ export class SqliteHttpApis implements HttpApis {
     return this.ctx.writes.run(() => Number(this.ctx.stmt(DELETE_API).run(userId, apiId).changes) > 0);
   }
 
+  /** The API as it is in this write's transaction; NotFound without it. */
+  private apiIn(userId: string, apiId: string): HttpApi {
+    const row = this.ctx.stmt(SELECT_API).get(userId, apiId) as Row | undefined;
+    if (!row) throw httpApiErrors.apiNotFound(apiId);
+    return apiFromRow(row);
+  }
+
+  /** One write: `change` decides the API's parts from the API as it is in the transaction
+   *  (NotFound without it), and they are written. */
+  private changeParts<T>(
+    userId: string,
+    apiId: string,
+    change: (api: HttpApi, now: number) => { parts: Pick<HttpApi, 'integrations' | 'authorizers'>; result: T },
+  ): Promise<T> {
+    const now = this.ctx.clock.now();
+    return this.ctx.writes.run(() => {
+      const { parts, result } = change(this.apiIn(userId, apiId), now);
+      this.ctx.stmt(UPDATE_PARTS).run(...partValues(parts), now, userId, apiId);
+      return result;
+    });
+  }
+
+  private routesIn(userId: string, apiId: string): HttpRoute[] {
+    return (this.ctx.stmt(LIST_ROUTES).all(userId, apiId) as Row[]).map(routeFromRow);
+  }
+
+  async createIntegration(userId: string, apiId: string, input: HttpIntegrationInput): Promise<HttpIntegration> {
+    const integration = { integrationId: partIdFrom(randomBytes(7)), ...checkIntegrationInput(input) };
+    return this.changeParts(userId, apiId, (api) => ({
+      parts: { integrations: addIntegration(api, integration), authorizers: api.authorizers },
+      result: integration,
+    }));
+  }
+
+  async updateIntegration(userId: string, apiId: string, integrationId: string, input: HttpIntegrationInput): Promise<HttpIntegration> {
+    const integration = { integrationId, ...checkIntegrationInput(input) };
+    return this.changeParts(userId, apiId, (api, now) => {
+      const integrations = replaceIntegration(api, integration);
+      this.ctx.stmt(RETARGET_ROUTES).run(integration.functionName, integration.qualifier, now, userId, apiId, integrationId);
+      return { parts: { integrations, authorizers: api.authorizers }, result: integration };
+    });
+  }
+
+  async deleteIntegration(userId: string, apiId: string, integrationId: string): Promise<void> {
+    return this.changeParts(userId, apiId, (api) => ({
+      parts: { integrations: removeIntegration(api, this.routesIn(userId, apiId), integrationId), authorizers: api.authorizers },
+      result: undefined,
+    }));
+  }
+
+  async createAuthorizer(userId: string, apiId: string, input: HttpAuthorizerInput): Promise<HttpAuthorizer> {
+    const authorizer = { authorizerId: partIdFrom(randomBytes(7)), ...checkAuthorizerInput(input, checkAuth) };
+    return this.changeParts(userId, apiId, (api) => ({
+      parts: { integrations: api.integrations, authorizers: addAuthorizer(api, authorizer) },
+      result: authorizer,
+    }));
+  }
+
+  async deleteAuthorizer(userId: string, apiId: string, authorizerId: string): Promise<void> {
+    return this.changeParts(userId, apiId, (api) => ({
+      parts: { integrations: api.integrations, authorizers: removeAuthorizer(api, this.routesIn(userId, apiId), authorizerId) },
+      result: undefined,
+    }));
+  }
+
   async createRoute(userId: string, apiId: string, input: HttpRouteInput): Promise<HttpRoute> {
-    const route = checkHttpRouteInput(input);
     const now = this.ctx.clock.now();
     const row = await this.ctx.writes.run(() => {
+      const route = checkHttpRouteInput(this.apiIn(userId, apiId), input);
       const inserted = this.ctx.stmt(INSERT_ROUTE).get(userId, apiId, route.routeKey, ...routeValues(route), now) as Row | undefined;
       if (inserted) return inserted;
-      if (!this.ctx.stmt(SELECT_API).get(userId, apiId)) throw httpApiErrors.apiNotFound(apiId);
       throw httpApiErrors.routeExists(apiId, route.routeKey);
     });
     return routeFromRow(row);
@@ -126,7 +212,7 @@ export class SqliteHttpApis implements HttpApis {
     const row = await this.ctx.writes.run(() => {
       const before = this.ctx.stmt(SELECT_ROUTE).get(userId, apiId, routeKey) as Row | undefined;
       if (!before) throw httpApiErrors.routeNotFound(apiId, routeKey);
-      const next = applyRoutePatch(routeFromRow(before), patch);
+      const next = applyRoutePatch(this.apiIn(userId, apiId), routeFromRow(before), patch);
       return this.ctx.stmt(UPDATE_ROUTE).get(...routeValues(next), now, userId, apiId, routeKey) as Row;
     });
     return routeFromRow(row);

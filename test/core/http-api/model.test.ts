@@ -8,7 +8,9 @@ import {
   checkHttpRouteInput,
   ErrorCode,
   type HttpRoute,
+  type HttpApi,
   InvalidInput,
+  NotFound,
   type RouteAuth,
 } from '../../../src/core/index.ts';
 
@@ -23,6 +25,20 @@ const route: HttpRoute = {
   auth: { kind: 'none' },
   throttle: { rate: 1, burst: 2 },
   cacheTtlS: 10,
+  integrationId: null,
+  authorizerId: null,
+  createdAt: 0,
+  updatedAt: 0,
+};
+
+const api: HttpApi = {
+  userId: 'a',
+  apiId: 'abcdefghij',
+  name: 'x',
+  cors: null,
+  throttle: { rate: 1, burst: 1 },
+  integrations: [{ integrationId: 'int0001', functionName: 'orders', qualifier: 'live' }],
+  authorizers: [{ authorizerId: 'aut0001', name: 'idp', issuer: 'https://i.example', audience: ['a'], jwksUrl: null }],
   createdAt: 0,
   updatedAt: 0,
 };
@@ -35,14 +51,36 @@ describe('HTTP API and route model', () => {
   });
 
   it('defaults a route: $LATEST, no auth, no throttle, no cache', () => {
-    assert.deepEqual(checkHttpRouteInput({ routeKey: '$default', functionName: 'f' }), {
+    assert.deepEqual(checkHttpRouteInput(api, { routeKey: '$default', functionName: 'f' }), {
       routeKey: '$default',
       functionName: 'f',
       qualifier: null,
       auth: { kind: 'none' },
       throttle: null,
       cacheTtlS: 0,
+      integrationId: null,
+      authorizerId: null,
     });
+  });
+
+  it('a route made from an integration and an authorizer takes their function and JWT auth; unknown ones are not found', () => {
+    const made = checkHttpRouteInput(api, { routeKey: 'GET /o', integrationId: 'int0001', authorizerId: 'aut0001' });
+    assert.equal(made.functionName, 'orders');
+    assert.equal(made.qualifier, 'live');
+    assert.deepEqual(made.auth, { kind: 'jwt', issuer: 'https://i.example', audience: ['a'], jwksUrl: null });
+    assert.equal(made.integrationId, 'int0001');
+    assert.throws(() => checkHttpRouteInput(api, { routeKey: 'GET /o', integrationId: 'nope' }), NotFound);
+    assert.throws(
+      () => checkHttpRouteInput(api, { routeKey: 'GET /o', integrationId: 'int0001', functionName: 'f' }),
+      refused(ErrorCode.HttpApiInvalid),
+    );
+    assert.throws(() => checkHttpRouteInput(api, { routeKey: 'GET /o' }), refused(ErrorCode.HttpApiInvalid));
+    // Its own function leaves the integration; its own auth, the authorizer.
+    const own = applyRoutePatch(api, { ...route, ...made }, { functionName: 'f', auth: { kind: 'key' } });
+    assert.deepEqual(
+      [own.functionName, own.qualifier, own.integrationId, own.authorizerId, own.auth],
+      ['f', 'live', null, null, { kind: 'key' }],
+    );
   });
 
   const jwt = { kind: 'jwt', issuer: 'https://i.example', audience: ['a'], jwksUrl: 'https://i.example/jwks' } as const;
@@ -55,35 +93,36 @@ describe('HTTP API and route model', () => {
     ['an unknown kind', { kind: 'iam' } as unknown as RouteAuth],
   ] as Array<[string, RouteAuth]>) {
     it(`refuses a JWT authorizer with ${what}`, () => {
-      assert.throws(() => checkHttpRouteInput({ routeKey: 'GET /a', functionName: 'f', auth }), refused(ErrorCode.HttpApiInvalid));
+      assert.throws(() => checkHttpRouteInput(api, { routeKey: 'GET /a', functionName: 'f', auth }), refused(ErrorCode.HttpApiInvalid));
     });
   }
 
   it('takes plain http only on a loopback address (an identity provider on the same machine)', () => {
     const local: RouteAuth = { kind: 'jwt', issuer: 'http://127.0.0.1:9000', audience: ['a'], jwksUrl: 'http://localhost:9000/jwks' };
-    assert.deepEqual(checkHttpRouteInput({ routeKey: 'GET /a', functionName: 'f', auth: local }).auth, local);
+    assert.deepEqual(checkHttpRouteInput(api, { routeKey: 'GET /a', functionName: 'f', auth: local }).auth, local);
   });
 
   it('refuses a bad route key, function name or qualifier with their own codes', () => {
-    assert.throws(() => checkHttpRouteInput({ routeKey: 'GET a', functionName: 'f' }), refused(ErrorCode.HttpRouteInvalid));
-    assert.throws(() => checkHttpRouteInput({ routeKey: 'GET /a', functionName: 'f g' }), refused(ErrorCode.FunctionInvalid));
+    assert.throws(() => checkHttpRouteInput(api, { routeKey: 'GET a', functionName: 'f' }), refused(ErrorCode.HttpRouteInvalid));
+    assert.throws(() => checkHttpRouteInput(api, { routeKey: 'GET /a', functionName: 'f g' }), refused(ErrorCode.FunctionInvalid));
     assert.throws(
-      () => checkHttpRouteInput({ routeKey: 'GET /a', functionName: 'f', qualifier: '$x' }),
+      () => checkHttpRouteInput(api, { routeKey: 'GET /a', functionName: 'f', qualifier: '$x' }),
       refused(ErrorCode.FunctionInvalid),
     );
   });
 
   it('a patch keeps what it does not name, clears what it sets to null, and is checked as a whole', () => {
-    assert.deepEqual(applyRoutePatch(route, { qualifier: null, cacheTtlS: 0 }), {
+    assert.deepEqual(applyRoutePatch(api, route, { qualifier: null, cacheTtlS: 0 }), {
       routeKey: 'GET /pets',
       functionName: 'pets',
       qualifier: null,
       auth: { kind: 'none' },
       throttle: { rate: 1, burst: 2 },
       cacheTtlS: 0,
+      integrationId: null,
+      authorizerId: null,
     });
-    assert.throws(() => applyRoutePatch(route, { throttle: { rate: 1, burst: -1 } }), refused(ErrorCode.HttpApiInvalid));
-    const api = { userId: 'a', apiId: 'abcdefghij', name: 'x', cors: null, throttle: { rate: 1, burst: 1 }, createdAt: 0, updatedAt: 0 };
+    assert.throws(() => applyRoutePatch(api, route, { throttle: { rate: 1, burst: -1 } }), refused(ErrorCode.HttpApiInvalid));
     assert.deepEqual(applyApiPatch(api, { name: 'y' }), { name: 'y', cors: null, throttle: { rate: 1, burst: 1 } });
     assert.deepEqual(applyApiPatch(api, { throttle: null }), { name: 'x', cors: null, throttle: null });
     assert.throws(() => checkHttpApiInput({ name: 'a/b' }), refused(ErrorCode.HttpApiInvalid));

@@ -1,0 +1,213 @@
+/**
+ * API Gateway v2's APIs and stages over Hangar's HTTP APIs (app/http-apis.ts). An API's
+ * ApiEndpoint is where Hangar serves it (`{base}/http/{apiId}`, needing no DNS). Quick create
+ * (`target` and `routeKey`) makes the integration and the route too. The one stage is
+ * `$default`, always there and auto-deployed (Hangar serves every change at once): CreateStage
+ * and UpdateStage set its default throttle, and it cannot be deleted.
+ */
+import {
+  createHttpApi,
+  createHttpIntegration,
+  createHttpRoute,
+  deleteHttpApi,
+  getHttpApi,
+  httpApiAddress,
+  listHttpApis,
+  updateHttpApi,
+} from '../../app/index.ts';
+import { type HttpApiInput, parseRouteKey } from '../../core/index.ts';
+import { AwsError } from '../errors.ts';
+import { userOf } from '../lambda/context.ts';
+import { apiBase } from '../lambda/functions.ts';
+import type { RestOperation } from '../rest-router.ts';
+import type { AwsCall } from '../service.ts';
+import type { ApiGatewayV2Context } from './context.ts';
+import {
+  API_REFUSED,
+  apiShape,
+  checkApiConstants,
+  corsOf,
+  DEFAULT_STAGE,
+  field,
+  integrationTargetOf,
+  invalid,
+  jsonBody,
+  only,
+  pageOf,
+  refuse,
+  required,
+  STAGE_REFUSED,
+  stageShape,
+  throttleOf,
+} from './shapes.ts';
+
+function protocolOf(body: Record<string, unknown>): void {
+  const protocol = required(body, 'protocolType');
+  if (protocol === 'WEBSOCKET') throw invalid('WebSocket APIs are not supported by Hangar: protocolType must be HTTP');
+  if (protocol !== 'HTTP') throw invalid(`protocolType must be HTTP, not '${protocol.slice(0, 40)}'`);
+}
+
+/** A stage to make: only $default. */
+function stageNameOf(name: string): void {
+  if (name !== DEFAULT_STAGE) throw invalid(`Hangar serves an HTTP API at its $default stage only, not '${name.slice(0, 128)}'`);
+}
+
+/** A stage to find: only $default is there. */
+function stageThere(name: string): void {
+  if (name !== DEFAULT_STAGE) throw new AwsError('NotFoundException', 404, `Invalid stage identifier specified: '${name.slice(0, 128)}'`);
+}
+
+export function apiOperations(ctx: ApiGatewayV2Context): RestOperation[] {
+  const endpoint = (call: AwsCall, apiId: string) => httpApiAddress(apiBase(ctx, call), apiId);
+  const api = '/v2/apis/{apiId}';
+  return [
+    {
+      name: 'CreateApi',
+      method: 'POST',
+      path: '/v2/apis',
+      async run(call) {
+        const body = jsonBody(call);
+        protocolOf(body);
+        refuse(body, API_REFUSED);
+        checkApiConstants(body);
+        const input: HttpApiInput = { name: required(body, 'name'), cors: corsOf(body) ?? null };
+        const target = field.string(body, 'target');
+        const routeKey = field.string(body, 'routeKey');
+        if (routeKey !== undefined && target === undefined) throw invalid('routeKey is only for quick create: give target too');
+        const userId = userOf(call.caller);
+        // Quick create: checked before anything is made, undone if the function is not there.
+        const quick = target === undefined ? null : { target: integrationTargetOf(call.caller, target), routeKey: routeKey ?? '$default' };
+        if (quick) parseRouteKey(quick.routeKey);
+        const a = await createHttpApi(ctx, userId, input);
+        if (quick) {
+          try {
+            const integration = await createHttpIntegration(ctx, userId, a.apiId, quick.target);
+            await createHttpRoute(ctx, userId, a.apiId, { routeKey: quick.routeKey, integrationId: integration.integrationId });
+          } catch (err) {
+            await deleteHttpApi(ctx, userId, a.apiId);
+            throw err;
+          }
+        }
+        return { status: 201, body: apiShape(a, endpoint(call, a.apiId)) };
+      },
+    },
+    {
+      name: 'GetApis',
+      method: 'GET',
+      path: '/v2/apis',
+      async run(call) {
+        const page = pageOf(await listHttpApis(ctx, userOf(call.caller)), call.query);
+        return { status: 200, body: { ...page, items: page.items.map((a) => apiShape(a, endpoint(call, a.apiId))) } };
+      },
+    },
+    {
+      name: 'GetApi',
+      method: 'GET',
+      path: api,
+      async run(call, params) {
+        const a = await getHttpApi(ctx, userOf(call.caller), params.apiId as string);
+        return { status: 200, body: apiShape(a, endpoint(call, a.apiId)) };
+      },
+    },
+    {
+      name: 'UpdateApi',
+      method: 'PATCH',
+      path: api,
+      async run(call, params) {
+        const body = jsonBody(call);
+        if (body.protocolType !== undefined) protocolOf(body);
+        refuse(body, { ...API_REFUSED, target: 'quick create is for CreateApi only', routeKey: 'quick create is for CreateApi only' });
+        checkApiConstants(body);
+        const cors = corsOf(body);
+        const a = await updateHttpApi(ctx, userOf(call.caller), params.apiId as string, {
+          ...(body.name !== undefined ? { name: required(body, 'name') } : {}),
+          ...(cors ? { cors } : {}),
+        });
+        return { status: 200, body: apiShape(a, endpoint(call, a.apiId)) };
+      },
+    },
+    {
+      name: 'DeleteApi',
+      method: 'DELETE',
+      path: api,
+      async run(call, params) {
+        await deleteHttpApi(ctx, userOf(call.caller), params.apiId as string);
+        return { status: 204 };
+      },
+    },
+    {
+      name: 'DeleteCorsConfiguration',
+      method: 'DELETE',
+      path: `${api}/cors`,
+      async run(call, params) {
+        await updateHttpApi(ctx, userOf(call.caller), params.apiId as string, { cors: null });
+        return { status: 204 };
+      },
+    },
+    ...stageOperations(ctx),
+  ];
+}
+
+function stageOperations(ctx: ApiGatewayV2Context): RestOperation[] {
+  const stages = '/v2/apis/{apiId}/stages';
+  /** CreateStage and UpdateStage: what they may set is the API's default throttle. */
+  const configure = async (call: AwsCall, apiId: string, body: Record<string, unknown>, creating: boolean) => {
+    refuse(body, STAGE_REFUSED);
+    only(body, 'autoDeploy', true, 'Hangar serves every change at once');
+    const throttle = throttleOf(body);
+    const userId = userOf(call.caller);
+    // Made anew, the stage has the settings given; changed, those not given stay.
+    if (throttle === undefined && !creating) return getHttpApi(ctx, userId, apiId);
+    return updateHttpApi(ctx, userId, apiId, { throttle: throttle ?? null });
+  };
+  return [
+    {
+      name: 'CreateStage',
+      method: 'POST',
+      path: stages,
+      async run(call, params) {
+        const body = jsonBody(call);
+        stageNameOf(required(body, 'stageName'));
+        return { status: 201, body: stageShape(await configure(call, params.apiId as string, body, true)) };
+      },
+    },
+    {
+      name: 'GetStages',
+      method: 'GET',
+      path: stages,
+      async run(call, params) {
+        const a = await getHttpApi(ctx, userOf(call.caller), params.apiId as string);
+        return { status: 200, body: pageOf([stageShape(a)], call.query) };
+      },
+    },
+    {
+      name: 'GetStage',
+      method: 'GET',
+      path: `${stages}/{stageName}`,
+      async run(call, params) {
+        const a = await getHttpApi(ctx, userOf(call.caller), params.apiId as string);
+        stageThere(params.stageName as string);
+        return { status: 200, body: stageShape(a) };
+      },
+    },
+    {
+      name: 'UpdateStage',
+      method: 'PATCH',
+      path: `${stages}/{stageName}`,
+      async run(call, params) {
+        stageThere(params.stageName as string);
+        return { status: 200, body: stageShape(await configure(call, params.apiId as string, jsonBody(call), false)) };
+      },
+    },
+    {
+      name: 'DeleteStage',
+      method: 'DELETE',
+      path: `${stages}/{stageName}`,
+      async run(call, params) {
+        await getHttpApi(ctx, userOf(call.caller), params.apiId as string);
+        stageThere(params.stageName as string);
+        throw invalid('the $default stage cannot be deleted on Hangar: every HTTP API is served at it (delete the API)');
+      },
+    },
+  ];
+}

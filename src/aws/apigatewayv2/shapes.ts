@@ -1,0 +1,296 @@
+/**
+ * API Gateway v2's request and response shapes over Hangar's HTTP API model. Its wire names are
+ * lower camel case (`apiId`, `corsConfiguration`), times ISO 8601. Hangar models what an HTTP
+ * API with Lambda proxy integrations and JWT authorizers needs; every other setting is refused
+ * with a BadRequestException that names it (never dropped): `refuse` lists them per shape.
+ */
+import { createHash } from 'node:crypto';
+import {
+  type CorsConfig,
+  ErrorCode,
+  type HttpApi,
+  type HttpAuthorizer,
+  type HttpIntegration,
+  type HttpRoute,
+  InvalidInput,
+  THROTTLE_MAX,
+  type ThrottleLimit,
+} from '../../core/index.ts';
+import { corsFromAws, corsToAws } from '../cors.ts';
+import { functionArn } from '../identity.ts';
+import { field, functionRefOf } from '../lambda/shapes.ts';
+import type { AwsCaller } from '../service.ts';
+
+export { field, jsonBody } from '../lambda/shapes.ts';
+
+export const invalid = (message: string) => new InvalidInput(ErrorCode.HttpApiInvalid, message);
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** The one route selection expression of an HTTP API, and its API key selection expression. */
+// biome-ignore lint/suspicious/noTemplateCurlyInString: API Gateway's selection expression, literally
+export const ROUTE_SELECTION = '${request.method} ${request.path}';
+const API_KEY_SELECTION = '$request.header.x-api-key';
+/** Where Hangar's JWT auth reads the token (API Gateway's default identity source). */
+const IDENTITY_SOURCE = '$request.header.Authorization';
+export const DEFAULT_STAGE = '$default';
+
+/**
+ * Refuses every member of `body` in `names` that is set to something other than its "off"
+ * value (absent, null, false, an empty list or map, an empty string): Hangar cannot do it.
+ */
+export function refuse(body: Record<string, unknown>, names: Record<string, string>): void {
+  for (const [name, why] of Object.entries(names)) {
+    const v = body[name];
+    const off =
+      v === undefined ||
+      v === null ||
+      v === false ||
+      v === '' ||
+      (Array.isArray(v) && v.length === 0) ||
+      (typeof v === 'object' && !Array.isArray(v) && Object.keys(v as object).length === 0);
+    if (!off) throw invalid(`${name} is not supported by Hangar: ${why}`);
+  }
+}
+
+/** A setting Hangar has one value of: absent or that value. */
+export function only(body: Record<string, unknown>, name: string, value: string | number | boolean, why: string): void {
+  const v = body[name];
+  if (v !== undefined && v !== null && v !== value) throw invalid(`${name} must be ${JSON.stringify(value)} on Hangar: ${why}`);
+}
+
+export function required(body: Record<string, unknown>, name: string): string {
+  const v = field.string(body, name);
+  if (v === undefined || v === '') throw invalid(`${name} is required`);
+  return v;
+}
+
+/** A route's id: API Gateway's shape (7 lower-case letters and digits), made from its API and
+ *  key, since Hangar names routes by key and a route's key does not change. */
+export function routeIdOf(apiId: string, routeKey: string): string {
+  const digest = createHash('sha256').update(`${apiId}\n${routeKey}`).digest();
+  return Array.from(digest.subarray(0, 7), (b) => 'abcdefghijklmnopqrstuvwxyz0123456789'[b % 36]).join('');
+}
+
+// ---- APIs
+
+export function apiShape(a: HttpApi, endpoint: string): Record<string, unknown> {
+  return {
+    apiId: a.apiId,
+    name: a.name,
+    protocolType: 'HTTP',
+    apiEndpoint: endpoint,
+    apiKeySelectionExpression: API_KEY_SELECTION,
+    routeSelectionExpression: ROUTE_SELECTION,
+    disableExecuteApiEndpoint: false,
+    ipAddressType: 'ipv4',
+    createdDate: iso(a.createdAt),
+    ...(a.cors ? { corsConfiguration: corsToAws(a.cors, 'camel') } : {}),
+    tags: {},
+  };
+}
+
+/** corsConfiguration as API Gateway takes it; absent: undefined. */
+export const corsOf = (body: Record<string, unknown>): CorsConfig | undefined =>
+  corsFromAws(body, 'corsConfiguration', 'camel', ErrorCode.HttpApiInvalid);
+
+/** What CreateApi and UpdateApi may not set. */
+export const API_REFUSED = {
+  credentialsArn: 'Hangar invokes functions as their owner (no IAM roles)',
+  description: 'HTTP APIs have no description on Hangar',
+  disableSchemaValidation: 'a WebSocket API setting',
+  disableExecuteApiEndpoint: 'an API is always served at its own address (custom domains are not modelled)',
+  tags: 'HTTP APIs are not tagged on Hangar',
+  version: 'HTTP APIs have no version on Hangar',
+};
+
+export function checkApiConstants(body: Record<string, unknown>): void {
+  only(body, 'routeSelectionExpression', ROUTE_SELECTION, 'an HTTP API routes by method and path');
+  only(body, 'apiKeySelectionExpression', API_KEY_SELECTION, 'API keys are not modelled');
+  only(body, 'ipAddressType', 'ipv4', 'dual-stack endpoints are not modelled');
+}
+
+// ---- Integrations
+
+/**
+ * The function an integrationUri names: a Lambda function's ARN (with a version or alias), or
+ * its invocation URI (`arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{arn}/invocations`);
+ * another account's is not found.
+ */
+export function integrationTargetOf(caller: AwsCaller, uri: string): { functionName: string; qualifier: string | null } {
+  const invocation = /^arn:aws:apigateway:[^:]+:lambda:path\/2015-03-31\/functions\/(.+)\/invocations$/.exec(uri);
+  const arn = invocation ? (invocation[1] as string) : uri;
+  if (!arn.startsWith('arn:aws:lambda:'))
+    throw invalid(`integrationUri '${uri.slice(0, 200)}' is not a Lambda function's ARN: Hangar's integrations are its functions`);
+  const ref = functionRefOf(caller, arn);
+  return {
+    functionName: ref.name,
+    qualifier:
+      ref.qualifier.kind === 'latest' ? null : ref.qualifier.kind === 'version' ? String(ref.qualifier.version) : ref.qualifier.alias,
+  };
+}
+
+export const INTEGRATION_REFUSED = {
+  connectionId: 'VPC links are not modelled',
+  credentialsArn: 'Hangar invokes functions as their owner (no IAM roles)',
+  description: 'integrations have no description on Hangar',
+  integrationSubtype: 'AWS service integrations are not modelled',
+  requestParameters: 'parameter mapping is not modelled',
+  requestTemplates: 'a REST and WebSocket API setting',
+  responseParameters: 'parameter mapping is not modelled',
+  templateSelectionExpression: 'a WebSocket API setting',
+  tlsConfig: 'private integrations are not modelled',
+  passthroughBehavior: 'a WebSocket API setting',
+  contentHandlingStrategy: 'a WebSocket API setting',
+};
+
+/** The settings every Hangar integration has: a Lambda proxy, payload 2.0, 30 s. */
+export function checkIntegrationConstants(body: Record<string, unknown>): void {
+  refuse(body, INTEGRATION_REFUSED);
+  const type = field.string(body, 'integrationType');
+  if (type !== undefined && type !== 'AWS_PROXY')
+    throw invalid(`integrationType ${type} is not supported by Hangar: integrations are AWS_PROXY to a Lambda function of Hangar's`);
+  const payload = field.string(body, 'payloadFormatVersion');
+  if (payload !== undefined && payload !== '2.0')
+    throw invalid(`payloadFormatVersion ${payload} is not supported by Hangar: functions receive payload format 2.0`);
+  only(body, 'integrationMethod', 'POST', 'a Lambda proxy integration is a POST');
+  only(body, 'connectionType', 'INTERNET', 'VPC links are not modelled');
+  only(body, 'timeoutInMillis', INTEGRATION_TIMEOUT_MS, "the gateway waits for the function's own timeout");
+}
+
+const INTEGRATION_TIMEOUT_MS = 30_000;
+
+export function integrationShape(caller: AwsCaller, i: HttpIntegration): Record<string, unknown> {
+  return {
+    integrationId: i.integrationId,
+    integrationType: 'AWS_PROXY',
+    integrationUri: functionArn(caller.region, caller.accountId, i.functionName, i.qualifier ?? undefined),
+    integrationMethod: 'POST',
+    connectionType: 'INTERNET',
+    payloadFormatVersion: '2.0',
+    timeoutInMillis: INTEGRATION_TIMEOUT_MS,
+    apiGatewayManaged: false,
+  };
+}
+
+// ---- Authorizers
+
+export const AUTHORIZER_REFUSED = {
+  authorizerCredentialsArn: 'Lambda authorizers are not modelled',
+  authorizerPayloadFormatVersion: 'Lambda authorizers are not modelled',
+  authorizerResultTtlInSeconds: 'Lambda authorizers are not modelled',
+  authorizerUri: 'Lambda authorizers are not modelled',
+  enableSimpleResponses: 'Lambda authorizers are not modelled',
+  identityValidationExpression: 'a REST API setting',
+};
+
+export function checkIdentitySource(body: Record<string, unknown>): void {
+  const sources = field.list(body, 'identitySource');
+  if (sources === undefined) return;
+  if (sources.length !== 1 || typeof sources[0] !== 'string' || sources[0].toLowerCase() !== IDENTITY_SOURCE.toLowerCase())
+    throw invalid(`identitySource must be ["${IDENTITY_SOURCE}"] on Hangar: its JWT authorizers read the token there`);
+}
+
+export function authorizerShape(a: HttpAuthorizer): Record<string, unknown> {
+  return {
+    authorizerId: a.authorizerId,
+    authorizerType: 'JWT',
+    name: a.name,
+    identitySource: [IDENTITY_SOURCE],
+    jwtConfiguration: { audience: a.audience, issuer: a.issuer },
+  };
+}
+
+// ---- Routes
+
+export const ROUTE_REFUSED = {
+  apiKeyRequired: 'API keys are not modelled',
+  authorizationScopes: 'route authorization scopes are not modelled',
+  modelSelectionExpression: 'a WebSocket API setting',
+  operationName: 'routes have no operation name on Hangar',
+  requestModels: 'a WebSocket API setting',
+  requestParameters: 'a WebSocket API setting',
+  routeResponseSelectionExpression: 'a WebSocket API setting',
+};
+
+const TARGET = /^integrations\/([a-z0-9]+)$/;
+
+/** `integrations/{id}`'s id. */
+export function integrationIdOf(target: string): string {
+  const m = TARGET.exec(target);
+  if (!m) throw invalid(`target '${target.slice(0, 200)}' must be integrations/{integrationId}`);
+  return m[1] as string;
+}
+
+/** How a route is authorized, as API Gateway names it. A route made natively with Hangar's key
+ *  auth says CUSTOM (Hangar's own check, no authorizer of the API's). */
+export function routeShape(r: HttpRoute): Record<string, unknown> {
+  const authorizationType = r.auth.kind === 'jwt' ? 'JWT' : r.auth.kind === 'key' ? 'CUSTOM' : 'NONE';
+  return {
+    routeId: routeIdOf(r.apiId, r.routeKey),
+    routeKey: r.routeKey,
+    ...(r.integrationId ? { target: `integrations/${r.integrationId}` } : {}),
+    authorizationType,
+    ...(r.authorizerId ? { authorizerId: r.authorizerId } : {}),
+    apiKeyRequired: false,
+    apiGatewayManaged: false,
+  };
+}
+
+// ---- Stages
+
+export const STAGE_REFUSED = {
+  accessLogSettings: 'access logs are not modelled',
+  clientCertificateId: 'a REST API setting',
+  deploymentId: 'every change is deployed at once (the $default stage auto-deploys)',
+  description: 'stages have no description on Hangar',
+  routeSettings: "per-route settings are the routes' own (UpdateRoute cannot set them; use /http-apis)",
+  stageVariables: 'stage variables are not modelled',
+  tags: 'stages are not tagged on Hangar',
+};
+
+/** defaultRouteSettings' throttle; one limit alone leaves the other at AWS's account default
+ *  (10,000 a second, bursts of 5,000: Hangar's highest). undefined: none given. */
+export function throttleOf(body: Record<string, unknown>): ThrottleLimit | null | undefined {
+  const s = field.object(body, 'defaultRouteSettings');
+  if (!s) return undefined;
+  refuse(s, { detailedMetricsEnabled: 'per-route metrics are not modelled', dataTraceEnabled: 'a WebSocket API setting' });
+  only(s, 'loggingLevel', 'OFF', 'a WebSocket API setting');
+  const rate = s.throttlingRateLimit;
+  const burst = field.integer(s, 'throttlingBurstLimit');
+  if (rate !== undefined && rate !== null && typeof rate !== 'number') throw invalid('throttlingRateLimit must be a number');
+  if ((rate === undefined || rate === null) && burst === undefined) return null;
+  return { rate: typeof rate === 'number' ? rate : THROTTLE_MAX.rate, burst: burst ?? THROTTLE_MAX.burst };
+}
+
+/** The $default stage: the API as served, always there and auto-deployed. */
+export function stageShape(a: HttpApi): Record<string, unknown> {
+  return {
+    stageName: DEFAULT_STAGE,
+    autoDeploy: true,
+    createdDate: iso(a.createdAt),
+    lastUpdatedDate: iso(a.updatedAt),
+    defaultRouteSettings: {
+      detailedMetricsEnabled: false,
+      ...(a.throttle ? { throttlingBurstLimit: a.throttle.burst, throttlingRateLimit: a.throttle.rate } : {}),
+    },
+    routeSettings: {},
+    stageVariables: {},
+    tags: {},
+    apiGatewayManaged: false,
+  };
+}
+
+// ---- Lists
+
+/** A page of a list: `maxResults` (a string on the wire) and the `nextToken` this API gave. */
+export function pageOf<T>(items: T[], query: URLSearchParams): { items: T[]; nextToken?: string } {
+  const token = query.get('nextToken');
+  const start = token === null ? 0 : Number(token);
+  if (!Number.isInteger(start) || start < 0) throw invalid(`nextToken '${String(token).slice(0, 60)}' is not one this API gave`);
+  const rawMax = query.get('maxResults');
+  const max = rawMax === null ? 100 : Number(rawMax);
+  if (!Number.isInteger(max) || max < 1 || max > 500) throw invalid('maxResults must be a whole number from 1 to 500');
+  const page = items.slice(start, start + max);
+  return { items: page, ...(start + max < items.length ? { nextToken: String(start + max) } : {}) };
+}

@@ -1,0 +1,148 @@
+/**
+ * An HTTP API's integrations and authorizers, as API Gateway v2's management API makes them:
+ * an integration names a function (and a version or alias) routes send their requests to; an
+ * authorizer is a JWT authorizer routes check their callers with. A route made through one
+ * keeps its id (`integrationId`, `authorizerId`) beside the target and auth it copies from it,
+ * which the gateway serves: changing an integration retargets every route that uses it, and
+ * one a route still uses cannot be deleted (API Gateway's ConflictException). Routes made
+ * natively name their function and auth themselves and use neither.
+ */
+import { ErrorCode, Conflict, InvalidInput, NotFound } from '../errors.ts';
+import { checkFunctionName, parseQualifier } from '../function.ts';
+import type { HttpApi, HttpRoute, HttpRouteInput, RouteAuth } from './model.ts';
+
+export interface HttpIntegration {
+  integrationId: string;
+  functionName: string;
+  /** A version number or alias; null: $LATEST. */
+  qualifier: string | null;
+}
+
+export interface HttpIntegrationInput {
+  functionName: string;
+  qualifier?: string | null;
+}
+
+export interface HttpAuthorizer {
+  authorizerId: string;
+  name: string;
+  issuer: string;
+  audience: string[];
+  /** null: the issuer's OpenID configuration says where its keys are, as on AWS. */
+  jwksUrl: string | null;
+}
+
+export type HttpAuthorizerInput = Omit<HttpAuthorizer, 'authorizerId' | 'jwksUrl'> & { jwksUrl?: string | null };
+
+/** Most of each an API holds (API Gateway's quotas: 300 routes and integrations, 10 authorizers). */
+export const INTEGRATIONS_MAX = 300;
+export const AUTHORIZERS_MAX = 10;
+
+const AUTHORIZER_NAME = /^[A-Za-z0-9 ._-]{1,128}$/;
+
+const invalid = (message: string) => new InvalidInput(ErrorCode.HttpApiInvalid, message);
+
+export const httpApiPartErrors = {
+  integrationNotFound: (apiId: string, id: string) =>
+    new NotFound(ErrorCode.HttpIntegrationNotFound, `HTTP API ${apiId} has no integration ${id}`),
+  authorizerNotFound: (apiId: string, id: string) =>
+    new NotFound(ErrorCode.HttpAuthorizerNotFound, `HTTP API ${apiId} has no authorizer ${id}`),
+  inUse: (what: 'Integration' | 'Authorizer', routeKeys: string[]) =>
+    new Conflict(
+      ErrorCode.HttpApiPartInUse,
+      `Cannot delete ${what} because it is referenced by the following routes: ${routeKeys.map((k) => `'${k}'`).join(', ')}`,
+    ),
+};
+
+export function checkIntegrationInput(input: HttpIntegrationInput): Omit<HttpIntegration, 'integrationId'> {
+  checkFunctionName(input.functionName);
+  const qualifier = input.qualifier ?? null;
+  if (qualifier !== null) parseQualifier(qualifier);
+  return { functionName: input.functionName, qualifier };
+}
+
+/** `check` is the route auth's own check (model.ts), so an authorizer and a route's JWT auth
+ *  take the same issuers, audiences and key URLs. */
+export function checkAuthorizerInput(
+  input: HttpAuthorizerInput,
+  check: (auth: RouteAuth) => RouteAuth,
+): Omit<HttpAuthorizer, 'authorizerId'> {
+  if (typeof input.name !== 'string' || !AUTHORIZER_NAME.test(input.name)) {
+    throw invalid('an authorizer name is 1 to 128 letters, digits, spaces, dots, hyphens or underscores');
+  }
+  const auth = check({ kind: 'jwt', issuer: input.issuer, audience: input.audience, jwksUrl: input.jwksUrl ?? null });
+  if (auth.kind !== 'jwt') throw new Error('a JWT authorizer checked as another kind');
+  return { name: input.name, issuer: auth.issuer, audience: auth.audience, jwksUrl: auth.jwksUrl ?? null };
+}
+
+export function addIntegration(api: HttpApi, integration: HttpIntegration): HttpIntegration[] {
+  if (api.integrations.length >= INTEGRATIONS_MAX) throw invalid(`an HTTP API has at most ${INTEGRATIONS_MAX} integrations`);
+  return [...api.integrations, integration];
+}
+
+export function addAuthorizer(api: HttpApi, authorizer: HttpAuthorizer): HttpAuthorizer[] {
+  if (api.authorizers.length >= AUTHORIZERS_MAX) throw invalid(`an HTTP API has at most ${AUTHORIZERS_MAX} authorizers`);
+  return [...api.authorizers, authorizer];
+}
+
+export function integrationOf(api: HttpApi, id: string): HttpIntegration {
+  const found = api.integrations.find((i) => i.integrationId === id);
+  if (!found) throw httpApiPartErrors.integrationNotFound(api.apiId, id);
+  return found;
+}
+
+export function authorizerOf(api: HttpApi, id: string): HttpAuthorizer {
+  const found = api.authorizers.find((a) => a.authorizerId === id);
+  if (!found) throw httpApiPartErrors.authorizerNotFound(api.apiId, id);
+  return found;
+}
+
+/** The API's integrations with `id`'s replaced by `next`. */
+export function replaceIntegration(api: HttpApi, next: HttpIntegration): HttpIntegration[] {
+  integrationOf(api, next.integrationId);
+  return api.integrations.map((i) => (i.integrationId === next.integrationId ? next : i));
+}
+
+/** The API's integrations without `id`; Conflict while one of `routes` uses it. */
+export function removeIntegration(api: HttpApi, routes: HttpRoute[], id: string): HttpIntegration[] {
+  integrationOf(api, id);
+  const users = routes.filter((r) => r.integrationId === id).map((r) => r.routeKey);
+  if (users.length > 0) throw httpApiPartErrors.inUse('Integration', users);
+  return api.integrations.filter((i) => i.integrationId !== id);
+}
+
+export function removeAuthorizer(api: HttpApi, routes: HttpRoute[], id: string): HttpAuthorizer[] {
+  authorizerOf(api, id);
+  const users = routes.filter((r) => r.authorizerId === id).map((r) => r.routeKey);
+  if (users.length > 0) throw httpApiPartErrors.inUse('Authorizer', users);
+  return api.authorizers.filter((a) => a.authorizerId !== id);
+}
+
+/**
+ * A route's input with its integration and authorizer, if it names them, read from the API:
+ * the function of the integration, the JWT auth of the authorizer. Naming both an integration
+ * and a function (or an authorizer and an auth) is refused: one of them would be ignored.
+ */
+export function resolveRouteParts(api: HttpApi, input: HttpRouteInput): HttpRouteInput & { functionName: string } {
+  let { functionName, qualifier, auth } = input;
+  if (input.integrationId) {
+    if (functionName !== undefined) throw invalid('a route names its function or its integration, not both');
+    const integration = integrationOf(api, input.integrationId);
+    functionName = integration.functionName;
+    qualifier = integration.qualifier;
+  }
+  if (input.authorizerId) {
+    if (auth !== undefined) throw invalid('a route names its auth or its authorizer, not both');
+    const a = authorizerOf(api, input.authorizerId);
+    auth = { kind: 'jwt', issuer: a.issuer, audience: a.audience, jwksUrl: a.jwksUrl };
+  }
+  if (functionName === undefined) throw invalid('a route needs a target: a function (or an integration)');
+  return { ...input, functionName, qualifier, auth };
+}
+
+/** A new integration's or authorizer's id: 7 lower-case letters and digits, as AWS's. */
+export function partIdFrom(bytes: Uint8Array): string {
+  const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
+  if (bytes.length < 7) throw new Error('partIdFrom needs 7 random bytes');
+  return Array.from(bytes.subarray(0, 7), (b) => alphabet[b % 36]).join('');
+}
