@@ -15,6 +15,7 @@ import { HttpApis } from './http-apis.ts';
 import { Projects } from './projects.ts';
 import { QueuesResource } from './queues.ts';
 import { Tasks } from './tasks.ts';
+import { StateMachineVersions } from './state-machine-versions.ts';
 import { Workflows } from './workflows.ts';
 import { Activities } from './activities.ts';
 
@@ -42,6 +43,7 @@ export {
   type Task,
 } from './tasks.ts';
 export type { ActivityInfo, ActivityTaskInfo } from './activities.ts';
+export type { AliasRoute, StateMachineAliasInfo, StateMachineVersionInfo } from './state-machine-versions.ts';
 export type { ExecutionInfo, ExpressInfo, HistoryEventInfo, StartedInfo, StateMachineInfo } from './workflows.ts';
 
 export class HangarClient {
@@ -58,6 +60,7 @@ export class HangarClient {
   readonly breakers: FunctionCircuitBreaker;
   readonly httpApis: HttpApis;
   readonly workflows: Workflows;
+  readonly machineVersions: StateMachineVersions;
   readonly activities: Activities;
   readonly #transport: Transport;
 
@@ -77,6 +80,7 @@ export class HangarClient {
     this.breakers = new FunctionCircuitBreaker(t);
     this.httpApis = new HttpApis(t);
     this.workflows = new Workflows(t);
+    this.machineVersions = new StateMachineVersions(t);
     this.activities = new Activities(t);
   }
 
