@@ -7,5 +7,11 @@ after(() => dropTestSchemas());
 
 describeResourceTags('postgres', async () => {
   const store = await PostgresStore.open({ url: TEST_DATABASE_URL, schema: freshSchema() });
-  return { tags: store.tags, functions: store.functions, workflows: store.workflows, close: () => store.close() };
+  return {
+    tags: store.tags,
+    functions: store.functions,
+    workflows: store.workflows,
+    activities: store.activities,
+    close: () => store.close(),
+  };
 });
