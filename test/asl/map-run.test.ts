@@ -155,6 +155,9 @@ describe('map runs in the core', () => {
     });
     assert.equal(mapRunCounts({ total: 2, started: 2, running: 0, failed: 1 }, true).resultsWritten, 2);
     assert.deepEqual(abortedCounts(running), { ...running, running: 0, aborted: 1 });
+    // Children stopped alone are failures to the tolerance (in `failed` of the progress) but shown aborted.
+    const stopped = mapRunCounts({ total: 4, started: 4, running: 1, failed: 2, aborted: 1 }, false);
+    assert.deepEqual([stopped.succeeded, stopped.failed, stopped.aborted, stopped.running], [1, 1, 1, 1]);
   });
 
   it("checks UpdateMapRun's numbers", () => {

@@ -9,7 +9,9 @@ export interface Tolerance {
   percentage: number | undefined;
 }
 
-export type IterationOutcome = { ok: true; output: Json } | { ok: false; error: string; cause: string | undefined };
+/** `aborted`: a Distributed Map's child execution stopped alone (StopExecution of its ARN): a
+ *  failure the Map's tolerance judges, counted aborted in its Map Run. */
+export type IterationOutcome = { ok: true; output: Json } | { ok: false; error: string; cause: string | undefined; aborted?: true };
 
 export function mapItems(state: AslState, scope: Scope): Json[] {
   const items = selectPath(state.ItemsPath ?? '$', scope);
