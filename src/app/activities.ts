@@ -6,16 +6,7 @@
  * exists, and the runner then schedules its task with its next commit (workflow-execution.ts).
  * Every miss is the same NotFound whether the activity is another user's or no one's.
  */
-import {
-  ACTIVITY_POLL_MS,
-  type Activity,
-  type ActivityTag,
-  activityErrors,
-  checkActivityName,
-  type Clock,
-  ErrorCode,
-  InvalidInput,
-} from '../core/index.ts';
+import { ACTIVITY_POLL_MS, type Activity, activityErrors, checkActivityName, type Clock } from '../core/index.ts';
 import { activityMissing, activityOf, type Json, type TaskRequest } from '../core/asl/index.ts';
 import type { Activities, ActivityNotice, ActivityTaskRecord } from '../store/index.ts';
 import { pageLimit, runnerOf, type WorkflowsApp } from './workflows.ts';
@@ -27,34 +18,14 @@ export interface ActivitiesApp extends WorkflowsApp {
   config: { activityPollMs?: number };
 }
 
-/** AWS's limits on a tag: a key of 1 to 128 characters, a value of up to 256, 50 tags. */
-function checkTags(tags: unknown): ActivityTag[] {
-  if (tags === undefined) return [];
-  const ok =
-    Array.isArray(tags) &&
-    tags.length <= 50 &&
-    tags.every(
-      (t) =>
-        typeof t === 'object' &&
-        t !== null &&
-        typeof t.key === 'string' &&
-        t.key.length >= 1 &&
-        t.key.length <= 128 &&
-        (t.value === undefined || (typeof t.value === 'string' && t.value.length <= 256)),
-    );
-  if (!ok)
-    throw new InvalidInput(ErrorCode.WorkflowInvalid, 'tags are up to 50 {key, value}: a key of 1 to 128 characters, a value of up to 256');
-  return (tags as { key: string; value?: string }[]).map((t) => ({ key: t.key, value: t.value ?? '' }));
-}
-
-/** Idempotent by name, as AWS's: the existing activity is answered (its tags as they were). */
+/** Idempotent by name, as AWS's: the existing activity is answered. With tags: createTaggedActivity (tags.ts). */
 export async function createActivity(
   app: ActivitiesApp,
   userId: string,
-  input: { name: unknown; tags?: unknown },
+  input: { name: unknown },
 ): Promise<{ activity: Activity; created: boolean }> {
   const name = checkActivityName(input.name);
-  return app.activities.createActivity({ userId, name, createdAt: app.clock.now(), tags: checkTags(input.tags) });
+  return app.activities.createActivity({ userId, name, createdAt: app.clock.now() });
 }
 
 export async function getActivity(app: ActivitiesApp, userId: string, name: string): Promise<Activity> {

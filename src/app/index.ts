@@ -88,10 +88,12 @@ export { type ProjectCodeRef, projectCodeZip } from './function-project.ts';
 export { deleteSecret, putSecret, secretRevealer } from './secrets.ts';
 export { submitBatch, submitTask, type Submitted, type SubmittedBatch, type Trace } from './submit.ts';
 export {
+  createTaggedActivity,
   createTaggedFunction,
   createTaggedStateMachine,
   listTags,
   type Taggable,
+  taggableActivity,
   taggableFunction,
   taggableStateMachine,
   tagResource,

@@ -18,7 +18,7 @@ import {
 } from '../core/index.ts';
 import type { MapRunRecord } from '../store/index.ts';
 import { describeMapRun } from './map-runs.ts';
-import { DEFAULT_ROLE_ARN, pageLimit, type WorkflowsApp } from './workflows.ts';
+import { DEFAULT_ROLE_ARN, pageLimit, runnerOf, type WorkflowsApp } from './workflows.ts';
 
 /** One child execution: its iteration, its name and ARNs, and its Map Run. */
 export interface ChildExecution extends MapRunChild {
@@ -72,6 +72,26 @@ export async function listMapRunExecutions(
     out.push(childOf(run, c));
   }
   return out;
+}
+
+/**
+ * StopExecution of a child execution: its iteration ends ABORTED and its Map counts it a failure
+ * (LiveExecution.stopChild), wherever its parent runs — held by this node's runner, or told
+ * through the parent's inbox as UpdateMapRun is. Answers when it stopped (now), or when it ended
+ * if it is not running (as a stop of an ended execution changes nothing). NotFound as findChildExecution.
+ */
+export async function stopChildExecution(
+  app: WorkflowsApp,
+  userId: string,
+  path: string,
+  name: string,
+  why: { error?: string; cause?: string },
+): Promise<{ stoppedAt: number }> {
+  const child = await findChildExecution(app, userId, path, name);
+  if (child.status !== 'RUNNING') return { stoppedAt: child.stoppedAt ?? app.clock.now() };
+  const now = app.clock.now();
+  await runnerOf(app).stopChild(child.mapRun.executionId, child.mapRun.id, child.index, why.error ?? null, why.cause ?? null);
+  return { stoppedAt: now };
 }
 
 /** A child execution and its own view: input, output or failure, and its history. */

@@ -1,12 +1,13 @@
 /**
  * Resource tags (Lambda's TagResource, UntagResource, ListTags and CreateFunction's Tags; Step
  * Functions' TagResource, UntagResource, ListTagsForResource and CreateStateMachine's tags): the
- * tags of a user's function or state machine. A tagged resource is a `Taggable`: its key in the
+ * tags of a user's function, state machine or activity. A tagged resource is a `Taggable`: its key in the
  * tag store, its service's rules (core/tags.ts) and how to tell it is the user's, so another
- * taggable resource (activities) is one more Taggable, not more use cases. Another user's
+ * taggable resource is one more Taggable, not more use cases. Another user's
  * resource is not there (NotFound), as every read of one is.
  */
 import {
+  activityTagKey,
   checkTagKey,
   checkTags,
   functionTagKey,
@@ -18,6 +19,7 @@ import {
   type TagRules,
 } from '../core/index.ts';
 import type { ResourceTags } from '../store/index.ts';
+import { type ActivitiesApp, createActivity, deleteActivity, getActivity } from './activities.ts';
 import { createFunction } from './function-admin.ts';
 import { deleteFunction, type FunctionsApp, getFunction } from './functions.ts';
 import { type CreateStateMachineInput, deleteStateMachine, createStateMachine, getStateMachine, type WorkflowsApp } from './workflows.ts';
@@ -46,6 +48,13 @@ export const taggableStateMachine = (app: WorkflowsApp, userId: string, name: st
   key: stateMachineTagKey(name),
   rules: SFN_TAG_RULES,
   mustExist: () => getStateMachine(app, userId, name),
+});
+
+/** Step Functions tags activities by their ARN, as state machines, under the same rules. */
+export const taggableActivity = (app: ActivitiesApp, userId: string, name: string): Taggable => ({
+  key: activityTagKey(name),
+  rules: SFN_TAG_RULES,
+  mustExist: () => getActivity(app, userId, name),
 });
 
 export async function listTags(app: TagsApp, userId: string, t: Taggable): Promise<TagMap> {
@@ -109,5 +118,20 @@ export async function createTaggedStateMachine(
   const t = taggableStateMachine(app, userId, made.machine.name);
   if (made.created) await tagNew(app, userId, t, tags, () => deleteStateMachine(app, userId, made.machine.name));
   else if (Object.keys(tags).length > 0) await app.tags.tagResource(userId, t.key, tags, t.rules);
+  return made;
+}
+
+/** CreateActivity with tags: checked before anything is made. A create that finds the activity
+ *  there answers it with its tags as they were: AWS ignores a repeat's tags. */
+export async function createTaggedActivity(
+  app: ActivitiesApp & TagsApp,
+  userId: string,
+  input: { name: unknown; tags?: TagMap },
+): Promise<Awaited<ReturnType<typeof createActivity>>> {
+  const tags = checkTags(input.tags ?? {}, SFN_TAG_RULES);
+  const made = await createActivity(app, userId, input);
+  const { name } = made.activity;
+  if (made.created)
+    await tagNew(app, userId, taggableActivity(app, userId, name), tags, async () => void (await deleteActivity(app, userId, name)));
   return made;
 }

@@ -166,7 +166,9 @@ interface EndingRun {
 interface Progress {
   started: number;
   running: number;
+  /** Of the ended ones; `aborted` of them were stopped alone (a Distributed Map's children). */
   failed: number;
+  aborted: number;
 }
 
 /** A job-run Task (`.sync`, `.sync:2`): it waits for the job's end. */
@@ -234,7 +236,7 @@ export class LiveExecution {
     this.nextEvent = lastEventId + 1;
     // Progress of Maps and Parallels, from their children; every frame is looked at once.
     for (const [id, f] of this.frames) {
-      if (f.k === 'map' || f.k === 'parallel') this.progress.set(id, { started: 0, running: 0, failed: 0 });
+      if (f.k === 'map' || f.k === 'parallel') this.progress.set(id, { started: 0, running: 0, failed: 0, aborted: 0 });
       if (f.k === 'map' && f.mapRun) this.runFrames.add(id);
       if (isActive(f)) this.active.add(id);
       if (f.k !== 'meta' && f.parent !== null) {
@@ -251,6 +253,7 @@ export class LiveExecution {
       p.started++;
       if (f.k === 'ended') {
         if (!f.outcome.ok) p.failed++;
+        if (!f.outcome.ok && f.outcome.aborted) p.aborted++;
       } else p.running++;
     }
     this.work = [...this.frames.keys()];
@@ -460,7 +463,7 @@ export class LiveExecution {
         for (const e of stepEvents(type, pos.state, step)) this.emit(id, e);
         const prev = this.prevOf(id);
         this.set(id, { ...base, prev, k: 'parallel', pos, total: step.branches.length });
-        this.progress.set(id, { started: step.branches.length, running: step.branches.length, failed: 0 });
+        this.progress.set(id, { started: step.branches.length, running: step.branches.length, failed: 0, aborted: 0 });
         if (step.branches.length === 0) {
           this.emit(id, { type: 'ParallelStateSucceeded' });
           await this.apply(id, pos, await completeState(def, pos, this.env, []));
@@ -503,7 +506,7 @@ export class LiveExecution {
           ...(step.mapRun ? { mapRun: step.mapRun, runStartMs: now } : {}),
         };
         this.set(id, frame);
-        this.progress.set(id, { started: 0, running: 0, failed: 0 });
+        this.progress.set(id, { started: 0, running: 0, failed: 0, aborted: 0 });
         if (step.mapRun) this.runsTouched.add(id);
         step.inputs.forEach((input, i) => {
           this.set(this.nextFrame++, {
@@ -619,6 +622,29 @@ export class LiveExecution {
     return false;
   }
 
+  /**
+   * StopExecution of a Distributed Map's child execution: its iteration (index `index` of the
+   * Map Run) ends ABORTED now — what runs in it is dropped with its task tokens, a result still
+   * to come is not awaited — and the Map counts it a failure its tolerance judges, as AWS's Map
+   * Run does. False: no Map of this execution runs that Map Run, or that iteration is not running.
+   */
+  async stopChild(mapRunId: string, index: number, error: string | null, cause: string | null): Promise<boolean> {
+    if (this.end) return false;
+    for (const [id, f] of this.frames) {
+      if (f.k !== 'map' || f.mapRun?.id !== mapRunId) continue;
+      const child = this.children(id).find(([, c]) => c.index === index);
+      if (!child || child[1].k === 'pending' || child[1].k === 'ended') return false;
+      const [cid, thread] = child;
+      this.dropChildren(cid);
+      if (thread.k === 'task' && thread.token) this.removeTokens.push(thread.token);
+      // The outcome's error and cause are StopExecution's (none: null, as its ExecutionAborted has them).
+      await this.finishThread(cid, { ok: false, error: error as string, cause: cause ?? undefined, aborted: true });
+      await this.advance();
+      return true;
+    }
+    return false;
+  }
+
   /** Whether a Distributed Map of it runs (UpdateMapRun may post to its inbox). */
   runsMapRun(): boolean {
     return this.runFrames.size > 0;
@@ -638,6 +664,7 @@ export class LiveExecution {
     this.set(id, { parent: f.parent, index: f.index, def: f.def, prev: this.prevOf(id), k: 'ended', outcome, ...rec });
     p.running--;
     if (!outcome.ok) p.failed++;
+    if (!outcome.ok && outcome.aborted) p.aborted++;
     if (parent.k === 'map') {
       if (parent.mapRun) this.runsTouched.add(f.parent);
       // A Distributed Map's failed iteration keeps its error and cause on its event (no write of
@@ -645,7 +672,10 @@ export class LiveExecution {
       const failure: JsonObject = !outcome.ok && parent.mapRun ? { error: outcome.error ?? null, cause: outcome.cause ?? null } : {};
       this.emitOn(
         f.parent,
-        { type: outcome.ok ? 'MapIterationSucceeded' : 'MapIterationFailed', details: { index: f.index, ...failure } },
+        {
+          type: outcome.ok ? 'MapIterationSucceeded' : outcome.aborted ? 'MapIterationAborted' : 'MapIterationFailed',
+          details: { index: f.index, ...failure },
+        },
         id,
       );
       await this.startIterations(f.parent, parent);
@@ -704,7 +734,7 @@ export class LiveExecution {
     const f = this.frames.get(id);
     let run: EndingRun | undefined;
     if (f?.k === 'map' && f.mapRun) {
-      const p = this.progress.get(id) ?? { started: 0, running: 0, failed: 0 };
+      const p = this.progress.get(id) ?? { started: 0, running: 0, failed: 0, aborted: 0 };
       const config = { maxConcurrency: f.maxConcurrency, tolerance: f.tolerance };
       run = { ref: f.mapRun, startMs: f.runStartMs ?? now, config, counts: mapRunCounts({ total: f.total, ...p }, false) };
     } else if (f?.k === 'write' && f.run) run = { ...f.run, counts: { ...f.run.counts, resultsWritten: 0 } };
@@ -811,6 +841,7 @@ export class LiveExecution {
       await this.activityStarted(body.frameId, body.token, body.workerName);
       await this.advance();
     } else if (body.kind === 'map-run') await this.updateMapRun(body.mapRunId, body.update);
+    else if (body.kind === 'stop-child') await this.stopChild(body.mapRunId, body.index, body.error, body.cause);
   }
 
   markConsumed(seq: number): void {
@@ -1092,11 +1123,13 @@ export class LiveExecution {
   }
 }
 
-/** A message in an execution's inbox: a callback's answer, an activity's task taken, or UpdateMapRun's change. */
+/** A message in an execution's inbox: a callback's answer, an activity's task taken, UpdateMapRun's
+ *  change, or StopExecution of a Distributed Map's child. */
 export type InboxBody =
   | { kind: 'answer'; frameId: number; token: string; answer: TaskAnswer }
   | { kind: 'activity-started'; frameId: number; token: string; workerName: string | null }
-  | { kind: 'map-run'; mapRunId: string; update: MapRunUpdate };
+  | { kind: 'map-run'; mapRunId: string; update: MapRunUpdate }
+  | { kind: 'stop-child'; mapRunId: string; index: number; error: string | null; cause: string | null };
 
 /** A Map Run's row as a commit writes it. */
 function runWrite(run: EndingRun, status: MapRunWrite['status'], stoppedAt: number | null): MapRunWrite {

@@ -218,6 +218,17 @@ export class StoreWorkflowRunner implements WorkflowRunner {
     await this.deliver(executionId, (live) => live.updateMapRun(mapRunId, update), { kind: 'map-run', mapRunId, update });
   }
 
+  /** StopExecution of a Distributed Map's child, wherever its parent runs. False: the parent has ended. */
+  stopChild(executionId: string, mapRunId: string, index: number, error: string | null, cause: string | null): Promise<boolean> {
+    return this.deliver(executionId, (live) => live.stopChild(mapRunId, index, error, cause), {
+      kind: 'stop-child',
+      mapRunId,
+      index,
+      error,
+      cause,
+    });
+  }
+
   /**
    * Applies a message to an execution this runner holds, or else leaves it in the execution's
    * inbox: held elsewhere (its runner reads the inbox at each poll) or by nobody (due now:

@@ -46,6 +46,8 @@ export interface WorkflowRunner {
   stop(userId: string, executionId: string, error: string | null, cause: string | null): Promise<Execution>;
   /** UpdateMapRun's change for the running Map of that Map Run (its configuration is stored already). */
   updateMapRun(executionId: string, mapRunId: string, update: MapRunUpdate): Promise<void>;
+  /** StopExecution of a Distributed Map's child (iteration `index` of the Map Run); false when its parent has ended. */
+  stopChild(executionId: string, mapRunId: string, index: number, error: string | null, cause: string | null): Promise<boolean>;
   /** SendTaskSuccess / Failure / Heartbeat for a waiting task. */
   answer(token: TaskTokenRecord, answer: TaskAnswer): Promise<void>;
   /** A worker took an activity's task (GetActivityTask): its execution writes ActivityStarted.

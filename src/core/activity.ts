@@ -7,17 +7,10 @@
 import { ErrorCode, InvalidInput, NotFound } from './errors.ts';
 import { isWorkflowName } from './workflow.ts';
 
-export interface ActivityTag {
-  key: string;
-  value: string;
-}
-
 export interface Activity {
   userId: string;
   name: string;
   createdAt: number;
-  /** As CreateActivity sent them; a later create of the same name does not change them (AWS). */
-  tags: ActivityTag[];
 }
 
 /** An activity's name follows a state machine's rules (AWS's CreateActivity). */

@@ -4,7 +4,7 @@
  * branches of the parent here, and its events tell them apart without a row of their own.
  *
  * Each event names the event its branch follows (previousEventId). A Map's own thread is
- * MapRunStarted, then its MapIterationStarted / Succeeded / Failed events (each iteration's
+ * MapRunStarted, then its MapIterationStarted / Succeeded / Failed / Aborted events (each iteration's
  * start is also where that iteration's branch begins), then the run's and the Map's end. So an
  * iteration's events are those that descend from its MapIterationStarted and are not the Map's
  * own; its start and end times are those of its MapIteration events.
@@ -17,6 +17,7 @@ export const MAP_THREAD_EVENT_TYPES = [
   'MapIterationStarted',
   'MapIterationSucceeded',
   'MapIterationFailed',
+  'MapIterationAborted',
   'MapRunSucceeded',
   'MapRunFailed',
   'MapRunAborted',
@@ -39,7 +40,8 @@ export interface MapRunChild {
   endEventId: number | null;
   /** The items it processes: its batch's (an ItemBatcher's, as its MapIterationStarted records), else 1. */
   itemCount: number;
-  /** Of a FAILED one, as its MapIterationFailed event carries them (null in histories written before it did). */
+  /** Of a FAILED one, as its MapIterationFailed event carries them (null in histories written before
+   *  it did); of one stopped alone, StopExecution's, as its MapIterationAborted carries them. */
   error: string | null;
   cause: string | null;
 }
@@ -100,10 +102,10 @@ export function mapRunChildren(events: HistoryEventRecord[], run: { arn: string;
     }
     const child = byIndex.get(index);
     if (!child) continue;
-    child.status = e.type === 'MapIterationSucceeded' ? 'SUCCEEDED' : 'FAILED';
+    child.status = e.type === 'MapIterationSucceeded' ? 'SUCCEEDED' : e.type === 'MapIterationAborted' ? 'ABORTED' : 'FAILED';
     child.stoppedAt = e.timestamp;
     child.endEventId = e.id;
-    if (child.status === 'FAILED') {
+    if (child.status !== 'SUCCEEDED') {
       child.error = textOrNull(d.error);
       child.cause = textOrNull(d.cause);
     }
@@ -146,8 +148,8 @@ export function childExecution(parentEvents: HistoryEventRecord[], child: MapRun
   const lastDetails = last ? detailsOf(last) : {};
   const output = child.status === 'SUCCEEDED' && last?.type.endsWith('StateExited') ? JSON.stringify(lastDetails.output ?? null) : null;
   const failed = child.status === 'FAILED';
-  const error = failed ? (child.error ?? textOrNull(lastDetails.error)) : null;
-  const cause = failed ? (child.cause ?? textOrNull(lastDetails.cause)) : null;
+  const error = failed ? (child.error ?? textOrNull(lastDetails.error)) : child.status === 'ABORTED' ? child.error : null;
+  const cause = failed ? (child.cause ?? textOrNull(lastDetails.cause)) : child.status === 'ABORTED' ? child.cause : null;
   const started: HistoryEventRecord = {
     id: 1,
     previousEventId: 0,
@@ -176,7 +178,8 @@ function endEvent(
     case 'FAILED':
       return { type: 'ExecutionFailed', timestamp, details: JSON.stringify({ error, cause }) };
     case 'ABORTED':
-      return { type: 'ExecutionAborted', timestamp, details: null };
+      // Stopped alone: StopExecution's error and cause, at its own MapIterationAborted's time.
+      return { type: 'ExecutionAborted', timestamp, details: error === null && cause === null ? null : JSON.stringify({ error, cause }) };
     default: {
       const never: never = child.status;
       throw new Error(`unknown child status ${String(never)}`);

@@ -39,6 +39,7 @@ export const SFN_TAG_RULES: TagRules = { ...COMMON, characters: /^[\p{L}\p{N}\p{
 export const taggedResource = (service: string, resource: string): string => `${service}:${resource}`;
 export const functionTagKey = (name: string): string => taggedResource('lambda', `function:${name}`);
 export const stateMachineTagKey = (name: string): string => taggedResource('states', `stateMachine:${name}`);
+export const activityTagKey = (name: string): string => taggedResource('states', `activity:${name}`);
 
 export const tagErrors = {
   invalid: (message: string) => new InvalidInput(ErrorCode.TagInvalid, message),

@@ -1,5 +1,5 @@
 /** Rows of activities and of the tasks scheduled on them, shared by both backends. */
-import type { Activity, ActivityTag } from '../core/index.ts';
+import type { Activity } from '../core/index.ts';
 import type { ActivityNotice, ActivityTaskRecord, ExecutionCommit } from './ports/index.ts';
 import type { Row } from './row.ts';
 
@@ -8,7 +8,6 @@ export function activityFromRow(r: Row): Activity {
     userId: String(r.user_id),
     name: String(r.name),
     createdAt: Number(r.created_at),
-    tags: JSON.parse(String(r.tags)) as ActivityTag[],
   };
 }
 

@@ -29,10 +29,12 @@ describe('/activities', () => {
     const created = await as(alice, 'POST', '/activities', { name: 'native', tags: [{ key: 'k', value: 'v' }] });
     assert.equal(created.statusCode, 201, created.body);
     const a = created.json();
-    assert.deepEqual(
-      [a.userId, a.name, a.arn, a.tags],
-      ['alice', 'native', `arn:aws:states:${REGION}:${accountIdOf('alice')}:activity:native`, [{ key: 'k', value: 'v' }]],
-    );
+    assert.deepEqual([a.userId, a.name, a.arn], ['alice', 'native', `arn:aws:states:${REGION}:${accountIdOf('alice')}:activity:native`]);
+    // Its tags are the resource's, as TagResource of its ARN sets them.
+    assert.deepEqual((await as(alice, 'GET', '/activities/native/tags')).json(), { tags: { k: 'v' } });
+    assert.deepEqual((await as(alice, 'POST', '/activities/native/tags', { tags: { e: 'f' } })).json(), { tags: { k: 'v', e: 'f' } });
+    assert.equal((await as(alice, 'POST', '/activities/native/tags', { tags: { 'aws:x': 'y' } })).json().code, 'TAG_INVALID');
+    assert.equal((await as(bob, 'GET', '/activities/native/tags')).statusCode, 404);
     const again = await as(alice, 'POST', '/activities', { name: 'native' });
     assert.equal(again.statusCode, 200);
     assert.deepEqual(again.json(), a);

@@ -309,12 +309,14 @@ it('every operation answers valid and mutated requests with a documented status 
     .map((o) => `${o.method.toUpperCase()} ${o.path}`);
   assert.deepEqual(workflowOps.sort(), [
     'DELETE /activities/{name}',
+    'DELETE /activities/{name}/tags',
     'DELETE /state-machines/{name}',
     'DELETE /state-machines/{name}/aliases/{alias}',
     'DELETE /state-machines/{name}/tags',
     'DELETE /state-machines/{name}/versions/{version}',
     'GET /activities',
     'GET /activities/{name}',
+    'GET /activities/{name}/tags',
     'GET /executions',
     'GET /executions/{id}',
     'GET /executions/{id}/history',
@@ -333,6 +335,7 @@ it('every operation answers valid and mutated requests with a documented status 
     'PATCH /state-machines/{name}/aliases/{alias}',
     'POST /activities',
     'POST /activities/{name}/poll',
+    'POST /activities/{name}/tags',
     'POST /executions/{id}/stop',
     'POST /state-machines',
     'POST /state-machines/test-state',

@@ -260,6 +260,43 @@ describe('ItemReader', () => {
     );
     assert.deepEqual(items, [{ n: 1 }, { n: 2 }, { n: 3 }]);
   });
+
+  it('gunzips gzipped JSONL and CSV objects (a .gz key, or gzip bytes as ContentEncoding gzip leaves them), LOAD_AND_FLATTEN or one', async () => {
+    const listing = req({
+      resource: 'arn:aws:states:::s3:listObjectsV2',
+      parameters: { Bucket: 'b', Prefix: 'in/' },
+      inputType: 'JSONL',
+      loadAndFlatten: true,
+    });
+    const objects = {
+      'in/a.jsonl.gz': gzipSync('{"n":1}\n'),
+      'in/b.jsonl': gzipSync('{"n":2}\n'),
+      'in/c.jsonl': '{"n":3}\n',
+    };
+    assert.deepEqual(await readItemsFrom(source(objects), listing), [{ n: 1 }, { n: 2 }, { n: 3 }]);
+    const csv = req({ inputType: 'CSV', parameters: at('rows.csv.gz') });
+    assert.deepEqual(await readItemsFrom(source({ 'rows.csv.gz': gzipSync('a,b\n1,2\n') }), csv), [{ a: '1', b: '2' }]);
+    // A .gz key that holds no gzip data fails the read as AWS's States.ItemReaderFailed.
+    await assert.rejects(readItemsFrom(source({ 'rows.csv.gz': 'a,b\n1,2\n' }), csv), (e: StatesFailure) => {
+      assert.equal(e.error, 'States.ItemReaderFailed');
+      return true;
+    });
+  });
+
+  it('reads CSV headers of up to 10 KiB, as AWS; a longer header row or CSVHeaders fails with States.ItemReaderFailed', async () => {
+    const wide = (n: number) => Array.from({ length: n }, (_, i) => `c${String(i).padStart(4, '0')}`);
+    // 1,706 columns of 5 characters and their commas: 10,235 bytes; one more is past 10 KiB.
+    const fits = wide(1706);
+    assert.equal(fits.join(',').length, 10_235);
+    const ok = parseItems(`${fits.join(',')}\n${fits.map(() => 'x').join(',')}\n`, req({ inputType: 'CSV' }));
+    assert.equal(Object.keys(ok[0] as object).length, 1706);
+    const over = wide(1707);
+    for (const read of [
+      () => parseItems(`${over.join(',')}\n`, req({ inputType: 'CSV' })),
+      () => parseItems('1\n', req({ inputType: 'CSV', csvHeaders: over })),
+    ])
+      assert.throws(read, (e: StatesFailure) => e.error === 'States.ItemReaderFailed' && /10 KiB/.test(e.cause ?? ''));
+  });
 });
 
 const at = (key: string) => ({ Bucket: 'b', Key: key });

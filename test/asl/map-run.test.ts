@@ -10,11 +10,13 @@ import {
   childMachineDefinition,
   type ExecutionInfo,
   isDistributed,
+  mapResult,
   mapRunCounts,
   mapRunPlan,
   mapRunUpdateProblem,
   runExecution,
   type StateMachineDefinition,
+  type StatesFailure,
 } from '../../src/core/asl/index.ts';
 
 const execution: ExecutionInfo = {
@@ -155,6 +157,22 @@ describe('map runs in the core', () => {
     });
     assert.equal(mapRunCounts({ total: 2, started: 2, running: 0, failed: 1 }, true).resultsWritten, 2);
     assert.deepEqual(abortedCounts(running), { ...running, running: 0, aborted: 1 });
+    // Without a tolerance the first failure's error fails the Map, but a child stopped alone has none of its own.
+    assert.throws(
+      () =>
+        mapResult({ count: undefined, percentage: undefined }, [
+          { ok: true, output: 1 },
+          { ok: false, error: 'Enough', cause: undefined, aborted: true },
+        ]),
+      (e: StatesFailure) => e.error === 'States.ExceedToleratedFailureThreshold',
+    );
+    assert.throws(
+      () => mapResult({ count: undefined, percentage: undefined }, [{ ok: false, error: 'Zero', cause: 'no zeros' }]),
+      (e: StatesFailure) => e.error === 'Zero',
+    );
+    // Children stopped alone are failures to the tolerance (in `failed` of the progress) but shown aborted.
+    const stopped = mapRunCounts({ total: 4, started: 4, running: 1, failed: 2, aborted: 1 }, false);
+    assert.deepEqual([stopped.succeeded, stopped.failed, stopped.aborted, stopped.running], [1, 1, 1, 1]);
   });
 
   it("checks UpdateMapRun's numbers", () => {

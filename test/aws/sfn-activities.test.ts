@@ -22,6 +22,7 @@ import {
   GetExecutionHistoryCommand,
   type HistoryEvent,
   ListActivitiesCommand,
+  ListTagsForResourceCommand,
   SendTaskFailureCommand,
   SendTaskHeartbeatCommand,
   SendTaskSuccessCommand,
@@ -124,6 +125,8 @@ describe('Step Functions activities through the AWS SDK', () => {
     const again = await alice.send(new CreateActivityCommand({ name: 'life', tags: [{ key: 'other', value: 'b' }] }));
     assert.equal(again.activityArn, first.activityArn);
     assert.equal(again.creationDate?.getTime(), first.creationDate.getTime());
+    const tagged = await alice.send(new ListTagsForResourceCommand({ resourceArn: first.activityArn }));
+    assert.deepEqual(tagged.tags, [{ key: 'team', value: 'a' }], "the first create's tags, on the activity's ARN");
     const d = await alice.send(new DescribeActivityCommand({ activityArn: first.activityArn }));
     assert.deepEqual([d.activityArn, d.name, d.creationDate?.getTime()], [first.activityArn, 'life', first.creationDate.getTime()]);
 

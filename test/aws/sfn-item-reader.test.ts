@@ -3,7 +3,7 @@
  * started Hangar (both shapes), each as a definition written for AWS runs unchanged: CSV with
  * a CSVDelimiter, a Parquet file, an S3 Inventory manifest (its gzipped CSV data files in another
  * project, the inventory's destination bucket) and an Athena UNLOAD manifest (ManifestType
- * ATHENA_DATA); CreateStateMachine refuses ReaderConfig values AWS does not have, and JSONata
+ * ATHENA_DATA), gzipped CSV and JSONL objects; CreateStateMachine refuses ReaderConfig values AWS does not have, and JSONata
  * ResultWriter Arguments that do not parse, as InvalidDefinition.
  */
 import assert from 'node:assert/strict';
@@ -88,6 +88,8 @@ async function setUp(shape: 'embedded' | 'scale-out'): Promise<void> {
     'athena/q1-manifest.csv': 's3://datasets/athena/q1/part-0.gz\ns3://datasets/athena/q1/part-1.gz\n',
     'athena/q1/part-0.gz': gzipSync('{"order":1}\n{"order":2}\n'),
     'athena/q1/part-1.gz': gzipSync('{"order":3}\n'),
+    'gz/rows.csv.gz': gzipSync('id,city\n1,Oslo\n'),
+    'gz/more.jsonl': gzipSync('{"id":2,"city":"Bergen"}\n'),
   });
   // An S3 Inventory report, delivered to its destination bucket: the manifest and its data files.
   await project('inventory', {
@@ -170,6 +172,27 @@ for (const shape of ['embedded', 'scale-out'] as const)
       );
       definition.QueryLanguage = 'JSONata';
       assert.deepEqual(await run('athena-manifest', JSON.stringify(definition), { max: 2 }), [{ order: 1 }, { order: 2 }]);
+    });
+
+    it('gunzips gzipped objects: a .gz CSV by getObject, and every gzipped file a LOAD_AND_FLATTEN listing names', async () => {
+      const csv = await run(
+        'gz-csv',
+        mapOver({
+          Resource: 'arn:aws:states:::s3:getObject',
+          ReaderConfig: { InputType: 'CSV', CSVHeaderLocation: 'FIRST_ROW' },
+          Parameters: { Bucket: 'datasets', Key: 'gz/rows.csv.gz' },
+        }),
+      );
+      assert.deepEqual(csv, [{ id: '1', city: 'Oslo' }]);
+      const flattened = await run(
+        'gz-flatten',
+        mapOver({
+          Resource: 'arn:aws:states:::s3:listObjectsV2',
+          ReaderConfig: { InputType: 'JSONL', Transformation: 'LOAD_AND_FLATTEN' },
+          Parameters: { Bucket: 'datasets', Prefix: 'gz/more' },
+        }),
+      );
+      assert.deepEqual(flattened, [{ id: 2, city: 'Bergen' }]);
     });
 
     it('refuses ReaderConfig values AWS does not have and JSONata ResultWriter Arguments that do not parse (InvalidDefinition)', async () => {

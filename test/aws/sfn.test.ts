@@ -786,8 +786,10 @@ describe('Step Functions executions through the AWS SDK', () => {
     );
     const none = String(all[0].executionArn).replace(/:[0-9a-f-]{36}$/, ':00000000-0000-4000-8000-000000000000');
     assert.equal((await refusedBy(alice.send(new DescribeExecutionCommand({ executionArn: none })))).name, 'ExecutionDoesNotExist');
-    const stop = await refusedBy(alice.send(new StopExecutionCommand({ executionArn: all[0].executionArn })));
-    assert.equal(stop.name, 'ValidationException');
+    // An ended child is stopped already: StopExecution changes nothing and answers when it ended.
+    const stop = await alice.send(new StopExecutionCommand({ executionArn: all[0].executionArn }));
+    assert.equal(stop.stopDate?.getTime(), all[0].stopDate?.getTime());
+    assert.equal((await alice.send(new DescribeExecutionCommand({ executionArn: all[0].executionArn }))).status, 'SUCCEEDED');
     // The state machine a child runs: its Map's ItemProcessor, with the Map Run and its label.
     const machine = await alice.send(new DescribeStateMachineForExecutionCommand({ executionArn: all[0].executionArn }));
     const processor = (JSON.parse(distributedMachine()) as { States: { Each: { ItemProcessor: { ProcessorConfig: unknown } } } }).States
@@ -856,6 +858,71 @@ describe('Step Functions executions through the AWS SDK', () => {
       (await historyOf(s.executionArn!)).slice(-2).map((e) => e.type),
       ['MapRunAborted', 'ExecutionAborted'],
     );
+  });
+
+  it('StopExecution of a child execution aborts that iteration alone; its Map counts it a failure', async () => {
+    await alice.send(
+      new CreateStateMachineCommand({
+        name: 'stop-child',
+        definition: distributedMachine({ MaxConcurrency: 2, ToleratedFailureCount: 1 }, 3600),
+        roleArn: ROLE,
+      }),
+    );
+    const s = await alice.send(new StartExecutionCommand({ stateMachineArn: machineArn('stop-child'), input: '[1,2,3]' }));
+    let mapRunArn: string | undefined;
+    while (!mapRunArn) {
+      mapRunArn = (await alice.send(new ListMapRunsCommand({ executionArn: s.executionArn }))).mapRuns?.[0]?.mapRunArn;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    /** The running children once `n` run, oldest first. */
+    const running = async (n: number) => {
+      for (;;) {
+        const list = (await alice.send(new ListExecutionsCommand({ mapRunArn, statusFilter: 'RUNNING' }))).executions ?? [];
+        if (list.length === n) return list.reverse();
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    };
+    const [first] = await running(2);
+    const stopped = await alice.send(
+      new StopExecutionCommand({ executionArn: first.executionArn, error: 'Enough', cause: 'stopped alone' }),
+    );
+    assert.ok(stopped.stopDate instanceof Date);
+    // The parent's runner (here, or on another node through its inbox) aborts it; the third item starts.
+    let child = await alice.send(new DescribeExecutionCommand({ executionArn: first.executionArn }));
+    while (child.status === 'RUNNING') {
+      await new Promise((r) => setTimeout(r, 20));
+      child = await alice.send(new DescribeExecutionCommand({ executionArn: first.executionArn }));
+    }
+    assert.deepEqual([child.status, child.error, child.cause], ['ABORTED', 'Enough', 'stopped alone']);
+    const [second, third] = await running(2);
+    assert.notEqual(second.executionArn, first.executionArn);
+    assert.equal(
+      (await alice.send(new DescribeExecutionCommand({ executionArn: s.executionArn }))).status,
+      'RUNNING',
+      'the parent goes on',
+    );
+    const counts = (await alice.send(new DescribeMapRunCommand({ mapRunArn }))).executionCounts;
+    assert.deepEqual([counts?.aborted, counts?.failed, counts?.running, counts?.pending], [1, 0, 2, 0]);
+    const aborted = (await alice.send(new ListExecutionsCommand({ mapRunArn, statusFilter: 'ABORTED' }))).executions ?? [];
+    assert.deepEqual(
+      aborted.map((e) => e.executionArn),
+      [first.executionArn],
+    );
+    // Its own history: its start and its end at its own times, not the parent's.
+    const own = await historyOf(first.executionArn!);
+    assert.deepEqual([own[0].type, own.at(-1)?.type], ['ExecutionStarted', 'ExecutionAborted']);
+    assert.equal(own.at(-1)?.executionAbortedEventDetails?.error, 'Enough');
+    assert.equal(own[0].timestamp?.getTime(), child.startDate?.getTime());
+    assert.equal(own.at(-1)?.timestamp?.getTime(), child.stopDate?.getTime());
+    assert.ok((await historyOf(s.executionArn!)).some((e) => e.type === 'MapIterationAborted'));
+
+    // A second one stopped passes the tolerated one failure: the Map fails once the last running one ends.
+    await alice.send(new StopExecutionCommand({ executionArn: second.executionArn }));
+    await alice.send(new StopExecutionCommand({ executionArn: third.executionArn }));
+    const parent = await ended(s.executionArn!);
+    assert.deepEqual([parent.status, parent.error], ['FAILED', 'States.ExceedToleratedFailureThreshold']);
+    const final = await alice.send(new DescribeMapRunCommand({ mapRunArn }));
+    assert.deepEqual([final.status, final.executionCounts?.aborted, final.executionCounts?.failed], ['FAILED', 3, 0]);
   });
 
   it('runs a Distributed Map with a ResultWriter unchanged, STANDARD and EXPRESS: the output names the Map Run and its manifest', async () => {

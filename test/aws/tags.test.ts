@@ -2,7 +2,7 @@
  * Resource tags through the real AWS SDKs (@aws-sdk/client-lambda, @aws-sdk/client-sfn) against
  * a started Hangar: Lambda's TagResource, UntagResource, ListTags, CreateFunction's Tags and
  * GetFunction's; Step Functions' TagResource, UntagResource, ListTagsForResource and
- * CreateStateMachine's tags. Limits are refused with each service's error names, another user's
+ * CreateStateMachine's and CreateActivity's tags (an activity's ARN is tagged as a machine's). Limits are refused with each service's error names, another user's
  * resource is not found, and a resource deleted and created again starts untagged. Runs on the
  * embedded shape, and on PostgreSQL + S3 with HANGAR_TEST_SHAPE=scale-out (tags.scale-out.test.ts).
  */
@@ -18,7 +18,9 @@ import {
   UntagResourceCommand,
 } from '@aws-sdk/client-lambda';
 import {
+  CreateActivityCommand,
   CreateStateMachineCommand,
+  DeleteActivityCommand,
   DeleteStateMachineCommand,
   ListTagsForResourceCommand,
   type SFNClient,
@@ -37,6 +39,7 @@ let bob: { lambda: LambdaClient; sfn: SFNClient };
 const account = accountIdOf('alice');
 const fnArn = (name: string, acct = account) => `arn:aws:lambda:${REGION}:${acct}:function:${name}`;
 const machineArn = (name: string, acct = account) => `arn:aws:states:${REGION}:${acct}:stateMachine:${name}`;
+const activityArn = (name: string, acct = account) => `arn:aws:states:${REGION}:${acct}:activity:${name}`;
 const many = (n: number, prefix = 'k') => Object.fromEntries(Array.from({ length: n }, (_, i) => [`${prefix}${i}`, `v${i}`]));
 const asList = (tags: Record<string, string>) => Object.entries(tags).map(([key, value]) => ({ key, value }));
 const sorted = (list: { key?: string; value?: string }[] = []) => [...list].sort((a, b) => String(a.key).localeCompare(String(b.key)));
@@ -195,7 +198,7 @@ describe('Step Functions tags through the AWS SDK', () => {
       'arn:aws:lambda:us-east-1:123456789012:function:f',
     ])
       assert.equal((await refusedBy(listTags(arn))).name, 'InvalidArn', arn);
-    for (const arn of [machineArn('never-made'), `arn:aws:states:${REGION}:${account}:activity:work`, `${machineArn('arns')}:1`]) {
+    for (const arn of [machineArn('never-made'), activityArn('never-made'), `${machineArn('arns')}:1`]) {
       const r = await refusedBy(alice.sfn.send(new SfnTagResourceCommand({ resourceArn: arn, tags: asList({ a: 'b' }) })));
       assert.deepEqual([r.name, r.status], ['ResourceNotFound', 400], arn);
     }
@@ -219,5 +222,42 @@ describe('Step Functions tags through the AWS SDK', () => {
     assert.equal((await refusedBy(listTags(machineArn('again')))).name, 'ResourceNotFound');
     await createMachine(alice.sfn, 'again');
     assert.deepEqual(await listTags(machineArn('again')), []);
+  });
+
+  it("tags an activity by its ARN: CreateActivity's tags, Tag/Untag/List, another user's not found, gone with it", async () => {
+    const arn = activityArn('tagged-work');
+    const made = await alice.sfn.send(new CreateActivityCommand({ name: 'tagged-work', tags: asList({ team: 'data' }) }));
+    assert.equal(made.activityArn, arn);
+    // A create of the same name answers the activity there; AWS ignores the repeat's tags.
+    await alice.sfn.send(new CreateActivityCommand({ name: 'tagged-work', tags: asList({ other: 'x' }) }));
+    assert.deepEqual(await listTags(arn), [{ key: 'team', value: 'data' }]);
+    await alice.sfn.send(new SfnTagResourceCommand({ resourceArn: arn, tags: asList({ env: 'prod', team: 'ops' }) }));
+    assert.deepEqual(await listTags(arn), sorted(asList({ team: 'ops', env: 'prod' })));
+    await alice.sfn.send(new SfnUntagResourceCommand({ resourceArn: arn, tagKeys: ['team'] }));
+    assert.deepEqual(await listTags(arn), [{ key: 'env', value: 'prod' }]);
+
+    for (const other of [arn, activityArn('tagged-work', accountIdOf('bob'))]) {
+      assert.equal((await refusedBy(listTags(other, bob.sfn))).name, 'ResourceNotFound', other);
+      await assert.rejects(
+        bob.sfn.send(new SfnTagResourceCommand({ resourceArn: other, tags: asList({ owner: 'bob' }) })),
+        (err: Error & { resourceName?: string }) => err.name === 'ResourceNotFound' && err.resourceName === other,
+      );
+    }
+    const bad = await refusedBy(alice.sfn.send(new SfnTagResourceCommand({ resourceArn: arn, tags: asList({ 'aws:x': 'v' }) })));
+    assert.equal(bad.name, 'ValidationException');
+
+    await alice.sfn.send(new DeleteActivityCommand({ activityArn: arn }));
+    assert.equal((await refusedBy(listTags(arn))).name, 'ResourceNotFound');
+    await alice.sfn.send(new CreateActivityCommand({ name: 'tagged-work' }));
+    assert.deepEqual(await listTags(arn), [], 'one created again of the same name starts untagged');
+
+    await assert.rejects(
+      alice.sfn.send(new CreateActivityCommand({ name: 'too-many', tags: asList(many(51)) })),
+      (err: Error & { resourceName?: string }) => err.name === 'TooManyTags' && err.resourceName === activityArn('too-many'),
+    );
+    const invalid = await refusedBy(alice.sfn.send(new CreateActivityCommand({ name: 'invalid', tags: asList({ 'a#b': 'v' }) })));
+    assert.equal(invalid.name, 'ValidationException');
+    for (const name of ['too-many', 'invalid'])
+      assert.equal((await refusedBy(listTags(activityArn(name)))).name, 'ResourceNotFound', 'a refused create makes nothing');
   });
 });

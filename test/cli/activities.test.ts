@@ -29,12 +29,19 @@ function hangar(...args: string[]): Promise<{ code: number; stdout: string; stde
 
 describe('hangar activity', () => {
   test('create, list, get, poll (empty, then a task), rm', async () => {
-    const made = await hangar('activity', 'create', 'cli-work', '--json');
+    const made = await hangar('activity', 'create', 'cli-work', '--tag', 'team=data', '--json');
     assert.equal(made.code, 0, made.stderr);
     const arn = JSON.parse(made.stdout).arn as string;
     assert.match(arn, /:activity:cli-work$/);
     assert.match((await hangar('activity', 'list')).stdout, /cli-work/);
-    assert.match((await hangar('activity', 'get', 'cli-work')).stdout, /arn\s+arn:aws:states:/);
+    const shown = await hangar('activity', 'get', 'cli-work');
+    assert.match(shown.stdout, /arn\s+arn:aws:states:/);
+    assert.match(shown.stdout, /tags\s+team=data/);
+    const tagged = await hangar('activity', 'tag', 'cli-work', 'env=prod', 'team=ops');
+    assert.equal(tagged.code, 0, tagged.stderr);
+    assert.equal(tagged.stdout.trim(), 'cli-work: team=ops, env=prod');
+    assert.equal((await hangar('activity', 'untag', 'cli-work', 'team', 'never-set')).stdout.trim(), 'cli-work: env=prod');
+    assert.equal((await hangar('activity', 'tag', 'cli-work', 'aws:x=1')).code, 1, 'a reserved key is refused by the server');
 
     const idle = await hangar('activity', 'poll', 'cli-work');
     assert.equal(idle.code, 0, idle.stderr);

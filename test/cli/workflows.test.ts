@@ -182,3 +182,104 @@ describe('hangar workflow', () => {
     assert.equal((await hangar('workflow', 'test-state', '--definition', join(dir, 'state.asl.json'), '--level', 'loud')).code, 2);
   });
 });
+
+describe('hangar workflow publish, versions, alias', () => {
+  const revision = (n: number) => JSON.stringify({ StartAt: 'P', States: { P: { Type: 'Pass', Result: n, End: true } } });
+  const finished = async (id: string) => {
+    for (;;) {
+      const e = (await p.inject({ method: 'GET', url: `/executions/${id}`, auth: alice })).json();
+      if (e.status !== 'RUNNING') return e;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  };
+
+  test('publish twice, route an alias across both, start through it and by number, then remove it', async () => {
+    writeFileSync(join(dir, 'one.asl.json'), revision(1));
+    writeFileSync(join(dir, 'two.asl.json'), revision(2));
+    assert.equal((await hangar('workflow', 'create', 'rolled', join(dir, 'one.asl.json'))).code, 0);
+    const first = await hangar('workflow', 'publish', 'rolled', '--description', 'the first');
+    assert.equal(first.code, 0, first.stderr);
+    assert.equal(first.stdout.trim(), 'rolled: version 1');
+    const again = await hangar('workflow', 'publish', 'rolled');
+    assert.equal(
+      again.stdout.trim(),
+      'rolled: version 1 (already published: this revision)',
+      'an unchanged revision is not published twice',
+    );
+    await hangar('workflow', 'update', 'rolled', '--definition', join(dir, 'two.asl.json'));
+    assert.equal(JSON.parse((await hangar('workflow', 'publish', 'rolled', '--json')).stdout).version, 2);
+
+    const made = await hangar(
+      'workflow',
+      'alias',
+      'create',
+      'rolled',
+      'live',
+      '--route',
+      '1=90',
+      '--route',
+      '2=10',
+      '--description',
+      'canary',
+    );
+    assert.equal(made.code, 0, made.stderr);
+    assert.equal(made.stdout.trim(), 'rolled:live → 1=90% 2=10% (created)');
+    const stored = (await p.inject({ method: 'GET', url: '/state-machines/rolled/aliases/live', auth: alice })).json();
+    assert.deepEqual(
+      [stored.routing, stored.description],
+      [
+        [
+          { version: 1, weight: 90 },
+          { version: 2, weight: 10 },
+        ],
+        'canary',
+      ],
+    );
+
+    const versions = await hangar('workflow', 'versions', 'rolled');
+    assert.equal(versions.code, 0, versions.stderr);
+    const rows = versions.stdout.trim().split('\n');
+    assert.match(rows[0]!, /^VERSION\s+REVISION\s+ALIASES\s+DESCRIPTION/);
+    assert.match(rows[1]!, /^2\s+\S+\s+live 10%/, 'newest first, with the alias routing to it');
+    assert.match(rows[2]!, /^1\s+\S+\s+live 90%\s+the first/);
+
+    const updated = await hangar('workflow', 'alias', 'update', 'rolled', 'live', '--route', '2');
+    assert.equal(updated.stdout.trim(), 'rolled:live → 2=100% (updated)', 'a lone version takes all the starts');
+    await hangar('workflow', 'alias', 'create', 'rolled', 'old', '--route', '1=100');
+    const listed = await hangar('workflow', 'alias', 'list', 'rolled');
+    assert.match(listed.stdout, /\nlive\s+2=100%\s+canary/);
+    assert.match(listed.stdout, /\nold\s+1=100%/);
+    const onOne = JSON.parse((await hangar('workflow', 'alias', 'list', 'rolled', '--version', '1', '--json')).stdout);
+    assert.deepEqual(
+      onOne.aliases.map((a: { name: string }) => a.name),
+      ['old'],
+    );
+
+    const viaAlias = await hangar('workflow', 'start', 'rolled:live');
+    assert.equal(viaAlias.code, 0, viaAlias.stderr);
+    const a = /^(\S+): started \(rolled\/\S+, version 2 through live\)$/.exec(viaAlias.stdout.trim());
+    assert.ok(a, viaAlias.stdout);
+    const viaLive = await finished(a[1]!);
+    assert.deepEqual([viaLive.output, viaLive.version, viaLive.alias], [2, 2, 'live']);
+    const byNumber = JSON.parse((await hangar('workflow', 'start', 'rolled:1', '--json')).stdout);
+    const e = await finished(byNumber.id);
+    assert.deepEqual([e.output, e.version, e.alias], [1, 1, null], 'version 1 runs its own definition');
+    const latest = JSON.parse((await hangar('workflow', 'start', 'rolled', '--json')).stdout);
+    assert.equal((await finished(latest.id)).version, null);
+
+    const missing = await hangar('workflow', 'start', 'rolled:nope');
+    assert.equal(missing.code, 1);
+    const unrouted = await hangar('workflow', 'alias', 'create', 'rolled', 'bad', '--route', '1=50');
+    assert.equal(unrouted.code, 1, 'weights that do not sum to 100 are refused by the server');
+    assert.equal((await hangar('workflow', 'alias', 'create', 'rolled', 'bad', '--route', 'x=1')).code, 2);
+    assert.equal(
+      (await hangar('workflow', 'alias', 'update', 'rolled', 'live')).code,
+      2,
+      'an update that changes nothing is a usage error',
+    );
+
+    const removed = await hangar('workflow', 'alias', 'rm', 'rolled', 'old');
+    assert.equal(removed.stdout.trim(), 'rolled:old: deleted');
+    assert.equal((await p.inject({ method: 'GET', url: '/state-machines/rolled/aliases/old', auth: alice })).statusCode, 404);
+  });
+});

@@ -1,19 +1,20 @@
 /**
  * The ResourceTags port's behaviour, written once for both backends: tags are set, overwritten
  * and removed per user and resource; a change over the limit is refused and changes nothing;
- * concurrent changes cannot pass the limit together; and a function's or state machine's tags go
- * with it, so one created again of the same name starts untagged.
+ * concurrent changes cannot pass the limit together; and a function's, state machine's or activity's
+ * tags go with it, so one created again of the same name starts untagged.
  */
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { ErrorCode, functionTagKey, LAMBDA_TAG_RULES, stateMachineTagKey, taggedResource } from '../../src/core/index.ts';
-import type { Functions, ResourceTags, Workflows } from '../../src/store/index.ts';
+import { activityTagKey, ErrorCode, functionTagKey, LAMBDA_TAG_RULES, stateMachineTagKey, taggedResource } from '../../src/core/index.ts';
+import type { Activities, Functions, ResourceTags, Workflows } from '../../src/store/index.ts';
 import { newFunction } from './functions.ts';
 
 export interface TagsUnderTest {
   tags: ResourceTags;
   functions: Functions;
   workflows: Workflows;
+  activities: Activities;
   close(): Promise<void>;
 }
 
@@ -105,6 +106,21 @@ export function describeResourceTags(name: string, make: () => Promise<TagsUnder
       assert.deepEqual(await t.getTags('alice', key), {});
       await t.tagResource('alice', key, { stale: 'yes' }, rules);
       await u.workflows.createStateMachine('alice', machine('orders'), 'rev-3', 3000);
+      assert.deepEqual(await t.getTags('alice', key), {});
+    });
+
+    it("drops an activity's tags with it: one created again starts untagged", async () => {
+      const key = activityTagKey('work');
+      const work = { userId: 'alice', name: 'work', createdAt: 1000 };
+      await u.activities.createActivity(work);
+      await t.tagResource('alice', key, { team: 'a' }, rules);
+      // A create of the same name answers the one there: its tags stay (AWS ignores a repeat's).
+      assert.equal((await u.activities.createActivity({ ...work, createdAt: 2000 })).created, false);
+      assert.deepEqual(await t.getTags('alice', key), { team: 'a' });
+      assert.equal(await u.activities.deleteActivity('alice', 'work'), true);
+      assert.deepEqual(await t.getTags('alice', key), {});
+      await t.tagResource('alice', key, { stale: 'yes' }, rules);
+      await u.activities.createActivity({ ...work, createdAt: 3000 });
       assert.deepEqual(await t.getTags('alice', key), {});
     });
   });

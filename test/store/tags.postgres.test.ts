@@ -6,5 +6,11 @@ after(() => dropTestSchemas());
 
 describeResourceTags('postgres', async () => {
   const store = await openTestStore();
-  return { tags: store.tags, functions: store.functions, workflows: store.workflows, close: () => store.close() };
+  return {
+    tags: store.tags,
+    functions: store.functions,
+    workflows: store.workflows,
+    activities: store.activities,
+    close: () => store.close(),
+  };
 });

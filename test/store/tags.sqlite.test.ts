@@ -11,5 +11,11 @@ let n = 0;
 
 describeResourceTags('sqlite', async () => {
   const store = new SqliteStore({ path: join(dir, `t${n++}.db`) });
-  return { tags: store.tags, functions: store.functions, workflows: store.workflows, close: () => store.close() };
+  return {
+    tags: store.tags,
+    functions: store.functions,
+    workflows: store.workflows,
+    activities: store.activities,
+    close: () => store.close(),
+  };
 });

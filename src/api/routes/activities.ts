@@ -2,14 +2,15 @@
  * /activities: Step Functions activities natively (app/activities.ts), as CreateActivity,
  * DescribeActivity, ListActivities, DeleteActivity and GetActivityTask give them on the Step
  * Functions API. A worker polls POST /activities/{name}/poll and answers the task it took at
- * /task-tokens/success, /failure or /heartbeat (workflows.ts), as SendTask* does.
+ * /task-tokens/success, /failure or /heartbeat (workflows.ts), as SendTask* does. Its tags are
+ * at /activities/{name}/tags (tags.ts), as TagResource of its ARN sets them.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import {
   type ActivitiesApp,
-  createActivity,
+  createTaggedActivity,
   deleteActivity,
   functionOwner,
   getActivity,
@@ -28,7 +29,6 @@ const ActivityView = z.object({
   name: z.string(),
   arn: z.string().describe('Its ARN on the Step Functions API, for a Task state’s Resource.'),
   createdAt: z.string(),
-  tags: z.array(z.object({ key: z.string(), value: z.string() })),
 });
 const ActivityParams = z.strictObject({ name: z.string().max(80) });
 const TaskView = z.object({
@@ -50,14 +50,14 @@ export function activityRoutes(app: FastifyInstance, ctx: ApiContext & Activitie
     name: a.name,
     arn: `arn:aws:states:${ctx.config.awsRegion}:${accountOf(a.userId)}:activity:${a.name}`,
     createdAt: new Date(a.createdAt).toISOString(),
-    tags: a.tags,
   });
 
   r.post(
     '/activities',
     {
       schema: {
-        summary: 'Create an activity; the same name again answers the existing one, its tags unchanged (CreateActivity)',
+        summary:
+          'Create an activity; the same name again answers the existing one, its tags unchanged (CreateActivity). Its tags: /activities/{name}/tags',
         tags,
         querystring: OwnerQuery,
         body: z.strictObject({ name: z.string(), tags: z.array(Tag).max(50).optional() }),
@@ -66,7 +66,8 @@ export function activityRoutes(app: FastifyInstance, ctx: ApiContext & Activitie
     },
     async (req, reply) => {
       const userId = owner(req, req.query.userId);
-      const { activity, created } = await createActivity(ctx, userId, req.body);
+      const tagged = req.body.tags && Object.fromEntries(req.body.tags.map((t) => [t.key, t.value]));
+      const { activity, created } = await createTaggedActivity(ctx, userId, { name: req.body.name, tags: tagged });
       req.auditTarget = `${userId}/${activity.name}`;
       return reply.code(created ? 201 : 200).send(view(activity));
     },

@@ -1,5 +1,6 @@
 /**
- * /functions/{name}/tags and /state-machines/{name}/tags: a function's or state machine's tags,
+ * /functions/{name}/tags, /state-machines/{name}/tags and /activities/{name}/tags: a function's,
+ * state machine's or activity's tags,
  * the same ones Lambda's and Step Functions' TagResource set (app/tags.ts: the same rules, the
  * same refusals by code). Read them, add or overwrite some (POST, as TagResource), remove some by
  * key (DELETE ?key=…, as UntagResource). Whose: the key's user, or an admin's ?userId=.
@@ -11,6 +12,7 @@ import {
   functionOwner,
   listTags,
   type Taggable,
+  taggableActivity,
   taggableFunction,
   taggableStateMachine,
   tagResource,
@@ -27,7 +29,7 @@ const TagsView = z.object({ tags: TagMap });
 const Params = z.strictObject({ name: z.string().max(256) });
 const RULES =
   'At most 50 tags; keys 1-128 characters, values up to 256; the `aws:` prefix is reserved. ' +
-  'State machines take only letters, digits, white space and `_ . : / = + - @`. ' +
+  'State machines and activities take only letters, digits, white space and `_ . : / = + - @`. ' +
   'Refused (400 TAG_INVALID, TAG_LIMIT_EXCEEDED): nothing is set.';
 
 export function tagRoutes(app: FastifyInstance, ctx: ApiContext): void {
@@ -44,6 +46,12 @@ export function tagRoutes(app: FastifyInstance, ctx: ApiContext): void {
       what: 'state machine',
       group: 'workflows',
       of: (userId, name) => taggableStateMachine(ctx, userId, name),
+    },
+    {
+      path: '/activities/:name/tags',
+      what: 'activity',
+      group: 'workflows',
+      of: (userId, name) => taggableActivity(ctx, userId, name),
     },
   ];
   for (const { path, what, group, of } of resources) {

@@ -4,14 +4,15 @@
  * answers the task it took with SendTaskSuccess / SendTaskFailure / SendTaskHeartbeat
  * (tasks.ts), by the token GetActivityTask gave it.
  */
-import { createActivity, deleteActivity, getActivity, getActivityTask, listActivities, MAX_PAGE } from '../../app/index.ts';
+import { createTaggedActivity, deleteActivity, getActivity, getActivityTask, listActivities, MAX_PAGE } from '../../app/index.ts';
 import type { Activity } from '../../core/index.ts';
 import { userOf } from '../lambda/context.ts';
 import type { AwsCaller } from '../service.ts';
 import { activityArn, activityNameOf } from './arns.ts';
 import type { SfnContext } from './context.ts';
 import type { JsonOperation } from './operation.ts';
-import { date, field, nameOf, pageSizeOf, pageToken, paged, validation } from './shapes.ts';
+import { aboutResource, tagListOf } from './tags.ts';
+import { date, field, nameOf, pageSizeOf, pageToken, paged } from './shapes.ts';
 
 const listed = (c: AwsCaller, a: Activity) => ({ activityArn: activityArn(c, a.name), name: a.name, creationDate: date(a.createdAt) });
 
@@ -21,8 +22,10 @@ export function activityOperations(ctx: SfnContext): JsonOperation[] {
       name: 'CreateActivity',
       async run(call, body) {
         const name = nameOf(field.required(body, 'name'), 'activity') as string;
-        if (body.tags !== undefined && !Array.isArray(body.tags)) throw validation('tags must be a list of {key, value}');
-        const { activity } = await createActivity(ctx, userOf(call.caller), { name, tags: body.tags });
+        const tags = tagListOf(body);
+        const { activity } = await aboutResource(activityArn(call.caller, name), () =>
+          createTaggedActivity(ctx, userOf(call.caller), { name, tags }),
+        );
         return { activityArn: activityArn(call.caller, activity.name), creationDate: date(activity.createdAt) };
       },
     },

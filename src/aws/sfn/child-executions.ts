@@ -1,6 +1,6 @@
 /**
  * A Distributed Map's child executions on the Step Functions API (app/map-run-children.ts):
- * ListExecutions with mapRunArn, and DescribeExecution and GetExecutionHistory of a child's ARN,
+ * ListExecutions with mapRunArn, and DescribeExecution, GetExecutionHistory and StopExecution of a child's ARN,
  * `arn:aws:states:REGION:ACCOUNT:execution:MACHINE/LABEL:CHILD` (execution names have no `/`:
  * the `/` tells a child's ARN from an execution's).
  */
@@ -12,6 +12,7 @@ import {
   findChildExecution,
   listMapRunExecutions,
   MAX_PAGE,
+  stopChildExecution,
 } from '../../app/index.ts';
 import type { ExecutionStatus, HistoryEventRecord } from '../../core/index.ts';
 import { userOf } from '../lambda/context.ts';
@@ -62,6 +63,17 @@ export async function findChild(ctx: SfnContext, call: AwsCall, names: { machine
 /** The same child without its view (no read of its events): for what needs only that it is there. */
 export async function locateChild(ctx: SfnContext, call: AwsCall, names: { machine: string; name: string }): Promise<ChildExecution> {
   return findChildExecution(ctx, userOf(call.caller), names.machine, names.name);
+}
+
+/** StopExecution of a child: ABORTED, its Map counting it a failure (app/map-run-children.ts). */
+export async function stopChild(
+  ctx: SfnContext,
+  call: AwsCall,
+  names: { machine: string; name: string },
+  why: { error?: string; cause?: string },
+): Promise<{ stopDate: number }> {
+  const { stoppedAt } = await stopChildExecution(ctx, userOf(call.caller), names.machine, names.name, why);
+  return { stopDate: date(stoppedAt) };
 }
 
 /** DescribeExecution of a child. */

@@ -40,7 +40,16 @@ import {
   stateMachineArn,
   versionArn,
 } from './arns.ts';
-import { childHistory, describeChild, describeChildMachine, findChild, isChild, listChildren, locateChild } from './child-executions.ts';
+import {
+  childHistory,
+  describeChild,
+  describeChildMachine,
+  findChild,
+  isChild,
+  listChildren,
+  locateChild,
+  stopChild,
+} from './child-executions.ts';
 import type { SfnContext } from './context.ts';
 import { HistoryMapper } from './history.ts';
 import type { JsonOperation } from './operation.ts';
@@ -196,10 +205,8 @@ export function executionOperations(ctx: SfnContext): JsonOperation[] {
       async run(call, body) {
         const names = executionNamesOf(call.caller, body.executionArn);
         if (isChild(names)) {
-          await locateChild(ctx, call, names);
-          throw validation(
-            "A Map Run's child execution is an iteration of its parent execution in Hangar and cannot be stopped alone: stop the parent execution",
-          );
+          const why = { error: field.string(body, 'error', MAX_ERROR), cause: field.string(body, 'cause', MAX_CAUSE) };
+          return stopChild(ctx, call, names, why);
         }
         const e = await executionOf(ctx, call, body);
         const stopped = await stopExecution(ctx, userOf(call.caller), e.id, {

@@ -1,12 +1,12 @@
 /**
  * Step Functions' tag operations: TagResource, UntagResource and ListTagsForResource of a state
- * machine's ARN, over app/tags.ts, and CreateStateMachine's `tags`. Tags are a list of
- * `{key, value}` here. Step Functions tags state machines and activities; Hangar has no
- * activities yet, so an activity's ARN names nothing (ResourceNotFound), as does another
- * account's, a version's or an alias's; an ARN of anything else is refused (InvalidArn). The
+ * machine's or an activity's ARN, over app/tags.ts, and CreateStateMachine's and CreateActivity's
+ * `tags`. Tags are a list of `{key, value}` here. Another account's ARN names nothing
+ * (ResourceNotFound), as does a version's or an alias's; an ARN of anything else is refused
+ * (InvalidArn). The
  * misses and the limit are answered with the ARN as `resourceName`, as Step Functions does.
  */
-import { listTags, type Taggable, taggableStateMachine, tagResource, untagResource } from '../../app/index.ts';
+import { listTags, type Taggable, taggableActivity, taggableStateMachine, tagResource, untagResource } from '../../app/index.ts';
 import { ErrorCode, HangarError, type TagMap } from '../../core/index.ts';
 import { AwsError } from '../errors.ts';
 import { userOf } from '../lambda/context.ts';
@@ -20,8 +20,9 @@ import { validation } from './shapes.ts';
 function taggableOf(ctx: SfnContext, call: AwsCall, arn: unknown): Taggable {
   const p = parseArn(call.caller, arn, 'resourceArn');
   if (p.resourceType !== 'stateMachine' && p.resourceType !== 'activity') throw invalidArn(arn as string);
-  if (p.resourceType === 'activity' || !p.own || p.names.length !== 1) throw notFound(arn as string);
-  return taggableStateMachine(ctx, userOf(call.caller), p.names[0]);
+  if (!p.own || p.names.length !== 1) throw notFound(arn as string);
+  const userId = userOf(call.caller);
+  return p.resourceType === 'activity' ? taggableActivity(ctx, userId, p.names[0]) : taggableStateMachine(ctx, userId, p.names[0]);
 }
 
 const notFound = (arn: string) => new AwsError('ResourceNotFound', 400, `Resource not found: '${arn}'`, 'User', { resourceName: arn });
@@ -31,7 +32,8 @@ export async function aboutResource<T>(arn: string, fn: () => Promise<T>): Promi
   try {
     return await fn();
   } catch (err) {
-    if (err instanceof HangarError && err.code === ErrorCode.StateMachineNotFound) throw notFound(arn);
+    if (err instanceof HangarError && (err.code === ErrorCode.StateMachineNotFound || err.code === ErrorCode.ActivityNotFound))
+      throw notFound(arn);
     if (err instanceof HangarError && err.code === ErrorCode.TagLimitExceeded)
       throw new AwsError('TooManyTags', 400, err.message, 'User', { resourceName: arn });
     throw err;

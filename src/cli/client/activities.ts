@@ -8,7 +8,6 @@ export interface ActivityInfo {
   /** For a Task state's Resource. */
   arn: string;
   createdAt: string;
-  tags: { key: string; value: string }[];
 }
 
 /** A task a worker took: answer it at /task-tokens/success, /failure or /heartbeat. */
@@ -23,6 +22,25 @@ const POLL_TIMEOUT_MS = 70_000;
 export class Activities extends Resource {
   create(body: { name: string; tags?: { key: string; value: string }[] }, userId?: string): Promise<ActivityInfo> {
     return this.transport.json('POST', '/activities', { query: { userId }, body });
+  }
+
+  /** Its tags, keys to values (/activities/{name}/tags). */
+  tags(name: string, userId?: string): Promise<{ tags: Record<string, string> }> {
+    return this.transport.json('GET', `/activities/${enc(name)}/tags`, { query: { userId } });
+  }
+
+  /** Adds tags, or gives the keys it has new values; answers its tags now. */
+  tag(name: string, tags: Record<string, string>, userId?: string): Promise<{ tags: Record<string, string> }> {
+    return this.transport.json('POST', `/activities/${enc(name)}/tags`, { query: { userId }, body: { tags } });
+  }
+
+  /** Removes the tags of those keys; answers its tags now. */
+  untag(name: string, keys: string[], userId?: string): Promise<{ tags: Record<string, string> }> {
+    // ?key=a&key=b: the query the transport builds holds one value a name.
+    const q = new URLSearchParams();
+    for (const k of keys) q.append('key', k);
+    if (userId !== undefined) q.set('userId', userId);
+    return this.transport.json('DELETE', `/activities/${enc(name)}/tags?${q}`, {});
   }
 
   get(name: string, userId?: string): Promise<ActivityInfo> {

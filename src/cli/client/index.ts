@@ -16,6 +16,7 @@ import { Layers } from './layers.ts';
 import { Projects } from './projects.ts';
 import { QueuesResource } from './queues.ts';
 import { Tasks } from './tasks.ts';
+import { StateMachineVersions } from './state-machine-versions.ts';
 import { Workflows } from './workflows.ts';
 import { Activities } from './activities.ts';
 
@@ -44,6 +45,7 @@ export {
   type Task,
 } from './tasks.ts';
 export type { ActivityInfo, ActivityTaskInfo } from './activities.ts';
+export type { AliasRoute, StateMachineAliasInfo, StateMachineVersionInfo } from './state-machine-versions.ts';
 export type { ExecutionInfo, ExpressInfo, HistoryEventInfo, StartedInfo, StateMachineInfo, TestStateInfo } from './workflows.ts';
 
 export class HangarClient {
@@ -61,6 +63,7 @@ export class HangarClient {
   readonly httpApis: HttpApis;
   readonly layers: Layers;
   readonly workflows: Workflows;
+  readonly machineVersions: StateMachineVersions;
   readonly activities: Activities;
   readonly #transport: Transport;
 
@@ -81,6 +84,7 @@ export class HangarClient {
     this.httpApis = new HttpApis(t);
     this.layers = new Layers(t);
     this.workflows = new Workflows(t);
+    this.machineVersions = new StateMachineVersions(t);
     this.activities = new Activities(t);
   }
 

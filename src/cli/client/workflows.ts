@@ -116,8 +116,12 @@ export class Workflows extends Resource {
     return this.transport.json('DELETE', `/state-machines/${enc(name)}`, { query: { userId } });
   }
 
-  /** `input` is a JSON value; `sync` runs an EXPRESS machine's execution to its end. */
-  start(machine: string, body: { name?: string; input?: unknown }, o: { sync?: boolean; userId?: string } = {}): Promise<StartedInfo> {
+  /** `input` is a JSON value; `version` or `alias` picks what runs; `sync` runs an EXPRESS machine's execution to its end. */
+  start(
+    machine: string,
+    body: { name?: string; input?: unknown; version?: number; alias?: string },
+    o: { sync?: boolean; userId?: string } = {},
+  ): Promise<StartedInfo> {
     return this.transport.json('POST', `/state-machines/${enc(machine)}/executions`, {
       query: { userId: o.userId, sync: o.sync ? 'true' : undefined },
       body,

@@ -1,12 +1,13 @@
 /** `hangar workflow create|update|list|get|rm|start|describe|executions|history|stop|test-state`: state
  *  machines in the Amazon States Language and their executions, over /state-machines and
- *  /executions (src/api/routes/workflows.ts). */
+ *  /executions (src/api/routes/workflows.ts); publish|versions|alias in ./workflow-versions.ts. */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
 import type { ExecutionInfo, HistoryEventInfo, StartedInfo, StateMachineInfo } from '../client/index.ts';
 import { fields, table, time } from '../render.ts';
 import { clientFor, clientOptions, int, print, printJson, type ClientFlags } from './common.ts';
+import { machineQualifier, workflowVersionCommands } from './workflow-versions.ts';
 
 type UserFlags = ClientFlags & { user?: string };
 
@@ -65,7 +66,10 @@ const executionFields = (e: ExecutionInfo) =>
   ]);
 
 function startedText(s: StartedInfo): string {
-  if (s.type === 'STANDARD') return `${s.id}: ${s.started ? 'started' : 'already running'} (${s.stateMachineName}/${s.name})`;
+  if (s.type === 'STANDARD') {
+    const runs = s.version === null ? '' : `, version ${s.version}${s.alias === null ? '' : ` through ${s.alias}`}`;
+    return `${s.id}: ${s.started ? 'started' : 'already running'} (${s.stateMachineName}/${s.name}${runs})`;
+  }
   if (s.status === 'RUNNING') return `${s.stateMachineName}/${s.name}: started (EXPRESS, not stored: ${s.expressId})`;
   return fields([
     ['execution', `${s.stateMachineName}/${s.name} (EXPRESS ${s.expressId})`],
@@ -186,7 +190,7 @@ export function workflowCommands(program: Command): void {
     wf
       .command('start')
       .description('Start an execution; prints its id (STANDARD), or with --sync runs an EXPRESS one to its end')
-      .argument('<state-machine>')
+      .argument('<state-machine>', 'NAME, or NAME:N (its version N) or NAME:ALIAS (the version the alias picks)')
       .option('--input <json>', 'the input, a JSON value (default {})', jsonArg)
       .option('--input-file <file>', 'the input from a JSON file (- for standard input)')
       .option('--name <name>', 'the execution name (default: a UUID); a repeated start while it runs is answered with it')
@@ -203,7 +207,12 @@ export function workflowCommands(program: Command): void {
           cmd.error(`error: --input-file: ${err instanceof Error ? err.message : String(err)}`);
         }
       }
-      const s = await clientFor(flags).workflows.start(machine, { name: flags.name, input }, { sync: flags.sync, userId: flags.user });
+      const { machine: name, version, alias } = machineQualifier(machine);
+      const s = await clientFor(flags).workflows.start(
+        name,
+        { name: flags.name, input, version, alias },
+        { sync: flags.sync, userId: flags.user },
+      );
       // A sync run that did not succeed exits 1, as a failed command does.
       if (s.type === 'EXPRESS' && s.status !== 'RUNNING' && s.status !== 'SUCCEEDED') process.exitCode = 1;
       if (flags.json) return printJson(s);
@@ -340,4 +349,6 @@ export function workflowCommands(program: Command): void {
       );
     },
   );
+
+  workflowVersionCommands(wf);
 }

@@ -33,6 +33,7 @@ export const EFFECT_EVENT_TYPES = [
   'MapIterationStarted',
   'MapIterationSucceeded',
   'MapIterationFailed',
+  'MapIterationAborted',
   'MapRunStarted',
   'MapRunSucceeded',
   'MapRunFailed',

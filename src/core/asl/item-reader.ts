@@ -173,7 +173,7 @@ export async function readItemsFrom(source: ObjectSource, r: ItemReadRequest): P
       source,
       r,
       listed.map((o) => ({ bucket, key: o.key })),
-      (bytes, rest) => parseObject(bytes, rest),
+      (bytes, rest, key) => parseObject(unpackedText(bytes, key, rest), rest),
     );
   }
   const key = r.parameters.Key;
@@ -181,7 +181,7 @@ export async function readItemsFrom(source: ObjectSource, r: ItemReadRequest): P
   const object = await source.get(bucket, key);
   switch (r.manifestType) {
     case undefined:
-      return parseObject(object, r);
+      return parseObject(unpackedText(object, key, r), r);
     case 'S3_INVENTORY': {
       const m = inventoryManifest(utf8(object));
       return itemsOfFiles(source, r, m.files, async (bytes, rest) => limit(inventoryItems(utf8(gunzipped(bytes)), m.fields), rest));
@@ -198,13 +198,13 @@ async function itemsOfFiles(
   source: ObjectSource,
   r: ItemReadRequest,
   files: { bucket: string; key: string }[],
-  parse: (bytes: Uint8Array, r: ItemReadRequest) => Promise<Json[]>,
+  parse: (bytes: Uint8Array, r: ItemReadRequest, key: string) => Promise<Json[]>,
 ): Promise<Json[]> {
   const items: Json[] = [];
   for (const f of files) {
     if (r.maxItems !== null && items.length >= r.maxItems) break;
     const rest = { ...r, maxItems: r.maxItems === null ? null : r.maxItems - items.length };
-    for (const item of await parse(await source.get(f.bucket, f.key), rest)) items.push(item);
+    for (const item of await parse(await source.get(f.bucket, f.key), rest, f.key)) items.push(item);
   }
   return items;
 }
@@ -237,11 +237,41 @@ export function parseItems(text: string, r: ItemReadRequest): Json[] {
       }
     }
   } else if (r.inputType === 'CSV') {
-    const rows = csvRows(text, CSV_DELIMITERS[r.csvDelimiter ?? 'COMMA']);
+    const delimiter = CSV_DELIMITERS[r.csvDelimiter ?? 'COMMA'];
+    const rows = csvRows(text, delimiter);
     const headers = r.csvHeaders ?? rows.shift() ?? [];
+    checkCsvHeader(headers, delimiter);
     items = rows.map((row) => Object.fromEntries(headers.map((h, i) => [h, row[i] ?? ''])));
   } else throw runtimeFailure(`InputType ${r.inputType} is not read as text`);
   return limit(items, r);
+}
+
+/** AWS: "Step Functions supports CSV headers of up to 10 KiB" (input-output-itemreader), the header row or CSVHeaders. */
+export const MAX_CSV_HEADER_BYTES = 10 * 1024;
+
+function checkCsvHeader(headers: string[], delimiter: string): void {
+  const bytes = Buffer.byteLength(headers.join(delimiter));
+  if (bytes > MAX_CSV_HEADER_BYTES)
+    throw itemReaderFailure(
+      `The CSV header is ${bytes} bytes; Step Functions reads CSV headers of up to ${MAX_CSV_HEADER_BYTES} bytes (10 KiB)`,
+    );
+}
+
+/**
+ * A text object (JSON, JSONL, CSV) as it is to be parsed: a gzipped one — its key ends in `.gz`,
+ * or it starts with gzip's magic bytes, as an object stored with ContentEncoding gzip does (a
+ * project's files keep no content encoding: the bytes tell) — unpacked first. Parquet compresses
+ * inside the file and is read as it is. One that says it is gzip and is not fails the read.
+ */
+export function unpackedText(bytes: Uint8Array, key: string, r: Pick<ItemReadRequest, 'inputType'>): Uint8Array {
+  if (r.inputType === 'PARQUET' || r.inputType === 'MANIFEST') return bytes;
+  const magic = bytes[0] === 0x1f && bytes[1] === 0x8b;
+  if (!magic && !key.endsWith('.gz')) return bytes;
+  try {
+    return new Uint8Array(gunzipSync(bytes));
+  } catch (e) {
+    throw itemReaderFailure(`The object '${key}' is not gzip data it says it is: ${(e as Error).message}`);
+  }
 }
 
 function limit(items: Json[], r: ItemReadRequest): Json[] {

@@ -86,15 +86,20 @@ export function mapRunPlan(state: AslState, name: string, execution: ExecutionIn
  * still run, `failed` of the ended ones failed. Results count as written once the run has ended
  * (its results are in the Map's output or its ResultWriter's files).
  */
-export function mapRunCounts(p: { total: number; started: number; running: number; failed: number }, ended: boolean): MapRunCounts {
+export function mapRunCounts(
+  p: { total: number; started: number; running: number; failed: number; aborted?: number },
+  ended: boolean,
+): MapRunCounts {
   const succeeded = p.started - p.running - p.failed;
+  // `failed` counts the children stopped alone too (a failure to the tolerance); the run shows them aborted.
+  const aborted = p.aborted ?? 0;
   return {
     pending: p.total - p.started,
     running: p.running,
     succeeded,
-    failed: p.failed,
+    failed: p.failed - aborted,
     timedOut: 0,
-    aborted: 0,
+    aborted,
     total: p.total,
     resultsWritten: ended ? succeeded + p.failed : 0,
     // Hangar redrives no Map Run: each failure is not redrivable.

@@ -9,7 +9,9 @@ export interface Tolerance {
   percentage: number | undefined;
 }
 
-export type IterationOutcome = { ok: true; output: Json } | { ok: false; error: string; cause: string | undefined };
+/** `aborted`: a Distributed Map's child execution stopped alone (StopExecution of its ARN): a
+ *  failure the Map's tolerance judges, counted aborted in its Map Run. */
+export type IterationOutcome = { ok: true; output: Json } | { ok: false; error: string; cause: string | undefined; aborted?: true };
 
 export function mapItems(state: AslState, scope: Scope): Json[] {
   const items = selectPath(state.ItemsPath ?? '$', scope);
@@ -132,13 +134,14 @@ export function exceedsTolerance(t: Tolerance, failed: number, total: number): b
 /**
  * The Map's result once its iterations ended: the outputs in item order, or the failure. Without
  * tolerance the first failed iteration's error fails the Map; past a tolerance it is
- * States.ExceedToleratedFailureThreshold.
+ * States.ExceedToleratedFailureThreshold — as it is when that first one is a child execution
+ * stopped alone, which has no error of its own to hand on (only StopExecution's, if any).
  */
 export function mapResult(t: Tolerance, outcomes: readonly IterationOutcome[]): Json[] {
   const failures = outcomes.filter((o) => !o.ok);
   if (exceedsTolerance(t, failures.length, outcomes.length)) {
     const first = failures[0] as Extract<IterationOutcome, { ok: false }>;
-    if (t.count === undefined && t.percentage === undefined) throw new StatesFailure(first.error, first.cause);
+    if (t.count === undefined && t.percentage === undefined && !first.aborted) throw new StatesFailure(first.error, first.cause);
     throw new StatesFailure(StatesErrors.ExceedToleratedFailureThreshold, 'The specified tolerated failure threshold was exceeded');
   }
   return outcomes.map((o): Json => (o.ok ? o.output : errorOutput(o.error, o.cause)));

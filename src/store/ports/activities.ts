@@ -23,7 +23,7 @@ export type ActivityNotice = { userId: string; name: string } | '*';
 
 export interface Activities {
   /** Idempotent by name (AWS's CreateActivity): an activity of that name is answered as it is,
-   *  its tags unchanged, with created false. */
+   *  with created false. Its tags are the ResourceTags port's (ports/tags.ts), cleared with it. */
   createActivity(activity: Activity): Promise<{ activity: Activity; created: boolean }>;
   getActivity(userId: string, name: string): Promise<Activity | null>;
   /** By name, after `after` (exclusive). */

@@ -10,8 +10,8 @@ import type { Activities, ActivityNotice, ActivityTaskRecord } from '../ports/ac
 import type { Db } from './db.ts';
 import type { Notifier } from './notifier.ts';
 
-/** user_id, name, created_at, tags. Nothing if the name is taken. */
-const INSERT = `INSERT INTO activities (user_id, name, created_at, tags) VALUES ($1, $2, $3, $4)
+/** user_id, name, created_at. Nothing if the name is taken. (Its tags: resource_tags, ports/tags.ts.) */
+const INSERT = `INSERT INTO activities (user_id, name, created_at) VALUES ($1, $2, $3)
   ON CONFLICT (user_id, name) DO NOTHING RETURNING *`;
 
 /** user_id, name. */
@@ -42,7 +42,7 @@ export class PgActivities implements Activities {
   async createActivity(a: Activity): Promise<{ activity: Activity; created: boolean }> {
     // Again if the activity that took the name was deleted before it could be read.
     for (;;) {
-      const [row] = await this.db.rows(INSERT, [a.userId, a.name, a.createdAt, JSON.stringify(a.tags)]);
+      const [row] = await this.db.rows(INSERT, [a.userId, a.name, a.createdAt]);
       if (row) return { activity: activityFromRow(row), created: true };
       const taken = await this.getActivity(a.userId, a.name);
       if (taken) return { activity: taken, created: false };

@@ -10,8 +10,8 @@ import type { Activities, ActivityNotice, ActivityTaskRecord } from '../ports/ac
 import type { Row } from '../row.ts';
 import type { SqliteContext } from './context.ts';
 
-/** user_id, name, created_at, tags. Nothing if the name is taken. */
-const INSERT = `INSERT INTO activities (user_id, name, created_at, tags) VALUES (?, ?, ?, ?)
+/** user_id, name, created_at. Nothing if the name is taken. (Its tags: resource_tags, ports/tags.ts.) */
+const INSERT = `INSERT INTO activities (user_id, name, created_at) VALUES (?, ?, ?)
   ON CONFLICT (user_id, name) DO NOTHING RETURNING *`;
 
 /** user_id, name. */
@@ -38,7 +38,7 @@ export class SqliteActivities implements Activities {
 
   async createActivity(a: Activity): Promise<{ activity: Activity; created: boolean }> {
     return this.ctx.writes.run(() => {
-      const row = this.ctx.stmt(INSERT).get(a.userId, a.name, a.createdAt, JSON.stringify(a.tags)) as Row | undefined;
+      const row = this.ctx.stmt(INSERT).get(a.userId, a.name, a.createdAt) as Row | undefined;
       if (row) return { activity: activityFromRow(row), created: true };
       return { activity: activityFromRow(this.ctx.stmt(SELECT).get(a.userId, a.name) as Row), created: false };
     });
