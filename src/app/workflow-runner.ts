@@ -131,6 +131,9 @@ export class StoreWorkflowRunner implements WorkflowRunner {
       parentId: origin.parentId ?? null,
       stateMachineVersion: origin.version ?? null,
       stateMachineAlias: origin.alias ?? null,
+      redriveCount: 0,
+      redriveDate: null,
+      redriveToken: null,
     };
     const info = this.info(machine, name, JSON.parse(input), now);
     let { live, events, frames } = LiveExecution.start(execution, info, this.now, Math.random);

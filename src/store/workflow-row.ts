@@ -68,6 +68,9 @@ export function executionFromRow(r: Row): Execution {
     parentId: strOrNull(r.parent_id),
     stateMachineVersion: numOrNull(r.version),
     stateMachineAlias: strOrNull(r.alias_name),
+    redriveCount: Number(r.redrive_count ?? 0),
+    redriveDate: numOrNull(r.redrive_date),
+    redriveToken: strOrNull(r.redrive_token),
   };
 }
 

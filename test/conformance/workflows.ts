@@ -79,6 +79,9 @@ export function describeWorkflows(name: string, make: MakeWorkflows): void {
         parentId: null,
         stateMachineVersion: null,
         stateMachineAlias: null,
+        redriveCount: 0,
+        redriveDate: null,
+        redriveToken: null,
         ...over,
       };
       return {
