@@ -32,6 +32,8 @@ export interface ExecutionInfo {
   alias: string | null;
   startedAt: string;
   stoppedAt: string | null;
+  redriveCount?: number;
+  redriveDate?: string | null;
 }
 
 /** An EXPRESS execution: not stored, so only what its start (or its end, sync) said. */
@@ -122,5 +124,10 @@ export class Workflows extends Resource {
 
   stop(id: string, why: { error?: string; cause?: string } = {}, userId?: string): Promise<ExecutionInfo> {
     return this.transport.json('POST', `/executions/${enc(id)}/stop`, { query: { userId }, body: why });
+  }
+
+  /** RedriveExecution: a FAILED, TIMED_OUT or ABORTED execution runs again from the states that did not succeed. */
+  redrive(id: string, clientToken?: string, userId?: string): Promise<ExecutionInfo> {
+    return this.transport.json('POST', `/executions/${enc(id)}/redrive`, { query: { userId }, body: clientToken ? { clientToken } : {} });
   }
 }

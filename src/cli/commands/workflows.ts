@@ -268,4 +268,17 @@ export function workflowCommands(program: Command): void {
     if (flags.json) return printJson(e);
     print(`${e.id}: ${e.status}`);
   });
+
+  clientOptions(
+    wf
+      .command('redrive')
+      .description('Redrive a FAILED, TIMED_OUT or ABORTED execution: it runs again from the states that did not succeed')
+      .argument('<execution-id>')
+      .option('--client-token <token>', 'the same token again within 15 minutes answers the same redrive')
+      .option('--user <id>', 'admin keys: whose execution'),
+  ).action(async (id: string, flags: UserFlags & { clientToken?: string }) => {
+    const e = await clientFor(flags).workflows.redrive(id, flags.clientToken, flags.user);
+    if (flags.json) return printJson(e);
+    print(`${e.id}: ${e.status} (redriven ${e.redriveCount ?? 0} time${e.redriveCount === 1 ? '' : 's'})`);
+  });
 }
