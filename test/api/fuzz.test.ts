@@ -326,6 +326,7 @@ it('every operation answers valid and mutated requests with a documented status 
     'PATCH /state-machines/{name}/aliases/{alias}',
     'POST /activities',
     'POST /activities/{name}/poll',
+    'POST /executions/{id}/redrive',
     'POST /executions/{id}/stop',
     'POST /state-machines',
     'POST /state-machines/{name}/aliases',

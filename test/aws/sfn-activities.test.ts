@@ -15,6 +15,7 @@ import {
   CreateActivityCommand,
   CreateStateMachineCommand,
   DeleteActivityCommand,
+  DescribeMapRunCommand,
   DescribeActivityCommand,
   DescribeExecutionCommand,
   type DescribeExecutionCommandOutput,
@@ -23,6 +24,7 @@ import {
   type HistoryEvent,
   ListActivitiesCommand,
   ListExecutionsCommand,
+  ListMapRunsCommand,
   RedriveExecutionCommand,
   SendTaskFailureCommand,
   SendTaskHeartbeatCommand,
@@ -575,5 +577,45 @@ describe('RedriveExecution through the AWS SDK', () => {
       events.filter((e) => e.type === 'ExecutionRedriven').map((e) => e.executionRedrivenEventDetails?.redriveCount),
       [1, 2],
     );
+  });
+
+  it("redrives a Distributed Map's Map Run with its execution: only the failed child runs again", async () => {
+    const work = await activity('redrive-dmap');
+    const execution = await startMachine(
+      'Each',
+      {
+        Each: {
+          Type: 'Map',
+          ItemsPath: '$.items',
+          ItemProcessor: {
+            ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' },
+            StartAt: 'Do',
+            States: { Do: { Type: 'Task', Resource: work, Parameters: { 'n.$': '$' }, End: true } },
+          },
+          End: true,
+        },
+      },
+      { items: [1, 2] },
+    );
+    const tasks = [await take(work), await take(work)];
+    const byN = new Map(tasks.map((t) => [JSON.parse(t.input).n as number, t.taskToken]));
+    await alice.send(new SendTaskSuccessCommand({ taskToken: byN.get(1)!, output: '"one"' }));
+    await alice.send(new SendTaskFailureCommand({ taskToken: byN.get(2)!, error: 'Flaky' }));
+    assert.equal((await ended(execution)).status, 'FAILED');
+    const [run] = (await alice.send(new ListMapRunsCommand({ executionArn: execution }))).mapRuns ?? [];
+    assert.equal((await alice.send(new DescribeMapRunCommand({ mapRunArn: run.mapRunArn }))).status, 'FAILED');
+
+    await alice.send(new RedriveExecutionCommand({ executionArn: execution }));
+    const rerun = await take(work);
+    assert.deepEqual(JSON.parse(rerun.input), { n: 2 });
+    await alice.send(new SendTaskSuccessCommand({ taskToken: rerun.taskToken, output: '"two"' }));
+    const done = await ended(execution);
+    assert.equal(done.status, 'SUCCEEDED', done.cause);
+    assert.deepEqual(JSON.parse(done.output!), ['one', 'two']);
+    const d = await alice.send(new DescribeMapRunCommand({ mapRunArn: run.mapRunArn }));
+    assert.deepEqual([d.status, d.redriveCount, d.itemCounts?.succeeded, d.itemCounts?.failed], ['SUCCEEDED', 1, 2, 0]);
+    assert.ok(d.redriveDate instanceof Date);
+    const redriven = (await history(execution)).find((e) => e.type === 'MapRunRedriven');
+    assert.deepEqual(redriven?.mapRunRedrivenEventDetails, { mapRunArn: run.mapRunArn, redriveCount: 1 });
   });
 });

@@ -684,7 +684,7 @@ describe('Step Functions executions through the AWS SDK', () => {
     assert.equal(m.status, 'SUCCEEDED');
     assert.deepEqual([m.maxConcurrency, m.toleratedFailureCount, m.toleratedFailurePercentage], [2, 1, 0]);
     assert.ok(m.startDate instanceof Date && m.stopDate instanceof Date && m.stopDate >= m.startDate);
-    const counts = mapRunCounts({ succeeded: 2, failed: 1, total: 3, resultsWritten: 3, failuresNotRedrivable: 1 });
+    const counts = mapRunCounts({ succeeded: 2, failed: 1, total: 3, resultsWritten: 3 });
     assert.deepEqual(m.itemCounts, counts);
     assert.deepEqual(m.executionCounts, counts);
 
