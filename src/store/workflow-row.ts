@@ -3,7 +3,7 @@
  * every JSON value is kept and answered as text, so one mapping serves both.
  */
 import type { Execution, ExecutionStatus, HistoryEventRecord, StateMachine, StateMachineType } from '../core/index.ts';
-import type { ExecutionFrame, InboxMessage, TaskTokenRecord } from './ports/workflows.ts';
+import type { ExecutionFrame, ExecutionQuery, InboxMessage, TaskTokenRecord } from './ports/workflows.ts';
 import { numOrNull, strOrNull, type Row } from './row.ts';
 
 /** type, definition, role_arn, description, revision_id: what a create or update writes. */
@@ -72,6 +72,22 @@ export function executionFromRow(r: Row): Execution {
     redriveDate: numOrNull(r.redrive_date),
     redriveToken: strOrNull(r.redrive_token),
   };
+}
+
+/** LIST_EXECUTIONS' parameters, in order (both backends): user_id, state_machine_name, status,
+ *  after, limit, version, alias_name, redriven — each null when the query leaves it open; the
+ *  redriven flag as the backend writes a boolean. */
+export function listExecutionParams(userId: string, q: ExecutionQuery, bool: (b: boolean) => number | boolean): unknown[] {
+  return [
+    userId,
+    q.stateMachineName ?? null,
+    q.status ?? null,
+    q.after ?? null,
+    q.limit,
+    q.version ?? null,
+    q.alias ?? null,
+    q.redriven === undefined ? null : bool(q.redriven),
+  ];
 }
 
 export function eventFromRow(r: Row): HistoryEventRecord {

@@ -460,6 +460,24 @@ describe('RedriveExecution through the AWS SDK', () => {
     const m = (await alice.send(new CreateStateMachineCommand({ name: `m${n++}`, definition, roleArn: ROLE }))).stateMachineArn!;
     return start(m, input);
   }
+  /** A Map over `items` whose iteration is one Task of the activity `work`, started. */
+  const startMap = (work: string, processorConfig: object, items: number[]) =>
+    startMachine(
+      'Each',
+      {
+        Each: {
+          Type: 'Map',
+          ItemsPath: '$.items',
+          ItemProcessor: {
+            ProcessorConfig: processorConfig,
+            StartAt: 'Do',
+            States: { Do: { Type: 'Task', Resource: work, Parameters: { 'n.$': '$' }, End: true } },
+          },
+          End: true,
+        },
+      },
+      { items },
+    );
   const scheduledOn = (events: HistoryEvent[], arn: string) =>
     events.filter((e) => e.type === 'ActivityScheduled' && e.activityScheduledEventDetails?.resource === arn).length;
 
@@ -533,22 +551,7 @@ describe('RedriveExecution through the AWS SDK', () => {
 
   it('reruns only the failed iterations of a Map, and redrives a stopped (ABORTED) execution', async () => {
     const work = await activity('redrive-map');
-    const execution = await startMachine(
-      'Each',
-      {
-        Each: {
-          Type: 'Map',
-          ItemsPath: '$.items',
-          ItemProcessor: {
-            ProcessorConfig: { Mode: 'INLINE' },
-            StartAt: 'Do',
-            States: { Do: { Type: 'Task', Resource: work, Parameters: { 'n.$': '$' }, End: true } },
-          },
-          End: true,
-        },
-      },
-      { items: [1, 2, 3] },
-    );
+    const execution = await startMap(work, { Mode: 'INLINE' }, [1, 2, 3]);
     const tasks = [await take(work), await take(work), await take(work)];
     const byN = new Map(tasks.map((t) => [JSON.parse(t.input).n as number, t.taskToken]));
     await alice.send(new SendTaskSuccessCommand({ taskToken: byN.get(1)!, output: '"one"' }));
@@ -581,22 +584,7 @@ describe('RedriveExecution through the AWS SDK', () => {
 
   it("redrives a Distributed Map's Map Run with its execution: only the failed child runs again", async () => {
     const work = await activity('redrive-dmap');
-    const execution = await startMachine(
-      'Each',
-      {
-        Each: {
-          Type: 'Map',
-          ItemsPath: '$.items',
-          ItemProcessor: {
-            ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' },
-            StartAt: 'Do',
-            States: { Do: { Type: 'Task', Resource: work, Parameters: { 'n.$': '$' }, End: true } },
-          },
-          End: true,
-        },
-      },
-      { items: [1, 2] },
-    );
+    const execution = await startMap(work, { Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' }, [1, 2]);
     const tasks = [await take(work), await take(work)];
     const byN = new Map(tasks.map((t) => [JSON.parse(t.input).n as number, t.taskToken]));
     await alice.send(new SendTaskSuccessCommand({ taskToken: byN.get(1)!, output: '"one"' }));

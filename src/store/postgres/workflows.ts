@@ -37,6 +37,7 @@ import {
   executionValues,
   historyBound,
   inWakeOrder,
+  listExecutionParams,
   machineFromRow,
   machineValues,
   tokenFromRow,
@@ -300,16 +301,10 @@ export class PgWorkflows implements Workflows {
   }
 
   async listExecutions(userId: string, q: ExecutionQuery): Promise<Execution[]> {
-    const rows = await this.db.rows(LIST_EXECUTIONS, [
-      userId,
-      q.stateMachineName ?? null,
-      q.status ?? null,
-      q.after ?? null,
-      q.limit,
-      q.version ?? null,
-      q.alias ?? null,
-      q.redriven ?? null,
-    ]);
+    const rows = await this.db.rows(
+      LIST_EXECUTIONS,
+      listExecutionParams(userId, q, (b) => b),
+    );
     return rows.map(executionFromRow);
   }
 

@@ -40,6 +40,7 @@ import {
   historyBound,
   inWakeOrder,
   inboxFromRow,
+  listExecutionParams,
   machineFromRow,
   machineValues,
   tokenFromRow,
@@ -271,18 +272,7 @@ export class SqliteWorkflows implements Workflows {
   }
 
   async listExecutions(userId: string, q: ExecutionQuery): Promise<Execution[]> {
-    const rows = this.ctx
-      .stmt(LIST_EXECUTIONS)
-      .all(
-        userId,
-        q.stateMachineName ?? null,
-        q.status ?? null,
-        q.after ?? null,
-        q.limit,
-        q.version ?? null,
-        q.alias ?? null,
-        q.redriven === undefined ? null : Number(q.redriven),
-      ) as Row[];
+    const rows = this.ctx.stmt(LIST_EXECUTIONS).all(...(listExecutionParams(userId, q, Number) as (string | number | null)[])) as Row[];
     return rows.map(executionFromRow);
   }
 
