@@ -41,10 +41,9 @@ export async function redriveExecution(app: WorkflowsApp, userId: string, id: st
     const details = JSON.stringify({ mapRunArn: ref.arn, redriveCount: count });
     events.push({ id: last + 1, previousEventId: last, type: 'MapRunRedriven', timestamp: now, details });
   }
-  const status = e.status === 'RUNNING' ? null : e.status;
-  if (status === null) throw new Error('unreachable: a RUNNING execution is not redrivable');
   const redriven = await app.workflows.redriveExecution(userId, e.id, {
-    expect: { status, redriveCount: e.redriveCount },
+    // checkRedrivable let only an ended execution through.
+    expect: { status: e.status as Exclude<typeof e.status, 'RUNNING'>, redriveCount: e.redriveCount },
     events,
     frames,
     mapRunIds: mapRuns.map((r) => r.id),

@@ -582,6 +582,25 @@ describe('RedriveExecution through the AWS SDK', () => {
     );
   });
 
+  it("reruns only a Parallel's failed branch", async () => {
+    const left = await activity('redrive-left');
+    const right = await activity('redrive-right');
+    const branch = (name: string, arn: string) => ({ StartAt: name, States: { [name]: { Type: 'Task', Resource: arn, End: true } } });
+    const execution = await startMachine('Both', {
+      Both: { Type: 'Parallel', Branches: [branch('Left', left), branch('Right', right)], End: true },
+    });
+    await alice.send(new SendTaskSuccessCommand({ taskToken: (await take(left)).taskToken, output: '"L"' }));
+    await alice.send(new SendTaskFailureCommand({ taskToken: (await take(right)).taskToken, error: 'Flaky' }));
+    assert.equal((await ended(execution)).status, 'FAILED');
+    await alice.send(new RedriveExecutionCommand({ executionArn: execution }));
+    await alice.send(new SendTaskSuccessCommand({ taskToken: (await take(right)).taskToken, output: '"R"' }));
+    const done = await ended(execution);
+    assert.equal(done.status, 'SUCCEEDED', done.cause);
+    assert.deepEqual(JSON.parse(done.output!), ['L', 'R']);
+    const events = await history(execution);
+    assert.deepEqual([scheduledOn(events, left), scheduledOn(events, right)], [1, 2]);
+  });
+
   it("redrives a Distributed Map's Map Run with its execution: only the failed child runs again", async () => {
     const work = await activity('redrive-dmap');
     const execution = await startMap(work, { Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' }, [1, 2]);
