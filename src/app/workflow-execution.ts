@@ -1055,6 +1055,7 @@ export class LiveExecution {
       // Held: if this runner dies, the execution is due when its lease ends (a claim skips it before).
       wakeAt: this.end ? null : leaseUntil === null ? this.wakeAt() : Math.min(this.wakeAt() ?? leaseUntil, leaseUntil),
       leaseUntil,
+      redriveCount: this.execution.redriveCount,
     };
     if (this.consumed !== undefined) c.consumedThrough = this.consumed;
     if (this.addTokens.length) c.addTokens = this.addTokens.filter((t) => !this.removeTokens.includes(t.token));

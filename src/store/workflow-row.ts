@@ -3,7 +3,7 @@
  * every JSON value is kept and answered as text, so one mapping serves both.
  */
 import type { Execution, ExecutionStatus, HistoryEventRecord, StateMachine, StateMachineType } from '../core/index.ts';
-import type { ExecutionFrame, ExecutionQuery, InboxMessage, TaskTokenRecord } from './ports/workflows.ts';
+import type { ExecutionCommit, ExecutionFrame, ExecutionQuery, InboxMessage, TaskTokenRecord } from './ports/workflows.ts';
 import { numOrNull, strOrNull, type Row } from './row.ts';
 
 /** type, definition, role_arn, description, revision_id: what a create or update writes. */
@@ -115,6 +115,12 @@ export function tokenFromRow(r: Row): TaskTokenRecord {
 /** Claimed rows in claim order, oldest wake first (RETURNING keeps none). */
 export function inWakeOrder(rows: Row[]): Row[] {
   return rows.sort((a, b) => Number(a.wake_at) - Number(b.wake_at) || (String(a.id) < String(b.id) ? -1 : 1));
+}
+
+/** Whether a commit is of the execution's run as it is now: one from before a redrive (a runner
+ *  still holding what it had when the execution was stopped) is refused. */
+export function sameRun(row: Row, c: ExecutionCommit): boolean {
+  return c.redriveCount === undefined || Number(row.redrive_count ?? 0) === c.redriveCount;
 }
 
 /** When an execution must next be looked at after a commit: the commit's time, brought forward

@@ -626,6 +626,10 @@ export function describeWorkflows(name: string, make: MakeWorkflows): void {
         assert.equal(await wf.redriveExecution('alice', e.id, redrive), null);
         // Due now, held by nobody: any runner claims it.
         assert.deepEqual(await claimIds('r2', t + 10), [e.id]);
+        // A commit of the run before the redrive is refused, one of the redriven run stored.
+        const moved = step({ events: [event(4, 'WaitStateEntered', t + 11)], leaseUntil: t + 60_000 });
+        assert.equal(await wf.commit(e.id, 'r2', { ...moved, redriveCount: 0 }), false);
+        assert.equal(await wf.commit(e.id, 'r2', { ...moved, redriveCount: 1 }), true);
         // The redrive filter of a list.
         const other = await started();
         const ids = async (redriven: boolean) => (await wf.listExecutions('alice', { redriven, limit: 100 })).map((x) => x.id);

@@ -153,6 +153,8 @@ export interface ExecutionCommit {
   end?: ExecutionEnd;
   /** Map Runs created or moved on (written with an `end` too). */
   mapRuns?: MapRunWrite[];
+  /** The redrive count the runner's state is of: a commit made before a redrive is refused. */
+  redriveCount?: number;
 }
 
 export interface ExecutionQuery {
@@ -245,8 +247,9 @@ export interface Workflows {
   claimExecutions(owner: string, now: number, leaseMs: number, limit: number): Promise<Execution[]>;
   /** The frames, unconsumed messages and last event id of an execution (any user's). */
   loadRuntime(executionId: string): Promise<ExecutionRuntime>;
-  /** Writes a transition, all or nothing: only while the execution is RUNNING and leased to
-   *  `owner` (false otherwise, and nothing is written). */
+  /** Writes a transition, all or nothing: only while the execution is RUNNING, leased to
+   *  `owner` and (when the commit says) at that redrive count (false otherwise, and nothing is
+   *  written). */
   commit(executionId: string, owner: string, c: ExecutionCommit): Promise<boolean>;
   /** Extends the lease while it is `owner`'s and the execution RUNNING; false otherwise. */
   renewLease(executionId: string, owner: string, until: number): Promise<boolean>;

@@ -38,6 +38,7 @@ import {
   historyBound,
   inWakeOrder,
   listExecutionParams,
+  sameRun,
   machineFromRow,
   machineValues,
   tokenFromRow,
@@ -187,7 +188,7 @@ ORDER BY kind, n`;
 const INBOX = `SELECT seq, body, at FROM execution_inbox WHERE execution_id = $1 ORDER BY seq`;
 
 /** id: what a commit checks, the row locked until it ends. */
-const LOCK_FOR_COMMIT = `SELECT user_id, status, lease_owner FROM executions WHERE id = $1 FOR UPDATE`;
+const LOCK_FOR_COMMIT = `SELECT user_id, status, lease_owner, redrive_count FROM executions WHERE id = $1 FOR UPDATE`;
 
 /** execution_id, through. */
 const CONSUME_INBOX = `DELETE FROM execution_inbox WHERE execution_id = $1 AND seq <= $2`;
@@ -373,7 +374,7 @@ export class PgWorkflows implements Workflows {
     return this.db.tx(async (tx) => {
       const [row] = await tx.query(LOCK_FOR_COMMIT, [executionId]);
       // A lease that lapsed is still the owner's until another runner claims it.
-      if (row?.status !== 'RUNNING' || row.lease_owner !== owner) return false;
+      if (row?.status !== 'RUNNING' || row.lease_owner !== owner || !sameRun(row, c)) return false;
       await insertEvents(tx, executionId, c.events);
       await putMapRuns(tx, executionId, String(row.user_id), c.mapRuns ?? []);
       if (c.end) {

@@ -41,6 +41,7 @@ import {
   inWakeOrder,
   inboxFromRow,
   listExecutionParams,
+  sameRun,
   machineFromRow,
   machineValues,
   tokenFromRow,
@@ -129,7 +130,7 @@ const FRAMES = `SELECT * FROM execution_frames WHERE execution_id = ? ORDER BY f
 const INBOX = `SELECT * FROM execution_inbox WHERE execution_id = ? ORDER BY seq`;
 
 /** id: what a commit checks. */
-const COMMIT_CHECK = `SELECT user_id, status, lease_owner FROM executions WHERE id = ?`;
+const COMMIT_CHECK = `SELECT user_id, status, lease_owner, redrive_count FROM executions WHERE id = ?`;
 
 /** execution_id, through. */
 const CONSUME_INBOX = `DELETE FROM execution_inbox WHERE execution_id = ? AND seq <= ?`;
@@ -338,7 +339,7 @@ export class SqliteWorkflows implements Workflows {
     const stored = await this.ctx.writes.run(() => {
       const row = this.ctx.stmt(COMMIT_CHECK).get(executionId) as Row | undefined;
       // A lease that lapsed is still the owner's until another runner claims it.
-      if (row?.status !== 'RUNNING' || row.lease_owner !== owner) return false;
+      if (row?.status !== 'RUNNING' || row.lease_owner !== owner || !sameRun(row, c)) return false;
       userId = String(row.user_id);
       this.insertEvents(executionId, c.events);
       for (const m of c.mapRuns ?? []) this.ctx.stmt(PUT_MAP_RUN).run(...mapRunValues(executionId, String(row.user_id), m));
