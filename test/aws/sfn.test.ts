@@ -287,6 +287,7 @@ describe('Step Functions API: malformed requests', () => {
         'DescribeExecution',
         'DescribeStateMachineForExecution',
         'StopExecution',
+        'RedriveExecution',
         'ListExecutions',
         'GetExecutionHistory',
         'DescribeMapRun',
@@ -341,7 +342,7 @@ describe('Step Functions API: malformed requests', () => {
       assert.ok(ok > 0 && ok < operations.length * bodies.length);
       const unknown = await fetch(`${open.url}/`, {
         method: 'POST',
-        headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': 'AWSStepFunctions.RedriveExecution' },
+        headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': 'AWSStepFunctions.NoSuchOperation' },
         body: '{}',
       });
       assert.equal(unknown.status, 400);
