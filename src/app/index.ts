@@ -186,6 +186,7 @@ export {
   putProvisionedConfig,
 } from './provisioned.ts';
 export * from './workflows.ts';
+export { redriveExecution } from './workflow-redrive.ts';
 export * from './state-machine-versions.ts';
 export { checkQualified, machineForStart, type MachineTargetApp } from './state-machine-target.ts';
 export * from './map-runs.ts';

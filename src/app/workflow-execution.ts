@@ -56,7 +56,7 @@ import {
   enterState,
   nestedMachine,
 } from '../core/asl/index.ts';
-import type { Execution, ExecutionStatus, HistoryEventRecord } from '../core/index.ts';
+import { type Execution, type ExecutionStatus, type HistoryEventRecord, restartOf } from '../core/index.ts';
 import type { ExecutionCommit, ExecutionEnd, ExecutionFrame, ExecutionRuntime, MapRunWrite } from '../store/index.ts';
 import type { TaskAnswer } from './workflow-types.ts';
 
@@ -116,8 +116,17 @@ type Frame =
       attempt: string;
       run?: EndingRun;
     })
-  | (Base & { k: 'pending'; input: Json; variables: Variables })
-  | (Base & { k: 'ended'; outcome: IterationOutcome });
+  /** An iteration not started yet; `at`: one a redrive runs again, from the state that failed in it. */
+  | (Base & { k: 'pending'; input: Json; variables: Variables; at?: Resume })
+  /** A branch's or iteration's end; `redo`: where a failed one failed (a redrive runs it again from there). */
+  | (Base & { k: 'ended'; outcome: IterationOutcome; redo?: Resume });
+
+/** A state to enter (again) with its input and variables. */
+interface Resume {
+  name: string;
+  input: Json;
+  variables: Variables;
+}
 
 type Thread = Exclude<Frame, { k: 'meta' }>;
 
@@ -221,6 +230,9 @@ export class LiveExecution {
   private runWrites = new Map<string, MapRunWrite>();
   /** Frames to look at in the next advance. */
   private work: number[] = [];
+  /** The children a Map or Parallel last dropped, by its frame id, until that frame changes: an
+   *  execution that fails there keeps them for a redrive (keptFrames). */
+  private readonly dropped = new Map<number, [number, Frame][]>();
 
   private constructor(execution: Execution, frames: ExecutionFrame[], lastEventId: number, now: () => number, random: () => number) {
     this.execution = execution;
@@ -245,7 +257,13 @@ export class LiveExecution {
         else this.kids.set(f.parent, [id]);
       }
     }
-    for (const list of this.kids.values()) list.sort((a, b) => (this.frames.get(a) as Thread).index - (this.frames.get(b) as Thread).index);
+    // Iterations start in index order, the pending ones last (a redrive makes failed ones pending
+    // again among those that succeeded).
+    const rank = (id: number) => {
+      const f = this.frames.get(id) as Thread;
+      return (f.k === 'pending' ? 1e12 : 0) + f.index;
+    };
+    for (const list of this.kids.values()) list.sort((a, b) => rank(a) - rank(b));
     for (const f of this.frames.values()) {
       if (f.k === 'meta' || f.parent === null) continue;
       const p = this.progress.get(f.parent);
@@ -546,9 +564,18 @@ export class LiveExecution {
       const details: JsonObject = batched ? { index: c.index, itemCount: batchItemCount(c.input) } : { index: c.index };
       this.emitOn(id, { type: 'MapIterationStarted', details }, cid);
       p.running++;
-      const processor = this.defOf(c.def);
       const rec = map.writer ? { rec: { input: c.input, startMs: this.now() } } : {};
-      this.set(cid, { ...c, prev: this.prevOf(cid), k: 'enter', name: processor.StartAt, input: c.input, variables: c.variables, ...rec });
+      const { at, ...base } = c;
+      const from = at ?? { name: this.defOf(c.def).StartAt, input: c.input, variables: c.variables };
+      this.set(cid, {
+        ...baseOf(base),
+        prev: this.prevOf(cid),
+        k: 'enter',
+        name: from.name,
+        input: from.input,
+        variables: from.variables,
+        ...rec,
+      });
       this.work.push(cid);
     }
     if (p.running > 0 || (!stopping && p.started < map.total)) return;
@@ -661,7 +688,17 @@ export class LiveExecution {
     const p = this.progress.get(f.parent);
     if (!parent || !p) return;
     const rec = f.rec ? { rec: { ...f.rec, stopMs: this.now() } } : {};
-    this.set(id, { parent: f.parent, index: f.index, def: f.def, prev: this.prevOf(id), k: 'ended', outcome, ...rec });
+    const redo = outcome.ok ? undefined : resumeOf(f);
+    this.set(id, {
+      parent: f.parent,
+      index: f.index,
+      def: f.def,
+      prev: this.prevOf(id),
+      k: 'ended',
+      outcome,
+      ...rec,
+      ...(redo ? { redo } : {}),
+    });
     p.running--;
     if (!outcome.ok) p.failed++;
     if (!outcome.ok && outcome.aborted) p.aborted++;
@@ -719,7 +756,109 @@ export class LiveExecution {
       error: outcome.error ?? null,
       cause: outcome.cause ?? null,
       stoppedAt: now,
+      frames: this.keptFrames(),
     };
+  }
+
+  /** The frames as they stand at a failure, with the children the failing Maps and Parallels
+   *  dropped (not theirs in turn): what a redrive restarts from (LiveExecution.redriveFrames). */
+  private keptFrames(): ExecutionFrame[] {
+    const kept = new Map<number, Frame>(this.frames);
+    const look = [...kept.keys()];
+    while (look.length > 0) {
+      const id = look.pop()!;
+      const f = kept.get(id)!;
+      if ((f.k !== 'map' && f.k !== 'parallel') || (this.kids.get(id)?.length ?? 0) > 0) continue;
+      for (const [cid, c] of this.dropped.get(id) ?? []) {
+        if (kept.has(cid)) continue;
+        kept.set(cid, c);
+        look.push(cid);
+      }
+    }
+    return [...kept].map(([frameId, f]) => ({ frameId, doc: frameDoc(f, this.meta.info.input) }));
+  }
+
+  /**
+   * The frames a redriven execution goes on from (core/execution-redrive.ts restartOf): the
+   * states that did not succeed are entered again, a Map's failed iterations are pending again
+   * (each resumes at the state that failed in it), a Parallel's failed branches run again from
+   * theirs; what succeeded stays. Every thread restarted follows `eventId` (ExecutionRedriven).
+   * The Map Runs that go on (a Distributed Map kept with its iterations, or writing its results).
+   */
+  static redriveFrames(
+    stored: ExecutionFrame[],
+    o: { now: number; redriveCount: number; eventId: number },
+  ): { frames: ExecutionFrame[]; mapRuns: MapRunRef[] } {
+    const frames = new Map<number, Frame>(stored.map((f) => [f.frameId, JSON.parse(f.doc) as Frame]));
+    const meta = frames.get(META);
+    if (meta?.k !== 'meta') throw new Error('a kept execution has no meta frame');
+    const hasKids = new Set<number>();
+    for (const f of frames.values()) if (f.k !== 'meta' && f.parent !== null) hasKids.add(f.parent);
+    const startMs = Date.parse(meta.info.startTime);
+    const out = new Map<number, Frame>([
+      [
+        META,
+        {
+          ...meta,
+          info: { ...meta.info, redriveCount: o.redriveCount },
+          // The execution's TimeoutSeconds runs again from the redrive.
+          deadlineMs: meta.deadlineMs === null ? null : o.now + (meta.deadlineMs - startMs),
+        },
+      ],
+    ]);
+    const mapRuns: MapRunRef[] = [];
+    /** Frames whose children go (their state is entered again). */
+    const cut = new Set<number>();
+    // Parents before children: a frame's id is above its parent's.
+    for (const id of [...frames.keys()].sort((a, b) => a - b)) {
+      const f = frames.get(id)!;
+      if (f.k === 'meta') continue;
+      if (f.parent !== null && (cut.has(f.parent) || !out.has(f.parent))) {
+        cut.add(id);
+        continue;
+      }
+      const parent = f.parent === null ? undefined : frames.get(f.parent);
+      const restart = restartOf({
+        k: f.k,
+        ok: f.k === 'ended' ? f.outcome.ok : undefined,
+        hasChildren: hasKids.has(id),
+        mapSucceeded: f.k === 'write' ? f.after.ok : undefined,
+      });
+      const base = { ...baseOf(f), prev: o.eventId };
+      let next: Frame;
+      switch (restart) {
+        case 'keep':
+          next = { ...f, prev: o.eventId };
+          if (f.k === 'map' && f.mapRun) mapRuns.push(f.mapRun);
+          break;
+        case 'reenter': {
+          const at = resumeOf(f)!;
+          next = { ...base, k: 'enter', name: at.name, input: at.input, variables: at.variables };
+          cut.add(id);
+          break;
+        }
+        case 'rewrite':
+          next = { ...(f as Extract<Frame, { k: 'write' }>), prev: o.eventId, attempt: randomUUID() };
+          if (f.k === 'write' && f.run) mapRuns.push(f.run.ref);
+          break;
+        case 'rerun': {
+          const ended = f as Extract<Frame, { k: 'ended' }>;
+          const at = ended.redo ?? { name: '', input: ended.rec?.input ?? null, variables: {} };
+          const { rec: _, ...plain } = base;
+          next =
+            parent?.k === 'map'
+              ? { ...plain, k: 'pending', input: ended.rec?.input ?? at.input, variables: at.variables, ...(ended.redo ? { at } : {}) }
+              : { ...base, k: 'enter', name: at.name, input: at.input, variables: at.variables };
+          break;
+        }
+        default: {
+          const never: never = restart;
+          throw new Error(`unknown restart ${String(never)}`);
+        }
+      }
+      out.set(id, next);
+    }
+    return { frames: [...out].map(([frameId, f]) => ({ frameId, doc: JSON.stringify(f) })), mapRuns };
   }
 
   /** The execution ends with Map Runs still running (another branch failed, the execution timed
@@ -947,6 +1086,7 @@ export class LiveExecution {
       // Held: if this runner dies, the execution is due when its lease ends (a claim skips it before).
       wakeAt: this.end ? null : leaseUntil === null ? this.wakeAt() : Math.min(this.wakeAt() ?? leaseUntil, leaseUntil),
       leaseUntil,
+      redriveCount: this.execution.redriveCount,
     };
     if (this.consumed !== undefined) c.consumedThrough = this.consumed;
     if (this.addTokens.length) c.addTokens = this.addTokens.filter((t) => !this.removeTokens.includes(t.token));
@@ -1030,6 +1170,7 @@ export class LiveExecution {
   // ---- frames, events ----------------------------------------------------------------------
 
   private set(id: number, f: Frame): void {
+    this.dropped.delete(id);
     if (f.k !== 'meta' && f.parent !== null && !this.frames.has(id)) {
       const list = this.kids.get(f.parent);
       if (list) list.push(id);
@@ -1048,6 +1189,8 @@ export class LiveExecution {
     const f = this.frames.get(id);
     if (f?.k === 'task' && f.token) this.removeTokens.push(f.token);
     this.frames.delete(id);
+    // A dropped child's own children are not kept: a redrive enters its state again.
+    this.dropped.delete(id);
     this.runFrames.delete(id);
     this.progress.delete(id);
     this.kids.delete(id);
@@ -1067,6 +1210,8 @@ export class LiveExecution {
 
   /** Removes every frame under `id` (a Map's or Parallel's branches, to any depth). */
   private dropChildren(id: number): void {
+    const children = this.children(id);
+    if (children.length > 0) this.dropped.set(id, children);
     for (const cid of this.kids.get(id) ?? []) {
       this.dropChildren(cid);
       // A stopped Parallel branch's Distributed Map: its run is aborted with it.
@@ -1143,6 +1288,14 @@ function runWrite(run: EndingRun, status: MapRunWrite['status'], stoppedAt: numb
     ...mapRunConfig(run.config.maxConcurrency, run.config.tolerance),
     counts: run.counts,
   };
+}
+
+/** Where a thread stands, as a state to enter again: the state it is in, with the input and
+ *  variables it entered with (none for an iteration not started or a thread that ended). */
+function resumeOf(f: Thread): Resume | undefined {
+  if (f.k === 'enter') return { name: f.name, input: f.input, variables: f.variables };
+  if (f.k === 'pending' || f.k === 'ended') return undefined;
+  return { name: f.pos.state, input: f.pos.input, variables: f.pos.variables };
 }
 
 /** Frames that wait on a timer or on an effect in flight (a task, a read, a write). */

@@ -143,6 +143,9 @@ export class StoreWorkflowRunner implements WorkflowRunner {
       parentId: origin.parentId ?? null,
       stateMachineVersion: origin.version ?? null,
       stateMachineAlias: origin.alias ?? null,
+      redriveCount: 0,
+      redriveDate: null,
+      redriveToken: null,
     };
     const info = this.info(machine, name, JSON.parse(input), now);
     let { live, events, frames } = LiveExecution.start(execution, info, this.now, Math.random);
@@ -267,6 +270,10 @@ export class StoreWorkflowRunner implements WorkflowRunner {
       try {
         const claimed = await this.deps.workflows.claimExecutions(this.owner, this.deps.clock.now(), this.leaseMs, 32);
         for (const execution of claimed) {
+          // Held from before a redrive (stopped elsewhere, redriven, claimed here again): what it
+          // holds is stale (its commits are refused); the redriven run is taken up instead.
+          const stale = this.live.get(execution.id);
+          if (stale && stale.live.execution.redriveCount !== execution.redriveCount) this.forget(execution.id);
           const holding = this.live.get(execution.id);
           // Claimed while the drive that lets it go (a park) is still being stored: the claim is
           // this runner's lease on it now, so take it up once that drive is done, or nobody runs

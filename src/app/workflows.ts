@@ -284,7 +284,14 @@ export async function findExecution(app: WorkflowsApp, userId: string, machineNa
 export async function listExecutions(
   app: WorkflowsApp,
   userId: string,
-  q: { stateMachineName?: string; status?: ExecutionStatus; limit?: number; after?: string; qualifier?: MachineQualifier },
+  q: {
+    stateMachineName?: string;
+    status?: ExecutionStatus;
+    redriven?: boolean;
+    limit?: number;
+    after?: string;
+    qualifier?: MachineQualifier;
+  },
 ): Promise<Execution[]> {
   if (q.stateMachineName !== undefined) await checkQualified(app, userId, q.stateMachineName, q.qualifier);
   const { qualifier, ...rest } = q;

@@ -96,6 +96,8 @@ export const ErrorCode = {
   ExecutionExists: 'EXECUTION_EXISTS',
   /** The execution has ended (StopExecution, a callback). */
   ExecutionNotRunning: 'EXECUTION_NOT_RUNNING',
+  /** The execution cannot be redriven (core/execution-redrive.ts says why). */
+  ExecutionNotRedrivable: 'EXECUTION_NOT_REDRIVABLE',
   /** No task waits on this token (never issued, already answered, or its execution ended). */
   TaskTokenNotFound: 'TASK_TOKEN_NOT_FOUND',
   /** No Map Run of that id is the user's (a Distributed Map's run). */

@@ -21,6 +21,7 @@ export * from './http-api/index.ts';
 export * from './layer.ts';
 export * from './layer-policy.ts';
 export * from './workflow.ts';
+export * from './execution-redrive.ts';
 export * from './activity.ts';
 export * from './state-machine-version.ts';
 export * from './invocation.ts';

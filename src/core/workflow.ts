@@ -69,6 +69,11 @@ export interface Execution {
   stateMachineVersion: number | null;
   /** The alias it was started through; null otherwise. */
   stateMachineAlias: string | null;
+  /** How many times it was redriven (core/execution-redrive.ts), and when last; 0 and null: never. */
+  redriveCount: number;
+  redriveDate: number | null;
+  /** The client token of the last redrive (a repeat within 15 minutes is answered unchanged). */
+  redriveToken: string | null;
 }
 
 /** An event of an execution's history, as GetExecutionHistory lists it. */

@@ -42,6 +42,8 @@ export function mapRunFromRow(r: Row): MapRunRecord {
     toleratedFailureCount: Number(r.tolerated_failure_count),
     toleratedFailurePercentage: Number(r.tolerated_failure_percentage),
     counts: JSON.parse(String(r.counts)) as asl.MapRunCounts,
+    redriveCount: Number(r.redrive_count ?? 0),
+    redriveDate: numOrNull(r.redrive_date),
   };
 }
 

@@ -3,7 +3,7 @@
  * every JSON value is kept and answered as text, so one mapping serves both.
  */
 import type { Execution, ExecutionStatus, HistoryEventRecord, StateMachine, StateMachineType } from '../core/index.ts';
-import type { ExecutionFrame, InboxMessage, TaskTokenRecord } from './ports/workflows.ts';
+import type { ExecutionCommit, ExecutionFrame, ExecutionQuery, InboxMessage, TaskTokenRecord } from './ports/workflows.ts';
 import { numOrNull, strOrNull, type Row } from './row.ts';
 
 /** type, definition, role_arn, description, revision_id: what a create or update writes. */
@@ -68,7 +68,26 @@ export function executionFromRow(r: Row): Execution {
     parentId: strOrNull(r.parent_id),
     stateMachineVersion: numOrNull(r.version),
     stateMachineAlias: strOrNull(r.alias_name),
+    redriveCount: Number(r.redrive_count ?? 0),
+    redriveDate: numOrNull(r.redrive_date),
+    redriveToken: strOrNull(r.redrive_token),
   };
+}
+
+/** LIST_EXECUTIONS' parameters, in order (both backends): user_id, state_machine_name, status,
+ *  after, limit, version, alias_name, redriven — each null when the query leaves it open; the
+ *  redriven flag as the backend writes a boolean. */
+export function listExecutionParams(userId: string, q: ExecutionQuery, bool: (b: boolean) => number | boolean): unknown[] {
+  return [
+    userId,
+    q.stateMachineName ?? null,
+    q.status ?? null,
+    q.after ?? null,
+    q.limit,
+    q.version ?? null,
+    q.alias ?? null,
+    q.redriven === undefined ? null : bool(q.redriven),
+  ];
 }
 
 export function eventFromRow(r: Row): HistoryEventRecord {
@@ -96,6 +115,12 @@ export function tokenFromRow(r: Row): TaskTokenRecord {
 /** Claimed rows in claim order, oldest wake first (RETURNING keeps none). */
 export function inWakeOrder(rows: Row[]): Row[] {
   return rows.sort((a, b) => Number(a.wake_at) - Number(b.wake_at) || (String(a.id) < String(b.id) ? -1 : 1));
+}
+
+/** Whether a commit is of the execution's run as it is now: one from before a redrive (a runner
+ *  still holding what it had when the execution was stopped) is refused. */
+export function sameRun(row: Row, c: ExecutionCommit): boolean {
+  return c.redriveCount === undefined || Number(row.redrive_count ?? 0) === c.redriveCount;
 }
 
 /** When an execution must next be looked at after a commit: the commit's time, brought forward

@@ -336,6 +336,7 @@ it('every operation answers valid and mutated requests with a documented status 
     'POST /activities',
     'POST /activities/{name}/poll',
     'POST /activities/{name}/tags',
+    'POST /executions/{id}/redrive',
     'POST /executions/{id}/stop',
     'POST /state-machines',
     'POST /state-machines/test-state',

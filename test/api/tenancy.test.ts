@@ -226,7 +226,9 @@ describe('ownership', () => {
                                           ? { cacheTtlS: 0 }
                                           : path === '/state-machines/{name}' && method === 'patch'
                                             ? { description: 'bob' }
-                                            : path === '/state-machines/{name}/executions' || path === '/executions/{id}/stop'
+                                            : path === '/state-machines/{name}/executions' ||
+                                                path === '/executions/{id}/stop' ||
+                                                path === '/executions/{id}/redrive'
                                               ? {}
                                               : path === '/map-runs/{id}' && method === 'patch'
                                                 ? { maxConcurrency: 1 }
@@ -333,6 +335,7 @@ describe('ownership', () => {
       'POST /state-machines/{name}/executions',
       'GET /executions/{id}',
       'GET /executions/{id}/history',
+      'POST /executions/{id}/redrive',
       'POST /executions/{id}/stop',
       'GET /executions/{id}/map-runs',
       'GET /map-runs/{id}',

@@ -305,6 +305,7 @@ describe('/executions', () => {
       '/executions/{id}',
       '/executions/{id}/history',
       '/executions/{id}/stop',
+      '/executions/{id}/redrive',
       '/task-tokens/success',
       '/task-tokens/failure',
       '/task-tokens/heartbeat',
@@ -446,6 +447,28 @@ describe('/executions', () => {
     // Stopping one that has ended answers it as it is.
     const again = await as(alice, 'POST', `/executions/${id}/stop`, {});
     assert.equal(again.json().status, 'ABORTED');
+
+    // Redriven: RUNNING again in the Wait it was stopped in, the history going on.
+    const redriven = await as(alice, 'POST', `/executions/${id}/redrive`, { clientToken: 'once' });
+    assert.equal(redriven.statusCode, 200, redriven.body);
+    assert.deepEqual([redriven.json().status, redriven.json().redriveCount, redriven.json().stoppedAt], ['RUNNING', 1, null]);
+    assert.equal((await as(alice, 'POST', `/executions/${id}/redrive`, { clientToken: 'once' })).json().redriveCount, 1);
+    const refused = await as(alice, 'POST', `/executions/${id}/redrive`, {});
+    assert.deepEqual([refused.statusCode, refused.json().code], [409, 'EXECUTION_NOT_REDRIVABLE']);
+    for (;;) {
+      const h = await types(id);
+      if (h.at(-1) === 'WaitStateEntered') {
+        assert.deepEqual(h.slice(-3), ['ExecutionAborted', 'ExecutionRedriven', 'WaitStateEntered']);
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const listed = (await as(alice, 'GET', '/executions?stateMachine=long&redriven=true')).json().executions;
+    assert.deepEqual(
+      listed.map((e: { id: string }) => e.id),
+      [id],
+    );
+    assert.equal((await as(alice, 'POST', `/executions/${id}/stop`, {})).json().status, 'ABORTED');
   });
 
   it('answers a waiting task through /task-tokens/success, failure and heartbeat', { skip: NO_SANDBOX }, async () => {

@@ -18,6 +18,7 @@ import {
   executionHistory,
   listMapRunExecutions,
   listMapRuns,
+  redriveExecution,
   StoreWorkflowRunner,
   startExecution,
   startSyncExecution,
@@ -299,6 +300,49 @@ for (const backend of ['sqlite', 'postgres'] as const) {
         const t = await types(r, e.id);
         assert.equal(t.filter((x) => x === 'TaskScheduled').length, 4);
         assert.equal(t.filter((x) => x === 'TaskFailed').length, 3);
+      } finally {
+        await r.close();
+      }
+    });
+
+    it('a redriven execution is claimed by another runner once its own is gone, and runs only the state that failed', async () => {
+      const calls: Record<string, number> = {};
+      const r = await rig(async (req: TaskRequest) => {
+        const p = req.parameters as { step: string; redrives?: number };
+        calls[p.step] = (calls[p.step] ?? 0) + 1;
+        if (p.step === 'b' && calls.b === 1) throw new StatesFailure('Flaky', 'first time');
+        return { step: p.step, redrives: p.redrives ?? null };
+      });
+      try {
+        const task = (step: string, next?: string) => ({
+          Type: 'Task',
+          Resource: FN_F,
+          Parameters: { step, 'redrives.$': '$$.Execution.RedriveCount' },
+          ResultPath: `$.${step}`,
+          ...(next ? { Next: next } : { End: true }),
+        });
+        const failed = await run(r, { StartAt: 'A', States: { A: task('a', 'B'), B: task('b') } });
+        assert.deepEqual([failed.status, failed.error], ['FAILED', 'Flaky']);
+        // The runner that ran it is gone; the redrive is a store write any runner picks up.
+        await r.runner.close();
+        const redriven = await redriveExecution({ ...r.app, workflowRunner: null }, USER, failed.id, 'tok');
+        assert.deepEqual([redriven.status, redriven.redriveCount], ['RUNNING', 1]);
+        r.newRunner();
+        const done = await settle(r.app, failed.id);
+        assert.equal(done.status, 'SUCCEEDED', done.cause ?? undefined);
+        assert.deepEqual(JSON.parse(done.output!), { a: { step: 'a', redrives: 0 }, b: { step: 'b', redrives: 1 } });
+        assert.deepEqual(calls, { a: 1, b: 2 });
+        const t = await types(r, failed.id);
+        assert.deepEqual(t.slice(t.indexOf('ExecutionFailed')), [
+          'ExecutionFailed',
+          'ExecutionRedriven',
+          'TaskStateEntered',
+          'TaskScheduled',
+          'TaskStarted',
+          'TaskSucceeded',
+          'TaskStateExited',
+          'ExecutionSucceeded',
+        ]);
       } finally {
         await r.close();
       }
@@ -809,7 +853,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
         assert.equal(m.stateMachineArn, `arn:aws:states:us-east-1:123456789012:stateMachine:${e.stateMachineName}/Doubles`);
         assert.deepEqual([m.maxConcurrency, m.toleratedFailureCount, m.toleratedFailurePercentage], [2, 1, 0]);
         assert.ok(m.stoppedAt !== null && m.stoppedAt >= m.startedAt);
-        assert.deepEqual(m.counts, mapRunCounts({ succeeded: 2, failed: 1, total: 3, resultsWritten: 3, failuresNotRedrivable: 1 }));
+        assert.deepEqual(m.counts, mapRunCounts({ succeeded: 2, failed: 1, total: 3, resultsWritten: 3 }));
         await assert.rejects(describeMapRun(r.app, 'someone-else', runId), /Map Run does not exist/);
         // An Inline Map has none.
         const inline = await run(r, { StartAt: 'M', States: { M: { Type: 'Map', ItemProcessor: DOUBLE, End: true } } }, [1]);

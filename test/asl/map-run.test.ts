@@ -152,7 +152,7 @@ describe('map runs in the core', () => {
       aborted: 0,
       total: 5,
       resultsWritten: 0,
-      failuresNotRedrivable: 1,
+      failuresNotRedrivable: 0,
       pendingRedrive: 0,
     });
     assert.equal(mapRunCounts({ total: 2, started: 2, running: 0, failed: 1 }, true).resultsWritten, 2);

@@ -15,6 +15,7 @@ import {
   CreateActivityCommand,
   CreateStateMachineCommand,
   DeleteActivityCommand,
+  DescribeMapRunCommand,
   DescribeActivityCommand,
   DescribeExecutionCommand,
   type DescribeExecutionCommandOutput,
@@ -23,11 +24,15 @@ import {
   type HistoryEvent,
   ListActivitiesCommand,
   ListTagsForResourceCommand,
+  ListExecutionsCommand,
+  ListMapRunsCommand,
+  RedriveExecutionCommand,
   SendTaskFailureCommand,
   SendTaskHeartbeatCommand,
   SendTaskSuccessCommand,
   type SFNClient,
   StartExecutionCommand,
+  StopExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { accountIdOf } from '../../src/aws/index.ts';
 import { REGION } from '../helpers/lambda.ts';
@@ -446,5 +451,181 @@ describe('Step Functions activities through the AWS SDK', () => {
       alice.send(new CreateStateMachineCommand({ name: 'express-activity', definition, roleArn: ROLE, type: 'EXPRESS' })),
     );
     assert.equal(r.name, 'InvalidDefinition');
+  });
+});
+
+// RedriveExecution, driven by activity workers (the test): a task failed on purpose the first
+// time is answered with success once the execution is redriven.
+describe('RedriveExecution through the AWS SDK', () => {
+  /** A machine of `states` (starting at `startAt`), started with `input`. */
+  async function startMachine(startAt: string, states: object, input: object = {}): Promise<string> {
+    const definition = JSON.stringify({ StartAt: startAt, States: states });
+    const m = (await alice.send(new CreateStateMachineCommand({ name: `m${n++}`, definition, roleArn: ROLE }))).stateMachineArn!;
+    return start(m, input);
+  }
+  /** A Map over `items` whose iteration is one Task of the activity `work`, started. */
+  const startMap = (work: string, processorConfig: object, items: number[]) =>
+    startMachine(
+      'Each',
+      {
+        Each: {
+          Type: 'Map',
+          ItemsPath: '$.items',
+          ItemProcessor: {
+            ProcessorConfig: processorConfig,
+            StartAt: 'Do',
+            States: { Do: { Type: 'Task', Resource: work, Parameters: { 'n.$': '$' }, End: true } },
+          },
+          End: true,
+        },
+      },
+      { items },
+    );
+  const scheduledOn = (events: HistoryEvent[], arn: string) =>
+    events.filter((e) => e.type === 'ActivityScheduled' && e.activityScheduledEventDetails?.resource === arn).length;
+
+  it('restarts a FAILED execution at the state that failed, keeps what succeeded, and is idempotent on clientToken', async () => {
+    // First is a Pass state: an activity Task scheduled right after another one's success waits
+    // for the lease (10 s) today, also without redrive; the Map below shows succeeded Tasks kept.
+    const second = await activity('redrive-second');
+    const execution = await startMachine('First', {
+      First: { Type: 'Pass', Result: { one: 1 }, ResultPath: '$.first', Next: 'Second' },
+      Second: { Type: 'Task', Resource: second, ResultPath: '$.second', End: true },
+    });
+    // Redriving a RUNNING execution is refused.
+    const running = await refusedBy(alice.send(new RedriveExecutionCommand({ executionArn: execution })));
+    assert.deepEqual([running.name, running.message], ['ExecutionNotRedrivable', 'Execution is RUNNING and cannot be redriven']);
+    const failing = await take(second);
+    await alice.send(new SendTaskFailureCommand({ taskToken: failing.taskToken, error: 'Flaky', cause: 'first time' }));
+    const failed = await ended(execution);
+    assert.deepEqual([failed.status, failed.error, failed.redriveCount, failed.redriveStatus], ['FAILED', 'Flaky', 0, 'REDRIVABLE']);
+    assert.equal(failed.redriveStatusReason, undefined);
+
+    const redriven = await alice.send(new RedriveExecutionCommand({ executionArn: execution, clientToken: 'token-1' }));
+    assert.ok(redriven.redriveDate instanceof Date);
+    // The same client token again: the same redrive, not a second one.
+    const again = await alice.send(new RedriveExecutionCommand({ executionArn: execution, clientToken: 'token-1' }));
+    assert.equal(again.redriveDate?.getTime(), redriven.redriveDate.getTime());
+    const other = await refusedBy(alice.send(new RedriveExecutionCommand({ executionArn: execution, clientToken: 'token-2' })));
+    assert.equal(other.name, 'ExecutionNotRedrivable');
+    const during = await alice.send(new DescribeExecutionCommand({ executionArn: execution }));
+    assert.deepEqual([during.status, during.redriveCount, during.stopDate], ['RUNNING', 1, undefined]);
+    assert.equal(during.redriveDate?.getTime(), redriven.redriveDate.getTime());
+
+    // Only the failed state runs again, with the input it had.
+    const retried = await take(second);
+    assert.deepEqual(JSON.parse(retried.input), JSON.parse(failing.input));
+    await alice.send(new SendTaskSuccessCommand({ taskToken: retried.taskToken, output: '{"two":2}' }));
+    const done = await ended(execution);
+    assert.equal(done.status, 'SUCCEEDED', done.cause);
+    assert.deepEqual(JSON.parse(done.output!), { first: { one: 1 }, second: { two: 2 } });
+    assert.deepEqual(
+      [done.redriveCount, done.redriveStatus, done.redriveStatusReason],
+      [1, 'NOT_REDRIVABLE', 'Execution is SUCCEEDED and cannot be redriven'],
+    );
+    assert.equal((await refusedBy(alice.send(new RedriveExecutionCommand({ executionArn: execution })))).name, 'ExecutionNotRedrivable');
+
+    // One history: the failure, the redrive, then the failed state again.
+    const events = await history(execution);
+    const types = events.map((e) => e.type);
+    assert.equal(types.filter((t) => t === 'PassStateEntered').length, 1);
+    assert.equal(scheduledOn(events, second), 2);
+    const at = types.indexOf('ExecutionRedriven');
+    assert.deepEqual(types.slice(at - 1, at + 3), ['ExecutionFailed', 'ExecutionRedriven', 'TaskStateEntered', 'ActivityScheduled']);
+    assert.deepEqual(events[at].executionRedrivenEventDetails, { redriveCount: 1 });
+    assert.deepEqual(
+      events.map((e) => e.id),
+      events.map((_, i) => i + 1),
+    );
+
+    // ListExecutions' redriveFilter and redriveCount.
+    const machineArn = done.stateMachineArn!;
+    const listed = async (redriveFilter: 'REDRIVEN' | 'NOT_REDRIVEN') =>
+      (await alice.send(new ListExecutionsCommand({ stateMachineArn: machineArn, redriveFilter }))).executions ?? [];
+    const redrivenOnes = await listed('REDRIVEN');
+    assert.deepEqual(
+      redrivenOnes.map((e) => [e.executionArn, e.redriveCount]),
+      [[execution, 1]],
+    );
+    assert.deepEqual(await listed('NOT_REDRIVEN'), []);
+    // Not alice's execution for bob.
+    assert.equal((await refusedBy(bob.send(new RedriveExecutionCommand({ executionArn: execution })))).name, 'ExecutionDoesNotExist');
+  });
+
+  it('reruns only the failed iterations of a Map, and redrives a stopped (ABORTED) execution', async () => {
+    const work = await activity('redrive-map');
+    const execution = await startMap(work, { Mode: 'INLINE' }, [1, 2, 3]);
+    const tasks = [await take(work), await take(work), await take(work)];
+    const byN = new Map(tasks.map((t) => [JSON.parse(t.input).n as number, t.taskToken]));
+    await alice.send(new SendTaskSuccessCommand({ taskToken: byN.get(1)!, output: '"one"' }));
+    await alice.send(new SendTaskSuccessCommand({ taskToken: byN.get(3)!, output: '"three"' }));
+    await alice.send(new SendTaskFailureCommand({ taskToken: byN.get(2)!, error: 'Flaky' }));
+    assert.equal((await ended(execution)).status, 'FAILED');
+
+    await alice.send(new RedriveExecutionCommand({ executionArn: execution }));
+    const rerun = await take(work);
+    assert.deepEqual(JSON.parse(rerun.input), { n: 2 });
+    // Stopped while the rerun waits, then redriven again: the same iteration runs a third time.
+    await alice.send(new StopExecutionCommand({ executionArn: execution, error: 'Stop' }));
+    const stopped = await ended(execution);
+    assert.deepEqual([stopped.status, stopped.redriveStatus], ['ABORTED', 'REDRIVABLE']);
+    await alice.send(new RedriveExecutionCommand({ executionArn: execution }));
+    const third = await take(work);
+    assert.deepEqual(JSON.parse(third.input), { n: 2 });
+    await alice.send(new SendTaskSuccessCommand({ taskToken: third.taskToken, output: '"two"' }));
+    const done = await ended(execution);
+    assert.equal(done.status, 'SUCCEEDED', done.cause);
+    assert.deepEqual(JSON.parse(done.output!), ['one', 'two', 'three']);
+    assert.equal(done.redriveCount, 2);
+    const events = await history(execution);
+    assert.equal(scheduledOn(events, work), 5);
+    assert.deepEqual(
+      events.filter((e) => e.type === 'ExecutionRedriven').map((e) => e.executionRedrivenEventDetails?.redriveCount),
+      [1, 2],
+    );
+  });
+
+  it("reruns only a Parallel's failed branch", async () => {
+    const left = await activity('redrive-left');
+    const right = await activity('redrive-right');
+    const branch = (name: string, arn: string) => ({ StartAt: name, States: { [name]: { Type: 'Task', Resource: arn, End: true } } });
+    const execution = await startMachine('Both', {
+      Both: { Type: 'Parallel', Branches: [branch('Left', left), branch('Right', right)], End: true },
+    });
+    await alice.send(new SendTaskSuccessCommand({ taskToken: (await take(left)).taskToken, output: '"L"' }));
+    await alice.send(new SendTaskFailureCommand({ taskToken: (await take(right)).taskToken, error: 'Flaky' }));
+    assert.equal((await ended(execution)).status, 'FAILED');
+    await alice.send(new RedriveExecutionCommand({ executionArn: execution }));
+    await alice.send(new SendTaskSuccessCommand({ taskToken: (await take(right)).taskToken, output: '"R"' }));
+    const done = await ended(execution);
+    assert.equal(done.status, 'SUCCEEDED', done.cause);
+    assert.deepEqual(JSON.parse(done.output!), ['L', 'R']);
+    const events = await history(execution);
+    assert.deepEqual([scheduledOn(events, left), scheduledOn(events, right)], [1, 2]);
+  });
+
+  it("redrives a Distributed Map's Map Run with its execution: only the failed child runs again", async () => {
+    const work = await activity('redrive-dmap');
+    const execution = await startMap(work, { Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' }, [1, 2]);
+    const tasks = [await take(work), await take(work)];
+    const byN = new Map(tasks.map((t) => [JSON.parse(t.input).n as number, t.taskToken]));
+    await alice.send(new SendTaskSuccessCommand({ taskToken: byN.get(1)!, output: '"one"' }));
+    await alice.send(new SendTaskFailureCommand({ taskToken: byN.get(2)!, error: 'Flaky' }));
+    assert.equal((await ended(execution)).status, 'FAILED');
+    const [run] = (await alice.send(new ListMapRunsCommand({ executionArn: execution }))).mapRuns ?? [];
+    assert.equal((await alice.send(new DescribeMapRunCommand({ mapRunArn: run.mapRunArn }))).status, 'FAILED');
+
+    await alice.send(new RedriveExecutionCommand({ executionArn: execution }));
+    const rerun = await take(work);
+    assert.deepEqual(JSON.parse(rerun.input), { n: 2 });
+    await alice.send(new SendTaskSuccessCommand({ taskToken: rerun.taskToken, output: '"two"' }));
+    const done = await ended(execution);
+    assert.equal(done.status, 'SUCCEEDED', done.cause);
+    assert.deepEqual(JSON.parse(done.output!), ['one', 'two']);
+    const d = await alice.send(new DescribeMapRunCommand({ mapRunArn: run.mapRunArn }));
+    assert.deepEqual([d.status, d.redriveCount, d.itemCounts?.succeeded, d.itemCounts?.failed], ['SUCCEEDED', 1, 2, 0]);
+    assert.ok(d.redriveDate instanceof Date);
+    const redriven = (await history(execution)).find((e) => e.type === 'MapRunRedriven');
+    assert.deepEqual(redriven?.mapRunRedrivenEventDetails, { mapRunArn: run.mapRunArn, redriveCount: 1 });
   });
 });

@@ -288,6 +288,7 @@ describe('Step Functions API: malformed requests', () => {
         'DescribeExecution',
         'DescribeStateMachineForExecution',
         'StopExecution',
+        'RedriveExecution',
         'ListExecutions',
         'GetExecutionHistory',
         'DescribeMapRun',
@@ -342,7 +343,7 @@ describe('Step Functions API: malformed requests', () => {
       assert.ok(ok > 0 && ok < operations.length * bodies.length);
       const unknown = await fetch(`${open.url}/`, {
         method: 'POST',
-        headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': 'AWSStepFunctions.RedriveExecution' },
+        headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': 'AWSStepFunctions.NoSuchOperation' },
         body: '{}',
       });
       assert.equal(unknown.status, 400);
@@ -685,7 +686,7 @@ describe('Step Functions executions through the AWS SDK', () => {
     assert.equal(m.status, 'SUCCEEDED');
     assert.deepEqual([m.maxConcurrency, m.toleratedFailureCount, m.toleratedFailurePercentage], [2, 1, 0]);
     assert.ok(m.startDate instanceof Date && m.stopDate instanceof Date && m.stopDate >= m.startDate);
-    const counts = mapRunCounts({ succeeded: 2, failed: 1, total: 3, resultsWritten: 3, failuresNotRedrivable: 1 });
+    const counts = mapRunCounts({ succeeded: 2, failed: 1, total: 3, resultsWritten: 3 });
     assert.deepEqual(m.itemCounts, counts);
     assert.deepEqual(m.executionCounts, counts);
 

@@ -163,6 +163,15 @@ describe('hangar workflow', () => {
     assert.equal(stopped.stdout.trim(), `${w.id}: ABORTED`);
     const e = (await p.inject({ method: 'GET', url: `/executions/${w.id}`, auth: alice })).json();
     assert.deepEqual([e.status, e.error, e.cause], ['ABORTED', 'Enough', 'from the cli']);
+
+    // Redriven: RUNNING again; a second redrive of a running one is refused.
+    const redriven = await hangar('workflow', 'redrive', w.id, '--client-token', 'cli-1');
+    assert.equal(redriven.code, 0, redriven.stderr);
+    assert.equal(redriven.stdout.trim(), `${w.id}: RUNNING (redriven 1 time)`);
+    const refused = await hangar('workflow', 'redrive', w.id);
+    assert.notEqual(refused.code, 0);
+    assert.match(refused.stderr, /RUNNING and cannot be redriven/);
+    await hangar('workflow', 'stop', w.id);
   });
 
   test('test-state: one state on its own, its steps with --level DEBUG; a failed state exits 1', async () => {

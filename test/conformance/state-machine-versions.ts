@@ -249,6 +249,9 @@ export function describeStateMachineVersions(name: string, make: MakeVersions): 
         startedAt: t,
         stoppedAt: null,
         parentId: null,
+        redriveCount: 0,
+        redriveDate: null,
+        redriveToken: null,
       };
       const start = (id: string, version: number | null, alias: string | null) =>
         wf.startExecution({

@@ -39,6 +39,9 @@ function step(over: Partial<ExecutionCommit> = {}): ExecutionCommit {
   return { events: [], putFrames: [], deleteFrames: [], wakeAt: null, leaseUntil: null, ...over };
 }
 
+/** A Map Run's redrive fields before any redrive. */
+const NEVER_REDRIVEN = { redriveCount: 0, redriveDate: null };
+
 function event(id: number, type: string, timestamp: number, details: string | null = null): HistoryEventRecord {
   return { id, previousEventId: id - 1, type, timestamp, details };
 }
@@ -79,6 +82,9 @@ export function describeWorkflows(name: string, make: MakeWorkflows): void {
         parentId: null,
         stateMachineVersion: null,
         stateMachineAlias: null,
+        redriveCount: 0,
+        redriveDate: null,
+        redriveToken: null,
         ...over,
       };
       return {
@@ -337,7 +343,7 @@ export function describeWorkflows(name: string, make: MakeWorkflows): void {
         assert.deepEqual(await wf.history('alice', 'no-such-id', { limit: 10 }), []);
       });
 
-      it('stops a running execution: aborted, its last event appended, its runner’s state and lease gone', async () => {
+      it('stops a running execution: aborted, its last event appended, its lease, messages and tokens gone, its frames kept', async () => {
         const e = await started({}, { lease: { owner: 'runner', until: t + 60_000 } });
         assert.equal(
           await wf.commit(
@@ -358,7 +364,8 @@ export function describeWorkflows(name: string, make: MakeWorkflows): void {
           timestamp: t + 3,
           details: '{"error":"Stopped","cause":"by hand"}',
         });
-        assert.deepEqual(await wf.loadRuntime(e.id), { frames: [], inbox: [], lastEventId: 3 });
+        // Its frames stay: a redrive restarts from them.
+        assert.deepEqual(await wf.loadRuntime(e.id), { frames: [{ frameId: 0, doc: '{"state":"Wait"}' }], inbox: [], lastEventId: 3 });
         assert.equal(await wf.findTaskToken('tok'), null);
         // Its runner can no longer write, nor keep its lease; nobody can claim it.
         assert.equal(
@@ -547,8 +554,87 @@ export function describeWorkflows(name: string, make: MakeWorkflows): void {
         const failed = await started();
         await claimIds('r1', t);
         const failure = { status: 'FAILED' as const, output: null, error: 'States.TaskFailed', cause: 'boom', stoppedAt: t + 7 };
-        assert.equal(await wf.commit(failed.id, 'r1', step({ events: [event(2, 'ExecutionFailed', t + 7)], end: failure })), true);
+        // A failure keeps the frames it names for a redrive, in place of the execution's.
+        const kept = [{ frameId: 0, doc: 'kept' }];
+        assert.equal(
+          await wf.commit(failed.id, 'r1', step({ events: [event(2, 'ExecutionFailed', t + 7)], end: { ...failure, frames: kept } })),
+          true,
+        );
         assert.deepEqual(await wf.getExecution('alice', failed.id), { ...failed, ...failure });
+        assert.deepEqual((await wf.loadRuntime(failed.id)).frames, kept);
+      });
+
+      it('redrives an ended execution once per decision: RUNNING and due again, its frames replaced, its Map Runs running', async () => {
+        const e = await started();
+        await claimIds('r1', t);
+        const failure = { status: 'FAILED' as const, output: null, error: 'E', cause: 'c', stoppedAt: t + 7 };
+        const run = {
+          id: 'run-1',
+          arn: 'arn:run-1',
+          stateMachineArn: 'arn:sm/Map',
+          status: 'FAILED' as const,
+          startedAt: t + 1,
+          stoppedAt: t + 7,
+          maxConcurrency: 0,
+          toleratedFailureCount: 0,
+          toleratedFailurePercentage: 0,
+          counts: {
+            pending: 0,
+            running: 0,
+            succeeded: 1,
+            failed: 1,
+            timedOut: 0,
+            aborted: 0,
+            total: 2,
+            resultsWritten: 0,
+            failuresNotRedrivable: 0,
+            pendingRedrive: 0,
+          },
+        };
+        const ended = step({
+          events: [event(2, 'ExecutionFailed', t + 7)],
+          end: { ...failure, frames: [{ frameId: 0, doc: 'old' }] },
+          mapRuns: [run],
+        });
+        assert.equal(await wf.commit(e.id, 'r1', ended), true);
+        const redrive = {
+          expect: { status: 'FAILED' as const, redriveCount: 0 },
+          events: [event(3, 'ExecutionRedriven', t + 10, '{"redriveCount":1}')],
+          frames: [
+            { frameId: 0, doc: 'new' },
+            { frameId: 1, doc: 'root' },
+          ],
+          mapRunIds: ['run-1'],
+          now: t + 10,
+          clientToken: 'tok-1',
+        };
+        // Not another user's; not one that is not as expected.
+        assert.equal(await wf.redriveExecution('bob', e.id, redrive), null);
+        assert.equal(await wf.redriveExecution('alice', e.id, { ...redrive, expect: { status: 'ABORTED', redriveCount: 0 } }), null);
+        const r = await wf.redriveExecution('alice', e.id, redrive);
+        const running = { ...e, redriveCount: 1, redriveDate: t + 10, redriveToken: 'tok-1' };
+        assert.deepEqual(r, running);
+        assert.deepEqual(await wf.getExecution('alice', e.id), running);
+        assert.deepEqual(await wf.loadRuntime(e.id), { frames: redrive.frames, inbox: [], lastEventId: 3 });
+        assert.deepEqual(
+          (await wf.history('alice', e.id, { limit: 1, reverse: true }))[0],
+          event(3, 'ExecutionRedriven', t + 10, '{"redriveCount":1}'),
+        );
+        const m = await wf.getMapRun('alice', 'run-1');
+        assert.deepEqual([m?.status, m?.stoppedAt, m?.redriveCount, m?.redriveDate], ['RUNNING', null, 1, t + 10]);
+        // The same decision again (another redrive raced it) writes nothing.
+        assert.equal(await wf.redriveExecution('alice', e.id, redrive), null);
+        // Due now, held by nobody: any runner claims it.
+        assert.deepEqual(await claimIds('r2', t + 10), [e.id]);
+        // A commit of the run before the redrive is refused, one of the redriven run stored.
+        const moved = step({ events: [event(4, 'WaitStateEntered', t + 11)], leaseUntil: t + 60_000 });
+        assert.equal(await wf.commit(e.id, 'r2', { ...moved, redriveCount: 0 }), false);
+        assert.equal(await wf.commit(e.id, 'r2', { ...moved, redriveCount: 1 }), true);
+        // The redrive filter of a list.
+        const other = await started();
+        const ids = async (redriven: boolean) => (await wf.listExecutions('alice', { redriven, limit: 100 })).map((x) => x.id);
+        assert.ok((await ids(true)).includes(e.id) && !(await ids(true)).includes(other.id));
+        assert.ok((await ids(false)).includes(other.id) && !(await ids(false)).includes(e.id));
       });
 
       it('a message makes its execution due at once, numbered in order, never renumbered', async () => {
@@ -621,7 +707,9 @@ export function describeWorkflows(name: string, make: MakeWorkflows): void {
             history.map((ev) => [ev.id, ev.previousEventId]),
             history.map((_, j) => [j + 1, j]),
           );
-          assert.deepEqual(await wf.loadRuntime(e.id), { frames: [], inbox: [], lastEventId: history.length });
+          // Its frames stay for a redrive (the stop's, or those of the commit that came first).
+          const runtime = await wf.loadRuntime(e.id);
+          assert.deepEqual([runtime.inbox, runtime.lastEventId], [[], history.length]);
         }
       });
 
@@ -698,11 +786,17 @@ export function describeWorkflows(name: string, make: MakeWorkflows): void {
         await claimIds('r1', t);
         const id = '0a6c1e0e-1111-4111-8111-000000000001';
         assert.equal(await wf.commit(e.id, 'r1', step({ mapRuns: [run(id)], leaseUntil: t + 1000 })), true);
-        assert.deepEqual(await wf.getMapRun('bob', id), { ...run(id), executionId: e.id, userId: 'bob' });
+        assert.deepEqual(await wf.getMapRun('bob', id), { ...run(id), executionId: e.id, userId: 'bob', ...NEVER_REDRIVEN });
         assert.equal(await wf.getMapRun('alice', id), null, "another user's is not found");
         const moved = run(id, { maxConcurrency: 9, toleratedFailureCount: 9, counts: counts({ pending: 1, running: 2 }) });
         assert.equal(await wf.commit(e.id, 'r1', step({ mapRuns: [moved], leaseUntil: t + 1000 })), true);
-        assert.deepEqual(await wf.getMapRun('bob', id), { ...run(id), counts: moved.counts, executionId: e.id, userId: 'bob' });
+        assert.deepEqual(await wf.getMapRun('bob', id), {
+          ...run(id),
+          counts: moved.counts,
+          executionId: e.id,
+          userId: 'bob',
+          ...NEVER_REDRIVEN,
+        });
         // Written with the execution's end too.
         const done = run(id, { status: 'SUCCEEDED', stoppedAt: t + 9, counts: counts({ pending: 0, succeeded: 3, resultsWritten: 3 }) });
         const end = { status: 'SUCCEEDED' as const, output: '1', error: null, cause: null, stoppedAt: t + 9 };
@@ -761,6 +855,7 @@ export function describeWorkflows(name: string, make: MakeWorkflows): void {
           ...run(ids[0]),
           executionId: e.id,
           userId: 'alice',
+          ...NEVER_REDRIVEN,
         });
         assert.deepEqual(await found('alice', 'f1000000-0000-4000-7000'), []);
         assert.deepEqual(await found('bob', 'f1000000-0000-4000-8000'), []);

@@ -113,6 +113,9 @@ export async function seedExecution(p: TestPlatform, s: Seeded): Promise<Executi
     parentId: null,
     stateMachineVersion: null,
     stateMachineAlias: null,
+    redriveCount: 0,
+    redriveDate: null,
+    redriveToken: null,
   };
   const event = (id: number, type: string, details?: object): HistoryEventRecord => ({
     id,

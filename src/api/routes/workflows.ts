@@ -21,6 +21,7 @@ import {
   listExecutions,
   listStateMachines,
   MAX_DEFINITION_BYTES,
+  redriveExecution,
   type Started,
   startExecution,
   startSyncExecution,
@@ -77,6 +78,16 @@ const StartBody = z.strictObject({
   version: z.number().int().min(1).optional().describe('Run this version of the machine (default: its current revision).'),
   alias: z.string().max(80).optional().describe('Run the version this alias picks by weight.'),
 });
+const RedriveBody = z
+  .strictObject({
+    clientToken: z
+      .string()
+      .min(1)
+      .max(64)
+      .optional()
+      .describe('The same token again within 15 minutes is answered with the redrive it made, not a second one.'),
+  })
+  .default({});
 const StopBody = z.strictObject({ error: z.string().max(256).optional(), cause: z.string().max(32_768).optional() });
 const Token = z.string().min(1).max(2048).describe('The task token the Task was given ($$.Task.Token).');
 
@@ -107,6 +118,8 @@ const ExecutionView = z.object({
   alias: z.string().nullable().describe('The alias it was started through, if one.'),
   startedAt: z.string(),
   stoppedAt: z.string().nullable(),
+  redriveCount: z.number().describe('How many times it was redriven (POST /executions/{id}/redrive).'),
+  redriveDate: z.string().nullable().describe('When it was last redriven.'),
 });
 // Not in lists (a definition may be 1 MB): the dashboard draws an execution on the definition it
 // runs, which is not the machine's after an update, nor there after a delete.
@@ -172,6 +185,8 @@ function executionView(e: Execution): z.infer<typeof ExecutionView> {
     alias: e.stateMachineAlias,
     startedAt: iso(e.startedAt),
     stoppedAt: isoOrNull(e.stoppedAt),
+    redriveCount: e.redriveCount,
+    redriveDate: isoOrNull(e.redriveDate),
   };
 }
 
@@ -380,6 +395,11 @@ export function workflowRoutes(app: FastifyInstance, ctx: ApiContext): void {
           version: z.coerce.number().int().min(1).optional().describe("With stateMachine: that version's only."),
           alias: z.string().max(80).optional().describe('With stateMachine: those started through that alias only.'),
           status: z.enum(EXECUTION_STATUSES as [string, ...string[]]).optional(),
+          redriven: z
+            .enum(['true', 'false'])
+            .optional()
+            .transform((v) => (v === undefined ? undefined : v === 'true'))
+            .describe('Only those redriven at least once (true) or never (false).'),
           cursor: z.string().max(200).optional(),
           limit: Limit,
         }),
@@ -399,6 +419,7 @@ export function workflowRoutes(app: FastifyInstance, ctx: ApiContext): void {
         stateMachineName: stateMachine,
         qualifier: qualifierFor(version, alias),
         status: status as Execution['status'] | undefined,
+        redriven: req.query.redriven,
         limit: rowsForPage(limit),
         after: cursor,
       });
@@ -473,6 +494,26 @@ export function workflowRoutes(app: FastifyInstance, ctx: ApiContext): void {
       const userId = owner(req, req.query.userId);
       req.auditTarget = `${userId}/${req.params.id}`;
       return executionView(await stopExecution(ctx, userId, req.params.id, req.body));
+    },
+  );
+
+  r.post(
+    '/executions/:id/redrive',
+    {
+      schema: {
+        summary:
+          'Redrive a FAILED, TIMED_OUT or ABORTED execution (within 14 days of its stop): it runs again from the states that did not succeed (RedriveExecution)',
+        tags,
+        params: ExecutionParams,
+        querystring: OwnerQuery,
+        body: RedriveBody,
+        response: { 200: ExecutionView, 403: Problem, 404: Problem, 409: Problem },
+      },
+    },
+    async (req) => {
+      const userId = owner(req, req.query.userId);
+      req.auditTarget = `${userId}/${req.params.id}`;
+      return executionView(await redriveExecution(ctx, userId, req.params.id, req.body?.clientToken));
     },
   );
 

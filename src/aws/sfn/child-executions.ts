@@ -14,7 +14,7 @@ import {
   MAX_PAGE,
   stopChildExecution,
 } from '../../app/index.ts';
-import type { ExecutionStatus, HistoryEventRecord } from '../../core/index.ts';
+import { type ExecutionStatus, type HistoryEventRecord, REDRIVE_STATUS, redrivability } from '../../core/index.ts';
 import { userOf } from '../lambda/context.ts';
 import type { AwsCall } from '../service.ts';
 import type { SfnContext } from './context.ts';
@@ -77,7 +77,7 @@ export async function stopChild(
 }
 
 /** DescribeExecution of a child. */
-export function describeChild(c: ChildExecutionDetail, includeData: boolean): Record<string, unknown> {
+export function describeChild(c: ChildExecutionDetail, includeData: boolean, now: number): Record<string, unknown> {
   const { view } = c;
   return {
     ...listItem(c),
@@ -87,9 +87,15 @@ export function describeChild(c: ChildExecutionDetail, includeData: boolean): Re
     ...(c.status === 'SUCCEEDED' ? { outputDetails: { included: includeData } } : {}),
     ...(view.error === null ? {} : { error: view.error }),
     ...(view.cause === null ? {} : { cause: view.cause }),
-    redriveStatus: 'NOT_REDRIVABLE',
-    redriveStatusReason: c.status === 'RUNNING' ? 'Execution is RUNNING and cannot be redriven' : 'Hangar does not redrive executions',
+    ...childRedrive(c, now),
   };
+}
+
+/** A child that did not succeed is redriven with its parent (the Map Run's redrive): REDRIVABLE_BY_MAP_RUN. */
+function childRedrive(c: ChildExecution, now: number): Record<string, unknown> {
+  const r = redrivability(c, now);
+  if (r.status === 'REDRIVABLE') return { redriveStatus: REDRIVE_STATUS.RedrivableByMapRun };
+  return { redriveStatus: r.status, redriveStatusReason: r.reason };
 }
 
 /** GetExecutionHistory of a child: its events as its own history has them, paged as an execution's. */

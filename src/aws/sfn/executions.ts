@@ -14,6 +14,7 @@ import {
   listExecutions,
   MAX_INPUT_BYTES,
   MAX_PAGE,
+  redriveExecution,
   startExecution,
   startSyncExecution,
   stopExecution,
@@ -25,6 +26,7 @@ import {
   ErrorCode,
   HangarError,
   type MachineQualifier,
+  redrivability,
   type StateMachine,
 } from '../../core/index.ts';
 import { AwsError } from '../errors.ts';
@@ -80,7 +82,7 @@ function origin(c: AwsCaller, e: Execution): Record<string, string> {
   };
 }
 
-function describe(c: AwsCaller, e: Execution, includeData: boolean): Record<string, unknown> {
+function describe(c: AwsCaller, e: Execution, includeData: boolean, now: number): Record<string, unknown> {
   return {
     executionArn: executionArn(c, e.stateMachineName, e.name),
     stateMachineArn: stateMachineArn(c, e.stateMachineName),
@@ -94,11 +96,28 @@ function describe(c: AwsCaller, e: Execution, includeData: boolean): Record<stri
     ...(e.status === 'SUCCEEDED' ? { outputDetails: { included: includeData } } : {}),
     ...ifSet('error', e.error),
     ...ifSet('cause', e.cause),
-    redriveCount: 0,
-    redriveStatus: 'NOT_REDRIVABLE',
-    redriveStatusReason: e.status === 'RUNNING' ? 'Execution is RUNNING and cannot be redriven' : 'Hangar does not redrive executions',
+    ...redriveFields(e, now),
     ...origin(c, e),
   };
+}
+
+/** redriveCount, redriveDate, redriveStatus and its reason, as DescribeExecution says them. */
+function redriveFields(e: Execution, now: number): Record<string, unknown> {
+  const r = redrivability(e, now);
+  return {
+    redriveCount: e.redriveCount,
+    ...(e.redriveDate === null ? {} : { redriveDate: date(e.redriveDate) }),
+    redriveStatus: r.status,
+    ...(r.status === 'NOT_REDRIVABLE' ? { redriveStatusReason: r.reason } : {}),
+  };
+}
+
+/** ListExecutions' redriveFilter: REDRIVEN or NOT_REDRIVEN. */
+function redriveFilterOf(body: Record<string, unknown>): boolean | undefined {
+  const v = field.string(body, 'redriveFilter');
+  if (v === undefined) return undefined;
+  if (v !== 'REDRIVEN' && v !== 'NOT_REDRIVEN') throw validation('redriveFilter must be REDRIVEN or NOT_REDRIVEN');
+  return v === 'REDRIVEN';
 }
 
 /** includedData: ALL_DATA (default) or METADATA_ONLY (no input or output). */
@@ -174,8 +193,8 @@ export function executionOperations(ctx: SfnContext): JsonOperation[] {
       name: 'DescribeExecution',
       async run(call, body) {
         const names = executionNamesOf(call.caller, body.executionArn);
-        if (isChild(names)) return describeChild(await findChild(ctx, call, names), includedData(body));
-        return describe(call.caller, await executionOf(ctx, call, body), includedData(body));
+        if (isChild(names)) return describeChild(await findChild(ctx, call, names), includedData(body), ctx.clock.now());
+        return describe(call.caller, await executionOf(ctx, call, body), includedData(body), ctx.clock.now());
       },
     },
     {
@@ -198,6 +217,25 @@ export function executionOperations(ctx: SfnContext): JsonOperation[] {
           tracingConfiguration: { enabled: false },
           revisionId: e.revisionId,
         };
+      },
+    },
+    {
+      name: 'RedriveExecution',
+      async run(call, body) {
+        const names = executionNamesOf(call.caller, body.executionArn);
+        const token = field.string(body, 'clientToken');
+        if (token !== undefined && (token.length < 1 || token.length > 64)) throw validation('clientToken is 1 to 64 characters');
+        if (isChild(names)) {
+          await locateChild(ctx, call, names);
+          throw new AwsError(
+            'ExecutionNotRedrivable',
+            400,
+            "A Map Run's child execution is redriven with its parent execution (the Map Run's redrive): redrive the parent execution",
+          );
+        }
+        const e = await executionOf(ctx, call, body);
+        const redriven = await redriveExecution(ctx, userOf(call.caller), e.id, token);
+        return { redriveDate: date(redriven.redriveDate ?? ctx.clock.now()) };
       },
     },
     {
@@ -228,6 +266,7 @@ export function executionOperations(ctx: SfnContext): JsonOperation[] {
         const status = field.string(body, 'statusFilter');
         if (status !== undefined && (status === 'PENDING_REDRIVE' || !EXECUTION_STATUSES.includes(status as ExecutionStatus)))
           throw validation(`statusFilter must be one of ${EXECUTION_STATUSES.join(', ')}`);
+        const redriven = redriveFilterOf(body);
         if (byMapRun) return listChildren(ctx, call, body, status as ExecutionStatus | undefined);
         const user = userOf(call.caller);
         const { machine: name, qualifier } = qualifiedMachineOf(call.caller, body.stateMachineArn);
@@ -243,6 +282,7 @@ export function executionOperations(ctx: SfnContext): JsonOperation[] {
               stateMachineName: machine.name,
               qualifier,
               status: status as ExecutionStatus | undefined,
+              redriven,
               limit,
               after,
             }),
@@ -258,7 +298,8 @@ export function executionOperations(ctx: SfnContext): JsonOperation[] {
             status: e.status,
             startDate: date(e.startedAt),
             ...(e.stoppedAt === null ? {} : { stopDate: date(e.stoppedAt) }),
-            redriveCount: 0,
+            redriveCount: e.redriveCount,
+            ...(e.redriveDate === null ? {} : { redriveDate: date(e.redriveDate) }),
             ...origin(call.caller, e),
           })),
           ...(page.nextToken ? { nextToken: page.nextToken } : {}),

@@ -149,6 +149,10 @@ export class HistoryMapper {
         return withDetails('mapRunStartedEventDetails', { mapRunArn: str(d.mapRunArn) });
       case 'MapRunFailed':
         return withDetails('mapRunFailedEventDetails', failure);
+      case 'ExecutionRedriven':
+        return withDetails('executionRedrivenEventDetails', { redriveCount: d.redriveCount });
+      case 'MapRunRedriven':
+        return withDetails('mapRunRedrivenEventDetails', { mapRunArn: str(d.mapRunArn), redriveCount: d.redriveCount });
       default:
         // ParallelStateStarted, MapStateSucceeded, MapRunSucceeded, MapRunAborted...: AWS gives them no details.
         return base;

@@ -60,6 +60,7 @@ export function sfnService(ctx: SfnContext): AwsService {
       [ErrorCode.StateMachineExists]: client('StateMachineAlreadyExists'),
       [ErrorCode.ExecutionNotFound]: client('ExecutionDoesNotExist'),
       [ErrorCode.ExecutionExists]: client('ExecutionAlreadyExists'),
+      [ErrorCode.ExecutionNotRedrivable]: client('ExecutionNotRedrivable'),
       [ErrorCode.TaskTokenNotFound]: client('TaskDoesNotExist'),
       // A callback for a task that no longer waits (its execution ended): AWS says it timed out.
       [ErrorCode.ExecutionNotRunning]: client('TaskTimedOut'),

@@ -40,7 +40,8 @@ export function mapRunOperations(ctx: SfnContext): JsonOperation[] {
           // Iterations are branches of the execution here: its item and execution counts are one.
           itemCounts: run.counts,
           executionCounts: run.counts,
-          redriveCount: 0,
+          redriveCount: run.redriveCount,
+          ...(run.redriveDate === null ? {} : { redriveDate: date(run.redriveDate) }),
         };
       },
     },

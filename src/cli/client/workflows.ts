@@ -32,6 +32,8 @@ export interface ExecutionInfo {
   alias: string | null;
   startedAt: string;
   stoppedAt: string | null;
+  redriveCount?: number;
+  redriveDate?: string | null;
 }
 
 /** An EXPRESS execution: not stored, so only what its start (or its end, sync) said. */
@@ -153,5 +155,10 @@ export class Workflows extends Resource {
   /** Runs one state on its own (Step Functions' TestState): nothing is stored. */
   testState(body: TestStateBody, userId?: string): Promise<TestStateInfo> {
     return this.transport.json('POST', '/state-machines/test-state', { query: { userId }, body });
+  }
+
+  /** RedriveExecution: a FAILED, TIMED_OUT or ABORTED execution runs again from the states that did not succeed. */
+  redrive(id: string, clientToken?: string, userId?: string): Promise<ExecutionInfo> {
+    return this.transport.json('POST', `/executions/${enc(id)}/redrive`, { query: { userId }, body: clientToken ? { clientToken } : {} });
   }
 }

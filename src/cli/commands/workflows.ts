@@ -1,4 +1,4 @@
-/** `hangar workflow create|update|list|get|rm|start|describe|executions|history|stop|test-state`: state
+/** `hangar workflow create|update|list|get|rm|start|describe|executions|history|stop|redrive|test-state`: state
  *  machines in the Amazon States Language and their executions, over /state-machines and
  *  /executions (src/api/routes/workflows.ts); publish|versions|alias in ./workflow-versions.ts. */
 import { readFileSync } from 'node:fs';
@@ -349,6 +349,19 @@ export function workflowCommands(program: Command): void {
       );
     },
   );
+
+  clientOptions(
+    wf
+      .command('redrive')
+      .description('Redrive a FAILED, TIMED_OUT or ABORTED execution: it runs again from the states that did not succeed')
+      .argument('<execution-id>')
+      .option('--client-token <token>', 'the same token again within 15 minutes answers the same redrive')
+      .option('--user <id>', 'admin keys: whose execution'),
+  ).action(async (id: string, flags: UserFlags & { clientToken?: string }) => {
+    const e = await clientFor(flags).workflows.redrive(id, flags.clientToken, flags.user);
+    if (flags.json) return printJson(e);
+    print(`${e.id}: ${e.status} (redriven ${e.redriveCount ?? 0} time${e.redriveCount === 1 ? '' : 's'})`);
+  });
 
   workflowVersionCommands(wf);
 }

@@ -12,6 +12,7 @@ export const EXECUTION_EVENT_TYPES = [
   'ExecutionFailed',
   'ExecutionTimedOut',
   'ExecutionAborted',
+  'ExecutionRedriven',
 ] as const;
 export const EFFECT_EVENT_TYPES = [
   'TaskScheduled',
@@ -38,6 +39,7 @@ export const EFFECT_EVENT_TYPES = [
   'MapRunSucceeded',
   'MapRunFailed',
   'MapRunAborted',
+  'MapRunRedriven',
 ] as const;
 
 export type HistoryEventType =

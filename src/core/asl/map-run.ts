@@ -102,8 +102,8 @@ export function mapRunCounts(
     aborted,
     total: p.total,
     resultsWritten: ended ? succeeded + p.failed : 0,
-    // Hangar redrives no Map Run: each failure is not redrivable.
-    failuresNotRedrivable: p.failed,
+    // A failed iteration is redriven with its execution (RedriveExecution): none is not redrivable.
+    failuresNotRedrivable: 0,
     pendingRedrive: 0,
   };
 }

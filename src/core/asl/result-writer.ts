@@ -167,7 +167,7 @@ export function executionRecord(run: MapRun, r: IterationRecord): JsonObject {
     ...input,
     Name: name,
     RedriveCount: 0,
-    // Hangar redrives no Map Run: none of its children can be redriven.
+    // As the run ended: a failed child is redriven only with its parent execution (RedriveExecution), which a record written now does not know of.
     RedriveStatus: 'NOT_REDRIVABLE',
     RedriveStatusReason: `Execution is ${status} and cannot be redriven`,
     StartDate: iso(r.startMs),

@@ -79,6 +79,24 @@ export interface ExecutionEnd {
   error: string | null;
   cause: string | null;
   stoppedAt: number;
+  /** FAILED or TIMED_OUT: the frames kept in place of the execution's, for a redrive
+   *  (core/execution-redrive.ts); absent, none is kept. */
+  frames?: ExecutionFrame[];
+}
+
+/** A redrive (core/execution-redrive.ts) as the use case decided it, written all or nothing. */
+export interface ExecutionRedrive {
+  /** What the execution must still be (else nothing is written): its status and redrive count
+   *  when the redrive was decided. */
+  expect: { status: Exclude<ExecutionStatus, 'RUNNING'>; redriveCount: number };
+  /** ExecutionRedriven (and a MapRunRedriven per Map Run redriven), ids after the last one. */
+  events: HistoryEventRecord[];
+  /** The frames the execution goes on from, in place of those it kept. */
+  frames: ExecutionFrame[];
+  /** The Map Runs redriven: RUNNING again, their redrive count and date moved on. */
+  mapRunIds: string[];
+  now: number;
+  clientToken: string | null;
 }
 
 /**
@@ -106,6 +124,9 @@ export interface MapRunWrite {
 export interface MapRunRecord extends MapRunWrite {
   executionId: string;
   userId: string;
+  /** How many times it was redriven with its execution, and when last (null: never). */
+  redriveCount: number;
+  redriveDate: number | null;
 }
 
 /** One transition of an execution, stored before the runner acts on it. */
@@ -127,10 +148,13 @@ export interface ExecutionCommit {
   wakeAt: number | null;
   /** The lease: kept until this time, or given up (null: any runner may claim it once due). */
   leaseUntil: number | null;
-  /** The execution ends: every frame, message and token of it is removed. */
+  /** The execution ends: every message and token of it is removed, and every frame but those
+   *  `end.frames` keeps for a redrive. */
   end?: ExecutionEnd;
   /** Map Runs created or moved on (written with an `end` too). */
   mapRuns?: MapRunWrite[];
+  /** The redrive count the runner's state is of: a commit made before a redrive is refused. */
+  redriveCount?: number;
 }
 
 export interface ExecutionQuery {
@@ -140,6 +164,8 @@ export interface ExecutionQuery {
   /** Only the executions started through this alias. */
   alias?: string;
   status?: ExecutionStatus;
+  /** Only the executions redriven at least once (true) or never (false). */
+  redriven?: boolean;
   limit: number;
   /** The id of the last execution of the previous page. */
   after?: string;
@@ -191,8 +217,8 @@ export interface Workflows {
   /**
    * Ends a RUNNING execution from outside its runner (StopExecution): ABORTED with the error
    * and cause, its last event (ExecutionAborted, given here without an id: it gets the next
-   * one) appended, its frames, messages, tokens and lease removed, so that its runner's next
-   * commit fails. The execution as it is now; NotFound EXECUTION_NOT_FOUND when the user has
+   * one) appended, its messages, tokens and lease removed, so that its runner's next commit
+   * fails; its frames are kept (a redrive restarts from them). The execution as it is now; NotFound EXECUTION_NOT_FOUND when the user has
    * none of that id; an execution that had already ended is answered unchanged. Each of its
    * RUNNING Map Runs ends ABORTED at stoppedAt (its running iterations counted aborted), with a
    * MapRunAborted event before the ExecutionAborted.
@@ -203,6 +229,15 @@ export interface Workflows {
     end: { error: string | null; cause: string | null; stoppedAt: number; event: Omit<HistoryEventRecord, 'id' | 'previousEventId'> },
   ): Promise<Execution>;
 
+  /**
+   * RedriveExecution: the ended execution is RUNNING again and due now (no lease: any runner
+   * claims it and goes on from `frames`), its stop, output, error and cause cleared, its redrive
+   * count moved on by one and its redrive date and token set, the events appended. Null, and
+   * nothing written, when it is not as `expect` says any more (another redrive came first, or it
+   * has none of that id for the user).
+   */
+  redriveExecution(userId: string, executionId: string, r: ExecutionRedrive): Promise<Execution | null>;
+
   // The runner
   /**
    * Up to `limit` RUNNING executions that are due (wakeAt ≤ now) and not leased to a live
@@ -212,8 +247,9 @@ export interface Workflows {
   claimExecutions(owner: string, now: number, leaseMs: number, limit: number): Promise<Execution[]>;
   /** The frames, unconsumed messages and last event id of an execution (any user's). */
   loadRuntime(executionId: string): Promise<ExecutionRuntime>;
-  /** Writes a transition, all or nothing: only while the execution is RUNNING and leased to
-   *  `owner` (false otherwise, and nothing is written). */
+  /** Writes a transition, all or nothing: only while the execution is RUNNING, leased to
+   *  `owner` and (when the commit says) at that redrive count (false otherwise, and nothing is
+   *  written). */
   commit(executionId: string, owner: string, c: ExecutionCommit): Promise<boolean>;
   /** Extends the lease while it is `owner`'s and the execution RUNNING; false otherwise. */
   renewLease(executionId: string, owner: string, until: number): Promise<boolean>;

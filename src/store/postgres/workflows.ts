@@ -22,6 +22,7 @@ import type {
   ExecutionEnd,
   ExecutionFrame,
   ExecutionQuery,
+  ExecutionRedrive,
   ExecutionRuntime,
   InboxMessage,
   HistoryQuery,
@@ -36,6 +37,8 @@ import {
   executionValues,
   historyBound,
   inWakeOrder,
+  listExecutionParams,
+  sameRun,
   machineFromRow,
   machineValues,
   tokenFromRow,
@@ -72,6 +75,19 @@ const UPDATE_MAP_RUN = `UPDATE map_runs SET max_concurrency = coalesce($1, max_c
 
 /** execution_id: its running Map Runs, which a stop aborts (the execution's row is locked). */
 const RUNNING_MAP_RUNS = `SELECT * FROM map_runs WHERE execution_id = $1 AND status = 'RUNNING' ORDER BY id`;
+
+/** execution_id: every frame of it. */
+const DELETE_ALL_FRAMES = `DELETE FROM execution_frames WHERE execution_id = $1`;
+
+/** now, redrive_token, id, user_id, the status and redrive_count it must still have: RUNNING
+ *  again, due now and held by nobody, its end cleared, redriven once more. */
+const REDRIVE_EXECUTION = `UPDATE executions SET status = 'RUNNING', output = NULL, error = NULL, cause = NULL, stopped_at = NULL,
+  wake_at = $1, lease_owner = NULL, lease_until = NULL, redrive_count = redrive_count + 1, redrive_date = $1, redrive_token = $2
+  WHERE id = $3 AND user_id = $4 AND status = $5 AND redrive_count = $6 RETURNING *`;
+
+/** now, execution_id, ids: its Map Runs run again with its redrive. */
+const REDRIVE_MAP_RUNS = `UPDATE map_runs SET status = 'RUNNING', stopped_at = NULL, redrive_count = redrive_count + 1, redrive_date = $1
+  WHERE execution_id = $2 AND id = ANY($3::text[])`;
 
 /** stopped_at, counts, id. */
 const ABORT_MAP_RUN = `UPDATE map_runs SET status = 'ABORTED', stopped_at = $1, counts = $2 WHERE id = $3`;
@@ -126,10 +142,11 @@ const SELECT_EXECUTION_BY_ID = `SELECT * FROM executions WHERE id = $1`;
 const FIND_EXECUTION = `SELECT * FROM executions WHERE user_id = $1 AND state_machine_name = $2 AND name = $3`;
 
 /** user_id, state_machine_name (null: any), status (null: any), after (id; null: from the newest), limit, version
- *  (null: any), alias_name (null: any). */
+ *  (null: any), alias_name (null: any), redriven (null: any). */
 const LIST_EXECUTIONS = `SELECT * FROM executions
   WHERE user_id = $1 AND ($2::text IS NULL OR state_machine_name = $2) AND ($3::text IS NULL OR status = $3)
     AND ($4::text IS NULL OR id < $4) AND ($6::integer IS NULL OR version = $6) AND ($7::text IS NULL OR alias_name = $7)
+    AND ($8::boolean IS NULL OR (redrive_count > 0) = $8)
   ORDER BY id DESC LIMIT $5`;
 
 /** user_id, execution_id, after, limit: the user's execution's events, oldest first. */
@@ -144,9 +161,8 @@ const HISTORY_REVERSE = `SELECT e.* FROM execution_events e JOIN executions x ON
 const LAST_EVENT_ID = `SELECT coalesce(max(id), 0) AS last FROM execution_events WHERE execution_id = $1`;
 
 /** status, output, error, cause, stopped_at, id: the execution ends, its wake and lease go, and
- *  what its runner kept of it (frames, inbox, tokens) with them. */
-const END_EXECUTION = `WITH frames AS (DELETE FROM execution_frames WHERE execution_id = $6),
-  inbox AS (DELETE FROM execution_inbox WHERE execution_id = $6),
+ *  what its runner kept of it (inbox, tokens) with them; its frames are endExecution's. */
+const END_EXECUTION = `WITH inbox AS (DELETE FROM execution_inbox WHERE execution_id = $6),
   tokens AS (DELETE FROM task_tokens WHERE execution_id = $6)
 UPDATE executions SET status = $1, output = $2, error = $3, cause = $4, stopped_at = $5,
   wake_at = NULL, lease_owner = NULL, lease_until = NULL WHERE id = $6 RETURNING *`;
@@ -172,7 +188,7 @@ ORDER BY kind, n`;
 const INBOX = `SELECT seq, body, at FROM execution_inbox WHERE execution_id = $1 ORDER BY seq`;
 
 /** id: what a commit checks, the row locked until it ends. */
-const LOCK_FOR_COMMIT = `SELECT user_id, status, lease_owner FROM executions WHERE id = $1 FOR UPDATE`;
+const LOCK_FOR_COMMIT = `SELECT user_id, status, lease_owner, redrive_count FROM executions WHERE id = $1 FOR UPDATE`;
 
 /** execution_id, through. */
 const CONSUME_INBOX = `DELETE FROM execution_inbox WHERE execution_id = $1 AND seq <= $2`;
@@ -286,15 +302,10 @@ export class PgWorkflows implements Workflows {
   }
 
   async listExecutions(userId: string, q: ExecutionQuery): Promise<Execution[]> {
-    const rows = await this.db.rows(LIST_EXECUTIONS, [
-      userId,
-      q.stateMachineName ?? null,
-      q.status ?? null,
-      q.after ?? null,
-      q.limit,
-      q.version ?? null,
-      q.alias ?? null,
-    ]);
+    const rows = await this.db.rows(
+      LIST_EXECUTIONS,
+      listExecutionParams(userId, q, (b) => b),
+    );
     return rows.map(executionFromRow);
   }
 
@@ -317,13 +328,25 @@ export class PgWorkflows implements Workflows {
       for (const r of aborted.runs) await tx.query(ABORT_MAP_RUN, [end.stoppedAt, r.counts, r.id]);
       const lastId = Number(last.last) + aborted.events.length;
       await insertEvents(tx, executionId, [...aborted.events, { ...end.event, id: lastId + 1, previousEventId: lastId }]);
-      return endExecution(tx, executionId, {
-        status: 'ABORTED',
-        output: null,
-        error: end.error,
-        cause: end.cause,
-        stoppedAt: end.stoppedAt,
-      });
+      return endExecution(
+        tx,
+        executionId,
+        { status: 'ABORTED', output: null, error: end.error, cause: end.cause, stoppedAt: end.stoppedAt },
+        true,
+      );
+    });
+  }
+
+  redriveExecution(userId: string, executionId: string, r: ExecutionRedrive): Promise<Execution | null> {
+    return this.db.tx(async (tx) => {
+      const params = [r.now, r.clientToken, executionId, userId, r.expect.status, r.expect.redriveCount];
+      const [row] = await tx.query(REDRIVE_EXECUTION, params);
+      if (!row) return null;
+      await insertEvents(tx, executionId, r.events);
+      await tx.query(DELETE_ALL_FRAMES, [executionId]);
+      await putFrames(tx, executionId, r.frames);
+      if (r.mapRunIds.length > 0) await tx.query(REDRIVE_MAP_RUNS, [r.now, executionId, r.mapRunIds]);
+      return executionFromRow(row);
     });
   }
 
@@ -351,7 +374,7 @@ export class PgWorkflows implements Workflows {
     return this.db.tx(async (tx) => {
       const [row] = await tx.query(LOCK_FOR_COMMIT, [executionId]);
       // A lease that lapsed is still the owner's until another runner claims it.
-      if (row?.status !== 'RUNNING' || row.lease_owner !== owner) return false;
+      if (row?.status !== 'RUNNING' || row.lease_owner !== owner || !sameRun(row, c)) return false;
       await insertEvents(tx, executionId, c.events);
       await putMapRuns(tx, executionId, String(row.user_id), c.mapRuns ?? []);
       if (c.end) {
@@ -456,7 +479,13 @@ async function putFrames(tx: Tx, executionId: string, frames: ExecutionFrame[]):
   await tx.query(PUT_FRAMES, [executionId, [...last.keys()], [...last.values()]]);
 }
 
-async function endExecution(tx: Tx, executionId: string, end: ExecutionEnd): Promise<Execution> {
+/** The execution ends; its frames go too unless `keepFrames` (a stop: a redrive restarts from
+ *  them), but those `end.frames` keeps. */
+async function endExecution(tx: Tx, executionId: string, end: ExecutionEnd, keepFrames = false): Promise<Execution> {
   const [row] = await tx.query(END_EXECUTION, [end.status, end.output, end.error, end.cause, end.stoppedAt, executionId]);
+  if (!keepFrames) {
+    await tx.query(DELETE_ALL_FRAMES, [executionId]);
+    await putFrames(tx, executionId, end.frames ?? []);
+  }
   return executionFromRow(row);
 }

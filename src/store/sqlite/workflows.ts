@@ -18,6 +18,7 @@ import {
 import type {
   ExecutionCommit,
   ExecutionQuery,
+  ExecutionRedrive,
   ExecutionRuntime,
   InboxMessage,
   HistoryQuery,
@@ -39,6 +40,8 @@ import {
   historyBound,
   inWakeOrder,
   inboxFromRow,
+  listExecutionParams,
+  sameRun,
   machineFromRow,
   machineValues,
   tokenFromRow,
@@ -88,10 +91,10 @@ const SELECT_EXECUTION_BY_ID = `SELECT * FROM executions WHERE id = ?`;
 const FIND_EXECUTION = `SELECT * FROM executions WHERE user_id = ? AND state_machine_name = ? AND name = ?`;
 
 /** user_id, state_machine_name (null: any), status (null: any), after (id; null: from the newest), limit,
- *  version (null: any), alias_name (null: any). */
+ *  version (null: any), alias_name (null: any), redriven (1, 0; null: any). */
 const LIST_EXECUTIONS = `SELECT * FROM executions
   WHERE user_id = ?1 AND (?2 IS NULL OR state_machine_name = ?2) AND (?3 IS NULL OR status = ?3) AND (?4 IS NULL OR id < ?4)
-    AND (?6 IS NULL OR version = ?6) AND (?7 IS NULL OR alias_name = ?7)
+    AND (?6 IS NULL OR version = ?6) AND (?7 IS NULL OR alias_name = ?7) AND (?8 IS NULL OR (redrive_count > 0) = ?8)
   ORDER BY id DESC LIMIT ?5`;
 
 /** user_id, execution_id, after, limit: the user's execution's events, oldest first. */
@@ -109,7 +112,8 @@ const LAST_EVENT_ID = `SELECT coalesce(max(id), 0) AS last FROM execution_events
 const END_EXECUTION = `UPDATE executions SET status = ?, output = ?, error = ?, cause = ?, stopped_at = ?,
   wake_at = NULL, lease_owner = NULL, lease_until = NULL WHERE id = ? RETURNING *`;
 
-/** execution_id: what a runner keeps of an execution, gone when it ends. */
+/** execution_id: what a runner keeps of an execution, gone when it ends (its frames but those
+ *  kept for a redrive). */
 const DELETE_FRAMES = `DELETE FROM execution_frames WHERE execution_id = ?`;
 const DELETE_INBOX = `DELETE FROM execution_inbox WHERE execution_id = ?`;
 const DELETE_TOKENS = `DELETE FROM task_tokens WHERE execution_id = ?`;
@@ -126,7 +130,7 @@ const FRAMES = `SELECT * FROM execution_frames WHERE execution_id = ? ORDER BY f
 const INBOX = `SELECT * FROM execution_inbox WHERE execution_id = ? ORDER BY seq`;
 
 /** id: what a commit checks. */
-const COMMIT_CHECK = `SELECT user_id, status, lease_owner FROM executions WHERE id = ?`;
+const COMMIT_CHECK = `SELECT user_id, status, lease_owner, redrive_count FROM executions WHERE id = ?`;
 
 /** execution_id, through. */
 const CONSUME_INBOX = `DELETE FROM execution_inbox WHERE execution_id = ? AND seq <= ?`;
@@ -178,6 +182,16 @@ const HISTORY_OF_TYPES = `SELECT e.* FROM execution_events e JOIN executions x O
 const UPDATE_MAP_RUN = `UPDATE map_runs SET max_concurrency = coalesce(?, max_concurrency),
   tolerated_failure_count = coalesce(?, tolerated_failure_count), tolerated_failure_percentage = coalesce(?, tolerated_failure_percentage)
   WHERE user_id = ? AND id = ? AND status = 'RUNNING' RETURNING *`;
+
+/** now, redrive_token, then id, user_id, the status and redrive_count it must still have: RUNNING
+ *  again, due now and held by nobody, its end cleared, redriven once more. */
+const REDRIVE_EXECUTION = `UPDATE executions SET status = 'RUNNING', output = NULL, error = NULL, cause = NULL, stopped_at = NULL,
+  wake_at = ?1, lease_owner = NULL, lease_until = NULL, redrive_count = redrive_count + 1, redrive_date = ?1, redrive_token = ?2
+  WHERE id = ?3 AND user_id = ?4 AND status = ?5 AND redrive_count = ?6 RETURNING *`;
+
+/** now, then id, execution_id: the Map Run runs again with its execution's redrive. */
+const REDRIVE_MAP_RUN = `UPDATE map_runs SET status = 'RUNNING', stopped_at = NULL, redrive_count = redrive_count + 1, redrive_date = ?
+  WHERE id = ? AND execution_id = ?`;
 
 /** execution_id: its running Map Runs, which a stop aborts. */
 const RUNNING_MAP_RUNS = `SELECT * FROM map_runs WHERE execution_id = ? AND status = 'RUNNING' ORDER BY id`;
@@ -259,9 +273,7 @@ export class SqliteWorkflows implements Workflows {
   }
 
   async listExecutions(userId: string, q: ExecutionQuery): Promise<Execution[]> {
-    const rows = this.ctx
-      .stmt(LIST_EXECUTIONS)
-      .all(userId, q.stateMachineName ?? null, q.status ?? null, q.after ?? null, q.limit, q.version ?? null, q.alias ?? null) as Row[];
+    const rows = this.ctx.stmt(LIST_EXECUTIONS).all(...(listExecutionParams(userId, q, Number) as (string | number | null)[])) as Row[];
     return rows.map(executionFromRow);
   }
 
@@ -283,7 +295,21 @@ export class SqliteWorkflows implements Workflows {
       for (const r of aborted.runs) this.ctx.stmt(ABORT_MAP_RUN).run(end.stoppedAt, r.counts, r.id);
       const last = this.lastEventId(executionId) + aborted.events.length;
       this.insertEvents(executionId, [...aborted.events, { ...end.event, id: last + 1, previousEventId: last }]);
-      return this.end(executionId, { status: 'ABORTED', output: null, error: end.error, cause: end.cause, stoppedAt: end.stoppedAt });
+      return this.end(executionId, { status: 'ABORTED', output: null, error: end.error, cause: end.cause, stoppedAt: end.stoppedAt }, true);
+    });
+  }
+
+  async redriveExecution(userId: string, executionId: string, r: ExecutionRedrive): Promise<Execution | null> {
+    return this.ctx.writes.run(() => {
+      const row = this.ctx.stmt(REDRIVE_EXECUTION).get(r.now, r.clientToken, executionId, userId, r.expect.status, r.expect.redriveCount) as
+        | Row
+        | undefined;
+      if (!row) return null;
+      this.insertEvents(executionId, r.events);
+      this.ctx.stmt(DELETE_FRAMES).run(executionId);
+      for (const f of r.frames) this.ctx.stmt(PUT_FRAME).run(executionId, f.frameId, f.doc);
+      for (const id of r.mapRunIds) this.ctx.stmt(REDRIVE_MAP_RUN).run(r.now, id, executionId);
+      return executionFromRow(row);
     });
   }
 
@@ -313,7 +339,7 @@ export class SqliteWorkflows implements Workflows {
     const stored = await this.ctx.writes.run(() => {
       const row = this.ctx.stmt(COMMIT_CHECK).get(executionId) as Row | undefined;
       // A lease that lapsed is still the owner's until another runner claims it.
-      if (row?.status !== 'RUNNING' || row.lease_owner !== owner) return false;
+      if (row?.status !== 'RUNNING' || row.lease_owner !== owner || !sameRun(row, c)) return false;
       userId = String(row.user_id);
       this.insertEvents(executionId, c.events);
       for (const m of c.mapRuns ?? []) this.ctx.stmt(PUT_MAP_RUN).run(...mapRunValues(executionId, String(row.user_id), m));
@@ -416,10 +442,14 @@ export class SqliteWorkflows implements Workflows {
     return Number((this.ctx.stmt(LAST_EVENT_ID).get(executionId) as Row).last);
   }
 
-  /** Inside a write: the execution ends, and what its runner kept of it goes. */
-  private end(executionId: string, end: NonNullable<ExecutionCommit['end']>): Execution {
+  /** Inside a write: the execution ends, and what its runner kept of it goes: its frames too
+   *  unless `keepFrames` (a stop: a redrive restarts from them) or but those `end.frames` keeps. */
+  private end(executionId: string, end: NonNullable<ExecutionCommit['end']>, keepFrames = false): Execution {
     const row = this.ctx.stmt(END_EXECUTION).get(end.status, end.output, end.error, end.cause, end.stoppedAt, executionId) as Row;
-    this.ctx.stmt(DELETE_FRAMES).run(executionId);
+    if (!keepFrames) {
+      this.ctx.stmt(DELETE_FRAMES).run(executionId);
+      for (const f of end.frames ?? []) this.ctx.stmt(PUT_FRAME).run(executionId, f.frameId, f.doc);
+    }
     this.ctx.stmt(DELETE_INBOX).run(executionId);
     this.ctx.stmt(DELETE_TOKENS).run(executionId);
     return executionFromRow(row);
