@@ -7,69 +7,13 @@
 import { ErrorCode, InvalidInput, NotFound, Conflict } from '../errors.ts';
 import { checkFunctionName, parseQualifier } from '../function.ts';
 import { CACHE_TTL_MAX_S } from './cache.ts';
-import { type CorsConfig, checkCorsConfig } from './cors.ts';
-import { type HttpAuthorizer, type HttpIntegration, resolveRouteParts } from './parts.ts';
+import { checkCorsConfig } from './cors.ts';
+import { resolveRouteParts } from './parts.ts';
+import type { HttpApi, HttpApiInput, HttpRoute, HttpRouteInput, RouteAuth } from './types.ts';
 import { parseRouteKey } from './route-key.ts';
-import { checkThrottleLimit, type ThrottleLimit } from './throttle.ts';
+import { checkThrottleLimit } from './throttle.ts';
 
-export type RouteAuth =
-  | { kind: 'none' }
-  /** A Hangar API key of the API's owner. */
-  | { kind: 'key' }
-  /** A JWT signed by a key of `jwksUrl` (null: the one `issuer`'s OpenID configuration names),
-   *  from `issuer`, for one of `audience`. */
-  | { kind: 'jwt'; issuer: string; audience: string[]; jwksUrl?: string | null };
-
-export interface HttpApi {
-  userId: string;
-  apiId: string;
-  name: string;
-  cors: CorsConfig | null;
-  throttle: ThrottleLimit | null;
-  /** Made through the management API (parts.ts), oldest first. */
-  integrations: HttpIntegration[];
-  authorizers: HttpAuthorizer[];
-  createdAt: number;
-  updatedAt: number;
-}
-
-export interface HttpApiInput {
-  name: string;
-  cors?: CorsConfig | null;
-  throttle?: ThrottleLimit | null;
-}
-
-export interface HttpRoute {
-  userId: string;
-  apiId: string;
-  routeKey: string;
-  functionName: string;
-  /** A version number or alias; null: $LATEST. */
-  qualifier: string | null;
-  auth: RouteAuth;
-  throttle: ThrottleLimit | null;
-  /** 0: not cached. */
-  cacheTtlS: number;
-  /** The integration its function comes from (parts.ts); null: it names its function itself. */
-  integrationId: string | null;
-  /** The authorizer its auth comes from; null: none, or its own. */
-  authorizerId: string | null;
-  createdAt: number;
-  updatedAt: number;
-}
-
-/** A route names its function (and qualifier), or an integration of its API's; its auth, or an
- *  authorizer of its API's (parts.ts resolveRouteParts). */
-export interface HttpRouteInput {
-  routeKey: string;
-  functionName?: string;
-  qualifier?: string | null;
-  integrationId?: string | null;
-  authorizerId?: string | null;
-  auth?: RouteAuth;
-  throttle?: ThrottleLimit | null;
-  cacheTtlS?: number;
-}
+export type { HttpApi, HttpApiInput, HttpRoute, HttpRouteInput, RouteAuth } from './types.ts';
 
 const API_NAME = /^[A-Za-z0-9 ._-]{1,128}$/;
 /** AWS's API ids are 10 lower-case letters and digits. */

@@ -9,30 +9,18 @@
  */
 import { ErrorCode, Conflict, InvalidInput, NotFound } from '../errors.ts';
 import { checkFunctionName, parseQualifier } from '../function.ts';
-import type { HttpApi, HttpRoute, HttpRouteInput, RouteAuth } from './model.ts';
+import type {
+  HttpApi,
+  HttpAuthorizer,
+  HttpAuthorizerInput,
+  HttpIntegration,
+  HttpIntegrationInput,
+  HttpRoute,
+  HttpRouteInput,
+  RouteAuth,
+} from './types.ts';
 
-export interface HttpIntegration {
-  integrationId: string;
-  functionName: string;
-  /** A version number or alias; null: $LATEST. */
-  qualifier: string | null;
-}
-
-export interface HttpIntegrationInput {
-  functionName: string;
-  qualifier?: string | null;
-}
-
-export interface HttpAuthorizer {
-  authorizerId: string;
-  name: string;
-  issuer: string;
-  audience: string[];
-  /** null: the issuer's OpenID configuration says where its keys are, as on AWS. */
-  jwksUrl: string | null;
-}
-
-export type HttpAuthorizerInput = Omit<HttpAuthorizer, 'authorizerId' | 'jwksUrl'> & { jwksUrl?: string | null };
+export type { HttpAuthorizer, HttpAuthorizerInput, HttpIntegration, HttpIntegrationInput } from './types.ts';
 
 /** Most of each an API holds (API Gateway's quotas: 300 routes and integrations, 10 authorizers). */
 export const INTEGRATIONS_MAX = 300;

@@ -1,0 +1,89 @@
+/**
+ * An HTTP API's shapes: the API, its routes, and the integrations and authorizers API Gateway
+ * v2's management API makes (model.ts checks APIs and routes, parts.ts the parts; both export
+ * these again).
+ */
+import type { CorsConfig } from './cors.ts';
+import type { ThrottleLimit } from './throttle.ts';
+
+export type RouteAuth =
+  | { kind: 'none' }
+  /** A Hangar API key of the API's owner. */
+  | { kind: 'key' }
+  /** A JWT signed by a key of `jwksUrl` (null: the one `issuer`'s OpenID configuration names),
+   *  from `issuer`, for one of `audience`. */
+  | { kind: 'jwt'; issuer: string; audience: string[]; jwksUrl?: string | null };
+
+export interface HttpApi {
+  userId: string;
+  apiId: string;
+  name: string;
+  cors: CorsConfig | null;
+  throttle: ThrottleLimit | null;
+  /** Made through the management API (parts.ts), oldest first. */
+  integrations: HttpIntegration[];
+  authorizers: HttpAuthorizer[];
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface HttpApiInput {
+  name: string;
+  cors?: CorsConfig | null;
+  throttle?: ThrottleLimit | null;
+}
+
+export interface HttpRoute {
+  userId: string;
+  apiId: string;
+  routeKey: string;
+  functionName: string;
+  /** A version number or alias; null: $LATEST. */
+  qualifier: string | null;
+  auth: RouteAuth;
+  throttle: ThrottleLimit | null;
+  /** 0: not cached. */
+  cacheTtlS: number;
+  /** The integration its function comes from (parts.ts); null: it names its function itself. */
+  integrationId: string | null;
+  /** The authorizer its auth comes from; null: none, or its own. */
+  authorizerId: string | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** A route names its function (and qualifier), or an integration of its API's; its auth, or an
+ *  authorizer of its API's (parts.ts resolveRouteParts). */
+export interface HttpRouteInput {
+  routeKey: string;
+  functionName?: string;
+  qualifier?: string | null;
+  integrationId?: string | null;
+  authorizerId?: string | null;
+  auth?: RouteAuth;
+  throttle?: ThrottleLimit | null;
+  cacheTtlS?: number;
+}
+
+export interface HttpIntegration {
+  integrationId: string;
+  functionName: string;
+  /** A version number or alias; null: $LATEST. */
+  qualifier: string | null;
+}
+
+export interface HttpIntegrationInput {
+  functionName: string;
+  qualifier?: string | null;
+}
+
+export interface HttpAuthorizer {
+  authorizerId: string;
+  name: string;
+  issuer: string;
+  audience: string[];
+  /** null: the issuer's OpenID configuration says where its keys are, as on AWS. */
+  jwksUrl: string | null;
+}
+
+export type HttpAuthorizerInput = Omit<HttpAuthorizer, 'authorizerId' | 'jwksUrl'> & { jwksUrl?: string | null };
