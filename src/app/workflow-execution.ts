@@ -315,9 +315,11 @@ export class LiveExecution {
       live.consumed = m.seq;
       await live.message(JSON.parse(m.body) as InboxBody);
     }
-    // Tasks stored as running when the last runner stopped run again (at least once).
+    // Tasks stored as running when the last runner stopped run again (at least once) — but not
+    // twice: one an inbox message just started (a callback's answer moved on to it) is launched.
+    const launched = new Set(live.launches.map((l) => l.attempt));
     for (const [id, f] of live.frames) {
-      if (f.k === 'task' && !(f.invoked && f.token)) live.relaunch(id, f);
+      if (f.k === 'task' && !(f.invoked && f.token) && !launched.has(f.attempt)) live.relaunch(id, f);
       if (f.k === 'read') live.reads.push({ frameId: id, attempt: f.attempt, request: f.request });
       // A write redone after a takeover writes the same files (the same map run, the same keys).
       if (f.k === 'write') live.writes.push({ frameId: id, attempt: f.attempt, request: f.request });
@@ -890,6 +892,8 @@ export class LiveExecution {
     const f = this.frames.get(frameId);
     if (this.end || !f || f.k !== 'task' || f.attempt !== attempt) return false;
     if (isActivityResource(f.step.resource)) {
+      // Its task is scheduled already: a second launch's answer schedules nothing more.
+      if (f.invoked) return false;
       await this.activityFound(frameId, f, outcome);
       await this.advance();
       return true;

@@ -1268,6 +1268,54 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       }
     });
 
+    it('the task a callback answered from the inbox moves on to runs once (not again as one stored running)', async () => {
+      const tokens: string[] = [];
+      let nextCalls = 0;
+      const r = await rig(
+        async (req) => {
+          if (req.resource === FN_F) {
+            nextCalls++;
+            return { next: true };
+          }
+          tokens.push((req.parameters as { Payload: { token: string } }).Payload.token);
+          return {};
+        },
+        { holdMs: 0 },
+      );
+      try {
+        const machine = `m${n++}`;
+        await createStateMachine(r.app, USER, {
+          name: machine,
+          definition: JSON.stringify({
+            StartAt: 'Cb',
+            States: {
+              Cb: {
+                Type: 'Task',
+                Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
+                Parameters: { FunctionName: 'f', Payload: { 'token.$': '$$.Task.Token' } },
+                Next: 'T',
+              },
+              T: { Type: 'Task', Resource: FN_F, End: true },
+            },
+          }),
+        });
+        const s = await startExecution(r.app, USER, machine, {});
+        const id = s.type === 'STANDARD' ? s.execution.id : '';
+        while (tokens.length < 1) await new Promise((res) => setTimeout(res, 5));
+        // Its runner gone, the answer goes through the inbox, and the runner that claims the
+        // execution loads it with the answer, which enters T.
+        await r.runner.close();
+        const other = r.newRunner({ holdMs: 0 });
+        await answerTask({ ...r.app, workflowRunner: other }, USER, tokens[0], { kind: 'success', output: '{}' });
+        const e = await settle(r.app, id);
+        assert.equal(e.status, 'SUCCEEDED');
+        assert.deepEqual(JSON.parse(e.output!), { next: true });
+        assert.equal(nextCalls, 1);
+      } finally {
+        await r.close();
+      }
+    });
+
     it('a callback answered through another runner reaches an execution its runner still holds (inbox read at each poll)', async () => {
       const tokens: string[] = [];
       let release: () => void = () => {};
