@@ -1272,7 +1272,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       const tokens: string[] = [];
       let nextCalls = 0;
       const r = await rig(
-        async (req) => {
+        async (req): Promise<Json> => {
           if (req.resource === FN_F) {
             nextCalls++;
             return { next: true };
