@@ -11,9 +11,11 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Unauthorized } from '../core/index.ts';
+import { ADMIN_KEY_FILE } from './files.ts';
+import { Unauthorized } from '../core/errors.ts';
 import type { Logger } from '../log/index.ts';
-import { uuidv7, type Access } from '../store/index.ts';
+import type { Access } from '../store/index.ts';
+import { uuidv7 } from '../store/ids.ts';
 import type { SecretBox } from '../secrets/index.ts';
 import type { ApiKey, Clock, KeyScope } from '../core/index.ts';
 
@@ -178,7 +180,7 @@ export class Authenticator {
 }
 
 /** Name of the file in the data directory holding the first admin key (mode 0600). */
-export const ADMIN_KEY_FILE = 'admin.key';
+export { ADMIN_KEY_FILE } from './files.ts';
 
 /**
  * Makes sure an admin can get in. With `HANGAR_ADMIN_KEY` set, that key is registered (once)

@@ -10,7 +10,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
-import { ADMIN_KEY_FILE } from '../auth/index.ts';
+import { ADMIN_KEY_FILE } from '../auth/files.ts';
 import { envName, type Config, type SettingSource } from '../config/index.ts';
 
 export interface Loaded {

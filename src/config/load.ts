@@ -1,6 +1,6 @@
 /** The only place process.env is read. */
 import { readFileSync } from 'node:fs';
-import { Misconfigured } from '../core/index.ts';
+import { Misconfigured } from '../core/errors.ts';
 import { ConfigSchema, type Config } from './schema.ts';
 
 export const envName = (key: string): string => 'HANGAR_' + key.replace(/[A-Z]/g, (c) => '_' + c).toUpperCase();

@@ -6,7 +6,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
-import { FUNCTION_ADDRESS_FORMS, isFunctionAddress } from '../core/index.ts';
+import { FUNCTION_ADDRESS_FORMS, isFunctionAddress } from '../core/function-address.ts';
 import { parseAllowlist } from '../executor/sandbox/egress.ts';
 
 /** Entries of a comma-separated setting, trimmed, empty ones dropped. */

@@ -13,7 +13,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { chmod, lstat, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, normalize } from 'node:path';
-import { ErrorCode, InvalidInput } from '../core/index.ts';
+import { ErrorCode, InvalidInput } from '../core/errors.ts';
 
 export const IMAGE_NAME = /^[a-z0-9][a-z0-9_.-]{0,63}$/;
 

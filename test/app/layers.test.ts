@@ -55,3 +55,35 @@ it('src/app and src/core import neither fastify nor the surfaces', () => {
   );
   assert.deepEqual(bad, []);
 });
+
+/** Modules a file loads when it runs: static imports and re-exports that are not type-only. */
+function runtimeImports(file: string): string[] {
+  return [...readFileSync(file, 'utf8').matchAll(/^\s*(?:import|export)\s(?!type\s)[^'";]*?from\s+'([^']+)'|^\s*import\s+'([^']+)'/gm)].map(
+    (m) => m[1] ?? m[2],
+  );
+}
+
+it('a client command loads none of the server: the CLI reaches store, executor, the ASL engine and fastify only by dynamic import', () => {
+  const seen = new Set<string>();
+  const packages = new Set<string>();
+  const walk = (f: string) => {
+    if (seen.has(f)) return;
+    seen.add(f);
+    for (const m of runtimeImports(f)) {
+      if (m.startsWith('.')) walk(resolve(dirname(f), m));
+      else if (!m.startsWith('node:')) packages.add(m.startsWith('@') ? m.split('/').slice(0, 2).join('/') : m.split('/')[0]);
+    }
+  };
+  walk(join(SRC, 'cli', 'main.ts'));
+  const reached = [...seen].map((f) => relative(SRC, f));
+  // The few leaf modules the client needs from server directories (ids, errors, the egress
+  // allowlist's parser for config validation) are allowed by name; anything else is a chain
+  // that pulls the server into every `hangar list`.
+  const allowed = new Set(['store/ids.ts', 'executor/sandbox/egress.ts', 'executor/sandbox/address.ts']);
+  const server = reached.filter((f) => /^(store|executor|app|api|aws|worker|functions|blobs|core\/asl)\//.test(f) && !allowed.has(f));
+  assert.deepEqual(server, []);
+  assert.deepEqual(
+    [...packages].filter((p) => /^(fastify|@fastify|pg|hyparquet|jsonata|@aws-sdk|@smithy|ws|pino|prom-client)$/.test(p)),
+    [],
+  );
+});

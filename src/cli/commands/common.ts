@@ -2,7 +2,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { join } from 'node:path';
 import { loadConfigWithSources } from '../../config/index.ts';
-import { HangarError } from '../../core/index.ts';
+import { HangarError } from '../../core/errors.ts';
 import { ApiError, ConnectionError, HangarClient } from '../client/index.ts';
 import { apiKey, apiUrl, keyHint, type Loaded } from '../target.ts';
 
