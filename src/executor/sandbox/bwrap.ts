@@ -12,6 +12,7 @@
  * task read root-only files such as /etc/shadow; dropping the uid first closes that.
  */
 import { spawnSync } from 'node:child_process';
+import { accessSync, constants, statSync } from 'node:fs';
 import { chown, mkdir, readdir, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -328,26 +329,52 @@ export class BwrapLauncher implements Launcher {
   }
 }
 
-/**
- * Which sandbox this host offers, and why not when it offers none. `prefer` 'auto' takes
- * bubblewrap when installed, else the util-linux fallback; 'bwrap' or 'unshare' insist.
- */
-export function sandboxTools(prefer: 'auto' | SandboxEngine = 'auto'): {
+/** Whether `tool` is an executable file in one of `path`'s directories (as a shell would find it). */
+function onPath(tool: string, path: string): boolean {
+  return path.split(':').some((dir) => {
+    if (!dir) return false;
+    try {
+      accessSync(join(dir, tool), constants.X_OK);
+      return statSync(join(dir, tool)).isFile();
+    } catch {
+      return false;
+    }
+  });
+}
+
+export interface SandboxTools {
   ok: boolean;
   problems: string[];
   bwrapVersion: string | null;
   engine: SandboxEngine | null;
-} {
+}
+
+/** One answer per process, preference and PATH: the host's tools do not change under a running
+ *  process, and every platform start (a test process starts dozens) asked again with seven
+ *  process spawns (~130 ms). */
+const toolsSeen = new Map<string, SandboxTools>();
+
+/**
+ * Which sandbox this host offers, and why not when it offers none. `prefer` 'auto' takes
+ * bubblewrap when installed, else the util-linux fallback; 'bwrap' or 'unshare' insist.
+ * The util-linux tools are looked up on PATH; bwrap is run once for its version.
+ */
+export function sandboxTools(prefer: 'auto' | SandboxEngine = 'auto'): SandboxTools {
+  const key = `${prefer}\0${process.env.PATH ?? ''}\0${process.getuid?.()}`;
+  let seen = toolsSeen.get(key);
+  if (!seen) toolsSeen.set(key, (seen = probeSandboxTools(prefer)));
+  return { ...seen, problems: [...seen.problems] };
+}
+
+function probeSandboxTools(prefer: 'auto' | SandboxEngine): SandboxTools {
   const problems: string[] = [];
   const v = spawnSync('bwrap', ['--version'], { encoding: 'utf8' });
   const bwrapVersion = v.status === 0 ? v.stdout.trim() : null;
   for (const tool of ['setpriv', 'chrt']) {
-    if (spawnSync(tool, ['--version']).status !== 0) problems.push(`${tool} (util-linux) is missing`);
+    if (!onPath(tool, process.env.PATH ?? '')) problems.push(`${tool} (util-linux) is missing`);
   }
   let engine: SandboxEngine | null = null;
-  const fallback = ['unshare', 'pivot_root', 'mount'].filter(
-    (t) => spawnSync(t, ['--version'], { env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' } }).status !== 0,
-  );
+  const fallback = ['unshare', 'pivot_root', 'mount'].filter((t) => !onPath(t, '/usr/sbin:/usr/bin:/sbin:/bin'));
   if (prefer !== 'unshare' && bwrapVersion) engine = 'bwrap';
   else if (prefer !== 'bwrap' && fallback.length === 0) engine = 'unshare';
   else {

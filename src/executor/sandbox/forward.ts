@@ -24,9 +24,13 @@ export interface Forward {
  *  host root binds; a /bin/socat of a host without merged /usr would not be visible inside. */
 const SOCAT_PATHS = ['/usr/local/bin/socat', '/usr/bin/socat'];
 
-/** The host's socat, or null: the sandbox runs the Node forwarder then. */
+let socatSeen: { path: string | null } | undefined;
+
+/** The host's socat, or null: the sandbox runs the Node forwarder then. Asked once per process
+ *  (a run of `socat -V`, to know it works, not only that it is there). */
 export function findSocat(): string | null {
-  return SOCAT_PATHS.find((p) => spawnSync(p, ['-V'], { stdio: 'ignore' }).status === 0) ?? null;
+  socatSeen ??= { path: SOCAT_PATHS.find((p) => spawnSync(p, ['-V'], { stdio: 'ignore' }).status === 0) ?? null };
+  return socatSeen.path;
 }
 
 /**
