@@ -31,14 +31,15 @@ const machineArn = `arn:aws:states:${REGION}:${account}:stateMachine:kept`;
 const executionArn = (name: string) => `arn:aws:states:${REGION}:${account}:execution:kept:${name}`;
 
 let p: TestPlatform;
-let alice: SFNClient;
+/** Alice's key, and her through the SDK with it. */
 let aliceKey: string;
+let alice: SFNClient;
 
 before(async () => {
   p = await testPlatform({ HANGAR_WORKERS: '0' });
-  const key = (await p.inject({ method: 'POST', url: '/keys', payload: { userId: 'alice' } })).json();
-  aliceKey = key.key;
-  alice = sfnClient(p.url!, key);
+  const made = await p.inject({ method: 'POST', url: '/keys', payload: { userId: 'alice' } });
+  aliceKey = made.json().key;
+  alice = sfnClient(p.url!, made.json());
   const definition = JSON.stringify({ StartAt: 'P', States: { P: { Type: 'Pass', End: true } } });
   await alice.send(new CreateStateMachineCommand({ name: 'kept', definition, roleArn: ROLE }));
 });

@@ -15,6 +15,7 @@ import {
   type StateMachineInput,
 } from '../../src/core/index.ts';
 import { type ExecutionCommit, type MapRunWrite, type NewExecution, type Workflows, uuidv7 } from '../../src/store/index.ts';
+import { mapRunCounts } from '../helpers/workflows.ts';
 import { ManualClock } from './store.ts';
 
 export interface WorkflowsUnderTest {
@@ -764,18 +765,7 @@ export function describeWorkflows(name: string, make: MakeWorkflows): void {
         maxConcurrency: 0,
         toleratedFailureCount: 0,
         toleratedFailurePercentage: 0,
-        counts: {
-          pending: 0,
-          running: 0,
-          succeeded: 1,
-          failed: 0,
-          timedOut: 0,
-          aborted: 0,
-          total: 1,
-          resultsWritten: 0,
-          failuresNotRedrivable: 0,
-          pendingRedrive: 0,
-        },
+        counts: mapRunCounts({ succeeded: 1, total: 1 }),
       });
 
       /** A started execution of `over`'s user ended by its runner at `stoppedAt`: SUCCEEDED with a

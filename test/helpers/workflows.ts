@@ -94,25 +94,17 @@ export function seededMapRun(id: string, machine: string, startedAt: number): Ma
   };
 }
 
-export async function seedExecution(p: TestPlatform, s: Seeded): Promise<Execution> {
-  const w = workflowsOf(p);
-  const machine = await w.getStateMachine(s.userId, s.machine);
-  if (!machine) throw new Error(`no state machine ${s.machine}`);
-  const now = s.at ?? Date.now();
-  const input = s.input ?? '{}';
-  const execution: Execution = {
-    id: timeOrderedId(now),
-    userId: s.userId,
-    stateMachineName: s.machine,
-    name: s.name,
+type ExecutionOf = Pick<Execution, 'userId' | 'stateMachineName' | 'name' | 'definition' | 'revisionId' | 'startedAt'>;
+
+/** A RUNNING execution as a start writes one (its id time-ordered by its start; input `{}`). */
+export function runningExecution(over: ExecutionOf & Partial<Execution>): Execution {
+  return {
+    id: timeOrderedId(over.startedAt),
     status: 'RUNNING',
-    input,
+    input: '{}',
     output: null,
     error: null,
     cause: null,
-    definition: machine.definition,
-    revisionId: machine.revisionId,
-    startedAt: now,
     stoppedAt: null,
     parentId: null,
     stateMachineVersion: null,
@@ -120,7 +112,25 @@ export async function seedExecution(p: TestPlatform, s: Seeded): Promise<Executi
     redriveCount: 0,
     redriveDate: null,
     redriveToken: null,
+    ...over,
   };
+}
+
+export async function seedExecution(p: TestPlatform, s: Seeded): Promise<Execution> {
+  const w = workflowsOf(p);
+  const machine = await w.getStateMachine(s.userId, s.machine);
+  if (!machine) throw new Error(`no state machine ${s.machine}`);
+  const now = s.at ?? Date.now();
+  const input = s.input ?? '{}';
+  const execution = runningExecution({
+    userId: s.userId,
+    stateMachineName: s.machine,
+    name: s.name,
+    input,
+    definition: machine.definition,
+    revisionId: machine.revisionId,
+    startedAt: now,
+  });
   const event = (id: number, type: string, details?: object): HistoryEventRecord => ({
     id,
     previousEventId: id - 1,

@@ -7,10 +7,11 @@ import { afterEach, beforeEach, describe, it } from 'node:test';
 import { DiskBlobStore, taskPrefix } from '../../src/blobs/index.ts';
 import { ProcessExecutor } from '../../src/executor/index.ts';
 import { createLogger } from '../../src/log/index.ts';
-import { type NewExecution, SqliteStore, uuidv7 } from '../../src/store/index.ts';
+import { type NewExecution, SqliteStore } from '../../src/store/index.ts';
 import { Maintenance, OutputSink, WorkerPool, type PoolOptions } from '../../src/worker/index.ts';
 import { newTask } from '../conformance/store.ts';
 import { processesOfTask, until } from '../helpers/platform.ts';
+import { runningExecution } from '../helpers/workflows.ts';
 
 const log = createLogger('silent');
 
@@ -514,27 +515,14 @@ describe('upkeep', () => {
     /** A STANDARD execution started now, held by runner r1. */
     const started = async (name: string) => {
       const n: NewExecution = {
-        execution: {
-          id: uuidv7(start),
+        execution: runningExecution({
           userId: 'alice',
           stateMachineName: 'machine',
           name,
-          status: 'RUNNING',
-          input: '{}',
-          output: null,
-          error: null,
-          cause: null,
           definition: '{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":31536000,"End":true}}}',
           revisionId: 'rev',
           startedAt: start,
-          stoppedAt: null,
-          parentId: null,
-          stateMachineVersion: null,
-          stateMachineAlias: null,
-          redriveCount: 0,
-          redriveDate: null,
-          redriveToken: null,
-        },
+        }),
         events: [{ id: 1, previousEventId: 0, type: 'ExecutionStarted', timestamp: start, details: null }],
         frames: [{ frameId: 0, doc: '{}' }],
         wakeAt: start + 365 * DAY,
