@@ -21,7 +21,12 @@ export async function redriveExecution(app: WorkflowsApp, userId: string, id: st
   if (isRepeatedRedrive(e, clientToken, now)) return e;
   const runtime = await app.workflows.loadRuntime(e.id);
   checkRedrivable(e, now, { eventsLeft: runtime.lastEventId < MAX_EVENTS });
-  if (runtime.frames.length === 0) throw redriveErrors.notRedrivable(NOTHING_KEPT);
+  if (runtime.frames.length === 0) {
+    // The retention job releases the frames the moment the window closes: if that moment came
+    // since `now`, its reason is the answer.
+    checkRedrivable(e, app.clock.now());
+    throw redriveErrors.notRedrivable(NOTHING_KEPT);
+  }
   const redriveCount = e.redriveCount + 1;
   const eventId = runtime.lastEventId + 1;
   const { frames, mapRuns } = LiveExecution.redriveFrames(runtime.frames, { now, redriveCount, eventId });

@@ -323,6 +323,13 @@ export const ConfigSchema = z
       .min(0)
       .default(24)
       .describe('Finished tasks, their history and blobs are deleted after this many hours (seed: 24 h).'),
+    workflowRetentionHours: z.coerce
+      .number()
+      .min(0)
+      .default(2160)
+      .describe(
+        'Closed STANDARD workflow executions (their history, Map Runs and kept state) are deleted this many hours after their stop (default 90 days, as AWS keeps them); 0 = kept forever. Running ones are never deleted. What a FAILED, TIMED_OUT or ABORTED one keeps for a redrive goes once its 14 days to redrive are past.',
+      ),
     retentionIntervalMs: int(1000).default(300_000).describe('How often the retention job runs, ms.'),
     egressAllow: z
       .string()

@@ -22,6 +22,7 @@ export * from './layer.ts';
 export * from './layer-policy.ts';
 export * from './workflow.ts';
 export * from './execution-redrive.ts';
+export * from './execution-retention.ts';
 export * from './activity.ts';
 export * from './state-machine-version.ts';
 export * from './invocation.ts';

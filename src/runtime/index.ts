@@ -488,6 +488,8 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
     workerStaleMs: config.workerStaleMs,
     retentionMs: config.retentionHours * 3_600_000,
     auditRetentionMs: config.auditRetentionHours * 3_600_000,
+    workflows: store.workflows,
+    workflowRetentionMs: config.workflowRetentionHours * 3_600_000,
     priorityAgingMs: config.priorityAgingMs,
     retentionEveryMs: config.retentionIntervalMs,
   });

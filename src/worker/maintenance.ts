@@ -2,14 +2,16 @@
  * Background upkeep any process may run (it is idempotent and transactional): re-queue tasks
  * whose lease expired or whose worker vanished, age the priorities of waiting tasks, and delete
  * finished tasks past retention together with their blobs, function invocation records (and
- * their logs in the blob store) past the same retention, and audit entries past theirs.
+ * their logs in the blob store) past the same retention, audit entries past theirs, closed
+ * workflow executions past theirs, and the frames executions keep for a redrive once its window
+ * has closed (core/execution-retention.ts decides both cutoffs).
  */
 import { taskPrefix, type BlobStore } from '../blobs/index.ts';
-import { coerceError } from '../core/index.ts';
+import { coerceError, executionsPurgedBefore, framesReleasedBefore } from '../core/index.ts';
 import type { Logger } from '../log/index.ts';
 import { isStoreUnavailable, OutageLog } from './outage.ts';
 import type { Clock } from '../core/index.ts';
-import type { Access, Fleet, FunctionInvocations, TaskQueue } from '../store/index.ts';
+import type { Access, Fleet, FunctionInvocations, TaskQueue, Workflows } from '../store/index.ts';
 
 export interface MaintenanceOptions {
   store: TaskQueue & Pick<Fleet, 'purgeFinished' | 'purgeScaling'> & Pick<Access, 'purgeAudit'>;
@@ -26,7 +28,16 @@ export interface MaintenanceOptions {
   priorityAgingMs?: number;
   /** Audit entries older than this are deleted with the retention job; 0 or omitted = kept. */
   auditRetentionMs?: number;
+  /** Workflow executions: closed ones are deleted workflowRetentionMs after their stop (0 or
+   *  omitted: kept), and the frames kept for a redrive once its window has closed. */
+  workflows?: Pick<Workflows, 'purgeExecutions' | 'releaseFrames'>;
+  workflowRetentionMs?: number;
 }
+
+/** Executions deleted per store call: one may hold thousands of events, and on SQLite a call is
+ *  one write that others wait behind. */
+const EXECUTIONS_PER_BATCH = 100;
+const FRAME_RELEASES_PER_BATCH = 500;
 
 export class Maintenance {
   private readonly o: MaintenanceOptions;
@@ -85,6 +96,7 @@ export class Maintenance {
         for (let n = 5000; n === 5000; audit += n) n = await this.o.store.purgeAudit(this.o.clock.now() - this.o.auditRetentionMs, 5000);
         if (audit > 0) this.log.info({ removed: audit }, 'retention removed audit entries');
       }
+      if (this.o.workflows) await this.purgeWorkflows(this.o.workflows);
     } catch (err) {
       this.log.error({ err: coerceError(err) }, 'retention failed');
     }
@@ -99,6 +111,23 @@ export class Maintenance {
       n = done.removed;
     }
     if (removed > 0) this.log.info({ removed }, 'retention removed function invocation records');
+  }
+
+  /** Executions hold nothing in the blob store (a Map's ResultWriter writes into the user's
+   *  projects, which are the user's data): deleting their rows is all. */
+  private async purgeWorkflows(store: Pick<Workflows, 'purgeExecutions' | 'releaseFrames'>): Promise<void> {
+    const now = this.o.clock.now();
+    const before = executionsPurgedBefore(now, this.o.workflowRetentionMs ?? 0);
+    let removed = 0;
+    if (before !== null)
+      for (let n = EXECUTIONS_PER_BATCH; n === EXECUTIONS_PER_BATCH; removed += n)
+        n = (await store.purgeExecutions(before, EXECUTIONS_PER_BATCH)).length;
+    if (removed > 0) this.log.info({ removed }, 'retention removed closed workflow executions');
+    let released = 0;
+    for (let n = FRAME_RELEASES_PER_BATCH; n === FRAME_RELEASES_PER_BATCH; released += n)
+      n = await store.releaseFrames(framesReleasedBefore(now), FRAME_RELEASES_PER_BATCH);
+    if (released > 0)
+      this.log.info({ executions: released }, 'retention released the redrive state of executions past their redrive window');
   }
 
   close(): void {

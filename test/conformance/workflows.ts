@@ -15,6 +15,7 @@ import {
   type StateMachineInput,
 } from '../../src/core/index.ts';
 import { type ExecutionCommit, type MapRunWrite, type NewExecution, type Workflows, uuidv7 } from '../../src/store/index.ts';
+import { mapRunCounts } from '../helpers/workflows.ts';
 import { ManualClock } from './store.ts';
 
 export interface WorkflowsUnderTest {
@@ -750,6 +751,148 @@ export function describeWorkflows(name: string, make: MakeWorkflows): void {
         const e = await started({ userId: 'bob' });
         assert.deepEqual(await wf.loadRuntime(e.id), { frames: [{ frameId: 0, doc: '{"state":"Wait"}' }], inbox: [], lastEventId: 1 });
         assert.deepEqual(await wf.loadRuntime('no-such-id'), { frames: [], inbox: [], lastEventId: 0 });
+      });
+    });
+
+    describe('retention', () => {
+      const mapRun = (id: string, stoppedAt: number): MapRunWrite => ({
+        id,
+        arn: `arn:aws:states:us-east-1:000000000000:mapRun:machine/Each:${id}`,
+        stateMachineArn: 'arn:aws:states:us-east-1:000000000000:stateMachine:machine/Each',
+        status: 'SUCCEEDED',
+        startedAt: t + 1,
+        stoppedAt,
+        maxConcurrency: 0,
+        toleratedFailureCount: 0,
+        toleratedFailurePercentage: 0,
+        counts: mapRunCounts({ succeeded: 1, total: 1 }),
+      });
+
+      /** A started execution of `over`'s user ended by its runner at `stoppedAt`: SUCCEEDED with a
+       *  Map Run, or FAILED keeping a frame for a redrive. */
+      async function ended(status: 'SUCCEEDED' | 'FAILED', stoppedAt: number, over: Partial<Execution> = {}): Promise<Execution> {
+        const e = await started(over, { lease: { owner: 'r1', until: t + 60_000 } });
+        const events = [
+          event(2, 'MapRunStarted', t + 1),
+          event(3, status === 'SUCCEEDED' ? 'ExecutionSucceeded' : 'ExecutionFailed', stoppedAt),
+        ];
+        const end =
+          status === 'SUCCEEDED'
+            ? { status, output: '1', error: null, cause: null, stoppedAt }
+            : { status, output: null, error: 'E', cause: 'c', stoppedAt, frames: [{ frameId: 0, doc: 'kept' }] };
+        const mapRuns = status === 'SUCCEEDED' ? [mapRun(e.id.replace(/^.{8}/, 'abcdef01'), stoppedAt)] : [];
+        assert.equal(await wf.commit(e.id, 'r1', step({ events, mapRuns, end })), true);
+        return e;
+      }
+
+      /** Whether anything of the execution is left. */
+      async function remains(e: Execution): Promise<boolean> {
+        const runtime = await wf.loadRuntime(e.id);
+        const left = [
+          ...((await wf.getExecutionById(e.id)) ? [e] : []),
+          ...(await wf.history(e.userId, e.id, { limit: 10 })),
+          ...(await wf.listMapRuns(e.userId, e.id, { limit: 10 })),
+          ...runtime.frames,
+          ...runtime.inbox,
+        ];
+        return left.length > 0 || runtime.lastEventId > 0;
+      }
+
+      it('purges closed executions stopped before the cutoff with everything of theirs, oldest first, a batch at a time; never a running one', async () => {
+        const succeeded = await ended('SUCCEEDED', t + 10);
+        const failed = await ended('FAILED', t + 20, { userId: 'bob' });
+        const aborted = await started();
+        await wf.stopExecution('alice', aborted.id, abort(t + 30));
+        const newer = await ended('FAILED', t + 1000);
+        // Running since long before the cutoff, waiting on a token with a message in its inbox.
+        const running = await started({}, { lease: { owner: 'r1', until: t + 60_000 } });
+        assert.equal(
+          await wf.commit(running.id, 'r1', step({ addTokens: [{ token: 'tok-r', frameId: 0 }], leaseUntil: t + 60_000 })),
+          true,
+        );
+        assert.equal(await wf.postMessage(running.id, '"hello"', t + 2), true);
+        const mapRunId = (await wf.listMapRuns('alice', succeeded.id, { limit: 10 }))[0].id;
+
+        // Oldest stop first, any user's, `limit` at a time.
+        assert.deepEqual((await wf.purgeExecutions(t + 500, 2)).sort(), [succeeded.id, failed.id].sort());
+        assert.deepEqual(await wf.purgeExecutions(t + 500, 2), [aborted.id]);
+        assert.deepEqual(await wf.purgeExecutions(t + 500, 2), []);
+        for (const gone of [succeeded, failed, aborted]) assert.equal(await remains(gone), false, `${gone.id} is gone`);
+        assert.equal(await wf.getMapRun('alice', mapRunId), null);
+        assert.deepEqual(await wf.mapRunsByIdPrefix('alice', mapRunId.slice(0, 8)), []);
+        // The running one is untouched, whatever its age, and goes on.
+        assert.deepEqual(await wf.getExecution('alice', running.id), running);
+        assert.deepEqual(await wf.findTaskToken('tok-r'), { token: 'tok-r', executionId: running.id, userId: 'alice', frameId: 0 });
+        assert.deepEqual(
+          (await wf.inbox(running.id)).map((m) => m.body),
+          ['"hello"'],
+        );
+        assert.equal(
+          await wf.commit(running.id, 'r1', step({ events: [event(2, 'TaskSucceeded', t + 600)], leaseUntil: t + 60_000 })),
+          true,
+        );
+        assert.equal(await wf.purgeExecutions(t + 1_000_000, 10).then((ids) => ids.includes(running.id)), false);
+        // Stopped later than the first cutoff: kept until a later one.
+        assert.equal(await remains(newer), false, 'the last purge took it');
+        // A name purged may be taken again (AWS keeps one 90 days).
+        const again = await wf.startExecution(newExecution({ name: succeeded.name }));
+        assert.equal(again.started, true);
+      });
+
+      it('keeps an execution stopped at or after the cutoff', async () => {
+        const e = await ended('SUCCEEDED', t + 500);
+        assert.deepEqual(await wf.purgeExecutions(t + 500, 10), []);
+        assert.equal(await remains(e), true);
+        assert.deepEqual(await wf.purgeExecutions(t + 501, 10), [e.id]);
+      });
+
+      it('releases the frames kept for a redrive once per execution stopped before the cutoff; the execution and its history stay', async () => {
+        const failed = await ended('FAILED', t + 10);
+        const aborted = await started({ userId: 'bob' });
+        await wf.stopExecution('bob', aborted.id, abort(t + 20));
+        const succeeded = await ended('SUCCEEDED', t + 5);
+        const newer = await ended('FAILED', t + 1000);
+        const running = await started({}, { wakeAt: null });
+        const frames = async (e: Execution) => (await wf.loadRuntime(e.id)).frames;
+        assert.deepEqual(await frames(aborted), [{ frameId: 0, doc: '{"state":"Wait"}' }]);
+
+        assert.equal(await wf.releaseFrames(t + 500, 1), 1);
+        assert.equal(await wf.releaseFrames(t + 500, 1), 1);
+        assert.equal(await wf.releaseFrames(t + 500, 10), 0, 'each is visited once');
+        assert.deepEqual(await frames(failed), []);
+        assert.deepEqual(await frames(aborted), []);
+        const failedNow = await wf.getExecution('alice', failed.id);
+        assert.deepEqual([failedNow?.status, failedNow?.stoppedAt], ['FAILED', t + 10]);
+        assert.equal((await wf.history('bob', aborted.id, { limit: 10 })).length, 2);
+        assert.equal(await remains(succeeded), true);
+        assert.deepEqual(await frames(newer), [{ frameId: 0, doc: 'kept' }]);
+        assert.deepEqual(await frames(running), [{ frameId: 0, doc: '{"state":"Wait"}' }]);
+
+        // A redriven execution that stops again keeps its new frames until its new window closes.
+        const redrive = {
+          expect: { status: 'FAILED' as const, redriveCount: 0 },
+          events: [event(4, 'ExecutionRedriven', t + 1100, '{"redriveCount":1}')],
+          frames: [{ frameId: 0, doc: 'again' }],
+          mapRunIds: [],
+          now: t + 1100,
+          clientToken: null,
+        };
+        assert.ok(await wf.redriveExecution('alice', newer.id, redrive));
+        assert.equal(await wf.releaseFrames(t + 5000, 10), 0, 'not while it runs');
+        assert.deepEqual(await claimIds('r2', t + 1100), [newer.id]);
+        const end = {
+          status: 'FAILED' as const,
+          output: null,
+          error: 'E',
+          cause: 'c',
+          stoppedAt: t + 1200,
+          frames: [{ frameId: 0, doc: 'again' }],
+        };
+        const failedAgain = step({ events: [event(5, 'ExecutionFailed', t + 1200)], end, redriveCount: 1 });
+        assert.equal(await wf.commit(newer.id, 'r2', failedAgain), true);
+        assert.equal(await wf.releaseFrames(t + 1200, 10), 0);
+        assert.equal(await wf.releaseFrames(t + 1201, 10), 1);
+        assert.deepEqual(await frames(newer), []);
       });
     });
 

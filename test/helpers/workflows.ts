@@ -8,7 +8,7 @@ import type { Execution, HistoryEventRecord } from '../../src/core/index.ts';
 import type { MapRunWrite, Workflows } from '../../src/store/index.ts';
 import type { TestPlatform } from './platform.ts';
 
-const workflowsOf = (p: TestPlatform): Workflows => (p.store as unknown as { workflows: Workflows }).workflows;
+export const workflowsOf = (p: TestPlatform): Workflows => (p.store as unknown as { workflows: Workflows }).workflows;
 
 /** A time-ordered id (UUIDv7's layout), as the store orders executions by id. */
 export function timeOrderedId(now = Date.now()): string {
@@ -28,6 +28,10 @@ export interface Seeded {
   end?: { status: 'SUCCEEDED'; output: string } | { status: 'FAILED'; error: string; cause: string };
   /** Map Runs of it, written with its commit (their ids: the UUIDs given). */
   mapRuns?: string[];
+  /** When it started (its events and stop follow within ms); default now. */
+  at?: number;
+  /** A FAILED end keeps a frame for a redrive, as the runner's does. */
+  keepFrames?: boolean;
 }
 
 /** A Map Run's item counts: zeros but for those given. */
@@ -90,25 +94,17 @@ export function seededMapRun(id: string, machine: string, startedAt: number): Ma
   };
 }
 
-export async function seedExecution(p: TestPlatform, s: Seeded): Promise<Execution> {
-  const w = workflowsOf(p);
-  const machine = await w.getStateMachine(s.userId, s.machine);
-  if (!machine) throw new Error(`no state machine ${s.machine}`);
-  const now = Date.now();
-  const input = s.input ?? '{}';
-  const execution: Execution = {
-    id: timeOrderedId(now),
-    userId: s.userId,
-    stateMachineName: s.machine,
-    name: s.name,
+type ExecutionOf = Pick<Execution, 'userId' | 'stateMachineName' | 'name' | 'definition' | 'revisionId' | 'startedAt'>;
+
+/** A RUNNING execution as a start writes one (its id time-ordered by its start; input `{}`). */
+export function runningExecution(over: ExecutionOf & Partial<Execution>): Execution {
+  return {
+    id: timeOrderedId(over.startedAt),
     status: 'RUNNING',
-    input,
+    input: '{}',
     output: null,
     error: null,
     cause: null,
-    definition: machine.definition,
-    revisionId: machine.revisionId,
-    startedAt: now,
     stoppedAt: null,
     parentId: null,
     stateMachineVersion: null,
@@ -116,7 +112,25 @@ export async function seedExecution(p: TestPlatform, s: Seeded): Promise<Executi
     redriveCount: 0,
     redriveDate: null,
     redriveToken: null,
+    ...over,
   };
+}
+
+export async function seedExecution(p: TestPlatform, s: Seeded): Promise<Execution> {
+  const w = workflowsOf(p);
+  const machine = await w.getStateMachine(s.userId, s.machine);
+  if (!machine) throw new Error(`no state machine ${s.machine}`);
+  const now = s.at ?? Date.now();
+  const input = s.input ?? '{}';
+  const execution = runningExecution({
+    userId: s.userId,
+    stateMachineName: s.machine,
+    name: s.name,
+    input,
+    definition: machine.definition,
+    revisionId: machine.revisionId,
+    startedAt: now,
+  });
   const event = (id: number, type: string, details?: object): HistoryEventRecord => ({
     id,
     previousEventId: id - 1,
@@ -155,6 +169,7 @@ export async function seedExecution(p: TestPlatform, s: Seeded): Promise<Executi
             error: s.end.status === 'FAILED' ? s.end.error : null,
             cause: s.end.status === 'FAILED' ? s.end.cause : null,
             stoppedAt: now + events.length + 2,
+            ...(s.keepFrames ? { frames: [{ frameId: 0, doc: '{}' }] } : {}),
           },
         }
       : {}),

@@ -7,10 +7,11 @@ import { afterEach, beforeEach, describe, it } from 'node:test';
 import { DiskBlobStore, taskPrefix } from '../../src/blobs/index.ts';
 import { ProcessExecutor } from '../../src/executor/index.ts';
 import { createLogger } from '../../src/log/index.ts';
-import { SqliteStore } from '../../src/store/index.ts';
+import { type NewExecution, SqliteStore } from '../../src/store/index.ts';
 import { Maintenance, OutputSink, WorkerPool, type PoolOptions } from '../../src/worker/index.ts';
 import { newTask } from '../conformance/store.ts';
 import { processesOfTask, until } from '../helpers/platform.ts';
+import { runningExecution } from '../helpers/workflows.ts';
 
 const log = createLogger('silent');
 
@@ -498,6 +499,79 @@ describe('upkeep', () => {
       assert.equal(await store.get(old.id), null);
       assert.deepEqual(await blobs.list(taskPrefix(old.id)), []);
       assert.ok(await store.get(pending.id), 'unfinished work is never purged');
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('retention releases a closed execution’s redrive frames after 14 days and deletes it after its retention; never a running one', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hangar-retention-'));
+    const store = new SqliteStore({ path: join(dir, 'db') });
+    const wf = store.workflows;
+    const blobs = new DiskBlobStore(join(dir, 'blobs'));
+    const start = Date.now();
+    const DAY = 24 * 3_600_000;
+    /** A STANDARD execution started now, held by runner r1. */
+    const started = async (name: string) => {
+      const n: NewExecution = {
+        execution: runningExecution({
+          userId: 'alice',
+          stateMachineName: 'machine',
+          name,
+          definition: '{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":31536000,"End":true}}}',
+          revisionId: 'rev',
+          startedAt: start,
+        }),
+        events: [{ id: 1, previousEventId: 0, type: 'ExecutionStarted', timestamp: start, details: null }],
+        frames: [{ frameId: 0, doc: '{}' }],
+        wakeAt: start + 365 * DAY,
+        lease: { owner: 'r1', until: start + 60_000 },
+      };
+      return (await wf.startExecution(n)).execution;
+    };
+    try {
+      const failed = await started('failed');
+      const end = {
+        status: 'FAILED' as const,
+        output: null,
+        error: 'E',
+        cause: 'c',
+        stoppedAt: start,
+        frames: [{ frameId: 0, doc: '{}' }],
+      };
+      const failing = { events: [], putFrames: [], deleteFrames: [], wakeAt: null, leaseUntil: null, end };
+      assert.equal(await wf.commit(failed.id, 'r1', failing), true);
+      // A year's Wait: running for ever as far as retention goes.
+      const waiting = await started('waiting');
+      const m = (days: number, workflowRetentionMs = 90 * DAY) =>
+        new Maintenance({
+          store,
+          workflows: wf,
+          blobs,
+          log,
+          clock: { now: () => start + days * DAY },
+          reapEveryMs: 1000,
+          workerStaleMs: 1e9,
+          retentionMs: 24 * 3_600_000,
+          workflowRetentionMs,
+          retentionEveryMs: 1000,
+        });
+      await m(14).purge();
+      assert.equal((await wf.loadRuntime(failed.id)).frames.length, 1, 'redrivable for 14 days: its frames stay');
+      await m(15).purge();
+      assert.deepEqual((await wf.loadRuntime(failed.id)).frames, [], 'past the redrive window: released');
+      assert.equal((await wf.getExecutionById(failed.id))?.status, 'FAILED');
+      await m(1000, 0).purge();
+      assert.ok(await wf.getExecutionById(failed.id), 'retention 0: kept for ever');
+      await m(89).purge();
+      assert.ok(await wf.getExecutionById(failed.id));
+      await m(91).purge();
+      assert.equal(await wf.getExecutionById(failed.id), null);
+      assert.deepEqual(await wf.history('alice', failed.id, { limit: 10 }), []);
+      await m(400).purge();
+      assert.equal((await wf.getExecutionById(waiting.id))?.status, 'RUNNING', 'a running execution is never deleted');
+      assert.equal((await wf.loadRuntime(waiting.id)).frames.length, 1);
     } finally {
       await store.close();
       rmSync(dir, { recursive: true, force: true });

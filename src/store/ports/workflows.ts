@@ -201,9 +201,9 @@ export interface Workflows {
   // Executions
   /**
    * Stores a new execution with its first events and frames. The name is unique per state
-   * machine and user (for ever, as AWS keeps it 90 days): when it is taken by a RUNNING execution
-   * with the same input, that one is answered with started false (StartExecution is idempotent
-   * then); otherwise Conflict EXECUTION_EXISTS. Of two concurrent starts of one name exactly
+   * machine and user while its execution is kept (until purgeExecutions; AWS keeps it 90 days):
+   * when it is taken by a RUNNING execution with the same input, that one is answered with
+   * started false (StartExecution is idempotent then); otherwise Conflict EXECUTION_EXISTS. Of two concurrent starts of one name exactly
    * one starts.
    */
   startExecution(n: NewExecution): Promise<{ execution: Execution; started: boolean }>;
@@ -286,4 +286,22 @@ export interface Workflows {
    *  given). The Map Run as it is now; null when the user has none of that id. One that has
    *  ended is answered unchanged. */
   updateMapRun(userId: string, id: string, update: asl.MapRunUpdate): Promise<MapRunRecord | null>;
+
+  // Retention (core/execution-retention.ts decides the cutoffs; worker/maintenance.ts runs it)
+  /**
+   * Deletes up to `limit` closed executions (any user's) that stopped before `before`, oldest
+   * stop first, each with everything of it: its events, frames, messages, task tokens and Map
+   * Runs (a Distributed Map's child executions are read from its history: they go with it). A
+   * RUNNING execution is never deleted, whatever its age. The ids of those deleted (fewer than
+   * `limit`: none is left); nothing of them is in the blob store.
+   */
+  purgeExecutions(before: number, limit: number): Promise<string[]>;
+  /**
+   * Deletes the frames kept for a redrive (ExecutionEnd.frames, a stop's) by up to `limit`
+   * FAILED, TIMED_OUT or ABORTED executions (any user's) that stopped before `before`, oldest
+   * stop first: once the redrive window is past they are useless. The execution and its history
+   * stay. How many executions were visited (fewer than `limit`: none is left); one visited is
+   * never visited again.
+   */
+  releaseFrames(before: number, limit: number): Promise<number>;
 }

@@ -80,9 +80,11 @@ const RUNNING_MAP_RUNS = `SELECT * FROM map_runs WHERE execution_id = $1 AND sta
 const DELETE_ALL_FRAMES = `DELETE FROM execution_frames WHERE execution_id = $1`;
 
 /** now, redrive_token, id, user_id, the status and redrive_count it must still have: RUNNING
- *  again, due now and held by nobody, its end cleared, redriven once more. */
+ *  again, due now and held by nobody, its end cleared, redriven once more (its frames its own
+ *  again, should a release have raced the redrive). */
 const REDRIVE_EXECUTION = `UPDATE executions SET status = 'RUNNING', output = NULL, error = NULL, cause = NULL, stopped_at = NULL,
-  wake_at = $1, lease_owner = NULL, lease_until = NULL, redrive_count = redrive_count + 1, redrive_date = $1, redrive_token = $2
+  wake_at = $1, lease_owner = NULL, lease_until = NULL, redrive_count = redrive_count + 1, redrive_date = $1, redrive_token = $2,
+  frames_released = false
   WHERE id = $3 AND user_id = $4 AND status = $5 AND redrive_count = $6 RETURNING *`;
 
 /** now, execution_id, ids: its Map Runs run again with its redrive. */
@@ -222,6 +224,25 @@ INSERT INTO execution_inbox (execution_id, seq, body, at) SELECT id, inbox_seq, 
 
 /** token. */
 const SELECT_TOKEN = `SELECT * FROM task_tokens WHERE token = $1`;
+
+/** before, limit: closed executions stopped before, oldest stop first (the partial index
+ *  executions_closed), deleted with what hangs off them (ON DELETE CASCADE). Never a RUNNING one:
+ *  a row a redrive or another purge holds is skipped, and one changed since the statement began
+ *  is checked again as it is now once locked. */
+const PURGE_EXECUTIONS = `DELETE FROM executions WHERE id IN (
+  SELECT id FROM executions WHERE status <> 'RUNNING' AND stopped_at < $1 ORDER BY stopped_at LIMIT $2 FOR UPDATE SKIP LOCKED)
+RETURNING id`;
+
+/** before, limit: executions that may keep frames for a redrive, stopped before, oldest stop
+ *  first (the partial index executions_frames_kept), marked released (they leave the index) and
+ *  locked until the transaction ends, as PURGE_EXECUTIONS locks them. */
+const RELEASE_FRAMES = `UPDATE executions SET frames_released = true WHERE id IN (
+  SELECT id FROM executions WHERE status IN ('FAILED', 'TIMED_OUT', 'ABORTED') AND NOT frames_released AND stopped_at < $1
+  ORDER BY stopped_at LIMIT $2 FOR UPDATE SKIP LOCKED)
+RETURNING id`;
+
+/** execution ids: every frame of each. */
+const DELETE_FRAMES_OF = `DELETE FROM execution_frames WHERE execution_id = ANY($1::text[])`;
 
 export class PgWorkflows implements Workflows {
   private readonly db: Db;
@@ -451,6 +472,18 @@ export class PgWorkflows implements Workflows {
     const params = [u.maxConcurrency ?? null, u.toleratedFailureCount ?? null, u.toleratedFailurePercentage ?? null, userId, id];
     const [row] = await this.db.rows(UPDATE_MAP_RUN, params);
     return row ? mapRunFromRow(row) : this.getMapRun(userId, id);
+  }
+
+  async purgeExecutions(before: number, limit: number): Promise<string[]> {
+    return (await this.db.rows(PURGE_EXECUTIONS, [before, limit])).map((r) => String(r.id));
+  }
+
+  releaseFrames(before: number, limit: number): Promise<number> {
+    return this.db.tx(async (tx) => {
+      const ids = (await tx.query(RELEASE_FRAMES, [before, limit])).map((r) => String(r.id));
+      if (ids.length > 0) await tx.query(DELETE_FRAMES_OF, [ids]);
+      return ids.length;
+    });
   }
 }
 

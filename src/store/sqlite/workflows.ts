@@ -184,9 +184,11 @@ const UPDATE_MAP_RUN = `UPDATE map_runs SET max_concurrency = coalesce(?, max_co
   WHERE user_id = ? AND id = ? AND status = 'RUNNING' RETURNING *`;
 
 /** now, redrive_token, then id, user_id, the status and redrive_count it must still have: RUNNING
- *  again, due now and held by nobody, its end cleared, redriven once more. */
+ *  again, due now and held by nobody, its end cleared, redriven once more (its frames its own
+ *  again, should a release have raced the redrive). */
 const REDRIVE_EXECUTION = `UPDATE executions SET status = 'RUNNING', output = NULL, error = NULL, cause = NULL, stopped_at = NULL,
-  wake_at = ?1, lease_owner = NULL, lease_until = NULL, redrive_count = redrive_count + 1, redrive_date = ?1, redrive_token = ?2
+  wake_at = ?1, lease_owner = NULL, lease_until = NULL, redrive_count = redrive_count + 1, redrive_date = ?1, redrive_token = ?2,
+  frames_released = 0
   WHERE id = ?3 AND user_id = ?4 AND status = ?5 AND redrive_count = ?6 RETURNING *`;
 
 /** now, then id, execution_id: the Map Run runs again with its execution's redrive. */
@@ -198,6 +200,19 @@ const RUNNING_MAP_RUNS = `SELECT * FROM map_runs WHERE execution_id = ? AND stat
 
 /** stopped_at, counts, then id. */
 const ABORT_MAP_RUN = `UPDATE map_runs SET status = 'ABORTED', stopped_at = ?, counts = ? WHERE id = ?`;
+
+/** before, limit: closed executions stopped before, oldest stop first (the partial index
+ *  executions_closed), deleted with what hangs off them (ON DELETE CASCADE). Never a RUNNING one. */
+const PURGE_EXECUTIONS = `DELETE FROM executions
+  WHERE id IN (SELECT id FROM executions WHERE status <> 'RUNNING' AND stopped_at < ?1 ORDER BY stopped_at LIMIT ?2)
+  RETURNING id`;
+
+/** before, limit: executions that may keep frames for a redrive, stopped before, oldest stop
+ *  first (the partial index executions_frames_kept), marked released (they leave the index). */
+const RELEASE_FRAMES = `UPDATE executions SET frames_released = 1
+  WHERE id IN (SELECT id FROM executions WHERE status IN ('FAILED', 'TIMED_OUT', 'ABORTED') AND frames_released = 0 AND stopped_at < ?1
+    ORDER BY stopped_at LIMIT ?2)
+  RETURNING id`;
 
 export class SqliteWorkflows implements Workflows {
   private readonly ctx: SqliteContext;
@@ -429,6 +444,19 @@ export class SqliteWorkflows implements Workflows {
       if (row) return mapRunFromRow(row);
       const found = this.ctx.stmt(SELECT_MAP_RUN).get(userId, id) as Row | undefined;
       return found ? mapRunFromRow(found) : null;
+    });
+  }
+
+  async purgeExecutions(before: number, limit: number): Promise<string[]> {
+    const rows = await this.ctx.writes.run(() => this.ctx.stmt(PURGE_EXECUTIONS).all(before, limit) as Row[]);
+    return rows.map((r) => String(r.id));
+  }
+
+  async releaseFrames(before: number, limit: number): Promise<number> {
+    return this.ctx.writes.run(() => {
+      const rows = this.ctx.stmt(RELEASE_FRAMES).all(before, limit) as Row[];
+      for (const r of rows) this.ctx.stmt(DELETE_FRAMES).run(String(r.id));
+      return rows.length;
     });
   }
 
