@@ -1,7 +1,8 @@
 /**
  * API Gateway v2's integrations and authorizers over an HTTP API's (app/http-apis.ts,
  * core/http-api/parts.ts): Lambda proxy integrations to the caller's functions, JWT
- * authorizers. UpdateIntegration retargets the routes made from it at once.
+ * authorizers. UpdateIntegration retargets the routes made from it at once, UpdateAuthorizer
+ * changes how they check their callers at once.
  */
 import {
   createHttpAuthorizer,
@@ -11,6 +12,7 @@ import {
   getHttpApi,
   getHttpAuthorizer,
   getHttpIntegration,
+  updateHttpAuthorizer,
   updateHttpIntegration,
 } from '../../app/index.ts';
 import { userOf } from '../lambda/context.ts';
@@ -111,12 +113,10 @@ export function authorizerOperations(ctx: ApiGatewayV2Context): RestOperation[] 
         checkIdentitySource(body);
         const jwt = field.object(body, 'jwtConfiguration');
         if (!jwt) throw invalid('jwtConfiguration is required for a JWT authorizer: { "issuer", "audience" }');
-        const audience = field.list(jwt, 'audience') ?? [];
-        if (!audience.every((a) => typeof a === 'string')) throw invalid('jwtConfiguration.audience must be a list of strings');
         const a = await createHttpAuthorizer(ctx, userOf(call.caller), params.apiId as string, {
           name: required(body, 'name'),
           issuer: required(jwt, 'issuer'),
-          audience: audience as string[],
+          audience: audienceOf(jwt) ?? [],
         });
         return { status: 201, body: authorizerShape(a) };
       },
@@ -141,6 +141,31 @@ export function authorizerOperations(ctx: ApiGatewayV2Context): RestOperation[] 
       },
     },
     {
+      name: 'UpdateAuthorizer',
+      method: 'PATCH',
+      path: one,
+      async run(call, params) {
+        const body = jsonBody(call);
+        const type = field.string(body, 'authorizerType');
+        if (type !== undefined && type !== 'JWT')
+          throw invalid(`authorizerType ${type.slice(0, 40)} is not supported by Hangar: JWT authorizers only`);
+        refuse(body, AUTHORIZER_REFUSED);
+        checkIdentitySource(body);
+        const userId = userOf(call.caller);
+        const [apiId, authorizerId] = [params.apiId as string, params.authorizerId as string];
+        const before = await getHttpAuthorizer(ctx, userId, apiId, authorizerId);
+        // Absent fields stay, as in every Update of API Gateway's.
+        const jwt = field.object(body, 'jwtConfiguration') ?? {};
+        const a = await updateHttpAuthorizer(ctx, userId, apiId, authorizerId, {
+          name: body.name === undefined ? before.name : required(body, 'name'),
+          issuer: jwt.issuer === undefined ? before.issuer : required(jwt, 'issuer'),
+          audience: audienceOf(jwt) ?? before.audience,
+          jwksUrl: before.jwksUrl,
+        });
+        return { status: 200, body: authorizerShape(a) };
+      },
+    },
+    {
       name: 'DeleteAuthorizer',
       method: 'DELETE',
       path: one,
@@ -150,4 +175,12 @@ export function authorizerOperations(ctx: ApiGatewayV2Context): RestOperation[] 
       },
     },
   ];
+}
+
+/** jwtConfiguration.audience: a list of strings; undefined when not given. */
+function audienceOf(jwt: Record<string, unknown>): string[] | undefined {
+  const audience = field.list(jwt, 'audience');
+  if (audience === undefined) return undefined;
+  if (!audience.every((a) => typeof a === 'string')) throw invalid('jwtConfiguration.audience must be a list of strings');
+  return audience as string[];
 }
