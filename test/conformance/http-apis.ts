@@ -340,10 +340,7 @@ export function describeHttpApis(name: string, make: MakeHttpApis): void {
         assert.deepEqual(guarded?.auth, { kind: 'jwt', issuer: 'https://idp2.example/', audience: ['pets', 'shop'], jwksUrl: null });
         assert.equal(guarded?.updatedAt, clock.t);
         assert.deepEqual(open?.auth, { kind: 'none' });
-        await assert.rejects(
-          apis.updateAuthorizer('alice', a.apiId, 'nosuch1', next),
-          is(NotFound, ErrorCode.HttpAuthorizerNotFound),
-        );
+        await assert.rejects(apis.updateAuthorizer('alice', a.apiId, 'nosuch1', next), is(NotFound, ErrorCode.HttpAuthorizerNotFound));
         await assert.rejects(apis.updateAuthorizer('bob', a.apiId, z.authorizerId, next), is(NotFound, ErrorCode.HttpApiNotFound));
         await assert.rejects(
           apis.updateAuthorizer('alice', a.apiId, z.authorizerId, { ...next, issuer: 'http://plain.example' }),
@@ -366,7 +363,10 @@ export function describeHttpApis(name: string, make: MakeHttpApis): void {
         await assert.rejects(apis.deleteDeployment('alice', a.apiId, d1.deploymentId), is(InvalidInput, ErrorCode.HttpApiInvalid));
         await assert.rejects(apis.deleteDeployment('alice', a.apiId, 'nosuch1'), is(NotFound, ErrorCode.HttpDeploymentNotFound));
         await assert.rejects(apis.deleteDeployment('bob', a.apiId, d2.deploymentId), is(NotFound, ErrorCode.HttpApiNotFound));
-        await assert.rejects(apis.createDeployment('bob', a.apiId, { description: '', stage: true }), is(NotFound, ErrorCode.HttpApiNotFound));
+        await assert.rejects(
+          apis.createDeployment('bob', a.apiId, { description: '', stage: true }),
+          is(NotFound, ErrorCode.HttpApiNotFound),
+        );
         await apis.deleteDeployment('alice', a.apiId, d2.deploymentId);
         const d3 = await apis.createDeployment('alice', a.apiId, { description: 'third', stage: true });
         await apis.deleteDeployment('alice', a.apiId, d1.deploymentId);
