@@ -608,6 +608,25 @@ describe('API Gateway v2 management API', () => {
     });
     assert.equal(doc['x-amazon-apigateway-cors'].maxAge, 60);
     assert.equal(doc['x-amazon-apigateway-importexport-version'], '1.0');
+    // Natively: the same document, and the same tags.
+    const native = await p.inject({ method: 'GET', url: `/http-apis/${ApiId}/openapi`, auth: aliceKey.key });
+    // (Served at the address it was asked at: inject's Host is not the SDK's.)
+    assert.deepEqual({ ...native.json(), servers: doc.servers }, doc);
+    const nativeTags = await p.inject({
+      method: 'POST',
+      url: `/http-apis/${ApiId}/tags`,
+      auth: aliceKey.key,
+      payload: { tags: { env: 'dev' } },
+    });
+    assert.deepEqual(nativeTags.json().tags, { team: 'shop', env: 'dev' });
+    assert.deepEqual((await alice.send(new GetTagsCommand({ ResourceArn: apiArn(ApiId) }))).Tags, { team: 'shop', env: 'dev' });
+    const badTag = await p.inject({
+      method: 'POST',
+      url: `/http-apis/${ApiId}/tags`,
+      auth: aliceKey.key,
+      payload: { tags: { 'aws:x': 'y' } },
+    });
+    assert.deepEqual([badTag.statusCode, badTag.json().code], [400, 'TAG_INVALID']);
 
     const plain = await alice.send(
       new ExportApiCommand({ ApiId, Specification: 'OAS30', OutputType: 'JSON', IncludeExtensions: false, StageName: '$default' }),
