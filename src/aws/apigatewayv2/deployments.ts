@@ -20,11 +20,11 @@ import { userOf } from '../lambda/context.ts';
 import { apiBase } from '../lambda/functions.ts';
 import type { RestOperation } from '../rest-router.ts';
 import type { ApiGatewayV2Context } from './context.ts';
-import { deploymentShape, field, invalid, jsonBody, pageOf, stageThere } from './shapes.ts';
+import { partReads } from './parts.ts';
+import { deploymentShape, field, invalid, jsonBody, stageThere } from './shapes.ts';
 
 export function deploymentOperations(ctx: ApiGatewayV2Context): RestOperation[] {
   const deployments = '/v2/apis/{apiId}/deployments';
-  const one = `${deployments}/{deploymentId}`;
   return [
     {
       name: 'CreateDeployment',
@@ -41,34 +41,7 @@ export function deploymentOperations(ctx: ApiGatewayV2Context): RestOperation[] 
         return { status: 201, body: deploymentShape(d) };
       },
     },
-    {
-      name: 'GetDeployments',
-      method: 'GET',
-      path: deployments,
-      async run(call, params) {
-        const a = await getHttpApi(ctx, userOf(call.caller), params.apiId as string);
-        const page = pageOf(a.deployments, call.query);
-        return { status: 200, body: { ...page, items: page.items.map(deploymentShape) } };
-      },
-    },
-    {
-      name: 'GetDeployment',
-      method: 'GET',
-      path: one,
-      async run(call, params) {
-        const d = await getHttpDeployment(ctx, userOf(call.caller), params.apiId as string, params.deploymentId as string);
-        return { status: 200, body: deploymentShape(d) };
-      },
-    },
-    {
-      name: 'DeleteDeployment',
-      method: 'DELETE',
-      path: one,
-      async run(call, params) {
-        await deleteHttpDeployment(ctx, userOf(call.caller), params.apiId as string, params.deploymentId as string);
-        return { status: 204 };
-      },
-    },
+    ...partReads(ctx, 'deployments', getHttpDeployment, deleteHttpDeployment, (_, d) => deploymentShape(d)),
   ];
 }
 

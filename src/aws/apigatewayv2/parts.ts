@@ -15,8 +15,10 @@ import {
   updateHttpAuthorizer,
   updateHttpIntegration,
 } from '../../app/index.ts';
+import type { HttpApi } from '../../core/index.ts';
 import { userOf } from '../lambda/context.ts';
 import type { RestOperation } from '../rest-router.ts';
+import type { AwsCaller } from '../service.ts';
 import type { ApiGatewayV2Context } from './context.ts';
 import {
   AUTHORIZER_REFUSED,
@@ -50,25 +52,7 @@ export function integrationOperations(ctx: ApiGatewayV2Context): RestOperation[]
         return { status: 201, body: integrationShape(call.caller, i) };
       },
     },
-    {
-      name: 'GetIntegrations',
-      method: 'GET',
-      path: integrations,
-      async run(call, params) {
-        const a = await getHttpApi(ctx, userOf(call.caller), params.apiId as string);
-        const page = pageOf(a.integrations, call.query);
-        return { status: 200, body: { ...page, items: page.items.map((i) => integrationShape(call.caller, i)) } };
-      },
-    },
-    {
-      name: 'GetIntegration',
-      method: 'GET',
-      path: one,
-      async run(call, params) {
-        const i = await getHttpIntegration(ctx, userOf(call.caller), params.apiId as string, params.integrationId as string);
-        return { status: 200, body: integrationShape(call.caller, i) };
-      },
-    },
+    ...partReads(ctx, 'integrations', getHttpIntegration, deleteHttpIntegration, integrationShape),
     {
       name: 'UpdateIntegration',
       method: 'PATCH',
@@ -83,15 +67,6 @@ export function integrationOperations(ctx: ApiGatewayV2Context): RestOperation[]
         const target = uri === undefined ? before : integrationTargetOf(call.caller, uri);
         const i = await updateHttpIntegration(ctx, userId, apiId, integrationId, target);
         return { status: 200, body: integrationShape(call.caller, i) };
-      },
-    },
-    {
-      name: 'DeleteIntegration',
-      method: 'DELETE',
-      path: one,
-      async run(call, params) {
-        await deleteHttpIntegration(ctx, userOf(call.caller), params.apiId as string, params.integrationId as string);
-        return { status: 204 };
       },
     },
   ];
@@ -121,25 +96,7 @@ export function authorizerOperations(ctx: ApiGatewayV2Context): RestOperation[] 
         return { status: 201, body: authorizerShape(a) };
       },
     },
-    {
-      name: 'GetAuthorizers',
-      method: 'GET',
-      path: authorizers,
-      async run(call, params) {
-        const a = await getHttpApi(ctx, userOf(call.caller), params.apiId as string);
-        const page = pageOf(a.authorizers, call.query);
-        return { status: 200, body: { ...page, items: page.items.map(authorizerShape) } };
-      },
-    },
-    {
-      name: 'GetAuthorizer',
-      method: 'GET',
-      path: one,
-      async run(call, params) {
-        const a = await getHttpAuthorizer(ctx, userOf(call.caller), params.apiId as string, params.authorizerId as string);
-        return { status: 200, body: authorizerShape(a) };
-      },
-    },
+    ...partReads(ctx, 'authorizers', getHttpAuthorizer, deleteHttpAuthorizer, (_, a) => authorizerShape(a)),
     {
       name: 'UpdateAuthorizer',
       method: 'PATCH',
@@ -165,15 +122,6 @@ export function authorizerOperations(ctx: ApiGatewayV2Context): RestOperation[] 
         return { status: 200, body: authorizerShape(a) };
       },
     },
-    {
-      name: 'DeleteAuthorizer',
-      method: 'DELETE',
-      path: one,
-      async run(call, params) {
-        await deleteHttpAuthorizer(ctx, userOf(call.caller), params.apiId as string, params.authorizerId as string);
-        return { status: 204 };
-      },
-    },
   ];
 }
 
@@ -183,4 +131,56 @@ function audienceOf(jwt: Record<string, unknown>): string[] | undefined {
   if (audience === undefined) return undefined;
   if (!audience.every((a) => typeof a === 'string')) throw invalid('jwtConfiguration.audience must be a list of strings');
   return audience as string[];
+}
+
+/** The kinds of an API's parts read and deleted alike. */
+type PartKind = 'integrations' | 'authorizers' | 'deployments';
+type Part<K extends PartKind> = HttpApi[K][number];
+
+/**
+ * Get{Part}s, Get{Part} and Delete{Part} of one kind of an API's parts (its integrations,
+ * authorizers, deployments), at `/v2/apis/{apiId}/{kind}` and `.../{partId}`: a page of them as
+ * `shape` answers each, one, and its delete (204). Another user's API is not found for each.
+ */
+export function partReads<K extends PartKind>(
+  ctx: ApiGatewayV2Context,
+  kind: K,
+  get: (app: ApiGatewayV2Context, userId: string, apiId: string, id: string) => Promise<Part<K>>,
+  remove: (app: ApiGatewayV2Context, userId: string, apiId: string, id: string) => Promise<void>,
+  shape: (caller: AwsCaller, item: Part<K>) => Record<string, unknown>,
+): RestOperation[] {
+  const part = `${kind[0]?.toUpperCase()}${kind.slice(1, -1)}`;
+  const idParam = `${kind.slice(0, -1)}Id`;
+  const path = `/v2/apis/{apiId}/${kind}`;
+  const one = `${path}/{${idParam}}`;
+  return [
+    {
+      name: `Get${part}s`,
+      method: 'GET',
+      path,
+      async run(call, params) {
+        const api = await getHttpApi(ctx, userOf(call.caller), params.apiId as string);
+        const page = pageOf(api[kind] as Part<K>[], call.query);
+        return { status: 200, body: { ...page, items: page.items.map((x) => shape(call.caller, x)) } };
+      },
+    },
+    {
+      name: `Get${part}`,
+      method: 'GET',
+      path: one,
+      async run(call, params) {
+        const x = await get(ctx, userOf(call.caller), params.apiId as string, params[idParam] as string);
+        return { status: 200, body: shape(call.caller, x) };
+      },
+    },
+    {
+      name: `Delete${part}`,
+      method: 'DELETE',
+      path: one,
+      async run(call, params) {
+        await remove(ctx, userOf(call.caller), params.apiId as string, params[idParam] as string);
+        return { status: 204 };
+      },
+    },
+  ];
 }

@@ -5,11 +5,12 @@
  * VPC links, which Hangar does not model (BadRequestException naming them). Another user's API,
  * or one of another region, is not found.
  */
-import { listTags, type Taggable, taggableHttpApi, tagResource, untagResource } from '../../app/index.ts';
+import { type Taggable, taggableHttpApi } from '../../app/index.ts';
 import { httpApiErrors } from '../../core/index.ts';
 import { userOf } from '../lambda/context.ts';
 import { tagMapOf } from '../lambda/tags.ts';
 import type { RestOperation } from '../rest-router.ts';
+import { restTagOperations } from '../rest-tags.ts';
 import type { AwsCall } from '../service.ts';
 import type { ApiGatewayV2Context } from './context.ts';
 import { invalid, jsonBody } from './shapes.ts';
@@ -32,37 +33,14 @@ function taggableOf(ctx: ApiGatewayV2Context, call: AwsCall, arn: string): Tagga
 }
 
 export function tagOperations(ctx: ApiGatewayV2Context): RestOperation[] {
-  return [
-    {
-      name: 'TagResource',
-      method: 'POST',
-      path: PATH,
-      async run(call, params) {
-        const tags = tagMapOf(jsonBody(call), 'tags');
-        if (!tags) throw invalid('tags is required: a map of tag keys to values');
-        await tagResource(ctx, userOf(call.caller), taggableOf(ctx, call, params.resourceArn as string), tags);
-        return { status: 201, body: {} };
-      },
-    },
-    {
-      name: 'UntagResource',
-      method: 'DELETE',
-      path: PATH,
-      async run(call, params) {
-        const keys = call.query.getAll('tagKeys');
-        if (keys.length === 0) throw invalid('tagKeys is required: the keys of the tags to remove');
-        await untagResource(ctx, userOf(call.caller), taggableOf(ctx, call, params.resourceArn as string), keys);
-        return { status: 204 };
-      },
-    },
-    {
-      name: 'GetTags',
-      method: 'GET',
-      path: PATH,
-      async run(call, params) {
-        const tags = await listTags(ctx, userOf(call.caller), taggableOf(ctx, call, params.resourceArn as string));
-        return { status: 200, body: { tags } };
-      },
-    },
-  ];
+  return restTagOperations(ctx, {
+    path: PATH,
+    param: 'resourceArn',
+    taggable: (call, arn) => taggableOf(ctx, call, arn),
+    tagsOf: (call) => tagMapOf(jsonBody(call), 'tags'),
+    tagsMember: 'tags',
+    tagged: { status: 201, body: {} },
+    list: { name: 'GetTags', member: 'tags' },
+    invalid,
+  });
 }
