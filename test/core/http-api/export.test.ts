@@ -48,12 +48,18 @@ describe('exportOpenApi', () => {
     ];
     const doc = exportOpenApi(api, routes, options);
     assert.deepEqual(doc.info, { title: 'shop', version: '2026-01-02 03:04:05UTC' });
-    const item = (doc.paths as Record<string, Record<string, Record<string, unknown>>>)['/a/{b}/{rest+}'];
-    assert.deepEqual(item?.get?.security, [{ 'jwt-1': [] }]);
-    assert.deepEqual(item?.post?.security, [{ hangarApiKey: [] }]);
-    assert.deepEqual((item?.post?.['x-amazon-apigateway-integration'] as { uri: string }).uri, 'fn:web:live');
+    const item = (doc.paths as Record<string, Record<string, Record<string, unknown>>>)['/a/{b}/{rest+}'] ?? {};
+    assert.deepEqual(item.get?.security, [{ 'jwt-1': [] }]);
+    assert.deepEqual(item.post?.security, [{ hangarApiKey: [] }]);
+    assert.deepEqual(item.post?.['x-amazon-apigateway-integration'], {
+      payloadFormatVersion: '2.0',
+      type: 'aws_proxy',
+      httpMethod: 'POST',
+      uri: 'fn:web:live',
+      connectionType: 'INTERNET',
+    });
     assert.deepEqual(
-      (item?.parameters as unknown as { name: string }[]).map((p) => p.name),
+      ((item.parameters ?? []) as unknown as { name: string }[]).map((p) => p.name),
       ['b', 'rest'],
     );
     assert.deepEqual(Object.keys((doc.components as { securitySchemes: object }).securitySchemes), ['jwt-1', 'hangarApiKey']);
