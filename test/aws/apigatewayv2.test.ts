@@ -42,6 +42,7 @@ import {
   GetStageCommand,
   GetStagesCommand,
   GetTagsCommand,
+  ImportApiCommand,
   TagResourceCommand,
   UntagResourceCommand,
   UpdateApiCommand,
@@ -634,6 +635,54 @@ describe('API Gateway v2 management API', () => {
     await badRequests(cases);
     const prod = new ExportApiCommand({ ApiId, Specification: 'OAS30', OutputType: 'JSON', StageName: 'prod' });
     assert.deepEqual((await refused(alice, prod)).slice(0, 2), [404, 'NotFoundException']);
+
+    // ImportApi makes the same API again from the exported document.
+    const body = Buffer.from(exported.body!).toString('utf8');
+    const copy = await alice.send(new ImportApiCommand({ Body: body }));
+    const CopyId = copy.ApiId!;
+    assert.notEqual(CopyId, ApiId);
+    assert.deepEqual([copy.Name, copy.Tags, copy.CorsConfiguration?.MaxAge], ['exported', { team: 'shop' }, 60]);
+    const again = JSON.parse(
+      Buffer.from((await alice.send(new ExportApiCommand({ ApiId: CopyId, Specification: 'OAS30', OutputType: 'JSON' }))).body!).toString(
+        'utf8',
+      ),
+    );
+    assert.deepEqual({ ...again, info: doc.info, servers: doc.servers }, doc, 'the copy exports as the original');
+    const copied = (await alice.send(new GetRoutesCommand({ ApiId: CopyId }))).Items ?? [];
+    assert.deepEqual(copied.map((r) => [r.RouteKey, r.AuthorizationType]).sort(), [
+      ['$default', 'NONE'],
+      ['ANY /admin', 'JWT'],
+      ['GET /pets/{id}', 'NONE'],
+    ]);
+    assert.equal((await alice.send(new GetIntegrationsCommand({ ApiId: CopyId }))).Items?.length, 1, 'one integration per function');
+    await alice.send(new DeleteApiCommand({ ApiId: CopyId }));
+
+    const apisBefore = (await alice.send(new GetApisCommand({}))).Items?.length;
+    const withDoc = (change: (d: Record<string, any>) => void) => {
+      const d = JSON.parse(body);
+      change(d);
+      return new ImportApiCommand({ Body: JSON.stringify(d) });
+    };
+    await badRequests([
+      ['YAML', new ImportApiCommand({ Body: 'openapi: "3.0.1"' }), /JSON/],
+      ['Swagger 2.0', new ImportApiCommand({ Body: JSON.stringify({ swagger: '2.0', info: { title: 'x' } }) }), /OpenAPI 3\.0/],
+      ['no integration', withDoc((d) => delete d.paths['/pets/{id}'].get['x-amazon-apigateway-integration']), /integration/],
+      ['an HTTP proxy', withDoc((d) => (d.paths['/pets/{id}'].get['x-amazon-apigateway-integration'].type = 'http_proxy')), /aws_proxy/],
+      ['payload 1.0', withDoc((d) => (d.paths['/pets/{id}'].get['x-amazon-apigateway-integration'].payloadFormatVersion = '1.0')), /2\.0/],
+      ['a Lambda authorizer', withDoc((d) => (d.components.securitySchemes.idp['x-amazon-apigateway-authorizer'].type = 'request')), /JWT/],
+      ['scopes', withDoc((d) => (d.paths['/admin']['x-amazon-apigateway-any-method'].security = [{ idp: ['read'] }])), /scopes/],
+      [
+        'a function not there',
+        withDoc((d) => (d.paths['/pets/{id}'].get['x-amazon-apigateway-integration'].uri = arn('alice', 'nope'))),
+        /nope/,
+      ],
+      [
+        "another account's function",
+        withDoc((d) => (d.paths['/pets/{id}'].get['x-amazon-apigateway-integration'].uri = arn('bob', 'hello'))),
+        /hello/,
+      ],
+    ]);
+    assert.equal((await alice.send(new GetApisCommand({}))).Items?.length, apisBefore, 'nothing refused was made, nor left behind');
     await alice.send(new DeleteApiCommand({ ApiId }));
   });
 });

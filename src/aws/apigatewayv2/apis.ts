@@ -12,12 +12,13 @@ import {
   deleteHttpApi,
   getHttpApi,
   httpApiAddress,
+  importHttpApi,
   listHttpApis,
   listTags,
   taggableHttpApi,
   updateHttpApi,
 } from '../../app/index.ts';
-import { deploymentOf, type HttpApi, type HttpApiInput, parseRouteKey } from '../../core/index.ts';
+import { deploymentOf, type HttpApi, type HttpApiInput, parseRouteKey, planOpenApiImport } from '../../core/index.ts';
 import { userOf } from '../lambda/context.ts';
 import { apiBase } from '../lambda/functions.ts';
 import { tagMapOf } from '../lambda/tags.ts';
@@ -139,6 +140,28 @@ export function apiOperations(ctx: ApiGatewayV2Context): RestOperation[] {
       async run(call, params) {
         await deleteHttpApi(ctx, userOf(call.caller), params.apiId as string);
         return { status: 204 };
+      },
+    },
+    {
+      // An OpenAPI 3.0 definition (JSON) as an HTTP API (core/http-api/import.ts).
+      name: 'ImportApi',
+      method: 'PUT',
+      path: '/v2/apis',
+      async run(call) {
+        const definition = required(jsonBody(call), 'body');
+        const basepath = call.query.get('basepath');
+        if (basepath !== null && basepath !== 'ignore')
+          throw invalid(`basepath ${basepath.slice(0, 20)} is not supported by Hangar: the servers' base path is ignored`);
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(definition);
+        } catch {
+          throw invalid('body is not a JSON document: Hangar imports OpenAPI 3.0 definitions in JSON (YAML is not read)');
+        }
+        const plan = planOpenApiImport(parsed);
+        const cors = corsOf({ corsConfiguration: plan.cors ?? undefined }) ?? null;
+        const a = await importHttpApi(ctx, userOf(call.caller), plan, (uri) => integrationTargetOf(call.caller, uri), cors);
+        return { status: 201, body: await shaped(call, a) };
       },
     },
     {

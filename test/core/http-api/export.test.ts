@@ -1,8 +1,9 @@
 /** core/http-api/export.ts: an API as ExportApi's OpenAPI 3.0 document (routes made natively
- *  with their own auth included), without extensions, and the YAML writer's quoting. */
+ *  with their own auth included), without extensions, and the YAML writer's quoting;
+ *  import.ts: such a document read back. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { exportOpenApi, type HttpApi, type HttpRoute, toYaml } from '../../../src/core/index.ts';
+import { exportOpenApi, type HttpApi, type HttpRoute, InvalidInput, planOpenApiImport, toYaml } from '../../../src/core/index.ts';
 
 const api: HttpApi = {
   userId: 'alice',
@@ -113,5 +114,41 @@ describe('toYaml', () => {
         '',
       ].join('\n'),
     );
+  });
+});
+
+describe('planOpenApiImport', () => {
+  it('reads an exported document back; a tag without a value is not a tag of the API', () => {
+    const doc = exportOpenApi(api, [route('GET /a', { kind: 'none' }), route('$default', { kind: 'none' })], {
+      ...options,
+      tags: { team: 'a' },
+    });
+    const plan = planOpenApiImport({ ...doc, tags: [...(doc.tags as object[]), { name: 'group' }] });
+    assert.deepEqual(plan, {
+      name: 'shop',
+      cors: null,
+      tags: { team: 'a' },
+      authorizers: [],
+      routes: [
+        { routeKey: '$default', integrationUri: 'fn:web', authorizer: null },
+        { routeKey: 'GET /a', integrationUri: 'fn:web', authorizer: null },
+      ],
+    });
+  });
+
+  it('refuses what Hangar cannot make, naming it', () => {
+    const integration = { 'x-amazon-apigateway-integration': { type: 'aws_proxy', uri: 'u' } };
+    const base = { openapi: '3.0.1', info: { title: 't' } };
+    for (const [doc, message] of [
+      [{ ...base, paths: { $default: { get: integration } } }, /any-method/],
+      [{ ...base, paths: { '/a': { trace: integration } } }, /trace/],
+      [{ ...base, paths: { '/a': { get: { ...integration, security: [{ nope: [] }] } } } }, /nope/],
+      [{ ...base, 'x-amazon-apigateway-binary-media-types': ['*/*'] }, /binary-media-types/],
+      [{ ...base, info: {} }, /info\.title/],
+    ] as const)
+      assert.throws(
+        () => planOpenApiImport(doc),
+        (e: unknown) => e instanceof InvalidInput && message.test(e.message),
+      );
   });
 });
