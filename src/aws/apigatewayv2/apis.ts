@@ -192,7 +192,7 @@ function stageOperations(ctx: ApiGatewayV2Context): RestOperation[] {
       deploymentOf(a, deploymentId);
       if (a.deploymentId !== deploymentId)
         throw invalid(
-          `deploymentId '${deploymentId}' is not supported by Hangar: the $default stage serves the API as it is now (it reports the latest deployment made for it${a.deploymentId ? `, '${a.deploymentId}'` : ''}), never an earlier one`,
+          `deploymentId '${deploymentId.slice(0, 64)}' is not supported by Hangar: the $default stage serves the API as it is now (it reports the latest deployment made for it${a.deploymentId ? `, '${a.deploymentId}'` : ''}), never an earlier one`,
         );
     }
     // Made anew, the stage has the settings given; changed, those not given stay.
