@@ -189,7 +189,7 @@ export async function buildApp(ctx: ApiContext, log: Logger): Promise<FastifyIns
   functionProvisionedRoutes(app, ctx);
   functionCircuitBreakerRoutes(app, ctx);
   functionLogRoutes(app, ctx);
-  httpApiRoutes(app, httpApisCtx);
+  httpApiRoutes(app, httpApisCtx, accountIdOf);
   await gatewayRoutes(app, gateway);
   functionAccessRoutes(app, ctx);
   functionUrlRoutes(app, ctx);
@@ -198,7 +198,7 @@ export async function buildApp(ctx: ApiContext, log: Logger): Promise<FastifyIns
   testStateRoutes(app, ctx, accountIdOf);
   mapRunRoutes(app, ctx);
   activityRoutes(app, ctx, accountIdOf);
-  tagRoutes(app, ctx);
+  tagRoutes(app, httpApisCtx);
   projectRoutes(app, ctx, { maxBytes: ctx.config.projectMaxBytes, maxFiles: ctx.config.projectMaxFiles });
   await liveRoutes(app, ctx);
   uiRoutes(app);

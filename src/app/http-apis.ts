@@ -14,10 +14,13 @@ import {
   type HttpApiInput,
   type HttpAuthorizer,
   type HttpAuthorizerInput,
+  type HttpDeployment,
   type HttpIntegration,
   type HttpIntegrationInput,
   type HttpRoute,
   type HttpRouteInput,
+  checkDeploymentDescription,
+  deploymentOf,
   httpApiErrors,
   integrationOf,
 } from '../core/index.ts';
@@ -167,4 +170,39 @@ export async function getHttpAuthorizer(app: HttpApisApp, userId: string, apiId:
 
 export async function deleteHttpAuthorizer(app: HttpApisApp, userId: string, apiId: string, authorizerId: string): Promise<void> {
   await app.httpApis.deleteAuthorizer(userId, apiId, authorizerId);
+}
+
+/** The authorizer changed, and the routes made from it check their callers with it at once. */
+export async function updateHttpAuthorizer(
+  app: HttpApisApp,
+  userId: string,
+  apiId: string,
+  authorizerId: string,
+  input: HttpAuthorizerInput,
+): Promise<HttpAuthorizer> {
+  const authorizer = await app.httpApis.updateAuthorizer(userId, apiId, authorizerId, input);
+  app.httpApiChanged?.(apiId);
+  return authorizer;
+}
+
+// Deployments (core/http-api/types.ts HttpDeployment): Hangar serves every change at once, so a
+// deployment is a record of one, which the $default stage reports when made for it; nothing
+// is served differently because of one.
+
+export async function createHttpDeployment(
+  app: HttpApisApp,
+  userId: string,
+  apiId: string,
+  input: { description?: unknown; stage: boolean },
+): Promise<HttpDeployment> {
+  const description = checkDeploymentDescription(input.description);
+  return app.httpApis.createDeployment(userId, apiId, { description, stage: input.stage });
+}
+
+export async function getHttpDeployment(app: HttpApisApp, userId: string, apiId: string, deploymentId: string): Promise<HttpDeployment> {
+  return deploymentOf(await getHttpApi(app, userId, apiId), deploymentId);
+}
+
+export async function deleteHttpDeployment(app: HttpApisApp, userId: string, apiId: string, deploymentId: string): Promise<void> {
+  await app.httpApis.deleteDeployment(userId, apiId, deploymentId);
 }

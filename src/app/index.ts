@@ -90,11 +90,13 @@ export { submitBatch, submitTask, type Submitted, type SubmittedBatch, type Trac
 export {
   createTaggedActivity,
   createTaggedFunction,
+  createTaggedHttpApi,
   createTaggedStateMachine,
   listTags,
   type Taggable,
   taggableActivity,
   taggableFunction,
+  taggableHttpApi,
   taggableStateMachine,
   tagResource,
   type TagsApp,
@@ -144,8 +146,14 @@ export {
   updateHttpApi,
   updateHttpIntegration,
   updateHttpRoute,
+  updateHttpAuthorizer,
+  createHttpDeployment,
+  getHttpDeployment,
+  deleteHttpDeployment,
   type HttpApisApp,
 } from './http-apis.ts';
+export { exportHttpApi } from './http-api-export.ts';
+export { importHttpApi } from './http-api-import.ts';
 export {
   addLayerVersionPermission,
   deleteLayerVersion,

@@ -8,9 +8,13 @@
  */
 import {
   activityTagKey,
+  APIGATEWAY_TAG_RULES,
   checkTagKey,
   checkTags,
   functionTagKey,
+  type HttpApi,
+  type HttpApiInput,
+  httpApiTagKey,
   LAMBDA_TAG_RULES,
   SFN_TAG_RULES,
   stateMachineTagKey,
@@ -22,6 +26,7 @@ import type { ResourceTags } from '../store/index.ts';
 import { type ActivitiesApp, createActivity, deleteActivity, getActivity } from './activities.ts';
 import { createFunction } from './function-admin.ts';
 import { deleteFunction, type FunctionsApp, getFunction } from './functions.ts';
+import { createHttpApi, deleteHttpApi, getHttpApi, type HttpApisApp } from './http-apis.ts';
 import { type CreateStateMachineInput, deleteStateMachine, createStateMachine, getStateMachine, type WorkflowsApp } from './workflows.ts';
 
 export interface TagsApp {
@@ -55,6 +60,13 @@ export const taggableActivity = (app: ActivitiesApp, userId: string, name: strin
   key: activityTagKey(name),
   rules: SFN_TAG_RULES,
   mustExist: () => getActivity(app, userId, name),
+});
+
+/** API Gateway tags an HTTP API by its ARN (`arn:aws:apigateway:{region}::/apis/{apiId}`). */
+export const taggableHttpApi = (app: HttpApisApp, userId: string, apiId: string): Taggable => ({
+  key: httpApiTagKey(apiId),
+  rules: APIGATEWAY_TAG_RULES,
+  mustExist: () => getHttpApi(app, userId, apiId),
 });
 
 export async function listTags(app: TagsApp, userId: string, t: Taggable): Promise<TagMap> {
@@ -133,5 +145,18 @@ export async function createTaggedActivity(
   const { name } = made.activity;
   if (made.created)
     await tagNew(app, userId, taggableActivity(app, userId, name), tags, async () => void (await deleteActivity(app, userId, name)));
+  return made;
+}
+
+/** CreateApi with tags: checked before anything is made. */
+export async function createTaggedHttpApi(
+  app: HttpApisApp & TagsApp,
+  userId: string,
+  input: HttpApiInput & { tags?: TagMap },
+): Promise<HttpApi> {
+  const { tags: given, ...api } = input;
+  const tags = checkTags(given ?? {}, APIGATEWAY_TAG_RULES);
+  const made = await createHttpApi(app, userId, api);
+  await tagNew(app, userId, taggableHttpApi(app, userId, made.apiId), tags, () => deleteHttpApi(app, userId, made.apiId));
   return made;
 }

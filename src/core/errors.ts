@@ -81,6 +81,8 @@ export const ErrorCode = {
   /** No integration / authorizer of that id in the API (core/http-api/parts.ts). */
   HttpIntegrationNotFound: 'HTTP_INTEGRATION_NOT_FOUND',
   HttpAuthorizerNotFound: 'HTTP_AUTHORIZER_NOT_FOUND',
+  /** No deployment of that id in the API (core/http-api/parts.ts). */
+  HttpDeploymentNotFound: 'HTTP_DEPLOYMENT_NOT_FOUND',
   /** An integration or authorizer a route still uses cannot be deleted. */
   HttpApiPartInUse: 'HTTP_API_PART_IN_USE',
   // Workflows (core/workflow.ts, core/asl/).

@@ -30,6 +30,10 @@ export const LAMBDA_TAG_RULES: TagRules = { ...COMMON, characters: null };
 /** Step Functions' (state machines and activities): letters, digits, white space and `_ . : / = + - @`. */
 export const SFN_TAG_RULES: TagRules = { ...COMMON, characters: /^[\p{L}\p{N}\p{Z}\s_.:/=+\-@]*$/u };
 
+/** API Gateway's (HTTP APIs): its reference gives the set as `[a-zA-Z+-=._:/]`, AWS's tag set;
+ *  Hangar takes the same characters as Step Functions' (letters, digits, white space, `_ . : / = + - @`). */
+export const APIGATEWAY_TAG_RULES: TagRules = { ...SFN_TAG_RULES };
+
 /**
  * A taggable resource as the tag store keys it (ports/tags.ts): its ARN's service and resource
  * parts, `lambda:function:NAME` or `states:stateMachine:NAME`. The region and account are left
@@ -40,6 +44,8 @@ export const taggedResource = (service: string, resource: string): string => `${
 export const functionTagKey = (name: string): string => taggedResource('lambda', `function:${name}`);
 export const stateMachineTagKey = (name: string): string => taggedResource('states', `stateMachine:${name}`);
 export const activityTagKey = (name: string): string => taggedResource('states', `activity:${name}`);
+/** An HTTP API's: its ARN is `arn:aws:apigateway:{region}::/apis/{apiId}`. */
+export const httpApiTagKey = (apiId: string): string => taggedResource('apigateway', `/apis/${apiId}`);
 
 export const tagErrors = {
   invalid: (message: string) => new InvalidInput(ErrorCode.TagInvalid, message),

@@ -2,7 +2,16 @@
  * Rows of http_apis and http_routes to the model and back, shared by both backends. JSON comes
  * as text from both (postgres/db.ts parses none), so one mapping serves both.
  */
-import type { CorsConfig, HttpApi, HttpAuthorizer, HttpIntegration, HttpRoute, RouteAuth, ThrottleLimit } from '../core/index.ts';
+import type {
+  CorsConfig,
+  HttpApi,
+  HttpAuthorizer,
+  HttpDeployment,
+  HttpIntegration,
+  HttpRoute,
+  RouteAuth,
+  ThrottleLimit,
+} from '../core/index.ts';
 import type { Row } from './row.ts';
 
 const json = (v: unknown): string | null => (v === null || v === undefined ? null : JSON.stringify(v));
@@ -22,6 +31,8 @@ export function apiFromRow(r: Row): HttpApi {
     throttle: parsed<ThrottleLimit>(r.throttle),
     integrations: parsed<HttpIntegration[]>(r.integrations) ?? [],
     authorizers: parsed<HttpAuthorizer[]>(r.authorizers) ?? [],
+    deployments: parsed<HttpDeployment[]>(r.deployments) ?? [],
+    deploymentId: r.deployment_id === null || r.deployment_id === undefined ? null : String(r.deployment_id),
     createdAt: Number(r.created_at),
     updatedAt: Number(r.updated_at),
   };
@@ -30,6 +41,11 @@ export function apiFromRow(r: Row): HttpApi {
 /** integrations, authorizers: the columns a change of an API's parts writes. */
 export function partValues(a: Pick<HttpApi, 'integrations' | 'authorizers'>): Array<string | null> {
   return [json(a.integrations), json(a.authorizers)];
+}
+
+/** deployments, deployment_id: the columns a deployment's create or delete writes. */
+export function deploymentValues(a: Pick<HttpApi, 'deployments' | 'deploymentId'>): Array<string | null> {
+  return [json(a.deployments), a.deploymentId];
 }
 
 /** function_name, qualifier, auth, throttle, cache_ttl_s, integration_id, authorizer_id: the

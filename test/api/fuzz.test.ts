@@ -295,14 +295,18 @@ it('every operation answers valid and mutated requests with a documented status 
   assert.deepEqual(httpApiOps.sort(), [
     'DELETE /http-apis/{apiId}',
     'DELETE /http-apis/{apiId}/routes/{routeKey}',
+    'DELETE /http-apis/{apiId}/tags',
     'GET /http-apis',
     'GET /http-apis/{apiId}',
+    'GET /http-apis/{apiId}/openapi',
     'GET /http-apis/{apiId}/routes',
     'GET /http-apis/{apiId}/routes/{routeKey}',
+    'GET /http-apis/{apiId}/tags',
     'PATCH /http-apis/{apiId}',
     'PATCH /http-apis/{apiId}/routes/{routeKey}',
     'POST /http-apis',
     'POST /http-apis/{apiId}/routes',
+    'POST /http-apis/{apiId}/tags',
   ]);
   const workflowOps = ops
     .filter((o) => ['/state-machines', '/executions', '/task-tokens', '/map-runs', '/activities'].some((w) => o.path.startsWith(w)))

@@ -322,8 +322,12 @@ describe('ownership', () => {
       'GET /functions/{name}/policy',
       'GET /functions/{name}/url',
       'GET /http-apis/{apiId}',
+      'GET /http-apis/{apiId}/openapi',
       'GET /http-apis/{apiId}/routes',
       'GET /http-apis/{apiId}/routes/{routeKey}',
+      'GET /http-apis/{apiId}/tags',
+      'POST /http-apis/{apiId}/tags',
+      'DELETE /http-apis/{apiId}/tags',
       'PATCH /http-apis/{apiId}',
       'PATCH /http-apis/{apiId}/routes/{routeKey}',
       'POST /http-apis/{apiId}/routes',
@@ -362,6 +366,7 @@ describe('ownership', () => {
     assert.equal((await as(alice, 'GET', '/functions/ALICE_FN/event-config')).json().maximumRetryAttempts, 0);
     assert.equal((await as(alice, 'GET', '/functions/ALICE_FN/circuit-breaker')).json().failureThreshold, 7);
     assert.equal((await as(alice, 'GET', `/http-apis/${aliceApi}`)).json().name, 'ALICE_API');
+    assert.deepEqual((await as(alice, 'GET', `/http-apis/${aliceApi}/tags`)).json().tags, {}, "bob's tags were not set on it");
     assert.deepEqual(
       (await as(alice, 'GET', `/http-apis/${aliceApi}/routes`)).json().routes.map((r: { routeKey: string }) => r.routeKey),
       ['GET /a'],

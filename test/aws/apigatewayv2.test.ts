@@ -17,27 +17,39 @@ import {
   ApiGatewayV2Client,
   CreateApiCommand,
   CreateAuthorizerCommand,
+  CreateDeploymentCommand,
   CreateIntegrationCommand,
   CreateRouteCommand,
   CreateStageCommand,
   DeleteApiCommand,
   DeleteAuthorizerCommand,
   DeleteCorsConfigurationCommand,
+  DeleteDeploymentCommand,
   DeleteIntegrationCommand,
   DeleteRouteCommand,
   DeleteStageCommand,
+  ExportApiCommand,
   GetApiCommand,
   GetApisCommand,
+  GetAuthorizerCommand,
   GetAuthorizersCommand,
+  GetDeploymentCommand,
+  GetDeploymentsCommand,
   GetIntegrationCommand,
   GetIntegrationsCommand,
   GetRouteCommand,
   GetRoutesCommand,
   GetStageCommand,
   GetStagesCommand,
+  GetTagsCommand,
+  ImportApiCommand,
+  TagResourceCommand,
+  UntagResourceCommand,
   UpdateApiCommand,
+  UpdateAuthorizerCommand,
   UpdateIntegrationCommand,
   UpdateRouteCommand,
+  UpdateStageCommand,
 } from '@aws-sdk/client-apigatewayv2';
 import { accountIdOf } from '../../src/aws/index.ts';
 import { createNodeFunction, lambdaClient, NO_SANDBOX, REGION } from '../helpers/lambda.ts';
@@ -72,7 +84,27 @@ async function refused(c: ApiGatewayV2Client, command: object): Promise<[number,
   assert.fail('the call was not refused');
 }
 
+const apiArn = (apiId: string, region = REGION) => `arn:aws:apigateway:${region}::/apis/${apiId}`;
 const arn = (user: string, fn: string) => `arn:aws:lambda:${REGION}:${accountIdOf(user)}:function:${fn}`;
+
+/** Each case refused by alice's client with BadRequestException, its message matching. */
+async function badRequests(cases: Array<[string, object, RegExp]>): Promise<void> {
+  for (const [what, command, message] of cases) {
+    const [status, name, said] = await refused(alice, command);
+    assert.deepEqual([status, name], [400, 'BadRequestException'], `${what}: ${said}`);
+    assert.match(said, message, what);
+  }
+}
+
+/** A JWT authorizer `idp` of the test's identity provider, for the audience `shop`. */
+const jwtAuthorizer = (ApiId: string) =>
+  new CreateAuthorizerCommand({
+    ApiId,
+    Name: 'idp',
+    AuthorizerType: 'JWT',
+    IdentitySource: ['$request.header.Authorization'],
+    JwtConfiguration: { Issuer: issuer, Audience: ['shop'] },
+  });
 
 function token(claims: Record<string, unknown>): string {
   const part = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
@@ -170,15 +202,7 @@ describe('API Gateway v2 management API', () => {
     assert.equal((await alice.send(new GetRouteCommand({ ApiId, RouteId: route.RouteId }))).RouteKey, 'GET /hello/{name}');
 
     // A JWT authorizer: no JWKS URL, as on AWS; its keys come from the issuer's discovery document.
-    const authorizer = await alice.send(
-      new CreateAuthorizerCommand({
-        ApiId,
-        Name: 'idp',
-        AuthorizerType: 'JWT',
-        IdentitySource: ['$request.header.Authorization'],
-        JwtConfiguration: { Issuer: issuer, Audience: ['shop'] },
-      }),
-    );
+    const authorizer = await alice.send(jwtAuthorizer(ApiId));
     const AuthorizerId = authorizer.AuthorizerId!;
     const guarded = await alice.send(
       new CreateRouteCommand({ ApiId, RouteKey: 'GET /me', Target, AuthorizationType: 'JWT', AuthorizerId }),
@@ -331,14 +355,334 @@ describe('API Gateway v2 management API', () => {
       ['no auto-deploy', new CreateStageCommand({ ApiId, StageName: '$default', AutoDeploy: false }), /autoDeploy/],
       ['deleting $default', new DeleteStageCommand({ ApiId, StageName: '$default' }), /cannot be deleted/],
     ];
-    for (const [what, command, message] of cases) {
-      const [status, name, said] = await refused(alice, command);
-      assert.deepEqual([status, name], [400, 'BadRequestException'], `${what}: ${said}`);
-      assert.match(said, message, what);
-    }
+    await badRequests(cases);
     assert.deepEqual((await refused(alice, new GetStageCommand({ ApiId, StageName: 'prod' }))).slice(0, 2), [404, 'NotFoundException']);
     assert.deepEqual((await refused(alice, new GetRouteCommand({ ApiId, RouteId: 'zzzzzzz' }))).slice(0, 2), [404, 'NotFoundException']);
     assert.deepEqual((await alice.send(new GetRoutesCommand({ ApiId }))).Items, [], 'nothing refused was made');
+    await alice.send(new DeleteApiCommand({ ApiId }));
+  });
+
+  it('tags an API by its ARN: CreateApi tags, TagResource, UntagResource, GetTags, as API Gateway limits them', async () => {
+    const api = await alice.send(new CreateApiCommand({ Name: 'tagged', ProtocolType: 'HTTP', Tags: { team: 'shop', env: 'dev' } }));
+    const ApiId = api.ApiId!;
+    const ResourceArn = apiArn(ApiId);
+    assert.deepEqual(api.Tags, { team: 'shop', env: 'dev' });
+    assert.deepEqual((await alice.send(new GetApiCommand({ ApiId }))).Tags, { team: 'shop', env: 'dev' });
+    await alice.send(new TagResourceCommand({ ResourceArn, Tags: { env: 'prod', owner: 'ann' } }));
+    assert.deepEqual((await alice.send(new GetTagsCommand({ ResourceArn }))).Tags, { team: 'shop', env: 'prod', owner: 'ann' });
+    await alice.send(new UntagResourceCommand({ ResourceArn, TagKeys: ['team', 'absent'] }));
+    assert.deepEqual((await alice.send(new GetTagsCommand({ ResourceArn }))).Tags, { env: 'prod', owner: 'ann' });
+    assert.deepEqual((await alice.send(new GetApisCommand({}))).Items?.find((a) => a.ApiId === ApiId)?.Tags, { env: 'prod', owner: 'ann' });
+
+    const many = Object.fromEntries(Array.from({ length: 49 }, (_, i) => [`k${i}`, 'v']));
+    const cases: Array<[string, object, RegExp]> = [
+      ['51 tags', new TagResourceCommand({ ResourceArn, Tags: many }), /at most 50/],
+      ['an aws: key', new TagResourceCommand({ ResourceArn, Tags: { 'aws:x': 'y' } }), /reserved/],
+      ['a long key', new TagResourceCommand({ ResourceArn, Tags: { ['k'.repeat(129)]: 'y' } }), /1 to 128/],
+      ['a long value', new TagResourceCommand({ ResourceArn, Tags: { k: 'v'.repeat(257) } }), /256/],
+      ['untagging aws:', new UntagResourceCommand({ ResourceArn, TagKeys: ['aws:x'] }), /reserved/],
+      ['a stage ARN', new GetTagsCommand({ ResourceArn: `${ResourceArn}/stages/$default` }), /HTTP APIs only/],
+      ['not an ARN', new GetTagsCommand({ ResourceArn: 'shop' }), /not an API Gateway resource ARN/],
+      [
+        'tags on CreateApi past the limit',
+        new CreateApiCommand({ Name: 'x', ProtocolType: 'HTTP', Tags: { ...many, a: '1', b: '2' } }),
+        /at most 50/,
+      ],
+    ];
+    await badRequests(cases);
+    assert.deepEqual(
+      (await alice.send(new GetTagsCommand({ ResourceArn }))).Tags,
+      { env: 'prod', owner: 'ann' },
+      'nothing refused was set',
+    );
+    assert.equal((await alice.send(new GetApisCommand({}))).Items?.filter((a) => a.Name === 'x').length, 0, 'no API was made');
+    // Another user's API, or one of another region, is not there.
+    for (const command of [
+      new GetTagsCommand({ ResourceArn }),
+      new TagResourceCommand({ ResourceArn, Tags: { a: 'b' } }),
+      new UntagResourceCommand({ ResourceArn, TagKeys: ['env'] }),
+    ]) {
+      assert.deepEqual((await refused(bob, command)).slice(0, 2), [404, 'NotFoundException'], command.constructor.name);
+    }
+    const elsewhere = new GetTagsCommand({ ResourceArn: apiArn(ApiId, 'eu-west-3') });
+    assert.deepEqual((await refused(alice, elsewhere)).slice(0, 2), [404, 'NotFoundException']);
+    // Its tags go with it: a deleted API has none to find.
+    await alice.send(new DeleteApiCommand({ ApiId }));
+    assert.deepEqual((await refused(alice, new GetTagsCommand({ ResourceArn }))).slice(0, 2), [404, 'NotFoundException']);
+  });
+
+  it('UpdateAuthorizer changes the routes that use it at once', async () => {
+    const api = await alice.send(
+      new CreateApiCommand({ Name: 'authz', ProtocolType: 'HTTP', Target: arn('alice', 'hello'), RouteKey: 'GET /me' }),
+    );
+    const ApiId = api.ApiId!;
+    const authorizer = await alice.send(jwtAuthorizer(ApiId));
+    const AuthorizerId = authorizer.AuthorizerId!;
+    const [route] = (await alice.send(new GetRoutesCommand({ ApiId }))).Items ?? [];
+    await alice.send(new UpdateRouteCommand({ ApiId, RouteId: route?.RouteId, AuthorizationType: 'JWT', AuthorizerId }));
+    const now = Math.floor(Date.now() / 1000);
+    const bearer = (aud: string) => ({ authorization: `Bearer ${token({ iss: issuer, aud, sub: 'u1', iat: now, exp: now + 300 })}` });
+    assert.equal((await fetch(`${api.ApiEndpoint}/me`, { headers: bearer('admin') })).status, 401, 'not its audience yet');
+
+    const changed = await alice.send(
+      new UpdateAuthorizerCommand({ ApiId, AuthorizerId, Name: 'idp2', JwtConfiguration: { Audience: ['admin'] } }),
+    );
+    assert.deepEqual(
+      [changed.AuthorizerId, changed.Name, changed.JwtConfiguration, changed.IdentitySource],
+      [AuthorizerId, 'idp2', { Issuer: issuer, Audience: ['admin'] }, ['$request.header.Authorization']],
+    );
+    assert.equal((await alice.send(new GetAuthorizerCommand({ ApiId, AuthorizerId }))).Name, 'idp2');
+    // The route checks with the authorizer as it is now: the old audience is refused, the new one passes.
+    assert.equal((await fetch(`${api.ApiEndpoint}/me`, { headers: bearer('shop') })).status, 401);
+    const through = await fetch(`${api.ApiEndpoint}/me`, { headers: bearer('admin') });
+    if (NO_SANDBOX) assert.notEqual(through.status, 401);
+    else assert.deepEqual(await through.json(), { hello: null, route: 'GET /me', sub: 'u1' });
+
+    const cases: Array<[string, object, RegExp]> = [
+      ['a Lambda authorizer', new UpdateAuthorizerCommand({ ApiId, AuthorizerId, AuthorizerType: 'REQUEST' }), /REQUEST/],
+      ['an authorizer URI', new UpdateAuthorizerCommand({ ApiId, AuthorizerId, AuthorizerUri: arn('alice', 'hello') }), /authorizerUri/],
+      [
+        'an issuer in clear',
+        new UpdateAuthorizerCommand({ ApiId, AuthorizerId, JwtConfiguration: { Issuer: 'http://idp.example' } }),
+        /issuer/,
+      ],
+      ['no audience', new UpdateAuthorizerCommand({ ApiId, AuthorizerId, JwtConfiguration: { Audience: [] } }), /audience/],
+      [
+        'another identity source',
+        new UpdateAuthorizerCommand({ ApiId, AuthorizerId, IdentitySource: ['$request.header.X'] }),
+        /identitySource/,
+      ],
+      ['a bad name', new UpdateAuthorizerCommand({ ApiId, AuthorizerId, Name: 'a/b' }), /name/],
+    ];
+    await badRequests(cases);
+    assert.deepEqual((await alice.send(new GetAuthorizerCommand({ ApiId, AuthorizerId }))).JwtConfiguration?.Audience, ['admin']);
+    assert.deepEqual((await refused(alice, new UpdateAuthorizerCommand({ ApiId, AuthorizerId: 'zzzzzzz', Name: 'n' }))).slice(0, 2), [
+      404,
+      'NotFoundException',
+    ]);
+    assert.deepEqual((await refused(bob, new UpdateAuthorizerCommand({ ApiId, AuthorizerId, Name: 'n' }))).slice(0, 2), [
+      404,
+      'NotFoundException',
+    ]);
+    await alice.send(new DeleteApiCommand({ ApiId }));
+  });
+
+  it('deployments are records the $default stage reports; it serves the API as it is, never an earlier one', async () => {
+    const api = await alice.send(new CreateApiCommand({ Name: 'deployed', ProtocolType: 'HTTP' }));
+    const ApiId = api.ApiId!;
+    assert.equal((await alice.send(new GetStageCommand({ ApiId, StageName: '$default' }))).DeploymentId, undefined);
+    const first = await alice.send(new CreateDeploymentCommand({ ApiId, StageName: '$default', Description: 'first' }));
+    const DeploymentId = first.DeploymentId!;
+    assert.deepEqual(
+      [first.DeploymentStatus, first.AutoDeployed, first.Description, first.CreatedDate instanceof Date],
+      ['DEPLOYED', false, 'first', true],
+    );
+    const stage = await alice.send(new GetStageCommand({ ApiId, StageName: '$default' }));
+    assert.deepEqual(
+      [stage.DeploymentId, stage.AutoDeploy, stage.LastDeploymentStatusMessage],
+      [DeploymentId, true, `Successfully deployed stage with deployment ID '${DeploymentId}'`],
+    );
+    const loose = await alice.send(new CreateDeploymentCommand({ ApiId }));
+    assert.equal((await alice.send(new GetStageCommand({ ApiId, StageName: '$default' }))).DeploymentId, DeploymentId, 'made for no stage');
+    assert.deepEqual(
+      (await alice.send(new GetDeploymentsCommand({ ApiId }))).Items?.map((d) => d.DeploymentId),
+      [DeploymentId, loose.DeploymentId],
+    );
+    assert.equal((await alice.send(new GetDeploymentCommand({ ApiId, DeploymentId }))).Description, 'first');
+    // Naming the deployment it reports changes nothing; naming another is refused.
+    const same = await alice.send(new UpdateStageCommand({ ApiId, StageName: '$default', DeploymentId }));
+    assert.equal(same.DeploymentId, DeploymentId);
+    const cases: Array<[string, object, RegExp]> = [
+      ['an earlier deployment', new UpdateStageCommand({ ApiId, StageName: '$default', DeploymentId: loose.DeploymentId }), /deploymentId/],
+      ['no auto-deploy', new UpdateStageCommand({ ApiId, StageName: '$default', AutoDeploy: false }), /autoDeploy/],
+      ['deleting the deployment the stage reports', new DeleteDeploymentCommand({ ApiId, DeploymentId }), /Active stages/],
+      ['a long description', new CreateDeploymentCommand({ ApiId, Description: 'd'.repeat(1025) }), /description/],
+    ];
+    await badRequests(cases);
+    const missing = [
+      new CreateDeploymentCommand({ ApiId, StageName: 'prod' }),
+      new GetDeploymentCommand({ ApiId, DeploymentId: 'zzzzzzz' }),
+      new DeleteDeploymentCommand({ ApiId, DeploymentId: 'zzzzzzz' }),
+      new UpdateStageCommand({ ApiId, StageName: '$default', DeploymentId: 'zzzzzzz' }),
+    ];
+    for (const command of missing)
+      assert.deepEqual((await refused(alice, command)).slice(0, 2), [404, 'NotFoundException'], command.constructor.name);
+    for (const command of [
+      new CreateDeploymentCommand({ ApiId, StageName: '$default' }),
+      new GetDeploymentsCommand({ ApiId }),
+      new GetDeploymentCommand({ ApiId, DeploymentId }),
+      new DeleteDeploymentCommand({ ApiId, DeploymentId: loose.DeploymentId }),
+      new ExportApiCommand({ ApiId, Specification: 'OAS30', OutputType: 'JSON' }),
+    ]) {
+      assert.deepEqual((await refused(bob, command)).slice(0, 2), [404, 'NotFoundException'], command.constructor.name);
+    }
+    await alice.send(new DeleteDeploymentCommand({ ApiId, DeploymentId: loose.DeploymentId }));
+    assert.deepEqual(
+      (await alice.send(new GetDeploymentsCommand({ ApiId }))).Items?.map((d) => d.DeploymentId),
+      [DeploymentId],
+    );
+    await alice.send(new DeleteApiCommand({ ApiId }));
+  });
+
+  it('ExportApi writes the API as an OpenAPI 3.0 document with API Gateway extensions, JSON or YAML', async () => {
+    const api = await alice.send(
+      new CreateApiCommand({
+        Name: 'exported',
+        ProtocolType: 'HTTP',
+        Target: arn('alice', 'hello'),
+        RouteKey: 'GET /pets/{id}',
+        CorsConfiguration: { AllowOrigins: ['https://app.example.com'], MaxAge: 60 },
+        Tags: { team: 'shop' },
+      }),
+    );
+    const ApiId = api.ApiId!;
+    const [integration] = (await alice.send(new GetIntegrationsCommand({ ApiId }))).Items ?? [];
+    const authorizer = await alice.send(jwtAuthorizer(ApiId));
+    const Target = `integrations/${integration?.IntegrationId}`;
+    await alice.send(
+      new CreateRouteCommand({ ApiId, RouteKey: 'ANY /admin', Target, AuthorizationType: 'JWT', AuthorizerId: authorizer.AuthorizerId }),
+    );
+    await alice.send(new CreateRouteCommand({ ApiId, RouteKey: '$default', Target }));
+    const uri = `arn:aws:apigateway:${REGION}:lambda:path/2015-03-31/functions/${arn('alice', 'hello')}/invocations`;
+    const integrationExt = { payloadFormatVersion: '2.0', type: 'aws_proxy', httpMethod: 'POST', uri, connectionType: 'INTERNET' };
+    const exported = await alice.send(new ExportApiCommand({ ApiId, Specification: 'OAS30', OutputType: 'JSON' }));
+    const doc = JSON.parse(Buffer.from(exported.body!).toString('utf8'));
+    assert.equal(doc.openapi, '3.0.1');
+    assert.equal(doc.info.title, 'exported');
+    assert.deepEqual(doc.servers, [{ url: `${api.ApiEndpoint}/{basePath}`, variables: { basePath: { default: '' } } }]);
+    assert.deepEqual(doc.tags, [{ name: 'team', 'x-amazon-apigateway-tag-value': 'shop' }]);
+    assert.deepEqual(doc.paths, {
+      $default: {
+        'x-amazon-apigateway-any-method': {
+          responses: { default: { description: 'Default response for $default' } },
+          'x-amazon-apigateway-integration': integrationExt,
+        },
+      },
+      '/admin': {
+        'x-amazon-apigateway-any-method': {
+          responses: { default: { description: 'Default response for ANY /admin' } },
+          security: [{ idp: [] }],
+          'x-amazon-apigateway-integration': integrationExt,
+        },
+      },
+      '/pets/{id}': {
+        get: {
+          responses: { default: { description: 'Default response for GET /pets/{id}' } },
+          'x-amazon-apigateway-integration': integrationExt,
+        },
+        parameters: [
+          { name: 'id', in: 'path', description: 'Generated path parameter for id', required: true, schema: { type: 'string' } },
+        ],
+      },
+    });
+    assert.deepEqual(doc.components.securitySchemes, {
+      idp: {
+        type: 'oauth2',
+        flows: {},
+        'x-amazon-apigateway-authorizer': {
+          identitySource: '$request.header.Authorization',
+          jwtConfiguration: { audience: ['shop'], issuer },
+          type: 'jwt',
+        },
+      },
+    });
+    assert.equal(doc['x-amazon-apigateway-cors'].maxAge, 60);
+    assert.equal(doc['x-amazon-apigateway-importexport-version'], '1.0');
+    // Natively: the same document, and the same tags.
+    const native = await p.inject({ method: 'GET', url: `/http-apis/${ApiId}/openapi`, auth: aliceKey.key });
+    // (Served at the address it was asked at: inject's Host is not the SDK's.)
+    assert.deepEqual({ ...(native.json() as object), servers: doc.servers }, doc);
+    const nativeTags = await p.inject({
+      method: 'POST',
+      url: `/http-apis/${ApiId}/tags`,
+      auth: aliceKey.key,
+      payload: { tags: { env: 'dev' } },
+    });
+    assert.deepEqual(nativeTags.json().tags, { team: 'shop', env: 'dev' });
+    assert.deepEqual((await alice.send(new GetTagsCommand({ ResourceArn: apiArn(ApiId) }))).Tags, { team: 'shop', env: 'dev' });
+    const badTag = await p.inject({
+      method: 'POST',
+      url: `/http-apis/${ApiId}/tags`,
+      auth: aliceKey.key,
+      payload: { tags: { 'aws:x': 'y' } },
+    });
+    assert.deepEqual([badTag.statusCode, badTag.json().code], [400, 'TAG_INVALID']);
+
+    const plain = await alice.send(
+      new ExportApiCommand({ ApiId, Specification: 'OAS30', OutputType: 'JSON', IncludeExtensions: false, StageName: '$default' }),
+    );
+    const bare = Buffer.from(plain.body!).toString('utf8');
+    assert.doesNotMatch(bare, /x-amazon-apigateway/);
+    assert.deepEqual(JSON.parse(bare).paths['/admin'], {}, 'ANY is an extension of API Gateway');
+
+    const yaml = Buffer.from(
+      (await alice.send(new ExportApiCommand({ ApiId, Specification: 'OAS30', OutputType: 'YAML' }))).body!,
+    ).toString('utf8');
+    assert.match(yaml, /^openapi: "3\.0\.1"\ninfo:\n {2}title: exported\n/);
+    assert.match(yaml, /\n {2}\/pets\/\{id\}:\n {4}get:\n/);
+    assert.match(yaml, /\n {6}- name: id\n {8}in: path\n/);
+    assert.ok(yaml.includes(`uri: ${JSON.stringify(uri)}`));
+
+    const cases: Array<[string, object, RegExp]> = [
+      ['another specification', new ExportApiCommand({ ApiId, Specification: 'OAS20', OutputType: 'JSON' }), /OAS30/],
+      ['another output type', new ExportApiCommand({ ApiId, Specification: 'OAS30', OutputType: 'XML' }), /outputType/],
+      [
+        'another export version',
+        new ExportApiCommand({ ApiId, Specification: 'OAS30', OutputType: 'JSON', ExportVersion: '2.0' }),
+        /exportVersion/,
+      ],
+    ];
+    await badRequests(cases);
+    const prod = new ExportApiCommand({ ApiId, Specification: 'OAS30', OutputType: 'JSON', StageName: 'prod' });
+    assert.deepEqual((await refused(alice, prod)).slice(0, 2), [404, 'NotFoundException']);
+
+    // ImportApi makes the same API again from the exported document.
+    const body = Buffer.from(exported.body!).toString('utf8');
+    const copy = await alice.send(new ImportApiCommand({ Body: body }));
+    const CopyId = copy.ApiId!;
+    assert.notEqual(CopyId, ApiId);
+    assert.deepEqual([copy.Name, copy.Tags, copy.CorsConfiguration?.MaxAge], ['exported', { team: 'shop' }, 60]);
+    const again = JSON.parse(
+      Buffer.from((await alice.send(new ExportApiCommand({ ApiId: CopyId, Specification: 'OAS30', OutputType: 'JSON' }))).body!).toString(
+        'utf8',
+      ),
+    );
+    assert.deepEqual({ ...again, info: doc.info, servers: doc.servers }, doc, 'the copy exports as the original');
+    const copied = (await alice.send(new GetRoutesCommand({ ApiId: CopyId }))).Items ?? [];
+    assert.deepEqual(copied.map((r) => [r.RouteKey, r.AuthorizationType]).sort(), [
+      ['$default', 'NONE'],
+      ['ANY /admin', 'JWT'],
+      ['GET /pets/{id}', 'NONE'],
+    ]);
+    assert.equal((await alice.send(new GetIntegrationsCommand({ ApiId: CopyId }))).Items?.length, 1, 'one integration per function');
+    await alice.send(new DeleteApiCommand({ ApiId: CopyId }));
+
+    const apisBefore = (await alice.send(new GetApisCommand({}))).Items?.length;
+    const withDoc = (change: (d: Record<string, any>) => void) => {
+      const d = JSON.parse(body);
+      change(d);
+      return new ImportApiCommand({ Body: JSON.stringify(d) });
+    };
+    await badRequests([
+      ['YAML', new ImportApiCommand({ Body: 'openapi: "3.0.1"' }), /JSON/],
+      ['Swagger 2.0', new ImportApiCommand({ Body: JSON.stringify({ swagger: '2.0', info: { title: 'x' } }) }), /OpenAPI 3\.0/],
+      ['no integration', withDoc((d) => delete d.paths['/pets/{id}'].get['x-amazon-apigateway-integration']), /integration/],
+      ['an HTTP proxy', withDoc((d) => (d.paths['/pets/{id}'].get['x-amazon-apigateway-integration'].type = 'http_proxy')), /aws_proxy/],
+      ['payload 1.0', withDoc((d) => (d.paths['/pets/{id}'].get['x-amazon-apigateway-integration'].payloadFormatVersion = '1.0')), /2\.0/],
+      ['a Lambda authorizer', withDoc((d) => (d.components.securitySchemes.idp['x-amazon-apigateway-authorizer'].type = 'request')), /JWT/],
+      ['scopes', withDoc((d) => (d.paths['/admin']['x-amazon-apigateway-any-method'].security = [{ idp: ['read'] }])), /scopes/],
+      [
+        'a function not there',
+        withDoc((d) => (d.paths['/pets/{id}'].get['x-amazon-apigateway-integration'].uri = arn('alice', 'nope'))),
+        /nope/,
+      ],
+      [
+        "another account's function",
+        withDoc((d) => (d.paths['/pets/{id}'].get['x-amazon-apigateway-integration'].uri = arn('bob', 'hello'))),
+        /hello/,
+      ],
+    ]);
+    assert.equal((await alice.send(new GetApisCommand({}))).Items?.length, apisBefore, 'nothing refused was made, nor left behind');
     await alice.send(new DeleteApiCommand({ ApiId }));
   });
 });

@@ -66,6 +66,8 @@ export function describeHttpApis(name: string, make: MakeHttpApis): void {
           throttle: { rate: 10.5, burst: 20 },
           integrations: [],
           authorizers: [],
+          deployments: [],
+          deploymentId: null,
           createdAt: clock.t,
           updatedAt: clock.t,
         });
@@ -322,6 +324,54 @@ export function describeHttpApis(name: string, make: MakeHttpApis): void {
         const after = await apis.getApi('alice', a.apiId);
         assert.deepEqual([after?.integrations, after?.authorizers], [[], []]);
         assert.equal((await apis.getRoute('alice', a.apiId, 'GET /o'))?.functionName, 'mine');
+      });
+
+      it("an authorizer's change re-auths its routes at once; its id stays", async () => {
+        const a = await apis.createApi('alice', { name: 'pets' });
+        const z = await apis.createAuthorizer('alice', a.apiId, { name: 'idp', issuer: 'https://idp.example/', audience: ['pets'] });
+        await apis.createRoute('alice', a.apiId, { routeKey: 'GET /o', functionName: 'orders', authorizerId: z.authorizerId });
+        await apis.createRoute('alice', a.apiId, { routeKey: 'GET /open', functionName: 'orders' });
+        clock.advance(5);
+        const next = { name: 'idp2', issuer: 'https://idp2.example/', audience: ['pets', 'shop'] };
+        const changed = await apis.updateAuthorizer('alice', a.apiId, z.authorizerId, next);
+        assert.deepEqual(changed, { authorizerId: z.authorizerId, ...next, jwksUrl: null });
+        assert.deepEqual((await apis.getApi('alice', a.apiId))?.authorizers, [changed]);
+        const [guarded, open] = await apis.listRoutes('alice', a.apiId);
+        assert.deepEqual(guarded?.auth, { kind: 'jwt', issuer: 'https://idp2.example/', audience: ['pets', 'shop'], jwksUrl: null });
+        assert.equal(guarded?.updatedAt, clock.t);
+        assert.deepEqual(open?.auth, { kind: 'none' });
+        await assert.rejects(apis.updateAuthorizer('alice', a.apiId, 'nosuch1', next), is(NotFound, ErrorCode.HttpAuthorizerNotFound));
+        await assert.rejects(apis.updateAuthorizer('bob', a.apiId, z.authorizerId, next), is(NotFound, ErrorCode.HttpApiNotFound));
+        await assert.rejects(
+          apis.updateAuthorizer('alice', a.apiId, z.authorizerId, { ...next, issuer: 'http://plain.example' }),
+          is(InvalidInput, ErrorCode.HttpApiInvalid),
+        );
+        assert.deepEqual((await apis.getApi('alice', a.apiId))?.authorizers, [changed]);
+      });
+    });
+
+    describe('deployments', () => {
+      it('records deployments with the API; the stage reports the latest made for it, which is not deleted', async () => {
+        const a = await apis.createApi('alice', { name: 'pets' });
+        clock.advance(3);
+        const d1 = await apis.createDeployment('alice', a.apiId, { description: 'first', stage: true });
+        assert.match(d1.deploymentId, /^[a-z0-9]{7}$/);
+        assert.deepEqual(d1, { deploymentId: d1.deploymentId, description: 'first', createdAt: clock.t });
+        const d2 = await apis.createDeployment('alice', a.apiId, { description: '', stage: false });
+        let got = await apis.getApi('alice', a.apiId);
+        assert.deepEqual([got?.deployments, got?.deploymentId, got?.updatedAt], [[d1, d2], d1.deploymentId, a.updatedAt]);
+        await assert.rejects(apis.deleteDeployment('alice', a.apiId, d1.deploymentId), is(InvalidInput, ErrorCode.HttpApiInvalid));
+        await assert.rejects(apis.deleteDeployment('alice', a.apiId, 'nosuch1'), is(NotFound, ErrorCode.HttpDeploymentNotFound));
+        await assert.rejects(apis.deleteDeployment('bob', a.apiId, d2.deploymentId), is(NotFound, ErrorCode.HttpApiNotFound));
+        await assert.rejects(
+          apis.createDeployment('bob', a.apiId, { description: '', stage: true }),
+          is(NotFound, ErrorCode.HttpApiNotFound),
+        );
+        await apis.deleteDeployment('alice', a.apiId, d2.deploymentId);
+        const d3 = await apis.createDeployment('alice', a.apiId, { description: 'third', stage: true });
+        await apis.deleteDeployment('alice', a.apiId, d1.deploymentId);
+        got = await apis.getApi('alice', a.apiId);
+        assert.deepEqual([got?.deployments, got?.deploymentId], [[d3], d3.deploymentId]);
       });
     });
   });

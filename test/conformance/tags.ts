@@ -6,8 +6,16 @@
  */
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { activityTagKey, ErrorCode, functionTagKey, LAMBDA_TAG_RULES, stateMachineTagKey, taggedResource } from '../../src/core/index.ts';
-import type { Activities, Functions, ResourceTags, Workflows } from '../../src/store/index.ts';
+import {
+  activityTagKey,
+  ErrorCode,
+  functionTagKey,
+  httpApiTagKey,
+  LAMBDA_TAG_RULES,
+  stateMachineTagKey,
+  taggedResource,
+} from '../../src/core/index.ts';
+import type { Activities, Functions, HttpApis, ResourceTags, Workflows } from '../../src/store/index.ts';
 import { newFunction } from './functions.ts';
 
 export interface TagsUnderTest {
@@ -15,6 +23,7 @@ export interface TagsUnderTest {
   functions: Functions;
   workflows: Workflows;
   activities: Activities;
+  httpApis: HttpApis;
   close(): Promise<void>;
 }
 
@@ -121,6 +130,15 @@ export function describeResourceTags(name: string, make: () => Promise<TagsUnder
       assert.deepEqual(await t.getTags('alice', key), {});
       await t.tagResource('alice', key, { stale: 'yes' }, rules);
       await u.activities.createActivity({ ...work, createdAt: 3000 });
+      assert.deepEqual(await t.getTags('alice', key), {});
+    });
+
+    it("drops an HTTP API's tags with it", async () => {
+      const a = await u.httpApis.createApi('alice', { name: 'pets' });
+      const key = httpApiTagKey(a.apiId);
+      await t.tagResource('alice', key, { team: 'a' }, rules);
+      assert.deepEqual(await t.getTags('alice', key), { team: 'a' });
+      assert.equal(await u.httpApis.deleteApi('alice', a.apiId), true);
       assert.deepEqual(await t.getTags('alice', key), {});
     });
   });

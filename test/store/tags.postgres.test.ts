@@ -11,6 +11,7 @@ describeResourceTags('postgres', async () => {
     functions: store.functions,
     workflows: store.workflows,
     activities: store.activities,
+    httpApis: store.httpApis,
     close: () => store.close(),
   };
 });

@@ -16,6 +16,7 @@ describeResourceTags('sqlite', async () => {
     functions: store.functions,
     workflows: store.workflows,
     activities: store.activities,
+    httpApis: store.httpApis,
     close: () => store.close(),
   };
 });

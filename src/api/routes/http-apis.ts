@@ -2,7 +2,9 @@
  * /http-apis (issue 23): a user's HTTP APIs and their routes, over the use cases in
  * app/http-apis.ts. A route is named in URLs by its route key, percent-encoded
  * (`GET /pets/{id}` → `GET%20%2Fpets%2F%7Bid%7D`), as AWS names routes by key in its consoles;
- * an API's view says where it is served (routes/http-gateway.ts).
+ * an API's view says where it is served (routes/http-gateway.ts). Its OpenAPI 3.0 document, as
+ * API Gateway's ExportApi writes it, is at /http-apis/{apiId}/openapi; its tags at
+ * /http-apis/{apiId}/tags (tags.ts).
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
@@ -12,6 +14,7 @@ import {
   createHttpRoute,
   deleteHttpApi,
   deleteHttpRoute,
+  exportHttpApi,
   functionOwner,
   getHttpApi,
   getHttpRoute,
@@ -153,7 +156,7 @@ function routeView(r: HttpRoute): z.infer<typeof RouteView> {
   };
 }
 
-export function httpApiRoutes(app: FastifyInstance, ctx: ApiContext & HttpApisApp): void {
+export function httpApiRoutes(app: FastifyInstance, ctx: ApiContext & HttpApisApp, accountOf: (userId: string) => string): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const owner = (req: FastifyRequest, asked: string | undefined) => functionOwner(principalOf(req), asked);
   const view = (req: FastifyRequest, a: HttpApi) => apiView(baseUrl(ctx, req), a);
@@ -275,6 +278,36 @@ export function httpApiRoutes(app: FastifyInstance, ctx: ApiContext & HttpApisAp
       },
     },
     async (req) => ({ routes: (await listHttpRoutes(ctx, owner(req, req.query.userId), req.params.apiId)).map(routeView) }),
+  );
+
+  r.get(
+    '/http-apis/:apiId/openapi',
+    {
+      schema: {
+        summary: "The API as an OpenAPI 3.0 document, as API Gateway's ExportApi writes it (OAS30, JSON)",
+        description:
+          'Its routes with their Lambda proxy integrations (x-amazon-apigateway-integration), JWT auth as security schemes ' +
+          '(x-amazon-apigateway-authorizer), CORS and tags. YAML: the API Gateway v2 API (ExportApi, outputType YAML).',
+        tags,
+        params: ApiParams,
+        querystring: OwnerQuery.extend({
+          extensions: z.enum(['true', 'false']).default('true').describe("false: without API Gateway's x-amazon-apigateway-* members."),
+        }),
+        response: { 200: z.record(z.string(), z.unknown()), 403: Problem, 404: Problem },
+      },
+    },
+    async (req) => {
+      const userId = owner(req, req.query.userId);
+      const region = ctx.config.awsRegion;
+      const fn = (name: string, qualifier: string | null) =>
+        `arn:aws:lambda:${region}:${accountOf(userId)}:function:${name}${qualifier === null ? '' : `:${qualifier}`}`;
+      return exportHttpApi(ctx, userId, req.params.apiId, {
+        endpoint: httpApiAddress(baseUrl(ctx, req), req.params.apiId),
+        integrationUri: (name, qualifier) =>
+          `arn:aws:apigateway:${region}:lambda:path/2015-03-31/functions/${fn(name, qualifier)}/invocations`,
+        extensions: req.query.extensions === 'true',
+      });
+    },
   );
 
   r.get(

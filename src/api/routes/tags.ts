@@ -1,7 +1,7 @@
 /**
- * /functions/{name}/tags, /state-machines/{name}/tags and /activities/{name}/tags: a function's,
- * state machine's or activity's tags,
- * the same ones Lambda's and Step Functions' TagResource set (app/tags.ts: the same rules, the
+ * /functions/{name}/tags, /state-machines/{name}/tags, /activities/{name}/tags and
+ * /http-apis/{apiId}/tags: a function's, state machine's, activity's or HTTP API's tags, the
+ * same ones Lambda's, Step Functions' and API Gateway's TagResource set (app/tags.ts: the same rules, the
  * same refusals by code). Read them, add or overwrite some (POST, as TagResource), remove some by
  * key (DELETE ?key=…, as UntagResource). Whose: the key's user, or an admin's ?userId=.
  */
@@ -10,10 +10,12 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import {
   functionOwner,
+  type HttpApisApp,
   listTags,
   type Taggable,
   taggableActivity,
   taggableFunction,
+  taggableHttpApi,
   taggableStateMachine,
   tagResource,
   untagResource,
@@ -26,13 +28,12 @@ import { OwnerQuery } from './functions.ts';
 
 const TagMap = z.record(z.string(), z.string()).describe('Tag keys to values.');
 const TagsView = z.object({ tags: TagMap });
-const Params = z.strictObject({ name: z.string().max(256) });
 const RULES =
   'At most 50 tags; keys 1-128 characters, values up to 256; the `aws:` prefix is reserved. ' +
-  'State machines and activities take only letters, digits, white space and `_ . : / = + - @`. ' +
+  'State machines, activities and HTTP APIs take only letters, digits, white space and `_ . : / = + - @`. ' +
   'Refused (400 TAG_INVALID, TAG_LIMIT_EXCEEDED): nothing is set.';
 
-export function tagRoutes(app: FastifyInstance, ctx: ApiContext): void {
+export function tagRoutes(app: FastifyInstance, ctx: ApiContext & HttpApisApp): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const resources: { path: string; what: string; group: string; of: (userId: string, name: string) => Taggable }[] = [
     {
@@ -53,8 +54,17 @@ export function tagRoutes(app: FastifyInstance, ctx: ApiContext): void {
       group: 'workflows',
       of: (userId, name) => taggableActivity(ctx, userId, name),
     },
+    {
+      path: '/http-apis/:apiId/tags',
+      what: 'HTTP API',
+      group: 'http-apis',
+      of: (userId, apiId) => taggableHttpApi(ctx, userId, apiId),
+    },
   ];
   for (const { path, what, group, of } of resources) {
+    // The resource's name in the path: {name}, or an HTTP API's {apiId}.
+    const param = /:(\w+)\/tags$/.exec(path)?.[1] ?? 'name';
+    const Params = z.strictObject({ [param]: z.string().max(256) });
     const tags = [group];
     /** Whose resource (the key's user, or an admin's ?userId=) and which. */
     const target = (req: FastifyRequest, name: string, asked: string | undefined) => {
@@ -75,7 +85,7 @@ export function tagRoutes(app: FastifyInstance, ctx: ApiContext): void {
         },
       },
       async (req) => {
-        const { userId, t } = target(req, req.params.name, req.query.userId);
+        const { userId, t } = target(req, req.params[param] as string, req.query.userId);
         return { tags: await listTags(ctx, userId, t) };
       },
     );
@@ -94,7 +104,7 @@ export function tagRoutes(app: FastifyInstance, ctx: ApiContext): void {
         },
       },
       async (req) => {
-        const { userId, t } = target(req, req.params.name, req.query.userId);
+        const { userId, t } = target(req, req.params[param] as string, req.query.userId);
         return { tags: await tagResource(ctx, userId, t, req.body.tags) };
       },
     );
@@ -111,7 +121,7 @@ export function tagRoutes(app: FastifyInstance, ctx: ApiContext): void {
         },
       },
       async (req) => {
-        const { userId, t } = target(req, req.params.name, req.query.userId);
+        const { userId, t } = target(req, req.params[param] as string, req.query.userId);
         const keys = typeof req.query.key === 'string' ? [req.query.key] : req.query.key;
         return { tags: await untagResource(ctx, userId, t, keys) };
       },

@@ -6,19 +6,22 @@
  * and UpdateStage set its default throttle, and it cannot be deleted.
  */
 import {
-  createHttpApi,
   createHttpIntegration,
   createHttpRoute,
+  createTaggedHttpApi,
   deleteHttpApi,
   getHttpApi,
   httpApiAddress,
+  importHttpApi,
   listHttpApis,
+  listTags,
+  taggableHttpApi,
   updateHttpApi,
 } from '../../app/index.ts';
-import { type HttpApiInput, parseRouteKey } from '../../core/index.ts';
-import { AwsError } from '../errors.ts';
+import { deploymentOf, type HttpApi, type HttpApiInput, parseRouteKey, planOpenApiImport } from '../../core/index.ts';
 import { userOf } from '../lambda/context.ts';
 import { apiBase } from '../lambda/functions.ts';
+import { tagMapOf } from '../lambda/tags.ts';
 import type { RestOperation } from '../rest-router.ts';
 import type { AwsCall } from '../service.ts';
 import type { ApiGatewayV2Context } from './context.ts';
@@ -38,6 +41,7 @@ import {
   required,
   STAGE_REFUSED,
   stageShape,
+  stageThere,
   throttleOf,
 } from './shapes.ts';
 
@@ -52,13 +56,11 @@ function stageNameOf(name: string): void {
   if (name !== DEFAULT_STAGE) throw invalid(`Hangar serves an HTTP API at its $default stage only, not '${name.slice(0, 128)}'`);
 }
 
-/** A stage to find: only $default is there. */
-function stageThere(name: string): void {
-  if (name !== DEFAULT_STAGE) throw new AwsError('NotFoundException', 404, `Invalid stage identifier specified: '${name.slice(0, 128)}'`);
-}
-
 export function apiOperations(ctx: ApiGatewayV2Context): RestOperation[] {
   const endpoint = (call: AwsCall, apiId: string) => httpApiAddress(apiBase(ctx, call), apiId);
+  /** The API as API Gateway answers it, with its tags. */
+  const shaped = async (call: AwsCall, a: HttpApi) =>
+    apiShape(a, endpoint(call, a.apiId), await listTags(ctx, userOf(call.caller), taggableHttpApi(ctx, userOf(call.caller), a.apiId)));
   const api = '/v2/apis/{apiId}';
   return [
     {
@@ -78,7 +80,7 @@ export function apiOperations(ctx: ApiGatewayV2Context): RestOperation[] {
         // Quick create: checked before anything is made, undone if the function is not there.
         const quick = target === undefined ? null : { target: integrationTargetOf(call.caller, target), routeKey: routeKey ?? '$default' };
         if (quick) parseRouteKey(quick.routeKey);
-        const a = await createHttpApi(ctx, userId, input);
+        const a = await createTaggedHttpApi(ctx, userId, { ...input, tags: tagMapOf(body, 'tags') });
         if (quick) {
           try {
             const integration = await createHttpIntegration(ctx, userId, a.apiId, quick.target);
@@ -88,7 +90,7 @@ export function apiOperations(ctx: ApiGatewayV2Context): RestOperation[] {
             throw err;
           }
         }
-        return { status: 201, body: apiShape(a, endpoint(call, a.apiId)) };
+        return { status: 201, body: await shaped(call, a) };
       },
     },
     {
@@ -97,7 +99,7 @@ export function apiOperations(ctx: ApiGatewayV2Context): RestOperation[] {
       path: '/v2/apis',
       async run(call) {
         const page = pageOf(await listHttpApis(ctx, userOf(call.caller)), call.query);
-        return { status: 200, body: { ...page, items: page.items.map((a) => apiShape(a, endpoint(call, a.apiId))) } };
+        return { status: 200, body: { ...page, items: await Promise.all(page.items.map((a) => shaped(call, a))) } };
       },
     },
     {
@@ -106,7 +108,7 @@ export function apiOperations(ctx: ApiGatewayV2Context): RestOperation[] {
       path: api,
       async run(call, params) {
         const a = await getHttpApi(ctx, userOf(call.caller), params.apiId as string);
-        return { status: 200, body: apiShape(a, endpoint(call, a.apiId)) };
+        return { status: 200, body: await shaped(call, a) };
       },
     },
     {
@@ -116,14 +118,19 @@ export function apiOperations(ctx: ApiGatewayV2Context): RestOperation[] {
       async run(call, params) {
         const body = jsonBody(call);
         if (body.protocolType !== undefined) protocolOf(body);
-        refuse(body, { ...API_REFUSED, target: 'quick create is for CreateApi only', routeKey: 'quick create is for CreateApi only' });
+        refuse(body, {
+          ...API_REFUSED,
+          target: 'quick create is for CreateApi only',
+          routeKey: 'quick create is for CreateApi only',
+          tags: 'UpdateApi does not tag: use TagResource',
+        });
         checkApiConstants(body);
         const cors = corsOf(body);
         const a = await updateHttpApi(ctx, userOf(call.caller), params.apiId as string, {
           ...(body.name !== undefined ? { name: required(body, 'name') } : {}),
           ...(cors ? { cors } : {}),
         });
-        return { status: 200, body: apiShape(a, endpoint(call, a.apiId)) };
+        return { status: 200, body: await shaped(call, a) };
       },
     },
     {
@@ -133,6 +140,28 @@ export function apiOperations(ctx: ApiGatewayV2Context): RestOperation[] {
       async run(call, params) {
         await deleteHttpApi(ctx, userOf(call.caller), params.apiId as string);
         return { status: 204 };
+      },
+    },
+    {
+      // An OpenAPI 3.0 definition (JSON) as an HTTP API (core/http-api/import.ts).
+      name: 'ImportApi',
+      method: 'PUT',
+      path: '/v2/apis',
+      async run(call) {
+        const definition = required(jsonBody(call), 'body');
+        const basepath = call.query.get('basepath');
+        if (basepath !== null && basepath !== 'ignore')
+          throw invalid(`basepath ${basepath.slice(0, 20)} is not supported by Hangar: the servers' base path is ignored`);
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(definition);
+        } catch {
+          throw invalid('body is not a JSON document: Hangar imports OpenAPI 3.0 definitions in JSON (YAML is not read)');
+        }
+        const plan = planOpenApiImport(parsed);
+        const cors = corsOf({ corsConfiguration: plan.cors ?? undefined }) ?? null;
+        const a = await importHttpApi(ctx, userOf(call.caller), plan, (uri) => integrationTargetOf(call.caller, uri), cors);
+        return { status: 201, body: await shaped(call, a) };
       },
     },
     {
@@ -150,12 +179,22 @@ export function apiOperations(ctx: ApiGatewayV2Context): RestOperation[] {
 
 function stageOperations(ctx: ApiGatewayV2Context): RestOperation[] {
   const stages = '/v2/apis/{apiId}/stages';
-  /** CreateStage and UpdateStage: what they may set is the API's default throttle. */
+  /** CreateStage and UpdateStage: what they may set is the API's default throttle; the
+   *  deployment they name can only be the one the stage reports (it serves the API as it is). */
   const configure = async (call: AwsCall, apiId: string, body: Record<string, unknown>, creating: boolean) => {
     refuse(body, STAGE_REFUSED);
-    only(body, 'autoDeploy', true, 'Hangar serves every change at once');
+    only(body, 'autoDeploy', true, 'Hangar serves every change at once, so a stage cannot hold back an undeployed change');
     const throttle = throttleOf(body);
     const userId = userOf(call.caller);
+    const deploymentId = field.string(body, 'deploymentId');
+    if (deploymentId) {
+      const a = await getHttpApi(ctx, userId, apiId);
+      deploymentOf(a, deploymentId);
+      if (a.deploymentId !== deploymentId)
+        throw invalid(
+          `deploymentId '${deploymentId.slice(0, 64)}' is not supported by Hangar: the $default stage serves the API as it is now (it reports the latest deployment made for it${a.deploymentId ? `, '${a.deploymentId}'` : ''}), never an earlier one`,
+        );
+    }
     // Made anew, the stage has the settings given; changed, those not given stay.
     if (throttle === undefined && !creating) return getHttpApi(ctx, userId, apiId);
     return updateHttpApi(ctx, userId, apiId, { throttle: throttle ?? null });

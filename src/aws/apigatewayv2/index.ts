@@ -10,8 +10,10 @@ import { RestRouter } from '../rest-router.ts';
 import { type AwsService, Protocol } from '../service.ts';
 import { apiOperations } from './apis.ts';
 import type { ApiGatewayV2Context } from './context.ts';
+import { deploymentOperations, exportOperations } from './deployments.ts';
 import { authorizerOperations, integrationOperations } from './parts.ts';
 import { routeOperations } from './routes.ts';
+import { tagOperations } from './tags.ts';
 
 export type { ApiGatewayV2Context } from './context.ts';
 
@@ -23,6 +25,9 @@ export function apiGatewayV2Service(ctx: ApiGatewayV2Context): AwsService {
     ...routeOperations(ctx),
     ...integrationOperations(ctx),
     ...authorizerOperations(ctx),
+    ...deploymentOperations(ctx),
+    ...exportOperations(ctx),
+    ...tagOperations(ctx),
   ]);
   return {
     signingName: 'apigateway',
@@ -40,6 +45,7 @@ export function apiGatewayV2Service(ctx: ApiGatewayV2Context): AwsService {
       [ErrorCode.HttpRouteNotFound]: notFound('Route'),
       [ErrorCode.HttpIntegrationNotFound]: notFound('Integration'),
       [ErrorCode.HttpAuthorizerNotFound]: notFound('Authorizer'),
+      [ErrorCode.HttpDeploymentNotFound]: notFound('Deployment'),
       // A function an integration names that is not there: the request is bad, as API Gateway
       // answers an integrationUri it cannot use.
       [ErrorCode.FunctionNotFound]: { type: 'BadRequestException', status: 400 },

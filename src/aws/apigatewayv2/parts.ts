@@ -1,7 +1,8 @@
 /**
  * API Gateway v2's integrations and authorizers over an HTTP API's (app/http-apis.ts,
  * core/http-api/parts.ts): Lambda proxy integrations to the caller's functions, JWT
- * authorizers. UpdateIntegration retargets the routes made from it at once.
+ * authorizers. UpdateIntegration retargets the routes made from it at once, UpdateAuthorizer
+ * changes how they check their callers at once.
  */
 import {
   createHttpAuthorizer,
@@ -11,10 +12,13 @@ import {
   getHttpApi,
   getHttpAuthorizer,
   getHttpIntegration,
+  updateHttpAuthorizer,
   updateHttpIntegration,
 } from '../../app/index.ts';
+import type { HttpApi } from '../../core/index.ts';
 import { userOf } from '../lambda/context.ts';
 import type { RestOperation } from '../rest-router.ts';
+import type { AwsCaller } from '../service.ts';
 import type { ApiGatewayV2Context } from './context.ts';
 import {
   AUTHORIZER_REFUSED,
@@ -48,25 +52,7 @@ export function integrationOperations(ctx: ApiGatewayV2Context): RestOperation[]
         return { status: 201, body: integrationShape(call.caller, i) };
       },
     },
-    {
-      name: 'GetIntegrations',
-      method: 'GET',
-      path: integrations,
-      async run(call, params) {
-        const a = await getHttpApi(ctx, userOf(call.caller), params.apiId as string);
-        const page = pageOf(a.integrations, call.query);
-        return { status: 200, body: { ...page, items: page.items.map((i) => integrationShape(call.caller, i)) } };
-      },
-    },
-    {
-      name: 'GetIntegration',
-      method: 'GET',
-      path: one,
-      async run(call, params) {
-        const i = await getHttpIntegration(ctx, userOf(call.caller), params.apiId as string, params.integrationId as string);
-        return { status: 200, body: integrationShape(call.caller, i) };
-      },
-    },
+    ...partReads(ctx, 'integrations', getHttpIntegration, deleteHttpIntegration, integrationShape),
     {
       name: 'UpdateIntegration',
       method: 'PATCH',
@@ -81,15 +67,6 @@ export function integrationOperations(ctx: ApiGatewayV2Context): RestOperation[]
         const target = uri === undefined ? before : integrationTargetOf(call.caller, uri);
         const i = await updateHttpIntegration(ctx, userId, apiId, integrationId, target);
         return { status: 200, body: integrationShape(call.caller, i) };
-      },
-    },
-    {
-      name: 'DeleteIntegration',
-      method: 'DELETE',
-      path: one,
-      async run(call, params) {
-        await deleteHttpIntegration(ctx, userOf(call.caller), params.apiId as string, params.integrationId as string);
-        return { status: 204 };
       },
     },
   ];
@@ -111,41 +88,97 @@ export function authorizerOperations(ctx: ApiGatewayV2Context): RestOperation[] 
         checkIdentitySource(body);
         const jwt = field.object(body, 'jwtConfiguration');
         if (!jwt) throw invalid('jwtConfiguration is required for a JWT authorizer: { "issuer", "audience" }');
-        const audience = field.list(jwt, 'audience') ?? [];
-        if (!audience.every((a) => typeof a === 'string')) throw invalid('jwtConfiguration.audience must be a list of strings');
         const a = await createHttpAuthorizer(ctx, userOf(call.caller), params.apiId as string, {
           name: required(body, 'name'),
           issuer: required(jwt, 'issuer'),
-          audience: audience as string[],
+          audience: audienceOf(jwt) ?? [],
         });
         return { status: 201, body: authorizerShape(a) };
       },
     },
+    ...partReads(ctx, 'authorizers', getHttpAuthorizer, deleteHttpAuthorizer, (_, a) => authorizerShape(a)),
     {
-      name: 'GetAuthorizers',
-      method: 'GET',
-      path: authorizers,
-      async run(call, params) {
-        const a = await getHttpApi(ctx, userOf(call.caller), params.apiId as string);
-        const page = pageOf(a.authorizers, call.query);
-        return { status: 200, body: { ...page, items: page.items.map(authorizerShape) } };
-      },
-    },
-    {
-      name: 'GetAuthorizer',
-      method: 'GET',
+      name: 'UpdateAuthorizer',
+      method: 'PATCH',
       path: one,
       async run(call, params) {
-        const a = await getHttpAuthorizer(ctx, userOf(call.caller), params.apiId as string, params.authorizerId as string);
+        const body = jsonBody(call);
+        const type = field.string(body, 'authorizerType');
+        if (type !== undefined && type !== 'JWT')
+          throw invalid(`authorizerType ${type.slice(0, 40)} is not supported by Hangar: JWT authorizers only`);
+        refuse(body, AUTHORIZER_REFUSED);
+        checkIdentitySource(body);
+        const userId = userOf(call.caller);
+        const [apiId, authorizerId] = [params.apiId as string, params.authorizerId as string];
+        const before = await getHttpAuthorizer(ctx, userId, apiId, authorizerId);
+        // Absent fields stay, as in every Update of API Gateway's.
+        const jwt = field.object(body, 'jwtConfiguration') ?? {};
+        const a = await updateHttpAuthorizer(ctx, userId, apiId, authorizerId, {
+          name: body.name === undefined ? before.name : required(body, 'name'),
+          issuer: jwt.issuer === undefined ? before.issuer : required(jwt, 'issuer'),
+          audience: audienceOf(jwt) ?? before.audience,
+          jwksUrl: before.jwksUrl,
+        });
         return { status: 200, body: authorizerShape(a) };
       },
     },
+  ];
+}
+
+/** jwtConfiguration.audience: a list of strings; undefined when not given. */
+function audienceOf(jwt: Record<string, unknown>): string[] | undefined {
+  const audience = field.list(jwt, 'audience');
+  if (audience === undefined) return undefined;
+  if (!audience.every((a) => typeof a === 'string')) throw invalid('jwtConfiguration.audience must be a list of strings');
+  return audience as string[];
+}
+
+/** The kinds of an API's parts read and deleted alike. */
+type PartKind = 'integrations' | 'authorizers' | 'deployments';
+type Part<K extends PartKind> = HttpApi[K][number];
+
+/**
+ * Get{Part}s, Get{Part} and Delete{Part} of one kind of an API's parts (its integrations,
+ * authorizers, deployments), at `/v2/apis/{apiId}/{kind}` and `.../{partId}`: a page of them as
+ * `shape` answers each, one, and its delete (204). Another user's API is not found for each.
+ */
+export function partReads<K extends PartKind>(
+  ctx: ApiGatewayV2Context,
+  kind: K,
+  get: (app: ApiGatewayV2Context, userId: string, apiId: string, id: string) => Promise<Part<K>>,
+  remove: (app: ApiGatewayV2Context, userId: string, apiId: string, id: string) => Promise<void>,
+  shape: (caller: AwsCaller, item: Part<K>) => Record<string, unknown>,
+): RestOperation[] {
+  const part = `${kind[0]?.toUpperCase()}${kind.slice(1, -1)}`;
+  const idParam = `${kind.slice(0, -1)}Id`;
+  const path = `/v2/apis/{apiId}/${kind}`;
+  const one = `${path}/{${idParam}}`;
+  return [
     {
-      name: 'DeleteAuthorizer',
+      name: `Get${part}s`,
+      method: 'GET',
+      path,
+      async run(call, params) {
+        const api = await getHttpApi(ctx, userOf(call.caller), params.apiId as string);
+        const page = pageOf(api[kind] as Part<K>[], call.query);
+        return { status: 200, body: { ...page, items: page.items.map((x) => shape(call.caller, x)) } };
+      },
+    },
+    {
+      name: `Get${part}`,
+      method: 'GET',
+      path: one,
+      async run(call, params) {
+        const x = await get(ctx, userOf(call.caller), params.apiId as string, params[idParam] as string);
+        return { status: 200, body: shape(call.caller, x) };
+      },
+    },
+    {
+      name: `Delete${part}`,
       method: 'DELETE',
       path: one,
       async run(call, params) {
-        await deleteHttpAuthorizer(ctx, userOf(call.caller), params.apiId as string, params.authorizerId as string);
+        await remove(ctx, userOf(call.caller), params.apiId as string, params[idParam] as string);
         return { status: 204 };
       },
     },

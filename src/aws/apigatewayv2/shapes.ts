@@ -10,13 +10,16 @@ import {
   ErrorCode,
   type HttpApi,
   type HttpAuthorizer,
+  type HttpDeployment,
   type HttpIntegration,
   type HttpRoute,
   InvalidInput,
   THROTTLE_MAX,
+  type TagMap,
   type ThrottleLimit,
 } from '../../core/index.ts';
 import { corsFromAws, corsToAws } from '../cors.ts';
+import { AwsError } from '../errors.ts';
 import { functionArn } from '../identity.ts';
 import { field, functionRefOf } from '../lambda/shapes.ts';
 import type { AwsCaller } from '../service.ts';
@@ -74,7 +77,7 @@ export function routeIdOf(apiId: string, routeKey: string): string {
 
 // ---- APIs
 
-export function apiShape(a: HttpApi, endpoint: string): Record<string, unknown> {
+export function apiShape(a: HttpApi, endpoint: string, tags: TagMap): Record<string, unknown> {
   return {
     apiId: a.apiId,
     name: a.name,
@@ -86,7 +89,7 @@ export function apiShape(a: HttpApi, endpoint: string): Record<string, unknown> 
     ipAddressType: 'ipv4',
     createdDate: iso(a.createdAt),
     ...(a.cors ? { corsConfiguration: corsToAws(a.cors, 'camel') } : {}),
-    tags: {},
+    tags,
   };
 }
 
@@ -100,7 +103,6 @@ export const API_REFUSED = {
   description: 'HTTP APIs have no description on Hangar',
   disableSchemaValidation: 'a WebSocket API setting',
   disableExecuteApiEndpoint: 'an API is always served at its own address (custom domains are not modelled)',
-  tags: 'HTTP APIs are not tagged on Hangar',
   version: 'HTTP APIs have no version on Hangar',
 };
 
@@ -242,7 +244,6 @@ export function routeShape(r: HttpRoute): Record<string, unknown> {
 export const STAGE_REFUSED = {
   accessLogSettings: 'access logs are not modelled',
   clientCertificateId: 'a REST API setting',
-  deploymentId: 'every change is deployed at once (the $default stage auto-deploys)',
   description: 'stages have no description on Hangar',
   routeSettings: "per-route settings are the routes' own (UpdateRoute cannot set them; use /http-apis)",
   stageVariables: 'stage variables are not modelled',
@@ -263,11 +264,20 @@ export function throttleOf(body: Record<string, unknown>): ThrottleLimit | null 
   return { rate: typeof rate === 'number' ? rate : THROTTLE_MAX.rate, burst: burst ?? THROTTLE_MAX.burst };
 }
 
-/** The $default stage: the API as served, always there and auto-deployed. */
+/** A stage a call names: only $default is there. */
+export function stageThere(name: string): void {
+  if (name !== DEFAULT_STAGE) throw new AwsError('NotFoundException', 404, `Invalid stage identifier specified: '${name.slice(0, 128)}'`);
+}
+
+/** The $default stage: the API as served, always there and auto-deployed; it reports the latest
+ *  deployment made for it (CreateDeployment with its name), if any. */
 export function stageShape(a: HttpApi): Record<string, unknown> {
   return {
     stageName: DEFAULT_STAGE,
     autoDeploy: true,
+    ...(a.deploymentId
+      ? { deploymentId: a.deploymentId, lastDeploymentStatusMessage: `Successfully deployed stage with deployment ID '${a.deploymentId}'` }
+      : {}),
     createdDate: iso(a.createdAt),
     lastUpdatedDate: iso(a.updatedAt),
     defaultRouteSettings: {
@@ -278,6 +288,19 @@ export function stageShape(a: HttpApi): Record<string, unknown> {
     stageVariables: {},
     tags: {},
     apiGatewayManaged: false,
+  };
+}
+
+// ---- Deployments
+
+/** A deployment: a record (Hangar serves every change at once), so always DEPLOYED. */
+export function deploymentShape(d: HttpDeployment): Record<string, unknown> {
+  return {
+    deploymentId: d.deploymentId,
+    deploymentStatus: 'DEPLOYED',
+    createdDate: iso(d.createdAt),
+    autoDeployed: false,
+    ...(d.description ? { description: d.description } : {}),
   };
 }
 

@@ -6,9 +6,10 @@
  * signing configs or event source mappings, so theirs name nothing (ResourceNotFoundException,
  * Lambda's answer for one that is not there), as does another account's or region's ARN.
  */
-import { listTags, type Taggable, taggableFunction, tagResource, untagResource } from '../../app/index.ts';
+import { type Taggable, taggableFunction } from '../../app/index.ts';
 import { ErrorCode, functionErrors, InvalidInput, NotFound, type TagMap } from '../../core/index.ts';
 import type { RestOperation } from '../rest-router.ts';
+import { restTagOperations } from '../rest-tags.ts';
 import type { AwsCall } from '../service.ts';
 import { type LambdaContext, userOf } from './context.ts';
 import { field, jsonBody } from './shapes.ts';
@@ -44,36 +45,14 @@ export function tagMapOf(body: Record<string, unknown>, name = 'Tags'): TagMap |
 }
 
 export function tagOperations(ctx: LambdaContext): RestOperation[] {
-  return [
-    {
-      name: 'TagResource',
-      method: 'POST',
-      path: PATH,
-      async run(call, params) {
-        const tags = tagMapOf(jsonBody(call));
-        if (!tags) throw invalid('Tags is required: a map of tag keys to values');
-        await tagResource(ctx, userOf(call.caller), taggableOf(ctx, call, params.ARN), tags);
-        return { status: 204 };
-      },
-    },
-    {
-      name: 'UntagResource',
-      method: 'DELETE',
-      path: PATH,
-      async run(call, params) {
-        const keys = call.query.getAll('tagKeys');
-        if (keys.length === 0) throw invalid('tagKeys is required: the keys of the tags to remove');
-        await untagResource(ctx, userOf(call.caller), taggableOf(ctx, call, params.ARN), keys);
-        return { status: 204 };
-      },
-    },
-    {
-      name: 'ListTags',
-      method: 'GET',
-      path: PATH,
-      async run(call, params) {
-        return { status: 200, body: { Tags: await listTags(ctx, userOf(call.caller), taggableOf(ctx, call, params.ARN)) } };
-      },
-    },
-  ];
+  return restTagOperations(ctx, {
+    path: PATH,
+    param: 'ARN',
+    taggable: (call, arn) => taggableOf(ctx, call, arn),
+    tagsOf: (call) => tagMapOf(jsonBody(call)),
+    tagsMember: 'Tags',
+    tagged: { status: 204 },
+    list: { name: 'ListTags', member: 'Tags' },
+    invalid,
+  });
 }

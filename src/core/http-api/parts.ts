@@ -13,6 +13,7 @@ import type {
   HttpApi,
   HttpAuthorizer,
   HttpAuthorizerInput,
+  HttpDeployment,
   HttpIntegration,
   HttpIntegrationInput,
   HttpRoute,
@@ -20,11 +21,16 @@ import type {
   RouteAuth,
 } from './types.ts';
 
-export type { HttpAuthorizer, HttpAuthorizerInput, HttpIntegration, HttpIntegrationInput } from './types.ts';
+export type { HttpAuthorizer, HttpAuthorizerInput, HttpDeployment, HttpIntegration, HttpIntegrationInput } from './types.ts';
 
 /** Most of each an API holds (API Gateway's quotas: 300 routes and integrations, 10 authorizers). */
 export const INTEGRATIONS_MAX = 300;
 export const AUTHORIZERS_MAX = 10;
+/** Most deployments an API keeps on Hangar (API Gateway has no such quota; a deployment here is
+ *  a record, and a tool that makes one per change deletes the old ones). */
+export const DEPLOYMENTS_MAX = 100;
+/** A deployment's description (API Gateway's limit). */
+export const DEPLOYMENT_DESCRIPTION_MAX = 1024;
 
 const AUTHORIZER_NAME = /^[A-Za-z0-9 ._-]{1,128}$/;
 
@@ -35,6 +41,8 @@ export const httpApiPartErrors = {
     new NotFound(ErrorCode.HttpIntegrationNotFound, `HTTP API ${apiId} has no integration ${id}`),
   authorizerNotFound: (apiId: string, id: string) =>
     new NotFound(ErrorCode.HttpAuthorizerNotFound, `HTTP API ${apiId} has no authorizer ${id}`),
+  deploymentNotFound: (apiId: string, id: string) =>
+    new NotFound(ErrorCode.HttpDeploymentNotFound, `HTTP API ${apiId} has no deployment ${id}`),
   inUse: (what: 'Integration' | 'Authorizer', routeKeys: string[]) =>
     new Conflict(
       ErrorCode.HttpApiPartInUse,
@@ -91,6 +99,43 @@ export function replaceIntegration(api: HttpApi, next: HttpIntegration): HttpInt
   return api.integrations.map((i) => (i.integrationId === next.integrationId ? next : i));
 }
 
+/** The API's authorizers with `next`'s replaced (the routes made from it take its auth: routeAuthOf). */
+export function replaceAuthorizer(api: HttpApi, next: HttpAuthorizer): HttpAuthorizer[] {
+  authorizerOf(api, next.authorizerId);
+  return api.authorizers.map((a) => (a.authorizerId === next.authorizerId ? next : a));
+}
+
+/** The JWT auth a route made from `a` checks its callers with. */
+export const routeAuthOf = (a: HttpAuthorizer): RouteAuth => ({ kind: 'jwt', issuer: a.issuer, audience: a.audience, jwksUrl: a.jwksUrl });
+
+export function checkDeploymentDescription(description: unknown): string {
+  if (description === undefined || description === null) return '';
+  if (typeof description !== 'string' || [...description].length > DEPLOYMENT_DESCRIPTION_MAX)
+    throw invalid(`a deployment's description is a string of at most ${DEPLOYMENT_DESCRIPTION_MAX} characters`);
+  return description;
+}
+
+export function addDeployment(api: HttpApi, deployment: HttpDeployment): HttpDeployment[] {
+  if (api.deployments.length >= DEPLOYMENTS_MAX)
+    throw invalid(`an HTTP API keeps at most ${DEPLOYMENTS_MAX} deployments on Hangar: delete old ones first`);
+  return [...api.deployments, deployment];
+}
+
+export function deploymentOf(api: HttpApi, id: string): HttpDeployment {
+  const found = api.deployments.find((d) => d.deploymentId === id);
+  if (!found) throw httpApiPartErrors.deploymentNotFound(api.apiId, id);
+  return found;
+}
+
+/** The API's deployments without `id`; the one its stage reports is refused, as API Gateway
+ *  refuses deleting a deployment an active stage points to. */
+export function removeDeployment(api: HttpApi, id: string): HttpDeployment[] {
+  deploymentOf(api, id);
+  if (api.deploymentId === id)
+    throw invalid('Active stages pointing to this deployment must be moved or deleted: the $default stage reports it');
+  return api.deployments.filter((d) => d.deploymentId !== id);
+}
+
 /** The API's integrations without `id`; Conflict while one of `routes` uses it. */
 export function removeIntegration(api: HttpApi, routes: HttpRoute[], id: string): HttpIntegration[] {
   integrationOf(api, id);
@@ -121,8 +166,7 @@ export function resolveRouteParts(api: HttpApi, input: HttpRouteInput): HttpRout
   }
   if (input.authorizerId) {
     if (auth !== undefined) throw invalid('a route names its auth or its authorizer, not both');
-    const a = authorizerOf(api, input.authorizerId);
-    auth = { kind: 'jwt', issuer: a.issuer, audience: a.audience, jwksUrl: a.jwksUrl };
+    auth = routeAuthOf(authorizerOf(api, input.authorizerId));
   }
   if (functionName === undefined) throw invalid('a route needs a target: a function (or an integration)');
   return { ...input, functionName, qualifier, auth };

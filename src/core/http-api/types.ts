@@ -23,6 +23,10 @@ export interface HttpApi {
   /** Made through the management API (parts.ts), oldest first. */
   integrations: HttpIntegration[];
   authorizers: HttpAuthorizer[];
+  /** Recorded by CreateDeployment (parts.ts), oldest first. */
+  deployments: HttpDeployment[];
+  /** The deployment its $default stage reports (the latest made for it); null: none yet. */
+  deploymentId: string | null;
   createdAt: number;
   updatedAt: number;
 }
@@ -87,3 +91,14 @@ export interface HttpAuthorizer {
 }
 
 export type HttpAuthorizerInput = Omit<HttpAuthorizer, 'authorizerId' | 'jwksUrl'> & { jwksUrl?: string | null };
+
+/**
+ * A deployment of an API: a record that the API as it then was is served. Hangar serves every
+ * change at once (its one stage auto-deploys), so a deployment holds no copy of the API to go
+ * back to: it is an id, a description and a time the $default stage can report.
+ */
+export interface HttpDeployment {
+  deploymentId: string;
+  description: string;
+  createdAt: number;
+}

@@ -10,6 +10,7 @@ import type {
   HttpApiInput,
   HttpAuthorizer,
   HttpAuthorizerInput,
+  HttpDeployment,
   HttpIntegration,
   HttpIntegrationInput,
   HttpRoute,
@@ -45,8 +46,18 @@ export interface HttpApis {
   /** NotFound as above; Conflict (HTTP_API_PART_IN_USE) while a route is made from it. */
   deleteIntegration(userId: string, apiId: string, integrationId: string): Promise<void>;
   createAuthorizer(userId: string, apiId: string, input: HttpAuthorizerInput): Promise<HttpAuthorizer>;
+  /** The authorizer replaced (its id stays), and the auth of every route made from it, at once.
+   *  NotFound (HTTP_AUTHORIZER_NOT_FOUND). */
+  updateAuthorizer(userId: string, apiId: string, authorizerId: string, input: HttpAuthorizerInput): Promise<HttpAuthorizer>;
   /** NotFound (HTTP_AUTHORIZER_NOT_FOUND); Conflict (HTTP_API_PART_IN_USE) while a route uses it. */
   deleteAuthorizer(userId: string, apiId: string, authorizerId: string): Promise<void>;
+
+  // Deployments (parts.ts): records, read with the API.
+  /** A new deployment (InvalidInput past DEPLOYMENTS_MAX); `stage`: the $default stage reports it
+   *  from now on (the API's deploymentId). NotFound (HTTP_API_NOT_FOUND). */
+  createDeployment(userId: string, apiId: string, input: { description: string; stage: boolean }): Promise<HttpDeployment>;
+  /** NotFound (HTTP_DEPLOYMENT_NOT_FOUND); InvalidInput for the one the stage reports. */
+  deleteDeployment(userId: string, apiId: string, deploymentId: string): Promise<void>;
 
   // Routes
   /** NotFound (HTTP_API_NOT_FOUND) without such an API, or of an integration or authorizer it

@@ -10,11 +10,13 @@ import {
   type HttpApiInput,
   type HttpAuthorizer,
   type HttpAuthorizerInput,
+  type HttpDeployment,
   type HttpIntegration,
   type HttpIntegrationInput,
   type HttpRoute,
   type HttpRouteInput,
   addAuthorizer,
+  addDeployment,
   addIntegration,
   apiIdFrom,
   applyApiPatch,
@@ -28,10 +30,13 @@ import {
   NotFound,
   partIdFrom,
   removeAuthorizer,
+  removeDeployment,
   removeIntegration,
+  replaceAuthorizer,
   replaceIntegration,
+  routeAuthOf,
 } from '../../core/index.ts';
-import { apiFromRow, apiValues, partValues, routeFromRow, routeValues } from '../http-api-row.ts';
+import { apiFromRow, apiValues, deploymentValues, partValues, routeFromRow, routeValues } from '../http-api-row.ts';
 import type { HttpApis, HttpRoutePatch, ServedHttpApi } from '../ports/http-apis.ts';
 import type { Db, Tx } from './db.ts';
 
@@ -56,6 +61,12 @@ const DELETE_API = `DELETE FROM http_apis WHERE user_id = $1 AND api_id = $2`;
 
 /** integrations, authorizers, updated_at, user_id, api_id. */
 const UPDATE_PARTS = `UPDATE http_apis SET integrations = $1, authorizers = $2, updated_at = $3 WHERE user_id = $4 AND api_id = $5`;
+
+/** deployments, deployment_id, user_id, api_id (a record: the API itself is as it was). */
+const UPDATE_DEPLOYMENTS = `UPDATE http_apis SET deployments = $1, deployment_id = $2 WHERE user_id = $3 AND api_id = $4`;
+
+/** auth, updated_at, user_id, api_id, authorizer_id: the routes made from an authorizer follow it. */
+const REAUTH_ROUTES = `UPDATE http_routes SET auth = $1, updated_at = $2 WHERE user_id = $3 AND api_id = $4 AND authorizer_id = $5`;
 
 /** function_name, qualifier, updated_at, user_id, api_id, integration_id: the routes made from
  *  an integration follow it. */
@@ -173,6 +184,34 @@ export class PgHttpApis implements HttpApis {
       parts: { integrations: api.integrations, authorizers: addAuthorizer(api, authorizer) },
       result: authorizer,
     }));
+  }
+
+  async updateAuthorizer(userId: string, apiId: string, authorizerId: string, input: HttpAuthorizerInput): Promise<HttpAuthorizer> {
+    const authorizer = { authorizerId, ...checkAuthorizerInput(input, checkAuth) };
+    return this.changeParts(userId, apiId, async (api, tx) => {
+      const authorizers = replaceAuthorizer(api, authorizer);
+      await tx.query(REAUTH_ROUTES, [JSON.stringify(routeAuthOf(authorizer)), this.db.now(), userId, apiId, authorizerId]);
+      return { parts: { integrations: api.integrations, authorizers }, result: authorizer };
+    });
+  }
+
+  createDeployment(userId: string, apiId: string, input: { description: string; stage: boolean }): Promise<HttpDeployment> {
+    return this.db.tx(async (tx) => {
+      const api = await lockedApi(tx, userId, apiId);
+      const deployment = { deploymentId: partIdFrom(randomBytes(7)), description: input.description, createdAt: this.db.now() };
+      const deployments = addDeployment(api, deployment);
+      const deploymentId = input.stage ? deployment.deploymentId : api.deploymentId;
+      await tx.query(UPDATE_DEPLOYMENTS, [...deploymentValues({ deployments, deploymentId }), userId, apiId]);
+      return deployment;
+    });
+  }
+
+  deleteDeployment(userId: string, apiId: string, deploymentId: string): Promise<void> {
+    return this.db.tx(async (tx) => {
+      const api = await lockedApi(tx, userId, apiId);
+      const deployments = removeDeployment(api, deploymentId);
+      await tx.query(UPDATE_DEPLOYMENTS, [...deploymentValues({ deployments, deploymentId: api.deploymentId }), userId, apiId]);
+    });
   }
 
   async deleteAuthorizer(userId: string, apiId: string, authorizerId: string): Promise<void> {

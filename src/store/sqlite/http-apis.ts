@@ -10,11 +10,13 @@ import {
   type HttpApiInput,
   type HttpAuthorizer,
   type HttpAuthorizerInput,
+  type HttpDeployment,
   type HttpIntegration,
   type HttpIntegrationInput,
   type HttpRoute,
   type HttpRouteInput,
   addAuthorizer,
+  addDeployment,
   addIntegration,
   apiIdFrom,
   applyApiPatch,
@@ -27,10 +29,13 @@ import {
   httpApiErrors,
   partIdFrom,
   removeAuthorizer,
+  removeDeployment,
   removeIntegration,
+  replaceAuthorizer,
   replaceIntegration,
+  routeAuthOf,
 } from '../../core/index.ts';
-import { apiFromRow, apiValues, partValues, routeFromRow, routeValues } from '../http-api-row.ts';
+import { apiFromRow, apiValues, deploymentValues, partValues, routeFromRow, routeValues } from '../http-api-row.ts';
 import type { HttpApis, HttpRoutePatch, ServedHttpApi } from '../ports/http-apis.ts';
 import type { Row } from '../row.ts';
 import type { SqliteContext } from './context.ts';
@@ -53,6 +58,13 @@ const DELETE_API = `DELETE FROM http_apis WHERE user_id = ? AND api_id = ?`;
 
 /** integrations, authorizers, updated_at, then user_id, api_id. */
 const UPDATE_PARTS = `UPDATE http_apis SET integrations = ?, authorizers = ?, updated_at = ? WHERE user_id = ? AND api_id = ?`;
+
+/** deployments, deployment_id, then user_id, api_id (a record: the API itself is as it was). */
+const UPDATE_DEPLOYMENTS = `UPDATE http_apis SET deployments = ?, deployment_id = ? WHERE user_id = ? AND api_id = ?`;
+
+/** auth, updated_at, then user_id, api_id, authorizer_id: the routes made from an authorizer
+ *  follow it. */
+const REAUTH_ROUTES = `UPDATE http_routes SET auth = ?, updated_at = ? WHERE user_id = ? AND api_id = ? AND authorizer_id = ?`;
 
 /** function_name, qualifier, updated_at, then user_id, api_id, integration_id: the routes made
  *  from an integration follow it. */
@@ -178,6 +190,34 @@ export class SqliteHttpApis implements HttpApis {
       parts: { integrations: api.integrations, authorizers: addAuthorizer(api, authorizer) },
       result: authorizer,
     }));
+  }
+
+  async updateAuthorizer(userId: string, apiId: string, authorizerId: string, input: HttpAuthorizerInput): Promise<HttpAuthorizer> {
+    const authorizer = { authorizerId, ...checkAuthorizerInput(input, checkAuth) };
+    return this.changeParts(userId, apiId, (api, now) => {
+      const authorizers = replaceAuthorizer(api, authorizer);
+      this.ctx.stmt(REAUTH_ROUTES).run(JSON.stringify(routeAuthOf(authorizer)), now, userId, apiId, authorizerId);
+      return { parts: { integrations: api.integrations, authorizers }, result: authorizer };
+    });
+  }
+
+  async createDeployment(userId: string, apiId: string, input: { description: string; stage: boolean }): Promise<HttpDeployment> {
+    const deployment = { deploymentId: partIdFrom(randomBytes(7)), description: input.description, createdAt: this.ctx.clock.now() };
+    return this.ctx.writes.run(() => {
+      const api = this.apiIn(userId, apiId);
+      const deployments = addDeployment(api, deployment);
+      const deploymentId = input.stage ? deployment.deploymentId : api.deploymentId;
+      this.ctx.stmt(UPDATE_DEPLOYMENTS).run(...deploymentValues({ deployments, deploymentId }), userId, apiId);
+      return deployment;
+    });
+  }
+
+  async deleteDeployment(userId: string, apiId: string, deploymentId: string): Promise<void> {
+    return this.ctx.writes.run(() => {
+      const api = this.apiIn(userId, apiId);
+      const deployments = removeDeployment(api, deploymentId);
+      this.ctx.stmt(UPDATE_DEPLOYMENTS).run(...deploymentValues({ deployments, deploymentId: api.deploymentId }), userId, apiId);
+    });
   }
 
   async deleteAuthorizer(userId: string, apiId: string, authorizerId: string): Promise<void> {

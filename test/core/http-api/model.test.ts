@@ -39,6 +39,8 @@ const api: HttpApi = {
   throttle: { rate: 1, burst: 1 },
   integrations: [{ integrationId: 'int0001', functionName: 'orders', qualifier: 'live' }],
   authorizers: [{ authorizerId: 'aut0001', name: 'idp', issuer: 'https://i.example', audience: ['a'], jwksUrl: null }],
+  deployments: [],
+  deploymentId: null,
   createdAt: 0,
   updatedAt: 0,
 };

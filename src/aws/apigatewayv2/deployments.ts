@@ -1,0 +1,87 @@
+/**
+ * API Gateway v2's deployments and ExportApi over an HTTP API's (app/http-apis.ts,
+ * app/http-api-export.ts). Hangar serves every change at once (the $default stage auto-deploys),
+ * so a deployment is a record: CreateDeployment notes one (DEPLOYED at once), and with
+ * stageName `$default` the stage reports it as its deploymentId; nothing is served differently
+ * because of it, and the stage cannot go back to an earlier one (apis.ts). ExportApi writes the
+ * API as it is now, which is what its $default stage serves.
+ */
+import {
+  createHttpDeployment,
+  deleteHttpDeployment,
+  exportHttpApi,
+  getHttpApi,
+  getHttpDeployment,
+  httpApiAddress,
+} from '../../app/index.ts';
+import { toYaml } from '../../core/index.ts';
+import { functionArn } from '../identity.ts';
+import { userOf } from '../lambda/context.ts';
+import { apiBase } from '../lambda/functions.ts';
+import type { RestOperation } from '../rest-router.ts';
+import type { ApiGatewayV2Context } from './context.ts';
+import { partReads } from './parts.ts';
+import { deploymentShape, field, invalid, jsonBody, stageThere } from './shapes.ts';
+
+export function deploymentOperations(ctx: ApiGatewayV2Context): RestOperation[] {
+  const deployments = '/v2/apis/{apiId}/deployments';
+  return [
+    {
+      name: 'CreateDeployment',
+      method: 'POST',
+      path: deployments,
+      async run(call, params) {
+        const body = jsonBody(call);
+        const apiId = params.apiId as string;
+        const stageName = field.string(body, 'stageName');
+        const userId = userOf(call.caller);
+        await getHttpApi(ctx, userId, apiId);
+        if (stageName !== undefined) stageThere(stageName);
+        const d = await createHttpDeployment(ctx, userId, apiId, { description: body.description, stage: stageName !== undefined });
+        return { status: 201, body: deploymentShape(d) };
+      },
+    },
+    ...partReads(ctx, 'deployments', getHttpDeployment, deleteHttpDeployment, (_, d) => deploymentShape(d)),
+  ];
+}
+
+const OUTPUT_TYPES = ['JSON', 'YAML'];
+
+export function exportOperations(ctx: ApiGatewayV2Context): RestOperation[] {
+  return [
+    {
+      name: 'ExportApi',
+      method: 'GET',
+      path: '/v2/apis/{apiId}/exports/{specification}',
+      async run(call, params) {
+        const apiId = params.apiId as string;
+        const userId = userOf(call.caller);
+        await getHttpApi(ctx, userId, apiId);
+        const specification = params.specification as string;
+        if (specification !== 'OAS30') throw invalid(`specification must be OAS30, not '${specification.slice(0, 40)}'`);
+        const outputType = call.query.get('outputType');
+        if (outputType === null || !OUTPUT_TYPES.includes(outputType)) throw invalid('outputType must be JSON or YAML');
+        const version = call.query.get('exportVersion');
+        if (version !== null && version !== '1.0') throw invalid(`exportVersion must be 1.0, not '${version.slice(0, 40)}'`);
+        const extensions = call.query.get('includeExtensions');
+        if (extensions !== null && extensions !== 'true' && extensions !== 'false')
+          throw invalid('includeExtensions must be true or false');
+        const stageName = call.query.get('stageName');
+        if (stageName !== null) stageThere(stageName);
+        const { region, accountId } = call.caller;
+        const doc = await exportHttpApi(ctx, userId, apiId, {
+          endpoint: httpApiAddress(apiBase(ctx, call), apiId),
+          integrationUri: (name, qualifier) =>
+            `arn:aws:apigateway:${region}:lambda:path/2015-03-31/functions/${functionArn(region, accountId, name, qualifier ?? undefined)}/invocations`,
+          extensions: extensions !== 'false',
+        });
+        const yaml = outputType === 'YAML';
+        return {
+          status: 200,
+          body: Buffer.from(yaml ? toYaml(doc) : JSON.stringify(doc, null, 2)),
+          headers: { 'content-type': yaml ? 'application/yaml' : 'application/json' },
+        };
+      },
+    },
+  ];
+}

@@ -1,0 +1,46 @@
+/**
+ * API Gateway v2's tag operations: TagResource, UntagResource and GetTags of
+ * `/v2/tags/{resource-arn}`, over app/tags.ts. Hangar tags HTTP APIs
+ * (`arn:aws:apigateway:{region}::/apis/{apiId}`); API Gateway also tags stages, domain names and
+ * VPC links, which Hangar does not model (BadRequestException naming them). Another user's API,
+ * or one of another region, is not found.
+ */
+import { type Taggable, taggableHttpApi } from '../../app/index.ts';
+import { httpApiErrors } from '../../core/index.ts';
+import { userOf } from '../lambda/context.ts';
+import { tagMapOf } from '../lambda/tags.ts';
+import type { RestOperation } from '../rest-router.ts';
+import { restTagOperations } from '../rest-tags.ts';
+import type { AwsCall } from '../service.ts';
+import type { ApiGatewayV2Context } from './context.ts';
+import { invalid, jsonBody } from './shapes.ts';
+
+const PATH = '/v2/tags/{resourceArn+}';
+
+/** API Gateway's resource ARNs: no account, a path after `::`. */
+const ARN = /^arn:aws[a-zA-Z-]*:apigateway:([a-z0-9-]+)::(\/.+)$/;
+const API_PATH = /^\/apis\/([a-z0-9]{1,64})$/;
+
+function taggableOf(ctx: ApiGatewayV2Context, call: AwsCall, arn: string): Taggable {
+  const m = ARN.exec(arn);
+  if (!m) throw invalid(`'${arn.slice(0, 256)}' is not an API Gateway resource ARN (arn:aws:apigateway:{region}::/apis/{apiId})`);
+  const [, region, path] = m as unknown as [string, string, string];
+  const api = API_PATH.exec(path);
+  if (!api) throw invalid(`tagging '${path.slice(0, 200)}' is not supported by Hangar: it tags HTTP APIs only (/apis/{apiId})`);
+  const apiId = api[1] as string;
+  if (region !== call.caller.region) throw httpApiErrors.apiNotFound(apiId);
+  return taggableHttpApi(ctx, userOf(call.caller), apiId);
+}
+
+export function tagOperations(ctx: ApiGatewayV2Context): RestOperation[] {
+  return restTagOperations(ctx, {
+    path: PATH,
+    param: 'resourceArn',
+    taggable: (call, arn) => taggableOf(ctx, call, arn),
+    tagsOf: (call) => tagMapOf(jsonBody(call), 'tags'),
+    tagsMember: 'tags',
+    tagged: { status: 201, body: {} },
+    list: { name: 'GetTags', member: 'tags' },
+    invalid,
+  });
+}
