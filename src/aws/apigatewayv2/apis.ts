@@ -18,6 +18,7 @@ import {
   taggableHttpApi,
   updateHttpApi,
 } from '../../app/index.ts';
+import { parse as parseYaml } from 'yaml';
 import { deploymentOf, type HttpApi, type HttpApiInput, parseRouteKey, planOpenApiImport } from '../../core/index.ts';
 import { userOf } from '../lambda/context.ts';
 import { apiBase } from '../lambda/functions.ts';
@@ -143,7 +144,7 @@ export function apiOperations(ctx: ApiGatewayV2Context): RestOperation[] {
       },
     },
     {
-      // An OpenAPI 3.0 definition (JSON) as an HTTP API (core/http-api/import.ts).
+      // An OpenAPI 3.0 definition (JSON or YAML, as ExportApi writes them) as an HTTP API (core/http-api/import.ts).
       name: 'ImportApi',
       method: 'PUT',
       path: '/v2/apis',
@@ -154,9 +155,10 @@ export function apiOperations(ctx: ApiGatewayV2Context): RestOperation[] {
           throw invalid(`basepath ${basepath.slice(0, 20)} is not supported by Hangar: the servers' base path is ignored`);
         let parsed: unknown;
         try {
-          parsed = JSON.parse(definition);
-        } catch {
-          throw invalid('body is not a JSON document: Hangar imports OpenAPI 3.0 definitions in JSON (YAML is not read)');
+          // YAML 1.2 reads JSON too; no custom tags, at most 100 aliases resolved (a billion laughs is refused).
+          parsed = parseYaml(definition, { maxAliasCount: 100 });
+        } catch (err) {
+          throw invalid(`body is not a JSON or YAML document: ${(err as Error).message.split('\n')[0].slice(0, 200)}`);
         }
         const plan = planOpenApiImport(parsed);
         const cors = corsOf({ corsConfiguration: plan.cors ?? undefined }) ?? null;

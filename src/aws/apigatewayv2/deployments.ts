@@ -14,7 +14,7 @@ import {
   getHttpDeployment,
   httpApiAddress,
 } from '../../app/index.ts';
-import { toYaml } from '../../core/index.ts';
+import { stringify as toYaml } from 'yaml';
 import { functionArn } from '../identity.ts';
 import { userOf } from '../lambda/context.ts';
 import { apiBase } from '../lambda/functions.ts';

@@ -3,7 +3,7 @@
  *  import.ts: such a document read back. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { exportOpenApi, type HttpApi, type HttpRoute, InvalidInput, planOpenApiImport, toYaml } from '../../../src/core/index.ts';
+import { exportOpenApi, type HttpApi, type HttpRoute, InvalidInput, planOpenApiImport } from '../../../src/core/index.ts';
 
 const api: HttpApi = {
   userId: 'alice',
@@ -73,47 +73,6 @@ describe('exportOpenApi', () => {
     assert.doesNotMatch(JSON.stringify(doc), /x-amazon-apigateway/);
     assert.deepEqual(doc.tags, [{ name: 'team' }]);
     assert.deepEqual(Object.keys((doc.paths as Record<string, object>)['/a'] ?? {}), ['get']);
-  });
-});
-
-describe('toYaml', () => {
-  it('writes maps and lists in block style, quoting what could read as something else', () => {
-    const yaml = toYaml({
-      plain: 'shop',
-      version: '1.0',
-      truthy: 'true',
-      arn: 'arn:aws:x',
-      key: '$default',
-      path: '/a/{b}',
-      n: 3,
-      flag: false,
-      empty: '',
-      none: null,
-      list: [{ a: 1, b: [] }, ['x', 'y']],
-      map: {},
-    });
-    assert.equal(
-      yaml,
-      [
-        'plain: shop',
-        'version: "1.0"',
-        'truthy: "true"',
-        'arn: "arn:aws:x"',
-        'key: "$default"',
-        'path: /a/{b}',
-        '"n": 3',
-        'flag: false',
-        'empty: ""',
-        'none: null',
-        'list:',
-        '  - a: 1',
-        '    b: []',
-        '  - - x',
-        '    - "y"',
-        'map: {}',
-        '',
-      ].join('\n'),
-    );
   });
 });
 
