@@ -3,14 +3,15 @@
  * (issue 23's c=16 throughput target is CPU-bound on 2 cores). The embedded shape (bwrap sandbox,
  * SQLite) serves the handler of bench/functions.ts behind an HTTP API route (`--v route`, the
  * issue's variant) or the native POST /functions/{name}/invoke (`--v native`), driven by the
- * closed-loop client of bench/http-load.ts in a worker thread after a warm-up of 40 requests per
- * lane; then the same load against the floor (the handler behind a node:http server).
+ * closed-loop client of bench/http-load.ts in a worker thread after a warm-up of `--warm` requests
+ * per lane (40: each instance is then still in V8's warm-up for its first few hundred; 1000 reads
+ * the steady state); then the same load against the floor (the handler behind a node:http server).
  * Printed: req/s and latency of each, and CPU milliseconds per request: this process (the API and
  * the client thread), and the instances (their cgroups' cpuacct, user and system).
  * `--prof FILE` writes a CPU profile of this process's main thread for the measured part.
  *
  *   node_modules/.bin/node --disable-warning=ExperimentalWarning bench/function-cpu.ts
- *     [--n 16000] [--c 16] [--v route|native] [--floor 0|1] [--prof FILE]
+ *     [--n 16000] [--c 16] [--v route|native] [--floor 0|1] [--warm 40] [--prof FILE]
  * Root and bubblewrap needed (cgroup v1 cpuacct read for the instances).
  */
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -41,10 +42,39 @@ function httpLoad(job: LoadJob): Promise<LoadResult> {
   });
 }
 
-/** Nanoseconds of CPU of every function instance's cgroup (cpuacct `file`). */
-function instancesCpuNs(file: string): number {
+/** Whether `pid` descends from this process. */
+function descends(pid: number): boolean {
+  for (let p = pid, hops = 0; p > 1 && hops < 64; hops++) {
+    if (p === process.pid) return true;
+    try {
+      // The parent pid follows the command, which may hold spaces: read it after the last ')'.
+      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+      p = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    } catch {
+      return false;
+    }
+  }
+  return false;
+}
+
+/** The cpuacct cgroups of this process's own function instances: the machine may run other
+ *  Hangars, whose instances (started or ended meanwhile) are not this run's. */
+function ownInstanceCgroups(): string[] {
+  return instanceCgroups('cpuacct').filter((d) => {
+    try {
+      return readFileSync(join(d, 'cgroup.procs'), 'utf8')
+        .split('\n')
+        .some((pid) => pid !== '' && descends(Number(pid)));
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** Nanoseconds of CPU of the instances' cgroups `dirs` (cpuacct `file`). */
+function instancesCpuNs(dirs: string[], file: string): number {
   let t = 0;
-  for (const d of instanceCgroups('cpuacct')) {
+  for (const d of dirs) {
     try {
       t += Number(readFileSync(join(d, file), 'utf8'));
     } catch {
@@ -66,6 +96,7 @@ const c = Number(arg('c', '16'));
 const variant = arg('v', 'route');
 const withFloor = arg('floor', '1') === '1';
 const prof = arg('prof', '');
+const warm = Number(arg('warm', '40'));
 const dir = mkdtempSync(join(tmpdir(), 'hangar-bench-fncpu-'));
 chmodSync(dir, 0o711);
 const platform = await startFunctionsPlatform(join(dir, 'data'));
@@ -108,12 +139,13 @@ try {
       concurrency: c,
       warmup,
     });
-    await httpLoad(fj(0, c * 40));
+    await httpLoad(fj(0, c * warm));
     console.log(summary(`floor c=${c}`, n, await httpLoad(fj(n, 0))));
     floor.child.kill();
   }
 
-  await httpLoad(job(0, c * 40));
+  await httpLoad(job(0, c * warm));
+  const cgroups = ownInstanceCgroups();
   let session: Session | null = null;
   if (prof) {
     session = new Session();
@@ -123,14 +155,14 @@ try {
     await session.post('Profiler.start');
   }
   const cpu0 = process.cpuUsage();
-  const user0 = instancesCpuNs('cpuacct.usage_user');
-  const sys0 = instancesCpuNs('cpuacct.usage_sys');
+  const user0 = instancesCpuNs(cgroups, 'cpuacct.usage_user');
+  const sys0 = instancesCpuNs(cgroups, 'cpuacct.usage_sys');
   const res = await httpLoad(job(n, 0));
   const cpu = process.cpuUsage(cpu0);
-  const user = (instancesCpuNs('cpuacct.usage_user') - user0) / 1e6;
-  const sys = (instancesCpuNs('cpuacct.usage_sys') - sys0) / 1e6;
+  const user = (instancesCpuNs(cgroups, 'cpuacct.usage_user') - user0) / 1e6;
+  const sys = (instancesCpuNs(cgroups, 'cpuacct.usage_sys') - sys0) / 1e6;
   if (session) writeFileSync(prof, JSON.stringify((await session.post('Profiler.stop')).profile));
-  console.log(summary(`${variant} c=${c}`, n, res));
+  console.log(summary(`${variant} c=${c}`, n, res) + ` (${cgroups.length} instances)`);
   const per = (ms: number) => (ms / n).toFixed(3);
   console.log(
     `CPU ms per request: this process ${per((cpu.user + cpu.system) / 1000)} (user ${per(cpu.user / 1000)}, sys ${per(cpu.system / 1000)}); ` +

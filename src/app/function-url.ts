@@ -9,6 +9,7 @@
  * `invokeWithEvent` is the one step an HTTP API route shares ("event → invoke → mapped
  * response"): kept small and alone so that both serve through one implementation.
  */
+import { isUtf8 } from 'node:buffer';
 import {
   buildEventV2,
   ErrorCode,
@@ -130,7 +131,7 @@ export async function invokeWithEvent(
     });
     // A failed function is the gateway's fault to the caller: 502, as AWS answers.
     if (r.functionError) return jsonAnswer(502, { message: 'Internal Server Error' });
-    return mapResponseV2(r.payload.toString('utf8'));
+    return mapResponseV2(r.payload.toString('utf8'), isUtf8(r.payload) ? r.payload : undefined);
   } catch (err) {
     if (err instanceof Throttled) return jsonAnswer(429, { Message: 'Rate Exceeded.' });
     if (err instanceof TooLarge)

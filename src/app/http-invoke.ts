@@ -11,6 +11,7 @@
  * that runs functions 503; an event over Lambda's 6 MB 413. Any other error is a bug and is
  * thrown for the surface to log.
  */
+import { isUtf8 } from 'node:buffer';
 import {
   type GatewayResponse,
   HangarError,
@@ -49,7 +50,9 @@ export async function invokeForHttp(app: InvokeApp, owner: string, target: HttpT
     if (answer) return answer;
     throw err;
   }
-  return mapResponseV2(payload.toString('utf8'));
+  // Its own bytes are the body of an inferred answer when they are the text's encoding (valid
+  // UTF-8: the text has no replacement characters they lack).
+  return mapResponseV2(payload.toString('utf8'), isUtf8(payload) ? payload : undefined);
 }
 
 /** API Gateway's answer for an invocation refused or failed; null for an error that is a bug. */

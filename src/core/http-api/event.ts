@@ -69,6 +69,9 @@ export interface HttpApiEventV2 {
   isBase64Encoded: boolean;
 }
 
+/** One for every event: without `stream`, decode() keeps no state between calls. */
+const decoder = new TextDecoder();
+
 export function buildEventV2(req: GatewayRequest, ctx: EventContext): HttpApiEventV2 {
   const joined = new Map<string, string>();
   const cookies: string[] = [];
@@ -116,8 +119,7 @@ export function buildEventV2(req: GatewayRequest, ctx: EventContext): HttpApiEve
     },
     isBase64Encoded: binary,
   };
-  if (hasBody)
-    event.body = binary ? Buffer.from(req.body as Uint8Array).toString('base64') : new TextDecoder().decode(req.body as Uint8Array);
+  if (hasBody) event.body = binary ? Buffer.from(req.body as Uint8Array).toString('base64') : decoder.decode(req.body as Uint8Array);
   return event;
 }
 

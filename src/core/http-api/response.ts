@@ -17,17 +17,20 @@ export interface GatewayResponse {
 }
 
 const JSON_TYPE = 'application/json';
+/** One for every answer: an encoder holds no state between calls. */
+const encoder = new TextEncoder();
 
 export function internalServerError(): GatewayResponse {
   return jsonAnswer(500, { message: 'Internal Server Error' });
 }
 
 export function jsonAnswer(statusCode: number, value: unknown): GatewayResponse {
-  return { statusCode, headers: [['content-type', JSON_TYPE]], body: new TextEncoder().encode(JSON.stringify(value)) };
+  return { statusCode, headers: [['content-type', JSON_TYPE]], body: encoder.encode(JSON.stringify(value)) };
 }
 
-/** `payload`: the function's result as the invocation returned it (JSON text). */
-export function mapResponseV2(payload: string): GatewayResponse {
+/** `payload`: the function's result as the invocation returned it (JSON text); `bytes`, when the
+ *  caller has them, its UTF-8 encoding: an inferred answer's body as is, not encoded again. */
+export function mapResponseV2(payload: string, bytes?: Uint8Array): GatewayResponse {
   let result: unknown;
   try {
     result = JSON.parse(payload);
@@ -35,7 +38,7 @@ export function mapResponseV2(payload: string): GatewayResponse {
     return internalServerError();
   }
   if (!isRecord(result) || !Object.hasOwn(result, 'statusCode')) {
-    return { statusCode: 200, headers: [['content-type', JSON_TYPE]], body: new TextEncoder().encode(payload) };
+    return { statusCode: 200, headers: [['content-type', JSON_TYPE]], body: bytes ?? encoder.encode(payload) };
   }
   return structured(result) ?? internalServerError();
 }
@@ -59,7 +62,7 @@ function structured(r: Record<string, unknown>): GatewayResponse | null {
   let body: Uint8Array = new Uint8Array();
   if (r.body !== undefined && r.body !== null) {
     if (typeof r.body !== 'string') return null;
-    body = r.isBase64Encoded === true ? new Uint8Array(Buffer.from(r.body, 'base64')) : new TextEncoder().encode(r.body);
+    body = r.isBase64Encoded === true ? new Uint8Array(Buffer.from(r.body, 'base64')) : encoder.encode(r.body);
   }
   return { statusCode: status, headers, body };
 }

@@ -84,7 +84,16 @@ const httpExchange = {
   async next() {
     const r = await call('GET', '/invocation/next');
     if (r.status !== 200) throw new Error(`runtime api: GET /next answered ${r.status}`);
-    return { headers: r.headers, body: r.body };
+    const h = r.headers;
+    return {
+      requestId: h['lambda-runtime-aws-request-id'],
+      deadlineMs: Number(h['lambda-runtime-deadline-ms']),
+      invokedFunctionArn: h['lambda-runtime-invoked-function-arn'],
+      traceId: h['lambda-runtime-trace-id'],
+      clientContext: h['lambda-runtime-client-context'],
+      cognitoIdentity: h['lambda-runtime-cognito-identity'],
+      body: r.body,
+    };
   },
   async respond(id, body) {
     const r = await call('POST', `/invocation/${encodeURIComponent(id)}/response`, body, { 'content-type': 'application/json' });
@@ -134,6 +143,8 @@ function framesExchange(socketPath) {
   });
 }
 
+const EMPTY = Buffer.alloc(0);
+
 function frames(socket, head) {
   let buf = head;
   let waiting = null;
@@ -141,41 +152,36 @@ function frames(socket, head) {
   let asked = false;
   /** The last request answered, for a refusal that comes back after its answer. */
   let lastAnswered = null;
-  /** One write per frame; resolves once it is handed to the kernel. */
-  const send = (type, h, body) =>
-    new Promise((resolve, reject) => {
-      const head = JSON.stringify(h);
-      const headLen = Buffer.byteLength(head);
-      const bodyLen = body === undefined ? 0 : Buffer.byteLength(body);
-      const frame = Buffer.allocUnsafe(9 + headLen + bodyLen);
-      frame[0] = type.charCodeAt(0);
-      frame.writeUInt32BE(headLen, 1);
-      frame.writeUInt32BE(bodyLen, 5);
-      frame.write(head, 9);
-      if (typeof body === 'string') frame.write(body, 9 + headLen);
-      else if (body) body.copy(frame, 9 + headLen);
-      socket.write(frame, (err) => (err ? reject(err) : resolve()));
-    });
+  /** One write per frame (a string head: JSON). */
+  const frameOf = (type, head, body) => {
+    const headLen = Buffer.byteLength(head);
+    const bodyLen = body === undefined ? 0 : Buffer.byteLength(body);
+    const frame = Buffer.allocUnsafe(9 + headLen + bodyLen);
+    frame[0] = type;
+    frame.writeUInt32BE(headLen, 1);
+    frame.writeUInt32BE(bodyLen, 5);
+    frame.write(head, 9);
+    if (typeof body === 'string') frame.write(body, 9 + headLen);
+    else if (body) body.copy(frame, 9 + headLen);
+    return frame;
+  };
+  /** Resolves once the frame is handed to the kernel (before the process may exit). */
+  const send = (type, head, body) =>
+    new Promise((resolve, reject) => socket.write(frameOf(type, head, body), (err) => (err ? reject(err) : resolve())));
   const onFrame = (type, h, body) => {
-    if (type === 'V') {
+    if (type === 0x56 /* V */) {
       // The handler runs: this socket must not keep the event loop alive (a callback handler's
       // empty event loop, callbackWaitsForEmptyEventLoop).
       socket.unref();
-      const headers = {
-        'lambda-runtime-aws-request-id': h.requestId,
-        'lambda-runtime-deadline-ms': String(h.deadlineMs),
-        'lambda-runtime-invoked-function-arn': h.invokedFunctionArn,
-        'lambda-runtime-trace-id': h.traceId,
-        'lambda-runtime-client-context': h.clientContext,
-        'lambda-runtime-cognito-identity': h.cognitoIdentity,
-      };
-      const inv = { headers, body };
+      // The head has the invocation's fields by the names next() gives them.
+      const inv = h;
+      inv.body = body;
       if (waiting) {
         const w = waiting;
         waiting = null;
         w.resolve(inv);
       } else queued.push(inv);
-    } else if (type === 'X') {
+    } else if (type === 0x58 /* X */) {
       process.stderr.write(`${new Date().toISOString()}\t${lastAnswered}\tERROR\t${h.errorType}: ${h.errorMessage}\n`);
     }
   };
@@ -185,10 +191,10 @@ function frames(socket, head) {
       const headLen = buf.readUInt32BE(1);
       const bodyLen = buf.readUInt32BE(5);
       if (buf.length < 9 + headLen + bodyLen) return;
-      const h = JSON.parse(buf.subarray(9, 9 + headLen).toString('utf8'));
+      const h = JSON.parse(buf.toString('utf8', 9, 9 + headLen));
       const body = buf.subarray(9 + headLen, 9 + headLen + bodyLen);
-      const type = String.fromCharCode(buf[0]);
-      buf = buf.subarray(9 + headLen + bodyLen);
+      const type = buf[0];
+      buf = bodyLen === 0 && buf.length === 9 + headLen ? EMPTY : buf.subarray(9 + headLen + bodyLen);
       onFrame(type, h, body);
     }
   });
@@ -206,20 +212,21 @@ function frames(socket, head) {
     next() {
       if (!asked) {
         asked = true;
-        void send('N', {});
+        void send(0x4e /* N */, '{}');
       }
       if (queued.length > 0) return Promise.resolve(queued.shift());
       return new Promise((resolve, reject) => (waiting = { resolve, reject }));
     },
+    /** Not waited for: the next frame, or the socket's error, comes after it. */
     respond(id, body) {
       answered(id);
-      return send('R', { requestId: id }, body);
+      socket.write(frameOf(0x52 /* R */, `{"requestId":${JSON.stringify(id)}}`, body));
     },
     fail(id, doc) {
       const body = JSON.stringify(doc);
-      if (id === null) return send('I', { errorType: doc.errorType }, body);
+      if (id === null) return send(0x49 /* I */, JSON.stringify({ errorType: doc.errorType }), body);
       answered(id);
-      return send('E', { requestId: id, errorType: doc.errorType }, body);
+      return send(0x45 /* E */, JSON.stringify({ requestId: id, errorType: doc.errorType }), body);
     },
   };
 }
@@ -313,27 +320,38 @@ process.on('unhandledRejection', (reason) => {
   void fatal(e);
 });
 
-function makeContext(headers, finish) {
-  const deadline = Number(headers['lambda-runtime-deadline-ms']);
-  const parse = (h) => {
-    if (!h) return undefined;
-    try {
-      return JSON.parse(h);
-    } catch {
-      return undefined;
-    }
-  };
+/** The instance's own facts, the same for each invocation: read once (a process.env read is a
+ *  call into C++ and a getenv, five of them per invocation otherwise). */
+const functionName = process.env.AWS_LAMBDA_FUNCTION_NAME;
+const functionVersion = process.env.AWS_LAMBDA_FUNCTION_VERSION;
+const memoryLimitInMB = process.env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE;
+const logGroupName = process.env.AWS_LAMBDA_LOG_GROUP_NAME;
+const logStreamName = process.env.AWS_LAMBDA_LOG_STREAM_NAME;
+
+/** A JSON header's value (client context, Cognito identity), or undefined. */
+function parseJson(h) {
+  if (!h) return undefined;
+  try {
+    return JSON.parse(h);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Lambda's context for invocation `inv` (what next() gives). */
+function makeContext(inv, finish) {
+  const deadline = inv.deadlineMs;
   const context = {
     callbackWaitsForEmptyEventLoop: true,
-    awsRequestId: headers['lambda-runtime-aws-request-id'],
-    invokedFunctionArn: headers['lambda-runtime-invoked-function-arn'],
-    functionName: process.env.AWS_LAMBDA_FUNCTION_NAME,
-    functionVersion: process.env.AWS_LAMBDA_FUNCTION_VERSION,
-    memoryLimitInMB: process.env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE,
-    logGroupName: process.env.AWS_LAMBDA_LOG_GROUP_NAME,
-    logStreamName: process.env.AWS_LAMBDA_LOG_STREAM_NAME,
-    clientContext: parse(headers['lambda-runtime-client-context']),
-    identity: parse(headers['lambda-runtime-cognito-identity']),
+    awsRequestId: inv.requestId,
+    invokedFunctionArn: inv.invokedFunctionArn,
+    functionName,
+    functionVersion,
+    memoryLimitInMB,
+    logGroupName,
+    logStreamName,
+    clientContext: parseJson(inv.clientContext),
+    identity: parseJson(inv.cognitoIdentity),
     getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
     // The legacy completion methods Lambda's context still has.
     succeed: (result) => finish(null, result, false),
@@ -344,7 +362,7 @@ function makeContext(headers, finish) {
 }
 
 /** Runs one invocation to its answer: the result, or the error's document. */
-function runHandler(handler, event, headers) {
+function runHandler(handler, event, inv) {
   return new Promise((resolve) => {
     let done = false;
     const finish = (err, result, waitForLoop) => {
@@ -356,7 +374,7 @@ function runHandler(handler, event, headers) {
       if (waitForLoop && context.callbackWaitsForEmptyEventLoop) process.once('beforeExit', () => resolve(answer));
       else resolve(answer);
     };
-    const context = makeContext(headers, finish);
+    const context = makeContext(inv, finish);
     try {
       const out = handler(event, context, (err, result) => finish(err, result, true));
       if (out && typeof out.then === 'function') out.then((r) => finish(null, r, false), (e) => finish(e ?? new Error('rejected'), undefined, false));
@@ -381,9 +399,9 @@ async function main() {
   }
   for (;;) {
     const next = await exchange.next();
-    const id = next.headers['lambda-runtime-aws-request-id'];
+    const id = next.requestId;
     currentId = id;
-    if (next.headers['lambda-runtime-trace-id']) process.env._X_AMZN_TRACE_ID = next.headers['lambda-runtime-trace-id'];
+    if (next.traceId) process.env._X_AMZN_TRACE_ID = next.traceId;
     let event;
     try {
       event = JSON.parse(next.body.toString('utf8'));
@@ -392,7 +410,7 @@ async function main() {
       currentId = null;
       continue;
     }
-    const answer = await runHandler(handler, event, next.headers);
+    const answer = await runHandler(handler, event, next);
     if ('err' in answer) {
       process.stderr.write(`${new Date().toISOString()}\t${id}\tERROR\tInvoke Error \t${JSON.stringify(errorDoc(answer.err))}\n`);
       await postError(id, answer.err);
@@ -406,7 +424,9 @@ async function main() {
         currentId = null;
         continue;
       }
-      await exchange.respond(id, body);
+      // The frames exchange does not wait for its write (HTTP's POST is waited for).
+      const sent = exchange.respond(id, body);
+      if (sent) await sent;
     }
     currentId = null;
   }
