@@ -1,11 +1,12 @@
 /**
- * `hangar http-api create|list|get|rm` and `hangar http-api route add|list|rm`: real `hangar`
+ * `hangar http-api create|list|get|export|rm` and `hangar http-api route add|list|rm`: real `hangar`
  * processes against a real platform (in this process, port 0), checked against the API.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { parse as parseYaml } from 'yaml';
 import { testPlatform, type TestPlatform } from '../helpers/platform.ts';
 import { makeZip } from '../helpers/zip.ts';
 
@@ -138,6 +139,20 @@ describe('hangar http-api', () => {
     assert.match(shown.stdout, new RegExp(`^api +${api.apiId}$`, 'm'));
     assert.match(shown.stdout, /^GET \/items\/\{id\} +web +key +- +30 s$/m);
     assert.match((await hangar('http-api', 'list')).stdout, new RegExp(`^${api.apiId} +shop `, 'm'));
+
+    // export: the document GET /http-apis/{id}/openapi answers, as JSON or YAML.
+    const native = (await p.inject({ method: 'GET', url: `/http-apis/${api.apiId}/openapi`, auth: alice })).json();
+    const json = await hangar('http-api', 'export', api.apiId);
+    assert.equal(json.code, 0, json.stderr);
+    // (servers: the URL the request came to, which differs between inject and a real connection)
+    assert.deepEqual({ ...JSON.parse(json.stdout), servers: null }, { ...native, servers: null });
+    const yaml = await hangar('http-api', 'export', api.apiId, '--yaml', '--no-extensions');
+    assert.equal(yaml.code, 0, yaml.stderr);
+    const bare = parseYaml(yaml.stdout);
+    assert.equal(bare.info.title, 'shop');
+    assert.ok(Object.keys(bare.paths).includes('/items/{id}'));
+    assert.doesNotMatch(yaml.stdout, /x-amazon-apigateway/);
+    assert.equal((await hangar('http-api', 'export', 'nope')).code, 1);
 
     assert.equal((await hangar('http-api', 'route', 'rm', api.apiId, 'GET /items/{id}')).code, 0);
     const listed = await hangar('http-api', 'route', 'list', api.apiId);

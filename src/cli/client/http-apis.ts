@@ -55,6 +55,11 @@ export class HttpApis extends Resource {
     return this.transport.json('GET', `/http-apis/${enc(apiId)}`, { query: { userId } });
   }
 
+  /** The API as an OpenAPI 3.0 document, as API Gateway's ExportApi writes it. */
+  openapi(apiId: string, extensions: boolean, userId?: string): Promise<Record<string, unknown>> {
+    return this.transport.json('GET', `/http-apis/${enc(apiId)}/openapi`, { query: { userId, extensions: String(extensions) } });
+  }
+
   delete(apiId: string, userId?: string): Promise<{ apiId: string; deleted: true }> {
     return this.transport.json('DELETE', `/http-apis/${enc(apiId)}`, { query: { userId } });
   }

@@ -1,4 +1,4 @@
-/** `hangar http-api create|list|get|rm` and `hangar http-api route add|list|rm` (docs/http-routes.md):
+/** `hangar http-api create|list|get|export|rm` and `hangar http-api route add|list|rm` (docs/http-routes.md):
  *  HTTP APIs over /http-apis, routes sending requests to functions. */
 import { type Command, InvalidArgumentError } from 'commander';
 import type { HttpApiInfo, HttpRouteAuth, HttpRouteInfo } from '../client/index.ts';
@@ -108,6 +108,21 @@ export function httpApiCommands(program: Command): void {
     const { routes } = await client.httpApis.routes(apiId, flags.user);
     if (flags.json) return printJson({ ...a, routes });
     print(`${apiFields(a)}\n\n${routes.length > 0 ? routeRows(routes) : 'no routes (hangar http-api route add ...)'}`);
+  });
+
+  clientOptions(
+    api
+      .command('export')
+      .description("An HTTP API as an OpenAPI 3.0 document, as API Gateway's ExportApi writes it (JSON; --yaml), on stdout")
+      .argument('<apiId>')
+      .option('--yaml', 'YAML instead of JSON')
+      .option('--no-extensions', "without API Gateway's x-amazon-apigateway-* members")
+      .option('--user <id>', 'admin keys: whose API'),
+  ).action(async (apiId: string, flags: UserFlags & { yaml?: boolean; extensions: boolean }) => {
+    const doc = await clientFor(flags).httpApis.openapi(apiId, flags.extensions, flags.user);
+    // The YAML writer is loaded only when asked for: a client command stays small.
+    if (flags.yaml) process.stdout.write((await import('yaml')).stringify(doc));
+    else process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
   });
 
   clientOptions(
