@@ -101,9 +101,13 @@ export type FrameKind = 'enter' | 'pending' | 'task' | 'retry' | 'wait' | 'read'
  *   short, a read of a Map's items; a Map or Parallel whose children are gone; a ResultWriter
  *   export whose Map failed);
  * - rewrite: a ResultWriter export of a Map that succeeded is written again;
- * - rerun: an iteration or branch that failed runs again from the state that failed in it.
+ * - rerun: an iteration or branch that failed runs again from the state that failed in it;
+ * - resume: an iteration or branch that failed in an inline Map or Parallel of its own, whose
+ *   children were kept (`hasChildren`), goes on in it: its children are restarted in turn (what
+ *   succeeded in it stays, to any depth), as AWS reruns only the iterations and branches that
+ *   failed or were aborted.
  */
-export type Restart = 'keep' | 'reenter' | 'rewrite' | 'rerun';
+export type Restart = 'keep' | 'reenter' | 'rewrite' | 'rerun' | 'resume';
 
 export function restartOf(f: { k: FrameKind; ok?: boolean; hasChildren?: boolean; mapSucceeded?: boolean }): Restart {
   switch (f.k) {
@@ -121,7 +125,7 @@ export function restartOf(f: { k: FrameKind; ok?: boolean; hasChildren?: boolean
     case 'write':
       return f.mapSucceeded ? 'rewrite' : 'reenter';
     case 'ended':
-      return f.ok ? 'keep' : 'rerun';
+      return f.ok ? 'keep' : f.hasChildren ? 'resume' : 'rerun';
     default: {
       const never: never = f.k;
       throw new Error(`unknown frame kind ${String(never)}`);

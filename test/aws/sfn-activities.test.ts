@@ -604,6 +604,128 @@ describe('RedriveExecution through the AWS SDK', () => {
     assert.deepEqual([scheduledOn(events, left), scheduledOn(events, right)], [1, 2]);
   });
 
+  it('reruns only the failed branch of a Parallel inside a failed Map iteration (redrive is recursive)', async () => {
+    const left = await activity('redrive-nested-left');
+    const right = await activity('redrive-nested-right');
+    const branch = (name: string, arn: string) => ({
+      StartAt: name,
+      States: { [name]: { Type: 'Task', Resource: arn, Parameters: { 'n.$': '$' }, End: true } },
+    });
+    const execution = await startMachine(
+      'Each',
+      {
+        Each: {
+          Type: 'Map',
+          ItemsPath: '$.items',
+          ItemProcessor: {
+            StartAt: 'Both',
+            States: { Both: { Type: 'Parallel', Branches: [branch('Left', left), branch('Right', right)], End: true } },
+          },
+          End: true,
+        },
+      },
+      { items: [1, 2] },
+    );
+    const byN = async (arn: string) => {
+      const tasks = [await take(arn), await take(arn)];
+      return new Map(tasks.map((t) => [JSON.parse(t.input).n as number, t.taskToken]));
+    };
+    const lefts = await byN(left);
+    const rights = await byN(right);
+    // Every Left succeeds, and the first iteration's Right; the second's Right fails it.
+    for (const n of [1, 2]) await alice.send(new SendTaskSuccessCommand({ taskToken: lefts.get(n)!, output: `"L${n}"` }));
+    await alice.send(new SendTaskSuccessCommand({ taskToken: rights.get(1)!, output: '"R1"' }));
+    await alice.send(new SendTaskFailureCommand({ taskToken: rights.get(2)!, error: 'Flaky' }));
+    assert.equal((await ended(execution)).status, 'FAILED');
+
+    await alice.send(new RedriveExecutionCommand({ executionArn: execution }));
+    const rerun = await take(right);
+    assert.deepEqual(JSON.parse(rerun.input), { n: 2 });
+    await alice.send(new SendTaskSuccessCommand({ taskToken: rerun.taskToken, output: '"R2"' }));
+    const done = await ended(execution);
+    assert.equal(done.status, 'SUCCEEDED', done.cause);
+    assert.deepEqual(JSON.parse(done.output!), [
+      ['L1', 'R1'],
+      ['L2', 'R2'],
+    ]);
+    // The second iteration's Left succeeded: it is not run again, only its Right is.
+    const events = await history(execution);
+    assert.deepEqual([scheduledOn(events, left), scheduledOn(events, right)], [2, 3]);
+    const types = events.map((e) => e.type);
+    assert.deepEqual(types.slice(types.indexOf('ExecutionRedriven')).filter((t) => t === 'MapIterationStarted').length, 1);
+  });
+
+  it("reruns only the failed iteration of a Map inside a Parallel's failed branch, and a stopped sibling's unfinished ones", async () => {
+    const work = await activity('redrive-nested-map');
+    const other = await activity('redrive-nested-other');
+    const execution = await startMachine(
+      'Both',
+      {
+        Both: {
+          Type: 'Parallel',
+          Branches: [
+            {
+              StartAt: 'Each',
+              States: {
+                Each: {
+                  Type: 'Map',
+                  ItemsPath: '$.items',
+                  ItemProcessor: {
+                    StartAt: 'Do',
+                    States: { Do: { Type: 'Task', Resource: work, Parameters: { 'n.$': '$' }, End: true } },
+                  },
+                  End: true,
+                },
+              },
+            },
+            {
+              StartAt: 'Others',
+              States: {
+                Others: {
+                  Type: 'Map',
+                  ItemsPath: '$.others',
+                  ItemProcessor: {
+                    StartAt: 'DoOther',
+                    States: { DoOther: { Type: 'Task', Resource: other, Parameters: { 'n.$': '$' }, End: true } },
+                  },
+                  End: true,
+                },
+              },
+            },
+          ],
+          End: true,
+        },
+      },
+      { items: [1, 2, 3], others: [10, 20] },
+    );
+    const tasks = [await take(work), await take(work), await take(work)];
+    const byN = new Map(tasks.map((t) => [JSON.parse(t.input).n as number, t.taskToken]));
+    const others = [await take(other), await take(other)];
+    const otherByN = new Map(others.map((t) => [JSON.parse(t.input).n as number, t.taskToken]));
+    // The second branch's 10 succeeds, its 20 is still running when the first branch fails.
+    await alice.send(new SendTaskSuccessCommand({ taskToken: otherByN.get(10)!, output: '"ten"' }));
+    await alice.send(new SendTaskSuccessCommand({ taskToken: byN.get(1)!, output: '"one"' }));
+    await alice.send(new SendTaskSuccessCommand({ taskToken: byN.get(3)!, output: '"three"' }));
+    await alice.send(new SendTaskFailureCommand({ taskToken: byN.get(2)!, error: 'Flaky' }));
+    assert.equal((await ended(execution)).status, 'FAILED');
+
+    await alice.send(new RedriveExecutionCommand({ executionArn: execution }));
+    const rerun = await take(work);
+    assert.deepEqual(JSON.parse(rerun.input), { n: 2 });
+    const rerunOther = await take(other);
+    assert.deepEqual(JSON.parse(rerunOther.input), { n: 20 });
+    await alice.send(new SendTaskSuccessCommand({ taskToken: rerun.taskToken, output: '"two"' }));
+    await alice.send(new SendTaskSuccessCommand({ taskToken: rerunOther.taskToken, output: '"twenty"' }));
+    const done = await ended(execution);
+    assert.equal(done.status, 'SUCCEEDED', done.cause);
+    assert.deepEqual(JSON.parse(done.output!), [
+      ['one', 'two', 'three'],
+      ['ten', 'twenty'],
+    ]);
+    const events = await history(execution);
+    assert.deepEqual([scheduledOn(events, work), scheduledOn(events, other)], [4, 3]);
+  });
+
   it("redrives a Distributed Map's Map Run with its execution: only the failed child runs again", async () => {
     const work = await activity('redrive-dmap');
     const execution = await startMap(work, { Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' }, [1, 2]);

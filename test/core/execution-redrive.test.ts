@@ -64,5 +64,9 @@ describe('restartOf', () => {
     assert.equal(restartOf({ k: 'write', mapSucceeded: false }), 'reenter');
     assert.equal(restartOf({ k: 'ended', ok: true }), 'keep');
     assert.equal(restartOf({ k: 'ended', ok: false }), 'rerun');
+    assert.equal(restartOf({ k: 'ended', ok: false, hasChildren: false }), 'rerun');
+  });
+  it('goes on in the Map or Parallel a failed iteration or branch failed in, when its children were kept', () => {
+    assert.equal(restartOf({ k: 'ended', ok: false, hasChildren: true }), 'resume');
   });
 });
