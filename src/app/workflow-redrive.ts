@@ -6,12 +6,16 @@
  * — after which any runner claims it as it claims any due execution and goes on from those
  * frames (workflow-runner.ts): a redriven execution is as durable as one just started.
  */
-import { checkRedrivable, type Execution, type HistoryEventRecord, isRepeatedRedrive, redriveErrors } from '../core/index.ts';
+import {
+  checkRedrivable,
+  type Execution,
+  type HistoryEventRecord,
+  isRepeatedRedrive,
+  REDRIVE_REASONS,
+  redriveErrors,
+} from '../core/index.ts';
 import { LiveExecution, MAX_EVENTS } from './workflow-execution.ts';
 import { describeExecution, type WorkflowsApp } from './workflows.ts';
-
-/** AWS's reason for an execution it kept nothing to redrive from (Hangar's ended before redrive existed). */
-const NOTHING_KEPT = 'Execution was started before the launch of RedriveExecution';
 
 /** The execution as the redrive left it (RUNNING). A clientToken repeated within 15 minutes of
  *  the redrive it made is answered with that redrive, unchanged. */
@@ -25,7 +29,7 @@ export async function redriveExecution(app: WorkflowsApp, userId: string, id: st
     // The retention job releases the frames the moment the window closes: if that moment came
     // since `now`, its reason is the answer.
     checkRedrivable(e, app.clock.now());
-    throw redriveErrors.notRedrivable(NOTHING_KEPT);
+    throw redriveErrors.notRedrivable(REDRIVE_REASONS.nothingKept);
   }
   const redriveCount = e.redriveCount + 1;
   const eventId = runtime.lastEventId + 1;

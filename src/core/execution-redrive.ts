@@ -33,6 +33,9 @@ export const REDRIVE_REASONS = {
   period: 'Execution redrivable period exceeded',
   events: 'Execution history event limit exceeded',
   express: 'Execution of an EXPRESS state machine cannot be redriven',
+  /** It kept nothing to redrive from (Hangar's ended before redrive existed): AWS's reason for
+   *  executions started before RedriveExecution's launch. */
+  nothingKept: 'Execution was started before the launch of RedriveExecution',
 } as const;
 
 export type Redrivability = { status: 'REDRIVABLE' } | { status: 'NOT_REDRIVABLE'; reason: string };
@@ -40,10 +43,11 @@ export type Redrivability = { status: 'REDRIVABLE' } | { status: 'NOT_REDRIVABLE
 /**
  * Whether the execution may be redriven now. `eventsLeft`: false when its history is at the
  * runner's event cap (a redrive could write nothing). EXPRESS executions are never redriven
- * (only a Map Run's EXPRESS children, with their parent).
+ * (only a Map Run's EXPRESS children, with their parent). An execution that keeps no frames
+ * (`framesReleased`: it ended before Hangar kept them, or its window closed) is not either.
  */
 export function redrivability(
-  e: Pick<Execution, 'status' | 'stoppedAt'>,
+  e: Pick<Execution, 'status' | 'stoppedAt'> & { framesReleased?: boolean },
   now: number,
   o: { type?: StateMachineType; eventsLeft?: boolean } = {},
 ): Redrivability {
@@ -58,6 +62,7 @@ export function redrivability(
     case 'ABORTED':
       if (e.stoppedAt !== null && now - e.stoppedAt > REDRIVE_WINDOW_MS)
         return { status: 'NOT_REDRIVABLE', reason: REDRIVE_REASONS.period };
+      if (e.framesReleased === true) return { status: 'NOT_REDRIVABLE', reason: REDRIVE_REASONS.nothingKept };
       if (o.eventsLeft === false) return { status: 'NOT_REDRIVABLE', reason: REDRIVE_REASONS.events };
       return { status: 'REDRIVABLE' };
     default: {
@@ -82,7 +87,7 @@ export const redriveErrors = {
 
 /** Throws ExecutionNotRedrivable unless the execution may be redriven now. */
 export function checkRedrivable(
-  e: Pick<Execution, 'status' | 'stoppedAt'>,
+  e: Pick<Execution, 'status' | 'stoppedAt'> & { framesReleased?: boolean },
   now: number,
   o: { type?: StateMachineType; eventsLeft?: boolean } = {},
 ): void {

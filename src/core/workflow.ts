@@ -74,6 +74,9 @@ export interface Execution {
   redriveDate: number | null;
   /** The client token of the last redrive (a repeat within 15 minutes is answered unchanged). */
   redriveToken: string | null;
+  /** It ended keeping no frames for a redrive (it ended before Hangar kept them, or its redrive
+   *  window closed and the retention job released them): it can never be redriven. */
+  framesReleased?: boolean;
 }
 
 /** An event of an execution's history, as GetExecutionHistory lists it. */

@@ -50,6 +50,12 @@ export function executionValues(e: Execution): (string | number | null)[] {
   ];
 }
 
+/** An end that keeps no frames for a redrive (frames_released, both backends): a FAILED,
+ *  TIMED_OUT or ABORTED end that brings none and keeps none (`keepFrames`: a stop keeps its own). */
+export function endsWithoutFrames(end: NonNullable<ExecutionCommit['end']>, keepFrames: boolean): boolean {
+  return end.status !== 'SUCCEEDED' && !keepFrames && (end.frames ?? []).length === 0;
+}
+
 export function executionFromRow(r: Row): Execution {
   return {
     id: String(r.id),
@@ -71,6 +77,8 @@ export function executionFromRow(r: Row): Execution {
     redriveCount: Number(r.redrive_count ?? 0),
     redriveDate: numOrNull(r.redrive_date),
     redriveToken: strOrNull(r.redrive_token),
+    // A boolean on PostgreSQL, 0 or 1 on SQLite; said only when set.
+    ...(Number(r.frames_released ?? 0) === 1 ? { framesReleased: true } : {}),
   };
 }
 

@@ -524,6 +524,18 @@ export function describeWorkflows(name: string, make: MakeWorkflows): void {
         assert.deepEqual(await wf.getExecution('alice', e.id), e);
       });
 
+      it('marks an execution that ends FAILED keeping no frames (framesReleased: never redrivable), not one that keeps some', async () => {
+        const bare = await started({}, { frames: [{ frameId: 0, doc: 'root' }] });
+        const kept = await started({}, { frames: [{ frameId: 0, doc: 'root' }] });
+        await claimIds('r1', t);
+        const failure = { status: 'FAILED' as const, output: null, error: 'Boom', cause: null, stoppedAt: t + 2 };
+        const events = [event(2, 'ExecutionFailed', t + 2)];
+        assert.equal(await wf.commit(bare.id, 'r1', step({ events, end: failure })), true);
+        assert.equal(await wf.commit(kept.id, 'r1', step({ events, end: { ...failure, frames: [{ frameId: 0, doc: 'kept' }] } })), true);
+        assert.equal((await wf.getExecution('alice', bare.id))?.framesReleased, true);
+        assert.equal((await wf.getExecution('alice', kept.id))?.framesReleased, undefined);
+      });
+
       it('ends an execution with its last commit, removing its frames, messages and tokens', async () => {
         const e = await started(
           {},

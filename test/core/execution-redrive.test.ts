@@ -43,6 +43,19 @@ describe('redrivability', () => {
     assert.doesNotThrow(() => checkRedrivable(ended('ABORTED'), now));
   });
 
+  it('refuses one that kept no frames, for the period once its window closed', () => {
+    assert.deepEqual(redrivability({ ...ended('FAILED'), framesReleased: true }, now), {
+      status: 'NOT_REDRIVABLE',
+      reason: REDRIVE_REASONS.nothingKept,
+    });
+    assert.deepEqual(redrivability({ ...ended('FAILED', now - REDRIVE_WINDOW_MS - 1), framesReleased: true }, now), {
+      status: 'NOT_REDRIVABLE',
+      reason: REDRIVE_REASONS.period,
+    });
+    assert.deepEqual(redrivability({ ...ended('SUCCEEDED'), framesReleased: true }, now).status, 'NOT_REDRIVABLE');
+    assert.deepEqual(redrivability({ ...ended('ABORTED'), framesReleased: false }, now), { status: 'REDRIVABLE' });
+  });
+
   it('answers a repeated client token with the first redrive for 15 minutes', () => {
     const e = { redriveToken: 'a', redriveDate: now - REDRIVE_TOKEN_MS };
     assert.equal(isRepeatedRedrive(e, 'a', now), true);
