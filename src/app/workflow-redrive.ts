@@ -10,9 +10,10 @@ import {
   checkRedrivable,
   type Execution,
   type HistoryEventRecord,
-  isRepeatedRedrive,
   REDRIVE_REASONS,
   redriveErrors,
+  redriveTokensAfter,
+  repeatedRedrive,
 } from '../core/index.ts';
 import { LiveExecution, MAX_EVENTS } from './workflow-execution.ts';
 import { describeExecution, type WorkflowsApp } from './workflows.ts';
@@ -22,7 +23,8 @@ import { describeExecution, type WorkflowsApp } from './workflows.ts';
 export async function redriveExecution(app: WorkflowsApp, userId: string, id: string, clientToken?: string): Promise<Execution> {
   const e = await describeExecution(app, userId, id);
   const now = app.clock.now();
-  if (isRepeatedRedrive(e, clientToken, now)) return e;
+  const repeated = repeatedRedrive(e, clientToken, now);
+  if (repeated) return { ...e, redriveDate: repeated.date };
   const runtime = await app.workflows.loadRuntime(e.id);
   checkRedrivable(e, now, { eventsLeft: runtime.lastEventId < MAX_EVENTS });
   if (runtime.frames.length === 0) {
@@ -57,12 +59,13 @@ export async function redriveExecution(app: WorkflowsApp, userId: string, id: st
     frames,
     mapRunIds: mapRuns.map((r) => r.id),
     now,
-    clientToken: clientToken ?? null,
+    tokens: redriveTokensAfter(e, clientToken, now),
   });
   if (redriven) return redriven;
   // Another redrive came first: the same request's answer, or why this one may not.
   const after = await describeExecution(app, userId, id);
-  if (isRepeatedRedrive(after, clientToken, now)) return after;
+  const first = repeatedRedrive(after, clientToken, now);
+  if (first) return { ...after, redriveDate: first.date };
   checkRedrivable(after, now);
   throw redriveErrors.notRedrivable(`Execution was redriven meanwhile: ${after.status}`);
 }

@@ -10,7 +10,7 @@
  * becomes of each kind of frame, here, once for every backend.
  */
 import { Conflict, ErrorCode } from './errors.ts';
-import type { Execution, StateMachineType } from './workflow.ts';
+import type { Execution, RedriveToken, StateMachineType } from './workflow.ts';
 
 export const REDRIVE_STATUS = {
   Redrivable: 'REDRIVABLE',
@@ -23,8 +23,10 @@ export type RedriveStatus = (typeof REDRIVE_STATUS)[keyof typeof REDRIVE_STATUS]
 /** AWS redrives an execution up to 14 days after it stopped. */
 export const REDRIVE_WINDOW_MS = 14 * 24 * 3600 * 1000;
 
-/** AWS answers a repeated clientToken with the first redrive's answer for 15 minutes. */
+/** AWS answers a repeated clientToken with the first redrive's answer for 15 minutes... */
 export const REDRIVE_TOKEN_MS = 15 * 60 * 1000;
+/** ...for the last 10 client tokens that redrove the execution. */
+export const REDRIVE_TOKENS_KEPT = 10;
 
 /** AWS's reasons (DescribeExecution's redriveStatusReason, ExecutionNotRedrivable's message). */
 export const REDRIVE_REASONS = {
@@ -72,13 +74,23 @@ export function redrivability(
   }
 }
 
-/** A redrive already made with this client token (within 15 minutes): the same answer again. */
-export function isRepeatedRedrive(
-  e: Pick<Execution, 'redriveToken' | 'redriveDate'>,
+/** The redrive already made with this client token, one of the last 10 within 15 minutes of
+ *  it (its date: the answer is that redrive's again); undefined: none. */
+export function repeatedRedrive(
+  e: Pick<Execution, 'redriveTokens'>,
   clientToken: string | undefined,
   now: number,
-): boolean {
-  return clientToken !== undefined && e.redriveToken === clientToken && e.redriveDate !== null && now - e.redriveDate <= REDRIVE_TOKEN_MS;
+): RedriveToken | undefined {
+  if (clientToken === undefined) return undefined;
+  return e.redriveTokens.find((t) => t.token === clientToken && now - t.date <= REDRIVE_TOKEN_MS);
+}
+
+/** The client tokens an execution keeps once redriven now with `clientToken`: the last 10, those
+ *  still within their 15 minutes. */
+export function redriveTokensAfter(e: Pick<Execution, 'redriveTokens'>, clientToken: string | undefined, now: number): RedriveToken[] {
+  const live = e.redriveTokens.filter((t) => now - t.date <= REDRIVE_TOKEN_MS);
+  const next = clientToken === undefined ? live : [...live, { token: clientToken, date: now }];
+  return next.slice(-REDRIVE_TOKENS_KEPT);
 }
 
 export const redriveErrors = {

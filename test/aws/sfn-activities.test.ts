@@ -562,14 +562,22 @@ describe('RedriveExecution through the AWS SDK', () => {
     await alice.send(new SendTaskFailureCommand({ taskToken: byN.get(2)!, error: 'Flaky' }));
     assert.equal((await ended(execution)).status, 'FAILED');
 
-    await alice.send(new RedriveExecutionCommand({ executionArn: execution }));
+    const first = await alice.send(new RedriveExecutionCommand({ executionArn: execution, clientToken: 'map-1' }));
     const rerun = await take(work);
     assert.deepEqual(JSON.parse(rerun.input), { n: 2 });
     // Stopped while the rerun waits, then redriven again: the same iteration runs a third time.
     await alice.send(new StopExecutionCommand({ executionArn: execution, error: 'Stop' }));
     const stopped = await ended(execution);
     assert.deepEqual([stopped.status, stopped.redriveStatus], ['ABORTED', 'REDRIVABLE']);
-    await alice.send(new RedriveExecutionCommand({ executionArn: execution }));
+    const second = await alice.send(new RedriveExecutionCommand({ executionArn: execution, clientToken: 'map-2' }));
+    // Each of the last redrives' tokens (AWS keeps 10, 15 minutes each) answers its own redrive again.
+    for (const [token, made] of [
+      ['map-1', first],
+      ['map-2', second],
+    ] as const) {
+      const again = await alice.send(new RedriveExecutionCommand({ executionArn: execution, clientToken: token }));
+      assert.equal(again.redriveDate?.getTime(), made.redriveDate?.getTime(), token);
+    }
     const third = await take(work);
     assert.deepEqual(JSON.parse(third.input), { n: 2 });
     await alice.send(new SendTaskSuccessCommand({ taskToken: third.taskToken, output: '"two"' }));

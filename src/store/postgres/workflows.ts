@@ -32,6 +32,7 @@ import type {
 } from '../ports/workflows.ts';
 import {
   endsWithoutFrames,
+  redriveTokensText,
   EXECUTION_COLUMNS,
   eventFromRow,
   executionFromRow,
@@ -361,7 +362,7 @@ export class PgWorkflows implements Workflows {
 
   redriveExecution(userId: string, executionId: string, r: ExecutionRedrive): Promise<Execution | null> {
     return this.db.tx(async (tx) => {
-      const params = [r.now, r.clientToken, executionId, userId, r.expect.status, r.expect.redriveCount];
+      const params = [r.now, redriveTokensText(r.tokens), executionId, userId, r.expect.status, r.expect.redriveCount];
       const [row] = await tx.query(REDRIVE_EXECUTION, params);
       if (!row) return null;
       await insertEvents(tx, executionId, r.events);

@@ -33,6 +33,7 @@ import type { MapRunRecord } from '../ports/workflows.ts';
 import type { Row } from '../row.ts';
 import {
   endsWithoutFrames,
+  redriveTokensText,
   EXECUTION_COLUMNS,
   eventFromRow,
   executionFromRow,
@@ -318,9 +319,9 @@ export class SqliteWorkflows implements Workflows {
 
   async redriveExecution(userId: string, executionId: string, r: ExecutionRedrive): Promise<Execution | null> {
     return this.ctx.writes.run(() => {
-      const row = this.ctx.stmt(REDRIVE_EXECUTION).get(r.now, r.clientToken, executionId, userId, r.expect.status, r.expect.redriveCount) as
-        | Row
-        | undefined;
+      const row = this.ctx
+        .stmt(REDRIVE_EXECUTION)
+        .get(r.now, redriveTokensText(r.tokens), executionId, userId, r.expect.status, r.expect.redriveCount) as Row | undefined;
       if (!row) return null;
       this.insertEvents(executionId, r.events);
       this.ctx.stmt(DELETE_FRAMES).run(executionId);
