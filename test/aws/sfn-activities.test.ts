@@ -612,6 +612,16 @@ describe('RedriveExecution through the AWS SDK', () => {
     assert.deepEqual([scheduledOn(events, left), scheduledOn(events, right)], [1, 2]);
   });
 
+  /** A worker's answers to a task: its output (JSON text), or the error Flaky. */
+  const succeed = (taskToken: string, output: string) => alice.send(new SendTaskSuccessCommand({ taskToken, output }));
+  const flaky = (taskToken: string) => alice.send(new SendTaskFailureCommand({ taskToken, error: 'Flaky' }));
+  /** The execution FAILED; it is redriven, and the next task of `arn` taken. */
+  const redrivenTaking = async (execution: string, arn: string) => {
+    assert.equal((await ended(execution)).status, 'FAILED');
+    await alice.send(new RedriveExecutionCommand({ executionArn: execution }));
+    return take(arn);
+  };
+
   it('reruns only the failed branch of a Parallel inside a failed Map iteration (redrive is recursive)', async () => {
     const left = await activity('redrive-nested-left');
     const right = await activity('redrive-nested-right');
@@ -641,15 +651,12 @@ describe('RedriveExecution through the AWS SDK', () => {
     const lefts = await byN(left);
     const rights = await byN(right);
     // Every Left succeeds, and the first iteration's Right; the second's Right fails it.
-    for (const n of [1, 2]) await alice.send(new SendTaskSuccessCommand({ taskToken: lefts.get(n)!, output: `"L${n}"` }));
-    await alice.send(new SendTaskSuccessCommand({ taskToken: rights.get(1)!, output: '"R1"' }));
-    await alice.send(new SendTaskFailureCommand({ taskToken: rights.get(2)!, error: 'Flaky' }));
-    assert.equal((await ended(execution)).status, 'FAILED');
-
-    await alice.send(new RedriveExecutionCommand({ executionArn: execution }));
-    const rerun = await take(right);
+    for (const n of [1, 2]) await succeed(lefts.get(n)!, `"L${n}"`);
+    await succeed(rights.get(1)!, '"R1"');
+    await flaky(rights.get(2)!);
+    const rerun = await redrivenTaking(execution, right);
     assert.deepEqual(JSON.parse(rerun.input), { n: 2 });
-    await alice.send(new SendTaskSuccessCommand({ taskToken: rerun.taskToken, output: '"R2"' }));
+    await succeed(rerun.taskToken, '"R2"');
     const done = await ended(execution);
     assert.equal(done.status, 'SUCCEEDED', done.cause);
     assert.deepEqual(JSON.parse(done.output!), [
@@ -711,19 +718,16 @@ describe('RedriveExecution through the AWS SDK', () => {
     const others = [await take(other), await take(other)];
     const otherByN = new Map(others.map((t) => [JSON.parse(t.input).n as number, t.taskToken]));
     // The second branch's 10 succeeds, its 20 is still running when the first branch fails.
-    await alice.send(new SendTaskSuccessCommand({ taskToken: otherByN.get(10)!, output: '"ten"' }));
-    await alice.send(new SendTaskSuccessCommand({ taskToken: byN.get(1)!, output: '"one"' }));
-    await alice.send(new SendTaskSuccessCommand({ taskToken: byN.get(3)!, output: '"three"' }));
-    await alice.send(new SendTaskFailureCommand({ taskToken: byN.get(2)!, error: 'Flaky' }));
-    assert.equal((await ended(execution)).status, 'FAILED');
-
-    await alice.send(new RedriveExecutionCommand({ executionArn: execution }));
-    const rerun = await take(work);
+    await succeed(otherByN.get(10)!, '"ten"');
+    await succeed(byN.get(1)!, '"one"');
+    await succeed(byN.get(3)!, '"three"');
+    await flaky(byN.get(2)!);
+    const rerun = await redrivenTaking(execution, work);
     assert.deepEqual(JSON.parse(rerun.input), { n: 2 });
     const rerunOther = await take(other);
     assert.deepEqual(JSON.parse(rerunOther.input), { n: 20 });
-    await alice.send(new SendTaskSuccessCommand({ taskToken: rerun.taskToken, output: '"two"' }));
-    await alice.send(new SendTaskSuccessCommand({ taskToken: rerunOther.taskToken, output: '"twenty"' }));
+    await succeed(rerun.taskToken, '"two"');
+    await succeed(rerunOther.taskToken, '"twenty"');
     const done = await ended(execution);
     assert.equal(done.status, 'SUCCEEDED', done.cause);
     assert.deepEqual(JSON.parse(done.output!), [
