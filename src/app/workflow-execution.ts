@@ -116,10 +116,13 @@ type Frame =
       attempt: string;
       run?: EndingRun;
     })
-  /** An iteration not started yet; `at`: one a redrive runs again, from the state that failed in it. */
-  | (Base & { k: 'pending'; input: Json; variables: Variables; at?: Resume })
-  /** A branch's or iteration's end; `redo`: where a failed one failed (a redrive runs it again from there). */
-  | (Base & { k: 'ended'; outcome: IterationOutcome; redo?: Resume });
+  /** An iteration not started yet; `at`: one a redrive runs again, from the state that failed in
+   *  it; `nest`: one that failed in an inline Map or Parallel, which goes on with its frames
+   *  (their ids as they were; fresh ones when it starts). */
+  | (Base & { k: 'pending'; input: Json; variables: Variables; at?: Resume; nest?: { frame: Frame; under: [number, Frame][] } })
+  /** A branch's or iteration's end; `redo`: where a failed one failed (a redrive runs it again
+   *  from there); `nest`: the inline Map or Parallel it failed in, whose children are kept. */
+  | (Base & { k: 'ended'; outcome: IterationOutcome; redo?: Resume; nest?: Frame });
 
 /** A state to enter (again) with its input and variables. */
 interface Resume {
@@ -567,7 +570,11 @@ export class LiveExecution {
       this.emitOn(id, { type: 'MapIterationStarted', details }, cid);
       p.running++;
       const rec = map.writer ? { rec: { input: c.input, startMs: this.now() } } : {};
-      const { at, ...base } = c;
+      const { at, nest, ...base } = c;
+      if (nest) {
+        this.unnest(cid, { ...nest.frame, ...baseOf(base), prev: this.prevOf(cid), ...rec } as Thread, nest.under);
+        continue;
+      }
       const from = at ?? { name: this.defOf(c.def).StartAt, input: c.input, variables: c.variables };
       this.set(cid, {
         ...baseOf(base),
@@ -616,6 +623,38 @@ export class LiveExecution {
       return;
     }
     await this.endMap(id, map.def, map.pos, mapOutcome(end), run);
+  }
+
+  /** A redriven iteration that failed in a Map or Parallel of its own starts: it is that Map or
+   *  Parallel again, with the frames it took along under fresh ids (redriveFrames). */
+  private unnest(id: number, frame: Thread, under: [number, Frame][]): void {
+    const ids = new Map<number, number>([...under].sort(([a], [b]) => a - b).map(([old]) => [old, this.nextFrame++]));
+    const rank = (f: Frame) => (f.k === 'pending' ? 1e12 : 0) + (f.k === 'meta' ? 0 : f.index);
+    this.set(id, frame);
+    // Siblings in rank order: a Map's iterations start in index order, the pending ones last.
+    for (const [old, f] of [...under].sort(([, a], [, b]) => rank(a) - rank(b))) {
+      const t = f as Thread;
+      this.set(ids.get(old)!, { ...t, parent: ids.get(t.parent!) ?? id, prev: frame.prev });
+    }
+    for (const fid of [id, ...ids.values()]) {
+      const f = this.frames.get(fid)!;
+      if (f.k === 'map' || f.k === 'parallel') this.progress.set(fid, this.progressOf(fid));
+      this.work.push(fid);
+    }
+  }
+
+  /** What a Map or Parallel has seen of its children, read back from them. */
+  private progressOf(id: number): Progress {
+    const p: Progress = { started: 0, running: 0, failed: 0, aborted: 0 };
+    for (const [, c] of this.children(id)) {
+      if (c.k === 'pending') continue;
+      p.started++;
+      if (c.k === 'ended') {
+        if (!c.outcome.ok) p.failed++;
+        if (!c.outcome.ok && c.outcome.aborted) p.aborted++;
+      } else p.running++;
+    }
+    return p;
   }
 
   /** A Map ends: its Map Run's end (a Distributed Map), MapStateSucceeded or MapStateFailed, then
@@ -691,6 +730,9 @@ export class LiveExecution {
     if (!parent || !p) return;
     const rec = f.rec ? { rec: { ...f.rec, stopMs: this.now() } } : {};
     const redo = outcome.ok ? undefined : resumeOf(f);
+    // A thread that failed in an inline Map or Parallel keeps its children (and theirs): a
+    // redrive reruns only those that did not succeed.
+    const held = outcome.ok ? [] : this.heldUnder(id, f);
     this.set(id, {
       parent: f.parent,
       index: f.index,
@@ -700,7 +742,9 @@ export class LiveExecution {
       outcome,
       ...rec,
       ...(redo ? { redo } : {}),
+      ...(held.length > 0 ? { nest: f } : {}),
     });
+    for (const [hid, list] of held) this.dropped.set(hid, list);
     p.running--;
     if (!outcome.ok) p.failed++;
     if (!outcome.ok && outcome.aborted) p.aborted++;
@@ -770,7 +814,8 @@ export class LiveExecution {
     while (look.length > 0) {
       const id = look.pop()!;
       const f = kept.get(id)!;
-      if ((f.k !== 'map' && f.k !== 'parallel') || (this.kids.get(id)?.length ?? 0) > 0) continue;
+      const fork = f.k === 'map' || f.k === 'parallel' || (f.k === 'ended' && f.nest !== undefined);
+      if (!fork || (this.kids.get(id)?.length ?? 0) > 0) continue;
       for (const [cid, c] of this.dropped.get(id) ?? []) {
         if (kept.has(cid)) continue;
         kept.set(cid, c);
@@ -809,6 +854,8 @@ export class LiveExecution {
       ],
     ]);
     const mapRuns: MapRunRef[] = [];
+    /** A Map's failed iterations that go on in their own Map or Parallel once started. */
+    const nested: number[] = [];
     /** Frames whose children go (their state is entered again). */
     const cut = new Set<number>();
     // Parents before children: a frame's id is above its parent's.
@@ -819,11 +866,13 @@ export class LiveExecution {
         cut.add(id);
         continue;
       }
-      const parent = f.parent === null ? undefined : frames.get(f.parent);
+      const stored = f.parent === null ? undefined : frames.get(f.parent);
+      // A thread that failed in a Map or Parallel is that Map or Parallel again.
+      const parent = stored?.k === 'ended' && stored.nest ? stored.nest : stored;
       const restart = restartOf({
         k: f.k,
         ok: f.k === 'ended' ? f.outcome.ok : undefined,
-        hasChildren: hasKids.has(id),
+        hasChildren: f.k === 'ended' ? f.nest !== undefined && hasKids.has(id) : hasKids.has(id),
         mapSucceeded: f.k === 'write' ? f.after.ok : undefined,
       });
       const base = { ...baseOf(f), prev: o.eventId };
@@ -843,6 +892,25 @@ export class LiveExecution {
           next = { ...(f as Extract<Frame, { k: 'write' }>), prev: o.eventId, attempt: randomUUID() };
           if (f.k === 'write' && f.run) mapRuns.push(f.run.ref);
           break;
+        case 'resume': {
+          // It goes on in the Map or Parallel it failed in: its children are looked at in turn.
+          const ended = f as Extract<Frame, { k: 'ended' }>;
+          const nest = { ...(ended.nest as Thread), ...baseOf(ended), prev: o.eventId };
+          if (parent?.k === 'map') {
+            const at = ended.redo!;
+            const { rec: _, ...plain } = base;
+            next = {
+              ...plain,
+              k: 'pending',
+              input: ended.rec?.input ?? at.input,
+              variables: at.variables,
+              at,
+              nest: { frame: nest, under: [] },
+            };
+            nested.push(id);
+          } else next = nest;
+          break;
+        }
         case 'rerun': {
           const ended = f as Extract<Frame, { k: 'ended' }>;
           const at = ended.redo ?? { name: '', input: ended.rec?.input ?? null, variables: {} };
@@ -859,6 +927,22 @@ export class LiveExecution {
         }
       }
       out.set(id, next);
+    }
+    // Those iterations take their frames along (they run when the iteration starts), the deepest
+    // first: an iteration nested in one goes along with its own.
+    const under = new Map<number, number[]>();
+    for (const [id, f] of out) if (f.k !== 'meta' && f.parent !== null) under.set(f.parent, [...(under.get(f.parent) ?? []), id]);
+    for (const id of nested.sort((a, b) => b - a)) {
+      const pending = out.get(id) as Extract<Frame, { k: 'pending' }>;
+      const look = [...(under.get(id) ?? [])];
+      while (look.length > 0) {
+        const cid = look.pop()!;
+        const c = out.get(cid);
+        if (!c) continue;
+        pending.nest!.under.push([cid, c]);
+        out.delete(cid);
+        look.push(...(under.get(cid) ?? []));
+      }
     }
     return { frames: [...out].map(([frameId, f]) => ({ frameId, doc: JSON.stringify(f) })), mapRuns };
   }
@@ -1174,7 +1258,7 @@ export class LiveExecution {
   // ---- frames, events ----------------------------------------------------------------------
 
   private set(id: number, f: Frame): void {
-    this.dropped.delete(id);
+    this.forget(id);
     if (f.k !== 'meta' && f.parent !== null && !this.frames.has(id)) {
       const list = this.kids.get(f.parent);
       if (list) list.push(id);
@@ -1193,8 +1277,7 @@ export class LiveExecution {
     const f = this.frames.get(id);
     if (f?.k === 'task' && f.token) this.removeTokens.push(f.token);
     this.frames.delete(id);
-    // A dropped child's own children are not kept: a redrive enters its state again.
-    this.dropped.delete(id);
+    this.forget(id);
     this.runFrames.delete(id);
     this.progress.delete(id);
     this.kids.delete(id);
@@ -1220,9 +1303,46 @@ export class LiveExecution {
       this.dropChildren(cid);
       // A stopped Parallel branch's Distributed Map: its run is aborted with it.
       this.abortRun(cid, this.now());
+      // An inline Map or Parallel still running in a stopped branch (or a failed iteration's or
+      // branch's, `nest`) keeps its children for a redrive, as its parent keeps it; any other
+      // frame's state is entered again whole.
+      const held = this.heldUnder(cid, this.frames.get(cid) as Thread);
       this.remove(cid);
+      for (const [hid, list] of held) this.dropped.set(hid, list);
     }
     this.kids.delete(id);
+  }
+
+  /** The children `id` dropped, and theirs (to any depth): kept for a redrive when `f` (its
+   *  frame) is an inline Map or Parallel, or a thread that failed in one, whose frames under it
+   *  hold no Map Run and no results to write (those run again whole), and not all of which
+   *  succeeded (a redrive would have nothing to rerun). */
+  private heldUnder(id: number, f: Thread | undefined): [number, [number, Frame][]][] {
+    const fork = f?.k === 'parallel' || (f?.k === 'map' && !f.mapRun) || (f?.k === 'ended' && f.nest !== undefined);
+    if (!fork) return [];
+    const out: [number, [number, Frame][]][] = [];
+    let unfinished = false;
+    const look = [id];
+    while (look.length > 0) {
+      const at = look.pop()!;
+      const list = this.dropped.get(at);
+      if (!list) continue;
+      out.push([at, list]);
+      for (const [cid, c] of list) {
+        if (c.k === 'write' || (c.k === 'map' && c.mapRun)) return [];
+        if (at === id && !(c.k === 'ended' && c.outcome.ok)) unfinished = true;
+        look.push(cid);
+      }
+    }
+    return unfinished ? out : [];
+  }
+
+  /** Forgets what `id` dropped, and what the frames it dropped did in turn. */
+  private forget(id: number): void {
+    const list = this.dropped.get(id);
+    if (!list) return;
+    this.dropped.delete(id);
+    for (const [cid] of list) if (!this.frames.has(cid)) this.forget(cid);
   }
 
   private prevOf(id: number): number {

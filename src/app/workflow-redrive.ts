@@ -6,26 +6,32 @@
  * — after which any runner claims it as it claims any due execution and goes on from those
  * frames (workflow-runner.ts): a redriven execution is as durable as one just started.
  */
-import { checkRedrivable, type Execution, type HistoryEventRecord, isRepeatedRedrive, redriveErrors } from '../core/index.ts';
+import {
+  checkRedrivable,
+  type Execution,
+  type HistoryEventRecord,
+  REDRIVE_REASONS,
+  redriveErrors,
+  redriveTokensAfter,
+  repeatedRedrive,
+} from '../core/index.ts';
 import { LiveExecution, MAX_EVENTS } from './workflow-execution.ts';
 import { describeExecution, type WorkflowsApp } from './workflows.ts';
-
-/** AWS's reason for an execution it kept nothing to redrive from (Hangar's ended before redrive existed). */
-const NOTHING_KEPT = 'Execution was started before the launch of RedriveExecution';
 
 /** The execution as the redrive left it (RUNNING). A clientToken repeated within 15 minutes of
  *  the redrive it made is answered with that redrive, unchanged. */
 export async function redriveExecution(app: WorkflowsApp, userId: string, id: string, clientToken?: string): Promise<Execution> {
   const e = await describeExecution(app, userId, id);
   const now = app.clock.now();
-  if (isRepeatedRedrive(e, clientToken, now)) return e;
+  const repeated = repeatedRedrive(e, clientToken, now);
+  if (repeated) return { ...e, redriveDate: repeated.date };
   const runtime = await app.workflows.loadRuntime(e.id);
   checkRedrivable(e, now, { eventsLeft: runtime.lastEventId < MAX_EVENTS });
   if (runtime.frames.length === 0) {
     // The retention job releases the frames the moment the window closes: if that moment came
     // since `now`, its reason is the answer.
     checkRedrivable(e, app.clock.now());
-    throw redriveErrors.notRedrivable(NOTHING_KEPT);
+    throw redriveErrors.notRedrivable(REDRIVE_REASONS.nothingKept);
   }
   const redriveCount = e.redriveCount + 1;
   const eventId = runtime.lastEventId + 1;
@@ -53,12 +59,13 @@ export async function redriveExecution(app: WorkflowsApp, userId: string, id: st
     frames,
     mapRunIds: mapRuns.map((r) => r.id),
     now,
-    clientToken: clientToken ?? null,
+    tokens: redriveTokensAfter(e, clientToken, now),
   });
   if (redriven) return redriven;
   // Another redrive came first: the same request's answer, or why this one may not.
   const after = await describeExecution(app, userId, id);
-  if (isRepeatedRedrive(after, clientToken, now)) return after;
+  const first = repeatedRedrive(after, clientToken, now);
+  if (first) return { ...after, redriveDate: first.date };
   checkRedrivable(after, now);
   throw redriveErrors.notRedrivable(`Execution was redriven meanwhile: ${after.status}`);
 }

@@ -145,7 +145,7 @@ export class StoreWorkflowRunner implements WorkflowRunner {
       stateMachineAlias: origin.alias ?? null,
       redriveCount: 0,
       redriveDate: null,
-      redriveToken: null,
+      redriveTokens: [],
     };
     const info = this.info(machine, name, JSON.parse(input), now);
     let { live, events, frames } = LiveExecution.start(execution, info, this.now, Math.random);

@@ -10,7 +10,7 @@
  * becomes of each kind of frame, here, once for every backend.
  */
 import { Conflict, ErrorCode } from './errors.ts';
-import type { Execution, StateMachineType } from './workflow.ts';
+import type { Execution, RedriveToken, StateMachineType } from './workflow.ts';
 
 export const REDRIVE_STATUS = {
   Redrivable: 'REDRIVABLE',
@@ -23,8 +23,10 @@ export type RedriveStatus = (typeof REDRIVE_STATUS)[keyof typeof REDRIVE_STATUS]
 /** AWS redrives an execution up to 14 days after it stopped. */
 export const REDRIVE_WINDOW_MS = 14 * 24 * 3600 * 1000;
 
-/** AWS answers a repeated clientToken with the first redrive's answer for 15 minutes. */
+/** AWS answers a repeated clientToken with the first redrive's answer for 15 minutes... */
 export const REDRIVE_TOKEN_MS = 15 * 60 * 1000;
+/** ...for the last 10 client tokens that redrove the execution. */
+export const REDRIVE_TOKENS_KEPT = 10;
 
 /** AWS's reasons (DescribeExecution's redriveStatusReason, ExecutionNotRedrivable's message). */
 export const REDRIVE_REASONS = {
@@ -33,6 +35,9 @@ export const REDRIVE_REASONS = {
   period: 'Execution redrivable period exceeded',
   events: 'Execution history event limit exceeded',
   express: 'Execution of an EXPRESS state machine cannot be redriven',
+  /** It kept nothing to redrive from (Hangar's ended before redrive existed): AWS's reason for
+   *  executions started before RedriveExecution's launch. */
+  nothingKept: 'Execution was started before the launch of RedriveExecution',
 } as const;
 
 export type Redrivability = { status: 'REDRIVABLE' } | { status: 'NOT_REDRIVABLE'; reason: string };
@@ -40,10 +45,11 @@ export type Redrivability = { status: 'REDRIVABLE' } | { status: 'NOT_REDRIVABLE
 /**
  * Whether the execution may be redriven now. `eventsLeft`: false when its history is at the
  * runner's event cap (a redrive could write nothing). EXPRESS executions are never redriven
- * (only a Map Run's EXPRESS children, with their parent).
+ * (only a Map Run's EXPRESS children, with their parent). An execution that keeps no frames
+ * (`framesReleased`: it ended before Hangar kept them, or its window closed) is not either.
  */
 export function redrivability(
-  e: Pick<Execution, 'status' | 'stoppedAt'>,
+  e: Pick<Execution, 'status' | 'stoppedAt'> & { framesReleased?: boolean },
   now: number,
   o: { type?: StateMachineType; eventsLeft?: boolean } = {},
 ): Redrivability {
@@ -58,6 +64,7 @@ export function redrivability(
     case 'ABORTED':
       if (e.stoppedAt !== null && now - e.stoppedAt > REDRIVE_WINDOW_MS)
         return { status: 'NOT_REDRIVABLE', reason: REDRIVE_REASONS.period };
+      if (e.framesReleased === true) return { status: 'NOT_REDRIVABLE', reason: REDRIVE_REASONS.nothingKept };
       if (o.eventsLeft === false) return { status: 'NOT_REDRIVABLE', reason: REDRIVE_REASONS.events };
       return { status: 'REDRIVABLE' };
     default: {
@@ -67,13 +74,23 @@ export function redrivability(
   }
 }
 
-/** A redrive already made with this client token (within 15 minutes): the same answer again. */
-export function isRepeatedRedrive(
-  e: Pick<Execution, 'redriveToken' | 'redriveDate'>,
+/** The redrive already made with this client token, one of the last 10 within 15 minutes of
+ *  it (its date: the answer is that redrive's again); undefined: none. */
+export function repeatedRedrive(
+  e: Pick<Execution, 'redriveTokens'>,
   clientToken: string | undefined,
   now: number,
-): boolean {
-  return clientToken !== undefined && e.redriveToken === clientToken && e.redriveDate !== null && now - e.redriveDate <= REDRIVE_TOKEN_MS;
+): RedriveToken | undefined {
+  if (clientToken === undefined) return undefined;
+  return e.redriveTokens.find((t) => t.token === clientToken && now - t.date <= REDRIVE_TOKEN_MS);
+}
+
+/** The client tokens an execution keeps once redriven now with `clientToken`: the last 10, those
+ *  still within their 15 minutes. */
+export function redriveTokensAfter(e: Pick<Execution, 'redriveTokens'>, clientToken: string | undefined, now: number): RedriveToken[] {
+  const live = e.redriveTokens.filter((t) => now - t.date <= REDRIVE_TOKEN_MS);
+  const next = clientToken === undefined ? live : [...live, { token: clientToken, date: now }];
+  return next.slice(-REDRIVE_TOKENS_KEPT);
 }
 
 export const redriveErrors = {
@@ -82,7 +99,7 @@ export const redriveErrors = {
 
 /** Throws ExecutionNotRedrivable unless the execution may be redriven now. */
 export function checkRedrivable(
-  e: Pick<Execution, 'status' | 'stoppedAt'>,
+  e: Pick<Execution, 'status' | 'stoppedAt'> & { framesReleased?: boolean },
   now: number,
   o: { type?: StateMachineType; eventsLeft?: boolean } = {},
 ): void {
@@ -101,9 +118,13 @@ export type FrameKind = 'enter' | 'pending' | 'task' | 'retry' | 'wait' | 'read'
  *   short, a read of a Map's items; a Map or Parallel whose children are gone; a ResultWriter
  *   export whose Map failed);
  * - rewrite: a ResultWriter export of a Map that succeeded is written again;
- * - rerun: an iteration or branch that failed runs again from the state that failed in it.
+ * - rerun: an iteration or branch that failed runs again from the state that failed in it;
+ * - resume: an iteration or branch that failed in an inline Map or Parallel of its own, whose
+ *   children were kept (`hasChildren`), goes on in it: its children are restarted in turn (what
+ *   succeeded in it stays, to any depth), as AWS reruns only the iterations and branches that
+ *   failed or were aborted.
  */
-export type Restart = 'keep' | 'reenter' | 'rewrite' | 'rerun';
+export type Restart = 'keep' | 'reenter' | 'rewrite' | 'rerun' | 'resume';
 
 export function restartOf(f: { k: FrameKind; ok?: boolean; hasChildren?: boolean; mapSucceeded?: boolean }): Restart {
   switch (f.k) {
@@ -121,7 +142,7 @@ export function restartOf(f: { k: FrameKind; ok?: boolean; hasChildren?: boolean
     case 'write':
       return f.mapSucceeded ? 'rewrite' : 'reenter';
     case 'ended':
-      return f.ok ? 'keep' : 'rerun';
+      return f.ok ? 'keep' : f.hasChildren ? 'resume' : 'rerun';
     default: {
       const never: never = f.k;
       throw new Error(`unknown frame kind ${String(never)}`);

@@ -72,8 +72,18 @@ export interface Execution {
   /** How many times it was redriven (core/execution-redrive.ts), and when last; 0 and null: never. */
   redriveCount: number;
   redriveDate: number | null;
-  /** The client token of the last redrive (a repeat within 15 minutes is answered unchanged). */
-  redriveToken: string | null;
+  /** The client tokens of its last redrives, each with its redrive's date (a repeat within 15
+   *  minutes of it is answered with that redrive: core/execution-redrive.ts). */
+  redriveTokens: RedriveToken[];
+  /** It ended keeping no frames for a redrive (it ended before Hangar kept them, or its redrive
+   *  window closed and the retention job released them): it can never be redriven. */
+  framesReleased?: boolean;
+}
+
+/** A redrive's client token, and when that redrive was made. */
+export interface RedriveToken {
+  token: string;
+  date: number;
 }
 
 /** An event of an execution's history, as GetExecutionHistory lists it. */

@@ -2,7 +2,7 @@
  * Rows of the workflows tables (migration 0028) to the model and back, shared by both backends:
  * every JSON value is kept and answered as text, so one mapping serves both.
  */
-import type { Execution, ExecutionStatus, HistoryEventRecord, StateMachine, StateMachineType } from '../core/index.ts';
+import type { Execution, ExecutionStatus, HistoryEventRecord, RedriveToken, StateMachine, StateMachineType } from '../core/index.ts';
 import type { ExecutionCommit, ExecutionFrame, ExecutionQuery, InboxMessage, TaskTokenRecord } from './ports/workflows.ts';
 import { numOrNull, strOrNull, type Row } from './row.ts';
 
@@ -50,6 +50,25 @@ export function executionValues(e: Execution): (string | number | null)[] {
   ];
 }
 
+/** An end that keeps no frames for a redrive (frames_released, both backends): a FAILED,
+ *  TIMED_OUT or ABORTED end that brings none and keeps none (`keepFrames`: a stop keeps its own). */
+export function endsWithoutFrames(end: NonNullable<ExecutionCommit['end']>, keepFrames: boolean): boolean {
+  return end.status !== 'SUCCEEDED' && !keepFrames && (end.frames ?? []).length === 0;
+}
+
+/** redrive_token as stored: a JSON list of [token, date] (the last redrives'), or, as written
+ *  before it kept 10, the last redrive's token alone (its date: redrive_date). */
+function redriveTokensOf(text: string | null, date: number | null): RedriveToken[] {
+  if (text === null) return [];
+  if (!text.startsWith('[')) return date === null ? [] : [{ token: text, date }];
+  return (JSON.parse(text) as [string, number][]).map(([token, d]) => ({ token, date: d }));
+}
+
+/** The redrive_token column's text for these tokens. */
+export function redriveTokensText(tokens: RedriveToken[]): string | null {
+  return tokens.length === 0 ? null : JSON.stringify(tokens.map((t) => [t.token, t.date]));
+}
+
 export function executionFromRow(r: Row): Execution {
   return {
     id: String(r.id),
@@ -70,7 +89,9 @@ export function executionFromRow(r: Row): Execution {
     stateMachineAlias: strOrNull(r.alias_name),
     redriveCount: Number(r.redrive_count ?? 0),
     redriveDate: numOrNull(r.redrive_date),
-    redriveToken: strOrNull(r.redrive_token),
+    redriveTokens: redriveTokensOf(strOrNull(r.redrive_token), numOrNull(r.redrive_date)),
+    // A boolean on PostgreSQL, 0 or 1 on SQLite; said only when set.
+    ...(Number(r.frames_released ?? 0) === 1 ? { framesReleased: true } : {}),
   };
 }
 

@@ -562,14 +562,22 @@ describe('RedriveExecution through the AWS SDK', () => {
     await alice.send(new SendTaskFailureCommand({ taskToken: byN.get(2)!, error: 'Flaky' }));
     assert.equal((await ended(execution)).status, 'FAILED');
 
-    await alice.send(new RedriveExecutionCommand({ executionArn: execution }));
+    const first = await alice.send(new RedriveExecutionCommand({ executionArn: execution, clientToken: 'map-1' }));
     const rerun = await take(work);
     assert.deepEqual(JSON.parse(rerun.input), { n: 2 });
     // Stopped while the rerun waits, then redriven again: the same iteration runs a third time.
     await alice.send(new StopExecutionCommand({ executionArn: execution, error: 'Stop' }));
     const stopped = await ended(execution);
     assert.deepEqual([stopped.status, stopped.redriveStatus], ['ABORTED', 'REDRIVABLE']);
-    await alice.send(new RedriveExecutionCommand({ executionArn: execution }));
+    const second = await alice.send(new RedriveExecutionCommand({ executionArn: execution, clientToken: 'map-2' }));
+    // Each of the last redrives' tokens (AWS keeps 10, 15 minutes each) answers its own redrive again.
+    for (const [token, made] of [
+      ['map-1', first],
+      ['map-2', second],
+    ] as const) {
+      const again = await alice.send(new RedriveExecutionCommand({ executionArn: execution, clientToken: token }));
+      assert.equal(again.redriveDate?.getTime(), made.redriveDate?.getTime(), token);
+    }
     const third = await take(work);
     assert.deepEqual(JSON.parse(third.input), { n: 2 });
     await alice.send(new SendTaskSuccessCommand({ taskToken: third.taskToken, output: '"two"' }));
@@ -602,6 +610,132 @@ describe('RedriveExecution through the AWS SDK', () => {
     assert.deepEqual(JSON.parse(done.output!), ['L', 'R']);
     const events = await history(execution);
     assert.deepEqual([scheduledOn(events, left), scheduledOn(events, right)], [1, 2]);
+  });
+
+  /** A worker's answers to a task: its output (JSON text), or the error Flaky. */
+  const succeed = (taskToken: string, output: string) => alice.send(new SendTaskSuccessCommand({ taskToken, output }));
+  const flaky = (taskToken: string) => alice.send(new SendTaskFailureCommand({ taskToken, error: 'Flaky' }));
+  /** The execution FAILED; it is redriven, and the next task of `arn` taken. */
+  const redrivenTaking = async (execution: string, arn: string) => {
+    assert.equal((await ended(execution)).status, 'FAILED');
+    await alice.send(new RedriveExecutionCommand({ executionArn: execution }));
+    return take(arn);
+  };
+
+  it('reruns only the failed branch of a Parallel inside a failed Map iteration (redrive is recursive)', async () => {
+    const left = await activity('redrive-nested-left');
+    const right = await activity('redrive-nested-right');
+    const branch = (name: string, arn: string) => ({
+      StartAt: name,
+      States: { [name]: { Type: 'Task', Resource: arn, Parameters: { 'n.$': '$' }, End: true } },
+    });
+    const execution = await startMachine(
+      'Each',
+      {
+        Each: {
+          Type: 'Map',
+          ItemsPath: '$.items',
+          ItemProcessor: {
+            StartAt: 'Both',
+            States: { Both: { Type: 'Parallel', Branches: [branch('Left', left), branch('Right', right)], End: true } },
+          },
+          End: true,
+        },
+      },
+      { items: [1, 2] },
+    );
+    const byN = async (arn: string) => {
+      const tasks = [await take(arn), await take(arn)];
+      return new Map(tasks.map((t) => [JSON.parse(t.input).n as number, t.taskToken]));
+    };
+    const lefts = await byN(left);
+    const rights = await byN(right);
+    // Every Left succeeds, and the first iteration's Right; the second's Right fails it.
+    for (const n of [1, 2]) await succeed(lefts.get(n)!, `"L${n}"`);
+    await succeed(rights.get(1)!, '"R1"');
+    await flaky(rights.get(2)!);
+    const rerun = await redrivenTaking(execution, right);
+    assert.deepEqual(JSON.parse(rerun.input), { n: 2 });
+    await succeed(rerun.taskToken, '"R2"');
+    const done = await ended(execution);
+    assert.equal(done.status, 'SUCCEEDED', done.cause);
+    assert.deepEqual(JSON.parse(done.output!), [
+      ['L1', 'R1'],
+      ['L2', 'R2'],
+    ]);
+    // The second iteration's Left succeeded: it is not run again, only its Right is.
+    const events = await history(execution);
+    assert.deepEqual([scheduledOn(events, left), scheduledOn(events, right)], [2, 3]);
+    const types = events.map((e) => e.type);
+    assert.deepEqual(types.slice(types.indexOf('ExecutionRedriven')).filter((t) => t === 'MapIterationStarted').length, 1);
+  });
+
+  it("reruns only the failed iteration of a Map inside a Parallel's failed branch, and a stopped sibling's unfinished ones", async () => {
+    const work = await activity('redrive-nested-map');
+    const other = await activity('redrive-nested-other');
+    const execution = await startMachine(
+      'Both',
+      {
+        Both: {
+          Type: 'Parallel',
+          Branches: [
+            {
+              StartAt: 'Each',
+              States: {
+                Each: {
+                  Type: 'Map',
+                  ItemsPath: '$.items',
+                  ItemProcessor: {
+                    StartAt: 'Do',
+                    States: { Do: { Type: 'Task', Resource: work, Parameters: { 'n.$': '$' }, End: true } },
+                  },
+                  End: true,
+                },
+              },
+            },
+            {
+              StartAt: 'Others',
+              States: {
+                Others: {
+                  Type: 'Map',
+                  ItemsPath: '$.others',
+                  ItemProcessor: {
+                    StartAt: 'DoOther',
+                    States: { DoOther: { Type: 'Task', Resource: other, Parameters: { 'n.$': '$' }, End: true } },
+                  },
+                  End: true,
+                },
+              },
+            },
+          ],
+          End: true,
+        },
+      },
+      { items: [1, 2, 3], others: [10, 20] },
+    );
+    const tasks = [await take(work), await take(work), await take(work)];
+    const byN = new Map(tasks.map((t) => [JSON.parse(t.input).n as number, t.taskToken]));
+    const others = [await take(other), await take(other)];
+    const otherByN = new Map(others.map((t) => [JSON.parse(t.input).n as number, t.taskToken]));
+    // The second branch's 10 succeeds, its 20 is still running when the first branch fails.
+    await succeed(otherByN.get(10)!, '"ten"');
+    await succeed(byN.get(1)!, '"one"');
+    await succeed(byN.get(3)!, '"three"');
+    await flaky(byN.get(2)!);
+    const rerun = await redrivenTaking(execution, work);
+    assert.deepEqual(JSON.parse(rerun.input), { n: 2 });
+    const rerunOther = await take(other);
+    assert.deepEqual(JSON.parse(rerunOther.input), { n: 20 });
+    await succeed(rerun.taskToken, '"two"');
+    await succeed(rerunOther.taskToken, '"twenty"');
+    const done = await ended(execution);
+    assert.equal(done.status, 'SUCCEEDED', done.cause);
+    assert.deepEqual(JSON.parse(done.output!), [
+      ['one', 'two', 'three'],
+      ['ten', 'twenty'],
+    ]);
+    const events = await history(execution);
+    assert.deepEqual([scheduledOn(events, work), scheduledOn(events, other)], [4, 3]);
   });
 
   it("redrives a Distributed Map's Map Run with its execution: only the failed child runs again", async () => {

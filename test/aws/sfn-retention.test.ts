@@ -134,8 +134,30 @@ describe('retention of closed executions', () => {
     assert.equal((await workflowsOf(p).loadRuntime(recent.id)).frames.length, 1);
     const r = await alice.send(new DescribeExecutionCommand({ executionArn: executionArn('recent') }));
     assert.equal(r.redriveStatus, 'REDRIVABLE');
+    const recentNative = (await native('GET', `/executions/${recent.id}`)).json();
+    assert.deepEqual([recentNative.redriveStatus, recentNative.redriveStatusReason], ['REDRIVABLE', null]);
 
     const waiting = await alice.send(new DescribeExecutionCommand({ executionArn: executionArn('waiting') }));
     assert.equal(waiting.status, 'RUNNING');
+  });
+
+  it('says NOT_REDRIVABLE of a failed execution that kept no frames, with the reason a redrive of it answers', async () => {
+    // Ended FAILED keeping nothing to redrive from, as Hangar's executions did before redrive.
+    const bare = await seedExecution(p, {
+      userId: 'alice',
+      machine: 'kept',
+      name: 'bare',
+      at: Date.now() - DAY,
+      end: { status: 'FAILED', error: 'Boom', cause: 'it broke' },
+    });
+    const d = await alice.send(new DescribeExecutionCommand({ executionArn: executionArn('bare') }));
+    assert.deepEqual([d.status, d.redriveStatus, d.redriveStatusReason], ['FAILED', 'NOT_REDRIVABLE', REDRIVE_REASONS.nothingKept]);
+    const refused = await refusedBy(alice.send(new RedriveExecutionCommand({ executionArn: executionArn('bare') })));
+    assert.deepEqual([refused.name, refused.message], ['ExecutionNotRedrivable', REDRIVE_REASONS.nothingKept]);
+    const described = (await native('GET', `/executions/${bare.id}`)).json();
+    assert.deepEqual([described.redriveStatus, described.redriveStatusReason], ['NOT_REDRIVABLE', REDRIVE_REASONS.nothingKept]);
+    const nativeRefused = await native('POST', `/executions/${bare.id}/redrive`);
+    assert.equal(nativeRefused.statusCode, 409, nativeRefused.body);
+    assert.equal(nativeRefused.json().detail, REDRIVE_REASONS.nothingKept);
   });
 });

@@ -106,7 +106,8 @@ describe('Step Functions versions through the AWS SDK', () => {
     const stale = await refusedBy(
       alice.send(new PublishStateMachineVersionCommand({ stateMachineArn: machineArn('ver'), revisionId: updated.revisionId })),
     );
-    assert.equal(stale.name, 'ConflictException');
+    // AWS's status for each error (its API model's httpError): the SDK reads the name from __type.
+    assert.deepEqual([stale.name, stale.status], ['ConflictException', 409]);
     const third = await alice.send(new PublishStateMachineVersionCommand({ stateMachineArn: machineArn('ver'), description: 'third' }));
     assert.equal(third.stateMachineVersionArn, `${machineArn('ver')}:3`);
 
@@ -296,7 +297,7 @@ describe('Step Functions aliases through the AWS SDK', () => {
 
     await alice.send(new DeleteStateMachineAliasCommand({ stateMachineAliasArn: blue }));
     const noAlias = await refusedBy(alice.send(new DescribeStateMachineAliasCommand({ stateMachineAliasArn: blue })));
-    assert.equal(noAlias.name, 'ResourceNotFound');
+    assert.deepEqual([noAlias.name, noAlias.status], ['ResourceNotFound', 404]);
     const noStart = await refusedBy(alice.send(new StartExecutionCommand({ stateMachineArn: blue })));
     assert.equal(noStart.name, 'StateMachineDoesNotExist');
 
@@ -399,6 +400,6 @@ describe('Step Functions aliases through the AWS SDK', () => {
     const routingConfiguration = [{ stateMachineVersionArn: `${machineArn('many')}:1`, weight: 100 }];
     for (let i = 0; i < 100; i++) await alice.send(new CreateStateMachineAliasCommand({ name: `a${i}`, routingConfiguration }));
     const over = await refusedBy(alice.send(new CreateStateMachineAliasCommand({ name: 'one-more', routingConfiguration })));
-    assert.equal(over.name, 'ServiceQuotaExceededException');
+    assert.deepEqual([over.name, over.status], ['ServiceQuotaExceededException', 402]);
   });
 });

@@ -65,7 +65,7 @@ export function describeActivities(name: string, make: (clock: Clock) => Promise
           stateMachineAlias: null,
           redriveCount: 0,
           redriveDate: null,
-          redriveToken: null,
+          redriveTokens: [],
         },
         events: [],
         frames: [],

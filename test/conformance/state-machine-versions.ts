@@ -251,7 +251,7 @@ export function describeStateMachineVersions(name: string, make: MakeVersions): 
         parentId: null,
         redriveCount: 0,
         redriveDate: null,
-        redriveToken: null,
+        redriveTokens: [],
       };
       const start = (id: string, version: number | null, alias: string | null) =>
         wf.startExecution({

@@ -85,7 +85,7 @@ export function describeWorkflows(name: string, make: MakeWorkflows): void {
         stateMachineAlias: null,
         redriveCount: 0,
         redriveDate: null,
-        redriveToken: null,
+        redriveTokens: [],
         ...over,
       };
       return {
@@ -524,6 +524,18 @@ export function describeWorkflows(name: string, make: MakeWorkflows): void {
         assert.deepEqual(await wf.getExecution('alice', e.id), e);
       });
 
+      it('marks an execution that ends FAILED keeping no frames (framesReleased: never redrivable), not one that keeps some', async () => {
+        const bare = await started({}, { frames: [{ frameId: 0, doc: 'root' }] });
+        const kept = await started({}, { frames: [{ frameId: 0, doc: 'root' }] });
+        await claimIds('r1', t);
+        const failure = { status: 'FAILED' as const, output: null, error: 'Boom', cause: null, stoppedAt: t + 2 };
+        const events = [event(2, 'ExecutionFailed', t + 2)];
+        assert.equal(await wf.commit(bare.id, 'r1', step({ events, end: failure })), true);
+        assert.equal(await wf.commit(kept.id, 'r1', step({ events, end: { ...failure, frames: [{ frameId: 0, doc: 'kept' }] } })), true);
+        assert.equal((await wf.getExecution('alice', bare.id))?.framesReleased, true);
+        assert.equal((await wf.getExecution('alice', kept.id))?.framesReleased, undefined);
+      });
+
       it('ends an execution with its last commit, removing its frames, messages and tokens', async () => {
         const e = await started(
           {},
@@ -607,13 +619,13 @@ export function describeWorkflows(name: string, make: MakeWorkflows): void {
           ],
           mapRunIds: ['run-1'],
           now: t + 10,
-          clientToken: 'tok-1',
+          tokens: [{ token: 'tok-1', date: t + 10 }],
         };
         // Not another user's; not one that is not as expected.
         assert.equal(await wf.redriveExecution('bob', e.id, redrive), null);
         assert.equal(await wf.redriveExecution('alice', e.id, { ...redrive, expect: { status: 'ABORTED', redriveCount: 0 } }), null);
         const r = await wf.redriveExecution('alice', e.id, redrive);
-        const running = { ...e, redriveCount: 1, redriveDate: t + 10, redriveToken: 'tok-1' };
+        const running = { ...e, redriveCount: 1, redriveDate: t + 10, redriveTokens: [{ token: 'tok-1', date: t + 10 }] };
         assert.deepEqual(r, running);
         assert.deepEqual(await wf.getExecution('alice', e.id), running);
         assert.deepEqual(await wf.loadRuntime(e.id), { frames: redrive.frames, inbox: [], lastEventId: 3 });
@@ -875,7 +887,7 @@ export function describeWorkflows(name: string, make: MakeWorkflows): void {
           frames: [{ frameId: 0, doc: 'again' }],
           mapRunIds: [],
           now: t + 1100,
-          clientToken: null,
+          tokens: [],
         };
         assert.ok(await wf.redriveExecution('alice', newer.id, redrive));
         assert.equal(await wf.releaseFrames(t + 5000, 10), 0, 'not while it runs');

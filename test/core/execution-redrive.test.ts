@@ -5,11 +5,12 @@ import {
   Conflict,
   ErrorCode,
   type ExecutionStatus,
-  isRepeatedRedrive,
   REDRIVE_REASONS,
   REDRIVE_TOKEN_MS,
   REDRIVE_WINDOW_MS,
   redrivability,
+  redriveTokensAfter,
+  repeatedRedrive,
   restartOf,
 } from '../../src/core/index.ts';
 
@@ -43,13 +44,44 @@ describe('redrivability', () => {
     assert.doesNotThrow(() => checkRedrivable(ended('ABORTED'), now));
   });
 
+  it('refuses one that kept no frames, for the period once its window closed', () => {
+    assert.deepEqual(redrivability({ ...ended('FAILED'), framesReleased: true }, now), {
+      status: 'NOT_REDRIVABLE',
+      reason: REDRIVE_REASONS.nothingKept,
+    });
+    assert.deepEqual(redrivability({ ...ended('FAILED', now - REDRIVE_WINDOW_MS - 1), framesReleased: true }, now), {
+      status: 'NOT_REDRIVABLE',
+      reason: REDRIVE_REASONS.period,
+    });
+    assert.deepEqual(redrivability({ ...ended('SUCCEEDED'), framesReleased: true }, now).status, 'NOT_REDRIVABLE');
+    assert.deepEqual(redrivability({ ...ended('ABORTED'), framesReleased: false }, now), { status: 'REDRIVABLE' });
+  });
+
   it('answers a repeated client token with the first redrive for 15 minutes', () => {
-    const e = { redriveToken: 'a', redriveDate: now - REDRIVE_TOKEN_MS };
-    assert.equal(isRepeatedRedrive(e, 'a', now), true);
-    assert.equal(isRepeatedRedrive(e, 'a', now + 1), false);
-    assert.equal(isRepeatedRedrive(e, 'b', now), false);
-    assert.equal(isRepeatedRedrive(e, undefined, now), false);
-    assert.equal(isRepeatedRedrive({ redriveToken: null, redriveDate: null }, 'a', now), false);
+    const e = { redriveTokens: [{ token: 'a', date: now - REDRIVE_TOKEN_MS }] };
+    assert.deepEqual(repeatedRedrive(e, 'a', now), { token: 'a', date: now - REDRIVE_TOKEN_MS });
+    assert.equal(repeatedRedrive(e, 'a', now + 1), undefined);
+    assert.equal(repeatedRedrive(e, 'b', now), undefined);
+    assert.equal(repeatedRedrive(e, undefined, now), undefined);
+    assert.equal(repeatedRedrive({ redriveTokens: [] }, 'a', now), undefined);
+  });
+
+  it("keeps the last 10 redrives' client tokens, each for 15 minutes, as AWS does", () => {
+    let e = { redriveTokens: [] as { token: string; date: number }[] };
+    for (let i = 0; i < 11; i++) e = { redriveTokens: redriveTokensAfter(e, `t${i}`, now + i) };
+    assert.deepEqual(
+      e.redriveTokens.map((t) => t.token),
+      ['t1', 't2', 't3', 't4', 't5', 't6', 't7', 't8', 't9', 't10'],
+    );
+    // An earlier redrive's token is answered with that redrive (its date), not only the last one's.
+    assert.deepEqual(repeatedRedrive(e, 't3', now + 20), { token: 't3', date: now + 3 });
+    assert.equal(repeatedRedrive(e, 't0', now + 20), undefined);
+    // A redrive without a token keeps the others; one past its 15 minutes goes.
+    const later = redriveTokensAfter(e, undefined, now + 5 + REDRIVE_TOKEN_MS);
+    assert.deepEqual(
+      later.map((t) => t.token),
+      ['t5', 't6', 't7', 't8', 't9', 't10'],
+    );
   });
 });
 
@@ -64,5 +96,9 @@ describe('restartOf', () => {
     assert.equal(restartOf({ k: 'write', mapSucceeded: false }), 'reenter');
     assert.equal(restartOf({ k: 'ended', ok: true }), 'keep');
     assert.equal(restartOf({ k: 'ended', ok: false }), 'rerun');
+    assert.equal(restartOf({ k: 'ended', ok: false, hasChildren: false }), 'rerun');
+  });
+  it('goes on in the Map or Parallel a failed iteration or branch failed in, when its children were kept', () => {
+    assert.equal(restartOf({ k: 'ended', ok: false, hasChildren: true }), 'resume');
   });
 });

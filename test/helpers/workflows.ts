@@ -111,7 +111,7 @@ export function runningExecution(over: ExecutionOf & Partial<Execution>): Execut
     stateMachineAlias: null,
     redriveCount: 0,
     redriveDate: null,
-    redriveToken: null,
+    redriveTokens: [],
     ...over,
   };
 }

@@ -36,6 +36,7 @@ import {
   InvalidInput,
   type MachineQualifier,
   pageOf,
+  redrivability,
   rowsForPage,
   type StateMachine,
 } from '../../core/index.ts';
@@ -125,6 +126,10 @@ const ExecutionView = z.object({
 // runs, which is not the machine's after an update, nor there after a delete.
 const ExecutionDetailView = ExecutionView.extend({
   definition: z.string().describe("The ASL text this execution runs: the state machine's when it started."),
+  redriveStatus: z
+    .enum(['REDRIVABLE', 'NOT_REDRIVABLE'])
+    .describe("Whether POST /executions/{id}/redrive may redrive it now (AWS's DescribeExecution redriveStatus)."),
+  redriveStatusReason: z.string().nullable().describe('Why not, as a refused redrive says it; null when REDRIVABLE.'),
 });
 const ExpressView = z.object({
   type: z.literal('EXPRESS'),
@@ -441,7 +446,13 @@ export function workflowRoutes(app: FastifyInstance, ctx: ApiContext): void {
     },
     async (req) => {
       const e = await describeExecution(ctx, owner(req, req.query.userId), req.params.id);
-      return { ...executionView(e), definition: e.definition };
+      const r = redrivability(e, ctx.clock.now());
+      return {
+        ...executionView(e),
+        definition: e.definition,
+        redriveStatus: r.status,
+        redriveStatusReason: r.status === 'NOT_REDRIVABLE' ? r.reason : null,
+      };
     },
   );
 

@@ -10,6 +10,7 @@ import { activityErrors, ErrorCode, HangarError, type MachineQualifier, qualifie
 import { AwsError } from '../errors.ts';
 import { arn } from '../identity.ts';
 import type { AwsCaller } from '../service.ts';
+import { sfnError } from './shapes.ts';
 
 export const stateMachineArn = (c: AwsCaller, name: string): string => arn('states', c.region, c.accountId, `stateMachine:${name}`);
 export const versionArn = (c: AwsCaller, name: string, version: number): string => `${stateMachineArn(c, name)}:${version}`;
@@ -64,7 +65,7 @@ export function machineNameOf(c: AwsCaller, value: unknown, field = 'stateMachin
 }
 
 /** Another account's version or alias: ResourceNotFound, as a version or alias the caller lacks. */
-const resourceMiss = (arn: string) => new AwsError('ResourceNotFound', 400, `Resource not found: '${arn.slice(0, 300)}'`);
+const resourceMiss = (arn: string) => sfnError('ResourceNotFound', `Resource not found: '${arn.slice(0, 300)}'`);
 
 /** The machine and version a version's ARN names. */
 export function versionOf(c: AwsCaller, value: unknown, field = 'stateMachineVersionArn'): { machine: string; version: number } {

@@ -2,7 +2,7 @@
  * The Step Functions adapter (issue 24): AWS Step Functions' awsJson1_0 API (the AWS SDK's
  * SFNClient) over the workflows use cases (app/workflows.ts). Every operation is a POST to `/`
  * named by `X-Amz-Target: AWSStepFunctions.<Operation>`, signed for the service `states`; its
- * errors are Step Functions' own names, every one a 400 as on AWS.
+ * errors are Step Functions' own names, each with AWS's status (shapes.ts sfnStatus).
  */
 import { MAX_DEFINITION_BYTES } from '../../app/index.ts';
 import { ErrorCode } from '../../core/index.ts';
@@ -14,7 +14,7 @@ import { executionOperations } from './executions.ts';
 import { machineOperations } from './machines.ts';
 import { mapRunOperations } from './map-runs.ts';
 import type { JsonOperation } from './operation.ts';
-import { jsonBody } from './shapes.ts';
+import { jsonBody, sfnStatus } from './shapes.ts';
 import { tagOperations } from './tags.ts';
 import { testStateOperations } from './test-state.ts';
 import { taskOperations } from './tasks.ts';
@@ -24,7 +24,7 @@ export type { SfnContext } from './context.ts';
 
 export const SFN_TARGET_PREFIX = 'AWSStepFunctions';
 
-const client = (type: string) => ({ type, status: 400 });
+const client = (type: string) => ({ type, status: sfnStatus(type) });
 
 /** A definition of up to 1 MiB (AWS's limit) is sent as a JSON string: escaping its quotes and
  *  line breaks makes it longer, about a third for a pretty-printed one; twice is room enough. */

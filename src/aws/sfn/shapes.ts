@@ -10,6 +10,21 @@ import type { AwsCall } from '../service.ts';
 
 export const validation = (message: string) => new AwsError('ValidationException', 400, message);
 
+/** The HTTP status of each Step Functions error, as AWS's API model gives it (its `httpError`):
+ *  ConflictException 409, ResourceNotFound 404, ServiceQuotaExceededException 402; every other
+ *  one (ExecutionDoesNotExist, ExecutionLimitExceeded, ActivityWorkerLimitExceeded...) 400. */
+const SFN_STATUS: Readonly<Record<string, number>> = {
+  ConflictException: 409,
+  ResourceNotFound: 404,
+  ServiceQuotaExceededException: 402,
+};
+
+export const sfnStatus = (type: string): number => SFN_STATUS[type] ?? 400;
+
+/** A Step Functions error of this name, with its status. */
+export const sfnError = (type: string, message: string, fields: Record<string, string> = {}) =>
+  new AwsError(type, sfnStatus(type), message, 'User', fields);
+
 /** The request body as an object (an empty body is `{}`). */
 export function jsonBody(call: AwsCall): Record<string, unknown> {
   if (call.body.length === 0) return {};

@@ -14,7 +14,7 @@ import type { AwsCall } from '../service.ts';
 import { invalidArn, parseArn } from './arns.ts';
 import type { SfnContext } from './context.ts';
 import type { JsonOperation } from './operation.ts';
-import { validation } from './shapes.ts';
+import { sfnError, validation } from './shapes.ts';
 
 /** The resource a resourceArn names, as the caller's Taggable. */
 function taggableOf(ctx: SfnContext, call: AwsCall, arn: unknown): Taggable {
@@ -25,7 +25,7 @@ function taggableOf(ctx: SfnContext, call: AwsCall, arn: unknown): Taggable {
   return p.resourceType === 'activity' ? taggableActivity(ctx, userId, p.names[0]) : taggableStateMachine(ctx, userId, p.names[0]);
 }
 
-const notFound = (arn: string) => new AwsError('ResourceNotFound', 400, `Resource not found: '${arn}'`, 'User', { resourceName: arn });
+const notFound = (arn: string) => sfnError('ResourceNotFound', `Resource not found: '${arn}'`, { resourceName: arn });
 
 /** Runs `fn`, naming the resource in its refusals as Step Functions does: ResourceNotFound and TooManyTags carry resourceName. */
 export async function aboutResource<T>(arn: string, fn: () => Promise<T>): Promise<T> {

@@ -20,6 +20,7 @@ import type {
   Execution,
   ExecutionStatus,
   HistoryEventRecord,
+  RedriveToken,
   StateMachine,
   StateMachineInput,
   StateMachinePatch,
@@ -96,7 +97,8 @@ export interface ExecutionRedrive {
   /** The Map Runs redriven: RUNNING again, their redrive count and date moved on. */
   mapRunIds: string[];
   now: number;
-  clientToken: string | null;
+  /** The client tokens it keeps after this redrive (core/execution-redrive.ts redriveTokensAfter). */
+  tokens: RedriveToken[];
 }
 
 /**

@@ -31,6 +31,8 @@ import type {
   Workflows,
 } from '../ports/workflows.ts';
 import {
+  endsWithoutFrames,
+  redriveTokensText,
   EXECUTION_COLUMNS,
   eventFromRow,
   executionFromRow,
@@ -162,12 +164,12 @@ const HISTORY_REVERSE = `SELECT e.* FROM execution_events e JOIN executions x ON
 /** execution_id. */
 const LAST_EVENT_ID = `SELECT coalesce(max(id), 0) AS last FROM execution_events WHERE execution_id = $1`;
 
-/** status, output, error, cause, stopped_at, id: the execution ends, its wake and lease go, and
+/** status, output, error, cause, stopped_at, id, frames_released: the execution ends, its wake and lease go, and
  *  what its runner kept of it (inbox, tokens) with them; its frames are endExecution's. */
 const END_EXECUTION = `WITH inbox AS (DELETE FROM execution_inbox WHERE execution_id = $6),
   tokens AS (DELETE FROM task_tokens WHERE execution_id = $6)
 UPDATE executions SET status = $1, output = $2, error = $3, cause = $4, stopped_at = $5,
-  wake_at = NULL, lease_owner = NULL, lease_until = NULL WHERE id = $6 RETURNING *`;
+  wake_at = NULL, lease_owner = NULL, lease_until = NULL, frames_released = $7 WHERE id = $6 RETURNING *`;
 
 /** owner, now, lease_until, limit: due RUNNING executions nobody holds (or whose lease ended),
  *  oldest wake first (the partial index executions_due), leased to owner. Rows another claim or
@@ -360,7 +362,7 @@ export class PgWorkflows implements Workflows {
 
   redriveExecution(userId: string, executionId: string, r: ExecutionRedrive): Promise<Execution | null> {
     return this.db.tx(async (tx) => {
-      const params = [r.now, r.clientToken, executionId, userId, r.expect.status, r.expect.redriveCount];
+      const params = [r.now, redriveTokensText(r.tokens), executionId, userId, r.expect.status, r.expect.redriveCount];
       const [row] = await tx.query(REDRIVE_EXECUTION, params);
       if (!row) return null;
       await insertEvents(tx, executionId, r.events);
@@ -515,7 +517,8 @@ async function putFrames(tx: Tx, executionId: string, frames: ExecutionFrame[]):
 /** The execution ends; its frames go too unless `keepFrames` (a stop: a redrive restarts from
  *  them), but those `end.frames` keeps. */
 async function endExecution(tx: Tx, executionId: string, end: ExecutionEnd, keepFrames = false): Promise<Execution> {
-  const [row] = await tx.query(END_EXECUTION, [end.status, end.output, end.error, end.cause, end.stoppedAt, executionId]);
+  const released = endsWithoutFrames(end, keepFrames);
+  const [row] = await tx.query(END_EXECUTION, [end.status, end.output, end.error, end.cause, end.stoppedAt, executionId, released]);
   if (!keepFrames) {
     await tx.query(DELETE_ALL_FRAMES, [executionId]);
     await putFrames(tx, executionId, end.frames ?? []);

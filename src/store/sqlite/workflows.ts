@@ -32,6 +32,8 @@ import { abortRuns, MAP_RUN_COLUMNS, mapRunFromRow, mapRunValues } from '../map-
 import type { MapRunRecord } from '../ports/workflows.ts';
 import type { Row } from '../row.ts';
 import {
+  endsWithoutFrames,
+  redriveTokensText,
   EXECUTION_COLUMNS,
   eventFromRow,
   executionFromRow,
@@ -108,9 +110,10 @@ const HISTORY_REVERSE = `SELECT e.* FROM execution_events e JOIN executions x ON
 /** execution_id. */
 const LAST_EVENT_ID = `SELECT coalesce(max(id), 0) AS last FROM execution_events WHERE execution_id = ?`;
 
-/** status, output, error, cause, stopped_at, then id: the execution ends, its wake and lease go. */
+/** status, output, error, cause, stopped_at, frames_released, then id: the execution ends, its
+ *  wake and lease go. */
 const END_EXECUTION = `UPDATE executions SET status = ?, output = ?, error = ?, cause = ?, stopped_at = ?,
-  wake_at = NULL, lease_owner = NULL, lease_until = NULL WHERE id = ? RETURNING *`;
+  wake_at = NULL, lease_owner = NULL, lease_until = NULL, frames_released = ? WHERE id = ? RETURNING *`;
 
 /** execution_id: what a runner keeps of an execution, gone when it ends (its frames but those
  *  kept for a redrive). */
@@ -316,9 +319,9 @@ export class SqliteWorkflows implements Workflows {
 
   async redriveExecution(userId: string, executionId: string, r: ExecutionRedrive): Promise<Execution | null> {
     return this.ctx.writes.run(() => {
-      const row = this.ctx.stmt(REDRIVE_EXECUTION).get(r.now, r.clientToken, executionId, userId, r.expect.status, r.expect.redriveCount) as
-        | Row
-        | undefined;
+      const row = this.ctx
+        .stmt(REDRIVE_EXECUTION)
+        .get(r.now, redriveTokensText(r.tokens), executionId, userId, r.expect.status, r.expect.redriveCount) as Row | undefined;
       if (!row) return null;
       this.insertEvents(executionId, r.events);
       this.ctx.stmt(DELETE_FRAMES).run(executionId);
@@ -473,7 +476,8 @@ export class SqliteWorkflows implements Workflows {
   /** Inside a write: the execution ends, and what its runner kept of it goes: its frames too
    *  unless `keepFrames` (a stop: a redrive restarts from them) or but those `end.frames` keeps. */
   private end(executionId: string, end: NonNullable<ExecutionCommit['end']>, keepFrames = false): Execution {
-    const row = this.ctx.stmt(END_EXECUTION).get(end.status, end.output, end.error, end.cause, end.stoppedAt, executionId) as Row;
+    const released = endsWithoutFrames(end, keepFrames) ? 1 : 0;
+    const row = this.ctx.stmt(END_EXECUTION).get(end.status, end.output, end.error, end.cause, end.stoppedAt, released, executionId) as Row;
     if (!keepFrames) {
       this.ctx.stmt(DELETE_FRAMES).run(executionId);
       for (const f of end.frames ?? []) this.ctx.stmt(PUT_FRAME).run(executionId, f.frameId, f.doc);
