@@ -816,7 +816,13 @@ export class LiveExecution {
       const f = kept.get(id)!;
       const fork = f.k === 'map' || f.k === 'parallel' || (f.k === 'ended' && f.nest !== undefined);
       if (!fork || (this.kids.get(id)?.length ?? 0) > 0) continue;
-      for (const [cid, c] of this.dropped.get(id) ?? []) {
+      const dropped = this.dropped.get(id) ?? [];
+      // Every child succeeded: the Map or Parallel failed after them (its ResultSelector, say).
+      // A redrive has none to rerun, so it enters the state again whole (no children kept:
+      // restartOf's reenter), as heldUnder decides for a nested one; kept, they would leave it
+      // waiting for children that never run again.
+      if (dropped.every(([, c]) => c.k === 'ended' && c.outcome.ok)) continue;
+      for (const [cid, c] of dropped) {
         if (kept.has(cid)) continue;
         kept.set(cid, c);
         look.push(cid);

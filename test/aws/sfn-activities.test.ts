@@ -612,6 +612,28 @@ describe('RedriveExecution through the AWS SDK', () => {
     assert.deepEqual([scheduledOn(events, left), scheduledOn(events, right)], [1, 2]);
   });
 
+  it('a Parallel or Map that failed after all its children succeeded (in its ResultSelector) runs again whole, and fails again, not left waiting', async () => {
+    const pass = (name: string, result: number) => ({ StartAt: name, States: { [name]: { Type: 'Pass', Result: result, End: true } } });
+    const broken = { 'x.$': '$.missing' };
+    const parallel = await startMachine('P', {
+      P: { Type: 'Parallel', Branches: [pass('A', 1), pass('B', 2)], ResultSelector: broken, End: true },
+    });
+    const map = await startMachine(
+      'M',
+      { M: { Type: 'Map', ItemsPath: '$.items', ItemProcessor: pass('I', 3), ResultSelector: broken, End: true } },
+      { items: [1, 2] },
+    );
+    for (const execution of [parallel, map]) {
+      assert.equal((await ended(execution)).error, 'States.Runtime');
+      await alice.send(new RedriveExecutionCommand({ executionArn: execution }));
+      const again = await ended(execution);
+      assert.deepEqual([again.status, again.error, again.redriveCount], ['FAILED', 'States.Runtime', 1]);
+      const events = (await history(execution)).map((e) => e.type);
+      const entered = events.filter((t) => t === 'ParallelStateEntered' || t === 'MapStateEntered').length;
+      assert.equal(entered, 2, 'entered again after the redrive');
+    }
+  });
+
   /** A worker's answers to a task: its output (JSON text), or the error Flaky. */
   const succeed = (taskToken: string, output: string) => alice.send(new SendTaskSuccessCommand({ taskToken, output }));
   const flaky = (taskToken: string) => alice.send(new SendTaskFailureCommand({ taskToken, error: 'Flaky' }));
