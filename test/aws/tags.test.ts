@@ -200,7 +200,8 @@ describe('Step Functions tags through the AWS SDK', () => {
       assert.equal((await refusedBy(listTags(arn))).name, 'InvalidArn', arn);
     for (const arn of [machineArn('never-made'), activityArn('never-made'), `${machineArn('arns')}:1`]) {
       const r = await refusedBy(alice.sfn.send(new SfnTagResourceCommand({ resourceArn: arn, tags: asList({ a: 'b' }) })));
-      assert.deepEqual([r.name, r.status], ['ResourceNotFound', 400], arn);
+      // 404: the @httpError of ResourceNotFound in Step Functions' API model (aws/sfn/shapes.ts sfnStatus).
+      assert.deepEqual([r.name, r.status], ['ResourceNotFound', 404], arn);
     }
   });
 
