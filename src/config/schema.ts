@@ -128,7 +128,7 @@ export const ConfigSchema = z
       .enum(['process', 'sandbox'])
       .default('sandbox')
       .describe(
-        '`sandbox`: every task under bubblewrap as an unprivileged uid with per-task cgroups (needs root, bwrap or the util-linux fallback, setpriv; start-up proves it with one sandboxed run and refuses to start workers without it). `process`: UNSAFE, plain child processes with no isolation, an explicit opt-in for development; `/health` and the CLI flag it.',
+        '`sandbox`: every task under bubblewrap as an unprivileged uid with per-task cgroups (needs root, bwrap or the util-linux fallback, setpriv and chrt; start-up proves it with one sandboxed run and refuses to start workers without it). `process`: UNSAFE, plain child processes with no isolation, an explicit opt-in for development; `/health` and the CLI flag it.',
       ),
     sandboxEngine: z
       .enum(['auto', 'bwrap', 'unshare'])

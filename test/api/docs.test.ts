@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, it } from 'node:test';
+import { configMarkdown } from '../../src/config/index.ts';
 import { testPlatform, type TestPlatform } from '../helpers/platform.ts';
 
 let p: TestPlatform;
@@ -32,4 +33,14 @@ it("the API reference's endpoint table names every path of /openapi.json", () =>
       .filter(() => !table.includes(`${path}\``) && !table.includes(`${path}?`)),
   );
   assert.deepEqual(missing, []);
+});
+
+it('docs/settings.md has every setting as `hangar config --markdown` prints it (the schema is the source)', () => {
+  const page = readFileSync(new URL('../../docs/settings.md', import.meta.url), 'utf8');
+  const stale = configMarkdown()
+    .split('\n')
+    .slice(2)
+    .filter((row) => !page.includes(row))
+    .map((row) => row.slice(0, 60));
+  assert.deepEqual(stale, [], 'rows differing from the schema: regenerate the table with `hangar config --markdown`');
 });
