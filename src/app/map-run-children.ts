@@ -8,12 +8,14 @@ import {
   asl,
   type ChildExecutionView,
   childExecution,
+  childRedrivability,
   type ExecutionStatus,
   type HistoryEventRecord,
   MAP_THREAD_EVENT_TYPES,
   type MapRunChild,
   type MapRunThread,
   mapRunChildren,
+  type Redrivability,
   workflowErrors,
 } from '../core/index.ts';
 import type { MapRunRecord } from '../store/index.ts';
@@ -97,6 +99,8 @@ export async function stopChildExecution(
 /** A child execution and its own view: input, output or failure, and its history. */
 export interface ChildExecutionDetail extends ChildExecution {
   view: ChildExecutionView;
+  /** Whether its Map Run may redrive it (its parent's redrivability: core childRedrivability). */
+  redrive: Redrivability;
 }
 
 /**
@@ -112,7 +116,8 @@ export async function findChildExecution(app: WorkflowsApp, userId: string, path
 export async function describeChildExecution(app: WorkflowsApp, userId: string, path: string, name: string): Promise<ChildExecutionDetail> {
   const { child, thread } = await locateChild(app, userId, path, name);
   const events = await iterationRange(app, userId, child.mapRun.executionId, child);
-  return { ...child, view: childExecution(events, child, thread) };
+  const parent = await app.workflows.getExecution(userId, child.mapRun.executionId);
+  return { ...child, view: childExecution(events, child, thread), redrive: childRedrivability(child, parent, app.clock.now()) };
 }
 
 async function locateChild(

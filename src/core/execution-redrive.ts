@@ -97,6 +97,24 @@ export const redriveErrors = {
   notRedrivable: (reason: string) => new Conflict(ErrorCode.ExecutionNotRedrivable, reason),
 };
 
+/**
+ * A Distributed Map's child execution: redriven only with its parent, by the Map Run (AWS:
+ * "If the parent workflow isn't redrivable, you can't redrive the child workflows in a Map
+ * Run"). One that is running or succeeded answers for itself; one that did not succeed is
+ * REDRIVABLE (REDRIVABLE_BY_MAP_RUN on the wire) while its parent runs or may be redriven, and
+ * otherwise NOT_REDRIVABLE with the parent's reason (its window closed, its frames released,
+ * it succeeded with the failure tolerated).
+ */
+export function childRedrivability(
+  child: Pick<Execution, 'status' | 'stoppedAt'>,
+  parent: (Pick<Execution, 'status' | 'stoppedAt'> & { framesReleased?: boolean }) | null,
+  now: number,
+): Redrivability {
+  if (child.status === 'RUNNING' || child.status === 'SUCCEEDED' || parent === null) return redrivability(child, now);
+  if (parent.status === 'RUNNING') return { status: 'REDRIVABLE' };
+  return redrivability(parent, now);
+}
+
 /** Throws ExecutionNotRedrivable unless the execution may be redriven now. */
 export function checkRedrivable(
   e: Pick<Execution, 'status' | 'stoppedAt'> & { framesReleased?: boolean },

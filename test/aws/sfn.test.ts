@@ -903,6 +903,7 @@ describe('Step Functions executions through the AWS SDK', () => {
       child = await alice.send(new DescribeExecutionCommand({ executionArn: first.executionArn }));
     }
     assert.deepEqual([child.status, child.error, child.cause], ['ABORTED', 'Enough', 'stopped alone']);
+    assert.equal(child.redriveStatus, 'REDRIVABLE_BY_MAP_RUN', 'its Map Run may redrive it (the parent runs)');
     const [second, third] = await running(2);
     assert.notEqual(second.executionArn, first.executionArn);
     assert.equal(
@@ -930,6 +931,8 @@ describe('Step Functions executions through the AWS SDK', () => {
     await alice.send(new StopExecutionCommand({ executionArn: third.executionArn }));
     const parent = await ended(s.executionArn!);
     assert.deepEqual([parent.status, parent.error], ['FAILED', 'States.ExceedToleratedFailureThreshold']);
+    const after = await alice.send(new DescribeExecutionCommand({ executionArn: first.executionArn }));
+    assert.deepEqual([after.redriveStatus, after.redriveStatusReason], ['REDRIVABLE_BY_MAP_RUN', undefined], 'the parent may be redriven');
     const final = await alice.send(new DescribeMapRunCommand({ mapRunArn }));
     assert.deepEqual([final.status, final.executionCounts?.aborted, final.executionCounts?.failed], ['FAILED', 3, 0]);
   });

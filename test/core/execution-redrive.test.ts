@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
   checkRedrivable,
+  childRedrivability,
   Conflict,
   ErrorCode,
   type ExecutionStatus,
@@ -100,5 +101,38 @@ describe('restartOf', () => {
   });
   it('goes on in the Map or Parallel a failed iteration or branch failed in, when its children were kept', () => {
     assert.equal(restartOf({ k: 'ended', ok: false, hasChildren: true }), 'resume');
+  });
+});
+
+describe('childRedrivability (a Distributed Map child, redriven by its Map Run with its parent)', () => {
+  it("a child that did not succeed follows its parent: redrivable while the parent runs or may be redriven, else the parent's reason", () => {
+    for (const s of ['FAILED', 'TIMED_OUT', 'ABORTED'] as const) {
+      assert.deepEqual(childRedrivability(ended(s), ended('RUNNING', null), now), { status: 'REDRIVABLE' });
+      assert.deepEqual(childRedrivability(ended(s), ended('FAILED'), now), { status: 'REDRIVABLE' });
+      assert.deepEqual(childRedrivability(ended(s), { ...ended('FAILED'), framesReleased: true }, now), {
+        status: 'NOT_REDRIVABLE',
+        reason: REDRIVE_REASONS.nothingKept,
+      });
+      assert.deepEqual(childRedrivability(ended(s), ended('ABORTED', now - REDRIVE_WINDOW_MS - 1), now), {
+        status: 'NOT_REDRIVABLE',
+        reason: REDRIVE_REASONS.period,
+      });
+      // Its failure tolerated, the parent succeeded: nothing will redrive the child.
+      assert.deepEqual(childRedrivability(ended(s), ended('SUCCEEDED'), now), {
+        status: 'NOT_REDRIVABLE',
+        reason: REDRIVE_REASONS.succeeded,
+      });
+    }
+  });
+
+  it('a running or succeeded child answers for itself, whatever its parent', () => {
+    assert.deepEqual(childRedrivability(ended('RUNNING', null), ended('FAILED'), now), {
+      status: 'NOT_REDRIVABLE',
+      reason: REDRIVE_REASONS.running,
+    });
+    assert.deepEqual(childRedrivability(ended('SUCCEEDED'), ended('FAILED'), now), {
+      status: 'NOT_REDRIVABLE',
+      reason: REDRIVE_REASONS.succeeded,
+    });
   });
 });

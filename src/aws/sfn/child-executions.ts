@@ -14,7 +14,7 @@ import {
   MAX_PAGE,
   stopChildExecution,
 } from '../../app/index.ts';
-import { type ExecutionStatus, type HistoryEventRecord, REDRIVE_STATUS, redrivability } from '../../core/index.ts';
+import { type ExecutionStatus, type HistoryEventRecord, REDRIVE_STATUS, type Redrivability } from '../../core/index.ts';
 import { userOf } from '../lambda/context.ts';
 import type { AwsCall } from '../service.ts';
 import type { SfnContext } from './context.ts';
@@ -77,7 +77,7 @@ export async function stopChild(
 }
 
 /** DescribeExecution of a child. */
-export function describeChild(c: ChildExecutionDetail, includeData: boolean, now: number): Record<string, unknown> {
+export function describeChild(c: ChildExecutionDetail, includeData: boolean): Record<string, unknown> {
   const { view } = c;
   return {
     ...listItem(c),
@@ -87,13 +87,12 @@ export function describeChild(c: ChildExecutionDetail, includeData: boolean, now
     ...(c.status === 'SUCCEEDED' ? { outputDetails: { included: includeData } } : {}),
     ...(view.error === null ? {} : { error: view.error }),
     ...(view.cause === null ? {} : { cause: view.cause }),
-    ...childRedrive(c, now),
+    ...childRedrive(c.redrive),
   };
 }
 
 /** A child that did not succeed is redriven with its parent (the Map Run's redrive): REDRIVABLE_BY_MAP_RUN. */
-function childRedrive(c: ChildExecution, now: number): Record<string, unknown> {
-  const r = redrivability(c, now);
+function childRedrive(r: Redrivability): Record<string, unknown> {
   if (r.status === 'REDRIVABLE') return { redriveStatus: REDRIVE_STATUS.RedrivableByMapRun };
   return { redriveStatus: r.status, redriveStatusReason: r.reason };
 }

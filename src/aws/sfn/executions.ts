@@ -193,7 +193,7 @@ export function executionOperations(ctx: SfnContext): JsonOperation[] {
       name: 'DescribeExecution',
       async run(call, body) {
         const names = executionNamesOf(call.caller, body.executionArn);
-        if (isChild(names)) return describeChild(await findChild(ctx, call, names), includedData(body), ctx.clock.now());
+        if (isChild(names)) return describeChild(await findChild(ctx, call, names), includedData(body));
         return describe(call.caller, await executionOf(ctx, call, body), includedData(body), ctx.clock.now());
       },
     },
