@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import type { Activity, Clock } from '../../src/core/index.ts';
 import { type Activities, type ActivityNotice, type ExecutionCommit, uuidv7, type Workflows } from '../../src/store/index.ts';
+import { runningExecution } from '../helpers/workflows.ts';
 import { ManualClock } from './store.ts';
 
 export interface ActivitiesUnderTest {
@@ -46,27 +47,15 @@ export function describeActivities(name: string, make: (clock: Clock) => Promise
     async function schedule(userId: string, tasks: { token: string; activity: string; input?: string; at?: number }[]) {
       const id = uuidv7(t + n++);
       await u.workflows.startExecution({
-        execution: {
+        execution: runningExecution({
           id,
           userId,
           stateMachineName: 'm',
           name: `run-${id}`,
-          status: 'RUNNING',
-          input: '{}',
-          output: null,
-          error: null,
-          cause: null,
           definition: '{}',
           revisionId: 'r',
           startedAt: t,
-          stoppedAt: null,
-          parentId: null,
-          stateMachineVersion: null,
-          stateMachineAlias: null,
-          redriveCount: 0,
-          redriveDate: null,
-          redriveTokens: [],
-        },
+        }),
         events: [],
         frames: [],
         wakeAt: null,

@@ -15,7 +15,7 @@ import {
   type StateMachineInput,
 } from '../../src/core/index.ts';
 import { type ExecutionCommit, type MapRunWrite, type NewExecution, type Workflows, uuidv7 } from '../../src/store/index.ts';
-import { mapRunCounts } from '../helpers/workflows.ts';
+import { mapRunCounts, runningExecution } from '../helpers/workflows.ts';
 import { ManualClock } from './store.ts';
 
 export interface WorkflowsUnderTest {
@@ -66,28 +66,17 @@ export function describeWorkflows(name: string, make: MakeWorkflows): void {
     /** A new RUNNING execution of alice's `machine`, due at once, with its first event and root frame. */
     function newExecution(over: Partial<Execution> = {}, rest: Partial<Omit<NewExecution, 'execution'>> = {}): NewExecution {
       const at = over.startedAt ?? t;
-      const execution: Execution = {
+      const execution = runningExecution({
         id: uuidv7(at),
         userId: 'alice',
         stateMachineName: 'machine',
         name: `run-${Math.random().toString(36).slice(2)}`,
-        status: 'RUNNING',
         input: '{"n":1}',
-        output: null,
-        error: null,
-        cause: null,
         definition,
         revisionId: 'rev-1',
         startedAt: at,
-        stoppedAt: null,
-        parentId: null,
-        stateMachineVersion: null,
-        stateMachineAlias: null,
-        redriveCount: 0,
-        redriveDate: null,
-        redriveTokens: [],
         ...over,
-      };
+      });
       return {
         execution,
         events: [event(1, 'ExecutionStarted', at, JSON.stringify({ input: execution.input }))],
