@@ -52,8 +52,8 @@ SELECT * FROM t`;
 export class PlainSubmits {
   private readonly db: Db;
   private readonly notifier: Notifier;
-  /** Plain submits (submit) running as a statement of their own. */
-  private plainInFlight = 0;
+  /** The plain submit (submit) running as a statement of its own, if any. */
+  private alone: Promise<unknown> | null = null;
   /** Plain submits waiting to share one INSERT_TASKS (flushGroup). */
   private readonly grouped: { t: NewTask; resolve: (r: SubmitResult) => void; reject: (err: unknown) => void }[] = [];
   private groupsInFlight = 0;
@@ -109,17 +109,22 @@ export class PlainSubmits {
    * one (two submits that merely overlapped) is an INSERT_TASK, so it may still be pushed.
    */
   async submit(t: NewTask): Promise<SubmitResult> {
-    if (this.plainInFlight > 0) {
+    if (this.alone) {
       return new Promise((resolve, reject) => {
         this.grouped.push({ t, resolve, reject });
         this.scheduleGroup();
       });
     }
-    this.plainInFlight++;
+    const alone = this.insertAlone(t);
+    const settled = alone.then(
+      () => {},
+      () => {},
+    );
+    this.alone = settled;
     try {
-      return await this.insertAlone(t);
+      return await alone;
     } finally {
-      this.plainInFlight--;
+      if (this.alone === settled) this.alone = null;
     }
   }
 
@@ -148,9 +153,14 @@ export class PlainSubmits {
 
   private async flushGroup(): Promise<void> {
     if (this.groupsInFlight >= GROUPS || this.grouped.length === 0) return;
-    const group = this.grouped.splice(0, GROUP_MAX);
     this.groupsInFlight++;
+    // The submit that went in alone takes its fair-share rank first: on another connection, a
+    // group sent now could take its user's ranks before it (a burst's first task would then be
+    // claimed after the rest of its user's). Groups in flight at once still may interleave.
+    if (this.alone) await this.alone;
+    const group = this.grouped.splice(0, GROUP_MAX);
     try {
+      if (group.length === 0) return; // Another flush took them while this one waited.
       if (group.length === 1) {
         // Only one waited: its own INSERT_TASK, which may still push it to an idle worker.
         group[0].resolve(await this.insertAlone(group[0].t));
