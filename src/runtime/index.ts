@@ -85,6 +85,9 @@ export interface Platform {
   /** Base URL of the API when this process serves it. */
   url: string | null;
   log: Logger;
+  /** Runs the retention job now, or waits for the run under way (one runs at start); the
+   *  finished tasks it removed. */
+  retention(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -508,6 +511,7 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
     metrics,
     url,
     log,
+    retention: () => maintenance.purge(),
     close() {
       closing ??= (async () => {
         await app?.close();
@@ -525,7 +529,7 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
         await breakers.close();
         await autoscaler?.close();
         metricsServer?.close();
-        maintenance.close();
+        await maintenance.close();
         await alerts?.close();
         await audit.flush();
         await tracing.close().catch((err: unknown) => log.warn({ err }, 'traces not flushed'));

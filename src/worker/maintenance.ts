@@ -42,6 +42,8 @@ const FRAME_RELEASES_PER_BATCH = 500;
 export class Maintenance {
   private readonly o: MaintenanceOptions;
   private timers: NodeJS.Timeout[] = [];
+  private purging: Promise<number> | null = null;
+  private closed = false;
   private readonly log: Logger;
   /** Reaps failing because the store is gone (every heartbeat): said once, then now and then. */
   private readonly outage: OutageLog;
@@ -74,11 +76,21 @@ export class Maintenance {
     }
   }
 
-  /** Deletes in batches until nothing is left past the cutoff. */
-  async purge(): Promise<number> {
+  /** Deletes in batches until nothing is left past the cutoff; returns the finished tasks
+   *  removed. One run at a time: called while one is under way, it waits for that one. */
+  purge(): Promise<number> {
+    this.purging ??= this.purgeOnce().finally(() => {
+      this.purging = null;
+    });
+    return this.purging;
+  }
+
+  /** Each kind is a step of its own: one that fails (say, a blob store down while finished
+   *  tasks' blobs are deleted) is logged, and the others still run; once closed, no step starts. */
+  private async purgeOnce(): Promise<number> {
+    const cutoff = this.o.clock.now() - this.o.retentionMs;
     let total = 0;
-    try {
-      const cutoff = this.o.clock.now() - this.o.retentionMs;
+    await this.step('finished tasks', async () => {
       for (;;) {
         const ids = await this.o.store.purgeFinished(cutoff, 500);
         await Promise.all(ids.map((id) => this.o.blobs.deletePrefix(taskPrefix(id))));
@@ -86,21 +98,34 @@ export class Maintenance {
         if (ids.length < 500) break;
       }
       if (total > 0) this.log.info({ removed: total }, 'retention removed finished tasks');
-      if (this.o.invocations) await this.purgeInvocations(this.o.invocations, cutoff);
-      // Fair-share ranks of users with nothing ahead of the clock: one row per user ever seen, else.
-      await this.o.store.purgeFairShare();
-      // Autoscaler decisions are kept as long as finished tasks.
-      for (let n = 5000; n === 5000; ) n = await this.o.store.purgeScaling(this.o.clock.now() - this.o.retentionMs, 5000);
-      if (this.o.auditRetentionMs) {
+    });
+    const invocations = this.o.invocations;
+    if (invocations) await this.step('function invocations', () => this.purgeInvocations(invocations, cutoff));
+    // Fair-share ranks of users with nothing ahead of the clock: one row per user ever seen, else.
+    await this.step('fair-share ranks', () => this.o.store.purgeFairShare());
+    // Autoscaler decisions are kept as long as finished tasks.
+    await this.step('autoscaler decisions', async () => {
+      for (let n = 5000; n === 5000; ) n = await this.o.store.purgeScaling(cutoff, 5000);
+    });
+    const auditRetentionMs = this.o.auditRetentionMs;
+    if (auditRetentionMs)
+      await this.step('audit entries', async () => {
         let audit = 0;
-        for (let n = 5000; n === 5000; audit += n) n = await this.o.store.purgeAudit(this.o.clock.now() - this.o.auditRetentionMs, 5000);
+        for (let n = 5000; n === 5000; audit += n) n = await this.o.store.purgeAudit(this.o.clock.now() - auditRetentionMs, 5000);
         if (audit > 0) this.log.info({ removed: audit }, 'retention removed audit entries');
-      }
-      if (this.o.workflows) await this.purgeWorkflows(this.o.workflows);
-    } catch (err) {
-      this.log.error({ err: coerceError(err) }, 'retention failed');
-    }
+      });
+    const workflows = this.o.workflows;
+    if (workflows) await this.step('workflow executions', () => this.purgeWorkflows(workflows));
     return total;
+  }
+
+  private async step(what: string, run: () => Promise<unknown>): Promise<void> {
+    if (this.closed) return;
+    try {
+      await run();
+    } catch (err) {
+      this.log.error({ err: coerceError(err), step: what }, `retention of ${what} failed`);
+    }
   }
 
   private async purgeInvocations(store: Pick<FunctionInvocations, 'purgeInvocations'>, cutoff: number): Promise<void> {
@@ -130,8 +155,11 @@ export class Maintenance {
       this.log.info({ executions: released }, 'retention released the redrive state of executions past their redrive window');
   }
 
-  close(): void {
+  /** Stops the timers; a retention run under way ends after its current step. */
+  async close(): Promise<void> {
+    this.closed = true;
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
+    await this.purging;
   }
 }
