@@ -64,6 +64,8 @@ export const ErrorCode = {
   FunctionStatementExists: 'FUNCTION_STATEMENT_EXISTS',
   /** No such statement, or no policy at all. */
   FunctionPolicyNotFound: 'FUNCTION_POLICY_NOT_FOUND',
+  /** AddPermission that would take the policy past 20 KB. */
+  FunctionPolicyTooLarge: 'FUNCTION_POLICY_TOO_LARGE',
   FunctionUrlExists: 'FUNCTION_URL_EXISTS',
   FunctionUrlNotFound: 'FUNCTION_URL_NOT_FOUND',
   // Layers (core/layer.ts).

@@ -139,7 +139,10 @@ export function addStatement(current: StatementsNow, statement: PolicyStatement,
   const next = [...statements, statement];
   const size = Buffer.byteLength(JSON.stringify(policyDocument(next, 'arn:aws:lambda:xx-xxxx-0:000000000000:function:x')));
   if (size > POLICY_MAX_BYTES)
-    throw invalid(`The final policy size (${size}) is bigger than the limit (${POLICY_MAX_BYTES}): remove statements first`);
+    throw new InvalidInput(
+      ErrorCode.FunctionPolicyTooLarge,
+      `The final policy size (${size}) is bigger than the limit (${POLICY_MAX_BYTES}): remove statements first`,
+    );
   return next;
 }
 

@@ -231,6 +231,37 @@ describe('resource-based policies through the AWS SDK', () => {
     assert.equal(missing.status, 404);
   });
 
+  it('refuses a statement that would take the policy past 20 KB with PolicyLengthExceededException', async () => {
+    await create(alice, 'full-policy');
+    const add = (i: number) =>
+      alice.send(
+        new AddPermissionCommand({
+          FunctionName: 'full-policy',
+          StatementId: `s${i}-${'x'.repeat(90)}`,
+          Action: 'lambda:InvokeFunction',
+          Principal: 'events.amazonaws.com',
+          SourceArn: `arn:aws:events:${REGION}:${accountIdOf('alice')}:rule/${'r'.repeat(60)}${i}`,
+        }),
+      );
+    let added = 0;
+    for (;;) {
+      const r = await add(added).then(
+        () => null,
+        (e: { name: string; $metadata?: { httpStatusCode?: number } }) => e,
+      );
+      if (r) {
+        assert.deepEqual([r.name, r.$metadata?.httpStatusCode], ['PolicyLengthExceededException', 400]);
+        break;
+      }
+      added++;
+      assert.ok(added < 200, 'a 20 KB policy holds fewer than 200 such statements');
+    }
+    assert.ok(added > 10, `${added} statements fit`);
+    // What was there stays.
+    const kept = JSON.parse((await alice.send(new GetPolicyCommand({ FunctionName: 'full-policy' }))).Policy!);
+    assert.equal(kept.Statement.length, added);
+  });
+
   it('answers bad input with InvalidParameterValueException, refusing what it cannot honour', async () => {
     await create(alice, 'bad-input');
     const base = { FunctionName: 'bad-input', StatementId: 's', Action: 'lambda:InvokeFunction', Principal: '*' };

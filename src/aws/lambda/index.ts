@@ -72,6 +72,8 @@ export function lambdaService(ctx: LambdaContext): AwsService {
     errorCodes: {
       [ErrorCode.FunctionRevisionMismatch]: { type: 'PreconditionFailedException', status: 412 },
       [ErrorCode.FunctionVersionInUse]: { type: 'ResourceConflictException', status: 409 },
+      // AddPermission and AddLayerVersionPermission past the 20 KB a policy may hold.
+      [ErrorCode.FunctionPolicyTooLarge]: { type: 'PolicyLengthExceededException', status: 400 },
       // Lambda refuses a PublishVersion whose CodeSha256 is not $LATEST's as a bad parameter.
       [ErrorCode.FunctionCodeMismatch]: { type: 'InvalidParameterValueException', status: 400 },
       [ErrorCode.FunctionProvisionedConfigNotFound]: { type: 'ProvisionedConcurrencyConfigNotFoundException', status: 404 },
