@@ -15,7 +15,7 @@ import { accountIdOf } from './identity.ts';
 import { sendError, sendReply } from './protocols.ts';
 import { Protocol, type AwsService } from './service.ts';
 import { awsServices, type ServicesContext } from './services.ts';
-import { isSigV4, scopeOf, verifySigV4, type SignedRequest, type SigV4Authorization } from './sigv4.ts';
+import { deriveSigningKey, isSigV4, scopeOf, verifySigV4, type SignedRequest, type SigV4Authorization } from './sigv4.ts';
 
 export interface AwsContext extends ServicesContext {
   /** Checks keys; null when authentication is off (HANGAR_AUTH=none): requests are then taken unsigned, as admin. */
@@ -206,7 +206,12 @@ export async function signedBy(
     secretOf: async (id) => {
       const found = await auth.credential(id);
       key = found?.key ?? null;
-      return found && { secret: found.secret, revoked: found.key.revokedAt !== null };
+      if (!found) return null;
+      const derive = found.derive;
+      return {
+        revoked: found.key.revokedAt !== null,
+        signingKey: derive && ((d, r, s) => derive(`sigv4/${d}/${r}/${s}`, (secret) => deriveSigningKey(secret, d, r, s))),
+      };
     },
   });
   if (!key) throw new Internal('a signature was accepted without its key');
