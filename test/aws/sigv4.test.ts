@@ -158,6 +158,25 @@ describe('SigV4 verification', () => {
     );
   });
 
+  it('refuses an X-Amz-Date that is no date and time as written (no field rolls over)', async () => {
+    const req = await signed();
+    for (const date of [
+      '20261305T120000Z',
+      '20260230T120000Z',
+      '20261205T240000Z',
+      '20261205T126000Z',
+      '00991205T120000Z',
+      '20261205T120000',
+      '2026-12-05T12:00:00Z',
+      '',
+    ])
+      await assert.rejects(
+        verifySigV4({ ...req, headers: { ...req.headers, 'x-amz-date': date } }, opts()),
+        refused(Refusal.Incomplete, /^X-Amz-Date must be an ISO 8601 basic date and time/),
+        date,
+      );
+  });
+
   it('requires host, X-Amz-Date and every x-amz-* header sent to be signed', async () => {
     const req = await signed();
     await assert.rejects(
