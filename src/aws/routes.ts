@@ -90,13 +90,13 @@ export class AwsEdge {
     reply.header('x-amzn-requestid', randomUUID());
     const { rawPath, rawQuery } = splitUrl(req.url);
     const scope = scopeOf(req.headers);
-    const owner = this.ownerOf(req);
-    if (owner) this.chosen.set(req, owner);
+    // Refused before its service is known, a request is answered in the shape of the service its
+    // path or X-Amz-Target names (answerError looks it up then, not every request).
     const principal = await this.authenticate(req, rawPath, rawQuery);
     // Every later log line and the audit entry name the caller.
     req.principal = principal;
     if (principal.userId !== null) req.log = reply.log = req.log.child({ userId: principal.userId });
-    const service = scope ? this.bySigningName.get(scope.service) : owner;
+    const service = scope ? this.bySigningName.get(scope.service) : this.ownerOf(req);
     if (!service) {
       const speaks = this.services.map((s) => s.signingName).join(', ');
       throw new AwsError(
