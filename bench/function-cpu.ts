@@ -15,13 +15,13 @@
  * Root and bubblewrap needed (cgroup v1 cpuacct read for the instances).
  */
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { Session } from 'node:inspector/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { createKey } from '../src/auth/index.ts';
 import { zipEntries } from '../src/functions/zip.ts';
 import { arg } from './args.ts';
+import { startProfile } from './cpu-profile.ts';
 import { startFunctionsPlatform } from './floor.ts';
 import { instanceCgroups } from './bare-sandbox.ts';
 import { startFloor } from './floor.ts';
@@ -146,14 +146,7 @@ try {
 
   await httpLoad(job(0, c * warm));
   const cgroups = ownInstanceCgroups();
-  let session: Session | null = null;
-  if (prof) {
-    session = new Session();
-    session.connect();
-    await session.post('Profiler.enable');
-    await session.post('Profiler.setSamplingInterval', { interval: 100 });
-    await session.post('Profiler.start');
-  }
+  const stopProfile = prof ? await startProfile() : null;
   const cpu0 = process.cpuUsage();
   const user0 = instancesCpuNs(cgroups, 'cpuacct.usage_user');
   const sys0 = instancesCpuNs(cgroups, 'cpuacct.usage_sys');
@@ -161,7 +154,7 @@ try {
   const cpu = process.cpuUsage(cpu0);
   const user = (instancesCpuNs(cgroups, 'cpuacct.usage_user') - user0) / 1e6;
   const sys = (instancesCpuNs(cgroups, 'cpuacct.usage_sys') - sys0) / 1e6;
-  if (session) writeFileSync(prof, JSON.stringify((await session.post('Profiler.stop')).profile));
+  if (stopProfile) writeFileSync(prof, JSON.stringify(await stopProfile()));
   console.log(summary(`${variant} c=${c}`, n, res) + ` (${cgroups.length} instances)`);
   const per = (ms: number) => (ms / n).toFixed(3);
   console.log(

@@ -41,64 +41,20 @@ import type { ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
-import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { Worker } from 'node:worker_threads';
 import { createKey } from '../src/auth/index.ts';
 import { zipEntries } from '../src/functions/zip.ts';
 import { arg } from './args.ts';
 import { startFunctionsPlatform } from './floor.ts';
 import { bareBwrap, instanceCgroups } from './bare-sandbox.ts';
 import { startFloor } from './floor.ts';
-import { closedLanes, type LoadJob, type LoadResult } from './http-load.ts';
+import type { LoadJob, LoadResult } from './http-load.ts';
+import type { SdkJob } from './sdk-load.ts';
 
 const HANDLER = 'exports.handler = async (e) => ({ ok: true, n: e.n });\n';
 const EVENT = '{"n":1}';
 const MEMORY_MB = 1769;
 const UID = 64100;
-
-// ---------------------------------------------------------------------------------------------
-// The SDK load loop, in a worker thread (as http-load.ts) so the client does not share the
-// embedded server's event loop.
-
-interface SdkJob {
-  url: string;
-  keyId: string;
-  secret: string;
-  fn: string;
-  count: number;
-  concurrency: number;
-  warmup: number;
-}
-
-async function sdkLoad(job: SdkJob): Promise<LoadResult> {
-  const client = new LambdaClient({
-    endpoint: job.url,
-    region: 'us-east-1',
-    credentials: { accessKeyId: job.keyId, secretAccessKey: job.secret },
-    maxAttempts: 1,
-  });
-  const payload = Buffer.from(EVENT);
-  const out: LoadResult = { sentAt: [], doneAt: [], lag: [], status: [], errors: 0, firstSent: 0, lastDone: 0 };
-  const send = async () => {
-    const r = await client.send(new InvokeCommand({ FunctionName: job.fn, Payload: payload }));
-    return r.FunctionError ? 599 : (r.StatusCode ?? 0);
-  };
-  const loop = (count: number, record: boolean) => closedLanes(count, 0, job.concurrency, send, record ? out : null);
-  if (job.warmup) await loop(job.warmup, false);
-  await loop(job.count, true);
-  out.firstSent = Math.min(...out.sentAt);
-  out.lastDone = Math.max(...out.doneAt);
-  client.destroy();
-  return out;
-}
-
-if (!isMainThread && parentPort && (workerData as { sdk?: SdkJob })?.sdk) {
-  const port = parentPort;
-  sdkLoad((workerData as { sdk: SdkJob }).sdk).then(
-    (r) => port.postMessage({ ok: true, result: r }),
-    (err: unknown) => port.postMessage({ ok: false, error: String((err as Error)?.stack ?? err) }),
-  );
-}
 
 function inWorker(file: URL, data: unknown): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
@@ -112,7 +68,7 @@ function inWorker(file: URL, data: unknown): Promise<LoadResult> {
   });
 }
 const httpLoad = (job: LoadJob) => inWorker(new URL('./http-load.ts', import.meta.url), job);
-const sdkLoadIn = (job: SdkJob) => inWorker(new URL(import.meta.url), { sdk: job });
+const sdkLoadIn = (job: SdkJob) => inWorker(new URL('./sdk-load.ts', import.meta.url), { sdk: job });
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
@@ -279,7 +235,7 @@ async function main(): Promise<void> {
       },
       {
         name: 'Hangar: Lambda Invoke (@aws-sdk/client-lambda, SigV4)',
-        run: (c, count, warmup) => sdkLoadIn({ url, keyId, secret: key, fn: 'bench-warm', count, concurrency: c, warmup }),
+        run: (c, count, warmup) => sdkLoadIn({ url, keyId, secret: key, fn: 'bench-warm', event: EVENT, count, concurrency: c, warmup }),
       },
     ];
     const cs = [1, 16];
@@ -457,4 +413,4 @@ async function main(): Promise<void> {
   }
 }
 
-if (isMainThread) await main();
+await main();

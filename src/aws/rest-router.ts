@@ -14,24 +14,36 @@ export interface RestOperation {
   audited?: false;
 }
 
+/** A template's segment: literal text, or a label taking one segment or (greedy) the rest. */
+type Part = { literal: string } | { label: string; greedy: boolean };
+
 interface Compiled {
   op: RestOperation;
-  segments: string[];
+  parts: Part[];
 }
 
 export class RestRouter {
-  private readonly ops: Compiled[];
+  /** By method: a request is matched against its own method's templates only, each read once
+   *  here rather than per request (Lambda's sixty-odd operations). */
+  private readonly byMethod = new Map<string, Compiled[]>();
 
   constructor(ops: readonly RestOperation[]) {
-    this.ops = ops.map((op) => ({ op, segments: split(op.path) }));
+    for (const op of ops) {
+      const parts = split(op.path).map((t): Part => {
+        const label = /^\{(\w+)(\+?)\}$/.exec(t);
+        return label ? { label: label[1], greedy: label[2] === '+' } : { literal: t };
+      });
+      const same = this.byMethod.get(op.method);
+      if (same) same.push({ op, parts });
+      else this.byMethod.set(op.method, [{ op, parts }]);
+    }
   }
 
   /** Runs the operation the call's method and path name; none → 404 UnknownOperationException, as Lambda answers. */
   async handle(call: AwsCall): Promise<AwsReply> {
     const segments = split(call.rawPath);
-    for (const { op, segments: template } of this.ops) {
-      if (op.method !== call.method) continue;
-      const params = match(template, segments);
+    for (const { op, parts } of this.byMethod.get(call.method) ?? []) {
+      const params = match(parts, segments);
       if (params) {
         call.named(op.name, op.audited !== false);
         return op.run(call, params);
@@ -43,21 +55,26 @@ export class RestRouter {
 
 const split = (path: string): string[] => path.split('/').filter(Boolean);
 
-function match(template: string[], segments: string[]): Record<string, string> | null {
+function match(parts: Part[], segments: string[]): Record<string, string> | null {
+  const last = parts.at(-1);
+  const greedy = last !== undefined && 'greedy' in last && last.greedy;
+  if (greedy ? segments.length < parts.length : segments.length !== parts.length) return null;
+  // The literals first: most templates differ from the path in one, and no label is decoded for them.
+  for (let i = 0; i < parts.length; i++) {
+    const p = parts[i];
+    if ('literal' in p && p.literal !== segments[i]) return null;
+  }
   const params: Record<string, string> = {};
-  for (let i = 0; i < template.length; i++) {
-    const t = template[i];
-    const label = /^\{(\w+)(\+?)\}$/.exec(t);
-    if (label?.[2]) {
-      if (i >= segments.length) return null;
-      params[label[1]] = segments.slice(i).map(decode).join('/');
+  for (let i = 0; i < parts.length; i++) {
+    const p = parts[i];
+    if ('literal' in p) continue;
+    if (p.greedy) {
+      params[p.label] = segments.slice(i).map(decode).join('/');
       return params;
     }
-    if (i >= segments.length) return null;
-    if (label) params[label[1]] = decode(segments[i]);
-    else if (t !== segments[i]) return null;
+    params[p.label] = decode(segments[i]);
   }
-  return segments.length === template.length ? params : null;
+  return params;
 }
 
 function decode(segment: string): string {

@@ -15,7 +15,7 @@ import { accountIdOf } from './identity.ts';
 import { sendError, sendReply } from './protocols.ts';
 import { Protocol, type AwsService } from './service.ts';
 import { awsServices, type ServicesContext } from './services.ts';
-import { isSigV4, scopeOf, verifySigV4, type SignedRequest, type SigV4Authorization } from './sigv4.ts';
+import { deriveSigningKey, isSigV4, scopeOf, verifySigV4, type SignedRequest, type SigV4Authorization } from './sigv4.ts';
 
 export interface AwsContext extends ServicesContext {
   /** Checks keys; null when authentication is off (HANGAR_AUTH=none): requests are then taken unsigned, as admin. */
@@ -86,16 +86,17 @@ export class AwsEdge {
   }
 
   async dispatch(req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+    const closing = this.closing.signal;
     reply.header('x-amzn-requestid', randomUUID());
     const { rawPath, rawQuery } = splitUrl(req.url);
     const scope = scopeOf(req.headers);
-    const owner = this.ownerOf(req);
-    if (owner) this.chosen.set(req, owner);
+    // Refused before its service is known, a request is answered in the shape of the service its
+    // path or X-Amz-Target names (answerError looks it up then, not every request).
     const principal = await this.authenticate(req, rawPath, rawQuery);
     // Every later log line and the audit entry name the caller.
     req.principal = principal;
     if (principal.userId !== null) req.log = reply.log = req.log.child({ userId: principal.userId });
-    const service = scope ? this.bySigningName.get(scope.service) : owner;
+    const service = scope ? this.bySigningName.get(scope.service) : this.ownerOf(req);
     if (!service) {
       const speaks = this.services.map((s) => s.signingName).join(', ');
       throw new AwsError(
@@ -105,12 +106,14 @@ export class AwsEdge {
       );
     }
     this.chosen.set(req, service);
-    const gone = new AbortController();
-    reply.raw.once('close', () => {
-      if (!reply.raw.writableFinished) gone.abort();
-    });
+    let signal: AbortSignal | undefined;
     const result = await service.handle({
-      signal: AbortSignal.any([gone.signal, this.closing.signal]),
+      // Made when an operation asks for it (a long poll): a signal, a listener and AbortSignal.any
+      // per request were 1% of a warm Invoke's main thread, and Invoke does not ask.
+      get signal() {
+        signal ??= abortedWhenGone(reply, closing);
+        return signal;
+      },
       method: req.method,
       rawPath,
       query: new URLSearchParams(rawQuery),
@@ -206,12 +209,29 @@ export async function signedBy(
     secretOf: async (id) => {
       const found = await auth.credential(id);
       key = found?.key ?? null;
-      return found && { secret: found.secret, revoked: found.key.revokedAt !== null };
+      if (!found) return null;
+      const derive = found.derive;
+      return {
+        revoked: found.key.revokedAt !== null,
+        signingKey: derive && ((d, r, s) => derive(`sigv4/${d}/${r}/${s}`, (secret) => deriveSigningKey(secret, d, r, s))),
+      };
     },
   });
   if (!key) throw new Internal('a signature was accepted without its key');
   auth.used(key);
   return { principal: principalOfKey(key), signature };
+}
+
+/** A signal that aborts when the client goes away before its answer is sent, or `closing` does. */
+function abortedWhenGone(reply: FastifyReply, closing: AbortSignal): AbortSignal {
+  const gone = new AbortController();
+  // Asked for after the client went: gone already.
+  if (reply.raw.closed && !reply.raw.writableFinished) gone.abort();
+  else
+    reply.raw.once('close', () => {
+      if (!reply.raw.writableFinished) gone.abort();
+    });
+  return AbortSignal.any([gone.signal, closing]);
 }
 
 function splitUrl(url: string): { rawPath: string; rawQuery: string } {

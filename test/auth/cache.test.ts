@@ -69,12 +69,21 @@ describe('API key cache', () => {
     store.signingKey = async (id) => (lookups++, signingKey(id));
     const auth = new Authenticator(store, systemClock, { cacheMs: 60_000, secrets: box });
     const { raw, record } = await createKey(store, box, 'u3', 'user', null);
-    assert.equal((await auth.credential(record.id))?.secret, raw);
-    assert.equal((await auth.credential(record.id))?.secret, raw);
+    let derivations = 0;
+    const derived = async () => (await auth.credential(record.id))?.derive?.('raw', (secret) => (derivations++, secret));
+    assert.equal(await derived(), raw);
+    assert.equal(await derived(), raw);
     assert.equal(lookups, 1, 'the second request was answered from memory');
+    assert.equal(derivations, 1, 'what was derived of the key is remembered with it');
     assert.equal(await auth.credential('no-such-key'), null);
     await store.revokeKey(record.id);
-    assert.notEqual((await auth.credential(record.id))?.key.revokedAt, null);
+    const revoked = await auth.credential(record.id);
+    assert.notEqual(revoked?.key.revokedAt, null);
+    assert.equal(
+      revoked?.derive?.('raw', (secret) => (derivations++, secret)),
+      raw,
+    );
+    assert.equal(derivations, 2, 'forgotten with the key on the news of its revocation');
     auth.close();
   });
 
@@ -88,12 +97,18 @@ describe('API key cache', () => {
       () => a.close(),
       () => b.close(),
     );
-    const onA = new Authenticator(counted(a), systemClock, { cacheMs: 60_000 });
+    const onA = new Authenticator(counted(a), systemClock, { cacheMs: 60_000, secrets: box });
     const { raw, record } = await createKey(b, box, 'u2', 'user', null);
     assert.equal((await onA.authenticate(bearer(raw))).userId, 'u2');
+    // As an AWS credential too, with something derived of it remembered.
+    assert.equal(
+      (await onA.credential(record.id))?.derive?.('raw', (secret) => secret),
+      raw,
+    );
     await b.revokeKey(record.id);
     // The notice crosses through PostgreSQL: until then A may still answer from memory.
     await until(async () => onA.authenticate(bearer(raw)).then(() => false, refused), 10_000, 20);
+    assert.notEqual((await onA.credential(record.id))?.key.revokedAt, null, 'the remembered credential went with the notice');
     onA.close();
   });
 });

@@ -96,9 +96,11 @@ describe('Lambda through the AWS SDK', () => {
     assert.deepEqual([r.name, r.status], ['UnrecognizedClientException', 403]);
   });
 
-  it('a revoked key is refused from the next request on', async () => {
+  it('a revoked key is refused from the next request on, its signing key remembered or not', async () => {
     const k = (await p.inject({ method: 'POST', url: '/keys', payload: { userId: 'carol' } })).json();
     const client = lambda(k.keyId, k.key);
+    // The second is checked with the signing key the first derived (src/auth credential()).
+    await client.send(new GetAccountSettingsCommand({}));
     await client.send(new GetAccountSettingsCommand({}));
     assert.equal((await p.inject({ method: 'DELETE', url: `/keys/${k.keyId}` })).statusCode, 200);
     const r = await refusal(client, new GetAccountSettingsCommand({}));

@@ -10,7 +10,7 @@ import { SignatureV4 } from '@smithy/signature-v4';
 import fc from 'fast-check';
 import { Refusal, SignatureRefused } from '../../src/aws/errors.ts';
 import { accountIdOf, functionArn } from '../../src/aws/identity.ts';
-import { parseAuthorization, Sha256, verifySigV4, type SignedRequest, type SigningSecret } from '../../src/aws/sigv4.ts';
+import { deriveSigningKey, parseAuthorization, Sha256, verifySigV4, type SignedRequest, type SigningSecret } from '../../src/aws/sigv4.ts';
 
 const KEY_ID = '0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b';
 const SECRET = 'hk_' + 'S'.repeat(43);
@@ -61,7 +61,12 @@ async function signed(t: ToSign = {}): Promise<SignedRequest> {
   return { method: req.method, rawPath, rawQuery, headers, body: t.body === undefined ? undefined : Buffer.from(t.body) };
 }
 
-const keys = new Map<string, SigningSecret>([[KEY_ID, { secret: SECRET, revoked: false }]]);
+/** A key as the verifier sees it: its signing key derived for each request's scope. */
+const key = (secret: string | null, revoked = false): SigningSecret => ({
+  revoked,
+  signingKey: secret === null ? null : (date, region, service) => deriveSigningKey(secret, date, region, service),
+});
+const keys = new Map([[KEY_ID, key(SECRET)]]);
 const opts = (over: Partial<{ now: number; keys: Map<string, SigningSecret> }> = {}) => ({
   now: over.now ?? NOW,
   region: REGION,
@@ -153,6 +158,25 @@ describe('SigV4 verification', () => {
     );
   });
 
+  it('refuses an X-Amz-Date that is no date and time as written (no field rolls over)', async () => {
+    const req = await signed();
+    for (const date of [
+      '20261305T120000Z',
+      '20260230T120000Z',
+      '20261205T240000Z',
+      '20261205T126000Z',
+      '00991205T120000Z',
+      '20261205T120000',
+      '2026-12-05T12:00:00Z',
+      '',
+    ])
+      await assert.rejects(
+        verifySigV4({ ...req, headers: { ...req.headers, 'x-amz-date': date } }, opts()),
+        refused(Refusal.Incomplete, /^X-Amz-Date must be an ISO 8601 basic date and time/),
+        date,
+      );
+  });
+
   it('requires host, X-Amz-Date and every x-amz-* header sent to be signed', async () => {
     const req = await signed();
     await assert.rejects(
@@ -174,12 +198,9 @@ describe('SigV4 verification', () => {
       verifySigV4(req, opts({ keys: new Map() })),
       refused(Refusal.UnknownKey, /security token included in the request is invalid/),
     );
+    await assert.rejects(verifySigV4(req, opts({ keys: new Map([[KEY_ID, key(SECRET, true)]]) })), refused(Refusal.Revoked, /revoked/));
     await assert.rejects(
-      verifySigV4(req, opts({ keys: new Map([[KEY_ID, { secret: SECRET, revoked: true }]]) })),
-      refused(Refusal.Revoked, /revoked/),
-    );
-    await assert.rejects(
-      verifySigV4(req, opts({ keys: new Map([[KEY_ID, { secret: null, revoked: false }]]) })),
+      verifySigV4(req, opts({ keys: new Map([[KEY_ID, key(null)]]) })),
       refused(Refusal.CannotSign, /made before .* cannot sign/),
     );
   });
