@@ -23,8 +23,9 @@ import {
   deploymentOf,
   httpApiErrors,
   integrationOf,
+  type StagePatch,
 } from '../core/index.ts';
-import type { HttpApis, HttpRoutePatch } from '../store/index.ts';
+import type { HttpApis, HttpRoutePatch, ServedHttpApi } from '../store/index.ts';
 import { type FunctionsApp, getFunction } from './functions.ts';
 
 export interface HttpApisApp extends FunctionsApp {
@@ -57,6 +58,20 @@ export async function updateHttpApi(app: HttpApisApp, userId: string, apiId: str
   const api = await app.httpApis.updateApi(userId, apiId, patch);
   app.httpApiChanged?.(apiId);
   return api;
+}
+
+/** Its $default stage changed in one write (core/http-api/stage.ts): the API's default throttle
+ *  and stage variables, its routes' own throttles; served so at once. */
+export async function updateHttpStage(app: HttpApisApp, userId: string, apiId: string, patch: StagePatch): Promise<ServedHttpApi> {
+  const stage = await app.httpApis.updateStage(userId, apiId, patch);
+  app.httpApiChanged?.(apiId);
+  return stage;
+}
+
+/** The API with its routes: what its $default stage reports. */
+export async function getHttpStage(app: HttpApisApp, userId: string, apiId: string): Promise<ServedHttpApi> {
+  const api = await getHttpApi(app, userId, apiId);
+  return { api, routes: await app.httpApis.listRoutes(userId, apiId) };
 }
 
 export async function deleteHttpApi(app: HttpApisApp, userId: string, apiId: string): Promise<void> {

@@ -186,6 +186,7 @@ export class HttpGateway {
       stage: '$default',
       routeKey: route.routeKey,
       pathParameters: match.pathParameters,
+      stageVariables: api.stageVariables,
       authorizer: auth.context,
     });
     const settings = { ttlS: route.cacheTtlS, keyHeaders: [], keyQuery: Object.keys(event.queryStringParameters ?? {}) };

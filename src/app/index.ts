@@ -150,6 +150,8 @@ export {
   createHttpDeployment,
   getHttpDeployment,
   deleteHttpDeployment,
+  getHttpStage,
+  updateHttpStage,
   type HttpApisApp,
 } from './http-apis.ts';
 export { exportHttpApi } from './http-api-export.ts';

@@ -17,9 +17,9 @@ import type { Row } from './row.ts';
 const json = (v: unknown): string | null => (v === null || v === undefined ? null : JSON.stringify(v));
 const parsed = <T>(v: unknown): T | null => (v === null || v === undefined ? null : (JSON.parse(String(v)) as T));
 
-/** name, cors, throttle: the columns an API's update writes. */
-export function apiValues(a: Pick<HttpApi, 'name' | 'cors' | 'throttle'>): Array<string | number | null> {
-  return [a.name, json(a.cors), json(a.throttle)];
+/** name, cors, throttle, stage_variables (NULL: none): the columns an API's update writes. */
+export function apiValues(a: Pick<HttpApi, 'name' | 'cors' | 'throttle' | 'stageVariables'>): Array<string | number | null> {
+  return [a.name, json(a.cors), json(a.throttle), Object.keys(a.stageVariables).length > 0 ? json(a.stageVariables) : null];
 }
 
 export function apiFromRow(r: Row): HttpApi {
@@ -29,6 +29,7 @@ export function apiFromRow(r: Row): HttpApi {
     name: String(r.name),
     cors: parsed<CorsConfig>(r.cors),
     throttle: parsed<ThrottleLimit>(r.throttle),
+    stageVariables: parsed<Record<string, string>>(r.stage_variables) ?? {},
     integrations: parsed<HttpIntegration[]>(r.integrations) ?? [],
     authorizers: parsed<HttpAuthorizer[]>(r.authorizers) ?? [],
     deployments: parsed<HttpDeployment[]>(r.deployments) ?? [],

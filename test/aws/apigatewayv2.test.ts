@@ -27,6 +27,7 @@ import {
   DeleteDeploymentCommand,
   DeleteIntegrationCommand,
   DeleteRouteCommand,
+  DeleteRouteSettingsCommand,
   DeleteStageCommand,
   ExportApiCommand,
   GetApiCommand,
@@ -137,6 +138,7 @@ before(async () => {
     code('{ hello: e.pathParameters?.name ?? null, route: e.routeKey, sub: e.requestContext.authorizer?.jwt?.claims.sub ?? null }'),
   );
   await createNodeFunction(lambda, 'other', code('{ other: true }'));
+  await createNodeFunction(lambda, 'vars', code('{ vars: e.stageVariables ?? null, stage: e.requestContext.stage }'));
 });
 after(async () => {
   alice?.destroy();
@@ -352,7 +354,7 @@ describe('API Gateway v2 management API', () => {
         /issuer/,
       ],
       ['another stage', new CreateStageCommand({ ApiId, StageName: 'prod' }), /\$default stage only/],
-      ['stage variables', new CreateStageCommand({ ApiId, StageName: '$default', StageVariables: { a: 'b' } }), /stageVariables/],
+      ['a bad stage variable', new CreateStageCommand({ ApiId, StageName: '$default', StageVariables: { 'a-b': 'c' } }), /a-b/],
       ['no auto-deploy', new CreateStageCommand({ ApiId, StageName: '$default', AutoDeploy: false }), /autoDeploy/],
       ['deleting $default', new DeleteStageCommand({ ApiId, StageName: '$default' }), /cannot be deleted/],
     ];
@@ -360,6 +362,119 @@ describe('API Gateway v2 management API', () => {
     assert.deepEqual((await refused(alice, new GetStageCommand({ ApiId, StageName: 'prod' }))).slice(0, 2), [404, 'NotFoundException']);
     assert.deepEqual((await refused(alice, new GetRouteCommand({ ApiId, RouteId: 'zzzzzzz' }))).slice(0, 2), [404, 'NotFoundException']);
     assert.deepEqual((await alice.send(new GetRoutesCommand({ ApiId }))).Items, [], 'nothing refused was made');
+    await alice.send(new DeleteApiCommand({ ApiId }));
+  });
+
+  it("route settings are the routes' own throttles, natively too; stage variables reach every route's event", async () => {
+    const api = await alice.send(
+      new CreateApiCommand({ Name: 'staged', ProtocolType: 'HTTP', Target: arn('alice', 'vars'), RouteKey: 'GET /v' }),
+    );
+    const ApiId = api.ApiId!;
+    const StageName = '$default';
+    // A route made natively with its own throttle: a route setting of the stage.
+    const native = await p.inject({
+      method: 'POST',
+      url: `/http-apis/${ApiId}/routes`,
+      auth: aliceKey.key,
+      payload: { routeKey: 'GET /native', functionName: 'vars', throttle: { rate: 3, burst: 4 } },
+    });
+    assert.equal(native.statusCode, 201);
+    let stage = await alice.send(new GetStageCommand({ ApiId, StageName }));
+    assert.deepEqual(stage.RouteSettings, {
+      'GET /native': { DetailedMetricsEnabled: false, ThrottlingBurstLimit: 4, ThrottlingRateLimit: 3 },
+    });
+    assert.deepEqual(stage.StageVariables, {});
+    if (!NO_SANDBOX)
+      assert.deepEqual(await (await fetch(`${api.ApiEndpoint}/v`)).json(), { vars: null, stage: '$default' }, 'none: absent');
+
+    stage = await alice.send(
+      new UpdateStageCommand({
+        ApiId,
+        StageName,
+        RouteSettings: { 'GET /v': { ThrottlingBurstLimit: 10, ThrottlingRateLimit: 5 } },
+        StageVariables: { env: 'dev', url: 'https://x.example/a?b=c' },
+      }),
+    );
+    assert.deepEqual(Object.keys(stage.RouteSettings ?? {}).sort(), ['GET /native', 'GET /v']);
+    assert.deepEqual(stage.RouteSettings?.['GET /v'], { DetailedMetricsEnabled: false, ThrottlingBurstLimit: 10, ThrottlingRateLimit: 5 });
+    assert.deepEqual(stage.StageVariables, { env: 'dev', url: 'https://x.example/a?b=c' });
+    const route = await p.inject({ method: 'GET', url: `/http-apis/${ApiId}/routes/${encodeURIComponent('GET /v')}`, auth: aliceKey.key });
+    assert.deepEqual(route.json().throttle, { rate: 5, burst: 10 }, "the route's own throttle");
+    if (!NO_SANDBOX)
+      assert.deepEqual(await (await fetch(`${api.ApiEndpoint}/v`)).json(), {
+        vars: { env: 'dev', url: 'https://x.example/a?b=c' },
+        stage: '$default',
+      });
+    // Merged, as API Gateway merges them: an empty value removes a variable.
+    stage = await alice.send(new UpdateStageCommand({ ApiId, StageName, StageVariables: { env: '', more: 'x' } }));
+    assert.deepEqual(stage.StageVariables, { url: 'https://x.example/a?b=c', more: 'x' });
+    assert.equal(Object.keys(stage.RouteSettings ?? {}).length, 2, 'route settings not given stay');
+    // A burst of 0 refuses every request to the route (no function runs).
+    await alice.send(
+      new UpdateStageCommand({ ApiId, StageName, RouteSettings: { 'GET /native': { ThrottlingBurstLimit: 0, ThrottlingRateLimit: 0 } } }),
+    );
+    assert.equal((await fetch(`${api.ApiEndpoint}/native`)).status, 429);
+
+    await alice.send(new DeleteRouteSettingsCommand({ ApiId, StageName, RouteKey: 'GET /native' }));
+    assert.deepEqual(Object.keys((await alice.send(new GetStageCommand({ ApiId, StageName }))).RouteSettings ?? {}), ['GET /v']);
+    const again = await refused(alice, new DeleteRouteSettingsCommand({ ApiId, StageName, RouteKey: 'GET /native' }));
+    assert.deepEqual(again.slice(0, 2), [404, 'NotFoundException']);
+    const noRoute = await refused(
+      alice,
+      new UpdateStageCommand({ ApiId, StageName, RouteSettings: { 'GET /nope': { ThrottlingBurstLimit: 1 } } }),
+    );
+    assert.deepEqual(noRoute, [404, 'NotFoundException', 'Unable to find Route by key GET /nope within the provided RouteSettings']);
+    await badRequests([
+      [
+        'detailed metrics',
+        new UpdateStageCommand({ ApiId, StageName, RouteSettings: { 'GET /v': { DetailedMetricsEnabled: true } } }),
+        /detailedMetricsEnabled/,
+      ],
+      ['logging', new UpdateStageCommand({ ApiId, StageName, RouteSettings: { 'GET /v': { LoggingLevel: 'INFO' } } }), /loggingLevel/],
+      [
+        'a negative burst',
+        new UpdateStageCommand({ ApiId, StageName, RouteSettings: { 'GET /v': { ThrottlingBurstLimit: -1 } } }),
+        /burst/,
+      ],
+      ['a long name', new UpdateStageCommand({ ApiId, StageName, StageVariables: { ['n'.repeat(65)]: 'x' } }), /64/],
+      ['a space in a value', new UpdateStageCommand({ ApiId, StageName, StageVariables: { a: 'x y' } }), /value/],
+      ['a long value', new UpdateStageCommand({ ApiId, StageName, StageVariables: { a: 'x'.repeat(2049) } }), /2048/],
+    ]);
+    stage = await alice.send(new GetStageCommand({ ApiId, StageName }));
+    assert.deepEqual(
+      [stage.StageVariables, Object.keys(stage.RouteSettings ?? {})],
+      [{ url: 'https://x.example/a?b=c', more: 'x' }, ['GET /v']],
+      'nothing refused was set',
+    );
+
+    // Natively the variables are replaced whole (PATCH /http-apis/{apiId}).
+    const patched = await p.inject({
+      method: 'PATCH',
+      url: `/http-apis/${ApiId}`,
+      auth: aliceKey.key,
+      payload: { stageVariables: { a: 'b' } },
+    });
+    assert.deepEqual(patched.json().stageVariables, { a: 'b' });
+    assert.deepEqual((await alice.send(new GetStageCommand({ ApiId, StageName }))).StageVariables, { a: 'b' });
+    const badNative = await p.inject({
+      method: 'PATCH',
+      url: `/http-apis/${ApiId}`,
+      auth: aliceKey.key,
+      payload: { stageVariables: { 'a b': 'c' } },
+    });
+    assert.deepEqual([badNative.statusCode, badNative.json().code], [400, 'HTTP_API_INVALID']);
+
+    // CreateStage makes the stage anew: only the settings given.
+    stage = await alice.send(new CreateStageCommand({ ApiId, StageName, StageVariables: { fresh: '1' } }));
+    assert.deepEqual([stage.StageVariables, stage.RouteSettings], [{ fresh: '1' }, {}]);
+
+    for (const command of [
+      new GetStageCommand({ ApiId, StageName }),
+      new UpdateStageCommand({ ApiId, StageName, StageVariables: { a: 'b' } }),
+      new DeleteRouteSettingsCommand({ ApiId, StageName, RouteKey: 'GET /v' }),
+    ])
+      assert.deepEqual((await refused(bob, command)).slice(0, 2), [404, 'NotFoundException'], command.constructor.name);
+    assert.deepEqual((await alice.send(new GetStageCommand({ ApiId, StageName }))).StageVariables, { fresh: '1' });
     await alice.send(new DeleteApiCommand({ ApiId }));
   });
 

@@ -64,6 +64,7 @@ export function describeHttpApis(name: string, make: MakeHttpApis): void {
           name: 'pets',
           cors,
           throttle: { rate: 10.5, burst: 20 },
+          stageVariables: {},
           integrations: [],
           authorizers: [],
           deployments: [],
@@ -372,6 +373,76 @@ export function describeHttpApis(name: string, make: MakeHttpApis): void {
         await apis.deleteDeployment('alice', a.apiId, d1.deploymentId);
         got = await apis.getApi('alice', a.apiId);
         assert.deepEqual([got?.deployments, got?.deploymentId], [[d3], d3.deploymentId]);
+      });
+    });
+
+    describe('stage', () => {
+      it("changes the stage in one write: the default throttle, routes' own throttles by key, merged variables", async () => {
+        const a = await apis.createApi('alice', { name: 'pets', stageVariables: { env: 'dev', old: 'x' } });
+        assert.deepEqual(a.stageVariables, { env: 'dev', old: 'x' });
+        await apis.createRoute('alice', a.apiId, jwtRoute);
+        await apis.createRoute('alice', a.apiId, { routeKey: 'GET /a', functionName: 'pets' });
+        clock.advance(5);
+        const s = await apis.updateStage('alice', a.apiId, {
+          throttle: { rate: 5, burst: 10 },
+          routeThrottles: { 'GET /a': { rate: 1, burst: 2 } },
+          variables: { env: 'prod', old: '', url: 'https://x.example/a?b=c' },
+        });
+        assert.deepEqual(
+          [s.api.throttle, s.api.stageVariables, s.api.updatedAt],
+          [{ rate: 5, burst: 10 }, { env: 'prod', url: 'https://x.example/a?b=c' }, clock.t],
+        );
+        assert.deepEqual(
+          s.routes.map((r) => [r.routeKey, r.throttle]),
+          [
+            ['GET /a', { rate: 1, burst: 2 }],
+            [jwtRoute.routeKey, jwtRoute.throttle],
+          ],
+        );
+        assert.deepEqual(await apis.getApi('alice', a.apiId), s.api);
+        assert.deepEqual((await apis.getRoute('alice', a.apiId, 'GET /a'))?.updatedAt, clock.t);
+
+        // Replace: the routes not named lose theirs, the variables are those given.
+        const r = await apis.updateStage('alice', a.apiId, {
+          throttle: null,
+          routeThrottles: { [jwtRoute.routeKey]: null },
+          routeThrottlesMode: 'replace',
+          variables: { only: 'one' },
+          variablesMode: 'replace',
+        });
+        assert.deepEqual([r.api.throttle, r.api.stageVariables], [null, { only: 'one' }]);
+        assert.deepEqual(
+          r.routes.map((x) => x.throttle),
+          [null, null],
+        );
+        // Natively the map is replaced whole; {} or null clears it.
+        assert.deepEqual((await apis.updateApi('alice', a.apiId, { stageVariables: { b: '2' } })).stageVariables, { b: '2' });
+        assert.deepEqual((await apis.updateApi('alice', a.apiId, { stageVariables: null })).stageVariables, {});
+      });
+
+      it('a route key that names no route, a bad variable or limit changes nothing; another user is not found', async () => {
+        const a = await apis.createApi('alice', { name: 'pets', throttle: { rate: 1, burst: 1 } });
+        await apis.createRoute('alice', a.apiId, { routeKey: 'GET /a', functionName: 'pets' });
+        const before = await apis.servedApi(a.apiId);
+        await assert.rejects(
+          apis.updateStage('alice', a.apiId, { throttle: null, routeThrottles: { 'GET /a': { rate: 1, burst: 1 }, 'GET /b': null } }),
+          is(NotFound, ErrorCode.HttpRouteNotFound),
+        );
+        for (const variables of [{ 'a-b': 'x' }, { ['a'.repeat(65)]: 'x' }, { a: 'x y' }, { a: 'x'.repeat(2049) }] as Record<
+          string,
+          string
+        >[])
+          await assert.rejects(
+            apis.updateStage('alice', a.apiId, { throttle: null, variables }),
+            is(InvalidInput, ErrorCode.HttpApiInvalid),
+          );
+        await assert.rejects(
+          apis.updateStage('alice', a.apiId, { routeThrottles: { 'GET /a': { rate: 1, burst: 0.5 } } }),
+          is(InvalidInput, ErrorCode.HttpApiInvalid),
+        );
+        await assert.rejects(apis.createApi('alice', { name: 'x', stageVariables: { a: '' } }), is(InvalidInput, ErrorCode.HttpApiInvalid));
+        assert.deepEqual(await apis.servedApi(a.apiId), before);
+        await assert.rejects(apis.updateStage('bob', a.apiId, { throttle: null }), is(NotFound, ErrorCode.HttpApiNotFound));
       });
     });
   });

@@ -3,7 +3,8 @@
  * ApiEndpoint is where Hangar serves it (`{base}/http/{apiId}`, needing no DNS). Quick create
  * (`target` and `routeKey`) makes the integration and the route too. The one stage is
  * `$default`, always there and auto-deployed (Hangar serves every change at once): CreateStage
- * and UpdateStage set its default throttle, and it cannot be deleted.
+ * and UpdateStage set its default throttle, its route settings (the routes' own throttles) and
+ * its stage variables (in every route's event), and it cannot be deleted.
  */
 import {
   createHttpIntegration,
@@ -11,15 +12,18 @@ import {
   createTaggedHttpApi,
   deleteHttpApi,
   getHttpApi,
+  getHttpStage,
   httpApiAddress,
   importHttpApi,
   listHttpApis,
   listTags,
   taggableHttpApi,
   updateHttpApi,
+  updateHttpStage,
 } from '../../app/index.ts';
 import { parse as parseYaml } from 'yaml';
 import { deploymentOf, type HttpApi, type HttpApiInput, parseRouteKey, planOpenApiImport } from '../../core/index.ts';
+import { AwsError } from '../errors.ts';
 import { userOf } from '../lambda/context.ts';
 import { apiBase } from '../lambda/functions.ts';
 import { tagMapOf } from '../lambda/tags.ts';
@@ -40,9 +44,11 @@ import {
   pageOf,
   refuse,
   required,
+  routeSettingsOf,
   STAGE_REFUSED,
   stageShape,
   stageThere,
+  stageVariablesOf,
   throttleOf,
 } from './shapes.ts';
 
@@ -181,12 +187,20 @@ export function apiOperations(ctx: ApiGatewayV2Context): RestOperation[] {
 
 function stageOperations(ctx: ApiGatewayV2Context): RestOperation[] {
   const stages = '/v2/apis/{apiId}/stages';
-  /** CreateStage and UpdateStage: what they may set is the API's default throttle; the
-   *  deployment they name can only be the one the stage reports (it serves the API as it is). */
+  /**
+   * CreateStage and UpdateStage: the API's default throttle (defaultRouteSettings), the routes'
+   * own throttles (routeSettings) and the stage variables, in one write. Made anew, the stage has
+   * the settings given (the routes not named lose theirs, the variables are those given); changed,
+   * those not given stay, and the variables given are merged (an empty value removes one), as
+   * API Gateway merges them. The deployment named can only be the one the stage reports (it
+   * serves the API as it is).
+   */
   const configure = async (call: AwsCall, apiId: string, body: Record<string, unknown>, creating: boolean) => {
     refuse(body, STAGE_REFUSED);
     only(body, 'autoDeploy', true, 'Hangar serves every change at once, so a stage cannot hold back an undeployed change');
     const throttle = throttleOf(body);
+    const routeThrottles = routeSettingsOf(body);
+    const variables = stageVariablesOf(body);
     const userId = userOf(call.caller);
     const deploymentId = field.string(body, 'deploymentId');
     if (deploymentId) {
@@ -197,10 +211,22 @@ function stageOperations(ctx: ApiGatewayV2Context): RestOperation[] {
           `deploymentId '${deploymentId.slice(0, 64)}' is not supported by Hangar: the $default stage serves the API as it is now (it reports the latest deployment made for it${a.deploymentId ? `, '${a.deploymentId}'` : ''}), never an earlier one`,
         );
     }
-    // Made anew, the stage has the settings given; changed, those not given stay.
-    if (throttle === undefined && !creating) return getHttpApi(ctx, userId, apiId);
-    return updateHttpApi(ctx, userId, apiId, { throttle: throttle ?? null });
+    if (creating)
+      return updateHttpStage(ctx, userId, apiId, {
+        throttle: throttle ?? null,
+        routeThrottles: routeThrottles ?? {},
+        routeThrottlesMode: 'replace',
+        variables: variables ?? {},
+        variablesMode: 'replace',
+      });
+    if (throttle === undefined && routeThrottles === undefined && variables === undefined) return getHttpStage(ctx, userId, apiId);
+    return updateHttpStage(ctx, userId, apiId, {
+      ...(throttle !== undefined ? { throttle } : {}),
+      ...(routeThrottles ? { routeThrottles } : {}),
+      ...(variables ? { variables } : {}),
+    });
   };
+  const stage = `${stages}/{stageName}`;
   return [
     {
       name: 'CreateStage',
@@ -217,24 +243,24 @@ function stageOperations(ctx: ApiGatewayV2Context): RestOperation[] {
       method: 'GET',
       path: stages,
       async run(call, params) {
-        const a = await getHttpApi(ctx, userOf(call.caller), params.apiId as string);
-        return { status: 200, body: pageOf([stageShape(a)], call.query) };
+        const served = await getHttpStage(ctx, userOf(call.caller), params.apiId as string);
+        return { status: 200, body: pageOf([stageShape(served)], call.query) };
       },
     },
     {
       name: 'GetStage',
       method: 'GET',
-      path: `${stages}/{stageName}`,
+      path: stage,
       async run(call, params) {
-        const a = await getHttpApi(ctx, userOf(call.caller), params.apiId as string);
+        const served = await getHttpStage(ctx, userOf(call.caller), params.apiId as string);
         stageThere(params.stageName as string);
-        return { status: 200, body: stageShape(a) };
+        return { status: 200, body: stageShape(served) };
       },
     },
     {
       name: 'UpdateStage',
       method: 'PATCH',
-      path: `${stages}/{stageName}`,
+      path: stage,
       async run(call, params) {
         stageThere(params.stageName as string);
         return { status: 200, body: stageShape(await configure(call, params.apiId as string, jsonBody(call), false)) };
@@ -243,11 +269,26 @@ function stageOperations(ctx: ApiGatewayV2Context): RestOperation[] {
     {
       name: 'DeleteStage',
       method: 'DELETE',
-      path: `${stages}/{stageName}`,
+      path: stage,
       async run(call, params) {
         await getHttpApi(ctx, userOf(call.caller), params.apiId as string);
         stageThere(params.stageName as string);
         throw invalid('the $default stage cannot be deleted on Hangar: every HTTP API is served at it (delete the API)');
+      },
+    },
+    {
+      // A route's settings are its own throttle: the route keeps running under the API's default.
+      name: 'DeleteRouteSettings',
+      method: 'DELETE',
+      path: `${stage}/routesettings/{routeKey}`,
+      async run(call, params) {
+        const [userId, apiId, routeKey] = [userOf(call.caller), params.apiId as string, params.routeKey as string];
+        const { routes } = await getHttpStage(ctx, userId, apiId);
+        stageThere(params.stageName as string);
+        if (!routes.some((r) => r.routeKey === routeKey && r.throttle !== null))
+          throw new AwsError('NotFoundException', 404, `Unable to find RouteSettings for route key ${routeKey.slice(0, 128)}`);
+        await updateHttpStage(ctx, userId, apiId, { routeThrottles: { [routeKey]: null } });
+        return { status: 204 };
       },
     },
   ];

@@ -10,5 +10,6 @@ export * from './model.ts';
 export * from './parts.ts';
 export * from './response.ts';
 export * from './route-key.ts';
+export * from './stage.ts';
 export * from './throttle.ts';
 export * from './jwt.ts';

@@ -20,6 +20,8 @@ export interface HttpApi {
   name: string;
   cors: CorsConfig | null;
   throttle: ThrottleLimit | null;
+  /** Its stage's variables (stage.ts), in every route's event; {}: none. */
+  stageVariables: Record<string, string>;
   /** Made through the management API (parts.ts), oldest first. */
   integrations: HttpIntegration[];
   authorizers: HttpAuthorizer[];
@@ -35,6 +37,8 @@ export interface HttpApiInput {
   name: string;
   cors?: CorsConfig | null;
   throttle?: ThrottleLimit | null;
+  /** Replaces its stage's variables (stage.ts); null or {}: none. */
+  stageVariables?: Record<string, string> | null;
 }
 
 export interface HttpRoute {

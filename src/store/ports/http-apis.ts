@@ -15,6 +15,7 @@ import type {
   HttpIntegrationInput,
   HttpRoute,
   HttpRouteInput,
+  StagePatch,
 } from '../../core/index.ts';
 
 /** An API as the gateway serves it: the API and all its routes. */
@@ -36,6 +37,12 @@ export interface HttpApis {
   updateApi(userId: string, apiId: string, patch: Partial<HttpApiInput>): Promise<HttpApi>;
   /** The API with its routes; false if there was none. */
   deleteApi(userId: string, apiId: string): Promise<boolean>;
+
+  /** Its $default stage changed in one write, as core applyStagePatch decides: the API's default
+   *  throttle and stage variables, routes' own throttles. NotFound (HTTP_API_NOT_FOUND; for a
+   *  route key that names no route HTTP_ROUTE_NOT_FOUND, and nothing changes); InvalidInput
+   *  (HTTP_API_INVALID). */
+  updateStage(userId: string, apiId: string, patch: StagePatch): Promise<ServedHttpApi>;
 
   // Integrations and authorizers (core/http-api/parts.ts); read with the API (getApi).
   /** NotFound (HTTP_API_NOT_FOUND) without such an API. */

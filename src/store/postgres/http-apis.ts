@@ -15,12 +15,14 @@ import {
   type HttpIntegrationInput,
   type HttpRoute,
   type HttpRouteInput,
+  type StagePatch,
   addAuthorizer,
   addDeployment,
   addIntegration,
   apiIdFrom,
   applyApiPatch,
   applyRoutePatch,
+  applyStagePatch,
   checkAuth,
   checkAuthorizerInput,
   checkHttpApiInput,
@@ -40,9 +42,9 @@ import { apiFromRow, apiValues, deploymentValues, partValues, routeFromRow, rout
 import type { HttpApis, HttpRoutePatch, ServedHttpApi } from '../ports/http-apis.ts';
 import type { Db, Tx } from './db.ts';
 
-/** user_id, api_id, name, cors, throttle, now. */
-const INSERT_API = `INSERT INTO http_apis (user_id, api_id, name, cors, throttle, created_at, updated_at)
-  VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING *`;
+/** user_id, api_id, name, cors, throttle, stage_variables, now. */
+const INSERT_API = `INSERT INTO http_apis (user_id, api_id, name, cors, throttle, stage_variables, created_at, updated_at)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING *`;
 
 /** user_id, api_id. */
 const SELECT_API = `SELECT * FROM http_apis WHERE user_id = $1 AND api_id = $2`;
@@ -53,8 +55,12 @@ const LOCK_API = `SELECT * FROM http_apis WHERE user_id = $1 AND api_id = $2 FOR
 /** user_id. */
 const LIST_APIS = `SELECT * FROM http_apis WHERE user_id = $1 ORDER BY created_at, api_id`;
 
-/** name, cors, throttle, updated_at, user_id, api_id. */
-const UPDATE_API = `UPDATE http_apis SET name = $1, cors = $2, throttle = $3, updated_at = $4 WHERE user_id = $5 AND api_id = $6 RETURNING *`;
+/** name, cors, throttle, stage_variables, updated_at, user_id, api_id. */
+const UPDATE_API = `UPDATE http_apis SET name = $1, cors = $2, throttle = $3, stage_variables = $4, updated_at = $5
+  WHERE user_id = $6 AND api_id = $7 RETURNING *`;
+
+/** throttle, updated_at, user_id, api_id, route_key: a route setting of its stage. */
+const UPDATE_ROUTE_THROTTLE = `UPDATE http_routes SET throttle = $1, updated_at = $2 WHERE user_id = $3 AND api_id = $4 AND route_key = $5`;
 
 /** user_id, api_id. Routes go with it (ON DELETE CASCADE). */
 const DELETE_API = `DELETE FROM http_apis WHERE user_id = $1 AND api_id = $2`;
@@ -129,6 +135,20 @@ export class PgHttpApis implements HttpApis {
       const next = applyApiPatch(apiFromRow(before), patch);
       const [row] = await tx.query(UPDATE_API, [...apiValues(next), this.db.now(), userId, apiId]);
       return apiFromRow(row as Record<string, unknown>);
+    });
+  }
+
+  updateStage(userId: string, apiId: string, patch: StagePatch): Promise<ServedHttpApi> {
+    return this.db.tx(async (tx) => {
+      const api = await lockedApi(tx, userId, apiId);
+      const stage = applyStagePatch(api, (await tx.query(LIST_ROUTES, [userId, apiId])).map(routeFromRow), patch);
+      const next = applyApiPatch(api, { throttle: stage.throttle, stageVariables: stage.stageVariables });
+      const now = this.db.now();
+      const [row] = await tx.query(UPDATE_API, [...apiValues(next), now, userId, apiId]);
+      for (const r of stage.routes)
+        await tx.query(UPDATE_ROUTE_THROTTLE, [r.throttle && JSON.stringify(r.throttle), now, userId, apiId, r.routeKey]);
+      const routes = (await tx.query(LIST_ROUTES, [userId, apiId])).map(routeFromRow);
+      return { api: apiFromRow(row as Record<string, unknown>), routes };
     });
   }
 

@@ -15,12 +15,14 @@ import {
   type HttpIntegrationInput,
   type HttpRoute,
   type HttpRouteInput,
+  type StagePatch,
   addAuthorizer,
   addDeployment,
   addIntegration,
   apiIdFrom,
   applyApiPatch,
   applyRoutePatch,
+  applyStagePatch,
   checkAuth,
   checkAuthorizerInput,
   checkHttpApiInput,
@@ -40,9 +42,9 @@ import type { HttpApis, HttpRoutePatch, ServedHttpApi } from '../ports/http-apis
 import type { Row } from '../row.ts';
 import type { SqliteContext } from './context.ts';
 
-/** user_id, api_id, name, cors, throttle, created_at, updated_at. */
-const INSERT_API = `INSERT INTO http_apis (user_id, api_id, name, cors, throttle, created_at, updated_at)
-  VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING *`;
+/** user_id, api_id, name, cors, throttle, stage_variables, created_at, updated_at. */
+const INSERT_API = `INSERT INTO http_apis (user_id, api_id, name, cors, throttle, stage_variables, created_at, updated_at)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`;
 
 /** user_id, api_id. */
 const SELECT_API = `SELECT * FROM http_apis WHERE user_id = ? AND api_id = ?`;
@@ -50,8 +52,9 @@ const SELECT_API = `SELECT * FROM http_apis WHERE user_id = ? AND api_id = ?`;
 /** user_id. */
 const LIST_APIS = `SELECT * FROM http_apis WHERE user_id = ? ORDER BY created_at, api_id`;
 
-/** name, cors, throttle, updated_at, then user_id, api_id. */
-const UPDATE_API = `UPDATE http_apis SET name = ?, cors = ?, throttle = ?, updated_at = ? WHERE user_id = ? AND api_id = ? RETURNING *`;
+/** name, cors, throttle, stage_variables, updated_at, then user_id, api_id. */
+const UPDATE_API = `UPDATE http_apis SET name = ?, cors = ?, throttle = ?, stage_variables = ?, updated_at = ?
+  WHERE user_id = ? AND api_id = ? RETURNING *`;
 
 /** user_id, api_id. Routes go with it (ON DELETE CASCADE). */
 const DELETE_API = `DELETE FROM http_apis WHERE user_id = ? AND api_id = ?`;
@@ -88,6 +91,9 @@ const LIST_ROUTES = `SELECT * FROM http_routes WHERE user_id = ? AND api_id = ? 
  *  updated_at, then user_id, api_id, route_key. */
 const UPDATE_ROUTE = `UPDATE http_routes SET function_name = ?, qualifier = ?, auth = ?, throttle = ?, cache_ttl_s = ?,
   integration_id = ?, authorizer_id = ?, updated_at = ? WHERE user_id = ? AND api_id = ? AND route_key = ? RETURNING *`;
+
+/** throttle, updated_at, then user_id, api_id, route_key: a route setting of its stage. */
+const UPDATE_ROUTE_THROTTLE = `UPDATE http_routes SET throttle = ?, updated_at = ? WHERE user_id = ? AND api_id = ? AND route_key = ?`;
 
 /** user_id, api_id, route_key. */
 const DELETE_ROUTE = `DELETE FROM http_routes WHERE user_id = ? AND api_id = ? AND route_key = ?`;
@@ -128,6 +134,19 @@ export class SqliteHttpApis implements HttpApis {
       return this.ctx.stmt(UPDATE_API).get(...apiValues(next), now, userId, apiId) as Row;
     });
     return apiFromRow(row);
+  }
+
+  async updateStage(userId: string, apiId: string, patch: StagePatch): Promise<ServedHttpApi> {
+    const now = this.ctx.clock.now();
+    return this.ctx.writes.run(() => {
+      const api = this.apiIn(userId, apiId);
+      const stage = applyStagePatch(api, this.routesIn(userId, apiId), patch);
+      const next = applyApiPatch(api, { throttle: stage.throttle, stageVariables: stage.stageVariables });
+      const row = this.ctx.stmt(UPDATE_API).get(...apiValues(next), now, userId, apiId) as Row;
+      for (const r of stage.routes)
+        this.ctx.stmt(UPDATE_ROUTE_THROTTLE).run(r.throttle && JSON.stringify(r.throttle), now, userId, apiId, r.routeKey);
+      return { api: apiFromRow(row), routes: this.routesIn(userId, apiId) };
+    });
   }
 
   async deleteApi(userId: string, apiId: string): Promise<boolean> {

@@ -11,6 +11,7 @@ const api: HttpApi = {
   name: 'shop',
   cors: null,
   throttle: null,
+  stageVariables: {},
   integrations: [],
   authorizers: [],
   deployments: [],

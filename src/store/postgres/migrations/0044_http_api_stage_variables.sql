@@ -1,0 +1,3 @@
+-- The stage variables of an HTTP API's $default stage (core/http-api/stage.ts): a JSON map of
+-- names to values, carried in every route's payload 2.0 event; NULL: none.
+ALTER TABLE http_apis ADD COLUMN stage_variables JSONB;
