@@ -218,6 +218,17 @@ export async function getHttpDeployment(app: HttpApisApp, userId: string, apiId:
   return deploymentOf(await getHttpApi(app, userId, apiId), deploymentId);
 }
 
+/** UpdateDeployment: its description replaced (a record's only changeable part). */
+export async function updateHttpDeployment(
+  app: HttpApisApp,
+  userId: string,
+  apiId: string,
+  deploymentId: string,
+  description: unknown,
+): Promise<HttpDeployment> {
+  return app.httpApis.updateDeployment(userId, apiId, deploymentId, checkDeploymentDescription(description));
+}
+
 export async function deleteHttpDeployment(app: HttpApisApp, userId: string, apiId: string, deploymentId: string): Promise<void> {
   await app.httpApis.deleteDeployment(userId, apiId, deploymentId);
 }

@@ -150,6 +150,7 @@ export {
   createHttpDeployment,
   getHttpDeployment,
   deleteHttpDeployment,
+  updateHttpDeployment,
   getHttpStage,
   updateHttpStage,
   type HttpApisApp,

@@ -48,6 +48,7 @@ import {
   UntagResourceCommand,
   UpdateApiCommand,
   UpdateAuthorizerCommand,
+  UpdateDeploymentCommand,
   UpdateIntegrationCommand,
   UpdateRouteCommand,
   UpdateStageCommand,
@@ -583,7 +584,7 @@ describe('API Gateway v2 management API', () => {
     await alice.send(new DeleteApiCommand({ ApiId }));
   });
 
-  it('deployments are records the $default stage reports; it serves the API as it is, never an earlier one', async () => {
+  it('deployments are records (UpdateDeployment changes a description) the $default stage reports; it serves the API as it is, never an earlier one', async () => {
     const api = await alice.send(new CreateApiCommand({ Name: 'deployed', ProtocolType: 'HTTP' }));
     const ApiId = api.ApiId!;
     assert.equal((await alice.send(new GetStageCommand({ ApiId, StageName: '$default' }))).DeploymentId, undefined);
@@ -605,6 +606,17 @@ describe('API Gateway v2 management API', () => {
       [DeploymentId, loose.DeploymentId],
     );
     assert.equal((await alice.send(new GetDeploymentCommand({ ApiId, DeploymentId }))).Description, 'first');
+    const described = await alice.send(new UpdateDeploymentCommand({ ApiId, DeploymentId, Description: 'first, described' }));
+    assert.deepEqual(
+      [described.DeploymentId, described.Description, described.DeploymentStatus],
+      [DeploymentId, 'first, described', 'DEPLOYED'],
+    );
+    assert.equal(
+      (await alice.send(new UpdateDeploymentCommand({ ApiId, DeploymentId }))).Description,
+      'first, described',
+      'absent: it stays',
+    );
+    assert.equal((await alice.send(new GetDeploymentCommand({ ApiId, DeploymentId }))).Description, 'first, described');
     // Naming the deployment it reports changes nothing; naming another is refused.
     const same = await alice.send(new UpdateStageCommand({ ApiId, StageName: '$default', DeploymentId }));
     assert.equal(same.DeploymentId, DeploymentId);
@@ -613,12 +625,14 @@ describe('API Gateway v2 management API', () => {
       ['no auto-deploy', new UpdateStageCommand({ ApiId, StageName: '$default', AutoDeploy: false }), /autoDeploy/],
       ['deleting the deployment the stage reports', new DeleteDeploymentCommand({ ApiId, DeploymentId }), /Active stages/],
       ['a long description', new CreateDeploymentCommand({ ApiId, Description: 'd'.repeat(1025) }), /description/],
+      ['a long description, updated', new UpdateDeploymentCommand({ ApiId, DeploymentId, Description: 'd'.repeat(1025) }), /description/],
     ];
     await badRequests(cases);
     const missing = [
       new CreateDeploymentCommand({ ApiId, StageName: 'prod' }),
       new GetDeploymentCommand({ ApiId, DeploymentId: 'zzzzzzz' }),
       new DeleteDeploymentCommand({ ApiId, DeploymentId: 'zzzzzzz' }),
+      new UpdateDeploymentCommand({ ApiId, DeploymentId: 'zzzzzzz', Description: 'x' }),
       new UpdateStageCommand({ ApiId, StageName: '$default', DeploymentId: 'zzzzzzz' }),
     ];
     for (const command of missing)
@@ -627,6 +641,7 @@ describe('API Gateway v2 management API', () => {
       new CreateDeploymentCommand({ ApiId, StageName: '$default' }),
       new GetDeploymentsCommand({ ApiId }),
       new GetDeploymentCommand({ ApiId, DeploymentId }),
+      new UpdateDeploymentCommand({ ApiId, DeploymentId, Description: 'mine' }),
       new DeleteDeploymentCommand({ ApiId, DeploymentId: loose.DeploymentId }),
       new ExportApiCommand({ ApiId, Specification: 'OAS30', OutputType: 'JSON' }),
     ]) {

@@ -352,7 +352,7 @@ export function describeHttpApis(name: string, make: MakeHttpApis): void {
     });
 
     describe('deployments', () => {
-      it('records deployments with the API; the stage reports the latest made for it, which is not deleted', async () => {
+      it('records deployments with the API, their descriptions changed; the stage reports the latest made for it, which is not deleted', async () => {
         const a = await apis.createApi('alice', { name: 'pets' });
         clock.advance(3);
         const d1 = await apis.createDeployment('alice', a.apiId, { description: 'first', stage: true });
@@ -368,6 +368,15 @@ export function describeHttpApis(name: string, make: MakeHttpApis): void {
           apis.createDeployment('bob', a.apiId, { description: '', stage: true }),
           is(NotFound, ErrorCode.HttpApiNotFound),
         );
+        const described = await apis.updateDeployment('alice', a.apiId, d2.deploymentId, 'second');
+        assert.deepEqual(described, { ...d2, description: 'second' });
+        assert.deepEqual((await apis.getApi('alice', a.apiId))?.deployments, [d1, described]);
+        await assert.rejects(
+          apis.updateDeployment('alice', a.apiId, d2.deploymentId, 'd'.repeat(1025)),
+          is(InvalidInput, ErrorCode.HttpApiInvalid),
+        );
+        await assert.rejects(apis.updateDeployment('alice', a.apiId, 'nosuch1', 'x'), is(NotFound, ErrorCode.HttpDeploymentNotFound));
+        await assert.rejects(apis.updateDeployment('bob', a.apiId, d2.deploymentId, 'x'), is(NotFound, ErrorCode.HttpApiNotFound));
         await apis.deleteDeployment('alice', a.apiId, d2.deploymentId);
         const d3 = await apis.createDeployment('alice', a.apiId, { description: 'third', stage: true });
         await apis.deleteDeployment('alice', a.apiId, d1.deploymentId);

@@ -1,7 +1,8 @@
 /**
  * API Gateway v2's deployments and ExportApi over an HTTP API's (app/http-apis.ts,
  * app/http-api-export.ts). Hangar serves every change at once (the $default stage auto-deploys),
- * so a deployment is a record: CreateDeployment notes one (DEPLOYED at once), and with
+ * so a deployment is a record: CreateDeployment notes one (DEPLOYED at once; UpdateDeployment
+ * changes its description), and with
  * stageName `$default` the stage reports it as its deploymentId; nothing is served differently
  * because of it, and the stage cannot go back to an earlier one (apis.ts). ExportApi writes the
  * API as it is now, which is what its $default stage serves.
@@ -13,6 +14,7 @@ import {
   getHttpApi,
   getHttpDeployment,
   httpApiAddress,
+  updateHttpDeployment,
 } from '../../app/index.ts';
 import { stringify as toYaml } from 'yaml';
 import { functionArn } from '../identity.ts';
@@ -42,6 +44,21 @@ export function deploymentOperations(ctx: ApiGatewayV2Context): RestOperation[] 
       },
     },
     ...partReads(ctx, 'deployments', getHttpDeployment, deleteHttpDeployment, (_, d) => deploymentShape(d)),
+    {
+      // A record's description: absent, it stays.
+      name: 'UpdateDeployment',
+      method: 'PATCH',
+      path: `${deployments}/{deploymentId}`,
+      async run(call, params) {
+        const body = jsonBody(call);
+        const [userId, apiId, deploymentId] = [userOf(call.caller), params.apiId as string, params.deploymentId as string];
+        const d =
+          body.description === undefined || body.description === null
+            ? await getHttpDeployment(ctx, userId, apiId, deploymentId)
+            : await updateHttpDeployment(ctx, userId, apiId, deploymentId, body.description);
+        return { status: 200, body: deploymentShape(d) };
+      },
+    },
   ];
 }
 

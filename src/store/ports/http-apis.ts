@@ -63,6 +63,8 @@ export interface HttpApis {
   /** A new deployment (InvalidInput past DEPLOYMENTS_MAX); `stage`: the $default stage reports it
    *  from now on (the API's deploymentId). NotFound (HTTP_API_NOT_FOUND). */
   createDeployment(userId: string, apiId: string, input: { description: string; stage: boolean }): Promise<HttpDeployment>;
+  /** Its description replaced. NotFound (HTTP_DEPLOYMENT_NOT_FOUND); InvalidInput past 1,024 characters. */
+  updateDeployment(userId: string, apiId: string, deploymentId: string, description: string): Promise<HttpDeployment>;
   /** NotFound (HTTP_DEPLOYMENT_NOT_FOUND); InvalidInput for the one the stage reports. */
   deleteDeployment(userId: string, apiId: string, deploymentId: string): Promise<void>;
 

@@ -28,9 +28,11 @@ import {
   checkHttpApiInput,
   checkHttpRouteInput,
   checkIntegrationInput,
+  deploymentOf,
   httpApiErrors,
   NotFound,
   partIdFrom,
+  redescribeDeployment,
   removeAuthorizer,
   removeDeployment,
   removeIntegration,
@@ -215,23 +217,42 @@ export class PgHttpApis implements HttpApis {
     });
   }
 
-  createDeployment(userId: string, apiId: string, input: { description: string; stage: boolean }): Promise<HttpDeployment> {
+  /** Runs `change` on the API locked for this transaction, then writes the deployments and the
+   *  one its stage reports that it answers. */
+  private changeDeployments<T>(
+    userId: string,
+    apiId: string,
+    change: (api: HttpApi) => { deployments: HttpDeployment[]; deploymentId: string | null; result: T },
+  ): Promise<T> {
     return this.db.tx(async (tx) => {
-      const api = await lockedApi(tx, userId, apiId);
-      const deployment = { deploymentId: partIdFrom(randomBytes(7)), description: input.description, createdAt: this.db.now() };
-      const deployments = addDeployment(api, deployment);
-      const deploymentId = input.stage ? deployment.deploymentId : api.deploymentId;
-      await tx.query(UPDATE_DEPLOYMENTS, [...deploymentValues({ deployments, deploymentId }), userId, apiId]);
-      return deployment;
+      const { result, ...next } = change(await lockedApi(tx, userId, apiId));
+      await tx.query(UPDATE_DEPLOYMENTS, [...deploymentValues(next), userId, apiId]);
+      return result;
+    });
+  }
+
+  createDeployment(userId: string, apiId: string, input: { description: string; stage: boolean }): Promise<HttpDeployment> {
+    const deployment = { deploymentId: partIdFrom(randomBytes(7)), description: input.description, createdAt: this.db.now() };
+    return this.changeDeployments(userId, apiId, (api) => ({
+      deployments: addDeployment(api, deployment),
+      deploymentId: input.stage ? deployment.deploymentId : api.deploymentId,
+      result: deployment,
+    }));
+  }
+
+  updateDeployment(userId: string, apiId: string, deploymentId: string, description: string): Promise<HttpDeployment> {
+    return this.changeDeployments(userId, apiId, (api) => {
+      const deployments = redescribeDeployment(api, deploymentId, description);
+      return { deployments, deploymentId: api.deploymentId, result: deploymentOf({ ...api, deployments }, deploymentId) };
     });
   }
 
   deleteDeployment(userId: string, apiId: string, deploymentId: string): Promise<void> {
-    return this.db.tx(async (tx) => {
-      const api = await lockedApi(tx, userId, apiId);
-      const deployments = removeDeployment(api, deploymentId);
-      await tx.query(UPDATE_DEPLOYMENTS, [...deploymentValues({ deployments, deploymentId: api.deploymentId }), userId, apiId]);
-    });
+    return this.changeDeployments(userId, apiId, (api) => ({
+      deployments: removeDeployment(api, deploymentId),
+      deploymentId: api.deploymentId,
+      result: undefined,
+    }));
   }
 
   async deleteAuthorizer(userId: string, apiId: string, authorizerId: string): Promise<void> {

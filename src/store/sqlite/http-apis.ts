@@ -28,8 +28,10 @@ import {
   checkHttpApiInput,
   checkHttpRouteInput,
   checkIntegrationInput,
+  deploymentOf,
   httpApiErrors,
   partIdFrom,
+  redescribeDeployment,
   removeAuthorizer,
   removeDeployment,
   removeIntegration,
@@ -220,23 +222,42 @@ export class SqliteHttpApis implements HttpApis {
     });
   }
 
+  /** One write: `change` decides the API's deployments and the one its stage reports from the
+   *  API as it is in the transaction (NotFound without it), and they are written. */
+  private changeDeployments<T>(
+    userId: string,
+    apiId: string,
+    change: (api: HttpApi) => { deployments: HttpDeployment[]; deploymentId: string | null; result: T },
+  ): Promise<T> {
+    return this.ctx.writes.run(() => {
+      const { result, ...next } = change(this.apiIn(userId, apiId));
+      this.ctx.stmt(UPDATE_DEPLOYMENTS).run(...deploymentValues(next), userId, apiId);
+      return result;
+    });
+  }
+
   async createDeployment(userId: string, apiId: string, input: { description: string; stage: boolean }): Promise<HttpDeployment> {
     const deployment = { deploymentId: partIdFrom(randomBytes(7)), description: input.description, createdAt: this.ctx.clock.now() };
-    return this.ctx.writes.run(() => {
-      const api = this.apiIn(userId, apiId);
-      const deployments = addDeployment(api, deployment);
-      const deploymentId = input.stage ? deployment.deploymentId : api.deploymentId;
-      this.ctx.stmt(UPDATE_DEPLOYMENTS).run(...deploymentValues({ deployments, deploymentId }), userId, apiId);
-      return deployment;
+    return this.changeDeployments(userId, apiId, (api) => ({
+      deployments: addDeployment(api, deployment),
+      deploymentId: input.stage ? deployment.deploymentId : api.deploymentId,
+      result: deployment,
+    }));
+  }
+
+  async updateDeployment(userId: string, apiId: string, deploymentId: string, description: string): Promise<HttpDeployment> {
+    return this.changeDeployments(userId, apiId, (api) => {
+      const deployments = redescribeDeployment(api, deploymentId, description);
+      return { deployments, deploymentId: api.deploymentId, result: deploymentOf({ ...api, deployments }, deploymentId) };
     });
   }
 
   async deleteDeployment(userId: string, apiId: string, deploymentId: string): Promise<void> {
-    return this.ctx.writes.run(() => {
-      const api = this.apiIn(userId, apiId);
-      const deployments = removeDeployment(api, deploymentId);
-      this.ctx.stmt(UPDATE_DEPLOYMENTS).run(...deploymentValues({ deployments, deploymentId: api.deploymentId }), userId, apiId);
-    });
+    return this.changeDeployments(userId, apiId, (api) => ({
+      deployments: removeDeployment(api, deploymentId),
+      deploymentId: api.deploymentId,
+      result: undefined,
+    }));
   }
 
   async deleteAuthorizer(userId: string, apiId: string, authorizerId: string): Promise<void> {
