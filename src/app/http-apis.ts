@@ -11,6 +11,7 @@
 import {
   authorizerOf,
   type HttpApi,
+  type HttpApiDefinition,
   type HttpApiInput,
   type HttpAuthorizer,
   type HttpAuthorizerInput,
@@ -93,6 +94,21 @@ export async function createHttpRoute(app: HttpApisApp, userId: string, apiId: s
   const route = await app.httpApis.createRoute(userId, apiId, input);
   app.httpApiChanged?.(apiId);
   return route;
+}
+
+/** The API's definition replaced in one write (core/http-api/definition.ts); the functions its
+ *  integrations name must be the owner's now. */
+export async function replaceHttpApiDefinition(
+  app: HttpApisApp,
+  userId: string,
+  apiId: string,
+  definition: HttpApiDefinition,
+): Promise<ServedHttpApi> {
+  await getHttpApi(app, userId, apiId);
+  for (const i of definition.integrations) await checkTarget(app, userId, i.functionName, i.qualifier);
+  const served = await app.httpApis.replaceDefinition(userId, apiId, definition);
+  app.httpApiChanged?.(apiId);
+  return served;
 }
 
 export async function getHttpRoute(app: HttpApisApp, userId: string, apiId: string, routeKey: string): Promise<HttpRoute> {

@@ -156,7 +156,7 @@ export {
   type HttpApisApp,
 } from './http-apis.ts';
 export { exportHttpApi } from './http-api-export.ts';
-export { importHttpApi } from './http-api-import.ts';
+export { importHttpApi, reimportHttpApi } from './http-api-import.ts';
 export {
   addLayerVersionPermission,
   deleteLayerVersion,

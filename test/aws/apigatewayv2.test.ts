@@ -44,6 +44,7 @@ import {
   GetStagesCommand,
   GetTagsCommand,
   ImportApiCommand,
+  ReimportApiCommand,
   TagResourceCommand,
   UntagResourceCommand,
   UpdateApiCommand,
@@ -655,7 +656,7 @@ describe('API Gateway v2 management API', () => {
     await alice.send(new DeleteApiCommand({ ApiId }));
   });
 
-  it('ExportApi writes the API as an OpenAPI 3.0 document with API Gateway extensions, JSON or YAML', async () => {
+  it('ExportApi writes the API as an OpenAPI 3.0 document with API Gateway extensions, JSON or YAML; ImportApi and ReimportApi read it back', async () => {
     const api = await alice.send(
       new CreateApiCommand({
         Name: 'exported',
@@ -815,6 +816,85 @@ describe('API Gateway v2 management API', () => {
       ],
     ]);
     assert.equal((await alice.send(new GetApisCommand({}))).Items?.length, apisBefore, 'nothing refused was made, nor left behind');
+
+    // ReimportApi puts the document over another API: its name, CORS, parts and routes are the
+    // document's; its tags, stage variables and the route settings of route keys it keeps stay.
+    const over = await alice.send(
+      new CreateApiCommand({
+        Name: 'over',
+        ProtocolType: 'HTTP',
+        Target: arn('alice', 'other'),
+        RouteKey: 'GET /pets/{id}',
+        Tags: { keep: 'me' },
+      }),
+    );
+    const OverId = over.ApiId!;
+    await alice.send(
+      new CreateRouteCommand({
+        ApiId: OverId,
+        RouteKey: 'GET /old',
+        Target: (await alice.send(new GetRoutesCommand({ ApiId: OverId }))).Items?.[0]?.Target,
+      }),
+    );
+    await alice.send(
+      new UpdateStageCommand({
+        ApiId: OverId,
+        StageName: '$default',
+        RouteSettings: { 'GET /pets/{id}': { ThrottlingBurstLimit: 7, ThrottlingRateLimit: 7 } },
+        StageVariables: { s: '1' },
+      }),
+    );
+    const reimported = await alice.send(new ReimportApiCommand({ ApiId: OverId, Body: body }));
+    assert.deepEqual(
+      [reimported.ApiId, reimported.Name, reimported.CorsConfiguration?.MaxAge, reimported.Tags],
+      [OverId, 'exported', 60, { keep: 'me' }],
+    );
+    const overRoutes = async () =>
+      ((await alice.send(new GetRoutesCommand({ ApiId: OverId }))).Items ?? [])
+        .map((r) => [r.RouteKey, r.AuthorizationType, r.Target])
+        .sort();
+    const [overIntegration, ...moreIntegrations] = (await alice.send(new GetIntegrationsCommand({ ApiId: OverId }))).Items ?? [];
+    assert.deepEqual([overIntegration?.IntegrationUri, moreIntegrations], [arn('alice', 'hello'), []], 'the old integration replaced');
+    const overTarget = `integrations/${overIntegration?.IntegrationId}`;
+    const expected = [
+      ['$default', 'NONE', overTarget],
+      ['ANY /admin', 'JWT', overTarget],
+      ['GET /pets/{id}', 'NONE', overTarget],
+    ];
+    assert.deepEqual(await overRoutes(), expected);
+    assert.equal((await alice.send(new GetAuthorizersCommand({ ApiId: OverId }))).Items?.[0]?.Name, 'idp');
+    const overStage = await alice.send(new GetStageCommand({ ApiId: OverId, StageName: '$default' }));
+    assert.deepEqual([overStage.StageVariables, overStage.RouteSettings?.['GET /pets/{id}']?.ThrottlingBurstLimit], [{ s: '1' }, 7]);
+    if (!NO_SANDBOX)
+      assert.deepEqual(await (await fetch(`${over.ApiEndpoint}/pets/1`)).json(), { hello: null, route: 'GET /pets/{id}', sub: null });
+    const reimport = (change: (d: Record<string, any>) => void) => {
+      const d = JSON.parse(body);
+      change(d);
+      return new ReimportApiCommand({ ApiId: OverId, Body: JSON.stringify(d) });
+    };
+    await badRequests([
+      ['neither JSON nor YAML', new ReimportApiCommand({ ApiId: OverId, Body: '{' }), /JSON or YAML/],
+      [
+        'a function not there',
+        reimport((d) => (d.paths['/pets/{id}'].get['x-amazon-apigateway-integration'].uri = arn('alice', 'nope'))),
+        /nope/,
+      ],
+      [
+        'an issuer in clear',
+        reimport(
+          (d) => (d.components.securitySchemes.idp['x-amazon-apigateway-authorizer'].jwtConfiguration.issuer = 'http://idp.example'),
+        ),
+        /issuer/,
+      ],
+    ]);
+    assert.deepEqual(await overRoutes(), expected, 'nothing refused was changed');
+    assert.equal((await alice.send(new GetApiCommand({ ApiId: OverId }))).Name, 'exported');
+    assert.deepEqual((await refused(bob, new ReimportApiCommand({ ApiId: OverId, Body: body }))).slice(0, 2), [404, 'NotFoundException']);
+    assert.deepEqual((await refused(alice, new ReimportApiCommand({ ApiId: 'zzzzzzzzzz', Body: body }))).slice(0, 2), [
+      404,
+      'NotFoundException',
+    ]);
+    await alice.send(new DeleteApiCommand({ ApiId: OverId }));
     await alice.send(new DeleteApiCommand({ ApiId }));
   });
 });

@@ -385,6 +385,74 @@ export function describeHttpApis(name: string, make: MakeHttpApis): void {
       });
     });
 
+    describe('definition', () => {
+      it('replaces the name, CORS, parts and routes in one write; the stage settings of kept route keys stay', async () => {
+        const a = await apis.createApi('alice', { name: 'old', cors, throttle: { rate: 1, burst: 1 }, stageVariables: { v: '1' } });
+        const old = await apis.createIntegration('alice', a.apiId, { functionName: 'f' });
+        await apis.createRoute('alice', a.apiId, {
+          routeKey: 'GET /keep',
+          integrationId: old.integrationId,
+          throttle: { rate: 2, burst: 3 },
+          cacheTtlS: 9,
+        });
+        await apis.createRoute('alice', a.apiId, { routeKey: 'GET /gone', functionName: 'f' });
+        clock.advance(7);
+        const def = {
+          name: 'new',
+          cors: null,
+          integrations: [{ functionName: 'f' }, { functionName: 'g', qualifier: 'live' }],
+          authorizers: [{ name: 'idp', issuer: 'https://issuer.example.com/', audience: ['a'] }],
+          routes: [
+            { routeKey: 'GET /keep', integration: 0, authorizer: null },
+            { routeKey: 'GET /new', integration: 1, authorizer: 0 },
+          ],
+        };
+        const { api, routes } = await apis.replaceDefinition('alice', a.apiId, def);
+        assert.deepEqual(
+          [api.name, api.cors, api.throttle, api.stageVariables, api.updatedAt],
+          ['new', null, { rate: 1, burst: 1 }, { v: '1' }, clock.t],
+        );
+        assert.deepEqual(
+          api.integrations.map((i) => [i.functionName, i.qualifier]),
+          [
+            ['f', null],
+            ['g', 'live'],
+          ],
+        );
+        assert.ok(!api.integrations.some((i) => i.integrationId === old.integrationId), 'parts made anew');
+        const [integration0, integration1] = api.integrations;
+        const [authorizer] = api.authorizers;
+        assert.deepEqual(
+          routes.map((r) => [
+            r.routeKey,
+            r.functionName,
+            r.qualifier,
+            r.integrationId,
+            r.authorizerId,
+            r.auth.kind,
+            r.throttle,
+            r.cacheTtlS,
+          ]),
+          [
+            ['GET /keep', 'f', null, integration0?.integrationId, null, 'none', { rate: 2, burst: 3 }, 9],
+            ['GET /new', 'g', 'live', integration1?.integrationId, authorizer?.authorizerId, 'jwt', null, 0],
+          ],
+        );
+        assert.deepEqual(await apis.servedApi(a.apiId), { api, routes });
+
+        const before = await apis.servedApi(a.apiId);
+        for (const bad of [
+          { ...def, authorizers: [{ name: 'idp', issuer: 'http://idp.example', audience: ['a'] }] },
+          { ...def, routes: [...def.routes, { routeKey: 'GET /new', integration: 0, authorizer: null }] },
+          { ...def, routes: [{ routeKey: 'GET a', integration: 0, authorizer: null }] },
+          { ...def, name: '' },
+        ])
+          await assert.rejects(apis.replaceDefinition('alice', a.apiId, bad), (e) => e instanceof InvalidInput);
+        assert.deepEqual(await apis.servedApi(a.apiId), before, 'nothing refused was changed');
+        await assert.rejects(apis.replaceDefinition('bob', a.apiId, def), is(NotFound, ErrorCode.HttpApiNotFound));
+      });
+    });
+
     describe('stage', () => {
       it("changes the stage in one write: the default throttle, routes' own throttles by key, merged variables", async () => {
         const a = await apis.createApi('alice', { name: 'pets', stageVariables: { env: 'dev', old: 'x' } });

@@ -1,6 +1,7 @@
 /**
  * API Gateway v2's APIs and stages over Hangar's HTTP APIs (app/http-apis.ts). An API's
- * ApiEndpoint is where Hangar serves it (`{base}/http/{apiId}`, needing no DNS). Quick create
+ * ApiEndpoint is where Hangar serves it (`{base}/http/{apiId}`, needing no DNS). ImportApi makes
+ * one from an OpenAPI document, ReimportApi puts one over an API. Quick create
  * (`target` and `routeKey`) makes the integration and the route too. The one stage is
  * `$default`, always there and auto-deployed (Hangar serves every change at once): CreateStage
  * and UpdateStage set its default throttle, its route settings (the routes' own throttles) and
@@ -17,12 +18,21 @@ import {
   importHttpApi,
   listHttpApis,
   listTags,
+  reimportHttpApi,
   taggableHttpApi,
   updateHttpApi,
   updateHttpStage,
 } from '../../app/index.ts';
 import { parse as parseYaml } from 'yaml';
-import { deploymentOf, type HttpApi, type HttpApiInput, parseRouteKey, planOpenApiImport } from '../../core/index.ts';
+import {
+  type CorsConfig,
+  deploymentOf,
+  type HttpApi,
+  type HttpApiInput,
+  type OpenApiImport,
+  parseRouteKey,
+  planOpenApiImport,
+} from '../../core/index.ts';
 import { AwsError } from '../errors.ts';
 import { userOf } from '../lambda/context.ts';
 import { apiBase } from '../lambda/functions.ts';
@@ -61,6 +71,23 @@ function protocolOf(body: Record<string, unknown>): void {
 /** A stage to make: only $default. */
 function stageNameOf(name: string): void {
   if (name !== DEFAULT_STAGE) throw invalid(`Hangar serves an HTTP API at its $default stage only, not '${name.slice(0, 128)}'`);
+}
+
+/** ImportApi's and ReimportApi's document (`body`, JSON or YAML) as what it makes, and its CORS. */
+function importOf(call: AwsCall): { plan: OpenApiImport; cors: CorsConfig | null } {
+  const definition = required(jsonBody(call), 'body');
+  const basepath = call.query.get('basepath');
+  if (basepath !== null && basepath !== 'ignore')
+    throw invalid(`basepath ${basepath.slice(0, 20)} is not supported by Hangar: the servers' base path is ignored`);
+  let parsed: unknown;
+  try {
+    // YAML 1.2 reads JSON too; no custom tags, at most 100 aliases resolved (a billion laughs is refused).
+    parsed = parseYaml(definition, { maxAliasCount: 100 });
+  } catch (err) {
+    throw invalid(`body is not a JSON or YAML document: ${(err as Error).message.split('\n')[0].slice(0, 200)}`);
+  }
+  const plan = planOpenApiImport(parsed);
+  return { plan, cors: corsOf({ corsConfiguration: plan.cors ?? undefined }) ?? null };
 }
 
 export function apiOperations(ctx: ApiGatewayV2Context): RestOperation[] {
@@ -155,20 +182,20 @@ export function apiOperations(ctx: ApiGatewayV2Context): RestOperation[] {
       method: 'PUT',
       path: '/v2/apis',
       async run(call) {
-        const definition = required(jsonBody(call), 'body');
-        const basepath = call.query.get('basepath');
-        if (basepath !== null && basepath !== 'ignore')
-          throw invalid(`basepath ${basepath.slice(0, 20)} is not supported by Hangar: the servers' base path is ignored`);
-        let parsed: unknown;
-        try {
-          // YAML 1.2 reads JSON too; no custom tags, at most 100 aliases resolved (a billion laughs is refused).
-          parsed = parseYaml(definition, { maxAliasCount: 100 });
-        } catch (err) {
-          throw invalid(`body is not a JSON or YAML document: ${(err as Error).message.split('\n')[0].slice(0, 200)}`);
-        }
-        const plan = planOpenApiImport(parsed);
-        const cors = corsOf({ corsConfiguration: plan.cors ?? undefined }) ?? null;
+        const { plan, cors } = importOf(call);
         const a = await importHttpApi(ctx, userOf(call.caller), plan, (uri) => integrationTargetOf(call.caller, uri), cors);
+        return { status: 201, body: await shaped(call, a) };
+      },
+    },
+    {
+      // The same put over an API: its routes, integrations and authorizers replaced, all or nothing.
+      name: 'ReimportApi',
+      method: 'PUT',
+      path: api,
+      async run(call, params) {
+        const { plan, cors } = importOf(call);
+        const target = (uri: string) => integrationTargetOf(call.caller, uri);
+        const { api: a } = await reimportHttpApi(ctx, userOf(call.caller), params.apiId as string, plan, target, cors);
         return { status: 201, body: await shaped(call, a) };
       },
     },

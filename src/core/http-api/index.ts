@@ -2,6 +2,7 @@
  *  answer, CORS, throttling and caching — pure decisions, no HTTP server. */
 export * from './cache.ts';
 export * from './cors.ts';
+export * from './definition.ts';
 export * from './event.ts';
 export * from './export.ts';
 export * from './import.ts';

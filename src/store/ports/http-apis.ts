@@ -7,6 +7,7 @@
  */
 import type {
   HttpApi,
+  HttpApiDefinition,
   HttpApiInput,
   HttpAuthorizer,
   HttpAuthorizerInput,
@@ -43,6 +44,11 @@ export interface HttpApis {
    *  route key that names no route HTTP_ROUTE_NOT_FOUND, and nothing changes); InvalidInput
    *  (HTTP_API_INVALID). */
   updateStage(userId: string, apiId: string, patch: StagePatch): Promise<ServedHttpApi>;
+
+  /** ReimportApi: its name, CORS, integrations, authorizers and routes replaced in one write, as
+   *  core applyDefinition decides (what is the stage's stays). NotFound (HTTP_API_NOT_FOUND);
+   *  InvalidInput (HTTP_API_INVALID), and then nothing changes. */
+  replaceDefinition(userId: string, apiId: string, def: HttpApiDefinition): Promise<ServedHttpApi>;
 
   // Integrations and authorizers (core/http-api/parts.ts); read with the API (getApi).
   /** NotFound (HTTP_API_NOT_FOUND) without such an API. */

@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import {
   type HttpApi,
+  type HttpApiDefinition,
   type HttpApiInput,
   type HttpAuthorizer,
   type HttpAuthorizerInput,
@@ -21,6 +22,7 @@ import {
   addIntegration,
   apiIdFrom,
   applyApiPatch,
+  applyDefinition,
   applyRoutePatch,
   applyStagePatch,
   checkAuth,
@@ -105,6 +107,9 @@ const UPDATE_ROUTE = `UPDATE http_routes SET function_name = $1, qualifier = $2,
 /** user_id, api_id, route_key. */
 const DELETE_ROUTE = `DELETE FROM http_routes WHERE user_id = $1 AND api_id = $2 AND route_key = $3`;
 
+/** user_id, api_id: every route of the API (a definition replaced). */
+const DELETE_ROUTES = `DELETE FROM http_routes WHERE user_id = $1 AND api_id = $2`;
+
 /** api_id: whoever owns it (the unique index of migration 0024). */
 const SERVED_API = `SELECT * FROM http_apis WHERE api_id = $1`;
 
@@ -149,6 +154,24 @@ export class PgHttpApis implements HttpApis {
       const [row] = await tx.query(UPDATE_API, [...apiValues(next), now, userId, apiId]);
       for (const r of stage.routes)
         await tx.query(UPDATE_ROUTE_THROTTLE, [r.throttle && JSON.stringify(r.throttle), now, userId, apiId, r.routeKey]);
+      const routes = (await tx.query(LIST_ROUTES, [userId, apiId])).map(routeFromRow);
+      return { api: apiFromRow(row as Record<string, unknown>), routes };
+    });
+  }
+
+  replaceDefinition(userId: string, apiId: string, def: HttpApiDefinition): Promise<ServedHttpApi> {
+    const ids = {
+      integrations: def.integrations.map(() => partIdFrom(randomBytes(7))),
+      authorizers: def.authorizers.map(() => partIdFrom(randomBytes(7))),
+    };
+    return this.db.tx(async (tx) => {
+      const api = await lockedApi(tx, userId, apiId);
+      const next = applyDefinition(api, (await tx.query(LIST_ROUTES, [userId, apiId])).map(routeFromRow), def, ids, checkAuth);
+      const now = this.db.now();
+      await tx.query(UPDATE_PARTS, [...partValues(next), now, userId, apiId]);
+      const [row] = await tx.query(UPDATE_API, [...apiValues(next.fields), now, userId, apiId]);
+      await tx.query(DELETE_ROUTES, [userId, apiId]);
+      for (const r of next.routes) await tx.query(INSERT_ROUTE, [userId, apiId, r.routeKey, ...routeValues(r), now]);
       const routes = (await tx.query(LIST_ROUTES, [userId, apiId])).map(routeFromRow);
       return { api: apiFromRow(row as Record<string, unknown>), routes };
     });

@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import {
   type HttpApi,
+  type HttpApiDefinition,
   type HttpApiInput,
   type HttpAuthorizer,
   type HttpAuthorizerInput,
@@ -21,6 +22,7 @@ import {
   addIntegration,
   apiIdFrom,
   applyApiPatch,
+  applyDefinition,
   applyRoutePatch,
   applyStagePatch,
   checkAuth,
@@ -100,6 +102,9 @@ const UPDATE_ROUTE_THROTTLE = `UPDATE http_routes SET throttle = ?, updated_at =
 /** user_id, api_id, route_key. */
 const DELETE_ROUTE = `DELETE FROM http_routes WHERE user_id = ? AND api_id = ? AND route_key = ?`;
 
+/** user_id, api_id: every route of the API (a definition replaced). */
+const DELETE_ROUTES = `DELETE FROM http_routes WHERE user_id = ? AND api_id = ?`;
+
 /** api_id: whoever owns it (the unique index of migration 0024). */
 const SERVED_API = `SELECT * FROM http_apis WHERE api_id = ?`;
 
@@ -147,6 +152,23 @@ export class SqliteHttpApis implements HttpApis {
       const row = this.ctx.stmt(UPDATE_API).get(...apiValues(next), now, userId, apiId) as Row;
       for (const r of stage.routes)
         this.ctx.stmt(UPDATE_ROUTE_THROTTLE).run(r.throttle && JSON.stringify(r.throttle), now, userId, apiId, r.routeKey);
+      return { api: apiFromRow(row), routes: this.routesIn(userId, apiId) };
+    });
+  }
+
+  async replaceDefinition(userId: string, apiId: string, def: HttpApiDefinition): Promise<ServedHttpApi> {
+    const ids = {
+      integrations: def.integrations.map(() => partIdFrom(randomBytes(7))),
+      authorizers: def.authorizers.map(() => partIdFrom(randomBytes(7))),
+    };
+    const now = this.ctx.clock.now();
+    return this.ctx.writes.run(() => {
+      const api = this.apiIn(userId, apiId);
+      const next = applyDefinition(api, this.routesIn(userId, apiId), def, ids, checkAuth);
+      this.ctx.stmt(UPDATE_PARTS).run(...partValues(next), now, userId, apiId);
+      const row = this.ctx.stmt(UPDATE_API).get(...apiValues(next.fields), now, userId, apiId) as Row;
+      this.ctx.stmt(DELETE_ROUTES).run(userId, apiId);
+      for (const r of next.routes) this.ctx.stmt(INSERT_ROUTE).run(userId, apiId, r.routeKey, ...routeValues(r), now);
       return { api: apiFromRow(row), routes: this.routesIn(userId, apiId) };
     });
   }
