@@ -24,6 +24,8 @@ import {
   deploymentOf,
   httpApiErrors,
   integrationOf,
+  type NamedStage,
+  type NamedStageInput,
   type StagePatch,
 } from '../core/index.ts';
 import type { HttpApis, HttpRoutePatch, ServedHttpApi } from '../store/index.ts';
@@ -69,7 +71,19 @@ export async function updateHttpStage(app: HttpApisApp, userId: string, apiId: s
   return stage;
 }
 
-/** The API with its routes: what its $default stage reports. */
+/** A stage besides $default made or changed (core putNamedStage); served so at once. */
+export async function putHttpNamedStage(app: HttpApisApp, userId: string, apiId: string, input: NamedStageInput): Promise<NamedStage> {
+  const stage = await app.httpApis.putNamedStage(userId, apiId, input);
+  app.httpApiChanged?.(apiId);
+  return stage;
+}
+
+export async function deleteHttpNamedStage(app: HttpApisApp, userId: string, apiId: string, name: string): Promise<void> {
+  await app.httpApis.deleteNamedStage(userId, apiId, name);
+  app.httpApiChanged?.(apiId);
+}
+
+/** The API with its routes: what its stages report. */
 export async function getHttpStage(app: HttpApisApp, userId: string, apiId: string): Promise<ServedHttpApi> {
   const api = await getHttpApi(app, userId, apiId);
   return { api, routes: await app.httpApis.listRoutes(userId, apiId) };

@@ -153,6 +153,8 @@ export {
   updateHttpDeployment,
   getHttpStage,
   updateHttpStage,
+  putHttpNamedStage,
+  deleteHttpNamedStage,
   type HttpApisApp,
 } from './http-apis.ts';
 export { exportHttpApi } from './http-api-export.ts';

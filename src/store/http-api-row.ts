@@ -9,6 +9,7 @@ import type {
   HttpDeployment,
   HttpIntegration,
   HttpRoute,
+  NamedStage,
   RouteAuth,
   ThrottleLimit,
 } from '../core/index.ts';
@@ -30,6 +31,7 @@ export function apiFromRow(r: Row): HttpApi {
     cors: parsed<CorsConfig>(r.cors),
     throttle: parsed<ThrottleLimit>(r.throttle),
     stageVariables: parsed<Record<string, string>>(r.stage_variables) ?? {},
+    stages: parsed<NamedStage[]>(r.stages) ?? [],
     integrations: parsed<HttpIntegration[]>(r.integrations) ?? [],
     authorizers: parsed<HttpAuthorizer[]>(r.authorizers) ?? [],
     deployments: parsed<HttpDeployment[]>(r.deployments) ?? [],
@@ -43,6 +45,9 @@ export function apiFromRow(r: Row): HttpApi {
 export function partValues(a: Pick<HttpApi, 'integrations' | 'authorizers'>): Array<string | null> {
   return [json(a.integrations), json(a.authorizers)];
 }
+
+/** stages (NULL: none besides $default): the column a named stage's change writes. */
+export const stagesValue = (stages: NamedStage[]): string | null => (stages.length > 0 ? json(stages) : null);
 
 /** deployments, deployment_id: the columns a deployment's create or delete writes. */
 export function deploymentValues(a: Pick<HttpApi, 'deployments' | 'deploymentId'>): Array<string | null> {

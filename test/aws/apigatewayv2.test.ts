@@ -140,7 +140,11 @@ before(async () => {
     code('{ hello: e.pathParameters?.name ?? null, route: e.routeKey, sub: e.requestContext.authorizer?.jwt?.claims.sub ?? null }'),
   );
   await createNodeFunction(lambda, 'other', code('{ other: true }'));
-  await createNodeFunction(lambda, 'vars', code('{ vars: e.stageVariables ?? null, stage: e.requestContext.stage }'));
+  await createNodeFunction(
+    lambda,
+    'vars',
+    code('{ vars: e.stageVariables ?? null, stage: e.requestContext.stage, path: e.rawPath, route: e.routeKey }'),
+  );
 });
 after(async () => {
   alice?.destroy();
@@ -355,7 +359,7 @@ describe('API Gateway v2 management API', () => {
         }),
         /issuer/,
       ],
-      ['another stage', new CreateStageCommand({ ApiId, StageName: 'prod' }), /\$default stage only/],
+      ['a bad stage name', new CreateStageCommand({ ApiId, StageName: 'a/b' }), /stage name/],
       ['a bad stage variable', new CreateStageCommand({ ApiId, StageName: '$default', StageVariables: { 'a-b': 'c' } }), /a-b/],
       ['no auto-deploy', new CreateStageCommand({ ApiId, StageName: '$default', AutoDeploy: false }), /autoDeploy/],
       ['deleting $default', new DeleteStageCommand({ ApiId, StageName: '$default' }), /cannot be deleted/],
@@ -387,7 +391,11 @@ describe('API Gateway v2 management API', () => {
     });
     assert.deepEqual(stage.StageVariables, {});
     if (!NO_SANDBOX)
-      assert.deepEqual(await (await fetch(`${api.ApiEndpoint}/v`)).json(), { vars: null, stage: '$default' }, 'none: absent');
+      assert.deepEqual(
+        await (await fetch(`${api.ApiEndpoint}/v`)).json(),
+        { vars: null, stage: '$default', path: '/v', route: 'GET /v' },
+        'none: absent',
+      );
 
     stage = await alice.send(
       new UpdateStageCommand({
@@ -406,6 +414,8 @@ describe('API Gateway v2 management API', () => {
       assert.deepEqual(await (await fetch(`${api.ApiEndpoint}/v`)).json(), {
         vars: { env: 'dev', url: 'https://x.example/a?b=c' },
         stage: '$default',
+        path: '/v',
+        route: 'GET /v',
       });
     // Merged, as API Gateway merges them: an empty value removes a variable.
     stage = await alice.send(new UpdateStageCommand({ ApiId, StageName, StageVariables: { env: '', more: 'x' } }));
@@ -477,6 +487,71 @@ describe('API Gateway v2 management API', () => {
     ])
       assert.deepEqual((await refused(bob, command)).slice(0, 2), [404, 'NotFoundException'], command.constructor.name);
     assert.deepEqual((await alice.send(new GetStageCommand({ ApiId, StageName }))).StageVariables, { fresh: '1' });
+    await alice.send(new DeleteApiCommand({ ApiId }));
+  });
+
+  it('a named stage serves the same routes at /{stage}/... with its own variables; $default stays as it was', async () => {
+    const api = await alice.send(
+      new CreateApiCommand({ Name: 'named', ProtocolType: 'HTTP', Target: arn('alice', 'vars'), RouteKey: 'GET /v/{x}' }),
+    );
+    const ApiId = api.ApiId!;
+    await alice.send(new UpdateStageCommand({ ApiId, StageName: '$default', StageVariables: { env: 'default' } }));
+    const prod = await alice.send(
+      new CreateStageCommand({ ApiId, StageName: 'prod', AutoDeploy: true, StageVariables: { env: 'prod', a: '1' } }),
+    );
+    assert.deepEqual(
+      [prod.StageName, prod.AutoDeploy, prod.StageVariables, prod.DeploymentId],
+      ['prod', true, { env: 'prod', a: '1' }, undefined],
+    );
+    assert.deepEqual(
+      (await alice.send(new GetStagesCommand({ ApiId }))).Items?.map((x) => x.StageName),
+      ['$default', 'prod'],
+    );
+    if (!NO_SANDBOX) {
+      // As AWS sends it: rawPath with the stage, the route matched without it, requestContext.stage its name.
+      assert.deepEqual(await (await fetch(`${api.ApiEndpoint}/prod/v/1`)).json(), {
+        vars: { env: 'prod', a: '1' },
+        stage: 'prod',
+        path: '/prod/v/1',
+        route: 'GET /v/{x}',
+      });
+      assert.deepEqual(await (await fetch(`${api.ApiEndpoint}/v/1`)).json(), {
+        vars: { env: 'default' },
+        stage: '$default',
+        path: '/v/1',
+        route: 'GET /v/{x}',
+      });
+    }
+    const view = await p.inject({ method: 'GET', url: `/http-apis/${ApiId}`, auth: aliceKey.key });
+    assert.deepEqual(
+      view.json().stages.map((x: { name: string; stageVariables: object }) => [x.name, x.stageVariables]),
+      [['prod', { env: 'prod', a: '1' }]],
+      'natively, read-only',
+    );
+    const merged = await alice.send(new UpdateStageCommand({ ApiId, StageName: 'prod', StageVariables: { a: '', b: '2' } }));
+    assert.deepEqual(merged.StageVariables, { env: 'prod', b: '2' });
+    assert.deepEqual((await alice.send(new GetStageCommand({ ApiId, StageName: 'prod' }))).StageVariables, { env: 'prod', b: '2' });
+    assert.deepEqual((await alice.send(new GetStageCommand({ ApiId, StageName: '$default' }))).StageVariables, { env: 'default' });
+    await badRequests([
+      [
+        'its own throttle',
+        new UpdateStageCommand({ ApiId, StageName: 'prod', DefaultRouteSettings: { ThrottlingBurstLimit: 1 } }),
+        /\$default stage's throttles/,
+      ],
+      ['no auto-deploy', new CreateStageCommand({ ApiId, StageName: 'beta', AutoDeploy: false }), /autoDeploy/],
+      ['a bad variable', new UpdateStageCommand({ ApiId, StageName: 'prod', StageVariables: { a: 'x y' } }), /value/],
+    ]);
+    assert.deepEqual((await refused(alice, new CreateStageCommand({ ApiId, StageName: 'prod' }))).slice(0, 2), [409, 'ConflictException']);
+    for (const command of [
+      new GetStageCommand({ ApiId, StageName: 'prod' }),
+      new CreateStageCommand({ ApiId, StageName: 'mine' }),
+      new UpdateStageCommand({ ApiId, StageName: 'prod', StageVariables: { a: 'b' } }),
+      new DeleteStageCommand({ ApiId, StageName: 'prod' }),
+    ])
+      assert.deepEqual((await refused(bob, command)).slice(0, 2), [404, 'NotFoundException'], command.constructor.name);
+    await alice.send(new DeleteStageCommand({ ApiId, StageName: 'prod' }));
+    assert.deepEqual((await refused(alice, new GetStageCommand({ ApiId, StageName: 'prod' }))).slice(0, 2), [404, 'NotFoundException']);
+    assert.equal((await fetch(`${api.ApiEndpoint}/prod/v/1`)).status, 404, 'served no more: no route GET /prod/v/1');
     await alice.send(new DeleteApiCommand({ ApiId }));
   });
 

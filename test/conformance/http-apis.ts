@@ -65,6 +65,7 @@ export function describeHttpApis(name: string, make: MakeHttpApis): void {
           cors,
           throttle: { rate: 10.5, burst: 20 },
           stageVariables: {},
+          stages: [],
           integrations: [],
           authorizers: [],
           deployments: [],
@@ -495,6 +496,41 @@ export function describeHttpApis(name: string, make: MakeHttpApis): void {
         // Natively the map is replaced whole; {} or null clears it.
         assert.deepEqual((await apis.updateApi('alice', a.apiId, { stageVariables: { b: '2' } })).stageVariables, { b: '2' });
         assert.deepEqual((await apis.updateApi('alice', a.apiId, { stageVariables: null })).stageVariables, {});
+      });
+
+      it('named stages: made with their variables, changed (merged), refused when taken, absent or too many; deleted', async () => {
+        const a = await apis.createApi('alice', { name: 'pets' });
+        clock.advance(2);
+        const prod = await apis.putNamedStage('alice', a.apiId, { name: 'prod', variables: { env: 'prod', x: '1' }, creating: true });
+        assert.deepEqual(prod, { name: 'prod', variables: { env: 'prod', x: '1' }, createdAt: clock.t, updatedAt: clock.t });
+        clock.advance(3);
+        const changed = await apis.putNamedStage('alice', a.apiId, { name: 'prod', variables: { x: '' }, creating: false });
+        assert.deepEqual(changed, { ...prod, variables: { env: 'prod' }, updatedAt: clock.t });
+        let got = await apis.getApi('alice', a.apiId);
+        assert.deepEqual([got?.stages, got?.updatedAt], [[changed], a.updatedAt]);
+        await assert.rejects(
+          apis.putNamedStage('alice', a.apiId, { name: 'prod', creating: true }),
+          is(Conflict, ErrorCode.HttpStageExists),
+        );
+        await assert.rejects(
+          apis.putNamedStage('alice', a.apiId, { name: 'dev', creating: false }),
+          is(NotFound, ErrorCode.HttpStageNotFound),
+        );
+        for (const name of ['$default', 'a/b', ''])
+          await assert.rejects(apis.putNamedStage('alice', a.apiId, { name, creating: true }), is(InvalidInput, ErrorCode.HttpApiInvalid));
+        for (let i = 1; i < 9; i++) await apis.putNamedStage('alice', a.apiId, { name: `s${i}`, creating: true });
+        await assert.rejects(
+          apis.putNamedStage('alice', a.apiId, { name: 's9', creating: true }),
+          is(InvalidInput, ErrorCode.HttpApiInvalid),
+        );
+        await assert.rejects(apis.putNamedStage('bob', a.apiId, { name: 'b', creating: true }), is(NotFound, ErrorCode.HttpApiNotFound));
+        await apis.deleteNamedStage('alice', a.apiId, 'prod');
+        await assert.rejects(apis.deleteNamedStage('alice', a.apiId, 'prod'), is(NotFound, ErrorCode.HttpStageNotFound));
+        got = await apis.getApi('alice', a.apiId);
+        assert.deepEqual(
+          got?.stages.map((x) => x.name),
+          ['s1', 's2', 's3', 's4', 's5', 's6', 's7', 's8'],
+        );
       });
 
       it('a route key that names no route, a bad variable or limit changes nothing; another user is not found', async () => {

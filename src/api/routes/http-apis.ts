@@ -105,6 +105,9 @@ const ApiView = z.object({
     .nullable(),
   throttle: z.object({ rate: z.number(), burst: z.number() }).nullable(),
   stageVariables: z.record(z.string(), z.string()),
+  stages: z
+    .array(z.object({ name: z.string(), stageVariables: z.record(z.string(), z.string()), url: z.string() }))
+    .describe("Its stages besides $default (made with API Gateway v2's CreateStage): the same routes at url, with their own variables."),
   url: z.string().describe('Where it is served (the path prefix form).'),
   hostUrl: z.string().describe('The Host form, as AWS: needs a DNS name {apiId}.execute-api.<domain> pointing at Hangar.'),
   createdAt: z.string(),
@@ -142,6 +145,7 @@ function apiView(base: string, a: HttpApi): z.infer<typeof ApiView> {
     cors: a.cors,
     throttle: a.throttle,
     stageVariables: a.stageVariables,
+    stages: a.stages.map((s) => ({ name: s.name, stageVariables: s.variables, url: `${httpApiAddress(base, a.apiId)}/${s.name}` })),
     url: httpApiAddress(base, a.apiId),
     hostUrl: `${protocol}//${a.apiId}.execute-api.${host}`,
     createdAt: iso(a.createdAt),

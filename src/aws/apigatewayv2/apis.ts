@@ -1,23 +1,26 @@
 /**
  * API Gateway v2's APIs and stages over Hangar's HTTP APIs (app/http-apis.ts). An API's
  * ApiEndpoint is where Hangar serves it (`{base}/http/{apiId}`, needing no DNS). ImportApi makes
- * one from an OpenAPI document, ReimportApi puts one over an API. Quick create
- * (`target` and `routeKey`) makes the integration and the route too. The one stage is
- * `$default`, always there and auto-deployed (Hangar serves every change at once): CreateStage
- * and UpdateStage set its default throttle, its route settings (the routes' own throttles) and
- * its stage variables (in every route's event), and it cannot be deleted.
+ * one from an OpenAPI document, ReimportApi puts one over an API. Quick create (`target` and
+ * `routeKey`) makes the integration and the route too. Every stage is auto-deployed (Hangar
+ * serves every change at once). `$default` is always there and cannot be deleted: CreateStage and
+ * UpdateStage set its default throttle, its route settings (the routes' own throttles) and its
+ * stage variables (in every route's event). A named stage serves the same routes at
+ * `{ApiEndpoint}/{stageName}/...` with variables of its own, under $default's throttles.
  */
 import {
   createHttpIntegration,
   createHttpRoute,
   createTaggedHttpApi,
   deleteHttpApi,
+  deleteHttpNamedStage,
   getHttpApi,
   getHttpStage,
   httpApiAddress,
   importHttpApi,
   listHttpApis,
   listTags,
+  putHttpNamedStage,
   reimportHttpApi,
   taggableHttpApi,
   updateHttpApi,
@@ -66,11 +69,6 @@ function protocolOf(body: Record<string, unknown>): void {
   const protocol = required(body, 'protocolType');
   if (protocol === 'WEBSOCKET') throw invalid('WebSocket APIs are not supported by Hangar: protocolType must be HTTP');
   if (protocol !== 'HTTP') throw invalid(`protocolType must be HTTP, not '${protocol.slice(0, 40)}'`);
-}
-
-/** A stage to make: only $default. */
-function stageNameOf(name: string): void {
-  if (name !== DEFAULT_STAGE) throw invalid(`Hangar serves an HTTP API at its $default stage only, not '${name.slice(0, 128)}'`);
 }
 
 /** ImportApi's and ReimportApi's document (`body`, JSON or YAML) as what it makes, and its CORS. */
@@ -212,15 +210,24 @@ export function apiOperations(ctx: ApiGatewayV2Context): RestOperation[] {
   ];
 }
 
+/** What a named stage may not set: its throttles are the API's and its routes' (one set, the
+ *  $default stage's, for every stage on Hangar). */
+const NAMED_STAGE_REFUSED = {
+  ...STAGE_REFUSED,
+  defaultRouteSettings: "a named stage runs under the $default stage's throttles on Hangar: set them there",
+  routeSettings: "a named stage runs under the $default stage's route settings on Hangar: set them there",
+  deploymentId: 'a named stage serves the API as it is now (it auto-deploys)',
+};
+
 function stageOperations(ctx: ApiGatewayV2Context): RestOperation[] {
   const stages = '/v2/apis/{apiId}/stages';
   /**
-   * CreateStage and UpdateStage: the API's default throttle (defaultRouteSettings), the routes'
-   * own throttles (routeSettings) and the stage variables, in one write. Made anew, the stage has
-   * the settings given (the routes not named lose theirs, the variables are those given); changed,
-   * those not given stay, and the variables given are merged (an empty value removes one), as
-   * API Gateway merges them. The deployment named can only be the one the stage reports (it
-   * serves the API as it is).
+   * CreateStage and UpdateStage of $default: the API's default throttle (defaultRouteSettings),
+   * the routes' own throttles (routeSettings) and the stage variables, in one write. Made anew,
+   * the stage has the settings given (the routes not named lose theirs, the variables are those
+   * given); changed, those not given stay, and the variables given are merged (an empty value
+   * removes one), as API Gateway merges them. The deployment named can only be the one the
+   * stage reports (it serves the API as it is).
    */
   const configure = async (call: AwsCall, apiId: string, body: Record<string, unknown>, creating: boolean) => {
     refuse(body, STAGE_REFUSED);
@@ -253,6 +260,21 @@ function stageOperations(ctx: ApiGatewayV2Context): RestOperation[] {
       ...(variables ? { variables } : {}),
     });
   };
+  /** CreateStage and UpdateStage of a named stage: its variables (replaced when made, merged when
+   *  changed), nothing else of its own. */
+  const configureNamed = async (call: AwsCall, apiId: string, name: string, body: Record<string, unknown>, creating: boolean) => {
+    refuse(body, NAMED_STAGE_REFUSED);
+    only(body, 'autoDeploy', true, 'Hangar serves every change at once, so a stage cannot hold back an undeployed change');
+    const variables = stageVariablesOf(body);
+    const userId = userOf(call.caller);
+    const stage = await putHttpNamedStage(ctx, userId, apiId, {
+      name,
+      creating,
+      ...(variables ? { variables } : {}),
+      variablesMode: creating ? 'replace' : 'merge',
+    });
+    return stageShape(await getHttpStage(ctx, userId, apiId), stage);
+  };
   const stage = `${stages}/{stageName}`;
   return [
     {
@@ -261,8 +283,10 @@ function stageOperations(ctx: ApiGatewayV2Context): RestOperation[] {
       path: stages,
       async run(call, params) {
         const body = jsonBody(call);
-        stageNameOf(required(body, 'stageName'));
-        return { status: 201, body: stageShape(await configure(call, params.apiId as string, body, true)) };
+        const name = required(body, 'stageName');
+        const apiId = params.apiId as string;
+        if (name !== DEFAULT_STAGE) return { status: 201, body: await configureNamed(call, apiId, name, body, true) };
+        return { status: 201, body: stageShape(await configure(call, apiId, body, true)) };
       },
     },
     {
@@ -271,7 +295,8 @@ function stageOperations(ctx: ApiGatewayV2Context): RestOperation[] {
       path: stages,
       async run(call, params) {
         const served = await getHttpStage(ctx, userOf(call.caller), params.apiId as string);
-        return { status: 200, body: pageOf([stageShape(served)], call.query) };
+        const all = [stageShape(served), ...served.api.stages.map((s) => stageShape(served, s))];
+        return { status: 200, body: pageOf(all, call.query) };
       },
     },
     {
@@ -280,8 +305,7 @@ function stageOperations(ctx: ApiGatewayV2Context): RestOperation[] {
       path: stage,
       async run(call, params) {
         const served = await getHttpStage(ctx, userOf(call.caller), params.apiId as string);
-        stageThere(params.stageName as string);
-        return { status: 200, body: stageShape(served) };
+        return { status: 200, body: stageShape(served, stageThere(served.api, params.stageName as string)) };
       },
     },
     {
@@ -289,8 +313,10 @@ function stageOperations(ctx: ApiGatewayV2Context): RestOperation[] {
       method: 'PATCH',
       path: stage,
       async run(call, params) {
-        stageThere(params.stageName as string);
-        return { status: 200, body: stageShape(await configure(call, params.apiId as string, jsonBody(call), false)) };
+        const apiId = params.apiId as string;
+        const named = stageThere(await getHttpApi(ctx, userOf(call.caller), apiId), params.stageName as string);
+        if (named) return { status: 200, body: await configureNamed(call, apiId, named.name, jsonBody(call), false) };
+        return { status: 200, body: stageShape(await configure(call, apiId, jsonBody(call), false)) };
       },
     },
     {
@@ -298,9 +324,11 @@ function stageOperations(ctx: ApiGatewayV2Context): RestOperation[] {
       method: 'DELETE',
       path: stage,
       async run(call, params) {
-        await getHttpApi(ctx, userOf(call.caller), params.apiId as string);
-        stageThere(params.stageName as string);
-        throw invalid('the $default stage cannot be deleted on Hangar: every HTTP API is served at it (delete the API)');
+        const [userId, apiId] = [userOf(call.caller), params.apiId as string];
+        const named = stageThere(await getHttpApi(ctx, userId, apiId), params.stageName as string);
+        if (!named) throw invalid('the $default stage cannot be deleted on Hangar: every HTTP API is served at it (delete the API)');
+        await deleteHttpNamedStage(ctx, userId, apiId, named.name);
+        return { status: 204 };
       },
     },
     {
@@ -310,8 +338,9 @@ function stageOperations(ctx: ApiGatewayV2Context): RestOperation[] {
       path: `${stage}/routesettings/{routeKey}`,
       async run(call, params) {
         const [userId, apiId, routeKey] = [userOf(call.caller), params.apiId as string, params.routeKey as string];
-        const { routes } = await getHttpStage(ctx, userId, apiId);
-        stageThere(params.stageName as string);
+        const { api, routes } = await getHttpStage(ctx, userId, apiId);
+        if (stageThere(api, params.stageName as string))
+          throw invalid("a named stage runs under the $default stage's route settings on Hangar: delete them there");
         if (!routes.some((r) => r.routeKey === routeKey && r.throttle !== null))
           throw new AwsError('NotFoundException', 404, `Unable to find RouteSettings for route key ${routeKey.slice(0, 128)}`);
         await updateHttpStage(ctx, userId, apiId, { routeThrottles: { [routeKey]: null } });

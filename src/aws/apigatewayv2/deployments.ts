@@ -37,9 +37,11 @@ export function deploymentOperations(ctx: ApiGatewayV2Context): RestOperation[] 
         const apiId = params.apiId as string;
         const stageName = field.string(body, 'stageName');
         const userId = userOf(call.caller);
-        await getHttpApi(ctx, userId, apiId);
-        if (stageName !== undefined) stageThere(stageName);
-        const d = await createHttpDeployment(ctx, userId, apiId, { description: body.description, stage: stageName !== undefined });
+        const api = await getHttpApi(ctx, userId, apiId);
+        // Made for $default, the stage reports it; for a named stage (which serves the API as it
+        // is too), it is only recorded.
+        const forDefault = stageName !== undefined && stageThere(api, stageName) === null;
+        const d = await createHttpDeployment(ctx, userId, apiId, { description: body.description, stage: forDefault });
         return { status: 201, body: deploymentShape(d) };
       },
     },
@@ -73,7 +75,7 @@ export function exportOperations(ctx: ApiGatewayV2Context): RestOperation[] {
       async run(call, params) {
         const apiId = params.apiId as string;
         const userId = userOf(call.caller);
-        await getHttpApi(ctx, userId, apiId);
+        const api = await getHttpApi(ctx, userId, apiId);
         const specification = params.specification as string;
         if (specification !== 'OAS30') throw invalid(`specification must be OAS30, not '${specification.slice(0, 40)}'`);
         const outputType = call.query.get('outputType');
@@ -84,7 +86,7 @@ export function exportOperations(ctx: ApiGatewayV2Context): RestOperation[] {
         if (extensions !== null && extensions !== 'true' && extensions !== 'false')
           throw invalid('includeExtensions must be true or false');
         const stageName = call.query.get('stageName');
-        if (stageName !== null) stageThere(stageName);
+        if (stageName !== null) stageThere(api, stageName);
         const { region, accountId } = call.caller;
         const doc = await exportHttpApi(ctx, userId, apiId, {
           endpoint: httpApiAddress(apiBase(ctx, call), apiId),

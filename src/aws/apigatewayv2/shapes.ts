@@ -14,6 +14,7 @@ import {
   type HttpIntegration,
   type HttpRoute,
   InvalidInput,
+  type NamedStage,
   THROTTLE_MAX,
   type TagMap,
   type ThrottleLimit,
@@ -291,9 +292,13 @@ export function stageVariablesOf(body: Record<string, unknown>): Record<string, 
   return vars as Record<string, string>;
 }
 
-/** A stage a call names: only $default is there. */
-export function stageThere(name: string): void {
-  if (name !== DEFAULT_STAGE) throw new AwsError('NotFoundException', 404, `Invalid stage identifier specified: '${name.slice(0, 128)}'`);
+/** The stage a call names: null for $default, else one of the API's named stages (not there:
+ *  NotFoundException, as API Gateway answers it). */
+export function stageThere(api: HttpApi, name: string): NamedStage | null {
+  if (name === DEFAULT_STAGE) return null;
+  const found = api.stages.find((s) => s.name === name);
+  if (!found) throw new AwsError('NotFoundException', 404, `Invalid stage identifier specified: '${name.slice(0, 128)}'`);
+  return found;
 }
 
 /** A route's throttle as API Gateway reports a RouteSettings. */
@@ -302,21 +307,23 @@ const routeSettingsShape = (t: ThrottleLimit | null) => ({
   ...(t ? { throttlingBurstLimit: t.burst, throttlingRateLimit: t.rate } : {}),
 });
 
-/** The $default stage: the API as served, always there and auto-deployed; it reports the latest
- *  deployment made for it (CreateDeployment with its name), if any; its route settings are the
- *  throttles the routes have of their own. */
-export function stageShape({ api: a, routes }: ServedHttpApi): Record<string, unknown> {
+/** A stage, always there and auto-deployed: $default (`stage` null) or a named one, which serves
+ *  the same routes under its name with its own variables. Its route settings are the throttles
+ *  the routes have of their own, its default route settings the API's default throttle (one set
+ *  for every stage on Hangar). $default reports the latest deployment made for it, if any. */
+export function stageShape({ api: a, routes }: ServedHttpApi, stage: NamedStage | null = null): Record<string, unknown> {
+  const reported = stage === null ? a.deploymentId : null;
   return {
-    stageName: DEFAULT_STAGE,
+    stageName: stage?.name ?? DEFAULT_STAGE,
     autoDeploy: true,
-    ...(a.deploymentId
-      ? { deploymentId: a.deploymentId, lastDeploymentStatusMessage: `Successfully deployed stage with deployment ID '${a.deploymentId}'` }
+    ...(reported
+      ? { deploymentId: reported, lastDeploymentStatusMessage: `Successfully deployed stage with deployment ID '${reported}'` }
       : {}),
-    createdDate: iso(a.createdAt),
-    lastUpdatedDate: iso(a.updatedAt),
+    createdDate: iso(stage?.createdAt ?? a.createdAt),
+    lastUpdatedDate: iso(stage?.updatedAt ?? a.updatedAt),
     defaultRouteSettings: routeSettingsShape(a.throttle),
     routeSettings: Object.fromEntries(routes.filter((r) => r.throttle !== null).map((r) => [r.routeKey, routeSettingsShape(r.throttle)])),
-    stageVariables: a.stageVariables,
+    stageVariables: stage?.variables ?? a.stageVariables,
     tags: {},
     apiGatewayManaged: false,
   };

@@ -5,9 +5,11 @@
  * stage variables, which every route's event carries (event.ts). Decided here once; a backend
  * applies the answer in one write.
  */
-import { ErrorCode, InvalidInput, NotFound } from '../errors.ts';
+import { Conflict, ErrorCode, InvalidInput, NotFound } from '../errors.ts';
 import { checkThrottleLimit, type ThrottleLimit } from './throttle.ts';
-import type { HttpApi, HttpRoute } from './types.ts';
+import type { HttpApi, HttpRoute, NamedStage } from './types.ts';
+
+export type { NamedStage } from './types.ts';
 
 export type StageVariables = Record<string, string>;
 
@@ -73,11 +75,68 @@ export function applyStagePatch(
   };
 }
 
-function mergeVariables(before: StageVariables, patch: StagePatch): StageVariables {
+function mergeVariables(before: StageVariables, patch: Pick<StagePatch, 'variables' | 'variablesMode'>): StageVariables {
   const next = new Map(patch.variablesMode === 'replace' ? [] : Object.entries(before));
   for (const [name, value] of Object.entries(patch.variables ?? {})) {
     if (value === '') next.delete(name);
     else next.set(name, value);
   }
   return checkStageVariables(Object.fromEntries(next));
+}
+
+// ---- Named stages: the same routes served at `/{name}/...` (AWS: a stage's name is the first
+// segment of the path; the function sees the path with it, routes match without it).
+
+const STAGE_NAME = /^[A-Za-z0-9_-]{1,128}$/;
+/** AWS's quota is 10 stages an API; $default is always one of them here. */
+export const NAMED_STAGES_MAX = 9;
+
+export const stageErrors = {
+  notFound: (apiId: string, name: string) =>
+    new NotFound(ErrorCode.HttpStageNotFound, `Invalid stage identifier specified: '${name.slice(0, 128)}' (HTTP API ${apiId})`),
+  exists: (name: string) => new Conflict(ErrorCode.HttpStageExists, `Stage already exists: '${name}'`),
+};
+
+/** A named stage made or changed: `variables` as a patch merges them (an empty value removes one). */
+export interface NamedStageInput {
+  name: string;
+  variables?: Record<string, string>;
+  variablesMode?: 'merge' | 'replace';
+  /** true: a new stage (Conflict if there is one of the name); false: an existing one (NotFound). */
+  creating: boolean;
+}
+
+export function namedStageOf(api: HttpApi, name: string): NamedStage {
+  const found = api.stages.find((s) => s.name === name);
+  if (!found) throw stageErrors.notFound(api.apiId, name);
+  return found;
+}
+
+/** The API's stages after one is made or changed at `now`; the stage as it is then. */
+export function putNamedStage(api: HttpApi, input: NamedStageInput, now: number): { stages: NamedStage[]; stage: NamedStage } {
+  if (!STAGE_NAME.test(input.name) || input.name === '$default')
+    throw invalid(`a stage name is 1 to 128 letters, digits, hyphens or underscores, not '${input.name.slice(0, 128)}'`);
+  const had = api.stages.find((s) => s.name === input.name);
+  if (input.creating && had) throw stageErrors.exists(input.name);
+  if (!input.creating && !had) throw stageErrors.notFound(api.apiId, input.name);
+  if (!had && api.stages.length >= NAMED_STAGES_MAX)
+    throw invalid(`an HTTP API has at most ${NAMED_STAGES_MAX + 1} stages on Hangar, $default among them`);
+  const variables = input.variables === undefined ? (had?.variables ?? {}) : mergeVariables(had?.variables ?? {}, input);
+  const stage = { name: input.name, variables, createdAt: had?.createdAt ?? now, updatedAt: now };
+  return { stages: had ? api.stages.map((s) => (s === had ? stage : s)) : [...api.stages, stage], stage };
+}
+
+export function removeNamedStage(api: HttpApi, name: string): NamedStage[] {
+  namedStageOf(api, name);
+  return api.stages.filter((s) => s.name !== name);
+}
+
+/** Which stage a request's path is for: a named stage's name as its first segment (the rest is
+ *  the path its routes match), else $default (null) with the whole path. */
+export function stageOfPath(stages: readonly NamedStage[], rawPath: string): { stage: NamedStage | null; path: string } {
+  if (stages.length === 0) return { stage: null, path: rawPath };
+  const end = rawPath.indexOf('/', 1);
+  const first = end < 0 ? rawPath.slice(1) : rawPath.slice(1, end);
+  const stage = stages.find((s) => s.name === first);
+  return stage ? { stage, path: end < 0 ? '/' : rawPath.slice(end) } : { stage: null, path: rawPath };
 }

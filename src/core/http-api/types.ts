@@ -22,6 +22,8 @@ export interface HttpApi {
   throttle: ThrottleLimit | null;
   /** Its stage's variables (stage.ts), in every route's event; {}: none. */
   stageVariables: Record<string, string>;
+  /** Its stages besides $default (stage.ts), by name: each serves the API at `/{name}/...`. */
+  stages: NamedStage[];
   /** Made through the management API (parts.ts), oldest first. */
   integrations: HttpIntegration[];
   authorizers: HttpAuthorizer[];
@@ -29,6 +31,14 @@ export interface HttpApi {
   deployments: HttpDeployment[];
   /** The deployment its $default stage reports (the latest made for it); null: none yet. */
   deploymentId: string | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** A stage besides $default: the same routes, served under its name, with its own variables. */
+export interface NamedStage {
+  name: string;
+  variables: Record<string, string>;
   createdAt: number;
   updatedAt: number;
 }

@@ -16,6 +16,8 @@ import type {
   HttpIntegrationInput,
   HttpRoute,
   HttpRouteInput,
+  NamedStage,
+  NamedStageInput,
   StagePatch,
 } from '../../core/index.ts';
 
@@ -44,6 +46,13 @@ export interface HttpApis {
    *  route key that names no route HTTP_ROUTE_NOT_FOUND, and nothing changes); InvalidInput
    *  (HTTP_API_INVALID). */
   updateStage(userId: string, apiId: string, patch: StagePatch): Promise<ServedHttpApi>;
+
+  /** A named stage made or changed (core putNamedStage): NotFound (HTTP_API_NOT_FOUND;
+   *  HTTP_STAGE_NOT_FOUND changing one not there); Conflict (HTTP_STAGE_EXISTS) making one that is;
+   *  InvalidInput (HTTP_API_INVALID). */
+  putNamedStage(userId: string, apiId: string, input: NamedStageInput): Promise<NamedStage>;
+  /** NotFound (HTTP_API_NOT_FOUND, HTTP_STAGE_NOT_FOUND). */
+  deleteNamedStage(userId: string, apiId: string, name: string): Promise<void>;
 
   /** ReimportApi: its name, CORS, integrations, authorizers and routes replaced in one write, as
    *  core applyDefinition decides (what is the stage's stays). NotFound (HTTP_API_NOT_FOUND);

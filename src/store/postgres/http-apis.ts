@@ -16,6 +16,8 @@ import {
   type HttpIntegrationInput,
   type HttpRoute,
   type HttpRouteInput,
+  type NamedStage,
+  type NamedStageInput,
   type StagePatch,
   addAuthorizer,
   addDeployment,
@@ -34,15 +36,17 @@ import {
   httpApiErrors,
   NotFound,
   partIdFrom,
+  putNamedStage,
   redescribeDeployment,
   removeAuthorizer,
   removeDeployment,
   removeIntegration,
+  removeNamedStage,
   replaceAuthorizer,
   replaceIntegration,
   routeAuthOf,
 } from '../../core/index.ts';
-import { apiFromRow, apiValues, deploymentValues, partValues, routeFromRow, routeValues } from '../http-api-row.ts';
+import { apiFromRow, apiValues, deploymentValues, partValues, routeFromRow, routeValues, stagesValue } from '../http-api-row.ts';
 import type { HttpApis, HttpRoutePatch, ServedHttpApi } from '../ports/http-apis.ts';
 import type { Db, Tx } from './db.ts';
 
@@ -74,6 +78,9 @@ const UPDATE_PARTS = `UPDATE http_apis SET integrations = $1, authorizers = $2, 
 
 /** deployments, deployment_id, user_id, api_id (a record: the API itself is as it was). */
 const UPDATE_DEPLOYMENTS = `UPDATE http_apis SET deployments = $1, deployment_id = $2 WHERE user_id = $3 AND api_id = $4`;
+
+/** stages, user_id, api_id (its named stages; the API itself is as it was). */
+const UPDATE_STAGES = `UPDATE http_apis SET stages = $1 WHERE user_id = $2 AND api_id = $3`;
 
 /** auth, updated_at, user_id, api_id, authorizer_id: the routes made from an authorizer follow it. */
 const REAUTH_ROUTES = `UPDATE http_routes SET auth = $1, updated_at = $2 WHERE user_id = $3 AND api_id = $4 AND authorizer_id = $5`;
@@ -156,6 +163,20 @@ export class PgHttpApis implements HttpApis {
         await tx.query(UPDATE_ROUTE_THROTTLE, [r.throttle && JSON.stringify(r.throttle), now, userId, apiId, r.routeKey]);
       const routes = (await tx.query(LIST_ROUTES, [userId, apiId])).map(routeFromRow);
       return { api: apiFromRow(row as Record<string, unknown>), routes };
+    });
+  }
+
+  putNamedStage(userId: string, apiId: string, input: NamedStageInput): Promise<NamedStage> {
+    return this.db.tx(async (tx) => {
+      const { stages, stage } = putNamedStage(await lockedApi(tx, userId, apiId), input, this.db.now());
+      await tx.query(UPDATE_STAGES, [stagesValue(stages), userId, apiId]);
+      return stage;
+    });
+  }
+
+  deleteNamedStage(userId: string, apiId: string, name: string): Promise<void> {
+    return this.db.tx(async (tx) => {
+      await tx.query(UPDATE_STAGES, [stagesValue(removeNamedStage(await lockedApi(tx, userId, apiId), name)), userId, apiId]);
     });
   }
 

@@ -16,6 +16,8 @@ import {
   type HttpIntegrationInput,
   type HttpRoute,
   type HttpRouteInput,
+  type NamedStage,
+  type NamedStageInput,
   type StagePatch,
   addAuthorizer,
   addDeployment,
@@ -33,15 +35,17 @@ import {
   deploymentOf,
   httpApiErrors,
   partIdFrom,
+  putNamedStage,
   redescribeDeployment,
   removeAuthorizer,
   removeDeployment,
   removeIntegration,
+  removeNamedStage,
   replaceAuthorizer,
   replaceIntegration,
   routeAuthOf,
 } from '../../core/index.ts';
-import { apiFromRow, apiValues, deploymentValues, partValues, routeFromRow, routeValues } from '../http-api-row.ts';
+import { apiFromRow, apiValues, deploymentValues, partValues, routeFromRow, routeValues, stagesValue } from '../http-api-row.ts';
 import type { HttpApis, HttpRoutePatch, ServedHttpApi } from '../ports/http-apis.ts';
 import type { Row } from '../row.ts';
 import type { SqliteContext } from './context.ts';
@@ -68,6 +72,9 @@ const UPDATE_PARTS = `UPDATE http_apis SET integrations = ?, authorizers = ?, up
 
 /** deployments, deployment_id, then user_id, api_id (a record: the API itself is as it was). */
 const UPDATE_DEPLOYMENTS = `UPDATE http_apis SET deployments = ?, deployment_id = ? WHERE user_id = ? AND api_id = ?`;
+
+/** stages, then user_id, api_id (its named stages; the API itself is as it was). */
+const UPDATE_STAGES = `UPDATE http_apis SET stages = ? WHERE user_id = ? AND api_id = ?`;
 
 /** auth, updated_at, then user_id, api_id, authorizer_id: the routes made from an authorizer
  *  follow it. */
@@ -153,6 +160,21 @@ export class SqliteHttpApis implements HttpApis {
       for (const r of stage.routes)
         this.ctx.stmt(UPDATE_ROUTE_THROTTLE).run(r.throttle && JSON.stringify(r.throttle), now, userId, apiId, r.routeKey);
       return { api: apiFromRow(row), routes: this.routesIn(userId, apiId) };
+    });
+  }
+
+  async putNamedStage(userId: string, apiId: string, input: NamedStageInput): Promise<NamedStage> {
+    const now = this.ctx.clock.now();
+    return this.ctx.writes.run(() => {
+      const { stages, stage } = putNamedStage(this.apiIn(userId, apiId), input, now);
+      this.ctx.stmt(UPDATE_STAGES).run(stagesValue(stages), userId, apiId);
+      return stage;
+    });
+  }
+
+  async deleteNamedStage(userId: string, apiId: string, name: string): Promise<void> {
+    return this.ctx.writes.run(() => {
+      this.ctx.stmt(UPDATE_STAGES).run(stagesValue(removeNamedStage(this.apiIn(userId, apiId), name)), userId, apiId);
     });
   }
 

@@ -12,6 +12,7 @@ const api: HttpApi = {
   cors: null,
   throttle: null,
   stageVariables: {},
+  stages: [],
   integrations: [],
   authorizers: [],
   deployments: [],

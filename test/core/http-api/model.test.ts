@@ -15,6 +15,7 @@ import {
   NotFound,
   type RouteAuth,
   STAGE_VARIABLES_MAX,
+  stageOfPath,
 } from '../../../src/core/index.ts';
 
 const refused = (code: string) => (e: unknown) => e instanceof InvalidInput && e.code === code;
@@ -41,6 +42,7 @@ const api: HttpApi = {
   cors: null,
   throttle: { rate: 1, burst: 1 },
   stageVariables: {},
+  stages: [],
   integrations: [{ integrationId: 'int0001', functionName: 'orders', qualifier: 'live' }],
   authorizers: [{ authorizerId: 'aut0001', name: 'idp', issuer: 'https://i.example', audience: ['a'], jwksUrl: null }],
   deployments: [],
@@ -188,5 +190,17 @@ describe('the $default stage', () => {
       assert.throws(() => checkStageVariables(bad), refused(ErrorCode.HttpApiInvalid), JSON.stringify(bad).slice(0, 40));
     const many = Object.fromEntries(Array.from({ length: STAGE_VARIABLES_MAX + 1 }, (_, i) => [`v${i}`, 'x']));
     assert.throws(() => checkStageVariables(many), refused(ErrorCode.HttpApiInvalid));
+  });
+});
+
+describe('named stages', () => {
+  it("a request is for the stage its path's first segment names; its routes match the rest", () => {
+    const prod = { name: 'prod', variables: {}, createdAt: 0, updatedAt: 0 };
+    assert.deepEqual(stageOfPath([prod], '/prod/pets/1'), { stage: prod, path: '/pets/1' });
+    assert.deepEqual(stageOfPath([prod], '/prod'), { stage: prod, path: '/' });
+    assert.deepEqual(stageOfPath([prod], '/prod/'), { stage: prod, path: '/' });
+    assert.deepEqual(stageOfPath([prod], '/production/x'), { stage: null, path: '/production/x' });
+    assert.deepEqual(stageOfPath([], '/prod/x'), { stage: null, path: '/prod/x' });
+    assert.deepEqual(stageOfPath([prod], '/'), { stage: null, path: '/' });
   });
 });
