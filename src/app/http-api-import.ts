@@ -1,37 +1,62 @@
 /**
- * ImportApi (issue 23): an HTTP API made from an OpenAPI 3.0 definition (core/http-api/import.ts
- * decides what it holds): the API with its tags, an integration per function its routes name,
- * its JWT authorizers, its routes. All or nothing: when a part cannot be made (a function not
- * there, an issuer refused) the API made so far is deleted again.
+ * ImportApi and ReimportApi (issue 23): an HTTP API made from an OpenAPI 3.0 definition, or one
+ * put over an existing API (core/http-api/import.ts decides what a document holds,
+ * core/http-api/definition.ts what replacing an API's definition keeps): an integration per
+ * function its routes name, its JWT authorizers, its routes. All or nothing: the definition is
+ * one write of the store, and an import whose definition is refused deletes the API it made.
  */
-import type { CorsConfig, HttpApi, HttpIntegrationInput, OpenApiImport } from '../core/index.ts';
-import { createHttpAuthorizer, createHttpIntegration, createHttpRoute, deleteHttpApi, type HttpApisApp } from './http-apis.ts';
+import type { CorsConfig, HttpApi, HttpApiDefinition, HttpIntegrationInput, OpenApiImport } from '../core/index.ts';
+import type { ServedHttpApi } from '../store/index.ts';
+import { deleteHttpApi, getHttpApi, type HttpApisApp, replaceHttpApiDefinition } from './http-apis.ts';
 import { createTaggedHttpApi, type TagsApp } from './tags.ts';
+
+/** The function an integration URI names (refusing one that names none of the user's). */
+type TargetOf = (uri: string) => HttpIntegrationInput;
 
 export async function importHttpApi(
   app: HttpApisApp & TagsApp,
   userId: string,
   plan: OpenApiImport,
-  /** The function an integration URI names (refusing one that names none of the user's). */
-  targetOf: (uri: string) => HttpIntegrationInput,
+  targetOf: TargetOf,
   cors: CorsConfig | null,
 ): Promise<HttpApi> {
-  const targets = new Map(plan.routes.map((r) => [r.integrationUri, targetOf(r.integrationUri)]));
+  const definition = definitionOf(plan, targetOf, cors);
   const api = await createTaggedHttpApi(app, userId, { name: plan.name, cors, tags: plan.tags });
   try {
-    const integrations = new Map<string, string>();
-    for (const [uri, target] of targets) integrations.set(uri, (await createHttpIntegration(app, userId, api.apiId, target)).integrationId);
-    const authorizers = new Map<string, string>();
-    for (const a of plan.authorizers) authorizers.set(a.name, (await createHttpAuthorizer(app, userId, api.apiId, a)).authorizerId);
-    for (const r of plan.routes)
-      await createHttpRoute(app, userId, api.apiId, {
-        routeKey: r.routeKey,
-        integrationId: integrations.get(r.integrationUri) ?? null,
-        authorizerId: r.authorizer === null ? null : (authorizers.get(r.authorizer) ?? null),
-      });
+    return (await replaceHttpApiDefinition(app, userId, api.apiId, definition)).api;
   } catch (err) {
     await deleteHttpApi(app, userId, api.apiId).catch(() => {});
     throw err;
   }
-  return api;
+}
+
+/** ReimportApi: the API's name, CORS, integrations, authorizers and routes are the document's;
+ *  its tags, stage settings and deployments stay. */
+export async function reimportHttpApi(
+  app: HttpApisApp,
+  userId: string,
+  apiId: string,
+  plan: OpenApiImport,
+  targetOf: TargetOf,
+  cors: CorsConfig | null,
+): Promise<ServedHttpApi> {
+  await getHttpApi(app, userId, apiId);
+  return replaceHttpApiDefinition(app, userId, apiId, definitionOf(plan, targetOf, cors));
+}
+
+/** One integration per integration URI the routes name, in the order they first name it. */
+function definitionOf(plan: OpenApiImport, targetOf: TargetOf, cors: CorsConfig | null): HttpApiDefinition {
+  const uris = [...new Set(plan.routes.map((r) => r.integrationUri))];
+  const names = plan.authorizers.map((a) => a.name);
+  return {
+    name: plan.name,
+    cors,
+    integrations: uris.map(targetOf),
+    authorizers: plan.authorizers,
+    routes: plan.routes.map((r) => ({
+      routeKey: r.routeKey,
+      integration: uris.indexOf(r.integrationUri),
+      authorizer: r.authorizer === null ? null : names.indexOf(r.authorizer),
+    })),
+  };
 }

@@ -11,6 +11,7 @@
 import {
   authorizerOf,
   type HttpApi,
+  type HttpApiDefinition,
   type HttpApiInput,
   type HttpAuthorizer,
   type HttpAuthorizerInput,
@@ -23,8 +24,11 @@ import {
   deploymentOf,
   httpApiErrors,
   integrationOf,
+  type NamedStage,
+  type NamedStageInput,
+  type StagePatch,
 } from '../core/index.ts';
-import type { HttpApis, HttpRoutePatch } from '../store/index.ts';
+import type { HttpApis, HttpRoutePatch, ServedHttpApi } from '../store/index.ts';
 import { type FunctionsApp, getFunction } from './functions.ts';
 
 export interface HttpApisApp extends FunctionsApp {
@@ -59,6 +63,32 @@ export async function updateHttpApi(app: HttpApisApp, userId: string, apiId: str
   return api;
 }
 
+/** Its $default stage changed in one write (core/http-api/stage.ts): the API's default throttle
+ *  and stage variables, its routes' own throttles; served so at once. */
+export async function updateHttpStage(app: HttpApisApp, userId: string, apiId: string, patch: StagePatch): Promise<ServedHttpApi> {
+  const stage = await app.httpApis.updateStage(userId, apiId, patch);
+  app.httpApiChanged?.(apiId);
+  return stage;
+}
+
+/** A stage besides $default made or changed (core putNamedStage); served so at once. */
+export async function putHttpNamedStage(app: HttpApisApp, userId: string, apiId: string, input: NamedStageInput): Promise<NamedStage> {
+  const stage = await app.httpApis.putNamedStage(userId, apiId, input);
+  app.httpApiChanged?.(apiId);
+  return stage;
+}
+
+export async function deleteHttpNamedStage(app: HttpApisApp, userId: string, apiId: string, name: string): Promise<void> {
+  await app.httpApis.deleteNamedStage(userId, apiId, name);
+  app.httpApiChanged?.(apiId);
+}
+
+/** The API with its routes: what its stages report. */
+export async function getHttpStage(app: HttpApisApp, userId: string, apiId: string): Promise<ServedHttpApi> {
+  const api = await getHttpApi(app, userId, apiId);
+  return { api, routes: await app.httpApis.listRoutes(userId, apiId) };
+}
+
 export async function deleteHttpApi(app: HttpApisApp, userId: string, apiId: string): Promise<void> {
   if (!(await app.httpApis.deleteApi(userId, apiId))) throw httpApiErrors.apiNotFound(apiId);
   app.httpApiChanged?.(apiId);
@@ -78,6 +108,21 @@ export async function createHttpRoute(app: HttpApisApp, userId: string, apiId: s
   const route = await app.httpApis.createRoute(userId, apiId, input);
   app.httpApiChanged?.(apiId);
   return route;
+}
+
+/** The API's definition replaced in one write (core/http-api/definition.ts); the functions its
+ *  integrations name must be the owner's now. */
+export async function replaceHttpApiDefinition(
+  app: HttpApisApp,
+  userId: string,
+  apiId: string,
+  definition: HttpApiDefinition,
+): Promise<ServedHttpApi> {
+  await getHttpApi(app, userId, apiId);
+  for (const i of definition.integrations) await checkTarget(app, userId, i.functionName, i.qualifier);
+  const served = await app.httpApis.replaceDefinition(userId, apiId, definition);
+  app.httpApiChanged?.(apiId);
+  return served;
 }
 
 export async function getHttpRoute(app: HttpApisApp, userId: string, apiId: string, routeKey: string): Promise<HttpRoute> {
@@ -201,6 +246,17 @@ export async function createHttpDeployment(
 
 export async function getHttpDeployment(app: HttpApisApp, userId: string, apiId: string, deploymentId: string): Promise<HttpDeployment> {
   return deploymentOf(await getHttpApi(app, userId, apiId), deploymentId);
+}
+
+/** UpdateDeployment: its description replaced (a record's only changeable part). */
+export async function updateHttpDeployment(
+  app: HttpApisApp,
+  userId: string,
+  apiId: string,
+  deploymentId: string,
+  description: unknown,
+): Promise<HttpDeployment> {
+  return app.httpApis.updateDeployment(userId, apiId, deploymentId, checkDeploymentDescription(description));
 }
 
 export async function deleteHttpDeployment(app: HttpApisApp, userId: string, apiId: string, deploymentId: string): Promise<void> {

@@ -1,6 +1,7 @@
 /**
  * Serving HTTP APIs (API Gateway HTTP API, payload format 2.0): one request to an API, by its
- * id, through the pipeline API Gateway runs — the API and the route (core match) → a CORS
+ * id, through the pipeline API Gateway runs — the API, its stage (a named stage's name first in
+ * the path, else $default) and the route (core match) → a CORS
  * preflight answered by the gateway → auth (none; a Hangar key of the API's owner; a JWT checked
  * against the authorizer's JWKS) → throttle (a token bucket per route) → the response cache (GET)
  * → the payload 2.0 event → the function, synchronously (http-invoke.ts) → the answer mapped →
@@ -41,6 +42,7 @@ import {
   parseRouteKey,
   preflight,
   type RouteKey,
+  stageOfPath,
   takeToken,
   takeTokensElsewhere,
   withCorsHeaders,
@@ -158,7 +160,10 @@ export class HttpGateway {
     header: (n: string) => string | undefined,
   ): Promise<[Outcome, GatewayResponse]> {
     const { api } = served;
-    const match = matchRoute(served.routes, req.method, req.rawPath);
+    // A named stage's name first in the path: its routes match the rest (the event keeps the
+    // path as sent, with the stage, as AWS sends it).
+    const { stage, path } = stageOfPath(api.stages, req.rawPath);
+    const match = matchRoute(served.routes, req.method, path);
     if (!match) return ['not_found', NOT_FOUND()];
     const { route } = match.route;
 
@@ -183,9 +188,10 @@ export class HttpGateway {
       accountId: this.app.accountOf(api.userId),
       apiId: api.apiId,
       domainName,
-      stage: '$default',
+      stage: stage?.name ?? '$default',
       routeKey: route.routeKey,
       pathParameters: match.pathParameters,
+      stageVariables: stage ? stage.variables : api.stageVariables,
       authorizer: auth.context,
     });
     const settings = { ttlS: route.cacheTtlS, keyHeaders: [], keyQuery: Object.keys(event.queryStringParameters ?? {}) };

@@ -150,10 +150,15 @@ export {
   createHttpDeployment,
   getHttpDeployment,
   deleteHttpDeployment,
+  updateHttpDeployment,
+  getHttpStage,
+  updateHttpStage,
+  putHttpNamedStage,
+  deleteHttpNamedStage,
   type HttpApisApp,
 } from './http-apis.ts';
 export { exportHttpApi } from './http-api-export.ts';
-export { importHttpApi } from './http-api-import.ts';
+export { importHttpApi, reimportHttpApi } from './http-api-import.ts';
 export {
   addLayerVersionPermission,
   deleteLayerVersion,

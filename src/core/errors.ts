@@ -87,6 +87,9 @@ export const ErrorCode = {
   HttpDeploymentNotFound: 'HTTP_DEPLOYMENT_NOT_FOUND',
   /** An integration or authorizer a route still uses cannot be deleted. */
   HttpApiPartInUse: 'HTTP_API_PART_IN_USE',
+  /** No named stage of that name in the API; one of that name is there already (core/http-api/stage.ts). */
+  HttpStageNotFound: 'HTTP_STAGE_NOT_FOUND',
+  HttpStageExists: 'HTTP_STAGE_EXISTS',
   // Workflows (core/workflow.ts, core/asl/).
   /** A state machine's or execution's name, type or role is not valid as sent. */
   WorkflowInvalid: 'WORKFLOW_INVALID',

@@ -9,6 +9,7 @@ import type {
   HttpDeployment,
   HttpIntegration,
   HttpRoute,
+  NamedStage,
   RouteAuth,
   ThrottleLimit,
 } from '../core/index.ts';
@@ -17,9 +18,9 @@ import type { Row } from './row.ts';
 const json = (v: unknown): string | null => (v === null || v === undefined ? null : JSON.stringify(v));
 const parsed = <T>(v: unknown): T | null => (v === null || v === undefined ? null : (JSON.parse(String(v)) as T));
 
-/** name, cors, throttle: the columns an API's update writes. */
-export function apiValues(a: Pick<HttpApi, 'name' | 'cors' | 'throttle'>): Array<string | number | null> {
-  return [a.name, json(a.cors), json(a.throttle)];
+/** name, cors, throttle, stage_variables (NULL: none): the columns an API's update writes. */
+export function apiValues(a: Pick<HttpApi, 'name' | 'cors' | 'throttle' | 'stageVariables'>): Array<string | number | null> {
+  return [a.name, json(a.cors), json(a.throttle), Object.keys(a.stageVariables).length > 0 ? json(a.stageVariables) : null];
 }
 
 export function apiFromRow(r: Row): HttpApi {
@@ -29,6 +30,8 @@ export function apiFromRow(r: Row): HttpApi {
     name: String(r.name),
     cors: parsed<CorsConfig>(r.cors),
     throttle: parsed<ThrottleLimit>(r.throttle),
+    stageVariables: parsed<Record<string, string>>(r.stage_variables) ?? {},
+    stages: parsed<NamedStage[]>(r.stages) ?? [],
     integrations: parsed<HttpIntegration[]>(r.integrations) ?? [],
     authorizers: parsed<HttpAuthorizer[]>(r.authorizers) ?? [],
     deployments: parsed<HttpDeployment[]>(r.deployments) ?? [],
@@ -42,6 +45,9 @@ export function apiFromRow(r: Row): HttpApi {
 export function partValues(a: Pick<HttpApi, 'integrations' | 'authorizers'>): Array<string | null> {
   return [json(a.integrations), json(a.authorizers)];
 }
+
+/** stages (NULL: none besides $default): the column a named stage's change writes. */
+export const stagesValue = (stages: NamedStage[]): string | null => (stages.length > 0 ? json(stages) : null);
 
 /** deployments, deployment_id: the columns a deployment's create or delete writes. */
 export function deploymentValues(a: Pick<HttpApi, 'deployments' | 'deploymentId'>): Array<string | null> {

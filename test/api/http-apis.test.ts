@@ -297,6 +297,29 @@ describe('HTTP API routes served on the main port', { skip }, () => {
     assert.equal(unlistedHits, 0);
   });
 
+  it("sends the API's stage variables in every event (absent when none); PATCH replaces them; bad ones are 400", async () => {
+    const made = await as(alice, 'POST', '/http-apis', { name: 'vars', stageVariables: { env: 'dev', url: 'https://x.example/a' } });
+    assert.equal(made.statusCode, 201, made.body);
+    const vars = made.json().apiId as string;
+    assert.deepEqual(made.json().stageVariables, { env: 'dev', url: 'https://x.example/a' });
+    await route({ routeKey: 'GET /echo' }, vars);
+    const echoed = async () => (await json(await fetch(`${p.url}/http/${vars}/echo`))).event.stageVariables;
+    assert.deepEqual(await echoed(), { env: 'dev', url: 'https://x.example/a' });
+    const patched = await as(alice, 'PATCH', `/http-apis/${vars}`, { stageVariables: { env: 'prod' } });
+    assert.deepEqual(patched.json().stageVariables, { env: 'prod' }, 'replaced whole');
+    assert.deepEqual(await echoed(), { env: 'prod' });
+    // (Too long a value is refused by the body's schema, VALIDATION_FAILED; the rest by core.)
+    for (const stageVariables of [{ 'a-b': 'x' }, { a: 'x y' }, { a: '' }, { a: 'x'.repeat(2049) }]) {
+      const bad = await as(alice, 'PATCH', `/http-apis/${vars}`, { stageVariables });
+      assert.equal(bad.statusCode, 400, JSON.stringify(stageVariables).slice(0, 40));
+      assert.match(bad.json().code, /^(HTTP_API_INVALID|VALIDATION_FAILED)$/);
+    }
+    assert.equal((await as(bob, 'PATCH', `/http-apis/${vars}`, { stageVariables: { a: 'b' } })).statusCode, 404);
+    await as(alice, 'PATCH', `/http-apis/${vars}`, { stageVariables: null });
+    assert.equal(await echoed(), undefined, 'none: absent, as on AWS');
+    assert.equal((await as(alice, 'DELETE', `/http-apis/${vars}`)).statusCode, 200);
+  });
+
   it('throttles a route past its burst with 429 as API Gateway', async () => {
     assert.equal((await gw('/limited')).status, 200);
     assert.equal((await gw('/limited')).status, 200);

@@ -27,6 +27,7 @@ import {
   DeleteDeploymentCommand,
   DeleteIntegrationCommand,
   DeleteRouteCommand,
+  DeleteRouteSettingsCommand,
   DeleteStageCommand,
   ExportApiCommand,
   GetApiCommand,
@@ -43,10 +44,12 @@ import {
   GetStagesCommand,
   GetTagsCommand,
   ImportApiCommand,
+  ReimportApiCommand,
   TagResourceCommand,
   UntagResourceCommand,
   UpdateApiCommand,
   UpdateAuthorizerCommand,
+  UpdateDeploymentCommand,
   UpdateIntegrationCommand,
   UpdateRouteCommand,
   UpdateStageCommand,
@@ -137,6 +140,11 @@ before(async () => {
     code('{ hello: e.pathParameters?.name ?? null, route: e.routeKey, sub: e.requestContext.authorizer?.jwt?.claims.sub ?? null }'),
   );
   await createNodeFunction(lambda, 'other', code('{ other: true }'));
+  await createNodeFunction(
+    lambda,
+    'vars',
+    code('{ vars: e.stageVariables ?? null, stage: e.requestContext.stage, path: e.rawPath, route: e.routeKey }'),
+  );
 });
 after(async () => {
   alice?.destroy();
@@ -351,8 +359,8 @@ describe('API Gateway v2 management API', () => {
         }),
         /issuer/,
       ],
-      ['another stage', new CreateStageCommand({ ApiId, StageName: 'prod' }), /\$default stage only/],
-      ['stage variables', new CreateStageCommand({ ApiId, StageName: '$default', StageVariables: { a: 'b' } }), /stageVariables/],
+      ['a bad stage name', new CreateStageCommand({ ApiId, StageName: 'a/b' }), /stage name/],
+      ['a bad stage variable', new CreateStageCommand({ ApiId, StageName: '$default', StageVariables: { 'a-b': 'c' } }), /a-b/],
       ['no auto-deploy', new CreateStageCommand({ ApiId, StageName: '$default', AutoDeploy: false }), /autoDeploy/],
       ['deleting $default', new DeleteStageCommand({ ApiId, StageName: '$default' }), /cannot be deleted/],
     ];
@@ -360,6 +368,190 @@ describe('API Gateway v2 management API', () => {
     assert.deepEqual((await refused(alice, new GetStageCommand({ ApiId, StageName: 'prod' }))).slice(0, 2), [404, 'NotFoundException']);
     assert.deepEqual((await refused(alice, new GetRouteCommand({ ApiId, RouteId: 'zzzzzzz' }))).slice(0, 2), [404, 'NotFoundException']);
     assert.deepEqual((await alice.send(new GetRoutesCommand({ ApiId }))).Items, [], 'nothing refused was made');
+    await alice.send(new DeleteApiCommand({ ApiId }));
+  });
+
+  it("route settings are the routes' own throttles, natively too; stage variables reach every route's event", async () => {
+    const api = await alice.send(
+      new CreateApiCommand({ Name: 'staged', ProtocolType: 'HTTP', Target: arn('alice', 'vars'), RouteKey: 'GET /v' }),
+    );
+    const ApiId = api.ApiId!;
+    const StageName = '$default';
+    // A route made natively with its own throttle: a route setting of the stage.
+    const native = await p.inject({
+      method: 'POST',
+      url: `/http-apis/${ApiId}/routes`,
+      auth: aliceKey.key,
+      payload: { routeKey: 'GET /native', functionName: 'vars', throttle: { rate: 3, burst: 4 } },
+    });
+    assert.equal(native.statusCode, 201);
+    let stage = await alice.send(new GetStageCommand({ ApiId, StageName }));
+    assert.deepEqual(stage.RouteSettings, {
+      'GET /native': { DetailedMetricsEnabled: false, ThrottlingBurstLimit: 4, ThrottlingRateLimit: 3 },
+    });
+    assert.deepEqual(stage.StageVariables, {});
+    if (!NO_SANDBOX)
+      assert.deepEqual(
+        await (await fetch(`${api.ApiEndpoint}/v`)).json(),
+        { vars: null, stage: '$default', path: '/v', route: 'GET /v' },
+        'none: absent',
+      );
+
+    stage = await alice.send(
+      new UpdateStageCommand({
+        ApiId,
+        StageName,
+        RouteSettings: { 'GET /v': { ThrottlingBurstLimit: 10, ThrottlingRateLimit: 5 } },
+        StageVariables: { env: 'dev', url: 'https://x.example/a?b=c' },
+      }),
+    );
+    assert.deepEqual(Object.keys(stage.RouteSettings ?? {}).sort(), ['GET /native', 'GET /v']);
+    assert.deepEqual(stage.RouteSettings?.['GET /v'], { DetailedMetricsEnabled: false, ThrottlingBurstLimit: 10, ThrottlingRateLimit: 5 });
+    assert.deepEqual(stage.StageVariables, { env: 'dev', url: 'https://x.example/a?b=c' });
+    const route = await p.inject({ method: 'GET', url: `/http-apis/${ApiId}/routes/${encodeURIComponent('GET /v')}`, auth: aliceKey.key });
+    assert.deepEqual(route.json().throttle, { rate: 5, burst: 10 }, "the route's own throttle");
+    if (!NO_SANDBOX)
+      assert.deepEqual(await (await fetch(`${api.ApiEndpoint}/v`)).json(), {
+        vars: { env: 'dev', url: 'https://x.example/a?b=c' },
+        stage: '$default',
+        path: '/v',
+        route: 'GET /v',
+      });
+    // Merged, as API Gateway merges them: an empty value removes a variable.
+    stage = await alice.send(new UpdateStageCommand({ ApiId, StageName, StageVariables: { env: '', more: 'x' } }));
+    assert.deepEqual(stage.StageVariables, { url: 'https://x.example/a?b=c', more: 'x' });
+    assert.equal(Object.keys(stage.RouteSettings ?? {}).length, 2, 'route settings not given stay');
+    // A burst of 0 refuses every request to the route (no function runs).
+    await alice.send(
+      new UpdateStageCommand({ ApiId, StageName, RouteSettings: { 'GET /native': { ThrottlingBurstLimit: 0, ThrottlingRateLimit: 0 } } }),
+    );
+    assert.equal((await fetch(`${api.ApiEndpoint}/native`)).status, 429);
+
+    await alice.send(new DeleteRouteSettingsCommand({ ApiId, StageName, RouteKey: 'GET /native' }));
+    assert.deepEqual(Object.keys((await alice.send(new GetStageCommand({ ApiId, StageName }))).RouteSettings ?? {}), ['GET /v']);
+    const again = await refused(alice, new DeleteRouteSettingsCommand({ ApiId, StageName, RouteKey: 'GET /native' }));
+    assert.deepEqual(again.slice(0, 2), [404, 'NotFoundException']);
+    const noRoute = await refused(
+      alice,
+      new UpdateStageCommand({ ApiId, StageName, RouteSettings: { 'GET /nope': { ThrottlingBurstLimit: 1 } } }),
+    );
+    assert.deepEqual(noRoute, [404, 'NotFoundException', 'Unable to find Route by key GET /nope within the provided RouteSettings']);
+    await badRequests([
+      [
+        'detailed metrics',
+        new UpdateStageCommand({ ApiId, StageName, RouteSettings: { 'GET /v': { DetailedMetricsEnabled: true } } }),
+        /detailedMetricsEnabled/,
+      ],
+      ['logging', new UpdateStageCommand({ ApiId, StageName, RouteSettings: { 'GET /v': { LoggingLevel: 'INFO' } } }), /loggingLevel/],
+      [
+        'a negative burst',
+        new UpdateStageCommand({ ApiId, StageName, RouteSettings: { 'GET /v': { ThrottlingBurstLimit: -1 } } }),
+        /burst/,
+      ],
+      ['a long name', new UpdateStageCommand({ ApiId, StageName, StageVariables: { ['n'.repeat(65)]: 'x' } }), /64/],
+      ['a space in a value', new UpdateStageCommand({ ApiId, StageName, StageVariables: { a: 'x y' } }), /value/],
+      ['a long value', new UpdateStageCommand({ ApiId, StageName, StageVariables: { a: 'x'.repeat(2049) } }), /2048/],
+    ]);
+    stage = await alice.send(new GetStageCommand({ ApiId, StageName }));
+    assert.deepEqual(
+      [stage.StageVariables, Object.keys(stage.RouteSettings ?? {})],
+      [{ url: 'https://x.example/a?b=c', more: 'x' }, ['GET /v']],
+      'nothing refused was set',
+    );
+
+    // Natively the variables are replaced whole (PATCH /http-apis/{apiId}).
+    const patched = await p.inject({
+      method: 'PATCH',
+      url: `/http-apis/${ApiId}`,
+      auth: aliceKey.key,
+      payload: { stageVariables: { a: 'b' } },
+    });
+    assert.deepEqual(patched.json().stageVariables, { a: 'b' });
+    assert.deepEqual((await alice.send(new GetStageCommand({ ApiId, StageName }))).StageVariables, { a: 'b' });
+    const badNative = await p.inject({
+      method: 'PATCH',
+      url: `/http-apis/${ApiId}`,
+      auth: aliceKey.key,
+      payload: { stageVariables: { 'a b': 'c' } },
+    });
+    assert.deepEqual([badNative.statusCode, badNative.json().code], [400, 'HTTP_API_INVALID']);
+
+    // CreateStage makes the stage anew: only the settings given.
+    stage = await alice.send(new CreateStageCommand({ ApiId, StageName, StageVariables: { fresh: '1' } }));
+    assert.deepEqual([stage.StageVariables, stage.RouteSettings], [{ fresh: '1' }, {}]);
+
+    for (const command of [
+      new GetStageCommand({ ApiId, StageName }),
+      new UpdateStageCommand({ ApiId, StageName, StageVariables: { a: 'b' } }),
+      new DeleteRouteSettingsCommand({ ApiId, StageName, RouteKey: 'GET /v' }),
+    ])
+      assert.deepEqual((await refused(bob, command)).slice(0, 2), [404, 'NotFoundException'], command.constructor.name);
+    assert.deepEqual((await alice.send(new GetStageCommand({ ApiId, StageName }))).StageVariables, { fresh: '1' });
+    await alice.send(new DeleteApiCommand({ ApiId }));
+  });
+
+  it('a named stage serves the same routes at /{stage}/... with its own variables; $default stays as it was', async () => {
+    const api = await alice.send(
+      new CreateApiCommand({ Name: 'named', ProtocolType: 'HTTP', Target: arn('alice', 'vars'), RouteKey: 'GET /v/{x}' }),
+    );
+    const ApiId = api.ApiId!;
+    await alice.send(new UpdateStageCommand({ ApiId, StageName: '$default', StageVariables: { env: 'default' } }));
+    const prod = await alice.send(
+      new CreateStageCommand({ ApiId, StageName: 'prod', AutoDeploy: true, StageVariables: { env: 'prod', a: '1' } }),
+    );
+    assert.deepEqual(
+      [prod.StageName, prod.AutoDeploy, prod.StageVariables, prod.DeploymentId],
+      ['prod', true, { env: 'prod', a: '1' }, undefined],
+    );
+    assert.deepEqual(
+      (await alice.send(new GetStagesCommand({ ApiId }))).Items?.map((x) => x.StageName),
+      ['$default', 'prod'],
+    );
+    if (!NO_SANDBOX) {
+      // As AWS sends it: rawPath with the stage, the route matched without it, requestContext.stage its name.
+      assert.deepEqual(await (await fetch(`${api.ApiEndpoint}/prod/v/1`)).json(), {
+        vars: { env: 'prod', a: '1' },
+        stage: 'prod',
+        path: '/prod/v/1',
+        route: 'GET /v/{x}',
+      });
+      assert.deepEqual(await (await fetch(`${api.ApiEndpoint}/v/1`)).json(), {
+        vars: { env: 'default' },
+        stage: '$default',
+        path: '/v/1',
+        route: 'GET /v/{x}',
+      });
+    }
+    const view = await p.inject({ method: 'GET', url: `/http-apis/${ApiId}`, auth: aliceKey.key });
+    assert.deepEqual(
+      view.json().stages.map((x: { name: string; stageVariables: object }) => [x.name, x.stageVariables]),
+      [['prod', { env: 'prod', a: '1' }]],
+      'natively, read-only',
+    );
+    const merged = await alice.send(new UpdateStageCommand({ ApiId, StageName: 'prod', StageVariables: { a: '', b: '2' } }));
+    assert.deepEqual(merged.StageVariables, { env: 'prod', b: '2' });
+    assert.deepEqual((await alice.send(new GetStageCommand({ ApiId, StageName: 'prod' }))).StageVariables, { env: 'prod', b: '2' });
+    assert.deepEqual((await alice.send(new GetStageCommand({ ApiId, StageName: '$default' }))).StageVariables, { env: 'default' });
+    await badRequests([
+      [
+        'its own throttle',
+        new UpdateStageCommand({ ApiId, StageName: 'prod', DefaultRouteSettings: { ThrottlingBurstLimit: 1 } }),
+        /\$default stage's throttles/,
+      ],
+      ['no auto-deploy', new CreateStageCommand({ ApiId, StageName: 'beta', AutoDeploy: false }), /autoDeploy/],
+      ['a bad variable', new UpdateStageCommand({ ApiId, StageName: 'prod', StageVariables: { a: 'x y' } }), /value/],
+    ]);
+    assert.deepEqual((await refused(alice, new CreateStageCommand({ ApiId, StageName: 'prod' }))).slice(0, 2), [409, 'ConflictException']);
+    for (const command of [
+      new GetStageCommand({ ApiId, StageName: 'prod' }),
+      new CreateStageCommand({ ApiId, StageName: 'mine' }),
+      new UpdateStageCommand({ ApiId, StageName: 'prod', StageVariables: { a: 'b' } }),
+      new DeleteStageCommand({ ApiId, StageName: 'prod' }),
+    ])
+      assert.deepEqual((await refused(bob, command)).slice(0, 2), [404, 'NotFoundException'], command.constructor.name);
+    await alice.send(new DeleteStageCommand({ ApiId, StageName: 'prod' }));
+    assert.deepEqual((await refused(alice, new GetStageCommand({ ApiId, StageName: 'prod' }))).slice(0, 2), [404, 'NotFoundException']);
+    assert.equal((await fetch(`${api.ApiEndpoint}/prod/v/1`)).status, 404, 'served no more: no route GET /prod/v/1');
     await alice.send(new DeleteApiCommand({ ApiId }));
   });
 
@@ -468,7 +660,7 @@ describe('API Gateway v2 management API', () => {
     await alice.send(new DeleteApiCommand({ ApiId }));
   });
 
-  it('deployments are records the $default stage reports; it serves the API as it is, never an earlier one', async () => {
+  it('deployments are records (UpdateDeployment changes a description) the $default stage reports; it serves the API as it is, never an earlier one', async () => {
     const api = await alice.send(new CreateApiCommand({ Name: 'deployed', ProtocolType: 'HTTP' }));
     const ApiId = api.ApiId!;
     assert.equal((await alice.send(new GetStageCommand({ ApiId, StageName: '$default' }))).DeploymentId, undefined);
@@ -490,6 +682,17 @@ describe('API Gateway v2 management API', () => {
       [DeploymentId, loose.DeploymentId],
     );
     assert.equal((await alice.send(new GetDeploymentCommand({ ApiId, DeploymentId }))).Description, 'first');
+    const described = await alice.send(new UpdateDeploymentCommand({ ApiId, DeploymentId, Description: 'first, described' }));
+    assert.deepEqual(
+      [described.DeploymentId, described.Description, described.DeploymentStatus],
+      [DeploymentId, 'first, described', 'DEPLOYED'],
+    );
+    assert.equal(
+      (await alice.send(new UpdateDeploymentCommand({ ApiId, DeploymentId }))).Description,
+      'first, described',
+      'absent: it stays',
+    );
+    assert.equal((await alice.send(new GetDeploymentCommand({ ApiId, DeploymentId }))).Description, 'first, described');
     // Naming the deployment it reports changes nothing; naming another is refused.
     const same = await alice.send(new UpdateStageCommand({ ApiId, StageName: '$default', DeploymentId }));
     assert.equal(same.DeploymentId, DeploymentId);
@@ -498,12 +701,14 @@ describe('API Gateway v2 management API', () => {
       ['no auto-deploy', new UpdateStageCommand({ ApiId, StageName: '$default', AutoDeploy: false }), /autoDeploy/],
       ['deleting the deployment the stage reports', new DeleteDeploymentCommand({ ApiId, DeploymentId }), /Active stages/],
       ['a long description', new CreateDeploymentCommand({ ApiId, Description: 'd'.repeat(1025) }), /description/],
+      ['a long description, updated', new UpdateDeploymentCommand({ ApiId, DeploymentId, Description: 'd'.repeat(1025) }), /description/],
     ];
     await badRequests(cases);
     const missing = [
       new CreateDeploymentCommand({ ApiId, StageName: 'prod' }),
       new GetDeploymentCommand({ ApiId, DeploymentId: 'zzzzzzz' }),
       new DeleteDeploymentCommand({ ApiId, DeploymentId: 'zzzzzzz' }),
+      new UpdateDeploymentCommand({ ApiId, DeploymentId: 'zzzzzzz', Description: 'x' }),
       new UpdateStageCommand({ ApiId, StageName: '$default', DeploymentId: 'zzzzzzz' }),
     ];
     for (const command of missing)
@@ -512,6 +717,7 @@ describe('API Gateway v2 management API', () => {
       new CreateDeploymentCommand({ ApiId, StageName: '$default' }),
       new GetDeploymentsCommand({ ApiId }),
       new GetDeploymentCommand({ ApiId, DeploymentId }),
+      new UpdateDeploymentCommand({ ApiId, DeploymentId, Description: 'mine' }),
       new DeleteDeploymentCommand({ ApiId, DeploymentId: loose.DeploymentId }),
       new ExportApiCommand({ ApiId, Specification: 'OAS30', OutputType: 'JSON' }),
     ]) {
@@ -525,7 +731,7 @@ describe('API Gateway v2 management API', () => {
     await alice.send(new DeleteApiCommand({ ApiId }));
   });
 
-  it('ExportApi writes the API as an OpenAPI 3.0 document with API Gateway extensions, JSON or YAML', async () => {
+  it('ExportApi writes the API as an OpenAPI 3.0 document with API Gateway extensions, JSON or YAML; ImportApi and ReimportApi read it back', async () => {
     const api = await alice.send(
       new CreateApiCommand({
         Name: 'exported',
@@ -685,6 +891,85 @@ describe('API Gateway v2 management API', () => {
       ],
     ]);
     assert.equal((await alice.send(new GetApisCommand({}))).Items?.length, apisBefore, 'nothing refused was made, nor left behind');
+
+    // ReimportApi puts the document over another API: its name, CORS, parts and routes are the
+    // document's; its tags, stage variables and the route settings of route keys it keeps stay.
+    const over = await alice.send(
+      new CreateApiCommand({
+        Name: 'over',
+        ProtocolType: 'HTTP',
+        Target: arn('alice', 'other'),
+        RouteKey: 'GET /pets/{id}',
+        Tags: { keep: 'me' },
+      }),
+    );
+    const OverId = over.ApiId!;
+    await alice.send(
+      new CreateRouteCommand({
+        ApiId: OverId,
+        RouteKey: 'GET /old',
+        Target: (await alice.send(new GetRoutesCommand({ ApiId: OverId }))).Items?.[0]?.Target,
+      }),
+    );
+    await alice.send(
+      new UpdateStageCommand({
+        ApiId: OverId,
+        StageName: '$default',
+        RouteSettings: { 'GET /pets/{id}': { ThrottlingBurstLimit: 7, ThrottlingRateLimit: 7 } },
+        StageVariables: { s: '1' },
+      }),
+    );
+    const reimported = await alice.send(new ReimportApiCommand({ ApiId: OverId, Body: body }));
+    assert.deepEqual(
+      [reimported.ApiId, reimported.Name, reimported.CorsConfiguration?.MaxAge, reimported.Tags],
+      [OverId, 'exported', 60, { keep: 'me' }],
+    );
+    const overRoutes = async () =>
+      ((await alice.send(new GetRoutesCommand({ ApiId: OverId }))).Items ?? [])
+        .map((r) => [r.RouteKey, r.AuthorizationType, r.Target])
+        .sort();
+    const [overIntegration, ...moreIntegrations] = (await alice.send(new GetIntegrationsCommand({ ApiId: OverId }))).Items ?? [];
+    assert.deepEqual([overIntegration?.IntegrationUri, moreIntegrations], [arn('alice', 'hello'), []], 'the old integration replaced');
+    const overTarget = `integrations/${overIntegration?.IntegrationId}`;
+    const expected = [
+      ['$default', 'NONE', overTarget],
+      ['ANY /admin', 'JWT', overTarget],
+      ['GET /pets/{id}', 'NONE', overTarget],
+    ];
+    assert.deepEqual(await overRoutes(), expected);
+    assert.equal((await alice.send(new GetAuthorizersCommand({ ApiId: OverId }))).Items?.[0]?.Name, 'idp');
+    const overStage = await alice.send(new GetStageCommand({ ApiId: OverId, StageName: '$default' }));
+    assert.deepEqual([overStage.StageVariables, overStage.RouteSettings?.['GET /pets/{id}']?.ThrottlingBurstLimit], [{ s: '1' }, 7]);
+    if (!NO_SANDBOX)
+      assert.deepEqual(await (await fetch(`${over.ApiEndpoint}/pets/1`)).json(), { hello: null, route: 'GET /pets/{id}', sub: null });
+    const reimport = (change: (d: Record<string, any>) => void) => {
+      const d = JSON.parse(body);
+      change(d);
+      return new ReimportApiCommand({ ApiId: OverId, Body: JSON.stringify(d) });
+    };
+    await badRequests([
+      ['neither JSON nor YAML', new ReimportApiCommand({ ApiId: OverId, Body: '{' }), /JSON or YAML/],
+      [
+        'a function not there',
+        reimport((d) => (d.paths['/pets/{id}'].get['x-amazon-apigateway-integration'].uri = arn('alice', 'nope'))),
+        /nope/,
+      ],
+      [
+        'an issuer in clear',
+        reimport(
+          (d) => (d.components.securitySchemes.idp['x-amazon-apigateway-authorizer'].jwtConfiguration.issuer = 'http://idp.example'),
+        ),
+        /issuer/,
+      ],
+    ]);
+    assert.deepEqual(await overRoutes(), expected, 'nothing refused was changed');
+    assert.equal((await alice.send(new GetApiCommand({ ApiId: OverId }))).Name, 'exported');
+    assert.deepEqual((await refused(bob, new ReimportApiCommand({ ApiId: OverId, Body: body }))).slice(0, 2), [404, 'NotFoundException']);
+    assert.deepEqual((await refused(alice, new ReimportApiCommand({ ApiId: 'zzzzzzzzzz', Body: body }))).slice(0, 2), [
+      404,
+      'NotFoundException',
+    ]);
+    await alice.send(new DeleteApiCommand({ ApiId: OverId }));
     await alice.send(new DeleteApiCommand({ ApiId }));
   });
 });

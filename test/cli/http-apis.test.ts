@@ -37,7 +37,7 @@ function hangar(...args: string[]): Promise<{ code: number; stdout: string; stde
 }
 
 describe('hangar http-api', () => {
-  test('create, route add (auth, throttle, cache), get, route list and rm, rm', async () => {
+  test('create (stage variables too), route add (auth, throttle, cache), get, route list and rm, rm', async () => {
     const made = await hangar(
       'http-api',
       'create',
@@ -54,11 +54,16 @@ describe('hangar http-api', () => {
       'content-type',
       '--cors-max-age',
       '600',
+      '--stage-var',
+      'env=prod',
+      '--stage-var',
+      'url=https://x.example/a?b=c',
       '--json',
     );
     assert.equal(made.code, 0, made.stderr);
     const api = JSON.parse(made.stdout);
     assert.deepEqual(api.throttle, { rate: 10, burst: 20 });
+    assert.deepEqual(api.stageVariables, { env: 'prod', url: 'https://x.example/a?b=c' });
     assert.deepEqual(api.cors, {
       allowOrigins: ['https://a.example', 'https://b.example'],
       allowMethods: ['GET'],
@@ -137,6 +142,7 @@ describe('hangar http-api', () => {
     const shown = await hangar('http-api', 'get', api.apiId);
     assert.equal(shown.code, 0, shown.stderr);
     assert.match(shown.stdout, new RegExp(`^api +${api.apiId}$`, 'm'));
+    assert.match(shown.stdout, /^stage variables +env=prod url=https:\/\/x\.example\/a\?b=c$/m);
     assert.match(shown.stdout, /^GET \/items\/\{id\} +web +key +- +30 s$/m);
     assert.match((await hangar('http-api', 'list')).stdout, new RegExp(`^${api.apiId} +shop `, 'm'));
 

@@ -64,6 +64,8 @@ export function describeHttpApis(name: string, make: MakeHttpApis): void {
           name: 'pets',
           cors,
           throttle: { rate: 10.5, burst: 20 },
+          stageVariables: {},
+          stages: [],
           integrations: [],
           authorizers: [],
           deployments: [],
@@ -351,7 +353,7 @@ export function describeHttpApis(name: string, make: MakeHttpApis): void {
     });
 
     describe('deployments', () => {
-      it('records deployments with the API; the stage reports the latest made for it, which is not deleted', async () => {
+      it('records deployments with the API, their descriptions changed; the stage reports the latest made for it, which is not deleted', async () => {
         const a = await apis.createApi('alice', { name: 'pets' });
         clock.advance(3);
         const d1 = await apis.createDeployment('alice', a.apiId, { description: 'first', stage: true });
@@ -367,11 +369,193 @@ export function describeHttpApis(name: string, make: MakeHttpApis): void {
           apis.createDeployment('bob', a.apiId, { description: '', stage: true }),
           is(NotFound, ErrorCode.HttpApiNotFound),
         );
+        const described = await apis.updateDeployment('alice', a.apiId, d2.deploymentId, 'second');
+        assert.deepEqual(described, { ...d2, description: 'second' });
+        assert.deepEqual((await apis.getApi('alice', a.apiId))?.deployments, [d1, described]);
+        await assert.rejects(
+          apis.updateDeployment('alice', a.apiId, d2.deploymentId, 'd'.repeat(1025)),
+          is(InvalidInput, ErrorCode.HttpApiInvalid),
+        );
+        await assert.rejects(apis.updateDeployment('alice', a.apiId, 'nosuch1', 'x'), is(NotFound, ErrorCode.HttpDeploymentNotFound));
+        await assert.rejects(apis.updateDeployment('bob', a.apiId, d2.deploymentId, 'x'), is(NotFound, ErrorCode.HttpApiNotFound));
         await apis.deleteDeployment('alice', a.apiId, d2.deploymentId);
         const d3 = await apis.createDeployment('alice', a.apiId, { description: 'third', stage: true });
         await apis.deleteDeployment('alice', a.apiId, d1.deploymentId);
         got = await apis.getApi('alice', a.apiId);
         assert.deepEqual([got?.deployments, got?.deploymentId], [[d3], d3.deploymentId]);
+      });
+    });
+
+    describe('definition', () => {
+      it('replaces the name, CORS, parts and routes in one write; the stage settings of kept route keys stay', async () => {
+        const a = await apis.createApi('alice', { name: 'old', cors, throttle: { rate: 1, burst: 1 }, stageVariables: { v: '1' } });
+        const old = await apis.createIntegration('alice', a.apiId, { functionName: 'f' });
+        await apis.createRoute('alice', a.apiId, {
+          routeKey: 'GET /keep',
+          integrationId: old.integrationId,
+          throttle: { rate: 2, burst: 3 },
+          cacheTtlS: 9,
+        });
+        await apis.createRoute('alice', a.apiId, { routeKey: 'GET /gone', functionName: 'f' });
+        clock.advance(7);
+        const def = {
+          name: 'new',
+          cors: null,
+          integrations: [{ functionName: 'f' }, { functionName: 'g', qualifier: 'live' }],
+          authorizers: [{ name: 'idp', issuer: 'https://issuer.example.com/', audience: ['a'] }],
+          routes: [
+            { routeKey: 'GET /keep', integration: 0, authorizer: null },
+            { routeKey: 'GET /new', integration: 1, authorizer: 0 },
+          ],
+        };
+        const { api, routes } = await apis.replaceDefinition('alice', a.apiId, def);
+        assert.deepEqual(
+          [api.name, api.cors, api.throttle, api.stageVariables, api.updatedAt],
+          ['new', null, { rate: 1, burst: 1 }, { v: '1' }, clock.t],
+        );
+        assert.deepEqual(
+          api.integrations.map((i) => [i.functionName, i.qualifier]),
+          [
+            ['f', null],
+            ['g', 'live'],
+          ],
+        );
+        assert.ok(!api.integrations.some((i) => i.integrationId === old.integrationId), 'parts made anew');
+        const [integration0, integration1] = api.integrations;
+        const [authorizer] = api.authorizers;
+        assert.deepEqual(
+          routes.map((r) => [
+            r.routeKey,
+            r.functionName,
+            r.qualifier,
+            r.integrationId,
+            r.authorizerId,
+            r.auth.kind,
+            r.throttle,
+            r.cacheTtlS,
+          ]),
+          [
+            ['GET /keep', 'f', null, integration0?.integrationId, null, 'none', { rate: 2, burst: 3 }, 9],
+            ['GET /new', 'g', 'live', integration1?.integrationId, authorizer?.authorizerId, 'jwt', null, 0],
+          ],
+        );
+        assert.deepEqual(await apis.servedApi(a.apiId), { api, routes });
+
+        const before = await apis.servedApi(a.apiId);
+        for (const bad of [
+          { ...def, authorizers: [{ name: 'idp', issuer: 'http://idp.example', audience: ['a'] }] },
+          { ...def, routes: [...def.routes, { routeKey: 'GET /new', integration: 0, authorizer: null }] },
+          { ...def, routes: [{ routeKey: 'GET a', integration: 0, authorizer: null }] },
+          { ...def, name: '' },
+        ])
+          await assert.rejects(apis.replaceDefinition('alice', a.apiId, bad), (e) => e instanceof InvalidInput);
+        assert.deepEqual(await apis.servedApi(a.apiId), before, 'nothing refused was changed');
+        await assert.rejects(apis.replaceDefinition('bob', a.apiId, def), is(NotFound, ErrorCode.HttpApiNotFound));
+      });
+    });
+
+    describe('stage', () => {
+      it("changes the stage in one write: the default throttle, routes' own throttles by key, merged variables", async () => {
+        const a = await apis.createApi('alice', { name: 'pets', stageVariables: { env: 'dev', old: 'x' } });
+        assert.deepEqual(a.stageVariables, { env: 'dev', old: 'x' });
+        await apis.createRoute('alice', a.apiId, jwtRoute);
+        await apis.createRoute('alice', a.apiId, { routeKey: 'GET /a', functionName: 'pets' });
+        clock.advance(5);
+        const s = await apis.updateStage('alice', a.apiId, {
+          throttle: { rate: 5, burst: 10 },
+          routeThrottles: { 'GET /a': { rate: 1, burst: 2 } },
+          variables: { env: 'prod', old: '', url: 'https://x.example/a?b=c' },
+        });
+        assert.deepEqual(
+          [s.api.throttle, s.api.stageVariables, s.api.updatedAt],
+          [{ rate: 5, burst: 10 }, { env: 'prod', url: 'https://x.example/a?b=c' }, clock.t],
+        );
+        assert.deepEqual(
+          s.routes.map((r) => [r.routeKey, r.throttle]),
+          [
+            ['GET /a', { rate: 1, burst: 2 }],
+            [jwtRoute.routeKey, jwtRoute.throttle],
+          ],
+        );
+        assert.deepEqual(await apis.getApi('alice', a.apiId), s.api);
+        assert.deepEqual((await apis.getRoute('alice', a.apiId, 'GET /a'))?.updatedAt, clock.t);
+
+        // Replace: the routes not named lose theirs, the variables are those given.
+        const r = await apis.updateStage('alice', a.apiId, {
+          throttle: null,
+          routeThrottles: { [jwtRoute.routeKey]: null },
+          routeThrottlesMode: 'replace',
+          variables: { only: 'one' },
+          variablesMode: 'replace',
+        });
+        assert.deepEqual([r.api.throttle, r.api.stageVariables], [null, { only: 'one' }]);
+        assert.deepEqual(
+          r.routes.map((x) => x.throttle),
+          [null, null],
+        );
+        // Natively the map is replaced whole; {} or null clears it.
+        assert.deepEqual((await apis.updateApi('alice', a.apiId, { stageVariables: { b: '2' } })).stageVariables, { b: '2' });
+        assert.deepEqual((await apis.updateApi('alice', a.apiId, { stageVariables: null })).stageVariables, {});
+      });
+
+      it('named stages: made with their variables, changed (merged), refused when taken, absent or too many; deleted', async () => {
+        const a = await apis.createApi('alice', { name: 'pets' });
+        clock.advance(2);
+        const prod = await apis.putNamedStage('alice', a.apiId, { name: 'prod', variables: { env: 'prod', x: '1' }, creating: true });
+        assert.deepEqual(prod, { name: 'prod', variables: { env: 'prod', x: '1' }, createdAt: clock.t, updatedAt: clock.t });
+        clock.advance(3);
+        const changed = await apis.putNamedStage('alice', a.apiId, { name: 'prod', variables: { x: '' }, creating: false });
+        assert.deepEqual(changed, { ...prod, variables: { env: 'prod' }, updatedAt: clock.t });
+        let got = await apis.getApi('alice', a.apiId);
+        assert.deepEqual([got?.stages, got?.updatedAt], [[changed], a.updatedAt]);
+        await assert.rejects(
+          apis.putNamedStage('alice', a.apiId, { name: 'prod', creating: true }),
+          is(Conflict, ErrorCode.HttpStageExists),
+        );
+        await assert.rejects(
+          apis.putNamedStage('alice', a.apiId, { name: 'dev', creating: false }),
+          is(NotFound, ErrorCode.HttpStageNotFound),
+        );
+        for (const name of ['$default', 'a/b', ''])
+          await assert.rejects(apis.putNamedStage('alice', a.apiId, { name, creating: true }), is(InvalidInput, ErrorCode.HttpApiInvalid));
+        for (let i = 1; i < 9; i++) await apis.putNamedStage('alice', a.apiId, { name: `s${i}`, creating: true });
+        await assert.rejects(
+          apis.putNamedStage('alice', a.apiId, { name: 's9', creating: true }),
+          is(InvalidInput, ErrorCode.HttpApiInvalid),
+        );
+        await assert.rejects(apis.putNamedStage('bob', a.apiId, { name: 'b', creating: true }), is(NotFound, ErrorCode.HttpApiNotFound));
+        await apis.deleteNamedStage('alice', a.apiId, 'prod');
+        await assert.rejects(apis.deleteNamedStage('alice', a.apiId, 'prod'), is(NotFound, ErrorCode.HttpStageNotFound));
+        got = await apis.getApi('alice', a.apiId);
+        assert.deepEqual(
+          got?.stages.map((x) => x.name),
+          ['s1', 's2', 's3', 's4', 's5', 's6', 's7', 's8'],
+        );
+      });
+
+      it('a route key that names no route, a bad variable or limit changes nothing; another user is not found', async () => {
+        const a = await apis.createApi('alice', { name: 'pets', throttle: { rate: 1, burst: 1 } });
+        await apis.createRoute('alice', a.apiId, { routeKey: 'GET /a', functionName: 'pets' });
+        const before = await apis.servedApi(a.apiId);
+        await assert.rejects(
+          apis.updateStage('alice', a.apiId, { throttle: null, routeThrottles: { 'GET /a': { rate: 1, burst: 1 }, 'GET /b': null } }),
+          is(NotFound, ErrorCode.HttpRouteNotFound),
+        );
+        for (const variables of [{ 'a-b': 'x' }, { ['a'.repeat(65)]: 'x' }, { a: 'x y' }, { a: 'x'.repeat(2049) }] as Record<
+          string,
+          string
+        >[])
+          await assert.rejects(
+            apis.updateStage('alice', a.apiId, { throttle: null, variables }),
+            is(InvalidInput, ErrorCode.HttpApiInvalid),
+          );
+        await assert.rejects(
+          apis.updateStage('alice', a.apiId, { routeThrottles: { 'GET /a': { rate: 1, burst: 0.5 } } }),
+          is(InvalidInput, ErrorCode.HttpApiInvalid),
+        );
+        await assert.rejects(apis.createApi('alice', { name: 'x', stageVariables: { a: '' } }), is(InvalidInput, ErrorCode.HttpApiInvalid));
+        assert.deepEqual(await apis.servedApi(a.apiId), before);
+        await assert.rejects(apis.updateStage('bob', a.apiId, { throttle: null }), is(NotFound, ErrorCode.HttpApiNotFound));
       });
     });
   });

@@ -67,6 +67,13 @@ const ApiBody = z.strictObject({
   name: z.string().max(128).describe('1-128 letters, digits, spaces, . _ -'),
   cors: Cors.nullable().optional().describe('The gateway answers preflights and sets CORS headers itself.'),
   throttle: Throttle.nullable().optional().describe("Every route's limit unless the route has its own."),
+  stageVariables: z
+    .record(z.string().max(64), z.string().max(2048))
+    .nullable()
+    .optional()
+    .describe(
+      "Its stage's variables, in every route's event (stageVariables): names of letters, digits and _ (1-64), values of A-Z a-z 0-9 - . _ ~ : / ? # & = , (1-2048). Replaces them all; null or {}: none.",
+    ),
 });
 const ApiPatch = ApiBody.partial();
 const RouteFields = {
@@ -97,6 +104,10 @@ const ApiView = z.object({
     })
     .nullable(),
   throttle: z.object({ rate: z.number(), burst: z.number() }).nullable(),
+  stageVariables: z.record(z.string(), z.string()),
+  stages: z
+    .array(z.object({ name: z.string(), stageVariables: z.record(z.string(), z.string()), url: z.string() }))
+    .describe("Its stages besides $default (made with API Gateway v2's CreateStage): the same routes at url, with their own variables."),
   url: z.string().describe('Where it is served (the path prefix form).'),
   hostUrl: z.string().describe('The Host form, as AWS: needs a DNS name {apiId}.execute-api.<domain> pointing at Hangar.'),
   createdAt: z.string(),
@@ -133,6 +144,8 @@ function apiView(base: string, a: HttpApi): z.infer<typeof ApiView> {
     name: a.name,
     cors: a.cors,
     throttle: a.throttle,
+    stageVariables: a.stageVariables,
+    stages: a.stages.map((s) => ({ name: s.name, stageVariables: s.variables, url: `${httpApiAddress(base, a.apiId)}/${s.name}` })),
     url: httpApiAddress(base, a.apiId),
     hostUrl: `${protocol}//${a.apiId}.execute-api.${host}`,
     createdAt: iso(a.createdAt),
@@ -212,7 +225,7 @@ export function httpApiRoutes(app: FastifyInstance, ctx: ApiContext & HttpApisAp
     '/http-apis/:apiId',
     {
       schema: {
-        summary: "Change an HTTP API's name, CORS or default throttle (null clears)",
+        summary: "Change an HTTP API's name, CORS, default throttle or stage variables (null clears)",
         tags,
         params: ApiParams,
         querystring: OwnerQuery,

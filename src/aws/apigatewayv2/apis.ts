@@ -1,25 +1,42 @@
 /**
  * API Gateway v2's APIs and stages over Hangar's HTTP APIs (app/http-apis.ts). An API's
- * ApiEndpoint is where Hangar serves it (`{base}/http/{apiId}`, needing no DNS). Quick create
- * (`target` and `routeKey`) makes the integration and the route too. The one stage is
- * `$default`, always there and auto-deployed (Hangar serves every change at once): CreateStage
- * and UpdateStage set its default throttle, and it cannot be deleted.
+ * ApiEndpoint is where Hangar serves it (`{base}/http/{apiId}`, needing no DNS). ImportApi makes
+ * one from an OpenAPI document, ReimportApi puts one over an API. Quick create (`target` and
+ * `routeKey`) makes the integration and the route too. Every stage is auto-deployed (Hangar
+ * serves every change at once). `$default` is always there and cannot be deleted: CreateStage and
+ * UpdateStage set its default throttle, its route settings (the routes' own throttles) and its
+ * stage variables (in every route's event). A named stage serves the same routes at
+ * `{ApiEndpoint}/{stageName}/...` with variables of its own, under $default's throttles.
  */
 import {
   createHttpIntegration,
   createHttpRoute,
   createTaggedHttpApi,
   deleteHttpApi,
+  deleteHttpNamedStage,
   getHttpApi,
+  getHttpStage,
   httpApiAddress,
   importHttpApi,
   listHttpApis,
   listTags,
+  putHttpNamedStage,
+  reimportHttpApi,
   taggableHttpApi,
   updateHttpApi,
+  updateHttpStage,
 } from '../../app/index.ts';
 import { parse as parseYaml } from 'yaml';
-import { deploymentOf, type HttpApi, type HttpApiInput, parseRouteKey, planOpenApiImport } from '../../core/index.ts';
+import {
+  type CorsConfig,
+  deploymentOf,
+  type HttpApi,
+  type HttpApiInput,
+  type OpenApiImport,
+  parseRouteKey,
+  planOpenApiImport,
+} from '../../core/index.ts';
+import { AwsError } from '../errors.ts';
 import { userOf } from '../lambda/context.ts';
 import { apiBase } from '../lambda/functions.ts';
 import { tagMapOf } from '../lambda/tags.ts';
@@ -40,9 +57,11 @@ import {
   pageOf,
   refuse,
   required,
+  routeSettingsOf,
   STAGE_REFUSED,
   stageShape,
   stageThere,
+  stageVariablesOf,
   throttleOf,
 } from './shapes.ts';
 
@@ -52,9 +71,21 @@ function protocolOf(body: Record<string, unknown>): void {
   if (protocol !== 'HTTP') throw invalid(`protocolType must be HTTP, not '${protocol.slice(0, 40)}'`);
 }
 
-/** A stage to make: only $default. */
-function stageNameOf(name: string): void {
-  if (name !== DEFAULT_STAGE) throw invalid(`Hangar serves an HTTP API at its $default stage only, not '${name.slice(0, 128)}'`);
+/** ImportApi's and ReimportApi's document (`body`, JSON or YAML) as what it makes, and its CORS. */
+function importOf(call: AwsCall): { plan: OpenApiImport; cors: CorsConfig | null } {
+  const definition = required(jsonBody(call), 'body');
+  const basepath = call.query.get('basepath');
+  if (basepath !== null && basepath !== 'ignore')
+    throw invalid(`basepath ${basepath.slice(0, 20)} is not supported by Hangar: the servers' base path is ignored`);
+  let parsed: unknown;
+  try {
+    // YAML 1.2 reads JSON too; no custom tags, at most 100 aliases resolved (a billion laughs is refused).
+    parsed = parseYaml(definition, { maxAliasCount: 100 });
+  } catch (err) {
+    throw invalid(`body is not a JSON or YAML document: ${(err as Error).message.split('\n')[0].slice(0, 200)}`);
+  }
+  const plan = planOpenApiImport(parsed);
+  return { plan, cors: corsOf({ corsConfiguration: plan.cors ?? undefined }) ?? null };
 }
 
 export function apiOperations(ctx: ApiGatewayV2Context): RestOperation[] {
@@ -149,20 +180,20 @@ export function apiOperations(ctx: ApiGatewayV2Context): RestOperation[] {
       method: 'PUT',
       path: '/v2/apis',
       async run(call) {
-        const definition = required(jsonBody(call), 'body');
-        const basepath = call.query.get('basepath');
-        if (basepath !== null && basepath !== 'ignore')
-          throw invalid(`basepath ${basepath.slice(0, 20)} is not supported by Hangar: the servers' base path is ignored`);
-        let parsed: unknown;
-        try {
-          // YAML 1.2 reads JSON too; no custom tags, at most 100 aliases resolved (a billion laughs is refused).
-          parsed = parseYaml(definition, { maxAliasCount: 100 });
-        } catch (err) {
-          throw invalid(`body is not a JSON or YAML document: ${(err as Error).message.split('\n')[0].slice(0, 200)}`);
-        }
-        const plan = planOpenApiImport(parsed);
-        const cors = corsOf({ corsConfiguration: plan.cors ?? undefined }) ?? null;
+        const { plan, cors } = importOf(call);
         const a = await importHttpApi(ctx, userOf(call.caller), plan, (uri) => integrationTargetOf(call.caller, uri), cors);
+        return { status: 201, body: await shaped(call, a) };
+      },
+    },
+    {
+      // The same put over an API: its routes, integrations and authorizers replaced, all or nothing.
+      name: 'ReimportApi',
+      method: 'PUT',
+      path: api,
+      async run(call, params) {
+        const { plan, cors } = importOf(call);
+        const target = (uri: string) => integrationTargetOf(call.caller, uri);
+        const { api: a } = await reimportHttpApi(ctx, userOf(call.caller), params.apiId as string, plan, target, cors);
         return { status: 201, body: await shaped(call, a) };
       },
     },
@@ -179,14 +210,31 @@ export function apiOperations(ctx: ApiGatewayV2Context): RestOperation[] {
   ];
 }
 
+/** What a named stage may not set: its throttles are the API's and its routes' (one set, the
+ *  $default stage's, for every stage on Hangar). */
+const NAMED_STAGE_REFUSED = {
+  ...STAGE_REFUSED,
+  defaultRouteSettings: "a named stage runs under the $default stage's throttles on Hangar: set them there",
+  routeSettings: "a named stage runs under the $default stage's route settings on Hangar: set them there",
+  deploymentId: 'a named stage serves the API as it is now (it auto-deploys)',
+};
+
 function stageOperations(ctx: ApiGatewayV2Context): RestOperation[] {
   const stages = '/v2/apis/{apiId}/stages';
-  /** CreateStage and UpdateStage: what they may set is the API's default throttle; the
-   *  deployment they name can only be the one the stage reports (it serves the API as it is). */
+  /**
+   * CreateStage and UpdateStage of $default: the API's default throttle (defaultRouteSettings),
+   * the routes' own throttles (routeSettings) and the stage variables, in one write. Made anew,
+   * the stage has the settings given (the routes not named lose theirs, the variables are those
+   * given); changed, those not given stay, and the variables given are merged (an empty value
+   * removes one), as API Gateway merges them. The deployment named can only be the one the
+   * stage reports (it serves the API as it is).
+   */
   const configure = async (call: AwsCall, apiId: string, body: Record<string, unknown>, creating: boolean) => {
     refuse(body, STAGE_REFUSED);
     only(body, 'autoDeploy', true, 'Hangar serves every change at once, so a stage cannot hold back an undeployed change');
     const throttle = throttleOf(body);
+    const routeThrottles = routeSettingsOf(body);
+    const variables = stageVariablesOf(body);
     const userId = userOf(call.caller);
     const deploymentId = field.string(body, 'deploymentId');
     if (deploymentId) {
@@ -197,10 +245,37 @@ function stageOperations(ctx: ApiGatewayV2Context): RestOperation[] {
           `deploymentId '${deploymentId.slice(0, 64)}' is not supported by Hangar: the $default stage serves the API as it is now (it reports the latest deployment made for it${a.deploymentId ? `, '${a.deploymentId}'` : ''}), never an earlier one`,
         );
     }
-    // Made anew, the stage has the settings given; changed, those not given stay.
-    if (throttle === undefined && !creating) return getHttpApi(ctx, userId, apiId);
-    return updateHttpApi(ctx, userId, apiId, { throttle: throttle ?? null });
+    if (creating)
+      return updateHttpStage(ctx, userId, apiId, {
+        throttle: throttle ?? null,
+        routeThrottles: routeThrottles ?? {},
+        routeThrottlesMode: 'replace',
+        variables: variables ?? {},
+        variablesMode: 'replace',
+      });
+    if (throttle === undefined && routeThrottles === undefined && variables === undefined) return getHttpStage(ctx, userId, apiId);
+    return updateHttpStage(ctx, userId, apiId, {
+      ...(throttle !== undefined ? { throttle } : {}),
+      ...(routeThrottles ? { routeThrottles } : {}),
+      ...(variables ? { variables } : {}),
+    });
   };
+  /** CreateStage and UpdateStage of a named stage: its variables (replaced when made, merged when
+   *  changed), nothing else of its own. */
+  const configureNamed = async (call: AwsCall, apiId: string, name: string, body: Record<string, unknown>, creating: boolean) => {
+    refuse(body, NAMED_STAGE_REFUSED);
+    only(body, 'autoDeploy', true, 'Hangar serves every change at once, so a stage cannot hold back an undeployed change');
+    const variables = stageVariablesOf(body);
+    const userId = userOf(call.caller);
+    const stage = await putHttpNamedStage(ctx, userId, apiId, {
+      name,
+      creating,
+      ...(variables ? { variables } : {}),
+      variablesMode: creating ? 'replace' : 'merge',
+    });
+    return stageShape(await getHttpStage(ctx, userId, apiId), stage);
+  };
+  const stage = `${stages}/{stageName}`;
   return [
     {
       name: 'CreateStage',
@@ -208,8 +283,10 @@ function stageOperations(ctx: ApiGatewayV2Context): RestOperation[] {
       path: stages,
       async run(call, params) {
         const body = jsonBody(call);
-        stageNameOf(required(body, 'stageName'));
-        return { status: 201, body: stageShape(await configure(call, params.apiId as string, body, true)) };
+        const name = required(body, 'stageName');
+        const apiId = params.apiId as string;
+        if (name !== DEFAULT_STAGE) return { status: 201, body: await configureNamed(call, apiId, name, body, true) };
+        return { status: 201, body: stageShape(await configure(call, apiId, body, true)) };
       },
     },
     {
@@ -217,37 +294,57 @@ function stageOperations(ctx: ApiGatewayV2Context): RestOperation[] {
       method: 'GET',
       path: stages,
       async run(call, params) {
-        const a = await getHttpApi(ctx, userOf(call.caller), params.apiId as string);
-        return { status: 200, body: pageOf([stageShape(a)], call.query) };
+        const served = await getHttpStage(ctx, userOf(call.caller), params.apiId as string);
+        const all = [stageShape(served), ...served.api.stages.map((s) => stageShape(served, s))];
+        return { status: 200, body: pageOf(all, call.query) };
       },
     },
     {
       name: 'GetStage',
       method: 'GET',
-      path: `${stages}/{stageName}`,
+      path: stage,
       async run(call, params) {
-        const a = await getHttpApi(ctx, userOf(call.caller), params.apiId as string);
-        stageThere(params.stageName as string);
-        return { status: 200, body: stageShape(a) };
+        const served = await getHttpStage(ctx, userOf(call.caller), params.apiId as string);
+        return { status: 200, body: stageShape(served, stageThere(served.api, params.stageName as string)) };
       },
     },
     {
       name: 'UpdateStage',
       method: 'PATCH',
-      path: `${stages}/{stageName}`,
+      path: stage,
       async run(call, params) {
-        stageThere(params.stageName as string);
-        return { status: 200, body: stageShape(await configure(call, params.apiId as string, jsonBody(call), false)) };
+        const apiId = params.apiId as string;
+        const named = stageThere(await getHttpApi(ctx, userOf(call.caller), apiId), params.stageName as string);
+        if (named) return { status: 200, body: await configureNamed(call, apiId, named.name, jsonBody(call), false) };
+        return { status: 200, body: stageShape(await configure(call, apiId, jsonBody(call), false)) };
       },
     },
     {
       name: 'DeleteStage',
       method: 'DELETE',
-      path: `${stages}/{stageName}`,
+      path: stage,
       async run(call, params) {
-        await getHttpApi(ctx, userOf(call.caller), params.apiId as string);
-        stageThere(params.stageName as string);
-        throw invalid('the $default stage cannot be deleted on Hangar: every HTTP API is served at it (delete the API)');
+        const [userId, apiId] = [userOf(call.caller), params.apiId as string];
+        const named = stageThere(await getHttpApi(ctx, userId, apiId), params.stageName as string);
+        if (!named) throw invalid('the $default stage cannot be deleted on Hangar: every HTTP API is served at it (delete the API)');
+        await deleteHttpNamedStage(ctx, userId, apiId, named.name);
+        return { status: 204 };
+      },
+    },
+    {
+      // A route's settings are its own throttle: the route keeps running under the API's default.
+      name: 'DeleteRouteSettings',
+      method: 'DELETE',
+      path: `${stage}/routesettings/{routeKey}`,
+      async run(call, params) {
+        const [userId, apiId, routeKey] = [userOf(call.caller), params.apiId as string, params.routeKey as string];
+        const { api, routes } = await getHttpStage(ctx, userId, apiId);
+        if (stageThere(api, params.stageName as string))
+          throw invalid("a named stage runs under the $default stage's route settings on Hangar: delete them there");
+        if (!routes.some((r) => r.routeKey === routeKey && r.throttle !== null))
+          throw new AwsError('NotFoundException', 404, `Unable to find RouteSettings for route key ${routeKey.slice(0, 128)}`);
+        await updateHttpStage(ctx, userId, apiId, { routeThrottles: { [routeKey]: null } });
+        return { status: 204 };
       },
     },
   ];

@@ -1,7 +1,8 @@
 /**
  * API Gateway v2's deployments and ExportApi over an HTTP API's (app/http-apis.ts,
  * app/http-api-export.ts). Hangar serves every change at once (the $default stage auto-deploys),
- * so a deployment is a record: CreateDeployment notes one (DEPLOYED at once), and with
+ * so a deployment is a record: CreateDeployment notes one (DEPLOYED at once; UpdateDeployment
+ * changes its description), and with
  * stageName `$default` the stage reports it as its deploymentId; nothing is served differently
  * because of it, and the stage cannot go back to an earlier one (apis.ts). ExportApi writes the
  * API as it is now, which is what its $default stage serves.
@@ -13,6 +14,7 @@ import {
   getHttpApi,
   getHttpDeployment,
   httpApiAddress,
+  updateHttpDeployment,
 } from '../../app/index.ts';
 import { stringify as toYaml } from 'yaml';
 import { functionArn } from '../identity.ts';
@@ -35,13 +37,30 @@ export function deploymentOperations(ctx: ApiGatewayV2Context): RestOperation[] 
         const apiId = params.apiId as string;
         const stageName = field.string(body, 'stageName');
         const userId = userOf(call.caller);
-        await getHttpApi(ctx, userId, apiId);
-        if (stageName !== undefined) stageThere(stageName);
-        const d = await createHttpDeployment(ctx, userId, apiId, { description: body.description, stage: stageName !== undefined });
+        const api = await getHttpApi(ctx, userId, apiId);
+        // Made for $default, the stage reports it; for a named stage (which serves the API as it
+        // is too), it is only recorded.
+        const forDefault = stageName !== undefined && stageThere(api, stageName) === null;
+        const d = await createHttpDeployment(ctx, userId, apiId, { description: body.description, stage: forDefault });
         return { status: 201, body: deploymentShape(d) };
       },
     },
     ...partReads(ctx, 'deployments', getHttpDeployment, deleteHttpDeployment, (_, d) => deploymentShape(d)),
+    {
+      // A record's description: absent, it stays.
+      name: 'UpdateDeployment',
+      method: 'PATCH',
+      path: `${deployments}/{deploymentId}`,
+      async run(call, params) {
+        const body = jsonBody(call);
+        const [userId, apiId, deploymentId] = [userOf(call.caller), params.apiId as string, params.deploymentId as string];
+        const d =
+          body.description === undefined || body.description === null
+            ? await getHttpDeployment(ctx, userId, apiId, deploymentId)
+            : await updateHttpDeployment(ctx, userId, apiId, deploymentId, body.description);
+        return { status: 200, body: deploymentShape(d) };
+      },
+    },
   ];
 }
 
@@ -56,7 +75,7 @@ export function exportOperations(ctx: ApiGatewayV2Context): RestOperation[] {
       async run(call, params) {
         const apiId = params.apiId as string;
         const userId = userOf(call.caller);
-        await getHttpApi(ctx, userId, apiId);
+        const api = await getHttpApi(ctx, userId, apiId);
         const specification = params.specification as string;
         if (specification !== 'OAS30') throw invalid(`specification must be OAS30, not '${specification.slice(0, 40)}'`);
         const outputType = call.query.get('outputType');
@@ -67,7 +86,7 @@ export function exportOperations(ctx: ApiGatewayV2Context): RestOperation[] {
         if (extensions !== null && extensions !== 'true' && extensions !== 'false')
           throw invalid('includeExtensions must be true or false');
         const stageName = call.query.get('stageName');
-        if (stageName !== null) stageThere(stageName);
+        if (stageName !== null) stageThere(api, stageName);
         const { region, accountId } = call.caller;
         const doc = await exportHttpApi(ctx, userId, apiId, {
           endpoint: httpApiAddress(apiBase(ctx, call), apiId),

@@ -46,6 +46,7 @@ export function apiGatewayV2Service(ctx: ApiGatewayV2Context): AwsService {
       [ErrorCode.HttpIntegrationNotFound]: notFound('Integration'),
       [ErrorCode.HttpAuthorizerNotFound]: notFound('Authorizer'),
       [ErrorCode.HttpDeploymentNotFound]: notFound('Deployment'),
+      [ErrorCode.HttpStageNotFound]: notFound('Stage'),
       // A function an integration names that is not there: the request is bad, as API Gateway
       // answers an integrationUri it cannot use.
       [ErrorCode.FunctionNotFound]: { type: 'BadRequestException', status: 400 },

@@ -14,10 +14,12 @@ import {
   type HttpIntegration,
   type HttpRoute,
   InvalidInput,
+  type NamedStage,
   THROTTLE_MAX,
   type TagMap,
   type ThrottleLimit,
 } from '../../core/index.ts';
+import type { ServedHttpApi } from '../../store/index.ts';
 import { corsFromAws, corsToAws } from '../cors.ts';
 import { AwsError } from '../errors.ts';
 import { functionArn } from '../identity.ts';
@@ -245,47 +247,83 @@ export const STAGE_REFUSED = {
   accessLogSettings: 'access logs are not modelled',
   clientCertificateId: 'a REST API setting',
   description: 'stages have no description on Hangar',
-  routeSettings: "per-route settings are the routes' own (UpdateRoute cannot set them; use /http-apis)",
-  stageVariables: 'stage variables are not modelled',
   tags: 'stages are not tagged on Hangar',
 };
 
-/** defaultRouteSettings' throttle; one limit alone leaves the other at AWS's account default
- *  (10,000 a second, bursts of 5,000: Hangar's highest). undefined: none given. */
-export function throttleOf(body: Record<string, unknown>): ThrottleLimit | null | undefined {
-  const s = field.object(body, 'defaultRouteSettings');
-  if (!s) return undefined;
+/** A RouteSettings' throttle (`where` names it in refusals); one limit alone leaves the other at
+ *  AWS's account default (10,000 a second, bursts of 5,000: Hangar's highest). null: none. */
+function settingsThrottle(s: Record<string, unknown>, where: string): ThrottleLimit | null {
   refuse(s, { detailedMetricsEnabled: 'per-route metrics are not modelled', dataTraceEnabled: 'a WebSocket API setting' });
   only(s, 'loggingLevel', 'OFF', 'a WebSocket API setting');
   const rate = s.throttlingRateLimit;
   const burst = field.integer(s, 'throttlingBurstLimit');
-  if (rate !== undefined && rate !== null && typeof rate !== 'number') throw invalid('throttlingRateLimit must be a number');
+  if (rate !== undefined && rate !== null && typeof rate !== 'number') throw invalid(`${where}.throttlingRateLimit must be a number`);
   if ((rate === undefined || rate === null) && burst === undefined) return null;
   return { rate: typeof rate === 'number' ? rate : THROTTLE_MAX.rate, burst: burst ?? THROTTLE_MAX.burst };
 }
 
-/** A stage a call names: only $default is there. */
-export function stageThere(name: string): void {
-  if (name !== DEFAULT_STAGE) throw new AwsError('NotFoundException', 404, `Invalid stage identifier specified: '${name.slice(0, 128)}'`);
+/** defaultRouteSettings' throttle: the API's default. undefined: none given. */
+export function throttleOf(body: Record<string, unknown>): ThrottleLimit | null | undefined {
+  const s = field.object(body, 'defaultRouteSettings');
+  return s ? settingsThrottle(s, 'defaultRouteSettings') : undefined;
 }
 
-/** The $default stage: the API as served, always there and auto-deployed; it reports the latest
- *  deployment made for it (CreateDeployment with its name), if any. */
-export function stageShape(a: HttpApi): Record<string, unknown> {
+/** routeSettings: each route's own throttle by route key (one with no throttle loses its own).
+ *  undefined: none given. */
+export function routeSettingsOf(body: Record<string, unknown>): Record<string, ThrottleLimit | null> | undefined {
+  const all = field.object(body, 'routeSettings');
+  if (!all) return undefined;
+  const out = new Map<string, ThrottleLimit | null>();
+  for (const key of Object.keys(all)) {
+    const where = `routeSettings['${key.slice(0, 128)}']`;
+    const s = field.object(all, key);
+    if (!s) throw invalid(`${where} must be an object`);
+    out.set(key, settingsThrottle(s, where));
+  }
+  return Object.fromEntries(out);
+}
+
+/** stageVariables: names to strings (core/http-api/stage.ts checks them); undefined: none given. */
+export function stageVariablesOf(body: Record<string, unknown>): Record<string, string> | undefined {
+  const vars = field.object(body, 'stageVariables');
+  if (!vars) return undefined;
+  for (const [name, value] of Object.entries(vars))
+    if (typeof value !== 'string') throw invalid(`stageVariables.${name.slice(0, 64)} must be a string`);
+  return vars as Record<string, string>;
+}
+
+/** The stage a call names: null for $default, else one of the API's named stages (not there:
+ *  NotFoundException, as API Gateway answers it). */
+export function stageThere(api: HttpApi, name: string): NamedStage | null {
+  if (name === DEFAULT_STAGE) return null;
+  const found = api.stages.find((s) => s.name === name);
+  if (!found) throw new AwsError('NotFoundException', 404, `Invalid stage identifier specified: '${name.slice(0, 128)}'`);
+  return found;
+}
+
+/** A route's throttle as API Gateway reports a RouteSettings. */
+const routeSettingsShape = (t: ThrottleLimit | null) => ({
+  detailedMetricsEnabled: false,
+  ...(t ? { throttlingBurstLimit: t.burst, throttlingRateLimit: t.rate } : {}),
+});
+
+/** A stage, always there and auto-deployed: $default (`stage` null) or a named one, which serves
+ *  the same routes under its name with its own variables. Its route settings are the throttles
+ *  the routes have of their own, its default route settings the API's default throttle (one set
+ *  for every stage on Hangar). $default reports the latest deployment made for it, if any. */
+export function stageShape({ api: a, routes }: ServedHttpApi, stage: NamedStage | null = null): Record<string, unknown> {
+  const reported = stage === null ? a.deploymentId : null;
   return {
-    stageName: DEFAULT_STAGE,
+    stageName: stage?.name ?? DEFAULT_STAGE,
     autoDeploy: true,
-    ...(a.deploymentId
-      ? { deploymentId: a.deploymentId, lastDeploymentStatusMessage: `Successfully deployed stage with deployment ID '${a.deploymentId}'` }
+    ...(reported
+      ? { deploymentId: reported, lastDeploymentStatusMessage: `Successfully deployed stage with deployment ID '${reported}'` }
       : {}),
-    createdDate: iso(a.createdAt),
-    lastUpdatedDate: iso(a.updatedAt),
-    defaultRouteSettings: {
-      detailedMetricsEnabled: false,
-      ...(a.throttle ? { throttlingBurstLimit: a.throttle.burst, throttlingRateLimit: a.throttle.rate } : {}),
-    },
-    routeSettings: {},
-    stageVariables: {},
+    createdDate: iso(stage?.createdAt ?? a.createdAt),
+    lastUpdatedDate: iso(stage?.updatedAt ?? a.updatedAt),
+    defaultRouteSettings: routeSettingsShape(a.throttle),
+    routeSettings: Object.fromEntries(routes.filter((r) => r.throttle !== null).map((r) => [r.routeKey, routeSettingsShape(r.throttle)])),
+    stageVariables: stage?.variables ?? a.stageVariables,
     tags: {},
     apiGatewayManaged: false,
   };

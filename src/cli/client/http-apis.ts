@@ -8,6 +8,8 @@ export interface HttpApiInfo {
   name: string;
   cors: unknown;
   throttle: { rate: number; burst: number } | null;
+  stageVariables: Record<string, string>;
+  stages: { name: string; stageVariables: Record<string, string>; url: string }[];
   url: string;
   hostUrl: string;
   createdAt: string;
@@ -41,6 +43,7 @@ export class HttpApis extends Resource {
       name: string;
       throttle?: { rate: number; burst: number };
       cors?: { allowOrigins: string[]; allowMethods: string[]; allowHeaders: string[]; maxAgeS?: number };
+      stageVariables?: Record<string, string>;
     },
     userId?: string,
   ): Promise<HttpApiInfo> {

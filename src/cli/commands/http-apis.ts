@@ -16,6 +16,20 @@ function throttleOf(value: string): { rate: number; burst: number } {
 
 const collect = (value: string, acc: string[] | undefined) => [...(acc ?? []), value];
 
+/** `--stage-var name=value`, repeatable (the API checks names and values). */
+function stageVar(value: string, acc: Record<string, string> | undefined): Record<string, string> {
+  const at = value.indexOf('=');
+  if (at < 1) throw new InvalidArgumentError('Expected NAME=VALUE, e.g. env=prod.');
+  return { ...acc, [value.slice(0, at)]: value.slice(at + 1) };
+}
+
+const varsText = (v: Record<string, string>) =>
+  Object.keys(v).length > 0
+    ? Object.entries(v)
+        .map(([k, x]) => `${k}=${x}`)
+        .join(' ')
+    : null;
+
 const authText = (a: HttpRouteAuth) => (a.kind === 'jwt' ? `jwt ${a.issuer} (${a.audience.join(',')})` : a.kind);
 const throttleText = (t: { rate: number; burst: number } | null) => (t ? `${t.rate}/s burst ${t.burst}` : null);
 
@@ -39,6 +53,11 @@ const apiFields = (a: HttpApiInfo) =>
     ['url', a.url],
     ['host url', a.hostUrl],
     ['throttle', throttleText(a.throttle)],
+    ['stage variables', varsText(a.stageVariables)],
+    ...a.stages.map((st): [string, string | null] => [
+      `stage ${st.name}`,
+      `${st.url}${varsText(st.stageVariables) ? ` (${varsText(st.stageVariables)})` : ''}`,
+    ]),
     ['cors', a.cors ? JSON.stringify(a.cors) : null],
     ['created', time(a.createdAt)],
   ]);
@@ -56,6 +75,7 @@ export function httpApiCommands(program: Command): void {
       .option('--cors-method <method>', 'CORS: an allowed method, or * (repeatable)', collect)
       .option('--cors-header <name>', 'CORS: an allowed request header (repeatable)', collect)
       .option('--cors-max-age <s>', 'CORS: seconds a browser keeps a preflight answer', int)
+      .option('--stage-var <name=value>', "a stage variable, in every route's event as stageVariables (repeatable)", stageVar)
       .option('--user <id>', 'admin keys: whose API'),
   ).action(
     async (
@@ -66,6 +86,7 @@ export function httpApiCommands(program: Command): void {
         corsMethod?: string[];
         corsHeader?: string[];
         corsMaxAge?: number;
+        stageVar?: Record<string, string>;
       },
     ) => {
       const cors = flags.corsOrigin
@@ -77,7 +98,12 @@ export function httpApiCommands(program: Command): void {
           }
         : undefined;
       const a = await clientFor(flags).httpApis.create(
-        { name, ...(flags.throttle ? { throttle: flags.throttle } : {}), ...(cors ? { cors } : {}) },
+        {
+          name,
+          ...(flags.throttle ? { throttle: flags.throttle } : {}),
+          ...(cors ? { cors } : {}),
+          ...(flags.stageVar ? { stageVariables: flags.stageVar } : {}),
+        },
         flags.user,
       );
       if (flags.json) return printJson(a);

@@ -2,6 +2,7 @@
  *  answer, CORS, throttling and caching — pure decisions, no HTTP server. */
 export * from './cache.ts';
 export * from './cors.ts';
+export * from './definition.ts';
 export * from './event.ts';
 export * from './export.ts';
 export * from './import.ts';
@@ -10,5 +11,6 @@ export * from './model.ts';
 export * from './parts.ts';
 export * from './response.ts';
 export * from './route-key.ts';
+export * from './stage.ts';
 export * from './throttle.ts';
 export * from './jwt.ts';

@@ -11,6 +11,7 @@ import { checkCorsConfig } from './cors.ts';
 import { resolveRouteParts } from './parts.ts';
 import type { HttpApi, HttpApiInput, HttpRoute, HttpRouteInput, RouteAuth } from './types.ts';
 import { parseRouteKey } from './route-key.ts';
+import { checkStageVariables } from './stage.ts';
 import { checkThrottleLimit } from './throttle.ts';
 
 export type { HttpApi, HttpApiInput, HttpRoute, HttpRouteInput, RouteAuth } from './types.ts';
@@ -29,7 +30,10 @@ export const httpApiErrors = {
     new Conflict(ErrorCode.HttpRouteExists, `HTTP API ${apiId} already has a route '${routeKey}'`),
 };
 
-export function checkHttpApiInput(input: HttpApiInput): Required<HttpApiInput> {
+/** An API's own fields, as stored. */
+export type HttpApiFields = Pick<HttpApi, 'name' | 'cors' | 'throttle' | 'stageVariables'>;
+
+export function checkHttpApiInput(input: HttpApiInput): HttpApiFields {
   if (typeof input.name !== 'string' || !API_NAME.test(input.name)) {
     throw invalid('an HTTP API name is 1 to 128 letters, digits, spaces, dots, hyphens or underscores');
   }
@@ -37,6 +41,7 @@ export function checkHttpApiInput(input: HttpApiInput): Required<HttpApiInput> {
     name: input.name,
     cors: input.cors ? checkCorsConfig(input.cors) : null,
     throttle: input.throttle ? checkThrottleLimit(input.throttle) : null,
+    stageVariables: input.stageVariables ? checkStageVariables(input.stageVariables) : {},
   };
 }
 
@@ -107,11 +112,12 @@ function isIssuerUrl(s: unknown): boolean {
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
 /** An API's fields after a patch, checked again as a whole. */
-export function applyApiPatch(api: HttpApi, patch: Partial<HttpApiInput>): Required<HttpApiInput> {
+export function applyApiPatch(api: HttpApi, patch: Partial<HttpApiInput>): HttpApiFields {
   return checkHttpApiInput({
     name: patch.name ?? api.name,
     cors: patch.cors === undefined ? api.cors : patch.cors,
     throttle: patch.throttle === undefined ? api.throttle : patch.throttle,
+    stageVariables: patch.stageVariables === undefined ? api.stageVariables : patch.stageVariables,
   });
 }
 

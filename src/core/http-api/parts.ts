@@ -127,6 +127,13 @@ export function deploymentOf(api: HttpApi, id: string): HttpDeployment {
   return found;
 }
 
+/** The API's deployments with `id`'s description replaced (UpdateDeployment). */
+export function redescribeDeployment(api: HttpApi, id: string, description: unknown): HttpDeployment[] {
+  deploymentOf(api, id);
+  const checked = checkDeploymentDescription(description);
+  return api.deployments.map((d) => (d.deploymentId === id ? { ...d, description: checked } : d));
+}
+
 /** The API's deployments without `id`; the one its stage reports is refused, as API Gateway
  *  refuses deleting a deployment an active stage points to. */
 export function removeDeployment(api: HttpApi, id: string): HttpDeployment[] {

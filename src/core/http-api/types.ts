@@ -20,6 +20,10 @@ export interface HttpApi {
   name: string;
   cors: CorsConfig | null;
   throttle: ThrottleLimit | null;
+  /** Its stage's variables (stage.ts), in every route's event; {}: none. */
+  stageVariables: Record<string, string>;
+  /** Its stages besides $default (stage.ts), by name: each serves the API at `/{name}/...`. */
+  stages: NamedStage[];
   /** Made through the management API (parts.ts), oldest first. */
   integrations: HttpIntegration[];
   authorizers: HttpAuthorizer[];
@@ -31,10 +35,20 @@ export interface HttpApi {
   updatedAt: number;
 }
 
+/** A stage besides $default: the same routes, served under its name, with its own variables. */
+export interface NamedStage {
+  name: string;
+  variables: Record<string, string>;
+  createdAt: number;
+  updatedAt: number;
+}
+
 export interface HttpApiInput {
   name: string;
   cors?: CorsConfig | null;
   throttle?: ThrottleLimit | null;
+  /** Replaces its stage's variables (stage.ts); null or {}: none. */
+  stageVariables?: Record<string, string> | null;
 }
 
 export interface HttpRoute {

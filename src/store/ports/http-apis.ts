@@ -7,6 +7,7 @@
  */
 import type {
   HttpApi,
+  HttpApiDefinition,
   HttpApiInput,
   HttpAuthorizer,
   HttpAuthorizerInput,
@@ -15,6 +16,9 @@ import type {
   HttpIntegrationInput,
   HttpRoute,
   HttpRouteInput,
+  NamedStage,
+  NamedStageInput,
+  StagePatch,
 } from '../../core/index.ts';
 
 /** An API as the gateway serves it: the API and all its routes. */
@@ -37,6 +41,24 @@ export interface HttpApis {
   /** The API with its routes; false if there was none. */
   deleteApi(userId: string, apiId: string): Promise<boolean>;
 
+  /** Its $default stage changed in one write, as core applyStagePatch decides: the API's default
+   *  throttle and stage variables, routes' own throttles. NotFound (HTTP_API_NOT_FOUND; for a
+   *  route key that names no route HTTP_ROUTE_NOT_FOUND, and nothing changes); InvalidInput
+   *  (HTTP_API_INVALID). */
+  updateStage(userId: string, apiId: string, patch: StagePatch): Promise<ServedHttpApi>;
+
+  /** A named stage made or changed (core putNamedStage): NotFound (HTTP_API_NOT_FOUND;
+   *  HTTP_STAGE_NOT_FOUND changing one not there); Conflict (HTTP_STAGE_EXISTS) making one that is;
+   *  InvalidInput (HTTP_API_INVALID). */
+  putNamedStage(userId: string, apiId: string, input: NamedStageInput): Promise<NamedStage>;
+  /** NotFound (HTTP_API_NOT_FOUND, HTTP_STAGE_NOT_FOUND). */
+  deleteNamedStage(userId: string, apiId: string, name: string): Promise<void>;
+
+  /** ReimportApi: its name, CORS, integrations, authorizers and routes replaced in one write, as
+   *  core applyDefinition decides (what is the stage's stays). NotFound (HTTP_API_NOT_FOUND);
+   *  InvalidInput (HTTP_API_INVALID), and then nothing changes. */
+  replaceDefinition(userId: string, apiId: string, def: HttpApiDefinition): Promise<ServedHttpApi>;
+
   // Integrations and authorizers (core/http-api/parts.ts); read with the API (getApi).
   /** NotFound (HTTP_API_NOT_FOUND) without such an API. */
   createIntegration(userId: string, apiId: string, input: HttpIntegrationInput): Promise<HttpIntegration>;
@@ -56,6 +78,8 @@ export interface HttpApis {
   /** A new deployment (InvalidInput past DEPLOYMENTS_MAX); `stage`: the $default stage reports it
    *  from now on (the API's deploymentId). NotFound (HTTP_API_NOT_FOUND). */
   createDeployment(userId: string, apiId: string, input: { description: string; stage: boolean }): Promise<HttpDeployment>;
+  /** Its description replaced. NotFound (HTTP_DEPLOYMENT_NOT_FOUND); InvalidInput past 1,024 characters. */
+  updateDeployment(userId: string, apiId: string, deploymentId: string, description: string): Promise<HttpDeployment>;
   /** NotFound (HTTP_DEPLOYMENT_NOT_FOUND); InvalidInput for the one the stage reports. */
   deleteDeployment(userId: string, apiId: string, deploymentId: string): Promise<void>;
 

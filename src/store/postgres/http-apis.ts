@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import {
   type HttpApi,
+  type HttpApiDefinition,
   type HttpApiInput,
   type HttpAuthorizer,
   type HttpAuthorizerInput,
@@ -15,34 +16,43 @@ import {
   type HttpIntegrationInput,
   type HttpRoute,
   type HttpRouteInput,
+  type NamedStage,
+  type NamedStageInput,
+  type StagePatch,
   addAuthorizer,
   addDeployment,
   addIntegration,
   apiIdFrom,
   applyApiPatch,
+  applyDefinition,
   applyRoutePatch,
+  applyStagePatch,
   checkAuth,
   checkAuthorizerInput,
   checkHttpApiInput,
   checkHttpRouteInput,
   checkIntegrationInput,
+  deploymentOf,
   httpApiErrors,
   NotFound,
   partIdFrom,
+  putNamedStage,
+  redescribeDeployment,
   removeAuthorizer,
   removeDeployment,
   removeIntegration,
+  removeNamedStage,
   replaceAuthorizer,
   replaceIntegration,
   routeAuthOf,
 } from '../../core/index.ts';
-import { apiFromRow, apiValues, deploymentValues, partValues, routeFromRow, routeValues } from '../http-api-row.ts';
+import { apiFromRow, apiValues, deploymentValues, partValues, routeFromRow, routeValues, stagesValue } from '../http-api-row.ts';
 import type { HttpApis, HttpRoutePatch, ServedHttpApi } from '../ports/http-apis.ts';
 import type { Db, Tx } from './db.ts';
 
-/** user_id, api_id, name, cors, throttle, now. */
-const INSERT_API = `INSERT INTO http_apis (user_id, api_id, name, cors, throttle, created_at, updated_at)
-  VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING *`;
+/** user_id, api_id, name, cors, throttle, stage_variables, now. */
+const INSERT_API = `INSERT INTO http_apis (user_id, api_id, name, cors, throttle, stage_variables, created_at, updated_at)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING *`;
 
 /** user_id, api_id. */
 const SELECT_API = `SELECT * FROM http_apis WHERE user_id = $1 AND api_id = $2`;
@@ -53,8 +63,12 @@ const LOCK_API = `SELECT * FROM http_apis WHERE user_id = $1 AND api_id = $2 FOR
 /** user_id. */
 const LIST_APIS = `SELECT * FROM http_apis WHERE user_id = $1 ORDER BY created_at, api_id`;
 
-/** name, cors, throttle, updated_at, user_id, api_id. */
-const UPDATE_API = `UPDATE http_apis SET name = $1, cors = $2, throttle = $3, updated_at = $4 WHERE user_id = $5 AND api_id = $6 RETURNING *`;
+/** name, cors, throttle, stage_variables, updated_at, user_id, api_id. */
+const UPDATE_API = `UPDATE http_apis SET name = $1, cors = $2, throttle = $3, stage_variables = $4, updated_at = $5
+  WHERE user_id = $6 AND api_id = $7 RETURNING *`;
+
+/** throttle, updated_at, user_id, api_id, route_key: a route setting of its stage. */
+const UPDATE_ROUTE_THROTTLE = `UPDATE http_routes SET throttle = $1, updated_at = $2 WHERE user_id = $3 AND api_id = $4 AND route_key = $5`;
 
 /** user_id, api_id. Routes go with it (ON DELETE CASCADE). */
 const DELETE_API = `DELETE FROM http_apis WHERE user_id = $1 AND api_id = $2`;
@@ -64,6 +78,9 @@ const UPDATE_PARTS = `UPDATE http_apis SET integrations = $1, authorizers = $2, 
 
 /** deployments, deployment_id, user_id, api_id (a record: the API itself is as it was). */
 const UPDATE_DEPLOYMENTS = `UPDATE http_apis SET deployments = $1, deployment_id = $2 WHERE user_id = $3 AND api_id = $4`;
+
+/** stages, user_id, api_id (its named stages; the API itself is as it was). */
+const UPDATE_STAGES = `UPDATE http_apis SET stages = $1 WHERE user_id = $2 AND api_id = $3`;
 
 /** auth, updated_at, user_id, api_id, authorizer_id: the routes made from an authorizer follow it. */
 const REAUTH_ROUTES = `UPDATE http_routes SET auth = $1, updated_at = $2 WHERE user_id = $3 AND api_id = $4 AND authorizer_id = $5`;
@@ -97,6 +114,9 @@ const UPDATE_ROUTE = `UPDATE http_routes SET function_name = $1, qualifier = $2,
 /** user_id, api_id, route_key. */
 const DELETE_ROUTE = `DELETE FROM http_routes WHERE user_id = $1 AND api_id = $2 AND route_key = $3`;
 
+/** user_id, api_id: every route of the API (a definition replaced). */
+const DELETE_ROUTES = `DELETE FROM http_routes WHERE user_id = $1 AND api_id = $2`;
+
 /** api_id: whoever owns it (the unique index of migration 0024). */
 const SERVED_API = `SELECT * FROM http_apis WHERE api_id = $1`;
 
@@ -129,6 +149,52 @@ export class PgHttpApis implements HttpApis {
       const next = applyApiPatch(apiFromRow(before), patch);
       const [row] = await tx.query(UPDATE_API, [...apiValues(next), this.db.now(), userId, apiId]);
       return apiFromRow(row as Record<string, unknown>);
+    });
+  }
+
+  updateStage(userId: string, apiId: string, patch: StagePatch): Promise<ServedHttpApi> {
+    return this.db.tx(async (tx) => {
+      const api = await lockedApi(tx, userId, apiId);
+      const stage = applyStagePatch(api, (await tx.query(LIST_ROUTES, [userId, apiId])).map(routeFromRow), patch);
+      const next = applyApiPatch(api, { throttle: stage.throttle, stageVariables: stage.stageVariables });
+      const now = this.db.now();
+      const [row] = await tx.query(UPDATE_API, [...apiValues(next), now, userId, apiId]);
+      for (const r of stage.routes)
+        await tx.query(UPDATE_ROUTE_THROTTLE, [r.throttle && JSON.stringify(r.throttle), now, userId, apiId, r.routeKey]);
+      const routes = (await tx.query(LIST_ROUTES, [userId, apiId])).map(routeFromRow);
+      return { api: apiFromRow(row as Record<string, unknown>), routes };
+    });
+  }
+
+  putNamedStage(userId: string, apiId: string, input: NamedStageInput): Promise<NamedStage> {
+    return this.db.tx(async (tx) => {
+      const { stages, stage } = putNamedStage(await lockedApi(tx, userId, apiId), input, this.db.now());
+      await tx.query(UPDATE_STAGES, [stagesValue(stages), userId, apiId]);
+      return stage;
+    });
+  }
+
+  deleteNamedStage(userId: string, apiId: string, name: string): Promise<void> {
+    return this.db.tx(async (tx) => {
+      await tx.query(UPDATE_STAGES, [stagesValue(removeNamedStage(await lockedApi(tx, userId, apiId), name)), userId, apiId]);
+    });
+  }
+
+  replaceDefinition(userId: string, apiId: string, def: HttpApiDefinition): Promise<ServedHttpApi> {
+    const ids = {
+      integrations: def.integrations.map(() => partIdFrom(randomBytes(7))),
+      authorizers: def.authorizers.map(() => partIdFrom(randomBytes(7))),
+    };
+    return this.db.tx(async (tx) => {
+      const api = await lockedApi(tx, userId, apiId);
+      const next = applyDefinition(api, (await tx.query(LIST_ROUTES, [userId, apiId])).map(routeFromRow), def, ids, checkAuth);
+      const now = this.db.now();
+      await tx.query(UPDATE_PARTS, [...partValues(next), now, userId, apiId]);
+      const [row] = await tx.query(UPDATE_API, [...apiValues(next.fields), now, userId, apiId]);
+      await tx.query(DELETE_ROUTES, [userId, apiId]);
+      for (const r of next.routes) await tx.query(INSERT_ROUTE, [userId, apiId, r.routeKey, ...routeValues(r), now]);
+      const routes = (await tx.query(LIST_ROUTES, [userId, apiId])).map(routeFromRow);
+      return { api: apiFromRow(row as Record<string, unknown>), routes };
     });
   }
 
@@ -195,23 +261,42 @@ export class PgHttpApis implements HttpApis {
     });
   }
 
-  createDeployment(userId: string, apiId: string, input: { description: string; stage: boolean }): Promise<HttpDeployment> {
+  /** Runs `change` on the API locked for this transaction, then writes the deployments and the
+   *  one its stage reports that it answers. */
+  private changeDeployments<T>(
+    userId: string,
+    apiId: string,
+    change: (api: HttpApi) => { deployments: HttpDeployment[]; deploymentId: string | null; result: T },
+  ): Promise<T> {
     return this.db.tx(async (tx) => {
-      const api = await lockedApi(tx, userId, apiId);
-      const deployment = { deploymentId: partIdFrom(randomBytes(7)), description: input.description, createdAt: this.db.now() };
-      const deployments = addDeployment(api, deployment);
-      const deploymentId = input.stage ? deployment.deploymentId : api.deploymentId;
-      await tx.query(UPDATE_DEPLOYMENTS, [...deploymentValues({ deployments, deploymentId }), userId, apiId]);
-      return deployment;
+      const { result, ...next } = change(await lockedApi(tx, userId, apiId));
+      await tx.query(UPDATE_DEPLOYMENTS, [...deploymentValues(next), userId, apiId]);
+      return result;
+    });
+  }
+
+  createDeployment(userId: string, apiId: string, input: { description: string; stage: boolean }): Promise<HttpDeployment> {
+    const deployment = { deploymentId: partIdFrom(randomBytes(7)), description: input.description, createdAt: this.db.now() };
+    return this.changeDeployments(userId, apiId, (api) => ({
+      deployments: addDeployment(api, deployment),
+      deploymentId: input.stage ? deployment.deploymentId : api.deploymentId,
+      result: deployment,
+    }));
+  }
+
+  updateDeployment(userId: string, apiId: string, deploymentId: string, description: string): Promise<HttpDeployment> {
+    return this.changeDeployments(userId, apiId, (api) => {
+      const deployments = redescribeDeployment(api, deploymentId, description);
+      return { deployments, deploymentId: api.deploymentId, result: deploymentOf({ ...api, deployments }, deploymentId) };
     });
   }
 
   deleteDeployment(userId: string, apiId: string, deploymentId: string): Promise<void> {
-    return this.db.tx(async (tx) => {
-      const api = await lockedApi(tx, userId, apiId);
-      const deployments = removeDeployment(api, deploymentId);
-      await tx.query(UPDATE_DEPLOYMENTS, [...deploymentValues({ deployments, deploymentId: api.deploymentId }), userId, apiId]);
-    });
+    return this.changeDeployments(userId, apiId, (api) => ({
+      deployments: removeDeployment(api, deploymentId),
+      deploymentId: api.deploymentId,
+      result: undefined,
+    }));
   }
 
   async deleteAuthorizer(userId: string, apiId: string, authorizerId: string): Promise<void> {

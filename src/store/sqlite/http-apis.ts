@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import {
   type HttpApi,
+  type HttpApiDefinition,
   type HttpApiInput,
   type HttpAuthorizer,
   type HttpAuthorizerInput,
@@ -15,34 +16,43 @@ import {
   type HttpIntegrationInput,
   type HttpRoute,
   type HttpRouteInput,
+  type NamedStage,
+  type NamedStageInput,
+  type StagePatch,
   addAuthorizer,
   addDeployment,
   addIntegration,
   apiIdFrom,
   applyApiPatch,
+  applyDefinition,
   applyRoutePatch,
+  applyStagePatch,
   checkAuth,
   checkAuthorizerInput,
   checkHttpApiInput,
   checkHttpRouteInput,
   checkIntegrationInput,
+  deploymentOf,
   httpApiErrors,
   partIdFrom,
+  putNamedStage,
+  redescribeDeployment,
   removeAuthorizer,
   removeDeployment,
   removeIntegration,
+  removeNamedStage,
   replaceAuthorizer,
   replaceIntegration,
   routeAuthOf,
 } from '../../core/index.ts';
-import { apiFromRow, apiValues, deploymentValues, partValues, routeFromRow, routeValues } from '../http-api-row.ts';
+import { apiFromRow, apiValues, deploymentValues, partValues, routeFromRow, routeValues, stagesValue } from '../http-api-row.ts';
 import type { HttpApis, HttpRoutePatch, ServedHttpApi } from '../ports/http-apis.ts';
 import type { Row } from '../row.ts';
 import type { SqliteContext } from './context.ts';
 
-/** user_id, api_id, name, cors, throttle, created_at, updated_at. */
-const INSERT_API = `INSERT INTO http_apis (user_id, api_id, name, cors, throttle, created_at, updated_at)
-  VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING *`;
+/** user_id, api_id, name, cors, throttle, stage_variables, created_at, updated_at. */
+const INSERT_API = `INSERT INTO http_apis (user_id, api_id, name, cors, throttle, stage_variables, created_at, updated_at)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`;
 
 /** user_id, api_id. */
 const SELECT_API = `SELECT * FROM http_apis WHERE user_id = ? AND api_id = ?`;
@@ -50,8 +60,9 @@ const SELECT_API = `SELECT * FROM http_apis WHERE user_id = ? AND api_id = ?`;
 /** user_id. */
 const LIST_APIS = `SELECT * FROM http_apis WHERE user_id = ? ORDER BY created_at, api_id`;
 
-/** name, cors, throttle, updated_at, then user_id, api_id. */
-const UPDATE_API = `UPDATE http_apis SET name = ?, cors = ?, throttle = ?, updated_at = ? WHERE user_id = ? AND api_id = ? RETURNING *`;
+/** name, cors, throttle, stage_variables, updated_at, then user_id, api_id. */
+const UPDATE_API = `UPDATE http_apis SET name = ?, cors = ?, throttle = ?, stage_variables = ?, updated_at = ?
+  WHERE user_id = ? AND api_id = ? RETURNING *`;
 
 /** user_id, api_id. Routes go with it (ON DELETE CASCADE). */
 const DELETE_API = `DELETE FROM http_apis WHERE user_id = ? AND api_id = ?`;
@@ -61,6 +72,9 @@ const UPDATE_PARTS = `UPDATE http_apis SET integrations = ?, authorizers = ?, up
 
 /** deployments, deployment_id, then user_id, api_id (a record: the API itself is as it was). */
 const UPDATE_DEPLOYMENTS = `UPDATE http_apis SET deployments = ?, deployment_id = ? WHERE user_id = ? AND api_id = ?`;
+
+/** stages, then user_id, api_id (its named stages; the API itself is as it was). */
+const UPDATE_STAGES = `UPDATE http_apis SET stages = ? WHERE user_id = ? AND api_id = ?`;
 
 /** auth, updated_at, then user_id, api_id, authorizer_id: the routes made from an authorizer
  *  follow it. */
@@ -89,8 +103,14 @@ const LIST_ROUTES = `SELECT * FROM http_routes WHERE user_id = ? AND api_id = ? 
 const UPDATE_ROUTE = `UPDATE http_routes SET function_name = ?, qualifier = ?, auth = ?, throttle = ?, cache_ttl_s = ?,
   integration_id = ?, authorizer_id = ?, updated_at = ? WHERE user_id = ? AND api_id = ? AND route_key = ? RETURNING *`;
 
+/** throttle, updated_at, then user_id, api_id, route_key: a route setting of its stage. */
+const UPDATE_ROUTE_THROTTLE = `UPDATE http_routes SET throttle = ?, updated_at = ? WHERE user_id = ? AND api_id = ? AND route_key = ?`;
+
 /** user_id, api_id, route_key. */
 const DELETE_ROUTE = `DELETE FROM http_routes WHERE user_id = ? AND api_id = ? AND route_key = ?`;
+
+/** user_id, api_id: every route of the API (a definition replaced). */
+const DELETE_ROUTES = `DELETE FROM http_routes WHERE user_id = ? AND api_id = ?`;
 
 /** api_id: whoever owns it (the unique index of migration 0024). */
 const SERVED_API = `SELECT * FROM http_apis WHERE api_id = ?`;
@@ -128,6 +148,51 @@ export class SqliteHttpApis implements HttpApis {
       return this.ctx.stmt(UPDATE_API).get(...apiValues(next), now, userId, apiId) as Row;
     });
     return apiFromRow(row);
+  }
+
+  async updateStage(userId: string, apiId: string, patch: StagePatch): Promise<ServedHttpApi> {
+    const now = this.ctx.clock.now();
+    return this.ctx.writes.run(() => {
+      const api = this.apiIn(userId, apiId);
+      const stage = applyStagePatch(api, this.routesIn(userId, apiId), patch);
+      const next = applyApiPatch(api, { throttle: stage.throttle, stageVariables: stage.stageVariables });
+      const row = this.ctx.stmt(UPDATE_API).get(...apiValues(next), now, userId, apiId) as Row;
+      for (const r of stage.routes)
+        this.ctx.stmt(UPDATE_ROUTE_THROTTLE).run(r.throttle && JSON.stringify(r.throttle), now, userId, apiId, r.routeKey);
+      return { api: apiFromRow(row), routes: this.routesIn(userId, apiId) };
+    });
+  }
+
+  async putNamedStage(userId: string, apiId: string, input: NamedStageInput): Promise<NamedStage> {
+    const now = this.ctx.clock.now();
+    return this.ctx.writes.run(() => {
+      const { stages, stage } = putNamedStage(this.apiIn(userId, apiId), input, now);
+      this.ctx.stmt(UPDATE_STAGES).run(stagesValue(stages), userId, apiId);
+      return stage;
+    });
+  }
+
+  async deleteNamedStage(userId: string, apiId: string, name: string): Promise<void> {
+    return this.ctx.writes.run(() => {
+      this.ctx.stmt(UPDATE_STAGES).run(stagesValue(removeNamedStage(this.apiIn(userId, apiId), name)), userId, apiId);
+    });
+  }
+
+  async replaceDefinition(userId: string, apiId: string, def: HttpApiDefinition): Promise<ServedHttpApi> {
+    const ids = {
+      integrations: def.integrations.map(() => partIdFrom(randomBytes(7))),
+      authorizers: def.authorizers.map(() => partIdFrom(randomBytes(7))),
+    };
+    const now = this.ctx.clock.now();
+    return this.ctx.writes.run(() => {
+      const api = this.apiIn(userId, apiId);
+      const next = applyDefinition(api, this.routesIn(userId, apiId), def, ids, checkAuth);
+      this.ctx.stmt(UPDATE_PARTS).run(...partValues(next), now, userId, apiId);
+      const row = this.ctx.stmt(UPDATE_API).get(...apiValues(next.fields), now, userId, apiId) as Row;
+      this.ctx.stmt(DELETE_ROUTES).run(userId, apiId);
+      for (const r of next.routes) this.ctx.stmt(INSERT_ROUTE).run(userId, apiId, r.routeKey, ...routeValues(r), now);
+      return { api: apiFromRow(row), routes: this.routesIn(userId, apiId) };
+    });
   }
 
   async deleteApi(userId: string, apiId: string): Promise<boolean> {
@@ -201,23 +266,42 @@ export class SqliteHttpApis implements HttpApis {
     });
   }
 
+  /** One write: `change` decides the API's deployments and the one its stage reports from the
+   *  API as it is in the transaction (NotFound without it), and they are written. */
+  private changeDeployments<T>(
+    userId: string,
+    apiId: string,
+    change: (api: HttpApi) => { deployments: HttpDeployment[]; deploymentId: string | null; result: T },
+  ): Promise<T> {
+    return this.ctx.writes.run(() => {
+      const { result, ...next } = change(this.apiIn(userId, apiId));
+      this.ctx.stmt(UPDATE_DEPLOYMENTS).run(...deploymentValues(next), userId, apiId);
+      return result;
+    });
+  }
+
   async createDeployment(userId: string, apiId: string, input: { description: string; stage: boolean }): Promise<HttpDeployment> {
     const deployment = { deploymentId: partIdFrom(randomBytes(7)), description: input.description, createdAt: this.ctx.clock.now() };
-    return this.ctx.writes.run(() => {
-      const api = this.apiIn(userId, apiId);
-      const deployments = addDeployment(api, deployment);
-      const deploymentId = input.stage ? deployment.deploymentId : api.deploymentId;
-      this.ctx.stmt(UPDATE_DEPLOYMENTS).run(...deploymentValues({ deployments, deploymentId }), userId, apiId);
-      return deployment;
+    return this.changeDeployments(userId, apiId, (api) => ({
+      deployments: addDeployment(api, deployment),
+      deploymentId: input.stage ? deployment.deploymentId : api.deploymentId,
+      result: deployment,
+    }));
+  }
+
+  async updateDeployment(userId: string, apiId: string, deploymentId: string, description: string): Promise<HttpDeployment> {
+    return this.changeDeployments(userId, apiId, (api) => {
+      const deployments = redescribeDeployment(api, deploymentId, description);
+      return { deployments, deploymentId: api.deploymentId, result: deploymentOf({ ...api, deployments }, deploymentId) };
     });
   }
 
   async deleteDeployment(userId: string, apiId: string, deploymentId: string): Promise<void> {
-    return this.ctx.writes.run(() => {
-      const api = this.apiIn(userId, apiId);
-      const deployments = removeDeployment(api, deploymentId);
-      this.ctx.stmt(UPDATE_DEPLOYMENTS).run(...deploymentValues({ deployments, deploymentId: api.deploymentId }), userId, apiId);
-    });
+    return this.changeDeployments(userId, apiId, (api) => ({
+      deployments: removeDeployment(api, deploymentId),
+      deploymentId: api.deploymentId,
+      result: undefined,
+    }));
   }
 
   async deleteAuthorizer(userId: string, apiId: string, authorizerId: string): Promise<void> {

@@ -11,6 +11,8 @@ const api: HttpApi = {
   name: 'shop',
   cors: null,
   throttle: null,
+  stageVariables: {},
+  stages: [],
   integrations: [],
   authorizers: [],
   deployments: [],

@@ -4,14 +4,18 @@ import {
   apiIdFrom,
   applyApiPatch,
   applyRoutePatch,
+  applyStagePatch,
   checkHttpApiInput,
   checkHttpRouteInput,
+  checkStageVariables,
   ErrorCode,
   type HttpRoute,
   type HttpApi,
   InvalidInput,
   NotFound,
   type RouteAuth,
+  STAGE_VARIABLES_MAX,
+  stageOfPath,
 } from '../../../src/core/index.ts';
 
 const refused = (code: string) => (e: unknown) => e instanceof InvalidInput && e.code === code;
@@ -37,6 +41,8 @@ const api: HttpApi = {
   name: 'x',
   cors: null,
   throttle: { rate: 1, burst: 1 },
+  stageVariables: {},
+  stages: [],
   integrations: [{ integrationId: 'int0001', functionName: 'orders', qualifier: 'live' }],
   authorizers: [{ authorizerId: 'aut0001', name: 'idp', issuer: 'https://i.example', audience: ['a'], jwksUrl: null }],
   deployments: [],
@@ -125,8 +131,76 @@ describe('HTTP API and route model', () => {
       authorizerId: null,
     });
     assert.throws(() => applyRoutePatch(api, route, { throttle: { rate: 1, burst: -1 } }), refused(ErrorCode.HttpApiInvalid));
-    assert.deepEqual(applyApiPatch(api, { name: 'y' }), { name: 'y', cors: null, throttle: { rate: 1, burst: 1 } });
-    assert.deepEqual(applyApiPatch(api, { throttle: null }), { name: 'x', cors: null, throttle: null });
+    assert.deepEqual(applyApiPatch(api, { name: 'y' }), { name: 'y', cors: null, throttle: { rate: 1, burst: 1 }, stageVariables: {} });
+    assert.deepEqual(applyApiPatch(api, { throttle: null }), { name: 'x', cors: null, throttle: null, stageVariables: {} });
     assert.throws(() => checkHttpApiInput({ name: 'a/b' }), refused(ErrorCode.HttpApiInvalid));
+  });
+});
+
+const staged: HttpApi = { ...api, stageVariables: { env: 'dev', url: 'https://x.example' } };
+const routes: HttpRoute[] = [
+  { ...route, routeKey: 'GET /a', throttle: null },
+  { ...route, routeKey: 'GET /b', throttle: { rate: 2, burst: 3 } },
+];
+
+describe('the $default stage', () => {
+  it('merges variables (an empty value removes one) and route throttles; what is not given stays', () => {
+    const next = applyStagePatch(staged, routes, { routeThrottles: { 'GET /a': { rate: 5, burst: 6 } }, variables: { env: '', b: '1' } });
+    assert.deepEqual(next, {
+      throttle: staged.throttle,
+      stageVariables: { url: 'https://x.example', b: '1' },
+      routes: [{ routeKey: 'GET /a', throttle: { rate: 5, burst: 6 } }],
+    });
+  });
+
+  it('replaces them: the routes not named lose theirs, the variables are those given', () => {
+    const next = applyStagePatch(staged, routes, {
+      throttle: null,
+      routeThrottles: {},
+      routeThrottlesMode: 'replace',
+      variables: { only: 'x' },
+      variablesMode: 'replace',
+    });
+    assert.deepEqual(next, { throttle: null, stageVariables: { only: 'x' }, routes: [{ routeKey: 'GET /b', throttle: null }] });
+  });
+
+  it('a route key that names no route is not found; a bad limit is refused', () => {
+    assert.throws(
+      () => applyStagePatch(staged, routes, { routeThrottles: { 'GET /c': null } }),
+      (e: unknown) => e instanceof NotFound && /Unable to find Route by key GET \/c within the provided RouteSettings/.test(e.message),
+    );
+    assert.throws(
+      () => applyStagePatch(staged, routes, { routeThrottles: { 'GET /a': { rate: -1, burst: 1 } } }),
+      refused(ErrorCode.HttpApiInvalid),
+    );
+  });
+
+  it('checks variables as AWS limits them', () => {
+    assert.deepEqual(checkStageVariables({ A_1: 'a-._~:/?#&=,Z9' }), { A_1: 'a-._~:/?#&=,Z9' });
+    for (const bad of [
+      { 'a-b': 'x' },
+      { ['n'.repeat(65)]: 'x' },
+      { a: '' },
+      { a: 'x y' },
+      { a: 'é' },
+      { a: 'x'.repeat(2049) },
+      { a: 1 },
+      [],
+    ])
+      assert.throws(() => checkStageVariables(bad), refused(ErrorCode.HttpApiInvalid), JSON.stringify(bad).slice(0, 40));
+    const many = Object.fromEntries(Array.from({ length: STAGE_VARIABLES_MAX + 1 }, (_, i) => [`v${i}`, 'x']));
+    assert.throws(() => checkStageVariables(many), refused(ErrorCode.HttpApiInvalid));
+  });
+});
+
+describe('named stages', () => {
+  it("a request is for the stage its path's first segment names; its routes match the rest", () => {
+    const prod = { name: 'prod', variables: {}, createdAt: 0, updatedAt: 0 };
+    assert.deepEqual(stageOfPath([prod], '/prod/pets/1'), { stage: prod, path: '/pets/1' });
+    assert.deepEqual(stageOfPath([prod], '/prod'), { stage: prod, path: '/' });
+    assert.deepEqual(stageOfPath([prod], '/prod/'), { stage: prod, path: '/' });
+    assert.deepEqual(stageOfPath([prod], '/production/x'), { stage: null, path: '/production/x' });
+    assert.deepEqual(stageOfPath([], '/prod/x'), { stage: null, path: '/prod/x' });
+    assert.deepEqual(stageOfPath([prod], '/'), { stage: null, path: '/' });
   });
 });

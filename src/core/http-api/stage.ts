@@ -1,0 +1,142 @@
+/**
+ * An HTTP API's one stage ($default) as API Gateway's CreateStage and UpdateStage change it: the
+ * API's default throttle, the routes' own throttles (its route settings, by route key: one
+ * model, so a throttle set on a route natively is a route setting of the stage too) and its
+ * stage variables, which every route's event carries (event.ts). Decided here once; a backend
+ * applies the answer in one write.
+ */
+import { Conflict, ErrorCode, InvalidInput, NotFound } from '../errors.ts';
+import { checkThrottleLimit, type ThrottleLimit } from './throttle.ts';
+import type { HttpApi, HttpRoute, NamedStage } from './types.ts';
+
+export type { NamedStage } from './types.ts';
+
+export type StageVariables = Record<string, string>;
+
+/** AWS's limits: names of letters, digits and underscores up to 64 characters; values of
+ *  `[A-Za-z0-9-._~:/?#&=,]` up to 2048 (API Gateway's stage variable reference). */
+const VARIABLE_NAME = /^[A-Za-z0-9_]{1,64}$/;
+const VARIABLE_VALUE = /^[A-Za-z0-9\-._~:/?#&=,]{1,2048}$/;
+/** Not AWS's (it names no count): bounds what one API's row and every event carry. */
+export const STAGE_VARIABLES_MAX = 100;
+
+const invalid = (message: string) => new InvalidInput(ErrorCode.HttpApiInvalid, message);
+
+export function checkStageVariables(vars: unknown): StageVariables {
+  if (typeof vars !== 'object' || vars === null || Array.isArray(vars)) throw invalid('stage variables are a map of names to values');
+  const entries = Object.entries(vars);
+  if (entries.length > STAGE_VARIABLES_MAX) throw invalid(`a stage has at most ${STAGE_VARIABLES_MAX} stage variables`);
+  for (const [name, value] of entries) {
+    if (!VARIABLE_NAME.test(name))
+      throw invalid(`stage variable name '${name.slice(0, 80)}' must be 1 to 64 letters, digits or underscores`);
+    if (typeof value !== 'string' || !VARIABLE_VALUE.test(value))
+      throw invalid(`stage variable ${name}'s value must be 1 to 2048 characters of A-Z a-z 0-9 - . _ ~ : / ? # & = ,`);
+  }
+  return Object.fromEntries(entries) as StageVariables;
+}
+
+/** What one CreateStage, UpdateStage or DeleteRouteSettings changes; absent: not changed. */
+export interface StagePatch {
+  /** The API's default throttle (defaultRouteSettings); null: none. */
+  throttle?: ThrottleLimit | null;
+  /** Routes' own throttles by route key (routeSettings); null: the route's is removed. */
+  routeThrottles?: Record<string, ThrottleLimit | null>;
+  /** `replace`: the routes not named lose theirs (a stage made anew has only the settings given). */
+  routeThrottlesMode?: 'merge' | 'replace';
+  /** Merged into the stage's variables (UpdateStage's way): an empty value removes the name. */
+  variables?: Record<string, string>;
+  /** `replace`: the stage's variables are only those given. */
+  variablesMode?: 'merge' | 'replace';
+}
+
+/** The stage after a patch: the API's throttle and variables, and the routes whose throttle
+ *  changes. A route key that names no route is NotFound, as AWS answers it. */
+export function applyStagePatch(
+  api: HttpApi,
+  routes: readonly HttpRoute[],
+  patch: StagePatch,
+): { throttle: ThrottleLimit | null; stageVariables: StageVariables; routes: Array<{ routeKey: string; throttle: ThrottleLimit | null }> } {
+  const given = patch.routeThrottles ?? {};
+  const keys = new Set(routes.map((r) => r.routeKey));
+  for (const key of Object.keys(given))
+    if (!keys.has(key))
+      throw new NotFound(ErrorCode.HttpRouteNotFound, `Unable to find Route by key ${key.slice(0, 128)} within the provided RouteSettings`);
+  const changed: Array<{ routeKey: string; throttle: ThrottleLimit | null }> = [];
+  for (const r of routes) {
+    const named = Object.hasOwn(given, r.routeKey);
+    const throttle = given[r.routeKey] ?? null;
+    if (named) changed.push({ routeKey: r.routeKey, throttle: throttle && checkThrottleLimit(throttle) });
+    else if (patch.routeThrottlesMode === 'replace' && r.throttle !== null) changed.push({ routeKey: r.routeKey, throttle: null });
+  }
+  return {
+    throttle: patch.throttle === undefined ? api.throttle : patch.throttle,
+    stageVariables: patch.variables === undefined ? api.stageVariables : mergeVariables(api.stageVariables, patch),
+    routes: changed,
+  };
+}
+
+function mergeVariables(before: StageVariables, patch: Pick<StagePatch, 'variables' | 'variablesMode'>): StageVariables {
+  const next = new Map(patch.variablesMode === 'replace' ? [] : Object.entries(before));
+  for (const [name, value] of Object.entries(patch.variables ?? {})) {
+    if (value === '') next.delete(name);
+    else next.set(name, value);
+  }
+  return checkStageVariables(Object.fromEntries(next));
+}
+
+// ---- Named stages: the same routes served at `/{name}/...` (AWS: a stage's name is the first
+// segment of the path; the function sees the path with it, routes match without it).
+
+const STAGE_NAME = /^[A-Za-z0-9_-]{1,128}$/;
+/** AWS's quota is 10 stages an API; $default is always one of them here. */
+export const NAMED_STAGES_MAX = 9;
+
+export const stageErrors = {
+  notFound: (apiId: string, name: string) =>
+    new NotFound(ErrorCode.HttpStageNotFound, `Invalid stage identifier specified: '${name.slice(0, 128)}' (HTTP API ${apiId})`),
+  exists: (name: string) => new Conflict(ErrorCode.HttpStageExists, `Stage already exists: '${name}'`),
+};
+
+/** A named stage made or changed: `variables` as a patch merges them (an empty value removes one). */
+export interface NamedStageInput {
+  name: string;
+  variables?: Record<string, string>;
+  variablesMode?: 'merge' | 'replace';
+  /** true: a new stage (Conflict if there is one of the name); false: an existing one (NotFound). */
+  creating: boolean;
+}
+
+export function namedStageOf(api: HttpApi, name: string): NamedStage {
+  const found = api.stages.find((s) => s.name === name);
+  if (!found) throw stageErrors.notFound(api.apiId, name);
+  return found;
+}
+
+/** The API's stages after one is made or changed at `now`; the stage as it is then. */
+export function putNamedStage(api: HttpApi, input: NamedStageInput, now: number): { stages: NamedStage[]; stage: NamedStage } {
+  if (!STAGE_NAME.test(input.name) || input.name === '$default')
+    throw invalid(`a stage name is 1 to 128 letters, digits, hyphens or underscores, not '${input.name.slice(0, 128)}'`);
+  const had = api.stages.find((s) => s.name === input.name);
+  if (input.creating && had) throw stageErrors.exists(input.name);
+  if (!input.creating && !had) throw stageErrors.notFound(api.apiId, input.name);
+  if (!had && api.stages.length >= NAMED_STAGES_MAX)
+    throw invalid(`an HTTP API has at most ${NAMED_STAGES_MAX + 1} stages on Hangar, $default among them`);
+  const variables = input.variables === undefined ? (had?.variables ?? {}) : mergeVariables(had?.variables ?? {}, input);
+  const stage = { name: input.name, variables, createdAt: had?.createdAt ?? now, updatedAt: now };
+  return { stages: had ? api.stages.map((s) => (s === had ? stage : s)) : [...api.stages, stage], stage };
+}
+
+export function removeNamedStage(api: HttpApi, name: string): NamedStage[] {
+  namedStageOf(api, name);
+  return api.stages.filter((s) => s.name !== name);
+}
+
+/** Which stage a request's path is for: a named stage's name as its first segment (the rest is
+ *  the path its routes match), else $default (null) with the whole path. */
+export function stageOfPath(stages: readonly NamedStage[], rawPath: string): { stage: NamedStage | null; path: string } {
+  if (stages.length === 0) return { stage: null, path: rawPath };
+  const end = rawPath.indexOf('/', 1);
+  const first = end < 0 ? rawPath.slice(1) : rawPath.slice(1, end);
+  const stage = stages.find((s) => s.name === first);
+  return stage ? { stage, path: end < 0 ? '/' : rawPath.slice(end) } : { stage: null, path: rawPath };
+}
