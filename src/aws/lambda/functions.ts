@@ -9,11 +9,11 @@ import {
   createTaggedFunction,
   deleteFunction,
   deleteVersion,
-  functionCodeUrl,
   getConcurrency,
   getFunction,
   listFunctions,
   listTags,
+  presignedCodeUrl,
   taggableFunction,
   updateFunctionCode,
   updateFunctionConfiguration,
@@ -61,10 +61,10 @@ export function apiBase(ctx: { config: { publicUrl?: string; tlsCert?: string } 
   return ctx.config.publicUrl ?? `${ctx.config.tlsCert ? 'https' : 'http'}://${Array.isArray(host) ? host[0] : (host ?? 'localhost')}`;
 }
 
-/** Where GetFunction's Code.Location points: Hangar's native download of the code (a Bearer
- *  key reads it), where Lambda gives a presigned S3 URL; on the native API's address. */
+/** Where GetFunction's Code.Location points: Hangar's native download of the code on the
+ *  native API's address, presigned for 10 minutes (no key needed), as Lambda's S3 URL is. */
 function codeLocation(ctx: LambdaContext, call: AwsCall, f: FunctionSnapshot): string {
-  return functionCodeUrl(apiBase(ctx, call), f, call.caller.principal.userId);
+  return presignedCodeUrl(ctx, apiBase(ctx, call), f);
 }
 
 export function functionOperations(ctx: LambdaContext, accounts: AccountDirectory): RestOperation[] {
