@@ -454,8 +454,10 @@ describe('Lambda function management through the AWS SDK', () => {
       u.searchParams.set('signature', signDownload(key, subject, past + 300));
     });
     assert.equal((await fetch(fresh)).status, 200);
-    // Without a signature, the route wants a key as before.
+    // Without a signature, the route wants a key as before; a signature opens no other route.
     assert.equal((await fetch(altered((u) => u.searchParams.delete('signature')))).status, 401);
+    for (const path of ['/functions/dl-a', '/functions/dl-a/versions', '/layers/dl-a/versions/1', '/tasks'])
+      assert.equal((await fetch(`${p.url}${path}?${url.searchParams}`)).status, 401, path);
     // $LATEST's code changed since: the URL still gives the zip its answer named (as an S3 URL
     // does), a new GetFunction the new one.
     await alice.send(new UpdateFunctionCodeCommand({ FunctionName: 'dl-a', ZipFile: zipV2 }));
