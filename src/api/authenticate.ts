@@ -1,6 +1,7 @@
 /**
  * Who is calling. Every route needs an API key (Authorization: Bearer) unless it is marked
- * public, or presigned and called with a signature; admin-only routes say so. What a caller may touch once known is app/ownership.ts.
+ * public, or presigned and called with a signature; admin-only routes say so. What a caller may
+ * touch once known is app/ownership.ts.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Principal } from '../auth/index.ts';
