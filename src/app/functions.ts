@@ -40,8 +40,9 @@ export const functionCodeKey = (userId: string, sha256Hex: string): string => `f
 
 /**
  * Where a function's zip is downloaded: the native route GET /functions/{name}/code, stable for
- * as long as the function is. Both surfaces link it (the native view's code.url, Lambda's
- * GetFunction Code.Location), so its shape lives here, not in either. A published version's
+ * as long as the function is. Both surfaces link it (the native view's code.url, read with a
+ * key; Lambda's GetFunction Code.Location, presigned on top of it by downloads.ts), so its
+ * shape lives here, not in either. A published version's
  * URL names it, since $LATEST's code moves on; a caller other than the owner (an admin, or
  * anyone with authentication off) gets the owner's `userId`, which the route needs from them.
  */

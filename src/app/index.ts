@@ -3,6 +3,15 @@
 export type { AppContext, AppStore } from './context.ts';
 export { StartEstimator, storeCapacity, type CapacityView, type Snapshot } from './estimate.ts';
 export {
+  DOWNLOAD_KEY_PURPOSE,
+  presignedCodeUrl,
+  presignedFunctionCode,
+  presignedLayerContent,
+  presignedLayerContentUrl,
+  type DownloadsApp,
+  type PresignedQuery,
+} from './downloads.ts';
+export {
   codeOf,
   deleteFunction,
   deployFunction,

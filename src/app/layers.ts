@@ -114,7 +114,8 @@ export async function layerContent(
 }
 
 /** Where a version's zip is downloaded (GET /layers/{name}/versions/{n}/content, with a key):
- *  the native view's code.url and Lambda's Content.Location, as functionCodeUrl is for code. */
+ *  the native view's code.url, and Lambda's Content.Location presigned on top of it
+ *  (downloads.ts), as functionCodeUrl is for code. */
 export function layerContentUrl(base: string, v: LayerVersion, callerUserId: string | null): string {
   const q = v.userId === callerUserId ? '' : `?${new URLSearchParams({ userId: v.userId })}`;
   return `${base.replace(/\/$/, '')}/layers/${encodeURIComponent(v.name)}/versions/${v.version}/content${q}`;

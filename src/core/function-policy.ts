@@ -282,9 +282,10 @@ export function functionUrlAllows(
  * The Lambda actions another account may be granted on a function that Hangar decides across
  * accounts. Lambda lets a policy grant most actions on an existing function ("Granting function
  * access to other accounts": lambda:GetFunction to download its code, lambda:ListAliases...).
- * The Lambda API serves Invoke (RequestResponse, Event and DryRun alike, as on Lambda) and
- * GetFunctionConfiguration across accounts; GetFunction not yet (its Code.Location is a native
- * URL only the owner's key opens); every other action stays the owner's own.
+ * The Lambda API serves Invoke (RequestResponse, Event and DryRun alike, as on Lambda),
+ * GetFunction (its Code.Location presigned, so the other account downloads the owner's code
+ * without a key of the owner's) and GetFunctionConfiguration across accounts; every other
+ * action stays the owner's own.
  */
 export const CrossAccountAction = {
   Invoke: 'lambda:InvokeFunction',

@@ -7,6 +7,7 @@ export * from './cancel.ts';
 export * from './circuit-breaker.ts';
 export * from './claim-order.ts';
 export * from './clock.ts';
+export * from './download-signature.ts';
 export * from './errors.ts';
 export * from './finish.ts';
 export * from './function.ts';

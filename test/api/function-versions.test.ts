@@ -169,12 +169,16 @@ describe('aliases', () => {
       ['2', moved.json().revisionId],
       'the Lambda API sees the same alias',
     );
-    // Both surfaces link a version's code with one URL (app/functions.ts, functionCodeUrl).
+    // Both surfaces link a version's code on one route (app/functions.ts, functionCodeUrl); the
+    // Lambda API's is presigned (app/downloads.ts), the native view's read with a key.
     const lambdaV2 = await lambda.send(new GetFunctionCommand({ FunctionName: 'al', Qualifier: '2' }));
     // (The host differs: inject's against the SDK's real connection.)
-    const pathOf = (u: string) => new URL(u).pathname + new URL(u).search;
-    assert.equal(pathOf(lambdaV2.Code!.Location!), pathOf((await call('GET', '/functions/al/versions/2')).json().code.url));
-    assert.equal(pathOf(lambdaV2.Code!.Location!), '/functions/al/code?qualifier=2');
+    const presigned = new URL(lambdaV2.Code!.Location!);
+    const native = new URL((await call('GET', '/functions/al/versions/2')).json().code.url);
+    assert.equal(native.pathname + native.search, '/functions/al/code?qualifier=2');
+    assert.equal(presigned.pathname, native.pathname);
+    assert.equal(presigned.searchParams.get('qualifier'), '2');
+    assert.ok(presigned.searchParams.get('signature'));
 
     const inUse = await call('DELETE', '/functions/al/versions/1');
     assert.equal(inUse.statusCode, 409, inUse.body);

@@ -3,8 +3,10 @@
  * Lambda's cross-account access: refused as a function not there until its owner's policy
  * names the caller's account (AddPermission), then Invoke by ARN or partial ARN runs it as the
  * owner's function (RequestResponse, Event, DryRun), the caller kept in the invocation's record;
- * a grant on an alias opens that alias's ARN alone; RemovePermission closes it again. Runs on the
- * scale-out shape too (lambda-cross-account.scale-out.test.ts).
+ * a grant on an alias opens that alias's ARN alone; RemovePermission closes it again. GetFunction
+ * with a grant of lambda:GetFunction answers the owner's configuration (no environment, no tags)
+ * and a presigned Code.Location the caller downloads without a key. Runs on the scale-out shape
+ * too (lambda-cross-account.scale-out.test.ts).
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -12,6 +14,7 @@ import {
   AddPermissionCommand,
   CreateAliasCommand,
   CreateFunctionCommand,
+  GetFunctionCommand,
   GetFunctionConfigurationCommand,
   InvokeCommand,
   type InvokeCommandInput,
@@ -19,6 +22,7 @@ import {
   PublishVersionCommand,
   RemovePermissionCommand,
 } from '@aws-sdk/client-lambda';
+import { createHash } from 'node:crypto';
 import { accountIdOf } from '../../src/aws/index.ts';
 import { lambdaClient, NO_SANDBOX, REGION } from '../helpers/lambda.ts';
 import { testPlatform, type TestPlatform } from '../helpers/platform.ts';
@@ -50,7 +54,7 @@ before(async () => {
 });
 after(() => p?.close());
 
-const create = (name: string) =>
+const create = (name: string, over: { Tags?: Record<string, string> } = {}) =>
   alice.send(
     new CreateFunctionCommand({
       FunctionName: name,
@@ -59,6 +63,7 @@ const create = (name: string) =>
       Handler: 'index.handler',
       Code: { ZipFile: CODE },
       Environment: { Variables: { OWNER: 'alice' } },
+      ...over,
     }),
   );
 
@@ -172,5 +177,62 @@ describe('another account invoking a function through the AWS SDK', { skip: NO_S
     await create('unshared');
     const r = await refused(bob.send(new GetFunctionConfigurationCommand({ FunctionName: arnOf('unshared') })));
     assert.deepEqual([r.name, r.status], ['ResourceNotFoundException', 404]);
+  });
+});
+
+describe("another account reading a function's code through the AWS SDK", () => {
+  const sha = (b: Buffer) => createHash('sha256').update(b).digest('base64');
+
+  it('answers GetFunction by ARN with a grant of lambda:GetFunction, its presigned Code.Location opening without a key', async () => {
+    await create('downloadable', { Tags: { team: 'a' } });
+    const get = (name: string, qualifier?: string) => bob.send(new GetFunctionCommand({ FunctionName: name, Qualifier: qualifier }));
+    // Nothing for bob in the policy: not there.
+    const unknown = await refused(get(arnOf('downloadable')));
+    assert.deepEqual([unknown.name, unknown.status], ['ResourceNotFoundException', 404]);
+    // A statement for bob, of another action: denied, as GetFunctionConfiguration's.
+    await grant('downloadable', 'bob-config', { Action: 'lambda:GetFunctionConfiguration' });
+    const denied = await refused(get(arnOf('downloadable')));
+    assert.deepEqual(
+      [denied.name, denied.status, denied.message],
+      [
+        'AccessDeniedException',
+        403,
+        `User: arn:aws:iam::${BOB}:root is not authorized to perform: lambda:GetFunction on resource: ${arnOf('downloadable')} because no resource-based policy allows the lambda:GetFunction action`,
+      ],
+    );
+
+    await grant('downloadable', 'bob-get', { Action: 'lambda:GetFunction' });
+    for (const name of [arnOf('downloadable'), `${ALICE}:function:downloadable`]) {
+      const got = await get(name);
+      assert.equal(got.Configuration?.FunctionArn, arnOf('downloadable'));
+      assert.equal(got.Configuration?.Handler, 'index.handler');
+      assert.equal(got.Configuration?.CodeSha256, sha(CODE));
+      assert.equal(got.Configuration?.Environment, undefined, "the owner's environment stays theirs");
+      assert.equal(got.Tags, undefined, 'tags only for a caller allowed ListTags');
+      // Presigned for alice's code: bob (or anyone he gives it to) downloads it without a key.
+      const download = await fetch(got.Code!.Location!);
+      assert.equal(download.status, 200);
+      assert.equal(sha(Buffer.from(await download.arrayBuffer())), got.Configuration?.CodeSha256);
+    }
+    // Alice's own GetFunction keeps her tags and environment.
+    const own = await alice.send(new GetFunctionCommand({ FunctionName: 'downloadable' }));
+    assert.deepEqual(own.Tags, { team: 'a' });
+    assert.deepEqual(own.Configuration?.Environment?.Variables, { OWNER: 'alice' });
+
+    // The function's grant does not reach a version's ARN; a grant on the version does.
+    await alice.send(new PublishVersionCommand({ FunctionName: 'downloadable' }));
+    assert.equal((await refused(get(arnOf('downloadable', '1')))).name, 'ResourceNotFoundException');
+    await grant('downloadable', 'bob-get-1', { Action: 'lambda:GetFunction', Qualifier: '1' });
+    const v1 = await get(arnOf('downloadable', '1'));
+    assert.equal(v1.Configuration?.Version, '1');
+    assert.match(
+      v1.Code!.Location!,
+      /\/functions\/downloadable\/code\?qualifier=1&userId=alice&sha256=[0-9a-f]{64}&expires=\d+&signature=[0-9a-f]{64}$/,
+    );
+    assert.deepEqual(Buffer.from(await (await fetch(v1.Code!.Location!)).arrayBuffer()), CODE);
+
+    // Taken back: refused again.
+    await alice.send(new RemovePermissionCommand({ FunctionName: 'downloadable', StatementId: 'bob-get' }));
+    assert.equal((await refused(get(arnOf('downloadable')))).name, 'AccessDeniedException');
   });
 });

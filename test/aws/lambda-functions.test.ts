@@ -27,7 +27,9 @@ import {
   UpdateFunctionCodeCommand,
   UpdateFunctionConfigurationCommand,
 } from '@aws-sdk/client-lambda';
+import { DOWNLOAD_KEY_PURPOSE } from '../../src/app/index.ts';
 import { accountIdOf } from '../../src/aws/index.ts';
+import { signDownload } from '../../src/core/index.ts';
 import { testPlatform, type TestPlatform } from '../helpers/platform.ts';
 import { createNodeFunction, lambdaClient, REGION } from '../helpers/lambda.ts';
 import { makeZip } from '../helpers/zip.ts';
@@ -42,6 +44,9 @@ const client = (k: { keyId: string; key: string }) => lambdaClient(p.url!, k);
 const zipV1 = makeZip({ 'index.js': 'exports.handler = async () => 1;' });
 const zipV2 = makeZip({ 'index.js': 'exports.handler = async () => 2;' });
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('base64');
+/** A presigned URL: `url` and its expiry and signature after it. */
+const presigned = (url: string) =>
+  new RegExp(`^${url.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}&sha256=[0-9a-f]{64}&expires=\\d+&signature=[0-9a-f]{64}$`);
 
 /** The SDK's exception of a refused call (a command, or a call already sent): its name and status. */
 async function refused(c: LambdaClient, command: object): Promise<{ name: string; status: number; message: string }> {
@@ -93,7 +98,12 @@ describe('Lambda function management through the AWS SDK', () => {
     const got = await alice.send(new GetFunctionCommand({ FunctionName: 'hello' }));
     assert.deepEqual(got.Configuration, stripMeta(created));
     assert.equal(got.Code?.RepositoryType, 'S3');
-    assert.equal(got.Code?.Location, `${p.url}/functions/hello/code`);
+    // Code.Location is presigned, as Lambda's S3 URL: a plain fetch, no key, gets the zip.
+    assert.match(got.Code!.Location!, presigned(`${p.url}/functions/hello/code?userId=alice`));
+    const latest = await fetch(got.Code!.Location!);
+    assert.equal(latest.status, 200);
+    assert.equal(latest.headers.get('x-hangar-code-sha256'), created.CodeSha256);
+    assert.equal(sha(Buffer.from(await latest.arrayBuffer())), got.Configuration?.CodeSha256);
     assert.equal(got.Concurrency, undefined, 'nothing reserved yet');
     const byArn = await alice.send(new GetFunctionConfigurationCommand({ FunctionName: arn }));
     assert.equal(byArn.RevisionId, created.RevisionId);
@@ -175,11 +185,20 @@ describe('Lambda function management through the AWS SDK', () => {
     );
     const old = await alice.send(new GetFunctionCommand({ FunctionName: 'hello', Qualifier: '1' }));
     assert.equal(old.Configuration?.CodeSha256, sha(zipV2));
-    assert.equal(old.Code?.Location, `${p.url}/functions/hello/code?qualifier=1`);
-    // The location is the native download: a Bearer key of the owner reads the zip there.
-    const download = await fetch(old.Code!.Location!, { headers: { authorization: `Bearer ${aliceKey.key}` } });
+    assert.match(old.Code!.Location!, presigned(`${p.url}/functions/hello/code?qualifier=1&userId=alice`));
+    // The version's presigned location opens without a key on that version's code.
+    const download = await fetch(old.Code!.Location!);
     assert.equal(download.status, 200);
-    assert.deepEqual(Buffer.from(await download.arrayBuffer()), zipV2);
+    const bytes = Buffer.from(await download.arrayBuffer());
+    assert.deepEqual(bytes, zipV2);
+    assert.equal(sha(bytes), old.Configuration?.CodeSha256);
+    // The native download itself, without the signature, still takes the owner's Bearer key.
+    const native = `${p.url}/functions/hello/code?qualifier=1`;
+    assert.equal((await fetch(native)).status, 401);
+    assert.deepEqual(
+      Buffer.from(await (await fetch(native, { headers: { authorization: `Bearer ${aliceKey.key}` } })).arrayBuffer()),
+      zipV2,
+    );
 
     // Aliases.
     const alias = await alice.send(new CreateAliasCommand({ FunctionName: 'hello', Name: 'prod', FunctionVersion: '1' }));
@@ -189,6 +208,10 @@ describe('Lambda function management through the AWS SDK', () => {
     const viaAlias = await alice.send(new GetFunctionConfigurationCommand({ FunctionName: 'hello:prod' }));
     assert.equal(viaAlias.Version, '1');
     assert.equal(viaAlias.FunctionArn, `${arn}:prod`);
+    // An alias's code location is its version's.
+    const aliasCode = await alice.send(new GetFunctionCommand({ FunctionName: 'hello', Qualifier: 'prod' }));
+    assert.match(aliasCode.Code!.Location!, presigned(`${p.url}/functions/hello/code?qualifier=1&userId=alice`));
+    assert.deepEqual(Buffer.from(await (await fetch(aliasCode.Code!.Location!)).arrayBuffer()), zipV2);
     const taken = await refused(alice, new CreateAliasCommand({ FunctionName: 'hello', Name: 'prod', FunctionVersion: '2' }));
     assert.deepEqual([taken.name, taken.status], ['ResourceConflictException', 409]);
     const weighted = await refused(
@@ -343,6 +366,110 @@ describe('Lambda function management through the AWS SDK', () => {
     assert.deepEqual(stripMeta(after), stripMeta(mine), "alice's function is as she left it");
     await alice.send(new DeleteFunctionCommand({ FunctionName: 'private' }));
     await bob.send(new DeleteFunctionCommand({ FunctionName: 'private' }));
+  });
+
+  it('refuses a presigned Code.Location tampered with, moved to another function or version, or expired, with 403', async () => {
+    await create(alice, 'dl-a');
+    await create(alice, 'dl-b', { Code: { ZipFile: zipV2 } });
+    await alice.send(new PublishVersionCommand({ FunctionName: 'dl-a' }));
+    const location = (await alice.send(new GetFunctionCommand({ FunctionName: 'dl-a' }))).Code!.Location!;
+    assert.equal((await fetch(location)).status, 200);
+    const url = new URL(location);
+    const signature = url.searchParams.get('signature')!;
+    const expires = Number(url.searchParams.get('expires'));
+    const forbidden = async (target: string | URL, why: string) => {
+      const r = await fetch(target);
+      assert.equal(r.status, 403, why);
+      assert.equal(r.headers.get('content-type'), 'application/problem+json; charset=utf-8', why);
+      assert.equal(((await r.json()) as { code: string }).code, 'FORBIDDEN', why);
+    };
+    const altered = (change: (u: URL) => void) => {
+      const u = new URL(location);
+      change(u);
+      return u;
+    };
+    const flipped = `${signature.slice(0, -1)}${signature.endsWith('0') ? '1' : '0'}`;
+    await forbidden(
+      altered((u) => u.searchParams.set('signature', flipped)),
+      'a signature altered',
+    );
+    await forbidden(
+      altered((u) => u.searchParams.set('expires', String(expires + 60))),
+      'a later expiry',
+    );
+    await forbidden(location.replace('/functions/dl-a/', '/functions/dl-b/'), "another function's name, the same signature");
+    await forbidden(
+      altered((u) => u.searchParams.set('qualifier', '1')),
+      "another version's",
+    );
+    await forbidden(
+      altered((u) => u.searchParams.set('userId', 'bob')),
+      "another user's",
+    );
+    for (const bad of ['', 'zz', signature.toUpperCase(), `${signature}00`])
+      await forbidden(
+        altered((u) => u.searchParams.set('signature', bad)),
+        `malformed signature ${bad}`,
+      );
+    await forbidden(
+      altered((u) => u.searchParams.set('expires', 'soon')),
+      'malformed expiry',
+    );
+    await forbidden(
+      altered((u) => u.searchParams.delete('expires')),
+      'no expiry',
+    );
+    await forbidden(
+      altered((u) => u.searchParams.delete('userId')),
+      'no owner',
+    );
+    await forbidden(
+      altered((u) => u.searchParams.set('sha256', createHash('sha256').update(zipV2).digest('hex'))),
+      "another zip's digest",
+    );
+    await forbidden(
+      altered((u) => u.searchParams.delete('sha256')),
+      'no digest',
+    );
+    // Signed with the platform's key, for the right function, but past its expiry.
+    const key = p.secrets.derive(DOWNLOAD_KEY_PURPOSE);
+    const past = Math.floor(Date.now() / 1000) - 1;
+    const subject = {
+      kind: 'function' as const,
+      userId: 'alice',
+      name: 'dl-a',
+      qualifier: '',
+      sha256: createHash('sha256').update(zipV1).digest('hex'),
+    };
+    await forbidden(
+      altered((u) => {
+        u.searchParams.set('expires', String(past));
+        u.searchParams.set('signature', signDownload(key, subject, past));
+      }),
+      'expired',
+    );
+    // The same, unexpired, is what GetFunction would have given: it opens.
+    const fresh = altered((u) => {
+      u.searchParams.set('expires', String(past + 300));
+      u.searchParams.set('signature', signDownload(key, subject, past + 300));
+    });
+    assert.equal((await fetch(fresh)).status, 200);
+    // Without a signature, the route wants a key as before; a signature opens no other route.
+    assert.equal((await fetch(altered((u) => u.searchParams.delete('signature')))).status, 401);
+    for (const path of ['/functions/dl-a', '/functions/dl-a/versions', '/layers/dl-a/versions/1', '/tasks'])
+      assert.equal((await fetch(`${p.url}${path}?${url.searchParams}`)).status, 401, path);
+    // $LATEST's code changed since: the URL still gives the zip its answer named (as an S3 URL
+    // does), a new GetFunction the new one.
+    await alice.send(new UpdateFunctionCodeCommand({ FunctionName: 'dl-a', ZipFile: zipV2 }));
+    const before = await fetch(location);
+    assert.equal(before.headers.get('x-hangar-code-sha256'), sha(zipV1));
+    assert.deepEqual(Buffer.from(await before.arrayBuffer()), zipV1);
+    const now = await alice.send(new GetFunctionCommand({ FunctionName: 'dl-a' }));
+    assert.equal(now.Configuration?.CodeSha256, sha(zipV2));
+    assert.deepEqual(Buffer.from(await (await fetch(now.Code!.Location!)).arrayBuffer()), zipV2);
+    for (const name of ['dl-a', 'dl-b']) await alice.send(new DeleteFunctionCommand({ FunctionName: name }));
+    // The function gone, its URL finds nothing.
+    assert.equal((await fetch(location)).status, 404);
   });
 
   it('takes a 50 MB zip as base64 JSON on Lambda routes; native routes keep their body limit', async () => {

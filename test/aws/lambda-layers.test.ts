@@ -28,7 +28,9 @@ import {
   RemoveLayerVersionPermissionCommand,
   UpdateFunctionConfigurationCommand,
 } from '@aws-sdk/client-lambda';
+import { DOWNLOAD_KEY_PURPOSE } from '../../src/app/index.ts';
 import { accountIdOf } from '../../src/aws/index.ts';
+import { signDownload } from '../../src/core/index.ts';
 import { zipEntries } from '../../src/functions/zip.ts';
 import { lambdaClient, NO_SANDBOX, REGION } from '../helpers/lambda.ts';
 import { testPlatform, type TestPlatform } from '../helpers/platform.ts';
@@ -119,6 +121,42 @@ describe('Lambda layers through the AWS SDK', () => {
     const got = await alice.send(new GetLayerVersionCommand({ LayerName: 'util-a', VersionNumber: 1 }));
     assert.equal(got.LayerVersionArn, v1.LayerVersionArn);
     assert.equal(got.Content?.CodeSha256, sha(zip1));
+    // Content.Location is presigned, as Lambda's S3 URL: a plain fetch, no key, gets the zip.
+    for (const [answer, zip] of [
+      [got, zip1],
+      [v2, zip2],
+    ] as const) {
+      const url = answer.Content!.Location!;
+      assert.match(
+        url,
+        new RegExp(`^${p.url}/layers/util-a/versions/${answer.Version}/content\\?userId=alice&expires=\\d+&signature=[0-9a-f]{64}$`),
+      );
+      const download = await fetch(url);
+      assert.equal(download.status, 200);
+      const bytes = Buffer.from(await download.arrayBuffer());
+      assert.deepEqual(bytes, zip);
+      assert.equal(sha(bytes), answer.Content?.CodeSha256);
+    }
+    // Version 1's signature does not open version 2, nor another layer's version 1; an expired
+    // one (signed with the platform's key) opens nothing.
+    const forbidden = async (url: string, why: string) => assert.equal((await fetch(url)).status, 403, why);
+    const location = got.Content!.Location!;
+    await forbidden(location.replace('/versions/1/', '/versions/2/'), "another version's");
+    await forbidden(location.replace('/layers/util-a/', '/layers/util-b/'), "another layer's");
+    const past = Math.floor(Date.now() / 1000) - 1;
+    const expired = new URL(location);
+    expired.searchParams.set('expires', String(past));
+    const subject = { kind: 'layer' as const, userId: 'alice', name: 'util-a', version: 1 };
+    expired.searchParams.set('signature', signDownload(p.secrets.derive(DOWNLOAD_KEY_PURPOSE), subject, past));
+    await forbidden(expired.href, 'expired');
+    // A function's signature is not a layer's, even for the same owner, name and number.
+    const asCode = new URL(location);
+    const codeSubject = { kind: 'function' as const, userId: 'alice', name: 'util-a', qualifier: '1', sha256: sha(zip1) };
+    asCode.searchParams.set(
+      'signature',
+      signDownload(p.secrets.derive(DOWNLOAD_KEY_PURPOSE), codeSubject, Number(asCode.searchParams.get('expires'))),
+    );
+    await forbidden(asCode.href, "a function's");
     const byLayerArn = await alice.send(new GetLayerVersionCommand({ LayerName: layerArn('alice', 'util-a'), VersionNumber: 2 }));
     assert.equal(byLayerArn.Version, 2);
     const byArn = await alice.send(new GetLayerVersionByArnCommand({ Arn: v2.LayerVersionArn }));
@@ -276,10 +314,13 @@ describe('Lambda layers through the AWS SDK', () => {
     assert.equal(read.LayerArn, layerArn('alice', 'granted-lib'));
     assert.equal(read.Description, 'for bob');
     assert.equal(read.Content?.CodeSha256, sha(zip));
-    // Content.Location, the native download, opens with bob's key while the grant lasts.
-    const download = await fetch(read.Content!.Location!, { headers: { authorization: `Bearer ${bobKey}` } });
+    // Content.Location is presigned: bob downloads alice's zip without a key.
+    const download = await fetch(read.Content!.Location!);
     assert.equal(download.status, 200);
     assert.deepEqual(Buffer.from(await download.arrayBuffer()), zip);
+    // The native download, unsigned, opens with bob's key while the grant lasts.
+    const native = `${p.url}/layers/granted-lib/versions/1/content?userId=alice`;
+    assert.equal((await fetch(native, { headers: { authorization: `Bearer ${bobKey}` } })).status, 200);
     const byName = await bob.send(new GetLayerVersionCommand({ LayerName: layerArn('alice', 'granted-lib'), VersionNumber: 1 }));
     assert.equal(byName.LayerVersionArn, v1.LayerVersionArn);
     // A grant is one version's: version 2 stays alice's alone.
@@ -302,7 +343,7 @@ describe('Lambda layers through the AWS SDK', () => {
     // Taken back: bob can no longer read it or add it to a function; bob's function keeps it.
     await alice.send(new RemoveLayerVersionPermissionCommand({ LayerName: 'granted-lib', VersionNumber: 1, StatementId: 'xaccount' }));
     assert.equal((await refused(bob.send(new GetLayerVersionByArnCommand({ Arn: v1.LayerVersionArn })))).name, 'AccessDeniedException');
-    assert.equal((await fetch(read.Content!.Location!, { headers: { authorization: `Bearer ${bobKey}` } })).status, 403);
+    assert.equal((await fetch(native, { headers: { authorization: `Bearer ${bobKey}` } })).status, 403);
     const late = await refused(
       createFn(bob, 'bob-too-late', { 'index.js': 'exports.handler = async () => 1;' }, { Layers: [v1.LayerVersionArn] }),
     );

@@ -66,6 +66,7 @@ before(async () => {
     app,
     {
       auth,
+      secrets: box,
       clock: systemClock,
       config: { awsRegion: REGION, visibilityTimeout: 900 },
       capacity: { slots: async () => ({ total: 0, busy: 0 }) },

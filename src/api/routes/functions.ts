@@ -25,10 +25,11 @@ import {
   getFunction,
   listFunctions,
   MAX_ZIP_BYTES,
+  presignedFunctionCode,
   projectCodeZip,
 } from '../../app/index.ts';
 import { checkFunctionName, ErrorCode, FUNCTION_LIMITS, type FunctionSnapshot, InvalidInput } from '../../core/index.ts';
-import { principalOf } from '../authenticate.ts';
+import { presignedRequest, principalOf } from '../authenticate.ts';
 import type { ApiContext } from '../context.ts';
 import { baseUrl } from '../present.ts';
 import { Problem, UserId } from '../schemas.ts';
@@ -129,6 +130,25 @@ export const OwnerQuery = z.strictObject({
 export const QualifiedQuery = OwnerQuery.extend({
   qualifier: z.string().max(256).optional().describe('$LATEST (default), a published version number or an alias.'),
 });
+
+/** A presigned download's query (app/downloads.ts): Lambda's Code.Location and Content.Location
+ *  are the download routes' URLs with these, which open without a key. */
+export const PresignedParams = {
+  expires: z.string().optional().describe("A presigned URL's expiry (Unix seconds), signed with it."),
+  signature: z
+    .string()
+    .optional()
+    .describe(
+      "A presigned URL's signature (as GetFunction's Code.Location or GetLayerVersion's Content.Location gives it): with it no key is needed; " +
+        'one expired (after 10 minutes), altered or made for another zip is 403.',
+    ),
+};
+const CodeQuery = QualifiedQuery.extend({
+  ...PresignedParams,
+  sha256: z.string().optional().describe("With `signature`: the code's SHA-256 (hex) the presigned URL was made for, signed with it."),
+});
+/** The security of a download route: a key, or a presigned URL's signature (the empty scheme). */
+export const KEY_OR_SIGNATURE: { [scheme: string]: string[] }[] = [{ apiKey: [] }, {}];
 
 /** A download of a zip (a function's code, a layer's content): its responses, and the reply. */
 export const ZIP_RESPONSE = {
@@ -253,18 +273,26 @@ export function functionRoutes(app: FastifyInstance, ctx: ApiContext): void {
   );
 
   // The body is a zip, not JSON: registered without the typed provider's serializer.
-  app.get<{ Params: z.infer<typeof NameParams>; Querystring: z.infer<typeof QualifiedQuery> }>(
+  app.get<{ Params: z.infer<typeof NameParams>; Querystring: z.infer<typeof CodeQuery> }>(
     '/functions/:name/code',
     {
+      config: { presigned: true },
       schema: {
         summary: "A function's code, the zip as deployed",
+        description:
+          "With a key, or without one by the presigned URL (`expires`, `signature`) that Lambda's GetFunction gives as Code.Location.",
         tags: ['functions'],
         params: NameParams,
-        querystring: QualifiedQuery,
+        querystring: CodeQuery,
+        security: KEY_OR_SIGNATURE,
         response: ZIP_RESPONSE,
       },
     },
     async (req, reply) => {
+      if (presignedRequest(req)) {
+        const { name, sha256, zip } = await presignedFunctionCode(ctx, req.params.name, req.query);
+        return sendZip(reply, `${name}.zip`, sha256, zip);
+      }
       const { function: f, zip } = await functionCode(
         ctx,
         owner(req, req.query.userId),

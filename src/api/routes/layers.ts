@@ -19,6 +19,7 @@ import {
   layerReaderOf,
   listLayers,
   listLayerVersions,
+  presignedLayerContent,
   publishLayerVersion,
   removeLayerVersionPermission,
 } from '../../app/index.ts';
@@ -33,11 +34,11 @@ import {
   statementDocument,
   type LayerVersion,
 } from '../../core/index.ts';
-import { principalOf } from '../authenticate.ts';
+import { presignedRequest, principalOf } from '../authenticate.ts';
 import type { ApiContext } from '../context.ts';
 import { baseUrl } from '../present.ts';
 import { Problem } from '../schemas.ts';
-import { CodeView, DEPLOY_BODY_LIMIT, OwnerQuery, sendZip, ZIP_RESPONSE } from './functions.ts';
+import { CodeView, DEPLOY_BODY_LIMIT, KEY_OR_SIGNATURE, OwnerQuery, PresignedParams, sendZip, ZIP_RESPONSE } from './functions.ts';
 
 // Types only: names, runtimes, architectures and sizes are checked once in core and app.
 const PublishBody = z.strictObject({
@@ -63,6 +64,7 @@ const LayerVersionView = z.object({
 });
 const LayerParams = z.strictObject({ name: z.string().max(256) });
 const VersionParams = LayerParams.extend({ n: z.string().max(20) });
+const ContentQuery = OwnerQuery.extend(PresignedParams);
 const StatementParams = VersionParams.extend({ sid: z.string().max(100) });
 const StatementBody = z.strictObject({
   principal: z.string().max(64).describe('*: every account; or a 12-digit account id (or arn:aws:iam::<account>:root).'),
@@ -180,21 +182,26 @@ export function layerRoutes(app: FastifyInstance, ctx: ApiContext): void {
   );
 
   // The body is a zip, not JSON: registered without the typed provider's serializer.
-  app.get<{ Params: z.infer<typeof VersionParams>; Querystring: z.infer<typeof OwnerQuery> }>(
+  app.get<{ Params: z.infer<typeof VersionParams>; Querystring: z.infer<typeof ContentQuery> }>(
     '/layers/:name/versions/:n/content',
     {
+      config: { presigned: true },
       schema: {
         summary: "A layer version's content, the zip as published",
+        description:
+          "With a key, or without one by the presigned URL (`expires`, `signature`) that Lambda's GetLayerVersion gives as Content.Location.",
         tags: ['layers'],
         params: VersionParams,
-        querystring: OwnerQuery,
+        querystring: ContentQuery,
+        security: KEY_OR_SIGNATURE,
         response: ZIP_RESPONSE,
       },
     },
     async (req, reply) => {
       const n = checkLayerVersionNumber(req.params.n);
-      const userId = await reader(req, req.query.userId, req.params.name, n);
-      const { version: v, zip } = await layerContent(ctx, userId, req.params.name, n);
+      const { version: v, zip } = presignedRequest(req)
+        ? await presignedLayerContent(ctx, req.params.name, n, req.query)
+        : await layerContent(ctx, await reader(req, req.query.userId, req.params.name, n), req.params.name, n);
       return sendZip(reply, `${v.name}-${v.version}.zip`, v.code.sha256, zip);
     },
   );

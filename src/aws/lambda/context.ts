@@ -2,6 +2,7 @@
 import type {
   CapacityView,
   CircuitBreakers,
+  DownloadsApp,
   FunctionAccessApp,
   FunctionsApp,
   InvocationObserver,
@@ -14,7 +15,7 @@ import type { FunctionHost } from '../../functions/index.ts';
 import type { Access, TaskQueue } from '../../store/index.ts';
 import type { AwsCaller } from '../service.ts';
 
-export interface LambdaContext extends FunctionsApp, FunctionAccessApp, ProvisionedApp, TagsApp, LayersApp {
+export interface LambdaContext extends FunctionsApp, FunctionAccessApp, ProvisionedApp, TagsApp, LayersApp, DownloadsApp {
   /** This process's function host (Invoke), once its sandboxing workers exist. */
   functionHost: { current: FunctionHost | null };
   /** Where Event invocations are stored (each a task of the reserved functions queue), and the
@@ -32,8 +33,8 @@ export interface LambdaContext extends FunctionsApp, FunctionAccessApp, Provisio
     awsRegion: string;
     /** Seconds an event's lease lasts without a heartbeat. */
     visibilityTimeout: number;
-    /** Where Hangar's native API is reached, for the code's download URL (GetFunction's
-     *  Code.Location); by default the request's Host. */
+    /** Where Hangar's native API is reached, for the code's presigned download URL
+     *  (GetFunction's Code.Location); by default the request's Host. */
     publicUrl?: string;
     tlsCert?: string;
     /** The domain function URLs are served under by Host (`<url-id>.lambda-url.<region>.<domain>`);

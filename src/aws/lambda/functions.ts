@@ -9,11 +9,11 @@ import {
   createTaggedFunction,
   deleteFunction,
   deleteVersion,
-  functionCodeUrl,
   getConcurrency,
   getFunction,
   listFunctions,
   listTags,
+  presignedCodeUrl,
   taggableFunction,
   updateFunctionCode,
   updateFunctionConfiguration,
@@ -61,10 +61,10 @@ export function apiBase(ctx: { config: { publicUrl?: string; tlsCert?: string } 
   return ctx.config.publicUrl ?? `${ctx.config.tlsCert ? 'https' : 'http'}://${Array.isArray(host) ? host[0] : (host ?? 'localhost')}`;
 }
 
-/** Where GetFunction's Code.Location points: Hangar's native download of the code (a Bearer
- *  key reads it), where Lambda gives a presigned S3 URL; on the native API's address. */
+/** Where GetFunction's Code.Location points: Hangar's native download of the code on the
+ *  native API's address, presigned for 10 minutes (no key needed), as Lambda's S3 URL is. */
 function codeLocation(ctx: LambdaContext, call: AwsCall, f: FunctionSnapshot): string {
-  return functionCodeUrl(apiBase(ctx, call), f, call.caller.principal.userId);
+  return presignedCodeUrl(ctx, apiBase(ctx, call), f);
 }
 
 export function functionOperations(ctx: LambdaContext, accounts: AccountDirectory): RestOperation[] {
@@ -117,17 +117,23 @@ export function functionOperations(ctx: LambdaContext, accounts: AccountDirector
       method: 'GET',
       path: '/2015-03-31/functions/{FunctionName}',
       async run(call, params) {
-        const user = userOf(call.caller);
-        const qualifier = call.query.get('Qualifier');
-        const ref = functionRefOf(call.caller, params.FunctionName, qualifier);
-        const f = await getFunction(ctx, user, ref.name, asked(ref.qualifier));
-        const reserved = await getConcurrency(ctx, user, ref.name);
+        const qualifier = call.query.get('Qualifier') ?? undefined;
+        const as = await calledAs(ctx, accounts, call, params.FunctionName, qualifier, CrossAccountAction.GetFunction);
+        const ref = parseFunctionRef(params.FunctionName, qualifier);
+        const f = await getFunction(ctx, as.userId, ref.name, asked(ref.qualifier));
+        const reserved = await getConcurrency(ctx, as.userId, ref.name);
         // The function's tags, whatever the qualifier (they are not a version's); none: no Tags.
-        const tags = await listTags(ctx, user, taggableFunction(ctx, user, ref.name));
+        // Another account gets none: Lambda answers Tags only to a caller allowed ListTags,
+        // which a policy cannot grant across accounts here.
+        const tags = as.caller === undefined ? await listTags(ctx, as.userId, taggableFunction(ctx, as.userId, ref.name)) : {};
+        const config = functionConfiguration({ ...call.caller, accountId: as.accountId }, f, asked(ref.qualifier));
+        // As GetFunctionConfiguration: the owner's environment stays theirs.
+        if (as.caller !== undefined) delete config.Environment;
         return {
           status: 200,
           body: {
-            Configuration: functionConfiguration(call.caller, f, asked(ref.qualifier)),
+            Configuration: config,
+            // The owner's code, presigned: the other account downloads it without a key.
             Code: { RepositoryType: 'S3', Location: codeLocation(ctx, call, f) },
             ...(reserved === null ? {} : { Concurrency: { ReservedConcurrentExecutions: reserved } }),
             ...(Object.keys(tags).length === 0 ? {} : { Tags: tags }),

@@ -12,9 +12,9 @@ import {
   foreignLayerVersion,
   getLayerVersion,
   getLayerVersionPolicy,
-  layerContentUrl,
   listLayers,
   listLayerVersions,
+  presignedLayerContentUrl,
   publishLayerVersion,
   removeLayerVersionPermission,
 } from '../../app/index.ts';
@@ -64,7 +64,7 @@ function listItem(caller: AwsCaller, v: LayerVersion): Record<string, unknown> {
 }
 
 /** GetLayerVersion's and PublishLayerVersion's answer. Content.Location is Hangar's native
- *  download of the zip (read with a Bearer key), where Lambda gives a presigned S3 URL. */
+ *  download of the zip, presigned for 10 minutes (no key needed), as Lambda's S3 URL is. */
 function layerVersionBody(ctx: LambdaContext, call: AwsCall, v: LayerVersion): Record<string, unknown> {
   return {
     LayerArn: layerArn(call.caller.region, accountOfVersion(call.caller, v), v.name),
@@ -72,7 +72,7 @@ function layerVersionBody(ctx: LambdaContext, call: AwsCall, v: LayerVersion): R
     Content: {
       CodeSha256: v.code.sha256,
       CodeSize: v.code.size,
-      Location: layerContentUrl(apiBase(ctx, call), v, call.caller.principal.userId),
+      Location: presignedLayerContentUrl(ctx, apiBase(ctx, call), v),
     },
   };
 }

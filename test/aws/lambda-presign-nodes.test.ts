@@ -1,0 +1,62 @@
+/**
+ * Scale-out: a presigned Code.Location (GetFunction) or Content.Location (GetLayerVersion) that
+ * one API node made opens on another node of the same deployment (one PostgreSQL schema, one
+ * bucket, one secrets master key, from which every node derives the signing key), without a key.
+ */
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { GetFunctionCommand, GetLayerVersionCommand, type LambdaClient, PublishLayerVersionCommand } from '@aws-sdk/client-lambda';
+import { createNodeFunction, lambdaClient } from '../helpers/lambda.ts';
+import { testPlatform, type TestPlatform } from '../helpers/platform.ts';
+import { makeZip } from '../helpers/zip.ts';
+
+let a: TestPlatform;
+let b: TestPlatform;
+let alice: LambdaClient;
+
+const sha = (bytes: Buffer) => createHash('sha256').update(bytes).digest('base64');
+/** The same URL on the other node. */
+const onB = (url: string) => url.replace(a.url!, b.url!);
+
+before(async () => {
+  a = await testPlatform({}, { api: true, workers: false }, 'scale-out');
+  const c = a.config;
+  b = await testPlatform(
+    {
+      HANGAR_DATABASE_SCHEMA: c.databaseSchema!,
+      HANGAR_SECRETS_KEY: c.secretsKey!,
+      HANGAR_S3_BUCKET: c.s3Bucket!,
+      HANGAR_S3_ENDPOINT: c.s3Endpoint!,
+      HANGAR_S3_REGION: c.s3Region,
+      HANGAR_S3_ACCESS_KEY_ID: c.s3AccessKeyId!,
+      HANGAR_S3_SECRET_ACCESS_KEY: c.s3SecretAccessKey!,
+    },
+    { api: true, workers: false },
+    'scale-out',
+  );
+  alice = lambdaClient(a.url!, (await a.inject({ method: 'POST', url: '/keys', payload: { userId: 'alice' } })).json());
+});
+after(async () => {
+  await b?.close();
+  await a?.close();
+});
+
+describe('presigned downloads across API nodes', () => {
+  it("opens on another node what one node's GetFunction and GetLayerVersion presigned", async () => {
+    const code = makeZip({ 'index.js': 'exports.handler = async () => "nodes";' });
+    await createNodeFunction(alice, 'across', { Code: { ZipFile: code } });
+    const got = await alice.send(new GetFunctionCommand({ FunctionName: 'across' }));
+    assert.notEqual(a.url, b.url);
+    const download = await fetch(onB(got.Code!.Location!));
+    assert.equal(download.status, 200);
+    assert.equal(sha(Buffer.from(await download.arrayBuffer())), got.Configuration?.CodeSha256);
+
+    const content = makeZip({ 'python/across.py': 'X = 1' });
+    await alice.send(new PublishLayerVersionCommand({ LayerName: 'across-lib', Content: { ZipFile: content } }));
+    const layer = await alice.send(new GetLayerVersionCommand({ LayerName: 'across-lib', VersionNumber: 1 }));
+    const layerDownload = await fetch(onB(layer.Content!.Location!));
+    assert.equal(layerDownload.status, 200);
+    assert.deepEqual(Buffer.from(await layerDownload.arrayBuffer()), content);
+  });
+});
