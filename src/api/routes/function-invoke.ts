@@ -83,6 +83,9 @@ export function functionInvokeRoutes(app: FastifyInstance, ctx: ApiContext): voi
         qualifier: req.query.qualifier,
         // No body (no content type) is the empty event; a JSON `null` is an event too.
         payload: req.headers['content-type'] === undefined ? Buffer.alloc(0) : Buffer.from(JSON.stringify(req.body)),
+        // Fastify parsed the body and it was written back with JSON.stringify: JSON already, not
+        // to be parsed a third time (checkedPayload).
+        payloadIsOwnJson: true as const,
         type: req.query.type,
         logType: req.query.log === 'true' ? ('Tail' as const) : ('None' as const),
         accountId: accountIdOf(userId),
