@@ -45,6 +45,7 @@ import {
 import { accountIdOf } from '../../src/aws/index.ts';
 import { createNodeFunction, lambdaClient, REGION } from '../helpers/lambda.ts';
 import { testPlatform, type TestPlatform } from '../helpers/platform.ts';
+import { refusedBy } from '../helpers/sfn.ts';
 
 let p: TestPlatform;
 let alice: ApiGatewayV2Client;
@@ -54,13 +55,8 @@ const apiArn = (apiId: string) => `arn:aws:apigateway:${REGION}::/apis/${apiId}`
 
 /** A refusal's status, error name and message. */
 async function refused(command: object): Promise<[number, string, string]> {
-  try {
-    await alice.send(command as never);
-  } catch (err) {
-    const e = err as Error & { $metadata: { httpStatusCode: number } };
-    return [e.$metadata.httpStatusCode, e.name, e.message];
-  }
-  assert.fail('the call was not refused');
+  const { status, name, message } = await refusedBy(alice.send(command as never));
+  return [status, name, message];
 }
 
 /** What the provider's delete and its read after a destroy see: NotFoundException, which it
