@@ -365,6 +365,9 @@ describe('API Gateway v2 as the Terraform AWS provider drives it', () => {
       }),
     );
     assert.match(logs, /accessLogSettings/);
+    // tags (a provider's default_tags too): refused, saying how to do without.
+    const [, , tags] = await refused(new CreateStageCommand({ ApiId, StageName: 'gamma', AutoDeploy: true, Tags: { env: 'test' } }));
+    assert.match(tags, /default_tags/);
 
     // a named stage: made, read, its variables merged, deleted.
     await alice.send(new CreateStageCommand({ ApiId, StageName: 'beta', AutoDeploy: true, StageVariables: { v: '1' } }));

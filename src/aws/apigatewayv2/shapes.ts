@@ -258,7 +258,7 @@ export const STAGE_REFUSED = {
   accessLogSettings: 'access logs are not modelled',
   clientCertificateId: 'a REST API setting',
   description: 'stages have no description on Hangar',
-  tags: 'stages are not tagged on Hangar',
+  tags: 'stages are not tagged on Hangar (Terraform: a provider without default_tags for aws_apigatewayv2_stage, and no stage tags)',
 };
 
 /** A RouteSettings' throttle (`where` names it in refusals); one limit alone leaves the other at
