@@ -168,8 +168,7 @@ describe('API Gateway v2 management API', () => {
     assert.equal(api.ApiEndpoint, `${p.url}/http/${ApiId}`);
     assert.deepEqual(
       [api.Name, api.ProtocolType, api.RouteSelectionExpression, api.CorsConfiguration?.AllowOrigins, api.CreatedDate instanceof Date],
-      // biome-ignore lint/suspicious/noTemplateCurlyInString: API Gateway's selection expression, literally
-      ['shop', 'HTTP', '${request.method} ${request.path}', ['https://app.example.com'], true],
+      ['shop', 'HTTP', '$request.method $request.path', ['https://app.example.com'], true],
     );
     const integration = await alice.send(
       new CreateIntegrationCommand({
@@ -362,7 +361,11 @@ describe('API Gateway v2 management API', () => {
       ['a bad stage name', new CreateStageCommand({ ApiId, StageName: 'a/b' }), /stage name/],
       ['a bad stage variable', new CreateStageCommand({ ApiId, StageName: '$default', StageVariables: { 'a-b': 'c' } }), /a-b/],
       ['no auto-deploy', new CreateStageCommand({ ApiId, StageName: '$default', AutoDeploy: false }), /autoDeploy/],
-      ['deleting $default', new DeleteStageCommand({ ApiId, StageName: '$default' }), /cannot be deleted/],
+      [
+        'a passthrough behaviour',
+        new CreateIntegrationCommand({ ...proxy, PayloadFormatVersion: '2.0', PassthroughBehavior: 'NEVER' }),
+        /passthroughBehavior/,
+      ],
     ];
     await badRequests(cases);
     assert.deepEqual((await refused(alice, new GetStageCommand({ ApiId, StageName: 'prod' }))).slice(0, 2), [404, 'NotFoundException']);

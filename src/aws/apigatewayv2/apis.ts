@@ -3,7 +3,8 @@
  * ApiEndpoint is where Hangar serves it (`{base}/http/{apiId}`, needing no DNS). ImportApi makes
  * one from an OpenAPI document, ReimportApi puts one over an API. Quick create (`target` and
  * `routeKey`) makes the integration and the route too. Every stage is auto-deployed (Hangar
- * serves every change at once). `$default` is always there and cannot be deleted: CreateStage and
+ * serves every change at once). `$default` is always there (DeleteStage takes its settings back
+ * to none; the API is served until it is deleted itself): CreateStage and
  * UpdateStage set its default throttle, its route settings (the routes' own throttles) and its
  * stage variables (in every route's event). A named stage serves the same routes at
  * `{ApiEndpoint}/{stageName}/...` with variables of its own, under $default's throttles.
@@ -210,6 +211,18 @@ export function apiOperations(ctx: ApiGatewayV2Context): RestOperation[] {
   ];
 }
 
+/** $default with no settings of its own: no throttles, no variables. */
+const UNSET_STAGE = {
+  throttle: null,
+  routeThrottles: {},
+  routeThrottlesMode: 'replace',
+  variables: {},
+  variablesMode: 'replace',
+} as const;
+
+const NO_HOLDING_BACK =
+  'Hangar serves every change at once, so a stage cannot hold back an undeployed change (Terraform: auto_deploy = true)';
+
 /** What a named stage may not set: its throttles are the API's and its routes' (one set, the
  *  $default stage's, for every stage on Hangar). */
 const NAMED_STAGE_REFUSED = {
@@ -231,7 +244,7 @@ function stageOperations(ctx: ApiGatewayV2Context): RestOperation[] {
    */
   const configure = async (call: AwsCall, apiId: string, body: Record<string, unknown>, creating: boolean) => {
     refuse(body, STAGE_REFUSED);
-    only(body, 'autoDeploy', true, 'Hangar serves every change at once, so a stage cannot hold back an undeployed change');
+    only(body, 'autoDeploy', true, NO_HOLDING_BACK);
     const throttle = throttleOf(body);
     const routeThrottles = routeSettingsOf(body);
     const variables = stageVariablesOf(body);
@@ -247,11 +260,10 @@ function stageOperations(ctx: ApiGatewayV2Context): RestOperation[] {
     }
     if (creating)
       return updateHttpStage(ctx, userId, apiId, {
-        throttle: throttle ?? null,
-        routeThrottles: routeThrottles ?? {},
-        routeThrottlesMode: 'replace',
-        variables: variables ?? {},
-        variablesMode: 'replace',
+        ...UNSET_STAGE,
+        ...(throttle ? { throttle } : {}),
+        ...(routeThrottles ? { routeThrottles } : {}),
+        ...(variables ? { variables } : {}),
       });
     if (throttle === undefined && routeThrottles === undefined && variables === undefined) return getHttpStage(ctx, userId, apiId);
     return updateHttpStage(ctx, userId, apiId, {
@@ -264,7 +276,7 @@ function stageOperations(ctx: ApiGatewayV2Context): RestOperation[] {
    *  changed), nothing else of its own. */
   const configureNamed = async (call: AwsCall, apiId: string, name: string, body: Record<string, unknown>, creating: boolean) => {
     refuse(body, NAMED_STAGE_REFUSED);
-    only(body, 'autoDeploy', true, 'Hangar serves every change at once, so a stage cannot hold back an undeployed change');
+    only(body, 'autoDeploy', true, NO_HOLDING_BACK);
     const variables = stageVariablesOf(body);
     const userId = userOf(call.caller);
     const stage = await putHttpNamedStage(ctx, userId, apiId, {
@@ -326,8 +338,11 @@ function stageOperations(ctx: ApiGatewayV2Context): RestOperation[] {
       async run(call, params) {
         const [userId, apiId] = [userOf(call.caller), params.apiId as string];
         const named = stageThere(await getHttpApi(ctx, userId, apiId), params.stageName as string);
-        if (!named) throw invalid('the $default stage cannot be deleted on Hangar: every HTTP API is served at it (delete the API)');
-        await deleteHttpNamedStage(ctx, userId, apiId, named.name);
+        // $default is where Hangar serves every HTTP API, so it cannot go: deleting it takes its
+        // settings back to none (as a stage made anew without any), and the API stays served until
+        // it is deleted itself — which is what a Terraform destroy does next (docs/aws.md).
+        if (!named) await updateHttpStage(ctx, userId, apiId, UNSET_STAGE);
+        else await deleteHttpNamedStage(ctx, userId, apiId, named.name);
         return { status: 204 };
       },
     },

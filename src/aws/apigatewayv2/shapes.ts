@@ -32,9 +32,12 @@ export const invalid = (message: string) => new InvalidInput(ErrorCode.HttpApiIn
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-/** The one route selection expression of an HTTP API, and its API key selection expression. */
+/** The one route selection expression of an HTTP API as API Gateway reports it (and Terraform's
+ *  provider sends it by default), and its API key selection expression. */
+const ROUTE_SELECTION = '$request.method $request.path';
+/** The same, as API Gateway's reference spells it for CreateApi: taken too. */
 // biome-ignore lint/suspicious/noTemplateCurlyInString: API Gateway's selection expression, literally
-export const ROUTE_SELECTION = '${request.method} ${request.path}';
+const ROUTE_SELECTION_BRACED = '${request.method} ${request.path}';
 const API_KEY_SELECTION = '$request.header.x-api-key';
 /** Where Hangar's JWT auth reads the token (API Gateway's default identity source). */
 const IDENTITY_SOURCE = '$request.header.Authorization';
@@ -42,7 +45,9 @@ export const DEFAULT_STAGE = '$default';
 
 /**
  * Refuses every member of `body` in `names` that is set to something other than its "off"
- * value (absent, null, false, an empty list or map, an empty string): Hangar cannot do it.
+ * value (absent, null, false, 0, an empty list or map, an empty string): Hangar cannot do it.
+ * Tools send the off values unasked (Terraform's provider sends `description: ""` when one is
+ * removed, `apiKeyRequired: false`, `detailedMetricsEnabled: false` on every route setting).
  */
 export function refuse(body: Record<string, unknown>, names: Record<string, string>): void {
   for (const [name, why] of Object.entries(names)) {
@@ -51,6 +56,7 @@ export function refuse(body: Record<string, unknown>, names: Record<string, stri
       v === undefined ||
       v === null ||
       v === false ||
+      v === 0 ||
       v === '' ||
       (Array.isArray(v) && v.length === 0) ||
       (typeof v === 'object' && !Array.isArray(v) && Object.keys(v as object).length === 0);
@@ -109,7 +115,8 @@ export const API_REFUSED = {
 };
 
 export function checkApiConstants(body: Record<string, unknown>): void {
-  only(body, 'routeSelectionExpression', ROUTE_SELECTION, 'an HTTP API routes by method and path');
+  if (body.routeSelectionExpression !== ROUTE_SELECTION_BRACED)
+    only(body, 'routeSelectionExpression', ROUTE_SELECTION, 'an HTTP API routes by method and path');
   only(body, 'apiKeySelectionExpression', API_KEY_SELECTION, 'API keys are not modelled');
   only(body, 'ipAddressType', 'ipv4', 'dual-stack endpoints are not modelled');
 }
@@ -144,7 +151,6 @@ export const INTEGRATION_REFUSED = {
   responseParameters: 'parameter mapping is not modelled',
   templateSelectionExpression: 'a WebSocket API setting',
   tlsConfig: 'private integrations are not modelled',
-  passthroughBehavior: 'a WebSocket API setting',
   contentHandlingStrategy: 'a WebSocket API setting',
 };
 
@@ -156,7 +162,12 @@ export function checkIntegrationConstants(body: Record<string, unknown>): void {
     throw invalid(`integrationType ${type} is not supported by Hangar: integrations are AWS_PROXY to a Lambda function of Hangar's`);
   const payload = field.string(body, 'payloadFormatVersion');
   if (payload !== undefined && payload !== '2.0')
-    throw invalid(`payloadFormatVersion ${payload} is not supported by Hangar: functions receive payload format 2.0`);
+    throw invalid(
+      `payloadFormatVersion ${payload} is not supported by Hangar: functions receive payload format 2.0 (give it; Terraform's payload_format_version defaults to 1.0)`,
+    );
+  // WHEN_NO_MATCH is what Terraform's provider sends unasked; an HTTP API ignores it (it is a
+  // REST and WebSocket API setting), as API Gateway does, and reports none.
+  only(body, 'passthroughBehavior', 'WHEN_NO_MATCH', 'a REST and WebSocket API setting (an HTTP API passes every request through)');
   only(body, 'integrationMethod', 'POST', 'a Lambda proxy integration is a POST');
   only(body, 'connectionType', 'INTERNET', 'VPC links are not modelled');
   only(body, 'timeoutInMillis', INTEGRATION_TIMEOUT_MS, "the gateway waits for the function's own timeout");
@@ -247,7 +258,7 @@ export const STAGE_REFUSED = {
   accessLogSettings: 'access logs are not modelled',
   clientCertificateId: 'a REST API setting',
   description: 'stages have no description on Hangar',
-  tags: 'stages are not tagged on Hangar',
+  tags: 'stages are not tagged on Hangar (Terraform: a provider without default_tags for aws_apigatewayv2_stage, and no stage tags)',
 };
 
 /** A RouteSettings' throttle (`where` names it in refusals); one limit alone leaves the other at

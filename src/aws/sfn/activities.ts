@@ -2,7 +2,8 @@
  * Step Functions' activity operations: CreateActivity, DescribeActivity, ListActivities,
  * DeleteActivity, and GetActivityTask, the workers' long poll (app/activities.ts). A worker
  * answers the task it took with SendTaskSuccess / SendTaskFailure / SendTaskHeartbeat
- * (tasks.ts), by the token GetActivityTask gave it.
+ * (tasks.ts), by the token GetActivityTask gave it. An activity's encryptionConfiguration is
+ * AWS_OWNED_KEY only (settings.ts).
  */
 import { createTaggedActivity, deleteActivity, getActivity, getActivityTask, listActivities, MAX_PAGE } from '../../app/index.ts';
 import type { Activity } from '../../core/index.ts';
@@ -12,6 +13,7 @@ import { activityArn, activityNameOf } from './arns.ts';
 import type { SfnContext } from './context.ts';
 import type { JsonOperation } from './operation.ts';
 import { aboutResource, tagListOf } from './tags.ts';
+import { AWS_OWNED_KEY, checkEncryption } from './settings.ts';
 import { date, field, nameOf, pageSizeOf, pageToken, paged } from './shapes.ts';
 
 const listed = (c: AwsCaller, a: Activity) => ({ activityArn: activityArn(c, a.name), name: a.name, creationDate: date(a.createdAt) });
@@ -22,6 +24,7 @@ export function activityOperations(ctx: SfnContext): JsonOperation[] {
       name: 'CreateActivity',
       async run(call, body) {
         const name = nameOf(field.required(body, 'name'), 'activity') as string;
+        checkEncryption(body);
         const tags = tagListOf(body);
         const { activity } = await aboutResource(activityArn(call.caller, name), () =>
           createTaggedActivity(ctx, userOf(call.caller), { name, tags }),
@@ -33,7 +36,7 @@ export function activityOperations(ctx: SfnContext): JsonOperation[] {
       name: 'DescribeActivity',
       async run(call, body) {
         const a = await getActivity(ctx, userOf(call.caller), activityNameOf(call.caller, body.activityArn));
-        return listed(call.caller, a);
+        return { ...listed(call.caller, a), encryptionConfiguration: AWS_OWNED_KEY };
       },
     },
     {

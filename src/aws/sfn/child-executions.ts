@@ -21,6 +21,7 @@ import type { SfnContext } from './context.ts';
 import { HistoryMapper } from './history.ts';
 import { mapRunOf } from './map-run-of.ts';
 import { date, field, pageSizeOf, pageToken, paged } from './shapes.ts';
+import { AWS_OWNED_KEY, LOGGING_OFF, TRACING_OFF } from './settings.ts';
 
 /** An execution ARN's names: whether they are a child's (MACHINE/LABEL and the child's name). */
 export const isChild = (names: { machine: string }): boolean => names.machine.includes('/');
@@ -128,8 +129,9 @@ export async function describeChildMachine(ctx: SfnContext, call: AwsCall, c: Ch
     definition: m.definition,
     roleArn: m.roleArn,
     updateDate: date(m.startedAt),
-    loggingConfiguration: { level: 'OFF', includeExecutionData: false },
-    tracingConfiguration: { enabled: false },
+    loggingConfiguration: LOGGING_OFF,
+    tracingConfiguration: TRACING_OFF,
+    encryptionConfiguration: AWS_OWNED_KEY,
     mapRunArn: c.mapRun.arn,
     label: m.label,
     revisionId: m.revisionId,

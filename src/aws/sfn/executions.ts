@@ -56,6 +56,7 @@ import type { SfnContext } from './context.ts';
 import { HistoryMapper } from './history.ts';
 import type { JsonOperation } from './operation.ts';
 import { date, field, jsonText, nameOf, pageSizeOf, pageToken, paged, validation } from './shapes.ts';
+import { AWS_OWNED_KEY, LOGGING_OFF, TRACING_OFF } from './settings.ts';
 
 /** Step Functions' limits on StopExecution's and SendTaskFailure's error and cause. */
 export const MAX_ERROR = 256;
@@ -213,8 +214,9 @@ export function executionOperations(ctx: SfnContext): JsonOperation[] {
           definition: e.definition,
           roleArn: m?.roleArn ?? DEFAULT_ROLE_ARN,
           updateDate: date(current ? m.updatedAt : e.startedAt),
-          loggingConfiguration: { level: 'OFF', includeExecutionData: false },
-          tracingConfiguration: { enabled: false },
+          loggingConfiguration: LOGGING_OFF,
+          tracingConfiguration: TRACING_OFF,
+          encryptionConfiguration: AWS_OWNED_KEY,
           revisionId: e.revisionId,
         };
       },

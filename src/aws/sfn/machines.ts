@@ -1,5 +1,6 @@
 /**
  * Step Functions' state machine operations: create, describe, list, update, delete, validate.
+ * Logging, tracing and encryption settings are taken at their off values only (settings.ts).
  * Each reads the API reference's request shape, calls a use case (app/workflows.ts) as the
  * caller's user and writes the response shape. Create and update may publish the revision they
  * leave as a version (`publish`); a version's own operations and aliases are versions.ts's.
@@ -24,6 +25,7 @@ import type { SfnContext } from './context.ts';
 import type { JsonOperation } from './operation.ts';
 import { aboutResource, tagListOf } from './tags.ts';
 import { date, field, nameOf, pageSizeOf, pageToken, paged, validation } from './shapes.ts';
+import { AWS_OWNED_KEY, checkMachineSettings, LOGGING_OFF, TRACING_OFF } from './settings.ts';
 
 /** `type`: STANDARD or EXPRESS (absent: STANDARD). */
 export function typeOf(body: Record<string, unknown>): StateMachineType | undefined {
@@ -61,8 +63,9 @@ export function describeMachine(c: AwsCaller, m: StateMachine): Record<string, u
     roleArn: m.roleArn,
     type: m.type,
     creationDate: date(m.createdAt),
-    loggingConfiguration: { level: 'OFF', includeExecutionData: false },
-    tracingConfiguration: { enabled: false },
+    loggingConfiguration: LOGGING_OFF,
+    tracingConfiguration: TRACING_OFF,
+    encryptionConfiguration: AWS_OWNED_KEY,
     revisionId: m.revisionId,
     ...(m.description ? { description: m.description } : {}),
   };
@@ -84,6 +87,7 @@ export function machineOperations(ctx: SfnContext): JsonOperation[] {
       name: 'CreateStateMachine',
       async run(call, body) {
         const name = nameOf(field.required(body, 'name'), 'state machine') as string;
+        checkMachineSettings(body);
         const input = {
           name,
           definition: field.required(body, 'definition'),
@@ -142,18 +146,20 @@ export function machineOperations(ctx: SfnContext): JsonOperation[] {
       async run(call, body) {
         const publish = publishOf(body);
         const name = machineNameOf(call.caller, body.stateMachineArn);
+        checkMachineSettings(body);
         const definition = field.string(body, 'definition');
         const roleArn = roleOf(body);
         if (
           definition === undefined &&
           roleArn === undefined &&
           body.loggingConfiguration === undefined &&
-          body.tracingConfiguration === undefined
+          body.tracingConfiguration === undefined &&
+          body.encryptionConfiguration === undefined
         )
           throw new AwsError(
             'MissingRequiredParameter',
             400,
-            'Either the definition, the roleArn, the loggingConfiguration or the tracingConfiguration must be specified',
+            'Either the definition, the roleArn, the loggingConfiguration, the tracingConfiguration or the encryptionConfiguration must be specified',
           );
         const { machine: m, version } = await updateStateMachine(ctx, userOf(call.caller), name, { definition, roleArn }, publish);
         return { updateDate: date(m.updatedAt), revisionId: m.revisionId, ...versionField(call.caller, version) };

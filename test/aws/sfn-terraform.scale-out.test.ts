@@ -1,0 +1,3 @@
+// The Terraform provider's Step Functions calls again on the scale-out shape (PostgreSQL + S3): same API, same tests.
+process.env.HANGAR_TEST_SHAPE = 'scale-out';
+await import('./sfn-terraform.test.ts');
