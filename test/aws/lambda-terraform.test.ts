@@ -144,7 +144,10 @@ describe('the calls Terraform makes for aws_lambda_function and its companions',
   });
 
   it('apply: the alias, permission, URL and event invoke config each read back what was sent', async () => {
-    await alice.send(new CreateAliasCommand({ FunctionName: NAME, Name: 'live', FunctionVersion: '1', Description: 'prod' }));
+    // aws_lambda_alias sends an empty RoutingConfig when routing_config is not set.
+    await alice.send(
+      new CreateAliasCommand({ FunctionName: NAME, Name: 'live', FunctionVersion: '1', Description: 'prod', RoutingConfig: {} }),
+    );
     const alias = await alice.send(new GetAliasCommand({ FunctionName: NAME, Name: 'live' }));
     assert.deepEqual(
       [alias.AliasArn, alias.FunctionVersion, alias.Name, alias.Description, alias.RoutingConfig],
@@ -264,7 +267,21 @@ describe('the calls Terraform makes for aws_lambda_function and its companions',
     await alice.send(new DeleteFunctionConcurrencyCommand({ FunctionName: NAME }));
     assert.equal((await alice.send(new GetFunctionCommand({ FunctionName: NAME }))).Concurrency, undefined);
 
-    await alice.send(new UpdateAliasCommand({ FunctionName: NAME, Name: 'live', FunctionVersion: '2' }));
+    await alice.send(
+      new UpdateAliasCommand({ FunctionName: NAME, Name: 'live', FunctionVersion: '2', Description: 'prod', RoutingConfig: {} }),
+    );
+    // Weighted versions are refused, not ignored.
+    const weighted = await refused(
+      alice.send(
+        new UpdateAliasCommand({
+          FunctionName: NAME,
+          Name: 'live',
+          FunctionVersion: '2',
+          RoutingConfig: { AdditionalVersionWeights: { '1': 0.1 } },
+        }),
+      ),
+    );
+    assert.deepEqual([weighted.name, weighted.status], ['InvalidParameterValueException', 400]);
     assert.equal((await alice.send(new GetAliasCommand({ FunctionName: NAME, Name: 'live' }))).FunctionVersion, '2');
 
     // code_signing_config_arn removed: DeleteFunctionCodeSigningConfig has nothing to remove.
