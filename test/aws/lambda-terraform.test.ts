@@ -180,7 +180,9 @@ describe('the calls Terraform makes for aws_lambda_function and its companions',
     );
 
     // aws_lambda_function_url with authorization_type NONE: the config, then its public permission.
-    await alice.send(new CreateFunctionUrlConfigCommand({ FunctionName: NAME, Qualifier: 'live', AuthType: 'NONE' }));
+    await alice.send(
+      new CreateFunctionUrlConfigCommand({ FunctionName: NAME, Qualifier: 'live', AuthType: 'NONE', InvokeMode: 'BUFFERED' }),
+    );
     await alice.send(
       new AddPermissionCommand({
         FunctionName: NAME,
@@ -191,7 +193,8 @@ describe('the calls Terraform makes for aws_lambda_function and its companions',
       }),
     );
     const url = await alice.send(new GetFunctionUrlConfigCommand({ FunctionName: NAME, Qualifier: 'live' }));
-    assert.deepEqual([url.AuthType, url.FunctionArn], ['NONE', `${arn()}:live`]);
+    // No cors block configured: no Cors in the answer (else the read sets one).
+    assert.deepEqual([url.AuthType, url.FunctionArn, url.InvokeMode, url.Cors], ['NONE', `${arn()}:live`, 'BUFFERED', undefined]);
     assert.match(url.FunctionUrl ?? '', /^https?:\/\//);
 
     // aws_lambda_function_event_invoke_config: Put, then Get with the same qualifier.
