@@ -192,6 +192,33 @@ describe('the calls Terraform makes for aws_lambda_function and its companions',
         FunctionUrlAuthType: 'NONE',
       }),
     );
+    // Newer providers add the second statement a public URL needs since October 2025.
+    await alice.send(
+      new AddPermissionCommand({
+        FunctionName: NAME,
+        StatementId: 'FunctionURLInvokeAllowPublicAccess',
+        Action: 'lambda:InvokeFunction',
+        Principal: '*',
+        InvokedViaFunctionUrl: true,
+      }),
+    );
+    // The provider decodes a policy into strings only (Action, Resource, each condition's
+    // values: map[string]map[string]string): a boolean or a list would fail every read.
+    const fnPolicy = JSON.parse((await alice.send(new GetPolicyCommand({ FunctionName: NAME }))).Policy!);
+    for (const p of [policy, fnPolicy])
+      for (const s of p.Statement) {
+        assert.equal(typeof s.Action, 'string');
+        assert.equal(typeof s.Resource, 'string');
+        for (const values of Object.values(s.Condition ?? {}))
+          for (const v of Object.values(values as object)) assert.equal(typeof v, 'string', JSON.stringify(s.Condition));
+      }
+    assert.deepEqual(
+      fnPolicy.Statement.map((s: { Sid: string; Condition: unknown }) => [s.Sid, s.Condition]),
+      [
+        ['FunctionURLAllowPublicAccess', { StringEquals: { 'lambda:FunctionUrlAuthType': 'NONE' } }],
+        ['FunctionURLInvokeAllowPublicAccess', { Bool: { 'lambda:InvokedViaFunctionUrl': 'true' } }],
+      ],
+    );
     const url = await alice.send(new GetFunctionUrlConfigCommand({ FunctionName: NAME, Qualifier: 'live' }));
     // No cors block configured: no Cors in the answer (else the read sets one).
     assert.deepEqual([url.AuthType, url.FunctionArn, url.InvokeMode, url.Cors], ['NONE', `${arn()}:live`, 'BUFFERED', undefined]);
@@ -389,6 +416,7 @@ describe('the calls Terraform makes for aws_lambda_function and its companions',
     await alice.send(new DeleteFunctionUrlConfigCommand({ FunctionName: NAME, Qualifier: 'live' }));
     await alice.send(new RemovePermissionCommand({ FunctionName: NAME, Qualifier: 'live', StatementId: 'AllowAPIGateway' }));
     await alice.send(new RemovePermissionCommand({ FunctionName: NAME, StatementId: 'FunctionURLAllowPublicAccess' }));
+    await alice.send(new RemovePermissionCommand({ FunctionName: NAME, StatementId: 'FunctionURLInvokeAllowPublicAccess' }));
     // The permission's delete waits until GetPolicy no longer has the statement (or no policy).
     const left = await refused(alice.send(new GetPolicyCommand({ FunctionName: NAME, Qualifier: 'live' })));
     assert.deepEqual([left.name, left.status], ['ResourceNotFoundException', 404]);
