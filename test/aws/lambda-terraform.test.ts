@@ -46,6 +46,8 @@ import {
   PutProvisionedConcurrencyConfigCommand,
   PutRuntimeManagementConfigCommand,
   RemovePermissionCommand,
+  TagResourceCommand,
+  UntagResourceCommand,
   UpdateAliasCommand,
   UpdateFunctionCodeCommand,
   UpdateFunctionConfigurationCommand,
@@ -313,6 +315,11 @@ describe('the calls Terraform makes for aws_lambda_function and its companions',
     );
     assert.deepEqual([weighted.name, weighted.status], ['InvalidParameterValueException', 400]);
     assert.equal((await alice.send(new GetAliasCommand({ FunctionName: NAME, Name: 'live' }))).FunctionVersion, '2');
+
+    // tags changed: the provider's tagging updates them by the function's ARN.
+    await alice.send(new TagResourceCommand({ Resource: arn(), Tags: { env: 'prod' } }));
+    await alice.send(new UntagResourceCommand({ Resource: arn(), TagKeys: ['team'] }));
+    assert.deepEqual((await alice.send(new GetFunctionCommand({ FunctionName: NAME }))).Tags, { env: 'prod' });
 
     // code_signing_config_arn removed: DeleteFunctionCodeSigningConfig has nothing to remove.
     await alice.send(new DeleteFunctionCodeSigningConfigCommand({ FunctionName: NAME }));
