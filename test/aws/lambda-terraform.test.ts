@@ -51,6 +51,7 @@ import {
   UpdateAliasCommand,
   UpdateFunctionCodeCommand,
   UpdateFunctionConfigurationCommand,
+  UpdateFunctionUrlConfigCommand,
 } from '@aws-sdk/client-lambda';
 import { accountIdOf } from '../../src/aws/index.ts';
 import { testPlatform, type TestPlatform, until } from '../helpers/platform.ts';
@@ -225,6 +226,16 @@ describe('the calls Terraform makes for aws_lambda_function and its companions',
     // No cors block configured: no Cors in the answer (else the read sets one).
     assert.deepEqual([url.AuthType, url.FunctionArn, url.InvokeMode, url.Cors], ['NONE', `${arn()}:live`, 'BUFFERED', undefined]);
     assert.match(url.FunctionUrl ?? '', /^https?:\/\//);
+
+    // A cors block added, then removed: the provider sends Cors {AllowCredentials: false}, and
+    // the read after must have no Cors again.
+    await alice.send(
+      new UpdateFunctionUrlConfigCommand({ FunctionName: NAME, Qualifier: 'live', Cors: { AllowOrigins: ['https://app.example.com'] } }),
+    );
+    const withCors = await alice.send(new GetFunctionUrlConfigCommand({ FunctionName: NAME, Qualifier: 'live' }));
+    assert.deepEqual(withCors.Cors?.AllowOrigins, ['https://app.example.com']);
+    await alice.send(new UpdateFunctionUrlConfigCommand({ FunctionName: NAME, Qualifier: 'live', Cors: { AllowCredentials: false } }));
+    assert.equal((await alice.send(new GetFunctionUrlConfigCommand({ FunctionName: NAME, Qualifier: 'live' }))).Cors, undefined);
 
     // aws_lambda_function_event_invoke_config: Put, then Get with the same qualifier.
     await alice.send(
