@@ -1,6 +1,7 @@
 /**
  * The real Terraform and AWS provider against a started Hangar: apply a Lambda estate (a
- * published function with reserved concurrency and tags, an alias, a permission, a function URL,
+ * published function with reserved concurrency, tags and a layer, the layer version, its runtime
+ * management and recursion configs, an alias, a permission, a function URL,
  * an event invoke config, a provisioned concurrency config, the aws_lambda_function data
  * source), plan (no changes), update the code and memory (a new version, the alias moved), plan
  * (no changes), destroy. Skipped, with the reason, where the host has no terraform binary or no
@@ -87,6 +88,21 @@ resource "aws_lambda_function" "app" {
   publish                        = true
   reserved_concurrent_executions = 5
   tags                           = { team = "tf" }
+  layers                         = [aws_lambda_layer_version.lib.arn]
+}
+resource "aws_lambda_layer_version" "lib" {
+  layer_name          = "tf-lib"
+  filename            = "lib.zip"
+  source_code_hash    = filebase64sha256("lib.zip")
+  compatible_runtimes = ["nodejs22.x"]
+}
+resource "aws_lambda_runtime_management_config" "app" {
+  function_name     = aws_lambda_function.app.function_name
+  update_runtime_on = "Auto"
+}
+resource "aws_lambda_function_recursion_config" "app" {
+  function_name  = aws_lambda_function.app.function_name
+  recursive_loop = "Terminate"
 }
 resource "aws_lambda_alias" "live" {
   name             = "live"
@@ -143,6 +159,7 @@ before(async () => {
   );
   writeFileSync(join(dir, 'fn1.zip'), makeZip({ 'index.js': 'exports.handler = async () => 1;' }));
   writeFileSync(join(dir, 'fn2.zip'), makeZip({ 'index.js': 'exports.handler = async () => 2;' }));
+  writeFileSync(join(dir, 'lib.zip'), makeZip({ 'nodejs/node_modules/lib.js': 'module.exports = 1;' }));
   writeFileSync(join(dir, 'main.tf'), configuration());
 });
 after(async () => {
@@ -158,7 +175,7 @@ describe('Terraform with the AWS provider manages a Lambda estate on Hangar', { 
     assert.equal(init.code, 0, init.out);
     const apply = await terraform(['apply', '-auto-approve', '-input=false']);
     assert.equal(apply.code, 0, apply.out);
-    assert.match(apply.out, /Resources: 6 added/);
+    assert.match(apply.out, /Resources: 9 added/);
     const plan = await terraform(['plan', '-detailed-exitcode', '-input=false']);
     assert.equal(plan.code, 0, `a plan after the apply must find no changes:\n${plan.out}`);
     const out = await terraform(['output', '-raw', 'version']);
