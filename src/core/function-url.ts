@@ -96,10 +96,23 @@ export function newFunctionUrl(
     qualifier: base.qualifier,
     urlId: base.urlId,
     authType: authTypeOf(input.authType),
-    cors: input.cors ? checkCorsConfig(input.cors) : null,
+    cors: corsOf(input.cors),
     invokeMode: invokeModeOf(input.invokeMode ?? InvokeMode.BUFFERED),
     createdAt: base.now,
   };
+}
+
+/** A URL's CORS: one that allows nothing (no origin, method, header, max age or credentials)
+ *  adds no header, so it is none — and read back as none. Terraform's aws_lambda_function_url
+ *  removes its cors block by sending Cors {AllowCredentials: false}, and reads the URL after:
+ *  an empty Cors in the answer would be a cors block its configuration has not. */
+function corsOf(c: CorsConfig | null | undefined): CorsConfig | null {
+  if (!c) return null;
+  const none =
+    c.allowOrigins.length + c.allowMethods.length + c.allowHeaders.length + c.exposeHeaders.length === 0 &&
+    c.maxAgeS === undefined &&
+    !c.allowCredentials;
+  return none ? null : checkCorsConfig(c);
 }
 
 /** UpdateFunctionUrlConfig: what is given replaces what was (Cors as a whole; null removes it). */
@@ -107,7 +120,7 @@ export function applyFunctionUrlPatch(current: FunctionUrlConfig, patch: Functio
   return {
     ...current,
     ...(patch.authType !== undefined ? { authType: authTypeOf(patch.authType) } : {}),
-    ...(patch.cors !== undefined ? { cors: patch.cors ? checkCorsConfig(patch.cors) : null } : {}),
+    ...(patch.cors !== undefined ? { cors: corsOf(patch.cors) } : {}),
     ...(patch.invokeMode !== undefined ? { invokeMode: invokeModeOf(patch.invokeMode) } : {}),
     updatedAt: now,
   };

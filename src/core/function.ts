@@ -59,6 +59,9 @@ export interface FunctionConfig {
   description: string;
   /** The layer versions whose contents appear at /opt, in this order (later over earlier). */
   layers: FunctionLayer[];
+  /** The execution role Lambda's API was given (its Role), kept to be answered back: Hangar
+   *  has no IAM and runs nothing as it. Absent when none was given (the native API's). */
+  role?: string;
 }
 
 /** A layer version a function uses (core/layer.ts), with the content it runs with: kept in the
@@ -105,6 +108,7 @@ export interface FunctionConfigInput {
   description?: string;
   /** Resolved by the caller from the ARNs given (app/layers.ts). */
   layers?: FunctionLayer[];
+  role?: string;
 }
 
 /** What UpdateFunctionConfiguration may change; absent fields stay as they are. */
@@ -290,7 +294,15 @@ export function newFunctionConfig(input: FunctionConfigInput): FunctionConfig {
     network: checkNetwork(input.network ?? FunctionNetwork.none),
     description: checkDescription('description', input.description ?? ''),
     layers: checkFunctionLayers(input.layers ?? []),
+    ...(input.role === undefined ? {} : { role: checkRole(input.role) }),
   };
+}
+
+/** An IAM role's ARN, as Lambda's Role must be. */
+function checkRole(role: string): string {
+  if (role.length > 2048 || !/^arn:aws[a-zA-Z-]*:iam::\d{12}:role\/?[a-zA-Z_0-9+=,.@\-/]+$/.test(role))
+    throw invalid(`role '${role.slice(0, 100)}' is not an IAM role's ARN (arn:aws:iam::<account>:role/<name>)`);
+  return role;
 }
 
 /** At most five layers, one version of each (as Lambda: two versions of one layer would each
@@ -334,6 +346,7 @@ export function applyConfigPatch(current: FunctionConfig, patch: FunctionConfigP
     network: pick('network') as string,
     description: pick('description') as string,
     layers: pick('layers') as FunctionLayer[],
+    role: pick('role') as string | undefined,
   });
 }
 
@@ -387,7 +400,8 @@ export function sameRunning(a: FunctionSnapshot, b: FunctionSnapshot): boolean {
     sameMap(a.environment, b.environment) &&
     a.secrets.length === b.secrets.length &&
     a.secrets.every((s, i) => s === b.secrets[i]) &&
-    sameLayers(a.layers, b.layers)
+    sameLayers(a.layers, b.layers) &&
+    a.role === b.role
   );
 }
 

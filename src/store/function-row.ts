@@ -19,7 +19,7 @@ import type { Row } from './row.ts';
 
 /** The snapshot's columns after (user_id, name): what snapshotValues gives, in this order. */
 export const SNAPSHOT_COLUMNS =
-  'runtime, runtime_family, handler, memory_mb, timeout_s, environment, secrets, network, description, code_sha256, code_size, code_key, revision_id, state, last_modified, layers';
+  'runtime, runtime_family, handler, memory_mb, timeout_s, environment, secrets, network, description, code_sha256, code_size, code_key, revision_id, state, last_modified, layers, role';
 
 export function snapshotValues(s: FunctionSnapshot): (string | number | null)[] {
   return [
@@ -39,6 +39,7 @@ export function snapshotValues(s: FunctionSnapshot): (string | number | null)[] 
     s.state,
     s.lastModified,
     JSON.stringify(s.layers),
+    s.role ?? null,
   ];
 }
 
@@ -64,6 +65,7 @@ export function snapshotFromRow(r: Row): FunctionSnapshot {
     lastModified: Number(r.last_modified),
     state: String(r.state) as FunctionState,
     layers: JSON.parse(String(r.layers)) as FunctionLayer[],
+    ...(r.role === null || r.role === undefined ? {} : { role: String(r.role) }),
   };
 }
 

@@ -267,6 +267,24 @@ export function describeFunctions(name: string, make: MakeFunctions): void {
         );
       });
 
+      it('keeps the role Lambda’s API was given at $LATEST and in a version; none given is none', async () => {
+        const role = 'arn:aws:iam::123456789012:role/app';
+        assert.equal((await fns.createFunction(newFunction({ name: 'plain' }))).role, undefined);
+        assert.equal((await fns.getFunction('alice', 'plain'))?.role, undefined);
+        assert.equal((await fns.createFunction(newFunction({}, { role }))).role, role);
+        assert.equal((await fns.getFunction('alice', 'hello'))?.role, role);
+        assert.equal((await fns.publishVersion('alice', 'hello')).role, role);
+        await fns.updateFunctionConfiguration('alice', 'hello', { memoryMb: 256 });
+        assert.equal((await fns.getFunction('alice', 'hello'))?.role, role, 'a patch without a role keeps it');
+        await fns.updateFunctionConfiguration('alice', 'hello', { role: `${role}-2` });
+        assert.equal((await fns.getFunction('alice', 'hello'))?.role, `${role}-2`);
+        assert.equal((await fns.getFunction('alice', 'hello', { kind: 'version', version: 1 }))?.role, role);
+        await assert.rejects(
+          fns.updateFunctionConfiguration('alice', 'hello', { role: 'admin' }),
+          (e: unknown) => e instanceof InvalidInput,
+        );
+      });
+
       it('deletes a version no alias names; its number is never published again', async () => {
         await fns.createFunction(newFunction());
         const v1 = await fns.publishVersion('alice', 'hello');

@@ -55,6 +55,10 @@ describe('function URL configuration', () => {
     const u = applyFunctionUrlPatch(c, { authType: 'AWS_IAM' }, 2000);
     assert.deepEqual(u, { ...c, authType: 'AWS_IAM', updatedAt: 2000 });
     assert.equal(applyFunctionUrlPatch(c, { cors: null }, 2000).cors, null);
+    // A CORS that allows nothing is none (Terraform removes its cors block this way).
+    const nothing = { allowOrigins: [], allowMethods: [], allowHeaders: [], exposeHeaders: [], allowCredentials: false };
+    assert.equal(applyFunctionUrlPatch(c, { cors: nothing }, 2000).cors, null);
+    assert.equal(newFunctionUrl(base, { authType: 'NONE', cors: nothing }).cors, null);
     assert.throws(() => applyFunctionUrlPatch(c, { invokeMode: 'RESPONSE_STREAM' }, 2000), InvalidInput);
   });
 });

@@ -4,6 +4,9 @@ import { CreateFunctionCommand, type CreateFunctionCommandOutput, LambdaClient }
 import { TEST_EXECUTOR_ENV } from './process.ts';
 import { makeZip } from './zip.ts';
 
+/** The SDK's exception of a refused call: its name, status and message (as the Step Functions tests read it). */
+export { refusedBy } from './sfn.ts';
+
 export const REGION = 'us-east-1';
 
 /** Why function tests are skipped on this host, or false (functions run only sandboxed). */

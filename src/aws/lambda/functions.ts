@@ -43,8 +43,8 @@ export { userOf };
 export const nameOf = (call: AwsCall, label: string): string => functionRefOf(call.caller, label).name;
 
 /** The configuration fields CreateFunction and UpdateFunctionConfiguration share. */
-function configOf(body: Record<string, unknown>): FunctionConfigPatch {
-  checkUnsupported(body);
+function configOf(body: Record<string, unknown>, functionName: string | undefined): FunctionConfigPatch {
+  checkUnsupported(body, functionName);
   return {
     runtime: field.string(body, 'Runtime'),
     handler: field.string(body, 'Handler'),
@@ -52,6 +52,7 @@ function configOf(body: Record<string, unknown>): FunctionConfigPatch {
     timeoutS: field.integer(body, 'Timeout'),
     description: field.string(body, 'Description'),
     environment: environmentOf(body),
+    role: field.string(body, 'Role'),
   };
 }
 
@@ -79,7 +80,7 @@ export function functionOperations(ctx: LambdaContext, accounts: AccountDirector
         if (name === undefined) throw new InvalidInput(ErrorCode.FunctionInvalid, 'FunctionName is required');
         const code = field.object(body, 'Code');
         if (!code) throw new InvalidInput(ErrorCode.FunctionInvalid, 'Code is required: { "ZipFile": <the zip, base64> }');
-        const config = configOf(body);
+        const config = configOf(body, functionRefOf(call.caller, name).name);
         if (config.runtime === undefined)
           throw new InvalidInput(ErrorCode.FunctionInvalid, 'Runtime is required (nodejs22.x, python3.12, provided.al2023...)');
         const f = await createTaggedFunction(ctx, userOf(call.caller), {
@@ -180,7 +181,7 @@ export function functionOperations(ctx: LambdaContext, accounts: AccountDirector
       path: '/2015-03-31/functions/{FunctionName}/configuration',
       async run(call, params) {
         const body = jsonBody(call);
-        const config = { ...configOf(body), layers: await functionLayersIn(ctx, accounts, call, body) };
+        const config = { ...configOf(body, nameOf(call, params.FunctionName)), layers: await functionLayersIn(ctx, accounts, call, body) };
         const patch = Object.fromEntries(Object.entries(config).filter(([, v]) => v !== undefined)) as FunctionConfigPatch;
         const f = await updateFunctionConfiguration(
           ctx,

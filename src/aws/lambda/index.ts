@@ -10,6 +10,7 @@ import { Protocol, type AwsService } from '../service.ts';
 import { getAccountSettings } from './account-settings.ts';
 import type { LambdaContext } from './context.ts';
 import { eventInvokeConfigOperations } from './event-invoke-config.ts';
+import { functionSettingOperations } from './function-settings.ts';
 import { functionOperations } from './functions.ts';
 import { invokeOperation } from './invoke.ts';
 import { layerOperations } from './layers.ts';
@@ -24,7 +25,7 @@ import { versionOperations } from './versions.ts';
 export const LAMBDA_BODY_LIMIT = Math.ceil((MAX_ZIP_BYTES * 4) / 3) + 1024 * 1024;
 
 /** Every dated prefix Lambda's API uses (functions, account settings, event sources, layers,
- *  code signing, function URLs, provisioned concurrency...), so that an operation Hangar does not
+ *  code signing, runtime management, function URLs, provisioned concurrency, recursion...), so that an operation Hangar does not
  *  have yet answers Lambda's UnknownOperationException rather than a native 404. */
 export const LAMBDA_PATH_PREFIXES = [
   '/2014-11-13/',
@@ -37,9 +38,11 @@ export const LAMBDA_PATH_PREFIXES = [
   '/2019-09-30/',
   '/2020-04-22/',
   '/2020-06-30/',
+  '/2021-07-20/',
   '/2021-10-31/',
   '/2021-11-15/',
   '/2022-03-31/',
+  '/2024-08-31/',
 ] as const;
 
 export function lambdaService(ctx: LambdaContext): AwsService {
@@ -48,6 +51,7 @@ export function lambdaService(ctx: LambdaContext): AwsService {
   const router = new RestRouter([
     { name: 'GetAccountSettings', method: 'GET', path: '/2016-08-19/account-settings/', run: (call) => getAccountSettings(ctx, call) },
     ...functionOperations(ctx, accounts),
+    ...functionSettingOperations(ctx),
     ...versionOperations(ctx),
     ...eventInvokeConfigOperations(ctx),
     invokeOperation(ctx, accounts),

@@ -89,9 +89,12 @@ export function environmentOf(body: Record<string, unknown>): Record<string, str
 export const ARCHITECTURE = process.arch === 'arm64' ? 'arm64' : 'x86_64';
 
 /** Refuses what Hangar cannot honour rather than ignore it: another architecture, container
- *  images. Other Lambda settings (Role, VpcConfig, TracingConfig...) have no
- *  meaning here and are accepted and not kept. */
-export function checkUnsupported(body: Record<string, unknown>): void {
+ *  images, a dead-letter queue, and any value of a setting other than the one Hangar answers
+ *  (ephemeral storage, SnapStart, X-Ray tracing, log format and group, code signing, file
+ *  systems): kept and ignored, a tool that reads it back (Terraform) would see it change.
+ *  Settings that name what Hangar has not (VpcConfig, KMSKeyArn) are accepted and not kept.
+ *  `functionName`: the function's name, its default log group's. */
+export function checkUnsupported(body: Record<string, unknown>, functionName?: string): void {
   const archs = field.list(body, 'Architectures');
   if (archs && (archs.length !== 1 || archs[0] !== ARCHITECTURE))
     throw invalid(`this Hangar runs functions on ${ARCHITECTURE}: Architectures must be ["${ARCHITECTURE}"]`);
@@ -104,7 +107,38 @@ export function checkUnsupported(body: Record<string, unknown>): void {
     throw invalid(
       "Hangar has no SQS or SNS for DeadLetterConfig: a failed Event invocation stays in Hangar's dead-letter queue (GET /dlq), or goes to an OnFailure destination function (PutFunctionEventInvokeConfig)",
     );
+  const storage = field.object(body, 'EphemeralStorage');
+  const size = storage && field.integer(storage, 'Size');
+  if (size !== undefined && size !== DEFAULT_SETTINGS.EphemeralStorage.Size)
+    throw invalid(`Hangar gives every function ${DEFAULT_SETTINGS.EphemeralStorage.Size} MB of /tmp: EphemeralStorage.Size must be 512`);
+  const snapStart = field.object(body, 'SnapStart');
+  const applyOn = snapStart && field.string(snapStart, 'ApplyOn');
+  if (applyOn !== undefined && applyOn !== 'None') throw invalid('Hangar has no SnapStart: SnapStart.ApplyOn must be None');
+  const tracing = field.object(body, 'TracingConfig');
+  const mode = tracing && field.string(tracing, 'Mode');
+  if (mode !== undefined && mode !== 'PassThrough') throw invalid('Hangar has no X-Ray: TracingConfig.Mode must be PassThrough');
+  const logging = field.object(body, 'LoggingConfig');
+  if (logging) {
+    const format = field.string(logging, 'LogFormat');
+    if (format !== undefined && format !== 'Text')
+      throw invalid("Hangar keeps a function's output as it prints it (GET /functions/{name}/logs): LoggingConfig.LogFormat must be Text");
+    const group = field.string(logging, 'LogGroup');
+    if (group !== undefined && group !== `/aws/lambda/${functionName}`)
+      throw invalid('Hangar has no CloudWatch log groups: LoggingConfig.LogGroup may only be /aws/lambda/<function name>');
+    for (const level of ['ApplicationLogLevel', 'SystemLogLevel'])
+      if (field.string(logging, level)) throw invalid(`LoggingConfig.${level} applies to JSON logs, which Hangar does not write`);
+  }
+  if (field.string(body, 'CodeSigningConfigArn'))
+    throw invalid('Hangar does not verify code signatures: a function cannot have a code signing config (CodeSigningConfigArn)');
+  if ((field.list(body, 'FileSystemConfigs') ?? []).length > 0) throw invalid('Hangar has no EFS: FileSystemConfigs must be empty');
 }
+
+/** The settings every function has, as Lambda reports them for a function that does not change them. */
+export const DEFAULT_SETTINGS = {
+  EphemeralStorage: { Size: 512 },
+  TracingConfig: { Mode: 'PassThrough' },
+  SnapStart: { ApplyOn: 'None', OptimizationStatus: 'Off' },
+} as const;
 
 /** The function a FunctionName (a name, partial ARN or ARN) and Qualifier name; another
  *  account's ARN is a function this caller does not have. */
@@ -132,14 +166,16 @@ export function functionConfiguration(caller: AwsCaller, f: FunctionSnapshot, qu
     MemorySize: f.memoryMb,
     LastModified: lastModified(f.lastModified),
     Version: version,
-    Environment: { Variables: f.environment },
+    // Lambda leaves Environment out for a function without variables (and Terraform reads an
+    // empty one as a block the configuration does not have).
+    ...(Object.keys(f.environment).length > 0 ? { Environment: { Variables: f.environment } } : {}),
+    ...(f.role === undefined ? {} : { Role: f.role }),
     RevisionId: f.revisionId,
     State: f.state,
     LastUpdateStatus: 'Successful',
     PackageType: 'Zip',
     Architectures: [ARCHITECTURE],
-    EphemeralStorage: { Size: 512 },
-    TracingConfig: { Mode: 'PassThrough' },
+    ...DEFAULT_SETTINGS,
     LoggingConfig: { LogFormat: 'Text', LogGroup: `/aws/lambda/${f.name}` },
     ...(f.layers.length > 0
       ? {

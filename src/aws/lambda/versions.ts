@@ -25,7 +25,11 @@ const required = (name: string, v: string | undefined): string => {
 
 /** An alias names one version here: weighted routing between two is refused, not ignored. */
 function refuseRouting(body: Record<string, unknown>): void {
-  if (field.object(body, 'RoutingConfig'))
+  // An empty one (no AdditionalVersionWeights, or none in it) is one version: Terraform's
+  // aws_lambda_alias sends RoutingConfig {} on every create and update.
+  const routing = field.object(body, 'RoutingConfig');
+  const weights = routing && field.object(routing, 'AdditionalVersionWeights');
+  if (weights && Object.keys(weights).length > 0)
     throw new InvalidInput(
       ErrorCode.FunctionInvalid,
       'Hangar aliases point at one version: RoutingConfig (weighted versions) is not supported',

@@ -1,0 +1,3 @@
+// The calls Terraform makes for Lambda again on the scale-out shape (PostgreSQL + S3): same API, same tests.
+process.env.HANGAR_TEST_SHAPE = 'scale-out';
+await import('./lambda-terraform.test.ts');

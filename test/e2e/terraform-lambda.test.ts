@@ -1,0 +1,205 @@
+/**
+ * The real Terraform and AWS provider against a started Hangar: apply a Lambda estate (a
+ * published function with reserved concurrency, tags and a layer, the layer version, its runtime
+ * management and recursion configs, an alias, a permission, a function URL,
+ * an event invoke config, a provisioned concurrency config, the aws_lambda_function data
+ * source), plan (no changes), update the code and memory (a new version, the alias moved), plan
+ * (no changes), destroy. Skipped, with the reason, where the host has no terraform binary or no
+ * local copy of the hashicorp/aws provider (HANGAR_TEST_TF_PLUGINS, default /opt/tf-plugins: a
+ * filesystem mirror; the test downloads nothing), or cannot sandbox functions.
+ * test/aws/lambda-terraform.test.ts replays the same calls with the AWS SDK everywhere.
+ */
+import assert from 'node:assert/strict';
+import { execFile, execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { lambdaClient, NO_SANDBOX, REGION } from '../helpers/lambda.ts';
+import { testPlatform, type TestPlatform } from '../helpers/platform.ts';
+import { makeZip } from '../helpers/zip.ts';
+import { GetFunctionCommand } from '@aws-sdk/client-lambda';
+
+const PLUGINS = process.env.HANGAR_TEST_TF_PLUGINS ?? '/opt/tf-plugins';
+const AWS_PROVIDER = join(PLUGINS, 'registry.terraform.io', 'hashicorp', 'aws');
+
+function terraformMissing(): string | false {
+  try {
+    execFileSync('terraform', ['version'], { stdio: 'ignore' });
+  } catch {
+    return 'no terraform binary on this host';
+  }
+  if (!existsSync(AWS_PROVIDER) || readdirSync(AWS_PROVIDER).length === 0)
+    return `no local hashicorp/aws provider under ${PLUGINS} (HANGAR_TEST_TF_PLUGINS)`;
+  return false;
+}
+
+const skip = NO_SANDBOX || terraformMissing();
+let p: TestPlatform;
+let dir: string;
+let key: { keyId: string; key: string };
+
+/** One terraform command in the working directory; its output, or the failure with its output. */
+function terraform(args: string[]): Promise<{ code: number; out: string }> {
+  const env = {
+    ...process.env,
+    TF_CLI_CONFIG_FILE: join(dir, 'cli.tfrc'),
+    TF_IN_AUTOMATION: '1',
+    CHECKPOINT_DISABLE: '1',
+    TF_DATA_DIR: join(dir, '.terraform'),
+  };
+  return new Promise((resolve) => {
+    execFile('terraform', [...args, '-no-color'], { cwd: dir, env, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
+      const code = err ? ((err as { code?: number }).code ?? 1) : 0;
+      resolve({ code: typeof code === 'number' ? code : 1, out: `${stdout}${stderr}` });
+    });
+  });
+}
+
+const version = () => readdirSync(AWS_PROVIDER).sort().at(-1)!;
+
+function configuration(): string {
+  return `terraform {
+  required_providers {
+    aws = { source = "hashicorp/aws", version = "${version()}" }
+  }
+}
+variable "zip" { default = "fn1.zip" }
+variable "memory" { default = 128 }
+provider "aws" {
+  region                      = "${REGION}"
+  access_key                  = "${key.keyId}"
+  secret_key                  = "${key.key}"
+  skip_credentials_validation = true
+  skip_requesting_account_id  = true
+  skip_metadata_api_check     = true
+  endpoints {
+    lambda = "${p.url}"
+  }
+}
+resource "aws_lambda_function" "app" {
+  function_name                  = "tf-app"
+  role                           = "arn:aws:iam::123456789012:role/tf-app-exec"
+  runtime                        = "nodejs22.x"
+  handler                        = "index.handler"
+  filename                       = var.zip
+  source_code_hash               = filebase64sha256(var.zip)
+  memory_size                    = var.memory
+  publish                        = true
+  reserved_concurrent_executions = 5
+  tags                           = { team = "tf" }
+  layers                         = [aws_lambda_layer_version.lib.arn]
+}
+resource "aws_lambda_layer_version" "lib" {
+  layer_name          = "tf-lib"
+  filename            = "lib.zip"
+  source_code_hash    = filebase64sha256("lib.zip")
+  compatible_runtimes = ["nodejs22.x"]
+}
+resource "aws_lambda_runtime_management_config" "app" {
+  function_name     = aws_lambda_function.app.function_name
+  update_runtime_on = "Auto"
+}
+resource "aws_lambda_function_recursion_config" "app" {
+  function_name  = aws_lambda_function.app.function_name
+  recursive_loop = "Terminate"
+}
+resource "aws_lambda_alias" "live" {
+  name             = "live"
+  function_name    = aws_lambda_function.app.function_name
+  function_version = aws_lambda_function.app.version
+}
+resource "aws_lambda_permission" "apigw" {
+  statement_id  = "AllowAPIGateway"
+  action        = "lambda:InvokeFunction"
+  function_name = aws_lambda_function.app.function_name
+  principal     = "apigateway.amazonaws.com"
+  qualifier     = aws_lambda_alias.live.name
+  source_arn    = "arn:aws:execute-api:${REGION}:123456789012:abc123/*/*"
+}
+resource "aws_lambda_function_url" "live" {
+  function_name      = aws_lambda_function.app.function_name
+  qualifier          = aws_lambda_alias.live.name
+  authorization_type = "NONE"
+}
+resource "aws_lambda_function_event_invoke_config" "live" {
+  function_name                = aws_lambda_function.app.function_name
+  qualifier                    = aws_lambda_alias.live.name
+  maximum_retry_attempts       = 1
+  maximum_event_age_in_seconds = 600
+}
+resource "aws_lambda_provisioned_concurrency_config" "live" {
+  function_name                     = aws_lambda_function.app.function_name
+  qualifier                         = aws_lambda_alias.live.name
+  provisioned_concurrent_executions = 1
+}
+data "aws_lambda_function" "app" {
+  function_name = aws_lambda_function.app.function_name
+}
+output "version" { value = aws_lambda_function.app.version }
+output "data_version" { value = data.aws_lambda_function.app.version }
+`;
+}
+
+before(async () => {
+  if (skip) return;
+  p = await testPlatform();
+  key = (await p.inject({ method: 'POST', url: '/keys', payload: { userId: 'alice' } })).json();
+  dir = mkdtempSync(join(tmpdir(), 'hangar-terraform-'));
+  // The provider from the local mirror only: nothing is downloaded.
+  writeFileSync(
+    join(dir, 'cli.tfrc'),
+    `provider_installation {
+  filesystem_mirror {
+    path    = "${PLUGINS}"
+    include = ["registry.terraform.io/hashicorp/aws"]
+  }
+}
+`,
+  );
+  writeFileSync(join(dir, 'fn1.zip'), makeZip({ 'index.js': 'exports.handler = async () => 1;' }));
+  writeFileSync(join(dir, 'fn2.zip'), makeZip({ 'index.js': 'exports.handler = async () => 2;' }));
+  writeFileSync(join(dir, 'lib.zip'), makeZip({ 'nodejs/node_modules/lib.js': 'module.exports = 1;' }));
+  writeFileSync(join(dir, 'main.tf'), configuration());
+});
+after(async () => {
+  await p?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('Terraform with the AWS provider manages a Lambda estate on Hangar', { skip }, () => {
+  const update = ['-var', 'zip=fn2.zip', '-var', 'memory=256'];
+
+  it('init, apply, then a plan with no changes', async () => {
+    const init = await terraform(['init', '-input=false']);
+    assert.equal(init.code, 0, init.out);
+    const apply = await terraform(['apply', '-auto-approve', '-input=false']);
+    assert.equal(apply.code, 0, apply.out);
+    assert.match(apply.out, /Resources: 9 added/);
+    const plan = await terraform(['plan', '-detailed-exitcode', '-input=false']);
+    assert.equal(plan.code, 0, `a plan after the apply must find no changes:\n${plan.out}`);
+    const out = await terraform(['output', '-raw', 'version']);
+    assert.equal(out.out.trim(), '1');
+  });
+
+  it('updates the code and memory: a new version, the alias moved, then a plan with no changes', async () => {
+    const apply = await terraform(['apply', '-auto-approve', '-input=false', ...update]);
+    assert.equal(apply.code, 0, apply.out);
+    const plan = await terraform(['plan', '-detailed-exitcode', '-input=false', ...update]);
+    assert.equal(plan.code, 0, `a plan after the update must find no changes:\n${plan.out}`);
+    const f = await lambdaClient(p.url!, key).send(new GetFunctionCommand({ FunctionName: 'tf-app', Qualifier: 'live' }));
+    assert.deepEqual([f.Configuration?.Version, f.Configuration?.MemorySize], ['2', 256]);
+  });
+
+  it('destroys everything it made', async () => {
+    const destroy = await terraform(['destroy', '-auto-approve', '-input=false', ...update]);
+    assert.equal(destroy.code, 0, destroy.out);
+    const gone = await lambdaClient(p.url!, key)
+      .send(new GetFunctionCommand({ FunctionName: 'tf-app' }))
+      .then(
+        () => 'found',
+        (e: Error) => e.name,
+      );
+    assert.equal(gone, 'ResourceNotFoundException');
+  });
+});
