@@ -15,13 +15,13 @@ import {
   type HttpRoute,
   InvalidInput,
   type NamedStage,
+  namedStageOf,
   THROTTLE_MAX,
   type TagMap,
   type ThrottleLimit,
 } from '../../core/index.ts';
 import type { ServedHttpApi } from '../../store/index.ts';
 import { corsFromAws, corsToAws } from '../cors.ts';
-import { AwsError } from '../errors.ts';
 import { functionArn } from '../identity.ts';
 import { field, functionRefOf } from '../lambda/shapes.ts';
 import type { AwsCaller } from '../service.ts';
@@ -306,10 +306,7 @@ export function stageVariablesOf(body: Record<string, unknown>): Record<string, 
 /** The stage a call names: null for $default, else one of the API's named stages (not there:
  *  NotFoundException, as API Gateway answers it). */
 export function stageThere(api: HttpApi, name: string): NamedStage | null {
-  if (name === DEFAULT_STAGE) return null;
-  const found = api.stages.find((s) => s.name === name);
-  if (!found) throw new AwsError('NotFoundException', 404, `Invalid stage identifier specified: '${name.slice(0, 128)}'`);
-  return found;
+  return name === DEFAULT_STAGE ? null : namedStageOf(api, name);
 }
 
 /** A route's throttle as API Gateway reports a RouteSettings. */
