@@ -44,18 +44,23 @@ export async function reimportHttpApi(
   return replaceHttpApiDefinition(app, userId, apiId, definitionOf(plan, targetOf, cors));
 }
 
-/** One integration per integration URI the routes name, in the order they first name it. */
+/** One integration per integration URI and payload format version the routes name, in the
+ *  order they first name them. */
 function definitionOf(plan: OpenApiImport, targetOf: TargetOf, cors: CorsConfig | null): HttpApiDefinition {
-  const uris = [...new Set(plan.routes.map((r) => r.integrationUri))];
+  const integrationOf = (r: OpenApiImport['routes'][number]) => `${r.payloadFormatVersion} ${r.integrationUri}`;
+  const keys = [...new Set(plan.routes.map(integrationOf))];
   const names = plan.authorizers.map((a) => a.name);
   return {
     name: plan.name,
     cors,
-    integrations: uris.map(targetOf),
+    integrations: keys.map((key) => {
+      const r = plan.routes.find((x) => integrationOf(x) === key) as OpenApiImport['routes'][number];
+      return { ...targetOf(r.integrationUri), payloadFormatVersion: r.payloadFormatVersion };
+    }),
     authorizers: plan.authorizers,
     routes: plan.routes.map((r) => ({
       routeKey: r.routeKey,
-      integration: uris.indexOf(r.integrationUri),
+      integration: keys.indexOf(integrationOf(r)),
       authorizer: r.authorizer === null ? null : names.indexOf(r.authorizer),
     })),
   };

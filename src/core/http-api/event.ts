@@ -119,8 +119,13 @@ export function buildEventV2(req: GatewayRequest, ctx: EventContext): HttpApiEve
     },
     isBase64Encoded: binary,
   };
-  if (hasBody) event.body = binary ? Buffer.from(req.body as Uint8Array).toString('base64') : decoder.decode(req.body as Uint8Array);
+  if (hasBody) event.body = bodyText(req.body as Uint8Array, binary);
   return event;
+}
+
+/** A request body as an event carries it: base64 when `binary`, else the UTF-8 text. */
+export function bodyText(body: Uint8Array, binary: boolean): string {
+  return binary ? Buffer.from(body).toString('base64') : decoder.decode(body);
 }
 
 /**
@@ -148,7 +153,8 @@ function appendJoined(into: Map<string, string>, name: string, value: string): v
   into.set(name, before === undefined ? value : `${before},${value}`);
 }
 
-function decodePath(rawPath: string): string {
+/** The path decoded (`%20` → space), or as sent when it is not valid percent-encoding. */
+export function decodePath(rawPath: string): string {
   try {
     return decodeURI(rawPath);
   } catch {

@@ -30,6 +30,7 @@ const route = (routeKey: string, auth: HttpRoute['auth']): HttpRoute => ({
   auth,
   throttle: null,
   cacheTtlS: 0,
+  payloadFormatVersion: routeKey.startsWith('POST') ? '1.0' : '2.0',
   integrationId: null,
   authorizerId: null,
   createdAt: 0,
@@ -54,8 +55,9 @@ describe('exportOpenApi', () => {
     const item = (doc.paths as Record<string, Record<string, Record<string, unknown>>>)['/a/{b}/{rest+}'] ?? {};
     assert.deepEqual(item.get?.security, [{ 'jwt-1': [] }]);
     assert.deepEqual(item.post?.security, [{ hangarApiKey: [] }]);
+    assert.equal((item.get?.['x-amazon-apigateway-integration'] as { payloadFormatVersion: string }).payloadFormatVersion, '2.0');
     assert.deepEqual(item.post?.['x-amazon-apigateway-integration'], {
-      payloadFormatVersion: '2.0',
+      payloadFormatVersion: '1.0',
       type: 'aws_proxy',
       httpMethod: 'POST',
       uri: 'fn:web:live',
