@@ -34,7 +34,10 @@ export function apiFromRow(r: Row): HttpApi {
     stageVariables: parsed<Record<string, string>>(r.stage_variables) ?? {},
     stages: parsed<NamedStage[]>(r.stages) ?? [],
     // One stored before integrations had a payload format version sends 2.0, all there was.
-    integrations: (parsed<HttpIntegration[]>(r.integrations) ?? []).map((i) => ({ ...i, payloadFormatVersion: i.payloadFormatVersion ?? '2.0' })),
+    integrations: (parsed<HttpIntegration[]>(r.integrations) ?? []).map((i) => ({
+      ...i,
+      payloadFormatVersion: i.payloadFormatVersion ?? '2.0',
+    })),
     authorizers: parsed<HttpAuthorizer[]>(r.authorizers) ?? [],
     deployments: parsed<HttpDeployment[]>(r.deployments) ?? [],
     deploymentId: r.deployment_id === null || r.deployment_id === undefined ? null : String(r.deployment_id),
@@ -64,7 +67,16 @@ export function routeValues(
     'functionName' | 'qualifier' | 'auth' | 'throttle' | 'cacheTtlS' | 'integrationId' | 'authorizerId' | 'payloadFormatVersion'
   >,
 ): Array<string | number | null> {
-  return [r.functionName, r.qualifier, json(r.auth), json(r.throttle), r.cacheTtlS, r.integrationId, r.authorizerId, r.payloadFormatVersion];
+  return [
+    r.functionName,
+    r.qualifier,
+    json(r.auth),
+    json(r.throttle),
+    r.cacheTtlS,
+    r.integrationId,
+    r.authorizerId,
+    r.payloadFormatVersion,
+  ];
 }
 
 export function routeFromRow(r: Row): HttpRoute {

@@ -25,7 +25,15 @@ import {
   updateHttpApi,
   updateHttpRoute,
 } from '../../app/index.ts';
-import { CACHE_TTL_MAX_S, CORS_MAX_AGE_MAX_S, type HttpApi, type HttpRoute, PayloadFormat, ROUTE_KEY_MAX, THROTTLE_MAX } from '../../core/index.ts';
+import {
+  CACHE_TTL_MAX_S,
+  CORS_MAX_AGE_MAX_S,
+  type HttpApi,
+  type HttpRoute,
+  PayloadFormat,
+  ROUTE_KEY_MAX,
+  THROTTLE_MAX,
+} from '../../core/index.ts';
 import { principalOf } from '../authenticate.ts';
 import type { ApiContext } from '../context.ts';
 import { baseUrl } from '../present.ts';

@@ -175,7 +175,10 @@ export function httpApiCommands(program: Command): void {
       .option('--jwks <url>', "jwt: the issuer's keys (a JWKS URL); default: the jwks_uri of the issuer's OpenID configuration")
       .option('--throttle <rate/burst>', "this route's limit, e.g. 10/20", throttleOf)
       .option('--cache-ttl <s>', "seconds a GET's 200 answer is kept (0-3600)", int)
-      .option('--payload-format <version>', "the event the function gets: API Gateway's payload format 2.0 (default) or 1.0 (REST API shape)")
+      .option(
+        '--payload-format <version>',
+        "the event the function gets: API Gateway's payload format 2.0 (default) or 1.0 (REST API shape)",
+      )
       .option('--user <id>', 'admin keys: whose API'),
   ).action(
     async (
@@ -201,7 +204,8 @@ export function httpApiCommands(program: Command): void {
         auth = { kind, issuer: flags.issuer!, audience: flags.audience!, ...(flags.jwks ? { jwksUrl: flags.jwks } : {}) };
       } else cmd.error(`error: --auth must be none, key or jwt, not '${kind}'`);
       const format = flags.payloadFormat;
-      if (format !== undefined && format !== '1.0' && format !== '2.0') cmd.error(`error: --payload-format must be 1.0 or 2.0, not '${format}'`);
+      if (format !== undefined && format !== '1.0' && format !== '2.0')
+        cmd.error(`error: --payload-format must be 1.0 or 2.0, not '${format}'`);
       const colon = flags.function.indexOf(':');
       const r = await clientFor(flags).httpApis.addRoute(
         apiId,

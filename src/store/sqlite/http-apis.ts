@@ -238,15 +238,9 @@ export class SqliteHttpApis implements HttpApis {
     const integration = { integrationId, ...checkIntegrationInput(input) };
     return this.changeParts(userId, apiId, (api, now) => {
       const integrations = replaceIntegration(api, integration);
-      this.ctx.stmt(RETARGET_ROUTES).run(
-        integration.functionName,
-        integration.qualifier,
-        integration.payloadFormatVersion,
-        now,
-        userId,
-        apiId,
-        integrationId,
-      );
+      this.ctx
+        .stmt(RETARGET_ROUTES)
+        .run(integration.functionName, integration.qualifier, integration.payloadFormatVersion, now, userId, apiId, integrationId);
       return { parts: { integrations, authorizers: api.authorizers }, result: integration };
     });
   }

@@ -82,7 +82,7 @@ describe('exportOpenApi', () => {
 
 describe('planOpenApiImport', () => {
   it('reads an exported document back; a tag without a value is not a tag of the API', () => {
-    const doc = exportOpenApi(api, [route('GET /a', { kind: 'none' }), route('$default', { kind: 'none' })], {
+    const doc = exportOpenApi(api, [route('POST /a', { kind: 'none' }), route('$default', { kind: 'none' })], {
       ...options,
       tags: { team: 'a' },
     });
@@ -93,8 +93,8 @@ describe('planOpenApiImport', () => {
       tags: { team: 'a' },
       authorizers: [],
       routes: [
-        { routeKey: '$default', integrationUri: 'fn:web', authorizer: null },
-        { routeKey: 'GET /a', integrationUri: 'fn:web', authorizer: null },
+        { routeKey: '$default', integrationUri: 'fn:web', payloadFormatVersion: '2.0', authorizer: null },
+        { routeKey: 'POST /a', integrationUri: 'fn:web:live', payloadFormatVersion: '1.0', authorizer: null },
       ],
     });
   });
@@ -108,6 +108,13 @@ describe('planOpenApiImport', () => {
       [{ ...base, paths: { '/a': { get: { ...integration, security: [{ nope: [] }] } } } }, /nope/],
       [{ ...base, 'x-amazon-apigateway-binary-media-types': ['*/*'] }, /binary-media-types/],
       [{ ...base, info: {} }, /info\.title/],
+      [
+        {
+          ...base,
+          paths: { '/a': { get: { 'x-amazon-apigateway-integration': { type: 'aws_proxy', uri: 'u', payloadFormatVersion: '3.0' } } } },
+        },
+        /payloadFormatVersion 3\.0/,
+      ],
     ] as const)
       assert.throws(
         () => planOpenApiImport(doc),

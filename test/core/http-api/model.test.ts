@@ -140,6 +140,7 @@ describe('HTTP API and route model', () => {
       auth: { kind: 'none' },
       throttle: { rate: 1, burst: 2 },
       cacheTtlS: 0,
+      payloadFormatVersion: '2.0',
       integrationId: null,
       authorizerId: null,
     });
