@@ -114,6 +114,16 @@ export function gatewayRequest(req: FastifyRequest, at: { rawPath: string; rawQu
   };
 }
 
+function repeatedBefore(headers: ReadonlyArray<readonly [string, string]>, at: number): boolean {
+  const name = (headers[at] as readonly [string, string])[0];
+  for (let j = 0; j < at; j++) if ((headers[j] as readonly [string, string])[0] === name) return true;
+  return false;
+}
+
+function withValue(had: unknown, value: string): string[] {
+  return [...(Array.isArray(had) ? had.map(String) : had === undefined ? [] : [String(had)]), value];
+}
+
 /** Sends the gateway's answer (shared with function URLs). */
 export function sendGatewayResponse(reply: FastifyReply, r: GatewayResponse): FastifyReply {
   // A header the function made that HTTP cannot carry (a newline in a value): the answer cannot
@@ -128,9 +138,14 @@ export function sendGatewayResponse(reply: FastifyReply, r: GatewayResponse): Fa
   }
   reply.code(r.statusCode);
   const cookies: string[] = [];
-  for (const [name, value] of r.headers) {
+  const headers = r.headers;
+  for (let i = 0; i < headers.length; i++) {
+    const [name, value] = headers[i] as [string, string];
     if (name === 'set-cookie') cookies.push(value);
-    else if (name !== 'content-length' && name !== 'transfer-encoding' && name !== 'connection') reply.header(name, value);
+    else if (name !== 'content-length' && name !== 'transfer-encoding' && name !== 'connection')
+      // A name the answer gave before (1.0's multiValueHeaders) is sent once per value, not
+      // replaced by its last; answers have a handful of headers, so the look back is short.
+      reply.header(name, repeatedBefore(headers, i) ? withValue(reply.getHeader(name), value) : value);
   }
   if (cookies.length > 0) reply.header('set-cookie', cookies);
   return reply.send(Buffer.from(r.body.buffer, r.body.byteOffset, r.body.byteLength));
