@@ -55,7 +55,13 @@ describe('exportOpenApi', () => {
     const item = (doc.paths as Record<string, Record<string, Record<string, unknown>>>)['/a/{b}/{rest+}'] ?? {};
     assert.deepEqual(item.get?.security, [{ 'jwt-1': [] }]);
     assert.deepEqual(item.post?.security, [{ hangarApiKey: [] }]);
-    assert.equal((item.get?.['x-amazon-apigateway-integration'] as { payloadFormatVersion: string }).payloadFormatVersion, '2.0');
+    assert.deepEqual(item.get?.['x-amazon-apigateway-integration'], {
+      payloadFormatVersion: '2.0',
+      type: 'aws_proxy',
+      httpMethod: 'POST',
+      uri: 'fn:web',
+      connectionType: 'INTERNET',
+    });
     assert.deepEqual(item.post?.['x-amazon-apigateway-integration'], {
       payloadFormatVersion: '1.0',
       type: 'aws_proxy',
