@@ -415,23 +415,25 @@ describe('payload format 1.0 routes', { skip }, () => {
   const classic = (path: string, init?: RequestInit) => gw(`/classic${path}`, init);
 
   it('gives the function the 1.0 event: header case as sent, multi-value maps, cookies a header, nulls', async () => {
+    const given = { 'Content-Type': 'application/json', Cookie: 'c1=v1; c2=v2', 'User-Agent': 'test-agent', 'X-Custom': 'yes' };
     const before = Date.now();
-    const r = await classic('/things?x=1&x=2&y=hello%20world', {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json', Cookie: 'c1=v1; c2=v2', 'User-Agent': 'test-agent', 'X-Custom': 'yes' },
-      body: '{"a":1}',
-    });
-    assert.equal(r.status, 200);
+    const r = await classic('/things?x=1&x=2&y=hello%20world', { method: 'POST', headers: given, body: '{"a":1}' });
     const { event } = await json(r);
+    assert.equal(r.status, 200);
     const requestId = r.headers.get('apigw-requestid');
     const { requestTime, requestTimeEpoch } = event.requestContext;
     assert.ok(requestTimeEpoch >= before && requestTimeEpoch <= Date.now());
     assert.match(requestTime, /^\d\d\/[A-Z][a-z]{2}\/\d{4}:\d\d:\d\d:\d\d \+0000$/);
     // fetch sends its own headers in lower case, and the ones given as given.
     const sent = Object.fromEntries(Object.entries(event.headers as Record<string, string>).filter(([n]) => /^[A-Z]/.test(n)));
-    assert.deepEqual(sent, { 'Content-Type': 'application/json', Cookie: 'c1=v1; c2=v2', 'User-Agent': 'test-agent', 'X-Custom': 'yes' });
+    assert.deepEqual(sent, given);
     assert.deepEqual(event.multiValueHeaders.Cookie, ['c1=v1; c2=v2']);
     assert.equal(event.headers['x-forwarded-for'], '127.0.0.1');
+    // The REST API's caller fields, all null (their names: the core test, against AWS's example).
+    const { sourceIp, userAgent, ...callers } = event.requestContext.identity;
+    assert.deepEqual([sourceIp, userAgent, Object.keys(callers).length], ['127.0.0.1', 'test-agent', 10]);
+    assert.ok(Object.values(callers).every((v) => v === null));
+    const identity = event.requestContext.identity;
     const { headers: _h, multiValueHeaders: _m, ...rest } = event;
     assert.deepEqual(rest, {
       version: '1.0',
@@ -447,20 +449,7 @@ describe('payload format 1.0 routes', { skip }, () => {
         domainPrefix: apiId,
         extendedRequestId: requestId,
         httpMethod: 'POST',
-        identity: {
-          accessKey: null,
-          accountId: null,
-          caller: null,
-          cognitoAuthenticationProvider: null,
-          cognitoAuthenticationType: null,
-          cognitoIdentityId: null,
-          cognitoIdentityPoolId: null,
-          principalOrgId: null,
-          sourceIp: '127.0.0.1',
-          user: null,
-          userAgent: 'test-agent',
-          userArn: null,
-        },
+        identity,
         path: '/classic/things',
         protocol: 'HTTP/1.1',
         requestId,

@@ -16,7 +16,15 @@
  * - a JWT authorizer's claims and scopes directly under `requestContext.authorizer` (2.0 nests
  *   them under `jwt`): what real HTTP APIs send under 1.0, and the shape of AWS's example.
  */
-import { bodyText, clfTime, decodePath, type EventContext, type GatewayRequest, isTextContentType } from './event.ts';
+import {
+  bodyText,
+  clfTime,
+  decodePath,
+  type EventContext,
+  type GatewayRequest,
+  isTextContentType,
+  type RequestContextCommon,
+} from './event.ts';
 import { DEFAULT_ROUTE_KEY } from './route-key.ts';
 
 export interface HttpApiEventV1 {
@@ -28,42 +36,39 @@ export interface HttpApiEventV1 {
   multiValueHeaders: Record<string, string[]>;
   queryStringParameters: Record<string, string> | null;
   multiValueQueryStringParameters: Record<string, string[]> | null;
-  requestContext: {
-    accountId: string;
-    apiId: string;
-    authorizer?: Record<string, unknown>;
-    domainName: string;
-    domainPrefix: string;
+  requestContext: RequestContextCommon & {
     extendedRequestId: string;
     httpMethod: string;
-    identity: {
-      accessKey: null;
-      accountId: null;
-      caller: null;
-      cognitoAuthenticationProvider: null;
-      cognitoAuthenticationType: null;
-      cognitoIdentityId: null;
-      cognitoIdentityPoolId: null;
-      principalOrgId: null;
-      sourceIp: string;
-      user: null;
-      userAgent: string;
-      userArn: null;
-    };
+    identity: Record<CallerField, null> & { sourceIp: string; userAgent: string };
     path: string;
     protocol: string;
-    requestId: string;
     requestTime: string;
     requestTimeEpoch: number;
     resourceId: string;
     resourcePath: string;
-    stage: string;
   };
   pathParameters: Record<string, string> | null;
   stageVariables: Record<string, string> | null;
   body: string | null;
   isBase64Encoded: boolean;
 }
+
+/** The REST API's fields of an IAM or Cognito caller: an HTTP API has none, so null in every
+ *  1.0 event, as AWS sends them. */
+const CALLER_FIELDS = [
+  'accessKey',
+  'accountId',
+  'caller',
+  'cognitoAuthenticationProvider',
+  'cognitoAuthenticationType',
+  'cognitoIdentityId',
+  'cognitoIdentityPoolId',
+  'principalOrgId',
+  'user',
+  'userArn',
+] as const;
+type CallerField = (typeof CALLER_FIELDS)[number];
+const NO_CALLER = Object.freeze(Object.fromEntries(CALLER_FIELDS.map((f) => [f, null])) as Record<CallerField, null>);
 
 export function buildEventV1(req: GatewayRequest, ctx: EventContext): HttpApiEventV1 {
   const multi = new Map<string, string[]>();
@@ -100,20 +105,7 @@ export function buildEventV1(req: GatewayRequest, ctx: EventContext): HttpApiEve
       domainPrefix: ctx.domainName.split('.')[0] as string,
       extendedRequestId: req.requestId,
       httpMethod: method,
-      identity: {
-        accessKey: null,
-        accountId: null,
-        caller: null,
-        cognitoAuthenticationProvider: null,
-        cognitoAuthenticationType: null,
-        cognitoIdentityId: null,
-        cognitoIdentityPoolId: null,
-        principalOrgId: null,
-        sourceIp: req.sourceIp,
-        user: null,
-        userAgent,
-        userArn: null,
-      },
+      identity: { ...NO_CALLER, sourceIp: req.sourceIp, userAgent },
       path,
       protocol: req.protocol,
       requestId: req.requestId,

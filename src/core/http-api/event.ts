@@ -42,6 +42,17 @@ export interface EventContext {
   authorizer?: Record<string, unknown> | undefined;
 }
 
+/** What both payload formats' requestContext say alike. */
+export interface RequestContextCommon {
+  accountId: string;
+  apiId: string;
+  authorizer?: Record<string, unknown>;
+  domainName: string;
+  domainPrefix: string;
+  requestId: string;
+  stage: string;
+}
+
 export interface HttpApiEventV2 {
   version: '2.0';
   routeKey: string;
@@ -52,16 +63,9 @@ export interface HttpApiEventV2 {
   queryStringParameters?: Record<string, string>;
   pathParameters?: Record<string, string>;
   stageVariables?: Record<string, string>;
-  requestContext: {
-    accountId: string;
-    apiId: string;
-    authorizer?: Record<string, unknown>;
-    domainName: string;
-    domainPrefix: string;
+  requestContext: RequestContextCommon & {
     http: { method: string; path: string; protocol: string; sourceIp: string; userAgent: string };
-    requestId: string;
     routeKey: string;
-    stage: string;
     time: string;
     timeEpoch: number;
   };

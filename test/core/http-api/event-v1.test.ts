@@ -71,11 +71,11 @@ const exampleRequest: GatewayRequest = {
     ['user-agent', 'user-agent'],
     ['content-type', 'text/plain'],
   ],
-  body: new TextEncoder().encode('Hello from Lambda!'),
-  protocol: 'HTTP/1.1',
-  sourceIp: '192.0.2.1',
   requestId: 'id=',
   timeEpoch: 1583349317135,
+  sourceIp: '192.0.2.1',
+  protocol: 'HTTP/1.1',
+  body: new TextEncoder().encode('Hello from Lambda!'),
 };
 
 const exampleContext = {
