@@ -425,10 +425,16 @@ describe('payload format 1.0 routes', { skip }, () => {
     assert.ok(requestTimeEpoch >= before && requestTimeEpoch <= Date.now());
     assert.match(requestTime, /^\d\d\/[A-Z][a-z]{2}\/\d{4}:\d\d:\d\d:\d\d \+0000$/);
     // fetch sends its own headers in lower case, and the ones given as given.
-    const sent = Object.fromEntries(Object.entries(event.headers as Record<string, string>).filter(([n]) => /^[A-Z]/.test(n)));
+    const sent = Object.fromEntries(
+      Object.entries(event.headers as Record<string, string>).filter(([n]) => /^[A-Z]/.test(n) && !n.startsWith('X-Forwarded')),
+    );
     assert.deepEqual(sent, given);
     assert.deepEqual(event.multiValueHeaders.Cookie, ['c1=v1; c2=v2']);
-    assert.equal(event.headers['x-forwarded-for'], '127.0.0.1');
+    assert.deepEqual(
+      [event.headers['X-Forwarded-For'], event.headers['X-Forwarded-Proto']],
+      ['127.0.0.1', 'http'],
+      'added as API Gateway names them',
+    );
     // The REST API's caller fields, all null (their names: the core test, against AWS's example).
     const { sourceIp, userAgent, ...callers } = event.requestContext.identity;
     assert.deepEqual([sourceIp, userAgent, Object.keys(callers).length], ['127.0.0.1', 'test-agent', 10]);

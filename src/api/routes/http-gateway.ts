@@ -98,9 +98,10 @@ export function gatewayRequest(req: FastifyRequest, at: { rawPath: string; rawQu
     headers.push([raw[i]!, raw[i + 1]!]);
     seen.add(raw[i]!.toLowerCase());
   }
-  if (!seen.has('x-forwarded-for')) headers.push(['x-forwarded-for', req.ip]);
-  if (!seen.has('x-forwarded-port')) headers.push(['x-forwarded-port', String(req.socket.localPort ?? '')]);
-  if (!seen.has('x-forwarded-proto')) headers.push(['x-forwarded-proto', req.protocol]);
+  // Named as API Gateway names them: a 1.0 event keeps header names' case (2.0 lower-cases all).
+  if (!seen.has('x-forwarded-for')) headers.push(['X-Forwarded-For', req.ip]);
+  if (!seen.has('x-forwarded-port')) headers.push(['X-Forwarded-Port', String(req.socket.localPort ?? '')]);
+  if (!seen.has('x-forwarded-proto')) headers.push(['X-Forwarded-Proto', req.protocol]);
   return {
     method: req.method,
     rawPath: at.rawPath,
