@@ -2,7 +2,7 @@
  * ImportApi and ReimportApi (issue 23): an HTTP API made from an OpenAPI 3.0 definition, or one
  * put over an existing API (core/http-api/import.ts decides what a document holds,
  * core/http-api/definition.ts what replacing an API's definition keeps): an integration per
- * function its routes name, its JWT authorizers, its routes. All or nothing: the definition is
+ * function and payload format version its routes name, its JWT authorizers, its routes. All or nothing: the definition is
  * one write of the store, and an import whose definition is refused deletes the API it made.
  */
 import type { CorsConfig, HttpApi, HttpApiDefinition, HttpIntegrationInput, OpenApiImport } from '../core/index.ts';

@@ -1,11 +1,11 @@
 /**
- * Serving HTTP APIs (API Gateway HTTP API, payload format 2.0 or, per route, 1.0): one request to an API, by its
- * id, through the pipeline API Gateway runs — the API, its stage (a named stage's name first in
- * the path, else $default) and the route (core match) → a CORS
- * preflight answered by the gateway → auth (none; a Hangar key of the API's owner; a JWT checked
- * against the authorizer's JWKS) → throttle (a token bucket per route) → the response cache (GET)
- * → the route's payload event (2.0, or 1.0) → the function, synchronously (http-invoke.ts) → the answer mapped →
- * CORS headers. The gateway's own answers are API Gateway's short JSON ({"message": …}).
+ * Serving HTTP APIs (API Gateway HTTP API, payload format 2.0 or, per route, 1.0): one request
+ * to an API, by its id, through the pipeline API Gateway runs — the API, its stage (a named
+ * stage's name first in the path, else $default) and the route (core match) → a CORS preflight
+ * answered by the gateway → auth (none; a Hangar key of the API's owner; a JWT checked against
+ * the authorizer's JWKS) → throttle (a token bucket per route) → the response cache (GET) → the
+ * route's payload event (2.0, or 1.0) → the function, synchronously (http-invoke.ts) → the
+ * answer mapped by the same format → CORS headers. The gateway's own answers are API Gateway's short JSON ({"message": …}).
  *
  * Everything it keeps is in this process, per API node: an API's definition for API_KEEP_MS (a
  * change made through this node is seen at once, through another within that time), throttle

@@ -4,8 +4,8 @@
  * and _deployment, the calls the provider makes on apply (create, its waiters, the read after),
  * on plan (the read), on update and on destroy, with the request shapes it sends — its defaults
  * included (the route's `apiKeyRequired: false`, the integration's `passthroughBehavior:
- * WHEN_NO_MATCH` and `payloadFormatVersion: 1.0`, a route setting's `detailedMetricsEnabled: false` and zero throttles, an emptied
- * `description`) — and each answer holding what the provider's read takes from it. What Hangar
+ * WHEN_NO_MATCH` and `payloadFormatVersion: 1.0`, a route setting's `detailedMetricsEnabled:
+ * false` and zero throttles, an emptied `description`) — and each answer holding what the provider's read takes from it. What Hangar
  * cannot honour that the provider sends by default is refused naming the Terraform setting.
  */
 import assert from 'node:assert/strict';
