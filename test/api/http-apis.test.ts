@@ -477,7 +477,7 @@ describe('payload format 1.0 routes', { skip }, () => {
     );
   });
 
-  it('maps the 1.0 answer: headers and multiValueHeaders; anything else is 502 as API Gateway', async () => {
+  it('maps the 1.0 answer: headers and multiValueHeaders; anything else is 500 as an HTTP API answers it', async () => {
     const multi = await classic('/multi', { headers: { origin: 'https://app.example.com' } });
     assert.equal(multi.status, 202);
     assert.equal(multi.headers.get('x-one'), '1');
@@ -487,7 +487,7 @@ describe('payload format 1.0 routes', { skip }, () => {
     assert.equal(await multi.text(), 'multi');
     for (const path of ['/plain', '/text', '/badbody']) {
       const bad = await classic(path);
-      assert.equal(bad.status, 502, path);
+      assert.equal(bad.status, 500, path);
       assert.deepEqual(await bad.json(), { message: 'Internal Server Error' }, path);
     }
   });

@@ -52,21 +52,17 @@ export function mapResponseV2(payload: string, bytes?: Uint8Array): GatewayRespo
  * `headers` (a value each), `multiValueHeaders` (a list each), `body` (a string) and
  * `isBase64Encoded`. A header in both maps is sent with the values of `multiValueHeaders`, as
  * API Gateway merges them. Anything else (not JSON, not an object, no statusCode, a field of the
- * wrong type) is the gateway's 502 `{"message":"Internal Server Error"}`: the integration's answer
- * was malformed.
+ * wrong type) is the gateway's 500 `{"message":"Internal Server Error"}`, as an HTTP API answers
+ * a malformed integration response (a REST API's 502 is not an HTTP API's).
  */
 export function mapResponseV1(payload: string): GatewayResponse {
   let result: unknown;
   try {
     result = JSON.parse(payload);
   } catch {
-    return badGateway();
+    return internalServerError();
   }
-  return (isRecord(result) && structured(result, PayloadFormat.V1)) || badGateway();
-}
-
-export function badGateway(): GatewayResponse {
-  return jsonAnswer(502, { message: 'Internal Server Error' });
+  return (isRecord(result) && structured(result, PayloadFormat.V1)) || internalServerError();
 }
 
 /** `format`: which headers the answer has — 2.0's `headers` and `cookies`, 1.0's `headers` and

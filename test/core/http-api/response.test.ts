@@ -79,8 +79,8 @@ describe('payload format 2.0 answer', () => {
 });
 
 describe('payload format 1.0 answer', () => {
-  const badGateway = (r: GatewayResponse) => {
-    assert.equal(r.statusCode, 502);
+  const malformed = (r: GatewayResponse) => {
+    assert.equal(r.statusCode, 500);
     assert.deepEqual(r.headers, [['content-type', 'application/json']]);
     assert.equal(text(r), '{"message":"Internal Server Error"}');
   };
@@ -129,7 +129,7 @@ describe('payload format 1.0 answer', () => {
     assert.deepEqual([r.statusCode, r.headers, r.body.length], [204, [], 0]);
   });
 
-  it('infers nothing: anything but a valid 1.0 answer is 502', () => {
+  it('infers nothing: anything but a valid 1.0 answer is 500', () => {
     for (const payload of [
       'not json',
       '"hello"',
@@ -144,7 +144,7 @@ describe('payload format 1.0 answer', () => {
       '{"statusCode":200,"isBase64Encoded":"yes"}',
       '{"statusCode":99}',
     ])
-      badGateway(mapResponseV1(payload));
+      malformed(mapResponseV1(payload));
   });
 
   it('a cookies field is not 1.0: no Set-Cookie from it', () => {
