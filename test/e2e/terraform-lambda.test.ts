@@ -95,14 +95,25 @@ async function startProvider(): Promise<typeof provider> {
   });
   let out = '';
   const reattach = await new Promise<string>((resolve, reject) => {
+    // A provider that never says where it listens fails the file, not hangs it.
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`the provider did not listen within 60 s:\n${out}`));
+    }, 60_000);
     const read = (chunk: Buffer) => {
       out += chunk;
       const m = /TF_REATTACH_PROVIDERS='([^']+)'/.exec(out);
-      if (m) resolve(m[1]);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
     };
     child.stdout.on('data', read);
     child.stderr.on('data', read);
-    child.once('exit', (code) => reject(new Error(`the provider exited (${code}) before it listened:\n${out}`)));
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`the provider exited (${code}) before it listened:\n${out}`));
+    });
   });
   return { child, reattach };
 }
