@@ -3,7 +3,7 @@
  * id, through the pipeline API Gateway runs — the API, its stage (a named stage's name first in
  * the path, else $default) and the route (core match) → a CORS
  * preflight answered by the gateway → auth (none; a Hangar key of the API's owner; a JWT checked
- * against the authorizer's JWKS) → throttle (a token bucket per route) → the response cache (GET)
+ * against the authorizer's JWKS; a Lambda authorizer's answer, http-lambda-authorizer.ts) → throttle (a token bucket per route) → the response cache (GET)
  * → the payload 2.0 event → the function, synchronously (http-invoke.ts) → the answer mapped →
  * CORS headers. The gateway's own answers are API Gateway's short JSON ({"message": …}).
  *
@@ -30,6 +30,7 @@ import {
   cacheUntil,
   checkJwtClaims,
   type Clock,
+  type EventContext,
   decodeJwt,
   effectiveLimit,
   type GatewayRequest,
@@ -51,6 +52,7 @@ import type { Logger } from '../log/index.ts';
 import type { Metrics } from '../metrics/index.ts';
 import type { HttpApis } from '../store/index.ts';
 import { invokeForHttp } from './http-invoke.ts';
+import { LambdaAuthorizers } from './http-lambda-authorizer.ts';
 import type { InvokeApp } from './invoke.ts';
 
 /** How long an API's definition is served before it is read again (changes through another node). */
@@ -85,7 +87,9 @@ export interface SharedThrottle {
   takenElsewhere(key: string): number;
 }
 
-type Outcome = 'invoked' | 'cached' | 'preflight' | 'not_found' | 'unauthorized' | 'forbidden' | 'throttled';
+type Outcome = 'invoked' | 'cached' | 'preflight' | 'not_found' | 'unauthorized' | 'forbidden' | 'authorizer_failed' | 'throttled';
+/** The outcome of a refusal by its status (a Lambda authorizer's 500 is authorizer_failed). */
+const REFUSALS: Partial<Record<number, Outcome>> = { 401: 'unauthorized', 403: 'forbidden' };
 
 interface ServedRoute {
   routeKey: RouteKey;
@@ -108,16 +112,18 @@ export class HttpGateway {
   private readonly cache = new Map<string, { until: number; response: GatewayResponse; bytes: number }>();
   private cacheBytes = 0;
   private readonly requests: Counter<'outcome'>;
+  private readonly lambdaAuthorizers: LambdaAuthorizers;
 
   constructor(app: GatewayApp) {
     this.app = app;
+    this.lambdaAuthorizers = new LambdaAuthorizers(app);
     // One counter per registry, should a second app be built over the same metrics.
     const name = 'hangar_http_api_requests_total';
     this.requests =
       (app.metrics.registry.getSingleMetric(name) as Counter<'outcome'> | undefined) ??
       new Counter({
         name,
-        help: "Requests to users' HTTP APIs by what the gateway did: invoked (the function answered), cached, preflight, not_found, unauthorized, forbidden, throttled",
+        help: "Requests to users' HTTP APIs by what the gateway did: invoked (the function answered), cached, preflight, not_found, unauthorized, forbidden, authorizer_failed (a Lambda authorizer failed), throttled",
         labelNames: ['outcome'],
         registers: [app.metrics.registry],
       });
@@ -128,6 +134,7 @@ export class HttpGateway {
    *  to them from the next request. */
   forget(apiId: string): void {
     this.apis.delete(apiId);
+    this.lambdaAuthorizers.forget(apiId);
     const prefix = JSON.stringify([apiId]).slice(0, -1);
     for (const key of this.cache.keys()) if (key.startsWith(prefix)) this.uncache(key);
   }
@@ -167,8 +174,20 @@ export class HttpGateway {
     if (!match) return ['not_found', NOT_FOUND()];
     const { route } = match.route;
 
-    const auth = await this.authorize(route, header);
-    if ('refused' in auth) return [auth.refused.statusCode === 403 ? 'forbidden' : 'unauthorized', auth.refused];
+    const eventContext: EventContext = {
+      accountId: this.app.accountOf(api.userId),
+      apiId: api.apiId,
+      domainName,
+      stage: stage?.name ?? '$default',
+      routeKey: route.routeKey,
+      pathParameters: match.pathParameters,
+      stageVariables: stage ? stage.variables : api.stageVariables,
+    };
+    const auth =
+      route.auth.kind === 'lambda'
+        ? await this.lambdaAuthorizers.authorize(route, route.auth, req, eventContext, path)
+        : await this.authorize(route, header);
+    if ('refused' in auth) return [REFUSALS[auth.refused.statusCode] ?? 'authorizer_failed', auth.refused];
 
     const limit = effectiveLimit(api.throttle ?? undefined, route.throttle ?? undefined);
     if (limit) {
@@ -184,16 +203,7 @@ export class HttpGateway {
       shared?.took(bucketKey);
     }
 
-    const event = buildEventV2(req, {
-      accountId: this.app.accountOf(api.userId),
-      apiId: api.apiId,
-      domainName,
-      stage: stage?.name ?? '$default',
-      routeKey: route.routeKey,
-      pathParameters: match.pathParameters,
-      stageVariables: stage ? stage.variables : api.stageVariables,
-      authorizer: auth.context,
-    });
+    const event = buildEventV2(req, { ...eventContext, authorizer: auth.context });
     const settings = { ttlS: route.cacheTtlS, keyHeaders: [], keyQuery: Object.keys(event.queryStringParameters ?? {}) };
     const key = cacheKey(settings, {
       apiId: api.apiId,
@@ -261,6 +271,8 @@ export class HttpGateway {
         const sub = typeof jwt.claims.sub === 'string' ? jwt.claims.sub : (token as string);
         return { principal: `jwt:${auth.issuer} ${sub}`, context: jwtAuthorizerContext(jwt.claims) };
       }
+      case 'lambda':
+        throw new Error('a Lambda authorizer runs apart (LambdaAuthorizers)');
       default: {
         const unknown: never = auth;
         throw new Error(`unknown auth ${JSON.stringify(unknown)}`);
