@@ -122,6 +122,7 @@ export async function replaceHttpApiDefinition(
 ): Promise<ServedHttpApi> {
   await getHttpApi(app, userId, apiId);
   for (const i of definition.integrations) await checkTarget(app, userId, i.functionName, i.qualifier);
+  for (const a of definition.authorizers) if (a.kind === 'lambda') await checkTarget(app, userId, a.functionName, a.qualifier);
   const served = await app.httpApis.replaceDefinition(userId, apiId, definition);
   app.httpApiChanged?.(apiId);
   return served;

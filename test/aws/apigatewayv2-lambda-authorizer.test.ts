@@ -1,7 +1,8 @@
 /**
  * Lambda (REQUEST) authorizers of HTTP APIs on a started Hangar, through the real AWS SDK
  * client (@aws-sdk/client-apigatewayv2) and real sandboxed Node functions: CreateAuthorizer,
- * GetAuthorizer(s), UpdateAuthorizer and DeleteAuthorizer with API Gateway's fields; a route
+ * GetAuthorizer(s), UpdateAuthorizer and DeleteAuthorizer with API Gateway's fields, ExportApi and
+ * ImportApi of one; a route
  * guarded by one (CUSTOM) lets in what the function allows, with its context in
  * requestContext.authorizer.lambda, refuses what it denies (403), refuses a request without its
  * identity source without running it (401), and answers 500 when it throws or answers nonsense;
@@ -19,9 +20,12 @@ import {
   DeleteApiCommand,
   DeleteAuthorizerCommand,
   DeleteRouteCommand,
+  ExportApiCommand,
   GetAuthorizerCommand,
   GetAuthorizersCommand,
   GetRouteCommand,
+  GetRoutesCommand,
+  ImportApiCommand,
   UpdateAuthorizerCommand,
 } from '@aws-sdk/client-apigatewayv2';
 import { accountIdOf } from '../../src/aws/index.ts';
@@ -160,6 +164,39 @@ describe('API Gateway v2 Lambda authorizers', () => {
       simpleResponses: true,
       resultTtlS: 300,
     });
+
+    // ExportApi writes it as API Gateway does; ImportApi makes it again.
+    const exported = await alice.send(new ExportApiCommand({ ApiId, Specification: 'OAS30', OutputType: 'JSON' }));
+    const doc = JSON.parse(Buffer.from(exported.body!).toString('utf8'));
+    assert.deepEqual(doc.components.securitySchemes.simple['x-amazon-apigateway-authorizer'], {
+      type: 'request',
+      identitySource: '$request.header.X-Token',
+      authorizerUri: uriOf('policy'),
+      authorizerPayloadFormatVersion: '2.0',
+      authorizerResultTtlInSeconds: 300,
+      enableSimpleResponses: true,
+    });
+    assert.deepEqual(doc.paths['/a'].get.security, [{ simple: [] }]);
+    const imported = (await alice.send(new ImportApiCommand({ Body: JSON.stringify(doc) }))).ApiId!;
+    const [again] = (await alice.send(new GetAuthorizersCommand({ ApiId: imported }))).Items ?? [];
+    assert.deepEqual(
+      [
+        again?.AuthorizerType,
+        again?.Name,
+        again?.AuthorizerUri,
+        again?.IdentitySource,
+        again?.AuthorizerResultTtlInSeconds,
+        again?.EnableSimpleResponses,
+      ],
+      ['REQUEST', 'simple', uriOf('policy'), ['$request.header.X-Token'], 300, true],
+    );
+    const [importedRoute] = (await alice.send(new GetRoutesCommand({ ApiId: imported }))).Items ?? [];
+    assert.deepEqual([importedRoute?.AuthorizationType, importedRoute?.AuthorizerId], ['CUSTOM', again?.AuthorizerId]);
+    doc.components.securitySchemes.simple['x-amazon-apigateway-authorizer'].authorizerPayloadFormatVersion = '1.0';
+    const [status, , said] = await refused(new ImportApiCommand({ Body: JSON.stringify(doc) }));
+    assert.equal(status, 400);
+    assert.match(said, /authorizerPayloadFormatVersion 1\.0 is not supported by Hangar/);
+    await alice.send(new DeleteApiCommand({ ApiId: imported }));
 
     const cases: Array<[string, object, RegExp]> = [
       [

@@ -891,7 +891,16 @@ describe('API Gateway v2 management API', () => {
       ['no integration', withDoc((d) => delete d.paths['/pets/{id}'].get['x-amazon-apigateway-integration']), /integration/],
       ['an HTTP proxy', withDoc((d) => (d.paths['/pets/{id}'].get['x-amazon-apigateway-integration'].type = 'http_proxy')), /aws_proxy/],
       ['payload 1.0', withDoc((d) => (d.paths['/pets/{id}'].get['x-amazon-apigateway-integration'].payloadFormatVersion = '1.0')), /2\.0/],
-      ['a Lambda authorizer', withDoc((d) => (d.components.securitySchemes.idp['x-amazon-apigateway-authorizer'].type = 'request')), /JWT/],
+      [
+        'a Lambda authorizer without its payload format',
+        withDoc((d) => (d.components.securitySchemes.idp['x-amazon-apigateway-authorizer'].type = 'request')),
+        /authorizerPayloadFormatVersion is required for a Lambda authorizer: 2\.0/,
+      ],
+      [
+        'a Cognito authorizer',
+        withDoc((d) => (d.components.securitySchemes.idp['x-amazon-apigateway-authorizer'].type = 'cognito_user_pools')),
+        /JWT or Lambda authorizers only/,
+      ],
       ['scopes', withDoc((d) => (d.paths['/admin']['x-amazon-apigateway-any-method'].security = [{ idp: ['read'] }])), /scopes/],
       [
         'a function not there',
