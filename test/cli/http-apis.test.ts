@@ -111,6 +111,29 @@ describe('hangar http-api', () => {
       '1.5/3',
     );
     assert.equal(jwt.code, 0, jwt.stderr);
+    const lambda = await hangar(
+      'http-api',
+      'route',
+      'add',
+      api.apiId,
+      'GET /guarded',
+      '--function',
+      'web',
+      '--auth',
+      'lambda',
+      '--authorizer',
+      'web',
+      '--identity-source',
+      '$request.header.X-Token',
+      '--simple-responses',
+      '--authorizer-ttl',
+      '60',
+    );
+    assert.equal(lambda.code, 0, lambda.stderr);
+    assert.equal(lambda.stdout.trim(), `${api.apiId}: GET /guarded → web (auth lambda web)`);
+    const noAuthorizer = await hangar('http-api', 'route', 'add', api.apiId, 'GET /x', '--function', 'web', '--auth', 'lambda');
+    assert.notEqual(noAuthorizer.code, 0);
+    assert.match(noAuthorizer.stderr, /--auth lambda needs --authorizer/);
     const routes = (await p.inject({ method: 'GET', url: `/http-apis/${api.apiId}/routes`, auth: alice })).json().routes;
     assert.deepEqual(
       routes.map((r: { routeKey: string; auth: unknown; throttle: unknown; cacheTtlS: number }) => [
@@ -124,6 +147,19 @@ describe('hangar http-api', () => {
           'ANY /{proxy+}',
           { kind: 'jwt', issuer: 'https://login.example.com/', audience: ['shop', 'admin'], jwksUrl: 'https://login.example.com/jwks' },
           { rate: 1.5, burst: 3 },
+          0,
+        ],
+        [
+          'GET /guarded',
+          {
+            kind: 'lambda',
+            functionName: 'web',
+            qualifier: null,
+            identitySource: ['$request.header.X-Token'],
+            simpleResponses: true,
+            resultTtlS: 60,
+          },
+          null,
           0,
         ],
         ['GET /items/{id}', { kind: 'key' }, null, 30],
