@@ -15,6 +15,7 @@ import {
   ApiGatewayV2Client,
   CreateApiCommand,
   CreateAuthorizerCommand,
+  type CreateAuthorizerCommandInput,
   CreateIntegrationCommand,
   CreateRouteCommand,
   DeleteApiCommand,
@@ -29,7 +30,7 @@ import {
   UpdateAuthorizerCommand,
 } from '@aws-sdk/client-apigatewayv2';
 import { accountIdOf } from '../../src/aws/index.ts';
-import { createNodeFunction, lambdaClient, NO_SANDBOX, REGION } from '../helpers/lambda.ts';
+import { createNodeFunction, lambdaClient, NO_SANDBOX, REGION, refusedBy } from '../helpers/lambda.ts';
 import { testPlatform, type TestPlatform, until } from '../helpers/platform.ts';
 import { makeZip } from '../helpers/zip.ts';
 
@@ -57,15 +58,23 @@ async function runsOf(fn: string): Promise<number> {
   return n;
 }
 
+/** A refusal of alice's call: its status, error name and message. */
 async function refused(command: object): Promise<[number, string, string]> {
-  try {
-    await alice.send(command as never);
-  } catch (err) {
-    const e = err as Error & { $metadata: { httpStatusCode: number } };
-    return [e.$metadata.httpStatusCode, e.name, e.message];
-  }
-  assert.fail('the call was not refused');
+  const r = await refusedBy(alice.send(command as never));
+  return [r.status, r.name, r.message];
 }
+
+/** The simple-response authorizer `simple` of `ApiId`, reading X-Token. */
+const simpleAuthorizer = (ApiId: string) =>
+  new CreateAuthorizerCommand({
+    ApiId,
+    Name: 'simple',
+    AuthorizerType: 'REQUEST',
+    AuthorizerUri: uriOf('simple'),
+    IdentitySource: ['$request.header.X-Token'],
+    AuthorizerPayloadFormatVersion: '2.0',
+    EnableSimpleResponses: true,
+  });
 
 before(async () => {
   p = await testPlatform();
@@ -108,17 +117,7 @@ after(async () => {
 describe('API Gateway v2 Lambda authorizers', () => {
   it('CreateAuthorizer, Get, Update and Delete a REQUEST authorizer with API Gateway fields; a CUSTOM route uses it', async () => {
     const ApiId = (await alice.send(new CreateApiCommand({ Name: 'authz', ProtocolType: 'HTTP' }))).ApiId!;
-    const a = await alice.send(
-      new CreateAuthorizerCommand({
-        ApiId,
-        Name: 'simple',
-        AuthorizerType: 'REQUEST',
-        AuthorizerUri: uriOf('simple'),
-        IdentitySource: ['$request.header.X-Token'],
-        AuthorizerPayloadFormatVersion: '2.0',
-        EnableSimpleResponses: true,
-      }),
-    );
+    const a = await alice.send(simpleAuthorizer(ApiId));
     const AuthorizerId = a.AuthorizerId!;
     assert.match(AuthorizerId, /^[a-z0-9]{7}$/);
     const want = {
@@ -198,98 +197,37 @@ describe('API Gateway v2 Lambda authorizers', () => {
     assert.match(said, /authorizerPayloadFormatVersion 1\.0 is not supported by Hangar/);
     await alice.send(new DeleteApiCommand({ ApiId: imported }));
 
+    /** A REQUEST authorizer of this API: `over` changes what a valid one has. */
+    const request = (over: Partial<CreateAuthorizerCommandInput>) =>
+      new CreateAuthorizerCommand({
+        ApiId,
+        Name: 'x',
+        AuthorizerType: 'REQUEST',
+        IdentitySource: [],
+        AuthorizerUri: uriOf('simple'),
+        AuthorizerPayloadFormatVersion: '2.0',
+        ...over,
+      });
     const cases: Array<[string, object, RegExp]> = [
       [
         'payload format 1.0',
-        new CreateAuthorizerCommand({
-          IdentitySource: [],
-          ApiId,
-          Name: 'x',
-          AuthorizerType: 'REQUEST',
-          AuthorizerUri: uriOf('simple'),
-          AuthorizerPayloadFormatVersion: '1.0',
-        }),
+        request({ AuthorizerPayloadFormatVersion: '1.0' }),
         /authorizerPayloadFormatVersion 1\.0 is not supported by Hangar: Lambda authorizers take 2\.0 only/,
       ],
+      ['no payload format', request({ AuthorizerPayloadFormatVersion: undefined }), /authorizerPayloadFormatVersion is required/],
+      ['no function', request({ AuthorizerUri: undefined }), /authorizerUri is required/],
+      ['a function that is not there', request({ AuthorizerUri: uriOf('nope') }), /nope/],
       [
-        'no payload format',
-        new CreateAuthorizerCommand({ ApiId, Name: 'x', AuthorizerType: 'REQUEST', IdentitySource: [], AuthorizerUri: uriOf('simple') }),
-        /authorizerPayloadFormatVersion is required/,
+        'not a function',
+        request({ AuthorizerUri: 'https://auth.example.com' }),
+        /authorizerUri 'https:\/\/auth\.example\.com' is not a Lambda function/,
       ],
-      [
-        'no function',
-        new CreateAuthorizerCommand({
-          ApiId,
-          Name: 'x',
-          AuthorizerType: 'REQUEST',
-          IdentitySource: [],
-          AuthorizerPayloadFormatVersion: '2.0',
-        }),
-        /authorizerUri is required/,
-      ],
-      [
-        'a function that is not there',
-        new CreateAuthorizerCommand({
-          IdentitySource: [],
-          ApiId,
-          Name: 'x',
-          AuthorizerType: 'REQUEST',
-          AuthorizerUri: uriOf('nope'),
-          AuthorizerPayloadFormatVersion: '2.0',
-        }),
-        /nope/,
-      ],
-      [
-        'a TTL without identity sources',
-        new CreateAuthorizerCommand({
-          IdentitySource: [],
-          ApiId,
-          Name: 'x',
-          AuthorizerType: 'REQUEST',
-          AuthorizerUri: uriOf('simple'),
-          AuthorizerPayloadFormatVersion: '2.0',
-          AuthorizerResultTtlInSeconds: 60,
-        }),
-        /needs identity sources/,
-      ],
-      [
-        'a TTL over an hour',
-        new CreateAuthorizerCommand({
-          ApiId,
-          Name: 'x',
-          AuthorizerType: 'REQUEST',
-          AuthorizerUri: uriOf('simple'),
-          AuthorizerPayloadFormatVersion: '2.0',
-          IdentitySource: ['$request.header.a'],
-          AuthorizerResultTtlInSeconds: 3601,
-        }),
-        /0 to 3600/,
-      ],
-      [
-        'a bad identity source',
-        new CreateAuthorizerCommand({
-          ApiId,
-          Name: 'x',
-          AuthorizerType: 'REQUEST',
-          AuthorizerUri: uriOf('simple'),
-          AuthorizerPayloadFormatVersion: '2.0',
-          IdentitySource: ['$request.body.token'],
-        }),
-        /identity source/,
-      ],
-      [
-        'credentials',
-        new CreateAuthorizerCommand({
-          IdentitySource: [],
-          ApiId,
-          Name: 'x',
-          AuthorizerType: 'REQUEST',
-          AuthorizerUri: uriOf('simple'),
-          AuthorizerPayloadFormatVersion: '2.0',
-          AuthorizerCredentialsArn: 'arn:aws:iam::123456789012:role/r',
-        }),
-        /authorizerCredentialsArn/,
-      ],
+      ['a TTL without identity sources', request({ AuthorizerResultTtlInSeconds: 60 }), /needs identity sources/],
+      ['a TTL over an hour', request({ IdentitySource: ['$request.header.a'], AuthorizerResultTtlInSeconds: 3601 }), /0 to 3600/],
+      ['a bad identity source', request({ IdentitySource: ['$request.body.token'] }), /identity source/],
+      ['credentials', request({ AuthorizerCredentialsArn: 'arn:aws:iam::123456789012:role/r' }), /authorizerCredentialsArn/],
+      ['a JWT configuration', request({ JwtConfiguration: { Issuer: 'https://i.example', Audience: ['a'] } }), /jwtConfiguration/],
+      ['another type', request({ AuthorizerType: 'COGNITO' as never }), /authorizerType must be JWT or REQUEST/],
       [
         'JWT for a REQUEST authorizer',
         new CreateRouteCommand({ ApiId, RouteKey: 'GET /b', Target, AuthorizationType: 'JWT', AuthorizerId }),
@@ -314,17 +252,7 @@ describe('API Gateway v2 Lambda authorizers', () => {
     const api = await alice.send(new CreateApiCommand({ Name: 'guarded', ProtocolType: 'HTTP' }));
     const ApiId = api.ApiId!;
     const Target = `integrations/${(await alice.send(new CreateIntegrationCommand({ ApiId, IntegrationType: 'AWS_PROXY', IntegrationUri: fnArn('echo') }))).IntegrationId}`;
-    const simple = await alice.send(
-      new CreateAuthorizerCommand({
-        ApiId,
-        Name: 'simple',
-        AuthorizerType: 'REQUEST',
-        AuthorizerUri: uriOf('simple'),
-        IdentitySource: ['$request.header.X-Token'],
-        AuthorizerPayloadFormatVersion: '2.0',
-        EnableSimpleResponses: true,
-      }),
-    );
+    const simple = await alice.send(simpleAuthorizer(ApiId));
     await alice.send(
       new CreateRouteCommand({ ApiId, RouteKey: 'GET /pets/{id}', Target, AuthorizationType: 'CUSTOM', AuthorizerId: simple.AuthorizerId }),
     );
