@@ -11,6 +11,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { DeleteFunctionCommand } from '@aws-sdk/client-lambda';
 import {
   ApiGatewayV2Client,
   CreateApiCommand,
@@ -37,6 +38,7 @@ import { makeZip } from '../helpers/zip.ts';
 type Key = { keyId: string; key: string };
 let p: TestPlatform;
 let alice: ApiGatewayV2Client;
+let aliceKey: Key;
 
 const fnArn = (fn: string) => `arn:aws:lambda:${REGION}:${accountIdOf('alice')}:function:${fn}`;
 const uriOf = (fn: string) => `arn:aws:apigateway:${REGION}:lambda:path/2015-03-31/functions/${fnArn(fn)}/invocations`;
@@ -79,6 +81,7 @@ const simpleAuthorizer = (ApiId: string) =>
 before(async () => {
   p = await testPlatform();
   const k: Key = (await p.inject({ method: 'POST', url: '/keys', payload: { userId: 'alice' } })).json();
+  aliceKey = k;
   alice = new ApiGatewayV2Client({
     endpoint: p.url!,
     region: REGION,
@@ -327,6 +330,15 @@ describe('API Gateway v2 Lambda authorizers', () => {
     assert.equal((await get('/iam/open?token=bad')).status, 403, 'no statement applies');
     assert.equal((await fetch(`${api.ApiEndpoint}/iam/open?token=good`, { method: 'POST' })).status, 403, 'POST is not allowed');
     assert.equal((await get('/iam/open')).status, 401);
+    // The authorizer's function gone: the authorizer fails, 500.
+    const lambda = lambdaClient(p.url!, aliceKey);
+    await lambda.send(new DeleteFunctionCommand({ FunctionName: 'policy' }));
+    lambda.destroy();
+    const gone = await get('/iam/open?token=good');
+    assert.equal(gone.status, 500);
+    assert.deepEqual(await gone.json(), { message: 'Internal Server Error' });
+    const metrics = (await p.inject({ method: 'GET', url: '/metrics' })).body;
+    assert.match(metrics, /^hangar_http_api_requests_total\{outcome="authorizer_failed"\} 3$/m);
     await alice.send(new DeleteApiCommand({ ApiId }));
   });
 });
