@@ -12,6 +12,7 @@
  * kept, not the decision, so an IAM policy kept for one route decides for another as it says.
  */
 import {
+  answerKeptUntil,
   authorizerCacheKey,
   authorizerEventV2,
   buildEventV2,
@@ -66,26 +67,27 @@ export class LambdaAuthorizers {
       path,
     });
     const key = auth.resultTtlS > 0 ? authorizerCacheKey(ctx.apiId, route.authorizerId ?? `route ${route.routeKey}`, identity) : null;
-    const now = this.app.clock.now();
-    let answer: unknown;
     const kept = key === null ? undefined : this.answers.get(key);
-    if (kept && kept.until > now) answer = kept.answer;
-    else {
-      if (kept) this.answers.delete(key as string);
+    const fresh = !kept || kept.until <= this.app.clock.now();
+    let answer: unknown = kept?.answer;
+    if (fresh) {
       const ran = await this.run(route.userId, auth, authorizerEventV2(event, routeArn, identity));
       if ('refused' in ran) return ran;
       answer = ran.answer;
     }
     const decision = decideAuthorizerAnswer(answer, auth.simpleResponses, routeArn);
+    if (fresh && key !== null) {
+      const until = answerKeptUntil(auth.resultTtlS, decision, this.app.clock.now());
+      if (until === null) this.answers.delete(key);
+      else this.keep(key, until, answer);
+    }
     switch (decision.kind) {
       case 'invalid':
         this.app.log.warn({ apiId: ctx.apiId, authorizer: auth.functionName, reason: decision.reason }, 'authorizer answer invalid');
         return { refused: internalServerError() };
       case 'deny':
-        this.keep(key, now + auth.resultTtlS * 1000, answer);
         return { refused: jsonAnswer(403, { message: 'Forbidden' }) };
       case 'allow':
-        this.keep(key, now + auth.resultTtlS * 1000, answer);
         return {
           principal: `lambda:${JSON.stringify([identity, decision.context])}`,
           context: { lambda: decision.context },
@@ -131,8 +133,7 @@ export class LambdaAuthorizers {
     }
   }
 
-  private keep(key: string | null, until: number, answer: unknown): void {
-    if (key === null) return;
+  private keep(key: string, until: number, answer: unknown): void {
     if (this.answers.size >= ANSWERS_KEPT_MAX) this.answers.delete(this.answers.keys().next().value as string);
     this.answers.set(key, { until, answer });
   }

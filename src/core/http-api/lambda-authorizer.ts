@@ -112,6 +112,16 @@ export function identityValues(sources: readonly string[], event: HttpApiEventV2
 export const authorizerCacheKey = (apiId: string, scope: string, identity: readonly string[]): string =>
   JSON.stringify([apiId, scope, ...identity]);
 
+/**
+ * Until when an answer the authorizer just gave (at `now`, ms) is kept; null: not kept. Only
+ * under a TTL, and only an answer that decides (an allow or a deny: API Gateway caches the
+ * policy, whatever it says); one of neither shape runs the authorizer again next time. A kept
+ * answer is used, never kept again: its time runs from when the authorizer gave it.
+ */
+export function answerKeptUntil(ttlS: number, decision: AuthorizerDecision, now: number): number | null {
+  return ttlS > 0 && decision.kind !== 'invalid' ? now + ttlS * 1000 : null;
+}
+
 /** The ARN of the route a request is for: `arn:aws:execute-api:{region}:{account}:{apiId}/{stage}/{METHOD}{path}`,
  *  the path without the stage's name. */
 export function routeArnOf(at: { region: string; accountId: string; apiId: string; stage: string; method: string; path: string }): string {

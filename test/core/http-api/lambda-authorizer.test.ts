@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
+  answerKeptUntil,
   authorizerCacheKey,
   authorizerEventV2,
   buildEventV2,
@@ -107,6 +108,14 @@ describe('Lambda authorizer decisions', () => {
       '$stageVariables.toString',
     ])
       assert.equal(identityValues(['$request.header.x-token', missing], event), null, missing);
+  });
+
+  it('keeps an answer that decides for its TTL from when it was given; not one of neither shape, nor without a TTL', () => {
+    const at = 1_000_000;
+    assert.equal(answerKeptUntil(300, { kind: 'allow', context: {} }, at), at + 300_000);
+    assert.equal(answerKeptUntil(1, { kind: 'deny' }, at), at + 1000, 'a deny is kept too');
+    assert.equal(answerKeptUntil(300, { kind: 'invalid', reason: 'x' }, at), null);
+    assert.equal(answerKeptUntil(0, { kind: 'allow', context: {} }, at), null);
   });
 
   it('keys kept answers by API, authorizer and identity, without ambiguity', () => {
