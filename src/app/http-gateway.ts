@@ -203,7 +203,9 @@ export class HttpGateway {
       shared?.took(bucketKey);
     }
 
-    const event = buildEventV2(req, { ...eventContext, authorizer: auth.context });
+    // Set on the context made above rather than a copy of it: this is every request's path.
+    eventContext.authorizer = auth.context;
+    const event = buildEventV2(req, eventContext);
     const settings = { ttlS: route.cacheTtlS, keyHeaders: [], keyQuery: Object.keys(event.queryStringParameters ?? {}) };
     const key = cacheKey(settings, {
       apiId: api.apiId,
