@@ -2,8 +2,8 @@
  * ImportApi and ReimportApi (issue 23): an HTTP API made from an OpenAPI 3.0 definition, or one
  * put over an existing API (core/http-api/import.ts decides what a document holds,
  * core/http-api/definition.ts what replacing an API's definition keeps): an integration per
- * function its routes name, its JWT and Lambda authorizers (their functions resolved as the
- * integrations' are), its routes. All or nothing: the definition is
+ * function and payload format version its routes name, its JWT and Lambda authorizers (their
+ * functions resolved as the integrations' are), its routes. All or nothing: the definition is
  * one write of the store, and an import whose definition is refused deletes the API it made.
  */
 import type { CorsConfig, HttpApi, HttpApiDefinition, HttpIntegrationInput, OpenApiImport } from '../core/index.ts';
@@ -45,14 +45,19 @@ export async function reimportHttpApi(
   return replaceHttpApiDefinition(app, userId, apiId, definitionOf(plan, targetOf, cors));
 }
 
-/** One integration per integration URI the routes name, in the order they first name it. */
+/** One integration per integration URI and payload format version the routes name, in the
+ *  order they first name them. */
 function definitionOf(plan: OpenApiImport, targetOf: TargetOf, cors: CorsConfig | null): HttpApiDefinition {
-  const uris = [...new Set(plan.routes.map((r) => r.integrationUri))];
+  const integrationOf = (r: OpenApiImport['routes'][number]) => `${r.payloadFormatVersion} ${r.integrationUri}`;
+  const keys = [...new Set(plan.routes.map(integrationOf))];
   const names = plan.authorizers.map((a) => a.name);
   return {
     name: plan.name,
     cors,
-    integrations: uris.map(targetOf),
+    integrations: keys.map((key) => {
+      const r = plan.routes.find((x) => integrationOf(x) === key) as OpenApiImport['routes'][number];
+      return { ...targetOf(r.integrationUri), payloadFormatVersion: r.payloadFormatVersion };
+    }),
     authorizers: plan.authorizers.map((a) => {
       if (a.kind !== 'lambda') return a;
       const { authorizerUri, ...rest } = a;
@@ -61,7 +66,7 @@ function definitionOf(plan: OpenApiImport, targetOf: TargetOf, cors: CorsConfig 
     }),
     routes: plan.routes.map((r) => ({
       routeKey: r.routeKey,
-      integration: uris.indexOf(r.integrationUri),
+      integration: keys.indexOf(integrationOf(r)),
       authorizer: r.authorizer === null ? null : names.indexOf(r.authorizer),
     })),
   };

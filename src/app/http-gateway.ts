@@ -1,11 +1,12 @@
 /**
- * Serving HTTP APIs (API Gateway HTTP API, payload format 2.0): one request to an API, by its
- * id, through the pipeline API Gateway runs — the API, its stage (a named stage's name first in
- * the path, else $default) and the route (core match) → a CORS
- * preflight answered by the gateway → auth (none; a Hangar key of the API's owner; a JWT checked
- * against the authorizer's JWKS; a Lambda authorizer's answer, http-lambda-authorizer.ts) → throttle (a token bucket per route) → the response cache (GET)
- * → the payload 2.0 event → the function, synchronously (http-invoke.ts) → the answer mapped →
- * CORS headers. The gateway's own answers are API Gateway's short JSON ({"message": …}).
+ * Serving HTTP APIs (API Gateway HTTP API, payload format 2.0 or, per route, 1.0): one request
+ * to an API, by its id, through the pipeline API Gateway runs — the API, its stage (a named
+ * stage's name first in the path, else $default) and the route (core match) → a CORS preflight
+ * answered by the gateway → auth (none; a Hangar key of the API's owner; a JWT checked against
+ * the authorizer's JWKS; a Lambda authorizer's answer, http-lambda-authorizer.ts) → throttle (a
+ * token bucket per route) → the response cache (GET) → the route's payload event (2.0, or 1.0)
+ * → the function, synchronously (http-invoke.ts) → the answer mapped by the same format → CORS
+ * headers. The gateway's own answers are API Gateway's short JSON ({"message": …}).
  *
  * Everything it keeps is in this process, per API node: an API's definition for API_KEEP_MS (a
  * change made through this node is seen at once, through another within that time), throttle
@@ -24,18 +25,21 @@ import { Counter } from 'prom-client';
 import type { Authenticator, JwksVerifier } from '../auth/index.ts';
 import {
   bearerToken,
+  buildEventV1,
   buildEventV2,
   type Bucket,
   cacheKey,
   cacheUntil,
   checkJwtClaims,
   type Clock,
-  type EventContext,
   decodeJwt,
+  type EventContext,
   effectiveLimit,
   type GatewayRequest,
   type GatewayResponse,
   type HttpApi,
+  type HttpApiEventV1,
+  type HttpApiEventV2,
   type HttpRoute,
   jsonAnswer,
   jwtAuthorizerContext,
@@ -204,16 +208,26 @@ export class HttpGateway {
     }
 
     // Set on the context made above rather than a copy of it: this is every request's path.
-    eventContext.authorizer = auth.context;
-    const event = buildEventV2(req, eventContext);
-    const settings = { ttlS: route.cacheTtlS, keyHeaders: [], keyQuery: Object.keys(event.queryStringParameters ?? {}) };
+    const ctx = eventContext;
+    ctx.authorizer = auth.context;
+    // One branch per route: a 2.0 route builds its event as it always has, nothing more.
+    let event: HttpApiEventV2 | HttpApiEventV1;
+    let query: Record<string, string> | undefined;
+    if (route.payloadFormatVersion === '1.0') {
+      event = buildEventV1(req, ctx);
+      query = cacheQueryV1(event.multiValueQueryStringParameters);
+    } else {
+      event = buildEventV2(req, ctx);
+      query = event.queryStringParameters;
+    }
+    const settings = { ttlS: route.cacheTtlS, keyHeaders: [], keyQuery: query ? Object.keys(query) : [] };
     const key = cacheKey(settings, {
       apiId: api.apiId,
       routeKey: route.routeKey,
       method: req.method,
       rawPath: req.rawPath,
       headers: event.headers,
-      query: event.queryStringParameters,
+      query,
       principal: auth.principal,
     });
     const now = this.app.clock.now();
@@ -327,6 +341,14 @@ export function gatewayRequestId(): string {
 const ID_BYTES = 11;
 let idPool = Buffer.alloc(0);
 let idAt = 0;
+
+/** A 1.0 event's query as the cache keys it: every value of a repeated parameter, as the 2.0
+ *  event's joined ones (1.0's single-valued map holds only the last, which would let `a=1&a=2`
+ *  share `a=2`'s cached answer). */
+function cacheQueryV1(multi: Record<string, string[]> | null): Record<string, string> | undefined {
+  if (multi === null) return undefined;
+  return Object.fromEntries(Object.entries(multi).map(([name, values]) => [name, values.join(',')]));
+}
 
 function headerReader(req: GatewayRequest): (name: string) => string | undefined {
   return (name) => {

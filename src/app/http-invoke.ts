@@ -1,8 +1,9 @@
 /**
  * A function behind an HTTP front (an HTTP API's route; a function URL): the payload 2.0 event
+ * (or, on a route that asks for it, the 1.0 event)
  * goes to the owner's function through the same synchronous invocation as Lambda's Invoke
  * (invoke.ts), and the result comes back as the HTTP answer API Gateway would give
- * (core/http-api/response.ts).
+ * (core/http-api/response.ts), read by the event's own format.
  *
  * What the caller of the HTTP endpoint sees when the invocation does not give a result is
  * API Gateway's own short JSON, never Hangar's problem+json (the endpoint is the user's, not
@@ -15,9 +16,11 @@ import { isUtf8 } from 'node:buffer';
 import {
   type GatewayResponse,
   HangarError,
+  type HttpApiEventV1,
   type HttpApiEventV2,
   internalServerError,
   jsonAnswer,
+  mapResponseV1,
   mapResponseV2,
   Throttled,
   TooLarge,
@@ -33,7 +36,12 @@ export interface HttpTarget {
 
 /** Runs `owner`'s function for one HTTP request. The account the function sees is the event's
  *  (requestContext.accountId). */
-export async function invokeForHttp(app: InvokeApp, owner: string, target: HttpTarget, event: HttpApiEventV2): Promise<GatewayResponse> {
+export async function invokeForHttp(
+  app: InvokeApp,
+  owner: string,
+  target: HttpTarget,
+  event: HttpApiEventV2 | HttpApiEventV1,
+): Promise<GatewayResponse> {
   let payload: Buffer;
   try {
     const r = await invokeFunction(app, owner, {
@@ -50,6 +58,7 @@ export async function invokeForHttp(app: InvokeApp, owner: string, target: HttpT
     if (answer) return answer;
     throw err;
   }
+  if (event.version === '1.0') return mapResponseV1(payload.toString('utf8'));
   // Its own bytes are the body of an inferred answer when they are the text's encoding (valid
   // UTF-8: the text has no replacement characters they lack).
   return mapResponseV2(payload.toString('utf8'), isUtf8(payload) ? payload : undefined);

@@ -10,6 +10,7 @@ import type {
   HttpIntegration,
   HttpRoute,
   NamedStage,
+  PayloadFormat,
   RouteAuth,
   ThrottleLimit,
 } from '../core/index.ts';
@@ -32,7 +33,11 @@ export function apiFromRow(r: Row): HttpApi {
     throttle: parsed<ThrottleLimit>(r.throttle),
     stageVariables: parsed<Record<string, string>>(r.stage_variables) ?? {},
     stages: parsed<NamedStage[]>(r.stages) ?? [],
-    integrations: parsed<HttpIntegration[]>(r.integrations) ?? [],
+    // One stored before integrations had a payload format version sends 2.0, all there was.
+    integrations: (parsed<HttpIntegration[]>(r.integrations) ?? []).map((i) => ({
+      ...i,
+      payloadFormatVersion: i.payloadFormatVersion ?? '2.0',
+    })),
     authorizers: parsed<HttpAuthorizer[]>(r.authorizers) ?? [],
     deployments: parsed<HttpDeployment[]>(r.deployments) ?? [],
     deploymentId: r.deployment_id === null || r.deployment_id === undefined ? null : String(r.deployment_id),
@@ -54,12 +59,24 @@ export function deploymentValues(a: Pick<HttpApi, 'deployments' | 'deploymentId'
   return [json(a.deployments), a.deploymentId];
 }
 
-/** function_name, qualifier, auth, throttle, cache_ttl_s, integration_id, authorizer_id: the
- *  columns a route's update writes. */
+/** function_name, qualifier, auth, throttle, cache_ttl_s, integration_id, authorizer_id,
+ *  payload_format_version: the columns a route's update writes. */
 export function routeValues(
-  r: Pick<HttpRoute, 'functionName' | 'qualifier' | 'auth' | 'throttle' | 'cacheTtlS' | 'integrationId' | 'authorizerId'>,
+  r: Pick<
+    HttpRoute,
+    'functionName' | 'qualifier' | 'auth' | 'throttle' | 'cacheTtlS' | 'integrationId' | 'authorizerId' | 'payloadFormatVersion'
+  >,
 ): Array<string | number | null> {
-  return [r.functionName, r.qualifier, json(r.auth), json(r.throttle), r.cacheTtlS, r.integrationId, r.authorizerId];
+  return [
+    r.functionName,
+    r.qualifier,
+    json(r.auth),
+    json(r.throttle),
+    r.cacheTtlS,
+    r.integrationId,
+    r.authorizerId,
+    r.payloadFormatVersion,
+  ];
 }
 
 export function routeFromRow(r: Row): HttpRoute {
@@ -72,6 +89,7 @@ export function routeFromRow(r: Row): HttpRoute {
     auth: parsed<RouteAuth>(r.auth) ?? { kind: 'none' },
     throttle: parsed<ThrottleLimit>(r.throttle),
     cacheTtlS: Number(r.cache_ttl_s),
+    payloadFormatVersion: String(r.payload_format_version ?? '2.0') as PayloadFormat,
     integrationId: r.integration_id === null || r.integration_id === undefined ? null : String(r.integration_id),
     authorizerId: r.authorizer_id === null || r.authorizer_id === undefined ? null : String(r.authorizer_id),
     createdAt: Number(r.created_at),

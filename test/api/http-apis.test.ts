@@ -35,6 +35,21 @@ exports.handler = async (event) => {
 };`,
 });
 
+// A handler written for the REST API's event (payload format 1.0): it reads event.path and
+// answers 1.0's shape, or, on purpose, something 1.0 does not infer from.
+const classicZip = makeZip({
+  'index.js': `let n = 0;
+exports.handler = async (event) => {
+  n++;
+  if (event.path === '/classic/multi') return { statusCode: 202, headers: { 'X-One': '1', 'X-Many': 'dropped' },
+    multiValueHeaders: { 'Set-Cookie': ['a=1', 'b=2'], 'x-many': ['x', 'y'] }, body: 'multi' };
+  if (event.path === '/classic/plain') return { hello: 'world' };
+  if (event.path === '/classic/text') return 'just text';
+  if (event.path === '/classic/badbody') return { statusCode: 200, body: { not: 'a string' } };
+  return { statusCode: 200, headers: { 'content-type': 'application/json', 'x-n': String(n) }, body: JSON.stringify({ event }) };
+};`,
+});
+
 let p: TestPlatform;
 let alice: string;
 let aliceKeyId: string;
@@ -95,6 +110,12 @@ before(async () => {
   bob = (await key('bob')).key;
   const fn = await as(alice, 'PUT', '/functions/web', { zip: zip.toString('base64'), runtime: 'nodejs22.x', handler: 'index.handler' });
   assert.equal(fn.statusCode, 201, fn.body);
+  const classic = await as(alice, 'PUT', '/functions/classic', {
+    zip: classicZip.toString('base64'),
+    runtime: 'nodejs22.x',
+    handler: 'index.handler',
+  });
+  assert.equal(classic.statusCode, 201, classic.body);
   const api = await as(alice, 'POST', '/http-apis', {
     name: 'web',
     cors: { allowOrigins: ['https://app.example.com'], allowMethods: ['GET', 'POST'], allowHeaders: ['content-type'], maxAgeS: 300 },
@@ -125,6 +146,10 @@ before(async () => {
   });
   await route({ routeKey: 'GET /limited', throttle: { rate: 0, burst: 2 } });
   await route({ routeKey: 'GET /cached', cacheTtlS: 60 });
+  const v1 = { functionName: 'classic', payloadFormatVersion: '1.0' };
+  await route({ routeKey: 'ANY /classic/{thing}', ...v1 });
+  await route({ routeKey: 'GET /classic/cached', cacheTtlS: 60, ...v1 });
+  await route({ routeKey: 'GET /classic/jwt', auth: { kind: 'jwt', issuer, audience: ['web-api'], jwksUrl: `${issuer}/jwks` }, ...v1 });
 });
 after(async () => {
   await p?.close();
@@ -414,6 +439,131 @@ describe('HTTP API routes served on the main port', { skip }, () => {
     const key = encodeURIComponent('GET /temp');
     assert.equal((await as(alice, 'DELETE', `/http-apis/${apiId}/routes/${key}`)).statusCode, 200);
     assert.equal((await gw('/temp')).status, 404);
+  });
+});
+
+describe('payload format 1.0 routes', { skip }, () => {
+  const classic = (path: string, init?: RequestInit) => gw(`/classic${path}`, init);
+
+  it('gives the function the 1.0 event: header case as sent, multi-value maps, cookies a header, nulls', async () => {
+    const given = { 'Content-Type': 'application/json', Cookie: 'c1=v1; c2=v2', 'User-Agent': 'test-agent', 'X-Custom': 'yes' };
+    const before = Date.now();
+    const r = await classic('/things?x=1&x=2&y=hello%20world', { method: 'POST', headers: given, body: '{"a":1}' });
+    const { event } = await json(r);
+    assert.equal(r.status, 200);
+    const requestId = r.headers.get('apigw-requestid');
+    const { requestTime, requestTimeEpoch } = event.requestContext;
+    assert.ok(requestTimeEpoch >= before && requestTimeEpoch <= Date.now());
+    assert.match(requestTime, /^\d\d\/[A-Z][a-z]{2}\/\d{4}:\d\d:\d\d:\d\d \+0000$/);
+    // fetch sends its own headers in lower case, and the ones given as given.
+    const sent = Object.fromEntries(
+      Object.entries(event.headers as Record<string, string>).filter(([n]) => /^[A-Z]/.test(n) && !n.startsWith('X-Forwarded')),
+    );
+    assert.deepEqual(sent, given);
+    assert.deepEqual(event.multiValueHeaders.Cookie, ['c1=v1; c2=v2']);
+    assert.deepEqual(
+      [event.headers['X-Forwarded-For'], event.headers['X-Forwarded-Proto']],
+      ['127.0.0.1', 'http'],
+      'added as API Gateway names them',
+    );
+    // The REST API's caller fields, all null (their names: the core test, against AWS's example).
+    const { sourceIp, userAgent, ...callers } = event.requestContext.identity;
+    assert.deepEqual([sourceIp, userAgent, Object.keys(callers).length], ['127.0.0.1', 'test-agent', 10]);
+    assert.ok(Object.values(callers).every((v) => v === null));
+    const identity = event.requestContext.identity;
+    const { headers: _h, multiValueHeaders: _m, ...rest } = event;
+    assert.deepEqual(rest, {
+      version: '1.0',
+      resource: '/classic/{thing}',
+      path: '/classic/things',
+      httpMethod: 'POST',
+      queryStringParameters: { x: '2', y: 'hello world' },
+      multiValueQueryStringParameters: { x: ['1', '2'], y: ['hello world'] },
+      requestContext: {
+        accountId: accountIdOf('alice'),
+        apiId,
+        domainName: `${apiId}.execute-api.127.0.0.1`,
+        domainPrefix: apiId,
+        extendedRequestId: requestId,
+        httpMethod: 'POST',
+        identity,
+        path: '/classic/things',
+        protocol: 'HTTP/1.1',
+        requestId,
+        requestTime,
+        requestTimeEpoch,
+        resourceId: 'ANY /classic/{thing}',
+        resourcePath: '/classic/{thing}',
+        stage: '$default',
+      },
+      pathParameters: { thing: 'things' },
+      stageVariables: null,
+      body: '{"a":1}',
+      isBase64Encoded: false,
+    });
+    const bare = (await json(await classic('/bare'))).event;
+    assert.deepEqual(
+      [bare.queryStringParameters, bare.multiValueQueryStringParameters, bare.body, bare.isBase64Encoded],
+      [null, null, null, false],
+    );
+  });
+
+  it('maps the 1.0 answer: headers and multiValueHeaders; anything else is 500 as an HTTP API answers it', async () => {
+    const multi = await classic('/multi', { headers: { origin: 'https://app.example.com' } });
+    assert.equal(multi.status, 202);
+    assert.equal(multi.headers.get('x-one'), '1');
+    assert.equal(multi.headers.get('x-many'), 'x, y', 'multiValueHeaders win over headers');
+    assert.deepEqual(multi.headers.getSetCookie(), ['a=1', 'b=2']);
+    assert.equal(multi.headers.get('access-control-allow-origin'), 'https://app.example.com', "the API's CORS as on any route");
+    assert.equal(await multi.text(), 'multi');
+    for (const path of ['/plain', '/text', '/badbody']) {
+      const bad = await classic(path);
+      assert.equal(bad.status, 500, path);
+      assert.deepEqual(await bad.json(), { message: 'Internal Server Error' }, path);
+    }
+  });
+
+  it("puts a JWT's claims and scopes directly under requestContext.authorizer", async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const claims = { iss: issuer, aud: 'web-api', sub: 'user-1', exp: now + 600, scope: 'read' };
+    const r = await classic('/jwt', { headers: { authorization: `Bearer ${jwt('RS256', 'rsa1', claims, rsa.privateKey)}` } });
+    assert.equal(r.status, 200);
+    assert.deepEqual((await json(r)).event.requestContext.authorizer, {
+      claims: { ...claims, exp: String(claims.exp) },
+      scopes: ['read'],
+    });
+    assert.equal((await classic('/jwt')).status, 401);
+  });
+
+  it('caches a 1.0 GET by every value of its query', async () => {
+    const n = (await classic('/cached?a=1&a=2')).headers.get('x-n');
+    assert.ok(n);
+    assert.equal((await classic('/cached?a=1&a=2')).headers.get('x-n'), n, 'from the cache');
+    assert.notEqual(
+      (await classic('/cached?a=2')).headers.get('x-n'),
+      n,
+      "a=2 alone is another entry, though 1.0's last value is the same",
+    );
+  });
+
+  it('reads and patches the format natively; a format that is not 1.0 or 2.0 is 400', async () => {
+    await route({ routeKey: 'GET /switch', functionName: 'classic' });
+    const key = encodeURIComponent('GET /switch');
+    assert.equal((await as(alice, 'GET', `/http-apis/${apiId}/routes/${key}`)).json().payloadFormatVersion, '2.0', 'the default');
+    assert.equal((await json(await gw('/switch'))).event.version, '2.0');
+    const patched = await as(alice, 'PATCH', `/http-apis/${apiId}/routes/${key}`, { payloadFormatVersion: '1.0' });
+    assert.equal(patched.statusCode, 200, patched.body);
+    assert.equal(patched.json().payloadFormatVersion, '1.0');
+    assert.equal((await json(await gw('/switch'))).event.version, '1.0');
+    const list = (await as(alice, 'GET', `/http-apis/${apiId}/routes`)).json().routes;
+    assert.equal(list.find((r: { routeKey: string }) => r.routeKey === 'GET /switch').payloadFormatVersion, '1.0');
+    const bad = await as(alice, 'POST', `/http-apis/${apiId}/routes`, {
+      routeKey: 'GET /v3',
+      functionName: 'web',
+      payloadFormatVersion: '3.0',
+    });
+    assert.equal(bad.statusCode, 400, bad.body);
+    assert.match(String(bad.headers['content-type']), /problem\+json/);
   });
 });
 

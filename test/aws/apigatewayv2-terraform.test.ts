@@ -4,8 +4,8 @@
  * and _deployment, the calls the provider makes on apply (create, its waiters, the read after),
  * on plan (the read), on update and on destroy, with the request shapes it sends — its defaults
  * included (the route's `apiKeyRequired: false`, the integration's `passthroughBehavior:
- * WHEN_NO_MATCH`, a route setting's `detailedMetricsEnabled: false` and zero throttles, an emptied
- * `description`) — and each answer holding what the provider's read takes from it. What Hangar
+ * WHEN_NO_MATCH` and `payloadFormatVersion: 1.0`, a route setting's `detailedMetricsEnabled:
+ * false` and zero throttles, an emptied `description`) — and each answer holding what the provider's read takes from it. What Hangar
  * cannot honour that the provider sends by default is refused naming the Terraform setting.
  */
 import assert from 'node:assert/strict';
@@ -75,7 +75,8 @@ const createApi = (Name: string, over: Record<string, unknown> = {}) =>
     ...over,
   });
 
-/** aws_apigatewayv2_integration's create for a Lambda proxy, as the provider sends it. */
+/** aws_apigatewayv2_integration's create for a Lambda proxy, as the provider sends it without
+ *  payload_format_version: its default, 1.0. */
 const createIntegration = (ApiId: string, over: Record<string, unknown> = {}) =>
   new CreateIntegrationCommand({
     ApiId,
@@ -84,7 +85,7 @@ const createIntegration = (ApiId: string, over: Record<string, unknown> = {}) =>
     IntegrationMethod: 'POST',
     IntegrationUri: fn('tf-a'),
     PassthroughBehavior: 'WHEN_NO_MATCH',
-    PayloadFormatVersion: '2.0',
+    PayloadFormatVersion: '1.0',
     ...over,
   });
 
@@ -192,7 +193,7 @@ describe('API Gateway v2 as the Terraform AWS provider drives it', () => {
   it('aws_apigatewayv2_integration, _authorizer and _route: create and read, update, destroy', async () => {
     const { ApiId } = await alice.send(createApi('tf-parts'));
 
-    // integration: the provider's defaults (WHEN_NO_MATCH, INTERNET) are taken...
+    // integration: the provider's defaults (WHEN_NO_MATCH, INTERNET, payload_format_version 1.0) are taken...
     const { IntegrationId } = await alice.send(createIntegration(ApiId!));
     const integration = await alice.send(new GetIntegrationCommand({ ApiId, IntegrationId }));
     assert.deepEqual(
@@ -214,7 +215,7 @@ describe('API Gateway v2 as the Terraform AWS provider drives it', () => {
         uri: fn('tf-a'),
         method: 'POST',
         connection: 'INTERNET',
-        payload: '2.0',
+        payload: '1.0',
         timeout: 30_000,
         passthrough: undefined,
         parameters: undefined,
@@ -223,13 +224,14 @@ describe('API Gateway v2 as the Terraform AWS provider drives it', () => {
         description: undefined,
       },
     );
-    // ...but payload_format_version's default, 1.0, is another event shape: refused, saying so.
-    const [status, name, message] = await refused(createIntegration(ApiId!, { PayloadFormatVersion: '1.0' }));
-    assert.deepEqual([status, name], [400, 'BadRequestException']);
-    assert.match(message, /payload_format_version/);
-    // update: integrationType always, and what changed.
+    // ...and payload_format_version = "2.0" where it is configured.
+    const v2 = await alice.send(createIntegration(ApiId!, { PayloadFormatVersion: '2.0' }));
+    assert.equal((await alice.send(new GetIntegrationCommand({ ApiId, IntegrationId: v2.IntegrationId }))).PayloadFormatVersion, '2.0');
+    await alice.send(new DeleteIntegrationCommand({ ApiId, IntegrationId: v2.IntegrationId }));
+    // update: integrationType always, and what changed (the format the plan shows unchanged stays).
     await alice.send(new UpdateIntegrationCommand({ ApiId, IntegrationId, IntegrationType: 'AWS_PROXY', IntegrationUri: fn('tf-b') }));
-    assert.equal((await alice.send(new GetIntegrationCommand({ ApiId, IntegrationId }))).IntegrationUri, fn('tf-b'));
+    const updated = await alice.send(new GetIntegrationCommand({ ApiId, IntegrationId }));
+    assert.deepEqual([updated.IntegrationUri, updated.PayloadFormatVersion], [fn('tf-b'), '1.0']);
 
     // authorizer (JWT): identity sources, issuer and audience.
     const { AuthorizerId } = await alice.send(

@@ -140,6 +140,14 @@ before(async () => {
     code('{ hello: e.pathParameters?.name ?? null, route: e.routeKey, sub: e.requestContext.authorizer?.jwt?.claims.sub ?? null }'),
   );
   await createNodeFunction(lambda, 'other', code('{ other: true }'));
+  // A handler of the REST API's shape: what the event says, in a 1.0 answer with multiValueHeaders.
+  await createNodeFunction(
+    lambda,
+    'classic',
+    code(`{ statusCode: 200, headers: { 'content-type': 'application/json' }, multiValueHeaders: { 'x-v': ['a', 'b'] },
+      body: JSON.stringify({ version: e.version, resource: e.resource ?? null, path: e.path ?? e.rawPath, stage: e.requestContext.stage,
+        vars: e.stageVariables ?? null, query: e.multiValueQueryStringParameters ?? null, params: e.pathParameters ?? null }) }`),
+  );
   await createNodeFunction(
     lambda,
     'vars',
@@ -325,7 +333,7 @@ describe('API Gateway v2 management API', () => {
       ['no protocolType', new CreateApiCommand({ Name: 'x' } as never), /protocolType is required/],
       ['a bad name', new CreateApiCommand({ Name: 'a/b', ProtocolType: 'HTTP' }), /name/],
       ['a description', new CreateApiCommand({ Name: 'x', ProtocolType: 'HTTP', Description: 'd' }), /description/],
-      ['payload format 1.0', new CreateIntegrationCommand({ ...proxy, PayloadFormatVersion: '1.0' }), /payloadFormatVersion 1\.0/],
+      ['payload format 3.0', new CreateIntegrationCommand({ ...proxy, PayloadFormatVersion: '3.0' }), /payloadFormatVersion 3\.0/],
       [
         'an HTTP proxy',
         new CreateIntegrationCommand({ ApiId, IntegrationType: 'HTTP_PROXY', IntegrationUri: 'https://example.com' }),
@@ -497,6 +505,56 @@ describe('API Gateway v2 management API', () => {
     ])
       assert.deepEqual((await refused(bob, command)).slice(0, 2), [404, 'NotFoundException'], command.constructor.name);
     assert.deepEqual((await alice.send(new GetStageCommand({ ApiId, StageName }))).StageVariables, { fresh: '1' });
+    await alice.send(new DeleteApiCommand({ ApiId }));
+  });
+
+  it('an integration of payload format 1.0: read back, its routes send the 1.0 event on every stage, UpdateIntegration changes it', async () => {
+    const ApiId = (await alice.send(new CreateApiCommand({ Name: 'classic', ProtocolType: 'HTTP' }))).ApiId!;
+    const made = await alice.send(
+      new CreateIntegrationCommand({
+        ApiId,
+        IntegrationType: 'AWS_PROXY',
+        IntegrationUri: arn('alice', 'classic'),
+        PayloadFormatVersion: '1.0',
+      }),
+    );
+    const IntegrationId = made.IntegrationId!;
+    assert.equal(made.PayloadFormatVersion, '1.0');
+    assert.equal((await alice.send(new GetIntegrationCommand({ ApiId, IntegrationId }))).PayloadFormatVersion, '1.0');
+    assert.deepEqual(
+      (await alice.send(new GetIntegrationsCommand({ ApiId }))).Items?.map((i) => i.PayloadFormatVersion),
+      ['1.0'],
+    );
+    await alice.send(new CreateRouteCommand({ ApiId, RouteKey: 'GET /c/{x}', Target: `integrations/${IntegrationId}` }));
+    const native = async () =>
+      (await p.inject({ method: 'GET', url: `/http-apis/${ApiId}/routes`, auth: aliceKey.key })).json().routes[0].payloadFormatVersion;
+    assert.equal(await native(), '1.0', "the route takes its integration's format");
+    await alice.send(new UpdateStageCommand({ ApiId, StageName: '$default', StageVariables: { env: 'default' } }));
+    await alice.send(new CreateStageCommand({ ApiId, StageName: 'prod', AutoDeploy: true, StageVariables: { env: 'prod' } }));
+    const endpoint = `${p.url}/http/${ApiId}`;
+    if (!NO_SANDBOX) {
+      const r = await fetch(`${endpoint}/prod/c/1?q=a&q=b`);
+      assert.equal(r.status, 200);
+      assert.equal(r.headers.get('x-v'), 'a, b', 'multiValueHeaders, each value sent');
+      assert.deepEqual(await r.json(), {
+        version: '1.0',
+        resource: '/c/{x}',
+        path: '/prod/c/1',
+        stage: 'prod',
+        vars: { env: 'prod' },
+        query: { q: ['a', 'b'] },
+        params: { x: '1' },
+      });
+      const d = (await (await fetch(`${endpoint}/c/2`)).json()) as Record<string, unknown>;
+      assert.deepEqual([d.version, d.path, d.stage, d.vars, d.query], ['1.0', '/c/2', '$default', { env: 'default' }, null]);
+    }
+    // An update without PayloadFormatVersion keeps it; one with it moves the routes along.
+    const same = await alice.send(new UpdateIntegrationCommand({ ApiId, IntegrationId, IntegrationUri: arn('alice', 'classic') }));
+    assert.equal(same.PayloadFormatVersion, '1.0');
+    const moved = await alice.send(new UpdateIntegrationCommand({ ApiId, IntegrationId, PayloadFormatVersion: '2.0' }));
+    assert.equal(moved.PayloadFormatVersion, '2.0');
+    assert.equal(await native(), '2.0');
+    if (!NO_SANDBOX) assert.equal(((await (await fetch(`${endpoint}/c/3`)).json()) as { version: string }).version, '2.0');
     await alice.send(new DeleteApiCommand({ ApiId }));
   });
 
@@ -890,7 +948,11 @@ describe('API Gateway v2 management API', () => {
       ['Swagger 2.0', new ImportApiCommand({ Body: JSON.stringify({ swagger: '2.0', info: { title: 'x' } }) }), /OpenAPI 3\.0/],
       ['no integration', withDoc((d) => delete d.paths['/pets/{id}'].get['x-amazon-apigateway-integration']), /integration/],
       ['an HTTP proxy', withDoc((d) => (d.paths['/pets/{id}'].get['x-amazon-apigateway-integration'].type = 'http_proxy')), /aws_proxy/],
-      ['payload 1.0', withDoc((d) => (d.paths['/pets/{id}'].get['x-amazon-apigateway-integration'].payloadFormatVersion = '1.0')), /2\.0/],
+      [
+        'payload 3.0',
+        withDoc((d) => (d.paths['/pets/{id}'].get['x-amazon-apigateway-integration'].payloadFormatVersion = '3.0')),
+        /1\.0 or 2\.0/,
+      ],
       [
         'a Lambda authorizer without its payload format',
         withDoc((d) => (d.components.securitySchemes.idp['x-amazon-apigateway-authorizer'].type = 'request')),

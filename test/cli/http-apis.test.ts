@@ -88,7 +88,7 @@ describe('hangar http-api', () => {
       '30',
     );
     assert.equal(added.code, 0, added.stderr);
-    assert.equal(added.stdout.trim(), `${api.apiId}: GET /items/{id} → web (auth key)`);
+    assert.equal(added.stdout.trim(), `${api.apiId}: GET /items/{id} → web (auth key, payload 2.0)`);
     const jwt = await hangar(
       'http-api',
       'route',
@@ -109,8 +109,11 @@ describe('hangar http-api', () => {
       'https://login.example.com/jwks',
       '--throttle',
       '1.5/3',
+      '--payload-format',
+      '1.0',
     );
     assert.equal(jwt.code, 0, jwt.stderr);
+    assert.match(jwt.stdout, /payload 1\.0\)$/m);
     const lambda = await hangar(
       'http-api',
       'route',
@@ -130,17 +133,18 @@ describe('hangar http-api', () => {
       '60',
     );
     assert.equal(lambda.code, 0, lambda.stderr);
-    assert.equal(lambda.stdout.trim(), `${api.apiId}: GET /guarded → web (auth lambda web)`);
+    assert.equal(lambda.stdout.trim(), `${api.apiId}: GET /guarded → web (auth lambda web, payload 2.0)`);
     const noAuthorizer = await hangar('http-api', 'route', 'add', api.apiId, 'GET /x', '--function', 'web', '--auth', 'lambda');
     assert.notEqual(noAuthorizer.code, 0);
     assert.match(noAuthorizer.stderr, /--auth lambda needs --authorizer/);
     const routes = (await p.inject({ method: 'GET', url: `/http-apis/${api.apiId}/routes`, auth: alice })).json().routes;
     assert.deepEqual(
-      routes.map((r: { routeKey: string; auth: unknown; throttle: unknown; cacheTtlS: number }) => [
+      routes.map((r: { routeKey: string; auth: unknown; throttle: unknown; cacheTtlS: number; payloadFormatVersion: string }) => [
         r.routeKey,
         r.auth,
         r.throttle,
         r.cacheTtlS,
+        r.payloadFormatVersion,
       ]),
       [
         [
@@ -148,6 +152,7 @@ describe('hangar http-api', () => {
           { kind: 'jwt', issuer: 'https://login.example.com/', audience: ['shop', 'admin'], jwksUrl: 'https://login.example.com/jwks' },
           { rate: 1.5, burst: 3 },
           0,
+          '1.0',
         ],
         [
           'GET /guarded',
@@ -161,8 +166,9 @@ describe('hangar http-api', () => {
           },
           null,
           0,
+          '2.0',
         ],
-        ['GET /items/{id}', { kind: 'key' }, null, 30],
+        ['GET /items/{id}', { kind: 'key' }, null, 30, '2.0'],
       ],
     );
 
@@ -174,12 +180,17 @@ describe('hangar http-api', () => {
       2,
       'a usage error',
     );
+    assert.equal(
+      (await hangar('http-api', 'route', 'add', api.apiId, 'GET /x', '--function', 'web', '--payload-format', '3.0')).code,
+      2,
+      'a payload format that is not 1.0 or 2.0: a usage error',
+    );
 
     const shown = await hangar('http-api', 'get', api.apiId);
     assert.equal(shown.code, 0, shown.stderr);
     assert.match(shown.stdout, new RegExp(`^api +${api.apiId}$`, 'm'));
     assert.match(shown.stdout, /^stage variables +env=prod url=https:\/\/x\.example\/a\?b=c$/m);
-    assert.match(shown.stdout, /^GET \/items\/\{id\} +web +key +- +30 s$/m);
+    assert.match(shown.stdout, /^GET \/items\/\{id\} +web +key +- +30 s +2\.0$/m);
     assert.match((await hangar('http-api', 'list')).stdout, new RegExp(`^${api.apiId} +shop `, 'm'));
 
     // export: the document GET /http-apis/{id}/openapi answers, as JSON or YAML.
@@ -199,7 +210,7 @@ describe('hangar http-api', () => {
     assert.equal((await hangar('http-api', 'route', 'rm', api.apiId, 'GET /items/{id}')).code, 0);
     const listed = await hangar('http-api', 'route', 'list', api.apiId);
     assert.doesNotMatch(listed.stdout, /GET \/items/);
-    assert.match(listed.stdout, /^ANY \/\{proxy\+\} +web +jwt /m);
+    assert.match(listed.stdout, /^ANY \/\{proxy\+\} +web +jwt .* 1\.0$/m);
 
     assert.equal((await hangar('http-api', 'rm', api.apiId)).stdout.trim(), `${api.apiId}: deleted`);
     assert.match((await hangar('http-api', 'list')).stdout, /no HTTP APIs/);

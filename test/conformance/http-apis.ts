@@ -167,6 +167,7 @@ export function describeHttpApis(name: string, make: MakeHttpApis): void {
           auth: jwtRoute.auth,
           throttle: { rate: 50, burst: 100 },
           cacheTtlS: 30,
+          payloadFormatVersion: '2.0',
           integrationId: null,
           authorizerId: null,
           createdAt: clock.t,
@@ -174,6 +175,10 @@ export function describeHttpApis(name: string, make: MakeHttpApis): void {
         });
         const d = await apis.createRoute('alice', a.apiId, { routeKey: '$default', functionName: 'fallback' });
         assert.deepEqual([d.qualifier, d.auth, d.throttle, d.cacheTtlS], [null, { kind: 'none' }, null, 0]);
+        const v1 = await apis.createRoute('alice', a.apiId, { routeKey: 'GET /v1', functionName: 'classic', payloadFormatVersion: '1.0' });
+        assert.equal(v1.payloadFormatVersion, '1.0');
+        assert.equal((await apis.getRoute('alice', a.apiId, 'GET /v1'))?.payloadFormatVersion, '1.0');
+        await apis.deleteRoute('alice', a.apiId, 'GET /v1');
         await apis.createRoute('alice', a.apiId, { routeKey: 'ANY /{proxy+}', functionName: 'proxy', auth: { kind: 'key' } });
         assert.deepEqual(
           (await apis.listRoutes('alice', a.apiId)).map((x) => x.routeKey),
@@ -233,6 +238,14 @@ export function describeHttpApis(name: string, make: MakeHttpApis): void {
         clock.advance(5);
         const u = await apis.updateRoute('alice', a.apiId, jwtRoute.routeKey, { qualifier: null, throttle: null, auth: { kind: 'key' } });
         assert.deepEqual(u, { ...r, qualifier: null, throttle: null, auth: { kind: 'key' }, updatedAt: r.createdAt + 5 });
+        const v1 = await apis.updateRoute('alice', a.apiId, jwtRoute.routeKey, { payloadFormatVersion: '1.0' });
+        assert.deepEqual(v1, { ...u, payloadFormatVersion: '1.0' });
+        await assert.rejects(
+          apis.updateRoute('alice', a.apiId, jwtRoute.routeKey, { payloadFormatVersion: '9.9' as '1.0' }),
+          is(InvalidInput, ErrorCode.HttpApiInvalid),
+        );
+        assert.deepEqual(await apis.getRoute('alice', a.apiId, jwtRoute.routeKey), v1);
+        await apis.updateRoute('alice', a.apiId, jwtRoute.routeKey, { payloadFormatVersion: '2.0' });
         await assert.rejects(apis.updateRoute('alice', a.apiId, jwtRoute.routeKey, { qualifier: '$bad' }), InvalidInput);
         assert.deepEqual(await apis.getRoute('alice', a.apiId, jwtRoute.routeKey), u);
         await assert.rejects(apis.updateRoute('alice', a.apiId, 'GET /none', { cacheTtlS: 1 }), is(NotFound, ErrorCode.HttpRouteNotFound));
@@ -248,7 +261,7 @@ export function describeHttpApis(name: string, make: MakeHttpApis): void {
         assert.deepEqual([a.integrations, a.authorizers], [[], []]);
         const i = await apis.createIntegration('alice', a.apiId, { functionName: 'orders', qualifier: 'live' });
         assert.match(i.integrationId, /^[a-z0-9]{7}$/);
-        assert.deepEqual(i, { integrationId: i.integrationId, functionName: 'orders', qualifier: 'live' });
+        assert.deepEqual(i, { integrationId: i.integrationId, functionName: 'orders', qualifier: 'live', payloadFormatVersion: '2.0' });
         const z = await apis.createAuthorizer('alice', a.apiId, { name: 'idp', issuer: 'https://idp.example/', audience: ['pets'] });
         assert.deepEqual(z, {
           authorizerId: z.authorizerId,
@@ -292,21 +305,27 @@ export function describeHttpApis(name: string, make: MakeHttpApis): void {
 
       it("an integration's change retargets its routes; one or an authorizer in use is not deleted", async () => {
         const a = await apis.createApi('alice', { name: 'pets' });
-        const i = await apis.createIntegration('alice', a.apiId, { functionName: 'orders' });
+        const i = await apis.createIntegration('alice', a.apiId, { functionName: 'orders', payloadFormatVersion: '1.0' });
+        assert.equal((await apis.getApi('alice', a.apiId))?.integrations[0]?.payloadFormatVersion, '1.0');
         const z = await apis.createAuthorizer('alice', a.apiId, { name: 'idp', issuer: 'https://idp.example/', audience: ['pets'] });
-        await apis.createRoute('alice', a.apiId, { routeKey: 'GET /o', integrationId: i.integrationId, authorizerId: z.authorizerId });
+        const made = await apis.createRoute('alice', a.apiId, {
+          routeKey: 'GET /o',
+          integrationId: i.integrationId,
+          authorizerId: z.authorizerId,
+        });
+        assert.equal(made.payloadFormatVersion, '1.0', 'a route made from an integration takes its payload format version');
         await apis.createRoute('alice', a.apiId, { routeKey: 'POST /o', integrationId: i.integrationId });
         await apis.createRoute('alice', a.apiId, { routeKey: 'GET /own', functionName: 'own' });
         clock.advance(7);
         const moved = await apis.updateIntegration('alice', a.apiId, i.integrationId, { functionName: 'orders2', qualifier: '3' });
-        assert.deepEqual(moved, { integrationId: i.integrationId, functionName: 'orders2', qualifier: '3' });
+        assert.deepEqual(moved, { integrationId: i.integrationId, functionName: 'orders2', qualifier: '3', payloadFormatVersion: '2.0' });
         const routes = await apis.listRoutes('alice', a.apiId);
         assert.deepEqual(
-          routes.map((r) => [r.routeKey, r.functionName, r.qualifier]),
+          routes.map((r) => [r.routeKey, r.functionName, r.qualifier, r.payloadFormatVersion]),
           [
-            ['GET /o', 'orders2', '3'],
-            ['GET /own', 'own', null],
-            ['POST /o', 'orders2', '3'],
+            ['GET /o', 'orders2', '3', '2.0'],
+            ['GET /own', 'own', null, '2.0'],
+            ['POST /o', 'orders2', '3', '2.0'],
           ],
         );
         assert.equal(routes[0]?.updatedAt, clock.t);
@@ -445,7 +464,7 @@ export function describeHttpApis(name: string, make: MakeHttpApis): void {
         const def = {
           name: 'new',
           cors: null,
-          integrations: [{ functionName: 'f' }, { functionName: 'g', qualifier: 'live' }],
+          integrations: [{ functionName: 'f' }, { functionName: 'g', qualifier: 'live', payloadFormatVersion: '1.0' as const }],
           authorizers: [{ name: 'idp', issuer: 'https://issuer.example.com/', audience: ['a'] }],
           routes: [
             { routeKey: 'GET /keep', integration: 0, authorizer: null },
@@ -477,10 +496,11 @@ export function describeHttpApis(name: string, make: MakeHttpApis): void {
             r.auth.kind,
             r.throttle,
             r.cacheTtlS,
+            r.payloadFormatVersion,
           ]),
           [
-            ['GET /keep', 'f', null, integration0?.integrationId, null, 'none', { rate: 2, burst: 3 }, 9],
-            ['GET /new', 'g', 'live', integration1?.integrationId, authorizer?.authorizerId, 'jwt', null, 0],
+            ['GET /keep', 'f', null, integration0?.integrationId, null, 'none', { rate: 2, burst: 3 }, 9, '2.0'],
+            ['GET /new', 'g', 'live', integration1?.integrationId, authorizer?.authorizerId, 'jwt', null, 0, '1.0'],
           ],
         );
         assert.deepEqual(await apis.servedApi(a.apiId), { api, routes });

@@ -32,6 +32,7 @@ import {
   type HttpApi,
   type HttpRoute,
   IDENTITY_SOURCES_MAX,
+  PayloadFormat,
   ROUTE_KEY_MAX,
   THROTTLE_MAX,
 } from '../../core/index.ts';
@@ -96,6 +97,8 @@ const Auth = z.discriminatedUnion('kind', [
     ),
 ]);
 
+const PayloadFormatField = z.enum([PayloadFormat.V2, PayloadFormat.V1]);
+
 const ApiBody = z.strictObject({
   name: z.string().max(128).describe('1-128 letters, digits, spaces, . _ -'),
   cors: Cors.nullable().optional().describe('The gateway answers preflights and sets CORS headers itself.'),
@@ -115,6 +118,9 @@ const RouteFields = {
   auth: Auth.optional().describe('Default: none.'),
   throttle: Throttle.nullable().optional(),
   cacheTtlS: z.int().optional().describe(`Seconds a GET's 200 answer is kept, 0-${CACHE_TTL_MAX_S}; 0 (default): not cached.`),
+  payloadFormatVersion: PayloadFormatField.optional().describe(
+    "The event the function gets and how its answer is read: API Gateway's payload format 2.0 (default) or 1.0 (the REST API shape: multiValueHeaders, no inferred answers).",
+  ),
 };
 const RouteBody = z.strictObject({
   routeKey: z.string().max(ROUTE_KEY_MAX).describe("'METHOD /path' (ANY, {param}, {proxy+}) or $default."),
@@ -154,6 +160,7 @@ const RouteView = z.object({
   auth: Auth,
   throttle: z.object({ rate: z.number(), burst: z.number() }).nullable(),
   cacheTtlS: z.number(),
+  payloadFormatVersion: PayloadFormatField.describe('API Gateway payload format version of its events: 2.0 or 1.0.'),
   integrationId: z
     .string()
     .nullable()
@@ -195,6 +202,7 @@ function routeView(r: HttpRoute): z.infer<typeof RouteView> {
     auth: r.auth,
     throttle: r.throttle,
     cacheTtlS: r.cacheTtlS,
+    payloadFormatVersion: r.payloadFormatVersion,
     integrationId: r.integrationId,
     authorizerId: r.authorizerId,
     createdAt: iso(r.createdAt),
@@ -374,7 +382,7 @@ export function httpApiRoutes(app: FastifyInstance, ctx: ApiContext & HttpApisAp
     '/http-apis/:apiId/routes/:routeKey',
     {
       schema: {
-        summary: "Change a route's target, auth, throttle or cache TTL (null clears)",
+        summary: "Change a route's target, auth, throttle, cache TTL or payload format version (null clears)",
         tags,
         params: RouteParams,
         querystring: OwnerQuery,

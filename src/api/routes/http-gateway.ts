@@ -98,9 +98,10 @@ export function gatewayRequest(req: FastifyRequest, at: { rawPath: string; rawQu
     headers.push([raw[i]!, raw[i + 1]!]);
     seen.add(raw[i]!.toLowerCase());
   }
-  if (!seen.has('x-forwarded-for')) headers.push(['x-forwarded-for', req.ip]);
-  if (!seen.has('x-forwarded-port')) headers.push(['x-forwarded-port', String(req.socket.localPort ?? '')]);
-  if (!seen.has('x-forwarded-proto')) headers.push(['x-forwarded-proto', req.protocol]);
+  // Named as API Gateway names them: a 1.0 event keeps header names' case (2.0 lower-cases all).
+  if (!seen.has('x-forwarded-for')) headers.push(['X-Forwarded-For', req.ip]);
+  if (!seen.has('x-forwarded-port')) headers.push(['X-Forwarded-Port', String(req.socket.localPort ?? '')]);
+  if (!seen.has('x-forwarded-proto')) headers.push(['X-Forwarded-Proto', req.protocol]);
   return {
     method: req.method,
     rawPath: at.rawPath,
@@ -112,6 +113,16 @@ export function gatewayRequest(req: FastifyRequest, at: { rawPath: string; rawQu
     requestId: at.requestId,
     timeEpoch: Date.now(),
   };
+}
+
+function repeatedBefore(headers: ReadonlyArray<readonly [string, string]>, at: number): boolean {
+  const name = (headers[at] as readonly [string, string])[0];
+  for (let j = 0; j < at; j++) if ((headers[j] as readonly [string, string])[0] === name) return true;
+  return false;
+}
+
+function withValue(had: unknown, value: string): string[] {
+  return [...(Array.isArray(had) ? had.map(String) : had === undefined ? [] : [String(had)]), value];
 }
 
 /** Sends the gateway's answer (shared with function URLs). */
@@ -128,9 +139,14 @@ export function sendGatewayResponse(reply: FastifyReply, r: GatewayResponse): Fa
   }
   reply.code(r.statusCode);
   const cookies: string[] = [];
-  for (const [name, value] of r.headers) {
+  const headers = r.headers;
+  for (let i = 0; i < headers.length; i++) {
+    const [name, value] = headers[i] as [string, string];
     if (name === 'set-cookie') cookies.push(value);
-    else if (name !== 'content-length' && name !== 'transfer-encoding' && name !== 'connection') reply.header(name, value);
+    else if (name !== 'content-length' && name !== 'transfer-encoding' && name !== 'connection')
+      // A name the answer gave before (1.0's multiValueHeaders) is sent once per value, not
+      // replaced by its last; answers have a handful of headers, so the look back is short.
+      reply.header(name, repeatedBefore(headers, i) ? withValue(reply.getHeader(name), value) : value);
   }
   if (cookies.length > 0) reply.header('set-cookie', cookies);
   return reply.send(Buffer.from(r.body.buffer, r.body.byteOffset, r.body.byteLength));

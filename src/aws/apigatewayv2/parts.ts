@@ -33,6 +33,7 @@ import {
   jsonBody,
   LAMBDA_AUTHORIZER_ONLY,
   pageOf,
+  payloadFormatOf,
   refuse,
   required,
 } from './shapes.ts';
@@ -50,7 +51,11 @@ export function integrationOperations(ctx: ApiGatewayV2Context): RestOperation[]
         required(body, 'integrationType');
         checkIntegrationConstants(body);
         const target = integrationTargetOf(call.caller, required(body, 'integrationUri'));
-        const i = await createHttpIntegration(ctx, userOf(call.caller), params.apiId as string, target);
+        const payloadFormatVersion = payloadFormatOf(body);
+        const i = await createHttpIntegration(ctx, userOf(call.caller), params.apiId as string, {
+          ...target,
+          ...(payloadFormatVersion ? { payloadFormatVersion } : {}),
+        });
         return { status: 201, body: integrationShape(call.caller, i) };
       },
     },
@@ -67,7 +72,9 @@ export function integrationOperations(ctx: ApiGatewayV2Context): RestOperation[]
         const before = await getHttpIntegration(ctx, userId, apiId, integrationId);
         const uri = field.string(body, 'integrationUri');
         const target = uri === undefined ? before : integrationTargetOf(call.caller, uri);
-        const i = await updateHttpIntegration(ctx, userId, apiId, integrationId, target);
+        // Absent: it stays, as every field of an Update of API Gateway's.
+        const payloadFormatVersion = payloadFormatOf(body) ?? before.payloadFormatVersion;
+        const i = await updateHttpIntegration(ctx, userId, apiId, integrationId, { ...target, payloadFormatVersion });
         return { status: 200, body: integrationShape(call.caller, i) };
       },
     },

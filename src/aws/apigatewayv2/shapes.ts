@@ -12,6 +12,7 @@ import {
   type HttpAuthorizer,
   type HttpDeployment,
   type HttpIntegration,
+  PayloadFormat,
   type HttpRoute,
   InvalidInput,
   type NamedStage,
@@ -158,17 +159,13 @@ export const INTEGRATION_REFUSED = {
   contentHandlingStrategy: 'a WebSocket API setting',
 };
 
-/** The settings every Hangar integration has: a Lambda proxy, payload 2.0, 30 s. */
+/** The settings every Hangar integration has: a Lambda proxy, 30 s (its payload format version,
+ *  1.0 or 2.0, is its own: payloadFormatOf). */
 export function checkIntegrationConstants(body: Record<string, unknown>): void {
   refuse(body, INTEGRATION_REFUSED);
   const type = field.string(body, 'integrationType');
   if (type !== undefined && type !== 'AWS_PROXY')
     throw invalid(`integrationType ${type} is not supported by Hangar: integrations are AWS_PROXY to a Lambda function of Hangar's`);
-  const payload = field.string(body, 'payloadFormatVersion');
-  if (payload !== undefined && payload !== '2.0')
-    throw invalid(
-      `payloadFormatVersion ${payload} is not supported by Hangar: functions receive payload format 2.0 (give it; Terraform's payload_format_version defaults to 1.0)`,
-    );
   // WHEN_NO_MATCH is what Terraform's provider sends unasked; an HTTP API ignores it (it is a
   // REST and WebSocket API setting), as API Gateway does, and reports none.
   only(body, 'passthroughBehavior', 'WHEN_NO_MATCH', 'a REST and WebSocket API setting (an HTTP API passes every request through)');
@@ -179,6 +176,15 @@ export function checkIntegrationConstants(body: Record<string, unknown>): void {
 
 const INTEGRATION_TIMEOUT_MS = 30_000;
 
+/** PayloadFormatVersion as given, 1.0 or 2.0; undefined when absent. */
+export function payloadFormatOf(body: Record<string, unknown>): PayloadFormat | undefined {
+  const payload = field.string(body, 'payloadFormatVersion');
+  if (payload === undefined) return undefined;
+  if (payload !== PayloadFormat.V1 && payload !== PayloadFormat.V2)
+    throw invalid(`payloadFormatVersion ${payload.slice(0, 40)} is not supported: 1.0 or 2.0`);
+  return payload;
+}
+
 export function integrationShape(caller: AwsCaller, i: HttpIntegration): Record<string, unknown> {
   return {
     integrationId: i.integrationId,
@@ -186,7 +192,7 @@ export function integrationShape(caller: AwsCaller, i: HttpIntegration): Record<
     integrationUri: functionArn(caller.region, caller.accountId, i.functionName, i.qualifier ?? undefined),
     integrationMethod: 'POST',
     connectionType: 'INTERNET',
-    payloadFormatVersion: '2.0',
+    payloadFormatVersion: i.payloadFormatVersion,
     timeoutInMillis: INTEGRATION_TIMEOUT_MS,
     apiGatewayManaged: false,
   };

@@ -38,6 +38,8 @@ export interface HttpRouteInfo {
   auth: HttpRouteAuth;
   throttle: { rate: number; burst: number } | null;
   cacheTtlS: number;
+  /** API Gateway's payload format version of the events its function gets. */
+  payloadFormatVersion: '1.0' | '2.0';
   /** The API Gateway v2 integration and authorizer it was made from (null: its own). */
   integrationId: string | null;
   authorizerId: string | null;
@@ -84,6 +86,7 @@ export class HttpApis extends Resource {
       auth?: HttpRouteAuth;
       throttle?: { rate: number; burst: number };
       cacheTtlS?: number;
+      payloadFormatVersion?: '1.0' | '2.0';
     },
     userId?: string,
   ): Promise<HttpRouteInfo> {

@@ -45,13 +45,14 @@ const throttleText = (t: { rate: number; burst: number } | null) => (t ? `${t.ra
 
 const routeRows = (rs: HttpRouteInfo[]) =>
   table(
-    ['ROUTE', 'FUNCTION', 'AUTH', 'THROTTLE', 'CACHE'],
+    ['ROUTE', 'FUNCTION', 'AUTH', 'THROTTLE', 'CACHE', 'PAYLOAD'],
     rs.map((r) => [
       r.routeKey,
       r.qualifier ? `${r.functionName}:${r.qualifier}` : r.functionName,
       authText(r.auth),
       throttleText(r.throttle) ?? '-',
       r.cacheTtlS > 0 ? `${r.cacheTtlS} s` : '-',
+      r.payloadFormatVersion,
     ]),
   );
 
@@ -195,6 +196,10 @@ export function httpApiCommands(program: Command): void {
       .option('--authorizer-ttl <s>', 'lambda: seconds an answer is kept per identity (0-3600; needs --identity-source)', int)
       .option('--throttle <rate/burst>', "this route's limit, e.g. 10/20", throttleOf)
       .option('--cache-ttl <s>', "seconds a GET's 200 answer is kept (0-3600)", int)
+      .option(
+        '--payload-format <version>',
+        "the event the function gets: API Gateway's payload format 2.0 (default) or 1.0 (REST API shape)",
+      )
       .option('--user <id>', 'admin keys: whose API'),
   ).action(
     async (
@@ -212,6 +217,7 @@ export function httpApiCommands(program: Command): void {
         authorizerTtl?: number;
         throttle?: { rate: number; burst: number };
         cacheTtl?: number;
+        payloadFormat?: string;
       },
       cmd: Command,
     ) => {
@@ -233,6 +239,9 @@ export function httpApiCommands(program: Command): void {
           resultTtlS: flags.authorizerTtl ?? 0,
         };
       } else cmd.error(`error: --auth must be none, key, jwt or lambda, not '${kind}'`);
+      const format = flags.payloadFormat;
+      if (format !== undefined && format !== '1.0' && format !== '2.0')
+        cmd.error(`error: --payload-format must be 1.0 or 2.0, not '${format}'`);
       const [functionName, qualifier] = splitQualified(flags.function);
       const r = await clientFor(flags).httpApis.addRoute(
         apiId,
@@ -243,11 +252,12 @@ export function httpApiCommands(program: Command): void {
           auth: auth!,
           ...(flags.throttle ? { throttle: flags.throttle } : {}),
           ...(flags.cacheTtl !== undefined ? { cacheTtlS: flags.cacheTtl } : {}),
+          ...(format === '1.0' || format === '2.0' ? { payloadFormatVersion: format } : {}),
         },
         flags.user,
       );
       if (flags.json) return printJson(r);
-      print(`${apiId}: ${r.routeKey} → ${flags.function} (auth ${authText(r.auth)})`);
+      print(`${apiId}: ${r.routeKey} → ${flags.function} (auth ${authText(r.auth)}, payload ${r.payloadFormatVersion})`);
     },
   );
 

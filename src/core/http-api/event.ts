@@ -42,6 +42,17 @@ export interface EventContext {
   authorizer?: Record<string, unknown> | undefined;
 }
 
+/** What both payload formats' requestContext say alike. */
+export interface RequestContextCommon {
+  accountId: string;
+  apiId: string;
+  authorizer?: Record<string, unknown>;
+  domainName: string;
+  domainPrefix: string;
+  requestId: string;
+  stage: string;
+}
+
 export interface HttpApiEventV2 {
   version: '2.0';
   routeKey: string;
@@ -52,16 +63,9 @@ export interface HttpApiEventV2 {
   queryStringParameters?: Record<string, string>;
   pathParameters?: Record<string, string>;
   stageVariables?: Record<string, string>;
-  requestContext: {
-    accountId: string;
-    apiId: string;
-    authorizer?: Record<string, unknown>;
-    domainName: string;
-    domainPrefix: string;
+  requestContext: RequestContextCommon & {
     http: { method: string; path: string; protocol: string; sourceIp: string; userAgent: string };
-    requestId: string;
     routeKey: string;
-    stage: string;
     time: string;
     timeEpoch: number;
   };
@@ -119,8 +123,13 @@ export function buildEventV2(req: GatewayRequest, ctx: EventContext): HttpApiEve
     },
     isBase64Encoded: binary,
   };
-  if (hasBody) event.body = binary ? Buffer.from(req.body as Uint8Array).toString('base64') : decoder.decode(req.body as Uint8Array);
+  if (hasBody) event.body = bodyText(req.body as Uint8Array, binary);
   return event;
+}
+
+/** A request body as an event carries it: base64 when `binary`, else the UTF-8 text. */
+export function bodyText(body: Uint8Array, binary: boolean): string {
+  return binary ? Buffer.from(body).toString('base64') : decoder.decode(body);
 }
 
 /**
@@ -148,7 +157,8 @@ function appendJoined(into: Map<string, string>, name: string, value: string): v
   into.set(name, before === undefined ? value : `${before},${value}`);
 }
 
-function decodePath(rawPath: string): string {
+/** The path decoded (`%20` → space), or as sent when it is not valid percent-encoding. */
+export function decodePath(rawPath: string): string {
   try {
     return decodeURI(rawPath);
   } catch {

@@ -2,7 +2,7 @@
  * An HTTP API as an OpenAPI 3.0 document, as API Gateway's ExportApi writes one (OAS30,
  * x-amazon-apigateway-importexport-version 1.0): a path per route path, an operation per method
  * (`x-amazon-apigateway-any-method` for ANY, the path `$default` for the default route), each
- * with its Lambda proxy integration (`x-amazon-apigateway-integration`, payload 2.0) and the
+ * with its Lambda proxy integration (`x-amazon-apigateway-integration`, with the route's payload format version) and the
  * JWT or Lambda (type request) authorizer it uses as a security requirement; the authorizers as security schemes
  * (`x-amazon-apigateway-authorizer`), CORS as `x-amazon-apigateway-cors`, tags as
  * `x-amazon-apigateway-tag-value`. Without extensions, every `x-amazon-apigateway-*` member is
@@ -75,7 +75,7 @@ export function exportOpenApi(api: HttpApi, routes: readonly HttpRoute[], o: Ope
         operation.security = [{ hangarApiKey: [] }];
       }
       operation[`${EXT}integration`] = {
-        payloadFormatVersion: '2.0',
+        payloadFormatVersion: r.payloadFormatVersion,
         type: 'aws_proxy',
         httpMethod: 'POST',
         uri: o.integrationUri(r.functionName, r.qualifier),

@@ -2,7 +2,7 @@
  * An OpenAPI 3.0 document as the HTTP API ImportApi makes of it (export.ts writes such documents):
  * its title, its routes (a path and method each; `x-amazon-apigateway-any-method` is ANY, the
  * path `$default` the default route) with their Lambda proxy integration
- * (`x-amazon-apigateway-integration`, aws_proxy, payload 2.0) and at most one authorizer
+ * (`x-amazon-apigateway-integration`, aws_proxy, payload 1.0 or 2.0) and at most one authorizer
  * (`security` naming a scheme of `components.securitySchemes` with an
  * `x-amazon-apigateway-authorizer` of type jwt, or request: a Lambda authorizer, payload 2.0), its CORS (`x-amazon-apigateway-cors`) and tags.
  * What Hangar cannot make is refused naming it, never dropped. The integration URIs are the
@@ -10,7 +10,9 @@
  */
 import { ErrorCode, InvalidInput } from '../errors.ts';
 import type { TagMap } from '../tags.ts';
+import { checkPayloadFormat } from './parts.ts';
 import { DEFAULT_ROUTE_KEY, parseRouteKey } from './route-key.ts';
+import type { PayloadFormat } from './types.ts';
 
 export interface OpenApiImport {
   name: string;
@@ -18,7 +20,7 @@ export interface OpenApiImport {
   cors: Record<string, unknown> | null;
   tags: TagMap;
   authorizers: ImportedAuthorizer[];
-  routes: { routeKey: string; integrationUri: string; authorizer: string | null }[];
+  routes: { routeKey: string; integrationUri: string; payloadFormatVersion: PayloadFormat; authorizer: string | null }[];
 }
 
 /** A JWT authorizer as written, or a Lambda one with its function's URI for the caller to resolve. */
@@ -140,9 +142,12 @@ function routeOf(
   const type = String(integration.type ?? '').toLowerCase();
   if (type !== 'aws_proxy')
     throw invalid(`${where}: integration type ${String(integration.type)} is not supported by Hangar: aws_proxy only`);
-  const payload = integration.payloadFormatVersion;
-  if (payload !== undefined && payload !== '2.0')
-    throw invalid(`${where}: payloadFormatVersion ${String(payload)} is not supported by Hangar: 2.0 only`);
+  let payloadFormatVersion: PayloadFormat;
+  try {
+    payloadFormatVersion = checkPayloadFormat(integration.payloadFormatVersion);
+  } catch {
+    throw invalid(`${where}: payloadFormatVersion ${String(integration.payloadFormatVersion)} is not supported: 1.0 or 2.0`);
+  }
   for (const key of ['requestParameters', 'responseParameters', 'credentials', 'connectionId', 'tlsConfig'])
     if (integration[key] !== undefined) throw invalid(`${where}: integration ${key} is not supported by Hangar`);
   const security = op.security ?? [];
@@ -157,7 +162,7 @@ function routeOf(
       throw invalid(`${where}: security names ${name}, which components.securitySchemes does not have`);
     authorizer = name;
   }
-  return { routeKey, integrationUri: text(integration.uri, `${where}: integration uri`), authorizer };
+  return { routeKey, integrationUri: text(integration.uri, `${where}: integration uri`), payloadFormatVersion, authorizer };
 }
 
 function tagsOf(tags: unknown): TagMap {

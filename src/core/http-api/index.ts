@@ -4,6 +4,7 @@ export * from './cache.ts';
 export * from './cors.ts';
 export * from './definition.ts';
 export * from './event.ts';
+export * from './event-v1.ts';
 export * from './export.ts';
 export * from './import.ts';
 export * from './match.ts';

@@ -9,13 +9,14 @@ import { checkFunctionName, parseQualifier } from '../function.ts';
 import { CACHE_TTL_MAX_S } from './cache.ts';
 import { checkCorsConfig } from './cors.ts';
 import { checkLambdaAuth } from './lambda-authorizer.ts';
-import { resolveRouteParts } from './parts.ts';
+import { checkPayloadFormat, resolveRouteParts } from './parts.ts';
 import type { HttpApi, HttpApiInput, HttpRoute, HttpRouteInput, RouteAuth } from './types.ts';
 import { parseRouteKey } from './route-key.ts';
 import { checkStageVariables } from './stage.ts';
 import { checkThrottleLimit } from './throttle.ts';
 
 export type { HttpApi, HttpApiInput, HttpRoute, HttpRouteInput, RouteAuth } from './types.ts';
+export { PayloadFormat } from './types.ts';
 
 const API_NAME = /^[A-Za-z0-9 ._-]{1,128}$/;
 /** AWS's API ids are 10 lower-case letters and digits. */
@@ -65,6 +66,7 @@ export function checkHttpRouteInput(api: HttpApi, given: HttpRouteInput): Omit<H
     auth: checkAuth(input.auth ?? { kind: 'none' }),
     throttle: input.throttle ? checkThrottleLimit(input.throttle) : null,
     cacheTtlS,
+    payloadFormatVersion: checkPayloadFormat(input.payloadFormatVersion),
     integrationId: input.integrationId || null,
     authorizerId: input.authorizerId || null,
   };
@@ -140,7 +142,9 @@ export function applyRoutePatch(api: HttpApi, route: HttpRoute, patch: Partial<O
       : {
           functionName: patch.functionName ?? route.functionName,
           qualifier: patch.qualifier === undefined ? route.qualifier : patch.qualifier,
+          payloadFormatVersion: patch.payloadFormatVersion ?? route.payloadFormatVersion,
         }),
+    ...(integrationId && patch.payloadFormatVersion !== undefined ? { payloadFormatVersion: patch.payloadFormatVersion } : {}),
     ...(authorizerId ? { authorizerId } : { auth: patch.auth ?? (route.authorizerId ? { kind: 'none' } : route.auth) }),
     throttle: patch.throttle === undefined ? route.throttle : patch.throttle,
     cacheTtlS: patch.cacheTtlS ?? route.cacheTtlS,

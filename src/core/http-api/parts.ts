@@ -4,7 +4,8 @@
  * authorizer is a JWT or Lambda authorizer routes check their callers with. A route made through one
  * keeps its id (`integrationId`, `authorizerId`) beside the target and auth it copies from it,
  * which the gateway serves: changing an integration retargets every route that uses it, and
- * one a route still uses cannot be deleted (API Gateway's ConflictException). Routes made
+ * one a route still uses cannot be deleted (API Gateway's ConflictException); its payload
+ * format version goes with its function. Routes made
  * natively name their function and auth themselves and use neither.
  */
 import { ErrorCode, Conflict, InvalidInput, NotFound } from '../errors.ts';
@@ -21,6 +22,7 @@ import type {
   HttpRouteInput,
   RouteAuth,
 } from './types.ts';
+import { PayloadFormat } from './types.ts';
 
 export type {
   HttpAuthorizer,
@@ -65,7 +67,17 @@ export function checkIntegrationInput(input: HttpIntegrationInput): Omit<HttpInt
   checkFunctionName(input.functionName);
   const qualifier = input.qualifier ?? null;
   if (qualifier !== null) parseQualifier(qualifier);
-  return { functionName: input.functionName, qualifier };
+  return { functionName: input.functionName, qualifier, payloadFormatVersion: checkPayloadFormat(input.payloadFormatVersion) };
+}
+
+const FORMATS: readonly string[] = Object.values(PayloadFormat);
+
+/** A payload format version as given (absent: 2.0, API Gateway's latest); anything else refused. */
+export function checkPayloadFormat(given: unknown): PayloadFormat {
+  if (given === undefined || given === null) return PayloadFormat.V2;
+  if (typeof given !== 'string' || !FORMATS.includes(given))
+    throw invalid(`payloadFormatVersion ${JSON.stringify(given)?.slice(0, 40)} is not one of ${FORMATS.join(', ')}`);
+  return given as PayloadFormat;
 }
 
 /** `check` is the route auth's own check (model.ts), so an authorizer and a route's own auth
@@ -183,19 +195,22 @@ export function removeAuthorizer(api: HttpApi, routes: HttpRoute[], id: string):
  * and a function (or an authorizer and an auth) is refused: one of them would be ignored.
  */
 export function resolveRouteParts(api: HttpApi, input: HttpRouteInput): HttpRouteInput & { functionName: string } {
-  let { functionName, qualifier, auth } = input;
+  let { functionName, qualifier, auth, payloadFormatVersion } = input;
   if (input.integrationId) {
     if (functionName !== undefined) throw invalid('a route names its function or its integration, not both');
     const integration = integrationOf(api, input.integrationId);
+    if (payloadFormatVersion !== undefined && payloadFormatVersion !== integration.payloadFormatVersion)
+      throw invalid("a route made from an integration takes the integration's payloadFormatVersion");
     functionName = integration.functionName;
     qualifier = integration.qualifier;
+    payloadFormatVersion = integration.payloadFormatVersion;
   }
   if (input.authorizerId) {
     if (auth !== undefined) throw invalid('a route names its auth or its authorizer, not both');
     auth = routeAuthOf(authorizerOf(api, input.authorizerId));
   }
   if (functionName === undefined) throw invalid('a route needs a target: a function (or an integration)');
-  return { ...input, functionName, qualifier, auth };
+  return { ...input, functionName, qualifier, auth, payloadFormatVersion };
 }
 
 /** A new integration's or authorizer's id: 7 lower-case letters and digits, as AWS's. */

@@ -1,5 +1,6 @@
 /**
- * What an HTTP API answers for a function's result under payload format 2.0. A JSON object with
+ * What an HTTP API answers for a function's result under payload format 2.0 (1.0's: mapResponseV1
+ * below). A JSON object with
  * a `statusCode` is a structured answer: statusCode, headers, cookies (each one Set-Cookie
  * header), body, isBase64Encoded. Any other JSON — a string, a number, an array, an object
  * without statusCode — is inferred as AWS documents: 200, content-type application/json, and
@@ -8,6 +9,8 @@
  * Hangar does too. A result that is not JSON, or a structured answer that breaks its own rules,
  * is the gateway's 500 `{"message":"Internal Server Error"}`, never a guess.
  */
+
+import { PayloadFormat } from './types.ts';
 
 export interface GatewayResponse {
   statusCode: number;
@@ -43,18 +46,49 @@ export function mapResponseV2(payload: string, bytes?: Uint8Array): GatewayRespo
   return structured(result) ?? internalServerError();
 }
 
-function structured(r: Record<string, unknown>): GatewayResponse | null {
+/**
+ * What an HTTP API answers for a function's result under payload format 1.0: no inference, as
+ * AWS documents — the result must be a JSON object with an integer `statusCode`, and may have
+ * `headers` (a value each), `multiValueHeaders` (a list each), `body` (a string) and
+ * `isBase64Encoded`. A header in both maps is sent with the values of `multiValueHeaders`, as
+ * API Gateway merges them. Anything else (not JSON, not an object, no statusCode, a field of the
+ * wrong type) is the gateway's 500 `{"message":"Internal Server Error"}`, as an HTTP API answers
+ * a malformed integration response (a REST API's 502 is not an HTTP API's).
+ */
+export function mapResponseV1(payload: string): GatewayResponse {
+  let result: unknown;
+  try {
+    result = JSON.parse(payload);
+  } catch {
+    return internalServerError();
+  }
+  return (isRecord(result) && structured(result, PayloadFormat.V1)) || internalServerError();
+}
+
+/** `format`: which headers the answer has — 2.0's `headers` and `cookies`, 1.0's `headers` and
+ *  `multiValueHeaders`. */
+function structured(r: Record<string, unknown>, format: PayloadFormat = PayloadFormat.V2): GatewayResponse | null {
   const status = r.statusCode;
   if (typeof status !== 'number' || !Number.isInteger(status) || status < 100 || status > 599) return null;
   const headers: Array<[string, string]> = [];
+  let multi: Map<string, unknown[]> | undefined;
+  if (format === PayloadFormat.V1 && r.multiValueHeaders !== undefined && r.multiValueHeaders !== null) {
+    if (!isRecord(r.multiValueHeaders)) return null;
+    multi = new Map();
+    for (const [name, values] of Object.entries(r.multiValueHeaders)) {
+      if (!Array.isArray(values) || !values.every(isScalar)) return null;
+      multi.set(name.toLowerCase(), values);
+    }
+  }
   if (r.headers !== undefined && r.headers !== null) {
     if (!isRecord(r.headers)) return null;
     for (const [name, value] of Object.entries(r.headers)) {
       if (!isScalar(value)) return null;
-      headers.push([name.toLowerCase(), String(value)]);
+      if (!multi?.has(name.toLowerCase())) headers.push([name.toLowerCase(), String(value)]);
     }
   }
-  if (r.cookies !== undefined && r.cookies !== null) {
+  if (multi) for (const [name, values] of multi) for (const v of values) headers.push([name, String(v)]);
+  if (format === PayloadFormat.V2 && r.cookies !== undefined && r.cookies !== null) {
     if (!Array.isArray(r.cookies) || !r.cookies.every((c) => typeof c === 'string')) return null;
     for (const c of r.cookies) headers.push(['set-cookie', c]);
   }

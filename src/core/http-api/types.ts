@@ -6,6 +6,14 @@
 import type { CorsConfig } from './cors.ts';
 import type { ThrottleLimit } from './throttle.ts';
 
+/**
+ * The payload format a route's function gets, as API Gateway's PayloadFormatVersion: '2.0' (the
+ * HTTP API's own event, event.ts) or '1.0' (the REST API's shape, event-v1.ts). Each has its own
+ * answer mapping (response.ts).
+ */
+export const PayloadFormat = { V1: '1.0', V2: '2.0' } as const;
+export type PayloadFormat = (typeof PayloadFormat)[keyof typeof PayloadFormat];
+
 export type RouteAuth =
   | { kind: 'none' }
   /** A Hangar API key of the API's owner. */
@@ -81,6 +89,8 @@ export interface HttpRoute {
   throttle: ThrottleLimit | null;
   /** 0: not cached. */
   cacheTtlS: number;
+  /** The event its function gets and how its answer is read; from its integration when it has one. */
+  payloadFormatVersion: PayloadFormat;
   /** The integration its function comes from (parts.ts); null: it names its function itself. */
   integrationId: string | null;
   /** The authorizer its auth comes from; null: none, or its own. */
@@ -100,6 +110,8 @@ export interface HttpRouteInput {
   auth?: RouteAuth;
   throttle?: ThrottleLimit | null;
   cacheTtlS?: number;
+  /** Absent: 2.0 (or its integration's). */
+  payloadFormatVersion?: PayloadFormat;
 }
 
 export interface HttpIntegration {
@@ -107,11 +119,15 @@ export interface HttpIntegration {
   functionName: string;
   /** A version number or alias; null: $LATEST. */
   qualifier: string | null;
+  /** What the routes made from it send their function (stored before it existed: 2.0). */
+  payloadFormatVersion: PayloadFormat;
 }
 
 export interface HttpIntegrationInput {
   functionName: string;
   qualifier?: string | null;
+  /** Absent: 2.0. */
+  payloadFormatVersion?: PayloadFormat;
 }
 
 /** An API's authorizer: a JWT one, or a Lambda one (routes made from it copy its auth). */

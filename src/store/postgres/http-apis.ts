@@ -85,16 +85,17 @@ const UPDATE_STAGES = `UPDATE http_apis SET stages = $1 WHERE user_id = $2 AND a
 /** auth, updated_at, user_id, api_id, authorizer_id: the routes made from an authorizer follow it. */
 const REAUTH_ROUTES = `UPDATE http_routes SET auth = $1, updated_at = $2 WHERE user_id = $3 AND api_id = $4 AND authorizer_id = $5`;
 
-/** function_name, qualifier, updated_at, user_id, api_id, integration_id: the routes made from
- *  an integration follow it. */
-const RETARGET_ROUTES = `UPDATE http_routes SET function_name = $1, qualifier = $2, updated_at = $3
-  WHERE user_id = $4 AND api_id = $5 AND integration_id = $6`;
+/** function_name, qualifier, payload_format_version, updated_at, user_id, api_id,
+ *  integration_id: the routes made from an integration follow it. */
+const RETARGET_ROUTES = `UPDATE http_routes SET function_name = $1, qualifier = $2, payload_format_version = $3, updated_at = $4
+  WHERE user_id = $5 AND api_id = $6 AND integration_id = $7`;
 
 /** user_id, api_id, route_key, function_name, qualifier, auth, throttle, cache_ttl_s,
- *  integration_id, authorizer_id, now. Nothing if the key is taken. */
+ *  integration_id, authorizer_id, payload_format_version, now. Nothing if the key is taken. */
 const INSERT_ROUTE = `INSERT INTO http_routes
-  (user_id, api_id, route_key, function_name, qualifier, auth, throttle, cache_ttl_s, integration_id, authorizer_id, created_at, updated_at)
-  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)
+  (user_id, api_id, route_key, function_name, qualifier, auth, throttle, cache_ttl_s, integration_id, authorizer_id,
+   payload_format_version, created_at, updated_at)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)
   ON CONFLICT (user_id, api_id, route_key) DO NOTHING RETURNING *`;
 
 /** user_id, api_id, route_key. */
@@ -107,9 +108,10 @@ const LOCK_ROUTE = `SELECT * FROM http_routes WHERE user_id = $1 AND api_id = $2
 const LIST_ROUTES = `SELECT * FROM http_routes WHERE user_id = $1 AND api_id = $2 ORDER BY route_key`;
 
 /** function_name, qualifier, auth, throttle, cache_ttl_s, integration_id, authorizer_id,
- *  updated_at, user_id, api_id, route_key. */
+ *  payload_format_version, updated_at, user_id, api_id, route_key. */
 const UPDATE_ROUTE = `UPDATE http_routes SET function_name = $1, qualifier = $2, auth = $3, throttle = $4, cache_ttl_s = $5,
-  integration_id = $6, authorizer_id = $7, updated_at = $8 WHERE user_id = $9 AND api_id = $10 AND route_key = $11 RETURNING *`;
+  integration_id = $6, authorizer_id = $7, payload_format_version = $8, updated_at = $9
+  WHERE user_id = $10 AND api_id = $11 AND route_key = $12 RETURNING *`;
 
 /** user_id, api_id, route_key. */
 const DELETE_ROUTE = `DELETE FROM http_routes WHERE user_id = $1 AND api_id = $2 AND route_key = $3`;
@@ -232,7 +234,15 @@ export class PgHttpApis implements HttpApis {
     const integration = { integrationId, ...checkIntegrationInput(input) };
     return this.changeParts(userId, apiId, async (api, tx) => {
       const integrations = replaceIntegration(api, integration);
-      await tx.query(RETARGET_ROUTES, [integration.functionName, integration.qualifier, this.db.now(), userId, apiId, integrationId]);
+      await tx.query(RETARGET_ROUTES, [
+        integration.functionName,
+        integration.qualifier,
+        integration.payloadFormatVersion,
+        this.db.now(),
+        userId,
+        apiId,
+        integrationId,
+      ]);
       return { parts: { integrations, authorizers: api.authorizers }, result: integration };
     });
   }

@@ -80,16 +80,17 @@ const UPDATE_STAGES = `UPDATE http_apis SET stages = ? WHERE user_id = ? AND api
  *  follow it. */
 const REAUTH_ROUTES = `UPDATE http_routes SET auth = ?, updated_at = ? WHERE user_id = ? AND api_id = ? AND authorizer_id = ?`;
 
-/** function_name, qualifier, updated_at, then user_id, api_id, integration_id: the routes made
- *  from an integration follow it. */
-const RETARGET_ROUTES = `UPDATE http_routes SET function_name = ?, qualifier = ?, updated_at = ?
+/** function_name, qualifier, payload_format_version, updated_at, then user_id, api_id,
+ *  integration_id: the routes made from an integration follow it. */
+const RETARGET_ROUTES = `UPDATE http_routes SET function_name = ?, qualifier = ?, payload_format_version = ?, updated_at = ?
   WHERE user_id = ? AND api_id = ? AND integration_id = ?`;
 
 /** user_id, api_id, route_key, function_name, qualifier, auth, throttle, cache_ttl_s,
- *  integration_id, authorizer_id, now. Nothing if the key is taken. */
+ *  integration_id, authorizer_id, payload_format_version, now. Nothing if the key is taken. */
 const INSERT_ROUTE = `INSERT INTO http_routes
-  (user_id, api_id, route_key, function_name, qualifier, auth, throttle, cache_ttl_s, integration_id, authorizer_id, created_at, updated_at)
-  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)
+  (user_id, api_id, route_key, function_name, qualifier, auth, throttle, cache_ttl_s, integration_id, authorizer_id,
+   payload_format_version, created_at, updated_at)
+  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12)
   ON CONFLICT (user_id, api_id, route_key) DO NOTHING RETURNING *`;
 
 /** user_id, api_id, route_key. */
@@ -99,9 +100,9 @@ const SELECT_ROUTE = `SELECT * FROM http_routes WHERE user_id = ? AND api_id = ?
 const LIST_ROUTES = `SELECT * FROM http_routes WHERE user_id = ? AND api_id = ? ORDER BY route_key`;
 
 /** function_name, qualifier, auth, throttle, cache_ttl_s, integration_id, authorizer_id,
- *  updated_at, then user_id, api_id, route_key. */
+ *  payload_format_version, updated_at, then user_id, api_id, route_key. */
 const UPDATE_ROUTE = `UPDATE http_routes SET function_name = ?, qualifier = ?, auth = ?, throttle = ?, cache_ttl_s = ?,
-  integration_id = ?, authorizer_id = ?, updated_at = ? WHERE user_id = ? AND api_id = ? AND route_key = ? RETURNING *`;
+  integration_id = ?, authorizer_id = ?, payload_format_version = ?, updated_at = ? WHERE user_id = ? AND api_id = ? AND route_key = ? RETURNING *`;
 
 /** throttle, updated_at, then user_id, api_id, route_key: a route setting of its stage. */
 const UPDATE_ROUTE_THROTTLE = `UPDATE http_routes SET throttle = ?, updated_at = ? WHERE user_id = ? AND api_id = ? AND route_key = ?`;
@@ -237,7 +238,9 @@ export class SqliteHttpApis implements HttpApis {
     const integration = { integrationId, ...checkIntegrationInput(input) };
     return this.changeParts(userId, apiId, (api, now) => {
       const integrations = replaceIntegration(api, integration);
-      this.ctx.stmt(RETARGET_ROUTES).run(integration.functionName, integration.qualifier, now, userId, apiId, integrationId);
+      this.ctx
+        .stmt(RETARGET_ROUTES)
+        .run(integration.functionName, integration.qualifier, integration.payloadFormatVersion, now, userId, apiId, integrationId);
       return { parts: { integrations, authorizers: api.authorizers }, result: integration };
     });
   }

@@ -30,6 +30,7 @@ const route = (routeKey: string, auth: HttpRoute['auth']): HttpRoute => ({
   auth,
   throttle: null,
   cacheTtlS: 0,
+  payloadFormatVersion: routeKey.startsWith('POST') ? '1.0' : '2.0',
   integrationId: null,
   authorizerId: null,
   createdAt: 0,
@@ -54,8 +55,15 @@ describe('exportOpenApi', () => {
     const item = (doc.paths as Record<string, Record<string, Record<string, unknown>>>)['/a/{b}/{rest+}'] ?? {};
     assert.deepEqual(item.get?.security, [{ 'jwt-1': [] }]);
     assert.deepEqual(item.post?.security, [{ hangarApiKey: [] }]);
-    assert.deepEqual(item.post?.['x-amazon-apigateway-integration'], {
+    assert.deepEqual(item.get?.['x-amazon-apigateway-integration'], {
       payloadFormatVersion: '2.0',
+      type: 'aws_proxy',
+      httpMethod: 'POST',
+      uri: 'fn:web',
+      connectionType: 'INTERNET',
+    });
+    assert.deepEqual(item.post?.['x-amazon-apigateway-integration'], {
+      payloadFormatVersion: '1.0',
       type: 'aws_proxy',
       httpMethod: 'POST',
       uri: 'fn:web:live',
@@ -80,7 +88,7 @@ describe('exportOpenApi', () => {
 
 describe('planOpenApiImport', () => {
   it('reads an exported document back; a tag without a value is not a tag of the API', () => {
-    const doc = exportOpenApi(api, [route('GET /a', { kind: 'none' }), route('$default', { kind: 'none' })], {
+    const doc = exportOpenApi(api, [route('POST /a', { kind: 'none' }), route('$default', { kind: 'none' })], {
       ...options,
       tags: { team: 'a' },
     });
@@ -91,8 +99,8 @@ describe('planOpenApiImport', () => {
       tags: { team: 'a' },
       authorizers: [],
       routes: [
-        { routeKey: '$default', integrationUri: 'fn:web', authorizer: null },
-        { routeKey: 'GET /a', integrationUri: 'fn:web', authorizer: null },
+        { routeKey: '$default', integrationUri: 'fn:web', payloadFormatVersion: '2.0', authorizer: null },
+        { routeKey: 'POST /a', integrationUri: 'fn:web:live', payloadFormatVersion: '1.0', authorizer: null },
       ],
     });
   });
@@ -106,6 +114,13 @@ describe('planOpenApiImport', () => {
       [{ ...base, paths: { '/a': { get: { ...integration, security: [{ nope: [] }] } } } }, /nope/],
       [{ ...base, 'x-amazon-apigateway-binary-media-types': ['*/*'] }, /binary-media-types/],
       [{ ...base, info: {} }, /info\.title/],
+      [
+        {
+          ...base,
+          paths: { '/a': { get: { 'x-amazon-apigateway-integration': { type: 'aws_proxy', uri: 'u', payloadFormatVersion: '3.0' } } } },
+        },
+        /payloadFormatVersion 3\.0/,
+      ],
     ] as const)
       assert.throws(
         () => planOpenApiImport(doc),

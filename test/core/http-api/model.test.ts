@@ -29,6 +29,7 @@ const route: HttpRoute = {
   auth: { kind: 'none' },
   throttle: { rate: 1, burst: 2 },
   cacheTtlS: 10,
+  payloadFormatVersion: '2.0',
   integrationId: null,
   authorizerId: null,
   createdAt: 0,
@@ -43,7 +44,7 @@ const api: HttpApi = {
   throttle: { rate: 1, burst: 1 },
   stageVariables: {},
   stages: [],
-  integrations: [{ integrationId: 'int0001', functionName: 'orders', qualifier: 'live' }],
+  integrations: [{ integrationId: 'int0001', functionName: 'orders', qualifier: 'live', payloadFormatVersion: '1.0' }],
   authorizers: [{ authorizerId: 'aut0001', name: 'idp', issuer: 'https://i.example', audience: ['a'], jwksUrl: null }],
   deployments: [],
   deploymentId: null,
@@ -58,7 +59,7 @@ describe('HTTP API and route model', () => {
     assert.throws(() => apiIdFrom(new Uint8Array(9)));
   });
 
-  it('defaults a route: $LATEST, no auth, no throttle, no cache', () => {
+  it('defaults a route: $LATEST, no auth, no throttle, no cache, payload 2.0', () => {
     assert.deepEqual(checkHttpRouteInput(api, { routeKey: '$default', functionName: 'f' }), {
       routeKey: '$default',
       functionName: 'f',
@@ -66,6 +67,7 @@ describe('HTTP API and route model', () => {
       auth: { kind: 'none' },
       throttle: null,
       cacheTtlS: 0,
+      payloadFormatVersion: '2.0',
       integrationId: null,
       authorizerId: null,
     });
@@ -77,6 +79,15 @@ describe('HTTP API and route model', () => {
     assert.equal(made.qualifier, 'live');
     assert.deepEqual(made.auth, { kind: 'jwt', issuer: 'https://i.example', audience: ['a'], jwksUrl: null });
     assert.equal(made.integrationId, 'int0001');
+    assert.equal(made.payloadFormatVersion, '1.0', "the integration's payload format version goes with its function");
+    assert.throws(
+      () => checkHttpRouteInput(api, { routeKey: 'GET /o', integrationId: 'int0001', payloadFormatVersion: '2.0' }),
+      refused(ErrorCode.HttpApiInvalid),
+    );
+    assert.throws(
+      () => checkHttpRouteInput(api, { routeKey: 'GET /o', functionName: 'f', payloadFormatVersion: '3.0' as '2.0' }),
+      refused(ErrorCode.HttpApiInvalid),
+    );
     assert.throws(() => checkHttpRouteInput(api, { routeKey: 'GET /o', integrationId: 'nope' }), NotFound);
     assert.throws(
       () => checkHttpRouteInput(api, { routeKey: 'GET /o', integrationId: 'int0001', functionName: 'f' }),
@@ -86,9 +97,11 @@ describe('HTTP API and route model', () => {
     // Its own function leaves the integration; its own auth, the authorizer.
     const own = applyRoutePatch(api, { ...route, ...made }, { functionName: 'f', auth: { kind: 'key' } });
     assert.deepEqual(
-      [own.functionName, own.qualifier, own.integrationId, own.authorizerId, own.auth],
-      ['f', 'live', null, null, { kind: 'key' }],
+      [own.functionName, own.qualifier, own.integrationId, own.authorizerId, own.auth, own.payloadFormatVersion],
+      ['f', 'live', null, null, { kind: 'key' }, '1.0'],
     );
+    const v2 = applyRoutePatch(api, { ...route, ...own }, { payloadFormatVersion: '2.0' });
+    assert.equal(v2.payloadFormatVersion, '2.0');
   });
 
   const jwt = { kind: 'jwt', issuer: 'https://i.example', audience: ['a'], jwksUrl: 'https://i.example/jwks' } as const;
@@ -127,6 +140,7 @@ describe('HTTP API and route model', () => {
       auth: { kind: 'none' },
       throttle: { rate: 1, burst: 2 },
       cacheTtlS: 0,
+      payloadFormatVersion: '2.0',
       integrationId: null,
       authorizerId: null,
     });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { type GatewayResponse, mapResponseV2 } from '../../../src/core/index.ts';
+import { type GatewayResponse, mapResponseV1, mapResponseV2 } from '../../../src/core/index.ts';
 
 const text = (r: GatewayResponse) => new TextDecoder().decode(r.body);
 const ise = (r: GatewayResponse) => {
@@ -76,4 +76,79 @@ describe('payload format 2.0 answer', () => {
   ]) {
     it(`answers 500 for ${what}`, () => ise(mapResponseV2(payload as string)));
   }
+});
+
+describe('payload format 1.0 answer', () => {
+  const malformed = (r: GatewayResponse) => {
+    assert.equal(r.statusCode, 500);
+    assert.deepEqual(r.headers, [['content-type', 'application/json']]);
+    assert.equal(text(r), '{"message":"Internal Server Error"}');
+  };
+
+  it("AWS's documented shape: status, headers, multiValueHeaders and body", () => {
+    const r = mapResponseV1(
+      JSON.stringify({
+        isBase64Encoded: false,
+        statusCode: 201,
+        headers: { 'Content-Type': 'text/plain', 'X-One': 1 },
+        multiValueHeaders: { 'Set-Cookie': ['a=1', 'b=2'], 'X-Many': ['x', 'y'] },
+        body: 'created',
+      }),
+    );
+    assert.equal(r.statusCode, 201);
+    assert.deepEqual(r.headers, [
+      ['content-type', 'text/plain'],
+      ['x-one', '1'],
+      ['set-cookie', 'a=1'],
+      ['set-cookie', 'b=2'],
+      ['x-many', 'x'],
+      ['x-many', 'y'],
+    ]);
+    assert.equal(text(r), 'created');
+  });
+
+  it('a header in both maps is sent with the values of multiValueHeaders; base64 bodies are decoded', () => {
+    const r = mapResponseV1(
+      JSON.stringify({
+        statusCode: 200,
+        headers: { 'X-A': 'one' },
+        multiValueHeaders: { 'x-a': ['two', 'three'] },
+        body: 'AP8=',
+        isBase64Encoded: true,
+      }),
+    );
+    assert.deepEqual(r.headers, [
+      ['x-a', 'two'],
+      ['x-a', 'three'],
+    ]);
+    assert.deepEqual([...r.body], [0, 255]);
+  });
+
+  it('only statusCode is required; no body is an empty one', () => {
+    const r = mapResponseV1('{"statusCode":204}');
+    assert.deepEqual([r.statusCode, r.headers, r.body.length], [204, [], 0]);
+  });
+
+  it('infers nothing: anything but a valid 1.0 answer is 500', () => {
+    for (const payload of [
+      'not json',
+      '"hello"',
+      '42',
+      'null',
+      '[1]',
+      '{"message":"hi"}',
+      '{"statusCode":"200"}',
+      '{"statusCode":200,"body":{"a":1}}',
+      '{"statusCode":200,"multiValueHeaders":{"a":"b"}}',
+      '{"statusCode":200,"headers":{"a":{"b":1}}}',
+      '{"statusCode":200,"isBase64Encoded":"yes"}',
+      '{"statusCode":99}',
+    ])
+      malformed(mapResponseV1(payload));
+  });
+
+  it('a cookies field is not 1.0: no Set-Cookie from it', () => {
+    const r = mapResponseV1('{"statusCode":200,"cookies":["a=1"]}');
+    assert.deepEqual(r.headers, []);
+  });
 });
