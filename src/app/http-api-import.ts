@@ -2,7 +2,8 @@
  * ImportApi and ReimportApi (issue 23): an HTTP API made from an OpenAPI 3.0 definition, or one
  * put over an existing API (core/http-api/import.ts decides what a document holds,
  * core/http-api/definition.ts what replacing an API's definition keeps): an integration per
- * function and payload format version its routes name, its JWT authorizers, its routes. All or nothing: the definition is
+ * function and payload format version its routes name, its JWT and Lambda authorizers (their
+ * functions resolved as the integrations' are), its routes. All or nothing: the definition is
  * one write of the store, and an import whose definition is refused deletes the API it made.
  */
 import type { CorsConfig, HttpApi, HttpApiDefinition, HttpIntegrationInput, OpenApiImport } from '../core/index.ts';
@@ -57,7 +58,12 @@ function definitionOf(plan: OpenApiImport, targetOf: TargetOf, cors: CorsConfig 
       const r = plan.routes.find((x) => integrationOf(x) === key) as OpenApiImport['routes'][number];
       return { ...targetOf(r.integrationUri), payloadFormatVersion: r.payloadFormatVersion };
     }),
-    authorizers: plan.authorizers,
+    authorizers: plan.authorizers.map((a) => {
+      if (a.kind !== 'lambda') return a;
+      const { authorizerUri, ...rest } = a;
+      const target = targetOf(authorizerUri);
+      return { ...rest, functionName: target.functionName, qualifier: target.qualifier ?? null };
+    }),
     routes: plan.routes.map((r) => ({
       routeKey: r.routeKey,
       integration: keys.indexOf(integrationOf(r)),

@@ -105,6 +105,8 @@ export async function createHttpRoute(app: HttpApisApp, userId: string, apiId: s
   await getHttpApi(app, userId, apiId);
   // A route made from an integration: its function was checked when the integration was made.
   if (input.functionName !== undefined) await checkTarget(app, userId, input.functionName, input.qualifier);
+  // A route's own Lambda auth: its authorizer function, as a Lambda authorizer's.
+  if (input.auth?.kind === 'lambda') await checkTarget(app, userId, input.auth.functionName, input.auth.qualifier);
   const route = await app.httpApis.createRoute(userId, apiId, input);
   app.httpApiChanged?.(apiId);
   return route;
@@ -120,6 +122,7 @@ export async function replaceHttpApiDefinition(
 ): Promise<ServedHttpApi> {
   await getHttpApi(app, userId, apiId);
   for (const i of definition.integrations) await checkTarget(app, userId, i.functionName, i.qualifier);
+  for (const a of definition.authorizers) if (a.kind === 'lambda') await checkTarget(app, userId, a.functionName, a.qualifier);
   const served = await app.httpApis.replaceDefinition(userId, apiId, definition);
   app.httpApiChanged?.(apiId);
   return served;
@@ -153,6 +156,7 @@ export async function updateHttpRoute(
       patch.qualifier === undefined ? before.qualifier : patch.qualifier,
     );
   }
+  if (patch.auth?.kind === 'lambda') await checkTarget(app, userId, patch.auth.functionName, patch.auth.qualifier);
   const route = await app.httpApis.updateRoute(userId, apiId, routeKey, patch);
   app.httpApiChanged?.(apiId);
   return route;
@@ -206,6 +210,8 @@ export async function createHttpAuthorizer(
   apiId: string,
   input: HttpAuthorizerInput,
 ): Promise<HttpAuthorizer> {
+  await getHttpApi(app, userId, apiId);
+  if (input.kind === 'lambda') await checkTarget(app, userId, input.functionName, input.qualifier);
   return app.httpApis.createAuthorizer(userId, apiId, input);
 }
 
@@ -225,6 +231,8 @@ export async function updateHttpAuthorizer(
   authorizerId: string,
   input: HttpAuthorizerInput,
 ): Promise<HttpAuthorizer> {
+  await getHttpAuthorizer(app, userId, apiId, authorizerId);
+  if (input.kind === 'lambda') await checkTarget(app, userId, input.functionName, input.qualifier);
   const authorizer = await app.httpApis.updateAuthorizer(userId, apiId, authorizerId, input);
   app.httpApiChanged?.(apiId);
   return authorizer;

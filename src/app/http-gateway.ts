@@ -3,9 +3,10 @@
  * to an API, by its id, through the pipeline API Gateway runs — the API, its stage (a named
  * stage's name first in the path, else $default) and the route (core match) → a CORS preflight
  * answered by the gateway → auth (none; a Hangar key of the API's owner; a JWT checked against
- * the authorizer's JWKS) → throttle (a token bucket per route) → the response cache (GET) → the
- * route's payload event (2.0, or 1.0) → the function, synchronously (http-invoke.ts) → the
- * answer mapped by the same format → CORS headers. The gateway's own answers are API Gateway's short JSON ({"message": …}).
+ * the authorizer's JWKS; a Lambda authorizer's answer, http-lambda-authorizer.ts) → throttle (a
+ * token bucket per route) → the response cache (GET) → the route's payload event (2.0, or 1.0)
+ * → the function, synchronously (http-invoke.ts) → the answer mapped by the same format → CORS
+ * headers. The gateway's own answers are API Gateway's short JSON ({"message": …}).
  *
  * Everything it keeps is in this process, per API node: an API's definition for API_KEEP_MS (a
  * change made through this node is seen at once, through another within that time), throttle
@@ -55,6 +56,7 @@ import type { Logger } from '../log/index.ts';
 import type { Metrics } from '../metrics/index.ts';
 import type { HttpApis } from '../store/index.ts';
 import { invokeForHttp } from './http-invoke.ts';
+import { LambdaAuthorizers } from './http-lambda-authorizer.ts';
 import type { InvokeApp } from './invoke.ts';
 
 /** How long an API's definition is served before it is read again (changes through another node). */
@@ -89,7 +91,9 @@ export interface SharedThrottle {
   takenElsewhere(key: string): number;
 }
 
-type Outcome = 'invoked' | 'cached' | 'preflight' | 'not_found' | 'unauthorized' | 'forbidden' | 'throttled';
+type Outcome = 'invoked' | 'cached' | 'preflight' | 'not_found' | 'unauthorized' | 'forbidden' | 'authorizer_failed' | 'throttled';
+/** The outcome of a refusal by its status (a Lambda authorizer's 500 is authorizer_failed). */
+const REFUSALS: Partial<Record<number, Outcome>> = { 401: 'unauthorized', 403: 'forbidden' };
 
 interface ServedRoute {
   routeKey: RouteKey;
@@ -112,16 +116,18 @@ export class HttpGateway {
   private readonly cache = new Map<string, { until: number; response: GatewayResponse; bytes: number }>();
   private cacheBytes = 0;
   private readonly requests: Counter<'outcome'>;
+  private readonly lambdaAuthorizers: LambdaAuthorizers;
 
   constructor(app: GatewayApp) {
     this.app = app;
+    this.lambdaAuthorizers = new LambdaAuthorizers(app);
     // One counter per registry, should a second app be built over the same metrics.
     const name = 'hangar_http_api_requests_total';
     this.requests =
       (app.metrics.registry.getSingleMetric(name) as Counter<'outcome'> | undefined) ??
       new Counter({
         name,
-        help: "Requests to users' HTTP APIs by what the gateway did: invoked (the function answered), cached, preflight, not_found, unauthorized, forbidden, throttled",
+        help: "Requests to users' HTTP APIs by what the gateway did: invoked (the function answered), cached, preflight, not_found, unauthorized, forbidden, authorizer_failed (a Lambda authorizer failed), throttled",
         labelNames: ['outcome'],
         registers: [app.metrics.registry],
       });
@@ -132,6 +138,7 @@ export class HttpGateway {
    *  to them from the next request. */
   forget(apiId: string): void {
     this.apis.delete(apiId);
+    this.lambdaAuthorizers.forget(apiId);
     const prefix = JSON.stringify([apiId]).slice(0, -1);
     for (const key of this.cache.keys()) if (key.startsWith(prefix)) this.uncache(key);
   }
@@ -171,8 +178,20 @@ export class HttpGateway {
     if (!match) return ['not_found', NOT_FOUND()];
     const { route } = match.route;
 
-    const auth = await this.authorize(route, header);
-    if ('refused' in auth) return [auth.refused.statusCode === 403 ? 'forbidden' : 'unauthorized', auth.refused];
+    const eventContext: EventContext = {
+      accountId: this.app.accountOf(api.userId),
+      apiId: api.apiId,
+      domainName,
+      stage: stage?.name ?? '$default',
+      routeKey: route.routeKey,
+      pathParameters: match.pathParameters,
+      stageVariables: stage ? stage.variables : api.stageVariables,
+    };
+    const auth =
+      route.auth.kind === 'lambda'
+        ? await this.lambdaAuthorizers.authorize(route, route.auth, req, eventContext, path)
+        : await this.authorize(route, header);
+    if ('refused' in auth) return [REFUSALS[auth.refused.statusCode] ?? 'authorizer_failed', auth.refused];
 
     const limit = effectiveLimit(api.throttle ?? undefined, route.throttle ?? undefined);
     if (limit) {
@@ -188,16 +207,9 @@ export class HttpGateway {
       shared?.took(bucketKey);
     }
 
-    const ctx: EventContext = {
-      accountId: this.app.accountOf(api.userId),
-      apiId: api.apiId,
-      domainName,
-      stage: stage?.name ?? '$default',
-      routeKey: route.routeKey,
-      pathParameters: match.pathParameters,
-      stageVariables: stage ? stage.variables : api.stageVariables,
-      authorizer: auth.context,
-    };
+    // Set on the context made above rather than a copy of it: this is every request's path.
+    const ctx = eventContext;
+    ctx.authorizer = auth.context;
     // One branch per route: a 2.0 route builds its event as it always has, nothing more.
     let event: HttpApiEventV2 | HttpApiEventV1;
     let query: Record<string, string> | undefined;
@@ -275,6 +287,8 @@ export class HttpGateway {
         const sub = typeof jwt.claims.sub === 'string' ? jwt.claims.sub : (token as string);
         return { principal: `jwt:${auth.issuer} ${sub}`, context: jwtAuthorizerContext(jwt.claims) };
       }
+      case 'lambda':
+        throw new Error('a Lambda authorizer runs apart (LambdaAuthorizers)');
       default: {
         const unknown: never = auth;
         throw new Error(`unknown auth ${JSON.stringify(unknown)}`);

@@ -2,7 +2,7 @@
  * HTTP APIs end to end on a started Hangar (the sandbox): a real Node function behind routes,
  * requests through the real port (fetch, node:http for the Host form). The event the function
  * receives against AWS's payload 2.0 document field for field, the answer mapping, auth (none,
- * a Hangar key, JWTs checked against a JWKS served here), throttling, CORS, caching, the
+ * a Hangar key, JWTs checked against a JWKS served here, a Lambda authorizer), throttling, CORS, caching, the
  * gateway's 404s and errors, and the management routes' tenancy. Skipped, with the reason, where
  * the host cannot sandbox.
  */
@@ -134,6 +134,16 @@ before(async () => {
   await route({ routeKey: 'GET /jwt', auth: { kind: 'jwt', issuer, audience: ['web-api'], jwksUrl: `${issuer}/jwks` } });
   const elsewhere = `http://127.0.0.1:${(unlisted.address() as AddressInfo).port}/jwks`;
   await route({ routeKey: 'GET /jwt-unlisted', auth: { kind: 'jwt', issuer, audience: ['web-api'], jwksUrl: elsewhere } });
+  // A Lambda authorizer of the route's own: a function that lets in ?pass=open.
+  const gate = makeZip({
+    'index.js': `exports.handler = async (e) => ({ isAuthorized: e.identitySource[0] === 'open', context: { pass: e.identitySource[0], n: 1 } });`,
+  });
+  const made = await as(alice, 'PUT', '/functions/gate', { zip: gate.toString('base64'), runtime: 'nodejs22.x', handler: 'index.handler' });
+  assert.equal(made.statusCode, 201, made.body);
+  await route({
+    routeKey: 'GET /gated',
+    auth: { kind: 'lambda', functionName: 'gate', identitySource: ['$request.querystring.pass'], simpleResponses: true },
+  });
   await route({ routeKey: 'GET /limited', throttle: { rate: 0, burst: 2 } });
   await route({ routeKey: 'GET /cached', cacheTtlS: 60 });
   const v1 = { functionName: 'classic', payloadFormatVersion: '1.0' };
@@ -320,6 +330,27 @@ describe('HTTP API routes served on the main port', { skip }, () => {
     assert.equal(refused.status, 401);
     assert.deepEqual(await refused.json(), { message: 'Unauthorized' });
     assert.equal(unlistedHits, 0);
+  });
+
+  it('auth Lambda: the function decides; its context reaches the route, no identity 401, a deny 403', async () => {
+    const missing = await gw('/gated');
+    assert.equal(missing.status, 401);
+    assert.deepEqual(await missing.json(), { message: 'Unauthorized' });
+    const ok = await gw('/gated?pass=open');
+    assert.equal(ok.status, 200);
+    assert.deepEqual((await json(ok)).event.requestContext.authorizer, { lambda: { pass: 'open', n: 1 } });
+    const denied = await gw('/gated?pass=shut');
+    assert.equal(denied.status, 403);
+    assert.deepEqual(await denied.json(), { message: 'Forbidden' });
+    const view = (await as(alice, 'GET', `/http-apis/${apiId}/routes/${encodeURIComponent('GET /gated')}`)).json();
+    assert.deepEqual(view.auth, {
+      kind: 'lambda',
+      functionName: 'gate',
+      qualifier: null,
+      identitySource: ['$request.querystring.pass'],
+      simpleResponses: true,
+      resultTtlS: 0,
+    });
   });
 
   it("sends the API's stage variables in every event (absent when none); PATCH replaces them; bad ones are 400", async () => {
@@ -571,6 +602,17 @@ describe('managing HTTP APIs: /http-apis', { skip }, () => {
           functionName: 'web',
           auth: { kind: 'jwt', issuer: 'http://x.example', audience: ['a'], jwksUrl: 'https://x' },
         },
+        400,
+        'HTTP_API_INVALID',
+      ],
+      [{ routeKey: 'GET /x', functionName: 'web', auth: { kind: 'lambda', functionName: 'nosuch' } }, 404, 'FUNCTION_NOT_FOUND'],
+      [
+        { routeKey: 'GET /x', functionName: 'web', auth: { kind: 'lambda', functionName: 'gate', identitySource: ['$request.body.x'] } },
+        400,
+        'HTTP_API_INVALID',
+      ],
+      [
+        { routeKey: 'GET /x', functionName: 'web', auth: { kind: 'lambda', functionName: 'gate', resultTtlS: 60 } },
         400,
         'HTTP_API_INVALID',
       ],

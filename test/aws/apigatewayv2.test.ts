@@ -351,9 +351,16 @@ describe('API Gateway v2 management API', () => {
       ],
       ['scopes', new CreateRouteCommand({ ApiId, RouteKey: 'GET /a', Target, AuthorizationScopes: ['read'] }), /authorizationScopes/],
       [
-        'a Lambda authorizer',
-        new CreateAuthorizerCommand({ ApiId, Name: 'l', AuthorizerType: 'REQUEST', IdentitySource: ['$request.header.x'] }),
-        /REQUEST/,
+        'a Lambda authorizer of payload format 1.0',
+        new CreateAuthorizerCommand({
+          ApiId,
+          Name: 'l',
+          AuthorizerType: 'REQUEST',
+          IdentitySource: ['$request.header.x'],
+          AuthorizerUri: arn('alice', 'hello'),
+          AuthorizerPayloadFormatVersion: '1.0',
+        }),
+        /authorizerPayloadFormatVersion 1\.0 is not supported/,
       ],
       [
         'an issuer in clear',
@@ -693,7 +700,11 @@ describe('API Gateway v2 management API', () => {
     else assert.deepEqual(await through.json(), { hello: null, route: 'GET /me', sub: 'u1' });
 
     const cases: Array<[string, object, RegExp]> = [
-      ['a Lambda authorizer', new UpdateAuthorizerCommand({ ApiId, AuthorizerId, AuthorizerType: 'REQUEST' }), /REQUEST/],
+      [
+        'a REQUEST authorizer without its settings',
+        new UpdateAuthorizerCommand({ ApiId, AuthorizerId, AuthorizerType: 'REQUEST' }),
+        /authorizerPayloadFormatVersion is required for a REQUEST authorizer/,
+      ],
       ['an authorizer URI', new UpdateAuthorizerCommand({ ApiId, AuthorizerId, AuthorizerUri: arn('alice', 'hello') }), /authorizerUri/],
       [
         'an issuer in clear',
@@ -942,7 +953,16 @@ describe('API Gateway v2 management API', () => {
         withDoc((d) => (d.paths['/pets/{id}'].get['x-amazon-apigateway-integration'].payloadFormatVersion = '3.0')),
         /1\.0 or 2\.0/,
       ],
-      ['a Lambda authorizer', withDoc((d) => (d.components.securitySchemes.idp['x-amazon-apigateway-authorizer'].type = 'request')), /JWT/],
+      [
+        'a Lambda authorizer without its payload format',
+        withDoc((d) => (d.components.securitySchemes.idp['x-amazon-apigateway-authorizer'].type = 'request')),
+        /authorizerPayloadFormatVersion is required for a Lambda authorizer: 2\.0/,
+      ],
+      [
+        'a Cognito authorizer',
+        withDoc((d) => (d.components.securitySchemes.idp['x-amazon-apigateway-authorizer'].type = 'cognito_user_pools')),
+        /JWT or Lambda authorizers only/,
+      ],
       ['scopes', withDoc((d) => (d.paths['/admin']['x-amazon-apigateway-any-method'].security = [{ idp: ['read'] }])), /scopes/],
       [
         'a function not there',

@@ -114,6 +114,29 @@ describe('hangar http-api', () => {
     );
     assert.equal(jwt.code, 0, jwt.stderr);
     assert.match(jwt.stdout, /payload 1\.0\)$/m);
+    const lambda = await hangar(
+      'http-api',
+      'route',
+      'add',
+      api.apiId,
+      'GET /guarded',
+      '--function',
+      'web',
+      '--auth',
+      'lambda',
+      '--authorizer',
+      'web',
+      '--identity-source',
+      '$request.header.X-Token',
+      '--simple-responses',
+      '--authorizer-ttl',
+      '60',
+    );
+    assert.equal(lambda.code, 0, lambda.stderr);
+    assert.equal(lambda.stdout.trim(), `${api.apiId}: GET /guarded → web (auth lambda web, payload 2.0)`);
+    const noAuthorizer = await hangar('http-api', 'route', 'add', api.apiId, 'GET /x', '--function', 'web', '--auth', 'lambda');
+    assert.notEqual(noAuthorizer.code, 0);
+    assert.match(noAuthorizer.stderr, /--auth lambda needs --authorizer/);
     const routes = (await p.inject({ method: 'GET', url: `/http-apis/${api.apiId}/routes`, auth: alice })).json().routes;
     assert.deepEqual(
       routes.map((r: { routeKey: string; auth: unknown; throttle: unknown; cacheTtlS: number; payloadFormatVersion: string }) => [
@@ -130,6 +153,20 @@ describe('hangar http-api', () => {
           { rate: 1.5, burst: 3 },
           0,
           '1.0',
+        ],
+        [
+          'GET /guarded',
+          {
+            kind: 'lambda',
+            functionName: 'web',
+            qualifier: null,
+            identitySource: ['$request.header.X-Token'],
+            simpleResponses: true,
+            resultTtlS: 60,
+          },
+          null,
+          0,
+          '2.0',
         ],
         ['GET /items/{id}', { kind: 'key' }, null, 30, '2.0'],
       ],

@@ -369,6 +369,50 @@ export function describeHttpApis(name: string, make: MakeHttpApis): void {
         );
         assert.deepEqual((await apis.getApi('alice', a.apiId))?.authorizers, [changed]);
       });
+
+      it('keeps a Lambda authorizer beside a JWT one; its routes take its auth, follow its changes, and a route keeps its own', async () => {
+        const a = await apis.createApi('alice', { name: 'pets' });
+        const jwt = await apis.createAuthorizer('alice', a.apiId, { name: 'idp', issuer: 'https://idp.example/', audience: ['pets'] });
+        const input = {
+          kind: 'lambda' as const,
+          name: 'gate',
+          functionName: 'authz',
+          qualifier: 'live',
+          identitySource: ['$request.header.X-Token', '$context.stage'],
+          simpleResponses: true,
+          resultTtlS: 300,
+        };
+        const z = await apis.createAuthorizer('alice', a.apiId, input);
+        assert.deepEqual(z, { authorizerId: z.authorizerId, ...input });
+        assert.deepEqual((await apis.getApi('alice', a.apiId))?.authorizers, [jwt, z]);
+        const { name: _, ...auth } = input;
+        await apis.createRoute('alice', a.apiId, { routeKey: 'GET /o', functionName: 'orders', authorizerId: z.authorizerId });
+        const own = { ...auth, functionName: 'other', qualifier: null, identitySource: [], resultTtlS: 0 };
+        await apis.createRoute('alice', a.apiId, { routeKey: 'GET /own', functionName: 'orders', auth: own });
+        assert.deepEqual(
+          (await apis.listRoutes('alice', a.apiId)).map((r) => [r.routeKey, r.auth, r.authorizerId]),
+          [
+            ['GET /o', auth, z.authorizerId],
+            ['GET /own', own, null],
+          ],
+        );
+        const changed = await apis.updateAuthorizer('alice', a.apiId, z.authorizerId, { ...input, simpleResponses: false, resultTtlS: 0 });
+        assert.deepEqual((await apis.getRoute('alice', a.apiId, 'GET /o'))?.auth, { ...auth, simpleResponses: false, resultTtlS: 0 });
+        assert.deepEqual((await apis.servedApi(a.apiId))?.api.authorizers, [jwt, changed]);
+        await assert.rejects(
+          apis.createAuthorizer('alice', a.apiId, { ...input, identitySource: [], resultTtlS: 60 }),
+          is(InvalidInput, ErrorCode.HttpApiInvalid),
+        );
+        await assert.rejects(
+          apis.createRoute('alice', a.apiId, {
+            routeKey: 'GET /bad',
+            functionName: 'orders',
+            auth: { ...own, identitySource: ['$request.body.x'] },
+          }),
+          is(InvalidInput, ErrorCode.HttpApiInvalid),
+        );
+        assert.deepEqual((await apis.getApi('alice', a.apiId))?.authorizers, [jwt, changed]);
+      });
     });
 
     describe('deployments', () => {

@@ -26,10 +26,12 @@ import {
   updateHttpRoute,
 } from '../../app/index.ts';
 import {
+  AUTHORIZER_TTL_MAX_S,
   CACHE_TTL_MAX_S,
   CORS_MAX_AGE_MAX_S,
   type HttpApi,
   type HttpRoute,
+  IDENTITY_SOURCES_MAX,
   PayloadFormat,
   ROUTE_KEY_MAX,
   THROTTLE_MAX,
@@ -69,6 +71,30 @@ const Auth = z.discriminatedUnion('kind', [
         .describe("Where the issuer's signing keys are (a JWKS); none: the jwks_uri of the issuer's OpenID configuration."),
     })
     .describe('A JWT in Authorization (Bearer optional), signed by a key of jwksUrl.'),
+  z
+    .strictObject({
+      kind: z.literal('lambda'),
+      functionName: z.string().max(256).describe("The authorizer: a function of the API's owner."),
+      qualifier: z.string().max(128).nullable().default(null).describe('A version or alias; none: $LATEST.'),
+      identitySource: z
+        .array(z.string().max(256))
+        .max(IDENTITY_SOURCES_MAX)
+        .default([])
+        .describe(
+          '$request.header.<name>, $request.querystring.<name>, $context.<variable>, $stageVariables.<name>: a request without one (or with one empty) is 401 without running the authorizer.',
+        ),
+      simpleResponses: z
+        .boolean()
+        .default(false)
+        .describe('true: the authorizer answers {isAuthorized, context}; false: an IAM policy for execute-api:Invoke on the route ARN.'),
+      resultTtlS: z
+        .int()
+        .default(0)
+        .describe(`Seconds an answer is kept per identity, 0-${AUTHORIZER_TTL_MAX_S}; over 0 needs identity sources.`),
+    })
+    .describe(
+      'A Lambda authorizer (API Gateway payload 2.0): the function decides; allowed requests carry its context in requestContext.authorizer.lambda, denied ones are 403.',
+    ),
 ]);
 
 const PayloadFormatField = z.enum([PayloadFormat.V2, PayloadFormat.V1]);
@@ -139,7 +165,7 @@ const RouteView = z.object({
     .string()
     .nullable()
     .describe('The integration its function comes from (made with the API Gateway v2 API); null: its own.'),
-  authorizerId: z.string().nullable().describe('The JWT authorizer its auth comes from (API Gateway v2 API); null: its own.'),
+  authorizerId: z.string().nullable().describe('The JWT or Lambda authorizer its auth comes from (API Gateway v2 API); null: its own.'),
   createdAt: z.string(),
   updatedAt: z.string(),
 });

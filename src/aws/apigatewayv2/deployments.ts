@@ -17,13 +17,12 @@ import {
   updateHttpDeployment,
 } from '../../app/index.ts';
 import { stringify as toYaml } from 'yaml';
-import { functionArn } from '../identity.ts';
 import { userOf } from '../lambda/context.ts';
 import { apiBase } from '../lambda/functions.ts';
 import type { RestOperation } from '../rest-router.ts';
 import type { ApiGatewayV2Context } from './context.ts';
 import { partReads } from './parts.ts';
-import { deploymentShape, field, invalid, jsonBody, stageThere } from './shapes.ts';
+import { deploymentShape, field, invalid, jsonBody, lambdaInvocationUri, stageThere } from './shapes.ts';
 
 export function deploymentOperations(ctx: ApiGatewayV2Context): RestOperation[] {
   const deployments = '/v2/apis/{apiId}/deployments';
@@ -87,11 +86,9 @@ export function exportOperations(ctx: ApiGatewayV2Context): RestOperation[] {
           throw invalid('includeExtensions must be true or false');
         const stageName = call.query.get('stageName');
         if (stageName !== null) stageThere(api, stageName);
-        const { region, accountId } = call.caller;
         const doc = await exportHttpApi(ctx, userId, apiId, {
           endpoint: httpApiAddress(apiBase(ctx, call), apiId),
-          integrationUri: (name, qualifier) =>
-            `arn:aws:apigateway:${region}:lambda:path/2015-03-31/functions/${functionArn(region, accountId, name, qualifier ?? undefined)}/invocations`,
+          integrationUri: (name, qualifier) => lambdaInvocationUri(call.caller, name, qualifier),
           extensions: extensions !== 'false',
         });
         const yaml = outputType === 'YAML';

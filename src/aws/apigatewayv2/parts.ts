@@ -1,7 +1,7 @@
 /**
  * API Gateway v2's integrations and authorizers over an HTTP API's (app/http-apis.ts,
  * core/http-api/parts.ts): Lambda proxy integrations to the caller's functions, JWT
- * authorizers. UpdateIntegration retargets the routes made from it at once, UpdateAuthorizer
+ * authorizers and Lambda (REQUEST, payload 2.0) authorizers of the caller's functions. UpdateIntegration retargets the routes made from it at once, UpdateAuthorizer
  * changes how they check their callers at once.
  */
 import {
@@ -15,7 +15,7 @@ import {
   updateHttpAuthorizer,
   updateHttpIntegration,
 } from '../../app/index.ts';
-import type { HttpApi } from '../../core/index.ts';
+import type { HttpApi, HttpAuthorizer, HttpAuthorizerInput, LambdaAuthorizer } from '../../core/index.ts';
 import { userOf } from '../lambda/context.ts';
 import type { RestOperation } from '../rest-router.ts';
 import type { AwsCaller } from '../service.ts';
@@ -23,6 +23,7 @@ import type { ApiGatewayV2Context } from './context.ts';
 import {
   AUTHORIZER_REFUSED,
   authorizerShape,
+  authorizerTypeOf,
   checkIdentitySource,
   checkIntegrationConstants,
   field,
@@ -30,6 +31,7 @@ import {
   integrationTargetOf,
   invalid,
   jsonBody,
+  LAMBDA_AUTHORIZER_ONLY,
   pageOf,
   payloadFormatOf,
   refuse,
@@ -89,47 +91,83 @@ export function authorizerOperations(ctx: ApiGatewayV2Context): RestOperation[] 
       path: authorizers,
       async run(call, params) {
         const body = jsonBody(call);
-        const type = required(body, 'authorizerType');
-        if (type !== 'JWT') throw invalid(`authorizerType ${type.slice(0, 40)} is not supported by Hangar: JWT authorizers only`);
-        refuse(body, AUTHORIZER_REFUSED);
-        checkIdentitySource(body);
-        const jwt = field.object(body, 'jwtConfiguration');
-        if (!jwt) throw invalid('jwtConfiguration is required for a JWT authorizer: { "issuer", "audience" }');
-        const a = await createHttpAuthorizer(ctx, userOf(call.caller), params.apiId as string, {
-          name: required(body, 'name'),
-          issuer: required(jwt, 'issuer'),
-          audience: audienceOf(jwt) ?? [],
-        });
-        return { status: 201, body: authorizerShape(a) };
+        const input = authorizerInputOf(call.caller, body, typeOf(required(body, 'authorizerType')), null);
+        const a = await createHttpAuthorizer(ctx, userOf(call.caller), params.apiId as string, input);
+        return { status: 201, body: authorizerShape(call.caller, a) };
       },
     },
-    ...partReads(ctx, 'authorizers', getHttpAuthorizer, deleteHttpAuthorizer, (_, a) => authorizerShape(a)),
+    ...partReads(ctx, 'authorizers', getHttpAuthorizer, deleteHttpAuthorizer, authorizerShape),
     {
       name: 'UpdateAuthorizer',
       method: 'PATCH',
       path: one,
       async run(call, params) {
         const body = jsonBody(call);
-        const type = field.string(body, 'authorizerType');
-        if (type !== undefined && type !== 'JWT')
-          throw invalid(`authorizerType ${type.slice(0, 40)} is not supported by Hangar: JWT authorizers only`);
-        refuse(body, AUTHORIZER_REFUSED);
-        checkIdentitySource(body);
         const userId = userOf(call.caller);
         const [apiId, authorizerId] = [params.apiId as string, params.authorizerId as string];
         const before = await getHttpAuthorizer(ctx, userId, apiId, authorizerId);
-        // Absent fields stay, as in every Update of API Gateway's.
-        const jwt = field.object(body, 'jwtConfiguration') ?? {};
-        const a = await updateHttpAuthorizer(ctx, userId, apiId, authorizerId, {
-          name: body.name === undefined ? before.name : required(body, 'name'),
-          issuer: jwt.issuer === undefined ? before.issuer : required(jwt, 'issuer'),
-          audience: audienceOf(jwt) ?? before.audience,
-          jwksUrl: before.jwksUrl,
-        });
-        return { status: 200, body: authorizerShape(a) };
+        const type = body.authorizerType === undefined ? authorizerTypeOf(before) : typeOf(required(body, 'authorizerType'));
+        const input = authorizerInputOf(call.caller, body, type, before);
+        const a = await updateHttpAuthorizer(ctx, userId, apiId, authorizerId, input);
+        return { status: 200, body: authorizerShape(call.caller, a) };
       },
     },
   ];
+}
+
+function typeOf(type: string): 'JWT' | 'REQUEST' {
+  if (type !== 'JWT' && type !== 'REQUEST') throw invalid(`authorizerType must be JWT or REQUEST, not '${type.slice(0, 40)}'`);
+  return type;
+}
+
+/**
+ * An authorizer's input from a Create or Update body; `before`: the authorizer updated (absent
+ * fields stay, as in every Update of API Gateway's), null on Create. An update that changes its
+ * type must say everything the new type needs but the name.
+ */
+function authorizerInputOf(
+  caller: AwsCaller,
+  body: Record<string, unknown>,
+  type: 'JWT' | 'REQUEST',
+  before: HttpAuthorizer | null,
+): HttpAuthorizerInput {
+  refuse(body, AUTHORIZER_REFUSED);
+  const name = body.name === undefined && before ? before.name : required(body, 'name');
+  if (type === 'JWT') {
+    refuse(body, LAMBDA_AUTHORIZER_ONLY);
+    checkIdentitySource(body);
+    const had = before?.kind === 'lambda' ? null : before;
+    const jwt = field.object(body, 'jwtConfiguration') ?? (had ? {} : undefined);
+    if (!jwt) throw invalid('jwtConfiguration is required for a JWT authorizer: { "issuer", "audience" }');
+    return {
+      name,
+      issuer: jwt.issuer === undefined && had ? had.issuer : required(jwt, 'issuer'),
+      audience: audienceOf(jwt) ?? had?.audience ?? [],
+      jwksUrl: had?.jwksUrl ?? null,
+    };
+  }
+  if (field.object(body, 'jwtConfiguration')) throw invalid('jwtConfiguration is a JWT authorizer setting, not a REQUEST one');
+  const had = before?.kind === 'lambda' ? before : null;
+  const version = field.string(body, 'authorizerPayloadFormatVersion') ?? (had ? '2.0' : undefined);
+  if (version === undefined) throw invalid('authorizerPayloadFormatVersion is required for a REQUEST authorizer: 2.0');
+  if (version !== '2.0')
+    throw invalid(`authorizerPayloadFormatVersion ${version.slice(0, 40)} is not supported by Hangar: Lambda authorizers take 2.0 only`);
+  const uri = field.string(body, 'authorizerUri');
+  if (uri === undefined && !had) throw invalid("authorizerUri is required for a REQUEST authorizer: the function's invocation URI or ARN");
+  const target = uri === undefined ? (had as LambdaAuthorizer) : integrationTargetOf(caller, uri, 'authorizerUri');
+  const sources = field.list(body, 'identitySource');
+  if (sources !== undefined && !sources.every((s) => typeof s === 'string')) throw invalid('identitySource must be a list of strings');
+  const ttl = field.integer(body, 'authorizerResultTtlInSeconds');
+  const simple = field.boolean(body, 'enableSimpleResponses');
+  return {
+    kind: 'lambda',
+    name,
+    functionName: target.functionName,
+    qualifier: target.qualifier,
+    identitySource: (sources as string[] | undefined) ?? had?.identitySource ?? [],
+    simpleResponses: simple ?? had?.simpleResponses ?? false,
+    resultTtlS: ttl ?? had?.resultTtlS ?? 0,
+  };
 }
 
 /** jwtConfiguration.audience: a list of strings; undefined when not given. */

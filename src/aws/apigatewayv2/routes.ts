@@ -1,40 +1,63 @@
 /**
  * API Gateway v2's routes over Hangar's routes (app/http-apis.ts). A route is named by a routeId
  * made from its key (shapes.ts routeIdOf); its target is one of the API's integrations and its
- * auth NONE or one of the API's JWT authorizers. A route's key does not change (Hangar names
+ * auth NONE, one of the API's JWT authorizers (JWT) or one of its Lambda authorizers (CUSTOM). A route's key does not change (Hangar names
  * routes by key), and a route needs a target (the gateway has nothing to send it to otherwise).
  */
-import { createHttpRoute, deleteHttpRoute, getHttpApi, listHttpRoutes, updateHttpRoute } from '../../app/index.ts';
+import { createHttpRoute, deleteHttpRoute, getHttpApi, getHttpAuthorizer, listHttpRoutes, updateHttpRoute } from '../../app/index.ts';
 import { ErrorCode, type HttpRoute, type HttpRouteInput, NotFound } from '../../core/index.ts';
 import { userOf } from '../lambda/context.ts';
 import type { RestOperation } from '../rest-router.ts';
 import type { AwsCall } from '../service.ts';
 import type { ApiGatewayV2Context } from './context.ts';
-import { field, integrationIdOf, invalid, jsonBody, pageOf, refuse, required, ROUTE_REFUSED, routeIdOf, routeShape } from './shapes.ts';
+import {
+  authorizerTypeOf,
+  field,
+  integrationIdOf,
+  invalid,
+  jsonBody,
+  pageOf,
+  refuse,
+  required,
+  ROUTE_REFUSED,
+  routeIdOf,
+  routeShape,
+} from './shapes.ts';
 
-/** authorizationType and authorizerId as a route's authorizer (undefined: not changed). */
-function authOf(body: Record<string, unknown>, had: HttpRoute | null): Pick<HttpRouteInput, 'auth' | 'authorizerId'> {
+/** authorizationType and authorizerId as a route's authorizer (undefined: not changed); the
+ *  type must be the authorizer's (JWT for a JWT one, CUSTOM for a Lambda one), as API Gateway's. */
+async function authOf(
+  call: AwsCall,
+  ctx: ApiGatewayV2Context,
+  apiId: string,
+  body: Record<string, unknown>,
+  had: HttpRoute | null,
+): Promise<Pick<HttpRouteInput, 'auth' | 'authorizerId'>> {
   const type = field.string(body, 'authorizationType');
   const authorizerId = field.string(body, 'authorizerId');
   switch (type) {
     case undefined:
       if (authorizerId === undefined) return {};
-      // Another authorizer for a route that has one; otherwise the type must say JWT.
+      // Another authorizer for a route that has one; otherwise the type must say JWT or CUSTOM.
       if (had?.authorizerId) return { authorizerId };
-      throw invalid('authorizerId needs authorizationType JWT');
+      throw invalid('authorizerId needs authorizationType JWT or CUSTOM');
     case 'NONE':
       if (authorizerId) throw invalid('authorizationType NONE takes no authorizerId');
       return { auth: { kind: 'none' }, authorizerId: null };
-    case 'JWT': {
+    case 'JWT':
+    case 'CUSTOM': {
       const id = authorizerId ?? had?.authorizerId;
-      if (!id) throw invalid('authorizationType JWT needs the authorizerId of a JWT authorizer of the API');
+      const wants = type === 'JWT' ? 'JWT' : 'REQUEST';
+      if (!id) throw invalid(`authorizationType ${type} needs the authorizerId of a ${wants} authorizer of the API`);
+      const authorizer = await getHttpAuthorizer(ctx, userOf(call.caller), apiId, id);
+      if (authorizerTypeOf(authorizer) !== wants)
+        throw invalid(`authorizationType ${type} needs a ${wants} authorizer; ${id} is a ${authorizerTypeOf(authorizer)} one`);
       return { authorizerId: id };
     }
     case 'AWS_IAM':
-    case 'CUSTOM':
-      throw invalid(`authorizationType ${type} is not supported by Hangar: NONE or JWT`);
+      throw invalid(`authorizationType ${type} is not supported by Hangar: NONE, JWT or CUSTOM`);
     default:
-      throw invalid(`authorizationType must be NONE or JWT, not '${type.slice(0, 40)}'`);
+      throw invalid(`authorizationType must be NONE, JWT or CUSTOM, not '${type.slice(0, 40)}'`);
   }
 }
 
@@ -57,7 +80,7 @@ export function routeOperations(ctx: ApiGatewayV2Context): RestOperation[] {
         const target = field.string(body, 'target');
         if (target === undefined)
           throw invalid('target is required on Hangar: integrations/{integrationId} (a route without one has nothing to serve)');
-        const { auth, authorizerId } = authOf(body, null);
+        const { auth, authorizerId } = await authOf(call, ctx, params.apiId as string, body, null);
         const route = await createHttpRoute(ctx, userOf(call.caller), params.apiId as string, {
           routeKey: required(body, 'routeKey'),
           integrationId: integrationIdOf(target),
@@ -99,7 +122,7 @@ export function routeOperations(ctx: ApiGatewayV2Context): RestOperation[] {
         if (target === '') throw invalid('a route keeps a target on Hangar: give another integrations/{integrationId}');
         const patch: Partial<Omit<HttpRouteInput, 'routeKey'>> = {
           ...(target !== undefined ? { integrationId: integrationIdOf(target) } : {}),
-          ...authOf(body, before),
+          ...(await authOf(call, ctx, apiId, body, before)),
         };
         const route = await updateHttpRoute(ctx, userOf(call.caller), apiId, before.routeKey, patch);
         return { status: 200, body: routeShape(route) };

@@ -1,7 +1,7 @@
 /**
  * API Gateway v2's request and response shapes over Hangar's HTTP API model. Its wire names are
  * lower camel case (`apiId`, `corsConfiguration`), times ISO 8601. Hangar models what an HTTP
- * API with Lambda proxy integrations and JWT authorizers needs; every other setting is refused
+ * API with Lambda proxy integrations and JWT or Lambda authorizers needs; every other setting is refused
  * with a BadRequestException that names it (never dropped): `refuse` lists them per shape.
  */
 import { createHash } from 'node:crypto';
@@ -129,11 +129,15 @@ export function checkApiConstants(body: Record<string, unknown>): void {
  * its invocation URI (`arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{arn}/invocations`);
  * another account's is not found.
  */
-export function integrationTargetOf(caller: AwsCaller, uri: string): { functionName: string; qualifier: string | null } {
+export function integrationTargetOf(
+  caller: AwsCaller,
+  uri: string,
+  name = 'integrationUri',
+): { functionName: string; qualifier: string | null } {
   const invocation = /^arn:aws:apigateway:[^:]+:lambda:path\/2015-03-31\/functions\/(.+)\/invocations$/.exec(uri);
   const arn = invocation ? (invocation[1] as string) : uri;
   if (!arn.startsWith('arn:aws:lambda:'))
-    throw invalid(`integrationUri '${uri.slice(0, 200)}' is not a Lambda function's ARN: Hangar's integrations are its functions`);
+    throw invalid(`${name} '${uri.slice(0, 200)}' is not a Lambda function's ARN: Hangar runs its own functions`);
   const ref = functionRefOf(caller, arn);
   return {
     functionName: ref.name,
@@ -197,12 +201,16 @@ export function integrationShape(caller: AwsCaller, i: HttpIntegration): Record<
 // ---- Authorizers
 
 export const AUTHORIZER_REFUSED = {
-  authorizerCredentialsArn: 'Lambda authorizers are not modelled',
-  authorizerPayloadFormatVersion: 'Lambda authorizers are not modelled',
-  authorizerResultTtlInSeconds: 'Lambda authorizers are not modelled',
-  authorizerUri: 'Lambda authorizers are not modelled',
-  enableSimpleResponses: 'Lambda authorizers are not modelled',
+  authorizerCredentialsArn: 'Hangar runs an authorizer function as its owner (no IAM roles)',
   identityValidationExpression: 'a REST API setting',
+};
+
+/** A Lambda (REQUEST) authorizer's settings, refused on a JWT one. */
+export const LAMBDA_AUTHORIZER_ONLY = {
+  authorizerPayloadFormatVersion: 'a Lambda (REQUEST) authorizer setting',
+  authorizerResultTtlInSeconds: 'a Lambda (REQUEST) authorizer setting',
+  authorizerUri: 'a Lambda (REQUEST) authorizer setting',
+  enableSimpleResponses: 'a Lambda (REQUEST) authorizer setting',
 };
 
 export function checkIdentitySource(body: Record<string, unknown>): void {
@@ -212,7 +220,21 @@ export function checkIdentitySource(body: Record<string, unknown>): void {
     throw invalid(`identitySource must be ["${IDENTITY_SOURCE}"] on Hangar: its JWT authorizers read the token there`);
 }
 
-export function authorizerShape(a: HttpAuthorizer): Record<string, unknown> {
+/** The wire's authorizationType of an authorizer or route auth kind. */
+export const authorizerTypeOf = (a: HttpAuthorizer): 'JWT' | 'REQUEST' => (a.kind === 'lambda' ? 'REQUEST' : 'JWT');
+
+export function authorizerShape(caller: AwsCaller, a: HttpAuthorizer): Record<string, unknown> {
+  if (a.kind === 'lambda')
+    return {
+      authorizerId: a.authorizerId,
+      authorizerType: 'REQUEST',
+      name: a.name,
+      identitySource: a.identitySource,
+      authorizerUri: lambdaInvocationUri(caller, a.functionName, a.qualifier),
+      authorizerPayloadFormatVersion: '2.0',
+      authorizerResultTtlInSeconds: a.resultTtlS,
+      enableSimpleResponses: a.simpleResponses,
+    };
   return {
     authorizerId: a.authorizerId,
     authorizerType: 'JWT',
@@ -221,6 +243,10 @@ export function authorizerShape(a: HttpAuthorizer): Record<string, unknown> {
     jwtConfiguration: { audience: a.audience, issuer: a.issuer },
   };
 }
+
+/** A function's invocation URI, as API Gateway writes an authorizerUri. */
+export const lambdaInvocationUri = (caller: AwsCaller, name: string, qualifier: string | null): string =>
+  `arn:aws:apigateway:${caller.region}:lambda:path/2015-03-31/functions/${functionArn(caller.region, caller.accountId, name, qualifier ?? undefined)}/invocations`;
 
 // ---- Routes
 
@@ -246,7 +272,7 @@ export function integrationIdOf(target: string): string {
 /** How a route is authorized, as API Gateway names it. A route made natively with Hangar's key
  *  auth says CUSTOM (Hangar's own check, no authorizer of the API's). */
 export function routeShape(r: HttpRoute): Record<string, unknown> {
-  const authorizationType = r.auth.kind === 'jwt' ? 'JWT' : r.auth.kind === 'key' ? 'CUSTOM' : 'NONE';
+  const authorizationType = r.auth.kind === 'jwt' ? 'JWT' : r.auth.kind === 'key' || r.auth.kind === 'lambda' ? 'CUSTOM' : 'NONE';
   return {
     routeId: routeIdOf(r.apiId, r.routeKey),
     routeKey: r.routeKey,

@@ -19,7 +19,15 @@ export interface HttpApiInfo {
 export type HttpRouteAuth =
   | { kind: 'none' }
   | { kind: 'key' }
-  | { kind: 'jwt'; issuer: string; audience: string[]; jwksUrl?: string | null };
+  | { kind: 'jwt'; issuer: string; audience: string[]; jwksUrl?: string | null }
+  | {
+      kind: 'lambda';
+      functionName: string;
+      qualifier?: string | null;
+      identitySource?: string[];
+      simpleResponses?: boolean;
+      resultTtlS?: number;
+    };
 
 /** A route of an HTTP API. */
 export interface HttpRouteInfo {

@@ -15,6 +15,11 @@ function throttleOf(value: string): { rate: number; burst: number } {
 }
 
 const collect = (value: string, acc: string[] | undefined) => [...(acc ?? []), value];
+/** `name` or `name:qualifier`. */
+function splitQualified(ref: string): [string, string | null] {
+  const colon = ref.indexOf(':');
+  return colon < 0 ? [ref, null] : [ref.slice(0, colon), ref.slice(colon + 1)];
+}
 
 /** `--stage-var name=value`, repeatable (the API checks names and values). */
 function stageVar(value: string, acc: Record<string, string> | undefined): Record<string, string> {
@@ -30,7 +35,12 @@ const varsText = (v: Record<string, string>) =>
         .join(' ')
     : null;
 
-const authText = (a: HttpRouteAuth) => (a.kind === 'jwt' ? `jwt ${a.issuer} (${a.audience.join(',')})` : a.kind);
+const authText = (a: HttpRouteAuth) =>
+  a.kind === 'jwt'
+    ? `jwt ${a.issuer} (${a.audience.join(',')})`
+    : a.kind === 'lambda'
+      ? `lambda ${a.functionName}${a.qualifier ? `:${a.qualifier}` : ''}`
+      : a.kind;
 const throttleText = (t: { rate: number; burst: number } | null) => (t ? `${t.rate}/s burst ${t.burst}` : null);
 
 const routeRows = (rs: HttpRouteInfo[]) =>
@@ -169,10 +179,21 @@ export function httpApiCommands(program: Command): void {
       .argument('<apiId>')
       .argument('<routeKey>')
       .requiredOption('--function <name>', "the function (the API owner's), name or name:qualifier")
-      .option('--auth <kind>', 'none (default), key (a Hangar key of the owner) or jwt (with --issuer, --audience and optionally --jwks)')
+      .option(
+        '--auth <kind>',
+        'none (default), key (a Hangar key of the owner), jwt (with --issuer, --audience and optionally --jwks) or lambda (with --authorizer)',
+      )
       .option('--issuer <url>', 'jwt: the iss tokens must carry')
       .option('--audience <aud>', 'jwt: an accepted aud (repeatable)', collect)
       .option('--jwks <url>', "jwt: the issuer's keys (a JWKS URL); default: the jwks_uri of the issuer's OpenID configuration")
+      .option('--authorizer <name>', "lambda: the authorizer function (the API owner's), name or name:qualifier")
+      .option(
+        '--identity-source <expr>',
+        'lambda: $request.header.X, $request.querystring.x, $context.x or $stageVariables.x (repeatable)',
+        collect,
+      )
+      .option('--simple-responses', 'lambda: the function answers {isAuthorized, context} (default: an IAM policy)')
+      .option('--authorizer-ttl <s>', 'lambda: seconds an answer is kept per identity (0-3600; needs --identity-source)', int)
       .option('--throttle <rate/burst>', "this route's limit, e.g. 10/20", throttleOf)
       .option('--cache-ttl <s>', "seconds a GET's 200 answer is kept (0-3600)", int)
       .option(
@@ -190,6 +211,10 @@ export function httpApiCommands(program: Command): void {
         issuer?: string;
         audience?: string[];
         jwks?: string;
+        authorizer?: string;
+        identitySource?: string[];
+        simpleResponses?: boolean;
+        authorizerTtl?: number;
         throttle?: { rate: number; burst: number };
         cacheTtl?: number;
         payloadFormat?: string;
@@ -202,17 +227,28 @@ export function httpApiCommands(program: Command): void {
       else if (kind === 'jwt') {
         if (!flags.issuer || !flags.audience) cmd.error('error: --auth jwt needs --issuer and --audience');
         auth = { kind, issuer: flags.issuer!, audience: flags.audience!, ...(flags.jwks ? { jwksUrl: flags.jwks } : {}) };
-      } else cmd.error(`error: --auth must be none, key or jwt, not '${kind}'`);
+      } else if (kind === 'lambda') {
+        if (!flags.authorizer) cmd.error('error: --auth lambda needs --authorizer');
+        const [name, qualifier] = splitQualified(flags.authorizer!);
+        auth = {
+          kind,
+          functionName: name,
+          qualifier,
+          identitySource: flags.identitySource ?? [],
+          simpleResponses: flags.simpleResponses ?? false,
+          resultTtlS: flags.authorizerTtl ?? 0,
+        };
+      } else cmd.error(`error: --auth must be none, key, jwt or lambda, not '${kind}'`);
       const format = flags.payloadFormat;
       if (format !== undefined && format !== '1.0' && format !== '2.0')
         cmd.error(`error: --payload-format must be 1.0 or 2.0, not '${format}'`);
-      const colon = flags.function.indexOf(':');
+      const [functionName, qualifier] = splitQualified(flags.function);
       const r = await clientFor(flags).httpApis.addRoute(
         apiId,
         {
           routeKey,
-          functionName: colon < 0 ? flags.function : flags.function.slice(0, colon),
-          ...(colon < 0 ? {} : { qualifier: flags.function.slice(colon + 1) }),
+          functionName,
+          ...(qualifier === null ? {} : { qualifier }),
           auth: auth!,
           ...(flags.throttle ? { throttle: flags.throttle } : {}),
           ...(flags.cacheTtl !== undefined ? { cacheTtlS: flags.cacheTtl } : {}),

@@ -3,15 +3,15 @@
  * x-amazon-apigateway-importexport-version 1.0): a path per route path, an operation per method
  * (`x-amazon-apigateway-any-method` for ANY, the path `$default` for the default route), each
  * with its Lambda proxy integration (`x-amazon-apigateway-integration`, with the route's payload format version) and the
- * JWT authorizer it uses as a security requirement; the authorizers as security schemes
+ * JWT or Lambda (type request) authorizer it uses as a security requirement; the authorizers as security schemes
  * (`x-amazon-apigateway-authorizer`), CORS as `x-amazon-apigateway-cors`, tags as
  * `x-amazon-apigateway-tag-value`. Without extensions, every `x-amazon-apigateway-*` member is
- * left out. A route made natively with its own JWT auth gets a scheme of its own (`jwt-` and
- * its route's position); one with Hangar's key auth the apiKey scheme `hangarApiKey`.
+ * left out. A route made natively with its own JWT or Lambda auth gets a scheme of its own
+ * (`jwt-` or `lambda-` and its route's position); one with Hangar's key auth the apiKey scheme `hangarApiKey`.
  */
 import type { TagMap } from '../tags.ts';
 import { parseRouteKey } from './route-key.ts';
-import type { HttpApi, HttpRoute } from './types.ts';
+import type { HttpApi, HttpRoute, LambdaAuth } from './types.ts';
 
 export interface OpenApiExportOptions {
   /** Where the API is served (servers[0].url without its basePath). */
@@ -36,7 +36,20 @@ export function exportOpenApi(api: HttpApi, routes: readonly HttpRoute[], o: Ope
     flows: {},
     [`${EXT}authorizer`]: { identitySource: IDENTITY_SOURCE, jwtConfiguration: { audience, issuer }, type: 'jwt' },
   });
-  for (const a of api.authorizers) schemes[a.name] = jwtScheme(a.issuer, a.audience);
+  const lambdaScheme = (a: LambdaAuth) => ({
+    type: 'apiKey',
+    name: 'Unused',
+    in: 'header',
+    [`${EXT}authorizer`]: {
+      type: 'request',
+      identitySource: a.identitySource.join(', '),
+      authorizerUri: o.integrationUri(a.functionName, a.qualifier),
+      authorizerPayloadFormatVersion: '2.0',
+      authorizerResultTtlInSeconds: a.resultTtlS,
+      enableSimpleResponses: a.simpleResponses,
+    },
+  });
+  for (const a of api.authorizers) schemes[a.name] = a.kind === 'lambda' ? lambdaScheme(a) : jwtScheme(a.issuer, a.audience);
   const paths: Record<string, Record<string, unknown>> = {};
   [...routes]
     .sort((x, y) => (x.routeKey < y.routeKey ? -1 : x.routeKey > y.routeKey ? 1 : 0))
@@ -52,6 +65,10 @@ export function exportOpenApi(api: HttpApi, routes: readonly HttpRoute[], o: Ope
       else if (r.auth.kind === 'jwt') {
         const name = `jwt-${index + 1}`;
         schemes[name] = jwtScheme(r.auth.issuer, r.auth.audience);
+        operation.security = [{ [name]: [] }];
+      } else if (r.auth.kind === 'lambda') {
+        const name = `lambda-${index + 1}`;
+        schemes[name] = lambdaScheme(r.auth);
         operation.security = [{ [name]: [] }];
       } else if (r.auth.kind === 'key') {
         schemes.hangarApiKey = { type: 'apiKey', name: 'x-api-key', in: 'header' };

@@ -2,9 +2,9 @@
  * An OpenAPI 3.0 document as the HTTP API ImportApi makes of it (export.ts writes such documents):
  * its title, its routes (a path and method each; `x-amazon-apigateway-any-method` is ANY, the
  * path `$default` the default route) with their Lambda proxy integration
- * (`x-amazon-apigateway-integration`, aws_proxy, payload 1.0 or 2.0) and at most one JWT authorizer
+ * (`x-amazon-apigateway-integration`, aws_proxy, payload 1.0 or 2.0) and at most one authorizer
  * (`security` naming a scheme of `components.securitySchemes` with an
- * `x-amazon-apigateway-authorizer` of type jwt), its CORS (`x-amazon-apigateway-cors`) and tags.
+ * `x-amazon-apigateway-authorizer` of type jwt, or request: a Lambda authorizer, payload 2.0), its CORS (`x-amazon-apigateway-cors`) and tags.
  * What Hangar cannot make is refused naming it, never dropped. The integration URIs are the
  * caller's to resolve (a function of the importer's).
  */
@@ -19,9 +19,21 @@ export interface OpenApiImport {
   /** `x-amazon-apigateway-cors` as written (camel case members), for the caller to read. */
   cors: Record<string, unknown> | null;
   tags: TagMap;
-  authorizers: { name: string; issuer: string; audience: string[] }[];
+  authorizers: ImportedAuthorizer[];
   routes: { routeKey: string; integrationUri: string; payloadFormatVersion: PayloadFormat; authorizer: string | null }[];
 }
+
+/** A JWT authorizer as written, or a Lambda one with its function's URI for the caller to resolve. */
+export type ImportedAuthorizer =
+  | { kind?: 'jwt'; name: string; issuer: string; audience: string[] }
+  | {
+      kind: 'lambda';
+      name: string;
+      authorizerUri: string;
+      identitySource: string[];
+      simpleResponses: boolean;
+      resultTtlS: number;
+    };
 
 const EXT = 'x-amazon-apigateway-';
 const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'];
@@ -76,8 +88,9 @@ function authorizersOf(components: unknown): OpenApiImport['authorizers'] {
   return Object.entries(object(schemes, 'components.securitySchemes')).map(([name, raw]) => {
     const where = `components.securitySchemes.${name}`;
     const ext = object(raw, where)[`${EXT}authorizer`];
+    if (isObject(ext) && ext.type === 'request') return lambdaAuthorizerOf(name, ext, where);
     if (!isObject(ext) || ext.type !== 'jwt')
-      throw invalid(`${where} is not supported by Hangar: JWT authorizers only (${EXT}authorizer of type jwt)`);
+      throw invalid(`${where} is not supported by Hangar: JWT or Lambda authorizers only (${EXT}authorizer of type jwt or request)`);
     const source = ext.identitySource;
     if (source !== undefined && !(typeof source === 'string' && source.toLowerCase() === IDENTITY_SOURCE.toLowerCase()))
       throw invalid(`${where}: identitySource must be ${IDENTITY_SOURCE} on Hangar`);
@@ -87,6 +100,33 @@ function authorizersOf(components: unknown): OpenApiImport['authorizers'] {
       throw invalid(`${where}.jwtConfiguration.audience must be a list of strings`);
     return { name, issuer: text(jwt.issuer, `${where}.jwtConfiguration.issuer`), audience };
   });
+}
+
+function lambdaAuthorizerOf(name: string, ext: Record<string, unknown>, where: string): ImportedAuthorizer {
+  const version = ext.authorizerPayloadFormatVersion;
+  if (version === undefined) throw invalid(`${where}: authorizerPayloadFormatVersion is required for a Lambda authorizer: 2.0`);
+  if (version !== '2.0')
+    throw invalid(
+      `${where}: authorizerPayloadFormatVersion ${String(version)} is not supported by Hangar: Lambda authorizers take 2.0 only`,
+    );
+  if (ext.authorizerCredentials !== undefined) throw invalid(`${where}: authorizerCredentials is not supported by Hangar`);
+  const source = ext.identitySource ?? '';
+  if (typeof source !== 'string') throw invalid(`${where}.identitySource must be a string (comma-separated)`);
+  const ttl = ext.authorizerResultTtlInSeconds ?? 0;
+  const simple = ext.enableSimpleResponses ?? false;
+  if (typeof ttl !== 'number') throw invalid(`${where}.authorizerResultTtlInSeconds must be a number`);
+  if (typeof simple !== 'boolean') throw invalid(`${where}.enableSimpleResponses must be true or false`);
+  return {
+    kind: 'lambda',
+    name,
+    authorizerUri: text(ext.authorizerUri, `${where}.authorizerUri`),
+    identitySource: source
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== ''),
+    simpleResponses: simple,
+    resultTtlS: ttl,
+  };
 }
 
 function routeOf(
@@ -111,11 +151,11 @@ function routeOf(
   for (const key of ['requestParameters', 'responseParameters', 'credentials', 'connectionId', 'tlsConfig'])
     if (integration[key] !== undefined) throw invalid(`${where}: integration ${key} is not supported by Hangar`);
   const security = op.security ?? [];
-  if (!Array.isArray(security) || security.length > 1) throw invalid(`${where}: security names one JWT authorizer at most on Hangar`);
+  if (!Array.isArray(security) || security.length > 1) throw invalid(`${where}: security names one authorizer at most on Hangar`);
   let authorizer: string | null = null;
   if (security.length === 1) {
     const names = Object.entries(object(security[0], `${where}: security`));
-    if (names.length !== 1) throw invalid(`${where}: security names one JWT authorizer at most on Hangar`);
+    if (names.length !== 1) throw invalid(`${where}: security names one authorizer at most on Hangar`);
     const [name, scopes] = names[0] as [string, unknown];
     if (Array.isArray(scopes) && scopes.length > 0) throw invalid(`${where}: authorization scopes are not supported by Hangar`);
     if (!authorizers.some((a) => a.name === name))

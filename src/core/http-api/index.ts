@@ -15,3 +15,4 @@ export * from './route-key.ts';
 export * from './stage.ts';
 export * from './throttle.ts';
 export * from './jwt.ts';
+export * from './lambda-authorizer.ts';

@@ -8,6 +8,7 @@ import { ErrorCode, InvalidInput, NotFound, Conflict } from '../errors.ts';
 import { checkFunctionName, parseQualifier } from '../function.ts';
 import { CACHE_TTL_MAX_S } from './cache.ts';
 import { checkCorsConfig } from './cors.ts';
+import { checkLambdaAuth } from './lambda-authorizer.ts';
 import { checkPayloadFormat, resolveRouteParts } from './parts.ts';
 import type { HttpApi, HttpApiInput, HttpRoute, HttpRouteInput, RouteAuth } from './types.ts';
 import { parseRouteKey } from './route-key.ts';
@@ -87,9 +88,11 @@ export function checkAuth(auth: RouteAuth): RouteAuth {
       }
       return { kind: 'jwt', issuer: auth.issuer, audience: [...auth.audience], jwksUrl };
     }
+    case 'lambda':
+      return checkLambdaAuth(auth);
     default: {
       const unknown: never = auth;
-      throw invalid(`unknown auth kind ${JSON.stringify((unknown as { kind?: unknown }).kind)}: none, key or jwt`);
+      throw invalid(`unknown auth kind ${JSON.stringify((unknown as { kind?: unknown }).kind)}: none, key, jwt or lambda`);
     }
   }
 }

@@ -1,7 +1,7 @@
 /**
  * An HTTP API's integrations and authorizers, as API Gateway v2's management API makes them:
  * an integration names a function (and a version or alias) routes send their requests to; an
- * authorizer is a JWT authorizer routes check their callers with. A route made through one
+ * authorizer is a JWT or Lambda authorizer routes check their callers with. A route made through one
  * keeps its id (`integrationId`, `authorizerId`) beside the target and auth it copies from it,
  * which the gateway serves: changing an integration retargets every route that uses it, and
  * one a route still uses cannot be deleted (API Gateway's ConflictException); its payload
@@ -13,6 +13,7 @@ import { checkFunctionName, parseQualifier } from '../function.ts';
 import type {
   HttpApi,
   HttpAuthorizer,
+  HttpAuthorizerFields,
   HttpAuthorizerInput,
   HttpDeployment,
   HttpIntegration,
@@ -23,7 +24,17 @@ import type {
 } from './types.ts';
 import { PayloadFormat } from './types.ts';
 
-export type { HttpAuthorizer, HttpAuthorizerInput, HttpDeployment, HttpIntegration, HttpIntegrationInput } from './types.ts';
+export type {
+  HttpAuthorizer,
+  HttpAuthorizerFields,
+  HttpAuthorizerInput,
+  JwtAuthorizer,
+  LambdaAuth,
+  LambdaAuthorizer,
+  HttpDeployment,
+  HttpIntegration,
+  HttpIntegrationInput,
+} from './types.ts';
 
 /** Most of each an API holds (API Gateway's quotas: 300 routes and integrations, 10 authorizers). */
 export const INTEGRATIONS_MAX = 300;
@@ -69,14 +80,16 @@ export function checkPayloadFormat(given: unknown): PayloadFormat {
   return given as PayloadFormat;
 }
 
-/** `check` is the route auth's own check (model.ts), so an authorizer and a route's JWT auth
- *  take the same issuers, audiences and key URLs. */
-export function checkAuthorizerInput(
-  input: HttpAuthorizerInput,
-  check: (auth: RouteAuth) => RouteAuth,
-): Omit<HttpAuthorizer, 'authorizerId'> {
+/** `check` is the route auth's own check (model.ts), so an authorizer and a route's own auth
+ *  take the same issuers, audiences and key URLs, or functions and identity sources. */
+export function checkAuthorizerInput(input: HttpAuthorizerInput, check: (auth: RouteAuth) => RouteAuth): HttpAuthorizerFields {
   if (typeof input.name !== 'string' || !AUTHORIZER_NAME.test(input.name)) {
     throw invalid('an authorizer name is 1 to 128 letters, digits, spaces, dots, hyphens or underscores');
+  }
+  if (input.kind === 'lambda') {
+    const auth = check(input);
+    if (auth.kind !== 'lambda') throw new Error('a Lambda authorizer checked as another kind');
+    return { name: input.name, ...auth };
   }
   const auth = check({ kind: 'jwt', issuer: input.issuer, audience: input.audience, jwksUrl: input.jwksUrl ?? null });
   if (auth.kind !== 'jwt') throw new Error('a JWT authorizer checked as another kind');
@@ -117,8 +130,14 @@ export function replaceAuthorizer(api: HttpApi, next: HttpAuthorizer): HttpAutho
   return api.authorizers.map((a) => (a.authorizerId === next.authorizerId ? next : a));
 }
 
-/** The JWT auth a route made from `a` checks its callers with. */
-export const routeAuthOf = (a: HttpAuthorizer): RouteAuth => ({ kind: 'jwt', issuer: a.issuer, audience: a.audience, jwksUrl: a.jwksUrl });
+/** The auth a route made from `a` checks its callers with. */
+export function routeAuthOf(a: HttpAuthorizer): RouteAuth {
+  if (a.kind === 'lambda') {
+    const { authorizerId: _id, name: _name, ...auth } = a;
+    return auth;
+  }
+  return { kind: 'jwt', issuer: a.issuer, audience: a.audience, jwksUrl: a.jwksUrl };
+}
 
 export function checkDeploymentDescription(description: unknown): string {
   if (description === undefined || description === null) return '';
@@ -172,7 +191,7 @@ export function removeAuthorizer(api: HttpApi, routes: HttpRoute[], id: string):
 
 /**
  * A route's input with its integration and authorizer, if it names them, read from the API:
- * the function of the integration, the JWT auth of the authorizer. Naming both an integration
+ * the function of the integration, the auth of the authorizer. Naming both an integration
  * and a function (or an authorizer and an auth) is refused: one of them would be ignored.
  */
 export function resolveRouteParts(api: HttpApi, input: HttpRouteInput): HttpRouteInput & { functionName: string } {

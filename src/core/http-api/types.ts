@@ -20,7 +20,26 @@ export type RouteAuth =
   | { kind: 'key' }
   /** A JWT signed by a key of `jwksUrl` (null: the one `issuer`'s OpenID configuration names),
    *  from `issuer`, for one of `audience`. */
-  | { kind: 'jwt'; issuer: string; audience: string[]; jwksUrl?: string | null };
+  | { kind: 'jwt'; issuer: string; audience: string[]; jwksUrl?: string | null }
+  /** A Lambda (REQUEST) authorizer: the owner's function decides (lambda-authorizer.ts). */
+  | LambdaAuth;
+
+/**
+ * A Lambda authorizer as API Gateway's HTTP APIs run one (payload format 2.0): the owner's
+ * function `functionName` (at `qualifier`; null: $LATEST) is given the request and answers allow
+ * or deny — `{isAuthorized, context}` with `simpleResponses`, else an IAM policy. Requests
+ * without every one of `identitySource` are refused before it runs; its answer is kept for
+ * `resultTtlS` seconds per identity (0: not kept).
+ */
+export interface LambdaAuth {
+  kind: 'lambda';
+  functionName: string;
+  qualifier: string | null;
+  /** `$request.header.X`, `$request.querystring.x`, `$context.x`, `$stageVariables.x`. */
+  identitySource: string[];
+  simpleResponses: boolean;
+  resultTtlS: number;
+}
 
 export interface HttpApi {
   userId: string;
@@ -111,16 +130,28 @@ export interface HttpIntegrationInput {
   payloadFormatVersion?: PayloadFormat;
 }
 
-export interface HttpAuthorizer {
+/** An API's authorizer: a JWT one, or a Lambda one (routes made from it copy its auth). */
+export type HttpAuthorizer = JwtAuthorizer | LambdaAuthorizer;
+
+export interface JwtAuthorizer {
   authorizerId: string;
   name: string;
+  /** Absent in authorizers stored before Lambda authorizers: every one of those is JWT. */
+  kind?: 'jwt';
   issuer: string;
   audience: string[];
   /** null: the issuer's OpenID configuration says where its keys are, as on AWS. */
   jwksUrl: string | null;
 }
 
-export type HttpAuthorizerInput = Omit<HttpAuthorizer, 'authorizerId' | 'jwksUrl'> & { jwksUrl?: string | null };
+export type LambdaAuthorizer = { authorizerId: string; name: string } & LambdaAuth;
+
+/** An authorizer as checked, before it has an id. */
+export type HttpAuthorizerFields = Omit<JwtAuthorizer, 'authorizerId'> | Omit<LambdaAuthorizer, 'authorizerId'>;
+
+export type HttpAuthorizerInput =
+  | (Omit<JwtAuthorizer, 'authorizerId' | 'jwksUrl'> & { jwksUrl?: string | null })
+  | Omit<LambdaAuthorizer, 'authorizerId'>;
 
 /**
  * A deployment of an API: a record that the API as it then was is served. Hangar serves every

@@ -1,0 +1,140 @@
+/**
+ * A route's Lambda (REQUEST) authorizer at the gateway (core/http-api/lambda-authorizer.ts
+ * decides; this runs it): the identity sources are read from the route's payload 2.0 event —
+ * one missing is 401 without running anything —, the authorizer function runs synchronously
+ * through the same invocation as any other (invoke.ts: its record, metrics and logs are an
+ * invocation of that function), and its answer allows (the function gets the answer's context
+ * as requestContext.authorizer.lambda), denies (403) or fails (500, as API Gateway: a function
+ * error, an answer of neither shape, a function that is gone).
+ *
+ * Answers are kept in this process for the authorizer's TTL, per API, per authorizer (a route
+ * with its own Lambda auth: per route) and identity, as API Gateway caches them: the answer is
+ * kept, not the decision, so an IAM policy kept for one route decides for another as it says.
+ */
+import {
+  answerKeptUntil,
+  authorizerCacheKey,
+  authorizerEventV2,
+  buildEventV2,
+  decideAuthorizerAnswer,
+  type EventContext,
+  type GatewayRequest,
+  type GatewayResponse,
+  HangarError,
+  type HttpRoute,
+  identityValues,
+  internalServerError,
+  jsonAnswer,
+  type LambdaAuth,
+  type LambdaAuthorizerEventV2,
+  routeArnOf,
+} from '../core/index.ts';
+import type { Logger } from '../log/index.ts';
+import { type InvokeApp, invokeFunction } from './invoke.ts';
+
+/** Identities whose answers one node keeps; the oldest go first. */
+const ANSWERS_KEPT_MAX = 10_000;
+
+export interface LambdaAuthorizerApp extends InvokeApp {
+  clock: { now(): number };
+  log: Logger;
+}
+
+/** What the route lets in (the principal for the response cache, the event's authorizer), or
+ *  the gateway's refusal. */
+export type AuthorizerOutcome = { principal: string; context: Record<string, unknown> } | { refused: GatewayResponse };
+
+export class LambdaAuthorizers {
+  private readonly app: LambdaAuthorizerApp;
+  private readonly answers = new Map<string, { until: number; answer: unknown }>();
+
+  constructor(app: LambdaAuthorizerApp) {
+    this.app = app;
+  }
+
+  /** `ctx`: the route's event context (without an authorizer); `path`: the request's path
+   *  without its stage's name (the route's ARN). */
+  async authorize(route: HttpRoute, auth: LambdaAuth, req: GatewayRequest, ctx: EventContext, path: string): Promise<AuthorizerOutcome> {
+    const event = buildEventV2(req, ctx);
+    const identity = identityValues(auth.identitySource, event);
+    if (identity === null) return { refused: jsonAnswer(401, { message: 'Unauthorized' }) };
+    const routeArn = routeArnOf({
+      region: this.app.config.awsRegion,
+      accountId: ctx.accountId,
+      apiId: ctx.apiId,
+      stage: ctx.stage,
+      method: req.method,
+      path,
+    });
+    const key = auth.resultTtlS > 0 ? authorizerCacheKey(ctx.apiId, route.authorizerId ?? `route ${route.routeKey}`, identity) : null;
+    const kept = key === null ? undefined : this.answers.get(key);
+    const fresh = !kept || kept.until <= this.app.clock.now();
+    let answer: unknown = kept?.answer;
+    if (fresh) {
+      const ran = await this.run(route.userId, auth, authorizerEventV2(event, routeArn, identity));
+      if ('refused' in ran) return ran;
+      answer = ran.answer;
+    }
+    const decision = decideAuthorizerAnswer(answer, auth.simpleResponses, routeArn);
+    if (fresh && key !== null) {
+      const until = answerKeptUntil(auth.resultTtlS, decision, this.app.clock.now());
+      if (until === null) this.answers.delete(key);
+      else this.keep(key, until, answer);
+    }
+    switch (decision.kind) {
+      case 'invalid':
+        this.app.log.warn({ apiId: ctx.apiId, authorizer: auth.functionName, reason: decision.reason }, 'authorizer answer invalid');
+        return { refused: internalServerError() };
+      case 'deny':
+        return { refused: jsonAnswer(403, { message: 'Forbidden' }) };
+      case 'allow':
+        return {
+          principal: `lambda:${JSON.stringify([identity, decision.context])}`,
+          context: { lambda: decision.context },
+        };
+      default: {
+        const unknown: never = decision;
+        throw new Error(`unknown authorizer decision ${JSON.stringify(unknown)}`);
+      }
+    }
+  }
+
+  /** Drops the answers kept for an API (it changed: its authorizers may have). */
+  forget(apiId: string): void {
+    const prefix = JSON.stringify([apiId]).slice(0, -1);
+    for (const key of this.answers.keys()) if (key.startsWith(prefix)) this.answers.delete(key);
+  }
+
+  private async run(
+    owner: string,
+    auth: LambdaAuth,
+    event: LambdaAuthorizerEventV2,
+  ): Promise<{ answer: unknown } | { refused: GatewayResponse }> {
+    let payload: Buffer;
+    try {
+      const r = await invokeFunction(this.app, owner, {
+        functionName: auth.functionName,
+        ...(auth.qualifier === null ? {} : { qualifier: auth.qualifier }),
+        payload: Buffer.from(JSON.stringify(event)),
+        payloadIsOwnJson: true,
+        accountId: event.requestContext.accountId,
+      });
+      if (r.functionError) return { refused: internalServerError() };
+      payload = r.payload;
+    } catch (err) {
+      // Refused or gone (throttled, no host, deleted): the authorizer failed, API Gateway's 500.
+      if (err instanceof HangarError) return { refused: internalServerError() };
+      throw err;
+    }
+    try {
+      return { answer: JSON.parse(payload.toString('utf8')) };
+    } catch {
+      return { answer: undefined };
+    }
+  }
+
+  private keep(key: string, until: number, answer: unknown): void {
+    if (this.answers.size >= ANSWERS_KEPT_MAX) this.answers.delete(this.answers.keys().next().value as string);
+    this.answers.set(key, { until, answer });
+  }
+}
