@@ -75,6 +75,7 @@ export const domainErrors = {
   mappingExists: (name: string, key: string) =>
     new Conflict(ErrorCode.HttpApiMappingExists, `domain name ${name} has an API mapping of key '${key}' already`),
   tooMany: (what: string, max: number) => invalid(`at most ${max} ${what}`),
+  invalid,
 };
 
 const LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;

@@ -1,0 +1,74 @@
+/**
+ * The gateway's index of custom domain names (core/http-api/domain.ts), per API node: every
+ * domain name that has mappings, with them, in memory, so the Host of a request is looked up
+ * without waiting on the store — a request for no custom domain (the prefix and execute-api
+ * forms, Hangar's own API) pays one Map lookup and nothing else, and none ever waits on a read.
+ *
+ * It is read again at once after a change through this node (refresh, awaited by the use
+ * cases), and every DOMAINS_KEEP_MS in the background for changes through other API nodes: the
+ * same second's staleness the gateway's cache of APIs has (API_KEEP_MS), without its per-request
+ * read. While the store cannot be read, the last index read stays.
+ */
+import type { ServedDomain } from '../core/index.ts';
+import type { Logger } from '../log/index.ts';
+
+/** How often the index is read again in the background (changes through other API nodes). */
+export const DOMAINS_KEEP_MS = 1000;
+
+export class DomainIndex {
+  private domains = new Map<string, ServedDomain>();
+  private readonly load: () => Promise<ServedDomain[]>;
+  private readonly log: Logger;
+  private readonly everyMs: number;
+  private timer: NodeJS.Timeout | null = null;
+  /** The read under way, which a refresh asked for meanwhile waits for and then reads again. */
+  private reading: Promise<void> | null = null;
+  private again = false;
+
+  constructor(load: () => Promise<ServedDomain[]>, log: Logger, everyMs = DOMAINS_KEEP_MS) {
+    this.load = load;
+    this.log = log;
+    this.everyMs = everyMs;
+  }
+
+  /** Reads the index, then again every everyMs until close(). */
+  async start(): Promise<void> {
+    await this.refresh();
+    this.timer = setInterval(() => void this.refresh(), this.everyMs);
+    this.timer.unref();
+  }
+
+  close(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  /** The domain of this host name (lower case, no port), if it has mappings. */
+  get(host: string): ServedDomain | undefined {
+    return this.domains.size === 0 ? undefined : this.domains.get(host);
+  }
+
+  get size(): number {
+    return this.domains.size;
+  }
+
+  /** Reads the index again; resolves once a read that began after the call has ended. */
+  refresh(): Promise<void> {
+    if (this.reading) {
+      this.again = true;
+      return this.reading;
+    }
+    this.reading = (async () => {
+      do {
+        this.again = false;
+        try {
+          this.domains = new Map((await this.load()).map((d) => [d.domainName, d]));
+        } catch (err) {
+          this.log.warn({ err: (err as Error).message }, 'domain names not read');
+        }
+      } while (this.again);
+      this.reading = null;
+    })();
+    return this.reading;
+  }
+}
