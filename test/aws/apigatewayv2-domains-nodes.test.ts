@@ -1,0 +1,87 @@
+/**
+ * Scale-out: a custom domain name and API mapping made through one API node serve on another
+ * node of the same deployment (one PostgreSQL schema), which hears of them by reading its index
+ * of domain names again in the background (app/domain-index.ts); deleted through the first,
+ * the other stops serving them likewise.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import {
+  ApiGatewayV2Client,
+  CreateApiCommand,
+  CreateApiMappingCommand,
+  CreateDomainNameCommand,
+  DeleteApiMappingCommand,
+} from '@aws-sdk/client-apigatewayv2';
+import { accountIdOf } from '../../src/aws/index.ts';
+import { requestWithHost } from '../helpers/host-request.ts';
+import { createNodeFunction, lambdaClient, NO_SANDBOX, REGION } from '../helpers/lambda.ts';
+import { testPlatform, type TestPlatform, until } from '../helpers/platform.ts';
+import { makeZip } from '../helpers/zip.ts';
+
+let a: TestPlatform;
+let b: TestPlatform;
+let alice: ApiGatewayV2Client;
+
+before(async () => {
+  a = await testPlatform({}, { api: true, workers: true }, 'scale-out');
+  const c = a.config;
+  b = await testPlatform(
+    {
+      HANGAR_DATABASE_SCHEMA: c.databaseSchema!,
+      HANGAR_SECRETS_KEY: c.secretsKey!,
+      HANGAR_S3_BUCKET: c.s3Bucket!,
+      HANGAR_S3_ENDPOINT: c.s3Endpoint!,
+      HANGAR_S3_REGION: c.s3Region,
+      HANGAR_S3_ACCESS_KEY_ID: c.s3AccessKeyId!,
+      HANGAR_S3_SECRET_ACCESS_KEY: c.s3SecretAccessKey!,
+    },
+    { api: true, workers: false },
+    'scale-out',
+  );
+  const key = (await a.inject({ method: 'POST', url: '/keys', payload: { userId: 'alice' } })).json();
+  alice = new ApiGatewayV2Client({
+    endpoint: a.url!,
+    region: REGION,
+    credentials: { accessKeyId: key.keyId, secretAccessKey: key.key },
+    maxAttempts: 1,
+  });
+  await createNodeFunction(lambdaClient(a.url!, key), 'where', {
+    Code: {
+      ZipFile: makeZip({ 'index.js': 'exports.handler = async (e) => ({ domainName: e.requestContext.domainName, path: e.rawPath });' }),
+    },
+  });
+});
+after(async () => {
+  alice?.destroy();
+  await b?.close();
+  await a?.close();
+});
+
+describe('custom domain names across API nodes', () => {
+  it('a mapping made through one node serves on another, and stops when deleted', { skip: NO_SANDBOX }, async () => {
+    const api = await alice.send(
+      new CreateApiCommand({
+        Name: 'where',
+        ProtocolType: 'HTTP',
+        Target: `arn:aws:lambda:${REGION}:${accountIdOf('alice')}:function:where`,
+      }),
+    );
+    const DomainName = 'nodes.example.test';
+    await alice.send(new CreateDomainNameCommand({ DomainName }));
+    const m = await alice.send(new CreateApiMappingCommand({ DomainName, ApiId: api.ApiId!, Stage: '$default', ApiMappingKey: 'api' }));
+    // Through the node that made it: at once.
+    const onA = await requestWithHost(a.url!, DomainName, '/api/x');
+    assert.deepEqual([onA.status, onA.body], [200, { domainName: DomainName, path: '/api/x' }]);
+    // Through the other: once its index is read again (within a second).
+    const onB = await until(async () => {
+      const r = await requestWithHost(b.url!, DomainName, '/api/y');
+      return r.status === 200 && r.body;
+    });
+    assert.deepEqual(onB, { domainName: DomainName, path: '/api/y' });
+    await alice.send(new DeleteApiMappingCommand({ DomainName, ApiMappingId: m.ApiMappingId! }));
+    // The domain has no mappings left: neither node serves it (Hangar's own API answers its Host).
+    await until(async () => (await requestWithHost(b.url!, DomainName, '/api/y')).status !== 200);
+    assert.notEqual((await requestWithHost(a.url!, DomainName, '/api/y')).status, 200);
+  });
+});
