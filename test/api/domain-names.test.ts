@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { testPlatform, type TestPlatform } from '../helpers/platform.ts';
+import { testPlatform, type TestPlatform, userKey } from '../helpers/platform.ts';
 
 let p: TestPlatform;
 let alice: string;
@@ -17,8 +17,8 @@ const as = (key: string, method: string, url: string, payload?: unknown) =>
 
 before(async () => {
   p = await testPlatform();
-  alice = (await p.inject({ method: 'POST', url: '/keys', payload: { userId: 'alice' } })).json().key;
-  bob = (await p.inject({ method: 'POST', url: '/keys', payload: { userId: 'bob' } })).json().key;
+  alice = (await userKey(p, 'alice')).key;
+  bob = (await userKey(p, 'bob')).key;
 });
 after(async () => {
   await p?.close();

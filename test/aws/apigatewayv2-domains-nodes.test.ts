@@ -7,16 +7,17 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import {
-  ApiGatewayV2Client,
+  type ApiGatewayV2Client,
   CreateApiCommand,
   CreateApiMappingCommand,
   CreateDomainNameCommand,
   DeleteApiMappingCommand,
 } from '@aws-sdk/client-apigatewayv2';
 import { accountIdOf } from '../../src/aws/index.ts';
+import { apiGatewayClient } from '../helpers/apigatewayv2.ts';
 import { requestWithHost } from '../helpers/host-request.ts';
 import { createNodeFunction, lambdaClient, NO_SANDBOX, REGION } from '../helpers/lambda.ts';
-import { testPlatform, type TestPlatform, until } from '../helpers/platform.ts';
+import { nodeBeside, testPlatform, type TestPlatform, until, userKey } from '../helpers/platform.ts';
 import { makeZip } from '../helpers/zip.ts';
 
 let a: TestPlatform;
@@ -25,27 +26,9 @@ let alice: ApiGatewayV2Client;
 
 before(async () => {
   a = await testPlatform({}, { api: true, workers: true }, 'scale-out');
-  const c = a.config;
-  b = await testPlatform(
-    {
-      HANGAR_DATABASE_SCHEMA: c.databaseSchema!,
-      HANGAR_SECRETS_KEY: c.secretsKey!,
-      HANGAR_S3_BUCKET: c.s3Bucket!,
-      HANGAR_S3_ENDPOINT: c.s3Endpoint!,
-      HANGAR_S3_REGION: c.s3Region,
-      HANGAR_S3_ACCESS_KEY_ID: c.s3AccessKeyId!,
-      HANGAR_S3_SECRET_ACCESS_KEY: c.s3SecretAccessKey!,
-    },
-    { api: true, workers: false },
-    'scale-out',
-  );
-  const key = (await a.inject({ method: 'POST', url: '/keys', payload: { userId: 'alice' } })).json();
-  alice = new ApiGatewayV2Client({
-    endpoint: a.url!,
-    region: REGION,
-    credentials: { accessKeyId: key.keyId, secretAccessKey: key.key },
-    maxAttempts: 1,
-  });
+  b = await nodeBeside(a);
+  const key = await userKey(a, 'alice');
+  alice = apiGatewayClient(a.url!, key);
   await createNodeFunction(lambdaClient(a.url!, key), 'where', {
     Code: {
       ZipFile: makeZip({ 'index.js': 'exports.handler = async (e) => ({ domainName: e.requestContext.domainName, path: e.rawPath });' }),

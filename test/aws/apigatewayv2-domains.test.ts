@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import {
-  ApiGatewayV2Client,
+  type ApiGatewayV2Client,
   CreateApiCommand,
   CreateApiMappingCommand,
   CreateDomainNameCommand,
@@ -23,33 +23,21 @@ import {
   UpdateDomainNameCommand,
 } from '@aws-sdk/client-apigatewayv2';
 import { accountIdOf } from '../../src/aws/index.ts';
+import { apiGatewayClient } from '../helpers/apigatewayv2.ts';
 import { requestWithHost } from '../helpers/host-request.ts';
-import { createNodeFunction, lambdaClient, NO_SANDBOX, REGION } from '../helpers/lambda.ts';
-import { testPlatform, type TestPlatform } from '../helpers/platform.ts';
+import { createNodeFunction, lambdaClient, NO_SANDBOX, REGION, refusedBy } from '../helpers/lambda.ts';
+import { testPlatform, type TestPlatform, userKey } from '../helpers/platform.ts';
 import { makeZip } from '../helpers/zip.ts';
 
-type Key = { keyId: string; key: string };
 let p: TestPlatform;
-let aliceKey: Key;
+let aliceKey: { keyId: string; key: string };
 let alice: ApiGatewayV2Client;
 let bob: ApiGatewayV2Client;
 
-const client = (k: Key) =>
-  new ApiGatewayV2Client({
-    endpoint: p.url!,
-    region: REGION,
-    credentials: { accessKeyId: k.keyId, secretAccessKey: k.key },
-    maxAttempts: 1,
-  });
-
+/** A refusal's status, error name and message. */
 async function refused(c: ApiGatewayV2Client, command: object): Promise<[number, string, string]> {
-  try {
-    await c.send(command as never);
-  } catch (err) {
-    const e = err as Error & { $metadata: { httpStatusCode: number } };
-    return [e.$metadata.httpStatusCode, e.name, e.message];
-  }
-  assert.fail('the call was not refused');
+  const r = await refusedBy(c.send(command as never));
+  return [r.status, r.name, r.message];
 }
 
 const CERT = 'arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d';
@@ -73,10 +61,9 @@ async function echoApi(): Promise<string> {
 
 before(async () => {
   p = await testPlatform();
-  const key = async (userId: string) => (await p.inject({ method: 'POST', url: '/keys', payload: { userId } })).json();
-  aliceKey = await key('alice');
-  alice = client(aliceKey);
-  bob = client(await key('bob'));
+  aliceKey = await userKey(p, 'alice');
+  alice = apiGatewayClient(p.url!, aliceKey);
+  bob = apiGatewayClient(p.url!, await userKey(p, 'bob'));
   await createNodeFunction(lambdaClient(p.url!, aliceKey), 'echo', {
     Code: { ZipFile: makeZip({ 'index.js': `exports.handler = async (e) => (${ECHO});` }) },
   });
