@@ -238,6 +238,7 @@ export class HttpGateway {
       headers: event.headers,
       query,
       principal: auth.principal,
+      ...(mapped ? { stage: mapped.stage } : {}),
     });
     const now = this.app.clock.now();
     if (key !== null) {
