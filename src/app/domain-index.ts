@@ -1,6 +1,6 @@
 /**
  * The gateway's index of custom domain names (core/http-api/domain.ts), per API node: every
- * domain name that has mappings, with them, in memory, so the Host of a request is looked up
+ * domain name with its mappings, in memory, so the Host of a request is looked up
  * without waiting on the store — a request for no custom domain (the prefix and execute-api
  * forms, Hangar's own API) pays one Map lookup and nothing else, and none ever waits on a read.
  *
@@ -43,7 +43,7 @@ export class DomainIndex {
     this.timer = null;
   }
 
-  /** The domain of this host name (lower case, no port), if it has mappings. */
+  /** The domain of this host name (lower case, no port), if it is one. */
   get(host: string): ServedDomain | undefined {
     return this.domains.size === 0 ? undefined : this.domains.get(host);
   }

@@ -24,14 +24,15 @@ export function mappingFromRow(r: Row): ApiMapping {
   };
 }
 
-/** Mapping rows, ordered by domain name, as the domains they serve. */
+/** Domain names joined to their mappings (a name without any: one row, its mapping NULL),
+ *  ordered by name, as the domains they serve. */
 export function servedDomainsOf(rows: Row[]): ServedDomain[] {
   const out: ServedDomain[] = [];
   for (const r of rows) {
-    const m = mappingFromRow(r);
-    const last = out[out.length - 1];
-    if (last && last.domainName === m.domainName) last.mappings.push(m);
-    else out.push({ domainName: m.domainName, mappings: [m] });
+    const name = String(r.domain_name);
+    let last = out[out.length - 1];
+    if (!last || last.domainName !== name) out.push((last = { domainName: name, mappings: [] }));
+    if (r.mapping_id !== null && r.mapping_id !== undefined) last.mappings.push(mappingFromRow(r));
   }
   return out;
 }

@@ -193,6 +193,9 @@ describe('API Gateway v2 custom domain names', () => {
     const ApiId = await echoApi();
     const DomainName = 'api.example.test';
     await alice.send(new CreateDomainNameCommand({ DomainName }));
+    // A name without mappings is the gateway's already: API Gateway's 404.
+    const bare = await requestWithHost(p.url!, DomainName, '/v1/orders/7');
+    assert.deepEqual([bare.status, bare.body], [404, { message: 'Not Found' }]);
     await alice.send(new CreateApiMappingCommand({ DomainName, ApiId, Stage: 'prod', ApiMappingKey: 'v1' }));
     const port = new URL(p.url!).port;
 

@@ -142,9 +142,14 @@ export function describeDomainNames(name: string, make: MakeDomainNames): void {
       await under.httpApis.deleteApi('alice', a.apiId);
       assert.deepEqual(await domains.listApiMappings('alice', 'one.example.test'), [kept]);
       await domains.deleteDomainName('alice', 'one.example.test');
+      await domains.createDomainName('alice', 'three.example.test', config, {});
+      // A name without mappings is served too (by the gateway's 404).
       assert.deepEqual(
-        (await domains.servedDomains()).map((d) => d.domainName),
-        ['two.example.test'],
+        (await domains.servedDomains()).map((d) => [d.domainName, d.mappings.length]),
+        [
+          ['three.example.test', 0],
+          ['two.example.test', 1],
+        ],
       );
       // A name deleted is free for anyone, without the old mappings.
       await domains.createDomainName('bob', 'one.example.test', config, {});

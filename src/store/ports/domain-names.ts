@@ -32,6 +32,6 @@ export interface DomainNames {
   deleteApiMapping(userId: string, domainName: string, apiMappingId: string): Promise<boolean>;
 
   // Serving
-  /** Every domain name that has mappings, whoever's, with them: what the gateway's index holds. */
+  /** Every domain name, whoever's, with its mappings (maybe none): what the gateway's index holds. */
   servedDomains(): Promise<ServedDomain[]>;
 }

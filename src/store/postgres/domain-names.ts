@@ -55,7 +55,10 @@ const UPDATE_MAPPING = `UPDATE http_api_mappings SET api_id = $1, stage = $2, ma
   WHERE user_id = $4 AND domain_name = $5 AND mapping_id = $6 RETURNING *`;
 /** user_id, domain_name, mapping_id. */
 const DELETE_MAPPING = `DELETE FROM http_api_mappings WHERE user_id = $1 AND domain_name = $2 AND mapping_id = $3`;
-const SERVED = `SELECT * FROM http_api_mappings ORDER BY domain_name, mapping_key`;
+/** Every domain name, with its mappings (none: one row of NULLs). */
+const SERVED = `SELECT d.domain_name, m.mapping_id, m.api_id, m.stage, m.mapping_key, m.created_at
+  FROM http_domain_names d LEFT JOIN http_api_mappings m ON m.domain_name = d.domain_name
+  ORDER BY d.domain_name, m.mapping_key`;
 
 export class PgDomainNames implements DomainNames {
   private readonly db: Db;

@@ -53,7 +53,10 @@ const UPDATE_MAPPING = `UPDATE http_api_mappings SET api_id = ?, stage = ?, mapp
   WHERE user_id = ? AND domain_name = ? AND mapping_id = ? RETURNING *`;
 /** user_id, domain_name, mapping_id. */
 const DELETE_MAPPING = `DELETE FROM http_api_mappings WHERE user_id = ? AND domain_name = ? AND mapping_id = ?`;
-const SERVED = `SELECT * FROM http_api_mappings ORDER BY domain_name, mapping_key`;
+/** Every domain name, with its mappings (none: one row of NULLs). */
+const SERVED = `SELECT d.domain_name, m.mapping_id, m.api_id, m.stage, m.mapping_key, m.created_at
+  FROM http_domain_names d LEFT JOIN http_api_mappings m ON m.domain_name = d.domain_name
+  ORDER BY d.domain_name, m.mapping_key`;
 
 export class SqliteDomainNames implements DomainNames {
   private readonly ctx: SqliteContext;
