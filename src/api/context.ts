@@ -82,6 +82,7 @@ export interface ApiContext extends AppContext {
   config: Pick<
     Config,
     | 'publicUrl'
+    | 'domainNameSuffixes'
     | 'defaultTimeout'
     | 'visibilityTimeout'
     | 'maxAttempts'

@@ -21,13 +21,15 @@ import {
   namedStageOf,
   type TagMap,
 } from '../core/index.ts';
+import { splitList } from '../config/index.ts';
 import type { DomainNames } from '../store/index.ts';
 import { getHttpApi, type HttpApisApp } from './http-apis.ts';
 
 export interface DomainNamesApp extends HttpApisApp {
   domainNames: DomainNames;
-  /** Where Hangar's own API is reached (its host cannot be a domain name: it would take its requests). */
-  config: { publicUrl?: string };
+  /** Where Hangar's own API is reached (its host cannot be a domain name: it would take its
+   *  requests), and the domains under which users may name theirs (comma-separated; `*`: any). */
+  config: { publicUrl?: string; domainNameSuffixes?: string };
   /** Told of each change of a domain name or mapping; awaited. */
   domainNamesChanged?: () => Promise<void> | void;
 }
@@ -41,14 +43,24 @@ export interface ApiMappingPatch {
 
 const nameOf = (name: string): string => name.toLowerCase().replace(/\.$/, '');
 
-const ownHostOf = (publicUrl: string | undefined): string | null => (publicUrl ? new URL(publicUrl).hostname : null);
+/** A URL's host name, or '' when it is not one. */
+const hostOf = (url: string): string => {
+  try {
+    return new URL(url).hostname;
+  } catch {
+    return '';
+  }
+};
 
+/** `requestHost`: the Host the request making it came to, a host Hangar's API is reached at too. */
 export async function createDomainName(
   app: DomainNamesApp,
   userId: string,
   input: DomainNameInput & { tags?: TagMap },
+  requestHost?: string,
 ): Promise<DomainName> {
-  const name = checkDomainName(input.domainName, ownHostOf(app.config.publicUrl));
+  const ownHosts = [app.config.publicUrl, requestHost && `http://${requestHost}`].flatMap((u) => (u ? [hostOf(u)] : []));
+  const name = checkDomainName(input.domainName, { suffixes: splitList(app.config.domainNameSuffixes ?? ''), ownHosts });
   const config = checkDomainNameConfig(input);
   const tags = checkTags(input.tags ?? {}, APIGATEWAY_TAG_RULES);
   const d = await app.domainNames.createDomainName(userId, name, config, tags);

@@ -16,7 +16,7 @@ const as = (key: string, method: string, url: string, payload?: unknown) =>
   p.inject({ method: method as 'POST', url, auth: key, ...(payload === undefined ? {} : { payload: payload as object }) });
 
 before(async () => {
-  p = await testPlatform();
+  p = await testPlatform({ HANGAR_DOMAIN_NAME_SUFFIXES: 'example.test' });
   alice = (await userKey(p, 'alice')).key;
   bob = (await userKey(p, 'bob')).key;
 });
@@ -49,6 +49,14 @@ describe('/domain-names', () => {
     assert.deepEqual([taken.statusCode, taken.json().code], [409, 'HTTP_DOMAIN_NAME_EXISTS']);
     const bad = await as(alice, 'POST', '/domain-names', { domainName: 'localhost' });
     assert.deepEqual([bad.statusCode, bad.json().code], [400, 'HTTP_DOMAIN_NAME_INVALID']);
+    // Where Hangar's own API is reached (the request's Host) is no one's domain name.
+    const own = await p.inject({
+      method: 'POST',
+      url: '/domain-names',
+      headers: { authorization: `Bearer ${alice}`, host: 'hangar.example.test:8080' },
+      payload: { domainName: 'hangar.example.test' },
+    });
+    assert.deepEqual([own.statusCode, own.json().code], [400, 'HTTP_DOMAIN_NAME_INVALID'], own.body);
     assert.equal((await as(bob, 'GET', '/domain-names/shop.example.test')).statusCode, 404);
     assert.deepEqual((await as(bob, 'GET', '/domain-names')).json(), { domainNames: [] });
     assert.deepEqual(

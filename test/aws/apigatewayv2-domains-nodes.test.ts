@@ -25,7 +25,7 @@ let b: TestPlatform;
 let alice: ApiGatewayV2Client;
 
 before(async () => {
-  a = await testPlatform({}, { api: true, workers: true }, 'scale-out');
+  a = await testPlatform({ HANGAR_DOMAIN_NAME_SUFFIXES: 'example.test' }, { api: true, workers: true }, 'scale-out');
   b = await nodeBeside(a);
   const key = await userKey(a, 'alice');
   alice = apiGatewayClient(a.url!, key);

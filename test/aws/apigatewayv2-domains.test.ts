@@ -60,7 +60,7 @@ async function echoApi(): Promise<string> {
 }
 
 before(async () => {
-  p = await testPlatform();
+  p = await testPlatform({ HANGAR_DOMAIN_NAME_SUFFIXES: 'example.test' });
   aliceKey = await userKey(p, 'alice');
   alice = apiGatewayClient(p.url!, aliceKey);
   bob = apiGatewayClient(p.url!, await userKey(p, 'bob'));
@@ -116,6 +116,7 @@ describe('API Gateway v2 custom domain names', () => {
     ]);
     for (const [what, command, message] of [
       ['an IP address', new CreateDomainNameCommand({ DomainName: '10.1.2.3' }), /IP address/],
+      ['a name under no domain the operator allows', new CreateDomainNameCommand({ DomainName: 'api.example.org' }), /not under a domain/],
       [
         'mutual TLS',
         new CreateDomainNameCommand({ DomainName: 'mtls.example.test', MutualTlsAuthentication: { TruststoreUri: 's3://b/k' } }),

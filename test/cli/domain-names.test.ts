@@ -13,7 +13,7 @@ const HANGAR = join(import.meta.dirname, '..', '..', 'bin', 'hangar');
 let p: TestPlatform;
 let alice: string;
 before(async () => {
-  p = await testPlatform({ HANGAR_WORKERS: '0' });
+  p = await testPlatform({ HANGAR_WORKERS: '0', HANGAR_DOMAIN_NAME_SUFFIXES: 'example.test' });
   alice = (await userKey(p, 'alice')).key;
 });
 after(async () => p.close());

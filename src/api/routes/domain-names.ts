@@ -120,7 +120,7 @@ export function domainNameRoutes(app: FastifyInstance, ctx: ApiContext & DomainN
     },
     async (req, reply) => {
       const userId = owner(req, req.query.userId);
-      const d = await createDomainName(ctx, userId, req.body);
+      const d = await createDomainName(ctx, userId, req.body, req.headers.host);
       req.auditTarget = `${userId}/${d.domainName}`;
       return reply.code(201).send(domainView(d));
     },

@@ -76,6 +76,12 @@ function domainShape(ctx: ApiGatewayV2Context, call: AwsCall, d: DomainName): Re
   };
 }
 
+/** The Host the call came to (Hangar's API is reached there). */
+const hostHeader = (call: AwsCall): string | undefined => {
+  const h = call.headers.host;
+  return Array.isArray(h) ? h[0] : h;
+};
+
 const mappingShape = (m: ApiMapping): Record<string, unknown> => ({
   apiId: m.apiId,
   apiMappingId: m.apiMappingId,
@@ -94,11 +100,16 @@ export function domainNameOperations(ctx: ApiGatewayV2Context): RestOperation[] 
       async run(call) {
         const body = jsonBody(call);
         refuse(body, DOMAIN_REFUSED);
-        const d = await createDomainName(ctx, userOf(call.caller), {
-          domainName: required(body, 'domainName'),
-          ...configOf(body),
-          tags: tagMapOf(body, 'tags') ?? {},
-        });
+        const d = await createDomainName(
+          ctx,
+          userOf(call.caller),
+          {
+            domainName: required(body, 'domainName'),
+            ...configOf(body),
+            tags: tagMapOf(body, 'tags') ?? {},
+          },
+          hostHeader(call),
+        );
         return { status: 201, body: domainShape(ctx, call, d) };
       },
     },

@@ -82,12 +82,23 @@ const LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 /** Forms Hangar serves by Host already: an API's default endpoint, a function URL. */
 const SERVED_FORMS = /(^|\.)(execute-api|lambda-url)\./;
 
+/** Which names users may take: a domain name takes every request to its host, Hangar's own
+ *  API's included, so only names under the operator's `suffixes` (`*`: any) and none of
+ *  `ownHosts` (where Hangar's API is reached). */
+export interface DomainNameRules {
+  suffixes: readonly string[];
+  ownHosts: readonly string[];
+}
+
+/** Any name (tests of the name's form alone). */
+export const ANY_DOMAIN_NAME: DomainNameRules = { suffixes: ['*'], ownHosts: [] };
+
 /**
  * The name as kept (lower case), or InvalidInput: a DNS host name of two labels or more (no IP
- * address, no wildcard, no port), not of a form Hangar serves by Host already, and not `ownHost`
- * (where Hangar's own API is reached: a domain name there would take its requests).
+ * address, no wildcard, no port), not of a form Hangar serves by Host already, and one `rules`
+ * let users take.
  */
-export function checkDomainName(name: unknown, ownHost: string | null = null): string {
+export function checkDomainName(name: unknown, rules: DomainNameRules): string {
   if (typeof name !== 'string' || name.length === 0) throw invalid('domainName is required');
   const lower = name.toLowerCase().replace(/\.$/, '');
   if (lower.startsWith('*.')) throw invalid('wildcard domain names are not supported by Hangar');
@@ -96,7 +107,17 @@ export function checkDomainName(name: unknown, ownHost: string | null = null): s
     throw invalid(`'${name.slice(0, 260)}' is not a host name (labels of letters, digits and hyphens, joined by dots)`);
   if (/^[0-9]+$/.test(labels[labels.length - 1] as string)) throw invalid('a domain name is a host name, not an IP address');
   if (SERVED_FORMS.test(lower)) throw invalid(`'${lower}' is of a form Hangar serves already (execute-api, lambda-url)`);
-  if (ownHost !== null && lower === ownHost.toLowerCase()) throw invalid(`'${lower}' is where Hangar's own API is reached`);
+  if (rules.ownHosts.some((h) => h.toLowerCase() === lower)) throw invalid(`'${lower}' is where Hangar's own API is reached`);
+  const under = (suffix: string) => {
+    const s = suffix.toLowerCase().replace(/^\*?\./, '');
+    return suffix === '*' || lower === s || lower.endsWith(`.${s}`);
+  };
+  if (!rules.suffixes.some(under))
+    throw invalid(
+      rules.suffixes.length === 0
+        ? 'custom domain names are off on this Hangar (its operator allows them with HANGAR_DOMAIN_NAME_SUFFIXES)'
+        : `'${lower}' is not under a domain this Hangar lets users name (${rules.suffixes.join(', ').slice(0, 300)})`,
+    );
   return lower;
 }
 

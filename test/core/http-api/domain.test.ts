@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import {
   checkDomainName,
   checkDomainNameConfig,
+  ANY_DOMAIN_NAME,
   checkMappingKey,
   chooseMapping,
   ErrorCode,
@@ -13,14 +14,23 @@ const invalid = (e: unknown) => e instanceof InvalidInput && e.code === ErrorCod
 
 describe('custom domain names', () => {
   it('takes host names, in lower case, and refuses what is not one or is served already', () => {
-    assert.equal(checkDomainName('API.Example.com'), 'api.example.com');
-    assert.equal(checkDomainName('a-b.c.example.test.'), 'a-b.c.example.test');
+    assert.equal(checkDomainName('API.Example.com', ANY_DOMAIN_NAME), 'api.example.com');
+    assert.equal(checkDomainName('a-b.c.example.test.', ANY_DOMAIN_NAME), 'a-b.c.example.test');
     for (const bad of ['', 'localhost', '10.0.0.1', '*.example.com', 'a..b', '-a.example.com', 'a_b.example.com', 'x.example.com:8080'])
-      assert.throws(() => checkDomainName(bad), invalid, bad);
-    assert.throws(() => checkDomainName('abcdefghij.execute-api.example.com'), invalid);
-    assert.throws(() => checkDomainName('x.lambda-url.us-east-1.example.com'), invalid);
-    assert.throws(() => checkDomainName('hangar.example.com', 'Hangar.example.com'), invalid);
-    assert.throws(() => checkDomainName(`${'a'.repeat(64)}.example.com`), invalid);
+      assert.throws(() => checkDomainName(bad, ANY_DOMAIN_NAME), invalid, bad);
+    assert.throws(() => checkDomainName('abcdefghij.execute-api.example.com', ANY_DOMAIN_NAME), invalid);
+    assert.throws(() => checkDomainName('x.lambda-url.us-east-1.example.com', ANY_DOMAIN_NAME), invalid);
+    assert.throws(() => checkDomainName('hangar.example.com', { suffixes: ['*'], ownHosts: ['Hangar.example.com'] }), invalid);
+    assert.throws(() => checkDomainName(`${'a'.repeat(64)}.example.com`, ANY_DOMAIN_NAME), invalid);
+  });
+
+  it("takes only names under the operator's suffixes, none by default", () => {
+    const rules = { suffixes: ['example.com', '*.apps.test'], ownHosts: [] };
+    assert.equal(checkDomainName('example.com', rules), 'example.com');
+    assert.equal(checkDomainName('api.Example.com', rules), 'api.example.com');
+    assert.equal(checkDomainName('x.apps.test', rules), 'x.apps.test');
+    for (const bad of ['badexample.com', 'example.org', 'apps.tester']) assert.throws(() => checkDomainName(bad, rules), invalid, bad);
+    assert.throws(() => checkDomainName('api.example.com', { suffixes: [], ownHosts: [] }), /HANGAR_DOMAIN_NAME_SUFFIXES/);
   });
 
   it('keeps REGIONAL and TLS_1_2 (the defaults) and the certificate as given', () => {
