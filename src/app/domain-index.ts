@@ -24,6 +24,9 @@ export class DomainIndex {
   /** The read under way, which a refresh asked for meanwhile waits for and then reads again. */
   private reading: Promise<void> | null = null;
   private again = false;
+  /** The last Host header that named no domain: requests to Hangar's own address repeat it and
+   *  pay one comparison, not a parse and a lookup. Forgotten whenever the index is read. */
+  private lastMiss: string | undefined;
 
   constructor(load: () => Promise<ServedDomain[]>, log: Logger, everyMs = DOMAINS_KEEP_MS) {
     this.load = load;
@@ -43,13 +46,14 @@ export class DomainIndex {
     this.timer = null;
   }
 
-  /** The domain of this host name (lower case, no port), if it is one. */
-  get(host: string): ServedDomain | undefined {
-    return this.domains.size === 0 ? undefined : this.domains.get(host);
-  }
-
-  get size(): number {
-    return this.domains.size;
+  /** The domain a request's Host header names (its port and case aside), if it is one. */
+  forHost(host: string): ServedDomain | undefined {
+    if (this.domains.size === 0 || host === this.lastMiss) return undefined;
+    const colon = host.lastIndexOf(':');
+    const name = (colon > 0 && !host.endsWith(']') ? host.slice(0, colon) : host).toLowerCase();
+    const domain = this.domains.get(name.endsWith('.') ? name.slice(0, -1) : name);
+    if (!domain) this.lastMiss = host;
+    return domain;
   }
 
   /** Reads the index again; resolves once a read that began after the call has ended. */
@@ -63,6 +67,7 @@ export class DomainIndex {
         this.again = false;
         try {
           this.domains = new Map((await this.load()).map((d) => [d.domainName, d]));
+          this.lastMiss = undefined;
         } catch (err) {
           this.log.warn({ err: (err as Error).message }, 'domain names not read');
         }

@@ -56,21 +56,23 @@ type Mapped = MappedRequest & { domainName: string };
  * Fastify's rewriteUrl: a request whose Host (port and case aside) is a custom domain name goes
  * to the prefix form of the API its mapping for the path names (core chooseMapping); none maps
  * it: to the gateway's 404. A Host that is none (the prefix and execute-api forms, Hangar's own
- * API) costs a Map lookup in memory, never a read of the store.
+ * API) costs a comparison with the last such Host or a Map lookup in memory, never a read of
+ * the store.
  */
 export function rewriteCustomDomain(req: IncomingMessage, domains: DomainIndex): string {
   const url = req.url ?? '/';
   const host = req.headers.host;
-  if (domains.size === 0 || host === undefined) return url;
-  const colon = host.lastIndexOf(':');
-  const name = (colon > 0 && !host.endsWith(']') ? host.slice(0, colon) : host).toLowerCase().replace(/\.$/, '');
-  const domain = domains.get(name);
+  const domain = host === undefined ? undefined : domains.forHost(host);
   if (!domain) return url;
   const path = url.startsWith('/') ? url : `/${url}`;
   const q = path.indexOf('?');
   const chosen = chooseMapping(domain.mappings, q < 0 ? path : path.slice(0, q));
   if (!chosen) return `${GATEWAY_PREFIX}/-${path}`;
-  (req as IncomingMessage & { [MAPPED]?: Mapped })[MAPPED] = { domainName: name, stage: chosen.mapping.stage, path: chosen.path };
+  (req as IncomingMessage & { [MAPPED]?: Mapped })[MAPPED] = {
+    domainName: domain.domainName,
+    stage: chosen.mapping.stage,
+    path: chosen.path,
+  };
   return `${GATEWAY_PREFIX}/${chosen.mapping.apiId}${path}`;
 }
 
