@@ -9,7 +9,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
-import { HttpGateway } from '../app/index.ts';
+import { DomainIndex, HttpGateway } from '../app/index.ts';
 import { JwksVerifier } from '../auth/index.ts';
 import { splitList } from '../config/index.ts';
 import { accountIdOf, registerAws, type AwsEdge } from '../aws/index.ts';
@@ -30,7 +30,8 @@ import { functionInvokeRoutes } from './routes/function-invoke.ts';
 import { functionLogRoutes } from './routes/function-logs.ts';
 import { functionUrlRoutes, hostRewrite } from './routes/function-urls.ts';
 import { functionRoutes } from './routes/functions.ts';
-import { gatewayRoutes, rewriteHostForm } from './routes/http-gateway.ts';
+import { domainNameRoutes } from './routes/domain-names.ts';
+import { gatewayRoutes, rewriteCustomDomain, rewriteHostForm } from './routes/http-gateway.ts';
 import { httpApiRoutes } from './routes/http-apis.ts';
 import { layerRoutes } from './routes/layers.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -57,6 +58,8 @@ export async function buildApp(ctx: ApiContext, log: Logger): Promise<FastifyIns
     headersTimeout: c.requestTimeoutMs,
     connectionsCheckingInterval: Math.min(30_000, Math.max(50, Math.floor(c.requestTimeoutMs / 4))),
   };
+  // Custom domain names of HTTP APIs, looked up by Host in memory (app/domain-index.ts).
+  const domains = new DomainIndex(() => ctx.domainNames.servedDomains(), log.child({ module: 'http-gateway' }));
   const app = Fastify({
     loggerInstance: log.child({ module: 'api' }),
     logController: new LogController({ disableRequestLogging: true }),
@@ -67,11 +70,14 @@ export async function buildApp(ctx: ApiContext, log: Logger): Promise<FastifyIns
     routerOptions: { maxParamLength: 2048 },
     requestTimeout: c.requestTimeoutMs,
     // Host forms take their path form's routes: an HTTP API's ({apiId}.execute-api.…) the
-    // /http/{apiId} routes, a function URL's (<url-id>.lambda-url.<region>.<domain>) /lambda-url/.
+    // /http/{apiId} routes, a function URL's (<url-id>.lambda-url.<region>.<domain>) /lambda-url/,
+    // a custom domain name's those of the API its mapping for the path names.
     rewriteUrl: (req) => {
       const url = req.url ?? '/';
       const fnUrl = hostRewrite(req.headers.host, url);
-      return fnUrl !== url ? fnUrl : rewriteHostForm(req);
+      if (fnUrl !== url) return fnUrl;
+      const hostForm = rewriteHostForm(req);
+      return hostForm !== url ? hostForm : rewriteCustomDomain(req, domains);
     },
     ...(c.tlsCert && c.tlsKey
       ? { https: { cert: readFileSync(c.tlsCert), key: readFileSync(c.tlsKey), ...timeouts } }
@@ -114,6 +120,7 @@ export async function buildApp(ctx: ApiContext, log: Logger): Promise<FastifyIns
         { name: 'functions' },
         { name: 'layers' },
         { name: 'http-apis' },
+        { name: 'domain-names' },
         { name: 'workflows' },
         { name: 'queues' },
         { name: 'access' },
@@ -173,7 +180,9 @@ export async function buildApp(ctx: ApiContext, log: Logger): Promise<FastifyIns
     log: gatewayLog,
     sharedThrottle,
   });
-  const httpApisCtx = { ...ctx, httpApiChanged: (apiId: string) => gateway.forget(apiId) };
+  const httpApisCtx = { ...ctx, httpApiChanged: (apiId: string) => gateway.forget(apiId), domainNamesChanged: () => domains.refresh() };
+  await domains.start();
+  app.addHook('onClose', async () => domains.close());
   // The AWS-compatible API: its own authentication (SigV4), bodies and error shapes (src/aws).
   aws = await registerAws(app, httpApisCtx);
   taskRoutes(app, ctx);
@@ -190,6 +199,7 @@ export async function buildApp(ctx: ApiContext, log: Logger): Promise<FastifyIns
   functionCircuitBreakerRoutes(app, ctx);
   functionLogRoutes(app, ctx);
   httpApiRoutes(app, httpApisCtx, accountIdOf);
+  domainNameRoutes(app, httpApisCtx);
   await gatewayRoutes(app, gateway);
   functionAccessRoutes(app, ctx);
   functionUrlRoutes(app, ctx);

@@ -17,6 +17,7 @@ import type {
   FunctionFleet,
   FunctionInvocations,
   Functions,
+  DomainNames,
   HttpApis,
   Layers,
   StateMachineVersions,
@@ -40,6 +41,8 @@ export interface ApiContext extends AppContext {
   functions: Functions;
   /** Users' HTTP APIs and routes (ports/http-apis.ts), served by the gateway. */
   httpApis: HttpApis;
+  /** Custom domain names of HTTP APIs and their API mappings (ports/domain-names.ts). */
+  domainNames: DomainNames;
   /** Users' Lambda layers' versions (ports/layers.ts). */
   layers: Layers;
   /** Users' state machines and their executions (ports/workflows.ts). */
@@ -79,6 +82,7 @@ export interface ApiContext extends AppContext {
   config: Pick<
     Config,
     | 'publicUrl'
+    | 'domainNameSuffixes'
     | 'defaultTimeout'
     | 'visibilityTimeout'
     | 'maxAttempts'

@@ -44,6 +44,7 @@ import {
   jsonAnswer,
   jwtAuthorizerContext,
   matchRoute,
+  type NamedStage,
   parseRouteKey,
   preflight,
   type RouteKey,
@@ -95,6 +96,21 @@ type Outcome = 'invoked' | 'cached' | 'preflight' | 'not_found' | 'unauthorized'
 /** The outcome of a refusal by its status (a Lambda authorizer's 500 is authorizer_failed). */
 const REFUSALS: Partial<Record<number, Outcome>> = { 401: 'unauthorized', 403: 'forbidden' };
 
+/** A request through a custom domain's mapping (core chooseMapping). */
+export interface MappedRequest {
+  /** `$default` or a named stage of the API. */
+  stage: string;
+  /** The path the routes match: the request's, its mapping key taken off. */
+  path: string;
+}
+
+/** The mapping's stage (null if the named stage is gone since) and path. */
+function mappedStage(stages: readonly NamedStage[], m: MappedRequest): { stage: NamedStage | null; path: string } | null {
+  if (m.stage === '$default') return { stage: null, path: m.path };
+  const stage = stages.find((s) => s.name === m.stage);
+  return stage ? { stage, path: m.path } : null;
+}
+
 interface ServedRoute {
   routeKey: RouteKey;
   route: HttpRoute;
@@ -143,8 +159,9 @@ export class HttpGateway {
     for (const key of this.cache.keys()) if (key.startsWith(prefix)) this.uncache(key);
   }
 
-  /** `domainName`: the host the request came to (for the event's requestContext). */
-  async serve(apiId: string, domainName: string, req: GatewayRequest): Promise<GatewayResponse> {
+  /** `domainName`: the host the request came to (for the event's requestContext). `mapped`: a
+   *  custom domain's mapping chose the stage and the path the routes match (the key taken off). */
+  async serve(apiId: string, domainName: string, req: GatewayRequest, mapped?: MappedRequest): Promise<GatewayResponse> {
     const served = await this.served(apiId);
     if (!served) {
       this.requests.inc({ outcome: 'not_found' });
@@ -159,7 +176,7 @@ export class HttpGateway {
       this.requests.inc({ outcome: 'preflight' });
       return { statusCode: early.statusCode, headers: early.headers, body: new Uint8Array() };
     }
-    const [outcome, answer] = await this.route(served, domainName, req, header);
+    const [outcome, answer] = await this.route(served, domainName, req, header, mapped);
     this.requests.inc({ outcome });
     return { ...answer, headers: withCorsHeaders(cors, origin, answer.headers) };
   }
@@ -169,11 +186,15 @@ export class HttpGateway {
     domainName: string,
     req: GatewayRequest,
     header: (n: string) => string | undefined,
+    mapped: MappedRequest | undefined,
   ): Promise<[Outcome, GatewayResponse]> {
     const { api } = served;
     // A named stage's name first in the path: its routes match the rest (the event keeps the
-    // path as sent, with the stage, as AWS sends it).
-    const { stage, path } = stageOfPath(api.stages, req.rawPath);
+    // path as sent, with the stage, as AWS sends it). Through a custom domain, the mapping's
+    // stage and the path after its key (the event keeps the key in rawPath likewise).
+    const chosen = mapped ? mappedStage(api.stages, mapped) : stageOfPath(api.stages, req.rawPath);
+    if (!chosen) return ['not_found', NOT_FOUND()];
+    const { stage, path } = chosen;
     const match = matchRoute(served.routes, req.method, path);
     if (!match) return ['not_found', NOT_FOUND()];
     const { route } = match.route;
@@ -229,6 +250,7 @@ export class HttpGateway {
       headers: event.headers,
       query,
       principal: auth.principal,
+      ...(mapped ? { stage: mapped.stage } : {}),
     });
     const now = this.app.clock.now();
     if (key !== null) {

@@ -134,7 +134,30 @@ export {
   type CodeUpdate,
 } from './function-admin.ts';
 export { gatewayAnswerFor, invokeForHttp, type HttpTarget } from './http-invoke.ts';
-export { API_KEEP_MS, gatewayRequestId, HttpGateway, MAX_REQUEST_BYTES, type GatewayApp, type SharedThrottle } from './http-gateway.ts';
+export { DomainIndex, DOMAINS_KEEP_MS } from './domain-index.ts';
+export {
+  type ApiMappingPatch,
+  createApiMapping,
+  createDomainName,
+  deleteApiMapping,
+  deleteDomainName,
+  type DomainNamesApp,
+  getApiMapping,
+  getDomainName,
+  listApiMappings,
+  listDomainNames,
+  updateApiMapping,
+  updateDomainName,
+} from './domain-names.ts';
+export {
+  API_KEEP_MS,
+  gatewayRequestId,
+  HttpGateway,
+  MAX_REQUEST_BYTES,
+  type GatewayApp,
+  type MappedRequest,
+  type SharedThrottle,
+} from './http-gateway.ts';
 export {
   createHttpApi,
   createHttpAuthorizer,

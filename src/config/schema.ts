@@ -338,6 +338,12 @@ export const ConfigSchema = z
       .describe(
         'Comma-separated destinations that tasks with `network: "egress"` may reach although they are not public addresses: `10.0.0.0/8`, `192.168.1.5`, `db.internal:5432`, `[::1]:8080`. Loopback, link-local (cloud metadata), private and other non-public ranges are refused otherwise. The network test URL is always allowed.',
       ),
+    domainNameSuffixes: z
+      .string()
+      .default('')
+      .describe(
+        "Comma-separated domains under which users may make custom domain names of HTTP APIs: `example.com` lets them name `example.com` and `api.example.com`; `*` lets them name any host. Empty (the default): none. A domain name takes every request whose Host is it, Hangar's own API's included, so the operator says which names are users' (and sets HANGAR_PUBLIC_URL, whose host is never one).",
+      ),
     jwksAllow: z
       .string()
       .default('')

@@ -90,6 +90,15 @@ export const ErrorCode = {
   /** No named stage of that name in the API; one of that name is there already (core/http-api/stage.ts). */
   HttpStageNotFound: 'HTTP_STAGE_NOT_FOUND',
   HttpStageExists: 'HTTP_STAGE_EXISTS',
+  /** A custom domain name or API mapping is not valid as sent (core/http-api/domain.ts). */
+  HttpDomainNameInvalid: 'HTTP_DOMAIN_NAME_INVALID',
+  /** No custom domain name of that name of the caller's (another user's is not found either). */
+  HttpDomainNameNotFound: 'HTTP_DOMAIN_NAME_NOT_FOUND',
+  /** The domain name is someone's already: a name serves one user's APIs. */
+  HttpDomainNameExists: 'HTTP_DOMAIN_NAME_EXISTS',
+  HttpApiMappingNotFound: 'HTTP_API_MAPPING_NOT_FOUND',
+  /** The domain name has a mapping of that key already. */
+  HttpApiMappingExists: 'HTTP_API_MAPPING_EXISTS',
   // Workflows (core/workflow.ts, core/asl/).
   /** A state machine's or execution's name, type or role is not valid as sent. */
   WorkflowInvalid: 'WORKFLOW_INVALID',

@@ -42,6 +42,7 @@ import {
   type FunctionFleet,
   type FunctionInvocations,
   type Functions,
+  type DomainNames,
   type HttpApis,
   type Layers,
   type Store,
@@ -121,6 +122,7 @@ export async function openStore(config: Config): Promise<
     readonly functionFleet: FunctionFleet;
     readonly functionInvocations: FunctionInvocations;
     readonly httpApis: HttpApis;
+    readonly domainNames: DomainNames;
     readonly layers: Layers;
     readonly workflows: Workflows;
     readonly expressStarts: ExpressStarts;
@@ -257,6 +259,7 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
       blobs,
       functions: store.functions,
       httpApis: store.httpApis,
+      domainNames: store.domainNames,
       layers: store.layers,
       workflows: store.workflows,
       activities: store.activities,

@@ -17,7 +17,8 @@ let alice: string;
 let bob: string;
 let aliceKeyId: string;
 before(async () => {
-  p = await testPlatform();
+  // Users may name domains under example.test (the walk below reaches for one of alice's).
+  p = await testPlatform({ HANGAR_DOMAIN_NAME_SUFFIXES: 'example.test' });
   const a = await p.inject({ method: 'POST', url: '/keys', payload: { userId: 'alice', name: 'alice laptop' } });
   assert.equal(a.statusCode, 201, a.body);
   alice = a.json().key;
@@ -127,6 +128,10 @@ describe('ownership', () => {
     assert.equal((await as(alice, 'PUT', '/functions/ALICE_FN/policy/main', policyStatement)).statusCode, 201);
     const aliceFn = (await as(alice, 'GET', '/functions/ALICE_FN')).json();
     const aliceApi = (await as(alice, 'POST', '/http-apis', { name: 'ALICE_API' })).json().apiId;
+    // A domain name (lower case by nature, so no 'alice' in it) with a mapping behind its routes.
+    const aliceDomain = 'private-one.example.test';
+    assert.equal((await as(alice, 'POST', '/domain-names', { domainName: aliceDomain })).statusCode, 201);
+    assert.equal((await as(alice, 'POST', `/domain-names/${aliceDomain}/mappings`, { apiId: aliceApi })).statusCode, 201);
     const layerZip = { zip: makeZip({ 'bin/ALICE_TOOL': 'x' }).toString('base64') };
     assert.equal((await as(alice, 'POST', '/layers/ALICE_LAYER/versions', layerZip)).statusCode, 201);
     assert.equal(
@@ -170,15 +175,17 @@ describe('ownership', () => {
                   ? ['ALICE_LAYER']
                   : path.startsWith('/http-apis')
                     ? [aliceApi]
-                    : path.startsWith('/state-machines')
-                      ? ['ALICE_SM']
-                      : path.startsWith('/executions')
-                        ? [aliceExecution]
-                        : path.startsWith('/map-runs')
-                          ? [aliceMapRun]
-                          : path.startsWith('/activities')
-                            ? ['ALICE_ACT']
-                            : [dead, running];
+                    : path.startsWith('/domain-names')
+                      ? [aliceDomain]
+                      : path.startsWith('/state-machines')
+                        ? ['ALICE_SM']
+                        : path.startsWith('/executions')
+                          ? [aliceExecution]
+                          : path.startsWith('/map-runs')
+                            ? [aliceMapRun]
+                            : path.startsWith('/activities')
+                              ? ['ALICE_ACT']
+                              : [dead, running];
         for (const target of targets) {
           // The object under test is the first id; any other (a terminal's) is one bob could name.
           // A version number where the route takes one (alice's version 1), else 'main' (her alias).
@@ -222,23 +229,27 @@ describe('ownership', () => {
                                       ? { routeKey: 'GET /b', functionName: 'ALICE_FN' }
                                       : path === '/http-apis/{apiId}' && method === 'patch'
                                         ? { name: 'bob' }
-                                        : path === '/http-apis/{apiId}/routes/{routeKey}' && method === 'patch'
-                                          ? { cacheTtlS: 0 }
-                                          : path === '/state-machines/{name}' && method === 'patch'
-                                            ? { description: 'bob' }
-                                            : path === '/state-machines/{name}/executions' ||
-                                                path === '/executions/{id}/stop' ||
-                                                path === '/executions/{id}/redrive'
-                                              ? {}
-                                              : path === '/map-runs/{id}' && method === 'patch'
-                                                ? { maxConcurrency: 1 }
-                                                : path.endsWith('/tags') && method === 'post'
-                                                  ? { tags: { team: 'bob' } }
-                                                  : path === '/state-machines/{name}/aliases' && method === 'post'
-                                                    ? { name: 'live', routing: [{ version: 1, weight: 100 }] }
-                                                    : path === '/state-machines/{name}/aliases/{alias}' && method === 'patch'
-                                                      ? { description: 'bob' }
-                                                      : undefined;
+                                        : path === '/domain-names/{domainName}' && method === 'patch'
+                                          ? {}
+                                          : path.startsWith('/domain-names') && (method === 'patch' || method === 'post')
+                                            ? { apiId: 'bobsapixxx' }
+                                            : path === '/http-apis/{apiId}/routes/{routeKey}' && method === 'patch'
+                                              ? { cacheTtlS: 0 }
+                                              : path === '/state-machines/{name}' && method === 'patch'
+                                                ? { description: 'bob' }
+                                                : path === '/state-machines/{name}/executions' ||
+                                                    path === '/executions/{id}/stop' ||
+                                                    path === '/executions/{id}/redrive'
+                                                  ? {}
+                                                  : path === '/map-runs/{id}' && method === 'patch'
+                                                    ? { maxConcurrency: 1 }
+                                                    : path.endsWith('/tags') && method === 'post'
+                                                      ? { tags: { team: 'bob' } }
+                                                      : path === '/state-machines/{name}/aliases' && method === 'post'
+                                                        ? { name: 'live', routing: [{ version: 1, weight: 100 }] }
+                                                        : path === '/state-machines/{name}/aliases/{alias}' && method === 'patch'
+                                                          ? { description: 'bob' }
+                                                          : undefined;
           const r = await as(bob, method.toUpperCase(), url, body);
           walked.push(`${method.toUpperCase()} ${path}`);
           const text = r.body;

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { GetFunctionCommand, GetLayerVersionCommand, type LambdaClient, PublishLayerVersionCommand } from '@aws-sdk/client-lambda';
 import { createNodeFunction, lambdaClient } from '../helpers/lambda.ts';
-import { testPlatform, type TestPlatform } from '../helpers/platform.ts';
+import { nodeBeside, testPlatform, type TestPlatform } from '../helpers/platform.ts';
 import { makeZip } from '../helpers/zip.ts';
 
 let a: TestPlatform;
@@ -21,20 +21,7 @@ const onB = (url: string) => url.replace(a.url!, b.url!);
 
 before(async () => {
   a = await testPlatform({}, { api: true, workers: false }, 'scale-out');
-  const c = a.config;
-  b = await testPlatform(
-    {
-      HANGAR_DATABASE_SCHEMA: c.databaseSchema!,
-      HANGAR_SECRETS_KEY: c.secretsKey!,
-      HANGAR_S3_BUCKET: c.s3Bucket!,
-      HANGAR_S3_ENDPOINT: c.s3Endpoint!,
-      HANGAR_S3_REGION: c.s3Region,
-      HANGAR_S3_ACCESS_KEY_ID: c.s3AccessKeyId!,
-      HANGAR_S3_SECRET_ACCESS_KEY: c.s3SecretAccessKey!,
-    },
-    { api: true, workers: false },
-    'scale-out',
-  );
+  b = await nodeBeside(a);
   alice = lambdaClient(a.url!, (await a.inject({ method: 'POST', url: '/keys', payload: { userId: 'alice' } })).json());
 });
 after(async () => {

@@ -79,6 +79,30 @@ export async function testPlatform(
   });
 }
 
+/** Another API node of the scale-out platform `a`'s deployment: its PostgreSQL schema, secrets
+ *  master key and bucket (no workers unless `roles` say so). */
+export function nodeBeside(a: TestPlatform, roles: Roles = { api: true, workers: false }): Promise<TestPlatform> {
+  const c = a.config;
+  return testPlatform(
+    {
+      HANGAR_DATABASE_SCHEMA: c.databaseSchema!,
+      HANGAR_SECRETS_KEY: c.secretsKey!,
+      HANGAR_S3_BUCKET: c.s3Bucket!,
+      HANGAR_S3_ENDPOINT: c.s3Endpoint!,
+      HANGAR_S3_REGION: c.s3Region,
+      HANGAR_S3_ACCESS_KEY_ID: c.s3AccessKeyId!,
+      HANGAR_S3_SECRET_ACCESS_KEY: c.s3SecretAccessKey!,
+    },
+    roles,
+    'scale-out',
+  );
+}
+
+/** A new key of the user's, made by the admin: `{ keyId, key }`. */
+export async function userKey(p: TestPlatform, userId: string): Promise<{ keyId: string; key: string }> {
+  return (await p.inject({ method: 'POST', url: '/keys', payload: { userId } })).json();
+}
+
 /** Live (non-zombie) processes whose environment names this task. PID 1 here does not reap
  *  orphans, so zombies are skipped: they hold no resources and run no code. */
 export function processesOfTask(taskId: string): number[] {

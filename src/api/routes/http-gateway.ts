@@ -13,8 +13,15 @@
  */
 import { type IncomingMessage, validateHeaderName, validateHeaderValue } from 'node:http';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { gatewayRequestId, HTTP_API_PREFIX, type HttpGateway, MAX_REQUEST_BYTES } from '../../app/index.ts';
-import { API_ID, type GatewayRequest, type GatewayResponse, jsonAnswer } from '../../core/index.ts';
+import {
+  type DomainIndex,
+  gatewayRequestId,
+  HTTP_API_PREFIX,
+  type HttpGateway,
+  type MappedRequest,
+  MAX_REQUEST_BYTES,
+} from '../../app/index.ts';
+import { API_ID, chooseMapping, type GatewayRequest, type GatewayResponse, jsonAnswer } from '../../core/index.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -41,6 +48,34 @@ export function rewriteHostForm(req: IncomingMessage): string {
   return apiId === null ? url : `${GATEWAY_PREFIX}/${apiId}${url.startsWith('/') ? url : `/${url}`}`;
 }
 
+/** What rewriteCustomDomain decided for a request to a custom domain name, kept on the request. */
+const MAPPED = Symbol('hangar.customDomain');
+type Mapped = MappedRequest & { domainName: string };
+
+/**
+ * Fastify's rewriteUrl: a request whose Host (port and case aside) is a custom domain name goes
+ * to the prefix form of the API its mapping for the path names (core chooseMapping); none maps
+ * it: to the gateway's 404. A Host that is none (the prefix and execute-api forms, Hangar's own
+ * API) costs a comparison with the last such Host or a Map lookup in memory, never a read of
+ * the store.
+ */
+export function rewriteCustomDomain(req: IncomingMessage, domains: DomainIndex): string {
+  const url = req.url ?? '/';
+  const host = req.headers.host;
+  const domain = host === undefined ? undefined : domains.forHost(host);
+  if (!domain) return url;
+  const path = url.startsWith('/') ? url : `/${url}`;
+  const q = path.indexOf('?');
+  const chosen = chooseMapping(domain.mappings, q < 0 ? path : path.slice(0, q));
+  if (!chosen) return `${GATEWAY_PREFIX}/-${path}`;
+  (req as IncomingMessage & { [MAPPED]?: Mapped })[MAPPED] = {
+    domainName: domain.domainName,
+    stage: chosen.mapping.stage,
+    path: chosen.path,
+  };
+  return `${GATEWAY_PREFIX}/${chosen.mapping.apiId}${path}`;
+}
+
 export async function gatewayRoutes(app: FastifyInstance, gateway: HttpGateway): Promise<void> {
   await app.register(async (scope) => {
     // The function gets the body's bytes (base64 unless text): no parser may change them.
@@ -62,14 +97,18 @@ export async function gatewayRoutes(app: FastifyInstance, gateway: HttpGateway):
       const q = url.indexOf('?');
       const rawPath = (q < 0 ? url : url.slice(0, q)) || '/';
       const host = req.headers.host;
+      // Through a custom domain: its name, the mapping's stage and the path after its key.
+      const mapped = (req.raw as IncomingMessage & { [MAPPED]?: Mapped })[MAPPED];
       // The event's domainName: the Host it came to, or for the prefix form the name the Host
       // form would have, so domainPrefix is the API's id either way.
       const domainName =
-        hostFormApi(host) === apiId ? String(host).split(':')[0]! : `${apiId}.execute-api.${(host ?? 'localhost').split(':')[0]}`;
+        mapped?.domainName ??
+        (hostFormApi(host) === apiId ? String(host).split(':')[0]! : `${apiId}.execute-api.${(host ?? 'localhost').split(':')[0]}`);
       const answer = await gateway.serve(
         apiId,
         domainName,
         gatewayRequest(req, { rawPath, rawQueryString: q < 0 ? '' : url.slice(q + 1), requestId }),
+        mapped,
       );
       return sendGatewayResponse(reply, answer);
     };

@@ -11,6 +11,7 @@ import { type AwsService, Protocol } from '../service.ts';
 import { apiOperations } from './apis.ts';
 import type { ApiGatewayV2Context } from './context.ts';
 import { deploymentOperations, exportOperations } from './deployments.ts';
+import { domainNameOperations } from './domain-names.ts';
 import { authorizerOperations, integrationOperations } from './parts.ts';
 import { routeOperations } from './routes.ts';
 import { tagOperations } from './tags.ts';
@@ -28,6 +29,7 @@ export function apiGatewayV2Service(ctx: ApiGatewayV2Context): AwsService {
     ...deploymentOperations(ctx),
     ...exportOperations(ctx),
     ...tagOperations(ctx),
+    ...domainNameOperations(ctx),
   ]);
   return {
     signingName: 'apigateway',
@@ -47,6 +49,8 @@ export function apiGatewayV2Service(ctx: ApiGatewayV2Context): AwsService {
       [ErrorCode.HttpAuthorizerNotFound]: notFound('Authorizer'),
       [ErrorCode.HttpDeploymentNotFound]: notFound('Deployment'),
       [ErrorCode.HttpStageNotFound]: notFound('Stage'),
+      [ErrorCode.HttpDomainNameNotFound]: notFound('DomainName'),
+      [ErrorCode.HttpApiMappingNotFound]: notFound('ApiMapping'),
       // A function an integration names that is not there: the request is bad, as API Gateway
       // answers an integrationUri it cannot use.
       [ErrorCode.FunctionNotFound]: { type: 'BadRequestException', status: 400 },

@@ -42,6 +42,9 @@ export interface CacheKeyInput {
   query: Record<string, string> | undefined;
   /** The authorized caller on a route with auth; undefined on an open route. */
   principal: string | undefined;
+  /** The stage that served it, when the path does not say (a custom domain's mapping names it:
+   *  the same path may reach `$default` by the API's address and a named stage by a domain). */
+  stage?: string;
 }
 
 /** null: the request is not answered from the cache (caching off, or not a GET). */
@@ -51,7 +54,7 @@ export function cacheKey(settings: CacheSettings | undefined, r: CacheKeyInput):
   // (`a=1&b=2` vs `a=1%26b%3D2` stay apart).
   const headers = [...settings.keyHeaders].sort().map((h) => [h, Object.hasOwn(r.headers, h) ? r.headers[h] : null]);
   const query = [...settings.keyQuery].sort().map((q) => [q, r.query && Object.hasOwn(r.query, q) ? r.query[q] : null]);
-  return JSON.stringify([r.apiId, r.routeKey, 'GET', r.rawPath, headers, query, r.principal ?? null]);
+  return JSON.stringify([r.apiId, r.routeKey, 'GET', r.rawPath, headers, query, r.principal ?? null, r.stage ?? null]);
 }
 
 /** Until when (ms since the epoch) an answer may be kept, or null when it may not be. */

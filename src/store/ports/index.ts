@@ -3,6 +3,7 @@ export * from './access.ts';
 export * from './activities.ts';
 export * from './express-starts.ts';
 export * from './dispatch.ts';
+export * from './domain-names.ts';
 export * from './fleet.ts';
 export * from './function-fleet.ts';
 export * from './function-invocations.ts';

@@ -26,6 +26,7 @@ import type {
   FunctionInvocations,
   FunctionAccess,
   ProvisionedConcurrency,
+  DomainNames,
   HttpApis,
   Layers,
   ListFilter,
@@ -87,6 +88,7 @@ import { cachedFunctionReads } from '../cached-functions.ts';
 import { PgFunctions } from './functions.ts';
 import { PgFunctionFleet } from './function-fleet.ts';
 import { PgFunctionInvocations } from './function-invocations.ts';
+import { PgDomainNames } from './domain-names.ts';
 import { PgHttpApis } from './http-apis.ts';
 import { PgLayers } from './layers.ts';
 import { PgWorkflows } from './workflows.ts';
@@ -125,6 +127,8 @@ export class PostgresStore implements Store {
   readonly functions: Functions;
   /** HTTP APIs and routes (ports/http-apis.ts), a port of their own as functions are. */
   readonly httpApis: HttpApis;
+  /** Custom domain names of HTTP APIs and their API mappings (ports/domain-names.ts). */
+  readonly domainNames: DomainNames;
   /** Lambda layers' versions (ports/layers.ts), likewise. */
   readonly layers: Layers;
   /** Worker hosts running functions and reserved-concurrency leases (ports/function-fleet.ts). */
@@ -176,6 +180,7 @@ export class PostgresStore implements Store {
           })
         : new PgFunctions(db);
     this.httpApis = new PgHttpApis(db);
+    this.domainNames = new PgDomainNames(db);
     this.layers = new PgLayers(db);
     this.functionFleet = new PgFunctionFleet(db);
     this.functionInvocations = new PgFunctionInvocations(db, notifier);

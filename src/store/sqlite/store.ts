@@ -56,6 +56,7 @@ import type {
   FunctionInvocations,
   FunctionAccess,
   ProvisionedConcurrency,
+  DomainNames,
   HttpApis,
   Layers,
   Store,
@@ -86,6 +87,7 @@ import { SqliteFunctions } from './functions.ts';
 import { cachedFunctionReads } from '../cached-functions.ts';
 import { SqliteFunctionFleet } from './function-fleet.ts';
 import { SqliteFunctionInvocations } from './function-invocations.ts';
+import { SqliteDomainNames } from './domain-names.ts';
 import { SqliteHttpApis } from './http-apis.ts';
 import { SqliteLayers } from './layers.ts';
 import { SqliteWorkflows } from './workflows.ts';
@@ -129,6 +131,8 @@ export class SqliteStore implements Store {
   readonly functions: Functions;
   /** HTTP APIs and routes (ports/http-apis.ts), a port of their own as functions are. */
   readonly httpApis: HttpApis;
+  /** Custom domain names of HTTP APIs and their API mappings (ports/domain-names.ts). */
+  readonly domainNames: DomainNames;
   /** Lambda layers' versions (ports/layers.ts), likewise. */
   readonly layers: Layers;
   /** Worker hosts running functions and reserved-concurrency leases (ports/function-fleet.ts). */
@@ -172,6 +176,7 @@ export class SqliteStore implements Store {
     const ttl = opts.functionReadTtlMs ?? 1000;
     this.functions = ttl > 0 ? cachedFunctionReads(new SqliteFunctions(this.ctx), ttl) : new SqliteFunctions(this.ctx);
     this.httpApis = new SqliteHttpApis(this.ctx);
+    this.domainNames = new SqliteDomainNames(this.ctx);
     this.layers = new SqliteLayers(this.ctx);
     this.functionFleet = new SqliteFunctionFleet(this.ctx);
     this.functionInvocations = new SqliteFunctionInvocations(this.ctx);

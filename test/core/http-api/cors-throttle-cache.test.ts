@@ -180,6 +180,8 @@ describe('response caching', () => {
     assert.notEqual(k, null);
     assert.equal(cacheKey(settings, { ...base, headers: { 'accept-language': 'en', 'user-agent': 'b' }, query: { page: '1' } }), k);
     assert.notEqual(cacheKey(settings, { ...base, headers: { 'accept-language': 'fr' } }), k);
+    // A stage a custom domain's mapping named keeps its answers apart from another's of the same path.
+    assert.notEqual(cacheKey(settings, { ...base, stage: 'prod' }), k);
     assert.notEqual(cacheKey(settings, { ...base, query: { page: '2' } }), k);
     assert.notEqual(cacheKey(settings, { ...base, query: undefined }), k);
     assert.notEqual(cacheKey(settings, { ...base, rawPath: '/pets/' }), k);
