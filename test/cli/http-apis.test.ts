@@ -137,6 +137,7 @@ describe('hangar http-api', () => {
     const classic = ['--auth', 'lambda', '--authorizer', 'web', '--authorizer-payload-format'];
     const v1 = await hangar('http-api', 'route', 'add', api.apiId, 'GET /guarded1', '--function', 'web', ...classic, '1.0');
     assert.equal(v1.code, 0, v1.stderr);
+    assert.equal(v1.stdout.trim(), `${api.apiId}: GET /guarded1 → web (auth lambda web (1.0), payload 2.0)`);
     const badFormat = await hangar('http-api', 'route', 'add', api.apiId, 'GET /x', '--function', 'web', ...classic, '3.0');
     assert.notEqual(badFormat.code, 0);
     assert.match(badFormat.stderr, /--authorizer-payload-format must be 1\.0 or 2\.0, not '3\.0'/);

@@ -39,7 +39,7 @@ const authText = (a: HttpRouteAuth) =>
   a.kind === 'jwt'
     ? `jwt ${a.issuer} (${a.audience.join(',')})`
     : a.kind === 'lambda'
-      ? `lambda ${a.functionName}${a.qualifier ? `:${a.qualifier}` : ''}`
+      ? `lambda ${a.functionName}${a.qualifier ? `:${a.qualifier}` : ''}${a.payloadFormatVersion === '1.0' ? ' (1.0)' : ''}`
       : a.kind;
 const throttleText = (t: { rate: number; burst: number } | null) => (t ? `${t.rate}/s burst ${t.burst}` : null);
 
