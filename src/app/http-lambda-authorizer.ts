@@ -1,11 +1,22 @@
 /**
  * A route's Lambda (REQUEST) authorizer at the gateway (core/http-api/lambda-authorizer.ts
  * decides; this runs it): the identity sources are read from the route's payload 2.0 event —
- * one missing is 401 without running anything —, the authorizer function runs synchronously
- * through the same invocation as any other (invoke.ts: its record, metrics and logs are an
- * invocation of that function), and its answer allows (the function gets the answer's context
- * as requestContext.authorizer.lambda), denies (403) or fails (500, as API Gateway: a function
+ * one missing is 401 without running anything —, the authorizer function is given the event of
+ * its own payload format (2.0, or 1.0: the REST-like one) and runs synchronously through the same
+ * invocation as any other (invoke.ts: its record, metrics and logs are an invocation of that
+ * function), and its answer allows, denies (403) or fails (500, as API Gateway: a function
  * error, an answer of neither shape, a function that is gone).
+ *
+ * Allowed, the route's function gets the answer's context as `requestContext.authorizer.lambda`
+ * (null when the answer has none), whatever the route's payload format and the authorizer's: on
+ * AWS a payload 1.0 route of an HTTP API does not flatten it as a REST API does, and neither
+ * format gets the policy's principalId. Evidence followed: aws/aws-lambda-go#549, a user moving
+ * from a REST API to an HTTP API with payload 1.0 who logged `map[lambda:map[…]]` as the
+ * event's requestContext.authorizer (and reported the nesting as a difference), and the events
+ * Powertools for AWS Lambda (TypeScript) captured from a real HTTP API for its parser tests
+ * (packages/parser/tests/events/apigw-http/lambda-authorizer-auth.json: `"authorizer":
+ * {"lambda": null}` for an answer without context). A JWT authorizer's claims differ: 1.0 has
+ * them directly under authorizer (event-v1.ts).
  *
  * Answers are kept in this process for the authorizer's TTL, per API, per authorizer (a route
  * with its own Lambda auth: per route) and identity, as API Gateway caches them: the answer is
@@ -14,7 +25,9 @@
 import {
   answerKeptUntil,
   authorizerCacheKey,
+  authorizerEventV1,
   authorizerEventV2,
+  buildEventV1,
   buildEventV2,
   decideAuthorizerAnswer,
   type EventContext,
@@ -26,7 +39,9 @@ import {
   internalServerError,
   jsonAnswer,
   type LambdaAuth,
+  type LambdaAuthorizerEventV1,
   type LambdaAuthorizerEventV2,
+  PayloadFormat,
   routeArnOf,
 } from '../core/index.ts';
 import type { Logger } from '../log/index.ts';
@@ -71,7 +86,11 @@ export class LambdaAuthorizers {
     const fresh = !kept || kept.until <= this.app.clock.now();
     let answer: unknown = kept?.answer;
     if (fresh) {
-      const ran = await this.run(route.userId, auth, authorizerEventV2(event, routeArn, identity));
+      const own =
+        auth.payloadFormatVersion === PayloadFormat.V1
+          ? authorizerEventV1(buildEventV1(req, ctx), routeArn, identity)
+          : authorizerEventV2(event, routeArn, identity);
+      const ran = await this.run(route.userId, auth, own, ctx.accountId);
       if ('refused' in ran) return ran;
       answer = ran.answer;
     }
@@ -108,7 +127,8 @@ export class LambdaAuthorizers {
   private async run(
     owner: string,
     auth: LambdaAuth,
-    event: LambdaAuthorizerEventV2,
+    event: LambdaAuthorizerEventV2 | LambdaAuthorizerEventV1,
+    accountId: string,
   ): Promise<{ answer: unknown } | { refused: GatewayResponse }> {
     let payload: Buffer;
     try {
@@ -117,7 +137,7 @@ export class LambdaAuthorizers {
         ...(auth.qualifier === null ? {} : { qualifier: auth.qualifier }),
         payload: Buffer.from(JSON.stringify(event)),
         payloadIsOwnJson: true,
-        accountId: event.requestContext.accountId,
+        accountId,
       });
       if (r.functionError) return { refused: internalServerError() };
       payload = r.payload;

@@ -350,7 +350,16 @@ describe('HTTP API routes served on the main port', { skip }, () => {
       identitySource: ['$request.querystring.pass'],
       simpleResponses: true,
       resultTtlS: 0,
+      payloadFormatVersion: '2.0',
     });
+    // A 1.0 authorizer answers an IAM policy: simple responses with it are refused, as on AWS.
+    const both = await as(alice, 'POST', `/http-apis/${apiId}/routes`, {
+      routeKey: 'GET /gated-v1',
+      functionName: 'web',
+      auth: { kind: 'lambda', functionName: 'gate', simpleResponses: true, payloadFormatVersion: '1.0' },
+    });
+    assert.equal(both.statusCode, 400, both.body);
+    assert.match(both.json().detail, /EnableSimpleResponses \(simpleResponses\) can only be set for AuthorizerPayloadFormatVersion "2\.0"/);
   });
 
   it("sends the API's stage variables in every event (absent when none); PATCH replaces them; bad ones are 400", async () => {

@@ -7,7 +7,9 @@
  * requestContext.authorizer.lambda, refuses what it denies (403), refuses a request without its
  * identity source without running it (401), and answers 500 when it throws or answers nonsense;
  * simple responses and IAM policies; with a TTL, one identity runs it once. The authorizer's runs
- * are counted as its function's invocations in /metrics.
+ * are counted as its function's invocations in /metrics. A payload 1.0 authorizer gets the
+ * REST-like event (methodArn, identitySource comma-joined) and answers an IAM policy only; its
+ * context reaches a 1.0 route's function and a 2.0 route's alike, in requestContext.authorizer.lambda.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -66,6 +68,13 @@ async function refused(command: object): Promise<[number, string, string]> {
   return [r.status, r.name, r.message];
 }
 
+/** ExportApi's document of `ApiId` (JSON) and the authorizer of its security scheme `name`. */
+async function exportOf(ApiId: string, name: string) {
+  const exported = await alice.send(new ExportApiCommand({ ApiId, Specification: 'OAS30', OutputType: 'JSON' }));
+  const doc = JSON.parse(Buffer.from(exported.body!).toString('utf8'));
+  return { doc, authorizer: doc.components.securitySchemes[name]['x-amazon-apigateway-authorizer'] as unknown };
+}
+
 /** The simple-response authorizer `simple` of `ApiId`, reading X-Token. */
 const simpleAuthorizer = (ApiId: string) =>
   new CreateAuthorizerCommand({
@@ -110,6 +119,24 @@ before(async () => {
        { Action: 'execute-api:*', Effect: 'Deny', Resource: base + '/$default/GET/iam/secre?' } ] } };`,
   );
   await fn('echo', 'return { authorizer: e.requestContext.authorizer ?? null, path: e.rawPath };');
+  // A payload 1.0 authorizer: an IAM policy for GET /v*/* of this API, its own event in the context.
+  await fn(
+    'policy1',
+    `const [token, tenant] = e.identitySource.split(',');
+     if (token === 'simple') return { isAuthorized: true };
+     const [base] = e.methodArn.split('/');
+     const policyDocument = { Version: '2012-10-17', Statement: [
+       { Action: 'execute-api:Invoke', Effect: token === 'bad' ? 'Deny' : 'Allow', Resource: base + '/*/GET/v*/*' } ] };
+     if (token === 'bare') return { principalId: 'u-bare', policyDocument };
+     return { principalId: 'u-' + token, policyDocument, context: { user: 'u-' + token, tenant, version: e.version, type: e.type,
+       methodArn: e.methodArn, identitySource: e.identitySource, authorizationToken: e.authorizationToken, resource: e.resource,
+       httpMethod: e.httpMethod, hasRouteArn: 'routeArn' in e, hasBody: 'body' in e, query: e.multiValueQueryStringParameters } };`,
+  );
+  // Answers as a 1.0 route needs and a 2.0 route takes: what its event says of the authorizer.
+  await fn(
+    'echo1',
+    'return { statusCode: 200, body: JSON.stringify({ version: e.version, authorizer: e.requestContext.authorizer ?? null }) };',
+  );
   lambda.destroy();
 });
 after(async () => {
@@ -165,12 +192,12 @@ describe('API Gateway v2 Lambda authorizers', () => {
       identitySource: ['$request.header.X-Token'],
       simpleResponses: true,
       resultTtlS: 300,
+      payloadFormatVersion: '2.0',
     });
 
     // ExportApi writes it as API Gateway does; ImportApi makes it again.
-    const exported = await alice.send(new ExportApiCommand({ ApiId, Specification: 'OAS30', OutputType: 'JSON' }));
-    const doc = JSON.parse(Buffer.from(exported.body!).toString('utf8'));
-    assert.deepEqual(doc.components.securitySchemes.simple['x-amazon-apigateway-authorizer'], {
+    const { doc, authorizer } = await exportOf(ApiId, 'simple');
+    assert.deepEqual(authorizer, {
       type: 'request',
       identitySource: '$request.header.X-Token',
       authorizerUri: uriOf('policy'),
@@ -194,10 +221,11 @@ describe('API Gateway v2 Lambda authorizers', () => {
     );
     const [importedRoute] = (await alice.send(new GetRoutesCommand({ ApiId: imported }))).Items ?? [];
     assert.deepEqual([importedRoute?.AuthorizationType, importedRoute?.AuthorizerId], ['CUSTOM', again?.AuthorizerId]);
+    // A 1.0 authorizer answers an IAM policy only: with simple responses, the import is refused.
     doc.components.securitySchemes.simple['x-amazon-apigateway-authorizer'].authorizerPayloadFormatVersion = '1.0';
     const [status, , said] = await refused(new ImportApiCommand({ Body: JSON.stringify(doc) }));
     assert.equal(status, 400);
-    assert.match(said, /authorizerPayloadFormatVersion 1\.0 is not supported by Hangar/);
+    assert.match(said, /EnableSimpleResponses .*can only be set for AuthorizerPayloadFormatVersion "2\.0"/);
     await alice.send(new DeleteApiCommand({ ApiId: imported }));
 
     /** A REQUEST authorizer of this API: `over` changes what a valid one has. */
@@ -213,9 +241,19 @@ describe('API Gateway v2 Lambda authorizers', () => {
       });
     const cases: Array<[string, object, RegExp]> = [
       [
-        'payload format 1.0',
-        request({ AuthorizerPayloadFormatVersion: '1.0' }),
-        /authorizerPayloadFormatVersion 1\.0 is not supported by Hangar: Lambda authorizers take 2\.0 only/,
+        'simple responses with payload format 1.0 (API Gateway refuses them so)',
+        request({ AuthorizerPayloadFormatVersion: '1.0', EnableSimpleResponses: true }),
+        /EnableSimpleResponses .*can only be set for AuthorizerPayloadFormatVersion "2\.0"\./,
+      ],
+      [
+        'payload format 1.0 given to a simple-response authorizer',
+        new UpdateAuthorizerCommand({ ApiId, AuthorizerId, AuthorizerPayloadFormatVersion: '1.0' }),
+        /can only be set for AuthorizerPayloadFormatVersion "2\.0"/,
+      ],
+      [
+        'payload format 3.0',
+        request({ AuthorizerPayloadFormatVersion: '3.0' }),
+        /authorizerPayloadFormatVersion 3\.0 is not supported: 1\.0 or 2\.0/,
       ],
       ['no payload format', request({ AuthorizerPayloadFormatVersion: undefined }), /authorizerPayloadFormatVersion is required/],
       ['no function', request({ AuthorizerUri: undefined }), /authorizerUri is required/],
@@ -339,6 +377,90 @@ describe('API Gateway v2 Lambda authorizers', () => {
     assert.deepEqual(await gone.json(), { message: 'Internal Server Error' });
     const metrics = (await p.inject({ method: 'GET', url: '/metrics' })).body;
     assert.match(metrics, /^hangar_http_api_requests_total\{outcome="authorizer_failed"\} 3$/m);
+    await alice.send(new DeleteApiCommand({ ApiId }));
+  });
+
+  it('a payload 1.0 authorizer: its REST-like event, an IAM policy on the route ARN, its context in requestContext.authorizer.lambda of a 1.0 route and a 2.0 route', {
+    skip: NO_SANDBOX,
+  }, async () => {
+    const api = await alice.send(new CreateApiCommand({ Name: 'v1-authz', ProtocolType: 'HTTP' }));
+    const ApiId = api.ApiId!;
+    const integration = async (PayloadFormatVersion: string) =>
+      `integrations/${(await alice.send(new CreateIntegrationCommand({ ApiId, IntegrationType: 'AWS_PROXY', IntegrationUri: fnArn('echo1'), PayloadFormatVersion }))).IntegrationId}`;
+    const v1 = await alice.send(
+      new CreateAuthorizerCommand({
+        ApiId,
+        Name: 'v1',
+        AuthorizerType: 'REQUEST',
+        AuthorizerUri: uriOf('policy1'),
+        IdentitySource: ['$request.header.X-Token', '$request.querystring.tenant'],
+        AuthorizerPayloadFormatVersion: '1.0',
+        AuthorizerResultTtlInSeconds: 300,
+      }),
+    );
+    assert.deepEqual([v1.AuthorizerPayloadFormatVersion, v1.EnableSimpleResponses], ['1.0', false]);
+    const AuthorizerId = v1.AuthorizerId;
+    for (const [RouteKey, Target] of [
+      ['GET /v1/{id}', await integration('1.0')],
+      ['GET /v2/{id}', await integration('2.0')],
+    ] as const)
+      await alice.send(new CreateRouteCommand({ ApiId, RouteKey, Target, AuthorizationType: 'CUSTOM', AuthorizerId }));
+    const get = (path: string, token: string) => fetch(`${api.ApiEndpoint}${path}`, { headers: { 'x-token': token } });
+    const arnOf = (path: string) => `arn:aws:execute-api:${REGION}:${accountIdOf('alice')}:${ApiId}/$default/GET${path}`;
+
+    const on1 = await get('/v1/7?tenant=blue', 'good');
+    assert.equal(on1.status, 200);
+    const context = {
+      user: 'u-good',
+      tenant: 'blue',
+      version: '1.0',
+      type: 'REQUEST',
+      methodArn: arnOf('/v1/7'),
+      identitySource: 'good,blue',
+      authorizationToken: 'good,blue',
+      resource: '/v1/{id}',
+      httpMethod: 'GET',
+      hasRouteArn: false,
+      hasBody: false,
+      query: { tenant: ['blue'] },
+    };
+    // A 1.0 route: nested under lambda, as on a 2.0 route (not flattened as a REST API does), and
+    // no principalId.
+    assert.deepEqual(await on1.json(), { version: '1.0', authorizer: { lambda: context } });
+    // The same identity on the 2.0 route: the kept answer (its context as given for /v1/7), its
+    // policy evaluated for this route.
+    const on2 = await get('/v2/8?tenant=blue', 'good');
+    assert.equal(on2.status, 200);
+    assert.deepEqual(await on2.json(), { version: '2.0', authorizer: { lambda: context } });
+    assert.equal(await runsOnce('policy1', 1), 1);
+
+    const bare = await get('/v2/1?tenant=blue', 'bare');
+    assert.deepEqual(await bare.json(), { version: '2.0', authorizer: { lambda: null } }, 'an answer without context');
+    const denied = await get('/v1/1?tenant=blue', 'bad');
+    assert.equal(denied.status, 403);
+    assert.deepEqual(await denied.json(), { message: 'Forbidden' });
+    const simple = await get('/v1/1?tenant=blue', 'simple');
+    assert.equal(simple.status, 500, 'a simple response from a 1.0 authorizer is neither shape it answers');
+    assert.equal((await get('/v1/1', 'good')).status, 401, 'an identity source missing');
+    assert.equal(await runsOnce('policy1', 4), 4);
+
+    // GetAuthorizer, ExportApi and ImportApi keep its format; simple responses are refused on it.
+    assert.equal((await alice.send(new GetAuthorizerCommand({ ApiId, AuthorizerId }))).AuthorizerPayloadFormatVersion, '1.0');
+    const [status, name, said] = await refused(new UpdateAuthorizerCommand({ ApiId, AuthorizerId, EnableSimpleResponses: true }));
+    assert.deepEqual([status, name], [400, 'BadRequestException']);
+    assert.match(said, /^EnableSimpleResponses .*can only be set for AuthorizerPayloadFormatVersion "2\.0"\.$/);
+    const { doc, authorizer } = await exportOf(ApiId, 'v1');
+    assert.deepEqual(authorizer, {
+      type: 'request',
+      identitySource: '$request.header.X-Token, $request.querystring.tenant',
+      authorizerUri: uriOf('policy1'),
+      authorizerPayloadFormatVersion: '1.0',
+      authorizerResultTtlInSeconds: 300,
+    });
+    const imported = (await alice.send(new ImportApiCommand({ Body: JSON.stringify(doc) }))).ApiId!;
+    const [again] = (await alice.send(new GetAuthorizersCommand({ ApiId: imported }))).Items ?? [];
+    assert.deepEqual([again?.AuthorizerPayloadFormatVersion, again?.EnableSimpleResponses], ['1.0', false]);
+    await alice.send(new DeleteApiCommand({ ApiId: imported }));
     await alice.send(new DeleteApiCommand({ ApiId }));
   });
 });

@@ -351,7 +351,7 @@ describe('API Gateway v2 management API', () => {
       ],
       ['scopes', new CreateRouteCommand({ ApiId, RouteKey: 'GET /a', Target, AuthorizationScopes: ['read'] }), /authorizationScopes/],
       [
-        'a Lambda authorizer of payload format 1.0',
+        'a Lambda authorizer of payload format 1.0 with simple responses',
         new CreateAuthorizerCommand({
           ApiId,
           Name: 'l',
@@ -359,8 +359,9 @@ describe('API Gateway v2 management API', () => {
           IdentitySource: ['$request.header.x'],
           AuthorizerUri: arn('alice', 'hello'),
           AuthorizerPayloadFormatVersion: '1.0',
+          EnableSimpleResponses: true,
         }),
-        /authorizerPayloadFormatVersion 1\.0 is not supported/,
+        /can only be set for AuthorizerPayloadFormatVersion "2\.0"/,
       ],
       [
         'an issuer in clear',
@@ -956,7 +957,7 @@ describe('API Gateway v2 management API', () => {
       [
         'a Lambda authorizer without its payload format',
         withDoc((d) => (d.components.securitySchemes.idp['x-amazon-apigateway-authorizer'].type = 'request')),
-        /authorizerPayloadFormatVersion is required for a Lambda authorizer: 2\.0/,
+        /authorizerPayloadFormatVersion is required for a Lambda authorizer: 1\.0 or 2\.0/,
       ],
       [
         'a Cognito authorizer',

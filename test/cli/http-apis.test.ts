@@ -134,6 +134,13 @@ describe('hangar http-api', () => {
     );
     assert.equal(lambda.code, 0, lambda.stderr);
     assert.equal(lambda.stdout.trim(), `${api.apiId}: GET /guarded → web (auth lambda web, payload 2.0)`);
+    const classic = ['--auth', 'lambda', '--authorizer', 'web', '--authorizer-payload-format'];
+    const v1 = await hangar('http-api', 'route', 'add', api.apiId, 'GET /guarded1', '--function', 'web', ...classic, '1.0');
+    assert.equal(v1.code, 0, v1.stderr);
+    assert.equal(v1.stdout.trim(), `${api.apiId}: GET /guarded1 → web (auth lambda web (1.0), payload 2.0)`);
+    const badFormat = await hangar('http-api', 'route', 'add', api.apiId, 'GET /x', '--function', 'web', ...classic, '3.0');
+    assert.notEqual(badFormat.code, 0);
+    assert.match(badFormat.stderr, /--authorizer-payload-format must be 1\.0 or 2\.0, not '3\.0'/);
     const noAuthorizer = await hangar('http-api', 'route', 'add', api.apiId, 'GET /x', '--function', 'web', '--auth', 'lambda');
     assert.notEqual(noAuthorizer.code, 0);
     assert.match(noAuthorizer.stderr, /--auth lambda needs --authorizer/);
@@ -163,6 +170,22 @@ describe('hangar http-api', () => {
             identitySource: ['$request.header.X-Token'],
             simpleResponses: true,
             resultTtlS: 60,
+            payloadFormatVersion: '2.0',
+          },
+          null,
+          0,
+          '2.0',
+        ],
+        [
+          'GET /guarded1',
+          {
+            kind: 'lambda',
+            functionName: 'web',
+            qualifier: null,
+            identitySource: [],
+            simpleResponses: false,
+            resultTtlS: 0,
+            payloadFormatVersion: '1.0',
           },
           null,
           0,

@@ -55,6 +55,8 @@ const Throttle = z.strictObject({
   rate: z.number().describe(`Requests a second, steady (0-${THROTTLE_MAX.rate}).`),
   burst: z.int().describe(`Requests at once (0-${THROTTLE_MAX.burst}).`),
 });
+const PayloadFormatField = z.enum([PayloadFormat.V2, PayloadFormat.V1]);
+
 const Auth = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('none') }),
   z.strictObject({ kind: z.literal('key') }).describe("Any Hangar API key of the API's owner: Authorization: Bearer, or X-Api-Key."),
@@ -91,13 +93,14 @@ const Auth = z.discriminatedUnion('kind', [
         .int()
         .default(0)
         .describe(`Seconds an answer is kept per identity, 0-${AUTHORIZER_TTL_MAX_S}; over 0 needs identity sources.`),
+      payloadFormatVersion: PayloadFormatField.default(PayloadFormat.V2).describe(
+        "The authorizer's own event (API Gateway's AuthorizerPayloadFormatVersion): 2.0 (routeArn, identitySource a list) or 1.0 (REST-like, methodArn, identitySource comma-joined; answers an IAM policy, no simpleResponses).",
+      ),
     })
     .describe(
-      'A Lambda authorizer (API Gateway payload 2.0): the function decides; allowed requests carry its context in requestContext.authorizer.lambda, denied ones are 403.',
+      "A Lambda authorizer (API Gateway's, payload 2.0 or 1.0): the function decides; allowed requests carry its context in requestContext.authorizer.lambda (either route payload format), denied ones are 403.",
     ),
 ]);
-
-const PayloadFormatField = z.enum([PayloadFormat.V2, PayloadFormat.V1]);
 
 const ApiBody = z.strictObject({
   name: z.string().max(128).describe('1-128 letters, digits, spaces, . _ -'),
@@ -199,7 +202,8 @@ function routeView(r: HttpRoute): z.infer<typeof RouteView> {
     routeKey: r.routeKey,
     functionName: r.functionName,
     qualifier: r.qualifier,
-    auth: r.auth,
+    // A Lambda auth stored before 1.0 authorizers has no format: it is 2.0.
+    auth: r.auth.kind === 'lambda' ? { ...r.auth, payloadFormatVersion: r.auth.payloadFormatVersion ?? PayloadFormat.V2 } : r.auth,
     throttle: r.throttle,
     cacheTtlS: r.cacheTtlS,
     payloadFormatVersion: r.payloadFormatVersion,

@@ -148,10 +148,10 @@ function authorizerInputOf(
   }
   if (field.object(body, 'jwtConfiguration')) throw invalid('jwtConfiguration is a JWT authorizer setting, not a REQUEST one');
   const had = before?.kind === 'lambda' ? before : null;
-  const version = field.string(body, 'authorizerPayloadFormatVersion') ?? (had ? '2.0' : undefined);
-  if (version === undefined) throw invalid('authorizerPayloadFormatVersion is required for a REQUEST authorizer: 2.0');
-  if (version !== '2.0')
-    throw invalid(`authorizerPayloadFormatVersion ${version.slice(0, 40)} is not supported by Hangar: Lambda authorizers take 2.0 only`);
+  const version = field.string(body, 'authorizerPayloadFormatVersion') ?? (had ? (had.payloadFormatVersion ?? '2.0') : undefined);
+  if (version === undefined) throw invalid('authorizerPayloadFormatVersion is required for a REQUEST authorizer: 1.0 or 2.0');
+  if (version !== '1.0' && version !== '2.0')
+    throw invalid(`authorizerPayloadFormatVersion ${version.slice(0, 40)} is not supported: 1.0 or 2.0`);
   const uri = field.string(body, 'authorizerUri');
   if (uri === undefined && !had) throw invalid("authorizerUri is required for a REQUEST authorizer: the function's invocation URI or ARN");
   const target = uri === undefined ? (had as LambdaAuthorizer) : integrationTargetOf(caller, uri, 'authorizerUri');
@@ -167,6 +167,7 @@ function authorizerInputOf(
     identitySource: (sources as string[] | undefined) ?? had?.identitySource ?? [],
     simpleResponses: simple ?? had?.simpleResponses ?? false,
     resultTtlS: ttl ?? had?.resultTtlS ?? 0,
+    payloadFormatVersion: version,
   };
 }
 

@@ -231,7 +231,7 @@ export function authorizerShape(caller: AwsCaller, a: HttpAuthorizer): Record<st
       name: a.name,
       identitySource: a.identitySource,
       authorizerUri: lambdaInvocationUri(caller, a.functionName, a.qualifier),
-      authorizerPayloadFormatVersion: '2.0',
+      authorizerPayloadFormatVersion: a.payloadFormatVersion ?? '2.0',
       authorizerResultTtlInSeconds: a.resultTtlS,
       enableSimpleResponses: a.simpleResponses,
     };

@@ -27,6 +27,8 @@ export type HttpRouteAuth =
       identitySource?: string[];
       simpleResponses?: boolean;
       resultTtlS?: number;
+      /** The authorizer's own event: 2.0 (default) or 1.0. */
+      payloadFormatVersion?: '1.0' | '2.0';
     };
 
 /** A route of an HTTP API. */

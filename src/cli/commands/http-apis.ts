@@ -39,7 +39,7 @@ const authText = (a: HttpRouteAuth) =>
   a.kind === 'jwt'
     ? `jwt ${a.issuer} (${a.audience.join(',')})`
     : a.kind === 'lambda'
-      ? `lambda ${a.functionName}${a.qualifier ? `:${a.qualifier}` : ''}`
+      ? `lambda ${a.functionName}${a.qualifier ? `:${a.qualifier}` : ''}${a.payloadFormatVersion === '1.0' ? ' (1.0)' : ''}`
       : a.kind;
 const throttleText = (t: { rate: number; burst: number } | null) => (t ? `${t.rate}/s burst ${t.burst}` : null);
 
@@ -194,6 +194,10 @@ export function httpApiCommands(program: Command): void {
       )
       .option('--simple-responses', 'lambda: the function answers {isAuthorized, context} (default: an IAM policy)')
       .option('--authorizer-ttl <s>', 'lambda: seconds an answer is kept per identity (0-3600; needs --identity-source)', int)
+      .option(
+        '--authorizer-payload-format <version>',
+        "lambda: the authorizer's own event, API Gateway's payload format 2.0 (default) or 1.0 (REST-like, methodArn; answers an IAM policy)",
+      )
       .option('--throttle <rate/burst>', "this route's limit, e.g. 10/20", throttleOf)
       .option('--cache-ttl <s>', "seconds a GET's 200 answer is kept (0-3600)", int)
       .option(
@@ -215,6 +219,7 @@ export function httpApiCommands(program: Command): void {
         identitySource?: string[];
         simpleResponses?: boolean;
         authorizerTtl?: number;
+        authorizerPayloadFormat?: string;
         throttle?: { rate: number; burst: number };
         cacheTtl?: number;
         payloadFormat?: string;
@@ -229,6 +234,9 @@ export function httpApiCommands(program: Command): void {
         auth = { kind, issuer: flags.issuer!, audience: flags.audience!, ...(flags.jwks ? { jwksUrl: flags.jwks } : {}) };
       } else if (kind === 'lambda') {
         if (!flags.authorizer) cmd.error('error: --auth lambda needs --authorizer');
+        const authorizerFormat = flags.authorizerPayloadFormat;
+        if (authorizerFormat !== undefined && authorizerFormat !== '1.0' && authorizerFormat !== '2.0')
+          cmd.error(`error: --authorizer-payload-format must be 1.0 or 2.0, not '${authorizerFormat}'`);
         const [name, qualifier] = splitQualified(flags.authorizer!);
         auth = {
           kind,
@@ -237,6 +245,7 @@ export function httpApiCommands(program: Command): void {
           identitySource: flags.identitySource ?? [],
           simpleResponses: flags.simpleResponses ?? false,
           resultTtlS: flags.authorizerTtl ?? 0,
+          ...(authorizerFormat === '1.0' || authorizerFormat === '2.0' ? { payloadFormatVersion: authorizerFormat } : {}),
         };
       } else cmd.error(`error: --auth must be none, key, jwt or lambda, not '${kind}'`);
       const format = flags.payloadFormat;

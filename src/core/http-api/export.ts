@@ -44,9 +44,10 @@ export function exportOpenApi(api: HttpApi, routes: readonly HttpRoute[], o: Ope
       type: 'request',
       identitySource: a.identitySource.join(', '),
       authorizerUri: o.integrationUri(a.functionName, a.qualifier),
-      authorizerPayloadFormatVersion: '2.0',
+      authorizerPayloadFormatVersion: a.payloadFormatVersion ?? '2.0',
       authorizerResultTtlInSeconds: a.resultTtlS,
-      enableSimpleResponses: a.simpleResponses,
+      // A 2.0 setting: a 1.0 authorizer's scheme leaves it out.
+      ...(a.payloadFormatVersion === '1.0' ? {} : { enableSimpleResponses: a.simpleResponses }),
     },
   });
   for (const a of api.authorizers) schemes[a.name] = a.kind === 'lambda' ? lambdaScheme(a) : jwtScheme(a.issuer, a.audience);

@@ -4,7 +4,8 @@
  * path `$default` the default route) with their Lambda proxy integration
  * (`x-amazon-apigateway-integration`, aws_proxy, payload 1.0 or 2.0) and at most one authorizer
  * (`security` naming a scheme of `components.securitySchemes` with an
- * `x-amazon-apigateway-authorizer` of type jwt, or request: a Lambda authorizer, payload 2.0), its CORS (`x-amazon-apigateway-cors`) and tags.
+ * `x-amazon-apigateway-authorizer` of type jwt, or request: a Lambda authorizer, payload 1.0 or
+ * 2.0), its CORS (`x-amazon-apigateway-cors`) and tags.
  * What Hangar cannot make is refused naming it, never dropped. The integration URIs are the
  * caller's to resolve (a function of the importer's).
  */
@@ -33,6 +34,7 @@ export type ImportedAuthorizer =
       identitySource: string[];
       simpleResponses: boolean;
       resultTtlS: number;
+      payloadFormatVersion: PayloadFormat;
     };
 
 const EXT = 'x-amazon-apigateway-';
@@ -104,11 +106,9 @@ function authorizersOf(components: unknown): OpenApiImport['authorizers'] {
 
 function lambdaAuthorizerOf(name: string, ext: Record<string, unknown>, where: string): ImportedAuthorizer {
   const version = ext.authorizerPayloadFormatVersion;
-  if (version === undefined) throw invalid(`${where}: authorizerPayloadFormatVersion is required for a Lambda authorizer: 2.0`);
-  if (version !== '2.0')
-    throw invalid(
-      `${where}: authorizerPayloadFormatVersion ${String(version)} is not supported by Hangar: Lambda authorizers take 2.0 only`,
-    );
+  if (version === undefined) throw invalid(`${where}: authorizerPayloadFormatVersion is required for a Lambda authorizer: 1.0 or 2.0`);
+  if (version !== '1.0' && version !== '2.0')
+    throw invalid(`${where}: authorizerPayloadFormatVersion ${String(version).slice(0, 40)} is not supported: 1.0 or 2.0`);
   if (ext.authorizerCredentials !== undefined) throw invalid(`${where}: authorizerCredentials is not supported by Hangar`);
   const source = ext.identitySource ?? '';
   if (typeof source !== 'string') throw invalid(`${where}.identitySource must be a string (comma-separated)`);
@@ -126,6 +126,7 @@ function lambdaAuthorizerOf(name: string, ext: Record<string, unknown>, where: s
       .filter((s) => s !== ''),
     simpleResponses: simple,
     resultTtlS: ttl,
+    payloadFormatVersion: version,
   };
 }
 

@@ -1,17 +1,22 @@
 /**
- * The pure half of an HTTP API's Lambda (REQUEST) authorizer, payload format 2.0, as API Gateway
- * documents it: which identity sources a route needs (a request missing one, or with one empty,
- * is refused 401 before the function runs), the event the authorizer function is given (the
- * route's payload 2.0 event with `type`, `routeArn` and the identity values, without a body), and
- * what its answer decides — `{isAuthorized, context}` with simple responses, else an IAM policy
- * whose statements allow or deny `execute-api:Invoke` on the route's ARN (`*` and `?` wildcards;
- * an explicit Deny wins; no match is a deny). An answer of neither shape is the gateway's 500.
- * The gateway (app/http-gateway.ts) runs the function and keeps answers for the TTL.
+ * The pure half of an HTTP API's Lambda (REQUEST) authorizer, as API Gateway documents it
+ * ("Working with AWS Lambda authorizers for HTTP APIs"): which identity sources a route needs (a
+ * request missing one, or with one empty, is refused 401 before the function runs), the event
+ * the authorizer function is given in its payload format — 2.0: the route's payload 2.0 event
+ * with `type`, `routeArn` and the identity values as a list; 1.0: the route's payload 1.0 event
+ * with `type`, `methodArn` and the identity values joined by commas in `identitySource` and
+ * `authorizationToken`; both without a body —, and what its answer decides: `{isAuthorized,
+ * context}` with simple responses (2.0 only), else an IAM policy whose statements allow or deny
+ * `execute-api:Invoke` on the route's ARN (`*` and `?` wildcards; an explicit Deny wins; no match
+ * is a deny). An answer of neither shape is the gateway's 500. The gateway
+ * (app/http-lambda-authorizer.ts) runs the function and keeps answers for the TTL.
  */
 import { ErrorCode, InvalidInput } from '../errors.ts';
 import { checkFunctionName, parseQualifier } from '../function.ts';
 import type { HttpApiEventV2 } from './event.ts';
-import type { LambdaAuth } from './types.ts';
+import type { HttpApiEventV1 } from './event-v1.ts';
+import { checkPayloadFormat } from './parts.ts';
+import { type LambdaAuth, PayloadFormat } from './types.ts';
 
 /** API Gateway's longest authorizer result TTL (1 hour). */
 export const AUTHORIZER_TTL_MAX_S = 3600;
@@ -66,6 +71,10 @@ export function checkLambdaAuth(auth: LambdaAuth): LambdaAuth {
   // The identity is what a kept answer is kept for: without one, every caller would get it.
   if (ttl > 0 && sources.length === 0) throw invalid('an authorizer whose results are cached (TTL over 0) needs identity sources');
   if (typeof (auth.simpleResponses ?? false) !== 'boolean') throw invalid('simpleResponses is true or false');
+  const format = checkPayloadFormat(auth.payloadFormatVersion);
+  // A 1.0 authorizer answers an IAM policy only; API Gateway refuses the pair with these words.
+  if (format === PayloadFormat.V1 && auth.simpleResponses)
+    throw invalid('EnableSimpleResponses (simpleResponses) can only be set for AuthorizerPayloadFormatVersion "2.0".');
   return {
     kind: 'lambda',
     functionName: auth.functionName,
@@ -73,6 +82,7 @@ export function checkLambdaAuth(auth: LambdaAuth): LambdaAuth {
     identitySource: [...sources],
     simpleResponses: auth.simpleResponses ?? false,
     resultTtlS: ttl,
+    payloadFormatVersion: format,
   };
 }
 
@@ -141,9 +151,27 @@ export function authorizerEventV2(event: HttpApiEventV2, routeArn: string, ident
   return { version, type: 'REQUEST', routeArn, identitySource: identity, ...rest };
 }
 
-/** What an authorizer's answer decides for one route. `invalid`: neither shape (the gateway's 500). */
+export type LambdaAuthorizerEventV1 = Omit<HttpApiEventV1, 'body' | 'isBase64Encoded'> & {
+  type: 'REQUEST';
+  methodArn: string;
+  identitySource: string;
+  authorizationToken: string;
+};
+
+/** A 1.0 authorizer's event: the route's payload 1.0 event (built once, event-v1.ts) without its
+ *  body, with the route's ARN as `methodArn` and the identity values joined by commas, as
+ *  `identitySource` and again as `authorizationToken` (AWS's example: `"user1,123"` in both). */
+export function authorizerEventV1(event: HttpApiEventV1, methodArn: string, identity: string[]): LambdaAuthorizerEventV1 {
+  const { body: _body, isBase64Encoded: _b64, version, ...rest } = event;
+  const joined = identity.join(',');
+  return { version, type: 'REQUEST', methodArn, identitySource: joined, authorizationToken: joined, ...rest };
+}
+
+/** What an authorizer's answer decides for one route. `invalid`: neither shape (the gateway's
+ *  500). An allow's `context` is null when the answer has none (AWS then sends the route's
+ *  function `"lambda": null`). */
 export type AuthorizerDecision =
-  | { kind: 'allow'; context: Record<string, unknown> }
+  | { kind: 'allow'; context: Record<string, unknown> | null }
   | { kind: 'deny' }
   | { kind: 'invalid'; reason: string };
 
@@ -152,8 +180,8 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 /** The decision of `answer` (the function's parsed payload) for the route `routeArn`. */
 export function decideAuthorizerAnswer(answer: unknown, simpleResponses: boolean, routeArn: string): AuthorizerDecision {
   if (!isObject(answer)) return { kind: 'invalid', reason: 'the answer is not a JSON object' };
-  const context = answer.context ?? {};
-  if (!isObject(context)) return { kind: 'invalid', reason: 'context is not an object' };
+  const context = answer.context ?? null;
+  if (context !== null && !isObject(context)) return { kind: 'invalid', reason: 'context is not an object' };
   if (simpleResponses) {
     if (typeof answer.isAuthorized !== 'boolean') return { kind: 'invalid', reason: 'isAuthorized is not true or false' };
     return answer.isAuthorized ? { kind: 'allow', context } : { kind: 'deny' };

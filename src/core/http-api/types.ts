@@ -25,11 +25,12 @@ export type RouteAuth =
   | LambdaAuth;
 
 /**
- * A Lambda authorizer as API Gateway's HTTP APIs run one (payload format 2.0): the owner's
- * function `functionName` (at `qualifier`; null: $LATEST) is given the request and answers allow
- * or deny — `{isAuthorized, context}` with `simpleResponses`, else an IAM policy. Requests
- * without every one of `identitySource` are refused before it runs; its answer is kept for
- * `resultTtlS` seconds per identity (0: not kept).
+ * A Lambda authorizer as API Gateway's HTTP APIs run one: the owner's function `functionName`
+ * (at `qualifier`; null: $LATEST) is given the request in its `payloadFormatVersion` (2.0: the
+ * route's 2.0 event with `routeArn`; 1.0: the REST-like event with `methodArn`) and answers allow
+ * or deny — `{isAuthorized, context}` with `simpleResponses` (2.0 only), else an IAM policy.
+ * Requests without every one of `identitySource` are refused before it runs; its answer is kept
+ * for `resultTtlS` seconds per identity (0: not kept).
  */
 export interface LambdaAuth {
   kind: 'lambda';
@@ -39,6 +40,9 @@ export interface LambdaAuth {
   identitySource: string[];
   simpleResponses: boolean;
   resultTtlS: number;
+  /** The authorizer's own payload format (AuthorizerPayloadFormatVersion); absent (stored before
+   *  1.0 authorizers): 2.0. */
+  payloadFormatVersion?: PayloadFormat;
 }
 
 export interface HttpApi {

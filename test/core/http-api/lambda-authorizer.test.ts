@@ -1,12 +1,14 @@
 /** The pure half of a Lambda (REQUEST) authorizer: its settings, identity sources read from the
- *  event, the cache key, the authorizer's event and what its answer decides. The run itself is
- *  tested end to end (test/aws/apigatewayv2-lambda-authorizer.test.ts). */
+ *  event, the cache key, the authorizer's event (payload 2.0 and 1.0) and what its answer
+ *  decides. The run itself is tested end to end (test/aws/apigatewayv2-lambda-authorizer.test.ts). */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
   answerKeptUntil,
   authorizerCacheKey,
+  authorizerEventV1,
   authorizerEventV2,
+  buildEventV1,
   buildEventV2,
   checkAuth,
   checkLambdaAuth,
@@ -35,7 +37,7 @@ const req: GatewayRequest = {
   requestId: 'rid=',
   timeEpoch: 1_700_000_000_000,
 };
-const event = buildEventV2(req, {
+const eventContext = {
   accountId: '123456789012',
   apiId: 'abcdefghij',
   domainName: 'abcdefghij.example.com',
@@ -43,7 +45,8 @@ const event = buildEventV2(req, {
   routeKey: 'GET /pets/{id}',
   pathParameters: { id: '7' },
   stageVariables: { tenant: 'blue', none: '' },
-});
+};
+const event = buildEventV2(req, eventContext);
 const lambda = (over: Partial<LambdaAuth> = {}): LambdaAuth => ({
   kind: 'lambda',
   functionName: 'authz',
@@ -51,6 +54,7 @@ const lambda = (over: Partial<LambdaAuth> = {}): LambdaAuth => ({
   identitySource: ['$request.header.X-Token'],
   simpleResponses: false,
   resultTtlS: 0,
+  payloadFormatVersion: '2.0',
   ...over,
 });
 const ARN = 'arn:aws:execute-api:us-east-1:123456789012:abcdefghij/prod/GET/pets/7';
@@ -71,7 +75,13 @@ describe('Lambda authorizer decisions', () => {
       [{ functionName: 'a b' }, /./],
       [{ qualifier: '' }, /./],
       [{ identitySource: Array.from({ length: 11 }, (_, n) => `$request.header.h${n}`) }, /at most 10/],
+      [{ payloadFormatVersion: '3.0' as never }, /payloadFormatVersion "3\.0" is not one of/],
+      // API Gateway's words for EnableSimpleResponses on a 1.0 authorizer.
+      [{ payloadFormatVersion: '1.0', simpleResponses: true }, /can only be set for AuthorizerPayloadFormatVersion "2\.0"/],
     ];
+    assert.deepEqual(checkLambdaAuth(lambda({ payloadFormatVersion: '1.0' })), lambda({ payloadFormatVersion: '1.0' }));
+    const { payloadFormatVersion: _, ...stored } = lambda();
+    assert.equal(checkLambdaAuth(stored).payloadFormatVersion, '2.0', 'none given (or stored before 1.0): 2.0');
     for (const [over, message] of refused)
       assert.throws(
         () => checkLambdaAuth(lambda(over)),
@@ -146,9 +156,51 @@ describe('Lambda authorizer decisions', () => {
     assert.equal('isBase64Encoded' in e, false);
   });
 
-  it('decides simple responses: isAuthorized true or false, with its context; anything else is invalid', () => {
+  it("gives a 1.0 authorizer the route's payload 1.0 event without its body, with type, methodArn and the identity joined, as AWS's example", () => {
+    const e = authorizerEventV1(buildEventV1(req, eventContext), ARN, ['T1', 'abc']);
+    // The fields of AWS's documented 1.0 authorizer event ("Working with AWS Lambda authorizers
+    // for HTTP APIs") and the multi-value maps of the 1.0 event it is made from.
+    assert.deepEqual(Object.keys(e), [
+      'version',
+      'type',
+      'methodArn',
+      'identitySource',
+      'authorizationToken',
+      'resource',
+      'path',
+      'httpMethod',
+      'headers',
+      'multiValueHeaders',
+      'queryStringParameters',
+      'multiValueQueryStringParameters',
+      'requestContext',
+      'pathParameters',
+      'stageVariables',
+    ]);
+    assert.deepEqual(
+      [e.version, e.type, e.methodArn, e.identitySource, e.authorizationToken, e.resource, e.path, e.httpMethod],
+      ['1.0', 'REQUEST', ARN, 'T1,abc', 'T1,abc', '/pets/{id}', '/prod/pets/7', 'GET'],
+    );
+    // Header names as sent, the Cookie header kept; the query decoded, its last value and all of them.
+    assert.deepEqual([e.headers['X-Token'], e.headers.Cookie, e.multiValueHeaders['User-Agent']], ['T1', 'a=1; b=2', ['ua']]);
+    assert.deepEqual([e.queryStringParameters?.a, e.multiValueQueryStringParameters?.a], ['2', ['1', '2']]);
+    assert.deepEqual([e.pathParameters, e.stageVariables], [{ id: '7' }, { tenant: 'blue', none: '' }]);
+    const c = e.requestContext;
+    assert.deepEqual(
+      [c.path, c.accountId, c.resourceId, c.stage, c.requestId, c.resourcePath, c.httpMethod, c.apiId],
+      ['/prod/pets/7', '123456789012', 'GET /pets/{id}', 'prod', 'rid=', '/pets/{id}', 'GET', 'abcdefghij'],
+    );
+    assert.deepEqual([c.identity.sourceIp, c.identity.userAgent, c.identity.user], ['192.0.2.1', 'ua', null]);
+    assert.equal('authorizer' in c, false, 'nothing has authorized it yet');
+    assert.equal('body' in e, false);
+    assert.equal('isBase64Encoded' in e, false);
+    // No identity sources: nothing to join.
+    assert.deepEqual([authorizerEventV1(buildEventV1(req, eventContext), ARN, []).identitySource], ['']);
+  });
+
+  it('decides simple responses: isAuthorized true or false, with its context (null: none); anything else is invalid', () => {
     assert.deepEqual(decideAuthorizerAnswer({ isAuthorized: true, context: { u: 1 } }, true, ARN), { kind: 'allow', context: { u: 1 } });
-    assert.deepEqual(decideAuthorizerAnswer({ isAuthorized: true }, true, ARN), { kind: 'allow', context: {} });
+    assert.deepEqual(decideAuthorizerAnswer({ isAuthorized: true }, true, ARN), { kind: 'allow', context: null });
     assert.deepEqual(decideAuthorizerAnswer({ isAuthorized: false, context: { u: 1 } }, true, ARN), { kind: 'deny' });
     for (const bad of [
       undefined,
