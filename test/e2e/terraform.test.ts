@@ -30,12 +30,12 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { GetApiCommand, GetDomainNameCommand, GetStageCommand } from '@aws-sdk/client-apigatewayv2';
 import { GetFunctionCommand } from '@aws-sdk/client-lambda';
-import { DescribeActivityCommand, DescribeExecutionCommand, DescribeStateMachineCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { DescribeActivityCommand, DescribeStateMachineCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { apiGatewayClient } from '../helpers/apigatewayv2.ts';
 import { requestWithHost } from '../helpers/host-request.ts';
 import { lambdaClient, NO_SANDBOX, REGION } from '../helpers/lambda.ts';
-import { testPlatform, type TestPlatform, until } from '../helpers/platform.ts';
-import { sfnClient } from '../helpers/sfn.ts';
+import { testPlatform, type TestPlatform } from '../helpers/platform.ts';
+import { executionEnded, sfnClient } from '../helpers/sfn.ts';
 import { makeZip } from '../helpers/zip.ts';
 
 const PLUGINS = process.env.HANGAR_TEST_TF_PLUGINS ?? '/opt/tf-plugins';
@@ -258,16 +258,13 @@ resource "aws_lambda_permission" "authz" {
   principal     = "apigateway.amazonaws.com"
   source_arn    = "\${aws_apigatewayv2_api.http.execution_arn}/authorizers/*"
 }
-resource "aws_apigatewayv2_integration" "v1" {
+# v1 without payload_format_version (null): the provider's default, 1.0.
+resource "aws_apigatewayv2_integration" "app" {
+  for_each               = { v1 = null, v2 = "2.0" }
   api_id                 = aws_apigatewayv2_api.http.id
   integration_type       = "AWS_PROXY"
   integration_uri        = aws_lambda_function.app.invoke_arn
-}
-resource "aws_apigatewayv2_integration" "v2" {
-  api_id                 = aws_apigatewayv2_api.http.id
-  integration_type       = "AWS_PROXY"
-  integration_uri        = aws_lambda_function.app.invoke_arn
-  payload_format_version = "2.0"
+  payload_format_version = each.value
 }
 resource "aws_apigatewayv2_authorizer" "lambda" {
   api_id                            = aws_apigatewayv2_api.http.id
@@ -288,27 +285,21 @@ resource "aws_apigatewayv2_authorizer" "jwt" {
     audience = ["tf"]
   }
 }
-locals {
-  integrations = { v1 = aws_apigatewayv2_integration.v1.id, v2 = aws_apigatewayv2_integration.v2.id }
-}
 resource "aws_apigatewayv2_route" "v1" {
   api_id    = aws_apigatewayv2_api.http.id
   route_key = "GET /v1"
-  target    = "integrations/\${local.integrations[var.v1_target]}"
+  target    = "integrations/\${aws_apigatewayv2_integration.app[var.v1_target].id}"
 }
-resource "aws_apigatewayv2_route" "v2" {
+resource "aws_apigatewayv2_route" "guarded" {
+  for_each = {
+    "GET /v2"  = { type = "CUSTOM", authorizer = aws_apigatewayv2_authorizer.lambda.id }
+    "GET /jwt" = { type = "JWT", authorizer = aws_apigatewayv2_authorizer.jwt.id }
+  }
   api_id             = aws_apigatewayv2_api.http.id
-  route_key          = "GET /v2"
-  target             = "integrations/\${aws_apigatewayv2_integration.v2.id}"
-  authorization_type = "CUSTOM"
-  authorizer_id      = aws_apigatewayv2_authorizer.lambda.id
-}
-resource "aws_apigatewayv2_route" "jwt" {
-  api_id             = aws_apigatewayv2_api.http.id
-  route_key          = "GET /jwt"
-  target             = "integrations/\${aws_apigatewayv2_integration.v2.id}"
-  authorization_type = "JWT"
-  authorizer_id      = aws_apigatewayv2_authorizer.jwt.id
+  route_key          = each.key
+  target             = "integrations/\${aws_apigatewayv2_integration.app["v2"].id}"
+  authorization_type = each.value.type
+  authorizer_id      = each.value.authorizer
 }
 resource "aws_apigatewayv2_stage" "default" {
   api_id      = aws_apigatewayv2_api.http.id
@@ -424,14 +415,7 @@ async function runFlow(aliasArn: string, input: object): Promise<{ status?: stri
   const sfn = sfnClient(p.url!, key);
   try {
     const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn: aliasArn, input: JSON.stringify(input) }));
-    const done = await until(
-      async () => {
-        const d = await sfn.send(new DescribeExecutionCommand({ executionArn }));
-        return d.status === 'RUNNING' ? false : d;
-      },
-      30_000,
-      100,
-    );
+    const done = await executionEnded(sfn, executionArn!);
     return { status: done.status, output: done.output ? JSON.parse(done.output) : undefined };
   } finally {
     sfn.destroy();
