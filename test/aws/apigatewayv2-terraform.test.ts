@@ -224,9 +224,18 @@ describe('API Gateway v2 as the Terraform AWS provider drives it', () => {
         description: undefined,
       },
     );
-    // ...and payload_format_version = "2.0" where it is configured.
-    const v2 = await alice.send(createIntegration(ApiId!, { PayloadFormatVersion: '2.0' }));
-    assert.equal((await alice.send(new GetIntegrationCommand({ ApiId, IntegrationId: v2.IntegrationId }))).PayloadFormatVersion, '2.0');
+    // ...and payload_format_version = "2.0" where it is configured. integration_uri is usually
+    // the function's invoke_arn, its invocation URI: answered as given (its ARN instead would be
+    // a change on every plan), an update that leaves it out included.
+    const invokeArn = `arn:aws:apigateway:${REGION}:lambda:path/2015-03-31/functions/${fn('tf-a')}/invocations`;
+    const v2 = await alice.send(createIntegration(ApiId!, { PayloadFormatVersion: '2.0', IntegrationUri: invokeArn }));
+    assert.equal(v2.IntegrationUri, invokeArn);
+    const readV2 = await alice.send(new GetIntegrationCommand({ ApiId, IntegrationId: v2.IntegrationId }));
+    assert.deepEqual([readV2.PayloadFormatVersion, readV2.IntegrationUri], ['2.0', invokeArn]);
+    await alice.send(
+      new UpdateIntegrationCommand({ ApiId, IntegrationId: v2.IntegrationId, IntegrationType: 'AWS_PROXY', PayloadFormatVersion: '1.0' }),
+    );
+    assert.equal((await alice.send(new GetIntegrationCommand({ ApiId, IntegrationId: v2.IntegrationId }))).IntegrationUri, invokeArn);
     await alice.send(new DeleteIntegrationCommand({ ApiId, IntegrationId: v2.IntegrationId }));
     // update: integrationType always, and what changed (the format the plan shows unchanged stays).
     await alice.send(new UpdateIntegrationCommand({ ApiId, IntegrationId, IntegrationType: 'AWS_PROXY', IntegrationUri: fn('tf-b') }));

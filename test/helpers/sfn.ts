@@ -1,6 +1,7 @@
 /** A real @aws-sdk/client-sfn signed with a Hangar key, for the Step Functions API tests. */
-import { SFNClient } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, type DescribeExecutionCommandOutput, SFNClient } from '@aws-sdk/client-sfn';
 import { REGION } from './lambda.ts';
+import { until } from './platform.ts';
 
 /**
  * A Step Functions client for `url`, signing with the key (its id as the access key), no SDK
@@ -27,4 +28,16 @@ export async function refusedBy(call: Promise<unknown>): Promise<{ name: string;
     return { name: e.name, status: e.$metadata?.httpStatusCode ?? 0, message: e.message };
   }
   throw new Error('the call was not refused');
+}
+
+/** DescribeExecution of `executionArn` once it is no longer RUNNING (polled every 100 ms). */
+export function executionEnded(sfn: SFNClient, executionArn: string, timeoutMs = 30_000): Promise<DescribeExecutionCommandOutput> {
+  return until(
+    async () => {
+      const d = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+      return d.status === 'RUNNING' ? null : d;
+    },
+    timeoutMs,
+    100,
+  );
 }

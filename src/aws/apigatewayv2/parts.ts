@@ -27,6 +27,7 @@ import {
   checkIdentitySource,
   checkIntegrationConstants,
   field,
+  integrationInputOf,
   integrationShape,
   integrationTargetOf,
   invalid,
@@ -50,7 +51,7 @@ export function integrationOperations(ctx: ApiGatewayV2Context): RestOperation[]
         const body = jsonBody(call);
         required(body, 'integrationType');
         checkIntegrationConstants(body);
-        const target = integrationTargetOf(call.caller, required(body, 'integrationUri'));
+        const target = integrationInputOf(call.caller, required(body, 'integrationUri'));
         const payloadFormatVersion = payloadFormatOf(body);
         const i = await createHttpIntegration(ctx, userOf(call.caller), params.apiId as string, {
           ...target,
@@ -71,7 +72,7 @@ export function integrationOperations(ctx: ApiGatewayV2Context): RestOperation[]
         const [apiId, integrationId] = [params.apiId as string, params.integrationId as string];
         const before = await getHttpIntegration(ctx, userId, apiId, integrationId);
         const uri = field.string(body, 'integrationUri');
-        const target = uri === undefined ? before : integrationTargetOf(call.caller, uri);
+        const target = uri === undefined ? before : integrationInputOf(call.caller, uri);
         // Absent: it stays, as every field of an Update of API Gateway's.
         const payloadFormatVersion = payloadFormatOf(body) ?? before.payloadFormatVersion;
         const i = await updateHttpIntegration(ctx, userId, apiId, integrationId, { ...target, payloadFormatVersion });

@@ -12,6 +12,7 @@ import {
   type HttpAuthorizer,
   type HttpDeployment,
   type HttpIntegration,
+  type HttpIntegrationInput,
   PayloadFormat,
   type HttpRoute,
   InvalidInput,
@@ -124,6 +125,15 @@ export function checkApiConstants(body: Record<string, unknown>): void {
 
 // ---- Integrations
 
+const INVOCATION_URI = /^arn:aws:apigateway:[^:]+:lambda:path\/2015-03-31\/functions\/(.+)\/invocations$/;
+
+/** An integration's function from its integrationUri, and the form it was named in, which
+ *  GetIntegration answers as given: Terraform's integration_uri is the function's `invoke_arn`,
+ *  and an answer of its ARN would be a change on every plan. */
+export function integrationInputOf(caller: AwsCaller, uri: string): HttpIntegrationInput {
+  return { ...integrationTargetOf(caller, uri), ...(INVOCATION_URI.test(uri) ? { uriForm: 'invocation' as const } : {}) };
+}
+
 /**
  * The function an integrationUri names: a Lambda function's ARN (with a version or alias), or
  * its invocation URI (`arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{arn}/invocations`);
@@ -134,7 +144,7 @@ export function integrationTargetOf(
   uri: string,
   name = 'integrationUri',
 ): { functionName: string; qualifier: string | null } {
-  const invocation = /^arn:aws:apigateway:[^:]+:lambda:path\/2015-03-31\/functions\/(.+)\/invocations$/.exec(uri);
+  const invocation = INVOCATION_URI.exec(uri);
   const arn = invocation ? (invocation[1] as string) : uri;
   if (!arn.startsWith('arn:aws:lambda:'))
     throw invalid(`${name} '${uri.slice(0, 200)}' is not a Lambda function's ARN: Hangar runs its own functions`);
@@ -189,7 +199,10 @@ export function integrationShape(caller: AwsCaller, i: HttpIntegration): Record<
   return {
     integrationId: i.integrationId,
     integrationType: 'AWS_PROXY',
-    integrationUri: functionArn(caller.region, caller.accountId, i.functionName, i.qualifier ?? undefined),
+    integrationUri:
+      i.uriForm === 'invocation'
+        ? lambdaInvocationUri(caller, i.functionName, i.qualifier)
+        : functionArn(caller.region, caller.accountId, i.functionName, i.qualifier ?? undefined),
     integrationMethod: 'POST',
     connectionType: 'INTERNET',
     payloadFormatVersion: i.payloadFormatVersion,

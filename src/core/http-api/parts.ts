@@ -67,7 +67,12 @@ export function checkIntegrationInput(input: HttpIntegrationInput): Omit<HttpInt
   checkFunctionName(input.functionName);
   const qualifier = input.qualifier ?? null;
   if (qualifier !== null) parseQualifier(qualifier);
-  return { functionName: input.functionName, qualifier, payloadFormatVersion: checkPayloadFormat(input.payloadFormatVersion) };
+  return {
+    functionName: input.functionName,
+    qualifier,
+    payloadFormatVersion: checkPayloadFormat(input.payloadFormatVersion),
+    ...(input.uriForm === 'invocation' ? { uriForm: input.uriForm } : {}),
+  };
 }
 
 const FORMATS: readonly string[] = Object.values(PayloadFormat);

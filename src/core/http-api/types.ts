@@ -125,6 +125,9 @@ export interface HttpIntegration {
   qualifier: string | null;
   /** What the routes made from it send their function (stored before it existed: 2.0). */
   payloadFormatVersion: PayloadFormat;
+  /** 'invocation': API Gateway v2's integrationUri named the function by its invocation URI
+   *  (Terraform's `invoke_arn`), which API Gateway answers as given; absent: by its ARN. */
+  uriForm?: 'invocation';
 }
 
 export interface HttpIntegrationInput {
@@ -132,6 +135,7 @@ export interface HttpIntegrationInput {
   qualifier?: string | null;
   /** Absent: 2.0. */
   payloadFormatVersion?: PayloadFormat;
+  uriForm?: 'invocation';
 }
 
 /** An API's authorizer: a JWT one, or a Lambda one (routes made from it copy its auth). */
