@@ -92,6 +92,8 @@ it("lists a user's HTTP APIs; an API's page shows its routes, stages, CORS and d
   await as(alice.key, 'POST', '/domain-names', { domainName: 'shop.example.test' });
   await as(alice.key, 'POST', '/domain-names/shop.example.test/mappings', { apiId: shop.apiId, stage: 'prod', apiMappingKey: 'v1' });
   const bobs = await as(bob.key, 'POST', '/http-apis', { name: 'bobs-api' });
+  await as(bob.key, 'POST', '/domain-names', { domainName: 'bobs.example.test' });
+  await as(bob.key, 'POST', '/domain-names/bobs.example.test/mappings', { apiId: bobs.apiId });
 
   const { page, problems } = await openDashboard(browser, p.url!, undefined, alice.key);
   await page.click('nav a[data-nav="http-apis"]');
@@ -135,6 +137,7 @@ it("lists a user's HTTP APIs; an API's page shows its routes, stages, CORS and d
   ]);
   assert.equal((await cells(page, '#api-stages tr[data-stage="prod"]'))[1], `${p.url}/http/${shop.apiId}/prod`);
   assert.match(await text(page, '#api-cors'), /origins\s*https:\/\/app\.example\.test[\s\S]*methods\s*GET, POST[\s\S]*max age\s*300 s/);
+  // Every mapping row's cells: alice's one, not bob's.
   assert.deepEqual(await cells(page, '#api-domains tr[data-mapping]'), ['shop.example.test', 'v1', 'prod', 'shop.example.test/v1']);
   assert.doesNotMatch(await text(page, '#view'), /null|undefined/);
   await shot(page, 'http-api');

@@ -175,8 +175,13 @@ export function httpApiPages(ui) {
     const { domainNames } = await api('GET', `/domain-names${q(params, true)}`);
     const mapped = await Promise.all(
       domainNames.map((d) =>
-        api('GET', `/domain-names/${enc(d.domainName)}/mappings${q(params, true)}`).then((r) =>
-          r.mappings.filter((m) => m.apiId === apiId),
+        // A name deleted since the list was read has no mappings (not an error for this page).
+        api('GET', `/domain-names/${enc(d.domainName)}/mappings${q(params, true)}`).then(
+          (r) => r.mappings.filter((m) => m.apiId === apiId),
+          (e) => {
+            if (e.status === 404) return [];
+            throw e;
+          },
         ),
       ),
     );
