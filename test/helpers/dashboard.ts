@@ -1,6 +1,6 @@
 /**
  * The dashboard in Debian's chromium (playwright-core) for the UI tests: where chromium is, a
- * page opened on /ui/ with the admin key that records what must not happen (console errors, page
+ * page opened on /ui/ with the admin key (or a user's) that records what must not happen (console errors, page
  * errors, failed requests, requests to another origin), and screenshots in test-artifacts/.
  */
 import { existsSync, mkdirSync } from 'node:fs';
@@ -12,11 +12,12 @@ export const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find(
 export const NO_CHROMIUM = 'chromium is not installed: apt-get install chromium';
 const ARTIFACTS = join(import.meta.dirname, '..', '..', 'test-artifacts');
 
-/** A dashboard page with the admin key entered; `problems` collects what went wrong on it. */
+/** A dashboard page with the admin key (or `key`) entered; `problems` collects what went wrong on it. */
 export async function openDashboard(
   browser: Browser,
   url: string,
   viewport = { width: 1280, height: 900 },
+  key = TEST_ADMIN_KEY,
 ): Promise<{ page: Page; problems: string[] }> {
   const page = await browser.newPage({ viewport });
   const problems: string[] = [];
@@ -29,7 +30,7 @@ export async function openDashboard(
     if (!r.url().startsWith(url)) problems.push(`other origin: ${r.url()}`);
   });
   await page.goto(`${url}/ui/`);
-  await page.fill('#key', TEST_ADMIN_KEY);
+  await page.fill('#key', key);
   await page.dispatchEvent('#key', 'change');
   return { page, problems };
 }

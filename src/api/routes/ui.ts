@@ -23,6 +23,7 @@ export function uiRoutes(app: FastifyInstance): void {
     ['/ui/terminal.js', 'text/javascript; charset=utf-8', readFileSync(join(HERE, '../ui/terminal.js'))],
     ['/ui/', 'text/html; charset=utf-8', readFileSync(join(HERE, '../ui/dashboard.html'))],
     ['/ui/dashboard.js', 'text/javascript; charset=utf-8', readFileSync(join(HERE, '../ui/dashboard.js'))],
+    ['/ui/http-apis.js', 'text/javascript; charset=utf-8', readFileSync(join(HERE, '../ui/http-apis.js'))],
     ['/ui/workflows.js', 'text/javascript; charset=utf-8', readFileSync(join(HERE, '../ui/workflows.js'))],
     ['/ui/workflow-graph.js', 'text/javascript; charset=utf-8', readFileSync(join(HERE, '../ui/workflow-graph.js'))],
     ['/ui/dashboard.css', 'text/css; charset=utf-8', readFileSync(join(HERE, '../ui/dashboard.css'))],

@@ -1,13 +1,18 @@
 // Hangar's dashboard (issue 7): overview, tasks, task detail with live log and timeline,
 // dead letters with redrive, a submit form; functions and a page per function (issue 23);
-// workflows (issue 24, workflows.js). Plain DOM and the public API, no framework and no CDN;
+// workflows (issue 24, workflows.js); HTTP APIs and a page per API (http-apis.js). Plain DOM and the public API, no framework and no CDN;
 // every value from the server goes in as text (never as HTML). The key stays in this tab's
-// sessionStorage, shared with the terminal page. An ES module: it imports the workflow pages.
+// sessionStorage, shared with the terminal page. An ES module: it imports the workflow and HTTP
+// API pages.
+import { httpApiPages } from './http-apis.js';
 import { workflowPages } from './workflows.js';
 
 (() => {
   const $ = (id) => document.getElementById(id);
   const view = $('view');
+  /** Appends to the page what is there: a `null` is a part the page leaves out (append would
+   *  write it as the text "null"). */
+  const put = (...parts) => view.append(...parts.filter((x) => x !== null && x !== undefined));
   const key = () => $('key').value.trim();
   const state = (s, bad) => {
     $('state').textContent = s;
@@ -126,7 +131,7 @@ import { workflowPages } from './workflows.js';
   let leave = () => {};
   let refresher = null;
   /** Which nav link a detail page belongs to. */
-  const NAV_OF = { task: 'tasks', function: 'functions', 'state-machine': 'workflows', execution: 'workflows' };
+  const NAV_OF = { task: 'tasks', function: 'functions', 'http-api': 'http-apis', 'state-machine': 'workflows', execution: 'workflows' };
   /** The page's refresher: `fn` every `ms` until the page is left (or `every(0)`); a call still
    *  running when the next is due is not overlapped. */
   function every(ms, fn) {
@@ -174,6 +179,8 @@ import { workflowPages } from './workflows.js';
       submit,
       functions,
       function: () => fnDetail(decodeURIComponent(parts[1] || ''), params),
+      'http-apis': () => http.httpApis(params),
+      'http-api': () => http.httpApi(decodeURIComponent(parts[1] || ''), params),
       workflows: () => wf.workflows(params),
       'state-machine': () => wf.stateMachine(decodeURIComponent(parts[1] || ''), params),
       execution: () => wf.execution(decodeURIComponent(parts[1] || ''), params),
@@ -209,7 +216,7 @@ import { workflowPages } from './workflows.js';
     // A user key reads its own tasks' counts, charts and queues; workers, alerts and the
     // autoscaler are the operator's (admin keys only), so they are not shown to users.
     const admin = isAdmin();
-    view.append(
+    put(
       admin
         ? null
         : h('p', { class: 'muted', id: 'whose' }, `Your tasks (user ${me.userId}). Workers, alerts and the autoscaler need an admin key.`),
@@ -825,7 +832,7 @@ import { workflowPages } from './workflows.js';
     user.addEventListener('change', go);
     const q = owner(params);
     const r = await api('GET', `/functions?limit=500${q ? `&${q}` : ''}`);
-    view.append(
+    put(
       h('h2', {}, `Functions of ${params.get('user') || me.userId}`),
       isAdmin() ? h('div', { class: 'filters' }, h('label', {}, 'user', user)) : null,
       h(
@@ -1141,6 +1148,7 @@ import { workflowPages } from './workflows.js';
 
   // ------------------------------------------------------------------ workflows
   const wf = workflowPages({ view, h, svgEl, api, state, table, tree, status, fmtTime, fmtMs, owner, every, me: () => me });
+  const http = httpApiPages({ view, put, h, api, state, table, owner, every, me: () => me });
 
   route();
 })();
