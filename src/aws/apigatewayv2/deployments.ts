@@ -1,11 +1,8 @@
 /**
  * API Gateway v2's deployments and ExportApi over an HTTP API's (app/http-apis.ts,
- * app/http-api-export.ts). Hangar serves every change at once (the $default stage auto-deploys),
- * so a deployment is a record: CreateDeployment notes one (DEPLOYED at once; UpdateDeployment
- * changes its description), and with
- * stageName `$default` the stage reports it as its deploymentId; nothing is served differently
- * because of it, and the stage cannot go back to an earlier one (apis.ts). ExportApi writes the
- * API as it is now, which is what its $default stage serves.
+ * app/http-api-export.ts). CreateDeployment keeps a snapshot of the API as it is (DEPLOYED at
+ * once; UpdateDeployment changes its description); with stageName, that stage serves it if it
+ * does not auto-deploy, and reports it either way. ExportApi writes the API as it is now.
  */
 import {
   createHttpDeployment,
@@ -36,11 +33,9 @@ export function deploymentOperations(ctx: ApiGatewayV2Context): RestOperation[] 
         const apiId = params.apiId as string;
         const stageName = field.string(body, 'stageName');
         const userId = userOf(call.caller);
-        const api = await getHttpApi(ctx, userId, apiId);
-        // Made for $default, the stage reports it; for a named stage (which serves the API as it
-        // is too), it is only recorded.
-        const forDefault = stageName !== undefined && stageThere(api, stageName) === null;
-        const d = await createHttpDeployment(ctx, userId, apiId, { description: body.description, stage: forDefault });
+        // With a stage's name, that stage serves it (or, auto-deploying, reports it).
+        if (stageName !== undefined) stageThere(await getHttpApi(ctx, userId, apiId), stageName);
+        const d = await createHttpDeployment(ctx, userId, apiId, { description: body.description, stage: stageName ?? null });
         return { status: 201, body: deploymentShape(d) };
       },
     },
