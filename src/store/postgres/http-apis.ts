@@ -79,7 +79,7 @@ const DELETE_API = `DELETE FROM http_apis WHERE user_id = $1 AND api_id = $2`;
 /** integrations, authorizers, updated_at, user_id, api_id. */
 const UPDATE_PARTS = `UPDATE http_apis SET integrations = $1, authorizers = $2, updated_at = $3 WHERE user_id = $4 AND api_id = $5`;
 
-/** deployments, deployment_id, user_id, api_id (a record: the API itself is as it was). */
+/** deployments, deployment_id, stages, user_id, api_id (the API itself is as it was). */
 const UPDATE_DEPLOYMENTS = `UPDATE http_apis SET deployments = $1, deployment_id = $2, stages = $3 WHERE user_id = $4 AND api_id = $5`;
 
 /** auto_deploy, deployment_id, user_id, api_id: what its $default stage serves. */
