@@ -8,8 +8,13 @@
  * → the function, synchronously (http-invoke.ts) → the answer mapped by the same format → CORS
  * headers. The gateway's own answers are API Gateway's short JSON ({"message": …}).
  *
+ * A stage that auto-deploys (every stage unless set otherwise) matches the API's routes as read;
+ * one with autoDeploy false matches its deployment's snapshot (core/http-api/deployment.ts), and
+ * its CORS is the deployment's too; its variables and the routes' throttles stay the live ones.
+ *
  * Everything it keeps is in this process, per API node: an API's definition for API_KEEP_MS (a
- * change made through this node is seen at once, through another within that time), throttle
+ * change made through this node is seen at once, through another within that time), deployments'
+ * compiled routes (never changed, so never stale: the last DEPLOYMENTS_KEPT_MAX served), throttle
  * buckets, and cached answers (each node fills its own).
  *
  * Throttle buckets: one node alone (embedded) keeps each route's bucket and that is the whole
@@ -287,7 +292,7 @@ export class HttpGateway {
       query,
       principal: auth.principal,
       ...(mapped ? { stage: mapped.stage } : {}),
-      ...(table.deploymentId !== null ? { deploymentId: table.deploymentId } : {}),
+      deploymentId: table.deploymentId ?? undefined,
     });
     const now = this.app.clock.now();
     if (key !== null) {

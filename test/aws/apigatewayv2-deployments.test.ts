@@ -17,6 +17,7 @@ import {
   DeleteApiCommand,
   DeleteDeploymentCommand,
   DeleteRouteSettingsCommand,
+  ExportApiCommand,
   GetStageCommand,
   GetStagesCommand,
   UpdateApiCommand,
@@ -134,6 +135,14 @@ describe('stages that do not auto-deploy', () => {
     assert.deepEqual([back.AutoDeploy, back.DeploymentId], [false, d1]);
     assert.equal((await call(`${base}/prod/b`))[0], 404);
     assert.equal(((await call(`${base}/prod/a`))[1] as { fn: string }).fn, 'one');
+    // ExportApi of the stage writes what it serves; without a stage, the API as it is.
+    const exported = async (StageName?: string) => {
+      const out = await alice.send(new ExportApiCommand({ ApiId, Specification: 'OAS30', OutputType: 'JSON', StageName }));
+      const doc = JSON.parse(new TextDecoder().decode(out.body));
+      return [Object.keys(doc.paths).sort(), doc['x-amazon-apigateway-cors']?.allowOrigins];
+    };
+    assert.deepEqual(await exported('prod'), [['/a'], ['https://one.example']]);
+    assert.deepEqual(await exported(), [['/a', '/b'], ['https://two.example']]);
 
     // A deployment a stage serves is not deleted; one none serves is.
     const inUse = await refusedBy(alice.send(new DeleteDeploymentCommand({ ApiId, DeploymentId: d1 })));

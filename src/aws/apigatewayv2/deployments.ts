@@ -2,7 +2,8 @@
  * API Gateway v2's deployments and ExportApi over an HTTP API's (app/http-apis.ts,
  * app/http-api-export.ts). CreateDeployment keeps a snapshot of the API as it is (DEPLOYED at
  * once; UpdateDeployment changes its description); with stageName, that stage serves it if it
- * does not auto-deploy, and reports it either way. ExportApi writes the API as it is now.
+ * does not auto-deploy, and reports it either way. ExportApi writes the API as it is now or, with
+ * the stageName of a stage that does not auto-deploy, as that stage's deployment holds it.
  */
 import {
   createHttpDeployment,
@@ -81,11 +82,17 @@ export function exportOperations(ctx: ApiGatewayV2Context): RestOperation[] {
           throw invalid('includeExtensions must be true or false');
         const stageName = call.query.get('stageName');
         if (stageName !== null) stageThere(api, stageName);
-        const doc = await exportHttpApi(ctx, userId, apiId, {
-          endpoint: httpApiAddress(apiBase(ctx, call), apiId),
-          integrationUri: (name, qualifier) => lambdaInvocationUri(call.caller, name, qualifier),
-          extensions: extensions !== 'false',
-        });
+        const doc = await exportHttpApi(
+          ctx,
+          userId,
+          apiId,
+          {
+            endpoint: httpApiAddress(apiBase(ctx, call), apiId),
+            integrationUri: (name, qualifier) => lambdaInvocationUri(call.caller, name, qualifier),
+            extensions: extensions !== 'false',
+          },
+          stageName,
+        );
         const yaml = outputType === 'YAML';
         return {
           status: 200,

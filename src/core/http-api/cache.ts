@@ -47,7 +47,7 @@ export interface CacheKeyInput {
   stage?: string;
   /** The deployment that served it, for a stage that does not auto-deploy (a redeployment may
    *  send the same request elsewhere). */
-  deploymentId?: string;
+  deploymentId?: string | undefined;
 }
 
 /** null: the request is not answered from the cache (caching off, or not a GET). */
