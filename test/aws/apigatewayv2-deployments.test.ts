@@ -18,6 +18,7 @@ import {
   DeleteDeploymentCommand,
   DeleteRouteSettingsCommand,
   ExportApiCommand,
+  GetIntegrationsCommand,
   GetStageCommand,
   GetStagesCommand,
   UpdateApiCommand,
@@ -25,6 +26,7 @@ import {
   UpdateStageCommand,
 } from '@aws-sdk/client-apigatewayv2';
 import { accountIdOf } from '../../src/aws/index.ts';
+import type { HttpApis } from '../../src/store/index.ts';
 import { apiGatewayClient } from '../helpers/apigatewayv2.ts';
 import { createNodeFunction, lambdaClient, NO_SANDBOX, REGION } from '../helpers/lambda.ts';
 import { testPlatform, type TestPlatform, userKey } from '../helpers/platform.ts';
@@ -194,6 +196,39 @@ describe('stages that do not auto-deploy', () => {
     const named = await alice.send(new UpdateStageCommand({ ApiId, StageName: '$default', DeploymentId: d }));
     assert.deepEqual([named.AutoDeploy, named.DeploymentId], [false, d]);
     assert.deepEqual((await call(`${base}/any`))[1], { fn: 'one', route: '$default', stage: '$default', vars: null });
+    await alice.send(new DeleteApiCommand({ ApiId }));
+  });
+  it('a deployment recorded before deployments were snapshots: switching off auto-deploy keeps one of the API as it is; naming it otherwise is refused', {
+    skip: NO_SANDBOX,
+  }, async () => {
+    const api = await alice.send(
+      new CreateApiCommand({ Name: 'old-records', ProtocolType: 'HTTP', Target: fn('one'), RouteKey: 'GET /a' }),
+    );
+    const ApiId = api.ApiId!;
+    const base = api.ApiEndpoint!;
+    // As CreateDeployment recorded one before: listed with the API, no snapshot kept.
+    const { httpApis } = p.store as unknown as { httpApis: HttpApis };
+    await httpApis.createDeployment('alice', ApiId, { deploymentId: 'old0001', description: '', stage: '$default' });
+    await httpApis.createDeployment('alice', ApiId, { deploymentId: 'old0002', description: '', stage: null });
+    await alice.send(new CreateStageCommand({ ApiId, StageName: 'prod', AutoDeploy: false }));
+    const refused = await refusedBy(alice.send(new UpdateStageCommand({ ApiId, StageName: 'prod', DeploymentId: 'old0002' })));
+    assert.deepEqual([refused.status, refused.name], [400, 'BadRequestException']);
+    assert.match(refused.message, /create a deployment/);
+    // $default reports old0001 and served the API as it is: switched off, it keeps serving that.
+    const pinned = await alice.send(new UpdateStageCommand({ ApiId, StageName: '$default', AutoDeploy: false }));
+    assert.deepEqual([pinned.AutoDeploy, pinned.DeploymentId], [false, 'old0001']);
+    assert.equal((await call(`${base}/a`))[0], 200);
+    await alice.send(
+      new CreateRouteCommand({
+        ApiId,
+        RouteKey: 'GET /b',
+        Target: `integrations/${(await alice.send(new GetIntegrationsCommand({ ApiId }))).Items?.[0]?.IntegrationId}`,
+      }),
+    );
+    assert.equal((await call(`${base}/b`))[0], 404, 'added after the switch: not deployed');
+    // The kept snapshot serves a named stage too.
+    await alice.send(new UpdateStageCommand({ ApiId, StageName: 'prod', DeploymentId: 'old0001' }));
+    assert.equal((await call(`${base}/prod/a`))[0], 200);
     await alice.send(new DeleteApiCommand({ ApiId }));
   });
 });
