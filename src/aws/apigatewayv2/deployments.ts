@@ -42,7 +42,7 @@ export function deploymentOperations(ctx: ApiGatewayV2Context): RestOperation[] 
     },
     ...partReads(ctx, 'deployments', getHttpDeployment, deleteHttpDeployment, (_, d) => deploymentShape(d)),
     {
-      // A record's description: absent, it stays.
+      // Its description (what it serves never changes): absent, it stays.
       name: 'UpdateDeployment',
       method: 'PATCH',
       path: `${deployments}/{deploymentId}`,

@@ -39,8 +39,8 @@ export type {
 /** Most of each an API holds (API Gateway's quotas: 300 routes and integrations, 10 authorizers). */
 export const INTEGRATIONS_MAX = 300;
 export const AUTHORIZERS_MAX = 10;
-/** Most deployments an API keeps on Hangar (API Gateway has no such quota; a deployment here is
- *  a record, and a tool that makes one per change deletes the old ones). */
+/** Most deployments an API keeps on Hangar (API Gateway has no such quota; each is listed in the
+ *  API's row and keeps a snapshot: a tool that makes one per change deletes the old ones). */
 export const DEPLOYMENTS_MAX = 100;
 /** A deployment's description (API Gateway's limit). */
 export const DEPLOYMENT_DESCRIPTION_MAX = 1024;
