@@ -19,6 +19,7 @@ import type {
   Functions,
   DomainNames,
   HttpApis,
+  HttpDeploymentSnapshots,
   Layers,
   StateMachineVersions,
   Workflows,
@@ -41,6 +42,7 @@ export interface ApiContext extends AppContext {
   functions: Functions;
   /** Users' HTTP APIs and routes (ports/http-apis.ts), served by the gateway. */
   httpApis: HttpApis;
+  httpDeploymentSnapshots: HttpDeploymentSnapshots;
   /** Custom domain names of HTTP APIs and their API mappings (ports/domain-names.ts). */
   domainNames: DomainNames;
   /** Users' Lambda layers' versions (ports/layers.ts). */

@@ -8,8 +8,10 @@
  * `changed` hears of every change, so the gateway of this process drops what it keeps of the API
  * at once (other API nodes re-read within a second: gateway.ts).
  */
+import { randomBytes } from 'node:crypto';
 import {
   authorizerOf,
+  DEFAULT_STAGE,
   type HttpApi,
   type HttpApiDefinition,
   type HttpApiInput,
@@ -24,15 +26,25 @@ import {
   deploymentOf,
   httpApiErrors,
   integrationOf,
+  InvalidInput,
+  ErrorCode,
   type NamedStage,
   type NamedStageInput,
+  namedStageOf,
+  nextStageDeployment,
+  partIdFrom,
+  snapshotNeededAt,
+  snapshotOf,
+  type StageDeploymentChange,
   type StagePatch,
+  stageDeploymentOf,
 } from '../core/index.ts';
-import type { HttpApis, HttpRoutePatch, ServedHttpApi } from '../store/index.ts';
+import type { HttpApis, HttpDeploymentSnapshots, HttpRoutePatch, ServedHttpApi } from '../store/index.ts';
 import { type FunctionsApp, getFunction } from './functions.ts';
 
 export interface HttpApisApp extends FunctionsApp {
   httpApis: HttpApis;
+  httpDeploymentSnapshots: HttpDeploymentSnapshots;
   /** Told the id of each API that changed (its routes included). */
   httpApiChanged?: (apiId: string) => void;
 }
@@ -66,6 +78,7 @@ export async function updateHttpApi(app: HttpApisApp, userId: string, apiId: str
 /** Its $default stage changed in one write (core/http-api/stage.ts): the API's default throttle
  *  and stage variables, its routes' own throttles; served so at once. */
 export async function updateHttpStage(app: HttpApisApp, userId: string, apiId: string, patch: StagePatch): Promise<ServedHttpApi> {
+  if (patch.deployment) await snapshotServed(app, userId, await getHttpApi(app, userId, apiId), null, patch.deployment);
   const stage = await app.httpApis.updateStage(userId, apiId, patch);
   app.httpApiChanged?.(apiId);
   return stage;
@@ -73,6 +86,11 @@ export async function updateHttpStage(app: HttpApisApp, userId: string, apiId: s
 
 /** A stage besides $default made or changed (core putNamedStage); served so at once. */
 export async function putHttpNamedStage(app: HttpApisApp, userId: string, apiId: string, input: NamedStageInput): Promise<NamedStage> {
+  if (input.deployment) {
+    const api = await getHttpApi(app, userId, apiId);
+    const had = api.stages.find((s) => s.name === input.name);
+    await snapshotServed(app, userId, api, had ?? { name: input.name, variables: {}, createdAt: 0, updatedAt: 0 }, input.deployment);
+  }
   const stage = await app.httpApis.putNamedStage(userId, apiId, input);
   app.httpApiChanged?.(apiId);
   return stage;
@@ -238,25 +256,66 @@ export async function updateHttpAuthorizer(
   return authorizer;
 }
 
-// Deployments (core/http-api/types.ts HttpDeployment): Hangar serves every change at once, so a
-// deployment is a record of one, which the $default stage reports when made for it; nothing
-// is served differently because of one.
+// Deployments (core/http-api/deployment.ts): a deployment's snapshot is kept before the
+// deployment is listed, so a stage never names one without it; a stage that does not auto-deploy
+// serves its deployment's snapshot. This node's gateway forgets the API at once; the others read
+// it again within API_KEEP_MS and then the snapshot, which never changes, once.
 
+/**
+ * A stage about to serve a deployment (`change` applied to `stage`; null: $default) must have
+ * its snapshot: switched to autoDeploy false, one is made now for the deployment it reports if
+ * it has none (made before deployments were snapshots: it served the API as it is now, so that
+ * is what it keeps serving); naming such a deployment otherwise is refused.
+ */
+async function snapshotServed(
+  app: HttpApisApp,
+  userId: string,
+  api: HttpApi,
+  stage: NamedStage | null,
+  change: StageDeploymentChange,
+): Promise<void> {
+  const before = stageDeploymentOf(api, stage);
+  const after = nextStageDeployment(api, before, change);
+  if (after.autoDeploy || after.deploymentId === null) return;
+  const kept = await app.httpDeploymentSnapshots.snapshotsKept(userId, api.apiId, [after.deploymentId]);
+  if (kept.has(after.deploymentId)) return;
+  if (snapshotNeededAt(before, after, (id) => kept.has(id)) === null)
+    throw new InvalidInput(
+      ErrorCode.HttpApiInvalid,
+      `deployment '${after.deploymentId}' was made before Hangar kept what a deployment serves: create a deployment and name that one`,
+    );
+  const routes = await app.httpApis.listRoutes(userId, api.apiId);
+  await app.httpDeploymentSnapshots.putSnapshot(userId, api.apiId, after.deploymentId, snapshotOf(api, routes));
+}
+
+/** CreateDeployment: the API as it is now, kept; `stage` (a stage's name, null: none) reports
+ *  it, or serves it if it does not auto-deploy. */
 export async function createHttpDeployment(
   app: HttpApisApp,
   userId: string,
   apiId: string,
-  input: { description?: unknown; stage: boolean },
+  input: { description?: unknown; stage: string | null },
 ): Promise<HttpDeployment> {
   const description = checkDeploymentDescription(input.description);
-  return app.httpApis.createDeployment(userId, apiId, { description, stage: input.stage });
+  const { api, routes } = await getHttpStage(app, userId, apiId);
+  if (input.stage !== null && input.stage !== DEFAULT_STAGE) namedStageOf(api, input.stage);
+  const deploymentId = partIdFrom(randomBytes(7));
+  await app.httpDeploymentSnapshots.putSnapshot(userId, apiId, deploymentId, snapshotOf(api, routes));
+  try {
+    const d = await app.httpApis.createDeployment(userId, apiId, { deploymentId, description, stage: input.stage });
+    app.httpApiChanged?.(apiId);
+    return d;
+  } catch (err) {
+    await app.httpDeploymentSnapshots.deleteSnapshot(userId, apiId, deploymentId).catch(() => undefined);
+    throw err;
+  }
 }
 
 export async function getHttpDeployment(app: HttpApisApp, userId: string, apiId: string, deploymentId: string): Promise<HttpDeployment> {
   return deploymentOf(await getHttpApi(app, userId, apiId), deploymentId);
 }
 
-/** UpdateDeployment: its description replaced (a record's only changeable part). */
+/** UpdateDeployment: its description replaced (what it serves never changes). */
 export async function updateHttpDeployment(
   app: HttpApisApp,
   userId: string,
@@ -267,6 +326,8 @@ export async function updateHttpDeployment(
   return app.httpApis.updateDeployment(userId, apiId, deploymentId, checkDeploymentDescription(description));
 }
 
+/** Refused while a stage reports or serves it (core removeDeployment); its snapshot goes with it. */
 export async function deleteHttpDeployment(app: HttpApisApp, userId: string, apiId: string, deploymentId: string): Promise<void> {
   await app.httpApis.deleteDeployment(userId, apiId, deploymentId);
+  await app.httpDeploymentSnapshots.deleteSnapshot(userId, apiId, deploymentId);
 }

@@ -8,8 +8,13 @@
  * → the function, synchronously (http-invoke.ts) → the answer mapped by the same format → CORS
  * headers. The gateway's own answers are API Gateway's short JSON ({"message": …}).
  *
+ * A stage that auto-deploys (every stage unless set otherwise) matches the API's routes as read;
+ * one with autoDeploy false matches its deployment's snapshot (core/http-api/deployment.ts), and
+ * its CORS is the deployment's too; its variables and the routes' throttles stay the live ones.
+ *
  * Everything it keeps is in this process, per API node: an API's definition for API_KEEP_MS (a
- * change made through this node is seen at once, through another within that time), throttle
+ * change made through this node is seen at once, through another within that time), deployments'
+ * compiled routes (never changed, so never stale: the last DEPLOYMENTS_KEPT_MAX served), throttle
  * buckets, and cached answers (each node fills its own).
  *
  * Throttle buckets: one node alone (embedded) keeps each route's bucket and that is the whole
@@ -32,6 +37,7 @@ import {
   cacheUntil,
   checkJwtClaims,
   type Clock,
+  type CorsConfig,
   decodeJwt,
   type EventContext,
   effectiveLimit,
@@ -40,6 +46,7 @@ import {
   type HttpApi,
   type HttpApiEventV1,
   type HttpApiEventV2,
+  type HttpDeploymentSnapshot,
   type HttpRoute,
   jsonAnswer,
   jwtAuthorizerContext,
@@ -55,7 +62,7 @@ import {
 } from '../core/index.ts';
 import type { Logger } from '../log/index.ts';
 import type { Metrics } from '../metrics/index.ts';
-import type { HttpApis } from '../store/index.ts';
+import type { HttpApis, HttpDeploymentSnapshots } from '../store/index.ts';
 import { invokeForHttp } from './http-invoke.ts';
 import { LambdaAuthorizers } from './http-lambda-authorizer.ts';
 import type { InvokeApp } from './invoke.ts';
@@ -68,9 +75,13 @@ export const MAX_REQUEST_BYTES = 10 * 1024 * 1024;
 const CACHE_MAX_BYTES = 64 * 1024 * 1024;
 /** APIs whose definitions one node keeps (each a few KB). */
 const APIS_KEPT_MAX = 10_000;
+/** Deployments whose routes one node keeps compiled, the least recently served going first:
+ *  each up to 300 routes (a few hundred KB), and never changed, so kept until pushed out. */
+const DEPLOYMENTS_KEPT_MAX = 256;
 
 export interface GatewayApp extends InvokeApp {
   httpApis: HttpApis;
+  httpDeploymentSnapshots: HttpDeploymentSnapshots;
   clock: Clock;
   /** Checks Hangar keys; null when authentication is off (then a key route is open). */
   auth: Authenticator | null;
@@ -115,10 +126,23 @@ interface ServedRoute {
   routeKey: RouteKey;
   route: HttpRoute;
 }
-interface Served {
-  api: HttpApi;
+/** The routes a stage matches and the CORS it answers with: the API's as it is, or a deployment's. */
+interface RouteTable {
+  cors: CorsConfig | null;
   routes: ServedRoute[];
+  /** null: the API as it is (a stage that auto-deploys). */
+  deploymentId: string | null;
 }
+interface Served extends RouteTable {
+  api: HttpApi;
+  /** The live routes' throttles by key (route settings are the stage's, never deployed): made
+   *  the first time a stage serving a deployment needs one. */
+  throttles?: Map<string, HttpRoute['throttle']>;
+}
+type ChosenStage = { stage: NamedStage | null; path: string };
+
+const compile = (routes: readonly HttpRoute[]): ServedRoute[] =>
+  routes.map((route) => ({ routeKey: parseRouteKey(route.routeKey), route }));
 
 const NOT_FOUND = () => jsonAnswer(404, { message: 'Not Found' });
 const UNAUTHORIZED = () => jsonAnswer(401, { message: 'Unauthorized' });
@@ -128,6 +152,8 @@ const TOO_MANY = () => jsonAnswer(429, { message: 'Too Many Requests' });
 export class HttpGateway {
   private readonly app: GatewayApp;
   private readonly apis = new Map<string, { served: Served | null; until: number }>();
+  /** By `${apiId} ${deploymentId}`, least recently served first. */
+  private readonly deployments = new Map<string, Promise<RouteTable | null>>();
   private readonly buckets = new Map<string, Bucket>();
   private readonly cache = new Map<string, { until: number; response: GatewayResponse; bytes: number }>();
   private cacheBytes = 0;
@@ -168,34 +194,47 @@ export class HttpGateway {
       return NOT_FOUND();
     }
     const { api } = served;
+    // A named stage's name first in the path: its routes match the rest (the event keeps the
+    // path as sent, with the stage, as AWS sends it). Through a custom domain, the mapping's
+    // stage and the path after its key (the event keeps the key in rawPath likewise).
+    const chosen = mapped ? mappedStage(api.stages, mapped) : stageOfPath(api.stages, req.rawPath);
+    // The one check an auto-deploying stage (every stage, unless set otherwise) pays: it serves
+    // the routes read with the API. Another serves its deployment's, or nothing until it has one.
+    let table: RouteTable | null = served;
+    if (chosen !== null && (chosen.stage === null ? !api.autoDeploy : chosen.stage.autoDeploy === false)) {
+      const deploymentId = chosen.stage === null ? api.deploymentId : (chosen.stage.deploymentId ?? null);
+      table = deploymentId === null ? null : await this.deployed(apiId, deploymentId);
+      if (table === null) {
+        this.requests.inc({ outcome: 'not_found' });
+        return NOT_FOUND();
+      }
+    }
     const header = headerReader(req);
     const origin = header('origin');
-    const cors = api.cors ?? undefined;
+    const cors = table.cors ?? undefined;
     const early = preflight(cors, { method: req.method, header });
     if (early) {
       this.requests.inc({ outcome: 'preflight' });
       return { statusCode: early.statusCode, headers: early.headers, body: new Uint8Array() };
     }
-    const [outcome, answer] = await this.route(served, domainName, req, header, mapped);
+    const [outcome, answer] = await this.route(served, table, chosen, domainName, req, header, mapped);
     this.requests.inc({ outcome });
     return { ...answer, headers: withCorsHeaders(cors, origin, answer.headers) };
   }
 
   private async route(
     served: Served,
+    table: RouteTable,
+    chosen: ChosenStage | null,
     domainName: string,
     req: GatewayRequest,
     header: (n: string) => string | undefined,
     mapped: MappedRequest | undefined,
   ): Promise<[Outcome, GatewayResponse]> {
     const { api } = served;
-    // A named stage's name first in the path: its routes match the rest (the event keeps the
-    // path as sent, with the stage, as AWS sends it). Through a custom domain, the mapping's
-    // stage and the path after its key (the event keeps the key in rawPath likewise).
-    const chosen = mapped ? mappedStage(api.stages, mapped) : stageOfPath(api.stages, req.rawPath);
     if (!chosen) return ['not_found', NOT_FOUND()];
     const { stage, path } = chosen;
-    const match = matchRoute(served.routes, req.method, path);
+    const match = matchRoute(table.routes, req.method, path);
     if (!match) return ['not_found', NOT_FOUND()];
     const { route } = match.route;
 
@@ -214,7 +253,9 @@ export class HttpGateway {
         : await this.authorize(route, header);
     if ('refused' in auth) return [REFUSALS[auth.refused.statusCode] ?? 'authorizer_failed', auth.refused];
 
-    const limit = effectiveLimit(api.throttle ?? undefined, route.throttle ?? undefined);
+    // A route's throttle is a route setting of the stage: the live route's, deployed or not.
+    const routeThrottle = table === served ? route.throttle : liveThrottle(served, route.routeKey);
+    const limit = effectiveLimit(api.throttle ?? undefined, routeThrottle ?? undefined);
     if (limit) {
       const bucketKey = `${api.apiId} ${route.routeKey}`;
       const shared = this.app.sharedThrottle;
@@ -251,6 +292,7 @@ export class HttpGateway {
       query,
       principal: auth.principal,
       ...(mapped ? { stage: mapped.stage } : {}),
+      deploymentId: table.deploymentId ?? undefined,
     });
     const now = this.app.clock.now();
     if (key !== null) {
@@ -323,13 +365,34 @@ export class HttpGateway {
     const kept = this.apis.get(apiId);
     if (kept && kept.until > now) return kept.served;
     const found = await this.app.httpApis.servedApi(apiId);
-    const served = found && {
-      api: found.api,
-      routes: found.routes.map((route) => ({ routeKey: parseRouteKey(route.routeKey), route })),
-    };
+    const served = found && { api: found.api, cors: found.api.cors, routes: compile(found.routes), deploymentId: null };
     if (this.apis.size >= APIS_KEPT_MAX) this.apis.delete(this.apis.keys().next().value as string);
     this.apis.set(apiId, { served, until: now + API_KEEP_MS });
     return served;
+  }
+
+  /** A deployment's routes, compiled once per node: a snapshot never changes, so what is kept is
+   *  never stale (a stage pointed elsewhere names another deployment, read with the API). One
+   *  not found is not kept: it may be one this node hears of before its snapshot is readable. */
+  private deployed(apiId: string, deploymentId: string): Promise<RouteTable | null> {
+    const key = `${apiId} ${deploymentId}`;
+    let table = this.deployments.get(key);
+    if (table) this.deployments.delete(key);
+    else {
+      table = this.app.httpDeploymentSnapshots.getSnapshot(apiId, deploymentId).then(
+        (snapshot) => {
+          if (snapshot === null) this.deployments.delete(key);
+          return snapshot && tableOf(snapshot, deploymentId);
+        },
+        (err: unknown) => {
+          this.deployments.delete(key);
+          throw err;
+        },
+      );
+      if (this.deployments.size >= DEPLOYMENTS_KEPT_MAX) this.deployments.delete(this.deployments.keys().next().value as string);
+    }
+    this.deployments.set(key, table);
+    return table;
   }
 
   private keep(key: string, until: number, response: GatewayResponse): void {
@@ -347,6 +410,15 @@ export class HttpGateway {
     this.cache.delete(key);
     this.cacheBytes -= had.bytes;
   }
+}
+
+function tableOf(snapshot: HttpDeploymentSnapshot, deploymentId: string): RouteTable {
+  return { cors: snapshot.cors, routes: compile(snapshot.routes), deploymentId };
+}
+
+function liveThrottle(served: Served, routeKey: string): HttpRoute['throttle'] {
+  served.throttles ??= new Map(served.routes.map(({ route }) => [route.routeKey, route.throttle]));
+  return served.throttles.get(routeKey) ?? null;
 }
 
 /** A request id of API Gateway's shape (`JKJaXmPLvHcESHA=`). */

@@ -44,6 +44,7 @@ import {
   type Functions,
   type DomainNames,
   type HttpApis,
+  type HttpDeploymentSnapshots,
   type Layers,
   type Store,
   type Workflows,
@@ -122,6 +123,7 @@ export async function openStore(config: Config): Promise<
     readonly functionFleet: FunctionFleet;
     readonly functionInvocations: FunctionInvocations;
     readonly httpApis: HttpApis;
+    readonly httpDeploymentSnapshots: HttpDeploymentSnapshots;
     readonly domainNames: DomainNames;
     readonly layers: Layers;
     readonly workflows: Workflows;
@@ -259,6 +261,7 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
       blobs,
       functions: store.functions,
       httpApis: store.httpApis,
+      httpDeploymentSnapshots: store.httpDeploymentSnapshots,
       domainNames: store.domainNames,
       layers: store.layers,
       workflows: store.workflows,

@@ -41,6 +41,8 @@ export function apiFromRow(r: Row): HttpApi {
     authorizers: parsed<HttpAuthorizer[]>(r.authorizers) ?? [],
     deployments: parsed<HttpDeployment[]>(r.deployments) ?? [],
     deploymentId: r.deployment_id === null || r.deployment_id === undefined ? null : String(r.deployment_id),
+    // 1/0 from SQLite, a boolean from PostgreSQL.
+    autoDeploy: r.auto_deploy === null || r.auto_deploy === undefined ? true : Boolean(Number(r.auto_deploy)),
     createdAt: Number(r.created_at),
     updatedAt: Number(r.updated_at),
   };
@@ -54,9 +56,10 @@ export function partValues(a: Pick<HttpApi, 'integrations' | 'authorizers'>): Ar
 /** stages (NULL: none besides $default): the column a named stage's change writes. */
 export const stagesValue = (stages: NamedStage[]): string | null => (stages.length > 0 ? json(stages) : null);
 
-/** deployments, deployment_id: the columns a deployment's create or delete writes. */
-export function deploymentValues(a: Pick<HttpApi, 'deployments' | 'deploymentId'>): Array<string | null> {
-  return [json(a.deployments), a.deploymentId];
+/** deployments, deployment_id, stages: the columns a deployment's create or delete writes (a
+ *  stage may be pointed at a new one). */
+export function deploymentValues(a: Pick<HttpApi, 'deployments' | 'deploymentId' | 'stages'>): Array<string | null> {
+  return [json(a.deployments), a.deploymentId, stagesValue(a.stages)];
 }
 
 /** function_name, qualifier, auth, throttle, cache_ttl_s, integration_id, authorizer_id,

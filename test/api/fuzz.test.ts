@@ -294,17 +294,21 @@ it('every operation answers valid and mutated requests with a documented status 
   const httpApiOps = ops.filter((o) => o.path.startsWith('/http-apis')).map((o) => `${o.method.toUpperCase()} ${o.path}`);
   assert.deepEqual(httpApiOps.sort(), [
     'DELETE /http-apis/{apiId}',
+    'DELETE /http-apis/{apiId}/deployments/{deploymentId}',
     'DELETE /http-apis/{apiId}/routes/{routeKey}',
     'DELETE /http-apis/{apiId}/tags',
     'GET /http-apis',
     'GET /http-apis/{apiId}',
+    'GET /http-apis/{apiId}/deployments',
     'GET /http-apis/{apiId}/openapi',
     'GET /http-apis/{apiId}/routes',
     'GET /http-apis/{apiId}/routes/{routeKey}',
     'GET /http-apis/{apiId}/tags',
     'PATCH /http-apis/{apiId}',
     'PATCH /http-apis/{apiId}/routes/{routeKey}',
+    'PATCH /http-apis/{apiId}/stages/{stageName}',
     'POST /http-apis',
+    'POST /http-apis/{apiId}/deployments',
     'POST /http-apis/{apiId}/routes',
     'POST /http-apis/{apiId}/tags',
   ]);

@@ -451,6 +451,50 @@ describe('HTTP API routes served on the main port', { skip }, () => {
   });
 });
 
+describe('stages and deployments natively', { skip }, () => {
+  it('a stage with autoDeploy false serves its deployment; a new route waits for the next; rollback; deletes refused while served', async () => {
+    const made = await as(alice, 'POST', '/http-apis', { name: 'deployed' });
+    const id = made.json().apiId as string;
+    assert.deepEqual([made.json().autoDeploy, made.json().deploymentId], [true, null]);
+    assert.equal((await as(alice, 'POST', `/http-apis/${id}/routes`, { routeKey: 'GET /one', functionName: 'web' })).statusCode, 201);
+    const at = (path: string) => fetch(`${p.url}/http/${id}${path}`);
+    const pinned = await as(alice, 'PATCH', `/http-apis/${id}/stages/$default`, { autoDeploy: false });
+    assert.equal(pinned.statusCode, 200, pinned.body);
+    assert.deepEqual([pinned.json().autoDeploy, pinned.json().deploymentId], [false, null]);
+    assert.deepEqual([(await at('/one')).status, await json(await at('/one'))], [404, { message: 'Not Found' }]);
+    const d1 = await as(alice, 'POST', `/http-apis/${id}/deployments`, { stage: '$default', description: 'v1' });
+    assert.equal(d1.statusCode, 201, d1.body);
+    assert.equal((await at('/one')).status, 200);
+    assert.equal((await as(alice, 'POST', `/http-apis/${id}/routes`, { routeKey: 'GET /two', functionName: 'web' })).statusCode, 201);
+    assert.equal((await at('/two')).status, 404, 'not deployed yet');
+    const d2 = await as(alice, 'POST', `/http-apis/${id}/deployments`, { stage: '$default' });
+    assert.equal((await at('/two')).status, 200);
+    const listed = (await as(alice, 'GET', `/http-apis/${id}/deployments`)).json().deployments;
+    assert.deepEqual(
+      listed.map((d: { deploymentId: string; description: string }) => [d.deploymentId, d.description]),
+      [
+        [d1.json().deploymentId, 'v1'],
+        [d2.json().deploymentId, ''],
+      ],
+    );
+    const back = await as(alice, 'PATCH', `/http-apis/${id}/stages/%24default`, { deploymentId: d1.json().deploymentId });
+    assert.equal(back.json().deploymentId, d1.json().deploymentId);
+    assert.equal((await at('/two')).status, 404, 'rolled back');
+    const refused = await as(alice, 'DELETE', `/http-apis/${id}/deployments/${d1.json().deploymentId}`);
+    assert.equal(refused.statusCode, 400, refused.body);
+    assert.match(refused.headers['content-type'] as string, /problem\+json/);
+    assert.equal((await as(alice, 'DELETE', `/http-apis/${id}/deployments/${d2.json().deploymentId}`)).statusCode, 200);
+    assert.equal((await as(alice, 'PATCH', `/http-apis/${id}/stages/nosuch`, { autoDeploy: false })).statusCode, 404);
+    assert.equal((await as(alice, 'PATCH', `/http-apis/${id}/stages/$default`, { deploymentId: 'zzzzzzz' })).statusCode, 404);
+    assert.equal((await as(alice, 'PATCH', `/http-apis/${id}/stages/$default`, { autoDeploy: 'no' })).statusCode, 400);
+    assert.equal((await as(bob, 'POST', `/http-apis/${id}/deployments`, {})).statusCode, 404);
+    assert.equal((await as(bob, 'PATCH', `/http-apis/${id}/stages/$default`, { autoDeploy: true })).statusCode, 404);
+    assert.equal((await as(alice, 'PATCH', `/http-apis/${id}/stages/$default`, { autoDeploy: true })).json().autoDeploy, true);
+    assert.equal((await at('/two')).status, 200, 'the API as it is');
+    assert.equal((await as(alice, 'DELETE', `/http-apis/${id}`)).statusCode, 200);
+  });
+});
+
 describe('payload format 1.0 routes', { skip }, () => {
   const classic = (path: string, init?: RequestInit) => gw(`/classic${path}`, init);
 

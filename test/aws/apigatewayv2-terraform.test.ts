@@ -5,7 +5,8 @@
  * on plan (the read), on update and on destroy, with the request shapes it sends — its defaults
  * included (the route's `apiKeyRequired: false`, the integration's `passthroughBehavior:
  * WHEN_NO_MATCH` and `payloadFormatVersion: 1.0`, a route setting's `detailedMetricsEnabled:
- * false` and zero throttles, an emptied `description`) — and each answer holding what the provider's read takes from it. What Hangar
+ * false` and zero throttles, an emptied `description`) — and each answer holding what the provider's read takes from it; a
+ * stage with auto_deploy = false serving the aws_apigatewayv2_deployment its deployment_id names. What Hangar
  * cannot honour that the provider sends by default is refused naming the Terraform setting.
  */
 import assert from 'node:assert/strict';
@@ -43,7 +44,7 @@ import {
   UpdateStageCommand,
 } from '@aws-sdk/client-apigatewayv2';
 import { accountIdOf } from '../../src/aws/index.ts';
-import { createNodeFunction, lambdaClient, REGION } from '../helpers/lambda.ts';
+import { createNodeFunction, lambdaClient, NO_SANDBOX, REGION } from '../helpers/lambda.ts';
 import { testPlatform, type TestPlatform } from '../helpers/platform.ts';
 import { refusedBy } from '../helpers/sfn.ts';
 
@@ -298,11 +299,6 @@ describe('API Gateway v2 as the Terraform AWS provider drives it', () => {
     await alice.send(new CreateRouteCommand({ ApiId, ApiKeyRequired: false, AuthorizationType: 'NONE', RouteKey: 'GET /items', Target }));
     await alice.send(new CreateRouteCommand({ ApiId, ApiKeyRequired: false, AuthorizationType: 'NONE', RouteKey: 'GET /other', Target }));
 
-    // auto_deploy's default, false, asks to hold changes back: refused, saying what to set.
-    const [status, name, message] = await refused(new CreateStageCommand({ ApiId, StageName: '$default', AutoDeploy: false }));
-    assert.deepEqual([status, name], [400, 'BadRequestException']);
-    assert.match(message, /auto_deploy = true/);
-
     // apply: GetApi (its protocol), CreateStage, then the read: GetStage and GetApi.
     await alice.send(new GetApiCommand({ ApiId }));
     await alice.send(
@@ -403,5 +399,48 @@ describe('API Gateway v2 as the Terraform AWS provider drives it', () => {
     assert.deepEqual([reset.DefaultRouteSettings, reset.RouteSettings, reset.StageVariables], [{ DetailedMetricsEnabled: false }, {}, {}]);
     await alice.send(new DeleteApiCommand({ ApiId }));
     await gone(new GetStageCommand({ ApiId, StageName: '$default' }));
+  });
+  it('aws_apigatewayv2_stage with auto_deploy = false, deployment_id and an aws_apigatewayv2_deployment with triggers', {
+    skip: NO_SANDBOX,
+  }, async () => {
+    const made = await alice.send(createApi('tf-deployed'));
+    const ApiId = made.ApiId!;
+    const { IntegrationId } = await alice.send(createIntegration(ApiId, { PayloadFormatVersion: '2.0' }));
+    const Target = `integrations/${IntegrationId}`;
+    await alice.send(new CreateRouteCommand({ ApiId, ApiKeyRequired: false, AuthorizationType: 'NONE', RouteKey: 'GET /items', Target }));
+    const status = async (path: string) => (await fetch(`${made.ApiEndpoint}${path}`)).status;
+
+    // apply: the deployment first (CreateDeployment without a stage, waited for until DEPLOYED,
+    // read), then the stage naming it, auto_deploy sent as false, and its read.
+    const v1 = (await alice.send(new CreateDeploymentCommand({ ApiId, Description: 'v1' }))).DeploymentId!;
+    assert.equal((await alice.send(new GetDeploymentCommand({ ApiId, DeploymentId: v1 }))).DeploymentStatus, 'DEPLOYED');
+    await alice.send(new CreateStageCommand({ ApiId, StageName: 'live', AutoDeploy: false, DeploymentId: v1, StageVariables: {} }));
+    const stage = await alice.send(new GetStageCommand({ ApiId, StageName: 'live' }));
+    assert.deepEqual([stage.AutoDeploy, stage.DeploymentId], [false, v1]);
+    await alice.send(new GetApiCommand({ ApiId }));
+    assert.equal(await status('/live/items'), 200);
+
+    // A route added: not served on the stage until the triggers make a new deployment.
+    await alice.send(new CreateRouteCommand({ ApiId, ApiKeyRequired: false, AuthorizationType: 'NONE', RouteKey: 'GET /more', Target }));
+    assert.equal(await status('/live/more'), 404);
+    // Replaced without create_before_destroy, the old deployment's delete comes first: refused,
+    // as on AWS, while the stage serves it.
+    const [code, name, message] = await refused(new DeleteDeploymentCommand({ ApiId, DeploymentId: v1 }));
+    assert.deepEqual([code, name], [400, 'BadRequestException']);
+    assert.match(message, /Active stages/);
+    // create_before_destroy: the new deployment, the stage's deployment_id updated (UpdateStage
+    // with only the change), its read, then the old deployment deleted.
+    const v2 = (await alice.send(new CreateDeploymentCommand({ ApiId, Description: 'v2' }))).DeploymentId!;
+    await alice.send(new GetDeploymentCommand({ ApiId, DeploymentId: v2 }));
+    await alice.send(new UpdateStageCommand({ ApiId, StageName: 'live', DeploymentId: v2 }));
+    assert.equal((await alice.send(new GetStageCommand({ ApiId, StageName: 'live' }))).DeploymentId, v2);
+    await alice.send(new DeleteDeploymentCommand({ ApiId, DeploymentId: v1 }));
+    await gone(new GetDeploymentCommand({ ApiId, DeploymentId: v1 }));
+    assert.equal(await status('/live/more'), 200);
+
+    // destroy: the stage, then the deployment (free once no stage serves it), then the API.
+    await alice.send(new DeleteStageCommand({ ApiId, StageName: 'live' }));
+    await alice.send(new DeleteDeploymentCommand({ ApiId, DeploymentId: v2 }));
+    await alice.send(new DeleteApiCommand({ ApiId }));
   });
 });

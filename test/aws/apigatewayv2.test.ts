@@ -376,7 +376,6 @@ describe('API Gateway v2 management API', () => {
       ],
       ['a bad stage name', new CreateStageCommand({ ApiId, StageName: 'a/b' }), /stage name/],
       ['a bad stage variable', new CreateStageCommand({ ApiId, StageName: '$default', StageVariables: { 'a-b': 'c' } }), /a-b/],
-      ['no auto-deploy', new CreateStageCommand({ ApiId, StageName: '$default', AutoDeploy: false }), /autoDeploy/],
       [
         'a passthrough behaviour',
         new CreateIntegrationCommand({ ...proxy, PayloadFormatVersion: '2.0', PassthroughBehavior: 'NEVER' }),
@@ -607,7 +606,6 @@ describe('API Gateway v2 management API', () => {
         new UpdateStageCommand({ ApiId, StageName: 'prod', DefaultRouteSettings: { ThrottlingBurstLimit: 1 } }),
         /\$default stage's throttles/,
       ],
-      ['no auto-deploy', new CreateStageCommand({ ApiId, StageName: 'beta', AutoDeploy: false }), /autoDeploy/],
       ['a bad variable', new UpdateStageCommand({ ApiId, StageName: 'prod', StageVariables: { a: 'x y' } }), /value/],
     ]);
     assert.deepEqual((await refused(alice, new CreateStageCommand({ ApiId, StageName: 'prod' }))).slice(0, 2), [409, 'ConflictException']);
@@ -766,12 +764,11 @@ describe('API Gateway v2 management API', () => {
       'absent: it stays',
     );
     assert.equal((await alice.send(new GetDeploymentCommand({ ApiId, DeploymentId }))).Description, 'first, described');
-    // Naming the deployment it reports changes nothing; naming another is refused.
+    // Naming the deployment it reports changes nothing; naming another is refused while it auto-deploys.
     const same = await alice.send(new UpdateStageCommand({ ApiId, StageName: '$default', DeploymentId }));
     assert.equal(same.DeploymentId, DeploymentId);
     const cases: Array<[string, object, RegExp]> = [
       ['an earlier deployment', new UpdateStageCommand({ ApiId, StageName: '$default', DeploymentId: loose.DeploymentId }), /deploymentId/],
-      ['no auto-deploy', new UpdateStageCommand({ ApiId, StageName: '$default', AutoDeploy: false }), /autoDeploy/],
       ['deleting the deployment the stage reports', new DeleteDeploymentCommand({ ApiId, DeploymentId }), /Active stages/],
       ['a long description', new CreateDeploymentCommand({ ApiId, Description: 'd'.repeat(1025) }), /description/],
       ['a long description, updated', new UpdateDeploymentCommand({ ApiId, DeploymentId, Description: 'd'.repeat(1025) }), /description/],

@@ -74,6 +74,7 @@ before(async () => {
       functions: store.functions,
       layers: store.layers,
       httpApis: store.httpApis,
+      httpDeploymentSnapshots: store.httpDeploymentSnapshots,
       domainNames: store.domainNames,
       workflows: store.workflows,
       activities: store.activities,

@@ -238,4 +238,22 @@ describe('hangar http-api', () => {
     assert.equal((await hangar('http-api', 'rm', api.apiId)).stdout.trim(), `${api.apiId}: deleted`);
     assert.match((await hangar('http-api', 'list')).stdout, /no HTTP APIs/);
   });
+  test('deploy and stage: a stage with auto-deploy off serves the deployment it names; rollback', async () => {
+    const api = JSON.parse((await hangar('http-api', 'create', 'staged', '--json')).stdout);
+    assert.equal((await hangar('http-api', 'route', 'add', api.apiId, 'GET /a', '--function', 'web')).code, 0);
+    const off = await hangar('http-api', 'stage', api.apiId, '$default', '--no-auto-deploy');
+    assert.equal(off.stdout.trim(), `${api.apiId} $default: serves nothing yet (no deployment)`, off.stderr);
+    const first = await hangar('http-api', 'deploy', api.apiId, '--stage', '$default', '--description', 'v1');
+    const d1 = /deployment (\w+) \(stage \$default\)/.exec(first.stdout)?.[1];
+    assert.ok(d1, first.stdout + first.stderr);
+    const second = JSON.parse((await hangar('http-api', 'deploy', api.apiId, '--stage', '$default', '--json')).stdout);
+    assert.match((await hangar('http-api', 'get', api.apiId)).stdout, new RegExp(`\\$default serves +deployment ${second.deploymentId}`));
+    const back = await hangar('http-api', 'stage', api.apiId, '$default', '--deployment', d1);
+    assert.equal(back.stdout.trim(), `${api.apiId} $default: serves deployment ${d1}`);
+    const on = await hangar('http-api', 'stage', api.apiId, '$default', '--auto-deploy');
+    assert.equal(on.stdout.trim(), `${api.apiId} $default: serves the API as it is (auto-deploy)`);
+    const missing = await hangar('http-api', 'stage', api.apiId, 'nosuch', '--no-auto-deploy');
+    assert.equal(missing.code, 1);
+    assert.equal((await hangar('http-api', 'rm', api.apiId)).code, 0);
+  });
 });

@@ -70,6 +70,7 @@ export function describeHttpApis(name: string, make: MakeHttpApis): void {
           authorizers: [],
           deployments: [],
           deploymentId: null,
+          autoDeploy: true,
           createdAt: clock.t,
           updatedAt: clock.t,
         });
@@ -419,17 +420,16 @@ export function describeHttpApis(name: string, make: MakeHttpApis): void {
       it('records deployments with the API, their descriptions changed; the stage reports the latest made for it, which is not deleted', async () => {
         const a = await apis.createApi('alice', { name: 'pets' });
         clock.advance(3);
-        const d1 = await apis.createDeployment('alice', a.apiId, { description: 'first', stage: true });
-        assert.match(d1.deploymentId, /^[a-z0-9]{7}$/);
-        assert.deepEqual(d1, { deploymentId: d1.deploymentId, description: 'first', createdAt: clock.t });
-        const d2 = await apis.createDeployment('alice', a.apiId, { description: '', stage: false });
+        const d1 = await apis.createDeployment('alice', a.apiId, { deploymentId: 'dep0001', description: 'first', stage: '$default' });
+        assert.deepEqual(d1, { deploymentId: 'dep0001', description: 'first', createdAt: clock.t });
+        const d2 = await apis.createDeployment('alice', a.apiId, { deploymentId: 'dep0002', description: '', stage: null });
         let got = await apis.getApi('alice', a.apiId);
         assert.deepEqual([got?.deployments, got?.deploymentId, got?.updatedAt], [[d1, d2], d1.deploymentId, a.updatedAt]);
         await assert.rejects(apis.deleteDeployment('alice', a.apiId, d1.deploymentId), is(InvalidInput, ErrorCode.HttpApiInvalid));
         await assert.rejects(apis.deleteDeployment('alice', a.apiId, 'nosuch1'), is(NotFound, ErrorCode.HttpDeploymentNotFound));
         await assert.rejects(apis.deleteDeployment('bob', a.apiId, d2.deploymentId), is(NotFound, ErrorCode.HttpApiNotFound));
         await assert.rejects(
-          apis.createDeployment('bob', a.apiId, { description: '', stage: true }),
+          apis.createDeployment('bob', a.apiId, { deploymentId: 'dep0009', description: '', stage: '$default' }),
           is(NotFound, ErrorCode.HttpApiNotFound),
         );
         const described = await apis.updateDeployment('alice', a.apiId, d2.deploymentId, 'second');
@@ -442,10 +442,46 @@ export function describeHttpApis(name: string, make: MakeHttpApis): void {
         await assert.rejects(apis.updateDeployment('alice', a.apiId, 'nosuch1', 'x'), is(NotFound, ErrorCode.HttpDeploymentNotFound));
         await assert.rejects(apis.updateDeployment('bob', a.apiId, d2.deploymentId, 'x'), is(NotFound, ErrorCode.HttpApiNotFound));
         await apis.deleteDeployment('alice', a.apiId, d2.deploymentId);
-        const d3 = await apis.createDeployment('alice', a.apiId, { description: 'third', stage: true });
+        const d3 = await apis.createDeployment('alice', a.apiId, { deploymentId: 'dep0003', description: 'third', stage: '$default' });
         await apis.deleteDeployment('alice', a.apiId, d1.deploymentId);
         got = await apis.getApi('alice', a.apiId);
         assert.deepEqual([got?.deployments, got?.deploymentId], [[d3], d3.deploymentId]);
+      });
+
+      it("points a stage at a deployment: made for a named stage, it is that stage's; one a stage serves is not deleted", async () => {
+        const a = await apis.createApi('alice', { name: 'pets' });
+        await apis.putNamedStage('alice', a.apiId, { name: 'prod', creating: true, deployment: { autoDeploy: false } });
+        await assert.rejects(
+          apis.createDeployment('alice', a.apiId, { deploymentId: 'dep0001', description: '', stage: 'nosuch' }),
+          is(NotFound, ErrorCode.HttpStageNotFound),
+        );
+        const d1 = await apis.createDeployment('alice', a.apiId, { deploymentId: 'dep0001', description: '', stage: 'prod' });
+        let got = await apis.getApi('alice', a.apiId);
+        assert.deepEqual(
+          [got?.deploymentId, got?.stages.map((s) => [s.name, s.autoDeploy, s.deploymentId])],
+          [null, [['prod', false, d1.deploymentId]]],
+        );
+        await assert.rejects(apis.deleteDeployment('alice', a.apiId, d1.deploymentId), is(InvalidInput, ErrorCode.HttpApiInvalid));
+        const d2 = await apis.createDeployment('alice', a.apiId, { deploymentId: 'dep0002', description: '', stage: null });
+        // Rolled to d2 by UpdateStage; d1 is free to go.
+        await apis.putNamedStage('alice', a.apiId, { name: 'prod', creating: false, deployment: { deploymentId: d2.deploymentId } });
+        await apis.deleteDeployment('alice', a.apiId, d1.deploymentId);
+        // $default: not auto-deploying, it serves the one it names; naming one not there is NotFound.
+        const served = await apis.updateStage('alice', a.apiId, { deployment: { autoDeploy: false, deploymentId: d2.deploymentId } });
+        assert.deepEqual([served.api.autoDeploy, served.api.deploymentId], [false, d2.deploymentId]);
+        await assert.rejects(
+          apis.updateStage('alice', a.apiId, { deployment: { deploymentId: 'nosuch1' } }),
+          is(NotFound, ErrorCode.HttpDeploymentNotFound),
+        );
+        got = await apis.getApi('alice', a.apiId);
+        assert.deepEqual([got?.autoDeploy, got?.deploymentId, got?.stages[0]?.deploymentId], [false, d2.deploymentId, d2.deploymentId]);
+        // Back to auto-deploy: it reports the same deployment, and one cannot name another.
+        await apis.updateStage('alice', a.apiId, { deployment: { autoDeploy: true } });
+        await assert.rejects(
+          apis.updateStage('alice', a.apiId, { deployment: { deploymentId: 'dep0003' } }),
+          is(NotFound, ErrorCode.HttpDeploymentNotFound),
+        );
+        assert.equal((await apis.getApi('alice', a.apiId))?.autoDeploy, true);
       });
     });
 
@@ -566,7 +602,14 @@ export function describeHttpApis(name: string, make: MakeHttpApis): void {
         const a = await apis.createApi('alice', { name: 'pets' });
         clock.advance(2);
         const prod = await apis.putNamedStage('alice', a.apiId, { name: 'prod', variables: { env: 'prod', x: '1' }, creating: true });
-        assert.deepEqual(prod, { name: 'prod', variables: { env: 'prod', x: '1' }, createdAt: clock.t, updatedAt: clock.t });
+        assert.deepEqual(prod, {
+          name: 'prod',
+          variables: { env: 'prod', x: '1' },
+          autoDeploy: true,
+          deploymentId: null,
+          createdAt: clock.t,
+          updatedAt: clock.t,
+        });
         clock.advance(3);
         const changed = await apis.putNamedStage('alice', a.apiId, { name: 'prod', variables: { x: '' }, creating: false });
         assert.deepEqual(changed, { ...prod, variables: { env: 'prod' }, updatedAt: clock.t });

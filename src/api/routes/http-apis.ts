@@ -11,8 +11,10 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import {
   createHttpApi,
+  createHttpDeployment,
   createHttpRoute,
   deleteHttpApi,
+  deleteHttpDeployment,
   deleteHttpRoute,
   exportHttpApi,
   functionOwner,
@@ -22,14 +24,19 @@ import {
   httpApiAddress,
   listHttpApis,
   listHttpRoutes,
+  putHttpNamedStage,
   updateHttpApi,
   updateHttpRoute,
+  updateHttpStage,
 } from '../../app/index.ts';
 import {
   AUTHORIZER_TTL_MAX_S,
   CACHE_TTL_MAX_S,
   CORS_MAX_AGE_MAX_S,
+  DEFAULT_STAGE,
+  DEPLOYMENT_DESCRIPTION_MAX,
   type HttpApi,
+  type HttpDeployment,
   type HttpRoute,
   IDENTITY_SOURCES_MAX,
   PayloadFormat,
@@ -147,9 +154,26 @@ const ApiView = z.object({
     .nullable(),
   throttle: z.object({ rate: z.number(), burst: z.number() }).nullable(),
   stageVariables: z.record(z.string(), z.string()),
+  autoDeploy: z
+    .boolean()
+    .describe('Its $default stage serves the API as it is now (true, the default), or only the deployment deploymentId names.'),
+  deploymentId: z
+    .string()
+    .nullable()
+    .describe('The deployment its $default stage serves (autoDeploy false) or reports (the latest made for it); null: none.'),
   stages: z
-    .array(z.object({ name: z.string(), stageVariables: z.record(z.string(), z.string()), url: z.string() }))
-    .describe("Its stages besides $default (made with API Gateway v2's CreateStage): the same routes at url, with their own variables."),
+    .array(
+      z.object({
+        name: z.string(),
+        stageVariables: z.record(z.string(), z.string()),
+        url: z.string(),
+        autoDeploy: z.boolean(),
+        deploymentId: z.string().nullable(),
+      }),
+    )
+    .describe(
+      "Its stages besides $default (made with API Gateway v2's CreateStage): the same routes at url (or, autoDeploy false, its deployment's), with their own variables.",
+    ),
   url: z.string().describe('Where it is served (the path prefix form).'),
   hostUrl: z.string().describe('The Host form, as AWS: needs a DNS name {apiId}.execute-api.<domain> pointing at Hangar.'),
   createdAt: z.string(),
@@ -173,7 +197,27 @@ const RouteView = z.object({
   updatedAt: z.string(),
 });
 
+const DeploymentView = z.object({
+  deploymentId: z.string(),
+  description: z.string(),
+  createdAt: z.string(),
+});
+const DeployBody = z.strictObject({
+  stage: z
+    .string()
+    .max(128)
+    .optional()
+    .describe('The stage ($default or a named one) that serves it from now on (or, auto-deploying, reports it); absent: none.'),
+  description: z.string().max(DEPLOYMENT_DESCRIPTION_MAX).optional(),
+});
+const StagePatch = z.strictObject({
+  autoDeploy: z.boolean().optional().describe('true: it serves the API as it is now; false: only the deployment it names.'),
+  deploymentId: z.string().max(64).optional().describe('The deployment it serves (autoDeploy false): a rollback names an earlier one.'),
+});
+
 const ApiParams = z.strictObject({ apiId: z.string().max(64) });
+const StageParams = ApiParams.extend({ stageName: z.string().max(128).describe('$default or a named stage.') });
+const DeploymentParams = ApiParams.extend({ deploymentId: z.string().max(64) });
 const RouteParams = ApiParams.extend({ routeKey: z.string().max(ROUTE_KEY_MAX).describe('The route key, percent-encoded.') });
 const OwnerQuery = z.strictObject({ userId: UserId.optional().describe("Admin keys only: whose API (default: the key's user).") });
 
@@ -188,13 +232,27 @@ function apiView(base: string, a: HttpApi): z.infer<typeof ApiView> {
     cors: a.cors,
     throttle: a.throttle,
     stageVariables: a.stageVariables,
-    stages: a.stages.map((s) => ({ name: s.name, stageVariables: s.variables, url: `${httpApiAddress(base, a.apiId)}/${s.name}` })),
+    autoDeploy: a.autoDeploy,
+    deploymentId: a.deploymentId,
+    stages: a.stages.map((s) => ({
+      name: s.name,
+      stageVariables: s.variables,
+      url: `${httpApiAddress(base, a.apiId)}/${s.name}`,
+      autoDeploy: s.autoDeploy ?? true,
+      deploymentId: s.deploymentId ?? null,
+    })),
     url: httpApiAddress(base, a.apiId),
     hostUrl: `${protocol}//${a.apiId}.execute-api.${host}`,
     createdAt: iso(a.createdAt),
     updatedAt: iso(a.updatedAt),
   };
 }
+
+const deploymentView = (d: HttpDeployment): z.infer<typeof DeploymentView> => ({
+  deploymentId: d.deploymentId,
+  description: d.description,
+  createdAt: iso(d.createdAt),
+});
 
 function routeView(r: HttpRoute): z.infer<typeof RouteView> {
   return {
@@ -336,6 +394,92 @@ export function httpApiRoutes(app: FastifyInstance, ctx: ApiContext & HttpApisAp
       },
     },
     async (req) => ({ routes: (await listHttpRoutes(ctx, owner(req, req.query.userId), req.params.apiId)).map(routeView) }),
+  );
+
+  r.post(
+    '/http-apis/:apiId/deployments',
+    {
+      schema: {
+        summary: 'Deploy an HTTP API: its routes and CORS as they are now, kept; with stage, that stage serves it',
+        description:
+          "A stage with autoDeploy false serves only the deployment it names; its variables and throttles stay the stage's and apply at once.",
+        tags,
+        params: ApiParams,
+        querystring: OwnerQuery,
+        body: DeployBody,
+        response: { 201: DeploymentView, 400: Problem, 403: Problem, 404: Problem },
+      },
+    },
+    async (req, reply) => {
+      const userId = owner(req, req.query.userId);
+      req.auditTarget = `${userId}/${req.params.apiId}`;
+      const d = await createHttpDeployment(ctx, userId, req.params.apiId, {
+        description: req.body.description,
+        stage: req.body.stage ?? null,
+      });
+      return reply.code(201).send(deploymentView(d));
+    },
+  );
+
+  r.get(
+    '/http-apis/:apiId/deployments',
+    {
+      schema: {
+        summary: "An HTTP API's deployments, oldest first",
+        tags,
+        params: ApiParams,
+        querystring: OwnerQuery,
+        response: { 200: z.object({ deployments: z.array(DeploymentView) }), 403: Problem, 404: Problem },
+      },
+    },
+    async (req) => ({
+      deployments: (await getHttpApi(ctx, owner(req, req.query.userId), req.params.apiId)).deployments.map(deploymentView),
+    }),
+  );
+
+  r.delete(
+    '/http-apis/:apiId/deployments/:deploymentId',
+    {
+      schema: {
+        summary: 'Delete a deployment (400 while a stage serves or reports it)',
+        tags,
+        params: DeploymentParams,
+        querystring: OwnerQuery,
+        response: { 200: z.object({ deploymentId: z.string(), deleted: z.literal(true) }), 400: Problem, 403: Problem, 404: Problem },
+      },
+    },
+    async (req) => {
+      const userId = owner(req, req.query.userId);
+      req.auditTarget = `${userId}/${req.params.apiId}/${req.params.deploymentId}`;
+      await deleteHttpDeployment(ctx, userId, req.params.apiId, req.params.deploymentId);
+      return { deploymentId: req.params.deploymentId, deleted: true as const };
+    },
+  );
+
+  r.patch(
+    '/http-apis/:apiId/stages/:stageName',
+    {
+      schema: {
+        summary: 'Whether a stage auto-deploys, and the deployment it serves (a rollback names an earlier one)',
+        tags,
+        params: StageParams,
+        querystring: OwnerQuery,
+        body: StagePatch,
+        response: { 200: ApiView, 400: Problem, 403: Problem, 404: Problem },
+      },
+    },
+    async (req) => {
+      const userId = owner(req, req.query.userId);
+      const { apiId, stageName } = req.params;
+      req.auditTarget = `${userId}/${apiId}/${stageName}`;
+      const deployment = {
+        ...(req.body.autoDeploy !== undefined ? { autoDeploy: req.body.autoDeploy } : {}),
+        ...(req.body.deploymentId !== undefined ? { deploymentId: req.body.deploymentId } : {}),
+      };
+      if (stageName === DEFAULT_STAGE) await updateHttpStage(ctx, userId, apiId, { deployment });
+      else await putHttpNamedStage(ctx, userId, apiId, { name: stageName, creating: false, deployment });
+      return view(req, await getHttpApi(ctx, userId, apiId));
+    },
   );
 
   r.get(

@@ -2,8 +2,9 @@
  * API Gateway v2's APIs and stages over Hangar's HTTP APIs (app/http-apis.ts). An API's
  * ApiEndpoint is where Hangar serves it (`{base}/http/{apiId}`, needing no DNS). ImportApi makes
  * one from an OpenAPI document, ReimportApi puts one over an API. Quick create (`target` and
- * `routeKey`) makes the integration and the route too. Every stage is auto-deployed (Hangar
- * serves every change at once). `$default` is always there (DeleteStage takes its settings back
+ * `routeKey`) makes the integration and the route too. A stage auto-deploys (serves the API as
+ * it is) unless made or changed with AutoDeploy false: then it serves the deployment it names
+ * (core/http-api/deployment.ts). `$default` is always there (DeleteStage takes its settings back
  * to none; the API is served until it is deleted itself): CreateStage and
  * UpdateStage set its default throttle, its route settings (the routes' own throttles) and its
  * stage variables (in every route's event). A named stage serves the same routes at
@@ -30,12 +31,12 @@ import {
 import { parse as parseYaml } from 'yaml';
 import {
   type CorsConfig,
-  deploymentOf,
   type HttpApi,
   type HttpApiInput,
   type OpenApiImport,
   parseRouteKey,
   planOpenApiImport,
+  type StageDeploymentChange,
 } from '../../core/index.ts';
 import { AwsError } from '../errors.ts';
 import { userOf } from '../lambda/context.ts';
@@ -54,7 +55,6 @@ import {
   integrationTargetOf,
   invalid,
   jsonBody,
-  only,
   pageOf,
   refuse,
   required,
@@ -220,70 +220,70 @@ const UNSET_STAGE = {
   variablesMode: 'replace',
 } as const;
 
-const NO_HOLDING_BACK =
-  'Hangar serves every change at once, so a stage cannot hold back an undeployed change (Terraform: auto_deploy = true)';
-
 /** What a named stage may not set: its throttles are the API's and its routes' (one set, the
  *  $default stage's, for every stage on Hangar). */
 const NAMED_STAGE_REFUSED = {
   ...STAGE_REFUSED,
   defaultRouteSettings: "a named stage runs under the $default stage's throttles on Hangar: set them there",
   routeSettings: "a named stage runs under the $default stage's route settings on Hangar: set them there",
-  deploymentId: 'a named stage serves the API as it is now (it auto-deploys)',
 };
+
+/** AutoDeploy and DeploymentId as a change of the stage's deployment (core nextStageDeployment).
+ *  A stage made without AutoDeploy auto-deploys on Hangar (AWS's default is false): every stage
+ *  did before it could be otherwise, and configurations that leave it out expect that. */
+function deploymentChangeOf(body: Record<string, unknown>, creating: boolean): StageDeploymentChange | undefined {
+  const autoDeploy = field.boolean(body, 'autoDeploy') ?? (creating ? true : undefined);
+  const deploymentId = field.string(body, 'deploymentId');
+  if (autoDeploy === undefined && !deploymentId) return undefined;
+  return { ...(autoDeploy !== undefined ? { autoDeploy } : {}), ...(deploymentId ? { deploymentId } : {}) };
+}
 
 function stageOperations(ctx: ApiGatewayV2Context): RestOperation[] {
   const stages = '/v2/apis/{apiId}/stages';
   /**
    * CreateStage and UpdateStage of $default: the API's default throttle (defaultRouteSettings),
-   * the routes' own throttles (routeSettings) and the stage variables, in one write. Made anew,
-   * the stage has the settings given (the routes not named lose theirs, the variables are those
-   * given); changed, those not given stay, and the variables given are merged (an empty value
-   * removes one), as API Gateway merges them. The deployment named can only be the one the
-   * stage reports (it serves the API as it is).
+   * the routes' own throttles (routeSettings), the stage variables, whether it auto-deploys and
+   * the deployment it serves, in one write. Made anew, the stage has the settings given (the
+   * routes not named lose theirs, the variables are those given); changed, those not given stay,
+   * and the variables given are merged (an empty value removes one), as API Gateway merges them.
    */
   const configure = async (call: AwsCall, apiId: string, body: Record<string, unknown>, creating: boolean) => {
     refuse(body, STAGE_REFUSED);
-    only(body, 'autoDeploy', true, NO_HOLDING_BACK);
     const throttle = throttleOf(body);
     const routeThrottles = routeSettingsOf(body);
     const variables = stageVariablesOf(body);
+    const deployment = deploymentChangeOf(body, creating);
     const userId = userOf(call.caller);
-    const deploymentId = field.string(body, 'deploymentId');
-    if (deploymentId) {
-      const a = await getHttpApi(ctx, userId, apiId);
-      deploymentOf(a, deploymentId);
-      if (a.deploymentId !== deploymentId)
-        throw invalid(
-          `deploymentId '${deploymentId.slice(0, 64)}' is not supported by Hangar: the $default stage serves the API as it is now (it reports the latest deployment made for it${a.deploymentId ? `, '${a.deploymentId}'` : ''}), never an earlier one`,
-        );
-    }
     if (creating)
       return updateHttpStage(ctx, userId, apiId, {
         ...UNSET_STAGE,
         ...(throttle ? { throttle } : {}),
         ...(routeThrottles ? { routeThrottles } : {}),
         ...(variables ? { variables } : {}),
+        ...(deployment ? { deployment } : {}),
       });
-    if (throttle === undefined && routeThrottles === undefined && variables === undefined) return getHttpStage(ctx, userId, apiId);
+    if (throttle === undefined && routeThrottles === undefined && variables === undefined && deployment === undefined)
+      return getHttpStage(ctx, userId, apiId);
     return updateHttpStage(ctx, userId, apiId, {
       ...(throttle !== undefined ? { throttle } : {}),
       ...(routeThrottles ? { routeThrottles } : {}),
       ...(variables ? { variables } : {}),
+      ...(deployment ? { deployment } : {}),
     });
   };
   /** CreateStage and UpdateStage of a named stage: its variables (replaced when made, merged when
-   *  changed), nothing else of its own. */
+   *  changed), whether it auto-deploys and the deployment it serves. */
   const configureNamed = async (call: AwsCall, apiId: string, name: string, body: Record<string, unknown>, creating: boolean) => {
     refuse(body, NAMED_STAGE_REFUSED);
-    only(body, 'autoDeploy', true, NO_HOLDING_BACK);
     const variables = stageVariablesOf(body);
+    const deployment = deploymentChangeOf(body, creating);
     const userId = userOf(call.caller);
     const stage = await putHttpNamedStage(ctx, userId, apiId, {
       name,
       creating,
       ...(variables ? { variables } : {}),
       variablesMode: creating ? 'replace' : 'merge',
+      ...(deployment ? { deployment } : {}),
     });
     return stageShape(await getHttpStage(ctx, userId, apiId), stage);
   };
@@ -339,9 +339,9 @@ function stageOperations(ctx: ApiGatewayV2Context): RestOperation[] {
         const [userId, apiId] = [userOf(call.caller), params.apiId as string];
         const named = stageThere(await getHttpApi(ctx, userId, apiId), params.stageName as string);
         // $default is where Hangar serves every HTTP API, so it cannot go: deleting it takes its
-        // settings back to none (as a stage made anew without any), and the API stays served until
+        // settings back to none (as a stage made anew without any) and it auto-deploys again: the API stays served until
         // it is deleted itself — which is what a Terraform destroy does next (docs/aws.md).
-        if (!named) await updateHttpStage(ctx, userId, apiId, UNSET_STAGE);
+        if (!named) await updateHttpStage(ctx, userId, apiId, { ...UNSET_STAGE, deployment: { autoDeploy: true } });
         else await deleteHttpNamedStage(ctx, userId, apiId, named.name);
         return { status: 204 };
       },

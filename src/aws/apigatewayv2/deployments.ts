@@ -1,11 +1,9 @@
 /**
  * API Gateway v2's deployments and ExportApi over an HTTP API's (app/http-apis.ts,
- * app/http-api-export.ts). Hangar serves every change at once (the $default stage auto-deploys),
- * so a deployment is a record: CreateDeployment notes one (DEPLOYED at once; UpdateDeployment
- * changes its description), and with
- * stageName `$default` the stage reports it as its deploymentId; nothing is served differently
- * because of it, and the stage cannot go back to an earlier one (apis.ts). ExportApi writes the
- * API as it is now, which is what its $default stage serves.
+ * app/http-api-export.ts). CreateDeployment keeps a snapshot of the API as it is (DEPLOYED at
+ * once; UpdateDeployment changes its description); with stageName, that stage serves it if it
+ * does not auto-deploy, and reports it either way. ExportApi writes the API as it is now or, with
+ * the stageName of a stage that does not auto-deploy, as that stage's deployment holds it.
  */
 import {
   createHttpDeployment,
@@ -36,17 +34,15 @@ export function deploymentOperations(ctx: ApiGatewayV2Context): RestOperation[] 
         const apiId = params.apiId as string;
         const stageName = field.string(body, 'stageName');
         const userId = userOf(call.caller);
-        const api = await getHttpApi(ctx, userId, apiId);
-        // Made for $default, the stage reports it; for a named stage (which serves the API as it
-        // is too), it is only recorded.
-        const forDefault = stageName !== undefined && stageThere(api, stageName) === null;
-        const d = await createHttpDeployment(ctx, userId, apiId, { description: body.description, stage: forDefault });
+        // With a stage's name, that stage serves it (or, auto-deploying, reports it).
+        if (stageName !== undefined) stageThere(await getHttpApi(ctx, userId, apiId), stageName);
+        const d = await createHttpDeployment(ctx, userId, apiId, { description: body.description, stage: stageName ?? null });
         return { status: 201, body: deploymentShape(d) };
       },
     },
     ...partReads(ctx, 'deployments', getHttpDeployment, deleteHttpDeployment, (_, d) => deploymentShape(d)),
     {
-      // A record's description: absent, it stays.
+      // Its description (what it serves never changes): absent, it stays.
       name: 'UpdateDeployment',
       method: 'PATCH',
       path: `${deployments}/{deploymentId}`,
@@ -86,11 +82,17 @@ export function exportOperations(ctx: ApiGatewayV2Context): RestOperation[] {
           throw invalid('includeExtensions must be true or false');
         const stageName = call.query.get('stageName');
         if (stageName !== null) stageThere(api, stageName);
-        const doc = await exportHttpApi(ctx, userId, apiId, {
-          endpoint: httpApiAddress(apiBase(ctx, call), apiId),
-          integrationUri: (name, qualifier) => lambdaInvocationUri(call.caller, name, qualifier),
-          extensions: extensions !== 'false',
-        });
+        const doc = await exportHttpApi(
+          ctx,
+          userId,
+          apiId,
+          {
+            endpoint: httpApiAddress(apiBase(ctx, call), apiId),
+            integrationUri: (name, qualifier) => lambdaInvocationUri(call.caller, name, qualifier),
+            extensions: extensions !== 'false',
+          },
+          stageName,
+        );
         const yaml = outputType === 'YAML';
         return {
           status: 200,

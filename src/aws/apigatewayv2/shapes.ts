@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import {
   type CorsConfig,
+  DEFAULT_STAGE,
   ErrorCode,
   type HttpApi,
   type HttpAuthorizer,
@@ -18,6 +19,7 @@ import {
   InvalidInput,
   type NamedStage,
   namedStageOf,
+  stageDeploymentOf,
   THROTTLE_MAX,
   type TagMap,
   type ThrottleLimit,
@@ -43,7 +45,7 @@ const ROUTE_SELECTION_BRACED = '${request.method} ${request.path}';
 const API_KEY_SELECTION = '$request.header.x-api-key';
 /** Where Hangar's JWT auth reads the token (API Gateway's default identity source). */
 const IDENTITY_SOURCE = '$request.header.Authorization';
-export const DEFAULT_STAGE = '$default';
+export { DEFAULT_STAGE };
 
 /**
  * Refuses every member of `body` in `names` that is set to something other than its "off"
@@ -360,15 +362,15 @@ const routeSettingsShape = (t: ThrottleLimit | null) => ({
   ...(t ? { throttlingBurstLimit: t.burst, throttlingRateLimit: t.rate } : {}),
 });
 
-/** A stage, always there and auto-deployed: $default (`stage` null) or a named one, which serves
- *  the same routes under its name with its own variables. Its route settings are the throttles
- *  the routes have of their own, its default route settings the API's default throttle (one set
- *  for every stage on Hangar). $default reports the latest deployment made for it, if any. */
+/** A stage: $default (`stage` null) or a named one, which serves the same routes under its name
+ *  with its own variables. Its route settings are the throttles the routes have of their own,
+ *  its default route settings the API's default throttle (one set for every stage on Hangar).
+ *  It reports the deployment it serves or, auto-deploying, the latest made for it, if any. */
 export function stageShape({ api: a, routes }: ServedHttpApi, stage: NamedStage | null = null): Record<string, unknown> {
-  const reported = stage === null ? a.deploymentId : null;
+  const { autoDeploy, deploymentId: reported } = stageDeploymentOf(a, stage);
   return {
     stageName: stage?.name ?? DEFAULT_STAGE,
-    autoDeploy: true,
+    autoDeploy,
     ...(reported
       ? { deploymentId: reported, lastDeploymentStatusMessage: `Successfully deployed stage with deployment ID '${reported}'` }
       : {}),
@@ -384,7 +386,9 @@ export function stageShape({ api: a, routes }: ServedHttpApi, stage: NamedStage 
 
 // ---- Deployments
 
-/** A deployment: a record (Hangar serves every change at once), so always DEPLOYED. */
+/** A deployment: DEPLOYED at once (its snapshot is kept before it is listed). Every one is made
+ *  by CreateDeployment (an auto-deploying stage serves the API as it is without making one), so
+ *  none is autoDeployed. */
 export function deploymentShape(d: HttpDeployment): Record<string, unknown> {
   return {
     deploymentId: d.deploymentId,

@@ -9,7 +9,10 @@ export interface HttpApiInfo {
   cors: unknown;
   throttle: { rate: number; burst: number } | null;
   stageVariables: Record<string, string>;
-  stages: { name: string; stageVariables: Record<string, string>; url: string }[];
+  /** Its $default stage serves the API as it is (true) or only deploymentId's deployment. */
+  autoDeploy: boolean;
+  deploymentId: string | null;
+  stages: { name: string; stageVariables: Record<string, string>; url: string; autoDeploy: boolean; deploymentId: string | null }[];
   url: string;
   hostUrl: string;
   createdAt: string;
@@ -77,6 +80,20 @@ export class HttpApis extends Resource {
 
   delete(apiId: string, userId?: string): Promise<{ apiId: string; deleted: true }> {
     return this.transport.json('DELETE', `/http-apis/${enc(apiId)}`, { query: { userId } });
+  }
+
+  /** A deployment of the API as it is; with `stage`, that stage serves it (autoDeploy false). */
+  deploy(
+    apiId: string,
+    body: { stage?: string; description?: string },
+    userId?: string,
+  ): Promise<{ deploymentId: string; description: string; createdAt: string }> {
+    return this.transport.json('POST', `/http-apis/${enc(apiId)}/deployments`, { query: { userId }, body });
+  }
+
+  /** Whether a stage auto-deploys, and the deployment it serves. */
+  setStage(apiId: string, stageName: string, body: { autoDeploy?: boolean; deploymentId?: string }, userId?: string): Promise<HttpApiInfo> {
+    return this.transport.json('PATCH', `/http-apis/${enc(apiId)}/stages/${enc(stageName)}`, { query: { userId }, body });
   }
 
   addRoute(

@@ -56,6 +56,10 @@ const routeRows = (rs: HttpRouteInfo[]) =>
     ]),
   );
 
+/** What a stage serves: the API as it is, or the deployment it names. */
+const servesText = (st: { autoDeploy: boolean; deploymentId: string | null }) =>
+  st.autoDeploy ? 'the API as it is (auto-deploy)' : st.deploymentId ? `deployment ${st.deploymentId}` : 'nothing yet (no deployment)';
+
 const apiFields = (a: HttpApiInfo) =>
   fields([
     ['api', a.apiId],
@@ -65,9 +69,10 @@ const apiFields = (a: HttpApiInfo) =>
     ['host url', a.hostUrl],
     ['throttle', throttleText(a.throttle)],
     ['stage variables', varsText(a.stageVariables)],
+    ['$default serves', servesText(a)],
     ...a.stages.map((st): [string, string | null] => [
       `stage ${st.name}`,
-      `${st.url}${varsText(st.stageVariables) ? ` (${varsText(st.stageVariables)})` : ''}`,
+      `${st.url}${varsText(st.stageVariables) ? ` (${varsText(st.stageVariables)})` : ''}, serves ${servesText(st)}`,
     ]),
     ['cors', a.cors ? JSON.stringify(a.cors) : null],
     ['created', time(a.createdAt)],
@@ -168,6 +173,49 @@ export function httpApiCommands(program: Command): void {
     const r = await clientFor(flags).httpApis.delete(apiId, flags.user);
     if (flags.json) return printJson(r);
     print(`${apiId}: deleted`);
+  });
+
+  clientOptions(
+    api
+      .command('deploy')
+      .description('Deploy an HTTP API as it is now; with --stage, that stage serves it (if it does not auto-deploy)')
+      .argument('<apiId>')
+      .option('--stage <name>', '$default or a named stage')
+      .option('--description <text>', "the deployment's description")
+      .option('--user <id>', 'admin keys: whose API'),
+  ).action(async (apiId: string, flags: UserFlags & { stage?: string; description?: string }) => {
+    const d = await clientFor(flags).httpApis.deploy(
+      apiId,
+      { ...(flags.stage ? { stage: flags.stage } : {}), ...(flags.description ? { description: flags.description } : {}) },
+      flags.user,
+    );
+    if (flags.json) return printJson(d);
+    print(`${apiId}: deployment ${d.deploymentId}${flags.stage ? ` (stage ${flags.stage})` : ''}`);
+  });
+
+  clientOptions(
+    api
+      .command('stage')
+      .description('Whether a stage auto-deploys, and the deployment it serves (naming an earlier one rolls back)')
+      .argument('<apiId>')
+      .argument('<stage>', '$default or a named stage')
+      .option('--auto-deploy', 'serve the API as it is now')
+      .option('--no-auto-deploy', 'serve only the deployment it names')
+      .option('--deployment <id>', 'the deployment it serves')
+      .option('--user <id>', 'admin keys: whose API'),
+  ).action(async (apiId: string, stage: string, flags: UserFlags & { autoDeploy?: boolean; deployment?: string }) => {
+    const a = await clientFor(flags).httpApis.setStage(
+      apiId,
+      stage,
+      {
+        ...(flags.autoDeploy !== undefined ? { autoDeploy: flags.autoDeploy } : {}),
+        ...(flags.deployment ? { deploymentId: flags.deployment } : {}),
+      },
+      flags.user,
+    );
+    if (flags.json) return printJson(a);
+    const st = stage === '$default' ? a : a.stages.find((s) => s.name === stage);
+    print(`${apiId} ${stage}: serves ${st ? servesText(st) : '?'}`);
   });
 
   const route = api.command('route').description("An HTTP API's routes");

@@ -45,6 +45,9 @@ export interface CacheKeyInput {
   /** The stage that served it, when the path does not say (a custom domain's mapping names it:
    *  the same path may reach `$default` by the API's address and a named stage by a domain). */
   stage?: string;
+  /** The deployment that served it, for a stage that does not auto-deploy (a redeployment may
+   *  send the same request elsewhere). */
+  deploymentId?: string | undefined;
 }
 
 /** null: the request is not answered from the cache (caching off, or not a GET). */
@@ -54,7 +57,17 @@ export function cacheKey(settings: CacheSettings | undefined, r: CacheKeyInput):
   // (`a=1&b=2` vs `a=1%26b%3D2` stay apart).
   const headers = [...settings.keyHeaders].sort().map((h) => [h, Object.hasOwn(r.headers, h) ? r.headers[h] : null]);
   const query = [...settings.keyQuery].sort().map((q) => [q, r.query && Object.hasOwn(r.query, q) ? r.query[q] : null]);
-  return JSON.stringify([r.apiId, r.routeKey, 'GET', r.rawPath, headers, query, r.principal ?? null, r.stage ?? null]);
+  return JSON.stringify([
+    r.apiId,
+    r.routeKey,
+    'GET',
+    r.rawPath,
+    headers,
+    query,
+    r.principal ?? null,
+    r.stage ?? null,
+    ...(r.deploymentId ? [r.deploymentId] : []),
+  ]);
 }
 
 /** Until when (ms since the epoch) an answer may be kept, or null when it may not be. */

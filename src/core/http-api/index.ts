@@ -3,6 +3,7 @@
 export * from './cache.ts';
 export * from './cors.ts';
 export * from './definition.ts';
+export * from './deployment.ts';
 export * from './domain.ts';
 export * from './event.ts';
 export * from './event-v1.ts';

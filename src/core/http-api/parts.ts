@@ -39,8 +39,8 @@ export type {
 /** Most of each an API holds (API Gateway's quotas: 300 routes and integrations, 10 authorizers). */
 export const INTEGRATIONS_MAX = 300;
 export const AUTHORIZERS_MAX = 10;
-/** Most deployments an API keeps on Hangar (API Gateway has no such quota; a deployment here is
- *  a record, and a tool that makes one per change deletes the old ones). */
+/** Most deployments an API keeps on Hangar (API Gateway has no such quota; each is listed in the
+ *  API's row and keeps a snapshot: a tool that makes one per change deletes the old ones). */
 export const DEPLOYMENTS_MAX = 100;
 /** A deployment's description (API Gateway's limit). */
 export const DEPLOYMENT_DESCRIPTION_MAX = 1024;
@@ -170,13 +170,22 @@ export function redescribeDeployment(api: HttpApi, id: string, description: unkn
   return api.deployments.map((d) => (d.deploymentId === id ? { ...d, description: checked } : d));
 }
 
-/** The API's deployments without `id`; the one its stage reports is refused, as API Gateway
+/** The API's deployments without `id`; one a stage reports or serves is refused, as API Gateway
  *  refuses deleting a deployment an active stage points to. */
 export function removeDeployment(api: HttpApi, id: string): HttpDeployment[] {
   deploymentOf(api, id);
-  if (api.deploymentId === id)
-    throw invalid('Active stages pointing to this deployment must be moved or deleted: the $default stage reports it');
+  const stages = stagesOfDeployment(api, id);
+  if (stages.length > 0)
+    throw invalid(`Active stages pointing to this deployment must be moved or deleted: ${stages.map((s) => `'${s}'`).join(', ')}`);
   return api.deployments.filter((d) => d.deploymentId !== id);
+}
+
+/** The names of the stages that report or serve `deploymentId` (deleting it is refused while any does). */
+export function stagesOfDeployment(api: HttpApi, deploymentId: string): string[] {
+  return [
+    ...(api.deploymentId === deploymentId ? ['$default'] : []),
+    ...api.stages.filter((s) => s.deploymentId === deploymentId).map((s) => s.name),
+  ];
 }
 
 /** The API's integrations without `id`; Conflict while one of `routes` uses it. */

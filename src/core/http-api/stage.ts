@@ -6,6 +6,7 @@
  * applies the answer in one write.
  */
 import { Conflict, ErrorCode, InvalidInput, NotFound } from '../errors.ts';
+import { nextStageDeployment, type StageDeployment, type StageDeploymentChange, stageDeploymentOf } from './deployment.ts';
 import { checkThrottleLimit, type ThrottleLimit } from './throttle.ts';
 import type { HttpApi, HttpRoute, NamedStage } from './types.ts';
 
@@ -47,6 +48,8 @@ export interface StagePatch {
   variables?: Record<string, string>;
   /** `replace`: the stage's variables are only those given. */
   variablesMode?: 'merge' | 'replace';
+  /** Whether it auto-deploys and the deployment it serves (deployment.ts nextStageDeployment). */
+  deployment?: StageDeploymentChange;
 }
 
 /** The stage after a patch: the API's throttle and variables, and the routes whose throttle
@@ -55,7 +58,13 @@ export function applyStagePatch(
   api: HttpApi,
   routes: readonly HttpRoute[],
   patch: StagePatch,
-): { throttle: ThrottleLimit | null; stageVariables: StageVariables; routes: Array<{ routeKey: string; throttle: ThrottleLimit | null }> } {
+): {
+  throttle: ThrottleLimit | null;
+  stageVariables: StageVariables;
+  routes: Array<{ routeKey: string; throttle: ThrottleLimit | null }>;
+  deployment: StageDeployment;
+} {
+  const deployment = nextStageDeployment(api, stageDeploymentOf(api, null), patch.deployment ?? {});
   const given = patch.routeThrottles ?? {};
   const keys = new Set(routes.map((r) => r.routeKey));
   for (const key of Object.keys(given))
@@ -72,6 +81,7 @@ export function applyStagePatch(
     throttle: patch.throttle === undefined ? api.throttle : patch.throttle,
     stageVariables: patch.variables === undefined ? api.stageVariables : mergeVariables(api.stageVariables, patch),
     routes: changed,
+    deployment,
   };
 }
 
@@ -104,6 +114,8 @@ export interface NamedStageInput {
   variablesMode?: 'merge' | 'replace';
   /** true: a new stage (Conflict if there is one of the name); false: an existing one (NotFound). */
   creating: boolean;
+  /** Whether it auto-deploys and the deployment it serves (deployment.ts nextStageDeployment). */
+  deployment?: StageDeploymentChange;
 }
 
 export function namedStageOf(api: HttpApi, name: string): NamedStage {
@@ -122,7 +134,12 @@ export function putNamedStage(api: HttpApi, input: NamedStageInput, now: number)
   if (!had && api.stages.length >= NAMED_STAGES_MAX)
     throw invalid(`an HTTP API has at most ${NAMED_STAGES_MAX + 1} stages on Hangar, $default among them`);
   const variables = input.variables === undefined ? (had?.variables ?? {}) : mergeVariables(had?.variables ?? {}, input);
-  const stage = { name: input.name, variables, createdAt: had?.createdAt ?? now, updatedAt: now };
+  const { autoDeploy, deploymentId } = nextStageDeployment(
+    api,
+    had ? stageDeploymentOf(api, had) : { autoDeploy: true, deploymentId: null },
+    input.deployment ?? {},
+  );
+  const stage = { name: input.name, variables, autoDeploy, deploymentId, createdAt: had?.createdAt ?? now, updatedAt: now };
   return { stages: had ? api.stages.map((s) => (s === had ? stage : s)) : [...api.stages, stage], stage };
 }
 

@@ -60,8 +60,12 @@ export interface HttpApi {
   authorizers: HttpAuthorizer[];
   /** Recorded by CreateDeployment (parts.ts), oldest first. */
   deployments: HttpDeployment[];
-  /** The deployment its $default stage reports (the latest made for it); null: none yet. */
+  /** The deployment its $default stage reports (auto-deployed: the latest made for it) or, with
+   *  `autoDeploy` false, serves; null: none yet. */
   deploymentId: string | null;
+  /** Its $default stage serves the API as it is now (true, Hangar's default) or only the
+   *  deployment it names (deployment.ts). */
+  autoDeploy: boolean;
   createdAt: number;
   updatedAt: number;
 }
@@ -70,6 +74,11 @@ export interface HttpApi {
 export interface NamedStage {
   name: string;
   variables: Record<string, string>;
+  /** Absent (stages stored before deployments were snapshots): true. false: it serves only the
+   *  deployment it names (deployment.ts). */
+  autoDeploy?: boolean;
+  /** The deployment it reports (auto-deployed) or serves; absent or null: none. */
+  deploymentId?: string | null;
   createdAt: number;
   updatedAt: number;
 }
@@ -162,9 +171,9 @@ export type HttpAuthorizerInput =
   | Omit<LambdaAuthorizer, 'authorizerId'>;
 
 /**
- * A deployment of an API: a record that the API as it then was is served. Hangar serves every
- * change at once (its one stage auto-deploys), so a deployment holds no copy of the API to go
- * back to: it is an id, a description and a time the $default stage can report.
+ * A deployment of an API: an id, a description and a time, listed with the API; what it serves
+ * (its snapshot, deployment.ts) is kept apart, as it can be large. A stage that auto-deploys
+ * serves the API as it is and only reports one; a stage that does not serves the one it names.
  */
 export interface HttpDeployment {
   deploymentId: string;

@@ -12,6 +12,7 @@ import type {
   HttpAuthorizer,
   HttpAuthorizerInput,
   HttpDeployment,
+  HttpDeploymentSnapshot,
   HttpIntegration,
   HttpIntegrationInput,
   HttpRoute,
@@ -42,7 +43,8 @@ export interface HttpApis {
   deleteApi(userId: string, apiId: string): Promise<boolean>;
 
   /** Its $default stage changed in one write, as core applyStagePatch decides: the API's default
-   *  throttle and stage variables, routes' own throttles. NotFound (HTTP_API_NOT_FOUND; for a
+   *  throttle and stage variables, routes' own throttles, whether it auto-deploys and the
+   *  deployment it serves. NotFound (HTTP_API_NOT_FOUND; for a
    *  route key that names no route HTTP_ROUTE_NOT_FOUND, and nothing changes); InvalidInput
    *  (HTTP_API_INVALID). */
   updateStage(userId: string, apiId: string, patch: StagePatch): Promise<ServedHttpApi>;
@@ -74,13 +76,18 @@ export interface HttpApis {
   /** NotFound (HTTP_AUTHORIZER_NOT_FOUND); Conflict (HTTP_API_PART_IN_USE) while a route uses it. */
   deleteAuthorizer(userId: string, apiId: string, authorizerId: string): Promise<void>;
 
-  // Deployments (parts.ts): records, read with the API.
-  /** A new deployment (InvalidInput past DEPLOYMENTS_MAX); `stage`: the $default stage reports it
-   *  from now on (the API's deploymentId). NotFound (HTTP_API_NOT_FOUND). */
-  createDeployment(userId: string, apiId: string, input: { description: string; stage: boolean }): Promise<HttpDeployment>;
+  // Deployments (parts.ts): listed with the API; their snapshots are HttpDeploymentSnapshots'.
+  /** A new deployment with the id given (InvalidInput past DEPLOYMENTS_MAX); `stage`: the stage
+   *  ('$default' or a named one) that reports or serves it from now on (core deployTo); null:
+   *  none. NotFound (HTTP_API_NOT_FOUND; HTTP_STAGE_NOT_FOUND for a stage not there). */
+  createDeployment(
+    userId: string,
+    apiId: string,
+    input: { deploymentId: string; description: string; stage: string | null },
+  ): Promise<HttpDeployment>;
   /** Its description replaced. NotFound (HTTP_DEPLOYMENT_NOT_FOUND); InvalidInput past 1,024 characters. */
   updateDeployment(userId: string, apiId: string, deploymentId: string, description: string): Promise<HttpDeployment>;
-  /** NotFound (HTTP_DEPLOYMENT_NOT_FOUND); InvalidInput for the one the stage reports. */
+  /** NotFound (HTTP_DEPLOYMENT_NOT_FOUND); InvalidInput for one a stage reports or serves. */
   deleteDeployment(userId: string, apiId: string, deploymentId: string): Promise<void>;
 
   // Routes
@@ -98,4 +105,22 @@ export interface HttpApis {
   /** The API with this id, whoever owns it, with its routes by route key; null when none. An id
    *  names one API across all users (the gateway's URLs carry only the id). */
   servedApi(apiId: string): Promise<ServedHttpApi | null>;
+}
+
+/**
+ * The snapshots of HTTP API deployments (core/http-api/deployment.ts): what a stage that does not
+ * auto-deploy serves. Kept apart from the API's row, as one can be a few hundred KB (300 routes);
+ * never changed once kept; deleted with their deployment, and with their API.
+ */
+export interface HttpDeploymentSnapshots {
+  /** Kept for the API's deployment `deploymentId` (which the API need not list yet: the snapshot
+   *  is kept first, so a stage never names a deployment without one). A second put of the same
+   *  id keeps the first. NotFound (HTTP_API_NOT_FOUND) without such an API of the user's. */
+  putSnapshot(userId: string, apiId: string, deploymentId: string, snapshot: HttpDeploymentSnapshot): Promise<void>;
+  /** By the API's id alone, whoever owns it (the gateway's reads); null when none is kept. */
+  getSnapshot(apiId: string, deploymentId: string): Promise<HttpDeploymentSnapshot | null>;
+  /** Which of `deploymentIds` have a snapshot. */
+  snapshotsKept(userId: string, apiId: string, deploymentIds: string[]): Promise<Set<string>>;
+  /** Nothing if there is none. */
+  deleteSnapshot(userId: string, apiId: string, deploymentId: string): Promise<void>;
 }

@@ -21,6 +21,9 @@ import {
   type StagePatch,
   addAuthorizer,
   addDeployment,
+  DEFAULT_STAGE,
+  deployTo,
+  namedStageOf,
   addIntegration,
   apiIdFrom,
   applyApiPatch,
@@ -76,8 +79,11 @@ const DELETE_API = `DELETE FROM http_apis WHERE user_id = $1 AND api_id = $2`;
 /** integrations, authorizers, updated_at, user_id, api_id. */
 const UPDATE_PARTS = `UPDATE http_apis SET integrations = $1, authorizers = $2, updated_at = $3 WHERE user_id = $4 AND api_id = $5`;
 
-/** deployments, deployment_id, user_id, api_id (a record: the API itself is as it was). */
-const UPDATE_DEPLOYMENTS = `UPDATE http_apis SET deployments = $1, deployment_id = $2 WHERE user_id = $3 AND api_id = $4`;
+/** deployments, deployment_id, stages, user_id, api_id (the API itself is as it was). */
+const UPDATE_DEPLOYMENTS = `UPDATE http_apis SET deployments = $1, deployment_id = $2, stages = $3 WHERE user_id = $4 AND api_id = $5`;
+
+/** auto_deploy, deployment_id, user_id, api_id: what its $default stage serves. */
+const UPDATE_DEFAULT_DEPLOYMENT = `UPDATE http_apis SET auto_deploy = $1, deployment_id = $2 WHERE user_id = $3 AND api_id = $4 RETURNING *`;
 
 /** stages, user_id, api_id (its named stages; the API itself is as it was). */
 const UPDATE_STAGES = `UPDATE http_apis SET stages = $1 WHERE user_id = $2 AND api_id = $3`;
@@ -160,7 +166,9 @@ export class PgHttpApis implements HttpApis {
       const stage = applyStagePatch(api, (await tx.query(LIST_ROUTES, [userId, apiId])).map(routeFromRow), patch);
       const next = applyApiPatch(api, { throttle: stage.throttle, stageVariables: stage.stageVariables });
       const now = this.db.now();
-      const [row] = await tx.query(UPDATE_API, [...apiValues(next), now, userId, apiId]);
+      await tx.query(UPDATE_API, [...apiValues(next), now, userId, apiId]);
+      const { autoDeploy, deploymentId } = stage.deployment;
+      const [row] = await tx.query(UPDATE_DEFAULT_DEPLOYMENT, [autoDeploy, deploymentId, userId, apiId]);
       for (const r of stage.routes)
         await tx.query(UPDATE_ROUTE_THROTTLE, [r.throttle && JSON.stringify(r.throttle), now, userId, apiId, r.routeKey]);
       const routes = (await tx.query(LIST_ROUTES, [userId, apiId])).map(routeFromRow);
@@ -276,7 +284,7 @@ export class PgHttpApis implements HttpApis {
   private changeDeployments<T>(
     userId: string,
     apiId: string,
-    change: (api: HttpApi) => { deployments: HttpDeployment[]; deploymentId: string | null; result: T },
+    change: (api: HttpApi) => { deployments: HttpDeployment[]; deploymentId: string | null; stages: NamedStage[]; result: T },
   ): Promise<T> {
     return this.db.tx(async (tx) => {
       const { result, ...next } = change(await lockedApi(tx, userId, apiId));
@@ -285,19 +293,27 @@ export class PgHttpApis implements HttpApis {
     });
   }
 
-  createDeployment(userId: string, apiId: string, input: { description: string; stage: boolean }): Promise<HttpDeployment> {
-    const deployment = { deploymentId: partIdFrom(randomBytes(7)), description: input.description, createdAt: this.db.now() };
-    return this.changeDeployments(userId, apiId, (api) => ({
-      deployments: addDeployment(api, deployment),
-      deploymentId: input.stage ? deployment.deploymentId : api.deploymentId,
-      result: deployment,
-    }));
+  createDeployment(
+    userId: string,
+    apiId: string,
+    input: { deploymentId: string; description: string; stage: string | null },
+  ): Promise<HttpDeployment> {
+    const deployment = { deploymentId: input.deploymentId, description: input.description, createdAt: this.db.now() };
+    return this.changeDeployments(userId, apiId, (api) => {
+      if (input.stage !== null && input.stage !== DEFAULT_STAGE) namedStageOf(api, input.stage);
+      return { deployments: addDeployment(api, deployment), ...deployTo(api, input.stage, deployment.deploymentId), result: deployment };
+    });
   }
 
   updateDeployment(userId: string, apiId: string, deploymentId: string, description: string): Promise<HttpDeployment> {
     return this.changeDeployments(userId, apiId, (api) => {
       const deployments = redescribeDeployment(api, deploymentId, description);
-      return { deployments, deploymentId: api.deploymentId, result: deploymentOf({ ...api, deployments }, deploymentId) };
+      return {
+        deployments,
+        deploymentId: api.deploymentId,
+        stages: api.stages,
+        result: deploymentOf({ ...api, deployments }, deploymentId),
+      };
     });
   }
 
@@ -305,6 +321,7 @@ export class PgHttpApis implements HttpApis {
     return this.changeDeployments(userId, apiId, (api) => ({
       deployments: removeDeployment(api, deploymentId),
       deploymentId: api.deploymentId,
+      stages: api.stages,
       result: undefined,
     }));
   }

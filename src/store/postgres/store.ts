@@ -28,6 +28,7 @@ import type {
   ProvisionedConcurrency,
   DomainNames,
   HttpApis,
+  HttpDeploymentSnapshots,
   Layers,
   ListFilter,
   NewScalingEvent,
@@ -90,6 +91,7 @@ import { PgFunctionFleet } from './function-fleet.ts';
 import { PgFunctionInvocations } from './function-invocations.ts';
 import { PgDomainNames } from './domain-names.ts';
 import { PgHttpApis } from './http-apis.ts';
+import { PgHttpDeploymentSnapshots } from './http-deployment-snapshots.ts';
 import { PgLayers } from './layers.ts';
 import { PgWorkflows } from './workflows.ts';
 import { PgExpressStarts } from './express-starts.ts';
@@ -127,6 +129,7 @@ export class PostgresStore implements Store {
   readonly functions: Functions;
   /** HTTP APIs and routes (ports/http-apis.ts), a port of their own as functions are. */
   readonly httpApis: HttpApis;
+  readonly httpDeploymentSnapshots: HttpDeploymentSnapshots;
   /** Custom domain names of HTTP APIs and their API mappings (ports/domain-names.ts). */
   readonly domainNames: DomainNames;
   /** Lambda layers' versions (ports/layers.ts), likewise. */
@@ -180,6 +183,7 @@ export class PostgresStore implements Store {
           })
         : new PgFunctions(db);
     this.httpApis = new PgHttpApis(db);
+    this.httpDeploymentSnapshots = new PgHttpDeploymentSnapshots(db);
     this.domainNames = new PgDomainNames(db);
     this.layers = new PgLayers(db);
     this.functionFleet = new PgFunctionFleet(db);

@@ -21,6 +21,9 @@ import {
   type StagePatch,
   addAuthorizer,
   addDeployment,
+  DEFAULT_STAGE,
+  deployTo,
+  namedStageOf,
   addIntegration,
   apiIdFrom,
   applyApiPatch,
@@ -70,8 +73,11 @@ const DELETE_API = `DELETE FROM http_apis WHERE user_id = ? AND api_id = ?`;
 /** integrations, authorizers, updated_at, then user_id, api_id. */
 const UPDATE_PARTS = `UPDATE http_apis SET integrations = ?, authorizers = ?, updated_at = ? WHERE user_id = ? AND api_id = ?`;
 
-/** deployments, deployment_id, then user_id, api_id (a record: the API itself is as it was). */
-const UPDATE_DEPLOYMENTS = `UPDATE http_apis SET deployments = ?, deployment_id = ? WHERE user_id = ? AND api_id = ?`;
+/** deployments, deployment_id, stages, then user_id, api_id (the API itself is as it was). */
+const UPDATE_DEPLOYMENTS = `UPDATE http_apis SET deployments = ?, deployment_id = ?, stages = ? WHERE user_id = ? AND api_id = ?`;
+
+/** auto_deploy, deployment_id, then user_id, api_id: what its $default stage serves. */
+const UPDATE_DEFAULT_DEPLOYMENT = `UPDATE http_apis SET auto_deploy = ?, deployment_id = ? WHERE user_id = ? AND api_id = ? RETURNING *`;
 
 /** stages, then user_id, api_id (its named stages; the API itself is as it was). */
 const UPDATE_STAGES = `UPDATE http_apis SET stages = ? WHERE user_id = ? AND api_id = ?`;
@@ -157,7 +163,9 @@ export class SqliteHttpApis implements HttpApis {
       const api = this.apiIn(userId, apiId);
       const stage = applyStagePatch(api, this.routesIn(userId, apiId), patch);
       const next = applyApiPatch(api, { throttle: stage.throttle, stageVariables: stage.stageVariables });
-      const row = this.ctx.stmt(UPDATE_API).get(...apiValues(next), now, userId, apiId) as Row;
+      this.ctx.stmt(UPDATE_API).run(...apiValues(next), now, userId, apiId);
+      const { autoDeploy, deploymentId } = stage.deployment;
+      const row = this.ctx.stmt(UPDATE_DEFAULT_DEPLOYMENT).get(autoDeploy ? 1 : 0, deploymentId, userId, apiId) as Row;
       for (const r of stage.routes)
         this.ctx.stmt(UPDATE_ROUTE_THROTTLE).run(r.throttle && JSON.stringify(r.throttle), now, userId, apiId, r.routeKey);
       return { api: apiFromRow(row), routes: this.routesIn(userId, apiId) };
@@ -274,7 +282,7 @@ export class SqliteHttpApis implements HttpApis {
   private changeDeployments<T>(
     userId: string,
     apiId: string,
-    change: (api: HttpApi) => { deployments: HttpDeployment[]; deploymentId: string | null; result: T },
+    change: (api: HttpApi) => { deployments: HttpDeployment[]; deploymentId: string | null; stages: NamedStage[]; result: T },
   ): Promise<T> {
     return this.ctx.writes.run(() => {
       const { result, ...next } = change(this.apiIn(userId, apiId));
@@ -283,19 +291,27 @@ export class SqliteHttpApis implements HttpApis {
     });
   }
 
-  async createDeployment(userId: string, apiId: string, input: { description: string; stage: boolean }): Promise<HttpDeployment> {
-    const deployment = { deploymentId: partIdFrom(randomBytes(7)), description: input.description, createdAt: this.ctx.clock.now() };
-    return this.changeDeployments(userId, apiId, (api) => ({
-      deployments: addDeployment(api, deployment),
-      deploymentId: input.stage ? deployment.deploymentId : api.deploymentId,
-      result: deployment,
-    }));
+  async createDeployment(
+    userId: string,
+    apiId: string,
+    input: { deploymentId: string; description: string; stage: string | null },
+  ): Promise<HttpDeployment> {
+    const deployment = { deploymentId: input.deploymentId, description: input.description, createdAt: this.ctx.clock.now() };
+    return this.changeDeployments(userId, apiId, (api) => {
+      if (input.stage !== null && input.stage !== DEFAULT_STAGE) namedStageOf(api, input.stage);
+      return { deployments: addDeployment(api, deployment), ...deployTo(api, input.stage, deployment.deploymentId), result: deployment };
+    });
   }
 
   async updateDeployment(userId: string, apiId: string, deploymentId: string, description: string): Promise<HttpDeployment> {
     return this.changeDeployments(userId, apiId, (api) => {
       const deployments = redescribeDeployment(api, deploymentId, description);
-      return { deployments, deploymentId: api.deploymentId, result: deploymentOf({ ...api, deployments }, deploymentId) };
+      return {
+        deployments,
+        deploymentId: api.deploymentId,
+        stages: api.stages,
+        result: deploymentOf({ ...api, deployments }, deploymentId),
+      };
     });
   }
 
@@ -303,6 +319,7 @@ export class SqliteHttpApis implements HttpApis {
     return this.changeDeployments(userId, apiId, (api) => ({
       deployments: removeDeployment(api, deploymentId),
       deploymentId: api.deploymentId,
+      stages: api.stages,
       result: undefined,
     }));
   }

@@ -58,6 +58,7 @@ import type {
   ProvisionedConcurrency,
   DomainNames,
   HttpApis,
+  HttpDeploymentSnapshots,
   Layers,
   Store,
   Workflows,
@@ -89,6 +90,7 @@ import { SqliteFunctionFleet } from './function-fleet.ts';
 import { SqliteFunctionInvocations } from './function-invocations.ts';
 import { SqliteDomainNames } from './domain-names.ts';
 import { SqliteHttpApis } from './http-apis.ts';
+import { SqliteHttpDeploymentSnapshots } from './http-deployment-snapshots.ts';
 import { SqliteLayers } from './layers.ts';
 import { SqliteWorkflows } from './workflows.ts';
 import { SqliteExpressStarts } from './express-starts.ts';
@@ -131,6 +133,7 @@ export class SqliteStore implements Store {
   readonly functions: Functions;
   /** HTTP APIs and routes (ports/http-apis.ts), a port of their own as functions are. */
   readonly httpApis: HttpApis;
+  readonly httpDeploymentSnapshots: HttpDeploymentSnapshots;
   /** Custom domain names of HTTP APIs and their API mappings (ports/domain-names.ts). */
   readonly domainNames: DomainNames;
   /** Lambda layers' versions (ports/layers.ts), likewise. */
@@ -176,6 +179,7 @@ export class SqliteStore implements Store {
     const ttl = opts.functionReadTtlMs ?? 1000;
     this.functions = ttl > 0 ? cachedFunctionReads(new SqliteFunctions(this.ctx), ttl) : new SqliteFunctions(this.ctx);
     this.httpApis = new SqliteHttpApis(this.ctx);
+    this.httpDeploymentSnapshots = new SqliteHttpDeploymentSnapshots(this.ctx);
     this.domainNames = new SqliteDomainNames(this.ctx);
     this.layers = new SqliteLayers(this.ctx);
     this.functionFleet = new SqliteFunctionFleet(this.ctx);

@@ -182,6 +182,9 @@ describe('response caching', () => {
     assert.notEqual(cacheKey(settings, { ...base, headers: { 'accept-language': 'fr' } }), k);
     // A stage a custom domain's mapping named keeps its answers apart from another's of the same path.
     assert.notEqual(cacheKey(settings, { ...base, stage: 'prod' }), k);
+    // A deployment's answers are its own (a redeployment may send the path elsewhere); none: as ever.
+    assert.notEqual(cacheKey(settings, { ...base, deploymentId: 'dep0001' }), k);
+    assert.equal(cacheKey(settings, { ...base, deploymentId: undefined }), k);
     assert.notEqual(cacheKey(settings, { ...base, query: { page: '2' } }), k);
     assert.notEqual(cacheKey(settings, { ...base, query: undefined }), k);
     assert.notEqual(cacheKey(settings, { ...base, rawPath: '/pets/' }), k);

@@ -17,6 +17,7 @@ const api: HttpApi = {
   authorizers: [],
   deployments: [],
   deploymentId: null,
+  autoDeploy: true,
   createdAt: 0,
   updatedAt: Date.UTC(2026, 0, 2, 3, 4, 5),
 };

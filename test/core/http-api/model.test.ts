@@ -48,6 +48,7 @@ const api: HttpApi = {
   authorizers: [{ authorizerId: 'aut0001', name: 'idp', issuer: 'https://i.example', audience: ['a'], jwksUrl: null }],
   deployments: [],
   deploymentId: null,
+  autoDeploy: true,
   createdAt: 0,
   updatedAt: 0,
 };
@@ -164,6 +165,7 @@ describe('the $default stage', () => {
       throttle: staged.throttle,
       stageVariables: { url: 'https://x.example', b: '1' },
       routes: [{ routeKey: 'GET /a', throttle: { rate: 5, burst: 6 } }],
+      deployment: { autoDeploy: true, deploymentId: null },
     });
   });
 
@@ -175,7 +177,12 @@ describe('the $default stage', () => {
       variables: { only: 'x' },
       variablesMode: 'replace',
     });
-    assert.deepEqual(next, { throttle: null, stageVariables: { only: 'x' }, routes: [{ routeKey: 'GET /b', throttle: null }] });
+    assert.deepEqual(next, {
+      throttle: null,
+      stageVariables: { only: 'x' },
+      routes: [{ routeKey: 'GET /b', throttle: null }],
+      deployment: { autoDeploy: true, deploymentId: null },
+    });
   });
 
   it('a route key that names no route is not found; a bad limit is refused', () => {
