@@ -249,7 +249,7 @@ export class HttpGateway {
     };
     const auth =
       route.auth.kind === 'lambda'
-        ? await this.lambdaAuthorizers.authorize(route, route.auth, req, eventContext, path)
+        ? await this.lambdaAuthorizers.authorize(route, route.auth, req, eventContext, path, table.deploymentId)
         : await this.authorize(route, header);
     if ('refused' in auth) return [REFUSALS[auth.refused.statusCode] ?? 'authorizer_failed', auth.refused];
 

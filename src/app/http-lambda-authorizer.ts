@@ -69,7 +69,16 @@ export class LambdaAuthorizers {
 
   /** `ctx`: the route's event context (without an authorizer); `path`: the request's path
    *  without its stage's name (the route's ARN). */
-  async authorize(route: HttpRoute, auth: LambdaAuth, req: GatewayRequest, ctx: EventContext, path: string): Promise<AuthorizerOutcome> {
+  async authorize(
+    route: HttpRoute,
+    auth: LambdaAuth,
+    req: GatewayRequest,
+    ctx: EventContext,
+    path: string,
+    /** The deployment the stage serves; null: the API as it is. A deployment's authorizer may
+     *  differ from the live one's, so their answers are kept apart. */
+    deploymentId: string | null,
+  ): Promise<AuthorizerOutcome> {
     const event = buildEventV2(req, ctx);
     const identity = identityValues(auth.identitySource, event);
     if (identity === null) return { refused: jsonAnswer(401, { message: 'Unauthorized' }) };
@@ -81,7 +90,10 @@ export class LambdaAuthorizers {
       method: req.method,
       path,
     });
-    const key = auth.resultTtlS > 0 ? authorizerCacheKey(ctx.apiId, route.authorizerId ?? `route ${route.routeKey}`, identity) : null;
+    const key =
+      auth.resultTtlS > 0
+        ? authorizerCacheKey(ctx.apiId, `${deploymentId ?? '$live'} ${route.authorizerId ?? `route ${route.routeKey}`}`, identity)
+        : null;
     const kept = key === null ? undefined : this.answers.get(key);
     const fresh = !kept || kept.until <= this.app.clock.now();
     let answer: unknown = kept?.answer;

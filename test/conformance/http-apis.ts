@@ -382,6 +382,7 @@ export function describeHttpApis(name: string, make: MakeHttpApis): void {
           identitySource: ['$request.header.X-Token', '$context.stage'],
           simpleResponses: true,
           resultTtlS: 300,
+          payloadFormatVersion: '2.0' as const,
         };
         const z = await apis.createAuthorizer('alice', a.apiId, input);
         assert.deepEqual(z, { authorizerId: z.authorizerId, ...input });
