@@ -9,6 +9,7 @@
  * id) or a service (`events.amazonaws.com`), which Hangar's own services will name once they
  * invoke functions. A statement only ever allows (Lambda's AddPermission makes no Deny).
  */
+import { wildcardMatches } from './wildcard.ts';
 import { Conflict, ErrorCode, Forbidden, InvalidInput, NotFound } from './errors.ts';
 import type { Qualifier } from './function.ts';
 
@@ -227,14 +228,8 @@ function principalMatches(p: PolicyPrincipal, caller: PolicyCaller): boolean {
   }
 }
 
-/** ArnLike / StringLike: `*` any run of characters, `?` one. */
-export function arnLike(pattern: string, value: string): boolean {
-  const re = pattern
-    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-    .replace(/\*/g, '.*')
-    .replace(/\?/g, '.');
-  return new RegExp(`^${re}$`).test(value);
-}
+/** ArnLike / StringLike: `*` any run of characters, `?` one (wildcard.ts). */
+export const arnLike = wildcardMatches;
 
 /** Whether one statement allows the request: its action, principal and every condition match
  *  (a condition on a key the request does not have does not match, as IAM's). */

@@ -39,3 +39,4 @@ export * from './task.ts';
 export * from './transitions.ts';
 export * from './user-limit.ts';
 export * from './map-run-children.ts';
+export * from './wildcard.ts';

@@ -11,6 +11,7 @@
  * is a deny). An answer of neither shape is the gateway's 500. The gateway
  * (app/http-lambda-authorizer.ts) runs the function and keeps answers for the TTL.
  */
+import { wildcardMatches } from '../wildcard.ts';
 import { ErrorCode, InvalidInput } from '../errors.ts';
 import { checkFunctionName, parseQualifier } from '../function.ts';
 import type { HttpApiEventV2 } from './event.ts';
@@ -209,14 +210,4 @@ export function decideAuthorizerAnswer(answer: unknown, simpleResponses: boolean
 function listOf(v: unknown): string[] | null {
   if (typeof v === 'string') return [v];
   return Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'string') ? v : null;
-}
-
-/** IAM's ARN wildcards: `*` any run of characters (none too), `?` any one. */
-export function wildcardMatches(pattern: string, value: string): boolean {
-  if (!pattern.includes('*') && !pattern.includes('?')) return pattern === value;
-  const source = pattern
-    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-    .replace(/\*/g, '.*')
-    .replace(/\?/g, '.');
-  return new RegExp(`^${source}$`, 's').test(value);
 }
