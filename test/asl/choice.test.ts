@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { evaluateRule, parseTimestamp, stringMatches } from '../../src/core/asl/choice.ts';
+import { evaluateRule, parseTimestamp } from '../../src/core/asl/choice.ts';
+import { stringMatches } from '../../src/core/wildcard.ts';
 import type { Json, JsonObject } from '../../src/core/asl/errors.ts';
 import type { Scope } from '../../src/core/asl/scope.ts';
 

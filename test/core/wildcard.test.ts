@@ -2,7 +2,7 @@
  *  permission's SourceArn use them. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { arnLike, wildcardMatches } from '../../src/core/index.ts';
+import { arnLike, stringMatches, wildcardMatches } from '../../src/core/index.ts';
 
 describe('wildcardMatches', () => {
   it('* any run, ? one character, everything else literally', () => {
@@ -39,5 +39,18 @@ describe('wildcardMatches', () => {
     assert.ok(!wildcardMatches(pattern, 'a'.repeat(5000)));
     assert.ok(wildcardMatches(pattern, `${'a'.repeat(5000)}b`));
     assert.ok(!arnLike(`arn:${'*:'.repeat(30)}x`, `arn:${':'.repeat(4000)}`));
+    assert.ok(!stringMatches('a'.repeat(5000), pattern), "a Choice rule's StringMatches too");
+  });
+});
+
+describe('stringMatches (a Choice rule)', () => {
+  it('* any run; \\* a star and \\\\ a backslash; ? itself', () => {
+    assert.ok(stringMatches('log-2024.txt', 'log-*.txt'));
+    assert.ok(stringMatches('a*b', 'a\\*b'));
+    assert.ok(!stringMatches('axb', 'a\\*b'));
+    assert.ok(stringMatches('a\\b', 'a\\\\b'));
+    assert.ok(stringMatches('a?c', 'a?c'));
+    assert.ok(!stringMatches('abc', 'a?c'), 'no ? wildcard in StringMatches');
+    assert.ok(stringMatches('', '*'));
   });
 });

@@ -1,4 +1,5 @@
 /** Choice rules: comparisons, And/Or/Not, the Is* tests; which rule a Choice state takes. */
+import { stringMatches } from '../wildcard.ts';
 import { isObject, type Json, type JsonObject, runtimeFailure } from './errors.ts';
 import { cachedPath, readPath, requirePath, type Scope } from './scope.ts';
 
@@ -57,22 +58,6 @@ export function parseTimestamp(text: string): [number, number] | undefined {
 
 function compareTimestamps(a: [number, number], b: [number, number]): number {
   return a[0] - b[0] || a[1] - b[1];
-}
-
-/** StringMatches: `*` matches any text, `\*` a star, `\\` a backslash. */
-export function stringMatches(value: string, pattern: string): boolean {
-  let re = '';
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i];
-    if (c === '\\' && i + 1 < pattern.length) re += escapeRe(pattern[++i]);
-    else if (c === '*') re += '.*';
-    else re += escapeRe(c);
-  }
-  return new RegExp(`^${re}$`, 's').test(value);
-}
-
-function escapeRe(c: string): string {
-  return c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 }
 
 export function evaluateRule(rule: JsonObject, scope: Scope): boolean {
