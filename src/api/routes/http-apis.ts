@@ -180,7 +180,7 @@ const ApiView = z.object({
   createdAt: z.string(),
   updatedAt: z.string(),
 });
-const ApiListItem = ApiView.extend({ routeCount: z.number().describe('How many routes it has.') });
+const ApiListItem = ApiView.extend({ routeCount: z.int().describe('How many routes it has.') });
 const RouteView = z.object({
   apiId: z.string(),
   routeKey: z.string(),
