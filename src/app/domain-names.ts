@@ -125,6 +125,13 @@ export async function listApiMappings(app: DomainNamesApp, userId: string, name:
   return app.domainNames.listApiMappings(userId, d.domainName);
 }
 
+/** The mappings of the user's domains that point at one of their APIs (NotFound for an API not
+ *  theirs), in one read however many domains there are. */
+export async function listHttpApiMappings(app: DomainNamesApp, userId: string, apiId: string): Promise<ApiMapping[]> {
+  await getHttpApi(app, userId, apiId);
+  return app.domainNames.listApiMappingsOfApi(userId, apiId);
+}
+
 export async function updateApiMapping(
   app: DomainNamesApp,
   userId: string,

@@ -38,6 +38,7 @@ import {
   type StageDeploymentChange,
   type StagePatch,
   stageDeploymentOf,
+  UNSET_STAGE,
 } from '../core/index.ts';
 import type { HttpApis, HttpDeploymentSnapshots, HttpRoutePatch, ServedHttpApi } from '../store/index.ts';
 import { type FunctionsApp, getFunction } from './functions.ts';
@@ -67,6 +68,13 @@ export async function getHttpApi(app: HttpApisApp, userId: string, apiId: string
 
 export function listHttpApis(app: HttpApisApp, userId: string): Promise<HttpApi[]> {
   return app.httpApis.listApis(userId);
+}
+
+/** A user's APIs with how many routes each has: two reads, however many APIs (an API made
+ *  between them counts 0 routes until the next list). */
+export async function listHttpApisWithRouteCounts(app: HttpApisApp, userId: string): Promise<Array<HttpApi & { routeCount: number }>> {
+  const [apis, counts] = await Promise.all([app.httpApis.listApis(userId), app.httpApis.routeCounts(userId)]);
+  return apis.map((a) => ({ ...a, routeCount: counts.get(a.apiId) ?? 0 }));
 }
 
 export async function updateHttpApi(app: HttpApisApp, userId: string, apiId: string, patch: Partial<HttpApiInput>): Promise<HttpApi> {
@@ -99,6 +107,15 @@ export async function putHttpNamedStage(app: HttpApisApp, userId: string, apiId:
 export async function deleteHttpNamedStage(app: HttpApisApp, userId: string, apiId: string, name: string): Promise<void> {
   await app.httpApis.deleteNamedStage(userId, apiId, name);
   app.httpApiChanged?.(apiId);
+}
+
+/** DeleteStage: a named stage goes; $default, where Hangar serves every HTTP API, cannot, so its
+ *  settings go back to none (as a stage made anew without any) and it auto-deploys again.
+ *  NotFound for a stage not there. */
+export async function deleteHttpStage(app: HttpApisApp, userId: string, apiId: string, stageName: string): Promise<void> {
+  const api = await getHttpApi(app, userId, apiId);
+  if (stageName === DEFAULT_STAGE) await updateHttpStage(app, userId, apiId, { ...UNSET_STAGE, deployment: { autoDeploy: true } });
+  else await deleteHttpNamedStage(app, userId, apiId, namedStageOf(api, stageName).name);
 }
 
 /** The API with its routes: what its stages report. */

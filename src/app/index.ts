@@ -146,6 +146,7 @@ export {
   getDomainName,
   listApiMappings,
   listDomainNames,
+  listHttpApiMappings,
   updateApiMapping,
   updateDomainName,
 } from './domain-names.ts';
@@ -174,6 +175,7 @@ export {
   HTTP_API_PREFIX,
   httpApiAddress,
   listHttpApis,
+  listHttpApisWithRouteCounts,
   listHttpRoutes,
   updateHttpApi,
   updateHttpIntegration,
@@ -187,6 +189,7 @@ export {
   updateHttpStage,
   putHttpNamedStage,
   deleteHttpNamedStage,
+  deleteHttpStage,
   type HttpApisApp,
 } from './http-apis.ts';
 export { exportHttpApi } from './http-api-export.ts';

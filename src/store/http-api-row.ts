@@ -49,6 +49,9 @@ export function apiFromRow(r: Row): HttpApi {
 }
 
 /** integrations, authorizers: the columns a change of an API's parts writes. */
+/** ROUTE_COUNTS' rows (api_id, n; n a bigint string on PostgreSQL) by API id. */
+export const routeCountsOf = (rows: Row[]): Map<string, number> => new Map(rows.map((r) => [String(r.api_id), Number(r.n)]));
+
 export function partValues(a: Pick<HttpApi, 'integrations' | 'authorizers'>): Array<string | null> {
   return [json(a.integrations), json(a.authorizers)];
 }

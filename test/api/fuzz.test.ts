@@ -296,10 +296,12 @@ it('every operation answers valid and mutated requests with a documented status 
     'DELETE /http-apis/{apiId}',
     'DELETE /http-apis/{apiId}/deployments/{deploymentId}',
     'DELETE /http-apis/{apiId}/routes/{routeKey}',
+    'DELETE /http-apis/{apiId}/stages/{stageName}',
     'DELETE /http-apis/{apiId}/tags',
     'GET /http-apis',
     'GET /http-apis/{apiId}',
     'GET /http-apis/{apiId}/deployments',
+    'GET /http-apis/{apiId}/domain-mappings',
     'GET /http-apis/{apiId}/openapi',
     'GET /http-apis/{apiId}/routes',
     'GET /http-apis/{apiId}/routes/{routeKey}',
@@ -310,6 +312,7 @@ it('every operation answers valid and mutated requests with a documented status 
     'POST /http-apis',
     'POST /http-apis/{apiId}/deployments',
     'POST /http-apis/{apiId}/routes',
+    'POST /http-apis/{apiId}/stages',
     'POST /http-apis/{apiId}/tags',
   ]);
   const workflowOps = ops

@@ -227,31 +227,33 @@ describe('ownership', () => {
                                     ? {}
                                     : path === '/http-apis/{apiId}/deployments' || path === '/http-apis/{apiId}/stages/{stageName}'
                                       ? {}
-                                      : path === '/http-apis/{apiId}/routes' && method === 'post'
-                                        ? { routeKey: 'GET /b', functionName: 'ALICE_FN' }
-                                        : path === '/http-apis/{apiId}' && method === 'patch'
-                                          ? { name: 'bob' }
-                                          : path === '/domain-names/{domainName}' && method === 'patch'
-                                            ? {}
-                                            : path.startsWith('/domain-names') && (method === 'patch' || method === 'post')
-                                              ? { apiId: 'bobsapixxx' }
-                                              : path === '/http-apis/{apiId}/routes/{routeKey}' && method === 'patch'
-                                                ? { cacheTtlS: 0 }
-                                                : path === '/state-machines/{name}' && method === 'patch'
-                                                  ? { description: 'bob' }
-                                                  : path === '/state-machines/{name}/executions' ||
-                                                      path === '/executions/{id}/stop' ||
-                                                      path === '/executions/{id}/redrive'
-                                                    ? {}
-                                                    : path === '/map-runs/{id}' && method === 'patch'
-                                                      ? { maxConcurrency: 1 }
-                                                      : path.endsWith('/tags') && method === 'post'
-                                                        ? { tags: { team: 'bob' } }
-                                                        : path === '/state-machines/{name}/aliases' && method === 'post'
-                                                          ? { name: 'live', routing: [{ version: 1, weight: 100 }] }
-                                                          : path === '/state-machines/{name}/aliases/{alias}' && method === 'patch'
-                                                            ? { description: 'bob' }
-                                                            : undefined;
+                                      : path === '/http-apis/{apiId}/stages'
+                                        ? { name: 'bob' }
+                                        : path === '/http-apis/{apiId}/routes' && method === 'post'
+                                          ? { routeKey: 'GET /b', functionName: 'ALICE_FN' }
+                                          : path === '/http-apis/{apiId}' && method === 'patch'
+                                            ? { name: 'bob' }
+                                            : path === '/domain-names/{domainName}' && method === 'patch'
+                                              ? {}
+                                              : path.startsWith('/domain-names') && (method === 'patch' || method === 'post')
+                                                ? { apiId: 'bobsapixxx' }
+                                                : path === '/http-apis/{apiId}/routes/{routeKey}' && method === 'patch'
+                                                  ? { cacheTtlS: 0 }
+                                                  : path === '/state-machines/{name}' && method === 'patch'
+                                                    ? { description: 'bob' }
+                                                    : path === '/state-machines/{name}/executions' ||
+                                                        path === '/executions/{id}/stop' ||
+                                                        path === '/executions/{id}/redrive'
+                                                      ? {}
+                                                      : path === '/map-runs/{id}' && method === 'patch'
+                                                        ? { maxConcurrency: 1 }
+                                                        : path.endsWith('/tags') && method === 'post'
+                                                          ? { tags: { team: 'bob' } }
+                                                          : path === '/state-machines/{name}/aliases' && method === 'post'
+                                                            ? { name: 'live', routing: [{ version: 1, weight: 100 }] }
+                                                            : path === '/state-machines/{name}/aliases/{alias}' && method === 'patch'
+                                                              ? { description: 'bob' }
+                                                              : undefined;
           const r = await as(bob, method.toUpperCase(), url, body);
           walked.push(`${method.toUpperCase()} ${path}`);
           const text = r.body;

@@ -1,5 +1,6 @@
 /**
- * `hangar http-api create|list|get|export|rm` and `hangar http-api route add|list|rm`: real `hangar`
+ * `hangar http-api create|list|get|export|rm`, `hangar http-api stage [create|rm]` and
+ * `hangar http-api route add|list|rm`: real `hangar`
  * processes against a real platform (in this process, port 0), checked against the API.
  */
 import assert from 'node:assert/strict';
@@ -254,6 +255,45 @@ describe('hangar http-api', () => {
     assert.equal(on.stdout.trim(), `${api.apiId} $default: serves the API as it is (auto-deploy)`);
     const missing = await hangar('http-api', 'stage', api.apiId, 'nosuch', '--no-auto-deploy');
     assert.equal(missing.code, 1);
+    assert.equal((await hangar('http-api', 'rm', api.apiId)).code, 0);
+  });
+
+  test('stage create and rm: named stages with --var, merged by stage --var; $default reset; list counts routes', async () => {
+    const api = JSON.parse((await hangar('http-api', 'create', 'named', '--stage-var', 'env=dev', '--json')).stdout);
+    assert.equal((await hangar('http-api', 'route', 'add', api.apiId, 'GET /a', '--function', 'web')).code, 0);
+    assert.match((await hangar('http-api', 'list')).stdout, new RegExp(`^${api.apiId} +named +1 +`, 'm'));
+
+    const made = await hangar('http-api', 'stage', 'create', api.apiId, 'prod', '--var', 'db=main', '--var', 'tier=gold');
+    assert.equal(made.stdout.trim(), `${api.apiId} prod: created, served at ${api.url}/prod`, made.stderr);
+    const viaApi = async () => (await p.inject({ method: 'GET', url: `/http-apis/${api.apiId}`, auth: alice })).json();
+    assert.deepEqual(
+      (await viaApi()).stages.map((s: { name: string; stageVariables: object }) => [s.name, s.stageVariables]),
+      [['prod', { db: 'main', tier: 'gold' }]],
+    );
+    const merged = await hangar('http-api', 'stage', api.apiId, 'prod', '--var', 'tier=', '--var', 'region=eu');
+    assert.equal(merged.code, 0, merged.stderr);
+    assert.deepEqual((await viaApi()).stages[0].stageVariables, { db: 'main', region: 'eu' });
+    const taken = await hangar('http-api', 'stage', 'create', api.apiId, 'prod');
+    assert.equal(taken.code, 1);
+    assert.match(taken.stderr, /already exists/);
+    const pinned = JSON.parse((await hangar('http-api', 'stage', 'create', api.apiId, 'beta', '--no-auto-deploy', '--json')).stdout);
+    assert.deepEqual(
+      pinned.stages.map((s: { name: string; autoDeploy: boolean }) => [s.name, s.autoDeploy]),
+      [
+        ['prod', true],
+        ['beta', false],
+      ],
+    );
+
+    assert.equal((await hangar('http-api', 'stage', 'rm', api.apiId, 'prod')).stdout.trim(), `${api.apiId} prod: deleted`);
+    assert.deepEqual(
+      (await viaApi()).stages.map((s: { name: string }) => s.name),
+      ['beta'],
+    );
+    assert.equal((await hangar('http-api', 'stage', 'rm', api.apiId, 'prod')).code, 1);
+    const reset = await hangar('http-api', 'stage', 'rm', api.apiId, '$default');
+    assert.equal(reset.stdout.trim(), `${api.apiId} $default: settings reset`, reset.stderr);
+    assert.deepEqual((await viaApi()).stageVariables, {});
     assert.equal((await hangar('http-api', 'rm', api.apiId)).code, 0);
   });
 });

@@ -131,6 +131,24 @@ export function describeDomainNames(name: string, make: MakeDomainNames): void {
       );
     });
 
+    it("lists an API's mappings across the user's domains, by domain then key", async () => {
+      const a = await under.httpApis.createApi('alice', { name: 'a' });
+      const b = await under.httpApis.createApi('alice', { name: 'b' });
+      await domains.createDomainName('alice', 'two.example.test', config, {});
+      await domains.createDomainName('alice', 'one.example.test', config, {});
+      const twoRoot = await domains.createApiMapping('alice', 'two.example.test', { apiId: a.apiId, stage: '$default', apiMappingKey: '' });
+      const oneV2 = await domains.createApiMapping('alice', 'one.example.test', { apiId: a.apiId, stage: 'prod', apiMappingKey: 'v2' });
+      const oneV1 = await domains.createApiMapping('alice', 'one.example.test', { apiId: a.apiId, stage: '$default', apiMappingKey: 'v1' });
+      await domains.createApiMapping('alice', 'one.example.test', { apiId: b.apiId, stage: '$default', apiMappingKey: 'b' });
+      assert.deepEqual(await domains.listApiMappingsOfApi('alice', a.apiId), [oneV1, oneV2, twoRoot]);
+      assert.equal((await domains.listApiMappingsOfApi('alice', b.apiId)).length, 1);
+      // Another user's API (or none) has none for anyone else.
+      assert.deepEqual(await domains.listApiMappingsOfApi('bob', a.apiId), []);
+      assert.deepEqual(await domains.listApiMappingsOfApi('alice', 'nosuchapi0'), []);
+      await domains.deleteDomainName('alice', 'one.example.test');
+      assert.deepEqual(await domains.listApiMappingsOfApi('alice', a.apiId), [twoRoot]);
+    });
+
     it("an API's mappings go with it, a domain's with the domain", async () => {
       const a = await under.httpApis.createApi('alice', { name: 'a' });
       const b = await under.httpApis.createApi('alice', { name: 'b' });

@@ -145,6 +145,24 @@ export function describeHttpApis(name: string, make: MakeHttpApis): void {
         assert.equal(await apis.servedApi(a.apiId), null);
       });
 
+      it("counts each of a user's APIs' routes in one read; another user's are not counted", async () => {
+        const a = await apis.createApi('alice', { name: 'a' });
+        const b = await apis.createApi('alice', { name: 'b' });
+        const empty = await apis.createApi('alice', { name: 'empty' });
+        const bobs = await apis.createApi('bob', { name: 'bobs' });
+        await apis.createRoute('alice', a.apiId, jwtRoute);
+        await apis.createRoute('alice', a.apiId, { routeKey: '$default', functionName: 'fallback' });
+        await apis.createRoute('alice', b.apiId, { routeKey: 'GET /b', functionName: 'fb' });
+        await apis.createRoute('bob', bobs.apiId, { routeKey: 'GET /x', functionName: 'fx' });
+        const counts = await apis.routeCounts('alice');
+        assert.deepEqual(Object.fromEntries(counts), { [a.apiId]: 2, [b.apiId]: 1 });
+        assert.equal(counts.has(empty.apiId), false);
+        assert.deepEqual([...(await apis.routeCounts('bob'))], [[bobs.apiId, 1]]);
+        assert.deepEqual([...(await apis.routeCounts('carol'))], []);
+        await apis.deleteApi('alice', a.apiId);
+        assert.deepEqual([...(await apis.routeCounts('alice'))], [[b.apiId, 1]]);
+      });
+
       it('deleting an API deletes its routes', async () => {
         const a = await apis.createApi('alice', { name: 'pets' });
         await apis.createRoute('alice', a.apiId, jwtRoute);

@@ -4,7 +4,8 @@
  * an API's page shows its routes (target, auth, payload format, throttle, cache), its stages with
  * their variables, CORS and the custom domain names mapped to it, and a route's function links
  * that function's page. An admin sees a user's APIs with ?user= (its own list: the empty state).
- * No console error, failed request or other origin. Screenshots go to
+ * The list's route counts and the page's mappings are one request each (not one per API or per
+ * domain name). No console error, failed request or other origin. Screenshots go to
  * test-artifacts/dashboard-http-api*.png. Skipped without chromium. Nothing is invoked, so no
  * sandbox is needed.
  */
@@ -96,8 +97,19 @@ it("lists a user's HTTP APIs; an API's page shows its routes, stages, CORS and d
   await as(bob.key, 'POST', '/domain-names/bobs.example.test/mappings', { apiId: bobs.apiId });
 
   const { page, problems } = await openDashboard(browser, p.url!, undefined, alice.key);
+  // The API paths the pages ask for: the list's route counts and the page's mappings come with
+  // one request each, not one per API or per domain name.
+  const asked: string[] = [];
+  page.on('request', (r) => {
+    const url = new URL(r.url());
+    if (url.origin === p.url) asked.push(url.pathname);
+  });
   await page.click('nav a[data-nav="http-apis"]');
   await page.waitForSelector(`#http-apis tr[data-api="${shop.apiId}"]`);
+  assert.deepEqual(
+    asked.filter((path) => path.startsWith('/http-apis')),
+    ['/http-apis'],
+  );
   const [name, id, address, host, count, cors] = await cells(page, `#http-apis tr[data-api="${shop.apiId}"]`);
   assert.deepEqual([name, id, address, count, cors], ['shop', shop.apiId, `${p.url}/http/${shop.apiId}`, '3', 'on']);
   assert.equal(host, `http://${shop.apiId}.execute-api.${new URL(p.url!).host}`);
@@ -139,6 +151,12 @@ it("lists a user's HTTP APIs; an API's page shows its routes, stages, CORS and d
   assert.match(await text(page, '#api-cors'), /origins\s*https:\/\/app\.example\.test[\s\S]*methods\s*GET, POST[\s\S]*max age\s*300 s/);
   // Every mapping row's cells: alice's one, not bob's.
   assert.deepEqual(await cells(page, '#api-domains tr[data-mapping]'), ['shop.example.test', 'v1', 'prod', 'shop.example.test/v1']);
+  assert.ok(asked.includes(`/http-apis/${shop.apiId}/domain-mappings`), asked.join(' '));
+  assert.deepEqual(
+    asked.filter((path) => path.startsWith('/domain-names')),
+    [],
+    'no request per domain name',
+  );
   assert.doesNotMatch(await text(page, '#view'), /null|undefined/);
   await shot(page, 'http-api');
 

@@ -18,6 +18,7 @@ import {
   getDomainName,
   listApiMappings,
   listDomainNames,
+  listHttpApiMappings,
   updateApiMapping,
   updateDomainName,
 } from '../../app/index.ts';
@@ -223,6 +224,22 @@ export function domainNameRoutes(app: FastifyInstance, ctx: ApiContext & DomainN
       },
     },
     async (req) => ({ mappings: (await listApiMappings(ctx, owner(req, req.query.userId), req.params.domainName)).map(mappingView) }),
+  );
+
+  // Beside the API's other parts (/http-apis/{apiId}/routes, /deployments, /tags) rather than a
+  // field of its view: the view is one read of the API, answered by every change too.
+  r.get(
+    '/http-apis/:apiId/domain-mappings',
+    {
+      schema: {
+        summary: "The mappings of the user's custom domain names that serve a stage of this HTTP API, by domain name then key",
+        tags: ['http-apis'],
+        params: z.strictObject({ apiId: z.string().max(64) }),
+        querystring: OwnerQuery,
+        response: { 200: z.object({ mappings: z.array(MappingView) }), 403: Problem, 404: Problem },
+      },
+    },
+    async (req) => ({ mappings: (await listHttpApiMappings(ctx, owner(req, req.query.userId), req.params.apiId)).map(mappingView) }),
   );
 
   r.get(

@@ -16,13 +16,14 @@ import {
   deleteHttpApi,
   deleteHttpDeployment,
   deleteHttpRoute,
+  deleteHttpStage,
   exportHttpApi,
   functionOwner,
   getHttpApi,
   getHttpRoute,
   type HttpApisApp,
   httpApiAddress,
-  listHttpApis,
+  listHttpApisWithRouteCounts,
   listHttpRoutes,
   putHttpNamedStage,
   updateHttpApi,
@@ -179,6 +180,7 @@ const ApiView = z.object({
   createdAt: z.string(),
   updatedAt: z.string(),
 });
+const ApiListItem = ApiView.extend({ routeCount: z.int().describe('How many routes it has.') });
 const RouteView = z.object({
   apiId: z.string(),
   routeKey: z.string(),
@@ -210,9 +212,24 @@ const DeployBody = z.strictObject({
     .describe('The stage ($default or a named one) that serves it from now on (or, auto-deploying, reports it); absent: none.'),
   description: z.string().max(DEPLOYMENT_DESCRIPTION_MAX).optional(),
 });
-const StagePatch = z.strictObject({
+const StageVariablesField = z.record(z.string().max(64), z.string().max(2048));
+const StageDeploymentFields = {
   autoDeploy: z.boolean().optional().describe('true: it serves the API as it is now; false: only the deployment it names.'),
   deploymentId: z.string().max(64).optional().describe('The deployment it serves (autoDeploy false): a rollback names an earlier one.'),
+};
+const StagePatch = z.strictObject({
+  ...StageDeploymentFields,
+  variables: StageVariablesField.optional().describe(
+    "Merged into the stage's variables, as API Gateway's UpdateStage merges them: an empty value removes one.",
+  ),
+});
+const StageBody = z.strictObject({
+  name: z.string().max(128).describe('1-128 letters, digits, - and _ (not $default: every API has it).'),
+  variables: StageVariablesField.optional().describe(
+    "Its stage variables, in every route's event of the stage (the rules of the API's stageVariables).",
+  ),
+  autoDeploy: StageDeploymentFields.autoDeploy.describe('Default: true, it serves the API as it is now.'),
+  deploymentId: StageDeploymentFields.deploymentId,
 });
 
 const ApiParams = z.strictObject({ apiId: z.string().max(64) });
@@ -222,6 +239,12 @@ const RouteParams = ApiParams.extend({ routeKey: z.string().max(ROUTE_KEY_MAX).d
 const OwnerQuery = z.strictObject({ userId: UserId.optional().describe("Admin keys only: whose API (default: the key's user).") });
 
 const iso = (ms: number) => new Date(ms).toISOString();
+
+/** A stage's autoDeploy and deploymentId as given: absent ones stay as they were. */
+const deploymentChangeOf = (b: { autoDeploy?: boolean; deploymentId?: string }) => ({
+  ...(b.autoDeploy !== undefined ? { autoDeploy: b.autoDeploy } : {}),
+  ...(b.deploymentId !== undefined ? { deploymentId: b.deploymentId } : {}),
+});
 
 function apiView(base: string, a: HttpApi): z.infer<typeof ApiView> {
   const { protocol, host } = new URL(base);
@@ -304,10 +327,15 @@ export function httpApiRoutes(app: FastifyInstance, ctx: ApiContext & HttpApisAp
         summary: "A user's HTTP APIs, oldest first (a user key: its own)",
         tags,
         querystring: OwnerQuery,
-        response: { 200: z.object({ apis: z.array(ApiView) }), 403: Problem },
+        response: { 200: z.object({ apis: z.array(ApiListItem) }), 403: Problem },
       },
     },
-    async (req) => ({ apis: (await listHttpApis(ctx, owner(req, req.query.userId))).map((a) => view(req, a)) }),
+    async (req) => ({
+      apis: (await listHttpApisWithRouteCounts(ctx, owner(req, req.query.userId))).map((a) => ({
+        ...view(req, a),
+        routeCount: a.routeCount,
+      })),
+    }),
   );
 
   r.get(
@@ -456,11 +484,41 @@ export function httpApiRoutes(app: FastifyInstance, ctx: ApiContext & HttpApisAp
     },
   );
 
+  r.post(
+    '/http-apis/:apiId/stages',
+    {
+      schema: {
+        summary: "Add a named stage: the API's routes served at url/{name}/... with variables of its own (API Gateway's CreateStage)",
+        description:
+          "It runs under the $default stage's throttles. 409 if the API has a stage of the name; 400 past 10 stages, $default among them.",
+        tags,
+        params: ApiParams,
+        querystring: OwnerQuery,
+        body: StageBody,
+        response: { 201: ApiView, 400: Problem, 403: Problem, 404: Problem, 409: Problem },
+      },
+    },
+    async (req, reply) => {
+      const userId = owner(req, req.query.userId);
+      const { apiId } = req.params;
+      const { name, variables } = req.body;
+      req.auditTarget = `${userId}/${apiId}/${name}`;
+      await putHttpNamedStage(ctx, userId, apiId, {
+        name,
+        creating: true,
+        ...(variables ? { variables, variablesMode: 'replace' as const } : {}),
+        deployment: deploymentChangeOf(req.body),
+      });
+      return reply.code(201).send(view(req, await getHttpApi(ctx, userId, apiId)));
+    },
+  );
+
   r.patch(
     '/http-apis/:apiId/stages/:stageName',
     {
       schema: {
-        summary: 'Whether a stage auto-deploys, and the deployment it serves (a rollback names an earlier one)',
+        summary: 'Change a stage: whether it auto-deploys, the deployment it serves (a rollback names an earlier one), its variables',
+        description: "$default's variables are the API's stageVariables. Absent fields stay.",
         tags,
         params: StageParams,
         querystring: OwnerQuery,
@@ -471,14 +529,47 @@ export function httpApiRoutes(app: FastifyInstance, ctx: ApiContext & HttpApisAp
     async (req) => {
       const userId = owner(req, req.query.userId);
       const { apiId, stageName } = req.params;
+      const { variables } = req.body;
       req.auditTarget = `${userId}/${apiId}/${stageName}`;
-      const deployment = {
-        ...(req.body.autoDeploy !== undefined ? { autoDeploy: req.body.autoDeploy } : {}),
-        ...(req.body.deploymentId !== undefined ? { deploymentId: req.body.deploymentId } : {}),
-      };
-      if (stageName === DEFAULT_STAGE) await updateHttpStage(ctx, userId, apiId, { deployment });
-      else await putHttpNamedStage(ctx, userId, apiId, { name: stageName, creating: false, deployment });
+      const deployment = deploymentChangeOf(req.body);
+      if (stageName === DEFAULT_STAGE) await updateHttpStage(ctx, userId, apiId, { deployment, ...(variables ? { variables } : {}) });
+      else
+        await putHttpNamedStage(ctx, userId, apiId, {
+          name: stageName,
+          creating: false,
+          deployment,
+          ...(variables ? { variables, variablesMode: 'merge' as const } : {}),
+        });
       return view(req, await getHttpApi(ctx, userId, apiId));
+    },
+  );
+
+  r.delete(
+    '/http-apis/:apiId/stages/:stageName',
+    {
+      schema: {
+        summary: "Delete a named stage; $default, which every API has, stays with its settings reset (API Gateway's DeleteStage)",
+        description: "$default's reset: no default or route throttles, no variables, auto-deploying again.",
+        tags,
+        params: StageParams,
+        querystring: OwnerQuery,
+        response: {
+          200: z.object({
+            apiId: z.string(),
+            stageName: z.string(),
+            deleted: z.boolean().describe('true: the named stage is gone; false: $default, reset.'),
+          }),
+          403: Problem,
+          404: Problem,
+        },
+      },
+    },
+    async (req) => {
+      const userId = owner(req, req.query.userId);
+      const { apiId, stageName } = req.params;
+      req.auditTarget = `${userId}/${apiId}/${stageName}`;
+      await deleteHttpStage(ctx, userId, apiId, stageName);
+      return { apiId, stageName, deleted: stageName !== DEFAULT_STAGE };
     },
   );
 

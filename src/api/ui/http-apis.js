@@ -1,7 +1,8 @@
 // The dashboard's HTTP API pages: the user's HTTP APIs (where each is served, its routes, CORS)
 // and a page per API with its routes (target function, auth, payload format, throttle, cache),
 // stages with their variables, CORS, default throttle and the custom domain names mapped to it.
-// Read from the native GET endpoints only; every value goes in as text, as in dashboard.js.
+// Read from the native GET endpoints only (the list with its route counts, an API with its mappings:
+// one request each); every value goes in as text, as in dashboard.js.
 
 /** `ui`: the dashboard's helpers (view, put, h, api, state, table, owner, every, me). */
 export function httpApiPages(ui) {
@@ -45,20 +46,12 @@ export function httpApiPages(ui) {
       panel,
     );
     const load = async () => {
+      // The list counts each API's routes (routeCount): one request, however many APIs.
       const { apis } = await api('GET', `/http-apis${q(params, true)}`);
-      // The list does not count routes: one request per API (not per route) for its count.
-      const counts = await Promise.all(
-        apis.map((a) =>
-          api('GET', `/http-apis/${enc(a.apiId)}/routes${q(params, true)}`).then(
-            (r) => r.routes.length,
-            () => '?',
-          ),
-        ),
-      );
       panel.replaceChildren(
         table(
           ['HTTP API', 'id', 'address', 'host form', 'routes', 'CORS', 'created', 'updated'],
-          apis.map((a, i) =>
+          apis.map((a) =>
             h(
               'tr',
               { 'data-api': a.apiId },
@@ -66,7 +59,7 @@ export function httpApiPages(ui) {
               h('td', {}, h('code', {}, a.apiId)),
               h('td', {}, address(a.url)),
               h('td', { class: 'muted' }, a.hostUrl),
-              h('td', { 'data-routes': '' }, counts[i]),
+              h('td', { 'data-routes': '' }, String(a.routeCount)),
               h('td', {}, a.cors ? h('span', { class: 's-ok' }, 'on') : h('span', { class: 'muted' }, 'off')),
               h('td', {}, fmtDate(a.createdAt)),
               h('td', {}, fmtDate(a.updatedAt)),
@@ -169,25 +162,6 @@ export function httpApiPages(ui) {
     );
   }
 
-  /** The user's domain names with their mappings that point at this API: one request for the
-   *  names, one per name for its mappings (the list does not carry them). */
-  async function domainMappings(params, apiId) {
-    const { domainNames } = await api('GET', `/domain-names${q(params, true)}`);
-    const mapped = await Promise.all(
-      domainNames.map((d) =>
-        // A name deleted since the list was read has no mappings (not an error for this page).
-        api('GET', `/domain-names/${enc(d.domainName)}/mappings${q(params, true)}`).then(
-          (r) => r.mappings.filter((m) => m.apiId === apiId),
-          (e) => {
-            if (e.status === 404) return [];
-            throw e;
-          },
-        ),
-      ),
-    );
-    return mapped.flat();
-  }
-
   function domainsTable(mappings) {
     return table(
       ['domain name', 'mapping key', 'stage', 'served at'],
@@ -229,7 +203,8 @@ export function httpApiPages(ui) {
       const [a, r, m] = await Promise.all([
         api('GET', `${base}${q(params, true)}`),
         api('GET', `${base}/routes${q(params, true)}`),
-        domainMappings(params, apiId),
+        // The mappings of the user's domain names that point at this API: one request.
+        api('GET', `${base}/domain-mappings${q(params, true)}`),
       ]);
       title.textContent = `HTTP API ${a.name} (${a.userId})`;
       about.replaceChildren(
@@ -253,7 +228,7 @@ export function httpApiPages(ui) {
       routes.replaceChildren(routesTable(params, a, r.routes));
       stages.replaceChildren(stagesTable(a));
       cors.replaceChildren(corsPanel(a.cors));
-      domains.replaceChildren(domainsTable(m));
+      domains.replaceChildren(domainsTable(m.mappings));
       state(`updated ${new Date().toLocaleTimeString()}`);
     };
     await load();

@@ -15,7 +15,7 @@ import {
   createHttpRoute,
   createTaggedHttpApi,
   deleteHttpApi,
-  deleteHttpNamedStage,
+  deleteHttpStage,
   getHttpApi,
   getHttpStage,
   httpApiAddress,
@@ -37,6 +37,7 @@ import {
   parseRouteKey,
   planOpenApiImport,
   type StageDeploymentChange,
+  UNSET_STAGE,
 } from '../../core/index.ts';
 import { AwsError } from '../errors.ts';
 import { userOf } from '../lambda/context.ts';
@@ -211,15 +212,6 @@ export function apiOperations(ctx: ApiGatewayV2Context): RestOperation[] {
   ];
 }
 
-/** $default with no settings of its own: no throttles, no variables. */
-const UNSET_STAGE = {
-  throttle: null,
-  routeThrottles: {},
-  routeThrottlesMode: 'replace',
-  variables: {},
-  variablesMode: 'replace',
-} as const;
-
 /** What a named stage may not set: its throttles are the API's and its routes' (one set, the
  *  $default stage's, for every stage on Hangar). */
 const NAMED_STAGE_REFUSED = {
@@ -336,13 +328,9 @@ function stageOperations(ctx: ApiGatewayV2Context): RestOperation[] {
       method: 'DELETE',
       path: stage,
       async run(call, params) {
-        const [userId, apiId] = [userOf(call.caller), params.apiId as string];
-        const named = stageThere(await getHttpApi(ctx, userId, apiId), params.stageName as string);
-        // $default is where Hangar serves every HTTP API, so it cannot go: deleting it takes its
-        // settings back to none (as a stage made anew without any) and it auto-deploys again: the API stays served until
-        // it is deleted itself — which is what a Terraform destroy does next (docs/aws.md).
-        if (!named) await updateHttpStage(ctx, userId, apiId, { ...UNSET_STAGE, deployment: { autoDeploy: true } });
-        else await deleteHttpNamedStage(ctx, userId, apiId, named.name);
+        // $default stays, with its settings reset (app deleteHttpStage): the API is served until it is
+        // deleted itself — which is what a Terraform destroy does next (docs/aws.md).
+        await deleteHttpStage(ctx, userOf(call.caller), params.apiId as string, params.stageName as string);
         return { status: 204 };
       },
     },

@@ -65,7 +65,7 @@ export class HttpApis extends Resource {
     return this.transport.json('POST', '/http-apis', { query: { userId }, body });
   }
 
-  list(userId?: string): Promise<{ apis: HttpApiInfo[] }> {
+  list(userId?: string): Promise<{ apis: Array<HttpApiInfo & { routeCount: number }> }> {
     return this.transport.json('GET', '/http-apis', { query: { userId } });
   }
 
@@ -91,9 +91,28 @@ export class HttpApis extends Resource {
     return this.transport.json('POST', `/http-apis/${enc(apiId)}/deployments`, { query: { userId }, body });
   }
 
-  /** Whether a stage auto-deploys, and the deployment it serves. */
-  setStage(apiId: string, stageName: string, body: { autoDeploy?: boolean; deploymentId?: string }, userId?: string): Promise<HttpApiInfo> {
+  /** Whether a stage auto-deploys, the deployment it serves, its variables (merged: '' removes one). */
+  setStage(
+    apiId: string,
+    stageName: string,
+    body: { autoDeploy?: boolean; deploymentId?: string; variables?: Record<string, string> },
+    userId?: string,
+  ): Promise<HttpApiInfo> {
     return this.transport.json('PATCH', `/http-apis/${enc(apiId)}/stages/${enc(stageName)}`, { query: { userId }, body });
+  }
+
+  /** A named stage: the API's routes at url/{name}/... with variables of its own. */
+  createStage(
+    apiId: string,
+    body: { name: string; variables?: Record<string, string>; autoDeploy?: boolean; deploymentId?: string },
+    userId?: string,
+  ): Promise<HttpApiInfo> {
+    return this.transport.json('POST', `/http-apis/${enc(apiId)}/stages`, { query: { userId }, body });
+  }
+
+  /** A named stage deleted; $default's settings reset (deleted false). */
+  deleteStage(apiId: string, stageName: string, userId?: string): Promise<{ apiId: string; stageName: string; deleted: boolean }> {
+    return this.transport.json('DELETE', `/http-apis/${enc(apiId)}/stages/${enc(stageName)}`, { query: { userId } });
   }
 
   addRoute(

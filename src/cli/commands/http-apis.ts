@@ -1,4 +1,5 @@
-/** `hangar http-api create|list|get|export|rm` and `hangar http-api route add|list|rm` (docs/http-routes.md):
+/** `hangar http-api create|list|get|export|rm|deploy`, `hangar http-api stage [create|rm]` and
+ *  `hangar http-api route add|list|rm` (docs/http-routes.md):
  *  HTTP APIs over /http-apis, routes sending requests to functions. */
 import { type Command, InvalidArgumentError } from 'commander';
 import type { HttpApiInfo, HttpRouteAuth, HttpRouteInfo } from '../client/index.ts';
@@ -55,6 +56,12 @@ const routeRows = (rs: HttpRouteInfo[]) =>
       r.payloadFormatVersion,
     ]),
   );
+
+/** --auto-deploy / --no-auto-deploy and --deployment as the stage's fields; absent: as it was. */
+const stageDeploymentOf = (flags: { autoDeploy?: boolean; deployment?: string }) => ({
+  ...(flags.autoDeploy !== undefined ? { autoDeploy: flags.autoDeploy } : {}),
+  ...(flags.deployment ? { deploymentId: flags.deployment } : {}),
+});
 
 /** What a stage serves: the API as it is, or the deployment it names. */
 const servesText = (st: { autoDeploy: boolean; deploymentId: string | null }) =>
@@ -134,8 +141,8 @@ export function httpApiCommands(program: Command): void {
       print(
         apis.length > 0
           ? table(
-              ['API', 'NAME', 'URL', 'CREATED'],
-              apis.map((a) => [a.apiId, a.name, a.url, time(a.createdAt)]),
+              ['API', 'NAME', 'ROUTES', 'URL', 'CREATED'],
+              apis.map((a) => [a.apiId, a.name, String(a.routeCount), a.url, time(a.createdAt)]),
             )
           : 'no HTTP APIs (hangar http-api create <name>)',
       );
@@ -193,29 +200,75 @@ export function httpApiCommands(program: Command): void {
     print(`${apiId}: deployment ${d.deploymentId}${flags.stage ? ` (stage ${flags.stage})` : ''}`);
   });
 
-  clientOptions(
+  // `stage <apiId> <stage>` changes one; `stage create` and `stage rm` (subcommands: the program's
+  // positional options keep each one's flags its own) make and delete named ones.
+  const stageCmd = clientOptions(
     api
       .command('stage')
-      .description('Whether a stage auto-deploys, and the deployment it serves (naming an earlier one rolls back)')
+      .description(
+        'Whether a stage auto-deploys, the deployment it serves (naming an earlier one rolls back), its variables; stage create|rm: named stages',
+      )
       .argument('<apiId>')
       .argument('<stage>', '$default or a named stage')
       .option('--auto-deploy', 'serve the API as it is now')
       .option('--no-auto-deploy', 'serve only the deployment it names')
       .option('--deployment <id>', 'the deployment it serves')
+      .option('--var <name=value>', "a stage variable, merged into the stage's (name= removes it; repeatable)", stageVar)
       .option('--user <id>', 'admin keys: whose API'),
-  ).action(async (apiId: string, stage: string, flags: UserFlags & { autoDeploy?: boolean; deployment?: string }) => {
-    const a = await clientFor(flags).httpApis.setStage(
-      apiId,
-      stage,
-      {
-        ...(flags.autoDeploy !== undefined ? { autoDeploy: flags.autoDeploy } : {}),
-        ...(flags.deployment ? { deploymentId: flags.deployment } : {}),
-      },
-      flags.user,
-    );
-    if (flags.json) return printJson(a);
-    const st = stage === '$default' ? a : a.stages.find((s) => s.name === stage);
-    print(`${apiId} ${stage}: serves ${st ? servesText(st) : '?'}`);
+  ).action(
+    async (
+      apiId: string,
+      stage: string,
+      flags: UserFlags & { autoDeploy?: boolean; deployment?: string; var?: Record<string, string> },
+    ) => {
+      const a = await clientFor(flags).httpApis.setStage(
+        apiId,
+        stage,
+        { ...stageDeploymentOf(flags), ...(flags.var ? { variables: flags.var } : {}) },
+        flags.user,
+      );
+      if (flags.json) return printJson(a);
+      const st = stage === '$default' ? a : a.stages.find((s) => s.name === stage);
+      print(`${apiId} ${stage}: serves ${st ? servesText(st) : '?'}`);
+    },
+  );
+
+  clientOptions(
+    stageCmd
+      .command('create')
+      .description("Add a named stage: the API's routes served at {url}/{name}/... with variables of its own")
+      .argument('<apiId>')
+      .argument('<name>', 'letters, digits, - and _')
+      .option('--var <name=value>', "a stage variable, in every route's event of the stage (repeatable)", stageVar)
+      .option('--no-auto-deploy', 'serve only the deployment --deployment names (default: the API as it is now)')
+      .option('--deployment <id>', 'the deployment it serves (with --no-auto-deploy)')
+      .option('--user <id>', 'admin keys: whose API'),
+  ).action(
+    async (apiId: string, name: string, flags: UserFlags & { autoDeploy: boolean; deployment?: string; var?: Record<string, string> }) => {
+      const a = await clientFor(flags).httpApis.createStage(
+        apiId,
+        { name, ...(flags.var ? { variables: flags.var } : {}), ...stageDeploymentOf(flags) },
+        flags.user,
+      );
+      if (flags.json) return printJson(a);
+      const st = a.stages.find((s) => s.name === name);
+      print(`${apiId} ${name}: created, served at ${st?.url ?? '?'}`);
+    },
+  );
+
+  clientOptions(
+    stageCmd
+      .command('rm')
+      .description(
+        'Delete a named stage; $default, which every API has, has its settings reset (throttles, variables; it auto-deploys again)',
+      )
+      .argument('<apiId>')
+      .argument('<stage>', '$default or a named stage')
+      .option('--user <id>', 'admin keys: whose API'),
+  ).action(async (apiId: string, stage: string, flags: UserFlags) => {
+    const r = await clientFor(flags).httpApis.deleteStage(apiId, stage, flags.user);
+    if (flags.json) return printJson(r);
+    print(`${apiId} ${stage}: ${r.deleted ? 'deleted' : 'settings reset'}`);
   });
 
   const route = api.command('route').description("An HTTP API's routes");

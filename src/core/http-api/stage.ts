@@ -52,6 +52,16 @@ export interface StagePatch {
   deployment?: StageDeploymentChange;
 }
 
+/** $default as a stage made anew without settings (CreateStage), or deleted (DeleteStage: it is
+ *  where every API is served, so it stays, with none): no throttles, no variables. */
+export const UNSET_STAGE = {
+  throttle: null,
+  routeThrottles: {},
+  routeThrottlesMode: 'replace',
+  variables: {},
+  variablesMode: 'replace',
+} as const satisfies StagePatch;
+
 /** The stage after a patch: the API's throttle and variables, and the routes whose throttle
  *  changes. A route key that names no route is NotFound, as AWS answers it. */
 export function applyStagePatch(

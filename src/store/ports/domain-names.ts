@@ -27,6 +27,9 @@ export interface DomainNames {
   getApiMapping(userId: string, domainName: string, apiMappingId: string): Promise<ApiMapping | null>;
   /** The domain's, by key; empty when the user has no such domain. */
   listApiMappings(userId: string, domainName: string): Promise<ApiMapping[]>;
+  /** The mappings of the user's domains that point at the API, by domain name then key; empty
+   *  when the user has no such API. */
+  listApiMappingsOfApi(userId: string, apiId: string): Promise<ApiMapping[]>;
   /** Replaced by `input`. NotFound (HTTP_API_MAPPING_NOT_FOUND, HTTP_API_NOT_FOUND); Conflict as above. */
   updateApiMapping(userId: string, domainName: string, apiMappingId: string, input: ApiMappingInput): Promise<ApiMapping>;
   deleteApiMapping(userId: string, domainName: string, apiMappingId: string): Promise<boolean>;

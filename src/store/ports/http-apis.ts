@@ -37,6 +37,9 @@ export interface HttpApis {
   getApi(userId: string, apiId: string): Promise<HttpApi | null>;
   /** A user's APIs, oldest first. */
   listApis(userId: string): Promise<HttpApi[]>;
+  /** How many routes each of a user's APIs has, by API id, in one read (an API without routes
+   *  is absent): the list views' counts, without reading every API's routes. */
+  routeCounts(userId: string): Promise<Map<string, number>>;
   /** The patch applied (absent fields stay; null clears cors or throttle). */
   updateApi(userId: string, apiId: string, patch: Partial<HttpApiInput>): Promise<HttpApi>;
   /** The API with its routes; false if there was none. */

@@ -50,6 +50,8 @@ const INSERT_MAPPING = `INSERT INTO http_api_mappings (domain_name, mapping_id, 
 const SELECT_MAPPING = `SELECT * FROM http_api_mappings WHERE user_id = $1 AND domain_name = $2 AND mapping_id = $3`;
 /** user_id, domain_name. */
 const LIST_MAPPINGS = `SELECT * FROM http_api_mappings WHERE user_id = $1 AND domain_name = $2 ORDER BY mapping_key, mapping_id`;
+/** user_id, api_id: over the index http_api_mappings_api. */
+const LIST_API_MAPPINGS = `SELECT * FROM http_api_mappings WHERE user_id = $1 AND api_id = $2 ORDER BY domain_name, mapping_key`;
 /** api_id, stage, mapping_key, user_id, domain_name, mapping_id. */
 const UPDATE_MAPPING = `UPDATE http_api_mappings SET api_id = $1, stage = $2, mapping_key = $3
   WHERE user_id = $4 AND domain_name = $5 AND mapping_id = $6 RETURNING *`;
@@ -112,6 +114,10 @@ export class PgDomainNames implements DomainNames {
 
   async listApiMappings(userId: string, domainName: string): Promise<ApiMapping[]> {
     return (await this.db.rows(LIST_MAPPINGS, [userId, domainName])).map(mappingFromRow);
+  }
+
+  async listApiMappingsOfApi(userId: string, apiId: string): Promise<ApiMapping[]> {
+    return (await this.db.rows(LIST_API_MAPPINGS, [userId, apiId])).map(mappingFromRow);
   }
 
   updateApiMapping(userId: string, domainName: string, apiMappingId: string, input: ApiMappingInput): Promise<ApiMapping> {

@@ -49,7 +49,16 @@ import {
   replaceIntegration,
   routeAuthOf,
 } from '../../core/index.ts';
-import { apiFromRow, apiValues, deploymentValues, partValues, routeFromRow, routeValues, stagesValue } from '../http-api-row.ts';
+import {
+  apiFromRow,
+  apiValues,
+  deploymentValues,
+  partValues,
+  routeCountsOf,
+  routeFromRow,
+  routeValues,
+  stagesValue,
+} from '../http-api-row.ts';
 import type { HttpApis, HttpRoutePatch, ServedHttpApi } from '../ports/http-apis.ts';
 import type { Db, Tx } from './db.ts';
 
@@ -65,6 +74,8 @@ const LOCK_API = `SELECT * FROM http_apis WHERE user_id = $1 AND api_id = $2 FOR
 
 /** user_id. */
 const LIST_APIS = `SELECT * FROM http_apis WHERE user_id = $1 ORDER BY created_at, api_id`;
+/** user_id. A range of the routes' primary key (user_id, api_id, route_key). */
+const ROUTE_COUNTS = `SELECT api_id, count(*) AS n FROM http_routes WHERE user_id = $1 GROUP BY api_id`;
 
 /** name, cors, throttle, stage_variables, updated_at, user_id, api_id. */
 const UPDATE_API = `UPDATE http_apis SET name = $1, cors = $2, throttle = $3, stage_variables = $4, updated_at = $5
@@ -148,6 +159,10 @@ export class PgHttpApis implements HttpApis {
 
   async listApis(userId: string): Promise<HttpApi[]> {
     return (await this.db.rows(LIST_APIS, [userId])).map(apiFromRow);
+  }
+
+  async routeCounts(userId: string): Promise<Map<string, number>> {
+    return routeCountsOf(await this.db.rows(ROUTE_COUNTS, [userId]));
   }
 
   updateApi(userId: string, apiId: string, patch: Partial<HttpApiInput>): Promise<HttpApi> {

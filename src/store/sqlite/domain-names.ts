@@ -48,6 +48,8 @@ const INSERT_MAPPING = `INSERT INTO http_api_mappings (domain_name, mapping_id, 
 const SELECT_MAPPING = `SELECT * FROM http_api_mappings WHERE user_id = ? AND domain_name = ? AND mapping_id = ?`;
 /** user_id, domain_name. */
 const LIST_MAPPINGS = `SELECT * FROM http_api_mappings WHERE user_id = ? AND domain_name = ? ORDER BY mapping_key, mapping_id`;
+/** user_id, api_id: over the index http_api_mappings_api. */
+const LIST_API_MAPPINGS = `SELECT * FROM http_api_mappings WHERE user_id = ? AND api_id = ? ORDER BY domain_name, mapping_key`;
 /** api_id, stage, mapping_key, then user_id, domain_name, mapping_id. */
 const UPDATE_MAPPING = `UPDATE http_api_mappings SET api_id = ?, stage = ?, mapping_key = ?
   WHERE user_id = ? AND domain_name = ? AND mapping_id = ? RETURNING *`;
@@ -120,6 +122,10 @@ export class SqliteDomainNames implements DomainNames {
 
   async listApiMappings(userId: string, domainName: string): Promise<ApiMapping[]> {
     return (this.ctx.stmt(LIST_MAPPINGS).all(userId, domainName) as Row[]).map(mappingFromRow);
+  }
+
+  async listApiMappingsOfApi(userId: string, apiId: string): Promise<ApiMapping[]> {
+    return (this.ctx.stmt(LIST_API_MAPPINGS).all(userId, apiId) as Row[]).map(mappingFromRow);
   }
 
   async updateApiMapping(userId: string, domainName: string, apiMappingId: string, input: ApiMappingInput): Promise<ApiMapping> {

@@ -48,7 +48,16 @@ import {
   replaceIntegration,
   routeAuthOf,
 } from '../../core/index.ts';
-import { apiFromRow, apiValues, deploymentValues, partValues, routeFromRow, routeValues, stagesValue } from '../http-api-row.ts';
+import {
+  apiFromRow,
+  apiValues,
+  deploymentValues,
+  partValues,
+  routeCountsOf,
+  routeFromRow,
+  routeValues,
+  stagesValue,
+} from '../http-api-row.ts';
 import type { HttpApis, HttpRoutePatch, ServedHttpApi } from '../ports/http-apis.ts';
 import type { Row } from '../row.ts';
 import type { SqliteContext } from './context.ts';
@@ -62,6 +71,8 @@ const SELECT_API = `SELECT * FROM http_apis WHERE user_id = ? AND api_id = ?`;
 
 /** user_id. */
 const LIST_APIS = `SELECT * FROM http_apis WHERE user_id = ? ORDER BY created_at, api_id`;
+/** user_id. A range of the routes' primary key (user_id, api_id, route_key). */
+const ROUTE_COUNTS = `SELECT api_id, count(*) AS n FROM http_routes WHERE user_id = ? GROUP BY api_id`;
 
 /** name, cors, throttle, stage_variables, updated_at, then user_id, api_id. */
 const UPDATE_API = `UPDATE http_apis SET name = ?, cors = ?, throttle = ?, stage_variables = ?, updated_at = ?
@@ -144,6 +155,10 @@ export class SqliteHttpApis implements HttpApis {
 
   async listApis(userId: string): Promise<HttpApi[]> {
     return (this.ctx.stmt(LIST_APIS).all(userId) as Row[]).map(apiFromRow);
+  }
+
+  async routeCounts(userId: string): Promise<Map<string, number>> {
+    return routeCountsOf(this.ctx.stmt(ROUTE_COUNTS).all(userId) as Row[]);
   }
 
   async updateApi(userId: string, apiId: string, patch: Partial<HttpApiInput>): Promise<HttpApi> {
