@@ -324,6 +324,9 @@ describe('Lambda function management through the AWS SDK', () => {
       ['code from S3', () => bad({ Code: { S3Bucket: 'b', S3Key: 'k' } }), /Code\.ZipFile/],
       ['an image', () => bad({ PackageType: 'Image', Code: { ImageUri: 'x/y:1' } }), /zip functions only/],
       ['a reserved environment key', () => bad({ Environment: { Variables: { AWS_REGION: 'x' } } }), /reserved/],
+      ['a VPC', () => bad({ VpcConfig: { SubnetIds: ['subnet-1'], SecurityGroupIds: ['sg-1'] } }), /no VPCs.*`network`/],
+      ['dual stack', () => bad({ VpcConfig: { Ipv6AllowedForDualStack: true } }), /Ipv6AllowedForDualStack/],
+      ['a KMS key', () => bad({ KMSKeyArn: 'arn:aws:kms:us-east-1:000000000000:key/k' }), /AWS KMS.*Hangar secret/],
       ['a bad name', () => create(alice, 'no spaces'), /not a function name/],
     ];
     for (const [what, result, message] of cases) {

@@ -133,6 +133,9 @@ describe('the calls Terraform makes for aws_lambda_function and its companions',
     assert.deepEqual(f.LoggingConfig, { LogFormat: 'Text', LogGroup: `/aws/lambda/${NAME}` });
     assert.deepEqual(f.SnapStart, { ApplyOn: 'None', OptimizationStatus: 'Off' });
     assert.deepEqual(f.TracingConfig, { Mode: 'PassThrough' });
+    // A function outside any VPC: flattenVPCConfigResponse reads it as no vpc_config.
+    assert.deepEqual(f.VpcConfig, { SubnetIds: [], SecurityGroupIds: [], VpcId: '', Ipv6AllowedForDualStack: false });
+    assert.equal(f.KMSKeyArn, undefined, 'no key: kms_key_arn reads back empty, as configured');
     assert.deepEqual(
       [f.PackageType, f.State, f.LastUpdateStatus, f.Runtime, f.Handler, f.Description, f.MemorySize, f.Timeout],
       ['Zip', 'Active', 'Successful', 'nodejs22.x', 'index.handler', '', 128, 3],
@@ -382,6 +385,27 @@ describe('the calls Terraform makes for aws_lambda_function and its companions',
         /LogGroup/,
       ],
       [() => alice.send(new UpdateFunctionConfigurationCommand({ FunctionName: NAME, Role: 'not-a-role' })), /IAM role/],
+      [
+        () =>
+          alice.send(
+            new UpdateFunctionConfigurationCommand({ FunctionName: NAME, VpcConfig: { SubnetIds: ['subnet-0abc'], SecurityGroupIds: [] } }),
+          ),
+        /no VPCs: a function's network is its own setting, `network` of PUT \/functions/,
+      ],
+      [
+        () => alice.send(new UpdateFunctionConfigurationCommand({ FunctionName: NAME, VpcConfig: { SecurityGroupIds: ['sg-0abc'] } })),
+        /VpcConfig must have no SubnetIds or SecurityGroupIds/,
+      ],
+      [
+        () =>
+          alice.send(
+            new UpdateFunctionConfigurationCommand({
+              FunctionName: NAME,
+              KMSKeyArn: `arn:aws:kms:${REGION}:${account}:key/0b4b1d39-4a5f-4a4a-9d2f-2f7e5e0c7a11`,
+            }),
+          ),
+        /does not use AWS KMS.*KMSKeyArn must be empty/,
+      ],
     ] as const;
     for (const [send, message] of refusals) {
       const r = await refused(send());
@@ -397,6 +421,17 @@ describe('the calls Terraform makes for aws_lambda_function and its companions',
         SnapStart: { ApplyOn: 'None' },
       }),
     );
+    // vpc_config and kms_key_arn taken off: the update sends them empty; the read has no VPC, no key.
+    await alice.send(
+      new UpdateFunctionConfigurationCommand({
+        FunctionName: NAME,
+        VpcConfig: { SubnetIds: [], SecurityGroupIds: [], Ipv6AllowedForDualStack: false },
+        KMSKeyArn: '',
+      }),
+    );
+    const detached = await alice.send(new GetFunctionConfigurationCommand({ FunctionName: NAME }));
+    assert.deepEqual(detached.VpcConfig, { SubnetIds: [], SecurityGroupIds: [], VpcId: '', Ipv6AllowedForDualStack: false });
+    assert.equal(detached.KMSKeyArn, undefined);
     for (const send of [
       () => alice.send(new GetFunctionCodeSigningConfigCommand({ FunctionName: 'nope' })),
       () => alice.send(new GetRuntimeManagementConfigCommand({ FunctionName: 'nope' })),

@@ -92,7 +92,7 @@ export const ARCHITECTURE = process.arch === 'arm64' ? 'arm64' : 'x86_64';
  *  images, a dead-letter queue, and any value of a setting other than the one Hangar answers
  *  (ephemeral storage, SnapStart, X-Ray tracing, log format and group, code signing, file
  *  systems): kept and ignored, a tool that reads it back (Terraform) would see it change.
- *  Settings that name what Hangar has not (VpcConfig, KMSKeyArn) are accepted and not kept.
+ *  VpcConfig and KMSKeyArn are taken empty only (what Terraform sends to detach): see checkAwsNetworkAndKey.
  *  `functionName`: the function's name, its default log group's. */
 export function checkUnsupported(body: Record<string, unknown>, functionName?: string): void {
   const archs = field.list(body, 'Architectures');
@@ -131,6 +131,25 @@ export function checkUnsupported(body: Record<string, unknown>, functionName?: s
   if (field.string(body, 'CodeSigningConfigArn'))
     throw invalid('Hangar does not verify code signatures: a function cannot have a code signing config (CodeSigningConfigArn)');
   if ((field.list(body, 'FileSystemConfigs') ?? []).length > 0) throw invalid('Hangar has no EFS: FileSystemConfigs must be empty');
+  checkAwsNetworkAndKey(body);
+}
+
+/** A VPC and a KMS key name things of an AWS account Hangar has not. Kept and not used, the
+ *  function would run elsewhere than its owner thinks (VPC) or its variables would seem
+ *  encrypted under their key when they are not (KMS): refused unless empty, which is what
+ *  Terraform sends to take them off and what a function outside a VPC reads back. */
+function checkAwsNetworkAndKey(body: Record<string, unknown>): void {
+  const vpc = field.object(body, 'VpcConfig');
+  if (vpc && ((field.list(vpc, 'SubnetIds') ?? []).length > 0 || (field.list(vpc, 'SecurityGroupIds') ?? []).length > 0))
+    throw invalid(
+      "Hangar has no VPCs: a function's network is its own setting, `network` of PUT /functions/{name} (none by default, or egress through Hangar's guarded proxy); VpcConfig must have no SubnetIds or SecurityGroupIds",
+    );
+  if (vpc && field.boolean(vpc, 'Ipv6AllowedForDualStack'))
+    throw invalid('Hangar has no VPCs: VpcConfig.Ipv6AllowedForDualStack must be false');
+  if (field.string(body, 'KMSKeyArn'))
+    throw invalid(
+      "Hangar does not use AWS KMS: a function's environment variables are kept in Hangar's store as given; a sensitive value belongs in a Hangar secret (PUT /secrets/{name}, encrypted with the server's key; named in `secrets` of PUT /functions/{name}, set as an environment variable when an instance starts); KMSKeyArn must be empty",
+    );
 }
 
 /** The settings every function has, as Lambda reports them for a function that does not change them. */
@@ -176,6 +195,8 @@ export function functionConfiguration(caller: AwsCaller, f: FunctionSnapshot, qu
     PackageType: 'Zip',
     Architectures: [ARCHITECTURE],
     ...DEFAULT_SETTINGS,
+    // What Lambda answers for a function outside any VPC (Terraform reads it as no vpc_config).
+    VpcConfig: { SubnetIds: [], SecurityGroupIds: [], VpcId: '', Ipv6AllowedForDualStack: false },
     LoggingConfig: { LogFormat: 'Text', LogGroup: `/aws/lambda/${f.name}` },
     ...(f.layers.length > 0
       ? {
