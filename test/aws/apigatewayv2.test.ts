@@ -931,7 +931,17 @@ describe('API Gateway v2 management API', () => {
       ['ANY /admin', 'JWT'],
       ['GET /pets/{id}', 'NONE'],
     ]);
-    assert.equal((await alice.send(new GetIntegrationsCommand({ ApiId: CopyId }))).Items?.length, 1, 'one integration per function');
+    // One integration per function, answered in the form the document names it (an invocation
+    // URI: Terraform's invoke_arn, which a function ARN in its place would change on every plan).
+    const copiedIntegrations = (await alice.send(new GetIntegrationsCommand({ ApiId: CopyId }))).Items ?? [];
+    assert.deepEqual(
+      copiedIntegrations.map((i) => i.IntegrationUri),
+      [uri],
+    );
+    const copiedIntegration = await alice.send(
+      new GetIntegrationCommand({ ApiId: CopyId, IntegrationId: copiedIntegrations[0]?.IntegrationId }),
+    );
+    assert.equal(copiedIntegration.IntegrationUri, uri);
     await alice.send(new DeleteApiCommand({ ApiId: CopyId }));
 
     const apisBefore = (await alice.send(new GetApisCommand({}))).Items?.length;
@@ -974,6 +984,13 @@ describe('API Gateway v2 management API', () => {
       ],
     ]);
     assert.equal((await alice.send(new GetApisCommand({}))).Items?.length, apisBefore, 'nothing refused was made, nor left behind');
+    // A document naming the function by its ARN gets its ARN back.
+    const byArn = await alice.send(
+      withDoc((d) => (d.paths['/pets/{id}'].get['x-amazon-apigateway-integration'].uri = arn('alice', 'hello'))),
+    );
+    const byArnUris = ((await alice.send(new GetIntegrationsCommand({ ApiId: byArn.ApiId }))).Items ?? []).map((i) => i.IntegrationUri);
+    assert.deepEqual(byArnUris.sort(), [arn('alice', 'hello'), uri].sort(), 'each integration in the form its routes name it');
+    await alice.send(new DeleteApiCommand({ ApiId: byArn.ApiId }));
 
     // ReimportApi puts the document over another API: its name, CORS, parts and routes are the
     // document's; its tags, stage variables and the route settings of route keys it keeps stay.
@@ -1012,7 +1029,11 @@ describe('API Gateway v2 management API', () => {
         .map((r) => [r.RouteKey, r.AuthorizationType, r.Target])
         .sort();
     const [overIntegration, ...moreIntegrations] = (await alice.send(new GetIntegrationsCommand({ ApiId: OverId }))).Items ?? [];
-    assert.deepEqual([overIntegration?.IntegrationUri, moreIntegrations], [arn('alice', 'hello'), []], 'the old integration replaced');
+    assert.deepEqual(
+      [overIntegration?.IntegrationUri, moreIntegrations],
+      [uri, []],
+      'the old integration replaced, named as the document does',
+    );
     const overTarget = `integrations/${overIntegration?.IntegrationId}`;
     const expected = [
       ['$default', 'NONE', overTarget],

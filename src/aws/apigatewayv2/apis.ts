@@ -53,6 +53,7 @@ import {
   corsOf,
   DEFAULT_STAGE,
   field,
+  integrationInputOf,
   integrationTargetOf,
   invalid,
   jsonBody,
@@ -183,7 +184,7 @@ export function apiOperations(ctx: ApiGatewayV2Context): RestOperation[] {
       path: '/v2/apis',
       async run(call) {
         const { plan, cors } = importOf(call);
-        const a = await importHttpApi(ctx, userOf(call.caller), plan, (uri) => integrationTargetOf(call.caller, uri), cors);
+        const a = await importHttpApi(ctx, userOf(call.caller), plan, (uri) => integrationInputOf(call.caller, uri), cors);
         return { status: 201, body: await shaped(call, a) };
       },
     },
@@ -194,7 +195,7 @@ export function apiOperations(ctx: ApiGatewayV2Context): RestOperation[] {
       path: api,
       async run(call, params) {
         const { plan, cors } = importOf(call);
-        const target = (uri: string) => integrationTargetOf(call.caller, uri);
+        const target = (uri: string) => integrationInputOf(call.caller, uri);
         const { api: a } = await reimportHttpApi(ctx, userOf(call.caller), params.apiId as string, plan, target, cors);
         return { status: 201, body: await shaped(call, a) };
       },
