@@ -107,9 +107,13 @@ it('an idle standalone worker outlives a PostgreSQL crash, says it is retrying, 
   await until(async () => out.includes('store reachable again'), 20_000);
   // Rate-limited: one line, then reminders 5, 10, 20, 40 s apart and then a minute apart (as
   // test/worker/outage.test.ts checks), not a line per failed claim or heartbeat.
+  // Counted up to the first 'reachable again': a PostgreSQL that is still starting can answer one
+  // call and refuse the next ('not yet accepting connections'), which is another outage, with
+  // its own first line (seen in CI).
   const workerLines = out.split('\n').filter((l) => l.includes('"module":"worker"'));
-  const back = JSON.parse(workerLines.find((l) => l.includes('store reachable again'))!) as { downForMs: number; failures: number };
-  const retryLines = workerLines.filter((l) => /store (still )?unavailable; retrying/.test(l));
+  const backAt = workerLines.findIndex((l) => l.includes('store reachable again'));
+  const back = JSON.parse(workerLines[backAt]!) as { downForMs: number; failures: number };
+  const retryLines = workerLines.slice(0, backAt).filter((l) => /store (still )?unavailable; retrying/.test(l));
   let reminders = 0;
   for (let at = 5_000, gap = 5_000; at <= back.downForMs; gap = Math.min(gap * 2, 60_000), at += gap) reminders++;
   assert.ok(
