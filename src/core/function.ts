@@ -323,14 +323,13 @@ export function newFunctionConfig(input: FunctionConfigInput): FunctionConfig {
     description: checkDescription('description', input.description ?? ''),
     layers: checkFunctionLayers(input.layers ?? []),
     ...(input.role === undefined ? {} : { role: checkRole(input.role) }),
-    ...loggingOf(runtimeFamily, input.logging ?? {}),
+    ...loggingOf(input.logging ?? {}),
   };
 }
 
 /** The logging a LoggingConfig asks for: levels only with JSON (Lambda refuses them with Text),
- *  INFO where JSON names none. Nothing for Text. Hangar's Python runtime does not write JSON
- *  records yet: JSON is refused for python3 rather than answered and not done. */
-function loggingOf(runtimeFamily: RuntimeFamily, input: FunctionLoggingInput): { logging?: FunctionLogging } {
+ *  INFO where JSON names none. Nothing for Text. */
+function loggingOf(input: FunctionLoggingInput): { logging?: FunctionLogging } {
   const format = input.format ?? LogFormat.Text;
   if (format !== LogFormat.Text && format !== LogFormat.JSON) throw invalid(`log format '${format}' is not Text or JSON`);
   if (format === LogFormat.Text) {
@@ -338,8 +337,6 @@ function loggingOf(runtimeFamily: RuntimeFamily, input: FunctionLoggingInput): {
       throw invalid('log levels (ApplicationLogLevel, SystemLogLevel) apply to the JSON log format only: set LogFormat JSON too');
     return {};
   }
-  if (runtimeFamily === RuntimeFamily.python3)
-    throw invalid('Hangar writes JSON logs for Node.js and custom (provided) runtimes, not yet for Python: LogFormat must be Text');
   return {
     logging: {
       format,

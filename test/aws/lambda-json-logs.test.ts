@@ -1,14 +1,14 @@
 /**
  * Lambda's JSON log format (LoggingConfig LogFormat JSON) through the real AWS SDK against a
- * started Hangar, on real sandboxed Node instances: the runtime's console as JSON records
- * filtered by ApplicationLogLevel, errors with their type, message and stack, the platform's
+ * started Hangar, on real sandboxed Node and Python instances: the runtime's console (Python's
+ * root logger) as JSON records filtered by ApplicationLogLevel, errors with their type, message
+ * and stack, the platform's
  * records for START/END/REPORT filtered by SystemLogLevel, and the invocation's facts recorded
  * as in Text. Skipped, with the reason, where the host cannot sandbox.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import {
-  CreateFunctionCommand,
   GetFunctionConfigurationCommand,
   InvokeCommand,
   type InvokeCommandOutput,
@@ -16,7 +16,7 @@ import {
   UpdateFunctionConfigurationCommand,
 } from '@aws-sdk/client-lambda';
 import { testPlatform, type TestPlatform } from '../helpers/platform.ts';
-import { lambdaClient, NO_SANDBOX, refusedBy as refused } from '../helpers/lambda.ts';
+import { createNodeFunction, lambdaClient, NO_SANDBOX, refusedBy as refused } from '../helpers/lambda.ts';
 import { makeZip } from '../helpers/zip.ts';
 
 let p: TestPlatform;
@@ -42,16 +42,7 @@ const log = (r: InvokeCommandOutput) => Buffer.from(r.LogResult ?? '', 'base64')
 const payload = (r: InvokeCommandOutput) => JSON.parse(Buffer.from(r.Payload ?? []).toString('utf8'));
 const invoke = (name: string) => alice.send(new InvokeCommand({ FunctionName: name, Payload: Buffer.from('{}'), LogType: 'Tail' }));
 const create = (name: string, loggingConfig?: Record<string, string>) =>
-  alice.send(
-    new CreateFunctionCommand({
-      FunctionName: name,
-      Runtime: 'nodejs22.x',
-      Role: 'arn:aws:iam::123456789012:role/ignored',
-      Handler: 'index.handler',
-      Code: { ZipFile: CODE },
-      ...(loggingConfig ? { LoggingConfig: loggingConfig } : {}),
-    }),
-  );
+  createNodeFunction(alice, name, { Code: { ZipFile: CODE }, ...(loggingConfig ? { LoggingConfig: loggingConfig } : {}) });
 
 before(async () => {
   p = await testPlatform();
@@ -178,7 +169,7 @@ describe('Lambda JSON logs', { skip: NO_SANDBOX }, () => {
     assert.match(log(await invoke('json-warn')), /^START RequestId: /);
   });
 
-  it('refuses levels with Text, unknown levels, and JSON for Python (not yet written)', async () => {
+  it('refuses levels with Text and unknown levels', async () => {
     for (const [config, message] of [
       [{ ApplicationLogLevel: 'DEBUG' }, /JSON log format only/],
       [{ LogFormat: 'JSON', ApplicationLogLevel: 'LOUD' }, /application log level 'LOUD'/],
@@ -188,18 +179,53 @@ describe('Lambda JSON logs', { skip: NO_SANDBOX }, () => {
       assert.deepEqual([r.name, r.status], ['InvalidParameterValueException', 400]);
       assert.match(r.message, message);
     }
-    const py = await refused(
-      alice.send(
-        new CreateFunctionCommand({
-          FunctionName: 'py-json',
-          Runtime: 'python3.12',
-          Role: 'arn:aws:iam::123456789012:role/ignored',
-          Handler: 'app.handler',
-          Code: { ZipFile: CODE },
-          LoggingConfig: { LogFormat: 'JSON' },
-        }),
-      ),
-    );
-    assert.match(py.message, /not yet for Python/);
   });
+
+  it("writes Python's root logger as JSON records at the level; print stays text", async () => {
+    await createNodeFunction(alice, 'py-json', {
+      Runtime: 'python3.12',
+      Handler: 'app.handler',
+      Code: { ZipFile: PY_CODE },
+      LoggingConfig: { LogFormat: 'JSON', ApplicationLogLevel: 'WARN' },
+    });
+    const r = await invoke('py-json');
+    assert.equal(r.FunctionError, undefined, Buffer.from(r.Payload ?? []).toString());
+    assert.deepEqual(payload(r), { format: 'JSON', level: 'WARN' });
+    const lines = log(r).trimEnd().split('\n');
+    assert.ok(lines.includes('printed as it is'));
+    const records = lines.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+    const requestId = records[0].record.requestId;
+    const app = records.filter((x) => x.type === undefined);
+    assert.deepEqual(
+      app.map((x) => [x.level, x.logger, x.requestId]),
+      [
+        ['WARNING', 'root', requestId],
+        ['ERROR', 'orders', requestId],
+        ['ERROR', 'root', requestId],
+      ],
+    );
+    assert.equal(app[0].message, 'at warn 1');
+    assert.match(app[0].location, /app\.py:handler:\d+$/);
+    assert.ok(!Number.isNaN(Date.parse(app[0].timestamp)));
+    assert.equal(app[1].orderId, 'o-1', 'extra fields kept');
+    assert.deepEqual([app[2].errorType, app[2].errorMessage], ['ValueError', 'bad value']);
+    assert.ok(app[2].stackTrace.length > 0);
+    assert.equal(records.at(-1).type, 'platform.report');
+  });
+});
+
+const PY_CODE = makeZip({
+  'app.py': `import logging, os
+logger = logging.getLogger()
+def handler(event, context):
+    logger.info("at info")
+    logger.warning("at warn %d", 1)
+    logging.getLogger("orders").error("order failed", extra={"orderId": "o-1"})
+    print("printed as it is")
+    try:
+        raise ValueError("bad value")
+    except ValueError:
+        logger.exception("caught")
+    return {"format": os.environ.get("AWS_LAMBDA_LOG_FORMAT"), "level": os.environ.get("AWS_LAMBDA_LOG_LEVEL")}
+`,
 });
