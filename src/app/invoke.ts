@@ -32,6 +32,7 @@ import {
   type FunctionVersionConfig,
   layersKey,
   logTail,
+  platformRecords,
   reportLine,
   startLine,
   warmKey,
@@ -347,6 +348,9 @@ export async function versionConfigOn(host: FunctionHost, blobs: BlobStore, f: F
     network: f.network,
     codeDir,
     ...(optDir === null ? {} : { optDir }),
+    ...(f.logging === undefined
+      ? {}
+      : { logging: { applicationLogLevel: f.logging.applicationLogLevel, systemLogLevel: f.logging.systemLogLevel } }),
   };
 }
 
@@ -368,22 +372,32 @@ export async function runOnHost(host: FunctionHost, blobs: BlobStore, inv: HostI
   });
   const failed = outcome.kind === 'error';
   const timedOut = failed && outcome.error.errorType === 'Sandbox.Timedout';
-  const log = Buffer.concat([
-    Buffer.from(startLine(requestId, executedVersion)),
-    output.bytes(),
-    // Lambda writes the timeout into the log too, where the function's output stopped.
-    Buffer.from(timedOut ? `${new Date().toISOString()} ${requestId} Task timed out after ${f.timeoutS.toFixed(2)} seconds\n` : ''),
-    Buffer.from(endLine(requestId)),
-    Buffer.from(
-      reportLine({
-        requestId,
-        durationMs: outcome.durationMs,
-        memoryMb: f.memoryMb,
-        maxMemoryBytes: outcome.maxMemoryBytes,
-        initDurationMs: outcome.initDurationMs,
-      }),
-    ),
-  ]);
+  const facts = {
+    requestId,
+    durationMs: outcome.durationMs,
+    memoryMb: f.memoryMb,
+    maxMemoryBytes: outcome.maxMemoryBytes,
+    initDurationMs: outcome.initDurationMs,
+  };
+  let log: Buffer;
+  if (f.logging === undefined) {
+    log = Buffer.concat([
+      Buffer.from(startLine(requestId, executedVersion)),
+      output.bytes(),
+      // Lambda writes the timeout into the log too, where the function's output stopped.
+      Buffer.from(timedOut ? `${new Date().toISOString()} ${requestId} Task timed out after ${f.timeoutS.toFixed(2)} seconds\n` : ''),
+      Buffer.from(endLine(requestId)),
+      Buffer.from(reportLine(facts)),
+    ]);
+  } else {
+    // JSON: the platform's records in place of the lines; a timeout is the report's status.
+    const status = timedOut ? 'timeout' : failed ? 'error' : 'success';
+    const records = platformRecords(
+      { ...facts, version: executedVersion, status, ...(failed ? { errorType: outcome.error.errorType } : {}) },
+      f.logging.systemLogLevel,
+    );
+    log = Buffer.concat([Buffer.from(records.start), output.bytes(), Buffer.from(records.end), Buffer.from(records.report)]);
+  }
   return {
     kind: 'ran',
     requestId,

@@ -62,6 +62,33 @@ export interface FunctionConfig {
   /** The execution role Lambda's API was given (its Role), kept to be answered back: Hangar
    *  has no IAM and runs nothing as it. Absent when none was given (the native API's). */
   role?: string;
+  /** Lambda's LoggingConfig in JSON: absent is Text (the output as printed, START/END/REPORT). */
+  logging?: FunctionLogging;
+}
+
+/** Lambda's log formats: Text (as printed) or JSON (a record per line, filtered by level). */
+export const LogFormat = { Text: 'Text', JSON: 'JSON' } as const;
+export type LogFormat = (typeof LogFormat)[keyof typeof LogFormat];
+
+/** The function's own log levels, most detailed first (a level keeps itself and those after it). */
+export const APPLICATION_LOG_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'FATAL'] as const;
+export type ApplicationLogLevel = (typeof APPLICATION_LOG_LEVELS)[number];
+/** The platform's log levels (its START/END/REPORT records are INFO), most detailed first. */
+export const SYSTEM_LOG_LEVELS = ['DEBUG', 'INFO', 'WARN'] as const;
+export type SystemLogLevel = (typeof SYSTEM_LOG_LEVELS)[number];
+
+/** JSON logs and their levels (Lambda's defaults: INFO and INFO). */
+export interface FunctionLogging {
+  format: typeof LogFormat.JSON;
+  applicationLogLevel: ApplicationLogLevel;
+  systemLogLevel: SystemLogLevel;
+}
+
+/** LoggingConfig as asked for: each field optional, not yet checked. */
+export interface FunctionLoggingInput {
+  format?: string;
+  applicationLogLevel?: string;
+  systemLogLevel?: string;
 }
 
 /** A layer version a function uses (core/layer.ts), with the content it runs with: kept in the
@@ -109,6 +136,7 @@ export interface FunctionConfigInput {
   /** Resolved by the caller from the ARNs given (app/layers.ts). */
   layers?: FunctionLayer[];
   role?: string;
+  logging?: FunctionLoggingInput;
 }
 
 /** What UpdateFunctionConfiguration may change; absent fields stay as they are. */
@@ -295,7 +323,50 @@ export function newFunctionConfig(input: FunctionConfigInput): FunctionConfig {
     description: checkDescription('description', input.description ?? ''),
     layers: checkFunctionLayers(input.layers ?? []),
     ...(input.role === undefined ? {} : { role: checkRole(input.role) }),
+    ...loggingOf(input.logging ?? {}),
   };
+}
+
+/** The logging a LoggingConfig asks for: levels only with JSON (Lambda refuses them with Text),
+ *  INFO where JSON names none. Nothing for Text. */
+function loggingOf(input: FunctionLoggingInput): { logging?: FunctionLogging } {
+  const format = input.format ?? LogFormat.Text;
+  if (format !== LogFormat.Text && format !== LogFormat.JSON) throw invalid(`log format '${format}' is not Text or JSON`);
+  if (format === LogFormat.Text) {
+    if (input.applicationLogLevel !== undefined || input.systemLogLevel !== undefined)
+      throw invalid('log levels (ApplicationLogLevel, SystemLogLevel) apply to the JSON log format only: set LogFormat JSON too');
+    return {};
+  }
+  return {
+    logging: {
+      format,
+      applicationLogLevel: checkLevel('application log level', APPLICATION_LOG_LEVELS, input.applicationLogLevel ?? 'INFO'),
+      systemLogLevel: checkLevel('system log level', SYSTEM_LOG_LEVELS, input.systemLogLevel ?? 'INFO'),
+    },
+  };
+}
+
+function checkLevel<L extends string>(what: string, levels: readonly L[], level: string): L {
+  if (!(levels as readonly string[]).includes(level)) throw invalid(`${what} '${level}' is not one of ${levels.join(', ')}`);
+  return level as L;
+}
+
+/** A LoggingConfig change over the current one: a format given starts afresh (JSON to Text
+ *  drops the levels); levels alone change the current format's. */
+function patchedLogging(current: FunctionLogging | undefined, patch: FunctionLoggingInput | undefined): FunctionLoggingInput {
+  const now: FunctionLoggingInput = current ?? {};
+  if (patch === undefined) return now;
+  if (patch.format !== undefined) return patch;
+  return {
+    ...now,
+    ...(patch.applicationLogLevel === undefined ? {} : { applicationLogLevel: patch.applicationLogLevel }),
+    ...(patch.systemLogLevel === undefined ? {} : { systemLogLevel: patch.systemLogLevel }),
+  };
+}
+
+/** Whether a log record at `level` is kept under `threshold` (levels most detailed first). */
+export function logLevelKept<L extends string>(levels: readonly L[], level: L, threshold: L): boolean {
+  return levels.indexOf(level) >= levels.indexOf(threshold);
 }
 
 /** An IAM role's ARN, as Lambda's Role must be. */
@@ -347,6 +418,7 @@ export function applyConfigPatch(current: FunctionConfig, patch: FunctionConfigP
     description: pick('description') as string,
     layers: pick('layers') as FunctionLayer[],
     role: pick('role') as string | undefined,
+    logging: patchedLogging(current.logging, patch.logging),
   });
 }
 
@@ -401,7 +473,9 @@ export function sameRunning(a: FunctionSnapshot, b: FunctionSnapshot): boolean {
     a.secrets.length === b.secrets.length &&
     a.secrets.every((s, i) => s === b.secrets[i]) &&
     sameLayers(a.layers, b.layers) &&
-    a.role === b.role
+    a.role === b.role &&
+    a.logging?.applicationLogLevel === b.logging?.applicationLogLevel &&
+    a.logging?.systemLogLevel === b.logging?.systemLogLevel
   );
 }
 
@@ -472,7 +546,10 @@ export function changedLatest(
   at: number,
 ): FunctionSnapshot {
   checkRevision(`function ${current.name}`, current.revisionId, expectRevisionId);
-  const next = change.kind === 'code' ? { ...current, code: change.code } : { ...current, ...applyConfigPatch(current, change.patch) };
+  // The patched configuration replaces the current one whole: a setting it drops (JSON logging
+  // back to Text) is gone, not kept from before.
+  const { logging: _logging, ...rest } = current;
+  const next = change.kind === 'code' ? { ...current, code: change.code } : { ...rest, ...applyConfigPatch(current, change.patch) };
   return { ...next, revisionId, lastModified: at };
 }
 

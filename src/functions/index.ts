@@ -16,7 +16,16 @@ export {
   type InvokeOptions,
   type InvokeOutcome,
 } from './instance.ts';
-export { endLine, LOG_TAIL_BYTES, logTail, type ReportFacts, reportLine, startLine } from './logs.ts';
+export {
+  endLine,
+  type InvocationStatus,
+  LOG_TAIL_BYTES,
+  logTail,
+  platformRecords,
+  type ReportFacts,
+  reportLine,
+  startLine,
+} from './logs.ts';
 export {
   errorDocument,
   type FunctionError,

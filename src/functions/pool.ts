@@ -59,6 +59,7 @@ function keyOf(o: FunctionOwner, f: FunctionVersionConfig): string {
     f.environment,
     f.secrets,
     f.network,
+    f.logging ?? null,
   ]);
 }
 

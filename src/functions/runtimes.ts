@@ -29,6 +29,15 @@ export interface FunctionVersionConfig {
   /** Its layers' contents, merged in order, on the host (functions/opt-dirs.ts): bound
    *  read-only at /opt. Absent: the function has no layers. */
   optDir?: string;
+  /** JSON logs (Lambda's LoggingConfig LogFormat JSON) and their levels; absent: Text. */
+  logging?: JsonLogging;
+}
+
+/** The levels of a function's JSON logs (core's FunctionLogging): the application's filters
+ *  what the runtime writes, the system's the platform's records. */
+export interface JsonLogging {
+  applicationLogLevel: string;
+  systemLogLevel: string;
 }
 
 /** Where the built-in runtimes are on the host, and where they and the code appear inside. */
@@ -144,6 +153,8 @@ export function lambdaEnvironment(
     LAMBDA_TASK_ROOT: IN_TASK,
     LAMBDA_RUNTIME_DIR: IN_RUNTIME,
     _HANDLER: f.handler,
+    // What runtimes and loggers (Powertools) read to write JSON at the function's level.
+    ...(f.logging === undefined ? {} : { AWS_LAMBDA_LOG_FORMAT: 'JSON', AWS_LAMBDA_LOG_LEVEL: f.logging.applicationLogLevel }),
     TZ: ':UTC',
     LANG: 'C.UTF-8',
     HOME: '/tmp',

@@ -4,6 +4,7 @@
  * NULL for $LATEST. JSON comes as text from both backends (postgres/db.ts parses none).
  */
 import {
+  type ApplicationLogLevel,
   ErrorCode,
   InvalidInput,
   LATEST,
@@ -13,13 +14,14 @@ import {
   type FunctionSnapshot,
   type FunctionState,
   type RuntimeFamily,
+  type SystemLogLevel,
   type VersionRef,
 } from '../core/index.ts';
 import type { Row } from './row.ts';
 
 /** The snapshot's columns after (user_id, name): what snapshotValues gives, in this order. */
 export const SNAPSHOT_COLUMNS =
-  'runtime, runtime_family, handler, memory_mb, timeout_s, environment, secrets, network, description, code_sha256, code_size, code_key, revision_id, state, last_modified, layers, role';
+  'runtime, runtime_family, handler, memory_mb, timeout_s, environment, secrets, network, description, code_sha256, code_size, code_key, revision_id, state, last_modified, layers, role, log_format, application_log_level, system_log_level';
 
 export function snapshotValues(s: FunctionSnapshot): (string | number | null)[] {
   return [
@@ -40,6 +42,9 @@ export function snapshotValues(s: FunctionSnapshot): (string | number | null)[] 
     s.lastModified,
     JSON.stringify(s.layers),
     s.role ?? null,
+    s.logging?.format ?? 'Text',
+    s.logging?.applicationLogLevel ?? null,
+    s.logging?.systemLogLevel ?? null,
   ];
 }
 
@@ -66,6 +71,15 @@ export function snapshotFromRow(r: Row): FunctionSnapshot {
     state: String(r.state) as FunctionState,
     layers: JSON.parse(String(r.layers)) as FunctionLayer[],
     ...(r.role === null || r.role === undefined ? {} : { role: String(r.role) }),
+    ...(r.log_format === 'JSON'
+      ? {
+          logging: {
+            format: 'JSON',
+            applicationLogLevel: String(r.application_log_level) as ApplicationLogLevel,
+            systemLogLevel: String(r.system_log_level) as SystemLogLevel,
+          },
+        }
+      : {}),
   };
 }
 

@@ -284,15 +284,20 @@ describe('the calls Terraform makes for aws_lambda_function and its companions',
         MemorySize: 256,
         Role: 'arn:aws:iam::123456789012:role/tf-app-exec-2',
         Environment: { Variables: { STAGE: 'prod' } },
-        LoggingConfig: { LogFormat: 'Text', LogGroup: `/aws/lambda/${NAME}` },
+        // logging_config { log_format = "JSON", application_log_level = "WARN" }: the unset
+        // system_log_level goes as "", and reads back as Lambda's default, INFO.
+        LoggingConfig: { LogFormat: 'JSON', ApplicationLogLevel: 'WARN', SystemLogLevel: '' as 'INFO', LogGroup: `/aws/lambda/${NAME}` },
       }),
     );
     // waitFunctionUpdated: GetFunction until LastUpdateStatus is Successful.
     const updated = (await alice.send(new GetFunctionCommand({ FunctionName: NAME }))).Configuration!;
+    const json = { LogFormat: 'JSON', ApplicationLogLevel: 'WARN', SystemLogLevel: 'INFO', LogGroup: `/aws/lambda/${NAME}` };
     assert.deepEqual(
-      [updated.LastUpdateStatus, updated.MemorySize, updated.Role, updated.Environment?.Variables],
-      ['Successful', 256, 'arn:aws:iam::123456789012:role/tf-app-exec-2', { STAGE: 'prod' }],
+      [updated.LastUpdateStatus, updated.MemorySize, updated.Role, updated.Environment?.Variables, updated.LoggingConfig],
+      ['Successful', 256, 'arn:aws:iam::123456789012:role/tf-app-exec-2', { STAGE: 'prod' }, json],
     );
+    // The plan after it: the same read twice, and the same again.
+    assert.deepEqual(state(await readFunction(alice, NAME)), state(await readFunction(alice, NAME)));
     assert.notEqual(updated.RevisionId, before.Configuration?.RevisionId);
 
     await alice.send(new UpdateFunctionCodeCommand({ FunctionName: NAME, ZipFile: zip(2) }));
@@ -302,7 +307,10 @@ describe('the calls Terraform makes for aws_lambda_function and its companions',
     const published = await alice.send(new PublishVersionCommand({ FunctionName: NAME }));
     assert.equal(published.Version, '2');
     const v = await alice.send(new GetFunctionConfigurationCommand({ FunctionName: published.FunctionArn, Qualifier: published.Version }));
-    assert.deepEqual([v.LastUpdateStatus, v.Version, v.Role], ['Successful', '2', 'arn:aws:iam::123456789012:role/tf-app-exec-2']);
+    assert.deepEqual(
+      [v.LastUpdateStatus, v.Version, v.Role, v.LoggingConfig],
+      ['Successful', '2', 'arn:aws:iam::123456789012:role/tf-app-exec-2', json],
+    );
     assert.equal((await readFunction(alice, NAME)).latest?.Version, '2');
 
     // The variables removed: Environment with none, and the read has no Environment again.
@@ -376,7 +384,26 @@ describe('the calls Terraform makes for aws_lambda_function and its companions',
         () => alice.send(new UpdateFunctionConfigurationCommand({ FunctionName: NAME, SnapStart: { ApplyOn: 'PublishedVersions' } })),
         /SnapStart/,
       ],
-      [() => alice.send(new UpdateFunctionConfigurationCommand({ FunctionName: NAME, LoggingConfig: { LogFormat: 'JSON' } })), /LogFormat/],
+      [
+        () =>
+          alice.send(
+            new UpdateFunctionConfigurationCommand({
+              FunctionName: NAME,
+              LoggingConfig: { LogFormat: 'Text', ApplicationLogLevel: 'DEBUG' },
+            }),
+          ),
+        /JSON log format only/,
+      ],
+      [
+        () =>
+          alice.send(
+            new UpdateFunctionConfigurationCommand({
+              FunctionName: NAME,
+              LoggingConfig: { LogFormat: 'JSON', SystemLogLevel: 'ERROR' as 'WARN' },
+            }),
+          ),
+        /system log level 'ERROR'/,
+      ],
       [
         () =>
           alice.send(

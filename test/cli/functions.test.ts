@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -118,6 +118,34 @@ describe('hangar function', () => {
     assert.equal(removed.code, 0, removed.stderr);
     assert.equal(removed.stdout.trim(), 'boot: deleted');
     assert.match((await hangar(alice, 'function', 'list')).stdout, /no functions/);
+  });
+
+  test('deploy --log-format json --log-level sets JSON logs (the native API’s logging); levels with text are refused', async () => {
+    const file = join(scratch, 'logs.zip');
+    writeFileSync(file, makeZip({ 'index.js': 'exports.handler = async () => 1;\n' }));
+    const deploy = (...args: string[]) => hangar(alice, 'function', 'deploy', 'logged', '--zip', file, ...args);
+    const made = await deploy('--runtime', 'nodejs22.x', '--handler', 'index.handler', '--json');
+    assert.equal(made.code, 0, made.stderr);
+    assert.deepEqual(JSON.parse(made.stdout).logging, { format: 'Text' });
+    const json = await deploy('--log-format', 'json', '--log-level', 'debug', '--json');
+    assert.equal(json.code, 0, json.stderr);
+    assert.deepEqual(JSON.parse(json.stdout).logging, { format: 'JSON', applicationLogLevel: 'DEBUG', systemLogLevel: 'INFO' });
+    const kept = await deploy('--memory', '256', '--json');
+    assert.deepEqual(JSON.parse(kept.stdout).logging.applicationLogLevel, 'DEBUG', 'not given: kept');
+    assert.match((await hangar(alice, 'function', 'get', 'logged')).stdout, /^logs +JSON \(application DEBUG, system INFO\)$/m);
+    const refused = await deploy('--log-format', 'text', '--log-level', 'warn');
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /JSON log format only/);
+    const native = await p.inject({
+      method: 'PUT',
+      url: '/functions/logged',
+      auth: alice,
+      payload: { zip: readFileSync(file).toString('base64'), logging: { systemLogLevel: 'LOUD' } },
+    });
+    assert.equal(native.statusCode, 400);
+    assert.match(native.json().detail, /system log level 'LOUD'/);
+    assert.equal((await deploy('--log-format', 'text')).code, 0);
+    assert.match((await hangar(alice, 'function', 'get', 'logged')).stdout, /^logs +Text$/m);
   });
 
   test('deploy --zip with --handler and --env; --user for an admin', async () => {

@@ -285,6 +285,26 @@ export function describeFunctions(name: string, make: MakeFunctions): void {
         );
       });
 
+      it('keeps LoggingConfig at $LATEST and in a version: JSON with its levels, Text without', async () => {
+        assert.equal((await fns.createFunction(newFunction())).logging, undefined, 'Text by default');
+        await fns.updateFunctionConfiguration('alice', 'hello', { logging: { format: 'JSON', applicationLogLevel: 'WARN' } });
+        const json = { format: 'JSON', applicationLogLevel: 'WARN', systemLogLevel: 'INFO' };
+        assert.deepEqual((await fns.getFunction('alice', 'hello'))?.logging, json);
+        assert.deepEqual((await fns.publishVersion('alice', 'hello')).logging, json);
+        await fns.updateFunctionConfiguration('alice', 'hello', { logging: { systemLogLevel: 'WARN' } });
+        assert.deepEqual((await fns.getFunction('alice', 'hello'))?.logging, { ...json, systemLogLevel: 'WARN' }, 'levels alone keep JSON');
+        assert.equal((await fns.publishVersion('alice', 'hello')).version, 2, 'a changed level publishes a new version');
+        await fns.updateFunctionConfiguration('alice', 'hello', { logging: { format: 'Text' } });
+        assert.equal((await fns.getFunction('alice', 'hello'))?.logging, undefined, 'back to Text drops the levels');
+        assert.deepEqual((await fns.getFunction('alice', 'hello', { kind: 'version', version: 1 }))?.logging, json);
+        for (const logging of [{ applicationLogLevel: 'DEBUG' }, { format: 'JSON', systemLogLevel: 'ERROR' }, { format: 'XML' }])
+          await assert.rejects(
+            fns.updateFunctionConfiguration('alice', 'hello', { logging }),
+            (e: unknown) => e instanceof InvalidInput,
+            JSON.stringify(logging),
+          );
+      });
+
       it('deletes a version no alias names; its number is never published again', async () => {
         await fns.createFunction(newFunction());
         const v1 = await fns.publishVersion('alice', 'hello');

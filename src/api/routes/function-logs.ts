@@ -62,7 +62,13 @@ const InvocationView = z.object({
     .nullable()
     .describe("The account that invoked it when not the owner's (another account the function's policy allows); null: the owner."),
 });
-const LogView = InvocationView.extend({ log: z.string().describe('START, the output, END and REPORT (UTF-8).') });
+const LogView = InvocationView.extend({
+  log: z
+    .string()
+    .describe(
+      'START, the output, END and REPORT (UTF-8); with JSON logs, one JSON record a line (platform.start, the output, platform.report).',
+    ),
+});
 const logView = (i: InvocationRecord & { log: Buffer }): z.infer<typeof LogView> => ({ ...invocationView(i), log: i.log.toString('utf8') });
 
 function invocationView(r: InvocationRecord): z.infer<typeof InvocationView> {

@@ -28,7 +28,15 @@ import {
   presignedFunctionCode,
   projectCodeZip,
 } from '../../app/index.ts';
-import { checkFunctionName, ErrorCode, FUNCTION_LIMITS, type FunctionSnapshot, InvalidInput } from '../../core/index.ts';
+import {
+  APPLICATION_LOG_LEVELS,
+  checkFunctionName,
+  ErrorCode,
+  FUNCTION_LIMITS,
+  type FunctionSnapshot,
+  InvalidInput,
+  SYSTEM_LOG_LEVELS,
+} from '../../core/index.ts';
 import { presignedRequest, principalOf } from '../authenticate.ts';
 import type { ApiContext } from '../context.ts';
 import { baseUrl } from '../present.ts';
@@ -84,6 +92,22 @@ const DeployBody = z.strictObject({
     .max(16)
     .optional()
     .describe(`Layer versions of the user's (at most ${L.layersMax}, one per layer), laid out at /opt in this order; replaces the list.`),
+  logging: z
+    .strictObject({
+      format: z.string().max(16).optional().describe('`Text` (default: the output as printed) or `JSON` (one JSON record a line).'),
+      applicationLogLevel: z
+        .string()
+        .max(16)
+        .optional()
+        .describe(`JSON only: the function's records kept, at this level and above (${APPLICATION_LOG_LEVELS.join(', ')}; default INFO).`),
+      systemLogLevel: z
+        .string()
+        .max(16)
+        .optional()
+        .describe(`JSON only: the platform's records kept (${SYSTEM_LOG_LEVELS.join(', ')}; default INFO).`),
+    })
+    .optional()
+    .describe("Lambda's LoggingConfig. A format given replaces the logging; levels alone change the current JSON logging's."),
 });
 
 export const CodeView = z.object({
@@ -117,6 +141,11 @@ export const FunctionView = z.object({
       codeSize: z.number(),
     }),
   ),
+  logging: z.object({
+    format: z.enum(['Text', 'JSON']),
+    applicationLogLevel: z.string().optional().describe('JSON only.'),
+    systemLogLevel: z.string().optional().describe('JSON only.'),
+  }),
 });
 const FunctionDetail = FunctionView.extend({
   versions: z.number().describe('Published versions (not counting $LATEST).'),
@@ -190,6 +219,7 @@ export function functionView(base: string, f: FunctionSnapshot, callerUserId: st
       codeSha256: l.code.sha256,
       codeSize: l.code.size,
     })),
+    logging: f.logging ?? { format: 'Text' },
   };
 }
 

@@ -33,7 +33,17 @@ import type { AwsCall } from '../service.ts';
 import { type LambdaContext, userOf } from './context.ts';
 import { calledAs } from './cross-account.ts';
 import { functionLayersIn } from './function-layers.ts';
-import { checkUnsupported, environmentOf, field, functionConfiguration, functionRefOf, jsonBody, maxItemsOf, zipOf } from './shapes.ts';
+import {
+  checkUnsupported,
+  environmentOf,
+  field,
+  functionConfiguration,
+  functionRefOf,
+  jsonBody,
+  loggingOf,
+  maxItemsOf,
+  zipOf,
+} from './shapes.ts';
 import { tagMapOf } from './tags.ts';
 
 export { ANONYMOUS_USER } from './context.ts';
@@ -53,6 +63,7 @@ function configOf(body: Record<string, unknown>, functionName: string | undefine
     description: field.string(body, 'Description'),
     environment: environmentOf(body),
     role: field.string(body, 'Role'),
+    logging: loggingOf(body),
   };
 }
 

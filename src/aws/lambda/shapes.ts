@@ -10,6 +10,7 @@ import {
   LATEST,
   parseFunctionRef,
   type FunctionAlias,
+  type FunctionLoggingInput,
   type FunctionSnapshot,
 } from '../../core/index.ts';
 import { accountIdOf, functionArn, layerArn } from '../identity.ts';
@@ -119,14 +120,10 @@ export function checkUnsupported(body: Record<string, unknown>, functionName?: s
   if (mode !== undefined && mode !== 'PassThrough') throw invalid('Hangar has no X-Ray: TracingConfig.Mode must be PassThrough');
   const logging = field.object(body, 'LoggingConfig');
   if (logging) {
-    const format = field.string(logging, 'LogFormat');
-    if (format !== undefined && format !== 'Text')
-      throw invalid("Hangar keeps a function's output as it prints it (GET /functions/{name}/logs): LoggingConfig.LogFormat must be Text");
+    // LogFormat and the levels are kept (loggingOf); the group is the one Hangar has.
     const group = field.string(logging, 'LogGroup');
     if (group !== undefined && group !== `/aws/lambda/${functionName}`)
       throw invalid('Hangar has no CloudWatch log groups: LoggingConfig.LogGroup may only be /aws/lambda/<function name>');
-    for (const level of ['ApplicationLogLevel', 'SystemLogLevel'])
-      if (field.string(logging, level)) throw invalid(`LoggingConfig.${level} applies to JSON logs, which Hangar does not write`);
   }
   if (field.string(body, 'CodeSigningConfigArn'))
     throw invalid('Hangar does not verify code signatures: a function cannot have a code signing config (CodeSigningConfigArn)');
@@ -151,6 +148,32 @@ function checkAwsNetworkAndKey(body: Record<string, unknown>): void {
       "Hangar does not use AWS KMS: a function's environment variables are kept in Hangar's store as given; a sensitive value belongs in a Hangar secret (PUT /secrets/{name}, encrypted with the server's key; named in `secrets` of PUT /functions/{name}, set as an environment variable when an instance starts); KMSKeyArn must be empty",
     );
 }
+
+/** LoggingConfig's format and levels (core/function.ts checks them); absent: unchanged. An
+ *  empty string is no value, as Terraform sends an unset level. */
+export function loggingOf(body: Record<string, unknown>): FunctionLoggingInput | undefined {
+  const logging = field.object(body, 'LoggingConfig');
+  if (!logging) return undefined;
+  const read = (name: string) => field.string(logging, name) || undefined;
+  const input: FunctionLoggingInput = {
+    format: read('LogFormat'),
+    applicationLogLevel: read('ApplicationLogLevel'),
+    systemLogLevel: read('SystemLogLevel'),
+  };
+  const given = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)) as FunctionLoggingInput;
+  return Object.keys(given).length === 0 ? undefined : given;
+}
+
+/** LoggingConfig as Lambda answers it: the levels with JSON only. */
+const loggingConfiguration = (f: FunctionSnapshot): Record<string, string> =>
+  f.logging === undefined
+    ? { LogFormat: 'Text', LogGroup: `/aws/lambda/${f.name}` }
+    : {
+        LogFormat: 'JSON',
+        ApplicationLogLevel: f.logging.applicationLogLevel,
+        SystemLogLevel: f.logging.systemLogLevel,
+        LogGroup: `/aws/lambda/${f.name}`,
+      };
 
 /** The settings every function has, as Lambda reports them for a function that does not change them. */
 export const DEFAULT_SETTINGS = {
@@ -197,7 +220,7 @@ export function functionConfiguration(caller: AwsCaller, f: FunctionSnapshot, qu
     ...DEFAULT_SETTINGS,
     // What Lambda answers for a function outside any VPC (Terraform reads it as no vpc_config).
     VpcConfig: { SubnetIds: [], SecurityGroupIds: [], VpcId: '', Ipv6AllowedForDualStack: false },
-    LoggingConfig: { LogFormat: 'Text', LogGroup: `/aws/lambda/${f.name}` },
+    LoggingConfig: loggingConfiguration(f),
     ...(f.layers.length > 0
       ? {
           Layers: f.layers.map((l) => ({

@@ -22,6 +22,8 @@ export interface FunctionInfo {
   revisionId: string;
   lastModified: string;
   code: { sha256: string; size: number; url: string };
+  /** Lambda's LoggingConfig: Text, or JSON with its levels. */
+  logging: { format: string; applicationLogLevel?: string; systemLogLevel?: string };
   /** Published versions (GET of one function only). */
   versions?: number;
 }
@@ -58,6 +60,8 @@ export interface FunctionDeploy {
   secrets?: string[];
   /** `none` or `egress` (checked by the server). */
   network?: string;
+  /** Text or JSON logs and JSON's levels (checked by the server); absent: unchanged. */
+  logging?: { format?: string; applicationLogLevel?: string; systemLogLevel?: string };
 }
 
 export class Functions extends Resource {

@@ -5,7 +5,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import type { FunctionInfo } from '../client/index.ts';
+import type { FunctionDeploy, FunctionInfo } from '../client/index.ts';
 import { bytes, fields, table, time } from '../render.ts';
 import { clientFor, clientOptions, envPair, int, listOf, note, print, printJson, type ClientFlags } from './common.ts';
 import { functionLogsCommand } from './function-logs.ts';
@@ -33,6 +33,10 @@ function functionFields(f: FunctionInfo): string {
     ['memory', `${f.memoryMb} MB`],
     ['timeout', `${f.timeoutS} s`],
     ['network', f.network],
+    [
+      'logs',
+      f.logging.format === 'JSON' ? `JSON (application ${f.logging.applicationLogLevel}, system ${f.logging.systemLogLevel})` : 'Text',
+    ],
     ['environment', env.length > 0 ? env.map(([k, v]) => `${k}=${v}`).join(' ') : null],
     ['secrets', f.secrets.length > 0 ? f.secrets.join(' ') : null],
     ['description', f.description || null],
@@ -71,6 +75,18 @@ export async function zipFrom(flags: { zip?: string; dir?: string }, cmd: Comman
   return (await import('../zip.ts')).zipDirectory(dir);
 }
 
+/** --log-format and the levels as the API's `logging` (Lambda's spelling: Text, JSON, upper-case
+ *  levels); none given: the logging is left as it is. */
+function loggingOf(flags: { logFormat?: string; logLevel?: string; systemLogLevel?: string }): FunctionDeploy['logging'] {
+  if (flags.logFormat === undefined && flags.logLevel === undefined && flags.systemLogLevel === undefined) return undefined;
+  const format = flags.logFormat?.toLowerCase();
+  return {
+    ...(format === undefined ? {} : { format: format === 'json' ? 'JSON' : format === 'text' ? 'Text' : flags.logFormat }),
+    ...(flags.logLevel === undefined ? {} : { applicationLogLevel: flags.logLevel.toUpperCase() }),
+    ...(flags.systemLogLevel === undefined ? {} : { systemLogLevel: flags.systemLogLevel.toUpperCase() }),
+  };
+}
+
 export function functionCommands(program: Command): void {
   const fn = program
     .command('function')
@@ -91,6 +107,9 @@ export function functionCommands(program: Command): void {
       .option('--env <KEY=VALUE>', 'environment variable (repeatable; replaces the whole environment)', envPair)
       .option('--secret <name>', "one of the user's secrets, given as an environment variable (repeatable; replaces the list)", listOf)
       .option('--network <mode>', '`none` (default) or `egress` through the guarded proxy, as tasks')
+      .option('--log-format <format>', '`text` (default: the output as printed) or `json` (one JSON record a line, as Lambda)')
+      .option('--log-level <level>', 'JSON logs: the function records kept (TRACE, DEBUG, INFO, WARN, ERROR, FATAL; default INFO)')
+      .option('--system-log-level <level>', 'JSON logs: the platform records kept (DEBUG, INFO, WARN; default INFO)')
       .option('--zip <file>', 'the code: a zip file')
       .option('--dir <dir>', 'the code: a directory, zipped with its files’ modes')
       .option('--project <id[@version]>', "the code: a version of one of the user's projects (default: its latest), zipped by the server")
@@ -106,6 +125,9 @@ export function functionCommands(program: Command): void {
         env?: Record<string, string>;
         secret?: string[];
         network?: string;
+        logFormat?: string;
+        logLevel?: string;
+        systemLogLevel?: string;
         zip?: string;
         dir?: string;
         project?: string;
@@ -113,6 +135,7 @@ export function functionCommands(program: Command): void {
       cmd: Command,
     ) => {
       const code = await codeOf(flags, cmd);
+      const logging = loggingOf(flags);
       const { function: f, created } = await clientFor(flags).functions.deploy(
         name,
         code,
@@ -124,6 +147,7 @@ export function functionCommands(program: Command): void {
           environment: flags.env,
           secrets: flags.secret,
           network: flags.network,
+          ...(logging === undefined ? {} : { logging }),
         },
         flags.user,
       );

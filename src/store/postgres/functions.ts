@@ -52,12 +52,12 @@ import { EVENT_CONFIG_COLUMNS, eventConfigFromRow, eventConfigValues } from '../
 import type { FunctionListFilter, Functions } from '../ports/functions.ts';
 import type { Db, Tx } from './db.ts';
 
-/** The snapshot's 17 values as $from..$from+16. */
-const snapshotParams = (from: number) => Array.from({ length: 17 }, (_, i) => `$${from + i}`).join(', ');
+/** The snapshot's 20 values as $from..$from+19. */
+const snapshotParams = (from: number) => Array.from({ length: 20 }, (_, i) => `$${from + i}`).join(', ');
 
-/** user_id, name, the snapshot's values ($3..$19), created_at. Nothing if the name is taken. */
+/** user_id, name, the snapshot's values ($3..$22), created_at. Nothing if the name is taken. */
 const INSERT_FUNCTION = `INSERT INTO functions (user_id, name, ${SNAPSHOT_COLUMNS}, created_at)
-  VALUES ($1, $2, ${snapshotParams(3)}, $20) ON CONFLICT (user_id, name) DO NOTHING RETURNING *`;
+  VALUES ($1, $2, ${snapshotParams(3)}, $23) ON CONFLICT (user_id, name) DO NOTHING RETURNING *`;
 
 /** user_id, name. */
 const SELECT_FUNCTION = `SELECT * FROM functions WHERE user_id = $1 AND name = $2`;
@@ -68,14 +68,14 @@ const LOCK_FUNCTION = `SELECT * FROM functions WHERE user_id = $1 AND name = $2 
 /** user_id, after name ('' for the first page), limit. */
 const LIST_FUNCTIONS = `SELECT * FROM functions WHERE user_id = $1 AND name > $2 ORDER BY name LIMIT $3`;
 
-/** The snapshot's values ($1..$17), user_id, name. */
+/** The snapshot's values ($1..$20), user_id, name. */
 const UPDATE_SNAPSHOT = `UPDATE functions SET (${SNAPSHOT_COLUMNS}) = (${snapshotParams(1)})
-  WHERE user_id = $18 AND name = $19 RETURNING *`;
+  WHERE user_id = $21 AND name = $22 RETURNING *`;
 
 /** user_id, name. Versions and aliases go with it (ON DELETE CASCADE). */
 const DELETE_FUNCTION = `DELETE FROM functions WHERE user_id = $1 AND name = $2`;
 
-/** user_id, function_name, version, the snapshot's values ($4..$20). */
+/** user_id, function_name, version, the snapshot's values ($4..$23). */
 const INSERT_VERSION = `INSERT INTO function_versions (user_id, function_name, version, ${SNAPSHOT_COLUMNS})
   VALUES ($1, $2, $3, ${snapshotParams(4)}) RETURNING *`;
 

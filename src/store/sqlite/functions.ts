@@ -55,7 +55,7 @@ import type { SqliteContext } from './context.ts';
 
 /** user_id, name, the snapshot's values, created_at. Nothing if the name is taken. */
 const INSERT_FUNCTION = `INSERT INTO functions (user_id, name, ${SNAPSHOT_COLUMNS}, created_at)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (user_id, name) DO NOTHING RETURNING *`;
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (user_id, name) DO NOTHING RETURNING *`;
 
 /** user_id, name. */
 const SELECT_FUNCTION = `SELECT * FROM functions WHERE user_id = ? AND name = ?`;
@@ -64,7 +64,7 @@ const SELECT_FUNCTION = `SELECT * FROM functions WHERE user_id = ? AND name = ?`
 const LIST_FUNCTIONS = `SELECT * FROM functions WHERE user_id = ? AND name > ? ORDER BY name LIMIT ?`;
 
 /** The snapshot's values, then user_id, name. */
-const UPDATE_SNAPSHOT = `UPDATE functions SET (${SNAPSHOT_COLUMNS}) = (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+const UPDATE_SNAPSHOT = `UPDATE functions SET (${SNAPSHOT_COLUMNS}) = (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
   WHERE user_id = ? AND name = ? RETURNING *`;
 
 /** user_id, name. Versions and aliases go with it (ON DELETE CASCADE). */
@@ -72,7 +72,7 @@ const DELETE_FUNCTION = `DELETE FROM functions WHERE user_id = ? AND name = ?`;
 
 /** user_id, function_name, version, the snapshot's values. */
 const INSERT_VERSION = `INSERT INTO function_versions (user_id, function_name, version, ${SNAPSHOT_COLUMNS})
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 
 /** user_id, function_name, version. */
 const SELECT_VERSION = `SELECT * FROM function_versions WHERE user_id = ? AND function_name = ? AND version = ?`;

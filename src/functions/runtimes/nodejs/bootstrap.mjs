@@ -290,7 +290,37 @@ async function loadHandler() {
 /** The request being handled, for console lines and for an uncaught error. */
 let currentId = null;
 
-// Lambda's console: each line carries the time, the request id and the level.
+// Lambda's console: each line carries the time, the request id and the level. With JSON logs
+// (AWS_LAMBDA_LOG_FORMAT=JSON) each call is one JSON record, and calls below
+// AWS_LAMBDA_LOG_LEVEL write nothing, as Lambda's Node runtime does.
+const LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'FATAL'];
+const jsonLogs = process.env.AWS_LAMBDA_LOG_FORMAT === 'JSON';
+const threshold = Math.max(0, LEVELS.indexOf(process.env.AWS_LAMBDA_LOG_LEVEL ?? 'INFO'));
+
+/** An error as a JSON record shows it: its type, message and stack as lines (and its own fields). */
+const errorFields = (err) => ({
+  errorType: err?.constructor?.name ?? 'UnknownError',
+  errorMessage: err.message,
+  stackTrace: typeof err.stack === 'string' ? err.stack.split('\n') : [],
+});
+const errorReplacer = (_key, value) => (value instanceof Error ? { ...errorFields(value), ...value } : value);
+
+/** One console call as a JSON record: a lone argument is the message as it is (an object stays
+ *  an object, an error its fields); several are formatted as one string, the first error's
+ *  fields beside it. */
+function jsonRecord(level, args) {
+  const record = { timestamp: new Date().toISOString(), level, requestId: currentId ?? undefined };
+  if (args.length === 1) {
+    try {
+      return JSON.stringify({ ...record, message: args[0] }, errorReplacer);
+    } catch {
+      return JSON.stringify({ ...record, message: format(args[0]) });
+    }
+  }
+  const err = args.find((a) => a instanceof Error);
+  return JSON.stringify({ ...record, message: format(...args), ...(err === undefined ? {} : errorFields(err)) });
+}
+
 for (const [method, level] of [
   ['log', 'INFO'],
   ['info', 'INFO'],
@@ -298,10 +328,15 @@ for (const [method, level] of [
   ['error', 'ERROR'],
   ['debug', 'DEBUG'],
   ['trace', 'TRACE'],
+  ['fatal', 'FATAL'],
 ]) {
-  console[method] = (...args) => {
-    process.stdout.write(`${new Date().toISOString()}\t${currentId ?? 'undefined'}\t${level}\t${format(...args).replace(/\n/g, '\r')}\n`);
-  };
+  if (jsonLogs) {
+    console[method] = LEVELS.indexOf(level) < threshold ? () => {} : (...args) => process.stdout.write(`${jsonRecord(level, args)}\n`);
+  } else if (method !== 'fatal') {
+    console[method] = (...args) => {
+      process.stdout.write(`${new Date().toISOString()}\t${currentId ?? 'undefined'}\t${level}\t${format(...args).replace(/\n/g, '\r')}\n`);
+    };
+  }
 }
 
 /** An error the handler did not catch ends the process, as on Lambda: report it first. */

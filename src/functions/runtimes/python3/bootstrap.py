@@ -18,6 +18,7 @@ import datetime
 import http.client
 import importlib
 import json
+import logging
 import os
 import socket
 import struct
@@ -328,8 +329,57 @@ def parse(text):
         return None
 
 
+# The request being handled, for JSON log records.
+CURRENT_REQUEST_ID = None
+
+# Lambda's levels as Python's logging has them (TRACE is below DEBUG: Python has none).
+PYTHON_LEVELS = {"TRACE": logging.DEBUG, "DEBUG": logging.DEBUG, "INFO": logging.INFO, "WARN": logging.WARNING,
+                 "ERROR": logging.ERROR, "FATAL": logging.CRITICAL}
+# A record's own attributes: the rest are the caller's `extra` fields, kept in the JSON record.
+RECORD_ATTRIBUTES = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime", "aws_request_id"}
+
+
+class JsonFormatter(logging.Formatter):
+    """A log record as Lambda's Python runtime writes it in JSON mode: one object a line with
+    its time, level, message, logger, request, where it was logged, and an exception's type,
+    message and stack."""
+
+    def format(self, record):
+        message = record.msg if isinstance(record.msg, dict) and not record.args else record.getMessage()
+        doc = {
+            "timestamp": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(record.created)),
+            "level": record.levelname,
+            "message": message,
+            "logger": record.name,
+            "requestId": CURRENT_REQUEST_ID,
+            "location": "%s:%s:%d" % (record.pathname, record.funcName, record.lineno),
+        }
+        if record.exc_info and record.exc_info[1] is not None:
+            err = record.exc_info[1]
+            doc["errorType"] = type(err).__name__
+            doc["errorMessage"] = str(err)
+            doc["stackTrace"] = traceback.format_tb(err.__traceback__)
+        for key, value in vars(record).items():
+            if key not in RECORD_ATTRIBUTES and key not in doc:
+                doc[key] = value
+        return json.dumps({k: v for k, v in doc.items() if v is not None}, default=str, ensure_ascii=False)
+
+
+def json_logging():
+    """With AWS_LAMBDA_LOG_FORMAT=JSON, the root logger writes JSON records to stdout at
+    AWS_LAMBDA_LOG_LEVEL and above, as Lambda's Python runtime sets it up (print stays text)."""
+    if os.environ.get("AWS_LAMBDA_LOG_FORMAT") != "JSON":
+        return
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(JsonFormatter())
+    root = logging.getLogger()
+    root.handlers = [handler]
+    root.setLevel(PYTHON_LEVELS.get(os.environ.get("AWS_LAMBDA_LOG_LEVEL", "INFO"), logging.INFO))
+
+
 def main():
-    global EXCHANGE
+    global EXCHANGE, CURRENT_REQUEST_ID
+    json_logging()
     try:
         if OWN_SOCKET and not API.startswith("/"):
             offer_runtime_api(OWN_SOCKET)
@@ -343,6 +393,7 @@ def main():
     while True:
         inv = EXCHANGE.next()
         request_id = inv.request_id
+        CURRENT_REQUEST_ID = request_id
         if inv.trace_id:
             os.environ["_X_AMZN_TRACE_ID"] = inv.trace_id
         try:
