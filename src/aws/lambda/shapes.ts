@@ -91,7 +91,7 @@ export const ARCHITECTURE = process.arch === 'arm64' ? 'arm64' : 'x86_64';
 
 /** Refuses what Hangar cannot honour rather than ignore it: another architecture, container
  *  images, a dead-letter queue, and any value of a setting other than the one Hangar answers
- *  (ephemeral storage, SnapStart, X-Ray tracing, log format and group, code signing, file
+ *  (ephemeral storage, SnapStart, X-Ray tracing, a log group, code signing, file
  *  systems): kept and ignored, a tool that reads it back (Terraform) would see it change.
  *  VpcConfig and KMSKeyArn are taken empty only (what Terraform sends to detach): see checkAwsNetworkAndKey.
  *  `functionName`: the function's name, its default log group's. */
