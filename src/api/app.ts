@@ -9,7 +9,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
-import { DomainIndex, HttpGateway } from '../app/index.ts';
+import { DOMAINS_KEEP_MS, DomainIndex, HttpGateway } from '../app/index.ts';
 import { JwksVerifier } from '../auth/index.ts';
 import { splitList } from '../config/index.ts';
 import { accountIdOf, registerAws, type AwsEdge } from '../aws/index.ts';
@@ -58,8 +58,13 @@ export async function buildApp(ctx: ApiContext, log: Logger): Promise<FastifyIns
     headersTimeout: c.requestTimeoutMs,
     connectionsCheckingInterval: Math.min(30_000, Math.max(50, Math.floor(c.requestTimeoutMs / 4))),
   };
-  // Custom domain names of HTTP APIs, looked up by Host in memory (app/domain-index.ts).
-  const domains = new DomainIndex(() => ctx.domainNames.servedDomains(), log.child({ module: 'http-gateway' }));
+  // Custom domain names of HTTP APIs, looked up by Host in memory (app/domain-index.ts); read
+  // again in the background only where other processes change them (API nodes sharing a store).
+  const domains = new DomainIndex(
+    () => ctx.domainNames.servedDomains(),
+    log.child({ module: 'http-gateway' }),
+    ctx.store.capabilities.crossProcessWakeups ? DOMAINS_KEEP_MS : null,
+  );
   const app = Fastify({
     loggerInstance: log.child({ module: 'api' }),
     logController: new LogController({ disableRequestLogging: true }),

@@ -5,7 +5,8 @@
  * forms, Hangar's own API) pays one Map lookup and nothing else, and none ever waits on a read.
  *
  * It is read again at once after a change through this node (refresh, awaited by the use
- * cases), and every DOMAINS_KEEP_MS in the background for changes through other API nodes: the
+ * cases), and, where API nodes share the store, every DOMAINS_KEEP_MS in the background for changes
+ * through the others: the
  * same second's staleness the gateway's cache of APIs has (API_KEEP_MS), without its per-request
  * read. While the store cannot be read, the last index read stays.
  */
@@ -19,7 +20,8 @@ export class DomainIndex {
   private domains = new Map<string, ServedDomain>();
   private readonly load: () => Promise<ServedDomain[]>;
   private readonly log: Logger;
-  private readonly everyMs: number;
+  /** null: no background reads (one process holds the store: every change is made here). */
+  private readonly everyMs: number | null;
   private timer: NodeJS.Timeout | null = null;
   /** The read under way, which a refresh asked for meanwhile waits for and then reads again. */
   private reading: Promise<void> | null = null;
@@ -28,7 +30,7 @@ export class DomainIndex {
    *  pay one comparison, not a parse and a lookup. Forgotten whenever the index is read. */
   private lastMiss: string | undefined;
 
-  constructor(load: () => Promise<ServedDomain[]>, log: Logger, everyMs = DOMAINS_KEEP_MS) {
+  constructor(load: () => Promise<ServedDomain[]>, log: Logger, everyMs: number | null = DOMAINS_KEEP_MS) {
     this.load = load;
     this.log = log;
     this.everyMs = everyMs;
@@ -37,6 +39,7 @@ export class DomainIndex {
   /** Reads the index, then again every everyMs until close(). */
   async start(): Promise<void> {
     await this.refresh();
+    if (this.everyMs === null) return;
     this.timer = setInterval(() => void this.refresh(), this.everyMs);
     this.timer.unref();
   }
