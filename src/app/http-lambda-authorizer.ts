@@ -95,9 +95,10 @@ export class LambdaAuthorizers {
         ? authorizerCacheKey(ctx.apiId, `${deploymentId ?? '$live'} ${route.authorizerId ?? `route ${route.routeKey}`}`, identity)
         : null;
     const kept = key === null ? undefined : this.answers.get(key);
-    const fresh = !kept || kept.until <= this.app.clock.now();
+    // The authorizer is asked unless an answer kept for this identity is still within its TTL.
+    const ask = !kept || kept.until <= this.app.clock.now();
     let answer: unknown = kept?.answer;
-    if (fresh) {
+    if (ask) {
       const own =
         auth.payloadFormatVersion === PayloadFormat.V1
           ? authorizerEventV1(buildEventV1(req, ctx), routeArn, identity)
@@ -107,7 +108,7 @@ export class LambdaAuthorizers {
       answer = ran.answer;
     }
     const decision = decideAuthorizerAnswer(answer, auth.simpleResponses, routeArn);
-    if (fresh && key !== null) {
+    if (ask && key !== null) {
       const until = answerKeptUntil(auth.resultTtlS, decision, this.app.clock.now());
       if (until === null) this.answers.delete(key);
       else this.keep(key, until, answer);
