@@ -7,7 +7,10 @@
  * per lane (40: each instance is then still in V8's warm-up for its first few hundred; 1000 reads
  * the steady state); then the same load against the floor (the handler behind a node:http server).
  * Printed: req/s and latency of each, and CPU milliseconds per request: this process (the API and
- * the client thread), and the instances (their cgroups' cpuacct, user and system).
+ * the client thread), and the instances (their cgroups' cpuacct, user and system); the floor's
+ * client thread and server; and the CPU budget per request that p50 ≤ floor p50 + 1 ms leaves at
+ * this concurrency on this machine's cores (Little's law), against the part of the cost the
+ * gateway cannot remove (the floor's client and server plus the instances).
  * `--prof FILE` writes a CPU profile of this process's main thread for the measured part.
  *
  *   node_modules/.bin/node --disable-warning=ExperimentalWarning bench/function-cpu.ts
@@ -15,7 +18,7 @@
  * Root and bubblewrap needed (cgroup v1 cpuacct read for the instances).
  */
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { createKey } from '../src/auth/index.ts';
@@ -84,6 +87,19 @@ function instancesCpuNs(dirs: string[], file: string): number {
   return t;
 }
 
+/** CPU milliseconds (user + system, all threads) process `pid` has used, from /proc (clock ticks of 10 ms). */
+function processCpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // Fields 14 and 15 (utime, stime) are the 12th and 13th after the command.
+  return ((Number(f[11]) + Number(f[12])) * 1000) / 100;
+}
+
+function p50(r: LoadResult): number {
+  const lat = r.sentAt.map((t, i) => r.doneAt[i] - t).sort((a, b) => a - b);
+  return lat[Math.floor(lat.length / 2)];
+}
+
 function summary(label: string, n: number, r: LoadResult): string {
   const lat = r.sentAt.map((t, i) => r.doneAt[i] - t).sort((a, b) => a - b);
   const bad = r.status.filter((s) => s !== 200).length + r.errors;
@@ -125,6 +141,7 @@ try {
       ? { url, path: `/http/${api.apiId}/invoke`, body: EVENT, mode: 'closed', count, rate: 0, concurrency: c, warmup }
       : { url, path: '/functions/w/invoke', body: EVENT, apiKey: key, mode: 'closed', count, rate: 0, concurrency: c, warmup };
 
+  let floorCpu: { client: number; server: number; p50: number } | null = null;
   if (withFloor) {
     mkdirSync(join(dir, 'floor'));
     writeFileSync(join(dir, 'floor', 'index.js'), HANDLER);
@@ -140,7 +157,19 @@ try {
       warmup,
     });
     await httpLoad(fj(0, c * warm));
-    console.log(summary(`floor c=${c}`, n, await httpLoad(fj(n, 0))));
+    const client0 = process.cpuUsage();
+    const server0 = processCpuMs(floor.child.pid!);
+    const fr = await httpLoad(fj(n, 0));
+    const client = process.cpuUsage(client0);
+    floorCpu = {
+      client: (client.user + client.system) / 1000 / n,
+      server: (processCpuMs(floor.child.pid!) - server0) / n,
+      p50: p50(fr),
+    };
+    console.log(summary(`floor c=${c}`, n, fr));
+    console.log(
+      `floor CPU ms per request: ${(floorCpu.client + floorCpu.server).toFixed(3)} (client thread ${floorCpu.client.toFixed(3)}, server ${floorCpu.server.toFixed(3)})`,
+    );
     floor.child.kill();
   }
 
@@ -161,6 +190,21 @@ try {
     `CPU ms per request: this process ${per((cpu.user + cpu.system) / 1000)} (user ${per(cpu.user / 1000)}, sys ${per(cpu.system / 1000)}); ` +
       `instances ${per(user + sys)} (user ${per(user)}, sys ${per(sys)})`,
   );
+  if (floorCpu) {
+    // Little's law in a closed loop: c in flight at latency L means c / L requests a second. For
+    // the p50 to stay within 1 ms of the floor's (taking p50 for the mean), the platform must
+    // serve c / (floor p50 + 1 ms), which on this machine's cores leaves this much CPU per request
+    // for everything: the client, the API and the instance.
+    const cores = availableParallelism();
+    const rate = c / ((floorCpu.p50 + 1) / 1000);
+    const budget = (cores * 1000) / rate;
+    const lower = floorCpu.client + floorCpu.server + (user + sys) / n;
+    console.log(
+      `p50 ≤ floor + 1 ms at c=${c} needs ~${rate.toFixed(0)} req/s: ${budget.toFixed(3)} CPU ms per request on ${cores} cores; ` +
+        `the floor's client and server plus the instances alone use ${lower.toFixed(3)} (${(lower / budget).toFixed(2)}× the budget), ` +
+        `this run ${per((cpu.user + cpu.system) / 1000 + user + sys)}`,
+    );
+  }
 } finally {
   await platform.close();
   rmSync(dir, { recursive: true, force: true });
