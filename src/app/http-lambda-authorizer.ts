@@ -21,6 +21,11 @@
  * Answers are kept in this process for the authorizer's TTL, per API, per authorizer (a route
  * with its own Lambda auth: per route) and identity, as API Gateway caches them: the answer is
  * kept, not the decision, so an IAM policy kept for one route decides for another as it says.
+ * Each is kept with the authorizer's configuration it was asked under, and used only while the
+ * route's authorizer is configured so: a change made through another API node (which drops its
+ * own node's answers only) reaches this one as the gateway reads the API again (within a
+ * second), and the answers kept under the old configuration are no longer used. No timer and no
+ * database read of its own: the definition the gateway reads anyway is the stamp.
  */
 import {
   answerKeptUntil,
@@ -61,7 +66,9 @@ export type AuthorizerOutcome = { principal: string; context: Record<string, unk
 
 export class LambdaAuthorizers {
   private readonly app: LambdaAuthorizerApp;
-  private readonly answers = new Map<string, { until: number; answer: unknown }>();
+  private readonly answers = new Map<string, { until: number; config: string; answer: unknown }>();
+  /** Each auth as read (a new object each time the gateway reads the API): its configuration. */
+  private readonly configs = new WeakMap<LambdaAuth, string>();
 
   constructor(app: LambdaAuthorizerApp) {
     this.app = app;
@@ -94,9 +101,11 @@ export class LambdaAuthorizers {
       auth.resultTtlS > 0
         ? authorizerCacheKey(ctx.apiId, `${deploymentId ?? '$live'} ${route.authorizerId ?? `route ${route.routeKey}`}`, identity)
         : null;
+    const config = this.configOf(auth);
     const kept = key === null ? undefined : this.answers.get(key);
-    // The authorizer is asked unless an answer kept for this identity is still within its TTL.
-    const ask = !kept || kept.until <= this.app.clock.now();
+    // The authorizer is asked unless an answer kept for this identity is still within its TTL
+    // and was answered by the authorizer as it is configured now.
+    const ask = !kept || kept.until <= this.app.clock.now() || kept.config !== config;
     let answer: unknown = kept?.answer;
     if (ask) {
       const own =
@@ -111,7 +120,7 @@ export class LambdaAuthorizers {
     if (ask && key !== null) {
       const until = answerKeptUntil(auth.resultTtlS, decision, this.app.clock.now());
       if (until === null) this.answers.delete(key);
-      else this.keep(key, until, answer);
+      else this.keep(key, { until, config, answer });
     }
     switch (decision.kind) {
       case 'invalid':
@@ -166,8 +175,17 @@ export class LambdaAuthorizers {
     }
   }
 
-  private keep(key: string, until: number, answer: unknown): void {
+  private keep(key: string, kept: { until: number; config: string; answer: unknown }): void {
     if (this.answers.size >= ANSWERS_KEPT_MAX) this.answers.delete(this.answers.keys().next().value as string);
-    this.answers.set(key, { until, answer });
+    this.answers.set(key, kept);
+  }
+
+  private configOf(auth: LambdaAuth): string {
+    let config = this.configs.get(auth);
+    if (config === undefined) {
+      config = JSON.stringify(auth);
+      this.configs.set(auth, config);
+    }
+    return config;
   }
 }

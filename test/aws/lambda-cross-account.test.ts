@@ -20,6 +20,7 @@ import {
   type InvokeCommandInput,
   type LambdaClient,
   PublishVersionCommand,
+  PutFunctionConcurrencyCommand,
   RemovePermissionCommand,
 } from '@aws-sdk/client-lambda';
 import { createHash } from 'node:crypto';
@@ -185,6 +186,7 @@ describe("another account reading a function's code through the AWS SDK", () => 
 
   it('answers GetFunction by ARN with a grant of lambda:GetFunction, its presigned Code.Location opening without a key', async () => {
     await create('downloadable', { Tags: { team: 'a' } });
+    await alice.send(new PutFunctionConcurrencyCommand({ FunctionName: 'downloadable', ReservedConcurrentExecutions: 3 }));
     const get = (name: string, qualifier?: string) => bob.send(new GetFunctionCommand({ FunctionName: name, Qualifier: qualifier }));
     // Nothing for bob in the policy: not there.
     const unknown = await refused(get(arnOf('downloadable')));
@@ -209,6 +211,7 @@ describe("another account reading a function's code through the AWS SDK", () => 
       assert.equal(got.Configuration?.CodeSha256, sha(CODE));
       assert.equal(got.Configuration?.Environment, undefined, "the owner's environment stays theirs");
       assert.equal(got.Tags, undefined, 'tags only for a caller allowed ListTags');
+      assert.equal(got.Concurrency, undefined, "the owner's reservation is read with GetFunctionConcurrency, theirs alone");
       // Presigned for alice's code: bob (or anyone he gives it to) downloads it without a key.
       const download = await fetch(got.Code!.Location!);
       assert.equal(download.status, 200);
@@ -217,6 +220,7 @@ describe("another account reading a function's code through the AWS SDK", () => 
     // Alice's own GetFunction keeps her tags and environment.
     const own = await alice.send(new GetFunctionCommand({ FunctionName: 'downloadable' }));
     assert.deepEqual(own.Tags, { team: 'a' });
+    assert.deepEqual(own.Concurrency, { ReservedConcurrentExecutions: 3 });
     assert.deepEqual(own.Configuration?.Environment?.Variables, { OWNER: 'alice' });
 
     // The function's grant does not reach a version's ARN; a grant on the version does.

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { type Clock, Conflict, type DomainNameConfig, ErrorCode, NotFound } from '../../src/core/index.ts';
+import { type Clock, Conflict, DOMAIN_NAMES_MAX, type DomainNameConfig, ErrorCode, InvalidInput, NotFound } from '../../src/core/index.ts';
 import type { DomainNames, HttpApis } from '../../src/store/index.ts';
 import { ManualClock } from './store.ts';
 
@@ -63,6 +63,21 @@ export function describeDomainNames(name: string, make: MakeDomainNames): void {
         domains.createDomainName('bob', 'race.example.test', config, {}),
       ]);
       assert.equal(results.filter((r) => r.status === 'fulfilled').length, 1);
+    });
+
+    it('keeps at most DOMAIN_NAMES_MAX names per user, however many creates race for the last', async () => {
+      for (let i = 1; i < DOMAIN_NAMES_MAX; i++) await domains.createDomainName('alice', `n${i}.example.test`, config, {});
+      // Eight creates at once for the one name left: each counts the user's names, so on a store
+      // that does not count and insert as one they all see one free and all insert.
+      const results = await Promise.allSettled(
+        Array.from({ length: 8 }, (_, i) => domains.createDomainName('alice', `last${i}.example.test`, config, {})),
+      );
+      assert.equal(results.filter((r) => r.status === 'fulfilled').length, 1);
+      for (const r of results)
+        if (r.status === 'rejected') assert.ok(is(InvalidInput, ErrorCode.HttpDomainNameInvalid)(r.reason), String(r.reason));
+      assert.equal((await domains.listDomainNames('alice')).length, DOMAIN_NAMES_MAX);
+      // The quota is a user's: another's names are not counted.
+      await domains.createDomainName('bob', 'bob.example.test', config, {});
     });
 
     it("updates its configuration; another user's is not found", async () => {

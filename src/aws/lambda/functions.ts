@@ -133,14 +133,17 @@ export function functionOperations(ctx: LambdaContext, accounts: AccountDirector
         const as = await calledAs(ctx, accounts, call, params.FunctionName, qualifier, CrossAccountAction.GetFunction);
         const ref = parseFunctionRef(params.FunctionName, qualifier);
         const f = await getFunction(ctx, as.userId, ref.name, asked(ref.qualifier));
-        const reserved = await getConcurrency(ctx, as.userId, ref.name);
+        const own = as.caller === undefined;
         // The function's tags, whatever the qualifier (they are not a version's); none: no Tags.
         // Another account gets none: Lambda answers Tags only to a caller allowed ListTags,
-        // which a policy cannot grant across accounts here.
-        const tags = as.caller === undefined ? await listTags(ctx, as.userId, taggableFunction(ctx, as.userId, ref.name)) : {};
+        // which a policy cannot grant across accounts here. Nor Concurrency: the reservation is
+        // read with GetFunctionConcurrency, which another account cannot call here either, and
+        // is the owner's share of their own capacity.
+        const reserved = own ? await getConcurrency(ctx, as.userId, ref.name) : null;
+        const tags = own ? await listTags(ctx, as.userId, taggableFunction(ctx, as.userId, ref.name)) : {};
         const config = functionConfiguration({ ...call.caller, accountId: as.accountId }, f, asked(ref.qualifier));
         // As GetFunctionConfiguration: the owner's environment stays theirs.
-        if (as.caller !== undefined) delete config.Environment;
+        if (!own) delete config.Environment;
         return {
           status: 200,
           body: {

@@ -2,7 +2,8 @@
  * The custom domain names port on PostgreSQL (ports/domain-names.ts). A mapping's change locks
  * its domain's row first, so the domain's mappings change one at a time (the key and count
  * checks hold), and the API's row FOR KEY SHARE, so it cannot be deleted under the change. A
- * name's create is one INSERT the primary key lets only one of two concurrent creates make.
+ * name's create is one INSERT the primary key lets only one of two concurrent creates make; a
+ * user's creates take turns (LOCK_USER_DOMAINS), so two cannot both count one name left.
  */
 import { randomBytes } from 'node:crypto';
 import {
@@ -25,6 +26,12 @@ import type { Db, Tx } from './db.ts';
 /** domain_name, user_id, config, tags, now. Nothing if the name is anyone's. */
 const INSERT_DOMAIN = `INSERT INTO http_domain_names (domain_name, user_id, config, tags, created_at, updated_at)
   VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT (domain_name) DO NOTHING RETURNING *`;
+/** First key of the per-user domain names lock ('hgr' 4); the second hashes the schema and user. */
+const DOMAIN_NAMES_LOCK = 0x68677204;
+/** DOMAIN_NAMES_LOCK, schema, user_id: held until commit, so a user's count and insert are one
+ *  (READ COMMITTED lets two transactions count the same rows and both insert). A hash shared by
+ *  two users only makes their creates take turns. */
+const LOCK_USER_DOMAINS = `SELECT pg_advisory_xact_lock($1, hashtext($2 || '/' || $3))`;
 /** user_id. */
 const COUNT_DOMAINS = `SELECT count(*) AS n FROM http_domain_names WHERE user_id = $1`;
 /** user_id, domain_name. */
@@ -69,12 +76,16 @@ export class PgDomainNames implements DomainNames {
     this.db = db;
   }
 
-  async createDomainName(userId: string, domainName: string, config: DomainNameConfig, tags: TagMap): Promise<DomainName> {
-    const [count] = await this.db.rows(COUNT_DOMAINS, [userId]);
-    if (Number(count?.n) >= DOMAIN_NAMES_MAX) throw domainErrors.tooMany('domain names per user', DOMAIN_NAMES_MAX);
-    const [row] = await this.db.rows(INSERT_DOMAIN, [domainName, userId, JSON.stringify(config), JSON.stringify(tags), this.db.now()]);
-    if (!row) throw domainErrors.exists(domainName);
-    return domainNameFromRow(row);
+  createDomainName(userId: string, domainName: string, config: DomainNameConfig, tags: TagMap): Promise<DomainName> {
+    const now = this.db.now();
+    return this.db.tx(async (tx) => {
+      await tx.query(LOCK_USER_DOMAINS, [DOMAIN_NAMES_LOCK, this.db.schema, userId]);
+      const [count] = await tx.query(COUNT_DOMAINS, [userId]);
+      if (Number(count?.n) >= DOMAIN_NAMES_MAX) throw domainErrors.tooMany('domain names per user', DOMAIN_NAMES_MAX);
+      const [row] = await tx.query(INSERT_DOMAIN, [domainName, userId, JSON.stringify(config), JSON.stringify(tags), now]);
+      if (!row) throw domainErrors.exists(domainName);
+      return domainNameFromRow(row);
+    });
   }
 
   async getDomainName(userId: string, domainName: string): Promise<DomainName | null> {
