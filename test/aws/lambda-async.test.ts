@@ -29,7 +29,7 @@ import {
 } from '@aws-sdk/client-lambda';
 import pg from 'pg';
 import { accountIdOf } from '../../src/aws/index.ts';
-import { TEST_DATABASE_URL } from '../helpers/postgres.ts';
+import { TEST_DATABASE_URL, withClient } from '../helpers/postgres.ts';
 import { testPlatform, type TestPlatform } from '../helpers/platform.ts';
 import { TEST_EXECUTOR_ENV } from '../helpers/process.ts';
 import { makeZip } from '../helpers/zip.ts';
@@ -213,16 +213,10 @@ async function failInserts(p: TestPlatform, fn: string): Promise<{ clear(): Prom
  *  from the platform's own database. */
 async function rawEnvironments(p: TestPlatform, fn: string): Promise<string[]> {
   if (p.config.databaseUrl) {
-    const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
-    await client.connect();
-    try {
-      const schema = p.config.databaseSchema;
-      const sql = `SELECT environment::text AS e FROM ${schema}.functions WHERE name = $1
-        UNION ALL SELECT environment::text FROM ${schema}.function_versions WHERE function_name = $1`;
-      return (await client.query(sql, [fn])).rows.map((r) => String(r.e));
-    } finally {
-      await client.end();
-    }
+    const schema = p.config.databaseSchema;
+    const sql = `SELECT environment::text AS e FROM ${schema}.functions WHERE name = $1
+      UNION ALL SELECT environment::text FROM ${schema}.function_versions WHERE function_name = $1`;
+    return withClient(async (client) => (await client.query(sql, [fn])).rows.map((r) => String(r.e)));
   }
   const db = new DatabaseSync(join(p.dir, 'hangar.db'), { readOnly: true });
   try {

@@ -75,7 +75,8 @@ export async function openTestStore(
   return Object.assign(store, { schema });
 }
 
-async function withClient<T>(use: (client: pg.Client) => Promise<T>): Promise<T> {
+/** `use` run on a client of the test database of its own, ended after. */
+export async function withClient<T>(use: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
   await client.connect();
   try {

@@ -1,10 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { after } from 'node:test';
-import pg from 'pg';
 import { SecretBox } from '../../src/secrets/index.ts';
 import { PostgresStore } from '../../src/store/postgres/index.ts';
 import { describeFunctions } from '../conformance/functions.ts';
-import { dropTestSchemas, openTestStore, TEST_DATABASE_URL } from '../helpers/postgres.ts';
+import { dropTestSchemas, openTestStore, TEST_DATABASE_URL, withClient } from '../helpers/postgres.ts';
 
 after(() => dropTestSchemas());
 
@@ -13,16 +12,6 @@ const rowOf = (schema: string, userId: string, name: string, version?: number) =
   version === undefined
     ? { table: `${schema}.functions`, where: 'user_id = $1 AND name = $2', key: [userId, name] }
     : { table: `${schema}.function_versions`, where: 'user_id = $1 AND function_name = $2 AND version = $3', key: [userId, name, version] };
-
-async function withClient<T>(use: (c: pg.Client) => Promise<T>): Promise<T> {
-  const c = new pg.Client({ connectionString: TEST_DATABASE_URL });
-  await c.connect();
-  try {
-    return await use(c);
-  } finally {
-    await c.end();
-  }
-}
 
 // Every store gets a fresh schema of its own, created by its migration.
 describeFunctions('postgres', async (clock) => {
