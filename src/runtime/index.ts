@@ -37,6 +37,7 @@ import { loadMasterKey, type SecretBox } from '../secrets/index.ts';
 import {
   shareRecent,
   SqliteStore,
+  type Sealer,
   type FunctionAccess,
   type ProvisionedConcurrency,
   type FunctionFleet,
@@ -114,8 +115,12 @@ export function sandboxSetup(
 
 /** PostgreSQL when a database URL is configured (scale-out), else SQLite in the data directory. */
 /** The store, and beside it the functions port over the same database (held apart from Store:
- *  ports/functions.ts). */
-export async function openStore(config: Config): Promise<
+ *  ports/functions.ts); functions' environments sealed at rest by `sealer` (the secrets master
+ *  key's box). */
+export async function openStore(
+  config: Config,
+  sealer: Sealer,
+): Promise<
   Store & {
     readonly functions: Functions;
     readonly functionAccess: FunctionAccess;
@@ -136,9 +141,15 @@ export async function openStore(config: Config): Promise<
   const retry = { baseMs: config.retryBaseMs, maxMs: config.retryMaxMs };
   if (config.databaseUrl) {
     const { PostgresStore } = await import('../store/postgres/index.ts');
-    return PostgresStore.open({ url: config.databaseUrl, schema: config.databaseSchema, retry, poolSize: config.databasePoolSize });
+    return PostgresStore.open({
+      url: config.databaseUrl,
+      schema: config.databaseSchema,
+      retry,
+      poolSize: config.databasePoolSize,
+      sealer,
+    });
   }
-  return new SqliteStore({ path: join(resolve(config.dataDir), 'hangar.db'), synchronous: config.sqliteSynchronous, retry });
+  return new SqliteStore({ path: join(resolve(config.dataDir), 'hangar.db'), synchronous: config.sqliteSynchronous, retry, sealer });
 }
 
 /** S3 when a bucket is configured (scale-out), else the data directory. */
@@ -157,6 +168,23 @@ export async function openBlobs(config: Config): Promise<BlobStore> {
   });
 }
 
+/** The secrets master key's box (loadMasterKey); on PostgreSQL every node must be given the same. */
+async function openSecrets(config: Config, dataDir: string): Promise<SecretBox> {
+  try {
+    await mkdir(dataDir, { recursive: true });
+    if (config.databaseUrl && !config.secretsKey && !config.secretsKeyFile) {
+      throw new Misconfigured(
+        'with HANGAR_DATABASE_URL every node must share one secrets master key: set HANGAR_SECRETS_KEY (or HANGAR_SECRETS_KEY_FILE) on every API node and worker (`openssl rand -base64 32`)',
+      );
+    }
+    return loadMasterKey({ secretsKey: config.secretsKey, secretsKeyFile: config.secretsKeyFile, dataDir });
+  } catch (err) {
+    throw err instanceof HangarError
+      ? err
+      : new Misconfigured(`cannot load the secrets master key: ${(err as Error).message}`, { cause: err });
+  }
+}
+
 export interface PlatformOptions {
   log?: Logger;
   /** Replaces the default executor (benchmarks measure dispatch with an in-process no-op). */
@@ -169,7 +197,9 @@ export interface PlatformOptions {
 export async function startPlatform(config: Config, roles: Roles, opts: PlatformOptions = {}): Promise<Platform> {
   const log = opts.log ?? createLogger(config.logLevel);
   const dataDir = resolve(config.dataDir);
-  const store = await openStore(config);
+  // The master key first: the store seals functions' environments with it (sealed-environment.ts).
+  const secrets = await openSecrets(config, dataDir);
+  const store = await openStore(config, secrets);
   const blobs = await openBlobs(config);
   const counts = shareRecent(() => store.counts(), 1000);
   const metrics = new Metrics(store, { workerStaleMs: config.workerStaleMs, counts });
@@ -206,22 +236,6 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
     );
   }
   if (autovacuum === false) log.warn(AUTOVACUUM_OFF);
-  let secrets: SecretBox;
-  try {
-    await mkdir(dataDir, { recursive: true });
-    if (config.databaseUrl && !config.secretsKey && !config.secretsKeyFile) {
-      throw new Misconfigured(
-        'with HANGAR_DATABASE_URL every node must share one secrets master key: set HANGAR_SECRETS_KEY (or HANGAR_SECRETS_KEY_FILE) on every API node and worker (`openssl rand -base64 32`)',
-      );
-    }
-    secrets = loadMasterKey({ secretsKey: config.secretsKey, secretsKeyFile: config.secretsKeyFile, dataDir });
-  } catch (err) {
-    await store.close();
-    throw err instanceof HangarError
-      ? err
-      : new Misconfigured(`cannot load the secrets master key: ${(err as Error).message}`, { cause: err });
-  }
-
   // Scale-out: API nodes send invocations to the worker hosts that advertise themselves in the
   // store, signed with a key every node derives from the shared master key (app/dispatch.ts).
   const dispatchKey = config.databaseUrl ? secrets.derive(DISPATCH_KEY_PURPOSE) : null;

@@ -18,19 +18,21 @@ import {
   type VersionRef,
 } from '../core/index.ts';
 import type { Row } from './row.ts';
+import type { SealedEnvironment } from './sealed-environment.ts';
 
 /** The snapshot's columns after (user_id, name): what snapshotValues gives, in this order. */
 export const SNAPSHOT_COLUMNS =
   'runtime, runtime_family, handler, memory_mb, timeout_s, environment, secrets, network, description, code_sha256, code_size, code_key, revision_id, state, last_modified, layers, role, log_format, application_log_level, system_log_level';
 
-export function snapshotValues(s: FunctionSnapshot): (string | number | null)[] {
+/** The environment sealed by `env` (sealed-environment.ts). */
+export function snapshotValues(s: FunctionSnapshot, env: SealedEnvironment): (string | number | null)[] {
   return [
     s.runtime,
     s.runtimeFamily,
     s.handler,
     s.memoryMb,
     s.timeoutS,
-    JSON.stringify(s.environment),
+    env.write(s.userId, s.name, s.environment),
     JSON.stringify(s.secrets),
     s.network,
     s.description,
@@ -50,18 +52,21 @@ export function snapshotValues(s: FunctionSnapshot): (string | number | null)[] 
 
 const text = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
 
-/** A functions row (version '$LATEST') or a function_versions row (its number). */
-export function snapshotFromRow(r: Row): FunctionSnapshot {
+/** A functions row (version '$LATEST') or a function_versions row (its number), its
+ *  environment opened by `env`. */
+export function snapshotFromRow(r: Row, env: SealedEnvironment): FunctionSnapshot {
+  const userId = String(r.user_id);
+  const name = String(r.function_name ?? r.name);
   return {
-    userId: String(r.user_id),
-    name: String(r.function_name ?? r.name),
+    userId,
+    name,
     version: r.version === undefined ? LATEST : Number(r.version),
     runtime: String(r.runtime),
     runtimeFamily: String(r.runtime_family) as RuntimeFamily,
     handler: text(r.handler),
     memoryMb: Number(r.memory_mb),
     timeoutS: Number(r.timeout_s),
-    environment: JSON.parse(String(r.environment)) as Record<string, string>,
+    environment: env.read(userId, name, String(r.environment)),
     secrets: JSON.parse(String(r.secrets)) as string[],
     network: String(r.network) as FunctionNetwork,
     description: String(r.description),

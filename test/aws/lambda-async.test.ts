@@ -29,7 +29,7 @@ import {
 } from '@aws-sdk/client-lambda';
 import pg from 'pg';
 import { accountIdOf } from '../../src/aws/index.ts';
-import { TEST_DATABASE_URL } from '../helpers/postgres.ts';
+import { TEST_DATABASE_URL, withClient } from '../helpers/postgres.ts';
 import { testPlatform, type TestPlatform } from '../helpers/platform.ts';
 import { TEST_EXECUTOR_ENV } from '../helpers/process.ts';
 import { makeZip } from '../helpers/zip.ts';
@@ -45,6 +45,7 @@ const CODE = makeZip({
   'sink.js': `exports.handler = async (record) => record;`,
   // Its record does not double at each hop (a sink's does: it returns what it got).
   'small.js': `exports.handler = async () => 'ok';`,
+  'env.js': `exports.handler = async () => ({ token: process.env.TOKEN ?? null });`,
   // When it ran: [start, end], ms since the epoch.
   'hold.js': `exports.handler = async (e) => { const start = Date.now(); await new Promise((r) => setTimeout(r, e.ms)); return [start, Date.now()]; };`,
 });
@@ -208,6 +209,25 @@ async function failInserts(p: TestPlatform, fn: string): Promise<{ clear(): Prom
   };
 }
 
+/** The environment column of a function's rows ($LATEST's and its versions'), read with SQL
+ *  from the platform's own database. */
+async function rawEnvironments(p: TestPlatform, fn: string): Promise<string[]> {
+  if (p.config.databaseUrl) {
+    const schema = p.config.databaseSchema;
+    const sql = `SELECT environment::text AS e FROM ${schema}.functions WHERE name = $1
+      UNION ALL SELECT environment::text FROM ${schema}.function_versions WHERE function_name = $1`;
+    return withClient(async (client) => (await client.query(sql, [fn])).rows.map((r) => String(r.e)));
+  }
+  const db = new DatabaseSync(join(p.dir, 'hangar.db'), { readOnly: true });
+  try {
+    const sql = `SELECT environment AS e FROM functions WHERE name = ?1
+      UNION ALL SELECT environment FROM function_versions WHERE function_name = ?1`;
+    return (db.prepare(sql).all(fn) as { e: string }[]).map((r) => r.e);
+  } finally {
+    db.close();
+  }
+}
+
 /** The World of one describe's tests: started before them, closed after them. */
 function world(env: Record<string, string> = {}): World {
   const w = new World();
@@ -254,6 +274,18 @@ describe('Lambda Event invocations through the AWS SDK', { skip }, () => {
     const theirs = await w.p.inject({ method: 'GET', url: `/tasks?queue=${QUEUE}`, auth: bobKey.key });
     assert.deepEqual(theirs.json().tasks, []);
     assert.equal((await w.p.inject({ method: 'GET', url: `/tasks/${t.taskId}`, auth: bobKey.key })).statusCode, 404);
+  });
+
+  it("a worker runs an event with the function's variables, which its database keeps sealed", async () => {
+    const TOKEN = 'tok-7d0c3e91-sealed-at-rest';
+    await w.create('envy', 'env.handler', { Environment: { Variables: { TOKEN } } });
+    await w.alice.send(new PublishVersionCommand({ FunctionName: 'envy' }));
+    const t = await w.settled({ requestId: await w.event('envy', {}) });
+    assert.equal(t.status, 'SUCCESS');
+    assert.deepEqual(t.detailedResults?.result, { token: TOKEN });
+    const rows = await rawEnvironments(w.p, 'envy');
+    assert.equal(rows.length, 2);
+    for (const r of rows) for (const needle of [TOKEN, 'TOKEN']) assert.ok(!r.includes(needle), r);
   });
 
   it('the native API takes type=Event too (202, the task named); users cannot submit to the reserved queue', async () => {

@@ -8,13 +8,18 @@ import { after, before, describe, it } from 'node:test';
 import {
   CreateAliasCommand,
   CreateFunctionCommand,
+  GetFunctionCommand,
+  GetFunctionConfigurationCommand,
   InvokeCommand,
   type InvokeCommandOutput,
   type LambdaClient,
   PublishVersionCommand,
   PutFunctionConcurrencyCommand,
   UpdateFunctionCodeCommand,
+  UpdateFunctionConfigurationCommand,
 } from '@aws-sdk/client-lambda';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { accountIdOf } from '../../src/aws/index.ts';
 import { testPlatform, type TestPlatform } from '../helpers/platform.ts';
 import { lambdaClient, NO_SANDBOX, REGION } from '../helpers/lambda.ts';
@@ -41,6 +46,7 @@ exports.handler = async (event, context) => {
   'callback.js': `exports.handler = (event, context, callback) => { setTimeout(() => callback(null, { via: 'callback', n: event.n * 2 }), 5); };`,
   'throws.js': `class ValidationError extends Error { constructor(m) { super(m); this.name = 'ValidationError'; } }
 exports.handler = async () => { throw new ValidationError('bad input'); };`,
+  'env.js': `exports.handler = async () => ({ token: process.env.TOKEN ?? null, stage: process.env.STAGE ?? null });`,
   'slow.js': `exports.handler = async () => { console.log('going to sleep'); await new Promise((r) => setTimeout(r, 5000)); return 'woke'; };`,
   'app.py': `count = 0
 def handler(event, context):
@@ -158,6 +164,37 @@ describe('Lambda Invoke through the AWS SDK', { skip }, () => {
     assert.equal(v2.ExecutedVersion, '2');
     assert.equal(text(v2.Payload), '"v2"');
     assert.equal(text((await invoke(alice, 'quals')).Payload), '"v2"', '$LATEST');
+  });
+
+  it('keeps Environment.Variables sealed in the database, shows them to their owner and gives them to the handler', async () => {
+    const TOKEN = 'tok-4f1e9b7c2a-not-in-the-db';
+    const vars = { TOKEN, STAGE: 'prod' };
+    await create(alice, 'envy', 'env.handler', { Environment: { Variables: { TOKEN } } });
+    const updated = await alice.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'envy', Environment: { Variables: vars } }));
+    assert.deepEqual(updated.Environment, { Variables: vars });
+    assert.deepEqual((await alice.send(new GetFunctionConfigurationCommand({ FunctionName: 'envy' }))).Environment, { Variables: vars });
+    assert.deepEqual((await alice.send(new GetFunctionCommand({ FunctionName: 'envy' }))).Configuration?.Environment, { Variables: vars });
+    const v = await alice.send(new PublishVersionCommand({ FunctionName: 'envy' }));
+    assert.deepEqual(v.Environment, { Variables: vars });
+    const got = await alice.send(new GetFunctionConfigurationCommand({ FunctionName: 'envy', Qualifier: v.Version }));
+    assert.deepEqual(got.Environment, { Variables: vars });
+
+    for (const qualifier of [undefined, v.Version, undefined])
+      assert.deepEqual(json(await invoke(alice, 'envy', {}, { Qualifier: qualifier })), { token: TOKEN, stage: 'prod' });
+
+    // The rows themselves, $LATEST's and version 1's, read with SQL.
+    const db = new DatabaseSync(join(p.dir, 'hangar.db'), { readOnly: true });
+    try {
+      const rows = db
+        .prepare(
+          `SELECT environment FROM functions WHERE name = 'envy' UNION ALL SELECT environment FROM function_versions WHERE function_name = 'envy'`,
+        )
+        .all() as { environment: string }[];
+      assert.equal(rows.length, 2);
+      for (const r of rows) for (const needle of [TOKEN, 'STAGE']) assert.ok(!r.environment.includes(needle), r.environment);
+    } finally {
+      db.close();
+    }
   });
 
   it('runs a callback-style handler', async () => {

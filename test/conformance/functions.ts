@@ -20,8 +20,18 @@ import type { Functions } from '../../src/store/index.ts';
 import { ManualClock } from './store.ts';
 
 export interface FunctionsUnderTest {
+  /** Opened with a sealer (store/sealed-environment.ts): environments are sealed at rest. */
   functions: Functions;
   close(): Promise<void>;
+  /** The database underneath, read and written with SQL directly. */
+  raw: {
+    /** The environment column's text, of $LATEST or of a version. */
+    environment(userId: string, name: string, version?: number): Promise<string>;
+    /** Writes the environment column as Hangar did before sealing (plain JSON). */
+    setEnvironment(userId: string, name: string, text: string, version?: number): Promise<void>;
+    /** Opens another store on the same database with the same sealer, and closes it. */
+    reopen(): Promise<void>;
+  };
 }
 export type MakeFunctions = (clock: Clock) => Promise<FunctionsUnderTest>;
 
@@ -218,6 +228,58 @@ export function describeFunctions(name: string, make: MakeFunctions): void {
         assert.deepEqual(await fns.listAliases('alice', 'hello'), []);
         assert.equal(await fns.getConcurrency('alice', 'hello'), null);
         assert.equal((await fns.publishVersion('alice', 'hello')).version, 1);
+      });
+    });
+
+    describe('environment at rest', () => {
+      const SECRET = 'hunter2-correct-horse';
+
+      it('keeps variables sealed in the row, and gives them back on every read, at $LATEST and in versions', async () => {
+        const f = await fns.createFunction(newFunction({}, { environment: { DB_PASSWORD: SECRET } }));
+        assert.deepEqual(f.environment, { DB_PASSWORD: SECRET });
+        for (const needle of [SECRET, 'DB_PASSWORD']) assert.ok(!(await under.raw.environment('alice', 'hello')).includes(needle));
+        assert.deepEqual((await fns.getFunction('alice', 'hello'))?.environment, { DB_PASSWORD: SECRET });
+
+        const g = await fns.updateFunctionConfiguration('alice', 'hello', { environment: { DB_PASSWORD: `${SECRET}-2`, STAGE: 'prod' } });
+        assert.deepEqual(g.environment, { DB_PASSWORD: `${SECRET}-2`, STAGE: 'prod' });
+        assert.ok(!(await under.raw.environment('alice', 'hello')).includes(SECRET));
+
+        const v1 = await fns.publishVersion('alice', 'hello');
+        assert.deepEqual(v1.environment, { DB_PASSWORD: `${SECRET}-2`, STAGE: 'prod' });
+        assert.ok(!(await under.raw.environment('alice', 'hello', 1)).includes(SECRET));
+        // Sealing (a fresh nonce per write) does not make an unchanged $LATEST look changed.
+        assert.equal((await fns.publishVersion('alice', 'hello')).version, 1);
+        assert.deepEqual((await fns.getFunction('alice', 'hello', { kind: 'version', version: 1 }))?.environment, v1.environment);
+        assert.deepEqual((await fns.listVersions('alice', 'hello'))[0].environment, v1.environment);
+        assert.deepEqual((await fns.listFunctions({ userId: 'alice', limit: 10 })).items[0].environment, v1.environment);
+      });
+
+      it('keeps an empty environment as an empty map', async () => {
+        await fns.createFunction(newFunction());
+        assert.equal(await under.raw.environment('alice', 'hello'), '{}');
+        assert.deepEqual((await fns.getFunction('alice', 'hello'))?.environment, {});
+      });
+
+      it('reads a row written plain before sealing, and seals it when a store opens', async () => {
+        await fns.createFunction(newFunction({}, { environment: { A1: 'x' } }));
+        await fns.publishVersion('alice', 'hello');
+        const plain = JSON.stringify({ TOKEN: SECRET });
+        await under.raw.setEnvironment('alice', 'hello', plain);
+        await under.raw.setEnvironment('alice', 'hello', plain, 1);
+        assert.ok((await under.raw.environment('alice', 'hello', 1)).includes(SECRET));
+        assert.deepEqual((await fns.getFunction('alice', 'hello'))?.environment, { TOKEN: SECRET });
+        assert.deepEqual((await fns.getFunction('alice', 'hello', { kind: 'version', version: 1 }))?.environment, { TOKEN: SECRET });
+
+        await under.raw.reopen();
+        for (const version of [undefined, 1]) assert.ok(!(await under.raw.environment('alice', 'hello', version)).includes(SECRET));
+        assert.deepEqual((await fns.listVersions('alice', 'hello'))[0].environment, { TOKEN: SECRET });
+      });
+
+      it('does not open a sealed map moved to another function', async () => {
+        await fns.createFunction(newFunction({}, { environment: { TOKEN: SECRET } }));
+        await fns.createFunction(newFunction({ name: 'other' }));
+        await under.raw.setEnvironment('alice', 'other', await under.raw.environment('alice', 'hello'));
+        await assert.rejects(fns.getFunction('alice', 'other'), isCode(ErrorCode.ConfigInvalid));
       });
     });
 

@@ -50,7 +50,9 @@ let baseline: Baseline | undefined;
  * schema is only used again after the store on it closed, so no two open stores share one unless
  * a test opens the second itself. `after(dropTestSchemas)` drops them.
  */
-export async function openTestStore(opts: Omit<PostgresStoreOptions, 'url' | 'schema'> = {}): Promise<PostgresStore> {
+export async function openTestStore(
+  opts: Omit<PostgresStoreOptions, 'url' | 'schema'> = {},
+): Promise<PostgresStore & { readonly schema: string }> {
   const reused = baseline && free.pop();
   if (reused) await withClient((client) => restore(client, reused, baseline as Baseline));
   const schema = reused || freshSchema();
@@ -69,10 +71,12 @@ export async function openTestStore(opts: Omit<PostgresStoreOptions, 'url' | 'sc
     closed = true;
     if (made.includes(schema)) free.push(schema);
   };
-  return store;
+  // Its schema, for a test that reads the tables with SQL or opens another store on them.
+  return Object.assign(store, { schema });
 }
 
-async function withClient<T>(use: (client: pg.Client) => Promise<T>): Promise<T> {
+/** `use` run on a client of the test database of its own, ended after. */
+export async function withClient<T>(use: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
   await client.connect();
   try {

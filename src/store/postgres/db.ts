@@ -7,6 +7,7 @@
 import pg from 'pg';
 import { ErrorCode, Unavailable } from '../../core/index.ts';
 import type { Row } from '../row.ts';
+import type { Sealer } from '../sealed-environment.ts';
 import { systemClock, type Clock, type RetryPolicy } from '../../core/index.ts';
 import { CLOCK_SYNC_MS, DatabaseClock } from './clock.ts';
 import { migrate } from './migrate.ts';
@@ -30,6 +31,9 @@ export interface PostgresStoreOptions {
   functionReadTtlMs?: number;
   /** Connections in the pool (default 10), plus one for LISTEN once someone subscribes. */
   poolSize?: number;
+  /** Seals functions' environment variables at rest (sealed-environment.ts): the secrets
+   *  master key's box. Without one (tests and tools that hold no key) they are kept plain. */
+  sealer?: Sealer;
 }
 
 /** BIGINT as a number (times are ms since the epoch), JSON as its text (row.ts parses it, and

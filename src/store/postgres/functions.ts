@@ -50,6 +50,8 @@ import {
 import { breakerFromRow, breakerValues, transitionValues } from '../circuit-breaker-row.ts';
 import { EVENT_CONFIG_COLUMNS, eventConfigFromRow, eventConfigValues } from '../event-config-row.ts';
 import type { FunctionListFilter, Functions } from '../ports/functions.ts';
+import type { Row } from '../row.ts';
+import type { SealedEnvironment } from '../sealed-environment.ts';
 import type { Db, Tx } from './db.ts';
 
 /** The snapshot's 20 values as $from..$from+19. */
@@ -161,17 +163,21 @@ const LIST_EVENT_CONFIGS = `SELECT * FROM function_event_configs WHERE user_id =
 
 export class PgFunctions implements Functions {
   private readonly db: Db;
+  /** How the environment column is sealed and opened (sealed-environment.ts). */
+  private readonly env: SealedEnvironment;
+  private readonly fromRow = (r: Row): FunctionSnapshot => snapshotFromRow(r, this.env);
 
-  constructor(db: Db) {
+  constructor(db: Db, env: SealedEnvironment) {
     this.db = db;
+    this.env = env;
   }
 
   async createFunction(f: NewFunction): Promise<FunctionSnapshot> {
     const now = this.db.now();
     const s = newLatest(f, randomUUID(), now);
-    const [row] = await this.db.rows(INSERT_FUNCTION, [f.userId, f.name, ...snapshotValues(s), now]);
+    const [row] = await this.db.rows(INSERT_FUNCTION, [f.userId, f.name, ...snapshotValues(s, this.env), now]);
     if (!row) throw functionErrors.exists(f.name);
-    return snapshotFromRow(row);
+    return this.fromRow(row);
   }
 
   async getFunction(userId: string, name: string, qualifier: Qualifier = { kind: 'latest' }): Promise<FunctionSnapshot | null> {
@@ -185,13 +191,13 @@ export class PgFunctions implements Functions {
       version === LATEST
         ? await this.db.rows(SELECT_FUNCTION, [userId, name])
         : await this.db.rows(SELECT_VERSION, [userId, name, version]);
-    return row ? snapshotFromRow(row) : null;
+    return row ? this.fromRow(row) : null;
   }
 
   async listFunctions(f: FunctionListFilter): Promise<Page<FunctionSnapshot>> {
     const after = f.after ? decodeNameCursor(f.after) : '';
     const rows = await this.db.rows(LIST_FUNCTIONS, [f.userId, after, rowsForPage(f.limit)]);
-    return pageOf(rows, f.limit, snapshotFromRow, (last) => encodeNameCursor(String(last.name)));
+    return pageOf(rows, f.limit, this.fromRow, (last) => encodeNameCursor(String(last.name)));
   }
 
   updateFunctionCode(userId: string, name: string, code: FunctionCode, expectRevisionId?: string): Promise<FunctionSnapshot> {
@@ -214,9 +220,9 @@ export class PgFunctions implements Functions {
     expectRevisionId: string | undefined,
   ): Promise<FunctionSnapshot> {
     return this.db.tx(async (tx) => {
-      const next = changedLatest(await latest(tx, userId, name), change, expectRevisionId, randomUUID(), this.db.now());
-      const [row] = await tx.query(UPDATE_SNAPSHOT, [...snapshotValues(next), userId, name]);
-      return snapshotFromRow(row);
+      const next = changedLatest(this.fromRow(await latest(tx, userId, name)), change, expectRevisionId, randomUUID(), this.db.now());
+      const [row] = await tx.query(UPDATE_SNAPSHOT, [...snapshotValues(next, this.env), userId, name]);
+      return this.fromRow(row);
     });
   }
 
@@ -231,18 +237,11 @@ export class PgFunctions implements Functions {
       if (!locked) throw functionErrors.notFound(name);
       const [lastRow] = await tx.query(LAST_VERSION, [userId, name]);
       const highest = Number(locked.last_version);
-      const plan = planPublish(
-        snapshotFromRow(locked),
-        lastRow ? snapshotFromRow(lastRow) : null,
-        opts,
-        randomUUID(),
-        this.db.now(),
-        highest,
-      );
+      const plan = planPublish(this.fromRow(locked), lastRow ? this.fromRow(lastRow) : null, opts, randomUUID(), this.db.now(), highest);
       if (plan.kind === 'existing') return plan.version;
-      const [row] = await tx.query(INSERT_VERSION, [userId, name, plan.version.version, ...snapshotValues(plan.version)]);
+      const [row] = await tx.query(INSERT_VERSION, [userId, name, plan.version.version, ...snapshotValues(plan.version, this.env)]);
       await tx.query(SET_HIGHEST_VERSION, [plan.version.version, userId, name]);
-      return snapshotFromRow(row);
+      return this.fromRow(row);
     });
   }
 
@@ -260,7 +259,7 @@ export class PgFunctions implements Functions {
 
   async listVersions(userId: string, name: string): Promise<FunctionSnapshot[]> {
     await this.mustExist(userId, name);
-    return (await this.db.rows(LIST_VERSIONS, [userId, name])).map(snapshotFromRow);
+    return (await this.db.rows(LIST_VERSIONS, [userId, name])).map(this.fromRow);
   }
 
   async createAlias(userId: string, functionName: string, input: AliasInput): Promise<FunctionAlias> {
@@ -415,14 +414,48 @@ export class PgFunctions implements Functions {
   }
 }
 
-/** $LATEST, locked until the transaction ends; NotFound if there is none. */
-async function latest(tx: Tx, userId: string, name: string): Promise<FunctionSnapshot> {
+/** $LATEST's row, locked until the transaction ends; NotFound if there is none. */
+async function latest(tx: Tx, userId: string, name: string): Promise<Row> {
   const [row] = await tx.query(LOCK_FUNCTION, [userId, name]);
   if (!row) throw functionErrors.notFound(name);
-  return snapshotFromRow(row);
+  return row;
 }
 
 async function mustHaveVersion(tx: Tx, userId: string, name: string, version: VersionRef): Promise<void> {
   if (version !== LATEST && (await tx.query(SELECT_VERSION, [userId, name, version])).length === 0)
     throw functionErrors.notFound(name, version);
+}
+
+/** The functions' and versions' environments kept plain (written before sealing): user_id,
+ *  name, version (NULL for $LATEST), environment. */
+const PLAIN_ENVIRONMENTS = `SELECT user_id, name, NULL::int AS version, environment FROM functions
+    WHERE jsonb_typeof(environment) = 'object' AND environment <> '{}'::jsonb
+  UNION ALL SELECT user_id, function_name, version, environment FROM function_versions
+    WHERE jsonb_typeof(environment) = 'object' AND environment <> '{}'::jsonb`;
+
+/** $1 the sealed environment, $2 user_id, $3 name, $4 the plain environment it replaces. */
+const SEAL_PLAIN_FUNCTION = `UPDATE functions SET environment = $1 WHERE user_id = $2 AND name = $3 AND environment = $4::jsonb`;
+
+/** As SEAL_PLAIN_FUNCTION, $5 the version. */
+const SEAL_PLAIN_VERSION = `UPDATE function_versions SET environment = $1
+  WHERE user_id = $2 AND function_name = $3 AND environment = $4::jsonb AND version = $5`;
+
+/**
+ * Seals every environment still kept plain, in one transaction, when a store opens with a
+ * sealer (sealed-environment.ts says why at open rather than at the next write). Each update
+ * is conditional on the plain map, so nodes starting together do not undo each other's, nor a
+ * write made meanwhile. Answers how many rows it sealed.
+ */
+export async function sealPlainEnvironments(db: Db, env: SealedEnvironment): Promise<number> {
+  if (!env.sealing) return 0;
+  return db.tx(async (tx) => {
+    const rows = await tx.query(PLAIN_ENVIRONMENTS);
+    for (const r of rows) {
+      const [userId, name, plain] = [String(r.user_id), String(r.name), String(r.environment)];
+      const sealed = env.write(userId, name, JSON.parse(plain) as Record<string, string>);
+      if (r.version === null) await tx.query(SEAL_PLAIN_FUNCTION, [sealed, userId, name, plain]);
+      else await tx.query(SEAL_PLAIN_VERSION, [sealed, userId, name, plain, Number(r.version)]);
+    }
+    return rows.length;
+  });
 }

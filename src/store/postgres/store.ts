@@ -86,7 +86,8 @@ import { FencedFinishes } from './finishes.ts';
 import { PgFunctionAccess } from './function-access.ts';
 import { PgProvisionedConcurrency } from './provisioned-concurrency.ts';
 import { cachedFunctionReads } from '../cached-functions.ts';
-import { PgFunctions } from './functions.ts';
+import { PgFunctions, sealPlainEnvironments } from './functions.ts';
+import { SealedEnvironment } from '../sealed-environment.ts';
 import { PgFunctionFleet } from './function-fleet.ts';
 import { PgFunctionInvocations } from './function-invocations.ts';
 import { PgDomainNames } from './domain-names.ts';
@@ -127,6 +128,8 @@ export class PostgresStore implements Store {
    * the facade does not grow a delegating method per function call.
    */
   readonly functions: Functions;
+  /** How functions' environments are sealed at rest (sealed-environment.ts). */
+  private readonly environment: SealedEnvironment;
   /** HTTP APIs and routes (ports/http-apis.ts), a port of their own as functions are. */
   readonly httpApis: HttpApis;
   readonly httpDeploymentSnapshots: HttpDeploymentSnapshots;
@@ -154,6 +157,7 @@ export class PostgresStore implements Store {
   readonly tags: ResourceTags;
 
   constructor(opts: PostgresStoreOptions) {
+    this.environment = new SealedEnvironment(opts.sealer ?? null);
     const retry = opts.retry ?? { baseMs: 1000, maxMs: 300_000 };
     const random = opts.random ?? Math.random;
     const db = new Db(opts);
@@ -175,13 +179,14 @@ export class PostgresStore implements Store {
     this.content = new Content(db, notifier);
     // Every invocation's two reads from memory, forgotten at any process's write (cached-functions.ts).
     const ttl = opts.functionReadTtlMs ?? 1000;
+    const functions = new PgFunctions(db, this.environment);
     this.functions =
       ttl > 0
-        ? cachedFunctionReads(new PgFunctions(db), ttl, undefined, {
+        ? cachedFunctionReads(functions, ttl, undefined, {
             announce: () => notifier.functionsChangedNow(),
             subscribe: (forget) => notifier.subscribeFunctionChanges(forget),
           })
-        : new PgFunctions(db);
+        : functions;
     this.httpApis = new PgHttpApis(db);
     this.httpDeploymentSnapshots = new PgHttpDeploymentSnapshots(db);
     this.domainNames = new PgDomainNames(db);
@@ -202,6 +207,7 @@ export class PostgresStore implements Store {
     const store = new PostgresStore(opts);
     try {
       await store.db.migrated;
+      await sealPlainEnvironments(store.db, store.environment);
     } catch (err) {
       await store.close();
       throw err;

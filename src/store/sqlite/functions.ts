@@ -50,7 +50,9 @@ import {
 import { breakerFromRow, breakerValues, transitionValues } from '../circuit-breaker-row.ts';
 import { EVENT_CONFIG_COLUMNS, eventConfigFromRow, eventConfigValues } from '../event-config-row.ts';
 import type { FunctionListFilter, Functions } from '../ports/functions.ts';
+import type { SealedEnvironment } from '../sealed-environment.ts';
 import type { Row } from '../row.ts';
+import type { DatabaseSync } from 'node:sqlite';
 import type { SqliteContext } from './context.ts';
 
 /** user_id, name, the snapshot's values, created_at. Nothing if the name is taken. */
@@ -153,19 +155,23 @@ const LIST_EVENT_CONFIGS = `SELECT * FROM function_event_configs WHERE user_id =
 
 export class SqliteFunctions implements Functions {
   private readonly ctx: SqliteContext;
+  /** How the environment column is sealed and opened (sealed-environment.ts). */
+  private readonly env: SealedEnvironment;
+  private readonly fromRow = (r: Row): FunctionSnapshot => snapshotFromRow(r, this.env);
 
-  constructor(ctx: SqliteContext) {
+  constructor(ctx: SqliteContext, env: SealedEnvironment) {
     this.ctx = ctx;
+    this.env = env;
   }
 
   async createFunction(f: NewFunction): Promise<FunctionSnapshot> {
     const now = this.ctx.clock.now();
     const s = newLatest(f, randomUUID(), now);
     const row = await this.ctx.writes.run(
-      () => this.ctx.stmt(INSERT_FUNCTION).get(f.userId, f.name, ...snapshotValues(s), now) as Row | undefined,
+      () => this.ctx.stmt(INSERT_FUNCTION).get(f.userId, f.name, ...snapshotValues(s, this.env), now) as Row | undefined,
     );
     if (!row) throw functionErrors.exists(f.name);
-    return snapshotFromRow(row);
+    return this.fromRow(row);
   }
 
   async getFunction(userId: string, name: string, qualifier: Qualifier = { kind: 'latest' }): Promise<FunctionSnapshot | null> {
@@ -178,13 +184,13 @@ export class SqliteFunctions implements Functions {
     const row = (
       version === LATEST ? this.ctx.stmt(SELECT_FUNCTION).get(userId, name) : this.ctx.stmt(SELECT_VERSION).get(userId, name, version)
     ) as Row | undefined;
-    return row ? snapshotFromRow(row) : null;
+    return row ? this.fromRow(row) : null;
   }
 
   async listFunctions(f: FunctionListFilter): Promise<Page<FunctionSnapshot>> {
     const after = f.after ? decodeNameCursor(f.after) : '';
     const rows = this.ctx.stmt(LIST_FUNCTIONS).all(f.userId, after, rowsForPage(f.limit)) as Row[];
-    return pageOf(rows, f.limit, snapshotFromRow, (last) => encodeNameCursor(String(last.name)));
+    return pageOf(rows, f.limit, this.fromRow, (last) => encodeNameCursor(String(last.name)));
   }
 
   updateFunctionCode(userId: string, name: string, code: FunctionCode, expectRevisionId?: string): Promise<FunctionSnapshot> {
@@ -210,16 +216,16 @@ export class SqliteFunctions implements Functions {
     const now = this.ctx.clock.now();
     const row = await this.ctx.writes.run(() => {
       const next = changedLatest(this.latest(userId, name), change, expectRevisionId, revisionId, now);
-      return this.ctx.stmt(UPDATE_SNAPSHOT).get(...snapshotValues(next), userId, name) as Row;
+      return this.ctx.stmt(UPDATE_SNAPSHOT).get(...snapshotValues(next, this.env), userId, name) as Row;
     });
-    return snapshotFromRow(row);
+    return this.fromRow(row);
   }
 
   /** Inside a write: $LATEST, or NotFound. */
   private latest(userId: string, name: string): FunctionSnapshot {
     const row = this.ctx.stmt(SELECT_FUNCTION).get(userId, name) as Row | undefined;
     if (!row) throw functionErrors.notFound(name);
-    return snapshotFromRow(row);
+    return this.fromRow(row);
   }
 
   async deleteFunction(userId: string, name: string): Promise<boolean> {
@@ -233,9 +239,9 @@ export class SqliteFunctions implements Functions {
       const latest = this.latest(userId, name);
       const lastRow = this.ctx.stmt(LAST_VERSION).get(userId, name) as Row | undefined;
       const highest = Number((this.ctx.stmt(HIGHEST_VERSION).get(userId, name) as Row).last_version);
-      const plan = planPublish(latest, lastRow ? snapshotFromRow(lastRow) : null, opts, revisionId, now, highest);
+      const plan = planPublish(latest, lastRow ? this.fromRow(lastRow) : null, opts, revisionId, now, highest);
       if (plan.kind === 'new') {
-        this.ctx.stmt(INSERT_VERSION).run(userId, name, plan.version.version, ...snapshotValues(plan.version));
+        this.ctx.stmt(INSERT_VERSION).run(userId, name, plan.version.version, ...snapshotValues(plan.version, this.env));
         this.ctx.stmt(SET_HIGHEST_VERSION).run(plan.version.version, userId, name);
       }
       return plan.version;
@@ -255,7 +261,7 @@ export class SqliteFunctions implements Functions {
 
   async listVersions(userId: string, name: string): Promise<FunctionSnapshot[]> {
     this.mustExist(userId, name);
-    return (this.ctx.stmt(LIST_VERSIONS).all(userId, name) as Row[]).map(snapshotFromRow);
+    return (this.ctx.stmt(LIST_VERSIONS).all(userId, name) as Row[]).map(this.fromRow);
   }
 
   async createAlias(userId: string, functionName: string, input: AliasInput): Promise<FunctionAlias> {
@@ -408,4 +414,43 @@ export class SqliteFunctions implements Functions {
   private mustHaveVersion(userId: string, name: string, version: VersionRef): void {
     if (version !== LATEST && !this.ctx.stmt(SELECT_VERSION).get(userId, name, version)) throw functionErrors.notFound(name, version);
   }
+}
+
+/** The functions' and versions' environments kept plain (written before sealing), keyed as
+ *  SEAL_PLAIN updates them: user_id, name, version (NULL for $LATEST), environment. */
+const PLAIN_ENVIRONMENTS = `SELECT user_id, name, NULL AS version, environment FROM functions
+    WHERE json_type(environment) = 'object' AND environment <> '{}'
+  UNION ALL SELECT user_id, function_name, version, environment FROM function_versions
+    WHERE json_type(environment) = 'object' AND environment <> '{}'`;
+
+/** The sealed environment, then user_id, name and the plain text it replaces. */
+const SEAL_PLAIN_FUNCTION = `UPDATE functions SET environment = ? WHERE user_id = ? AND name = ? AND environment = ?`;
+
+/** The sealed environment, then user_id, function_name, the plain text it replaces, version. */
+const SEAL_PLAIN_VERSION = `UPDATE function_versions SET environment = ? WHERE user_id = ? AND function_name = ? AND environment = ? AND version = ?`;
+
+/**
+ * Seals every environment still kept plain, in one transaction, when a store opens with a
+ * sealer (sealed-environment.ts says why at open rather than at the next write). Each update
+ * is conditional on the plain text, so a process that did it meanwhile is not undone. Answers
+ * how many rows it sealed.
+ */
+export function sealPlainEnvironments(db: DatabaseSync, env: SealedEnvironment): number {
+  if (!env.sealing) return 0;
+  const rows = db.prepare(PLAIN_ENVIRONMENTS).all() as Row[];
+  if (rows.length === 0) return 0;
+  db.exec('BEGIN IMMEDIATE');
+  try {
+    for (const r of rows) {
+      const [userId, name, plain] = [String(r.user_id), String(r.name), String(r.environment)];
+      const sealed = env.write(userId, name, JSON.parse(plain) as Record<string, string>);
+      if (r.version === null) db.prepare(SEAL_PLAIN_FUNCTION).run(sealed, userId, name, plain);
+      else db.prepare(SEAL_PLAIN_VERSION).run(sealed, userId, name, plain, Number(r.version));
+    }
+    db.exec('COMMIT');
+  } catch (err) {
+    db.exec('ROLLBACK');
+    throw err;
+  }
+  return rows.length;
 }

@@ -84,7 +84,8 @@ import * as control from './control.ts';
 import * as fairShare from './fair-share.ts';
 import { SqliteFunctionAccess } from './function-access.ts';
 import { SqliteProvisionedConcurrency } from './provisioned-concurrency.ts';
-import { SqliteFunctions } from './functions.ts';
+import { sealPlainEnvironments, SqliteFunctions } from './functions.ts';
+import { SealedEnvironment, type Sealer } from '../sealed-environment.ts';
 import { cachedFunctionReads } from '../cached-functions.ts';
 import { SqliteFunctionFleet } from './function-fleet.ts';
 import { SqliteFunctionInvocations } from './function-invocations.ts';
@@ -117,6 +118,9 @@ export interface SqliteStoreOptions {
   retry?: RetryPolicy;
   /** How long an invocation's function reads are kept in memory, ms (cached-functions.ts); 0: not at all. */
   functionReadTtlMs?: number;
+  /** Seals functions' environment variables at rest (sealed-environment.ts): the secrets
+   *  master key's box. Without one (tests and tools that hold no key) they are kept plain. */
+  sealer?: Sealer;
 }
 
 export class SqliteStore implements Store {
@@ -166,6 +170,8 @@ export class SqliteStore implements Store {
     this.db.exec('PRAGMA busy_timeout = 5000');
     this.db.exec('PRAGMA foreign_keys = ON');
     migrate(this.db);
+    const env = new SealedEnvironment(opts.sealer ?? null);
+    sealPlainEnvironments(this.db, env);
     this.wal = opts.synchronous !== 'normal' && opts.path !== ':memory:' ? walSync(opts.path) : null;
     this.writes = new WriteBatch(this.db, this.wal ? () => this.wal!.sync() : null);
     this.ctx = new SqliteContext(
@@ -177,7 +183,8 @@ export class SqliteStore implements Store {
     );
     // Every invocation's two reads from memory (cached-functions.ts says why and how long).
     const ttl = opts.functionReadTtlMs ?? 1000;
-    this.functions = ttl > 0 ? cachedFunctionReads(new SqliteFunctions(this.ctx), ttl) : new SqliteFunctions(this.ctx);
+    const functions = new SqliteFunctions(this.ctx, env);
+    this.functions = ttl > 0 ? cachedFunctionReads(functions, ttl) : functions;
     this.httpApis = new SqliteHttpApis(this.ctx);
     this.httpDeploymentSnapshots = new SqliteHttpDeploymentSnapshots(this.ctx);
     this.domainNames = new SqliteDomainNames(this.ctx);
