@@ -348,6 +348,102 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       }
     });
 
+    it("a redriven Map's output is in item order, its rerun iteration in its place", async () => {
+      let failures = 0;
+      const r = await rig(async (req: TaskRequest) => {
+        const { i } = req.parameters as { i: number };
+        if (i === 2 && failures++ === 0) throw new StatesFailure('Flaky', 'item 2');
+        return i * 2;
+      });
+      try {
+        const map = { Type: 'Map', ItemsPath: '$.items', ItemProcessor: DOUBLE, End: true };
+        const failed = await run(r, { StartAt: 'M', States: { M: map } }, { items: [1, 2, 3] });
+        assert.deepEqual([failed.status, failed.error], ['FAILED', 'Flaky']);
+        await redriveExecution(r.app, USER, failed.id);
+        const done = await settle(r.app, failed.id);
+        assert.equal(done.status, 'SUCCEEDED', done.cause ?? undefined);
+        assert.deepEqual(JSON.parse(done.output!), [2, 4, 6]);
+      } finally {
+        await r.close();
+      }
+    });
+
+    // AWS: "For workflows that include an Inline Map or Parallel state, RedriveExecution reschedules
+    // and redrives only the iterations and branches that failed or aborted". A Map iteration that
+    // failed in a Parallel of its own, its failure tolerated, ends while the Map runs on: what
+    // succeeded in it must outlive that commit, for a stop or for another runner.
+    for (const how of ['is stopped', 'fails on the runner that took it over'] as const)
+      it(`a tolerated Map iteration that failed in its Parallel reruns only the failed branch when the execution ${how}, then is redriven`, async () => {
+        const calls: string[] = [];
+        let phase: 'first' | 'after' | 'redriven' = 'first';
+        let id: string | undefined;
+        const seen = async (type: string) => id !== undefined && (await types(r, id)).includes(type);
+        const r = await rig(
+          async (req: TaskRequest) => {
+            const { b, i } = req.parameters as { b: string; i: number };
+            calls.push(`${b}${i}`);
+            if (phase === 'redriven') return `${b}${i}`;
+            if (i === 1 && b === 'L') return 'L1';
+            // Item 1's R fails once its L has succeeded (so L is kept as succeeded, not as running).
+            if (i === 1) {
+              await until(() => seen('TaskSucceeded'));
+              throw new StatesFailure('Flaky', 'R1');
+            }
+            if (phase === 'after') throw new StatesFailure('Flaky', `${b}${i}`);
+            return new Promise<Json>(() => {});
+          },
+          { leaseMs: 300 },
+        );
+        try {
+          const branch = (b: string) => ({
+            StartAt: b,
+            States: { [b]: { Type: 'Task', Resource: FN_F, Parameters: { b, 'i.$': '$' }, End: true } },
+          });
+          const machine = `m${n++}`;
+          const definition = {
+            StartAt: 'Each',
+            States: {
+              Each: {
+                Type: 'Map',
+                ItemsPath: '$.items',
+                ToleratedFailureCount: 1,
+                ItemProcessor: { StartAt: 'Both', States: { Both: { Type: 'Parallel', Branches: [branch('L'), branch('R')], End: true } } },
+                End: true,
+              },
+            },
+          };
+          await createStateMachine(r.app, USER, { name: machine, definition: JSON.stringify(definition) });
+          const items = how === 'is stopped' ? [1, 2] : [1, 2, 3];
+          const s = await startExecution(r.app, USER, machine, { input: JSON.stringify({ items }) });
+          id = s.type === 'STANDARD' ? s.execution.id : '';
+          // Item 1 failed (tolerated); the others' tasks still run.
+          await until(() => seen('MapIterationFailed'));
+          if (how === 'is stopped') await stopExecution(r.app, USER, id, { error: 'Stop' });
+          else {
+            // Its runner goes; another takes the execution over, where items 2 and 3 fail it.
+            await r.runner.close();
+            phase = 'after';
+            r.newRunner({ leaseMs: 300 });
+          }
+          const ended = await settle(r.app, id);
+          assert.equal(ended.status, how === 'is stopped' ? 'ABORTED' : 'FAILED');
+          phase = 'redriven';
+          const before = calls.length;
+          await redriveExecution(r.app, USER, id);
+          const done = await settle(r.app, id);
+          assert.equal(done.status, 'SUCCEEDED', done.cause ?? undefined);
+          assert.deepEqual(
+            JSON.parse(done.output!),
+            items.map((i) => [`L${i}`, `R${i}`]),
+          );
+          // Item 1's L succeeded: it is not run again; its R, and what the other items did not finish, are.
+          const rerun = calls.slice(before).sort();
+          assert.deepEqual(rerun, ['R1', ...items.slice(1).flatMap((i) => [`L${i}`, `R${i}`])].sort());
+        } finally {
+          await r.close();
+        }
+      });
+
     it('retries after a jittered back-off (a fraction of a millisecond is no wake-up time a store refuses)', async () => {
       let calls = 0;
       const r = await rig(async () => {
