@@ -92,6 +92,8 @@ type Frame =
       token: string | null;
       /** The invocation of a `.waitForTaskToken` task returned: only the callback is awaited. */
       invoked: boolean;
+      /** The child execution a `states:startExecution.sync` task started (its id): a launch again waits on it. */
+      child?: string;
     })
   | (Base & { k: 'read'; pos: Position; request: ItemReadRequest; attempt: string })
   | (Base & { k: 'parallel'; pos: Position; total: number })
@@ -149,6 +151,9 @@ export interface Launch {
   heartbeatSeconds: number | undefined;
   /** `.waitForTaskToken`: the result is not the task's (only an error is). */
   waitForToken: boolean;
+  /** The child execution this task started before (`states:startExecution.sync`, launched again
+   *  after a takeover): it is waited on, never started again (core/child-execution.ts). */
+  child?: string;
 }
 
 /** A Map's items to read (its ItemReader) once the commit that asked for them is stored. */
@@ -1037,6 +1042,15 @@ export class LiveExecution {
     return true;
   }
 
+  /** A `states:startExecution.sync` task started its child execution: its id is kept with the
+   *  task (stored by the next commit). False: that launch is not awaited any more. */
+  childStarted(frameId: number, attempt: string, childId: string): boolean {
+    const f = this.frames.get(frameId);
+    if (this.end || !f || f.k !== 'task' || f.attempt !== attempt) return false;
+    if (f.child !== childId) this.set(frameId, { ...f, child: childId });
+    return true;
+  }
+
   /** A Map's items were read (or could not be). False: not awaited any more. */
   async itemsRead(frameId: number, attempt: string, outcome: ReadOutcome): Promise<boolean> {
     const f = this.frames.get(frameId);
@@ -1122,6 +1136,7 @@ export class LiveExecution {
       timeoutSeconds,
       heartbeatSeconds,
       waitForToken: f.token !== null,
+      ...(f.child === undefined ? {} : { child: f.child }),
     });
   }
 

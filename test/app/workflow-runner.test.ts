@@ -1595,6 +1595,78 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       }
     });
 
+    // A .sync parent taken over once its child has ended: it reads the child's end if the child is
+    // still there, and fails (never starting a second child) if retention deleted it meanwhile.
+    for (const child of ['kept', 'deleted'] as const)
+      it(`a startExecution.sync Task taken over after its child ended (${child}) starts no second child`, async () => {
+        let childRuns = 0;
+        let hang = true;
+        const r = await rig(
+          async () => {
+            childRuns++;
+            return hang ? new Promise<Json>(() => {}) : { late: true };
+          },
+          { leaseMs: 300 },
+        );
+        try {
+          const childMachine = `child${n++}`;
+          const task = { Type: 'Task', Resource: FN_F, End: true };
+          await createStateMachine(r.app, USER, { name: childMachine, definition: JSON.stringify({ StartAt: 'T', States: { T: task } }) });
+          const machine = `m${n++}`;
+          const parent = {
+            StartAt: 'Run',
+            States: {
+              Run: {
+                Type: 'Task',
+                Resource: 'arn:aws:states:::states:startExecution.sync',
+                Parameters: { StateMachineArn: `arn:aws:states:us-east-1:123456789012:stateMachine:${childMachine}` },
+                End: true,
+              },
+            },
+          };
+          await createStateMachine(r.app, USER, { name: machine, definition: JSON.stringify(parent) });
+          const s = await startExecution(r.app, USER, machine, {});
+          const id = s.type === 'STANDARD' ? s.execution.id : '';
+          const children = () => r.store.workflows.listExecutions(USER, { stateMachineName: childMachine, limit: 10 });
+          await until(async () => childRuns === 1);
+          // The parent's task keeps its child's id (stored) ...
+          const keeps = (f: { doc: string }) => (JSON.parse(f.doc) as { child?: string }).child !== undefined;
+          await until(async () => (await r.store.workflows.loadRuntime(id)).frames.some(keeps));
+          // ... when its runner goes (as if its process died) while the parent waits on its child.
+          await r.runner.close();
+          const [started] = await children();
+          await stopExecution(r.app, USER, started.id, { error: 'Stopped', cause: 'by the test' });
+          if (child === 'deleted') assert.deepEqual(await r.store.workflows.purgeExecutions(Date.now() + 1, 100), [started.id]);
+          hang = false;
+          r.newRunner({ leaseMs: 300 });
+          const e = await settle(r.app, id);
+          assert.deepEqual([e.status, e.error], ['FAILED', 'States.TaskFailed']);
+          const arn = `arn:aws:states:us-east-1:123456789012:execution:${childMachine}:${started.name}`;
+          if (child === 'kept')
+            assert.deepEqual(JSON.parse(e.cause!), {
+              ExecutionArn: arn,
+              Input: '{}',
+              InputDetails: { Included: true },
+              Name: started.name,
+              StartDate: started.startedAt,
+              StateMachineArn: `arn:aws:states:us-east-1:123456789012:stateMachine:${childMachine}`,
+              Status: 'ABORTED',
+              StopDate: (await children())[0].stoppedAt,
+              Error: 'Stopped',
+              Cause: 'by the test',
+            });
+          else assert.ok(e.cause?.startsWith(`Execution Does Not Exist: '${arn}'`), e.cause ?? undefined);
+          // One child only, ever: its task ran once.
+          assert.equal(childRuns, 1);
+          assert.deepEqual(
+            (await children()).map((c) => c.id),
+            child === 'kept' ? [started.id] : [],
+          );
+        } finally {
+          await r.close();
+        }
+      });
+
     /** A Task of 1 s whose resource never answers, its timeout caught into $.caught. */
     const timesOut = {
       StartAt: 'T',
