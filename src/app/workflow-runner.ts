@@ -322,9 +322,11 @@ export class StoreWorkflowRunner implements WorkflowRunner {
 
   private async renew(): Promise<void> {
     const until = this.deps.clock.now() + this.leaseMs;
-    for (const [id] of this.live) {
+    for (const [id, held] of this.live) {
       try {
-        if (!(await this.deps.workflows.renewLease(id, this.owner, until))) this.forget(id);
+        // Only the hold it renewed: the execution may have ended, been redriven and been claimed
+        // here again (another hold) while the store answered.
+        if (!(await this.deps.workflows.renewLease(id, this.owner, until))) this.forget(id, held);
       } catch (err) {
         this.deps.log.warn({ err, executionId: id }, 'workflow runner: renewing a lease failed');
       }
@@ -369,11 +371,11 @@ export class StoreWorkflowRunner implements WorkflowRunner {
         } catch (err) {
           // Not stored: this runner lets it go; the lease lapses and a runner loads the last commit.
           this.deps.log.warn({ err, executionId: id }, 'workflow runner: a commit failed; the execution will be picked up again');
-          this.forget(id);
+          this.forget(id, held);
           return;
         }
         if (!ok || live.ended || park) {
-          this.forget(id);
+          this.forget(id, held);
           return;
         }
       }
@@ -384,7 +386,7 @@ export class StoreWorkflowRunner implements WorkflowRunner {
     });
     held.queue = run.catch((err) => {
       this.deps.log.error({ err, executionId: held.live.execution.id }, 'workflow runner: an execution step failed');
-      this.forget(held.live.execution.id);
+      this.forget(held.live.execution.id, held);
     });
     held.next = held.queue;
     this.track(held.queue);
@@ -577,9 +579,10 @@ export class StoreWorkflowRunner implements WorkflowRunner {
     held.timer.unref();
   }
 
-  private forget(id: string): void {
+  /** Lets the execution go; `only`: if this is still its hold here. */
+  private forget(id: string, only?: Held): void {
     const held = this.live.get(id);
-    if (!held) return;
+    if (!held || (only !== undefined && held !== only)) return;
     if (held.timer) clearTimeout(held.timer);
     this.live.delete(id);
     const waiting = this.waiters.get(id);
