@@ -92,6 +92,8 @@ type Frame =
       token: string | null;
       /** The invocation of a `.waitForTaskToken` task returned: only the callback is awaited. */
       invoked: boolean;
+      /** The child execution a `states:startExecution.sync` task started (its id): a launch again waits on it. */
+      child?: string;
     })
   | (Base & { k: 'read'; pos: Position; request: ItemReadRequest; attempt: string })
   | (Base & { k: 'parallel'; pos: Position; total: number })
@@ -121,8 +123,10 @@ type Frame =
    *  (their ids as they were; fresh ones when it starts). */
   | (Base & { k: 'pending'; input: Json; variables: Variables; at?: Resume; nest?: { frame: Frame; under: [number, Frame][] } })
   /** A branch's or iteration's end; `redo`: where a failed one failed (a redrive runs it again
-   *  from there); `nest`: the inline Map or Parallel it failed in, whose children are kept. */
-  | (Base & { k: 'ended'; outcome: IterationOutcome; redo?: Resume; nest?: Frame });
+   *  from there); `nest`: the inline Map or Parallel it failed in, whose children are kept in
+   *  `under` (every frame below it, to any depth, ids as they were): stored with it, they outlive
+   *  this runner and a stop, as the failed iteration of a Map that tolerates it waits for both. */
+  | (Base & { k: 'ended'; outcome: IterationOutcome; redo?: Resume; nest?: Frame; under?: [number, Frame][] });
 
 /** A state to enter (again) with its input and variables. */
 interface Resume {
@@ -147,6 +151,9 @@ export interface Launch {
   heartbeatSeconds: number | undefined;
   /** `.waitForTaskToken`: the result is not the task's (only an error is). */
   waitForToken: boolean;
+  /** The child execution this task started before (`states:startExecution.sync`, launched again
+   *  after a takeover): it is waited on, never started again (core/child-execution.ts). */
+  child?: string;
 }
 
 /** A Map's items to read (its ItemReader) once the commit that asked for them is stored. */
@@ -247,7 +254,8 @@ export class LiveExecution {
     this.meta = meta;
     this.env = { execution: meta.info, now, random };
     for (const f of this.frames.values()) if (f.k === 'task') withExecutionInput(f, meta.info.input);
-    this.nextFrame = Math.max(ROOT, ...this.frames.keys()) + 1;
+    // Above the ids of the frames failed iterations keep, too (a redrive brings them back as they were).
+    this.nextFrame = Math.max(ROOT, ...this.frames.keys(), ...[...this.frames.values()].flatMap(heldIds)) + 1;
     this.nextEvent = lastEventId + 1;
     // Progress of Maps and Parallels, from their children; every frame is looked at once.
     for (const [id, f] of this.frames) {
@@ -595,6 +603,8 @@ export class LiveExecution {
       else if (c.k === 'ended')
         records.push({ index: c.index, input: c.rec?.input ?? null, startMs: c.rec?.startMs, stopMs: c.rec?.stopMs, outcome: c.outcome });
     }
+    // In index order (mapEnd's): a redrive's reruns start after the iterations kept, so come last among the children.
+    records.sort((a, b) => a.index - b.index);
     const end = mapEnd(map.tolerance, map.writer ?? null, this.meta.info, records);
     const run: EndingRun | undefined = map.mapRun
       ? {
@@ -742,7 +752,7 @@ export class LiveExecution {
       outcome,
       ...rec,
       ...(redo ? { redo } : {}),
-      ...(held.length > 0 ? { nest: f } : {}),
+      ...(held.length > 0 ? { nest: f, under: held.flatMap(([, list]) => list) } : {}),
     });
     for (const [hid, list] of held) this.dropped.set(hid, list);
     p.running--;
@@ -807,15 +817,15 @@ export class LiveExecution {
   }
 
   /** The frames as they stand at a failure, with the children the failing Maps and Parallels
-   *  dropped (not theirs in turn): what a redrive restarts from (LiveExecution.redriveFrames). */
+   *  dropped (and theirs in turn; a failed iteration's or branch's are in its `under`): what a
+   *  redrive restarts from (LiveExecution.redriveFrames). */
   private keptFrames(): ExecutionFrame[] {
     const kept = new Map<number, Frame>(this.frames);
     const look = [...kept.keys()];
     while (look.length > 0) {
       const id = look.pop()!;
       const f = kept.get(id)!;
-      const fork = f.k === 'map' || f.k === 'parallel' || (f.k === 'ended' && f.nest !== undefined);
-      if (!fork || (this.kids.get(id)?.length ?? 0) > 0) continue;
+      if ((f.k !== 'map' && f.k !== 'parallel') || (this.kids.get(id)?.length ?? 0) > 0) continue;
       const dropped = this.dropped.get(id) ?? [];
       // Every child succeeded: the Map or Parallel failed after them (its ResultSelector, say).
       // A redrive has none to rerun, so it enters the state again whole (no children kept:
@@ -842,7 +852,7 @@ export class LiveExecution {
     stored: ExecutionFrame[],
     o: { now: number; redriveCount: number; eventId: number },
   ): { frames: ExecutionFrame[]; mapRuns: MapRunRef[] } {
-    const frames = new Map<number, Frame>(stored.map((f) => [f.frameId, JSON.parse(f.doc) as Frame]));
+    const frames = withHeld(new Map<number, Frame>(stored.map((f) => [f.frameId, JSON.parse(f.doc) as Frame])));
     const meta = frames.get(META);
     if (meta?.k !== 'meta') throw new Error('a kept execution has no meta frame');
     const hasKids = new Set<number>();
@@ -1032,6 +1042,15 @@ export class LiveExecution {
     return true;
   }
 
+  /** A `states:startExecution.sync` task started its child execution: its id is kept with the
+   *  task (stored by the next commit). False: that launch is not awaited any more. */
+  childStarted(frameId: number, attempt: string, childId: string): boolean {
+    const f = this.frames.get(frameId);
+    if (this.end || !f || f.k !== 'task' || f.attempt !== attempt) return false;
+    if (f.child !== childId) this.set(frameId, { ...f, child: childId });
+    return true;
+  }
+
   /** A Map's items were read (or could not be). False: not awaited any more. */
   async itemsRead(frameId: number, attempt: string, outcome: ReadOutcome): Promise<boolean> {
     const f = this.frames.get(frameId);
@@ -1117,6 +1136,7 @@ export class LiveExecution {
       timeoutSeconds,
       heartbeatSeconds,
       waitForToken: f.token !== null,
+      ...(f.child === undefined ? {} : { child: f.child }),
     });
   }
 
@@ -1426,6 +1446,31 @@ function resumeOf(f: Thread): Resume | undefined {
   if (f.k === 'enter') return { name: f.name, input: f.input, variables: f.variables };
   if (f.k === 'pending' || f.k === 'ended') return undefined;
   return { name: f.pos.state, input: f.pos.input, variables: f.pos.variables };
+}
+
+/** The ids of the frames a failed iteration or branch keeps (`under`), to any depth. */
+function heldIds(f: Frame): number[] {
+  if (f.k !== 'ended' || !f.under) return [];
+  return f.under.flatMap(([id, c]) => [id, ...heldIds(c)]);
+}
+
+/** The frames with those that failed iterations and branches keep (`under`) among them again,
+ *  under their ids (an id is never used twice in an execution: one seen twice is the same frame). */
+function withHeld(frames: Map<number, Frame>): Map<number, Frame> {
+  const look = [...frames.keys()];
+  while (look.length > 0) {
+    const id = look.pop()!;
+    const f = frames.get(id)!;
+    if (f.k !== 'ended' || !f.under) continue;
+    const { under, ...ended } = f;
+    frames.set(id, ended);
+    for (const [cid, c] of under) {
+      if (frames.has(cid)) continue;
+      frames.set(cid, c);
+      look.push(cid);
+    }
+  }
+  return frames;
 }
 
 /** Frames that wait on a timer or on an effect in flight (a task, a read, a write). */

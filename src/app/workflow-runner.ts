@@ -20,7 +20,7 @@ import {
   type TaskResolver,
   StatesFailure,
 } from '../core/asl/index.ts';
-import { Conflict, type Execution, NotFound, qualifierOf, type StateMachine, workflowErrors } from '../core/index.ts';
+import { Conflict, childLaunch, type Execution, NotFound, qualifierOf, type StateMachine, workflowErrors } from '../core/index.ts';
 import { uuidv7 } from '../store/ids.ts';
 import type { ActivityTaskRecord, StateMachineVersions, TaskTokenRecord, Workflows } from '../store/index.ts';
 import { type ExpressDeps, ExpressRunner, leaseTimers } from './express-runner.ts';
@@ -322,9 +322,11 @@ export class StoreWorkflowRunner implements WorkflowRunner {
 
   private async renew(): Promise<void> {
     const until = this.deps.clock.now() + this.leaseMs;
-    for (const [id] of this.live) {
+    for (const [id, held] of this.live) {
       try {
-        if (!(await this.deps.workflows.renewLease(id, this.owner, until))) this.forget(id);
+        // Only the hold it renewed: the execution may have ended, been redriven and been claimed
+        // here again (another hold) while the store answered.
+        if (!(await this.deps.workflows.renewLease(id, this.owner, until))) this.forget(id, held);
       } catch (err) {
         this.deps.log.warn({ err, executionId: id }, 'workflow runner: renewing a lease failed');
       }
@@ -369,11 +371,11 @@ export class StoreWorkflowRunner implements WorkflowRunner {
         } catch (err) {
           // Not stored: this runner lets it go; the lease lapses and a runner loads the last commit.
           this.deps.log.warn({ err, executionId: id }, 'workflow runner: a commit failed; the execution will be picked up again');
-          this.forget(id);
+          this.forget(id, held);
           return;
         }
         if (!ok || live.ended || park) {
-          this.forget(id);
+          this.forget(id, held);
           return;
         }
       }
@@ -384,7 +386,7 @@ export class StoreWorkflowRunner implements WorkflowRunner {
     });
     held.queue = run.catch((err) => {
       this.deps.log.error({ err, executionId: held.live.execution.id }, 'workflow runner: an execution step failed');
-      this.forget(held.live.execution.id);
+      this.forget(held.live.execution.id, held);
     });
     held.next = held.queue;
     this.track(held.queue);
@@ -393,7 +395,7 @@ export class StoreWorkflowRunner implements WorkflowRunner {
 
   private launch(held: Held, l: Launch): void {
     const resolve = CHILD.test(l.resource)
-      ? (request: TaskRequest) => this.child(held.live.execution, l, request)
+      ? (request: TaskRequest) => this.child(held, l, request)
       : this.deps.tasks(held.live.execution.userId);
     const run = resolve({
       resource: l.waitForToken ? l.resource.replace(/\.waitForTaskToken$/, '') : l.resource,
@@ -480,30 +482,52 @@ export class StoreWorkflowRunner implements WorkflowRunner {
    * or the attempt's id), so that a launch run again after a takeover finds the one it started.
    * With .sync it waits for its end and answers as DescribeExecution (Input and Output as JSON
    * text, or as JSON with .sync:2); a child that did not succeed fails the task (States.TaskFailed).
+   * A .sync task keeps its child's id once started: launched again, it waits on that child, and
+   * fails when it is gone (core/child-execution.ts) rather than start a second one.
    */
-  private async child(parent: Execution, l: Launch, request: TaskRequest): Promise<Json> {
+  private async child(held: Held, l: Launch, request: TaskRequest): Promise<Json> {
+    const parent = held.live.execution;
     const params = (request.parameters ?? {}) as { StateMachineArn?: Json; Input?: Json; Name?: Json };
     const account = this.deps.accountOf(parent.userId);
     const arn = typeof params.StateMachineArn === 'string' ? STATE_MACHINE_ARN.exec(params.StateMachineArn) : null;
     if (!arn) throw new StatesFailure('StepFunctions.InvalidArnException', `Invalid Arn: '${String(params.StateMachineArn)}'`);
+    const name = typeof params.Name === 'string' ? params.Name : l.attempt;
+    const childArn = executionArn(this.deps.region, account, arn[2], name);
+    const sync = /\.sync(:2)?$/.exec(l.resource);
+    const before = childLaunch(l.child, l.child === undefined ? null : await this.deps.workflows.getExecutionById(l.child), childArn);
+    if (before.kind === 'gone') throw new StatesFailure(before.error, before.cause);
+    const child = before.kind === 'wait' ? before.child : await this.startChild(parent, arn, name, params.Input);
+    if ('expressArn' in child) return { ExecutionArn: child.expressArn, StartDate: child.startedAt };
+    if (!sync) return { ExecutionArn: childArn, StartDate: child.startedAt };
+    if (before.kind === 'start') void this.drive(held, (live) => live.childStarted(l.frameId, l.attempt, child.id));
+    return this.childEnd(child, childArn, sync[1] === ':2');
+  }
+
+  /** Starts the child execution (or finds the one this launch started before a takeover, when
+   *  the task kept no id of it). An EXPRESS child: its ARN. */
+  private async startChild(
+    parent: Execution,
+    arn: RegExpExecArray,
+    name: string,
+    inputParam: Json | undefined,
+  ): Promise<Execution | { expressArn: string; startedAt: number }> {
+    const account = this.deps.accountOf(parent.userId);
     const target = arn[1] === account ? await this.childTarget(parent.userId, arn[2], arn[3]) : null;
     if (!target) throw new StatesFailure('StepFunctions.StateMachineDoesNotExistException', `State Machine Does Not Exist: '${arn[0]}'`);
     const { machine, origin } = target;
-    const name = typeof params.Name === 'string' ? params.Name : l.attempt;
-    const input = params.Input === undefined ? '{}' : typeof params.Input === 'string' ? params.Input : JSON.stringify(params.Input);
-    let child: Execution;
+    const input = inputParam === undefined ? '{}' : typeof inputParam === 'string' ? inputParam : JSON.stringify(inputParam);
     if (machine.type === 'EXPRESS') {
       const started = await this.start(machine, name, input, origin);
       if (started.type !== 'EXPRESS') throw new Error('an EXPRESS machine started otherwise');
       return {
-        ExecutionArn: `arn:aws:states:${this.deps.region}:${account}:express:${machine.name}:${name}:${started.expressId}`,
-        StartDate: started.startedAt,
+        expressArn: `arn:aws:states:${this.deps.region}:${account}:express:${machine.name}:${name}:${started.expressId}`,
+        startedAt: started.startedAt,
       };
     }
     try {
       const started = await this.start(machine, name, input, { ...origin, parentId: parent.id });
       if (started.type !== 'STANDARD') throw new Error('a STANDARD machine started otherwise');
-      child = started.execution;
+      return started.execution;
     } catch (e) {
       // Started by this launch before a takeover, and ended since.
       const found = e instanceof Conflict ? await this.deps.workflows.findExecution(parent.userId, machine.name, name) : null;
@@ -512,25 +536,27 @@ export class StoreWorkflowRunner implements WorkflowRunner {
           throw new StatesFailure('StepFunctions.ExecutionAlreadyExistsException', `Execution Already Exists: '${name}'`);
         throw e;
       }
-      child = found;
+      return found;
     }
-    const childArn = executionArn(this.deps.region, account, machine.name, name);
-    const sync = /\.sync(:2)?$/.exec(l.resource);
-    if (!sync) return { ExecutionArn: childArn, StartDate: child.startedAt };
+  }
+
+  /** Waits for a .sync child's end: DescribeExecution's answer (Input and Output as JSON with
+   *  .sync:2), or States.TaskFailed when it did not succeed. */
+  private async childEnd(started: Execution, childArn: string, asJson: boolean): Promise<Json> {
+    let child = started;
     for (let delay = 10; child.status === 'RUNNING'; delay = Math.min(delay * 2, 500)) {
       if (this.closed) return new Promise<Json>(() => {});
       await new Promise((r) => setTimeout(r, delay));
       child = (await this.deps.workflows.getExecutionById(child.id)) ?? child;
     }
-    const asJson = sync[1] === ':2';
     const text = (t: string | null): Json => (t === null ? null : asJson ? (JSON.parse(t) as Json) : t);
     const described: JsonObject = {
       ExecutionArn: childArn,
       Input: text(child.input),
       InputDetails: { Included: true },
-      Name: name,
+      Name: child.name,
       StartDate: child.startedAt,
-      StateMachineArn: stateMachineArn(this.deps.region, account, machine.name),
+      StateMachineArn: stateMachineArn(this.deps.region, this.deps.accountOf(child.userId), child.stateMachineName),
       Status: child.status,
       StopDate: child.stoppedAt,
     };
@@ -553,9 +579,10 @@ export class StoreWorkflowRunner implements WorkflowRunner {
     held.timer.unref();
   }
 
-  private forget(id: string): void {
+  /** Lets the execution go; `only`: if this is still its hold here. */
+  private forget(id: string, only?: Held): void {
     const held = this.live.get(id);
-    if (!held) return;
+    if (!held || (only !== undefined && held !== only)) return;
     if (held.timer) clearTimeout(held.timer);
     this.live.delete(id);
     const waiting = this.waiters.get(id);

@@ -5,6 +5,7 @@ export * as asl from './asl/index.ts';
 export * from './backoff-ends.ts';
 export * from './cancel.ts';
 export * from './circuit-breaker.ts';
+export * from './child-execution.ts';
 export * from './claim-order.ts';
 export * from './clock.ts';
 export * from './download-signature.ts';

@@ -348,6 +348,102 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       }
     });
 
+    it("a redriven Map's output is in item order, its rerun iteration in its place", async () => {
+      let failures = 0;
+      const r = await rig(async (req: TaskRequest) => {
+        const { i } = req.parameters as { i: number };
+        if (i === 2 && failures++ === 0) throw new StatesFailure('Flaky', 'item 2');
+        return i * 2;
+      });
+      try {
+        const map = { Type: 'Map', ItemsPath: '$.items', ItemProcessor: DOUBLE, End: true };
+        const failed = await run(r, { StartAt: 'M', States: { M: map } }, { items: [1, 2, 3] });
+        assert.deepEqual([failed.status, failed.error], ['FAILED', 'Flaky']);
+        await redriveExecution(r.app, USER, failed.id);
+        const done = await settle(r.app, failed.id);
+        assert.equal(done.status, 'SUCCEEDED', done.cause ?? undefined);
+        assert.deepEqual(JSON.parse(done.output!), [2, 4, 6]);
+      } finally {
+        await r.close();
+      }
+    });
+
+    // AWS: "For workflows that include an Inline Map or Parallel state, RedriveExecution reschedules
+    // and redrives only the iterations and branches that failed or aborted". A Map iteration that
+    // failed in a Parallel of its own, its failure tolerated, ends while the Map runs on: what
+    // succeeded in it must outlive that commit, for a stop or for another runner.
+    for (const how of ['is stopped', 'fails on the runner that took it over'] as const)
+      it(`a tolerated Map iteration that failed in its Parallel reruns only the failed branch when the execution ${how}, then is redriven`, async () => {
+        const calls: string[] = [];
+        let phase: 'first' | 'after' | 'redriven' = 'first';
+        let id: string | undefined;
+        const seen = async (type: string) => id !== undefined && (await types(r, id)).includes(type);
+        const r = await rig(
+          async (req: TaskRequest) => {
+            const { b, i } = req.parameters as { b: string; i: number };
+            calls.push(`${b}${i}`);
+            if (phase === 'redriven') return `${b}${i}`;
+            if (i === 1 && b === 'L') return 'L1';
+            // Item 1's R fails once its L has succeeded (so L is kept as succeeded, not as running).
+            if (i === 1) {
+              await until(() => seen('TaskSucceeded'));
+              throw new StatesFailure('Flaky', 'R1');
+            }
+            if (phase === 'after') throw new StatesFailure('Flaky', `${b}${i}`);
+            return new Promise<Json>(() => {});
+          },
+          { leaseMs: 300 },
+        );
+        try {
+          const branch = (b: string) => ({
+            StartAt: b,
+            States: { [b]: { Type: 'Task', Resource: FN_F, Parameters: { b, 'i.$': '$' }, End: true } },
+          });
+          const machine = `m${n++}`;
+          const definition = {
+            StartAt: 'Each',
+            States: {
+              Each: {
+                Type: 'Map',
+                ItemsPath: '$.items',
+                ToleratedFailureCount: 1,
+                ItemProcessor: { StartAt: 'Both', States: { Both: { Type: 'Parallel', Branches: [branch('L'), branch('R')], End: true } } },
+                End: true,
+              },
+            },
+          };
+          await createStateMachine(r.app, USER, { name: machine, definition: JSON.stringify(definition) });
+          const items = how === 'is stopped' ? [1, 2] : [1, 2, 3];
+          const s = await startExecution(r.app, USER, machine, { input: JSON.stringify({ items }) });
+          id = s.type === 'STANDARD' ? s.execution.id : '';
+          // Item 1 failed (tolerated); the others' tasks still run.
+          await until(() => seen('MapIterationFailed'));
+          if (how === 'is stopped') await stopExecution(r.app, USER, id, { error: 'Stop' });
+          else {
+            // Its runner goes; another takes the execution over, where items 2 and 3 fail it.
+            await r.runner.close();
+            phase = 'after';
+            r.newRunner({ leaseMs: 300 });
+          }
+          const ended = await settle(r.app, id);
+          assert.equal(ended.status, how === 'is stopped' ? 'ABORTED' : 'FAILED');
+          phase = 'redriven';
+          const before = calls.length;
+          await redriveExecution(r.app, USER, id);
+          const done = await settle(r.app, id);
+          assert.equal(done.status, 'SUCCEEDED', done.cause ?? undefined);
+          assert.deepEqual(
+            JSON.parse(done.output!),
+            items.map((i) => [`L${i}`, `R${i}`]),
+          );
+          // Item 1's L succeeded: it is not run again; its R, and what the other items did not finish, are.
+          const rerun = calls.slice(before).sort();
+          assert.deepEqual(rerun, ['R1', ...items.slice(1).flatMap((i) => [`L${i}`, `R${i}`])].sort());
+        } finally {
+          await r.close();
+        }
+      });
+
     it('retries after a jittered back-off (a fraction of a millisecond is no wake-up time a store refuses)', async () => {
       let calls = 0;
       const r = await rig(async () => {
@@ -1498,6 +1594,78 @@ for (const backend of ['sqlite', 'postgres'] as const) {
         await r.close();
       }
     });
+
+    // A .sync parent taken over once its child has ended: it reads the child's end if the child is
+    // still there, and fails (never starting a second child) if retention deleted it meanwhile.
+    for (const child of ['kept', 'deleted'] as const)
+      it(`a startExecution.sync Task taken over after its child ended (${child}) starts no second child`, async () => {
+        let childRuns = 0;
+        let hang = true;
+        const r = await rig(
+          async () => {
+            childRuns++;
+            return hang ? new Promise<Json>(() => {}) : { late: true };
+          },
+          { leaseMs: 300 },
+        );
+        try {
+          const childMachine = `child${n++}`;
+          const task = { Type: 'Task', Resource: FN_F, End: true };
+          await createStateMachine(r.app, USER, { name: childMachine, definition: JSON.stringify({ StartAt: 'T', States: { T: task } }) });
+          const machine = `m${n++}`;
+          const parent = {
+            StartAt: 'Run',
+            States: {
+              Run: {
+                Type: 'Task',
+                Resource: 'arn:aws:states:::states:startExecution.sync',
+                Parameters: { StateMachineArn: `arn:aws:states:us-east-1:123456789012:stateMachine:${childMachine}` },
+                End: true,
+              },
+            },
+          };
+          await createStateMachine(r.app, USER, { name: machine, definition: JSON.stringify(parent) });
+          const s = await startExecution(r.app, USER, machine, {});
+          const id = s.type === 'STANDARD' ? s.execution.id : '';
+          const children = () => r.store.workflows.listExecutions(USER, { stateMachineName: childMachine, limit: 10 });
+          await until(async () => childRuns === 1);
+          // The parent's task keeps its child's id (stored) ...
+          const keeps = (f: { doc: string }) => (JSON.parse(f.doc) as { child?: string }).child !== undefined;
+          await until(async () => (await r.store.workflows.loadRuntime(id)).frames.some(keeps));
+          // ... when its runner goes (as if its process died) while the parent waits on its child.
+          await r.runner.close();
+          const [started] = await children();
+          await stopExecution(r.app, USER, started.id, { error: 'Stopped', cause: 'by the test' });
+          if (child === 'deleted') assert.deepEqual(await r.store.workflows.purgeExecutions(Date.now() + 1, 100), [started.id]);
+          hang = false;
+          r.newRunner({ leaseMs: 300 });
+          const e = await settle(r.app, id);
+          assert.deepEqual([e.status, e.error], ['FAILED', 'States.TaskFailed']);
+          const arn = `arn:aws:states:us-east-1:123456789012:execution:${childMachine}:${started.name}`;
+          if (child === 'kept')
+            assert.deepEqual(JSON.parse(e.cause!), {
+              ExecutionArn: arn,
+              Input: '{}',
+              InputDetails: { Included: true },
+              Name: started.name,
+              StartDate: started.startedAt,
+              StateMachineArn: `arn:aws:states:us-east-1:123456789012:stateMachine:${childMachine}`,
+              Status: 'ABORTED',
+              StopDate: (await children())[0].stoppedAt,
+              Error: 'Stopped',
+              Cause: 'by the test',
+            });
+          else assert.ok(e.cause?.startsWith(`Execution Does Not Exist: '${arn}'`), e.cause ?? undefined);
+          // One child only, ever: its task ran once.
+          assert.equal(childRuns, 1);
+          assert.deepEqual(
+            (await children()).map((c) => c.id),
+            child === 'kept' ? [started.id] : [],
+          );
+        } finally {
+          await r.close();
+        }
+      });
 
     /** A Task of 1 s whose resource never answers, its timeout caught into $.caught. */
     const timesOut = {
