@@ -228,7 +228,9 @@ const StageBody = z.strictObject({
   variables: StageVariablesField.optional().describe(
     "Its stage variables, in every route's event of the stage (the rules of the API's stageVariables).",
   ),
-  autoDeploy: StageDeploymentFields.autoDeploy.describe('Default: true, it serves the API as it is now.'),
+  autoDeploy: StageDeploymentFields.autoDeploy.describe(
+    "Default: true, it serves the API as it is now (API Gateway v2's CreateStage defaults to false, as AWS does).",
+  ),
   deploymentId: StageDeploymentFields.deploymentId,
 });
 
@@ -490,7 +492,7 @@ export function httpApiRoutes(app: FastifyInstance, ctx: ApiContext & HttpApisAp
       schema: {
         summary: "Add a named stage: the API's routes served at url/{name}/... with variables of its own (API Gateway's CreateStage)",
         description:
-          "It runs under the $default stage's throttles. 409 if the API has a stage of the name; 400 past 10 stages, $default among them.",
+          "It has no throttles until API Gateway v2's CreateStage or UpdateStage sets its own (not $default's). 409 if the API has a stage of the name; 400 past 10 stages, $default among them.",
         tags,
         params: ApiParams,
         querystring: OwnerQuery,
