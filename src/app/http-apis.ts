@@ -42,9 +42,8 @@ import {
   stageDeploymentOf,
   UNSET_STAGE,
 } from '../core/index.ts';
-import type { HttpApis, HttpDeploymentSnapshots, HttpRoutePatch, ServedHttpApi } from '../store/index.ts';
+import type { HttpApis, HttpDeploymentSnapshots, HttpRoutePatch, ResourceTags, ServedHttpApi } from '../store/index.ts';
 import { type FunctionsApp, getFunction } from './functions.ts';
-import type { TagsApp } from './tags.ts';
 
 export interface HttpApisApp extends FunctionsApp {
   httpApis: HttpApis;
@@ -117,7 +116,12 @@ export async function deleteHttpNamedStage(app: HttpApisApp, userId: string, api
 /** DeleteStage: a named stage goes, and its tags with it (the store's triggers); $default, where
  *  Hangar serves every HTTP API, cannot, so its settings and tags go back to none (as a stage
  *  made anew without any) and it auto-deploys again. NotFound for a stage not there. */
-export async function deleteHttpStage(app: HttpApisApp & TagsApp, userId: string, apiId: string, stageName: string): Promise<void> {
+export async function deleteHttpStage(
+  app: HttpApisApp & { tags: ResourceTags },
+  userId: string,
+  apiId: string,
+  stageName: string,
+): Promise<void> {
   const api = await getHttpApi(app, userId, apiId);
   if (stageName !== DEFAULT_STAGE) return deleteHttpNamedStage(app, userId, apiId, namedStageOf(api, stageName).name);
   await updateHttpStage(app, userId, apiId, { ...UNSET_STAGE, deployment: { autoDeploy: true } });
