@@ -611,6 +611,8 @@ describe('API Gateway v2 management API', () => {
     const limited = await alice.send(new UpdateStageCommand({ ApiId, StageName: 'prod', RouteSettings: shut }));
     assert.deepEqual(limited.RouteSettings, { 'GET /v/{x}': { DetailedMetricsEnabled: false, ...shut['GET /v/{x}'] } });
     assert.deepEqual((await alice.send(new GetStageCommand({ ApiId, StageName: '$default' }))).RouteSettings, {});
+    const natively = (await p.inject({ method: 'GET', url: `/http-apis/${ApiId}`, auth: aliceKey.key })).json();
+    assert.deepEqual(natively.stages[0].routeThrottles, { 'GET /v/{x}': { rate: 0, burst: 0 } });
     assert.deepEqual([await status('/prod/v/1'), (await status('/v/1')) === 429], [429, false]);
     await alice.send(new DeleteRouteSettingsCommand({ ApiId, StageName: 'prod', RouteKey: 'GET /v/{x}' }));
     assert.notEqual(await status('/prod/v/1'), 429);

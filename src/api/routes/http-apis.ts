@@ -170,10 +170,17 @@ const ApiView = z.object({
         url: z.string(),
         autoDeploy: z.boolean(),
         deploymentId: z.string().nullable(),
+        throttle: z
+          .object({ rate: z.number(), burst: z.number() })
+          .nullable()
+          .describe("Its own default throttle (API Gateway v2's DefaultRouteSettings); null: none."),
+        routeThrottles: z
+          .record(z.string(), z.object({ rate: z.number(), burst: z.number() }))
+          .describe("Its own route throttles by route key (API Gateway v2's RouteSettings)."),
       }),
     )
     .describe(
-      "Its stages besides $default (made with API Gateway v2's CreateStage): the same routes at url (or, autoDeploy false, its deployment's), with their own variables.",
+      "Its stages besides $default (made with API Gateway v2's CreateStage): the same routes at url (or, autoDeploy false, its deployment's), with their own variables and throttles.",
     ),
   url: z.string().describe('Where it is served (the path prefix form).'),
   hostUrl: z.string().describe('The Host form, as AWS: needs a DNS name {apiId}.execute-api.<domain> pointing at Hangar.'),
@@ -265,6 +272,8 @@ function apiView(base: string, a: HttpApi): z.infer<typeof ApiView> {
       url: `${httpApiAddress(base, a.apiId)}/${s.name}`,
       autoDeploy: s.autoDeploy ?? true,
       deploymentId: s.deploymentId ?? null,
+      throttle: s.throttle ?? null,
+      routeThrottles: s.routeThrottles ?? {},
     })),
     url: httpApiAddress(base, a.apiId),
     hostUrl: `${protocol}//${a.apiId}.execute-api.${host}`,
