@@ -23,8 +23,10 @@ import {
   type HttpRoute,
   type HttpRouteInput,
   checkDeploymentDescription,
+  checkRouteSettingKeys,
   deploymentOf,
   httpApiErrors,
+  httpStageTagKey,
   integrationOf,
   InvalidInput,
   ErrorCode,
@@ -40,7 +42,7 @@ import {
   stageDeploymentOf,
   UNSET_STAGE,
 } from '../core/index.ts';
-import type { HttpApis, HttpDeploymentSnapshots, HttpRoutePatch, ServedHttpApi } from '../store/index.ts';
+import type { HttpApis, HttpDeploymentSnapshots, HttpRoutePatch, ResourceTags, ServedHttpApi } from '../store/index.ts';
 import { type FunctionsApp, getFunction } from './functions.ts';
 
 export interface HttpApisApp extends FunctionsApp {
@@ -92,8 +94,10 @@ export async function updateHttpStage(app: HttpApisApp, userId: string, apiId: s
   return stage;
 }
 
-/** A stage besides $default made or changed (core putNamedStage); served so at once. */
+/** A stage besides $default made or changed (core putNamedStage): its route settings must name
+ *  routes of the API. Served so at once. */
 export async function putHttpNamedStage(app: HttpApisApp, userId: string, apiId: string, input: NamedStageInput): Promise<NamedStage> {
+  if (input.routeThrottles) checkRouteSettingKeys((await getHttpStage(app, userId, apiId)).routes, input.routeThrottles);
   if (input.deployment) {
     const api = await getHttpApi(app, userId, apiId);
     const had = api.stages.find((s) => s.name === input.name);
@@ -109,13 +113,20 @@ export async function deleteHttpNamedStage(app: HttpApisApp, userId: string, api
   app.httpApiChanged?.(apiId);
 }
 
-/** DeleteStage: a named stage goes; $default, where Hangar serves every HTTP API, cannot, so its
- *  settings go back to none (as a stage made anew without any) and it auto-deploys again.
- *  NotFound for a stage not there. */
-export async function deleteHttpStage(app: HttpApisApp, userId: string, apiId: string, stageName: string): Promise<void> {
+/** DeleteStage: a named stage goes, and its tags with it (the store's triggers); $default, where
+ *  Hangar serves every HTTP API, cannot, so its settings and tags go back to none (as a stage
+ *  made anew without any) and it auto-deploys again. NotFound for a stage not there. */
+export async function deleteHttpStage(
+  app: HttpApisApp & { tags: ResourceTags },
+  userId: string,
+  apiId: string,
+  stageName: string,
+): Promise<void> {
   const api = await getHttpApi(app, userId, apiId);
-  if (stageName === DEFAULT_STAGE) await updateHttpStage(app, userId, apiId, { ...UNSET_STAGE, deployment: { autoDeploy: true } });
-  else await deleteHttpNamedStage(app, userId, apiId, namedStageOf(api, stageName).name);
+  if (stageName !== DEFAULT_STAGE) return deleteHttpNamedStage(app, userId, apiId, namedStageOf(api, stageName).name);
+  await updateHttpStage(app, userId, apiId, { ...UNSET_STAGE, deployment: { autoDeploy: true } });
+  const key = httpStageTagKey(apiId, DEFAULT_STAGE);
+  await app.tags.untagResource(userId, key, Object.keys(await app.tags.getTags(userId, key)));
 }
 
 /** The API with its routes: what its stages report. */

@@ -4,13 +4,13 @@
  * stage's name first in the path, else $default) and the route (core match) → a CORS preflight
  * answered by the gateway → auth (none; a Hangar key of the API's owner; a JWT checked against
  * the authorizer's JWKS; a Lambda authorizer's answer, http-lambda-authorizer.ts) → throttle (a
- * token bucket per route) → the response cache (GET) → the route's payload event (2.0, or 1.0)
+ * token bucket per stage and route, under the stage's own limits) → the response cache (GET) → the route's payload event (2.0, or 1.0)
  * → the function, synchronously (http-invoke.ts) → the answer mapped by the same format → CORS
  * headers. The gateway's own answers are API Gateway's short JSON ({"message": …}).
  *
  * A stage that auto-deploys (every stage unless set otherwise) matches the API's routes as read;
  * one with autoDeploy false matches its deployment's snapshot (core/http-api/deployment.ts), and
- * its CORS is the deployment's too; its variables and the routes' throttles stay the live ones.
+ * its CORS is the deployment's too; its variables and throttles stay the stage's live ones.
  *
  * Everything it keeps is in this process, per API node: an API's definition for API_KEEP_MS (a
  * change made through this node is seen at once, through another within that time), deployments'
@@ -52,12 +52,14 @@ import {
   jwtAuthorizerContext,
   matchRoute,
   type NamedStage,
+  namedStageLimit,
   parseRouteKey,
   preflight,
   type RouteKey,
   stageOfPath,
   takeToken,
   takeTokensElsewhere,
+  type ThrottleLimit,
   withCorsHeaders,
 } from '../core/index.ts';
 import type { Logger } from '../log/index.ts';
@@ -253,11 +255,11 @@ export class HttpGateway {
         : await this.authorize(route, header);
     if ('refused' in auth) return [REFUSALS[auth.refused.statusCode] ?? 'authorizer_failed', auth.refused];
 
-    // A route's throttle is a route setting of the stage: the live route's, deployed or not.
-    const routeThrottle = table === served ? route.throttle : liveThrottle(served, route.routeKey);
-    const limit = effectiveLimit(api.throttle ?? undefined, routeThrottle ?? undefined);
+    // Throttles are the stage's, each with buckets of its own: $default's are the API's default
+    // and the live route's own (a route setting, deployed or not); a named stage's, its own.
+    const limit = stage ? namedStageLimit(stage, route.routeKey) : defaultStageLimit(served, table, route);
     if (limit) {
-      const bucketKey = `${api.apiId} ${route.routeKey}`;
+      const bucketKey = stage ? `${api.apiId}/${stage.name} ${route.routeKey}` : `${api.apiId} ${route.routeKey}`;
       const shared = this.app.sharedThrottle;
       const now = this.app.clock.now();
       let bucket = this.buckets.get(bucketKey);
@@ -414,6 +416,12 @@ export class HttpGateway {
 
 function tableOf(snapshot: HttpDeploymentSnapshot, deploymentId: string): RouteTable {
   return { cors: snapshot.cors, routes: compile(snapshot.routes), deploymentId };
+}
+
+/** $default's limit for a route: the live route's own, else the API's default. */
+function defaultStageLimit(served: Served, table: RouteTable, route: HttpRoute): ThrottleLimit | undefined {
+  const routeThrottle = table === served ? route.throttle : liveThrottle(served, route.routeKey);
+  return effectiveLimit(served.api.throttle ?? undefined, routeThrottle ?? undefined);
 }
 
 function liveThrottle(served: Served, routeKey: string): HttpRoute['throttle'] {

@@ -15,6 +15,9 @@ import {
   type HttpApi,
   type HttpApiInput,
   httpApiTagKey,
+  httpStageTagKey,
+  DEFAULT_STAGE,
+  namedStageOf,
   LAMBDA_TAG_RULES,
   SFN_TAG_RULES,
   stateMachineTagKey,
@@ -26,7 +29,7 @@ import type { ResourceTags } from '../store/index.ts';
 import { type ActivitiesApp, createActivity, deleteActivity, getActivity } from './activities.ts';
 import { createFunction } from './function-admin.ts';
 import { deleteFunction, type FunctionsApp, getFunction } from './functions.ts';
-import { createHttpApi, deleteHttpApi, getHttpApi, type HttpApisApp } from './http-apis.ts';
+import { createHttpApi, deleteHttpApi, deleteHttpNamedStage, getHttpApi, type HttpApisApp } from './http-apis.ts';
 import { type CreateStateMachineInput, deleteStateMachine, createStateMachine, getStateMachine, type WorkflowsApp } from './workflows.ts';
 
 export interface TagsApp {
@@ -67,6 +70,16 @@ export const taggableHttpApi = (app: HttpApisApp, userId: string, apiId: string)
   key: httpApiTagKey(apiId),
   rules: APIGATEWAY_TAG_RULES,
   mustExist: () => getHttpApi(app, userId, apiId),
+});
+
+/** API Gateway tags a stage ($default too) by its ARN (`.../apis/{apiId}/stages/{name}`). */
+export const taggableHttpStage = (app: HttpApisApp, userId: string, apiId: string, stageName: string): Taggable => ({
+  key: httpStageTagKey(apiId, stageName),
+  rules: APIGATEWAY_TAG_RULES,
+  mustExist: async () => {
+    const api = await getHttpApi(app, userId, apiId);
+    if (stageName !== DEFAULT_STAGE) namedStageOf(api, stageName);
+  },
 });
 
 export async function listTags(app: TagsApp, userId: string, t: Taggable): Promise<TagMap> {
@@ -158,5 +171,29 @@ export async function createTaggedHttpApi(
   const tags = checkTags(given ?? {}, APIGATEWAY_TAG_RULES);
   const made = await createHttpApi(app, userId, api);
   await tagNew(app, userId, taggableHttpApi(app, userId, made.apiId), tags, () => deleteHttpApi(app, userId, made.apiId));
+  return made;
+}
+
+/**
+ * CreateStage with tags: checked before the stage is made (`create`). A stage made anew has only
+ * the tags given: a named one is new (its tags went with it), $default, which stays, loses those
+ * it had. A named stage whose tags cannot be kept is deleted again.
+ */
+export async function createTaggedHttpStage<T>(
+  app: HttpApisApp & TagsApp,
+  userId: string,
+  apiId: string,
+  stageName: string,
+  given: TagMap,
+  create: () => Promise<T>,
+): Promise<T> {
+  const tags = checkTags(given, APIGATEWAY_TAG_RULES);
+  const made = await create();
+  const t = taggableHttpStage(app, userId, apiId, stageName);
+  if (stageName === DEFAULT_STAGE) {
+    const had = Object.keys(await app.tags.getTags(userId, t.key)).filter((k) => !Object.hasOwn(tags, k));
+    if (had.length > 0) await app.tags.untagResource(userId, t.key, had);
+    if (Object.keys(tags).length > 0) await app.tags.tagResource(userId, t.key, tags, t.rules);
+  } else await tagNew(app, userId, t, tags, () => deleteHttpNamedStage(app, userId, apiId, stageName));
   return made;
 }

@@ -46,6 +46,10 @@ export const stateMachineTagKey = (name: string): string => taggedResource('stat
 export const activityTagKey = (name: string): string => taggedResource('states', `activity:${name}`);
 /** An HTTP API's: its ARN is `arn:aws:apigateway:{region}::/apis/{apiId}`. */
 export const httpApiTagKey = (apiId: string): string => taggedResource('apigateway', `/apis/${apiId}`);
+/** An HTTP API stage's (`$default` too): its ARN is `arn:aws:apigateway:{region}::/apis/{apiId}/stages/{name}`
+ *  (migration 0052's triggers clear them with the API, and a named stage's with the stage). */
+export const httpStageTagKey = (apiId: string, stageName: string): string =>
+  taggedResource('apigateway', `/apis/${apiId}/stages/${stageName}`);
 
 export const tagErrors = {
   invalid: (message: string) => new InvalidInput(ErrorCode.TagInvalid, message),

@@ -19,7 +19,15 @@ const problem = (r: { statusCode: number; headers: Record<string, unknown>; json
   assert.match(String(r.headers['content-type']), /application\/problem\+json/);
   return [r.statusCode, r.json().code];
 };
-type Stage = { name: string; stageVariables: Record<string, string>; autoDeploy: boolean; deploymentId: string | null; url: string };
+type Stage = {
+  name: string;
+  stageVariables: Record<string, string>;
+  autoDeploy: boolean;
+  deploymentId: string | null;
+  url: string;
+  throttle: { rate: number; burst: number } | null;
+  routeThrottles: Record<string, { rate: number; burst: number }>;
+};
 const stageOf = (view: { stages: Stage[] }, name: string) => view.stages.find((s) => s.name === name);
 
 before(async () => {
@@ -40,7 +48,11 @@ describe('named stages natively: /http-apis/{apiId}/stages', () => {
     const made = await as(alice, 'POST', `/http-apis/${id}/stages`, { name: 'prod', variables: { db: 'main', region: 'eu' } });
     assert.equal(made.statusCode, 201, made.body);
     const prod = stageOf(made.json(), 'prod');
-    assert.deepEqual([prod?.stageVariables, prod?.autoDeploy, prod?.deploymentId], [{ db: 'main', region: 'eu' }, true, null]);
+    assert.deepEqual(
+      [prod?.stageVariables, prod?.autoDeploy, prod?.deploymentId, prod?.throttle, prod?.routeThrottles],
+      [{ db: 'main', region: 'eu' }, true, null, null, {}],
+      'auto-deploying (the native default), no throttles of its own',
+    );
     assert.ok(prod?.url.endsWith(`/http/${id}/prod`), prod?.url);
 
     const patched = await as(alice, 'PATCH', `/http-apis/${id}/stages/prod`, { variables: { region: '', tier: 'gold' } });

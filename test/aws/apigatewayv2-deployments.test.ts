@@ -114,18 +114,18 @@ describe('stages that do not auto-deploy', () => {
     assert.equal(preflight.headers.get('access-control-allow-origin'), null, 'the deployed CORS does not know the new origin');
 
     // The stage's own settings take effect at once, without a deployment: its variables, and
-    // the route settings (throttles) it runs under.
+    // its route settings (throttles).
     await alice.send(new UpdateStageCommand({ ApiId, StageName: 'prod', StageVariables: { v: '2' } }));
     assert.deepEqual(((await call(`${base}/prod/a`))[1] as { vars: unknown }).vars, { v: '2' });
     await alice.send(
       new UpdateStageCommand({
         ApiId,
-        StageName: '$default',
+        StageName: 'prod',
         RouteSettings: { 'GET /a': { ThrottlingBurstLimit: 0, ThrottlingRateLimit: 0 } },
       }),
     );
     assert.deepEqual((await call(`${base}/prod/a`)).slice(0, 2), [429, { message: 'Too Many Requests' }]);
-    await alice.send(new DeleteRouteSettingsCommand({ ApiId, StageName: '$default', RouteKey: 'GET /a' }));
+    await alice.send(new DeleteRouteSettingsCommand({ ApiId, StageName: 'prod', RouteKey: 'GET /a' }));
     assert.equal((await call(`${base}/prod/a`))[0], 200);
 
     // Redeployed: the new route and target are served.

@@ -45,7 +45,7 @@ const CERT = 'arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d';
 const ECHO =
   '{ path: e.rawPath, route: e.routeKey, stage: e.requestContext.stage, domainName: e.requestContext.domainName, domainPrefix: e.requestContext.domainPrefix, id: e.pathParameters?.id ?? null, vars: e.stageVariables ?? null }';
 
-/** An API of alice's whose routes answer with the echo function, with a named stage `prod`. */
+/** An API of alice's whose routes answer with the echo function, with a named stage `prod` that auto-deploys. */
 async function echoApi(): Promise<string> {
   const api = await alice.send(
     new CreateApiCommand({
@@ -55,7 +55,7 @@ async function echoApi(): Promise<string> {
       RouteKey: 'GET /orders/{id}',
     }),
   );
-  await alice.send(new CreateStageCommand({ ApiId: api.ApiId!, StageName: 'prod', StageVariables: { tier: 'prod' } }));
+  await alice.send(new CreateStageCommand({ ApiId: api.ApiId!, StageName: 'prod', AutoDeploy: true, StageVariables: { tier: 'prod' } }));
   return api.ApiId!;
 }
 

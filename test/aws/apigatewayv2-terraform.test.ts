@@ -372,14 +372,31 @@ describe('API Gateway v2 as the Terraform AWS provider drives it', () => {
       }),
     );
     assert.match(logs, /accessLogSettings/);
-    // tags (a provider's default_tags too): refused, saying how to do without.
-    const [, , tags] = await refused(new CreateStageCommand({ ApiId, StageName: 'gamma', AutoDeploy: true, Tags: { env: 'test' } }));
-    assert.match(tags, /default_tags/);
-
-    // a named stage: made, read, its variables merged, deleted.
-    await alice.send(new CreateStageCommand({ ApiId, StageName: 'beta', AutoDeploy: true, StageVariables: { v: '1' } }));
+    // a named stage: made with tags (a provider's default_tags too) and throttles of its own,
+    // read, its variables merged, deleted.
+    const limits = { DetailedMetricsEnabled: false, ThrottlingBurstLimit: 7, ThrottlingRateLimit: 3 };
+    await alice.send(
+      new CreateStageCommand({
+        ApiId,
+        StageName: 'beta',
+        AutoDeploy: true,
+        DefaultRouteSettings: limits,
+        RouteSettings: { 'GET /items': { ...limits, ThrottlingBurstLimit: 1 } },
+        StageVariables: { v: '1' },
+        Tags: { env: 'test' },
+      }),
+    );
     await alice.send(new UpdateStageCommand({ ApiId, StageName: 'beta', StageVariables: { w: '2' } }));
-    assert.deepEqual((await alice.send(new GetStageCommand({ ApiId, StageName: 'beta' }))).StageVariables, { v: '1', w: '2' });
+    const beta = await alice.send(new GetStageCommand({ ApiId, StageName: 'beta' }));
+    assert.deepEqual(
+      [beta.StageVariables, beta.DefaultRouteSettings, beta.RouteSettings, beta.Tags],
+      [{ v: '1', w: '2' }, limits, { 'GET /items': { ...limits, ThrottlingBurstLimit: 1 } }, { env: 'test' }],
+    );
+    assert.deepEqual(
+      (await alice.send(new GetStageCommand({ ApiId, StageName: '$default' }))).DefaultRouteSettings,
+      { DetailedMetricsEnabled: false, ThrottlingBurstLimit: 100, ThrottlingRateLimit: 50 },
+      "$default's are its own",
+    );
     await alice.send(new DeleteStageCommand({ ApiId, StageName: 'beta' }));
     await gone(new DeleteStageCommand({ ApiId, StageName: 'beta' }));
     await gone(new GetStageCommand({ ApiId, StageName: 'beta' }));

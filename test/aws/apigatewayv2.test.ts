@@ -600,11 +600,58 @@ describe('API Gateway v2 management API', () => {
     assert.deepEqual(merged.StageVariables, { env: 'prod', b: '2' });
     assert.deepEqual((await alice.send(new GetStageCommand({ ApiId, StageName: 'prod' }))).StageVariables, { env: 'prod', b: '2' });
     assert.deepEqual((await alice.send(new GetStageCommand({ ApiId, StageName: '$default' }))).StageVariables, { env: 'default' });
+    // Its own throttles and buckets, as on AWS: a route setting of prod refuses prod's requests
+    // only; $default's throttles are not prod's; prod's default lets one through, then 429.
+    const status = async (path: string) => {
+      const r = await fetch(`${api.ApiEndpoint}${path}`);
+      await r.arrayBuffer();
+      return r.status;
+    };
+    const shut = { 'GET /v/{x}': { ThrottlingBurstLimit: 0, ThrottlingRateLimit: 0 } };
+    const limited = await alice.send(new UpdateStageCommand({ ApiId, StageName: 'prod', RouteSettings: shut }));
+    assert.deepEqual(limited.RouteSettings, { 'GET /v/{x}': { DetailedMetricsEnabled: false, ...shut['GET /v/{x}'] } });
+    assert.deepEqual((await alice.send(new GetStageCommand({ ApiId, StageName: '$default' }))).RouteSettings, {});
+    const natively = (await p.inject({ method: 'GET', url: `/http-apis/${ApiId}`, auth: aliceKey.key })).json();
+    assert.deepEqual(natively.stages[0].routeThrottles, { 'GET /v/{x}': { rate: 0, burst: 0 } });
+    assert.deepEqual([await status('/prod/v/1'), (await status('/v/1')) === 429], [429, false]);
+    await alice.send(new DeleteRouteSettingsCommand({ ApiId, StageName: 'prod', RouteKey: 'GET /v/{x}' }));
+    assert.notEqual(await status('/prod/v/1'), 429);
+    await alice.send(new UpdateStageCommand({ ApiId, StageName: '$default', DefaultRouteSettings: { ThrottlingBurstLimit: 0 } }));
+    assert.deepEqual([await status('/v/1'), (await status('/prod/v/1')) === 429], [429, false], "$default's are its own");
+    // A stage made with its own default: a burst of one, never refilled, lets one through.
+    const qa = await alice.send(
+      new CreateStageCommand({
+        ApiId,
+        StageName: 'qa',
+        AutoDeploy: true,
+        DefaultRouteSettings: { ThrottlingBurstLimit: 1, ThrottlingRateLimit: 0 },
+      }),
+    );
+    assert.deepEqual(qa.DefaultRouteSettings, { DetailedMetricsEnabled: false, ThrottlingBurstLimit: 1, ThrottlingRateLimit: 0 });
+    assert.deepEqual([(await status('/qa/v/1')) === 429, await status('/qa/v/1')], [false, 429]);
+    assert.equal(
+      (await alice.send(new GetStageCommand({ ApiId, StageName: 'prod' }))).DefaultRouteSettings?.ThrottlingBurstLimit,
+      undefined,
+    );
+    await alice.send(new DeleteStageCommand({ ApiId, StageName: 'qa' }));
+    assert.deepEqual(
+      (
+        await refused(
+          alice,
+          new UpdateStageCommand({ ApiId, StageName: 'prod', RouteSettings: { 'GET /nope': { ThrottlingBurstLimit: 1 } } }),
+        )
+      ).slice(0, 2),
+      [404, 'NotFoundException'],
+    );
+    assert.deepEqual(
+      (await refused(alice, new DeleteRouteSettingsCommand({ ApiId, StageName: 'prod', RouteKey: 'GET /v/{x}' }))).slice(0, 2),
+      [404, 'NotFoundException'],
+    );
     await badRequests([
       [
-        'its own throttle',
-        new UpdateStageCommand({ ApiId, StageName: 'prod', DefaultRouteSettings: { ThrottlingBurstLimit: 1 } }),
-        /\$default stage's throttles/,
+        'a negative burst',
+        new UpdateStageCommand({ ApiId, StageName: 'prod', DefaultRouteSettings: { ThrottlingBurstLimit: -1 } }),
+        /burst/,
       ],
       ['a bad variable', new UpdateStageCommand({ ApiId, StageName: 'prod', StageVariables: { a: 'x y' } }), /value/],
     ]);
@@ -641,7 +688,11 @@ describe('API Gateway v2 management API', () => {
       ['a long key', new TagResourceCommand({ ResourceArn, Tags: { ['k'.repeat(129)]: 'y' } }), /1 to 128/],
       ['a long value', new TagResourceCommand({ ResourceArn, Tags: { k: 'v'.repeat(257) } }), /256/],
       ['untagging aws:', new UntagResourceCommand({ ResourceArn, TagKeys: ['aws:x'] }), /reserved/],
-      ['a stage ARN', new GetTagsCommand({ ResourceArn: `${ResourceArn}/stages/$default` }), /HTTP APIs only/],
+      [
+        "a domain name's ARN",
+        new GetTagsCommand({ ResourceArn: `arn:aws:apigateway:${REGION}::/domainnames/x.example` }),
+        /HTTP APIs and their stages only/,
+      ],
       ['not an ARN', new GetTagsCommand({ ResourceArn: 'shop' }), /not an API Gateway resource ARN/],
       [
         'tags on CreateApi past the limit',
@@ -669,6 +720,80 @@ describe('API Gateway v2 management API', () => {
     // Its tags go with it: a deleted API has none to find.
     await alice.send(new DeleteApiCommand({ ApiId }));
     assert.deepEqual((await refused(alice, new GetTagsCommand({ ResourceArn }))).slice(0, 2), [404, 'NotFoundException']);
+  });
+
+  it("a stage CreateStage makes without AutoDeploy serves nothing until it has a deployment, as on AWS; quick create's $default auto-deploys", async () => {
+    const api = await alice.send(
+      new CreateApiCommand({ Name: 'undeployed', ProtocolType: 'HTTP', Target: arn('alice', 'vars'), RouteKey: 'GET /v/{x}' }),
+    );
+    const ApiId = api.ApiId!;
+    const answer = async (path: string) => {
+      const r = await fetch(`${api.ApiEndpoint}${path}`);
+      return [r.status, await r.text()] as const;
+    };
+    const notFound = [404, JSON.stringify({ message: 'Not Found' })];
+    assert.equal((await alice.send(new GetStageCommand({ ApiId, StageName: '$default' }))).AutoDeploy, true, 'quick create');
+    assert.notEqual((await answer('/v/1'))[0], 404);
+    const beta = await alice.send(new CreateStageCommand({ ApiId, StageName: 'beta' }));
+    assert.deepEqual([beta.AutoDeploy, beta.DeploymentId], [false, undefined]);
+    assert.deepEqual(await answer('/beta/v/1'), notFound);
+    const remade = await alice.send(new CreateStageCommand({ ApiId, StageName: '$default' }));
+    assert.deepEqual([remade.AutoDeploy, remade.DeploymentId], [false, undefined]);
+    assert.deepEqual(await answer('/v/1'), notFound, '$default made anew, without AutoDeploy');
+
+    // A deployment made for beta: beta serves it; $default, once it names it, too.
+    const { DeploymentId } = await alice.send(new CreateDeploymentCommand({ ApiId, StageName: 'beta' }));
+    assert.equal((await alice.send(new GetStageCommand({ ApiId, StageName: 'beta' }))).DeploymentId, DeploymentId);
+    assert.deepEqual(await answer('/v/1'), notFound, 'not made for $default');
+    await alice.send(new UpdateStageCommand({ ApiId, StageName: '$default', DeploymentId }));
+    for (const path of ['/beta/v/1', '/v/1']) {
+      const [code, body] = await answer(path);
+      if (NO_SANDBOX) assert.notEqual(code, 404, path);
+      else assert.deepEqual([code, JSON.parse(body).route], [200, 'GET /v/{x}'], path);
+    }
+    await alice.send(new DeleteApiCommand({ ApiId }));
+  });
+
+  it('tags a stage by its ARN as an API: CreateStage Tags, TagResource, UntagResource, GetStage; they go with the stage', async () => {
+    const ApiId = (await alice.send(new CreateApiCommand({ Name: 'staged', ProtocolType: 'HTTP', Tags: { api: 'yes' } }))).ApiId!;
+    const stageArn = (name: string) => `${apiArn(ApiId)}/stages/${name}`;
+    const prod = await alice.send(new CreateStageCommand({ ApiId, StageName: 'prod', AutoDeploy: true, Tags: { env: 'prod' } }));
+    assert.deepEqual(prod.Tags, { env: 'prod' });
+    await alice.send(new TagResourceCommand({ ResourceArn: stageArn('prod'), Tags: { team: 'shop' } }));
+    assert.deepEqual((await alice.send(new GetStageCommand({ ApiId, StageName: 'prod' }))).Tags, { env: 'prod', team: 'shop' });
+    await alice.send(new UntagResourceCommand({ ResourceArn: stageArn('prod'), TagKeys: ['env'] }));
+    assert.deepEqual((await alice.send(new GetTagsCommand({ ResourceArn: stageArn('prod') }))).Tags, { team: 'shop' });
+    assert.deepEqual(
+      (await alice.send(new GetStagesCommand({ ApiId }))).Items?.map((x) => [x.StageName, x.Tags]),
+      [
+        ['$default', {}],
+        ['prod', { team: 'shop' }],
+      ],
+    );
+    assert.deepEqual((await alice.send(new GetTagsCommand({ ResourceArn: apiArn(ApiId) }))).Tags, { api: 'yes' }, "the API's are its own");
+
+    // $default: CreateStage makes it anew with only the tags given; DeleteStage takes them away.
+    await alice.send(new TagResourceCommand({ ResourceArn: stageArn('$default'), Tags: { old: '1' } }));
+    assert.deepEqual((await alice.send(new CreateStageCommand({ ApiId, StageName: '$default', Tags: { fresh: '1' } }))).Tags, {
+      fresh: '1',
+    });
+    await alice.send(new DeleteStageCommand({ ApiId, StageName: '$default' }));
+    assert.deepEqual((await alice.send(new GetTagsCommand({ ResourceArn: stageArn('$default') }))).Tags, {});
+
+    // Refused tags make no stage; another user's stage, or a stage not there, is not found.
+    await badRequests([['an aws: key', new CreateStageCommand({ ApiId, StageName: 'beta', Tags: { 'aws:x': 'y' } }), /reserved/]]);
+    assert.deepEqual((await refused(alice, new GetStageCommand({ ApiId, StageName: 'beta' }))).slice(0, 2), [404, 'NotFoundException']);
+    for (const [who, command] of [
+      [bob, new GetTagsCommand({ ResourceArn: stageArn('prod') })],
+      [bob, new TagResourceCommand({ ResourceArn: stageArn('prod'), Tags: { a: 'b' } })],
+      [alice, new GetTagsCommand({ ResourceArn: stageArn('beta') })],
+    ] as const)
+      assert.deepEqual((await refused(who, command)).slice(0, 2), [404, 'NotFoundException']);
+
+    // A named stage's tags go with it: made again, it has none.
+    await alice.send(new DeleteStageCommand({ ApiId, StageName: 'prod' }));
+    assert.deepEqual((await alice.send(new CreateStageCommand({ ApiId, StageName: 'prod' }))).Tags, {});
+    await alice.send(new DeleteApiCommand({ ApiId }));
   });
 
   it('UpdateAuthorizer changes the routes that use it at once', async () => {

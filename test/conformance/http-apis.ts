@@ -659,6 +659,48 @@ export function describeHttpApis(name: string, make: MakeHttpApis): void {
         );
       });
 
+      it("a named stage's own throttles: its default and its routes' (merged, null removes one), kept apart from $default's", async () => {
+        const a = await apis.createApi('alice', { name: 'pets', throttle: { rate: 9, burst: 9 } });
+        const made = await apis.putNamedStage('alice', a.apiId, {
+          name: 'prod',
+          creating: true,
+          throttle: { rate: 2, burst: 3 },
+          routeThrottles: { 'GET /a': { rate: 0, burst: 1 }, 'GET /b': { rate: 5, burst: 5 } },
+        });
+        assert.deepEqual(
+          [made.throttle, made.routeThrottles],
+          [
+            { rate: 2, burst: 3 },
+            { 'GET /a': { rate: 0, burst: 1 }, 'GET /b': { rate: 5, burst: 5 } },
+          ],
+        );
+        const changed = await apis.putNamedStage('alice', a.apiId, {
+          name: 'prod',
+          creating: false,
+          routeThrottles: { 'GET /a': null, 'GET /c': { rate: 1, burst: 1 } },
+        });
+        assert.deepEqual(
+          [changed.throttle, changed.routeThrottles],
+          [
+            { rate: 2, burst: 3 },
+            { 'GET /b': { rate: 5, burst: 5 }, 'GET /c': { rate: 1, burst: 1 } },
+          ],
+        );
+        const cleared = await apis.putNamedStage('alice', a.apiId, {
+          name: 'prod',
+          creating: false,
+          throttle: null,
+          routeThrottles: { 'GET /b': null, 'GET /c': null },
+        });
+        assert.deepEqual([cleared.throttle, cleared.routeThrottles], [undefined, undefined], 'none: not stored');
+        await assert.rejects(
+          apis.putNamedStage('alice', a.apiId, { name: 'prod', creating: false, throttle: { rate: -1, burst: 1 } }),
+          is(InvalidInput, ErrorCode.HttpApiInvalid),
+        );
+        const got = await apis.getApi('alice', a.apiId);
+        assert.deepEqual([got?.throttle, got?.stages], [{ rate: 9, burst: 9 }, [cleared]], "$default's stay the API's");
+      });
+
       it('a route key that names no route, a bad variable or limit changes nothing; another user is not found', async () => {
         const a = await apis.createApi('alice', { name: 'pets', throttle: { rate: 1, burst: 1 } });
         await apis.createRoute('alice', a.apiId, { routeKey: 'GET /a', functionName: 'pets' });

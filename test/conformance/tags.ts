@@ -11,6 +11,7 @@ import {
   ErrorCode,
   functionTagKey,
   httpApiTagKey,
+  httpStageTagKey,
   LAMBDA_TAG_RULES,
   stateMachineTagKey,
   taggedResource,
@@ -140,6 +141,27 @@ export function describeResourceTags(name: string, make: () => Promise<TagsUnder
       assert.deepEqual(await t.getTags('alice', key), { team: 'a' });
       assert.equal(await u.httpApis.deleteApi('alice', a.apiId), true);
       assert.deepEqual(await t.getTags('alice', key), {});
+    });
+
+    it("drops an HTTP API stage's tags with the stage (a named one) and with the API", async () => {
+      const a = await u.httpApis.createApi('alice', { name: 'pets' });
+      await u.httpApis.putNamedStage('alice', a.apiId, { name: 'prod', creating: true });
+      await u.httpApis.putNamedStage('alice', a.apiId, { name: 'dev', creating: true });
+      const [prod, dev, dflt] = ['prod', 'dev', '$default'].map((n) => httpStageTagKey(a.apiId, n)) as [string, string, string];
+      for (const key of [prod, dev, dflt]) await t.tagResource('alice', key, { team: 'a' }, rules);
+      await t.tagResource('alice', httpApiTagKey(a.apiId), { api: 'yes' }, rules);
+      await u.httpApis.putNamedStage('alice', a.apiId, { name: 'dev', creating: false, variables: { x: '1' } });
+      assert.deepEqual(await t.getTags('alice', dev), { team: 'a' }, 'a change keeps them');
+      await u.httpApis.deleteNamedStage('alice', a.apiId, 'prod');
+      assert.deepEqual(
+        await Promise.all([prod, dev, dflt, httpApiTagKey(a.apiId)].map((k) => t.getTags('alice', k))),
+        [{}, { team: 'a' }, { team: 'a' }, { api: 'yes' }],
+        "the deleted stage's only",
+      );
+      await u.httpApis.putNamedStage('alice', a.apiId, { name: 'prod', creating: true });
+      assert.deepEqual(await t.getTags('alice', prod), {}, 'made again: untagged');
+      assert.equal(await u.httpApis.deleteApi('alice', a.apiId), true);
+      assert.deepEqual(await Promise.all([dev, dflt].map((k) => t.getTags('alice', k))), [{}, {}]);
     });
   });
 }

@@ -310,6 +310,18 @@ resource "aws_apigatewayv2_stage" "default" {
     throttling_rate_limit  = 50
   }
 }
+# A named stage, tagged, with a throttle of its own: a burst of 0 refuses all of its requests,
+# none of $default's.
+resource "aws_apigatewayv2_stage" "beta" {
+  api_id      = aws_apigatewayv2_api.http.id
+  name        = "beta"
+  auto_deploy = true
+  tags        = { greeting = var.greeting }
+  default_route_settings {
+    throttling_burst_limit = 0
+    throttling_rate_limit  = 0
+  }
+}
 resource "aws_apigatewayv2_domain_name" "api" {
   domain_name = "api.example.test"
   domain_name_configuration {
@@ -434,7 +446,7 @@ describe('Terraform with the AWS provider manages a Lambda, HTTP API and Step Fu
     assert.equal(init.code, 0, init.out);
     const apply = await terraform(['apply', '-auto-approve', '-input=false']);
     assert.equal(apply.code, 0, apply.out);
-    assert.match(apply.out, /Resources: 26 added/);
+    assert.match(apply.out, /Resources: 27 added/);
     const plan = await terraform(['plan', '-detailed-exitcode', '-input=false']);
     assert.equal(plan.code, 0, `a plan after the apply must find no changes:\n${plan.out}`);
     assert.equal(await output('version'), '1');
@@ -461,6 +473,8 @@ describe('Terraform with the AWS provider manages a Lambda, HTTP API and Step Fu
     assert.equal(preflight.headers.get('access-control-allow-origin'), 'https://app.example.test');
     // The JWT authorizer's route without a token.
     assert.equal((await callApi(apiId, '/jwt')).status, 401);
+    // The named stage runs under its own throttle, not $default's.
+    assert.deepEqual(await callApi(apiId, '/beta/v1'), { status: 429, body: { message: 'Too Many Requests' } });
     // The custom domain, by its Host, through the API mapping to $default.
     const byDomain = await requestWithHost(p.url!, 'api.example.test', '/v1');
     assert.deepEqual([byDomain.status, byDomain.body], [200, { code: 1, version: '1.0', method: 'GET' }]);
@@ -485,8 +499,10 @@ describe('Terraform with the AWS provider manages a Lambda, HTTP API and Step Fu
     assert.deepEqual(await callApi(apiId, '/v1'), { status: 200, body: { code: 2, version: '2.0', method: null } });
     const gw = apiGatewayClient(p.url!, key);
     const stage = await gw.send(new GetStageCommand({ ApiId: apiId, StageName: '$default' }));
+    const beta = await gw.send(new GetStageCommand({ ApiId: apiId, StageName: 'beta' }));
     gw.destroy();
     assert.equal(stage.DefaultRouteSettings?.ThrottlingBurstLimit, 200);
+    assert.deepEqual([beta.Tags, beta.DefaultRouteSettings?.ThrottlingBurstLimit], [{ greeting: 'hi' }, 0], "the stage's tag changed");
     // The alias moved to the new version of the definition, which calls the new code.
     assert.deepEqual(await runFlow(flowAlias, {}), {
       status: 'SUCCEEDED',

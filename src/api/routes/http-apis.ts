@@ -170,10 +170,17 @@ const ApiView = z.object({
         url: z.string(),
         autoDeploy: z.boolean(),
         deploymentId: z.string().nullable(),
+        throttle: z
+          .object({ rate: z.number(), burst: z.number() })
+          .nullable()
+          .describe("Its own default throttle (API Gateway v2's DefaultRouteSettings); null: none."),
+        routeThrottles: z
+          .record(z.string(), z.object({ rate: z.number(), burst: z.number() }))
+          .describe("Its own route throttles by route key (API Gateway v2's RouteSettings)."),
       }),
     )
     .describe(
-      "Its stages besides $default (made with API Gateway v2's CreateStage): the same routes at url (or, autoDeploy false, its deployment's), with their own variables.",
+      "Its stages besides $default (made with API Gateway v2's CreateStage): the same routes at url (or, autoDeploy false, its deployment's), with their own variables and throttles.",
     ),
   url: z.string().describe('Where it is served (the path prefix form).'),
   hostUrl: z.string().describe('The Host form, as AWS: needs a DNS name {apiId}.execute-api.<domain> pointing at Hangar.'),
@@ -228,7 +235,9 @@ const StageBody = z.strictObject({
   variables: StageVariablesField.optional().describe(
     "Its stage variables, in every route's event of the stage (the rules of the API's stageVariables).",
   ),
-  autoDeploy: StageDeploymentFields.autoDeploy.describe('Default: true, it serves the API as it is now.'),
+  autoDeploy: StageDeploymentFields.autoDeploy.describe(
+    "Default: true, it serves the API as it is now (API Gateway v2's CreateStage defaults to false, as AWS does).",
+  ),
   deploymentId: StageDeploymentFields.deploymentId,
 });
 
@@ -263,6 +272,8 @@ function apiView(base: string, a: HttpApi): z.infer<typeof ApiView> {
       url: `${httpApiAddress(base, a.apiId)}/${s.name}`,
       autoDeploy: s.autoDeploy ?? true,
       deploymentId: s.deploymentId ?? null,
+      throttle: s.throttle ?? null,
+      routeThrottles: s.routeThrottles ?? {},
     })),
     url: httpApiAddress(base, a.apiId),
     hostUrl: `${protocol}//${a.apiId}.execute-api.${host}`,
@@ -490,7 +501,7 @@ export function httpApiRoutes(app: FastifyInstance, ctx: ApiContext & HttpApisAp
       schema: {
         summary: "Add a named stage: the API's routes served at url/{name}/... with variables of its own (API Gateway's CreateStage)",
         description:
-          "It runs under the $default stage's throttles. 409 if the API has a stage of the name; 400 past 10 stages, $default among them.",
+          "It has no throttles until API Gateway v2's CreateStage or UpdateStage sets its own (not $default's). 409 if the API has a stage of the name; 400 past 10 stages, $default among them.",
         tags,
         params: ApiParams,
         querystring: OwnerQuery,

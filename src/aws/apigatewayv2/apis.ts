@@ -2,18 +2,20 @@
  * API Gateway v2's APIs and stages over Hangar's HTTP APIs (app/http-apis.ts). An API's
  * ApiEndpoint is where Hangar serves it (`{base}/http/{apiId}`, needing no DNS). ImportApi makes
  * one from an OpenAPI document, ReimportApi puts one over an API. Quick create (`target` and
- * `routeKey`) makes the integration and the route too. A stage auto-deploys (serves the API as
- * it is) unless made or changed with AutoDeploy false: then it serves the deployment it names
- * (core/http-api/deployment.ts). `$default` is always there (DeleteStage takes its settings back
- * to none; the API is served until it is deleted itself): CreateStage and
- * UpdateStage set its default throttle, its route settings (the routes' own throttles) and its
- * stage variables (in every route's event). A named stage serves the same routes at
- * `{ApiEndpoint}/{stageName}/...` with variables of its own, under $default's throttles.
+ * `routeKey`) makes the integration and the route too. A stage made by CreateStage auto-deploys
+ * (serves the API as it is) only with AutoDeploy true, as on AWS; otherwise it serves the
+ * deployment it names, and nothing until it names one (core/http-api/deployment.ts). `$default`
+ * is always there, auto-deploying until CreateStage or UpdateStage says otherwise (DeleteStage
+ * takes its settings back to those; the API is served until it is deleted itself): they set its
+ * default throttle, its route settings (the routes' own throttles) and its stage variables (in
+ * every route's event). A named stage serves the same routes at `{ApiEndpoint}/{stageName}/...`
+ * with variables and throttles of its own (its own buckets too). Stages are tagged as APIs are.
  */
 import {
   createHttpIntegration,
   createHttpRoute,
   createTaggedHttpApi,
+  createTaggedHttpStage,
   deleteHttpApi,
   deleteHttpStage,
   getHttpApi,
@@ -25,6 +27,7 @@ import {
   putHttpNamedStage,
   reimportHttpApi,
   taggableHttpApi,
+  taggableHttpStage,
   updateHttpApi,
   updateHttpStage,
 } from '../../app/index.ts';
@@ -33,12 +36,14 @@ import {
   type CorsConfig,
   type HttpApi,
   type HttpApiInput,
+  type NamedStage,
   type OpenApiImport,
   parseRouteKey,
   planOpenApiImport,
   type StageDeploymentChange,
   UNSET_STAGE,
 } from '../../core/index.ts';
+import type { ServedHttpApi } from '../../store/index.ts';
 import { AwsError } from '../errors.ts';
 import { userOf } from '../lambda/context.ts';
 import { apiBase } from '../lambda/functions.ts';
@@ -213,26 +218,27 @@ export function apiOperations(ctx: ApiGatewayV2Context): RestOperation[] {
   ];
 }
 
-/** What a named stage may not set: its throttles are the API's and its routes' (one set, the
- *  $default stage's, for every stage on Hangar). */
-const NAMED_STAGE_REFUSED = {
-  ...STAGE_REFUSED,
-  defaultRouteSettings: "a named stage runs under the $default stage's throttles on Hangar: set them there",
-  routeSettings: "a named stage runs under the $default stage's route settings on Hangar: set them there",
-};
-
 /** AutoDeploy and DeploymentId as a change of the stage's deployment (core nextStageDeployment).
- *  A stage made without AutoDeploy auto-deploys on Hangar (AWS's default is false): every stage
- *  did before it could be otherwise, and configurations that leave it out expect that. */
+ *  A stage made without AutoDeploy does not auto-deploy, as on AWS: it serves nothing until a
+ *  deployment is made for it or named (quick create's $default, made with the API, does). */
 function deploymentChangeOf(body: Record<string, unknown>, creating: boolean): StageDeploymentChange | undefined {
-  const autoDeploy = field.boolean(body, 'autoDeploy') ?? (creating ? true : undefined);
+  const autoDeploy = field.boolean(body, 'autoDeploy') ?? (creating ? false : undefined);
   const deploymentId = field.string(body, 'deploymentId');
   if (autoDeploy === undefined && !deploymentId) return undefined;
   return { ...(autoDeploy !== undefined ? { autoDeploy } : {}), ...(deploymentId ? { deploymentId } : {}) };
 }
 
+/** What UpdateStage may not set besides what no stage may. */
+const UPDATE_STAGE_REFUSED = { ...STAGE_REFUSED, tags: 'UpdateStage does not tag: use TagResource' };
+
 function stageOperations(ctx: ApiGatewayV2Context): RestOperation[] {
   const stages = '/v2/apis/{apiId}/stages';
+  /** A stage ($default: null) as API Gateway answers it, with its tags. */
+  const shapedStage = async (call: AwsCall, served: ServedHttpApi, stage: NamedStage | null) => {
+    const userId = userOf(call.caller);
+    const tags = await listTags(ctx, userId, taggableHttpStage(ctx, userId, served.api.apiId, stage?.name ?? DEFAULT_STAGE));
+    return stageShape(served, stage, tags);
+  };
   /**
    * CreateStage and UpdateStage of $default: the API's default throttle (defaultRouteSettings),
    * the routes' own throttles (routeSettings), the stage variables, whether it auto-deploys and
@@ -241,20 +247,22 @@ function stageOperations(ctx: ApiGatewayV2Context): RestOperation[] {
    * and the variables given are merged (an empty value removes one), as API Gateway merges them.
    */
   const configure = async (call: AwsCall, apiId: string, body: Record<string, unknown>, creating: boolean) => {
-    refuse(body, STAGE_REFUSED);
+    refuse(body, creating ? STAGE_REFUSED : UPDATE_STAGE_REFUSED);
     const throttle = throttleOf(body);
     const routeThrottles = routeSettingsOf(body);
     const variables = stageVariablesOf(body);
     const deployment = deploymentChangeOf(body, creating);
     const userId = userOf(call.caller);
     if (creating)
-      return updateHttpStage(ctx, userId, apiId, {
-        ...UNSET_STAGE,
-        ...(throttle ? { throttle } : {}),
-        ...(routeThrottles ? { routeThrottles } : {}),
-        ...(variables ? { variables } : {}),
-        ...(deployment ? { deployment } : {}),
-      });
+      return createTaggedHttpStage(ctx, userId, apiId, DEFAULT_STAGE, tagMapOf(body, 'tags') ?? {}, () =>
+        updateHttpStage(ctx, userId, apiId, {
+          ...UNSET_STAGE,
+          ...(throttle ? { throttle } : {}),
+          ...(routeThrottles ? { routeThrottles } : {}),
+          ...(variables ? { variables } : {}),
+          ...(deployment ? { deployment } : {}),
+        }),
+      );
     if (throttle === undefined && routeThrottles === undefined && variables === undefined && deployment === undefined)
       return getHttpStage(ctx, userId, apiId);
     return updateHttpStage(ctx, userId, apiId, {
@@ -264,21 +272,28 @@ function stageOperations(ctx: ApiGatewayV2Context): RestOperation[] {
       ...(deployment ? { deployment } : {}),
     });
   };
-  /** CreateStage and UpdateStage of a named stage: its variables (replaced when made, merged when
-   *  changed), whether it auto-deploys and the deployment it serves. */
+  /** CreateStage and UpdateStage of a named stage: its own throttles (defaultRouteSettings, and
+   *  routeSettings by route key) and variables (replaced when made, merged when changed), whether
+   *  it auto-deploys and the deployment it serves. */
   const configureNamed = async (call: AwsCall, apiId: string, name: string, body: Record<string, unknown>, creating: boolean) => {
-    refuse(body, NAMED_STAGE_REFUSED);
+    refuse(body, creating ? STAGE_REFUSED : UPDATE_STAGE_REFUSED);
+    const throttle = throttleOf(body);
+    const routeThrottles = routeSettingsOf(body);
     const variables = stageVariablesOf(body);
     const deployment = deploymentChangeOf(body, creating);
     const userId = userOf(call.caller);
-    const stage = await putHttpNamedStage(ctx, userId, apiId, {
-      name,
-      creating,
-      ...(variables ? { variables } : {}),
-      variablesMode: creating ? 'replace' : 'merge',
-      ...(deployment ? { deployment } : {}),
-    });
-    return stageShape(await getHttpStage(ctx, userId, apiId), stage);
+    const put = () =>
+      putHttpNamedStage(ctx, userId, apiId, {
+        name,
+        creating,
+        ...(throttle !== undefined ? { throttle } : {}),
+        ...(routeThrottles ? { routeThrottles } : {}),
+        ...(variables ? { variables } : {}),
+        variablesMode: creating ? 'replace' : 'merge',
+        ...(deployment ? { deployment } : {}),
+      });
+    const stage = creating ? await createTaggedHttpStage(ctx, userId, apiId, name, tagMapOf(body, 'tags') ?? {}, put) : await put();
+    return shapedStage(call, await getHttpStage(ctx, userId, apiId), stage);
   };
   const stage = `${stages}/{stageName}`;
   return [
@@ -291,7 +306,7 @@ function stageOperations(ctx: ApiGatewayV2Context): RestOperation[] {
         const name = required(body, 'stageName');
         const apiId = params.apiId as string;
         if (name !== DEFAULT_STAGE) return { status: 201, body: await configureNamed(call, apiId, name, body, true) };
-        return { status: 201, body: stageShape(await configure(call, apiId, body, true)) };
+        return { status: 201, body: await shapedStage(call, await configure(call, apiId, body, true), null) };
       },
     },
     {
@@ -300,8 +315,8 @@ function stageOperations(ctx: ApiGatewayV2Context): RestOperation[] {
       path: stages,
       async run(call, params) {
         const served = await getHttpStage(ctx, userOf(call.caller), params.apiId as string);
-        const all = [stageShape(served), ...served.api.stages.map((s) => stageShape(served, s))];
-        return { status: 200, body: pageOf(all, call.query) };
+        const page = pageOf([null, ...served.api.stages], call.query);
+        return { status: 200, body: { ...page, items: await Promise.all(page.items.map((s) => shapedStage(call, served, s))) } };
       },
     },
     {
@@ -310,7 +325,7 @@ function stageOperations(ctx: ApiGatewayV2Context): RestOperation[] {
       path: stage,
       async run(call, params) {
         const served = await getHttpStage(ctx, userOf(call.caller), params.apiId as string);
-        return { status: 200, body: stageShape(served, stageThere(served.api, params.stageName as string)) };
+        return { status: 200, body: await shapedStage(call, served, stageThere(served.api, params.stageName as string)) };
       },
     },
     {
@@ -321,7 +336,7 @@ function stageOperations(ctx: ApiGatewayV2Context): RestOperation[] {
         const apiId = params.apiId as string;
         const named = stageThere(await getHttpApi(ctx, userOf(call.caller), apiId), params.stageName as string);
         if (named) return { status: 200, body: await configureNamed(call, apiId, named.name, jsonBody(call), false) };
-        return { status: 200, body: stageShape(await configure(call, apiId, jsonBody(call), false)) };
+        return { status: 200, body: await shapedStage(call, await configure(call, apiId, jsonBody(call), false), null) };
       },
     },
     {
@@ -336,18 +351,20 @@ function stageOperations(ctx: ApiGatewayV2Context): RestOperation[] {
       },
     },
     {
-      // A route's settings are its own throttle: the route keeps running under the API's default.
+      // A route's settings are its own throttle on the stage: the route runs under the stage's default.
       name: 'DeleteRouteSettings',
       method: 'DELETE',
       path: `${stage}/routesettings/{routeKey}`,
       async run(call, params) {
         const [userId, apiId, routeKey] = [userOf(call.caller), params.apiId as string, params.routeKey as string];
         const { api, routes } = await getHttpStage(ctx, userId, apiId);
-        if (stageThere(api, params.stageName as string))
-          throw invalid("a named stage runs under the $default stage's route settings on Hangar: delete them there");
-        if (!routes.some((r) => r.routeKey === routeKey && r.throttle !== null))
-          throw new AwsError('NotFoundException', 404, `Unable to find RouteSettings for route key ${routeKey.slice(0, 128)}`);
-        await updateHttpStage(ctx, userId, apiId, { routeThrottles: { [routeKey]: null } });
+        const named = stageThere(api, params.stageName as string);
+        const has = named
+          ? Object.hasOwn(named.routeThrottles ?? {}, routeKey)
+          : routes.some((r) => r.routeKey === routeKey && r.throttle !== null);
+        if (!has) throw new AwsError('NotFoundException', 404, `Unable to find RouteSettings for route key ${routeKey.slice(0, 128)}`);
+        if (named) await putHttpNamedStage(ctx, userId, apiId, { name: named.name, creating: false, routeThrottles: { [routeKey]: null } });
+        else await updateHttpStage(ctx, userId, apiId, { routeThrottles: { [routeKey]: null } });
         return { status: 204 };
       },
     },

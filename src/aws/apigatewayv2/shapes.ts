@@ -305,7 +305,6 @@ export const STAGE_REFUSED = {
   accessLogSettings: 'access logs are not modelled',
   clientCertificateId: 'a REST API setting',
   description: 'stages have no description on Hangar',
-  tags: 'stages are not tagged on Hangar (Terraform: a provider without default_tags for aws_apigatewayv2_stage, and no stage tags)',
 };
 
 /** A RouteSettings' throttle (`where` names it in refusals); one limit alone leaves the other at
@@ -363,11 +362,14 @@ const routeSettingsShape = (t: ThrottleLimit | null) => ({
 });
 
 /** A stage: $default (`stage` null) or a named one, which serves the same routes under its name
- *  with its own variables. Its route settings are the throttles the routes have of their own,
- *  its default route settings the API's default throttle (one set for every stage on Hangar).
- *  It reports the deployment it serves or, auto-deploying, the latest made for it, if any. */
-export function stageShape({ api: a, routes }: ServedHttpApi, stage: NamedStage | null = null): Record<string, unknown> {
+ *  with its own variables and throttles. $default's route settings are the throttles the routes
+ *  have of their own, its default route settings the API's default throttle. It reports the
+ *  deployment it serves or, auto-deploying, the latest made for it, if any. */
+export function stageShape({ api: a, routes }: ServedHttpApi, stage: NamedStage | null, tags: TagMap): Record<string, unknown> {
   const { autoDeploy, deploymentId: reported } = stageDeploymentOf(a, stage);
+  const routeSettings = stage
+    ? Object.entries(stage.routeThrottles ?? {})
+    : routes.filter((r) => r.throttle !== null).map((r) => [r.routeKey, r.throttle] as const);
   return {
     stageName: stage?.name ?? DEFAULT_STAGE,
     autoDeploy,
@@ -376,10 +378,10 @@ export function stageShape({ api: a, routes }: ServedHttpApi, stage: NamedStage 
       : {}),
     createdDate: iso(stage?.createdAt ?? a.createdAt),
     lastUpdatedDate: iso(stage?.updatedAt ?? a.updatedAt),
-    defaultRouteSettings: routeSettingsShape(a.throttle),
-    routeSettings: Object.fromEntries(routes.filter((r) => r.throttle !== null).map((r) => [r.routeKey, routeSettingsShape(r.throttle)])),
+    defaultRouteSettings: routeSettingsShape(stage ? (stage.throttle ?? null) : a.throttle),
+    routeSettings: Object.fromEntries(routeSettings.map(([key, t]) => [key, routeSettingsShape(t)])),
     stageVariables: stage?.variables ?? a.stageVariables,
-    tags: {},
+    tags,
     apiGatewayManaged: false,
   };
 }

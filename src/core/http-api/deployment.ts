@@ -4,11 +4,13 @@
  * authorizers, cache TTLs: an integration or authorizer reaches the gateway only through the
  * routes made from it) and its CORS configuration, which on AWS is the API's and deployed with it.
  * What is the stage's is not in it and takes effect at once: its variables, its default throttle
- * and its route settings (the routes' throttles, which the gateway reads from the live routes).
+ * and its route settings ($default's: the routes' throttles, which the gateway reads from the
+ * live routes; a named stage's: its own).
  *
- * A stage that auto-deploys (Hangar's default) serves the API as it is and reports the latest
- * deployment made for it; one that does not serves the deployment it names, and nothing until it
- * names one. Decided here; the store persists the answers.
+ * A stage that auto-deploys ($default unless set otherwise; one made by API Gateway's CreateStage
+ * only with AutoDeploy true, as on AWS) serves the API as it is and reports the latest deployment
+ * made for it; one that does not serves the deployment it names, and nothing until it names one.
+ * Decided here; the store persists the answers.
  */
 import { InvalidInput, ErrorCode } from '../errors.ts';
 import type { CorsConfig } from './cors.ts';

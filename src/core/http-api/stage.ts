@@ -76,10 +76,7 @@ export function applyStagePatch(
 } {
   const deployment = nextStageDeployment(api, stageDeploymentOf(api, null), patch.deployment ?? {});
   const given = patch.routeThrottles ?? {};
-  const keys = new Set(routes.map((r) => r.routeKey));
-  for (const key of Object.keys(given))
-    if (!keys.has(key))
-      throw new NotFound(ErrorCode.HttpRouteNotFound, `Unable to find Route by key ${key.slice(0, 128)} within the provided RouteSettings`);
+  checkRouteSettingKeys(routes, given);
   const changed: Array<{ routeKey: string; throttle: ThrottleLimit | null }> = [];
   for (const r of routes) {
     const named = Object.hasOwn(given, r.routeKey);
@@ -95,6 +92,14 @@ export function applyStagePatch(
   };
 }
 
+/** Route settings name routes of the API: one that names none is NotFound, as AWS answers it. */
+export function checkRouteSettingKeys(routes: readonly Pick<HttpRoute, 'routeKey'>[], given: Record<string, unknown>): void {
+  const keys = new Set(routes.map((r) => r.routeKey));
+  for (const key of Object.keys(given))
+    if (!keys.has(key))
+      throw new NotFound(ErrorCode.HttpRouteNotFound, `Unable to find Route by key ${key.slice(0, 128)} within the provided RouteSettings`);
+}
+
 function mergeVariables(before: StageVariables, patch: Pick<StagePatch, 'variables' | 'variablesMode'>): StageVariables {
   const next = new Map(patch.variablesMode === 'replace' ? [] : Object.entries(before));
   for (const [name, value] of Object.entries(patch.variables ?? {})) {
@@ -105,7 +110,8 @@ function mergeVariables(before: StageVariables, patch: Pick<StagePatch, 'variabl
 }
 
 // ---- Named stages: the same routes served at `/{name}/...` (AWS: a stage's name is the first
-// segment of the path; the function sees the path with it, routes match without it).
+// segment of the path; the function sees the path with it, routes match without it), with
+// variables and throttles of their own (a default and route settings by route key).
 
 const STAGE_NAME = /^[A-Za-z0-9_-]{1,128}$/;
 /** AWS's quota is 10 stages an API; $default is always one of them here. */
@@ -126,6 +132,11 @@ export interface NamedStageInput {
   creating: boolean;
   /** Whether it auto-deploys and the deployment it serves (deployment.ts nextStageDeployment). */
   deployment?: StageDeploymentChange;
+  /** Its default throttle; null: none. Absent: as it was (none, made anew). */
+  throttle?: ThrottleLimit | null;
+  /** Merged into its routes' own throttles (a stage made anew has only those given); null
+   *  removes a route's. The caller has checked that each names a route (checkRouteSettingKeys). */
+  routeThrottles?: Record<string, ThrottleLimit | null>;
 }
 
 export function namedStageOf(api: HttpApi, name: string): NamedStage {
@@ -149,8 +160,37 @@ export function putNamedStage(api: HttpApi, input: NamedStageInput, now: number)
     had ? stageDeploymentOf(api, had) : { autoDeploy: true, deploymentId: null },
     input.deployment ?? {},
   );
-  const stage = { name: input.name, variables, autoDeploy, deploymentId, createdAt: had?.createdAt ?? now, updatedAt: now };
+  const throttle = input.throttle === undefined ? (had?.throttle ?? null) : input.throttle && checkThrottleLimit(input.throttle);
+  const routeThrottles = mergeRouteThrottles(had?.routeThrottles ?? {}, input.routeThrottles ?? {});
+  const stage: NamedStage = {
+    name: input.name,
+    variables,
+    autoDeploy,
+    deploymentId,
+    ...(throttle ? { throttle } : {}),
+    ...(Object.keys(routeThrottles).length > 0 ? { routeThrottles } : {}),
+    createdAt: had?.createdAt ?? now,
+    updatedAt: now,
+  };
   return { stages: had ? api.stages.map((s) => (s === had ? stage : s)) : [...api.stages, stage], stage };
+}
+
+function mergeRouteThrottles(
+  before: Record<string, ThrottleLimit>,
+  given: Record<string, ThrottleLimit | null>,
+): Record<string, ThrottleLimit> {
+  const next = new Map(Object.entries(before));
+  for (const [key, limit] of Object.entries(given)) {
+    if (limit === null) next.delete(key);
+    else next.set(key, checkThrottleLimit(limit));
+  }
+  return Object.fromEntries(next);
+}
+
+/** The limit a request to a route of a named stage runs under: the stage's own setting for the
+ *  route, else the stage's default, else none ($default's are $default's alone). */
+export function namedStageLimit(stage: NamedStage, routeKey: string): ThrottleLimit | undefined {
+  return stage.routeThrottles?.[routeKey] ?? stage.throttle ?? undefined;
 }
 
 export function removeNamedStage(api: HttpApi, name: string): NamedStage[] {

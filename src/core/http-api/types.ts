@@ -70,10 +70,16 @@ export interface HttpApi {
   updatedAt: number;
 }
 
-/** A stage besides $default: the same routes, served under its name, with its own variables. */
+/** A stage besides $default: the same routes, served under its name, with its own variables and
+ *  throttles (not $default's: each stage has its own buckets, as on AWS). */
 export interface NamedStage {
   name: string;
   variables: Record<string, string>;
+  /** Its default throttle (DefaultRouteSettings); absent (stored before stages had their own) or
+   *  null: none. */
+  throttle?: ThrottleLimit | null;
+  /** Its routes' own throttles (RouteSettings) by route key; absent: none. */
+  routeThrottles?: Record<string, ThrottleLimit>;
   /** Absent (stages stored before deployments were snapshots): true. false: it serves only the
    *  deployment it names (deployment.ts). */
   autoDeploy?: boolean;
