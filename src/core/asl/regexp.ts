@@ -11,8 +11,9 @@
  *   `^(a+)+$` on 30 a's and a `!` takes 2 ms instead of hours. No cost on the common path.
  * - Any other pattern runs in a watchdog thread while the event loop's thread waits for at most
  *   REGEXP_TIME_LIMIT_MS; past it the thread is ended (and replaced on the next use) and the
- *   expression fails with RegExpTimeLimit. About 20 µs an `exec` (measured: 10,000 in 218 ms),
- *   and the thread's start, once, about 150 ms.
+ *   expression fails with RegExpTimeLimit. About 20 µs an `exec` (measured: 10,000 in 218 ms);
+ *   the thread (about 150 ms to start) is started in the background when an expression with
+ *   such a pattern is compiled, and kept.
  *
  * "Can the linear engine run it" is V8's own answer: with `--enable-experimental-regexp-engine`
  * a RegExp with the `l` flag throws exactly when it cannot, and that same check decides whether
@@ -113,12 +114,30 @@ interface Thread {
   worker: Worker;
   port: MessagePort;
   flags: Int32Array;
-  /** The text the thread holds. */
+  /** Whether it said it is ready (it starts in the background; the first exec waits for it). */
+  ready: boolean;
+  /** The text it holds. */
   text: string | undefined;
+}
+
+function spawn(): Thread {
+  const { port1, port2 } = new MessageChannel();
+  const signal = new SharedArrayBuffer(8);
+  const worker = new Worker(new URL('./regexp-worker.ts', import.meta.url), { workerData: { port: port2, signal }, transferList: [port2] });
+  // Ended on a time limit or dying with the process: nothing to report, and an unheard
+  // 'error' event would end the process.
+  worker.on('error', () => {});
+  worker.unref();
+  return { worker, port: port1, flags: new Int32Array(signal), ready: false, text: undefined };
 }
 
 const watchdog = new (class Watchdog {
   private thread: Thread | undefined;
+
+  /** Start the thread in the background, so that the first match does not wait for it (about 150 ms). */
+  prepare(): void {
+    this.thread ??= spawn();
+  }
 
   exec(re: RegExp, text: string): RegExpExecArray | null {
     const t = this.started();
@@ -127,12 +146,12 @@ const watchdog = new (class Watchdog {
     Atomics.store(t.flags, DONE, 0);
     t.port.postMessage(request);
     if (Atomics.wait(t.flags, DONE, 0, REGEXP_TIME_LIMIT_MS) === 'timed-out') {
-      this.stop();
+      this.replace();
       throw new RegExpTimeLimit(`/${re.source}/${re.flags.replace('g', '')}`);
     }
     const reply = receiveMessageOnPort(t.port)?.message as ExecReply | undefined;
     if (!reply) {
-      this.stop();
+      this.replace();
       throw new Error('the regular expression watchdog gave no answer');
     }
     if (!reply.ok) throw new Error(reply.message);
@@ -142,32 +161,31 @@ const watchdog = new (class Watchdog {
   }
 
   private started(): Thread {
-    if (this.thread) return this.thread;
-    const { port1, port2 } = new MessageChannel();
-    const signal = new SharedArrayBuffer(8);
-    const worker = new Worker(new URL('./regexp-worker.ts', import.meta.url), {
-      workerData: { port: port2, signal },
-      transferList: [port2],
-    });
-    // Ended on a time limit or dying with the process: nothing to report, and an unheard
-    // 'error' event would end the process.
-    worker.on('error', () => {});
-    worker.unref();
-    const flags = new Int32Array(signal);
-    if (Atomics.wait(flags, READY, 0, WATCHDOG_START_LIMIT_MS) === 'timed-out') {
-      void worker.terminate();
-      port1.close();
+    const t = (this.thread ??= spawn());
+    if (!t.ready && Atomics.wait(t.flags, READY, 0, WATCHDOG_START_LIMIT_MS) === 'timed-out') {
+      this.replace();
       throw new Error('the regular expression watchdog did not start');
     }
-    this.thread = { worker, port: port1, flags, text: undefined };
-    return this.thread;
+    t.ready = true;
+    return t;
   }
 
-  private stop(): void {
+  /** End the thread (it may be running a match still) and start another in the background. */
+  private replace(): void {
     const t = this.thread;
-    this.thread = undefined;
-    if (!t) return;
-    void t.worker.terminate();
-    t.port.close();
+    if (t) {
+      void t.worker.terminate();
+      t.port.close();
+    }
+    this.thread = spawn();
   }
 })();
+
+/**
+ * Start the watchdog thread if this pattern will need it: called when an expression is compiled
+ * (a state machine is created or first run), so that its first match does not wait for the
+ * thread to start.
+ */
+export function prepareFor(source: string, flags: string): void {
+  if (!runsInLinearTime(source, flags)) watchdog.prepare();
+}
