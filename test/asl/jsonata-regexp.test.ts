@@ -50,6 +50,15 @@ describe('Regular expressions in JSONata', () => {
     assert.deepEqual(outcome(await run(expression, 'aaaa')), { match: 1, replace: 'x', contains: true, split: ['aaaa'] });
   });
 
+  it("bound the regular expression jsonata makes of a function's signature, checked against its arguments", async () => {
+    const args = [...Array(60).fill('1'), '"x"'].join(', ');
+    const r = await run(`(function($a)<n+n+n+n+n+n+n+n+n+n+:n>{1})(${args})`, '');
+    assert.match(
+      outcome(r) as string,
+      /^FAILED States.QueryEvaluationError: .* T0410: Argument 61 of function undefined does not match function signature$/,
+    );
+  });
+
   it('stop a catastrophic lookahead or backreference at the time limit with States.QueryEvaluationError; an execution beside them finishes', async () => {
     const lookahead = run('$contains($states.input.s, /^(?=(a+)+$)/)', hostile);
     const backreference = run('$match($states.input.s, /^(a+)+\\1$/)', hostile);
