@@ -10,7 +10,7 @@
  *   backtracks more than 50,000 times (`--enable-experimental-regexp-engine-on-excessive-backtracks`):
  *   `^(a+)+$` on 30 a's and a `!` takes 2 ms instead of hours. No cost on the common path.
  * - Any other pattern runs in a watchdog thread while the event loop's thread waits for at most
- *   REGEXP_TIME_LIMIT_MS; past it the thread is ended (and replaced on the next use) and the
+ *   REGEXP_TIME_LIMIT_MS; past it the thread is ended (and replaced at once, in the background) and the
  *   expression fails with RegExpTimeLimit. About 20–50 µs an `exec` (measured: 10,000 in 218 ms);
  *   the thread (about 150 ms to start) is started in the background when an expression with
  *   such a pattern is compiled, and kept.
@@ -18,7 +18,9 @@
  * "Can the linear engine run it" is V8's own answer: with `--enable-experimental-regexp-engine`
  * a RegExp with the `l` flag throws exactly when it cannot, and that same check decides whether
  * the fallback applies. The flags are process-wide and read when a RegExp is compiled, so they
- * are set before the first expression is compiled (compileExpression), whoever runs it.
+ * are set before the first expression is compiled (compileExpression), whoever runs it; the
+ * patterns jsonata builds itself from a parsed expression (a function signature's, checked
+ * against the arguments: `<n+n+n+…>` took more than 30 s on 61 arguments) get the fallback too.
  */
 import { setFlagsFromString } from 'node:v8';
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
@@ -26,7 +28,7 @@ import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from '
 /** How long one match of a pattern the linear engine cannot run may hold the event loop. */
 export const REGEXP_TIME_LIMIT_MS = 1_000;
 
-/** How long the watchdog thread may take to start (it is started on first use, then kept). */
+/** How long the watchdog thread may take to start (when an expression needing it is compiled, or on first use). */
 const WATCHDOG_START_LIMIT_MS = 30_000;
 
 /** A match that ran past REGEXP_TIME_LIMIT_MS and was stopped. */
