@@ -7,6 +7,7 @@
 import jsonata from 'jsonata';
 import { isObject, type Json, type JsonObject, StatesErrors, StatesFailure } from './errors.ts';
 import { callIntrinsic, randomUuid } from './intrinsics.ts';
+import { BoundedRegExp, enableLinearRegExpFallback, prepareFor } from './regexp.ts';
 
 /** What `$states` holds while a field is evaluated: `result` and `errorOutput` only where AWS defines them. */
 export interface StatesBinding {
@@ -47,15 +48,29 @@ const compiled = new Map<string, jsonata.Expression>();
  */
 const EVALUATION_TIMEOUT_MS = 10_000;
 
-/** Compile an expression (cached per text); throws jsonata's error (`code`, `message`) on bad syntax. */
+/**
+ * Compile an expression (cached per text); throws jsonata's error (`code`, `message`) on bad
+ * syntax. Its regular expressions are bounded (./regexp.ts): V8's linear-time fallback is on
+ * before the first one is compiled, and the watchdog thread starts now if one needs it.
+ */
 export function compileExpression(text: string): jsonata.Expression {
   let e = compiled.get(text);
   if (!e) {
-    e = jsonata(text, { timeout: EVALUATION_TIMEOUT_MS });
+    enableLinearRegExpFallback();
+    e = jsonata(text, { timeout: EVALUATION_TIMEOUT_MS, RegexEngine: BoundedRegExp });
+    forEachRegExp(e.ast(), (re) => prepareFor(re.source, re.flags));
     if (compiled.size > 10_000) compiled.clear();
     compiled.set(text, e);
   }
   return e;
+}
+
+/** Each regular expression literal of a parsed expression. */
+function forEachRegExp(node: unknown, f: (re: RegExp) => void, seen = new Set<object>()): void {
+  if (typeof node !== 'object' || node === null || seen.has(node)) return;
+  seen.add(node);
+  if (node instanceof RegExp) f(node);
+  else for (const v of Object.values(node)) forEachRegExp(v, f, seen);
 }
 
 /** The parsed expression of a `{% %}` string, or jsonata's message (without its code, as AWS quotes it) when it does not parse. */
