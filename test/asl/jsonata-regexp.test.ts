@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { type ExecutionResult, type Json, runExecution, type StateMachineDefinition } from '../../src/core/asl/index.ts';
 import { evaluateExpression, type ExpressionScope } from '../../src/core/asl/jsonata.ts';
-import { REGEXP_TIME_LIMIT_MS, runsInLinearTime } from '../../src/core/asl/regexp.ts';
+import { REGEXP_REPEAT_TIME_LIMIT_MS, REGEXP_TIME_LIMIT_MS, runsInLinearTime } from '../../src/core/asl/regexp.ts';
 
 const start = Date.UTC(2026, 0, 1);
 const hostile = `${'a'.repeat(40)}!`;
@@ -78,6 +78,13 @@ describe('Regular expressions in JSONata', () => {
     // The watchdog thread stopped was replaced: the same patterns answer on ordinary input.
     assert.equal(outcome(await run('$contains($states.input.s, /^(?=(a+)+$)/)', 'aaa')), true);
     assert.deepEqual(outcome(await run('$match($states.input.s, /(a+)\\1/).groups', 'xaaaa')), ['aa']);
+    // A pattern once stopped meets the shorter limit from then on.
+    const again = await run('$contains($states.input.s, /^(?=(a+)+$)/)', hostile);
+    assert.ok(
+      again.status === 'FAILED' &&
+        again.cause?.includes(`the regular expression /^(?=(a+)+$)/ ran longer than ${REGEXP_REPEAT_TIME_LIMIT_MS} ms`),
+      outcome(again) as string,
+    );
   });
 
   it("keep JavaScript's results: flags i and m, groups, named groups, global replace, split, on both engines", async () => {

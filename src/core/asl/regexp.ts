@@ -28,15 +28,26 @@ import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from '
 /** How long one match of a pattern the linear engine cannot run may hold the event loop. */
 export const REGEXP_TIME_LIMIT_MS = 1_000;
 
+/**
+ * The limit for a pattern that has already run past REGEXP_TIME_LIMIT_MS in this process: a
+ * Map whose thousands of iterations each meet the same hostile pattern (with a Catch or a
+ * tolerated failure count) would otherwise hold the event loop a second per item. A match
+ * that has ever been stopped is far from the tens of microseconds an ordinary one takes.
+ */
+export const REGEXP_REPEAT_TIME_LIMIT_MS = 50;
+
+/** Patterns (`flags/source`) stopped at a time limit: they run with the shorter one from then on. */
+const stopped = new Set<string>();
+
 /** How long the watchdog thread may take to start (when an expression needing it is compiled, or on first use). */
 const WATCHDOG_START_LIMIT_MS = 30_000;
 
 /** A match that ran past REGEXP_TIME_LIMIT_MS and was stopped. */
 export class RegExpTimeLimit extends Error {
   readonly pattern: string;
-  constructor(pattern: string) {
+  constructor(pattern: string, limitMs: number) {
     super(
-      `the regular expression ${pattern} ran longer than ${REGEXP_TIME_LIMIT_MS} ms and was stopped (a lookahead, a backreference, a large repetition count or the i flag keep a pattern off the linear-time engine, and then it runs with this time limit)`,
+      `the regular expression ${pattern} ran longer than ${limitMs} ms and was stopped (a lookahead, a backreference, a large repetition count or the i flag keep a pattern off the linear-time engine, and then it runs with this time limit)`,
     );
     this.name = 'RegExpTimeLimit';
     this.pattern = pattern;
@@ -145,11 +156,15 @@ const watchdog = new (class Watchdog {
     const t = this.started();
     const request: ExecRequest = { source: re.source, flags: re.flags, lastIndex: re.lastIndex };
     if (t.text !== text) request.text = t.text = text;
+    const key = `${re.flags}/${re.source}`;
+    const limit = stopped.has(key) ? REGEXP_REPEAT_TIME_LIMIT_MS : REGEXP_TIME_LIMIT_MS;
     Atomics.store(t.flags, DONE, 0);
     t.port.postMessage(request);
-    if (Atomics.wait(t.flags, DONE, 0, REGEXP_TIME_LIMIT_MS) === 'timed-out') {
+    if (Atomics.wait(t.flags, DONE, 0, limit) === 'timed-out') {
       this.replace();
-      throw new RegExpTimeLimit(`/${re.source}/${re.flags.replace('g', '')}`);
+      if (stopped.size > 10_000) stopped.clear();
+      stopped.add(key);
+      throw new RegExpTimeLimit(`/${re.source}/${re.flags.replace('g', '')}`, limit);
     }
     const reply = receiveMessageOnPort(t.port)?.message as ExecReply | undefined;
     if (!reply) {
