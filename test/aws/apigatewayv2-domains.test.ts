@@ -181,9 +181,22 @@ describe('API Gateway v2 custom domain names', () => {
       404,
       'NotFoundException',
     ]);
-    // Deleting the API deletes its mappings; deleting the name, the name.
+    // An API a mapping names is not deleted: API Gateway's 400 and sentence, nothing gone.
+    const [dStatus, dName, dSaid] = await refused(alice, new DeleteApiCommand({ ApiId }));
+    assert.deepEqual([dStatus, dName], [400, 'BadRequestException']);
+    assert.match(
+      dSaid,
+      new RegExp(
+        `^Deleting API ${ApiId} failed\\. Please remove all API mappings for the API from your custom domain names: ${DomainName.replaceAll('.', '\\.')}/v2$`,
+      ),
+    );
+    assert.deepEqual(
+      (await alice.send(new GetApiMappingsCommand({ DomainName }))).Items?.map((m) => m.ApiMappingKey),
+      ['v2'],
+    );
+    // Its mappings deleted first (as Terraform does), it goes; deleting the name, the name.
+    await alice.send(new DeleteApiMappingCommand({ DomainName, ApiMappingId: v1.ApiMappingId! }));
     await alice.send(new DeleteApiCommand({ ApiId }));
-    assert.deepEqual((await alice.send(new GetApiMappingsCommand({ DomainName }))).Items, []);
     await alice.send(new DeleteDomainNameCommand({ DomainName }));
     assert.deepEqual((await refused(alice, new GetDomainNameCommand({ DomainName }))).slice(0, 2), [404, 'NotFoundException']);
   });
