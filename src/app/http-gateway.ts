@@ -115,6 +115,8 @@ export interface MappedRequest {
   stage: string;
   /** The path the routes match: the request's, its mapping key taken off. */
   path: string;
+  /** The path after the key as sent ('' for the key alone): the payload 2.0 event's rawPath. */
+  rawPath: string;
 }
 
 /** The mapping's stage (null if the named stage is gone since) and path. */
@@ -198,7 +200,7 @@ export class HttpGateway {
     const { api } = served;
     // A named stage's name first in the path: its routes match the rest (the event keeps the
     // path as sent, with the stage, as AWS sends it). Through a custom domain, the mapping's
-    // stage and the path after its key (the event keeps the key in rawPath likewise).
+    // stage and the path after its key (a 2.0 event's rawPath is that too; 1.0's path keeps it).
     const chosen = mapped ? mappedStage(api.stages, mapped) : stageOfPath(api.stages, req.rawPath);
     // The one check an auto-deploying stage (every stage, unless set otherwise) pays: it serves
     // the routes read with the API. Another serves its deployment's, or nothing until it has one.
@@ -248,6 +250,7 @@ export class HttpGateway {
       routeKey: route.routeKey,
       pathParameters: match.pathParameters,
       stageVariables: stage ? stage.variables : api.stageVariables,
+      mappedRawPath: mapped?.rawPath,
     };
     const auth =
       route.auth.kind === 'lambda'

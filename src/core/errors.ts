@@ -99,6 +99,8 @@ export const ErrorCode = {
   HttpApiMappingNotFound: 'HTTP_API_MAPPING_NOT_FOUND',
   /** The domain name has a mapping of that key already. */
   HttpApiMappingExists: 'HTTP_API_MAPPING_EXISTS',
+  /** An API a custom domain's mapping still names cannot be deleted (as API Gateway refuses). */
+  HttpApiMapped: 'HTTP_API_MAPPED',
   // Workflows (core/workflow.ts, core/asl/).
   /** A state machine's or execution's name, type or role is not valid as sent. */
   WorkflowInvalid: 'WORKFLOW_INVALID',

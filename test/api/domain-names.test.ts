@@ -1,7 +1,7 @@
 /**
  * /domain-names natively: a user's custom domain names and API mappings over the real store,
  * their refusals in problem+json with stable codes (a taken name, a bad name or key, another
- * user's API or domain), an API's mappings going with it, and a request by Host reaching the
+ * user's API or domain, deleting an API a mapping names), and a request by Host reaching the
  * gateway through a mapping (answered by it, not by Hangar's API).
  */
 import assert from 'node:assert/strict';
@@ -90,7 +90,15 @@ describe('/domain-names', () => {
     const viaHost = await p.inject({ method: 'GET', url: '/v9/x', headers: { host: 'shop.example.test' } });
     assert.deepEqual([viaHost.statusCode, viaHost.json()], [404, { message: 'Not Found' }]);
 
-    // The API's mappings go with it.
+    // An API a mapping names is not deleted: 409 naming the mappings, nothing lost.
+    const refusedDelete = await as(alice, 'DELETE', `/http-apis/${api.apiId}`);
+    assert.deepEqual([refusedDelete.statusCode, refusedDelete.json().code], [409, 'HTTP_API_MAPPED']);
+    assert.match(String(refusedDelete.headers['content-type']), /application\/problem\+json/);
+    assert.match(refusedDelete.json().detail, /shop\.example\.test\/v2$/);
+    assert.equal((await as(alice, 'GET', `/domain-names/shop.example.test/mappings/${m.apiMappingId}`)).statusCode, 200);
+    assert.equal((await as(alice, 'GET', `/http-apis/${api.apiId}`)).statusCode, 200);
+    // Its mappings deleted, it goes.
+    assert.equal((await as(alice, 'DELETE', `/domain-names/shop.example.test/mappings/${m.apiMappingId}`)).statusCode, 200);
     assert.equal((await as(alice, 'DELETE', `/http-apis/${api.apiId}`)).statusCode, 200);
     assert.deepEqual((await as(alice, 'GET', '/domain-names/shop.example.test/mappings')).json(), { mappings: [] });
     const again2 = await as(alice, 'POST', '/http-apis', { name: 'shop2' });

@@ -181,9 +181,22 @@ describe('API Gateway v2 custom domain names', () => {
       404,
       'NotFoundException',
     ]);
-    // Deleting the API deletes its mappings; deleting the name, the name.
+    // An API a mapping names is not deleted: API Gateway's 400 and sentence, nothing gone.
+    const [dStatus, dName, dSaid] = await refused(alice, new DeleteApiCommand({ ApiId }));
+    assert.deepEqual([dStatus, dName], [400, 'BadRequestException']);
+    assert.match(
+      dSaid,
+      new RegExp(
+        `^Deleting API ${ApiId} failed\\. Please remove all API mappings for the API from your custom domain names: ${DomainName.replaceAll('.', '\\.')}/v2$`,
+      ),
+    );
+    assert.deepEqual(
+      (await alice.send(new GetApiMappingsCommand({ DomainName }))).Items?.map((m) => m.ApiMappingKey),
+      ['v2'],
+    );
+    // Its mappings deleted first (as Terraform does), it goes; deleting the name, the name.
+    await alice.send(new DeleteApiMappingCommand({ DomainName, ApiMappingId: v1.ApiMappingId! }));
     await alice.send(new DeleteApiCommand({ ApiId }));
-    assert.deepEqual((await alice.send(new GetApiMappingsCommand({ DomainName }))).Items, []);
     await alice.send(new DeleteDomainNameCommand({ DomainName }));
     assert.deepEqual((await refused(alice, new GetDomainNameCommand({ DomainName }))).slice(0, 2), [404, 'NotFoundException']);
   });
@@ -202,10 +215,10 @@ describe('API Gateway v2 custom domain names', () => {
 
     const keyed = await requestWithHost(p.url!, `API.example.test:${port}`, '/v1/orders/7?x=1');
     assert.equal(keyed.status, 200, JSON.stringify(keyed.body));
-    // rawPath is the path as sent, the key in it (as a named stage's name is), while the route
-    // matched the path after it; the stage is the mapping's.
+    // The route matched the path after the key, and that is the 2.0 event's rawPath too (AWS:
+    // rawPath "won't provide the API mapping value"); the stage is the mapping's.
     assert.deepEqual(keyed.body, {
-      path: '/v1/orders/7',
+      path: '/orders/7',
       route: 'GET /orders/{id}',
       stage: 'prod',
       domainName: 'api.example.test',

@@ -27,7 +27,7 @@ function hangar(...args: string[]): Promise<{ code: number; stdout: string; stde
 }
 
 describe('hangar domain-name', () => {
-  test('create, map under a key, list, get, unmap, rm; a bad key refused', async () => {
+  test('create, map under a key, list, get, unmap, rm; a bad key refused, a mapped API kept', async () => {
     const api = (await p.inject({ method: 'POST', url: '/http-apis', auth: alice, payload: { name: 'shop' } })).json();
     const made = await hangar('domain-name', 'create', 'Cli.Example.test', '--certificate-arn', 'arn:aws:acm:x');
     assert.equal(made.code, 0, made.stderr);
@@ -42,6 +42,11 @@ describe('hangar domain-name', () => {
     assert.match((await hangar('domain-name', 'list')).stdout, /cli\.example\.test\s+arn:aws:acm:x/);
     const got = await hangar('domain-name', 'get', 'cli.example.test');
     assert.match(got.stdout, new RegExp(`${m.apiMappingId}\\s+v1/shop\\s+${api.apiId}\\s+\\$default`));
+    // `http-api rm` of a mapped API: refused, the mapping named, nothing deleted.
+    const kept = await hangar('http-api', 'rm', api.apiId);
+    assert.notEqual(kept.code, 0);
+    assert.match(kept.stderr, /cli\.example\.test\/v1\/shop/);
+    assert.equal((await p.inject({ method: 'GET', url: `/http-apis/${api.apiId}`, auth: alice })).statusCode, 200);
     assert.equal((await hangar('domain-name', 'unmap', 'cli.example.test', m.apiMappingId)).code, 0);
     assert.match((await hangar('domain-name', 'mappings', 'cli.example.test')).stdout, /no mappings/);
     assert.equal((await hangar('domain-name', 'rm', 'cli.example.test')).code, 0);

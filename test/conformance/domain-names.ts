@@ -164,15 +164,34 @@ export function describeDomainNames(name: string, make: MakeDomainNames): void {
       assert.deepEqual(await domains.listApiMappingsOfApi('alice', a.apiId), [twoRoot]);
     });
 
-    it("an API's mappings go with it, a domain's with the domain", async () => {
+    it("an API a mapping names is not deleted (the refusal names its mappings); a domain's mappings go with it", async () => {
       const a = await under.httpApis.createApi('alice', { name: 'a' });
       const b = await under.httpApis.createApi('alice', { name: 'b' });
       await domains.createDomainName('alice', 'one.example.test', config, {});
       await domains.createDomainName('alice', 'two.example.test', config, {});
-      await domains.createApiMapping('alice', 'one.example.test', { apiId: a.apiId, stage: '$default', apiMappingKey: 'a' });
+      const mappedA = await domains.createApiMapping('alice', 'one.example.test', {
+        apiId: a.apiId,
+        stage: '$default',
+        apiMappingKey: 'a',
+      });
       const kept = await domains.createApiMapping('alice', 'one.example.test', { apiId: b.apiId, stage: '$default', apiMappingKey: 'b' });
       await domains.createApiMapping('alice', 'two.example.test', { apiId: b.apiId, stage: '$default', apiMappingKey: '' });
-      await under.httpApis.deleteApi('alice', a.apiId);
+      await domains.createApiMapping('alice', 'two.example.test', { apiId: a.apiId, stage: '$default', apiMappingKey: 'v1/a' });
+      await assert.rejects(under.httpApis.deleteApi('alice', a.apiId), (e: unknown) => {
+        assert.ok(is(Conflict, ErrorCode.HttpApiMapped)(e), String(e));
+        assert.match((e as Error).message, /one\.example\.test\/a, two\.example\.test\/v1\/a$/);
+        return true;
+      });
+      // Nothing went: the API, its mappings and the others'.
+      assert.ok(await under.httpApis.getApi('alice', a.apiId));
+      assert.deepEqual(await domains.listApiMappings('alice', 'one.example.test'), [mappedA, kept]);
+      // Another user's delete of it finds no API, as before.
+      assert.equal(await under.httpApis.deleteApi('bob', a.apiId), false);
+      // Its mappings deleted (a domain's going with the domain), the API goes.
+      await domains.deleteApiMapping('alice', 'one.example.test', mappedA.apiMappingId);
+      const onTwo = (await domains.listApiMappingsOfApi('alice', a.apiId))[0]!;
+      await domains.deleteApiMapping('alice', 'two.example.test', onTwo.apiMappingId);
+      assert.equal(await under.httpApis.deleteApi('alice', a.apiId), true);
       assert.deepEqual(await domains.listApiMappings('alice', 'one.example.test'), [kept]);
       await domains.deleteDomainName('alice', 'one.example.test');
       await domains.createDomainName('alice', 'three.example.test', config, {});
@@ -187,6 +206,25 @@ export function describeDomainNames(name: string, make: MakeDomainNames): void {
       // A name deleted is free for anyone, without the old mappings.
       await domains.createDomainName('bob', 'one.example.test', config, {});
       assert.deepEqual(await domains.listApiMappings('bob', 'one.example.test'), []);
+    });
+
+    it('an API deleted while a mapping of it is made: one of the two is refused, never both done', async () => {
+      await domains.createDomainName('alice', 'race.example.test', config, {});
+      for (let i = 0; i < 5; i++) {
+        const a = await under.httpApis.createApi('alice', { name: `race${i}` });
+        const [deleted, mapped] = await Promise.allSettled([
+          under.httpApis.deleteApi('alice', a.apiId),
+          domains.createApiMapping('alice', 'race.example.test', { apiId: a.apiId, stage: '$default', apiMappingKey: `k${i}` }),
+        ]);
+        if (deleted.status === 'fulfilled') {
+          assert.equal(deleted.value, true);
+          assert.ok(mapped.status === 'rejected' && is(NotFound, ErrorCode.HttpApiNotFound)(mapped.reason), String(mapped));
+        } else {
+          assert.ok(is(Conflict, ErrorCode.HttpApiMapped)(deleted.reason), String(deleted.reason));
+          assert.equal(mapped.status, 'fulfilled');
+          assert.ok(await under.httpApis.getApi('alice', a.apiId));
+        }
+      }
     });
   });
 }

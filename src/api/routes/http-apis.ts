@@ -387,10 +387,12 @@ export function httpApiRoutes(app: FastifyInstance, ctx: ApiContext & HttpApisAp
     {
       schema: {
         summary: 'Delete an HTTP API with its routes',
+        description:
+          "Refused (409 HTTP_API_MAPPED, naming them) while a custom domain's API mapping names the API, as API Gateway's DeleteApi refuses: delete the mappings first.",
         tags,
         params: ApiParams,
         querystring: OwnerQuery,
-        response: { 200: z.object({ apiId: z.string(), deleted: z.literal(true) }), 403: Problem, 404: Problem },
+        response: { 200: z.object({ apiId: z.string(), deleted: z.literal(true) }), 403: Problem, 404: Problem, 409: Problem },
       },
     },
     async (req) => {

@@ -72,6 +72,7 @@ export function rewriteCustomDomain(req: IncomingMessage, domains: DomainIndex):
     domainName: domain.domainName,
     stage: chosen.mapping.stage,
     path: chosen.path,
+    rawPath: chosen.rest,
   };
   return `${GATEWAY_PREFIX}/${chosen.mapping.apiId}${path}`;
 }

@@ -54,6 +54,8 @@ export function apiGatewayV2Service(ctx: ApiGatewayV2Context): AwsService {
       // A function an integration names that is not there: the request is bad, as API Gateway
       // answers an integrationUri it cannot use.
       [ErrorCode.FunctionNotFound]: { type: 'BadRequestException', status: 400 },
+      // DeleteApi while a custom domain's mapping names the API: API Gateway's 400 (a 409 natively).
+      [ErrorCode.HttpApiMapped]: { type: 'BadRequestException', status: 400 },
     },
     handle: (call) => router.handle(call),
   };

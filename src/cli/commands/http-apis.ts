@@ -175,7 +175,11 @@ export function httpApiCommands(program: Command): void {
   });
 
   clientOptions(
-    api.command('rm').description('Delete an HTTP API with its routes').argument('<apiId>').option('--user <id>', 'admin keys: whose API'),
+    api
+      .command('rm')
+      .description('Delete an HTTP API with its routes (refused while a domain name maps it)')
+      .argument('<apiId>')
+      .option('--user <id>', 'admin keys: whose API'),
   ).action(async (apiId: string, flags: UserFlags) => {
     const r = await clientFor(flags).httpApis.delete(apiId, flags.user);
     if (flags.json) return printJson(r);

@@ -4,7 +4,9 @@
  * APIs under mapping keys. A name is one user's across all users (it is what a request's Host
  * says). A request to it is served by the mapping whose key is the longest prefix of its path,
  * on whole segments, the empty key taking what no other does (chooseMapping); the key is taken
- * off the path before routes match. Pure: which names and keys are valid, which mapping serves.
+ * off the path before routes match, and off the payload 2.0 event's rawPath, which AWS sends
+ * without it (1.0's `path` keeps it: docs/http-routes.md). Pure: which names and keys are valid,
+ * which mapping serves.
  */
 import { Conflict, ErrorCode, InvalidInput, NotFound } from '../errors.ts';
 import type { TagMap } from '../tags.ts';
@@ -163,12 +165,14 @@ export function checkMappingStage(stage: unknown): string {
   return stage;
 }
 
-/** Of the domain's mappings, the one a request to `rawPath` is served by, and the path its routes
- *  match (the key taken off); null when none is (no empty key and no key prefixes the path). */
+/** Of the domain's mappings, the one a request to `rawPath` is served by, the path its routes
+ *  match (the key taken off; `/` at least) and `rest`, the path after the key as sent: what API
+ *  Gateway gives a payload 2.0 event as rawPath — '' for a request to the key alone (`/v1`), as
+ *  AWS sends it. Null when none is (no empty key and no key prefixes the path). */
 export function chooseMapping<M extends Pick<ApiMapping, 'apiMappingKey'>>(
   mappings: readonly M[],
   rawPath: string,
-): { mapping: M; path: string } | null {
+): { mapping: M; path: string; rest: string } | null {
   let best: M | null = null;
   for (const m of mappings) {
     const k = m.apiMappingKey;
@@ -176,5 +180,6 @@ export function chooseMapping<M extends Pick<ApiMapping, 'apiMappingKey'>>(
     if (k === '' || rawPath === `/${k}` || rawPath.startsWith(`/${k}/`)) best = m;
   }
   if (best === null) return null;
-  return { mapping: best, path: best.apiMappingKey === '' ? rawPath : rawPath.slice(best.apiMappingKey.length + 1) || '/' };
+  const rest = best.apiMappingKey === '' ? rawPath : rawPath.slice(best.apiMappingKey.length + 1);
+  return { mapping: best, path: rest || '/', rest };
 }

@@ -40,6 +40,10 @@ export interface EventContext {
   stageVariables?: Record<string, string> | undefined;
   /** What the route's authorizer established (`{ jwt: { claims, scopes } }`); absent on an open route. */
   authorizer?: Record<string, unknown> | undefined;
+  /** Through a custom domain's API mapping: the path after its key as sent ('' for the key
+   *  alone), which payload 2.0 gives as rawPath — API Gateway's rawPath "won't provide the API
+   *  mapping value" — and so requestContext.http.path; 1.0's `path` keeps the key. */
+  mappedRawPath?: string | undefined;
 }
 
 /** What both payload formats' requestContext say alike. */
@@ -92,10 +96,11 @@ export function buildEventV2(req: GatewayRequest, ctx: EventContext): HttpApiEve
   const query = joinRepeated(req.rawQueryString);
   const hasBody = req.body !== null && req.body.length > 0;
   const binary = hasBody && !isTextContentType(joined.get('content-type'));
+  const rawPath = ctx.mappedRawPath ?? req.rawPath;
   const event: HttpApiEventV2 = {
     version: '2.0',
     routeKey: ctx.routeKey,
-    rawPath: req.rawPath,
+    rawPath,
     rawQueryString: req.rawQueryString,
     ...(cookies.length > 0 ? { cookies } : {}),
     headers,
@@ -110,7 +115,7 @@ export function buildEventV2(req: GatewayRequest, ctx: EventContext): HttpApiEve
       domainPrefix: ctx.domainName.split('.')[0] as string,
       http: {
         method: req.method.toUpperCase(),
-        path: decodePath(req.rawPath),
+        path: decodePath(rawPath),
         protocol: req.protocol,
         sourceIp: req.sourceIp,
         userAgent: joined.get('user-agent') ?? '',

@@ -30,6 +30,15 @@ export const httpApiErrors = {
     new NotFound(ErrorCode.HttpRouteNotFound, `HTTP API ${apiId} has no route '${routeKey}'`),
   routeExists: (apiId: string, routeKey: string) =>
     new Conflict(ErrorCode.HttpRouteExists, `HTTP API ${apiId} already has a route '${routeKey}'`),
+  /** DeleteApi while mappings name the API: API Gateway's sentence (BadRequestException there),
+   *  then the mappings, `domain/key` (`domain/` the root), so none is lost unseen. */
+  mapped: (apiId: string, mappings: ReadonlyArray<{ domainName: string; apiMappingKey: string }>) =>
+    new Conflict(
+      ErrorCode.HttpApiMapped,
+      `Deleting API ${apiId} failed. Please remove all API mappings for the API from your custom domain names: ${mappings
+        .map((m) => `${m.domainName}/${m.apiMappingKey}`)
+        .join(', ')}`,
+    ),
 };
 
 /** An API's own fields, as stored. */

@@ -2,9 +2,10 @@
  * The custom domain names port: users' domain names (API Gateway's DomainName) and their API
  * mappings (core/http-api/domain.ts decides what is valid; a backend checks with it, then
  * persists). A name is one user's across all users: another user's is not found by the reads
- * and changes here, and taken for createDomainName. A domain's mappings go with it, and an
- * API's mappings go with the API (the database does that). Reads answer null (or an empty
- * list) for what is not there; changes to what is not there throw NotFound.
+ * and changes here, and taken for createDomainName. A domain's mappings go with it (the
+ * database does that); an API a mapping names is not deleted (HttpApis.deleteApi refuses).
+ * Reads answer null (or an empty list) for what is not there; changes to what is not there
+ * throw NotFound.
  */
 import type { ApiMapping, ApiMappingInput, DomainName, DomainNameConfig, ServedDomain, TagMap } from '../../core/index.ts';
 

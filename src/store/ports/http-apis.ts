@@ -42,7 +42,9 @@ export interface HttpApis {
   routeCounts(userId: string): Promise<Map<string, number>>;
   /** The patch applied (absent fields stay; null clears cors or throttle). */
   updateApi(userId: string, apiId: string, patch: Partial<HttpApiInput>): Promise<HttpApi>;
-  /** The API with its routes; false if there was none. */
+  /** The API with its routes; false if there was none. Conflict (HTTP_API_MAPPED, naming them)
+   *  while a custom domain's mapping names it (API Gateway's DeleteApi refuses so): the check
+   *  and the delete are one, so a mapping made meanwhile is never deleted unseen. */
   deleteApi(userId: string, apiId: string): Promise<boolean>;
 
   /** Its $default stage changed in one write, as core applyStagePatch decides: the API's default

@@ -86,6 +86,9 @@ const UPDATE_ROUTE_THROTTLE = `UPDATE http_routes SET throttle = $1, updated_at 
 
 /** user_id, api_id. Routes go with it (ON DELETE CASCADE). */
 const DELETE_API = `DELETE FROM http_apis WHERE user_id = $1 AND api_id = $2`;
+/** user_id, api_id: the custom domains' mappings naming the API, which keep it from being deleted. */
+const API_MAPPINGS = `SELECT domain_name, mapping_key FROM http_api_mappings WHERE user_id = $1 AND api_id = $2
+  ORDER BY domain_name, mapping_key`;
 
 /** integrations, authorizers, updated_at, user_id, api_id. */
 const UPDATE_PARTS = `UPDATE http_apis SET integrations = $1, authorizers = $2, updated_at = $3 WHERE user_id = $4 AND api_id = $5`;
@@ -223,8 +226,20 @@ export class PgHttpApis implements HttpApis {
     });
   }
 
-  async deleteApi(userId: string, apiId: string): Promise<boolean> {
-    return ((await this.db.query(DELETE_API, [userId, apiId])).rowCount ?? 0) > 0;
+  deleteApi(userId: string, apiId: string): Promise<boolean> {
+    return this.db.tx(async (tx) => {
+      // The row locked first: a mapping's create keeps it FOR KEY SHARE (domain-names.ts), so one
+      // made meanwhile is committed before and seen below, or waits and then finds no API.
+      if ((await tx.query(LOCK_API, [userId, apiId])).length === 0) return false;
+      const mapped = await tx.query(API_MAPPINGS, [userId, apiId]);
+      if (mapped.length > 0)
+        throw httpApiErrors.mapped(
+          apiId,
+          mapped.map((m) => ({ domainName: String(m.domain_name), apiMappingKey: String(m.mapping_key) })),
+        );
+      await tx.query(DELETE_API, [userId, apiId]);
+      return true;
+    });
   }
 
   /**

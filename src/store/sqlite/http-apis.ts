@@ -80,6 +80,9 @@ const UPDATE_API = `UPDATE http_apis SET name = ?, cors = ?, throttle = ?, stage
 
 /** user_id, api_id. Routes go with it (ON DELETE CASCADE). */
 const DELETE_API = `DELETE FROM http_apis WHERE user_id = ? AND api_id = ?`;
+/** user_id, api_id: the custom domains' mappings naming the API, which keep it from being deleted. */
+const API_MAPPINGS = `SELECT domain_name, mapping_key FROM http_api_mappings WHERE user_id = ? AND api_id = ?
+  ORDER BY domain_name, mapping_key`;
 
 /** integrations, authorizers, updated_at, then user_id, api_id. */
 const UPDATE_PARTS = `UPDATE http_apis SET integrations = ?, authorizers = ?, updated_at = ? WHERE user_id = ? AND api_id = ?`;
@@ -220,7 +223,15 @@ export class SqliteHttpApis implements HttpApis {
   }
 
   async deleteApi(userId: string, apiId: string): Promise<boolean> {
-    return this.ctx.writes.run(() => Number(this.ctx.stmt(DELETE_API).run(userId, apiId).changes) > 0);
+    return this.ctx.writes.run(() => {
+      const mapped = this.ctx.stmt(API_MAPPINGS).all(userId, apiId) as Array<{ domain_name: string; mapping_key: string }>;
+      if (mapped.length > 0)
+        throw httpApiErrors.mapped(
+          apiId,
+          mapped.map((m) => ({ domainName: m.domain_name, apiMappingKey: m.mapping_key })),
+        );
+      return Number(this.ctx.stmt(DELETE_API).run(userId, apiId).changes) > 0;
+    });
   }
 
   /** The API as it is in this write's transaction; NotFound without it. */

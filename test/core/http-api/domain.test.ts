@@ -63,6 +63,11 @@ describe('custom domain names', () => {
       return c && [c.mapping.apiMappingKey, c.path];
     };
     assert.deepEqual(pick('/orders'), ['orders', '/']);
+    // The path after the key as sent (a payload 2.0 event's rawPath): '' for the key alone.
+    assert.deepEqual(
+      ['/orders', '/orders/', '/orders/5', '/customers'].map((p) => chooseMapping(m, p)?.rest),
+      ['', '/', '/5', '/customers'],
+    );
     assert.deepEqual(pick('/orders/'), ['orders', '/']);
     assert.deepEqual(pick('/orders/5'), ['orders', '/5']);
     assert.deepEqual(pick('/orders/v1/items/123'), ['orders/v1/items', '/123']);

@@ -97,6 +97,11 @@ describe('payload format 1.0 event', () => {
     assert.deepEqual({ ...event, headers, multiValueHeaders }, AWS_EXAMPLE);
   });
 
+  it("through a custom domain's mapping, path keeps the key (AWS: use 1.0's path to see it)", () => {
+    const event = buildEventV1({ ...exampleRequest, rawPath: '/v1/my/path' }, { ...exampleContext, mappedRawPath: '/my/path' });
+    assert.deepEqual([event.path, event.requestContext.path], ['/v1/my/path', '/v1/my/path']);
+  });
+
   it('keeps header names as sent and the Cookie header a header; null for what the request lacks', () => {
     const event = buildEventV1(
       {

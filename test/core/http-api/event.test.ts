@@ -80,6 +80,19 @@ describe('payload format 2.0 event', () => {
     assert.deepEqual(comparable, AWS_EXAMPLE);
   });
 
+  it("through a custom domain's mapping, rawPath and http.path are the path after its key, as AWS sends them", () => {
+    // AWS's guide: "If you use an API mapping to connect your stage to a custom domain name,
+    // rawPath won't provide the API mapping value"; a request to the key alone gets '' (the
+    // payload reported in CodeGenieApp/serverless-express#612).
+    const req = { ...exampleRequest, rawPath: '/v1/my/p%20th' };
+    const mapped = buildEventV2(req, { ...exampleContext, mappedRawPath: '/my/p%20th' });
+    assert.deepEqual([mapped.rawPath, mapped.requestContext.http.path], ['/my/p%20th', '/my/p th']);
+    const keyAlone = buildEventV2({ ...req, rawPath: '/v1' }, { ...exampleContext, mappedRawPath: '' });
+    assert.deepEqual([keyAlone.rawPath, keyAlone.requestContext.http.path], ['', '']);
+    // Without a mapping: the path as sent.
+    assert.equal(buildEventV2(req, exampleContext).rawPath, '/v1/my/p%20th');
+  });
+
   it('requestContext.time is the Common Log Format of timeEpoch in UTC', () => {
     assert.equal(clfTime(1583348638390), '04/Mar/2020:19:03:58 +0000');
     assert.equal(clfTime(Date.UTC(2026, 11, 5, 7, 8, 9)), '05/Dec/2026:07:08:09 +0000');
