@@ -138,6 +138,53 @@ describe('named stages natively: /http-apis/{apiId}/stages', () => {
     assert.equal((await as(alice, 'GET', `/http-apis/${id}/routes/GET%20%2Fx`)).json().throttle, null);
   });
 
+  it("sets a stage's own throttles natively: a named stage answers 429 under its own, $default and the API unaffected; a route key naming no route is 404", async () => {
+    const id = (await as(alice, 'POST', '/http-apis', { name: 'throttled' })).json().apiId as string;
+    assert.equal((await as(alice, 'POST', `/http-apis/${id}/routes`, { routeKey: 'GET /x', functionName: 'web' })).statusCode, 201);
+    const made = await as(alice, 'POST', `/http-apis/${id}/stages`, { name: 'closed', throttle: { rate: 0, burst: 0 } });
+    assert.equal(made.statusCode, 201, made.body);
+    assert.deepEqual(stageOf(made.json(), 'closed')?.throttle, { rate: 0, burst: 0 });
+    assert.equal(made.json().throttle, null, "the API's (and so $default's) throttle stays none");
+    const call = (path: string) => p.inject({ method: 'GET', url: `/http/${id}${path}` });
+    assert.equal((await call('/closed/x')).statusCode, 429);
+    assert.equal((await call('/x')).statusCode, 200, '$default runs under its own (none)');
+
+    // A route's own throttle in the stage overrides the stage's default; null removes it again.
+    const opened = await as(alice, 'PATCH', `/http-apis/${id}/stages/closed`, { routeThrottles: { 'GET /x': { rate: 100, burst: 100 } } });
+    assert.equal(opened.statusCode, 200, opened.body);
+    assert.deepEqual(stageOf(opened.json(), 'closed')?.routeThrottles, { 'GET /x': { rate: 100, burst: 100 } });
+    assert.equal((await call('/closed/x')).statusCode, 200);
+    const removed = await as(alice, 'PATCH', `/http-apis/${id}/stages/closed`, { routeThrottles: { 'GET /x': null } });
+    assert.deepEqual(stageOf(removed.json(), 'closed')?.routeThrottles, {});
+    assert.equal((await call('/closed/x')).statusCode, 429);
+    // throttle null: none of its own again.
+    assert.equal(
+      stageOf((await as(alice, 'PATCH', `/http-apis/${id}/stages/closed`, { throttle: null })).json(), 'closed')?.throttle,
+      null,
+    );
+    assert.equal((await call('/closed/x')).statusCode, 200);
+
+    // $default's throttle through its stage is the API's.
+    const dflt = await as(alice, 'PATCH', `/http-apis/${id}/stages/$default`, { throttle: { rate: 0, burst: 0 } });
+    assert.equal(dflt.statusCode, 200, dflt.body);
+    assert.deepEqual(dflt.json().throttle, { rate: 0, burst: 0 });
+    assert.equal((await call('/x')).statusCode, 429);
+    assert.equal((await call('/closed/x')).statusCode, 200, "a named stage is not under $default's");
+
+    for (const stage of ['closed', '$default'])
+      assert.deepEqual(
+        problem(
+          await as(alice, 'PATCH', `/http-apis/${id}/stages/${stage}`, { routeThrottles: { 'GET /nowhere': { rate: 1, burst: 1 } } }),
+        ),
+        [404, 'HTTP_ROUTE_NOT_FOUND'],
+        stage,
+      );
+    assert.deepEqual(problem(await as(alice, 'POST', `/http-apis/${id}/stages`, { name: 'bad', throttle: { rate: -1, burst: 1 } })), [
+      400,
+      'HTTP_API_INVALID',
+    ]);
+  });
+
   it("keeps another user's API out of reach: 404 as a missing one, 403 for ?userId=", async () => {
     const id = (await as(alice, 'POST', '/http-apis', { name: 'mine' })).json().apiId as string;
     assert.equal((await as(alice, 'POST', `/http-apis/${id}/stages`, { name: 'prod' })).statusCode, 201);

@@ -273,6 +273,33 @@ describe('hangar http-api', () => {
     const merged = await hangar('http-api', 'stage', api.apiId, 'prod', '--var', 'tier=', '--var', 'region=eu');
     assert.equal(merged.code, 0, merged.stderr);
     assert.deepEqual((await viaApi()).stages[0].stageVariables, { db: 'main', region: 'eu' });
+    // A stage's own throttles: --throttle and --route-throttle (none removes).
+    const throttled = await hangar(
+      'http-api',
+      'stage',
+      'create',
+      api.apiId,
+      'slow',
+      '--throttle',
+      '5/10',
+      '--route-throttle',
+      'GET /a=1/2',
+    );
+    assert.equal(throttled.code, 0, throttled.stderr);
+    const slow = () =>
+      (viaApi() as Promise<{ stages: { name: string; throttle: unknown; routeThrottles: unknown }[] }>).then((a) =>
+        a.stages.find((s) => s.name === 'slow'),
+      );
+    assert.deepEqual(
+      [(await slow())?.throttle, (await slow())?.routeThrottles],
+      [{ rate: 5, burst: 10 }, { 'GET /a': { rate: 1, burst: 2 } }],
+    );
+    const unthrottled = await hangar('http-api', 'stage', api.apiId, 'slow', '--throttle', 'none', '--route-throttle', 'GET /a=none');
+    assert.equal(unthrottled.code, 0, unthrottled.stderr);
+    assert.deepEqual([(await slow())?.throttle, (await slow())?.routeThrottles], [null, {}]);
+    const badLimit = await hangar('http-api', 'stage', api.apiId, 'slow', '--route-throttle', 'GET /a');
+    assert.equal(badLimit.code, 2, 'a usage error');
+    assert.equal((await hangar('http-api', 'stage', 'rm', api.apiId, 'slow')).code, 0);
     const taken = await hangar('http-api', 'stage', 'create', api.apiId, 'prod');
     assert.equal(taken.code, 1);
     assert.match(taken.stderr, /already exists/);

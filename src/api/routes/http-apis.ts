@@ -224,8 +224,21 @@ const StageDeploymentFields = {
   autoDeploy: z.boolean().optional().describe('true: it serves the API as it is now; false: only the deployment it names.'),
   deploymentId: z.string().max(64).optional().describe('The deployment it serves (autoDeploy false): a rollback names an earlier one.'),
 };
+/** A stage's own throttles (API Gateway v2's DefaultRouteSettings and RouteSettings). */
+const StageThrottleFields = {
+  throttle: Throttle.nullable()
+    .optional()
+    .describe("The stage's default throttle, for every route without its own (null: none; $default's is the API's throttle)."),
+  routeThrottles: z
+    .record(z.string().max(ROUTE_KEY_MAX), Throttle.nullable())
+    .optional()
+    .describe(
+      "Routes' own throttles in this stage by route key, merged into the stage's (null removes a route's); each names a route of the API.",
+    ),
+};
 const StagePatch = z.strictObject({
   ...StageDeploymentFields,
+  ...StageThrottleFields,
   variables: StageVariablesField.optional().describe(
     "Merged into the stage's variables, as API Gateway's UpdateStage merges them: an empty value removes one.",
   ),
@@ -239,6 +252,7 @@ const StageBody = z.strictObject({
     "Default: true, it serves the API as it is now (API Gateway v2's CreateStage defaults to false, as AWS does).",
   ),
   deploymentId: StageDeploymentFields.deploymentId,
+  ...StageThrottleFields,
 });
 
 const ApiParams = z.strictObject({ apiId: z.string().max(64) });
@@ -503,7 +517,7 @@ export function httpApiRoutes(app: FastifyInstance, ctx: ApiContext & HttpApisAp
       schema: {
         summary: "Add a named stage: the API's routes served at url/{name}/... with variables of its own (API Gateway's CreateStage)",
         description:
-          "It has no throttles until API Gateway v2's CreateStage or UpdateStage sets its own (not $default's). 409 if the API has a stage of the name; 400 past 10 stages, $default among them.",
+          "It runs under its own throttles only (throttle, routeThrottles), not $default's: none given, none. 409 if the API has a stage of the name; 400 past 10 stages, $default among them; 404 for a route key that names no route.",
         tags,
         params: ApiParams,
         querystring: OwnerQuery,
@@ -514,12 +528,14 @@ export function httpApiRoutes(app: FastifyInstance, ctx: ApiContext & HttpApisAp
     async (req, reply) => {
       const userId = owner(req, req.query.userId);
       const { apiId } = req.params;
-      const { name, variables } = req.body;
+      const { name, variables, throttle, routeThrottles } = req.body;
       req.auditTarget = `${userId}/${apiId}/${name}`;
       await putHttpNamedStage(ctx, userId, apiId, {
         name,
         creating: true,
         ...(variables ? { variables, variablesMode: 'replace' as const } : {}),
+        ...(throttle !== undefined ? { throttle } : {}),
+        ...(routeThrottles ? { routeThrottles } : {}),
         deployment: deploymentChangeOf(req.body),
       });
       return reply.code(201).send(view(req, await getHttpApi(ctx, userId, apiId)));
@@ -530,8 +546,10 @@ export function httpApiRoutes(app: FastifyInstance, ctx: ApiContext & HttpApisAp
     '/http-apis/:apiId/stages/:stageName',
     {
       schema: {
-        summary: 'Change a stage: whether it auto-deploys, the deployment it serves (a rollback names an earlier one), its variables',
-        description: "$default's variables are the API's stageVariables. Absent fields stay.",
+        summary:
+          'Change a stage: whether it auto-deploys, the deployment it serves (a rollback names an earlier one), its variables, its throttles',
+        description:
+          "$default's variables are the API's stageVariables, its throttle the API's and its route throttles the routes'. Absent fields stay; 404 for a route key that names no route.",
         tags,
         params: StageParams,
         querystring: OwnerQuery,
@@ -542,15 +560,18 @@ export function httpApiRoutes(app: FastifyInstance, ctx: ApiContext & HttpApisAp
     async (req) => {
       const userId = owner(req, req.query.userId);
       const { apiId, stageName } = req.params;
-      const { variables } = req.body;
+      const { variables, throttle, routeThrottles } = req.body;
       req.auditTarget = `${userId}/${apiId}/${stageName}`;
       const deployment = deploymentChangeOf(req.body);
-      if (stageName === DEFAULT_STAGE) await updateHttpStage(ctx, userId, apiId, { deployment, ...(variables ? { variables } : {}) });
+      const throttles = { ...(throttle !== undefined ? { throttle } : {}), ...(routeThrottles ? { routeThrottles } : {}) };
+      if (stageName === DEFAULT_STAGE)
+        await updateHttpStage(ctx, userId, apiId, { deployment, ...throttles, ...(variables ? { variables } : {}) });
       else
         await putHttpNamedStage(ctx, userId, apiId, {
           name: stageName,
           creating: false,
           deployment,
+          ...throttles,
           ...(variables ? { variables, variablesMode: 'merge' as const } : {}),
         });
       return view(req, await getHttpApi(ctx, userId, apiId));

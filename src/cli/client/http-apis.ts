@@ -52,6 +52,12 @@ export interface HttpRouteInfo {
   updatedAt: string;
 }
 
+/** A stage's own throttles: its default (null: none) and its routes' by route key (null removes one). */
+export interface StageThrottles {
+  throttle?: { rate: number; burst: number } | null;
+  routeThrottles?: Record<string, { rate: number; burst: number } | null>;
+}
+
 export class HttpApis extends Resource {
   create(
     body: {
@@ -95,7 +101,7 @@ export class HttpApis extends Resource {
   setStage(
     apiId: string,
     stageName: string,
-    body: { autoDeploy?: boolean; deploymentId?: string; variables?: Record<string, string> },
+    body: { autoDeploy?: boolean; deploymentId?: string; variables?: Record<string, string> } & StageThrottles,
     userId?: string,
   ): Promise<HttpApiInfo> {
     return this.transport.json('PATCH', `/http-apis/${enc(apiId)}/stages/${enc(stageName)}`, { query: { userId }, body });
@@ -104,7 +110,7 @@ export class HttpApis extends Resource {
   /** A named stage: the API's routes at url/{name}/... with variables of its own. */
   createStage(
     apiId: string,
-    body: { name: string; variables?: Record<string, string>; autoDeploy?: boolean; deploymentId?: string },
+    body: { name: string; variables?: Record<string, string>; autoDeploy?: boolean; deploymentId?: string } & StageThrottles,
     userId?: string,
   ): Promise<HttpApiInfo> {
     return this.transport.json('POST', `/http-apis/${enc(apiId)}/stages`, { query: { userId }, body });

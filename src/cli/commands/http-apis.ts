@@ -15,6 +15,24 @@ function throttleOf(value: string): { rate: number; burst: number } {
   return { rate: Number(m[1]), burst: Number(m[2]) };
 }
 
+/** `--route-throttle 'METHOD /path=RATE/BURST'` (or `=none`: the route's own removed), repeatable. */
+function routeThrottle(
+  value: string,
+  acc: Record<string, { rate: number; burst: number } | null> | undefined,
+): Record<string, { rate: number; burst: number } | null> {
+  const at = value.lastIndexOf('=');
+  if (at < 1) throw new InvalidArgumentError("Expected 'METHOD /path=RATE/BURST' or 'METHOD /path=none'.");
+  const limit = value.slice(at + 1).trim();
+  return { ...acc, [value.slice(0, at).trim()]: limit === 'none' ? null : throttleOf(limit) };
+}
+
+/** --throttle RATE/BURST or none, and --route-throttle, as a stage's fields; absent: as they were. */
+const stageThrottlesOf = (flags: { throttle?: string; routeThrottle?: Record<string, { rate: number; burst: number } | null> }) => ({
+  ...(flags.throttle !== undefined ? { throttle: flags.throttle === 'none' ? null : throttleOf(flags.throttle) } : {}),
+  ...(flags.routeThrottle ? { routeThrottles: flags.routeThrottle } : {}),
+});
+type StageThrottleFlags = { throttle?: string; routeThrottle?: Record<string, { rate: number; burst: number } | null> };
+
 const collect = (value: string, acc: string[] | undefined) => [...(acc ?? []), value];
 /** `name` or `name:qualifier`. */
 function splitQualified(ref: string): [string, string | null] {
@@ -218,17 +236,23 @@ export function httpApiCommands(program: Command): void {
       .option('--no-auto-deploy', 'serve only the deployment it names')
       .option('--deployment <id>', 'the deployment it serves')
       .option('--var <name=value>', "a stage variable, merged into the stage's (name= removes it; repeatable)", stageVar)
+      .option('--throttle <rate/burst>', "the stage's default throttle, e.g. 100/200, or none ($default's: the API's)")
+      .option(
+        '--route-throttle <route=rate/burst>',
+        "a route's own throttle in the stage, 'GET /x=10/20' or 'GET /x=none' (repeatable)",
+        routeThrottle,
+      )
       .option('--user <id>', 'admin keys: whose API'),
   ).action(
     async (
       apiId: string,
       stage: string,
-      flags: UserFlags & { autoDeploy?: boolean; deployment?: string; var?: Record<string, string> },
+      flags: UserFlags & StageThrottleFlags & { autoDeploy?: boolean; deployment?: string; var?: Record<string, string> },
     ) => {
       const a = await clientFor(flags).httpApis.setStage(
         apiId,
         stage,
-        { ...stageDeploymentOf(flags), ...(flags.var ? { variables: flags.var } : {}) },
+        { ...stageDeploymentOf(flags), ...stageThrottlesOf(flags), ...(flags.var ? { variables: flags.var } : {}) },
         flags.user,
       );
       if (flags.json) return printJson(a);
@@ -246,12 +270,18 @@ export function httpApiCommands(program: Command): void {
       .option('--var <name=value>', "a stage variable, in every route's event of the stage (repeatable)", stageVar)
       .option('--no-auto-deploy', 'serve only the deployment --deployment names (default: the API as it is now)')
       .option('--deployment <id>', 'the deployment it serves (with --no-auto-deploy)')
+      .option('--throttle <rate/burst>', "the stage's own default throttle, e.g. 100/200 (none given: none; $default's does not apply)")
+      .option('--route-throttle <route=rate/burst>', "a route's own throttle in the stage, e.g. 'GET /x=10/20' (repeatable)", routeThrottle)
       .option('--user <id>', 'admin keys: whose API'),
   ).action(
-    async (apiId: string, name: string, flags: UserFlags & { autoDeploy: boolean; deployment?: string; var?: Record<string, string> }) => {
+    async (
+      apiId: string,
+      name: string,
+      flags: UserFlags & StageThrottleFlags & { autoDeploy: boolean; deployment?: string; var?: Record<string, string> },
+    ) => {
       const a = await clientFor(flags).httpApis.createStage(
         apiId,
-        { name, ...(flags.var ? { variables: flags.var } : {}), ...stageDeploymentOf(flags) },
+        { name, ...(flags.var ? { variables: flags.var } : {}), ...stageDeploymentOf(flags), ...stageThrottlesOf(flags) },
         flags.user,
       );
       if (flags.json) return printJson(a);
