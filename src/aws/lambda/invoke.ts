@@ -49,7 +49,8 @@ export function invokeOperation(ctx: LambdaContext, accounts: AccountDirectory):
       return {
         status: 200,
         headers: {
-          'content-type': 'application/json',
+          // A streaming function called with Invoke: its stream whole, with the stream's type.
+          'content-type': r.contentType ?? 'application/json',
           'x-amz-executed-version': r.executedVersion,
           ...(r.functionError ? { 'x-amz-function-error': r.functionError } : {}),
           ...(r.logTail !== undefined ? { 'x-amz-log-result': r.logTail } : {}),
