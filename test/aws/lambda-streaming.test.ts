@@ -2,11 +2,21 @@
  * Lambda response streaming against a started Hangar, handlers written for AWS unchanged
  * (awslambda.streamifyResponse, awslambda.HttpResponseStream.from) on sandboxed instances: a
  * streaming function called with Invoke (the stream answered whole, as Lambda does) natively and
- * through the real AWS SDK. Skipped, with the reason, where the host cannot sandbox.
+ * through the real AWS SDK; a RESPONSE_STREAM function URL answering chunked as the function
+ * writes, with HttpResponseStream.from's status, headers and cookies. Skipped, with the reason,
+ * where the host cannot sandbox.
  */
 import assert from 'node:assert/strict';
+import { request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
-import { CreateFunctionCommand, InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
+import {
+  AddPermissionCommand,
+  CreateFunctionCommand,
+  CreateFunctionUrlConfigCommand,
+  InvokeCommand,
+  type LambdaClient,
+  UpdateFunctionUrlConfigCommand,
+} from '@aws-sdk/client-lambda';
 import { lambdaClient, NO_SANDBOX } from '../helpers/lambda.ts';
 import { testPlatform, type TestPlatform } from '../helpers/platform.ts';
 import { makeZip } from '../helpers/zip.ts';
@@ -77,5 +87,97 @@ describe('a streaming function called with Invoke', { skip: NO_SANDBOX }, () => 
     const r = await alice.send(new InvokeCommand({ FunctionName: 'late-streamer', Payload: Buffer.from('{"ms":5000}') }));
     assert.equal(r.FunctionError, 'Unhandled');
     assert.equal(JSON.parse(Buffer.from(r.Payload!).toString()).errorType, 'Sandbox.Timedout');
+  });
+});
+
+/** A public function URL's two statements, as AWS documents them. */
+async function makePublic(name: string) {
+  const base = { FunctionName: name, Principal: '*' };
+  await alice.send(
+    new AddPermissionCommand({ ...base, StatementId: 'url', Action: 'lambda:InvokeFunctionUrl', FunctionUrlAuthType: 'NONE' }),
+  );
+  await alice.send(
+    new AddPermissionCommand({ ...base, StatementId: 'invoke', Action: 'lambda:InvokeFunction', InvokedViaFunctionUrl: true }),
+  );
+}
+
+interface Streamed {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  /** The body's pieces as the client read them. */
+  chunks: string[];
+  /** Whether the chunked body ended properly (not cut short). */
+  complete: boolean;
+}
+
+/** POSTs `event` as JSON to a function URL, keeping the answer's pieces as they arrive. */
+function post(url: string, event: unknown): Promise<Streamed> {
+  const u = new URL(url);
+  return new Promise((resolve, reject) => {
+    const req = request(
+      { host: u.hostname, port: u.port, path: u.pathname, method: 'POST', headers: { 'content-type': 'application/json' } },
+      (res) => {
+        const chunks: string[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c.toString()));
+        res.on('error', () => {});
+        res.on('close', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, chunks, complete: res.complete }));
+      },
+    );
+    req.on('error', reject);
+    req.end(JSON.stringify(event));
+  });
+}
+
+describe('a RESPONSE_STREAM function URL', { skip: NO_SANDBOX }, () => {
+  let url: string;
+
+  before(async () => {
+    await create('url-streamer');
+    url = (
+      await alice.send(
+        new CreateFunctionUrlConfigCommand({ FunctionName: 'url-streamer', AuthType: 'NONE', InvokeMode: 'RESPONSE_STREAM' }),
+      )
+    ).FunctionUrl!;
+    await makePublic('url-streamer');
+  });
+
+  it('answers chunked as the function writes: the first chunk comes alone, before the function ends', async () => {
+    const r = await post(url, {});
+    assert.equal(r.status, 200);
+    assert.equal(r.headers['content-type'], 'text/plain');
+    assert.equal(r.headers['transfer-encoding'], 'chunked');
+    // The function waits between its writes: its first is read before its second is written.
+    assert.equal(r.chunks[0], 'first;');
+    assert.equal(r.chunks.join(''), 'first;second');
+    assert.equal(r.complete, true);
+  });
+
+  it("answers with HttpResponseStream.from's status, headers and cookies, the prelude not in the body", async () => {
+    const http = { statusCode: 201, headers: { 'content-type': 'text/csv', 'x-from': 'fn' }, cookies: ['a=1', 'b=2'] };
+    const r = await post(url, { http });
+    assert.equal(r.status, 201);
+    assert.equal(r.headers['content-type'], 'text/csv');
+    assert.equal(r.headers['x-from'], 'fn');
+    assert.deepEqual(r.headers['set-cookie'], ['a=1', 'b=2']);
+    assert.equal(r.chunks[0], 'first;');
+    assert.equal(r.chunks.join(''), 'first;second');
+  });
+
+  it('cuts the answer short when the function fails mid-stream, after what it wrote', async () => {
+    const r = await post(url, { fail: true });
+    assert.equal(r.status, 200);
+    assert.equal(r.chunks.join(''), 'first;');
+    assert.equal(r.complete, false);
+  });
+
+  it('is accepted by UpdateFunctionUrlConfig too, and BUFFERED answers the stream whole', async () => {
+    const updated = await alice.send(new UpdateFunctionUrlConfigCommand({ FunctionName: 'url-streamer', InvokeMode: 'BUFFERED' }));
+    assert.equal(updated.InvokeMode, 'BUFFERED');
+    const r = await post(url, { ms: 1 });
+    assert.deepEqual([r.status, r.headers['content-type'], r.chunks.join('')], [200, 'text/plain', 'first;second']);
+    const framed = await post(url, { ms: 1, http: { statusCode: 202, headers: { 'x-from': 'fn' } } });
+    assert.deepEqual([framed.status, framed.headers['x-from'], framed.chunks.join('')], [202, 'fn', 'first;second']);
+    const back = await alice.send(new UpdateFunctionUrlConfigCommand({ FunctionName: 'url-streamer', InvokeMode: 'RESPONSE_STREAM' }));
+    assert.equal(back.InvokeMode, 'RESPONSE_STREAM');
   });
 });
