@@ -73,6 +73,7 @@ export {
   type InvokeApp,
   type InvokeInput,
   type InvokeResult,
+  type InvokeSink,
   type HostInvocation,
   type RemoteInvoker,
   runOnHost,

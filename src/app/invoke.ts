@@ -122,6 +122,11 @@ export interface InvokeResult {
   maxMemoryBytes?: number | null;
 }
 
+/** Where a streamed response goes (the functions' ResponseSink), told first which version runs. */
+export interface InvokeSink extends ResponseSink {
+  version?(executedVersion: string): void;
+}
+
 /** Checks an invocation type as sent (none: RequestResponse). */
 export function invocationTypeOf(type: string | undefined): InvocationType {
   if (type === undefined || type === InvocationType.RequestResponse) return InvocationType.RequestResponse;
@@ -196,7 +201,7 @@ export function checkedPayload(
  *  function streams goes to `sink` as it arrives when one is given (InvokeWithResponseStream, a
  *  RESPONSE_STREAM function URL), else it is answered as the payload, as Lambda answers Invoke.
  *  Run on another host (a scale-out API node's), the stream arrives whole, at its end. */
-export async function invokeFunction(app: InvokeApp, userId: string, input: InvokeInput, sink?: ResponseSink): Promise<InvokeResult> {
+export async function invokeFunction(app: InvokeApp, userId: string, input: InvokeInput, sink?: InvokeSink): Promise<InvokeResult> {
   const type = invocationTypeOf(input.type);
   // Event invocations are stored, not run here: the surfaces send them to invokeEvent.
   if (type === InvocationType.Event) throw new Error('an Event invocation goes to invokeEvent (invoke-async.ts)');
@@ -215,6 +220,7 @@ export async function invokeFunction(app: InvokeApp, userId: string, input: Invo
   // appends, not a random page per invocation.
   const requestId = uuidv7();
   const executedVersion = versionOf(f);
+  sink?.version?.(executedVersion);
   if (type === InvocationType.DryRun)
     return {
       kind: 'dry-run',

@@ -3,26 +3,29 @@
  * (awslambda.streamifyResponse, awslambda.HttpResponseStream.from) on sandboxed instances: a
  * streaming function called with Invoke (the stream answered whole, as Lambda does) natively and
  * through the real AWS SDK; a RESPONSE_STREAM function URL answering chunked as the function
- * writes, with HttpResponseStream.from's status, headers and cookies. Skipped, with the reason,
- * where the host cannot sandbox.
+ * writes, with HttpResponseStream.from's status, headers and cookies; InvokeWithResponseStream
+ * read with the SDK's own event stream decoder. Skipped, with the reason, where the host cannot
+ * sandbox.
  */
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import {
   AddPermissionCommand,
-  CreateFunctionCommand,
   CreateFunctionUrlConfigCommand,
   InvokeCommand,
+  InvokeWithResponseStreamCommand,
+  type InvokeWithResponseStreamCompleteEvent,
   type LambdaClient,
   UpdateFunctionUrlConfigCommand,
 } from '@aws-sdk/client-lambda';
-import { lambdaClient, NO_SANDBOX } from '../helpers/lambda.ts';
+import { createNodeFunction, lambdaClient, NO_SANDBOX } from '../helpers/lambda.ts';
 import { testPlatform, type TestPlatform } from '../helpers/platform.ts';
 import { makeZip } from '../helpers/zip.ts';
 
 let p: TestPlatform;
 let alice: LambdaClient;
+let bob: LambdaClient;
 
 /** Streaming handlers as written for Lambda's Node runtime. */
 const CODE = makeZip({
@@ -38,24 +41,16 @@ const CODE = makeZip({
   responseStream.write('second');
   responseStream.end();
 });`,
+  'plain.js': `exports.handler = async () => ({ hello: 'world' });`,
 });
 
-const create = (name: string, over: Record<string, unknown> = {}) =>
-  alice.send(
-    new CreateFunctionCommand({
-      FunctionName: name,
-      Runtime: 'nodejs22.x',
-      Role: 'arn:aws:iam::123456789012:role/ignored',
-      Handler: 'index.handler',
-      Code: { ZipFile: CODE },
-      ...over,
-    }),
-  );
+const create = (name: string, over: Record<string, unknown> = {}) => createNodeFunction(alice, name, { Code: { ZipFile: CODE }, ...over });
 
 before(async () => {
   p = await testPlatform();
   const key = (await p.inject({ method: 'POST', url: '/keys', payload: { userId: 'alice' } })).json();
   alice = lambdaClient(p.url!, key);
+  bob = lambdaClient(p.url!, (await p.inject({ method: 'POST', url: '/keys', payload: { userId: 'bob' } })).json());
 });
 after(() => p?.close());
 
@@ -179,5 +174,61 @@ describe('a RESPONSE_STREAM function URL', { skip: NO_SANDBOX }, () => {
     assert.deepEqual([framed.status, framed.headers['x-from'], framed.chunks.join('')], [202, 'fn', 'first;second']);
     const back = await alice.send(new UpdateFunctionUrlConfigCommand({ FunctionName: 'url-streamer', InvokeMode: 'RESPONSE_STREAM' }));
     assert.equal(back.InvokeMode, 'RESPONSE_STREAM');
+  });
+});
+
+/** InvokeWithResponseStream's events as the SDK decodes them: the chunks' text, and the end. */
+async function streamInvoke(c: LambdaClient, name: string, event: unknown, over: Record<string, unknown> = {}) {
+  const r = await c.send(new InvokeWithResponseStreamCommand({ FunctionName: name, Payload: Buffer.from(JSON.stringify(event)), ...over }));
+  const chunks: string[] = [];
+  let complete: InvokeWithResponseStreamCompleteEvent | undefined;
+  for await (const e of r.EventStream!) {
+    if (e.PayloadChunk) chunks.push(Buffer.from(e.PayloadChunk.Payload ?? []).toString());
+    if (e.InvokeComplete) complete = e.InvokeComplete;
+  }
+  return { r, chunks, complete: complete! };
+}
+
+describe('InvokeWithResponseStream through the AWS SDK', { skip: NO_SANDBOX }, () => {
+  before(() => create('streamer-plain', { Handler: 'plain.handler' }));
+
+  it('sends a PayloadChunk per piece the function writes, then InvokeComplete with its log', async () => {
+    const { r, chunks, complete } = await streamInvoke(alice, 'streamer', { ms: 1 }, { LogType: 'Tail' });
+    assert.equal(r.StatusCode, 200);
+    assert.equal(r.ExecutedVersion, '$LATEST');
+    assert.equal(r.ResponseStreamContentType, 'application/vnd.amazon.eventstream');
+    assert.deepEqual(chunks, ['first;', 'second']);
+    assert.equal(complete.ErrorCode, undefined);
+    assert.match(Buffer.from(complete.LogResult ?? '', 'base64').toString(), /REPORT RequestId/);
+  });
+
+  it('ends with the error in InvokeComplete when the function fails or times out mid-stream', async () => {
+    const failed = await streamInvoke(alice, 'streamer', { ms: 1, fail: true });
+    assert.deepEqual(failed.chunks, ['first;']);
+    assert.deepEqual([failed.complete.ErrorCode, failed.complete.ErrorDetails], ['Error', 'broke mid-stream']);
+    const late = await streamInvoke(alice, 'late-streamer', { ms: 5000 });
+    assert.deepEqual(late.chunks, ['first;']);
+    assert.equal(late.complete.ErrorCode, 'Sandbox.Timedout');
+  });
+
+  it('sends a function that does not stream its payload as one chunk', async () => {
+    const { chunks, complete } = await streamInvoke(alice, 'streamer-plain', {});
+    assert.deepEqual([chunks, complete.ErrorCode], [['{"hello":"world"}'], undefined]);
+  });
+
+  it("refuses before anything runs as Lambda does: another user's function, Event, a payload that is not JSON", async () => {
+    const refusal = async (c: LambdaClient, over: Record<string, unknown>) => {
+      try {
+        await c.send(new InvokeWithResponseStreamCommand({ FunctionName: 'streamer', ...over }));
+      } catch (err) {
+        return [(err as Error).name, (err as { $metadata: { httpStatusCode: number } }).$metadata.httpStatusCode];
+      }
+      assert.fail('not refused');
+    };
+    assert.deepEqual(await refusal(bob, {}), ['ResourceNotFoundException', 404]);
+    assert.deepEqual(await refusal(alice, { InvocationType: 'Event' }), ['InvalidParameterValueException', 400]);
+    assert.deepEqual(await refusal(alice, { Payload: Buffer.from('not json') }), ['InvalidRequestContentException', 400]);
+    const dry = await alice.send(new InvokeWithResponseStreamCommand({ FunctionName: 'streamer', InvocationType: 'DryRun' }));
+    assert.equal(dry.StatusCode, 204);
   });
 });
