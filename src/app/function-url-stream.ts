@@ -89,7 +89,7 @@ export function streamWithEvent(
           answer(prelude === null ? gatewayAnswer(r) : BAD_GATEWAY());
           body.destroy();
         } else if ('statusCode' in r || r.functionError) body.destroy(new Error('the function failed mid-stream'));
-        else body.end();
+        else if (!body.destroyed) body.end();
       },
       (err: unknown) => {
         if (answered) body.destroy(err instanceof Error ? err : new Error(String(err)));

@@ -180,6 +180,12 @@ for (const exchange of EXCHANGES)
         const p = await startWith('stream.handler', exchange, 8);
         const o = await p.invoke({ ms: 1 });
         assert.equal(o.kind === 'error' && o.error.errorType, 'Function.ResponseSizeTooLarge');
+        // The refusal is logged under its request, and the runtime answers the next one (were it
+        // stuck on the refused stream, this would never settle).
+        await p.logged(new RegExp(`${o.requestId}\tERROR\tRequestEntityTooLarge`));
+        const next = await p.invoke({ ms: 1 });
+        assert.equal(next.kind === 'error' && next.error.errorType, 'Function.ResponseSizeTooLarge');
+        await p.logged(new RegExp(`${next.requestId}\tERROR\tRequestEntityTooLarge`));
       });
     });
   });

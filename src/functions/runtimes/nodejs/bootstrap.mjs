@@ -136,8 +136,16 @@ const httpExchange = {
         },
       });
       r.on('response', (res) => {
-        res.resume();
-        res.on('end', () => settle.resolve(res.statusCode));
+        const chunks = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', () => {
+          // A refusal (past the limit: the invocation has failed) goes to the log, as over frames.
+          if (res.statusCode >= 400) {
+            const why = parseJson(Buffer.concat(chunks).toString()) ?? {};
+            process.stderr.write(`${new Date().toISOString()}\t${id}\tERROR\t${why.errorType}: ${why.errorMessage}\n`);
+          }
+          settle.resolve(res.statusCode);
+        });
       });
       r.on('error', settle.reject);
       return r;
@@ -212,6 +220,10 @@ function frames(socket, head) {
   let asked = false;
   /** The last request answered, for a refusal that comes back after its answer. */
   let lastAnswered = null;
+  /** The request whose response is streaming, and whether Hangar refused it (past its limit:
+   *  the invocation has failed, the rest of the stream is not sent). */
+  let streaming = null;
+  let streamRefused = false;
   /** One write per frame (a string head: JSON). */
   const frameOf = (type, head, body) => {
     const headLen = Buffer.byteLength(head);
@@ -242,7 +254,9 @@ function frames(socket, head) {
         w.resolve(inv);
       } else queued.push(inv);
     } else if (type === 0x58 /* X */) {
-      process.stderr.write(`${new Date().toISOString()}\t${lastAnswered}\tERROR\t${h.errorType}: ${h.errorMessage}\n`);
+      if (streaming !== null && streamRefused) return;
+      if (streaming !== null) streamRefused = true;
+      process.stderr.write(`${new Date().toISOString()}\t${streaming ?? lastAnswered}\tERROR\t${h.errorType}: ${h.errorMessage}\n`);
     }
   };
   socket.on('data', (d) => {
@@ -292,16 +306,33 @@ function frames(socket, head) {
      *  kernel: the stream's backpressure), then R, or E with the error. */
     openStream(id, contentType) {
       const head = JSON.stringify({ requestId: id });
+      streaming = id;
+      streamRefused = false;
       void send(0x53 /* S */, JSON.stringify({ requestId: id, contentType }));
+      const done = () => {
+        const refused = streamRefused;
+        streaming = null;
+        streamRefused = false;
+        return refused;
+      };
       return {
         write: async (bytes) => {
-          for (let at = 0; at < bytes.length; at += MAX_CHUNK) await send(0x43 /* C */, head, bytes.subarray(at, at + MAX_CHUNK));
+          for (let at = 0; at < bytes.length && !streamRefused; at += MAX_CHUNK)
+            await send(0x43 /* C */, head, bytes.subarray(at, at + MAX_CHUNK));
         },
         end: () => {
           answered(id);
-          socket.write(frameOf(0x52 /* R */, head));
+          // Refused, the invocation has ended already: this still asks for the next one.
+          if (done()) socket.write(frameOf(0x4e /* N */, '{}'));
+          else socket.write(frameOf(0x52 /* R */, head));
         },
-        fail: (doc) => this.fail(id, doc),
+        fail: (doc) => {
+          if (done()) {
+            answered(id);
+            return send(0x4e /* N */, '{}');
+          }
+          return this.fail(id, doc);
+        },
       };
     },
   };
