@@ -152,7 +152,11 @@ while true; do
   id=$(grep -i '^lambda-runtime-aws-request-id:' "$headers" | tr -d '\\r' | cut -d' ' -f2)
   rm -f "$headers"
   count=$((count + 1))
-  if [ "$event" = '"fail"' ]; then
+  if [ "$event" = '"stream"' ]; then
+    # A streamed response, as Lambda's Runtime API takes it: chunked, in streaming mode.
+    { printf 'one;'; sleep 0.2; printf 'two'; } | curl -sS -X POST -H 'Lambda-Runtime-Function-Response-Mode: streaming' \\
+      -H 'Transfer-Encoding: chunked' -H 'Content-Type: text/plain' --data-binary @- "$API/invocation/$id/response" >/dev/null
+  elif [ "$event" = '"fail"' ]; then
     curl -sS -X POST -H 'Lambda-Runtime-Function-Error-Type: Shell.Failure' \\
       -d '{"errorMessage":"asked to fail","errorType":"Shell.Failure"}' "$API/invocation/$id/error" >/dev/null
   else
