@@ -4,26 +4,19 @@
  * invoke (core functionUrlAllows: both lambda:InvokeFunctionUrl and lambda:InvokeFunction, as
  * Lambda has required since October 2025), and the request runs the function as a payload 2.0
  * event with routeKey `$default`, as Lambda sends it. The answer is a GatewayResponse the
- * surface writes as is.
+ * surface writes as is; a RESPONSE_STREAM URL's is a StreamedGatewayResponse once the function
+ * streams (function-url-stream.ts).
  *
  * `invokeWithEvent` is the one step an HTTP API route shares ("event → invoke → mapped
  * response"): kept small and alone so that both serve through one implementation.
  */
-import { isUtf8 } from 'node:buffer';
 import {
   buildEventV2,
-  ErrorCode,
   FunctionUrlAuthType,
   functionUrlAllows,
-  HangarError,
-  internalServerError,
+  InvokeMode,
   jsonAnswer,
-  mapResponseV2,
-  NotFound,
   preflight,
-  Throttled,
-  TooLarge,
-  Unavailable,
   withCorsHeaders,
   type GatewayRequest,
   type GatewayResponse,
@@ -31,7 +24,9 @@ import {
   type PolicyCaller,
 } from '../core/index.ts';
 import type { FunctionAccessApp } from './function-access.ts';
-import { invokeFunction, type InvokeApp } from './invoke.ts';
+import { gatewayAnswer, invokeForFront, NOT_FOUND } from './front-invocation.ts';
+import { type StreamedGatewayResponse, streamWithEvent } from './function-url-stream.ts';
+import type { InvokeApp } from './invoke.ts';
 
 export type FunctionUrlApp = FunctionAccessApp & InvokeApp;
 
@@ -54,9 +49,9 @@ export interface FunctionUrlCall {
 
 /** Lambda's answers of its own, before or instead of the function's. */
 const FORBIDDEN = (): GatewayResponse => jsonAnswer(403, { Message: 'Forbidden' });
-const NOT_FOUND = (): GatewayResponse => jsonAnswer(404, { Message: 'Not Found' });
 
-export async function serveFunctionUrl(app: FunctionUrlApp, call: FunctionUrlCall): Promise<GatewayResponse> {
+/** A RESPONSE_STREAM URL answers a streamed response as it comes (function-url-stream.ts). */
+export async function serveFunctionUrl(app: FunctionUrlApp, call: FunctionUrlCall): Promise<GatewayResponse | StreamedGatewayResponse> {
   const url = await app.functionAccess.functionUrlById(call.urlId);
   if (!url) return NOT_FOUND();
   const header = (name: string) => call.request.headers.find(([n]) => n.toLowerCase() === name)?.[1];
@@ -87,13 +82,11 @@ export async function serveFunctionUrl(app: FunctionUrlApp, call: FunctionUrlCal
     routeKey: '$default',
     authorizer,
   });
-  const answer = await invokeWithEvent(
-    app,
-    url.userId,
-    { functionName: url.functionName, qualifier: url.qualifier || undefined },
-    event,
-    owner,
-  );
+  const target = { functionName: url.functionName, qualifier: url.qualifier || undefined };
+  const answer =
+    url.invokeMode === InvokeMode.RESPONSE_STREAM
+      ? await streamWithEvent(app, url.userId, target, event, owner)
+      : await invokeWithEvent(app, url.userId, target, event, owner);
   return { ...answer, headers: withCorsHeaders(cors, header('origin'), answer.headers) };
 }
 
@@ -122,23 +115,5 @@ export async function invokeWithEvent(
   event: HttpApiEventV2,
   accountId: string,
 ): Promise<GatewayResponse> {
-  try {
-    const r = await invokeFunction(app, userId, {
-      functionName: target.functionName,
-      qualifier: target.qualifier,
-      payload: Buffer.from(JSON.stringify(event)),
-      accountId,
-    });
-    // A failed function is the gateway's fault to the caller: 502, as AWS answers.
-    if (r.functionError) return jsonAnswer(502, { message: 'Internal Server Error' });
-    return mapResponseV2(r.payload.toString('utf8'), isUtf8(r.payload) ? r.payload : undefined);
-  } catch (err) {
-    if (err instanceof Throttled) return jsonAnswer(429, { Message: 'Rate Exceeded.' });
-    if (err instanceof TooLarge)
-      return jsonAnswer(413, { Message: 'Request must be smaller than 6291456 bytes for the InvokeFunction operation' });
-    if (err instanceof Unavailable) return jsonAnswer(503, { Message: 'Service Unavailable' });
-    if (err instanceof NotFound) return NOT_FOUND();
-    if (err instanceof HangarError && err.code === ErrorCode.FunctionInvalid) return internalServerError();
-    throw err;
-  }
+  return gatewayAnswer(await invokeForFront(app, userId, target, event, accountId));
 }

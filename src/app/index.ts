@@ -40,6 +40,7 @@ export {
 } from './function-access.ts';
 export { AccountDirectory, foreignOwner, type CrossAccountApp, type ForeignOwner } from './cross-account.ts';
 export { invokeWithEvent, serveFunctionUrl, type FunctionUrlApp, type FunctionUrlCall, type UrlCaller } from './function-url.ts';
+export type { StreamedGatewayResponse } from './function-url-stream.ts';
 export { checkHealth, type HealthDeps, type HealthStatus } from './health.ts';
 export {
   deleteEventInvokeConfig,
@@ -72,6 +73,7 @@ export {
   type InvokeApp,
   type InvokeInput,
   type InvokeResult,
+  type InvokeSink,
   type HostInvocation,
   type RemoteInvoker,
   runOnHost,

@@ -34,6 +34,7 @@ import {
   logTail,
   platformRecords,
   reportLine,
+  type ResponseSink,
   startLine,
   warmKey,
 } from '../functions/index.ts';
@@ -100,8 +101,12 @@ export interface InvokeResult {
   kind: 'ran' | 'dry-run';
   requestId: string;
   executedVersion: string;
-  /** The function's result, or its error document when functionError is set. */
+  /** The function's result, or its error document when functionError is set. A streamed
+   *  response given to a sink is not here (empty). */
   payload: Buffer;
+  /** Set when the function streamed its response (awslambda.streamifyResponse): the stream's
+   *  content type. */
+  contentType?: string;
   /** Lambda's X-Amz-Function-Error: the function failed (threw, timed out, crashed). */
   functionError?: 'Unhandled';
   /** The log's last 4 KB, base64 (LogType Tail). */
@@ -115,6 +120,11 @@ export interface InvokeResult {
   errorType?: string;
   /** The instance's peak memory (its cgroup's), when known: the REPORT line's Max Memory Used. */
   maxMemoryBytes?: number | null;
+}
+
+/** Where a streamed response goes (the functions' ResponseSink), told first which version runs. */
+export interface InvokeSink extends ResponseSink {
+  version?(executedVersion: string): void;
 }
 
 /** Checks an invocation type as sent (none: RequestResponse). */
@@ -187,8 +197,11 @@ export function checkedPayload(
   return payload;
 }
 
-/** Runs the user's function once, synchronously (or checks it could: DryRun). */
-export async function invokeFunction(app: InvokeApp, userId: string, input: InvokeInput): Promise<InvokeResult> {
+/** Runs the user's function once, synchronously (or checks it could: DryRun). A response the
+ *  function streams goes to `sink` as it arrives when one is given (InvokeWithResponseStream, a
+ *  RESPONSE_STREAM function URL), else it is answered as the payload, as Lambda answers Invoke.
+ *  Run on another host (a scale-out API node's), the stream arrives whole, at its end. */
+export async function invokeFunction(app: InvokeApp, userId: string, input: InvokeInput, sink?: InvokeSink): Promise<InvokeResult> {
   const type = invocationTypeOf(input.type);
   // Event invocations are stored, not run here: the surfaces send them to invokeEvent.
   if (type === InvocationType.Event) throw new Error('an Event invocation goes to invokeEvent (invoke-async.ts)');
@@ -207,6 +220,7 @@ export async function invokeFunction(app: InvokeApp, userId: string, input: Invo
   // appends, not a random page per invocation.
   const requestId = uuidv7();
   const executedVersion = versionOf(f);
+  sink?.version?.(executedVersion);
   if (type === InvocationType.DryRun)
     return {
       kind: 'dry-run',
@@ -258,7 +272,7 @@ export async function invokeFunction(app: InvokeApp, userId: string, input: Invo
   // Neither, unless the function ran: a host that could not be reached is not its failure.
   let outcome: BreakerOutcome = BreakerOutcome.Neither;
   try {
-    const r = host ? await runOnHost(host, app.blobs, inv) : await remote!.invoke(inv);
+    const r = host ? await runOnHost(host, app.blobs, inv, sink) : relayed(await remote!.invoke(inv), sink);
     outcome = r.functionError ? BreakerOutcome.Failure : BreakerOutcome.Success;
     app.invocations.ran(ranOf(userId, f, type, r, input.callerAccountId));
     return r;
@@ -267,6 +281,14 @@ export async function invokeFunction(app: InvokeApp, userId: string, input: Invo
     app.breakers.settle(ticket, outcome);
     await release();
   }
+}
+
+/** A result run elsewhere, its streamed response (kept whole there) given to the sink here. */
+function relayed(r: InvokeResult, sink: ResponseSink | undefined): InvokeResult {
+  if (!sink || r.contentType === undefined || r.functionError) return r;
+  sink.start(r.contentType);
+  if (r.payload.length > 0) sink.chunk(r.payload);
+  return { ...r, payload: Buffer.alloc(0) };
 }
 
 /** What the invocation recorder is told of a run (app/invocation-recorder.ts). */
@@ -359,7 +381,7 @@ export async function versionConfigOn(host: FunctionHost, blobs: BlobStore, f: F
  * (or a cold one), and the outcome as Lambda reports it with its log. The one path every
  * synchronous invocation takes, embedded or on a worker host.
  */
-export async function runOnHost(host: FunctionHost, blobs: BlobStore, inv: HostInvocation): Promise<InvokeResult> {
+export async function runOnHost(host: FunctionHost, blobs: BlobStore, inv: HostInvocation, sink?: ResponseSink): Promise<InvokeResult> {
   const { f, requestId } = inv;
   const executedVersion = versionOf(f);
   const config = await versionConfigOn(host, blobs, f);
@@ -369,6 +391,7 @@ export async function runOnHost(host: FunctionHost, blobs: BlobStore, inv: HostI
     invokedFunctionArn: inv.invokedFunctionArn,
     clientContext: inv.clientContext,
     onOutput: (chunk) => output.push(chunk),
+    ...(sink === undefined ? {} : { sink }),
   });
   const failed = outcome.kind === 'error';
   const timedOut = failed && outcome.error.errorType === 'Sandbox.Timedout';
@@ -403,6 +426,7 @@ export async function runOnHost(host: FunctionHost, blobs: BlobStore, inv: HostI
     requestId,
     executedVersion,
     payload: outcome.kind === 'result' ? outcome.payload : outcome.error.payload,
+    ...(outcome.kind === 'result' && outcome.contentType !== undefined ? { contentType: outcome.contentType } : {}),
     ...(failed ? { functionError: 'Unhandled' as const } : {}),
     ...(inv.logType === 'Tail' ? { logTail: logTail(log) } : {}),
     log,

@@ -1,4 +1,5 @@
 /** How each protocol writes an answer and an error (the AWS SDK's deserialisers read these). */
+import { Readable } from 'node:stream';
 import type { FastifyReply } from 'fastify';
 import type { AwsError } from './errors.ts';
 import { Protocol, type AwsReply } from './service.ts';
@@ -13,7 +14,8 @@ export function sendReply(reply: FastifyReply, protocol: Protocol, r: AwsReply):
   reply.code(r.status);
   for (const [k, v] of Object.entries(r.headers ?? {})) reply.header(k, v);
   if (r.body === undefined) return reply.send();
-  if (Buffer.isBuffer(r.body)) return reply.send(r.body);
+  // Bytes, or a stream of them (an event stream: Lambda's InvokeWithResponseStream).
+  if (Buffer.isBuffer(r.body) || r.body instanceof Readable) return reply.send(r.body);
   return reply.type(JSON_TYPES[protocol]).send(JSON.stringify(r.body));
 }
 

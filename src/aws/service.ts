@@ -43,7 +43,7 @@ export interface AwsCall {
 
 export interface AwsReply {
   status: number;
-  /** Serialised as JSON, or sent as is when bytes. */
+  /** Serialised as JSON, or sent as is when bytes or a stream of them (a Readable). */
   body?: unknown;
   headers?: Record<string, string>;
 }

@@ -9,9 +9,9 @@ import { Conflict, ErrorCode, InvalidInput, NotFound } from './errors.ts';
 import { checkAliasName, LATEST } from './function.ts';
 import { FunctionUrlAuthType } from './function-policy.ts';
 
-/** BUFFERED only: Hangar answers a function URL once the function has returned (RESPONSE_STREAM
- *  is refused rather than answered buffered, so a streaming handler is not silently changed). */
-export const InvokeMode = { BUFFERED: 'BUFFERED' } as const;
+/** BUFFERED: the URL answers once the function has returned. RESPONSE_STREAM: it answers as a
+ *  streaming function (awslambda.streamifyResponse) writes, chunked (app/function-url.ts). */
+export const InvokeMode = { BUFFERED: 'BUFFERED', RESPONSE_STREAM: 'RESPONSE_STREAM' } as const;
 export type InvokeMode = (typeof InvokeMode)[keyof typeof InvokeMode];
 
 export interface FunctionUrlConfig {
@@ -78,10 +78,8 @@ function authTypeOf(v: string): FunctionUrlAuthType {
 }
 
 function invokeModeOf(v: string): InvokeMode {
-  if (v === InvokeMode.BUFFERED) return v;
-  if (v === 'RESPONSE_STREAM')
-    throw invalid('InvokeMode RESPONSE_STREAM is not supported: Hangar answers function URLs once the function returns (BUFFERED)');
-  throw invalid(`InvokeMode must be BUFFERED, not '${v.slice(0, 40)}'`);
+  if (v === InvokeMode.BUFFERED || v === InvokeMode.RESPONSE_STREAM) return v;
+  throw invalid(`InvokeMode must be BUFFERED or RESPONSE_STREAM, not '${v.slice(0, 40)}'`);
 }
 
 /** A new configuration: AuthType is required; CORS checked; BUFFERED by default. */

@@ -33,6 +33,8 @@ export {
   type InvocationMeta,
   type InvocationOutcome,
   MAX_RESPONSE_BYTES,
+  MAX_STREAMED_RESPONSE_BYTES,
+  type ResponseSink,
   RuntimeApi,
 } from './runtime-api.ts';
 export { cpuUnitsFor, type FunctionVersionConfig, lambdaEnvironment, MB_PER_VCPU, RuntimeFamily } from './runtimes.ts';

@@ -16,7 +16,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ExecutionResult, Executor } from '../executor/index.ts';
 import { StreamRedactor } from '../secrets/index.ts';
-import { errorDocument, type FunctionError, type InvocationOutcome, RuntimeApi } from './runtime-api.ts';
+import { errorDocument, type FunctionError, type InvocationOutcome, type ResponseSink, RuntimeApi } from './runtime-api.ts';
 import {
   cpuUnitsFor,
   forwardsItself,
@@ -91,6 +91,8 @@ export interface InvokeOptions {
   cognitoIdentity?: string;
   /** The runtime's output while this invocation runs (its share of the function's logs). */
   onOutput?: (chunk: Buffer) => void;
+  /** Where a streamed response goes as it arrives (none: it is kept and answered as the payload). */
+  sink?: ResponseSink;
 }
 
 /** An invocation's outcome, with Lambda's REPORT facts. */
@@ -266,14 +268,18 @@ export class Instance {
         this.api.fail(errorDocument('Sandbox.Timedout', `RequestId: ${requestId} Error: Task timed out after ${seconds} seconds`));
         void this.kill('timeout');
       }, timeoutMs);
-      const outcome = await this.api.invoke(event, {
-        requestId,
-        deadlineMs: Date.now() + timeoutMs,
-        invokedFunctionArn: o.invokedFunctionArn ?? this.arn,
-        traceId: o.traceId,
-        clientContext: o.clientContext,
-        cognitoIdentity: o.cognitoIdentity,
-      });
+      const outcome = await this.api.invoke(
+        event,
+        {
+          requestId,
+          deadlineMs: Date.now() + timeoutMs,
+          invokedFunctionArn: o.invokedFunctionArn ?? this.arn,
+          traceId: o.traceId,
+          clientContext: o.clientContext,
+          cognitoIdentity: o.cognitoIdentity,
+        },
+        o.sink,
+      );
       clearTimeout(timer);
       const durationMs = performance.now() - started;
       // Output the runtime wrote before it answered may be read from its pipe just after the

@@ -12,6 +12,12 @@
  * It turns one invocation into a promise: the result payload, a function error (the runtime's
  * own error document, passed through as Lambda passes it to the caller: FunctionError Unhandled),
  * or, before the first /next, an init error. One invocation at a time: the instance serialises.
+ *
+ * A streamed response (a handler wrapped in awslambda.streamifyResponse; over the frames
+ * exchange, S and C frames) goes to the invocation's ResponseSink as it arrives, up to Lambda's
+ * 20 MB (MAX_STREAMED_RESPONSE_BYTES); with no sink it is kept and answered as one payload under
+ * the 6 MB limit, as Lambda answers a streaming function called with Invoke. Past either limit
+ * the invocation fails with Function.ResponseSizeTooLarge.
  */
 import { chmod, rm } from 'node:fs/promises';
 import http from 'node:http';
@@ -20,7 +26,12 @@ import { encodeFrame, type Frame, FrameReader, FRAMES_PATH, FRAMES_PROTOCOL } fr
 
 /** Lambda's synchronous response limit, in bytes, as its error message states it. */
 export const MAX_RESPONSE_BYTES = 6_291_556;
+/** Lambda's soft limit of a streamed response (InvokeWithResponseStream, RESPONSE_STREAM URLs). */
+export const MAX_STREAMED_RESPONSE_BYTES = 20 * 1024 * 1024;
 const PREFIX = '/2018-06-01/runtime';
+/** A streamed response's type when the function sets none, as Lambda's Node runtime's. */
+const DEFAULT_STREAM_TYPE = 'application/octet-stream';
+const EMPTY = Buffer.alloc(0);
 /** How many answered request ids an instance remembers (a late second answer comes right after
  *  the first, from the same runtime). */
 const ANSWERED_KEPT = 64;
@@ -32,7 +43,15 @@ export interface FunctionError {
   payload: Buffer;
 }
 
-export type InvocationOutcome = { kind: 'result'; payload: Buffer } | { kind: 'error'; error: FunctionError };
+/** A result's contentType is set when the function streamed it (its response stream's type). */
+export type InvocationOutcome = { kind: 'result'; payload: Buffer; contentType?: string } | { kind: 'error'; error: FunctionError };
+
+/** Where a streamed response goes as the runtime writes it: start() once, before any chunk. The
+ *  invocation's outcome still says how it ended (its result's payload is then empty). */
+export interface ResponseSink {
+  start(contentType: string): void;
+  chunk(bytes: Buffer): void;
+}
 
 export type InitOutcome = { kind: 'ready' } | { kind: 'error'; error: FunctionError };
 
@@ -59,6 +78,10 @@ interface Current {
   event: Buffer;
   delivered: boolean;
   resolve(o: InvocationOutcome): void;
+  sink: ResponseSink | null;
+  /** Once the runtime has started a streamed response: its type, its size so far, and (no sink)
+   *  its bytes. */
+  stream: { contentType: string; bytes: number; kept: Buffer[] } | null;
 }
 
 /** A runtime waiting for its next invocation: a held GET /next, or a frames connection. */
@@ -125,11 +148,12 @@ export class RuntimeApi {
     return this.current !== null;
   }
 
-  /** Gives the runtime one invocation; settles with its answer, or with what fail() says. */
-  invoke(event: Buffer, meta: InvocationMeta): Promise<InvocationOutcome> {
+  /** Gives the runtime one invocation; settles with its answer, or with what fail() says. A
+   *  streamed response goes to `sink` as it arrives (none: kept, and answered as the payload). */
+  invoke(event: Buffer, meta: InvocationMeta, sink?: ResponseSink): Promise<InvocationOutcome> {
     if (this.current) throw new Error('runtime api: an invocation is already in flight');
     return new Promise((resolve) => {
-      this.current = { meta, event, delivered: false, resolve };
+      this.current = { meta, event, delivered: false, resolve, sink: sink ?? null, stream: null };
       if (this.waiting) this.deliver(this.waiting);
     });
   }
@@ -185,6 +209,8 @@ export class RuntimeApi {
       req.resume();
       return replyRefusal(res, refused);
     }
+    if (kind === 'response' && req.headers['lambda-runtime-function-response-mode'] === 'streaming')
+      return this.answerStreaming(req, res, id);
     const c = this.current;
     const body = await readCapped(req, this.maxBytes);
     if (body === 'aborted') return; // The runtime hung up mid-answer: the invocation stays in flight.
@@ -192,6 +218,34 @@ export class RuntimeApi {
     const r = this.settle(kind, body, errorTypeHeader(req));
     if (r) replyRefusal(res, r);
     else reply(res, 202, { status: 'OK' });
+  }
+
+  /** A streamed response over HTTP: a chunked POST whose pieces are passed on as they arrive,
+   *  an error after them in its Lambda-Runtime-Function-Error-Type and -Body (base64) trailers. */
+  private async answerStreaming(req: http.IncomingMessage, res: http.ServerResponse, id: string): Promise<void> {
+    const c = this.current;
+    const type = req.headers['content-type'];
+    this.streamStart(type ?? DEFAULT_STREAM_TYPE);
+    let refused: Refusal | null = null;
+    const ended = await new Promise<boolean>((resolve) => {
+      req.on('data', (chunk: Buffer) => {
+        if (refused === null && this.current === c) refused = this.streamChunk(chunk);
+      });
+      req.on('end', () => resolve(true));
+      req.on('error', () => resolve(false));
+      req.on('aborted', () => resolve(false));
+    });
+    if (refused) return replyRefusal(res, refused);
+    if (!ended) return; // The runtime hung up mid-answer: the invocation stays in flight.
+    if (this.current !== c) return reply(res, 403, { errorMessage: `invocation ${id} has ended`, errorType: 'InvalidStateTransition' });
+    const trailer = (name: string) => {
+      const v = req.trailers[name];
+      return typeof v === 'string' && v !== '' ? v : undefined;
+    };
+    const errorType = trailer('lambda-runtime-function-error-type');
+    if (errorType === undefined) this.settle('response', EMPTY, undefined);
+    else this.settle('error', Buffer.from(trailer('lambda-runtime-function-error-body') ?? '', 'base64'), errorType);
+    reply(res, 202, { status: 'OK' });
   }
 
   private async initError(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
@@ -229,15 +283,45 @@ export class RuntimeApi {
     return { status: 400, errorMessage: `invalid request id: ${id}`, errorType: 'InvalidRequestID' };
   }
 
-  /** Ends the invocation in flight with the runtime's answer; a refusal when it is too large. */
+  /** Ends the invocation in flight with the runtime's answer; a refusal when it is too large. A
+   *  response after a streamed start ends the stream (its body the last bytes). */
   private settle(kind: 'response' | 'error', body: Buffer | 'too-large', errorTypeHeader: string | undefined): Refusal | null {
-    if (body === 'too-large') {
-      const message = `Response payload size exceeded maximum allowed payload size (${this.maxBytes} bytes).`;
-      this.finish({ kind: 'error', error: errorDocument('Function.ResponseSizeTooLarge', message) });
-      return { status: 413, errorMessage: message, errorType: 'RequestEntityTooLarge' };
+    if (body === 'too-large') return this.tooLarge(this.maxBytes);
+    const stream = this.current?.stream;
+    if (kind === 'error') this.finish({ kind: 'error', error: runtimeError(errorTypeHeader, body) });
+    else if (!stream) this.finish({ kind: 'result', payload: body });
+    else {
+      const refused = body.length > 0 ? this.streamChunk(body) : null;
+      if (refused) return refused;
+      this.finish({ kind: 'result', payload: Buffer.concat(stream.kept), contentType: stream.contentType });
     }
-    if (kind === 'response') this.finish({ kind: 'result', payload: body });
-    else this.finish({ kind: 'error', error: runtimeError(errorTypeHeader, body) });
+    return null;
+  }
+
+  private tooLarge(limit: number): Refusal {
+    const message = `Response payload size exceeded maximum allowed payload size (${limit} bytes).`;
+    this.finish({ kind: 'error', error: errorDocument('Function.ResponseSizeTooLarge', message) });
+    return { status: 413, errorMessage: message, errorType: 'RequestEntityTooLarge' };
+  }
+
+  /** The runtime starts a streamed response (once; a second start changes nothing). */
+  private streamStart(contentType: string): void {
+    const c = this.current!;
+    if (c.stream) return;
+    c.stream = { contentType, bytes: 0, kept: [] };
+    c.sink?.start(contentType);
+  }
+
+  /** Bytes of the streamed response: to the sink, or kept; a refusal past the limit. */
+  private streamChunk(bytes: Buffer | 'too-large'): Refusal | null {
+    const c = this.current!;
+    if (!c.stream) this.streamStart(DEFAULT_STREAM_TYPE);
+    const stream = c.stream!;
+    const limit = c.sink ? MAX_STREAMED_RESPONSE_BYTES : this.maxBytes;
+    if (bytes === 'too-large' || stream.bytes + bytes.length > limit) return this.tooLarge(limit);
+    stream.bytes += bytes.length;
+    if (c.sink) c.sink.chunk(bytes);
+    else stream.kept.push(bytes);
     return null;
   }
 
@@ -292,6 +376,13 @@ export class RuntimeApi {
           // An answer is also the runtime's next /next.
           return this.next(waiter);
         }
+        case 'S': {
+          const r = this.refusal(String(f.head.requestId ?? ''));
+          if (r) return refuse(r);
+          return this.streamStart(typeof f.head.contentType === 'string' ? f.head.contentType : DEFAULT_STREAM_TYPE);
+        }
+        case 'C':
+          return refuse(this.refusal(String(f.head.requestId ?? '')) ?? this.streamChunk(f.body));
         case 'I':
           return refuse(this.settleInitError(f.body, errorType));
         default:

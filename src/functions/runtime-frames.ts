@@ -12,9 +12,17 @@
  *                     R response {requestId} + result        (and next)
  *                     E error {requestId, errorType} + document (and next)
  *                     I init error {errorType} + document
+ *                     S stream start {requestId, contentType}    (a streamed response: awslambda.
+ *                       streamifyResponse; sent at the handler's first write, or its end)
+ *                     C chunk {requestId} + bytes, as the handler wrote them (≤ 1 MB a frame)
+ *                     after S, R {requestId} ends the stream (its body, if any, is its last
+ *                       bytes), and E {requestId, errorType} + document ends it with the error
+ *                       (what the Runtime API's HTTP says in its Lambda-Runtime-Function-Error-*
+ *                       trailers); both also ask for the next invocation, as without S
  *   Hangar → runtime  V invocation {requestId, deadlineMs, invokedFunctionArn, traceId?,
  *                       clientContext?, cognitoIdentity?} + event
- *                     X refusal {status, errorType, errorMessage}  (what HTTP would answer 4xx)
+ *                     X refusal {status, errorType, errorMessage}  (what HTTP would answer 4xx;
+ *                       a streamed response past its limit is refused once, at the chunk over it)
  * The runtime's side is written again in plain JavaScript in runtimes/nodejs/bootstrap.mjs.
  */
 
@@ -24,7 +32,7 @@ const HEADER_BYTES = 9;
 /** A head is a few fields; anything longer is not this protocol. */
 const MAX_HEAD_BYTES = 64 * 1024;
 
-export type FrameType = 'N' | 'R' | 'E' | 'I' | 'V' | 'X';
+export type FrameType = 'N' | 'R' | 'E' | 'I' | 'S' | 'C' | 'V' | 'X';
 
 export function encodeFrame(type: FrameType, head: object, body: Buffer = EMPTY): Buffer[] {
   const h = Buffer.from(JSON.stringify(head));

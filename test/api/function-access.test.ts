@@ -63,7 +63,7 @@ describe('function URLs on the native API', () => {
   it('refuses bad input with 400 problem+json', async () => {
     for (const body of [
       { authType: 'OPEN' },
-      { authType: 'NONE', invokeMode: 'RESPONSE_STREAM' },
+      { authType: 'NONE', invokeMode: 'STREAMING' },
       { authType: 'NONE', cors: { allowOrigins: ['*'], allowCredentials: true } },
     ]) {
       const r = await as(alice, 'PUT', '/functions/web/url', body);

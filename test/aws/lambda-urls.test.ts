@@ -360,7 +360,7 @@ describe('function URL configurations through the AWS SDK', () => {
     for (const over of [
       {},
       { AuthType: 'OPEN' },
-      { AuthType: 'NONE', InvokeMode: 'RESPONSE_STREAM' },
+      { AuthType: 'NONE', InvokeMode: 'STREAMING' },
       { AuthType: 'NONE', Qualifier: '1' },
       { AuthType: 'NONE', Cors: { AllowOrigins: ['*'], AllowCredentials: true } },
       { AuthType: 'NONE', Cors: { AllowOrigins: ['not an origin'] } },

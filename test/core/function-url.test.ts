@@ -28,7 +28,7 @@ describe('function URL configuration', () => {
     assert.throws(() => functionUrlQualifier('bad name'), InvalidInput);
   });
 
-  it('requires AuthType, checks CORS, is BUFFERED and refuses RESPONSE_STREAM', () => {
+  it('requires AuthType, checks CORS, is BUFFERED unless RESPONSE_STREAM, and refuses other modes', () => {
     const c = newFunctionUrl(base, { authType: 'NONE' });
     assert.deepEqual(c, {
       userId: 'alice',
@@ -42,7 +42,8 @@ describe('function URL configuration', () => {
     });
     assert.throws(() => newFunctionUrl(base, {}), /AuthType is required/);
     assert.throws(() => newFunctionUrl(base, { authType: 'OPEN' }), /NONE or AWS_IAM/);
-    assert.throws(() => newFunctionUrl(base, { authType: 'NONE', invokeMode: 'RESPONSE_STREAM' }), /RESPONSE_STREAM is not supported/);
+    assert.equal(newFunctionUrl(base, { authType: 'NONE', invokeMode: 'RESPONSE_STREAM' }).invokeMode, 'RESPONSE_STREAM');
+    assert.throws(() => newFunctionUrl(base, { authType: 'NONE', invokeMode: 'STREAM' }), /BUFFERED or RESPONSE_STREAM/);
     assert.throws(
       () => newFunctionUrl(base, { authType: 'NONE', cors: { ...cors, allowOrigins: ['*'], allowCredentials: true } }),
       InvalidInput,
@@ -59,6 +60,7 @@ describe('function URL configuration', () => {
     const nothing = { allowOrigins: [], allowMethods: [], allowHeaders: [], exposeHeaders: [], allowCredentials: false };
     assert.equal(applyFunctionUrlPatch(c, { cors: nothing }, 2000).cors, null);
     assert.equal(newFunctionUrl(base, { authType: 'NONE', cors: nothing }).cors, null);
-    assert.throws(() => applyFunctionUrlPatch(c, { invokeMode: 'RESPONSE_STREAM' }, 2000), InvalidInput);
+    assert.equal(applyFunctionUrlPatch(c, { invokeMode: 'RESPONSE_STREAM' }, 2000).invokeMode, 'RESPONSE_STREAM');
+    assert.throws(() => applyFunctionUrlPatch(c, { invokeMode: 'buffered' }, 2000), InvalidInput);
   });
 });

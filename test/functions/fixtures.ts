@@ -19,6 +19,22 @@ export const handler = async () => basename(import.meta.url);`,
   return 'unreachable';
 };`,
   'cjs.cjs': `module.exports = { handler: async () => 'from cjs' };`,
+  // Response streaming as written for Lambda's Node runtime (awslambda is its global). It writes,
+  // then waits for what it can observe: a gate file (a test makes it once it has the first
+  // chunk), or else a short timer; then fails (event.fail) or writes the rest.
+  'stream.mjs': `import { existsSync } from 'node:fs';
+export const handler = awslambda.streamifyResponse(async (event, responseStream, context) => {
+  if (event.early) throw new TypeError('nothing written');
+  if (event.type) responseStream.setContentType(event.type);
+  if (event.http) responseStream = awslambda.HttpResponseStream.from(responseStream, event.http);
+  responseStream.write('first;');
+  if (event.gate) while (!existsSync(event.gate)) await new Promise((r) => setTimeout(r, 5));
+  else await new Promise((r) => setTimeout(r, event.ms ?? 300));
+  if (event.fail) throw new Error('broke mid-stream');
+  responseStream.write(context.awsRequestId === undefined ? 'no context' : 'second');
+  if (event.sleep) await new Promise((r) => setTimeout(r, event.sleep));
+  responseStream.end();
+});`,
   'callback.js': `exports.handler = (event, context, callback) => {
   setTimeout(() => callback(null, { via: 'callback', n: event.n * 2 }), 5);
 };`,
@@ -136,7 +152,11 @@ while true; do
   id=$(grep -i '^lambda-runtime-aws-request-id:' "$headers" | tr -d '\\r' | cut -d' ' -f2)
   rm -f "$headers"
   count=$((count + 1))
-  if [ "$event" = '"fail"' ]; then
+  if [ "$event" = '"stream"' ]; then
+    # A streamed response, as Lambda's Runtime API takes it: chunked, in streaming mode.
+    { printf 'one;'; sleep 0.2; printf 'two'; } | curl -sS -X POST -H 'Lambda-Runtime-Function-Response-Mode: streaming' \\
+      -H 'Transfer-Encoding: chunked' -H 'Content-Type: text/plain' --data-binary @- "$API/invocation/$id/response" >/dev/null
+  elif [ "$event" = '"fail"' ]; then
     curl -sS -X POST -H 'Lambda-Runtime-Function-Error-Type: Shell.Failure' \\
       -d '{"errorMessage":"asked to fail","errorType":"Shell.Failure"}' "$API/invocation/$id/error" >/dev/null
   else

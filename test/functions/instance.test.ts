@@ -329,6 +329,12 @@ for (const engine of ENGINES) {
       const f = await i.invoke(event('fail'));
       assert.equal(f.kind === 'error' && f.error.errorType, 'Shell.Failure');
       assert.deepEqual(json(f), { errorMessage: 'asked to fail', errorType: 'Shell.Failure' });
+      // Streamed over the Runtime API's HTTP (streaming mode, chunked): to the sink as it comes.
+      const seen: string[] = [];
+      const s = await i.invoke(event('stream'), { sink: { start: (t) => seen.push(`start ${t}`), chunk: (b) => seen.push(b.toString()) } });
+      assert.deepEqual(s.kind === 'result' && [s.contentType, s.payload.length], ['text/plain', 0]);
+      assert.deepEqual([seen[0], seen.slice(1).join('')], ['start text/plain', 'one;two']);
+      assert.equal(json(await i.invoke(event({ x: 3 }))).count, 5);
     });
   });
 }

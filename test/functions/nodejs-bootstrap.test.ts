@@ -6,9 +6,16 @@
  * exchange (src/functions/runtime-frames.ts), which the bootstrap uses when Hangar starts it.
  */
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import type { ResponseSink } from '../../src/functions/runtime-api.ts';
 import { EXCHANGES, exchangeName, json, plainRuntimes } from './plain-runtime.ts';
+
+const gates = mkdtempSync(join(tmpdir(), 'hangar-fngate-'));
+after(() => rmSync(gates, { recursive: true, force: true }));
 
 const BOOTSTRAP = fileURLToPath(new URL('../../src/functions/runtimes/nodejs/bootstrap.mjs', import.meta.url));
 const startWith = plainRuntimes('hangar-fnboot-', [process.execPath, BOOTSTRAP]);
@@ -120,5 +127,65 @@ for (const exchange of EXCHANGES)
       const o = await p.invoke({ crash: true });
       assert.equal(o.kind, 'error');
       assert.equal(o.kind === 'error' && o.error.errorType, 'Runtime.ExitError');
+    });
+
+    describe('response streaming (awslambda.streamifyResponse)', () => {
+      /** A sink that keeps what arrives, and when: the outcome's settling is one more entry. */
+      const recorder = () => {
+        const seen: string[] = [];
+        const sink: ResponseSink = { start: (t) => seen.push(`start ${t}`), chunk: (b) => seen.push(b.toString('latin1')) };
+        return { seen, sink };
+      };
+
+      it('passes each chunk on as it is written, before the handler ends', async () => {
+        const p = await start('stream.handler');
+        const gate = join(gates, `gate-${exchange}`);
+        const { seen, sink } = recorder();
+        // The handler waits for the gate, which is made only once its first chunk has arrived:
+        // were chunks held until the end, this invocation would never end.
+        const opened: ResponseSink = { start: sink.start, chunk: (b) => (sink.chunk(b), writeFileSync(gate, '')) };
+        const o = await p.invoke({ gate }, { sink: opened });
+        seen.push('settled');
+        assert.deepEqual(o.kind === 'result' && [o.payload.length, o.contentType], [0, 'application/octet-stream']);
+        assert.deepEqual(seen, ['start application/octet-stream', 'first;', 'second', 'settled']);
+      });
+
+      it('answers the stream as one payload when nobody streams it, the prelude of HttpResponseStream.from first', async () => {
+        const p = await start('stream.handler');
+        const http = { statusCode: 201, headers: { 'x-a': 'b' }, cookies: ['c=1'] };
+        const o = await p.invoke({ http, ms: 1 });
+        assert.equal(o.kind, 'result');
+        assert.equal(o.kind === 'result' && o.contentType, 'application/vnd.awslambda.http-integration-response');
+        const prelude = Buffer.from(JSON.stringify(http));
+        assert.deepEqual(o.kind === 'result' && o.payload, Buffer.concat([prelude, Buffer.alloc(8), Buffer.from('first;second')]));
+        const typed = await p.invoke({ type: 'text/csv', ms: 1 });
+        assert.deepEqual(typed.kind === 'result' && [typed.contentType, typed.payload.toString()], ['text/csv', 'first;second']);
+      });
+
+      it('ends the stream with the error thrown after the first chunk, and stays warm', async () => {
+        const p = await start('stream.handler');
+        const { seen, sink } = recorder();
+        const o = await p.invoke({ fail: true, ms: 1 }, { sink });
+        assert.deepEqual(seen, ['start application/octet-stream', 'first;']);
+        assert.equal(o.kind === 'error' && o.error.errorType, 'Error');
+        assert.equal(json(o).errorMessage, 'broke mid-stream');
+        // Thrown before any byte: the invocation's error, nothing streamed.
+        const early = recorder();
+        const e = await p.invoke({ early: true }, { sink: early.sink });
+        assert.deepEqual([early.seen, e.kind === 'error' && e.error.errorType], [[], 'TypeError']);
+        assert.equal((await p.invoke({ ms: 1 })).kind, 'result');
+      });
+
+      it('fails a response past the limit with Function.ResponseSizeTooLarge', async () => {
+        const p = await startWith('stream.handler', exchange, 8);
+        const o = await p.invoke({ ms: 1 });
+        assert.equal(o.kind === 'error' && o.error.errorType, 'Function.ResponseSizeTooLarge');
+        // The refusal is logged under its request, and the runtime answers the next one (were it
+        // stuck on the refused stream, this would never settle).
+        await p.logged(new RegExp(`${o.requestId}\tERROR\tRequestEntityTooLarge`));
+        const next = await p.invoke({ ms: 1 });
+        assert.equal(next.kind === 'error' && next.error.errorType, 'Function.ResponseSizeTooLarge');
+        await p.logged(new RegExp(`${next.requestId}\tERROR\tRequestEntityTooLarge`));
+      });
     });
   });

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after } from 'node:test';
-import { type InvocationOutcome, RuntimeApi } from '../../src/functions/runtime-api.ts';
+import { type InvocationOutcome, type ResponseSink, RuntimeApi } from '../../src/functions/runtime-api.ts';
 import { freePort } from '../helpers/process.ts';
 import { writeHandlers } from './fixtures.ts';
 
@@ -28,7 +28,7 @@ export interface Plain {
   exited: Promise<number | null>;
   invoke(
     event: unknown,
-    over?: { deadlineMs?: number; clientContext?: string; traceId?: string },
+    over?: { deadlineMs?: number; clientContext?: string; traceId?: string; sink?: ResponseSink },
   ): Promise<InvocationOutcome & { requestId: string }>;
 }
 
@@ -102,13 +102,17 @@ export function plainRuntimes(prefix: string, command: string[]) {
         }),
       async invoke(event, over = {}) {
         const requestId = randomUUID();
-        const o = await api.invoke(Buffer.from(JSON.stringify(event)), {
-          requestId,
-          deadlineMs: over.deadlineMs ?? Date.now() + 30_000,
-          invokedFunctionArn: ARN,
-          clientContext: over.clientContext,
-          traceId: over.traceId,
-        });
+        const o = await api.invoke(
+          Buffer.from(JSON.stringify(event)),
+          {
+            requestId,
+            deadlineMs: over.deadlineMs ?? Date.now() + 30_000,
+            invokedFunctionArn: ARN,
+            clientContext: over.clientContext,
+            traceId: over.traceId,
+          },
+          over.sink,
+        );
         return { ...o, requestId };
       },
     };

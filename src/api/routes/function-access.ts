@@ -49,7 +49,7 @@ const FunctionUrlView = z.object({
   userId: z.string(),
   authType: z.enum(['NONE', 'AWS_IAM']),
   cors: Cors.nullable(),
-  invokeMode: z.literal('BUFFERED'),
+  invokeMode: z.enum(['BUFFERED', 'RESPONSE_STREAM']),
   createdAt: z.string(),
   updatedAt: z.string(),
 });
@@ -57,7 +57,10 @@ const FunctionUrlView = z.object({
 const UrlBody = z.strictObject({
   authType: z.enum(['NONE', 'AWS_IAM']).describe('NONE: public, if the policy allows it (see /policy). AWS_IAM: SigV4-signed by a key.'),
   cors: Cors.nullish().describe('Replaces the CORS configuration; null removes it.'),
-  invokeMode: z.literal('BUFFERED').optional(),
+  invokeMode: z
+    .enum(['BUFFERED', 'RESPONSE_STREAM'])
+    .optional()
+    .describe('BUFFERED (the default): answered once the function returns. RESPONSE_STREAM: answered as a streaming function writes.'),
 });
 
 const PolicyView = z.object({

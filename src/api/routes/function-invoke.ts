@@ -101,7 +101,11 @@ export function functionInvokeRoutes(app: FastifyInstance, ctx: ApiContext): voi
       if (r.kind === 'dry-run') return reply.code(204).send();
       if (r.functionError) reply.header('x-hangar-function-error', r.functionError);
       if (r.logTail !== undefined) reply.header('x-hangar-log-result', r.logTail);
-      return reply.code(200).type('application/json').send(r.payload);
+      // A streamed response (awslambda.streamifyResponse) is answered whole, with its own type.
+      return reply
+        .code(200)
+        .type(r.contentType ?? 'application/json')
+        .send(r.payload);
     },
   );
 }

@@ -14,7 +14,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { MAX_PAYLOAD_BYTES, serveFunctionUrl, type UrlCaller } from '../../app/index.ts';
+import { MAX_PAYLOAD_BYTES, serveFunctionUrl, type StreamedGatewayResponse, type UrlCaller } from '../../app/index.ts';
 import { accountIdOf, SignatureRefused, signedBy } from '../../aws/index.ts';
 import { URL_ID, type GatewayResponse } from '../../core/index.ts';
 import type { ApiContext } from '../context.ts';
@@ -126,10 +126,11 @@ async function authenticate(
   }
 }
 
-function write(reply: FastifyReply, r: GatewayResponse): FastifyReply {
+/** A streamed answer goes chunked as its body comes; cut short when the function fails mid-way. */
+function write(reply: FastifyReply, r: GatewayResponse | StreamedGatewayResponse): FastifyReply {
   reply.code(r.statusCode);
   const grouped = new Map<string, string[]>();
   for (const [name, value] of r.headers) grouped.set(name, [...(grouped.get(name) ?? []), value]);
   for (const [name, values] of grouped) reply.header(name, values.length === 1 ? values[0] : values);
-  return reply.send(Buffer.from(r.body));
+  return reply.send('stream' in r ? r.stream : Buffer.from(r.body));
 }

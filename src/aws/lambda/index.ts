@@ -13,6 +13,7 @@ import { eventInvokeConfigOperations } from './event-invoke-config.ts';
 import { functionSettingOperations } from './function-settings.ts';
 import { functionOperations } from './functions.ts';
 import { invokeOperation } from './invoke.ts';
+import { invokeStreamOperation } from './invoke-stream.ts';
 import { layerOperations } from './layers.ts';
 import { policyOperations } from './policy.ts';
 import { provisionedOperations } from './provisioned.ts';
@@ -55,6 +56,7 @@ export function lambdaService(ctx: LambdaContext): AwsService {
     ...versionOperations(ctx),
     ...eventInvokeConfigOperations(ctx),
     invokeOperation(ctx, accounts),
+    invokeStreamOperation(ctx, accounts),
     ...policyOperations(ctx),
     ...urlOperations(ctx),
     ...provisionedOperations(ctx),

@@ -18,6 +18,25 @@ const header = (call: AwsCall, name: string): string | undefined => {
   return Array.isArray(v) ? v[0] : v;
 };
 
+/** The invocation an Invoke request asks for (InvokeWithResponseStream's too), as the caller
+ *  named it; the use cases check the header values they are given (a log type they do not know
+ *  is refused there). */
+export async function invokeInputOf(ctx: LambdaContext, accounts: AccountDirectory, call: AwsCall, functionName: string) {
+  const qualifier = call.query.get('Qualifier') ?? undefined;
+  const as = await calledAs(ctx, accounts, call, functionName, qualifier, CrossAccountAction.Invoke);
+  const input = {
+    functionName,
+    qualifier,
+    payload: call.body,
+    type: invocationTypeOf(header(call, 'x-amz-invocation-type')),
+    logType: header(call, 'x-amz-log-type') as 'None' | 'Tail' | undefined,
+    clientContext: header(call, 'x-amz-client-context'),
+    accountId: as.accountId,
+    ...(as.caller === undefined ? {} : { callerAccountId: as.caller }),
+  };
+  return { userId: as.userId, input };
+}
+
 export function invokeOperation(ctx: LambdaContext, accounts: AccountDirectory): RestOperation {
   return {
     name: 'Invoke',
@@ -25,31 +44,18 @@ export function invokeOperation(ctx: LambdaContext, accounts: AccountDirectory):
     audited: false,
     path: '/2015-03-31/functions/{FunctionName}/invocations',
     async run(call, params): Promise<AwsReply> {
-      const qualifier = call.query.get('Qualifier') ?? undefined;
-      const as = await calledAs(ctx, accounts, call, params.FunctionName, qualifier, CrossAccountAction.Invoke);
-      const logType = header(call, 'x-amz-log-type');
-      // The use cases check the header values they are given (a log type they do not know is
-      // refused there).
-      const input = {
-        functionName: params.FunctionName,
-        qualifier,
-        payload: call.body,
-        type: invocationTypeOf(header(call, 'x-amz-invocation-type')),
-        logType: logType as 'None' | 'Tail' | undefined,
-        clientContext: header(call, 'x-amz-client-context'),
-        accountId: as.accountId,
-        ...(as.caller === undefined ? {} : { callerAccountId: as.caller }),
-      };
+      const { userId, input } = await invokeInputOf(ctx, accounts, call, params.FunctionName);
       if (input.type === InvocationType.Event) {
-        const queued = await invokeEvent(ctx, as.userId, input);
+        const queued = await invokeEvent(ctx, userId, input);
         return { status: 202, headers: { 'x-amzn-requestid': queued.requestId } };
       }
-      const r = await invokeFunction(ctx, as.userId, input);
+      const r = await invokeFunction(ctx, userId, input);
       if (r.kind === 'dry-run') return { status: 204, headers: { 'x-amz-executed-version': r.executedVersion } };
       return {
         status: 200,
         headers: {
-          'content-type': 'application/json',
+          // A streaming function called with Invoke: its stream whole, with the stream's type.
+          'content-type': r.contentType ?? 'application/json',
           'x-amz-executed-version': r.executedVersion,
           ...(r.functionError ? { 'x-amz-function-error': r.functionError } : {}),
           ...(r.logTail !== undefined ? { 'x-amz-log-result': r.logTail } : {}),

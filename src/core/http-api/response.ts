@@ -46,6 +46,38 @@ export function mapResponseV2(payload: string, bytes?: Uint8Array): GatewayRespo
   return structured(result) ?? internalServerError();
 }
 
+/** The type of a streamed response that starts with a prelude (HttpResponseStream.from): its
+ *  JSON {statusCode, headers, cookies}, then PRELUDE_DELIMITER, then the body. */
+export const HTTP_INTEGRATION_TYPE = 'application/vnd.awslambda.http-integration-response';
+/** Eight zero bytes end the prelude (no JSON text holds one). */
+export const PRELUDE_DELIMITER = new Uint8Array(8);
+
+/** A streamed response's prelude as the status and headers a function URL answers with (no
+ *  statusCode: 200); null when it is not such a JSON object. */
+export function mapStreamPrelude(json: string): Pick<GatewayResponse, 'statusCode' | 'headers'> | null {
+  let prelude: unknown;
+  try {
+    prelude = JSON.parse(json);
+  } catch {
+    return null;
+  }
+  if (!isRecord(prelude)) return null;
+  const r = structured({ statusCode: 200, ...prelude, body: undefined, isBase64Encoded: undefined });
+  return r && { statusCode: r.statusCode, headers: r.headers };
+}
+
+/** A streamed response answered whole (a BUFFERED URL's, or one streamed from another host):
+ *  its prelude's status and headers when it has one, else 200 with the stream's type; a prelude
+ *  that is not one is the gateway's 502. */
+export function mapStreamedWhole(contentType: string, bytes: Uint8Array): GatewayResponse {
+  const all = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (contentType !== HTTP_INTEGRATION_TYPE) return { statusCode: 200, headers: [['content-type', contentType]], body: bytes };
+  const end = all.indexOf(PRELUDE_DELIMITER);
+  const head = end < 0 ? null : mapStreamPrelude(all.subarray(0, end).toString('utf8'));
+  if (!head) return jsonAnswer(502, { message: 'Internal Server Error' });
+  return { ...head, body: all.subarray(end + PRELUDE_DELIMITER.length) };
+}
+
 /**
  * What an HTTP API answers for a function's result under payload format 1.0: no inference, as
  * AWS documents — the result must be a JSON object with an integer `statusCode`, and may have

@@ -15,11 +15,20 @@
  * takes two requests). A failure to
  * load goes to /init/error with Lambda's names (Runtime.ImportModuleError,
  * Runtime.HandlerNotFound, Runtime.UserCodeSyntaxError, Runtime.MalformedHandlerName).
+ *
+ * Response streaming, as Lambda's Node runtime offers it: the global `awslambda` with
+ * streamifyResponse(handler) and HttpResponseStream.from(stream, {statusCode, headers, cookies}).
+ * A streamified handler gets (event, responseStream, context), responseStream a Writable whose
+ * bytes go to Hangar as they are written: over HTTP, a chunked POST /response with
+ * Lambda-Runtime-Function-Response-Mode: streaming, an error after the first byte in its
+ * Lambda-Runtime-Function-Error-Type and -Body trailers; over frames, S, C and R or E frames.
  */
 import { existsSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { Writable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import { format } from 'node:util';
 
 const api = process.env.AWS_LAMBDA_RUNTIME_API ?? '';
@@ -61,12 +70,16 @@ function offerRuntimeApi(socketPath) {
   });
 }
 
-/** One Runtime API request; resolves with status, headers and body. */
-async function call(method, path, body, headers = {}) {
+async function loadHttp() {
   if (!http) {
     http = (await import('node:http')).default;
     agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   }
+}
+
+/** One Runtime API request; resolves with status, headers and body. */
+async function call(method, path, body, headers = {}) {
+  await loadHttp();
   return new Promise((resolve, reject) => {
     const req = http.request({ ...target, agent, method, path: `/2018-06-01/runtime${path}`, headers }, (res) => {
       const chunks = [];
@@ -101,6 +114,61 @@ const httpExchange = {
   },
   async fail(id, doc) {
     await postDoc(id === null ? '/init/error' : `/invocation/${encodeURIComponent(id)}/error`, doc);
+  },
+  /** A streamed response: one chunked POST /response, its error (if any) in its trailers. */
+  openStream(id, contentType) {
+    let settle;
+    const answered = new Promise((resolve, reject) => {
+      settle = { resolve, reject };
+    });
+    answered.catch(() => {});
+    const req = loadHttp().then(() => {
+      const r = http.request({
+        ...target,
+        agent,
+        method: 'POST',
+        path: `/2018-06-01/runtime/invocation/${encodeURIComponent(id)}/response`,
+        headers: {
+          'content-type': contentType,
+          'lambda-runtime-function-response-mode': 'streaming',
+          'transfer-encoding': 'chunked',
+          trailer: 'Lambda-Runtime-Function-Error-Type, Lambda-Runtime-Function-Error-Body',
+        },
+      });
+      r.on('response', (res) => {
+        const chunks = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', () => {
+          // A refusal (past the limit: the invocation has failed) goes to the log, as over frames.
+          if (res.statusCode >= 400) {
+            const why = parseJson(Buffer.concat(chunks).toString()) ?? {};
+            process.stderr.write(`${new Date().toISOString()}\t${id}\tERROR\t${why.errorType}: ${why.errorMessage}\n`);
+          }
+          settle.resolve(res.statusCode);
+        });
+      });
+      r.on('error', settle.reject);
+      return r;
+    });
+    req.catch(settle.reject);
+    const close = async (trailers) => {
+      const r = await req;
+      if (trailers) r.addTrailers(trailers);
+      r.end();
+      await answered;
+    };
+    return {
+      write: async (bytes) => {
+        const r = await req;
+        await new Promise((resolve) => r.write(bytes, resolve));
+      },
+      end: () => close(null),
+      fail: (doc) =>
+        close({
+          'Lambda-Runtime-Function-Error-Type': doc.errorType,
+          'Lambda-Runtime-Function-Error-Body': Buffer.from(JSON.stringify(doc)).toString('base64'),
+        }),
+    };
   },
 };
 
@@ -152,6 +220,10 @@ function frames(socket, head) {
   let asked = false;
   /** The last request answered, for a refusal that comes back after its answer. */
   let lastAnswered = null;
+  /** The request whose response is streaming, and whether Hangar refused it (past its limit:
+   *  the invocation has failed, the rest of the stream is not sent). */
+  let streaming = null;
+  let streamRefused = false;
   /** One write per frame (a string head: JSON). */
   const frameOf = (type, head, body) => {
     const headLen = Buffer.byteLength(head);
@@ -182,7 +254,9 @@ function frames(socket, head) {
         w.resolve(inv);
       } else queued.push(inv);
     } else if (type === 0x58 /* X */) {
-      process.stderr.write(`${new Date().toISOString()}\t${lastAnswered}\tERROR\t${h.errorType}: ${h.errorMessage}\n`);
+      if (streaming !== null && streamRefused) return;
+      if (streaming !== null) streamRefused = true;
+      process.stderr.write(`${new Date().toISOString()}\t${streaming ?? lastAnswered}\tERROR\t${h.errorType}: ${h.errorMessage}\n`);
     }
   };
   socket.on('data', (d) => {
@@ -228,8 +302,44 @@ function frames(socket, head) {
       answered(id);
       return send(0x45 /* E */, JSON.stringify({ requestId: id, errorType: doc.errorType }), body);
     },
+    /** A streamed response: S, then a C per piece written (each resolves once handed to the
+     *  kernel: the stream's backpressure), then R, or E with the error. */
+    openStream(id, contentType) {
+      const head = JSON.stringify({ requestId: id });
+      streaming = id;
+      streamRefused = false;
+      void send(0x53 /* S */, JSON.stringify({ requestId: id, contentType }));
+      const done = () => {
+        const refused = streamRefused;
+        streaming = null;
+        streamRefused = false;
+        return refused;
+      };
+      return {
+        write: async (bytes) => {
+          for (let at = 0; at < bytes.length && !streamRefused; at += MAX_CHUNK)
+            await send(0x43 /* C */, head, bytes.subarray(at, at + MAX_CHUNK));
+        },
+        end: () => {
+          answered(id);
+          // Refused, the invocation has ended already: this still asks for the next one.
+          if (done()) socket.write(frameOf(0x4e /* N */, '{}'));
+          else socket.write(frameOf(0x52 /* R */, head));
+        },
+        fail: (doc) => {
+          if (done()) {
+            answered(id);
+            return send(0x4e /* N */, '{}');
+          }
+          return this.fail(id, doc);
+        },
+      };
+    },
   };
 }
+
+/** The most bytes one C frame carries: a large write goes as several. */
+const MAX_CHUNK = 1024 * 1024;
 
 /** How this runtime talks to Hangar (or to any Runtime API): set in main(). */
 let exchange = httpExchange;
@@ -421,6 +531,80 @@ function runHandler(handler, event, inv) {
   });
 }
 
+// Lambda's Node runtime marks a streamified handler with this symbol (libraries test for it).
+const HANDLER_STREAMING = Symbol.for('aws.lambda.runtime.handler.streaming');
+const STREAM_RESPONSE = 'response';
+/** What a function URL reads as a prelude (JSON, then 8 zero bytes) before the body. */
+const HTTP_INTEGRATION_TYPE = 'application/vnd.awslambda.http-integration-response';
+/** Bytes written before the stream's first: HttpResponseStream.from's prelude. */
+const PRELUDE = Symbol('prelude');
+
+class HttpResponseStream {
+  /** The prelude {statusCode, headers, cookies} goes before the first bytes written. */
+  static from(stream, prelude) {
+    stream.setContentType(HTTP_INTEGRATION_TYPE);
+    stream[PRELUDE] = Buffer.concat([Buffer.from(JSON.stringify(prelude ?? {})), Buffer.alloc(8)]);
+    return stream;
+  }
+}
+
+globalThis.awslambda = {
+  streamifyResponse(handler, options) {
+    handler[HANDLER_STREAMING] = STREAM_RESPONSE;
+    if (options?.highWaterMark !== undefined) handler.highWaterMark = options.highWaterMark;
+    return handler;
+  },
+  HttpResponseStream,
+};
+
+/** The Writable a streamified handler writes to: opened (S, or the POST) at the first write or
+ *  the end, so setContentType and HttpResponseStream.from count until then. Its pieces go out in
+ *  order, one after another (settled(): once all have). */
+function responseStream(id, highWaterMark) {
+  let contentType = 'application/octet-stream';
+  let out = null;
+  let chain = Promise.resolve();
+  const push = (bytes) => (chain = chain.then(() => out.write(bytes)));
+  const open = () => {
+    if (out) return;
+    out = exchange.openStream(id, contentType);
+    if (stream[PRELUDE]) push(stream[PRELUDE]);
+  };
+  const stream = new Writable({
+    ...(highWaterMark === undefined ? {} : { highWaterMark }),
+    write(chunk, _encoding, cb) {
+      open();
+      push(chunk).then(() => cb(), cb);
+    },
+    final(cb) {
+      open();
+      chain.then(() => cb(), cb);
+    },
+  });
+  stream.setContentType = (type) => {
+    contentType = String(type);
+  };
+  stream.opened = () => out;
+  stream.settled = () => chain.catch(() => {});
+  return stream;
+}
+
+/** Runs a streamified handler to its end: its stream ended (by it, or here once it returns). An
+ *  error after the first write comes after the bytes written before it. */
+async function runStreaming(handler, event, inv) {
+  const stream = responseStream(inv.requestId, handler.highWaterMark);
+  try {
+    await handler(event, stream, makeContext(inv, () => {}));
+    if (!stream.writableEnded) stream.end();
+    await finished(stream);
+    return { out: stream.opened() };
+  } catch (err) {
+    await stream.settled();
+    stream.destroy();
+    return { err: err ?? new Error('rejected'), out: stream.opened() };
+  }
+}
+
 async function main() {
   let handler;
   try {
@@ -442,6 +626,16 @@ async function main() {
       event = JSON.parse(next.body.toString('utf8'));
     } catch (err) {
       await postError(id, named('Runtime.UnmarshalError', `Unable to parse input as json: ${err.message}`));
+      currentId = null;
+      continue;
+    }
+    if (handler[HANDLER_STREAMING] === STREAM_RESPONSE) {
+      const { err, out } = await runStreaming(handler, event, next);
+      if (err) process.stderr.write(`${new Date().toISOString()}\t${id}\tERROR\tInvoke Error \t${JSON.stringify(errorDoc(err))}\n`);
+      // An error after the first byte ends the stream with it; before, it is the invocation's error.
+      if (err && out) await out.fail(errorDoc(err));
+      else if (err) await postError(id, err);
+      else await out.end();
       currentId = null;
       continue;
     }
