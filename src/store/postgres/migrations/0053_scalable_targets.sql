@@ -1,0 +1,24 @@
+-- Application Auto Scaling of functions' provisioned concurrency: scalable targets (a function's
+-- alias or version kept between a minimum and a maximum count) and their target tracking
+-- policies, which go with their target.
+CREATE TABLE scalable_targets (
+  user_id TEXT NOT NULL,
+  resource_id TEXT COLLATE "C" NOT NULL,
+  min_capacity INTEGER NOT NULL,
+  max_capacity INTEGER NOT NULL,
+  created_at BIGINT NOT NULL,
+  last_scaled_at BIGINT,
+  PRIMARY KEY (user_id, resource_id)
+);
+CREATE TABLE scaling_policies (
+  user_id TEXT NOT NULL,
+  resource_id TEXT COLLATE "C" NOT NULL,
+  name TEXT COLLATE "C" NOT NULL,
+  target_value DOUBLE PRECISION NOT NULL,
+  scale_in_cooldown INTEGER NOT NULL,
+  scale_out_cooldown INTEGER NOT NULL,
+  disable_scale_in BOOLEAN NOT NULL,
+  created_at BIGINT NOT NULL,
+  PRIMARY KEY (user_id, resource_id, name),
+  FOREIGN KEY (user_id, resource_id) REFERENCES scalable_targets (user_id, resource_id) ON DELETE CASCADE
+);

@@ -1,0 +1,24 @@
+/** Scalable target and scaling policy rows as the port answers them (both backends). */
+import type { ScalableTarget, ScalingPolicy } from '../core/index.ts';
+import type { Row } from './row.ts';
+
+export const targetFromRow = (r: Row): ScalableTarget => ({
+  userId: String(r.user_id),
+  resourceId: String(r.resource_id),
+  minCapacity: Number(r.min_capacity),
+  maxCapacity: Number(r.max_capacity),
+  createdAt: Number(r.created_at),
+  lastScaledAt: r.last_scaled_at === null || r.last_scaled_at === undefined ? null : Number(r.last_scaled_at),
+});
+
+export const policyFromRow = (r: Row): ScalingPolicy => ({
+  userId: String(r.user_id),
+  resourceId: String(r.resource_id),
+  name: String(r.name),
+  targetValue: Number(r.target_value),
+  scaleInCooldown: Number(r.scale_in_cooldown),
+  scaleOutCooldown: Number(r.scale_out_cooldown),
+  // SQLite keeps 0/1, PostgreSQL a boolean.
+  disableScaleIn: r.disable_scale_in === true || Number(r.disable_scale_in) === 1,
+  createdAt: Number(r.created_at),
+});

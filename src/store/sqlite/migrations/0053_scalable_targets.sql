@@ -1,0 +1,24 @@
+-- Application Auto Scaling of functions' provisioned concurrency: scalable targets (a function's
+-- alias or version kept between a minimum and a maximum count) and their target tracking
+-- policies, which go with their target.
+CREATE TABLE scalable_targets (
+  user_id TEXT NOT NULL,
+  resource_id TEXT NOT NULL,
+  min_capacity INTEGER NOT NULL,
+  max_capacity INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  last_scaled_at INTEGER,
+  PRIMARY KEY (user_id, resource_id)
+) WITHOUT ROWID;
+CREATE TABLE scaling_policies (
+  user_id TEXT NOT NULL,
+  resource_id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  target_value REAL NOT NULL,
+  scale_in_cooldown INTEGER NOT NULL,
+  scale_out_cooldown INTEGER NOT NULL,
+  disable_scale_in INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (user_id, resource_id, name),
+  FOREIGN KEY (user_id, resource_id) REFERENCES scalable_targets (user_id, resource_id) ON DELETE CASCADE
+) WITHOUT ROWID;
