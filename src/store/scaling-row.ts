@@ -1,5 +1,6 @@
 /** Scalable target and scaling policy rows as the port answers them (both backends). */
 import type { ScalableTarget, ScalingPolicy } from '../core/index.ts';
+import type { NewScalingPolicy } from './ports/scalable-targets.ts';
 import type { Row } from './row.ts';
 
 export const targetFromRow = (r: Row): ScalableTarget => ({
@@ -22,3 +23,15 @@ export const policyFromRow = (r: Row): ScalingPolicy => ({
   disableScaleIn: r.disable_scale_in === true || Number(r.disable_scale_in) === 1,
   createdAt: Number(r.created_at),
 });
+
+/** A policy's columns in the order both backends' upserts take them (user_id to
+ *  disable_scale_in); `flag` writes the boolean as the backend keeps it. */
+export const policyParams = (p: NewScalingPolicy, flag: (b: boolean) => unknown): unknown[] => [
+  p.userId,
+  p.resourceId,
+  p.name,
+  p.targetValue,
+  p.scaleInCooldown,
+  p.scaleOutCooldown,
+  flag(p.disableScaleIn),
+];

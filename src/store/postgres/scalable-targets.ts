@@ -1,7 +1,7 @@
 /** The scalable targets port on PostgreSQL (ports/scalable-targets.ts). */
 import { type ScalableTarget, type ScalingPolicy, scalableTargetNotFound } from '../../core/index.ts';
 import type { NewScalableTarget, NewScalingPolicy, ScalableTargets } from '../ports/scalable-targets.ts';
-import { policyFromRow, targetFromRow } from '../scaling-row.ts';
+import { policyFromRow, policyParams, targetFromRow } from '../scaling-row.ts';
 import type { Db } from './db.ts';
 
 /** user_id, resource_id, min, max, now. */
@@ -61,16 +61,7 @@ export class PgScalableTargets implements ScalableTargets {
   }
 
   async putPolicy(p: NewScalingPolicy): Promise<ScalingPolicy> {
-    const [row] = await this.db.rows(UPSERT_POLICY, [
-      p.userId,
-      p.resourceId,
-      p.name,
-      p.targetValue,
-      p.scaleInCooldown,
-      p.scaleOutCooldown,
-      p.disableScaleIn,
-      this.db.now(),
-    ]);
+    const [row] = await this.db.rows(UPSERT_POLICY, [...policyParams(p, (b) => b), this.db.now()]);
     if (!row) throw scalableTargetNotFound(p.resourceId);
     return policyFromRow(row);
   }

@@ -1,8 +1,9 @@
 /** The scalable targets port on SQLite (ports/scalable-targets.ts). */
+import type { SQLInputValue } from 'node:sqlite';
 import { type ScalableTarget, type ScalingPolicy, scalableTargetNotFound } from '../../core/index.ts';
 import type { NewScalableTarget, NewScalingPolicy, ScalableTargets } from '../ports/scalable-targets.ts';
 import type { Row } from '../row.ts';
-import { policyFromRow, targetFromRow } from '../scaling-row.ts';
+import { policyFromRow, policyParams, targetFromRow } from '../scaling-row.ts';
 import type { SqliteContext } from './context.ts';
 
 const UPSERT_TARGET = `INSERT INTO scalable_targets (user_id, resource_id, min_capacity, max_capacity, created_at)
@@ -64,18 +65,7 @@ export class SqliteScalableTargets implements ScalableTargets {
   async putPolicy(p: NewScalingPolicy): Promise<ScalingPolicy> {
     const row = await this.ctx.writes.run(() => {
       if (!this.ctx.stmt(SELECT_TARGET).get(p.userId, p.resourceId)) throw scalableTargetNotFound(p.resourceId);
-      return this.ctx
-        .stmt(UPSERT_POLICY)
-        .get(
-          p.userId,
-          p.resourceId,
-          p.name,
-          p.targetValue,
-          p.scaleInCooldown,
-          p.scaleOutCooldown,
-          p.disableScaleIn ? 1 : 0,
-          this.ctx.clock.now(),
-        ) as Row;
+      return this.ctx.stmt(UPSERT_POLICY).get(...(policyParams(p, (b) => (b ? 1 : 0)) as SQLInputValue[]), this.ctx.clock.now()) as Row;
     });
     return policyFromRow(row);
   }
