@@ -78,7 +78,7 @@ export {
   warmKeyOfSnapshot,
 } from './invoke.ts';
 export { DISPATCH_KEY_PURPOSE, FunctionDispatcher, FunctionServer } from './dispatch.ts';
-export { holdMsOf } from './function-admission.ts';
+export { admissionKey, holdMsOf } from './function-admission.ts';
 export { revokeKey } from './keys.ts';
 export { readLogs, type AttemptLogs } from './logs.ts';
 export {
@@ -235,6 +235,19 @@ export {
   type ProvisionedView,
   putProvisionedConfig,
 } from './provisioned.ts';
+export {
+  combinedDecision,
+  deleteScalingPolicy,
+  deregisterScalableTarget,
+  describeScalableTargets,
+  describeScalingPolicies,
+  type PolicyRequest,
+  ProvisionedScaler,
+  putScalingPolicy,
+  registerScalableTarget,
+  type ScalerDeps,
+  type ScalingApp,
+} from './scaling.ts';
 export * from './workflows.ts';
 export { redriveExecution } from './workflow-redrive.ts';
 export * from './state-machine-versions.ts';

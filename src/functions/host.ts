@@ -19,6 +19,8 @@ export class FunctionHost {
   /** The layers' merged contents (bound at /opt), beside the code they link to. */
   readonly opt: OptDirectories;
   private readonly inflight = new Map<string, number>();
+  /** The most in flight per key since takePeak() last read it (provisioned scaling's measure). */
+  private readonly peaks = new Map<string, number>();
   private readonly sandboxUid: number | null;
   /** Why instances cannot start here, as checkReach() last found; null: nothing known against. */
   private unreachable: string | null = null;
@@ -63,6 +65,7 @@ export class FunctionHost {
     const n = this.inflight.get(key) ?? 0;
     if (limit !== null && n >= limit) return null;
     this.inflight.set(key, n + 1);
+    if (n + 1 > (this.peaks.get(key) ?? 0)) this.peaks.set(key, n + 1);
     let released = false;
     return () => {
       if (released) return;
@@ -71,6 +74,16 @@ export class FunctionHost {
       if (left > 0) this.inflight.set(key, left);
       else this.inflight.delete(key);
     };
+  }
+
+  /** The most invocations of `key` (acquire's) in flight at once since the last call, and
+   *  starts counting again from those in flight now. */
+  takePeak(key: string): number {
+    const now = this.inflight.get(key) ?? 0;
+    const peak = Math.max(now, this.peaks.get(key) ?? 0);
+    if (now > 0) this.peaks.set(key, now);
+    else this.peaks.delete(key);
+    return peak;
   }
 
   /** Idle warm instances by warm key (what a worker host advertises). */
