@@ -26,12 +26,9 @@ export const holdMsOf = (f: FunctionSnapshot): number => initLimitMs(f.timeoutS,
 export const throttled = (name: string, reserved: number): Throttled =>
   new Throttled(ErrorCode.FunctionThrottled, `function ${name} is at its reserved concurrency (${reserved}): Rate Exceeded.`, 1);
 
-/** What a function's invocations in flight are counted under in this process. */
-export const admissionKey = (userId: string, name: string): string => JSON.stringify([userId, name]);
-
 /** A slot counted in this process (embedded: every invocation runs here). */
 export function admitLocally(host: FunctionHost, userId: string, name: string, reserved: number | null): () => Promise<void> {
-  const release = host.acquire(admissionKey(userId, name), reserved);
+  const release = host.acquire(JSON.stringify([userId, name]), reserved);
   if (!release) throw throttled(name, reserved ?? 0);
   return async () => release();
 }

@@ -78,7 +78,7 @@ export {
   warmKeyOfSnapshot,
 } from './invoke.ts';
 export { DISPATCH_KEY_PURPOSE, FunctionDispatcher, FunctionServer } from './dispatch.ts';
-export { admissionKey, holdMsOf } from './function-admission.ts';
+export { holdMsOf } from './function-admission.ts';
 export { revokeKey } from './keys.ts';
 export { readLogs, type AttemptLogs } from './logs.ts';
 export {

@@ -4,12 +4,13 @@
  * tracking policies, and the control loop that applies them through the provisioned concurrency
  * use case (app/provisioned.ts), as AWS's service drives PutProvisionedConcurrencyConfig.
  *
- * The measure: the most invocations of the function in flight at once in this process since the
- * last round (its function host counts them for reserved concurrency), over the count
+ * The measure: the most invocations of the function running at once on this process's function
+ * host since the last round (runOnHost counts them, synchronous and Event alike), over the count
  * provisioned, at most 1 — AWS's LambdaProvisionedConcurrencyUtilization counts only the
  * executions its provisioned instances serve. It is the function's, all qualifiers together.
  * The loop therefore runs in a process that runs the function's invocations and serves the API
- * (embedded: `hangar up`), under a leader lease so that only one such process scales.
+ * (embedded: `hangar up`), under a leader lease so that only one such process scales; a
+ * deployment whose API nodes have no host of their own does not apply the policies yet.
  */
 import {
   checkCapacities,

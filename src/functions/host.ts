@@ -19,7 +19,9 @@ export class FunctionHost {
   /** The layers' merged contents (bound at /opt), beside the code they link to. */
   readonly opt: OptDirectories;
   private readonly inflight = new Map<string, number>();
-  /** The most in flight per key since takePeak() last read it (provisioned scaling's measure). */
+  /** Invocations running on this host per function (functionKey), and the most at once since
+   *  takePeak() last read them: provisioned concurrency scaling's measure (app/scaling.ts). */
+  private readonly running = new Map<string, number>();
   private readonly peaks = new Map<string, number>();
   private readonly sandboxUid: number | null;
   /** Why instances cannot start here, as checkReach() last found; null: nothing known against. */
@@ -65,7 +67,6 @@ export class FunctionHost {
     const n = this.inflight.get(key) ?? 0;
     if (limit !== null && n >= limit) return null;
     this.inflight.set(key, n + 1);
-    if (n + 1 > (this.peaks.get(key) ?? 0)) this.peaks.set(key, n + 1);
     let released = false;
     return () => {
       if (released) return;
@@ -76,10 +77,30 @@ export class FunctionHost {
     };
   }
 
-  /** The most invocations of `key` (acquire's) in flight at once since the last call, and
-   *  starts counting again from those in flight now. */
+  /** What running() and takePeak() count a user's function under. */
+  static functionKey(owner: string, functionName: string): string {
+    return JSON.stringify([owner, functionName]);
+  }
+
+  /** Counts an invocation of the function running here until the returned call. */
+  run(key: string): () => void {
+    const n = (this.running.get(key) ?? 0) + 1;
+    this.running.set(key, n);
+    if (n > (this.peaks.get(key) ?? 0)) this.peaks.set(key, n);
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      const left = (this.running.get(key) ?? 1) - 1;
+      if (left > 0) this.running.set(key, left);
+      else this.running.delete(key);
+    };
+  }
+
+  /** The most invocations of the function running here at once since the last call; counting
+   *  starts again from those running now. */
   takePeak(key: string): number {
-    const now = this.inflight.get(key) ?? 0;
+    const now = this.running.get(key) ?? 0;
     const peak = Math.max(now, this.peaks.get(key) ?? 0);
     if (now > 0) this.peaks.set(key, now);
     else this.peaks.delete(key);

@@ -26,7 +26,6 @@ import {
   CircuitBreakers,
   ProvisionedKeeper,
   ProvisionedScaler,
-  admissionKey,
   secretRevealer,
 } from '../app/index.ts';
 import { accountIdOf } from '../aws/identity.ts';
@@ -416,7 +415,7 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
             scalableTargets: store.scalableTargets,
           },
           clock,
-          peakInFlight: (userId, name) => host.takePeak(admissionKey(userId, name)),
+          peakInFlight: (userId, name) => host.takePeak(FunctionHost.functionKey(userId, name)),
           lease: {
             acquire: () => store.acquireLease(SCALING_LEASE, holder, 3 * config.provisionedScalingIntervalMs).catch(() => false),
             release: () => store.releaseLease(SCALING_LEASE, holder),
