@@ -247,6 +247,7 @@ export {
   registerScalableTarget,
   type ScalerDeps,
   type ScalingApp,
+  taggableScalableTarget,
 } from './scaling.ts';
 export * from './workflows.ts';
 export { redriveExecution } from './workflow-redrive.ts';

@@ -15,6 +15,7 @@
 import {
   checkCapacities,
   checkScalingScope,
+  checkTags,
   checkTargetTracking,
   type Clock,
   ErrorCode,
@@ -22,17 +23,30 @@ import {
   parseScalingResourceId,
   type ScalableTarget,
   type ScalingPolicy,
+  SCALING_TAG_RULES,
   scalableTargetNotFound,
+  scalableTargetTagKey,
+  type TagMap,
   scalingPolicyNotFound,
   targetTrackingDecision,
 } from '../core/index.ts';
 import type { ScalableTargets } from '../store/index.ts';
 import { getFunction } from './functions.ts';
 import { deleteProvisionedConfig, putProvisionedConfig, type ProvisionedApp } from './provisioned.ts';
+import { type Taggable, type TagsApp, tagResource } from './tags.ts';
 
-export interface ScalingApp extends ProvisionedApp {
+export interface ScalingApp extends ProvisionedApp, TagsApp {
   scalableTargets: ScalableTargets;
 }
+
+/** The user's scalable target of that resource id, as a tagged resource (app/tags.ts). */
+export const taggableScalableTarget = (app: ScalingApp, userId: string, resourceId: string): Taggable => ({
+  key: scalableTargetTagKey(resourceId),
+  rules: SCALING_TAG_RULES,
+  mustExist: async () => {
+    if (!(await app.scalableTargets.getTarget(userId, resourceId))) throw scalableTargetNotFound(resourceId);
+  },
+});
 
 export interface TargetRequest {
   serviceNamespace: unknown;
@@ -40,6 +54,8 @@ export interface TargetRequest {
   resourceId: unknown;
   minCapacity?: number;
   maxCapacity?: number;
+  /** Set on the target (added to those it has). */
+  tags?: TagMap;
 }
 
 /**
@@ -51,6 +67,7 @@ export async function registerScalableTarget(app: ScalingApp, userId: string, r:
   checkScalingScope(r.serviceNamespace, r.scalableDimension);
   const { functionName, qualifier } = parseScalingResourceId(r.resourceId);
   const resourceId = r.resourceId as string;
+  if (r.tags) checkTags(r.tags, SCALING_TAG_RULES);
   await getFunction(app, userId, functionName, qualifier);
   const old = await app.scalableTargets.getTarget(userId, resourceId);
   const min = r.minCapacity ?? old?.minCapacity;
@@ -61,7 +78,9 @@ export async function registerScalableTarget(app: ScalingApp, userId: string, r:
   const current = (await app.provisioned.getProvisioned(userId, functionName, qualifier))?.requested ?? 0;
   const clamped = Math.min(max, Math.max(min, current));
   if (clamped !== current) await setCount(app, userId, functionName, qualifier, clamped);
-  return app.scalableTargets.putTarget({ userId, resourceId, minCapacity: min, maxCapacity: max });
+  const t = await app.scalableTargets.putTarget({ userId, resourceId, minCapacity: min, maxCapacity: max });
+  if (r.tags && Object.keys(r.tags).length) await tagResource(app, userId, taggableScalableTarget(app, userId, resourceId), r.tags);
+  return t;
 }
 
 async function setCount(app: ScalingApp, userId: string, functionName: string, qualifier: string, n: number): Promise<void> {

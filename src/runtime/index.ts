@@ -413,6 +413,7 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
             provisioned: store.provisioned,
             provisionedKeeper,
             scalableTargets: store.scalableTargets,
+            tags: store.tags,
           },
           clock,
           peakInFlight: (userId, name) => host.takePeak(FunctionHost.functionKey(userId, name)),

@@ -14,9 +14,12 @@ import {
   DeregisterScalableTargetCommand,
   DescribeScalableTargetsCommand,
   DescribeScalingPoliciesCommand,
+  ListTagsForResourceCommand,
   PutScalingPolicyCommand,
   PutScheduledActionCommand,
   RegisterScalableTargetCommand,
+  TagResourceCommand,
+  UntagResourceCommand,
 } from '@aws-sdk/client-application-auto-scaling';
 import {
   CreateAliasCommand,
@@ -177,6 +180,36 @@ describe('Application Auto Scaling of provisioned concurrency (AWS SDK)', { skip
       ),
     );
     assert.deepEqual([gone.name, gone.status], ['ObjectNotFoundException', 400]);
+    await alice.scaling.send(
+      new DeregisterScalableTargetCommand({ ServiceNamespace: NS, ScalableDimension: DIM, ResourceId: 'function:api:1' }),
+    );
+  });
+
+  it("tags a target, as Terraform's tags do, and its tags go with it", async () => {
+    const { ScalableTargetARN: arn } = await alice.scaling.send(
+      new RegisterScalableTargetCommand({
+        ServiceNamespace: NS,
+        ScalableDimension: DIM,
+        ResourceId: 'function:api:1',
+        MinCapacity: 0,
+        MaxCapacity: 2,
+        Tags: { team: 'web' },
+      }),
+    );
+    const tags = async () => (await alice.scaling.send(new ListTagsForResourceCommand({ ResourceARN: arn }))).Tags;
+    assert.deepEqual(await tags(), { team: 'web' });
+    await alice.scaling.send(new TagResourceCommand({ ResourceARN: arn, Tags: { env: 'prod' } }));
+    await alice.scaling.send(new UntagResourceCommand({ ResourceARN: arn, TagKeys: ['team'] }));
+    assert.deepEqual(await tags(), { env: 'prod' });
+    const other = await refusedBy(bob.scaling.send(new ListTagsForResourceCommand({ ResourceARN: arn })));
+    assert.deepEqual([other.name, other.status], ['ResourceNotFoundException', 400]);
+    await alice.scaling.send(
+      new DeregisterScalableTargetCommand({ ServiceNamespace: NS, ScalableDimension: DIM, ResourceId: 'function:api:1' }),
+    );
+    const gone = await refusedBy(alice.scaling.send(new ListTagsForResourceCommand({ ResourceARN: arn })));
+    assert.equal(gone.name, 'ResourceNotFoundException');
+    await register(alice.scaling, 'function:api:1', 0, 2);
+    assert.deepEqual(await tags(), {});
     await alice.scaling.send(
       new DeregisterScalableTargetCommand({ ServiceNamespace: NS, ScalableDimension: DIM, ResourceId: 'function:api:1' }),
     );

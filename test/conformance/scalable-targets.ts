@@ -1,16 +1,18 @@
 /**
  * The ScalableTargets port's behaviour, written once for both backends: targets are put,
  * changed (keeping when they were made and last scaled), read, listed and deleted per user;
- * policies need their target, are replaced by name and go with it.
+ * policies need their target, are replaced by name and go with it, as do its tags (a target
+ * registered anew starts with none; one changed keeps them).
  */
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { type Clock, ErrorCode } from '../../src/core/index.ts';
-import type { ScalableTargets } from '../../src/store/index.ts';
+import { type Clock, ErrorCode, SCALING_TAG_RULES, scalableTargetTagKey } from '../../src/core/index.ts';
+import type { ResourceTags, ScalableTargets } from '../../src/store/index.ts';
 import { ManualClock } from './store.ts';
 
 export interface ScalableTargetsUnderTest {
   scalableTargets: ScalableTargets;
+  tags: ResourceTags;
   close(): Promise<void>;
 }
 
@@ -105,6 +107,20 @@ export function describeScalableTargets(name: string, make: (clock: Clock) => Pr
       assert.equal(await s.deleteTarget('alice', 'function:f:live'), false);
       assert.equal(await s.getTarget('alice', 'function:f:live'), null);
       assert.deepEqual(await s.listAllPolicies(), []);
+    });
+
+    it("keeps a target's tags while it changes; they go with it", async () => {
+      const key = scalableTargetTagKey('function:f:live');
+      await s.putTarget(target('alice', 'function:f:live'));
+      await u.tags.tagResource('alice', key, { team: 'web' }, SCALING_TAG_RULES);
+      await s.putTarget(target('alice', 'function:f:live', 2, 9));
+      assert.deepEqual(await u.tags.getTags('alice', key), { team: 'web' });
+      await s.deleteTarget('alice', 'function:f:live');
+      assert.deepEqual(await u.tags.getTags('alice', key), {});
+      // Tags left under the key (a crash between writes) are not a new target's.
+      await u.tags.tagResource('alice', key, { stale: 'yes' }, SCALING_TAG_RULES);
+      await s.putTarget(target('alice', 'function:f:live'));
+      assert.deepEqual(await u.tags.getTags('alice', key), {});
     });
   });
 }

@@ -6,5 +6,5 @@ after(() => dropTestSchemas());
 
 describeScalableTargets('postgres', async (clock) => {
   const store = await openTestStore({ clock, poolSize: 4 });
-  return { scalableTargets: store.scalableTargets, close: () => store.close() };
+  return { scalableTargets: store.scalableTargets, tags: store.tags, close: () => store.close() };
 });

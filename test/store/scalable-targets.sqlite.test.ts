@@ -11,5 +11,5 @@ let n = 0;
 
 describeScalableTargets('sqlite', async (clock) => {
   const store = new SqliteStore({ path: join(dir, `s${n++}.db`), clock });
-  return { scalableTargets: store.scalableTargets, close: () => store.close() };
+  return { scalableTargets: store.scalableTargets, tags: store.tags, close: () => store.close() };
 });

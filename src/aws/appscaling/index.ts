@@ -13,6 +13,7 @@ import type { JsonOperation } from '../sfn/operation.ts';
 import { jsonBody } from '../sfn/shapes.ts';
 import { scalingOperations } from './operations.ts';
 import { WHAT_HANGAR_TAKES } from './shapes.ts';
+import { tagOperations } from './tags.ts';
 
 export const SCALING_TARGET_PREFIX = 'AnyScaleFrontendService';
 
@@ -21,7 +22,7 @@ export type ScalingContext = ScalingApp;
 const client = (type: string) => ({ type, status: 400 });
 
 export function scalingService(ctx: ScalingContext): AwsService {
-  const operations = new Map<string, JsonOperation>(scalingOperations(ctx).map((op) => [op.name, op]));
+  const operations = new Map<string, JsonOperation>([...scalingOperations(ctx), ...tagOperations(ctx)].map((op) => [op.name, op]));
   return {
     signingName: 'application-autoscaling',
     protocol: Protocol.AwsJson1_1,
@@ -36,6 +37,7 @@ export function scalingService(ctx: ScalingContext): AwsService {
     errorCodes: {
       // The function or its qualifier is not there: AWS says the resource is not valid.
       [ErrorCode.FunctionNotFound]: client('ValidationException'),
+      [ErrorCode.TagLimitExceeded]: client('TooManyTagsException'),
     },
     async handle(call) {
       const target = call.headers['x-amz-target'];

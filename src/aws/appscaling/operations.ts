@@ -16,6 +16,7 @@ import { checkScalingScope, SCALING_METRIC, TARGET_TRACKING } from '../../core/i
 import { userOf } from '../lambda/context.ts';
 import type { JsonOperation } from '../sfn/operation.ts';
 import { field } from '../sfn/shapes.ts';
+import { tagMapOf } from './tags.ts';
 import { page, policyArn, policyShape, required, strings, targetArn, targetShape, validation, WHAT_HANGAR_TAKES } from './shapes.ts';
 
 /** The three fields that name a target in every request. */
@@ -62,6 +63,7 @@ export function scalingOperations(ctx: ScalingApp): JsonOperation[] {
           ...targetOf(body),
           minCapacity: field.integer(body, 'MinCapacity', 0, Number.MAX_SAFE_INTEGER),
           maxCapacity: field.integer(body, 'MaxCapacity', 0, Number.MAX_SAFE_INTEGER),
+          tags: tagMapOf(body),
         });
         return { ScalableTargetARN: targetArn(call.caller, t) };
       },

@@ -22,3 +22,15 @@ CREATE TABLE scaling_policies (
   PRIMARY KEY (user_id, resource_id, name),
   FOREIGN KEY (user_id, resource_id) REFERENCES scalable_targets (user_id, resource_id) ON DELETE CASCADE
 );
+
+-- A target's tags (resource_tags, 0035) go with it, and a target registered anew starts with none.
+CREATE FUNCTION scalable_target_tags_clear() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  r RECORD;
+BEGIN
+  IF TG_OP = 'DELETE' THEN r := OLD; ELSE r := NEW; END IF;
+  DELETE FROM resource_tags WHERE user_id = r.user_id AND resource = 'application-autoscaling:scalable-target:' || r.resource_id;
+  RETURN NULL;
+END $$;
+CREATE TRIGGER scalable_target_tags_clear AFTER INSERT OR DELETE ON scalable_targets
+  FOR EACH ROW EXECUTE FUNCTION scalable_target_tags_clear();

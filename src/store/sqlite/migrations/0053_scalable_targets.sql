@@ -22,3 +22,11 @@ CREATE TABLE scaling_policies (
   PRIMARY KEY (user_id, resource_id, name),
   FOREIGN KEY (user_id, resource_id) REFERENCES scalable_targets (user_id, resource_id) ON DELETE CASCADE
 ) WITHOUT ROWID;
+
+-- A target's tags (resource_tags, 0035) go with it, and a target registered anew starts with none.
+CREATE TRIGGER scalable_target_tags_gone AFTER DELETE ON scalable_targets BEGIN
+  DELETE FROM resource_tags WHERE user_id = OLD.user_id AND resource = 'application-autoscaling:scalable-target:' || OLD.resource_id;
+END;
+CREATE TRIGGER scalable_target_tags_fresh AFTER INSERT ON scalable_targets BEGIN
+  DELETE FROM resource_tags WHERE user_id = NEW.user_id AND resource = 'application-autoscaling:scalable-target:' || NEW.resource_id;
+END;
