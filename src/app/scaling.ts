@@ -14,6 +14,8 @@
  */
 import {
   checkCapacities,
+  checkProvisionedQualifier,
+  checkProvisionedVersion,
   checkScalingScope,
   checkTags,
   checkTargetTracking,
@@ -68,7 +70,8 @@ export async function registerScalableTarget(app: ScalingApp, userId: string, r:
   const { functionName, qualifier } = parseScalingResourceId(r.resourceId);
   const resourceId = r.resourceId as string;
   if (r.tags) checkTags(r.tags, SCALING_TAG_RULES);
-  await getFunction(app, userId, functionName, qualifier);
+  // What provisioned concurrency may be put on: a published version or an alias of one.
+  checkProvisionedVersion((await getFunction(app, userId, functionName, checkProvisionedQualifier(qualifier))).version);
   const old = await app.scalableTargets.getTarget(userId, resourceId);
   const min = r.minCapacity ?? old?.minCapacity;
   const max = r.maxCapacity ?? old?.maxCapacity;

@@ -234,6 +234,7 @@ describe('Application Auto Scaling of provisioned concurrency (AWS SDK)', { skip
       [() => register(alice.scaling, 'function:api', 1, 2), 'ValidationException', /ResourceId must be/],
       [() => register(alice.scaling, 'function:api:live', 3, 2), 'ValidationException', /greater than MaxCapacity/],
       [() => register(alice.scaling, 'function:api:9', 1, 2), 'ValidationException', /no version 9/],
+      [() => register(alice.scaling, 'function:api:$LATEST', 0, 2), 'ValidationException', /unpublished function versions/],
       [() => register(alice.scaling, 'function:api:live'), 'ValidationException', /MinCapacity and MaxCapacity are required/],
       [() => tracking(alice.scaling, 'function:api:live', 'p'), 'ObjectNotFoundException', /No scalable target/],
       [
