@@ -240,6 +240,7 @@ export {
   deleteScalingPolicy,
   deregisterScalableTarget,
   describeScalableTargets,
+  describeScalingActivities,
   describeScalingPolicies,
   type PolicyRequest,
   ProvisionedScaler,

@@ -12,6 +12,7 @@
  * (embedded: `hangar up`), under a leader lease so that only one such process scales; a
  * deployment whose API nodes have no host of their own does not apply the policies yet.
  */
+import { randomUUID } from 'node:crypto';
 import {
   checkCapacities,
   checkProvisionedQualifier,
@@ -24,6 +25,7 @@ import {
   InvalidInput,
   parseScalingResourceId,
   type ScalableTarget,
+  type ScalingActivity,
   type ScalingPolicy,
   SCALING_TAG_RULES,
   scalableTargetNotFound,
@@ -99,6 +101,11 @@ export async function describeScalableTargets(
 ): Promise<ScalableTarget[]> {
   const all = await app.scalableTargets.listTargets(userId);
   return resourceIds?.length ? all.filter((t) => resourceIds.includes(t.resourceId)) : all;
+}
+
+/** The user's scaling activities, the latest first (of one target when given). */
+export function describeScalingActivities(app: ScalingApp, userId: string, resourceId: string | undefined): Promise<ScalingActivity[]> {
+  return app.scalableTargets.listActivities(userId, resourceId);
 }
 
 /** Deregisters the target and its policies; the count provisioned stays as it is. */
@@ -222,12 +229,29 @@ export class ProvisionedScaler {
         current,
       );
       if (n === null) continue;
+      const activity = {
+        userId: t.userId,
+        resourceId: t.resourceId,
+        activityId: randomUUID(),
+        startedAt: now,
+        description: `Setting desired concurrency to ${n}.`,
+        cause: `target tracking (${mine.map((p) => p.name).join(', ')}): utilization ${utilization.toFixed(2)} of ${current} provisioned`,
+      };
       try {
         await setCount(app, t.userId, functionName, qualifier, n);
         await app.scalableTargets.markScaled(t.userId, t.resourceId, now);
+        await app.scalableTargets.recordActivity({
+          ...activity,
+          endedAt: clock.now(),
+          statusCode: 'Successful',
+          statusMessage: `Successfully set desired concurrency to ${n}.`,
+        });
         log.info({ resourceId: t.resourceId, from: current, to: n, utilization }, 'provisioned scaling');
       } catch (err) {
         log.warn({ err, resourceId: t.resourceId, to: n }, 'provisioned scaling: the count could not be set');
+        await app.scalableTargets
+          .recordActivity({ ...activity, endedAt: clock.now(), statusCode: 'Failed', statusMessage: (err as Error).message.slice(0, 1000) })
+          .catch(() => {});
       }
     }
   }

@@ -36,6 +36,22 @@ export interface ScalingPolicy {
   createdAt: number;
 }
 
+/** What the control loop did to a target, as DescribeScalingActivities tells it. */
+export interface ScalingActivity {
+  userId: string;
+  resourceId: string;
+  activityId: string;
+  startedAt: number;
+  endedAt: number;
+  description: string;
+  cause: string;
+  statusCode: 'Successful' | 'Failed';
+  statusMessage: string;
+}
+
+/** How many activities of a target are kept (the latest). */
+export const ACTIVITIES_KEPT = 100;
+
 const invalid = (message: string) => new InvalidInput(ErrorCode.ValidationFailed, message);
 
 /** Hangar scales functions' provisioned concurrency only. */

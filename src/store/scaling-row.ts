@@ -1,5 +1,5 @@
 /** Scalable target and scaling policy rows as the port answers them (both backends). */
-import type { ScalableTarget, ScalingPolicy } from '../core/index.ts';
+import type { ScalableTarget, ScalingActivity, ScalingPolicy } from '../core/index.ts';
 import type { NewScalingPolicy } from './ports/scalable-targets.ts';
 import type { Row } from './row.ts';
 
@@ -34,4 +34,29 @@ export const policyParams = (p: NewScalingPolicy, flag: (b: boolean) => unknown)
   p.scaleInCooldown,
   p.scaleOutCooldown,
   flag(p.disableScaleIn),
+];
+
+export const activityFromRow = (r: Row): ScalingActivity => ({
+  userId: String(r.user_id),
+  resourceId: String(r.resource_id),
+  activityId: String(r.activity_id),
+  startedAt: Number(r.started_at),
+  endedAt: Number(r.ended_at),
+  description: String(r.description),
+  cause: String(r.cause),
+  statusCode: String(r.status_code) as ScalingActivity['statusCode'],
+  statusMessage: String(r.status_message),
+});
+
+/** An activity's columns in the order both backends' inserts take them. */
+export const activityParams = (a: ScalingActivity): (string | number)[] => [
+  a.userId,
+  a.resourceId,
+  a.activityId,
+  a.startedAt,
+  a.endedAt,
+  a.description,
+  a.cause,
+  a.statusCode,
+  a.statusMessage,
 ];

@@ -13,6 +13,7 @@ import {
   DeleteScalingPolicyCommand,
   DeregisterScalableTargetCommand,
   DescribeScalableTargetsCommand,
+  DescribeScalingActivitiesCommand,
   DescribeScalingPoliciesCommand,
   ListTagsForResourceCommand,
   PutScalingPolicyCommand,
@@ -323,5 +324,13 @@ describe('Application Auto Scaling of provisioned concurrency (AWS SDK)', { skip
       await Promise.all(workers);
     }
     await until(async () => (await provisioned(alice.lambda, 'busy', 'live')) === 1, 60_000, 100);
+    // Each change is an activity, the latest first: out to the maximum, then back in to 1.
+    const { ScalingActivities: acts = [] } = await alice.scaling.send(
+      new DescribeScalingActivitiesCommand({ ServiceNamespace: NS, ResourceId: 'function:busy:live' }),
+    );
+    assert.equal(acts[0]?.Description, 'Setting desired concurrency to 1.');
+    assert.ok(acts.some((a) => a.Description === 'Setting desired concurrency to 3.'));
+    assert.ok(acts.every((a) => a.StatusCode === 'Successful' && a.ResourceId === 'function:busy:live' && a.StartTime instanceof Date));
+    assert.deepEqual((await bob.scaling.send(new DescribeScalingActivitiesCommand({ ServiceNamespace: NS }))).ScalingActivities, []);
   });
 });

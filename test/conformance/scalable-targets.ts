@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { type Clock, ErrorCode, SCALING_TAG_RULES, scalableTargetTagKey } from '../../src/core/index.ts';
+import { ACTIVITIES_KEPT, type Clock, ErrorCode, SCALING_TAG_RULES, scalableTargetTagKey } from '../../src/core/index.ts';
 import type { ResourceTags, ScalableTargets } from '../../src/store/index.ts';
 import { ManualClock } from './store.ts';
 
@@ -107,6 +107,37 @@ export function describeScalableTargets(name: string, make: (clock: Clock) => Pr
       assert.equal(await s.deleteTarget('alice', 'function:f:live'), false);
       assert.equal(await s.getTarget('alice', 'function:f:live'), null);
       assert.deepEqual(await s.listAllPolicies(), []);
+    });
+
+    it('records activities of a registered target, the latest first, keeping the latest ones', async () => {
+      const activity = (resourceId: string, i: number) => ({
+        userId: 'alice',
+        resourceId,
+        activityId: `a${String(i).padStart(4, '0')}`,
+        startedAt: clock.now() + i,
+        endedAt: clock.now() + i,
+        description: `Setting desired concurrency to ${i}.`,
+        cause: 'monitor alarm',
+        statusCode: 'Successful' as const,
+        statusMessage: 'Successfully set desired concurrency.',
+      });
+      await s.recordActivity(activity('function:f:live', 0));
+      assert.deepEqual(await s.listActivities('alice'), []);
+      await s.putTarget(target('alice', 'function:f:live'));
+      await s.putTarget(target('alice', 'function:f:1'));
+      for (let i = 1; i <= ACTIVITIES_KEPT + 1; i++) await s.recordActivity(activity('function:f:live', i));
+      await s.recordActivity(activity('function:f:1', 500));
+      const live = await s.listActivities('alice', 'function:f:live');
+      assert.equal(live.length, ACTIVITIES_KEPT);
+      assert.deepEqual(live[0], activity('function:f:live', ACTIVITIES_KEPT + 1));
+      assert.equal(live.at(-1)?.activityId, activity('function:f:live', 2).activityId);
+      assert.equal((await s.listActivities('alice')).length, ACTIVITIES_KEPT + 1);
+      assert.deepEqual(await s.listActivities('bob'), []);
+      await s.deleteTarget('alice', 'function:f:live');
+      assert.deepEqual(
+        (await s.listActivities('alice')).map((a) => a.resourceId),
+        ['function:f:1'],
+      );
     });
 
     it("keeps a target's tags while it changes; they go with it", async () => {

@@ -7,6 +7,7 @@ import {
   deleteScalingPolicy,
   deregisterScalableTarget,
   describeScalableTargets,
+  describeScalingActivities,
   describeScalingPolicies,
   putScalingPolicy,
   registerScalableTarget,
@@ -17,7 +18,18 @@ import { userOf } from '../lambda/context.ts';
 import type { JsonOperation } from '../sfn/operation.ts';
 import { field } from '../sfn/shapes.ts';
 import { tagMapOf } from './tags.ts';
-import { page, policyArn, policyShape, required, strings, targetArn, targetShape, validation, WHAT_HANGAR_TAKES } from './shapes.ts';
+import {
+  activityShape,
+  page,
+  policyArn,
+  policyShape,
+  required,
+  strings,
+  targetArn,
+  targetShape,
+  validation,
+  WHAT_HANGAR_TAKES,
+} from './shapes.ts';
 
 /** The three fields that name a target in every request. */
 const targetOf = (body: Record<string, unknown>) => ({
@@ -102,6 +114,16 @@ export function scalingOperations(ctx: ScalingApp): JsonOperation[] {
         });
         const p = page(body, all);
         return { ScalingPolicies: p.items.map((x) => policyShape(call.caller, x)), ...(p.next ? { NextToken: p.next } : {}) };
+      },
+    },
+    {
+      name: 'DescribeScalingActivities',
+      async run(call, body) {
+        describedScope(body);
+        if (body.IncludeNotScaledActivities === true) throw validation(`IncludeNotScaledActivities is not taken: ${WHAT_HANGAR_TAKES}`);
+        const all = await describeScalingActivities(ctx, userOf(call.caller), field.string(body, 'ResourceId', 1600));
+        const p = page(body, all);
+        return { ScalingActivities: p.items.map(activityShape), ...(p.next ? { NextToken: p.next } : {}) };
       },
     },
     {

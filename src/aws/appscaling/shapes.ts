@@ -9,6 +9,7 @@ import {
   SCALING_METRIC,
   SCALING_NAMESPACE,
   type ScalableTarget,
+  type ScalingActivity,
   type ScalingPolicy,
   TARGET_TRACKING,
 } from '../../core/index.ts';
@@ -84,6 +85,19 @@ export const policyShape = (c: AwsCaller, p: ScalingPolicy) => ({
   // Hangar measures in process: no CloudWatch alarms stand behind a policy.
   Alarms: [],
   CreationTime: date(p.createdAt),
+});
+
+export const activityShape = (a: ScalingActivity) => ({
+  ActivityId: a.activityId,
+  ServiceNamespace: SCALING_NAMESPACE,
+  ResourceId: a.resourceId,
+  ScalableDimension: SCALING_DIMENSION,
+  Description: a.description,
+  Cause: a.cause,
+  StartTime: date(a.startedAt),
+  EndTime: date(a.endedAt),
+  StatusCode: a.statusCode,
+  StatusMessage: a.statusMessage,
 });
 
 /** MaxResults (1 to 50, AWS's default and limit 50) and NextToken (an offset, opaque). */

@@ -3,7 +3,7 @@
  * scaling.ts), per user and resource id (`function:<name>:<qualifier>`). A target's policies go
  * with it. listAll* is what the control loop reads (app/scaling.ts).
  */
-import type { ScalableTarget, ScalingPolicy } from '../../core/index.ts';
+import type { ScalableTarget, ScalingActivity, ScalingPolicy } from '../../core/index.ts';
 
 export type NewScalableTarget = Pick<ScalableTarget, 'userId' | 'resourceId' | 'minCapacity' | 'maxCapacity'>;
 export type NewScalingPolicy = Omit<ScalingPolicy, 'createdAt'>;
@@ -26,6 +26,11 @@ export interface ScalableTargets {
   /** The user's policies by resource id and name, of one target when `resourceId` is given. */
   listPolicies(userId: string, resourceId?: string): Promise<ScalingPolicy[]>;
   listAllPolicies(): Promise<ScalingPolicy[]>;
+  /** Records an activity of a registered target (none: nothing is recorded), keeping its latest
+   *  ACTIVITIES_KEPT. */
+  recordActivity(a: ScalingActivity): Promise<void>;
+  /** The user's activities, the latest first, of one target when `resourceId` is given. */
+  listActivities(userId: string, resourceId?: string): Promise<ScalingActivity[]>;
   /** False when there was none. */
   deletePolicy(userId: string, resourceId: string, name: string): Promise<boolean>;
 }

@@ -1,7 +1,13 @@
 /** The scalable targets port on PostgreSQL (ports/scalable-targets.ts). */
-import { type ScalableTarget, type ScalingPolicy, scalableTargetNotFound } from '../../core/index.ts';
+import {
+  ACTIVITIES_KEPT,
+  type ScalableTarget,
+  type ScalingActivity,
+  type ScalingPolicy,
+  scalableTargetNotFound,
+} from '../../core/index.ts';
 import type { NewScalableTarget, NewScalingPolicy, ScalableTargets } from '../ports/scalable-targets.ts';
-import { policyFromRow, policyParams, targetFromRow } from '../scaling-row.ts';
+import { activityFromRow, activityParams, policyFromRow, policyParams, targetFromRow } from '../scaling-row.ts';
 import type { Db } from './db.ts';
 
 /** user_id, resource_id, min, max, now. */
@@ -26,6 +32,19 @@ const SELECT_POLICIES = `SELECT * FROM scaling_policies WHERE user_id = $1 ORDER
 const SELECT_TARGET_POLICIES = `SELECT * FROM scaling_policies WHERE user_id = $1 AND resource_id = $2 ORDER BY name`;
 const SELECT_ALL_POLICIES = `SELECT * FROM scaling_policies ORDER BY user_id, resource_id, name`;
 const DELETE_POLICY = `DELETE FROM scaling_policies WHERE user_id = $1 AND resource_id = $2 AND name = $3`;
+
+/** Written only when the target is there; then all but the target's latest $10 go. */
+const RECORD_ACTIVITY = `WITH added AS (
+    INSERT INTO scaling_activities
+      (user_id, resource_id, activity_id, started_at, ended_at, description, cause, status_code, status_message)
+    SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9 WHERE EXISTS (SELECT 1 FROM scalable_targets WHERE user_id = $1 AND resource_id = $2)
+    RETURNING 1
+  )
+  DELETE FROM scaling_activities WHERE user_id = $1 AND resource_id = $2 AND activity_id NOT IN
+    (SELECT activity_id FROM scaling_activities WHERE user_id = $1 AND resource_id = $2
+      ORDER BY started_at DESC, activity_id DESC LIMIT $10 - (SELECT count(*) FROM added))`;
+const SELECT_ACTIVITIES = `SELECT * FROM scaling_activities WHERE user_id = $1 ORDER BY started_at DESC, activity_id DESC`;
+const SELECT_TARGET_ACTIVITIES = `SELECT * FROM scaling_activities WHERE user_id = $1 AND resource_id = $2 ORDER BY started_at DESC, activity_id DESC`;
 
 export class PgScalableTargets implements ScalableTargets {
   private readonly db: Db;
@@ -76,6 +95,18 @@ export class PgScalableTargets implements ScalableTargets {
 
   async listAllPolicies(): Promise<ScalingPolicy[]> {
     return (await this.db.rows(SELECT_ALL_POLICIES)).map(policyFromRow);
+  }
+
+  async recordActivity(a: ScalingActivity): Promise<void> {
+    await this.db.query(RECORD_ACTIVITY, [...activityParams(a), ACTIVITIES_KEPT]);
+  }
+
+  async listActivities(userId: string, resourceId?: string): Promise<ScalingActivity[]> {
+    const rows =
+      resourceId === undefined
+        ? await this.db.rows(SELECT_ACTIVITIES, [userId])
+        : await this.db.rows(SELECT_TARGET_ACTIVITIES, [userId, resourceId]);
+    return rows.map(activityFromRow);
   }
 
   async deletePolicy(userId: string, resourceId: string, name: string): Promise<boolean> {

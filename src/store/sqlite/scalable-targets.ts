@@ -1,9 +1,15 @@
 /** The scalable targets port on SQLite (ports/scalable-targets.ts). */
 import type { SQLInputValue } from 'node:sqlite';
-import { type ScalableTarget, type ScalingPolicy, scalableTargetNotFound } from '../../core/index.ts';
+import {
+  ACTIVITIES_KEPT,
+  type ScalableTarget,
+  type ScalingActivity,
+  type ScalingPolicy,
+  scalableTargetNotFound,
+} from '../../core/index.ts';
 import type { NewScalableTarget, NewScalingPolicy, ScalableTargets } from '../ports/scalable-targets.ts';
 import type { Row } from '../row.ts';
-import { policyFromRow, policyParams, targetFromRow } from '../scaling-row.ts';
+import { activityFromRow, activityParams, policyFromRow, policyParams, targetFromRow } from '../scaling-row.ts';
 import type { SqliteContext } from './context.ts';
 
 const UPSERT_TARGET = `INSERT INTO scalable_targets (user_id, resource_id, min_capacity, max_capacity, created_at)
@@ -26,6 +32,16 @@ const SELECT_POLICIES = `SELECT * FROM scaling_policies WHERE user_id = ? ORDER 
 const SELECT_TARGET_POLICIES = `SELECT * FROM scaling_policies WHERE user_id = ? AND resource_id = ? ORDER BY name`;
 const SELECT_ALL_POLICIES = `SELECT * FROM scaling_policies ORDER BY user_id, resource_id, name`;
 const DELETE_POLICY = `DELETE FROM scaling_policies WHERE user_id = ? AND resource_id = ? AND name = ?`;
+
+/** Written only when the target is there. */
+const INSERT_ACTIVITY = `INSERT INTO scaling_activities
+  (user_id, resource_id, activity_id, started_at, ended_at, description, cause, status_code, status_message)
+  SELECT ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM scalable_targets WHERE user_id = ?1 AND resource_id = ?2)`;
+/** user_id, resource_id, kept: all but the latest `kept`. */
+const PRUNE_ACTIVITIES = `DELETE FROM scaling_activities WHERE user_id = ?1 AND resource_id = ?2 AND activity_id NOT IN
+  (SELECT activity_id FROM scaling_activities WHERE user_id = ?1 AND resource_id = ?2 ORDER BY started_at DESC, activity_id DESC LIMIT ?3)`;
+const SELECT_ACTIVITIES = `SELECT * FROM scaling_activities WHERE user_id = ? ORDER BY started_at DESC, activity_id DESC`;
+const SELECT_TARGET_ACTIVITIES = `SELECT * FROM scaling_activities WHERE user_id = ? AND resource_id = ? ORDER BY started_at DESC, activity_id DESC`;
 
 export class SqliteScalableTargets implements ScalableTargets {
   private readonly ctx: SqliteContext;
@@ -78,6 +94,21 @@ export class SqliteScalableTargets implements ScalableTargets {
 
   async listAllPolicies(): Promise<ScalingPolicy[]> {
     return (this.ctx.stmt(SELECT_ALL_POLICIES).all() as Row[]).map(policyFromRow);
+  }
+
+  async recordActivity(a: ScalingActivity): Promise<void> {
+    await this.ctx.writes.run(() => {
+      this.ctx.stmt(INSERT_ACTIVITY).run(...activityParams(a));
+      this.ctx.stmt(PRUNE_ACTIVITIES).run(a.userId, a.resourceId, ACTIVITIES_KEPT);
+    });
+  }
+
+  async listActivities(userId: string, resourceId?: string): Promise<ScalingActivity[]> {
+    const rows =
+      resourceId === undefined
+        ? this.ctx.stmt(SELECT_ACTIVITIES).all(userId)
+        : this.ctx.stmt(SELECT_TARGET_ACTIVITIES).all(userId, resourceId);
+    return (rows as Row[]).map(activityFromRow);
   }
 
   async deletePolicy(userId: string, resourceId: string, name: string): Promise<boolean> {

@@ -34,3 +34,20 @@ BEGIN
 END $$;
 CREATE TRIGGER scalable_target_tags_clear AFTER INSERT OR DELETE ON scalable_targets
   FOR EACH ROW EXECUTE FUNCTION scalable_target_tags_clear();
+
+-- What the control loop did to a target (DescribeScalingActivities): the latest 100 of each are
+-- kept, and they go with the target.
+CREATE TABLE scaling_activities (
+  user_id TEXT NOT NULL,
+  resource_id TEXT COLLATE "C" NOT NULL,
+  activity_id TEXT COLLATE "C" NOT NULL,
+  started_at BIGINT NOT NULL,
+  ended_at BIGINT NOT NULL,
+  description TEXT NOT NULL,
+  cause TEXT NOT NULL,
+  status_code TEXT NOT NULL,
+  status_message TEXT NOT NULL,
+  PRIMARY KEY (user_id, resource_id, activity_id),
+  FOREIGN KEY (user_id, resource_id) REFERENCES scalable_targets (user_id, resource_id) ON DELETE CASCADE
+);
+CREATE INDEX scaling_activities_recent ON scaling_activities (user_id, started_at DESC);

@@ -30,3 +30,20 @@ END;
 CREATE TRIGGER scalable_target_tags_fresh AFTER INSERT ON scalable_targets BEGIN
   DELETE FROM resource_tags WHERE user_id = NEW.user_id AND resource = 'application-autoscaling:scalable-target:' || NEW.resource_id;
 END;
+
+-- What the control loop did to a target (DescribeScalingActivities): the latest 100 of each are
+-- kept, and they go with the target.
+CREATE TABLE scaling_activities (
+  user_id TEXT NOT NULL,
+  resource_id TEXT NOT NULL,
+  activity_id TEXT NOT NULL,
+  started_at INTEGER NOT NULL,
+  ended_at INTEGER NOT NULL,
+  description TEXT NOT NULL,
+  cause TEXT NOT NULL,
+  status_code TEXT NOT NULL,
+  status_message TEXT NOT NULL,
+  PRIMARY KEY (user_id, resource_id, activity_id),
+  FOREIGN KEY (user_id, resource_id) REFERENCES scalable_targets (user_id, resource_id) ON DELETE CASCADE
+) WITHOUT ROWID;
+CREATE INDEX scaling_activities_recent ON scaling_activities (user_id, started_at DESC);
