@@ -24,6 +24,7 @@ import type {
   StateMachineVersions,
   Workflows,
   ProvisionedConcurrency,
+  ScalableTargets,
   ResourceTags,
   StatusCounts,
   Store,
@@ -61,6 +62,8 @@ export interface ApiContext extends AppContext {
   functionAccess: FunctionAccess;
   /** Provisioned concurrency configurations (ports/provisioned-concurrency.ts). */
   provisioned: ProvisionedConcurrency;
+  /** Application Auto Scaling's targets and policies (ports/scalable-targets.ts). */
+  scalableTargets: ScalableTargets;
   /** Tags of functions and state machines (ports/tags.ts). */
   tags: ResourceTags;
   /** This process's provisioned instances' keeper, set once its function host exists. */

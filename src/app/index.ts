@@ -237,6 +237,21 @@ export {
   type ProvisionedView,
   putProvisionedConfig,
 } from './provisioned.ts';
+export {
+  combinedDecision,
+  deleteScalingPolicy,
+  deregisterScalableTarget,
+  describeScalableTargets,
+  describeScalingActivities,
+  describeScalingPolicies,
+  type PolicyRequest,
+  ProvisionedScaler,
+  putScalingPolicy,
+  registerScalableTarget,
+  type ScalerDeps,
+  type ScalingApp,
+  taggableScalableTarget,
+} from './scaling.ts';
 export * from './workflows.ts';
 export { redriveExecution } from './workflow-redrive.ts';
 export * from './state-machine-versions.ts';

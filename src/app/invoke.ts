@@ -28,7 +28,7 @@ import {
 import {
   BadZip,
   endLine,
-  type FunctionHost,
+  FunctionHost,
   type FunctionVersionConfig,
   layersKey,
   logTail,
@@ -386,13 +386,16 @@ export async function runOnHost(host: FunctionHost, blobs: BlobStore, inv: HostI
   const executedVersion = versionOf(f);
   const config = await versionConfigOn(host, blobs, f);
   const output = new Tail(KEPT_OUTPUT_BYTES);
-  const outcome = await host.pool.invoke({ owner: inv.owner, accountId: inv.accountId }, config, inv.payload, {
-    requestId,
-    invokedFunctionArn: inv.invokedFunctionArn,
-    clientContext: inv.clientContext,
-    onOutput: (chunk) => output.push(chunk),
-    ...(sink === undefined ? {} : { sink }),
-  });
+  const done = host.run(FunctionHost.functionKey(inv.owner, f.name));
+  const outcome = await host.pool
+    .invoke({ owner: inv.owner, accountId: inv.accountId }, config, inv.payload, {
+      requestId,
+      invokedFunctionArn: inv.invokedFunctionArn,
+      clientContext: inv.clientContext,
+      onOutput: (chunk) => output.push(chunk),
+      ...(sink === undefined ? {} : { sink }),
+    })
+    .finally(done);
   const failed = outcome.kind === 'error';
   const timedOut = failed && outcome.error.errorType === 'Sandbox.Timedout';
   const facts = {

@@ -331,6 +331,11 @@ export const ConfigSchema = z
         'Closed STANDARD workflow executions (their history, Map Runs and kept state) are deleted this many hours after their stop (default 90 days, as AWS keeps them); 0 = kept forever. Running ones are never deleted. What a FAILED, TIMED_OUT or ABORTED one keeps for a redrive goes once its 14 days to redrive are past.',
       ),
     retentionIntervalMs: int(1000).default(300_000).describe('How often the retention job runs, ms.'),
+    provisionedScalingIntervalMs: int(100)
+      .default(10_000)
+      .describe(
+        "How often the target tracking policies of functions' provisioned concurrency (Application Auto Scaling) are applied, ms: each round compares the peak invocations in flight since the last one with the count provisioned.",
+      ),
     egressAllow: z
       .string()
       .default('')

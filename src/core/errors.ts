@@ -54,6 +54,10 @@ export const ErrorCode = {
   FunctionEventConfigNotFound: 'FUNCTION_EVENT_CONFIG_NOT_FOUND',
   /** The function (at that qualifier) has no provisioned concurrency configuration. */
   FunctionProvisionedConfigNotFound: 'FUNCTION_PROVISIONED_CONFIG_NOT_FOUND',
+  /** No scalable target (Application Auto Scaling) has that resource id. */
+  ScalableTargetNotFound: 'SCALABLE_TARGET_NOT_FOUND',
+  /** No scaling policy of the target has that name. */
+  ScalingPolicyNotFound: 'SCALING_POLICY_NOT_FOUND',
   /** The function's circuit breaker is open: the invocation failed fast, nothing ran
    *  (core/circuit-breaker.ts). */
   FunctionCircuitOpen: 'FUNCTION_CIRCUIT_OPEN',

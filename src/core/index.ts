@@ -17,6 +17,7 @@ export * from './function-address.ts';
 export * from './function-placement.ts';
 export * from './function-policy.ts';
 export * from './function-provisioned.ts';
+export * from './scaling.ts';
 export * from './function-url.ts';
 export * from './hand-off.ts';
 export * from './http-api/index.ts';

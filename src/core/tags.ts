@@ -34,6 +34,9 @@ export const SFN_TAG_RULES: TagRules = { ...COMMON, characters: /^[\p{L}\p{N}\p{
  *  Hangar takes the same characters as Step Functions' (letters, digits, white space, `_ . : / = + - @`). */
 export const APIGATEWAY_TAG_RULES: TagRules = { ...SFN_TAG_RULES };
 
+/** Application Auto Scaling's (scalable targets): the same characters as Step Functions'. */
+export const SCALING_TAG_RULES: TagRules = { ...SFN_TAG_RULES };
+
 /**
  * A taggable resource as the tag store keys it (ports/tags.ts): its ARN's service and resource
  * parts, `lambda:function:NAME` or `states:stateMachine:NAME`. The region and account are left
@@ -44,6 +47,10 @@ export const taggedResource = (service: string, resource: string): string => `${
 export const functionTagKey = (name: string): string => taggedResource('lambda', `function:${name}`);
 export const stateMachineTagKey = (name: string): string => taggedResource('states', `stateMachine:${name}`);
 export const activityTagKey = (name: string): string => taggedResource('states', `activity:${name}`);
+/** A scalable target's, by its resource id (its ARN's id is opaque; migration 0053's triggers
+ *  clear them with the target, and a target registered anew starts with none). */
+export const scalableTargetTagKey = (resourceId: string): string =>
+  taggedResource('application-autoscaling', `scalable-target:${resourceId}`);
 /** An HTTP API's: its ARN is `arn:aws:apigateway:{region}::/apis/{apiId}`. */
 export const httpApiTagKey = (apiId: string): string => taggedResource('apigateway', `/apis/${apiId}`);
 /** An HTTP API stage's (`$default` too): its ARN is `arn:aws:apigateway:{region}::/apis/{apiId}/stages/{name}`

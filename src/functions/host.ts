@@ -19,6 +19,10 @@ export class FunctionHost {
   /** The layers' merged contents (bound at /opt), beside the code they link to. */
   readonly opt: OptDirectories;
   private readonly inflight = new Map<string, number>();
+  /** Invocations running on this host per function (functionKey), and the most at once since
+   *  takePeak() last read them: provisioned concurrency scaling's measure (app/scaling.ts). */
+  private readonly running = new Map<string, number>();
+  private readonly peaks = new Map<string, number>();
   private readonly sandboxUid: number | null;
   /** Why instances cannot start here, as checkReach() last found; null: nothing known against. */
   private unreachable: string | null = null;
@@ -71,6 +75,36 @@ export class FunctionHost {
       if (left > 0) this.inflight.set(key, left);
       else this.inflight.delete(key);
     };
+  }
+
+  /** What running() and takePeak() count a user's function under. */
+  static functionKey(owner: string, functionName: string): string {
+    return JSON.stringify([owner, functionName]);
+  }
+
+  /** Counts an invocation of the function running here until the returned call. */
+  run(key: string): () => void {
+    const n = (this.running.get(key) ?? 0) + 1;
+    this.running.set(key, n);
+    if (n > (this.peaks.get(key) ?? 0)) this.peaks.set(key, n);
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      const left = (this.running.get(key) ?? 1) - 1;
+      if (left > 0) this.running.set(key, left);
+      else this.running.delete(key);
+    };
+  }
+
+  /** The most invocations of the function running here at once since the last call; counting
+   *  starts again from those running now. */
+  takePeak(key: string): number {
+    const now = this.running.get(key) ?? 0;
+    const peak = Math.max(now, this.peaks.get(key) ?? 0);
+    if (now > 0) this.peaks.set(key, now);
+    else this.peaks.delete(key);
+    return peak;
   }
 
   /** Idle warm instances by warm key (what a worker host advertises). */

@@ -25,6 +25,7 @@ import {
   InvocationRecorder,
   CircuitBreakers,
   ProvisionedKeeper,
+  ProvisionedScaler,
   secretRevealer,
 } from '../app/index.ts';
 import { accountIdOf } from '../aws/identity.ts';
@@ -40,6 +41,7 @@ import {
   type Sealer,
   type FunctionAccess,
   type ProvisionedConcurrency,
+  type ScalableTargets,
   type FunctionFleet,
   type FunctionInvocations,
   type Functions,
@@ -66,6 +68,9 @@ import { AUTOVACUUM_OFF } from '../store/postgres/warnings.ts';
 
 /** How long an idle function instance stays warm (Lambda keeps them for minutes). */
 const FUNCTION_IDLE_MS = 10 * 60_000;
+/** The leader lease under which one process of a deployment applies provisioned concurrency
+ *  scaling policies (two would both scale on their own measure). */
+const SCALING_LEASE = 'provisioned-scaling';
 
 export interface Roles {
   api: boolean;
@@ -125,6 +130,7 @@ export async function openStore(
     readonly functions: Functions;
     readonly functionAccess: FunctionAccess;
     readonly provisioned: ProvisionedConcurrency;
+    readonly scalableTargets: ScalableTargets;
     readonly functionFleet: FunctionFleet;
     readonly functionInvocations: FunctionInvocations;
     readonly httpApis: HttpApis;
@@ -219,6 +225,8 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
   const functionHost: { current: FunctionHost | null } = { current: null };
   // Keeps this host's provisioned instances (app/provisioned.ts), once the host exists.
   const provisionedKeeper: { current: ProvisionedKeeper | null } = { current: null };
+  // Applies functions' provisioned concurrency scaling policies, where the API runs functions.
+  let scaler: ProvisionedScaler | null = null;
   metrics.functions.concurrencyFrom(() => functionHost.current?.concurrent ?? 0);
   // Invocations run where the API is: their records are written from there, after the answers.
   const invocations = new InvocationRecorder({ store: store.functionInvocations, blobs, metrics: metrics.functions, clock, log });
@@ -285,6 +293,7 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
       workflowRunner: null,
       functionAccess: store.functionAccess,
       provisioned: store.provisioned,
+      scalableTargets: store.scalableTargets,
       tags: store.tags,
       provisionedKeeper,
       functionFleet: dispatchKey ? store.functionFleet : null,
@@ -392,6 +401,31 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
         log,
       });
       provisionedKeeper.current.start();
+      // Application Auto Scaling's target tracking: measured where the invocations run, so in a
+      // process that runs them and serves the API (app/scaling.ts).
+      if (roles.api) {
+        const host = functionHost.current;
+        const holder = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+        scaler = new ProvisionedScaler({
+          app: {
+            functions: store.functions,
+            blobs,
+            provisioned: store.provisioned,
+            provisionedKeeper,
+            scalableTargets: store.scalableTargets,
+            tags: store.tags,
+          },
+          clock,
+          peakInFlight: (userId, name) => host.takePeak(FunctionHost.functionKey(userId, name)),
+          lease: {
+            acquire: () => store.acquireLease(SCALING_LEASE, holder, 3 * config.provisionedScalingIntervalMs).catch(() => false),
+            release: () => store.releaseLease(SCALING_LEASE, holder),
+          },
+          intervalMs: config.provisionedScalingIntervalMs,
+          log: log.child({ module: 'provisioned-scaling' }),
+        });
+        scaler.start();
+      }
     }
     pool = new WorkerPool({
       store,
@@ -447,6 +481,7 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
       } catch (err) {
         // Its port is taken (or not to be had): nothing started here is left running.
         await pool.close(0);
+        await scaler?.close();
         await provisionedKeeper.current?.close();
         await functionHost.current.close();
         await app?.close();
@@ -543,6 +578,7 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
         const serving = functionServer?.close(config.shutdownGraceMs);
         await pool?.close(config.shutdownGraceMs);
         await serving;
+        await scaler?.close();
         await provisionedKeeper.current?.close();
         await functionHost.current?.close();
         await invocations.close();

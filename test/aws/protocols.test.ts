@@ -82,6 +82,7 @@ before(async () => {
       workflowRunner: null,
       functionAccess: store.functionAccess,
       provisioned: store.provisioned,
+      scalableTargets: store.scalableTargets,
       tags: store.tags,
       functionHost: { current: null },
       blobs: new DiskBlobStore(join(dir, 'blobs')),

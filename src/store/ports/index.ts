@@ -18,5 +18,6 @@ export * from './tags.ts';
 export * from './task-queue.ts';
 export * from './task-reads.ts';
 export * from './provisioned-concurrency.ts';
+export * from './scalable-targets.ts';
 export * from './state-machine-versions.ts';
 export * from './workflows.ts';

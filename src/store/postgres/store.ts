@@ -26,6 +26,7 @@ import type {
   FunctionInvocations,
   FunctionAccess,
   ProvisionedConcurrency,
+  ScalableTargets,
   DomainNames,
   HttpApis,
   HttpDeploymentSnapshots,
@@ -85,6 +86,7 @@ import { Db, type PostgresStoreOptions } from './db.ts';
 import { FencedFinishes } from './finishes.ts';
 import { PgFunctionAccess } from './function-access.ts';
 import { PgProvisionedConcurrency } from './provisioned-concurrency.ts';
+import { PgScalableTargets } from './scalable-targets.ts';
 import { cachedFunctionReads } from '../cached-functions.ts';
 import { PgFunctions, sealPlainEnvironments } from './functions.ts';
 import { SealedEnvironment } from '../sealed-environment.ts';
@@ -145,6 +147,8 @@ export class PostgresStore implements Store {
   readonly functionAccess: FunctionAccess;
   /** Provisioned concurrency configurations (ports/provisioned-concurrency.ts), likewise. */
   readonly provisioned: ProvisionedConcurrency;
+  /** Application Auto Scaling's targets and policies (ports/scalable-targets.ts), likewise. */
+  readonly scalableTargets: ScalableTargets;
   /** State machines, executions and their runners' state (ports/workflows.ts), likewise. */
   readonly workflows: Workflows;
   /** EXPRESS executions started asynchronously, kept until they end (ports/express-starts.ts). */
@@ -195,6 +199,7 @@ export class PostgresStore implements Store {
     this.functionInvocations = new PgFunctionInvocations(db, notifier);
     this.functionAccess = new PgFunctionAccess(db);
     this.provisioned = new PgProvisionedConcurrency(db);
+    this.scalableTargets = new PgScalableTargets(db);
     this.workflows = new PgWorkflows(db, notifier);
     this.expressStarts = new PgExpressStarts(db);
     this.activities = new PgActivities(db, notifier);

@@ -56,6 +56,7 @@ import type {
   FunctionInvocations,
   FunctionAccess,
   ProvisionedConcurrency,
+  ScalableTargets,
   DomainNames,
   HttpApis,
   HttpDeploymentSnapshots,
@@ -84,6 +85,7 @@ import * as control from './control.ts';
 import * as fairShare from './fair-share.ts';
 import { SqliteFunctionAccess } from './function-access.ts';
 import { SqliteProvisionedConcurrency } from './provisioned-concurrency.ts';
+import { SqliteScalableTargets } from './scalable-targets.ts';
 import { sealPlainEnvironments, SqliteFunctions } from './functions.ts';
 import { SealedEnvironment, type Sealer } from '../sealed-environment.ts';
 import { cachedFunctionReads } from '../cached-functions.ts';
@@ -150,6 +152,8 @@ export class SqliteStore implements Store {
   readonly functionAccess: FunctionAccess;
   /** Provisioned concurrency configurations (ports/provisioned-concurrency.ts), likewise. */
   readonly provisioned: ProvisionedConcurrency;
+  /** Application Auto Scaling's targets and policies (ports/scalable-targets.ts), likewise. */
+  readonly scalableTargets: ScalableTargets;
   /** State machines, executions and their runners' state (ports/workflows.ts), likewise. */
   readonly workflows: Workflows;
   /** EXPRESS executions started asynchronously, kept until they end (ports/express-starts.ts). */
@@ -193,6 +197,7 @@ export class SqliteStore implements Store {
     this.functionInvocations = new SqliteFunctionInvocations(this.ctx);
     this.functionAccess = new SqliteFunctionAccess(this.ctx);
     this.provisioned = new SqliteProvisionedConcurrency(this.ctx);
+    this.scalableTargets = new SqliteScalableTargets(this.ctx);
     this.workflows = new SqliteWorkflows(this.ctx);
     this.expressStarts = new SqliteExpressStarts(this.ctx);
     this.activities = new SqliteActivities(this.ctx);
