@@ -14,8 +14,9 @@ import { createReadStream } from 'node:fs';
 import { chmod, lstat, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, normalize } from 'node:path';
 import { ErrorCode, InvalidInput } from '../core/errors.ts';
+import { IMAGE_NAME } from '../core/function-image.ts';
 
-export const IMAGE_NAME = /^[a-z0-9][a-z0-9_.-]{0,63}$/;
+export { IMAGE_NAME };
 
 export interface ImageInfo {
   name: string;
