@@ -130,6 +130,18 @@ export class BwrapLauncher implements Launcher {
     let inside = [cmd.file, ...cmd.argv].map((a) =>
       a === process.execPath ? inNode : a.startsWith(workloads + '/') ? inWorkloads + a.slice(workloads.length) : a,
     );
+    // Hangar's Node, its workloads and package.json, under hangarDir.
+    const hangarBinds = [
+      '--ro-bind',
+      process.execPath,
+      inNode,
+      '--ro-bind',
+      workloads,
+      inWorkloads,
+      '--ro-bind',
+      PACKAGE_JSON,
+      `${hangarDir}/package.json`,
+    ];
     // The root: the host's /usr and /etc with Hangar's Node and workloads, or an image's rootfs.
     let root: string[];
     let etc = '/etc';
@@ -165,15 +177,7 @@ export class BwrapLauncher implements Launcher {
         '--ro-bind',
         '/etc',
         '/etc',
-        '--ro-bind',
-        process.execPath,
-        inNode,
-        '--ro-bind',
-        workloads,
-        inWorkloads,
-        '--ro-bind',
-        PACKAGE_JSON,
-        `${hangarDir}/package.json`,
+        ...hangarBinds,
       ];
     }
     // The sandbox user's passwd and group entries, over the root's own files.
@@ -210,20 +214,7 @@ export class BwrapLauncher implements Launcher {
           throw new Error("the sandbox cannot forward into an image: the host's dynamic loader (of Hangar's Node) cannot be read");
         }
         const inLib = `${hangarDir}/lib`;
-        forwardBind.push(
-          ...[
-            '--ro-bind',
-            process.execPath,
-            inNode,
-            '--ro-bind',
-            workloads,
-            inWorkloads,
-            '--ro-bind',
-            PACKAGE_JSON,
-            `${hangarDir}/package.json`,
-          ],
-          ...['--ro-bind', host.libDir, inLib],
-        );
+        forwardBind.push(...hangarBinds, '--ro-bind', host.libDir, inLib);
         node = [`${inLib}/${basename(host.loader)}`, '--library-path', inLib, ...node];
       }
       inside = forwardedArgv(
