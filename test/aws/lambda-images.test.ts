@@ -136,6 +136,8 @@ describe('Lambda functions packaged as container images', { skip: NO_SANDBOX }, 
     assert.equal(got.Code?.ImageUri, `${ECR}/team/my-app:v1`);
     assert.match(got.Code?.ResolvedImageUri ?? '', new RegExp(`^${ECR}/team/my-app@sha256:[0-9a-f]{64}$`));
     assert.equal(got.Configuration?.ImageConfigResponse, undefined, 'no overrides');
+    const native = (await p.inject({ method: 'GET', url: '/functions/boxed?userId=alice' })).json();
+    assert.deepEqual(native.image, { uri: `${ECR}/team/my-app:v1`, name: 'my-app' }, 'the native API shows the image too');
   });
 
   it('applies ImageConfig over the image: EntryPoint, Command, WorkingDirectory; UpdateFunctionCode takes an ImageUri', async () => {
