@@ -102,6 +102,7 @@ export async function presignedFunctionCode(
   const f = await getFunction(app, q.userId, checkFunctionName(name), q.qualifier || undefined);
   const signed = { sha256: Buffer.from(q.sha256, 'hex').toString('base64'), blobKey: functionCodeKey(q.userId, q.sha256) };
   const code = f.code.sha256 === signed.sha256 ? f.code : signed;
+  if (f.code.image) throw new Forbidden(REFUSED.malformed);
   const zip = await app.blobs.get(code.blobKey);
   if (!zip) throw new Internal(`the code of function ${f.name} (${code.blobKey}) is missing from the blob store`);
   return { name: f.name, sha256: code.sha256, zip };

@@ -5,12 +5,16 @@
  * so a rule (a zip is checked before it is stored, an update may be made conditional on a
  * revision) is kept once. Decisions are core/function.ts's; the store applies them.
  */
+import { createHash } from 'node:crypto';
 import {
   checkFunctionName,
+  type FunctionCode,
+  imageRefOf,
   checkReservedConcurrency,
   Conflict,
   ErrorCode,
   functionErrors,
+  InvalidInput,
   newFunctionConfig,
   parseVersionRef,
   type FunctionAlias,
@@ -23,6 +27,27 @@ import {
 } from '../core/index.ts';
 import { codeOf, type FunctionsApp } from './functions.ts';
 
+/** The code of a function packaged as an image: the image ImageUri names, which must be imported
+ *  here (Lambda: InvalidParameterValueException for an image it cannot find). Its CodeSha256 is
+ *  that of the image's import record, so a re-import is new code. */
+export async function imageCodeOf(app: FunctionsApp, uri: string): Promise<FunctionCode> {
+  const ref = imageRefOf(uri);
+  const info = app.images ? await app.images.info(ref.name) : null;
+  if (!info)
+    throw new InvalidInput(
+      ErrorCode.FunctionInvalid,
+      `Source image ${uri} does not exist: Hangar runs the image '${ref.name}' for it, and none is imported (hangar image import ${ref.name} <OCI tarball>)`,
+    );
+  return { sha256: createHash('sha256').update(JSON.stringify(info)).digest('base64'), size: 0, blobKey: '', image: ref };
+}
+
+/** A zip's code, or an image's: whichever the request gave. */
+async function codeOfEither(app: FunctionsApp, userId: string, given: { zip?: Buffer; imageUri?: string }): Promise<FunctionCode> {
+  if (given.imageUri !== undefined) return imageCodeOf(app, given.imageUri);
+  if (given.zip === undefined) throw new InvalidInput(ErrorCode.FunctionInvalid, 'the code is missing: a zip or an image URI');
+  return codeOf(userId, given.zip);
+}
+
 type Reads = Pick<FunctionsApp, 'functions'>;
 
 /** A new function from a zip: Conflict (FUNCTION_EXISTS) if the user has one of that name,
@@ -30,20 +55,24 @@ type Reads = Pick<FunctionsApp, 'functions'>;
 export async function createFunction(
   app: FunctionsApp,
   userId: string,
-  input: { name: string; zip: Buffer; config: FunctionConfigInput; publish?: boolean },
+  input: { name: string; zip?: Buffer; imageUri?: string; config: FunctionConfigInput; publish?: boolean },
 ): Promise<FunctionSnapshot> {
   const name = checkFunctionName(input.name);
   // Everything is checked before the zip is stored: a refused create leaves nothing behind.
-  const code = codeOf(userId, input.zip);
-  const config = newFunctionConfig(input.config);
+  const config = newFunctionConfig(
+    input.imageUri === undefined ? input.config : { ...input.config, imageConfig: input.config.imageConfig ?? {} },
+  );
+  const code = await codeOfEither(app, userId, input);
   if (await app.functions.getFunction(userId, name)) throw functionErrors.exists(name);
-  await app.blobs.put(code.blobKey, input.zip);
+  if (input.zip && !code.image) await app.blobs.put(code.blobKey, input.zip);
   const created = await app.functions.createFunction({ userId, name, code, ...config });
   return input.publish ? app.functions.publishVersion(userId, name) : created;
 }
 
 export interface CodeUpdate {
-  zip: Buffer;
+  /** The new code: a zip, or (a function packaged as an image) an image URI. */
+  zip?: Buffer;
+  imageUri?: string;
   /** Only if $LATEST is still at this revision (else Conflict, FUNCTION_REVISION_MISMATCH). */
   revisionId?: string;
   /** Publish a version of the result. */
@@ -54,11 +83,11 @@ export interface CodeUpdate {
 
 /** New code at $LATEST. */
 export async function updateFunctionCode(app: FunctionsApp, userId: string, name: string, u: CodeUpdate): Promise<FunctionSnapshot> {
-  const code = codeOf(userId, u.zip);
+  const code = await codeOfEither(app, userId, u);
   const current = await app.functions.getFunction(userId, name);
   if (!current) throw functionErrors.notFound(name);
   if (u.dryRun) return { ...current, code };
-  await app.blobs.put(code.blobKey, u.zip);
+  if (u.zip && !code.image) await app.blobs.put(code.blobKey, u.zip);
   const updated = await app.functions.updateFunctionCode(userId, name, code, u.revisionId);
   return u.publish ? app.functions.publishVersion(userId, name, { revisionId: updated.revisionId }) : updated;
 }

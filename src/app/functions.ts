@@ -26,6 +26,9 @@ import type { Functions } from '../store/index.ts';
 export interface FunctionsApp {
   functions: Functions;
   blobs: BlobStore;
+  /** The images imported on this host (ImageStore), for functions packaged as one; absent:
+   *  none can be created here. */
+  images?: { info(name: string): Promise<object | null> };
 }
 
 /** Lambda's limit for a zip uploaded in the request (ZipFile): 50 MB. */
@@ -138,6 +141,8 @@ export async function functionCode(
   qualifier?: string,
 ): Promise<{ function: FunctionSnapshot; zip: Buffer }> {
   const f = await getFunction(app, userId, functionName, qualifier);
+  if (f.code.image)
+    throw new InvalidInput(ErrorCode.FunctionInvalid, `function ${f.name} is packaged as the image ${f.code.image.uri}: it has no zip`);
   const zip = await app.blobs.get(f.code.blobKey);
   if (!zip) throw new Internal(`the code of function ${f.name} (${f.code.blobKey}) is missing from the blob store`);
   return { function: f, zip };

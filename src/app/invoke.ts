@@ -9,11 +9,13 @@
  * Event (asynchronous) invocations are stored and run by a worker later: invoke-async.ts, which
  * runs them through runOnWarmInstance below, the one path to a warm instance.
  */
+import { join } from 'node:path';
 import { type FunctionFleet, uuidv7 } from '../store/index.ts';
 import type { Logger } from '../log/index.ts';
 import {
   BreakerOutcome,
   ErrorCode,
+  imageProcess,
   InvalidInput,
   LATEST,
   Throttled,
@@ -345,6 +347,7 @@ export async function versionConfigOn(host: FunctionHost, blobs: BlobStore, f: F
     if (!zip) throw new Internal(`the code of ${what} (${code.blobKey}) is missing from the blob store`);
     return zip;
   };
+  if (f.code.image) return imageVersionConfigOn(host, f, f.code.image.name);
   let codeDir: string;
   let optDir: string | null;
   try {
@@ -358,21 +361,50 @@ export async function versionConfigOn(host: FunctionHost, blobs: BlobStore, f: F
       throw new InvalidInput(ErrorCode.FunctionInvalid, `the function's code or a layer's cannot be unpacked: ${err.message}`);
     throw err;
   }
+  return { ...runningConfig(f), handler: f.handler ?? '', codeDir, ...(optDir === null ? {} : { optDir }) };
+}
+
+/** The shared part of what a host runs `f` as, whatever its package. */
+const runningConfig = (f: FunctionSnapshot) => ({
+  name: f.name,
+  version: versionOf(f),
+  runtime: f.runtimeFamily,
+  memoryMb: f.memoryMb,
+  timeoutS: f.timeoutS,
+  environment: f.environment,
+  secrets: f.secrets,
+  network: f.network,
+  ...(f.logging === undefined
+    ? {}
+    : { logging: { applicationLogLevel: f.logging.applicationLogLevel, systemLogLevel: f.logging.systemLogLevel } }),
+});
+
+/** A function packaged as an image: the image imported on this host, run as its config and the
+ *  function's ImageConfig say. A host without the image answers so at once (each worker host
+ *  keeps its own images: `hangar image import` on every one). */
+async function imageVersionConfigOn(host: FunctionHost, f: FunctionSnapshot, image: string): Promise<FunctionVersionConfig> {
+  const info = host.images ? await host.images.info(image) : null;
+  if (!info)
+    throw new InvalidInput(
+      ErrorCode.FunctionInvalid,
+      `function ${f.name} runs the image '${image}', which is not imported on the host that ran this invocation (hangar image import ${image} <OCI tarball>, on every worker host)`,
+    );
+  const run = imageProcess(info.config ?? { entrypoint: [], cmd: [], workingDir: '' }, f.imageConfig ?? {});
+  if (run.argv.length === 0)
+    throw new InvalidInput(
+      ErrorCode.FunctionInvalid,
+      `the image '${image}' names no ENTRYPOINT or CMD (a directory import, or one made before Hangar kept image configs): set ImageConfig.EntryPoint, or re-import it from its OCI tarball`,
+    );
+  const imageEnv = Object.fromEntries(
+    (info.config?.env ?? []).filter((e) => e.includes('=')).map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)]),
+  );
   return {
-    name: f.name,
-    version: versionOf(f),
-    runtime: f.runtimeFamily,
-    handler: f.handler ?? '',
-    memoryMb: f.memoryMb,
-    timeoutS: f.timeoutS,
-    environment: f.environment,
-    secrets: f.secrets,
-    network: f.network,
-    codeDir,
-    ...(optDir === null ? {} : { optDir }),
-    ...(f.logging === undefined
-      ? {}
-      : { logging: { applicationLogLevel: f.logging.applicationLogLevel, systemLogLevel: f.logging.systemLogLevel } }),
+    ...runningConfig(f),
+    handler: run.handler,
+    // No code directory: the image's rootfs is the root. Named by the code's digest, as a zip's
+    // directory is, so the warm key (warmKeyOfSnapshot) is the same either way.
+    codeDir: join(host.code.root, codeHexOf(f.code)),
+    image: { name: image, argv: run.argv, cwd: run.cwd, env: imageEnv },
   };
 }
 

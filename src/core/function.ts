@@ -6,6 +6,7 @@
  * immutable snapshots of it, aliases name a version. Nothing here stores or runs anything.
  */
 import { Conflict, ErrorCode, InvalidInput, NotFound } from './errors.ts';
+import { checkImageConfig, type FunctionImageConfig, type FunctionImageRef } from './function-image.ts';
 
 /** Limits, as Lambda's API reference states them (and Hangar keeps them). */
 export const FUNCTION_LIMITS = {
@@ -64,6 +65,9 @@ export interface FunctionConfig {
   role?: string;
   /** Lambda's LoggingConfig in JSON: absent is Text (the output as printed, START/END/REPORT). */
   logging?: FunctionLogging;
+  /** Present (if only `{}`) for a function packaged as a container image (its code's `image`):
+   *  its ImageConfig. Such a function has no runtime (''), handler or layers. */
+  imageConfig?: FunctionImageConfig;
 }
 
 /** Lambda's log formats: Text (as printed) or JSON (a record per line, filtered by level). */
@@ -102,12 +106,14 @@ export interface FunctionLayer {
   ownerId?: string;
 }
 
-/** The code: a zip as Lambda takes it, its bytes in the BlobStore under `blobKey`. */
+/** The code: a zip as Lambda takes it, its bytes in the BlobStore under `blobKey`; or a
+ *  container image (`image`; no blob: blobKey is '', size 0). */
 export interface FunctionCode {
-  /** Lambda's CodeSha256: the SHA-256 of the zip, base64. */
+  /** Lambda's CodeSha256: the SHA-256 of the zip (of an image: of its import record), base64. */
   sha256: string;
   size: number;
   blobKey: string;
+  image?: FunctionImageRef;
 }
 
 /** A function as it is at one version ($LATEST or a published one). */
@@ -137,6 +143,8 @@ export interface FunctionConfigInput {
   layers?: FunctionLayer[];
   role?: string;
   logging?: FunctionLoggingInput;
+  /** Given (if only `{}`) for a function packaged as an image: see FunctionConfig. */
+  imageConfig?: FunctionImageConfig;
 }
 
 /** What UpdateFunctionConfiguration may change; absent fields stay as they are. */
@@ -299,7 +307,13 @@ function checkDescription(what: string, d: string): string {
 
 /** A create's configuration, checked, with Lambda's defaults (128 MB, 3 s, no network). */
 export function newFunctionConfig(input: FunctionConfigInput): FunctionConfig {
-  const runtimeFamily = runtimeFamilyOf(input.runtime);
+  const image = input.imageConfig !== undefined;
+  if (image && input.runtime) throw invalid('a function packaged as an image (PackageType Image) has no Runtime: the image brings it');
+  if (image && input.handler)
+    throw invalid('a function packaged as an image (PackageType Image) has no Handler: its CMD names it (ImageConfig.Command)');
+  if (image && (input.layers ?? []).length > 0)
+    throw invalid('a function packaged as an image (PackageType Image) cannot use layers: build them into the image');
+  const runtimeFamily = image ? RuntimeFamily.provided : runtimeFamilyOf(input.runtime);
   const environment = checkEnvironment(input.environment ?? {});
   return {
     runtime: input.runtime,
@@ -324,6 +338,7 @@ export function newFunctionConfig(input: FunctionConfigInput): FunctionConfig {
     layers: checkFunctionLayers(input.layers ?? []),
     ...(input.role === undefined ? {} : { role: checkRole(input.role) }),
     ...loggingOf(input.logging ?? {}),
+    ...(image ? { imageConfig: checkImageConfig(input.imageConfig ?? {}) } : {}),
   };
 }
 
@@ -419,7 +434,20 @@ export function applyConfigPatch(current: FunctionConfig, patch: FunctionConfigP
     layers: pick('layers') as FunctionLayer[],
     role: pick('role') as string | undefined,
     logging: patchedLogging(current.logging, patch.logging),
+    ...imagePatch(current.imageConfig, patch.imageConfig),
   });
+}
+
+/** ImageConfig after an update: replaced whole when given, as Lambda's; only an image function has one. */
+function imagePatch(
+  current: FunctionImageConfig | undefined,
+  patch: FunctionImageConfig | undefined,
+): Pick<FunctionConfigInput, 'imageConfig'> {
+  if (current === undefined) {
+    if (patch !== undefined) throw invalid('ImageConfig applies to functions packaged as an image (PackageType Image) only');
+    return {};
+  }
+  return { imageConfig: patch ?? current };
 }
 
 /** CPU in proportion to memory, as Lambda: vCPUs (1,769 MB = 1). */
@@ -475,7 +503,9 @@ export function sameRunning(a: FunctionSnapshot, b: FunctionSnapshot): boolean {
     sameLayers(a.layers, b.layers) &&
     a.role === b.role &&
     a.logging?.applicationLogLevel === b.logging?.applicationLogLevel &&
-    a.logging?.systemLogLevel === b.logging?.systemLogLevel
+    a.logging?.systemLogLevel === b.logging?.systemLogLevel &&
+    a.code.image?.uri === b.code.image?.uri &&
+    JSON.stringify(a.imageConfig) === JSON.stringify(b.imageConfig)
   );
 }
 
@@ -546,6 +576,12 @@ export function changedLatest(
   at: number,
 ): FunctionSnapshot {
   checkRevision(`function ${current.name}`, current.revisionId, expectRevisionId);
+  if (change.kind === 'code' && (change.code.image === undefined) !== (current.imageConfig === undefined))
+    throw invalid(
+      current.imageConfig === undefined
+        ? `function ${current.name} is packaged as a zip (PackageType Zip): its code is a ZipFile, not an ImageUri`
+        : `function ${current.name} is packaged as an image (PackageType Image): its code is an ImageUri, not a ZipFile`,
+    );
   // The patched configuration replaces the current one whole: a setting it drops (JSON logging
   // back to Text) is gone, not kept from before.
   const { logging: _logging, ...rest } = current;

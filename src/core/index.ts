@@ -12,6 +12,7 @@ export * from './download-signature.ts';
 export * from './errors.ts';
 export * from './finish.ts';
 export * from './function.ts';
+export * from './function-image.ts';
 export * from './function-event.ts';
 export * from './function-address.ts';
 export * from './function-placement.ts';

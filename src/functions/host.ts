@@ -6,6 +6,7 @@
  */
 import { basename, join } from 'node:path';
 import { ErrorCode, Unavailable } from '../core/index.ts';
+import type { ImageStore } from '../images/index.ts';
 import { CodeDirectories } from './code-dirs.ts';
 import { OptDirectories } from './opt-dirs.ts';
 import { instancesUnreachable, UNREACHABLE_FOR_CALLERS } from './reach.ts';
@@ -18,6 +19,8 @@ export class FunctionHost {
   readonly code: CodeDirectories;
   /** The layers' merged contents (bound at /opt), beside the code they link to. */
   readonly opt: OptDirectories;
+  /** The images imported on this host (functions packaged as an image run in one); null: none. */
+  readonly images: ImageStore | null;
   private readonly inflight = new Map<string, number>();
   /** Invocations running on this host per function (functionKey), and the most at once since
    *  takePeak() last read them: provisioned concurrency scaling's measure (app/scaling.ts). */
@@ -28,8 +31,9 @@ export class FunctionHost {
   private unreachable: string | null = null;
 
   /** `sandboxUid`: the uid instances run as, whose reach checkReach() checks. */
-  constructor(deps: PoolDeps & { codeDir: string; sandboxUid?: number }, o: PoolOptions) {
-    const { codeDir, sandboxUid, ...poolDeps } = deps;
+  constructor(deps: PoolDeps & { codeDir: string; sandboxUid?: number; images?: ImageStore }, o: PoolOptions) {
+    const { codeDir, sandboxUid, images, ...poolDeps } = deps;
+    this.images = images ?? null;
     this.pool = new InstancePool({ ...poolDeps, beforeStart: () => this.startable() }, o);
     this.code = new CodeDirectories(codeDir);
     this.opt = new OptDirectories(join(codeDir, 'opt'), this.code);

@@ -25,6 +25,7 @@ import {
   IN_RUNTIME_API_SOCKET,
   INIT_MIN_CPU_UNITS,
   IN_HANGAR,
+  IN_HANGAR_IMAGE,
   IN_OPT,
   IN_TASK,
   lambdaEnvironment,
@@ -164,14 +165,15 @@ export class Instance {
     Object.assign(env, secretEnv);
     const values = Object.values(secretEnv);
     this.redactors = values.length > 0 ? { stdout: new StreamRedactor(values), stderr: new StreamRedactor(values) } : null;
-    const self = forwardsItself(config.runtime);
+    // An image runs its own runtime interface client: the Runtime API is forwarded to it.
+    const self = !config.image && forwardsItself(config.runtime);
     if (self) env.HANGAR_RUNTIME_API_SOCKET = IN_RUNTIME_API_SOCKET;
     this.spawnedAt = performance.now();
     this.exit = deps.executor.run({
       taskId: `fn-${id}`,
       attempt: 1,
       command: `function ${config.name}:${config.version}`,
-      args: runtimeCommand(config.runtime),
+      args: config.image ? config.image.argv : runtimeCommand(config.runtime),
       shell: null,
       env,
       taskEnv: false,
@@ -179,7 +181,7 @@ export class Instance {
       // The init phase at INIT_MIN_CPU_UNITS at least; the memory's share once it ends (initPhase).
       resources: { cpu: Math.max(cpuUnitsFor(config.memoryMb), INIT_MIN_CPU_UNITS), memory: config.memoryMb },
       network: config.network,
-      image: null,
+      image: config.image?.name ?? null,
       // No executor timeout: an instance lives across invocations; each has its own deadline.
       timeoutMs: 0,
       workspace: join(deps.workDir, `fn-${id}`),
@@ -193,17 +195,20 @@ export class Instance {
       // not the executor's default per instance for as long as it lives.
       maxOutputBytes: 16 * 1024,
       sandbox: {
-        binds: [
-          { source: config.codeDir, target: IN_TASK },
-          { source: RUNTIMES_DIR, target: IN_RUNTIME },
-          ...(config.optDir ? [{ source: config.optDir, target: IN_OPT }] : []),
-          ...(self ? [{ source: api.socketPath, target: IN_RUNTIME_API_SOCKET, writable: true }] : []),
-        ],
+        // An image is the root whole: its own /var/task and /var/runtime, no layers.
+        binds: config.image
+          ? []
+          : [
+              { source: config.codeDir, target: IN_TASK },
+              { source: RUNTIMES_DIR, target: IN_RUNTIME },
+              ...(config.optDir ? [{ source: config.optDir, target: IN_OPT }] : []),
+              ...(self ? [{ source: api.socketPath, target: IN_RUNTIME_API_SOCKET, writable: true }] : []),
+            ],
         forwards: self ? [] : [{ socket: api.socketPath, port: RUNTIME_API_PORT }],
-        cwd: IN_TASK,
+        cwd: config.image?.cwd ?? IN_TASK,
         tmpBytes: TMP_BYTES,
         batch: true,
-        hangarDir: IN_HANGAR,
+        hangarDir: config.image ? IN_HANGAR_IMAGE : IN_HANGAR,
         path: env.PATH,
         onCpuControl: (setCpus, peakMemory) => {
           this.setCpus = setCpus;

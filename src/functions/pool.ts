@@ -60,6 +60,8 @@ function keyOf(o: FunctionOwner, f: FunctionVersionConfig): string {
     f.secrets,
     f.network,
     f.logging ?? null,
+    // An image function: its image, process, cwd and Env (an ImageConfig change is a new instance).
+    f.image ?? null,
   ]);
 }
 

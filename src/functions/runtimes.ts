@@ -31,6 +31,9 @@ export interface FunctionVersionConfig {
   optDir?: string;
   /** JSON logs (Lambda's LoggingConfig LogFormat JSON) and their levels; absent: Text. */
   logging?: JsonLogging;
+  /** A function packaged as an image: the imported image that is the sandbox's root, the
+   *  process (ENTRYPOINT + CMD), its cwd and the image's Env. `codeDir` is then not bound. */
+  image?: { name: string; argv: string[]; cwd: string; env: Record<string, string> };
 }
 
 /** The levels of a function's JSON logs (core's FunctionLogging): the application's filters
@@ -49,6 +52,9 @@ export const IN_OPT = '/opt';
 /** Where Hangar's own Node and workloads appear inside an instance (a task's /opt/hangar):
  *  /opt is the layers'. */
 export const IN_HANGAR = '/var/hangar';
+/** The same for an instance in an image: the image's /var is bound read-only whole, so nothing
+ *  can be mounted under it; /run is the sandbox's own. */
+export const IN_HANGAR_IMAGE = '/run/hangar/host';
 /** Where the Runtime API answers inside the sandbox (its own loopback), as on Lambda. */
 export const RUNTIME_API_PORT = 9001;
 /** Lambda's default ephemeral storage (/tmp). */
@@ -131,14 +137,23 @@ export function searchPaths(runtime: RuntimeFamily): Record<string, string> {
   };
 }
 
+/** PATH for an image whose Env sets none (a container's default). */
+const BASE_IMAGE_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
 /** The environment as Lambda sets it: the search paths, the function's own variables, then the
  *  reserved ones (which the function cannot override, as on Lambda). */
 export function lambdaEnvironment(
   f: FunctionVersionConfig,
   o: { region: string; logStreamName: string; initializationType: 'on-demand' | 'provisioned-concurrency' },
 ): Record<string, string> {
+  // An image brings its own paths (its Env) and says what it runs (AWS_EXECUTION_ENV,
+  // LAMBDA_RUNTIME_DIR: an AWS base image's Env sets them); Lambda sets the rest, as here.
+  const own = f.image ? { PATH: BASE_IMAGE_PATH, ...f.image.env } : searchPaths(f.runtime);
+  const runtimeVars: Record<string, string> = f.image
+    ? { LAMBDA_TASK_ROOT: f.image.env.LAMBDA_TASK_ROOT ?? IN_TASK }
+    : { AWS_EXECUTION_ENV: executionEnv(f.runtime), LAMBDA_TASK_ROOT: IN_TASK, LAMBDA_RUNTIME_DIR: IN_RUNTIME };
   return {
-    ...searchPaths(f.runtime),
+    ...own,
     ...f.environment,
     AWS_LAMBDA_FUNCTION_NAME: f.name,
     AWS_LAMBDA_FUNCTION_VERSION: f.version,
@@ -147,11 +162,9 @@ export function lambdaEnvironment(
     AWS_LAMBDA_LOG_STREAM_NAME: o.logStreamName,
     AWS_LAMBDA_INITIALIZATION_TYPE: o.initializationType,
     AWS_LAMBDA_RUNTIME_API: `127.0.0.1:${RUNTIME_API_PORT}`,
-    AWS_EXECUTION_ENV: executionEnv(f.runtime),
     AWS_REGION: o.region,
     AWS_DEFAULT_REGION: o.region,
-    LAMBDA_TASK_ROOT: IN_TASK,
-    LAMBDA_RUNTIME_DIR: IN_RUNTIME,
+    ...runtimeVars,
     _HANDLER: f.handler,
     // What runtimes and loggers (Powertools) read to write JSON at the function's level.
     ...(f.logging === undefined ? {} : { AWS_LAMBDA_LOG_FORMAT: 'JSON', AWS_LAMBDA_LOG_LEVEL: f.logging.applicationLogLevel }),

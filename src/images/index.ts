@@ -14,8 +14,9 @@ import { createReadStream } from 'node:fs';
 import { chmod, lstat, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, normalize } from 'node:path';
 import { ErrorCode, InvalidInput } from '../core/errors.ts';
+import { IMAGE_NAME } from '../core/function-image.ts';
 
-export const IMAGE_NAME = /^[a-z0-9][a-z0-9_.-]{0,63}$/;
+export { IMAGE_NAME };
 
 export interface ImageInfo {
   name: string;
@@ -25,6 +26,31 @@ export interface ImageInfo {
   /** Layers applied (OCI), or 0 for a directory. */
   layers: number;
   bytes: number;
+  /** What the image says to run, from an OCI image's config (absent for a directory import,
+   *  and for images imported before it was kept). */
+  config?: ImageRunConfig;
+}
+
+/**
+ * The run settings of an OCI image config (its `config` object), as a function made from the
+ * image starts them: ENTRYPOINT + CMD is the process, WorkingDir its cwd, Env its environment's
+ * base. `User` is kept only to be shown: the sandbox runs everything as its own uid.
+ */
+export interface ImageRunConfig {
+  entrypoint: string[];
+  cmd: string[];
+  /** `NAME=value` entries, as the image config has them. */
+  env: string[];
+  workingDir: string;
+  user: string;
+}
+
+/** The run settings of an OCI image config document (fields absent or of the wrong type: empty). */
+export function runConfigOf(doc: unknown): ImageRunConfig {
+  const c = (doc as { config?: Record<string, unknown> } | null)?.config ?? {};
+  const list = (v: unknown) => (Array.isArray(v) && v.every((x) => typeof x === 'string') ? (v as string[]) : []);
+  const str = (v: unknown) => (typeof v === 'string' ? v : '');
+  return { entrypoint: list(c.Entrypoint), cmd: list(c.Cmd), env: list(c.Env), workingDir: str(c.WorkingDir), user: str(c.User) };
 }
 
 /** An image that cannot be imported as given (or a tool that failed importing it). */
@@ -40,6 +66,16 @@ export class ImageStore {
 
   constructor(dir: string) {
     this.dir = dir;
+  }
+
+  /** The image `name` as imported (image.json), or null if there is no such image. */
+  async info(name: string): Promise<ImageInfo | null> {
+    if (!(await this.rootfs(name))) return null;
+    try {
+      return JSON.parse(await readFile(join(this.dir, name, 'image.json'), 'utf8')) as ImageInfo;
+    } catch {
+      return null;
+    }
   }
 
   /** The rootfs of `name`, or null if there is no such image. */
@@ -82,7 +118,7 @@ export class ImageStore {
     return this.make(name, src, async (rootfs) => {
       if (!(await stat(src)).isDirectory()) throw new ImageError(`${src} is not a directory`);
       await run('cp', ['-a', '--', `${src}/.`, rootfs]);
-      return 0;
+      return { layers: 0 };
     });
   }
 
@@ -90,14 +126,18 @@ export class ImageStore {
   importTarball(name: string, file: string): Promise<ImageInfo> {
     return this.make(name, file, async (rootfs, work) => {
       await run('tar', ['-C', work, '-xf', file, '--no-same-owner']);
-      const layers = await layersOf(work);
+      const { layers, config } = await layersOf(work);
       for (const layer of layers) await applyLayer(rootfs, layer);
-      return layers.length;
+      return { layers: layers.length, config };
     });
   }
 
   /** Builds into a temporary directory and renames it into place, so no half image is visible. */
-  private async make(name: string, source: string, fill: (rootfs: string, work: string) => Promise<number>): Promise<ImageInfo> {
+  private async make(
+    name: string,
+    source: string,
+    fill: (rootfs: string, work: string) => Promise<{ layers: number; config?: ImageRunConfig }>,
+  ): Promise<ImageInfo> {
     if (!IMAGE_NAME.test(name)) throw new ImageError(`image names are ${IMAGE_NAME.source}`);
     await mkdir(this.dir, { recursive: true, mode: 0o711 });
     await chmod(this.dir, 0o711);
@@ -108,12 +148,19 @@ export class ImageStore {
       const work = join(tmp, 'work');
       await mkdir(rootfs, { mode: 0o755 });
       await mkdir(work);
-      const layers = await fill(rootfs, work);
+      const { layers, config } = await fill(rootfs, work);
       await rm(work, { recursive: true, force: true });
       // The sandbox uid must reach the root: the image directory is 0711, the rootfs 0755.
       await chmod(tmp, 0o711);
       await chmod(rootfs, 0o755);
-      const info: ImageInfo = { name, source, createdAt: new Date().toISOString(), layers, bytes: await du(rootfs) };
+      const info: ImageInfo = {
+        name,
+        source,
+        createdAt: new Date().toISOString(),
+        layers,
+        bytes: await du(rootfs),
+        ...(config ? { config } : {}),
+      };
       await writeFile(join(tmp, 'image.json'), JSON.stringify(info, null, 2) + '\n');
       await rename(tmp, join(this.dir, name));
       return info;
@@ -124,8 +171,9 @@ export class ImageStore {
   }
 }
 
-/** Paths of the layer tarballs, bottom first, of an unpacked OCI layout or `docker save`. */
-async function layersOf(work: string): Promise<string[]> {
+/** Paths of the layer tarballs, bottom first, of an unpacked OCI layout or `docker save`, and
+ *  the image config's run settings. */
+async function layersOf(work: string): Promise<{ layers: string[]; config: ImageRunConfig }> {
   const inside = (p: string) => {
     const full = normalize(join(work, p));
     if (!full.startsWith(work + '/')) throw new ImageError(`the tarball names a path outside itself: ${p}`);
@@ -161,12 +209,20 @@ async function layersOf(work: string): Promise<string[]> {
       await verify(path, l.digest);
       out.push(path);
     }
-    return out;
+    const configDigest = (manifest.config as { digest?: string } | undefined)?.digest;
+    let config: unknown = null;
+    if (configDigest) {
+      const path = blob(configDigest);
+      await verify(path, configDigest);
+      config = await json(path);
+    }
+    return { layers: out, config: runConfigOf(config) };
   }
   if (await exists(join(work, 'manifest.json'))) {
-    const list = JSON.parse(await readFile(join(work, 'manifest.json'), 'utf8')) as { Layers?: string[] }[];
+    const list = JSON.parse(await readFile(join(work, 'manifest.json'), 'utf8')) as { Layers?: string[]; Config?: string }[];
     if (!Array.isArray(list) || !list[0]?.Layers) throw new ImageError('manifest.json lists no layers');
-    return list[0].Layers.map(inside);
+    const config = list[0].Config ? await json(inside(list[0].Config)).catch(() => null) : null;
+    return { layers: list[0].Layers.map(inside), config: runConfigOf(config) };
   }
   throw new ImageError('not an OCI image: no index.json (OCI layout) or manifest.json (docker save)');
 }

@@ -59,6 +59,7 @@ import {
 import type { Clock } from '../core/index.ts';
 import { Maintenance, OutputSink, WorkerPool } from '../worker/index.ts';
 import { codeDirOf, FunctionHost } from '../functions/index.ts';
+import { ImageStore } from '../images/index.ts';
 import { AlertEvaluator } from '../alerts/index.ts';
 import { Tracing } from '../trace/index.ts';
 import { Autoscaler } from '../autoscale/index.ts';
@@ -203,6 +204,8 @@ export interface PlatformOptions {
 export async function startPlatform(config: Config, roles: Roles, opts: PlatformOptions = {}): Promise<Platform> {
   const log = opts.log ?? createLogger(config.logLevel);
   const dataDir = resolve(config.dataDir);
+  // Images imported on this host (hangar image import): what functions packaged as one run in.
+  const images = new ImageStore(join(dataDir, 'images'));
   // The master key first: the store seals functions' environments with it (sealed-environment.ts).
   const secrets = await openSecrets(config, dataDir);
   const store = await openStore(config, secrets);
@@ -282,6 +285,7 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
       store,
       blobs,
       functions: store.functions,
+      images,
       httpApis: store.httpApis,
       httpDeploymentSnapshots: store.httpDeploymentSnapshots,
       domainNames: store.domainNames,
@@ -383,6 +387,7 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
           region: config.awsRegion,
           codeDir: codeDirOf(dataDir),
           sandboxUid: config.sandboxUid,
+          images,
           revealSecrets: secretRevealer(store, secrets),
         },
         { idleMs: FUNCTION_IDLE_MS },

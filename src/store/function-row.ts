@@ -9,6 +9,8 @@ import {
   InvalidInput,
   LATEST,
   type FunctionAlias,
+  type FunctionImageConfig,
+  type FunctionImageRef,
   type FunctionLayer,
   type FunctionNetwork,
   type FunctionSnapshot,
@@ -22,7 +24,10 @@ import type { SealedEnvironment } from './sealed-environment.ts';
 
 /** The snapshot's columns after (user_id, name): what snapshotValues gives, in this order. */
 export const SNAPSHOT_COLUMNS =
-  'runtime, runtime_family, handler, memory_mb, timeout_s, environment, secrets, network, description, code_sha256, code_size, code_key, revision_id, state, last_modified, layers, role, log_format, application_log_level, system_log_level';
+  'runtime, runtime_family, handler, memory_mb, timeout_s, environment, secrets, network, description, code_sha256, code_size, code_key, revision_id, state, last_modified, layers, role, log_format, application_log_level, system_log_level, image, image_config';
+
+/** How many values a snapshot has (SNAPSHOT_COLUMNS's count). */
+export const SNAPSHOT_SIZE = SNAPSHOT_COLUMNS.split(',').length;
 
 /** The environment sealed by `env` (sealed-environment.ts). */
 export function snapshotValues(s: FunctionSnapshot, env: SealedEnvironment): (string | number | null)[] {
@@ -47,6 +52,8 @@ export function snapshotValues(s: FunctionSnapshot, env: SealedEnvironment): (st
     s.logging?.format ?? 'Text',
     s.logging?.applicationLogLevel ?? null,
     s.logging?.systemLogLevel ?? null,
+    s.code.image ? JSON.stringify(s.code.image) : null,
+    s.imageConfig ? JSON.stringify(s.imageConfig) : null,
   ];
 }
 
@@ -70,7 +77,12 @@ export function snapshotFromRow(r: Row, env: SealedEnvironment): FunctionSnapsho
     secrets: JSON.parse(String(r.secrets)) as string[],
     network: String(r.network) as FunctionNetwork,
     description: String(r.description),
-    code: { sha256: String(r.code_sha256), size: Number(r.code_size), blobKey: String(r.code_key) },
+    code: {
+      sha256: String(r.code_sha256),
+      size: Number(r.code_size),
+      blobKey: String(r.code_key),
+      ...(r.image === null || r.image === undefined ? {} : { image: JSON.parse(String(r.image)) as FunctionImageRef }),
+    },
     revisionId: String(r.revision_id),
     lastModified: Number(r.last_modified),
     state: String(r.state) as FunctionState,
@@ -85,6 +97,9 @@ export function snapshotFromRow(r: Row, env: SealedEnvironment): FunctionSnapsho
           },
         }
       : {}),
+    ...(r.image_config === null || r.image_config === undefined
+      ? {}
+      : { imageConfig: JSON.parse(String(r.image_config)) as FunctionImageConfig }),
   };
 }
 

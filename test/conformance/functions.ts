@@ -367,6 +367,44 @@ export function describeFunctions(name: string, make: MakeFunctions): void {
           );
       });
 
+      it('keeps an image function: its image at $LATEST and in a version, its ImageConfig replaced by an update; a zip is no image', async () => {
+        const image = (uri: string, name: string): FunctionCode => ({ ...codeOf(uri), size: 0, blobKey: '', image: { uri, name } });
+        const made = await fns.createFunction({
+          userId: 'alice',
+          name: 'boxed',
+          code: image('123456789012.dkr.ecr.us-east-1.amazonaws.com/app:v1', 'app'),
+          ...newFunctionConfig({ runtime: '', imageConfig: { command: ['app.handler'] } }),
+        });
+        assert.deepEqual(made.code.image, { uri: '123456789012.dkr.ecr.us-east-1.amazonaws.com/app:v1', name: 'app' });
+        assert.deepEqual(made.imageConfig, { command: ['app.handler'] });
+        assert.equal(made.handler, null);
+        assert.equal((await fns.publishVersion('alice', 'boxed')).code.image?.name, 'app');
+        await fns.updateFunctionConfiguration('alice', 'boxed', { imageConfig: { entryPoint: ['/bin/run'], workingDirectory: '/srv' } });
+        assert.deepEqual((await fns.getFunction('alice', 'boxed'))?.imageConfig, { entryPoint: ['/bin/run'], workingDirectory: '/srv' });
+        assert.equal((await fns.publishVersion('alice', 'boxed')).version, 2, 'a changed ImageConfig publishes a new version');
+        await fns.updateFunctionCode('alice', 'boxed', image('hangar.local/other', 'other'));
+        assert.deepEqual((await fns.getFunction('alice', 'boxed'))?.code.image, { uri: 'hangar.local/other', name: 'other' });
+        assert.deepEqual((await fns.getFunction('alice', 'boxed', { kind: 'version', version: 1 }))?.imageConfig, {
+          command: ['app.handler'],
+        });
+        await assert.rejects(fns.updateFunctionCode('alice', 'boxed', codeOf('zip')), (e: unknown) => e instanceof InvalidInput);
+        await assert.rejects(
+          fns.updateFunctionConfiguration('alice', 'boxed', { runtime: 'nodejs22.x' }),
+          (e: unknown) => e instanceof InvalidInput,
+        );
+        const zip = await fns.createFunction(newFunction());
+        assert.equal(zip.code.image, undefined);
+        assert.equal(zip.imageConfig, undefined);
+        await assert.rejects(
+          fns.updateFunctionCode('alice', 'hello', image('hangar.local/app', 'app')),
+          (e: unknown) => e instanceof InvalidInput,
+        );
+        await assert.rejects(
+          fns.updateFunctionConfiguration('alice', 'hello', { imageConfig: { command: ['x'] } }),
+          (e: unknown) => e instanceof InvalidInput,
+        );
+      });
+
       it('deletes a version no alias names; its number is never published again', async () => {
         await fns.createFunction(newFunction());
         const v1 = await fns.publishVersion('alice', 'hello');

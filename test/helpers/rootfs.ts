@@ -38,9 +38,10 @@ const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 /**
  * An OCI layout tarball at `out` whose layers are the directories `layers` (bottom first),
- * each packed as a gzipped tar. Returns the manifest's digest.
+ * each packed as a gzipped tar, and `run` as its image config's `config` (Entrypoint, Cmd, Env,
+ * WorkingDir...). Returns the manifest's digest.
  */
-export function makeOciTarball(layers: string[], out: string, work: string): string {
+export function makeOciTarball(layers: string[], out: string, work: string, run?: Record<string, unknown>): string {
   const layout = join(work, 'layout');
   rmSync(layout, { recursive: true, force: true });
   mkdirSync(join(layout, 'blobs', 'sha256'), { recursive: true });
@@ -54,7 +55,11 @@ export function makeOciTarball(layers: string[], out: string, work: string): str
     execFileSync('tar', ['-C', dir, '-czf', tgz, '.']);
     return { mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', ...blob(readFileSync(tgz)) };
   });
-  const config = blob(Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [] } })));
+  const config = blob(
+    Buffer.from(
+      JSON.stringify({ architecture: 'amd64', os: 'linux', ...(run ? { config: run } : {}), rootfs: { type: 'layers', diff_ids: [] } }),
+    ),
+  );
   const manifest = Buffer.from(
     JSON.stringify({
       schemaVersion: 2,

@@ -22,6 +22,7 @@ describe('images', () => {
     assert.equal(info.name, 'tiny');
     assert.equal(info.layers, 0);
     assert.ok(info.bytes > 100_000, 'sh, cat and libc');
+    assert.equal(info.config, undefined, 'a directory has no image config');
     const root = (await images.rootfs('tiny'))!;
     assert.equal(readFileSync(join(root, 'hello.txt'), 'utf8'), 'hello from the image\n');
     assert.equal(statSync(join(root, 'bin', 'sh')).mode & 0o777, 0o755);
@@ -53,10 +54,21 @@ describe('images', () => {
     const work = fresh();
     mkdirSync(work);
     const tarball = join(work, 'image.tar');
-    const digest = makeOciTarball([base, top], tarball, work);
+    const run = {
+      Entrypoint: ['/bin/sh', '-c'],
+      Cmd: ['cat /hello.txt'],
+      Env: ['PATH=/bin', 'GREETING=hi'],
+      WorkingDir: '/data',
+      User: '1000',
+    };
+    const digest = makeOciTarball([base, top], tarball, work, run);
     const images = new ImageStore(fresh());
     const info = await images.importTarball('layered', tarball);
     assert.equal(info.layers, 2);
+    const kept = { entrypoint: run.Entrypoint, cmd: run.Cmd, env: run.Env, workingDir: '/data', user: '1000' };
+    assert.deepEqual(info.config, kept, "the image config's run settings are kept beside the rootfs");
+    assert.deepEqual((await images.info('layered'))?.config, kept);
+    assert.equal(await images.info('nothing'), null);
     assert.equal(info.source, tarball);
     const root = (await images.rootfs('layered'))!;
     assert.equal(readFileSync(join(root, 'hello.txt'), 'utf8'), 'hello from layer 2\n');

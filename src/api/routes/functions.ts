@@ -146,6 +146,18 @@ export const FunctionView = z.object({
     applicationLogLevel: z.string().optional().describe('JSON only.'),
     systemLogLevel: z.string().optional().describe('JSON only.'),
   }),
+  image: z
+    .object({
+      uri: z.string().describe('The ImageUri it was given.'),
+      name: z.string().describe('The imported image (`hangar image import`) the URI names: its repository’s last path segment.'),
+      entryPoint: z.array(z.string()).optional(),
+      command: z.array(z.string()).optional(),
+      workingDirectory: z.string().optional(),
+    })
+    .optional()
+    .describe(
+      "A function packaged as a container image (the Lambda API's PackageType Image): its image and ImageConfig overrides (entryPoint, command, workingDirectory). Absent for a zip. See docs/aws.md, Container images.",
+    ),
 });
 const FunctionDetail = FunctionView.extend({
   versions: z.number().describe('Published versions (not counting $LATEST).'),
@@ -220,6 +232,7 @@ export function functionView(base: string, f: FunctionSnapshot, callerUserId: st
       codeSize: l.code.size,
     })),
     logging: f.logging ?? { format: 'Text' },
+    ...(f.code.image ? { image: { ...f.code.image, ...f.imageConfig } } : {}),
   };
 }
 

@@ -35,10 +35,13 @@ import { calledAs } from './cross-account.ts';
 import { functionLayersIn } from './function-layers.ts';
 import {
   checkUnsupported,
+  codeOfRequest,
   environmentOf,
   field,
   functionConfiguration,
   functionRefOf,
+  imageCodeLocation,
+  imageConfigOf,
   jsonBody,
   loggingOf,
   maxItemsOf,
@@ -64,6 +67,7 @@ function configOf(body: Record<string, unknown>, functionName: string | undefine
     environment: environmentOf(body),
     role: field.string(body, 'Role'),
     logging: loggingOf(body),
+    imageConfig: imageConfigOf(body),
   };
 }
 
@@ -92,12 +96,16 @@ export function functionOperations(ctx: LambdaContext, accounts: AccountDirector
         const code = field.object(body, 'Code');
         if (!code) throw new InvalidInput(ErrorCode.FunctionInvalid, 'Code is required: { "ZipFile": <the zip, base64> }');
         const config = configOf(body, functionRefOf(call.caller, name).name);
-        if (config.runtime === undefined)
+        const packageType = field.string(body, 'PackageType');
+        const image = packageType === 'Image';
+        if (config.runtime === undefined && !image)
           throw new InvalidInput(ErrorCode.FunctionInvalid, 'Runtime is required (nodejs22.x, python3.12, provided.al2023...)');
+        if (config.imageConfig !== undefined && !image)
+          throw new InvalidInput(ErrorCode.FunctionInvalid, 'ImageConfig applies to PackageType Image only');
         const f = await createTaggedFunction(ctx, userOf(call.caller), {
           name: functionRefOf(call.caller, name).name,
-          zip: zipOf(code),
-          config: { ...config, runtime: config.runtime, layers: await functionLayersIn(ctx, accounts, call, body) },
+          ...codeOfRequest(code, packageType),
+          config: { ...config, runtime: config.runtime ?? '', layers: await functionLayersIn(ctx, accounts, call, body) },
           publish: field.boolean(body, 'Publish'),
           tags: tagMapOf(body),
         });
@@ -149,7 +157,7 @@ export function functionOperations(ctx: LambdaContext, accounts: AccountDirector
           body: {
             Configuration: config,
             // The owner's code, presigned: the other account downloads it without a key.
-            Code: { RepositoryType: 'S3', Location: codeLocation(ctx, call, f) },
+            Code: imageCodeLocation(f) ?? { RepositoryType: 'S3', Location: codeLocation(ctx, call, f) },
             ...(reserved === null ? {} : { Concurrency: { ReservedConcurrentExecutions: reserved } }),
             ...(Object.keys(tags).length === 0 ? {} : { Tags: tags }),
           },
@@ -181,7 +189,7 @@ export function functionOperations(ctx: LambdaContext, accounts: AccountDirector
         const body = jsonBody(call);
         checkUnsupported(body);
         const f = await updateFunctionCode(ctx, userOf(call.caller), nameOf(call, params.FunctionName), {
-          zip: zipOf(body),
+          ...(body.ImageUri === undefined || body.ImageUri === null ? { zip: zipOf(body) } : codeOfRequest(body, 'Image')),
           revisionId: field.string(body, 'RevisionId'),
           publish: field.boolean(body, 'Publish'),
           dryRun: field.boolean(body, 'DryRun'),

@@ -10,6 +10,7 @@ import {
   LATEST,
   parseFunctionRef,
   type FunctionAlias,
+  type FunctionImageConfig,
   type FunctionLoggingInput,
   type FunctionSnapshot,
 } from '../../core/index.ts';
@@ -70,11 +71,39 @@ export const field = {
 export function zipOf(code: Record<string, unknown>): Buffer {
   if (code.S3Bucket !== undefined || code.S3Key !== undefined || code.S3ObjectVersion !== undefined)
     throw invalid('Hangar takes code as Code.ZipFile (the zip in the request, up to 50 MB), not from S3 (S3Bucket/S3Key)');
-  if (code.ImageUri !== undefined) throw invalid('Hangar runs zip functions only (Code.ZipFile), not container images (ImageUri)');
+  if (code.ImageUri !== undefined)
+    throw invalid('ImageUri is the code of a function packaged as an image: set PackageType Image (a zip function takes Code.ZipFile)');
   const zip = field.string(code, 'ZipFile');
   if (zip === undefined) throw invalid('Code.ZipFile is required: the function code as a zip, base64-encoded');
   if (!/^[A-Za-z0-9+/]*={0,2}$/.test(zip)) throw invalid('Code.ZipFile must be base64');
   return Buffer.from(zip, 'base64');
+}
+
+/** The code a request gives: Code.ImageUri with PackageType Image, else Code.ZipFile. */
+export function codeOfRequest(code: Record<string, unknown>, packageType: string | undefined): { zip: Buffer } | { imageUri: string } {
+  if (packageType !== 'Image') return { zip: zipOf(code) };
+  if (code.ZipFile !== undefined || code.S3Bucket !== undefined || code.S3Key !== undefined)
+    throw invalid('a function packaged as an image (PackageType Image) takes Code.ImageUri, not a zip');
+  const imageUri = field.string(code, 'ImageUri');
+  if (!imageUri) throw invalid('Code.ImageUri is required with PackageType Image');
+  return { imageUri };
+}
+
+/** ImageConfig (EntryPoint, Command, WorkingDirectory); absent: unchanged (or the image's own). */
+export function imageConfigOf(body: Record<string, unknown>): FunctionImageConfig | undefined {
+  const c = field.object(body, 'ImageConfig');
+  if (!c) return undefined;
+  const list = (name: string) => {
+    const v = field.list(c, name);
+    if (v?.some((x) => typeof x !== 'string')) throw invalid(`ImageConfig.${name} must be a list of strings`);
+    return v as string[] | undefined;
+  };
+  const [entryPoint, command, workingDirectory] = [list('EntryPoint'), list('Command'), field.string(c, 'WorkingDirectory')];
+  return {
+    ...(entryPoint === undefined ? {} : { entryPoint }),
+    ...(command === undefined ? {} : { command }),
+    ...(workingDirectory ? { workingDirectory } : {}),
+  };
 }
 
 /** Environment.Variables: a map of strings (absent: not changed). */
@@ -100,8 +129,7 @@ export function checkUnsupported(body: Record<string, unknown>, functionName?: s
   if (archs && (archs.length !== 1 || archs[0] !== ARCHITECTURE))
     throw invalid(`this Hangar runs functions on ${ARCHITECTURE}: Architectures must be ["${ARCHITECTURE}"]`);
   const packageType = field.string(body, 'PackageType');
-  if (packageType !== undefined && packageType !== 'Zip')
-    throw invalid('Hangar runs zip functions only: PackageType must be Zip (Code.ZipFile)');
+  if (packageType !== undefined && packageType !== 'Zip' && packageType !== 'Image') throw invalid('PackageType must be Zip or Image');
   // Failed Event invocations would be expected in that queue or topic: refused, not ignored.
   const dlq = field.object(body, 'DeadLetterConfig');
   if (dlq && field.string(dlq, 'TargetArn'))
@@ -199,7 +227,8 @@ export function functionConfiguration(caller: AwsCaller, f: FunctionSnapshot, qu
   return {
     FunctionName: f.name,
     FunctionArn: functionArn(caller.region, caller.accountId, f.name, qualifier),
-    Runtime: f.runtime,
+    // A function packaged as an image has no Runtime or Handler (its image brings them).
+    ...(f.code.image ? {} : { Runtime: f.runtime }),
     ...(f.handler === null ? {} : { Handler: f.handler }),
     CodeSize: f.code.size,
     CodeSha256: f.code.sha256,
@@ -215,7 +244,8 @@ export function functionConfiguration(caller: AwsCaller, f: FunctionSnapshot, qu
     RevisionId: f.revisionId,
     State: f.state,
     LastUpdateStatus: 'Successful',
-    PackageType: 'Zip',
+    PackageType: f.code.image ? 'Image' : 'Zip',
+    ...imageConfigResponse(f.imageConfig),
     Architectures: [ARCHITECTURE],
     ...DEFAULT_SETTINGS,
     // What Lambda answers for a function outside any VPC (Terraform reads it as no vpc_config).
@@ -230,6 +260,29 @@ export function functionConfiguration(caller: AwsCaller, f: FunctionSnapshot, qu
         }
       : {}),
   };
+}
+
+/** ImageConfigResponse: the overrides, when there are any. */
+function imageConfigResponse(c: FunctionImageConfig | undefined): Record<string, unknown> {
+  if (!c || Object.keys(c).length === 0) return {};
+  return {
+    ImageConfigResponse: {
+      ImageConfig: {
+        ...(c.entryPoint ? { EntryPoint: c.entryPoint } : {}),
+        ...(c.command ? { Command: c.command } : {}),
+        ...(c.workingDirectory ? { WorkingDirectory: c.workingDirectory } : {}),
+      },
+    },
+  };
+}
+
+/** GetFunction's Code of an image function: ImageUri as given, ResolvedImageUri by the digest
+ *  Hangar gives the image (its CodeSha256, in hex), and RepositoryType ECR as Lambda answers. */
+export function imageCodeLocation(f: FunctionSnapshot): Record<string, string> | null {
+  if (!f.code.image) return null;
+  const repository = f.code.image.uri.replace(/@sha256:[0-9a-f]{64}$/, '').replace(/:[\w][\w.-]*$/, '');
+  const hex = Buffer.from(f.code.sha256, 'base64').toString('hex');
+  return { RepositoryType: 'ECR', ImageUri: f.code.image.uri, ResolvedImageUri: `${repository}@sha256:${hex}` };
 }
 
 /** Lambda's AliasConfiguration. */

@@ -14,7 +14,7 @@
 import { spawnSync } from 'node:child_process';
 import { accessSync, constants, statSync } from 'node:fs';
 import { chown, mkdir, readdir, readlink } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ExecutionRequest, ExecutionResult } from '../types.ts';
 import { ImageUnavailable, type Launch, type Launcher, type Prepared } from '../launcher.ts';
@@ -24,7 +24,7 @@ import { unshareArgv } from './unshare.ts';
 import { EGRESS_PORT, startEgressProxy, type EgressGuard, type EgressProxy } from './egress.ts';
 import { compiledWorkloadsDir } from '../compiled-workloads.ts';
 import { SANDBOX_USER, SandboxIdentity } from './identity.ts';
-import { forwardedArgv } from './forward.ts';
+import { forwardedArgv, hostLoader } from './forward.ts';
 
 const PACKAGE_JSON = fileURLToPath(new URL('../../../package.json', import.meta.url));
 /** Where the Node binary, the built-in workloads and package.json appear inside the sandbox,
@@ -130,6 +130,18 @@ export class BwrapLauncher implements Launcher {
     let inside = [cmd.file, ...cmd.argv].map((a) =>
       a === process.execPath ? inNode : a.startsWith(workloads + '/') ? inWorkloads + a.slice(workloads.length) : a,
     );
+    // Hangar's Node, its workloads and package.json, under hangarDir.
+    const hangarBinds = [
+      '--ro-bind',
+      process.execPath,
+      inNode,
+      '--ro-bind',
+      workloads,
+      inWorkloads,
+      '--ro-bind',
+      PACKAGE_JSON,
+      `${hangarDir}/package.json`,
+    ];
     // The root: the host's /usr and /etc with Hangar's Node and workloads, or an image's rootfs.
     let root: string[];
     let etc = '/etc';
@@ -165,15 +177,7 @@ export class BwrapLauncher implements Launcher {
         '--ro-bind',
         '/etc',
         '/etc',
-        '--ro-bind',
-        process.execPath,
-        inNode,
-        '--ro-bind',
-        workloads,
-        inWorkloads,
-        '--ro-bind',
-        PACKAGE_JSON,
-        `${hangarDir}/package.json`,
+        ...hangarBinds,
       ];
     }
     // The sandbox user's passwd and group entries, over the root's own files.
@@ -198,14 +202,25 @@ export class BwrapLauncher implements Launcher {
     const forwardBind: string[] = [];
     if (forwards.length > 0) {
       forwardBind.push(...forwards.flatMap((f) => ['--bind', f.socket, `/run/hangar/fwd-${f.port}.sock`]));
+      // The host's socat is visible only in the host's root (under /usr). An image root has
+      // neither it nor Hangar's Node and its libraries: those are bound beside each other under
+      // hangarDir, and the Node forwarder runs through the host's loader (forward.ts hostLoader).
+      let node = [inNode, `${inWorkloads}/egress-forward.mjs`];
+      if (req.image) {
+        const host = hostLoader();
+        if (!host) {
+          await cg.remove();
+          await proxy?.close();
+          throw new Error("the sandbox cannot forward into an image: the host's dynamic loader (of Hangar's Node) cannot be read");
+        }
+        const inLib = `${hangarDir}/lib`;
+        forwardBind.push(...hangarBinds, '--ro-bind', host.libDir, inLib);
+        node = [`${inLib}/${basename(host.loader)}`, '--library-path', inLib, ...node];
+      }
       inside = forwardedArgv(
         forwards.map((f) => ({ socket: `/run/hangar/fwd-${f.port}.sock`, port: f.port })),
         inside,
-        // The host's socat is visible only in the host's root (under /usr). An image root has
-        // neither it nor Hangar's Node (the API refuses egress with an image; functions run
-        // none), so the Node forwarder's argv stays there as before, rather than binding socat
-        // and its libraries into a root made for something else.
-        { socat: req.image ? null : this.o.socat, node: [inNode, `${inWorkloads}/egress-forward.mjs`] },
+        { socat: req.image ? null : this.o.socat, node },
       );
     }
     if (req.network === 'egress') {

@@ -13,6 +13,8 @@
  * 33 → 18 MB of cgroup memory (Node runtime), 19 → 4.6 MB (`provided`, a shell bootstrap).
  */
 import { spawnSync } from 'node:child_process';
+import { closeSync, openSync, readSync, realpathSync } from 'node:fs';
+import { dirname } from 'node:path';
 
 export interface Forward {
   /** The socket as it appears inside the sandbox. */
@@ -82,4 +84,48 @@ export function forwardedArgv(forwards: Forward[], inside: string[], o: { socat:
     return ['/bin/sh', '-c', SOCAT_WRAPPER, 'hangar-forward', o.socat, ...triples, '--', ...inside];
   }
   return [...o.node, ...forwards.flatMap((f) => [f.socket, String(f.port)]), '--', ...inside];
+}
+
+let loaderSeen: { loader: string; libDir: string } | null | undefined;
+
+/**
+ * The host's dynamic loader (the ELF interpreter of Hangar's Node) and the directory holding it
+ * and the C libraries beside it (Debian's /usr/lib/<triplet>, Fedora's /usr/lib64), or null if
+ * it cannot be read. An image's root has neither the host's libraries nor Hangar's Node: the
+ * forwarder in front of an image's program runs as `<loader> --library-path <dir> <node> …`,
+ * with that directory bound read-only beside Hangar's Node, so it links against the host's
+ * libraries whatever the image holds, and the program it starts sees only the image's.
+ */
+export function hostLoader(): { loader: string; libDir: string } | null {
+  if (loaderSeen !== undefined) return loaderSeen;
+  loaderSeen = null;
+  try {
+    const head = Buffer.alloc(64 * 1024);
+    const fd = openSync(process.execPath, 'r');
+    try {
+      readSync(fd, head, 0, head.length, 0);
+    } finally {
+      closeSync(fd);
+    }
+    // ELF64, little-endian: the program headers, for PT_INTERP (3).
+    if (head.readUInt32BE(0) !== 0x7f454c46 || head[4] !== 2 || head[5] !== 1) return null;
+    const phoff = Number(head.readBigUInt64LE(0x20));
+    const phentsize = head.readUInt16LE(0x36);
+    for (let i = 0; i < head.readUInt16LE(0x38); i++) {
+      const at = phoff + i * phentsize;
+      if (at + 0x28 > head.length || head.readUInt32LE(at) !== 3) continue;
+      const offset = Number(head.readBigUInt64LE(at + 8));
+      const size = Number(head.readBigUInt64LE(at + 0x20));
+      const interp = head
+        .subarray(offset, offset + size)
+        .toString('latin1')
+        .replace(/\0.*$/s, '');
+      const loader = realpathSync(interp);
+      loaderSeen = { loader, libDir: dirname(loader) };
+      break;
+    }
+  } catch {
+    loaderSeen = null;
+  }
+  return loaderSeen;
 }

@@ -44,6 +44,7 @@ import {
   decodeNameCursor,
   encodeNameCursor,
   SNAPSHOT_COLUMNS,
+  SNAPSHOT_SIZE,
   snapshotFromRow,
   snapshotValues,
 } from '../function-row.ts';
@@ -54,12 +55,12 @@ import type { Row } from '../row.ts';
 import type { SealedEnvironment } from '../sealed-environment.ts';
 import type { Db, Tx } from './db.ts';
 
-/** The snapshot's 20 values as $from..$from+19. */
-const snapshotParams = (from: number) => Array.from({ length: 20 }, (_, i) => `$${from + i}`).join(', ');
+/** The snapshot's SNAPSHOT_SIZE values as $from..$from+SNAPSHOT_SIZE-1. */
+const snapshotParams = (from: number) => Array.from({ length: SNAPSHOT_SIZE }, (_, i) => `$${from + i}`).join(', ');
 
-/** user_id, name, the snapshot's values ($3..$22), created_at. Nothing if the name is taken. */
+/** user_id, name, the snapshot's values ($3...), created_at. Nothing if the name is taken. */
 const INSERT_FUNCTION = `INSERT INTO functions (user_id, name, ${SNAPSHOT_COLUMNS}, created_at)
-  VALUES ($1, $2, ${snapshotParams(3)}, $23) ON CONFLICT (user_id, name) DO NOTHING RETURNING *`;
+  VALUES ($1, $2, ${snapshotParams(3)}, $${3 + SNAPSHOT_SIZE}) ON CONFLICT (user_id, name) DO NOTHING RETURNING *`;
 
 /** user_id, name. */
 const SELECT_FUNCTION = `SELECT * FROM functions WHERE user_id = $1 AND name = $2`;
@@ -70,14 +71,14 @@ const LOCK_FUNCTION = `SELECT * FROM functions WHERE user_id = $1 AND name = $2 
 /** user_id, after name ('' for the first page), limit. */
 const LIST_FUNCTIONS = `SELECT * FROM functions WHERE user_id = $1 AND name > $2 ORDER BY name LIMIT $3`;
 
-/** The snapshot's values ($1..$20), user_id, name. */
+/** The snapshot's values ($1...), user_id, name. */
 const UPDATE_SNAPSHOT = `UPDATE functions SET (${SNAPSHOT_COLUMNS}) = (${snapshotParams(1)})
-  WHERE user_id = $21 AND name = $22 RETURNING *`;
+  WHERE user_id = $${1 + SNAPSHOT_SIZE} AND name = $${2 + SNAPSHOT_SIZE} RETURNING *`;
 
 /** user_id, name. Versions and aliases go with it (ON DELETE CASCADE). */
 const DELETE_FUNCTION = `DELETE FROM functions WHERE user_id = $1 AND name = $2`;
 
-/** user_id, function_name, version, the snapshot's values ($4..$23). */
+/** user_id, function_name, version, the snapshot's values ($4...). */
 const INSERT_VERSION = `INSERT INTO function_versions (user_id, function_name, version, ${SNAPSHOT_COLUMNS})
   VALUES ($1, $2, $3, ${snapshotParams(4)}) RETURNING *`;
 

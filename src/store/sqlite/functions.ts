@@ -44,6 +44,7 @@ import {
   decodeNameCursor,
   encodeNameCursor,
   SNAPSHOT_COLUMNS,
+  SNAPSHOT_SIZE,
   snapshotFromRow,
   snapshotValues,
 } from '../function-row.ts';
@@ -55,9 +56,12 @@ import type { Row } from '../row.ts';
 import type { DatabaseSync } from 'node:sqlite';
 import type { SqliteContext } from './context.ts';
 
+/** One `?` per snapshot value. */
+const SNAPSHOT_MARKS = Array.from({ length: SNAPSHOT_SIZE }, () => '?').join(', ');
+
 /** user_id, name, the snapshot's values, created_at. Nothing if the name is taken. */
 const INSERT_FUNCTION = `INSERT INTO functions (user_id, name, ${SNAPSHOT_COLUMNS}, created_at)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (user_id, name) DO NOTHING RETURNING *`;
+  VALUES (?, ?, ${SNAPSHOT_MARKS}, ?) ON CONFLICT (user_id, name) DO NOTHING RETURNING *`;
 
 /** user_id, name. */
 const SELECT_FUNCTION = `SELECT * FROM functions WHERE user_id = ? AND name = ?`;
@@ -66,7 +70,7 @@ const SELECT_FUNCTION = `SELECT * FROM functions WHERE user_id = ? AND name = ?`
 const LIST_FUNCTIONS = `SELECT * FROM functions WHERE user_id = ? AND name > ? ORDER BY name LIMIT ?`;
 
 /** The snapshot's values, then user_id, name. */
-const UPDATE_SNAPSHOT = `UPDATE functions SET (${SNAPSHOT_COLUMNS}) = (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+const UPDATE_SNAPSHOT = `UPDATE functions SET (${SNAPSHOT_COLUMNS}) = (${SNAPSHOT_MARKS})
   WHERE user_id = ? AND name = ? RETURNING *`;
 
 /** user_id, name. Versions and aliases go with it (ON DELETE CASCADE). */
@@ -74,7 +78,7 @@ const DELETE_FUNCTION = `DELETE FROM functions WHERE user_id = ? AND name = ?`;
 
 /** user_id, function_name, version, the snapshot's values. */
 const INSERT_VERSION = `INSERT INTO function_versions (user_id, function_name, version, ${SNAPSHOT_COLUMNS})
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+  VALUES (?, ?, ?, ${SNAPSHOT_MARKS})`;
 
 /** user_id, function_name, version. */
 const SELECT_VERSION = `SELECT * FROM function_versions WHERE user_id = ? AND function_name = ? AND version = ?`;
