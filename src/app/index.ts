@@ -238,7 +238,6 @@ export {
   putProvisionedConfig,
 } from './provisioned.ts';
 export {
-  combinedDecision,
   deleteScalingPolicy,
   deregisterScalableTarget,
   describeScalableTargets,

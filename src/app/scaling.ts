@@ -21,6 +21,7 @@ import {
   checkTags,
   checkTargetTracking,
   type Clock,
+  combinedDecision,
   ErrorCode,
   InvalidInput,
   parseScalingResourceId,
@@ -148,18 +149,6 @@ export async function deleteScalingPolicy(
   parseScalingResourceId(r.resourceId);
   if (!(await app.scalableTargets.deletePolicy(userId, r.resourceId as string, r.name)))
     throw scalingPolicyNotFound(r.name, r.resourceId as string);
-}
-
-/**
- * The count a target's policies ask for together, or null: AWS's rule for several policies —
- * out when any asks for more (the most asked), in only when every one asks for less (the most of
- * those).
- */
-export function combinedDecision(decisions: readonly (number | null)[], current: number): number | null {
-  const out = decisions.filter((n): n is number => n !== null && n > current);
-  if (out.length) return Math.max(...out);
-  if (decisions.length && decisions.every((n) => n !== null && n < current)) return Math.max(...(decisions as number[]));
-  return null;
 }
 
 export interface ScalerDeps {

@@ -145,3 +145,15 @@ export function targetTrackingDecision(i: ScalingInput): number | null {
   const n = clamp(proportional);
   return n < i.current ? n : null;
 }
+
+/**
+ * The count a target's policies ask for together, or null: AWS's rule for several policies —
+ * out when any asks for more (the most asked), in only when every one asks for less (the most of
+ * those).
+ */
+export function combinedDecision(decisions: readonly (number | null)[], current: number): number | null {
+  const out = decisions.filter((n): n is number => n !== null && n > current);
+  if (out.length) return Math.max(...out);
+  if (decisions.length && decisions.every((n) => n !== null && n < current)) return Math.max(...(decisions as number[]));
+  return null;
+}

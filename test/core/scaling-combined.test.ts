@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import { combinedDecision } from '../../src/app/index.ts';
+import { combinedDecision } from '../../src/core/index.ts';
 
 it('several policies: out when any asks (the most asked), in only when all do (the most of those)', () => {
   assert.equal(combinedDecision([null], 3), null);
