@@ -5,19 +5,15 @@
  * FUNCTION_INVALID, nothing changed) and another user's function (404).
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { importFunctionImage } from '../helpers/function-image.ts';
+import { platformWithImage } from '../helpers/function-image.ts';
 import { NO_SANDBOX } from '../helpers/lambda.ts';
-import { testPlatform, type TestPlatform } from '../helpers/platform.ts';
+import type { TestPlatform } from '../helpers/platform.ts';
 import { makeZip } from '../helpers/zip.ts';
 
 let p: TestPlatform;
 let alice: string;
 let bob: string;
-const work = mkdtempSync(join(tmpdir(), 'hangar-native-image-'));
 
 const as = (key: string, method: string, url: string, payload?: unknown) =>
   p.inject({ method: method as 'PUT', url, auth: key, ...(payload === undefined ? {} : { payload: payload as object }) });
@@ -29,16 +25,12 @@ const refused = (r: { statusCode: number; headers: Record<string, unknown>; json
 };
 
 before(async () => {
-  p = await testPlatform();
-  const key = async (userId: string) => (await p.inject({ method: 'POST', url: '/keys', payload: { userId } })).json().key;
-  alice = await key('alice');
-  bob = await key('bob');
-  await importFunctionImage(join(p.dir, 'images'), 'my-app', work);
+  ({
+    p,
+    keys: [alice, bob],
+  } = await platformWithImage('alice', 'bob'));
 });
-after(async () => {
-  await p.close();
-  rmSync(work, { recursive: true, force: true });
-});
+after(async () => p?.close());
 
 describe('PUT /functions/{name} with an image', { skip: NO_SANDBOX }, () => {
   it('deploys an image by name, invokes it natively and runs the image’s ENTRYPOINT + CMD', async () => {

@@ -5,30 +5,24 @@
  * shows it; refusals (usage errors, and the server's FUNCTION_INVALID); another user's 404.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { importFunctionImage } from '../helpers/function-image.ts';
+import { platformWithImage } from '../helpers/function-image.ts';
 import { NO_SANDBOX } from '../helpers/lambda.ts';
-import { testPlatform, type TestPlatform } from '../helpers/platform.ts';
+import type { TestPlatform } from '../helpers/platform.ts';
 import { runCli } from '../helpers/process.ts';
 
 let p: TestPlatform;
 let alice: string;
 let bob: string;
-const work = mkdtempSync(join(tmpdir(), 'hangar-cli-fnimage-'));
 before(async () => {
-  p = await testPlatform();
-  const key = async (userId: string) => (await p.inject({ method: 'POST', url: '/keys', payload: { userId } })).json().key;
-  alice = await key('alice');
-  bob = await key('bob');
-  await importFunctionImage(join(p.dir, 'images'), 'my-app', work);
+  ({
+    p,
+    keys: [alice, bob],
+  } = await platformWithImage('alice', 'bob'));
 });
-after(async () => {
-  await p.close();
-  rmSync(work, { recursive: true, force: true });
-});
+after(async () => p?.close());
 
 const as = (key: string, ...args: string[]) => runCli(p.url!, key, args);
 
@@ -72,8 +66,8 @@ describe('hangar function deploy --image', { skip: NO_SANDBOX }, () => {
   test('refuses a runtime or a second code beside --image, and image flags without it, as usage errors (exit 2)', async () => {
     for (const args of [
       ['--image', 'my-app', '--runtime', 'nodejs22.x'],
-      ['--image', 'my-app', '--zip', join(work, 'none.zip')],
-      ['--dir', work, '--command', 'x'],
+      ['--image', 'my-app', '--zip', join(tmpdir(), 'none.zip')],
+      ['--dir', tmpdir(), '--command', 'x'],
     ]) {
       const r = await as(alice, 'function', 'deploy', 'mixed', ...args);
       assert.equal(r.code, 2, `${args.join(' ')}: ${r.stdout}${r.stderr}`);

@@ -5,9 +5,11 @@
  * AWS_LAMBDA_RUNTIME_API and answers what it saw) and /var/task/hello.txt.
  */
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { ImageStore } from '../../src/images/index.ts';
+import { testPlatform, type TestPlatform } from './platform.ts';
 import { makeOciTarball } from './rootfs.ts';
 
 /** A Runtime API client as a base image's runtime interface client is: next, then response. */
@@ -68,4 +70,19 @@ export async function importFunctionImage(imagesDir: string, name: string, work:
   rmSync(layer, { recursive: true, force: true });
   await new ImageStore(imagesDir).importTarball(name, tarball);
   rmSync(tarball, { force: true });
+}
+
+/** A platform with workers (the sandbox) on which the image is imported as `my-app`, and a key
+ *  for each of `users`. */
+export async function platformWithImage(...users: string[]): Promise<{ p: TestPlatform; keys: string[] }> {
+  const p = await testPlatform();
+  const work = mkdtempSync(join(tmpdir(), 'hangar-fnimage-'));
+  try {
+    await importFunctionImage(join(p.dir, 'images'), 'my-app', work);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+  const keys: string[] = [];
+  for (const userId of users) keys.push((await p.inject({ method: 'POST', url: '/keys', payload: { userId } })).json().key);
+  return { p, keys };
 }

@@ -165,25 +165,17 @@ export function functionCommands(program: Command): void {
   ).action(
     async (
       name: string,
-      flags: UserFlags & {
-        runtime?: string;
-        handler?: string;
-        memory?: number;
-        timeout?: number;
-        env?: Record<string, string>;
-        secret?: string[];
-        network?: string;
-        logFormat?: string;
-        logLevel?: string;
-        systemLogLevel?: string;
-        zip?: string;
-        dir?: string;
-        project?: string;
-        image?: string;
-        entryPoint?: string;
-        command?: string;
-        workdir?: string;
-      },
+      flags: UserFlags &
+        CodeFlags & {
+          memory?: number;
+          timeout?: number;
+          env?: Record<string, string>;
+          secret?: string[];
+          network?: string;
+          logFormat?: string;
+          logLevel?: string;
+          systemLogLevel?: string;
+        },
       cmd: Command,
     ) => {
       const code = await codeOf(flags, cmd);
