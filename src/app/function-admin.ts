@@ -5,16 +5,12 @@
  * so a rule (a zip is checked before it is stored, an update may be made conditional on a
  * revision) is kept once. Decisions are core/function.ts's; the store applies them.
  */
-import { createHash } from 'node:crypto';
 import {
   checkFunctionName,
-  type FunctionCode,
-  imageRefOf,
   checkReservedConcurrency,
   Conflict,
   ErrorCode,
   functionErrors,
-  InvalidInput,
   newFunctionConfig,
   parseVersionRef,
   type FunctionAlias,
@@ -25,28 +21,7 @@ import {
   type PublishOptions,
   type VersionRef,
 } from '../core/index.ts';
-import { codeOf, type FunctionsApp } from './functions.ts';
-
-/** The code of a function packaged as an image: the image ImageUri names, which must be imported
- *  here (Lambda: InvalidParameterValueException for an image it cannot find). Its CodeSha256 is
- *  that of the image's import record, so a re-import is new code. */
-export async function imageCodeOf(app: FunctionsApp, uri: string): Promise<FunctionCode> {
-  const ref = imageRefOf(uri);
-  const info = app.images ? await app.images.info(ref.name) : null;
-  if (!info)
-    throw new InvalidInput(
-      ErrorCode.FunctionInvalid,
-      `Source image ${uri} does not exist: Hangar runs the image '${ref.name}' for it, and none is imported (hangar image import ${ref.name} <OCI tarball>)`,
-    );
-  return { sha256: createHash('sha256').update(JSON.stringify(info)).digest('base64'), size: 0, blobKey: '', image: ref };
-}
-
-/** A zip's code, or an image's: whichever the request gave. */
-async function codeOfEither(app: FunctionsApp, userId: string, given: { zip?: Buffer; imageUri?: string }): Promise<FunctionCode> {
-  if (given.imageUri !== undefined) return imageCodeOf(app, given.imageUri);
-  if (given.zip === undefined) throw new InvalidInput(ErrorCode.FunctionInvalid, 'the code is missing: a zip or an image URI');
-  return codeOf(userId, given.zip);
-}
+import { codeOfEither, type FunctionsApp } from './functions.ts';
 
 type Reads = Pick<FunctionsApp, 'functions'>;
 

@@ -10,6 +10,7 @@ import {
   Conflict,
   ErrorCode,
   functionErrors,
+  imageRefOf,
   Internal,
   InvalidInput,
   LATEST,
@@ -75,17 +76,41 @@ export function codeOf(userId: string, zip: Buffer, maxBytes = MAX_ZIP_BYTES): F
   return { sha256: digest.toString('base64'), size: zip.length, blobKey: functionCodeKey(userId, digest.toString('hex')) };
 }
 
+/** The code of a function packaged as an image: the image ImageUri names, which must be imported
+ *  here (Lambda: InvalidParameterValueException for an image it cannot find). Its CodeSha256 is
+ *  that of the image's import record, so a re-import is new code. */
+export async function imageCodeOf(app: FunctionsApp, uri: string): Promise<FunctionCode> {
+  const ref = imageRefOf(uri);
+  const info = app.images ? await app.images.info(ref.name) : null;
+  if (!info)
+    throw new InvalidInput(
+      ErrorCode.FunctionInvalid,
+      `Source image ${uri} does not exist: Hangar runs the image '${ref.name}' for it, and none is imported (hangar image import ${ref.name} <OCI tarball>)`,
+    );
+  return { sha256: createHash('sha256').update(JSON.stringify(info)).digest('base64'), size: 0, blobKey: '', image: ref };
+}
+
+/** A zip's code, or an image's: whichever the request gave. */
+export async function codeOfEither(app: FunctionsApp, userId: string, given: { zip?: Buffer; imageUri?: string }): Promise<FunctionCode> {
+  if (given.imageUri !== undefined) return imageCodeOf(app, given.imageUri);
+  if (given.zip === undefined) throw new InvalidInput(ErrorCode.FunctionInvalid, 'the code is missing: a zip or an image URI');
+  return codeOf(userId, given.zip);
+}
+
 export interface DeployInput {
   name: string;
-  zip: Buffer;
-  /** For a new function, its whole configuration (a runtime at least); for an existing one, the
-   *  fields to change. */
+  /** The code: a zip, or (a function packaged as an image) an ImageUri naming an imported image. */
+  zip?: Buffer;
+  imageUri?: string;
+  /** For a new function, its whole configuration (a runtime at least, or an image's
+   *  `imageConfig`); for an existing one, the fields to change. */
   config: FunctionConfigPatch;
 }
 
 /**
  * Creates the function, or updates the code and the given configuration of the user's function
- * of that name. The zip and the configuration are checked before anything is stored or changed.
+ * of that name. The code and the configuration are checked before anything is stored or changed.
+ * An image's code is the one CreateFunction and UpdateFunctionCode take (codeOfEither).
  */
 export async function deployFunction(
   app: FunctionsApp,
@@ -93,12 +118,20 @@ export async function deployFunction(
   input: DeployInput,
 ): Promise<{ function: FunctionSnapshot; created: boolean }> {
   const name = checkFunctionName(input.name);
-  const code = codeOf(userId, input.zip);
+  const image = input.imageUri !== undefined;
+  const code = await codeOfEither(app, userId, input);
+  const store = async () => {
+    if (input.zip && !code.image) await app.blobs.put(code.blobKey, input.zip);
+  };
   if (!(await app.functions.getFunction(userId, name))) {
     const { runtime } = input.config;
-    if (runtime === undefined) throw new InvalidInput(ErrorCode.FunctionInvalid, `function ${name} is new: name its runtime`);
-    const config = newFunctionConfig({ ...input.config, runtime });
-    await app.blobs.put(code.blobKey, input.zip);
+    if (runtime === undefined && !image) throw new InvalidInput(ErrorCode.FunctionInvalid, `function ${name} is new: name its runtime`);
+    const config = newFunctionConfig({
+      ...input.config,
+      runtime: runtime ?? '',
+      ...(image ? { imageConfig: input.config.imageConfig ?? {} } : {}),
+    });
+    await store();
     try {
       return { function: await app.functions.createFunction({ userId, name, code, ...config }), created: true };
     } catch (err) {
@@ -107,9 +140,19 @@ export async function deployFunction(
     }
   }
   // The configuration first: a patch the function cannot take changes nothing, code included.
+  // An image given to a zip function (or a zip to an image's) is refused before it changes.
+  const before = await app.functions.getFunction(userId, name);
+  if (before && (before.code.image === undefined) === image)
+    throw new InvalidInput(
+      ErrorCode.FunctionInvalid,
+      image
+        ? `function ${name} is packaged as a zip: deploy it a zip or a project, not an image`
+        : `function ${name} is packaged as an image: deploy it an image, not a zip`,
+    );
   const current = await app.functions.updateFunctionConfiguration(userId, name, patchOf(input.config));
-  if (current.code.sha256 === code.sha256) return { function: current, created: false };
-  await app.blobs.put(code.blobKey, input.zip);
+  // The same image by another URI is new code: the function shows the URI it was given.
+  if (current.code.sha256 === code.sha256 && current.code.image?.uri === code.image?.uri) return { function: current, created: false };
+  await store();
   return { function: await app.functions.updateFunctionCode(userId, name, code, current.revisionId), created: false };
 }
 

@@ -6,10 +6,9 @@
  * + CMD its process, ImageConfig overrides them; GetFunction's shape; refusals.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
   CreateFunctionCommand,
@@ -20,59 +19,17 @@ import {
   UpdateFunctionConfigurationCommand,
 } from '@aws-sdk/client-lambda';
 import { ImageStore } from '../../src/images/index.ts';
+import { importFunctionImage } from '../helpers/function-image.ts';
 import { lambdaClient, NO_SANDBOX, refusedBy } from '../helpers/lambda.ts';
 import { testPlatform, type TestPlatform } from '../helpers/platform.ts';
-import { makeOciTarball } from '../helpers/rootfs.ts';
 
 const ROLE = 'arn:aws:iam::123456789012:role/ignored';
 const ECR = '123456789012.dkr.ecr.us-east-1.amazonaws.com';
-
-/** A Runtime API client as a base image's runtime interface client is: next, then response. */
-const BOOTSTRAP = `import { readFileSync } from 'node:fs';
-const api = 'http://' + process.env.AWS_LAMBDA_RUNTIME_API + '/2018-06-01/runtime/invocation/';
-for (;;) {
-  const next = await fetch(api + 'next');
-  const id = next.headers.get('lambda-runtime-aws-request-id');
-  const event = await next.json();
-  const seen = {
-    handler: process.env._HANDLER,
-    argv: process.argv.slice(2),
-    cwd: process.cwd(),
-    greeting: process.env.GREETING ?? null,
-    mine: process.env.MINE ?? null,
-    functionName: process.env.AWS_LAMBDA_FUNCTION_NAME,
-    file: readFileSync('/var/task/hello.txt', 'utf8'),
-    uid: process.getuid(),
-    event,
-  };
-  await fetch(api + id + '/response', { method: 'POST', body: JSON.stringify(seen) });
-}
-`;
 
 let p: TestPlatform;
 let alice: LambdaClient;
 let bob: LambdaClient;
 const work = mkdtempSync(join(tmpdir(), 'hangar-fnimage-'));
-
-/** The layer: /usr/bin/node with the libraries ldd names, the bootstrap, and /var/task/hello.txt. */
-function imageLayer(dir: string): void {
-  const node = execFileSync('readlink', ['-f', process.execPath], { encoding: 'utf8' }).trim();
-  const files = new Map<string, string>([['/usr/bin/node', node]]);
-  for (const line of execFileSync('ldd', [node], { encoding: 'utf8' }).split('\n')) {
-    const m = /(\/\S+)\s+\(0x/.exec(line);
-    if (m) files.set(m[1], execFileSync('readlink', ['-f', m[1]], { encoding: 'utf8' }).trim());
-  }
-  for (const [to, from] of files) {
-    mkdirSync(join(dir, dirname(to)), { recursive: true });
-    copyFileSync(from, join(dir, to));
-    execFileSync('chmod', ['0755', join(dir, to)]);
-  }
-  mkdirSync(join(dir, 'var', 'runtime'), { recursive: true });
-  mkdirSync(join(dir, 'var', 'task'), { recursive: true });
-  mkdirSync(join(dir, 'srv'), { recursive: true });
-  writeFileSync(join(dir, 'var', 'runtime', 'bootstrap.mjs'), BOOTSTRAP);
-  writeFileSync(join(dir, 'var', 'task', 'hello.txt'), 'from the image\n');
-}
 
 const invoke = async (c: LambdaClient, name: string) => {
   const r = await c.send(new InvokeCommand({ FunctionName: name, Payload: Buffer.from('{"n":1}'), LogType: 'Tail' }));
@@ -86,17 +43,7 @@ before(async () => {
   const key = async (userId: string) => (await p.inject({ method: 'POST', url: '/keys', payload: { userId } })).json();
   alice = lambdaClient(p.url!, await key('alice'));
   bob = lambdaClient(p.url!, await key('bob'));
-  const layer = join(work, 'layer');
-  imageLayer(layer);
-  const tarball = join(work, 'image.tar');
-  makeOciTarball([layer], tarball, work, {
-    Entrypoint: ['/usr/bin/node', '/var/runtime/bootstrap.mjs'],
-    Cmd: ['app.handler'],
-    Env: ['PATH=/usr/bin', 'GREETING=hello from the image config'],
-    WorkingDir: '/var/task',
-  });
-  rmSync(layer, { recursive: true, force: true });
-  await new ImageStore(join(p.dir, 'images')).importTarball('my-app', tarball);
+  await importFunctionImage(join(p.dir, 'images'), 'my-app', work);
 });
 after(async () => {
   await p.close();

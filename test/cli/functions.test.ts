@@ -314,7 +314,7 @@ describe('hangar function', () => {
     assert.match(missing.stderr, /FUNCTION_NOT_FOUND/);
     const both = await hangar(alice, 'function', 'deploy', 'bad', '--runtime', 'nodejs', '--zip', notZip, '--dir', scratch);
     assert.equal(both.code, 2, both.stderr);
-    assert.match(both.stderr, /--zip FILE, --dir DIR or --project ID\[@VERSION\]/);
+    assert.match(both.stderr, /--zip FILE, --dir DIR, --project ID\[@VERSION\] or --image NAME/);
     assert.equal((await hangar(alice, 'function', 'deploy', 'bad', '--memory', 'lots', '--zip', notZip)).code, 2);
   });
 });

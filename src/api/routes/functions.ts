@@ -65,6 +65,25 @@ const DeployBody = z.strictObject({
     })
     .optional()
     .describe("The code: the files of a version of the user's own project, zipped by the server (instead of `zip`)."),
+  image: z
+    .string()
+    .max(256)
+    .optional()
+    .describe(
+      "The code: a container image imported here (`hangar image import`), by its name or an ImageUri whose repository's last path segment names it, as Lambda's PackageType Image (instead of `zip` or `project`; no `runtime`, `handler` or `layers` with it). See docs/aws.md, Container images.",
+    ),
+  imageConfig: z
+    .strictObject({
+      entryPoint: z.array(z.string().max(1024)).max(1500).optional().describe("Replaces the image's ENTRYPOINT."),
+      command: z
+        .array(z.string().max(1024))
+        .max(1500)
+        .optional()
+        .describe("Replaces the image's CMD (a handler name, for the AWS base images)."),
+      workingDirectory: z.string().max(1000).optional().describe("Replaces the image's WorkingDir: an absolute path."),
+    })
+    .optional()
+    .describe("An image function's ImageConfig overrides (Lambda's ImageConfig), replaced whole when given; image functions only."),
   runtime: z
     .string()
     .max(64)
@@ -248,8 +267,9 @@ export function functionRoutes(app: FastifyInstance, ctx: ApiContext): void {
       schema: {
         summary: 'Deploy a function: create it, or update its code and the configuration fields given',
         description:
-          'A new function needs `runtime` (and `handler` unless provided); an existing one keeps every field not given. ' +
-          "The code is `zip` or `project` (a version of one of the owner's projects, zipped by the server: 404 if there is none). " +
+          'A new function needs `runtime` (and `handler` unless provided) or `image`; an existing one keeps every field not given. ' +
+          "The code is `zip`, `project` (a version of one of the owner's projects, zipped by the server: 404 if there is none) " +
+          'or `image` (an imported container image, by name or ImageUri; then no `runtime`, `handler` or `layers`, and `imageConfig` may override what it runs). ' +
           'The zip and the configuration are checked before anything changes: a refusal changes nothing.',
         tags: ['functions'],
         params: NameParams,
@@ -259,14 +279,23 @@ export function functionRoutes(app: FastifyInstance, ctx: ApiContext): void {
       },
     },
     async (req, reply) => {
-      const { zip, project, layers, ...rest } = req.body;
+      const { zip, project, image, layers, ...rest } = req.body;
       const userId = owner(req, req.query.userId);
-      const config = { ...rest, layers: layers && (await functionLayersOf(ctx, userId, layers)) };
-      if ((zip === undefined) === (project === undefined)) {
-        throw new InvalidInput(ErrorCode.FunctionInvalid, 'give the code as `zip` or as `project` (one of them)');
+      if ([zip, project, image].filter((c) => c !== undefined).length !== 1) {
+        throw new InvalidInput(ErrorCode.FunctionInvalid, 'give the code as `zip`, as `project` or as `image` (one of them)');
       }
-      const code = project ? (await projectCodeZip(ctx, userId, project)).zip : Buffer.from(zip ?? '', 'base64');
-      const done = await deployFunction(ctx, userId, { name: req.params.name, zip: code, config });
+      if (image !== undefined && (rest.runtime !== undefined || rest.handler != null || layers !== undefined)) {
+        throw new InvalidInput(
+          ErrorCode.FunctionInvalid,
+          'a function packaged as an image has no `runtime`, `handler` or `layers`: its image brings them (imageConfig overrides what it runs)',
+        );
+      }
+      const config = { ...rest, layers: layers && (await functionLayersOf(ctx, userId, layers)) };
+      const code =
+        image !== undefined
+          ? { imageUri: image }
+          : { zip: project ? (await projectCodeZip(ctx, userId, project)).zip : Buffer.from(zip ?? '', 'base64') };
+      const done = await deployFunction(ctx, userId, { name: req.params.name, ...code, config });
       req.auditTarget = `${userId}/${done.function.name}`;
       return reply.code(done.created ? 201 : 200).send(view(req, done.function));
     },

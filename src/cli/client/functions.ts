@@ -24,6 +24,8 @@ export interface FunctionInfo {
   code: { sha256: string; size: number; url: string };
   /** Lambda's LoggingConfig: Text, or JSON with its levels. */
   logging: { format: string; applicationLogLevel?: string; systemLogLevel?: string };
+  /** A function packaged as a container image: the image and its ImageConfig overrides. */
+  image?: { uri: string; name: string; entryPoint?: string[]; command?: string[]; workingDirectory?: string };
   /** Published versions (GET of one function only). */
   versions?: number;
 }
@@ -64,20 +66,26 @@ export interface FunctionDeploy {
   logging?: { format?: string; applicationLogLevel?: string; systemLogLevel?: string };
 }
 
+/** A deploy's code: a zip, a version of one of the user's projects (the server zips its files),
+ *  or a container image imported on the server (a name or an ImageUri) with ImageConfig overrides. */
+export type FunctionCodeSource =
+  | Buffer
+  | { projectId: string; version?: number }
+  | { image: string; imageConfig?: { entryPoint?: string[]; command?: string[]; workingDirectory?: string } };
+
 export class Functions extends Resource {
   /**
-   * Creates the function or updates it; `created` tells which. The code: a zip, or a version
-   * of one of the user's projects (the server zips its files).
+   * Creates the function or updates it; `created` tells which. The code: FunctionCodeSource.
    */
   async deploy(
     name: string,
-    code: Buffer | { projectId: string; version?: number },
+    code: FunctionCodeSource,
     config: FunctionDeploy,
     userId?: string,
   ): Promise<{ function: FunctionInfo; created: boolean }> {
     const res = await this.transport.request('PUT', `/functions/${enc(name)}`, {
       query: { userId },
-      body: { ...config, ...(Buffer.isBuffer(code) ? { zip: code.toString('base64') } : { project: code }) },
+      body: { ...config, ...(Buffer.isBuffer(code) ? { zip: code.toString('base64') } : 'image' in code ? code : { project: code }) },
     });
     return { function: (await res.json()) as FunctionInfo, created: res.status === 201 };
   }

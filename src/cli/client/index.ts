@@ -27,7 +27,7 @@ export type { CircuitBreakerInfo, CircuitBreakerSettings } from './function-circ
 export type { ProvisionedConfigInfo } from './function-provisioned.ts';
 export type { FunctionUrlView } from './function-urls.ts';
 export type { FunctionAliasInfo } from './function-versions.ts';
-export type { FunctionDeploy, FunctionInfo, FunctionInvocationInfo } from './functions.ts';
+export type { FunctionCodeSource, FunctionDeploy, FunctionInfo, FunctionInvocationInfo } from './functions.ts';
 export type { Health } from './health.ts';
 export type { ApiMappingInfo, DomainNameInfo } from './domain-names.ts';
 export type { HttpApiInfo, HttpRouteAuth, HttpRouteInfo } from './http-apis.ts';

@@ -5,7 +5,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import type { FunctionDeploy, FunctionInfo } from '../client/index.ts';
+import type { FunctionCodeSource, FunctionDeploy, FunctionInfo } from '../client/index.ts';
 import { bytes, fields, table, time } from '../render.ts';
 import { clientFor, clientOptions, envPair, int, listOf, note, print, printJson, type ClientFlags } from './common.ts';
 import { functionLogsCommand } from './function-logs.ts';
@@ -40,6 +40,7 @@ function functionFields(f: FunctionInfo): string {
     ['environment', env.length > 0 ? env.map(([k, v]) => `${k}=${v}`).join(' ') : null],
     ['secrets', f.secrets.length > 0 ? f.secrets.join(' ') : null],
     ['description', f.description || null],
+    ['image', f.image ? imageLine(f.image) : null],
     ['code', `${bytes(f.code.size)} sha256 ${f.code.sha256}`],
     ['code url', f.code.url],
     ['versions', f.versions],
@@ -47,16 +48,25 @@ function functionFields(f: FunctionInfo): string {
   ]);
 }
 
+/** An image function's image and overrides, on one line. */
+const imageLine = (i: NonNullable<FunctionInfo['image']>) =>
+  [
+    i.uri === i.name ? i.name : `${i.uri} (${i.name})`,
+    ...(i.entryPoint ? [`entrypoint ${i.entryPoint.join(' ')}`] : []),
+    ...(i.command ? [`command ${i.command.join(' ')}`] : []),
+    ...(i.workingDirectory ? [`workdir ${i.workingDirectory}`] : []),
+  ].join(', ');
+
 /** The code to send: a zip file as it is, a directory zipped here, or a project version the
  *  server zips (`ID` or `ID@VERSION`). Giving none or more than one is a usage error (exit 2, as
  *  commander's own). */
-async function codeOf(
-  flags: { zip?: string; dir?: string; project?: string },
-  cmd: Command,
-): Promise<Buffer | { projectId: string; version?: number }> {
-  if ([flags.zip, flags.dir, flags.project].filter((f) => f !== undefined).length !== 1) {
-    cmd.error('error: give the code as --zip FILE, --dir DIR or --project ID[@VERSION] (one of them)');
+async function codeOf(flags: CodeFlags, cmd: Command): Promise<FunctionCodeSource> {
+  if ([flags.zip, flags.dir, flags.project, flags.image].filter((f) => f !== undefined).length !== 1) {
+    cmd.error('error: give the code as --zip FILE, --dir DIR, --project ID[@VERSION] or --image NAME (one of them)');
   }
+  if (flags.image !== undefined) return imageOf(flags, cmd);
+  if (flags.entryPoint !== undefined || flags.command !== undefined || flags.workdir !== undefined)
+    cmd.error('error: --entry-point, --command and --workdir go with --image');
   if (flags.project !== undefined) {
     const m = /^([A-Za-z0-9_-]{1,128})(?:@([1-9][0-9]{0,8}))?$/.exec(flags.project);
     if (!m) cmd.error(`error: --project takes a project id, optionally @version (abc@3), not ${flags.project}`);
@@ -64,6 +74,40 @@ async function codeOf(
     return { projectId, ...(version ? { version: Number(version) } : {}) };
   }
   return zipFrom(flags, cmd);
+}
+
+type CodeFlags = {
+  zip?: string;
+  dir?: string;
+  project?: string;
+  image?: string;
+  entryPoint?: string;
+  command?: string;
+  workdir?: string;
+  runtime?: string;
+  handler?: string;
+};
+
+/** A container image imported on the server (its name or an ImageUri) and the ImageConfig the
+ *  flags give: --entry-point and --command are command lines split on spaces, as ENTRYPOINT's
+ *  and CMD's shell-less forms list them. No runtime or handler: the image brings them. */
+function imageOf(flags: CodeFlags, cmd: Command): FunctionCodeSource {
+  if (flags.runtime !== undefined || flags.handler !== undefined)
+    cmd.error('error: a function packaged as an image takes no --runtime or --handler: its image brings them');
+  const words = (line: string) => line.split(' ').filter((w) => w !== '');
+  const given = flags.entryPoint !== undefined || flags.command !== undefined || flags.workdir !== undefined;
+  return {
+    image: flags.image ?? '',
+    ...(given
+      ? {
+          imageConfig: {
+            ...(flags.entryPoint === undefined ? {} : { entryPoint: words(flags.entryPoint) }),
+            ...(flags.command === undefined ? {} : { command: words(flags.command) }),
+            ...(flags.workdir === undefined ? {} : { workingDirectory: flags.workdir }),
+          },
+        }
+      : {}),
+  };
 }
 
 /** A zip file as it is, or a directory zipped here (one of them given; `hangar layer publish` too). */
@@ -113,25 +157,25 @@ export function functionCommands(program: Command): void {
       .option('--zip <file>', 'the code: a zip file')
       .option('--dir <dir>', 'the code: a directory, zipped with its files’ modes')
       .option('--project <id[@version]>', "the code: a version of one of the user's projects (default: its latest), zipped by the server")
+      .option('--image <name>', 'the code: a container image imported on the server (hangar image import), by name or ImageUri')
+      .option('--entry-point <command line>', "--image: replaces the image's ENTRYPOINT (words split on spaces)")
+      .option('--command <command line>', "--image: replaces the image's CMD (words split on spaces)")
+      .option('--workdir <dir>', "--image: replaces the image's WorkingDir (an absolute path)")
       .option('--user <id>', 'admin keys: whose function'),
   ).action(
     async (
       name: string,
-      flags: UserFlags & {
-        runtime?: string;
-        handler?: string;
-        memory?: number;
-        timeout?: number;
-        env?: Record<string, string>;
-        secret?: string[];
-        network?: string;
-        logFormat?: string;
-        logLevel?: string;
-        systemLogLevel?: string;
-        zip?: string;
-        dir?: string;
-        project?: string;
-      },
+      flags: UserFlags &
+        CodeFlags & {
+          memory?: number;
+          timeout?: number;
+          env?: Record<string, string>;
+          secret?: string[];
+          network?: string;
+          logFormat?: string;
+          logLevel?: string;
+          systemLogLevel?: string;
+        },
       cmd: Command,
     ) => {
       const code = await codeOf(flags, cmd);
@@ -152,7 +196,8 @@ export function functionCommands(program: Command): void {
         flags.user,
       );
       if (flags.json) return printJson(f);
-      print(`${f.name}: ${created ? 'created' : 'updated'} (${f.runtime}, ${bytes(f.code.size)} of code, sha256 ${f.code.sha256})`);
+      const what = f.image ? `image ${f.image.uri}` : `${f.runtime}, ${bytes(f.code.size)} of code`;
+      print(`${f.name}: ${created ? 'created' : 'updated'} (${what}, sha256 ${f.code.sha256})`);
     },
   );
 
