@@ -61,12 +61,18 @@ export async function importFunctionImage(imagesDir: string, name: string, work:
   const layer = join(work, 'layer');
   imageLayer(layer);
   const tarball = join(work, 'image.tar');
-  makeOciTarball([layer], tarball, work, {
-    Entrypoint: ['/usr/bin/node', '/var/runtime/bootstrap.mjs'],
-    Cmd: ['app.handler'],
-    Env: ['PATH=/usr/bin', 'GREETING=hello from the image config'],
-    WorkingDir: '/var/task',
-  });
+  makeOciTarball(
+    [layer],
+    tarball,
+    work,
+    {
+      Entrypoint: ['/usr/bin/node', '/var/runtime/bootstrap.mjs'],
+      Cmd: ['app.handler'],
+      Env: ['PATH=/usr/bin', 'GREETING=hello from the image config'],
+      WorkingDir: '/var/task',
+    },
+    false,
+  );
   rmSync(layer, { recursive: true, force: true });
   await new ImageStore(imagesDir).importTarball(name, tarball);
   rmSync(tarball, { force: true });

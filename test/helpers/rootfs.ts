@@ -38,10 +38,10 @@ const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 /**
  * An OCI layout tarball at `out` whose layers are the directories `layers` (bottom first),
- * each packed as a gzipped tar, and `run` as its image config's `config` (Entrypoint, Cmd, Env,
+ * each packed as a gzipped tar (a plain one with `gzip` false, as OCI allows), and `run` as its image config's `config` (Entrypoint, Cmd, Env,
  * WorkingDir...). Returns the manifest's digest.
  */
-export function makeOciTarball(layers: string[], out: string, work: string, run?: Record<string, unknown>): string {
+export function makeOciTarball(layers: string[], out: string, work: string, run?: Record<string, unknown>, gzip = true): string {
   const layout = join(work, 'layout');
   rmSync(layout, { recursive: true, force: true });
   mkdirSync(join(layout, 'blobs', 'sha256'), { recursive: true });
@@ -51,9 +51,9 @@ export function makeOciTarball(layers: string[], out: string, work: string, run?
     return { digest: `sha256:${d}`, size: data.length };
   };
   const layerDescs = layers.map((dir) => {
-    const tgz = join(work, `layer-${sha(Buffer.from(dir)).slice(0, 8)}.tar.gz`);
-    execFileSync('tar', ['-C', dir, '-czf', tgz, '.']);
-    return { mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', ...blob(readFileSync(tgz)) };
+    const tgz = join(work, `layer-${sha(Buffer.from(dir)).slice(0, 8)}.tar${gzip ? '.gz' : ''}`);
+    execFileSync('tar', ['-C', dir, gzip ? '-czf' : '-cf', tgz, '.']);
+    return { mediaType: `application/vnd.oci.image.layer.v1.tar${gzip ? '+gzip' : ''}`, ...blob(readFileSync(tgz)) };
   });
   const config = blob(
     Buffer.from(
