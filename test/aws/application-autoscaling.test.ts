@@ -324,10 +324,13 @@ describe('Application Auto Scaling of provisioned concurrency (AWS SDK)', { skip
       await Promise.all(workers);
     }
     await until(async () => (await provisioned(alice.lambda, 'busy', 'live')) === 1, 60_000, 100);
-    // Each change is an activity, the latest first: out to the maximum, then back in to 1.
-    const { ScalingActivities: acts = [] } = await alice.scaling.send(
-      new DescribeScalingActivitiesCommand({ ServiceNamespace: NS, ResourceId: 'function:busy:live' }),
-    );
+    // Each change is an activity, the latest first: out to the maximum, then back in to 1. The
+    // activity is recorded once the count is set: wait for it, not only for the count.
+    const activities = async () =>
+      (await alice.scaling.send(new DescribeScalingActivitiesCommand({ ServiceNamespace: NS, ResourceId: 'function:busy:live' })))
+        .ScalingActivities ?? [];
+    await until(async () => (await activities())[0]?.Description === 'Setting desired concurrency to 1.', 10_000, 50);
+    const acts = await activities();
     assert.equal(acts[0]?.Description, 'Setting desired concurrency to 1.');
     assert.ok(acts.some((a) => a.Description === 'Setting desired concurrency to 3.'));
     assert.ok(acts.every((a) => a.StatusCode === 'Successful' && a.ResourceId === 'function:busy:live' && a.StartTime instanceof Date));
