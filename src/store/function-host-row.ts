@@ -1,5 +1,6 @@
 /** A function_hosts row as the port's entry, on both backends (PostgreSQL's JSONB arrives parsed,
- *  SQLite's TEXT as a string). */
+ *  SQLite's TEXT as a string); a function_peaks sum as the core's peak. */
+import type { FunctionPeak } from '../core/scaling.ts';
 import type { FunctionHostEntry } from './ports/function-fleet.ts';
 import type { Row } from './row.ts';
 
@@ -17,3 +18,8 @@ export function hostFromRow(r: Row): FunctionHostEntry {
 
 /** How long a lapsed advert is kept before it is deleted (it is never chosen once lapsed). */
 export const LAPSED_KEEP_MS = 3_600_000;
+
+/** A peaks row summed across hosts (PostgreSQL's sum is a bigint, which arrives as a string). */
+export function peakFromRow(r: Row): FunctionPeak {
+  return { userId: String(r.user_id), functionName: String(r.function_name), qualifier: String(r.qualifier), peak: Number(r.peak) };
+}

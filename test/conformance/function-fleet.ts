@@ -58,6 +58,31 @@ export function describeFunctionFleet(name: string, make: (clock: Clock) => Prom
       assert.deepEqual(await u.fleet.listHosts(), []);
     });
 
+    it("keeps each host's highest reported peak until taken, and sums them across hosts per alias or version", async () => {
+      const peak = (functionName: string, qualifier: string, n: number, userId = 'alice') => ({ userId, functionName, qualifier, peak: n });
+      assert.deepEqual(await u.fleet.takePeaks(), []);
+      await u.fleet.advertiseHost(advert('a'), 1000, [peak('api', 'live', 3), peak('api', '1', 3)]);
+      // A later advert of the same host keeps the higher of its peaks since the take.
+      await u.fleet.advertiseHost(advert('a'), 1000, [peak('api', 'live', 1), peak('api', '2', 2)]);
+      await u.fleet.advertiseHost(advert('b'), 1000, [peak('api', 'live', 2), peak('api', 'live', 5, 'bob')]);
+      await u.fleet.advertiseHost(advert('b'), 1000);
+      assert.deepEqual(await u.fleet.takePeaks(), [
+        peak('api', '1', 3),
+        peak('api', '2', 2),
+        peak('api', 'live', 5),
+        peak('api', 'live', 5, 'bob'),
+      ]);
+      assert.deepEqual(await u.fleet.takePeaks(), [], 'a take clears them');
+      // After a take, a host starts again from what it reports next, however high it was before.
+      await u.fleet.advertiseHost(advert('a'), 1000, [peak('api', 'live', 1)]);
+      assert.deepEqual(await u.fleet.takePeaks(), [peak('api', 'live', 1)]);
+      // A host's advert lapsing does not lose what it reported before it died.
+      await u.fleet.advertiseHost(advert('a'), 1000, [peak('api', 'live', 2)]);
+      clock.advance(2000);
+      assert.deepEqual(await u.fleet.listHosts(), []);
+      assert.deepEqual(await u.fleet.takePeaks(), [peak('api', 'live', 2)]);
+    });
+
     it('reserved concurrency: takes up to the limit across callers, frees on release and on expiry', async () => {
       await u.functions.createFunction(newFunction({ name: 'limited' }));
       await u.functions.createFunction(newFunction({ name: 'free' }));

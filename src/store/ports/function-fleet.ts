@@ -5,8 +5,11 @@
  * and the invocations in flight of functions with reserved concurrency are counted here, so
  * that the limit holds across every API node. Both kinds of row expire: a host that dies stops
  * being chosen when its advert lapses, and a lease of an API node that dies frees its slot once
- * its invocation could no longer be running.
+ * its invocation could no longer be running. Hosts also report, with each advert, the peaks of
+ * invocations in flight that provisioned concurrency scaling measures (app/scaling.ts), which the
+ * scaling loop takes, whichever node runs it.
  */
+import type { FunctionPeak } from '../../core/scaling.ts';
 
 /** What a worker host says of itself. */
 export interface FunctionHostAdvert {
@@ -38,8 +41,15 @@ export type ConcurrencyTake =
   | { taken: true; reserved: null };
 
 export interface FunctionFleet {
-  /** Writes (or replaces) the host's advert, valid for ttlMs. */
-  advertiseHost(advert: FunctionHostAdvert, ttlMs: number): Promise<void>;
+  /**
+   * Writes (or replaces) the host's advert, valid for ttlMs, with the most invocations of each
+   * function's alias or version it ran at once since its previous advert (none given: nothing
+   * ran). A peak is kept as the most the host reported since takePeaks last took it.
+   */
+  advertiseHost(advert: FunctionHostAdvert, ttlMs: number, peaks?: readonly FunctionPeak[]): Promise<void>;
+  /** The peaks hosts reported since the last take, summed across hosts per function's alias or
+   *  version (each host's most, which may not have been at the same moment), and cleared. */
+  takePeaks(): Promise<FunctionPeak[]>;
   /** Removes the host's advert (it stops, or stops running functions). */
   withdrawHost(hostId: string): Promise<void>;
   /** The adverts that have not expired, by host id. */

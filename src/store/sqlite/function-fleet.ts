@@ -2,8 +2,8 @@
  * The function fleet port on SQLite (ports/function-fleet.ts): the same rows as PostgreSQL's;
  * a take is one write of the batch, which serialises it with every other write.
  */
-import { functionErrors } from '../../core/index.ts';
-import { hostFromRow, LAPSED_KEEP_MS } from '../function-host-row.ts';
+import { type FunctionPeak, functionErrors } from '../../core/index.ts';
+import { hostFromRow, LAPSED_KEEP_MS, peakFromRow } from '../function-host-row.ts';
 import type { ConcurrencyTake, FunctionFleet, FunctionHostAdvert, FunctionHostEntry } from '../ports/function-fleet.ts';
 import type { Row } from '../row.ts';
 import type { SqliteContext } from './context.ts';
@@ -14,6 +14,12 @@ const UPSERT_HOST = `INSERT INTO function_hosts (host_id, address, capacity, bus
     warm = excluded.warm, updated_at = excluded.updated_at, expires_at = excluded.expires_at`;
 const DELETE_LAPSED_HOSTS = `DELETE FROM function_hosts WHERE expires_at < ?`;
 const DELETE_HOST = `DELETE FROM function_hosts WHERE host_id = ?`;
+/** host_id, user_id, function_name, qualifier, peak: kept as the most since the last take. */
+const UPSERT_PEAK = `INSERT INTO function_peaks (host_id, user_id, function_name, qualifier, peak) VALUES (?, ?, ?, ?, ?)
+  ON CONFLICT (host_id, user_id, function_name, qualifier) DO UPDATE SET peak = max(peak, excluded.peak)`;
+const SUM_PEAKS = `SELECT user_id, function_name, qualifier, sum(peak) AS peak FROM function_peaks
+  GROUP BY user_id, function_name, qualifier ORDER BY user_id, function_name, qualifier`;
+const DELETE_PEAKS = `DELETE FROM function_peaks`;
 const SELECT_HOSTS = `SELECT * FROM function_hosts WHERE expires_at > ? ORDER BY host_id`;
 const SELECT_RESERVED = `SELECT reserved_concurrency FROM functions WHERE user_id = ? AND name = ?`;
 const DELETE_EXPIRED_LEASES = `DELETE FROM function_concurrency_leases WHERE user_id = ? AND function_name = ? AND expires_at <= ?`;
@@ -28,11 +34,20 @@ export class SqliteFunctionFleet implements FunctionFleet {
     this.ctx = ctx;
   }
 
-  async advertiseHost(a: FunctionHostAdvert, ttlMs: number): Promise<void> {
+  async advertiseHost(a: FunctionHostAdvert, ttlMs: number, peaks: readonly FunctionPeak[] = []): Promise<void> {
     const now = this.ctx.clock.now();
     await this.ctx.writes.run(() => {
       this.ctx.stmt(UPSERT_HOST).run(a.hostId, a.address, a.capacity, a.busy, JSON.stringify(a.warm), now, now + ttlMs);
       this.ctx.stmt(DELETE_LAPSED_HOSTS).run(now - LAPSED_KEEP_MS);
+      for (const p of peaks) this.ctx.stmt(UPSERT_PEAK).run(a.hostId, p.userId, p.functionName, p.qualifier, p.peak);
+    });
+  }
+
+  takePeaks(): Promise<FunctionPeak[]> {
+    return this.ctx.writes.run(() => {
+      const rows = this.ctx.stmt(SUM_PEAKS).all() as Row[];
+      this.ctx.stmt(DELETE_PEAKS).run();
+      return rows.map(peakFromRow);
     });
   }
 
