@@ -11,11 +11,13 @@
  *    HTTP port (HANGAR_FUNCTION_PORT, HANGAR_FUNCTION_ADDRESS) and advertise it through the store
  *    (function_hosts) with their capacity, their load and their idle warm instances by warm key
  *    (functions/warm-key.ts): every heartbeat, and within ~20 ms whenever the set of warm versions
- *    changes. The store is what every node already shares, as push dispatch's worker_offers
- *    (store/postgres/push.ts) advertise free task slots to submits in other processes; unlike a
- *    task, an invocation is not stored, so the API node calls the host directly instead of
- *    writing a row the host is notified of (a NOTIFY round trip and two writes per invoke would
- *    not fit "p50 ≤ floor + 3 ms").
+ *    changes. Each advert also carries the most invocations of each function's alias or version
+ *    the host ran at once since its previous one: the measure of provisioned concurrency scaling,
+ *    whose loop may run on any node (app/scaling.ts). The store is what every node already
+ *    shares, as push dispatch's worker_offers (store/postgres/push.ts) advertise free task slots
+ *    to submits in other processes; unlike a task, an invocation is not stored, so the API node
+ *    calls the host directly instead of writing a row the host is notified of (a NOTIFY round
+ *    trip and two writes per invoke would not fit "p50 ≤ floor + 3 ms").
  *  - An API node keeps the adverts (read again at most every REFRESH_MS, in the background) and
  *    chooses a host (core/function-placement.ts: one holding an idle warm instance of the
  *    version, else the least loaded), correcting the adverts with what it knows better: its own
@@ -481,9 +483,19 @@ export class FunctionServer {
     const { host, hostId, capacity, heartbeatMs } = this.o;
     const warm = host.warm();
     this.advertised = new Set(Object.keys(warm));
+    // Provisioned concurrency scaling's measure, from this host's in-memory counts: whichever node
+    // runs the scaling loop sums the hosts' peaks (app/scaling.ts).
+    const peaks = host.takePeaks();
     this.writing = this.o.fleet
-      .advertiseHost({ hostId, address: this.address, capacity, busy: host.pool.stats().busy, warm }, heartbeatMs * ADVERT_HEARTBEATS)
-      .catch((err: unknown) => this.o.log.warn({ err }, 'function host advert not written'))
+      .advertiseHost(
+        { hostId, address: this.address, capacity, busy: host.pool.stats().busy, warm },
+        heartbeatMs * ADVERT_HEARTBEATS,
+        peaks,
+      )
+      .catch((err: unknown) => {
+        host.restorePeaks(peaks);
+        this.o.log.warn({ err }, 'function host advert not written');
+      })
       .finally(() => {
         this.writing = null;
         if (this.again && !this.closed) {

@@ -22,6 +22,7 @@ import {
   TooLarge,
   Unavailable,
   Internal,
+  measuredQualifiers,
   parseFunctionRef,
   type FunctionCode,
   type FunctionRef,
@@ -30,7 +31,7 @@ import {
 import {
   BadZip,
   endLine,
-  FunctionHost,
+  type FunctionHost,
   type FunctionVersionConfig,
   layersKey,
   logTail,
@@ -418,7 +419,7 @@ export async function runOnHost(host: FunctionHost, blobs: BlobStore, inv: HostI
   const executedVersion = versionOf(f);
   const config = await versionConfigOn(host, blobs, f);
   const output = new Tail(KEPT_OUTPUT_BYTES);
-  const done = host.run(FunctionHost.functionKey(inv.owner, f.name));
+  const done = host.run(inv.owner, f.name, measuredQualifiers(inv.invokedFunctionArn, executedVersion));
   const outcome = await host.pool
     .invoke({ owner: inv.owner, accountId: inv.accountId }, config, inv.payload, {
       requestId,

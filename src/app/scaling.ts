@@ -4,13 +4,16 @@
  * tracking policies, and the control loop that applies them through the provisioned concurrency
  * use case (app/provisioned.ts), as AWS's service drives PutProvisionedConcurrencyConfig.
  *
- * The measure: the most invocations of the function running at once on this process's function
- * host since the last round (runOnHost counts them, synchronous and Event alike), over the count
- * provisioned, at most 1 — AWS's LambdaProvisionedConcurrencyUtilization counts only the
- * executions its provisioned instances serve. It is the function's, all qualifiers together.
- * The loop therefore runs in a process that runs the function's invocations and serves the API
- * (embedded: `hangar up`), under a leader lease so that only one such process scales; a
- * deployment whose API nodes have no host of their own does not apply the policies yet.
+ * The measure: the most invocations of the target's alias or version running at once since the
+ * last round (runOnHost counts them under the alias invoked and the version run, synchronous and
+ * Event alike: core measuredQualifiers), over the count provisioned, at most 1 — AWS's
+ * LambdaProvisionedConcurrencyUtilization counts only the executions its provisioned instances
+ * serve. Where it comes from depends on the shape (ScalerDeps.takePeaks): embedded, the
+ * process's own function host; scale-out, the worker hosts' adverts (app/dispatch.ts), summed
+ * across hosts by the store — each host's most, which may not have been at the same moment, so
+ * the sum may overstate a spread load by a little, never understate it. The loop runs on one node
+ * at a time, under a leader lease: embedded, the process serving the API and running functions;
+ * scale-out, any node (an API node with no host as well as a worker host).
  */
 import { randomUUID } from 'node:crypto';
 import {
@@ -26,6 +29,8 @@ import {
   InvalidInput,
   parseScalingResourceId,
   type ScalableTarget,
+  type FunctionPeak,
+  peakKey,
   type ScalingActivity,
   type ScalingPolicy,
   SCALING_TAG_RULES,
@@ -154,8 +159,9 @@ export async function deleteScalingPolicy(
 export interface ScalerDeps {
   app: ScalingApp;
   clock: Clock;
-  /** The most invocations of the function in flight at once since the last call. */
-  peakInFlight(userId: string, functionName: string): number;
+  /** The most invocations of each function's alias or version in flight at once since the last
+   *  call (those missing: none), taken once a round by the node that holds the lease. */
+  takePeaks(): Promise<FunctionPeak[]>;
   /** Takes or renews the leader lease (true: this process scales); releases it at close. */
   lease: { acquire(): Promise<boolean>; release(): Promise<void> };
   intervalMs: number;
@@ -194,19 +200,18 @@ export class ProvisionedScaler {
   async round(): Promise<void> {
     const { app, clock, log } = this.deps;
     if (!(await this.deps.lease.acquire())) return;
-    const [targets, policies] = await Promise.all([app.scalableTargets.listAllTargets(), app.scalableTargets.listAllPolicies()]);
-    // Read once per function a round: its targets (an alias and a version) share the measure.
-    const peaks = new Map<string, number>();
-    const peakOf = (userId: string, name: string) => {
-      const key = JSON.stringify([userId, name]);
-      if (!peaks.has(key)) peaks.set(key, this.deps.peakInFlight(userId, name));
-      return peaks.get(key) ?? 0;
-    };
+    const [targets, policies, taken] = await Promise.all([
+      app.scalableTargets.listAllTargets(),
+      app.scalableTargets.listAllPolicies(),
+      // Taken every round, targets or not: what is taken is cleared, so nothing piles up.
+      this.deps.takePeaks(),
+    ]);
+    const peaks = new Map(taken.map((p) => [peakKey(p.userId, p.functionName, p.qualifier), p.peak]));
     for (const t of targets) {
       const mine = policies.filter((p) => p.userId === t.userId && p.resourceId === t.resourceId);
       if (!mine.length) continue;
       const { functionName, qualifier } = parseScalingResourceId(t.resourceId);
-      const peak = peakOf(t.userId, functionName);
+      const peak = peaks.get(peakKey(t.userId, functionName, qualifier)) ?? 0;
       const config = await app.provisioned.getProvisioned(t.userId, functionName, qualifier);
       // Nothing provisioned: there is no utilization to track (AWS's metric is absent too).
       if (!config) continue;

@@ -157,3 +157,29 @@ export function combinedDecision(decisions: readonly (number | null)[], current:
   if (decisions.length && decisions.every((n) => n !== null && n < current)) return Math.max(...(decisions as number[]));
   return null;
 }
+
+/** The most invocations of a function's alias or version in flight at once over a span: the
+ *  measure the control loop compares with the count provisioned. */
+export interface FunctionPeak {
+  userId: string;
+  functionName: string;
+  qualifier: string;
+  peak: number;
+}
+
+/** What a peak is known by (a function's alias or version of a user). */
+export const peakKey = (userId: string, functionName: string, qualifier: string): string =>
+  JSON.stringify([userId, functionName, qualifier]);
+
+/**
+ * The qualifiers an invocation is measured under: the alias it was invoked through, if any, and
+ * the version that ran it (a target of either is served by that version's instances). None for
+ * $LATEST, on which nothing is provisioned: an unqualified invocation costs the measure nothing.
+ * `invokedFunctionArn` is `arn:aws:lambda:<region>:<account>:function:<name>[:<qualifier>]`.
+ */
+export function measuredQualifiers(invokedFunctionArn: string, executedVersion: string): string[] {
+  const invoked = invokedFunctionArn.split(':')[7];
+  const out = executedVersion === '$LATEST' ? [] : [executedVersion];
+  if (invoked !== undefined && invoked !== '$LATEST' && invoked !== executedVersion) out.push(invoked);
+  return out;
+}

@@ -5,7 +5,7 @@
  * scale-out shape the count is the store's, shared by every API node: app/dispatch.ts.)
  */
 import { basename, join } from 'node:path';
-import { ErrorCode, Unavailable } from '../core/index.ts';
+import { ErrorCode, type FunctionPeak, peakKey, Unavailable } from '../core/index.ts';
 import type { ImageStore } from '../images/index.ts';
 import { CodeDirectories } from './code-dirs.ts';
 import { OptDirectories } from './opt-dirs.ts';
@@ -22,8 +22,10 @@ export class FunctionHost {
   /** The images imported on this host (functions packaged as an image run in one); null: none. */
   readonly images: ImageStore | null;
   private readonly inflight = new Map<string, number>();
-  /** Invocations running on this host per function (functionKey), and the most at once since
-   *  takePeak() last read them: provisioned concurrency scaling's measure (app/scaling.ts). */
+  /** Invocations running on this host per alias or version of a function (core peakKey), and
+   *  the most at once since takePeaks() last read them: provisioned concurrency scaling's
+   *  measure (app/scaling.ts), taken by the scaling loop (embedded) or by each advert (a worker
+   *  host, app/dispatch.ts). Two map updates an invocation, in memory. */
   private readonly running = new Map<string, number>();
   private readonly peaks = new Map<string, number>();
   private readonly sandboxUid: number | null;
@@ -81,34 +83,47 @@ export class FunctionHost {
     };
   }
 
-  /** What running() and takePeak() count a user's function under. */
-  static functionKey(owner: string, functionName: string): string {
-    return JSON.stringify([owner, functionName]);
-  }
-
-  /** Counts an invocation of the function running here until the returned call. */
-  run(key: string): () => void {
-    const n = (this.running.get(key) ?? 0) + 1;
-    this.running.set(key, n);
-    if (n > (this.peaks.get(key) ?? 0)) this.peaks.set(key, n);
+  /** Counts an invocation of the user's function running here, under each qualifier it is
+   *  measured by (core measuredQualifiers), until the returned call. */
+  run(owner: string, functionName: string, qualifiers: readonly string[]): () => void {
+    const keys = qualifiers.map((q) => peakKey(owner, functionName, q));
+    for (const key of keys) {
+      const n = (this.running.get(key) ?? 0) + 1;
+      this.running.set(key, n);
+      if (n > (this.peaks.get(key) ?? 0)) this.peaks.set(key, n);
+    }
     let done = false;
     return () => {
       if (done) return;
       done = true;
-      const left = (this.running.get(key) ?? 1) - 1;
-      if (left > 0) this.running.set(key, left);
-      else this.running.delete(key);
+      for (const key of keys) {
+        const left = (this.running.get(key) ?? 1) - 1;
+        if (left > 0) this.running.set(key, left);
+        else this.running.delete(key);
+      }
     };
   }
 
-  /** The most invocations of the function running here at once since the last call; counting
-   *  starts again from those running now. */
-  takePeak(key: string): number {
-    const now = this.running.get(key) ?? 0;
-    const peak = Math.max(now, this.peaks.get(key) ?? 0);
-    if (now > 0) this.peaks.set(key, now);
-    else this.peaks.delete(key);
-    return peak;
+  /** The most invocations of each alias or version running here at once since the last call
+   *  (those that ran since); counting starts again from those running now. */
+  takePeaks(): FunctionPeak[] {
+    const out: FunctionPeak[] = [];
+    // Every key running has a peak (run() keeps peak ≥ running): the peaks are all there is.
+    for (const [key, peak] of this.peaks) {
+      const [userId, functionName, qualifier] = JSON.parse(key) as [string, string, string];
+      out.push({ userId, functionName, qualifier, peak: Math.max(peak, this.running.get(key) ?? 0) });
+    }
+    this.peaks.clear();
+    for (const [key, n] of this.running) this.peaks.set(key, n);
+    return out;
+  }
+
+  /** Gives back peaks taken but not delivered (an advert not written): the next take has them. */
+  restorePeaks(peaks: readonly FunctionPeak[]): void {
+    for (const p of peaks) {
+      const key = peakKey(p.userId, p.functionName, p.qualifier);
+      if (p.peak > (this.peaks.get(key) ?? 0)) this.peaks.set(key, p.peak);
+    }
   }
 
   /** Idle warm instances by warm key (what a worker host advertises). */

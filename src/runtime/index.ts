@@ -228,7 +228,7 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
   const functionHost: { current: FunctionHost | null } = { current: null };
   // Keeps this host's provisioned instances (app/provisioned.ts), once the host exists.
   const provisionedKeeper: { current: ProvisionedKeeper | null } = { current: null };
-  // Applies functions' provisioned concurrency scaling policies, where the API runs functions.
+  // Applies functions' provisioned concurrency scaling policies (below, after the workers).
   let scaler: ProvisionedScaler | null = null;
   metrics.functions.concurrencyFrom(() => functionHost.current?.concurrent ?? 0);
   // Invocations run where the API is: their records are written from there, after the answers.
@@ -406,31 +406,6 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
         log,
       });
       provisionedKeeper.current.start();
-      // Application Auto Scaling's target tracking: measured where the invocations run, so in a
-      // process that runs them and serves the API (app/scaling.ts).
-      if (roles.api) {
-        const host = functionHost.current;
-        const holder = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
-        scaler = new ProvisionedScaler({
-          app: {
-            functions: store.functions,
-            blobs,
-            provisioned: store.provisioned,
-            provisionedKeeper,
-            scalableTargets: store.scalableTargets,
-            tags: store.tags,
-          },
-          clock,
-          peakInFlight: (userId, name) => host.takePeak(FunctionHost.functionKey(userId, name)),
-          lease: {
-            acquire: () => store.acquireLease(SCALING_LEASE, holder, 3 * config.provisionedScalingIntervalMs).catch(() => false),
-            release: () => store.releaseLease(SCALING_LEASE, holder),
-          },
-          intervalMs: config.provisionedScalingIntervalMs,
-          log: log.child({ module: 'provisioned-scaling' }),
-        });
-        scaler.start();
-      }
     }
     pool = new WorkerPool({
       store,
@@ -486,7 +461,6 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
       } catch (err) {
         // Its port is taken (or not to be had): nothing started here is left running.
         await pool.close(0);
-        await scaler?.close();
         await provisionedKeeper.current?.close();
         await functionHost.current.close();
         await app?.close();
@@ -494,6 +468,36 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
         throw err;
       }
     }
+  }
+
+  // Application Auto Scaling's target tracking (app/scaling.ts), on one node at a time (the lease).
+  // Embedded, measured by this process's function host, so run where the API runs functions.
+  // Scale-out, measured by the worker hosts' adverts in the store, so any node may run it: every
+  // one contends, and a deployment of API nodes without hosts applies the policies too.
+  const ownHost = functionHost.current;
+  const takePeaks = dispatchKey ? () => store.functionFleet.takePeaks() : roles.api && ownHost ? async () => ownHost.takePeaks() : null;
+  if (takePeaks) {
+    const holder = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+    scaler = new ProvisionedScaler({
+      app: {
+        functions: store.functions,
+        blobs,
+        provisioned: store.provisioned,
+        provisionedKeeper,
+        ...(dispatchKey ? { functionFleet: store.functionFleet } : {}),
+        scalableTargets: store.scalableTargets,
+        tags: store.tags,
+      },
+      clock,
+      takePeaks,
+      lease: {
+        acquire: () => store.acquireLease(SCALING_LEASE, holder, 3 * config.provisionedScalingIntervalMs).catch(() => false),
+        release: () => store.releaseLease(SCALING_LEASE, holder),
+      },
+      intervalMs: config.provisionedScalingIntervalMs,
+      log: log.child({ module: 'provisioned-scaling' }),
+    });
+    scaler.start();
   }
 
   let autoscaler: Autoscaler | null = null;

@@ -4,6 +4,7 @@ import {
   checkCapacities,
   checkScalingScope,
   checkTargetTracking,
+  measuredQualifiers,
   parseScalingResourceId,
   type ScalingInput,
   targetTrackingDecision,
@@ -71,5 +72,20 @@ describe('what a target and a policy may be', () => {
     checkTargetTracking({ targetValue: 0.7, scaleInCooldown: 0, scaleOutCooldown: 0 });
     assert.throws(() => checkTargetTracking({ targetValue: 70, scaleInCooldown: 0, scaleOutCooldown: 0 }), /TargetValue/);
     assert.throws(() => checkTargetTracking({ targetValue: 0.7, scaleInCooldown: -1, scaleOutCooldown: 0 }), /ScaleInCooldown/);
+  });
+});
+
+describe('what an invocation is measured under', () => {
+  const arn = 'arn:aws:lambda:us-east-1:123456789012:function:api';
+  it('the version that ran, and the alias it was invoked through', () => {
+    assert.deepEqual(measuredQualifiers(`${arn}:live`, '3'), ['3', 'live']);
+    assert.deepEqual(measuredQualifiers(`${arn}:3`, '3'), ['3']);
+  });
+
+  it('nothing for $LATEST, invoked unqualified or by name', () => {
+    assert.deepEqual(measuredQualifiers(arn, '$LATEST'), []);
+    assert.deepEqual(measuredQualifiers(`${arn}:$LATEST`, '$LATEST'), []);
+    // An alias of $LATEST is still the alias's own.
+    assert.deepEqual(measuredQualifiers(`${arn}:dev`, '$LATEST'), ['dev']);
   });
 });
