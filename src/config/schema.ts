@@ -334,7 +334,7 @@ export const ConfigSchema = z
     provisionedScalingIntervalMs: int(100)
       .default(10_000)
       .describe(
-        "How often the target tracking policies of functions' provisioned concurrency (Application Auto Scaling) are applied, ms: each round compares the peak invocations in flight since the last one with the count provisioned.",
+        "How often the target tracking policies of functions' provisioned concurrency (Application Auto Scaling) are applied, ms: each round compares the peak invocations in flight of each target's alias or version since the last one (on the scale-out shape, summed from the worker hosts' adverts) with the count provisioned.",
       ),
     egressAllow: z
       .string()

@@ -9,10 +9,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import {
-  ApplicationAutoScalingClient,
+  type ApplicationAutoScalingClient,
   DeleteScalingPolicyCommand,
   DeregisterScalableTargetCommand,
-  DescribeScalableTargetsCommand,
   DescribeScalingActivitiesCommand,
   DescribeScalingPoliciesCommand,
   ListTagsForResourceCommand,
@@ -22,73 +21,28 @@ import {
   TagResourceCommand,
   UntagResourceCommand,
 } from '@aws-sdk/client-application-auto-scaling';
-import {
-  CreateAliasCommand,
-  GetProvisionedConcurrencyConfigCommand,
-  InvokeCommand,
-  type LambdaClient,
-  PublishVersionCommand,
-  PutProvisionedConcurrencyConfigCommand,
-} from '@aws-sdk/client-lambda';
+import { type LambdaClient, PutProvisionedConcurrencyConfigCommand } from '@aws-sdk/client-lambda';
 import { accountIdOf } from '../../src/aws/index.ts';
-import { createNodeFunction, lambdaClient, NO_SANDBOX, REGION, refusedBy } from '../helpers/lambda.ts';
-import { testPlatform, type TestPlatform, until } from '../helpers/platform.ts';
-import { makeZip } from '../helpers/zip.ts';
+import { NO_SANDBOX, REGION, refusedBy } from '../helpers/lambda.ts';
+import { testPlatform, type TestPlatform } from '../helpers/platform.ts';
+import {
+  DIM,
+  describeTargets,
+  NS,
+  provisioned,
+  publishedWithAlias,
+  register,
+  scalesOutAndIn,
+  scalingClients,
+  tracking,
+} from '../helpers/provisioned-scaling.ts';
 
 const skip = NO_SANDBOX;
 let p: TestPlatform;
 let alice: { lambda: LambdaClient; scaling: ApplicationAutoScalingClient };
 let bob: { lambda: LambdaClient; scaling: ApplicationAutoScalingClient };
 
-const NS = 'lambda';
-const DIM = 'lambda:function:ProvisionedConcurrency';
-const CODE = makeZip({
-  'index.js': 'exports.handler = async (e) => { await new Promise((r) => setTimeout(r, e.waitMs ?? 0)); return 1; };',
-});
-
-const clients = (k: { keyId: string; key: string }) => ({
-  lambda: lambdaClient(p.url!, k),
-  scaling: new ApplicationAutoScalingClient({
-    endpoint: p.url!,
-    region: REGION,
-    credentials: { accessKeyId: k.keyId, secretAccessKey: k.key },
-    maxAttempts: 1,
-  }),
-});
-
-const register = (c: ApplicationAutoScalingClient, ResourceId: string, MinCapacity?: number, MaxCapacity?: number) =>
-  c.send(new RegisterScalableTargetCommand({ ServiceNamespace: NS, ScalableDimension: DIM, ResourceId, MinCapacity, MaxCapacity }));
-const describeTargets = (c: ApplicationAutoScalingClient, ResourceIds?: string[]) =>
-  c.send(new DescribeScalableTargetsCommand({ ServiceNamespace: NS, ResourceIds }));
-const tracking = (c: ApplicationAutoScalingClient, ResourceId: string, PolicyName: string, over: Record<string, unknown> = {}) =>
-  c.send(
-    new PutScalingPolicyCommand({
-      PolicyName,
-      ServiceNamespace: NS,
-      ScalableDimension: DIM,
-      ResourceId,
-      PolicyType: 'TargetTrackingScaling',
-      TargetTrackingScalingPolicyConfiguration: {
-        TargetValue: 0.5,
-        PredefinedMetricSpecification: { PredefinedMetricType: 'LambdaProvisionedConcurrencyUtilization' },
-        ...over,
-      },
-    }),
-  );
-const provisioned = async (c: LambdaClient, name: string, q: string) => {
-  try {
-    return (await c.send(new GetProvisionedConcurrencyConfigCommand({ FunctionName: name, Qualifier: q })))
-      .RequestedProvisionedConcurrentExecutions;
-  } catch {
-    return 0;
-  }
-};
-
-async function publishedWithAlias(c: LambdaClient, name: string): Promise<void> {
-  await createNodeFunction(c, name, { Code: { ZipFile: CODE } });
-  await c.send(new PublishVersionCommand({ FunctionName: name }));
-  await c.send(new CreateAliasCommand({ FunctionName: name, Name: 'live', FunctionVersion: '1' }));
-}
+const clients = (k: { keyId: string; key: string }) => scalingClients(p.url!, k);
 
 before(async () => {
   if (skip) return;
@@ -304,36 +258,7 @@ describe('Application Auto Scaling of provisioned concurrency (AWS SDK)', { skip
   });
 
   it('scales provisioned concurrency out under sustained concurrent invocations, and in when idle', async () => {
-    await register(alice.scaling, 'function:busy:live', 1, 3);
-    await tracking(alice.scaling, 'function:busy:live', 'util', { TargetValue: 0.5 });
-    assert.equal(await provisioned(alice.lambda, 'busy', 'live'), 1);
-    // Three invocations in flight at a time until the count has reached the maximum.
-    let load = true;
-    const worker = async () => {
-      while (load) {
-        await alice.lambda.send(
-          new InvokeCommand({ FunctionName: 'busy', Qualifier: 'live', Payload: Buffer.from(JSON.stringify({ waitMs: 300 })) }),
-        );
-      }
-    };
-    const workers = [worker(), worker(), worker()];
-    try {
-      await until(async () => (await provisioned(alice.lambda, 'busy', 'live')) === 3, 60_000, 100);
-    } finally {
-      load = false;
-      await Promise.all(workers);
-    }
-    await until(async () => (await provisioned(alice.lambda, 'busy', 'live')) === 1, 60_000, 100);
-    // Each change is an activity, the latest first: out to the maximum, then back in to 1. The
-    // activity is recorded once the count is set: wait for it, not only for the count.
-    const activities = async () =>
-      (await alice.scaling.send(new DescribeScalingActivitiesCommand({ ServiceNamespace: NS, ResourceId: 'function:busy:live' })))
-        .ScalingActivities ?? [];
-    await until(async () => (await activities())[0]?.Description === 'Setting desired concurrency to 1.', 10_000, 50);
-    const acts = await activities();
-    assert.equal(acts[0]?.Description, 'Setting desired concurrency to 1.');
-    assert.ok(acts.some((a) => a.Description === 'Setting desired concurrency to 3.'));
-    assert.ok(acts.every((a) => a.StatusCode === 'Successful' && a.ResourceId === 'function:busy:live' && a.StartTime instanceof Date));
+    await scalesOutAndIn(alice, 'busy');
     assert.deepEqual((await bob.scaling.send(new DescribeScalingActivitiesCommand({ ServiceNamespace: NS }))).ScalingActivities, []);
   });
 });
