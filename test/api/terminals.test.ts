@@ -38,7 +38,10 @@ after(() => p.close());
 describe('terminals', () => {
   it("runs a terminal's commands one at a time in order, each in the files the previous one left, and terminals in parallel", async () => {
     const project = (await as(alice, 'POST', '/projects', { name: 'ide' })).json().projectId;
-    const one = await command(alice, project, 't1', 'sleep 1; echo one >> log.txt');
+    // t1's first command runs 3 s: the other terminal's command, submitted after it, must start
+    // within that window to show the terminals run in parallel (1 s was too short on a loaded
+    // host: it flaked when the other's sandbox took over a second to start).
+    const one = await command(alice, project, 't1', 'sleep 3; echo one >> log.txt');
     const two = await command(alice, project, 't1', 'echo two >> log.txt; cat log.txt');
     const three = await command(alice, project, 't1', 'echo three >> log.txt');
     const other = await command(alice, project, 't2', 'sleep 1; echo other');
