@@ -175,8 +175,9 @@ export async function openBlobs(config: Config): Promise<BlobStore> {
   });
 }
 
-/** The secrets master key's box (loadMasterKey); on PostgreSQL every node must be given the same. */
-async function openSecrets(config: Config, dataDir: string): Promise<SecretBox> {
+/** The secrets master key's box (loadMasterKey: the current key and the previous ones); on
+ *  PostgreSQL every node must be given the same. */
+export async function openSecrets(config: Config, dataDir: string): Promise<SecretBox> {
   try {
     await mkdir(dataDir, { recursive: true });
     if (config.databaseUrl && !config.secretsKey && !config.secretsKeyFile) {
@@ -184,7 +185,7 @@ async function openSecrets(config: Config, dataDir: string): Promise<SecretBox> 
         'with HANGAR_DATABASE_URL every node must share one secrets master key: set HANGAR_SECRETS_KEY (or HANGAR_SECRETS_KEY_FILE) on every API node and worker (`openssl rand -base64 32`)',
       );
     }
-    return loadMasterKey({ secretsKey: config.secretsKey, secretsKeyFile: config.secretsKeyFile, dataDir });
+    return loadMasterKey({ ...config, dataDir });
   } catch (err) {
     throw err instanceof HangarError
       ? err
@@ -249,6 +250,7 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
   if (autovacuum === false) log.warn(AUTOVACUUM_OFF);
   // Scale-out: API nodes send invocations to the worker hosts that advertise themselves in the
   // store, signed with a key every node derives from the shared master key (app/dispatch.ts).
+  // During a rotation the keys derived from every key of the ring verify (app/dispatch.ts).
   const dispatchKey = config.databaseUrl ? secrets.derive(DISPATCH_KEY_PURPOSE) : null;
   const functionDispatch =
     roles.api && dispatchKey ? new FunctionDispatcher({ fleet: store.functionFleet, clock, key: dispatchKey, log }) : null;
@@ -474,7 +476,7 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
           clock,
           blobs,
           fleet: store.functionFleet,
-          key: dispatchKey,
+          keys: secrets.deriveAll(DISPATCH_KEY_PURPOSE),
           hostId: workerId,
           bindHost: config.host,
           port: config.functionPort,
