@@ -55,6 +55,7 @@ import {
   type ExpressStarts,
   type StateMachineVersions,
   type ResourceTags,
+  type SealedValues,
 } from '../store/index.ts';
 import type { Clock } from '../core/index.ts';
 import { Maintenance, OutputSink, WorkerPool } from '../worker/index.ts';
@@ -143,6 +144,7 @@ export async function openStore(
     readonly activities: Activities;
     readonly stateMachineVersions: StateMachineVersions;
     readonly tags: ResourceTags;
+    readonly sealedValues: SealedValues;
   }
 > {
   const retry = { baseMs: config.retryBaseMs, maxMs: config.retryMaxMs };
