@@ -27,6 +27,7 @@ import {
   ProvisionedKeeper,
   ProvisionedScaler,
   secretRevealer,
+  checkSecretsKey,
 } from '../app/index.ts';
 import { accountIdOf } from '../aws/identity.ts';
 import { FUNCTION_EVENTS_QUEUE, HangarError, Misconfigured } from '../core/index.ts';
@@ -212,6 +213,16 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
   // The master key first: the store seals functions' environments with it (sealed-environment.ts).
   const secrets = await openSecrets(config, dataDir);
   const store = await openStore(config, secrets);
+  // A wrong master key refuses the start here, rather than failing every read of a sealed value.
+  const keyCheck = await checkSecretsKey(store.sealedValues, secrets).catch(async (err: unknown) => {
+    await store.close();
+    throw err;
+  });
+  if (keyCheck.keyId !== secrets.keyId)
+    log.info(
+      { keyId: secrets.keyId, checkKeyId: keyCheck.keyId },
+      'values sealed under another secrets key than the current one may remain: `hangar rekey` re-seals them under it',
+    );
   const blobs = await openBlobs(config);
   const counts = shareRecent(() => store.counts(), 1000);
   const metrics = new Metrics(store, { workerStaleMs: config.workerStaleMs, counts });
