@@ -293,7 +293,7 @@ export const ConfigSchema = z
       .min(1)
       .optional()
       .describe(
-        'Master key of the secrets store, which also seals the environment variables of functions at rest: 32 bytes, base64 or hex (`openssl rand -base64 32`). Without it (and without HANGAR_SECRETS_KEY_FILE) one is made in `<dataDir>/secrets.key` (mode 0600): back it up with the data.',
+        'Master key of the secrets store, which also seals the environment variables of functions at rest: 32 bytes, base64 or hex (`openssl rand -base64 32`). Without it (and without HANGAR_SECRETS_KEY_FILE) one is made in `<dataDir>/secrets.key` (mode 0600): back it up with the data. A key that opens nothing the database holds stops the start; replace a key with HANGAR_SECRETS_PREVIOUS_KEYS and `hangar rekey` (docs/running.md, "Rotating the secrets master key").',
       ),
     secretsKeyFile: z.string().min(1).optional().describe('File holding the secrets master key (as HANGAR_SECRETS_KEY).'),
     secretsPreviousKeys: z
