@@ -105,8 +105,9 @@ export function resealParams(kind: SealedKind, ref: string, was: string, sealed:
   return [wrap(sealed), ...(JSON.parse(ref) as (string | number)[]), wrap(was)];
 }
 
-/** A page cursor's parameters: the row's key, then the limit. */
-export const afterParams = (ref: string, limit: number): (string | number)[] => [...(JSON.parse(ref) as (string | number)[]), limit];
+/** A page's statement and parameters: from the first row, or after the cursor's (its key, then the limit). */
+export const pageQuery = (s: SealedStatements, after: string | null, limit: number): [string, (string | number)[]] =>
+  after === null ? [s.first, [limit]] : [s.after, [...(JSON.parse(after) as (string | number)[]), limit]];
 
 /** The page of `rows` read with `limit`. */
 export function sealedPageOf(kind: SealedKind, rows: readonly Row[], limit: number): { values: SealedValue[]; next: string | null } {

@@ -1,6 +1,6 @@
 /** The sealed values port on PostgreSQL (ports/sealed-values.ts); its statements are made of sealed-row.ts. */
 import { SEALED_KINDS, type Resealed, type SealedKind, type SealedPage, type SealedValues } from '../ports/sealed-values.ts';
-import { afterParams, resealParams, sealedPageOf, sealedStatements, type SealedStatements } from '../sealed-row.ts';
+import { pageQuery, resealParams, sealedPageOf, sealedStatements, type SealedStatements } from '../sealed-row.ts';
 import type { Db } from './db.ts';
 
 const STATEMENTS = Object.fromEntries(
@@ -29,9 +29,8 @@ export class PgSealedValues implements SealedValues {
   }
 
   async sealedPage(kind: SealedKind, after: string | null, limit: number): Promise<SealedPage> {
-    const s = STATEMENTS[kind];
-    const rows = after === null ? await this.db.rows(s.first, [limit]) : await this.db.rows(s.after, afterParams(after, limit));
-    return sealedPageOf(kind, rows, limit);
+    const [sql, params] = pageQuery(STATEMENTS[kind], after, limit);
+    return sealedPageOf(kind, await this.db.rows(sql, params), limit);
   }
 
   /** One transaction per batch: its row locks are held only while its updates run. */

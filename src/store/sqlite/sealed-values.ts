@@ -1,7 +1,7 @@
 /** The sealed values port on SQLite (ports/sealed-values.ts); its statements are made of sealed-row.ts. */
 import { SEALED_KINDS, type Resealed, type SealedKind, type SealedPage, type SealedValues } from '../ports/sealed-values.ts';
 import type { Row } from '../row.ts';
-import { afterParams, resealParams, sealedPageOf, sealedStatements, type SealedStatements } from '../sealed-row.ts';
+import { pageQuery, resealParams, sealedPageOf, sealedStatements, type SealedStatements } from '../sealed-row.ts';
 import type { SqliteContext } from './context.ts';
 
 const STATEMENTS = Object.fromEntries(
@@ -29,9 +29,8 @@ export class SqliteSealedValues implements SealedValues {
   }
 
   async sealedPage(kind: SealedKind, after: string | null, limit: number): Promise<SealedPage> {
-    const s = STATEMENTS[kind];
-    const rows = (after === null ? this.ctx.stmt(s.first).all(limit) : this.ctx.stmt(s.after).all(...afterParams(after, limit))) as Row[];
-    return sealedPageOf(kind, rows, limit);
+    const [sql, params] = pageQuery(STATEMENTS[kind], after, limit);
+    return sealedPageOf(kind, this.ctx.stmt(sql).all(...params) as Row[], limit);
   }
 
   reseal(kind: SealedKind, values: readonly Resealed[]): Promise<number> {
