@@ -43,7 +43,10 @@ function hangar(args: string[], env: Record<string, string>): Promise<CliRun> {
     execFile(
       HANGAR_BIN,
       args,
-      { env: { ...process.env, HANGAR_LOG_LEVEL: 'warn', HANGAR_ADMIN_KEY: TEST_ADMIN_KEY, ...TEST_EXECUTOR_ENV, ...env }, timeout: 60_000 },
+      {
+        env: { ...process.env, HANGAR_LOG_LEVEL: 'warn', HANGAR_ADMIN_KEY: TEST_ADMIN_KEY, ...TEST_EXECUTOR_ENV, ...env },
+        timeout: 60_000,
+      },
       (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr }),
     );
   });
@@ -190,4 +193,17 @@ describe('the first start of a database from before the key check', () => {
       }
     });
   }
+});
+
+it('`hangar config` hides the previous keys; `hangar rekey --batch-size 0` is a usage error', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hangar-rekey-'));
+  dirs.push(dir);
+  const env = { HANGAR_DATA_DIR: dir, HANGAR_SECRETS_KEY: B, HANGAR_SECRETS_PREVIOUS_KEYS: A };
+  const shown = await hangar(['config'], env);
+  assert.equal(shown.code, 0, shown.stderr);
+  assert.match(shown.stdout, /^HANGAR_SECRETS_PREVIOUS_KEYS +\(set, hidden\) +HANGAR_SECRETS_PREVIOUS_KEYS$/m);
+  assert.equal(shown.stdout.includes(A) || shown.stdout.includes(B), false);
+  const usage = await hangar(['rekey', '--batch-size', '0'], env);
+  assert.equal(usage.code, 2);
+  assert.match(usage.stderr, /--batch-size must be 1 or more/);
 });
