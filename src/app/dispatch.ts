@@ -337,7 +337,11 @@ export interface FunctionServerOptions {
   clock: Clock;
   blobs: BlobStore;
   fleet: FunctionFleet;
-  key: Buffer;
+  /** The dispatch keys of every key of the secrets keyring (SecretBox.deriveAll): a request
+   *  signed with any of them is taken, so that while the master key is rotated, node by node, a
+   *  host takes invocations from API nodes that sign with the old key and from those that sign
+   *  with the new one (docs/scale-out.md, "Rotating the secrets master key"). */
+  keys: readonly Buffer[];
   /** Unique per process: the worker id. */
   hostId: string;
   /** Where to listen (HANGAR_HOST, HANGAR_FUNCTION_PORT; 0: any free port). */
@@ -371,11 +375,11 @@ export class FunctionServer {
   /** Request ids taken lately, with when (oldest first). */
   private readonly seen = new Map<string, number>();
 
-  private readonly key: KeyObject;
+  private readonly keys: readonly KeyObject[];
 
   private constructor(o: FunctionServerOptions, server: Server, address: string) {
     this.o = o;
-    this.key = createSecretKey(o.key);
+    this.keys = o.keys.map((k) => createSecretKey(k));
     this.server = server;
     this.address = address;
   }
@@ -423,9 +427,12 @@ export class FunctionServer {
     if (!body) return void res.writeHead(413).end();
     const time = String(req.headers['x-hangar-time'] ?? '');
     const given = Buffer.from(String(req.headers['x-hangar-signature'] ?? ''));
-    const want = Buffer.from(signature(this.key, time, body));
+    const signed = this.keys.some((key) => {
+      const want = Buffer.from(signature(key, time, body));
+      return given.length === want.length && timingSafeEqual(given, want);
+    });
     const now = this.o.clock.now();
-    if (given.length !== want.length || !timingSafeEqual(given, want) || !(Math.abs(now - Number(time)) <= MAX_SKEW_MS)) {
+    if (!signed || !(Math.abs(now - Number(time)) <= MAX_SKEW_MS)) {
       this.o.log.warn(
         { from: req.socket.remoteAddress },
         'refused an invocation without a valid signature (does it share HANGAR_SECRETS_KEY?)',

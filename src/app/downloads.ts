@@ -31,16 +31,18 @@ export const DOWNLOAD_KEY_PURPOSE = 'hangar presigned downloads v1';
 /** What signing and checking need: the master key, and the clock (the store's: on PostgreSQL
  *  the database server's, which every node reads alike). */
 export interface DownloadsApp {
-  secrets: Pick<SecretBox, 'derive'>;
+  secrets: Pick<SecretBox, 'deriveAll'>;
   clock: Clock;
 }
 
-/** Derived once per SecretBox (HKDF on every GetFunction would be work for nothing). */
-const keys = new WeakMap<object, KeyObject>();
-function downloadKey(secrets: DownloadsApp['secrets']): KeyObject {
-  let key = keys.get(secrets);
-  if (!key) keys.set(secrets, (key = createSecretKey(secrets.derive(DOWNLOAD_KEY_PURPOSE))));
-  return key;
+/** Derived once per SecretBox (HKDF on every GetFunction would be work for nothing): one per key
+ *  of the keyring, the current first. URLs are signed with the current key's; one signed with a
+ *  previous key's (by a node not yet restarted while the master key is rotated) still opens. */
+const keys = new WeakMap<object, KeyObject[]>();
+function downloadKeys(secrets: DownloadsApp['secrets']): KeyObject[] {
+  let found = keys.get(secrets);
+  if (!found) keys.set(secrets, (found = secrets.deriveAll(DOWNLOAD_KEY_PURPOSE).map((k) => createSecretKey(k))));
+  return found;
 }
 
 /** The query a presigned download comes with (the owner's user id always: there is no key to
@@ -59,13 +61,15 @@ const REFUSED: Record<Exclude<DownloadVerdict, 'valid'>, string> = {
 };
 
 function admit(app: DownloadsApp, subject: DownloadSubject, q: PresignedQuery): void {
-  const verdict = checkDownload(downloadKey(app.secrets), subject, q, app.clock.now());
+  // 'invalid' under one key may be another's signature; any other verdict is the same under all.
+  let verdict: DownloadVerdict = 'invalid';
+  for (const key of downloadKeys(app.secrets)) if ((verdict = checkDownload(key, subject, q, app.clock.now())) !== 'invalid') break;
   if (verdict !== 'valid') throw new Forbidden(REFUSED[verdict]);
 }
 
 function presign(app: DownloadsApp, url: string, subject: DownloadSubject): string {
   const expires = downloadExpiry(app.clock.now());
-  const signature = signDownload(downloadKey(app.secrets), subject, expires);
+  const signature = signDownload(downloadKeys(app.secrets)[0], subject, expires);
   return `${url}${url.includes('?') ? '&' : '?'}${new URLSearchParams({ expires: String(expires), signature })}`;
 }
 

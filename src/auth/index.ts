@@ -17,7 +17,7 @@ import type { Logger } from '../log/index.ts';
 import type { Access } from '../store/index.ts';
 import { uuidv7 } from '../store/ids.ts';
 import type { SecretBox } from '../secrets/index.ts';
-import type { ApiKey, Clock, KeyScope } from '../core/index.ts';
+import { apiKeySealedName, type ApiKey, type Clock, type KeyScope } from '../core/index.ts';
 
 /** Who is calling. `userId` is null only when authentication is off and the body names nobody. */
 export interface Principal {
@@ -41,10 +41,8 @@ export interface MadeKey {
   record: ApiKey;
 }
 
-/** The name a key's sealed copy is bound to (the cipher's associated data, with its owner), so
- *  a sealed key moved to another key's row does not open. Users' secret names cannot take this
- *  form (they are environment variable names). */
-const sealedName = (keyId: string): string => `api-key:${keyId}`;
+/** The name a key's sealed copy is bound to (core/access.ts). */
+const sealedName = apiKeySealedName;
 
 /** Creates a key for `userId` and stores its hash and its sealed copy (for AWS signatures). The
  *  raw key exists in plain text only in the return value. */

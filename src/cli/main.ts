@@ -13,6 +13,7 @@ import { workflowCommands } from './commands/workflows.ts';
 import { activityCommands } from './commands/activities.ts';
 import { layerCommands } from './commands/layers.ts';
 import { projectCommands } from './commands/projects.ts';
+import { rekeyCommand } from './commands/rekey.ts';
 import { submitCommand } from './commands/submit.ts';
 import { taskCommands } from './commands/tasks.ts';
 
@@ -104,6 +105,7 @@ submitCommand(program);
 taskCommands(program);
 opsCommands(program);
 imageCommands(program, config, serverOptions);
+rekeyCommand(program, config, serverOptions);
 accessCommands(program);
 projectCommands(program);
 functionCommands(program);
@@ -135,6 +137,7 @@ const COMMAND_PAGES: Record<string, readonly string[]> = {
   worker: ['scale-out.md', 'isolation.md', 'settings.md'],
   autoscaler: ['scale-out.md, "Autoscaling"', 'settings.md'],
   doctor: ['isolation.md', 'scale-out.md'],
+  rekey: ['running.md, "Rotating the secrets master key"', 'settings.md'],
   config: ['settings.md'],
   health: ['observability.md, "Health"'],
   image: ['isolation.md, "Images"'],

@@ -293,9 +293,23 @@ export const ConfigSchema = z
       .min(1)
       .optional()
       .describe(
-        'Master key of the secrets store, which also seals the environment variables of functions at rest: 32 bytes, base64 or hex (`openssl rand -base64 32`). Without it (and without HANGAR_SECRETS_KEY_FILE) one is made in `<dataDir>/secrets.key` (mode 0600): back it up with the data.',
+        'Master key of the secrets store, which also seals the environment variables of functions at rest: 32 bytes, base64 or hex (`openssl rand -base64 32`). Without it (and without HANGAR_SECRETS_KEY_FILE) one is made in `<dataDir>/secrets.key` (mode 0600): back it up with the data. A key that opens nothing the database holds stops the start; replace a key with HANGAR_SECRETS_PREVIOUS_KEYS and `hangar rekey` (docs/running.md, "Rotating the secrets master key").',
       ),
     secretsKeyFile: z.string().min(1).optional().describe('File holding the secrets master key (as HANGAR_SECRETS_KEY).'),
+    secretsPreviousKeys: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        'Comma-separated keys that sealed values before the current HANGAR_SECRETS_KEY (each as it takes one): they still open what they sealed, and signatures made with keys derived from them still verify, but nothing new is sealed under them. Set while rotating the master key; once `hangar rekey` has re-sealed everything under the current key, drop them (docs/running.md, "Rotating the secrets master key").',
+      ),
+    secretsPreviousKeysFile: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        'File holding previous secrets master keys (as HANGAR_SECRETS_PREVIOUS_KEYS; one per line or comma-separated), read besides it.',
+      ),
     awsRegion: z
       .string()
       .regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'an AWS region name such as us-east-1')

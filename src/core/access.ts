@@ -17,6 +17,11 @@ export interface NewApiKey {
   sealedKey?: string | null;
 }
 
+/** The name a key's sealed copy is bound to (the cipher's associated data, with its owner), so
+ *  a sealed key moved to another key's row does not open. Users' secret names cannot take this
+ *  form (they are environment variable names). */
+export const apiKeySealedName = (keyId: string): string => `api-key:${keyId}`;
+
 export interface ApiKey extends Omit<NewApiKey, 'hash' | 'sealedKey'> {
   createdAt: number;
   revokedAt: number | null;
@@ -33,7 +38,8 @@ export interface SigningKey {
 export interface SecretRecord {
   userId: string;
   name: string;
-  /** AES-256-GCM output, base64: nonce, tag, data. */
+  /** AES-256-GCM output as SecretBox seals it (`v2:<key id>:` and base64 of nonce, tag, data;
+   *  bare base64 when sealed before the keyring). */
   ciphertext: string;
   createdAt: number;
   updatedAt: number;

@@ -27,6 +27,7 @@ import {
   ProvisionedKeeper,
   ProvisionedScaler,
   secretRevealer,
+  checkSecretsKey,
 } from '../app/index.ts';
 import { accountIdOf } from '../aws/identity.ts';
 import { FUNCTION_EVENTS_QUEUE, HangarError, Misconfigured } from '../core/index.ts';
@@ -55,6 +56,7 @@ import {
   type ExpressStarts,
   type StateMachineVersions,
   type ResourceTags,
+  type SealedValues,
 } from '../store/index.ts';
 import type { Clock } from '../core/index.ts';
 import { Maintenance, OutputSink, WorkerPool } from '../worker/index.ts';
@@ -143,6 +145,7 @@ export async function openStore(
     readonly activities: Activities;
     readonly stateMachineVersions: StateMachineVersions;
     readonly tags: ResourceTags;
+    readonly sealedValues: SealedValues;
   }
 > {
   const retry = { baseMs: config.retryBaseMs, maxMs: config.retryMaxMs };
@@ -175,8 +178,9 @@ export async function openBlobs(config: Config): Promise<BlobStore> {
   });
 }
 
-/** The secrets master key's box (loadMasterKey); on PostgreSQL every node must be given the same. */
-async function openSecrets(config: Config, dataDir: string): Promise<SecretBox> {
+/** The secrets master key's box (loadMasterKey: the current key and the previous ones); on
+ *  PostgreSQL every node must be given the same. */
+export async function openSecrets(config: Config, dataDir: string): Promise<SecretBox> {
   try {
     await mkdir(dataDir, { recursive: true });
     if (config.databaseUrl && !config.secretsKey && !config.secretsKeyFile) {
@@ -184,7 +188,7 @@ async function openSecrets(config: Config, dataDir: string): Promise<SecretBox> 
         'with HANGAR_DATABASE_URL every node must share one secrets master key: set HANGAR_SECRETS_KEY (or HANGAR_SECRETS_KEY_FILE) on every API node and worker (`openssl rand -base64 32`)',
       );
     }
-    return loadMasterKey({ secretsKey: config.secretsKey, secretsKeyFile: config.secretsKeyFile, dataDir });
+    return loadMasterKey({ ...config, dataDir });
   } catch (err) {
     throw err instanceof HangarError
       ? err
@@ -209,6 +213,16 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
   // The master key first: the store seals functions' environments with it (sealed-environment.ts).
   const secrets = await openSecrets(config, dataDir);
   const store = await openStore(config, secrets);
+  // A wrong master key refuses the start here, rather than failing every read of a sealed value.
+  const keyCheck = await checkSecretsKey(store.sealedValues, secrets).catch(async (err: unknown) => {
+    await store.close();
+    throw err;
+  });
+  if (keyCheck.keyId !== secrets.keyId)
+    log.info(
+      { keyId: secrets.keyId, checkKeyId: keyCheck.keyId },
+      'values sealed under another secrets key than the current one may remain: `hangar rekey` re-seals them under it',
+    );
   const blobs = await openBlobs(config);
   const counts = shareRecent(() => store.counts(), 1000);
   const metrics = new Metrics(store, { workerStaleMs: config.workerStaleMs, counts });
@@ -249,6 +263,7 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
   if (autovacuum === false) log.warn(AUTOVACUUM_OFF);
   // Scale-out: API nodes send invocations to the worker hosts that advertise themselves in the
   // store, signed with a key every node derives from the shared master key (app/dispatch.ts).
+  // During a rotation the keys derived from every key of the ring verify (app/dispatch.ts).
   const dispatchKey = config.databaseUrl ? secrets.derive(DISPATCH_KEY_PURPOSE) : null;
   const functionDispatch =
     roles.api && dispatchKey ? new FunctionDispatcher({ fleet: store.functionFleet, clock, key: dispatchKey, log }) : null;
@@ -449,7 +464,7 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
           clock,
           blobs,
           fleet: store.functionFleet,
-          key: dispatchKey,
+          keys: secrets.deriveAll(DISPATCH_KEY_PURPOSE),
           hostId: workerId,
           bindHost: config.host,
           port: config.functionPort,

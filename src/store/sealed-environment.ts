@@ -4,8 +4,10 @@
  * encrypts them with its default KMS key), opened again when a row is read, so every caller of
  * the Functions port sees the variables as given.
  *
- * The column stays JSON on both backends: a sealed map is a JSON string (`"v1:<base64>"`), a
- * plain one an object. Rows written before sealing (objects) still read; the store seals them
+ * The column stays JSON on both backends: a sealed map is a JSON string (`"v1:<sealed>"`, the
+ * sealed text as SecretBox makes it: `v2:<key id>:<base64>`, or bare base64 when sealed before
+ * the keyring), a plain one an object. `hangar rekey` re-seals them under the current key
+ * (ports/sealed-values.ts). Rows written before sealing (objects) still read; the store seals them
  * when it opens with a sealer (sealPlainEnvironments in each backend's functions.ts): published
  * versions are never written again, so sealing on the next write would leave theirs in plain
  * text for ever, and a SQL migration cannot seal (the database never holds the key). An empty
@@ -22,13 +24,17 @@ export interface Sealer {
   open(userId: string, name: string, sealed: string): string;
 }
 
-const VERSION = 'v1:';
+/** The column's form of a sealed map: this prefix, then the map as SecretBox seals it (which
+ *  names the key that sealed it, or, sealed before the keyring, none: secrets/index.ts). */
+export const SEALED_ENVIRONMENT_PREFIX = 'v1:';
+const VERSION = SEALED_ENVIRONMENT_PREFIX;
 /** Opened maps kept, by their owner, function and sealed text (a fresh nonce per write, so a
  *  hit is exactly that map; owner and function, so a map moved to another does not open). */
 const KEPT = 1000;
 
 /** The associated data's name: apart from the user's secrets' names, which have no colon. */
-const nameOf = (functionName: string): string => `function-environment:${functionName}`;
+export const environmentSealedName = (functionName: string): string => `function-environment:${functionName}`;
+const nameOf = environmentSealedName;
 
 export class SealedEnvironment {
   private readonly sealer: Sealer | null;
@@ -69,7 +75,7 @@ export class SealedEnvironment {
       env = JSON.parse(this.sealer.open(userId, nameOf(functionName), value.slice(VERSION.length))) as Record<string, string>;
     } catch (err) {
       throw new Misconfigured(
-        `the environment of function ${functionName} does not open with this secrets master key (HANGAR_SECRETS_KEY): is it the one it was sealed with?`,
+        `the environment of function ${functionName} does not open with the secrets keyring (HANGAR_SECRETS_KEY, HANGAR_SECRETS_PREVIOUS_KEYS): is the key it was sealed with among them?`,
         { cause: err },
       );
     }

@@ -44,7 +44,10 @@ const { executor, skip } = await anyTestSandbox(workDir, 'dispatch');
 const log = createLogger('silent');
 const store = new SqliteStore({ path: join(dir, 'db.sqlite') });
 const blobs = new DiskBlobStore(join(dir, 'blobs'));
-const key = new SecretBox(randomBytes(32)).derive(DISPATCH_KEY_PURPOSE);
+// A keyring mid-rotation: API nodes sign with the current key's; hosts take either's.
+const ring = new SecretBox(randomBytes(32), [randomBytes(32)]);
+const key = ring.derive(DISPATCH_KEY_PURPOSE);
+const keys = ring.deriveAll(DISPATCH_KEY_PURPOSE);
 const clock = { now: () => Date.now() };
 let host: FunctionHost;
 let server: FunctionServer;
@@ -111,7 +114,7 @@ describe('scale-out dispatch in one process', { skip }, () => {
       clock,
       blobs,
       fleet: store.functionFleet,
-      key,
+      keys,
       hostId: 'live',
       bindHost: '127.0.0.1',
       port: 0,
@@ -214,6 +217,23 @@ describe('scale-out dispatch in one process', { skip }, () => {
     assert.equal(await count('counter'), 4, 'the right key still works');
   });
 
+  it("takes a request signed with the keyring's previous key: an API node not yet restarted with the new master key", async () => {
+    assert.notDeepEqual(keys[1], key);
+    const old = new FunctionDispatcher({ fleet: store.functionFleet, clock, key: keys[1], log });
+    try {
+      const r = await invokeFunction({ ...api, functionDispatch: old }, 'alice', {
+        functionName: 'counter',
+        payload: Buffer.from('{}'),
+        accountId: '1',
+      });
+      // Taken and run (a refused signature rejects, as with another key above).
+      assert.equal(r.functionError, undefined);
+      assert.equal(typeof JSON.parse(r.payload.toString()).count, 'number');
+    } finally {
+      old.close();
+    }
+  });
+
   it('advertises HANGAR_FUNCTION_ADDRESS as set (a host alone gets the port listened on); warns of a loopback advert', async () => {
     const port = await freePort();
     const warnings: Array<{ msg: string; address: string }> = [];
@@ -227,7 +247,7 @@ describe('scale-out dispatch in one process', { skip }, () => {
         clock,
         blobs,
         fleet: store.functionFleet,
-        key,
+        keys,
         hostId,
         bindHost: '127.0.0.1',
         port: listen,

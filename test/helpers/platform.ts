@@ -80,8 +80,12 @@ export async function testPlatform(
 }
 
 /** Another API node of the scale-out platform `a`'s deployment: its PostgreSQL schema, secrets
- *  master key and bucket (no workers unless `roles` say so). */
-export function nodeBeside(a: TestPlatform, roles: Roles = { api: true, workers: false }): Promise<TestPlatform> {
+ *  master key and bucket (no workers unless `roles` say so); `env` changes any of them. */
+export function nodeBeside(
+  a: TestPlatform,
+  roles: Roles = { api: true, workers: false },
+  env: Record<string, string> = {},
+): Promise<TestPlatform> {
   const c = a.config;
   return testPlatform(
     {
@@ -92,6 +96,7 @@ export function nodeBeside(a: TestPlatform, roles: Roles = { api: true, workers:
       HANGAR_S3_REGION: c.s3Region,
       HANGAR_S3_ACCESS_KEY_ID: c.s3AccessKeyId!,
       HANGAR_S3_SECRET_ACCESS_KEY: c.s3SecretAccessKey!,
+      ...env,
     },
     roles,
     'scale-out',

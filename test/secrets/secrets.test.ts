@@ -1,12 +1,22 @@
 /** The secret box (AES-256-GCM with owner and name bound in) and redaction. */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { it } from 'node:test';
 import fc from 'fast-check';
-import { loadMasterKey, parseMasterKey, redact, redactBytes, SecretBox, StreamRedactor } from '../../src/secrets/index.ts';
+import {
+  keyIdOf,
+  loadMasterKey,
+  parseMasterKey,
+  redact,
+  redactBytes,
+  SecretBox,
+  sealedKeyId,
+  StreamRedactor,
+  UnknownSecretsKey,
+} from '../../src/secrets/index.ts';
 
 it('seals with a fresh nonce, opens only for the same owner and name, and detects tampering', () => {
   const box = new SecretBox(randomBytes(32));
@@ -89,4 +99,65 @@ it('redacts live output however it is split into pieces, as the whole would be',
   );
   const none = new StreamRedactor([]);
   assert.equal(none.push(Buffer.from('s3cret')).toString(), 's3cret', 'no values: passed through');
+});
+
+it('a keyring: the current key seals and names itself; previous keys still open; values sealed before key ids open too', () => {
+  const [a, b] = [randomBytes(32), randomBytes(32)];
+  const onlyA = new SecretBox(a);
+  const underA = onlyA.seal('u', 'N', 'v');
+  assert.match(underA, new RegExp(`^v2:${keyIdOf(a)}:`));
+  assert.equal(Buffer.from(underA.slice(underA.lastIndexOf(':') + 1), 'base64').includes(a), false);
+  assert.equal(keyIdOf(a).length, 16);
+  assert.equal(sealedKeyId(underA), keyIdOf(a));
+  // Version 1 (before key ids): bare base64 of nonce, tag and data under a.
+  const legacy = underA.slice(underA.lastIndexOf(':') + 1);
+  assert.equal(sealedKeyId(legacy), null);
+
+  const rotated = new SecretBox(b, [a]);
+  assert.equal(rotated.keyId, keyIdOf(b));
+  assert.deepEqual(rotated.keyIds, [keyIdOf(b), keyIdOf(a)]);
+  assert.equal(rotated.open('u', 'N', underA), 'v', 'a previous key opens what it sealed');
+  assert.equal(rotated.open('u', 'N', legacy), 'v', 'an unnamed value: each key is tried');
+  assert.equal(rotated.isCurrent(underA), false);
+  const underB = rotated.seal('u', 'N', 'v');
+  assert.equal(rotated.isCurrent(underB), true);
+  assert.equal(sealedKeyId(underB), keyIdOf(b));
+  assert.throws(() => rotated.open('u', 'OTHER', underA), 'still bound to its owner and name');
+  assert.throws(() => rotated.open('u', 'OTHER', legacy), 'under every key');
+
+  const onlyB = new SecretBox(b);
+  assert.equal(onlyB.open('u', 'N', underB), 'v');
+  assert.throws(
+    () => onlyB.open('u', 'N', underA),
+    (err: Error) => err instanceof UnknownSecretsKey && err.message.includes(keyIdOf(a)),
+  );
+  assert.throws(() => onlyB.open('u', 'N', legacy), 'a legacy value no key opens');
+
+  // Derived keys: signed with the current key's, checked against every key's.
+  assert.deepEqual(rotated.derive('p'), onlyB.derive('p'));
+  assert.deepEqual(rotated.deriveAll('p'), [onlyB.derive('p'), onlyA.derive('p')]);
+  assert.notDeepEqual(onlyA.derive('p'), onlyA.derive('q'));
+  assert.deepEqual(new SecretBox(b, [b, a, a]).keyIds, [keyIdOf(b), keyIdOf(a)], 'a key given twice is one key');
+});
+
+it('loads previous keys from HANGAR_SECRETS_PREVIOUS_KEYS and its file, and names the setting of a bad one', () => {
+  const [a, b, c] = [randomBytes(32), randomBytes(32), randomBytes(32)];
+  const dir = mkdtempSync(join(tmpdir(), 'hangar-secrets-'));
+  try {
+    const file = join(dir, 'previous');
+    writeFileSync(file, `${c.toString('hex')}\n`);
+    const box = loadMasterKey({
+      secretsKey: a.toString('base64'),
+      secretsPreviousKeys: ` ${b.toString('base64')} ,`,
+      secretsPreviousKeysFile: file,
+      dataDir: dir,
+    });
+    assert.deepEqual(box.keyIds, [keyIdOf(a), keyIdOf(b), keyIdOf(c)]);
+    assert.throws(
+      () => loadMasterKey({ secretsKey: a.toString('base64'), secretsPreviousKeys: 'c2hvcnQ=', dataDir: dir }),
+      /HANGAR_SECRETS_PREVIOUS_KEYS must be 32 bytes/,
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

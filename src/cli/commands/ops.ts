@@ -6,7 +6,14 @@ import { apiKey, apiUrl, origin } from '../target.ts';
 import { cliSettings, clientFor, clientOptions, INSTALL_ROOT, int, note, print, printJson, type ClientFlags } from './common.ts';
 
 /** Settings whose values `hangar config` never prints. */
-const HIDDEN: readonly (keyof Config)[] = ['apiKey', 'adminKey', 'secretsKey', 's3SecretAccessKey', 'alertWebhookSecret'];
+const HIDDEN: readonly (keyof Config)[] = [
+  'apiKey',
+  'adminKey',
+  'secretsKey',
+  'secretsPreviousKeys',
+  's3SecretAccessKey',
+  'alertWebhookSecret',
+];
 
 /** A setting's value as `hangar config` prints it: secrets hidden, a URL's password and a
  *  webhook's path (Slack puts its token there) left out. */

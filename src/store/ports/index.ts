@@ -19,5 +19,6 @@ export * from './task-queue.ts';
 export * from './task-reads.ts';
 export * from './provisioned-concurrency.ts';
 export * from './scalable-targets.ts';
+export * from './sealed-values.ts';
 export * from './state-machine-versions.ts';
 export * from './workflows.ts';

@@ -51,6 +51,7 @@ import type {
   ExpressStarts,
   StateMachineVersions,
   ResourceTags,
+  SealedValues,
 } from '../ports/index.ts';
 import { PgActivities } from './activities.ts';
 import type {
@@ -100,6 +101,7 @@ import { PgWorkflows } from './workflows.ts';
 import { PgExpressStarts } from './express-starts.ts';
 import { PgStateMachineVersions } from './state-machine-versions.ts';
 import { PgResourceTags } from './tags.ts';
+import { PgSealedValues } from './sealed-values.ts';
 import { Leases } from './leases.ts';
 import { Notifier } from './notifier.ts';
 import { Ops } from './ops.ts';
@@ -159,6 +161,8 @@ export class PostgresStore implements Store {
   readonly stateMachineVersions: StateMachineVersions;
   /** Tags of functions and state machines (ports/tags.ts), likewise. */
   readonly tags: ResourceTags;
+  /** Every value sealed under the secrets master key, and the key check (ports/sealed-values.ts). */
+  readonly sealedValues: SealedValues;
 
   constructor(opts: PostgresStoreOptions) {
     this.environment = new SealedEnvironment(opts.sealer ?? null);
@@ -205,6 +209,7 @@ export class PostgresStore implements Store {
     this.activities = new PgActivities(db, notifier);
     this.stateMachineVersions = new PgStateMachineVersions(db);
     this.tags = new PgResourceTags(db);
+    this.sealedValues = new PgSealedValues(db);
   }
 
   /** A store whose schema is migrated: fails here, not on the first call, if the database is not usable. */

@@ -67,6 +67,7 @@ import type {
   ExpressStarts,
   StateMachineVersions,
   ResourceTags,
+  SealedValues,
   StoreCapabilities,
   StoreHealth,
   SubmitResult,
@@ -99,6 +100,7 @@ import { SqliteWorkflows } from './workflows.ts';
 import { SqliteExpressStarts } from './express-starts.ts';
 import { SqliteStateMachineVersions } from './state-machine-versions.ts';
 import { SqliteResourceTags } from './tags.ts';
+import { SqliteSealedValues } from './sealed-values.ts';
 import * as leases from './heartbeat.ts';
 import * as metrics from './metrics.ts';
 import { migrate } from './migrate.ts';
@@ -164,6 +166,8 @@ export class SqliteStore implements Store {
   readonly stateMachineVersions: StateMachineVersions;
   /** Tags of functions and state machines (ports/tags.ts), likewise. */
   readonly tags: ResourceTags;
+  /** Every value sealed under the secrets master key, and the key check (ports/sealed-values.ts). */
+  readonly sealedValues: SealedValues;
 
   constructor(opts: SqliteStoreOptions) {
     if (opts.path !== ':memory:') mkdirSync(dirname(opts.path), { recursive: true });
@@ -203,6 +207,7 @@ export class SqliteStore implements Store {
     this.activities = new SqliteActivities(this.ctx);
     this.stateMachineVersions = new SqliteStateMachineVersions(this.ctx);
     this.tags = new SqliteResourceTags(this.ctx);
+    this.sealedValues = new SqliteSealedValues(this.ctx);
   }
 
   now(): number {
