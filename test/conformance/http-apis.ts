@@ -515,6 +515,11 @@ export function describeHttpApis(name: string, make: MakeHttpApis): void {
           cacheTtlS: 9,
         });
         await apis.createRoute('alice', a.apiId, { routeKey: 'GET /gone', functionName: 'f' });
+        await apis.putNamedStage('alice', a.apiId, {
+          name: 'prod',
+          creating: true,
+          routeThrottles: { 'GET /keep': { rate: 4, burst: 4 }, 'GET /gone': { rate: 5, burst: 5 } },
+        });
         clock.advance(7);
         const def = {
           name: 'new',
@@ -557,6 +562,11 @@ export function describeHttpApis(name: string, make: MakeHttpApis): void {
             ['GET /keep', 'f', null, integration0?.integrationId, null, 'none', { rate: 2, burst: 3 }, 9, '2.0'],
             ['GET /new', 'g', 'live', integration1?.integrationId, authorizer?.authorizerId, 'jwt', null, 0, '1.0'],
           ],
+        );
+        assert.deepEqual(
+          api.stages.map((x) => [x.name, x.routeThrottles]),
+          [['prod', { 'GET /keep': { rate: 4, burst: 4 } }]],
+          "a named stage's settings of a route key the definition drops go with the route",
         );
         assert.deepEqual(await apis.servedApi(a.apiId), { api, routes });
 
@@ -699,6 +709,34 @@ export function describeHttpApis(name: string, make: MakeHttpApis): void {
         );
         const got = await apis.getApi('alice', a.apiId);
         assert.deepEqual([got?.throttle, got?.stages], [{ rate: 9, burst: 9 }, [cleared]], "$default's stay the API's");
+      });
+
+      it('deleting a route deletes its settings on every named stage in the same write; one made again with its key has none', async () => {
+        const a = await apis.createApi('alice', { name: 'pets' });
+        for (const routeKey of ['GET /a', 'GET /b']) await apis.createRoute('alice', a.apiId, { routeKey, functionName: 'f' });
+        const limit = { rate: 1, burst: 2 };
+        await apis.putNamedStage('alice', a.apiId, { name: 'prod', creating: true, routeThrottles: { 'GET /a': limit, 'GET /b': limit } });
+        await apis.putNamedStage('alice', a.apiId, { name: 'dev', creating: true, throttle: limit, routeThrottles: { 'GET /a': limit } });
+        await apis.putNamedStage('alice', a.apiId, { name: 'qa', creating: true, variables: { v: '1' } });
+        const before = await apis.getApi('alice', a.apiId);
+
+        assert.equal(await apis.deleteRoute('bob', a.apiId, 'GET /a'), false, "another user's route is not there");
+        assert.deepEqual(await apis.getApi('alice', a.apiId), before, 'nothing changed');
+        assert.equal(await apis.deleteRoute('alice', a.apiId, 'GET /a'), true);
+        const after = await apis.getApi('alice', a.apiId);
+        assert.deepEqual(
+          after?.stages.map((x) => [x.name, x.throttle, x.routeThrottles, x.variables]),
+          [
+            ['prod', undefined, { 'GET /b': limit }, {}],
+            ['dev', limit, undefined, {}],
+            ['qa', undefined, undefined, { v: '1' }],
+          ],
+        );
+        assert.equal(await apis.deleteRoute('alice', a.apiId, 'GET /a'), false, 'deleted once');
+        await apis.createRoute('alice', a.apiId, { routeKey: 'GET /a', functionName: 'f' });
+        const again = await apis.getApi('alice', a.apiId);
+        assert.deepEqual(again?.stages, after?.stages, 'a route made again with the key takes none of the old settings');
+        assert.equal(await apis.deleteRoute('alice', 'nosuchapi0', 'GET /a'), false, 'no API: no route');
       });
 
       it('a route key that names no route, a bad variable or limit changes nothing; another user is not found', async () => {

@@ -359,6 +359,10 @@ function stageOperations(ctx: ApiGatewayV2Context): RestOperation[] {
         const [userId, apiId, routeKey] = [userOf(call.caller), params.apiId as string, params.routeKey as string];
         const { api, routes } = await getHttpStage(ctx, userId, apiId);
         const named = stageThere(api, params.stageName as string);
+        // A route deleted took its settings on every stage with it (core stagesWithoutGoneRoutes),
+        // where AWS keeps them until this call: a client that cleans up after a DeleteRoute so
+        // still succeeds.
+        if (!routes.some((r) => r.routeKey === routeKey)) return { status: 204 };
         const has = named
           ? Object.hasOwn(named.routeThrottles ?? {}, routeKey)
           : routes.some((r) => r.routeKey === routeKey && r.throttle !== null);

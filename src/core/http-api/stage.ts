@@ -198,6 +198,33 @@ export function removeNamedStage(api: HttpApi, name: string): NamedStage[] {
   return api.stages.filter((s) => s.name !== name);
 }
 
+/**
+ * The named stages once routes are gone (DeleteRoute; ReimportApi dropping some): the route
+ * settings of keys that name no route any more (`present` says which do) go with them, in the
+ * same write as the routes, so a route made later with the same key starts without any. $default's
+ * are the routes' own throttles and go with their rows anyway. null: no stage changes.
+ *
+ * AWS keeps them: DeleteRoute's reference names no effect on a stage, and users report the
+ * settings of a deleted route staying on the stage until DeleteRouteSettings removes them
+ * (serverless/serverless#12776, aws/serverless-application-model#1939, where an UpdateStage that
+ * still names one fails "Unable to find Route by key ... within the provided RouteSettings"; AWS
+ * support, quoted in serverless/serverless#8590, called not being able to remove them a gap).
+ * Hangar drops them instead: what they would do is throttle an unrelated later route of the same
+ * key, and a DeleteRouteSettings sent after the DeleteRoute still succeeds (aws/apigatewayv2).
+ */
+export function stagesWithoutGoneRoutes(stages: readonly NamedStage[], present: (routeKey: string) => boolean): NamedStage[] | null {
+  let changed = false;
+  const next = stages.map((s) => {
+    const throttles = Object.entries(s.routeThrottles ?? {});
+    const kept = throttles.filter(([key]) => present(key));
+    if (kept.length === throttles.length) return s;
+    changed = true;
+    const { routeThrottles: _, ...rest } = s;
+    return kept.length > 0 ? { ...rest, routeThrottles: Object.fromEntries(kept) } : rest;
+  });
+  return changed ? next : null;
+}
+
 /** Which stage a request's path is for: a named stage's name as its first segment (the rest is
  *  the path its routes match), else $default (null) with the whole path. */
 export function stageOfPath(stages: readonly NamedStage[], rawPath: string): { stage: NamedStage | null; path: string } {

@@ -62,7 +62,8 @@ export interface HttpApis {
   deleteNamedStage(userId: string, apiId: string, name: string): Promise<void>;
 
   /** ReimportApi: its name, CORS, integrations, authorizers and routes replaced in one write, as
-   *  core applyDefinition decides (what is the stage's stays). NotFound (HTTP_API_NOT_FOUND);
+   *  core applyDefinition decides (what is the stage's stays, but for the named stages' settings
+   *  of route keys it drops: stagesWithoutGoneRoutes). NotFound (HTTP_API_NOT_FOUND);
    *  InvalidInput (HTTP_API_INVALID), and then nothing changes. */
   replaceDefinition(userId: string, apiId: string, def: HttpApiDefinition): Promise<ServedHttpApi>;
 
@@ -104,6 +105,8 @@ export interface HttpApis {
   /** By route key; empty when there is no such API. */
   listRoutes(userId: string, apiId: string): Promise<HttpRoute[]>;
   updateRoute(userId: string, apiId: string, routeKey: string, patch: HttpRoutePatch): Promise<HttpRoute>;
+  /** The route, and its settings on every named stage, in one write (core
+   *  stagesWithoutGoneRoutes); false if there was none (no API: none). */
   deleteRoute(userId: string, apiId: string, routeKey: string): Promise<boolean>;
 
   // Serving

@@ -48,6 +48,7 @@ import {
   replaceAuthorizer,
   replaceIntegration,
   routeAuthOf,
+  stagesWithoutGoneRoutes,
 } from '../../core/index.ts';
 import {
   apiFromRow,
@@ -134,7 +135,7 @@ const UPDATE_ROUTE = `UPDATE http_routes SET function_name = $1, qualifier = $2,
   WHERE user_id = $10 AND api_id = $11 AND route_key = $12 RETURNING *`;
 
 /** user_id, api_id, route_key. */
-const DELETE_ROUTE = `DELETE FROM http_routes WHERE user_id = $1 AND api_id = $2 AND route_key = $3`;
+const DELETE_ROUTE = `DELETE FROM http_routes WHERE user_id = $1 AND api_id = $2 AND route_key = $3 RETURNING route_key`;
 
 /** user_id, api_id: every route of the API (a definition replaced). */
 const DELETE_ROUTES = `DELETE FROM http_routes WHERE user_id = $1 AND api_id = $2`;
@@ -218,6 +219,9 @@ export class PgHttpApis implements HttpApis {
       const next = applyDefinition(api, (await tx.query(LIST_ROUTES, [userId, apiId])).map(routeFromRow), def, ids, checkAuth);
       const now = this.db.now();
       await tx.query(UPDATE_PARTS, [...partValues(next), now, userId, apiId]);
+      const keys = new Set(next.routes.map((r) => r.routeKey));
+      const stages = stagesWithoutGoneRoutes(api.stages, (key) => keys.has(key));
+      if (stages) await tx.query(UPDATE_STAGES, [stagesValue(stages), userId, apiId]);
       const [row] = await tx.query(UPDATE_API, [...apiValues(next.fields), now, userId, apiId]);
       await tx.query(DELETE_ROUTES, [userId, apiId]);
       for (const r of next.routes) await tx.query(INSERT_ROUTE, [userId, apiId, r.routeKey, ...routeValues(r), now]);
@@ -395,7 +399,17 @@ export class PgHttpApis implements HttpApis {
   }
 
   async deleteRoute(userId: string, apiId: string, routeKey: string): Promise<boolean> {
-    return ((await this.db.query(DELETE_ROUTE, [userId, apiId, routeKey])).rowCount ?? 0) > 0;
+    return this.db.tx(async (tx) => {
+      // The API locked first, as putNamedStage locks it: a stage's route settings written
+      // meanwhile are seen here, or wait and then find the route gone.
+      const [row] = await tx.query(LOCK_API, [userId, apiId]);
+      if (!row) return false;
+      if ((await tx.query(DELETE_ROUTE, [userId, apiId, routeKey])).length === 0) return false;
+      // Its route settings on the named stages go with it (core stagesWithoutGoneRoutes).
+      const stages = stagesWithoutGoneRoutes(apiFromRow(row).stages, (key) => key !== routeKey);
+      if (stages) await tx.query(UPDATE_STAGES, [stagesValue(stages), userId, apiId]);
+      return true;
+    });
   }
 
   async servedApi(apiId: string): Promise<ServedHttpApi | null> {

@@ -47,6 +47,7 @@ import {
   replaceAuthorizer,
   replaceIntegration,
   routeAuthOf,
+  stagesWithoutGoneRoutes,
 } from '../../core/index.ts';
 import {
   apiFromRow,
@@ -215,6 +216,9 @@ export class SqliteHttpApis implements HttpApis {
       const api = this.apiIn(userId, apiId);
       const next = applyDefinition(api, this.routesIn(userId, apiId), def, ids, checkAuth);
       this.ctx.stmt(UPDATE_PARTS).run(...partValues(next), now, userId, apiId);
+      const keys = new Set(next.routes.map((r) => r.routeKey));
+      const stages = stagesWithoutGoneRoutes(api.stages, (key) => keys.has(key));
+      if (stages) this.ctx.stmt(UPDATE_STAGES).run(stagesValue(stages), userId, apiId);
       const row = this.ctx.stmt(UPDATE_API).get(...apiValues(next.fields), now, userId, apiId) as Row;
       this.ctx.stmt(DELETE_ROUTES).run(userId, apiId);
       for (const r of next.routes) this.ctx.stmt(INSERT_ROUTE).run(userId, apiId, r.routeKey, ...routeValues(r), now);
@@ -389,7 +393,13 @@ export class SqliteHttpApis implements HttpApis {
   }
 
   async deleteRoute(userId: string, apiId: string, routeKey: string): Promise<boolean> {
-    return this.ctx.writes.run(() => Number(this.ctx.stmt(DELETE_ROUTE).run(userId, apiId, routeKey).changes) > 0);
+    return this.ctx.writes.run(() => {
+      if (Number(this.ctx.stmt(DELETE_ROUTE).run(userId, apiId, routeKey).changes) === 0) return false;
+      // Its route settings on the named stages go with it (core stagesWithoutGoneRoutes).
+      const stages = stagesWithoutGoneRoutes(this.apiIn(userId, apiId).stages, (key) => key !== routeKey);
+      if (stages) this.ctx.stmt(UPDATE_STAGES).run(stagesValue(stages), userId, apiId);
+      return true;
+    });
   }
 
   async servedApi(apiId: string): Promise<ServedHttpApi | null> {
