@@ -102,7 +102,7 @@ export {
   createTaggedActivity,
   createTaggedFunction,
   createTaggedHttpApi,
-  createTaggedHttpStage,
+  stageTagsOf,
   createTaggedStateMachine,
   listTags,
   type Taggable,

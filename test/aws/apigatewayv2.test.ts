@@ -811,6 +811,17 @@ describe('API Gateway v2 management API', () => {
     assert.deepEqual((await alice.send(new CreateStageCommand({ ApiId, StageName: '$default', Tags: { fresh: '1' } }))).Tags, {
       fresh: '1',
     });
+    // A CreateStage refused for its settings changes neither the stage nor its tags (one write).
+    const noRoute = new CreateStageCommand({
+      ApiId,
+      StageName: '$default',
+      StageVariables: { lost: '1' },
+      RouteSettings: { 'GET /nowhere': { ThrottlingBurstLimit: 1 } },
+      Tags: { lost: '1' },
+    });
+    assert.deepEqual((await refused(alice, noRoute)).slice(0, 2), [404, 'NotFoundException']);
+    const kept = await alice.send(new GetStageCommand({ ApiId, StageName: '$default' }));
+    assert.deepEqual([kept.Tags, kept.StageVariables], [{ fresh: '1' }, {}]);
     await alice.send(new DeleteStageCommand({ ApiId, StageName: '$default' }));
     assert.deepEqual((await alice.send(new GetTagsCommand({ ResourceArn: stageArn('$default') }))).Tags, {});
 

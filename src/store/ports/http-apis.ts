@@ -20,6 +20,7 @@ import type {
   NamedStage,
   NamedStageInput,
   StagePatch,
+  TagMap,
 } from '../../core/index.ts';
 
 /** An API as the gateway serves it: the API and all its routes. */
@@ -51,13 +52,16 @@ export interface HttpApis {
    *  throttle and stage variables, routes' own throttles, whether it auto-deploys and the
    *  deployment it serves. NotFound (HTTP_API_NOT_FOUND; for a
    *  route key that names no route HTTP_ROUTE_NOT_FOUND, and nothing changes); InvalidInput
-   *  (HTTP_API_INVALID). */
-  updateStage(userId: string, apiId: string, patch: StagePatch): Promise<ServedHttpApi>;
+   *  (HTTP_API_INVALID). `tags` (checked by the caller): $default's tags become exactly these in
+   *  the same write (CreateStage's Tags: a stage made anew has only those given; DeleteStage: {}),
+   *  so the stage is never changed without them nor they without it; absent: they stay. */
+  updateStage(userId: string, apiId: string, patch: StagePatch, tags?: TagMap): Promise<ServedHttpApi>;
 
   /** A named stage made or changed (core putNamedStage): NotFound (HTTP_API_NOT_FOUND;
    *  HTTP_STAGE_NOT_FOUND changing one not there); Conflict (HTTP_STAGE_EXISTS) making one that is;
-   *  InvalidInput (HTTP_API_INVALID). */
-  putNamedStage(userId: string, apiId: string, input: NamedStageInput): Promise<NamedStage>;
+   *  InvalidInput (HTTP_API_INVALID). `tags` (checked by the caller): the stage's tags become
+   *  exactly these in the same write (CreateStage's Tags); absent: they stay. */
+  putNamedStage(userId: string, apiId: string, input: NamedStageInput, tags?: TagMap): Promise<NamedStage>;
   /** NotFound (HTTP_API_NOT_FOUND, HTTP_STAGE_NOT_FOUND). */
   deleteNamedStage(userId: string, apiId: string, name: string): Promise<void>;
 

@@ -49,6 +49,8 @@ import {
   replaceIntegration,
   routeAuthOf,
   stagesWithoutGoneRoutes,
+  type TagMap,
+  httpStageTagKey,
 } from '../../core/index.ts';
 import {
   apiFromRow,
@@ -62,6 +64,7 @@ import {
 } from '../http-api-row.ts';
 import type { HttpApis, HttpRoutePatch, ServedHttpApi } from '../ports/http-apis.ts';
 import type { Db, Tx } from './db.ts';
+import { putTags } from './tags.ts';
 
 /** user_id, api_id, name, cors, throttle, stage_variables, now. */
 const INSERT_API = `INSERT INTO http_apis (user_id, api_id, name, cors, throttle, stage_variables, created_at, updated_at)
@@ -179,7 +182,7 @@ export class PgHttpApis implements HttpApis {
     });
   }
 
-  updateStage(userId: string, apiId: string, patch: StagePatch): Promise<ServedHttpApi> {
+  updateStage(userId: string, apiId: string, patch: StagePatch, tags?: TagMap): Promise<ServedHttpApi> {
     return this.db.tx(async (tx) => {
       const api = await lockedApi(tx, userId, apiId);
       const stage = applyStagePatch(api, (await tx.query(LIST_ROUTES, [userId, apiId])).map(routeFromRow), patch);
@@ -190,15 +193,18 @@ export class PgHttpApis implements HttpApis {
       const [row] = await tx.query(UPDATE_DEFAULT_DEPLOYMENT, [autoDeploy, deploymentId, userId, apiId]);
       for (const r of stage.routes)
         await tx.query(UPDATE_ROUTE_THROTTLE, [r.throttle && JSON.stringify(r.throttle), now, userId, apiId, r.routeKey]);
+      if (tags) await putTags(tx, userId, httpStageTagKey(apiId, DEFAULT_STAGE), tags);
       const routes = (await tx.query(LIST_ROUTES, [userId, apiId])).map(routeFromRow);
       return { api: apiFromRow(row as Record<string, unknown>), routes };
     });
   }
 
-  putNamedStage(userId: string, apiId: string, input: NamedStageInput): Promise<NamedStage> {
+  putNamedStage(userId: string, apiId: string, input: NamedStageInput, tags?: TagMap): Promise<NamedStage> {
     return this.db.tx(async (tx) => {
       const { stages, stage } = putNamedStage(await lockedApi(tx, userId, apiId), input, this.db.now());
       await tx.query(UPDATE_STAGES, [stagesValue(stages), userId, apiId]);
+      // After the stages: their trigger (migration 0052) has cleared what a stage of the name had.
+      if (tags) await putTags(tx, userId, httpStageTagKey(apiId, input.name), tags);
       return stage;
     });
   }

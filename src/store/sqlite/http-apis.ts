@@ -48,6 +48,8 @@ import {
   replaceIntegration,
   routeAuthOf,
   stagesWithoutGoneRoutes,
+  type TagMap,
+  httpStageTagKey,
 } from '../../core/index.ts';
 import {
   apiFromRow,
@@ -62,6 +64,7 @@ import {
 import type { HttpApis, HttpRoutePatch, ServedHttpApi } from '../ports/http-apis.ts';
 import type { Row } from '../row.ts';
 import type { SqliteContext } from './context.ts';
+import { putTags } from './tags.ts';
 
 /** user_id, api_id, name, cors, throttle, stage_variables, created_at, updated_at. */
 const INSERT_API = `INSERT INTO http_apis (user_id, api_id, name, cors, throttle, stage_variables, created_at, updated_at)
@@ -176,7 +179,7 @@ export class SqliteHttpApis implements HttpApis {
     return apiFromRow(row);
   }
 
-  async updateStage(userId: string, apiId: string, patch: StagePatch): Promise<ServedHttpApi> {
+  async updateStage(userId: string, apiId: string, patch: StagePatch, tags?: TagMap): Promise<ServedHttpApi> {
     const now = this.ctx.clock.now();
     return this.ctx.writes.run(() => {
       const api = this.apiIn(userId, apiId);
@@ -187,15 +190,18 @@ export class SqliteHttpApis implements HttpApis {
       const row = this.ctx.stmt(UPDATE_DEFAULT_DEPLOYMENT).get(autoDeploy ? 1 : 0, deploymentId, userId, apiId) as Row;
       for (const r of stage.routes)
         this.ctx.stmt(UPDATE_ROUTE_THROTTLE).run(r.throttle && JSON.stringify(r.throttle), now, userId, apiId, r.routeKey);
+      if (tags) putTags(this.ctx, userId, httpStageTagKey(apiId, DEFAULT_STAGE), tags);
       return { api: apiFromRow(row), routes: this.routesIn(userId, apiId) };
     });
   }
 
-  async putNamedStage(userId: string, apiId: string, input: NamedStageInput): Promise<NamedStage> {
+  async putNamedStage(userId: string, apiId: string, input: NamedStageInput, tags?: TagMap): Promise<NamedStage> {
     const now = this.ctx.clock.now();
     return this.ctx.writes.run(() => {
       const { stages, stage } = putNamedStage(this.apiIn(userId, apiId), input, now);
       this.ctx.stmt(UPDATE_STAGES).run(stagesValue(stages), userId, apiId);
+      // After the stages: their trigger (migration 0052) has cleared what a stage of the name had.
+      if (tags) putTags(this.ctx, userId, httpStageTagKey(apiId, input.name), tags);
       return stage;
     });
   }
