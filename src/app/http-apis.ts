@@ -23,7 +23,6 @@ import {
   type HttpRoute,
   type HttpRouteInput,
   checkDeploymentDescription,
-  checkRouteSettingKeys,
   deploymentOf,
   httpApiErrors,
   integrationOf,
@@ -102,7 +101,7 @@ export async function updateHttpStage(
 }
 
 /** A stage besides $default made or changed (core putNamedStage): its route settings must name
- *  routes of the API; `tags` (checked: stageTagsOf) replace its tags in the same write. Served so
+ *  routes of the API (checked in the store's write); `tags` (checked: stageTagsOf) replace its tags in the same write. Served so
  *  at once. */
 export async function putHttpNamedStage(
   app: HttpApisApp,
@@ -111,7 +110,6 @@ export async function putHttpNamedStage(
   input: NamedStageInput,
   tags?: TagMap,
 ): Promise<NamedStage> {
-  if (input.routeThrottles) checkRouteSettingKeys((await getHttpStage(app, userId, apiId)).routes, input.routeThrottles);
   if (input.deployment) {
     const api = await getHttpApi(app, userId, apiId);
     const had = api.stages.find((s) => s.name === input.name);

@@ -682,6 +682,12 @@ export function describeHttpApis(name: string, make: MakeHttpApis): void {
 
       it("a named stage's own throttles: its default and its routes' (merged, null removes one), kept apart from $default's", async () => {
         const a = await apis.createApi('alice', { name: 'pets', throttle: { rate: 9, burst: 9 } });
+        for (const routeKey of ['GET /a', 'GET /b', 'GET /c']) await apis.createRoute('alice', a.apiId, { routeKey, functionName: 'f' });
+        await assert.rejects(
+          apis.putNamedStage('alice', a.apiId, { name: 'prod', creating: true, routeThrottles: { 'GET /nowhere': { rate: 1, burst: 1 } } }),
+          is(NotFound, ErrorCode.HttpRouteNotFound),
+          'a route key that names no route, checked in the write',
+        );
         const made = await apis.putNamedStage('alice', a.apiId, {
           name: 'prod',
           creating: true,

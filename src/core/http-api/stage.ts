@@ -135,7 +135,7 @@ export interface NamedStageInput {
   /** Its default throttle; null: none. Absent: as it was (none, made anew). */
   throttle?: ThrottleLimit | null;
   /** Merged into its routes' own throttles (a stage made anew has only those given); null
-   *  removes a route's. The caller has checked that each names a route (checkRouteSettingKeys). */
+   *  removes a route's. Each must name a route of the API (NotFound, HTTP_ROUTE_NOT_FOUND). */
   routeThrottles?: Record<string, ThrottleLimit | null>;
 }
 
@@ -146,7 +146,12 @@ export function namedStageOf(api: HttpApi, name: string): NamedStage {
 }
 
 /** The API's stages after one is made or changed at `now`; the stage as it is then. */
-export function putNamedStage(api: HttpApi, input: NamedStageInput, now: number): { stages: NamedStage[]; stage: NamedStage } {
+export function putNamedStage(
+  api: HttpApi,
+  routes: readonly Pick<HttpRoute, 'routeKey'>[],
+  input: NamedStageInput,
+  now: number,
+): { stages: NamedStage[]; stage: NamedStage } {
   if (!STAGE_NAME.test(input.name) || input.name === '$default')
     throw invalid(`a stage name is 1 to 128 letters, digits, hyphens or underscores, not '${input.name.slice(0, 128)}'`);
   const had = api.stages.find((s) => s.name === input.name);
@@ -154,6 +159,9 @@ export function putNamedStage(api: HttpApi, input: NamedStageInput, now: number)
   if (!input.creating && !had) throw stageErrors.notFound(api.apiId, input.name);
   if (!had && api.stages.length >= NAMED_STAGES_MAX)
     throw invalid(`an HTTP API has at most ${NAMED_STAGES_MAX + 1} stages on Hangar, $default among them`);
+  // Checked with the routes read in the same write as the stage's: a route deleted meanwhile
+  // (and its settings with it: stagesWithoutGoneRoutes) is not named by a setting after it.
+  checkRouteSettingKeys(routes, input.routeThrottles ?? {});
   const variables = input.variables === undefined ? (had?.variables ?? {}) : mergeVariables(had?.variables ?? {}, input);
   const { autoDeploy, deploymentId } = nextStageDeployment(
     api,

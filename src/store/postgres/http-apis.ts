@@ -201,7 +201,9 @@ export class PgHttpApis implements HttpApis {
 
   putNamedStage(userId: string, apiId: string, input: NamedStageInput, tags?: TagMap): Promise<NamedStage> {
     return this.db.tx(async (tx) => {
-      const { stages, stage } = putNamedStage(await lockedApi(tx, userId, apiId), input, this.db.now());
+      const api = await lockedApi(tx, userId, apiId);
+      const routes = (await tx.query(LIST_ROUTES, [userId, apiId])).map(routeFromRow);
+      const { stages, stage } = putNamedStage(api, routes, input, this.db.now());
       await tx.query(UPDATE_STAGES, [stagesValue(stages), userId, apiId]);
       // After the stages: their trigger (migration 0052) has cleared what a stage of the name had.
       if (tags) await putTags(tx, userId, httpStageTagKey(apiId, input.name), tags);

@@ -198,7 +198,7 @@ export class SqliteHttpApis implements HttpApis {
   async putNamedStage(userId: string, apiId: string, input: NamedStageInput, tags?: TagMap): Promise<NamedStage> {
     const now = this.ctx.clock.now();
     return this.ctx.writes.run(() => {
-      const { stages, stage } = putNamedStage(this.apiIn(userId, apiId), input, now);
+      const { stages, stage } = putNamedStage(this.apiIn(userId, apiId), this.routesIn(userId, apiId), input, now);
       this.ctx.stmt(UPDATE_STAGES).run(stagesValue(stages), userId, apiId);
       // After the stages: their trigger (migration 0052) has cleared what a stage of the name had.
       if (tags) putTags(this.ctx, userId, httpStageTagKey(apiId, input.name), tags);
