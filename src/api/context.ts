@@ -42,7 +42,7 @@ export interface ApiContext extends AppContext {
   /** Users' functions (a port of their own, beside the store's: ports/functions.ts). */
   functions: Functions;
   /** The images imported on this host: what a function packaged as an image names (app/functions.ts imageCodeOf). */
-  images?: { info(name: string): Promise<object | null> };
+  images?: { imported(name: string): Promise<{ importId: string } | null> };
   /** Users' HTTP APIs and routes (ports/http-apis.ts), served by the gateway. */
   httpApis: HttpApis;
   httpDeploymentSnapshots: HttpDeploymentSnapshots;

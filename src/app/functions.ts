@@ -29,7 +29,7 @@ export interface FunctionsApp {
   blobs: BlobStore;
   /** The images imported on this host (ImageStore), for functions packaged as one; absent:
    *  none can be created here. */
-  images?: { info(name: string): Promise<object | null> };
+  images?: { imported(name: string): Promise<{ importId: string } | null> };
 }
 
 /** Lambda's limit for a zip uploaded in the request (ZipFile): 50 MB. */
@@ -81,13 +81,13 @@ export function codeOf(userId: string, zip: Buffer, maxBytes = MAX_ZIP_BYTES): F
  *  that of the image's import record, so a re-import is new code. */
 export async function imageCodeOf(app: FunctionsApp, uri: string): Promise<FunctionCode> {
   const ref = imageRefOf(uri);
-  const info = app.images ? await app.images.info(ref.name) : null;
-  if (!info)
+  const imported = app.images ? await app.images.imported(ref.name) : null;
+  if (!imported)
     throw new InvalidInput(
       ErrorCode.FunctionInvalid,
       `Source image ${uri} does not exist: Hangar runs the image '${ref.name}' for it, and none is imported (hangar image import ${ref.name} <OCI tarball>)`,
     );
-  return { sha256: createHash('sha256').update(JSON.stringify(info)).digest('base64'), size: 0, blobKey: '', image: ref };
+  return { sha256: Buffer.from(imported.importId, 'hex').toString('base64'), size: 0, blobKey: '', image: ref };
 }
 
 /** A zip's code, or an image's: whichever the request gave. */

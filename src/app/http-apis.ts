@@ -23,10 +23,8 @@ import {
   type HttpRoute,
   type HttpRouteInput,
   checkDeploymentDescription,
-  checkRouteSettingKeys,
   deploymentOf,
   httpApiErrors,
-  httpStageTagKey,
   integrationOf,
   InvalidInput,
   ErrorCode,
@@ -40,9 +38,10 @@ import {
   type StageDeploymentChange,
   type StagePatch,
   stageDeploymentOf,
+  type TagMap,
   UNSET_STAGE,
 } from '../core/index.ts';
-import type { HttpApis, HttpDeploymentSnapshots, HttpRoutePatch, ResourceTags, ServedHttpApi } from '../store/index.ts';
+import type { HttpApis, HttpDeploymentSnapshots, HttpRoutePatch, ServedHttpApi } from '../store/index.ts';
 import { type FunctionsApp, getFunction } from './functions.ts';
 
 export interface HttpApisApp extends FunctionsApp {
@@ -86,24 +85,37 @@ export async function updateHttpApi(app: HttpApisApp, userId: string, apiId: str
 }
 
 /** Its $default stage changed in one write (core/http-api/stage.ts): the API's default throttle
- *  and stage variables, its routes' own throttles; served so at once. */
-export async function updateHttpStage(app: HttpApisApp, userId: string, apiId: string, patch: StagePatch): Promise<ServedHttpApi> {
+ *  and stage variables, its routes' own throttles, and `tags` (checked: stageTagsOf), which
+ *  replace its tags in the same write; served so at once. */
+export async function updateHttpStage(
+  app: HttpApisApp,
+  userId: string,
+  apiId: string,
+  patch: StagePatch,
+  tags?: TagMap,
+): Promise<ServedHttpApi> {
   if (patch.deployment) await snapshotServed(app, userId, await getHttpApi(app, userId, apiId), null, patch.deployment);
-  const stage = await app.httpApis.updateStage(userId, apiId, patch);
+  const stage = await app.httpApis.updateStage(userId, apiId, patch, tags);
   app.httpApiChanged?.(apiId);
   return stage;
 }
 
 /** A stage besides $default made or changed (core putNamedStage): its route settings must name
- *  routes of the API. Served so at once. */
-export async function putHttpNamedStage(app: HttpApisApp, userId: string, apiId: string, input: NamedStageInput): Promise<NamedStage> {
-  if (input.routeThrottles) checkRouteSettingKeys((await getHttpStage(app, userId, apiId)).routes, input.routeThrottles);
+ *  routes of the API (checked in the store's write); `tags` (checked: stageTagsOf) replace its tags in the same write. Served so
+ *  at once. */
+export async function putHttpNamedStage(
+  app: HttpApisApp,
+  userId: string,
+  apiId: string,
+  input: NamedStageInput,
+  tags?: TagMap,
+): Promise<NamedStage> {
   if (input.deployment) {
     const api = await getHttpApi(app, userId, apiId);
     const had = api.stages.find((s) => s.name === input.name);
     await snapshotServed(app, userId, api, had ?? { name: input.name, variables: {}, createdAt: 0, updatedAt: 0 }, input.deployment);
   }
-  const stage = await app.httpApis.putNamedStage(userId, apiId, input);
+  const stage = await app.httpApis.putNamedStage(userId, apiId, input, tags);
   app.httpApiChanged?.(apiId);
   return stage;
 }
@@ -114,19 +126,12 @@ export async function deleteHttpNamedStage(app: HttpApisApp, userId: string, api
 }
 
 /** DeleteStage: a named stage goes, and its tags with it (the store's triggers); $default, where
- *  Hangar serves every HTTP API, cannot, so its settings and tags go back to none (as a stage
- *  made anew without any) and it auto-deploys again. NotFound for a stage not there. */
-export async function deleteHttpStage(
-  app: HttpApisApp & { tags: ResourceTags },
-  userId: string,
-  apiId: string,
-  stageName: string,
-): Promise<void> {
+ *  Hangar serves every HTTP API, cannot, so its settings and tags go back to none in one write (as
+ *  a stage made anew without any) and it auto-deploys again. NotFound for a stage not there. */
+export async function deleteHttpStage(app: HttpApisApp, userId: string, apiId: string, stageName: string): Promise<void> {
   const api = await getHttpApi(app, userId, apiId);
   if (stageName !== DEFAULT_STAGE) return deleteHttpNamedStage(app, userId, apiId, namedStageOf(api, stageName).name);
-  await updateHttpStage(app, userId, apiId, { ...UNSET_STAGE, deployment: { autoDeploy: true } });
-  const key = httpStageTagKey(apiId, DEFAULT_STAGE);
-  await app.tags.untagResource(userId, key, Object.keys(await app.tags.getTags(userId, key)));
+  await updateHttpStage(app, userId, apiId, { ...UNSET_STAGE, deployment: { autoDeploy: true } }, {});
 }
 
 /** The API with its routes: what its stages report. */

@@ -103,7 +103,7 @@ export {
   createTaggedActivity,
   createTaggedFunction,
   createTaggedHttpApi,
-  createTaggedHttpStage,
+  stageTagsOf,
   createTaggedStateMachine,
   listTags,
   type Taggable,

@@ -384,12 +384,13 @@ const runningConfig = (f: FunctionSnapshot) => ({
  *  function's ImageConfig say. A host without the image answers so at once (each worker host
  *  keeps its own images: `hangar image import` on every one). */
 async function imageVersionConfigOn(host: FunctionHost, f: FunctionSnapshot, image: string): Promise<FunctionVersionConfig> {
-  const info = host.images ? await host.images.info(image) : null;
-  if (!info)
+  const imported = await host.imageFor(image);
+  if (!imported)
     throw new InvalidInput(
       ErrorCode.FunctionInvalid,
       `function ${f.name} runs the image '${image}', which is not imported on the host that ran this invocation (hangar image import ${image} <OCI tarball>, on every worker host)`,
     );
+  const { info, importId } = imported;
   const run = imageProcess(info.config ?? { entrypoint: [], cmd: [], workingDir: '' }, f.imageConfig ?? {});
   if (run.argv.length === 0)
     throw new InvalidInput(
@@ -405,7 +406,7 @@ async function imageVersionConfigOn(host: FunctionHost, f: FunctionSnapshot, ima
     // No code directory: the image's rootfs is the root. Named by the code's digest, as a zip's
     // directory is, so the warm key (warmKeyOfSnapshot) is the same either way.
     codeDir: join(host.code.root, codeHexOf(f.code)),
-    image: { name: image, argv: run.argv, cwd: run.cwd, env: imageEnv },
+    image: { name: image, importId, argv: run.argv, cwd: run.cwd, env: imageEnv },
   };
 }
 

@@ -29,7 +29,7 @@ import type { ResourceTags } from '../store/index.ts';
 import { type ActivitiesApp, createActivity, deleteActivity, getActivity } from './activities.ts';
 import { createFunction } from './function-admin.ts';
 import { deleteFunction, type FunctionsApp, getFunction } from './functions.ts';
-import { createHttpApi, deleteHttpApi, deleteHttpNamedStage, getHttpApi, type HttpApisApp } from './http-apis.ts';
+import { createHttpApi, deleteHttpApi, getHttpApi, type HttpApisApp } from './http-apis.ts';
 import { type CreateStateMachineInput, deleteStateMachine, createStateMachine, getStateMachine, type WorkflowsApp } from './workflows.ts';
 
 export interface TagsApp {
@@ -174,26 +174,7 @@ export async function createTaggedHttpApi(
   return made;
 }
 
-/**
- * CreateStage with tags: checked before the stage is made (`create`). A stage made anew has only
- * the tags given: a named one is new (its tags went with it), $default, which stays, loses those
- * it had. A named stage whose tags cannot be kept is deleted again.
- */
-export async function createTaggedHttpStage<T>(
-  app: HttpApisApp & TagsApp,
-  userId: string,
-  apiId: string,
-  stageName: string,
-  given: TagMap,
-  create: () => Promise<T>,
-): Promise<T> {
-  const tags = checkTags(given, APIGATEWAY_TAG_RULES);
-  const made = await create();
-  const t = taggableHttpStage(app, userId, apiId, stageName);
-  if (stageName === DEFAULT_STAGE) {
-    const had = Object.keys(await app.tags.getTags(userId, t.key)).filter((k) => !Object.hasOwn(tags, k));
-    if (had.length > 0) await app.tags.untagResource(userId, t.key, had);
-    if (Object.keys(tags).length > 0) await app.tags.tagResource(userId, t.key, tags, t.rules);
-  } else await tagNew(app, userId, t, tags, () => deleteHttpNamedStage(app, userId, apiId, stageName));
-  return made;
-}
+/** CreateStage's Tags, checked before anything is made; the stage's write then replaces its tags
+ *  with them in the same transaction (updateHttpStage, putHttpNamedStage): a stage made anew has
+ *  only the tags given — a named one is new, $default, which stays, loses those it had. */
+export const stageTagsOf = (given: TagMap): TagMap => checkTags(given, APIGATEWAY_TAG_RULES);

@@ -6,7 +6,7 @@
  */
 import { basename, join } from 'node:path';
 import { ErrorCode, type FunctionPeak, peakKey, Unavailable } from '../core/index.ts';
-import type { ImageStore } from '../images/index.ts';
+import type { ImageStore, ImportedImage } from '../images/index.ts';
 import { CodeDirectories } from './code-dirs.ts';
 import { OptDirectories } from './opt-dirs.ts';
 import { instancesUnreachable, UNREACHABLE_FOR_CALLERS } from './reach.ts';
@@ -31,6 +31,8 @@ export class FunctionHost {
   private readonly sandboxUid: number | null;
   /** Why instances cannot start here, as checkReach() last found; null: nothing known against. */
   private unreachable: string | null = null;
+  /** The import of each image this host last ran instances of (imageFor). */
+  private readonly imports = new Map<string, string>();
 
   /** `sandboxUid`: the uid instances run as, whose reach checkReach() checks. */
   constructor(deps: PoolDeps & { codeDir: string; sandboxUid?: number; images?: ImageStore }, o: PoolOptions) {
@@ -63,6 +65,23 @@ export class FunctionHost {
 
   start(): void {
     this.pool.start();
+  }
+
+  /**
+   * The image `name` as imported on this host now (null: not imported). Once it is another import
+   * than the one instances last started in (`hangar image import --replace`, or rm and import),
+   * the instances of the former are retired (pool.retire): every invocation from now on runs the
+   * new import, none a warm instance of the old one (their pool key, which holds the importId,
+   * would not match anyway; retired, they stop holding memory and being advertised).
+   */
+  async imageFor(name: string): Promise<ImportedImage | null> {
+    const image = this.images ? await this.images.imported(name) : null;
+    if (!image) return null;
+    const had = this.imports.get(name);
+    this.imports.set(name, image.importId);
+    if (had !== undefined && had !== image.importId)
+      await this.pool.retire((c) => c.image?.name === name && c.image.importId !== image.importId);
+    return image;
   }
 
   /**

@@ -60,7 +60,8 @@ function keyOf(o: FunctionOwner, f: FunctionVersionConfig): string {
     f.secrets,
     f.network,
     f.logging ?? null,
-    // An image function: its image, process, cwd and Env (an ImageConfig change is a new instance).
+    // An image function: its image and which import of it, process, cwd and Env (an ImageConfig
+    // change or a re-import of the image is a new instance).
     f.image ?? null,
   ]);
 }
@@ -78,6 +79,8 @@ export class InstancePool {
   private readonly pinned = new Map<string, Set<Instance>>();
   /** The init error of the last provision() of a key that had one (cleared by one that had none). */
   private readonly initFailures = new Map<string, FunctionError>();
+  /** Busy instances retire() named: closed when their invocation ends, never idle again. */
+  private readonly retiring = new WeakSet<Instance>();
 
   constructor(deps: PoolDeps, o: PoolOptions) {
     this.deps = deps;
@@ -101,7 +104,7 @@ export class InstancePool {
       return await instance.invoke(event, o);
     } finally {
       this.busy.delete(instance);
-      if (instance.state === 'idle' && !this.closed) this.putIdle(key, owner.owner, instance);
+      if (instance.state === 'idle' && !this.closed && !this.retiring.has(instance)) this.putIdle(key, owner.owner, instance);
       else {
         this.pinned.get(key)?.delete(instance);
         void instance.close();
@@ -193,6 +196,34 @@ export class InstancePool {
     let idle = 0;
     for (const l of this.idle.values()) idle += l.length;
     return { idle, busy: this.busy.size, keys: this.idle.size };
+  }
+
+  /**
+   * Retires the instances whose version `stale` names (an image re-imported: functions/host.ts):
+   * the idle ones are closed now, provisioned ones too (the next provision() starts them anew),
+   * and a busy one ends its invocation and is closed then, so none serves another. Answers how
+   * many there were.
+   */
+  async retire(stale: (config: FunctionVersionConfig) => boolean): Promise<number> {
+    const gone: Instance[] = [];
+    for (const [key, list] of this.idle) {
+      const keep: Idle[] = [];
+      for (const e of list) {
+        if (stale(e.instance.config)) gone.push(e.instance);
+        else keep.push(e);
+      }
+      if (keep.length) this.idle.set(key, keep);
+      else this.idle.delete(key);
+    }
+    for (const set of this.pinned.values()) for (const i of set) if (stale(i.config)) set.delete(i);
+    let busy = 0;
+    for (const i of this.busy)
+      if (stale(i.config)) {
+        this.retiring.add(i);
+        busy++;
+      }
+    await Promise.all(gone.map((i) => i.close()));
+    return gone.length + busy;
   }
 
   /** Closes the instances idle longer than idleMs (provisioned ones are kept while alive). */

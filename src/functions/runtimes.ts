@@ -31,9 +31,10 @@ export interface FunctionVersionConfig {
   optDir?: string;
   /** JSON logs (Lambda's LoggingConfig LogFormat JSON) and their levels; absent: Text. */
   logging?: JsonLogging;
-  /** A function packaged as an image: the imported image that is the sandbox's root, the
+  /** A function packaged as an image: the imported image that is the sandbox's root, which
+   *  import of it (images' importId: an instance serves only the import it started in), the
    *  process (ENTRYPOINT + CMD), its cwd and the image's Env. `codeDir` is then not bound. */
-  image?: { name: string; argv: string[]; cwd: string; env: Record<string, string> };
+  image?: { name: string; importId: string; argv: string[]; cwd: string; env: Record<string, string> };
 }
 
 /** The levels of a function's JSON logs (core's FunctionLogging): the application's filters

@@ -53,6 +53,17 @@ export function runConfigOf(doc: unknown): ImageRunConfig {
   return { entrypoint: list(c.Entrypoint), cmd: list(c.Cmd), env: list(c.Env), workingDir: str(c.WorkingDir), user: str(c.User) };
 }
 
+/** An image as imported now, and which import that is: the SHA-256 (hex) of its import record,
+ *  which a function made from it has as its CodeSha256 (app/functions.ts imageCodeOf). A
+ *  re-import has another (a new createdAt at least), so instances started for one import are
+ *  told from those of the next (functions/host.ts). */
+export interface ImportedImage {
+  info: ImageInfo;
+  importId: string;
+}
+
+export const importIdOf = (info: ImageInfo): string => createHash('sha256').update(JSON.stringify(info)).digest('hex');
+
 /** An image that cannot be imported as given (or a tool that failed importing it). */
 export class ImageError extends InvalidInput {
   constructor(message: string) {
@@ -61,11 +72,41 @@ export class ImageError extends InvalidInput {
   }
 }
 
+export interface ImportOptions {
+  /** An image of the name is replaced (`hangar image import --replace`); false: refused. */
+  replace?: boolean;
+}
+
 export class ImageStore {
   readonly dir: string;
+  /** imported()'s last read per name, with the stat of the record it read. */
+  private readonly seen = new Map<string, { stamp: string; image: ImportedImage }>();
 
   constructor(dir: string) {
     this.dir = dir;
+  }
+
+  /**
+   * The image `name` as imported now and its import's id, or null. Each invocation of a function
+   * packaged as an image asks: one stat of the import record while it is unchanged (it is read
+   * again only once a re-import has renamed another into place, a new inode).
+   */
+  async imported(name: string): Promise<ImportedImage | null> {
+    if (!IMAGE_NAME.test(name)) return null;
+    const record = join(this.dir, name, 'image.json');
+    const st = await stat(record).catch(() => null);
+    if (!st) {
+      this.seen.delete(name);
+      return null;
+    }
+    const stamp = `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
+    const had = this.seen.get(name);
+    if (had?.stamp === stamp) return had.image;
+    const info = await this.info(name);
+    if (!info) return null;
+    const image = { info, importId: importIdOf(info) };
+    this.seen.set(name, { stamp, image });
+    return image;
   }
 
   /** The image `name` as imported (image.json), or null if there is no such image. */
@@ -113,18 +154,20 @@ export class ImageStore {
     return true;
   }
 
-  /** Registers a copy of the root filesystem at `src` (a directory) as `name`. */
-  importDir(name: string, src: string): Promise<ImageInfo> {
-    return this.make(name, src, async (rootfs) => {
+  /** Registers a copy of the root filesystem at `src` (a directory) as `name`; `replace`: in
+   *  place of the image of that name, if there is one (otherwise that is refused). */
+  importDir(name: string, src: string, o: ImportOptions = {}): Promise<ImageInfo> {
+    return this.make(name, src, o, async (rootfs) => {
       if (!(await stat(src)).isDirectory()) throw new ImageError(`${src} is not a directory`);
       await run('cp', ['-a', '--', `${src}/.`, rootfs]);
       return { layers: 0 };
     });
   }
 
-  /** Registers the image in the OCI tarball at `file` (OCI layout or `docker save`) as `name`. */
-  importTarball(name: string, file: string): Promise<ImageInfo> {
-    return this.make(name, file, async (rootfs, work) => {
+  /** Registers the image in the OCI tarball at `file` (OCI layout or `docker save`) as `name`;
+   *  `replace` as importDir's. */
+  importTarball(name: string, file: string, o: ImportOptions = {}): Promise<ImageInfo> {
+    return this.make(name, file, o, async (rootfs, work) => {
       await run('tar', ['-C', work, '-xf', file, '--no-same-owner']);
       const { layers, config } = await layersOf(work);
       for (const layer of layers) await applyLayer(rootfs, layer);
@@ -132,16 +175,22 @@ export class ImageStore {
     });
   }
 
-  /** Builds into a temporary directory and renames it into place, so no half image is visible. */
+  /**
+   * Builds into a temporary directory and renames it into place, so no half image is visible. A
+   * replaced image is renamed aside first and removed after: an invocation meanwhile finds the one
+   * or the other (or, between the two renames, none: not imported). Functions run the new one
+   * from their next invocation (functions/host.ts retires the old one's instances).
+   */
   private async make(
     name: string,
     source: string,
+    o: ImportOptions,
     fill: (rootfs: string, work: string) => Promise<{ layers: number; config?: ImageRunConfig }>,
   ): Promise<ImageInfo> {
     if (!IMAGE_NAME.test(name)) throw new ImageError(`image names are ${IMAGE_NAME.source}`);
     await mkdir(this.dir, { recursive: true, mode: 0o711 });
     await chmod(this.dir, 0o711);
-    if (await this.rootfs(name)) throw new ImageError(`image ${name} exists; remove it first`);
+    if (!o.replace && (await this.rootfs(name))) throw new ImageError(`image ${name} exists; remove it first, or import it with --replace`);
     const tmp = await mkdtemp(join(this.dir, `.${name}-`));
     try {
       const rootfs = join(tmp, 'rootfs');
@@ -162,7 +211,13 @@ export class ImageStore {
         ...(config ? { config } : {}),
       };
       await writeFile(join(tmp, 'image.json'), JSON.stringify(info, null, 2) + '\n');
-      await rename(tmp, join(this.dir, name));
+      const aside = o.replace && (await this.rootfs(name)) ? `${tmp}-replaced` : null;
+      if (aside) await rename(join(this.dir, name), aside);
+      await rename(tmp, join(this.dir, name)).catch(async (err: unknown) => {
+        if (aside) await rename(aside, join(this.dir, name));
+        throw err;
+      });
+      if (aside) await rm(aside, { recursive: true, force: true });
       return info;
     } catch (err) {
       await rm(tmp, { recursive: true, force: true });

@@ -6,9 +6,12 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { platformWithImage } from '../helpers/function-image.ts';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { importFunctionImage, platformWithImage } from '../helpers/function-image.ts';
 import { NO_SANDBOX } from '../helpers/lambda.ts';
-import type { TestPlatform } from '../helpers/platform.ts';
+import { processesWithEnv, type TestPlatform } from '../helpers/platform.ts';
 import { makeZip } from '../helpers/zip.ts';
 
 let p: TestPlatform;
@@ -49,6 +52,36 @@ describe('PUT /functions/{name} with an image', { skip: NO_SANDBOX }, () => {
     assert.deepEqual(seen.event, { n: 1 });
     const got = await as(alice, 'GET', '/functions/boxed');
     assert.deepEqual(got.json().image, { uri: 'my-app', name: 'my-app' });
+  });
+
+  it('a re-import of the image retires its warm instances: the next invocation runs the new import', async () => {
+    const work = mkdtempSync(join(tmpdir(), 'hangar-reimport-'));
+    after(() => rmSync(work, { recursive: true, force: true }));
+    await importFunctionImage(join(p.dir, 'images'), 'swapped', work);
+    assert.equal((await as(alice, 'PUT', '/functions/swapped', { image: 'swapped' })).statusCode, 201);
+    const instances = () => processesWithEnv('AWS_LAMBDA_FUNCTION_NAME=swapped').sort();
+    const invoke = async () => {
+      const r = await as(alice, 'POST', '/functions/swapped/invoke', {});
+      assert.equal(r.statusCode, 200, r.body);
+      return r.json().file as string;
+    };
+    assert.equal(await invoke(), 'from the image\n');
+    const warm = instances();
+    assert.ok(warm.length > 0, 'a warm instance');
+    assert.equal(await invoke(), 'from the image\n');
+    assert.deepEqual(instances(), warm, 'the warm instance served it');
+
+    await importFunctionImage(join(p.dir, 'images'), 'swapped', work, { hello: 'from the new import\n', replace: true });
+    assert.equal(await invoke(), 'from the new import\n', 'not the warm instance of the old import');
+    const now = instances();
+    assert.ok(now.length > 0);
+    assert.deepEqual(
+      now.filter((pid) => warm.includes(pid)),
+      [],
+      "the old import's instance is gone",
+    );
+    assert.equal(await invoke(), 'from the new import\n');
+    assert.deepEqual(instances(), now, "the new import's instance is warm in its turn");
   });
 
   it('takes an ImageUri and imageConfig, and a redeploy replaces them', async () => {

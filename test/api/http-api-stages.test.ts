@@ -185,6 +185,25 @@ describe('named stages natively: /http-apis/{apiId}/stages', () => {
     ]);
   });
 
+  it('deleting a route deletes its throttles on every named stage: a route made again with its key runs under none of them', async () => {
+    const id = (await as(alice, 'POST', '/http-apis', { name: 'reroute' })).json().apiId as string;
+    const routeUrl = `/http-apis/${id}/routes/${encodeURIComponent('GET /x')}`;
+    assert.equal((await as(alice, 'POST', `/http-apis/${id}/routes`, { routeKey: 'GET /x', functionName: 'web' })).statusCode, 201);
+    for (const name of ['one', 'two'])
+      assert.equal(
+        (await as(alice, 'POST', `/http-apis/${id}/stages`, { name, routeThrottles: { 'GET /x': { rate: 0, burst: 0 } } })).statusCode,
+        201,
+      );
+    const call = (path: string) => p.inject({ method: 'GET', url: `/http/${id}${path}` });
+    assert.deepEqual([(await call('/one/x')).statusCode, (await call('/two/x')).statusCode], [429, 429]);
+
+    assert.equal((await as(alice, 'DELETE', routeUrl)).statusCode, 200);
+    const api = (await as(alice, 'GET', `/http-apis/${id}`)).json();
+    assert.deepEqual([stageOf(api, 'one')?.routeThrottles, stageOf(api, 'two')?.routeThrottles], [{}, {}]);
+    assert.equal((await as(alice, 'POST', `/http-apis/${id}/routes`, { routeKey: 'GET /x', functionName: 'web' })).statusCode, 201);
+    assert.deepEqual([(await call('/one/x')).statusCode, (await call('/two/x')).statusCode], [200, 200]);
+  });
+
   it("keeps another user's API out of reach: 404 as a missing one, 403 for ?userId=", async () => {
     const id = (await as(alice, 'POST', '/http-apis', { name: 'mine' })).json().apiId as string;
     assert.equal((await as(alice, 'POST', `/http-apis/${id}/stages`, { name: 'prod' })).statusCode, 201);

@@ -508,6 +508,40 @@ describe('API Gateway v2 management API', () => {
     await alice.send(new DeleteApiCommand({ ApiId }));
   });
 
+  it("DeleteRoute takes the route's settings off every stage; DeleteRouteSettings after it still succeeds; a route made again has none", async () => {
+    const { ApiId } = await alice.send(
+      new CreateApiCommand({ Name: 'resettle', ProtocolType: 'HTTP', Target: arn('alice', 'vars'), RouteKey: 'GET /v' }),
+    );
+    const Target = `integrations/${(await alice.send(new GetRoutesCommand({ ApiId }))).Items?.[0]?.Target?.split('/')[1]}`;
+    const gone = await alice.send(new CreateRouteCommand({ ApiId, RouteKey: 'GET /gone', Target }));
+    const limit = { ThrottlingBurstLimit: 0, ThrottlingRateLimit: 0 };
+    const RouteSettings = { 'GET /v': limit, 'GET /gone': limit };
+    await alice.send(new UpdateStageCommand({ ApiId, StageName: '$default', RouteSettings }));
+    for (const StageName of ['prod', 'dev'])
+      await alice.send(new CreateStageCommand({ ApiId, StageName, RouteSettings, AutoDeploy: true }));
+    const keysOn = async (StageName: string) =>
+      Object.keys((await alice.send(new GetStageCommand({ ApiId, StageName }))).RouteSettings ?? {}).sort();
+    assert.deepEqual(await keysOn('prod'), ['GET /gone', 'GET /v']);
+
+    await alice.send(new DeleteRouteCommand({ ApiId, RouteId: gone.RouteId }));
+    for (const stage of ['$default', 'prod', 'dev']) assert.deepEqual(await keysOn(stage), ['GET /v'], stage);
+    // AWS keeps them until this call: a client cleaning up after its DeleteRoute is answered as there.
+    await alice.send(new DeleteRouteSettingsCommand({ ApiId, StageName: 'prod', RouteKey: 'GET /gone' }));
+    await alice.send(new CreateRouteCommand({ ApiId, RouteKey: 'GET /gone', Target }));
+    for (const stage of ['$default', 'prod', 'dev']) assert.deepEqual(await keysOn(stage), ['GET /v'], `${stage}: none for the new route`);
+    // A route that is there without settings: NotFoundException, as before.
+    const none = await refused(alice, new DeleteRouteSettingsCommand({ ApiId, StageName: 'prod', RouteKey: 'GET /gone' }));
+    assert.deepEqual(none.slice(0, 2), [404, 'NotFoundException']);
+    if (!NO_SANDBOX) {
+      const { ApiEndpoint } = await alice.send(new GetApiCommand({ ApiId }));
+      for (const stage of ['', '/prod', '/dev']) {
+        assert.equal((await fetch(`${ApiEndpoint}${stage}/gone`)).status, 200, `${stage || '$default'}: the new route runs`);
+        assert.equal((await fetch(`${ApiEndpoint}${stage}/v`)).status, 429, `${stage || '$default'}: the kept route's settings stay`);
+      }
+    }
+    await alice.send(new DeleteApiCommand({ ApiId }));
+  });
+
   it('an integration of payload format 1.0: read back, its routes send the 1.0 event on every stage, UpdateIntegration changes it', async () => {
     const ApiId = (await alice.send(new CreateApiCommand({ Name: 'classic', ProtocolType: 'HTTP' }))).ApiId!;
     const made = await alice.send(
@@ -777,6 +811,17 @@ describe('API Gateway v2 management API', () => {
     assert.deepEqual((await alice.send(new CreateStageCommand({ ApiId, StageName: '$default', Tags: { fresh: '1' } }))).Tags, {
       fresh: '1',
     });
+    // A CreateStage refused for its settings changes neither the stage nor its tags (one write).
+    const noRoute = new CreateStageCommand({
+      ApiId,
+      StageName: '$default',
+      StageVariables: { lost: '1' },
+      RouteSettings: { 'GET /nowhere': { ThrottlingBurstLimit: 1 } },
+      Tags: { lost: '1' },
+    });
+    assert.deepEqual((await refused(alice, noRoute)).slice(0, 2), [404, 'NotFoundException']);
+    const kept = await alice.send(new GetStageCommand({ ApiId, StageName: '$default' }));
+    assert.deepEqual([kept.Tags, kept.StageVariables], [{ fresh: '1' }, {}]);
     await alice.send(new DeleteStageCommand({ ApiId, StageName: '$default' }));
     assert.deepEqual((await alice.send(new GetTagsCommand({ ResourceArn: stageArn('$default') }))).Tags, {});
 

@@ -4,12 +4,23 @@
  */
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { type Clock, Conflict, type CorsConfig, ErrorCode, type HttpRouteInput, InvalidInput, NotFound } from '../../src/core/index.ts';
-import type { HttpApis } from '../../src/store/index.ts';
+import {
+  type Clock,
+  Conflict,
+  type CorsConfig,
+  ErrorCode,
+  type HttpRouteInput,
+  httpStageTagKey,
+  InvalidInput,
+  NotFound,
+} from '../../src/core/index.ts';
+import type { HttpApis, ResourceTags } from '../../src/store/index.ts';
 import { ManualClock } from './store.ts';
 
 export interface HttpApisUnderTest {
   httpApis: HttpApis;
+  /** The same store's tags: a stage's are written with it. */
+  tags: ResourceTags;
   close(): Promise<void>;
 }
 export type MakeHttpApis = (clock: Clock) => Promise<HttpApisUnderTest>;
@@ -515,6 +526,11 @@ export function describeHttpApis(name: string, make: MakeHttpApis): void {
           cacheTtlS: 9,
         });
         await apis.createRoute('alice', a.apiId, { routeKey: 'GET /gone', functionName: 'f' });
+        await apis.putNamedStage('alice', a.apiId, {
+          name: 'prod',
+          creating: true,
+          routeThrottles: { 'GET /keep': { rate: 4, burst: 4 }, 'GET /gone': { rate: 5, burst: 5 } },
+        });
         clock.advance(7);
         const def = {
           name: 'new',
@@ -557,6 +573,11 @@ export function describeHttpApis(name: string, make: MakeHttpApis): void {
             ['GET /keep', 'f', null, integration0?.integrationId, null, 'none', { rate: 2, burst: 3 }, 9, '2.0'],
             ['GET /new', 'g', 'live', integration1?.integrationId, authorizer?.authorizerId, 'jwt', null, 0, '1.0'],
           ],
+        );
+        assert.deepEqual(
+          api.stages.map((x) => [x.name, x.routeThrottles]),
+          [['prod', { 'GET /keep': { rate: 4, burst: 4 } }]],
+          "a named stage's settings of a route key the definition drops go with the route",
         );
         assert.deepEqual(await apis.servedApi(a.apiId), { api, routes });
 
@@ -661,6 +682,12 @@ export function describeHttpApis(name: string, make: MakeHttpApis): void {
 
       it("a named stage's own throttles: its default and its routes' (merged, null removes one), kept apart from $default's", async () => {
         const a = await apis.createApi('alice', { name: 'pets', throttle: { rate: 9, burst: 9 } });
+        for (const routeKey of ['GET /a', 'GET /b', 'GET /c']) await apis.createRoute('alice', a.apiId, { routeKey, functionName: 'f' });
+        await assert.rejects(
+          apis.putNamedStage('alice', a.apiId, { name: 'prod', creating: true, routeThrottles: { 'GET /nowhere': { rate: 1, burst: 1 } } }),
+          is(NotFound, ErrorCode.HttpRouteNotFound),
+          'a route key that names no route, checked in the write',
+        );
         const made = await apis.putNamedStage('alice', a.apiId, {
           name: 'prod',
           creating: true,
@@ -699,6 +726,102 @@ export function describeHttpApis(name: string, make: MakeHttpApis): void {
         );
         const got = await apis.getApi('alice', a.apiId);
         assert.deepEqual([got?.throttle, got?.stages], [{ rate: 9, burst: 9 }, [cleared]], "$default's stay the API's");
+      });
+
+      it('deleting a route deletes its settings on every named stage in the same write; one made again with its key has none', async () => {
+        const a = await apis.createApi('alice', { name: 'pets' });
+        for (const routeKey of ['GET /a', 'GET /b']) await apis.createRoute('alice', a.apiId, { routeKey, functionName: 'f' });
+        const limit = { rate: 1, burst: 2 };
+        await apis.putNamedStage('alice', a.apiId, { name: 'prod', creating: true, routeThrottles: { 'GET /a': limit, 'GET /b': limit } });
+        await apis.putNamedStage('alice', a.apiId, { name: 'dev', creating: true, throttle: limit, routeThrottles: { 'GET /a': limit } });
+        await apis.putNamedStage('alice', a.apiId, { name: 'qa', creating: true, variables: { v: '1' } });
+        const before = await apis.getApi('alice', a.apiId);
+
+        assert.equal(await apis.deleteRoute('bob', a.apiId, 'GET /a'), false, "another user's route is not there");
+        assert.deepEqual(await apis.getApi('alice', a.apiId), before, 'nothing changed');
+        assert.equal(await apis.deleteRoute('alice', a.apiId, 'GET /a'), true);
+        const after = await apis.getApi('alice', a.apiId);
+        assert.deepEqual(
+          after?.stages.map((x) => [x.name, x.throttle, x.routeThrottles, x.variables]),
+          [
+            ['prod', undefined, { 'GET /b': limit }, {}],
+            ['dev', limit, undefined, {}],
+            ['qa', undefined, undefined, { v: '1' }],
+          ],
+        );
+        assert.equal(await apis.deleteRoute('alice', a.apiId, 'GET /a'), false, 'deleted once');
+        await apis.createRoute('alice', a.apiId, { routeKey: 'GET /a', functionName: 'f' });
+        const again = await apis.getApi('alice', a.apiId);
+        assert.deepEqual(again?.stages, after?.stages, 'a route made again with the key takes none of the old settings');
+        assert.equal(await apis.deleteRoute('alice', 'nosuchapi0', 'GET /a'), false, 'no API: no route');
+      });
+
+      it("CreateStage's tags in the stage's write: they replace the stage's; a write refused changes neither", async () => {
+        const a = await apis.createApi('alice', { name: 'pets' });
+        await apis.createRoute('alice', a.apiId, { routeKey: 'GET /a', functionName: 'f' });
+        const tagsOf = (stage: string) => under.tags.getTags('alice', httpStageTagKey(a.apiId, stage));
+        const limit = { rate: 1, burst: 1 };
+
+        await apis.updateStage('alice', a.apiId, { throttle: limit }, { team: 'web', old: 'x' });
+        assert.deepEqual(await tagsOf('$default'), { team: 'web', old: 'x' });
+        await apis.updateStage('alice', a.apiId, { throttle: null, routeThrottles: { 'GET /a': limit } }, { team: 'api' });
+        assert.deepEqual(await tagsOf('$default'), { team: 'api' }, 'replaced whole, not merged');
+        await apis.updateStage('alice', a.apiId, { variables: { v: '1' } });
+        assert.deepEqual(await tagsOf('$default'), { team: 'api' }, 'none given: they stay');
+        const before = await apis.servedApi(a.apiId);
+        await assert.rejects(
+          apis.updateStage('alice', a.apiId, { throttle: limit, routeThrottles: { 'GET /nowhere': limit } }, { team: 'lost' }),
+          is(NotFound, ErrorCode.HttpRouteNotFound),
+        );
+        assert.deepEqual([await apis.servedApi(a.apiId), await tagsOf('$default')], [before, { team: 'api' }], 'neither changed');
+        await assert.rejects(
+          apis.updateStage('bob', a.apiId, { throttle: limit }, { team: 'bob' }),
+          is(NotFound, ErrorCode.HttpApiNotFound),
+        );
+        assert.deepEqual(await under.tags.getTags('bob', httpStageTagKey(a.apiId, '$default')), {});
+
+        await apis.putNamedStage('alice', a.apiId, { name: 'prod', creating: true }, { env: 'prod' });
+        assert.deepEqual(await tagsOf('prod'), { env: 'prod' });
+        await assert.rejects(
+          apis.putNamedStage('alice', a.apiId, { name: 'prod', creating: true }, { env: 'other' }),
+          is(Conflict, ErrorCode.HttpStageExists),
+        );
+        await assert.rejects(
+          apis.putNamedStage('alice', a.apiId, { name: 'bad name', creating: true }, { env: 'bad' }),
+          is(InvalidInput, ErrorCode.HttpApiInvalid),
+        );
+        await assert.rejects(
+          apis.putNamedStage('alice', a.apiId, { name: 'dev', creating: true, throttle: { rate: -1, burst: 1 } }, { env: 'dev' }),
+          is(InvalidInput, ErrorCode.HttpApiInvalid),
+        );
+        assert.deepEqual(
+          [
+            await tagsOf('prod'),
+            await tagsOf('bad name'),
+            await tagsOf('dev'),
+            (await apis.getApi('alice', a.apiId))?.stages.map((x) => x.name),
+          ],
+          [{ env: 'prod' }, {}, {}, ['prod']],
+          'a stage refused has no tags, nor the one there others',
+        );
+        await apis.putNamedStage('alice', a.apiId, { name: 'prod', creating: false, variables: { x: '1' } });
+        assert.deepEqual(await tagsOf('prod'), { env: 'prod' }, 'changed without tags: they stay');
+        await apis.deleteNamedStage('alice', a.apiId, 'prod');
+        assert.deepEqual(await tagsOf('prod'), {}, 'they go with the stage');
+        await apis.putNamedStage('alice', a.apiId, { name: 'prod', creating: true }, {});
+        assert.deepEqual(await tagsOf('prod'), {});
+
+        await apis.updateStage('alice', a.apiId, { throttle: null }, {});
+        assert.deepEqual(await tagsOf('$default'), {}, '{}: none');
+
+        // The tags' write failing after the stage's (a value that cannot be written): the stage is
+        // as it was too.
+        const unwritable = { team: 1n } as unknown as Record<string, string>;
+        const kept = await apis.servedApi(a.apiId);
+        await assert.rejects(apis.updateStage('alice', a.apiId, { throttle: limit, variables: { w: '2' } }, unwritable));
+        await assert.rejects(apis.putNamedStage('alice', a.apiId, { name: 'dev', creating: true }, unwritable));
+        assert.deepEqual(await apis.servedApi(a.apiId), kept, 'no stage without its tags');
+        assert.deepEqual([await tagsOf('$default'), await tagsOf('dev')], [{}, {}]);
       });
 
       it('a route key that names no route, a bad variable or limit changes nothing; another user is not found', async () => {

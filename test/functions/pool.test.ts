@@ -80,6 +80,31 @@ describe('instance pool', { skip }, () => {
     assert.equal(typeof cold.initDurationMs, 'number');
   });
 
+  it('retires the instances a predicate names: idle ones closed now, a busy one when its invocation ends', async () => {
+    const kept = await pool.invoke(alice, fn('stays'), ev);
+    const idle = await pool.invoke(alice, fn('retired'), ev);
+    assert.equal(count(idle), 1);
+    const before = pool.stats().idle;
+    assert.equal(await pool.retire((c) => c.name === 'retired'), 1);
+    assert.equal(pool.stats().idle, before - 1);
+    assert.equal(count(await pool.invoke(alice, fn('retired'), ev)), 1, 'a new instance');
+    assert.equal(count(await pool.invoke(alice, fn('stays'), ev)), count(kept) + 1, 'another function keeps its own');
+
+    const slow = fn('retired-busy', 'slowinit.handler', { environment: { INIT_MS: '300' } });
+    let settled = false;
+    const running = pool.invoke(alice, slow, ev).finally(() => {
+      settled = true;
+    });
+    while (pool.stats().busy === 0 && !settled) await new Promise((r) => setTimeout(r, 10));
+    assert.ok(!settled, 'retired while busy (its init takes 300 ms)');
+    const idleNow = pool.stats().idle;
+    assert.equal(await pool.retire((c) => c.name === 'retired-busy'), 1);
+    const out = await running;
+    assert.equal(out.kind === 'result' && JSON.parse(out.payload.toString()), 'initialized', 'it ends its invocation');
+    assert.equal(pool.stats().idle, idleNow, 'and is not idle after it');
+    assert.equal(typeof (await pool.invoke(alice, slow, ev)).initDurationMs, 'number', 'the next invocation is a cold start');
+  });
+
   it('drops an instance that timed out: the next invocation gets a new one', async () => {
     const slow = fn('s', 'sleeps.handler', { timeoutS: 1 });
     const t = await pool.invoke(alice, slow, Buffer.from('{"ms":3000}'));

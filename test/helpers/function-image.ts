@@ -34,8 +34,9 @@ for (;;) {
 }
 `;
 
-/** The layer: /usr/bin/node with the libraries ldd names, the bootstrap, and /var/task/hello.txt. */
-function imageLayer(dir: string): void {
+/** The layer: /usr/bin/node with the libraries ldd names, the bootstrap, and /var/task/hello.txt
+ *  saying `hello`. */
+function imageLayer(dir: string, hello: string): void {
   const node = execFileSync('readlink', ['-f', process.execPath], { encoding: 'utf8' }).trim();
   const files = new Map<string, string>([['/usr/bin/node', node]]);
   for (const line of execFileSync('ldd', [node], { encoding: 'utf8' }).split('\n')) {
@@ -51,15 +52,21 @@ function imageLayer(dir: string): void {
   mkdirSync(join(dir, 'var', 'task'), { recursive: true });
   mkdirSync(join(dir, 'srv'), { recursive: true });
   writeFileSync(join(dir, 'var', 'runtime', 'bootstrap.mjs'), BOOTSTRAP);
-  writeFileSync(join(dir, 'var', 'task', 'hello.txt'), 'from the image\n');
+  writeFileSync(join(dir, 'var', 'task', 'hello.txt'), hello);
 }
 
 /** Builds the image in `work` and imports it as `name` into the image store at `imagesDir`
  *  (a platform's HANGAR_DATA_DIR/images). Its config: ENTRYPOINT node bootstrap.mjs, CMD
- *  app.handler, Env PATH and GREETING, WorkingDir /var/task. */
-export async function importFunctionImage(imagesDir: string, name: string, work: string): Promise<void> {
+ *  app.handler, Env PATH and GREETING, WorkingDir /var/task. `o.hello`: what its
+ *  /var/task/hello.txt says; `o.replace`: in place of an image of the name (a re-import). */
+export async function importFunctionImage(
+  imagesDir: string,
+  name: string,
+  work: string,
+  o: { hello?: string; replace?: boolean } = {},
+): Promise<void> {
   const layer = join(work, 'layer');
-  imageLayer(layer);
+  imageLayer(layer, o.hello ?? 'from the image\n');
   const tarball = join(work, 'image.tar');
   makeOciTarball(
     [layer],
@@ -74,7 +81,7 @@ export async function importFunctionImage(imagesDir: string, name: string, work:
     false,
   );
   rmSync(layer, { recursive: true, force: true });
-  await new ImageStore(imagesDir).importTarball(name, tarball);
+  await new ImageStore(imagesDir).importTarball(name, tarball, { replace: o.replace === true });
   rmSync(tarball, { force: true });
 }
 

@@ -39,6 +39,31 @@ describe('images', () => {
     assert.deepEqual(readdirSync(images.dir), [], 'nothing half-made is left');
   });
 
+  it('a re-import with replace swaps the image whole: another import id, read once per import', async () => {
+    const src = fresh();
+    makeRootfs(src);
+    const images = new ImageStore(fresh());
+    await images.importDir('tiny', src);
+    const first = await images.imported('tiny');
+    assert.ok(first);
+    assert.match(first.importId, /^[0-9a-f]{64}$/);
+    assert.equal(await images.imported('tiny'), first, 'unchanged: the record is not read again');
+    await assert.rejects(images.importDir('tiny', src), /--replace/);
+
+    writeFileSync(join(src, 'hello.txt'), 'hello from the new import\n');
+    const info = await images.importDir('tiny', src, { replace: true });
+    const second = await images.imported('tiny');
+    assert.deepEqual(second?.info, info);
+    assert.notEqual(second?.importId, first.importId);
+    assert.equal(readFileSync(join((await images.rootfs('tiny'))!, 'hello.txt'), 'utf8'), 'hello from the new import\n');
+    assert.deepEqual(readdirSync(images.dir), ['tiny'], 'the old one is removed, nothing half-made is left');
+    await images.importDir('other', src, { replace: true });
+    assert.deepEqual(readdirSync(images.dir).sort(), ['other', 'tiny'], 'replace with none there: a plain import');
+    await images.remove('tiny');
+    assert.equal(await images.imported('tiny'), null);
+    assert.equal(await images.imported('../other'), null);
+  });
+
   it('imports an OCI layout tarball: layers bottom first, file and opaque-directory whiteouts', async () => {
     const base = fresh();
     makeRootfs(base);

@@ -7,5 +7,5 @@ after(() => dropTestSchemas());
 // Every store gets a fresh schema of its own, created by its migration.
 describeHttpApis('postgres', async (clock) => {
   const store = await openTestStore({ clock, poolSize: 4 });
-  return { httpApis: store.httpApis, close: () => store.close() };
+  return { httpApis: store.httpApis, tags: store.tags, close: () => store.close() };
 });

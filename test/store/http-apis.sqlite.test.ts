@@ -11,5 +11,5 @@ let n = 0;
 
 describeHttpApis('sqlite', async (clock) => {
   const store = new SqliteStore({ path: join(dir, `a${n++}.db`), clock });
-  return { httpApis: store.httpApis, close: () => store.close() };
+  return { httpApis: store.httpApis, tags: store.tags, close: () => store.close() };
 });

@@ -25,14 +25,16 @@ export function imageCommands(program: Command, config: ConfigFrom, withServerOp
       .description('Register a root filesystem: a directory (e.g. made by debootstrap) or an OCI image tarball (OCI layout or docker save)')
       .argument('<name>', 'image name: lowercase letters, digits, _ . -')
       .argument('<path>', 'a directory, or a .tar file')
+      .option('--replace', 'replace the image of that name: functions run the new one from their next invocation')
       .option('--json', 'print the image as JSON'),
   ).action(async (name: string, path: string, flags: Record<string, unknown>) => {
-    const { json, ...rest } = flags;
+    const { json, replace, ...rest } = flags;
     const images = storeFor(config(rest));
     const src = resolve(path);
+    const o = { replace: replace === true };
     const info = (await stat(src).catch(() => null))?.isDirectory()
-      ? await images.importDir(name, src)
-      : await images.importTarball(name, src);
+      ? await images.importDir(name, src, o)
+      : await images.importTarball(name, src, o);
     if (json) printJson(info);
     else print(`imported ${describe(info)}`);
   });

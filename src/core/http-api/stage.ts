@@ -135,7 +135,7 @@ export interface NamedStageInput {
   /** Its default throttle; null: none. Absent: as it was (none, made anew). */
   throttle?: ThrottleLimit | null;
   /** Merged into its routes' own throttles (a stage made anew has only those given); null
-   *  removes a route's. The caller has checked that each names a route (checkRouteSettingKeys). */
+   *  removes a route's. Each must name a route of the API (NotFound, HTTP_ROUTE_NOT_FOUND). */
   routeThrottles?: Record<string, ThrottleLimit | null>;
 }
 
@@ -146,7 +146,12 @@ export function namedStageOf(api: HttpApi, name: string): NamedStage {
 }
 
 /** The API's stages after one is made or changed at `now`; the stage as it is then. */
-export function putNamedStage(api: HttpApi, input: NamedStageInput, now: number): { stages: NamedStage[]; stage: NamedStage } {
+export function putNamedStage(
+  api: HttpApi,
+  routes: readonly Pick<HttpRoute, 'routeKey'>[],
+  input: NamedStageInput,
+  now: number,
+): { stages: NamedStage[]; stage: NamedStage } {
   if (!STAGE_NAME.test(input.name) || input.name === '$default')
     throw invalid(`a stage name is 1 to 128 letters, digits, hyphens or underscores, not '${input.name.slice(0, 128)}'`);
   const had = api.stages.find((s) => s.name === input.name);
@@ -154,6 +159,9 @@ export function putNamedStage(api: HttpApi, input: NamedStageInput, now: number)
   if (!input.creating && !had) throw stageErrors.notFound(api.apiId, input.name);
   if (!had && api.stages.length >= NAMED_STAGES_MAX)
     throw invalid(`an HTTP API has at most ${NAMED_STAGES_MAX + 1} stages on Hangar, $default among them`);
+  // Checked with the routes read in the same write as the stage's: a route deleted meanwhile
+  // (and its settings with it: stagesWithoutGoneRoutes) is not named by a setting after it.
+  checkRouteSettingKeys(routes, input.routeThrottles ?? {});
   const variables = input.variables === undefined ? (had?.variables ?? {}) : mergeVariables(had?.variables ?? {}, input);
   const { autoDeploy, deploymentId } = nextStageDeployment(
     api,
@@ -196,6 +204,33 @@ export function namedStageLimit(stage: NamedStage, routeKey: string): ThrottleLi
 export function removeNamedStage(api: HttpApi, name: string): NamedStage[] {
   namedStageOf(api, name);
   return api.stages.filter((s) => s.name !== name);
+}
+
+/**
+ * The named stages once routes are gone (DeleteRoute; ReimportApi dropping some): the route
+ * settings of keys that name no route any more (`present` says which do) go with them, in the
+ * same write as the routes, so a route made later with the same key starts without any. $default's
+ * are the routes' own throttles and go with their rows anyway. null: no stage changes.
+ *
+ * AWS keeps them: DeleteRoute's reference names no effect on a stage, and users report the
+ * settings of a deleted route staying on the stage until DeleteRouteSettings removes them
+ * (serverless/serverless#12776, aws/serverless-application-model#1939, where an UpdateStage that
+ * still names one fails "Unable to find Route by key ... within the provided RouteSettings"; AWS
+ * support, quoted in serverless/serverless#8590, called not being able to remove them a gap).
+ * Hangar drops them instead: what they would do is throttle an unrelated later route of the same
+ * key, and a DeleteRouteSettings sent after the DeleteRoute still succeeds (aws/apigatewayv2).
+ */
+export function stagesWithoutGoneRoutes(stages: readonly NamedStage[], present: (routeKey: string) => boolean): NamedStage[] | null {
+  let changed = false;
+  const next = stages.map((s) => {
+    const throttles = Object.entries(s.routeThrottles ?? {});
+    const kept = throttles.filter(([key]) => present(key));
+    if (kept.length === throttles.length) return s;
+    changed = true;
+    const { routeThrottles: _, ...rest } = s;
+    return kept.length > 0 ? { ...rest, routeThrottles: Object.fromEntries(kept) } : rest;
+  });
+  return changed ? next : null;
 }
 
 /** Which stage a request's path is for: a named stage's name as its first segment (the rest is

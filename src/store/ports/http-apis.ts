@@ -20,6 +20,7 @@ import type {
   NamedStage,
   NamedStageInput,
   StagePatch,
+  TagMap,
 } from '../../core/index.ts';
 
 /** An API as the gateway serves it: the API and all its routes. */
@@ -51,18 +52,22 @@ export interface HttpApis {
    *  throttle and stage variables, routes' own throttles, whether it auto-deploys and the
    *  deployment it serves. NotFound (HTTP_API_NOT_FOUND; for a
    *  route key that names no route HTTP_ROUTE_NOT_FOUND, and nothing changes); InvalidInput
-   *  (HTTP_API_INVALID). */
-  updateStage(userId: string, apiId: string, patch: StagePatch): Promise<ServedHttpApi>;
+   *  (HTTP_API_INVALID). `tags` (checked by the caller): $default's tags become exactly these in
+   *  the same write (CreateStage's Tags: a stage made anew has only those given; DeleteStage: {}),
+   *  so the stage is never changed without them nor they without it; absent: they stay. */
+  updateStage(userId: string, apiId: string, patch: StagePatch, tags?: TagMap): Promise<ServedHttpApi>;
 
   /** A named stage made or changed (core putNamedStage): NotFound (HTTP_API_NOT_FOUND;
    *  HTTP_STAGE_NOT_FOUND changing one not there); Conflict (HTTP_STAGE_EXISTS) making one that is;
-   *  InvalidInput (HTTP_API_INVALID). */
-  putNamedStage(userId: string, apiId: string, input: NamedStageInput): Promise<NamedStage>;
+   *  InvalidInput (HTTP_API_INVALID). `tags` (checked by the caller): the stage's tags become
+   *  exactly these in the same write (CreateStage's Tags); absent: they stay. */
+  putNamedStage(userId: string, apiId: string, input: NamedStageInput, tags?: TagMap): Promise<NamedStage>;
   /** NotFound (HTTP_API_NOT_FOUND, HTTP_STAGE_NOT_FOUND). */
   deleteNamedStage(userId: string, apiId: string, name: string): Promise<void>;
 
   /** ReimportApi: its name, CORS, integrations, authorizers and routes replaced in one write, as
-   *  core applyDefinition decides (what is the stage's stays). NotFound (HTTP_API_NOT_FOUND);
+   *  core applyDefinition decides (what is the stage's stays, but for the named stages' settings
+   *  of route keys it drops: stagesWithoutGoneRoutes). NotFound (HTTP_API_NOT_FOUND);
    *  InvalidInput (HTTP_API_INVALID), and then nothing changes. */
   replaceDefinition(userId: string, apiId: string, def: HttpApiDefinition): Promise<ServedHttpApi>;
 
@@ -104,6 +109,8 @@ export interface HttpApis {
   /** By route key; empty when there is no such API. */
   listRoutes(userId: string, apiId: string): Promise<HttpRoute[]>;
   updateRoute(userId: string, apiId: string, routeKey: string, patch: HttpRoutePatch): Promise<HttpRoute>;
+  /** The route, and its settings on every named stage, in one write (core
+   *  stagesWithoutGoneRoutes); false if there was none (no API: none). */
   deleteRoute(userId: string, apiId: string, routeKey: string): Promise<boolean>;
 
   // Serving

@@ -48,6 +48,9 @@ import {
   replaceAuthorizer,
   replaceIntegration,
   routeAuthOf,
+  stagesWithoutGoneRoutes,
+  type TagMap,
+  httpStageTagKey,
 } from '../../core/index.ts';
 import {
   apiFromRow,
@@ -61,6 +64,7 @@ import {
 } from '../http-api-row.ts';
 import type { HttpApis, HttpRoutePatch, ServedHttpApi } from '../ports/http-apis.ts';
 import type { Db, Tx } from './db.ts';
+import { putTags } from './tags.ts';
 
 /** user_id, api_id, name, cors, throttle, stage_variables, now. */
 const INSERT_API = `INSERT INTO http_apis (user_id, api_id, name, cors, throttle, stage_variables, created_at, updated_at)
@@ -134,7 +138,7 @@ const UPDATE_ROUTE = `UPDATE http_routes SET function_name = $1, qualifier = $2,
   WHERE user_id = $10 AND api_id = $11 AND route_key = $12 RETURNING *`;
 
 /** user_id, api_id, route_key. */
-const DELETE_ROUTE = `DELETE FROM http_routes WHERE user_id = $1 AND api_id = $2 AND route_key = $3`;
+const DELETE_ROUTE = `DELETE FROM http_routes WHERE user_id = $1 AND api_id = $2 AND route_key = $3 RETURNING route_key`;
 
 /** user_id, api_id: every route of the API (a definition replaced). */
 const DELETE_ROUTES = `DELETE FROM http_routes WHERE user_id = $1 AND api_id = $2`;
@@ -178,7 +182,7 @@ export class PgHttpApis implements HttpApis {
     });
   }
 
-  updateStage(userId: string, apiId: string, patch: StagePatch): Promise<ServedHttpApi> {
+  updateStage(userId: string, apiId: string, patch: StagePatch, tags?: TagMap): Promise<ServedHttpApi> {
     return this.db.tx(async (tx) => {
       const api = await lockedApi(tx, userId, apiId);
       const stage = applyStagePatch(api, (await tx.query(LIST_ROUTES, [userId, apiId])).map(routeFromRow), patch);
@@ -189,15 +193,20 @@ export class PgHttpApis implements HttpApis {
       const [row] = await tx.query(UPDATE_DEFAULT_DEPLOYMENT, [autoDeploy, deploymentId, userId, apiId]);
       for (const r of stage.routes)
         await tx.query(UPDATE_ROUTE_THROTTLE, [r.throttle && JSON.stringify(r.throttle), now, userId, apiId, r.routeKey]);
+      if (tags) await putTags(tx, userId, httpStageTagKey(apiId, DEFAULT_STAGE), tags);
       const routes = (await tx.query(LIST_ROUTES, [userId, apiId])).map(routeFromRow);
       return { api: apiFromRow(row as Record<string, unknown>), routes };
     });
   }
 
-  putNamedStage(userId: string, apiId: string, input: NamedStageInput): Promise<NamedStage> {
+  putNamedStage(userId: string, apiId: string, input: NamedStageInput, tags?: TagMap): Promise<NamedStage> {
     return this.db.tx(async (tx) => {
-      const { stages, stage } = putNamedStage(await lockedApi(tx, userId, apiId), input, this.db.now());
+      const api = await lockedApi(tx, userId, apiId);
+      const routes = (await tx.query(LIST_ROUTES, [userId, apiId])).map(routeFromRow);
+      const { stages, stage } = putNamedStage(api, routes, input, this.db.now());
       await tx.query(UPDATE_STAGES, [stagesValue(stages), userId, apiId]);
+      // After the stages: their trigger (migration 0052) has cleared what a stage of the name had.
+      if (tags) await putTags(tx, userId, httpStageTagKey(apiId, input.name), tags);
       return stage;
     });
   }
@@ -218,6 +227,9 @@ export class PgHttpApis implements HttpApis {
       const next = applyDefinition(api, (await tx.query(LIST_ROUTES, [userId, apiId])).map(routeFromRow), def, ids, checkAuth);
       const now = this.db.now();
       await tx.query(UPDATE_PARTS, [...partValues(next), now, userId, apiId]);
+      const keys = new Set(next.routes.map((r) => r.routeKey));
+      const stages = stagesWithoutGoneRoutes(api.stages, (key) => keys.has(key));
+      if (stages) await tx.query(UPDATE_STAGES, [stagesValue(stages), userId, apiId]);
       const [row] = await tx.query(UPDATE_API, [...apiValues(next.fields), now, userId, apiId]);
       await tx.query(DELETE_ROUTES, [userId, apiId]);
       for (const r of next.routes) await tx.query(INSERT_ROUTE, [userId, apiId, r.routeKey, ...routeValues(r), now]);
@@ -395,7 +407,17 @@ export class PgHttpApis implements HttpApis {
   }
 
   async deleteRoute(userId: string, apiId: string, routeKey: string): Promise<boolean> {
-    return ((await this.db.query(DELETE_ROUTE, [userId, apiId, routeKey])).rowCount ?? 0) > 0;
+    return this.db.tx(async (tx) => {
+      // The API locked first, as putNamedStage locks it: a stage's route settings written
+      // meanwhile are seen here, or wait and then find the route gone.
+      const [row] = await tx.query(LOCK_API, [userId, apiId]);
+      if (!row) return false;
+      if ((await tx.query(DELETE_ROUTE, [userId, apiId, routeKey])).length === 0) return false;
+      // Its route settings on the named stages go with it (core stagesWithoutGoneRoutes).
+      const stages = stagesWithoutGoneRoutes(apiFromRow(row).stages, (key) => key !== routeKey);
+      if (stages) await tx.query(UPDATE_STAGES, [stagesValue(stages), userId, apiId]);
+      return true;
+    });
   }
 
   async servedApi(apiId: string): Promise<ServedHttpApi | null> {

@@ -14,6 +14,9 @@ const LOCK = `SELECT tags FROM resource_tags WHERE user_id = $1 AND resource = $
 const UPDATE = `UPDATE resource_tags SET tags = $3 WHERE user_id = $1 AND resource = $2`;
 /** user_id, resource. */
 const DELETE = `DELETE FROM resource_tags WHERE user_id = $1 AND resource = $2`;
+/** user_id, resource, tags: they replace the resource's whole. */
+const UPSERT = `INSERT INTO resource_tags (user_id, resource, tags) VALUES ($1, $2, $3)
+  ON CONFLICT (user_id, resource) DO UPDATE SET tags = excluded.tags`;
 
 export class PgResourceTags implements ResourceTags {
   private readonly db: Db;
@@ -46,4 +49,11 @@ export class PgResourceTags implements ResourceTags {
       return tags;
     });
   }
+}
+
+/** Inside another port's transaction that writes a resource and its tags at once: the
+ *  resource's tags become `tags` (none: no row). */
+export async function putTags(tx: Tx, userId: string, resource: string, tags: TagMap): Promise<void> {
+  if (Object.keys(tags).length === 0) await tx.query(DELETE, [userId, resource]);
+  else await tx.query(UPSERT, [userId, resource, JSON.stringify(tags)]);
 }

@@ -47,6 +47,9 @@ import {
   replaceAuthorizer,
   replaceIntegration,
   routeAuthOf,
+  stagesWithoutGoneRoutes,
+  type TagMap,
+  httpStageTagKey,
 } from '../../core/index.ts';
 import {
   apiFromRow,
@@ -61,6 +64,7 @@ import {
 import type { HttpApis, HttpRoutePatch, ServedHttpApi } from '../ports/http-apis.ts';
 import type { Row } from '../row.ts';
 import type { SqliteContext } from './context.ts';
+import { putTags } from './tags.ts';
 
 /** user_id, api_id, name, cors, throttle, stage_variables, created_at, updated_at. */
 const INSERT_API = `INSERT INTO http_apis (user_id, api_id, name, cors, throttle, stage_variables, created_at, updated_at)
@@ -175,7 +179,7 @@ export class SqliteHttpApis implements HttpApis {
     return apiFromRow(row);
   }
 
-  async updateStage(userId: string, apiId: string, patch: StagePatch): Promise<ServedHttpApi> {
+  async updateStage(userId: string, apiId: string, patch: StagePatch, tags?: TagMap): Promise<ServedHttpApi> {
     const now = this.ctx.clock.now();
     return this.ctx.writes.run(() => {
       const api = this.apiIn(userId, apiId);
@@ -186,15 +190,18 @@ export class SqliteHttpApis implements HttpApis {
       const row = this.ctx.stmt(UPDATE_DEFAULT_DEPLOYMENT).get(autoDeploy ? 1 : 0, deploymentId, userId, apiId) as Row;
       for (const r of stage.routes)
         this.ctx.stmt(UPDATE_ROUTE_THROTTLE).run(r.throttle && JSON.stringify(r.throttle), now, userId, apiId, r.routeKey);
+      if (tags) putTags(this.ctx, userId, httpStageTagKey(apiId, DEFAULT_STAGE), tags);
       return { api: apiFromRow(row), routes: this.routesIn(userId, apiId) };
     });
   }
 
-  async putNamedStage(userId: string, apiId: string, input: NamedStageInput): Promise<NamedStage> {
+  async putNamedStage(userId: string, apiId: string, input: NamedStageInput, tags?: TagMap): Promise<NamedStage> {
     const now = this.ctx.clock.now();
     return this.ctx.writes.run(() => {
-      const { stages, stage } = putNamedStage(this.apiIn(userId, apiId), input, now);
+      const { stages, stage } = putNamedStage(this.apiIn(userId, apiId), this.routesIn(userId, apiId), input, now);
       this.ctx.stmt(UPDATE_STAGES).run(stagesValue(stages), userId, apiId);
+      // After the stages: their trigger (migration 0052) has cleared what a stage of the name had.
+      if (tags) putTags(this.ctx, userId, httpStageTagKey(apiId, input.name), tags);
       return stage;
     });
   }
@@ -215,6 +222,9 @@ export class SqliteHttpApis implements HttpApis {
       const api = this.apiIn(userId, apiId);
       const next = applyDefinition(api, this.routesIn(userId, apiId), def, ids, checkAuth);
       this.ctx.stmt(UPDATE_PARTS).run(...partValues(next), now, userId, apiId);
+      const keys = new Set(next.routes.map((r) => r.routeKey));
+      const stages = stagesWithoutGoneRoutes(api.stages, (key) => keys.has(key));
+      if (stages) this.ctx.stmt(UPDATE_STAGES).run(stagesValue(stages), userId, apiId);
       const row = this.ctx.stmt(UPDATE_API).get(...apiValues(next.fields), now, userId, apiId) as Row;
       this.ctx.stmt(DELETE_ROUTES).run(userId, apiId);
       for (const r of next.routes) this.ctx.stmt(INSERT_ROUTE).run(userId, apiId, r.routeKey, ...routeValues(r), now);
@@ -389,7 +399,13 @@ export class SqliteHttpApis implements HttpApis {
   }
 
   async deleteRoute(userId: string, apiId: string, routeKey: string): Promise<boolean> {
-    return this.ctx.writes.run(() => Number(this.ctx.stmt(DELETE_ROUTE).run(userId, apiId, routeKey).changes) > 0);
+    return this.ctx.writes.run(() => {
+      if (Number(this.ctx.stmt(DELETE_ROUTE).run(userId, apiId, routeKey).changes) === 0) return false;
+      // Its route settings on the named stages go with it (core stagesWithoutGoneRoutes).
+      const stages = stagesWithoutGoneRoutes(this.apiIn(userId, apiId).stages, (key) => key !== routeKey);
+      if (stages) this.ctx.stmt(UPDATE_STAGES).run(stagesValue(stages), userId, apiId);
+      return true;
+    });
   }
 
   async servedApi(apiId: string): Promise<ServedHttpApi | null> {

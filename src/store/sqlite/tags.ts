@@ -37,10 +37,15 @@ export class SqliteResourceTags implements ResourceTags {
     return tagsFromRow(this.ctx.stmt(SELECT).get(userId, resource) as Row | undefined);
   }
 
-  /** Inside a write: the resource's tags become `tags` (none: no row). */
   private write(userId: string, resource: string, tags: TagMap): TagMap {
-    if (Object.keys(tags).length === 0) this.ctx.stmt(DELETE).run(userId, resource);
-    else this.ctx.stmt(UPSERT).run(userId, resource, JSON.stringify(tags));
-    return tags;
+    return putTags(this.ctx, userId, resource, tags);
   }
+}
+
+/** Inside a write (this port's, or another's that writes a resource and its tags at once): the
+ *  resource's tags become `tags` (none: no row). */
+export function putTags(ctx: SqliteContext, userId: string, resource: string, tags: TagMap): TagMap {
+  if (Object.keys(tags).length === 0) ctx.stmt(DELETE).run(userId, resource);
+  else ctx.stmt(UPSERT).run(userId, resource, JSON.stringify(tags));
+  return tags;
 }

@@ -136,9 +136,14 @@ describe('deployments as snapshots', () => {
   });
 
   it('a named stage made with AutoDeploy false and a deployment serves it', () => {
-    const { stage } = putNamedStage(api, { name: 'beta', creating: true, deployment: { autoDeploy: false, deploymentId: 'dep0001' } }, 5);
+    const { stage } = putNamedStage(
+      api,
+      [],
+      { name: 'beta', creating: true, deployment: { autoDeploy: false, deploymentId: 'dep0001' } },
+      5,
+    );
     assert.deepEqual([stage.autoDeploy, stage.deploymentId], [false, 'dep0001']);
-    const fresh = putNamedStage(api, { name: 'gamma', creating: true, deployment: { autoDeploy: false } }, 5).stage;
+    const fresh = putNamedStage(api, [], { name: 'gamma', creating: true, deployment: { autoDeploy: false } }, 5).stage;
     assert.deepEqual(stageServes(stageDeploymentOf(api, fresh)), { kind: 'nothing' });
   });
 });
