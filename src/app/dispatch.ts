@@ -40,14 +40,14 @@
  *    runs it. A failure before them (refused connection, a reset keep-alive connection) means the
  *    invocation did not start: the API node tries another host, and leaves the failed one out
  *    until it advertises itself again. A failure after them means the host died while running it
- *    (SIGKILL, a crash): the caller gets Lambda's ServiceException (500) at once (a caller already
- *    streaming has its stream cut short with the error: an event stream or chunked body that
- *    does not end properly), Lambda's
+ *    (SIGKILL, a crash): the caller gets Lambda's ServiceException (500) at once, Lambda's
  *    answer to a transient fault of its own ("invoking Lambda results in a 500 error, such as
  *    ServiceException", AWS's Step Functions guide, "Handle Lambda service exceptions"), and not a
  *    function error — "Runtime.ExitError" is Lambda's word for the function's own process
  *    exiting, which the host does report as such when it is alive to. The SDKs retry a 500, and the retry runs on a host that is alive. A
- *    host that stops answering without closing the connection is given up once the invocation's
+ *    caller already streaming has its stream cut short with that error instead (an event stream
+ *    or chunked body that does not end properly). A host that stops answering without closing
+ *    the connection (or a hop its caller has not read from) is given up once the invocation's
  *    timeout (plus the init and transfer allowance) has passed.
  *  - Reserved concurrency is counted in the store, one lease row per invocation in flight, taken
  *    under the function row's lock, so the limit holds across API nodes. Only functions with
