@@ -27,6 +27,15 @@
  *    scale-out node shares (HANGAR_SECRETS_KEY): no new secret to distribute, and a request
  *    from anything that does not hold it is refused. The worker host runs it through the same
  *    function as an embedded invocation (runOnHost, app/invoke.ts) and answers the result.
+ *  - The answer is a sequence of frames (functions/runtime-frames.ts's framing: type, head
+ *    length, body length, a JSON head, the body): for a function that streams its response to a
+ *    caller that streams (InvokeWithResponseStream, a RESPONSE_STREAM function URL), S
+ *    {contentType} and a C + bytes per piece as the runtime writes it, then always one A
+ *    {ok, result | error} + payload + log, the end. So the caller's time to first byte is the
+ *    function's, not its whole run's; and a caller that reads slowly slows the function: the API
+ *    node stops reading the hop while its caller's stream holds enough, the host's writes then
+ *    wait, and the host stops reading the runtime (functions/stream-writer.ts). A stream whose
+ *    host is lost before its A ends with an error (below), never quietly as if complete.
  *  - The host answers the response headers as soon as it has accepted the invocation, before it
  *    runs it. A failure before them (refused connection, a reset keep-alive connection) means the
  *    invocation did not start: the API node tries another host, and leaves the failed one out
@@ -36,7 +45,9 @@
  *    ServiceException", AWS's Step Functions guide, "Handle Lambda service exceptions"), and not a
  *    function error — "Runtime.ExitError" is Lambda's word for the function's own process
  *    exiting, which the host does report as such when it is alive to. The SDKs retry a 500, and the retry runs on a host that is alive. A
- *    host that stops answering without closing the connection is given up once the invocation's
+ *    caller already streaming has its stream cut short with that error instead (an event stream
+ *    or chunked body that does not end properly). A host that stops answering without closing
+ *    the connection (or a hop its caller has not read from) is given up once the invocation's
  *    timeout (plus the init and transfer allowance) has passed.
  *  - Reserved concurrency is counted in the store, one lease row per invocation in flight, taken
  *    under the function row's lock, so the limit holds across API nodes. Only functions with
@@ -65,7 +76,7 @@ import {
   type Clock,
   type FunctionSnapshot,
 } from '../core/index.ts';
-import { FunctionHost } from '../functions/index.ts';
+import { encodeFrame, FrameReader, FunctionHost, pauser, type ResponseSink, writeStreamed } from '../functions/index.ts';
 import type { Logger } from '../log/index.ts';
 import type { FunctionFleet, FunctionHostEntry } from '../store/index.ts';
 import { admitShared, holdMsOf } from './function-admission.ts';
@@ -88,6 +99,9 @@ const MAX_STALE_MS = 1000;
 const RECENT_MS = 10_000;
 /** The largest request a host takes: the payload and its metadata. */
 const MAX_REQUEST_BYTES = MAX_PAYLOAD_BYTES + 1024 * 1024;
+/** The largest frame body of an answer: a result (a streamed one kept whole is up to the
+ *  Runtime API's 6 MB) and its log (a 64 KB tail and the platform's lines). */
+const MAX_ANSWER_FRAME_BYTES = MAX_PAYLOAD_BYTES + 1024 * 1024;
 /** A worker host's advert lives this many heartbeats unless written again. */
 const ADVERT_HEARTBEATS = 3;
 /** A change of the warm set is advertised this soon (changes in a burst make one write), ms. */
@@ -95,7 +109,8 @@ const ADVERT_DEBOUNCE_MS = 20;
 
 const warmKeyOf = (inv: HostInvocation): string => warmKeyOfSnapshot(inv.owner, inv.f);
 
-// The wire: a body is [u32 length of the JSON metadata][metadata][bytes...].
+// The wire: a request's body is [u32 length of the JSON metadata][metadata][bytes...]; the
+// answer's, frames (above).
 
 function frame(meta: unknown, ...parts: Buffer[]): Buffer {
   const json = Buffer.from(JSON.stringify(meta));
@@ -115,7 +130,8 @@ function signature(key: KeyObject, time: string, body: Buffer): string {
   return createHmac('sha256', key).update(`${time}\n`).update(body).digest('base64url');
 }
 
-type InvocationMeta = Omit<HostInvocation, 'payload'>;
+/** `stream`: the caller takes a streamed response as it is written (S and C frames). */
+type InvocationMeta = Omit<HostInvocation, 'payload'> & { stream?: true };
 type ResultMeta = Omit<InvokeResult, 'payload' | 'log'> & { payloadLength: number };
 type Answer =
   | { ok: true; result: ResultMeta }
@@ -193,7 +209,7 @@ export class FunctionDispatcher implements RemoteInvoker {
     return admitShared(this.deps.fleet, userId, f, reserved, (err, leaseId) => this.deps.log.warn({ err, leaseId }, 'lease not released'));
   }
 
-  async invoke(inv: HostInvocation): Promise<InvokeResult> {
+  async invoke(inv: HostInvocation, sink?: ResponseSink): Promise<InvokeResult> {
     const key = warmKeyOf(inv);
     const tried = new Set<string>();
     for (;;) {
@@ -208,7 +224,7 @@ export class FunctionDispatcher implements RemoteInvoker {
         );
       tried.add(host.hostId);
       try {
-        return await this.send(host.entry, key, inv);
+        return await this.send(host.entry, key, inv, sink);
       } catch (err) {
         if (!(err instanceof NotAccepted)) throw err;
         this.failed.set(host.hostId, this.deps.clock.now());
@@ -269,15 +285,16 @@ export class FunctionDispatcher implements RemoteInvoker {
     else map.delete(k);
   }
 
-  private async send(host: FunctionHostEntry, key: string, inv: HostInvocation): Promise<InvokeResult> {
-    const { payload, ...meta } = inv;
-    const body = frame(meta satisfies InvocationMeta, payload);
+  private async send(host: FunctionHostEntry, key: string, inv: HostInvocation, sink?: ResponseSink): Promise<InvokeResult> {
+    const { payload, ...rest } = inv;
+    const meta: InvocationMeta = sink ? { ...rest, stream: true } : rest;
+    const body = frame(meta, payload);
     const time = String(this.deps.clock.now());
     const both = `${host.hostId} ${key}`;
     this.count(this.inflight, host.hostId, 1);
     this.count(this.inflight, both, 1);
     try {
-      const answer = await new Promise<Buffer>((resolve, reject) => {
+      const answer = await new Promise<{ a: Answer; body: Buffer }>((resolve, reject) => {
         let accepted = false;
         const req = request(`${host.address}${INVOKE_PATH}`, {
           method: 'POST',
@@ -303,12 +320,27 @@ export class FunctionDispatcher implements RemoteInvoker {
             reject(new NotAccepted(`status ${res.statusCode}`));
             return;
           }
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => resolve(Buffer.concat(chunks)));
+          let answered = false;
+          // The caller's stream holds enough: the hop is not read (the host's writes wait).
+          const pause = pauser(res);
+          const reader = new FrameReader(
+            MAX_ANSWER_FRAME_BYTES,
+            (f) => {
+              if (f.type === 'S') sink?.start(String(f.head.contentType));
+              else if (f.type === 'C' && f.body !== 'too-large') {
+                const wait = sink?.chunk(f.body);
+                if (wait) pause(wait);
+              } else if (f.type === 'A' && f.body !== 'too-large') {
+                answered = true;
+                resolve({ a: f.head as Answer, body: f.body });
+              } else res.destroy(new Error(`the worker host answered a frame this node does not take (${f.type})`));
+            },
+            (message) => res.destroy(new Error(message)),
+          );
+          res.on('data', (c: Buffer) => reader.push(c));
           res.on('error', () => {});
           res.on('close', () => {
-            if (!res.complete)
+            if (!answered)
               reject(
                 new Internal(
                   `the worker host ${host.hostId} (${host.address}) running invocation ${inv.requestId} was lost before it answered`,
@@ -318,12 +350,12 @@ export class FunctionDispatcher implements RemoteInvoker {
         });
         req.end(body);
       });
-      const { meta: a, rest } = unframe<Answer>(answer);
+      const { a, body: out } = answer;
       if (!a.ok) throw errorOf(a.error);
       const { payloadLength, ...result } = a.result;
       this.recent.set(both, Date.now());
       if (this.recent.size > 10_000) this.recent.clear();
-      return { ...result, payload: rest.subarray(0, payloadLength), log: rest.subarray(payloadLength) };
+      return { ...result, payload: out.subarray(0, payloadLength), log: out.subarray(payloadLength) };
     } finally {
       this.count(this.inflight, host.hostId, -1);
       this.count(this.inflight, both, -1);
@@ -446,20 +478,30 @@ export class FunctionServer {
     // Accepted: from here on, a lost connection tells the API node the invocation may have run.
     res.writeHead(200, { 'content-type': 'application/octet-stream' });
     res.flushHeaders();
-    let answer: Buffer;
+    const { stream, ...inv } = meta;
+    // The stream as the runtime writes it; while the API node does not take it (its caller reads
+    // slowly), the runtime is not read (functions/stream-writer.ts).
+    const sink: ResponseSink | undefined = stream
+      ? {
+          start: (contentType) => void writeStreamed(res, encodeFrame('S', { contentType })),
+          chunk: (bytes) => writeStreamed(res, encodeFrame('C', {}, bytes)),
+        }
+      : undefined;
+    let answer: Buffer[];
     try {
-      const { payload: out, log, ...result } = await runOnHost(this.o.host, this.o.blobs, { ...meta, payload: rest });
-      answer = frame({ ok: true, result: { ...result, payloadLength: out.length } } satisfies Answer, out, log);
+      const { payload: out, log, ...result } = await runOnHost(this.o.host, this.o.blobs, { ...inv, payload: rest }, sink);
+      answer = encodeFrame('A', { ok: true, result: { ...result, payloadLength: out.length } } satisfies Answer, Buffer.concat([out, log]));
     } catch (err) {
       const e = err instanceof HangarError ? err : new Internal((err as Error).message);
       if (!(err instanceof HangarError) || e instanceof Internal) this.o.log.error({ err }, 'invocation failed on this host');
       const retryAfter = (e as { retryAfter?: number }).retryAfter;
-      answer = frame({
+      answer = encodeFrame('A', {
         ok: false,
         error: { name: e.name, code: e.code, message: e.message, ...(retryAfter ? { retryAfter } : {}) },
       } satisfies Answer);
     }
-    res.end(answer);
+    // One write: a ServerResponse corked at end() sends its last chunk before the corked ones.
+    if (!res.destroyed) res.end(Buffer.concat(answer));
   }
 
   /** Remembers a request id for as long as its signature is valid, forgetting older ones. */

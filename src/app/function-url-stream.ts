@@ -5,7 +5,8 @@
  * it and takes its status, headers and cookies; any other stream is 200 with the stream's type.
  * A function that fails mid-stream cuts the answer short (no final chunk: the client sees an
  * incomplete response, as from Lambda); one that fails before it streams, or that does not
- * stream at all, is answered as a BUFFERED URL answers.
+ * stream at all, is answered as a BUFFERED URL answers. A client that reads slowly slows the
+ * function (functions/stream-writer.ts); one that has gone takes nothing more.
  */
 import { PassThrough, type Readable } from 'node:stream';
 import {
@@ -16,7 +17,7 @@ import {
   mapStreamPrelude,
   PRELUDE_DELIMITER,
 } from '../core/index.ts';
-import type { ResponseSink } from '../functions/index.ts';
+import { type ResponseSink, STREAM_HIGH_WATER_BYTES, writeStreamed } from '../functions/index.ts';
 import { gatewayAnswer, invokeForFront } from './front-invocation.ts';
 import type { InvokeApp } from './invoke.ts';
 
@@ -42,7 +43,7 @@ export function streamWithEvent(
   accountId: string,
 ): Promise<GatewayResponse | StreamedGatewayResponse> {
   return new Promise((resolve, reject) => {
-    const body = new PassThrough();
+    const body = new PassThrough({ highWaterMark: STREAM_HIGH_WATER_BYTES });
     let answered = false;
     /** The prelude's bytes so far, while one is awaited. */
     let prelude: Buffer | null = null;
@@ -62,24 +63,24 @@ export function streamWithEvent(
       },
       chunk(bytes) {
         // The client may have gone: the function runs on, its bytes go nowhere.
-        if (body.destroyed) return;
-        if (prelude === null) {
-          body.write(bytes);
-          return;
-        }
+        if (body.destroyed) return undefined;
+        if (prelude === null) return writeStreamed(body, [bytes]);
         const sofar = Buffer.concat([prelude, bytes]);
         const end = sofar.indexOf(PRELUDE_DELIMITER);
         if (end < 0) {
           if (sofar.length > MAX_PRELUDE_BYTES) refuse();
           else prelude = sofar;
-          return;
+          return undefined;
         }
         prelude = null;
         const head = mapStreamPrelude(sofar.subarray(0, end).toString('utf8'));
-        if (!head) return refuse();
+        if (!head) {
+          refuse();
+          return undefined;
+        }
         answer({ ...head, stream: body });
         const rest = sofar.subarray(end + PRELUDE_DELIMITER.length);
-        if (rest.length > 0) body.write(rest);
+        return rest.length > 0 ? writeStreamed(body, [rest]) : undefined;
       },
     };
     invokeForFront(app, userId, target, event, accountId, sink).then(

@@ -53,8 +53,9 @@ export interface RemoteInvoker {
    *  read with it), shared by every API node (Throttled when all are taken); answers the release,
    *  a no-op for a function without reserved concurrency. */
   admit(userId: string, f: FunctionSnapshot, reserved: number | null): Promise<() => Promise<void>>;
-  /** Runs the invocation on a worker host and answers its result. */
-  invoke(inv: HostInvocation): Promise<InvokeResult>;
+  /** Runs the invocation on a worker host and answers its result; a response the function
+   *  streams goes to `sink` as it arrives over the hop, with the hop's backpressure. */
+  invoke(inv: HostInvocation, sink?: ResponseSink): Promise<InvokeResult>;
 }
 
 /** Lambda's synchronous payload limit, each way: 6 MB. */
@@ -203,7 +204,7 @@ export function checkedPayload(
 /** Runs the user's function once, synchronously (or checks it could: DryRun). A response the
  *  function streams goes to `sink` as it arrives when one is given (InvokeWithResponseStream, a
  *  RESPONSE_STREAM function URL), else it is answered as the payload, as Lambda answers Invoke.
- *  Run on another host (a scale-out API node's), the stream arrives whole, at its end. */
+ *  Run on another host (a scale-out API node's), the stream crosses the hop as it is written. */
 export async function invokeFunction(app: InvokeApp, userId: string, input: InvokeInput, sink?: InvokeSink): Promise<InvokeResult> {
   const type = invocationTypeOf(input.type);
   // Event invocations are stored, not run here: the surfaces send them to invokeEvent.
@@ -275,7 +276,7 @@ export async function invokeFunction(app: InvokeApp, userId: string, input: Invo
   // Neither, unless the function ran: a host that could not be reached is not its failure.
   let outcome: BreakerOutcome = BreakerOutcome.Neither;
   try {
-    const r = host ? await runOnHost(host, app.blobs, inv, sink) : relayed(await remote!.invoke(inv), sink);
+    const r = host ? await runOnHost(host, app.blobs, inv, sink) : await remote!.invoke(inv, sink);
     outcome = r.functionError ? BreakerOutcome.Failure : BreakerOutcome.Success;
     app.invocations.ran(ranOf(userId, f, type, r, input.callerAccountId));
     return r;
@@ -284,14 +285,6 @@ export async function invokeFunction(app: InvokeApp, userId: string, input: Invo
     app.breakers.settle(ticket, outcome);
     await release();
   }
-}
-
-/** A result run elsewhere, its streamed response (kept whole there) given to the sink here. */
-function relayed(r: InvokeResult, sink: ResponseSink | undefined): InvokeResult {
-  if (!sink || r.contentType === undefined || r.functionError) return r;
-  sink.start(r.contentType);
-  if (r.payload.length > 0) sink.chunk(r.payload);
-  return { ...r, payload: Buffer.alloc(0) };
 }
 
 /** What the invocation recorder is told of a run (app/invocation-recorder.ts). */

@@ -37,6 +37,8 @@ export {
   type ResponseSink,
   RuntimeApi,
 } from './runtime-api.ts';
+export { encodeFrame, type Frame, FrameReader } from './runtime-frames.ts';
+export { pauser, STREAM_HIGH_WATER_BYTES, streamedHeld, writeStreamed } from './stream-writer.ts';
 export { cpuUnitsFor, type FunctionVersionConfig, lambdaEnvironment, MB_PER_VCPU, RuntimeFamily } from './runtimes.ts';
 export { type FunctionOwner, InstancePool, type PoolDeps, type PoolOptions } from './pool.ts';
 export { BadZip, MAX_UNZIPPED_BYTES, unzippedBytes, unzipTo } from './unzip.ts';

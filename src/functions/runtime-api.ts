@@ -17,12 +17,16 @@
  * exchange, S and C frames) goes to the invocation's ResponseSink as it arrives, up to Lambda's
  * 20 MB (MAX_STREAMED_RESPONSE_BYTES); with no sink it is kept and answered as one payload under
  * the 6 MB limit, as Lambda answers a streaming function called with Invoke. Past either limit
- * the invocation fails with Function.ResponseSizeTooLarge.
+ * the invocation fails with Function.ResponseSizeTooLarge. A sink that holds enough (its chunk()
+ * answers a wait) is backpressure: the runtime's connection is not read until the wait settles,
+ * so the runtime's writes stall (its socket's buffers fill) rather than Hangar buffering the
+ * stream (stream-writer.ts).
  */
 import { chmod, rm } from 'node:fs/promises';
 import http from 'node:http';
 import type { Duplex } from 'node:stream';
 import { encodeFrame, type Frame, FrameReader, FRAMES_PATH, FRAMES_PROTOCOL } from './runtime-frames.ts';
+import { pauser } from './stream-writer.ts';
 
 /** Lambda's synchronous response limit, in bytes, as its error message states it. */
 export const MAX_RESPONSE_BYTES = 6_291_556;
@@ -47,10 +51,12 @@ export interface FunctionError {
 export type InvocationOutcome = { kind: 'result'; payload: Buffer; contentType?: string } | { kind: 'error'; error: FunctionError };
 
 /** Where a streamed response goes as the runtime writes it: start() once, before any chunk. The
- *  invocation's outcome still says how it ended (its result's payload is then empty). */
+ *  invocation's outcome still says how it ended (its result's payload is then empty). chunk()
+ *  answers a wait when the sink holds as much as it should (stream-writer.ts): nothing more is
+ *  read from the runtime until it settles. */
 export interface ResponseSink {
   start(contentType: string): void;
-  chunk(bytes: Buffer): void;
+  chunk(bytes: Buffer): Promise<void> | undefined;
 }
 
 export type InitOutcome = { kind: 'ready' } | { kind: 'error'; error: FunctionError };
@@ -227,9 +233,10 @@ export class RuntimeApi {
     const type = req.headers['content-type'];
     this.streamStart(type ?? DEFAULT_STREAM_TYPE);
     let refused: Refusal | null = null;
+    const pause = pauser(req);
     const ended = await new Promise<boolean>((resolve) => {
       req.on('data', (chunk: Buffer) => {
-        if (refused === null && this.current === c) refused = this.streamChunk(chunk);
+        if (refused === null && this.current === c) refused = this.streamChunk(chunk, pause);
       });
       req.on('end', () => resolve(true));
       req.on('error', () => resolve(false));
@@ -312,16 +319,20 @@ export class RuntimeApi {
     c.sink?.start(contentType);
   }
 
-  /** Bytes of the streamed response: to the sink, or kept; a refusal past the limit. */
-  private streamChunk(bytes: Buffer | 'too-large'): Refusal | null {
+  /** Bytes of the streamed response: to the sink (told to `pause` the runtime while the sink
+   *  holds enough), or kept; a refusal past the limit. */
+  private streamChunk(bytes: Buffer | 'too-large', pause?: (wait: Promise<void>) => void): Refusal | null {
     const c = this.current!;
     if (!c.stream) this.streamStart(DEFAULT_STREAM_TYPE);
     const stream = c.stream!;
     const limit = c.sink ? MAX_STREAMED_RESPONSE_BYTES : this.maxBytes;
     if (bytes === 'too-large' || stream.bytes + bytes.length > limit) return this.tooLarge(limit);
     stream.bytes += bytes.length;
-    if (c.sink) c.sink.chunk(bytes);
-    else stream.kept.push(bytes);
+    if (!c.sink) stream.kept.push(bytes);
+    else {
+      const wait = c.sink.chunk(bytes);
+      if (wait) pause?.(wait);
+    }
     return null;
   }
 
@@ -382,7 +393,7 @@ export class RuntimeApi {
           return this.streamStart(typeof f.head.contentType === 'string' ? f.head.contentType : DEFAULT_STREAM_TYPE);
         }
         case 'C':
-          return refuse(this.refusal(String(f.head.requestId ?? '')) ?? this.streamChunk(f.body));
+          return refuse(this.refusal(String(f.head.requestId ?? '')) ?? this.streamChunk(f.body, pause));
         case 'I':
           return refuse(this.settleInitError(f.body, errorType));
         default:
@@ -392,6 +403,8 @@ export class RuntimeApi {
       }
     };
     const reader = new FrameReader(this.maxBytes, onFrame, () => socket.destroy());
+    // Frames already read from a chunk still reach the sink: a socket read is at most 64 KB.
+    const pause = pauser(socket);
     // The HTTP server's sockets allow half-open connections: a runtime's hang-up is only an 'end'
     // here, and without this its waiter would stay, and the next invocation go to a dead socket.
     socket.on('end', () => socket.destroy());

@@ -34,7 +34,9 @@ const MAX_HEAD_BYTES = 64 * 1024;
 
 export type FrameType = 'N' | 'R' | 'E' | 'I' | 'S' | 'C' | 'V' | 'X';
 
-export function encodeFrame(type: FrameType, head: object, body: Buffer = EMPTY): Buffer[] {
+/** A frame as the buffers to write. `type` is one ASCII letter: the runtime exchange's
+ *  (FrameType), or another exchange's that uses the same framing (app/dispatch.ts's hop). */
+export function encodeFrame(type: string, head: object, body: Buffer = EMPTY): Buffer[] {
   const h = Buffer.from(JSON.stringify(head));
   const header = Buffer.allocUnsafe(HEADER_BYTES);
   header[0] = type.charCodeAt(0);

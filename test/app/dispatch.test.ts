@@ -4,11 +4,12 @@
  * FunctionServer (its advert in the store), which runs it on a real sandboxed FunctionHost.
  * What the multi-process test (test/e2e/function-dispatch.test.ts) cannot reach cheaply: a host
  * that is advertised but does not answer is skipped for one that does; a replayed or forged
- * request is refused; with no host at all the invocation answers FunctionsUnavailable. Skipped,
- * with the reason, where the host cannot sandbox.
+ * request is refused; with no host at all the invocation answers FunctionsUnavailable; a streamed
+ * response crosses the hop at the pace its caller reads it (backpressure), with Lambda's 20 MB
+ * limit. Skipped, with the reason, where the host cannot sandbox.
  */
 import assert from 'node:assert/strict';
-import { createHmac, randomBytes, randomUUID } from 'node:crypto';
+import { createHash, createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -29,11 +30,12 @@ import { DiskBlobStore } from '../../src/blobs/index.ts';
 import { loadConfig } from '../../src/config/index.ts';
 import { ErrorCode, Unavailable } from '../../src/core/index.ts';
 import type { ProcessExecutor } from '../../src/executor/index.ts';
-import { FunctionHost } from '../../src/functions/index.ts';
+import { FunctionHost, type ResponseSink, STREAM_HIGH_WATER_BYTES, streamedHeld, writeStreamed } from '../../src/functions/index.ts';
 import { createLogger } from '../../src/log/index.ts';
 import { Metrics } from '../../src/metrics/index.ts';
 import { SecretBox } from '../../src/secrets/index.ts';
 import { SqliteStore } from '../../src/store/index.ts';
+import { until } from '../helpers/platform.ts';
 import { freePort } from '../helpers/process.ts';
 import { sandboxTestDir, anyTestSandbox } from '../helpers/sandbox.ts';
 import { makeZip } from '../helpers/zip.ts';
@@ -76,13 +78,21 @@ before(async () => {
     'index.js': 'let count = 0; exports.handler = async () => ({ count: ++count });',
     'echo.js': "exports.handler = async (e) => { console.log('echoing', e.s.length); return e; };",
     'throws.js': "exports.handler = async () => { throw new RangeError('too far'); };",
+    // event.pieces of 64 KB, each filled with its number, as fast as the stream takes them.
+    'flood.mjs': `export const handler = awslambda.streamifyResponse(async (event, responseStream) => {
+  responseStream.setContentType('application/x-flood');
+  for (let i = 0; i < event.pieces; i++) {
+    if (!responseStream.write(Buffer.alloc(65536, i % 251))) await new Promise((r) => responseStream.once('drain', r));
+  }
+  responseStream.end();
+});`,
   });
   await deployFunction({ functions: store.functions, blobs }, 'alice', {
     name: 'counter',
     zip,
     config: { runtime: 'nodejs22.x', handler: 'index.handler', memoryMb: 512 },
   });
-  for (const name of ['echo', 'throws'])
+  for (const name of ['echo', 'throws', 'flood'])
     await deployFunction({ functions: store.functions, blobs }, 'alice', {
       name,
       zip,
@@ -274,5 +284,45 @@ describe('scale-out dispatch in one process', { skip }, () => {
     }
     assert.throws(() => loadConfig({ env: { HANGAR_FUNCTION_ADDRESS: 'ftp://10.0.0.5' } }), /HANGAR_FUNCTION_ADDRESS.*a base URL/);
     assert.throws(() => loadConfig({ env: { HANGAR_FUNCTION_ADDRESS: '10.0.0.5:99999' } }), /HANGAR_FUNCTION_ADDRESS/);
+  });
+
+  it('a streamed response crosses the hop as written, at the pace its caller reads (Hangar holds a bounded part), past 6 MB; past 20 MB it fails as on Lambda', async () => {
+    streamedHeld.peakBytes = 0;
+    streamedHeld.waits = 0;
+    const pieces = 128;
+    // The caller's side: a stream it reads nothing of at first.
+    const out = new PassThrough({ highWaterMark: STREAM_HIGH_WATER_BYTES });
+    let type = '';
+    const sink: ResponseSink = { start: (t) => void (type = t), chunk: (b) => writeStreamed(out, [b]) };
+    const flood = (n: number, to: ResponseSink) =>
+      invokeFunction(api, 'alice', { functionName: 'flood', payload: Buffer.from(JSON.stringify({ pieces: n })), accountId: '1' }, to);
+    const ran = flood(pieces, sink);
+    void ran.finally(() => out.end()).catch(() => {});
+    // Once the host, or this node, has waited for a stream to drain, and a moment more in which
+    // a hop without backpressure would bring most of the 8 MB here (not timed: the bytes held are).
+    await until(async () => streamedHeld.waits > 0, 30_000);
+    await new Promise((r) => setTimeout(r, 500));
+    const bound = STREAM_HIGH_WATER_BYTES + 4 * 65536;
+    assert.ok(streamedHeld.peakBytes <= bound, `one stream held ${streamedHeld.peakBytes} bytes; at most ${bound}`);
+    const h = createHash('sha256');
+    let bytes = 0;
+    for await (const c of out as AsyncIterable<Buffer>) {
+      h.update(c);
+      bytes += c.length;
+    }
+    const r = await ran;
+    assert.deepEqual(
+      [r.functionError, r.contentType, r.payload.length, type],
+      [undefined, 'application/x-flood', 0, 'application/x-flood'],
+    );
+    const want = createHash('sha256');
+    for (let i = 0; i < pieces; i++) want.update(Buffer.alloc(65536, i % 251));
+    assert.deepEqual([bytes, h.digest('hex')], [pieces * 65536, want.digest('hex')]);
+    assert.ok(streamedHeld.peakBytes <= bound, `one stream held ${streamedHeld.peakBytes} bytes; at most ${bound}`);
+
+    let taken = 0;
+    const over = await flood(21 * 16 + 1, { start: () => {}, chunk: (b) => void (taken += b.length) });
+    assert.deepEqual([over.functionError, over.errorType], ['Unhandled', 'Function.ResponseSizeTooLarge']);
+    assert.ok(taken <= 20 * 1024 * 1024, `${taken} bytes passed on`);
   });
 });

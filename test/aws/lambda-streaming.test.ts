@@ -4,12 +4,14 @@
  * streaming function called with Invoke (the stream answered whole, as Lambda does) natively and
  * through the real AWS SDK; a RESPONSE_STREAM function URL answering chunked as the function
  * writes, with HttpResponseStream.from's status, headers and cookies; InvokeWithResponseStream
- * read with the SDK's own event stream decoder. Skipped, with the reason, where the host cannot
- * sandbox.
+ * read with the SDK's own event stream decoder; a caller that stops reading slows the function
+ * down instead of Hangar buffering what it writes (backpressure). Skipped, with the reason, where
+ * the host cannot sandbox.
  */
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { request } from 'node:http';
-import { after, before, describe, it } from 'node:test';
+import { after, before, beforeEach, describe, it } from 'node:test';
 import {
   AddPermissionCommand,
   CreateFunctionUrlConfigCommand,
@@ -19,13 +21,18 @@ import {
   type LambdaClient,
   UpdateFunctionUrlConfigCommand,
 } from '@aws-sdk/client-lambda';
+import { STREAM_HIGH_WATER_BYTES, streamedHeld } from '../../src/functions/index.ts';
 import { createNodeFunction, lambdaClient, NO_SANDBOX } from '../helpers/lambda.ts';
-import { testPlatform, type TestPlatform } from '../helpers/platform.ts';
+import { testPlatform, type TestPlatform, until } from '../helpers/platform.ts';
 import { makeZip } from '../helpers/zip.ts';
 
 let p: TestPlatform;
 let alice: LambdaClient;
+let aliceKey: Parameters<typeof lambdaClient>[1];
 let bob: LambdaClient;
+
+/** How many 64 KB pieces the flood handler writes: 8 MB. */
+const FLOOD_PIECES = 128;
 
 /** Streaming handlers as written for Lambda's Node runtime. */
 const CODE = makeZip({
@@ -42,14 +49,21 @@ const CODE = makeZip({
   responseStream.end();
 });`,
   'plain.js': `exports.handler = async () => ({ hello: 'world' });`,
+  // FLOOD_PIECES of 64 KB, each filled with its number, as fast as the stream takes them.
+  'flood.mjs': `export const handler = awslambda.streamifyResponse(async (event, responseStream) => {
+  for (let i = 0; i < ${FLOOD_PIECES}; i++) {
+    if (!responseStream.write(Buffer.alloc(65536, i % 251))) await new Promise((r) => responseStream.once('drain', r));
+  }
+  responseStream.end();
+});`,
 });
 
 const create = (name: string, over: Record<string, unknown> = {}) => createNodeFunction(alice, name, { Code: { ZipFile: CODE }, ...over });
 
 before(async () => {
   p = await testPlatform();
-  const key = (await p.inject({ method: 'POST', url: '/keys', payload: { userId: 'alice' } })).json();
-  alice = lambdaClient(p.url!, key);
+  aliceKey = (await p.inject({ method: 'POST', url: '/keys', payload: { userId: 'alice' } })).json();
+  alice = lambdaClient(p.url!, aliceKey);
   bob = lambdaClient(p.url!, (await p.inject({ method: 'POST', url: '/keys', payload: { userId: 'bob' } })).json());
 });
 after(() => p?.close());
@@ -230,5 +244,98 @@ describe('InvokeWithResponseStream through the AWS SDK', { skip: NO_SANDBOX }, (
     assert.deepEqual(await refusal(alice, { Payload: Buffer.from('not json') }), ['InvalidRequestContentException', 400]);
     const dry = await alice.send(new InvokeWithResponseStreamCommand({ FunctionName: 'streamer', InvocationType: 'DryRun' }));
     assert.equal(dry.StatusCode, 204);
+  });
+});
+
+/** The flood's bytes' digest, as the function writes them. */
+function floodDigest(): string {
+  const h = createHash('sha256');
+  for (let i = 0; i < FLOOD_PIECES; i++) h.update(Buffer.alloc(65536, i % 251));
+  return h.digest('hex');
+}
+
+/** The most one stream may hold here: its high-water mark, and the function's pieces read from
+ *  the runtime's socket with the one that filled it. Without backpressure it is most of 8 MB. */
+const HELD_BOUND = STREAM_HIGH_WATER_BYTES + 4 * 65536;
+
+/** Called once the caller has stopped reading: waits until Hangar stops reading the function (a
+ *  writer waited for its stream to drain), then a moment more in which a Hangar that went on
+ *  reading would take in much of the flood (how long is not asserted: the bytes held are). */
+async function stalled(): Promise<void> {
+  await until(async () => streamedHeld.waits > 0, 30_000);
+  await new Promise((r) => setTimeout(r, 500));
+  assert.ok(streamedHeld.peakBytes <= HELD_BOUND, `one stream held ${streamedHeld.peakBytes} bytes; at most ${HELD_BOUND}`);
+}
+
+describe('a caller that stops reading slows the function down (backpressure)', { skip: NO_SANDBOX }, () => {
+  let url: string;
+
+  before(async () => {
+    await create('flood', { Handler: 'flood.handler', Timeout: 120, MemorySize: 512 });
+    url = (await alice.send(new CreateFunctionUrlConfigCommand({ FunctionName: 'flood', AuthType: 'NONE', InvokeMode: 'RESPONSE_STREAM' })))
+      .FunctionUrl!;
+    await makePublic('flood');
+  });
+  beforeEach(() => {
+    streamedHeld.peakBytes = 0;
+    streamedHeld.waits = 0;
+  });
+
+  it('a RESPONSE_STREAM URL: Hangar holds a bounded part of an 8 MB stream while the client reads nothing, then all of it arrives', async () => {
+    const u = new URL(url);
+    const { digest, bytes, complete } = await new Promise<{ digest: string; bytes: number; complete: boolean }>((resolve, reject) => {
+      const req = request({ host: u.hostname, port: u.port, path: u.pathname, method: 'POST' }, (res) => {
+        const h = createHash('sha256');
+        let bytes = 0;
+        let first = true;
+        res.on('data', (c: Buffer) => {
+          h.update(c);
+          bytes += c.length;
+          if (!first) return;
+          first = false;
+          res.pause();
+          stalled().then(
+            () => res.resume(),
+            (err: unknown) => {
+              // Not left open: the platform's close would wait for it.
+              req.destroy();
+              reject(err);
+            },
+          );
+        });
+        res.on('error', reject);
+        res.on('end', () => resolve({ digest: h.digest('hex'), bytes, complete: res.complete }));
+      });
+      req.on('error', reject);
+      req.end('{}');
+    });
+    assert.deepEqual([bytes, complete], [FLOOD_PIECES * 65536, true]);
+    assert.equal(digest, floodDigest());
+    assert.ok(streamedHeld.peakBytes <= HELD_BOUND, `one stream held ${streamedHeld.peakBytes} bytes; at most ${HELD_BOUND}`);
+  });
+
+  it('InvokeWithResponseStream (AWS SDK): the same, the events read one by one', async () => {
+    // Its own client: destroyed at the end, its connection with it, should the stream be left unread.
+    const reader = lambdaClient(p.url!, aliceKey);
+    const h = createHash('sha256');
+    let bytes = 0;
+    let complete: InvokeWithResponseStreamCompleteEvent | undefined;
+    try {
+      const r = await reader.send(new InvokeWithResponseStreamCommand({ FunctionName: 'flood', Payload: Buffer.from('{}') }));
+      for await (const e of r.EventStream!) {
+        if (e.PayloadChunk?.Payload) {
+          if (bytes === 0) await stalled();
+          h.update(e.PayloadChunk.Payload);
+          bytes += e.PayloadChunk.Payload.length;
+        }
+        if (e.InvokeComplete) complete = e.InvokeComplete;
+      }
+    } finally {
+      reader.destroy();
+    }
+    assert.equal(complete?.ErrorCode, undefined);
+    assert.equal(bytes, FLOOD_PIECES * 65536);
+    assert.equal(h.digest('hex'), floodDigest());
+    assert.ok(streamedHeld.peakBytes <= HELD_BOUND, `one stream held ${streamedHeld.peakBytes} bytes; at most ${HELD_BOUND}`);
   });
 });

@@ -331,7 +331,9 @@ for (const engine of ENGINES) {
       assert.deepEqual(json(f), { errorMessage: 'asked to fail', errorType: 'Shell.Failure' });
       // Streamed over the Runtime API's HTTP (streaming mode, chunked): to the sink as it comes.
       const seen: string[] = [];
-      const s = await i.invoke(event('stream'), { sink: { start: (t) => seen.push(`start ${t}`), chunk: (b) => seen.push(b.toString()) } });
+      const s = await i.invoke(event('stream'), {
+        sink: { start: (t) => seen.push(`start ${t}`), chunk: (b) => void seen.push(b.toString()) },
+      });
       assert.deepEqual(s.kind === 'result' && [s.contentType, s.payload.length], ['text/plain', 0]);
       assert.deepEqual([seen[0], seen.slice(1).join('')], ['start text/plain', 'one;two']);
       assert.equal(json(await i.invoke(event({ x: 3 }))).count, 5);

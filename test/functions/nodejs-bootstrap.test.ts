@@ -133,7 +133,7 @@ for (const exchange of EXCHANGES)
       /** A sink that keeps what arrives, and when: the outcome's settling is one more entry. */
       const recorder = () => {
         const seen: string[] = [];
-        const sink: ResponseSink = { start: (t) => seen.push(`start ${t}`), chunk: (b) => seen.push(b.toString('latin1')) };
+        const sink: ResponseSink = { start: (t) => seen.push(`start ${t}`), chunk: (b) => void seen.push(b.toString('latin1')) };
         return { seen, sink };
       };
 
@@ -143,7 +143,7 @@ for (const exchange of EXCHANGES)
         const { seen, sink } = recorder();
         // The handler waits for the gate, which is made only once its first chunk has arrived:
         // were chunks held until the end, this invocation would never end.
-        const opened: ResponseSink = { start: sink.start, chunk: (b) => (sink.chunk(b), writeFileSync(gate, '')) };
+        const opened: ResponseSink = { start: sink.start, chunk: (b) => void (sink.chunk(b), writeFileSync(gate, '')) };
         const o = await p.invoke({ gate }, { sink: opened });
         seen.push('settled');
         assert.deepEqual(o.kind === 'result' && [o.payload.length, o.contentType], [0, 'application/octet-stream']);

@@ -8,7 +8,8 @@ import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, beforeEach, afterEach, describe, it } from 'node:test';
-import { RuntimeApi, type InvocationMeta } from '../../src/functions/runtime-api.ts';
+import { RuntimeApi, type InvocationMeta, type ResponseSink } from '../../src/functions/runtime-api.ts';
+import { until } from '../helpers/platform.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'hangar-rapi-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -169,5 +170,63 @@ describe('runtime api', () => {
     assert.ok(got.kind === 'error');
     assert.equal(got.error.errorType, 'Runtime.ExitError');
     assert.equal(api.busy, false);
+  });
+
+  it('does not read a streaming answer while the sink holds what it was given (backpressure), then reads it all', async () => {
+    let release: () => void = () => {};
+    const held = new Promise<void>((r) => (release = r));
+    let received = 0;
+    /** Bytes passed to the sink after it answered its (unsettled) wait. */
+    let whileHeld = -1;
+    const sink: ResponseSink = {
+      start: () => {},
+      chunk: (b) => {
+        received += b.length;
+        if (whileHeld >= 0) whileHeld += b.length;
+        else whileHeld = 0;
+        return held;
+      },
+    };
+    const outcome = api.invoke(Buffer.from('{}'), meta('req-bp'), sink);
+    await call(api.socketPath, 'GET', `${R}/invocation/next`);
+    // The runtime: 8 MB in 64 KB writes, each after the last was taken (its socket's backpressure).
+    const total = 128 * 65536;
+    let written = 0;
+    let waiting = false;
+    const req = http.request({
+      socketPath: api.socketPath,
+      method: 'POST',
+      path: `${R}/invocation/req-bp/response`,
+      headers: { 'lambda-runtime-function-response-mode': 'streaming', 'content-type': 'text/plain' },
+    });
+    const answered = new Promise<number>((resolve, reject) => {
+      req.on('response', (res) => {
+        res.resume();
+        resolve(res.statusCode!);
+      });
+      req.on('error', reject);
+    });
+    const writing = (async () => {
+      while (written < total) {
+        written += 65536;
+        if (!req.write(Buffer.alloc(65536, 1))) {
+          waiting = true;
+          await new Promise((r) => req.once('drain', r));
+          waiting = false;
+        }
+      }
+      req.end();
+    })();
+    // Once the runtime waits for its socket, and a moment more in which an API that went on
+    // reading would take in much of the 8 MB (how long is not asserted: the bytes are).
+    await until(async () => waiting && whileHeld >= 0);
+    await new Promise((r) => setTimeout(r, 300));
+    assert.ok(whileHeld <= 128 * 1024, `${whileHeld} bytes reached the sink while it held its first`);
+    assert.ok(written < total, 'the runtime is held back');
+    release();
+    await writing;
+    assert.equal(await answered, 202);
+    const o = await outcome;
+    assert.deepEqual([o.kind, received], ['result', total]);
   });
 });

@@ -18,6 +18,8 @@ export interface WorkerProcess {
   id: string;
   output(): string;
   exited: Promise<number | null>;
+  /** Its HANGAR_DATA_DIR (a function's unpacked code is under it: codeDirOf). */
+  dataDir: string;
 }
 
 export interface Cluster {
@@ -59,8 +61,9 @@ export async function startCluster(opts: { servers?: number; env?: Record<string
     ...opts.env,
   });
   const spawnRole = async (role: string, env: Record<string, string>, ready: RegExp): Promise<WorkerProcess> => {
+    const own: Record<string, string> = { ...shared(), HANGAR_URL: c.url, ...env };
     const child = spawn(HANGAR_BIN, [role], {
-      env: { ...process.env, ...TEST_EXECUTOR_ENV, ...shared(), HANGAR_URL: c.url, ...env },
+      env: { ...process.env, ...TEST_EXECUTOR_ENV, ...own },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
@@ -69,7 +72,7 @@ export async function startCluster(opts: { servers?: number; env?: Record<string
     const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
     await until(async () => ready.test(out) || child.exitCode !== null, 30_000);
     if (child.exitCode !== null) throw new Error(`${role} exited:\n${out}`);
-    return { child, id: ready.exec(out)![1] ?? '', output: () => out, exited };
+    return { child, id: ready.exec(out)![1] ?? '', output: () => out, exited, dataDir: own.HANGAR_DATA_DIR };
   };
   const c: Cluster = {
     s3,

@@ -7,11 +7,14 @@
  * failure, before or mid-stream, is the InvokeComplete's ErrorCode (the error's type:
  * `Error`, `Sandbox.Timedout`...) and ErrorDetails (its message), the answer still 200, as
  * Lambda; a refusal before anything ran (no such function, bad input, throttled) is the usual
- * error answer. DryRun answers 204. LogType Tail puts the log's last 4 KB in LogResult.
+ * error answer. DryRun answers 204. LogType Tail puts the log's last 4 KB in LogResult. A caller
+ * that reads slowly slows the function (functions/stream-writer.ts); one that has gone takes
+ * nothing more while the function runs on.
  */
 import { PassThrough } from 'node:stream';
 import { type AccountDirectory, InvocationType, type InvokeResult, invokeFunction } from '../../app/index.ts';
 import { ErrorCode, InvalidInput } from '../../core/index.ts';
+import { STREAM_HIGH_WATER_BYTES, writeStreamed } from '../../functions/index.ts';
 import { eventMessage } from '../eventstream.ts';
 import type { RestOperation } from '../rest-router.ts';
 import type { AwsReply } from '../service.ts';
@@ -52,7 +55,7 @@ export function invokeStreamOperation(ctx: LambdaContext, accounts: AccountDirec
       const { userId, input } = await invokeInputOf(ctx, accounts, call, params.FunctionName);
       if (input.type === InvocationType.Event)
         throw new InvalidInput(ErrorCode.FunctionInvalid, 'InvocationType must be RequestResponse or DryRun for InvokeWithResponseStream');
-      const events = new PassThrough();
+      const events = new PassThrough({ highWaterMark: STREAM_HIGH_WATER_BYTES });
       let executedVersion = '';
       let started: () => void = () => {};
       const streaming = new Promise<null>((resolve) => {
@@ -63,9 +66,7 @@ export function invokeStreamOperation(ctx: LambdaContext, accounts: AccountDirec
           executedVersion = v;
         },
         start: () => started(),
-        chunk: (bytes) => {
-          if (!events.destroyed) events.write(payloadChunk(bytes));
-        },
+        chunk: (bytes) => writeStreamed(events, [payloadChunk(bytes)]),
       });
       const finish = (r: InvokeResult) => {
         if (!r.functionError && r.payload.length > 0) events.write(payloadChunk(r.payload));
