@@ -79,7 +79,7 @@ export {
   runOnHost,
   warmKeyOfSnapshot,
 } from './invoke.ts';
-export { DISPATCH_KEY_PURPOSE, FunctionDispatcher, FunctionServer } from './dispatch.ts';
+export { DISPATCH_KEY_PURPOSE, FunctionDispatcher, FunctionServer, HOP_HEADER, HOP_VERSION } from './dispatch.ts';
 export { holdMsOf } from './function-admission.ts';
 export { revokeKey } from './keys.ts';
 export { readLogs, type AttemptLogs } from './logs.ts';
