@@ -49,6 +49,13 @@
  *    or chunked body that does not end properly). A host that stops answering without closing
  *    the connection (or a hop its caller has not read from) is given up once the invocation's
  *    timeout (plus the init and transfer allowance) has passed.
+ *  - The hop has a protocol version (HOP_VERSION), so that during a rolling upgrade an API node
+ *    and a host of different versions never misread each other: an API node sends it in a
+ *    header and sends only to hosts that advertise the same (an advert without one is a host
+ *    from before versions, 1), warning once of each host it leaves out for it; a host refuses a
+ *    request of another version (or none) before it runs anything, answering its own, which is a
+ *    refusal as above (not started: another host may take it) and a warning naming both. Which
+ *    to upgrade first: docs/scale-out.md, "Upgrading".
  *  - Reserved concurrency is counted in the store, one lease row per invocation in flight, taken
  *    under the function row's lock, so the limit holds across API nodes. Only functions with
  *    reserved concurrency pay for it (the take and the release; whether a function has it is
@@ -84,6 +91,11 @@ import { MAX_PAYLOAD_BYTES, runOnHost, warmKeyOfSnapshot, type HostInvocation, t
 
 /** The path a worker host takes invocations on. */
 const INVOKE_PATH = '/invocations';
+/** The hop protocol's version: 1, before versions (one answer, not frames); 2, the answer in
+ *  frames. Raised whenever the request or the answer changes in a way the other side misreads. */
+export const HOP_VERSION = 2;
+/** The request's header, and the host's answer's, that carry it. */
+export const HOP_HEADER = 'x-hangar-hop';
 /** What the dispatch key is derived for (SecretBox.derive). */
 export const DISPATCH_KEY_PURPOSE = 'hangar function dispatch v1';
 /** How far a request's signed time may be from the host's clock, ms. */
@@ -195,6 +207,8 @@ export class FunctionDispatcher implements RemoteInvoker {
   /** Hosts that failed to take an invocation, with when (the store's clock): left out until
    *  they advertise themselves after it. */
   private readonly failed = new Map<string, number>();
+  /** Hosts advertising another hop version, already warned of (left out while they do). */
+  private readonly otherHop = new Set<string>();
 
   /** The dispatch key as a KeyObject, made once (a Buffer key is imported again by every HMAC). */
   private readonly key: KeyObject;
@@ -214,14 +228,18 @@ export class FunctionDispatcher implements RemoteInvoker {
     const tried = new Set<string>();
     for (;;) {
       const host = chooseHost(await this.candidates(key, tried), this.random);
-      if (!host)
+      if (!host) {
+        const others = [...new Set(this.hosts.filter((h) => h.hop !== HOP_VERSION).map((h) => h.hop))];
         throw new Unavailable(
           ErrorCode.FunctionsUnavailable,
           tried.size
             ? 'no worker host took the invocation: those advertised are not answering'
-            : 'no worker host runs functions now: start `hangar worker` processes with the sandbox executor (they advertise themselves through the database)',
+            : others.length > 0
+              ? `no worker host takes this API node's hop version ${HOP_VERSION} (those advertised take ${others.join(', ')}): finish the rolling upgrade (docs/scale-out.md, "Upgrading")`
+              : 'no worker host runs functions now: start `hangar worker` processes with the sandbox executor (they advertise themselves through the database)',
           5,
         );
+      }
       tried.add(host.hostId);
       try {
         return await this.send(host.entry, key, inv, sink);
@@ -244,7 +262,9 @@ export class FunctionDispatcher implements RemoteInvoker {
   private async candidates(key: string, tried: Set<string>) {
     const view = () =>
       this.hosts
-        .filter((h) => !tried.has(h.hostId) && (this.failed.get(h.hostId) ?? Number.NEGATIVE_INFINITY) < h.updatedAt)
+        .filter(
+          (h) => h.hop === HOP_VERSION && !tried.has(h.hostId) && (this.failed.get(h.hostId) ?? Number.NEGATIVE_INFINITY) < h.updatedAt,
+        )
         .map((h) => {
           const both = `${h.hostId} ${key}`;
           const mine = this.inflight.get(both) ?? 0;
@@ -274,6 +294,15 @@ export class FunctionDispatcher implements RemoteInvoker {
         this.hosts = hosts;
         this.readAt = Date.now();
         for (const id of this.failed.keys()) if (!hosts.some((h) => h.hostId === id)) this.failed.delete(id);
+        for (const id of this.otherHop) if (!hosts.some((h) => h.hostId === id && h.hop !== HOP_VERSION)) this.otherHop.delete(id);
+        for (const h of hosts) {
+          if (h.hop === HOP_VERSION || this.otherHop.has(h.hostId)) continue;
+          this.otherHop.add(h.hostId);
+          this.deps.log.warn(
+            { host: h.hostId, address: h.address, hostHop: h.hop, hop: HOP_VERSION },
+            `worker host takes hop version ${h.hop}, this API node sends ${HOP_VERSION}: it is sent no invocations (finish the rolling upgrade: docs/scale-out.md)`,
+          );
+        }
       })
       .finally(() => (this.reading = null));
     return this.reading;
@@ -304,6 +333,7 @@ export class FunctionDispatcher implements RemoteInvoker {
             'content-length': body.length,
             'x-hangar-time': time,
             'x-hangar-signature': signature(this.key, time, body),
+            [HOP_HEADER]: String(HOP_VERSION),
           },
         });
         // Nothing heard for as long as the invocation may take: the host is gone without a word.
@@ -316,8 +346,16 @@ export class FunctionDispatcher implements RemoteInvoker {
           accepted = true;
           if (res.statusCode !== 200) {
             res.resume();
-            // Refused before it ran (a bad signature, a host shutting down): not this invocation's fault.
-            reject(new NotAccepted(`status ${res.statusCode}`));
+            // Refused before it ran (a bad signature, a host shutting down, another hop version):
+            // not this invocation's fault.
+            const theirs = res.headers[HOP_HEADER];
+            if (theirs !== undefined && theirs !== String(HOP_VERSION)) {
+              this.deps.log.warn(
+                { host: host.hostId, address: host.address, hostHop: theirs, hop: HOP_VERSION },
+                `worker host refused this API node's hop version ${HOP_VERSION}: it takes version ${theirs} (finish the rolling upgrade: docs/scale-out.md)`,
+              );
+              reject(new NotAccepted(`status ${res.statusCode}: hop version ${theirs}, this node's ${HOP_VERSION}`));
+            } else reject(new NotAccepted(`status ${res.statusCode}`));
             return;
           }
           let answered = false;
@@ -471,12 +509,24 @@ export class FunctionServer {
       );
       return void res.writeHead(401).end();
     }
+    // Another version's request (none: from before versions) is not read: refused, not started.
+    // After the signature: whoever does not hold the key learns nothing, and fills no log.
+    const hop = String(req.headers[HOP_HEADER] ?? '1');
+    if (hop !== String(HOP_VERSION)) {
+      this.o.log.warn(
+        { from: req.socket.remoteAddress, requestHop: hop, hop: HOP_VERSION },
+        `refused an invocation of hop version ${hop}: this worker host takes ${HOP_VERSION} (finish the rolling upgrade: docs/scale-out.md)`,
+      );
+      return void res
+        .writeHead(400, { [HOP_HEADER]: String(HOP_VERSION), 'content-type': 'text/plain; charset=utf-8' })
+        .end(`this worker host takes hop version ${HOP_VERSION}, not ${hop}\n`);
+    }
     const { meta, rest } = unframe<InvocationMeta>(body);
     // A signed request seen before is a replay: every invocation has a request id of its own.
     if (this.seen.has(meta.requestId)) return void res.writeHead(409).end();
     this.remember(meta.requestId, now);
     // Accepted: from here on, a lost connection tells the API node the invocation may have run.
-    res.writeHead(200, { 'content-type': 'application/octet-stream' });
+    res.writeHead(200, { 'content-type': 'application/octet-stream', [HOP_HEADER]: String(HOP_VERSION) });
     res.flushHeaders();
     const { stream, ...inv } = meta;
     // The stream as the runtime writes it; while the API node does not take it (its caller reads
@@ -537,7 +587,7 @@ export class FunctionServer {
     const peaks = host.takePeaks();
     this.writing = this.o.fleet
       .advertiseHost(
-        { hostId, address: this.address, capacity, busy: host.pool.stats().busy, warm },
+        { hostId, address: this.address, capacity, busy: host.pool.stats().busy, warm, hop: HOP_VERSION },
         heartbeatMs * ADVERT_HEARTBEATS,
         peaks,
       )

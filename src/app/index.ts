@@ -79,7 +79,7 @@ export {
   runOnHost,
   warmKeyOfSnapshot,
 } from './invoke.ts';
-export { DISPATCH_KEY_PURPOSE, FunctionDispatcher, FunctionServer } from './dispatch.ts';
+export { DISPATCH_KEY_PURPOSE, FunctionDispatcher, FunctionServer, HOP_HEADER, HOP_VERSION } from './dispatch.ts';
 export { holdMsOf } from './function-admission.ts';
 export { revokeKey } from './keys.ts';
 export { readLogs, type AttemptLogs } from './logs.ts';
@@ -97,7 +97,7 @@ export {
 export { createProject, terminalLane, uploadVersion, versionArchive } from './projects.ts';
 export { type ProjectCodeRef, projectCodeZip } from './function-project.ts';
 export { deleteSecret, putSecret, secretRevealer } from './secrets.ts';
-export { checkSecretsKey, rekey, rekeyDone, WrongSecretsKey, type RekeyCounts, type RekeyReport } from './rekey.ts';
+export { checkSecretsKey, rekey, rekeyDone, WrongSecretsKey, type RekeyCounts, type RekeyReport, type RekeyStore } from './rekey.ts';
 export { submitBatch, submitTask, type Submitted, type SubmittedBatch, type Trace } from './submit.ts';
 export {
   createTaggedActivity,

@@ -5,7 +5,8 @@
  *   a sealed value later (a 5xx per request, a task that cannot get its secrets).
  * - rekey (`hangar rekey`): every sealed value not under the current key is opened with the
  *   keyring and sealed again under the current key, a batch at a time, each batch one short
- *   write where the row still holds what was read. It is idempotent (what is under the current
+ *   write where the row still holds what was read; first, functions' environments still kept
+ *   plain (written before sealing) are sealed. It is idempotent (what is under the current
  *   key is left alone) and safe to interrupt: run it again. Once it reports nothing left under
  *   another key, the previous keys can be dropped.
  */
@@ -75,6 +76,8 @@ export interface RekeyCounts {
 export interface RekeyReport {
   /** The current key's id: everything counted as resealed or current is under it. */
   keyId: string;
+  /** Functions' and versions' environments found plain (written before sealing), sealed first. */
+  plainSealed: number;
   kinds: Record<SealedKind, RekeyCounts>;
   keyCheck: 'resealed' | 'current';
   /** Values no key of the ring opens (their kind, owner and name): left as they are. */
@@ -84,9 +87,18 @@ export interface RekeyReport {
 /** Whether the previous keys can go: everything is under the current key. */
 export const rekeyDone = (r: RekeyReport): boolean => Object.values(r.kinds).every((c) => c.changed === 0 && c.failed === 0);
 
-/** Re-seals every value not under the current key, `batchSize` rows at a time (checkSecretsKey first). */
-export async function rekey(store: SealedValues, box: SecretBox, opts: { batchSize: number }): Promise<RekeyReport> {
+/** What rekey reaches of the store: the sealed values, and the sealing of the environments kept plain. */
+export interface RekeyStore {
+  readonly sealedValues: SealedValues;
+  sealPlainEnvironments(): Promise<number>;
+}
+
+/** Re-seals every value not under the current key, `batchSize` rows at a time (checkSecretsKey
+ *  first, then the environments kept plain are sealed: only once the key is known right). */
+export async function rekey(of: RekeyStore, box: SecretBox, opts: { batchSize: number }): Promise<RekeyReport> {
+  const store = of.sealedValues;
   await checkSecretsKey(store, box);
+  const plainSealed = await of.sealPlainEnvironments();
   const kinds = {} as Record<SealedKind, RekeyCounts>;
   const failures: RekeyReport['failures'] = [];
   for (const kind of SEALED_KINDS) {
@@ -123,5 +135,5 @@ export async function rekey(store: SealedValues, box: SecretBox, opts: { batchSi
     await store.putKeyCheck(box.seal(CHECK.userId, CHECK.name, box.open(CHECK.userId, CHECK.name, check)), check);
     keyCheck = 'resealed';
   }
-  return { keyId: box.keyId, kinds, keyCheck, failures };
+  return { keyId: box.keyId, plainSealed, kinds, keyCheck, failures };
 }

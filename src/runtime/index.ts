@@ -146,6 +146,8 @@ export async function openStore(
     readonly stateMachineVersions: StateMachineVersions;
     readonly tags: ResourceTags;
     readonly sealedValues: SealedValues;
+    /** Seals functions' environments kept plain: only once checkSecretsKey has passed. */
+    sealPlainEnvironments(): Promise<number>;
   }
 > {
   const retry = { baseMs: config.retryBaseMs, maxMs: config.retryMaxMs };
@@ -213,11 +215,17 @@ export async function startPlatform(config: Config, roles: Roles, opts: Platform
   // The master key first: the store seals functions' environments with it (sealed-environment.ts).
   const secrets = await openSecrets(config, dataDir);
   const store = await openStore(config, secrets);
-  // A wrong master key refuses the start here, rather than failing every read of a sealed value.
-  const keyCheck = await checkSecretsKey(store.sealedValues, secrets).catch(async (err: unknown) => {
+  // A wrong master key refuses the start here, rather than failing every read of a sealed value;
+  // only then are environments written before sealing sealed, under a key known to be right.
+  let keyCheck: Awaited<ReturnType<typeof checkSecretsKey>>;
+  try {
+    keyCheck = await checkSecretsKey(store.sealedValues, secrets);
+    const sealed = await store.sealPlainEnvironments();
+    if (sealed > 0) log.info({ rows: sealed }, "sealed functions' environments kept plain since before sealing");
+  } catch (err) {
     await store.close();
     throw err;
-  });
+  }
   if (keyCheck.keyId !== secrets.keyId)
     log.info(
       { keyId: secrets.keyId, checkKeyId: keyCheck.keyId },

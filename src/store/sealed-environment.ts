@@ -7,11 +7,13 @@
  * The column stays JSON on both backends: a sealed map is a JSON string (`"v1:<sealed>"`, the
  * sealed text as SecretBox makes it: `v2:<key id>:<base64>`, or bare base64 when sealed before
  * the keyring), a plain one an object. `hangar rekey` re-seals them under the current key
- * (ports/sealed-values.ts). Rows written before sealing (objects) still read; the store seals them
- * when it opens with a sealer (sealPlainEnvironments in each backend's functions.ts): published
- * versions are never written again, so sealing on the next write would leave theirs in plain
- * text for ever, and a SQL migration cannot seal (the database never holds the key). An empty
- * map is kept as `{}`: it tells nothing.
+ * (ports/sealed-values.ts). Rows written before sealing (objects) still read; the store's
+ * sealPlainEnvironments() seals them (each backend's functions.ts), called at start once the
+ * secrets key check has passed, and by `hangar rekey`: published versions are never written
+ * again, so sealing on the next write would leave theirs in plain text for ever, and a SQL
+ * migration cannot seal (the database never holds the key). Not when the store opens: a start
+ * with the wrong key would seal them under it before the check refuses it, and no right key
+ * would open them again. An empty map is kept as `{}`: it tells nothing.
  *
  * The function's owner and name are the associated data: a sealed map moved to another function
  * does not open. Its versions share the name, so a publish copies $LATEST's sealed map as it is.

@@ -21,6 +21,8 @@ import {
   deployFunction,
   FunctionDispatcher,
   FunctionServer,
+  HOP_HEADER,
+  HOP_VERSION,
   invokeFunction,
   publishLayerVersion,
   warmKeyOfSnapshot,
@@ -118,7 +120,10 @@ describe('scale-out dispatch in one process', { skip }, () => {
 
   it('an advertised host that does not answer is skipped for one that does; the warm instance is reused', async () => {
     // A host that died without withdrawing its advert: nothing listens at its address.
-    await store.functionFleet.advertiseHost({ hostId: 'gone', address: 'http://127.0.0.1:9', capacity: 100, busy: 0, warm: {} }, 60_000);
+    await store.functionFleet.advertiseHost(
+      { hostId: 'gone', address: 'http://127.0.0.1:9', capacity: 100, busy: 0, warm: {}, hop: HOP_VERSION },
+      60_000,
+    );
     server = await FunctionServer.start({
       host,
       clock,
@@ -216,6 +221,7 @@ describe('scale-out dispatch in one process', { skip }, () => {
     const headers = {
       'x-hangar-time': time,
       'x-hangar-signature': createHmac('sha256', key).update(`${time}\n`).update(body).digest('base64url'),
+      [HOP_HEADER]: String(HOP_VERSION),
     };
     const send = () => fetch(`${server.address}/invocations`, { method: 'POST', headers, body });
     const first = await send();
@@ -225,6 +231,78 @@ describe('scale-out dispatch in one process', { skip }, () => {
     assert.equal(replay.status, 409, 'a request id seen before is refused');
     await replay.arrayBuffer();
     assert.equal(await count('counter'), 4, 'the right key still works');
+  });
+
+  it('the hop has a version: a host refuses a request of another (or none) before running it; an API node sends only to hosts of its own, warning of the others', async () => {
+    // A signed request of another version, as an API node of that version sends it.
+    const f = await store.functions.getFunction('alice', 'counter');
+    const meta = Buffer.from(
+      JSON.stringify({ owner: 'alice', accountId: '1', f, requestId: randomUUID(), invokedFunctionArn: 'arn', logType: 'None' }),
+    );
+    const head = Buffer.alloc(4);
+    head.writeUInt32BE(meta.length);
+    const body = Buffer.concat([head, meta, Buffer.from('{}')]);
+    const before = await count('counter');
+    for (const hop of [undefined, '1', String(HOP_VERSION + 1)]) {
+      const time = String(Date.now());
+      const headers: Record<string, string> = {
+        'x-hangar-time': time,
+        'x-hangar-signature': createHmac('sha256', key).update(`${time}\n`).update(body).digest('base64url'),
+        ...(hop === undefined ? {} : { [HOP_HEADER]: hop }),
+      };
+      const r = await fetch(`${server.address}/invocations`, { method: 'POST', headers, body });
+      assert.equal(r.status, 400, `hop ${hop}`);
+      assert.equal(r.headers.get(HOP_HEADER), String(HOP_VERSION));
+      assert.equal(await r.text(), `this worker host takes hop version ${HOP_VERSION}, not ${hop ?? '1'}\n`);
+    }
+    assert.equal(await count('counter'), before + 1, 'none of them ran');
+
+    // A host of another version, advertised as the least loaded: left out, with a warning naming both.
+    const lines: Array<{ msg: string; host?: string; hostHop?: number; hop?: number }> = [];
+    const out = new PassThrough();
+    out.on('data', (chunk: Buffer) => {
+      for (const line of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(line));
+    });
+    await store.functionFleet.advertiseHost(
+      { hostId: 'old', address: 'http://127.0.0.1:9', capacity: 100, busy: 0, warm: {}, hop: 1 },
+      60_000,
+    );
+    const node = new FunctionDispatcher({ fleet: store.functionFleet, clock, key, log: createLogger('warn', out) });
+    try {
+      const at = { ...api, functionDispatch: node };
+      for (let i = 2; i <= 3; i++) {
+        const r = await invokeFunction(at, 'alice', { functionName: 'counter', payload: Buffer.from('{}'), accountId: '111111111111' });
+        assert.equal(JSON.parse(r.payload.toString()).count, before + i, 'run on the host of its own version');
+      }
+      const old = lines.filter((l) => l.host === 'old');
+      assert.equal(old.length, 1, `warned once, never tried: ${JSON.stringify(lines)}`);
+      assert.deepEqual([old[0].hostHop, old[0].hop], [1, HOP_VERSION]);
+      assert.match(old[0].msg, new RegExp(`hop version 1, this API node sends ${HOP_VERSION}`));
+
+      // Only hosts of another version: FunctionsUnavailable, saying so.
+      const alone = new SqliteStore({ path: ':memory:' });
+      const stranded = new FunctionDispatcher({ fleet: alone.functionFleet, clock, key, log });
+      try {
+        await alone.functionFleet.advertiseHost({ hostId: 'old', address: server.address, capacity: 1, busy: 0, warm: {} }, 60_000);
+        await assert.rejects(
+          invokeFunction({ ...api, functionDispatch: stranded }, 'alice', {
+            functionName: 'counter',
+            payload: Buffer.from('{}'),
+            accountId: '1',
+          }),
+          (err: unknown) =>
+            err instanceof Unavailable &&
+            err.code === ErrorCode.FunctionsUnavailable &&
+            err.message.includes(`hop version ${HOP_VERSION} (those advertised take 1)`),
+        );
+      } finally {
+        stranded.close();
+        await alone.close();
+      }
+    } finally {
+      node.close();
+      await store.functionFleet.withdrawHost('old');
+    }
   });
 
   it("takes a request signed with the keyring's previous key: an API node not yet restarted with the new master key", async () => {

@@ -1,6 +1,6 @@
 /**
  * The FunctionFleet port's behaviour, written once for both backends: worker hosts' adverts
- * (replaced, expiring, withdrawn) and reserved-concurrency leases counted across callers
+ * (replaced, expiring, withdrawn, with their hop version) and reserved-concurrency leases counted across callers
  * (exactly the limit taken under a race, freed on release and on expiry). Time is injected.
  */
 import assert from 'node:assert/strict';
@@ -38,14 +38,15 @@ export function describeFunctionFleet(name: string, make: (clock: Clock) => Prom
     it('lists unexpired adverts, each as last written; a withdrawn or lapsed one is gone', async () => {
       await u.fleet.advertiseHost(advert('a'), 1000);
       await u.fleet.advertiseHost(advert('b', { busy: 1 }), 5000);
-      await u.fleet.advertiseHost(advert('a', { busy: 3, warm: { k1: 2 } }), 1000);
+      await u.fleet.advertiseHost(advert('a', { busy: 3, warm: { k1: 2 }, hop: 7 }), 1000);
       const hosts = await u.fleet.listHosts();
       assert.deepEqual(
-        hosts.map((h) => [h.hostId, h.address, h.capacity, h.busy, h.warm, h.updatedAt, h.expiresAt]),
+        hosts.map((h) => [h.hostId, h.address, h.capacity, h.busy, h.warm, h.hop, h.updatedAt, h.expiresAt]),
         [
-          ['a', 'http://127.0.0.1:9001', 4, 3, { k1: 2 }, clock.t, clock.t + 1000],
-          ['b', 'http://127.0.0.1:9002', 4, 1, {}, clock.t, clock.t + 5000],
+          ['a', 'http://127.0.0.1:9001', 4, 3, { k1: 2 }, 7, clock.t, clock.t + 1000],
+          ['b', 'http://127.0.0.1:9002', 4, 1, {}, 1, clock.t, clock.t + 5000],
         ],
+        'the hop version as advertised, 1 where none is (a host from before hop versions); the warm map without it',
       );
       clock.advance(1000);
       assert.deepEqual(

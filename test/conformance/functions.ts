@@ -31,6 +31,8 @@ export interface FunctionsUnderTest {
     setEnvironment(userId: string, name: string, text: string, version?: number): Promise<void>;
     /** Opens another store on the same database with the same sealer, and closes it. */
     reopen(): Promise<void>;
+    /** The store's sealPlainEnvironments() (what a start runs once the key check passed). */
+    sealPlain(): Promise<number>;
   };
 }
 export type MakeFunctions = (clock: Clock) => Promise<FunctionsUnderTest>;
@@ -260,7 +262,7 @@ export function describeFunctions(name: string, make: MakeFunctions): void {
         assert.deepEqual((await fns.getFunction('alice', 'hello'))?.environment, {});
       });
 
-      it('reads a row written plain before sealing, and seals it when a store opens', async () => {
+      it('reads a row written plain before sealing, and seals it when told to (not when a store opens)', async () => {
         await fns.createFunction(newFunction({}, { environment: { A1: 'x' } }));
         await fns.publishVersion('alice', 'hello');
         const plain = JSON.stringify({ TOKEN: SECRET });
@@ -270,9 +272,16 @@ export function describeFunctions(name: string, make: MakeFunctions): void {
         assert.deepEqual((await fns.getFunction('alice', 'hello'))?.environment, { TOKEN: SECRET });
         assert.deepEqual((await fns.getFunction('alice', 'hello', { kind: 'version', version: 1 }))?.environment, { TOKEN: SECRET });
 
+        // Opening does not seal: a start with the wrong key would seal under it before its key check.
         await under.raw.reopen();
+        for (const version of [undefined, 1])
+          assert.deepEqual(JSON.parse(await under.raw.environment('alice', 'hello', version)), { TOKEN: SECRET });
+
+        assert.equal(await under.raw.sealPlain(), 2);
         for (const version of [undefined, 1]) assert.ok(!(await under.raw.environment('alice', 'hello', version)).includes(SECRET));
         assert.deepEqual((await fns.listVersions('alice', 'hello'))[0].environment, { TOKEN: SECRET });
+        assert.deepEqual((await fns.getFunction('alice', 'hello'))?.environment, { TOKEN: SECRET });
+        assert.equal(await under.raw.sealPlain(), 0, 'nothing left plain');
       });
 
       it('does not open a sealed map moved to another function', async () => {

@@ -5,8 +5,9 @@
  * re-seals them all under B (counts per kind; again, nothing left to do); then A is dropped and
  * everything still opens — the secret reaches a task's environment, the key signs SigV4 for the
  * real Lambda client, the variables read back. A start with a key that opens nothing (a real
- * `hangar` process) refuses, naming the setting; so does the first start of a database from
- * before the key check, when its values do not open.
+ * `hangar` process) refuses, naming the setting, and leaves environments written before sealing
+ * plain (the right key's start seals them); so does the first start of a database from before
+ * the key check, when its values do not open.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -22,6 +23,8 @@ import { createLogger } from '../../src/log/index.ts';
 import { startPlatform, type Platform } from '../../src/runtime/index.ts';
 import { SecretBox } from '../../src/secrets/index.ts';
 import { SqliteStore } from '../../src/store/index.ts';
+import { PostgresStore } from '../../src/store/postgres/index.ts';
+import { newFunction } from '../conformance/functions.ts';
 import { createNodeFunction, lambdaClient } from '../helpers/lambda.ts';
 import { until } from '../helpers/platform.ts';
 import { dropTestSchemas, freshSchema, openTestStore, TEST_DATABASE_URL } from '../helpers/postgres.ts';
@@ -168,6 +171,43 @@ for (const shape of ['embedded', 'scale-out'] as const) {
       const rekey = await hangar(['rekey'], keys(A));
       assert.equal(rekey.code, 2);
       assert.match(rekey.stderr, /not the one this database's values were sealed with/);
+    });
+
+    /** A store on this database without the key: it writes environments plain, as Hangar did
+     *  before sealing, and cannot read a sealed one. */
+    async function keyless<T>(use: (store: SqliteStore | PostgresStore) => Promise<T>): Promise<T> {
+      const store =
+        shape === 'embedded'
+          ? new SqliteStore({ path: join(dir, 'hangar.db'), functionReadTtlMs: 0 })
+          : await PostgresStore.open({ url: TEST_DATABASE_URL, schema: base.HANGAR_DATABASE_SCHEMA, poolSize: 1, functionReadTtlMs: 0 });
+      try {
+        return await use(store);
+      } finally {
+        await store.close();
+      }
+    }
+    const envOf = (name: string) => keyless(async (s) => (await s.functions.getFunction('alice', name))?.environment);
+
+    it('a start or rekey refused for a wrong key leaves environments written before sealing plain; with the right key each seals them', {
+      timeout: 120_000,
+    }, async () => {
+      const plain = (name: string) =>
+        keyless((s) => s.functions.createFunction(newFunction({ name }, { environment: { DB_PASSWORD: PASSWORD } })));
+      const SEALED = /is sealed, and this store has no secrets master key/;
+      await plain('plainfn');
+      await assert.rejects(platform(keys(A)), WrongSecretsKey);
+      assert.equal((await hangar(['rekey'], keys(A))).code, 2);
+      assert.deepEqual(await envOf('plainfn'), { DB_PASSWORD: PASSWORD }, 'still plain: a keyless store reads it');
+
+      const run = await hangar(['rekey', '--json'], keys(B));
+      assert.equal(run.code, 0, run.stderr);
+      assert.equal(JSON.parse(run.stdout).plainSealed, 1);
+      await assert.rejects(envOf('plainfn'), SEALED);
+
+      await plain('plainfn2');
+      const p = await platform(keys(B));
+      await p.close();
+      await assert.rejects(envOf('plainfn2'), SEALED);
     });
   });
 }

@@ -34,6 +34,7 @@ describeFunctions('postgres', async (clock) => {
         await withClient((c) => c.query(`UPDATE ${r.table} SET environment = $${n}::jsonb WHERE ${r.where}`, [...r.key, text]));
       },
       reopen: async () => (await PostgresStore.open({ url: TEST_DATABASE_URL, schema, clock, poolSize: 1, sealer })).close(),
+      sealPlain: () => store.sealPlainEnvironments(),
     },
   };
 });

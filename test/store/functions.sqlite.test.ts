@@ -45,6 +45,7 @@ describeFunctions('sqlite', async (clock) => {
         withDb((db) => db.prepare(`UPDATE ${r.table} SET environment = ? WHERE ${r.where}`).run(text, ...r.key));
       },
       reopen: () => new SqliteStore({ path, clock, sealer }).close(),
+      sealPlain: () => store.sealPlainEnvironments(),
     },
   };
 });

@@ -50,11 +50,12 @@ export function rekeyCommand(program: Command, config: ConfigFrom, withServerOpt
       const secrets = await openSecrets(cfg, resolve(cfg.dataDir));
       const store = await openStore(cfg, secrets);
       try {
-        const r = await rekey(store.sealedValues, secrets, { batchSize: typeof batchSize === 'number' ? batchSize : BATCH });
+        const r = await rekey(store, secrets, { batchSize: typeof batchSize === 'number' ? batchSize : BATCH });
         const done = rekeyDone(r);
         if (json) printJson({ ...r, done });
         else {
           print(report(r));
+          if (r.plainSealed > 0) print(`sealed ${r.plainSealed} functions' environments kept plain since before sealing`);
           for (const f of r.failures) note(`not opened by any key of the keyring: ${f.kind} ${f.name} of ${JSON.stringify(f.userId)}`);
           print(
             done

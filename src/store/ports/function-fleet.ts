@@ -23,9 +23,15 @@ export interface FunctionHostAdvert {
   busy: number;
   /** Its warm idle instances, by warm key (functions/warm-key: user, function, version, code). */
   warm: Record<string, number>;
+  /** The version of the hop protocol it takes invocations in (app/dispatch.ts HOP_VERSION);
+   *  absent: 1, a host from before hop versions. Kept in the warm map's JSON under a key no
+   *  warm key can be (function-host-row.ts), so adverts carry it without a migration. */
+  hop?: number;
 }
 
 export interface FunctionHostEntry extends FunctionHostAdvert {
+  /** As advertised; 1 where the advert has none. */
+  hop: number;
   /** When the advert was written (the store's clock, ms). */
   updatedAt: number;
   expiresAt: number;

@@ -6,7 +6,7 @@
  */
 import { type FunctionPeak, functionErrors } from '../../core/index.ts';
 import type { ConcurrencyTake, FunctionFleet, FunctionHostAdvert, FunctionHostEntry } from '../ports/function-fleet.ts';
-import { hostFromRow, LAPSED_KEEP_MS, peakFromRow } from '../function-host-row.ts';
+import { hostFromRow, LAPSED_KEEP_MS, peakFromRow, warmColumn } from '../function-host-row.ts';
 import type { Db } from './db.ts';
 
 /** host_id, address, capacity, busy, warm, now, expires_at, lapsed_before, peaks (a JSON array):
@@ -54,7 +54,7 @@ export class PgFunctionFleet implements FunctionFleet {
       a.address,
       a.capacity,
       a.busy,
-      JSON.stringify(a.warm),
+      warmColumn(a),
       now,
       now + ttlMs,
       now - LAPSED_KEEP_MS,

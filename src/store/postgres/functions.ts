@@ -442,8 +442,9 @@ const SEAL_PLAIN_VERSION = `UPDATE function_versions SET environment = $1
   WHERE user_id = $2 AND function_name = $3 AND environment = $4::jsonb AND version = $5`;
 
 /**
- * Seals every environment still kept plain, in one transaction, when a store opens with a
- * sealer (sealed-environment.ts says why at open rather than at the next write). Each update
+ * Seals every environment still kept plain, in one transaction, once start-up's key check has
+ * passed (sealed-environment.ts says why then rather than at the next write, and why not before
+ * the check). Each update
  * is conditional on the plain map, so nodes starting together do not undo each other's, nor a
  * write made meanwhile. Answers how many rows it sealed.
  */

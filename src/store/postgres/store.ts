@@ -217,7 +217,6 @@ export class PostgresStore implements Store {
     const store = new PostgresStore(opts);
     try {
       await store.db.migrated;
-      await sealPlainEnvironments(store.db, store.environment);
     } catch (err) {
       await store.close();
       throw err;
@@ -451,6 +450,12 @@ export class PostgresStore implements Store {
   }
   projectVersion(projectId: string, version: number): Promise<ProjectVersion | null> {
     return this.content.projectVersion(projectId, version);
+  }
+
+  /** Seals the functions' environments still kept plain (written before sealing), once the
+   *  secrets key check has passed (sealed-environment.ts); how many rows it sealed. */
+  sealPlainEnvironments(): Promise<number> {
+    return sealPlainEnvironments(this.db, this.environment);
   }
 
   async close(): Promise<void> {

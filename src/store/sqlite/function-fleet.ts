@@ -3,7 +3,7 @@
  * a take is one write of the batch, which serialises it with every other write.
  */
 import { type FunctionPeak, functionErrors } from '../../core/index.ts';
-import { hostFromRow, LAPSED_KEEP_MS, peakFromRow } from '../function-host-row.ts';
+import { hostFromRow, LAPSED_KEEP_MS, peakFromRow, warmColumn } from '../function-host-row.ts';
 import type { ConcurrencyTake, FunctionFleet, FunctionHostAdvert, FunctionHostEntry } from '../ports/function-fleet.ts';
 import type { Row } from '../row.ts';
 import type { SqliteContext } from './context.ts';
@@ -37,7 +37,7 @@ export class SqliteFunctionFleet implements FunctionFleet {
   async advertiseHost(a: FunctionHostAdvert, ttlMs: number, peaks: readonly FunctionPeak[] = []): Promise<void> {
     const now = this.ctx.clock.now();
     await this.ctx.writes.run(() => {
-      this.ctx.stmt(UPSERT_HOST).run(a.hostId, a.address, a.capacity, a.busy, JSON.stringify(a.warm), now, now + ttlMs);
+      this.ctx.stmt(UPSERT_HOST).run(a.hostId, a.address, a.capacity, a.busy, warmColumn(a), now, now + ttlMs);
       this.ctx.stmt(DELETE_LAPSED_HOSTS).run(now - LAPSED_KEEP_MS);
       for (const p of peaks) this.ctx.stmt(UPSERT_PEAK).run(a.hostId, p.userId, p.functionName, p.qualifier, p.peak);
     });

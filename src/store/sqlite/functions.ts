@@ -53,7 +53,6 @@ import { EVENT_CONFIG_COLUMNS, eventConfigFromRow, eventConfigValues } from '../
 import type { FunctionListFilter, Functions } from '../ports/functions.ts';
 import type { SealedEnvironment } from '../sealed-environment.ts';
 import type { Row } from '../row.ts';
-import type { DatabaseSync } from 'node:sqlite';
 import type { SqliteContext } from './context.ts';
 
 /** One `?` per snapshot value. */
@@ -434,27 +433,22 @@ const SEAL_PLAIN_FUNCTION = `UPDATE functions SET environment = ? WHERE user_id 
 const SEAL_PLAIN_VERSION = `UPDATE function_versions SET environment = ? WHERE user_id = ? AND function_name = ? AND environment = ? AND version = ?`;
 
 /**
- * Seals every environment still kept plain, in one transaction, when a store opens with a
- * sealer (sealed-environment.ts says why at open rather than at the next write). Each update
- * is conditional on the plain text, so a process that did it meanwhile is not undone. Answers
- * how many rows it sealed.
+ * Seals every environment still kept plain, in one write, once start-up's key check has passed
+ * (sealed-environment.ts says why then rather than at the next write, and why not before the
+ * check). Each update is conditional on the plain text, so a process that did it meanwhile is
+ * not undone. Answers how many rows it sealed.
  */
-export function sealPlainEnvironments(db: DatabaseSync, env: SealedEnvironment): number {
+export async function sealPlainEnvironments(ctx: SqliteContext, env: SealedEnvironment): Promise<number> {
   if (!env.sealing) return 0;
-  const rows = db.prepare(PLAIN_ENVIRONMENTS).all() as Row[];
+  const rows = ctx.stmt(PLAIN_ENVIRONMENTS).all() as Row[];
   if (rows.length === 0) return 0;
-  db.exec('BEGIN IMMEDIATE');
-  try {
+  await ctx.writes.run(() => {
     for (const r of rows) {
       const [userId, name, plain] = [String(r.user_id), String(r.name), String(r.environment)];
       const sealed = env.write(userId, name, JSON.parse(plain) as Record<string, string>);
-      if (r.version === null) db.prepare(SEAL_PLAIN_FUNCTION).run(sealed, userId, name, plain);
-      else db.prepare(SEAL_PLAIN_VERSION).run(sealed, userId, name, plain, Number(r.version));
+      if (r.version === null) ctx.stmt(SEAL_PLAIN_FUNCTION).run(sealed, userId, name, plain);
+      else ctx.stmt(SEAL_PLAIN_VERSION).run(sealed, userId, name, plain, Number(r.version));
     }
-    db.exec('COMMIT');
-  } catch (err) {
-    db.exec('ROLLBACK');
-    throw err;
-  }
+  });
   return rows.length;
 }

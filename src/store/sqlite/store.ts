@@ -133,6 +133,8 @@ export class SqliteStore implements Store {
   private readonly writes: WriteBatch;
   private readonly wal: WalSync | null;
   private readonly ctx: SqliteContext;
+  /** How functions' environments are sealed at rest (sealed-environment.ts). */
+  private readonly environment: SealedEnvironment;
   /**
    * Functions, a port of their own (ports/functions.ts) held as a property rather than mixed
    * into Store: consumers of functions ask for a `Functions`, the task paths never see it, and
@@ -179,7 +181,7 @@ export class SqliteStore implements Store {
     this.db.exec('PRAGMA foreign_keys = ON');
     migrate(this.db);
     const env = new SealedEnvironment(opts.sealer ?? null);
-    sealPlainEnvironments(this.db, env);
+    this.environment = env;
     this.wal = opts.synchronous !== 'normal' && opts.path !== ':memory:' ? walSync(opts.path) : null;
     this.writes = new WriteBatch(this.db, this.wal ? () => this.wal!.sync() : null);
     this.ctx = new SqliteContext(
@@ -433,6 +435,12 @@ export class SqliteStore implements Store {
   }
   projectVersion(projectId: string, version: number): Promise<ProjectVersion | null> {
     return content.projectVersion(this.ctx, projectId, version);
+  }
+
+  /** Seals the functions' environments still kept plain (written before sealing), once the
+   *  secrets key check has passed (sealed-environment.ts); how many rows it sealed. */
+  sealPlainEnvironments(): Promise<number> {
+    return sealPlainEnvironments(this.ctx, this.environment);
   }
 
   async close(): Promise<void> {
