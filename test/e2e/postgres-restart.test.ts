@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { until, untilEach } from '../helpers/platform.ts';
+import { until, untilDrained, untilEach } from '../helpers/platform.ts';
 import { privatePostgresProblems, startPrivatePostgres, type PrivatePostgres } from '../helpers/private-postgres.ts';
 import { ADMIN, startHangar, type HangarProcess } from '../helpers/process.ts';
 
@@ -22,29 +22,6 @@ after(async () => {
   await pgsrv?.close();
   rmSync(dir, { recursive: true, force: true });
 });
-
-/**
- * Waits until no task is pending or running (one read of /queues at a time, every 250 ms), or
- * until that count has not fallen for `stallMs`; the reads of each task that follow then find
- * them done at once. Polling each of a few hundred tasks until it is done took a third of the
- * test's CPU from the tasks it waited for (measured on 2 shared cores: 67 s wall, 31 s CPU
- * before). Never fails: what is not done is for the reads of each task to report.
- */
-async function drained(base: string, stallMs = 30_000): Promise<void> {
-  let least = Number.POSITIVE_INFINITY;
-  let fellAt = Date.now();
-  for (;;) {
-    const res = await fetch(`${base}/queues`, { headers: ADMIN });
-    if (res.ok) {
-      const { queues } = (await res.json()) as { queues: { pending: number; running: number }[] };
-      const left = queues.reduce((n, q) => n + q.pending + q.running, 0);
-      if (left === 0) return;
-      if (left < least) [least, fellAt] = [left, Date.now()];
-    } else await res.body?.cancel();
-    if (Date.now() - fellAt > stallMs) return;
-    await sleep(250);
-  }
-}
 
 it('a PostgreSQL crash mid-burst: 503 + Retry-After while down, no acknowledged task lost, recovery without a restart', {
   skip: privatePostgresProblems(),
@@ -99,7 +76,16 @@ it('a PostgreSQL crash mid-burst: 503 + Retry-After while down, no acknowledged 
   assert.ok(retryAfterSeen, '503s carry Retry-After');
   // Every acknowledged task is there and finishes, with no restart of Hangar (however slowly
   // a loaded host drains them: the wait fails when none finishes for 30 s).
-  await drained(base);
+  // The queues drained first (one cheap read at a time), the reads of each task then find them
+  // done at once: polling each of a few hundred tasks took a third of the test's CPU.
+  await untilDrained(async () => {
+    const res = await fetch(`${base}/queues`, { headers: ADMIN });
+    if (!res.ok) {
+      await res.body?.cancel();
+      return undefined;
+    }
+    return ((await res.json()) as { queues: { pending: number; running: number }[] }).queues.reduce((n, q) => n + q.pending + q.running, 0);
+  });
   const read = async (id: string) => {
     const res = await fetch(`${base}/tasks/${id}`, { headers: ADMIN });
     return { http: res.status, ...((await res.json()) as { status: string }) };
