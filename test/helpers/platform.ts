@@ -170,6 +170,24 @@ export async function untilEach<T>(
   }
 }
 
+/**
+ * Waits until `left()` (what is still to do: e.g. tasks pending or running, read in one cheap
+ * request) is 0, or has not fallen for `stallMs`; undefined is a read that failed. Never fails:
+ * it goes before an untilEach over the same work, which then finds it done in one round
+ * instead of reading each pending id every round, and reports what is not done.
+ */
+export async function untilDrained(left: () => Promise<number | undefined>, stallMs = 30_000, everyMs = 250): Promise<void> {
+  let least = Number.POSITIVE_INFINITY;
+  let fellAt = Date.now();
+  for (;;) {
+    const n = await left();
+    if (n === 0) return;
+    if (n !== undefined && n < least) [least, fellAt] = [n, Date.now()];
+    if (Date.now() - fellAt > stallMs) return;
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
 export async function until<T>(fn: () => Promise<T | undefined | null | false>, timeoutMs = 10_000, everyMs = 20): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
